@@ -1,0 +1,205 @@
+/**
+ * JSON-RPC 2.0 envelopes as MCP uses them: requests, notifications, responses.
+ *
+ * Inbound messages are classified by a hand-written guard that allocates nothing for valid input
+ * (the message object itself is returned, typed); invalid input becomes an {@link InvalidMessage}
+ * carrying the JSON-RPC error to answer with. Outbound messages are plain objects that a transport
+ * serialises once. The schemas here document the envelope and serve the type-level oracle test.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+// ---------------------------------------------------------------------------
+// Schemas (documentation and type oracle; the hot path uses `classify`)
+// ---------------------------------------------------------------------------
+
+/** A request id: a string or an integer, never null (MCP forbids null ids). */
+export const RequestId = Schema.Union([Schema.String, Schema.Int])
+/** @see {@link RequestId} */
+export type RequestId = string | number
+
+/** The error object of a JSON-RPC error response. */
+export const ErrorObject = Schema.Struct({
+  code: Schema.Int,
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+})
+/** @see {@link ErrorObject} */
+export interface ErrorObject {
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown
+}
+
+/** A JSON-RPC request: expects exactly one response with the same id. */
+export const Request = Schema.Struct({
+  jsonrpc: Schema.Literal("2.0"),
+  id: RequestId,
+  method: Schema.String,
+  params: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+/** @see {@link Request} */
+export interface Request {
+  readonly jsonrpc: "2.0"
+  readonly id: RequestId
+  readonly method: string
+  readonly params?: Params
+}
+
+/** A JSON-RPC notification: no id, never answered. */
+export const Notification = Schema.Struct({
+  jsonrpc: Schema.Literal("2.0"),
+  method: Schema.String,
+  params: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+/** @see {@link Notification} */
+export interface Notification {
+  readonly jsonrpc: "2.0"
+  readonly method: string
+  readonly params?: Params
+}
+
+/** A successful JSON-RPC response. */
+export const SuccessResponse = Schema.Struct({
+  jsonrpc: Schema.Literal("2.0"),
+  id: RequestId,
+  result: Schema.Record(Schema.String, Schema.Unknown)
+})
+/** @see {@link SuccessResponse} */
+export interface SuccessResponse {
+  readonly jsonrpc: "2.0"
+  readonly id: RequestId
+  readonly result: object
+}
+
+/** A JSON-RPC error response; `id` is absent only when the request's id could not be read. */
+export const ErrorResponse = Schema.Struct({
+  jsonrpc: Schema.Literal("2.0"),
+  id: Schema.optionalKey(RequestId),
+  error: ErrorObject
+})
+/** @see {@link ErrorResponse} */
+export interface ErrorResponse {
+  readonly jsonrpc: "2.0"
+  readonly id?: RequestId
+  readonly error: ErrorObject
+}
+
+/** Params of a request or notification: MCP params are always an object. */
+export type Params = { readonly [key: string]: unknown }
+
+/** Any JSON-RPC message. */
+export type Message = Request | Notification | SuccessResponse | ErrorResponse
+
+/** A response of either kind. */
+export type Response = SuccessResponse | ErrorResponse
+
+// ---------------------------------------------------------------------------
+// Classification of inbound values
+// ---------------------------------------------------------------------------
+
+/**
+ * An inbound value that is not a valid JSON-RPC message, with the error to answer it with.
+ *
+ * **Details**
+ *
+ * `id` is the request id when it could be read (so the client can correlate the error), and
+ * `undefined` otherwise (the error response then carries no id, as JSON-RPC prescribes for an
+ * unreadable id). `answer` is false for invalid *responses*: nobody waits for an answer to those.
+ */
+export class InvalidMessage {
+  readonly id: RequestId | undefined
+  readonly error: ErrorObject
+  readonly answer: boolean
+  constructor(id: RequestId | undefined, error: ErrorObject, answer = true) {
+    this.id = id
+    this.error = error
+    this.answer = answer
+  }
+}
+
+/** The kind of a classified message. */
+export const Kind = {
+  Request: 0,
+  Notification: 1,
+  Response: 2
+} as const
+/** @see {@link Kind} */
+export type Kind = (typeof Kind)[keyof typeof Kind]
+
+const isId = (u: unknown): u is RequestId =>
+  typeof u === "string" || (typeof u === "number" && Number.isInteger(u))
+
+const isParams = (u: unknown): boolean => u === undefined || (typeof u === "object" && u !== null && !Array.isArray(u))
+
+/**
+ * Classifies a parsed JSON value: returns the {@link Kind} of a valid message, or an
+ * {@link InvalidMessage} describing why it is not one.
+ *
+ * **Details**
+ *
+ * No allocation for valid input. Rules: the value must be an object with `jsonrpc: "2.0"`;
+ * with `method` (a string) it is a request when it has an `id` (string or integer) and a
+ * notification otherwise; `params`, when present, must be an object (MCP never uses positional
+ * params); without `method` it is a response with an `id` and exactly one of `result`/`error`.
+ * Batches (arrays, legal only in 2025-03-26) are answered with -32600.
+ */
+export const classify = (value: unknown): Kind | InvalidMessage => {
+  if (typeof value !== "object" || value === null) {
+    return new InvalidMessage(undefined, invalidRequest("a JSON-RPC message must be a JSON object"))
+  }
+  if (Array.isArray(value)) {
+    return new InvalidMessage(undefined, invalidRequest("JSON-RPC batches are not supported; send one message per line"))
+  }
+  const message = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown }
+  const hasId = "id" in message
+  const id = hasId && isId(message.id) ? message.id : undefined
+  if (message.jsonrpc !== "2.0") {
+    return new InvalidMessage(id, invalidRequest(`"jsonrpc" must be "2.0"`))
+  }
+  if ("method" in message) {
+    if (typeof message.method !== "string") {
+      return new InvalidMessage(id, invalidRequest(`"method" must be a string`))
+    }
+    if (hasId && id === undefined) {
+      return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer`))
+    }
+    if (!isParams(message.params)) {
+      return new InvalidMessage(id, { code: -32602, message: `Invalid params: "params" must be an object` })
+    }
+    return hasId ? Kind.Request : Kind.Notification
+  }
+  if (hasId && ("result" in message || "error" in message)) {
+    if (id === undefined && message.id !== null) {
+      return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer`), false)
+    }
+    return Kind.Response
+  }
+  return new InvalidMessage(id, invalidRequest(`a message needs a "method" (request or notification) or a "result"/"error" (response)`))
+}
+
+const invalidRequest = (detail: string): ErrorObject => ({ code: -32600, message: `Invalid Request: ${detail}` })
+
+// ---------------------------------------------------------------------------
+// Constructors
+// ---------------------------------------------------------------------------
+
+/** Builds a success response. */
+export const success = (id: RequestId, result: object): SuccessResponse => ({ jsonrpc: "2.0", id, result })
+
+/** Builds an error response; `id` undefined means the request id could not be read. */
+export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse =>
+  id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
+
+/** Builds a notification. */
+export const notification = (method: string, params?: Params): Notification =>
+  params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }
+
+/** Builds a request. */
+export const request = (id: RequestId, method: string, params?: Params): Request =>
+  params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params }
+
+/** The parse-error response (-32700) for bytes that are not JSON. */
+export const parseError = (detail: string): ErrorResponse =>
+  failure(undefined, { code: -32700, message: `Parse error: ${detail}` })

@@ -1,0 +1,167 @@
+/**
+ * Typed protocol errors and the one mapping from errors (and failure causes) to JSON-RPC error
+ * objects.
+ *
+ * Handlers fail with these tagged errors; {@link toErrorObject} is the only place that turns an
+ * error into wire codes, and {@link fromCause} the only place that decides what a failed request
+ * answers: a typed failure maps to its code, a defect to a masked -32603, an interruption to no
+ * response at all.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Schema from "effect/Schema"
+import type { ErrorObject } from "./JsonRpc.ts"
+
+/** The standard and MCP-specific JSON-RPC error codes. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** MCP ≤ 2025-11-25: `resources/read` of an unknown URI. */
+  ResourceNotFound: -32002,
+  /** MCP 2025-11-25: the request needs a URL-mode elicitation first. */
+  UrlElicitationRequired: -32042
+} as const
+
+/** -32700: the bytes received were not valid JSON. */
+export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", {
+  message: Schema.String
+}) {}
+
+/** -32600: the message is not a valid JSON-RPC request, or arrives out of the lifecycle order. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+}) {}
+
+/** -32601: the method does not exist, or its server capability is not advertised. */
+export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", {
+  method: Schema.String,
+  message: Schema.optionalKey(Schema.String)
+}) {}
+
+/** -32602: the params are invalid (schema failure, unknown tool or prompt, bad cursor, ...). */
+export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+}) {}
+
+/** -32603: an internal error the client may see. Defects never become this with their message. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+}) {}
+
+/** -32002: `resources/read` of a URI no resource or template serves. */
+export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", {
+  uri: Schema.String
+}) {}
+
+/** -32042: the request cannot proceed until the user completes the given URL elicitations. */
+export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationRequired>()("UrlElicitationRequired", {
+  elicitations: Schema.Array(Schema.Record(Schema.String, Schema.Unknown)),
+  message: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * An application-defined JSON-RPC error with an explicit code.
+ *
+ * **Gotchas**
+ *
+ * The spec reserves -32768…-32000; application codes should live outside that range.
+ */
+export class JsonRpcError extends Schema.TaggedError<JsonRpcError>()("JsonRpcError", {
+  code: Schema.Int,
+  message: Schema.String,
+  data: Schema.optionalKey(Schema.Unknown)
+}) {}
+
+/** Every error a handler may fail with; each maps to exactly one JSON-RPC error object. */
+export type McpError =
+  | ParseError
+  | InvalidRequest
+  | MethodNotFound
+  | InvalidParams
+  | InternalError
+  | ResourceNotFound
+  | UrlElicitationRequired
+  | JsonRpcError
+
+const mcpErrorTags = new Set([
+  "ParseError",
+  "InvalidRequest",
+  "MethodNotFound",
+  "InvalidParams",
+  "InternalError",
+  "ResourceNotFound",
+  "UrlElicitationRequired",
+  "JsonRpcError"
+])
+
+/** True for the errors in {@link McpError}. */
+export const isMcpError = (u: unknown): u is McpError =>
+  typeof u === "object" && u !== null && mcpErrorTags.has((u as { _tag?: unknown })._tag as string)
+
+/**
+ * Maps a typed error to its JSON-RPC error object. The one place where codes are decided.
+ */
+export const toErrorObject = (error: McpError): ErrorObject => {
+  switch (error._tag) {
+    case "ParseError":
+      return { code: ErrorCode.ParseError, message: error.message }
+    case "InvalidRequest":
+      return withData(ErrorCode.InvalidRequest, error.message, error.data)
+    case "MethodNotFound":
+      return { code: ErrorCode.MethodNotFound, message: error.message || `Method not found: ${error.method}` }
+    case "InvalidParams":
+      return withData(ErrorCode.InvalidParams, error.message, error.data)
+    case "InternalError":
+      return withData(ErrorCode.InternalError, error.message, error.data)
+    case "ResourceNotFound":
+      return { code: ErrorCode.ResourceNotFound, message: `Resource not found: ${error.uri}`, data: { uri: error.uri } }
+    case "UrlElicitationRequired":
+      return {
+        code: ErrorCode.UrlElicitationRequired,
+        message: error.message || "URL elicitation required",
+        data: { elicitations: error.elicitations }
+      }
+    case "JsonRpcError":
+      return withData(error.code, error.message, error.data)
+  }
+}
+
+const withData = (code: number, message: string, data: unknown): ErrorObject =>
+  data === undefined ? { code, message } : { code, message, data }
+
+/** The masked answer for a defect: the client learns nothing of the server's internals. */
+export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError, message: "Internal error" }
+
+/**
+ * What a failed request answers, decided from its cause.
+ *
+ * **Details**
+ *
+ * - a typed {@link McpError} failure → its JSON-RPC error object;
+ * - any other failure or a defect → the masked -32603 (the caller logs the cause);
+ * - interruption only (the request was cancelled) → `undefined`: no response is sent.
+ */
+export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
+  if (Cause.hasInterruptsOnly(cause)) return undefined
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
+  }
+  return internalErrorObject
+}
+
+/**
+ * An {@link InvalidParams} from a failed schema decode: `what` names what was decoded (e.g.
+ * `"params of tools/call"`), the message carries the schema's own description of the problem.
+ */
+export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.SchemaError>): InvalidParams => {
+  const error = Cause.findErrorOption(cause)
+  const detail = error._tag === "Some" ? error.value.message : Cause.pretty(cause)
+  return new InvalidParams({ message: `Invalid ${what}: ${detail}` })
+}

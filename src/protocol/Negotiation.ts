@@ -1,0 +1,156 @@
+/**
+ * Capability and version negotiation as pure functions: no I/O, no fibers, unit-testable.
+ *
+ * {@link deriveCapabilities} turns what a server registered into the capabilities it advertises;
+ * {@link negotiate} turns a server description and the client's `initialize` params into the
+ * `initialize` result (projected to the negotiated version) or an error.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import { InvalidParams } from "./McpError.ts"
+import type { ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult, ServerCapabilities } from "./McpSchema.ts"
+import * as ProtocolVersion from "./ProtocolVersion.ts"
+import { projectResult } from "./versions/Projection.ts"
+
+/**
+ * What a server has registered, as far as capabilities are concerned.
+ *
+ * **Details**
+ *
+ * `methods` are the request methods with a handler. Capabilities that are not implied by a
+ * method (list-changed notifications, which requests may be task-augmented) are flags.
+ */
+export interface Features {
+  readonly methods: Iterable<string>
+  readonly listChanged?: {
+    readonly tools?: boolean | undefined
+    readonly resources?: boolean | undefined
+    readonly prompts?: boolean | undefined
+  } | undefined
+  /** Request methods that may be task-augmented (2025-11-25 `tasks.requests`), e.g. `"tools/call"`. */
+  readonly taskRequests?: Iterable<string> | undefined
+  readonly experimental?: { readonly [key: string]: object } | undefined
+}
+
+/**
+ * Derives the server capabilities (2025-11-25 shape) from what is registered.
+ *
+ * **Details**
+ *
+ * A capability is advertised exactly when a handler behind it exists: `tools` for `tools/*`,
+ * `resources` for `resources/*` (with `subscribe` when `resources/subscribe` is handled),
+ * `prompts`, `completions` for `completion/complete`, `logging` for `logging/setLevel`, and the
+ * first-class `tasks` capability (never under `experimental`) for `tasks/*`, with `list`,
+ * `cancel` and `requests` derived from the task handlers and task-capable request methods.
+ */
+export const deriveCapabilities = (features: Features): ServerCapabilities => {
+  const methods = new Set(features.methods)
+  const has = (prefix: string) => {
+    for (const m of methods) if (m.startsWith(prefix)) return true
+    return false
+  }
+  const caps: { -readonly [K in keyof ServerCapabilities]: ServerCapabilities[K] } = {}
+  if (features.experimental !== undefined) caps.experimental = features.experimental
+  if (methods.has("logging/setLevel")) caps.logging = {}
+  if (methods.has("completion/complete")) caps.completions = {}
+  if (has("prompts/")) caps.prompts = features.listChanged?.prompts ? { listChanged: true } : {}
+  if (has("resources/")) {
+    caps.resources = {
+      ...(methods.has("resources/subscribe") ? { subscribe: true } : {}),
+      ...(features.listChanged?.resources ? { listChanged: true } : {})
+    }
+  }
+  if (has("tools/")) caps.tools = features.listChanged?.tools ? { listChanged: true } : {}
+  if (has("tasks/")) {
+    const requests: Record<string, Record<string, object>> = {}
+    for (const method of features.taskRequests ?? []) {
+      if (!methods.has(method)) continue
+      const [group, action] = method.split("/") as [string, string]
+      requests[group] = { ...requests[group], [action]: {} }
+    }
+    caps.tasks = {
+      ...(methods.has("tasks/list") ? { list: {} } : {}),
+      ...(methods.has("tasks/cancel") ? { cancel: {} } : {}),
+      ...(Object.keys(requests).length > 0 ? { requests } : {})
+    }
+  }
+  return caps
+}
+
+/** What the server says about itself in `initialize`. */
+export interface ServerDescription {
+  readonly serverInfo: Implementation
+  /** Full (2025-11-25) capabilities, e.g. from {@link deriveCapabilities}; projected per version. */
+  readonly capabilities: ServerCapabilities
+  readonly instructions?: string | undefined
+  /** Versions this server accepts, newest first; defaults to every supported version. */
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
+  /**
+   * What to do with a requested version we do not speak: `"latest"` (the spec's rule: answer
+   * with our newest and let the client decide) or `"reject"` (answer -32602 with the supported
+   * versions, the error form the spec allows).
+   */
+  readonly unsupportedVersion?: "latest" | "reject" | undefined
+}
+
+/** The outcome of a successful negotiation: the result to send and the session state to keep. */
+export interface Negotiated {
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  readonly clientCapabilities: ClientCapabilities
+  readonly clientInfo: Implementation
+  readonly result: InitializeResult
+}
+
+/**
+ * Picks the protocol version to answer with: the requested one when supported, else our newest
+ * (or `undefined` when the policy is to reject).
+ */
+export const negotiateVersion = (
+  requested: string,
+  supportedVersions: ReadonlyArray<ProtocolVersion.ProtocolVersion> = ProtocolVersion.supported,
+  unsupportedVersion: "latest" | "reject" = "latest"
+): ProtocolVersion.ProtocolVersion | undefined => {
+  for (const version of supportedVersions) if (version === requested) return version
+  return unsupportedVersion === "latest" ? supportedVersions[0] : undefined
+}
+
+/**
+ * Negotiates a session: (server description, initialize params) → initialize result or error.
+ *
+ * **Details**
+ *
+ * The version rule is the spec's: echo a supported requested version, else answer with our
+ * newest (or reject, see {@link ServerDescription.unsupportedVersion}). Capabilities and
+ * `serverInfo` are projected to the negotiated version, so a client never sees a field or a
+ * capability its version does not define (e.g. no `tasks` for a 2025-06-18 client).
+ */
+export const negotiate = (
+  server: ServerDescription,
+  params: InitializeRequestParams
+): Result.Result<Negotiated, InvalidParams> => {
+  const supportedVersions = server.supportedVersions ?? ProtocolVersion.supported
+  const version = negotiateVersion(params.protocolVersion, supportedVersions, server.unsupportedVersion ?? "latest")
+  if (version === undefined) {
+    return Result.fail(
+      new InvalidParams({
+        message: `Unsupported protocol version: ${params.protocolVersion}`,
+        data: { supported: [...supportedVersions], requested: params.protocolVersion }
+      })
+    )
+  }
+  const full: InitializeResult = server.instructions === undefined
+    ? { protocolVersion: version, capabilities: server.capabilities, serverInfo: server.serverInfo }
+    : {
+      protocolVersion: version,
+      capabilities: server.capabilities,
+      serverInfo: server.serverInfo,
+      instructions: server.instructions
+    }
+  return Result.succeed({
+    protocolVersion: version,
+    clientCapabilities: params.capabilities,
+    clientInfo: params.clientInfo,
+    result: projectResult("initialize", full, version) as InitializeResult
+  })
+}

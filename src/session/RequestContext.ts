@@ -1,0 +1,94 @@
+/**
+ * What a handler knows and can do for the request it is answering.
+ *
+ * A request context is a plain value built once per request (no service lookup, no closures):
+ * the negotiated protocol version, the client's capabilities and info, the request `_meta` and
+ * progress token, and effects to notify, report progress, log to the client and send
+ * server→client requests (ping, sampling, elicitation, roots) tied to this request, so that
+ * Streamable HTTP can deliver them on the request's own stream before its response.
+ *
+ * The values are resolved per request (from the session in the handshake era); the 2026-07-28
+ * era will resolve them from the request's `_meta` instead, behind the same interface.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+  Implementation,
+  ListRootsResult,
+  LoggingLevel,
+  ProgressToken
+} from "../protocol/McpSchema.ts"
+import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
+import type { ClientRequestError } from "./ClientRequestError.ts"
+import type { ServerSession } from "./ServerSession.ts"
+
+/** Options of a server→client request. */
+export interface ClientRequestOptions {
+  /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
+  readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * The per-request view of a session, given to every request handler.
+ *
+ * **Details**
+ *
+ * Every effect here is safe to call whatever the client declared: `progress` is a no-op without
+ * a progress token, `log` respects the session's `logging/setLevel`, and server→client requests
+ * fail with a typed `ClientCapabilityMissing` when the client did not declare what they need.
+ */
+export interface RequestContext {
+  /** The JSON-RPC id of the request being answered. */
+  readonly requestId: JsonRpc.RequestId
+  /** The request method, e.g. `"tools/call"`. */
+  readonly method: string
+  /** The request `params._meta`, when the client sent one. */
+  readonly meta: { readonly [key: string]: unknown } | undefined
+  /** The request's progress token, when the client asked for progress. */
+  readonly progressToken: ProgressToken | undefined
+  /** The protocol version in force for this request. */
+  readonly protocolVersion: ProtocolVersion
+  /** The capabilities the client declared. */
+  readonly clientCapabilities: ClientCapabilities
+  /** The client's name and version, once known. */
+  readonly clientInfo: Implementation | undefined
+  /** An opaque id of the session (unique per connection). */
+  readonly sessionId: string
+  /** The session the request arrived on (for notifications and requests not tied to it). */
+  readonly session: ServerSession
+
+  /** Sends a notification tied to this request (delivered before the request's response). */
+  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
+  /** Reports progress on this request; a no-op when the client sent no progress token. */
+  readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
+  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
+  /** Sends a server→client request tied to this request and waits for the client's answer. */
+  readonly request: (
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<unknown, ClientRequestError>
+  /** `ping` the client. */
+  readonly ping: (options?: ClientRequestOptions) => Effect.Effect<void, ClientRequestError>
+  /** Asks the client's LLM for a completion (`sampling/createMessage`); needs client `sampling`. */
+  readonly createMessage: (
+    params: CreateMessageRequestParams,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<CreateMessageResult, ClientRequestError>
+  /** Asks the user for input (`elicitation/create`, form or URL mode); needs client `elicitation`. */
+  readonly elicit: (
+    params: ElicitRequestFormParams | ElicitRequestURLParams,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<ElicitResult, ClientRequestError>
+  /** Lists the client's roots (`roots/list`); needs client `roots`. */
+  readonly listRoots: (options?: ClientRequestOptions) => Effect.Effect<ListRootsResult, ClientRequestError>
+}

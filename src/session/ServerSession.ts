@@ -1,0 +1,766 @@
+/**
+ * A server session: one client connection, driven as a Stream over bounded Queues.
+ *
+ * Inbound messages are read as a Stream from the connection's bounded inbound Queue, a batch at
+ * a time; outbound messages go to a bounded Queue the transport drains. In between:
+ *
+ * - the lifecycle state machine (only `ping` before `initialize`; `initialize` once;
+ *   `notifications/initialized`), unless the session is stateless;
+ * - requests run concurrently under a per-session limit: a handler that completes synchronously
+ *   (its effect is an `Exit`, or its fiber is done at once) is answered inline with no fiber
+ *   bookkeeping; others run in a fiber registered by id; past the limit they wait in a FIFO, and
+ *   when that is full the session stops reading, so backpressure reaches the transport;
+ * - `notifications/cancelled` interrupts the request's fiber (or drops it from the FIFO) and
+ *   suppresses its response;
+ * - server→client requests (ping, sampling, elicitation, roots) with id correlation, timeouts,
+ *   typed failures and client-capability gates;
+ * - notifications a request emits are queued before that request's response.
+ *
+ * At end of input the session stops reading, lets in-flight requests finish (or interrupts them
+ * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
+ * written everything.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as JsonRpc from "../protocol/JsonRpc.ts"
+import * as McpError from "../protocol/McpError.ts"
+import {
+  type ClientCapabilities,
+  type CreateMessageResult,
+  type ElicitResult,
+  type Implementation,
+  type ListRootsResult,
+  type LoggingLevel,
+  type ProgressToken,
+  ServerRequests,
+  type ServerCapabilities
+} from "../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import {
+  NotSendable,
+  projectResult,
+  projectServerNotification,
+  projectServerRequest
+} from "../protocol/versions/Projection.ts"
+import {
+  ClientCapabilityMissing,
+  ClientRequestFailed,
+  type ClientRequestError,
+  ClientRequestTimeout,
+  ClientResultInvalid,
+  ClientVersionUnsupported,
+  SessionClosed
+} from "./ClientRequestError.ts"
+import { type Connection, InvalidFrame, type Outbound, type TransportFailure } from "./Connection.ts"
+import type { ClientRequestOptions, RequestContext } from "./RequestContext.ts"
+
+// ---------------------------------------------------------------------------
+// Public surface
+// ---------------------------------------------------------------------------
+
+/** Where a session is in the handshake-era lifecycle. */
+export type Phase =
+  /** nothing yet: only `ping` and `initialize` are accepted */
+  | "new"
+  /** `initialize` is being answered */
+  | "initializing"
+  /** `initialize` answered; waiting for `notifications/initialized` (requests are accepted) */
+  | "initialized"
+  /** `notifications/initialized` received */
+  | "operational"
+  /** input ended or the session was closed */
+  | "closed"
+
+/**
+ * What the session calls to answer messages: the server's handler registry (and the middleware
+ * around it). `initialize` goes through `request` like every other method.
+ */
+export interface Dispatcher {
+  /** The effect answering a request; its success is the JSON-RPC `result`. */
+  readonly request: (request: JsonRpc.Request, context: RequestContext) => Effect.Effect<unknown, unknown>
+  /** The effect handling a notification other than `initialized` and `cancelled`. */
+  readonly notification: (notification: JsonRpc.Notification, session: ServerSession) => Effect.Effect<void, unknown>
+}
+
+/** Tuning and behaviour of a session. All limits are per session. */
+export interface SessionOptions {
+  /** Requests running at once; further ones wait in a FIFO. Default 64. */
+  readonly maxConcurrentRequests?: number | undefined
+  /** Requests waiting for a slot before the session stops reading input. Default 256. */
+  readonly maxQueuedRequests?: number | undefined
+  /** Capacity of the inbound Queue (messages). Default 1024. */
+  readonly inboundCapacity?: number | undefined
+  /** Capacity of the outbound Queue (messages). Default 1024. */
+  readonly outboundCapacity?: number | undefined
+  /** Default timeout of server→client requests. Default 60 000 ms. */
+  readonly clientRequestTimeoutMillis?: number | undefined
+  /** At end of input, how long in-flight requests may finish before they are interrupted. Default 10 000 ms. */
+  readonly shutdownTimeoutMillis?: number | undefined
+  /**
+   * Stateless mode: no lifecycle is enforced and nothing is remembered between requests
+   * (each request is answered with the newest protocol version and no client capabilities,
+   * unless the request's context says otherwise).
+   */
+  readonly stateless?: boolean | undefined
+  /** The capabilities the server advertises: gate outgoing list-changed, update and log notifications. */
+  readonly serverCapabilities: ServerCapabilities
+  /** A session id; a random UUID by default. */
+  readonly sessionId?: string | undefined
+}
+
+/** A live session, as handlers and server code see it. */
+export interface ServerSession {
+  /** An opaque id, unique per connection. */
+  readonly id: string
+  /** The lifecycle phase. */
+  readonly phase: Phase
+  /** The negotiated protocol version (the newest before negotiation). */
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  /** What the client declared in `initialize`. */
+  readonly clientCapabilities: ClientCapabilities
+  /** The client's name and version, once initialized. */
+  readonly clientInfo: Implementation | undefined
+  /** The minimum level of `notifications/message` the client wants (`logging/setLevel`). */
+  readonly logLevel: LoggingLevel
+  /** Sets the minimum log level (what `logging/setLevel` does). */
+  readonly setLogLevel: (level: LoggingLevel) => Effect.Effect<void>
+  /** Sends a notification not tied to a request (list changes, resource updates, ...). */
+  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
+  /** Logs to the client, not tied to a request. */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
+  /** Sends a server→client request not tied to a client request. */
+  readonly request: (
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<unknown, ClientRequestError>
+}
+
+/**
+ * Runs a session over a connection until its input ends (then drains) or it fails.
+ *
+ * **Details**
+ *
+ * `transport` receives the session's two Queues and does the I/O; it must end the inbound Queue
+ * at end of input and return once the outbound Queue is done and written. The returned effect
+ * succeeds after a clean end of input, fails with {@link TransportFailure} when the connection
+ * broke, and, when interrupted, interrupts every in-flight request.
+ */
+export const run = <E>(
+  dispatcher: Dispatcher,
+  options: SessionOptions,
+  transport: (connection: Connection) => Effect.Effect<void, E>
+): Effect.Effect<void, E | TransportFailure> =>
+  Effect.scoped(Effect.gen(function*() {
+    const inbound = yield* Queue.bounded<unknown, Cause.Done | TransportFailure>(options.inboundCapacity ?? 1024)
+    const outbound = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
+    const context = yield* Effect.context<never>()
+    const session = new SessionImpl(dispatcher, options, outbound, Effect.runForkWith(context))
+    yield* Effect.addFinalizer(() => Effect.sync(() => session.close()))
+    const io = yield* Effect.forkChild(transport({ inbound, outbound }))
+    yield* Stream.fromQueue(inbound).pipe(Stream.runForEachArray((batch) => session.processBatch(batch)))
+    yield* session.drain
+    yield* Queue.end(outbound)
+    yield* Fiber.join(io)
+  }))
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const logLevels: Record<LoggingLevel, number> = {
+  debug: 0,
+  info: 1,
+  notice: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  alert: 6,
+  emergency: 7
+}
+
+/** A request (or notification, then `request` is undefined) running or waiting for a slot. */
+class Inflight {
+  readonly key: JsonRpc.RequestId | symbol
+  readonly request: JsonRpc.Request | undefined
+  readonly effect: Effect.Effect<unknown, unknown>
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  cancelled = false
+  constructor(
+    key: JsonRpc.RequestId | symbol,
+    request: JsonRpc.Request | undefined,
+    effect: Effect.Effect<unknown, unknown>
+  ) {
+    this.key = key
+    this.request = request
+    this.effect = effect
+  }
+}
+
+type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+
+const noParams: JsonRpc.Params = {}
+
+class SessionImpl implements ServerSession {
+  readonly id: string
+  phase: Phase = "new"
+  protocolVersion: ProtocolVersion.ProtocolVersion = ProtocolVersion.latest
+  clientCapabilities: ClientCapabilities = {}
+  clientInfo: Implementation | undefined = undefined
+  logLevel: LoggingLevel = "debug"
+
+  private readonly stateless: boolean
+  private readonly limit: number
+  private readonly maxQueued: number
+  private readonly clientTimeout: number
+  private readonly shutdownTimeout: number
+  private readonly caps: ServerCapabilities
+
+  /** running requests (and notification handlers) by id */
+  private readonly running = new Map<JsonRpc.RequestId | symbol, Inflight>()
+  /** accepted requests waiting for a slot, in arrival order */
+  private readonly queued = new Map<JsonRpc.RequestId | symbol, Inflight>()
+  /** server→client requests waiting for the client's answer */
+  private readonly pendingClient = new Map<number, Deferred.Deferred<unknown, ClientRequestError>>()
+  /** responses produced inline that did not fit in the outbound Queue, in order */
+  private overflow: Array<Outbound> = []
+  // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
+  private nextClientRequestId = 1
+  private pumping = false
+  private resumeReader: (() => void) | undefined = undefined
+  private resumeDrain: (() => void) | undefined = undefined
+
+  private readonly dispatcher: Dispatcher
+  private readonly outbound: Queue.Queue<Outbound, Cause.Done>
+  private readonly runFork: RunFork
+
+  constructor(
+    dispatcher: Dispatcher,
+    options: SessionOptions,
+    outbound: Queue.Queue<Outbound, Cause.Done>,
+    runFork: RunFork
+  ) {
+    this.dispatcher = dispatcher
+    this.outbound = outbound
+    this.runFork = runFork
+    this.id = options.sessionId ?? crypto.randomUUID()
+    this.stateless = options.stateless === true
+    this.limit = options.maxConcurrentRequests ?? 64
+    this.maxQueued = options.maxQueuedRequests ?? 256
+    this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
+    this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
+    this.caps = options.serverCapabilities
+    if (this.stateless) this.phase = "operational"
+  }
+
+  // --- inbound ------------------------------------------------------------
+
+  processBatch(batch: ReadonlyArray<unknown>): Effect.Effect<void> {
+    for (let i = 0; i < batch.length; i++) this.processOne(batch[i])
+    return this.afterBatch()
+  }
+
+  private afterBatch(): Effect.Effect<void> {
+    if (this.overflow.length > 0) {
+      const pending = this.overflow
+      this.overflow = []
+      return Effect.andThen(Queue.offerAll(this.outbound, pending), this.waitForRoom())
+    }
+    return this.waitForRoom()
+  }
+
+  /** Suspends the reader while the FIFO of waiting requests is full. */
+  private waitForRoom(): Effect.Effect<void> {
+    if (this.queued.size < this.maxQueued) return Effect.void
+    return Effect.callback<void>((resume) => {
+      this.resumeReader = () => resume(Effect.void)
+    })
+  }
+
+  private processOne(value: unknown): void {
+    if (value instanceof InvalidFrame) return this.send(value.response, undefined)
+    const kind = JsonRpc.classify(value)
+    if (kind instanceof JsonRpc.InvalidMessage) {
+      if (kind.answer) this.send(JsonRpc.failure(kind.id, kind.error), kind.id)
+      return
+    }
+    switch (kind) {
+      case JsonRpc.Kind.Request:
+        return this.onRequest(value as JsonRpc.Request)
+      case JsonRpc.Kind.Notification:
+        return this.onNotification(value as JsonRpc.Notification)
+      case JsonRpc.Kind.Response:
+        return this.onResponse(value as JsonRpc.Response)
+    }
+  }
+
+  private onRequest(request: JsonRpc.Request): void {
+    const id = request.id
+    if (this.running.has(id) || this.queued.has(id)) {
+      return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
+    }
+    const method = request.method
+    if (this.phase !== "operational" && method !== "ping") {
+      if (method === "initialize") {
+        if (this.phase !== "new") return this.reject(request, "initialize may be sent only once per session")
+        this.phase = "initializing"
+        return this.startInitialize(request)
+      }
+      if (this.phase === "new" || this.phase === "initializing") {
+        return this.reject(
+          request,
+          `received "${method}" before initialization; send "initialize" first (only "ping" is allowed before it)`
+        )
+      }
+      if (this.phase === "closed") return
+    } else if (method === "initialize" && !this.stateless) {
+      return this.reject(request, "initialize may be sent only once per session")
+    }
+    const effect = this.dispatch(request)
+    if (Exit.isExit(effect)) return this.respond(request, effect)
+    this.admit(new Inflight(id, request, effect))
+  }
+
+  private dispatch(request: JsonRpc.Request): Effect.Effect<unknown, unknown> {
+    try {
+      return this.dispatcher.request(request, new RequestContextImpl(this, request))
+    } catch (defect) {
+      return Effect.die(defect)
+    }
+  }
+
+  private reject(request: JsonRpc.Request, detail: string): void {
+    this.send(
+      JsonRpc.failure(request.id, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` }),
+      request.id
+    )
+  }
+
+  private startInitialize(request: JsonRpc.Request): void {
+    const effect = Effect.onExit(this.dispatch(request), (exit) =>
+      Effect.sync(() => {
+        if (exit._tag === "Success" && this.phase === "initializing") {
+          const result = exit.value as { readonly protocolVersion?: unknown }
+          const params = (request.params ?? noParams) as {
+            readonly capabilities?: ClientCapabilities
+            readonly clientInfo?: Implementation
+          }
+          if (ProtocolVersion.isSupported(result.protocolVersion)) this.protocolVersion = result.protocolVersion
+          this.clientCapabilities = params.capabilities ?? {}
+          this.clientInfo = params.clientInfo
+          this.phase = "initialized"
+        } else if (this.phase === "initializing") {
+          // A rejected initialize (middleware, bad params) leaves the session as it was: the client may retry.
+          this.phase = "new"
+        }
+      }))
+    this.admit(new Inflight(request.id, request, effect))
+  }
+
+  private onNotification(notification: JsonRpc.Notification): void {
+    switch (notification.method) {
+      case "notifications/initialized":
+        if (this.phase === "initialized") this.phase = "operational"
+        return
+      case "notifications/cancelled":
+        return this.cancel((notification.params as { readonly requestId?: unknown } | undefined)?.requestId)
+    }
+    if (this.phase === "new" || this.phase === "initializing" || this.phase === "closed") return
+    let effect: Effect.Effect<void, unknown>
+    try {
+      effect = this.dispatcher.notification(notification, this)
+    } catch (defect) {
+      effect = Effect.die(defect)
+    }
+    if (Exit.isExit(effect)) {
+      if (effect._tag === "Failure") this.logFailure(notification.method, effect.cause)
+      return
+    }
+    this.admit(new Inflight(Symbol(), undefined, effect))
+  }
+
+  private cancel(requestId: unknown): void {
+    if (typeof requestId !== "string" && typeof requestId !== "number") return
+    const waiting = this.queued.get(requestId)
+    if (waiting !== undefined) {
+      // `initialize` must not be cancelled (spec); everything else may be.
+      if (waiting.request?.method === "initialize") return
+      this.queued.delete(requestId)
+      return this.wakeReader()
+    }
+    const inflight = this.running.get(requestId)
+    if (inflight === undefined || inflight.request?.method === "initialize") return
+    inflight.cancelled = true
+    inflight.fiber?.interruptUnsafe()
+  }
+
+  private onResponse(response: JsonRpc.Response): void {
+    const id = response.id
+    if (typeof id !== "number") return
+    const deferred = this.pendingClient.get(id)
+    if (deferred === undefined) return
+    this.pendingClient.delete(id)
+    if ("result" in response) {
+      Deferred.doneUnsafe(deferred, Exit.succeed(response.result))
+    } else {
+      Deferred.doneUnsafe(deferred, Exit.fail(new ClientRequestFailed({ method: "", ...response.error })))
+    }
+  }
+
+  // --- concurrency --------------------------------------------------------
+
+  private admit(inflight: Inflight): void {
+    if (this.running.size >= this.limit) {
+      this.queued.set(inflight.key, inflight)
+      return
+    }
+    this.start(inflight)
+  }
+
+  private start(inflight: Inflight): void {
+    this.running.set(inflight.key, inflight)
+    const fiber = this.runFork(inflight.effect)
+    inflight.fiber = fiber
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) return this.finish(inflight, exit)
+    fiber.addObserver((exit) => this.finish(inflight, exit))
+  }
+
+  private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
+    if (this.running.get(inflight.key) !== inflight) return
+    this.running.delete(inflight.key)
+    const request = inflight.request
+    if (request === undefined) {
+      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
+    } else if (!inflight.cancelled) {
+      this.respond(request, exit)
+      if (this.overflow.length > 0) this.flushOverflow()
+    }
+    this.pump()
+  }
+
+  /** Starts waiting requests while slots are free; re-entrant calls (from `finish`) fold into the loop. */
+  private pump(): void {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (this.running.size < this.limit && this.queued.size > 0) {
+        const next = this.queued.values().next().value as Inflight
+        this.queued.delete(next.key)
+        this.start(next)
+      }
+    } finally {
+      this.pumping = false
+    }
+    this.wakeReader()
+    if (this.resumeDrain !== undefined && this.running.size === 0 && this.queued.size === 0) {
+      const resume = this.resumeDrain
+      this.resumeDrain = undefined
+      resume()
+    }
+  }
+
+  private wakeReader(): void {
+    if (this.resumeReader !== undefined && this.queued.size < this.maxQueued) {
+      const resume = this.resumeReader
+      this.resumeReader = undefined
+      resume()
+    }
+  }
+
+  // --- outbound -----------------------------------------------------------
+
+  private respond(request: JsonRpc.Request, exit: Exit.Exit<unknown, unknown>): void {
+    if (exit._tag === "Success") {
+      const value = exit.value
+      const result = (value === undefined || value === null ? noParams : value) as object
+      return this.send(
+        JsonRpc.success(
+          request.id,
+          this.protocolVersion === ProtocolVersion.latest ? result : projectResult(request.method, result, this.protocolVersion)
+        ),
+        request.id
+      )
+    }
+    const error = McpError.fromCause(exit.cause)
+    if (error === undefined) return // interrupted: no response
+    if (error === McpError.internalErrorObject) this.logFailure(request.method, exit.cause)
+    this.send(JsonRpc.failure(request.id, error), request.id)
+  }
+
+  /** Queues a message from synchronous code; keeps order with anything already overflowing. */
+  private send(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): void {
+    const outbound: Outbound = { message, related }
+    if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) this.overflow.push(outbound)
+  }
+
+  /** Moves overflowing messages to the outbound Queue outside the reader (from a fiber observer). */
+  private flushOverflow(): void {
+    const pending = this.overflow
+    this.overflow = []
+    this.runFork(Queue.offerAll(this.outbound, pending))
+  }
+
+  /** Queues a message from a fiber, suspending while the outbound Queue is full. */
+  offer(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): Effect.Effect<void> {
+    return Effect.asVoid(Queue.offer(this.outbound, { message, related }))
+  }
+
+  notifyRelated(method: string, params: JsonRpc.Params | undefined, related: JsonRpc.RequestId | undefined) {
+    if (!this.mayNotify(method, related)) return Effect.void
+    const projected = this.protocolVersion === ProtocolVersion.latest
+      ? params
+      : projectServerNotification(method, params, this.protocolVersion)
+    // A notification the negotiated version does not define is not sent.
+    if (projected === NotSendable) return Effect.void
+    return this.offer(JsonRpc.notification(method, projected), related)
+  }
+
+  /** Outbound gates: only what the server advertised, and nothing unsolicited before initialization. */
+  private mayNotify(method: string, related: JsonRpc.RequestId | undefined): boolean {
+    if (this.phase === "closed") return false
+    if (related === undefined && (this.phase === "new" || this.phase === "initializing")) return false
+    switch (method) {
+      case "notifications/message":
+        return this.caps.logging !== undefined
+      case "notifications/tools/list_changed":
+        return this.caps.tools?.listChanged === true
+      case "notifications/prompts/list_changed":
+        return this.caps.prompts?.listChanged === true
+      case "notifications/resources/list_changed":
+        return this.caps.resources?.listChanged === true
+      case "notifications/resources/updated":
+        return this.caps.resources?.subscribe === true
+    }
+    return true
+  }
+
+  logRelated(level: LoggingLevel, data: unknown, logger: string | undefined, related: JsonRpc.RequestId | undefined) {
+    if (logLevels[level] < logLevels[this.logLevel]) return Effect.void
+    return this.notifyRelated(
+      "notifications/message",
+      logger === undefined ? { level, data } : { level, logger, data },
+      related
+    )
+  }
+
+  requestRelated(
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined,
+    options: ClientRequestOptions | undefined
+  ): Effect.Effect<unknown, ClientRequestError> {
+    const missing = this.missingCapability(method, params)
+    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    if (this.phase === "closed") return Effect.fail(new SessionClosed({ method }))
+    const projected = this.protocolVersion === ProtocolVersion.latest
+      ? params
+      : projectServerRequest(method, params, this.protocolVersion)
+    if (projected === NotSendable) {
+      return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: this.protocolVersion }))
+    }
+    const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
+    const id = this.nextClientRequestId++
+    const decode = resultDecoders.get(method)
+    return Effect.suspend(() => {
+      const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
+      this.pendingClient.set(id, deferred)
+      return this.offer(JsonRpc.request(id, method, projected), related).pipe(
+        Effect.andThen(Deferred.await(deferred)),
+        Effect.timeoutOrElse({
+          duration: timeoutMillis,
+          orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
+        }),
+        Effect.mapError((error) =>
+          error._tag === "ClientRequestFailed" && error.method === "" ? new ClientRequestFailed({ ...error, method }) : error
+        ),
+        Effect.flatMap((result) => decode === undefined ? Effect.succeed(result) : decode(method, result)),
+        Effect.onExit((exit) => {
+          if (exit._tag === "Success" || !this.pendingClient.delete(id)) return Effect.void
+          // Gave up before the client answered (timeout or interruption): tell the client.
+          return this.offer(
+            JsonRpc.notification("notifications/cancelled", {
+              requestId: id,
+              reason: Exit.hasInterrupts(exit) ? "The server cancelled the request" : "Timed out"
+            }),
+            related
+          )
+        })
+      )
+    })
+  }
+
+  private missingCapability(method: string, params: JsonRpc.Params | undefined): string | undefined {
+    const caps = this.clientCapabilities
+    switch (method) {
+      case "sampling/createMessage": {
+        if (caps.sampling === undefined) return "sampling"
+        if (params?.tools !== undefined || params?.toolChoice !== undefined) {
+          if (caps.sampling.tools === undefined) return "sampling.tools"
+        }
+        const includeContext = params?.includeContext
+        if (includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined) {
+          return "sampling.context"
+        }
+        return undefined
+      }
+      case "elicitation/create": {
+        const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
+        if (elicitation === undefined) return "elicitation"
+        if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
+        // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
+        return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
+      }
+      case "roots/list":
+        return caps.roots === undefined ? "roots" : undefined
+    }
+    return undefined
+  }
+
+  // --- ServerSession ------------------------------------------------------
+
+  setLogLevel(level: LoggingLevel): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.logLevel = level
+    })
+  }
+
+  notify(method: string, params?: JsonRpc.Params): Effect.Effect<void> {
+    return this.notifyRelated(method, params, undefined)
+  }
+
+  log(level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void> {
+    return this.logRelated(level, data, logger, undefined)
+  }
+
+  request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
+    return this.requestRelated(method, params, undefined, options)
+  }
+
+  // --- shutdown -----------------------------------------------------------
+
+  /** After end of input: let in-flight work finish, then interrupt what is left. */
+  get drain(): Effect.Effect<void> {
+    const idle = Effect.callback<void>((resume) => {
+      if (this.running.size === 0 && this.queued.size === 0) return resume(Effect.void)
+      this.resumeDrain = () => resume(Effect.void)
+    })
+    return idle.pipe(
+      Effect.timeoutOrElse({
+        duration: this.shutdownTimeout,
+        orElse: () =>
+          Effect.suspend(() => {
+            this.queued.clear()
+            for (const inflight of this.running.values()) inflight.fiber?.interruptUnsafe()
+            return idle
+          })
+      }),
+      Effect.andThen(Effect.sync(() => this.close())),
+      Effect.andThen(Effect.suspend(() => this.overflow.length > 0 ? this.afterBatch() : Effect.void))
+    )
+  }
+
+  /** Closes the session: interrupts whatever still runs and fails pending client requests. */
+  close(): void {
+    this.phase = "closed"
+    this.queued.clear()
+    for (const inflight of this.running.values()) {
+      inflight.cancelled = true
+      inflight.fiber?.interruptUnsafe()
+    }
+    for (const [id, deferred] of this.pendingClient) {
+      this.pendingClient.delete(id)
+      Deferred.doneUnsafe(deferred, Exit.fail(new SessionClosed({ method: "" })))
+    }
+  }
+
+  private logFailure(what: string, cause: Cause.Cause<unknown>): void {
+    this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, cause))
+  }
+}
+
+// Server→client results are decoded once per method with a schema built at module load.
+const resultDecoders = new Map<string, (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>>()
+for (const [method, spec] of Object.entries(ServerRequests)) {
+  const decode = Schema.decodeUnknownExit(spec.result as Schema.Codec<unknown, unknown>)
+  resultDecoders.set(method, (method, u): Effect.Effect<unknown, ClientResultInvalid> => {
+    const exit = decode(u)
+    return exit._tag === "Success"
+      ? Exit.succeed(exit.value)
+      : Exit.fail(new ClientResultInvalid({ method, message: Cause.pretty(exit.cause) }))
+  })
+}
+
+class RequestContextImpl implements RequestContext {
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  readonly clientCapabilities: ClientCapabilities
+  readonly clientInfo: Implementation | undefined
+  readonly sessionId: string
+  readonly session: SessionImpl
+  private readonly jsonRpcRequest: JsonRpc.Request
+  constructor(session: SessionImpl, request: JsonRpc.Request) {
+    this.session = session
+    this.jsonRpcRequest = request
+    this.protocolVersion = session.protocolVersion
+    this.clientCapabilities = session.clientCapabilities
+    this.clientInfo = session.clientInfo
+    this.sessionId = session.id
+  }
+  get requestId() {
+    return this.jsonRpcRequest.id
+  }
+  get method() {
+    return this.jsonRpcRequest.method
+  }
+  get meta() {
+    return this.jsonRpcRequest.params?._meta as { readonly [key: string]: unknown } | undefined
+  }
+  get progressToken() {
+    return this.meta?.progressToken as ProgressToken | undefined
+  }
+  notify(method: string, params?: JsonRpc.Params) {
+    return this.session.notifyRelated(method, params, this.jsonRpcRequest.id)
+  }
+  progress(progress: number, total?: number, message?: string) {
+    const progressToken = this.progressToken
+    if (progressToken === undefined) return Effect.void
+    const params: Record<string, unknown> = { progressToken, progress }
+    if (total !== undefined) params.total = total
+    if (message !== undefined) params.message = message
+    return this.session.notifyRelated("notifications/progress", params, this.jsonRpcRequest.id)
+  }
+  log(level: LoggingLevel, data: unknown, logger?: string) {
+    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id)
+  }
+  request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
+    return this.session.requestRelated(method, params, this.jsonRpcRequest.id, options)
+  }
+  ping(options?: ClientRequestOptions) {
+    return Effect.asVoid(this.request("ping", undefined, options))
+  }
+  createMessage(params: RequestParamsOf<"sampling/createMessage">, options?: ClientRequestOptions) {
+    return this.request("sampling/createMessage", params as JsonRpc.Params, options) as Effect.Effect<
+      CreateMessageResult,
+      ClientRequestError
+    >
+  }
+  elicit(params: RequestParamsOf<"elicitation/create">, options?: ClientRequestOptions) {
+    return this.request("elicitation/create", params as JsonRpc.Params, options) as Effect.Effect<
+      ElicitResult,
+      ClientRequestError
+    >
+  }
+  listRoots(options?: ClientRequestOptions) {
+    return this.request("roots/list", undefined, options) as Effect.Effect<ListRootsResult, ClientRequestError>
+  }
+}
+
+type RequestParamsOf<M extends keyof typeof ServerRequests> = (typeof ServerRequests)[M]["params"]["Type"]
