@@ -1,0 +1,35 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as McpError from "../../src/protocol/McpError.ts"
+
+describe("McpError.toErrorObject", () => {
+  it("maps every typed error to its JSON-RPC code", () => {
+    const cases: Array<[McpError.McpError, object]> = [
+      [new McpError.ParseError({ message: "bad json" }), { code: -32700, message: "bad json" }],
+      [new McpError.InvalidRequest({ message: "no" }), { code: -32600, message: "no" }],
+      [new McpError.MethodNotFound({ method: "x/y" }), { code: -32601, message: "Method not found: x/y" }],
+      [new McpError.InvalidParams({ message: "p", data: { k: 1 } }), { code: -32602, message: "p", data: { k: 1 } }],
+      [new McpError.InternalError({ message: "i" }), { code: -32603, message: "i" }],
+      [new McpError.ResourceNotFound({ uri: "a://b" }), { code: -32002, message: "Resource not found: a://b", data: { uri: "a://b" } }],
+      [
+        new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", url: "https://x" }] }),
+        { code: -32042, message: "URL elicitation required", data: { elicitations: [{ mode: "url", url: "https://x" }] } }
+      ],
+      [new McpError.JsonRpcError({ code: 4001, message: "app" }), { code: 4001, message: "app" }]
+    ]
+    for (const [error, expected] of cases) assert.deepStrictEqual(McpError.toErrorObject(error), expected)
+  })
+})
+
+describe("McpError.fromCause", () => {
+  it("typed failure → its code; defect → masked -32603; interruption → no response", () => {
+    assert.deepStrictEqual(McpError.fromCause(Cause.fail(new McpError.MethodNotFound({ method: "m" }))), {
+      code: -32601,
+      message: "Method not found: m"
+    })
+    const masked = McpError.fromCause(Cause.die(new Error("db password is hunter2")))
+    assert.deepStrictEqual(masked, { code: -32603, message: "Internal error" })
+    assert.deepStrictEqual(McpError.fromCause(Cause.fail("an untyped failure")), { code: -32603, message: "Internal error" })
+    assert.isUndefined(McpError.fromCause(Cause.interrupt()))
+  })
+})
