@@ -112,6 +112,10 @@ export interface LowLevelServer {
   readonly capabilities: ServerCapabilities
   /** What `initialize` negotiates from: info, instructions, capabilities, versions. */
   readonly description: Negotiation.ServerDescription
+  /** FastMCP-compatible name for {@link LowLevelServer.description}. */
+  readonly createInitializationOptions: () => Negotiation.ServerDescription
+  /** FastMCP-compatible name for {@link LowLevelServer.capabilities}. */
+  readonly getCapabilities: () => ServerCapabilities
   /** The dispatcher a session calls: registry + middleware. */
   readonly dispatcher: ServerSession.Dispatcher
   /** Runs one session over `transport` until its input ends. */
@@ -189,6 +193,8 @@ export const make = (options: Options): LowLevelServer => {
   return {
     capabilities,
     description,
+    createInitializationOptions: () => description,
+    getCapabilities: () => capabilities,
     dispatcher,
     run: (transport, runOptions) =>
       ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities }, transport.run)

@@ -580,7 +580,11 @@ class SessionImpl implements ServerSession {
           orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
         }),
         Effect.mapError((error) =>
-          error._tag === "ClientRequestFailed" && error.method === "" ? new ClientRequestFailed({ ...error, method }) : error
+          error._tag === "ClientRequestFailed" && error.method === ""
+            ? new ClientRequestFailed({ ...error, method })
+            : error._tag === "SessionClosed" && error.method === ""
+            ? new SessionClosed({ method })
+            : error
         ),
         Effect.flatMap((result) => decode === undefined ? Effect.succeed(result) : decode(method, result)),
         Effect.onExit((exit) => {
@@ -649,6 +653,8 @@ class SessionImpl implements ServerSession {
 
   /** After end of input: let in-flight work finish, then interrupt what is left. */
   get drain(): Effect.Effect<void> {
+    // No answer can arrive after end of input: handlers waiting on the client learn it now.
+    this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
       if (this.running.size === 0 && this.queued.size === 0) return resume(Effect.void)
       this.resumeDrain = () => resume(Effect.void)
@@ -676,6 +682,10 @@ class SessionImpl implements ServerSession {
       inflight.cancelled = true
       inflight.fiber?.interruptUnsafe()
     }
+    this.failPendingClientRequests()
+  }
+
+  private failPendingClientRequests(): void {
     for (const [id, deferred] of this.pendingClient) {
       this.pendingClient.delete(id)
       Deferred.doneUnsafe(deferred, Exit.fail(new SessionClosed({ method: "" })))

@@ -12,7 +12,7 @@ import {
   ToolListChangedNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
-import { connectSdk, sdk } from "./harness.ts"
+import { connectSdk, sdk, waitUntil } from "./harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
 describe("SDK v1 client over the in-memory pair", () => {
@@ -222,11 +222,3 @@ describe("SDK v1 client over the in-memory pair", () => {
       assert.deepStrictEqual(probe.notifications, ["roots/list_changed"])
     }))
 })
-
-const waitUntil = async (condition: () => boolean, timeoutMillis = 5_000) => {
-  const start = performance.now()
-  while (!condition()) {
-    if (performance.now() - start > timeoutMillis) throw new Error("condition not reached in time")
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-}

@@ -102,3 +102,12 @@ export const initializeRaw = async (raw: RawClient, protocolVersion = "2025-11-2
   await raw.send({ jsonrpc: "2.0", method: "notifications/initialized" })
   return response
 }
+
+/** Polls `condition` every 2 ms until it holds; fails after `timeoutMillis`. */
+export const waitUntil = async (condition: () => boolean, timeoutMillis = 5_000): Promise<void> => {
+  const start = performance.now()
+  while (!condition()) {
+    if (performance.now() - start > timeoutMillis) throw new Error("condition not reached in time")
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
