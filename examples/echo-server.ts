@@ -8,7 +8,6 @@
  *
  * Run: `npm start` (or `node examples/echo-server.ts`); it speaks MCP on stdin/stdout.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { SchemaJITCompiler } from "effect/schema"
@@ -87,5 +86,5 @@ if (import.meta.main) {
     "echo-server: speaking MCP on stdin/stdout.\n" +
       "  Connect with the MCP Inspector: npx @modelcontextprotocol/inspector node examples/echo-server.ts\n"
   )
-  echoServer.run(Stdio.make()).pipe(Stdio.logToStderr, NodeRuntime.runMain)
+  echoServer.run(Stdio.make()).pipe(Stdio.runMain)
 }

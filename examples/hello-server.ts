@@ -1,7 +1,6 @@
 /**
  * The README's 20-line example, kept as a file so the type checker and a test keep it honest.
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import { LowLevelServer, McpError, Stdio } from "../src/index.ts"
 
@@ -23,4 +22,4 @@ export const server = LowLevelServer.make({
   }
 })
 
-if (import.meta.main) server.run(Stdio.make()).pipe(Stdio.logToStderr, NodeRuntime.runMain)
+if (import.meta.main) server.run(Stdio.make()).pipe(Stdio.runMain)

@@ -106,7 +106,8 @@ export type Response = SuccessResponse | ErrorResponse
  *
  * `id` is the request id when it could be read (so the client can correlate the error), and
  * `undefined` otherwise (the error response then carries no id, as JSON-RPC prescribes for an
- * unreadable id). `answer` is false for invalid *responses*: nobody waits for an answer to those.
+ * unreadable id). `answer` is false for invalid *responses* and *notifications*: nobody waits for
+ * an answer to those, and JSON-RPC forbids answering a notification.
  */
 export class InvalidMessage {
   readonly id: RequestId | undefined
@@ -166,7 +167,8 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
       return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer`))
     }
     if (!isParams(message.params)) {
-      return new InvalidMessage(id, { code: -32602, message: `Invalid params: "params" must be an object` })
+      // A notification is never answered, not even with an error (JSON-RPC 2.0 §4.1).
+      return new InvalidMessage(id, { code: -32602, message: `Invalid params: "params" must be an object` }, hasId)
     }
     return hasId ? Kind.Request : Kind.Notification
   }

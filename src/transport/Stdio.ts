@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -43,11 +44,34 @@ export const make = (options: StdioOptions = {}): Transport =>
  * **Example** (Running a server on stdio)
  *
  * ```ts
- * server.run(Stdio.make()).pipe(Stdio.logToStderr, NodeRuntime.runMain)
+ * server.run(Stdio.make()).pipe(Stdio.logToStderr, Effect.runFork)
  * ```
  */
 export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.provideService(effect, Logger.LogToStderr, true)
+
+/**
+ * Runs a stdio server as the process's main program: logs go to stderr (including the report of
+ * a failure, e.g. a broken stdout), SIGINT/SIGTERM interrupt it, and the exit code is 0 after a
+ * clean end of input, 1 after a failure.
+ *
+ * **Example** (The main program of a stdio server)
+ *
+ * ```ts
+ * server.run(Stdio.make()).pipe(Stdio.runMain)
+ * ```
+ */
+export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
+  NodeRuntime.runMain(
+    effect.pipe(
+      Effect.tapCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the stdio server stopped", cause)
+      ),
+      logToStderr
+    ),
+    // NOTE: runMain's own report would be logged outside `logToStderr`, i.e. on stdout.
+    { disableErrorReporting: true }
+  )
 
 const run = (connection: Connection, options: StdioOptions): Effect.Effect<void> =>
   Effect.gen(function*() {

@@ -57,3 +57,17 @@ describe("NdjsonDecoder", () => {
     assert.strictEqual(encodeBatch([{ message: { a: 1 } }, { message: { b: "x\ny" } }]), "{\"a\":1}\n{\"b\":\"x\\ny\"}\n")
   })
 })
+
+describe("NdjsonDecoder size limit", () => {
+  it("counts UTF-8 bytes, not characters", () => {
+    const decoder = new NdjsonDecoder(100)
+    const out: Array<unknown> = []
+    // 40 "€" = 40 characters but 120 bytes (+ quotes): over a 100-byte limit
+    decoder.push(bytes(`${JSON.stringify("€".repeat(40))}\n`), out)
+    // 30 "€" = 90 bytes + 2 quotes = 92 bytes: under the limit
+    decoder.push(bytes(`${JSON.stringify("€".repeat(30))}\n`), out)
+    assert.strictEqual(out.length, 2)
+    assert.instanceOf(out[0], InvalidFrame)
+    assert.strictEqual(out[1], "€".repeat(30))
+  })
+})

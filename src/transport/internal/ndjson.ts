@@ -42,8 +42,7 @@ export class NdjsonDecoder {
     if (start < text.length) {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
-      // String length counts UTF-16 units, a lower bound of the UTF-8 size: exact enough for a guard.
-      if (this.buffer.length + text.length > this.maxBytes) {
+      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text)) {
         this.buffer = ""
         this.discarding = true
         out.push(this.oversized())
@@ -61,8 +60,18 @@ export class NdjsonDecoder {
     this.discarding = false
   }
 
+  /**
+   * Exact UTF-8 size check, paid only when it could matter: a string of `length` UTF-16 units
+   * takes between `length` and `3 × length` bytes.
+   */
+  private tooLarge(length: number, text: string | (() => string)): boolean {
+    if (length > this.maxBytes) return true
+    if (length * 3 <= this.maxBytes) return false
+    return Buffer.byteLength(typeof text === "string" ? text : text(), "utf8") > this.maxBytes
+  }
+
   private line(line: string, out: Array<unknown>): void {
-    if (line.length > this.maxBytes) return void out.push(this.oversized())
+    if (this.tooLarge(line.length, line)) return void out.push(this.oversized())
     if (line.length === 0 || line === "\r") return
     try {
       out.push(JSON.parse(line))

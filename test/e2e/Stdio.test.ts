@@ -1,0 +1,357 @@
+/**
+ * The echo server as a child process over stdio: the official SDK v1 client over
+ * `StdioClientTransport`, and raw bytes (framing, chunking, CRLF, oversized lines, stdout purity,
+ * end of input, a closed output pipe).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as Effect from "effect/Effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const echoServerPath = fileURLToPath(new URL("../../examples/echo-server.ts", import.meta.url))
+
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis))
+
+const until = async (condition: () => boolean, what: string, timeoutMillis = 5_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMillis
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+/** Runs an async body as an Effect; a rejection fails the test with its error. */
+const run = (body: () => Promise<void>) => Effect.tryPromise({ try: body, catch: (error) => error })
+
+interface Exited {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** A spawned echo server, read line by line. */
+interface Child {
+  readonly process: ChildProcess
+  /** every stdout line (without the newline), in order */
+  readonly lines: Array<string>
+  /** the stdout lines parsed as JSON (undefined for a line that did not parse) */
+  readonly messages: Array<any>
+  readonly stderr: () => string
+  readonly exited: Promise<Exited>
+  readonly write: (data: string | Uint8Array) => Promise<void>
+  readonly waitFor: (predicate: (message: any) => boolean, timeoutMillis?: number) => Promise<any>
+  /** Kills the child if it still runs. */
+  readonly kill: () => void
+}
+
+const children = new Set<ChildProcess>()
+
+const spawnEcho = (): Child => {
+  const child = spawn(process.execPath, [echoServerPath], { stdio: ["pipe", "pipe", "pipe"] })
+  children.add(child)
+  const lines: Array<string> = []
+  const messages: Array<any> = []
+  const stderrChunks: Array<Buffer> = []
+  let partial = ""
+  child.stdout!.setEncoding("utf8")
+  child.stdout!.on("data", (chunk: string) => {
+    const text = partial + chunk
+    const parts = text.split("\n")
+    partial = parts.pop()!
+    for (const line of parts) {
+      lines.push(line)
+      try {
+        messages.push(JSON.parse(line))
+      } catch {
+        messages.push(undefined)
+      }
+    }
+  })
+  child.stdout!.on("error", () => {})
+  child.stderr!.on("data", (chunk: Buffer) => stderrChunks.push(chunk))
+  child.stdin!.on("error", () => {}) // EPIPE once the child is gone
+  const exited = new Promise<Exited>((resolve) => {
+    child.once("exit", (code, signal) => {
+      children.delete(child)
+      resolve({ code, signal })
+    })
+  })
+  const write = (data: string | Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      child.stdin!.write(data, (error) => (error ? reject(error) : resolve()))
+    })
+  const waitFor = async (predicate: (message: any) => boolean, timeoutMillis = 5_000) => {
+    let found: any
+    await until(() => (found = messages.find((m) => m !== undefined && predicate(m))) !== undefined, "a message", timeoutMillis)
+      .catch((error) => {
+        throw new Error(`${error.message}; stdout: ${lines.join("\n").slice(0, 2000)}; stderr: ${Buffer.concat(stderrChunks).toString().slice(0, 2000)}`)
+      })
+    return found
+  }
+  return {
+    process: child,
+    lines,
+    messages,
+    stderr: () => Buffer.concat(stderrChunks).toString("utf8"),
+    exited,
+    write,
+    waitFor,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    }
+  }
+}
+
+/** Spawns an echo server for the body and kills it afterwards if it is still running. */
+const withChild = (body: (child: Child) => Promise<void>) =>
+  run(async () => {
+    const child = spawnEcho()
+    try {
+      await body(child)
+    } finally {
+      child.kill()
+    }
+  })
+
+const initialize = (id: string | number = "init") =>
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } }
+  }) + "\n"
+
+const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n"
+
+const echoCall = (id: string | number, text: string) =>
+  JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { text } } })
+
+/** Initializes a raw child fully. */
+const handshake = async (child: Child) => {
+  await child.write(initialize())
+  const init = await child.waitFor((m) => m.id === "init")
+  assert.strictEqual(init.result.protocolVersion, "2025-11-25")
+  await child.write(initialized)
+}
+
+const withTimeout = <A>(promise: Promise<A>, millis: number, what: string): Promise<A> =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${millis} ms: ${what}`)), millis))
+  ])
+
+/** Peak and current resident set of a process, in MB (Linux /proc). */
+const memoryOf = (pid: number): { readonly rssMb: number; readonly peakMb: number } => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN)
+  return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 }
+}
+
+// ---------------------------------------------------------------------------
+// SDK v1 client
+// ---------------------------------------------------------------------------
+
+describe("SDK v1 client over StdioClientTransport", () => {
+  it.live("every echo-server method, then close: the child exits with code 0", () =>
+    run(async () => {
+      const transport = new StdioClientTransport({ command: process.execPath, args: [echoServerPath], stderr: "pipe" })
+      const client = new Client({ name: "sdk-stdio-test", version: "1.0.0" }, { capabilities: {} })
+      let stderr = ""
+      transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      await client.connect(transport)
+      const child = (transport as unknown as { _process: ChildProcess })._process
+      children.add(child)
+      const exited = new Promise<Exited>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })))
+      try {
+        assert.deepStrictEqual(client.getServerVersion(), { name: "echo-server", version: "0.1.0" })
+        const caps = client.getServerCapabilities()
+        assert.isDefined(caps?.tools)
+        assert.isDefined(caps?.resources)
+        assert.isDefined(caps?.prompts)
+
+        const tools = await client.listTools()
+        assert.deepStrictEqual(tools.tools.map((t) => t.name), ["echo"])
+        const echo = await client.callTool({ name: "echo", arguments: { text: "héllo 🌍" } })
+        assert.deepStrictEqual(echo.content, [{ type: "text", text: "héllo 🌍" }])
+        const badArgs = await client.callTool({ name: "echo", arguments: { text: 5 } })
+        assert.strictEqual(badArgs.isError, true)
+
+        const resources = await client.listResources()
+        assert.deepStrictEqual(resources.resources.map((r) => r.uri), ["bench://static"])
+        const read = await client.readResource({ uri: "bench://static" })
+        assert.deepStrictEqual(read.contents, [{ uri: "bench://static", mimeType: "text/plain", text: "static resource content" }])
+
+        const prompts = await client.listPrompts()
+        assert.deepStrictEqual(prompts.prompts.map((p) => p.name), ["greet"])
+        const prompt = await client.getPrompt({ name: "greet", arguments: { name: "Ada" } })
+        assert.deepStrictEqual(prompt.messages, [{ role: "user", content: { type: "text", text: "Hello, Ada!" } }])
+
+        assert.deepStrictEqual(await client.ping(), {})
+      } finally {
+        const closeStarted = Date.now()
+        await client.close()
+        const result = await withTimeout(exited, 5_000, "child exit")
+        children.delete(child)
+        assert.deepStrictEqual(result, { code: 0, signal: null }, `stderr: ${stderr}`)
+        // closing stdin was enough: the SDK did not need SIGTERM (sent after 2 s)
+        assert.isBelow(Date.now() - closeStarted, 2_000)
+      }
+      assert.include(stderr, "echo-server: speaking MCP")
+    }))
+})
+
+// ---------------------------------------------------------------------------
+// Raw bytes
+// ---------------------------------------------------------------------------
+
+describe("raw stdio framing", () => {
+  it.live("malformed JSON is answered -32700 without id; the next request is still answered", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      await child.write("{this is not json\n")
+      const parseError = await child.waitFor((m) => m.error?.code === -32700)
+      assert.notProperty(parseError, "id")
+      assert.include(parseError.error.message, "Parse error")
+      await child.write("[1, 2,\n")
+      await until(() => child.messages.filter((m) => m?.error?.code === -32700).length === 2, "a second parse error")
+      await child.write(echoCall(1, "after") + "\n")
+      const echo = await child.waitFor((m) => m.id === 1)
+      assert.deepStrictEqual(echo.result.content, [{ type: "text", text: "after" }])
+      // nothing else was said
+      assert.strictEqual(child.messages.length, 4)
+    }))
+
+  it.live("a request split across writes, mid-JSON and mid multi-byte character, is parsed", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      const text = "é 🎉 日本"
+      const bytes = Buffer.from(echoCall("split", text) + "\n", "utf8")
+      // cut inside "é" (2 bytes) and inside the emoji (4 bytes) and inside "日" (3 bytes)
+      const eAt = bytes.indexOf(Buffer.from("é", "utf8"))
+      const emojiAt = bytes.indexOf(Buffer.from("🎉", "utf8"))
+      const kanjiAt = bytes.indexOf(Buffer.from("日", "utf8"))
+      const cuts = [10, eAt + 1, emojiAt + 1, emojiAt + 3, kanjiAt + 2, bytes.length - 1]
+      let previous = 0
+      for (const cut of cuts) {
+        await child.write(bytes.subarray(previous, cut))
+        await sleep(20) // separate reads on the child side
+        previous = cut
+      }
+      assert.isUndefined(child.messages.find((m) => m?.id === "split"), "answered before the newline arrived")
+      await child.write(bytes.subarray(previous))
+      const echo = await child.waitFor((m) => m.id === "split")
+      assert.deepStrictEqual(echo.result.content, [{ type: "text", text }])
+
+      // byte by byte, too
+      const slow = Buffer.from(echoCall("bytes", "ü€") + "\n", "utf8")
+      for (let i = 0; i < slow.length; i++) await child.write(slow.subarray(i, i + 1))
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === "bytes")).result.content, [{ type: "text", text: "ü€" }])
+
+      // several messages in one write
+      await child.write(echoCall("m1", "a") + "\n" + echoCall("m2", "b") + "\n" + echoCall("m3", "c"))
+      await child.waitFor((m) => m.id === "m2")
+      await child.write("\n")
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === "m3")).result.content, [{ type: "text", text: "c" }])
+      assert.isUndefined(child.messages.find((m) => m?.error !== undefined))
+    }))
+
+  it.live("CRLF line endings work", () =>
+    withChild(async (child) => {
+      await child.write(initialize().replace("\n", "\r\n"))
+      await child.waitFor((m) => m.id === "init")
+      await child.write(initialized.replace("\n", "\r\n"))
+      await child.write(echoCall("crlf1", "one") + "\r\n\r\n" + echoCall("crlf2", "two") + "\r\n")
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === "crlf1")).result.content, [{ type: "text", text: "one" }])
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === "crlf2")).result.content, [{ type: "text", text: "two" }])
+      await sleep(50)
+      assert.isUndefined(child.messages.find((m) => m?.error !== undefined), JSON.stringify(child.messages))
+      assert.strictEqual(child.messages.length, 3)
+    }))
+
+  it.live("a 10 MB line is answered with one -32600 size error; the next request is answered", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      const baseline = memoryOf(child.process.pid!)
+      const big = echoCall("big", "x".repeat(10 * 1024 * 1024)) + "\n"
+      await child.write(big)
+      await child.write(echoCall("next", "small") + "\n")
+      const next = await child.waitFor((m) => m.id === "next", 10_000)
+      assert.deepStrictEqual(next.result.content, [{ type: "text", text: "small" }])
+      const errors = child.messages.filter((m) => m?.error !== undefined)
+      assert.strictEqual(errors.length, 1, JSON.stringify(errors))
+      assert.strictEqual(errors[0].error.code, -32600)
+      assert.notProperty(errors[0], "id")
+      assert.include(errors[0].error.message, "maximum size")
+      assert.include(errors[0].error.message, String(4 * 1024 * 1024))
+      assert.isUndefined(child.messages.find((m) => m?.id === "big"))
+      const after = memoryOf(child.process.pid!)
+      // the line is discarded as it streams in: memory must not hold it (or several copies)
+      assert.isBelow(after.peakMb - baseline.rssMb, 100, `baseline ${JSON.stringify(baseline)}, after ${JSON.stringify(after)}`)
+      assert.isBelow(after.peakMb, 300, JSON.stringify(after))
+    }), 20_000)
+
+  it.live("stdout carries only JSON-RPC lines; logs go to stderr", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      await child.write("garbage\n")
+      await child.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "nope" }) + "\n")
+      await child.write(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "missing" } }) + "\n")
+      await child.write(echoCall(3, "line\nbreak\u2028sep") + "\n")
+      await child.write(JSON.stringify({ jsonrpc: "2.0", id: 4, method: "ping" }) + "\n")
+      await child.waitFor((m) => m.id === 4)
+      child.process.stdin!.end()
+      const exited = await withTimeout(child.exited, 5_000, "exit after EOF")
+      assert.deepStrictEqual(exited, { code: 0, signal: null })
+      assert.deepStrictEqual((child.messages.find((m) => m?.id === 3)).result.content, [{ type: "text", text: "line\nbreak\u2028sep" }])
+      assert.strictEqual(child.lines.length, 6)
+      for (let i = 0; i < child.lines.length; i++) {
+        assert.isDefined(child.messages[i], `stdout line is not JSON: ${child.lines[i]}`)
+        assert.strictEqual(child.messages[i].jsonrpc, "2.0", child.lines[i])
+      }
+      assert.include(child.stderr(), "echo-server: speaking MCP on stdin/stdout.")
+      assert.notInclude(child.lines.join("\n"), "echo-server:")
+    }))
+
+  it.live("end of input with requests in flight: all answered, then exit code 0", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      const N = 500
+      let batch = ""
+      for (let i = 1; i <= N; i++) batch += echoCall(i, `t${i}`) + "\n"
+      // the last request has no trailing newline: it is flushed at end of input
+      batch += echoCall("last", "eof")
+      child.process.stdin!.end(batch)
+      const exited = await withTimeout(child.exited, 5_000, "exit after EOF")
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, child.stderr())
+      const answered = new Set(child.messages.filter((m) => m?.result !== undefined).map((m) => m.id))
+      for (let i = 1; i <= N; i++) assert.isTrue(answered.has(i), `request ${i} was not answered`)
+      assert.isTrue(answered.has("last"), "the final line without newline was not answered")
+      assert.strictEqual(child.messages.length, N + 2)
+    }))
+
+  it.live("a closed output pipe: the child exits instead of hanging", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      child.process.stdout!.destroy()
+      const exited = child.exited.then(() => true)
+      let sent = 0
+      const deadline = Date.now() + 5_000
+      let done = false
+      void exited.then(() => (done = true))
+      while (!done && Date.now() < deadline) {
+        sent++
+        child.process.stdin!.write(echoCall(sent, "into the void") + "\n")
+        await sleep(10)
+      }
+      assert.isTrue(done, `the child did not exit within 5 s after its stdout was closed (${sent} requests sent); stderr: ${child.stderr()}`)
+      const result = await child.exited
+      assert.isTrue(result.code !== null || result.signal !== null)
+    }), 15_000)
+})
+
+// Safety net: no child outlives the file.
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL")
+})
