@@ -1048,8 +1048,20 @@ export const EnumSchema = Schema.Union([
 /** Any enum field. */
 export type EnumSchema = typeof EnumSchema.Type
 
+/**
+ * {@link StringSchema} as a member of {@link PrimitiveSchemaDefinition}: it refuses the
+ * enum keys, so a malformed enum field is rejected instead of silently decoding as a
+ * plain string field with its options stripped.
+ */
+const PlainStringSchema = Schema.Struct({
+  ...StringSchema.fields,
+  enum: Schema.optionalKey(Schema.Never),
+  enumNames: Schema.optionalKey(Schema.Never),
+  oneOf: Schema.optionalKey(Schema.Never)
+})
+
 /** Any field of an elicitation form (enums are tried before plain strings). */
-export const PrimitiveSchemaDefinition = Schema.Union([EnumSchema, StringSchema, NumberSchema, BooleanSchema])
+export const PrimitiveSchemaDefinition = Schema.Union([EnumSchema, PlainStringSchema, NumberSchema, BooleanSchema])
 /** Any field of an elicitation form. */
 export type PrimitiveSchemaDefinition = typeof PrimitiveSchemaDefinition.Type
 
