@@ -197,7 +197,7 @@ export const make = (options: Options): LowLevelServer => {
     getCapabilities: () => capabilities,
     dispatcher,
     run: (transport, runOptions) =>
-      ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities }, transport.run)
+      ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities }, transport.open)
   }
 }
 

@@ -1,17 +1,19 @@
 /**
- * The contract between a session and a transport: two bounded Queues.
+ * The contract between a session and a transport: an inbound Stream and a `write` function.
  *
- * The transport frames and parses bytes and offers each message to `inbound` (a full queue
- * suspends the transport's reader: backpressure reaches the socket or pipe, memory does not
- * grow); it ends `inbound` at end of input, or fails it with a {@link TransportFailure} when the
- * connection breaks. The session offers every outgoing message to `outbound`; the transport
- * drains it (ideally many messages per write) until it is done.
+ * The transport frames and parses bytes into batches of messages and exposes them as a Stream
+ * the session pulls in its own fiber: pull-based all the way to the source (stdin is read only
+ * when the session asks for more) or read from a bounded Queue (the in-memory pair, HTTP), so a
+ * busy session slows its client down instead of growing memory. The session hands batches of
+ * outgoing messages to `write`: the responses a batch produced inline right after the batch
+ * (one write per input batch, no fiber hop), and everything produced asynchronously through its
+ * bounded outbound Queue and writer fiber.
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
-import type * as Queue from "effect/Queue"
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 
 /**
@@ -46,10 +48,20 @@ export class TransportFailure extends Schema.TaggedError<TransportFailure>()("Tr
   cause: Schema.optionalKey(Schema.Unknown)
 }) {}
 
-/** The queue ends a transport works with; see the module documentation. */
+/** One session's connection, as a transport opens it. */
 export interface Connection {
-  /** Parsed JSON values (or {@link InvalidFrame}s) for the session. */
-  readonly inbound: Queue.Queue<unknown, Cause.Done | TransportFailure>
-  /** Messages for the transport to write; done when the session has finished. */
-  readonly outbound: Queue.Queue<Outbound, Cause.Done>
+  /**
+   * Batches of parsed JSON values (or {@link InvalidFrame}s), in arrival order; a batch may be
+   * empty. Ends at end of input; fails with {@link TransportFailure} when the connection breaks.
+   */
+  readonly inbound: Stream.Stream<ReadonlyArray<unknown>, TransportFailure>
+  /**
+   * Writes a batch of messages, in order; suspends while the sink is full (backpressure).
+   *
+   * **Gotchas**
+   *
+   * The batch must be handed to the sink synchronously, before `write` suspends: the session
+   * writes from two places (its read loop and its writer fiber), and this keeps their order.
+   */
+  readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
 }

@@ -1,8 +1,11 @@
 /**
  * A server session: one client connection, driven as a Stream over bounded Queues.
  *
- * Inbound messages are read as a Stream from the connection's bounded inbound Queue, a batch at
- * a time; outbound messages go to a bounded Queue the transport drains. In between:
+ * Inbound messages are pulled, a batch at a time, from the connection's Stream (pull-based to
+ * the source, or read from a bounded Queue) and dispatched in the session's own fiber. Responses
+ * a batch produced inline are written right after it, with one write; messages produced
+ * asynchronously (by request fibers) go through a bounded outbound Queue drained by a writer
+ * fiber. In between:
  *
  * - the lifecycle state machine (only `ping` before `initialize`; `initialize` once;
  *   `notifications/initialized`), unless the session is stateless;
@@ -29,6 +32,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -96,9 +100,7 @@ export interface SessionOptions {
   readonly maxConcurrentRequests?: number | undefined
   /** Requests waiting for a slot before the session stops reading input. Default 256. */
   readonly maxQueuedRequests?: number | undefined
-  /** Capacity of the inbound Queue (messages). Default 1024. */
-  readonly inboundCapacity?: number | undefined
-  /** Capacity of the outbound Queue (messages). Default 1024. */
+  /** Capacity of the outbound Queue of asynchronously produced messages. Default 1024. */
   readonly outboundCapacity?: number | undefined
   /** Default timeout of server→client requests. Default 60 000 ms. */
   readonly clientRequestTimeoutMillis?: number | undefined
@@ -149,28 +151,44 @@ export interface ServerSession {
  *
  * **Details**
  *
- * `transport` receives the session's two Queues and does the I/O; it must end the inbound Queue
- * at end of input and return once the outbound Queue is done and written. The returned effect
- * succeeds after a clean end of input, fails with {@link TransportFailure} when the connection
- * broke, and, when interrupted, interrupts every in-flight request.
+ * `open` opens the connection (a transport's `open`). The returned effect succeeds after a clean
+ * end of input (in-flight requests finished or were interrupted after `shutdownTimeoutMillis`,
+ * everything written), fails with {@link TransportFailure} when the connection broke, and, when
+ * interrupted, interrupts every in-flight request.
  */
 export const run = <E>(
   dispatcher: Dispatcher,
   options: SessionOptions,
-  transport: (connection: Connection) => Effect.Effect<void, E>
+  open: Effect.Effect<Connection, E, Scope.Scope>
 ): Effect.Effect<void, E | TransportFailure> =>
   Effect.scoped(Effect.gen(function*() {
-    const inbound = yield* Queue.bounded<unknown, Cause.Done | TransportFailure>(options.inboundCapacity ?? 1024)
+    const connection = yield* open
     const outbound = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
-    const session = new SessionImpl(dispatcher, options, outbound, Effect.runForkWith(context))
+    const session = new SessionImpl(dispatcher, options, outbound, connection.write, Effect.runForkWith(context))
     yield* Effect.addFinalizer(() => Effect.sync(() => session.close()))
-    const io = yield* Effect.forkChild(transport({ inbound, outbound }))
-    yield* Stream.fromQueue(inbound).pipe(Stream.runForEachArray((batch) => session.processBatch(batch)))
-    yield* session.drain
-    yield* Queue.end(outbound)
-    yield* Fiber.join(io)
+    const writer = yield* Effect.forkChild(writeLoop(outbound, connection.write))
+    const serve = connection.inbound.pipe(
+      Stream.runForEachArray((batches) => session.processBatches(batches)),
+      Effect.andThen(session.drain),
+      Effect.andThen(Queue.end(outbound)),
+      Effect.andThen(Fiber.join(writer))
+    )
+    // A failed write in the writer fiber ends the session as well.
+    yield* Effect.raceFirst(serve, Effect.andThen(Fiber.join(writer), Effect.never))
   }))
+
+/** Drains the outbound Queue: every batch of asynchronously produced messages in one write. */
+const writeLoop = (
+  outbound: Queue.Queue<Outbound, Cause.Done>,
+  write: Connection["write"]
+): Effect.Effect<void, TransportFailure> =>
+  Effect.gen(function*() {
+    while (true) {
+      const batch = yield* Queue.takeAll(outbound)
+      yield* write(batch)
+    }
+  }).pipe(Effect.catch((error) => Cause.isDone(error) ? Effect.void : Effect.fail(error)))
 
 // ---------------------------------------------------------------------------
 // Internal
@@ -230,7 +248,10 @@ class SessionImpl implements ServerSession {
   private readonly queued = new Map<JsonRpc.RequestId | symbol, Inflight>()
   /** server→client requests waiting for the client's answer */
   private readonly pendingClient = new Map<number, Deferred.Deferred<unknown, ClientRequestError>>()
-  /** responses produced inline that did not fit in the outbound Queue, in order */
+  /** messages produced while a batch is processed: written right after the batch */
+  private pendingOut: Array<Outbound> = []
+  private inBatch = false
+  /** messages produced outside a batch that did not fit in the outbound Queue, in order */
   private overflow: Array<Outbound> = []
   // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
   private nextClientRequestId = 1
@@ -240,16 +261,19 @@ class SessionImpl implements ServerSession {
 
   private readonly dispatcher: Dispatcher
   private readonly outbound: Queue.Queue<Outbound, Cause.Done>
+  private readonly write: Connection["write"]
   private readonly runFork: RunFork
 
   constructor(
     dispatcher: Dispatcher,
     options: SessionOptions,
     outbound: Queue.Queue<Outbound, Cause.Done>,
+    write: Connection["write"],
     runFork: RunFork
   ) {
     this.dispatcher = dispatcher
     this.outbound = outbound
+    this.write = write
     this.runFork = runFork
     this.id = options.sessionId ?? crypto.randomUUID()
     this.stateless = options.stateless === true
@@ -263,18 +287,31 @@ class SessionImpl implements ServerSession {
 
   // --- inbound ------------------------------------------------------------
 
-  processBatch(batch: ReadonlyArray<unknown>): Effect.Effect<void> {
-    for (let i = 0; i < batch.length; i++) this.processOne(batch[i])
-    return this.afterBatch()
+  processBatches(batches: ReadonlyArray<ReadonlyArray<unknown>>): Effect.Effect<void, TransportFailure> {
+    this.inBatch = true
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const batch = batches[i]!
+        for (let j = 0; j < batch.length; j++) this.processOne(batch[j])
+      }
+    } finally {
+      this.inBatch = false
+    }
+    return this.flushBatch()
   }
 
-  private afterBatch(): Effect.Effect<void> {
-    if (this.overflow.length > 0) {
-      const pending = this.overflow
-      this.overflow = []
-      return Effect.andThen(Queue.offerAll(this.outbound, pending), this.waitForRoom())
-    }
-    return this.waitForRoom()
+  /**
+   * Writes what the batch produced, behind whatever the outbound Queue holds (a request's
+   * notifications are there when its response is here), then waits for room if the FIFO is full.
+   */
+  private flushBatch(): Effect.Effect<void, TransportFailure> {
+    const pending = this.pendingOut
+    if (pending.length === 0 && Queue.sizeUnsafe(this.outbound) === 0) return this.waitForRoom()
+    this.pendingOut = []
+    const written = Queue.sizeUnsafe(this.outbound) === 0
+      ? this.write(pending)
+      : Effect.flatMap(Queue.clear(this.outbound), (queued) => this.write(queued.concat(pending)))
+    return this.queued.size < this.maxQueued ? written : Effect.andThen(written, this.waitForRoom())
   }
 
   /** Suspends the reader while the FIFO of waiting requests is full. */
@@ -442,7 +479,7 @@ class SessionImpl implements ServerSession {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
     } else if (!inflight.cancelled) {
       this.respond(request, exit)
-      if (this.overflow.length > 0) this.flushOverflow()
+      if (this.overflow.length > 0 && !this.inBatch) this.flushOverflow()
     }
     this.pump()
   }
@@ -496,10 +533,14 @@ class SessionImpl implements ServerSession {
     this.send(JsonRpc.failure(request.id, error), request.id)
   }
 
-  /** Queues a message from synchronous code; keeps order with anything already overflowing. */
+  /**
+   * Queues a message from synchronous code: during a batch it is written right after the batch;
+   * otherwise it goes to the outbound Queue (keeping order with anything already overflowing).
+   */
   private send(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): void {
     const outbound: Outbound = { message, related }
-    if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) this.overflow.push(outbound)
+    if (this.inBatch) this.pendingOut.push(outbound)
+    else if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) this.overflow.push(outbound)
   }
 
   /** Moves overflowing messages to the outbound Queue outside the reader (from a fiber observer). */
@@ -652,7 +693,7 @@ class SessionImpl implements ServerSession {
   // --- shutdown -----------------------------------------------------------
 
   /** After end of input: let in-flight work finish, then interrupt what is left. */
-  get drain(): Effect.Effect<void> {
+  readonly drain: Effect.Effect<void> = Effect.suspend(() => {
     // No answer can arrive after end of input: handlers waiting on the client learn it now.
     this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
@@ -670,9 +711,14 @@ class SessionImpl implements ServerSession {
           })
       }),
       Effect.andThen(Effect.sync(() => this.close())),
-      Effect.andThen(Effect.suspend(() => this.overflow.length > 0 ? this.afterBatch() : Effect.void))
+      Effect.andThen(Effect.suspend(() => {
+        if (this.overflow.length === 0) return Effect.void
+        const pending = this.overflow
+        this.overflow = []
+        return Effect.asVoid(Queue.offerAll(this.outbound, pending))
+      }))
     )
-  }
+  })
 
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {

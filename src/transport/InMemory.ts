@@ -3,16 +3,18 @@
  * can use (it has the shape of the official SDK's `Transport`: `start`, `send`, `close`,
  * `onmessage`, `onclose`, `onerror`).
  *
- * Messages cross as objects, without serialisation, through the session's bounded Queues: a
- * client that sends faster than the server reads waits on `send`'s promise (backpressure).
+ * Messages cross as objects, without serialisation. The client's messages go through a bounded
+ * Queue the session reads as a Stream: a client that sends faster than the server reads waits on
+ * `send`'s promise (backpressure).
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
-import type { Connection } from "../session/Connection.ts"
+import type { Outbound } from "../session/Connection.ts"
 import type { Transport } from "./Transport.ts"
 
 /** The client end: structurally the official SDK's `Transport` interface. */
@@ -33,6 +35,12 @@ export interface Pair {
   readonly client: ClientTransport
 }
 
+/** Options of the in-memory pair. */
+export interface PairOptions {
+  /** Capacity of the Queue of client messages waiting for the server. Default 1024. */
+  readonly capacity?: number | undefined
+}
+
 /**
  * Makes a linked pair.
  *
@@ -42,17 +50,18 @@ export interface Pair {
  * `client.close()` ends the server's input (the session finishes in-flight work and ends);
  * `onclose` fires on the client once the server has written its last message.
  */
-export const makePair = (): Pair => {
-  let connection: Connection | undefined
+export const makePair = (options: PairOptions = {}): Pair => {
+  let inbound: Queue.Queue<JsonRpc.Message, Cause.Done> | undefined
   let early: Array<JsonRpc.Message> = []
   let closed = false
   // Sends that had to wait for room; later sends queue behind them so order is kept.
   let backlog: Promise<void> | undefined
 
-  const offer = (conn: Connection, message: JsonRpc.Message): Promise<void> => {
-    if (backlog === undefined && Queue.offerUnsafe(conn.inbound, message)) return Promise.resolve()
-    const previous = backlog ?? Promise.resolve()
-    const next: Promise<void> = previous.then(() => Effect.runPromise(Effect.asVoid(Queue.offer(conn.inbound, message))))
+  const offer = (queue: Queue.Queue<JsonRpc.Message, Cause.Done>, message: JsonRpc.Message): Promise<void> => {
+    if (backlog === undefined && Queue.offerUnsafe(queue, message)) return Promise.resolve()
+    const next: Promise<void> = (backlog ?? Promise.resolve()).then(() =>
+      Effect.runPromise(Effect.asVoid(Queue.offer(queue, message)))
+    )
     backlog = next
     void next.finally(() => {
       if (backlog === next) backlog = undefined
@@ -64,21 +73,21 @@ export const makePair = (): Pair => {
     start: () => Promise.resolve(),
     send: (message) => {
       if (closed) return Promise.reject(new Error("the in-memory transport is closed"))
-      if (connection === undefined) {
+      if (inbound === undefined) {
         early.push(message)
         return Promise.resolve()
       }
-      return offer(connection, message)
+      return offer(inbound, message)
     },
     close: () => {
       if (closed) return Promise.resolve()
       closed = true
-      if (connection === undefined) {
+      const queue = inbound
+      if (queue === undefined) {
         client.onclose?.()
         return Promise.resolve()
       }
-      const conn = connection
-      return (backlog ?? Promise.resolve()).then(() => void Queue.endUnsafe(conn.inbound))
+      return (backlog ?? Promise.resolve()).then(() => void Queue.endUnsafe(queue))
     }
   }
 
@@ -91,25 +100,30 @@ export const makePair = (): Pair => {
     }
   }
 
+  const write = (batch: ReadonlyArray<Outbound>) =>
+    Effect.sync(() => {
+      for (let i = 0; i < batch.length; i++) deliver(batch[i]!.message)
+    })
+
   const server: Transport = {
-    run: (conn) =>
-      Effect.gen(function*() {
-        connection = conn
-        const pending = early
-        early = []
-        for (const message of pending) yield* Queue.offer(conn.inbound, message)
-        if (closed) yield* Queue.end(conn.inbound)
-        while (true) {
-          const batch = yield* Queue.takeAll(conn.outbound)
-          for (let i = 0; i < batch.length; i++) deliver(batch[i]!.message)
-        }
-      }).pipe(
-        Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.void),
-        Effect.ensuring(Effect.sync(() => {
+    open: Effect.gen(function*() {
+      const queue = yield* Queue.bounded<JsonRpc.Message, Cause.Done>(options.capacity ?? 1024)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
           closed = true
           client.onclose?.()
-        }))
-      ) as Effect.Effect<void>
+        })
+      )
+      inbound = queue
+      const pending = early
+      early = []
+      for (const message of pending) yield* Queue.offer(queue, message)
+      if (closed) yield* Queue.end(queue)
+      return {
+        inbound: Stream.fromQueue(queue).pipe(Stream.mapArray((messages) => [messages] as const)),
+        write
+      }
+    })
   }
 
   return { server, client }

@@ -12,12 +12,14 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
-import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Readable, Writable } from "node:stream"
-import { type Connection, TransportFailure } from "../session/Connection.ts"
+import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
 import type { Transport } from "./Transport.ts"
 
@@ -35,8 +37,7 @@ export interface StdioOptions {
 export const defaultMaxMessageBytes = 4 * 1024 * 1024
 
 /** Makes a stdio transport (or one over any pair of Node streams, e.g. a socket). */
-export const make = (options: StdioOptions = {}): Transport =>
-  ({ run: (connection) => run(connection, options) })
+export const make = (options: StdioOptions = {}): Transport => ({ open: open(options) })
 
 /**
  * Sends Effect's log output to stderr, as a stdio server must (stdout is the protocol).
@@ -73,74 +74,63 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
     { disableErrorReporting: true }
   )
 
-const run = (connection: Connection, options: StdioOptions): Effect.Effect<void> =>
+const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const stdin = options.stdin ?? process.stdin
     const stdout = (options.stdout ?? process.stdout) as Writable
     const decoder = new NdjsonDecoder(options.maxMessageBytes ?? defaultMaxMessageBytes)
 
-    const reader = NodeStream.fromReadable<Uint8Array, TransportFailure>({
+    // A broken output (EPIPE, ...) fails the inbound Stream, which ends the session.
+    const broken = Deferred.makeUnsafe<never, TransportFailure>()
+    let failure: Exit.Exit<never, TransportFailure> | undefined
+    const onError = (cause: unknown) => {
+      failure ??= Exit.fail(new TransportFailure({ message: "writing output failed", cause }))
+      Deferred.doneUnsafe(broken, failure)
+    }
+    stdout.on("error", onError)
+    yield* Effect.addFinalizer(() =>
+      // Let the last writes reach the pipe before the process may exit.
+      Effect.callback<void>((resume) => {
+        stdout.off("error", onError)
+        if (stdout.writableEnded || stdout.destroyed) return resume(Effect.void)
+        stdout.write("", () => resume(Effect.void))
+      })
+    )
+
+    const inbound = NodeStream.fromReadable<Uint8Array, TransportFailure>({
       evaluate: () => stdin,
       onError: (cause) => new TransportFailure({ message: "reading input failed", cause }),
       closeOnDone: false
     }).pipe(
-      Stream.runForEachArray((chunks) => {
+      Stream.mapArray((chunks) => {
         const messages: Array<unknown> = []
         for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!, messages)
-        return messages.length === 0 ? Effect.void : Queue.offerAll(connection.inbound, messages)
+        return [messages] as const
       }),
-      Effect.andThen(Effect.suspend(() => {
+      Stream.concat(Stream.suspend(() => {
         const messages: Array<unknown> = []
         decoder.end(messages)
-        return Queue.offerAll(connection.inbound, messages)
+        return Stream.make(messages)
       })),
-      Effect.andThen(Queue.end(connection.inbound)),
-      Effect.catch((failure) => Queue.fail(connection.inbound, failure))
+      Stream.interruptWhen(Deferred.await(broken))
     )
-    yield* Effect.forkChild(reader)
 
-    yield* writeLoop(connection, stdout)
-  })
-
-/** Drains the outbound Queue: one write per batch, waiting for `drain` when the pipe is full. */
-const writeLoop = (connection: Connection, stdout: Writable): Effect.Effect<void> => {
-  let failed = false
-  const onError = (cause: unknown) => {
-    if (failed) return
-    failed = true
-    // A broken output ends the session: fail its input so it stops and interrupts in-flight work.
-    Queue.failCauseUnsafe(
-      connection.inbound,
-      Cause.fail(new TransportFailure({ message: "writing output failed", cause }))
-    )
-  }
-  const write = (data: string): Effect.Effect<void> =>
-    Effect.callback<void>((resume) => {
-      if (failed || stdout.write(data)) return resume(Effect.void)
-      const done = () => {
-        stdout.off("drain", done)
-        stdout.off("error", done)
-        resume(Effect.void)
-      }
-      stdout.on("drain", done)
-      stdout.on("error", done)
-      return Effect.sync(() => {
-        stdout.off("drain", done)
-        stdout.off("error", done)
+    const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
+      Effect.callback<void, TransportFailure>((resume) => {
+        if (failure !== undefined) return resume(failure)
+        if (stdout.write(encodeBatch(batch))) return resume(Effect.void)
+        const done = () => {
+          stdout.off("drain", done)
+          stdout.off("close", done)
+          resume(failure ?? Effect.void)
+        }
+        stdout.on("drain", done)
+        stdout.on("close", done)
+        return Effect.sync(() => {
+          stdout.off("drain", done)
+          stdout.off("close", done)
+        })
       })
-    })
-  const flush = Effect.callback<void>((resume) => {
-    if (failed || stdout.writableEnded) return resume(Effect.void)
-    stdout.write("", () => resume(Effect.void))
+
+    return { inbound, write }
   })
-  return Effect.gen(function*() {
-    stdout.on("error", onError)
-    while (true) {
-      const batch = yield* Queue.takeAll(connection.outbound)
-      yield* write(encodeBatch(batch))
-    }
-  }).pipe(
-    Effect.catch(() => flush), // the session is done: everything it queued was written
-    Effect.ensuring(Effect.sync(() => stdout.off("error", onError)))
-  )
-}
