@@ -27,7 +27,7 @@ export * as ClientRequestError from "./session/ClientRequestError.ts"
 /** The session ↔ transport contract. */
 export * as Connection from "./session/Connection.ts"
 /** The per-request context given to handlers. */
-export type { ClientRequestOptions, RequestContext } from "./session/RequestContext.ts"
+export type { ClientChannel, ClientRequestOptions, RequestContext } from "./session/RequestContext.ts"
 /** The low-level server: handler registry, derived capabilities, run(transport). */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
 /** The transport interface. */

@@ -37,6 +37,27 @@ export interface ClientRequestOptions {
 }
 
 /**
+ * What server code can send to the client: notifications, log messages and requests.
+ *
+ * **Details**
+ *
+ * A {@link RequestContext} sends them tied to its request (Streamable HTTP delivers them on that
+ * request's stream, before its response); a `ServerSession` sends them untied.
+ */
+export interface ClientChannel {
+  /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */
+  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
+  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
+  /** Sends a server→client request and waits for the client's answer. */
+  readonly request: (
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<unknown, ClientRequestError>
+}
+
+/**
  * The per-request view of a session, given to every request handler.
  *
  * **Details**
@@ -45,7 +66,7 @@ export interface ClientRequestOptions {
  * a progress token, `log` respects the session's `logging/setLevel`, and server→client requests
  * fail with a typed `ClientCapabilityMissing` when the client did not declare what they need.
  */
-export interface RequestContext {
+export interface RequestContext extends ClientChannel {
   /** The JSON-RPC id of the request being answered. */
   readonly requestId: JsonRpc.RequestId
   /** The request method, e.g. `"tools/call"`. */
@@ -65,18 +86,8 @@ export interface RequestContext {
   /** The session the request arrived on (for notifications and requests not tied to it). */
   readonly session: ServerSession
 
-  /** Sends a notification tied to this request (delivered before the request's response). */
-  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
   /** Reports progress on this request; a no-op when the client sent no progress token. */
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
-  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
-  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
-  /** Sends a server→client request tied to this request and waits for the client's answer. */
-  readonly request: (
-    method: string,
-    params: JsonRpc.Params | undefined,
-    options?: ClientRequestOptions
-  ) => Effect.Effect<unknown, ClientRequestError>
   /** `ping` the client. */
   readonly ping: (options?: ClientRequestOptions) => Effect.Effect<void, ClientRequestError>
   /** Asks the client's LLM for a completion (`sampling/createMessage`); needs client `sampling`. */

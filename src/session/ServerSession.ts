@@ -64,7 +64,7 @@ import {
   SessionClosed
 } from "./ClientRequestError.ts"
 import { type Connection, InvalidFrame, type Outbound, type TransportFailure } from "./Connection.ts"
-import type { ClientRequestOptions, RequestContext } from "./RequestContext.ts"
+import type { ClientChannel, ClientRequestOptions, RequestContext } from "./RequestContext.ts"
 
 // ---------------------------------------------------------------------------
 // Public surface
@@ -118,8 +118,11 @@ export interface SessionOptions {
   readonly sessionId?: string | undefined
 }
 
-/** A live session, as handlers and server code see it. */
-export interface ServerSession {
+/**
+ * A live session, as handlers and server code see it; its {@link ClientChannel} sends messages
+ * not tied to a request (list changes, resource updates, ...).
+ */
+export interface ServerSession extends ClientChannel {
   /** An opaque id, unique per connection. */
   readonly id: string
   /** The lifecycle phase. */
@@ -134,16 +137,6 @@ export interface ServerSession {
   readonly logLevel: LoggingLevel
   /** Sets the minimum log level (what `logging/setLevel` does). */
   readonly setLogLevel: (level: LoggingLevel) => Effect.Effect<void>
-  /** Sends a notification not tied to a request (list changes, resource updates, ...). */
-  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
-  /** Logs to the client, not tied to a request. */
-  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
-  /** Sends a server→client request not tied to a client request. */
-  readonly request: (
-    method: string,
-    params: JsonRpc.Params | undefined,
-    options?: ClientRequestOptions
-  ) => Effect.Effect<unknown, ClientRequestError>
 }
 
 /**
