@@ -26,10 +26,31 @@ export * as ServerSession from "./session/ServerSession.ts"
 export * as ClientRequestError from "./session/ClientRequestError.ts"
 /** The session ↔ transport contract. */
 export * as Connection from "./session/Connection.ts"
-/** The per-request context given to handlers. */
-export type { ClientChannel, ClientRequestOptions, RequestContext } from "./session/RequestContext.ts"
+/** The per-request context given to handlers, and its service tag. */
+export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
+export { McpRequestContext } from "./session/RequestContext.ts"
 /** The low-level server: handler registry, derived capabilities, run(transport). */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
+/** The authoring API: components registered by Layers, `run`/`serve`. */
+export * as McpServer from "./server/McpServer.ts"
+/** Tools: Schema-typed parameters, success and failure. */
+export * as Tool from "./server/Tool.ts"
+/** Resources and resource templates. */
+export * as Resource from "./server/Resource.ts"
+/** Prompts with Schema-typed arguments. */
+export * as Prompt from "./server/Prompt.ts"
+/** Argument completion for prompts and templates. */
+export * as Completion from "./server/Completion.ts"
+/** Content block constructors. */
+export * as Content from "./server/Content.ts"
+/** What handlers can do for their request: log, progress, elicit, sample, roots, metadata. */
+export * as McpContext from "./server/McpContext.ts"
+/** Clean JSON Schema 2020-12 from Effect Schemas. */
+export * as JsonSchema from "./server/JsonSchema.ts"
+/** RFC 6570 URI templates. */
+export * as UriTemplate from "./server/UriTemplate.ts"
+/** Stable cursor pagination. */
+export * as Pagination from "./server/Pagination.ts"
 /** The transport interface. */
 export type { Transport } from "./transport/Transport.ts"
 /** The stdio transport. */

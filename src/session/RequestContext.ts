@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type {
@@ -29,6 +30,19 @@ import type {
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "./ClientRequestError.ts"
 import type { ServerSession } from "./ServerSession.ts"
+
+/**
+ * Who is calling: the authenticated principal, when the transport or an auth middleware
+ * established one (HTTP with a bearer token, ...). Stdio has none unless configured.
+ */
+export interface Principal {
+  /** A stable identifier of the caller (e.g. the token's `sub`). */
+  readonly subject: string
+  /** The scopes granted to the caller. */
+  readonly scopes: ReadonlyArray<string>
+  /** Any further claims, as the authenticator provides them. */
+  readonly claims: { readonly [key: string]: unknown }
+}
 
 /** Options of a server→client request. */
 export interface ClientRequestOptions {
@@ -85,6 +99,12 @@ export interface RequestContext extends ClientChannel {
   readonly sessionId: string
   /** The session the request arrived on (for notifications and requests not tied to it). */
   readonly session: ServerSession
+  /** The authenticated principal, when there is one. */
+  readonly principal: Principal | undefined
+  /**
+   * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`.
+   */
+  readonly logUnsafe: (level: LoggingLevel, data: unknown, logger?: string) => void
 
   /** Reports progress on this request; a no-op when the client sent no progress token. */
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
@@ -103,3 +123,14 @@ export interface RequestContext extends ClientChannel {
   /** Lists the client's roots (`roots/list`); needs client `roots`. */
   readonly listRoots: (options?: ClientRequestOptions) => Effect.Effect<ListRootsResult, ClientRequestError>
 }
+
+/**
+ * The request context as a service: provided to every handler of the authoring API, so code at
+ * any depth of a handler can `yield* McpRequestContext` to log, report progress, elicit, sample or
+ * read the request's metadata.
+ *
+ * @see {@link RequestContext}
+ */
+export class McpRequestContext extends Context.Service<McpRequestContext, RequestContext>()(
+  "effect-mcp-server/McpRequestContext"
+) {}

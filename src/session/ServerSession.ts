@@ -64,7 +64,7 @@ import {
   SessionClosed
 } from "./ClientRequestError.ts"
 import { type Connection, InvalidFrame, type Outbound, type TransportFailure } from "./Connection.ts"
-import type { ClientChannel, ClientRequestOptions, RequestContext } from "./RequestContext.ts"
+import type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./RequestContext.ts"
 
 // ---------------------------------------------------------------------------
 // Public surface
@@ -116,6 +116,12 @@ export interface SessionOptions {
   readonly serverCapabilities: ServerCapabilities
   /** A session id; a random UUID by default. */
   readonly sessionId?: string | undefined
+  /** The authenticated principal of this connection, when the transport established one. */
+  readonly principal?: Principal | undefined
+  /** Called when the session starts (e.g. to register it for list-changed notifications). */
+  readonly onOpen?: ((session: ServerSession) => void) | undefined
+  /** Called when the session has ended. */
+  readonly onClose?: ((session: ServerSession) => void) | undefined
 }
 
 /**
@@ -133,6 +139,8 @@ export interface ServerSession extends ClientChannel {
   readonly clientCapabilities: ClientCapabilities
   /** The client's name and version, once initialized. */
   readonly clientInfo: Implementation | undefined
+  /** The authenticated principal of the connection, when there is one. */
+  readonly principal: Principal | undefined
   /** The minimum level of `notifications/message` the client wants (`logging/setLevel`). */
   readonly logLevel: LoggingLevel
   /** Sets the minimum log level (what `logging/setLevel` does). */
@@ -159,7 +167,13 @@ export const run = <E>(
     const outbound = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
     const session = new SessionImpl(dispatcher, options, outbound, connection.write, Effect.runForkWith(context))
-    yield* Effect.addFinalizer(() => Effect.sync(() => session.close()))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        session.close()
+        options.onClose?.(session)
+      })
+    )
+    options.onOpen?.(session)
     const writer = yield* Effect.forkChild(writeLoop(outbound, connection.write))
     const serve = connection.inbound.pipe(
       Stream.runForEachArray((batches) => session.processBatches(batches)),
@@ -227,6 +241,7 @@ class SessionImpl implements ServerSession {
   clientCapabilities: ClientCapabilities = {}
   clientInfo: Implementation | undefined = undefined
   logLevel: LoggingLevel = "debug"
+  readonly principal: Principal | undefined
 
   private readonly stateless: boolean
   private readonly limit: number
@@ -246,6 +261,7 @@ class SessionImpl implements ServerSession {
   private inBatch = false
   /** messages produced outside a batch that did not fit in the outbound Queue, in order */
   private overflow: Array<Outbound> = []
+  private flushing = false
   // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
   private nextClientRequestId = 1
   private pumping = false
@@ -275,6 +291,7 @@ class SessionImpl implements ServerSession {
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
+    this.principal = options.principal
     if (this.stateless) this.phase = "operational"
   }
 
@@ -472,7 +489,6 @@ class SessionImpl implements ServerSession {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
     } else if (!inflight.cancelled) {
       this.respond(request, exit)
-      if (this.overflow.length > 0 && !this.inBatch) this.flushOverflow()
     }
     this.pump()
   }
@@ -533,14 +549,31 @@ class SessionImpl implements ServerSession {
   private send(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): void {
     const outbound: Outbound = { message, related }
     if (this.inBatch) this.pendingOut.push(outbound)
-    else if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) this.overflow.push(outbound)
+    else this.enqueue(outbound)
   }
 
-  /** Moves overflowing messages to the outbound Queue outside the reader (from a fiber observer). */
+  /** Queues a message on the outbound Queue without suspending; what does not fit waits in order. */
+  private enqueue(outbound: Outbound): void {
+    if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) {
+      this.overflow.push(outbound)
+      this.flushOverflow()
+    }
+  }
+
+  /** Moves overflowing messages to the outbound Queue from a fiber of their own, in order. */
   private flushOverflow(): void {
-    const pending = this.overflow
-    this.overflow = []
-    this.runFork(Queue.offerAll(this.outbound, pending))
+    if (this.flushing) return
+    this.flushing = true
+    this.runFork(Effect.suspend(() => {
+      const pending = this.overflow
+      this.overflow = []
+      return Queue.offerAll(this.outbound, pending)
+    }).pipe(
+      Effect.repeat({ while: () => this.overflow.length > 0 }),
+      Effect.ensuring(Effect.sync(() => {
+        this.flushing = false
+      }))
+    ))
   }
 
   /** Queues a message from a fiber, suspending while the outbound Queue is full. */
@@ -575,6 +608,18 @@ class SessionImpl implements ServerSession {
         return this.caps.resources?.subscribe === true
     }
     return true
+  }
+
+  /** The synchronous form of {@link logRelated}, for callers outside Effect (the log bridge). */
+  logRelatedUnsafe(level: LoggingLevel, data: unknown, logger: string | undefined, related: JsonRpc.RequestId | undefined) {
+    if (logLevels[level] < logLevels[this.logLevel] || !this.mayNotify("notifications/message", related)) return
+    const params = logger === undefined ? { level, data } : { level, logger, data }
+    const projected = this.protocolVersion === ProtocolVersion.latest
+      ? params
+      : projectServerNotification("notifications/message", params, this.protocolVersion)
+    if (projected === NotSendable) return
+    // From a handler's fiber: through the outbound Queue, in order with its other messages.
+    this.enqueue({ message: JsonRpc.notification("notifications/message", projected), related })
   }
 
   logRelated(level: LoggingLevel, data: unknown, logger: string | undefined, related: JsonRpc.RequestId | undefined) {
@@ -704,14 +749,14 @@ class SessionImpl implements ServerSession {
           })
       }),
       Effect.andThen(Effect.sync(() => this.close())),
-      Effect.andThen(Effect.suspend(() => {
-        if (this.overflow.length === 0) return Effect.void
-        const pending = this.overflow
-        this.overflow = []
-        return Effect.asVoid(Queue.offerAll(this.outbound, pending))
-      }))
+      Effect.andThen(this.overflowFlushed)
     )
   })
+
+  /** Waits until messages that did not fit in the outbound Queue are in it (only at shutdown). */
+  private readonly overflowFlushed: Effect.Effect<void> = Effect.suspend(() =>
+    this.flushing || this.overflow.length > 0 ? Effect.andThen(Effect.sleep(1), this.overflowFlushed) : Effect.void
+  )
 
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {
@@ -754,10 +799,12 @@ class RequestContextImpl implements RequestContext {
   readonly clientInfo: Implementation | undefined
   readonly sessionId: string
   readonly session: SessionImpl
+  readonly principal: Principal | undefined
   private readonly jsonRpcRequest: JsonRpc.Request
   constructor(session: SessionImpl, request: JsonRpc.Request) {
     this.session = session
     this.jsonRpcRequest = request
+    this.principal = session.principal
     this.protocolVersion = session.protocolVersion
     this.clientCapabilities = session.clientCapabilities
     this.clientInfo = session.clientInfo
@@ -788,6 +835,9 @@ class RequestContextImpl implements RequestContext {
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
     return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id)
+  }
+  logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
+    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id)
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     return this.session.requestRelated(method, params, this.jsonRpcRequest.id, options)

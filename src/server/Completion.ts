@@ -1,0 +1,64 @@
+/**
+ * Argument completion (`completion/complete`) for prompt arguments and template variables.
+ *
+ * A completer gets the partial value and the other arguments already chosen, and returns
+ * candidates; the server answers with at most 100 of them, with `total` and `hasMore`.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as McpError from "../protocol/McpError.ts"
+import type { CompleteResult } from "../protocol/McpSchema.ts"
+import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import { completed, provideRequest } from "./internal/provideRequest.ts"
+
+/** What a completer knows besides the partial value: the arguments already filled in. */
+export interface CompletionContext {
+  readonly arguments: { readonly [name: string]: string }
+}
+
+/** Completes one argument: candidates for the partial `value`. */
+export type Completer<R> = (
+  value: string,
+  context: CompletionContext
+) => Effect.Effect<ReadonlyArray<string>, McpError.McpError, R>
+
+/** Completers by argument name. */
+export type Completers<Fields, R> = { readonly [K in keyof Fields]?: Completer<R> | undefined }
+
+/** Compiled completers: answer `completion/complete` for one argument. */
+export type Compiled = (
+  argument: string,
+  value: string,
+  context: CompletionContext,
+  request: RequestContext
+) => Effect.Effect<CompleteResult, McpError.McpError>
+
+/** The answer when nothing can be completed. */
+export const empty: CompleteResult = { completion: { values: [] } }
+
+/** The most values one answer may carry (spec). */
+export const maxValues = 100
+
+/** Builds the result from all candidates: the first 100, the total, and whether there are more. */
+export const toResult = (values: ReadonlyArray<string>): CompleteResult => ({
+  completion: values.length > maxValues
+    ? { values: values.slice(0, maxValues), total: values.length, hasMore: true }
+    : { values, total: values.length, hasMore: false }
+})
+
+/** Compiles completers once; `context` holds the services they need. */
+export const compile = <R>(
+  completers: Completers<{ readonly [name: string]: unknown }, R>,
+  context: Context.Context<Exclude<R, McpRequestContext>>
+): Compiled =>
+(argument, value, completionContext, request) => {
+  const completer = completers[argument] as Completer<any> | undefined
+  if (completer === undefined) return Exit.succeed(empty)
+  const effect = completer(value, completionContext)
+  const done = completed(effect)
+  if (done !== undefined) return Exit.map(done, toResult)
+  return Effect.map(provideRequest(effect, context, request), toResult)
+}

@@ -1,0 +1,100 @@
+/**
+ * Constructors for MCP content blocks: what tools return and prompts contain.
+ *
+ * @since 0.1.0
+ */
+import type {
+  Annotations,
+  AudioContent,
+  BlobResourceContents,
+  EmbeddedResource,
+  ImageContent,
+  ResourceLink,
+  TextContent,
+  TextResourceContents
+} from "../protocol/McpSchema.ts"
+
+/** Options shared by every content block. */
+export interface BlockOptions {
+  readonly annotations?: Annotations | undefined
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
+
+const extras = (options: BlockOptions | undefined) => {
+  if (options === undefined) return undefined
+  const out: { annotations?: Annotations; _meta?: { readonly [key: string]: unknown } } = {}
+  if (options.annotations !== undefined) out.annotations = options.annotations
+  if (options.meta !== undefined) out._meta = options.meta
+  return out
+}
+
+const base64 = (data: string | Uint8Array): string =>
+  typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")
+
+/** A text block. */
+export const text = (text: string, options?: BlockOptions): TextContent => ({ type: "text", text, ...extras(options) })
+
+/** An image block; `data` is base64 or raw bytes. */
+export const image = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): ImageContent => ({
+  type: "image",
+  data: base64(data),
+  mimeType,
+  ...extras(options)
+})
+
+/** An audio block; `data` is base64 or raw bytes. */
+export const audio = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): AudioContent => ({
+  type: "audio",
+  data: base64(data),
+  mimeType,
+  ...extras(options)
+})
+
+/** An embedded resource with text contents. */
+export const resourceText = (
+  uri: string,
+  text: string,
+  options?: BlockOptions & { readonly mimeType?: string | undefined }
+): EmbeddedResource => ({
+  type: "resource",
+  resource: textContents(uri, text, options?.mimeType),
+  ...extras(options)
+})
+
+/** An embedded resource with binary contents (`data`: base64 or raw bytes). */
+export const resourceBlob = (
+  uri: string,
+  data: string | Uint8Array,
+  options?: BlockOptions & { readonly mimeType?: string | undefined }
+): EmbeddedResource => ({
+  type: "resource",
+  resource: blobContents(uri, data, options?.mimeType),
+  ...extras(options)
+})
+
+/** A link to a resource the client may read or subscribe to (MCP ≥ 2025-06-18). */
+export const resourceLink = (
+  uri: string,
+  name: string,
+  options?: BlockOptions & {
+    readonly title?: string | undefined
+    readonly description?: string | undefined
+    readonly mimeType?: string | undefined
+    readonly size?: number | undefined
+  }
+): ResourceLink => {
+  const link: { -readonly [K in keyof ResourceLink]: ResourceLink[K] } = { type: "resource_link", uri, name }
+  if (options?.title !== undefined) link.title = options.title
+  if (options?.description !== undefined) link.description = options.description
+  if (options?.mimeType !== undefined) link.mimeType = options.mimeType
+  if (options?.size !== undefined) link.size = options.size
+  return { ...link, ...extras(options) }
+}
+
+/** Text contents of a resource (what `resources/read` returns). */
+export const textContents = (uri: string, text: string, mimeType?: string): TextResourceContents =>
+  mimeType === undefined ? { uri, text } : { uri, mimeType, text }
+
+/** Binary contents of a resource (`data`: base64 or raw bytes). */
+export const blobContents = (uri: string, data: string | Uint8Array, mimeType?: string): BlobResourceContents =>
+  mimeType === undefined ? { uri, blob: base64(data) } : { uri, mimeType, blob: base64(data) }

@@ -1,0 +1,743 @@
+/**
+ * JSON Schema 2020-12 for the LLM-facing parts of MCP: tool `inputSchema` / `outputSchema`,
+ * prompt-argument descriptions and the restricted `requestedSchema` of form elicitation.
+ *
+ * Everything is derived from Effect Schemas through `Schema.toJsonSchemaDocument`, with the schema
+ * prepared beforehand and the output tidied afterwards so that it describes what a client can
+ * actually send as JSON:
+ *
+ * - `Schema.Number` is `{ type: "number" }`: the `"NaN"` / `"Infinity"` string alternatives of
+ *   Effect's canonical JSON codec are not offered (tool arguments cannot carry them), and the
+ *   checks and annotations of the field are kept (Effect drops them on that path).
+ * - `Schema.Int` is `{ type: "integer" }`, without the ±`Number.MAX_SAFE_INTEGER` bounds.
+ * - `Schema.optional(X)` / `Schema.optionalKey(X)` fields are absent from `required` and never
+ *   nullable (Effect's JSON codec would accept `null` for `optional`); only `Schema.NullOr` is.
+ * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` (Effect halves `n`,
+ *   because it counts UTF-16 code units and JSON Schema counts code points); `isPattern` gives
+ *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`).
+ * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
+ *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
+ * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
+ *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
+ *   structs nested directly in its fields, when the default can be computed synchronously without
+ *   services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins.
+ * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect.
+ *
+ * All functions are pure; call them once, at registration.
+ *
+ * @since 0.1.0
+ */
+import * as Exit from "effect/Exit"
+import * as JsonPointer from "effect/JsonPointer"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+
+/**
+ * A JSON Schema object, as sent on the wire.
+ *
+ * @since 0.1.0
+ */
+export type JsonSchema = { readonly [key: string]: unknown }
+
+type MutableJsonSchema = { [key: string]: unknown }
+
+/** The `$schema` URI of JSON Schema draft 2020-12. */
+const DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/**
+ * The `inputSchema` of a tool, from its parameters schema (normally a `Schema.Struct`).
+ *
+ * **Details**
+ *
+ * The root has `type: "object"` with `properties` and `required`, cleaned as described in the
+ * module documentation. An empty struct gives `{ type: "object", properties: {} }`. A union of
+ * object schemas gives `{ type: "object", anyOf: [...] }`. Pass `{ $schema: true }` to add
+ * `$schema: "https://json-schema.org/draft/2020-12/schema"`.
+ *
+ * **Gotchas**
+ *
+ * Throws an `Error` when the root is not an object schema (MCP requires `type: "object"`).
+ *
+ * @since 0.1.0
+ */
+export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema?: boolean }): JsonSchema =>
+  withDialect(objectRoot("toolInputSchema", "a tool's inputSchema", compile(schema)), options?.$schema === true)
+
+/**
+ * The `outputSchema` of a tool, from the schema of its structured content.
+ *
+ * **Details**
+ *
+ * Same shape and cleaning as {@link toolInputSchema}. MCP 2025-11-25 requires the root of an
+ * output schema to be an object type, because `structuredContent` is a JSON object.
+ *
+ * **Gotchas**
+ *
+ * Throws an `Error` when the root is not an object schema (wrap a scalar or array result in a
+ * `Schema.Struct`).
+ *
+ * @since 0.1.0
+ */
+export const toolOutputSchema = (schema: Schema.Top): JsonSchema =>
+  objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema))
+
+/**
+ * Any schema as clean JSON Schema 2020-12 (used for prompt arguments' descriptions, resource
+ * contents and the like).
+ *
+ * **Details**
+ *
+ * The same cleaning as {@link toolInputSchema}, without the requirement on the root type.
+ * Definitions, when there are any, are under `$defs` at the root.
+ *
+ * @since 0.1.0
+ */
+export const fromSchema = (schema: Schema.Top): JsonSchema => assemble(compile(schema))
+
+/**
+ * The restricted schema MCP form elicitation accepts (`requestedSchema`): a flat object whose
+ * properties are primitives.
+ *
+ * **Details**
+ *
+ * Each property must be one of (its `title` / `description` annotations are kept everywhere):
+ *
+ * - a string: `Schema.String`, with `minLength` / `maxLength` (`isMinLength`, `isMaxLength`,
+ *   `isBetweenLength`), a `format` annotation of `email`, `uri`, `date` or `date-time`, a string
+ *   default;
+ * - a number or integer: `Schema.Number`, `Schema.Finite`, `Schema.Int`, with `minimum` / `maximum`
+ *   (on integers an exclusive bound becomes the next inclusive one), a numeric default;
+ * - a boolean: `Schema.Boolean`, with a boolean default;
+ * - a single-select enum: `Schema.Literals(["a", "b"])` gives `{ type: "string", enum: [...] }`.
+ *   **Titled options** are written as a union of annotated literals,
+ *   `Schema.Union([Schema.Literal("a").annotate({ title: "Apple" }), ...])`, and give
+ *   `{ type: "string", oneOf: [{ const: "a", title: "Apple" }, ...] }` (an option without a title
+ *   is titled with its value);
+ * - a multi-select enum: `Schema.Array` of either of the above, giving
+ *   `{ type: "array", items: { type: "string", enum: [...] } }` or
+ *   `{ type: "array", items: { anyOf: [{ const, title }, ...] } }`, with `minItems` / `maxItems`
+ *   (`isMinLength` / `isMaxLength` on the array) and an array default (`uniqueItems` is dropped:
+ *   a multi-select is a set anyway).
+ *
+ * Defaults come from a `default` annotation (`Schema.String.annotate({ default: "John Doe" })`) or
+ * from `Schema.withDecodingDefault` / `withDecodingDefaultKey` on the field, which also makes it
+ * optional. Optional fields are absent from `required`. The `examples` annotation is dropped (the
+ * restricted schema has no such keyword).
+ *
+ * **Gotchas**
+ *
+ * Throws a descriptive `Error` for anything else: a non-object root, index signatures, nested
+ * objects, unions other than string literals, nullable fields, numeric enums, `pattern`,
+ * `multipleOf`, other formats, ...
+ *
+ * @since 0.1.0
+ */
+export const elicitationSchema = (schema: Schema.Top): JsonSchema => {
+  const compiled = compile(schema)
+  const root = compiled.root
+  const fail = (message: string): never => {
+    throw new Error(`elicitationSchema: ${message}`)
+  }
+  if (root.type !== "object" || !isRecord(root.properties)) {
+    return fail(`MCP elicitation requires a flat object schema (a Schema.Struct), got ${show(root)}`)
+  }
+  for (const key of ["patternProperties", "additionalProperties", "propertyNames", "anyOf", "oneOf", "allOf"]) {
+    if (key in root) {
+      return fail(`MCP elicitation requires a flat object with named properties only, got "${key}" in ${show(root)}`)
+    }
+  }
+  const properties: MutableJsonSchema = {}
+  for (const [name, property] of Object.entries(root.properties)) {
+    properties[name] = elicitationProperty(name, resolve(property, compiled.defs), compiled.defs)
+  }
+  const required = Array.isArray(root.required) ? root.required.filter((name) => name in properties) : []
+  return required.length > 0 ? { type: "object", properties, required } : { type: "object", properties }
+}
+
+// ---------------------------------------------------------------------------
+// Compilation: prepare the AST, let Effect compile it, tidy the output
+// ---------------------------------------------------------------------------
+
+interface Compiled {
+  readonly root: MutableJsonSchema
+  readonly defs: Record<string, MutableJsonSchema>
+}
+
+const compile = (schema: Schema.Top): Compiled => {
+  const document = Schema.toJsonSchemaDocument(Schema.make<Schema.Top>(prepare(schema.ast)))
+  const defs: Record<string, MutableJsonSchema> = {}
+  for (const [name, definition] of Object.entries(document.definitions)) {
+    defs[name] = tidy(definition)
+  }
+  let root = tidy(document.schema)
+  // A root that is only a reference (a Class, an identified or recursive schema) is inlined: MCP
+  // clients read `type` at the root. The definition stays when something else still refers to it.
+  const name = definitionName(root.$ref)
+  if (name !== undefined && defs[name] !== undefined) {
+    const { $ref: _, ...rest } = root
+    root = { ...defs[name], ...rest }
+  }
+  applyDefaults(root, collectDefaults(schema.ast))
+  return { root, defs: reachableDefinitions(root, defs) }
+}
+
+const assemble = (compiled: Compiled): MutableJsonSchema =>
+  Object.keys(compiled.defs).length === 0 ? compiled.root : { ...compiled.root, $defs: compiled.defs }
+
+const withDialect = (schema: JsonSchema, $schema: boolean): JsonSchema =>
+  $schema ? { $schema: DIALECT, ...schema } : schema
+
+const objectRoot = (api: string, what: string, compiled: Compiled): JsonSchema => {
+  const root = compiled.root
+  if (root.type === "object") return assemble(compiled)
+  // `Schema.Struct({})` accepts any non-nullish value, which Effect writes as `not: { type: "null" }`;
+  // as arguments or structured content it can only be an object.
+  if (isRecord(root.not) && root.not.type === "null" && Object.keys(root.not).length === 1) {
+    const { not: _, ...rest } = root
+    return assemble({ root: { type: "object", properties: {}, ...rest }, defs: compiled.defs })
+  }
+  const members = Array.isArray(root.anyOf) ? root.anyOf : Array.isArray(root.oneOf) ? root.oneOf : undefined
+  if (
+    root.type === undefined && members !== undefined && members.length > 0 &&
+    members.every((member) => resolve(member, compiled.defs).type === "object")
+  ) {
+    return assemble({ root: { type: "object", ...root }, defs: compiled.defs })
+  }
+  throw new Error(
+    `${api}: MCP requires ${what} to describe a JSON object (root "type": "object"), ` +
+      `so use a Schema.Struct (or a union of structs); got ${show(root)}`
+  )
+}
+
+// ---------------------------------------------------------------------------
+// Preparing the AST
+// ---------------------------------------------------------------------------
+
+const hasCheck = (checks: ReadonlyArray<SchemaAST.Check<any>> | undefined, ids: ReadonlyArray<string>): boolean =>
+  (checks ?? []).some((check) =>
+    check._tag === "FilterGroup"
+      ? hasCheck(check.checks, ids)
+      : ids.includes(check.annotations?.representation?.id ?? "")
+  )
+
+const approximate = (schema: JsonSchema): readonly [JsonSchema, true] => [schema, true]
+
+/**
+ * Overrides the JSON Schema of the checks whose Effect translation does not suit an LLM. Checks
+ * are recognised by their representation id, so a custom `toJsonSchema` passed to these very
+ * filters is replaced too.
+ */
+const overrideCheck = (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
+  if (check._tag === "FilterGroup") {
+    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck)
+    return checks === check.checks
+      ? check
+      : new SchemaAST.FilterGroup(
+        checks as readonly [SchemaAST.Check<any>, ...Array<SchemaAST.Check<any>>],
+        check.annotations
+      )
+  }
+  const representation = check.annotations?.representation
+  const payload: any = representation?.payload
+  switch (representation?.id) {
+    case "effect/schema/isInt":
+      // Effect adds minimum/maximum: ±Number.MAX_SAFE_INTEGER, noise for a reader.
+      return check.annotate({ toJsonSchema: () => approximate({ type: "integer" }) })
+    case "effect/schema/isMinLength": {
+      const minLength: number = payload.minLength
+      return check.annotate({
+        toJsonSchema: ({ type }) =>
+          type === "string"
+            ? approximate({ minLength })
+            : type === "array"
+            ? { minItems: minLength }
+            : approximate(type === undefined ? { minLength, minItems: minLength } : {})
+      })
+    }
+    case "effect/schema/isBetweenLength": {
+      const minimum: number = payload.minimum
+      const maximum: number = payload.maximum
+      return check.annotate({
+        toJsonSchema: ({ type }) =>
+          type === "string"
+            ? approximate({ minLength: minimum, maxLength: maximum })
+            : type === "array"
+            ? { minItems: minimum, maxItems: maximum }
+            : approximate({})
+      })
+    }
+    case "effect/schema/isPattern": {
+      const source: string = payload.source
+      const flags: string = payload.flags
+      if (!/^[dguy]*$/.test(flags)) return check
+      const pattern = flags.includes("y") ? `^(?:${source})` : source
+      return check.annotate({ toJsonSchema: () => approximate({ pattern }) })
+    }
+  }
+  return check
+}
+
+/** A shallow copy of an AST node with some fields replaced (what `SchemaAST` does internally). */
+const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<SchemaAST.AST>): A =>
+  Object.assign(Object.create(Object.getPrototypeOf(ast)), ast, changes)
+
+/**
+ * Rewrites the encoded side of a schema so that Effect's canonical JSON codec describes what an
+ * LLM should send: numbers without non-finite alternatives, optional members without `undefined`
+ * (which the JSON codec turns into `null`), and LLM-friendly check translations. Recursion goes
+ * through `Suspend` lazily; the memo keeps shared and recursive nodes shared.
+ */
+const prepare = (root: SchemaAST.AST): SchemaAST.AST => {
+  const memo = new Map<SchemaAST.AST, SchemaAST.AST>()
+  const checksOf = (ast: SchemaAST.AST) =>
+    ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, overrideCheck) as SchemaAST.Checks
+  const go = (ast: SchemaAST.AST): SchemaAST.AST => {
+    const cached = memo.get(ast)
+    if (cached !== undefined) return cached
+    let out: SchemaAST.AST
+    switch (ast._tag) {
+      case "Number": {
+        const checks = checksOf(ast)
+        out = hasCheck(checks, ["effect/schema/isFinite", "effect/schema/isInt"])
+          ? (checks === ast.checks ? ast : copyNode(ast, { checks }))
+          : copyNode(ast, { checks: [Schema.isFinite(), ...(checks ?? [])] })
+        break
+      }
+      case "Objects": {
+        const propertySignatures = SchemaAST.mapOrSame(ast.propertySignatures, (ps) => {
+          const type = go(ps.type)
+          return type === ps.type ? ps : new SchemaAST.PropertySignature(ps.name, type)
+        })
+        const indexSignatures = SchemaAST.mapOrSame(ast.indexSignatures, (is) => {
+          const type = go(is.type)
+          return type === is.type ? is : new SchemaAST.IndexSignature(is.parameter, type)
+        })
+        const checks = checksOf(ast)
+        out = propertySignatures === ast.propertySignatures && indexSignatures === ast.indexSignatures &&
+            checks === ast.checks
+          ? ast
+          : new SchemaAST.Objects(
+            propertySignatures,
+            indexSignatures,
+            ast.annotations,
+            checks,
+            ast.encoding,
+            ast.context,
+            ast.encodingChecks
+          )
+        break
+      }
+      case "Arrays": {
+        const elements = SchemaAST.mapOrSame(ast.elements, go)
+        const rest = SchemaAST.mapOrSame(ast.rest, go)
+        const checks = checksOf(ast)
+        out = elements === ast.elements && rest === ast.rest && checks === ast.checks
+          ? ast
+          : new SchemaAST.Arrays(
+            ast.isMutable,
+            elements,
+            rest,
+            ast.annotations,
+            checks,
+            ast.encoding,
+            ast.context,
+            ast.encodingChecks
+          )
+        break
+      }
+      case "Union": {
+        // An optional member is absent, not `undefined`: the JSON codec would offer `null` for it.
+        const members = SchemaAST.isOptional(ast) && ast.types.some(SchemaAST.isUndefined) &&
+            !ast.types.every(SchemaAST.isUndefined)
+          ? ast.types.filter((type) => !SchemaAST.isUndefined(type))
+          : ast.types
+        const types = SchemaAST.mapOrSame(members, go)
+        const checks = checksOf(ast)
+        out = types === ast.types && checks === ast.checks
+          ? ast
+          : new SchemaAST.Union(
+            types,
+            ast.options,
+            ast.annotations,
+            checks,
+            ast.encoding,
+            ast.context,
+            ast.encodingChecks
+          )
+        break
+      }
+      case "Suspend": {
+        out = new SchemaAST.Suspend(() => go(ast.thunk()), ast.annotations, ast.checks, ast.encoding, ast.context)
+        break
+      }
+      default: {
+        const checks = checksOf(ast)
+        out = checks === ast.checks ? ast : copyNode(ast, { checks })
+      }
+    }
+    memo.set(ast, out)
+    return out
+  }
+  return go(SchemaAST.toEncoded(root))
+}
+
+// ---------------------------------------------------------------------------
+// Tidying the output
+// ---------------------------------------------------------------------------
+
+const isRecord = (u: unknown): u is MutableJsonSchema => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const show = (schema: unknown): string => JSON.stringify(schema)
+
+const schemaKeywords = [
+  "items",
+  "additionalProperties",
+  "not",
+  "if",
+  "then",
+  "else",
+  "contains",
+  "propertyNames",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+  "contentSchema"
+]
+const schemaMapKeywords = ["properties", "patternProperties", "dependentSchemas", "$defs"]
+const schemaArrayKeywords = ["anyOf", "oneOf", "allOf", "prefixItems"]
+const annotationKeywords = ["title", "description", "default", "examples", "readOnly", "writeOnly"]
+const inlineableKeywords = [
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "format",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties"
+]
+
+/** `$ref` and `type` first, for whoever reads the schema. */
+const ordered = (schema: MutableJsonSchema): MutableJsonSchema => {
+  const { $ref, type, ...rest } = schema
+  return { ...($ref === undefined ? {} : { $ref }), ...(type === undefined ? {} : { type }), ...rest }
+}
+
+const isNonFiniteAlternative = (u: unknown): boolean =>
+  isRecord(u) && u.type === "string" && Array.isArray(u.enum) && u.enum.length === 3 &&
+  Object.keys(u).length === 2 &&
+  ["NaN", "Infinity", "-Infinity"].every((value) => (u.enum as Array<unknown>).includes(value))
+
+/** Cleans a compiled schema (a fresh copy; keyword-aware, so property names are never mistaken for keywords). */
+const tidy = (schema: JsonSchema): MutableJsonSchema => {
+  const out: MutableJsonSchema = {}
+  for (const [key, value] of Object.entries(schema)) {
+    if (schemaKeywords.includes(key) && isRecord(value)) {
+      out[key] = tidy(value)
+    } else if (schemaMapKeywords.includes(key) && isRecord(value)) {
+      const map: MutableJsonSchema = {}
+      for (const [name, member] of Object.entries(value)) map[name] = isRecord(member) ? tidy(member) : member
+      out[key] = map
+    } else if (schemaArrayKeywords.includes(key) && Array.isArray(value)) {
+      out[key] = value.map((member) => isRecord(member) ? tidy(member) : member)
+    } else {
+      out[key] = value
+    }
+  }
+  // `additionalProperties: true` is the default.
+  if (out.additionalProperties === true) delete out.additionalProperties
+  // Check groups (e.g. `isInt32`) come out as `allOf` members of plain constraints: inline them.
+  if (Array.isArray(out.allOf)) {
+    const kept = out.allOf.filter((member) => {
+      if (
+        !isRecord(member) || !Object.keys(member).every((key) => inlineableKeywords.includes(key)) ||
+        Object.keys(member).some((key) => key in out)
+      ) return true
+      Object.assign(out, member)
+      return false
+    })
+    if (kept.length === 0) delete out.allOf
+    else out.allOf = kept
+  }
+  for (const key of ["anyOf", "oneOf"]) {
+    const members = out[key]
+    if (!Array.isArray(members)) continue
+    // Non-finite numbers as strings (only reachable through declarations' own codecs).
+    const kept = members.filter((member) => !isNonFiniteAlternative(member))
+    out[key] = kept
+    if (kept.length === 1 && isRecord(kept[0])) {
+      // A single alternative (left over from an optional member): merge it into its parent, whose
+      // annotations (the field's) win; other collisions keep the `anyOf`.
+      const { [key]: _, ...rest } = out
+      const only = kept[0]
+      if (Object.keys(rest).every((name) => !(name in only) || annotationKeywords.includes(name))) {
+        return ordered({ ...only, ...rest })
+      }
+    }
+  }
+  return ordered(out)
+}
+
+const definitionName = (ref: unknown): string | undefined => {
+  if (typeof ref !== "string") return undefined
+  const path = JsonPointer.parseUriFragment(ref)
+  return path !== undefined && path.length === 2 && path[0] === "$defs" ? path[1] : undefined
+}
+
+const resolve = (schema: unknown, defs: Record<string, MutableJsonSchema>): MutableJsonSchema => {
+  let current: unknown = schema
+  const seen = new Set<string>()
+  while (isRecord(current)) {
+    const name = definitionName(current.$ref)
+    if (name === undefined || seen.has(name) || defs[name] === undefined) return current
+    seen.add(name)
+    const { $ref: _, ...rest } = current
+    current = { ...defs[name], ...rest }
+  }
+  return {}
+}
+
+/** The definitions reachable from the root, in their original order. */
+const reachableDefinitions = (
+  root: JsonSchema,
+  defs: Record<string, MutableJsonSchema>
+): Record<string, MutableJsonSchema> => {
+  const reached = new Set<string>()
+  const visit = (u: unknown): void => {
+    if (Array.isArray(u)) {
+      u.forEach(visit)
+    } else if (isRecord(u)) {
+      for (const [key, value] of Object.entries(u)) {
+        if (key === "$ref") {
+          const name = definitionName(value)
+          if (name !== undefined && !reached.has(name) && defs[name] !== undefined) {
+            reached.add(name)
+            visit(defs[name])
+          }
+        } else if (key !== "default" && key !== "examples" && key !== "enum" && key !== "const") {
+          visit(value)
+        }
+      }
+    }
+  }
+  visit(root)
+  const out: Record<string, MutableJsonSchema> = {}
+  for (const [name, definition] of Object.entries(defs)) {
+    if (reached.has(name)) out[name] = definition
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
+// Defaults from `withDecodingDefault`
+// ---------------------------------------------------------------------------
+
+interface Defaults {
+  readonly values: Map<string, unknown>
+  readonly nested: Map<string, Defaults>
+}
+
+/** The encoded end of an AST's encoding chain (the side JSON Schema describes), with its encodings. */
+const encodedEnd = (ast: SchemaAST.AST): SchemaAST.AST => {
+  let current = ast
+  while (current.encoding !== undefined) current = current.encoding[current.encoding.length - 1].to
+  return current
+}
+
+/**
+ * Finds the fields whose decoding supplies a default for a missing key, by decoding `{}` with a
+ * one-field struct and encoding the result back to JSON. Only synchronous defaults without
+ * services are found; anything that fails is skipped.
+ */
+const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
+  const values = new Map<string, unknown>()
+  const nested = new Map<string, Defaults>()
+  const objects = encodedEnd(ast)
+  if (!SchemaAST.isObjects(objects) || depth > 8) return { values, nested }
+  for (const ps of objects.propertySignatures) {
+    if (typeof ps.name !== "string") continue
+    const name = ps.name
+    if (ps.type.encoding !== undefined) {
+      try {
+        const codec: any = Schema.toCodecJson(Schema.make<Schema.Top>(new SchemaAST.Objects([ps], [])))
+        const decoded = Schema.decodeUnknownExit(codec)({})
+        if (Exit.isSuccess(decoded) && isRecord(decoded.value) && Object.hasOwn(decoded.value, name)) {
+          const encoded = Schema.encodeUnknownExit(codec)(decoded.value)
+          if (Exit.isSuccess(encoded) && isRecord(encoded.value) && Object.hasOwn(encoded.value, name)) {
+            values.set(name, encoded.value[name])
+          }
+        }
+      } catch {
+        // An asynchronous or effectful default: not detectable, nothing to advertise.
+      }
+    }
+    const inner = collectDefaults(ps.type, depth + 1)
+    if (inner.values.size > 0 || inner.nested.size > 0) nested.set(name, inner)
+  }
+  return { values, nested }
+}
+
+const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): void => {
+  const properties = schema.properties
+  if (!isRecord(properties)) return
+  for (const [name, value] of defaults.values) {
+    const property = properties[name]
+    if (isRecord(property) && !("default" in property)) properties[name] = { ...property, default: value }
+  }
+  for (const [name, inner] of defaults.nested) {
+    const property = properties[name]
+    if (isRecord(property)) applyDefaults(property, inner)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Elicitation
+// ---------------------------------------------------------------------------
+
+const elicitationFormats = ["email", "uri", "date", "date-time"]
+
+/** Keywords dropped silently: annotations the restricted schema has no room for. */
+const droppedKeywords = ["examples", "readOnly", "writeOnly", "$comment"]
+
+/** A literal option: `{ type: "string", enum: [v] }` or `{ const: v }`, with an optional title. */
+const literalOption = (u: unknown): { readonly value: string; readonly title: string | undefined } | undefined => {
+  if (!isRecord(u)) return undefined
+  const { type, enum: values, const: constant, title, description: _, ...rest } = u
+  if (Object.keys(rest).length > 0 || (type !== undefined && type !== "string")) return undefined
+  if (title !== undefined && typeof title !== "string") return undefined
+  const value = Array.isArray(values) && values.length === 1 ? values[0] : constant
+  return typeof value === "string" ? { value, title } : undefined
+}
+
+interface Options {
+  readonly values: ReadonlyArray<string>
+  readonly titles: ReadonlyArray<string> | undefined
+}
+
+/** The options of a string enum: `enum` of strings, or an `anyOf` / `oneOf` of literal options. */
+const enumOptions = (
+  schema: MutableJsonSchema
+): { readonly options: Options; readonly rest: MutableJsonSchema } | undefined => {
+  const { enum: values, anyOf, oneOf, type, ...rest } = schema
+  if (Array.isArray(values)) {
+    if (type !== "string" || anyOf !== undefined || oneOf !== undefined) return undefined
+    if (!values.every((value) => typeof value === "string")) return undefined
+    return { options: { values, titles: undefined }, rest }
+  }
+  const members = anyOf ?? oneOf
+  if (!Array.isArray(members) || members.length === 0 || (anyOf !== undefined && oneOf !== undefined)) return undefined
+  if (type !== undefined && type !== "string") return undefined
+  const options = members.map(literalOption)
+  if (!options.every((option) => option !== undefined)) return undefined
+  const titled = options.some((option) => option.title !== undefined)
+  return {
+    options: {
+      values: options.map((option) => option.value),
+      titles: titled ? options.map((option) => option.title ?? option.value) : undefined
+    },
+    rest
+  }
+}
+
+const elicitationProperty = (
+  name: string,
+  schema: MutableJsonSchema,
+  defs: Record<string, MutableJsonSchema>
+): JsonSchema => {
+  const fail = (reason: string): never => {
+    throw new Error(
+      `elicitationSchema: property "${name}" ${reason}. MCP elicitation accepts only strings, numbers, integers, ` +
+        `booleans and single- or multi-select enums of strings; got ${show(schema)}`
+    )
+  }
+  const out: MutableJsonSchema = {}
+  const take = (source: MutableJsonSchema, allowed: ReadonlyArray<string>, checkDefault: (u: unknown) => boolean) => {
+    for (const [key, value] of Object.entries(source)) {
+      if (droppedKeywords.includes(key)) continue
+      if (key === "title" || key === "description") {
+        if (typeof value === "string") out[key] = value
+        continue
+      }
+      if (key === "default") {
+        if (!checkDefault(value)) fail(`has a default (${show(value)}) that is not one of its values`)
+        out.default = value
+        continue
+      }
+      if (!allowed.includes(key)) fail(`uses "${key}", which elicitation does not support`)
+      out[key] = value
+    }
+  }
+  const isString = (u: unknown) => typeof u === "string"
+  const options = enumOptions(schema)
+  if (options !== undefined) {
+    const { values, titles } = options.options
+    out.type = "string"
+    if (titles === undefined) out.enum = values
+    else out.oneOf = values.map((value, i) => ({ const: value, title: titles[i] }))
+    take(options.rest, [], (u) => typeof u === "string" && values.includes(u))
+    return out
+  }
+  switch (schema.type) {
+    case "string": {
+      if (schema.format !== undefined && !elicitationFormats.includes(schema.format as string)) {
+        fail(`has format ${show(schema.format)}; elicitation supports only ${elicitationFormats.join(", ")}`)
+      }
+      take(schema, ["type", "minLength", "maxLength", "format"], isString)
+      return out
+    }
+    case "boolean": {
+      take(schema, ["type"], (u) => typeof u === "boolean")
+      return out
+    }
+    case "number":
+    case "integer": {
+      const { exclusiveMinimum, exclusiveMaximum, ...rest } = schema
+      if (exclusiveMinimum !== undefined || exclusiveMaximum !== undefined) {
+        if (schema.type !== "integer") fail("has an exclusive bound, which elicitation cannot express on numbers")
+        // On integers an exclusive bound is the next inclusive one.
+        if (typeof exclusiveMinimum === "number") {
+          const minimum = Math.floor(exclusiveMinimum) + 1
+          rest.minimum = typeof rest.minimum === "number" ? Math.max(rest.minimum, minimum) : minimum
+        }
+        if (typeof exclusiveMaximum === "number") {
+          const maximum = Math.ceil(exclusiveMaximum) - 1
+          rest.maximum = typeof rest.maximum === "number" ? Math.min(rest.maximum, maximum) : maximum
+        }
+      }
+      take(rest, ["type", "minimum", "maximum"], (u) => typeof u === "number")
+      return out
+    }
+    case "array": {
+      const { items, uniqueItems: _, ...rest } = schema
+      const itemOptions = isRecord(items) ? enumOptions(resolve(items, defs)) : undefined
+      const annotationsOnly = (keys: ReadonlyArray<string>) =>
+        keys.every((key) => droppedKeywords.includes(key) || key === "title" || key === "description")
+      if (itemOptions === undefined || !annotationsOnly(Object.keys(itemOptions.rest))) {
+        return fail("is an array whose items are not a plain enum of strings (a multi-select)")
+      }
+      const { values, titles } = itemOptions.options
+      out.type = "array"
+      out.items = titles === undefined
+        ? { type: "string", enum: values }
+        : { anyOf: values.map((value, i) => ({ const: value, title: titles[i] })) }
+      take(
+        rest,
+        ["type", "minItems", "maxItems"],
+        (u) => Array.isArray(u) && u.every((value) => typeof value === "string" && values.includes(value))
+      )
+      return out
+    }
+    case "object":
+      return fail("is a nested object, but elicitation schemas are flat")
+  }
+  return fail("is not a primitive (a union, a nullable value, a reference or an unconstrained value)")
+}

@@ -1,0 +1,161 @@
+/**
+ * What a handler of the authoring API can do for its request, as Effects that need the
+ * `McpRequestContext` service (provided to every tool, resource, prompt and completion handler).
+ *
+ * Calls that need a capability the client did not declare fail with a typed
+ * `ClientCapabilityMissing`; `elicit` decodes the user's answer with the Schema that described the
+ * form, so the handler gets a typed value.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitResult,
+  Implementation,
+  ListRootsResult,
+  LoggingLevel,
+  ProgressToken
+} from "../protocol/McpSchema.ts"
+import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
+import type { ClientRequestError } from "../session/ClientRequestError.ts"
+import { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
+import * as JsonSchema from "./JsonSchema.ts"
+
+/** The request context itself. */
+export const current: Effect.Effect<RequestContext, never, McpRequestContext> = Effect.service(McpRequestContext)
+
+const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.Effect<A, E, McpRequestContext> =>
+  Effect.flatMap(current, f)
+
+/** Logs to the client (`notifications/message`), honouring the session's `logging/setLevel`. */
+export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void, never, McpRequestContext> =>
+  use((context) => context.log(level, data, logger))
+
+/** Reports progress; a no-op when the client sent no progress token. */
+export const progress = (
+  progress: number,
+  total?: number,
+  message?: string
+): Effect.Effect<void, never, McpRequestContext> => use((context) => context.progress(progress, total, message))
+
+/** The request's `params._meta`. */
+export const meta: Effect.Effect<{ readonly [key: string]: unknown } | undefined, never, McpRequestContext> = Effect
+  .map(current, (context) => context.meta)
+
+/** The request's progress token, if the client asked for progress. */
+export const progressToken: Effect.Effect<ProgressToken | undefined, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.progressToken
+)
+
+/** The client's name and version. */
+export const clientInfo: Effect.Effect<Implementation | undefined, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.clientInfo
+)
+
+/** The capabilities the client declared. */
+export const clientCapabilities: Effect.Effect<ClientCapabilities, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.clientCapabilities
+)
+
+/** The protocol version in force for this request. */
+export const protocolVersion: Effect.Effect<ProtocolVersion, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.protocolVersion
+)
+
+/** The session's id. */
+export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect.map(current, (context) => context.sessionId)
+
+/** The authenticated principal, when there is one. */
+export const principal: Effect.Effect<Principal | undefined, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.principal
+)
+
+/** Asks the client's model for a completion (`sampling/createMessage`); needs client `sampling`. */
+export const sample = (
+  params: CreateMessageRequestParams
+): Effect.Effect<CreateMessageResult, ClientRequestError, McpRequestContext> =>
+  use((context) => context.createMessage(params))
+
+/** Lists the client's roots (`roots/list`); needs client `roots`. */
+export const listRoots: Effect.Effect<ListRootsResult, ClientRequestError, McpRequestContext> = use((context) =>
+  context.listRoots()
+)
+
+// ---------------------------------------------------------------------------
+// Elicitation
+// ---------------------------------------------------------------------------
+
+/** The user's answer to a form elicitation, with the content decoded by the form's Schema. */
+export type ElicitOutcome<A> =
+  | { readonly action: "accept"; readonly content: A }
+  | { readonly action: "decline" }
+  | { readonly action: "cancel" }
+
+/** The client accepted a form but its content does not match the form's Schema. */
+export class ElicitationInvalid extends Schema.TaggedError<ElicitationInvalid>()("ElicitationInvalid", {
+  message: Schema.String
+}) {}
+
+const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
+
+/**
+ * Asks the user to fill in a form described by a Schema of primitive fields (strings, numbers,
+ * booleans, enums; defaults and descriptions from annotations) and decodes the answer with it.
+ *
+ * **Example** (Asking for a name)
+ *
+ * ```ts
+ * const outcome = yield* McpContext.elicit("Who are you?", Schema.Struct({ name: Schema.String }))
+ * if (outcome.action === "accept") return `hello ${outcome.content.name}`
+ * ```
+ */
+export const elicit = <S extends Schema.Top>(
+  message: string,
+  schema: S
+): Effect.Effect<ElicitOutcome<S["Type"]>, ClientRequestError | ElicitationInvalid, McpRequestContext> => {
+  let requestedSchema = elicitationSchemas.get(schema)
+  if (requestedSchema === undefined) {
+    requestedSchema = JsonSchema.elicitationSchema(schema)
+    elicitationSchemas.set(schema, requestedSchema)
+  }
+  const decode = Schema.decodeUnknownExit(schema as unknown as Schema.Codec<S["Type"], unknown>)
+  const params = { message, requestedSchema } as unknown as Parameters<RequestContext["elicit"]>[0]
+  return use((context) =>
+    Effect.flatMap(context.elicit(params), (result): Effect.Effect<ElicitOutcome<S["Type"]>, ElicitationInvalid> => {
+      if (result.action !== "accept") return Exit.succeed({ action: result.action })
+      const content = decode(result.content ?? {})
+      return content._tag === "Success"
+        ? Exit.succeed({ action: "accept", content: content.value })
+        : Exit.fail(new ElicitationInvalid({ message: `The client's answer does not match the form: ${String(content.cause)}` }))
+    })
+  )
+}
+
+/**
+ * Sends the user to a URL (URL-mode elicitation, MCP 2025-11-25; needs client `elicitation.url`):
+ * for flows that must not pass through the client (credentials, payments). The answer only says
+ * whether the user agreed to open it.
+ */
+export const elicitUrl = (options: {
+  readonly message: string
+  readonly url: string
+  readonly elicitationId?: string | undefined
+}): Effect.Effect<ElicitResult, ClientRequestError, McpRequestContext> =>
+  use((context) =>
+    context.elicit({
+      mode: "url",
+      message: options.message,
+      url: options.url,
+      elicitationId: options.elicitationId ?? crypto.randomUUID()
+    })
+  )

@@ -1,0 +1,502 @@
+/**
+ * The authoring API: an MCP server whose tools, resources, templates and prompts are registered
+ * by Layers (and can be added, removed, enabled and disabled while it runs).
+ *
+ * `McpServer.layer(options)` provides the server; `McpServer.tool(...)`, `resource(...)`,
+ * `resourceTemplate(...)` and `prompt(...)` are Layers that register one component each (and
+ * remove it when their scope closes); `McpServer.run(transport)` serves one session over a
+ * transport, `McpServer.serve(...)` puts it all together.
+ *
+ * Every change to a list is announced to every live session as one coalesced
+ * `notifications/<kind>/list_changed`; `notifyResourceUpdated(uri)` reaches the sessions
+ * subscribed to `uri` through a PubSub. Lists are paginated with stable cursors. Inside handlers,
+ * `Effect.log*` reaches the client as `notifications/message` (honouring `logging/setLevel`).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as McpError from "../protocol/McpError.ts"
+import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
+import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import type { TransportFailure } from "../session/Connection.ts"
+import { McpRequestContext } from "../session/RequestContext.ts"
+import type { ServerSession } from "../session/ServerSession.ts"
+import type { Transport } from "../transport/Transport.ts"
+import * as Completion from "./Completion.ts"
+import * as LowLevelServer from "./LowLevelServer.ts"
+import * as Pagination from "./Pagination.ts"
+import * as Prompt from "./Prompt.ts"
+import { Registry } from "./Registry.ts"
+import * as Resource from "./Resource.ts"
+import * as Tool from "./Tool.ts"
+
+// ---------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------
+
+/** How the server describes itself and behaves. */
+export interface Options {
+  readonly name: string
+  readonly version: string
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly icons?: ReadonlyArray<Icon> | undefined
+  readonly websiteUrl?: string | undefined
+  readonly instructions?: string | undefined
+  /** Items per page of every list; `undefined` (default): one page. */
+  readonly pageSize?: number | undefined
+  /** Hide the messages of defects and undeclared tool failures from clients (default true). */
+  readonly maskErrors?: boolean | undefined
+  /** Serve `logging/setLevel` and advertise `logging` (default true). */
+  readonly logging?: boolean | undefined
+  /**
+   * Advertise a component kind even while none is registered (for servers that add them at run
+   * time). By default a kind is advertised when a session starts with at least one registered.
+   */
+  readonly capabilities?: {
+    readonly tools?: boolean | undefined
+    readonly resources?: boolean | undefined
+    readonly prompts?: boolean | undefined
+  } | undefined
+  /** Request middleware (outermost first); see {@link LowLevelServer.Middleware}. */
+  readonly middleware?: ReadonlyArray<LowLevelServer.Middleware> | undefined
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
+  readonly unsupportedVersion?: "latest" | "reject" | undefined
+}
+
+/** The component kinds a server holds. */
+export type Kind = "tool" | "resource" | "template" | "prompt"
+
+/** The server: component registries, live sessions, and `run`. */
+export class McpServer extends Context.Service<McpServer, {
+  readonly options: Options
+  readonly tools: Registry<Tool.Registered>
+  readonly resources: Registry<Resource.Registered>
+  readonly templates: Registry<Resource.RegisteredTemplate>
+  readonly prompts: Registry<Prompt.Registered>
+  /** The sessions running now (with the change count when each opened). */
+  readonly sessions: ReadonlyMap<ServerSession, number>
+  /** Tells the sessions subscribed to `uri` that it changed. */
+  readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /** The low-level server for the components registered now. */
+  readonly lowLevel: () => LowLevelServer.LowLevelServer
+  /** Serves one session over `transport` until its input ends. */
+  readonly run: <E>(
+    transport: Transport<E>,
+    options?: LowLevelServer.RunOptions
+  ) => Effect.Effect<void, E | TransportFailure>
+}>()("effect-mcp-server/McpServer") {
+  /** Provides a server with the given options; register components with the layers of this module. */
+  static readonly layer = (options: Options): Layer.Layer<McpServer> => Layer.effect(McpServer, make(options))
+}
+
+/** Builds the server service (the body of {@link McpServer.layer}). */
+export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const changes = yield* Queue.sliding<Kind>(64)
+    // Changes are counted so that a session is told only of changes made after it opened.
+    let changeCount = 0
+    const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
+    const changed = (kind: Kind) => () => {
+      lastChange[kind] = ++changeCount
+      Queue.offerUnsafe(changes, kind)
+    }
+    const tools = new Registry<Tool.Registered>(changed("tool"))
+    const resources = new Registry<Resource.Registered>(changed("resource"))
+    const templates = new Registry<Resource.RegisteredTemplate>(changed("template"))
+    const prompts = new Registry<Prompt.Registered>(changed("prompt"))
+    const sessions = new Map<ServerSession, number>()
+    const subscriptions = new Map<ServerSession, Set<string>>()
+    const updates = yield* PubSub.sliding<string>(1024)
+
+    // Coalesced list_changed: everything changed since the last round goes out once per kind.
+    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+      const kinds = new Set(yield* Queue.takeAll(changes))
+      for (const [session, openedAt] of sessions) {
+        const methods = new Set<string>()
+        for (const kind of kinds) if (lastChange[kind] > openedAt) methods.add(listChangedMethod[kind])
+        for (const method of methods) yield* session.notify(method)
+      }
+    })))
+    // Resource updates reach the sessions subscribed to the URI.
+    yield* Effect.forkScoped(Stream.fromPubSub(updates).pipe(Stream.runForEach((uri) =>
+      Effect.forEach(
+        [...sessions.keys()].filter((session) => subscriptions.get(session)?.has(uri) === true),
+        (session) => session.notify("notifications/resources/updated", { uri }),
+        { discard: true }
+      )
+    )))
+
+    const pageSize = options.pageSize
+    const lowLevel = (): LowLevelServer.LowLevelServer => {
+      const advertise = options.capabilities ?? {}
+      const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
+      if (advertise.tools === true || tools.size > 0) {
+        handlers["tools/list"] = listOf(tools, pageSize, (page, nextCursor) =>
+          withCursor({ tools: page.map((entry) => entry.value.wire) }, nextCursor))
+        handlers["tools/call"] = (params, context) => {
+          const tool = tools.get(params.name)
+          if (tool === undefined) return Exit.fail(new McpError.InvalidParams({ message: `Unknown tool: ${params.name}` }))
+          return tool.call(params.arguments, context)
+        }
+      }
+      if (advertise.resources === true || resources.size > 0 || templates.size > 0) {
+        handlers["resources/list"] = (params, context) => {
+          const page = Pagination.paginate(resources.list(), params.cursor, pageSize)
+          if (page._tag === "Failure") return Exit.fail(page.failure)
+          const listed = page.success.items.map((entry) => entry.value.wire)
+          // Resources listed by templates come after the registered ones, on the last page.
+          const listers = page.success.nextCursor === undefined
+            ? templates.list().flatMap((entry) => entry.value.list === undefined ? [] : [entry.value.list])
+            : []
+          if (listers.length === 0) return Exit.succeed(withCursor({ resources: listed }, page.success.nextCursor))
+          return Effect.map(
+            Effect.forEach(listers, (list) => list(context)),
+            (lists) => ({ resources: listed.concat(...(lists as Array<Array<WireResource>>)) })
+          )
+        }
+        handlers["resources/templates/list"] = listOf(templates, pageSize, (page, nextCursor) =>
+          withCursor({ resourceTemplates: page.map((entry) => entry.value.wire) }, nextCursor))
+        handlers["resources/read"] = (params, context) => {
+          const resource = resources.get(params.uri)
+          if (resource !== undefined) return resource.read(context)
+          for (const entry of templates.list()) {
+            const read = entry.value.read(params.uri, context)
+            if (read !== undefined) return read
+          }
+          return Exit.fail(new McpError.ResourceNotFound({ uri: params.uri }))
+        }
+        handlers["resources/subscribe"] = (params, context) =>
+          Effect.sync(() => {
+            let uris = subscriptions.get(context.session)
+            if (uris === undefined) subscriptions.set(context.session, uris = new Set())
+            uris.add(params.uri)
+            return {}
+          })
+        handlers["resources/unsubscribe"] = (params, context) =>
+          Effect.sync(() => {
+            subscriptions.get(context.session)?.delete(params.uri)
+            return {}
+          })
+      }
+      if (advertise.prompts === true || prompts.size > 0) {
+        handlers["prompts/list"] = listOf(prompts, pageSize, (page, nextCursor) =>
+          withCursor({ prompts: page.map((entry) => entry.value.wire) }, nextCursor))
+        handlers["prompts/get"] = (params, context) => {
+          const prompt = prompts.get(params.name)
+          if (prompt === undefined) return Exit.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${params.name}` }))
+          return prompt.get(params.arguments, context)
+        }
+      }
+      const completes = prompts.list().some((entry) => entry.value.complete !== undefined) ||
+        templates.list().some((entry) => entry.value.complete !== undefined)
+      if (completes) {
+        handlers["completion/complete"] = (params, context) => {
+          const ref = params.ref
+          const complete = ref.type === "ref/prompt" ? prompts.get(ref.name) : templates.get(ref.uri)
+          if (complete === undefined) {
+            const what = ref.type === "ref/prompt" ? `prompt: ${ref.name}` : `resource template: ${ref.uri}`
+            return Exit.fail(new McpError.InvalidParams({ message: `Unknown ${what}` }))
+          }
+          if (complete.complete === undefined) return Exit.succeed(Completion.empty)
+          return complete.complete(params.argument.name, params.argument.value, {
+            arguments: params.context?.arguments ?? {}
+          }, context)
+        }
+      }
+      return LowLevelServer.make({
+        serverInfo: serverInfoOf(options),
+        instructions: options.instructions,
+        handlers,
+        listChanged: { tools: true, resources: true, prompts: true },
+        logging: options.logging,
+        middleware: options.middleware,
+        supportedVersions: options.supportedVersions,
+        unsupportedVersion: options.unsupportedVersion
+      })
+    }
+
+    const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions) =>
+      lowLevel().run(transport, {
+        ...runOptions,
+        onOpen: (session) => {
+          sessions.set(session, changeCount)
+          runOptions?.onOpen?.(session)
+        },
+        onClose: (session) => {
+          sessions.delete(session)
+          subscriptions.delete(session)
+          runOptions?.onClose?.(session)
+        }
+      }).pipe(Effect.provide(clientLogger))
+
+    return McpServer.of({
+      options,
+      tools,
+      resources,
+      templates,
+      prompts,
+      sessions,
+      notifyResourceUpdated: (uri) => Effect.asVoid(PubSub.publish(updates, uri)),
+      lowLevel,
+      run
+    })
+  })
+
+// ---------------------------------------------------------------------------
+// Registration
+// ---------------------------------------------------------------------------
+
+/**
+ * A Layer that registers a tool while it is alive.
+ *
+ * **Example** (A tool with typed parameters and a declared failure)
+ *
+ * ```ts
+ * class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
+ * const Lookup = McpServer.tool({
+ *   name: "lookup",
+ *   description: "Finds an item",
+ *   parameters: { id: Schema.String },
+ *   success: Schema.Struct({ id: Schema.String, title: Schema.String }),
+ *   failure: NotFound,
+ *   handler: ({ id }) => id === "1" ? Effect.succeed({ id, title: "One" }) : Effect.fail(new NotFound({ id }))
+ * })
+ * ```
+ */
+export const tool = <
+  const P extends Tool.Parameters | undefined = undefined,
+  S extends Schema.Top | undefined = undefined,
+  F extends Schema.Top | undefined = undefined,
+  R = never
+>(definition: Tool.Definition<P, S, F, R>): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Tool.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>(), masking(server))
+    server.tools.add(registered.name, registered)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.tools.removeIf(registered.name, registered)))
+  }))
+
+/** A Layer that registers a resource at a fixed URI while it is alive. */
+export const resource = <R = never>(
+  definition: Resource.Definition<R>
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Resource.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
+    server.resources.add(registered.uri, registered)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.resources.removeIf(registered.uri, registered)))
+  }))
+
+/** A Layer that registers a resource template while it is alive. */
+export const resourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
+  definition: Resource.TemplateDefinition<Params, R>
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Resource.compileTemplate(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
+    server.templates.add(registered.uriTemplate, registered)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.templates.removeIf(registered.uriTemplate, registered)))
+  }))
+
+/** A Layer that registers a prompt while it is alive. */
+export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
+  definition: Prompt.Definition<Args, R>
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Prompt.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
+    server.prompts.add(registered.name, registered)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.prompts.removeIf(registered.name, registered)))
+  }))
+
+// ---------------------------------------------------------------------------
+// Changes at run time
+// ---------------------------------------------------------------------------
+
+/** Adds (or replaces) a tool while the server runs; sessions are told the list changed. */
+export const addTool = <
+  const P extends Tool.Parameters | undefined = undefined,
+  S extends Schema.Top | undefined = undefined,
+  F extends Schema.Top | undefined = undefined,
+  R = never
+>(definition: Tool.Definition<P, S, F, R>): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Tool.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>(), masking(server))
+    server.tools.add(registered.name, registered)
+  })
+
+/** Adds (or replaces) a resource while the server runs. */
+export const addResource = <R = never>(
+  definition: Resource.Definition<R>
+): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Resource.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
+    server.resources.add(registered.uri, registered)
+  })
+
+/** Adds (or replaces) a prompt while the server runs. */
+export const addPrompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
+  definition: Prompt.Definition<Args, R>
+): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const registered = Prompt.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
+    server.prompts.add(registered.name, registered)
+  })
+
+/** Removes a component (by name, URI or URI template); false when there was none. */
+export const remove = (kind: Kind, key: string): Effect.Effect<boolean, never, McpServer> =>
+  Effect.map(Effect.service(McpServer), (server) => registryOf(server, kind).remove(key))
+
+/** Shows or hides a component without removing it; false when there is none. */
+export const setEnabled = (kind: Kind, key: string, enabled: boolean): Effect.Effect<boolean, never, McpServer> =>
+  Effect.map(Effect.service(McpServer), (server) => registryOf(server, kind).setEnabled(key, enabled))
+
+/** Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`). */
+export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, McpServer> =>
+  Effect.flatMap(Effect.service(McpServer), (server) => server.notifyResourceUpdated(uri))
+
+// ---------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------
+
+/** Serves one session over `transport` with the server in context. */
+export const run = <E>(
+  transport: Transport<E>,
+  options?: LowLevelServer.RunOptions
+): Effect.Effect<void, E | TransportFailure, McpServer> =>
+  Effect.flatMap(Effect.service(McpServer), (server) => server.run(transport, options))
+
+/**
+ * The usual main program: builds the server and its components, then serves `transport`.
+ *
+ * **Example** (A stdio server)
+ *
+ * ```ts
+ * McpServer.serve({ name: "demo", version: "1.0.0" }, Layer.mergeAll(Echo, Greeting), Stdio.make())
+ *   .pipe(Stdio.runMain)
+ * ```
+ */
+export const serve = <E, EL, RL>(
+  options: Options,
+  components: Layer.Layer<never, EL, RL>,
+  transport: Transport<E>,
+  runOptions?: LowLevelServer.RunOptions
+): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> =>
+  run(transport, runOptions).pipe(
+    Effect.provide(Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>)
+  )
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const listChangedMethod: Record<Kind, string> = {
+  tool: "notifications/tools/list_changed",
+  resource: "notifications/resources/list_changed",
+  template: "notifications/resources/list_changed",
+  prompt: "notifications/prompts/list_changed"
+}
+
+const registryOf = (server: McpServer["Service"], kind: Kind): Registry<unknown> => {
+  switch (kind) {
+    case "tool":
+      return server.tools
+    case "resource":
+      return server.resources
+    case "template":
+      return server.templates
+    case "prompt":
+      return server.prompts
+  }
+}
+
+const masking = (server: McpServer["Service"]): Tool.ErrorMasking => ({ maskErrors: server.options.maskErrors !== false })
+
+const serverInfoOf = (options: Options) => {
+  const info: {
+    name: string
+    version: string
+    title?: string
+    description?: string
+    icons?: ReadonlyArray<Icon>
+    websiteUrl?: string
+  } = { name: options.name, version: options.version }
+  if (options.title !== undefined) info.title = options.title
+  if (options.description !== undefined) info.description = options.description
+  if (options.icons !== undefined) info.icons = options.icons
+  if (options.websiteUrl !== undefined) info.websiteUrl = options.websiteUrl
+  return info
+}
+
+const withCursor = <A extends object>(result: A, nextCursor: string | undefined): A =>
+  nextCursor === undefined ? result : { ...result, nextCursor }
+
+/**
+ * A list handler over a registry; the first page is built once per change of the registry (the
+ * registry's list is a cached array, so its identity tells whether anything changed).
+ */
+const listOf = <A, R>(
+  registry: Registry<A>,
+  pageSize: number | undefined,
+  build: (page: ReadonlyArray<{ readonly value: A }>, nextCursor: string | undefined) => R
+) => {
+  let lastList: ReadonlyArray<unknown> | undefined
+  let lastFirstPage: Exit.Exit<R, McpError.McpError> | undefined
+  return (params: { readonly cursor?: string | undefined }): Exit.Exit<R, McpError.McpError> => {
+    const list = registry.list()
+    if (params.cursor === undefined && list === lastList && lastFirstPage !== undefined) return lastFirstPage
+    const page = Pagination.paginate(list, params.cursor, pageSize)
+    const result: Exit.Exit<R, McpError.McpError> = page._tag === "Failure"
+      ? Exit.fail(page.failure)
+      : Exit.succeed(build(page.success.items, page.success.nextCursor))
+    if (params.cursor === undefined) {
+      lastList = list
+      lastFirstPage = result
+    }
+    return result
+  }
+}
+
+const loggingLevels: Record<LogLevel.Severity, LoggingLevel> = {
+  Trace: "debug",
+  Debug: "debug",
+  Info: "info",
+  Warn: "warning",
+  Error: "error",
+  Fatal: "critical"
+}
+
+/**
+ * The `Effect.log` bridge: inside a handler (where the request context is provided), log lines
+ * also go to the client as `notifications/message`; elsewhere this logger does nothing.
+ */
+const clientLogger = Logger.layer([
+  Logger.make((options) => {
+    const request = Context.getOrUndefined(options.fiber.context, McpRequestContext)
+    if (request === undefined) return
+    const level = loggingLevels[options.logLevel as LogLevel.Severity] ?? "info"
+    const message = options.message
+    const parts = Array.isArray(message) ? message : [message]
+    let data: unknown = parts.length === 1 ? parts[0] : parts
+    if (parts.every((part) => typeof part === "string")) data = parts.join(" ")
+    if (options.cause.reasons.length > 0) {
+      data = { message: data, cause: Cause.pretty(options.cause) }
+    }
+    request.logUnsafe(level, data)
+  })
+], { mergeWithExisting: true })

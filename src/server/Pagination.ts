@@ -1,0 +1,66 @@
+/**
+ * Stable cursor pagination for the list methods (`tools/list`, `resources/list`, ...).
+ *
+ * Every registered component gets a sequence number when it is added; lists are ordered by it, and
+ * a cursor names the last sequence number a page contained. A cursor therefore stays valid while
+ * the list changes: removals never shift later items, additions land at the end. Cursors are
+ * opaque to clients (base64url); one that cannot be read is answered with -32602.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import { InvalidParams } from "../protocol/McpError.ts"
+
+/** An item of a paginated list: its position is its sequence number. */
+export interface Sequenced {
+  readonly seq: number
+}
+
+/** One page, and the cursor of the next one when there is more. */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly nextCursor: string | undefined
+}
+
+const prefix = "v1:"
+
+/** Encodes the cursor that continues after sequence number `seq`. */
+export const encodeCursor = (seq: number): string => Buffer.from(`${prefix}${seq}`, "utf8").toString("base64url")
+
+/** Decodes a cursor to the sequence number it continues after; `undefined` when it is not ours. */
+export const decodeCursor = (cursor: string): number | undefined => {
+  const text = Buffer.from(cursor, "base64url").toString("utf8")
+  if (!text.startsWith(prefix)) return undefined
+  const seq = Number(text.slice(prefix.length))
+  return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined
+}
+
+/**
+ * The page of `items` (sorted by `seq`) that follows `cursor`, at most `pageSize` long
+ * (`undefined`: everything in one page).
+ */
+export const paginate = <A extends Sequenced>(
+  items: ReadonlyArray<A>,
+  cursor: string | undefined,
+  pageSize: number | undefined
+): Result.Result<Page<A>, InvalidParams> => {
+  let start = 0
+  if (cursor !== undefined) {
+    const after = decodeCursor(cursor)
+    if (after === undefined) return Result.fail(new InvalidParams({ message: `Invalid cursor: ${cursor}` }))
+    // first item with seq > after (binary search: items are sorted by seq)
+    let lo = 0
+    let hi = items.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (items[mid]!.seq <= after) lo = mid + 1
+      else hi = mid
+    }
+    start = lo
+  }
+  if (pageSize === undefined || start + pageSize >= items.length) {
+    return Result.succeed({ items: start === 0 ? items : items.slice(start), nextCursor: undefined })
+  }
+  const page = items.slice(start, start + pageSize)
+  return Result.succeed({ items: page, nextCursor: encodeCursor(page[page.length - 1]!.seq) })
+}

@@ -1,0 +1,93 @@
+/**
+ * An ordered, observable registry of components (tools, resources, templates, prompts).
+ *
+ * Components are kept by key with a sequence number (their stable position for pagination) and
+ * an enabled flag. Listing returns the enabled components in sequence order from a cached array
+ * (rebuilt only after a change), and every change calls `onChange`, which the server turns into
+ * a coalesced `notifications/<kind>/list_changed` for every session.
+ *
+ * @since 0.1.0
+ */
+import type { Sequenced } from "./Pagination.ts"
+
+/** A registered component with its position and state. */
+export interface Entry<A> extends Sequenced {
+  readonly key: string
+  readonly value: A
+  readonly enabled: boolean
+}
+
+/** What `add` does when the key exists: replace it (new position) or keep the existing one. */
+export type OnDuplicate = "replace" | "error"
+
+/** An ordered registry; see the module documentation. */
+export class Registry<A> {
+  private readonly entries = new Map<string, Entry<A>>()
+  private listCache: ReadonlyArray<Entry<A>> | undefined = undefined
+  private nextSeq = 1
+  private readonly onChange: () => void
+
+  constructor(onChange: () => void) {
+    this.onChange = onChange
+  }
+
+  /** Adds (or replaces) a component; throws on a duplicate key when `onDuplicate` is "error". */
+  add(key: string, value: A, onDuplicate: OnDuplicate = "replace"): void {
+    if (onDuplicate === "error" && this.entries.has(key)) throw new Error(`duplicate component: ${key}`)
+    this.entries.delete(key)
+    this.entries.set(key, { key, value, seq: this.nextSeq++, enabled: true })
+    this.changed()
+  }
+
+  /** Removes a component; false when there was none. */
+  remove(key: string): boolean {
+    if (!this.entries.delete(key)) return false
+    this.changed()
+    return true
+  }
+
+  /** Removes `key` only if it still holds `value` (a layer's finalizer must not remove a replacement). */
+  removeIf(key: string, value: A): boolean {
+    const entry = this.entries.get(key)
+    if (entry === undefined || entry.value !== value) return false
+    return this.remove(key)
+  }
+
+  /** Shows or hides a component without changing its position; false when there is none. */
+  setEnabled(key: string, enabled: boolean): boolean {
+    const entry = this.entries.get(key)
+    if (entry === undefined) return false
+    if (entry.enabled !== enabled) {
+      this.entries.set(key, { ...entry, enabled })
+      this.changed()
+    }
+    return true
+  }
+
+  /** The enabled component under `key`. */
+  get(key: string): A | undefined {
+    const entry = this.entries.get(key)
+    return entry !== undefined && entry.enabled ? entry.value : undefined
+  }
+
+  /** Enabled components in sequence order (cached until the next change). */
+  list(): ReadonlyArray<Entry<A>> {
+    if (this.listCache === undefined) {
+      const list: Array<Entry<A>> = []
+      for (const entry of this.entries.values()) if (entry.enabled) list.push(entry)
+      list.sort((a, b) => a.seq - b.seq)
+      this.listCache = list
+    }
+    return this.listCache
+  }
+
+  /** How many components are registered (enabled or not). */
+  get size(): number {
+    return this.entries.size
+  }
+
+  private changed(): void {
+    this.listCache = undefined
+    this.onChange()
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Resources and resource templates of the authoring API.
+ *
+ * A resource is a fixed URI with a `read` effect. A template is an RFC 6570 URI template whose
+ * variables are decoded by Schemas before `read` runs (a URI that matches the pattern but fails
+ * decoding is answered with -32602); it may `list` concrete resources and `complete` its
+ * variables. A read returns a string (text), bytes (blob), contents, or a whole result.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import * as McpError from "../protocol/McpError.ts"
+import type {
+  Annotations,
+  Icon,
+  ReadResourceResult,
+  Resource as WireResource,
+  ResourceContentsUnion,
+  ResourceTemplate as WireTemplate
+} from "../protocol/McpSchema.ts"
+import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import * as Completion from "./Completion.ts"
+import * as Content from "./Content.ts"
+import { completed, provideRequest } from "./internal/provideRequest.ts"
+import * as UriTemplate from "./UriTemplate.ts"
+
+/** What a `read` may return: text, bytes, contents, or the whole result. */
+export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
+
+/** Descriptive fields shared by resources and templates. */
+export interface Metadata {
+  readonly name: string
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly mimeType?: string | undefined
+  readonly annotations?: Annotations | undefined
+  readonly icons?: ReadonlyArray<Icon> | undefined
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+}
+
+/** A resource at a fixed URI. */
+export interface Definition<R> extends Metadata {
+  readonly uri: string
+  readonly size?: number | undefined
+  readonly read: Effect.Effect<ReadOutput, McpError.McpError, R>
+}
+
+/** A resource template: `params` decode the URI's variables (their encoded side is the string in the URI). */
+export interface TemplateDefinition<Params extends Schema.Struct.Fields, R> extends Metadata {
+  readonly uriTemplate: string
+  readonly params?: Params | undefined
+  /** Concrete resources of this template, listed by `resources/list`. */
+  readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, R> | undefined
+  /** Completions of the template's variables (`completion/complete` with `ref/resource`). */
+  readonly complete?: Completion.Completers<Params, R> | undefined
+  readonly read: (params: Schema.Struct<Params>["Type"], uri: string) => Effect.Effect<ReadOutput, McpError.McpError, R>
+}
+
+/** A resource ready to be served. */
+export interface Registered {
+  readonly uri: string
+  readonly wire: WireResource
+  readonly read: (context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError>
+}
+
+/** A template ready to be served. */
+export interface RegisteredTemplate {
+  readonly uriTemplate: string
+  readonly wire: WireTemplate
+  /** Reads `uri` if it matches this template; `undefined` when it does not. */
+  readonly read: (uri: string, context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError> | undefined
+  readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
+  readonly complete: Completion.Compiled | undefined
+}
+
+/** Compiles a resource definition once; `context` holds the services `read` needs. */
+export const compile = <R>(definition: Definition<R>, context: Context.Context<Exclude<R, McpRequestContext>>): Registered => {
+  const wire: { -readonly [K in keyof WireResource]: WireResource[K] } = { ...metadata(definition), uri: definition.uri }
+  if (definition.size !== undefined) wire.size = definition.size
+  const read = definition.read as Effect.Effect<ReadOutput, McpError.McpError, any>
+  const uri = definition.uri
+  const mimeType = definition.mimeType
+  return {
+    uri,
+    wire,
+    read: (request) => {
+      const done = completed(read)
+      if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
+      return Effect.map(provideRequest(read, context, request), (output) => toResult(uri, mimeType, output))
+    }
+  }
+}
+
+/** Compiles a template definition once: the URI matcher, the variable decoders, the completers. */
+export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
+  definition: TemplateDefinition<Params, R>,
+  context: Context.Context<Exclude<R, McpRequestContext>>
+): RegisteredTemplate => {
+  const template = UriTemplate.parse(definition.uriTemplate)
+  const paramsSchema = Schema.Struct(definition.params ?? ({} as Params))
+  const decode = Schema.decodeUnknownExit(paramsSchema as unknown as Schema.Codec<unknown, unknown>)
+  const wire: WireTemplate = { ...metadata(definition), uriTemplate: definition.uriTemplate }
+  const read = definition.read as (params: unknown, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, any>
+  const list = definition.list as Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, any> | undefined
+  const mimeType = definition.mimeType
+  return {
+    uriTemplate: definition.uriTemplate,
+    wire,
+    read: (uri, request) => {
+      const variables = template.match(uri)
+      if (variables === undefined) return undefined
+      const params = decode(variables)
+      if (params._tag === "Failure") {
+        return Exit.fail(McpError.invalidParamsFromSchema(`URI for template ${definition.uriTemplate}`, params.cause))
+      }
+      const effect = read(params.value, uri)
+      const done = completed(effect)
+      if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
+      return Effect.map(provideRequest(effect, context, request), (output) => toResult(uri, mimeType, output))
+    },
+    list: list === undefined ? undefined : (request) => provideRequest(list, context, request),
+    complete: definition.complete === undefined
+      ? undefined
+      : Completion.compile(definition.complete as Completion.Completers<Schema.Struct.Fields, R>, context)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const metadata = (definition: Metadata) => {
+  const out: {
+    name: string
+    title?: string
+    description?: string
+    mimeType?: string
+    annotations?: Annotations
+    icons?: ReadonlyArray<Icon>
+    _meta?: { readonly [key: string]: unknown }
+  } = { name: definition.name }
+  if (definition.title !== undefined) out.title = definition.title
+  if (definition.description !== undefined) out.description = definition.description
+  if (definition.mimeType !== undefined) out.mimeType = definition.mimeType
+  if (definition.annotations !== undefined) out.annotations = definition.annotations
+  if (definition.icons !== undefined) out.icons = definition.icons
+  if (definition.meta !== undefined) out._meta = definition.meta
+  return out
+}
+
+const toResult = (uri: string, mimeType: string | undefined, output: ReadOutput): ReadResourceResult => {
+  if (typeof output === "string") return { contents: [Content.textContents(uri, output, mimeType)] }
+  if (output instanceof Uint8Array) return { contents: [Content.blobContents(uri, output, mimeType)] }
+  if (Array.isArray(output)) return { contents: output as ReadonlyArray<ResourceContentsUnion> }
+  return output as ReadResourceResult
+}

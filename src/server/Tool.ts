@@ -1,0 +1,263 @@
+/**
+ * Tools of the authoring API: one Schema gives the handler's parameter type, the validation of
+ * the arguments, and the `inputSchema` on the wire; optional `success` and `failure` Schemas give
+ * the `outputSchema` with `structuredContent`, and the declared, typed failures.
+ *
+ * Error rules (MCP 2025-11-25):
+ * - a declared failure → an `isError: true` result carrying the encoded failure (the model can
+ *   read it and react);
+ * - an undeclared failure or a defect → an `isError: true` result with a masked message (the
+ *   real cause is logged), unless masking is turned off;
+ * - invalid arguments → `-32602` for clients before 2025-11-25, an `isError` result from
+ *   2025-11-25 on (SEP-1303, so the model can correct itself);
+ * - an unknown tool → `-32602` (answered by the server, see `McpServer`).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import { SchemaJITCompiler } from "effect/schema"
+import * as McpError from "../protocol/McpError.ts"
+import type {
+  CallToolResult,
+  ContentBlock,
+  Icon,
+  Tool as WireTool,
+  ToolAnnotations,
+  ToolExecution
+} from "../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import { provideRequest } from "./internal/provideRequest.ts"
+import * as JsonSchema from "./JsonSchema.ts"
+
+// ---------------------------------------------------------------------------
+// Definition types
+// ---------------------------------------------------------------------------
+
+/** A JSON Schema passed through untouched (`$schema`, `$defs`, `additionalProperties` kept). */
+export class RawJsonSchema {
+  readonly schema: { readonly type: "object"; readonly [key: string]: unknown }
+  constructor(schema: { readonly type: "object"; readonly [key: string]: unknown }) {
+    this.schema = schema
+  }
+}
+
+/**
+ * Gives a tool a raw JSON Schema instead of an Effect Schema: clients see it exactly as written,
+ * and the handler receives the arguments unvalidated.
+ */
+export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
+  new RawJsonSchema(schema)
+
+/** What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema. */
+export type Parameters = Schema.Struct.Fields | Schema.Top | RawJsonSchema
+
+/** The handler's parameter type for the given `parameters`. */
+export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: string]: unknown }
+  : P extends Schema.Top ? P["Type"]
+  : P extends Schema.Struct.Fields ? Schema.Struct<P>["Type"]
+  : never
+
+/**
+ * What a handler without a `success` schema may return: a string (one text block), one content
+ * block, several, or a whole `CallToolResult`.
+ */
+export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallToolResult
+
+/** The handler's success type: `success`'s type when declared, else {@link Output}. */
+export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
+
+/** The handler's error type: `failure`'s type when declared, else `never` (nothing may fail). */
+export type FailureType<F> = [F] extends [Schema.Top] ? F["Type"] : never
+
+/** Everything that describes a tool, its handler included. */
+export interface Definition<
+  P extends Parameters | undefined,
+  S extends Schema.Top | undefined,
+  F extends Schema.Top | undefined,
+  R
+> {
+  readonly name: string
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly parameters?: P
+  readonly success?: S
+  readonly failure?: F
+  readonly annotations?: ToolAnnotations | undefined
+  readonly icons?: ReadonlyArray<Icon> | undefined
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+  readonly execution?: ToolExecution | undefined
+  readonly handler: (
+    params: ParametersType<P extends undefined ? {} : P>
+  ) => Effect.Effect<SuccessType<S>, FailureType<F>, R>
+}
+
+/** A tool ready to be served: its wire description and how to call it. */
+export interface Registered {
+  readonly name: string
+  readonly wire: WireTool
+  readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
+}
+
+/** How failures nobody declared are shown to clients. */
+export interface ErrorMasking {
+  /** true (default): defects become "Internal error"; false: their message is shown. */
+  readonly maskErrors: boolean
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+// ---------------------------------------------------------------------------
+
+/**
+ * Compiles a definition once: the JSON Schemas on the wire, JIT-compiled decoders and encoders,
+ * and the call path. `context` holds the services the handler needs (captured at registration).
+ */
+export const compile = <
+  P extends Parameters | undefined,
+  S extends Schema.Top | undefined,
+  F extends Schema.Top | undefined,
+  R
+>(
+  definition: Definition<P, S, F, R>,
+  context: Context.Context<Exclude<R, McpRequestContext>>,
+  masking: ErrorMasking
+): Registered => {
+  const name = definition.name
+  const parameters = definition.parameters as Parameters | undefined
+  const paramsSchema = parameters === undefined
+    ? emptyParameters
+    : parameters instanceof RawJsonSchema
+    ? undefined
+    : Schema.isSchema(parameters)
+    ? parameters
+    : Schema.Struct(parameters as Schema.Struct.Fields)
+  const inputSchema = parameters instanceof RawJsonSchema
+    ? parameters.schema
+    : JsonSchema.toolInputSchema(paramsSchema!) as WireTool["inputSchema"]
+  const output = definition.success === undefined ? undefined : outputOf(definition.success)
+
+  const wire: { -readonly [K in keyof WireTool]: WireTool[K] } = { name, inputSchema }
+  if (definition.title !== undefined) wire.title = definition.title
+  if (definition.description !== undefined) wire.description = definition.description
+  if (output !== undefined) wire.outputSchema = output.jsonSchema as NonNullable<WireTool["outputSchema"]>
+  if (definition.annotations !== undefined) wire.annotations = definition.annotations
+  if (definition.execution !== undefined) wire.execution = definition.execution
+  if (definition.icons !== undefined) wire.icons = definition.icons
+  if (definition.meta !== undefined) wire._meta = definition.meta
+
+  const decode = paramsSchema === undefined ? undefined : jit(paramsSchema)
+  const encodeFailure = definition.failure === undefined ? undefined : encoder(definition.failure)
+  const handler = definition.handler as (params: unknown) => Effect.Effect<unknown, unknown, any>
+
+  const toResult = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult, McpError.McpError> => {
+    if (exit._tag === "Success") {
+      if (output === undefined) return Exit.succeed(normalize(exit.value as Output))
+      const encoded = output.encode(exit.value)
+      if (encoded._tag === "Success") return Exit.succeed(structured(encoded.value))
+      return undeclared(name, Cause.fail(encoded.cause), masking)
+    }
+    const cause = exit.cause
+    if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
+    if (encodeFailure !== undefined) {
+      for (const reason of cause.reasons) {
+        if (reason._tag !== "Fail") continue
+        const encoded = encodeFailure(reason.error)
+        if (encoded._tag === "Success") {
+          return Exit.succeed({ content: [{ type: "text", text: stringify(encoded.value) }], isError: true })
+        }
+      }
+    }
+    return undeclared(name, cause, masking)
+  }
+
+  const call = (args: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
+    let params: unknown = args
+    if (decode !== undefined) {
+      const decoded = decode(args ?? {})
+      if (decoded._tag === "Failure") {
+        const error = McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause)
+        // SEP-1303: from 2025-11-25 on, invalid arguments are a tool error the model can correct.
+        return ProtocolVersion.atLeast(request.protocolVersion, "2025-11-25")
+          ? Exit.succeed({ content: [{ type: "text", text: error.message }], isError: true })
+          : Exit.fail(error)
+      }
+      params = decoded.value
+    }
+    let effect: Effect.Effect<unknown, unknown, any>
+    try {
+      effect = handler(params)
+    } catch (defect) {
+      return toResult(Exit.die(defect))
+    }
+    // An already-completed effect needs no services and no fiber: answer inline.
+    if (Exit.isExit(effect)) return toResult(effect)
+    return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
+  }
+
+  return { name, wire, call }
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const emptyParameters = Schema.Struct({})
+
+const jit = (schema: Schema.Top) => {
+  SchemaJITCompiler.enable(schema.ast)
+  return Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>)
+}
+
+const encoder = (schema: Schema.Top) => Schema.encodeUnknownExit(schema as Schema.Codec<unknown, unknown>)
+
+interface OutputCodec {
+  readonly jsonSchema: { readonly [key: string]: unknown }
+  readonly encode: (value: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+}
+
+/**
+ * The output schema and encoder. MCP 2025-11-25 wants an object at the root: any other success
+ * schema is wrapped as `{ result: ... }` (as FastMCP does).
+ */
+const outputOf = (success: Schema.Top): OutputCodec => {
+  const encode = encoder(success)
+  try {
+    return { jsonSchema: JsonSchema.toolOutputSchema(success), encode }
+  } catch {
+    return {
+      jsonSchema: { type: "object", properties: { result: JsonSchema.fromSchema(success) }, required: ["result"] },
+      encode: (value) => Exit.map(encode(value), (result) => ({ result }))
+    }
+  }
+}
+
+const stringify = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value)
+
+const structured = (value: unknown): CallToolResult => ({
+  content: [{ type: "text", text: stringify(value) }],
+  structuredContent: value as { readonly [key: string]: unknown }
+})
+
+const normalize = (output: Output): CallToolResult => {
+  if (typeof output === "string") return { content: [{ type: "text", text: output }] }
+  if (Array.isArray(output)) return { content: output as ReadonlyArray<ContentBlock> }
+  if ("content" in (output as object)) return output as CallToolResult
+  return { content: [output as ContentBlock] }
+}
+
+const undeclared = (
+  name: string,
+  cause: Cause.Cause<unknown>,
+  masking: ErrorMasking
+): Effect.Effect<CallToolResult, McpError.McpError> => {
+  const message = masking.maskErrors
+    ? `Tool ${name} failed: internal error`
+    : `Tool ${name} failed: ${Cause.pretty(cause)}`
+  const result: CallToolResult = { content: [{ type: "text", text: message }], isError: true }
+  return Effect.as(Effect.logError(`effect-mcp-server: tool ${name} failed`, cause), result)
+}

@@ -1,0 +1,399 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as JsonSchema from "../../src/server/JsonSchema.ts"
+
+interface Category {
+  readonly name: string
+  readonly children: ReadonlyArray<Category>
+}
+const Category = Schema.Struct({
+  name: Schema.String,
+  children: Schema.Array(Schema.suspend((): Schema.Codec<Category> => Category))
+}).annotate({ identifier: "Category" })
+
+const CategoryJson = {
+  type: "object",
+  properties: {
+    name: { type: "string" },
+    children: { type: "array", items: { $ref: "#/$defs/Category" } }
+  },
+  required: ["name", "children"]
+}
+
+const titled = <const Values extends ReadonlyArray<readonly [string, string]>>(values: Values) =>
+  Schema.Union(values.map(([value, title]) => Schema.Literal(value).annotate({ title })))
+
+describe("JsonSchema.toolInputSchema", () => {
+  it("emits plain types for String, Int, Finite, Number and Boolean", () => {
+    const schema = Schema.Struct({
+      name: Schema.String,
+      count: Schema.Int,
+      ratio: Schema.Finite,
+      amount: Schema.Number,
+      enabled: Schema.Boolean
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        name: { type: "string" },
+        count: { type: "integer" },
+        ratio: { type: "number" },
+        amount: { type: "number" },
+        enabled: { type: "boolean" }
+      },
+      required: ["name", "count", "ratio", "amount", "enabled"]
+    })
+  })
+
+  it("leaves optional fields out of required without making them nullable; NullOr stays nullable", () => {
+    const schema = Schema.Struct({
+      a: Schema.optionalKey(Schema.String),
+      b: Schema.optional(Schema.String),
+      c: Schema.optional(Schema.Number),
+      d: Schema.optional(Schema.Int).annotate({ description: "the d" }),
+      e: Schema.NullOr(Schema.String),
+      f: Schema.optional(Schema.NullOr(Schema.String))
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        a: { type: "string" },
+        b: { type: "string" },
+        c: { type: "number" },
+        d: { type: "integer", description: "the d" },
+        e: { anyOf: [{ type: "string" }, { type: "null" }] },
+        f: { anyOf: [{ type: "string" }, { type: "null" }] }
+      },
+      required: ["e"]
+    })
+  })
+
+  it("keeps title, description, default and examples annotations", () => {
+    const schema = Schema.Struct({
+      city: Schema.String.annotate({ title: "City", description: "Where", default: "Paris", examples: ["Oslo"] }),
+      days: Schema.Number.annotate({ description: "How many days" }),
+      unit: Schema.optionalKey(Schema.Literals(["c", "f"]).annotate({ description: "Unit" }))
+    }).annotate({ title: "Forecast", description: "Forecast arguments" })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      title: "Forecast",
+      description: "Forecast arguments",
+      properties: {
+        city: { type: "string", title: "City", description: "Where", default: "Paris", examples: ["Oslo"] },
+        days: { type: "number", description: "How many days" },
+        unit: { type: "string", enum: ["c", "f"], description: "Unit" }
+      },
+      required: ["city", "days"]
+    })
+  })
+
+  it("turns checks into JSON Schema keywords", () => {
+    const schema = Schema.Struct({
+      code: Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(8)),
+      tag: Schema.String.check(Schema.isBetweenLength(2, 4)),
+      slug: Schema.String.check(Schema.isPattern(/^[a-z]+$/)),
+      page: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })),
+      small: Schema.Int.check(Schema.isInt32()),
+      price: Schema.Number.check(Schema.isGreaterThan(0)),
+      share: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1)),
+      tags: Schema.Array(Schema.String).check(Schema.isMinLength(1), Schema.isMaxLength(5))
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        code: { type: "string", minLength: 3, maxLength: 8 },
+        tag: { type: "string", minLength: 2, maxLength: 4 },
+        slug: { type: "string", pattern: "^[a-z]+$" },
+        page: { type: "integer", minimum: 1, maximum: 100 },
+        small: { type: "integer", minimum: -2147483648, maximum: 2147483647 },
+        price: { type: "number", exclusiveMinimum: 0 },
+        share: { type: "number", minimum: 0, exclusiveMaximum: 1 },
+        tags: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 5 }
+      },
+      required: ["code", "tag", "slug", "page", "small", "price", "share", "tags"]
+    })
+  })
+
+  it("emits Literals as a string enum, nested structs inline and arrays with items", () => {
+    const schema = Schema.Struct({
+      status: Schema.Literals(["open", "closed"]),
+      address: Schema.Struct({ street: Schema.String, zip: Schema.optionalKey(Schema.String) }),
+      scores: Schema.Array(Schema.Number),
+      points: Schema.Array(Schema.Struct({ x: Schema.Finite, y: Schema.Finite }))
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        status: { type: "string", enum: ["open", "closed"] },
+        address: {
+          type: "object",
+          properties: { street: { type: "string" }, zip: { type: "string" } },
+          required: ["street"]
+        },
+        scores: { type: "array", items: { type: "number" } },
+        points: {
+          type: "array",
+          items: { type: "object", properties: { x: { type: "number" }, y: { type: "number" } }, required: ["x", "y"] }
+        }
+      },
+      required: ["status", "address", "scores", "points"]
+    })
+  })
+
+  it("puts recursive and identified schemas under $defs, referenced as #/$defs/Name", () => {
+    const Name = Schema.String.annotate({ identifier: "Name" })
+    const schema = Schema.Struct({ root: Category, owner: Name })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: { root: { $ref: "#/$defs/Category" }, owner: { $ref: "#/$defs/Name" } },
+      required: ["root", "owner"],
+      $defs: { Category: CategoryJson, Name: { type: "string" } }
+    })
+  })
+
+  it("inlines a root that is a reference, keeping the definition only while it is referenced", () => {
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(Category), { ...CategoryJson, $defs: { Category: CategoryJson } })
+    const Args = Schema.Struct({ q: Schema.String }).annotate({ identifier: "Args", description: "Search" })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(Args), {
+      type: "object",
+      properties: { q: { type: "string" } },
+      required: ["q"],
+      description: "Search"
+    })
+    class Point extends Schema.Class<Point>("Point")({ x: Schema.Finite, y: Schema.Finite }) {}
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(Point), {
+      type: "object",
+      properties: { x: { type: "number" }, y: { type: "number" } },
+      required: ["x", "y"]
+    })
+  })
+
+  it("advertises withDecodingDefault defaults in their JSON form, also in nested structs", () => {
+    const schema = Schema.Struct({
+      limit: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(10))),
+      ratio: Schema.FiniteFromString.pipe(Schema.withDecodingDefaultType(Effect.succeed(0.5))),
+      options: Schema.Struct({ verbose: Schema.Boolean.pipe(Schema.withDecodingDefaultKey(Effect.succeed(false))) }),
+      query: Schema.String
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        limit: { type: "integer", default: 10 },
+        ratio: { type: "string", default: "0.5" },
+        options: { type: "object", properties: { verbose: { type: "boolean", default: false } } },
+        query: { type: "string" }
+      },
+      required: ["options", "query"]
+    })
+  })
+
+  it("has no $schema key unless asked for", () => {
+    const schema = Schema.Struct({ q: Schema.String })
+    assert.isFalse("$schema" in JsonSchema.toolInputSchema(schema))
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema, { $schema: true }), {
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      type: "object",
+      properties: { q: { type: "string" } },
+      required: ["q"]
+    })
+  })
+
+  it("gives an empty struct an object root, and a union of structs a root type object", () => {
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(Schema.Struct({})), { type: "object", properties: {} })
+    const schema = Schema.Union([
+      Schema.TaggedStruct("Add", { value: Schema.Finite }),
+      Schema.TaggedStruct("Reset", {})
+    ])
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      anyOf: [
+        {
+          type: "object",
+          properties: { _tag: { type: "string", enum: ["Add"] }, value: { type: "number" } },
+          required: ["_tag", "value"]
+        },
+        { type: "object", properties: { _tag: { type: "string", enum: ["Reset"] } }, required: ["_tag"] }
+      ]
+    })
+  })
+
+  it("rejects a schema whose root is not an object", () => {
+    assert.throws(() => JsonSchema.toolInputSchema(Schema.Array(Schema.String)), /toolInputSchema: .*"type": "object"/)
+  })
+})
+
+describe("JsonSchema.toolOutputSchema", () => {
+  it("accepts a struct", () => {
+    const schema = Schema.Struct({ temperature: Schema.Number, conditions: Schema.optionalKey(Schema.String) })
+    assert.deepStrictEqual(JsonSchema.toolOutputSchema(schema), {
+      type: "object",
+      properties: { temperature: { type: "number" }, conditions: { type: "string" } },
+      required: ["temperature"]
+    })
+  })
+
+  it("rejects a non-object root with a descriptive error", () => {
+    const schemas = [Schema.String, Schema.Number, Schema.Array(Schema.Finite), Schema.NullOr(Schema.Struct({}))]
+    for (const schema of schemas) {
+      assert.throws(() => JsonSchema.toolOutputSchema(schema), /toolOutputSchema: MCP requires a tool's outputSchema/)
+    }
+  })
+})
+
+describe("JsonSchema.fromSchema", () => {
+  it("emits any schema, cleaned", () => {
+    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Number), { type: "number" })
+    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Int.annotate({ description: "n" })), {
+      type: "integer",
+      description: "n"
+    })
+    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Tuple([Schema.String, Schema.optional(Schema.Number)])), {
+      type: "array",
+      prefixItems: [{ type: "string" }, { type: "number" }],
+      minItems: 1,
+      maxItems: 2
+    })
+    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Array(Category)), {
+      type: "array",
+      items: { $ref: "#/$defs/Category" },
+      $defs: { Category: CategoryJson }
+    })
+  })
+
+  it("only cleans keywords, never property names", () => {
+    const schema = Schema.Struct({ additionalProperties: Schema.Boolean, anyOf: Schema.optionalKey(Schema.String) })
+    assert.deepStrictEqual(JsonSchema.fromSchema(schema), {
+      type: "object",
+      properties: { additionalProperties: { type: "boolean" }, anyOf: { type: "string" } },
+      required: ["additionalProperties"]
+    })
+  })
+})
+
+describe("JsonSchema.elicitationSchema", () => {
+  it("emits the primitive defaults form checked by MCP's conformance suite (SEP-1034)", () => {
+    const schema = Schema.Struct({
+      name: Schema.String.annotate({ default: "John Doe" }),
+      age: Schema.Int.annotate({ default: 30 }),
+      score: Schema.Number.annotate({ default: 95.5 }),
+      status: Schema.Literals(["active", "inactive", "pending"]).annotate({ default: "active" }),
+      verified: Schema.Boolean.annotate({ default: true })
+    })
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(schema), {
+      type: "object",
+      properties: {
+        name: { type: "string", default: "John Doe" },
+        age: { type: "integer", default: 30 },
+        score: { type: "number", default: 95.5 },
+        status: { type: "string", enum: ["active", "inactive", "pending"], default: "active" },
+        verified: { type: "boolean", default: true }
+      },
+      required: ["name", "age", "score", "status", "verified"]
+    })
+  })
+
+  it("takes defaults from withDecodingDefault, leaving those fields optional", () => {
+    const schema = Schema.Struct({
+      name: Schema.String.pipe(Schema.withDecodingDefault(Effect.succeed("John Doe"))),
+      age: Schema.Int.pipe(Schema.withDecodingDefaultKey(Effect.succeed(30))),
+      status: Schema.Literals(["active", "inactive"]).pipe(
+        Schema.withDecodingDefault(Effect.succeed("active" as const))
+      ),
+      email: Schema.String.annotate({ format: "email", title: "E-mail", description: "Where to write" })
+    })
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(schema), {
+      type: "object",
+      properties: {
+        name: { type: "string", default: "John Doe" },
+        age: { type: "integer", default: 30 },
+        status: { type: "string", enum: ["active", "inactive"], default: "active" },
+        email: { type: "string", format: "email", title: "E-mail", description: "Where to write" }
+      },
+      required: ["email"]
+    })
+  })
+
+  it("emits titled single-select, untitled multi-select and titled multi-select enums (SEP-1330)", () => {
+    const schema = Schema.Struct({
+      untitledSingle: Schema.Literals(["option1", "option2", "option3"]),
+      titledSingle: titled([["value1", "First Option"], ["value2", "Second Option"]]).annotate({
+        description: "Pick one",
+        default: "value2"
+      }),
+      untitledMulti: Schema.Array(Schema.Literals(["option1", "option2", "option3"])).check(
+        Schema.isMinLength(1),
+        Schema.isMaxLength(2)
+      ),
+      titledMulti: Schema.optionalKey(
+        Schema.Array(titled([["value1", "First Choice"], ["value2", "Second Choice"]])).annotate({
+          default: ["value1"]
+        })
+      )
+    })
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(schema), {
+      type: "object",
+      properties: {
+        untitledSingle: { type: "string", enum: ["option1", "option2", "option3"] },
+        titledSingle: {
+          type: "string",
+          oneOf: [{ const: "value1", title: "First Option" }, { const: "value2", title: "Second Option" }],
+          description: "Pick one",
+          default: "value2"
+        },
+        untitledMulti: {
+          type: "array",
+          items: { type: "string", enum: ["option1", "option2", "option3"] },
+          minItems: 1,
+          maxItems: 2
+        },
+        titledMulti: {
+          type: "array",
+          items: { anyOf: [{ const: "value1", title: "First Choice" }, { const: "value2", title: "Second Choice" }] },
+          default: ["value1"]
+        }
+      },
+      required: ["untitledSingle", "titledSingle", "untitledMulti"]
+    })
+  })
+
+  it("keeps string lengths and number bounds, turning exclusive integer bounds inclusive", () => {
+    const schema = Schema.Struct({
+      code: Schema.String.check(Schema.isBetweenLength(2, 6)),
+      count: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10)),
+      ratio: Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
+    })
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(schema), {
+      type: "object",
+      properties: {
+        code: { type: "string", minLength: 2, maxLength: 6 },
+        count: { type: "integer", minimum: 1, maximum: 10 },
+        ratio: { type: "number", minimum: 0, maximum: 1 }
+      },
+      required: ["code", "count", "ratio"]
+    })
+  })
+
+  it("rejects nested objects", () => {
+    const schema = Schema.Struct({ address: Schema.Struct({ street: Schema.String }) })
+    assert.throws(() => JsonSchema.elicitationSchema(schema), /property "address" is a nested object/)
+  })
+
+  it("rejects what the restricted schema cannot express", () => {
+    const cases: ReadonlyArray<readonly [Schema.Top, RegExp]> = [
+      [Schema.String, /requires a flat object schema/],
+      [Schema.Record(Schema.String, Schema.String), /requires a flat object/],
+      [Schema.Struct({ a: Schema.Union([Schema.String, Schema.Finite]) }), /property "a" is not a primitive/],
+      [Schema.Struct({ a: Schema.NullOr(Schema.String) }), /property "a" is not a primitive/],
+      [Schema.Struct({ a: Schema.Literals([1, 2]) }), /property "a" uses "enum"/],
+      [Schema.Struct({ a: Schema.String.check(Schema.isPattern(/^x+$/)) }), /property "a" uses "pattern"/],
+      [Schema.Struct({ a: Schema.String.annotate({ format: "uuid" }) }), /property "a" has format "uuid"/],
+      [Schema.Struct({ a: Schema.Finite.check(Schema.isGreaterThan(0)) }), /property "a" has an exclusive bound/],
+      [Schema.Struct({ a: Schema.Array(Schema.String) }), /property "a" is an array whose items are not/],
+      [Schema.Struct({ a: Schema.Literals(["x", "y"]).annotate({ default: "z" } as {}) }), /default \("z"\)/]
+    ]
+    for (const [schema, message] of cases) {
+      assert.throws(() => JsonSchema.elicitationSchema(schema), message)
+    }
+  })
+})

@@ -1,0 +1,473 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import { isTemplate, parse } from "../../src/server/UriTemplate.ts"
+
+/** The variables of RFC 6570 section 3.2 (associative arrays left out: not supported). */
+const rfc = {
+  count: ["one", "two", "three"],
+  dom: ["example", "com"],
+  dub: "me/too",
+  hello: "Hello World!",
+  half: "50%",
+  var: "value",
+  who: "fred",
+  base: "http://example.com/home/",
+  path: "/foo/bar",
+  list: ["red", "green", "blue"],
+  v: "6",
+  x: "1024",
+  y: "768",
+  empty: "",
+  empty_keys: [],
+  undef: undefined
+} as const
+
+const expands = (table: ReadonlyArray<readonly [string, string]>) => {
+  for (const [template, expected] of table) {
+    assert.strictEqual(parse(template).expand(rfc), expected, template)
+  }
+}
+
+describe("UriTemplate.expand (RFC 6570 section 3.2)", () => {
+  it("3.2.1 variable expansion", () => {
+    expands([
+      ["{count}", "one,two,three"],
+      ["{count*}", "one,two,three"],
+      ["{/count}", "/one,two,three"],
+      ["{/count*}", "/one/two/three"],
+      ["{;count}", ";count=one,two,three"],
+      ["{;count*}", ";count=one;count=two;count=three"],
+      ["{?count}", "?count=one,two,three"],
+      ["{?count*}", "?count=one&count=two&count=three"],
+      ["{&count*}", "&count=one&count=two&count=three"]
+    ])
+  })
+
+  it("3.2.2 simple string expansion", () => {
+    expands([
+      ["{var}", "value"],
+      ["{hello}", "Hello%20World%21"],
+      ["{half}", "50%25"],
+      ["O{empty}X", "OX"],
+      ["O{undef}X", "OX"],
+      ["{x,y}", "1024,768"],
+      ["{x,hello,y}", "1024,Hello%20World%21,768"],
+      ["?{x,empty}", "?1024,"],
+      ["?{x,undef}", "?1024"],
+      ["?{undef,y}", "?768"],
+      ["{var:3}", "val"],
+      ["{var:30}", "value"],
+      ["{list}", "red,green,blue"],
+      ["{list*}", "red,green,blue"],
+      ["O{empty_keys}X", "OX"]
+    ])
+  })
+
+  it("treats an empty list as undefined for every operator (RFC 6570 section 2.3)", () => {
+    expands([
+      ["X{.empty_keys}", "X"],
+      ["X{/empty_keys*}", "X"],
+      ["X{;empty_keys}", "X"],
+      ["X{?empty_keys*}", "X"],
+      ["X{&x,empty_keys}", "X&x=1024"]
+    ])
+  })
+
+  it("3.2.3 reserved expansion", () => {
+    expands([
+      ["{+var}", "value"],
+      ["{+hello}", "Hello%20World!"],
+      ["{+half}", "50%25"],
+      ["{base}index", "http%3A%2F%2Fexample.com%2Fhome%2Findex"],
+      ["{+base}index", "http://example.com/home/index"],
+      ["O{+empty}X", "OX"],
+      ["O{+undef}X", "OX"],
+      ["{+path}/here", "/foo/bar/here"],
+      ["here?ref={+path}", "here?ref=/foo/bar"],
+      ["up{+path}{var}/here", "up/foo/barvalue/here"],
+      ["{+x,hello,y}", "1024,Hello%20World!,768"],
+      ["{+path,x}/here", "/foo/bar,1024/here"],
+      ["{+path:6}/here", "/foo/b/here"],
+      ["{+list}", "red,green,blue"],
+      ["{+list*}", "red,green,blue"]
+    ])
+  })
+
+  it("3.2.4 fragment expansion", () => {
+    expands([
+      ["{#var}", "#value"],
+      ["{#hello}", "#Hello%20World!"],
+      ["{#half}", "#50%25"],
+      ["foo{#empty}", "foo#"],
+      ["foo{#undef}", "foo"],
+      ["{#x,hello,y}", "#1024,Hello%20World!,768"],
+      ["{#path,x}/here", "#/foo/bar,1024/here"],
+      ["{#path:6}/here", "#/foo/b/here"],
+      ["{#list}", "#red,green,blue"],
+      ["{#list*}", "#red,green,blue"]
+    ])
+  })
+
+  it("3.2.5 label expansion with dot-prefix", () => {
+    expands([
+      ["{.who}", ".fred"],
+      ["{.who,who}", ".fred.fred"],
+      ["{.half,who}", ".50%25.fred"],
+      ["www{.dom*}", "www.example.com"],
+      ["X{.var}", "X.value"],
+      ["X{.empty}", "X."],
+      ["X{.undef}", "X"],
+      ["X{.var:3}", "X.val"],
+      ["X{.list}", "X.red,green,blue"],
+      ["X{.list*}", "X.red.green.blue"]
+    ])
+  })
+
+  it("3.2.6 path segment expansion", () => {
+    expands([
+      ["{/who}", "/fred"],
+      ["{/who,who}", "/fred/fred"],
+      ["{/half,who}", "/50%25/fred"],
+      ["{/who,dub}", "/fred/me%2Ftoo"],
+      ["{/var}", "/value"],
+      ["{/var,empty}", "/value/"],
+      ["{/var,undef}", "/value"],
+      ["{/var,x}/here", "/value/1024/here"],
+      ["{/var:1,var}", "/v/value"],
+      ["{/list}", "/red,green,blue"],
+      ["{/list*}", "/red/green/blue"],
+      ["{/list*,path:4}", "/red/green/blue/%2Ffoo"]
+    ])
+  })
+
+  it("3.2.7 path-style parameter expansion", () => {
+    expands([
+      ["{;who}", ";who=fred"],
+      ["{;half}", ";half=50%25"],
+      ["{;empty}", ";empty"],
+      ["{;v,empty,who}", ";v=6;empty;who=fred"],
+      ["{;v,bar,who}", ";v=6;who=fred"],
+      ["{;x,y}", ";x=1024;y=768"],
+      ["{;x,y,empty}", ";x=1024;y=768;empty"],
+      ["{;x,y,undef}", ";x=1024;y=768"],
+      ["{;hello:5}", ";hello=Hello"],
+      ["{;list}", ";list=red,green,blue"],
+      ["{;list*}", ";list=red;list=green;list=blue"]
+    ])
+  })
+
+  it("3.2.8 form-style query expansion", () => {
+    expands([
+      ["{?who}", "?who=fred"],
+      ["{?half}", "?half=50%25"],
+      ["{?x,y}", "?x=1024&y=768"],
+      ["{?x,y,empty}", "?x=1024&y=768&empty="],
+      ["{?x,y,undef}", "?x=1024&y=768"],
+      ["{?var:3}", "?var=val"],
+      ["{?list}", "?list=red,green,blue"],
+      ["{?list*}", "?list=red&list=green&list=blue"],
+      ["{?undef}", ""]
+    ])
+  })
+
+  it("3.2.9 form-style query continuation", () => {
+    expands([
+      ["{&who}", "&who=fred"],
+      ["{&half}", "&half=50%25"],
+      ["?fixed=yes{&x}", "?fixed=yes&x=1024"],
+      ["{&x,y,empty}", "&x=1024&y=768&empty="],
+      ["{&var:3}", "&var=val"],
+      ["{&list}", "&list=red,green,blue"],
+      ["{&list*}", "&list=red&list=green&list=blue"]
+    ])
+  })
+
+  it("encodes UTF-8, keeps pct-triplets only for reserved expansion, and counts prefixes in code points", () => {
+    const t = parse("{a}|{+a}|{b:2}")
+    assert.strictEqual(t.expand({ a: "é%41 ", b: "😀é!" }), "%C3%A9%2541%20%7C%C3%A9%41%20%7C%F0%9F%98%80%C3%A9")
+  })
+
+  it("stringifies numbers and booleans, reads only own properties, and encodes literals", () => {
+    const t = parse("x://é{n}/{flag}/{constructor}")
+    assert.strictEqual(t.expand({ n: 42, flag: false }), "x://%C3%A942/false/")
+  })
+})
+
+describe("UriTemplate.parse", () => {
+  it("lists variable names once, in order of appearance", () => {
+    assert.deepStrictEqual(parse("x://{b}/{+a}{?c,b*}{&d:3}").variables, ["b", "a", "c", "d"])
+    assert.deepStrictEqual(parse("no/variables").variables, [])
+    assert.strictEqual(parse("a{b}").template, "a{b}")
+  })
+
+  it("throws a descriptive error for malformed templates", () => {
+    const cases: ReadonlyArray<readonly [string, RegExp]> = [
+      ["test://{id", /unclosed "\{" at position 7/],
+      ["{", /unclosed/],
+      ["a}b", /unmatched "\}" at position 1/],
+      ["{a{b}}", /inside the expression/],
+      ["x://{}", /empty expression/],
+      ["{+}", /empty variable name/],
+      ["{x,}", /empty variable name/],
+      ["{,x}", /operator "," .*reserved/],
+      ["{=x}", /operator "=" .*reserved/],
+      ["{|x}", /operator "\|" .*reserved/],
+      ["{$x}", /unknown operator "\$"/],
+      ["{user-id}", /invalid variable name "user-id"/],
+      ["{a..b}", /invalid variable name/],
+      ["{x:0}", /invalid prefix length "0"/],
+      ["{x:10000}", /invalid prefix length/],
+      ["{x:}", /invalid prefix length/],
+      ["{x:3*}", /both a prefix and an explode/],
+      ["{*}", /empty variable name/],
+      ["{:3}", /empty variable name/]
+    ]
+    for (const [template, message] of cases) {
+      assert.throws(() => parse(template), message, undefined, template)
+    }
+  })
+
+  it("accepts RFC variable names with dots, underscores and pct-encoded octets", () => {
+    const t = parse("{a.b_c%41}")
+    assert.deepStrictEqual(t.variables, ["a.b_c%41"])
+    assert.deepStrictEqual(t.match("v"), { "a.b_c%41": "v" })
+  })
+})
+
+describe("isTemplate", () => {
+  it("is true only when there is an {expression}", () => {
+    assert.isTrue(isTemplate("test://template/{id}/data"))
+    assert.isTrue(isTemplate("x{?q}"))
+    assert.isFalse(isTemplate("test://static/resource"))
+    assert.isFalse(isTemplate("weird://{}"))
+    assert.isFalse(isTemplate("half://{open"))
+  })
+})
+
+describe("UriTemplate.match", () => {
+  it("test://template/{id}/data", () => {
+    const t = parse("test://template/{id}/data")
+    assert.deepStrictEqual(t.match("test://template/42/data"), { id: "42" })
+    assert.isUndefined(t.match("test://template//data"), "empty variable")
+    assert.isUndefined(t.match("test://template/data"), "missing segment")
+    assert.isUndefined(t.match("test://template/4/2/data"), "extra segment inside the variable")
+    assert.isUndefined(t.match("test://template/42/data/more"), "extra segment")
+    assert.isUndefined(t.match("prefix-test://template/42/data"), "anchored at the start")
+    assert.isUndefined(t.match("other://template/42/data"), "wrong scheme")
+    assert.isUndefined(t.match("test://template/42/data?x=1"), "no query expression: a query does not match")
+    assert.isUndefined(t.match("test://template/42/data#frag"))
+    assert.isUndefined(t.match("test://template/a&b/data"))
+  })
+
+  it("users://{id}/posts/{postId}", () => {
+    const t = parse("users://{id}/posts/{postId}")
+    assert.deepStrictEqual(t.match("users://alice/posts/7"), { id: "alice", postId: "7" })
+    assert.isUndefined(t.match("users://alice/posts/"))
+    assert.isUndefined(t.match("users://alice/comments/7"))
+    assert.isUndefined(t.match("users:/alice/posts/7"))
+  })
+
+  it("file:///{+path} spans slashes but not a query or fragment", () => {
+    const t = parse("file:///{+path}")
+    assert.deepStrictEqual(t.match("file:///home/user/notes%20v2.txt"), { path: "home/user/notes v2.txt" })
+    assert.deepStrictEqual(t.match("file:///a"), { path: "a" })
+    assert.isUndefined(t.match("file:///"))
+    assert.isUndefined(t.match("file:///a?b"))
+    assert.isUndefined(t.match("file://a"))
+  })
+
+  it("files://{path*} is a multi-segment wildcard giving a string", () => {
+    const t = parse("files://{path*}")
+    assert.deepStrictEqual(t.match("files://a/b/c.txt"), { path: "a/b/c.txt" })
+    assert.deepStrictEqual(t.match("files://x"), { path: "x" })
+    assert.isUndefined(t.match("files://"))
+    const nested = parse("repo://{owner}/{path*}/raw")
+    assert.deepStrictEqual(nested.match("repo://me/src/a/b.ts/raw"), { owner: "me", path: "src/a/b.ts" })
+  })
+
+  it("github://repos/{owner}/{repo}/issues{?state,labels}: optional keys in any order", () => {
+    const t = parse("github://repos/{owner}/{repo}/issues{?state,labels}")
+    assert.deepStrictEqual(t.match("github://repos/effect/mcp/issues"), { owner: "effect", repo: "mcp" })
+    assert.deepStrictEqual(t.match("github://repos/effect/mcp/issues?labels=bug,docs&state=open"), {
+      owner: "effect",
+      repo: "mcp",
+      labels: "bug,docs",
+      state: "open"
+    })
+    assert.deepStrictEqual(t.match("github://repos/effect/mcp/issues?state=closed"), {
+      owner: "effect",
+      repo: "mcp",
+      state: "closed"
+    })
+    assert.deepStrictEqual(
+      t.match("github://repos/effect/mcp/issues?page=2&state=&labels&state=open"),
+      { owner: "effect", repo: "mcp", state: "", labels: "" },
+      "unknown keys ignored, empty values kept, first value of a repeated key wins"
+    )
+    assert.deepStrictEqual(t.match("github://repos/effect/mcp/issues?"), { owner: "effect", repo: "mcp" })
+    assert.isUndefined(t.match("github://repos/effect/issues?state=open"), "missing segment")
+    assert.isUndefined(t.match("github://repos/effect/mcp/pulls?state=open"))
+    assert.isUndefined(t.match("github://repos/effect/mcp/issues?state=%E0%A4%A"), "malformed value of a known key")
+    assert.deepStrictEqual(
+      t.match("github://repos/effect/mcp/issues?junk=%ZZ"),
+      { owner: "effect", repo: "mcp" },
+      "unknown keys are not decoded"
+    )
+  })
+
+  it("exploded query variables collect arrays; {&...} continues the query", () => {
+    const t = parse("search://q{?term,tag*}{&page}")
+    assert.deepStrictEqual(t.match("search://q?tag=a&page=2&tag=b%20c&term=x"), {
+      term: "x",
+      tag: ["a", "b c"],
+      page: "2"
+    })
+    assert.deepStrictEqual(t.match("search://q?tag=only"), { tag: ["only"] })
+    const fixed = parse("api://x?fixed=yes{&a,b}")
+    assert.deepStrictEqual(fixed.match("api://x?fixed=yes&b=2&zzz=0"), { b: "2" })
+    assert.deepStrictEqual(fixed.match("api://x?fixed=yes"), {})
+    assert.isUndefined(fixed.match("api://x?fixed=no&a=1"))
+  })
+
+  it("a fragment expression after a query expression", () => {
+    const t = parse("doc://{id}{?v}{#section}")
+    assert.deepStrictEqual(t.match("doc://readme?v=3#install/linux"), { id: "readme", v: "3", section: "install/linux" })
+    assert.deepStrictEqual(t.match("doc://readme#intro"), { id: "readme", section: "intro" })
+    assert.isUndefined(t.match("doc://readme?v=3"))
+  })
+
+  it("label, path-segment and path-style parameter operators", () => {
+    assert.deepStrictEqual(parse("dns://www{.dom*}").match("dns://www.example.com"), { dom: ["example", "com"] })
+    assert.deepStrictEqual(parse("f://{name}{.ext}").match("f://archive.tar.gz"), { name: "archive.tar", ext: "gz" })
+    assert.deepStrictEqual(parse("x://h{.a,b}").match("x://h.one.two"), { a: "one", b: "two" })
+    assert.isUndefined(parse("x://h{.a,b}").match("x://h.one"))
+
+    const segs = parse("fs://root{/segs*}")
+    assert.deepStrictEqual(segs.match("fs://root/a/b%2Fc/d"), { segs: ["a", "b/c", "d"] })
+    assert.isUndefined(segs.match("fs://root"))
+    assert.isUndefined(segs.match("fs://root/a//b"))
+    assert.deepStrictEqual(parse("x://{/a,b}/end").match("x:///1/2/end"), { a: "1", b: "2" })
+    assert.deepStrictEqual(parse("x://p{/list*,last}").match("x://p/r/g/b/z"), { list: ["r", "g", "b"], last: "z" })
+
+    const params = parse("map://m{;x,y}")
+    assert.deepStrictEqual(params.match("map://m;x=1024;y=768"), { x: "1024", y: "768" })
+    assert.deepStrictEqual(params.match("map://m;x;y="), { x: "", y: "" })
+    assert.isUndefined(params.match("map://m;y=768;x=1024"))
+    assert.isUndefined(params.match("map://m;xx=1;y=2"))
+    assert.deepStrictEqual(parse("x://{;list*}").match("x://;list=red;list;list=b%2Fc"), { list: ["red", "", "b/c"] })
+    assert.isUndefined(parse("x://{;list*}").match("x://;list=red;other=1"))
+  })
+
+  it("several variables in one simple or reserved expression are split on commas", () => {
+    assert.deepStrictEqual(parse("size://{x,y}").match("size://1024,768"), { x: "1024", y: "768" })
+    assert.isUndefined(parse("size://{x,y}").match("size://1024"))
+    assert.isUndefined(parse("size://{x,y}").match("size://1,2,3"), "values of a list expression hold no raw comma")
+    assert.deepStrictEqual(parse("{+path,x}/here").match("/foo/bar,1024/here"), { path: "/foo/bar", x: "1024" })
+    assert.deepStrictEqual(parse("list://{items}").match("list://a,b"), { items: "a,b" })
+  })
+
+  it("prefix modifiers match like plain variables", () => {
+    assert.deepStrictEqual(parse("p://{var:3}/{+path:6}").match("p://value/a/b/c"), { var: "value", path: "a/b/c" })
+  })
+
+  it("percent-decodes captured values and rejects malformed encodings", () => {
+    const t = parse("test://template/{id}/data")
+    assert.deepStrictEqual(t.match("test://template/hello%20world/data"), { id: "hello world" })
+    assert.deepStrictEqual(t.match("test://template/caf%C3%A9/data"), { id: "café" })
+    assert.deepStrictEqual(t.match("test://template/caf%c3%a9/data"), { id: "café" })
+    assert.deepStrictEqual(t.match("test://template/a%2Fb/data"), { id: "a/b" })
+    assert.deepStrictEqual(t.match("test://template/1+1/data"), { id: "1+1" }, "+ is not a space")
+    assert.isUndefined(t.match("test://template/%ZZ/data"))
+    assert.isUndefined(t.match("test://template/%C3/data"), "truncated UTF-8 sequence")
+    assert.isUndefined(t.match("test://template/100%/data"))
+    assert.isUndefined(parse("fs://{/segs*}").match("fs://ok/%E0%A4%A"))
+  })
+
+  it("literal characters match raw or percent-encoded", () => {
+    const t = parse("x://café/{id}")
+    assert.deepStrictEqual(t.match("x://café/1"), { id: "1" })
+    assert.deepStrictEqual(t.match("x://caf%C3%A9/1"), { id: "1" })
+    assert.deepStrictEqual(t.match("x://caf%c3%a9/1"), { id: "1" })
+    assert.isUndefined(t.match("x://cafe/1"))
+    assert.deepStrictEqual(parse("r://a.b(c)*+?/{id}").match("r://a.b(c)*+?/1"), { id: "1" }, "regex metacharacters")
+    assert.isUndefined(parse("r://a.b/{id}").match("r://aXb/1"))
+  })
+
+  it("a repeated variable must capture the same value", () => {
+    const t = parse("x://{id}/{id}{?id}")
+    assert.deepStrictEqual(t.variables, ["id"])
+    assert.deepStrictEqual(t.match("x://a/a"), { id: "a" })
+    assert.deepStrictEqual(t.match("x://a/a?id=a"), { id: "a" })
+    assert.isUndefined(t.match("x://a/b"))
+    assert.isUndefined(t.match("x://a/a?id=b"))
+  })
+
+  it("variable names such as __proto__ are own properties, and matching is stateless", () => {
+    const t = parse("x://{__proto__}/{constructor}")
+    const first = t.match("x://a/b")!
+    assert.isTrue(Object.hasOwn(first, "__proto__"))
+    assert.strictEqual(Object.getOwnPropertyDescriptor(first, "__proto__")?.value, "a")
+    assert.strictEqual(first["constructor"], "b")
+    assert.strictEqual(Object.getPrototypeOf(first), Object.prototype)
+    assert.deepStrictEqual(t.match("x://a/b"), first)
+    assert.deepStrictEqual(t.match("x://c/d"), { ["__proto__"]: "c", constructor: "d" })
+  })
+
+  it("matches without an expression only the literal URI", () => {
+    const t = parse("static://readme")
+    assert.deepStrictEqual(t.match("static://readme"), {})
+    assert.isUndefined(t.match("static://readme2"))
+    assert.isUndefined(t.match("static://readme?x=1"))
+  })
+})
+
+describe("UriTemplate round trip", () => {
+  const chars = (s: string) => fc.constantFrom(...Array.from(s))
+  /** Values that every `U` operator encodes: everything not unreserved is percent-encoded. */
+  const unreservedSafe = "aZ09-_~. é😀/?#&,;=%+:@!'()*[]"
+  /** For `.`, whose separator `.` is unreserved and so not encoded. */
+  const labelSafe = unreservedSafe.replace(".", "")
+  /** For `+`/`#`, which keep reserved characters and pct-triplets: no `?`, `#`, `,`, `%`. */
+  const reservedSafe = "aZ09-_~. é😀/&;=+:@!'()*"
+  const str = (alphabet: string, minLength = 1) =>
+    fc.string({ unit: chars(alphabet), minLength, maxLength: 8 })
+  const list = (alphabet: string, minLength = 1) => fc.array(str(alphabet, minLength), { minLength: 1, maxLength: 4 })
+  const opt = <A>(arb: fc.Arbitrary<A>) => fc.option(arb, { nil: undefined })
+
+  const cases: ReadonlyArray<readonly [string, fc.Arbitrary<Record<string, string | ReadonlyArray<string> | undefined>>]> = [
+    ["test://template/{id}/data", fc.record({ id: str(unreservedSafe) })],
+    ["users://{id}/posts/{postId}", fc.record({ id: str(unreservedSafe), postId: str(unreservedSafe) })],
+    ["size://{x,y}", fc.record({ x: str(unreservedSafe), y: str(unreservedSafe) })],
+    ["files://{path*}", fc.record({ path: str(unreservedSafe) })],
+    ["file:///{+path}", fc.record({ path: str(reservedSafe) })],
+    ["doc://{+a,b}{#section}", fc.record({ a: str(reservedSafe.replace(",", "")), b: str(reservedSafe), section: str(reservedSafe) })],
+    ["dns://www{.dom*}{.tld}", fc.record({ dom: list(labelSafe), tld: str(labelSafe) })],
+    ["fs://root{/segs*}{/name}", fc.record({ segs: list(unreservedSafe), name: str(unreservedSafe) })],
+    ["map://m{;x,y}{;list*}", fc.record({ x: str(unreservedSafe, 0), y: str(unreservedSafe, 0), list: list(unreservedSafe, 0) })],
+    [
+      "github://repos/{owner}/{repo}/issues{?state,labels,tag*}",
+      fc.record({
+        owner: str(unreservedSafe),
+        repo: str(unreservedSafe),
+        state: opt(str(unreservedSafe, 0)),
+        labels: opt(str(unreservedSafe, 0)),
+        tag: opt(list(unreservedSafe, 0))
+      })
+    ],
+    ["search://q?fixed=1{&a,tag*}", fc.record({ a: opt(str(unreservedSafe, 0)), tag: opt(list(unreservedSafe, 0)) })],
+    ["search://q{?a}{&tag*}", fc.record({ a: str(unreservedSafe, 0), tag: opt(list(unreservedSafe, 0)) })],
+    ["café://{id}", fc.record({ id: str(unreservedSafe) })]
+  ]
+
+  for (const [template, values] of cases) {
+    it(`match(expand(values)) returns the values for ${template}`, () => {
+      const t = parse(template)
+      fc.assert(
+        fc.property(values, (vs) => {
+          const expected = Object.fromEntries(Object.entries(vs).filter(([, v]) => v !== undefined))
+          assert.deepStrictEqual(t.match(t.expand(vs)), expected)
+        })
+      )
+    })
+  }
+})
