@@ -181,7 +181,7 @@ const compile = (schema: Schema.Top): Compiled => {
     const { $ref: _, ...rest } = root
     root = { ...defs[name], ...rest }
   }
-  applyDefaults(root, collectDefaults(schema.ast))
+  root = applyDefaults(root, collectDefaults(schema.ast))
   return { root, defs: reachableDefinitions(root, defs) }
 }
 
@@ -586,17 +586,19 @@ const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
   return { values, nested }
 }
 
-const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): void => {
-  const properties = schema.properties
-  if (!isRecord(properties)) return
+/** The schema with the defaults added to its properties (copies; definitions are never touched). */
+const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJsonSchema => {
+  if (!isRecord(schema.properties) || (defaults.values.size === 0 && defaults.nested.size === 0)) return schema
+  const properties: MutableJsonSchema = { ...schema.properties }
   for (const [name, value] of defaults.values) {
     const property = properties[name]
     if (isRecord(property) && !("default" in property)) properties[name] = { ...property, default: value }
   }
   for (const [name, inner] of defaults.nested) {
     const property = properties[name]
-    if (isRecord(property)) applyDefaults(property, inner)
+    if (isRecord(property)) properties[name] = applyDefaults(property, inner)
   }
+  return { ...schema, properties }
 }
 
 // ---------------------------------------------------------------------------

@@ -100,10 +100,18 @@ export const makePair = (options: PairOptions = {}): Pair => {
     }
   }
 
-  const write = (batch: ReadonlyArray<Outbound>) =>
-    Effect.sync(() => {
-      for (let i = 0; i < batch.length; i++) deliver(batch[i]!.message)
-    })
+  // Messages of a batch are delivered one microtask apart, as separate sends would be: the SDK v1
+  // client runs notification handlers a microtask late but responses at once, so a progress
+  // notification delivered in the same turn as its response would be dropped ("unknown token").
+  const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void> =>
+    batch.length === 1
+      ? Effect.sync(() => deliver(batch[0]!.message))
+      : Effect.promise(async () => {
+        for (let i = 0; i < batch.length; i++) {
+          if (i > 0) await undefined
+          deliver(batch[i]!.message)
+        }
+      })
 
   const server: Transport = {
     open: Effect.gen(function*() {

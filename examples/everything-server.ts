@@ -1,0 +1,367 @@
+/**
+ * The "everything" server: the fixtures of the official MCP conformance suite
+ * (`../shared/docs/conformance-fixtures.md`), written with the authoring API.
+ *
+ * Run: `node examples/everything-server.ts` (MCP over stdio).
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { Content, McpContext, McpServer, Stdio, Tool } from "../src/index.ts"
+
+/** A 1×1 PNG. */
+export const png =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+/** A minimal (empty) WAV file. */
+export const wav = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA="
+
+// ---------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------
+
+const SimpleText = McpServer.tool({
+  name: "test_simple_text",
+  description: "Returns a simple text response",
+  handler: () => Effect.succeed("This is a simple text response for testing.")
+})
+
+const ImageContent = McpServer.tool({
+  name: "test_image_content",
+  description: "Returns an image",
+  handler: () => Effect.succeed(Content.image(png, "image/png"))
+})
+
+const AudioContent = McpServer.tool({
+  name: "test_audio_content",
+  description: "Returns an audio clip",
+  handler: () => Effect.succeed(Content.audio(wav, "audio/wav"))
+})
+
+const EmbeddedResource = McpServer.tool({
+  name: "test_embedded_resource",
+  description: "Returns an embedded resource",
+  handler: () =>
+    Effect.succeed(
+      Content.resourceText("test://embedded-resource", "This is an embedded resource content.", { mimeType: "text/plain" })
+    )
+})
+
+const MultipleContentTypes = McpServer.tool({
+  name: "test_multiple_content_types",
+  description: "Returns text, an image and an embedded resource",
+  handler: () =>
+    Effect.succeed([
+      Content.text("Multiple content types test:"),
+      Content.image(png, "image/png"),
+      Content.resourceText("test://mixed-content-resource", JSON.stringify({ test: "data", value: 123 }), {
+        mimeType: "application/json"
+      })
+    ])
+})
+
+const ToolWithLogging = McpServer.tool({
+  name: "test_tool_with_logging",
+  description: "Logs three messages while it runs",
+  handler: () =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", "Tool execution started")
+      yield* Effect.sleep(50)
+      yield* McpContext.log("info", "Tool processing data")
+      yield* Effect.sleep(50)
+      yield* McpContext.log("info", "Tool execution completed")
+      return "Tool with logging executed successfully"
+    })
+})
+
+const ToolWithProgress = McpServer.tool({
+  name: "test_tool_with_progress",
+  description: "Reports progress at 0, 50 and 100 percent",
+  handler: () =>
+    Effect.gen(function*() {
+      yield* McpContext.progress(0, 100, "Starting")
+      yield* Effect.sleep(50)
+      yield* McpContext.progress(50, 100, "Halfway")
+      yield* Effect.sleep(50)
+      yield* McpContext.progress(100, 100, "Done")
+      return `Progress reported for token ${String(yield* McpContext.progressToken)}`
+    })
+})
+
+const ErrorHandling = McpServer.tool({
+  name: "test_error_handling",
+  description: "Always returns a tool error",
+  handler: () =>
+    Effect.succeed({
+      content: [Content.text("This tool intentionally returns an error for testing")],
+      isError: true
+    })
+})
+
+const textOf = (content: unknown): string =>
+  typeof content === "object" && content !== null && "text" in content ? String(content.text) : JSON.stringify(content)
+
+const Sampling = McpServer.tool({
+  name: "test_sampling",
+  description: "Asks the client's model to answer a prompt",
+  parameters: { prompt: Schema.String.annotate({ description: "The prompt to send" }) },
+  handler: ({ prompt }) =>
+    McpContext.sample({
+      messages: [{ role: "user", content: { type: "text", text: prompt } }],
+      maxTokens: 100
+    }).pipe(
+      Effect.map((result) => `LLM response: ${textOf(result.content)}`),
+      Effect.catch((error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+    )
+})
+
+const Elicitation = McpServer.tool({
+  name: "test_elicitation",
+  description: "Asks the user for a username and an email",
+  parameters: { message: Schema.String.annotate({ description: "What to ask the user" }) },
+  handler: ({ message }) =>
+    McpContext.elicit(
+      message,
+      Schema.Struct({
+        username: Schema.String.annotate({ description: "Your username" }),
+        email: Schema.String.annotate({ description: "Your email address", format: "email" })
+      })
+    ).pipe(
+      Effect.map((outcome) =>
+        `User response: action=${outcome.action}, content=${JSON.stringify("content" in outcome ? outcome.content : {})}`
+      ),
+      Effect.catch((error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+    )
+})
+
+const ElicitationDefaults = McpServer.tool({
+  name: "test_elicitation_sep1034_defaults",
+  description: "Elicits a form whose fields have defaults (SEP-1034)",
+  handler: () =>
+    McpContext.elicit(
+      "Please review and update the form fields with defaults",
+      Schema.Struct({
+        name: Schema.String.annotate({ description: "User name", default: "John Doe" }),
+        age: Schema.Int.annotate({ description: "User age", default: 30 }),
+        score: Schema.Finite.annotate({ description: "User score", default: 95.5 }),
+        status: Schema.Literals(["active", "inactive", "pending"]).annotate({
+          description: "User status",
+          default: "active"
+        }),
+        verified: Schema.Boolean.annotate({ description: "Verification status", default: true })
+      })
+    ).pipe(
+      Effect.map((outcome) =>
+        `Elicitation completed: action=${outcome.action}, content=${
+          JSON.stringify("content" in outcome ? outcome.content : {})
+        }`
+      ),
+      Effect.catch((error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+    )
+})
+
+const ElicitationEnums = McpServer.tool({
+  name: "test_elicitation_sep1330_enums",
+  description: "Elicits every enum shape (SEP-1330)",
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpContext.current
+      // The legacy `enumNames` form has no Effect Schema spelling: the raw requested schema is sent.
+      const result = yield* context.elicit({
+        message: "Please select options from the enum fields",
+        requestedSchema: {
+          type: "object",
+          properties: {
+            untitledSingle: { type: "string", description: "Untitled single-select", enum: ["option1", "option2", "option3"] },
+            titledSingle: {
+              type: "string",
+              description: "Titled single-select",
+              oneOf: [
+                { const: "value1", title: "First Option" },
+                { const: "value2", title: "Second Option" },
+                { const: "value3", title: "Third Option" }
+              ]
+            },
+            legacyEnum: {
+              type: "string",
+              description: "Legacy titled enum",
+              enum: ["opt1", "opt2", "opt3"],
+              enumNames: ["Option One", "Option Two", "Option Three"]
+            },
+            untitledMulti: {
+              type: "array",
+              description: "Untitled multi-select",
+              items: { type: "string", enum: ["option1", "option2", "option3"] }
+            },
+            titledMulti: {
+              type: "array",
+              description: "Titled multi-select",
+              items: {
+                anyOf: [
+                  { const: "value1", title: "First Choice" },
+                  { const: "value2", title: "Second Choice" },
+                  { const: "value3", title: "Third Choice" }
+                ]
+              }
+            }
+          },
+          required: []
+        }
+      })
+      return `Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`
+    }).pipe(Effect.catch((error) => Effect.succeed({ content: [Content.text(error.message)], isError: true })))
+})
+
+const JsonSchema2020 = McpServer.tool({
+  name: "json_schema_2020_12_tool",
+  description: "A tool whose input schema is raw JSON Schema 2020-12 (with $defs and $ref)",
+  parameters: Tool.jsonSchema({
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    type: "object",
+    $defs: {
+      address: {
+        type: "object",
+        properties: { street: { type: "string" }, city: { type: "string" } }
+      }
+    },
+    properties: {
+      name: { type: "string" },
+      address: { $ref: "#/$defs/address" }
+    },
+    additionalProperties: false
+  }),
+  handler: (args) => Effect.succeed(`Received: ${JSON.stringify(args)}`)
+})
+
+const Reconnection = McpServer.tool({
+  name: "test_reconnection",
+  description: "Answers after a short pause (the HTTP transport closes the stream first: SSE polling probe)",
+  handler: () => Effect.as(Effect.sleep(100), "Reconnection test completed")
+})
+
+// ---------------------------------------------------------------------------
+// Resources
+// ---------------------------------------------------------------------------
+
+const StaticText = McpServer.resource({
+  uri: "test://static-text",
+  name: "Static Text Resource",
+  description: "A static text resource",
+  mimeType: "text/plain",
+  read: Effect.succeed("This is the content of the static text resource.")
+})
+
+const StaticBinary = McpServer.resource({
+  uri: "test://static-binary",
+  name: "Static Binary Resource",
+  description: "A static binary resource (a PNG)",
+  mimeType: "image/png",
+  read: Effect.succeed(Buffer.from(png, "base64") as Uint8Array)
+})
+
+const Watched = McpServer.resource({
+  uri: "test://watched-resource",
+  name: "Watched Resource",
+  description: "A resource clients can subscribe to",
+  mimeType: "text/plain",
+  read: Effect.succeed("Watched resource content")
+})
+
+const TemplateData = McpServer.resourceTemplate({
+  uriTemplate: "test://template/{id}/data",
+  name: "Template Data",
+  description: "Data for any id",
+  mimeType: "application/json",
+  params: { id: Schema.String },
+  complete: { id: (value) => Effect.succeed(["1", "2", "3", "123"].filter((id) => id.startsWith(value))) },
+  read: ({ id }) => Effect.succeed(JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }))
+})
+
+// ---------------------------------------------------------------------------
+// Prompts
+// ---------------------------------------------------------------------------
+
+const SimplePrompt = McpServer.prompt({
+  name: "test_simple_prompt",
+  description: "A prompt without arguments",
+  handler: () => Effect.succeed("This is a simple prompt for testing.")
+})
+
+const PromptWithArguments = McpServer.prompt({
+  name: "test_prompt_with_arguments",
+  description: "A prompt with two required arguments",
+  arguments: {
+    arg1: Schema.String.annotate({ description: "First test argument" }),
+    arg2: Schema.String.annotate({ description: "Second test argument" })
+  },
+  complete: {
+    arg1: (value) => Effect.succeed(["test", "testing", "tested"].filter((v) => v.startsWith(value))),
+    arg2: (value) => Effect.succeed(["alpha", "beta"].filter((v) => v.startsWith(value)))
+  },
+  handler: ({ arg1, arg2 }) => Effect.succeed(`Prompt with arguments: arg1='${arg1}', arg2='${arg2}'`)
+})
+
+const PromptWithEmbeddedResource = McpServer.prompt({
+  name: "test_prompt_with_embedded_resource",
+  description: "A prompt with an embedded resource",
+  arguments: { resourceUri: Schema.String.annotate({ description: "URI of the resource to embed" }) },
+  handler: ({ resourceUri }) =>
+    Effect.succeed([
+      {
+        role: "user" as const,
+        content: Content.resourceText(resourceUri, "Embedded resource content for testing.", { mimeType: "text/plain" })
+      },
+      { role: "user" as const, content: Content.text("Please process the embedded resource above.") }
+    ])
+})
+
+const PromptWithImage = McpServer.prompt({
+  name: "test_prompt_with_image",
+  description: "A prompt with an image",
+  handler: () =>
+    Effect.succeed([
+      { role: "user" as const, content: Content.image(png, "image/png") },
+      { role: "user" as const, content: Content.text("Please analyze the image above.") }
+    ])
+})
+
+// ---------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------
+
+/** Server info of the everything server. */
+export const options: McpServer.Options = {
+  name: "effect-mcp-everything-server",
+  version: "0.1.0",
+  instructions: "The conformance fixtures of the official MCP suite."
+}
+
+/** Every fixture, as one Layer. */
+export const components = Layer.mergeAll(
+  SimpleText,
+  ImageContent,
+  AudioContent,
+  EmbeddedResource,
+  MultipleContentTypes,
+  ToolWithLogging,
+  ToolWithProgress,
+  ErrorHandling,
+  Sampling,
+  Elicitation,
+  ElicitationDefaults,
+  ElicitationEnums,
+  JsonSchema2020,
+  Reconnection,
+  StaticText,
+  StaticBinary,
+  Watched,
+  TemplateData,
+  SimplePrompt,
+  PromptWithArguments,
+  PromptWithEmbeddedResource,
+  PromptWithImage
+)
+
+if (import.meta.main) {
+  process.stderr.write("everything-server: speaking MCP on stdin/stdout.\n")
+  McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+}
