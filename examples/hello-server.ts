@@ -1,25 +1,35 @@
 /**
- * The README's 20-line example, kept as a file so the type checker and a test keep it honest.
+ * The README's example, kept as a file so the type checker and a test keep it honest.
  */
 import * as Effect from "effect/Effect"
-import { LowLevelServer, McpError, Stdio } from "../src/index.ts"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpServer, Stdio } from "../src/index.ts"
 
-export const server = LowLevelServer.make({
-  serverInfo: { name: "hello", version: "1.0.0" },
-  handlers: {
-    "tools/list": () =>
-      Effect.succeed({
-        tools: [{ name: "hello", description: "Says hello", inputSchema: { type: "object", properties: { name: { type: "string" } } } }]
-      }),
-    "tools/call": (params, context) =>
-      params.name === "hello"
-        ? Effect.gen(function*() {
-          yield* context.log("info", "saying hello") // notifications/message, honours logging/setLevel
-          yield* context.progress(1, 1) // no-op unless the client sent a progressToken
-          return { content: [{ type: "text", text: `Hello, ${String(params.arguments?.name ?? "world")}!` }] }
-        })
-        : Effect.fail(new McpError.InvalidParams({ message: `Unknown tool: ${params.name}` }))
-  }
+class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
+
+const Weather = McpServer.tool({
+  name: "weather",
+  description: "Current temperature in a city",
+  parameters: { city: Schema.String.annotate({ description: "City name" }) },
+  success: Schema.Struct({ city: Schema.String, celsius: Schema.Finite }),
+  failure: UnknownCity,
+  handler: ({ city }) =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", `looking up ${city}`) // notifications/message to the client
+      if (city !== "Paris") return yield* new UnknownCity({ city })
+      return { city, celsius: 21.5 }
+    })
 })
 
-if (import.meta.main) server.run(Stdio.make()).pipe(Stdio.runMain)
+const Greeting = McpServer.prompt({
+  name: "greeting",
+  description: "Greets someone",
+  arguments: { name: Schema.String },
+  handler: ({ name }) => Effect.succeed(`Say hello to ${name}.`)
+})
+
+export const components = Layer.mergeAll(Weather, Greeting)
+export const options = { name: "hello", version: "1.0.0" }
+
+if (import.meta.main) McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
