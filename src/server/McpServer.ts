@@ -104,13 +104,16 @@ export class McpServer extends Context.Service<McpServer, {
 /** Builds the server service (the body of {@link McpServer.layer}). */
 export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
-    const changes = yield* Queue.sliding<Kind>(64)
+    // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
+    const dirty = new Set<Kind>()
+    const wake = yield* Queue.sliding<void>(1)
     // Changes are counted so that a session is told only of changes made after it opened.
     let changeCount = 0
     const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
     const changed = (kind: Kind) => () => {
       lastChange[kind] = ++changeCount
-      Queue.offerUnsafe(changes, kind)
+      dirty.add(kind)
+      Queue.offerUnsafe(wake, undefined)
     }
     const tools = new Registry<Tool.Registered>(changed("tool"))
     const resources = new Registry<Resource.Registered>(changed("resource"))
@@ -122,7 +125,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
 
     // Coalesced list_changed: everything changed since the last round goes out once per kind.
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-      const kinds = new Set(yield* Queue.takeAll(changes))
+      yield* Queue.take(wake)
+      const kinds = [...dirty]
+      dirty.clear()
       for (const [session, openedAt] of sessions) {
         const methods = new Set<string>()
         for (const kind of kinds) if (lastChange[kind] > openedAt) methods.add(listChangedMethod[kind])
@@ -281,45 +286,22 @@ export const tool = <
   F extends Schema.Top | undefined = undefined,
   R = never
 >(definition: Tool.Definition<P, S, F, R>): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Tool.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>(), masking(server))
-    server.tools.add(registered.name, registered)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.tools.removeIf(registered.name, registered)))
-  }))
+  registerWhileAlive(toolRegistration(definition))
 
 /** A Layer that registers a resource at a fixed URI while it is alive. */
 export const resource = <R = never>(
   definition: Resource.Definition<R>
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Resource.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
-    server.resources.add(registered.uri, registered)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.resources.removeIf(registered.uri, registered)))
-  }))
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition))
 
 /** A Layer that registers a resource template while it is alive. */
 export const resourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Resource.compileTemplate(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
-    server.templates.add(registered.uriTemplate, registered)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.templates.removeIf(registered.uriTemplate, registered)))
-  }))
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))
 
 /** A Layer that registers a prompt while it is alive. */
 export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Prompt.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
-    server.prompts.add(registered.name, registered)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.prompts.removeIf(registered.name, registered)))
-  }))
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))
 
 // ---------------------------------------------------------------------------
 // Changes at run time
@@ -332,31 +314,25 @@ export const addTool = <
   F extends Schema.Top | undefined = undefined,
   R = never
 >(definition: Tool.Definition<P, S, F, R>): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Tool.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>(), masking(server))
-    server.tools.add(registered.name, registered)
-  })
+  Effect.asVoid(register(toolRegistration(definition)))
 
 /** Adds (or replaces) a resource while the server runs. */
 export const addResource = <R = never>(
   definition: Resource.Definition<R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Resource.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
-    server.resources.add(registered.uri, registered)
-  })
+  Effect.asVoid(register(resourceRegistration(definition)))
+
+/** Adds (or replaces) a resource template while the server runs. */
+export const addResourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
+  definition: Resource.TemplateDefinition<Params, R>
+): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+  Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
 export const addPrompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Effect.gen(function*() {
-    const server = yield* McpServer
-    const registered = Prompt.compile(definition, yield* Effect.context<Exclude<R, McpRequestContext>>())
-    server.prompts.add(registered.name, registered)
-  })
+  Effect.asVoid(register(promptRegistration(definition)))
 
 /** Removes a component (by name, URI or URI template); false when there was none. */
 export const remove = (kind: Kind, key: string): Effect.Effect<boolean, never, McpServer> =>
@@ -404,6 +380,57 @@ export const serve = <E, EL, RL>(
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/** How to compile a component and where it goes: its registry and its key. */
+interface Registration<A> {
+  readonly registry: (server: McpServer["Service"]) => Registry<A>
+  readonly key: (component: A) => string
+  readonly compile: (server: McpServer["Service"], context: Context.Context<any>) => A
+}
+
+const toolRegistration = (definition: Tool.Definition<any, any, any, any>): Registration<Tool.Registered> => ({
+  registry: (server) => server.tools,
+  key: (tool) => tool.name,
+  compile: (server, context) => Tool.compile(definition, context, masking(server))
+})
+
+const resourceRegistration = (definition: Resource.Definition<any>): Registration<Resource.Registered> => ({
+  registry: (server) => server.resources,
+  key: (resource) => resource.uri,
+  compile: (_, context) => Resource.compile(definition, context)
+})
+
+const templateRegistration = (
+  definition: Resource.TemplateDefinition<any, any>
+): Registration<Resource.RegisteredTemplate> => ({
+  registry: (server) => server.templates,
+  key: (template) => template.uriTemplate,
+  compile: (_, context) => Resource.compileTemplate(definition, context)
+})
+
+const promptRegistration = (definition: Prompt.Definition<any, any>): Registration<Prompt.Registered> => ({
+  registry: (server) => server.prompts,
+  key: (prompt) => prompt.name,
+  compile: (_, context) => Prompt.compile(definition, context)
+})
+
+/** Compiles a component with the services in context (captured for its handler) and adds it. */
+const register = <A>(registration: Registration<A>): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const component = registration.compile(server, yield* Effect.context<any>())
+    registration.registry(server).add(registration.key(component), component)
+    return [server, component] as const
+  })
+
+/** A Layer that keeps a component registered while it is alive (removed unless replaced meanwhile). */
+const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const [server, component] = yield* register(registration)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => registration.registry(server).removeIf(registration.key(component), component))
+    )
+  }))
 
 const listChangedMethod: Record<Kind, string> = {
   tool: "notifications/tools/list_changed",

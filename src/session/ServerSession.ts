@@ -255,7 +255,7 @@ class SessionImpl implements ServerSession {
   /** accepted requests waiting for a slot, in arrival order */
   private readonly queued = new Map<JsonRpc.RequestId | symbol, Inflight>()
   /** server→client requests waiting for the client's answer */
-  private readonly pendingClient = new Map<number, Deferred.Deferred<unknown, ClientRequestError>>()
+  private readonly pendingClient = new Map<number, PendingClientRequest>()
   /** messages produced while a batch is processed: written right after the batch */
   private pendingOut: Array<Outbound> = []
   private inBatch = false
@@ -452,14 +452,13 @@ class SessionImpl implements ServerSession {
   private onResponse(response: JsonRpc.Response): void {
     const id = response.id
     if (typeof id !== "number") return
-    const deferred = this.pendingClient.get(id)
-    if (deferred === undefined) return
+    const pending = this.pendingClient.get(id)
+    if (pending === undefined) return
     this.pendingClient.delete(id)
-    if ("result" in response) {
-      Deferred.doneUnsafe(deferred, Exit.succeed(response.result))
-    } else {
-      Deferred.doneUnsafe(deferred, Exit.fail(new ClientRequestFailed({ method: "", ...response.error })))
-    }
+    Deferred.doneUnsafe(
+      pending.deferred,
+      "result" in response ? Exit.succeed(response.result) : Exit.fail(clientError(pending.method, response.error))
+    )
   }
 
   // --- concurrency --------------------------------------------------------
@@ -651,20 +650,13 @@ class SessionImpl implements ServerSession {
     const decode = resultDecoders.get(method)
     return Effect.suspend(() => {
       const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
-      this.pendingClient.set(id, deferred)
+      this.pendingClient.set(id, { deferred, method })
       return this.offer(JsonRpc.request(id, method, projected), related).pipe(
         Effect.andThen(Deferred.await(deferred)),
         Effect.timeoutOrElse({
           duration: timeoutMillis,
           orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
         }),
-        Effect.mapError((error) =>
-          error._tag === "ClientRequestFailed" && error.method === ""
-            ? new ClientRequestFailed({ ...error, method })
-            : error._tag === "SessionClosed" && error.method === ""
-            ? new SessionClosed({ method })
-            : error
-        ),
         Effect.flatMap((result) => decode === undefined ? Effect.succeed(result) : decode(method, result)),
         Effect.onExit((exit) => {
           if (exit._tag === "Success" || !this.pendingClient.delete(id)) return Effect.void
@@ -770,15 +762,39 @@ class SessionImpl implements ServerSession {
   }
 
   private failPendingClientRequests(): void {
-    for (const [id, deferred] of this.pendingClient) {
+    for (const [id, pending] of this.pendingClient) {
       this.pendingClient.delete(id)
-      Deferred.doneUnsafe(deferred, Exit.fail(new SessionClosed({ method: "" })))
+      Deferred.doneUnsafe(pending.deferred, Exit.fail(new SessionClosed({ method: pending.method })))
     }
   }
 
   private logFailure(what: string, cause: Cause.Cause<unknown>): void {
     this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, cause))
   }
+}
+
+/** A server→client request waiting for the client's answer. */
+interface PendingClientRequest {
+  readonly deferred: Deferred.Deferred<unknown, ClientRequestError>
+  readonly method: string
+}
+
+/**
+ * The typed failure for a client's error answer. Client input must never throw in the read loop:
+ * an error object that is not `{ code: integer, message: string }` is reported as malformed.
+ */
+const clientError = (method: string, error: unknown): ClientRequestError => {
+  const { code, message, data } = (typeof error === "object" && error !== null ? error : {}) as {
+    readonly code?: unknown
+    readonly message?: unknown
+    readonly data?: unknown
+  }
+  if (typeof code !== "number" || !Number.isInteger(code) || typeof message !== "string") {
+    return new ClientResultInvalid({ method, message: `malformed error answer: ${JSON.stringify(error)}` })
+  }
+  return data === undefined
+    ? new ClientRequestFailed({ method, code, message })
+    : new ClientRequestFailed({ method, code, message, data })
 }
 
 // Server→client results are decoded once per method with a schema built at module load.
