@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: our echo server against the official SDK's low-level `Server` doing the same work
- * (`bench/sdk-echo-server.ts`), over stdio (a child process each) and in memory (same process).
+ * `npm run bench`: our echo server, on the low-level API (`examples/echo-server.ts`, "ours") and on
+ * the authoring API (`examples/echo-api-server.ts`, "ours-api"), against the official SDK's
+ * low-level `Server` doing the same work (`bench/sdk-echo-server.ts`, "SDK"), over stdio (a child
+ * process each) and in memory (same process).
  *
- * One lean raw JSON-RPC driver is used identically for both peers (no SDK Client: its own overhead
+ * One lean raw JSON-RPC driver is used identically for every peer (no SDK Client: its own overhead
  * would hide server differences). Per session: `initialize` + `notifications/initialized` + one
  * `tools/list` check, a warm-up, then rounds of two workloads of `tools/call echo {text:"hello"}`:
  *
@@ -10,18 +12,19 @@
  * - 64 in flight: 64 outstanding at all times (stdio: refilled after every stdout chunk with one
  *   `write`; in memory: one `send` per response).
  *
- * Peers alternate inside every round (the order flips each round); each cell of the table is the
- * median over the rounds. Every response is validated (known outstanding id, exactly one text block
- * "hello", no error); any bad response makes the run exit 1.
+ * Peers alternate inside every round; the order rotates each round (forwards, then backwards: with
+ * 6 rounds every peer is first twice and runs before each other peer 3 times). Each cell of the
+ * table is the median over the rounds. Every response is validated (known outstanding id, exactly
+ * one text block "hello", no error); any bad response makes the run exit 1.
  *
  * Metrics: calls/s, p50/p99 latency (µs, send → response as the driver sees it) and CPU per call.
  * For stdio that is the server child's CPU only: the sum over its threads of
  * `/proc/<pid>/task/<tid>/schedstat` (ns), read before and after each workload (nothing is asked
  * of the child). In memory it is `process.cpuUsage()` of the whole process: server *and* driver.
  *
- * Sizes (env): BENCH_ROUNDS (7), BENCH_SEQ (20000 calls), BENCH_CONC (100000 calls),
+ * Sizes (env): BENCH_ROUNDS (6), BENCH_SEQ (20000 calls), BENCH_CONC (100000 calls),
  * BENCH_WARMUP_SEQ (5000), BENCH_WARMUP_CONC (50000), BENCH_TIMEOUT_MS (15000, no-progress limit).
- * The defaults take 40–60 s on 2 cores.
+ * The defaults take 40–60 s on 2 cores (three peers; most of it is stdio sequential).
  * Output: a Markdown table on stdout, also written to `bench/results.md`.
  */
 import * as Effect from "effect/Effect"
@@ -31,8 +34,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
+import { components as echoApiComponents, options as echoApiOptions } from "../examples/echo-api-server.ts"
 import { echoServer } from "../examples/echo-server.ts"
-import { InMemory } from "../src/index.ts"
+import { InMemory, McpServer } from "../src/index.ts"
 import { makeSdkEchoServer } from "./sdk-echo-server.ts"
 
 // ---------------------------------------------------------------------------
@@ -47,7 +51,7 @@ const intEnv = (name: string, fallback: number): number => {
   return value
 }
 
-const ROUNDS = intEnv("BENCH_ROUNDS", 7)
+const ROUNDS = intEnv("BENCH_ROUNDS", 6)
 const SEQ_CALLS = intEnv("BENCH_SEQ", 20_000)
 const CONC_CALLS = intEnv("BENCH_CONC", 100_000)
 const WARMUP_SEQ = intEnv("BENCH_WARMUP_SEQ", 5_000)
@@ -59,7 +63,21 @@ const TEXT = "hello"
 const repoRoot = fileURLToPath(new URL("..", import.meta.url))
 const resultsPath = fileURLToPath(new URL("results.md", import.meta.url))
 
-type PeerName = "ours" | "SDK"
+type PeerName = "ours" | "ours-api" | "SDK"
+/** ours: the low-level `LowLevelServer` API; ours-api: the authoring API (`McpServer`); SDK: the reference. */
+const peerNames: ReadonlyArray<PeerName> = ["ours", "ours-api", "SDK"]
+
+/**
+ * The peer order of a round. The first `n` rounds rotate the list, the next `n` rotate it reversed:
+ * over every `2n` rounds (6 for 3 peers: all permutations) each peer is first equally often and
+ * each peer runs before each other peer equally often.
+ */
+const peerOrder = (round: number): ReadonlyArray<PeerName> => {
+  const n = peerNames.length
+  const cycle = round % (2 * n)
+  const base = cycle < n ? peerNames : [...peerNames].reverse()
+  return base.map((_, i) => base[(i + cycle) % n]!)
+}
 type TransportName = "stdio" | "in-memory"
 
 interface Workload {
@@ -282,21 +300,30 @@ const wrapClientEnd = (label: string, client: ClientEnd, stop: () => Promise<str
   return link
 }
 
-const startOursInMemory = async (): Promise<Link> => {
+/** One of our servers on an in-memory pair: `serve` runs the session (a fiber) over the server end. */
+const startEffectInMemory = async (
+  label: string,
+  serve: (pair: InMemory.Pair) => Effect.Effect<void, unknown>
+): Promise<Link> => {
   const pair = InMemory.makePair()
   let outcome = "running"
-  const fiber = Effect.runFork(echoServer.run(pair.server))
+  const fiber = Effect.runFork(serve(pair))
   fiber.addObserver((exit) => {
     outcome = exit._tag === "Success" ? "session ended" : `session failed: ${String(exit.cause)}`
   })
   await pair.client.start()
-  return wrapClientEnd("ours/in-memory", pair.client, async () => {
+  return wrapClientEnd(label, pair.client, async () => {
     await pair.client.close()
     const deadline = Date.now() + 5_000
     while (outcome === "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
     return outcome === "running" ? "session still running 5 s after client close" : outcome
   })
 }
+
+const startOursInMemory = (): Promise<Link> => startEffectInMemory("ours/in-memory", (pair) => echoServer.run(pair.server))
+
+const startOursApiInMemory = (): Promise<Link> =>
+  startEffectInMemory("ours-api/in-memory", (pair) => McpServer.serve(echoApiOptions, echoApiComponents, pair.server))
 
 const startSdkInMemory = async (): Promise<Link> => {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
@@ -478,17 +505,23 @@ interface Config {
 
 const stdioScripts: Record<PeerName, string> = {
   ours: "examples/echo-server.ts",
+  "ours-api": "examples/echo-api-server.ts",
   SDK: "bench/sdk-echo-server.ts"
 }
 
+const inMemoryStarters: Record<PeerName, () => Promise<Link>> = {
+  ours: startOursInMemory,
+  "ours-api": startOursApiInMemory,
+  SDK: startSdkInMemory
+}
+
 const configs: ReadonlyArray<Config> = [
-  ...(["ours", "SDK"] as const).map((peer): Config => ({
+  ...peerNames.map((peer): Config => ({
     transport: "stdio",
     peer,
     start: () => Promise.resolve(spawnStdio(`${peer}/stdio`, stdioScripts[peer]))
   })),
-  { transport: "in-memory", peer: "ours", start: startOursInMemory },
-  { transport: "in-memory", peer: "SDK", start: startSdkInMemory }
+  ...peerNames.map((peer): Config => ({ transport: "in-memory", peer, start: inMemoryStarters[peer] }))
 ]
 
 const median = (values: ReadonlyArray<number>): number => {
@@ -502,6 +535,9 @@ const fmt = (value: number, digits = 0): string =>
 
 /** A ratio with two decimals, or two significant digits below 0.1. */
 const ratio = (value: number): string => `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`
+
+/** The ratio rows of the table (numerator, denominator), in order. */
+const ratioPairs: ReadonlyArray<readonly [PeerName, PeerName]> = [["ours", "SDK"], ["ours-api", "ours"], ["ours-api", "SDK"]]
 
 const key = (transport: TransportName, workload: string, peer: PeerName) => `${transport}|${workload}|${peer}`
 
@@ -552,11 +588,11 @@ const main = async (): Promise<number> => {
     log(`${link.label}: warmed up (${fmt(w1.callsPerSecond)} / ${fmt(w2.callsPerSecond)} calls/s)`)
   }
 
-  // Rounds: every transport × workload, peers alternating (order flips each round).
+  // Rounds: every transport × workload, peers alternating (order rotated each round, see `peerOrder`).
   for (let round = 0; round < ROUNDS; round++) {
+    const peers = peerOrder(round)
     for (const transport of ["stdio", "in-memory"] as const) {
       for (const workload of workloads) {
-        const peers: ReadonlyArray<PeerName> = round % 2 === 0 ? ["ours", "SDK"] : ["SDK", "ours"]
         const parts: Array<string> = []
         for (const peer of peers) {
           const config = configs.find((c) => c.transport === transport && c.peer === peer)!
@@ -584,11 +620,12 @@ const main = async (): Promise<number> => {
     `| transport | workload | peer | calls/s | p50 µs | p99 µs | server CPU µs/call |`,
     `|---|---|---|---:|---:|---:|---:|`
   )
-  const ratios: Array<{ transport: TransportName; workload: string; rate: number; cpu: number }> = []
+  /** Ratios of medians (numerator / denominator) per transport × workload. */
+  const ratios: Array<{ pair: string; transport: TransportName; workload: string; rate: number; cpu: number }> = []
   for (const transport of ["stdio", "in-memory"] as const) {
     for (const workload of workloads) {
       const medians = {} as Record<PeerName, { rate: number; p50: number; p99: number; cpu: number }>
-      for (const peer of ["ours", "SDK"] as const) {
+      for (const peer of peerNames) {
         const list = samples.get(key(transport, workload.name, peer)) ?? []
         const m = {
           rate: median(list.map((s) => s.callsPerSecond)),
@@ -602,21 +639,25 @@ const main = async (): Promise<number> => {
           `| ${transport} | ${workload.name} | ${peer} | ${fmt(m.rate)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${cpuCell} |`
         )
       }
-      const rate = medians.ours.rate / medians.SDK.rate
-      const cpu = medians.ours.cpu / medians.SDK.cpu
-      ratios.push({ transport, workload: workload.name, rate, cpu })
-      lines.push(
-        `| ${transport} | ${workload.name} | **ours / SDK** | **${ratio(rate)}** | ` +
-          `${ratio(medians.ours.p50 / medians.SDK.p50)} | ${ratio(medians.ours.p99 / medians.SDK.p99)} | ${ratio(cpu)} |`
-      )
+      for (const [a, b] of ratioPairs) {
+        const rate = medians[a].rate / medians[b].rate
+        const cpu = medians[a].cpu / medians[b].cpu
+        ratios.push({ pair: `${a} / ${b}`, transport, workload: workload.name, rate, cpu })
+        lines.push(
+          `| ${transport} | ${workload.name} | **${a} / ${b}** | **${ratio(rate)}** | ` +
+            `${ratio(medians[a].p50 / medians[b].p50)} | ${ratio(medians[a].p99 / medians[b].p99)} | ${ratio(cpu)} |`
+        )
+      }
     }
   }
+  const ratioOf = (pair: string, transport: TransportName, workloadName: string) =>
+    ratios.find((x) => x.pair === pair && x.transport === transport && x.workload === workloadName)!
 
   const perRound: Array<string> = []
-  const paired: Array<string> = []
+  const paired = new Map<string, Array<string>>(ratioPairs.map(([a, b]) => [`${a} / ${b}`, []]))
   for (const transport of ["stdio", "in-memory"] as const) {
     for (const workload of workloads) {
-      for (const peer of ["ours", "SDK"] as const) {
+      for (const peer of peerNames) {
         const list = samples.get(key(transport, workload.name, peer)) ?? []
         perRound.push(
           `- ${transport}, ${workload.name}, ${peer}: calls/s ${list.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
@@ -625,29 +666,51 @@ const main = async (): Promise<number> => {
             })`
         )
       }
-      // Ratios of the two peers' runs in the same round (run back to back): less exposed to load drift.
-      const ours = samples.get(key(transport, workload.name, "ours")) ?? []
-      const sdk = samples.get(key(transport, workload.name, "SDK")) ?? []
-      const pairs = ours.map((o, i) => ({ o, s: sdk[i]! })).filter((p) => p.s !== undefined)
-      paired.push(
-        `${transport} ${workload.name}: calls/s ${
-          ratio(median(pairs.map((p) => p.o.callsPerSecond / p.s.callsPerSecond)))
-        }, CPU/call ${ratio(median(pairs.map((p) => p.o.cpuPerCall / p.s.cpuPerCall)))}`
-      )
+      // Ratios of two peers' runs in the same round (run close together): less exposed to load drift.
+      for (const [a, b] of ratioPairs) {
+        const xs = samples.get(key(transport, workload.name, a)) ?? []
+        const ys = samples.get(key(transport, workload.name, b)) ?? []
+        const pairs = xs.map((x, i) => ({ x, y: ys[i]! })).filter((p) => p.y !== undefined)
+        paired.get(`${a} / ${b}`)!.push(
+          `${transport} ${workload.name}: calls/s ${
+            ratio(median(pairs.map((p) => p.x.callsPerSecond / p.y.callsPerSecond)))
+          }, CPU/call ${ratio(median(pairs.map((p) => p.x.cpuPerCall / p.y.cpuPerCall)))}`
+        )
+      }
     }
   }
 
-  const target = (transport: TransportName, workloadName: string, goal: number) => {
-    const r = ratios.find((x) => x.transport === transport && x.workload === workloadName)!
-    return `${transport} ${workloadName}: ${r.rate.toFixed(2)}× (target ≥ ${goal}×: ${r.rate >= goal ? "met" : "NOT met"})`
+  /** `value` with 2 decimals, or more when 2 would round it across `goal` (1.4996 shown as 1.50 but "NOT met"). */
+  const versus = (value: number, goal: number): string => {
+    let digits = 2
+    while (digits < 6 && Number(value.toFixed(digits)) >= goal !== value >= goal) digits++
+    return value.toFixed(digits)
   }
+  const target = (transport: TransportName, workloadName: string, goal: number) => {
+    const r = ratioOf("ours / SDK", transport, workloadName)
+    return `${transport} ${workloadName}: ${versus(r.rate, goal)}× (target ≥ ${goal}×: ${r.rate >= goal ? "met" : "NOT met"})`
+  }
+  // The authoring API is a layer over the low-level one: it should cost at most 10% of the rate.
+  const apiTarget = (transport: TransportName, workloadName: string) => {
+    const r = ratioOf("ours-api / ours", transport, workloadName)
+    const sdk = ratioOf("ours-api / SDK", transport, workloadName)
+    return `${transport} ${workloadName}: ${versus(r.rate, 0.9)}× of ours (target ≥ 0.9×: ${
+      r.rate >= 0.9 ? "met" : "NOT met"
+    }; ours-api / SDK ${sdk.rate.toFixed(2)}× calls/s, ${ratio(sdk.cpu)} CPU/call)`
+  }
+  const cells = (transport: TransportName) => [workloads[1]!.name, workloads[0]!.name].map((w) => [transport, w] as const)
+  const allCells = [...cells("stdio"), ...cells("in-memory")]
 
   const notes = [
+    `Peers: ours = \`examples/echo-server.ts\` (low-level \`LowLevelServer\` API); ours-api = \`examples/echo-api-server.ts\` ` +
+      `(authoring API, \`McpServer\`); SDK = \`bench/sdk-echo-server.ts\` (official SDK v1 low-level \`Server\`).`,
     `Medians of ${ROUNDS} rounds; per round ${fmt(SEQ_CALLS)} sequential and ${fmt(CONC_CALLS)} calls at ${IN_FLIGHT} in flight ` +
-      `per peer, peers alternating (order flipped every round), after a warm-up of ${fmt(WARMUP_SEQ)} + ${fmt(WARMUP_CONC)} calls.`,
+      `per peer, peers alternating (order rotated every round, forwards then backwards: ${
+        Array.from({ length: Math.min(ROUNDS, 2 * peerNames.length) }, (_, r) => peerOrder(r).join("→")).join(", ")
+      }${ROUNDS > 2 * peerNames.length ? ", …" : ""}), after a warm-up of ${fmt(WARMUP_SEQ)} + ${fmt(WARMUP_CONC)} calls.`,
     `Workload: \`tools/call echo {text:"hello"}\` over a raw JSON-RPC driver (no SDK Client), protocol 2025-11-25.`,
     `Latency: send → response as seen by the driver (at ${IN_FLIGHT} in flight it includes queueing). ` +
-      `"ours / SDK" rows: every column is ours divided by SDK (calls/s: higher is better; µs: lower is better).`,
+      `"a / b" rows: every column is a divided by b (calls/s: higher is better; µs: lower is better).`,
     `stdio CPU: the server child only (sum of its threads' \`/proc/<pid>/task/*/schedstat\`).`,
     `\\* in-memory CPU: \`process.cpuUsage()\` of the single process, i.e. server **and** driver (and GC of both).`,
     `Bad responses: ${totalBad}. Run time: ${elapsed.toFixed(1)} s. Node ${process.version}, ${cpus().length} cores ` +
@@ -656,12 +719,17 @@ const main = async (): Promise<number> => {
     `Startup to initialize answered (ms): ${configs.map((c) => `${c.peer}/${c.transport} ${fmt(readyMs.get(c) ?? NaN)}`).join(", ")}.`,
     `Targets: ${target("stdio", workloads[1]!.name, 2)}; ${target("stdio", workloads[0]!.name, 1.5)}; ` +
       `${target("in-memory", workloads[1]!.name, 2)}; ${target("in-memory", workloads[0]!.name, 1.5)}.`,
-    `Median of per-round ours / SDK ratios (same round, back to back): ${paired.join("; ")}.`,
+    `Targets, authoring API within 10% of the low-level rate (ours-api calls/s ≥ 0.9 × ours): ${
+      allCells.map(([t, w]) => apiTarget(t, w)).join("; ")
+    }.`,
+    ...ratioPairs.map(([a, b]) =>
+      `Median of per-round ${a} / ${b} ratios (same round): ${paired.get(`${a} / ${b}`)!.join("; ")}.`
+    ),
     `Shutdown: ${shutdown.join("; ")}.`
   ]
 
   const report = [
-    `# Benchmark: effect-mcp-server echo vs official SDK low-level Server`,
+    `# Benchmark: effect-mcp-server echo (low-level and authoring API) vs official SDK low-level Server`,
     ``,
     `Generated by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString()}.`,
     ``,

@@ -167,7 +167,7 @@ export const make = (options: Options): LowLevelServer => {
 
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     const route = routes.get(request.method)
-    if (route === undefined) return Exit.fail(new McpError.MethodNotFound({ method: request.method }))
+    if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
     if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause))
     return route.handler(params.value, context)

@@ -152,7 +152,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           withCursor({ tools: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["tools/call"] = (params, context) => {
           const tool = tools.get(params.name)
-          if (tool === undefined) return Exit.fail(new McpError.InvalidParams({ message: `Unknown tool: ${params.name}` }))
+          if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.name}`))
           return tool.call(params.arguments, context)
         }
       }
@@ -180,7 +180,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             const read = entry.value.read(params.uri, context)
             if (read !== undefined) return read
           }
-          return Exit.fail(new McpError.ResourceNotFound({ uri: params.uri }))
+          return Exit.fail(McpError.resourceNotFound(params.uri))
         }
         handlers["resources/subscribe"] = (params, context) =>
           Effect.sync(() => {
@@ -200,7 +200,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           withCursor({ prompts: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["prompts/get"] = (params, context) => {
           const prompt = prompts.get(params.name)
-          if (prompt === undefined) return Exit.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${params.name}` }))
+          if (prompt === undefined) return Exit.fail(McpError.invalidParams(`Unknown prompt: ${params.name}`))
           return prompt.get(params.arguments, context)
         }
       }
@@ -212,7 +212,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const complete = ref.type === "ref/prompt" ? prompts.get(ref.name) : templates.get(ref.uri)
           if (complete === undefined) {
             const what = ref.type === "ref/prompt" ? `prompt: ${ref.name}` : `resource template: ${ref.uri}`
-            return Exit.fail(new McpError.InvalidParams({ message: `Unknown ${what}` }))
+            return Exit.fail(McpError.invalidParams(`Unknown ${what}`))
           }
           if (complete.complete === undefined) return Exit.succeed(Completion.empty)
           return complete.complete(params.argument.name, params.argument.value, {

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
-import { InvalidParams } from "../protocol/McpError.ts"
+import { type InvalidParams, invalidParams } from "../protocol/McpError.ts"
 
 /** An item of a paginated list: its position is its sequence number. */
 export interface Sequenced {
@@ -47,7 +47,7 @@ export const paginate = <A extends Sequenced>(
   let start = 0
   if (cursor !== undefined) {
     const after = decodeCursor(cursor)
-    if (after === undefined) return Result.fail(new InvalidParams({ message: `Invalid cursor: ${cursor}` }))
+    if (after === undefined) return Result.fail(invalidParams(`Invalid cursor: ${cursor}`))
     // first item with seq > after (binary search: items are sorted by seq)
     let lo = 0
     let hi = items.length

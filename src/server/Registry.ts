@@ -67,7 +67,7 @@ export class Registry<A> {
   /** The enabled component under `key`. */
   get(key: string): A | undefined {
     const entry = this.entries.get(key)
-    return entry !== undefined && entry.enabled ? entry.value : undefined
+    return entry?.enabled ? entry.value : undefined
   }
 
   /** Enabled components in sequence order (cached until the next change). */

@@ -1,0 +1,49 @@
+/**
+ * `node bench/dispatch.ts`: the per-call cost of our two APIs' dispatch path, in process, without
+ * I/O: `tools/call echo` through the low-level server's and the authoring API's dispatcher
+ * (params decode, registry lookup, arguments decode, handler, result encoding). Both answer with
+ * an already-completed effect, so this is the framework's own cost per request.
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import { components, options } from "../examples/echo-api-server.ts"
+import { echoServer } from "../examples/echo-server.ts"
+import { McpServer, type RequestContext } from "../src/index.ts"
+
+const scope = Scope.makeUnsafe()
+const authoring = await Effect.runPromise(Effect.gen(function*() {
+  const context = yield* Layer.buildWithScope(Layer.provideMerge(components, McpServer.McpServer.layer(options)), scope)
+  return (yield* Effect.provideContext(Effect.service(McpServer.McpServer), context)).lowLevel()
+}))
+
+const context = { protocolVersion: "2025-11-25", requestId: 1 } as unknown as RequestContext
+const request = { jsonrpc: "2.0" as const, id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hello" } } }
+const warmup = 200_000
+const calls = 2_000_000
+
+const measure = (dispatch: typeof echoServer.dispatcher.request) => {
+  let ok = 0
+  for (let i = 0; i < warmup; i++) {
+    const exit = dispatch(request, context)
+    if (Exit.isExit(exit) && exit._tag === "Success") ok++
+  }
+  const start = performance.now()
+  for (let i = 0; i < calls; i++) {
+    const exit = dispatch(request, context)
+    if (Exit.isExit(exit) && exit._tag === "Success") ok++
+  }
+  if (ok !== warmup + calls) throw new Error(`only ${ok} of ${warmup + calls} calls succeeded inline`)
+  return ((performance.now() - start) * 1000) / calls
+}
+
+const results: Record<string, Array<number>> = { "low-level": [], authoring: [] }
+for (let round = 0; round < 5; round++) {
+  results["low-level"]!.push(measure(echoServer.dispatcher.request))
+  results.authoring!.push(measure(authoring.dispatcher.request))
+}
+const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+console.log("| API | dispatch µs/call (median of 5) |\n|---|---:|")
+for (const [name, xs] of Object.entries(results)) console.log(`| ${name} | ${median(xs).toFixed(3)} |`)
+await Effect.runPromise(Scope.close(scope, Exit.void))
