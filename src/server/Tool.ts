@@ -176,9 +176,9 @@ export const compile = <
   }
 
   const call = (args: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
-    let params: unknown = args
+    let params: unknown = args ?? {}
     if (decode !== undefined) {
-      const decoded = decode(args ?? {})
+      const decoded = decode(params)
       if (decoded._tag === "Failure") {
         const error = McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause)
         // SEP-1303: from 2025-11-25 on, invalid arguments are a tool error the model can correct.
