@@ -104,6 +104,9 @@ export class McpServer extends Context.Service<McpServer, {
 /** Builds the server service (the body of {@link McpServer.layer}). */
 export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
+    if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0)) {
+      return yield* Effect.die(new Error(`McpServer: pageSize must be a positive integer, got ${options.pageSize}`))
+    }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
     const wake = yield* Queue.sliding<void>(1)

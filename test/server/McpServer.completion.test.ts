@@ -1,0 +1,157 @@
+/**
+ * McpServer argument completion over the in-memory pair with the SDK v1 client: prompt arguments
+ * and template variables, the context of already chosen arguments, truncation at 100 values.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpServer } from "../../src/index.ts"
+import { sdk, sdkError, serveAndConnect } from "./McpServerHarness.ts"
+
+const frameworks: Record<string, ReadonlyArray<string>> = {
+  python: ["django", "flask", "fastapi"],
+  typescript: ["effect", "express", "fastify"]
+}
+
+const Scaffold = McpServer.prompt({
+  name: "scaffold",
+  arguments: { language: Schema.String, framework: Schema.String, name: Schema.optionalKey(Schema.String) },
+  complete: {
+    language: (value) => Effect.succeed(Object.keys(frameworks).filter((language) => language.startsWith(value))),
+    framework: (value, context) =>
+      Effect.succeed((frameworks[context.arguments.language ?? ""] ?? []).filter((f) => f.startsWith(value)))
+  },
+  handler: ({ language, framework }) => Effect.succeed(`${language}/${framework}`)
+})
+
+const Plain = McpServer.prompt({
+  name: "plain",
+  arguments: { topic: Schema.String },
+  handler: ({ topic }) => Effect.succeed(topic)
+})
+
+const numbers = (count: number) => Array.from({ length: count }, (_, i) => `n${String(i).padStart(3, "0")}`)
+
+const Repos = McpServer.resourceTemplate({
+  uriTemplate: "test://repos/{owner}/{repo}",
+  name: "repo",
+  complete: {
+    owner: (value) =>
+      // Asynchronous, with the request context.
+      Effect.map(Effect.andThen(Effect.sleep(1), McpContext.clientInfo), (info) =>
+        ["effect-ts", "modelcontextprotocol", info?.name ?? "?"].filter((owner) => owner.startsWith(value))),
+    repo: (value, context) =>
+      Effect.succeed(
+        context.arguments.owner === "effect-ts"
+          ? ["effect", "effect-smol", "website"].filter((repo) => repo.startsWith(value))
+          : []
+      )
+  },
+  read: ({ owner, repo }) => Effect.succeed(`${owner}/${repo}`)
+})
+
+const Many = McpServer.resourceTemplate({
+  uriTemplate: "test://many/{n}",
+  name: "many",
+  complete: {
+    n: (value) => Effect.succeed(value === "exact" ? numbers(100) : numbers(150))
+  },
+  read: (_, uri) => Effect.succeed(uri)
+})
+
+const All = Layer.mergeAll(Scaffold, Plain, Repos, Many)
+
+describe("McpServer completion", () => {
+  it.live("completions are advertised when a completer exists, and only then", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      assert.deepStrictEqual(client.getServerCapabilities()?.completions, {})
+      const none = yield* serveAndConnect(Plain)
+      assert.isUndefined(none.client.getServerCapabilities()?.completions)
+    }))
+
+  it.live("a prompt argument's completer gets the partial value and the other arguments", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const language = yield* sdk(() =>
+        client.complete({ ref: { type: "ref/prompt", name: "scaffold" }, argument: { name: "language", value: "ty" } })
+      )
+      assert.deepStrictEqual(language.completion, { values: ["typescript"], total: 1, hasMore: false })
+      const framework = yield* sdk(() =>
+        client.complete({
+          ref: { type: "ref/prompt", name: "scaffold" },
+          argument: { name: "framework", value: "f" },
+          context: { arguments: { language: "typescript" } }
+        })
+      )
+      assert.deepStrictEqual(framework.completion, { values: ["fastify"], total: 1, hasMore: false })
+      const python = yield* sdk(() =>
+        client.complete({
+          ref: { type: "ref/prompt", name: "scaffold" },
+          argument: { name: "framework", value: "f" },
+          context: { arguments: { language: "python" } }
+        })
+      )
+      assert.deepStrictEqual(python.completion.values, ["flask", "fastapi"])
+      const noContext = yield* sdk(() =>
+        client.complete({ ref: { type: "ref/prompt", name: "scaffold" }, argument: { name: "framework", value: "" } })
+      )
+      assert.deepStrictEqual(noContext.completion.values, [])
+    }))
+
+  it.live("a template variable's completer gets the partial value and the other variables", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const ref = { type: "ref/resource" as const, uri: "test://repos/{owner}/{repo}" }
+      const owner = yield* sdk(() => client.complete({ ref, argument: { name: "owner", value: "" } }))
+      assert.deepStrictEqual(owner.completion, {
+        values: ["effect-ts", "modelcontextprotocol", "sdk-test-client"],
+        total: 3,
+        hasMore: false
+      })
+      const repo = yield* sdk(() =>
+        client.complete({ ref, argument: { name: "repo", value: "effect" }, context: { arguments: { owner: "effect-ts" } } })
+      )
+      assert.deepStrictEqual(repo.completion.values, ["effect", "effect-smol"])
+      const read = yield* sdk(() => client.readResource({ uri: "test://repos/effect-ts/effect" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "test://repos/effect-ts/effect", text: "effect-ts/effect" }])
+    }))
+
+  it.live("more than 100 candidates are truncated to 100 with hasMore and total", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const ref = { type: "ref/resource" as const, uri: "test://many/{n}" }
+      const many = yield* sdk(() => client.complete({ ref, argument: { name: "n", value: "" } }))
+      assert.strictEqual(many.completion.values.length, 100)
+      assert.deepStrictEqual(many.completion.values, numbers(100))
+      assert.strictEqual(many.completion.total, 150)
+      assert.isTrue(many.completion.hasMore)
+      const exact = yield* sdk(() => client.complete({ ref, argument: { name: "n", value: "exact" } }))
+      assert.strictEqual(exact.completion.values.length, 100)
+      assert.strictEqual(exact.completion.total, 100)
+      assert.isFalse(exact.completion.hasMore)
+    }))
+
+  it.live("no completer gives empty values; an unknown reference is -32602", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const noArgumentCompleter = yield* sdk(() =>
+        client.complete({ ref: { type: "ref/prompt", name: "scaffold" }, argument: { name: "name", value: "a" } })
+      )
+      assert.deepStrictEqual(noArgumentCompleter.completion.values, [])
+      assert.notStrictEqual(noArgumentCompleter.completion.hasMore, true)
+      const noCompleters = yield* sdk(() =>
+        client.complete({ ref: { type: "ref/prompt", name: "plain" }, argument: { name: "topic", value: "a" } })
+      )
+      assert.deepStrictEqual(noCompleters.completion.values, [])
+      const unknownPrompt = yield* sdkError(() =>
+        client.complete({ ref: { type: "ref/prompt", name: "nope" }, argument: { name: "x", value: "" } })
+      )
+      assert.strictEqual(unknownPrompt.code, -32602)
+      const unknownTemplate = yield* sdkError(() =>
+        client.complete({ ref: { type: "ref/resource", uri: "test://nope/{x}" }, argument: { name: "x", value: "" } })
+      )
+      assert.strictEqual(unknownTemplate.code, -32602)
+    }))
+})

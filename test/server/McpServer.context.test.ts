@@ -1,0 +1,321 @@
+/**
+ * The request context inside McpServer tool handlers, with the SDK v1 client answering the
+ * server→client requests: typed form elicitation (accept, decline, cancel, invalid answer,
+ * missing capability), URL elicitation, sampling, roots, and the request's metadata.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema
+} from "@modelcontextprotocol/sdk/types.js"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpRequestContext, McpServer } from "../../src/index.ts"
+import { connect, connectRaw, sdk, startServer } from "./McpServerHarness.ts"
+
+const text = (result: object) => ((result as { readonly content: unknown }).content as Array<{ readonly text: string }>)[0]!.text
+
+const Person = Schema.Struct({ name: Schema.String, age: Schema.Int })
+
+const Register = McpServer.tool({
+  name: "register",
+  handler: () =>
+    McpContext.elicit("Who are you?", Person).pipe(
+      Effect.map((outcome) =>
+        outcome.action === "accept"
+          // Typed content: `age` is a number.
+          ? `hello ${outcome.content.name}, ${outcome.content.age + 1} next year`
+          : `no answer: ${outcome.action}`
+      ),
+      Effect.catchTag("ElicitationInvalid", (error) => Effect.succeed(`invalid: ${error.message}`)),
+      Effect.catchTag("ClientCapabilityMissing", (error) => Effect.succeed(`missing capability: ${error.capability}`)),
+      Effect.catch((error) => Effect.succeed(`other: ${error._tag}`))
+    )
+})
+
+const RegisterStrict = McpServer.tool({
+  name: "register-strict",
+  handler: () =>
+    McpContext.elicit("Who are you?", Person).pipe(
+      Effect.map(() => "answered"),
+      Effect.catchTag("ClientRequestFailed", (error) =>
+        Effect.succeed(JSON.stringify({ tag: error._tag, method: error.method, code: error.code, message: error.message }))),
+      Effect.catch((error) => Effect.succeed(`other: ${error._tag}`))
+    )
+})
+
+const OpenUrl = McpServer.tool({
+  name: "open-url",
+  handler: () =>
+    McpContext.elicitUrl({ message: "Sign in", url: "https://example.com/login", elicitationId: "e-1" }).pipe(
+      Effect.map((result) => `url: ${result.action}`),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
+const Ask = McpServer.tool({
+  name: "ask",
+  parameters: { question: Schema.String },
+  handler: ({ question }) =>
+    McpContext.sample({ messages: [{ role: "user", content: { type: "text", text: question } }], maxTokens: 20 }).pipe(
+      Effect.map((result) => `${result.model}: ${(result.content as { readonly text: string }).text}`),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
+const Roots = McpServer.tool({
+  name: "roots",
+  handler: () =>
+    McpContext.listRoots.pipe(
+      Effect.map((result) => JSON.stringify(result.roots)),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
+const Whoami = McpServer.tool({
+  name: "whoami",
+  handler: () =>
+    Effect.gen(function*() {
+      const request = yield* McpRequestContext
+      return JSON.stringify({
+        clientInfo: yield* McpContext.clientInfo,
+        clientCapabilities: yield* McpContext.clientCapabilities,
+        sessionId: yield* McpContext.sessionId,
+        meta: yield* McpContext.meta,
+        progressToken: (yield* McpContext.progressToken) ?? null,
+        protocolVersion: yield* McpContext.protocolVersion,
+        principal: (yield* McpContext.principal) ?? null,
+        method: request.method,
+        requestId: request.requestId
+      })
+    })
+})
+
+class Greeter extends Context.Service<Greeter, { readonly greet: (name: string) => string }>()("test/Greeter") {}
+
+const Greet = McpServer.tool({
+  name: "greet",
+  parameters: { name: Schema.String },
+  handler: ({ name }) =>
+    Effect.gen(function*() {
+      const greeter = yield* Greeter
+      const info = yield* McpContext.clientInfo
+      return `${greeter.greet(name)} (via ${info?.name})`
+    })
+})
+
+const All = Layer.mergeAll(Register, RegisterStrict, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
+  Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
+)
+
+const elicitingClient = (answer: (request: any) => unknown, capabilities: object = { elicitation: { form: {} } }) =>
+  Effect.gen(function*() {
+    const server = yield* startServer({}, All)
+    const connected = yield* connect(server, { capabilities })
+    const requests: Array<any> = []
+    connected.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      requests.push(request.params)
+      return answer(request.params) as never
+    })
+    return { ...connected, requests }
+  })
+
+describe("McpContext.elicit in a tool", () => {
+  it.live("an accepted answer reaches the tool typed; the form is sent as JSON Schema", () =>
+    Effect.gen(function*() {
+      const { client, requests } = yield* elicitingClient(() => ({ action: "accept", content: { name: "Ada", age: 36 } }))
+      const result = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.strictEqual(text(result), "hello Ada, 37 next year")
+      assert.strictEqual(requests.length, 1)
+      assert.strictEqual(requests[0].message, "Who are you?")
+      assert.deepStrictEqual(requests[0].requestedSchema, {
+        type: "object",
+        properties: { name: { type: "string" }, age: { type: "integer" } },
+        required: ["name", "age"]
+      })
+    }))
+
+  it.live("decline and cancel are outcomes the tool sees", () =>
+    Effect.gen(function*() {
+      let action = "decline"
+      const { client } = yield* elicitingClient(() => ({ action }))
+      const declined = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.strictEqual(text(declined), "no answer: decline")
+      action = "cancel"
+      const cancelled = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.strictEqual(text(cancelled), "no answer: cancel")
+    }))
+
+  it.live("an answer that fails the schema is ElicitationInvalid", () =>
+    Effect.gen(function*() {
+      let content: object = { name: "Ada", age: 36.5 }
+      const { client } = yield* elicitingClient(() => ({ action: "accept", content }))
+      const fractional = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.match(text(fractional), /^invalid: /)
+      content = { name: "Ada" }
+      const missing = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.match(text(missing), /^invalid: /)
+      content = { name: "Ada", age: "36" }
+      const wrongType = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.match(text(wrongType), /^invalid: /)
+    }))
+
+  it.live("without the client capability it is ClientCapabilityMissing and nothing is sent", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client, received } = yield* connect(server)
+      const result = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+      assert.strictEqual(text(result), "missing capability: elicitation")
+      assert.isFalse(received.some((message) => message.method === "elicitation/create"))
+    }))
+
+  // Regression (src/session/ServerSession.ts, requestRelated's mapError, before 3461ed1):
+  // `new ClientRequestFailed({ ...error, method })` spread an Error instance, losing `message`; the
+  // constructor threw, so a client's error answer became a defect ("... failed: internal error").
+  it.live("a client's error answer is a typed ClientRequestFailed with the method, code and message", () =>
+    Effect.gen(function*() {
+      const { client } = yield* elicitingClient(() => {
+        throw new Error("user closed the dialog")
+      })
+      const result = yield* sdk(() => client.callTool({ name: "register-strict", arguments: {} }))
+      assert.isUndefined(result.isError, text(result))
+      const error = JSON.parse(text(result))
+      assert.strictEqual(error.tag, "ClientRequestFailed")
+      assert.strictEqual(error.method, "elicitation/create")
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "user closed the dialog")
+    }))
+})
+
+describe("McpContext.elicitUrl in a tool", () => {
+  it.live("needs the elicitation.url capability; with it the client gets the URL request", () =>
+    Effect.gen(function*() {
+      const formOnly = yield* elicitingClient(() => ({ action: "accept" }))
+      const refused = yield* sdk(() => formOnly.client.callTool({ name: "open-url", arguments: {} }))
+      assert.match(text(refused), /^ClientCapabilityMissing: /)
+      assert.include(text(refused), "elicitation.url")
+      assert.strictEqual(formOnly.requests.length, 0)
+
+      const both = yield* elicitingClient(() => ({ action: "accept" }), { elicitation: { form: {}, url: {} } })
+      const opened = yield* sdk(() => both.client.callTool({ name: "open-url", arguments: {} }))
+      assert.strictEqual(text(opened), "url: accept")
+      assert.deepStrictEqual(both.requests, [
+        { mode: "url", message: "Sign in", url: "https://example.com/login", elicitationId: "e-1" }
+      ])
+    }))
+})
+
+describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () => {
+  it.live("form elicitation works; URL elicitation is ClientVersionUnsupported and is never sent", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const raw = yield* connectRaw(server, "2025-06-18", { elicitation: { form: {}, url: {} } })
+      assert.strictEqual(raw.initializeResult.result.protocolVersion, "2025-06-18")
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "register", arguments: {} } }))
+      const elicitation = yield* Effect.promise(() => raw.waitFor((m) => m.method === "elicitation/create"))
+      assert.strictEqual(elicitation.params.message, "Who are you?")
+      assert.isUndefined(elicitation.params.mode)
+      yield* Effect.promise(() =>
+        raw.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "Bo", age: 9 } } })
+      )
+      const registered = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && m.method === undefined))
+      assert.deepStrictEqual(registered.result, { content: [{ type: "text", text: "hello Bo, 10 next year" }] })
+
+      const opened = yield* Effect.promise(() => raw.request(2, "tools/call", { name: "open-url", arguments: {} }))
+      assert.match(opened.result.content[0].text, /^ClientVersionUnsupported: /)
+      assert.strictEqual(raw.received.filter((m) => m.method === "elicitation/create").length, 1)
+    }))
+})
+
+describe("McpContext.sample and listRoots in a tool", () => {
+  it.live("sampling is answered by the client's handler", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server, { capabilities: { sampling: {} } })
+      const seen: Array<any> = []
+      client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        seen.push(request.params)
+        return {
+          role: "assistant",
+          content: { type: "text", text: `answer to ${(request.params.messages[0]!.content as { text: string }).text}` },
+          model: "test-model",
+          stopReason: "endTurn"
+        }
+      })
+      const result = yield* sdk(() => client.callTool({ name: "ask", arguments: { question: "2+2?" } }))
+      assert.strictEqual(text(result), "test-model: answer to 2+2?")
+      assert.deepStrictEqual(seen, [{ messages: [{ role: "user", content: { type: "text", text: "2+2?" } }], maxTokens: 20 }])
+    }))
+
+  it.live("sampling without the client capability is ClientCapabilityMissing", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server)
+      const result = yield* sdk(() => client.callTool({ name: "ask", arguments: { question: "?" } }))
+      assert.match(text(result), /^ClientCapabilityMissing: /)
+      assert.include(text(result), "sampling")
+    }))
+
+  it.live("listRoots is answered by the client; without the capability it is ClientCapabilityMissing", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server, { capabilities: { roots: { listChanged: true } } })
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({
+        roots: [{ uri: "file:///work", name: "work" }, { uri: "file:///tmp" }]
+      }))
+      const result = yield* sdk(() => client.callTool({ name: "roots", arguments: {} }))
+      assert.deepStrictEqual(JSON.parse(text(result)), [{ uri: "file:///work", name: "work" }, { uri: "file:///tmp" }])
+
+      const bare = yield* connect(server)
+      const refused = yield* sdk(() => bare.client.callTool({ name: "roots", arguments: {} }))
+      assert.match(text(refused), /^ClientCapabilityMissing: /)
+      assert.include(text(refused), "roots")
+    }))
+})
+
+describe("Request metadata in a tool", () => {
+  it.live("clientInfo, clientCapabilities, sessionId, _meta, progress token and protocol version are visible", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const capabilities = { roots: { listChanged: true }, sampling: {} }
+      const first = yield* connect(server, { name: "first-client", capabilities })
+      const second = yield* connect(server, { name: "second-client" })
+      const call = (client: typeof first.client, meta?: { readonly [key: string]: unknown }) =>
+        Effect.map(
+          sdk(() => client.callTool({ name: "whoami", arguments: {}, ...(meta === undefined ? {} : { _meta: meta }) })),
+          (result) => JSON.parse(text(result))
+        )
+      const a1 = yield* call(first.client, { traceId: "abc", progressToken: "tok-1" })
+      assert.deepStrictEqual(a1.clientInfo, { name: "first-client", version: "1.0.0" })
+      assert.deepStrictEqual(a1.clientCapabilities, capabilities)
+      assert.deepStrictEqual(a1.meta, { traceId: "abc", progressToken: "tok-1" })
+      assert.strictEqual(a1.progressToken, "tok-1")
+      assert.strictEqual(a1.protocolVersion, "2025-11-25")
+      assert.strictEqual(a1.method, "tools/call")
+      assert.isNull(a1.principal)
+      assert.isString(a1.sessionId)
+      assert.isAbove(a1.sessionId.length, 0)
+
+      const a2 = yield* call(first.client)
+      assert.strictEqual(a2.sessionId, a1.sessionId)
+      assert.isUndefined(a2.meta)
+      assert.isNull(a2.progressToken)
+      assert.notStrictEqual(a2.requestId, a1.requestId)
+
+      const b = yield* call(second.client)
+      assert.deepStrictEqual(b.clientInfo, { name: "second-client", version: "1.0.0" })
+      assert.deepStrictEqual(b.clientCapabilities, {})
+      assert.notStrictEqual(b.sessionId, a1.sessionId)
+    }))
+
+  it.live("a handler's own services are provided next to the request context", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server)
+      const result = yield* sdk(() => client.callTool({ name: "greet", arguments: { name: "Ada" } }))
+      assert.strictEqual(text(result), "Hi Ada! (via sdk-test-client)")
+    }))
+})

@@ -1,0 +1,195 @@
+/**
+ * McpServer list pagination over the in-memory pair with the SDK v1 client: page sizes, stable
+ * cursors across changes between pages, invalid cursors.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer, Pagination } from "../../src/index.ts"
+import { components, type Connected, connect, connectRaw, sdk, sdkError, startServer, using } from "./McpServerHarness.ts"
+
+const tool = (name: string) => ({ name, handler: () => Effect.succeed(name) })
+const fiveTools = components(["t1", "t2", "t3", "t4", "t5"].map((name) => McpServer.tool(tool(name))))
+
+const page = (client: Connected, cursor?: string) =>
+  Effect.map(
+    sdk(() => client.client.listTools(cursor === undefined ? {} : { cursor })),
+    (result) => ({ names: result.tools.map((t) => t.name), nextCursor: result.nextCursor })
+  )
+
+/** Follows cursors to the end; `between` runs after each page but the last. */
+const walk = (client: Connected, between: (pageIndex: number) => Effect.Effect<void> = () => Effect.void) =>
+  Effect.gen(function*() {
+    const pages: Array<Array<string>> = []
+    let cursor: string | undefined
+    do {
+      const next = yield* page(client, cursor)
+      pages.push(next.names)
+      cursor = next.nextCursor
+      if (cursor !== undefined) yield* between(pages.length - 1)
+    } while (cursor !== undefined && pages.length < 20)
+    return pages
+  })
+
+describe("McpServer pagination", () => {
+  it.live("pageSize 2 with 5 tools gives pages of 2, 2 and 1, linked by nextCursor", () =>
+    Effect.gen(function*() {
+      const client = yield* connect(yield* startServer({ pageSize: 2 }, fiveTools))
+      const first = yield* page(client)
+      assert.deepStrictEqual(first.names, ["t1", "t2"])
+      assert.isString(first.nextCursor)
+      const second = yield* page(client, first.nextCursor)
+      assert.deepStrictEqual(second.names, ["t3", "t4"])
+      assert.isString(second.nextCursor)
+      const third = yield* page(client, second.nextCursor)
+      assert.deepStrictEqual(third.names, ["t5"])
+      assert.isUndefined(third.nextCursor)
+      // Cursors can be reused: the same cursor gives the same page.
+      assert.deepStrictEqual(yield* page(client, first.nextCursor), second)
+    }))
+
+  it.live("an exact multiple of the page size ends without an empty page; no pageSize means one page", () =>
+    Effect.gen(function*() {
+      const four = components(["t1", "t2", "t3", "t4"].map((name) => McpServer.tool(tool(name))))
+      const client = yield* connect(yield* startServer({ pageSize: 2 }, four))
+      assert.deepStrictEqual(yield* walk(client), [["t1", "t2"], ["t3", "t4"]])
+      const unpaged = yield* connect(yield* startServer({}, fiveTools))
+      const all = yield* page(unpaged)
+      assert.deepStrictEqual(all, { names: ["t1", "t2", "t3", "t4", "t5"], nextCursor: undefined })
+    }))
+
+  it.live("a cursor stays valid when items are removed between pages (no survivor skipped or repeated)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ pageSize: 2 }, fiveTools)
+      const client = yield* connect(server)
+      // After page 1 (t1, t2): remove t2 (the item the cursor points after) and t1.
+      const pages = yield* walk(client, (index) =>
+        index === 0
+          ? Effect.asVoid(using(server, Effect.all([McpServer.remove("tool", "t2"), McpServer.remove("tool", "t1")])))
+          : Effect.void)
+      assert.deepStrictEqual(pages, [["t1", "t2"], ["t3", "t4"], ["t5"]])
+    }))
+
+  it.live("removing a later item between pages shifts nothing: the survivors come once each", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ pageSize: 2 }, fiveTools)
+      const client = yield* connect(server)
+      const pages = yield* walk(client, (index) =>
+        index === 0 ? Effect.asVoid(using(server, McpServer.remove("tool", "t3"))) : Effect.void)
+      assert.deepStrictEqual(pages, [["t1", "t2"], ["t4", "t5"]])
+      const seen = pages.flat()
+      assert.strictEqual(new Set(seen).size, seen.length)
+    }))
+
+  it.live("disabling items and adding new ones between pages keeps the walk consistent", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ pageSize: 2 }, fiveTools)
+      const client = yield* connect(server)
+      const pages = yield* walk(client, (index) =>
+        index === 0
+          ? Effect.asVoid(using(
+            server,
+            Effect.all([McpServer.setEnabled("tool", "t2", false), McpServer.setEnabled("tool", "t4", false), McpServer.addTool(tool("t6"))])
+          ))
+          : Effect.void)
+      assert.deepStrictEqual(pages, [["t1", "t2"], ["t3", "t5"], ["t6"]])
+    }))
+
+  it.live("a cursor after which everything was removed gives an empty last page", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ pageSize: 2 }, fiveTools)
+      const client = yield* connect(server)
+      const first = yield* page(client)
+      yield* using(server, Effect.all(["t3", "t4", "t5"].map((name) => McpServer.remove("tool", name))))
+      assert.deepStrictEqual(yield* page(client, first.nextCursor), { names: [], nextCursor: undefined })
+    }))
+
+  it.live("an invalid cursor is -32602 on every list", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        { pageSize: 2 },
+        Layer.mergeAll(
+          fiveTools,
+          McpServer.prompt({ name: "p", handler: () => Effect.succeed("p") }),
+          McpServer.resource({ uri: "test://r", name: "r", read: Effect.succeed("r") }),
+          McpServer.resourceTemplate({ uriTemplate: "test://t/{x}", name: "t", read: () => Effect.succeed("t") })
+        )
+      )
+      const client = yield* connect(server)
+      const invalid = [
+        "not-a-cursor",
+        Buffer.from("v1:abc").toString("base64url"),
+        Buffer.from("v1:-1").toString("base64url"),
+        Buffer.from("v2:3").toString("base64url"),
+        ""
+      ]
+      for (const cursor of invalid) {
+        for (
+          const call of [
+            () => client.client.listTools({ cursor }) as Promise<unknown>,
+            () => client.client.listPrompts({ cursor }),
+            () => client.client.listResources({ cursor }),
+            () => client.client.listResourceTemplates({ cursor })
+          ]
+        ) {
+          const error = yield* sdkError(call)
+          assert.strictEqual(error.code, -32602, `cursor ${JSON.stringify(cursor)}`)
+        }
+      }
+      // A well-formed cursor of ours is accepted (it names a sequence number).
+      const ours = yield* page(client, Pagination.encodeCursor(3))
+      assert.deepStrictEqual(ours.names, ["t4", "t5"])
+    }))
+
+  it.live("prompts, resources and templates are paginated too; template-listed resources come on the last page", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        { pageSize: 2 },
+        components([
+          ...["p1", "p2", "p3"].map((name) => McpServer.prompt({ name, handler: () => Effect.succeed(name) })),
+          ...["r1", "r2", "r3"].map((name) =>
+            McpServer.resource({ uri: `test://${name}`, name, read: Effect.succeed(name) })
+          ),
+          ...["a", "b", "c"].map((name) =>
+            McpServer.resourceTemplate({
+              uriTemplate: `test://${name}/{x}`,
+              name,
+              list: Effect.succeed([{ uri: `test://${name}/1`, name: `${name}1` }]),
+              read: () => Effect.succeed(name)
+            })
+          )
+        ])
+      )
+      const raw = yield* connectRaw(server)
+      const walkRaw = (method: string, key: string) =>
+        Effect.promise(async () => {
+          const pages: Array<Array<string>> = []
+          let cursor: string | undefined
+          let id = 0
+          do {
+            const response = await raw.request(`${method}-${id++}`, method, cursor === undefined ? {} : { cursor })
+            const result = response.result
+            pages.push(result[key].map((item: any) => item.name))
+            cursor = result.nextCursor
+          } while (cursor !== undefined && id < 20)
+          return pages
+        })
+      assert.deepStrictEqual(yield* walkRaw("prompts/list", "prompts"), [["p1", "p2"], ["p3"]])
+      assert.deepStrictEqual(yield* walkRaw("resources/templates/list", "resourceTemplates"), [["a", "b"], ["c"]])
+      assert.deepStrictEqual(yield* walkRaw("resources/list", "resources"), [["r1", "r2"], ["r3", "a1", "b1", "c1"]])
+    }))
+})
+
+describe("McpServer pageSize validation", () => {
+  it.live("a page size that is not a positive integer is rejected when the server is built", () =>
+    Effect.gen(function*() {
+      for (const pageSize of [0, -1, 1.5, Number.NaN]) {
+        const exit = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", pageSize }))))
+        assert.strictEqual(exit._tag, "Failure")
+        if (exit._tag === "Failure") assert.include(String(Cause.squash(exit.cause)), "pageSize must be a positive integer")
+      }
+      const ok = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", pageSize: 1 }))))
+      assert.strictEqual(ok._tag, "Success")
+    }))
+})

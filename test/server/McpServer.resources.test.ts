@@ -1,0 +1,263 @@
+/**
+ * McpServer resources and resource templates over the in-memory pair with the SDK v1 client:
+ * reads (text, bytes), listing, -32002, Schema-decoded template variables, template listing,
+ * and subscriptions with `McpServer.notifyResourceUpdated`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpError, McpServer } from "../../src/index.ts"
+import { connect, sdk, sdkError, serveAndConnect, settle, startServer, using } from "./McpServerHarness.ts"
+
+const logoBytes = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 255])
+
+const Greeting = McpServer.resource({
+  uri: "test://greeting",
+  name: "greeting",
+  title: "Greeting",
+  description: "A friendly text",
+  mimeType: "text/plain",
+  read: Effect.succeed("hello, world")
+})
+
+const Logo = McpServer.resource({
+  uri: "test://logo.png",
+  name: "logo",
+  mimeType: "image/png",
+  size: logoBytes.length,
+  annotations: { audience: ["user"], priority: 0.2 },
+  read: Effect.succeed(logoBytes)
+})
+
+const Whoami = McpServer.resource({
+  uri: "test://whoami",
+  name: "whoami",
+  // Not yet complete: runs in a fiber with the request context.
+  read: Effect.map(Effect.andThen(Effect.sleep(1), McpContext.clientInfo), (info) => `you are ${info?.name}`)
+})
+
+const seenIds: Array<unknown> = []
+const Items = McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "item",
+  title: "Item",
+  description: "An item by numeric id",
+  mimeType: "application/json",
+  params: { id: Schema.NumberFromString },
+  list: Effect.succeed([
+    { uri: "test://items/1", name: "item-1" },
+    { uri: "test://items/2", name: "item-2", mimeType: "application/json" }
+  ]),
+  read: ({ id }) => {
+    seenIds.push(id)
+    return id === 404
+      ? Effect.fail(new McpError.ResourceNotFound({ uri: `test://items/${id}` }))
+      : Effect.succeed(JSON.stringify({ id, type: typeof id }))
+  }
+})
+
+// Effect 4's NumberFromString admits NaN ("abc" → NaN): a template that must reject non-numbers
+// uses FiniteFromString.
+const seenPages: Array<unknown> = []
+const Pages = McpServer.resourceTemplate({
+  uriTemplate: "test://pages/{page}",
+  name: "page",
+  params: { page: Schema.FiniteFromString },
+  read: ({ page }) => Effect.sync(() => {
+    seenPages.push(page)
+    return `page ${page + 1}`
+  })
+})
+
+const All = Layer.mergeAll(Greeting, Logo, Whoami, Items, Pages)
+
+describe("McpServer resources", () => {
+  it.live("advertises resources with subscribe and listChanged", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      assert.deepStrictEqual(client.getServerCapabilities()?.resources, { subscribe: true, listChanged: true })
+    }))
+
+  it.live("static text and binary resources are read (bytes → base64 blob)", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const text = yield* sdk(() => client.readResource({ uri: "test://greeting" }))
+      assert.deepStrictEqual(text, { contents: [{ uri: "test://greeting", mimeType: "text/plain", text: "hello, world" }] })
+      const binary = yield* sdk(() => client.readResource({ uri: "test://logo.png" }))
+      assert.deepStrictEqual(binary, {
+        contents: [{ uri: "test://logo.png", mimeType: "image/png", blob: Buffer.from(logoBytes).toString("base64") }]
+      })
+      assert.deepStrictEqual(
+        new Uint8Array(Buffer.from((binary.contents[0] as { blob: string }).blob, "base64")),
+        logoBytes
+      )
+      const whoami = yield* sdk(() => client.readResource({ uri: "test://whoami" }))
+      assert.deepStrictEqual(whoami.contents, [{ uri: "test://whoami", text: "you are sdk-test-client" }])
+    }))
+
+  it.live("resources/list has name, title, description, mimeType, size, annotations; then the template's resources", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const list = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(list.resources, [
+        {
+          uri: "test://greeting",
+          name: "greeting",
+          title: "Greeting",
+          description: "A friendly text",
+          mimeType: "text/plain"
+        },
+        {
+          uri: "test://logo.png",
+          name: "logo",
+          mimeType: "image/png",
+          size: logoBytes.length,
+          annotations: { audience: ["user"], priority: 0.2 }
+        },
+        { uri: "test://whoami", name: "whoami" },
+        { uri: "test://items/1", name: "item-1" },
+        { uri: "test://items/2", name: "item-2", mimeType: "application/json" }
+      ])
+      assert.isUndefined(list.nextCursor)
+    }))
+
+  it.live("a missing resource is -32002", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const error = yield* sdkError(() => client.readResource({ uri: "test://missing" }))
+      assert.strictEqual(error.code, -32002)
+      // A URI that looks like the template but does not match it (extra segment) is missing too.
+      const nested = yield* sdkError(() => client.readResource({ uri: "test://items/1/more" }))
+      assert.strictEqual(nested.code, -32002)
+    }))
+})
+
+describe("McpServer resource templates", () => {
+  it.live("a registered resource wins over a template matching the same URI", () =>
+    Effect.gen(function*() {
+      const Special = McpServer.resource({ uri: "test://items/7", name: "special", read: Effect.succeed("special seven") })
+      const { client } = yield* serveAndConnect(Layer.mergeAll(All, Special))
+      const special = yield* sdk(() => client.readResource({ uri: "test://items/7" }))
+      assert.deepStrictEqual(special.contents, [{ uri: "test://items/7", text: "special seven" }])
+      const other = yield* sdk(() => client.readResource({ uri: "test://items/8" }))
+      assert.strictEqual((other.contents[0] as { text: string }).text, "{\"id\":8,\"type\":\"number\"}")
+    }))
+
+  it.live("a defect in a read is a masked -32603", () =>
+    Effect.gen(function*() {
+      const Broken = McpServer.resource({
+        uri: "test://broken",
+        name: "broken",
+        read: Effect.andThen(Effect.sleep(1), Effect.die(new Error("secret-resource-defect")))
+      })
+      const BrokenTemplate = McpServer.resourceTemplate({
+        uriTemplate: "test://broken/{x}",
+        name: "broken-template",
+        read: () => Effect.die(new Error("secret-template-defect"))
+      })
+      const { client } = yield* serveAndConnect(Layer.mergeAll(Broken, BrokenTemplate))
+      for (const uri of ["test://broken", "test://broken/1"]) {
+        const error = yield* sdkError(() => client.readResource({ uri }))
+        assert.strictEqual(error.code, -32603, uri)
+        assert.notInclude(error.message, "secret", uri)
+      }
+    }))
+
+  it.live("variables are decoded by the params schema: the read sees a number", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      seenIds.length = 0
+      const read = yield* sdk(() => client.readResource({ uri: "test://items/42" }))
+      assert.deepStrictEqual(read.contents, [
+        { uri: "test://items/42", mimeType: "application/json", text: "{\"id\":42,\"type\":\"number\"}" }
+      ])
+      assert.deepStrictEqual(seenIds, [42])
+    }))
+
+  it.live("a non-numeric variable is -32602 and the read does not run; a read's own McpError is its code", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      seenPages.length = 0
+      const error = yield* sdkError(() => client.readResource({ uri: "test://pages/abc" }))
+      assert.strictEqual(error.code, -32602)
+      assert.include(error.message, "test://pages/{page}")
+      assert.deepStrictEqual(seenPages, [])
+      const ok = yield* sdk(() => client.readResource({ uri: "test://pages/2" }))
+      assert.deepStrictEqual(ok.contents, [{ uri: "test://pages/2", text: "page 3" }])
+      assert.deepStrictEqual(seenPages, [2])
+      const notFound = yield* sdkError(() => client.readResource({ uri: "test://items/404" }))
+      assert.strictEqual(notFound.code, -32002)
+    }))
+
+  it.live("resources/templates/list describes the template", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const list = yield* sdk(() => client.listResourceTemplates())
+      assert.deepStrictEqual(list.resourceTemplates, [{
+        uriTemplate: "test://items/{id}",
+        name: "item",
+        title: "Item",
+        description: "An item by numeric id",
+        mimeType: "application/json"
+      }, { uriTemplate: "test://pages/{page}", name: "page" }])
+    }))
+
+  it.live("a server with only a template serves resources/list and resources/read", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(Items)
+      const list = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(list.resources.map((r) => r.uri), ["test://items/1", "test://items/2"])
+      const read = yield* sdk(() => client.readResource({ uri: "test://items/7" }))
+      assert.strictEqual((read.contents[0] as { text: string }).text, "{\"id\":7,\"type\":\"number\"}")
+    }))
+})
+
+describe("McpServer resource subscriptions", () => {
+  const updates = (notifications: (method: string) => Array<any>) =>
+    notifications("notifications/resources/updated").map((m) => m.params)
+
+  it.live("notifyResourceUpdated reaches the subscribed session only, and stops after unsubscribe", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const a = yield* connect(server, { name: "a" })
+      const b = yield* connect(server, { name: "b" })
+      yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" }))
+      yield* sdk(() => b.client.subscribeResource({ uri: "test://logo.png" }))
+
+      yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+      yield* Effect.promise(() => a.waitFor((m) => m.method === "notifications/resources/updated"))
+      yield* settle()
+      assert.deepStrictEqual(updates(a.notifications), [{ uri: "test://greeting" }])
+      assert.deepStrictEqual(updates(b.notifications), [])
+
+      // A URI nobody subscribed to reaches nobody.
+      yield* using(server, McpServer.notifyResourceUpdated("test://whoami"))
+      yield* settle()
+      assert.strictEqual(updates(a.notifications).length, 1)
+      assert.strictEqual(updates(b.notifications).length, 0)
+
+      yield* sdk(() => a.client.unsubscribeResource({ uri: "test://greeting" }))
+      yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+      yield* using(server, McpServer.notifyResourceUpdated("test://logo.png"))
+      yield* Effect.promise(() => b.waitFor((m) => m.method === "notifications/resources/updated"))
+      yield* settle()
+      assert.strictEqual(updates(a.notifications).length, 1)
+      assert.deepStrictEqual(updates(b.notifications), [{ uri: "test://logo.png" }])
+    }))
+
+  it.live("a session that closed is no longer notified, the others still are", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const a = yield* connect(server, { name: "a" })
+      const b = yield* connect(server, { name: "b" })
+      yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" }))
+      yield* sdk(() => b.client.subscribeResource({ uri: "test://greeting" }))
+      yield* Effect.promise(() => a.client.close())
+      yield* settle()
+      assert.strictEqual(server.sessions.size, 1)
+      yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+      yield* Effect.promise(() => b.waitFor((m) => m.method === "notifications/resources/updated"))
+      assert.deepStrictEqual(updates(a.notifications), [])
+    }))
+})

@@ -1,0 +1,287 @@
+/**
+ * McpServer changes at run time, with SDK v1 clients connected: adding, replacing, removing,
+ * disabling and enabling components; coalesced `list_changed` notifications; no stale
+ * notifications for sessions opened after a change; Layer-scoped registrations.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import { McpServer } from "../../src/index.ts"
+import { type Connected, connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
+
+const echo = (name: string) =>
+  ({
+    name,
+    parameters: { text: Schema.String },
+    handler: ({ text }: { readonly text: string }) => Effect.succeed(`${name}:${text}`)
+  }) as const
+
+const toolsChanged = (client: Connected) => client.notifications("notifications/tools/list_changed").length
+const promptsChanged = (client: Connected) => client.notifications("notifications/prompts/list_changed").length
+const resourcesChanged = (client: Connected) => client.notifications("notifications/resources/list_changed").length
+
+const toolNames = (client: Connected) => Effect.map(sdk(() => client.client.listTools()), (r) => r.tools.map((t) => t.name))
+
+/** Waits for the `count`-th notification with `method`, then a little longer for any extra one. */
+const awaitNotifications = (client: Connected, method: string, count: number) =>
+  Effect.andThen(
+    Effect.promise(() => client.waitFor(() => client.notifications(method).length >= count)),
+    settle(80)
+  )
+
+describe("McpServer run-time changes", () => {
+  it.live("adding, removing, disabling and enabling tools: tools/list follows, one list_changed each", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      const client = yield* connect(server)
+      assert.deepStrictEqual(yield* toolNames(client), ["a"])
+      assert.strictEqual(toolsChanged(client), 0)
+
+      yield* using(server, McpServer.addTool(echo("b")))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      assert.strictEqual(toolsChanged(client), 1)
+      assert.deepStrictEqual(yield* toolNames(client), ["a", "b"])
+      const b = yield* sdk(() => client.client.callTool({ name: "b", arguments: { text: "x" } }))
+      assert.deepStrictEqual(b.content, [{ type: "text", text: "b:x" }])
+
+      assert.isTrue(yield* using(server, McpServer.setEnabled("tool", "a", false)))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 2)
+      assert.strictEqual(toolsChanged(client), 2)
+      assert.deepStrictEqual(yield* toolNames(client), ["b"])
+      const disabled = yield* sdkError(() => client.client.callTool({ name: "a", arguments: { text: "x" } }))
+      assert.strictEqual(disabled.code, -32602)
+
+      // Enabling again restores its place in the list.
+      assert.isTrue(yield* using(server, McpServer.setEnabled("tool", "a", true)))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 3)
+      assert.deepStrictEqual(yield* toolNames(client), ["a", "b"])
+      const a = yield* sdk(() => client.client.callTool({ name: "a", arguments: { text: "y" } }))
+      assert.deepStrictEqual(a.content, [{ type: "text", text: "a:y" }])
+
+      assert.isTrue(yield* using(server, McpServer.remove("tool", "b")))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 4)
+      assert.strictEqual(toolsChanged(client), 4)
+      assert.deepStrictEqual(yield* toolNames(client), ["a"])
+      const removed = yield* sdkError(() => client.client.callTool({ name: "b", arguments: { text: "x" } }))
+      assert.strictEqual(removed.code, -32602)
+    }))
+
+  it.live("no-op changes (missing keys, enabling an enabled tool) return false or change nothing and announce nothing", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      const client = yield* connect(server)
+      assert.isFalse(yield* using(server, McpServer.remove("tool", "nope")))
+      assert.isFalse(yield* using(server, McpServer.setEnabled("tool", "nope", false)))
+      assert.isTrue(yield* using(server, McpServer.setEnabled("tool", "a", true)))
+      assert.isFalse(yield* using(server, McpServer.remove("prompt", "a")))
+      yield* settle(80)
+      assert.strictEqual(toolsChanged(client), 0)
+      assert.deepStrictEqual(yield* toolNames(client), ["a"])
+    }))
+
+  it.live("several changes in one go produce exactly one notification", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      const client = yield* connect(server)
+      yield* using(
+        server,
+        Effect.all([
+          McpServer.addTool(echo("b")),
+          McpServer.addTool(echo("c")),
+          McpServer.addTool(echo("d")),
+          McpServer.remove("tool", "c"),
+          McpServer.setEnabled("tool", "a", false)
+        ])
+      )
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      yield* settle(100)
+      assert.strictEqual(toolsChanged(client), 1)
+      assert.deepStrictEqual(yield* toolNames(client), ["b", "d"])
+    }))
+
+  it.live("changes of several kinds in one go give one notification per kind", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool(echo("a")),
+          McpServer.prompt({ name: "p", handler: () => Effect.succeed("p") }),
+          McpServer.resource({ uri: "test://r", name: "r", read: Effect.succeed("r") }),
+          McpServer.resourceTemplate({ uriTemplate: "test://t/{x}", name: "t", read: () => Effect.succeed("t") })
+        )
+      )
+      const client = yield* connect(server)
+      yield* using(
+        server,
+        Effect.all([
+          McpServer.addTool(echo("b")),
+          McpServer.addPrompt({ name: "q", handler: () => Effect.succeed("q") }),
+          McpServer.addPrompt({ name: "s", handler: () => Effect.succeed("s") }),
+          McpServer.addResource({ uri: "test://r2", name: "r2", read: Effect.succeed("r2") }),
+          McpServer.remove("template", "test://t/{x}")
+        ])
+      )
+      yield* awaitNotifications(client, "notifications/resources/list_changed", 1)
+      yield* awaitNotifications(client, "notifications/prompts/list_changed", 1)
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      yield* settle(100)
+      assert.strictEqual(toolsChanged(client), 1)
+      assert.strictEqual(promptsChanged(client), 1)
+      assert.strictEqual(resourcesChanged(client), 1)
+      const prompts = yield* sdk(() => client.client.listPrompts())
+      assert.deepStrictEqual(prompts.prompts.map((p) => p.name), ["p", "q", "s"])
+      const resources = yield* sdk(() => client.client.listResources())
+      assert.deepStrictEqual(resources.resources.map((r) => r.uri), ["test://r", "test://r2"])
+      const templates = yield* sdk(() => client.client.listResourceTemplates())
+      assert.deepStrictEqual(templates.resourceTemplates, [])
+      const read = yield* sdk(() => client.client.readResource({ uri: "test://r2" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "test://r2", text: "r2" }])
+      const gone = yield* sdkError(() => client.client.readResource({ uri: "test://t/1" }))
+      assert.strictEqual(gone.code, -32002)
+    }))
+
+  it.live("resources and templates added at run time are listed and read; removing a template stops its reads", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.resource({ uri: "test://r", name: "r", read: Effect.succeed("r") }))
+      const client = yield* connect(server)
+      yield* using(
+        server,
+        McpServer.addResourceTemplate({
+          uriTemplate: "test://notes/{id}",
+          name: "note",
+          params: { id: Schema.FiniteFromString },
+          list: Effect.succeed([{ uri: "test://notes/1", name: "note-1" }]),
+          read: ({ id }) => Effect.succeed(`note ${id * 10}`)
+        })
+      )
+      yield* awaitNotifications(client, "notifications/resources/list_changed", 1)
+      const templates = yield* sdk(() => client.client.listResourceTemplates())
+      assert.deepStrictEqual(templates.resourceTemplates, [{ uriTemplate: "test://notes/{id}", name: "note" }])
+      const resources = yield* sdk(() => client.client.listResources())
+      assert.deepStrictEqual(resources.resources.map((r) => r.uri), ["test://r", "test://notes/1"])
+      const read = yield* sdk(() => client.client.readResource({ uri: "test://notes/4" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "test://notes/4", text: "note 40" }])
+
+      assert.isTrue(yield* using(server, McpServer.setEnabled("template", "test://notes/{id}", false)))
+      yield* awaitNotifications(client, "notifications/resources/list_changed", 2)
+      const hidden = yield* sdkError(() => client.client.readResource({ uri: "test://notes/4" }))
+      assert.strictEqual(hidden.code, -32002)
+      assert.deepStrictEqual((yield* sdk(() => client.client.listResources())).resources.map((r) => r.uri), ["test://r"])
+
+      assert.isTrue(yield* using(server, McpServer.remove("template", "test://notes/{id}")))
+      assert.isTrue(yield* using(server, McpServer.remove("resource", "test://r")))
+      yield* awaitNotifications(client, "notifications/resources/list_changed", 3)
+      assert.strictEqual(resourcesChanged(client), 3)
+      assert.deepStrictEqual((yield* sdk(() => client.client.listResources())).resources, [])
+    }))
+
+  // Regression (src/server/McpServer.ts before 3461ed1): changed kinds went through a
+  // Queue.sliding(64), so a burst of more than 64 changes dropped the oldest kinds' notifications.
+  it.live("a burst of more than 64 changes still announces every kind that changed", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool(echo("a")),
+          McpServer.prompt({ name: "p", handler: () => Effect.succeed("p") })
+        )
+      )
+      const client = yield* connect(server)
+      yield* using(
+        server,
+        Effect.all([
+          McpServer.addPrompt({ name: "q", handler: () => Effect.succeed("q") }),
+          ...Array.from({ length: 100 }, (_, i) => McpServer.addTool(echo(`t${i}`)))
+        ])
+      )
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      yield* settle(100)
+      assert.strictEqual(toolsChanged(client), 1)
+      assert.strictEqual((yield* toolNames(client)).length, 101)
+      // The prompt added first in the burst must be announced too.
+      assert.strictEqual(promptsChanged(client), 1)
+    }))
+
+  it.live("replacing a tool (addTool with a taken name) serves the new definition, listed last", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Layer.mergeAll(McpServer.tool(echo("a")), McpServer.tool(echo("b"))))
+      const client = yield* connect(server)
+      yield* using(
+        server,
+        McpServer.addTool({ name: "a", description: "v2", handler: () => Effect.succeed("a v2") })
+      )
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      const { tools } = yield* sdk(() => client.client.listTools())
+      assert.deepStrictEqual(tools.map((t) => [t.name, t.description]), [["b", undefined], ["a", "v2"]])
+      const a = yield* sdk(() => client.client.callTool({ name: "a", arguments: {} }))
+      assert.deepStrictEqual(a.content, [{ type: "text", text: "a v2" }])
+    }))
+
+  it.live("sessions opened after a change get no stale notification; later changes reach every session", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      // A change before any session.
+      yield* using(server, McpServer.addTool(echo("early")))
+      yield* settle(30)
+      const first = yield* connect(server, { name: "first" })
+      yield* using(server, McpServer.addTool(echo("b")))
+      yield* awaitNotifications(first, "notifications/tools/list_changed", 1)
+
+      const second = yield* connect(server, { name: "second" })
+      yield* settle(100)
+      assert.strictEqual(toolsChanged(first), 1)
+      assert.strictEqual(toolsChanged(second), 0)
+      assert.deepStrictEqual(yield* toolNames(second), ["a", "early", "b"])
+
+      yield* using(server, McpServer.remove("tool", "early"))
+      yield* awaitNotifications(first, "notifications/tools/list_changed", 2)
+      yield* awaitNotifications(second, "notifications/tools/list_changed", 1)
+      assert.strictEqual(toolsChanged(first), 2)
+      assert.strictEqual(toolsChanged(second), 1)
+    }))
+
+  it.live("a kind with nothing registered is served only when advertised by the capabilities option", () =>
+    Effect.gen(function*() {
+      const advertised = yield* startServer({ capabilities: { tools: true, prompts: true, resources: true } })
+      const client = yield* connect(advertised)
+      assert.deepStrictEqual(client.client.getServerCapabilities()?.tools, { listChanged: true })
+      assert.deepStrictEqual(yield* toolNames(client), [])
+      yield* using(advertised, McpServer.addTool(echo("late")))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      assert.deepStrictEqual(yield* toolNames(client), ["late"])
+      const late = yield* sdk(() => client.client.callTool({ name: "late", arguments: { text: "!" } }))
+      assert.deepStrictEqual(late.content, [{ type: "text", text: "late:!" }])
+
+      const bare = yield* startServer()
+      const bareClient = yield* connect(bare)
+      assert.isUndefined(bareClient.client.getServerCapabilities()?.tools)
+      assert.isUndefined(bareClient.client.getServerCapabilities()?.prompts)
+      assert.isUndefined(bareClient.client.getServerCapabilities()?.resources)
+    }))
+
+  it.live("a component Layer registers while its scope is open; closing it removes the component (not a replacement)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      const client = yield* connect(server)
+      const scope = yield* Scope.make()
+      yield* using(server, Layer.buildWithScope(McpServer.tool(echo("scoped")), scope))
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      assert.deepStrictEqual(yield* toolNames(client), ["a", "scoped"])
+      yield* Scope.close(scope, Exit.void)
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 2)
+      assert.deepStrictEqual(yield* toolNames(client), ["a"])
+
+      // The finalizer of a replaced registration leaves the replacement alone.
+      const scope2 = yield* Scope.make()
+      yield* using(server, Layer.buildWithScope(McpServer.tool(echo("shared")), scope2))
+      yield* using(server, McpServer.addTool({ name: "shared", handler: () => Effect.succeed("replacement") }))
+      yield* Scope.close(scope2, Exit.void)
+      yield* settle(50)
+      assert.deepStrictEqual(yield* toolNames(client), ["a", "shared"])
+      const shared = yield* sdk(() => client.client.callTool({ name: "shared", arguments: {} }))
+      assert.deepStrictEqual(shared.content, [{ type: "text", text: "replacement" }])
+    }))
+})

@@ -1,0 +1,303 @@
+/**
+ * Type-level tests of the authoring API (`McpServer`, `Tool`, `Resource`, `Prompt`, `McpContext`).
+ *
+ * Checked by `tsc --noEmit`, never executed. `expectTypeOf` pins inferred types; every
+ * `// @ts-expect-error` marks a definition that must NOT compile (if it ever compiles, the unused
+ * directive fails the build). Each rejected handler sits on the line right after its directive.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { expectTypeOf } from "vitest"
+import {
+  type ClientRequestError,
+  Content,
+  type InMemory,
+  McpContext,
+  type McpError,
+  type McpRequestContext,
+  McpServer,
+  Tool
+} from "../../src/index.ts"
+
+declare const pair: InMemory.Pair
+
+class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
+class Other extends Schema.TaggedError<Other>()("Other", { reason: Schema.String }) {}
+class Greeter extends Context.Service<Greeter, { readonly greet: (name: string) => string }>()("typetest/Greeter") {}
+class Clock extends Context.Service<Clock, { readonly now: number }>()("typetest/Clock") {}
+
+// ---------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------
+
+// Struct fields: optional keys are optional properties, everything readonly.
+McpServer.tool({
+  name: "fields",
+  parameters: { a: Schema.Number, b: Schema.optionalKey(Schema.String) },
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly a: number; readonly b?: string }>()
+    return Effect.succeed(`${params.a}${params.b ?? ""}`)
+  }
+})
+
+// A Struct schema: its Type; decoding transformations give the decoded side.
+McpServer.tool({
+  name: "struct",
+  parameters: Schema.Struct({ n: Schema.NumberFromString, tags: Schema.Array(Schema.String) }),
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly n: number; readonly tags: ReadonlyArray<string> }>()
+    return Effect.succeed("ok")
+  }
+})
+
+// A raw JSON Schema: a record of unknown.
+McpServer.tool({
+  name: "raw",
+  parameters: Tool.jsonSchema({ type: "object", properties: { q: { type: "string" } } }),
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly [key: string]: unknown }>()
+    // @ts-expect-error: unvalidated arguments are unknown
+    params.q.toUpperCase()
+    return Effect.succeed("ok")
+  }
+})
+
+// No parameters: an empty object.
+McpServer.tool({
+  name: "none",
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{}>()
+    return Effect.succeed("ok")
+  }
+})
+
+McpServer.tool({
+  name: "wrong-field-use",
+  parameters: { a: Schema.Number },
+  // @ts-expect-error: `a` is a number, not a string
+  handler: ({ a }) => Effect.succeed(a.toUpperCase())
+})
+
+// ---------------------------------------------------------------------------
+// Success
+// ---------------------------------------------------------------------------
+
+// Without `success`: a string, content blocks or a whole result.
+McpServer.tool({ name: "text", handler: () => Effect.succeed("text") })
+McpServer.tool({ name: "block", handler: () => Effect.succeed(Content.text("t")) })
+McpServer.tool({ name: "blocks", handler: () => Effect.succeed([Content.text("t"), Content.image("AAAA", "image/png")]) })
+McpServer.tool({ name: "result", handler: () => Effect.succeed({ content: [Content.text("t")], isError: true }) })
+McpServer.tool({
+  name: "number-without-success",
+  // @ts-expect-error: a number is not an Output
+  handler: () => Effect.succeed(42)
+})
+
+// With `success`: exactly its Type.
+McpServer.tool({
+  name: "typed-success",
+  success: Schema.Struct({ sum: Schema.Number }),
+  handler: () => Effect.succeed({ sum: 1 })
+})
+McpServer.tool({
+  name: "wrong-success",
+  success: Schema.Struct({ sum: Schema.Number }),
+  // @ts-expect-error: `sum` must be a number
+  handler: () => Effect.succeed({ sum: "1" })
+})
+McpServer.tool({
+  name: "text-with-success",
+  success: Schema.Struct({ sum: Schema.Number }),
+  // @ts-expect-error: with a success schema, a plain string is not accepted
+  handler: () => Effect.succeed("1")
+})
+McpServer.tool({ name: "scalar-success", success: Schema.Int, handler: () => Effect.succeed(42) })
+McpServer.tool({
+  name: "wrong-scalar-success",
+  success: Schema.Int,
+  // @ts-expect-error: the success type is number
+  handler: () => Effect.succeed("42")
+})
+// The success type is the decoded side (the handler returns a number; the wire gets the string).
+McpServer.tool({
+  name: "decoded-success",
+  success: Schema.Struct({ n: Schema.NumberFromString }),
+  handler: () => Effect.succeed({ n: 1 })
+})
+
+// ---------------------------------------------------------------------------
+// Failure
+// ---------------------------------------------------------------------------
+
+McpServer.tool({
+  name: "declared-failure",
+  parameters: { id: Schema.String },
+  failure: NotFound,
+  handler: ({ id }) => Effect.fail(new NotFound({ id }))
+})
+McpServer.tool({
+  name: "declared-union-failure",
+  failure: Schema.Union([NotFound, Other]),
+  handler: () => Effect.fail(new Other({ reason: "r" }))
+})
+McpServer.tool({
+  name: "undeclared-failure",
+  failure: NotFound,
+  // @ts-expect-error: Other is not the declared failure
+  handler: () => Effect.fail(new Other({ reason: "r" }))
+})
+McpServer.tool({
+  name: "no-failure-declared",
+  // @ts-expect-error: nothing may fail when no failure is declared
+  handler: () => Effect.fail(new NotFound({ id: "1" }))
+})
+McpServer.tool({
+  name: "no-failure-declared-string",
+  // @ts-expect-error: not even with a string
+  handler: () => Effect.fail("boom")
+})
+McpServer.tool({
+  name: "unhandled-client-request-error",
+  // @ts-expect-error: elicitation can fail (ClientRequestError | ElicitationInvalid); the handler must handle it
+  handler: () => Effect.map(McpContext.elicit("?", Schema.Struct({ name: Schema.String })), () => "ok")
+})
+// Defects are always allowed (they are not in the error channel).
+McpServer.tool({ name: "defect", handler: () => Effect.die("boom") })
+
+// ---------------------------------------------------------------------------
+// Services: the Layer needs McpServer and the handler's services, never McpRequestContext
+// ---------------------------------------------------------------------------
+
+const WithServices = McpServer.tool({
+  name: "with-services",
+  handler: () =>
+    Effect.gen(function*() {
+      const greeter = yield* Greeter
+      yield* McpContext.log("info", "hi")
+      yield* McpContext.progress(1)
+      const info = yield* McpContext.clientInfo
+      return greeter.greet(info?.name ?? "?")
+    })
+})
+expectTypeOf(WithServices).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter>>()
+
+const OnlyContext = McpServer.tool({ name: "only-context", handler: () => Effect.map(McpContext.sessionId, (id) => id) })
+expectTypeOf(OnlyContext).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+
+const ResourceLayer = McpServer.resource({
+  uri: "test://r",
+  name: "r",
+  read: Effect.map(Effect.andThen(Effect.service(Clock), McpContext.clientInfo), () => "r")
+})
+expectTypeOf(ResourceLayer).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Clock>>()
+
+const PromptLayer = McpServer.prompt({
+  name: "p",
+  handler: () => Effect.map(Effect.andThen(Effect.service(Greeter), McpContext.meta), () => "p")
+})
+expectTypeOf(PromptLayer).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter>>()
+
+const added = McpServer.addTool({ name: "added", handler: () => Effect.map(Effect.service(Clock), (clock) => `${clock.now}`) })
+expectTypeOf(added).toEqualTypeOf<Effect.Effect<void, never, McpServer.McpServer | Clock>>()
+
+// The Layer does not leak McpRequestContext to whoever provides it.
+expectTypeOf<Layer.Services<typeof WithServices>>().not.toEqualTypeOf<McpRequestContext>()
+expectTypeOf<McpRequestContext>().not.toExtend<Layer.Services<typeof WithServices>>()
+
+// serve needs the components' services but not McpServer.
+const served = McpServer.serve({ name: "s", version: "1" }, WithServices, pair.server)
+expectTypeOf<Effect.Services<typeof served>>().toEqualTypeOf<Greeter>()
+
+// ---------------------------------------------------------------------------
+// Resource templates and prompts
+// ---------------------------------------------------------------------------
+
+McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}/{slug}",
+  name: "item",
+  params: { id: Schema.NumberFromString, slug: Schema.String },
+  complete: {
+    slug: (value, context) => {
+      expectTypeOf(value).toEqualTypeOf<string>()
+      expectTypeOf(context.arguments).toEqualTypeOf<{ readonly [name: string]: string }>()
+      return Effect.succeed([value])
+    }
+  },
+  read: (params, uri) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly id: number; readonly slug: string }>()
+    expectTypeOf(uri).toEqualTypeOf<string>()
+    return Effect.succeed(`${params.id + 1}`)
+  }
+})
+
+McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "completers-are-keyed-by-param",
+  params: { id: Schema.String },
+  // @ts-expect-error: there is no `nope` parameter to complete
+  complete: { nope: () => Effect.succeed([]) },
+  read: () => Effect.succeed("x")
+})
+
+McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "read-errors-are-mcp-errors",
+  params: { id: Schema.String },
+  // @ts-expect-error: a read may fail only with an McpError
+  read: () => Effect.fail(new Other({ reason: "r" }))
+})
+
+McpServer.prompt({
+  name: "review",
+  arguments: {
+    code: Schema.String.annotate({ description: "The code" }),
+    language: Schema.optionalKey(Schema.String),
+    times: Schema.FiniteFromString
+  },
+  handler: (args) => {
+    expectTypeOf(args).toEqualTypeOf<{ readonly code: string; readonly language?: string; readonly times: number }>()
+    return Effect.succeed(`${args.code} ${args.language ?? ""} ${args.times}`)
+  }
+})
+
+McpServer.prompt({
+  name: "prompt-without-arguments",
+  handler: (args) => {
+    expectTypeOf(args).toEqualTypeOf<{}>()
+    return Effect.succeed([{ role: "user" as const, content: Content.text("x") }])
+  }
+})
+
+McpServer.prompt({
+  name: "prompt-wrong-output",
+  // @ts-expect-error: a number is not a prompt Output
+  handler: () => Effect.succeed(1)
+})
+
+// ---------------------------------------------------------------------------
+// McpContext
+// ---------------------------------------------------------------------------
+
+const Person = Schema.Struct({ name: Schema.String, age: Schema.Int })
+const elicited = McpContext.elicit("Who?", Person)
+expectTypeOf(elicited).toEqualTypeOf<
+  Effect.Effect<
+    McpContext.ElicitOutcome<{ readonly name: string; readonly age: number }>,
+    ClientRequestError.ClientRequestError | McpContext.ElicitationInvalid,
+    McpRequestContext
+  >
+>()
+Effect.map(elicited, (outcome) => {
+  if (outcome.action === "accept") {
+    expectTypeOf(outcome.content).toEqualTypeOf<{ readonly name: string; readonly age: number }>()
+  } else {
+    // @ts-expect-error: only an accepted outcome has content
+    void outcome.content
+  }
+})
+expectTypeOf(McpContext.listRoots).toExtend<Effect.Effect<unknown, ClientRequestError.ClientRequestError, McpRequestContext>>()
+// ClientCapabilityMissing is one of the typed failures a handler can catch by tag.
+expectTypeOf<ClientRequestError.ClientCapabilityMissing>().toExtend<ClientRequestError.ClientRequestError>()
+expectTypeOf<McpError.McpError>().not.toExtend<ClientRequestError.ClientRequestError>()
