@@ -29,6 +29,8 @@ export * as Connection from "./session/Connection.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
 export { McpRequestContext } from "./session/RequestContext.ts"
+/** Middleware: hooks on every message, composed outermost first. */
+export * as Middleware from "./middleware/Middleware.ts"
 /** The low-level server: handler registry, derived capabilities, run(transport). */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
 /** The authoring API: components registered by Layers, `run`/`serve`. */

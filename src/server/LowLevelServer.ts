@@ -32,6 +32,7 @@ import {
 import * as Negotiation from "../protocol/Negotiation.ts"
 import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
+import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import type { Transport } from "../transport/Transport.ts"
@@ -67,23 +68,6 @@ export type NotificationHandler<M extends ClientNotificationMethod> = (
 /** Notification handlers by method (`initialized` and `cancelled` are handled by the session). */
 export type NotificationHandlers = { readonly [M in ClientNotificationMethod]?: NotificationHandler<M> | undefined }
 
-/**
- * The middleware hook point: every request, `initialize` and `ping` included, passes through
- * each middleware (first in the list = outermost) before its handler.
- *
- * **Details**
- *
- * A middleware may observe the request, change it before calling `next`, change the result
- * after, fail with a typed error (the handler then never runs), or answer without calling `next`.
- * It runs in the request's fiber, never in the session's read loop. The typed, Layer-based
- * middleware API is built on this hook.
- */
-export type Middleware = (
-  request: JsonRpc.Request,
-  context: RequestContext,
-  next: (request: JsonRpc.Request) => Effect.Effect<unknown, McpError.McpError>
-) => Effect.Effect<unknown, McpError.McpError>
-
 /** Everything a low-level server is made of. */
 export interface Options {
   /** `serverInfo`: name and version (plus title, description, icons, websiteUrl). */
@@ -98,13 +82,14 @@ export interface Options {
   /** Serve `logging/setLevel` and advertise `logging` (default true). */
   readonly logging?: boolean | undefined
   readonly experimental?: { readonly [key: string]: object } | undefined
-  readonly middleware?: ReadonlyArray<Middleware> | undefined
+  /** Middleware, outermost first (see {@link Middleware}); their services already provided. */
+  readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
 }
 
 /** Options of one run: session tuning, and stateless mode. */
-export type RunOptions = Omit<ServerSession.SessionOptions, "serverCapabilities">
+export type RunOptions = Omit<ServerSession.SessionOptions, "serverCapabilities" | "onSession">
 
 /** A low-level server, ready to run over any number of transports. */
 export interface LowLevelServer {
@@ -165,29 +150,89 @@ export const make = (options: Options): LowLevelServer => {
     notificationRoutes.set(method, { decode: compile("params" in spec ? spec.params : spec), handler })
   }
 
+  const middleware = options.middleware ?? []
+
+  // Typed hooks, per method, around the handler (outermost first); built once.
+  type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
+  const chains = new Map<string, Chain>()
+  for (const [method, route] of routes) {
+    let chain: Chain = route.handler
+    const hookName = Middleware.hookNames[method as ClientRequestMethod]
+    for (let i = middleware.length - 1; i >= 0; i--) {
+      const hook = (middleware[i] as unknown as Record<string, unknown>)[hookName] as
+        | ((params: unknown, context: RequestContext, next: Chain) => Effect.Effect<unknown, McpError.McpError>)
+        | undefined
+      if (hook === undefined) continue
+      const next = chain
+      chain = (params, context) => hook(params, context, (params, below) => next(params, below ?? context))
+    }
+    chains.set(method, chain)
+  }
+
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     const route = routes.get(request.method)
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
     if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause))
-    return route.handler(params.value, context)
+    return chains.get(request.method)!(params.value, context)
   }
-  const middleware = options.middleware ?? []
-  const dispatchRequest = middleware.length === 0 ? core : middleware.reduceRight<
-    (request: JsonRpc.Request, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
-  >((next, mw) => (request, context) => mw(request, context, (request) => next(request, context)), core)
+
+  // Raw hooks around decoding: every onMessage (outermost first), then every onRequest.
+  type RequestChain = (request: JsonRpc.Request, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
+  let dispatchRequest: RequestChain = core
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const onRequest = middleware[i]!.onRequest
+    if (onRequest === undefined) continue
+    const next = dispatchRequest
+    dispatchRequest = (request, context) => onRequest(request, context, (request, below) => next(request, below ?? context))
+  }
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const onMessage = middleware[i]!.onMessage
+    if (onMessage === undefined) continue
+    const next = dispatchRequest
+    dispatchRequest = (request, context) =>
+      onMessage({ _tag: "Request", request, context }, () => next(request, context))
+  }
+
+  type NotificationChain = (notification: JsonRpc.Notification, session: ServerSession.ServerSession) => Effect.Effect<void, unknown>
+  let dispatchNotification: NotificationChain = (notification, session) => {
+    const route = notificationRoutes.get(notification.method)
+    if (route === undefined) return Effect.void // unknown notifications are ignored, as JSON-RPC prescribes
+    const params = route.decode(notification.params ?? emptyParams)
+    if (params._tag === "Failure") {
+      return Effect.logWarning(`ignored ${notification.method} with invalid params`, params.cause)
+    }
+    return route.handler(params.value, session)
+  }
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const onNotification = middleware[i]!.onNotification
+    if (onNotification === undefined) continue
+    const next = dispatchNotification
+    dispatchNotification = (notification, session) => onNotification(notification, session, (n) => next(n, session))
+  }
+  const observers = middleware.flatMap((m) => m.onMessage === undefined ? [] : [m.onMessage])
+  for (let i = observers.length - 1; i >= 0; i--) {
+    const onMessage = observers[i]!
+    const next = dispatchNotification
+    dispatchNotification = (notification, session) =>
+      Effect.asVoid(onMessage({ _tag: "Notification", notification, session }, () => next(notification, session) as Effect.Effect<void, never>))
+  }
+  const invalid = observers.length === 0 ? undefined : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) =>
+    observers.reduceRight<Effect.Effect<unknown, McpError.McpError>>(
+      (next, onMessage) => onMessage({ _tag: "Invalid", invalid: value, session }, () => next),
+      Effect.void
+    ).pipe(Effect.asVoid)
+
+  const sessionHooks = middleware.flatMap((m) => m.onSession === undefined ? [] : [m.onSession])
+  const onSession = sessionHooks.length === 0
+    ? undefined
+    : (session: ServerSession.ServerSession) =>
+      Effect.forEach(sessionHooks, (hook) => hook(session), { concurrency: "unbounded", discard: true })
 
   const dispatcher: ServerSession.Dispatcher = {
     request: dispatchRequest,
-    notification: (notification, session) => {
-      const route = notificationRoutes.get(notification.method)
-      if (route === undefined) return Effect.void // unknown notifications are ignored, as JSON-RPC prescribes
-      const params = route.decode(notification.params ?? emptyParams)
-      if (params._tag === "Failure") {
-        return Effect.logWarning(`ignored ${notification.method} with invalid params`, params.cause)
-      }
-      return route.handler(params.value, session)
-    }
+    notification: dispatchNotification,
+    invalid
   }
 
   return {
@@ -197,7 +242,7 @@ export const make = (options: Options): LowLevelServer => {
     getCapabilities: () => capabilities,
     dispatcher,
     run: (transport, runOptions) =>
-      ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities }, transport.open)
+      ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities, onSession }, transport.open)
   }
 }
 

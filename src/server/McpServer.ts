@@ -26,6 +26,7 @@ import * as Queue from "effect/Queue"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
 import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
 import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
@@ -69,8 +70,11 @@ export interface Options {
     readonly resources?: boolean | undefined
     readonly prompts?: boolean | undefined
   } | undefined
-  /** Request middleware (outermost first); see {@link LowLevelServer.Middleware}. */
-  readonly middleware?: ReadonlyArray<LowLevelServer.Middleware> | undefined
+  /**
+   * Middleware given directly (outermost first), before those registered with
+   * {@link middleware} Layers; see {@link Middleware}.
+   */
+  readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
 }
@@ -85,6 +89,8 @@ export class McpServer extends Context.Service<McpServer, {
   readonly resources: Registry<Resource.Registered>
   readonly templates: Registry<Resource.RegisteredTemplate>
   readonly prompts: Registry<Prompt.Registered>
+  /** Middleware registered by Layers, outermost first (after `options.middleware`). */
+  readonly middleware: Array<Middleware.Middleware<never>>
   /** The sessions running now (with the change count when each opened). */
   readonly sessions: ReadonlyMap<ServerSession, number>
   /** Tells the sessions subscribed to `uri` that it changed. */
@@ -123,6 +129,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const templates = new Registry<Resource.RegisteredTemplate>(changed("template"))
     const prompts = new Registry<Prompt.Registered>(changed("prompt"))
     const sessions = new Map<ServerSession, number>()
+    const middleware: Array<Middleware.Middleware<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
     const updates = yield* PubSub.sliding<string>(1024)
 
@@ -229,7 +236,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers,
         listChanged: { tools: true, resources: true, prompts: true },
         logging: options.logging,
-        middleware: options.middleware,
+        middleware: [...(options.middleware ?? []), ...middleware],
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion
       })
@@ -255,6 +262,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       resources,
       templates,
       prompts,
+      middleware,
       sessions,
       notifyResourceUpdated: (uri) => Effect.asVoid(PubSub.publish(updates, uri)),
       lowLevel,
@@ -305,6 +313,37 @@ export const resourceTemplate = <const Params extends Schema.Struct.Fields = {},
 export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))
+
+/**
+ * A Layer that adds middleware to the server while it is alive, in the given order: the first is
+ * the outermost (it sees messages first and results last). Middleware from several such Layers
+ * are stacked in the order the Layers are built; give one Layer several middlewares when their
+ * relative order matters. The services the hooks need are captured when the Layer is built.
+ *
+ * **Example** (Logging around an authentication middleware)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(Logging.middleware(), Authentication)
+ * McpServer.serve(options, Layer.mergeAll(Stack, Tools), Stdio.make())
+ * ```
+ */
+export const middleware = <R = never>(
+  ...middlewares: ReadonlyArray<Middleware.Middleware<R>>
+): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    const provided = middlewares.map((m) => Middleware.provide(m, context as Context.Context<R>))
+    server.middleware.push(...provided)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const m of provided) {
+          const index = server.middleware.indexOf(m)
+          if (index !== -1) server.middleware.splice(index, 1)
+        }
+      })
+    )
+  }))
 
 // ---------------------------------------------------------------------------
 // Changes at run time

@@ -44,6 +44,11 @@ export interface Principal {
   readonly claims: { readonly [key: string]: unknown }
 }
 
+/** What a middleware may replace in the request context it passes on. */
+export interface ContextOverrides {
+  readonly principal?: Principal | undefined
+}
+
 /** Options of a server→client request. */
 export interface ClientRequestOptions {
   /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
@@ -105,6 +110,11 @@ export interface RequestContext extends ClientChannel {
    * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`.
    */
   readonly logUnsafe: (level: LoggingLevel, data: unknown, logger?: string) => void
+  /**
+   * A copy of this context with some values replaced, for the handlers below a middleware
+   * (e.g. an authentication middleware sets the `principal`).
+   */
+  readonly with: (overrides: ContextOverrides) => RequestContext
 
   /** Reports progress on this request; a no-op when the client sent no progress token. */
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>

@@ -64,7 +64,13 @@ import {
   SessionClosed
 } from "./ClientRequestError.ts"
 import { type Connection, InvalidFrame, type Outbound, type TransportFailure } from "./Connection.ts"
-import type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./RequestContext.ts"
+import type {
+  ClientChannel,
+  ClientRequestOptions,
+  ContextOverrides,
+  Principal,
+  RequestContext
+} from "./RequestContext.ts"
 
 // ---------------------------------------------------------------------------
 // Public surface
@@ -84,14 +90,30 @@ export type Phase =
   | "closed"
 
 /**
+ * An inbound value that is not a valid message, as middleware observes it: the value received
+ * (`undefined` for bytes that were not JSON) and the error the session answered with.
+ */
+export interface InvalidInbound {
+  readonly value: unknown
+  readonly error: JsonRpc.ErrorObject
+}
+
+/**
  * What the session calls to answer messages: the server's handler registry (and the middleware
- * around it). `initialize` goes through `request` like every other method.
+ * around it). Every inbound message reaches it: requests (`initialize` and `ping` included),
+ * every notification, and invalid input.
  */
 export interface Dispatcher {
   /** The effect answering a request; its success is the JSON-RPC `result`. */
   readonly request: (request: JsonRpc.Request, context: RequestContext) => Effect.Effect<unknown, unknown>
-  /** The effect handling a notification other than `initialized` and `cancelled`. */
+  /**
+   * The effect handling a notification. `notifications/initialized` and `notifications/cancelled`
+   * have already taken effect in the session (a cancellation must interrupt at once); they are
+   * passed on so that middleware observes them.
+   */
   readonly notification: (notification: JsonRpc.Notification, session: ServerSession) => Effect.Effect<void, unknown>
+  /** Observes invalid input after the session answered it (optional). */
+  readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
 }
 
 /** Tuning and behaviour of a session. All limits are per session. */
@@ -122,6 +144,8 @@ export interface SessionOptions {
   readonly onOpen?: ((session: ServerSession) => void) | undefined
   /** Called when the session has ended. */
   readonly onClose?: ((session: ServerSession) => void) | undefined
+  /** Runs while the session lives (middleware `onSession` hooks); interrupted when it ends. */
+  readonly onSession?: ((session: ServerSession) => Effect.Effect<void, never, Scope.Scope>) | undefined
 }
 
 /**
@@ -174,6 +198,7 @@ export const run = <E>(
       })
     )
     options.onOpen?.(session)
+    if (options.onSession !== undefined) yield* Effect.forkScoped(options.onSession(session))
     const writer = yield* Effect.forkChild(writeLoop(outbound, connection.write))
     const serve = connection.inbound.pipe(
       Stream.runForEachArray((batches) => session.processBatches(batches)),
@@ -333,11 +358,14 @@ class SessionImpl implements ServerSession {
   }
 
   private processOne(value: unknown): void {
-    if (value instanceof InvalidFrame) return this.send(value.response, undefined)
+    if (value instanceof InvalidFrame) {
+      this.send(value.response, undefined)
+      return this.observeInvalid(undefined, value.response.error)
+    }
     const kind = JsonRpc.classify(value)
     if (kind instanceof JsonRpc.InvalidMessage) {
       if (kind.answer) this.send(JsonRpc.failure(kind.id, kind.error), kind.id)
-      return
+      return this.observeInvalid(value, kind.error)
     }
     switch (kind) {
       case JsonRpc.Kind.Request:
@@ -416,19 +444,32 @@ class SessionImpl implements ServerSession {
     switch (notification.method) {
       case "notifications/initialized":
         if (this.phase === "initialized") this.phase = "operational"
-        return
+        break
       case "notifications/cancelled":
-        return this.cancel((notification.params as { readonly requestId?: unknown } | undefined)?.requestId)
+        this.cancel((notification.params as { readonly requestId?: unknown } | undefined)?.requestId)
+        break
+      default:
+        if (this.phase === "new" || this.phase === "initializing") return
     }
-    if (this.phase === "new" || this.phase === "initializing" || this.phase === "closed") return
+    if (this.phase === "closed") return
+    this.runObserver(notification.method, () => this.dispatcher.notification(notification, this))
+  }
+
+  private observeInvalid(value: unknown, error: JsonRpc.ErrorObject): void {
+    const invalid = this.dispatcher.invalid
+    if (invalid !== undefined && this.phase !== "closed") this.runObserver("invalid input", () => invalid({ value, error }, this))
+  }
+
+  /** Runs an effect nobody answers (notification handlers, observers): inline if done, else under the limit. */
+  private runObserver(what: string, make: () => Effect.Effect<void, unknown>): void {
     let effect: Effect.Effect<void, unknown>
     try {
-      effect = this.dispatcher.notification(notification, this)
+      effect = make()
     } catch (defect) {
       effect = Effect.die(defect)
     }
     if (Exit.isExit(effect)) {
-      if (effect._tag === "Failure") this.logFailure(notification.method, effect.cause)
+      if (effect._tag === "Failure") this.logFailure(what, effect.cause)
       return
     }
     this.admit(new Inflight(Symbol(), undefined, effect))
@@ -854,6 +895,10 @@ class RequestContextImpl implements RequestContext {
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id)
+  }
+  with(overrides: ContextOverrides): RequestContext {
+    // The copy shares everything else (session, request) through the prototype.
+    return Object.assign(Object.create(this) as RequestContextImpl, overrides)
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     return this.session.requestRelated(method, params, this.jsonRpcRequest.id, options)

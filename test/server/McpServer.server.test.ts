@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { InMemory, McpError, McpServer } from "../../src/index.ts"
+import { InMemory, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { connect, sdk, sdkError, settle, startServer } from "./McpServerHarness.ts"
 
 class Counter extends Context.Service<Counter, { next: () => number }>()("test/Counter") {}
@@ -94,14 +94,16 @@ describe("McpServer.serve", () => {
       const Guarded = McpServer.tool({ name: "guarded", handler: () => Effect.sync(() => `ran ${++ran}`) })
       const server = yield* startServer({
         middleware: [
-          (request, _context, next) => {
-            seen.push(request.method)
-            const params = request.params as { readonly name?: string; readonly arguments?: { readonly token?: string } }
-            if (request.method === "tools/call" && params.arguments?.token !== "ok") {
-              return Effect.fail(new McpError.JsonRpcError({ code: 4030, message: "forbidden" }))
+          Middleware.make("guard", {
+            onRequest: (request, _context, next) => {
+              seen.push(request.method)
+              const params = request.params as { readonly name?: string; readonly arguments?: { readonly token?: string } }
+              if (request.method === "tools/call" && params.arguments?.token !== "ok") {
+                return Effect.fail(new McpError.JsonRpcError({ code: 4030, message: "forbidden" }))
+              }
+              return next(request)
             }
-            return next(request)
-          }
+          })
         ]
       }, Guarded)
       const { client } = yield* connect(server)

@@ -1,0 +1,170 @@
+/**
+ * Middleware: code that sees every inbound message — requests (`initialize` and `ping`
+ * included), notifications (`initialized` and `cancelled` included) and invalid input — and can
+ * observe, change, reject or answer it, and change what comes back.
+ *
+ * A middleware is a set of hooks:
+ *
+ * - `onMessage` — every message (`Request`, `Notification` or `Invalid`), raw;
+ * - `onRequest` — every request, raw (before its params are decoded: it also sees requests for
+ *   unknown methods and with invalid params, and the error they end with);
+ * - `onNotification` — every notification;
+ * - typed hooks per method (`onInitialize`, `onCallTool`, `onListTools`, `onReadResource`,
+ *   `onGetPrompt`, `onComplete`, ...) — the decoded params, the request context, and `next`;
+ *   they return the method's result type (for `tools/call`: a tool result *or* a created task);
+ * - `onSession` — runs for the lifetime of each session (keep-alive pings, ...).
+ *
+ * **Order.** In a stack, the first middleware is the outermost. The raw hooks of every middleware
+ * run first (outermost first), then the params are decoded once, then the typed hooks run
+ * (outermost first), then the handler. A hook that does not call `next` answers by itself; one
+ * that fails rejects the message (a typed `McpError` becomes its JSON-RPC error, and nothing below
+ * runs — for `initialize` too).
+ *
+ * **Where it runs.** Hooks run in the request's fiber. A hook whose effect completes at once
+ * (e.g. it only calls `next` and the handler is synchronous) is answered inline without a fiber;
+ * a slow hook (e.g. a slow `onInitialize`) never delays other messages of the session.
+ *
+ * **Services.** A middleware's own services are captured when its Layer is built. It can give
+ * the handlers below it a different request context (`next(params, context.with({ principal }))`)
+ * or services (`Effect.provideService(next(params), Tag, value)`).
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { McpError } from "../protocol/McpError.ts"
+import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } from "../protocol/McpSchema.ts"
+import type { RequestContext } from "../session/RequestContext.ts"
+import type { InvalidInbound, ServerSession } from "../session/ServerSession.ts"
+
+// ---------------------------------------------------------------------------
+// Hooks
+// ---------------------------------------------------------------------------
+
+/** The typed hook of each request method. */
+export const hookNames = {
+  "initialize": "onInitialize",
+  "ping": "onPing",
+  "tools/list": "onListTools",
+  "tools/call": "onCallTool",
+  "resources/list": "onListResources",
+  "resources/templates/list": "onListResourceTemplates",
+  "resources/read": "onReadResource",
+  "resources/subscribe": "onSubscribe",
+  "resources/unsubscribe": "onUnsubscribe",
+  "prompts/list": "onListPrompts",
+  "prompts/get": "onGetPrompt",
+  "completion/complete": "onComplete",
+  "logging/setLevel": "onSetLevel",
+  "tasks/get": "onGetTask",
+  "tasks/result": "onGetTaskResult",
+  "tasks/list": "onListTasks",
+  "tasks/cancel": "onCancelTask"
+} as const satisfies Record<ClientRequestMethod, string>
+
+/** Calls the rest of the chain; `context` replaces the request context for what is below. */
+export type Next<M extends ClientRequestMethod> = (
+  params: ClientRequestParams<M>,
+  context?: RequestContext
+) => Effect.Effect<ClientRequestResult<M>, McpError>
+
+/** A typed hook: decoded params in, the method's result (or a typed error) out. */
+export type MethodHook<M extends ClientRequestMethod, R> = (
+  params: ClientRequestParams<M>,
+  context: RequestContext,
+  next: Next<M>
+) => Effect.Effect<ClientRequestResult<M>, McpError, R>
+
+/** The typed hooks, one per method. */
+export type MethodHooks<R> = {
+  readonly [M in ClientRequestMethod as (typeof hookNames)[M]]?: MethodHook<M, R> | undefined
+}
+
+/** A message as `onMessage` sees it. */
+export type Message =
+  | { readonly _tag: "Request"; readonly request: JsonRpc.Request; readonly context: RequestContext }
+  | { readonly _tag: "Notification"; readonly notification: JsonRpc.Notification; readonly session: ServerSession }
+  | { readonly _tag: "Invalid"; readonly invalid: InvalidInbound; readonly session: ServerSession }
+
+/** Every hook a middleware may have; see the module documentation. */
+export interface Hooks<R> extends MethodHooks<R> {
+  /** Every inbound message, raw. For a request, `next` answers it; for the others it returns nothing. */
+  readonly onMessage?:
+    | ((message: Message, next: () => Effect.Effect<unknown, McpError>) => Effect.Effect<unknown, McpError, R>)
+    | undefined
+  /** Every request, raw (before params are decoded). */
+  readonly onRequest?:
+    | ((
+      request: JsonRpc.Request,
+      context: RequestContext,
+      next: (request: JsonRpc.Request, context?: RequestContext) => Effect.Effect<unknown, McpError>
+    ) => Effect.Effect<unknown, McpError, R>)
+    | undefined
+  /** Every notification. */
+  readonly onNotification?:
+    | ((
+      notification: JsonRpc.Notification,
+      session: ServerSession,
+      next: (notification: JsonRpc.Notification) => Effect.Effect<void, unknown>
+    ) => Effect.Effect<void, unknown, R>)
+    | undefined
+  /** Runs for each session while it lives (interrupted when it ends). */
+  readonly onSession?: ((session: ServerSession) => Effect.Effect<void, never, R | Scope.Scope>) | undefined
+}
+
+/** A middleware: a name (for logs and tests) and hooks that may need services `R`. */
+export interface Middleware<R = never> extends Hooks<R> {
+  readonly name: string
+}
+
+/**
+ * Makes a middleware.
+ *
+ * **Example** (Rejecting a tool and timing every request)
+ *
+ * ```ts
+ * const Guard = Middleware.make("guard", {
+ *   onCallTool: (params, context, next) =>
+ *     params.name === "rm_rf" ? Effect.fail(McpError.invalidParams("not today")) : next(params),
+ *   onRequest: (request, context, next) =>
+ *     Effect.timed(next(request)).pipe(
+ *       Effect.tap(([duration]) => Effect.log(`${request.method} took ${Duration.toMillis(duration)} ms`)),
+ *       Effect.map(([, result]) => result)
+ *     )
+ * })
+ * ```
+ */
+export const make = <R = never>(name: string, hooks: Hooks<R>): Middleware<R> => ({ ...hooks, name })
+
+// ---------------------------------------------------------------------------
+// Services
+// ---------------------------------------------------------------------------
+
+const hookKeys = [
+  "onMessage",
+  "onRequest",
+  "onNotification",
+  "onSession",
+  ...Object.values(hookNames)
+] as const
+
+/**
+ * Binds a middleware to the services its hooks need, so servers can run it: every hook's effect
+ * gets `context`. Hooks that complete at once (an `Exit`) are left as they are.
+ */
+export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R>): Middleware<never> => {
+  if (context.mapUnsafe.size === 0) return middleware as Middleware<never>
+  const bound: Record<string, unknown> = { name: middleware.name }
+  for (const key of hookKeys) {
+    const hook = (middleware as unknown as Record<string, ((...args: Array<any>) => Effect.Effect<any, any, any>) | undefined>)[key]
+    if (hook === undefined) continue
+    bound[key] = (...args: Array<any>) => {
+      const effect = hook(...args)
+      return Exit.isExit(effect) ? effect : Effect.provideContext(effect, context)
+    }
+  }
+  return bound as unknown as Middleware<never>
+}
