@@ -93,6 +93,11 @@ export class McpServer extends Context.Service<McpServer, {
   readonly middleware: Array<Middleware.Middleware<never>>
   /** The sessions running now (with the change count when each opened). */
   readonly sessions: ReadonlyMap<ServerSession, number>
+  /**
+   * Calls `listener` synchronously on every change of a component list (before any session is
+   * told), e.g. to invalidate a cache; returns the function that unsubscribes.
+   */
+  readonly onChange: (listener: (kind: Kind) => void) => () => void
   /** Tells the sessions subscribed to `uri` that it changed. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
   /** The low-level server for the components registered now. */
@@ -119,8 +124,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // Changes are counted so that a session is told only of changes made after it opened.
     let changeCount = 0
     const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
+    const listeners = new Set<(kind: Kind) => void>()
     const changed = (kind: Kind) => () => {
       lastChange[kind] = ++changeCount
+      for (const listener of listeners) listener(kind)
       dirty.add(kind)
       Queue.offerUnsafe(wake, undefined)
     }
@@ -264,6 +271,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       prompts,
       middleware,
       sessions,
+      onChange: (listener) => {
+        listeners.add(listener)
+        return () => void listeners.delete(listener)
+      },
       notifyResourceUpdated: (uri) => Effect.asVoid(PubSub.publish(updates, uri)),
       lowLevel,
       run

@@ -32,6 +32,8 @@ export interface Definition<Args extends Schema.Struct.Fields, R> {
   readonly description?: string | undefined
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
+  /** Labels for middleware (authorization, filtering); not sent to clients. */
+  readonly tags?: ReadonlyArray<string> | undefined
   /** Arguments by name; optional ones with `Schema.optionalKey`; descriptions via `.annotate({ description })`. */
   readonly arguments?: Args | undefined
   /** Completions of arguments (`completion/complete` with `ref/prompt`). */
@@ -42,6 +44,7 @@ export interface Definition<Args extends Schema.Struct.Fields, R> {
 /** A prompt ready to be served. */
 export interface Registered {
   readonly name: string
+  readonly tags: ReadonlyArray<string>
   readonly wire: WirePrompt
   readonly get: (
     args: { readonly [name: string]: string } | undefined,
@@ -67,6 +70,7 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   const handler = definition.handler as (args: unknown) => Effect.Effect<Output, McpError.McpError, any>
   return {
     name,
+    tags: definition.tags ?? [],
     wire,
     get: (args, request) => {
       const decoded = decode(args ?? {})

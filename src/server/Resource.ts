@@ -39,6 +39,8 @@ export interface Metadata {
   readonly annotations?: Annotations | undefined
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
+  /** Labels for middleware (authorization, filtering); not sent to clients. */
+  readonly tags?: ReadonlyArray<string> | undefined
 }
 
 /** A resource at a fixed URI. */
@@ -62,6 +64,7 @@ export interface TemplateDefinition<Params extends Schema.Struct.Fields, R> exte
 /** A resource ready to be served. */
 export interface Registered {
   readonly uri: string
+  readonly tags: ReadonlyArray<string>
   readonly wire: WireResource
   readonly read: (context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError>
 }
@@ -69,6 +72,7 @@ export interface Registered {
 /** A template ready to be served. */
 export interface RegisteredTemplate {
   readonly uriTemplate: string
+  readonly tags: ReadonlyArray<string>
   readonly wire: WireTemplate
   /** Reads `uri` if it matches this template; `undefined` when it does not. */
   readonly read: (uri: string, context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError> | undefined
@@ -85,6 +89,7 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
   const mimeType = definition.mimeType
   return {
     uri,
+    tags: definition.tags ?? [],
     wire,
     read: (request) => {
       const done = completed(read)
@@ -108,6 +113,7 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   const mimeType = definition.mimeType
   return {
     uriTemplate: definition.uriTemplate,
+    tags: definition.tags ?? [],
     wire,
     read: (uri, request) => {
       const variables = template.match(uri)

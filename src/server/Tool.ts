@@ -91,6 +91,8 @@ export interface Definition<
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
   readonly execution?: ToolExecution | undefined
+  /** Labels for middleware (authorization, filtering); not sent to clients. */
+  readonly tags?: ReadonlyArray<string> | undefined
   readonly handler: (
     params: ParametersType<P extends undefined ? {} : P>
   ) => Effect.Effect<SuccessType<S>, FailureType<F>, R>
@@ -99,6 +101,7 @@ export interface Definition<
 /** A tool ready to be served: its wire description and how to call it. */
 export interface Registered {
   readonly name: string
+  readonly tags: ReadonlyArray<string>
   readonly wire: WireTool
   readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
 }
@@ -199,7 +202,7 @@ export const compile = <
     return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
   }
 
-  return { name, wire, call }
+  return { name, tags: definition.tags ?? [], wire, call }
 }
 
 // ---------------------------------------------------------------------------
