@@ -47,6 +47,18 @@ export interface Principal {
 /** What a middleware may replace in the request context it passes on. */
 export interface ContextOverrides {
   readonly principal?: Principal | undefined
+  /** Set for a handler running as a background task. */
+  readonly relatedTask?: RelatedTask | undefined
+}
+
+/**
+ * The task a handler runs for: its messages carry the related-task `_meta`, and while it waits
+ * for the client (sampling, elicitation) the task is `input_required`.
+ */
+export interface RelatedTask {
+  readonly taskId: string
+  /** Called with `true` before a server→client request, `false` once it is answered. */
+  readonly awaitingInput: (waiting: boolean) => Effect.Effect<void>
 }
 
 /** Options of a server→client request. */
@@ -106,6 +118,8 @@ export interface RequestContext extends ClientChannel {
   readonly session: ServerSession
   /** The authenticated principal, when there is one. */
   readonly principal: Principal | undefined
+  /** The task this handler runs for, when it runs as a background task. */
+  readonly relatedTask: RelatedTask | undefined
   /**
    * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`.
    */

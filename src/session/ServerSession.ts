@@ -48,6 +48,7 @@ import {
   type ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { RELATED_TASK_META_KEY as relatedTaskMetaKey } from "../protocol/McpSchema.ts"
 import {
   NotSendable,
   projectResult,
@@ -69,6 +70,7 @@ import type {
   ClientRequestOptions,
   ContextOverrides,
   Principal,
+  RelatedTask,
   RequestContext
 } from "./RequestContext.ts"
 
@@ -857,6 +859,7 @@ class RequestContextImpl implements RequestContext {
   readonly sessionId: string
   readonly session: SessionImpl
   readonly principal: Principal | undefined
+  readonly relatedTask: RelatedTask | undefined = undefined
   private readonly jsonRpcRequest: JsonRpc.Request
   constructor(session: SessionImpl, request: JsonRpc.Request) {
     this.session = session
@@ -879,8 +882,15 @@ class RequestContextImpl implements RequestContext {
   get progressToken() {
     return this.meta?.progressToken as ProgressToken | undefined
   }
+  /** Adds the related-task `_meta` to params when this context runs a task. */
+  private tagged(params: JsonRpc.Params | undefined): JsonRpc.Params | undefined {
+    const task = this.relatedTask
+    if (task === undefined) return params
+    const meta = params?._meta as object | undefined
+    return { ...params, _meta: { ...meta, [relatedTaskMetaKey]: { taskId: task.taskId } } }
+  }
   notify(method: string, params?: JsonRpc.Params) {
-    return this.session.notifyRelated(method, params, this.jsonRpcRequest.id)
+    return this.session.notifyRelated(method, this.tagged(params), this.jsonRpcRequest.id)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -888,10 +898,12 @@ class RequestContextImpl implements RequestContext {
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
-    return this.session.notifyRelated("notifications/progress", params, this.jsonRpcRequest.id)
+    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
-    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id)
+    return this.relatedTask === undefined
+      ? this.session.logRelated(level, data, logger, this.jsonRpcRequest.id)
+      : this.notify("notifications/message", logger === undefined ? { level, data } : { level, logger, data })
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id)
@@ -901,7 +913,11 @@ class RequestContextImpl implements RequestContext {
     return Object.assign(Object.create(this) as RequestContextImpl, overrides)
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
-    return this.session.requestRelated(method, params, this.jsonRpcRequest.id, options)
+    const task = this.relatedTask
+    const sent = this.session.requestRelated(method, this.tagged(params), this.jsonRpcRequest.id, options)
+    if (task === undefined || method === "ping") return sent
+    // A task waiting for the client is input_required until the client answers.
+    return Effect.andThen(task.awaitingInput(true), Effect.ensuring(sent, task.awaitingInput(false)))
   }
   ping(options?: ClientRequestOptions) {
     return Effect.asVoid(this.request("ping", undefined, options))

@@ -1,0 +1,52 @@
+/**
+ * The internal task model, independent of any wire version.
+ *
+ * A task is a request whose answer comes later: it is created `working`, may go to
+ * `input_required` and back while its handler waits on the client, and ends `completed`, `failed`
+ * or `cancelled`. Terminal states are final. Times are milliseconds since the epoch; the outcome
+ * is kept as the request's own result or JSON-RPC error, so `tasks/result` (2025-11-25) and the
+ * inline results of `tasks/get` (the 2026-07-28 extension) are both projections of it.
+ *
+ * @since 0.1.0
+ */
+import type { ErrorObject } from "../protocol/JsonRpc.ts"
+import { RELATED_TASK_META_KEY } from "../protocol/McpSchema.ts"
+
+/** Where a task is in its life. */
+export type Status = "working" | "input_required" | "completed" | "failed" | "cancelled"
+
+/** The statuses a task never leaves. */
+export const isTerminal = (status: Status): boolean =>
+  status === "completed" || status === "failed" || status === "cancelled"
+
+/** How a task ended: the request's result, or its JSON-RPC error. */
+export type Outcome =
+  | { readonly _tag: "Result"; readonly result: object }
+  | { readonly _tag: "Error"; readonly error: ErrorObject }
+
+/** A task. */
+export interface Task {
+  /** Unguessable id (128 random bits, base64url). */
+  readonly taskId: string
+  /** Who may see it: the principal's subject, or the session id when there is no principal. */
+  readonly owner: string
+  /** The request method that created it (`tools/call`, `resources/read`, `prompts/get`). */
+  readonly method: string
+  readonly status: Status
+  readonly statusMessage?: string | undefined
+  readonly createdAt: number
+  readonly lastUpdatedAt: number
+  /** How long the task is kept, from `createdAt`; `null`: until the server decides. */
+  readonly ttlMillis: number | null
+  /** How often the requestor should poll. */
+  readonly pollIntervalMillis?: number | undefined
+  /** Set exactly when the status is terminal (a cancelled task has none). */
+  readonly outcome?: Outcome | undefined
+}
+
+/** The meta key that ties a message to a task (2025-11-25). */
+export const relatedTaskMetaKey = RELATED_TASK_META_KEY
+
+/** When a task expires, or `undefined` when it is kept until the server decides. */
+export const expiresAt = (task: Task): number | undefined =>
+  task.ttlMillis === null ? undefined : task.createdAt + task.ttlMillis

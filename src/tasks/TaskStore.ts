@@ -1,0 +1,329 @@
+/**
+ * Where tasks live: a service with an in-memory layer (a Redis layer can implement the same
+ * interface: every operation is an Effect and nothing leaks the storage).
+ *
+ * Rules the store enforces:
+ * - ids are 128 random bits (an id is a bearer capability: it must be unguessable);
+ * - a task is visible only to its owner (principal subject or session id): anyone else gets
+ *   "not found", exactly as for an unknown id;
+ * - the TTL counts from `createdAt` (capped by `maxTtlMillis`); expired tasks are gone;
+ * - terminal states are final: `finish` and `cancel` are compare-and-set, so a result that
+ *   arrives after a cancel is dropped without error;
+ * - memory is bounded: at most `maxTasks` tasks and `maxTasksPerOwner` per owner (expired and
+ *   old terminal tasks make room first; past that, creation fails with `TaskLimitExceeded`);
+ * - `awaitTerminal` suspends until the task is terminal (no polling).
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { randomBytes } from "node:crypto"
+import { decodeCursor, encodeCursor } from "../server/Pagination.ts"
+import { isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** No such task for this owner (unknown, expired, or someone else's). */
+export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", { taskId: Schema.String }) {
+  override get message() {
+    return `Task not found: ${this.taskId}`
+  }
+}
+
+/** The task is already completed, failed or cancelled. */
+export class TaskAlreadyTerminal extends Schema.TaggedError<TaskAlreadyTerminal>()("TaskAlreadyTerminal", {
+  taskId: Schema.String,
+  status: Schema.String
+}) {
+  override get message() {
+    return `Task ${this.taskId} is already ${this.status}`
+  }
+}
+
+/** Creating the task would exceed a limit of the store. */
+export class TaskLimitExceeded extends Schema.TaggedError<TaskLimitExceeded>()("TaskLimitExceeded", {
+  limit: Schema.Number,
+  scope: Schema.Literals(["owner", "server"])
+}) {
+  override get message() {
+    return this.scope === "owner"
+      ? `Too many tasks: at most ${this.limit} per requestor`
+      : `Too many tasks: the server holds at most ${this.limit}`
+  }
+}
+
+/** A `tasks/list` cursor that this store did not issue. */
+export class InvalidTaskCursor extends Schema.TaggedError<InvalidTaskCursor>()("InvalidTaskCursor", {
+  cursor: Schema.String
+}) {
+  override get message() {
+    return `Invalid cursor: ${this.cursor}`
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------
+
+/** What creating a task needs. */
+export interface CreateInput {
+  readonly owner: string
+  readonly method: string
+  /** Requested retention in ms (the store may shorten it); `undefined`: the default. */
+  readonly ttlMillis?: number | null | undefined
+}
+
+/** One page of an owner's tasks. */
+export interface TaskPage {
+  readonly tasks: ReadonlyArray<Task>
+  readonly nextCursor: string | undefined
+}
+
+/** The task store; see the module documentation. */
+export class TaskStore extends Context.Service<TaskStore, {
+  readonly create: (input: CreateInput) => Effect.Effect<Task, TaskLimitExceeded>
+  /** The task, if `owner` may see it and it has not expired. */
+  readonly get: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound>
+  /** The owner's tasks, oldest first. */
+  readonly list: (owner: string, cursor: string | undefined, pageSize: number) => Effect.Effect<TaskPage, InvalidTaskCursor>
+  /** Moves a non-terminal task between `working` and `input_required`; `undefined` when it is terminal or gone. */
+  readonly setStatus: (
+    taskId: string,
+    status: "working" | "input_required",
+    statusMessage?: string
+  ) => Effect.Effect<Task | undefined>
+  /** Records the outcome if the task is not terminal yet (compare-and-set); `undefined` otherwise. */
+  readonly finish: (
+    taskId: string,
+    status: "completed" | "failed",
+    outcome: Outcome,
+    statusMessage?: string
+  ) => Effect.Effect<Task | undefined>
+  /** Marks the task cancelled (compare-and-set) and returns it. */
+  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
+  /** Waits until the task is terminal (by subscription, not polling). */
+  readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound>
+  /** Every status change (creation included), for `notifications/tasks/status`. */
+  readonly changes: PubSub.PubSub<Task>
+  /** How many tasks are stored (for tests and metrics). */
+  readonly size: Effect.Effect<number>
+}>()("effect-mcp-server/TaskStore") {
+  /** The in-memory store; see {@link MemoryOptions}. */
+  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<TaskStore> =>
+    Layer.effect(TaskStore, makeMemory(options))
+}
+
+/** Limits and defaults of the in-memory store. */
+export interface MemoryOptions {
+  /** Tasks held at most (default 10 000). */
+  readonly maxTasks?: number | undefined
+  /** Tasks one owner may hold (default 1 000). */
+  readonly maxTasksPerOwner?: number | undefined
+  /** Retention when the requestor asks for none (default 1 hour). */
+  readonly defaultTtlMillis?: number | undefined
+  /** The longest retention granted (default 24 hours). */
+  readonly maxTtlMillis?: number | undefined
+  /** Suggested poll interval sent to requestors (default 1 000 ms). */
+  readonly pollIntervalMillis?: number | undefined
+  /** How often expired tasks are removed (default 60 000 ms). */
+  readonly reapIntervalMillis?: number | undefined
+}
+
+// ---------------------------------------------------------------------------
+// In memory
+// ---------------------------------------------------------------------------
+
+interface Entry {
+  task: Task
+  readonly seq: number
+  waiters: Deferred.Deferred<Task, TaskNotFound> | undefined
+}
+
+/** Builds the in-memory store (the body of {@link TaskStore.layerMemory}). */
+export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const maxTasks = options.maxTasks ?? 10_000
+    const maxPerOwner = options.maxTasksPerOwner ?? 1_000
+    const defaultTtl = options.defaultTtlMillis ?? 3_600_000
+    const maxTtl = options.maxTtlMillis ?? 86_400_000
+    const pollInterval = options.pollIntervalMillis ?? 1_000
+    const entries = new Map<string, Entry>()
+    /** per owner: task ids in creation order */
+    const byOwner = new Map<string, Set<string>>()
+    const changes = yield* PubSub.sliding<Task>(4_096)
+    let nextSeq = 1
+
+    const publish = (task: Task) => PubSub.publishUnsafe(changes, task)
+
+    const remove = (taskId: string) => {
+      const entry = entries.get(taskId)
+      if (entry === undefined) return
+      entries.delete(taskId)
+      const owned = byOwner.get(entry.task.owner)
+      owned?.delete(taskId)
+      if (owned?.size === 0) byOwner.delete(entry.task.owner)
+      if (entry.waiters !== undefined) Deferred.doneUnsafe(entry.waiters, Exit.fail(new TaskNotFound({ taskId })))
+    }
+
+    const expired = (entry: Entry, now: number) =>
+      entry.task.ttlMillis !== null && entry.task.createdAt + entry.task.ttlMillis <= now
+
+    const reap = (now: number) => {
+      for (const [taskId, entry] of entries) if (expired(entry, now)) remove(taskId)
+    }
+
+    /** Makes room for one more task of `owner`: expired first, then the oldest terminal ones. */
+    const makeRoom = (owner: string, now: number): TaskLimitExceeded | undefined => {
+      const ownerFull = () => (byOwner.get(owner)?.size ?? 0) >= maxPerOwner
+      if (entries.size >= maxTasks || ownerFull()) reap(now)
+      if (ownerFull()) {
+        for (const taskId of byOwner.get(owner) ?? []) {
+          if (isTerminal(entries.get(taskId)!.task.status)) {
+            remove(taskId)
+            break
+          }
+        }
+        if (ownerFull()) return new TaskLimitExceeded({ limit: maxPerOwner, scope: "owner" })
+      }
+      if (entries.size >= maxTasks) {
+        for (const [taskId, entry] of entries) {
+          if (isTerminal(entry.task.status)) {
+            remove(taskId)
+            break
+          }
+        }
+        if (entries.size >= maxTasks) return new TaskLimitExceeded({ limit: maxTasks, scope: "server" })
+      }
+      return undefined
+    }
+
+    /** The entry if `owner` may see it and it has not expired. */
+    const visible = (taskId: string, owner: string, now: number): Entry | undefined => {
+      const entry = entries.get(taskId)
+      if (entry === undefined || entry.task.owner !== owner) return undefined
+      if (expired(entry, now)) {
+        remove(taskId)
+        return undefined
+      }
+      return entry
+    }
+
+    const settle = (entry: Entry, task: Task) => {
+      entry.task = task
+      publish(task)
+      if (isTerminal(task.status) && entry.waiters !== undefined) {
+        Deferred.doneUnsafe(entry.waiters, Exit.succeed(task))
+        entry.waiters = undefined
+      }
+      return task
+    }
+
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.andThen(
+          Effect.sleep(options.reapIntervalMillis ?? 60_000),
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => reap(now)))
+        )
+      )
+    )
+
+    return TaskStore.of({
+      create: (input) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const limit = makeRoom(input.owner, now)
+          if (limit !== undefined) return Exit.fail(limit)
+          const requested = input.ttlMillis ?? defaultTtl
+          const task: Task = {
+            taskId: randomBytes(16).toString("base64url"),
+            owner: input.owner,
+            method: input.method,
+            status: "working",
+            createdAt: now,
+            lastUpdatedAt: now,
+            ttlMillis: Math.min(Math.max(0, requested), maxTtl),
+            pollIntervalMillis: pollInterval
+          }
+          entries.set(task.taskId, { task, seq: nextSeq++, waiters: undefined })
+          let owned = byOwner.get(input.owner)
+          if (owned === undefined) byOwner.set(input.owner, owned = new Set())
+          owned.add(task.taskId)
+          publish(task)
+          return Exit.succeed(task)
+        }),
+      get: (taskId, owner) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry = visible(taskId, owner, now)
+          return entry === undefined ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(entry.task)
+        }),
+      list: (owner, cursor, pageSize) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          let after = 0
+          if (cursor !== undefined) {
+            const decoded = decodeCursor(cursor)
+            if (decoded === undefined) return Exit.fail(new InvalidTaskCursor({ cursor }))
+            after = decoded
+          }
+          const tasks: Array<Task> = []
+          let last = 0
+          let more = false
+          for (const taskId of [...(byOwner.get(owner) ?? [])]) {
+            const entry = visible(taskId, owner, now)
+            if (entry === undefined || entry.seq <= after) continue
+            if (tasks.length === pageSize) {
+              more = true
+              break
+            }
+            tasks.push(entry.task)
+            last = entry.seq
+          }
+          return Exit.succeed({ tasks, nextCursor: more ? encodeCursor(last) : undefined })
+        }),
+      setStatus: (taskId, status, statusMessage) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry = entries.get(taskId)
+          if (entry === undefined || isTerminal(entry.task.status) || entry.task.status === status) {
+            return Exit.succeed(entry?.task.status === status ? entry.task : undefined)
+          }
+          return Exit.succeed(settle(entry, { ...entry.task, status, statusMessage, lastUpdatedAt: now }))
+        }),
+      finish: (taskId, status, outcome, statusMessage) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry = entries.get(taskId)
+          if (entry === undefined || isTerminal(entry.task.status)) return Exit.succeed(undefined)
+          return Exit.succeed(settle(entry, { ...entry.task, status, statusMessage, outcome, lastUpdatedAt: now }))
+        }),
+      cancel: (taskId, owner) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal> => {
+          const entry = visible(taskId, owner, now)
+          if (entry === undefined) return Exit.fail(new TaskNotFound({ taskId }))
+          if (isTerminal(entry.task.status)) {
+            return Exit.fail(new TaskAlreadyTerminal({ taskId, status: entry.task.status }))
+          }
+          return Exit.succeed(settle(entry, {
+            ...entry.task,
+            status: "cancelled" as Status,
+            statusMessage: "Cancelled by the requestor",
+            lastUpdatedAt: now
+          }))
+        }),
+      awaitTerminal: (taskId, owner) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry = visible(taskId, owner, now)
+          if (entry === undefined) return Exit.fail(new TaskNotFound({ taskId }))
+          if (isTerminal(entry.task.status)) return Exit.succeed(entry.task)
+          entry.waiters ??= Deferred.makeUnsafe<Task, TaskNotFound>()
+          return Deferred.await(entry.waiters)
+        }),
+      changes,
+      size: Effect.sync(() => entries.size)
+    })
+  })

@@ -1,0 +1,102 @@
+/**
+ * The task supervisor: runs each task's work in a fiber it owns (not the request's, not the
+ * session's), so the work outlives the request that created it and a closed connection; records
+ * how the work ended; and cancels by interrupting.
+ *
+ * How an ending maps to a status (MCP 2025-11-25): a result → `completed`, except a tool result
+ * with `isError: true` → `failed`; a JSON-RPC error → `failed` with that error as the outcome;
+ * an interruption → `cancelled` was already recorded by `cancel` (the store's compare-and-set
+ * drops anything that arrives after it). Cancelling records `cancelled` *before* interrupting and
+ * before it answers.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as McpError from "../protocol/McpError.ts"
+import type { Outcome, Task } from "./Task.ts"
+import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
+
+/** The supervisor; see the module documentation. */
+export class TaskSupervisor extends Context.Service<TaskSupervisor, {
+  /**
+   * Creates a task and starts `work` for it; returns as soon as the task is stored (so `tasks/get`
+   * already answers for it).
+   */
+  readonly spawn: (
+    input: CreateInput,
+    work: (task: Task) => Effect.Effect<object, McpError.McpError>
+  ) => Effect.Effect<Task, TaskLimitExceeded>
+  /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
+  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
+  /** How many tasks are running now. */
+  readonly running: Effect.Effect<number>
+}>()("effect-mcp-server/TaskSupervisor") {
+  /** The supervisor, over the `TaskStore` in context; its scope interrupts every task when it closes. */
+  static readonly layer: Layer.Layer<TaskSupervisor, never, TaskStore> = Layer.effect(
+    TaskSupervisor,
+    Effect.gen(function*() {
+      const store = yield* TaskStore
+      const scope = yield* Effect.scope
+      return make(store, scope)
+    })
+  )
+}
+
+/** The status and outcome a task ends with, from how its work ended. */
+export const outcomeOf = (
+  method: string,
+  exit: Exit.Exit<object, McpError.McpError>
+): { readonly status: "completed" | "failed"; readonly outcome: Outcome; readonly statusMessage?: string } | undefined => {
+  if (exit._tag === "Success") {
+    const result = exit.value
+    // 2025-11-25: a tool result with isError makes the task failed (the 2026 extension differs).
+    if (method === "tools/call" && (result as { readonly isError?: boolean }).isError === true) {
+      return { status: "failed", outcome: { _tag: "Result", result }, statusMessage: "The tool reported an error" }
+    }
+    return { status: "completed", outcome: { _tag: "Result", result } }
+  }
+  const error = McpError.fromCause(exit.cause)
+  if (error === undefined) return undefined // interrupted: cancel already recorded the status
+  return { status: "failed", outcome: { _tag: "Error", error }, statusMessage: error.message }
+}
+
+const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
+  const fibers = new Map<string, Fiber.Fiber<unknown, unknown>>()
+
+  const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>) => {
+    const ending = outcomeOf(task.method, exit)
+    if (ending === undefined) return Effect.void
+    return Effect.asVoid(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage))
+  }
+
+  return TaskSupervisor.of({
+    spawn: (input, work) =>
+      Effect.flatMap(store.create(input), (task) =>
+        Effect.as(
+          Effect.flatMap(
+            Effect.forkIn(
+              Effect.onExit(Effect.suspend(() => work(task)), (exit) =>
+                Effect.andThen(record(task, exit), Effect.sync(() => fibers.delete(task.taskId)))),
+              scope
+            ),
+            // Work that already ended (and removed itself) must not be registered again.
+            (fiber) => Effect.sync(() => void (fiber.pollUnsafe() === undefined && fibers.set(task.taskId, fiber)))
+          ),
+          task
+        )),
+    cancel: (taskId, owner) =>
+      Effect.flatMap(store.cancel(taskId, owner), (task) =>
+        Effect.sync(() => {
+          const fiber = fibers.get(taskId)
+          fibers.delete(taskId)
+          fiber?.interruptUnsafe()
+          return task
+        })),
+    running: Effect.sync(() => fibers.size)
+  })
+}

@@ -1,0 +1,48 @@
+/**
+ * The MCP 2025-11-25 edge of tasks (SEP-1686): the wire `Task`, `CreateTaskResult`,
+ * the related-task `_meta`, and the mapping of store errors to JSON-RPC errors.
+ *
+ * @since 0.1.0
+ */
+import * as McpError from "../../protocol/McpError.ts"
+import type { CreateTaskResult, Task as WireTask } from "../../protocol/McpSchema.ts"
+import { relatedTaskMetaKey, type Task } from "../Task.ts"
+import type { InvalidTaskCursor, TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
+
+/** The task as 2025-11-25 sends it (`tasks/get`, `tasks/cancel`, `notifications/tasks/status`). */
+export const toWire = (task: Task): WireTask => {
+  const wire: { -readonly [K in keyof WireTask]: WireTask[K] } = {
+    taskId: task.taskId,
+    status: task.status,
+    createdAt: new Date(task.createdAt).toISOString(),
+    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    ttl: task.ttlMillis
+  }
+  if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
+  if (task.pollIntervalMillis !== undefined) wire.pollInterval = task.pollIntervalMillis
+  return wire
+}
+
+/** The immediate answer to a task-augmented request. */
+export const createTaskResult = (task: Task): CreateTaskResult => ({ task: toWire(task) })
+
+/** `_meta` tying a message to a task. */
+export const relatedTaskMeta = (taskId: string) => ({ [relatedTaskMetaKey]: { taskId } })
+
+/** A result (of `tasks/result`) with the related-task `_meta` added. */
+export const withRelatedTask = (result: object, taskId: string): object => {
+  const meta = (result as { readonly _meta?: object })._meta
+  return { ...result, _meta: { ...meta, ...relatedTaskMeta(taskId) } }
+}
+
+/** The JSON-RPC error for a store error: every one of them is -32602 except a limit. */
+export const toMcpError = (
+  error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded
+): McpError.McpError => {
+  switch (error._tag) {
+    case "TaskLimitExceeded":
+      return McpError.withoutStackTrace(() => new McpError.JsonRpcError({ code: 429, message: error.message }))
+    default:
+      return McpError.invalidParams(error.message)
+  }
+}
