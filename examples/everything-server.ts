@@ -239,6 +239,77 @@ const Reconnection = McpServer.tool({
 })
 
 // ---------------------------------------------------------------------------
+// Background tasks (MCP 2025-11-25)
+// ---------------------------------------------------------------------------
+
+/** How many steps of `test_task_slow` ran: lets tests prove that cancelling stops the work. */
+export const taskProbe = { steps: 0, completed: 0 }
+
+const TaskSlow = McpServer.tool({
+  name: "test_task_slow",
+  description: "Sleeps `ms` in `steps` steps, reporting progress; may run as a task",
+  parameters: {
+    ms: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Total time to sleep" }),
+    steps: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))).annotate({ description: "Steps (default 1)" })
+  },
+  execution: { taskSupport: "optional" },
+  handler: ({ ms, steps = 1 }) =>
+    Effect.gen(function*() {
+      for (let i = 1; i <= steps; i++) {
+        yield* Effect.sleep(Math.round(ms / steps))
+        taskProbe.steps++
+        yield* McpContext.progress(i, steps, `step ${i} of ${steps}`)
+      }
+      taskProbe.completed++
+      return "done"
+    })
+})
+
+const TaskRequired = McpServer.tool({
+  name: "test_task_required",
+  description: "Must run as a task",
+  execution: { taskSupport: "required" },
+  handler: () => Effect.as(Effect.sleep(50), "required task done")
+})
+
+const TaskInput = McpServer.tool({
+  name: "test_task_input",
+  description: "Asks the user for a name (elicitation from inside a task)",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : `no name (${outcome.action})`),
+      Effect.catch((error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+    )
+})
+
+class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure", { reason: Schema.String }) {}
+
+const TaskFail = McpServer.tool({
+  name: "test_task_fail",
+  description: "Fails with a declared error",
+  execution: { taskSupport: "optional" },
+  failure: TaskFailure,
+  handler: () => Effect.andThen(Effect.sleep(20), Effect.fail(new TaskFailure({ reason: "it was meant to fail" })))
+})
+
+const TaskResource = McpServer.resource({
+  uri: "test://task-resource",
+  name: "Task Resource",
+  description: "A slow resource that may be read as a task",
+  mimeType: "text/plain",
+  taskSupport: "optional",
+  read: Effect.as(Effect.sleep(100), "task resource content")
+})
+
+const TaskPrompt = McpServer.prompt({
+  name: "test_task_prompt",
+  description: "A slow prompt that may be rendered as a task",
+  taskSupport: "optional",
+  handler: () => Effect.as(Effect.sleep(100), "task prompt text")
+})
+
+// ---------------------------------------------------------------------------
 // Resources
 // ---------------------------------------------------------------------------
 
@@ -332,7 +403,8 @@ const PromptWithImage = McpServer.prompt({
 export const options: McpServer.Options = {
   name: "effect-mcp-everything-server",
   version: "0.1.0",
-  instructions: "The conformance fixtures of the official MCP suite."
+  instructions: "The conformance fixtures of the official MCP suite, and background task fixtures.",
+  tasks: {}
 }
 
 /** Every fixture, as one Layer. */
@@ -351,6 +423,12 @@ export const components = Layer.mergeAll(
   ElicitationEnums,
   JsonSchema2020,
   Reconnection,
+  TaskSlow,
+  TaskRequired,
+  TaskInput,
+  TaskFail,
+  TaskResource,
+  TaskPrompt,
   StaticText,
   StaticBinary,
   Watched,

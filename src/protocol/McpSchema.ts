@@ -509,6 +509,17 @@ export const ReadResourceRequestParams = ResourceRequestParams
 /** Params of `resources/read`. */
 export type ReadResourceRequestParams = typeof ReadResourceRequestParams.Type
 
+/**
+ * Params of `resources/read` with an optional `task`: an extension (as in FastMCP) that lets a
+ * server advertising `tasks.requests.resources.read` read a resource as a background task.
+ */
+export const TaskAugmentedReadResourceRequestParams = Schema.Struct({
+  ...ReadResourceRequestParams.fields,
+  task: Schema.optionalKey(TaskMetadata)
+})
+/** Params of `resources/read` with an optional `task` (extension). */
+export type TaskAugmentedReadResourceRequestParams = typeof TaskAugmentedReadResourceRequestParams.Type
+
 /** Params of `resources/subscribe`. */
 export const SubscribeRequestParams = ResourceRequestParams
 /** Params of `resources/subscribe`. */
@@ -583,6 +594,18 @@ export const GetPromptRequestParams = Schema.Struct({
 })
 /** Params of `prompts/get`. */
 export type GetPromptRequestParams = typeof GetPromptRequestParams.Type
+
+/**
+ * Params of `prompts/get` with an optional `task`: an extension (as in FastMCP) that lets a
+ * server advertising `tasks.requests.prompts.get` run a prompt as a background task. 2025-11-25
+ * defines `task` for `tools/call` (and client-side requests) only.
+ */
+export const TaskAugmentedGetPromptRequestParams = Schema.Struct({
+  ...GetPromptRequestParams.fields,
+  task: Schema.optionalKey(TaskMetadata)
+})
+/** Params of `prompts/get` with an optional `task` (extension). */
+export type TaskAugmentedGetPromptRequestParams = typeof TaskAugmentedGetPromptRequestParams.Type
 
 /** Result of `prompts/get`. */
 export const GetPromptResult = Schema.Struct({
@@ -1172,11 +1195,11 @@ export const ClientRequests = {
   "tools/call": { params: CallToolRequestParams, result: CallToolResponse },
   "resources/list": { params: PaginatedRequestParams, result: ListResourcesResult },
   "resources/templates/list": { params: PaginatedRequestParams, result: ListResourceTemplatesResult },
-  "resources/read": { params: ReadResourceRequestParams, result: ReadResourceResult },
+  "resources/read": { params: TaskAugmentedReadResourceRequestParams, result: Schema.Union([ReadResourceResult, CreateTaskResult]) },
   "resources/subscribe": { params: SubscribeRequestParams, result: EmptyResult },
   "resources/unsubscribe": { params: UnsubscribeRequestParams, result: EmptyResult },
   "prompts/list": { params: PaginatedRequestParams, result: ListPromptsResult },
-  "prompts/get": { params: GetPromptRequestParams, result: GetPromptResult },
+  "prompts/get": { params: TaskAugmentedGetPromptRequestParams, result: Schema.Union([GetPromptResult, CreateTaskResult]) },
   "completion/complete": { params: CompleteRequestParams, result: CompleteResult },
   "logging/setLevel": { params: SetLevelRequestParams, result: EmptyResult },
   "tasks/get": { params: GetTaskRequestParams, result: GetTaskResult },

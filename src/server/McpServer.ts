@@ -35,6 +35,7 @@ import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import type { Transport } from "../transport/Transport.ts"
 import * as Completion from "./Completion.ts"
+import * as Tasks from "./internal/tasks.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
 import * as Pagination from "./Pagination.ts"
 import * as Prompt from "./Prompt.ts"
@@ -77,6 +78,13 @@ export interface Options {
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
+  /**
+   * Background tasks (MCP 2025-11-25): set to enable them. Components opt in with
+   * `execution.taskSupport` (tools) or `taskSupport` (resources, templates, prompts); the `tasks`
+   * capability is advertised when a session starts and a task-capable component exists. Tasks are
+   * kept in the `TaskStore` in context, else in memory with these limits.
+   */
+  readonly tasks?: Tasks.TaskOptions | undefined
 }
 
 /** The component kinds a server holds. */
@@ -160,17 +168,35 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       )
     )))
 
+    const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks)
+
     const pageSize = options.pageSize
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = options.capabilities ?? {}
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
-      if (advertise.tools === true || tools.size > 0) {
+      // Which requests may be task-augmented: those with a task-capable component right now.
+      const capable = (entries: ReadonlyArray<{ readonly value: { readonly taskSupport: Tool.TaskSupport } }>) =>
+        tasks !== undefined && entries.some((entry) => entry.value.taskSupport !== "forbidden")
+      const taskTools = capable(tools.list())
+      const taskReads = capable(resources.list()) || capable(templates.list())
+      const taskPrompts = capable(prompts.list())
+      const taskRequests = [
+        ...(taskTools ? ["tools/call" as const] : []),
+        ...(taskReads ? ["resources/read" as const] : []),
+        ...(taskPrompts ? ["prompts/get" as const] : [])
+      ]
+      if (tools.size > 0 || advertise.tools === true) {
         handlers["tools/list"] = listOf(tools, pageSize, (page, nextCursor) =>
-          withCursor({ tools: page.map((entry) => entry.value.wire) }, nextCursor))
+          withCursor({
+            // Without the tasks capability, `execution` would promise what the server does not do.
+            tools: page.map((entry) => taskTools ? entry.value.wire : withoutExecution(entry.value.wire))
+          }, nextCursor))
         handlers["tools/call"] = (params, context) => {
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.name}`))
-          return tool.call(params.arguments, context)
+          if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
+          return tasks!.run(context, "tools/call", `Tool ${tool.name}`, tool.taskSupport, params.task, (context) =>
+            tool.call(params.arguments, context))
         }
       }
       if (advertise.resources === true || resources.size > 0 || templates.size > 0) {
@@ -192,10 +218,21 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           withCursor({ resourceTemplates: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["resources/read"] = (params, context) => {
           const resource = resources.get(params.uri)
-          if (resource !== undefined) return resource.read(context)
+          if (resource !== undefined) {
+            if (!taskReads) return resource.read(context)
+            return tasks!.run(context, "resources/read", `Resource ${resource.uri}`, resource.taskSupport, params.task, (context) =>
+              resource.read(context))
+          }
           for (const entry of templates.list()) {
-            const read = entry.value.read(params.uri, context)
-            if (read !== undefined) return read
+            const template = entry.value
+            if (!taskReads) {
+              const read = template.read(params.uri, context)
+              if (read !== undefined) return read
+              continue
+            }
+            if (template.read(params.uri, context) === undefined) continue
+            return tasks!.run(context, "resources/read", `Resource ${params.uri}`, template.taskSupport, params.task, (context) =>
+              template.read(params.uri, context)!)
           }
           return Exit.fail(McpError.resourceNotFound(params.uri))
         }
@@ -218,7 +255,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers["prompts/get"] = (params, context) => {
           const prompt = prompts.get(params.name)
           if (prompt === undefined) return Exit.fail(McpError.invalidParams(`Unknown prompt: ${params.name}`))
-          return prompt.get(params.arguments, context)
+          if (!taskPrompts) return prompt.get(params.arguments, context)
+          return tasks!.run(context, "prompts/get", `Prompt ${prompt.name}`, prompt.taskSupport, params.task, (context) =>
+            prompt.get(params.arguments, context))
         }
       }
       const completes = prompts.list().some((entry) => entry.value.complete !== undefined) ||
@@ -237,10 +276,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }, context)
         }
       }
+      if (taskRequests.length > 0) Object.assign(handlers, tasks!.handlers)
       return LowLevelServer.make({
         serverInfo: serverInfoOf(options),
         instructions: options.instructions,
         handlers,
+        taskRequests,
         listChanged: { tools: true, resources: true, prompts: true },
         logging: options.logging,
         middleware: [...(options.middleware ?? []), ...middleware],
@@ -521,6 +562,12 @@ const serverInfoOf = (options: Options) => {
   if (options.icons !== undefined) info.icons = options.icons
   if (options.websiteUrl !== undefined) info.websiteUrl = options.websiteUrl
   return info
+}
+
+const withoutExecution = (tool: Tool.Registered["wire"]): Tool.Registered["wire"] => {
+  if (tool.execution === undefined) return tool
+  const { execution: _, ...rest } = tool
+  return rest
 }
 
 const withCursor = <A extends object>(result: A, nextCursor: string | undefined): A =>

@@ -21,6 +21,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
+import type { TaskSupport } from "./Tool.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -34,6 +35,11 @@ export interface Definition<Args extends Schema.Struct.Fields, R> {
   readonly meta?: { readonly [key: string]: unknown } | undefined
   /** Labels for middleware (authorization, filtering); not sent to clients. */
   readonly tags?: ReadonlyArray<string> | undefined
+  /**
+   * Whether `prompts/get` may (or must) run as a background task (advertised as
+   * `tasks.requests.prompts.get`, as FastMCP does). Default "forbidden".
+   */
+  readonly taskSupport?: TaskSupport | undefined
   /** Arguments by name; optional ones with `Schema.optionalKey`; descriptions via `.annotate({ description })`. */
   readonly arguments?: Args | undefined
   /** Completions of arguments (`completion/complete` with `ref/prompt`). */
@@ -45,6 +51,7 @@ export interface Definition<Args extends Schema.Struct.Fields, R> {
 export interface Registered {
   readonly name: string
   readonly tags: ReadonlyArray<string>
+  readonly taskSupport: TaskSupport
   readonly wire: WirePrompt
   readonly get: (
     args: { readonly [name: string]: string } | undefined,
@@ -71,6 +78,7 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   return {
     name,
     tags: definition.tags ?? [],
+    taskSupport: definition.taskSupport ?? "forbidden",
     wire,
     get: (args, request) => {
       const decoded = decode(args ?? {})

@@ -25,6 +25,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import * as Content from "./Content.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
+import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
@@ -41,6 +42,11 @@ export interface Metadata {
   readonly meta?: { readonly [key: string]: unknown } | undefined
   /** Labels for middleware (authorization, filtering); not sent to clients. */
   readonly tags?: ReadonlyArray<string> | undefined
+  /**
+   * Whether `resources/read` may (or must) run as a background task (advertised as
+   * `tasks.requests.resources.read`, as FastMCP does). Default "forbidden".
+   */
+  readonly taskSupport?: TaskSupport | undefined
 }
 
 /** A resource at a fixed URI. */
@@ -65,6 +71,7 @@ export interface TemplateDefinition<Params extends Schema.Struct.Fields, R> exte
 export interface Registered {
   readonly uri: string
   readonly tags: ReadonlyArray<string>
+  readonly taskSupport: TaskSupport
   readonly wire: WireResource
   readonly read: (context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError>
 }
@@ -73,6 +80,7 @@ export interface Registered {
 export interface RegisteredTemplate {
   readonly uriTemplate: string
   readonly tags: ReadonlyArray<string>
+  readonly taskSupport: TaskSupport
   readonly wire: WireTemplate
   /** Reads `uri` if it matches this template; `undefined` when it does not. */
   readonly read: (uri: string, context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError> | undefined
@@ -90,6 +98,7 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
   return {
     uri,
     tags: definition.tags ?? [],
+    taskSupport: definition.taskSupport ?? "forbidden",
     wire,
     read: (request) => {
       const done = completed(read)
@@ -114,6 +123,7 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   return {
     uriTemplate: definition.uriTemplate,
     tags: definition.tags ?? [],
+    taskSupport: definition.taskSupport ?? "forbidden",
     wire,
     read: (uri, request) => {
       const variables = template.match(uri)

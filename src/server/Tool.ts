@@ -98,10 +98,15 @@ export interface Definition<
   ) => Effect.Effect<SuccessType<S>, FailureType<F>, R>
 }
 
+/** Whether a component may run as a background task: never, on request, or always. */
+export type TaskSupport = "forbidden" | "optional" | "required"
+
 /** A tool ready to be served: its wire description and how to call it. */
 export interface Registered {
   readonly name: string
   readonly tags: ReadonlyArray<string>
+  /** Whether the tool may (or must) run as a background task (`execution.taskSupport`). */
+  readonly taskSupport: TaskSupport
   readonly wire: WireTool
   readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
 }
@@ -202,7 +207,7 @@ export const compile = <
     return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
   }
 
-  return { name, tags: definition.tags ?? [], wire, call }
+  return { name, tags: definition.tags ?? [], taskSupport: definition.execution?.taskSupport ?? "forbidden", wire, call }
 }
 
 // ---------------------------------------------------------------------------

@@ -65,7 +65,8 @@ export const outcomeOf = (
   return { status: "failed", outcome: { _tag: "Error", error }, statusMessage: error.message }
 }
 
-const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
+/** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
+export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
   const fibers = new Map<string, Fiber.Fiber<unknown, unknown>>()
 
   const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>) => {

@@ -371,10 +371,18 @@ type SpecParams<U extends { method: string }, M extends string> = Extract<U, { m
  * params of `tasks/get|result|cancel` and `notifications/elicitation/complete` without
  * `_meta`, while ours admit the `_meta` every message may carry (see the exceptions above).
  */
+// Documented extensions of the method maps (FastMCP-style background tasks for reads and prompts):
+// `resources/read` and `prompts/get` accept an optional `task`, like `tools/call`.
+interface Extensions {
+  "resources/read": { task?: Spec.TaskMetadata }
+  "prompts/get": { task?: Spec.TaskMetadata }
+}
+type ExtensionOf<M> = M extends keyof Extensions ? Extensions[M] : unknown
+
 type MapParamsMatch<Map, U extends { method: string }, Base> = {
   [M in keyof Map & string]: Map[M] extends { readonly params: infer S extends Schema.Top } ?
-    Matches<S, Base & SpecParams<U, M>>
-    : Map[M] extends Schema.Top ? Matches<Map[M], Base & SpecParams<U, M>>
+    Matches<S, Base & SpecParams<U, M> & ExtensionOf<M>>
+    : Map[M] extends Schema.Top ? Matches<Map[M], Base & SpecParams<U, M> & ExtensionOf<M>>
     : false
 }
 
@@ -408,11 +416,11 @@ interface SpecClientRequestResults {
   "tools/call": Spec.CallToolResult | Spec.CreateTaskResult
   "resources/list": Spec.ListResourcesResult
   "resources/templates/list": Spec.ListResourceTemplatesResult
-  "resources/read": Spec.ReadResourceResult
+  "resources/read": Spec.ReadResourceResult | Spec.CreateTaskResult // extension (see Extensions)
   "resources/subscribe": Spec.EmptyResult
   "resources/unsubscribe": Spec.EmptyResult
   "prompts/list": Spec.ListPromptsResult
-  "prompts/get": Spec.GetPromptResult
+  "prompts/get": Spec.GetPromptResult | Spec.CreateTaskResult // extension (see Extensions)
   "completion/complete": Spec.CompleteResult
   "logging/setLevel": Spec.EmptyResult
   "tasks/get": Spec.GetTaskResult

@@ -1,0 +1,193 @@
+/**
+ * Authorization by scopes: callers see only the tools, resources, templates and prompts they may
+ * use, and are refused (`403`) the ones they may not.
+ *
+ * - **Rules.** Scopes required by component name (`tools`, `prompts`), by URI or URI template
+ *   (`resources`), and by tag (`tags`). A component needs every scope of its own rule and of the
+ *   rule of each of its tags; a resource listed or read through a template also needs the
+ *   template's. Components without any rule are open to every caller.
+ * - **Lists** (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) keep
+ *   only what the caller may use. **Uses** (`tools/call`, `resources/read`, `prompts/get`, and
+ *   `completion/complete` and `resources/subscribe` of what they name) of a forbidden component
+ *   fail with `JsonRpcError({ code: 403, message: "Forbidden: tool x needs scope(s) a, b",
+ *   data: { missingScopes } })` before anything below runs.
+ * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
+ *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is
+ *   allowed; `{ principal }`: that principal is used, and passed down to the handlers
+ *   (`McpContext.principal` sees it).
+ *
+ * **Example** (Admin tools for admins, on a server without authentication)
+ *
+ * ```ts
+ * const Authz = Authorization.layer({
+ *   rules: { tags: { admin: ["admin"] }, tools: { delete_repo: ["repo:write"] } },
+ *   unauthenticated: { principal: { subject: "local", scopes: ["repo:write"], claims: {} } }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as McpError from "../../protocol/McpError.ts"
+import * as McpServer from "../../server/McpServer.ts"
+import type { RegisteredTemplate } from "../../server/Resource.ts"
+import * as UriTemplate from "../../server/UriTemplate.ts"
+import type { Principal, RequestContext } from "../../session/RequestContext.ts"
+import * as Middleware from "../Middleware.ts"
+
+/** Scopes required, by key. */
+export type ScopeRules = { readonly [key: string]: ReadonlyArray<string> }
+
+/** The rules: scopes required by tool name, resource URI or URI template, prompt name, tag. */
+export interface Rules {
+  readonly tools?: ScopeRules | undefined
+  readonly resources?: ScopeRules | undefined
+  readonly prompts?: ScopeRules | undefined
+  readonly tags?: ScopeRules | undefined
+}
+
+/**
+ * What requests without a principal get: `"deny"` (only components without rules), `"allow"`
+ * (everything), or a principal to act as (passed down to the handlers).
+ */
+export type Unauthenticated = "deny" | "allow" | { readonly principal: Principal }
+
+/** Configuration of {@link layer}. */
+export interface Config {
+  readonly rules: Rules
+  /** Required: there is no safe default for servers without authentication (stdio). */
+  readonly unauthenticated: Unauthenticated
+}
+
+/** The kinds of component a rule applies to, as error messages name them. */
+export type ComponentKind = "tool" | "resource" | "resource template" | "prompt"
+
+/** The error of a forbidden use: `403`, the component and the scopes the caller lacks. */
+export const forbidden = (kind: ComponentKind, name: string, missingScopes: ReadonlyArray<string>): McpError.JsonRpcError =>
+  McpError.withoutStackTrace(() =>
+    new McpError.JsonRpcError({
+      code: 403,
+      message: `Forbidden: ${kind} ${name} needs scope(s) ${missingScopes.join(", ")}`,
+      data: { missingScopes }
+    })
+  )
+
+const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<string> =>
+  rules !== undefined && Object.hasOwn(rules, key) ? rules[key]! : []
+
+/**
+ * Builds the authorization middleware for the server in context (it reads the components' tags
+ * from the server's registries). Register it with `McpServer.middleware` (or use {@link layer}).
+ */
+export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>, never, McpServer.McpServer> =>
+  Effect.gen(function*() {
+    const unauthenticated = config.unauthenticated as Unauthenticated | undefined
+    if (unauthenticated === undefined) {
+      return yield* Effect.die(new Error("Authorization: `unauthenticated` is required (\"deny\", \"allow\" or { principal })"))
+    }
+    const server = yield* McpServer.McpServer
+    const rules = config.rules
+    const fallback = typeof unauthenticated === "object" ? unauthenticated.principal : undefined
+
+    const parsed = new WeakMap<RegisteredTemplate, UriTemplate.UriTemplate>()
+    const templateOf = (uri: string): RegisteredTemplate | undefined => {
+      for (const entry of server.templates.list()) {
+        let template = parsed.get(entry.value)
+        if (template === undefined) parsed.set(entry.value, template = UriTemplate.parse(entry.value.uriTemplate))
+        if (template.match(uri) !== undefined) return entry.value
+      }
+      return undefined
+    }
+
+    const needs = (own: ReadonlyArray<ReadonlyArray<string>>, tags: ReadonlyArray<string>): ReadonlyArray<string> => {
+      const scopes = new Set<string>()
+      for (const rule of own) for (const scope of rule) scopes.add(scope)
+      for (const tag of tags) for (const scope of ruleOf(rules.tags, tag)) scopes.add(scope)
+      return [...scopes]
+    }
+    const toolNeeds = (name: string) => needs([ruleOf(rules.tools, name)], server.tools.get(name)?.tags ?? [])
+    const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
+    const templateNeeds = (uriTemplate: string) =>
+      needs([ruleOf(rules.resources, uriTemplate)], server.templates.get(uriTemplate)?.tags ?? [])
+    const resourceNeeds = (uri: string) => {
+      const resource = server.resources.get(uri)
+      if (resource !== undefined) return needs([ruleOf(rules.resources, uri)], resource.tags)
+      const template = templateOf(uri)
+      if (template === undefined) return needs([ruleOf(rules.resources, uri)], [])
+      return needs([ruleOf(rules.resources, uri), ruleOf(rules.resources, template.uriTemplate)], template.tags)
+    }
+
+    /** The scopes the caller lacks (none: allowed). */
+    const missing = (required: ReadonlyArray<string>, context: RequestContext): ReadonlyArray<string> => {
+      if (required.length === 0) return required
+      const principal = context.principal ?? fallback
+      if (principal === undefined) return unauthenticated === "allow" ? [] : required
+      return required.filter((scope) => !principal.scopes.includes(scope))
+    }
+    const allowed = (required: ReadonlyArray<string>, context: RequestContext) => missing(required, context).length === 0
+
+    /** Runs `use` if the caller may use the component, else fails with 403. */
+    const guard = <A>(
+      kind: ComponentKind,
+      name: string,
+      required: ReadonlyArray<string>,
+      context: RequestContext,
+      use: () => Effect.Effect<A, McpError.McpError>
+    ): Effect.Effect<A, McpError.McpError> => {
+      const lacking = missing(required, context)
+      return lacking.length === 0 ? use() : Exit.fail(forbidden(kind, name, lacking))
+    }
+
+    /** Maps a list result, keeping an already complete answer complete (the inline fast path). */
+    const filtered = <A>(result: Effect.Effect<A, McpError.McpError>, f: (a: A) => A): Effect.Effect<A, McpError.McpError> =>
+      Exit.isExit(result) ? Exit.map(result as Exit.Exit<A, McpError.McpError>, f) : Effect.map(result, f)
+
+    return Middleware.make("authorization", {
+      onRequest: fallback === undefined
+        ? undefined
+        : (request, context, next) =>
+          context.principal === undefined ? next(request, context.with({ principal: fallback })) : next(request),
+      onListTools: (params, context, next) =>
+        filtered(next(params), (result) => ({
+          ...result,
+          tools: result.tools.filter((tool) => allowed(toolNeeds(tool.name), context))
+        })),
+      onListResources: (params, context, next) =>
+        filtered(next(params), (result) => ({
+          ...result,
+          resources: result.resources.filter((resource) => allowed(resourceNeeds(resource.uri), context))
+        })),
+      onListResourceTemplates: (params, context, next) =>
+        filtered(next(params), (result) => ({
+          ...result,
+          resourceTemplates: result.resourceTemplates.filter((template) =>
+            allowed(templateNeeds(template.uriTemplate), context)
+          )
+        })),
+      onListPrompts: (params, context, next) =>
+        filtered(next(params), (result) => ({
+          ...result,
+          prompts: result.prompts.filter((prompt) => allowed(promptNeeds(prompt.name), context))
+        })),
+      onCallTool: (params, context, next) => guard("tool", params.name, toolNeeds(params.name), context, () => next(params)),
+      onReadResource: (params, context, next) =>
+        guard("resource", params.uri, resourceNeeds(params.uri), context, () => next(params)),
+      onSubscribe: (params, context, next) =>
+        guard("resource", params.uri, resourceNeeds(params.uri), context, () => next(params)),
+      onGetPrompt: (params, context, next) =>
+        guard("prompt", params.name, promptNeeds(params.name), context, () => next(params)),
+      onComplete: (params, context, next) =>
+        params.ref.type === "ref/prompt"
+          ? guard("prompt", params.ref.name, promptNeeds(params.ref.name), context, () => next(params))
+          : guard("resource template", params.ref.uri, templateNeeds(params.ref.uri), context, () => next(params))
+    })
+  })
+
+/**
+ * Authorization as a Layer: builds the middleware ({@link make}) and registers it with the server
+ * while the Layer lives (like `McpServer.middleware`). Place it below authentication.
+ */
+export const layer = (config: Config): Layer.Layer<never, never, McpServer.McpServer> =>
+  Layer.unwrap(Effect.map(make(config), (middleware) => McpServer.middleware(middleware)))

@@ -1,0 +1,133 @@
+/**
+ * Error mapping: failures that are not `McpError`s (a domain error leaking from a low-level
+ * handler, a resource or a prompt) get the JSON-RPC error they deserve, and defects get a masked
+ * `-32603` and a log line with their full cause.
+ *
+ * **Example** (Answering a domain error with -32602)
+ *
+ * ```ts
+ * const Errors = ErrorMapping.middleware({
+ *   map: ErrorMapping.byTag({
+ *     UserNotFound: (error: UserNotFound) => McpError.invalidParams(`No user ${error.id}`)
+ *   })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as McpError from "../../protocol/McpError.ts"
+import * as Middleware from "../Middleware.ts"
+
+/** Options of {@link middleware}; every one has a default. */
+export interface Config {
+  /**
+   * Maps a failure that is not an `McpError` to one; `undefined` leaves it unmapped (it becomes
+   * an `InternalError`). Defects are never passed to it.
+   */
+  readonly map?: ((error: unknown) => McpError.McpError | undefined) | undefined
+  /** Hide the message of unmapped failures and defects from clients (default true). */
+  readonly maskDefects?: boolean | undefined
+  /** The message clients get for unmapped failures and defects when masked (default `"Internal error"`). */
+  readonly defectMessage?: string | undefined
+}
+
+/**
+ * Maps the failures of every request:
+ *
+ * - an `McpError` failure, or an interruption → unchanged;
+ * - another failure → `map(error)` when it gives an `McpError`;
+ * - an unmapped failure or a defect → an `InternalError` (-32603) with `defectMessage` (or,
+ *   with `maskDefects: false`, the failure's own message), logged with its full cause.
+ *
+ * **Details**
+ *
+ * It is an `onRequest` hook: it sees the failures of every request, of the typed hooks below it
+ * too. Successes, and synchronous failures it has nothing to do for, pass untouched (no fiber).
+ *
+ * **Gotchas**
+ *
+ * Tools of `McpServer` never fail this way: their failures are already `isError` results (see
+ * `Tool`).
+ */
+export const middleware = (config: Config = {}): Middleware.Middleware => {
+  const map = config.map
+  const mask = config.maskDefects !== false
+  const defectMessage = config.defectMessage ?? "Internal error"
+  const recover = (method: string, cause: Cause.Cause<unknown>): Effect.Effect<never, McpError.McpError> => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    const reasons = cause.reasons
+    for (const reason of reasons) {
+      if (reason._tag === "Fail" && McpError.isMcpError(reason.error)) return Effect.fail(reason.error)
+    }
+    if (map !== undefined) {
+      for (const reason of reasons) {
+        if (reason._tag !== "Fail") continue
+        const mapped = map(reason.error)
+        if (mapped !== undefined) return Effect.fail(mapped)
+      }
+    }
+    const message = mask ? defectMessage : describe(cause)
+    return Effect.andThen(
+      Effect.logError(`effect-mcp-server: ${method} failed`, cause),
+      Effect.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
+    )
+  }
+  return Middleware.make("error-mapping", {
+    onRequest: (request, _context, next) => {
+      const effect = next(request)
+      if (Exit.isExit(effect) && (effect._tag === "Success" || isPlain(effect.cause))) return effect
+      return Effect.catchCause(effect, (cause) => recover(request.method, cause))
+    }
+  })
+}
+
+/**
+ * A `map` function by `_tag`: the handler of the failure's tag maps it (failures without a
+ * `_tag`, or with another one, stay unmapped).
+ */
+export const byTag = (
+  handlers: { readonly [tag: string]: (error: any) => McpError.McpError | undefined }
+): (error: unknown) => McpError.McpError | undefined =>
+(error) => {
+  const tag = typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
+  if (typeof tag !== "string" || !Object.hasOwn(handlers, tag)) return undefined
+  return handlers[tag]!(error)
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+/** A cause this middleware leaves as it is: an interruption, or a failure with an `McpError`. */
+const isPlain = (cause: Cause.Cause<unknown>): boolean =>
+  Cause.hasInterruptsOnly(cause) ||
+  cause.reasons.some((reason) => reason._tag === "Fail" && McpError.isMcpError(reason.error))
+
+/** The message of the first failure or defect of `cause`, for unmasked answers. */
+const describe = (cause: Cause.Cause<unknown>): string => {
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Interrupt") continue
+    const value = reason._tag === "Fail" ? reason.error : reason.defect
+    if (typeof value === "object" && value !== null) {
+      const { _tag, message } = value as { readonly _tag?: unknown; readonly message?: unknown }
+      if (typeof message === "string" && message.length > 0) {
+        return typeof _tag === "string" ? `${_tag}: ${message}` : message
+      }
+      if (typeof _tag === "string") return _tag
+      if (value instanceof Error) return value.name
+    }
+    return typeof value === "string" ? value : safeJson(value)
+  }
+  return "Internal error"
+}
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Keep-alive: pings idle clients, and reports those that stop answering.
+ *
+ * `onMessage` counts every inbound message of a session (requests, notifications and invalid
+ * input; a client's answers to the server's own requests do not count). `onSession` wakes every
+ * `interval`: when nothing arrived since it last woke (the session has been idle for at least
+ * `interval`), it sends a `ping` and waits at most `timeout` for the answer. A ping without an
+ * answer in time is a miss, logged as a warning; `maxMisses` consecutive misses are logged as an
+ * error (once per run of misses). Any answer — a result or an error object — ends the run. The
+ * loop ends with the session.
+ *
+ * **Example** (Pinging clients idle for 30 seconds)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(KeepAlive.middleware({ interval: "30 seconds", timeout: "10 seconds" }))
+ * ```
+ *
+ * **Gotchas**
+ *
+ * The counting in `onMessage` is synchronous and calls `next` directly, so it keeps the session's
+ * inline path for synchronous handlers. An idle client is pinged one to two `interval`s after its
+ * last message (idleness is checked when the loop wakes). The logs go to the server's loggers
+ * (annotated with `sessionId`), not to the client.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type { ServerSession } from "../../session/ServerSession.ts"
+import * as Middleware from "../Middleware.ts"
+
+/** Options of {@link middleware}. */
+export interface Options {
+  /** How often idleness is checked; a session idle for at least this long is pinged. */
+  readonly interval: Duration.Input
+  /** How long to wait for the answer to a ping (default: `interval`). */
+  readonly timeout?: Duration.Input | undefined
+  /** Consecutive missed pings after which an error is logged (default 3). */
+  readonly maxMisses?: number | undefined
+}
+
+/** The keep-alive middleware; see the module documentation. Invalid options are a defect. */
+export const middleware = (options: Options): Middleware.Middleware<never> => {
+  const interval = Duration.fromInputUnsafe(options.interval)
+  const intervalMillis = Duration.toMillis(interval)
+  const timeoutMillis = Duration.toMillis(options.timeout ?? interval)
+  const maxMisses = options.maxMisses ?? 3
+  if (!(intervalMillis > 0 && Number.isFinite(intervalMillis))) {
+    throw new Error(`KeepAlive: interval must be positive and finite, got ${Duration.format(interval)}`)
+  }
+  if (!(timeoutMillis > 0 && Number.isFinite(timeoutMillis))) {
+    throw new Error(`KeepAlive: timeout must be positive and finite, got ${timeoutMillis} ms`)
+  }
+  if (!(Number.isSafeInteger(maxMisses) && maxMisses > 0)) {
+    throw new Error(`KeepAlive: maxMisses must be a positive integer, got ${maxMisses}`)
+  }
+
+  // Inbound messages per session; sessions are only held weakly.
+  const activity = new WeakMap<ServerSession, { count: number }>()
+  const stateOf = (session: ServerSession) => {
+    let state = activity.get(session)
+    if (state === undefined) activity.set(session, state = { count: 0 })
+    return state
+  }
+
+  const loop = (session: ServerSession): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      const state = stateOf(session)
+      let seen = state.count
+      let misses = 0
+      while (true) {
+        yield* Effect.sleep(interval)
+        if (state.count !== seen) {
+          seen = state.count
+          continue
+        }
+        const exit = yield* Effect.exit(session.request("ping", undefined, { timeoutMillis }))
+        if (exit._tag === "Success") {
+          misses = 0
+          continue
+        }
+        const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
+        if (error?._tag === "SessionClosed") return
+        if (error?._tag !== "ClientRequestTimeout") {
+          // The client answered (with an error): it is alive.
+          misses = 0
+          continue
+        }
+        misses++
+        yield* Effect.logWarning(`keep-alive: ping missed (${misses} in a row, no answer within ${timeoutMillis} ms)`)
+        if (misses === maxMisses) {
+          yield* Effect.logError(`keep-alive: ${maxMisses} consecutive pings missed; the client seems gone`)
+        }
+      }
+    }).pipe(
+      Effect.annotateLogs({ sessionId: session.id }),
+      Effect.ensuring(Effect.sync(() => activity.delete(session)))
+    )
+
+  return Middleware.make("keep-alive", {
+    onMessage: (message, next) => {
+      stateOf(message._tag === "Request" ? message.context.session : message.session).count++
+      return next()
+    },
+    onSession: loop
+  })
+}

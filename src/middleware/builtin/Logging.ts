@@ -1,0 +1,167 @@
+/**
+ * Structured request logging: one log line per request, with its method, ids, duration and
+ * outcome as log annotations.
+ *
+ * The line is written with `Effect.log*`, so it goes to whatever loggers the server runs with
+ * (JSON, logfmt, OpenTelemetry, ...). It is not sent to the client: the `Effect.log` → client
+ * bridge only forwards lines logged inside handlers.
+ *
+ * **Example** (Logging every request, with redacted params)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(
+ *   Logging.middleware({ includeParams: true, redact: Logging.redactKeys("password", "token") })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as LogLevel from "effect/LogLevel"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import * as McpError from "../../protocol/McpError.ts"
+import * as Middleware from "../Middleware.ts"
+
+// ---------------------------------------------------------------------------
+// Outcomes
+// ---------------------------------------------------------------------------
+
+/**
+ * How a request ended:
+ *
+ * - `"success"` — a result;
+ * - `"tool-error"` — a result with `isError: true` (a tool failure the model can see);
+ * - `"error"` — a JSON-RPC error;
+ * - `"cancelled"` — interrupted (cancelled by the client, or the session closed): no response.
+ */
+export type Outcome = "success" | "error" | "tool-error" | "cancelled"
+
+/** True for a result with `isError: true` (a `CallToolResult` reporting a tool failure). */
+export const isToolError = (result: unknown): boolean =>
+  typeof result === "object" && result !== null && (result as { readonly isError?: unknown }).isError === true
+
+/** The {@link Outcome} of a request from its exit. */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome =>
+  exit._tag === "Success"
+    ? isToolError(exit.value) ? "tool-error" : "success"
+    : Cause.hasInterruptsOnly(exit.cause)
+    ? "cancelled"
+    : "error"
+
+// ---------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------
+
+/** Options of {@link middleware}; every one has a default. */
+export interface Config {
+  /** Level of the lines of successful and cancelled requests (default `"Info"`). */
+  readonly level?: LogLevel.Severity | undefined
+  /** Level of the lines of tool errors and JSON-RPC errors other than -32603 (default `"Warn"`). */
+  readonly failureLevel?: LogLevel.Severity | undefined
+  /**
+   * Level of the lines of internal errors (-32603: defects, undeclared failures), which also
+   * carry the full cause (default `"Error"`).
+   */
+  readonly defectLevel?: LogLevel.Severity | undefined
+  /** Add the request params as the `params` annotation (default false). */
+  readonly includeParams?: boolean | undefined
+  /**
+   * What of the params to log (with `includeParams`), e.g. {@link redactKeys}; default: the
+   * params as received.
+   */
+  readonly redact?: ((params: unknown, method: string) => unknown) | undefined
+}
+
+/** The annotations of a request's log line. */
+export interface Annotations {
+  readonly method: string
+  readonly requestId: JsonRpc.RequestId
+  readonly sessionId: string
+  readonly durationMillis: number
+  readonly outcome: Outcome
+  /** The JSON-RPC error code, for the `"error"` outcome. */
+  readonly errorCode?: number
+  /** The JSON-RPC error message, for the `"error"` outcome. */
+  readonly errorMessage?: string
+  /** The (redacted) params, with `includeParams`. */
+  readonly params?: unknown
+}
+
+// ---------------------------------------------------------------------------
+// Middleware
+// ---------------------------------------------------------------------------
+
+/**
+ * Logs one line per request when it ends, annotated with {@link Annotations}; the message is
+ * `"<method> <outcome>"`.
+ *
+ * **Details**
+ *
+ * It is an `onRequest` hook: it sees every request (unknown methods and invalid params too) and
+ * times everything below it, typed hooks included. Put it first (outermost) to log what clients
+ * get. Wrapping costs every request a fiber, even synchronous ones.
+ */
+export const middleware = (config: Config = {}): Middleware.Middleware => {
+  const level = config.level ?? "Info"
+  const failureLevel = config.failureLevel ?? "Warn"
+  const defectLevel = config.defectLevel ?? "Error"
+  const includeParams = config.includeParams === true
+  const redact = config.redact
+  return Middleware.make("logging", {
+    onRequest: (request, context, next) =>
+      Effect.clockWith((clock) => {
+        const start = clock.currentTimeNanosUnsafe()
+        return Effect.onExit(next(request), (exit) => {
+          const annotations: Record<string, unknown> = {
+            method: request.method,
+            requestId: request.id,
+            sessionId: context.sessionId,
+            durationMillis: Math.round(Number(clock.currentTimeNanosUnsafe() - start) / 1_000) / 1_000,
+            outcome: outcomeOf(exit)
+          }
+          if (includeParams) {
+            annotations.params = redact === undefined ? request.params : redact(request.params, request.method)
+          }
+          const message = `${request.method} ${annotations.outcome}`
+          let log: Effect.Effect<void>
+          if (exit._tag === "Success") {
+            log = Effect.logWithLevel(annotations.outcome === "tool-error" ? failureLevel : level)(message)
+          } else {
+            const error = McpError.fromCause(exit.cause)
+            if (error === undefined) {
+              log = Effect.logWithLevel(level)(message)
+            } else {
+              annotations.errorCode = error.code
+              annotations.errorMessage = error.message
+              log = error.code === McpError.ErrorCode.InternalError
+                ? Effect.logWithLevel(defectLevel)(message, exit.cause)
+                : Effect.logWithLevel(failureLevel)(message)
+            }
+          }
+          return Effect.annotateLogs(log, annotations)
+        })
+      })
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Redaction
+// ---------------------------------------------------------------------------
+
+/**
+ * A `redact` function that replaces the value of every property with one of the given names,
+ * at any depth, by `"[redacted]"`.
+ */
+export const redactKeys = (...keys: ReadonlyArray<string>): (params: unknown) => unknown => {
+  const secret = new Set(keys)
+  const go = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(go)
+    if (typeof value !== "object" || value === null) return value
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) out[key] = secret.has(key) ? "[redacted]" : go(inner)
+    return out
+  }
+  return go
+}

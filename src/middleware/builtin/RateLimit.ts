@@ -1,0 +1,312 @@
+/**
+ * Rate limiting: a middleware that rejects requests past a budget with a clear JSON-RPC error
+ * (`429`, how long to wait, the limit), per caller.
+ *
+ * - Two algorithms, as pure functions of a state and the time: a **token bucket**
+ *   ({@link tokenBucket}: bursts up to `capacity`, then `refillPerSecond`) and a **sliding window**
+ *   ({@link slidingWindow}: at most `limit` in any `windowMillis`, counted exactly from a log).
+ * - A store service, {@link RateLimitStore}, that keeps one state per key; it only promises
+ *   `consume`, so a shared store (Redis, ...) can implement it. {@link RateLimitStore.layerMemory}
+ *   keeps the states in memory, bounded (least recently used keys are dropped past `maxKeys`),
+ *   with the time from `Clock` (so `TestClock` drives it).
+ * - The middleware, {@link middleware}: keyed by the principal's subject when there is one, else by
+ *   the session id; applied to every request but `initialize` and `ping` unless `methods` says
+ *   otherwise.
+ *
+ * **Example** (Ten calls per minute per caller)
+ *
+ * ```ts
+ * const Limits = McpServer.middleware(
+ *   RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 10, windowMillis: 60_000 }) })
+ * ).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as McpError from "../../protocol/McpError.ts"
+import type { ClientRequestMethod } from "../../protocol/McpSchema.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Middleware from "../Middleware.ts"
+
+// ---------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------
+
+/** A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
+export interface TokenBucketPolicy {
+  readonly _tag: "TokenBucket"
+  readonly capacity: number
+  readonly refillPerSecond: number
+}
+
+/** A sliding window: at most `limit` (total cost) in any window of `windowMillis`. */
+export interface SlidingWindowPolicy {
+  readonly _tag: "SlidingWindow"
+  readonly limit: number
+  readonly windowMillis: number
+}
+
+/** A rate-limit policy. */
+export type Policy = TokenBucketPolicy | SlidingWindowPolicy
+
+const positive = (what: string, value: number) => {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`RateLimit: ${what} must be a positive number, got ${value}`)
+}
+
+/** A token bucket policy; throws a `RangeError` unless both numbers are positive. */
+export const tokenBucket = (options: { readonly capacity: number; readonly refillPerSecond: number }): TokenBucketPolicy => {
+  positive("capacity", options.capacity)
+  positive("refillPerSecond", options.refillPerSecond)
+  return { _tag: "TokenBucket", capacity: options.capacity, refillPerSecond: options.refillPerSecond }
+}
+
+/** A sliding window policy; throws a `RangeError` unless both numbers are positive. */
+export const slidingWindow = (options: { readonly limit: number; readonly windowMillis: number }): SlidingWindowPolicy => {
+  positive("limit", options.limit)
+  positive("windowMillis", options.windowMillis)
+  return { _tag: "SlidingWindow", limit: options.limit, windowMillis: options.windowMillis }
+}
+
+/** The budget of a policy: the bucket's capacity or the window's limit. */
+export const limitOf = (policy: Policy): number => policy._tag === "TokenBucket" ? policy.capacity : policy.limit
+
+// ---------------------------------------------------------------------------
+// Algorithms (pure)
+// ---------------------------------------------------------------------------
+
+/**
+ * The answer to one `consume`: whether it was allowed, what is left of the budget afterwards
+ * (whole units), and how long to wait before the same cost would be allowed (0 when allowed;
+ * `Infinity` when the cost exceeds the whole budget).
+ */
+export interface Decision {
+  readonly allowed: boolean
+  readonly remaining: number
+  readonly retryAfterMillis: number
+}
+
+/** The state of a token bucket: the tokens it held at `updatedAt` (epoch millis). */
+export interface TokenBucketState {
+  readonly _tag: "TokenBucket"
+  readonly tokens: number
+  readonly updatedAt: number
+}
+
+/** The state of a sliding window: the allowed hits still inside the window, oldest first. */
+export interface SlidingWindowState {
+  readonly _tag: "SlidingWindow"
+  readonly hits: ReadonlyArray<{ readonly at: number; readonly cost: number }>
+}
+
+/** The state a policy keeps per key. */
+export type State = TokenBucketState | SlidingWindowState
+
+/** A decision and the state to keep. */
+export interface Outcome<S extends State = State> {
+  readonly decision: Decision
+  readonly state: S
+}
+
+/**
+ * Token bucket: refills `(now - updatedAt) × refillPerSecond / 1000` tokens (up to `capacity`),
+ * then takes `cost` tokens if there are enough. A missing state is a full bucket. A denial takes
+ * nothing.
+ */
+export const consumeTokenBucket = (
+  policy: TokenBucketPolicy,
+  state: TokenBucketState | undefined,
+  now: number,
+  cost = 1
+): Outcome<TokenBucketState> => {
+  let tokens = policy.capacity
+  if (state !== undefined) {
+    const elapsed = Math.max(0, now - state.updatedAt)
+    tokens = Math.min(policy.capacity, state.tokens + elapsed * policy.refillPerSecond / 1000)
+  }
+  const allowed = cost <= tokens
+  if (allowed) tokens -= cost
+  const retryAfterMillis = allowed
+    ? 0
+    : cost > policy.capacity
+    ? Number.POSITIVE_INFINITY
+    : Math.ceil((cost - tokens) * 1000 / policy.refillPerSecond)
+  return {
+    decision: { allowed, remaining: Math.floor(tokens), retryAfterMillis },
+    state: { _tag: "TokenBucket", tokens, updatedAt: Math.max(now, state?.updatedAt ?? now) }
+  }
+}
+
+/**
+ * Sliding window (exact log): a hit counts while `now - at < windowMillis`; `cost` is allowed if
+ * the counted total plus `cost` stays within `limit`. When denied, the wait is until enough of the
+ * oldest hits leave the window. Memory per key: at most `limit` hits.
+ */
+export const consumeSlidingWindow = (
+  policy: SlidingWindowPolicy,
+  state: SlidingWindowState | undefined,
+  now: number,
+  cost = 1
+): Outcome<SlidingWindowState> => {
+  const since = now - policy.windowMillis
+  const hits = (state?.hits ?? []).filter((hit) => hit.at > since)
+  let used = 0
+  for (const hit of hits) used += hit.cost
+  const allowed = used + cost <= policy.limit
+  let retryAfterMillis = 0
+  if (allowed) {
+    hits.push({ at: now, cost })
+    used += cost
+  } else if (cost > policy.limit) {
+    retryAfterMillis = Number.POSITIVE_INFINITY
+  } else {
+    let excess = used + cost - policy.limit
+    for (const hit of hits) {
+      excess -= hit.cost
+      if (excess <= 0) {
+        retryAfterMillis = hit.at + policy.windowMillis - now
+        break
+      }
+    }
+  }
+  return {
+    decision: { allowed, remaining: Math.max(0, Math.floor(policy.limit - used)), retryAfterMillis },
+    state: { _tag: "SlidingWindow", hits }
+  }
+}
+
+/** Applies `policy` to `state` (a state of another algorithm counts as none). */
+export const consume = (policy: Policy, state: State | undefined, now: number, cost = 1): Outcome =>
+  policy._tag === "TokenBucket"
+    ? consumeTokenBucket(policy, state?._tag === "TokenBucket" ? state : undefined, now, cost)
+    : consumeSlidingWindow(policy, state?._tag === "SlidingWindow" ? state : undefined, now, cost)
+
+// ---------------------------------------------------------------------------
+// Store
+// ---------------------------------------------------------------------------
+
+/** Options of the in-memory store. */
+export interface MemoryOptions {
+  /** How many keys are kept; the least recently used are dropped past it (default 10 000). */
+  readonly maxKeys?: number | undefined
+}
+
+/** The in-memory store, with its size in view (for tests and metrics). */
+export interface MemoryStore extends RateLimitStoreShape {
+  /** How many keys it holds now. */
+  readonly size: Effect.Effect<number>
+}
+
+/** What a rate-limit store does: consume `cost` (default 1) from the budget of `key`. */
+export interface RateLimitStoreShape {
+  readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision>
+}
+
+/**
+ * Where rate-limit states live. Only `consume` is required, atomically per key, so a shared
+ * store (Redis, ...) can implement it with the same algorithms.
+ */
+export class RateLimitStore extends Context.Service<RateLimitStore, RateLimitStoreShape>()(
+  "effect-mcp-server/RateLimitStore"
+) {
+  /** States in memory, at most `maxKeys` of them (least recently used dropped); time from `Clock`. */
+  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<RateLimitStore> =>
+    Layer.effect(RateLimitStore, makeMemoryStore(options))
+}
+
+/** Builds an in-memory store (the body of {@link RateLimitStore.layerMemory}). */
+export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryStore> =>
+  Effect.sync(() => {
+    const maxKeys = options.maxKeys ?? 10_000
+    if (!(Number.isSafeInteger(maxKeys) && maxKeys > 0)) {
+      throw new RangeError(`RateLimitStore: maxKeys must be a positive integer, got ${maxKeys}`)
+    }
+    // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+    const states = new Map<string, State>()
+    return {
+      consume: (key, policy, cost = 1) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const outcome = consume(policy, states.get(key), now, cost)
+          states.delete(key)
+          states.set(key, outcome.state)
+          if (states.size > maxKeys) states.delete(states.keys().next().value!)
+          return outcome.decision
+        }),
+      size: Effect.sync(() => states.size)
+    }
+  })
+
+// ---------------------------------------------------------------------------
+// Middleware
+// ---------------------------------------------------------------------------
+
+/**
+ * Whose budget a request spends: `"principal"` (default: the principal's subject when there is
+ * one, else the session), `"session"` (the session, always), or a function of the request context.
+ */
+export type Key = "principal" | "session" | ((context: RequestContext) => string)
+
+/** Configuration of {@link middleware}. */
+export interface Config {
+  readonly policy: Policy
+  /** Whose budget a request spends (default `"principal"`). */
+  readonly key?: Key | undefined
+  /**
+   * The request methods limited (default: all but `initialize` and `ping`). Methods the server
+   * does not serve are never limited (the request fails anyway).
+   */
+  readonly methods?: ReadonlyArray<string> | undefined
+  /** The middleware's name, also the prefix of its keys in the store (default `"rate-limit"`). */
+  readonly name?: string | undefined
+}
+
+/** The methods limited by default: every request method but `initialize` and `ping`. */
+export const defaultMethods: ReadonlyArray<ClientRequestMethod> = (Object.keys(Middleware.hookNames) as Array<
+  ClientRequestMethod
+>).filter((method) => method !== "initialize" && method !== "ping")
+
+const keyFunction = (key: Key): (context: RequestContext) => string => {
+  if (typeof key === "function") return (context) => `custom:${key(context)}`
+  if (key === "session") return (context) => `session:${context.sessionId}`
+  return (context) =>
+    context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
+}
+
+/** The error of a request over its budget: `429`, the wait in the message and in `data`. */
+export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.JsonRpcError =>
+  McpError.withoutStackTrace(() =>
+    new McpError.JsonRpcError({
+      code: 400,
+      message: `Rate limit exceeded: retry in ${retryAfterMillis} ms`,
+      data: { retryAfterMillis, limit }
+    })
+  )
+
+/**
+ * The rate-limit middleware. It runs as typed hooks, so it sees the principal set by middleware
+ * above it (raw or typed); place it below authentication.
+ *
+ * **Gotchas**
+ *
+ * Middlewares sharing one store need distinct `name`s, or they spend the same budgets.
+ */
+export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
+  const policy = config.policy
+  const limit = limitOf(policy)
+  const prefix = `${config.name ?? "rate-limit"}:`
+  const keyOf = keyFunction(config.key ?? "principal")
+  const check = (context: RequestContext): Effect.Effect<void, McpError.JsonRpcError, RateLimitStore> =>
+    Effect.flatMap(Effect.service(RateLimitStore), (store) =>
+      Effect.flatMap(store.consume(prefix + keyOf(context), policy), (decision) =>
+        decision.allowed ? Effect.void : Effect.fail(rateLimitExceeded(decision.retryAfterMillis, limit))))
+  const hook = (params: unknown, context: RequestContext, next: (params: unknown) => Effect.Effect<unknown, McpError.McpError>) =>
+    Effect.flatMap(check(context), () => next(params))
+  const hooks: Record<string, typeof hook> = {}
+  for (const method of config.methods ?? defaultMethods) {
+    if (Object.hasOwn(Middleware.hookNames, method)) hooks[(Middleware.hookNames as Record<string, string>)[method]!] = hook
+  }
+  return Middleware.make(config.name ?? "rate-limit", hooks as Middleware.Hooks<RateLimitStore>)
+}

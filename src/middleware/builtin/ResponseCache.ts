@@ -1,0 +1,257 @@
+/**
+ * A response cache: answers repeated list, read and get requests (and calls of the tools you name)
+ * from a store, per caller, and drops what a change of the server's components makes stale.
+ *
+ * - **What is cached.** `tools/list`, `resources/list`, `resources/templates/list`,
+ *   `prompts/list`, `resources/read`, `prompts/get`, and `tools/call` only for the tools named in
+ *   `callTools` (tools may have side effects). Each method has a TTL (`ttlMillis`, overridable
+ *   per method, or `false` not to cache it). Failures, `isError` tool results and task-augmented
+ *   calls are never cached.
+ * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
+ *   one, else the session. An answer is never served to another principal (lists may be filtered
+ *   per principal by authorization); the rest of the key is the method and the params without
+ *   `_meta` (object keys in any order).
+ * - **Invalidation.** Through `McpServer.onChange`: a change of the tools drops `tools/list` and
+ *   `tools/call`; of the resources or templates, the three resource methods; of the prompts,
+ *   `prompts/list` and `prompts/get`. The drop is synchronous (each change starts a new key
+ *   generation, so even an answer computed before the change and stored after it is never served)
+ *   and the store is asked to `invalidate` the old entries.
+ * - **Store.** {@link CacheStore} only promises `get`, `set` and `invalidate(prefix)`, so a shared
+ *   store (Redis, ...) can implement it; {@link CacheStore.layerMemory} is bounded (LRU) with TTLs
+ *   on `Clock`.
+ *
+ * **Gotchas**
+ *
+ * `notifications/resources/updated` does not invalidate `resources/read`: give resources whose
+ * content changes a short TTL (or `resources/read: false`). Place the cache below authentication,
+ * or it keys by session only.
+ *
+ * **Example** (Caching lists for a minute, and one pure tool)
+ *
+ * ```ts
+ * const Cache = ResponseCache.layer({ callTools: ["convert_units"] }).pipe(
+ *   Layer.provide(ResponseCache.CacheStore.layerMemory({ maxEntries: 5_000 }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { McpError } from "../../protocol/McpError.ts"
+import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
+import * as McpServer from "../../server/McpServer.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Middleware from "../Middleware.ts"
+
+// ---------------------------------------------------------------------------
+// Store
+// ---------------------------------------------------------------------------
+
+/** What a cache store does. Values are JSON-compatible results. */
+export interface CacheStoreShape {
+  /** The value under `key`, unless absent or expired. */
+  readonly get: (key: string) => Effect.Effect<Option.Option<unknown>>
+  /** Stores `value` under `key` for `ttlMillis`. */
+  readonly set: (key: string, value: unknown, ttlMillis: number) => Effect.Effect<void>
+  /** Drops every entry whose key starts with `prefix`. */
+  readonly invalidate: (prefix: string) => Effect.Effect<void>
+}
+
+/** Options of the in-memory store. */
+export interface MemoryOptions {
+  /** How many entries are kept; the least recently used are dropped past it (default 1000). */
+  readonly maxEntries?: number | undefined
+}
+
+/** The in-memory store, with its size in view (for tests and metrics). */
+export interface MemoryCacheStore extends CacheStoreShape {
+  /** How many entries it holds now (expired ones included until touched or evicted). */
+  readonly size: Effect.Effect<number>
+}
+
+/** Where cached responses live; see {@link CacheStoreShape}. */
+export class CacheStore extends Context.Service<CacheStore, CacheStoreShape>()("effect-mcp-server/CacheStore") {
+  /** Entries in memory, at most `maxEntries` (least recently used dropped), expiring on `Clock`. */
+  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<CacheStore> =>
+    Layer.effect(CacheStore, makeMemoryStore(options))
+}
+
+/** Builds an in-memory store (the body of {@link CacheStore.layerMemory}). */
+export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryCacheStore> =>
+  Effect.sync(() => {
+    const maxEntries = options.maxEntries ?? 1000
+    if (!(Number.isSafeInteger(maxEntries) && maxEntries > 0)) {
+      throw new RangeError(`CacheStore: maxEntries must be a positive integer, got ${maxEntries}`)
+    }
+    // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+    const entries = new Map<string, { readonly value: unknown; readonly expiresAt: number }>()
+    return {
+      get: (key) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const entry = entries.get(key)
+          if (entry === undefined) return Option.none()
+          entries.delete(key)
+          if (entry.expiresAt <= now) return Option.none()
+          entries.set(key, entry)
+          return Option.some(entry.value)
+        }),
+      set: (key, value, ttlMillis) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          entries.delete(key)
+          entries.set(key, { value, expiresAt: now + ttlMillis })
+          while (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+        }),
+      invalidate: (prefix) =>
+        Effect.sync(() => {
+          for (const key of entries.keys()) if (key.startsWith(prefix)) entries.delete(key)
+        }),
+      size: Effect.sync(() => entries.size)
+    }
+  })
+
+// ---------------------------------------------------------------------------
+// Cache
+// ---------------------------------------------------------------------------
+
+/** The methods the cache can answer. */
+export type CacheableMethod =
+  | "tools/list"
+  | "tools/call"
+  | "resources/list"
+  | "resources/templates/list"
+  | "resources/read"
+  | "prompts/list"
+  | "prompts/get"
+
+/** Configuration of {@link layer}. */
+export interface Config {
+  /** How long an answer is kept (default 60 000 ms). */
+  readonly ttlMillis?: number | undefined
+  /** Per-method TTL in milliseconds, or `false` not to cache that method. */
+  readonly methods?: { readonly [M in CacheableMethod]?: number | false | undefined } | undefined
+  /** The tools whose calls are cached (default none: tools may have side effects). */
+  readonly callTools?: ReadonlyArray<string> | undefined
+  /** The prefix of every key in the store (default `"mcp-response-cache:"`). */
+  readonly keyPrefix?: string | undefined
+}
+
+type Group = "tools" | "resources" | "prompts"
+
+const groupOf: Record<McpServer.Kind, Group> = { tool: "tools", resource: "resources", template: "resources", prompt: "prompts" }
+
+const methodsOf: Record<Group, ReadonlyArray<CacheableMethod>> = {
+  tools: ["tools/list", "tools/call"],
+  resources: ["resources/list", "resources/templates/list", "resources/read"],
+  prompts: ["prompts/list", "prompts/get"]
+}
+
+const groupOfMethod: Record<CacheableMethod, Group> = {
+  "tools/list": "tools",
+  "tools/call": "tools",
+  "resources/list": "resources",
+  "resources/templates/list": "resources",
+  "resources/read": "resources",
+  "prompts/list": "prompts",
+  "prompts/get": "prompts"
+}
+
+/** Separates the parts of a key (JSON never contains it raw). */
+const separator = "\u0000"
+
+/** Who the answer is for: the principal (subject and scopes), else the session. */
+export const callerKey = (context: RequestContext): string =>
+  context.principal === undefined
+    ? `session:${JSON.stringify(context.sessionId)}`
+    : `principal:${JSON.stringify([context.principal.subject, [...context.principal.scopes].sort()])}`
+
+/** The params as a stable string: `_meta` left out, object keys sorted. */
+export const paramsKey = (params: object): string => {
+  const { _meta, ...rest } = params as { readonly _meta?: unknown }
+  return stableStringify(rest)
+}
+
+const stableStringify = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined).sort()
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/**
+ * Builds the cache middleware and subscribes it to the server's changes (unsubscribed when the
+ * scope closes). Register it with `McpServer.middleware` (or use {@link layer}).
+ */
+export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<never>, never, McpServer.McpServer | CacheStore | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const store = yield* CacheStore
+    const prefix = config.keyPrefix ?? "mcp-response-cache:"
+    const defaultTtl = config.ttlMillis ?? 60_000
+    const callTools = new Set(config.callTools ?? [])
+    const generations: Record<Group, number> = { tools: 0, resources: 0, prompts: 0 }
+
+    const unsubscribe = server.onChange((kind) => {
+      const group = groupOf[kind]
+      generations[group]++
+      for (const method of methodsOf[group]) Effect.runFork(store.invalidate(`${prefix}${method}${separator}`))
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
+
+    const ttlOf = (method: CacheableMethod): number | undefined => {
+      const ttl = config.methods?.[method]
+      if (ttl === false) return undefined
+      return ttl ?? defaultTtl
+    }
+
+    /** A typed hook that answers from the store, or asks `next` and stores what `keep` accepts. */
+    const cached = <M extends CacheableMethod>(
+      method: M,
+      keep: (result: ClientRequestResult<M>) => boolean
+    ): Middleware.MethodHook<M, never> | undefined => {
+      const ttl = ttlOf(method)
+      if (ttl === undefined) return undefined
+      const group = groupOfMethod[method]
+      return (params, context, next) => {
+        if (method === "tools/call") {
+          const call = params as { readonly name: string; readonly task?: unknown }
+          if (!callTools.has(call.name) || call.task !== undefined) return next(params)
+        }
+        const key = `${prefix}${method}${separator}${generations[group]}${separator}${callerKey(context)}${separator}${
+          paramsKey(params)
+        }`
+        return Effect.flatMap(store.get(key), (hit): Effect.Effect<ClientRequestResult<M>, McpError> =>
+          Option.isSome(hit)
+            ? Effect.succeed(hit.value as ClientRequestResult<M>)
+            : Effect.tap(next(params), (result) => keep(result) ? store.set(key, result, ttl) : Effect.void))
+      }
+    }
+
+    const always = () => true
+    const hooks: Middleware.MethodHooks<never> = {
+      onListTools: cached("tools/list", always),
+      onCallTool: callTools.size === 0
+        ? undefined
+        : cached("tools/call", (result) => "content" in result && result.isError !== true),
+      onListResources: cached("resources/list", always),
+      onListResourceTemplates: cached("resources/templates/list", always),
+      onReadResource: cached("resources/read", always),
+      onListPrompts: cached("prompts/list", always),
+      onGetPrompt: cached("prompts/get", always)
+    }
+    return Middleware.make("response-cache", hooks)
+  })
+
+/**
+ * The cache as a Layer: builds it ({@link make}) and registers its middleware with the server
+ * while the Layer lives (like `McpServer.middleware`).
+ */
+export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> =>
+  Layer.unwrap(Effect.map(make(config), (middleware) => McpServer.middleware(middleware)))
+

@@ -1,0 +1,83 @@
+/**
+ * Request timeouts: a handler that runs too long is interrupted (its finalizers and
+ * `Effect.onInterrupt` run) and the client is answered at once.
+ *
+ * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
+ * N ms" (an execution problem the model can see and react to); any other method with a
+ * JSON-RPC `-32603` error, "Request timed out after N ms".
+ *
+ * **Example** (10 s for everything, a minute for one slow method)
+ *
+ * ```ts
+ * const Timeouts = Timeout.middleware({ default: "10 seconds", methods: { "prompts/get": "1 minute" } })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as McpError from "../../protocol/McpError.ts"
+import type { CallToolResult } from "../../protocol/McpSchema.ts"
+import * as Middleware from "../Middleware.ts"
+
+/** Options of {@link middleware}; every one has a default. */
+export interface Config {
+  /** The timeout of every method not in `methods` (default 30 seconds); `"Infinity"`: none. */
+  readonly default?: Duration.Input | undefined
+  /**
+   * Timeouts per method, overriding `default` (`"Infinity"`: none). `tasks/result`, which waits
+   * for a task to end, has no timeout unless it is named here.
+   */
+  readonly methods?: { readonly [method: string]: Duration.Input } | undefined
+}
+
+/** The default timeout of {@link Config.default}. */
+export const defaultTimeout: Duration.Duration = Duration.seconds(30)
+
+/**
+ * Interrupts requests that run longer than their method's timeout and answers them (see the
+ * module documentation).
+ *
+ * **Details**
+ *
+ * It is an `onRequest` hook: the time counts everything below it, typed hooks included. Put it
+ * inside a retry middleware to time each attempt, outside to time them all. Requests without a
+ * timeout, and synchronous handlers, pass untouched (no fiber).
+ */
+export const middleware = (config: Config = {}): Middleware.Middleware => {
+  const fallback = millisOf(config.default ?? defaultTimeout)
+  const overrides = new Map<string, number | undefined>([["tasks/result", undefined]])
+  for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(input))
+  return Middleware.make("timeout", {
+    onRequest: (request, _context, next) => {
+      const millis = overrides.has(request.method) ? overrides.get(request.method) : fallback
+      if (millis === undefined) return next(request)
+      const effect = next(request)
+      if (Exit.isExit(effect)) return effect
+      return Effect.timeoutOrElse(effect, {
+        duration: millis,
+        orElse: () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis)
+      })
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+/** The timeout in milliseconds, `undefined` when infinite. */
+const millisOf = (input: Duration.Input): number | undefined => {
+  const duration = Duration.fromInputUnsafe(input)
+  return Duration.isFinite(duration) ? Duration.toMillis(duration) : undefined
+}
+
+const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
+  const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined
+  const text = `Tool ${typeof name === "string" ? name : "call"} timed out after ${millis} ms`
+  return Exit.succeed({ content: [{ type: "text", text }], isError: true })
+}
+
+const requestTimedOut = (millis: number): Exit.Exit<never, McpError.McpError> =>
+  Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message: `Request timed out after ${millis} ms` })))

@@ -1,0 +1,171 @@
+/**
+ * Tool injection: tools served by a middleware instead of the server's registry — e.g. admin or
+ * diagnostic tools that exist only in one deployment, added without touching the server's
+ * component Layers.
+ *
+ * `ToolInjection.layer(...definitions)` compiles the definitions like `McpServer.tool` does
+ * (same Schemas, error rules and masking; the handlers' services are captured when the Layer is
+ * built) and registers a middleware that:
+ *
+ * - appends their wire descriptions to `tools/list`, on the last page (the result without a
+ *   `nextCursor`), and drops registered tools of the same name from every page (an injected tool
+ *   shadows a registered one);
+ * - answers `tools/call` for their names, and calls `next` for every other name.
+ *
+ * Injected tools are never in `server.tools`: they are not counted by it, and adding or removing
+ * them sends no `list_changed`.
+ *
+ * **Example** (An admin tool for one deployment)
+ *
+ * ```ts
+ * const Admin = ToolInjection.layer({
+ *   name: "admin_flush_cache",
+ *   handler: () => Effect.as(Cache.flush, "flushed")
+ * })
+ * McpServer.serve(options, Layer.mergeAll(Tools, Admin), Stdio.make())
+ * ```
+ *
+ * **Gotchas**
+ *
+ * The stack position is that of the Layer: middlewares added before it (outside) see injected
+ * tool calls in their `onCallTool`, those added after it (inside) do not. When the server serves
+ * no tools of its own (nothing registered and `capabilities.tools` not set), it has no
+ * `tools/list` and `tools/call` handlers at all: the middleware then advertises the `tools`
+ * capability in `initialize` and answers both methods from its `onRequest` hook, so typed
+ * `onListTools` / `onCallTool` hooks of other middleware do not run for them.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import * as McpError from "../../protocol/McpError.ts"
+import {
+  CallToolRequestParams,
+  type ClientRequestResult,
+  PaginatedRequestParams,
+  type Tool as WireTool
+} from "../../protocol/McpSchema.ts"
+import * as McpServer from "../../server/McpServer.ts"
+import * as Tool from "../../server/Tool.ts"
+import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
+import * as Middleware from "../Middleware.ts"
+
+/** Any tool definition (what {@link layer} accepts). */
+export type AnyDefinition = Tool.Definition<any, any, any, any>
+
+/** The services the handlers of `D` need (beyond the request context, which is provided). */
+export type Services<D> = D extends Tool.Definition<any, any, any, infer R> ? Exclude<R, McpRequestContext> : never
+
+/**
+ * A tool definition with its types checked, for use with {@link layer}: the handler's parameters
+ * are typed from `parameters` (inside `layer(...)` itself they are not).
+ */
+export const tool = <
+  const P extends Tool.Parameters | undefined = undefined,
+  S extends Schema.Top | undefined = undefined,
+  F extends Schema.Top | undefined = undefined,
+  R = never
+>(definition: Tool.Definition<P, S, F, R>): Tool.Definition<P, S, F, R> => definition
+
+/**
+ * A Layer that serves the given tools from a middleware while it is alive (see the module
+ * documentation). Needs the server and the services of the tools' handlers.
+ */
+export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
+  ...definitions: Definitions
+): Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const context = yield* Effect.context<never>()
+    const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
+    const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
+    return McpServer.middleware(middleware(tools))
+  })) as Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>>
+
+/**
+ * The middleware serving already compiled tools (what {@link layer} registers). Two tools of the
+ * same name are a defect.
+ */
+export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Middleware<never> => {
+  const byName = new Map<string, Tool.Registered>()
+  for (const tool of tools) {
+    if (byName.has(tool.name)) throw new Error(`ToolInjection: two tools are named ${JSON.stringify(tool.name)}`)
+    byName.set(tool.name, tool)
+  }
+  const wires: ReadonlyArray<WireTool> = tools.map((tool) => tool.wire)
+
+  type ListResult = ClientRequestResult<"tools/list">
+  const withInjected = (result: ListResult): ListResult => {
+    const own = result.tools.some((tool) => byName.has(tool.name))
+      ? result.tools.filter((tool) => !byName.has(tool.name))
+      : result.tools
+    if (result.nextCursor !== undefined) return own === result.tools ? result : { ...result, tools: own }
+    return { ...result, tools: [...own, ...wires] }
+  }
+
+  /**
+   * Answers `tools/list` and `tools/call` when the server has no handlers for them (as the
+   * server would: an unknown tool is -32602).
+   */
+  const fallback = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
+    if (request.method === "tools/list") {
+      const params = decodeListParams(request.params ?? {})
+      if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/list", params.cause))
+      const cursor = params.value.cursor
+      return cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${cursor}`))
+    }
+    const params = decodeCallParams(request.params ?? {})
+    if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/call", params.cause))
+    const tool = byName.get(params.value.name)
+    if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.value.name}`))
+    return tool.call(params.value.arguments, context)
+  }
+
+  return Middleware.make("tool-injection", {
+    onInitialize: (params, _context, next) =>
+      mapInline(next(params), (result) =>
+        result.capabilities.tools !== undefined
+          ? result
+          : { ...result, capabilities: { ...result.capabilities, tools: {} } }),
+    onListTools: (params, _context, next) => mapInline(next(params), withInjected),
+    onCallTool: (params, context, next) => {
+      const tool = byName.get(params.name)
+      return tool === undefined ? next(params) : tool.call(params.arguments, context)
+    },
+    onRequest: (request, context, next) => {
+      const effect: Effect.Effect<unknown, McpError.McpError> = next(request)
+      if (request.method !== "tools/call" && request.method !== "tools/list") return effect
+      const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === request.method
+      if (Exit.isExit(effect)) {
+        const error = failureOf(effect as Exit.Exit<unknown, McpError.McpError>)
+        return error !== undefined && isMissing(error) ? fallback(request, context) : effect
+      }
+      return Effect.catchIf(effect, isMissing, () => fallback(request, context))
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const decodeCallParams = Schema.decodeUnknownExit(CallToolRequestParams)
+const decodeListParams = Schema.decodeUnknownExit(PaginatedRequestParams)
+
+/** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */
+const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> => {
+  if (!Exit.isExit(effect)) return Effect.map(effect, f)
+  const exit = effect as Exit.Exit<A, E>
+  return exit._tag === "Success" ? Exit.succeed(f(exit.value)) : (exit as unknown as Exit.Exit<B, E>)
+}
+
+/** The typed failure of a failed `Exit`, if it has one. */
+const failureOf = <E>(exit: Exit.Exit<unknown, E>): E | undefined => {
+  if (exit._tag === "Success") return undefined
+  for (const reason of exit.cause.reasons) if (reason._tag === "Fail") return reason.error
+  return undefined
+}

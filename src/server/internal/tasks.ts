@@ -1,0 +1,150 @@
+/**
+ * Background tasks in the authoring API (MCP 2025-11-25, SEP-1686): the augmentation rules for
+ * `tools/call` (and, as FastMCP does, `resources/read` and `prompts/get`), the `tasks/*`
+ * handlers, and `notifications/tasks/status`.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as McpError from "../../protocol/McpError.ts"
+import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import type { ServerSession } from "../../session/ServerSession.ts"
+import { isTerminal } from "../../tasks/Task.ts"
+import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
+import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
+import * as Wire from "../../tasks/wire/v2025_11_25.ts"
+import type { RequestHandlers } from "../LowLevelServer.ts"
+import type { TaskSupport } from "../Tool.ts"
+
+/** How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided), and list paging. */
+export interface TaskOptions extends MemoryOptions {
+  /** Tasks per `tasks/list` page (default 100). */
+  readonly listPageSize?: number | undefined
+}
+
+/** Tasks as the server uses them. */
+export interface ServerTasks {
+  /**
+   * Applies the augmentation rules: a forbidden component asked to run as a task, or a required
+   * one asked to run without, is answered -32601 without running; a task-augmented request is
+   * started as a task and answered at once with `CreateTaskResult`; anything else runs as usual.
+   */
+  readonly run: <A>(
+    context: RequestContext,
+    method: string,
+    what: string,
+    taskSupport: TaskSupport,
+    task: TaskMetadata | undefined,
+    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
+  ) => Effect.Effect<A | CreateTaskResult, McpError.McpError>
+  /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`. */
+  readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
+}
+
+/** Who a task belongs to: the principal when there is one, else the session. */
+export const ownerOf = (context: RequestContext): string =>
+  context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
+
+/**
+ * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
+ * a supervisor whose fibers live in the server's scope, and the status notifier.
+ */
+export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const provided = yield* Effect.serviceOption(TaskStore)
+    const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
+    const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
+    const listPageSize = options.listPageSize ?? 100
+    /** the session each running task reports its status to */
+    const sessions = new Map<string, ServerSession>()
+
+    // notifications/tasks/status on every transition, to the session that created the task.
+    yield* Effect.forkScoped(Stream.fromPubSub(store.changes).pipe(Stream.runForEach((task) => {
+      const session = sessions.get(task.taskId)
+      if (session === undefined) return Effect.void
+      if (isTerminal(task.status)) sessions.delete(task.taskId)
+      return session.notify("notifications/tasks/status", Wire.toWire(task) as unknown as Record<string, unknown>)
+    })))
+
+    const start = <A>(
+      context: RequestContext,
+      method: string,
+      ttl: number | undefined,
+      work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
+    ): Effect.Effect<CreateTaskResult, McpError.McpError> =>
+      supervisor.spawn({ owner: ownerOf(context), method, ttlMillis: ttl }, (task) => {
+        // Several client requests may be pending at once: input_required while any is.
+        let waiting = 0
+        const awaitingInput = (on: boolean) =>
+          Effect.suspend(() => {
+            waiting += on ? 1 : -1
+            if (on ? waiting !== 1 : waiting !== 0) return Effect.void
+            return Effect.asVoid(store.setStatus(task.taskId, on ? "input_required" : "working"))
+          })
+        return work(context.with({ relatedTask: { taskId: task.taskId, awaitingInput } })) as Effect.Effect<
+          object,
+          McpError.McpError
+        >
+      }).pipe(
+        Effect.map((task) => {
+          sessions.set(task.taskId, context.session)
+          return Wire.createTaskResult(task)
+        }),
+        Effect.mapError(Wire.toMcpError)
+      )
+
+    const refuse = (message: string) =>
+      Exit.fail(McpError.withoutStackTrace(() => new McpError.MethodNotFound({ method: "", message })))
+
+    return {
+      run: (context, method, what, taskSupport, task, work) => {
+        if (task === undefined) {
+          return taskSupport === "required"
+            ? refuse(`${what} requires task-augmented execution (params.task)`)
+            : work(context)
+        }
+        if (taskSupport === "forbidden") return refuse(`${what} does not support task-augmented execution`)
+        return start(context, method, task.ttl, work)
+      },
+      handlers: {
+        "tasks/get": (params, context) =>
+          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.mapError(Wire.toMcpError)),
+        "tasks/result": (params, context) =>
+          store.awaitTerminal(params.taskId, ownerOf(context)).pipe(
+            Effect.mapError(Wire.toMcpError),
+            Effect.flatMap((task): Effect.Effect<object, McpError.McpError> => {
+              const outcome = task.outcome
+              if (outcome === undefined) {
+                return Exit.fail(McpError.invalidParams(`Task ${task.taskId} was ${task.status}: it has no result`))
+              }
+              if (outcome._tag === "Result") return Exit.succeed(Wire.withRelatedTask(outcome.result, task.taskId))
+              // Exactly the original JSON-RPC error.
+              const error = outcome.error
+              return Exit.fail(McpError.withoutStackTrace(() =>
+                error.data === undefined
+                  ? new McpError.JsonRpcError({ code: error.code, message: error.message })
+                  : new McpError.JsonRpcError({ code: error.code, message: error.message, data: error.data })
+              ))
+            })
+          ) as Effect.Effect<never, McpError.McpError>,
+        "tasks/list": (params, context) =>
+          store.list(ownerOf(context), params.cursor, listPageSize).pipe(
+            Effect.map((page) =>
+              page.nextCursor === undefined
+                ? { tasks: page.tasks.map(Wire.toWire) }
+                : { tasks: page.tasks.map(Wire.toWire), nextCursor: page.nextCursor }
+            ),
+            Effect.mapError(Wire.toMcpError)
+          ),
+        "tasks/cancel": (params, context) =>
+          supervisor.cancel(params.taskId, ownerOf(context)).pipe(
+            Effect.map(Wire.toWire),
+            Effect.mapError(Wire.toMcpError)
+          )
+      }
+    }
+  })
