@@ -159,10 +159,10 @@ describe("McpServer tools: wire descriptions", () => {
         annotations: { title: "Annotated", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
         icons: [{ src: "https://example.com/icon.png", mimeType: "image/png", sizes: ["48x48"] }],
         meta: { "example.com/owner": "team-a", nested: { level: 2 } },
-        execution: { taskSupport: "forbidden" },
+        execution: { taskSupport: "optional" },
         handler: () => Effect.succeed("ok")
       })
-      const { client } = yield* serveAndConnect(Described)
+      const { client } = yield* serveAndConnect(Described, { tasks: {} })
       const { tools } = yield* sdk(() => client.listTools())
       assert.deepStrictEqual(tools, [{
         name: "described",
@@ -171,9 +171,31 @@ describe("McpServer tools: wire descriptions", () => {
         inputSchema: { type: "object", properties: {} },
         annotations: { title: "Annotated", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
         icons: [{ src: "https://example.com/icon.png", mimeType: "image/png", sizes: ["48x48"] }],
-        execution: { taskSupport: "forbidden" },
+        execution: { taskSupport: "optional" },
         _meta: { "example.com/owner": "team-a", nested: { level: 2 } }
       }])
+    }))
+
+  it.live("without the tasks capability, execution is not advertised (it would promise tasks)", () =>
+    Effect.gen(function*() {
+      const Optional = McpServer.tool({
+        name: "optional",
+        description: "could run as a task",
+        execution: { taskSupport: "optional" },
+        handler: () => Effect.succeed("ok")
+      })
+      const { client } = yield* serveAndConnect(Optional)
+      assert.isUndefined(client.getServerCapabilities()?.tasks)
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.isUndefined(tools[0]!.execution)
+      const withTasks = yield* serveAndConnect(Optional, { tasks: {} })
+      assert.deepStrictEqual(withTasks.client.getServerCapabilities()?.tasks, {
+        list: {},
+        cancel: {},
+        requests: { tools: { call: {} } }
+      })
+      const listed = yield* sdk(() => withTasks.client.listTools())
+      assert.deepStrictEqual(listed.tools[0]!.execution, { taskSupport: "optional" })
     }))
 })
 
