@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
@@ -163,7 +163,10 @@ export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R
     if (hook === undefined) continue
     bound[key] = (...args: Array<any>) => {
       const effect = hook(...args)
-      return Exit.isExit(effect) ? effect : Effect.provideContext(effect, context)
+      // What the fiber has wins over what the Layer captured (see fillFrom in the server internals).
+      return Exit.isExit(effect)
+        ? effect
+        : Effect.updateContext(effect, (current: Context.Context<never>) => Context.merge(context, current))
     }
   }
   return bound as unknown as Middleware<never>

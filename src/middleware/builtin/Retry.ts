@@ -153,4 +153,3 @@ const parse = (text: string): unknown => {
     return undefined
   }
 }
-

@@ -1,0 +1,147 @@
+/**
+ * ErrorMapping middleware: failures that are not McpErrors (leaking from a low-level handler)
+ * mapped by `map`, unmapped ones and defects answered with a masked (or, on request, the real)
+ * -32603 and logged with their cause; McpErrors and successes untouched.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as ErrorMapping from "../../src/middleware/builtin/ErrorMapping.ts"
+import { LowLevelServer, McpError, McpServer, type Middleware } from "../../src/index.ts"
+import { captureLogs, sdk, sdkError, serve, serveLowLevel } from "./builtinHarness.ts"
+
+class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
+
+/** What the low-level `resources/read` handler does, by URI; failures leak past the McpError type. */
+const leak = (effect: Effect.Effect<unknown, unknown>) => effect as Effect.Effect<never, McpError.McpError>
+const behaviours: Record<string, Effect.Effect<unknown, McpError.McpError>> = {
+  "test://ok": Effect.succeed({ contents: [{ uri: "test://ok", text: "fine" }] }),
+  "test://busy": leak(Effect.fail(new Busy({ retryAfter: 1 }))),
+  "test://busy-later": leak(Effect.andThen(Effect.sleep(5), Effect.fail(new Busy({ retryAfter: 2 })))),
+  "test://mystery": leak(Effect.fail({ _tag: "Mystery", message: "secret detail" })),
+  "test://die": Effect.die(new Error("kaboom")),
+  "test://die-later": Effect.andThen(Effect.sleep(5), Effect.die(new Error("kaboom later"))),
+  "test://invalid": Effect.fail(McpError.invalidParams("bad uri"))
+}
+
+const read = (params: { readonly uri: string }): Effect.Effect<any, McpError.McpError> =>
+  behaviours[params.uri] ?? Effect.fail(McpError.resourceNotFound(params.uri))
+
+/** A low-level server whose `resources/read` does what `behaviours` say, under `middleware`. */
+const lowLevel = (middleware: ReadonlyArray<Middleware.Middleware> = []) =>
+  LowLevelServer.make({
+    serverInfo: { name: "error-mapping-test", version: "1.0.0" },
+    handlers: { "resources/read": read },
+    middleware
+  })
+
+const withMiddleware = (config?: ErrorMapping.Config) => lowLevel([ErrorMapping.middleware(config)])
+
+const busyMap = ErrorMapping.byTag({
+  Busy: (error: Busy) => new McpError.JsonRpcError({ code: 1001, message: `busy, retry after ${error.retryAfter} s` })
+})
+
+describe("ErrorMapping middleware", () => {
+  it.live("maps a leaked domain failure with map (synchronous and not)", () =>
+    Effect.gen(function*() {
+      const client = yield* serveLowLevel(withMiddleware({ map: busyMap }))
+      const now = yield* sdkError(() => client.readResource({ uri: "test://busy" }))
+      assert.strictEqual(now.code, 1001)
+      assert.include(now.message, "busy, retry after 1 s")
+      const later = yield* sdkError(() => client.readResource({ uri: "test://busy-later" }))
+      assert.strictEqual(later.code, 1001)
+      assert.include(later.message, "busy, retry after 2 s")
+    }))
+
+  it.live("an unmapped failure is a masked -32603, logged with its cause", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const asked: Array<unknown> = []
+      const map = (error: unknown) => {
+        asked.push(error)
+        return busyMap(error)
+      }
+      const client = yield* serveLowLevel(withMiddleware({ map }), [logger])
+      const error = yield* sdkError(() => client.readResource({ uri: "test://mystery" }))
+      assert.deepStrictEqual(asked, [{ _tag: "Mystery", message: "secret detail" }])
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "Internal error")
+      assert.notInclude(error.message, "secret detail")
+      const logged = entries.filter((entry) => entry.cause !== "")
+      assert.strictEqual(logged.length, 1)
+      assert.strictEqual(logged[0]?.level, "Error")
+      assert.strictEqual(logged[0]?.message, "effect-mcp-server: resources/read failed")
+      assert.include(logged[0]?.cause, "secret detail")
+    }))
+
+  it.live("a defect is masked by default, with a configurable message", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const client = yield* serveLowLevel(withMiddleware({ defectMessage: "Something broke" }), [logger])
+      const error = yield* sdkError(() => client.readResource({ uri: "test://die" }))
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "Something broke")
+      assert.notInclude(error.message, "kaboom")
+      assert.include(entries.find((entry) => entry.cause !== "")?.cause, "kaboom")
+    }))
+
+  it.live("maskDefects: false answers with the real message", () =>
+    Effect.gen(function*() {
+      const client = yield* serveLowLevel(withMiddleware({ maskDefects: false }))
+      const died = yield* sdkError(() => client.readResource({ uri: "test://die-later" }))
+      assert.strictEqual(died.code, -32603)
+      assert.include(died.message, "kaboom later")
+      const failed = yield* sdkError(() => client.readResource({ uri: "test://mystery" }))
+      assert.include(failed.message, "Mystery: secret detail")
+    }))
+
+  it.live("McpErrors and successes pass untouched, and map never sees them", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const client = yield* serveLowLevel(withMiddleware({
+        map: (error) => {
+          seen.push(error)
+          return undefined
+        }
+      }))
+      const invalid = yield* sdkError(() => client.readResource({ uri: "test://invalid" }))
+      assert.strictEqual(invalid.code, -32602)
+      assert.include(invalid.message, "bad uri")
+      const missing = yield* sdkError(() => client.readResource({ uri: "test://missing" }))
+      assert.strictEqual(missing.code, -32002)
+      const ok = yield* sdk(() => client.readResource({ uri: "test://ok" }))
+      assert.deepStrictEqual(ok.contents, [{ uri: "test://ok", text: "fine" }])
+      assert.deepStrictEqual(seen, [])
+    }))
+
+  it.live("without the middleware, the same leak is an unmapped -32603 (control)", () =>
+    Effect.gen(function*() {
+      const client = yield* serveLowLevel(lowLevel())
+      const error = yield* sdkError(() => client.readResource({ uri: "test://busy" }))
+      assert.strictEqual(error.code, -32603)
+    }))
+
+  it.live("an McpServer resource whose read dies: real message when unmasked, logged once", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const Dies = McpServer.resource({
+        uri: "test://dies",
+        name: "dies",
+        read: Effect.andThen(Effect.sleep(1), Effect.die(new Error("resource exploded")))
+      })
+      const { client } = yield* serve(Dies, [ErrorMapping.middleware({ maskDefects: false })], [logger])
+      const error = yield* sdkError(() => client.readResource({ uri: "test://dies" }))
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "resource exploded")
+      assert.strictEqual(entries.filter((entry) => entry.cause.includes("resource exploded")).length, 1)
+    }))
+
+  it("byTag maps by _tag and leaves the rest unmapped", () => {
+    const map = ErrorMapping.byTag({ Busy: () => McpError.invalidParams("busy") })
+    assert.strictEqual(map(new Busy({ retryAfter: 1 }))?._tag, "InvalidParams")
+    assert.isUndefined(map({ _tag: "Other" }))
+    assert.isUndefined(map({ _tag: "toString" }))
+    assert.isUndefined(map("Busy"))
+    assert.isUndefined(map(null))
+  })
+})

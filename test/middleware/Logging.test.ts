@@ -1,0 +1,161 @@
+/**
+ * Logging middleware: one annotated line per request (method, ids, duration, outcome, error
+ * code), at the configured levels, with optional redacted params; recorded by a test logger
+ * given to the server run.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Logging from "../../src/middleware/builtin/Logging.ts"
+import { McpServer } from "../../src/index.ts"
+import { captureLogs, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
+
+class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
+
+const Echo = McpServer.tool({
+  name: "echo",
+  parameters: { text: Schema.String, password: Schema.optionalKey(Schema.String) },
+  handler: ({ text }) => Effect.succeed(text)
+})
+const Fails = McpServer.tool({
+  name: "fails",
+  failure: Busy,
+  handler: () => Effect.fail(new Busy({ retryAfter: 1 }))
+})
+const Slow = McpServer.tool({
+  name: "slow",
+  parameters: { millis: Schema.Number },
+  handler: ({ millis }) => Effect.as(Effect.sleep(millis), "done")
+})
+const Broken = McpServer.resource({
+  uri: "test://broken",
+  name: "broken",
+  read: Effect.die(new Error("disk on fire"))
+})
+const All = Layer.mergeAll(Echo, Fails, Slow, Broken)
+
+/** The request lines of the middleware (other lines, e.g. the session's own, have no outcome). */
+const requestLines = (entries: ReadonlyArray<LogEntry>, method?: string) =>
+  entries.filter((entry) => entry.annotations.outcome !== undefined && (method === undefined || entry.annotations.method === method))
+
+describe("Logging middleware", () => {
+  it.live("logs one line per request with method, ids, duration and outcome", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware()], [logger])
+      yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 60 } }))
+      yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "hi" } }))
+      const lines = requestLines(entries, "tools/call")
+      assert.strictEqual(lines.length, 2)
+      const [slow, echo] = lines as [LogEntry, LogEntry]
+      assert.strictEqual(slow.level, "Info")
+      assert.strictEqual(slow.message, "tools/call success")
+      assert.strictEqual(slow.annotations.outcome, "success")
+      assert.isNumber(slow.annotations.requestId)
+      assert.notStrictEqual(slow.annotations.requestId, echo.annotations.requestId)
+      assert.isString(slow.annotations.sessionId)
+      assert.isAbove((slow.annotations.sessionId as string).length, 0)
+      assert.strictEqual(slow.annotations.sessionId, echo.annotations.sessionId)
+      assert.isAtLeast(slow.annotations.durationMillis as number, 50)
+      assert.isBelow(echo.annotations.durationMillis as number, 50)
+      assert.isFalse("errorCode" in slow.annotations)
+      assert.isFalse("params" in slow.annotations)
+      // initialize went through the middleware too
+      assert.strictEqual(requestLines(entries, "initialize").length, 1)
+    }))
+
+  it.live("a declared tool failure is a tool-error at warning level", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware()], [logger])
+      const result = yield* sdk(() => client.callTool({ name: "fails", arguments: {} }))
+      assert.isTrue(result.isError)
+      const [line] = requestLines(entries, "tools/call")
+      assert.strictEqual(line?.level, "Warn")
+      assert.strictEqual(line?.annotations.outcome, "tool-error")
+      assert.strictEqual(line?.message, "tools/call tool-error")
+    }))
+
+  it.live("a JSON-RPC error is logged at warning level with its code and message", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware()], [logger])
+      const error = yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
+      assert.strictEqual(error.code, -32602)
+      const [line] = requestLines(entries, "tools/call")
+      assert.strictEqual(line?.level, "Warn")
+      assert.strictEqual(line?.annotations.outcome, "error")
+      assert.strictEqual(line?.annotations.errorCode, -32602)
+      assert.strictEqual(line?.annotations.errorMessage, "Unknown tool: nope")
+      assert.strictEqual(line?.cause, "")
+    }))
+
+  it.live("an internal error (a defect) is logged at error level with its cause", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware()], [logger])
+      const error = yield* sdkError(() => client.readResource({ uri: "test://broken" }))
+      assert.strictEqual(error.code, -32603)
+      const [line] = requestLines(entries, "resources/read")
+      assert.strictEqual(line?.level, "Error")
+      assert.strictEqual(line?.annotations.errorCode, -32603)
+      assert.include(line?.cause, "disk on fire")
+    }))
+
+  it.live("a cancelled request is logged as cancelled", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware()], [logger])
+      const controller = new AbortController()
+      const call = client.callTool({ name: "slow", arguments: { millis: 10_000 } }, undefined, { signal: controller.signal })
+      call.catch(() => undefined)
+      yield* Effect.sleep(50)
+      controller.abort("changed my mind")
+      yield* eventually(() => requestLines(entries, "tools/call").length > 0)
+      const [line] = requestLines(entries, "tools/call")
+      assert.strictEqual(line?.annotations.outcome, "cancelled")
+      assert.strictEqual(line?.level, "Info")
+      assert.isBelow(line?.annotations.durationMillis as number, 5_000)
+    }))
+
+  it.live("includeParams logs the params, redacted", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [
+        Logging.middleware({ includeParams: true, redact: Logging.redactKeys("password") })
+      ], [logger])
+      yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "hi", password: "hunter2" } }))
+      const [line] = requestLines(entries, "tools/call")
+      assert.deepStrictEqual(line?.annotations.params, {
+        name: "echo",
+        arguments: { text: "hi", password: "[redacted]" }
+      })
+    }))
+
+  it.live("levels are configurable", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(All, [Logging.middleware({ level: "Warn", failureLevel: "Error" })], [logger])
+      yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "hi" } }))
+      yield* sdk(() => client.callTool({ name: "fails", arguments: {} }))
+      assert.deepStrictEqual(requestLines(entries, "tools/call").map((line) => line.level), ["Warn", "Error"])
+    }))
+
+  it("redactKeys replaces the named keys at any depth and leaves the rest", () => {
+    const redact = Logging.redactKeys("token", "secret")
+    assert.deepStrictEqual(
+      redact({ a: 1, token: "t", nested: [{ secret: { deep: 1 }, keep: "k" }], n: null }),
+      { a: 1, token: "[redacted]", nested: [{ secret: "[redacted]", keep: "k" }], n: null }
+    )
+  })
+
+  it("outcomeOf classifies exits", () => {
+    assert.strictEqual(Logging.outcomeOf(Exit.succeed({ content: [] })), "success")
+    assert.strictEqual(Logging.outcomeOf(Exit.succeed({ content: [], isError: true })), "tool-error")
+    assert.strictEqual(Logging.outcomeOf(Exit.fail("nope")), "error")
+    assert.strictEqual(Logging.outcomeOf(Exit.die("boom")), "error")
+    assert.strictEqual(Logging.outcomeOf(Exit.interrupt(1)), "cancelled")
+  })
+})

@@ -1,0 +1,160 @@
+/**
+ * Retry middleware: declared retryable tool failures (isError results carrying the failure's
+ * JSON) and retryable McpErrors are retried on the schedule, others are not; the schedule's
+ * limit holds; only the configured methods are retried.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Retry from "../../src/middleware/builtin/Retry.ts"
+import { LowLevelServer, McpError, McpServer } from "../../src/index.ts"
+import { sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
+
+class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
+class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
+
+/** Tools failing `failures` times (per test: the counters are made fresh), then succeeding. */
+const flaky = () => {
+  const runs = { busy: 0, missing: 0, always: 0, resource: 0 }
+  const BusyTwice = McpServer.tool({
+    name: "busy_twice",
+    failure: Busy,
+    handler: () => Effect.suspend(() => ++runs.busy <= 2 ? Effect.fail(new Busy({ retryAfter: runs.busy })) : Effect.succeed("finally"))
+  })
+  const Missing = McpServer.tool({
+    name: "missing",
+    failure: Schema.Union([Busy, NotFound]),
+    handler: () =>
+      Effect.suspend(() => {
+        runs.missing++
+        return Effect.fail(new NotFound({ id: "x" }))
+      })
+  })
+  const AlwaysBusy = McpServer.tool({
+    name: "always_busy",
+    failure: Busy,
+    handler: () => Effect.suspend(() => Effect.fail(new Busy({ retryAfter: ++runs.always })))
+  })
+  const Flaky = McpServer.resource({
+    uri: "test://flaky",
+    name: "flaky",
+    read: Effect.suspend(() =>
+      ++runs.resource <= 1
+        ? Effect.fail(new McpError.InternalError({ message: "try again" }))
+        : Effect.succeed("read it")
+    )
+  })
+  return { runs, layer: Layer.mergeAll(BusyTwice, Missing, AlwaysBusy, Flaky) }
+}
+
+const fast = Schedule.spaced("5 millis")
+
+describe("Retry middleware", () => {
+  it.live("retries a declared retryable tool failure until it succeeds", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = flaky()
+      const { client } = yield* serve(layer, [Retry.middleware({ schedule: fast, retryable: Retry.byTag("Busy") })])
+      const result = yield* sdk(() => client.callTool({ name: "busy_twice", arguments: {} }))
+      assert.isUndefined(result.isError)
+      assert.strictEqual(text(result), "finally")
+      assert.strictEqual(runs.busy, 3)
+    }))
+
+  it.live("does not retry a failure that is not retryable", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = flaky()
+      const { client } = yield* serve(layer, [Retry.middleware({ schedule: fast, retryable: Retry.byTag("Busy") })])
+      const result = yield* sdk(() => client.callTool({ name: "missing", arguments: {} }))
+      assert.isTrue(result.isError)
+      assert.deepStrictEqual(JSON.parse(text(result)), { _tag: "NotFound", id: "x" })
+      assert.strictEqual(runs.missing, 1)
+    }))
+
+  it.live("respects the schedule's limit and answers the last failure", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = flaky()
+      const { client } = yield* serve(layer, [
+        Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times: 2 })), retryable: Retry.byTag("Busy") })
+      ])
+      const result = yield* sdk(() => client.callTool({ name: "always_busy", arguments: {} }))
+      assert.isTrue(result.isError)
+      assert.strictEqual(runs.always, 3)
+      assert.deepStrictEqual(JSON.parse(text(result)), { _tag: "Busy", retryAfter: 3 })
+    }))
+
+  it.live("the schedule's delays are applied between attempts", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = flaky()
+      const { client } = yield* serve(layer, [
+        Retry.middleware({ schedule: Schedule.spaced("40 millis"), retryable: Retry.byTag("Busy") })
+      ])
+      const start = Date.now()
+      yield* sdk(() => client.callTool({ name: "busy_twice", arguments: {} }))
+      assert.isAtLeast(Date.now() - start, 75)
+      assert.strictEqual(runs.busy, 3)
+    }))
+
+  it.live("retries a retryable McpError, only for the configured methods", () =>
+    Effect.gen(function*() {
+      const byDefault = flaky()
+      const { client } = yield* serve(byDefault.layer, [
+        Retry.middleware({ schedule: fast, retryable: Retry.byTag("InternalError") })
+      ])
+      const error = yield* sdkError(() => client.readResource({ uri: "test://flaky" }))
+      assert.strictEqual(error.code, -32603)
+      assert.strictEqual(byDefault.runs.resource, 1)
+
+      const configured = flaky()
+      const { client: other } = yield* serve(configured.layer, [
+        Retry.middleware({ schedule: fast, retryable: Retry.byTag("InternalError"), methods: ["resources/read"] })
+      ])
+      const read = yield* sdk(() => other.readResource({ uri: "test://flaky" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "test://flaky", text: "read it" }])
+      assert.strictEqual(configured.runs.resource, 2)
+    }))
+
+  it.live("retries a synchronous McpError of a low-level tools/call handler; the predicate sees it", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const seen: Array<Retry.Failure> = []
+      const server = LowLevelServer.make({
+        serverInfo: { name: "retry-test", version: "1.0.0" },
+        handlers: {
+          "tools/call": () =>
+            ++runs < 3
+              ? Effect.fail(new McpError.JsonRpcError({ code: 1002, message: "overloaded" }))
+              : Effect.succeed({ content: [{ type: "text", text: `ran ${runs} times` }] })
+        },
+        middleware: [Retry.middleware({
+          schedule: fast,
+          retryable: (failure) => {
+            seen.push(failure)
+            return failure._tag === "McpError" && failure.error._tag === "JsonRpcError" && failure.error.code === 1002
+          }
+        })]
+      })
+      const client = yield* serveLowLevel(server)
+      const result = yield* sdk(() => client.callTool({ name: "anything", arguments: {} }))
+      assert.strictEqual(text(result), "ran 3 times")
+      assert.strictEqual(runs, 3)
+      // asked once per failed attempt
+      assert.deepStrictEqual(seen.map((failure) => failure._tag), ["McpError", "McpError"])
+    }))
+
+  it("byTag matches McpErrors and declared tool failures by tag", () => {
+    const busy = Retry.byTag("Busy", "InternalError")
+    const toolError = (error: unknown): Retry.Failure => ({
+      _tag: "ToolError",
+      error,
+      result: { content: [{ type: "text", text: JSON.stringify(error) }], isError: true }
+    })
+    assert.isTrue(busy(toolError({ _tag: "Busy", retryAfter: 1 })))
+    assert.isFalse(busy(toolError({ _tag: "NotFound" })))
+    assert.isFalse(busy(toolError("Busy")))
+    assert.isFalse(busy(toolError(undefined)))
+    assert.isTrue(busy({ _tag: "McpError", error: new McpError.InternalError({ message: "x" }) }))
+    assert.isFalse(busy({ _tag: "McpError", error: McpError.invalidParams("x") }))
+  })
+})

@@ -1,0 +1,126 @@
+/**
+ * Timeout middleware: a slow tool is interrupted (its onInterrupt runs) and answered with an
+ * isError result within about the timeout; other methods get -32603; fast requests are
+ * unaffected; per-method overrides, "Infinity", and tasks/result untimed by default.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
+import { LowLevelServer, McpServer } from "../../src/index.ts"
+import { connectRawTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
+
+/** Components whose slow handlers record their interruption. */
+const components = () => {
+  const interrupted: Array<string> = []
+  const Slow = McpServer.tool({
+    name: "slow",
+    parameters: { millis: Schema.Number },
+    handler: ({ millis }) =>
+      Effect.as(Effect.sleep(millis), "done").pipe(
+        Effect.onInterrupt(() => Effect.sync(() => void interrupted.push("slow")))
+      )
+  })
+  const Fast = McpServer.tool({ name: "fast", handler: () => Effect.succeed("quick") })
+  const Async = McpServer.tool({ name: "async", handler: () => Effect.as(Effect.sleep(5), "soon") })
+  const SlowResource = McpServer.resource({
+    uri: "test://slow",
+    name: "slow",
+    read: Effect.as(Effect.sleep(10_000), "late").pipe(
+      Effect.onInterrupt(() => Effect.sync(() => void interrupted.push("resource")))
+    )
+  })
+  return { interrupted, layer: Layer.mergeAll(Slow, Fast, Async, SlowResource) }
+}
+
+const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    const start = Date.now()
+    return Effect.map(effect, (a) => [a, Date.now() - start] as const)
+  })
+
+describe("Timeout middleware", () => {
+  it.live("interrupts a slow tool and answers an isError result within about the timeout", () =>
+    Effect.gen(function*() {
+      const { interrupted, layer } = components()
+      const { client } = yield* serve(layer, [Timeout.middleware({ default: "100 millis" })])
+      const [result, millis] = yield* elapsed(sdk(() => client.callTool({ name: "slow", arguments: { millis: 10_000 } })))
+      assert.isTrue(result.isError)
+      assert.strictEqual(text(result), "Tool slow timed out after 100 ms")
+      assert.isAtLeast(millis, 90)
+      assert.isBelow(millis, 1_000)
+      yield* eventually(() => interrupted.includes("slow"))
+    }))
+
+  it.live("fast requests are unaffected", () =>
+    Effect.gen(function*() {
+      const { interrupted, layer } = components()
+      const { client } = yield* serve(layer, [Timeout.middleware({ default: "100 millis" })])
+      const fast = yield* sdk(() => client.callTool({ name: "fast", arguments: {} }))
+      assert.strictEqual(text(fast), "quick")
+      assert.isUndefined(fast.isError)
+      const async = yield* sdk(() => client.callTool({ name: "async", arguments: {} }))
+      assert.strictEqual(text(async), "soon")
+      const slowButInTime = yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 20 } }))
+      assert.strictEqual(text(slowButInTime), "done")
+      assert.deepStrictEqual(interrupted, [])
+    }))
+
+  it.live("other methods get a -32603 error", () =>
+    Effect.gen(function*() {
+      const { interrupted, layer } = components()
+      const { client } = yield* serve(layer, [Timeout.middleware({ default: "50 millis" })])
+      const [error, millis] = yield* elapsed(sdkError(() => client.readResource({ uri: "test://slow" })))
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "Request timed out after 50 ms")
+      assert.isBelow(millis, 1_000)
+      yield* eventually(() => interrupted.includes("resource"))
+    }))
+
+  it.live("per-method timeouts override the default", () =>
+    Effect.gen(function*() {
+      const { layer } = components()
+      const { client } = yield* serve(layer, [
+        Timeout.middleware({ default: "10 seconds", methods: { "tools/call": "60 millis", "resources/read": 30 } })
+      ])
+      const [result, millis] = yield* elapsed(sdk(() => client.callTool({ name: "slow", arguments: { millis: 5_000 } })))
+      assert.strictEqual(text(result), "Tool slow timed out after 60 ms")
+      assert.isBelow(millis, 1_000)
+      const error = yield* sdkError(() => client.readResource({ uri: "test://slow" }))
+      assert.include(error.message, "Request timed out after 30 ms")
+    }))
+
+  it.live("an infinite override turns the timeout off for its method", () =>
+    Effect.gen(function*() {
+      const { layer } = components()
+      const { client } = yield* serve(layer, [
+        Timeout.middleware({ default: "20 millis", methods: { "tools/call": "Infinity" } })
+      ])
+      const result = yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 80 } }))
+      assert.strictEqual(text(result), "done")
+      const error = yield* sdkError(() => client.readResource({ uri: "test://slow" }))
+      assert.include(error.message, "Request timed out after 20 ms")
+    }))
+
+  it.live("tasks/result (which waits for its task) is not timed unless named", () =>
+    Effect.gen(function*() {
+      const server = (methods?: Timeout.Config["methods"]) =>
+        LowLevelServer.make({
+          serverInfo: { name: "timeout-test", version: "1.0.0" },
+          handlers: {
+            "tasks/result": () => Effect.as(Effect.sleep(80), { answer: 42 }),
+            "tasks/get": () => Effect.never
+          },
+          middleware: [Timeout.middleware(methods === undefined ? { default: 20 } : { default: 20, methods })]
+        })
+      const untimed = yield* connectRawTo((transport) => server().run(transport))
+      const result = yield* Effect.promise(() => untimed.request(1, "tasks/result", { taskId: "t" }))
+      assert.deepStrictEqual(result.result, { answer: 42 })
+      const other = yield* Effect.promise(() => untimed.request(2, "tasks/get", { taskId: "t" }))
+      assert.strictEqual(other.error.code, -32603)
+      const timed = yield* connectRawTo((transport) => server({ "tasks/result": 20 }).run(transport))
+      const timedOut = yield* Effect.promise(() => timed.request(1, "tasks/result", { taskId: "t" }))
+      assert.deepStrictEqual(timedOut.error, { code: -32603, message: "Request timed out after 20 ms" })
+    }))
+})

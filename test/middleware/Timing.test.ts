@@ -1,0 +1,129 @@
+/**
+ * Timing middleware: the duration histogram (per method) and the request counter (per method
+ * and outcome), read back with `Metric.value` after real calls; unknown methods share the
+ * `"other"` series; `report` sees every timing; custom metrics.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Schema from "effect/Schema"
+import * as Timing from "../../src/middleware/builtin/Timing.ts"
+import { McpServer } from "../../src/index.ts"
+import { connectRaw, startServer } from "../server/McpServerHarness.ts"
+import { eventually, sdk, sdkError, serve } from "./builtinHarness.ts"
+
+class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
+
+const Slow = McpServer.tool({
+  name: "slow",
+  parameters: { millis: Schema.Number },
+  handler: ({ millis }) => Effect.as(Effect.sleep(millis), "done")
+})
+const Fails = McpServer.tool({
+  name: "fails",
+  failure: Busy,
+  handler: () => Effect.fail(new Busy({ retryAfter: 1 }))
+})
+const All = Layer.mergeAll(Slow, Fails)
+
+/** Every test has its own series: the metrics are global. */
+let runs = 0
+const testAttributes = () => ({ test: `timing-${++runs}` })
+
+const count = (attributes: Record<string, string>) =>
+  Effect.map(Metric.value(Metric.withAttributes(Timing.requestsTotal, attributes)), (state) => state.count)
+const durations = (attributes: Record<string, string>) =>
+  Metric.value(Metric.withAttributes(Timing.requestDuration, attributes))
+
+describe("Timing middleware", () => {
+  it.live("counts requests per method and outcome and records their durations", () =>
+    Effect.gen(function*() {
+      const attributes = testAttributes()
+      const { client } = yield* serve(All, [Timing.middleware({ attributes })])
+      yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 60 } }))
+      yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 1 } }))
+      yield* sdk(() => client.callTool({ name: "fails", arguments: {} }))
+      yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
+      assert.strictEqual(yield* count({ ...attributes, method: "tools/call", outcome: "success" }), 2)
+      assert.strictEqual(yield* count({ ...attributes, method: "tools/call", outcome: "tool-error" }), 1)
+      assert.strictEqual(yield* count({ ...attributes, method: "tools/call", outcome: "error" }), 1)
+      assert.strictEqual(yield* count({ ...attributes, method: "initialize", outcome: "success" }), 1)
+      const histogram = yield* durations({ ...attributes, method: "tools/call" })
+      assert.strictEqual(histogram.count, 4)
+      assert.isAtLeast(histogram.max, 50)
+      assert.isBelow(histogram.min, 50)
+      // the buckets are cumulative: every call is under 60 s, not every one under 10 ms
+      const buckets = new Map(histogram.buckets)
+      assert.strictEqual(buckets.get(60_000), 4)
+      assert.isBelow(buckets.get(10)!, 4)
+    }))
+
+  it.live("the series are visible in Metric.snapshot", () =>
+    Effect.gen(function*() {
+      const attributes = testAttributes()
+      const { client } = yield* serve(All, [Timing.middleware({ attributes })])
+      yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 1 } }))
+      const snapshot = yield* Metric.snapshot
+      const mine = snapshot.filter((metric) => metric.attributes?.test === attributes.test)
+      const ids = new Set(mine.map((metric) => metric.id))
+      assert.deepStrictEqual([...ids].sort(), ["mcp_request_duration_ms", "mcp_requests_total"])
+      assert.isTrue(mine.some((metric) => metric.attributes?.method === "tools/call" && metric.type === "Histogram"))
+    }))
+
+  it.live("unknown methods share the \"other\" series", () =>
+    Effect.gen(function*() {
+      const attributes = testAttributes()
+      const server = yield* startServer({}, Layer.merge(All, McpServer.middleware(Timing.middleware({ attributes }))))
+      const raw = yield* connectRaw(server)
+      const first = yield* Effect.promise(() => raw.request(1, "made/up", {}))
+      yield* Effect.promise(() => raw.request(2, "another/one", {}))
+      assert.strictEqual(first.error.code, -32601)
+      assert.strictEqual(yield* count({ ...attributes, method: "other", outcome: "error" }), 2)
+      assert.strictEqual(yield* count({ ...attributes, method: "made/up", outcome: "error" }), 0)
+    }))
+
+  it.live("cancelled requests are counted as cancelled", () =>
+    Effect.gen(function*() {
+      const attributes = testAttributes()
+      const { client } = yield* serve(All, [Timing.middleware({ attributes })])
+      const controller = new AbortController()
+      client.callTool({ name: "slow", arguments: { millis: 10_000 } }, undefined, { signal: controller.signal })
+        .catch(() => undefined)
+      yield* Effect.sleep(30)
+      controller.abort()
+      const cancelled = { ...attributes, method: "tools/call", outcome: "cancelled" }
+      yield* eventually(Effect.map(count(cancelled), (n) => n === 1))
+    }))
+
+  it.live("report receives every timing, and custom metrics are used", () =>
+    Effect.gen(function*() {
+      const timings: Array<Timing.Timing> = []
+      const histogram = Metric.histogram("custom_duration", { boundaries: [5, 100] })
+      const counter = Metric.counter("custom_total")
+      const attributes = testAttributes()
+      const { client } = yield* serve(All, [
+        Timing.middleware({
+          attributes,
+          histogram,
+          counter,
+          report: (timing) => Effect.sync(() => void timings.push(timing))
+        })
+      ])
+      yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 20 } }))
+      const call = timings.find((timing) => timing.method === "tools/call")
+      assert.strictEqual(call?.outcome, "success")
+      assert.isAtLeast(call!.durationMillis, 15)
+      assert.deepStrictEqual(timings.map((timing) => timing.method), ["initialize", "tools/call"])
+      const custom = yield* Metric.value(Metric.withAttributes(counter, { ...attributes, method: "tools/call", outcome: "success" }))
+      assert.strictEqual(custom.count, 1)
+      assert.strictEqual(yield* count({ ...attributes, method: "tools/call", outcome: "success" }), 0)
+    }))
+
+  it("methodAttribute keeps MCP methods and folds the rest", () => {
+    assert.strictEqual(Timing.methodAttribute("tools/call"), "tools/call")
+    assert.strictEqual(Timing.methodAttribute("resources/read"), "resources/read")
+    assert.strictEqual(Timing.methodAttribute("evil/random-123"), "other")
+    assert.strictEqual(Timing.methodAttribute("constructor"), "other")
+  })
+})
