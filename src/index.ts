@@ -31,6 +31,24 @@ export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } f
 export { McpRequestContext } from "./session/RequestContext.ts"
 /** Middleware: hooks on every message, composed outermost first. */
 export * as Middleware from "./middleware/Middleware.ts"
+/** Built-in middleware: structured request logging. */
+export * as Logging from "./middleware/builtin/Logging.ts"
+/** Built-in middleware: request durations and counts as Effect Metrics. */
+export * as Timing from "./middleware/builtin/Timing.ts"
+/** Built-in middleware: typed errors to JSON-RPC codes, masked defects. */
+export * as ErrorMapping from "./middleware/builtin/ErrorMapping.ts"
+/** Built-in middleware: retry of declared retryable failures with a Schedule. */
+export * as Retry from "./middleware/builtin/Retry.ts"
+/** Built-in middleware: request timeouts. */
+export * as Timeout from "./middleware/builtin/Timeout.ts"
+/** Built-in middleware: response size limits. */
+export * as SizeLimit from "./middleware/builtin/SizeLimit.ts"
+/** Built-in middleware: rate limiting (token bucket, sliding window) per principal or session. */
+export * as RateLimit from "./middleware/builtin/RateLimit.ts"
+/** Built-in middleware: a per-principal response cache invalidated on changes. */
+export * as ResponseCache from "./middleware/builtin/ResponseCache.ts"
+/** Built-in middleware: scope-based authorization of tools, resources, templates and prompts. */
+export * as Authorization from "./middleware/builtin/Authorization.ts"
 /** The low-level server: handler registry, derived capabilities, run(transport). */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
 /** The authoring API: components registered by Layers, `run`/`serve`. */
@@ -59,3 +77,9 @@ export type { Transport } from "./transport/Transport.ts"
 export * as Stdio from "./transport/Stdio.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
+/** The internal task model (wire-neutral). */
+export * as Task from "./tasks/Task.ts"
+/** Where tasks live: the store service and its in-memory layer. */
+export * as TaskStore from "./tasks/TaskStore.ts"
+/** Runs tasks in fibers it owns; cancel = interrupt. */
+export * as TaskSupervisor from "./tasks/TaskSupervisor.ts"

@@ -106,6 +106,8 @@ export class McpServer extends Context.Service<McpServer, {
    * told), e.g. to invalidate a cache; returns the function that unsubscribes.
    */
   readonly onChange: (listener: (kind: Kind) => void) => () => void
+  /** Calls `listener` synchronously when a resource is reported updated; returns the unsubscribe. */
+  readonly onResourceUpdated: (listener: (uri: string) => void) => () => void
   /** Tells the sessions subscribed to `uri` that it changed. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
   /** The low-level server for the components registered now. */
@@ -133,6 +135,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     let changeCount = 0
     const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
     const listeners = new Set<(kind: Kind) => void>()
+    const updateListeners = new Set<(uri: string) => void>()
     const changed = (kind: Kind) => () => {
       lastChange[kind] = ++changeCount
       for (const listener of listeners) listener(kind)
@@ -316,7 +319,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         listeners.add(listener)
         return () => void listeners.delete(listener)
       },
-      notifyResourceUpdated: (uri) => Effect.asVoid(PubSub.publish(updates, uri)),
+      onResourceUpdated: (listener) => {
+        updateListeners.add(listener)
+        return () => void updateListeners.delete(listener)
+      },
+      notifyResourceUpdated: (uri) =>
+        Effect.suspend(() => {
+          for (const listener of updateListeners) listener(uri)
+          return Effect.asVoid(PubSub.publish(updates, uri))
+        }),
       lowLevel,
       run
     })

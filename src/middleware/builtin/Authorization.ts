@@ -122,7 +122,7 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     /** The scopes the caller lacks (none: allowed). */
     const missing = (required: ReadonlyArray<string>, context: RequestContext): ReadonlyArray<string> => {
       if (required.length === 0) return required
-      const principal = context.principal ?? fallback
+      const principal = context.principal
       if (principal === undefined) return unauthenticated === "allow" ? [] : required
       return required.filter((scope) => !principal.scopes.includes(scope))
     }

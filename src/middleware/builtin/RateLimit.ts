@@ -53,21 +53,23 @@ export interface SlidingWindowPolicy {
 /** A rate-limit policy. */
 export type Policy = TokenBucketPolicy | SlidingWindowPolicy
 
-const positive = (what: string, value: number) => {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`RateLimit: ${what} must be a positive number, got ${value}`)
+const atLeast = (what: string, value: number, min: number) => {
+  if (!(Number.isFinite(value) && value >= min && value > 0)) {
+    throw new RangeError(`RateLimit: ${what} must be a number ${min > 0 ? `>= ${min}` : "> 0"}, got ${value}`)
+  }
 }
 
-/** A token bucket policy; throws a `RangeError` unless both numbers are positive. */
+/** A token bucket policy; throws a `RangeError` unless `capacity` ≥ 1 and `refillPerSecond` > 0. */
 export const tokenBucket = (options: { readonly capacity: number; readonly refillPerSecond: number }): TokenBucketPolicy => {
-  positive("capacity", options.capacity)
-  positive("refillPerSecond", options.refillPerSecond)
+  atLeast("capacity", options.capacity, 1)
+  atLeast("refillPerSecond", options.refillPerSecond, 0)
   return { _tag: "TokenBucket", capacity: options.capacity, refillPerSecond: options.refillPerSecond }
 }
 
-/** A sliding window policy; throws a `RangeError` unless both numbers are positive. */
+/** A sliding window policy; throws a `RangeError` unless `limit` ≥ 1 and `windowMillis` > 0. */
 export const slidingWindow = (options: { readonly limit: number; readonly windowMillis: number }): SlidingWindowPolicy => {
-  positive("limit", options.limit)
-  positive("windowMillis", options.windowMillis)
+  atLeast("limit", options.limit, 1)
+  atLeast("windowMillis", options.windowMillis, 0)
   return { _tag: "SlidingWindow", limit: options.limit, windowMillis: options.windowMillis }
 }
 
@@ -279,7 +281,7 @@ const keyFunction = (key: Key): (context: RequestContext) => string => {
 export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.JsonRpcError =>
   McpError.withoutStackTrace(() =>
     new McpError.JsonRpcError({
-      code: 400,
+      code: 429,
       message: `Rate limit exceeded: retry in ${retryAfterMillis} ms`,
       data: { retryAfterMillis, limit }
     })

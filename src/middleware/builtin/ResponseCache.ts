@@ -6,7 +6,7 @@
  *   `prompts/list`, `resources/read`, `prompts/get`, and `tools/call` only for the tools named in
  *   `callTools` (tools may have side effects). Each method has a TTL (`ttlMillis`, overridable
  *   per method, or `false` not to cache it). Failures, `isError` tool results and task-augmented
- *   calls are never cached.
+ *   requests (and the tasks they create) are never cached.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session. An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
@@ -22,9 +22,9 @@
  *
  * **Gotchas**
  *
- * `notifications/resources/updated` does not invalidate `resources/read`: give resources whose
- * content changes a short TTL (or `resources/read: false`). Place the cache below authentication,
- * or it keys by session only.
+ * `McpServer.notifyResourceUpdated(uri)` drops every cached `resources/read` (and the resource
+ * lists); content that changes without that call needs a short TTL (or `resources/read: false`).
+ * Place the cache below authentication, or it keys by session only.
  *
  * **Example** (Caching lists for a minute, and one pure tool)
  *
@@ -202,7 +202,17 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       generations[group]++
       for (const method of methodsOf[group]) Effect.runFork(store.invalidate(`${prefix}${method}${separator}`))
     })
-    yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
+    // An updated resource may read differently: drop the cached reads (and resource lists, same group).
+    const unsubscribeUpdates = server.onResourceUpdated(() => {
+      generations.resources++
+      Effect.runFork(store.invalidate(`${prefix}resources/read${separator}`))
+    })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        unsubscribe()
+        unsubscribeUpdates()
+      })
+    )
 
     const ttlOf = (method: CacheableMethod): number | undefined => {
       const ttl = config.methods?.[method]
@@ -219,10 +229,9 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       if (ttl === undefined) return undefined
       const group = groupOfMethod[method]
       return (params, context, next) => {
-        if (method === "tools/call") {
-          const call = params as { readonly name: string; readonly task?: unknown }
-          if (!callTools.has(call.name) || call.task !== undefined) return next(params)
-        }
+        // A task-augmented request creates a task each time: never answered from the cache.
+        if ((params as { readonly task?: unknown }).task !== undefined) return next(params)
+        if (method === "tools/call" && !callTools.has((params as { readonly name: string }).name)) return next(params)
         const key = `${prefix}${method}${separator}${generations[group]}${separator}${callerKey(context)}${separator}${
           paramsKey(params)
         }`
@@ -238,7 +247,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       onListTools: cached("tools/list", always),
       onCallTool: callTools.size === 0
         ? undefined
-        : cached("tools/call", (result) => "content" in result && result.isError !== true),
+        : cached("tools/call", (result) => (result as { readonly isError?: boolean }).isError !== true),
       onListResources: cached("resources/list", always),
       onListResourceTemplates: cached("resources/templates/list", always),
       onReadResource: cached("resources/read", always),

@@ -1,0 +1,238 @@
+/**
+ * Authorization with the SDK v1 client: lists filtered by name, URI, template and tag rules;
+ * forbidden uses refused with 403 before the handler runs; the three `unauthenticated` modes
+ * (the `{ principal }` form reaching handlers through `McpContext.principal`).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
+import { McpContext, McpServer, type Principal } from "../../src/index.ts"
+import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
+import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
+
+const rules: Authorization.Rules = {
+  tools: { write: ["write"], danger: ["write"] },
+  resources: { "test://reports/{id}": ["reports"], "test://private": ["write"] },
+  prompts: { "admin-prompt": ["admin"] },
+  tags: { admin: ["admin"] }
+}
+
+const principals = {
+  reader: principal("reader"),
+  writer: principal("writer", ["write"]),
+  admin: principal("admin", ["admin", "write", "reports"])
+}
+
+const fixture = () => {
+  const hits = counter()
+  const tool = (name: string, tags: ReadonlyArray<string> = []) =>
+    McpServer.tool({ name, tags, handler: () => Effect.as(hits.hit(name), name) })
+  const components = Layer.mergeAll(
+    tool("read"),
+    tool("write"),
+    tool("admin-reset", ["admin"]),
+    tool("danger", ["admin"]),
+    McpServer.tool({
+      name: "whoami",
+      handler: () => Effect.map(McpContext.principal, (p) => p === undefined ? "nobody" : `${p.subject} ${p.scopes.join(",")}`)
+    }),
+    McpServer.resource({ uri: "test://public", name: "public", read: Effect.as(hits.hit("public"), "public") }),
+    McpServer.resource({ uri: "test://secret", name: "secret", tags: ["admin"], read: Effect.as(hits.hit("secret"), "secret") }),
+    McpServer.resource({ uri: "test://private", name: "private", read: Effect.as(hits.hit("private"), "private") }),
+    McpServer.resourceTemplate({
+      uriTemplate: "test://reports/{id}",
+      name: "report",
+      params: { id: Schema.String },
+      list: Effect.succeed([{ uri: "test://reports/1", name: "report-1" }]),
+      read: ({ id }) => Effect.as(hits.hit("report"), `report ${id}`)
+    }),
+    McpServer.resourceTemplate({
+      uriTemplate: "test://docs/{id}",
+      name: "doc",
+      params: { id: Schema.String },
+      read: ({ id }) => Effect.as(hits.hit("doc"), `doc ${id}`)
+    }),
+    McpServer.prompt({ name: "hello", handler: () => Effect.as(hits.hit("hello"), "hello") }),
+    McpServer.prompt({
+      name: "admin-prompt",
+      arguments: { topic: Schema.String },
+      complete: { topic: () => Effect.succeed(["users", "billing"]) },
+      handler: () => Effect.as(hits.hit("admin-prompt"), "admin")
+    })
+  )
+  const start = (unauthenticated: Authorization.Unauthenticated) =>
+    startServer(
+      {},
+      Layer.merge(
+        components,
+        Layer.unwrap(Effect.map(
+          Authorization.make({ rules, unauthenticated }),
+          (authorization) => McpServer.middleware(authenticateByClientName(principals), authorization)
+        ))
+      )
+    )
+  return { hits, start }
+}
+
+const names = <A>(items: ReadonlyArray<A>, key: (a: A) => string) => items.map(key).sort()
+
+describe("Authorization (SDK client)", () => {
+  it.live("lists show only what the caller may use, by name, URI, template and tag rules", () =>
+    Effect.gen(function*() {
+      const { start } = fixture()
+      const server = yield* start("deny")
+      const expected: Record<keyof typeof principals, {
+        tools: Array<string>
+        resources: Array<string>
+        templates: Array<string>
+        prompts: Array<string>
+      }> = {
+        reader: {
+          tools: ["read", "whoami"],
+          resources: ["test://public"],
+          templates: ["test://docs/{id}"],
+          prompts: ["hello"]
+        },
+        writer: {
+          tools: ["read", "whoami", "write"],
+          resources: ["test://private", "test://public"],
+          templates: ["test://docs/{id}"],
+          prompts: ["hello"]
+        },
+        admin: {
+          tools: ["admin-reset", "danger", "read", "whoami", "write"],
+          resources: ["test://private", "test://public", "test://reports/1", "test://secret"],
+          templates: ["test://docs/{id}", "test://reports/{id}"],
+          prompts: ["admin-prompt", "hello"]
+        }
+      }
+      for (const [name, lists] of Object.entries(expected)) {
+        const { client } = yield* connect(server, { name })
+        assert.deepStrictEqual(names((yield* sdk(() => client.listTools())).tools, (t) => t.name), lists.tools, name)
+        assert.deepStrictEqual(names((yield* sdk(() => client.listResources())).resources, (r) => r.uri), lists.resources, name)
+        assert.deepStrictEqual(
+          names((yield* sdk(() => client.listResourceTemplates())).resourceTemplates, (t) => t.uriTemplate),
+          lists.templates,
+          name
+        )
+        assert.deepStrictEqual(names((yield* sdk(() => client.listPrompts())).prompts, (p) => p.name), lists.prompts, name)
+      }
+    }))
+
+  it.live("a forbidden use fails with 403 and the missing scopes, and the handler does not run", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const server = yield* start("deny")
+      const writer = (yield* connect(server, { name: "writer" })).client
+      const reader = (yield* connect(server, { name: "reader" })).client
+
+      // Needs write (name rule) and admin (tag rule); the writer lacks admin only.
+      const danger = yield* rpcError(() => writer.callTool({ name: "danger" }))
+      assert.strictEqual(danger.code, 403)
+      assert.include(danger.message, "Forbidden: tool danger needs scope(s) admin")
+      assert.deepStrictEqual(danger.data, { missingScopes: ["admin"] })
+      const both = yield* rpcError(() => reader.callTool({ name: "danger" }))
+      assert.deepStrictEqual(both.data, { missingScopes: ["write", "admin"] })
+      assert.strictEqual(hits.get("danger"), 0)
+
+      const secret = yield* rpcError(() => writer.readResource({ uri: "test://secret" }))
+      assert.strictEqual(secret.code, 403)
+      assert.include(secret.message, "Forbidden: resource test://secret needs scope(s) admin")
+      // A resource read through a template needs the template's scopes.
+      const report = yield* rpcError(() => writer.readResource({ uri: "test://reports/7" }))
+      assert.deepStrictEqual(report.data, { missingScopes: ["reports"] })
+      const prompt = yield* rpcError(() => writer.getPrompt({ name: "admin-prompt", arguments: { topic: "x" } }))
+      assert.strictEqual(prompt.code, 403)
+      assert.include(prompt.message, "Forbidden: prompt admin-prompt needs scope(s) admin")
+      const completion = yield* rpcError(() =>
+        writer.complete({ ref: { type: "ref/prompt", name: "admin-prompt" }, argument: { name: "topic", value: "u" } })
+      )
+      assert.strictEqual(completion.code, 403)
+      const subscribe = yield* rpcError(() => reader.subscribeResource({ uri: "test://private" }))
+      assert.strictEqual(subscribe.code, 403)
+      assert.strictEqual(hits.get("secret") + hits.get("report") + hits.get("admin-prompt"), 0)
+
+      // What the caller may use runs.
+      assert.strictEqual(text(yield* sdk(() => writer.callTool({ name: "write" }))), "write")
+      yield* sdk(() => writer.readResource({ uri: "test://private" }))
+      yield* sdk(() => reader.readResource({ uri: "test://docs/1" }))
+      assert.strictEqual(hits.get("write") + hits.get("private") + hits.get("doc"), 3)
+      const admin = (yield* connect(server, { name: "admin" })).client
+      yield* sdk(() => admin.callTool({ name: "danger" }))
+      yield* sdk(() => admin.readResource({ uri: "test://reports/7" }))
+      yield* sdk(() => admin.getPrompt({ name: "admin-prompt", arguments: { topic: "x" } }))
+      const values = yield* sdk(() =>
+        admin.complete({ ref: { type: "ref/prompt", name: "admin-prompt" }, argument: { name: "topic", value: "u" } })
+      )
+      assert.include(values.completion.values, "users")
+      assert.strictEqual(hits.get("danger") + hits.get("report") + hits.get("admin-prompt"), 3)
+    }))
+
+  it.live("unauthenticated \"deny\": without a principal, everything with a rule is hidden and refused", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const server = yield* start("deny")
+      const { client } = yield* connect(server, { name: "anonymous" })
+      assert.deepStrictEqual(names((yield* sdk(() => client.listTools())).tools, (t) => t.name), ["read", "whoami"])
+      const error = yield* rpcError(() => client.callTool({ name: "write" }))
+      assert.strictEqual(error.code, 403)
+      assert.deepStrictEqual(error.data, { missingScopes: ["write"] })
+      assert.strictEqual((yield* rpcError(() => client.readResource({ uri: "test://secret" }))).code, 403)
+      assert.strictEqual(hits.get("write") + hits.get("secret"), 0)
+      // Components without rules stay open.
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "read" }))), "read")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "whoami" }))), "nobody")
+    }))
+
+  it.live("unauthenticated \"allow\": without a principal everything is allowed; principals are still checked", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const server = yield* start("allow")
+      const anonymous = (yield* connect(server, { name: "anonymous" })).client
+      assert.strictEqual((yield* sdk(() => anonymous.listTools())).tools.length, 5)
+      assert.strictEqual(text(yield* sdk(() => anonymous.callTool({ name: "danger" }))), "danger")
+      yield* sdk(() => anonymous.readResource({ uri: "test://reports/1" }))
+      assert.strictEqual(hits.get("danger") + hits.get("report"), 2)
+      const reader = (yield* connect(server, { name: "reader" })).client
+      assert.strictEqual((yield* rpcError(() => reader.callTool({ name: "danger" }))).code, 403)
+    }))
+
+  it.live("unauthenticated { principal }: that principal is checked and reaches the handlers", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const local: Principal = principal("local", ["write"])
+      const server = yield* start({ principal: local })
+      const anonymous = (yield* connect(server, { name: "anonymous" })).client
+      assert.strictEqual(text(yield* sdk(() => anonymous.callTool({ name: "whoami" }))), "local write")
+      assert.strictEqual(text(yield* sdk(() => anonymous.callTool({ name: "write" }))), "write")
+      const error = yield* rpcError(() => anonymous.callTool({ name: "admin-reset" }))
+      assert.deepStrictEqual(error.data, { missingScopes: ["admin"] })
+      assert.notInclude(names((yield* sdk(() => anonymous.listTools())).tools, (t) => t.name), "admin-reset")
+      assert.strictEqual(hits.get("write"), 1)
+      assert.strictEqual(hits.get("admin-reset"), 0)
+      // An authenticated caller keeps its own principal.
+      const admin = (yield* connect(server, { name: "admin" })).client
+      assert.strictEqual(text(yield* sdk(() => admin.callTool({ name: "whoami" }))), "admin admin,write,reports")
+    }))
+
+  it.live("Authorization.layer registers the middleware; a missing `unauthenticated` is refused at build", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        {},
+        Layer.merge(
+          McpServer.tool({ name: "secret", handler: () => Effect.succeed("s") }),
+          Authorization.layer({ rules: { tools: { secret: ["s"] } }, unauthenticated: "deny" })
+        )
+      )
+      const { client } = yield* connect(server)
+      assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools, [])
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "secret" }))).code, 403)
+
+      const exit = yield* Effect.exit(
+        Effect.provideService(Authorization.make({ rules: {} } as unknown as Authorization.Config), McpServer.McpServer, server)
+      )
+      assert.isTrue(exit._tag === "Failure")
+    }))
+})
