@@ -157,17 +157,19 @@ const hookKeys = [
  */
 export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R>): Middleware<never> => {
   if (context.mapUnsafe.size === 0) return middleware as Middleware<never>
+  // What the fiber has wins over what the Layer captured (see fillFrom in the server internals).
+  const fill = (current: Context.Context<never>) => Context.merge(context, current) as Context.Context<never>
   const bound: Record<string, unknown> = { name: middleware.name }
   for (const key of hookKeys) {
-    const hook = (middleware as unknown as Record<string, ((...args: Array<any>) => Effect.Effect<any, any, any>) | undefined>)[key]
+    const hook = (middleware as unknown as Record<string, Hook | undefined>)[key]
     if (hook === undefined) continue
-    bound[key] = (...args: Array<any>) => {
-      const effect = hook(...args)
-      // What the fiber has wins over what the Layer captured (see fillFrom in the server internals).
-      return Exit.isExit(effect)
-        ? effect
-        : Effect.updateContext(effect, (current: Context.Context<never>) => Context.merge(context, current))
+    // Fixed arity (every hook takes at most three arguments): no rest-args allocation per call.
+    bound[key] = (a: unknown, b: unknown, c: unknown) => {
+      const effect = hook(a, b, c)
+      return Exit.isExit(effect) ? effect : Effect.updateContext(effect, fill as (context: Context.Context<never>) => Context.Context<any>)
     }
   }
   return bound as unknown as Middleware<never>
 }
+
+type Hook = (a: unknown, b: unknown, c: unknown) => Effect.Effect<unknown, unknown, any>

@@ -134,7 +134,9 @@ export const make = (options: Options): LowLevelServer => {
   }
   handlers.initialize ??= (params: ClientRequestParams<"initialize">) => {
     const result = Negotiation.negotiate(description, params)
-    return result._tag === "Success" ? Exit.succeed(result.success.result) : Exit.fail(result.failure)
+    if (result._tag === "Failure") return Exit.fail(result.failure)
+    const { clientCapabilities: capabilities, clientInfo } = result.success
+    return Exit.succeed({ ...result.success.result, [ServerSession.NegotiatedClient]: { capabilities, clientInfo } })
   }
 
   const routes = new Map<string, Route>()

@@ -24,7 +24,7 @@ import type * as LogLevel from "effect/LogLevel"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import type * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -293,7 +293,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       })
     }
 
-    const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions) =>
+    const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
       lowLevel().run(transport, {
         ...runOptions,
         onOpen: (session) => {
@@ -305,9 +305,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           subscriptions.delete(session)
           runOptions?.onClose?.(session)
         }
-      }).pipe(Effect.provide(clientLogger))
+      }).pipe(
+        Effect.provide(clientLogger),
+        // Handlers and middleware find the server in every request (so registrations need not capture it).
+        Effect.provideService(McpServer, service)
+      )
 
-    return McpServer.of({
+    const service: McpServer["Service"] = McpServer.of({
       options,
       tools,
       resources,
@@ -331,6 +335,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       lowLevel,
       run
     })
+    return service
   })
 
 // ---------------------------------------------------------------------------
@@ -395,7 +400,7 @@ export const middleware = <R = never>(
 ): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const server = yield* McpServer
-    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>())
     const provided = middlewares.map((m) => Middleware.provide(m, context as Context.Context<R>))
     server.middleware.push(...provided)
     yield* Effect.addFinalizer(() =>
@@ -486,6 +491,15 @@ export const serve = <E, EL, RL>(
 // Internal
 // ---------------------------------------------------------------------------
 
+/**
+ * The services a registration keeps for its handlers: what was in context when it was built,
+ * minus what every request already has (the server itself) or must not inherit (the building
+ * Layer's scope and memo map). A handler or middleware that needs none of the rest is then run
+ * without any wrapping: the no-fiber fast path stays open and no context is merged per call.
+ */
+const captured = <R>(context: Context.Context<R>): Context.Context<R> =>
+  Context.omit(McpServer, Scope.Scope, Layer.CurrentMemoMap)(context) as Context.Context<R>
+
 /** How to compile a component and where it goes: its registry and its key. */
 interface Registration<A> {
   readonly registry: (server: McpServer["Service"]) => Registry<A>
@@ -523,7 +537,7 @@ const promptRegistration = (definition: Prompt.Definition<any, any>): Registrati
 const register = <A>(registration: Registration<A>): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
   Effect.gen(function*() {
     const server = yield* McpServer
-    const component = registration.compile(server, yield* Effect.context<any>())
+    const component = registration.compile(server, captured(yield* Effect.context<any>()))
     registration.registry(server).add(registration.key(component), component)
     return [server, component] as const
   })

@@ -118,6 +118,13 @@ export interface Dispatcher {
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
 }
 
+/**
+ * The key under which an `initialize` result carries the client params it was negotiated from
+ * (after middleware), so the session records those rather than the raw request's. A symbol: it is
+ * never serialised, and object spread keeps it when middleware rewrites the result.
+ */
+export const NegotiatedClient: unique symbol = Symbol.for("effect-mcp-server/NegotiatedClient") as never
+
 /** Tuning and behaviour of a session. All limits are per session. */
 export interface SessionOptions {
   /** Requests running at once; further ones wait in a FIFO. Default 64. */
@@ -425,8 +432,9 @@ class SessionImpl implements ServerSession {
     const effect = Effect.onExit(this.dispatch(request), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
-          const result = exit.value as { readonly protocolVersion?: unknown }
-          const params = (request.params ?? noParams) as {
+          const result = exit.value as { readonly protocolVersion?: unknown; readonly [NegotiatedClient]?: unknown }
+          // What the handler negotiated with (a middleware may have changed the request), else the request.
+          const params = (result[NegotiatedClient] ?? request.params ?? noParams) as {
             readonly capabilities?: ClientCapabilities
             readonly clientInfo?: Implementation
           }

@@ -1,0 +1,181 @@
+/**
+ * ToolInjection: tools served by a middleware, not the server's registry, with the SDK v1 client:
+ * listed on the last page of `tools/list`, answered on `tools/call` (other names reach the
+ * server), compiled like `McpServer.tool` (services, error rules), shadowing registered tools of
+ * the same name, working on a server without tools of its own, and gone with their Layer.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import { McpServer, Middleware } from "../../src/index.ts"
+import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
+import { components, sdk, sdkError, startServer } from "../server/McpServerHarness.ts"
+import { tryConnect } from "./contractHarness.ts"
+
+class Deployment extends Context.Service<Deployment, { readonly name: string }>()("test/ToolInjection/Deployment") {}
+
+const textOf = (result: unknown): Array<string> =>
+  ((result as { readonly content: ReadonlyArray<{ readonly text?: string }> }).content).map((block) => block.text ?? "")
+
+const registered = (name: string, calls?: Array<string>) =>
+  McpServer.tool({
+    name,
+    description: `registered ${name}`,
+    handler: () =>
+      Effect.sync(() => {
+        calls?.push(name)
+        return `registered ${name}`
+      })
+  })
+
+const Status = ToolInjection.tool({
+  name: "admin_status",
+  description: "Deployment status",
+  parameters: { verbose: Schema.optionalKey(Schema.Boolean) },
+  handler: ({ verbose }) =>
+    Effect.map(Effect.service(Deployment), (deployment) => verbose === true ? `${deployment.name}: all good` : "ok")
+})
+
+const Flush = ToolInjection.tool({
+  name: "admin_flush",
+  parameters: { count: Schema.Int },
+  handler: ({ count }) => Effect.succeed(`flushed ${count}`)
+})
+
+const Admin = ToolInjection.layer(Status, Flush).pipe(Layer.provide(Layer.succeed(Deployment, { name: "eu-1" })))
+
+describe("ToolInjection", () => {
+  it.live("injected tools are listed after the registered ones and answered; other names reach the server", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const server = yield* startServer({}, components([registered("alpha", calls), registered("beta", calls), Admin]))
+      const { client } = yield* tryConnect(server)
+      const { tools, nextCursor } = yield* sdk(() => client.listTools())
+      assert.isUndefined(nextCursor)
+      assert.deepStrictEqual(tools.map((tool) => tool.name), ["alpha", "beta", "admin_status", "admin_flush"])
+      const status = tools.find((tool) => tool.name === "admin_status")!
+      assert.strictEqual(status.description, "Deployment status")
+      assert.deepStrictEqual(status.inputSchema, { type: "object", properties: { verbose: { type: "boolean" } } })
+
+      const verbose = yield* sdk(() => client.callTool({ name: "admin_status", arguments: { verbose: true } }))
+      assert.deepStrictEqual(textOf(verbose), ["eu-1: all good"])
+      const flushed = yield* sdk(() => client.callTool({ name: "admin_flush", arguments: { count: 3 } }))
+      assert.deepStrictEqual(textOf(flushed), ["flushed 3"])
+      const alpha = yield* sdk(() => client.callTool({ name: "alpha", arguments: {} }))
+      assert.deepStrictEqual(textOf(alpha), ["registered alpha"])
+      assert.deepStrictEqual(calls, ["alpha"])
+      // Unknown names still get the server's answer.
+      const unknown = yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
+      assert.strictEqual(unknown.code, -32602)
+      assert.include(unknown.message, "Unknown tool: nope")
+    }))
+
+  it.live("injected tools are not in the server's registry", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, components([registered("alpha"), Admin]))
+      assert.deepStrictEqual(server.tools.list().map((entry) => entry.value.name), ["alpha"])
+      assert.isUndefined(server.tools.get("admin_status"))
+    }))
+
+  it.live("with pagination they are appended to the last page only", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer(
+        { pageSize: 2 },
+        components([registered("alpha"), registered("beta"), registered("gamma"), Admin])
+      )
+      const { client } = yield* tryConnect(server)
+      const first = yield* sdk(() => client.listTools())
+      assert.deepStrictEqual(first.tools.map((tool) => tool.name), ["alpha", "beta"])
+      assert.isString(first.nextCursor)
+      const last = yield* sdk(() => client.listTools({ cursor: first.nextCursor! }))
+      assert.deepStrictEqual(last.tools.map((tool) => tool.name), ["gamma", "admin_status", "admin_flush"])
+      assert.isUndefined(last.nextCursor)
+    }))
+
+  it.live("they follow McpServer.tool's error rules (invalid arguments are a tool error from 2025-11-25 on)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, components([registered("alpha"), Admin]))
+      const { client } = yield* tryConnect(server)
+      const invalid = yield* sdk(() => client.callTool({ name: "admin_flush", arguments: { count: "many" } }))
+      assert.isTrue(invalid.isError)
+      assert.include(textOf(invalid)[0], "arguments for tool admin_flush")
+    }))
+
+  it.live("an injected tool shadows a registered tool of the same name (listed once, answered by the injected one)", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const Shadow = ToolInjection.layer({ name: "beta", description: "injected beta", handler: () => Effect.succeed("injected beta") })
+      const server = yield* startServer({}, components([registered("alpha", calls), registered("beta", calls), Shadow]))
+      const { client } = yield* tryConnect(server)
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.deepStrictEqual(tools.map((tool) => [tool.name, tool.description]), [
+        ["alpha", "registered alpha"],
+        ["beta", "injected beta"]
+      ])
+      const beta = yield* sdk(() => client.callTool({ name: "beta", arguments: {} }))
+      assert.deepStrictEqual(textOf(beta), ["injected beta"])
+      assert.deepStrictEqual(calls, [])
+    }))
+
+  it.live("a server without tools of its own advertises tools and serves the injected ones", () =>
+    Effect.gen(function*() {
+      const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hello") })
+      const server = yield* startServer({}, components([Hello, Admin]))
+      const { client } = yield* tryConnect(server)
+      assert.deepStrictEqual(client.getServerCapabilities()?.tools, {})
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.deepStrictEqual(tools.map((tool) => tool.name), ["admin_status", "admin_flush"])
+      const status = yield* sdk(() => client.callTool({ name: "admin_status", arguments: { verbose: true } }))
+      assert.deepStrictEqual(textOf(status), ["eu-1: all good"])
+      const unknown = yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
+      assert.strictEqual(unknown.code, -32602)
+      // Prompts are untouched.
+      const { prompts } = yield* sdk(() => client.listPrompts())
+      assert.deepStrictEqual(prompts.map((prompt) => prompt.name), ["hello"])
+    }))
+
+  it.live("a middleware outside the injection sees injected tool calls in onCallTool", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const Watch = McpServer.middleware(Middleware.make("watch", {
+        onCallTool: (params, _context, next) => Effect.suspend(() => {
+          seen.push(params.name)
+          return next(params)
+        })
+      }))
+      // Layers register their middleware in build order: Watch first (outside), then the injection.
+      const server = yield* startServer({}, components([registered("alpha"), Layer.provideMerge(Admin, Watch)]))
+      const { client } = yield* tryConnect(server)
+      yield* sdk(() => client.callTool({ name: "admin_flush", arguments: { count: 1 } }))
+      yield* sdk(() => client.callTool({ name: "alpha", arguments: {} }))
+      assert.deepStrictEqual(seen, ["admin_flush", "alpha"])
+    }))
+
+  it.live("when the Layer's scope closes, new sessions no longer see the injected tools", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, registered("alpha"))
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(Admin.pipe(Layer.provide(Layer.succeed(McpServer.McpServer, server))), scope)
+      const before = yield* tryConnect(server)
+      const listed = yield* sdk(() => before.client.listTools())
+      assert.deepStrictEqual(listed.tools.map((tool) => tool.name), ["alpha", "admin_status", "admin_flush"])
+      yield* Scope.close(scope, Exit.void)
+      const after = yield* tryConnect(server)
+      const relisted = yield* sdk(() => after.client.listTools())
+      assert.deepStrictEqual(relisted.tools.map((tool) => tool.name), ["alpha"])
+      const gone = yield* sdkError(() => after.client.callTool({ name: "admin_flush", arguments: { count: 1 } }))
+      assert.strictEqual(gone.code, -32602)
+    }))
+
+  it.live("two injected tools with the same name are a defect when the Layer is built", () =>
+    Effect.gen(function*() {
+      const Twice = ToolInjection.layer(Flush, Flush)
+      const exit = yield* Effect.exit(Effect.scoped(startServer({}, Twice)))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.include(String(exit), "two tools are named")
+    }))
+})
