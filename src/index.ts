@@ -49,6 +49,10 @@ export * as RateLimit from "./middleware/builtin/RateLimit.ts"
 export * as ResponseCache from "./middleware/builtin/ResponseCache.ts"
 /** Built-in middleware: scope-based authorization of tools, resources, templates and prompts. */
 export * as Authorization from "./middleware/builtin/Authorization.ts"
+/** Built-in middleware: tools added by middleware, outside the server's registry. */
+export * as ToolInjection from "./middleware/builtin/ToolInjection.ts"
+/** Built-in middleware: pings idle sessions. */
+export * as KeepAlive from "./middleware/builtin/KeepAlive.ts"
 /** The low-level server: handler registry, derived capabilities, run(transport). */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
 /** The authoring API: components registered by Layers, `run`/`serve`. */
