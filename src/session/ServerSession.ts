@@ -131,6 +131,14 @@ export interface SessionOptions {
   readonly maxConcurrentRequests?: number | undefined
   /** Requests waiting for a slot before the session stops reading input. Default 256. */
   readonly maxQueuedRequests?: number | undefined
+  /**
+   * Methods whose requests wait by design (default `["tasks/result"]`, which blocks until its
+   * task ends): they run in a lane of their own, so they never take the request slots that
+   * `tasks/get` or `tasks/cancel` need.
+   */
+  readonly waitingMethods?: ReadonlyArray<string> | undefined
+  /** Requests of the waiting lane running at once. Default 1024. */
+  readonly maxWaitingRequests?: number | undefined
   /** Capacity of the outbound Queue of asynchronously produced messages. Default 1024. */
   readonly outboundCapacity?: number | undefined
   /** Default timeout of server→client requests. Default 60 000 ms. */
@@ -246,6 +254,12 @@ const logLevels: Record<LoggingLevel, number> = {
   emergency: 7
 }
 
+const logParams = (level: LoggingLevel, data: unknown, logger: string | undefined, meta: JsonRpc.Params | undefined) => {
+  const params: Record<string, unknown> = logger === undefined ? { level, data } : { level, logger, data }
+  if (meta !== undefined) params._meta = meta
+  return params
+}
+
 /** A request (or notification, then `request` is undefined) running or waiting for a slot. */
 class Inflight {
   readonly key: JsonRpc.RequestId | symbol
@@ -280,6 +294,10 @@ class SessionImpl implements ServerSession {
   private readonly stateless: boolean
   private readonly limit: number
   private readonly maxQueued: number
+  private readonly maxWaiting: number
+  private readonly waitingMethods: ReadonlySet<string>
+  /** requests of the waiting lane that are running */
+  private waiting = 0
   private readonly clientTimeout: number
   private readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
@@ -322,6 +340,8 @@ class SessionImpl implements ServerSession {
     this.stateless = options.stateless === true
     this.limit = options.maxConcurrentRequests ?? 64
     this.maxQueued = options.maxQueuedRequests ?? 256
+    this.maxWaiting = options.maxWaitingRequests ?? 1024
+    this.waitingMethods = new Set(options.waitingMethods ?? ["tasks/result"])
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
@@ -515,15 +535,25 @@ class SessionImpl implements ServerSession {
   // --- concurrency --------------------------------------------------------
 
   private admit(inflight: Inflight): void {
-    if (this.running.size >= this.limit) {
+    if (!this.hasRoom(inflight)) {
       this.queued.set(inflight.key, inflight)
       return
     }
     this.start(inflight)
   }
 
+  /** Requests that wait by design (`tasks/result`) have a lane of their own, not the request slots. */
+  private isWaiting(inflight: Inflight): boolean {
+    return inflight.request !== undefined && this.waitingMethods.has(inflight.request.method)
+  }
+
+  private hasRoom(inflight: Inflight): boolean {
+    return this.isWaiting(inflight) ? this.waiting < this.maxWaiting : this.running.size - this.waiting < this.limit
+  }
+
   private start(inflight: Inflight): void {
     this.running.set(inflight.key, inflight)
+    if (this.isWaiting(inflight)) this.waiting++
     const fiber = this.runFork(inflight.effect)
     inflight.fiber = fiber
     const exit = fiber.pollUnsafe()
@@ -534,6 +564,7 @@ class SessionImpl implements ServerSession {
   private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     if (this.running.get(inflight.key) !== inflight) return
     this.running.delete(inflight.key)
+    if (this.isWaiting(inflight)) this.waiting--
     const request = inflight.request
     if (request === undefined) {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
@@ -548,10 +579,17 @@ class SessionImpl implements ServerSession {
     if (this.pumping) return
     this.pumping = true
     try {
-      while (this.running.size < this.limit && this.queued.size > 0) {
-        const next = this.queued.values().next().value as Inflight
-        this.queued.delete(next.key)
-        this.start(next)
+      // In arrival order, start whatever has room in its lane (a full lane does not block the other).
+      let started = true
+      while (started && this.queued.size > 0) {
+        started = false
+        for (const next of this.queued.values()) {
+          if (!this.hasRoom(next)) continue
+          this.queued.delete(next.key)
+          this.start(next)
+          started = true
+          break
+        }
       }
     } finally {
       this.pumping = false
@@ -661,9 +699,15 @@ class SessionImpl implements ServerSession {
   }
 
   /** The synchronous form of {@link logRelated}, for callers outside Effect (the log bridge). */
-  logRelatedUnsafe(level: LoggingLevel, data: unknown, logger: string | undefined, related: JsonRpc.RequestId | undefined) {
+  logRelatedUnsafe(
+    level: LoggingLevel,
+    data: unknown,
+    logger: string | undefined,
+    related: JsonRpc.RequestId | undefined,
+    meta?: JsonRpc.Params
+  ) {
     if (logLevels[level] < logLevels[this.logLevel] || !this.mayNotify("notifications/message", related)) return
-    const params = logger === undefined ? { level, data } : { level, logger, data }
+    const params = logParams(level, data, logger, meta)
     const projected = this.protocolVersion === ProtocolVersion.latest
       ? params
       : projectServerNotification("notifications/message", params, this.protocolVersion)
@@ -672,13 +716,15 @@ class SessionImpl implements ServerSession {
     this.enqueue({ message: JsonRpc.notification("notifications/message", projected), related })
   }
 
-  logRelated(level: LoggingLevel, data: unknown, logger: string | undefined, related: JsonRpc.RequestId | undefined) {
+  logRelated(
+    level: LoggingLevel,
+    data: unknown,
+    logger: string | undefined,
+    related: JsonRpc.RequestId | undefined,
+    meta?: JsonRpc.Params
+  ) {
     if (logLevels[level] < logLevels[this.logLevel]) return Effect.void
-    return this.notifyRelated(
-      "notifications/message",
-      logger === undefined ? { level, data } : { level, logger, data },
-      related
-    )
+    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta), related)
   }
 
   requestRelated(
@@ -909,12 +955,15 @@ class RequestContextImpl implements RequestContext {
     return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
-    return this.relatedTask === undefined
-      ? this.session.logRelated(level, data, logger, this.jsonRpcRequest.id)
-      : this.notify("notifications/message", logger === undefined ? { level, data } : { level, logger, data })
+    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id, this.taskMeta())
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
-    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id)
+    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id, this.taskMeta())
+  }
+  /** The related-task `_meta` of a task's messages, when this context runs a task. */
+  private taskMeta(): JsonRpc.Params | undefined {
+    const task = this.relatedTask
+    return task === undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
   }
   with(overrides: ContextOverrides): RequestContext {
     // The copy shares everything else (session, request) through the prototype.

@@ -132,6 +132,11 @@ export interface MemoryOptions {
   readonly defaultTtlMillis?: number | undefined
   /** The longest retention granted (default 24 hours). */
   readonly maxTtlMillis?: number | undefined
+  /**
+   * The shortest retention a requestor may ask for (default 0). Whatever it is, a task's work
+   * never outlives its TTL (the supervisor interrupts it), so a tiny TTL cannot escape the limits.
+   */
+  readonly minTtlMillis?: number | undefined
   /** Suggested poll interval sent to requestors (default 1 000 ms). */
   readonly pollIntervalMillis?: number | undefined
   /** How often expired tasks are removed (default 60 000 ms). */
@@ -155,10 +160,15 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
     const maxPerOwner = options.maxTasksPerOwner ?? 1_000
     const defaultTtl = options.defaultTtlMillis ?? 3_600_000
     const maxTtl = options.maxTtlMillis ?? 86_400_000
+    const minTtl = Math.min(Math.max(0, options.minTtlMillis ?? 0), maxTtl)
     const pollInterval = options.pollIntervalMillis ?? 1_000
     const entries = new Map<string, Entry>()
     /** per owner: task ids in creation order */
     const byOwner = new Map<string, Set<string>>()
+    /** terminal tasks, oldest first: what makes room when the store is full */
+    const terminal = new Set<string>()
+    /** a lower bound of the earliest expiry: no scan finds anything to reap before it */
+    let nextExpiry = Number.POSITIVE_INFINITY
     const changes = yield* PubSub.sliding<Task>(4_096)
     let nextSeq = 1
 
@@ -168,6 +178,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       const entry = entries.get(taskId)
       if (entry === undefined) return
       entries.delete(taskId)
+      terminal.delete(taskId)
       const owned = byOwner.get(entry.task.owner)
       owned?.delete(taskId)
       if (owned?.size === 0) byOwner.delete(entry.task.owner)
@@ -178,16 +189,25 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       entry.task.ttlMillis !== null && entry.task.createdAt + entry.task.ttlMillis <= now
 
     const reap = (now: number) => {
-      for (const [taskId, entry] of entries) if (expired(entry, now)) remove(taskId)
+      let earliest = Number.POSITIVE_INFINITY
+      for (const [taskId, entry] of entries) {
+        if (expired(entry, now)) remove(taskId)
+        else if (entry.task.ttlMillis !== null) earliest = Math.min(earliest, entry.task.createdAt + entry.task.ttlMillis)
+      }
+      nextExpiry = earliest
     }
 
-    /** Makes room for one more task of `owner`: expired first, then the oldest terminal ones. */
+    /**
+     * Makes room for one more task of `owner`: expired tasks first (a full scan, only once some
+     * task has expired), then the oldest terminal task (O(1) for the server limit; the owner's own
+     * list for the owner limit, which `maxTasksPerOwner` bounds).
+     */
     const makeRoom = (owner: string, now: number): TaskLimitExceeded | undefined => {
       const ownerFull = () => (byOwner.get(owner)?.size ?? 0) >= maxPerOwner
-      if (entries.size >= maxTasks || ownerFull()) reap(now)
+      if ((entries.size >= maxTasks || ownerFull()) && now >= nextExpiry) reap(now)
       if (ownerFull()) {
         for (const taskId of byOwner.get(owner) ?? []) {
-          if (isTerminal(entries.get(taskId)!.task.status)) {
+          if (terminal.has(taskId)) {
             remove(taskId)
             break
           }
@@ -195,12 +215,8 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
         if (ownerFull()) return new TaskLimitExceeded({ limit: maxPerOwner, scope: "owner" })
       }
       if (entries.size >= maxTasks) {
-        for (const [taskId, entry] of entries) {
-          if (isTerminal(entry.task.status)) {
-            remove(taskId)
-            break
-          }
-        }
+        const oldest = terminal.values().next()
+        if (!oldest.done) remove(oldest.value)
         if (entries.size >= maxTasks) return new TaskLimitExceeded({ limit: maxTasks, scope: "server" })
       }
       return undefined
@@ -220,9 +236,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
     const settle = (entry: Entry, task: Task) => {
       entry.task = task
       publish(task)
-      if (isTerminal(task.status) && entry.waiters !== undefined) {
-        Deferred.doneUnsafe(entry.waiters, Exit.succeed(task))
-        entry.waiters = undefined
+      if (isTerminal(task.status)) {
+        terminal.add(task.taskId)
+        if (entry.waiters !== undefined) {
+          Deferred.doneUnsafe(entry.waiters, Exit.succeed(task))
+          entry.waiters = undefined
+        }
       }
       return task
     }
@@ -241,7 +260,9 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const limit = makeRoom(input.owner, now)
           if (limit !== undefined) return Exit.fail(limit)
-          const requested = input.ttlMillis ?? defaultTtl
+          const requested = input.ttlMillis ?? undefined
+          const ttl = Math.min(requested === undefined ? defaultTtl : Math.max(minTtl, requested), maxTtl)
+          nextExpiry = Math.min(nextExpiry, now + ttl)
           const task: Task = {
             taskId: randomBytes(16).toString("base64url"),
             owner: input.owner,
@@ -249,7 +270,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
             status: "working",
             createdAt: now,
             lastUpdatedAt: now,
-            ttlMillis: Math.min(Math.max(0, requested), maxTtl),
+            ttlMillis: ttl,
             pollIntervalMillis: pollInterval
           }
           entries.set(task.taskId, { task, seq: nextSeq++, waiters: undefined })

@@ -7,7 +7,11 @@
  * with `isError: true` → `failed`; a JSON-RPC error → `failed` with that error as the outcome;
  * an interruption → `cancelled` was already recorded by `cancel` (the store's compare-and-set
  * drops anything that arrives after it). Cancelling records `cancelled` *before* interrupting and
- * before it answers.
+ * before it answers. The work never outlives the task: it is interrupted when the task's TTL
+ * elapses (the task then fails as expired), so nothing unreachable keeps running.
+ *
+ * `onTransition` is called with the task after every status change the supervisor makes (the
+ * outcome, a cancellation): how the server sends `notifications/tasks/status`.
  *
  * @since 0.1.0
  */
@@ -29,7 +33,8 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
    */
   readonly spawn: (
     input: CreateInput,
-    work: (task: Task) => Effect.Effect<object, McpError.McpError>
+    work: (task: Task) => Effect.Effect<object, McpError.McpError>,
+    onTransition?: (task: Task) => Effect.Effect<void>
   ) => Effect.Effect<Task, TaskLimitExceeded>
   /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
@@ -67,37 +72,59 @@ export const outcomeOf = (
 
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
-  const fibers = new Map<string, Fiber.Fiber<unknown, unknown>>()
+  interface Running {
+    fiber: Fiber.Fiber<unknown, unknown> | undefined
+    readonly onTransition: ((task: Task) => Effect.Effect<void>) | undefined
+  }
+  const running = new Map<string, Running>()
 
   const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>) => {
     const ending = outcomeOf(task.method, exit)
+    const entry = running.get(task.taskId)
+    running.delete(task.taskId)
     if (ending === undefined) return Effect.void
-    return Effect.asVoid(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage))
+    return Effect.flatMap(
+      store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage),
+      (finished) => finished === undefined || entry?.onTransition === undefined ? Effect.void : entry.onTransition(finished)
+    )
   }
 
+  /** The work, bounded by the task's TTL. */
+  const bounded = (task: Task, work: Effect.Effect<object, McpError.McpError>) =>
+    task.ttlMillis === null ? work : Effect.timeoutOrElse(work, {
+      duration: task.ttlMillis,
+      orElse: () =>
+        Effect.fail(McpError.withoutStackTrace(() =>
+          new McpError.InternalError({ message: `Task ${task.taskId} expired after ${task.ttlMillis} ms before it finished` })
+        ))
+    })
+
   return TaskSupervisor.of({
-    spawn: (input, work) =>
+    spawn: (input, work, onTransition) =>
       Effect.flatMap(store.create(input), (task) =>
-        Effect.as(
-          Effect.flatMap(
-            Effect.forkIn(
-              Effect.onExit(Effect.suspend(() => work(task)), (exit) =>
-                Effect.andThen(record(task, exit), Effect.sync(() => fibers.delete(task.taskId)))),
-              scope
+        Effect.suspend(() => {
+          const entry: Running = { fiber: undefined, onTransition }
+          running.set(task.taskId, entry)
+          return Effect.as(
+            Effect.map(
+              Effect.forkIn(
+                Effect.onExit(Effect.suspend(() => bounded(task, work(task))), (exit) => record(task, exit)),
+                scope
+              ),
+              (fiber) => {
+                entry.fiber = fiber
+              }
             ),
-            // Work that already ended (and removed itself) must not be registered again.
-            (fiber) => Effect.sync(() => void (fiber.pollUnsafe() === undefined && fibers.set(task.taskId, fiber)))
-          ),
-          task
-        )),
-    cancel: (taskId, owner) =>
-      Effect.flatMap(store.cancel(taskId, owner), (task) =>
-        Effect.sync(() => {
-          const fiber = fibers.get(taskId)
-          fibers.delete(taskId)
-          fiber?.interruptUnsafe()
-          return task
+            task
+          )
         })),
-    running: Effect.sync(() => fibers.size)
+    cancel: (taskId, owner) =>
+      Effect.flatMap(store.cancel(taskId, owner), (task) => {
+        const entry = running.get(taskId)
+        running.delete(taskId)
+        entry?.fiber?.interruptUnsafe()
+        return entry?.onTransition === undefined ? Effect.succeed(task) : Effect.as(entry.onTransition(task), task)
+      }),
+    running: Effect.sync(() => running.size)
   })
 }

@@ -8,12 +8,12 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
-import { isTerminal } from "../../tasks/Task.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import type { Task } from "../../tasks/Task.ts"
 import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
@@ -59,49 +59,52 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
     const listPageSize = options.listPageSize ?? 100
-    /** the session each running task reports its status to */
-    const sessions = new Map<string, ServerSession>()
 
-    // notifications/tasks/status on every transition, to the session that created the task.
-    yield* Effect.forkScoped(Stream.fromPubSub(store.changes).pipe(Stream.runForEach((task) => {
-      const session = sessions.get(task.taskId)
-      if (session === undefined) return Effect.void
-      if (isTerminal(task.status)) sessions.delete(task.taskId)
-      return session.notify("notifications/tasks/status", Wire.toWire(task) as unknown as Record<string, unknown>)
-    })))
+    /** notifications/tasks/status to the session that created the task (gone sessions drop it). */
+    const notifier = (session: ServerSession) => (task: Task) =>
+      session.notify("notifications/tasks/status", Wire.toWire(task) as unknown as Record<string, unknown>)
 
     const start = <A>(
       context: RequestContext,
       method: string,
       ttl: number | undefined,
       work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
-    ): Effect.Effect<CreateTaskResult, McpError.McpError> =>
-      supervisor.spawn({ owner: ownerOf(context), method, ttlMillis: ttl }, (task) => {
+    ): Effect.Effect<CreateTaskResult, McpError.McpError> => {
+      const notify = notifier(context.session)
+      return supervisor.spawn({ owner: ownerOf(context), method, ttlMillis: ttl }, (task) => {
         // Several client requests may be pending at once: input_required while any is.
         let waiting = 0
         const awaitingInput = (on: boolean) =>
           Effect.suspend(() => {
             waiting += on ? 1 : -1
             if (on ? waiting !== 1 : waiting !== 0) return Effect.void
-            return Effect.asVoid(store.setStatus(task.taskId, on ? "input_required" : "working"))
+            return Effect.flatMap(
+              store.setStatus(task.taskId, on ? "input_required" : "working"),
+              (changed) => changed === undefined ? Effect.void : notify(changed)
+            )
           })
         return work(context.with({ relatedTask: { taskId: task.taskId, awaitingInput } })) as Effect.Effect<
           object,
           McpError.McpError
         >
-      }).pipe(
-        Effect.map((task) => {
-          sessions.set(task.taskId, context.session)
-          return Wire.createTaskResult(task)
-        }),
-        Effect.mapError(Wire.toMcpError)
-      )
+      }, notify).pipe(Effect.map(Wire.createTaskResult), Effect.mapError(Wire.toMcpError))
+    }
+
+    // Tasks are a 2025-11-25 feature: older sessions get none of it (no capability is advertised to them).
+    const hasTasks = (context: RequestContext) => ProtocolVersion.atLeast(context.protocolVersion, "2025-11-25")
+    const guarded = <M extends keyof ServerTasks["handlers"]>(
+      method: M,
+      handler: NonNullable<ServerTasks["handlers"][M]>
+    ): NonNullable<ServerTasks["handlers"][M]> =>
+      ((params: never, context: RequestContext) =>
+        hasTasks(context) ? (handler as (p: never, c: RequestContext) => unknown)(params, context) : Exit.fail(McpError.methodNotFound(method))) as never
 
     const refuse = (message: string) =>
       Exit.fail(McpError.withoutStackTrace(() => new McpError.MethodNotFound({ method: "", message })))
 
     return {
       run: (context, method, what, taskSupport, task, work) => {
+        if (!hasTasks(context)) return work(context) // like a server without the tasks capability
         if (task === undefined) {
           return taskSupport === "required"
             ? refuse(`${what} requires task-augmented execution (params.task)`)
@@ -111,9 +114,9 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         return start(context, method, task.ttl, work)
       },
       handlers: {
-        "tasks/get": (params, context) =>
-          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.mapError(Wire.toMcpError)),
-        "tasks/result": (params, context) =>
+        "tasks/get": guarded("tasks/get", (params, context) =>
+          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.mapError(Wire.toMcpError))),
+        "tasks/result": guarded("tasks/result", (params, context) =>
           store.awaitTerminal(params.taskId, ownerOf(context)).pipe(
             Effect.mapError(Wire.toMcpError),
             Effect.flatMap((task): Effect.Effect<object, McpError.McpError> => {
@@ -130,8 +133,8 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
                   : new McpError.JsonRpcError({ code: error.code, message: error.message, data: error.data })
               ))
             })
-          ) as Effect.Effect<never, McpError.McpError>,
-        "tasks/list": (params, context) =>
+          ) as Effect.Effect<never, McpError.McpError>),
+        "tasks/list": guarded("tasks/list", (params, context) =>
           store.list(ownerOf(context), params.cursor, listPageSize).pipe(
             Effect.map((page) =>
               page.nextCursor === undefined
@@ -139,12 +142,12 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
                 : { tasks: page.tasks.map(Wire.toWire), nextCursor: page.nextCursor }
             ),
             Effect.mapError(Wire.toMcpError)
-          ),
-        "tasks/cancel": (params, context) =>
+          )),
+        "tasks/cancel": guarded("tasks/cancel", (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
             Effect.map(Wire.toWire),
             Effect.mapError(Wire.toMcpError)
-          )
+          ))
       }
     }
   })

@@ -1,0 +1,88 @@
+/**
+ * `input_required` (MCP 2025-11-25): a task that elicits from the client sends the request with
+ * the related-task `_meta`, is `input_required` while the client has not answered, goes back to
+ * `working` and ends `completed` with the handler's result once it has.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Effect from "effect/Effect"
+import { connect } from "../server/McpServerHarness.ts"
+import { callAsTask, cancelTask, everything, getTask, RELATED, sleep, toolTaskResult, untilTerminal } from "./support.ts"
+
+/** A client whose elicitation handler waits until the test releases it with an answer. */
+const connectEliciting = (server: Parameters<typeof connect>[0]) =>
+  Effect.gen(function*() {
+    const connected = yield* connect(server, { capabilities: { elicitation: {} } })
+    const requests: Array<any> = []
+    let release: (answer: any) => void = () => {}
+    const answered = new Promise<any>((resolve) => (release = resolve))
+    connected.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      requests.push(request)
+      return await answered
+    })
+    return { ...connected, requests, release }
+  })
+
+describe("input_required", () => {
+  it.live("elicitation from a task: related-task _meta, input_required while unanswered, then completed", () =>
+    Effect.gen(function*() {
+      const server = yield* everything()
+      const { client, requests, release, received } = yield* connectEliciting(server)
+      const { task } = yield* callAsTask(client, "test_task_input")
+      assert.strictEqual(task.status, "working")
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 500 && requests.length === 0; i++) await sleep(5)
+      })
+      assert.strictEqual(requests.length, 1, "no elicitation request reached the client")
+      // the request as sent on the wire carries the related-task _meta
+      const wire = received.find((m) => m.method === "elicitation/create")
+      assert.deepStrictEqual(wire.params._meta?.[RELATED], { taskId: task.taskId })
+      assert.strictEqual(wire.params.message, "What is your name?")
+      // while the client has not answered, the task is input_required
+      const waiting = yield* getTask(client, task.taskId)
+      assert.strictEqual(waiting.status, "input_required")
+      const listed = yield* Effect.promise(() => client.experimental.tasks.listTasks())
+      assert.strictEqual(listed.tasks.find((t) => t.taskId === task.taskId)?.status, "input_required")
+      release({ action: "accept", content: { name: "ada" } })
+      const result = yield* toolTaskResult(client, task.taskId)
+      assert.strictEqual((result.content[0] as any).text, "hello ada")
+      assert.deepStrictEqual(result._meta?.[RELATED], { taskId: task.taskId })
+      assert.strictEqual((yield* untilTerminal(client, task.taskId)).status, "completed")
+      // the transitions were notified in order
+      yield* Effect.promise(() => sleep(30))
+      const statuses = received
+        .filter((m) => m.method === "notifications/tasks/status" && m.params.taskId === task.taskId)
+        .map((m) => m.params.status)
+      const inputAt = statuses.indexOf("input_required")
+      assert.isAtLeast(inputAt, 0, JSON.stringify(statuses))
+      assert.include(statuses.slice(inputAt + 1), "working")
+      assert.strictEqual(statuses.at(-1), "completed")
+    }))
+
+  it.live("a declined elicitation: the task still completes with the handler's result", () =>
+    Effect.gen(function*() {
+      const server = yield* everything()
+      const { client, release, requests } = yield* connectEliciting(server)
+      release({ action: "decline" })
+      const { task } = yield* callAsTask(client, "test_task_input")
+      const result = yield* toolTaskResult(client, task.taskId)
+      assert.strictEqual((result.content[0] as any).text, "no name (decline)")
+      assert.strictEqual(requests.length, 1)
+      assert.strictEqual((yield* getTask(client, task.taskId)).status, "completed")
+    }))
+
+  it.live("cancelling a task that waits for input: cancelled, and a late answer changes nothing", () =>
+    Effect.gen(function*() {
+      const server = yield* everything()
+      const { client, release, requests } = yield* connectEliciting(server)
+      const { task } = yield* callAsTask(client, "test_task_input")
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 500 && requests.length === 0; i++) await sleep(5)
+      })
+      assert.strictEqual((yield* getTask(client, task.taskId)).status, "input_required")
+      assert.strictEqual((yield* cancelTask(client, task.taskId)).status, "cancelled")
+      release({ action: "accept", content: { name: "late" } })
+      yield* Effect.promise(() => sleep(50))
+      assert.strictEqual((yield* getTask(client, task.taskId)).status, "cancelled")
+    }))
+})
