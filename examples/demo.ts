@@ -13,7 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { McpContext, McpServer, Stdio } from "../src/index.ts"
+import { flags } from "./internal/cli.ts"
 
 class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {
   dividend: Schema.Finite
@@ -148,9 +150,22 @@ export const options: McpServer.Options = {
 }
 
 if (import.meta.main) {
-  process.stderr.write(
-    "effect-mcp-server demo: speaking MCP on stdin/stdout.\n" +
-      `  Inspect it with: npx @modelcontextprotocol/inspector ${process.execPath} ${new URL(import.meta.url).pathname}\n`
-  )
-  McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+  const cli = flags()
+  if (cli.stdio) {
+    process.stderr.write(
+      "effect-mcp-server demo: speaking MCP on stdin/stdout.\n" +
+        `  Inspect it with: npx @modelcontextprotocol/inspector ${process.execPath} ${new URL(import.meta.url).pathname} --stdio\n`
+    )
+    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+  } else {
+    const url = `http://${cli.host}:${cli.port}/mcp`
+    process.stderr.write(
+      `effect-mcp-server demo: MCP over Streamable HTTP at ${url}\n` +
+        `  Inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}\n` +
+        "  (npm start -- --stdio serves stdio instead)\n"
+    )
+    McpServer.serveHttp(options, components, { host: cli.host, port: cli.port, stateless: cli.stateless }).pipe(
+      NodeRuntime.runMain
+    )
+  }
 }

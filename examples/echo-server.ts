@@ -11,7 +11,10 @@
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { SchemaJITCompiler } from "effect/schema"
-import { LowLevelServer, McpError, ProtocolVersion, Stdio } from "../src/index.ts"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Layer from "effect/Layer"
+import { LowLevelServer, McpError, ProtocolVersion, Stdio, StreamableHttp } from "../src/index.ts"
+import { flags } from "./internal/cli.ts"
 
 const EchoArguments = Schema.Struct({ text: Schema.String })
 SchemaJITCompiler.enable(EchoArguments.ast)
@@ -82,9 +85,21 @@ export const echoServer = LowLevelServer.make({
 })
 
 if (import.meta.main) {
-  process.stderr.write(
-    "echo-server: speaking MCP on stdin/stdout.\n" +
-      "  Connect with the MCP Inspector: npx @modelcontextprotocol/inspector node examples/echo-server.ts\n"
-  )
-  echoServer.run(Stdio.make()).pipe(Stdio.runMain)
+  const cli = flags()
+  if (cli.http) {
+    process.stderr.write(`echo-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
+    Layer.launch(
+      StreamableHttp.serve((transport, options) => echoServer.run(transport, options), {
+        host: cli.host,
+        port: cli.port,
+        stateless: cli.stateless
+      })
+    ).pipe(NodeRuntime.runMain)
+  } else {
+    process.stderr.write(
+      "echo-server: speaking MCP on stdin/stdout.\n" +
+        "  Connect with the MCP Inspector: npx @modelcontextprotocol/inspector node examples/echo-server.ts\n"
+    )
+    echoServer.run(Stdio.make()).pipe(Stdio.runMain)
+  }
 }

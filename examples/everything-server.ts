@@ -7,7 +7,9 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Content, McpContext, McpServer, Stdio, Tool } from "../src/index.ts"
+import { flags } from "./internal/cli.ts"
 
 /** A 1×1 PNG. */
 export const png =
@@ -235,7 +237,12 @@ const JsonSchema2020 = McpServer.tool({
 const Reconnection = McpServer.tool({
   name: "test_reconnection",
   description: "Answers after a short pause (the HTTP transport closes the stream first: SSE polling probe)",
-  handler: () => Effect.as(Effect.sleep(100), "Reconnection test completed")
+  handler: () =>
+    Effect.gen(function*() {
+      yield* McpContext.closeStream // over HTTP: the client must resume with Last-Event-ID to get the result
+      yield* Effect.sleep(100)
+      return "Reconnection test completed"
+    })
 })
 
 // ---------------------------------------------------------------------------
@@ -440,6 +447,14 @@ export const components = Layer.mergeAll(
 )
 
 if (import.meta.main) {
-  process.stderr.write("everything-server: speaking MCP on stdin/stdout.\n")
-  McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+  const cli = flags()
+  if (cli.http) {
+    process.stderr.write(`everything-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
+    McpServer.serveHttp(options, components, { host: cli.host, port: cli.port, stateless: cli.stateless }).pipe(
+      NodeRuntime.runMain
+    )
+  } else {
+    process.stderr.write("everything-server: speaking MCP on stdin/stdout.\n")
+    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+  }
 }

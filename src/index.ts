@@ -79,6 +79,10 @@ export * as Pagination from "./server/Pagination.ts"
 export type { Transport } from "./transport/Transport.ts"
 /** The stdio transport. */
 export * as Stdio from "./transport/Stdio.ts"
+/** The Streamable HTTP transport (effect/http). */
+export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
+/** The event store behind SSE resumability. */
+export * as EventStore from "./transport/http/EventStore.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
 /** The internal task model (wire-neutral). */

@@ -159,3 +159,12 @@ export const elicitUrl = (options: {
       elicitationId: options.elicitationId ?? crypto.randomUUID()
     })
   )
+
+/**
+ * Closes this request's response stream while the handler keeps running (Streamable HTTP, SEP-1699
+ * polling): the client reconnects with `Last-Event-ID` and receives the rest, the result included.
+ * A no-op on stdio and in memory.
+ */
+export const closeStream: Effect.Effect<void, never, McpRequestContext> = Effect.flatMap(current, (context) =>
+  context.closeStream
+)

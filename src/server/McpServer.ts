@@ -33,6 +33,7 @@ import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
+import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import type { Transport } from "../transport/Transport.ts"
 import * as Completion from "./Completion.ts"
 import * as Tasks from "./internal/tasks.ts"
@@ -485,6 +486,27 @@ export const serve = <E, EL, RL>(
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> =>
   run(transport, runOptions).pipe(
     Effect.provide(Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>)
+  )
+
+/**
+ * Serves the server over Streamable HTTP until interrupted: builds the server and its components,
+ * listens on `http.host`:`http.port` (127.0.0.1:3000 by default) at `http.path` (`/mcp`).
+ *
+ * **Example** (The demo over HTTP)
+ *
+ * ```ts
+ * McpServer.serveHttp(options, Components, { port: 3000 }).pipe(NodeRuntime.runMain)
+ * ```
+ */
+export const serveHttp = <EL, RL>(
+  options: Options,
+  components: Layer.Layer<never, EL, RL>,
+  http: StreamableHttp.Options & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+): Effect.Effect<never, EL, Exclude<RL, McpServer>> =>
+  Layer.launch(
+    StreamableHttp.serve((transport, sessionOptions) => run(transport, sessionOptions), http).pipe(
+      Layer.provide(Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>)
+    )
   )
 
 // ---------------------------------------------------------------------------

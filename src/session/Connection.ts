@@ -64,4 +64,10 @@ export interface Connection {
    * writes from two places (its read loop and its writer fiber), and this keeps their order.
    */
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
+  /**
+   * Closes the response stream of a request while it is still running (Streamable HTTP: the
+   * client reconnects with `Last-Event-ID` and gets the rest from the event store). Transports
+   * without such streams leave it out.
+   */
+  readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
 }

@@ -125,6 +125,11 @@ export interface RequestContext extends ClientChannel {
    */
   readonly logUnsafe: (level: LoggingLevel, data: unknown, logger?: string) => void
   /**
+   * Closes this request's response stream while the handler keeps running (Streamable HTTP, SEP-1699
+   * polling: the client resumes with `Last-Event-ID`). A no-op on transports without such streams.
+   */
+  readonly closeStream: Effect.Effect<void>
+  /**
    * A copy of this context with some values replaced, for the handlers below a middleware
    * (e.g. an authentication middleware sets the `principal`).
    */

@@ -207,7 +207,7 @@ export const run = <E>(
     const connection = yield* open
     const outbound = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
-    const session = new SessionImpl(dispatcher, options, outbound, connection.write, Effect.runForkWith(context))
+    const session = new SessionImpl(dispatcher, options, outbound, connection, Effect.runForkWith(context))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         session.close()
@@ -323,18 +323,20 @@ class SessionImpl implements ServerSession {
   private readonly dispatcher: Dispatcher
   private readonly outbound: Queue.Queue<Outbound, Cause.Done>
   private readonly write: Connection["write"]
+  readonly closeStream: Connection["closeStream"]
   private readonly runFork: RunFork
 
   constructor(
     dispatcher: Dispatcher,
     options: SessionOptions,
     outbound: Queue.Queue<Outbound, Cause.Done>,
-    write: Connection["write"],
+    connection: Connection,
     runFork: RunFork
   ) {
     this.dispatcher = dispatcher
     this.outbound = outbound
-    this.write = write
+    this.write = connection.write
+    this.closeStream = connection.closeStream
     this.runFork = runFork
     this.id = options.sessionId ?? crypto.randomUUID()
     this.stateless = options.stateless === true
@@ -964,6 +966,11 @@ class RequestContextImpl implements RequestContext {
   private taskMeta(): JsonRpc.Params | undefined {
     const task = this.relatedTask
     return task === undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
+  }
+  get closeStream(): Effect.Effect<void> {
+    const close = this.session.closeStream
+    const id = this.jsonRpcRequest.id
+    return close === undefined ? Effect.void : Effect.sync(() => close(id))
   }
   with(overrides: ContextOverrides): RequestContext {
     // The copy shares everything else (session, request) through the prototype.

@@ -1,0 +1,643 @@
+/**
+ * The Streamable HTTP transport (MCP 2025-11-25), on `effect/http`.
+ *
+ * One endpoint: `POST` carries one JSON-RPC message (notifications and responses → 202; a
+ * request → its answer as JSON, or as an SSE stream when something must reach the client before
+ * the response), `GET` opens the session's standalone SSE stream (or resumes a stream with
+ * `Last-Event-ID`), `DELETE` ends the session.
+ *
+ * - **Sessions**: `Mcp-Session-Id` minted (128 random bits) at `initialize`; missing → 400,
+ *   unknown or ended → 404. Each session is one `ServerSession` whose inbound Stream reads a
+ *   bounded Queue the POSTs feed (a busy session slows its client down).
+ * - **Streams**: every outgoing message is routed by the request it belongs to: that request's
+ *   stream (its notifications and server→client requests, then its response), else the stream of
+ *   a `tasks/result` waiting on its task, else the standalone GET stream.
+ * - **SSE** (SEP-1699): each stream starts with a priming event (an id, `retry:`, empty data);
+ *   every event has an id naming its stream and is kept in the {@link EventStore}, so a stream the
+ *   server closed mid-call (`McpContext.closeStream`) or the network broke is resumed by `GET` with
+ *   `Last-Event-ID` — exactly that stream's missed events, the response included.
+ * - **Security and limits, on by default**: Host and Origin checked against a localhost allow-list
+ *   (DNS rebinding: 403), bodies over `maxBodyBytes` → 413, a cap on sessions (503) and idle
+ *   sessions reaped, a timeout for requests waiting on their answer.
+ * - **Stateless mode**: no session id; each POST is answered by a fresh session (no
+ *   server→client requests can be answered: the client has nowhere to send the answer).
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { randomBytes } from "node:crypto"
+import { createServer } from "node:http"
+import * as JsonRpc from "../../protocol/JsonRpc.ts"
+import { RELATED_TASK_META_KEY } from "../../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import type { Connection, Outbound, TransportFailure } from "../../session/Connection.ts"
+import type { SessionOptions } from "../../session/ServerSession.ts"
+import type { Transport } from "../Transport.ts"
+import { EventStore, makeMemory as makeMemoryEventStore } from "./EventStore.ts"
+
+// ---------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------
+
+/** How a server session is run over a transport: `server.run` of a `LowLevelServer` or `McpServer`. */
+export type Runner = (
+  transport: Transport,
+  options: Omit<SessionOptions, "serverCapabilities" | "onSession">
+) => Effect.Effect<void, TransportFailure>
+
+/** Options of the transport. */
+export interface Options {
+  /** The endpoint's path. Default `/mcp`. */
+  readonly path?: `/${string}` | undefined
+  /** Stateless mode: no sessions; each POST is answered by a fresh session. Default false. */
+  readonly stateless?: boolean | undefined
+  /**
+   * How requests are answered: `"auto"` (default) JSON when nothing precedes the response, else
+   * SSE; `"json"` always JSON (messages a request emits go to the standalone stream); `"sse"`
+   * always SSE.
+   */
+  readonly responseMode?: "auto" | "json" | "sse" | undefined
+  /**
+   * Accepted `Host` names (without port). Default: `localhost`, `127.0.0.1`, `[::1]` (DNS
+   * rebinding protection for local servers); `"any"` turns the check off.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  /** Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port. */
+  readonly allowedOrigins?: ReadonlyArray<string> | "any" | undefined
+  /** Largest accepted body. Default 4 MiB (413 above). */
+  readonly maxBodyBytes?: number | undefined
+  /** Sessions held at most. Default 10 000 (503 above). */
+  readonly maxSessions?: number | undefined
+  /** A session without any request for this long is ended. Default 30 min. */
+  readonly sessionIdleTimeoutMillis?: number | undefined
+  /** How long a request may wait for its answer before its stream is closed. Default 5 min. */
+  readonly requestTimeoutMillis?: number | undefined
+  /** The `retry:` (ms) of priming events. Default 1 000. */
+  readonly retryMillis?: number | undefined
+  /** Tuning of each session (concurrency limits, timeouts). */
+  readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
+}
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/** The endpoint's handler, for any `HttpRouter`; `run` serves one session. */
+export const handler = (
+  run: Runner,
+  options: Options = {}
+): Effect.Effect<(request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const provided = yield* Effect.serviceOption(EventStore)
+    const events = provided._tag === "Some" ? provided.value : makeMemoryEventStore()
+    const endpoint = new Endpoint(run, options, events, yield* Effect.scope, Effect.runForkWith(yield* Effect.context<never>()))
+    yield* Effect.addFinalizer(() => endpoint.shutdown)
+    yield* Effect.forkScoped(endpoint.reaper)
+    return (request) => endpoint.handle(request)
+  })
+
+/** A Layer adding the endpoint (POST, GET, DELETE on `options.path`) to the `HttpRouter` in context. */
+export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  HttpRouter.use((router) =>
+    Effect.flatMap(handler(run, options), (handle) => router.add("*", options.path ?? "/mcp", handle))
+  )
+
+/**
+ * Serves the endpoint on its own HTTP server (`host` default 127.0.0.1, `port` default 3000).
+ *
+ * **Example** (The authoring API over HTTP)
+ *
+ * ```ts
+ * const Server = Layer.mergeAll(Tools).pipe(Layer.provideMerge(McpServer.McpServer.layer(options)))
+ * StreamableHttp.serve((transport, options) => McpServer.run(transport, options), { port: 3000 })
+ *   .pipe(Layer.provide(Server), Layer.launch, NodeRuntime.runMain)
+ * ```
+ */
+export const serve = <R>(
+  run: (transport: Transport, options: Omit<SessionOptions, "serverCapabilities" | "onSession">) => Effect.Effect<void, TransportFailure, R>,
+  options: Options & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+): Layer.Layer<never, never, R> =>
+  Layer.unwrap(
+    Effect.map(Effect.context<R>(), (context) => {
+      const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
+      return HttpRouter.serve(route(runner, options), { disableLogger: true, disableListenLog: true }).pipe(
+        Layer.provide(NodeHttpServer.layer(createServer, { host: options.host ?? "127.0.0.1", port: options.port ?? 3000 }))
+      ) as Layer.Layer<never>
+    })
+  )
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const encoder = new TextEncoder()
+
+/** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
+const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done>(1024))
+const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no", connection: "keep-alive" }
+const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
+
+const jsonError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
+  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(undefined, { code, message })), {
+    status,
+    contentType: "application/json",
+    ...(headers === undefined ? {} : { headers })
+  })
+
+const frame = (id: string | undefined, data: string, retry?: number): string =>
+  `${id === undefined ? "" : `id: ${id}\n`}${retry === undefined ? "" : `retry: ${retry}\n`}data: ${data}\n\n`
+
+const relatedTaskOf = (message: JsonRpc.Message): string | undefined => {
+  const meta = (message as { readonly params?: { readonly _meta?: Record<string, { readonly taskId?: unknown }> } }).params
+    ?._meta
+  const taskId = meta?.[RELATED_TASK_META_KEY]?.taskId
+  return typeof taskId === "string" ? taskId : undefined
+}
+
+/** One HTTP response carrying an SSE stream; its body reads `queue`. */
+class SseConnection {
+  readonly queue: Queue.Queue<string, Cause.Done>
+  constructor(queue: Queue.Queue<string, Cause.Done>) {
+    this.queue = queue
+  }
+  push(data: string): boolean {
+    return Queue.offerUnsafe(this.queue, data)
+  }
+  close(): void {
+    Queue.endUnsafe(this.queue)
+  }
+}
+
+/** A logical SSE stream: events stored under its id, delivered on its current connection (if any). */
+class SseStream {
+  readonly streamId: string
+  readonly requestId: JsonRpc.RequestId | undefined
+  connection: SseConnection | undefined = undefined
+  done = false
+  constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
+    this.streamId = streamId
+    this.requestId = requestId
+  }
+}
+
+/** How a pending request will be answered: decided by the first thing produced for it. */
+type Answer =
+  | { readonly _tag: "Json"; readonly message: JsonRpc.Message }
+  | { readonly _tag: "Sse"; readonly stream: SseStream; readonly connection: SseConnection }
+
+/** A client request waiting for its answer. */
+class Pending {
+  readonly request: JsonRpc.Request
+  readonly mode: "auto" | "json" | "sse"
+  readonly answer = Deferred.makeUnsafe<Answer>()
+  stream: SseStream | undefined = undefined
+  constructor(request: JsonRpc.Request, mode: "auto" | "json" | "sse") {
+    this.request = request
+    this.mode = mode
+  }
+}
+
+class HttpSession {
+  readonly id: string
+  readonly inbound: Queue.Queue<JsonRpc.Message, Cause.Done>
+  readonly pending = new Map<JsonRpc.RequestId, Pending>()
+  readonly streams = new Map<string, SseStream>()
+  readonly taskResults = new Map<string, Pending>()
+  standalone: SseStream | undefined = undefined
+  lastActivity: number
+  fiber: Fiber.Fiber<void, unknown> | undefined = undefined
+  ended = false
+  private nextStream = 1
+  constructor(id: string, inbound: Queue.Queue<JsonRpc.Message, Cause.Done>, now: number) {
+    this.id = id
+    this.inbound = inbound
+    this.lastActivity = now
+  }
+  newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
+    const stream = new SseStream(`s${this.nextStream++}`, requestId)
+    this.streams.set(stream.streamId, stream)
+    return stream
+  }
+}
+
+class Endpoint {
+  private readonly sessions = new Map<string, HttpSession>()
+  private readonly mode: "auto" | "json" | "sse"
+  private readonly hosts: ReadonlySet<string> | undefined
+  private readonly origins: ReadonlySet<string> | "any" | undefined
+  private readonly maxBody: number
+  private readonly maxSessions: number
+  private readonly idleTimeout: number
+  private readonly requestTimeout: number
+  private readonly retry: number
+  private readonly run: Runner
+  private readonly options: Options
+  private readonly events: EventStore["Service"]
+  private readonly scope: Scope.Scope
+  private readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+
+  constructor(
+    run: Runner,
+    options: Options,
+    events: EventStore["Service"],
+    scope: Scope.Scope,
+    runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  ) {
+    this.run = run
+    this.options = options
+    this.events = events
+    this.scope = scope
+    this.runFork = runFork
+    this.mode = options.responseMode ?? "auto"
+    this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
+    this.origins = options.allowedOrigins === "any" ? "any" : options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
+    this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
+    this.maxSessions = options.maxSessions ?? 10_000
+    this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
+    this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
+    this.retry = options.retryMillis ?? 1_000
+  }
+
+  // --- requests -----------------------------------------------------------
+
+  handle(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const refused = this.checkOrigin(request)
+    if (refused !== undefined) return Effect.succeed(refused)
+    switch (request.method) {
+      case "POST":
+        return this.post(request)
+      case "GET":
+        return this.get(request)
+      case "DELETE":
+        return this.delete(request)
+      default:
+        return Effect.succeed(jsonError(405, -32600, `Method ${request.method} not allowed`, { allow: "GET, POST, DELETE" }))
+    }
+  }
+
+  /** DNS rebinding protection: Host and Origin must name an allowed host. */
+  private checkOrigin(request: HttpServerRequest.HttpServerRequest): HttpServerResponse.HttpServerResponse | undefined {
+    if (this.hosts === undefined) return undefined
+    const host = request.headers.host
+    if (host === undefined || !this.hosts.has(hostName(host))) {
+      return jsonError(403, -32600, `Forbidden: host ${host ?? "(none)"} is not allowed`)
+    }
+    const origin = request.headers.origin
+    if (origin === undefined || this.origins === "any") return undefined
+    const allowed = this.origins === undefined ? this.originAllowed(origin) : this.origins.has(origin)
+    return allowed ? undefined : jsonError(403, -32600, `Forbidden: origin ${origin} is not allowed`)
+  }
+
+  private originAllowed(origin: string): boolean {
+    const match = /^https?:\/\/(\[[^\]]+\]|[^:/]+)(:\d+)?$/i.exec(origin)
+    return match !== null && this.hosts!.has(match[1]!.toLowerCase())
+  }
+
+  private post(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const self = this
+    return Effect.gen(function*() {
+      const accept = request.headers.accept ?? ""
+      const json = accept.includes("application/json") || accept.includes("*/*")
+      const sse = accept.includes("text/event-stream") || accept.includes("*/*")
+      if (!json && !sse) return jsonError(406, -32600, "Not Acceptable: Accept must list application/json or text/event-stream")
+      const contentType = request.headers["content-type"] ?? ""
+      if (!contentType.includes("application/json")) {
+        return jsonError(415, -32600, "Unsupported Media Type: Content-Type must be application/json")
+      }
+      const length = Number(request.headers["content-length"] ?? 0)
+      if (length > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      const body = yield* Effect.orElseSucceed(request.text, () => undefined)
+      if (body === undefined) return jsonError(400, -32700, "Parse error: the body could not be read")
+      if (Buffer.byteLength(body) > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      let message: unknown
+      try {
+        message = JSON.parse(body)
+      } catch (error) {
+        return jsonError(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      const kind = JsonRpc.classify(message)
+      if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
+      const version = request.headers["mcp-protocol-version"]
+      if (version !== undefined && !ProtocolVersion.isSupported(version)) {
+        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`)
+      }
+      const mode = !sse ? "json" : !json ? "sse" : self.mode
+
+      if (self.options.stateless === true) {
+        if (kind !== JsonRpc.Kind.Request) return HttpServerResponse.empty({ status: 202 })
+        const session = yield* self.open(true)
+        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
+        return yield* self.answer(session, message as JsonRpc.Request, mode, true)
+      }
+
+      const sessionId = request.headers["mcp-session-id"]
+      let session: HttpSession | undefined
+      if (sessionId === undefined) {
+        if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
+          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
+        }
+        session = yield* self.open(false)
+        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
+      } else {
+        session = self.sessions.get(sessionId)
+        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
+      }
+      session.lastActivity = yield* Clock.currentTimeMillis
+      if (kind !== JsonRpc.Kind.Request) {
+        yield* Queue.offer(session.inbound, message as JsonRpc.Message)
+        return HttpServerResponse.empty({ status: 202 })
+      }
+      return yield* self.answer(session, message as JsonRpc.Request, mode, false)
+    })
+  }
+
+  /** Feeds a request to its session and answers with what it produces (JSON or SSE). */
+  private answer(
+    session: HttpSession,
+    request: JsonRpc.Request,
+    mode: "auto" | "json" | "sse",
+    oneShot: boolean
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const self = this
+    return Effect.gen(function*() {
+      if (session.pending.has(request.id)) {
+        return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
+      }
+      const pending = new Pending(request, mode)
+      session.pending.set(request.id, pending)
+      if (request.method === "tasks/result") {
+        const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
+        if (typeof taskId === "string") session.taskResults.set(taskId, pending)
+      }
+      if (mode === "sse") self.openSse(session, pending)
+      yield* Queue.offer(session.inbound, request)
+      const answer = yield* Deferred.await(pending.answer).pipe(
+        Effect.timeoutOrElse({
+          duration: self.requestTimeout,
+          orElse: () => Effect.succeed(undefined)
+        })
+      )
+      if (oneShot) yield* Effect.sync(() => Queue.endUnsafe(session.inbound))
+      const headers: Record<string, string> = request.method === "initialize" && !oneShot ? { "mcp-session-id": session.id } : {}
+      if (answer === undefined) {
+        session.pending.delete(request.id)
+        return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
+      }
+      if (answer._tag === "Json") {
+        return HttpServerResponse.text(JSON.stringify(answer.message), { contentType: "application/json", headers })
+      }
+      return self.sseResponse(session, answer.stream, answer.connection, headers)
+    })
+  }
+
+  /** Switches a pending request to SSE: a stream, a connection, the priming event. */
+  private openSse(session: HttpSession, pending: Pending): SseStream {
+    if (pending.stream !== undefined) return pending.stream
+    const stream = session.newStream(pending.request.id)
+    const connection = new SseConnection(newConnectionQueue())
+    stream.connection = connection
+    connection.push(frame(`${stream.streamId}.0`, "", this.retry))
+    pending.stream = stream
+    Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Sse", stream, connection }))
+    return stream
+  }
+
+  private sseResponse(
+    session: HttpSession,
+    stream: SseStream,
+    connection: SseConnection,
+    headers: Record<string, string>
+  ): HttpServerResponse.HttpServerResponse {
+    const body = Stream.fromQueue(connection.queue).pipe(
+      Stream.map((data) => encoder.encode(data)),
+      Stream.ensuring(Effect.sync(() => {
+        // The client went away (or the stream ended): later events wait in the event store.
+        if (stream.connection === connection) stream.connection = undefined
+        if (stream === session.standalone && stream.connection === undefined) session.standalone = undefined
+      }))
+    )
+    return HttpServerResponse.stream(body, {
+      contentType: "text/event-stream",
+      headers: { ...sseHeaders, ...headers }
+    })
+  }
+
+  private get(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const self = this
+    return Effect.gen(function*() {
+      if (self.options.stateless === true) return jsonError(405, -32600, "Method Not Allowed: stateless server")
+      const accept = request.headers.accept ?? ""
+      if (!accept.includes("text/event-stream")) {
+        return jsonError(406, -32600, "Not Acceptable: Accept must list text/event-stream")
+      }
+      const sessionId = request.headers["mcp-session-id"]
+      if (sessionId === undefined) return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
+      const session = self.sessions.get(sessionId)
+      if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
+      session.lastActivity = yield* Clock.currentTimeMillis
+      const connection = new SseConnection(newConnectionQueue())
+      const lastEventId = request.headers["last-event-id"]
+      if (lastEventId !== undefined) {
+        const replay = yield* self.events.replayAfter(session.id, lastEventId)
+        if (replay === undefined) return jsonError(400, -32600, `Bad Request: unknown Last-Event-ID ${lastEventId}`)
+        for (const event of replay.events) connection.push(frame(event.id, JSON.stringify(event.message)))
+        const stream = session.streams.get(replay.streamId)
+        if (stream === undefined || stream.done) connection.close()
+        else {
+          stream.connection?.close()
+          stream.connection = connection
+        }
+        return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {})
+      }
+      if (session.standalone?.connection !== undefined) {
+        return jsonError(409, -32600, "Conflict: the session already has a standalone stream")
+      }
+      const stream = session.standalone ?? session.newStream(undefined)
+      session.standalone = stream
+      stream.connection = connection
+      connection.push(frame(`${stream.streamId}.0`, "", self.retry))
+      return self.sseResponse(session, stream, connection, {})
+    })
+  }
+
+  private delete(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    if (this.options.stateless === true) return Effect.succeed(jsonError(405, -32600, "Method Not Allowed: stateless server"))
+    const sessionId = request.headers["mcp-session-id"]
+    if (sessionId === undefined) return Effect.succeed(jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required"))
+    const session = this.sessions.get(sessionId)
+    if (session === undefined || session.ended) return Effect.succeed(jsonError(404, -32001, "Session not found"))
+    return Effect.as(this.end(session), HttpServerResponse.empty({ status: 200 }))
+  }
+
+  // --- sessions -----------------------------------------------------------
+
+  /** Starts a session (its `ServerSession` runs in the endpoint's scope); `undefined` when full. */
+  private open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
+    const self = this
+    return Effect.gen(function*() {
+      if (!stateless && self.sessions.size >= self.maxSessions) return undefined
+      const session = new HttpSession(
+        randomBytes(16).toString("base64url"),
+        yield* Queue.bounded<JsonRpc.Message, Cause.Done>(1024),
+        yield* Clock.currentTimeMillis
+      )
+      const connection: Connection = {
+        inbound: Stream.fromQueue(session.inbound).pipe(Stream.mapArray((messages) => [messages] as const)),
+        write: (batch) => self.write(session, batch),
+        closeStream: (related) => self.closeStream(session, related)
+      }
+      const transport: Transport = { open: Effect.succeed(connection) }
+      const run = self.run(transport, { ...self.options.session, stateless, sessionId: session.id })
+      session.fiber = yield* Effect.forkIn(
+        Effect.ensuring(run, Effect.suspend(() => self.ended(session))),
+        self.scope
+      )
+      if (!stateless) self.sessions.set(session.id, session)
+      return session
+    })
+  }
+
+  private end(session: HttpSession): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (session.ended) return
+      session.ended = true
+      Queue.endUnsafe(session.inbound)
+    })
+  }
+
+  private ended(session: HttpSession): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      session.ended = true
+      this.sessions.delete(session.id)
+      for (const stream of session.streams.values()) stream.connection?.close()
+      for (const pending of session.pending.values()) {
+        Deferred.doneUnsafe(pending.answer, Exit.succeed({
+          _tag: "Json",
+          message: JsonRpc.failure(pending.request.id, { code: -32603, message: "The session ended" })
+        }))
+      }
+      session.pending.clear()
+      return this.events.forgetSession(session.id)
+    })
+  }
+
+  /** Ends sessions idle for longer than the idle timeout. */
+  get reaper(): Effect.Effect<void> {
+    const every = Math.max(1_000, Math.min(60_000, Math.floor(this.idleTimeout / 2)))
+    return Effect.forever(Effect.andThen(
+      Effect.sleep(every),
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.forEach(
+          [...this.sessions.values()].filter((s) => now - s.lastActivity > this.idleTimeout && s.pending.size === 0),
+          (session) => this.end(session),
+          { discard: true }
+        ))
+    ))
+  }
+
+  get shutdown(): Effect.Effect<void> {
+    return Effect.forEach([...this.sessions.values()], (session) => this.end(session), { discard: true })
+  }
+
+  // --- routing of outgoing messages ----------------------------------------
+
+  private write(session: HttpSession, batch: ReadonlyArray<Outbound>): Effect.Effect<void> {
+    let effects: Array<Effect.Effect<void>> | undefined
+    for (let i = 0; i < batch.length; i++) {
+      const effect = this.route(session, batch[i]!)
+      if (effect !== undefined) (effects ??= []).push(effect)
+    }
+    return effects === undefined ? Effect.void : Effect.forEach(effects, (e) => e, { discard: true })
+  }
+
+  /** Routes one message; returns an effect only when the event store is involved. */
+  private route(session: HttpSession, outbound: Outbound): Effect.Effect<void> | undefined {
+    const message = outbound.message
+    if (!("method" in message)) {
+      // A response: it ends its request's answer.
+      const id = (message as JsonRpc.Response).id
+      if (id === undefined) return undefined
+      const pending = session.pending.get(id)
+      if (pending === undefined) return undefined
+      session.pending.delete(id)
+      this.forgetTaskResult(session, pending)
+      const stream = pending.stream
+      if (stream === undefined) {
+        Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message }))
+        return undefined
+      }
+      return this.emit(session, stream, message, true)
+    }
+    const related = outbound.related
+    if (related !== undefined) {
+      const pending = session.pending.get(related)
+      if (pending !== undefined && pending.mode !== "json") {
+        return this.emit(session, pending.stream ?? this.openSse(session, pending), message, false)
+      }
+    }
+    const taskId = relatedTaskOf(message)
+    if (taskId !== undefined) {
+      const waiting = session.taskResults.get(taskId)
+      if (waiting !== undefined && waiting.mode !== "json") {
+        return this.emit(session, waiting.stream ?? this.openSse(session, waiting), message, false)
+      }
+    }
+    const standalone = session.standalone
+    if (standalone !== undefined) return this.emit(session, standalone, message, false)
+    return undefined // nowhere to deliver: a request waiting on it times out, a notification is lost
+  }
+
+  /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
+  private emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
+    return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
+      const connection = stream.connection
+      const delivered = connection !== undefined && connection.push(frame(eventId, JSON.stringify(message)))
+      if (connection !== undefined && !delivered) {
+        // The client does not keep up: drop the connection; it resumes from the event store.
+        connection.close()
+        stream.connection = undefined
+      }
+      if (last) {
+        stream.done = true
+        if (delivered) {
+          connection!.close()
+          session.streams.delete(stream.streamId)
+          this.runFork(this.events.forgetStream(session.id, stream.streamId))
+        }
+      }
+    })
+  }
+
+  private closeStream(session: HttpSession, related: JsonRpc.RequestId): void {
+    const pending = session.pending.get(related)
+    if (pending === undefined || pending.mode === "json") return
+    const stream = pending.stream ?? this.openSse(session, pending)
+    stream.connection?.close()
+    stream.connection = undefined
+  }
+
+  private forgetTaskResult(session: HttpSession, pending: Pending): void {
+    if (pending.request.method !== "tasks/result") return
+    const taskId = (pending.request.params as { readonly taskId?: unknown } | undefined)?.taskId
+    if (typeof taskId === "string" && session.taskResults.get(taskId) === pending) session.taskResults.delete(taskId)
+  }
+}
+
+/** The host name of a `Host` header, without the port. */
+const hostName = (host: string): string => {
+  const lower = host.toLowerCase()
+  if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1)
+  const colon = lower.indexOf(":")
+  return colon === -1 ? lower : lower.slice(0, colon)
+}
