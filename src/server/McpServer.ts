@@ -294,8 +294,19 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       })
     }
 
+    // Sessions share one low-level server until a component list or the middleware changes.
+    let cached: { readonly changeCount: number; readonly middleware: ReadonlyArray<unknown>; readonly server: LowLevelServer.LowLevelServer } | undefined
+    const current = (): LowLevelServer.LowLevelServer => {
+      if (
+        cached !== undefined && cached.changeCount === changeCount && cached.middleware.length === middleware.length &&
+        cached.middleware.every((m, i) => m === middleware[i])
+      ) return cached.server
+      cached = { changeCount, middleware: [...middleware], server: lowLevel() }
+      return cached.server
+    }
+
     const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
-      lowLevel().run(transport, {
+      current().run(transport, {
         ...runOptions,
         onOpen: (session) => {
           sessions.set(session, changeCount)

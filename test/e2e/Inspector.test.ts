@@ -16,7 +16,7 @@ const cli = (...args: Array<string>) =>
     new Promise<any>((resolve, reject) =>
       execFile(
         process.execPath,
-        [inspector, "--cli", process.execPath, demo, ...args],
+        [inspector, "--cli", process.execPath, demo, "--stdio", ...args],
         { timeout: 30_000, env: { ...process.env, PATH: `${root}node_modules/node/bin:${process.env.PATH}` } },
         (error, stdout, stderr) =>
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))
