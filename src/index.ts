@@ -83,6 +83,8 @@ export * as Stdio from "./transport/Stdio.ts"
 export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
 /** The event store behind SSE resumability. */
 export * as EventStore from "./transport/http/EventStore.ts"
+/** The record of Streamable HTTP sessions (limits, idle reaping). */
+export * as SessionStore from "./transport/http/SessionStore.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
 /** The internal task model (wire-neutral). */

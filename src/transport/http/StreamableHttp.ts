@@ -18,7 +18,9 @@
  *   `Last-Event-ID` — exactly that stream's missed events, the response included.
  * - **Security and limits, on by default**: Host and Origin checked against a localhost allow-list
  *   (DNS rebinding: 403), bodies over `maxBodyBytes` → 413, a cap on sessions (503) and idle
- *   sessions reaped, a timeout for requests waiting on their answer.
+ *   sessions reaped, a timeout for requests waiting on their answer. Sessions are recorded in the
+ *   {@link SessionStore} service and events in the {@link EventStore} service (in memory unless
+ *   provided).
  * - **Stateless mode**: no session id; each POST is answered by a fresh session (no
  *   server→client requests can be answered: the client has nowhere to send the answer).
  *
@@ -45,6 +47,7 @@ import type { Connection, Outbound, TransportFailure } from "../../session/Conne
 import type { SessionOptions } from "../../session/ServerSession.ts"
 import type { Transport } from "../Transport.ts"
 import { EventStore, makeMemory as makeMemoryEventStore } from "./EventStore.ts"
+import { makeMemory as makeMemorySessionStore, SessionStore } from "./SessionStore.ts"
 
 // ---------------------------------------------------------------------------
 // Options
@@ -99,9 +102,20 @@ export const handler = (
   options: Options = {}
 ): Effect.Effect<(request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const provided = yield* Effect.serviceOption(EventStore)
-    const events = provided._tag === "Some" ? provided.value : makeMemoryEventStore()
-    const endpoint = new Endpoint(run, options, events, yield* Effect.scope, Effect.runForkWith(yield* Effect.context<never>()))
+    const providedEvents = yield* Effect.serviceOption(EventStore)
+    const events = providedEvents._tag === "Some" ? providedEvents.value : makeMemoryEventStore()
+    const providedSessions = yield* Effect.serviceOption(SessionStore)
+    const records = providedSessions._tag === "Some"
+      ? providedSessions.value
+      : makeMemorySessionStore({ maxSessions: options.maxSessions })
+    const endpoint = new Endpoint(
+      run,
+      options,
+      events,
+      records,
+      yield* Effect.scope,
+      Effect.runForkWith(yield* Effect.context<never>())
+    )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
     yield* Effect.forkScoped(endpoint.reaper)
     return (request) => endpoint.handle(request)
@@ -215,14 +229,12 @@ class HttpSession {
   readonly streams = new Map<string, SseStream>()
   readonly taskResults = new Map<string, Pending>()
   standalone: SseStream | undefined = undefined
-  lastActivity: number
   fiber: Fiber.Fiber<void, unknown> | undefined = undefined
   ended = false
   private nextStream = 1
-  constructor(id: string, inbound: Queue.Queue<JsonRpc.Message, Cause.Done>, now: number) {
+  constructor(id: string, inbound: Queue.Queue<JsonRpc.Message, Cause.Done>) {
     this.id = id
     this.inbound = inbound
-    this.lastActivity = now
   }
   newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
     const stream = new SseStream(`s${this.nextStream++}`, requestId)
@@ -237,13 +249,13 @@ class Endpoint {
   private readonly hosts: ReadonlySet<string> | undefined
   private readonly origins: ReadonlySet<string> | "any" | undefined
   private readonly maxBody: number
-  private readonly maxSessions: number
   private readonly idleTimeout: number
   private readonly requestTimeout: number
   private readonly retry: number
   private readonly run: Runner
   private readonly options: Options
   private readonly events: EventStore["Service"]
+  private readonly records: SessionStore["Service"]
   private readonly scope: Scope.Scope
   private readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
@@ -251,19 +263,20 @@ class Endpoint {
     run: Runner,
     options: Options,
     events: EventStore["Service"],
+    records: SessionStore["Service"],
     scope: Scope.Scope,
     runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
   ) {
     this.run = run
     this.options = options
     this.events = events
+    this.records = records
     this.scope = scope
     this.runFork = runFork
     this.mode = options.responseMode ?? "auto"
     this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
     this.origins = options.allowedOrigins === "any" ? "any" : options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
-    this.maxSessions = options.maxSessions ?? 10_000
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
@@ -353,7 +366,7 @@ class Endpoint {
         session = self.sessions.get(sessionId)
         if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
       }
-      session.lastActivity = yield* Clock.currentTimeMillis
+      yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
         yield* Queue.offer(session.inbound, message as JsonRpc.Message)
         return HttpServerResponse.empty({ status: 202 })
@@ -445,7 +458,7 @@ class Endpoint {
       if (sessionId === undefined) return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
       const session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
-      session.lastActivity = yield* Clock.currentTimeMillis
+      yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       const connection = new SseConnection(newConnectionQueue())
       const lastEventId = request.headers["last-event-id"]
       if (lastEventId !== undefined) {
@@ -486,12 +499,9 @@ class Endpoint {
   private open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
     const self = this
     return Effect.gen(function*() {
-      if (!stateless && self.sessions.size >= self.maxSessions) return undefined
-      const session = new HttpSession(
-        randomBytes(16).toString("base64url"),
-        yield* Queue.bounded<JsonRpc.Message, Cause.Done>(1024),
-        yield* Clock.currentTimeMillis
-      )
+      const id = randomBytes(16).toString("base64url")
+      if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return undefined
+      const session = new HttpSession(id, yield* Queue.bounded<JsonRpc.Message, Cause.Done>(1024))
       const connection: Connection = {
         inbound: Stream.fromQueue(session.inbound).pipe(Stream.mapArray((messages) => [messages] as const)),
         write: (batch) => self.write(session, batch),
@@ -528,7 +538,7 @@ class Endpoint {
         }))
       }
       session.pending.clear()
-      return this.events.forgetSession(session.id)
+      return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
     })
   }
 
@@ -538,11 +548,12 @@ class Endpoint {
     return Effect.forever(Effect.andThen(
       Effect.sleep(every),
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.forEach(
-          [...this.sessions.values()].filter((s) => now - s.lastActivity > this.idleTimeout && s.pending.size === 0),
-          (session) => this.end(session),
-          { discard: true }
-        ))
+        Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
+          Effect.forEach(ids, (id) => {
+            const session = this.sessions.get(id)
+            // A session still waiting on an answer is not idle.
+            return session === undefined || session.pending.size > 0 ? Effect.void : this.end(session)
+          }, { discard: true })))
     ))
   }
 

@@ -1,0 +1,68 @@
+/**
+ * The record of Streamable HTTP sessions: which ids exist, when each was last used, and the cap on
+ * how many may exist. The live parts of a session (its queues and fibers) stay in the process that
+ * serves it; this store is what a shared implementation (Redis) replaces so that every instance
+ * agrees on which sessions exist and which are idle.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+/** What is known of a session. */
+export interface SessionRecord {
+  readonly id: string
+  readonly createdAt: number
+  readonly lastActivity: number
+}
+
+/** The session store. */
+export class SessionStore extends Context.Service<SessionStore, {
+  /** Records a new session; `false` when the cap is reached. */
+  readonly create: (id: string, now: number) => Effect.Effect<boolean>
+  /** Marks a session as used now; `false` when it does not exist. */
+  readonly touch: (id: string, now: number) => Effect.Effect<boolean>
+  readonly get: (id: string) => Effect.Effect<SessionRecord | undefined>
+  readonly remove: (id: string) => Effect.Effect<void>
+  /** The ids of sessions unused since `now - idleMillis`. */
+  readonly idle: (now: number, idleMillis: number) => Effect.Effect<ReadonlyArray<string>>
+  readonly size: Effect.Effect<number>
+}>()("effect-mcp-server/SessionStore") {
+  /** The in-memory store, holding at most `maxSessions` (default 10 000). */
+  static readonly layerMemory = (options: { readonly maxSessions?: number | undefined } = {}): Layer.Layer<SessionStore> =>
+    Layer.sync(SessionStore, () => makeMemory(options))
+}
+
+/** Builds the in-memory store. */
+export const makeMemory = (options: { readonly maxSessions?: number | undefined } = {}): SessionStore["Service"] => {
+  const maxSessions = options.maxSessions ?? 10_000
+  const sessions = new Map<string, SessionRecord>()
+  return SessionStore.of({
+    create: (id, now) =>
+      Effect.sync(() => {
+        if (sessions.size >= maxSessions) return false
+        sessions.set(id, { id, createdAt: now, lastActivity: now })
+        return true
+      }),
+    touch: (id, now) =>
+      Effect.sync(() => {
+        const record = sessions.get(id)
+        if (record === undefined) return false
+        sessions.set(id, { ...record, lastActivity: now })
+        return true
+      }),
+    get: (id) => Effect.sync(() => sessions.get(id)),
+    remove: (id) =>
+      Effect.sync(() => {
+        sessions.delete(id)
+      }),
+    idle: (now, idleMillis) =>
+      Effect.sync(() => {
+        const ids: Array<string> = []
+        for (const record of sessions.values()) if (now - record.lastActivity > idleMillis) ids.push(record.id)
+        return ids
+      }),
+    size: Effect.sync(() => sessions.size)
+  })
+}
