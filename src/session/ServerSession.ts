@@ -223,8 +223,18 @@ export const run = <E>(
       Effect.andThen(Queue.end(outbound)),
       Effect.andThen(Fiber.join(writer))
     )
-    // A failed write in the writer fiber ends the session as well.
-    yield* Effect.raceFirst(serve, Effect.andThen(Fiber.join(writer), Effect.never))
+    // A failed write in the writer fiber ends the session as well (without a race: no extra fibers per session).
+    yield* Effect.withFiber((main) => {
+      const stop = writer.addObserver((exit) => {
+        if (exit._tag === "Failure") main.interruptUnsafe()
+      })
+      return Effect.ensuring(serve, Effect.sync(stop))
+    }).pipe(
+      Effect.catchCause((cause) => {
+        const failed = writer.pollUnsafe()
+        return failed !== undefined && failed._tag === "Failure" ? Effect.failCause(failed.cause) : Effect.failCause(cause)
+      })
+    )
   }))
 
 /** Drains the outbound Queue: every batch of asynchronously produced messages in one write. */

@@ -27,12 +27,12 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
@@ -113,7 +113,6 @@ export const handler = (
       options,
       events,
       records,
-      yield* Effect.scope,
       Effect.runForkWith(yield* Effect.context<never>())
     )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
@@ -214,13 +213,20 @@ type Answer =
 class Pending {
   readonly request: JsonRpc.Request
   readonly mode: "auto" | "json" | "sse"
+  /** Stateless mode: the id the client used (the session saw an internal one). */
+  readonly clientId: JsonRpc.RequestId | undefined
   readonly answer = Deferred.makeUnsafe<Answer>()
   stream: SseStream | undefined = undefined
-  constructor(request: JsonRpc.Request, mode: "auto" | "json" | "sse") {
+  constructor(request: JsonRpc.Request, mode: "auto" | "json" | "sse", clientId: JsonRpc.RequestId | undefined) {
     this.request = request
     this.mode = mode
+    this.clientId = clientId
   }
 }
+
+/** A response as the client must see it (its own request id, in stateless mode). */
+const forClient = (pending: Pending, message: JsonRpc.Message): JsonRpc.Message =>
+  pending.clientId === undefined ? message : { ...(message as JsonRpc.Response), id: pending.clientId }
 
 class HttpSession {
   readonly id: string
@@ -244,34 +250,35 @@ class HttpSession {
 }
 
 class Endpoint {
-  private readonly sessions = new Map<string, HttpSession>()
-  private readonly mode: "auto" | "json" | "sse"
+  readonly sessions = new Map<string, HttpSession>()
+  /** Stateless mode: the one session answering every POST. */
+  statelessSession: HttpSession | undefined = undefined
+  /** Stateless mode: unique internal request ids. */
+  nextInternalId = 1
+  readonly mode: "auto" | "json" | "sse"
   private readonly hosts: ReadonlySet<string> | undefined
   private readonly origins: ReadonlySet<string> | "any" | undefined
-  private readonly maxBody: number
+  readonly maxBody: number
   private readonly idleTimeout: number
-  private readonly requestTimeout: number
-  private readonly retry: number
+  readonly requestTimeout: number
+  readonly retry: number
   private readonly run: Runner
-  private readonly options: Options
-  private readonly events: EventStore["Service"]
-  private readonly records: SessionStore["Service"]
-  private readonly scope: Scope.Scope
-  private readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  readonly options: Options
+  readonly events: EventStore["Service"]
+  readonly records: SessionStore["Service"]
+  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
   constructor(
     run: Runner,
     options: Options,
     events: EventStore["Service"],
     records: SessionStore["Service"],
-    scope: Scope.Scope,
     runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
   ) {
     this.run = run
     this.options = options
     this.events = events
     this.records = records
-    this.scope = scope
     this.runFork = runFork
     this.mode = options.responseMode ?? "auto"
     this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
@@ -318,104 +325,21 @@ class Endpoint {
   }
 
   private post(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    const self = this
-    return Effect.gen(function*() {
-      const accept = request.headers.accept ?? ""
-      const json = accept.includes("application/json") || accept.includes("*/*")
-      const sse = accept.includes("text/event-stream") || accept.includes("*/*")
-      if (!json && !sse) return jsonError(406, -32600, "Not Acceptable: Accept must list application/json or text/event-stream")
-      const contentType = request.headers["content-type"] ?? ""
-      if (!contentType.includes("application/json")) {
-        return jsonError(415, -32600, "Unsupported Media Type: Content-Type must be application/json")
-      }
-      const length = Number(request.headers["content-length"] ?? 0)
-      if (length > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
-      const body = yield* Effect.orElseSucceed(request.text, () => undefined)
-      if (body === undefined) return jsonError(400, -32700, "Parse error: the body could not be read")
-      if (Buffer.byteLength(body) > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
-      let message: unknown
-      try {
-        message = JSON.parse(body)
-      } catch (error) {
-        return jsonError(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
-      }
-      const kind = JsonRpc.classify(message)
-      if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
-      const version = request.headers["mcp-protocol-version"]
-      if (version !== undefined && !ProtocolVersion.isSupported(version)) {
-        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`)
-      }
-      const mode = !sse ? "json" : !json ? "sse" : self.mode
-
-      if (self.options.stateless === true) {
-        if (kind !== JsonRpc.Kind.Request) return HttpServerResponse.empty({ status: 202 })
-        const session = yield* self.open(true)
-        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
-        return yield* self.answer(session, message as JsonRpc.Request, mode, true)
-      }
-
-      const sessionId = request.headers["mcp-session-id"]
-      let session: HttpSession | undefined
-      if (sessionId === undefined) {
-        if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
-          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
-        }
-        session = yield* self.open(false)
-        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
-      } else {
-        session = self.sessions.get(sessionId)
-        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
-      }
-      yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
-      if (kind !== JsonRpc.Kind.Request) {
-        yield* Queue.offer(session.inbound, message as JsonRpc.Message)
-        return HttpServerResponse.empty({ status: 202 })
-      }
-      return yield* self.answer(session, message as JsonRpc.Request, mode, false)
-    })
+    return postImpl(this, request)
   }
 
   /** Feeds a request to its session and answers with what it produces (JSON or SSE). */
-  private answer(
+  answer(
     session: HttpSession,
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
-    oneShot: boolean
+    clientId: JsonRpc.RequestId | undefined
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    const self = this
-    return Effect.gen(function*() {
-      if (session.pending.has(request.id)) {
-        return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
-      }
-      const pending = new Pending(request, mode)
-      session.pending.set(request.id, pending)
-      if (request.method === "tasks/result") {
-        const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
-        if (typeof taskId === "string") session.taskResults.set(taskId, pending)
-      }
-      if (mode === "sse") self.openSse(session, pending)
-      yield* Queue.offer(session.inbound, request)
-      const answer = yield* Deferred.await(pending.answer).pipe(
-        Effect.timeoutOrElse({
-          duration: self.requestTimeout,
-          orElse: () => Effect.succeed(undefined)
-        })
-      )
-      if (oneShot) yield* Effect.sync(() => Queue.endUnsafe(session.inbound))
-      const headers: Record<string, string> = request.method === "initialize" && !oneShot ? { "mcp-session-id": session.id } : {}
-      if (answer === undefined) {
-        session.pending.delete(request.id)
-        return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
-      }
-      if (answer._tag === "Json") {
-        return HttpServerResponse.text(JSON.stringify(answer.message), { contentType: "application/json", headers })
-      }
-      return self.sseResponse(session, answer.stream, answer.connection, headers)
-    })
+    return answerImpl(this, session, request, mode, clientId)
   }
 
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */
-  private openSse(session: HttpSession, pending: Pending): SseStream {
+  openSse(session: HttpSession, pending: Pending): SseStream {
     if (pending.stream !== undefined) return pending.stream
     const stream = session.newStream(pending.request.id)
     const connection = new SseConnection(newConnectionQueue())
@@ -426,7 +350,7 @@ class Endpoint {
     return stream
   }
 
-  private sseResponse(
+  sseResponse(
     session: HttpSession,
     stream: SseStream,
     connection: SseConnection,
@@ -495,8 +419,8 @@ class Endpoint {
 
   // --- sessions -----------------------------------------------------------
 
-  /** Starts a session (its `ServerSession` runs in the endpoint's scope); `undefined` when full. */
-  private open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
+  /** Starts a session (interrupted when the endpoint shuts down); `undefined` when full. */
+  open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
     const self = this
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
@@ -509,10 +433,8 @@ class Endpoint {
       }
       const transport: Transport = { open: Effect.succeed(connection) }
       const run = self.run(transport, { ...self.options.session, stateless, sessionId: session.id })
-      session.fiber = yield* Effect.forkIn(
-        Effect.ensuring(run, Effect.suspend(() => self.ended(session))),
-        self.scope
-      )
+      // Forked with the endpoint's context, not the current request's (which it would keep alive).
+      session.fiber = self.runFork(Effect.ensuring(run, Effect.suspend(() => self.ended(session))))
       if (!stateless) self.sessions.set(session.id, session)
       return session
     })
@@ -558,7 +480,11 @@ class Endpoint {
   }
 
   get shutdown(): Effect.Effect<void> {
-    return Effect.forEach([...this.sessions.values()], (session) => this.end(session), { discard: true })
+    return Effect.sync(() => {
+      const sessions = [...this.sessions.values()]
+      if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
+      for (const session of sessions) session.fiber?.interruptUnsafe()
+    })
   }
 
   // --- routing of outgoing messages ----------------------------------------
@@ -585,10 +511,10 @@ class Endpoint {
       this.forgetTaskResult(session, pending)
       const stream = pending.stream
       if (stream === undefined) {
-        Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message }))
+        Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message: forClient(pending, message) }))
         return undefined
       }
-      return this.emit(session, stream, message, true)
+      return this.emit(session, stream, forClient(pending, message), true)
     }
     const related = outbound.related
     if (related !== undefined) {
@@ -613,7 +539,7 @@ class Endpoint {
   private emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
     return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
       const connection = stream.connection
-      const delivered = connection !== undefined && connection.push(frame(eventId, JSON.stringify(message)))
+      const delivered = connection?.push(frame(eventId, JSON.stringify(message))) === true
       if (connection !== undefined && !delivered) {
         // The client does not keep up: drop the connection; it resumes from the event store.
         connection.close()
@@ -652,3 +578,102 @@ const hostName = (host: string): string => {
   const colon = lower.indexOf(":")
   return colon === -1 ? lower : lower.slice(0, colon)
 }
+
+// ---------------------------------------------------------------------------
+// Request paths (module-level generators, created once)
+// ---------------------------------------------------------------------------
+
+/** POST: one JSON-RPC message (hoisted generator: no generator literal per request). */
+const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServerRequest.HttpServerRequest) {
+      const accept = request.headers.accept ?? ""
+      const json = accept.includes("application/json") || accept.includes("*/*")
+      const sse = accept.includes("text/event-stream") || accept.includes("*/*")
+      if (!json && !sse) return jsonError(406, -32600, "Not Acceptable: Accept must list application/json or text/event-stream")
+      const contentType = request.headers["content-type"] ?? ""
+      if (!contentType.includes("application/json")) {
+        return jsonError(415, -32600, "Unsupported Media Type: Content-Type must be application/json")
+      }
+      const length = Number(request.headers["content-length"] ?? 0)
+      if (length > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      const body = yield* Effect.orElseSucceed(request.text, () => undefined)
+      if (body === undefined) return jsonError(400, -32700, "Parse error: the body could not be read")
+      if (Buffer.byteLength(body) > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      let message: unknown
+      try {
+        message = JSON.parse(body)
+      } catch (error) {
+        return jsonError(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      const kind = JsonRpc.classify(message)
+      if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
+      const version = request.headers["mcp-protocol-version"]
+      if (version !== undefined && !ProtocolVersion.isSupported(version)) {
+        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`)
+      }
+      const mode = !sse ? "json" : !json ? "sse" : self.mode
+
+      if (self.options.stateless === true) {
+        if (kind !== JsonRpc.Kind.Request) return HttpServerResponse.empty({ status: 202 })
+        // One stateless session answers every POST; ids are made unique so clients cannot collide.
+        self.statelessSession ??= yield* self.open(true)
+        const request = message as JsonRpc.Request
+        return yield* self.answer(self.statelessSession!, { ...request, id: self.nextInternalId++ }, mode, request.id)
+      }
+
+      const sessionId = request.headers["mcp-session-id"]
+      let session: HttpSession | undefined
+      if (sessionId === undefined) {
+        if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
+          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
+        }
+        session = yield* self.open(false)
+        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
+      } else {
+        session = self.sessions.get(sessionId)
+        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
+      }
+      yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+      if (kind !== JsonRpc.Kind.Request) {
+        yield* Queue.offer(session.inbound, message as JsonRpc.Message)
+        return HttpServerResponse.empty({ status: 202 })
+      }
+      return yield* self.answer(session, message as JsonRpc.Request, mode, undefined)
+})
+
+/** Feeds a request to its session and answers with what it produces (hoisted generator). */
+const answerImpl = Effect.fnUntraced(function*(
+  self: Endpoint,
+  session: HttpSession,
+  request: JsonRpc.Request,
+  mode: "auto" | "json" | "sse",
+  clientId: JsonRpc.RequestId | undefined
+) {
+      if (session.pending.has(request.id)) {
+        return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
+      }
+      const pending = new Pending(request, mode, clientId)
+      session.pending.set(request.id, pending)
+      if (request.method === "tasks/result") {
+        const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
+        if (typeof taskId === "string") session.taskResults.set(taskId, pending)
+      }
+      if (mode === "sse") self.openSse(session, pending)
+      yield* Queue.offer(session.inbound, request)
+      const answer = yield* Deferred.await(pending.answer).pipe(
+        Effect.timeoutOrElse({
+          duration: self.requestTimeout,
+          orElse: () => Effect.succeed(undefined)
+        })
+      )
+      const headers: Record<string, string> = request.method === "initialize" && clientId === undefined
+        ? { "mcp-session-id": session.id }
+        : {}
+      if (answer === undefined) {
+        session.pending.delete(request.id)
+        return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
+      }
+      if (answer._tag === "Json") {
+        return HttpServerResponse.text(JSON.stringify(answer.message), { contentType: "application/json", headers })
+      }
+      return self.sseResponse(session, answer.stream, answer.connection, headers)
+})

@@ -1,0 +1,733 @@
+/**
+ * `node bench/http.ts` (last step of `npm run bench`): our echo server over Streamable HTTP
+ * (`examples/echo-server.ts --http`, "ours") against the official SDK v1's low-level `Server`
+ * behind its `StreamableHTTPServerTransport` on `node:http` (`bench/sdk-http-server.ts`, "SDK"),
+ * each a child process on 127.0.0.1, both answering with plain JSON (ours in its default "auto"
+ * mode: nothing precedes an echo response; the SDK with `enableJsonResponse: true`).
+ *
+ * One lean raw driver is used identically for both: `node:http` with a keep-alive `Agent`
+ * (`maxSockets` = the number in flight, a fresh Agent per workload so no socket idles across the
+ * other peer's run), raw JSON-RPC POSTs (`content-type: application/json`,
+ * `accept: application/json, text/event-stream`, `mcp-protocol-version: 2025-11-25`):
+ *
+ * - stateful: one session (`initialize` + `notifications/initialized`, then its `Mcp-Session-Id`
+ *   on every POST), then `tools/call echo {text:"hello"}` with 32 in flight;
+ * - stateless (both servers started with `--stateless`): every POST a `tools/call`, no session.
+ *
+ * Every response is validated: status 200, a JSON body (or an SSE body, whose `data:` lines are
+ * parsed) holding the response with the request's id and exactly one text block "hello". Any bad
+ * response makes the run exit 1.
+ *
+ * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
+ * 2, 4, …) after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
+ * latency (µs, send → end of response as the driver sees it, 32 in flight so it includes queueing)
+ * and server CPU per call (the child's threads, `/proc/<pid>/task/*\/schedstat`, read before and
+ * after).
+ *
+ * Heap per idle session: a fresh stateful child of each server is started with `--expose-gc` and a
+ * preloaded (`--import data:…`) SIGUSR2 handler that runs `gc()` and prints
+ * `process.memoryUsage()` to stderr. After a warm-up of sessions, heap is read, 1,000 more sessions
+ * are opened (initialize + initialized each) and left idle, heap is read again:
+ * (after − before) / 1,000 bytes per session.
+ *
+ * Sizes (env): BENCH_HTTP_ROUNDS (5), BENCH_HTTP_CALLS (10000 per server × mode × round),
+ * BENCH_HTTP_WARMUP (10000 per server × mode), BENCH_HTTP_SESSIONS (1000), BENCH_TIMEOUT_MS
+ * (15000, no-progress limit). The defaults take 70–80 s on 2 cores. Output: a Markdown table on
+ * stdout, progress on stderr.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http"
+import { createServer as createNetServer } from "node:net"
+import { cpus, loadavg } from "node:os"
+import { performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
+
+// ---------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------
+
+const intEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name]
+  if (raw === undefined || raw === "") return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`)
+  return value
+}
+
+const ROUNDS = intEnv("BENCH_HTTP_ROUNDS", 5)
+const CALLS = intEnv("BENCH_HTTP_CALLS", 10_000)
+const WARMUP = intEnv("BENCH_HTTP_WARMUP", 10_000)
+const SESSIONS = intEnv("BENCH_HTTP_SESSIONS", 1_000)
+const WARMUP_SESSIONS = 100
+const TIMEOUT_MS = intEnv("BENCH_TIMEOUT_MS", 15_000)
+const IN_FLIGHT = 32
+const TEXT = "hello"
+const PROTOCOL_VERSION = "2025-11-25"
+const HOST = "127.0.0.1"
+const PATH = "/mcp"
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url))
+
+type ServerName = "ours" | "SDK"
+type Mode = "stateful" | "stateless"
+const serverNames: ReadonlyArray<ServerName> = ["ours", "SDK"]
+const modes: ReadonlyArray<Mode> = ["stateful", "stateless"]
+/** Target for ours / SDK calls/s, per mode (from the issue). */
+const rateTargets: Record<Mode, number> = { stateful: 2, stateless: 4 }
+/** Target for our heap per idle session, bytes. */
+const HEAP_TARGET = 1024
+
+const scripts: Record<ServerName, ReadonlyArray<string>> = {
+  ours: ["examples/echo-server.ts", "--http"],
+  SDK: ["bench/sdk-http-server.ts"]
+}
+
+/** Preloaded into the memory-test children: SIGUSR2 → full GC → heap stats on stderr. */
+const heapReporter = "data:text/javascript," + encodeURIComponent(
+  `process.on("SIGUSR2", () => {
+    for (let i = 0; i < 4; i++) globalThis.gc()
+    const m = process.memoryUsage()
+    process.stderr.write("\\nheap-report " + m.heapUsed + " " + m.rss + " " + m.external + "\\n")
+  })`
+)
+
+// ---------------------------------------------------------------------------
+// Children
+// ---------------------------------------------------------------------------
+
+const children = new Set<ChildProcess>()
+const killChildren = () => {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+  children.clear()
+}
+
+/** CPU time of all threads of `pid` in µs, from schedstat (ns); /proc/<pid>/stat ticks as a fallback. */
+const childCpuMicros = (pid: number): number => {
+  try {
+    let ns = 0
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8")
+        ns += Number(text.slice(0, text.indexOf(" ")))
+      } catch {
+        // the thread ended between readdir and read
+      }
+    }
+    if (ns > 0) return ns / 1000
+  } catch {
+    // no schedstat: fall back to ticks
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; the child binds it right after). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createNetServer()
+    server.once("error", reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))))
+    })
+  })
+
+interface Child {
+  readonly label: string
+  readonly port: number
+  readonly pid: number
+  readonly process: ChildProcess
+  /** Why the child failed, if it did (exited unexpectedly, …). */
+  failure: string | undefined
+  /** Called with the reason when the child exits unexpectedly. */
+  onFailure: (reason: string) => void
+  /** Called with every `heap-report` line on stderr. */
+  onHeapReport: (report: HeapReport) => void
+  diagnostics(): string
+  close(): Promise<string>
+}
+
+interface HeapReport {
+  readonly heapUsed: number
+  readonly rss: number
+  readonly external: number
+}
+
+const startChild = async (server: ServerName, mode: Mode, heapProbe: boolean): Promise<Child> => {
+  const port = await freePort()
+  const label = `${server}/${mode}${heapProbe ? "/heap" : ""}`
+  const args = [
+    ...(heapProbe ? ["--expose-gc", "--import", heapReporter] : []),
+    ...scripts[server],
+    "--port",
+    String(port),
+    ...(mode === "stateless" ? ["--stateless"] : [])
+  ]
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] })
+  children.add(proc)
+  if (proc.pid === undefined) throw new Error(`${label}: spawn failed`)
+  let stderr = ""
+  let pendingLine = ""
+  let closing = false
+  let resolveExit: (description: string) => void = () => {}
+  const exited = new Promise<string>((resolve) => (resolveExit = resolve))
+  const child: Child = {
+    label,
+    port,
+    pid: proc.pid,
+    process: proc,
+    failure: undefined,
+    onFailure: () => {},
+    onHeapReport: () => {},
+    diagnostics: () => (stderr.trim().length > 0 ? `\n  last stderr of ${label}:\n${stderr.trimEnd()}` : ""),
+    close: () => {
+      closing = true
+      proc.kill("SIGTERM")
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000)
+      return exited.then((description) => {
+        clearTimeout(timer)
+        return description
+      })
+    }
+  }
+  proc.stderr!.setEncoding("utf8")
+  proc.stderr!.on("data", (chunk: string) => {
+    const lines = (pendingLine + chunk).split("\n")
+    pendingLine = lines.pop()!
+    for (const line of lines) {
+      if (line.startsWith("heap-report ")) {
+        const [heapUsed, rss, external] = line.slice("heap-report ".length).split(" ").map(Number)
+        child.onHeapReport({ heapUsed: heapUsed!, rss: rss!, external: external! })
+      } else if (line.length > 0) {
+        stderr = (stderr + line + "\n").slice(-4_000)
+      }
+    }
+  })
+  proc.on("error", (error) => fail(`${label}: child process error: ${error.message}`))
+  proc.on("exit", (code, signal) => {
+    children.delete(proc)
+    const description = signal !== null ? `killed by ${signal}` : `exit code ${code}`
+    if (!closing) fail(`${label}: the child exited unexpectedly (${description})`)
+    resolveExit(description)
+  })
+  const fail = (reason: string) => {
+    if (child.failure !== undefined) return
+    child.failure = reason
+    child.onFailure(reason)
+  }
+  await waitUntilListening(child)
+  return child
+}
+
+/** Polls with a GET until the child answers anything over HTTP. */
+const waitUntilListening = async (child: Child): Promise<void> => {
+  const deadline = performance.now() + TIMEOUT_MS
+  for (;;) {
+    if (child.failure !== undefined) throw new Error(child.failure + child.diagnostics())
+    const answered = await new Promise<boolean>((resolve) => {
+      const req = httpRequest({ host: HOST, port: child.port, path: PATH, method: "GET", agent: false }, (res) => {
+        res.resume()
+        res.on("end", () => resolve(true))
+      })
+      req.on("error", () => resolve(false))
+      req.end()
+    })
+    if (answered) return
+    if (performance.now() > deadline) throw new Error(`${child.label}: not listening after ${TIMEOUT_MS} ms${child.diagnostics()}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The driver (identical for both servers)
+// ---------------------------------------------------------------------------
+
+interface Reply {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+}
+
+const baseHeaders = (sessionId: string | undefined): Record<string, string> => ({
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": PROTOCOL_VERSION,
+  ...(sessionId === undefined ? {} : { "mcp-session-id": sessionId })
+})
+
+/** One POST; calls back with the reply or the error. */
+const post = (
+  agent: Agent,
+  port: number,
+  headers: Record<string, string>,
+  body: string,
+  callback: (error: Error | undefined, reply: Reply | undefined) => void
+): void => {
+  const req = httpRequest(
+    { host: HOST, port, path: PATH, method: "POST", agent, headers: { ...headers, "content-length": String(body.length) } },
+    (res) => {
+      let data = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => (data += chunk))
+      res.on("end", () => callback(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: data }))
+      res.on("error", (error) => callback(error, undefined))
+    }
+  )
+  req.on("error", (error) => callback(error, undefined))
+  req.end(body)
+}
+
+const postOnce = (agent: Agent, port: number, headers: Record<string, string>, body: string): Promise<Reply> =>
+  new Promise((resolve, reject) => post(agent, port, headers, body, (e, r) => (e !== undefined ? reject(e) : resolve(r!))))
+
+/** The JSON-RPC message with `id` in a reply: a JSON body, or the `data:` lines of an SSE body. */
+const messageOf = (reply: Reply, id: number): any => {
+  const type = reply.headers["content-type"] ?? ""
+  if (type.includes("text/event-stream")) {
+    for (const event of reply.body.split(/\r?\n\r?\n/)) {
+      const data = event.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).replace(/^ /, "")).join("\n")
+      if (data.length === 0) continue
+      const message = JSON.parse(data)
+      if (message?.id === id) return message
+    }
+    return undefined
+  }
+  return JSON.parse(reply.body)
+}
+
+/** Why an echo reply is wrong, or undefined when it is right. */
+const checkEcho = (reply: Reply, id: number): string | undefined => {
+  if (reply.status !== 200) return `status ${reply.status}: ${reply.body.slice(0, 200)}`
+  let message: any
+  try {
+    message = messageOf(reply, id)
+  } catch (error) {
+    return `unparsable body (${String(error)}): ${reply.body.slice(0, 200)}`
+  }
+  const content = message?.result?.content
+  if (
+    message?.jsonrpc !== "2.0" || message.id !== id || message.error !== undefined || message.result?.isError === true ||
+    !Array.isArray(content) || content.length !== 1 || content[0]?.type !== "text" || content[0]?.text !== TEXT
+  ) return `wrong answer for id ${id}: ${reply.body.slice(0, 200)}`
+  return undefined
+}
+
+const echoBody = (id: number): string =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"}}}`
+
+const initializeBody = (id: number): string =>
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "effect-mcp-server-bench", version: "0.1.0" } }
+  })
+const initializedBody = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
+
+/** initialize + notifications/initialized; returns the session id. */
+const openSession = async (agent: Agent, child: Child): Promise<string> => {
+  const headers = baseHeaders(undefined)
+  delete headers["mcp-protocol-version"] // not known before initialize
+  const reply = await postOnce(agent, child.port, headers, initializeBody(1))
+  if (reply.status !== 200) throw new Error(`${child.label}: initialize → ${reply.status}: ${reply.body.slice(0, 300)}`)
+  const message = messageOf(reply, 1)
+  if (message?.result?.protocolVersion !== PROTOCOL_VERSION) {
+    throw new Error(`${child.label}: initialize answered ${reply.body.slice(0, 300)}`)
+  }
+  const sessionId = reply.headers["mcp-session-id"]
+  if (typeof sessionId !== "string") throw new Error(`${child.label}: initialize answered without Mcp-Session-Id`)
+  const ack = await postOnce(agent, child.port, baseHeaders(sessionId), initializedBody)
+  if (ack.status !== 202) throw new Error(`${child.label}: notifications/initialized → ${ack.status}: ${ack.body.slice(0, 300)}`)
+  return sessionId
+}
+
+interface Sample {
+  readonly callsPerSecond: number
+  readonly p50: number
+  readonly p99: number
+  readonly cpuPerCall: number
+  readonly driverCpuPerCall: number
+  readonly bad: number
+  readonly firstBad?: string
+}
+
+let nextId = 2
+/** `calls` echo calls with `IN_FLIGHT` outstanding at all times (stateless when `sessionId` is undefined). */
+const runWorkload = (child: Child, sessionId: string | undefined, calls: number): Promise<Sample> =>
+  new Promise((resolve, reject) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
+    const headers = baseHeaders(sessionId)
+    const base = nextId
+    nextId += calls
+    const sentAt = new Float64Array(calls)
+    const latency = new Float64Array(calls)
+    let sent = 0
+    let received = 0
+    let bad = 0
+    let firstBad: string | undefined
+    let lastProgress = performance.now()
+    let done = false
+
+    const markBad = (description: string) => {
+      bad++
+      firstBad ??= description
+    }
+    const onReply = (index: number) => (error: Error | undefined, reply: Reply | undefined) => {
+      const now = performance.now()
+      latency[received++] = now - sentAt[index]!
+      lastProgress = now
+      if (error !== undefined) markBad(`request ${base + index} failed: ${error.message}`)
+      else {
+        const problem = checkEcho(reply!, base + index)
+        if (problem !== undefined) markBad(problem)
+      }
+      if (received === calls) finish()
+      else fill()
+    }
+    const fill = () => {
+      while (sent < calls && sent - received < IN_FLIGHT) {
+        const index = sent++
+        sentAt[index] = performance.now()
+        post(agent, child.port, headers, echoBody(base + index), onReply(index))
+      }
+    }
+    const stop = () => {
+      done = true
+      clearInterval(watchdog)
+      agent.destroy()
+      child.onFailure = () => {}
+    }
+    const finish = () => {
+      const end = performance.now()
+      stop()
+      let cpu1: number
+      try {
+        cpu1 = childCpuMicros(child.pid)
+      } catch (error) {
+        return reject(new Error(`${child.label}: cannot read the child's CPU time: ${String(error)}${child.diagnostics()}`))
+      }
+      const driver1 = process.cpuUsage()
+      latency.sort()
+      resolve({
+        callsPerSecond: calls / ((end - start) / 1000),
+        p50: latency[Math.floor(calls * 0.5)]! * 1000,
+        p99: latency[Math.min(calls - 1, Math.floor(calls * 0.99))]! * 1000,
+        cpuPerCall: (cpu1 - cpu0) / calls,
+        driverCpuPerCall: (driver1.user + driver1.system - driver0.user - driver0.system) / calls,
+        bad,
+        ...(firstBad !== undefined ? { firstBad } : {})
+      })
+    }
+    const watchdog = setInterval(() => {
+      if (done || performance.now() - lastProgress < TIMEOUT_MS) return
+      stop()
+      reject(
+        new Error(
+          `${child.label}: no response for ${TIMEOUT_MS} ms: ${received}/${calls} answered, ${sent} sent, ${bad} bad` +
+            `${firstBad !== undefined ? ` (first: ${firstBad})` : ""}${child.diagnostics()}`
+        )
+      )
+    }, 1_000)
+    child.onFailure = (reason) => {
+      stop()
+      reject(new Error(`${reason} (after ${received}/${calls} responses)${child.diagnostics()}`))
+    }
+    if (child.failure !== undefined) {
+      stop()
+      return reject(new Error(child.failure + child.diagnostics()))
+    }
+    const cpu0 = childCpuMicros(child.pid)
+    const driver0 = process.cpuUsage()
+    const start = performance.now()
+    fill()
+  })
+
+/** Opens `count` sessions, `IN_FLIGHT` handshakes at a time, and leaves them idle. */
+const openSessions = async (child: Child, count: number): Promise<number> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
+  const start = performance.now()
+  let opened = 0
+  const worker = async () => {
+    while (opened < count) {
+      opened++
+      await openSession(agent, child)
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, worker))
+  } finally {
+    agent.destroy()
+  }
+  return performance.now() - start
+}
+
+const heapReport = (child: Child): Promise<HeapReport> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${child.label}: no heap report within ${TIMEOUT_MS} ms${child.diagnostics()}`)), TIMEOUT_MS)
+    child.onHeapReport = (report) => {
+      clearTimeout(timer)
+      child.onHeapReport = () => {}
+      resolve(report)
+    }
+    child.process.kill("SIGUSR2")
+  })
+
+interface MemorySample {
+  readonly before: HeapReport
+  readonly after: HeapReport
+  readonly openMs: number
+  readonly shutdown: string
+}
+
+const measureIdleSessions = async (server: ServerName): Promise<MemorySample> => {
+  const child = await startChild(server, "stateful", true)
+  child.onFailure = (reason) => process.stderr.write(`${reason}${child.diagnostics()}\n`)
+  // Warm up the session paths (lazy initialisation, JIT) so the delta holds only per-session state.
+  await openSessions(child, WARMUP_SESSIONS)
+  await new Promise((r) => setTimeout(r, 200))
+  const before = await heapReport(child)
+  const openMs = await openSessions(child, SESSIONS)
+  await new Promise((r) => setTimeout(r, 200))
+  const after = await heapReport(child)
+  if (child.failure !== undefined) throw new Error(child.failure + child.diagnostics())
+  return { before, after, openMs, shutdown: await child.close() }
+}
+
+// ---------------------------------------------------------------------------
+// Orchestration and report
+// ---------------------------------------------------------------------------
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const fmt = (value: number, digits = 0): string =>
+  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const ratio = (value: number): string => `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`
+/** `value` with 2 decimals, or more when 2 would round it across `goal`. */
+const versus = (value: number, goal: number): string => {
+  let digits = 2
+  while (digits < 6 && Number(value.toFixed(digits)) >= goal !== value >= goal) digits++
+  return value.toFixed(digits)
+}
+
+const main = async (): Promise<number> => {
+  const t0 = performance.now()
+  const loadAtStart = loadavg()[0]!
+  const log = (line: string) => process.stderr.write(`[http ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`)
+  log(
+    `node ${process.version}, ${cpus().length} cores; ${ROUNDS} rounds × ${fmt(CALLS)} calls at ${IN_FLIGHT} in flight ` +
+      `per server × mode, after ${fmt(WARMUP)} warm-up calls`
+  )
+
+  const key = (server: ServerName, mode: Mode) => `${server}|${mode}`
+  const runs = new Map<string, { child: Child; sessionId: string | undefined; readyMs: number }>()
+  const samples = new Map<string, Array<Sample>>()
+  let totalBad = 0
+  const badReports: Array<string> = []
+  const record = (label: string, sample: Sample) => {
+    if (sample.bad === 0) return
+    totalBad += sample.bad
+    badReports.push(`${label}: ${sample.bad} bad; first: ${sample.firstBad}`)
+  }
+
+  // Start every server × mode (one at a time), open the stateful sessions, check one echo, warm up.
+  for (const mode of modes) {
+    for (const server of serverNames) {
+      const startedAt = performance.now()
+      const child = await startChild(server, mode, false)
+      const readyMs = performance.now() - startedAt
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      const sessionId = mode === "stateful" ? await openSession(agent, child) : undefined
+      const check = checkEcho(await postOnce(agent, child.port, baseHeaders(sessionId), echoBody(1)), 1)
+      agent.destroy()
+      if (check !== undefined) throw new Error(`${child.label}: the first echo is wrong: ${check}`)
+      runs.set(key(server, mode), { child, sessionId, readyMs })
+      const warm = await runWorkload(child, sessionId, WARMUP)
+      record(`${child.label} warm-up`, warm)
+      log(`${child.label}: listening after ${fmt(readyMs)} ms; warmed up (${fmt(warm.callsPerSecond)} calls/s)`)
+    }
+  }
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? serverNames : [...serverNames].reverse()
+    for (const mode of modes) {
+      const parts: Array<string> = []
+      for (const server of order) {
+        const run = runs.get(key(server, mode))!
+        const sample = await runWorkload(run.child, run.sessionId, CALLS)
+        record(`${run.child.label} round ${round + 1}`, sample)
+        const list = samples.get(key(server, mode)) ?? []
+        list.push(sample)
+        samples.set(key(server, mode), list)
+        parts.push(`${server} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
+      }
+      log(`round ${round + 1}/${ROUNDS} ${mode}: ${parts.join(", ")}`)
+    }
+  }
+
+  const shutdown: Array<string> = []
+  for (const run of runs.values()) shutdown.push(`${run.child.label}: ${await run.child.close()}`)
+
+  // Heap per idle session, on fresh children.
+  const memory = new Map<ServerName, MemorySample>()
+  for (const server of serverNames) {
+    const sample = await measureIdleSessions(server)
+    memory.set(server, sample)
+    log(
+      `${server}: ${fmt(SESSIONS)} idle sessions opened in ${fmt(sample.openMs)} ms; heap ` +
+        `${fmt(sample.before.heapUsed)} → ${fmt(sample.after.heapUsed)} B`
+    )
+  }
+  const elapsed = (performance.now() - t0) / 1000
+
+  // Report.
+  const lines: Array<string> = [
+    `| mode | server | calls/s | p50 µs | p99 µs | server CPU µs/call | driver CPU µs/call |`,
+    `|---|---|---:|---:|---:|---:|---:|`
+  ]
+  const rateRatio = new Map<Mode, number>()
+  const pairedNotes: Array<string> = []
+  const perRound: Array<string> = []
+  for (const mode of modes) {
+    const m = {} as Record<ServerName, { rate: number; p50: number; p99: number; cpu: number; driver: number }>
+    for (const server of serverNames) {
+      const list = samples.get(key(server, mode)) ?? []
+      m[server] = {
+        rate: median(list.map((s) => s.callsPerSecond)),
+        p50: median(list.map((s) => s.p50)),
+        p99: median(list.map((s) => s.p99)),
+        cpu: median(list.map((s) => s.cpuPerCall)),
+        driver: median(list.map((s) => s.driverCpuPerCall))
+      }
+      const x = m[server]
+      lines.push(
+        `| ${mode} | ${server} | ${fmt(x.rate)} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.cpu, 1)} | ${fmt(x.driver, 1)} |`
+      )
+      perRound.push(
+        `- ${mode}, ${server}: calls/s ${list.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
+          `server CPU µs/call ${list.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
+      )
+    }
+    rateRatio.set(mode, m.ours.rate / m.SDK.rate)
+    lines.push(
+      `| ${mode} | **ours / SDK** | **${ratio(m.ours.rate / m.SDK.rate)}** | ${ratio(m.ours.p50 / m.SDK.p50)} | ` +
+        `${ratio(m.ours.p99 / m.SDK.p99)} | ${ratio(m.ours.cpu / m.SDK.cpu)} | ${ratio(m.ours.driver / m.SDK.driver)} |`
+    )
+    const xs = samples.get(key("ours", mode)) ?? []
+    const ys = samples.get(key("SDK", mode)) ?? []
+    pairedNotes.push(
+      `${mode}: calls/s ${ratio(median(xs.map((x, i) => x.callsPerSecond / ys[i]!.callsPerSecond)))}, ` +
+        `server CPU/call ${ratio(median(xs.map((x, i) => x.cpuPerCall / ys[i]!.cpuPerCall)))}`
+    )
+  }
+
+  const memLines: Array<string> = [
+    `| server | heapUsed before | heapUsed after ${fmt(SESSIONS)} idle sessions | heap B / idle session | RSS B / idle session | external B / idle session | open ${fmt(SESSIONS)} sessions (ms) |`,
+    `|---|---:|---:|---:|---:|---:|---:|`
+  ]
+  const perSession = (server: ServerName) => {
+    const s = memory.get(server)!
+    return {
+      heap: (s.after.heapUsed - s.before.heapUsed) / SESSIONS,
+      rss: (s.after.rss - s.before.rss) / SESSIONS,
+      external: (s.after.external - s.before.external) / SESSIONS
+    }
+  }
+  for (const server of serverNames) {
+    const s = memory.get(server)!
+    const p = perSession(server)
+    memLines.push(
+      `| ${server} | ${fmt(s.before.heapUsed)} | ${fmt(s.after.heapUsed)} | ${fmt(p.heap)} | ${fmt(p.rss)} | ${fmt(p.external)} | ${fmt(s.openMs)} |`
+    )
+  }
+  memLines.push(`| **ours / SDK** | | | **${ratio(perSession("ours").heap / perSession("SDK").heap)}** | | | |`)
+
+  const targets = [
+    ...modes.map((mode) => {
+      const r = rateRatio.get(mode)!
+      const goal = rateTargets[mode]
+      return `${mode}: ours / SDK calls/s ${versus(r, goal)}× (target ≥ ${goal}×: ${r >= goal ? "met" : "NOT met"})`
+    }),
+    (() => {
+      const heap = perSession("ours").heap
+      return `heap per idle session (ours): ${fmt(heap)} B (target ≤ ${fmt(HEAP_TARGET)} B: ${heap <= HEAP_TARGET ? "met" : "NOT met"})`
+    })()
+  ]
+
+  const notes = [
+    `Servers: ours = \`examples/echo-server.ts --http [--stateless]\` (low-level API, \`StreamableHttp.serve\`, response mode "auto": ` +
+      `JSON); SDK = \`bench/sdk-http-server.ts [--stateless]\` (SDK v1 \`Server\` + \`StreamableHTTPServerTransport\`, ` +
+      `\`enableJsonResponse: true\`, node:http; stateless: new transport + Server per request).`,
+    `Medians of ${ROUNDS} rounds × ${fmt(CALLS)} \`tools/call echo {text:"hello"}\` per server × mode at ${IN_FLIGHT} in flight ` +
+      `(node:http keep-alive Agent, maxSockets ${IN_FLIGHT}), servers alternating (ours first in odd-numbered rounds, SDK first ` +
+      `in even-numbered ones), after ${fmt(WARMUP)} warm-up calls. Stateful: one session (initialize + initialized), its ` +
+      `Mcp-Session-Id on every POST; stateless: no session.`,
+    `Latency: send → end of response as seen by the driver (includes queueing at ${IN_FLIGHT} in flight). Server CPU: the child ` +
+      `only (its threads' \`/proc/<pid>/task/*/schedstat\`); driver CPU: this process (\`process.cpuUsage()\`). Driver and ` +
+      `server share ${cpus().length} cores, so calls/s is bounded by both; CPU/call is the steadier comparison.`,
+    `Heap per idle session: a fresh stateful child per server (\`--expose-gc\`, SIGUSR2 → \`gc()\` ×4 → \`process.memoryUsage()\`), ` +
+      `${WARMUP_SESSIONS} warm-up sessions, then ${fmt(SESSIONS)} sessions opened (initialize + notifications/initialized, ` +
+      `${IN_FLIGHT} at a time) and left idle; (after − before) / ${fmt(SESSIONS)}.`,
+    `Median of per-round ours / SDK ratios (same round): ${pairedNotes.join("; ")}.`,
+    `Bad responses: ${totalBad}. Run time: ${elapsed.toFixed(1)} s. Node ${process.version}, ${cpus().length} cores ` +
+      `(${cpus()[0]?.model ?? "?"}); 1-min load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end.`,
+    `Listening after (ms): ${[...runs.values()].map((r) => `${r.child.label} ${fmt(r.readyMs)}`).join(", ")}.`,
+    `Shutdown: ${[...shutdown, ...serverNames.map((s) => `${s}/heap: ${memory.get(s)!.shutdown}`)].join("; ")}.`
+  ]
+
+  const report = [
+    `# Benchmark: Streamable HTTP, effect-mcp-server echo vs official SDK v1 (JSON responses)`,
+    ``,
+    `Generated by \`node bench/http.ts\` on ${new Date().toISOString()}.`,
+    ``,
+    ...lines,
+    ``,
+    ...memLines,
+    ``,
+    `Targets:`,
+    ``,
+    ...targets.map((t) => `- ${t}`),
+    ``,
+    ...notes.map((n) => `- ${n}`),
+    ``,
+    `Per round (in run order):`,
+    ``,
+    ...perRound,
+    ...(badReports.length > 0 ? [``, `Bad responses:`, ``, ...badReports.map((b) => `- ${b}`)] : []),
+    ``
+  ].join("\n")
+  process.stdout.write(report)
+  return totalBad > 0 ? 1 : 0
+}
+
+// Children never outlive the benchmark, whatever happens.
+process.on("exit", killChildren)
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    killChildren()
+    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1))
+  })
+}
+const die = (error: unknown) => {
+  process.stderr.write(`bench/http failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  killChildren()
+  process.exit(2)
+}
+process.on("uncaughtException", die)
+process.on("unhandledRejection", die)
+
+main().then((code) => {
+  killChildren()
+  process.exit(code)
+}, die)
