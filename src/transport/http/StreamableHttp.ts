@@ -84,7 +84,11 @@ export interface Options {
   readonly maxSessions?: number | undefined
   /** A session without any request for this long is ended. Default 30 min. */
   readonly sessionIdleTimeoutMillis?: number | undefined
-  /** How long a request may wait for its answer before its stream is closed. Default 5 min. */
+  /**
+   * How long a request may wait before anything is produced for it (its response, or a first
+   * message that opens its SSE stream); then it is answered 504. A request already streaming is
+   * not cut (its progress shows it is alive). Default 5 min.
+   */
   readonly requestTimeoutMillis?: number | undefined
   /** The `retry:` (ms) of priming events. Default 1 000. */
   readonly retryMillis?: number | undefined
@@ -145,7 +149,13 @@ export const serve = <R>(
     Effect.map(Effect.context<R>(), (context) => {
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
       return HttpRouter.serve(route(runner, options), { disableLogger: true, disableListenLog: true }).pipe(
-        Layer.provide(NodeHttpServer.layer(createServer, { host: options.host ?? "127.0.0.1", port: options.port ?? 3000 }))
+        // No preemptive wait for open responses: SSE streams never end by themselves; the endpoint's
+        // finalizer closes them, then the server closes at once.
+        Layer.provide(NodeHttpServer.layer(createServer, {
+          host: options.host ?? "127.0.0.1",
+          port: options.port ?? 3000,
+          disablePreemptiveShutdown: true
+        }))
       ) as Layer.Layer<never>
     })
   )
@@ -155,6 +165,9 @@ export const serve = <R>(
 // ---------------------------------------------------------------------------
 
 const encoder = new TextEncoder()
+
+/** Messages of one task kept while no stream can take them. */
+const maxTaskBacklog = 64
 
 /** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
 const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done>(1024))
@@ -234,6 +247,8 @@ class HttpSession {
   readonly pending = new Map<JsonRpc.RequestId, Pending>()
   readonly streams = new Map<string, SseStream>()
   readonly taskResults = new Map<string, Pending>()
+  /** Messages of a task that had nowhere to go yet: delivered to the next `tasks/result` for it. */
+  readonly taskBacklog = new Map<string, Array<JsonRpc.Message>>()
   standalone: SseStream | undefined = undefined
   fiber: Fiber.Fiber<void, unknown> | undefined = undefined
   ended = false
@@ -460,6 +475,7 @@ class Endpoint {
         }))
       }
       session.pending.clear()
+      session.taskBacklog.clear()
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
     })
   }
@@ -532,11 +548,17 @@ class Endpoint {
     }
     const standalone = session.standalone
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
+    if (taskId !== undefined) {
+      // The client is expected to call tasks/result when it sees input_required: keep it for then.
+      let backlog = session.taskBacklog.get(taskId)
+      if (backlog === undefined) session.taskBacklog.set(taskId, backlog = [])
+      if (backlog.length < maxTaskBacklog) backlog.push(message)
+    }
     return undefined // nowhere to deliver: a request waiting on it times out, a notification is lost
   }
 
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
-  private emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
+  emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
     return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, JSON.stringify(message))) === true
@@ -653,9 +675,18 @@ const answerImpl = Effect.fnUntraced(function*(
       }
       const pending = new Pending(request, mode, clientId)
       session.pending.set(request.id, pending)
+      let backlog: Array<JsonRpc.Message> | undefined
       if (request.method === "tasks/result") {
         const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
-        if (typeof taskId === "string") session.taskResults.set(taskId, pending)
+        if (typeof taskId === "string") {
+          session.taskResults.set(taskId, pending)
+          backlog = session.taskBacklog.get(taskId)
+          session.taskBacklog.delete(taskId)
+        }
+      }
+      if (backlog !== undefined && mode !== "json") {
+        const stream = self.openSse(session, pending)
+        for (const message of backlog) yield* self.emit(session, stream, message, false)
       }
       if (mode === "sse") self.openSse(session, pending)
       yield* Queue.offer(session.inbound, request)

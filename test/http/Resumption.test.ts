@@ -1,0 +1,125 @@
+/**
+ * SSE resumption (SEP-1699) over raw HTTP: priming events, a stream the server closes mid-call
+ * (`test_reconnection`), `GET` with `Last-Event-ID` replaying exactly that stream's missed events
+ * (the response included), never another stream's or another session's.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { messagesOf, nodeFetch, on, openSession, post, readSse, type SseEvent, serveEverything, sseReader } from "./support.ts"
+
+const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+
+const streamOf = (event: SseEvent) => event.id!.slice(0, event.id!.lastIndexOf("."))
+
+const resume = (url: string, sessionId: string, lastEventId: string) =>
+  fetch(url, { headers: on(sessionId, { accept: "text/event-stream", "last-event-id": lastEventId }) })
+
+describe("Streamable HTTP resumption (Last-Event-ID)", () => {
+  it.live("test_reconnection: primed stream closed without the result; GET with Last-Event-ID replays it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ retryMillis: 250 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+
+      // another SSE stream first: its events must never show up in the resumed one
+      const progress = yield* Effect.promise(() =>
+        post(url, call("other", "test_tool_with_progress", {}, { progressToken: "tok" }), on(sessionId))
+      )
+      const otherEvents = yield* Effect.promise(() => readSse(progress))
+      assert.strictEqual(messagesOf(otherEvents).length, 4)
+      const otherStream = streamOf(otherEvents[0]!)
+
+      const response = yield* Effect.promise(() => post(url, call("r1", "test_reconnection"), on(sessionId)))
+      assert.strictEqual(response.status, 200)
+      assert.include(response.headers.get("content-type")!, "text/event-stream")
+      const events = yield* Effect.promise(() => readSse(response))
+      // only the priming event: an id, retry, empty data; then the server closed the stream
+      assert.strictEqual(events.length, 1, JSON.stringify(events))
+      const priming = events[0]!
+      assert.match(priming.id!, /^[^.]+\.0$/)
+      assert.strictEqual(priming.retry, 250)
+      assert.strictEqual(priming.data, "")
+      const stream = streamOf(priming)
+      assert.notStrictEqual(stream, otherStream)
+
+      const resumed = yield* Effect.promise(() => resume(url, sessionId, priming.id!))
+      assert.strictEqual(resumed.status, 200)
+      assert.include(resumed.headers.get("content-type")!, "text/event-stream")
+      const replayed = yield* Effect.promise(() => readSse(resumed))
+      const messages = messagesOf(replayed)
+      assert.strictEqual(messages.length, 1, JSON.stringify(replayed))
+      assert.strictEqual(messages[0].id, "r1")
+      assert.deepStrictEqual(messages[0].result.content, [{ type: "text", text: "Reconnection test completed" }])
+      for (const event of replayed) {
+        assert.strictEqual(streamOf(event), stream, "only the resumed stream's events")
+        assert.notInclude(event.data, "notifications/progress")
+      }
+      assert.strictEqual(replayed.at(-1)!.id, `${stream}.1`)
+    }))
+
+  it.live("a client that drops mid-stream gets exactly the events after its Last-Event-ID", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const { response, destroy } = yield* Effect.promise(() =>
+        nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
+          JSON.stringify(call(5, "test_tool_with_progress", {}, { progressToken: "p" }))
+        )
+      )
+      const reader = sseReader(response)
+      const priming = (yield* Effect.promise(() => reader.next()))!
+      const first = (yield* Effect.promise(() => reader.next()))!
+      assert.strictEqual(JSON.parse(first.data).params.progress, 0)
+      destroy() // the connection breaks
+
+      const resumed = yield* Effect.promise(() => resume(url, sessionId, first.id!))
+      assert.strictEqual(resumed.status, 200)
+      const rest = yield* Effect.promise(() => readSse(resumed))
+      const messages = messagesOf(rest)
+      assert.deepStrictEqual(
+        messages.map((m) => m.method === undefined ? `result ${m.id}` : `progress ${m.params.progress}`),
+        ["progress 50", "progress 100", "result 5"]
+      )
+      for (const event of rest) assert.strictEqual(streamOf(event), streamOf(priming))
+      // event ids keep increasing along the stream
+      const seqs = [first, ...rest].map((e) => Number(e.id!.slice(e.id!.lastIndexOf(".") + 1)))
+      assert.deepStrictEqual(seqs, [...seqs].sort((a, b) => a - b))
+      assert.strictEqual(new Set(seqs).size, seqs.length)
+    }))
+
+  it.live("Last-Event-ID never crosses sessions; a malformed one → 400", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const a = yield* Effect.promise(() => openSession(url))
+      const b = yield* Effect.promise(() => openSession(url))
+      const response = yield* Effect.promise(() => post(url, call("secret", "test_reconnection"), on(a)))
+      const [priming] = yield* Effect.promise(() => readSse(response))
+      yield* Effect.sleep(300) // the result is now stored for session a, undelivered
+
+      // session b presents session a's event id: nothing of a's is replayed
+      const cross = yield* Effect.promise(() => resume(url, b, priming!.id!))
+      if (cross.status === 200) {
+        const events = yield* Effect.promise(() => readSse(cross, 2_000))
+        assert.deepStrictEqual(messagesOf(events), [], "another session's events were replayed")
+      } else {
+        assert.oneOf(cross.status, [400, 404])
+        yield* Effect.promise(() => cross.text())
+      }
+
+      const malformed = yield* Effect.promise(() => resume(url, a, "garbage"))
+      assert.strictEqual(malformed.status, 400)
+      yield* Effect.promise(() => malformed.text())
+
+      // session a still gets its own result
+      const own = yield* Effect.promise(() => resume(url, a, priming!.id!))
+      const messages = messagesOf(yield* Effect.promise(() => readSse(own)))
+      assert.deepStrictEqual(messages.map((m) => m.id), ["secret"])
+    }))
+})

@@ -1,0 +1,218 @@
+/**
+ * Streamable HTTP security and limits: DNS rebinding protection (Host and Origin → 403), body
+ * size (413), Content-Type (415), Accept (406), the session cap (503), idle reaping and the
+ * request timeout (504).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import {
+  BOTH,
+  initializeMessage,
+  jsonOf,
+  nodeFetch,
+  on,
+  openSession,
+  post,
+  rawRequest,
+  readSse,
+  serveEverything
+} from "./support.ts"
+
+const ping = (id: number | string) => ({ jsonrpc: "2.0", id, method: "ping" })
+const json = { accept: BOTH, "content-type": "application/json" }
+
+describe("Streamable HTTP security", () => {
+  it.live("Host not on the allow-list → 403 (POST, GET, DELETE); localhost names accepted", () =>
+    Effect.gen(function*() {
+      const { url, port } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const body = JSON.stringify(initializeMessage())
+
+      const evil = yield* Effect.promise(() => rawRequest(port, "POST", { ...json, host: "evil.example.com" }, body))
+      assert.strictEqual(evil.status, 403)
+      assert.include(JSON.parse(evil.body).error.message, "evil.example.com")
+      const evilWithPort = yield* Effect.promise(() =>
+        rawRequest(port, "POST", { ...json, host: `evil.example.com:${port}` }, body)
+      )
+      assert.strictEqual(evilWithPort.status, 403)
+      const evilGet = yield* Effect.promise(() =>
+        rawRequest(port, "GET", { ...on(sessionId), accept: "text/event-stream", host: "evil.example.com" })
+      )
+      assert.strictEqual(evilGet.status, 403)
+      const evilDelete = yield* Effect.promise(() => rawRequest(port, "DELETE", { ...on(sessionId), host: "evil.example.com" }))
+      assert.strictEqual(evilDelete.status, 403)
+      // the refused DELETE did not end the session
+      const alive = yield* Effect.promise(() => post(url, ping(1), on(sessionId)))
+      assert.strictEqual(alive.status, 200)
+      yield* Effect.promise(() => alive.text())
+
+      for (const host of [`localhost:${port}`, "localhost", `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+        const ok = yield* Effect.promise(() => rawRequest(port, "POST", { ...json, ...on(sessionId), host }, JSON.stringify(ping(2))))
+        assert.strictEqual(ok.status, 200, `Host: ${host}`)
+      }
+    }))
+
+  it.live("Origin: foreign → 403 even with a good Host; localhost origins accepted", () =>
+    Effect.gen(function*() {
+      const { url, port } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      for (const origin of ["http://evil.example.com", `http://evil.example.com:${port}`, "null", "http://localhost.evil.com"]) {
+        const refused = yield* Effect.promise(() => post(url, ping(1), on(sessionId, { origin })))
+        assert.strictEqual(refused.status, 403, `Origin: ${origin}`)
+        yield* Effect.promise(() => refused.text())
+      }
+      const refusedGet = yield* Effect.promise(() =>
+        fetch(url, { headers: on(sessionId, { accept: "text/event-stream", origin: "http://evil.example.com" }) })
+      )
+      assert.strictEqual(refusedGet.status, 403)
+      yield* Effect.promise(() => refusedGet.text())
+      for (const origin of [`http://localhost:${port}`, "http://127.0.0.1:5173", "https://localhost"]) {
+        const accepted = yield* Effect.promise(() => post(url, ping(2), on(sessionId, { origin })))
+        assert.strictEqual(accepted.status, 200, `Origin: ${origin}`)
+        assert.deepStrictEqual((yield* Effect.promise(() => jsonOf(accepted))).result, {})
+      }
+    }))
+
+  it.live("allowedHosts / allowedOrigins: custom lists replace the defaults; \"any\" turns the check off", () =>
+    Effect.gen(function*() {
+      const custom = yield* serveEverything({ allowedHosts: ["mcp.example.com"], allowedOrigins: ["https://app.example.com"] })
+      const body = JSON.stringify(initializeMessage())
+      const allowed = yield* Effect.promise(() =>
+        rawRequest(custom.port, "POST", { ...json, host: "mcp.example.com", origin: "https://app.example.com" }, body)
+      )
+      assert.strictEqual(allowed.status, 200)
+      const localhost = yield* Effect.promise(() => rawRequest(custom.port, "POST", { ...json, host: "localhost" }, body))
+      assert.strictEqual(localhost.status, 403)
+      const otherOrigin = yield* Effect.promise(() =>
+        rawRequest(custom.port, "POST", { ...json, host: "mcp.example.com", origin: "https://mcp.example.com" }, body)
+      )
+      assert.strictEqual(otherOrigin.status, 403)
+
+      const open = yield* serveEverything({ allowedHosts: "any" })
+      const anyHost = yield* Effect.promise(() =>
+        rawRequest(open.port, "POST", { ...json, host: "evil.example.com", origin: "http://evil.example.com" }, body)
+      )
+      assert.strictEqual(anyHost.status, 200)
+    }))
+})
+
+describe("Streamable HTTP limits", () => {
+  it.live("body over maxBodyBytes → 413 (with and without Content-Length); Content-Type → 415; Accept → 406", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ maxBodyBytes: 1000 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const big = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_simple_text", arguments: { pad: "x".repeat(2000) } } }
+      const tooLarge = yield* Effect.promise(() => post(url, big, on(sessionId)))
+      assert.strictEqual(tooLarge.status, 413)
+      yield* Effect.promise(() => tooLarge.text())
+      // chunked: no Content-Length to trust, the body itself is measured
+      const chunked = yield* Effect.promise(() =>
+        nodeFetch(url, "POST", { ...json, ...on(sessionId), "transfer-encoding": "chunked" }, JSON.stringify(big))
+      )
+      assert.strictEqual(chunked.response.status, 413)
+      yield* Effect.promise(() => chunked.response.text())
+      // just under the limit is fine
+      const small = { ...big, params: { ...big.params, arguments: {} } }
+      const fits = yield* Effect.promise(() => post(url, small, on(sessionId)))
+      assert.strictEqual(fits.status, 200)
+      yield* Effect.promise(() => fits.text())
+
+      const text = yield* Effect.promise(() => post(url, ping(2), on(sessionId, { "content-type": "text/plain" })))
+      assert.strictEqual(text.status, 415)
+      yield* Effect.promise(() => text.text())
+      const noType = yield* Effect.promise(() =>
+        fetch(url, { method: "POST", headers: on(sessionId, { accept: BOTH }), body: new Blob([JSON.stringify(ping(3))]) })
+      )
+      assert.strictEqual(noType.status, 415)
+      yield* Effect.promise(() => noType.text())
+
+      const html = yield* Effect.promise(() => post(url, ping(4), on(sessionId, { accept: "text/html" })))
+      assert.strictEqual(html.status, 406)
+      yield* Effect.promise(() => html.text())
+      // either type alone is acceptable
+      const jsonOnly = yield* Effect.promise(() => post(url, ping(5), on(sessionId, { accept: "application/json" })))
+      assert.strictEqual(jsonOnly.status, 200)
+      assert.include(jsonOnly.headers.get("content-type")!, "application/json")
+      yield* Effect.promise(() => jsonOnly.text())
+      const sseOnly = yield* Effect.promise(() => post(url, ping(6), on(sessionId, { accept: "text/event-stream" })))
+      assert.strictEqual(sseOnly.status, 200)
+      assert.include(sseOnly.headers.get("content-type")!, "text/event-stream")
+      const events = yield* Effect.promise(() => readSse(sseOnly))
+      assert.deepStrictEqual(JSON.parse(events.at(-1)!.data), { jsonrpc: "2.0", id: 6, result: {} })
+    }))
+
+  it.live("maxSessions: 2 → the third initialize is 503; ending one frees a slot", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ maxSessions: 2 })
+      const first = yield* Effect.promise(() => openSession(url))
+      yield* Effect.promise(() => openSession(url))
+      const third = yield* Effect.promise(() => post(url, initializeMessage(3)))
+      assert.strictEqual(third.status, 503)
+      assert.isNull(third.headers.get("mcp-session-id"))
+      yield* Effect.promise(() => third.text())
+      // existing sessions keep working
+      const ok = yield* Effect.promise(() => post(url, ping(1), on(first)))
+      assert.strictEqual(ok.status, 200)
+      yield* Effect.promise(() => ok.text())
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(first) }))
+      assert.strictEqual(deleted.status, 200)
+      let status = 0
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        const retry = yield* Effect.promise(() => post(url, initializeMessage(4)))
+        status = retry.status
+        yield* Effect.promise(() => retry.text())
+        if (status !== 200) yield* Effect.sleep(10)
+      }
+      assert.strictEqual(status, 200)
+    }))
+
+  it.live("idle sessions are reaped (404) while a busy one survives", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ sessionIdleTimeoutMillis: 300 })
+      const idle = yield* Effect.promise(() => openSession(url))
+      const busy = yield* Effect.promise(() => openSession(url))
+      let idleStatus = 200
+      const started = Date.now()
+      for (let i = 0; Date.now() - started < 3_000 && idleStatus !== 404; i++) {
+        yield* Effect.sleep(100)
+        const kept = yield* Effect.promise(() => post(url, ping(i), on(busy)))
+        assert.strictEqual(kept.status, 200, "the busy session was reaped")
+        yield* Effect.promise(() => kept.text())
+        if (Date.now() - started >= 1_500) {
+          const probe = yield* Effect.promise(() =>
+            fetch(url, { method: "DELETE", headers: on(idle) })
+          )
+          idleStatus = probe.status
+          yield* Effect.promise(() => probe.text())
+        }
+      }
+      assert.strictEqual(idleStatus, 404, "the idle session was not reaped")
+      const stillBusy = yield* Effect.promise(() => post(url, ping("last"), on(busy)))
+      assert.strictEqual(stillBusy.status, 200)
+      yield* Effect.promise(() => stillBusy.text())
+    }))
+
+  it.live("requestTimeoutMillis: a slow call in JSON mode → 504; the session stays usable", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: 200 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const started = Date.now()
+      const slow = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 1_500 } } }, on(sessionId))
+      )
+      const elapsed = Date.now() - started
+      assert.strictEqual(slow.status, 504)
+      assert.isAtLeast(elapsed, 150)
+      assert.isBelow(elapsed, 1_200)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(slow))).error.code, -32603)
+      const quick = yield* Effect.promise(() => post(url, ping(2), on(sessionId)))
+      assert.strictEqual(quick.status, 200)
+      assert.deepStrictEqual((yield* Effect.promise(() => jsonOf(quick))).result, {})
+      // a fast call under the timeout is answered normally
+      const fast = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 20 } } }, on(sessionId))
+      )
+      assert.strictEqual(fast.status, 200)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(fast))).result.content[0].text, "done")
+    }))
+})

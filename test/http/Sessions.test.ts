@@ -1,0 +1,291 @@
+/**
+ * Streamable HTTP sessions, status codes and concurrent streams, with raw `fetch` (exact status
+ * codes and headers, what an SDK client would never send).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import {
+  answerOf,
+  initializeMessage,
+  jsonOf,
+  LATEST,
+  messagesOf,
+  on,
+  openSession,
+  post,
+  readSse,
+  serveEverything,
+  sseReader
+} from "./support.ts"
+
+const toolsList = (id: number | string) => ({ jsonrpc: "2.0", id, method: "tools/list" })
+const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+
+const errorOf = async (response: Response) => (await jsonOf(response)).error as { code: number; message: string }
+
+describe("Streamable HTTP sessions (raw fetch)", () => {
+  it.live("initialize mints a session id; requests without one → 400, with an unknown one → 404", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const first = yield* Effect.promise(() => post(url, initializeMessage(1)))
+      assert.strictEqual(first.status, 200)
+      assert.include(first.headers.get("content-type")!, "application/json")
+      const sessionId = first.headers.get("mcp-session-id")!
+      assert.match(sessionId, /^[A-Za-z0-9_-]{22}$/)
+      const initialized = yield* Effect.promise(() => jsonOf(first))
+      assert.strictEqual(initialized.id, 1)
+      assert.strictEqual(initialized.result.protocolVersion, LATEST)
+      const second = yield* Effect.promise(() => post(url, initializeMessage(1)))
+      assert.notStrictEqual(second.headers.get("mcp-session-id"), sessionId)
+      yield* Effect.promise(() => second.text())
+
+      const missing = yield* Effect.promise(() => post(url, toolsList(2)))
+      assert.strictEqual(missing.status, 400)
+      assert.strictEqual((yield* Effect.promise(() => errorOf(missing))).code, -32600)
+      const missingNotification = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", method: "notifications/initialized" })
+      )
+      assert.strictEqual(missingNotification.status, 400)
+      yield* Effect.promise(() => missingNotification.text())
+
+      const unknown = yield* Effect.promise(() => post(url, toolsList(3), on("not-a-session")))
+      assert.strictEqual(unknown.status, 404)
+      assert.strictEqual((yield* Effect.promise(() => errorOf(unknown))).code, -32001)
+
+      // the session works once initialized
+      const initializedNote = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId))
+      )
+      assert.strictEqual(initializedNote.status, 202)
+      assert.strictEqual(yield* Effect.promise(() => initializedNote.text()), "")
+      const listed = yield* Effect.promise(() => post(url, toolsList(4), on(sessionId)))
+      assert.strictEqual(listed.status, 200)
+      const tools = yield* Effect.promise(() => jsonOf(listed))
+      assert.strictEqual(tools.id, 4)
+      assert.strictEqual(tools.result.tools.length, 18)
+    }))
+
+  it.live("MCP-Protocol-Version: an older supported version is accepted, an unsupported one → 400", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const older = yield* Effect.promise(() =>
+        post(url, toolsList(1), on(sessionId, { "mcp-protocol-version": "2025-03-26" }))
+      )
+      assert.strictEqual(older.status, 200)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(older))).id, 1)
+      const absent = yield* Effect.promise(() => post(url, toolsList(2), { "mcp-session-id": sessionId }))
+      assert.strictEqual(absent.status, 200)
+      yield* Effect.promise(() => absent.text())
+      const bad = yield* Effect.promise(() =>
+        post(url, toolsList(3), on(sessionId, { "mcp-protocol-version": "1999-01-01" }))
+      )
+      assert.strictEqual(bad.status, 400)
+      const error = yield* Effect.promise(() => errorOf(bad))
+      assert.include(error.message, "1999-01-01")
+    }))
+
+  it.live("notifications and responses → 202; malformed bodies → 400; a duplicate in-flight id → 409", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const note = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", method: "notifications/roots/list_changed" }, on(sessionId))
+      )
+      assert.strictEqual(note.status, 202)
+      yield* Effect.promise(() => note.text())
+      // a response to a request the server never sent is still accepted (and ignored)
+      const stray = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 12345, result: {} }, on(sessionId)))
+      assert.strictEqual(stray.status, 202)
+      yield* Effect.promise(() => stray.text())
+
+      const notJson = yield* Effect.promise(() => post(url, "{not json", on(sessionId)))
+      assert.strictEqual(notJson.status, 400)
+      assert.strictEqual((yield* Effect.promise(() => errorOf(notJson))).code, -32700)
+      const notRpc = yield* Effect.promise(() => post(url, { hello: "world" }, on(sessionId)))
+      assert.strictEqual(notRpc.status, 400)
+      yield* Effect.promise(() => notRpc.text())
+
+      // while id 7 runs, another request with id 7 → 409; the first is still answered
+      const slow = post(url, call(7, "test_task_slow", { ms: 300 }), on(sessionId))
+      yield* Effect.sleep(100)
+      const duplicate = yield* Effect.promise(() => post(url, call(7, "test_simple_text"), on(sessionId)))
+      assert.strictEqual(duplicate.status, 409)
+      yield* Effect.promise(() => duplicate.text())
+      const answered = yield* Effect.promise(() => slow.then(answerOf))
+      assert.strictEqual(answered.id, 7)
+      assert.deepStrictEqual(answered.result.content, [{ type: "text", text: "done" }])
+    }))
+
+  it.live("DELETE ends the session (200, then 404 for everything); GET without a session → 400", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const other = yield* Effect.promise(() => openSession(url))
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(deleted.status, 200)
+      yield* Effect.promise(() => deleted.text())
+      const again = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(again.status, 404)
+      yield* Effect.promise(() => again.text())
+      const afterPost = yield* Effect.promise(() => post(url, toolsList(1), on(sessionId)))
+      assert.strictEqual(afterPost.status, 404)
+      yield* Effect.promise(() => afterPost.text())
+      const afterGet = yield* Effect.promise(() =>
+        fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) })
+      )
+      assert.strictEqual(afterGet.status, 404)
+      yield* Effect.promise(() => afterGet.text())
+      // the other session is untouched
+      const otherList = yield* Effect.promise(() => post(url, toolsList(2), on(other)))
+      assert.strictEqual(otherList.status, 200)
+      yield* Effect.promise(() => otherList.text())
+
+      const noSession = yield* Effect.promise(() => fetch(url, { headers: { accept: "text/event-stream" } }))
+      assert.strictEqual(noSession.status, 400)
+      yield* Effect.promise(() => noSession.text())
+      const deleteNoSession = yield* Effect.promise(() => fetch(url, { method: "DELETE" }))
+      assert.strictEqual(deleteNoSession.status, 400)
+      yield* Effect.promise(() => deleteNoSession.text())
+      const put = yield* Effect.promise(() => fetch(url, { method: "PUT", headers: on(other) }))
+      assert.strictEqual(put.status, 405)
+      assert.include(put.headers.get("allow") ?? "", "POST")
+      yield* Effect.promise(() => put.text())
+    }))
+
+  it.live("GET opens the standalone stream (primed); a second one on the same session → 409", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ retryMillis: 1234 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const first = yield* Effect.promise(() =>
+        fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }), signal: controller.signal })
+      )
+      assert.strictEqual(first.status, 200)
+      assert.include(first.headers.get("content-type")!, "text/event-stream")
+      const reader = sseReader(first)
+      const priming = yield* Effect.promise(() => reader.next())
+      assert.isDefined(priming?.id)
+      assert.strictEqual(priming!.retry, 1234)
+      assert.strictEqual(priming!.data, "")
+
+      const second = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      assert.strictEqual(second.status, 409)
+      yield* Effect.promise(() => second.text())
+      const wrongAccept = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "application/json" }) }))
+      assert.strictEqual(wrongAccept.status, 406)
+      yield* Effect.promise(() => wrongAccept.text())
+
+      // another session may have its own
+      const otherId = yield* Effect.promise(() => openSession(url))
+      const other = yield* Effect.promise(() =>
+        fetch(url, { headers: on(otherId, { accept: "text/event-stream" }), signal: controller.signal })
+      )
+      assert.strictEqual(other.status, 200)
+      const otherReader = sseReader(other)
+      assert.strictEqual((yield* Effect.promise(() => otherReader.next()))!.data, "")
+
+      // DELETE ends the session's standalone stream (the client sees its end), only that one
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(deleted.status, 200)
+      assert.isUndefined(yield* Effect.promise(() => reader.next(2_000)))
+      const otherStillOpen = yield* Effect.promise(() => otherReader.next(200).then(() => "event", () => "open"))
+      assert.strictEqual(otherStillOpen, "open")
+      yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(otherId) }))
+      assert.isUndefined(yield* Effect.promise(() => otherReader.next(2_000)))
+    }))
+
+  it.live("concurrent POSTs on one session: each answered on its own stream, in parallel", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const started = Date.now()
+      const slow = yield* Effect.promise(() =>
+        Promise.all([1, 2, 3].map((id) => post(url, call(id, "test_task_slow", { ms: 200 }), on(sessionId)).then(answerOf)))
+      )
+      const elapsed = Date.now() - started
+      assert.deepStrictEqual(slow.map((m) => m.id), [1, 2, 3])
+      for (const message of slow) assert.deepStrictEqual(message.result.content, [{ type: "text", text: "done" }])
+      assert.isBelow(elapsed, 550, "the three calls ran concurrently")
+
+      // with progress tokens: every stream carries only its own request's notifications
+      const streams = yield* Effect.promise(() =>
+        Promise.all(["a", "b", "c"].map((token, i) =>
+          post(url, call(`p${i}`, "test_tool_with_progress", {}, { progressToken: token }), on(sessionId)).then(
+            async (response) => ({ token, type: response.headers.get("content-type"), events: await readSse(response) })
+          )
+        ))
+      )
+      for (const [i, { token, type, events }] of streams.entries()) {
+        assert.include(type!, "text/event-stream")
+        const messages = messagesOf(events)
+        assert.deepStrictEqual(
+          messages.slice(0, 3).map((m) => [m.method, m.params.progressToken, m.params.progress]),
+          [
+            ["notifications/progress", token, 0],
+            ["notifications/progress", token, 50],
+            ["notifications/progress", token, 100]
+          ]
+        )
+        assert.strictEqual(messages.length, 4)
+        assert.strictEqual(messages[3].id, `p${i}`)
+        assert.deepStrictEqual(messages[3].result.content, [{ type: "text", text: `Progress reported for token ${token}` }])
+        // event ids name one stream: all share the priming event's stream prefix
+        const prefix = events[0]!.id!.split(".")[0]
+        for (const event of events) assert.strictEqual(event.id!.split(".")[0], prefix)
+      }
+      const prefixes = new Set(streams.map((s) => s.events[0]!.id!.split(".")[0]))
+      assert.strictEqual(prefixes.size, 3, "three distinct streams")
+    }))
+
+  it.live("responseMode json: answers are JSON and a request's notifications go to the standalone stream; sse: always SSE", () =>
+    Effect.gen(function*() {
+      const jsonServer = yield* serveEverything({ responseMode: "json" })
+      const sessionId = yield* Effect.promise(() => openSession(jsonServer.url))
+      const standalone = yield* Effect.promise(() =>
+        fetch(jsonServer.url, { headers: on(sessionId, { accept: "text/event-stream" }) })
+      )
+      const reader = sseReader(standalone)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))!.data, "")
+      const answered = yield* Effect.promise(() =>
+        post(jsonServer.url, call(1, "test_tool_with_progress", {}, { progressToken: "j" }), on(sessionId))
+      )
+      assert.include(answered.headers.get("content-type")!, "application/json")
+      const result = yield* Effect.promise(() => jsonOf(answered))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "Progress reported for token j" }])
+      const progress: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        const event = yield* Effect.promise(() => reader.next())
+        progress.push(JSON.parse(event!.data).params.progress)
+      }
+      assert.deepStrictEqual(progress, [0, 50, 100])
+      yield* Effect.promise(() => fetch(jsonServer.url, { method: "DELETE", headers: on(sessionId) }))
+      assert.isUndefined(yield* Effect.promise(() => reader.next()))
+
+      const sseServer = yield* serveEverything({ responseMode: "sse" })
+      const init = yield* Effect.promise(() => post(sseServer.url, initializeMessage(1)))
+      assert.include(init.headers.get("content-type")!, "text/event-stream")
+      const sseSession = init.headers.get("mcp-session-id")!
+      assert.isString(sseSession)
+      const initEvents = yield* Effect.promise(() => readSse(init))
+      assert.strictEqual(initEvents[0]!.data, "")
+      assert.strictEqual(messagesOf(initEvents)[0].result.protocolVersion, LATEST)
+      const pinged = yield* Effect.promise(() =>
+        post(sseServer.url, { jsonrpc: "2.0", id: 2, method: "ping" }, on(sseSession))
+      )
+      assert.include(pinged.headers.get("content-type")!, "text/event-stream")
+      assert.deepStrictEqual(messagesOf(yield* Effect.promise(() => readSse(pinged))), [{ jsonrpc: "2.0", id: 2, result: {} }])
+      // a client that accepts only JSON still gets JSON
+      const jsonOnly = yield* Effect.promise(() =>
+        post(sseServer.url, { jsonrpc: "2.0", id: 3, method: "ping" }, on(sseSession, { accept: "application/json" }))
+      )
+      assert.include(jsonOnly.headers.get("content-type")!, "application/json")
+      assert.deepStrictEqual(yield* Effect.promise(() => jsonOf(jsonOnly)), { jsonrpc: "2.0", id: 3, result: {} })
+    }))
+})

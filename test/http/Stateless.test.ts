@@ -1,0 +1,161 @@
+/**
+ * Stateless Streamable HTTP (`stateless: true`): every POST is answered by a fresh session, with
+ * or without `initialize`; no session id; GET and DELETE are 405. Also the everything server's
+ * `--http --stateless` command line, driven by the SDK v1 client.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { sdk } from "../e2e/harness.ts"
+import { answerOf, freePort, initializeMessage, LATEST, messagesOf, post, readSse, serveEverything, sleep } from "./support.ts"
+
+const root = fileURLToPath(new URL("../../", import.meta.url))
+
+const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+
+const texts = (content: unknown) =>
+  (content as Array<{ type: string; text?: string }>).filter((c) => c.type === "text").map((c) => c.text)
+
+/** Starts `examples/everything-server.ts --http --port N ...args` as a child process in the scope. */
+const spawnEverything = (...args: Array<string>) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const port = await freePort()
+        const child = spawn(process.execPath, [`${root}examples/everything-server.ts`, "--http", "--port", String(port), ...args], {
+          stdio: ["ignore", "ignore", "pipe"]
+        })
+        let stderr = ""
+        child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+        for (let i = 0; i < 200 && child.exitCode === null; i++) {
+          try {
+            await fetch(`http://127.0.0.1:${port}/mcp`, { method: "DELETE" })
+            return { child, url: `http://127.0.0.1:${port}/mcp`, stderr: () => stderr }
+          } catch {
+            await sleep(25)
+          }
+        }
+        child.kill()
+      }
+      throw new Error("the everything server did not start")
+    }),
+    ({ child }) =>
+      Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve()
+          child.once("exit", () => resolve())
+          child.kill("SIGTERM")
+          setTimeout(() => child.kill("SIGKILL"), 3_000).unref()
+        })
+      )
+  )
+
+describe("Streamable HTTP, stateless", () => {
+  it.live("tools/call with or without initialize; no session id; notifications 202; GET/DELETE 405", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+
+      const direct = yield* Effect.promise(() => post(url, call(1, "test_simple_text"), { "mcp-protocol-version": LATEST }))
+      assert.strictEqual(direct.status, 200)
+      assert.isNull(direct.headers.get("mcp-session-id"))
+      const answer = yield* Effect.promise(() => answerOf(direct))
+      assert.strictEqual(answer.id, 1)
+      assert.deepStrictEqual(texts(answer.result.content), ["This is a simple text response for testing."])
+
+      const init = yield* Effect.promise(() => post(url, initializeMessage(2)))
+      assert.strictEqual(init.status, 200)
+      assert.isNull(init.headers.get("mcp-session-id"))
+      const initialized = yield* Effect.promise(() => answerOf(init))
+      assert.strictEqual(initialized.result.protocolVersion, LATEST)
+      assert.strictEqual(initialized.result.serverInfo.name, "effect-mcp-everything-server")
+
+      const note = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }))
+      assert.strictEqual(note.status, 202)
+      yield* Effect.promise(() => note.text())
+
+      // a session id sent anyway changes nothing (there are no sessions)
+      const withId = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 3, method: "tools/list" }, { "mcp-session-id": "whatever" })
+      )
+      assert.strictEqual(withId.status, 200)
+      assert.isAtLeast((yield* Effect.promise(() => answerOf(withId))).result.tools.length, 10)
+
+      // progress streams over SSE in stateless mode too
+      const progress = yield* Effect.promise(() => post(url, call(4, "test_tool_with_progress", {}, { progressToken: 9 })))
+      assert.include(progress.headers.get("content-type")!, "text/event-stream")
+      const messages = messagesOf(yield* Effect.promise(() => readSse(progress)))
+      assert.deepStrictEqual(messages.slice(0, 3).map((m) => m.params.progress), [0, 50, 100])
+      assert.strictEqual(messages[3].id, 4)
+
+      // concurrent calls, each answered with its own id
+      const many = yield* Effect.promise(() =>
+        Promise.all([10, 11, 12].map((id) => post(url, call(id, "test_task_slow", { ms: 100 })).then(answerOf)))
+      )
+      assert.deepStrictEqual(many.map((m) => [m.id, texts(m.result.content)[0]]), [[10, "done"], [11, "done"], [12, "done"]])
+      // independent clients may use the same id at the same time: no 409, each gets its own answer
+      const same = yield* Effect.promise(() =>
+        Promise.all(["a", "b"].map((prompt) =>
+          post(url, { jsonrpc: "2.0", id: 1, method: "prompts/get", params: { name: "test_prompt_with_arguments", arguments: { arg1: prompt, arg2: "z" } } })
+            .then(async (response) => ({ status: response.status, answer: await answerOf(response) }))
+        ))
+      )
+      assert.deepStrictEqual(same.map((r) => [r.status, r.answer.id, r.answer.result.messages[0].content.text]), [
+        [200, 1, "Prompt with arguments: arg1='a', arg2='z'"],
+        [200, 1, "Prompt with arguments: arg1='b', arg2='z'"]
+      ])
+
+      const get = yield* Effect.promise(() => fetch(url, { headers: { accept: "text/event-stream" } }))
+      assert.strictEqual(get.status, 405)
+      yield* Effect.promise(() => get.text())
+      const del = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: { "mcp-session-id": "x" } }))
+      assert.strictEqual(del.status, 405)
+      yield* Effect.promise(() => del.text())
+    }))
+
+  it.live("a server→client request cannot be answered statelessly: the call still gets an answer", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true, requestTimeoutMillis: 5_000 })
+      const started = Date.now()
+      const response = yield* Effect.promise(() => post(url, call(1, "test_sampling", { prompt: "hi" })))
+      const answer = yield* Effect.promise(() => answerOf(response))
+      assert.strictEqual(answer.id, 1)
+      assert.isTrue(answer.result?.isError, JSON.stringify(answer))
+      assert.isBelow(Date.now() - started, 2_000)
+    }))
+
+  it.live("SDK v1 client against `everything-server.ts --http --stateless` (child process)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* spawnEverything("--stateless")
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      const client = new Client({ name: "sdk-v1-stateless", version: "1.0.0" })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(transport)),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      assert.isUndefined(transport.sessionId)
+      assert.strictEqual(client.getServerVersion()?.name, "effect-mcp-everything-server")
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.include(tools.map((t) => t.name), "test_simple_text")
+      const result = yield* sdk(() => client.callTool({ name: "test_simple_text", arguments: {} }))
+      assert.deepStrictEqual(texts(result.content), ["This is a simple text response for testing."])
+      const progress: Array<number> = []
+      yield* sdk(() =>
+        client.callTool({ name: "test_tool_with_progress", arguments: {} }, undefined, {
+          onprogress: (p) => void progress.push(p.progress)
+        })
+      )
+      assert.deepStrictEqual(progress, [0, 50, 100])
+      const prompt = yield* sdk(() => client.getPrompt({ name: "test_simple_prompt" }))
+      assert.strictEqual(prompt.messages.length, 1)
+      const read = yield* sdk(() => client.readResource({ uri: "test://static-text" }))
+      assert.strictEqual((read.contents[0] as { text: string }).text, "This is the content of the static text resource.")
+    }), 20_000)
+})

@@ -1,0 +1,137 @@
+/**
+ * Background tasks over Streamable HTTP (2025-11-25): a task's server→client requests (with the
+ * related-task `_meta`) travel on the stream of a `tasks/result` waiting on that task, or on the
+ * standalone GET stream; the client answers with a separate POST (202).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { answerOf, on, openSession, post, serveEverything, sseReader } from "./support.ts"
+
+const RELATED = "io.modelcontextprotocol/related-task"
+
+const createTask = (url: string, sessionId: string) =>
+  Effect.promise(() =>
+    post(url, {
+      jsonrpc: "2.0",
+      id: "create",
+      method: "tools/call",
+      params: { name: "test_task_input", arguments: {}, task: { ttl: 60_000 } }
+    }, on(sessionId)).then(answerOf)
+  ).pipe(Effect.map((answer) => answer.result.task as { taskId: string; status: string }))
+
+const getTask = (url: string, sessionId: string, taskId: string) =>
+  Effect.promise(() =>
+    post(url, { jsonrpc: "2.0", id: `get-${Date.now()}`, method: "tasks/get", params: { taskId } }, on(sessionId)).then(answerOf)
+  ).pipe(Effect.map((answer) => answer.result as { status: string }))
+
+/** Answers an elicitation request the way a client does: a separate POST carrying the response. */
+const answerElicitation = (url: string, sessionId: string, request: any, name: string) =>
+  Effect.promise(async () => {
+    const response = await post(
+      url,
+      { jsonrpc: "2.0", id: request.id, result: { action: "accept", content: { name } } },
+      on(sessionId)
+    )
+    await response.text()
+    return response.status
+  })
+
+describe("tasks over Streamable HTTP", () => {
+  it.live("test_task_input as a task: the elicitation arrives on the tasks/result stream, which ends with the result", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const task = yield* createTask(url, sessionId)
+      assert.strictEqual(task.status, "working")
+
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId))
+      )
+      assert.strictEqual(response.status, 200)
+      assert.include(response.headers.get("content-type")!, "text/event-stream")
+      const reader = sseReader(response)
+      const priming = (yield* Effect.promise(() => reader.next()))!
+      assert.strictEqual(priming.data, "")
+      const elicitation = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
+      assert.strictEqual(elicitation.method, "elicitation/create")
+      assert.strictEqual(elicitation.params.message, "What is your name?")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId: task.taskId })
+      assert.strictEqual((yield* getTask(url, sessionId, task.taskId)).status, "input_required")
+
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const last = (yield* Effect.promise(() => reader.next()))!
+      const result = JSON.parse(last.data)
+      assert.strictEqual(result.id, "result")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(result.result._meta[RELATED], { taskId: task.taskId })
+      assert.isUndefined(yield* Effect.promise(() => reader.next()), "the tasks/result stream ends with its result")
+      assert.strictEqual((yield* getTask(url, sessionId, task.taskId)).status, "completed")
+    }))
+
+  it.live("without a waiting tasks/result, the elicitation goes to the standalone GET stream", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const standalone = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      assert.strictEqual(standalone.status, 200)
+      const reader = sseReader(standalone)
+      yield* Effect.addFinalizer(() => Effect.promise(() => reader.cancel()))
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))!.data, "") // priming
+
+      const task = yield* createTask(url, sessionId)
+      const seen: Array<any> = []
+      let elicitation: any
+      while (elicitation === undefined) {
+        const event = yield* Effect.promise(() => reader.next())
+        assert.isDefined(event, "the standalone stream ended")
+        const message = JSON.parse(event!.data)
+        seen.push(message)
+        if (message.method === "elicitation/create") elicitation = message
+      }
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId: task.taskId })
+      // the status change was notified on the standalone stream first
+      assert.deepInclude(
+        seen.map((m) => [m.method, m.params?.taskId, m.params?.status]),
+        ["notifications/tasks/status", task.taskId, "input_required"]
+      )
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "grace"), 202)
+      const result = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 9, method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId)).then(answerOf)
+      )
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello grace" }])
+      yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+    }))
+
+  // Spec flow (2025-11-25 tasks: "When the requestor encounters the input_required status, it
+  // SHOULD preemptively call tasks/result"): the requestor polls tasks/get, sees input_required,
+  // then calls tasks/result. The elicitation was emitted before any tasks/result was waiting and
+  // with no standalone stream open, so it must be kept for the tasks/result stream.
+  it.live("tasks/result called after input_required (no standalone stream) still receives the elicitation", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const task = yield* createTask(url, sessionId)
+      let status = task.status
+      for (let i = 0; i < 100 && status !== "input_required"; i++) {
+        yield* Effect.sleep(10)
+        status = (yield* getTask(url, sessionId, task.taskId)).status
+      }
+      assert.strictEqual(status, "input_required")
+
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "late", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId))
+      )
+      assert.strictEqual(response.status, 200, "tasks/result got no answer: the elicitation request was lost")
+      const reader = sseReader(response)
+      let elicitation: any
+      for (let i = 0; i < 3 && elicitation === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(2_000))
+        if (event === undefined) break
+        if (event.data !== "") elicitation = JSON.parse(event.data)
+      }
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+})

@@ -1,0 +1,273 @@
+/**
+ * Test support for the Streamable HTTP transport: starts the everything server in-process on a
+ * free 127.0.0.1 port, raw HTTP helpers (fetch, and node:http where a `Host` header must be
+ * forged) and an SSE reader.
+ */
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+import { request as httpRequest } from "node:http"
+import { createServer as createNetServer } from "node:net"
+import { Readable } from "node:stream"
+import { components, options } from "../../examples/everything-server.ts"
+import { McpServer, type StreamableHttp } from "../../src/index.ts"
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** A port nobody listens on right now. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createNetServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface Running {
+  readonly port: number
+  /** `http://127.0.0.1:<port>/mcp` */
+  readonly url: string
+}
+
+/** Polls until something accepts HTTP on `port` (any status), or gives up. */
+const ready = async (port: number, attempts: number): Promise<boolean> => {
+  for (let i = 0; i < attempts; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/mcp`, { method: "GET", headers: { accept: "text/event-stream" } })
+      return true
+    } catch {
+      await sleep(10)
+    }
+  }
+  return false
+}
+
+/**
+ * Serves the everything server over Streamable HTTP (`McpServer.serveHttp`) in the test's scope,
+ * on a free port (retried when another process took it first).
+ */
+export const serveEverything = (
+  http: StreamableHttp.Options = {}
+): Effect.Effect<Running, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = yield* Effect.promise(freePort)
+      const fiber = yield* Effect.forkScoped(
+        McpServer.serveHttp(options, components, { ...http, host: "127.0.0.1", port })
+      )
+      const up = yield* Effect.promise(() => ready(port, 300))
+      if (up && fiber.pollUnsafe() === undefined) return { port, url: `http://127.0.0.1:${port}/mcp` }
+      yield* Fiber.interrupt(fiber)
+    }
+    return yield* Effect.die(new Error("could not start the HTTP server"))
+  })
+
+// ---------------------------------------------------------------------------
+// Raw HTTP
+// ---------------------------------------------------------------------------
+
+export const BOTH = "application/json, text/event-stream"
+export const LATEST = "2025-11-25"
+
+/** POSTs one JSON-RPC message (or raw text) with the usual headers, overridable. */
+export const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+  fetch(url, {
+    method: "POST",
+    headers: { accept: BOTH, "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body)
+  })
+
+export const initializeMessage = (id: number | string = 0, capabilities: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "initialize",
+  params: {
+    protocolVersion: LATEST,
+    capabilities,
+    clientInfo: { name: "raw-http-test", version: "1.0.0" }
+  }
+})
+
+/** Initializes a session by hand (initialize + notifications/initialized); returns its id. */
+export const openSession = async (url: string, capabilities: Record<string, unknown> = {}): Promise<string> => {
+  const response = await post(url, initializeMessage(0, capabilities))
+  if (response.status !== 200) throw new Error(`initialize: ${response.status} ${await response.text()}`)
+  const sessionId = response.headers.get("mcp-session-id")
+  await response.text()
+  if (sessionId === null) throw new Error("initialize: no mcp-session-id header")
+  const initialized = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, {
+    "mcp-session-id": sessionId,
+    "mcp-protocol-version": LATEST
+  })
+  await initialized.text()
+  if (initialized.status !== 202) throw new Error(`notifications/initialized: ${initialized.status}`)
+  return sessionId
+}
+
+/** Headers of a request on an open session. */
+export const on = (sessionId: string, extra: Record<string, string> = {}) => ({
+  "mcp-session-id": sessionId,
+  "mcp-protocol-version": LATEST,
+  ...extra
+})
+
+/** A JSON body, untyped (for assertions). */
+export const jsonOf = (response: Response): Promise<any> => response.json()
+
+/** The one JSON-RPC message of a JSON answer, or the last message of an SSE answer. */
+export const answerOf = async (response: Response): Promise<any> => {
+  const type = response.headers.get("content-type") ?? ""
+  if (type.includes("text/event-stream")) {
+    const events = await readSse(response)
+    const messages = events.filter((e) => e.data !== "").map((e) => JSON.parse(e.data))
+    return messages.at(-1)
+  }
+  return JSON.parse(await response.text())
+}
+
+/** A request made with node:http (full control over `Host`); resolves with status and body. */
+export const rawRequest = (
+  port: number,
+  method: string,
+  headers: Record<string, string>,
+  body?: string
+): Promise<{ readonly status: number; readonly headers: Record<string, unknown>; readonly body: string }> =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest({ host: "127.0.0.1", port, method, path: "/mcp", headers }, (response) => {
+      const chunks: Array<Buffer> = []
+      const finish = () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() })
+      // An SSE answer would not end: the status is all we need then.
+      if ((response.headers["content-type"] ?? "").includes("text/event-stream")) {
+        response.destroy()
+        return finish()
+      }
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", finish)
+      response.on("error", reject)
+    })
+    request.on("error", reject)
+    request.end(body)
+  })
+
+/**
+ * A request made with node:http whose answer is a web `Response` (for the SSE reader), plus
+ * `destroy` to drop the connection abruptly (the server sees the socket close at once, unlike
+ * an aborted `fetch`, whose socket lingers in undici's pool).
+ */
+export const nodeFetch = (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string
+): Promise<{ readonly response: Response; readonly destroy: () => void }> =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers }, (incoming) => {
+      const responseHeaders = new Headers()
+      for (const [name, value] of Object.entries(incoming.headers)) {
+        if (typeof value === "string") responseHeaders.set(name, value)
+      }
+      const stream = Readable.toWeb(incoming) as ReadableStream<Uint8Array>
+      resolve({
+        response: new Response(stream, { status: incoming.statusCode ?? 0, headers: responseHeaders }),
+        destroy: () => request.destroy()
+      })
+    })
+    request.on("error", reject)
+    request.end(body)
+  })
+
+// ---------------------------------------------------------------------------
+// SSE
+// ---------------------------------------------------------------------------
+
+export interface SseEvent {
+  readonly id: string | undefined
+  readonly retry: number | undefined
+  readonly event: string | undefined
+  readonly data: string
+}
+
+/** Parses complete SSE events out of `buffer`; returns them and the unparsed rest. */
+const parseEvents = (buffer: string): { readonly events: Array<SseEvent>; readonly rest: string } => {
+  const events: Array<SseEvent> = []
+  const normalized = buffer.replace(/\r\n?/g, "\n")
+  const blocks = normalized.split("\n\n")
+  const rest = blocks.pop() ?? ""
+  for (const block of blocks) {
+    let id: string | undefined
+    let retry: number | undefined
+    let event: string | undefined
+    const data: Array<string> = []
+    let any = false
+    for (const line of block.split("\n")) {
+      if (line === "" || line.startsWith(":")) continue
+      any = true
+      const colon = line.indexOf(":")
+      const field = colon === -1 ? line : line.slice(0, colon)
+      let value = colon === -1 ? "" : line.slice(colon + 1)
+      if (value.startsWith(" ")) value = value.slice(1)
+      if (field === "id") id = value
+      else if (field === "retry") retry = Number(value)
+      else if (field === "event") event = value
+      else if (field === "data") data.push(value)
+    }
+    if (any) events.push({ id, retry, event, data: data.join("\n") })
+  }
+  return { events, rest }
+}
+
+/**
+ * An SSE reader over a response body: `next()` resolves with the next event, or `undefined`
+ * when the stream ended; rejects after `timeoutMillis`.
+ */
+export const sseReader = (response: Response) => {
+  const reader = response.body!.getReader()
+  const decoder = new TextDecoder()
+  const queued: Array<SseEvent> = []
+  let buffer = ""
+  let done = false
+  let pendingRead: ReturnType<typeof reader.read> | undefined
+  const next = async (timeoutMillis = 5_000): Promise<SseEvent | undefined> => {
+    const deadline = Date.now() + timeoutMillis
+    while (queued.length === 0 && !done) {
+      pendingRead ??= reader.read()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()))
+      })
+      const result = await Promise.race([pendingRead, timeout])
+      clearTimeout(timer)
+      if (result === "timeout") throw new Error(`SSE: no event within ${timeoutMillis} ms`)
+      pendingRead = undefined
+      if (result.done) {
+        done = true
+        buffer += "\n\n"
+      } else buffer += decoder.decode(result.value, { stream: true })
+      const parsed = parseEvents(buffer)
+      buffer = parsed.rest
+      queued.push(...parsed.events)
+    }
+    return queued.shift()
+  }
+  const cancel = () => reader.cancel().catch(() => undefined)
+  return { next, cancel }
+}
+
+/** Reads an SSE response to its end. */
+export const readSse = async (response: Response, timeoutMillis = 5_000): Promise<Array<SseEvent>> => {
+  const reader = sseReader(response)
+  const events: Array<SseEvent> = []
+  for (;;) {
+    const event = await reader.next(timeoutMillis)
+    if (event === undefined) return events
+    events.push(event)
+  }
+}
+
+/** The JSON-RPC messages of SSE events (the priming events, with empty data, left out). */
+export const messagesOf = (events: ReadonlyArray<SseEvent>): Array<any> =>
+  events.filter((e) => e.data !== "").map((e) => JSON.parse(e.data))
