@@ -9,6 +9,12 @@
  * (one write per input batch, no fiber hop), and everything produced asynchronously through its
  * bounded outbound Queue and writer fiber.
  *
+ * A transport whose input arrives as discrete deliveries (Streamable HTTP: one POST at a time)
+ * opens a {@link PushConnection} instead: no read loop and no writer fiber live with the session;
+ * the transport pushes messages into the session's {@link SessionInput}, and asynchronously
+ * produced messages are written by a fiber that exists only while there is something to write.
+ * An idle push session is a few plain objects.
+ *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
@@ -70,4 +76,40 @@ export interface Connection {
    * without such streams leave it out.
    */
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
+}
+
+/**
+ * A connection the transport pushes messages into, instead of a Stream the session pulls.
+ *
+ * **Details**
+ *
+ * When the session starts it calls `attach` once with its {@link SessionInput}, and the effect
+ * that runs the session completes at once: from then on the session lives until the transport
+ * calls `end` or `interrupt`. The scope `open` ran in is closed when the session starts, so a
+ * push connection must not keep resources in it.
+ */
+export interface PushConnection {
+  /** Receives the session's input handle, once, when the session has started. */
+  readonly attach: (input: SessionInput) => void
+  /** As {@link Connection.write}; a failure ends the session. */
+  readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
+  /** As {@link Connection.closeStream}. */
+  readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
+}
+
+/** How a transport feeds a session started over a {@link PushConnection}. */
+export interface SessionInput {
+  /**
+   * Processes received messages (parsed JSON values or {@link InvalidFrame}s), in order; the
+   * responses they produce at once are written before it completes. Suspends while the
+   * session's queue of waiting requests is full (backpressure).
+   */
+  readonly receive: (messages: ReadonlyArray<unknown>) => Effect.Effect<void, TransportFailure>
+  /**
+   * Ends the input: in-flight requests finish (or are interrupted after the shutdown timeout),
+   * everything is written, then the session closes. Completes when it has closed.
+   */
+  readonly end: Effect.Effect<void>
+  /** Closes the session at once, interrupting in-flight requests. */
+  readonly interrupt: () => void
 }

@@ -23,16 +23,22 @@
  * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
  * written everything.
  *
+ * Over a push connection (Streamable HTTP) there is no read loop and no writer fiber: the
+ * transport pushes messages in with `SessionInput.receive`, asynchronous messages wait in a
+ * bounded buffer written by a fiber that exists only while there is something to write, and
+ * sessions started alike share one captured context. An idle session costs no fiber.
+ *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -64,7 +70,15 @@ import {
   ClientVersionUnsupported,
   SessionClosed
 } from "./ClientRequestError.ts"
-import { type Connection, InvalidFrame, type Outbound, type TransportFailure } from "./Connection.ts"
+import {
+  type Connection,
+  InvalidFrame,
+  type Outbound,
+  type PushConnection,
+  type SessionInput,
+  type TransportFailure
+} from "./Connection.ts"
+import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import type {
   ClientChannel,
   ClientRequestOptions,
@@ -197,17 +211,21 @@ export interface ServerSession extends ClientChannel {
  * end of input (in-flight requests finished or were interrupted after `shutdownTimeoutMillis`,
  * everything written), fails with {@link TransportFailure} when the connection broke, and, when
  * interrupted, interrupts every in-flight request.
+ *
+ * Over a {@link PushConnection} it succeeds as soon as the session has started and its
+ * {@link SessionInput} is attached; the transport then ends the session with `end` or `interrupt`.
  */
 export const run = <E>(
   dispatcher: Dispatcher,
   options: SessionOptions,
-  open: Effect.Effect<Connection, E, Scope.Scope>
+  open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
 ): Effect.Effect<void, E | TransportFailure> =>
   Effect.scoped(Effect.gen(function*() {
     const connection = yield* open
-    const outbound = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
+    if ("attach" in connection) return yield* start(dispatcher, options, connection)
+    const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
-    const session = new SessionImpl(dispatcher, options, outbound, connection, Effect.runForkWith(context))
+    const session = new SessionImpl(dispatcher, options, new QueueOutbox(queue), connection, Effect.runForkWith(context))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         session.close()
@@ -216,11 +234,11 @@ export const run = <E>(
     )
     options.onOpen?.(session)
     if (options.onSession !== undefined) yield* Effect.forkScoped(options.onSession(session))
-    const writer = yield* Effect.forkChild(writeLoop(outbound, connection.write))
+    const writer = yield* Effect.forkChild(writeLoop(queue, connection.write))
     const serve = connection.inbound.pipe(
       Stream.runForEachArray((batches) => session.processBatches(batches)),
-      Effect.andThen(session.drain),
-      Effect.andThen(Queue.end(outbound)),
+      Effect.andThen(session.drain()),
+      Effect.andThen(Queue.end(queue)),
       Effect.andThen(Fiber.join(writer))
     )
     // A failed write in the writer fiber ends the session as well (without a race: no extra fibers per session).
@@ -236,6 +254,94 @@ export const run = <E>(
       })
     )
   }))
+
+/**
+ * Starts a session over a push connection and hands its input to the transport: no fiber lives
+ * with the session, only while it has work (a request running, messages being written).
+ */
+const start = (
+  dispatcher: Dispatcher,
+  options: SessionOptions,
+  connection: PushConnection
+): Effect.Effect<void> =>
+  Effect.map(Effect.context<never>(), (context) => {
+    const pushed = new PushedSession(dispatcher, options, connection, runForkFor(dispatcher, context))
+    connection.attach(pushed)
+  })
+
+/**
+ * The last session context seen per dispatcher, and a `runFork` with it: sessions started the
+ * same way (every session of one HTTP endpoint) share one, instead of each holding a Context of
+ * its own (about 1 KB).
+ */
+const sharedRunFork = new WeakMap<Dispatcher, { readonly context: Context.Context<never>; readonly runFork: RunFork }>()
+
+const runForkFor = (dispatcher: Dispatcher, context: Context.Context<never>): RunFork => {
+  // The scope `run` opened closes when a push session starts: the session must not hold it.
+  const services = Context.omit(Scope.Scope)(context)
+  const shared = sharedRunFork.get(dispatcher)
+  if (shared !== undefined && sameServices(shared.context, services)) return shared.runFork
+  const runFork = Effect.runForkWith(services)
+  sharedRunFork.set(dispatcher, { context: services, runFork })
+  return runFork
+}
+
+/** Whether two contexts hold the same services (Sets, as of loggers built per run, by their elements). */
+const sameServices = (a: Context.Context<never>, b: Context.Context<never>): boolean => {
+  if (a.mapUnsafe.size !== b.mapUnsafe.size) return false
+  for (const [key, value] of a.mapUnsafe) {
+    const other = b.mapUnsafe.get(key)
+    if (value === other) continue
+    if (!(value instanceof Set && other instanceof Set && value.size === other.size)) return false
+    for (const element of value) if (!other.has(element)) return false
+  }
+  return true
+}
+
+/**
+ * The input of a session over a push connection, and its life: plain objects and methods (no
+ * closures, no fibers), so an idle session costs little memory.
+ */
+class PushedSession implements SessionInput {
+  private readonly session: SessionImpl
+  private readonly outbox: PushOutbox
+  private readonly onClose: ((session: ServerSession) => void) | undefined
+  private hooks: Fiber.Fiber<void> | undefined
+  private closed = false
+
+  constructor(dispatcher: Dispatcher, options: SessionOptions, connection: PushConnection, runFork: RunFork) {
+    this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, runFork, this)
+    this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork)
+    this.onClose = options.onClose
+    options.onOpen?.(this.session)
+    if (options.onSession !== undefined) this.hooks = runFork(Effect.scoped(options.onSession(this.session)))
+  }
+
+  receive(messages: ReadonlyArray<unknown>): Effect.Effect<void, TransportFailure> {
+    if (this.closed) return Effect.void
+    // A failed write ends the session, as in the outbox.
+    return Effect.tapError(this.session.processBatches([messages]), () => Effect.sync(() => this.interrupt()))
+  }
+
+  get end(): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      this.closed
+        ? Effect.void
+        : this.session.drain().pipe(
+          Effect.andThen(this.outbox.flushed()),
+          Effect.ensuring(Effect.sync(() => this.interrupt()))
+        )
+    )
+  }
+
+  interrupt(): void {
+    if (this.closed) return
+    this.closed = true
+    this.session.close()
+    this.hooks?.interruptUnsafe()
+    this.onClose?.(this.session)
+  }
+}
 
 /** Drains the outbound Queue: every batch of asynchronously produced messages in one write. */
 const writeLoop = (
@@ -291,6 +397,12 @@ class Inflight {
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 const noParams: JsonRpc.Params = {}
+/**
+ * The value of the session's maps while they are empty (an idle session holds no Map): it is
+ * never written to, every `set` replaces it with a fresh Map first.
+ */
+const emptyMap: Map<any, any> = new Map()
+const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
 
 class SessionImpl implements ServerSession {
   readonly id: string
@@ -313,11 +425,11 @@ class SessionImpl implements ServerSession {
   private readonly caps: ServerCapabilities
 
   /** running requests (and notification handlers) by id */
-  private readonly running = new Map<JsonRpc.RequestId | symbol, Inflight>()
+  private running: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
   /** accepted requests waiting for a slot, in arrival order */
-  private readonly queued = new Map<JsonRpc.RequestId | symbol, Inflight>()
+  private queued: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
   /** server→client requests waiting for the client's answer */
-  private readonly pendingClient = new Map<number, PendingClientRequest>()
+  private pendingClient: Map<number, PendingClientRequest> = emptyMap
   /** messages produced while a batch is processed: written right after the batch */
   private pendingOut: Array<Outbound> = []
   private inBatch = false
@@ -327,33 +439,32 @@ class SessionImpl implements ServerSession {
   // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
   private nextClientRequestId = 1
   private pumping = false
-  private resumeReader: (() => void) | undefined = undefined
+  /** readers waiting for room in the FIFO (one for a pull connection; any number pushing) */
+  private resumeReaders: Array<() => void> | undefined = undefined
   private resumeDrain: (() => void) | undefined = undefined
 
   private readonly dispatcher: Dispatcher
-  private readonly outbound: Queue.Queue<Outbound, Cause.Done>
-  private readonly write: Connection["write"]
-  readonly closeStream: Connection["closeStream"]
+  private readonly outbound: Outbox
+  readonly connection: Connection | PushConnection
   private readonly runFork: RunFork
 
   constructor(
     dispatcher: Dispatcher,
     options: SessionOptions,
-    outbound: Queue.Queue<Outbound, Cause.Done>,
-    connection: Connection,
+    outbound: Outbox,
+    connection: Connection | PushConnection,
     runFork: RunFork
   ) {
     this.dispatcher = dispatcher
     this.outbound = outbound
-    this.write = connection.write
-    this.closeStream = connection.closeStream
+    this.connection = connection
     this.runFork = runFork
     this.id = options.sessionId ?? crypto.randomUUID()
     this.stateless = options.stateless === true
     this.limit = options.maxConcurrentRequests ?? 64
     this.maxQueued = options.maxQueuedRequests ?? 256
     this.maxWaiting = options.maxWaitingRequests ?? 1024
-    this.waitingMethods = new Set(options.waitingMethods ?? ["tasks/result"])
+    this.waitingMethods = options.waitingMethods === undefined ? defaultWaitingMethods : new Set(options.waitingMethods)
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
@@ -382,11 +493,11 @@ class SessionImpl implements ServerSession {
    */
   private flushBatch(): Effect.Effect<void, TransportFailure> {
     const pending = this.pendingOut
-    if (pending.length === 0 && Queue.sizeUnsafe(this.outbound) === 0) return this.waitForRoom()
+    if (pending.length === 0 && this.outbound.size() === 0) return this.waitForRoom()
     this.pendingOut = []
-    const written = Queue.sizeUnsafe(this.outbound) === 0
-      ? this.write(pending)
-      : Effect.flatMap(Queue.clear(this.outbound), (queued) => this.write(queued.concat(pending)))
+    const written = this.outbound.size() === 0
+      ? this.connection.write(pending)
+      : Effect.flatMap(this.outbound.clear(), (queued) => this.connection.write(queued.concat(pending)))
     return this.queued.size < this.maxQueued ? written : Effect.andThen(written, this.waitForRoom())
   }
 
@@ -394,7 +505,7 @@ class SessionImpl implements ServerSession {
   private waitForRoom(): Effect.Effect<void> {
     if (this.queued.size < this.maxQueued) return Effect.void
     return Effect.callback<void>((resume) => {
-      this.resumeReader = () => resume(Effect.void)
+      ;(this.resumeReaders ??= []).push(() => resume(Effect.void))
     })
   }
 
@@ -524,6 +635,7 @@ class SessionImpl implements ServerSession {
       // `initialize` must not be cancelled (spec); everything else may be.
       if (waiting.request?.method === "initialize") return
       this.queued.delete(requestId)
+      if (this.queued.size === 0) this.queued = emptyMap
       return this.wakeReader()
     }
     const inflight = this.running.get(requestId)
@@ -538,6 +650,7 @@ class SessionImpl implements ServerSession {
     const pending = this.pendingClient.get(id)
     if (pending === undefined) return
     this.pendingClient.delete(id)
+    if (this.pendingClient.size === 0) this.pendingClient = emptyMap
     Deferred.doneUnsafe(
       pending.deferred,
       "result" in response ? Exit.succeed(response.result) : Exit.fail(clientError(pending.method, response.error))
@@ -548,6 +661,7 @@ class SessionImpl implements ServerSession {
 
   private admit(inflight: Inflight): void {
     if (!this.hasRoom(inflight)) {
+      if (this.queued === emptyMap) this.queued = new Map()
       this.queued.set(inflight.key, inflight)
       return
     }
@@ -564,6 +678,7 @@ class SessionImpl implements ServerSession {
   }
 
   private start(inflight: Inflight): void {
+    if (this.running === emptyMap) this.running = new Map()
     this.running.set(inflight.key, inflight)
     if (this.isWaiting(inflight)) this.waiting++
     const fiber = this.runFork(inflight.effect)
@@ -576,6 +691,7 @@ class SessionImpl implements ServerSession {
   private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     if (this.running.get(inflight.key) !== inflight) return
     this.running.delete(inflight.key)
+    if (this.running.size === 0) this.running = emptyMap
     if (this.isWaiting(inflight)) this.waiting--
     const request = inflight.request
     if (request === undefined) {
@@ -606,6 +722,7 @@ class SessionImpl implements ServerSession {
     } finally {
       this.pumping = false
     }
+    if (this.queued.size === 0) this.queued = emptyMap
     this.wakeReader()
     if (this.resumeDrain !== undefined && this.running.size === 0 && this.queued.size === 0) {
       const resume = this.resumeDrain
@@ -615,10 +732,10 @@ class SessionImpl implements ServerSession {
   }
 
   private wakeReader(): void {
-    if (this.resumeReader !== undefined && this.queued.size < this.maxQueued) {
-      const resume = this.resumeReader
-      this.resumeReader = undefined
-      resume()
+    if (this.resumeReaders !== undefined && this.queued.size < this.maxQueued) {
+      const resumers = this.resumeReaders
+      this.resumeReaders = undefined
+      for (let i = 0; i < resumers.length; i++) resumers[i]!()
     }
   }
 
@@ -654,7 +771,7 @@ class SessionImpl implements ServerSession {
 
   /** Queues a message on the outbound Queue without suspending; what does not fit waits in order. */
   private enqueue(outbound: Outbound): void {
-    if (this.overflow.length > 0 || !Queue.offerUnsafe(this.outbound, outbound)) {
+    if (this.overflow.length > 0 || !this.outbound.offerUnsafe(outbound)) {
       this.overflow.push(outbound)
       this.flushOverflow()
     }
@@ -667,7 +784,7 @@ class SessionImpl implements ServerSession {
     this.runFork(Effect.suspend(() => {
       const pending = this.overflow
       this.overflow = []
-      return Queue.offerAll(this.outbound, pending)
+      return this.outbound.offerAll(pending)
     }).pipe(
       Effect.repeat({ while: () => this.overflow.length > 0 }),
       Effect.ensuring(Effect.sync(() => {
@@ -678,7 +795,7 @@ class SessionImpl implements ServerSession {
 
   /** Queues a message from a fiber, suspending while the outbound Queue is full. */
   offer(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): Effect.Effect<void> {
-    return Effect.asVoid(Queue.offer(this.outbound, { message, related }))
+    return this.outbound.offer({ message, related })
   }
 
   notifyRelated(method: string, params: JsonRpc.Params | undefined, related: JsonRpc.RequestId | undefined) {
@@ -759,6 +876,7 @@ class SessionImpl implements ServerSession {
     const decode = resultDecoders.get(method)
     return Effect.suspend(() => {
       const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
+      if (this.pendingClient === emptyMap) this.pendingClient = new Map()
       this.pendingClient.set(id, { deferred, method })
       return this.offer(JsonRpc.request(id, method, projected), related).pipe(
         Effect.andThen(Deferred.await(deferred)),
@@ -832,7 +950,11 @@ class SessionImpl implements ServerSession {
   // --- shutdown -----------------------------------------------------------
 
   /** After end of input: let in-flight work finish, then interrupt what is left. */
-  readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+  drain(): Effect.Effect<void> {
+    return Effect.suspend(() => this.drainNow())
+  }
+
+  private drainNow(): Effect.Effect<void> {
     // No answer can arrive after end of input: handlers waiting on the client learn it now.
     this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
@@ -850,14 +972,16 @@ class SessionImpl implements ServerSession {
           })
       }),
       Effect.andThen(Effect.sync(() => this.close())),
-      Effect.andThen(this.overflowFlushed)
+      Effect.andThen(this.overflowFlushed())
     )
-  })
+  }
 
   /** Waits until messages that did not fit in the outbound Queue are in it (only at shutdown). */
-  private readonly overflowFlushed: Effect.Effect<void> = Effect.suspend(() =>
-    this.flushing || this.overflow.length > 0 ? Effect.andThen(Effect.sleep(1), this.overflowFlushed) : Effect.void
-  )
+  private overflowFlushed(): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      this.flushing || this.overflow.length > 0 ? Effect.andThen(Effect.sleep(1), this.overflowFlushed()) : Effect.void
+    )
+  }
 
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {
@@ -978,9 +1102,9 @@ class RequestContextImpl implements RequestContext {
     return task === undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
   }
   get closeStream(): Effect.Effect<void> {
-    const close = this.session.closeStream
+    const connection = this.session.connection
     const id = this.jsonRpcRequest.id
-    return close === undefined ? Effect.void : Effect.sync(() => close(id))
+    return connection.closeStream === undefined ? Effect.void : Effect.sync(() => connection.closeStream?.(id))
   }
   with(overrides: ContextOverrides): RequestContext {
     // The copy shares everything else (session, request) through the prototype.

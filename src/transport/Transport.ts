@@ -10,9 +10,9 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Connection } from "../session/Connection.ts"
+import type { Connection, PushConnection } from "../session/Connection.ts"
 
 /** A transport: opens the connection of one session; closing the scope closes the connection. */
 export interface Transport<E = never> {
-  readonly open: Effect.Effect<Connection, E, Scope.Scope>
+  readonly open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
 }

@@ -7,8 +7,10 @@
  * `Last-Event-ID`), `DELETE` ends the session.
  *
  * - **Sessions**: `Mcp-Session-Id` minted (128 random bits) at `initialize`; missing → 400,
- *   unknown or ended → 404. Each session is one `ServerSession` whose inbound Stream reads a
- *   bounded Queue the POSTs feed (a busy session slows its client down).
+ *   unknown or ended → 404. Each session is one `ServerSession` over a push connection: a POST
+ *   hands its message to the session directly (and waits while the session's queue of waiting
+ *   requests is full: a busy session slows its client down). No fiber lives with a session: an
+ *   idle one is a few plain objects (under 1 KB of heap).
  * - **Streams**: every outgoing message is routed by the request it belongs to: that request's
  *   stream (its notifications and server→client requests, then its response), else the stream of
  *   a `tasks/result` waiting on its task, else the standalone GET stream.
@@ -21,8 +23,9 @@
  *   sessions reaped, a timeout for requests waiting on their answer. Sessions are recorded in the
  *   {@link SessionStore} service and events in the {@link EventStore} service (in memory unless
  *   provided).
- * - **Stateless mode**: no session id; each POST is answered by a fresh session (no
- *   server→client requests can be answered: the client has nowhere to send the answer).
+ * - **Stateless mode**: no session id; every POST is answered by one shared stateless session,
+ *   under an internal request id (no server→client requests can be answered: the client has
+ *   nowhere to send the answer).
  *
  * @since 0.1.0
  */
@@ -43,7 +46,7 @@ import { createServer } from "node:http"
 import * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
-import type { Connection, Outbound, TransportFailure } from "../../session/Connection.ts"
+import type { Outbound, PushConnection, SessionInput, TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
 import type { Transport } from "../Transport.ts"
 import { EventStore, makeMemory as makeMemoryEventStore } from "./EventStore.ts"
@@ -63,7 +66,7 @@ export type Runner = (
 export interface Options {
   /** The endpoint's path. Default `/mcp`. */
   readonly path?: `/${string}` | undefined
-  /** Stateless mode: no sessions; each POST is answered by a fresh session. Default false. */
+  /** Stateless mode: no sessions; every POST is answered by one shared stateless session. Default false. */
   readonly stateless?: boolean | undefined
   /**
    * How requests are answered: `"auto"` (default) JSON when nothing precedes the response, else
@@ -241,26 +244,90 @@ class Pending {
 const forClient = (pending: Pending, message: JsonRpc.Message): JsonRpc.Message =>
   pending.clientId === undefined ? message : { ...(message as JsonRpc.Response), id: pending.clientId }
 
-class HttpSession {
+/**
+ * The value of a session's maps while they are empty (an idle session holds no Map): never
+ * written to, every `set` replaces it with a fresh Map first.
+ */
+const emptyMap: Map<any, any> = new Map()
+
+/** One MCP session over HTTP: the push connection of its server session, and its streams. */
+class HttpSession implements PushConnection {
   readonly id: string
-  readonly inbound: Queue.Queue<JsonRpc.Message, Cause.Done>
-  readonly pending = new Map<JsonRpc.RequestId, Pending>()
-  readonly streams = new Map<string, SseStream>()
-  readonly taskResults = new Map<string, Pending>()
+  private readonly endpoint: Endpoint
+  /** The session's input, once it has started. */
+  input: SessionInput | undefined = undefined
+  /** Client requests waiting for their answer, by id. */
+  pending: Map<JsonRpc.RequestId, Pending> = emptyMap
+  streams: Map<string, SseStream> = emptyMap
+  /** The `tasks/result` request waiting for each task. */
+  taskResults: Map<string, Pending> = emptyMap
   /** Messages of a task that had nowhere to go yet: delivered to the next `tasks/result` for it. */
-  readonly taskBacklog = new Map<string, Array<JsonRpc.Message>>()
+  taskBacklog: Map<string, Array<JsonRpc.Message>> = emptyMap
   standalone: SseStream | undefined = undefined
-  fiber: Fiber.Fiber<void, unknown> | undefined = undefined
+  /** No more input is accepted (ending, or ended). */
   ended = false
+  /** Its streams, answers and records are gone. */
+  finished = false
   private nextStream = 1
-  constructor(id: string, inbound: Queue.Queue<JsonRpc.Message, Cause.Done>) {
+  constructor(id: string, endpoint: Endpoint) {
     this.id = id
-    this.inbound = inbound
+    this.endpoint = endpoint
+  }
+  attach(input: SessionInput): void {
+    this.input = input
+  }
+  write(batch: ReadonlyArray<Outbound>): Effect.Effect<void> {
+    return this.endpoint.write(this, batch)
+  }
+  closeStream(related: JsonRpc.RequestId): void {
+    this.endpoint.closeStream(this, related)
+  }
+  /** Hands a received message to the session (the HTTP write never fails, so neither does this). */
+  receive(message: JsonRpc.Message): Effect.Effect<void> {
+    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message]))
+  }
+  addPending(id: JsonRpc.RequestId, pending: Pending): void {
+    if (this.pending === emptyMap) this.pending = new Map()
+    this.pending.set(id, pending)
+  }
+  removePending(id: JsonRpc.RequestId): void {
+    this.pending.delete(id)
+    if (this.pending.size === 0) this.pending = emptyMap
   }
   newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
     const stream = new SseStream(`s${this.nextStream++}`, requestId)
+    if (this.streams === emptyMap) this.streams = new Map()
     this.streams.set(stream.streamId, stream)
     return stream
+  }
+  removeStream(streamId: string): void {
+    this.streams.delete(streamId)
+    if (this.streams.size === 0) this.streams = emptyMap
+  }
+  setTaskResult(taskId: string, pending: Pending): void {
+    if (this.taskResults === emptyMap) this.taskResults = new Map()
+    this.taskResults.set(taskId, pending)
+  }
+  removeTaskResult(taskId: string): void {
+    this.taskResults.delete(taskId)
+    if (this.taskResults.size === 0) this.taskResults = emptyMap
+  }
+  /** The backlog of a task, created when missing. */
+  backlogOf(taskId: string): Array<JsonRpc.Message> {
+    let backlog = this.taskBacklog.get(taskId)
+    if (backlog === undefined) {
+      if (this.taskBacklog === emptyMap) this.taskBacklog = new Map()
+      this.taskBacklog.set(taskId, backlog = [])
+    }
+    return backlog
+  }
+  /** Takes the backlog of a task. */
+  takeBacklog(taskId: string): Array<JsonRpc.Message> | undefined {
+    const backlog = this.taskBacklog.get(taskId)
+    if (backlog === undefined) return undefined
+    this.taskBacklog.delete(taskId)
+    if (this.taskBacklog.size === 0) this.taskBacklog = emptyMap
+    return backlog
   }
 }
 
@@ -434,38 +501,49 @@ class Endpoint {
 
   // --- sessions -----------------------------------------------------------
 
-  /** Starts a session (interrupted when the endpoint shuts down); `undefined` when full. */
+  /**
+   * Starts a session (closed when the endpoint shuts down); `undefined` when the store is full.
+   * The session is pushed into: no fiber lives with an idle session.
+   */
   open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
     const self = this
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return undefined
-      const session = new HttpSession(id, yield* Queue.bounded<JsonRpc.Message, Cause.Done>(1024))
-      const connection: Connection = {
-        inbound: Stream.fromQueue(session.inbound).pipe(Stream.mapArray((messages) => [messages] as const)),
-        write: (batch) => self.write(session, batch),
-        closeStream: (related) => self.closeStream(session, related)
+      const session = new HttpSession(id, self)
+      const started = Deferred.makeUnsafe<boolean>()
+      const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
+      // Forked with the endpoint's context, not the current request's (which the session would keep alive).
+      self.runFork(Effect.onExit(run, (exit) =>
+        Effect.sync(() => {
+          if (exit._tag === "Failure") self.runFork(Effect.logError("MCP session could not start", exit.cause))
+          Deferred.doneUnsafe(started, Exit.succeed(session.input !== undefined))
+        })))
+      if (!(yield* Deferred.await(started))) {
+        yield* self.ended(session)
+        return undefined
       }
-      const transport: Transport = { open: Effect.succeed(connection) }
-      const run = self.run(transport, { ...self.options.session, stateless, sessionId: session.id })
-      // Forked with the endpoint's context, not the current request's (which it would keep alive).
-      session.fiber = self.runFork(Effect.ensuring(run, Effect.suspend(() => self.ended(session))))
       if (!stateless) self.sessions.set(session.id, session)
       return session
     })
   }
 
+  /** Ends a session's input: it finishes its requests, then closes. */
   private end(session: HttpSession): Effect.Effect<void> {
     return Effect.sync(() => {
       if (session.ended) return
       session.ended = true
-      Queue.endUnsafe(session.inbound)
+      const input = session.input
+      if (input !== undefined) this.runFork(Effect.ensuring(input.end, this.ended(session)))
     })
   }
 
+  /** Forgets a closed session: closes its streams, answers what still waits, drops its records. */
   private ended(session: HttpSession): Effect.Effect<void> {
     return Effect.suspend(() => {
       session.ended = true
+      if (session.finished) return Effect.void
+      session.finished = true
       this.sessions.delete(session.id)
       for (const stream of session.streams.values()) stream.connection?.close()
       for (const pending of session.pending.values()) {
@@ -474,8 +552,8 @@ class Endpoint {
           message: JsonRpc.failure(pending.request.id, { code: -32603, message: "The session ended" })
         }))
       }
-      session.pending.clear()
-      session.taskBacklog.clear()
+      session.pending = emptyMap
+      session.taskBacklog = emptyMap
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
     })
   }
@@ -496,16 +574,19 @@ class Endpoint {
   }
 
   get shutdown(): Effect.Effect<void> {
-    return Effect.sync(() => {
+    return Effect.suspend(() => {
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
-      for (const session of sessions) session.fiber?.interruptUnsafe()
+      return Effect.forEach(sessions, (session) => {
+        session.input?.interrupt()
+        return this.ended(session)
+      }, { discard: true })
     })
   }
 
   // --- routing of outgoing messages ----------------------------------------
 
-  private write(session: HttpSession, batch: ReadonlyArray<Outbound>): Effect.Effect<void> {
+  write(session: HttpSession, batch: ReadonlyArray<Outbound>): Effect.Effect<void> {
     let effects: Array<Effect.Effect<void>> | undefined
     for (let i = 0; i < batch.length; i++) {
       const effect = this.route(session, batch[i]!)
@@ -523,7 +604,7 @@ class Endpoint {
       if (id === undefined) return undefined
       const pending = session.pending.get(id)
       if (pending === undefined) return undefined
-      session.pending.delete(id)
+      session.removePending(id)
       this.forgetTaskResult(session, pending)
       const stream = pending.stream
       if (stream === undefined) {
@@ -550,8 +631,7 @@ class Endpoint {
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
     if (taskId !== undefined) {
       // The client is expected to call tasks/result when it sees input_required: keep it for then.
-      let backlog = session.taskBacklog.get(taskId)
-      if (backlog === undefined) session.taskBacklog.set(taskId, backlog = [])
+      const backlog = session.backlogOf(taskId)
       if (backlog.length < maxTaskBacklog) backlog.push(message)
     }
     return undefined // nowhere to deliver: a request waiting on it times out, a notification is lost
@@ -571,14 +651,14 @@ class Endpoint {
         stream.done = true
         if (delivered) {
           connection!.close()
-          session.streams.delete(stream.streamId)
+          session.removeStream(stream.streamId)
           this.runFork(this.events.forgetStream(session.id, stream.streamId))
         }
       }
     })
   }
 
-  private closeStream(session: HttpSession, related: JsonRpc.RequestId): void {
+  closeStream(session: HttpSession, related: JsonRpc.RequestId): void {
     const pending = session.pending.get(related)
     if (pending === undefined || pending.mode === "json") return
     const stream = pending.stream ?? this.openSse(session, pending)
@@ -589,7 +669,7 @@ class Endpoint {
   private forgetTaskResult(session: HttpSession, pending: Pending): void {
     if (pending.request.method !== "tasks/result") return
     const taskId = (pending.request.params as { readonly taskId?: unknown } | undefined)?.taskId
-    if (typeof taskId === "string" && session.taskResults.get(taskId) === pending) session.taskResults.delete(taskId)
+    if (typeof taskId === "string" && session.taskResults.get(taskId) === pending) session.removeTaskResult(taskId)
   }
 }
 
@@ -656,7 +736,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
-        yield* Queue.offer(session.inbound, message as JsonRpc.Message)
+        yield* session.receive(message as JsonRpc.Message)
         return HttpServerResponse.empty({ status: 202 })
       }
       return yield* self.answer(session, message as JsonRpc.Request, mode, undefined)
@@ -674,14 +754,13 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
       }
       const pending = new Pending(request, mode, clientId)
-      session.pending.set(request.id, pending)
+      session.addPending(request.id, pending)
       let backlog: Array<JsonRpc.Message> | undefined
       if (request.method === "tasks/result") {
         const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
         if (typeof taskId === "string") {
-          session.taskResults.set(taskId, pending)
-          backlog = session.taskBacklog.get(taskId)
-          session.taskBacklog.delete(taskId)
+          session.setTaskResult(taskId, pending)
+          backlog = session.takeBacklog(taskId)
         }
       }
       if (backlog !== undefined && mode !== "json") {
@@ -689,7 +768,7 @@ const answerImpl = Effect.fnUntraced(function*(
         for (const message of backlog) yield* self.emit(session, stream, message, false)
       }
       if (mode === "sse") self.openSse(session, pending)
-      yield* Queue.offer(session.inbound, request)
+      yield* session.receive(request)
       const answer = yield* Deferred.await(pending.answer).pipe(
         Effect.timeoutOrElse({
           duration: self.requestTimeout,
@@ -700,7 +779,7 @@ const answerImpl = Effect.fnUntraced(function*(
         ? { "mcp-session-id": session.id }
         : {}
       if (answer === undefined) {
-        session.pending.delete(request.id)
+        session.removePending(request.id)
         return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {

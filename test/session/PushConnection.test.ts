@@ -1,0 +1,151 @@
+/**
+ * Sessions over push connections (what Streamable HTTP uses): started without a read loop, fed
+ * by `SessionInput.receive`, ended by `end` (drain) or `interrupt`; asynchronous messages are
+ * written by a fiber that exists only while there is something to write.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { Connection, type JsonRpc, LowLevelServer } from "../../src/index.ts"
+import { waitUntil } from "../e2e/harness.ts"
+import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
+
+/** A push connection recording what the session writes; `failWrites` makes every write fail. */
+const pushConnection = () => {
+  const written: Array<JsonRpc.Message> = []
+  const state: { input: Connection.SessionInput | undefined; failWrites: boolean } = { input: undefined, failWrites: false }
+  const connection: Connection.PushConnection = {
+    attach: (input) => {
+      state.input = input
+    },
+    write: (batch) =>
+      state.failWrites
+        ? Effect.fail(new Connection.TransportFailure({ message: "the peer went away" }))
+        : Effect.sync(() => {
+          for (const outbound of batch) written.push(outbound.message)
+        })
+  }
+  return { connection, written, state, transport: { open: Effect.succeed(connection) } }
+}
+
+const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } }
+const initialized = { jsonrpc: "2.0", method: "notifications/initialized" }
+const callTool = (id: number, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+const responseTo = (written: ReadonlyArray<JsonRpc.Message>, id: number) =>
+  written.find((m) => "id" in m && m.id === id && !("method" in m)) as { result?: any; error?: any } | undefined
+
+describe("ServerSession over a push connection", () => {
+  it.live("run returns at once; receive answers inline; async messages are written in order; end drains", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++ })
+      const input = state.input
+      assert.isDefined(input)
+      yield* input!.receive([initialize, initialized])
+      // Synchronous handlers are answered before `receive` completes.
+      assert.strictEqual(responseTo(written, 0)?.result.protocolVersion, "2025-11-25")
+      yield* input!.receive([callTool(1, "progress", {}, { progressToken: "p" }), callTool(2, "slow", { ms: 50 })])
+      yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
+      const progress = written.filter((m) => "method" in m && m.method === "notifications/progress")
+      assert.deepStrictEqual(progress.map((m) => (m as any).params.progress), [1, 2, 3])
+      assert.isBelow(written.indexOf(progress[2]!), written.indexOf(responseTo(written, 1) as JsonRpc.Message))
+      // `end` waits for the slow request, writes its answer, then closes once.
+      assert.isUndefined(responseTo(written, 2))
+      yield* input!.end
+      assert.deepStrictEqual(probe.completed, ["slow:2"])
+      assert.deepStrictEqual(responseTo(written, 2)?.result, { content: [{ type: "text", text: "slept" }] })
+      assert.strictEqual(closed, 1)
+      // Input after the end is ignored.
+      const before = written.length
+      yield* input!.receive([{ jsonrpc: "2.0", id: 3, method: "ping" }])
+      yield* input!.end
+      assert.strictEqual(written.length, before)
+      assert.strictEqual(closed, 1)
+    }))
+
+  it.live("interrupt closes at once: in-flight requests are interrupted and unanswered", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++ })
+      yield* state.input!.receive([initialize, initialized, callTool(1, "slow", { ms: 60_000 })])
+      yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
+      state.input!.interrupt()
+      yield* Effect.promise(() => waitUntil(() => probe.interrupted.length === 1))
+      assert.deepStrictEqual(probe.interrupted, ["slow:1"])
+      assert.isUndefined(responseTo(written, 1))
+      assert.strictEqual(closed, 1)
+      state.input!.interrupt()
+      assert.strictEqual(closed, 1)
+    }))
+
+  it.live("a failed write of asynchronous messages ends the session", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++ })
+      yield* state.input!.receive([initialize, initialized, callTool(1, "slow", { ms: 60_000 })])
+      yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
+      state.failWrites = true
+      // A list change is written from a fiber of the outbox: it fails, and the session ends.
+      yield* state.input!.receive([callTool(2, "notify-then-answer")])
+      yield* Effect.promise(() => waitUntil(() => closed === 1))
+      yield* Effect.promise(() => waitUntil(() => probe.interrupted.length === 1))
+      assert.deepStrictEqual(probe.interrupted, ["slow:1"])
+    }))
+
+  it.live("several pushers waiting for room in a full FIFO all resume (backpressure)", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      yield* makeFullServer(probe).run(transport, { maxConcurrentRequests: 1, maxQueuedRequests: 1 })
+      yield* state.input!.receive([initialize, initialized])
+      // One runs, one waits in the FIFO (full): each pusher then waits for room.
+      const pushers = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        (id) => Effect.forkChild(state.input!.receive([callTool(id, "slow", { ms: 20 })]))
+      )
+      const exits = yield* Effect.forEach(pushers, (fiber) => Effect.timeout(Fiber.await(fiber), "5 seconds"))
+      assert.isTrue(exits.every(Exit.isSuccess))
+      yield* Effect.promise(() => waitUntil(() => [1, 2, 3, 4].every((id) => responseTo(written, id) !== undefined)))
+      assert.deepStrictEqual(probe.completed.sort(), ["slow:1", "slow:2", "slow:3", "slow:4"])
+    }))
+
+  it.live("each session sees the services its run was given (sessions started alike share one context)", () =>
+    Effect.gen(function*() {
+      class Tenant extends Context.Service<Tenant, string>()("test/Tenant") {}
+      const server = LowLevelServer.make({
+        serverInfo: { name: "tenants", version: "1" },
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": () =>
+            Effect.map(Effect.serviceOption(Tenant), (tenant) => ({
+              content: [{ type: "text" as const, text: Option.getOrElse(tenant, () => "none") }]
+            }))
+        }
+      })
+      const texts: Array<string> = []
+      for (const tenant of ["a", "b", "a", undefined]) {
+        const { state, transport, written } = pushConnection()
+        const run = server.run(transport)
+        yield* tenant === undefined ? run : Effect.provideService(run, Tenant, tenant)
+        yield* state.input!.receive([initialize, initialized, callTool(1, "who")])
+        yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
+        texts.push(responseTo(written, 1)!.result.content[0].text)
+        yield* state.input!.end
+      }
+      assert.deepStrictEqual(texts, ["a", "b", "a", "none"])
+    }))
+})
