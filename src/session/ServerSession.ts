@@ -402,6 +402,8 @@ const noParams: JsonRpc.Params = {}
  * never written to, every `set` replaces it with a fresh Map first.
  */
 const emptyMap: Map<any, any> = new Map()
+/** The value of the session's message arrays while they are empty: never pushed to. */
+const noOutbound: Array<Outbound> = []
 const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
 
 class SessionImpl implements ServerSession {
@@ -431,10 +433,10 @@ class SessionImpl implements ServerSession {
   /** server→client requests waiting for the client's answer */
   private pendingClient: Map<number, PendingClientRequest> = emptyMap
   /** messages produced while a batch is processed: written right after the batch */
-  private pendingOut: Array<Outbound> = []
+  private pendingOut: Array<Outbound> = noOutbound
   private inBatch = false
   /** messages produced outside a batch that did not fit in the outbound Queue, in order */
-  private overflow: Array<Outbound> = []
+  private overflow: Array<Outbound> = noOutbound
   private flushing = false
   // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
   private nextClientRequestId = 1
@@ -494,7 +496,7 @@ class SessionImpl implements ServerSession {
   private flushBatch(): Effect.Effect<void, TransportFailure> {
     const pending = this.pendingOut
     if (pending.length === 0 && this.outbound.size() === 0) return this.waitForRoom()
-    this.pendingOut = []
+    this.pendingOut = noOutbound
     const written = this.outbound.size() === 0
       ? this.connection.write(pending)
       : Effect.flatMap(this.outbound.clear(), (queued) => this.connection.write(queued.concat(pending)))
@@ -765,13 +767,17 @@ class SessionImpl implements ServerSession {
    */
   private send(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): void {
     const outbound: Outbound = { message, related }
-    if (this.inBatch) this.pendingOut.push(outbound)
+    if (this.inBatch) {
+      if (this.pendingOut === noOutbound) this.pendingOut = []
+      this.pendingOut.push(outbound)
+    }
     else this.enqueue(outbound)
   }
 
   /** Queues a message on the outbound Queue without suspending; what does not fit waits in order. */
   private enqueue(outbound: Outbound): void {
     if (this.overflow.length > 0 || !this.outbound.offerUnsafe(outbound)) {
+      if (this.overflow === noOutbound) this.overflow = []
       this.overflow.push(outbound)
       this.flushOverflow()
     }
@@ -783,7 +789,7 @@ class SessionImpl implements ServerSession {
     this.flushing = true
     this.runFork(Effect.suspend(() => {
       const pending = this.overflow
-      this.overflow = []
+      this.overflow = noOutbound
       return this.outbound.offerAll(pending)
     }).pipe(
       Effect.repeat({ while: () => this.overflow.length > 0 }),

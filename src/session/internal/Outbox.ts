@@ -57,6 +57,9 @@ interface Sink {
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
 }
 
+/** The buffer while it is empty (an idle session holds no array): never pushed to. */
+const empty: Array<Outbound> = []
+
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 /**
@@ -64,7 +67,7 @@ type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
  * once the buffer is empty. A failed write closes the session (`owner.interrupt`).
  */
 export class PushOutbox implements Outbox {
-  private buffer: Array<Outbound> = []
+  private buffer: Array<Outbound> = empty
   private writing = false
   /** Fibers waiting for room, or for the buffer to be written out. */
   private waiters: Array<() => void> | undefined = undefined
@@ -86,6 +89,7 @@ export class PushOutbox implements Outbox {
 
   offerUnsafe(outbound: Outbound) {
     if (this.buffer.length >= this.capacity) return false
+    if (this.buffer === empty) this.buffer = []
     this.buffer.push(outbound)
     this.schedule()
     return true
@@ -116,7 +120,7 @@ export class PushOutbox implements Outbox {
 
   private takeAll(): Array<Outbound> {
     const batch = this.buffer
-    this.buffer = []
+    this.buffer = empty
     this.wake()
     return batch
   }
@@ -127,7 +131,7 @@ export class PushOutbox implements Outbox {
     this.runFork(Effect.catch(this.step(), () =>
       Effect.sync(() => {
         this.writing = false
-        this.buffer = []
+        this.buffer = empty
         this.wake()
         this.owner.interrupt()
       })))
