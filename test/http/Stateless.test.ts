@@ -1,6 +1,6 @@
 /**
- * Stateless Streamable HTTP (`stateless: true`): every POST is answered by a fresh session, with
- * or without `initialize`; no session id; GET and DELETE are 405. Also the everything server's
+ * Stateless Streamable HTTP (`stateless: true`): every POST is answered by one shared stateless
+ * session, with or without `initialize`; no session id; GET and DELETE are 405. Also the everything server's
  * `--http --stateless` command line, driven by the SDK v1 client.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -10,7 +10,10 @@ import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { sdk } from "../e2e/harness.ts"
-import { answerOf, freePort, initializeMessage, LATEST, messagesOf, post, readSse, serveEverything, sleep } from "./support.ts"
+import * as Layer from "effect/Layer"
+import { StreamableHttp } from "../../src/index.ts"
+import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
+import { answerOf, freePort, initializeMessage, LATEST, messagesOf, post, readSse, ready, serveEverything, sleep } from "./support.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -59,6 +62,26 @@ const spawnEverything = (...args: Array<string>) =>
   )
 
 describe("Streamable HTTP, stateless", () => {
+  it.live("concurrent first POSTs all share one stateless session", () =>
+    Effect.gen(function*() {
+      let opened = 0
+      const server = makeFullServer(makeProbe())
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(
+        (transport, options) => server.run(transport, { ...options, onOpen: () => opened++ }),
+        { stateless: true, port }
+      )))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const url = `http://127.0.0.1:${port}/mcp`
+      const answers = yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: 16 }, (_, i) =>
+          post(url, call(i, "echo", { text: `x${i}` }), { "mcp-protocol-version": LATEST }).then(answerOf)))
+      )
+      assert.deepStrictEqual(answers.map((a) => a.result.structuredContent.text), Array.from({ length: 16 }, (_, i) => `x${i}`))
+      assert.deepStrictEqual(answers.map((a) => a.id), Array.from({ length: 16 }, (_, i) => i))
+      assert.strictEqual(opened, 1)
+    }))
+
   it.live("tools/call with or without initialize; no session id; notifications 202; GET/DELETE 405", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })

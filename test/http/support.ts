@@ -33,7 +33,7 @@ export interface Running {
 }
 
 /** Polls until something accepts HTTP on `port` (any status), or gives up. */
-const ready = async (port: number, attempts: number): Promise<boolean> => {
+export const ready = async (port: number, attempts: number): Promise<boolean> => {
   for (let i = 0; i < attempts; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/mcp`, { method: "GET", headers: { accept: "text/event-stream" } })

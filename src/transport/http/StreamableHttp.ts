@@ -528,6 +528,21 @@ class Endpoint {
     })
   }
 
+  /**
+   * Starts the shared stateless session, once: POSTs racing to start it all get the first one
+   * (a session started meanwhile by another is closed).
+   */
+  get openStateless(): Effect.Effect<HttpSession | undefined> {
+    return Effect.map(this.open(true), (opened) => {
+      if (this.statelessSession === undefined) this.statelessSession = opened
+      else if (opened !== undefined) {
+        opened.input?.interrupt()
+        this.runFork(this.ended(opened))
+      }
+      return this.statelessSession
+    })
+  }
+
   /** Ends a session's input: it finishes its requests, then closes. */
   private end(session: HttpSession): Effect.Effect<void> {
     return Effect.sync(() => {
@@ -717,9 +732,10 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       if (self.options.stateless === true) {
         if (kind !== JsonRpc.Kind.Request) return HttpServerResponse.empty({ status: 202 })
         // One stateless session answers every POST; ids are made unique so clients cannot collide.
-        self.statelessSession ??= yield* self.open(true)
+        const shared = self.statelessSession ?? (yield* self.openStateless)
+        if (shared === undefined) return jsonError(503, -32603, "Service Unavailable: the session could not start")
         const request = message as JsonRpc.Request
-        return yield* self.answer(self.statelessSession!, { ...request, id: self.nextInternalId++ }, mode, request.id)
+        return yield* self.answer(shared, { ...request, id: self.nextInternalId++ }, mode, request.id)
       }
 
       const sessionId = request.headers["mcp-session-id"]
