@@ -194,6 +194,28 @@ export const success = (id: RequestId, result: object): SuccessResponse => ({ js
 export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse =>
   id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
 
+/**
+ * Serialises a message for the wire; never throws.
+ *
+ * **Details**
+ *
+ * A value `JSON.stringify` rejects (a BigInt, a cycle) in a handler's result must not take the
+ * session down: a response becomes a -32603 error response for the same id; a request or
+ * notification that cannot be serialised is dropped (`undefined`; a server→client request then
+ * times out).
+ */
+export const stringify = (message: Message): string | undefined => {
+  try {
+    return JSON.stringify(message)
+  } catch (error) {
+    if ("method" in message || message.id === undefined) return undefined
+    return JSON.stringify(failure(message.id, {
+      code: -32603,
+      message: `Internal error: the result could not be serialised as JSON (${error instanceof Error ? error.message : String(error)})`
+    }))
+  }
+}
+
 /** Builds a notification. */
 export const notification = (method: string, params?: Params): Notification =>
   params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }

@@ -103,7 +103,10 @@ export interface LowLevelServer {
   readonly getCapabilities: () => ServerCapabilities
   /** The dispatcher a session calls: registry + middleware. */
   readonly dispatcher: ServerSession.Dispatcher
-  /** Runs one session over `transport` until its input ends. */
+  /**
+   * Runs one session over `transport` until its input ends; over a push connection (Streamable
+   * HTTP) it returns once the session has started, and the transport ends the session.
+   */
   readonly run: <E>(transport: Transport<E>, options?: RunOptions) => Effect.Effect<void, E | TransportFailure>
 }
 

@@ -472,7 +472,10 @@ export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, M
 // Running
 // ---------------------------------------------------------------------------
 
-/** Serves one session over `transport` with the server in context. */
+/**
+ * Serves one session over `transport` with the server in context (until its input ends; over a
+ * push connection such as Streamable HTTP, until the session has started: see `StreamableHttp.Runner`).
+ */
 export const run = <E>(
   transport: Transport<E>,
   options?: LowLevelServer.RunOptions

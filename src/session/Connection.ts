@@ -95,6 +95,11 @@ export interface PushConnection {
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
   /** As {@link Connection.closeStream}. */
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
+  /**
+   * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
+   * write): the transport forgets it and answers further input as for an unknown session.
+   */
+  readonly onClosed?: (() => void) | undefined
 }
 
 /** How a transport feeds a session started over a {@link PushConnection}. */

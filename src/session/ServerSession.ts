@@ -36,6 +36,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -225,7 +226,7 @@ export const run = <E>(
     if ("attach" in connection) return yield* start(dispatcher, options, connection)
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
-    const session = new SessionImpl(dispatcher, options, new QueueOutbox(queue), connection, Effect.runForkWith(context))
+    const session = new SessionImpl(dispatcher, options, new QueueOutbox(queue, connection), connection, Effect.runForkWith(context))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         session.close()
@@ -286,13 +287,18 @@ const runForkFor = (dispatcher: Dispatcher, context: Context.Context<never>): Ru
   return runFork
 }
 
-/** Whether two contexts hold the same services (Sets, as of loggers built per run, by their elements). */
+/**
+ * Whether two contexts hold the same services: the same values, except the set of loggers, which
+ * `Logger.layer` builds afresh per run and is compared by its elements.
+ */
 const sameServices = (a: Context.Context<never>, b: Context.Context<never>): boolean => {
   if (a.mapUnsafe.size !== b.mapUnsafe.size) return false
   for (const [key, value] of a.mapUnsafe) {
     const other = b.mapUnsafe.get(key)
     if (value === other) continue
-    if (!(value instanceof Set && other instanceof Set && value.size === other.size)) return false
+    if (key !== Logger.CurrentLoggers.key || !(value instanceof Set && other instanceof Set && value.size === other.size)) {
+      return false
+    }
     for (const element of value) if (!other.has(element)) return false
   }
   return true
@@ -305,11 +311,17 @@ const sameServices = (a: Context.Context<never>, b: Context.Context<never>): boo
 class PushedSession implements SessionInput {
   private readonly session: SessionImpl
   private readonly outbox: PushOutbox
+  private readonly connection: PushConnection
   private readonly onClose: ((session: ServerSession) => void) | undefined
+  private readonly runFork: RunFork
   private hooks: Fiber.Fiber<void> | undefined
   private closed = false
+  /** Set by the first `end`: later calls wait for the same close. */
+  private ending: Deferred.Deferred<void> | undefined
 
   constructor(dispatcher: Dispatcher, options: SessionOptions, connection: PushConnection, runFork: RunFork) {
+    this.connection = connection
+    this.runFork = runFork
     this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, runFork, this)
     this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork)
     this.onClose = options.onClose
@@ -318,28 +330,35 @@ class PushedSession implements SessionInput {
   }
 
   receive(messages: ReadonlyArray<unknown>): Effect.Effect<void, TransportFailure> {
-    if (this.closed) return Effect.void
-    // A failed write ends the session, as in the outbox.
-    return Effect.tapError(this.session.processBatches([messages]), () => Effect.sync(() => this.interrupt()))
+    // A failed write ends the session (the outbox calls `interrupt`).
+    return this.closed ? Effect.void : this.session.processBatches([messages])
   }
 
   get end(): Effect.Effect<void> {
-    return Effect.suspend(() =>
-      this.closed
-        ? Effect.void
-        : this.session.drain().pipe(
-          Effect.andThen(this.outbox.flushed()),
-          Effect.ensuring(Effect.sync(() => this.interrupt()))
-        )
-    )
+    return Effect.suspend(() => {
+      if (this.ending !== undefined) return Deferred.await(this.ending)
+      if (this.closed) return Effect.void
+      const ending = this.ending = Deferred.makeUnsafe<void>()
+      return this.session.drain().pipe(
+        Effect.andThen(this.outbox.flushed()),
+        Effect.ensuring(Effect.sync(() => {
+          this.interrupt()
+          Deferred.doneUnsafe(ending, Exit.void)
+        }))
+      )
+    })
   }
 
-  interrupt(): void {
+  interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
+    if (cause !== undefined) {
+      this.runFork(Effect.logError(`MCP session ${this.session.id}: writing to the connection failed; the session ends`, cause))
+    }
     this.session.close()
     this.hooks?.interruptUnsafe()
     this.onClose?.(this.session)
+    this.connection.onClosed?.()
   }
 }
 
@@ -497,9 +516,7 @@ class SessionImpl implements ServerSession {
     const pending = this.pendingOut
     if (pending.length === 0 && this.outbound.size() === 0) return this.waitForRoom()
     this.pendingOut = noOutbound
-    const written = this.outbound.size() === 0
-      ? this.connection.write(pending)
-      : Effect.flatMap(this.outbound.clear(), (queued) => this.connection.write(queued.concat(pending)))
+    const written = this.outbound.writeBatch(pending)
     return this.queued.size < this.maxQueued ? written : Effect.andThen(written, this.waitForRoom())
   }
 

@@ -13,20 +13,36 @@ import { Connection, type JsonRpc, LowLevelServer } from "../../src/index.ts"
 import { waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
-/** A push connection recording what the session writes; `failWrites` makes every write fail. */
+/**
+ * A push connection recording what the session writes: `failWrites` makes writes fail, `dieWrites`
+ * makes them die, `delays` makes the next writes take that long (ms) before they land.
+ */
 const pushConnection = () => {
   const written: Array<JsonRpc.Message> = []
-  const state: { input: Connection.SessionInput | undefined; failWrites: boolean } = { input: undefined, failWrites: false }
+  const state: {
+    input: Connection.SessionInput | undefined
+    failWrites: boolean
+    dieWrites: boolean
+    delays: Array<number>
+    closedCalls: number
+  } = { input: undefined, failWrites: false, dieWrites: false, delays: [], closedCalls: 0 }
+  const land = (batch: ReadonlyArray<Connection.Outbound>) =>
+    Effect.sync(() => {
+      for (const outbound of batch) written.push(outbound.message)
+    })
   const connection: Connection.PushConnection = {
     attach: (input) => {
       state.input = input
     },
-    write: (batch) =>
-      state.failWrites
-        ? Effect.fail(new Connection.TransportFailure({ message: "the peer went away" }))
-        : Effect.sync(() => {
-          for (const outbound of batch) written.push(outbound.message)
-        })
+    write: (batch) => {
+      if (state.failWrites) return Effect.fail(new Connection.TransportFailure({ message: "the peer went away" }))
+      if (state.dieWrites) return Effect.die(new Error("cannot write"))
+      const delay = state.delays.shift()
+      return delay === undefined ? land(batch) : Effect.andThen(Effect.sleep(delay), land(batch))
+    },
+    onClosed: () => {
+      state.closedCalls++
+    }
   }
   return { connection, written, state, transport: { open: Effect.succeed(connection) } }
 }
@@ -104,6 +120,56 @@ describe("ServerSession over a push connection", () => {
       yield* Effect.promise(() => waitUntil(() => closed === 1))
       yield* Effect.promise(() => waitUntil(() => probe.interrupted.length === 1))
       assert.deepStrictEqual(probe.interrupted, ["slow:1"])
+    }))
+
+  it.live("a write that dies ends the session; end and flushed do not hang; the transport hears of it once", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++ })
+      yield* state.input!.receive([initialize, initialized, callTool(1, "slow", { ms: 60_000 })])
+      yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
+      state.dieWrites = true
+      yield* state.input!.receive([callTool(2, "notify-then-answer")])
+      yield* Effect.promise(() => waitUntil(() => closed === 1))
+      assert.strictEqual(state.closedCalls, 1)
+      yield* Effect.promise(() => waitUntil(() => probe.interrupted.length === 1))
+      yield* Effect.timeout(state.input!.end, "2 seconds")
+      assert.strictEqual(closed, 1)
+      assert.strictEqual(state.closedCalls, 1)
+    }))
+
+  it.live("a request's notifications precede its response even when an earlier write is still in flight", () =>
+    Effect.gen(function*() {
+      const { state, transport, written } = pushConnection()
+      yield* makeFullServer(makeProbe()).run(transport)
+      yield* state.input!.receive([initialize, initialized])
+      // The handler's notifications go out through the outbox first: their write takes 30 ms;
+      // the response, produced in the same batch, must wait its turn, not overtake them.
+      state.delays = [30]
+      yield* state.input!.receive([callTool(1, "notify-then-answer")])
+      yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
+      const log = written.findIndex((m) => "method" in m && m.method === "notifications/message")
+      const response = written.indexOf(responseTo(written, 1) as JsonRpc.Message)
+      assert.isAtLeast(log, 0)
+      assert.isBelow(log, response)
+    }))
+
+  it.live("end called twice waits for the same close", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++, shutdownTimeoutMillis: 60_000 })
+      yield* state.input!.receive([initialize, initialized, callTool(1, "slow", { ms: 50 })])
+      const first = yield* Effect.forkChild(state.input!.end)
+      const second = yield* Effect.forkChild(state.input!.end)
+      yield* Effect.timeout(Fiber.join(second), "5 seconds")
+      yield* Effect.timeout(Fiber.join(first), "5 seconds")
+      assert.deepStrictEqual(probe.completed, ["slow:1"])
+      assert.strictEqual(closed, 1)
+      assert.strictEqual(state.closedCalls, 1)
     }))
 
   it.live("several pushers waiting for room in a full FIFO all resume (backpressure)", () =>

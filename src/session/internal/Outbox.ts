@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
@@ -25,15 +25,29 @@ export interface Outbox {
   readonly offer: (outbound: Outbound) => Effect.Effect<void>
   /** Adds messages in order, suspending while the outbox is full. */
   readonly offerAll: (outbound: ReadonlyArray<Outbound>) => Effect.Effect<void>
-  /** Takes every waiting message (to write them ahead of a batch's own). */
-  readonly clear: () => Effect.Effect<Array<Outbound>>
+  /**
+   * Writes what a batch of input produced from the reading fiber, in order behind everything
+   * offered before it (without a fiber hop when nothing is waiting).
+   */
+  readonly writeBatch: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
 }
 
-/** A bounded Queue; the session's writer fiber drains it (see `ServerSession.run`). */
+/** Where written messages go (the connection). */
+interface Sink {
+  readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
+}
+
+/**
+ * A bounded Queue; the session's writer fiber drains it (see `ServerSession.run`). A batch is
+ * written with whatever the Queue holds in front of it; the connection's contract (a write hands
+ * its batch over before it suspends) keeps the two writers in order.
+ */
 export class QueueOutbox implements Outbox {
   readonly queue: Queue.Queue<Outbound, Cause.Done>
-  constructor(queue: Queue.Queue<Outbound, Cause.Done>) {
+  private readonly sink: Sink
+  constructor(queue: Queue.Queue<Outbound, Cause.Done>, sink: Sink) {
     this.queue = queue
+    this.sink = sink
   }
   size() {
     return Queue.sizeUnsafe(this.queue)
@@ -47,14 +61,10 @@ export class QueueOutbox implements Outbox {
   offerAll(outbound: ReadonlyArray<Outbound>) {
     return Effect.asVoid(Queue.offerAll(this.queue, outbound))
   }
-  clear() {
-    return Queue.clear(this.queue)
+  writeBatch(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
+    if (Queue.sizeUnsafe(this.queue) === 0) return batch.length === 0 ? Effect.void : this.sink.write(batch)
+    return Effect.flatMap(Queue.clear(this.queue), (queued) => this.sink.write(queued.concat(batch)))
   }
-}
-
-/** Where written messages go (the connection). */
-interface Sink {
-  readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
 }
 
 /** The buffer while it is empty (an idle session holds no array): never pushed to. */
@@ -63,20 +73,38 @@ const empty: Array<Outbound> = []
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 /**
- * A bounded buffer written by a short-lived fiber: forked when the first message arrives, gone
- * once the buffer is empty. A failed write closes the session (`owner.interrupt`).
+ * A bounded buffer with one writer at a time: the fiber of a batch of input writes that batch
+ * and then whatever was offered meanwhile; messages offered while nobody writes are written by
+ * a fiber forked for them, gone once the buffer is empty. An idle session holds no fiber.
+ *
+ * **Details**
+ *
+ * One writer at a time keeps the order even when the sink's write suspends (an asynchronous
+ * event store): a batch written while another write is in flight waits its turn in the buffer.
+ * A failed or dying write ends the session (`owner.interrupt`); an interrupted writer (a POST
+ * whose client went away) hands what is left to a forked writer.
  */
 export class PushOutbox implements Outbox {
   private buffer: Array<Outbound> = empty
   private writing = false
-  /** Fibers waiting for room, or for the buffer to be written out. */
+  /** Messages accepted so far, and messages written (or given up) so far: `writeBatch` waits on these. */
+  private offered = 0
+  private written = 0
+  /** Messages of the write in flight. */
+  private inFlight = 0
+  /** Fibers waiting for room, or for messages to be written. */
   private waiters: Array<() => void> | undefined = undefined
   private readonly capacity: number
   private readonly sink: Sink
   private readonly runFork: RunFork
-  private readonly owner: { readonly interrupt: () => void }
+  private readonly owner: { readonly interrupt: (cause?: Cause.Cause<unknown>) => void }
 
-  constructor(capacity: number, sink: Sink, runFork: RunFork, owner: { readonly interrupt: () => void }) {
+  constructor(
+    capacity: number,
+    sink: Sink,
+    runFork: RunFork,
+    owner: { readonly interrupt: (cause?: Cause.Cause<unknown>) => void }
+  ) {
     this.capacity = capacity
     this.sink = sink
     this.runFork = runFork
@@ -89,8 +117,7 @@ export class PushOutbox implements Outbox {
 
   offerUnsafe(outbound: Outbound) {
     if (this.buffer.length >= this.capacity) return false
-    if (this.buffer === empty) this.buffer = []
-    this.buffer.push(outbound)
+    this.add(outbound)
     this.schedule()
     return true
   }
@@ -107,46 +134,85 @@ export class PushOutbox implements Outbox {
     })
   }
 
-  clear() {
-    return Effect.sync(() => this.takeAll())
+  writeBatch(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
+    if (batch.length === 0) return Effect.void
+    if (this.writing) {
+      // Behind the write in flight and what waits for it (past the capacity: the batch's own
+      // fiber waits for it, so this is bounded by the fibers pushing input).
+      for (let i = 0; i < batch.length; i++) this.add(batch[i]!)
+      return this.writtenThrough(this.offered)
+    }
+    this.writing = true
+    this.offered += batch.length
+    return this.guard(this.writeThenDrain(batch))
   }
 
-  /** Completes once everything offered so far is written. */
+  /** Completes once everything offered so far is written (or given up). */
   flushed(): Effect.Effect<void> {
-    return Effect.suspend(() =>
-      !this.writing && this.buffer.length === 0 ? Effect.void : Effect.andThen(this.wait(), this.flushed())
-    )
+    return Effect.suspend(() => this.writtenThrough(this.offered))
   }
 
-  private takeAll(): Array<Outbound> {
-    const batch = this.buffer
-    this.buffer = empty
-    this.wake()
-    return batch
+  private add(outbound: Outbound): void {
+    if (this.buffer === empty) this.buffer = []
+    this.buffer.push(outbound)
+    this.offered++
+  }
+
+  private writtenThrough(target: number): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      this.written >= target ? Effect.void : Effect.andThen(this.wait(), this.writtenThrough(target))
+    )
   }
 
   private schedule(): void {
     if (this.writing) return
     this.writing = true
-    this.runFork(Effect.catch(this.step(), () =>
-      Effect.sync(() => {
-        this.writing = false
-        this.buffer = empty
-        this.wake()
-        this.owner.interrupt()
-      })))
+    this.runFork(Effect.ignore(this.guard(this.drain())))
   }
 
-  /** Writes what is buffered, until nothing is; the check and the flag change are one step. */
-  private step(): Effect.Effect<void, TransportFailure> {
+  private writeThenDrain(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
+    this.inFlight = batch.length
+    return Effect.flatMap(this.sink.write(batch), () => {
+      this.written += this.inFlight
+      this.inFlight = 0
+      this.wake()
+      return this.drain()
+    })
+  }
+
+  /** Writes what is buffered until nothing is; the check and the flag change are one step. */
+  private drain(): Effect.Effect<void, TransportFailure> {
     return Effect.suspend(() => {
       if (this.buffer.length === 0) {
         this.writing = false
         this.wake()
         return Effect.void
       }
-      return Effect.flatMap(this.sink.write(this.takeAll()), () => this.step())
+      const batch = this.buffer
+      this.buffer = empty
+      this.wake()
+      return this.writeThenDrain(batch)
     })
+  }
+
+  /** The writer's end when it did not finish: hand over (interrupted) or end the session (failed). */
+  private guard<E>(writer: Effect.Effect<void, E>): Effect.Effect<void, E> {
+    return Effect.onExit(writer, (exit) => exit._tag === "Success" ? Effect.void : Effect.sync(() => this.stopped(exit.cause)))
+  }
+
+  private stopped(cause: Cause.Cause<unknown>): void {
+    this.writing = false
+    // The write in flight may or may not have reached the sink: it counts as done.
+    this.written += this.inFlight
+    this.inFlight = 0
+    if (Cause.hasInterruptsOnly(cause)) {
+      if (this.buffer.length > 0) this.schedule()
+      return this.wake()
+    }
+    this.written = this.offered
+    this.buffer = empty
+    this.wake()
+    this.owner.interrupt(cause)
   }
 
   private wait(): Effect.Effect<void> {

@@ -56,7 +56,16 @@ import { makeMemory as makeMemorySessionStore, SessionStore } from "./SessionSto
 // Options
 // ---------------------------------------------------------------------------
 
-/** How a server session is run over a transport: `server.run` of a `LowLevelServer` or `McpServer`. */
+/**
+ * How a server session is run over a transport: `server.run` of a `LowLevelServer` or `McpServer`.
+ *
+ * **Gotchas**
+ *
+ * Sessions over HTTP are push sessions: the effect returns as soon as the session has started,
+ * and the session lives on until it ends. What a runner scopes to that effect (a per-session
+ * Layer, `ensuring`) is released at once; per-session resources belong in a middleware's
+ * `onSession` hook (it runs until the session closes) or `onOpen`/`onClose`.
+ */
 export type Runner = (
   transport: Transport,
   options: Omit<SessionOptions, "serverCapabilities" | "onSession">
@@ -282,6 +291,10 @@ class HttpSession implements PushConnection {
   closeStream(related: JsonRpc.RequestId): void {
     this.endpoint.closeStream(this, related)
   }
+  onClosed(): void {
+    this.ended = true
+    if (!this.finished) this.endpoint.runFork(this.endpoint.ended(this))
+  }
   /** Hands a received message to the session (the HTTP write never fails, so neither does this). */
   receive(message: JsonRpc.Message): Effect.Effect<void> {
     return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message]))
@@ -470,7 +483,10 @@ class Endpoint {
       if (lastEventId !== undefined) {
         const replay = yield* self.events.replayAfter(session.id, lastEventId)
         if (replay === undefined) return jsonError(400, -32600, `Bad Request: unknown Last-Event-ID ${lastEventId}`)
-        for (const event of replay.events) connection.push(frame(event.id, JSON.stringify(event.message)))
+        for (const event of replay.events) {
+          const data = JsonRpc.stringify(event.message)
+          if (data !== undefined) connection.push(frame(event.id, data))
+        }
         const stream = session.streams.get(replay.streamId)
         if (stream === undefined || stream.done) connection.close()
         else {
@@ -554,11 +570,12 @@ class Endpoint {
   }
 
   /** Forgets a closed session: closes its streams, answers what still waits, drops its records. */
-  private ended(session: HttpSession): Effect.Effect<void> {
+  ended(session: HttpSession): Effect.Effect<void> {
     return Effect.suspend(() => {
       session.ended = true
       if (session.finished) return Effect.void
       session.finished = true
+      if (this.statelessSession === session) this.statelessSession = undefined
       this.sessions.delete(session.id)
       for (const stream of session.streams.values()) stream.connection?.close()
       for (const pending of session.pending.values()) {
@@ -655,8 +672,10 @@ class Endpoint {
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
   emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
     return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
+      const data = JsonRpc.stringify(message)
+      if (data === undefined) return // a notification or request that cannot be serialised is dropped
       const connection = stream.connection
-      const delivered = connection?.push(frame(eventId, JSON.stringify(message))) === true
+      const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {
         // The client does not keep up: drop the connection; it resumes from the event store.
         connection.close()
@@ -770,6 +789,8 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
       }
       const pending = new Pending(request, mode, clientId)
+      // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
+      if (session.finished) return jsonError(404, -32001, "Session not found")
       session.addPending(request.id, pending)
       let backlog: Array<JsonRpc.Message> | undefined
       if (request.method === "tasks/result") {
@@ -802,7 +823,7 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {
-        return HttpServerResponse.text(JSON.stringify(answer.message), { contentType: "application/json", headers })
+        return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, { contentType: "application/json", headers })
       }
       return self.sseResponse(session, answer.stream, answer.connection, headers)
 })

@@ -93,6 +93,9 @@ export class NdjsonDecoder {
 /** Serialises a batch of messages as one NDJSON string (one write for the whole batch). */
 export const encodeBatch = (messages: ReadonlyArray<{ readonly message: unknown }>): string => {
   let out = ""
-  for (let i = 0; i < messages.length; i++) out += JSON.stringify(messages[i]!.message) + "\n"
+  for (let i = 0; i < messages.length; i++) {
+    const line = JsonRpc.stringify(messages[i]!.message as JsonRpc.Message)
+    if (line !== undefined) out += line + "\n"
+  }
   return out
 }
