@@ -23,9 +23,17 @@ const pushConnection = () => {
     input: Connection.SessionInput | undefined
     failWrites: boolean
     dieWrites: boolean
+    throwWrites: boolean
     delays: Array<number>
     closedCalls: number
-  } = { input: undefined, failWrites: false, dieWrites: false, delays: [], closedCalls: 0 }
+  } = {
+    input: undefined,
+    failWrites: false,
+    dieWrites: false,
+    throwWrites: false,
+    delays: [],
+    closedCalls: 0
+  }
   const land = (batch: ReadonlyArray<Connection.Outbound>) =>
     Effect.sync(() => {
       for (const outbound of batch) written.push(outbound.message)
@@ -37,6 +45,7 @@ const pushConnection = () => {
     write: (batch) => {
       if (state.failWrites) return Effect.fail(new Connection.TransportFailure({ message: "the peer went away" }))
       if (state.dieWrites) return Effect.die(new Error("cannot write"))
+      if (state.throwWrites) throw new Error("write threw")
       const delay = state.delays.shift()
       return delay === undefined ? land(batch) : Effect.andThen(Effect.sleep(delay), land(batch))
     },
@@ -120,6 +129,21 @@ describe("ServerSession over a push connection", () => {
       yield* Effect.promise(() => waitUntil(() => closed === 1))
       yield* Effect.promise(() => waitUntil(() => probe.interrupted.length === 1))
       assert.deepStrictEqual(probe.interrupted, ["slow:1"])
+    }))
+
+  it.live("a write that throws synchronously ends the session too", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++ })
+      yield* state.input!.receive([initialize, initialized])
+      state.throwWrites = true
+      // Both the inline write of a batch's response and the outbox's writer meet the throw.
+      yield* Effect.exit(state.input!.receive([callTool(1, "echo", { text: "x" }), callTool(2, "notify-then-answer")]))
+      yield* Effect.promise(() => waitUntil(() => closed === 1))
+      yield* Effect.timeout(state.input!.end, "2 seconds")
+      assert.strictEqual(state.closedCalls, 1)
     }))
 
   it.live("a write that dies ends the session; end and flushed do not hang; the transport hears of it once", () =>

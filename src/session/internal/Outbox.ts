@@ -11,6 +11,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import type { Outbound, TransportFailure } from "../Connection.ts"
@@ -144,7 +145,18 @@ export class PushOutbox implements Outbox {
     }
     this.writing = true
     this.offered += batch.length
-    return this.guard(this.writeThenDrain(batch))
+    this.inFlight = batch.length
+    const result = this.write(batch)
+    if (Exit.isExit(result) && result._tag === "Success" && this.buffer.length === 0) {
+      // Written at once and nothing came meanwhile (the usual case): no writer to run.
+      this.done()
+      this.writing = false
+      return Effect.void
+    }
+    return this.guard(Effect.flatMap(result, () => {
+      this.done()
+      return this.drain()
+    }))
   }
 
   /** Completes once everything offered so far is written (or given up). */
@@ -172,12 +184,26 @@ export class PushOutbox implements Outbox {
 
   private writeThenDrain(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
     this.inFlight = batch.length
-    return Effect.flatMap(this.sink.write(batch), () => {
-      this.written += this.inFlight
-      this.inFlight = 0
-      this.wake()
+    return Effect.flatMap(this.write(batch), () => {
+      this.done()
       return this.drain()
     })
+  }
+
+  /** The sink's write; a synchronous throw becomes a defect (which ends the session). */
+  private write(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
+    try {
+      return this.sink.write(batch)
+    } catch (defect) {
+      return Effect.die(defect)
+    }
+  }
+
+  /** The write in flight has landed. */
+  private done(): void {
+    this.written += this.inFlight
+    this.inFlight = 0
+    this.wake()
   }
 
   /** Writes what is buffered until nothing is; the check and the flag change are one step. */
