@@ -311,17 +311,13 @@ const sameServices = (a: Context.Context<never>, b: Context.Context<never>): boo
 class PushedSession implements SessionInput {
   private readonly session: SessionImpl
   private readonly outbox: PushOutbox
-  private readonly connection: PushConnection
   private readonly onClose: ((session: ServerSession) => void) | undefined
-  private readonly runFork: RunFork
   private hooks: Fiber.Fiber<void> | undefined
   private closed = false
   /** Set by the first `end`: later calls wait for the same close. */
   private ending: Deferred.Deferred<void> | undefined
 
   constructor(dispatcher: Dispatcher, options: SessionOptions, connection: PushConnection, runFork: RunFork) {
-    this.connection = connection
-    this.runFork = runFork
     this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, runFork, this)
     this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork)
     this.onClose = options.onClose
@@ -353,12 +349,12 @@ class PushedSession implements SessionInput {
     if (this.closed) return
     this.closed = true
     if (cause !== undefined) {
-      this.runFork(Effect.logError(`MCP session ${this.session.id}: writing to the connection failed; the session ends`, cause))
+      this.session.runFork(Effect.logError(`MCP session ${this.session.id}: writing to the connection failed; the session ends`, cause))
     }
     this.session.close()
     this.hooks?.interruptUnsafe()
     this.onClose?.(this.session)
-    this.connection.onClosed?.()
+    ;(this.session.connection as PushConnection).onClosed?.()
   }
 }
 
@@ -467,7 +463,7 @@ class SessionImpl implements ServerSession {
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
   readonly connection: Connection | PushConnection
-  private readonly runFork: RunFork
+  readonly runFork: RunFork
 
   constructor(
     dispatcher: Dispatcher,
