@@ -135,8 +135,14 @@ export const make = (options: Options): LowLevelServer => {
     supportedVersions: options.supportedVersions,
     unsupportedVersion: options.unsupportedVersion
   }
-  handlers.initialize ??= (params: ClientRequestParams<"initialize">) => {
-    const result = Negotiation.negotiate(description, params)
+  // A stateless session without a principal serves many clients that cannot be told apart: their
+  // tasks cannot be bound to them, so `tasks/list` is not offered (the spec's rule).
+  const anonymousDescription: Negotiation.ServerDescription | undefined = capabilities.tasks?.list === undefined
+    ? undefined
+    : { ...description, capabilities: { ...capabilities, tasks: withoutList(capabilities.tasks) } }
+  handlers.initialize ??= (params: ClientRequestParams<"initialize">, context: RequestContext) => {
+    const anonymous = context.session.stateless && context.principal === undefined
+    const result = Negotiation.negotiate(anonymous ? anonymousDescription ?? description : description, params)
     if (result._tag === "Failure") return Exit.fail(result.failure)
     const { clientCapabilities: capabilities, clientInfo } = result.success
     return Exit.succeed({ ...result.success.result, [ServerSession.NegotiatedClient]: { capabilities, clientInfo } })
@@ -266,6 +272,11 @@ interface NotificationRoute {
 }
 
 const emptyParams = {}
+
+const withoutList = (tasks: NonNullable<ServerCapabilities["tasks"]>): NonNullable<ServerCapabilities["tasks"]> => {
+  const { list: _list, ...rest } = tasks
+  return rest
+}
 
 const compiled = new WeakMap<Schema.Top, (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
 

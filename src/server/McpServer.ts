@@ -315,6 +315,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         onClose: (session) => {
           sessions.delete(session)
           subscriptions.delete(session)
+          // A stateless session is shared by clients whose tasks outlive it in the same process.
+          if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
         }
       }).pipe(

@@ -17,7 +17,11 @@
  * - Every variable outside a query expression is required and non-empty (`{;var}` may have an
  *   empty value, written `;var`). `{var}` matches one or more characters other than `/ ? # &`;
  *   `{+var}` and the FastMCP-style wildcard `{var*}` may span `/` (not `?` or `#`); `{#var}` takes
- *   the fragment. In an expression with several variables, `,` separates them.
+ *   the fragment. In an expression with several variables, `,` separates them. A variable
+ *   followed by a literal and then another variable stops at that literal's first character
+ *   (`{org}-{name}`: `org` has no `-`), which keeps matching linear; URIs over 8 KB match no
+ *   template, and a template with adjacent values (`{a}{b}`) matches only URIs up to 256
+ *   characters.
  * - `{/var*}`, `{.var*}` and `{;var*}` match one or more segments and give a string array; every
  *   other non-query variable gives a string (a non-exploded list such as `red,green,blue` is
  *   returned as that string).
@@ -328,6 +332,19 @@ const matchQuery = (
   return true
 }
 
+/** A character escaped for use inside a RegExp character class. */
+const escapeClass = (c: string): string => /[\\\][^-]/.test(c) ? `\\${c}` : c
+
+/** URIs longer than this match no template (a bound on the work one request can cause). */
+const maxMatchLength = 8_192
+
+/** The same bound for a template with adjacent values (`{a}{b}`). */
+const maxAmbiguousMatchLength = 256
+
+const queryOperators: ReadonlySet<string> = new Set(["?", "&"])
+/** Operators whose values start without a character of their own. */
+const leadless: ReadonlySet<string> = new Set(["", "+"])
+
 interface Compiled {
   readonly regex: RegExp
   readonly slots: ReadonlyArray<Slot>
@@ -338,7 +355,8 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
   const slots: Array<Slot> = []
   let group = 0
   let query: Extract<Slot, { kind: "query" }> | undefined
-  for (const part of parts) {
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index]!
     if (typeof part === "string") {
       source += literalPattern(part)
       query = undefined
@@ -357,6 +375,14 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
     query = undefined
     const spec = operators[operator]
     const comma = vars.length > 1 ? "," : ""
+    // A value followed by a literal and then another value stops at that literal's first
+    // character: with overlapping classes, `{a}-{b}-{c}` backtracks polynomially (seconds for an
+    // 8 KB URI); this way the match is linear. (`{name}.json` keeps dots in `name`.)
+    const next = parts[index + 1]
+    const stop = typeof next === "string" && next.length > 0 && typeof parts[index + 2] === "object" &&
+        !queryOperators.has((parts[index + 2] as Expression).operator)
+      ? escapeClass(next[0]!)
+      : ""
     vars.forEach((v, i) => {
       const lead = escapeRegExp(i === 0 ? spec.first : spec.sep)
       switch (operator) {
@@ -364,7 +390,8 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
         case "+":
         case "#": {
           const excluded = operator === "#" ? "#" : operator === "+" || v.explode ? "?#" : "/?#&"
-          source += `${lead}([^${excluded}${comma}]+)`
+          const last = i === vars.length - 1 ? stop : ""
+          source += `${lead}([^${excluded}${comma}${last}]+)`
           slots.push({ kind: "value", group: ++group, name: v.name })
           break
         }
@@ -407,6 +434,15 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
  */
 export const parse = (template: string): UriTemplate => {
   const parts = parseParts(template)
+  // Adjacent values with nothing between them (RFC 6570's `up{+path}{var}/here`) cannot be told
+  // apart: matching them backtracks polynomially, so such templates match only short URIs.
+  let limit = maxMatchLength
+  for (let i = 0; i + 1 < parts.length; i++) {
+    const [left, right] = [parts[i], parts[i + 1]]
+    if (typeof left === "object" && typeof right === "object" && leadless.has(left.operator) && leadless.has(right.operator)) {
+      limit = maxAmbiguousMatchLength
+    }
+  }
   const expressions = parts.filter((part): part is Expression => typeof part !== "string")
   const all = expressions.flatMap((expression) => expression.vars.map((v) => v.name))
   const variables = [...new Set(all)]
@@ -414,6 +450,7 @@ export const parse = (template: string): UriTemplate => {
   const { regex, slots } = compile(parts)
 
   const match = (uri: string): Readonly<MatchResult> | undefined => {
+    if (uri.length > limit) return undefined
     const m = regex.exec(uri)
     if (m === null) return undefined
     const result: MatchResult = {}

@@ -197,6 +197,8 @@ export interface ServerSession extends ClientChannel {
   readonly clientInfo: Implementation | undefined
   /** The authenticated principal of the connection, when there is one. */
   readonly principal: Principal | undefined
+  /** Whether the session is stateless (one session answering many clients, e.g. stateless HTTP). */
+  readonly stateless: boolean
   /** The minimum level of `notifications/message` the client wants (`logging/setLevel`). */
   readonly logLevel: LoggingLevel
   /** Sets the minimum log level (what `logging/setLevel` does). */
@@ -430,7 +432,7 @@ class SessionImpl implements ServerSession {
   logLevel: LoggingLevel = "debug"
   readonly principal: Principal | undefined
 
-  private readonly stateless: boolean
+  readonly stateless: boolean
   private readonly limit: number
   private readonly maxQueued: number
   private readonly maxWaiting: number

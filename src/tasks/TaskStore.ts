@@ -128,7 +128,7 @@ export interface MemoryOptions {
   readonly maxTasks?: number | undefined
   /** Tasks one owner may hold (default 1 000). */
   readonly maxTasksPerOwner?: number | undefined
-  /** Retention when the requestor asks for none (default 1 hour). */
+  /** Retention when the requestor asks for none, or for zero or less (default 1 hour). */
   readonly defaultTtlMillis?: number | undefined
   /** The longest retention granted (default 24 hours). */
   readonly maxTtlMillis?: number | undefined
@@ -260,7 +260,10 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const limit = makeRoom(input.owner, now)
           if (limit !== undefined) return Exit.fail(limit)
-          const requested = input.ttlMillis ?? undefined
+          // A TTL of zero or less would hand the requestor a task that is already gone: the default.
+          const requested = input.ttlMillis === null || input.ttlMillis === undefined || input.ttlMillis <= 0
+            ? undefined
+            : input.ttlMillis
           const ttl = Math.min(requested === undefined ? defaultTtl : Math.max(minTtl, requested), maxTtl)
           nextExpiry = Math.min(nextExpiry, now + ttl)
           const task: Task = {

@@ -5,10 +5,13 @@
  *
  * How an ending maps to a status (MCP 2025-11-25): a result → `completed`, except a tool result
  * with `isError: true` → `failed`; a JSON-RPC error → `failed` with that error as the outcome;
- * an interruption → `cancelled` was already recorded by `cancel` (the store's compare-and-set
- * drops anything that arrives after it). Cancelling records `cancelled` *before* interrupting and
- * before it answers. The work never outlives the task: it is interrupted when the task's TTL
- * elapses (the task then fails as expired), so nothing unreachable keeps running.
+ * an interruption after `cancel` → `cancelled`, which `cancel` recorded first (the store's
+ * compare-and-set drops anything that arrives after it); any other interruption (the work
+ * interrupted itself, the server shut down) → `failed` with -32603. Cancelling records
+ * `cancelled` *before* interrupting and before it answers. The work never outlives the task: it
+ * is interrupted when the task's TTL elapses (the task then fails as expired), and the server
+ * cancels a session's tasks when that session closes (`cancelOwnedBy`): nothing unreachable
+ * keeps running.
  *
  * `onTransition` is called with the task after every status change the supervisor makes (the
  * outcome, a cancellation): how the server sends `notifications/tasks/status`.
@@ -38,6 +41,11 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   ) => Effect.Effect<Task, TaskLimitExceeded>
   /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
+  /**
+   * Cancels every running task of `owner` (as `cancel` does, without the answer): for an owner
+   * that is gone, e.g. the session that created them has closed, so nothing unreachable runs on.
+   */
+  readonly cancelOwnedBy: (owner: string) => Effect.Effect<void>
   /** How many tasks are running now. */
   readonly running: Effect.Effect<number>
 }>()("effect-mcp-server/TaskSupervisor") {
@@ -70,10 +78,21 @@ export const outcomeOf = (
   return { status: "failed", outcome: { _tag: "Error", error }, statusMessage: error.message }
 }
 
+/** How a task whose work was interrupted without `cancel` ends. */
+const interrupted = (task: Task) => {
+  const message = `Task ${task.taskId} was interrupted before it finished`
+  return {
+    status: "failed" as const,
+    outcome: { _tag: "Error" as const, error: { code: McpError.ErrorCode.InternalError, message } },
+    statusMessage: message
+  }
+}
+
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
   interface Running {
     fiber: Fiber.Fiber<unknown, unknown> | undefined
+    readonly owner: string
     readonly onTransition: ((task: Task) => Effect.Effect<void>) | undefined
   }
   const running = new Map<string, Running>()
@@ -82,9 +101,11 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     const ending = outcomeOf(task.method, exit)
     const entry = running.get(task.taskId)
     running.delete(task.taskId)
-    if (ending === undefined) return Effect.void
+    // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
+    // interrupted otherwise (the work interrupted itself, the server shut down), the task failed.
+    const { status, outcome, statusMessage } = ending ?? interrupted(task)
     return Effect.flatMap(
-      store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage),
+      store.finish(task.taskId, status, outcome, statusMessage),
       (finished) => finished === undefined || entry?.onTransition === undefined ? Effect.void : entry.onTransition(finished)
     )
   }
@@ -103,7 +124,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     spawn: (input, work, onTransition) =>
       Effect.flatMap(store.create(input), (task) =>
         Effect.suspend(() => {
-          const entry: Running = { fiber: undefined, onTransition }
+          const entry: Running = { fiber: undefined, owner: task.owner, onTransition }
           running.set(task.taskId, entry)
           return Effect.as(
             Effect.map(
@@ -118,6 +139,17 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
             task
           )
         })),
+    cancelOwnedBy: (owner) =>
+      Effect.suspend(() => {
+        const owned: Array<string> = []
+        for (const [taskId, entry] of running) if (entry.owner === owner) owned.push(taskId)
+        return Effect.forEach(owned, (taskId) =>
+          Effect.flatMap(store.cancel(taskId, owner), () =>
+            Effect.sync(() => {
+              running.get(taskId)?.fiber?.interruptUnsafe()
+              running.delete(taskId)
+            })).pipe(Effect.ignore), { discard: true })
+      }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {
         const entry = running.get(taskId)

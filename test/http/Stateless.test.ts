@@ -62,6 +62,25 @@ const spawnEverything = (...args: Array<string>) =>
   )
 
 describe("Streamable HTTP, stateless", () => {
+  it.live("anonymous clients of a stateless server cannot list each other's tasks", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const init = yield* Effect.promise(() => post(url, initializeMessage(1)).then(answerOf))
+      assert.isDefined(init.result.capabilities.tasks)
+      assert.isUndefined(init.result.capabilities.tasks.list)
+      const started = yield* Effect.promise(() =>
+        post(url, { ...call(2, "test_task_slow", { ms: 2_000, steps: 20 }), params: { name: "test_task_slow", arguments: { ms: 2_000, steps: 20 }, task: {} } }, { "mcp-protocol-version": LATEST }).then(answerOf)
+      )
+      const taskId = started.result.task.taskId
+      assert.isString(taskId)
+      const listed = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 3, method: "tasks/list", params: {} }, { "mcp-protocol-version": LATEST }).then(answerOf))
+      assert.deepStrictEqual(listed.result.tasks, [])
+      // The task id is the key: whoever holds it can still follow the task.
+      const got = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 4, method: "tasks/get", params: { taskId } }, { "mcp-protocol-version": LATEST }).then(answerOf))
+      assert.strictEqual(got.result.taskId, taskId)
+      yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 5, method: "tasks/cancel", params: { taskId } }, { "mcp-protocol-version": LATEST }))
+    }))
+
   it.live("concurrent first POSTs all share one stateless session", () =>
     Effect.gen(function*() {
       let opened = 0

@@ -471,3 +471,23 @@ describe("UriTemplate round trip", () => {
     })
   }
 })
+
+describe("UriTemplate.match on hostile URIs", () => {
+  it("a value followed by a literal and another value stops at the literal; chains stay linear", () => {
+    assert.deepStrictEqual(parse("users://{org}-{name}").match("users://acme-jane-doe"), { org: "acme", name: "jane-doe" })
+    assert.deepStrictEqual(parse("x://{+a}/{+b}/{+c}").match("x://1/2/3/4"), { a: "1", b: "2", c: "3/4" })
+    // The last value keeps what it had: `{name}.json` still takes dots.
+    assert.deepStrictEqual(parse("docs://{name}.json").match("docs://a.b.json"), { name: "a.b" })
+    // Inputs that made the old matcher backtrack for seconds or minutes answer at once.
+    assert.isUndefined(parse("x://{a}-{b}-{c}").match("x://" + "a-".repeat(4000) + "/"))
+    assert.isUndefined(parse("x://{+a}/{+b}/{+c}").match("x://" + "a/".repeat(4000) + "#"))
+  })
+
+  it("URIs over 8 KB match no template; with adjacent values, over 256 characters", () => {
+    assert.isDefined(parse("x://{id}").match("x://" + "a".repeat(8_000)))
+    assert.isUndefined(parse("x://{id}").match("x://" + "a".repeat(8_200)))
+    assert.deepStrictEqual(parse("x://{a}{b}").match("x://ab"), { a: "a", b: "b" })
+    assert.isUndefined(parse("x://{a}{b}{c}").match("x://" + "a".repeat(300) + "/"))
+    assert.isUndefined(parse("x://{a}{b}").match("x://" + "a".repeat(300)))
+  })
+})

@@ -41,11 +41,20 @@ export interface ServerTasks {
     task: TaskMetadata | undefined,
     work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
   ) => Effect.Effect<A | CreateTaskResult, McpError.McpError>
+  /**
+   * A session has closed: its tasks (those it owns, not a principal's) can never be reached again
+   * and are cancelled.
+   */
+  readonly sessionClosed: (sessionId: string) => void
   /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`. */
   readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
 }
 
-/** Who a task belongs to: the principal when there is one, else the session. */
+/**
+ * Who a task belongs to: the principal when there is one, else the session. (In a stateless
+ * session without a principal every client shares the owner: the task id is then the only key,
+ * and `tasks/list` lists nothing.)
+ */
 export const ownerOf = (context: RequestContext): string =>
   context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
 
@@ -59,6 +68,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
     const listPageSize = options.listPageSize ?? 100
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
 
     /** notifications/tasks/status to the session that created the task (gone sessions drop it). */
     const notifier = (session: ServerSession) => (task: Task) =>
@@ -103,6 +113,9 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       Exit.fail(McpError.withoutStackTrace(() => new McpError.MethodNotFound({ method: "", message })))
 
     return {
+      sessionClosed: (sessionId) => {
+        runFork(supervisor.cancelOwnedBy(`session:${sessionId}`))
+      },
       run: (context, method, what, taskSupport, task, work) => {
         if (!hasTasks(context)) return work(context) // like a server without the tasks capability
         if (task === undefined) {
@@ -135,7 +148,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
             })
           ) as Effect.Effect<never, McpError.McpError>),
         "tasks/list": guarded("tasks/list", (params, context) =>
-          store.list(ownerOf(context), params.cursor, listPageSize).pipe(
+          context.session.stateless && context.principal === undefined ? Exit.succeed({ tasks: [] }) : store.list(ownerOf(context), params.cursor, listPageSize).pipe(
             Effect.map((page) =>
               page.nextCursor === undefined
                 ? { tasks: page.tasks.map(Wire.toWire) }
