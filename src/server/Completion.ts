@@ -55,8 +55,9 @@ export const compile = <R>(
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Compiled =>
 (argument, value, completionContext, request) => {
-  const completer = completers[argument] as Completer<any> | undefined
-  if (completer === undefined) return Exit.succeed(empty)
+  // Own properties only: `constructor`, `toString`, `__proto__` are not completers.
+  const completer = Object.hasOwn(completers, argument) ? completers[argument] as Completer<any> | undefined : undefined
+  if (typeof completer !== "function") return Exit.succeed(empty)
   const effect = completer(value, completionContext)
   const done = completed(effect)
   if (done !== undefined) return Exit.map(done, toResult)

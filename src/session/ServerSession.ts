@@ -883,6 +883,17 @@ class SessionImpl implements ServerSession {
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined
   ): Effect.Effect<unknown, ClientRequestError> {
+    // Everything is decided when the effect runs, not when it is built: a retried effect checks
+    // again and sends a fresh request id (a late answer to the first attempt cannot resolve it).
+    return Effect.suspend(() => this.requestNow(method, params, related, options))
+  }
+
+  private requestNow(
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined,
+    options: ClientRequestOptions | undefined
+  ): Effect.Effect<unknown, ClientRequestError> {
     const missing = this.missingCapability(method, params)
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
     if (this.phase === "closed") return Effect.fail(new SessionClosed({ method }))
@@ -895,11 +906,10 @@ class SessionImpl implements ServerSession {
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
     const id = this.nextClientRequestId++
     const decode = resultDecoders.get(method)
-    return Effect.suspend(() => {
-      const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
-      if (this.pendingClient === emptyMap) this.pendingClient = new Map()
-      this.pendingClient.set(id, { deferred, method })
-      return this.offer(JsonRpc.request(id, method, projected), related).pipe(
+    const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
+    if (this.pendingClient === emptyMap) this.pendingClient = new Map()
+    this.pendingClient.set(id, { deferred, method })
+    return this.offer(JsonRpc.request(id, method, projected), related).pipe(
         Effect.andThen(Deferred.await(deferred)),
         Effect.timeoutOrElse({
           duration: timeoutMillis,
@@ -918,7 +928,6 @@ class SessionImpl implements ServerSession {
           )
         })
       )
-    })
   }
 
   private missingCapability(method: string, params: JsonRpc.Params | undefined): string | undefined {

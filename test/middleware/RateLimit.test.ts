@@ -13,6 +13,22 @@ import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
 
 describe("RateLimit algorithms", () => {
+  it("a clock that goes back does not lock a key out for the size of the jump", () => {
+    const bucket = RateLimit.tokenBucket({ capacity: 1, refillPerSecond: 1 })
+    const spent = RateLimit.consumeTokenBucket(bucket, undefined, 3_600_000)
+    // The clock steps back one hour: one second later the bucket has refilled.
+    const back = RateLimit.consumeTokenBucket(bucket, spent.state, 0)
+    assert.strictEqual(back.decision.retryAfterMillis, 1000)
+    assert.isTrue(RateLimit.consumeTokenBucket(bucket, back.state, 1_000).decision.allowed)
+
+    const window = RateLimit.slidingWindow({ limit: 1, windowMillis: 1_000 })
+    const hit = RateLimit.consumeSlidingWindow(window, undefined, 3_600_000)
+    const denied = RateLimit.consumeSlidingWindow(window, hit.state, 0)
+    assert.isFalse(denied.decision.allowed)
+    assert.strictEqual(denied.decision.retryAfterMillis, 1_000)
+    assert.isTrue(RateLimit.consumeSlidingWindow(window, denied.state, 1_000).decision.allowed)
+  })
+
   it("token bucket: bursts up to capacity, then refills continuously", () => {
     const policy = RateLimit.tokenBucket({ capacity: 2, refillPerSecond: 1 })
     const a = RateLimit.consumeTokenBucket(policy, undefined, 0)

@@ -71,6 +71,15 @@ describe("McpServer completion", () => {
       assert.isUndefined(none.client.getServerCapabilities()?.completions)
     }))
 
+  it.live("argument names that are Object.prototype members complete to nothing (no -32603)", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+        const result = yield* sdk(() => client.complete({ ref: { type: "ref/prompt", name: "scaffold" }, argument: { name, value: "" } }))
+        assert.deepStrictEqual(result.completion.values, [], name)
+      }
+    }))
+
   it.live("a prompt argument's completer gets the partial value and the other arguments", () =>
     Effect.gen(function*() {
       const { client } = yield* serveAndConnect(All)

@@ -1,6 +1,8 @@
 /** Session behaviour at end of input: drain, shutdown timeout, pending client requests. */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { LowLevelServer } from "../../src/index.ts"
 import { connectRaw, initializeRaw, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
@@ -46,5 +48,34 @@ describe("ServerSession shutdown", () => {
       const response = raw.received.find((m) => m.id === 1 && "result" in m)
       assert.isTrue(response?.result?.isError)
       assert.include(response?.result?.content?.[0]?.text, "SessionClosed: The session closed before the client answered elicitation/create")
+    }))
+})
+
+describe("server→client requests", () => {
+  it.live("a retried request is sent with a fresh id: a late answer to the first attempt cannot resolve it", () =>
+    Effect.gen(function*() {
+      const server = LowLevelServer.make({
+        serverInfo: { name: "retry", version: "1" },
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (_params, context) =>
+            context.listRoots({ timeoutMillis: 100 }).pipe(
+              Effect.retry({ times: 1 }),
+              Effect.map((result) => ({ content: [{ type: "text" as const, text: result.roots.map((r) => r.uri).join(",") }] })),
+              Effect.catch((error) => Effect.succeed({ content: [{ type: "text" as const, text: error._tag }], isError: true }))
+            )
+        }
+      })
+      const raw = yield* connectRaw(server)
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { roots: {} }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "roots", arguments: {} } }))
+      const first = yield* Effect.promise(() => raw.waitFor((m) => m.method === "roots/list"))
+      const second = yield* Effect.promise(() => raw.waitFor((m) => m.method === "roots/list" && m.id !== first.id))
+      assert.notStrictEqual(second.id, first.id)
+      // The first attempt's late answer is ignored; the second attempt's answer is the result.
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: first.id, result: { roots: [{ uri: "file:///late" }] } }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: second.id, result: { roots: [{ uri: "file:///fresh" }] } }))
+      const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && "result" in m))
+      assert.deepStrictEqual(response.result.content, [{ type: "text", text: "file:///fresh" }])
     }))
 })

@@ -138,7 +138,9 @@ export const consumeTokenBucket = (
     : Math.ceil((cost - tokens) * 1000 / policy.refillPerSecond)
   return {
     decision: { allowed, remaining: Math.floor(tokens), retryAfterMillis },
-    state: { _tag: "TokenBucket", tokens, updatedAt: Math.max(now, state?.updatedAt ?? now) }
+    // `now`, even when the clock went back: the bucket refills from here (a stale future time
+    // would stop the refill for as long as the jump).
+    state: { _tag: "TokenBucket", tokens, updatedAt: now }
   }
 }
 
@@ -154,7 +156,9 @@ export const consumeSlidingWindow = (
   cost = 1
 ): Outcome<SlidingWindowState> => {
   const since = now - policy.windowMillis
-  const hits = (state?.hits ?? []).filter((hit) => hit.at > since)
+  // Hits "in the future" (the clock went back) count as now: they neither lock the key out for
+  // the size of the jump nor break the log's order.
+  const hits = (state?.hits ?? []).filter((hit) => hit.at > since).map((hit) => hit.at > now ? { at: now, cost: hit.cost } : hit)
   let used = 0
   for (const hit of hits) used += hit.cost
   const allowed = used + cost <= policy.limit
