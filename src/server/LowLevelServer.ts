@@ -163,6 +163,18 @@ export const make = (options: Options): LowLevelServer => {
 
   const middleware = options.middleware ?? []
 
+  // A method the server does not handle but a middleware hooks (ToolInjection's tools on a server
+  // without tools) gets a route whose handler answers -32601: every typed hook runs around it, so
+  // a middleware answering it is still wrapped by the ones outside it (Authorization, RateLimit).
+  const hookOnly = new Set<string>()
+  for (const [method, hookName] of Object.entries(Middleware.hookNames)) {
+    if (routes.has(method) || !middleware.some((m) => (m as unknown as Record<string, unknown>)[hookName] !== undefined)) continue
+    const spec = (ClientRequests as Record<string, { readonly params: Schema.Top }>)[method]
+    if (spec === undefined) continue
+    hookOnly.add(method)
+    routes.set(method, { decode: compile(spec.params), handler: () => Exit.fail(McpError.methodNotFound(method)) })
+  }
+
   // Typed hooks, per method, around the handler (outermost first); built once.
   type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
   const chains = new Map<string, Chain>()
@@ -184,7 +196,13 @@ export const make = (options: Options): LowLevelServer => {
     const route = routes.get(request.method)
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
-    if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause))
+    if (params._tag === "Failure") {
+      return Exit.fail(
+        hookOnly.has(request.method)
+          ? McpError.methodNotFound(request.method)
+          : McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause)
+      )
+    }
     return chains.get(request.method)!(params.value, context)
   }
 

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
+import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { McpContext, McpServer, type Principal } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
@@ -234,5 +235,38 @@ describe("Authorization (SDK client)", () => {
         Effect.provideService(Authorization.make({ rules: {} } as unknown as Authorization.Config), McpServer.McpServer, server)
       )
       assert.isTrue(exit._tag === "Failure")
+    }))
+})
+
+describe("Authorization cannot be slipped past", () => {
+  it.live("a per-URI rule on a templated resource holds for every percent-encoding of that URI", () =>
+    Effect.gen(function*() {
+      const Users = McpServer.resourceTemplate({
+        uriTemplate: "users://{name}",
+        name: "user",
+        params: { name: Schema.String },
+        read: ({ name }) => Effect.succeed(`profile of ${name}`)
+      })
+      const server = yield* startServer(
+        { name: "authz-uri", version: "1" },
+        Layer.mergeAll(Users, Authorization.layer({ rules: { resources: { "users://admin": ["admin"] } }, unauthenticated: "deny" }))
+      )
+      const { client } = yield* connect(server)
+      for (const uri of ["users://admin", "users://%61dmin", "users://%61%64%6D%69%6E", "users://adm%69n"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      const alice = yield* sdk(() => client.readResource({ uri: "users://alice" }))
+      assert.strictEqual((alice.contents[0] as { text: string }).text, "profile of alice")
+      assert.strictEqual(Authorization.normalizeUri("x://a%2fb%7E"), "x://a%2Fb~")
+    }))
+
+  it.live("tools a middleware injects into a server without tools are still authorized", () =>
+    Effect.gen(function*() {
+      const Admin = ToolInjection.layer({ name: "admin_flush", handler: () => Effect.succeed("flushed!") })
+      const Authz = Authorization.layer({ rules: { tools: { admin_flush: ["admin"] } }, unauthenticated: "deny" })
+      const server = yield* startServer({ name: "authz-injected", version: "1" }, Layer.mergeAll(Authz, Admin))
+      const { client } = yield* connect(server)
+      assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools, [])
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "admin_flush", arguments: {} }))).code, 403)
     }))
 })

@@ -78,6 +78,17 @@ const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<strin
   rules !== undefined && Object.hasOwn(rules, key) ? rules[key]! : []
 
 /**
+ * A URI in the form rules are looked up by (RFC 3986 §6.2.2): percent-encoded unreserved
+ * characters decoded, other escapes upper-cased, so `users://%61dmin` meets the rule of
+ * `users://admin` instead of slipping past it.
+ */
+export const normalizeUri = (uri: string): string =>
+  uri.indexOf("%") === -1 ? uri : uri.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
+    const c = String.fromCharCode(Number.parseInt(hex, 16))
+    return /[A-Za-z0-9\-._~]/.test(c) ? c : encoded.toUpperCase()
+  })
+
+/**
  * Builds the authorization middleware for the server in context (it reads the components' tags
  * from the server's registries). Register it with `McpServer.middleware` (or use {@link layer}).
  */
@@ -89,6 +100,10 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     }
     const server = yield* McpServer.McpServer
     const rules = config.rules
+    // Resource rules keyed by normalized URI (templates are unchanged by it).
+    const resourceRules: ScopeRules | undefined = rules.resources === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(rules.resources).map(([uri, scopes]) => [normalizeUri(uri), scopes]))
     const fallback = typeof unauthenticated === "object" ? unauthenticated.principal : undefined
 
     const parsed = new WeakMap<RegisteredTemplate, UriTemplate.UriTemplate>()
@@ -110,13 +125,14 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const toolNeeds = (name: string) => needs([ruleOf(rules.tools, name)], server.tools.get(name)?.tags ?? [])
     const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
     const templateNeeds = (uriTemplate: string) =>
-      needs([ruleOf(rules.resources, uriTemplate)], server.templates.get(uriTemplate)?.tags ?? [])
+      needs([ruleOf(resourceRules, normalizeUri(uriTemplate))], server.templates.get(uriTemplate)?.tags ?? [])
     const resourceNeeds = (uri: string) => {
+      const own = ruleOf(resourceRules, normalizeUri(uri))
       const resource = server.resources.get(uri)
-      if (resource !== undefined) return needs([ruleOf(rules.resources, uri)], resource.tags)
+      if (resource !== undefined) return needs([own], resource.tags)
       const template = templateOf(uri)
-      if (template === undefined) return needs([ruleOf(rules.resources, uri)], [])
-      return needs([ruleOf(rules.resources, uri), ruleOf(rules.resources, template.uriTemplate)], template.tags)
+      if (template === undefined) return needs([own], [])
+      return needs([own, ruleOf(resourceRules, normalizeUri(template.uriTemplate))], template.tags)
     }
 
     /** The scopes the caller lacks (none: allowed). */

@@ -28,11 +28,10 @@
  * **Gotchas**
  *
  * The stack position is that of the Layer: middlewares added before it (outside) see injected
- * tool calls in their `onCallTool`, those added after it (inside) do not. When the server serves
- * no tools of its own (nothing registered and `capabilities.tools` not set), it has no
- * `tools/list` and `tools/call` handlers at all: the middleware then advertises the `tools`
- * capability in `initialize` and answers both methods from its `onRequest` hook, so typed
- * `onListTools` / `onCallTool` hooks of other middleware do not run for them.
+ * tool calls in their `onCallTool`, those added after it (inside) do not. This holds when the
+ * server serves no tools of its own too: the middleware then advertises the `tools` capability
+ * in `initialize`, and the server still runs every typed hook around its (missing) handlers, so
+ * Authorization, RateLimit and the others outside it see the injected tools.
  *
  * @since 0.1.0
  */
@@ -131,7 +130,17 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
         result.capabilities.tools !== undefined
           ? result
           : { ...result, capabilities: { ...result.capabilities, tools: {} } }),
-    onListTools: (params, _context, next) => mapInline(next(params), withInjected),
+    onListTools: (params, _context, next): Effect.Effect<ListResult, McpError.McpError> => {
+      const listed: Effect.Effect<ListResult, McpError.McpError> = next(params)
+      // A server without tools of its own: the injected tools are the list.
+      const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === "tools/list"
+      if (Exit.isExit(listed)) {
+        const error = failureOf(listed as Exit.Exit<ListResult, McpError.McpError>)
+        if (error !== undefined && isMissing(error)) return Exit.succeed(withInjected({ tools: [] }))
+        return mapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
+      }
+      return Effect.map(Effect.catchIf(listed, isMissing, () => Effect.succeed<ListResult>({ tools: [] })), withInjected)
+    },
     onCallTool: (params, context, next) => {
       const tool = byName.get(params.name)
       return tool === undefined ? next(params) : tool.call(params.arguments, context)
