@@ -216,12 +216,19 @@ export const compile = <
 
 const emptyParameters = Schema.Struct({})
 
+/**
+ * Arguments are decoded, and results and failures encoded, through the schema's JSON codec: the
+ * form its JSON Schema describes (a `Schema.Date` parameter takes the ISO string the schema
+ * advertises, a `BigInt` result is sent as its string), not the schema's own encoded side.
+ */
 const jit = (schema: Schema.Top) => {
-  SchemaJITCompiler.enable(schema.ast)
-  return Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>)
+  const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Top
+  SchemaJITCompiler.enable(codec.ast)
+  return Schema.decodeUnknownExit(codec as Schema.Codec<unknown, unknown>)
 }
 
-const encoder = (schema: Schema.Top) => Schema.encodeUnknownExit(schema as Schema.Codec<unknown, unknown>)
+const encoder = (schema: Schema.Top) =>
+  Schema.encodeUnknownExit(Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Codec<unknown, unknown>)
 
 interface OutputCodec {
   readonly jsonSchema: { readonly [key: string]: unknown }
@@ -237,8 +244,15 @@ const outputOf = (success: Schema.Top): OutputCodec => {
   try {
     return { jsonSchema: JsonSchema.toolOutputSchema(success), encode }
   } catch {
+    // Definitions stay at the root, where the inner schema's `#/$defs/...` references point.
+    const { $defs, ...inner } = JsonSchema.fromSchema(success) as { readonly $defs?: unknown; readonly [key: string]: unknown }
     return {
-      jsonSchema: { type: "object", properties: { result: JsonSchema.fromSchema(success) }, required: ["result"] },
+      jsonSchema: {
+        type: "object",
+        properties: { result: inner },
+        required: ["result"],
+        ...($defs === undefined ? {} : { $defs })
+      },
       encode: (value) => Exit.map(encode(value), (result) => ({ result }))
     }
   }

@@ -557,3 +557,51 @@ describe("McpServer tools: progress and logging", () => {
     }))
 
 })
+
+describe("McpServer tools: values beyond JSON travel in their JSON form", () => {
+  interface Node {
+    readonly name: string
+    readonly children: ReadonlyArray<Node>
+  }
+  const Node = Schema.Struct({
+    name: Schema.String,
+    children: Schema.Array(Schema.suspend((): Schema.Codec<Node> => Node))
+  }).annotate({ identifier: "Node" })
+
+  it.live("Date, BigInt and Option parameters and results use the JSON form their schemas advertise", () =>
+    Effect.gen(function*() {
+      const When = McpServer.tool({
+        name: "when",
+        parameters: { at: Schema.Date, count: Schema.BigInt, note: Schema.Option(Schema.String) },
+        success: Schema.Struct({ year: Schema.Number, next: Schema.BigInt, note: Schema.Option(Schema.String) }),
+        handler: ({ at, count, note }) => Effect.succeed({ year: at.getUTCFullYear(), next: count + 1n, note })
+      })
+      const { client } = yield* serveAndConnect(When)
+      const tool = (yield* sdk(() => client.listTools())).tools[0]!
+      assert.strictEqual((tool.inputSchema.properties as any).at.type, "string")
+      const result = yield* sdk(() =>
+        client.callTool({
+          name: "when",
+          arguments: { at: "2024-05-06T07:08:09.000Z", count: "41", note: { _tag: "Some", value: "hi" } }
+        })
+      )
+      assert.isUndefined(result.isError, JSON.stringify(result))
+      assert.deepStrictEqual(result.structuredContent, { year: 2024, next: "42", note: { _tag: "Some", value: "hi" } })
+    }))
+
+  it.live("a wrapped recursive result schema keeps its definitions at the root (the SDK client validates against it)", () =>
+    Effect.gen(function*() {
+      const Tree = McpServer.tool({
+        name: "tree",
+        success: Schema.Array(Node),
+        handler: () => Effect.succeed([{ name: "a", children: [{ name: "b", children: [] }] }])
+      })
+      const { client } = yield* serveAndConnect(Tree)
+      const listed = yield* sdk(() => client.listTools())
+      const schema = listed.tools[0]!.outputSchema as unknown as { $defs?: Record<string, unknown>; properties: { result: Record<string, unknown> } }
+      assert.isDefined(schema.$defs?.Node)
+      assert.isUndefined(schema.properties.result.$defs)
+      const result = yield* sdk(() => client.callTool({ name: "tree", arguments: {} }))
+      assert.deepStrictEqual(result.structuredContent, { result: [{ name: "a", children: [{ name: "b", children: [] }] }] })
+    }))
+})
