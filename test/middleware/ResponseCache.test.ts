@@ -144,6 +144,24 @@ const fixture = () => {
 }
 
 describe("ResponseCache (SDK client)", () => {
+  it.live("two servers sharing one store never answer from each other's entries", () =>
+    Effect.gen(function*() {
+      const store = yield* ResponseCache.makeMemoryStore()
+      const shared = Layer.succeed(ResponseCache.CacheStore, store)
+      const alice = McpServer.middleware(Middleware.make("alice", {
+        onRequest: (request, context, next) => next(request, context.with({ principal: principal("alice") }))
+      }))
+      const serverWith = (tool: string) =>
+        startServer(
+          { name: tool, version: "1" },
+          Layer.mergeAll(alice, McpServer.tool({ name: tool, handler: () => Effect.succeed(tool) }), ResponseCache.layer().pipe(Layer.provide(shared)))
+        )
+      const one = yield* connect(yield* serverWith("one_tool"))
+      const two = yield* connect(yield* serverWith("two_tool"))
+      assert.deepStrictEqual((yield* sdk(() => one.client.listTools())).tools.map((t) => t.name), ["one_tool"])
+      assert.deepStrictEqual((yield* sdk(() => two.client.listTools())).tools.map((t) => t.name), ["two_tool"])
+    }))
+
   it.live("a second identical request is answered from the cache (the handler does not run again)", () =>
     Effect.gen(function*() {
       const { hits, start } = fixture()

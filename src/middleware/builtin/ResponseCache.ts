@@ -41,6 +41,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { randomBytes } from "node:crypto"
 import type * as Scope from "effect/Scope"
 import type { McpError } from "../../protocol/McpError.ts"
 import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
@@ -196,6 +197,9 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
     const defaultTtl = config.ttlMillis ?? 60_000
     const callTools = new Set(config.callTools ?? [])
     const generations: Record<Group, number> = { tools: 0, resources: 0, prompts: 0 }
+    // Generations count from 0 in every process: keys carry this instance's id too, so servers
+    // sharing a store (replicas, a restart against Redis) never answer from each other's entries.
+    const instance = randomBytes(6).toString("base64url")
 
     const unsubscribe = server.onChange((kind) => {
       const group = groupOf[kind]
@@ -232,7 +236,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         // A task-augmented request creates a task each time: never answered from the cache.
         if ((params as { readonly task?: unknown }).task !== undefined) return next(params)
         if (method === "tools/call" && !callTools.has((params as { readonly name: string }).name)) return next(params)
-        const key = `${prefix}${method}${separator}${generations[group]}${separator}${callerKey(context)}${separator}${
+        const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${
           paramsKey(params)
         }`
         return Effect.flatMap(store.get(key), (hit): Effect.Effect<ClientRequestResult<M>, McpError> =>
