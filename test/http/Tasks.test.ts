@@ -134,4 +134,59 @@ describe("tasks over Streamable HTTP", () => {
       const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
+
+  it.live("a task's progress with nowhere to go is not replayed later; a waiting elicitation reaches a standalone stream opened later", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      // Progress of a task nobody streams: dropped, not kept for a later tasks/result.
+      const slow = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "slow",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 60, steps: 6 }, task: {}, _meta: { progressToken: "p" } }
+        }, on(sessionId)).then(answerOf)
+      )
+      const slowId = slow.result.task.taskId as string
+      let status = "working"
+      for (let i = 0; i < 100 && status === "working"; i++) {
+        yield* Effect.sleep(10)
+        status = (yield* getTask(url, sessionId, slowId)).status
+      }
+      const result = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "r", method: "tasks/result", params: { taskId: slowId } }, on(sessionId))
+      )
+      const text = yield* Effect.promise(() => result.text())
+      assert.notInclude(text, "notifications/progress")
+      assert.include(text, "done")
+
+      // An elicitation from a task with no stream waits, and goes out on the standalone stream.
+      const task = yield* createTask(url, sessionId)
+      status = task.status
+      for (let i = 0; i < 100 && status !== "input_required"; i++) {
+        yield* Effect.sleep(10)
+        status = (yield* getTask(url, sessionId, task.taskId)).status
+      }
+      assert.strictEqual(status, "input_required")
+      const standalone = yield* Effect.promise(() =>
+        fetch(url, { method: "GET", headers: { accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" } })
+      )
+      const reader = sseReader(standalone)
+      let elicitation: any
+      for (let i = 0; i < 3 && elicitation === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(2_000))
+        if (event === undefined) break
+        if (event.data !== "") elicitation = JSON.parse(event.data)
+      }
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "grace"), 202)
+      let done = "working"
+      for (let i = 0; i < 100 && done !== "completed"; i++) {
+        yield* Effect.sleep(10)
+        done = (yield* getTask(url, sessionId, task.taskId)).status
+      }
+      assert.strictEqual(done, "completed")
+      yield* Effect.promise(() => reader.cancel())
+    }))
 })

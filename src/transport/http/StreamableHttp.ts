@@ -502,6 +502,10 @@ class Endpoint {
       session.standalone = stream
       stream.connection = connection
       connection.push(frame(`${stream.streamId}.0`, "", self.retry))
+      // Requests of tasks that had nowhere to go until now.
+      for (const taskId of [...session.taskBacklog.keys()]) {
+        for (const message of session.takeBacklog(taskId) ?? []) yield* self.emit(session, stream, message, false)
+      }
       return self.sseResponse(session, stream, connection, {})
     })
   }
@@ -661,12 +665,15 @@ class Endpoint {
     }
     const standalone = session.standalone
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
-    if (taskId !== undefined) {
-      // The client is expected to call tasks/result when it sees input_required: keep it for then.
+    if (taskId !== undefined && "id" in message) {
+      // A task's request to the client (elicitation, sampling): the client is expected to call
+      // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
       const backlog = session.backlogOf(taskId)
       if (backlog.length < maxTaskBacklog) backlog.push(message)
     }
-    return undefined // nowhere to deliver: a request waiting on it times out, a notification is lost
+    // Nowhere to deliver: a request waiting on it times out; a notification (progress, status) is
+    // lost, as a notification without a stream is.
+    return undefined
   }
 
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
@@ -797,10 +804,11 @@ const answerImpl = Effect.fnUntraced(function*(
         const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
         if (typeof taskId === "string") {
           session.setTaskResult(taskId, pending)
-          backlog = session.takeBacklog(taskId)
+          // A JSON answer cannot carry requests before it: they wait for a stream.
+          if (mode !== "json") backlog = session.takeBacklog(taskId)
         }
       }
-      if (backlog !== undefined && mode !== "json") {
+      if (backlog !== undefined) {
         const stream = self.openSse(session, pending)
         for (const message of backlog) yield* self.emit(session, stream, message, false)
       }
