@@ -234,7 +234,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
               if (read !== undefined) return read
               continue
             }
-            if (template.read(params.uri, context) === undefined) continue
+            if (!template.matches(params.uri)) continue
             return tasks!.run(context, "resources/read", `Resource ${params.uri}`, template.taskSupport, params.task, (context) =>
               template.read(params.uri, context)!)
           }

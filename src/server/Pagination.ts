@@ -31,8 +31,11 @@ export const encodeCursor = (seq: number): string => Buffer.from(`${prefix}${seq
 export const decodeCursor = (cursor: string): number | undefined => {
   const text = Buffer.from(cursor, "base64url").toString("utf8")
   if (!text.startsWith(prefix)) return undefined
-  const seq = Number(text.slice(prefix.length))
-  return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined
+  const digits = text.slice(prefix.length)
+  // Only what encodeCursor writes (and what it writes again when re-encoded): plain decimal digits.
+  if (!/^(0|[1-9][0-9]*)$/.test(digits) || encodeCursor(Number(digits)) !== cursor) return undefined
+  const seq = Number(digits)
+  return Number.isSafeInteger(seq) ? seq : undefined
 }
 
 /**

@@ -84,6 +84,8 @@ export interface RegisteredTemplate {
   readonly wire: WireTemplate
   /** Reads `uri` if it matches this template; `undefined` when it does not. */
   readonly read: (uri: string, context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError> | undefined
+  /** Whether the template matches `uri` (without reading anything). */
+  readonly matches: (uri: string) => boolean
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
   readonly complete: Completion.Compiled | undefined
 }
@@ -137,6 +139,7 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
       if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
       return Effect.map(provideRequest(effect, context, request), (output) => toResult(uri, mimeType, output))
     },
+    matches: (uri) => template.match(uri) !== undefined,
     list: list === undefined ? undefined : (request) => provideRequest(list, context, request),
     complete: definition.complete === undefined
       ? undefined

@@ -193,3 +193,16 @@ describe("McpServer pageSize validation", () => {
       assert.strictEqual(ok._tag, "Success")
     }))
 })
+
+describe("Pagination cursors", () => {
+  it("only cursors the server wrote decode: forged variants are refused", () => {
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64url")
+    assert.strictEqual(Pagination.decodeCursor(Pagination.encodeCursor(0)), 0)
+    assert.strictEqual(Pagination.decodeCursor(Pagination.encodeCursor(1234)), 1234)
+    for (const forged of ["v1:", "v1: 0x1 ", "v1:1e3", "v1:01", "v1:-1", "v1:1.5", "v2:1"]) {
+      assert.isUndefined(Pagination.decodeCursor(b64(forged)), forged)
+    }
+    // Base64 padding or other spellings of a valid cursor are not ours either.
+    assert.isUndefined(Pagination.decodeCursor(Pagination.encodeCursor(5) + "="))
+  })
+})

@@ -139,17 +139,23 @@ describe("resources/read and prompts/get as tasks", () => {
 
   it.live("a task-capable resource template reads as a task", () =>
     Effect.gen(function*() {
+      let reads = 0
       const Template = McpServer.resourceTemplate({
         uriTemplate: "test://slow/{id}",
         name: "slow",
         taskSupport: "optional",
         params: { id: Schema.String },
-        read: ({ id }) => Effect.as(Effect.sleep(20), `slow ${id}`)
+        read: ({ id }) => {
+          reads++
+          return Effect.as(Effect.sleep(20), `slow ${id}`)
+        }
       })
       const server = yield* everything({}, Template)
       const raw = yield* connectRaw(server)
       const { plain, result, taskId } = yield* plainAndTask(raw, "resources/read", { uri: "test://slow/7" })
       assert.strictEqual(firstText({ content: plain.result.contents }), "slow 7")
       assert.deepStrictEqual(result.result, withRelated(plain.result, taskId))
+      // Once for the plain read, once for the task: the handler is not called again to match.
+      assert.strictEqual(reads, 2)
     }))
 })
