@@ -7,6 +7,12 @@
  * decides; {@link byTag} matches both kinds by `_tag`. Defects and cancellations are never
  * retried.
  *
+ * **Gotchas**
+ *
+ * Retry sees what the middleware inside it produced: a defect that an inner ErrorMapping masked
+ * arrives as an `InternalError`, and SizeLimit's refusal as one too. Match your own declared
+ * tags (`Busy`, `Unavailable`), not `InternalError`, or such failures run the handler again.
+ *
  * **Example** (Retrying a busy tool twice, 100 ms apart)
  *
  * ```ts

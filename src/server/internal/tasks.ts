@@ -67,7 +67,8 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const provided = yield* Effect.serviceOption(TaskStore)
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
-    const listPageSize = options.listPageSize ?? 100
+    // At least one task per page: an empty page with a cursor would send clients round forever.
+    const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
 
     /** notifications/tasks/status to the session that created the task (gone sessions drop it). */
