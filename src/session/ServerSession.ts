@@ -421,6 +421,8 @@ const noParams: JsonRpc.Params = {}
 const emptyMap: Map<any, any> = new Map()
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
+/** Unsolicited messages held at most before `notifications/initialized`. */
+const maxHeld = 64
 const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
 
 class SessionImpl implements ServerSession {
@@ -452,6 +454,8 @@ class SessionImpl implements ServerSession {
   /** messages produced while a batch is processed: written right after the batch */
   private pendingOut: Array<Outbound> = noOutbound
   private inBatch = false
+  /** unsolicited messages produced before `notifications/initialized`, sent after it */
+  private held: Array<JsonRpc.Notification> | undefined = undefined
   /** messages produced outside a batch that did not fit in the outbound Queue, in order */
   private overflow: Array<Outbound> = noOutbound
   private flushing = false
@@ -613,7 +617,12 @@ class SessionImpl implements ServerSession {
   private onNotification(notification: JsonRpc.Notification): void {
     switch (notification.method) {
       case "notifications/initialized":
-        if (this.phase === "initialized") this.phase = "operational"
+        if (this.phase === "initialized") {
+          this.phase = "operational"
+          const held = this.held
+          this.held = undefined
+          if (held !== undefined) for (const message of held) this.send(message, undefined)
+        }
         break
       case "notifications/cancelled":
         this.cancel((notification.params as { readonly requestId?: unknown } | undefined)?.requestId)
@@ -826,7 +835,22 @@ class SessionImpl implements ServerSession {
       : projectServerNotification(method, params, this.protocolVersion)
     // A notification the negotiated version does not define is not sent.
     if (projected === NotSendable) return Effect.void
-    return this.offer(JsonRpc.notification(method, projected), related)
+    const message = JsonRpc.notification(method, projected)
+    if (this.hold(message, related)) return Effect.void
+    return this.offer(message, related)
+  }
+
+  /**
+   * Holds an unsolicited notification (a list change, a resource update; logs excepted) between
+   * the `initialize` answer and `notifications/initialized`, to send it once the client has said
+   * it is ready; a bounded number, duplicates folded.
+   */
+  private hold(message: JsonRpc.Notification, related: JsonRpc.RequestId | undefined): boolean {
+    if (related !== undefined || this.phase !== "initialized" || message.method === "notifications/message") return false
+    const held = this.held ??= []
+    const duplicate = message.params === undefined && held.some((m) => m.method === message.method && m.params === undefined)
+    if (!duplicate && held.length < maxHeld) held.push(message)
+    return true
   }
 
   /** Outbound gates: only what the server advertised, and nothing unsolicited before initialization. */
@@ -862,8 +886,9 @@ class SessionImpl implements ServerSession {
       ? params
       : projectServerNotification("notifications/message", params, this.protocolVersion)
     if (projected === NotSendable) return
+    const message = JsonRpc.notification("notifications/message", projected)
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
-    this.enqueue({ message: JsonRpc.notification("notifications/message", projected), related })
+    this.enqueue({ message, related })
   }
 
   logRelated(

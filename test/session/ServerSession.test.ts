@@ -2,8 +2,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { LowLevelServer } from "../../src/index.ts"
-import { connectRaw, initializeRaw, waitUntil } from "../e2e/harness.ts"
+import { LowLevelServer, type ServerSession } from "../../src/index.ts"
+import { connectRaw, initializeRaw, initializeRequest, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
 describe("ServerSession shutdown", () => {
@@ -77,5 +77,24 @@ describe("server→client requests", () => {
       yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: second.id, result: { roots: [{ uri: "file:///fresh" }] } }))
       const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && "result" in m))
       assert.deepStrictEqual(response.result.content, [{ type: "text", text: "file:///fresh" }])
+    }))
+})
+
+describe("before notifications/initialized", () => {
+  it.live("a list change between the initialize answer and notifications/initialized is sent after it, once", () =>
+    Effect.gen(function*() {
+      let session: ServerSession.ServerSession | undefined
+      const raw = yield* connectRaw(makeFullServer(makeProbe()), { onOpen: (opened) => (session = opened) })
+      yield* Effect.promise(() => raw.send(initializeRequest("init", "2025-11-25", {})))
+      yield* Effect.promise(() => raw.waitFor((m) => m.id === "init"))
+      yield* session!.notify("notifications/tools/list_changed")
+      yield* session!.notify("notifications/tools/list_changed")
+      yield* Effect.sleep(30)
+      const changes = () => raw.received.filter((m) => m.method === "notifications/tools/list_changed").length
+      assert.strictEqual(changes(), 0)
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", method: "notifications/initialized" }))
+      yield* Effect.promise(() => raw.waitFor((m) => m.method === "notifications/tools/list_changed"))
+      yield* Effect.sleep(20)
+      assert.strictEqual(changes(), 1)
     }))
 })
