@@ -15,6 +15,7 @@ import * as Scope from "effect/Scope"
 import { components, options } from "../examples/echo-api-server.ts"
 import { echoServer } from "../examples/echo-server.ts"
 import { McpServer, Middleware, type RequestContext } from "../src/index.ts"
+import { median } from "./support.ts"
 
 const scope = Scope.makeUnsafe()
 const build = (layer: Layer.Layer<never, never, McpServer.McpServer>) =>
@@ -59,7 +60,6 @@ for (let round = 0; round < 5; round++) {
   results.authoring!.push(measure(authoring.dispatcher.request))
   results[stacked]!.push(measure(withMiddleware.dispatcher.request))
 }
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 console.log("| API | dispatch µs/call (median of 5) |\n|---|---:|")
 for (const [name, xs] of Object.entries(results)) console.log(`| ${name} | ${median(xs).toFixed(3)} |`)
 // Overhead of the stack: extra time per call, relative to the authoring API's time per call

@@ -39,24 +39,17 @@
  * stdout, progress on stderr.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
 import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http"
 import { createServer as createNetServer } from "node:net"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
+import { childCpuMicros, children, fmt, intEnv, killChildren, median, ratio } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------
 
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name]
-  if (raw === undefined || raw === "") return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`)
-  return value
-}
 
 const ROUNDS = intEnv("BENCH_HTTP_ROUNDS", 5)
 const CALLS = intEnv("BENCH_HTTP_CALLS", 10_000)
@@ -99,38 +92,6 @@ const heapReporter = "data:text/javascript," + encodeURIComponent(
 // Children
 // ---------------------------------------------------------------------------
 
-const children = new Set<ChildProcess>()
-const killChildren = () => {
-  for (const child of children) {
-    try {
-      child.kill("SIGKILL")
-    } catch {
-      // already gone
-    }
-  }
-  children.clear()
-}
-
-/** CPU time of all threads of `pid` in µs, from schedstat (ns); /proc/<pid>/stat ticks as a fallback. */
-const childCpuMicros = (pid: number): number => {
-  try {
-    let ns = 0
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8")
-        ns += Number(text.slice(0, text.indexOf(" ")))
-      } catch {
-        // the thread ended between readdir and read
-      }
-    }
-    if (ns > 0) return ns / 1000
-  } catch {
-    // no schedstat: fall back to ticks
-  }
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
 
 /** A free TCP port on 127.0.0.1 (bound and released; the child binds it right after). */
 const freePort = (): Promise<number> =>
@@ -509,14 +470,6 @@ const measureIdleSessions = async (server: ServerName): Promise<MemorySample> =>
 // Orchestration and report
 // ---------------------------------------------------------------------------
 
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-const fmt = (value: number, digits = 0): string =>
-  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-const ratio = (value: number): string => `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`
 /** `value` with 2 decimals, or more when 2 would round it across `goal`. */
 const versus = (value: number, goal: number): string => {
   let digits = 2

@@ -29,8 +29,8 @@
  */
 import * as Effect from "effect/Effect"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
-import { type ChildProcess, spawn } from "node:child_process"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
@@ -38,18 +38,12 @@ import { components as echoApiComponents, options as echoApiOptions } from "../e
 import { echoServer } from "../examples/echo-server.ts"
 import { InMemory, McpServer } from "../src/index.ts"
 import { makeSdkEchoServer } from "./sdk-echo-server.ts"
+import { childCpuMicros, children, fmt, intEnv, killChildren, median, ratio } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------
 
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name]
-  if (raw === undefined || raw === "") return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`)
-  return value
-}
 
 const ROUNDS = intEnv("BENCH_ROUNDS", 6)
 const SEQ_CALLS = intEnv("BENCH_SEQ", 20_000)
@@ -129,39 +123,6 @@ const echoMessage = (id: number) => ({
 
 // --- stdio -----------------------------------------------------------------
 
-const children = new Set<ChildProcess>()
-const killChildren = () => {
-  for (const child of children) {
-    try {
-      child.kill("SIGKILL")
-    } catch {
-      // already gone
-    }
-  }
-  children.clear()
-}
-
-/** CPU time of all threads of `pid` in µs, from schedstat (ns); /proc/<pid>/stat ticks as a fallback. */
-const childCpuMicros = (pid: number): number => {
-  try {
-    let ns = 0
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8")
-        ns += Number(text.slice(0, text.indexOf(" ")))
-      } catch {
-        // the thread ended between readdir and read
-      }
-    }
-    if (ns > 0) return ns / 1000
-  } catch {
-    // no schedstat: fall back to ticks
-  }
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  // fields[0] is field 3 (state); utime and stime are fields 14 and 15, in clock ticks (100 Hz on Linux)
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
 
 const spawnStdio = (label: string, script: string): Link => {
   const child = spawn(process.execPath, [script], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] })
@@ -524,17 +485,6 @@ const configs: ReadonlyArray<Config> = [
   ...peerNames.map((peer): Config => ({ transport: "in-memory", peer, start: inMemoryStarters[peer] }))
 ]
 
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-const fmt = (value: number, digits = 0): string =>
-  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-
-/** A ratio with two decimals, or two significant digits below 0.1. */
-const ratio = (value: number): string => `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`
 
 /** The ratio rows of the table (numerator, denominator), in order. */
 const ratioPairs: ReadonlyArray<readonly [PeerName, PeerName]> = [["ours", "SDK"], ["ours-api", "ours"], ["ours-api", "SDK"]]

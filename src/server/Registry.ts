@@ -17,9 +17,6 @@ export interface Entry<A> extends Sequenced {
   readonly enabled: boolean
 }
 
-/** What `add` does when the key exists: replace it (new position) or keep the existing one. */
-export type OnDuplicate = "replace" | "error"
-
 /** An ordered registry; see the module documentation. */
 export class Registry<A> {
   private readonly entries = new Map<string, Entry<A>>()
@@ -31,9 +28,8 @@ export class Registry<A> {
     this.onChange = onChange
   }
 
-  /** Adds (or replaces) a component; throws on a duplicate key when `onDuplicate` is "error". */
-  add(key: string, value: A, onDuplicate: OnDuplicate = "replace"): void {
-    if (onDuplicate === "error" && this.entries.has(key)) throw new Error(`duplicate component: ${key}`)
+  /** Adds a component, or replaces the one with the same key (the new one is listed last). */
+  add(key: string, value: A): void {
     this.entries.delete(key)
     this.entries.set(key, { key, value, seq: this.nextSeq++, enabled: true })
     this.changed()

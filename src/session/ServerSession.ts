@@ -41,6 +41,7 @@ import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { emptyMap, shrink, writable } from "../internal/emptyMap.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
 import {
@@ -414,11 +415,6 @@ class Inflight {
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 const noParams: JsonRpc.Params = {}
-/**
- * The value of the session's maps while they are empty (an idle session holds no Map): it is
- * never written to, every `set` replaces it with a fresh Map first.
- */
-const emptyMap: Map<any, any> = new Map()
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
 /** Unsolicited messages held at most before `notifications/initialized`. */
@@ -661,7 +657,7 @@ class SessionImpl implements ServerSession {
       // `initialize` must not be cancelled (spec); everything else may be.
       if (waiting.request?.method === "initialize") return
       this.queued.delete(requestId)
-      if (this.queued.size === 0) this.queued = emptyMap
+      this.queued = shrink(this.queued)
       return this.wakeReader()
     }
     const inflight = this.running.get(requestId)
@@ -676,7 +672,7 @@ class SessionImpl implements ServerSession {
     const pending = this.pendingClient.get(id)
     if (pending === undefined) return
     this.pendingClient.delete(id)
-    if (this.pendingClient.size === 0) this.pendingClient = emptyMap
+    this.pendingClient = shrink(this.pendingClient)
     Deferred.doneUnsafe(
       pending.deferred,
       "result" in response ? Exit.succeed(response.result) : Exit.fail(clientError(pending.method, response.error))
@@ -687,7 +683,7 @@ class SessionImpl implements ServerSession {
 
   private admit(inflight: Inflight): void {
     if (!this.hasRoom(inflight)) {
-      if (this.queued === emptyMap) this.queued = new Map()
+      this.queued = writable(this.queued)
       this.queued.set(inflight.key, inflight)
       return
     }
@@ -704,7 +700,7 @@ class SessionImpl implements ServerSession {
   }
 
   private start(inflight: Inflight): void {
-    if (this.running === emptyMap) this.running = new Map()
+    this.running = writable(this.running)
     this.running.set(inflight.key, inflight)
     if (this.isWaiting(inflight)) this.waiting++
     const fiber = this.runFork(inflight.effect)
@@ -717,7 +713,7 @@ class SessionImpl implements ServerSession {
   private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     if (this.running.get(inflight.key) !== inflight) return
     this.running.delete(inflight.key)
-    if (this.running.size === 0) this.running = emptyMap
+    this.running = shrink(this.running)
     if (this.isWaiting(inflight)) this.waiting--
     const request = inflight.request
     if (request === undefined) {
@@ -748,7 +744,7 @@ class SessionImpl implements ServerSession {
     } finally {
       this.pumping = false
     }
-    if (this.queued.size === 0) this.queued = emptyMap
+    this.queued = shrink(this.queued)
     this.wakeReader()
     if (this.resumeDrain !== undefined && this.running.size === 0 && this.queued.size === 0) {
       const resume = this.resumeDrain
@@ -829,15 +825,25 @@ class SessionImpl implements ServerSession {
   }
 
   notifyRelated(method: string, params: JsonRpc.Params | undefined, related: JsonRpc.RequestId | undefined) {
-    if (!this.mayNotify(method, related)) return Effect.void
+    const message = this.notification(method, params, related)
+    if (message === undefined || this.hold(message, related)) return Effect.void
+    return this.offer(message, related)
+  }
+
+  /**
+   * The notification as the client may get it: `undefined` when a gate stops it or the
+   * negotiated version does not define it.
+   */
+  private notification(
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined
+  ): JsonRpc.Notification | undefined {
+    if (!this.mayNotify(method, related)) return undefined
     const projected = this.protocolVersion === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, this.protocolVersion)
-    // A notification the negotiated version does not define is not sent.
-    if (projected === NotSendable) return Effect.void
-    const message = JsonRpc.notification(method, projected)
-    if (this.hold(message, related)) return Effect.void
-    return this.offer(message, related)
+    return projected === NotSendable ? undefined : JsonRpc.notification(method, projected)
   }
 
   /**
@@ -880,15 +886,10 @@ class SessionImpl implements ServerSession {
     related: JsonRpc.RequestId | undefined,
     meta?: JsonRpc.Params
   ) {
-    if (logLevels[level] < logLevels[this.logLevel] || !this.mayNotify("notifications/message", related)) return
-    const params = logParams(level, data, logger, meta)
-    const projected = this.protocolVersion === ProtocolVersion.latest
-      ? params
-      : projectServerNotification("notifications/message", params, this.protocolVersion)
-    if (projected === NotSendable) return
-    const message = JsonRpc.notification("notifications/message", projected)
+    if (logLevels[level] < logLevels[this.logLevel]) return
+    const message = this.notification("notifications/message", logParams(level, data, logger, meta), related)
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
-    this.enqueue({ message, related })
+    if (message !== undefined) this.enqueue({ message, related })
   }
 
   logRelated(
@@ -932,7 +933,7 @@ class SessionImpl implements ServerSession {
     const id = this.nextClientRequestId++
     const decode = resultDecoders.get(method)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
-    if (this.pendingClient === emptyMap) this.pendingClient = new Map()
+    this.pendingClient = writable(this.pendingClient)
     this.pendingClient.set(id, { deferred, method })
     return this.offer(JsonRpc.request(id, method, projected), related).pipe(
         Effect.andThen(Deferred.await(deferred)),

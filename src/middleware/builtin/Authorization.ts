@@ -33,7 +33,6 @@ import * as Layer from "effect/Layer"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RegisteredTemplate } from "../../server/Resource.ts"
-import * as UriTemplate from "../../server/UriTemplate.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -106,13 +105,8 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       : Object.fromEntries(Object.entries(rules.resources).map(([uri, scopes]) => [normalizeUri(uri), scopes]))
     const fallback = typeof unauthenticated === "object" ? unauthenticated.principal : undefined
 
-    const parsed = new WeakMap<RegisteredTemplate, UriTemplate.UriTemplate>()
     const templateOf = (uri: string): RegisteredTemplate | undefined => {
-      for (const entry of server.templates.list()) {
-        let template = parsed.get(entry.value)
-        if (template === undefined) parsed.set(entry.value, template = UriTemplate.parse(entry.value.uriTemplate))
-        if (template.match(uri) !== undefined) return entry.value
-      }
+      for (const entry of server.templates.list()) if (entry.value.matches(uri)) return entry.value
       return undefined
     }
 

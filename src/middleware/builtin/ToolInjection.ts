@@ -39,6 +39,7 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -135,8 +136,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       // A server without tools of its own: the injected tools are the list.
       const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === "tools/list"
       if (Exit.isExit(listed)) {
-        const error = failureOf(listed as Exit.Exit<ListResult, McpError.McpError>)
-        if (error !== undefined && isMissing(error)) return Exit.succeed(withInjected({ tools: [] }))
+        const error = Exit.findErrorOption(listed as Exit.Exit<ListResult, McpError.McpError>)
+        if (Option.isSome(error) && isMissing(error.value)) return Exit.succeed(withInjected({ tools: [] }))
         return mapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
       }
       return Effect.map(Effect.catchIf(listed, isMissing, () => Effect.succeed<ListResult>({ tools: [] })), withInjected)
@@ -150,8 +151,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       if (request.method !== "tools/call" && request.method !== "tools/list") return effect
       const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === request.method
       if (Exit.isExit(effect)) {
-        const error = failureOf(effect as Exit.Exit<unknown, McpError.McpError>)
-        return error !== undefined && isMissing(error) ? fallback(request, context) : effect
+        const error = Exit.findErrorOption(effect as Exit.Exit<unknown, McpError.McpError>)
+        return Option.isSome(error) && isMissing(error.value) ? fallback(request, context) : effect
       }
       return Effect.catchIf(effect, isMissing, () => fallback(request, context))
     }
@@ -172,9 +173,3 @@ const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect
   return exit._tag === "Success" ? Exit.succeed(f(exit.value)) : (exit as unknown as Exit.Exit<B, E>)
 }
 
-/** The typed failure of a failed `Exit`, if it has one. */
-const failureOf = <E>(exit: Exit.Exit<unknown, E>): E | undefined => {
-  if (exit._tag === "Success") return undefined
-  for (const reason of exit.cause.reasons) if (reason._tag === "Fail") return reason.error
-  return undefined
-}

@@ -43,6 +43,7 @@ import * as Stream from "effect/Stream"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
+import { emptyMap, shrink, writable } from "../../internal/emptyMap.ts"
 import * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -176,7 +177,6 @@ export const serve = <R>(
 // Internal
 // ---------------------------------------------------------------------------
 
-const encoder = new TextEncoder()
 
 /** Messages of one task kept while no stream can take them. */
 const maxTaskBacklog = 64
@@ -253,12 +253,6 @@ class Pending {
 const forClient = (pending: Pending, message: JsonRpc.Message): JsonRpc.Message =>
   pending.clientId === undefined ? message : { ...(message as JsonRpc.Response), id: pending.clientId }
 
-/**
- * The value of a session's maps while they are empty (an idle session holds no Map): never
- * written to, every `set` replaces it with a fresh Map first.
- */
-const emptyMap: Map<any, any> = new Map()
-
 /** One MCP session over HTTP: the push connection of its server session, and its streams. */
 class HttpSession implements PushConnection {
   readonly id: string
@@ -300,46 +294,39 @@ class HttpSession implements PushConnection {
     return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message]))
   }
   addPending(id: JsonRpc.RequestId, pending: Pending): void {
-    if (this.pending === emptyMap) this.pending = new Map()
-    this.pending.set(id, pending)
+    ;(this.pending = writable(this.pending)).set(id, pending)
   }
   removePending(id: JsonRpc.RequestId): void {
     this.pending.delete(id)
-    if (this.pending.size === 0) this.pending = emptyMap
+    this.pending = shrink(this.pending)
   }
   newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
     const stream = new SseStream(`s${this.nextStream++}`, requestId)
-    if (this.streams === emptyMap) this.streams = new Map()
-    this.streams.set(stream.streamId, stream)
+    ;(this.streams = writable(this.streams)).set(stream.streamId, stream)
     return stream
   }
   removeStream(streamId: string): void {
     this.streams.delete(streamId)
-    if (this.streams.size === 0) this.streams = emptyMap
+    this.streams = shrink(this.streams)
   }
   setTaskResult(taskId: string, pending: Pending): void {
-    if (this.taskResults === emptyMap) this.taskResults = new Map()
-    this.taskResults.set(taskId, pending)
+    ;(this.taskResults = writable(this.taskResults)).set(taskId, pending)
   }
   removeTaskResult(taskId: string): void {
     this.taskResults.delete(taskId)
-    if (this.taskResults.size === 0) this.taskResults = emptyMap
+    this.taskResults = shrink(this.taskResults)
   }
   /** The backlog of a task, created when missing. */
   backlogOf(taskId: string): Array<JsonRpc.Message> {
     let backlog = this.taskBacklog.get(taskId)
-    if (backlog === undefined) {
-      if (this.taskBacklog === emptyMap) this.taskBacklog = new Map()
-      this.taskBacklog.set(taskId, backlog = [])
-    }
+    if (backlog === undefined) (this.taskBacklog = writable(this.taskBacklog)).set(taskId, backlog = [])
     return backlog
   }
   /** Takes the backlog of a task. */
   takeBacklog(taskId: string): Array<JsonRpc.Message> | undefined {
     const backlog = this.taskBacklog.get(taskId)
-    if (backlog === undefined) return undefined
     this.taskBacklog.delete(taskId)
-    if (this.taskBacklog.size === 0) this.taskBacklog = emptyMap
+    this.taskBacklog = shrink(this.taskBacklog)
     return backlog
   }
 }
@@ -452,7 +439,7 @@ class Endpoint {
     headers: Record<string, string>
   ): HttpServerResponse.HttpServerResponse {
     const body = Stream.fromQueue(connection.queue).pipe(
-      Stream.map((data) => encoder.encode(data)),
+      Stream.encodeText,
       Stream.ensuring(Effect.sync(() => {
         // The client went away (or the stream ended): later events wait in the event store.
         if (stream.connection === connection) stream.connection = undefined
@@ -678,9 +665,10 @@ class Endpoint {
 
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
   emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
+    // Serialised once, before it is stored: what cannot be is dropped (a notification or request).
+    const data = JsonRpc.stringify(message)
+    if (data === undefined) return Effect.void
     return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
-      const data = JsonRpc.stringify(message)
-      if (data === undefined) return // a notification or request that cannot be serialised is dropped
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {
