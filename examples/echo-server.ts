@@ -10,10 +10,12 @@
  */
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { SchemaJITCompiler } from "effect/schema"
+import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Layer from "effect/Layer"
-import { LowLevelServer, McpError, ProtocolVersion, Stdio, StreamableHttp } from "../src/index.ts"
+import { McpError, Stdio, StreamableHttp } from "../src/index.ts"
+import { LowLevelServer } from "../src/lowlevel.ts"
+import { ProtocolVersion } from "../src/protocol/index.ts"
 import { flags } from "./internal/cli.ts"
 
 const EchoArguments = Schema.Struct({ text: Schema.String })

@@ -15,7 +15,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { SchemaJITCompiler } from "effect/schema"
+import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
 import {

@@ -19,7 +19,7 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { SchemaJITCompiler } from "effect/schema"
+import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as McpError from "../protocol/McpError.ts"
 import type {
   CallToolResult,

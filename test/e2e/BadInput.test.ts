@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import type { LowLevelServer } from "../../src/index.ts"
+import type { LowLevelServer } from "../../src/lowlevel.ts"
 import { makeFullServer, makeProbe, type Probe } from "../fixtures/FullServer.ts"
 import { connectRaw, initializeRaw, initializeRequest, type RawClient } from "./harness.ts"
 

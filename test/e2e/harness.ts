@@ -7,7 +7,8 @@ import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
-import { InMemory, type LowLevelServer } from "../../src/index.ts"
+import { InMemory } from "../../src/index.ts"
+import type { LowLevelServer } from "../../src/lowlevel.ts"
 
 /** Runs `server` over an in-memory pair and connects an SDK client; closes both with the scope. */
 export const connectSdk = (

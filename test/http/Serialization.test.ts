@@ -7,7 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { LowLevelServer, StreamableHttp } from "../../src/index.ts"
+import { StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import { answerOf, freePort, messagesOf, on, openSession, post, readSse, ready } from "./support.ts"
 
 const server = LowLevelServer.make({

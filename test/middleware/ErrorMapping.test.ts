@@ -7,7 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as ErrorMapping from "../../src/middleware/builtin/ErrorMapping.ts"
-import { LowLevelServer, McpError, McpServer, type Middleware } from "../../src/index.ts"
+import { McpError, McpServer, type Middleware } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import { captureLogs, sdk, sdkError, serve, serveLowLevel } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}

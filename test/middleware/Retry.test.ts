@@ -9,7 +9,8 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Retry from "../../src/middleware/builtin/Retry.ts"
-import { LowLevelServer, McpError, McpServer } from "../../src/index.ts"
+import { McpError, McpServer } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import { sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}

@@ -8,7 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
-import { LowLevelServer, McpServer } from "../../src/index.ts"
+import { McpServer } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectRawTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
 /** Components whose slow handlers record their interruption. */

@@ -12,7 +12,8 @@ import * as Logger from "effect/Logger"
 import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { InMemory, type LowLevelServer, McpServer, type Middleware, type Transport } from "../../src/index.ts"
+import { InMemory, McpServer, type Middleware, type Transport } from "../../src/index.ts"
+import type { LowLevelServer } from "../../src/lowlevel.ts"
 import { type Server, startServer } from "../server/McpServerHarness.ts"
 
 /** One recorded log line. */

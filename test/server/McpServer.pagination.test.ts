@@ -6,7 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { McpServer, Pagination } from "../../src/index.ts"
+import { McpServer } from "../../src/index.ts"
+import { Pagination } from "../../src/lowlevel.ts"
 import { components, type Connected, connect, connectRaw, sdk, sdkError, startServer, using } from "./McpServerHarness.ts"
 
 const tool = (name: string) => ({ name, handler: () => Effect.succeed(name) })

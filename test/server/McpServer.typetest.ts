@@ -10,16 +10,8 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { expectTypeOf } from "vitest"
-import {
-  type ClientRequestError,
-  Content,
-  type InMemory,
-  McpContext,
-  type McpError,
-  type McpRequestContext,
-  McpServer,
-  Tool
-} from "../../src/index.ts"
+import { Content, type InMemory, McpContext, type McpError, type McpRequestContext, McpServer, Tool } from "../../src/index.ts"
+import type { ClientRequestError } from "../../src/lowlevel.ts"
 
 declare const pair: InMemory.Pair
 

@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { LowLevelServer, type ServerSession } from "../../src/index.ts"
+import { LowLevelServer, type ServerSession } from "../../src/lowlevel.ts"
 import { connectRaw, initializeRaw, initializeRequest, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
