@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { McpContext, McpServer, Stdio } from "../src/index.ts"
+import { McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
 import { flags } from "./internal/cli.ts"
 
 class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {
@@ -164,7 +164,7 @@ if (import.meta.main) {
         `  Inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}\n` +
         "  (npm start -- --stdio serves stdio instead)\n"
     )
-    McpServer.serveHttp(options, components, { host: cli.host, port: cli.port, stateless: cli.stateless }).pipe(
+    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
       NodeRuntime.runMain
     )
   }

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Content, McpContext, McpServer, Stdio, Tool } from "../src/index.ts"
+import { Content, McpContext, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
 import { flags } from "./internal/cli.ts"
 
 /** A 1×1 PNG. */
@@ -450,7 +450,7 @@ if (import.meta.main) {
   const cli = flags()
   if (cli.http) {
     process.stderr.write(`everything-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
-    McpServer.serveHttp(options, components, { host: cli.host, port: cli.port, stateless: cli.stateless }).pipe(
+    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
       NodeRuntime.runMain
     )
   } else {

@@ -33,8 +33,7 @@ import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
-import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
-import type { Transport } from "../transport/Transport.ts"
+import { isListener, type Listener, type Transport } from "../transport/Transport.ts"
 import * as Completion from "./Completion.ts"
 import * as Tasks from "./internal/tasks.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
@@ -485,7 +484,9 @@ export const run = <E>(
   Effect.flatMap(Effect.service(McpServer), (server) => server.run(transport, options))
 
 /**
- * The usual main program: builds the server and its components, then serves `transport`.
+ * The usual main program: builds the server and its components, then serves `transport`: one
+ * session over a {@link Transport} (stdio: until its input ends), or every session a
+ * {@link Listener} accepts (Streamable HTTP: until interrupted).
  *
  * **Example** (A stdio server)
  *
@@ -493,37 +494,39 @@ export const run = <E>(
  * McpServer.serve({ name: "demo", version: "1.0.0" }, Layer.mergeAll(Echo, Greeting), Stdio.make())
  *   .pipe(Stdio.runMain)
  * ```
+ *
+ * **Example** (The same server over Streamable HTTP)
+ *
+ * ```ts
+ * McpServer.serve({ name: "demo", version: "1.0.0" }, Layer.mergeAll(Echo, Greeting), StreamableHttp.make({ port: 3000 }))
+ *   .pipe(NodeRuntime.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category Running
  */
-export const serve = <E, EL, RL>(
+export function serve<EL, RL>(
+  options: Options,
+  components: Layer.Layer<never, EL, RL>,
+  listener: Listener
+): Effect.Effect<never, EL, Exclude<RL, McpServer>>
+export function serve<E, EL, RL>(
   options: Options,
   components: Layer.Layer<never, EL, RL>,
   transport: Transport<E>,
   runOptions?: LowLevelServer.RunOptions
-): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> =>
-  run(transport, runOptions).pipe(
-    Effect.provide(Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>)
-  )
-
-/**
- * Serves the server over Streamable HTTP until interrupted: builds the server and its components,
- * listens on `http.host`:`http.port` (127.0.0.1:3000 by default) at `http.path` (`/mcp`).
- *
- * **Example** (The demo over HTTP)
- *
- * ```ts
- * McpServer.serveHttp(options, Components, { port: 3000 }).pipe(NodeRuntime.runMain)
- * ```
- */
-export const serveHttp = <EL, RL>(
+): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>>
+export function serve<E, EL, RL>(
   options: Options,
   components: Layer.Layer<never, EL, RL>,
-  http: StreamableHttp.Options & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
-): Effect.Effect<never, EL, Exclude<RL, McpServer>> =>
-  Layer.launch(
-    StreamableHttp.serve((transport, sessionOptions) => run(transport, sessionOptions), http).pipe(
-      Layer.provide(Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>)
-    )
-  )
+  transport: Transport<E> | Listener,
+  runOptions?: LowLevelServer.RunOptions
+): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
+  const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
+  return isListener(transport)
+    ? Layer.launch(transport.listen((session, sessionOptions) => run(session, sessionOptions)).pipe(Layer.provide(server)))
+    : run(transport, runOptions).pipe(Effect.provide(server))
+}
 
 // ---------------------------------------------------------------------------
 // Internal

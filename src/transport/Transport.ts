@@ -1,18 +1,58 @@
 /**
- * The interface a session runs over.
+ * The interfaces a server is served over.
  *
- * A transport moves bytes: `open` gives one session its {@link Connection}, an inbound Stream of
- * parsed messages and a `write` function, and the scope closes it. Stdio and the in-memory pair
- * implement it; Streamable HTTP fits the same shape, routing each outbound message by the
- * request it is related to.
+ * A {@link Transport} moves bytes for one session: `open` gives the session its `Connection`
+ * (an inbound Stream of parsed messages and a `write` function, or a push connection) and the
+ * scope closes it. Stdio and the in-memory pair are transports.
+ *
+ * A {@link Listener} accepts many sessions (Streamable HTTP): `listen(run)` is a Layer that serves
+ * every session it accepts with `run` for as long as the Layer lives. `McpServer.serve` takes
+ * either, so the server module never depends on a particular transport (and a stdio server never
+ * loads, or bundles, the HTTP stack).
  *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Connection, PushConnection } from "../session/Connection.ts"
+import type { Connection, PushConnection, TransportFailure } from "../session/Connection.ts"
+import type { SessionOptions } from "../session/ServerSession.ts"
 
-/** A transport: opens the connection of one session; closing the scope closes the connection. */
+/**
+ * A transport: opens the connection of one session; closing the scope closes the connection.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
 export interface Transport<E = never> {
   readonly open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
 }
+
+/**
+ * The session options a listener passes to `run` for each session it accepts.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type ListenerSessionOptions = Omit<SessionOptions, "serverCapabilities" | "onSession">
+
+/**
+ * A transport that accepts many sessions: `listen(run)` serves each accepted session with `run`
+ * (for a server: `McpServer.run` or `LowLevelServer.run`) while the Layer lives.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Listener {
+  readonly listen: <R>(
+    run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>
+  ) => Layer.Layer<never, never, R>
+}
+
+/**
+ * Whether `u` is a {@link Listener} rather than a one-session {@link Transport}.
+ *
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isListener = (u: Transport<any> | Listener): u is Listener => "listen" in u

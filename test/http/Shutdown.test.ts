@@ -1,5 +1,5 @@
 /**
- * Shutting down `McpServer.serveHttp` (interrupting it, as Ctrl-C does through `runMain`) while
+ * Shutting down `McpServer.serve` over `StreamableHttp.make` (interrupting it, as Ctrl-C does through `runMain`) while
  * clients hold SSE streams: the streams end and the server stops promptly.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -7,15 +7,15 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
 import { components, options } from "../../examples/everything-server.ts"
-import { McpServer } from "../../src/index.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { freePort, on, openSession, sleep } from "./support.ts"
 
 describe("Streamable HTTP shutdown", () => {
-  it.live("interrupting serveHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
+  it.live("interrupting McpServer.serve over StreamableHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
       const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkDetach(McpServer.serveHttp(options, components, { host: "127.0.0.1", port }))
+      const server = yield* Effect.forkDetach(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })))
       let sessionId: string | undefined
       for (let i = 0; i < 200 && sessionId === undefined; i++) {
         sessionId = yield* Effect.promise(() => openSession(url).catch(() => undefined))
@@ -52,6 +52,6 @@ describe("Streamable HTTP shutdown", () => {
       get.destroy()
       yield* Fiber.await(stopping)
       assert.isTrue(clientSawEnd, "the server did not end the open SSE stream on shutdown")
-      assert.isTrue(stopped, `serveHttp did not stop within 2 s (took ${Date.now() - started} ms)`)
+      assert.isTrue(stopped, `the HTTP server did not stop within 2 s (took ${Date.now() - started} ms)`)
     }), 30_000)
 })

@@ -10,7 +10,7 @@ import { request as httpRequest } from "node:http"
 import { createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
 import { components, options } from "../../examples/everything-server.ts"
-import { McpServer, type StreamableHttp } from "../../src/index.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -46,7 +46,7 @@ export const ready = async (port: number, attempts: number): Promise<boolean> =>
 }
 
 /**
- * Serves the everything server over Streamable HTTP (`McpServer.serveHttp`) in the test's scope,
+ * Serves the everything server over Streamable HTTP (`McpServer.serve` with `StreamableHttp.make`) in the test's scope,
  * on a free port (retried when another process took it first).
  */
 export const serveEverything = (
@@ -56,7 +56,7 @@ export const serveEverything = (
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = yield* Effect.promise(freePort)
       const fiber = yield* Effect.forkScoped(
-        McpServer.serveHttp(options, components, { ...http, host: "127.0.0.1", port })
+        McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
       )
       const up = yield* Effect.promise(() => ready(port, 300))
       if (up && fiber.pollUnsafe() === undefined) return { port, url: `http://127.0.0.1:${port}/mcp` }

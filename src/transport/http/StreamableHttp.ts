@@ -35,7 +35,7 @@ import type * as Scope from "effect/Scope"
 import type { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
-import type { Transport } from "../Transport.ts"
+import type { Listener, ListenerSessionOptions, Transport } from "../Transport.ts"
 
 // ---------------------------------------------------------------------------
 // Options
@@ -51,10 +51,7 @@ import type { Transport } from "../Transport.ts"
  * Layer, `ensuring`) is released at once; per-session resources belong in a middleware's
  * `onSession` hook (it runs until the session closes) or `onOpen`/`onClose`.
  */
-export type Runner = (
-  transport: Transport,
-  options: Omit<SessionOptions, "serverCapabilities" | "onSession">
-) => Effect.Effect<void, TransportFailure>
+export type Runner = (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure>
 
 /** Options of the transport. */
 export interface Options {
@@ -94,6 +91,14 @@ export interface Options {
 }
 
 
+/** Options of an endpoint on its own HTTP server: the transport's, and where it listens. */
+export interface ServeOptions extends Options {
+  /** The address to listen on. Default `127.0.0.1` (loopback only). */
+  readonly host?: string | undefined
+  /** The port to listen on. Default 3000. */
+  readonly port?: number | undefined
+}
+
 // ---------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------
@@ -129,23 +134,35 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
   Layer.unwrap(Effect.map(endpoint, (module) => module.route(run, options)))
 
 /**
- * Serves the endpoint on its own HTTP server (`host` default 127.0.0.1, `port` default 3000).
+ * Serves the endpoint on its own HTTP server (`host` default 127.0.0.1, `port` default 3000),
+ * every session with `run`.
  *
- * **Example** (The authoring API over HTTP)
+ * **Example** (The low-level server over HTTP)
  *
  * ```ts
- * const Server = Layer.mergeAll(Tools).pipe(Layer.provideMerge(McpServer.McpServer.layer(options)))
- * StreamableHttp.serve((transport, options) => McpServer.run(transport, options), { port: 3000 })
- *   .pipe(Layer.provide(Server), Layer.launch, NodeRuntime.runMain)
+ * StreamableHttp.serve((transport, options) => server.run(transport, options), { port: 3000 })
+ *   .pipe(Layer.launch, NodeRuntime.runMain)
  * ```
  *
  * @since 0.1.0
  * @category Layers
  */
 export const serve = <R>(
-  run: (
-    transport: Transport,
-    options: Omit<SessionOptions, "serverCapabilities" | "onSession">
-  ) => Effect.Effect<void, TransportFailure, R>,
-  options: Options & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+  run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
+  options: ServeOptions = {}
 ): Layer.Layer<never, never, R> => Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, options)))
+
+/**
+ * The endpoint on its own HTTP server, as a {@link Listener} for `McpServer.serve`.
+ *
+ * **Example** (The authoring API over HTTP)
+ *
+ * ```ts
+ * McpServer.serve({ name: "demo", version: "1.0.0" }, Components, StreamableHttp.make({ port: 3000 }))
+ *   .pipe(NodeRuntime.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: ServeOptions = {}): Listener => ({ listen: (run) => serve(run, options) })

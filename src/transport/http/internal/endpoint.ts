@@ -24,11 +24,10 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Outbound, PushConnection, SessionInput, TransportFailure } from "../../../session/Connection.ts"
-import type { SessionOptions } from "../../../session/ServerSession.ts"
-import type { Transport } from "../../Transport.ts"
+import type { ListenerSessionOptions, Transport } from "../../Transport.ts"
 import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
-import type { Options, Runner } from "../StreamableHttp.ts"
+import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -66,8 +65,8 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
 
 /** See `StreamableHttp.serve`. */
 export const serve = <R>(
-  run: (transport: Transport, options: Omit<SessionOptions, "serverCapabilities" | "onSession">) => Effect.Effect<void, TransportFailure, R>,
-  options: Options & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+  run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
+  options: ServeOptions = {}
 ): Layer.Layer<never, never, R> =>
   Layer.unwrap(
     Effect.map(Effect.context<R>(), (context) => {
