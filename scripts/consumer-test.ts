@@ -1,0 +1,295 @@
+/**
+ * `npm run test:consumer`: the package as a new user gets it (CI runs it from a fresh clone).
+ *
+ * 1. `npm pack` (its `prepack` builds `dist/`), and the tarball's contents: `dist/`, `src/` (the
+ *    declaration maps point at it), README, LICENSE, CHANGELOG and package.json; no tests, bench,
+ *    scripts or examples; every `exports` target is in the tarball and none is a `.ts` source.
+ * 2. A new project in the system's temporary folder installs the tarball and the peers
+ *    (`effect`, `@effect/platform-node`) from the registry, plus the SDK, TypeScript and esbuild:
+ *    exactly one copy of `effect` ends up installed.
+ * 3. The README's example, stripped of its types into `server.mjs`, runs on this Node (24) and
+ *    the official SDK client drives it over stdio: tools/list, tools/call (success and declared
+ *    failure), prompts/get.
+ * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
+ *    and the bundle holds none of the HTTP stack (a stdio server must not carry it).
+ * 5. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath, once with
+ *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
+ *    error in both (checked with `@ts-expect-error`) and fails at run time too.
+ *
+ * Prints `consumer: N passed, M failed` and exits 1 on any failure.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { execFileSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { stripTypeScriptTypes } from "node:module"
+import { join } from "node:path"
+import { bundleArgs, type ConsumerProject, makeConsumerProject, packageManifest, pinned, readmeExample } from "./internal/consumerProject.ts"
+
+let passed = 0
+let failed = 0
+const check = async (name: string, body: () => void | Promise<void>): Promise<void> => {
+  const started = Date.now()
+  try {
+    await body()
+    passed++
+    console.log(`ok   ${name} (${Date.now() - started} ms)`)
+  } catch (error) {
+    failed++
+    console.log(`FAIL ${name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+  }
+}
+const expect = (condition: boolean, message: string): void => {
+  if (!condition) throw new Error(message)
+}
+
+/** Drives a stdio server (`node <script>` in `cwd`) with the official SDK client. */
+const driveReadmeServer = async (cwd: string, script: string): Promise<void> => {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [script], cwd, stderr: "pipe" })
+  let stderr = ""
+  transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
+  const client = new Client({ name: "consumer-test", version: "1.0.0" })
+  const timeout = setTimeout(() => void client.close(), 20_000)
+  try {
+    await client.connect(transport)
+    expect(client.getServerVersion()?.name === "hello", `serverInfo: ${JSON.stringify(client.getServerVersion())}`)
+    const { tools } = await client.listTools()
+    expect(tools.length === 1 && tools[0]!.name === "weather", `tools/list: ${JSON.stringify(tools)}`)
+    expect(
+      JSON.stringify(tools[0]!.inputSchema) ===
+        JSON.stringify({ type: "object", properties: { city: { type: "string", description: "City name" } }, required: ["city"] }),
+      `inputSchema: ${JSON.stringify(tools[0]!.inputSchema)}`
+    )
+    const paris = await client.callTool({ name: "weather", arguments: { city: "Paris" } })
+    expect(JSON.stringify(paris.structuredContent) === JSON.stringify({ city: "Paris", celsius: 21.5 }), `Paris: ${JSON.stringify(paris)}`)
+    const rome = await client.callTool({ name: "weather", arguments: { city: "Rome" } })
+    expect(rome.isError === true, `Rome is a declared failure: ${JSON.stringify(rome)}`)
+    const text = (rome.content as ReadonlyArray<{ readonly text: string }>)[0]!.text
+    expect(text === JSON.stringify({ _tag: "UnknownCity", city: "Rome" }), `Rome failure: ${text}`)
+    const prompt = await client.getPrompt({ name: "greeting", arguments: { name: "Ada" } })
+    expect(
+      JSON.stringify(prompt.messages) === JSON.stringify([{ role: "user", content: { type: "text", text: "Say hello to Ada." } }]),
+      `prompts/get: ${JSON.stringify(prompt.messages)}`
+    )
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver stderr:\n${stderr}`)
+  } finally {
+    clearTimeout(timeout)
+    await client.close()
+  }
+}
+
+/** Every folder named `effect` that holds effect's package.json, under `dir/node_modules`. */
+const effectCopies = (dir: string): Array<string> => {
+  const copies: Array<string> = []
+  const walk = (modules: string, depth: number) => {
+    if (depth > 6 || !existsSync(modules)) return
+    for (const entry of readdirSync(modules)) {
+      const path = join(modules, entry)
+      if (entry.startsWith("@")) {
+        for (const scoped of readdirSync(path)) walk(join(path, scoped, "node_modules"), depth + 1)
+        continue
+      }
+      if (!statSync(path).isDirectory()) continue
+      if (entry === "effect" && existsSync(join(path, "package.json"))) copies.push(path)
+      walk(join(path, "node_modules"), depth + 1)
+    }
+  }
+  walk(join(dir, "node_modules"), 0)
+  return copies
+}
+
+const typescriptConsumer = `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import {
+  Completion,
+  Content,
+  EventStore,
+  InMemory,
+  McpContext,
+  McpError,
+  McpRequestContext,
+  McpServer,
+  Middleware,
+  Prompt,
+  Resource,
+  SessionStore,
+  Stdio,
+  StreamableHttp,
+  Tool,
+  type Principal,
+  type Transport
+} from "effect-mcp-server"
+import { JsonRpc, McpSchema, Negotiation, Projection, ProtocolVersion } from "effect-mcp-server/protocol"
+import { Connection, JsonSchema, LowLevelServer, Pagination, ServerSession, UriTemplate } from "effect-mcp-server/lowlevel"
+import { Authorization, Logging, RateLimit, ResponseCache, Timeout } from "effect-mcp-server/middleware"
+import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
+// @ts-expect-error internal modules are not part of the package's interface
+import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
+
+class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
+
+const Lookup = McpServer.tool({
+  name: "lookup",
+  parameters: { id: Schema.String },
+  success: Schema.Struct({ id: Schema.String, size: Schema.Number }),
+  failure: NotFound,
+  handler: ({ id }) =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", \`lookup \${id}\`)
+      if (id === "missing") return yield* new NotFound({ id })
+      return { id, size: id.length }
+    })
+})
+
+// @ts-expect-error a handler may only fail with its declared failure
+McpServer.tool({ name: "bad", parameters: {}, failure: NotFound, handler: () => Effect.fail("oops" as const) })
+
+const Readme = McpServer.resource({ uri: "docs://readme", name: "readme", read: Effect.succeed("hello") })
+const Greeting = McpServer.prompt({
+  name: "greeting",
+  arguments: { name: Schema.String },
+  handler: ({ name }) => Effect.succeed(\`Hello \${name}\`)
+})
+const Audit = Middleware.make("audit", { onCallTool: (params, _context, next) => next(params) })
+const components = Layer.mergeAll(Lookup, Readme, Greeting, McpServer.middleware(Audit, Logging.middleware(), Timeout.middleware()))
+const options = { name: "consumer", version: "1.0.0" }
+
+export const stdio: Effect.Effect<void, unknown> = McpServer.serve(options, components, Stdio.make())
+export const http: Effect.Effect<never, unknown> = McpServer.serve(options, components, StreamableHttp.make({ port: 3000 }))
+export const pair: InMemory.Pair = InMemory.makePair()
+export const transport: Transport = pair.server
+export const version: ProtocolVersion.ProtocolVersion = ProtocolVersion.latest
+export const request: JsonRpc.Message = { jsonrpc: "2.0", id: 1, method: "ping" }
+export const principal: Principal = { subject: "ada", scopes: [], claims: {} }
+export const values = [
+  Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,
+  McpSchema, Negotiation, Projection, Connection, JsonSchema, LowLevelServer, Pagination, ServerSession,
+  UriTemplate, Authorization, RateLimit, ResponseCache, Task, TaskStore, TaskSupervisor, Internal
+]
+`
+
+const tsconfig = (moduleResolution: "nodenext" | "bundler") =>
+  JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      module: moduleResolution === "nodenext" ? "NodeNext" : "ESNext",
+      moduleResolution,
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noEmit: true,
+      // effect's own declarations need the DOM lib for WebCrypto types; like effect, users skip them.
+      skipLibCheck: true,
+      lib: ["ES2022"],
+      types: ["node"]
+    },
+    files: ["consumer.ts"]
+  }, null, 2)
+
+const main = async () => {
+  let project: ConsumerProject | undefined
+  await check("npm pack, install the tarball and the peers in a new project", () => {
+    project = makeConsumerProject([
+      pinned("@modelcontextprotocol/sdk"),
+      pinned("typescript"),
+      pinned("@types/node"),
+      pinned("esbuild")
+    ])
+  })
+  if (project === undefined) return
+  const { dir, packed } = project
+  try {
+    await check("the tarball holds only what a user needs", () => {
+      const unwanted = packed.files.filter((file) =>
+        /^(test|bench|scripts|examples|node_modules|scratch)\//.test(file) || /(^|\/)\.|\.test\.ts$/.test(file)
+      )
+      expect(unwanted.length === 0, `unexpected files: ${unwanted.join(", ")}`)
+      for (const required of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts"]) {
+        expect(packed.files.includes(required), `missing ${required}`)
+      }
+      const strays = packed.files.filter((file) => !/^(dist|src)\//.test(file) && !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file))
+      expect(strays.length === 0, `files outside the whitelist: ${strays.join(", ")}`)
+      expect(packed.files.some((file) => file.endsWith(".d.ts.map")), "no declaration maps")
+      expect(packed.files.some((file) => file.endsWith(".js.map")), "no source maps")
+    })
+
+    await check("every exports target is in the tarball and none is TypeScript source", () => {
+      for (const [entry, target] of Object.entries(packageManifest.exports)) {
+        const targets = typeof target === "string" ? [target] : [target.types, target.default]
+        for (const path of targets) {
+          expect(!/(?<!\.d)\.ts$/.test(path), `${entry} points at TypeScript source ${path}`)
+          expect(packed.files.includes(path.replace(/^\.\//, "")), `${entry} → ${path} is not in the tarball`)
+        }
+      }
+    })
+
+    await check("one copy of effect is installed (the package's is the user's)", () => {
+      const copies = effectCopies(dir)
+      expect(copies.length === 1, `copies of effect: ${copies.join(", ")}`)
+      const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect-mcp-server/package.json"), "utf8"))
+      expect(installed.dependencies === undefined, `the package has dependencies: ${JSON.stringify(installed.dependencies)}`)
+      expect(installed.peerDependencies?.effect !== undefined, "effect is not a peer dependency")
+    })
+
+    const server = join(dir, "server.mjs")
+    await check("the README example as server.mjs, driven over stdio by the SDK client", async () => {
+      const source = readmeExample()
+      expect(source.includes(`from "effect-mcp-server"`), "the README example does not import effect-mcp-server")
+      writeFileSync(server, stripTypeScriptTypes(source))
+      await driveReadmeServer(dir, server)
+    })
+
+    await check("the README example bundled with esbuild (one file, no HTTP stack), driven the same way", async () => {
+      const bundle = join(dir, "server.bundle.mjs")
+      const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
+      execFileSync(esbuild, [...bundleArgs(server, bundle), `--metafile=${bundle}.json`], {
+        cwd: dir,
+        stdio: ["ignore", "inherit", "inherit"]
+      })
+      // The modules that contribute code to the bundle (the metafile's top-level inputs also list
+      // modules esbuild parsed and then tree-shook away).
+      const outputs = JSON.parse(readFileSync(`${bundle}.json`, "utf8")).outputs as Record<
+        string,
+        { readonly inputs: Record<string, { readonly bytesInOutput: number }> }
+      >
+      const inputs = Object.values(outputs).flatMap((output) =>
+        Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path)
+      )
+      expect(inputs.some((input) => input.includes("effect-mcp-server/dist/")), "the bundle holds none of the package")
+      const http = inputs.filter((input) => /effect\/dist\/http\/|NodeHttpServer|internal\/endpoint|\/ws\//.test(input))
+      expect(http.length === 0, `the stdio bundle carries the HTTP stack: ${http.slice(0, 5).join(", ")}`)
+      await driveReadmeServer(dir, bundle)
+    })
+
+    for (const moduleResolution of ["nodenext", "bundler"] as const) {
+      await check(`tsc --noEmit of a consumer using every entry point (moduleResolution ${moduleResolution})`, () => {
+        writeFileSync(join(dir, "consumer.ts"), typescriptConsumer)
+        writeFileSync(join(dir, `tsconfig.${moduleResolution}.json`), tsconfig(moduleResolution))
+        const tsc = join(dir, "node_modules/typescript/bin/tsc")
+        try {
+          execFileSync(process.execPath, [tsc, "-p", `tsconfig.${moduleResolution}.json`], { cwd: dir, encoding: "utf8" })
+        } catch (error) {
+          const output = error as { stdout?: string; stderr?: string }
+          throw new Error(`tsc failed:\n${output.stdout ?? ""}${output.stderr ?? ""}`)
+        }
+      })
+    }
+
+    await check("internal modules cannot be imported at run time", () => {
+      const probe = join(dir, "internal.mjs")
+      writeFileSync(
+        probe,
+        `try { await import("effect-mcp-server/dist/internal/emptyMap.js"); console.log("imported") } catch (e) { console.log(e.code) }\n`
+      )
+      const output = execFileSync(process.execPath, [probe], { cwd: dir, encoding: "utf8" }).trim()
+      expect(output === "ERR_PACKAGE_PATH_NOT_EXPORTED", `importing an internal module: ${output}`)
+    })
+  } finally {
+    project.remove()
+  }
+}
+
+await main()
+console.log(`consumer: ${passed} passed, ${failed} failed`)
+process.exit(failed === 0 && passed > 0 ? 0 : 1)

@@ -1,0 +1,124 @@
+/**
+ * A project of a new user, outside this repository: `npm pack` of this package, then a fresh
+ * folder under the system's temporary directory that installs the tarball and its peers from the
+ * registry, as `npm install effect-mcp-server effect @effect/platform-node` would. Shared by the
+ * consumer test (`npm run test:consumer`) and the cold-start benchmark (`bench/coldstart.ts`).
+ */
+import { execFileSync, type ExecFileSyncOptions } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The repository's root. */
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
+
+const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  readonly name: string
+  readonly version: string
+  readonly exports: Record<string, string | { readonly types: string; readonly default: string }>
+  readonly devDependencies: Record<string, string>
+}
+
+/** This package's manifest. */
+export const packageManifest = manifest
+
+/** The version this repository pins for `name` (its devDependency), so consumer installs are reproducible. */
+export const pinned = (name: string): string => {
+  const version = manifest.devDependencies[name]
+  if (version === undefined) throw new Error(`${name} is not a devDependency of ${manifest.name}`)
+  return `${name}@${version}`
+}
+
+/** npm itself: the one next to the running Node (npm run puts the pinned Node first on PATH). */
+const npm = (args: ReadonlyArray<string>, options: ExecFileSyncOptions): string =>
+  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    ...options
+  }) as string
+
+/** What `npm pack` made: the tarball's path and the files it holds. */
+export interface Packed {
+  readonly tarball: string
+  readonly files: ReadonlyArray<string>
+}
+
+/** `npm pack` of the repository into `destination` (its `prepack` builds `dist/` first). */
+export const pack = (destination: string): Packed => {
+  const output = npm(["pack", "--json", "--pack-destination", destination], { cwd: repoRoot })
+  // prepack's own output precedes the JSON on stdout: the JSON is the trailing array.
+  const json = JSON.parse(output.slice(output.lastIndexOf("\n[") + 1)) as ReadonlyArray<{
+    readonly filename: string
+    readonly files: ReadonlyArray<{ readonly path: string }>
+  }>
+  const info = json[0]!
+  return { tarball: join(destination, info.filename), files: info.files.map((file) => file.path) }
+}
+
+/** A consumer project: its folder, the tarball it installed, and a way to remove it. */
+export interface ConsumerProject {
+  readonly dir: string
+  readonly packed: Packed
+  readonly remove: () => void
+}
+
+/**
+ * Packs the repository and installs the tarball, the peers (at the versions this repository
+ * pins) and `extra` packages into a new folder outside the repository.
+ */
+export const makeConsumerProject = (extra: ReadonlyArray<string> = []): ConsumerProject => {
+  const dir = mkdtempSync(join(tmpdir(), "effect-mcp-server-consumer-"))
+  try {
+    const tarballs = join(dir, "tarballs")
+    mkdirSync(tarballs)
+    const packed = pack(tarballs)
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)
+    )
+    npm(
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        packed.tarball,
+        pinned("effect"),
+        pinned("@effect/platform-node"),
+        ...extra
+      ],
+      { cwd: dir }
+    )
+    return { dir, packed, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** The README's "server in 30 lines" (its first `ts` code block), exactly as a user would copy it. */
+export const readmeExample = (): string => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8")
+  const section = readme.indexOf("## A server in 30 lines")
+  const start = readme.indexOf("```ts\n", section)
+  const end = readme.indexOf("```\n", start + 6)
+  if (section < 0 || start < 0 || end < 0) throw new Error("README.md has no example under '## A server in 30 lines'")
+  return readme.slice(start + 6, end)
+}
+
+/**
+ * The esbuild invocation the README documents for a single-file stdio server; the `createRequire`
+ * banner lets bundled dependencies that `require` Node's built-ins keep working in ESM.
+ */
+export const bundleArgs = (entry: string, outfile: string): ReadonlyArray<string> => [
+  entry,
+  "--bundle",
+  "--platform=node",
+  "--format=esm",
+  "--target=node22",
+  "--minify",
+  `--outfile=${outfile}`,
+  "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  "--log-level=warning"
+]
