@@ -90,7 +90,6 @@ export interface Options {
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
 }
 
-
 /** Options of an endpoint on its own HTTP server: the transport's, and where it listens. */
 export interface ServeOptions extends Options {
   /** The address to listen on. Default `127.0.0.1` (loopback only). */
