@@ -35,7 +35,7 @@ import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import * as ServerSession from "../session/ServerSession.ts"
-import type { Transport } from "../transport/Transport.ts"
+import type { ListenerSessionOptions, Transport } from "../transport/Transport.ts"
 
 // ---------------------------------------------------------------------------
 // Handler types
@@ -88,8 +88,11 @@ export interface Options {
   readonly unsupportedVersion?: "latest" | "reject" | undefined
 }
 
-/** Options of one run: session tuning, and stateless mode. */
-export type RunOptions = Omit<ServerSession.SessionOptions, "serverCapabilities" | "onSession">
+/**
+ * Options of one run: session tuning, and stateless mode (what a `Listener` passes for each
+ * session it accepts).
+ */
+export type RunOptions = ListenerSessionOptions
 
 /** A low-level server, ready to run over any number of transports. */
 export interface LowLevelServer {
