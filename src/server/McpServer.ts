@@ -524,7 +524,7 @@ export function serve<E, EL, RL>(
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
   return isListener(transport)
-    ? Layer.launch(transport.listen((session, sessionOptions) => run(session, sessionOptions)).pipe(Layer.provide(server)))
+    ? Layer.launch(transport.listen(run).pipe(Layer.provide(server)))
     : run(transport, runOptions).pipe(Effect.provide(server))
 }
 

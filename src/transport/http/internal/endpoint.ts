@@ -30,7 +30,7 @@ import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionSt
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
 // ---------------------------------------------------------------------------
-// Public API
+// What StreamableHttp's handler, route and serve load
 // ---------------------------------------------------------------------------
 
 /** See `StreamableHttp.handler`. */
