@@ -23,7 +23,13 @@ export const ErrorCode = {
   /** MCP ≤ 2025-11-25: `resources/read` of an unknown URI. */
   ResourceNotFound: -32002,
   /** MCP 2025-11-25: the request needs a URL-mode elicitation first. */
-  UrlElicitationRequired: -32042
+  UrlElicitationRequired: -32042,
+  /**
+   * This server (not MCP): a limit refused the request (too many tasks, a rate limit, a full
+   * request queue). In the implementation range -32000…-32099; `data` names the limit
+   * (`{ limit, max, retryAfterMillis? }`), so a client can back off and retry.
+   */
+  LimitExceeded: -32029
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
@@ -67,6 +73,17 @@ export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationReq
 }) {}
 
 /**
+ * -32029: a limit of the server refused the request (see {@link ErrorCode.LimitExceeded}).
+ * `limit` names which one (e.g. `"tasks"`, `"rateLimit"`, `"queuedRequests"`), `max` its size.
+ */
+export class LimitExceeded extends Schema.TaggedError<LimitExceeded>()("LimitExceeded", {
+  message: Schema.String,
+  limit: Schema.String,
+  max: Schema.optionalKey(Schema.Number),
+  retryAfterMillis: Schema.optionalKey(Schema.Number)
+}) {}
+
+/**
  * An application-defined JSON-RPC error with an explicit code.
  *
  * **Gotchas**
@@ -88,6 +105,7 @@ export type McpError =
   | InternalError
   | ResourceNotFound
   | UrlElicitationRequired
+  | LimitExceeded
   | JsonRpcError
 
 const mcpErrorTags = new Set([
@@ -98,6 +116,7 @@ const mcpErrorTags = new Set([
   "InternalError",
   "ResourceNotFound",
   "UrlElicitationRequired",
+  "LimitExceeded",
   "JsonRpcError"
 ])
 
@@ -128,6 +147,12 @@ export const toErrorObject = (error: McpError): ErrorObject => {
         message: error.message || "URL elicitation required",
         data: { elicitations: error.elicitations }
       }
+    case "LimitExceeded": {
+      const data: Record<string, unknown> = { limit: error.limit }
+      if (error.max !== undefined) data.max = error.max
+      if (error.retryAfterMillis !== undefined) data.retryAfterMillis = error.retryAfterMillis
+      return { code: ErrorCode.LimitExceeded, message: error.message, data }
+    }
     case "JsonRpcError":
       return withData(error.code, error.message, error.data)
   }
@@ -181,6 +206,21 @@ export const invalidParams = (message: string, data?: unknown): InvalidParams =>
 
 /** A {@link MethodNotFound} without a stack trace (see {@link withoutStackTrace}). */
 export const methodNotFound = (method: string): MethodNotFound => withoutStackTrace(() => new MethodNotFound({ method }))
+
+/** A {@link LimitExceeded} without a stack trace (see {@link withoutStackTrace}). */
+export const limitExceeded = (
+  message: string,
+  limit: string,
+  details: { readonly max?: number | undefined; readonly retryAfterMillis?: number | undefined } = {}
+): LimitExceeded =>
+  withoutStackTrace(() =>
+    new LimitExceeded({
+      message,
+      limit,
+      ...(details.max === undefined ? {} : { max: details.max }),
+      ...(details.retryAfterMillis === undefined ? {} : { retryAfterMillis: details.retryAfterMillis })
+    })
+  )
 
 /** A {@link ResourceNotFound} without a stack trace (see {@link withoutStackTrace}). */
 export const resourceNotFound = (uri: string): ResourceNotFound => withoutStackTrace(() => new ResourceNotFound({ uri }))
