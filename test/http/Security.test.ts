@@ -11,6 +11,7 @@ import {
   jsonOf,
   nodeFetch,
   on,
+  openEndedPost,
   openSession,
   post,
   rawRequest,
@@ -139,6 +140,38 @@ describe("Streamable HTTP limits", () => {
       assert.include(sseOnly.headers.get("content-type")!, "text/event-stream")
       const events = yield* Effect.promise(() => readSse(sseOnly))
       assert.deepStrictEqual(JSON.parse(events.at(-1)!.data), { jsonrpc: "2.0", id: 6, result: {} })
+    }))
+
+  it.live("a chunked body is cut at maxBodyBytes while it still arrives: 413 before the body ends", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything({ maxBodyBytes: 1000 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // 100 pieces of 100 bytes, 20 ms apart, never ended: the limit is passed after 11 pieces.
+      const cut = yield* Effect.promise(() =>
+        openEndedPost(port, { ...json, ...on(sessionId) }, { sizes: Array(100).fill(100), pauseMillis: 20, waitMillis: 5_000 })
+      )
+      assert.strictEqual(cut.status, 413, `got ${cut.status} after ${cut.afterMillis} ms`)
+      assert.include(JSON.parse(cut.body).error.message, "at most 1000 bytes")
+      assert.isBelow(cut.afterMillis, 1_500, "the 413 came only after the whole body")
+      // the session is unharmed
+      const ok = yield* Effect.promise(() => post(url, ping(1), on(sessionId)))
+      assert.strictEqual(ok.status, 200)
+      yield* Effect.promise(() => ok.text())
+    }))
+
+  it.live("bodyTimeoutMillis: a body that stalls is cut (408 or the connection closed), not waited for", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything({ bodyTimeoutMillis: 300 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const stalled = yield* Effect.promise(() =>
+        openEndedPost(port, { ...json, ...on(sessionId) }, { sizes: [10], pauseMillis: 10, waitMillis: 5_000 })
+      )
+      assert.notStrictEqual(stalled.status, "no answer", "the stalled body was waited for")
+      if (typeof stalled.status === "number") assert.strictEqual(stalled.status, 408)
+      assert.isBelow(stalled.afterMillis, 3_000)
+      const ok = yield* Effect.promise(() => post(url, ping(2), on(sessionId)))
+      assert.strictEqual(ok.status, 200)
+      yield* Effect.promise(() => ok.text())
     }))
 
   it.live("maxSessions: 2 → the third initialize is 503; ending one frees a slot", () =>

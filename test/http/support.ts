@@ -154,6 +154,52 @@ export const rawRequest = (
   })
 
 /**
+ * A POST whose body is written in pieces and never ended (chunked framing, no Content-Length):
+ * writes `sizes` bytes per piece, `pauseMillis` apart, then waits. Resolves with the status of an
+ * answer that came while the body was still open, `"closed"` when the server closed the
+ * connection without an answer, or `"no answer"` after `waitMillis` (every path bounded).
+ */
+export const openEndedPost = (
+  port: number,
+  headers: Record<string, string>,
+  options: { readonly sizes: ReadonlyArray<number>; readonly pauseMillis: number; readonly waitMillis: number }
+): Promise<{ readonly status: number | "closed" | "no answer"; readonly body: string; readonly afterMillis: number }> =>
+  new Promise((resolve) => {
+    const started = Date.now()
+    let settled = false
+    const settle = (status: number | "closed" | "no answer", body = "") => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      request.destroy()
+      resolve({ status, body, afterMillis: Date.now() - started })
+    }
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      path: "/mcp",
+      headers: { ...headers, "transfer-encoding": "chunked" }
+    }, (response) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () => settle(response.statusCode ?? 0, Buffer.concat(chunks).toString()))
+      response.on("error", () => settle(response.statusCode ?? 0, Buffer.concat(chunks).toString()))
+    })
+    request.on("error", () => settle("closed"))
+    request.on("close", () => setTimeout(() => settle("closed"), 50))
+    const timer = setTimeout(() => settle("no answer"), options.waitMillis)
+    request.flushHeaders()
+    let index = 0
+    const next = () => {
+      if (settled || index >= options.sizes.length) return
+      request.write(Buffer.alloc(options.sizes[index++]!, 0x20))
+      setTimeout(next, options.pauseMillis)
+    }
+    next()
+  })
+
+/**
  * A request made with node:http whose answer is a web `Response` (for the SSE reader), plus
  * `destroy` to drop the connection abruptly (the server sees the socket close at once, unlike
  * an aborted `fetch`, whose socket lingers in undici's pool).

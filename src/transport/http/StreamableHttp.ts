@@ -19,7 +19,8 @@
  *   server closed mid-call (`McpContext.closeStream`) or the network broke is resumed by `GET` with
  *   `Last-Event-ID` — exactly that stream's missed events, the response included.
  * - **Security and limits, on by default**: Host and Origin checked against a localhost allow-list
- *   (DNS rebinding: 403), bodies over `maxBodyBytes` → 413, a cap on sessions (503) and idle
+ *   (DNS rebinding: 403), bodies over `maxBodyBytes` → 413 (counted as they arrive, chunked too), bodies slower than
+ *   `bodyTimeoutMillis` cut, a cap on sessions (503) and idle
  *   sessions reaped, a timeout for requests waiting on their answer. Sessions are recorded in the
  *   {@link SessionStore} service and events in the {@link EventStore} service (in memory unless
  *   provided).
@@ -72,8 +73,13 @@ export interface Options {
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /** Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port. */
   readonly allowedOrigins?: ReadonlyArray<string> | "any" | undefined
-  /** Largest accepted body. Default 4 MiB (413 above). */
+  /**
+   * Largest accepted body, however it is framed (`Content-Length` or chunked): bytes are counted
+   * as they arrive and reading stops at the limit. Default 4 MiB (413 above).
+   */
   readonly maxBodyBytes?: number | undefined
+  /** Longest a request body may take to arrive; a slower one is cut (408). Default 30 000 ms. */
+  readonly bodyTimeoutMillis?: number | undefined
   /** Sessions held at most. Default 10 000 (503 above). */
   readonly maxSessions?: number | undefined
   /** A session without any request for this long is ended. Default 30 min. */

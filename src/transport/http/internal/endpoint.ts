@@ -16,7 +16,8 @@ import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as ByteSize from "effect/ByteSize"
+import { HttpIncomingMessage, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
@@ -251,6 +252,8 @@ class Endpoint {
   private readonly hosts: ReadonlySet<string> | undefined
   private readonly origins: ReadonlySet<string> | "any" | undefined
   readonly maxBody: number
+  readonly maxBodySize: ByteSize.ByteSize
+  readonly bodyTimeout: number
   private readonly idleTimeout: number
   readonly requestTimeout: number
   readonly retry: number
@@ -276,6 +279,8 @@ class Endpoint {
     this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
     this.origins = options.allowedOrigins === "any" ? "any" : options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
+    this.maxBodySize = ByteSize.bytes(this.maxBody)
+    this.bodyTimeout = options.bodyTimeoutMillis ?? 30_000
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
@@ -636,9 +641,10 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       const length = Number(request.headers["content-length"] ?? 0)
       if (length > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
-      const body = yield* Effect.orElseSucceed(request.text, () => undefined)
-      if (body === undefined) return jsonError(400, -32700, "Parse error: the body could not be read")
-      if (Buffer.byteLength(body) > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      // Bytes are counted while they arrive, however the body is framed (Content-Length or
+      // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
+      const body = yield* readBody(self, request)
+      if (typeof body !== "string") return body
       let message: unknown
       try {
         message = JSON.parse(body)
@@ -681,6 +687,32 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       return yield* self.answer(session, message as JsonRpc.Request, mode, undefined)
 })
+
+/**
+ * The body of a POST as text, or the error answer: 413 once more than `maxBody` bytes arrived
+ * (the rest is not buffered; the platform drains a little, then closes the connection), 408 when
+ * it takes longer than the body timeout (the connection is closed: its client is gone or hostile),
+ * 400 when it cannot be read.
+ */
+const readBody = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
+  request.text.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
+    Effect.timeoutOrElse({
+      duration: self.bodyTimeout,
+      orElse: () =>
+        Effect.succeed(jsonError(408, -32600, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`))
+    }),
+    Effect.catch((error) =>
+      Effect.succeed(
+        (error.reason as { readonly reason?: string }).reason === "BodyTooLarge"
+          ? jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+          : jsonError(400, -32700, "Parse error: the body could not be read")
+      )
+    )
+  )
 
 /** Feeds a request to its session and answers with what it produces (hoisted generator). */
 const answerImpl = Effect.fnUntraced(function*(
