@@ -117,6 +117,8 @@ const relatedTaskOf = (message: JsonRpc.Message): string | undefined => {
 /** One HTTP response carrying an SSE stream; its body reads `queue`. */
 class SseConnection {
   readonly queue: Queue.Queue<string, Cause.Done>
+  /** A response body is reading the queue (false before it starts and after the client left). */
+  reading = false
   constructor(queue: Queue.Queue<string, Cause.Done>) {
     this.queue = queue
   }
@@ -153,6 +155,8 @@ class Pending {
   readonly clientId: JsonRpc.RequestId | undefined
   readonly answer = Deferred.makeUnsafe<Answer>()
   stream: SseStream | undefined = undefined
+  /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
+  detachedSince: number | undefined = undefined
   constructor(request: JsonRpc.Request, mode: "auto" | "json" | "sse", clientId: JsonRpc.RequestId | undefined) {
     this.request = request
     this.mode = mode
@@ -354,9 +358,13 @@ class Endpoint {
     headers: Record<string, string>
   ): HttpServerResponse.HttpServerResponse {
     const body = Stream.fromQueue(connection.queue).pipe(
+      Stream.onStart(Effect.sync(() => {
+        connection.reading = true
+      })),
       Stream.encodeText,
       Stream.ensuring(Effect.sync(() => {
         // The client went away (or the stream ended): later events wait in the event store.
+        connection.reading = false
         if (stream.connection === connection) stream.connection = undefined
         if (stream === session.standalone && stream.connection === undefined) session.standalone = undefined
       }))
@@ -496,19 +504,97 @@ class Endpoint {
     })
   }
 
-  /** Ends sessions idle for longer than the idle timeout. */
+  /**
+   * Ends sessions idle for longer than the idle timeout, and abandons requests whose answer no
+   * client has read for longer than the request timeout.
+   */
   get reaper(): Effect.Effect<void> {
-    const every = Math.max(1_000, Math.min(60_000, Math.floor(this.idleTimeout / 2)))
+    const every = Math.max(100, Math.min(60_000, Math.floor(Math.min(this.idleTimeout, this.requestTimeout) / 2)))
     return Effect.forever(Effect.andThen(
       Effect.sleep(every),
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        this.abandonDetached(now)
+        return Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
           Effect.forEach(ids, (id) => {
             const session = this.sessions.get(id)
-            // A session still waiting on an answer is not idle.
-            return session === undefined || session.pending.size > 0 ? Effect.void : this.end(session)
-          }, { discard: true })))
+            // A session still waiting on an answer, or holding its standalone stream open, is not idle.
+            return session === undefined || session.pending.size > 0 || session.standalone?.connection?.reading === true
+              ? Effect.void
+              : this.end(session)
+          }, { discard: true }))
+      })
     ))
+  }
+
+  /**
+   * Requests answered on an SSE stream that no connection reads (the client dropped it and did
+   * not resume): abandoned once detached for longer than the request timeout.
+   */
+  private abandonDetached(now: number): void {
+    const sessions = this.statelessSession === undefined ? this.sessions.values() : [...this.sessions.values(), this.statelessSession]
+    for (const session of sessions) {
+      if (session.pending.size === 0) continue
+      for (const pending of [...session.pending.values()]) {
+        const stream = pending.stream
+        // Requests still waiting for their first message are bounded by `answer`'s own timeout.
+        if (stream === undefined) continue
+        if (stream.connection?.reading === true) pending.detachedSince = undefined
+        else if (pending.detachedSince === undefined) pending.detachedSince = now
+        else if (now - pending.detachedSince >= this.requestTimeout) {
+          this.abandon(session, pending, "The client left the request's stream and did not resume it")
+        }
+      }
+    }
+  }
+
+  /**
+   * Gives up a request nobody will read the answer of (its POST dropped, its stream left, its
+   * time out): forgotten here, cancelled in the session (its handler is interrupted), its stream
+   * closed. The id may be used again at once.
+   */
+  abandon(session: HttpSession, pending: Pending, reason: string): void {
+    const id = pending.request.id
+    if (session.pending.get(id) !== pending) return
+    this.settle(session, pending, undefined)
+    this.runFork(session.receive(JsonRpc.notification("notifications/cancelled", { requestId: id, reason })))
+  }
+
+  /**
+   * Ends a pending request's answer without the session's response: with `message` (JSON, or the
+   * last event of its stream), or, when `undefined`, by closing its stream.
+   */
+  settle(session: HttpSession, pending: Pending, message: JsonRpc.Message | undefined): void {
+    session.removePending(pending.request.id)
+    this.forgetTaskResult(session, pending)
+    const stream = pending.stream
+    if (stream === undefined) {
+      const answer = message ?? JsonRpc.failure(pending.request.id, { code: -32603, message: "The request was abandoned" })
+      Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message: forClient(pending, answer) }))
+      return
+    }
+    if (message !== undefined) {
+      this.runFork(this.emit(session, stream, forClient(pending, message), true))
+      return
+    }
+    stream.done = true
+    stream.connection?.close()
+    stream.connection = undefined
+    session.removeStream(stream.streamId)
+    this.runFork(this.events.forgetStream(session.id, stream.streamId))
+  }
+
+  /**
+   * The client cancelled one of its requests (`notifications/cancelled`): its HTTP answer ends at
+   * once with a -32800 "Request cancelled" error (JSON, or the last event of its stream: a stream
+   * closed without an answer would make clients resume it), and the session interrupts its handler
+   * and sends no response of its own.
+   */
+  cancelled(session: HttpSession, notification: JsonRpc.Notification): void {
+    const requestId = (notification.params as { readonly requestId?: unknown } | undefined)?.requestId
+    if (typeof requestId !== "string" && typeof requestId !== "number") return
+    const pending = session.pending.get(requestId)
+    if (pending === undefined || pending.request.method === "initialize") return
+    this.settle(session, pending, JsonRpc.failure(requestId, { code: -32800, message: "Request cancelled" }))
   }
 
   get shutdown(): Effect.Effect<void> {
@@ -682,6 +768,9 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
+        if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
+          self.cancelled(session, message as JsonRpc.Notification)
+        }
         yield* session.receive(message as JsonRpc.Message)
         return HttpServerResponse.empty({ status: 202 })
       }
@@ -751,13 +840,17 @@ const answerImpl = Effect.fnUntraced(function*(
         Effect.timeoutOrElse({
           duration: self.requestTimeout,
           orElse: () => Effect.succeed(undefined)
-        })
+        }),
+        // The client dropped the POST before anything was answered: nobody can read the answer.
+        Effect.onInterrupt(() =>
+          Effect.sync(() => self.abandon(session, pending, "The client closed the HTTP request"))
+        )
       )
       const headers: Record<string, string> = request.method === "initialize" && clientId === undefined
         ? { "mcp-session-id": session.id }
         : {}
       if (answer === undefined) {
-        session.removePending(request.id)
+        self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
         return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {

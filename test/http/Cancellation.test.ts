@@ -1,0 +1,145 @@
+/**
+ * Streamable HTTP: requests the client cancels or abandons. A cancelled request ends its HTTP
+ * answer at once and its handler stops; a POST the client drops, or an SSE answer it leaves and
+ * never resumes, is given up (the handler interrupted, the id free again) within the request
+ * timeout; an open standalone stream keeps its session from idle reaping.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { request as httpRequest } from "node:http"
+import { taskProbe } from "../../examples/everything-server.ts"
+import { answerOf, BOTH, nodeFetch, on, openSession, post, serveEverything, sleep, sseReader } from "./support.ts"
+
+const slowCall = (id: string, ms = 60_000, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "test_task_slow", arguments: { ms, steps: ms / 50 }, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+const ping = (id: string) => ({ jsonrpc: "2.0", id, method: "ping" })
+const cancel = (requestId: string) => ({
+  jsonrpc: "2.0",
+  method: "notifications/cancelled",
+  params: { requestId, reason: "test" }
+})
+
+/** A POST whose connection can be dropped before any answer arrives. */
+const droppablePost = (url: string, headers: Record<string, string>, body: unknown) => {
+  const request = httpRequest(url, { method: "POST", headers: { "content-type": "application/json", ...headers } })
+  request.on("error", () => {})
+  request.end(JSON.stringify(body))
+  return () => request.destroy()
+}
+
+/** The steps `test_task_slow` took during `ms` (0 once every slow call stopped). */
+const stepsDuring = async (ms: number): Promise<number> => {
+  const before = taskProbe.steps
+  await sleep(ms)
+  return taskProbe.steps - before
+}
+
+/** Posts `ping` with `id` until it is not a 409 (the id is free), at most `attempts` times, 50 ms apart. */
+const untilIdFree = async (url: string, sessionId: string, id: string, attempts: number): Promise<number> => {
+  let status = 409
+  for (let i = 0; i < attempts && status === 409; i++) {
+    if (i > 0) await sleep(50)
+    const response = await post(url, ping(id), on(sessionId))
+    status = response.status
+    await response.text()
+  }
+  return status
+}
+
+describe("Streamable HTTP cancellation", () => {
+  it.live("notifications/cancelled ends the open POST at once (JSON answer) and stops the handler", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const started = Date.now()
+      const call = post(url, slowCall("c1"), on(sessionId))
+      yield* Effect.promise(() => sleep(300))
+      const accepted = yield* Effect.promise(() => post(url, cancel("c1"), on(sessionId)))
+      assert.strictEqual(accepted.status, 202)
+      const answered = yield* Effect.promise(() => call)
+      assert.isBelow(Date.now() - started, 3_000, "the cancelled POST stayed open")
+      assert.strictEqual(answered.status, 200)
+      const message = yield* Effect.promise(() => answerOf(answered))
+      assert.deepStrictEqual(message, { jsonrpc: "2.0", id: "c1", error: { code: -32800, message: "Request cancelled" } })
+      assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
+      // the id is free again
+      const reused = yield* Effect.promise(() => post(url, ping("c1"), on(sessionId)))
+      assert.strictEqual(reused.status, 200)
+      yield* Effect.promise(() => reused.text())
+    }))
+
+  it.live("notifications/cancelled ends an SSE answer with the cancellation as its last event", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const response = yield* Effect.promise(() =>
+        post(url, slowCall("c2", 60_000, { progressToken: "p" }), on(sessionId, { accept: "text/event-stream" }))
+      )
+      assert.include(response.headers.get("content-type")!, "text/event-stream")
+      const reader = sseReader(response)
+      yield* Effect.promise(() => reader.next(2_000)) // priming event
+      const accepted = yield* Effect.promise(() => post(url, cancel("c2"), on(sessionId)))
+      assert.strictEqual(accepted.status, 202)
+      let last: unknown
+      for (let i = 0; i < 100; i++) {
+        const event = yield* Effect.promise(() => reader.next(2_000))
+        if (event === undefined) break
+        if (event.data !== "") last = JSON.parse(event.data)
+      }
+      assert.deepStrictEqual(last, { jsonrpc: "2.0", id: "c2", error: { code: -32800, message: "Request cancelled" } })
+      assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
+    }))
+})
+
+describe("Streamable HTTP abandoned requests", () => {
+  it.live("a POST the client drops is given up: the handler stops, the id is free at once", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const drop = droppablePost(url, on(sessionId, { accept: BOTH }), slowCall("d1"))
+      yield* Effect.promise(() => sleep(300))
+      assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, "the slow call did not start")
+      drop()
+      const status = yield* Effect.promise(() => untilIdFree(url, sessionId, "d1", 40))
+      assert.strictEqual(status, 200, "the dropped request's id stayed in progress")
+      assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
+    }))
+
+  it.live("an SSE answer left and never resumed is given up after the request timeout", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 400 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const { response, destroy } = yield* Effect.promise(() =>
+        nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "text/event-stream", "content-type": "application/json" }),
+          JSON.stringify(slowCall("d2", 60_000, { progressToken: "p" }))
+        )
+      )
+      const reader = sseReader(response)
+      assert.isDefined(yield* Effect.promise(() => reader.next(2_000)))
+      destroy()
+      // still resumable for a while: then given up
+      const status = yield* Effect.promise(() => untilIdFree(url, sessionId, "d2", 60))
+      assert.strictEqual(status, 200, "the left request's id stayed in progress")
+      assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
+    }))
+
+  it.live("an open standalone GET stream is activity: its session is not reaped as idle", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ sessionIdleTimeoutMillis: 300 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const stream = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      assert.strictEqual(stream.status, 200)
+      yield* Effect.promise(() => sleep(1_500))
+      const alive = yield* Effect.promise(() => post(url, ping("alive"), on(sessionId)))
+      assert.strictEqual(alive.status, 200, "the session with an open stream was reaped")
+      yield* Effect.promise(() => alive.text())
+      yield* Effect.promise(() => stream.body!.cancel())
+    }))
+})
