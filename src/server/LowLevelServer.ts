@@ -56,7 +56,10 @@ export type RequestHandler<M extends ClientRequestMethod> = (
   context: RequestContext
 ) => Effect.Effect<ClientRequestResult<M>, McpError.McpError>
 
-/** Handlers by method. `initialize`, `ping` and `logging/setLevel` have built-in handlers. */
+/**
+ * Handlers by method. `initialize`, `ping` and `logging/setLevel` have built-in handlers (the
+ * built-in `logging/setLevel` changes nothing in a stateless session: see {@link Options.logging}).
+ */
 export type RequestHandlers = { readonly [M in ClientRequestMethod]?: RequestHandler<M> | undefined }
 
 /** A client notification handler. */
@@ -79,7 +82,10 @@ export interface Options {
   readonly listChanged?: Negotiation.Features["listChanged"]
   /** Request methods that may be task-augmented (2025-11-25 `tasks.requests`). */
   readonly taskRequests?: ReadonlyArray<ClientRequestMethod> | undefined
-  /** Serve `logging/setLevel` and advertise `logging` (default true). */
+  /**
+   * Serve `logging/setLevel` and advertise `logging` (default true). In a stateless session (one
+   * session answering many clients) the built-in handler answers `{}` without changing the level.
+   */
   readonly logging?: boolean | undefined
   readonly experimental?: { readonly [key: string]: object } | undefined
   /** Middleware, outermost first (see {@link Middleware}); their services already provided. */
@@ -316,5 +322,10 @@ const compile = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.
 
 const ping = () => Exit.succeed({})
 
+/**
+ * Sets the session's log level. A stateless session answers many clients with one level: it is
+ * answered `{}` and left as it is (one client must not change what the others receive, and no
+ * later request could be told apart as the same client's).
+ */
 const setLevel = (params: ClientRequestParams<"logging/setLevel">, context: RequestContext) =>
-  Effect.as(context.session.setLogLevel(params.level), {})
+  context.session.stateless ? Exit.succeed({}) : Effect.as(context.session.setLogLevel(params.level), {})

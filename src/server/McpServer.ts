@@ -60,8 +60,22 @@ export interface Options {
   readonly pageSize?: number | undefined
   /** Hide the messages of defects and undeclared tool failures from clients (default true). */
   readonly maskErrors?: boolean | undefined
-  /** Serve `logging/setLevel` and advertise `logging` (default true). */
+  /**
+   * Serve `logging/setLevel` and advertise `logging` (default true). A stateless session (one
+   * session answering many clients, e.g. stateless HTTP) answers `logging/setLevel` without
+   * changing its level: one client must not change what the others receive.
+   */
   readonly logging?: boolean | undefined
+  /**
+   * The most resources one session may be subscribed to at once (`resources/subscribe`; default
+   * 1,000; `Infinity`: no cap). Past it a new subscription is answered -32029 ({@link McpError.LimitExceeded} with
+   * `limit: "subscriptions"` and `max`); subscribing again to a subscribed URI is not a new one,
+   * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
+   * subscribed (else -32002, as `resources/read` answers), of at most 8,192 characters (else -32602). A
+   * stateless session keeps no subscriptions: nothing could be delivered to its clients, so
+   * `resources/subscribe` is answered `{}` and nothing is kept.
+   */
+  readonly maxSubscriptionsPerSession?: number | undefined
   /**
    * Advertise a component kind even while none is registered (for servers that add them at run
    * time). By default a kind is advertised when a session starts with at least one registered.
@@ -102,6 +116,11 @@ export class McpServer extends Context.Service<McpServer, {
   /** The sessions running now (with the change count when each opened). */
   readonly sessions: ReadonlyMap<ServerSession, number>
   /**
+   * The resource URIs each live session is subscribed to (`resources/subscribe`), e.g. to watch
+   * only what someone listens to. A session's entry goes when it closes; stateless sessions have none.
+   */
+  readonly subscriptions: ReadonlyMap<ServerSession, ReadonlySet<string>>
+  /**
    * Calls `listener` synchronously on every change of a component list (before any session is
    * told), e.g. to invalidate a cache; returns the function that unsubscribes.
    */
@@ -127,6 +146,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
   Effect.gen(function*() {
     if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0)) {
       return yield* Effect.die(new Error(`McpServer: pageSize must be a positive integer, got ${options.pageSize}`))
+    }
+    const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
+    if (!(Number.isSafeInteger(maxSubscriptions) && maxSubscriptions >= 0) && maxSubscriptions !== Infinity) {
+      return yield* Effect.die(
+        new Error(`McpServer: maxSubscriptionsPerSession must be a non-negative integer, got ${maxSubscriptions}`)
+      )
     }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
@@ -239,18 +264,37 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }
           return Exit.fail(McpError.resourceNotFound(params.uri))
         }
-        handlers["resources/subscribe"] = (params, context) =>
-          Effect.sync(() => {
-            let uris = subscriptions.get(context.session)
-            if (uris === undefined) subscriptions.set(context.session, uris = new Set())
-            uris.add(params.uri)
-            return {}
-          })
-        handlers["resources/unsubscribe"] = (params, context) =>
-          Effect.sync(() => {
-            subscriptions.get(context.session)?.delete(params.uri)
-            return {}
-          })
+        handlers["resources/subscribe"] = (params, context) => {
+          const uri = params.uri
+          if (uri.length > maxSubscriptionUriLength) {
+            return Exit.fail(McpError.invalidParams(`Resource URI too long: more than ${maxSubscriptionUriLength} characters`))
+          }
+          // Only what resources/read would serve (a template match counts; nothing is read).
+          if (resources.get(uri) === undefined && !templates.list().some((entry) => entry.value.matches(uri))) {
+            return Exit.fail(McpError.resourceNotFound(uri))
+          }
+          // A stateless session answers many clients, none of which could be told of an update.
+          if (context.session.stateless) return Exit.succeed({})
+          const uris = subscriptions.get(context.session)
+          if (uris?.has(uri) === true) return Exit.succeed({})
+          if ((uris?.size ?? 0) >= maxSubscriptions) {
+            return Exit.fail(McpError.limitExceeded(
+              `Too many resource subscriptions in this session (at most ${maxSubscriptions})`,
+              "subscriptions",
+              { max: maxSubscriptions }
+            ))
+          }
+          // Only for a live session this server runs: no other could be told, nor would its entry be dropped.
+          if (!sessions.has(context.session)) return Exit.succeed({})
+          if (uris === undefined) subscriptions.set(context.session, new Set([uri]))
+          else uris.add(uri)
+          return Exit.succeed({})
+        }
+        handlers["resources/unsubscribe"] = (params, context) => {
+          const uris = subscriptions.get(context.session)
+          if (uris?.delete(params.uri) === true && uris.size === 0) subscriptions.delete(context.session)
+          return Exit.succeed({})
+        }
       }
       if (advertise.prompts === true || prompts.size > 0) {
         handlers["prompts/list"] = listOf(prompts, pageSize, (page, nextCursor) =>
@@ -332,6 +376,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       prompts,
       middleware,
       sessions,
+      subscriptions,
       onChange: (listener) => {
         listeners.add(listener)
         return () => void listeners.delete(listener)
@@ -664,6 +709,9 @@ const listOf = <A, R>(
     return result
   }
 }
+
+/** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */
+const maxSubscriptionUriLength = 8 * 1024
 
 const loggingLevels: Record<LogLevel.Severity, LoggingLevel> = {
   Trace: "debug",

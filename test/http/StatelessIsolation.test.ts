@@ -1,0 +1,115 @@
+/**
+ * Stateless Streamable HTTP keeps no client state (issue 10, items 3 and 9): the one shared
+ * stateless session answers every client, so nothing one client sends may change what another
+ * receives or be kept for it. `resources/subscribe` is answered `{}` but stores nothing (nothing
+ * can be delivered to a stateless client); `logging/setLevel` is answered but changes no level.
+ * Official SDK v1 clients over HTTP on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { McpContext, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { sdk } from "../e2e/harness.ts"
+import { freePort, ready } from "./support.ts"
+
+const Greeting = McpServer.resource({ uri: "test://greeting", name: "greeting", read: Effect.succeed("hello") })
+
+const Items = McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "item",
+  params: { id: Schema.String },
+  read: ({ id }) => Effect.succeed(`item ${id}`)
+})
+
+const Chatty = McpServer.tool({
+  name: "chatty",
+  description: "Logs at info and at warning",
+  handler: () =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", "an info line")
+      yield* McpContext.log("warning", "a warning line")
+      return "done"
+    })
+})
+
+/** Serves a stateless HTTP server on a free port in the scope; returns its URL and its service. */
+const serveStateless = (
+  options: Partial<McpServer.Options> = {}
+): Effect.Effect<{ readonly url: string; readonly server: McpServer.McpServer["Service"] }, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let server: McpServer.McpServer["Service"] | undefined
+    const capture = Layer.effectDiscard(Effect.map(Effect.service(McpServer.McpServer), (s) => void (server = s)))
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = yield* Effect.promise(freePort)
+      const fiber = yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "stateless-isolation", version: "1.0.0", ...options },
+          Layer.mergeAll(Greeting, Items, Chatty, capture),
+          StreamableHttp.make({ stateless: true, host: "127.0.0.1", port })
+        )
+      )
+      const up = yield* Effect.promise(() => ready(port, 300))
+      if (up && fiber.pollUnsafe() === undefined && server !== undefined) {
+        return { url: `http://127.0.0.1:${port}/mcp`, server }
+      }
+      yield* Fiber.interrupt(fiber)
+    }
+    return yield* Effect.die(new Error("could not start the HTTP server"))
+  })
+
+/** An SDK v1 client connected over Streamable HTTP, recording the log messages it receives. */
+const connectSdk = (url: string, name: string) =>
+  Effect.gen(function*() {
+    const client = new Client({ name, version: "1.0.0" })
+    const logs: Array<{ readonly level: string; readonly data: unknown }> = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      logs.push({ level: notification.params.level, data: notification.params.data })
+    })
+    yield* Effect.acquireRelease(
+      Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+      () => Effect.promise(() => client.close())
+    )
+    return { client, logs }
+  })
+
+describe("Streamable HTTP, stateless: no client state", () => {
+  it.live("resources/subscribe is answered {} but nothing is kept; unknown URIs are still -32002", () =>
+    Effect.gen(function*() {
+      const { url, server } = yield* serveStateless({ maxSubscriptionsPerSession: 2 })
+      const a = yield* connectSdk(url, "a")
+      const b = yield* connectSdk(url, "b")
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" })), {})
+      assert.deepStrictEqual(yield* sdk(() => b.client.subscribeResource({ uri: "test://items/1" })), {})
+      // Kept nothing, so no cap is ever reached either.
+      for (let i = 2; i < 6; i++) {
+        assert.deepStrictEqual(yield* sdk(() => b.client.subscribeResource({ uri: `test://items/${i}` })), {})
+      }
+      assert.deepStrictEqual(yield* sdk(() => a.client.unsubscribeResource({ uri: "test://greeting" })), {})
+      assert.strictEqual(server.subscriptions.size, 0)
+      const unknown = yield* Effect.flip(sdk(() => a.client.subscribeResource({ uri: "test://nothing" })))
+      assert.strictEqual(unknown.code, McpError.ErrorCode.ResourceNotFound)
+      assert.strictEqual(server.subscriptions.size, 0)
+    }))
+
+  it.live("one client's logging/setLevel does not change the logs another client gets", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveStateless()
+      const a = yield* connectSdk(url, "a")
+      const b = yield* connectSdk(url, "b")
+      yield* sdk(() => b.client.callTool({ name: "chatty", arguments: {} }))
+      assert.deepStrictEqual(b.logs.map((log) => log.level), ["info", "warning"])
+      // Answered (success), but it must not change what b receives.
+      assert.deepStrictEqual(yield* sdk(() => a.client.setLoggingLevel("error")), {})
+      yield* sdk(() => b.client.callTool({ name: "chatty", arguments: {} }))
+      assert.deepStrictEqual(b.logs.map((log) => log.level), ["info", "warning", "info", "warning"])
+      // Nor what a itself receives (a later request cannot be tied to it).
+      yield* sdk(() => a.client.callTool({ name: "chatty", arguments: {} }))
+      assert.deepStrictEqual(a.logs.map((log) => log.level), ["info", "warning"])
+    }))
+})

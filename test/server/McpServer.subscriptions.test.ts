@@ -1,0 +1,128 @@
+/**
+ * Bounds of `resources/subscribe` (issue 10, item 3), over the in-memory pair with the SDK v1
+ * client: a URI no resource or template serves is -32002 (as for `resources/read`), a URI a
+ * template matches is subscribed without being read, subscriptions per session are capped
+ * (-32029 with `data.limit`), over-long URIs are -32602, and a session's subscriptions go when it
+ * closes. Observed through `McpServer.subscriptions`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpError, McpServer } from "../../src/index.ts"
+import { connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
+
+const Greeting = McpServer.resource({
+  uri: "test://greeting",
+  name: "greeting",
+  read: Effect.succeed("hello, world")
+})
+
+let itemReads = 0
+const Items = McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "item",
+  params: { id: Schema.String },
+  read: ({ id }) =>
+    Effect.sync(() => {
+      itemReads++
+      return `item ${id}`
+    })
+})
+
+const All = Layer.mergeAll(Greeting, Items)
+
+/** The URIs the server keeps for every live session, sorted. */
+const subscribed = (server: McpServer.McpServer["Service"]) =>
+  [...server.subscriptions.values()].map((uris) => [...uris].sort())
+
+describe("McpServer resources/subscribe bounds", () => {
+  it.live("a URI no resource or template serves is -32002, as resources/read answers, and nothing is kept", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server)
+      const read = yield* sdkError(() => client.readResource({ uri: "test://nothing" }))
+      const subscribe = yield* sdkError(() => client.subscribeResource({ uri: "test://nothing" }))
+      assert.strictEqual(subscribe.code, McpError.ErrorCode.ResourceNotFound)
+      assert.strictEqual(subscribe.code, read.code)
+      assert.strictEqual(subscribe.message, read.message)
+      assert.deepStrictEqual(subscribed(server), [])
+    }))
+
+  it.live("a URI a template matches is subscribed without being read, and is notified", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const a = yield* connect(server)
+      const before = itemReads
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://items/42" })), {})
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" })), {})
+      assert.strictEqual(itemReads, before)
+      assert.deepStrictEqual(subscribed(server), [["test://greeting", "test://items/42"]])
+      yield* using(server, McpServer.notifyResourceUpdated("test://items/42"))
+      const update = yield* Effect.promise(() => a.waitFor((m) => m.method === "notifications/resources/updated"))
+      assert.deepStrictEqual(update.params, { uri: "test://items/42" })
+    }))
+
+  it.live("past maxSubscriptionsPerSession: -32029 with data.limit; re-subscribing is not a new one; unsubscribe frees a slot", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ maxSubscriptionsPerSession: 2 }, All)
+      const a = yield* connect(server, { name: "a" })
+      const b = yield* connect(server, { name: "b" })
+      yield* sdk(() => a.client.subscribeResource({ uri: "test://items/1" }))
+      yield* sdk(() => a.client.subscribeResource({ uri: "test://items/2" }))
+      // Already subscribed: not a new subscription.
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://items/2" })), {})
+      const refused = yield* sdkError(() => a.client.subscribeResource({ uri: "test://items/3" }))
+      assert.strictEqual(refused.code, McpError.ErrorCode.LimitExceeded)
+      const data = (refused as { readonly data?: { readonly limit?: string; readonly max?: number } }).data
+      assert.strictEqual(data?.limit, "subscriptions")
+      assert.strictEqual(data?.max, 2)
+      // The cap is per session.
+      assert.deepStrictEqual(yield* sdk(() => b.client.subscribeResource({ uri: "test://items/3" })), {})
+      yield* sdk(() => a.client.unsubscribeResource({ uri: "test://items/1" }))
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://items/3" })), {})
+      assert.deepStrictEqual(subscribed(server).sort(), [["test://items/2", "test://items/3"], ["test://items/3"]])
+    }))
+
+  it.live("the default cap is 1,000 subscriptions per session", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server)
+      for (let i = 0; i < 1_000; i++) yield* sdk(() => client.subscribeResource({ uri: `test://items/${i}` }))
+      const refused = yield* sdkError(() => client.subscribeResource({ uri: "test://items/1000" }))
+      assert.strictEqual(refused.code, McpError.ErrorCode.LimitExceeded)
+      assert.strictEqual(subscribed(server)[0]!.length, 1_000)
+    }))
+
+  it.live("a URI longer than 8,192 characters is -32602 and nothing is kept", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client } = yield* connect(server)
+      const long = `test://items/${"x".repeat(8 * 1024)}`
+      const refused = yield* sdkError(() => client.subscribeResource({ uri: long }))
+      assert.strictEqual(refused.code, McpError.ErrorCode.InvalidParams)
+      assert.deepStrictEqual(subscribed(server), [])
+      // At the bound exactly it is accepted.
+      const atBound = `test://items/${"x".repeat(8 * 1024 - "test://items/".length)}`
+      assert.deepStrictEqual(yield* sdk(() => client.subscribeResource({ uri: atBound })), {})
+    }))
+
+  it.live("a session's subscriptions are dropped when it closes", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const a = yield* connect(server, { name: "a" })
+      const b = yield* connect(server, { name: "b" })
+      yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" }))
+      yield* sdk(() => b.client.subscribeResource({ uri: "test://items/1" }))
+      assert.strictEqual(server.subscriptions.size, 2)
+      yield* Effect.promise(() => a.client.close())
+      yield* settle()
+      assert.deepStrictEqual(subscribed(server), [["test://items/1"]])
+    }))
+
+  it.live("maxSubscriptionsPerSession must be a non-negative integer", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(McpServer.make({ name: "x", version: "1", maxSubscriptionsPerSession: -1 })))
+      assert.strictEqual(exit._tag, "Failure")
+    }))
+})
