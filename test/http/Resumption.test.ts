@@ -122,4 +122,45 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
       const messages = messagesOf(yield* Effect.promise(() => readSse(own)))
       assert.deepStrictEqual(messages.map((m) => m.id), ["secret"])
     }))
+
+  it.live("more live streams than the store keeps finished ones: none is evicted, each resumes with all its events", () =>
+    Effect.gen(function*() {
+      // 70 requests running at once (more than the 64 finished streams the store keeps)
+      const { url } = yield* serveEverything({ session: { maxConcurrentRequests: 100 } })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // 70 slow calls answered on SSE (progress every 100 ms), each stream dropped after its priming event
+      const primings: Array<string> = []
+      for (let i = 0; i < 70; i++) {
+        const { response, destroy } = yield* Effect.promise(() =>
+          nodeFetch(
+            url,
+            "POST",
+            on(sessionId, { accept: "text/event-stream", "content-type": "application/json" }),
+            JSON.stringify(call(`live${i}`, "test_task_slow", { ms: 3_000, steps: 30 }, { progressToken: `p${i}` }))
+          )
+        )
+        const priming = yield* Effect.promise(() => sseReader(response).next(2_000))
+        primings.push(priming!.id!)
+        destroy()
+      }
+      yield* Effect.sleep(400) // every stream has stored progress events by now
+      const resumed = yield* Effect.promise(() => resume(url, sessionId, primings[0]!))
+      assert.strictEqual(resumed.status, 200)
+      const messages = messagesOf(yield* Effect.promise(() => readSse(resumed, 8_000)))
+      const progress = messages.filter((m) => m.method === "notifications/progress").map((m) => m.params.progress)
+      assert.strictEqual(progress[0], 1, `the first events were lost: ${JSON.stringify(progress.slice(0, 3))}`)
+      assert.deepStrictEqual(progress, [...Array(30).keys()].map((i) => i + 1))
+      assert.strictEqual(messages.at(-1)?.id, "live0")
+    }))
+
+  it.live("a forged or unknown Last-Event-ID is refused (400), not answered with an empty stream", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      for (const forged of ["s999.3", "s1.0", "s2.17"]) {
+        const response = yield* Effect.promise(() => resume(url, sessionId, forged))
+        assert.strictEqual(response.status, 400, `Last-Event-ID ${forged}`)
+        assert.include((yield* Effect.promise(() => response.json())).error.message, "re-issue the request")
+      }
+    }))
 })

@@ -21,9 +21,16 @@ export interface StoredEvent {
 
 /** The store; event ids are `<streamId>.<sequence>`. */
 export class EventStore extends Context.Service<EventStore, {
-  /** Stores a message sent on a stream; returns its event id. */
-  readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message) => Effect.Effect<string>
-  /** The stream an event id belongs to and that stream's events after it; `undefined` when unknown. */
+  /**
+   * Stores a message sent on a stream; returns its event id. `final` marks the stream's last
+   * event (the answer of its request): a finished stream may be evicted, a live one never is.
+   */
+  readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean) => Effect.Effect<string>
+  /**
+   * The stream an event id belongs to and that stream's events after it; `undefined` when the
+   * stream is unknown or evicted, or when events after the id were dropped (the client cannot
+   * resume without a gap: it must re-issue its request).
+   */
   readonly replayAfter: (
     sessionId: string,
     eventId: string
@@ -40,9 +47,15 @@ export class EventStore extends Context.Service<EventStore, {
 
 /** Bounds of the in-memory store. */
 export interface MemoryOptions {
-  /** Events kept per stream (the oldest go first). Default 256. */
+  /**
+   * Events kept per stream (the oldest go first; a client resuming from before them is refused,
+   * not answered with a gap). Default 256.
+   */
   readonly maxEventsPerStream?: number | undefined
-  /** Streams kept per session (the oldest go first). Default 64. */
+  /**
+   * Finished streams kept per session for late resumption (the oldest go first). Live streams
+   * are never evicted: they are bounded by the session's requests in flight. Default 64.
+   */
   readonly maxStreamsPerSession?: number | undefined
 }
 
@@ -56,35 +69,50 @@ export const parseEventId = (eventId: string): { readonly streamId: string; read
 
 interface Stream {
   nextSeq: number
+  finished: boolean
   readonly events: Array<{ readonly seq: number; readonly message: JsonRpc.Message }>
 }
 
 /** Builds the in-memory store. */
 export const makeMemory = (options: MemoryOptions = {}): EventStore["Service"] => {
   const maxEvents = options.maxEventsPerStream ?? 256
-  const maxStreams = options.maxStreamsPerSession ?? 64
-  const sessions = new Map<string, Map<string, Stream>>()
+  const maxFinished = options.maxStreamsPerSession ?? 64
+  const sessions = new Map<string, { readonly streams: Map<string, Stream>; finished: number }>()
+  /** Evicts the oldest finished streams past the bound (insertion order is age order). */
+  const evict = (session: { readonly streams: Map<string, Stream>; finished: number }) => {
+    for (const [streamId, stream] of session.streams) {
+      if (session.finished <= maxFinished) return
+      if (!stream.finished) continue
+      session.streams.delete(streamId)
+      session.finished--
+    }
+  }
   return EventStore.of({
-    append: (sessionId, streamId, message) =>
+    append: (sessionId, streamId, message, final) =>
       Effect.sync(() => {
-        let streams = sessions.get(sessionId)
-        if (streams === undefined) sessions.set(sessionId, streams = new Map())
-        let stream = streams.get(streamId)
-        if (stream === undefined) {
-          if (streams.size >= maxStreams) streams.delete(streams.keys().next().value!)
-          streams.set(streamId, stream = { nextSeq: 1, events: [] })
-        }
+        let session = sessions.get(sessionId)
+        if (session === undefined) sessions.set(sessionId, session = { streams: new Map(), finished: 0 })
+        let stream = session.streams.get(streamId)
+        if (stream === undefined) session.streams.set(streamId, stream = { nextSeq: 1, finished: false, events: [] })
         const seq = stream.nextSeq++
         stream.events.push({ seq, message })
         if (stream.events.length > maxEvents) stream.events.shift()
+        if (final === true && !stream.finished) {
+          stream.finished = true
+          session.finished++
+          evict(session)
+        }
         return `${streamId}.${seq}`
       }),
     replayAfter: (sessionId, eventId) =>
       Effect.sync(() => {
         const parsed = parseEventId(eventId)
         if (parsed === undefined) return undefined
-        const stream = sessions.get(sessionId)?.get(parsed.streamId)
-        if (stream === undefined) return { streamId: parsed.streamId, events: [] }
+        const stream = sessions.get(sessionId)?.streams.get(parsed.streamId)
+        if (stream === undefined || parsed.seq >= stream.nextSeq) return undefined
+        const first = stream.events[0]?.seq ?? stream.nextSeq
+        // Events after the client's last one were dropped: resuming would hide a gap.
+        if (parsed.seq + 1 < first) return undefined
         return {
           streamId: parsed.streamId,
           events: stream.events
@@ -94,7 +122,11 @@ export const makeMemory = (options: MemoryOptions = {}): EventStore["Service"] =
       }),
     forgetStream: (sessionId, streamId) =>
       Effect.sync(() => {
-        sessions.get(sessionId)?.delete(streamId)
+        const session = sessions.get(sessionId)
+        const stream = session?.streams.get(streamId)
+        if (stream === undefined) return
+        session!.streams.delete(streamId)
+        if (stream.finished) session!.finished--
       }),
     forgetSession: (sessionId) =>
       Effect.sync(() => {

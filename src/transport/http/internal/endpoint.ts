@@ -26,7 +26,7 @@ import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Outbound, PushConnection, SessionInput, TransportFailure } from "../../../session/Connection.ts"
 import type { ListenerSessionOptions, Transport } from "../../Transport.ts"
-import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts"
+import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
@@ -391,8 +391,21 @@ class Endpoint {
       const connection = new SseConnection(newConnectionQueue())
       const lastEventId = request.headers["last-event-id"]
       if (lastEventId !== undefined) {
-        const replay = yield* self.events.replayAfter(session.id, lastEventId)
-        if (replay === undefined) return jsonError(400, -32600, `Bad Request: unknown Last-Event-ID ${lastEventId}`)
+        const parsed = parseEventId(lastEventId)
+        const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
+        let replay = yield* self.events.replayAfter(session.id, lastEventId)
+        // A live stream that has sent nothing but its priming event has nothing stored yet.
+        if (replay === undefined && live !== undefined && !live.done && parsed!.seq === 0) {
+          replay = { streamId: live.streamId, events: [] }
+        }
+        if (replay === undefined) {
+          // Unknown, forged, expired, or with events lost: the client must re-issue its request.
+          return jsonError(
+            400,
+            -32600,
+            `Bad Request: the stream of Last-Event-ID ${lastEventId} cannot be resumed (unknown, expired or incomplete); re-issue the request`
+          )
+        }
         for (const event of replay.events) {
           const data = JsonRpc.stringify(event.message)
           if (data !== undefined) connection.push(frame(event.id, data))
@@ -669,7 +682,7 @@ class Endpoint {
     // Serialised once, before it is stored: what cannot be is dropped (a notification or request).
     const data = JsonRpc.stringify(message)
     if (data === undefined) return Effect.void
-    return Effect.map(this.events.append(session.id, stream.streamId, message), (eventId) => {
+    return Effect.map(this.events.append(session.id, stream.streamId, message, last), (eventId) => {
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {
