@@ -162,6 +162,16 @@ describe("Streamable HTTP, stateless", () => {
       yield* Effect.promise(() => del.text())
     }))
 
+  it.live("McpContext.closeStream is a no-op when stateless: the stream stays open until the result (no GET to resume)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const response = yield* Effect.promise(() => post(url, call("r", "test_reconnection")))
+      assert.strictEqual(response.status, 200)
+      const message = yield* Effect.promise(() => answerOf(response))
+      assert.strictEqual(message.id, "r")
+      assert.deepStrictEqual(texts(message.result.content), ["Reconnection test completed"])
+    }))
+
   it.live("a server→client request cannot be answered statelessly: the call still gets an answer", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true, requestTimeoutMillis: 5_000 })

@@ -702,6 +702,8 @@ class Endpoint {
   }
 
   closeStream(session: HttpSession, related: JsonRpc.RequestId): void {
+    // Stateless: no GET can resume a stream, so it stays open until the response.
+    if (this.options.stateless === true) return
     const pending = session.pending.get(related)
     if (pending === undefined || pending.mode === "json") return
     const stream = pending.stream ?? this.openSse(session, pending)
