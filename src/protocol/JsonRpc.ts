@@ -73,16 +73,19 @@ export interface SuccessResponse {
   readonly result: object
 }
 
-/** A JSON-RPC error response; `id` is absent only when the request's id could not be read. */
+/**
+ * A JSON-RPC error response; `id` is `null` only when the request's id could not be read (a
+ * parse error, an invalid request without a readable id: JSON-RPC 2.0 §5).
+ */
 export const ErrorResponse = Schema.Struct({
   jsonrpc: Schema.Literal("2.0"),
-  id: Schema.optionalKey(RequestId),
+  id: Schema.Union([RequestId, Schema.Null]),
   error: ErrorObject
 })
 /** @see {@link ErrorResponse} */
 export interface ErrorResponse {
   readonly jsonrpc: "2.0"
-  readonly id?: RequestId
+  readonly id: RequestId | null
   readonly error: ErrorObject
 }
 
@@ -105,9 +108,10 @@ export type Response = SuccessResponse | ErrorResponse
  * **Details**
  *
  * `id` is the request id when it could be read (so the client can correlate the error), and
- * `undefined` otherwise (the error response then carries no id, as JSON-RPC prescribes for an
- * unreadable id). `answer` is false for invalid *responses* and *notifications*: nobody waits for
- * an answer to those, and JSON-RPC forbids answering a notification.
+ * `undefined` otherwise (the error response then carries `"id": null`, as JSON-RPC prescribes for
+ * an unreadable id). `answer` is false for invalid *responses* (anything without a `method` that
+ * has a `result` or `error`) and *notifications*: nobody waits for an answer to those, and
+ * JSON-RPC forbids answering a notification.
  */
 export class InvalidMessage {
   readonly id: RequestId | undefined
@@ -129,8 +133,12 @@ export const Kind = {
 /** @see {@link Kind} */
 export type Kind = (typeof Kind)[keyof typeof Kind]
 
+/**
+ * Strings and safe integers: an integer beyond 2^53 has already lost digits in `JSON.parse`, so it
+ * could not be answered with the id the peer sent; it is refused instead.
+ */
 const isId = (u: unknown): u is RequestId =>
-  typeof u === "string" || (typeof u === "number" && Number.isInteger(u))
+  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u))
 
 const isParams = (u: unknown): boolean => u === undefined || (typeof u === "object" && u !== null && !Array.isArray(u))
 
@@ -157,14 +165,16 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
   const hasId = "id" in message
   const id = hasId && isId(message.id) ? message.id : undefined
   if (message.jsonrpc !== "2.0") {
-    return new InvalidMessage(id, invalidRequest(`"jsonrpc" must be "2.0"`))
+    // Something shaped as a response (no method, a result or error) is never answered.
+    const responseShaped = !("method" in message) && ("result" in message || "error" in message)
+    return new InvalidMessage(responseShaped ? undefined : id, invalidRequest(`"jsonrpc" must be "2.0"`), !responseShaped)
   }
   if ("method" in message) {
     if (typeof message.method !== "string") {
       return new InvalidMessage(id, invalidRequest(`"method" must be a string`))
     }
     if (hasId && id === undefined) {
-      return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer`))
+      return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer of at most 2^53 - 1`))
     }
     if (!isParams(message.params)) {
       // A notification is never answered, not even with an error (JSON-RPC 2.0 §4.1).
@@ -190,9 +200,12 @@ const invalidRequest = (detail: string): ErrorObject => ({ code: -32600, message
 /** Builds a success response. */
 export const success = (id: RequestId, result: object): SuccessResponse => ({ jsonrpc: "2.0", id, result })
 
-/** Builds an error response; `id` undefined means the request id could not be read. */
-export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse =>
-  id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
+/** Builds an error response; `id` undefined means the request id could not be read (`"id": null`). */
+export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse => ({
+  jsonrpc: "2.0",
+  id: id ?? null,
+  error
+})
 
 /**
  * Serialises a message for the wire; never throws.
@@ -208,7 +221,7 @@ export const stringify = (message: Message): string | undefined => {
   try {
     return JSON.stringify(message)
   } catch (error) {
-    if ("method" in message || message.id === undefined) return undefined
+    if ("method" in message || message.id === undefined || message.id === null) return undefined
     return JSON.stringify(failure(message.id, {
       code: -32603,
       message: `Internal error: the result could not be serialised as JSON (${error instanceof Error ? error.message : String(error)})`

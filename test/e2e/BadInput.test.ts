@@ -62,7 +62,7 @@ const answersTo = async (raw: RawClient, message: unknown): Promise<Array<any>> 
   return raw.received.slice(before, index)
 }
 
-/** Asserts `message` is answered with exactly one error of `code`, with `id` (or none). */
+/** Asserts `message` is answered with exactly one error of `code`, with `id` (or `null`). */
 const assertError = async (
   raw: RawClient,
   message: unknown,
@@ -77,8 +77,8 @@ const assertError = async (
   assert.strictEqual(answer.error?.code, code, JSON.stringify(answer))
   assert.isString(answer.error.message)
   assert.notProperty(answer, "result")
-  if (id === undefined) assert.notProperty(answer, "id")
-  else assert.strictEqual(answer.id, id)
+  // JSON-RPC 2.0 §5: an id that could not be read is answered as `"id": null`.
+  assert.strictEqual(answer.id, id === undefined ? null : id)
   if (messageIncludes !== undefined) assert.include(answer.error.message, messageIncludes)
   return answer
 }
@@ -101,7 +101,7 @@ const cancel = (requestId: unknown) => ({
 // ---------------------------------------------------------------------------
 
 describe("invalid JSON-RPC", () => {
-  it.live("a value that is not an object is answered -32600 without id", () =>
+  it.live("a value that is not an object is answered -32600 with id null", () =>
     scenario(async (raw) => {
       await initializeRaw(raw)
       for (const value of [42, "hello", null, true]) {
@@ -110,7 +110,7 @@ describe("invalid JSON-RPC", () => {
       await assertAlive(raw)
     }))
 
-  it.live("a batch (array) is answered -32600 without id", () =>
+  it.live("a batch (array) is answered -32600 with id null", () =>
     scenario(async (raw) => {
       await initializeRaw(raw)
       await assertError(raw, [{ jsonrpc: "2.0", id: 1, method: "ping" }], -32600, undefined, "batch")
@@ -141,7 +141,7 @@ describe("invalid JSON-RPC", () => {
       await assertAlive(raw)
     }))
 
-  it.live("an id of a wrong type (object, float, boolean, null) is answered -32600 without id", () =>
+  it.live("an id of a wrong type (object, float, boolean, null) is answered -32600 with id null", () =>
     scenario(async (raw) => {
       await initializeRaw(raw)
       for (const id of [{ a: 1 }, 1.5, true, false, null, [1]]) {
@@ -186,6 +186,21 @@ describe("invalid JSON-RPC", () => {
         []
       )
       assert.deepStrictEqual(await answersTo(raw, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "x" } }), [])
+      // invalid, but shaped as a response: never answered (it would be answered with the peer's own id)
+      assert.deepStrictEqual(await answersTo(raw, { jsonrpc: "1.0", id: 77, result: {} }), [])
+      assert.deepStrictEqual(await answersTo(raw, { id: 78, error: { code: 1, message: "x" } }), [])
+      await assertAlive(raw)
+    }))
+
+  it.live("an integer id beyond 2^53 is refused (-32600, id null), never answered with a different id", () =>
+    scenario(async (raw) => {
+      await initializeRaw(raw)
+      // 2^53 + 1 parses as 2^53: answering it would name another request
+      await assertError(raw, { jsonrpc: "2.0", id: 2 ** 53 + 1, method: "ping" }, -32600, undefined, "2^53")
+      await assertError(raw, { jsonrpc: "2.0", id: 1e300, method: "ping" }, -32600, undefined)
+      // the largest safe integer is a fine id
+      const [answer] = await answersTo(raw, { jsonrpc: "2.0", id: Number.MAX_SAFE_INTEGER, method: "ping" })
+      assert.deepStrictEqual(answer, { jsonrpc: "2.0", id: Number.MAX_SAFE_INTEGER, result: {} })
       await assertAlive(raw)
     }))
 })

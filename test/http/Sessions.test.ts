@@ -106,10 +106,16 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
 
       const notJson = yield* Effect.promise(() => post(url, "{not json", on(sessionId)))
       assert.strictEqual(notJson.status, 400)
-      assert.strictEqual((yield* Effect.promise(() => errorOf(notJson))).code, -32700)
+      const parseError = yield* Effect.promise(() => jsonOf(notJson))
+      assert.strictEqual(parseError.error.code, -32700)
+      assert.strictEqual(parseError.id, null, "JSON-RPC 2.0 §5: id null when it cannot be read")
       const notRpc = yield* Effect.promise(() => post(url, { hello: "world" }, on(sessionId)))
       assert.strictEqual(notRpc.status, 400)
-      yield* Effect.promise(() => notRpc.text())
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(notRpc))).id, null)
+      // invalid and shaped as a response: refused without echoing the peer's id
+      const badResponse = yield* Effect.promise(() => post(url, { jsonrpc: "1.0", id: 77, result: {} }, on(sessionId)))
+      assert.strictEqual(badResponse.status, 400)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(badResponse))).id, null)
 
       // while id 7 runs, another request with id 7 → 409; the first is still answered
       const slow = post(url, call(7, "test_task_slow", { ms: 300 }), on(sessionId))

@@ -638,7 +638,7 @@ class Endpoint {
     if (!("method" in message)) {
       // A response: it ends its request's answer.
       const id = (message as JsonRpc.Response).id
-      if (id === undefined) return undefined
+      if (id === null) return undefined
       const pending = session.pending.get(id)
       if (pending === undefined) return undefined
       session.removePending(id)
