@@ -9,7 +9,8 @@
  * - an undeclared failure or a defect → an `isError: true` result with a masked message (the
  *   real cause is logged), unless masking is turned off;
  * - invalid arguments → `-32602` for clients before 2025-11-25, an `isError` result from
- *   2025-11-25 on (SEP-1303, so the model can correct itself);
+ *   2025-11-25 on (SEP-1303, so the model can correct itself), whether the parameters are a
+ *   Schema or a raw JSON Schema (`jsonSchema`);
  * - an unknown tool → `-32602` (answered by the server, see `McpServer`).
  *
  * @since 0.1.0
@@ -31,6 +32,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
@@ -38,7 +40,10 @@ import * as JsonSchema from "./JsonSchema.ts"
 // Definition types
 // ---------------------------------------------------------------------------
 
-/** A JSON Schema passed through untouched (`$schema`, `$defs`, `additionalProperties` kept). */
+/**
+ * A JSON Schema passed through untouched (`$schema`, `$defs`, `additionalProperties` kept), that
+ * the arguments are validated against.
+ */
 export class RawJsonSchema {
   readonly schema: { readonly type: "object"; readonly [key: string]: unknown }
   constructor(schema: { readonly type: "object"; readonly [key: string]: unknown }) {
@@ -48,7 +53,16 @@ export class RawJsonSchema {
 
 /**
  * Gives a tool a raw JSON Schema instead of an Effect Schema: clients see it exactly as written,
- * and the handler receives the arguments unvalidated.
+ * and the handler receives the arguments as sent once they are valid against it.
+ *
+ * Validation follows JSON Schema 2020-12, or the draft its `$schema` names (2019-09, draft-07,
+ * draft-04; any other dialect is refused). Invalid arguments are answered as for a Schema tool,
+ * with every problem and its instance path; arguments nested deeper than 64 levels are refused
+ * before validation. A schema that is not well-formed (a keyword of the wrong shape, an unknown
+ * `type`, an invalid `pattern`, a local `$ref` that does not resolve) fails the tool's
+ * registration, naming the tool. The validator (`@cfworker/json-schema`) is loaded when such a
+ * tool is first called, and its schema compiled once then: servers without raw JSON Schema tools
+ * never load it.
  */
 export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
   new RawJsonSchema(schema)
@@ -159,6 +173,9 @@ export const compile = <
   if (definition.meta !== undefined) wire._meta = definition.meta
 
   const decode = paramsSchema === undefined ? undefined : jit(paramsSchema)
+  // Checks the schema now (throwing, with the tool's name, when it is not well-formed); the
+  // validator itself is loaded and compiled at the first call.
+  const validator = parameters instanceof RawJsonSchema ? JsonSchemaValidator.make(name, parameters.schema) : undefined
   const encodeFailure = definition.failure === undefined ? undefined : encoder(definition.failure)
   const handler = definition.handler as (params: unknown) => Effect.Effect<unknown, unknown, any>
 
@@ -183,19 +200,7 @@ export const compile = <
     return undeclared(name, cause, masking)
   }
 
-  const call = (args: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
-    let params: unknown = args ?? {}
-    if (decode !== undefined) {
-      const decoded = decode(params)
-      if (decoded._tag === "Failure") {
-        const error = McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause)
-        // SEP-1303: from 2025-11-25 on, invalid arguments are a tool error the model can correct.
-        return ProtocolVersion.atLeast(request.protocolVersion, "2025-11-25")
-          ? Exit.succeed({ content: [{ type: "text", text: error.message }], isError: true })
-          : Exit.fail(error)
-      }
-      params = decoded.value
-    }
+  const run = (params: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
     let effect: Effect.Effect<unknown, unknown, any>
     try {
       effect = handler(params)
@@ -207,6 +212,42 @@ export const compile = <
     return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
   }
 
+  /** Runs the handler when the raw JSON Schema found no problem in the arguments. */
+  const runChecked = (
+    problems: ReadonlyArray<string>,
+    params: unknown,
+    request: RequestContext
+  ): Effect.Effect<CallToolResult, McpError.McpError> =>
+    problems.length === 0
+      ? run(params, request)
+      : invalidArguments(
+        McpError.invalidParams(`Invalid arguments for tool ${name}:\n${problems.join("\n")}`),
+        request
+      )
+
+  const call = (args: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
+    const params: unknown = args ?? {}
+    if (validator !== undefined) {
+      const checked = validator.validate(params)
+      // Once the validator is loaded, validation is synchronous: no fiber for it.
+      if (Exit.isExit(checked)) {
+        const exit = checked as Exit.Exit<ReadonlyArray<string>>
+        return exit._tag === "Success" ? runChecked(exit.value, params, request) : toResult(exit)
+      }
+      return Effect.matchCauseEffect(checked, {
+        onSuccess: (problems) => runChecked(problems, params, request),
+        // The validator could not be loaded or could not use the schema: a defect, answered as one.
+        onFailure: (cause) => toResult(Exit.failCause(cause))
+      })
+    }
+    if (decode === undefined) return run(params, request)
+    const decoded = decode(params)
+    if (decoded._tag === "Failure") {
+      return invalidArguments(McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause), request)
+    }
+    return run(decoded.value, request)
+  }
+
   return { name, tags: definition.tags ?? [], taskSupport: definition.execution?.taskSupport ?? "forbidden", wire, call }
 }
 
@@ -215,6 +256,18 @@ export const compile = <
 // ---------------------------------------------------------------------------
 
 const emptyParameters = Schema.Struct({})
+
+/**
+ * Invalid arguments: `-32602` before 2025-11-25; from 2025-11-25 on (SEP-1303), a tool error the
+ * model can read and correct itself from.
+ */
+const invalidArguments = (
+  error: McpError.InvalidParams,
+  request: RequestContext
+): Effect.Effect<CallToolResult, McpError.McpError> =>
+  ProtocolVersion.atLeast(request.protocolVersion, "2025-11-25")
+    ? Exit.succeed({ content: [{ type: "text", text: error.message }], isError: true })
+    : Exit.fail(error)
 
 /**
  * Arguments are decoded, and results and failures encoded, through the schema's JSON codec: the
