@@ -1,6 +1,6 @@
 /**
  * Rate limiting: a middleware that rejects requests past a budget with a clear JSON-RPC error
- * (`429`, how long to wait, the limit), per caller.
+ * (-32029 `McpError.LimitExceeded`, how long to wait, the limit), per caller.
  *
  * - Two algorithms, as pure functions of a state and the time: a **token bucket**
  *   ({@link tokenBucket}: bursts up to `capacity`, then `refillPerSecond`) and a **sliding window**
@@ -281,15 +281,12 @@ const keyFunction = (key: Key): (context: RequestContext) => string => {
     context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
 }
 
-/** The error of a request over its budget: `429`, the wait in the message and in `data`. */
-export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.JsonRpcError =>
-  McpError.withoutStackTrace(() =>
-    new McpError.JsonRpcError({
-      code: 429,
-      message: `Rate limit exceeded: retry in ${retryAfterMillis} ms`,
-      data: { retryAfterMillis, limit }
-    })
-  )
+/**
+ * The error of a request over its budget: -32029 (`McpError.LimitExceeded`), the wait in the
+ * message and in `data` (`{ limit: "rateLimit", max, retryAfterMillis }`).
+ */
+export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.LimitExceeded =>
+  McpError.limitExceeded(`Rate limit exceeded: retry in ${retryAfterMillis} ms`, "rateLimit", { max: limit, retryAfterMillis })
 
 /**
  * The rate-limit middleware. It runs as typed hooks, so it sees the principal set by middleware
@@ -304,7 +301,7 @@ export const middleware = (config: Config): Middleware.Middleware<RateLimitStore
   const limit = limitOf(policy)
   const prefix = `${config.name ?? "rate-limit"}:`
   const keyOf = keyFunction(config.key ?? "principal")
-  const check = (context: RequestContext): Effect.Effect<void, McpError.JsonRpcError, RateLimitStore> =>
+  const check = (context: RequestContext): Effect.Effect<void, McpError.LimitExceeded, RateLimitStore> =>
     Effect.flatMap(Effect.service(RateLimitStore), (store) =>
       Effect.flatMap(store.consume(prefix + keyOf(context), policy), (decision) =>
         decision.allowed ? Effect.void : Effect.fail(rateLimitExceeded(decision.retryAfterMillis, limit))))

@@ -35,13 +35,13 @@ export const withRelatedTask = (result: object, taskId: string): object => {
   return { ...result, _meta: { ...meta, ...relatedTaskMeta(taskId) } }
 }
 
-/** The JSON-RPC error for a store error: every one of them is -32602 except a limit. */
+/** The JSON-RPC error for a store error: every one of them is -32602 except a limit (-32029, `McpError.LimitExceeded`). */
 export const toMcpError = (
   error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded
 ): McpError.McpError => {
   switch (error._tag) {
     case "TaskLimitExceeded":
-      return McpError.withoutStackTrace(() => new McpError.JsonRpcError({ code: 429, message: error.message }))
+      return McpError.limitExceeded(error.message, error.scope === "owner" ? "tasksPerRequestor" : "tasks", { max: error.limit })
     default:
       return McpError.invalidParams(error.message)
   }
