@@ -44,6 +44,7 @@ export * as Content from "./server/Content.ts"
 export * as McpContext from "./server/McpContext.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
+export type { HttpRequestInfo } from "./session/Connection.ts"
 export { McpRequestContext } from "./session/RequestContext.ts"
 /** Middleware: hooks on every message, composed outermost first (built-ins: `effect-mcp-server/middleware`). */
 export * as Middleware from "./middleware/Middleware.ts"

@@ -23,6 +23,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "../session/ClientRequestError.ts"
+import type { HttpRequestInfo } from "../session/Connection.ts"
 import { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
@@ -73,6 +74,20 @@ export const protocolVersion: Effect.Effect<ProtocolVersion, never, McpRequestCo
 
 /** The session's id. */
 export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect.map(current, (context) => context.sessionId)
+
+/**
+ * The HTTP request that carried this call (method, URL, headers, remote address), read-only;
+ * `undefined` over stdio and in-memory.
+ *
+ * @example
+ * ```ts
+ * const tenant = Effect.map(McpContext.http, (http) => http?.headers["x-tenant"])
+ * ```
+ */
+export const http: Effect.Effect<HttpRequestInfo | undefined, never, McpRequestContext> = Effect.map(
+  current,
+  (context) => context.http
+)
 
 /** The authenticated principal, when there is one. */
 export const principal: Effect.Effect<Principal | undefined, never, McpRequestContext> = Effect.map(

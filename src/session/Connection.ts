@@ -102,14 +102,30 @@ export interface PushConnection {
   readonly onClosed?: (() => void) | undefined
 }
 
+/**
+ * The HTTP request that carried a message, as handlers and middleware may read it (read-only):
+ * the request context's `http`. Absent on transports without HTTP (stdio, in-memory).
+ */
+export interface HttpRequestInfo {
+  /** The HTTP method (`POST` for a request's message). */
+  readonly method: string
+  /** The request URL as received (path and query). */
+  readonly url: string
+  /** The request headers, names in lower case. */
+  readonly headers: { readonly [name: string]: string | undefined }
+  /** The peer's address, when the platform knows it. */
+  readonly remoteAddress: string | undefined
+}
+
 /** How a transport feeds a session started over a {@link PushConnection}. */
 export interface SessionInput {
   /**
    * Processes received messages (parsed JSON values or {@link InvalidFrame}s), in order; the
-   * responses they produce at once are written before it completes. Suspends while the
+   * responses they produce at once are written before it completes. `http` is the HTTP request
+   * that carried them (the request contexts of their requests expose it). Suspends while the
    * session's queue of waiting requests is full (backpressure).
    */
-  readonly receive: (messages: ReadonlyArray<unknown>) => Effect.Effect<void, TransportFailure>
+  readonly receive: (messages: ReadonlyArray<unknown>, http?: HttpRequestInfo) => Effect.Effect<void, TransportFailure>
   /**
    * Ends the input: in-flight requests finish (or are interrupted after the shutdown timeout),
    * everything is written, then the session closes. Completes when it has closed.

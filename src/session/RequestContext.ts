@@ -29,6 +29,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "./ClientRequestError.ts"
+import type { HttpRequestInfo } from "./Connection.ts"
 import type { ServerSession } from "./ServerSession.ts"
 
 /**
@@ -118,6 +119,11 @@ export interface RequestContext extends ClientChannel {
   readonly session: ServerSession
   /** The authenticated principal, when there is one. */
   readonly principal: Principal | undefined
+  /**
+   * The HTTP request that carried this request (method, URL, headers, remote address), read-only;
+   * `undefined` on transports without HTTP (stdio, in-memory).
+   */
+  readonly http: HttpRequestInfo | undefined
   /** The task this handler runs for, when it runs as a background task. */
   readonly relatedTask: RelatedTask | undefined
   /**

@@ -74,6 +74,7 @@ import {
 } from "./ClientRequestError.ts"
 import {
   type Connection,
+  type HttpRequestInfo,
   InvalidFrame,
   type Outbound,
   type PushConnection,
@@ -328,9 +329,9 @@ class PushedSession implements SessionInput {
     if (options.onSession !== undefined) this.hooks = runFork(Effect.scoped(options.onSession(this.session)))
   }
 
-  receive(messages: ReadonlyArray<unknown>): Effect.Effect<void, TransportFailure> {
+  receive(messages: ReadonlyArray<unknown>, http?: HttpRequestInfo): Effect.Effect<void, TransportFailure> {
     // A failed write ends the session (the outbox calls `interrupt`).
-    return this.closed ? Effect.void : this.session.processBatches([messages])
+    return this.closed ? Effect.void : this.session.processBatches([messages], http)
   }
 
   get end(): Effect.Effect<void> {
@@ -493,12 +494,12 @@ class SessionImpl implements ServerSession {
 
   // --- inbound ------------------------------------------------------------
 
-  processBatches(batches: ReadonlyArray<ReadonlyArray<unknown>>): Effect.Effect<void, TransportFailure> {
+  processBatches(batches: ReadonlyArray<ReadonlyArray<unknown>>, http?: HttpRequestInfo): Effect.Effect<void, TransportFailure> {
     this.inBatch = true
     try {
       for (let i = 0; i < batches.length; i++) {
         const batch = batches[i]!
-        for (let j = 0; j < batch.length; j++) this.processOne(batch[j])
+        for (let j = 0; j < batch.length; j++) this.processOne(batch[j], http)
       }
     } finally {
       this.inBatch = false
@@ -526,7 +527,7 @@ class SessionImpl implements ServerSession {
     })
   }
 
-  private processOne(value: unknown): void {
+  private processOne(value: unknown, http: HttpRequestInfo | undefined): void {
     if (value instanceof InvalidFrame) {
       this.send(value.response, undefined)
       return this.observeInvalid(undefined, value.response.error)
@@ -538,7 +539,7 @@ class SessionImpl implements ServerSession {
     }
     switch (kind) {
       case JsonRpc.Kind.Request:
-        return this.onRequest(value as JsonRpc.Request)
+        return this.onRequest(value as JsonRpc.Request, http)
       case JsonRpc.Kind.Notification:
         return this.onNotification(value as JsonRpc.Notification)
       case JsonRpc.Kind.Response:
@@ -546,7 +547,7 @@ class SessionImpl implements ServerSession {
     }
   }
 
-  private onRequest(request: JsonRpc.Request): void {
+  private onRequest(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
     const id = request.id
     if (this.running.has(id) || this.queued.has(id)) {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
@@ -556,7 +557,7 @@ class SessionImpl implements ServerSession {
       if (method === "initialize") {
         if (this.phase !== "new") return this.reject(request, "initialize may be sent only once per session")
         this.phase = "initializing"
-        return this.startInitialize(request)
+        return this.startInitialize(request, http)
       }
       if (this.phase === "new" || this.phase === "initializing") {
         return this.reject(
@@ -568,14 +569,14 @@ class SessionImpl implements ServerSession {
     } else if (method === "initialize" && !this.stateless) {
       return this.reject(request, "initialize may be sent only once per session")
     }
-    const effect = this.dispatch(request)
+    const effect = this.dispatch(request, http)
     if (Exit.isExit(effect)) return this.respond(request, effect)
     this.admit(new Inflight(id, request, effect))
   }
 
-  private dispatch(request: JsonRpc.Request): Effect.Effect<unknown, unknown> {
+  private dispatch(request: JsonRpc.Request, http: HttpRequestInfo | undefined): Effect.Effect<unknown, unknown> {
     try {
-      return this.dispatcher.request(request, new RequestContextImpl(this, request))
+      return this.dispatcher.request(request, new RequestContextImpl(this, request, http))
     } catch (defect) {
       return Effect.die(defect)
     }
@@ -588,8 +589,8 @@ class SessionImpl implements ServerSession {
     )
   }
 
-  private startInitialize(request: JsonRpc.Request): void {
-    const effect = Effect.onExit(this.dispatch(request), (exit) =>
+  private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
+    const effect = Effect.onExit(this.dispatch(request, http), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
           const result = exit.value as { readonly protocolVersion?: unknown; readonly [NegotiatedClient]?: unknown }
@@ -1106,10 +1107,12 @@ class RequestContextImpl implements RequestContext {
   readonly session: SessionImpl
   readonly principal: Principal | undefined
   readonly relatedTask: RelatedTask | undefined = undefined
+  readonly http: HttpRequestInfo | undefined
   private readonly jsonRpcRequest: JsonRpc.Request
-  constructor(session: SessionImpl, request: JsonRpc.Request) {
+  constructor(session: SessionImpl, request: JsonRpc.Request, http: HttpRequestInfo | undefined) {
     this.session = session
     this.jsonRpcRequest = request
+    this.http = http
     this.principal = session.principal
     this.protocolVersion = session.protocolVersion
     this.clientCapabilities = session.clientCapabilities

@@ -24,7 +24,13 @@ import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
-import type { Outbound, PushConnection, SessionInput, TransportFailure } from "../../../session/Connection.ts"
+import type {
+  HttpRequestInfo,
+  Outbound,
+  PushConnection,
+  SessionInput,
+  TransportFailure
+} from "../../../session/Connection.ts"
 import type { ListenerSessionOptions, Transport } from "../../Transport.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
@@ -164,6 +170,30 @@ class Pending {
   }
 }
 
+/**
+ * The HTTP request of a message as the request context exposes it: read from the platform's
+ * request when asked, so a call that never looks costs one small object.
+ */
+class HttpInfo implements HttpRequestInfo {
+  private readonly request: HttpServerRequest.HttpServerRequest
+  constructor(request: HttpServerRequest.HttpServerRequest) {
+    this.request = request
+  }
+  get method(): string {
+    return this.request.method
+  }
+  get url(): string {
+    return this.request.url
+  }
+  get headers(): HttpRequestInfo["headers"] {
+    return this.request.headers
+  }
+  get remoteAddress(): string | undefined {
+    const address = this.request.remoteAddress
+    return address._tag === "Some" ? address.value : undefined
+  }
+}
+
 /** A response as the client must see it (its own request id, in stateless mode). */
 const forClient = (pending: Pending, message: JsonRpc.Message): JsonRpc.Message =>
   pending.clientId === undefined ? message : { ...(message as JsonRpc.Response), id: pending.clientId }
@@ -205,8 +235,8 @@ class HttpSession implements PushConnection {
     if (!this.finished) this.endpoint.runFork(this.endpoint.ended(this))
   }
   /** Hands a received message to the session (the HTTP write never fails, so neither does this). */
-  receive(message: JsonRpc.Message): Effect.Effect<void> {
-    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message]))
+  receive(message: JsonRpc.Message, http?: HttpRequestInfo): Effect.Effect<void> {
+    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message], http))
   }
   addPending(id: JsonRpc.RequestId, pending: Pending): void {
     ;(this.pending = writable(this.pending)).set(id, pending)
@@ -334,9 +364,10 @@ class Endpoint {
     session: HttpSession,
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
-    clientId: JsonRpc.RequestId | undefined
+    clientId: JsonRpc.RequestId | undefined,
+    http: HttpRequestInfo
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    return answerImpl(this, session, request, mode, clientId)
+    return answerImpl(this, session, request, mode, clientId, http)
   }
 
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */
@@ -765,8 +796,8 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         // One stateless session answers every POST; ids are made unique so clients cannot collide.
         const shared = self.statelessSession ?? (yield* self.openStateless)
         if (shared === undefined) return jsonError(503, -32603, "Service Unavailable: the session could not start")
-        const request = message as JsonRpc.Request
-        return yield* self.answer(shared, { ...request, id: self.nextInternalId++ }, mode, request.id)
+        const rpc = message as JsonRpc.Request
+        return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request))
       }
 
       const sessionId = request.headers["mcp-session-id"]
@@ -786,10 +817,10 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
           self.cancelled(session, message as JsonRpc.Notification)
         }
-        yield* session.receive(message as JsonRpc.Message)
+        yield* session.receive(message as JsonRpc.Message, new HttpInfo(request))
         return HttpServerResponse.empty({ status: 202 })
       }
-      return yield* self.answer(session, message as JsonRpc.Request, mode, undefined)
+      return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request))
 })
 
 /**
@@ -824,7 +855,8 @@ const answerImpl = Effect.fnUntraced(function*(
   session: HttpSession,
   request: JsonRpc.Request,
   mode: "auto" | "json" | "sse",
-  clientId: JsonRpc.RequestId | undefined
+  clientId: JsonRpc.RequestId | undefined,
+  http: HttpRequestInfo
 ) {
       if (session.pending.has(request.id)) {
         return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
@@ -847,7 +879,7 @@ const answerImpl = Effect.fnUntraced(function*(
         for (const message of backlog) yield* self.emit(session, stream, message, false)
       }
       if (mode === "sse") self.openSse(session, pending)
-      yield* session.receive(request)
+      yield* session.receive(request, http)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it.
       yield* Effect.yieldNow
