@@ -228,7 +228,13 @@ const main = async () => {
       const copies = effectCopies(dir)
       expect(copies.length === 1, `copies of effect: ${copies.join(", ")}`)
       const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect-mcp-server/package.json"), "utf8"))
-      expect(installed.dependencies === undefined, `the package has dependencies: ${JSON.stringify(installed.dependencies)}`)
+      // The one runtime dependency is the JSON Schema validator of raw-schema tools (no effect inside).
+      const dependencies = Object.keys(installed.dependencies ?? {})
+      expect(
+        dependencies.length === 1 && dependencies[0] === "@cfworker/json-schema",
+        `unexpected dependencies: ${JSON.stringify(installed.dependencies)}`
+      )
+      expect(installed.dependencies?.effect === undefined, "effect is a dependency")
       expect(installed.peerDependencies?.effect !== undefined, "effect is not a peer dependency")
     })
 

@@ -160,7 +160,7 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
       for (const forged of ["s999.3", "s1.0", "s2.17"]) {
         const response = yield* Effect.promise(() => resume(url, sessionId, forged))
         assert.strictEqual(response.status, 400, `Last-Event-ID ${forged}`)
-        assert.include((yield* Effect.promise(() => response.json())).error.message, "re-issue the request")
+        assert.include(((yield* Effect.promise(() => response.json())) as any).error.message, "re-issue the request")
       }
     }))
 })

@@ -66,7 +66,7 @@ describe("McpServer tools: wire descriptions", () => {
       assert.notInclude(text, "9007199254740991")
     }))
 
-  it.live("a raw Tool.jsonSchema is passed through exactly ($schema, $defs, $ref, additionalProperties) and its handler gets the raw arguments", () =>
+  it.live("a raw Tool.jsonSchema is passed through exactly ($schema, $defs, $ref, additionalProperties) and its handler gets the arguments as sent", () =>
     Effect.gen(function*() {
       const schema = {
         $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -96,10 +96,13 @@ describe("McpServer tools: wire descriptions", () => {
       const { client } = yield* serveAndConnect(Raw)
       const { tools } = yield* sdk(() => client.listTools())
       assert.deepStrictEqual(tools[0]!.inputSchema, JSON.parse(JSON.stringify(schema)))
-      // Unvalidated: even arguments the schema forbids reach the handler as sent.
-      const result = yield* sdk(() => client.callTool({ name: "raw", arguments: { at: { x: "1" }, extra: true } }))
+      // Validated (test/server/McpServer.jsonSchemaTools.test.ts): arguments the schema forbids do not reach the handler.
+      const refused = yield* sdk(() => client.callTool({ name: "raw", arguments: { at: { x: "1" }, extra: true } }))
+      assert.isTrue(refused.isError)
+      assert.isUndefined(seen)
+      const result = yield* sdk(() => client.callTool({ name: "raw", arguments: { at: { x: 1, y: 2 }, tags: ["a"] } }))
       assert.isUndefined(result.isError)
-      assert.deepStrictEqual(seen, { at: { x: "1" }, extra: true })
+      assert.deepStrictEqual(seen, { at: { x: 1, y: 2 }, tags: ["a"] })
     }))
 
   // Regression (src/server/Tool.ts before 21325f4, `call`: `let params: unknown = args`): a raw-schema
