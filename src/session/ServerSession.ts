@@ -12,7 +12,9 @@
  * - requests run concurrently under a per-session limit: a handler that completes synchronously
  *   (its effect is an `Exit`, or its fiber is done at once) is answered inline with no fiber
  *   bookkeeping; others run in a fiber registered by id; past the limit they wait in a FIFO, and
- *   when that is full the session stops reading, so backpressure reaches the transport;
+ *   when that is full the session pauses reading (50 ms at a time: backpressure reaches the
+ *   transport, yet the client's answers and cancellations behind its requests are still read;
+ *   requests past twice the FIFO's bound are refused with -32029);
  * - `notifications/cancelled` interrupts the request's fiber (or drops it from the FIFO) and
  *   suppresses its response;
  * - server→client requests (ping, sampling, elicitation, roots) with id correlation, timeouts,
@@ -146,7 +148,17 @@ export const NegotiatedClient: unique symbol = Symbol.for("effect-mcp-server/Neg
 export interface SessionOptions {
   /** Requests running at once; further ones wait in a FIFO. Default 64. */
   readonly maxConcurrentRequests?: number | undefined
-  /** Requests waiting for a slot before the session stops reading input. Default 256. */
+  /**
+   * Requests waiting for a slot before the session pauses reading input (backpressure). Default 256.
+   *
+   * **Details**
+   *
+   * The pause is short (50 ms at a time): input also carries what unblocks the session (the
+   * client's answers to sampling, elicitation and roots requests, cancellations, pings), so it is
+   * read on; requests that arrive meanwhile wait too, up to twice this bound, and past that, while
+   * no slot has freed for a whole pause, are refused with -32029 (`McpError.LimitExceeded`,
+   * `data.limit: "queuedRequests"`).
+   */
   readonly maxQueuedRequests?: number | undefined
   /**
    * Methods whose requests wait by design (default `["tasks/result"]`, which blocks until its
@@ -421,6 +433,11 @@ const noOutbound: Array<Outbound> = []
 /** Unsolicited messages held at most before `notifications/initialized`. */
 const maxHeld = 64
 const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
+/**
+ * Longest the reader pauses at a time while the FIFO is full: short, because what unblocks a
+ * session (the client's answers, cancellations) arrives in the same input behind its requests.
+ */
+const readPauseMillis = 50
 
 class SessionImpl implements ServerSession {
   readonly id: string
@@ -462,6 +479,12 @@ class SessionImpl implements ServerSession {
   /** readers waiting for room in the FIFO (one for a pull connection; any number pushing) */
   private resumeReaders: Array<() => void> | undefined = undefined
   private resumeDrain: (() => void) | undefined = undefined
+  /** A notification's handlers were skipped for a full queue (logged once). */
+  private refusedObservers = false
+  /** The FIFO stayed full and nothing finished for a whole read pause (cleared once a slot frees). */
+  private stalled = false
+  /** Requests and handlers finished so far: a read pause without progress is a stall. */
+  private finishedCount = 0
 
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
@@ -519,11 +542,30 @@ class SessionImpl implements ServerSession {
     return this.queued.size < this.maxQueued ? written : Effect.andThen(written, this.waitForRoom())
   }
 
-  /** Suspends the reader while the FIFO of waiting requests is full. */
+  /**
+   * Pauses the reader while the FIFO of waiting requests is full: until a slot frees, or for at
+   * most {@link readPauseMillis}. The pause never becomes a stop: what unblocks the session (the
+   * client's answers, cancellations) may be next in the input, behind requests.
+   */
   private waitForRoom(): Effect.Effect<void> {
     if (this.queued.size < this.maxQueued) return Effect.void
-    return Effect.callback<void>((resume) => {
-      ;(this.resumeReaders ??= []).push(() => resume(Effect.void))
+    const finishedBefore = this.finishedCount
+    const wait = Effect.callback<void>((resume) => {
+      const resumer = () => resume(Effect.void)
+      ;(this.resumeReaders ??= []).push(resumer)
+      // A pause that timed out leaves no resumer behind.
+      return Effect.sync(() => {
+        const index = this.resumeReaders?.indexOf(resumer) ?? -1
+        if (index >= 0) this.resumeReaders!.splice(index, 1)
+      })
+    })
+    return Effect.timeoutOrElse(wait, {
+      duration: readPauseMillis,
+      orElse: () =>
+        Effect.sync(() => {
+          // Nothing finished for a whole pause: the session is stuck (on the client, or on slow work).
+          if (this.finishedCount === finishedBefore && this.queued.size >= this.maxQueued) this.stalled = true
+        })
     })
   }
 
@@ -684,11 +726,36 @@ class SessionImpl implements ServerSession {
 
   private admit(inflight: Inflight): void {
     if (!this.hasRoom(inflight)) {
+      if (this.stalled && this.queued.size >= this.maxQueued * 2) return this.refuse(inflight)
       this.queued = writable(this.queued)
       this.queued.set(inflight.key, inflight)
       return
     }
     this.start(inflight)
+  }
+
+  /**
+   * Refuses what arrives past twice the FIFO's bound while the session is stuck (the FIFO stayed
+   * full for a whole read pause; a burst that the session works through is never refused): a request gets
+   * -32029; a notification's handlers (middleware observers) are skipped, logged once per session.
+   */
+  private refuse(inflight: Inflight): void {
+    const request = inflight.request
+    if (request === undefined) {
+      if (!this.refusedObservers) {
+        this.refusedObservers = true
+        this.runFork(Effect.logWarning(
+          `MCP session ${this.id}: notification handlers skipped while ${this.queued.size} requests wait for a slot`
+        ))
+      }
+      return
+    }
+    const error = McpError.limitExceeded(
+      `Too many requests waiting: at most ${this.maxQueued * 2} may wait while ${this.limit} run; retry later`,
+      "queuedRequests",
+      { max: this.maxQueued * 2 }
+    )
+    this.send(JsonRpc.failure(request.id, McpError.toErrorObject(error)), request.id)
   }
 
   /** Requests that wait by design (`tasks/result`) have a lane of their own, not the request slots. */
@@ -713,6 +780,8 @@ class SessionImpl implements ServerSession {
 
   private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     if (this.running.get(inflight.key) !== inflight) return
+    this.finishedCount++
+    this.stalled = false
     this.running.delete(inflight.key)
     this.running = shrink(this.running)
     if (this.isWaiting(inflight)) this.waiting--
@@ -755,6 +824,7 @@ class SessionImpl implements ServerSession {
   }
 
   private wakeReader(): void {
+    if (this.queued.size < this.maxQueued) this.stalled = false
     if (this.resumeReaders !== undefined && this.queued.size < this.maxQueued) {
       const resumers = this.resumeReaders
       this.resumeReaders = undefined

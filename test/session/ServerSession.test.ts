@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { LowLevelServer, type ServerSession } from "../../src/lowlevel.ts"
-import { connectRaw, initializeRaw, initializeRequest, waitUntil } from "../e2e/harness.ts"
+import { connectRaw, initializeRaw, initializeRequest, type RawClient, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
 describe("ServerSession shutdown", () => {
@@ -96,5 +96,67 @@ describe("before notifications/initialized", () => {
       yield* Effect.promise(() => raw.waitFor((m) => m.method === "notifications/tools/list_changed"))
       yield* Effect.sleep(20)
       assert.strictEqual(changes(), 1)
+    }))
+})
+
+describe("a full request queue never blocks the client's answers", () => {
+  const elicitCall = (id: number) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "elicit", arguments: { timeoutMillis: 20_000 } }
+  })
+  /** Answers every elicitation request the server sends, as a client does. */
+  const answerElicitations = (raw: RawClient) => {
+    const answered = new Set<unknown>()
+    return setInterval(() => {
+      for (const message of raw.received) {
+        if (message.method !== "elicitation/create" || answered.has(message.id)) continue
+        answered.add(message.id)
+        void raw.send({ jsonrpc: "2.0", id: message.id, result: { action: "accept", content: { name: "n" } } })
+      }
+    }, 5)
+  }
+
+  it.live("pipelined calls that wait on the client all complete: its answers behind them are still read", () =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(makeFullServer(makeProbe()), { maxConcurrentRequests: 4, maxQueuedRequests: 8 })
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
+      const timer = answerElicitations(raw)
+      yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(timer)))
+      const started = performance.now()
+      // 4 run, 8 wait, 8 more arrive behind them: all wait on the client's answers
+      for (let id = 1; id <= 20; id++) yield* Effect.promise(() => raw.send(elicitCall(id)))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: "ping", method: "ping" }))
+      const pong = yield* Effect.promise(() => raw.waitFor((m) => m.id === "ping", 5_000))
+      assert.deepStrictEqual(pong.result, {})
+      for (let id = 1; id <= 20; id++) {
+        const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === id && !("method" in m), 5_000))
+        assert.deepStrictEqual(answer.result?.content, [{ type: "text", text: `accept:{"name":"n"}` }], JSON.stringify(answer))
+      }
+      assert.isBelow(performance.now() - started, 5_000)
+    }))
+
+  it.live("while stuck past twice the queue bound, requests are refused with -32029 (the others still complete)", () =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(makeFullServer(makeProbe()), { maxConcurrentRequests: 4, maxQueuedRequests: 8 })
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
+      for (let id = 1; id <= 20; id++) yield* Effect.promise(() => raw.send(elicitCall(id)))
+      // nobody answers: 4 run, 16 wait, and no slot frees for longer than a read pause
+      yield* Effect.sleep(200)
+      for (let id = 21; id <= 26; id++) yield* Effect.promise(() => raw.send(elicitCall(id)))
+      const refused = yield* Effect.promise(() =>
+        raw.waitFor((m) => m.error?.code === -32029, 5_000).then(() =>
+          new Promise<Array<any>>((resolve) => setTimeout(() => resolve(raw.received.filter((m) => m.error?.code === -32029)), 300))
+        )
+      )
+      assert.deepStrictEqual(refused.map((m) => m.id), [21, 22, 23, 24, 25, 26])
+      assert.deepStrictEqual(refused[0].error.data, { limit: "queuedRequests", max: 16 })
+      const timer = answerElicitations(raw)
+      yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(timer)))
+      for (let id = 1; id <= 20; id++) {
+        const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === id && !("method" in m), 5_000))
+        assert.isUndefined(answer.error, JSON.stringify(answer))
+      }
     }))
 })
