@@ -96,7 +96,13 @@ export interface Options {
    * Background tasks (MCP 2025-11-25): set to enable them. Components opt in with
    * `execution.taskSupport` (tools) or `taskSupport` (resources, templates, prompts); the `tasks`
    * capability is advertised when a session starts and a task-capable component exists. Tasks are
-   * kept in the `TaskStore` in context, else in memory with these limits.
+   * kept in the `TaskStore` in context, else in memory with these limits, shared fairly: by
+   * default at most 10,000 tasks (`maxTasks`), 100 per requestor (`maxTasksPerOwner`: a
+   * principal, else a session, else an anonymous stateless caller's address) and 500 per client
+   * address for anonymous HTTP callers across their sessions (`maxTasksPerAddress`; principals
+   * are not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the
+   * work. Past a limit, task creation is answered -32029 with `data.limit` `"tasksPerRequestor"`,
+   * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
    */
   readonly tasks?: Tasks.TaskOptions | undefined
 }

@@ -28,7 +28,10 @@ export type Outcome =
 export interface Task {
   /** Unguessable id (128 random bits, base64url). */
   readonly taskId: string
-  /** Who may see it: the principal's subject, or the session id when there is no principal. */
+  /**
+   * Who may see it (an opaque key): the principal's subject; without a principal the session id,
+   * or the client address for an anonymous caller of a stateless HTTP server.
+   */
   readonly owner: string
   /** The request method that created it (`tools/call`, `resources/read`, `prompts/get`). */
   readonly method: string

@@ -4,13 +4,17 @@
  *
  * Rules the store enforces:
  * - ids are 128 random bits (an id is a bearer capability: it must be unguessable);
- * - a task is visible only to its owner (principal subject or session id): anyone else gets
+ * - a task is visible only to its owner (an opaque key: the server uses the principal's subject,
+ *   the session id, or the client address of an anonymous stateless caller): anyone else gets
  *   "not found", exactly as for an unknown id;
- * - the TTL counts from `createdAt` (capped by `maxTtlMillis`); expired tasks are gone;
+ * - the TTL counts from `createdAt` (capped by `maxTtlMillis`, 1 hour by default); expired tasks
+ *   are gone;
  * - terminal states are final: `finish` and `cancel` are compare-and-set, so a result that
  *   arrives after a cancel is dropped without error;
- * - memory is bounded: at most `maxTasks` tasks and `maxTasksPerOwner` per owner (expired and
- *   old terminal tasks make room first; past that, creation fails with `TaskLimitExceeded`);
+ * - memory is bounded and shared fairly: at most `maxTasks` tasks, `maxTasksPerOwner` per owner
+ *   and, for tasks created with an `address`, `maxTasksPerAddress` per address (so one client
+ *   opening many anonymous sessions cannot hold the whole budget). Expired and old terminal tasks
+ *   make room first; past that, creation fails with `TaskLimitExceeded` naming the limit;
  * - `awaitTerminal` suspends until the task is terminal (no polling).
  *
  * @since 0.1.0
@@ -49,14 +53,19 @@ export class TaskAlreadyTerminal extends Schema.TaggedError<TaskAlreadyTerminal>
   }
 }
 
-/** Creating the task would exceed a limit of the store. */
+/**
+ * Creating the task would exceed a limit of the store: `limit` is the maximum, `scope` which one
+ * (`"owner"`: `maxTasksPerOwner`, `"address"`: `maxTasksPerAddress`, `"server"`: `maxTasks`).
+ */
 export class TaskLimitExceeded extends Schema.TaggedError<TaskLimitExceeded>()("TaskLimitExceeded", {
   limit: Schema.Number,
-  scope: Schema.Literals(["owner", "server"])
+  scope: Schema.Literals(["owner", "address", "server"])
 }) {
   override get message() {
     return this.scope === "owner"
       ? `Too many tasks: at most ${this.limit} per requestor`
+      : this.scope === "address"
+      ? `Too many tasks: at most ${this.limit} per client address`
       : `Too many tasks: the server holds at most ${this.limit}`
   }
 }
@@ -76,7 +85,15 @@ export class InvalidTaskCursor extends Schema.TaggedError<InvalidTaskCursor>()("
 
 /** What creating a task needs. */
 export interface CreateInput {
+  /** Who may see the task; it counts against `maxTasksPerOwner` of this owner. */
   readonly owner: string
+  /**
+   * The client address the task also counts against (`maxTasksPerAddress`): set for anonymous
+   * callers over HTTP, so that many sessions of one client share one budget; `undefined` (a
+   * principal, stdio, in-memory): only the owner and server limits apply.
+   */
+  readonly address?: string | undefined
+  /** The request method that creates it. */
   readonly method: string
   /** Requested retention in ms (the store may shorten it); `undefined`: the default. */
   readonly ttlMillis?: number | null | undefined
@@ -122,15 +139,44 @@ export class TaskStore extends Context.Service<TaskStore, {
     Layer.effect(TaskStore, makeMemory(options))
 }
 
-/** Limits and defaults of the in-memory store. */
+/**
+ * Limits and defaults of the in-memory store. The three task limits are checked at creation, each
+ * after old tasks made room (expired ones, then the oldest terminal task within the limit's
+ * scope): only tasks still running (or waiting for input) hold a place for good, and never
+ * longer than their TTL, which bounds their work too. `Infinity` lifts a limit.
+ */
 export interface MemoryOptions {
-  /** Tasks held at most (default 10 000). */
+  /**
+   * Tasks held at most, server-wide (default 10,000). Past it: -32029 with
+   * `data: { limit: "tasks", max }`.
+   */
   readonly maxTasks?: number | undefined
-  /** Tasks one owner may hold (default 1 000). */
+  /**
+   * Tasks one owner may hold: one principal (across all its sessions), else one session, else
+   * (anonymous stateless HTTP) one client address (default 100, 1% of the default `maxTasks`, so
+   * no single requestor can hold the server's budget). Past it: -32029 with
+   * `data: { limit: "tasksPerRequestor", max }`.
+   */
   readonly maxTasksPerOwner?: number | undefined
-  /** Retention when the requestor asks for none, or for zero or less (default 1 hour). */
+  /**
+   * Tasks the anonymous callers from one client address may hold together, across all their
+   * sessions (default 500: five owners' worth, 5% of the default `maxTasks`, so that a client
+   * opening many sessions cannot take the server's budget, while a few clients behind one NAT
+   * still fit). Tasks of principals are not counted: many users may share an address, and
+   * `maxTasksPerOwner` bounds each of them. Past it: -32029 with
+   * `data: { limit: "tasksPerAddress", max }`.
+   */
+  readonly maxTasksPerAddress?: number | undefined
+  /**
+   * Retention when the requestor asks for none, or for zero or less (default 1 hour; never more
+   * than `maxTtlMillis`).
+   */
   readonly defaultTtlMillis?: number | undefined
-  /** The longest retention granted (default 24 hours). */
+  /**
+   * The longest retention granted: a longer requested TTL is shortened to it (default 1 hour).
+   * The TTL also bounds the task's work (it is interrupted when the TTL elapses), so this is how
+   * long a task can hold a place against the limits; raise it for work that runs longer.
+   */
   readonly maxTtlMillis?: number | undefined
   /**
    * The shortest retention a requestor may ask for (default 0). Whatever it is, a task's work
@@ -150,6 +196,8 @@ export interface MemoryOptions {
 interface Entry {
   task: Task
   readonly seq: number
+  /** the client address it counts against (`maxTasksPerAddress`), if any */
+  readonly address: string | undefined
   waiters: Deferred.Deferred<Task, TaskNotFound> | undefined
 }
 
@@ -157,14 +205,17 @@ interface Entry {
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
     const maxTasks = options.maxTasks ?? 10_000
-    const maxPerOwner = options.maxTasksPerOwner ?? 1_000
+    const maxPerOwner = options.maxTasksPerOwner ?? 100
+    const maxPerAddress = options.maxTasksPerAddress ?? 500
     const defaultTtl = options.defaultTtlMillis ?? 3_600_000
-    const maxTtl = options.maxTtlMillis ?? 86_400_000
+    const maxTtl = options.maxTtlMillis ?? 3_600_000
     const minTtl = Math.min(Math.max(0, options.minTtlMillis ?? 0), maxTtl)
     const pollInterval = options.pollIntervalMillis ?? 1_000
     const entries = new Map<string, Entry>()
     /** per owner: task ids in creation order */
     const byOwner = new Map<string, Set<string>>()
+    /** per client address (tasks created with one): task ids in creation order */
+    const byAddress = new Map<string, Set<string>>()
     /** terminal tasks, oldest first: what makes room when the store is full */
     const terminal = new Set<string>()
     /** a lower bound of the earliest expiry: no scan finds anything to reap before it */
@@ -182,6 +233,11 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       const owned = byOwner.get(entry.task.owner)
       owned?.delete(taskId)
       if (owned?.size === 0) byOwner.delete(entry.task.owner)
+      if (entry.address !== undefined) {
+        const fromAddress = byAddress.get(entry.address)
+        fromAddress?.delete(taskId)
+        if (fromAddress?.size === 0) byAddress.delete(entry.address)
+      }
       if (entry.waiters !== undefined) Deferred.doneUnsafe(entry.waiters, Exit.fail(new TaskNotFound({ taskId })))
     }
 
@@ -197,22 +253,30 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       nextExpiry = earliest
     }
 
+    /** Removes the oldest terminal task among `taskIds` (creation order), if there is one. */
+    const removeOldestTerminal = (taskIds: Set<string> | undefined) => {
+      for (const taskId of taskIds ?? []) {
+        if (terminal.has(taskId)) return remove(taskId)
+      }
+    }
+
     /**
-     * Makes room for one more task of `owner`: expired tasks first (a full scan, only once some
-     * task has expired), then the oldest terminal task (O(1) for the server limit; the owner's own
-     * list for the owner limit, which `maxTasksPerOwner` bounds).
+     * Makes room for one more task of `owner` (from `address`): expired tasks first (a full scan,
+     * only once some task has expired), then the oldest terminal task within each full scope (the
+     * owner's own list for the owner limit, bounded by `maxTasksPerOwner`; the address's list for
+     * the address limit, bounded by `maxTasksPerAddress`; O(1) for the server limit).
      */
-    const makeRoom = (owner: string, now: number): TaskLimitExceeded | undefined => {
+    const makeRoom = (owner: string, address: string | undefined, now: number): TaskLimitExceeded | undefined => {
       const ownerFull = () => (byOwner.get(owner)?.size ?? 0) >= maxPerOwner
-      if ((entries.size >= maxTasks || ownerFull()) && now >= nextExpiry) reap(now)
+      const addressFull = () => address !== undefined && (byAddress.get(address)?.size ?? 0) >= maxPerAddress
+      if ((entries.size >= maxTasks || ownerFull() || addressFull()) && now >= nextExpiry) reap(now)
       if (ownerFull()) {
-        for (const taskId of byOwner.get(owner) ?? []) {
-          if (terminal.has(taskId)) {
-            remove(taskId)
-            break
-          }
-        }
+        removeOldestTerminal(byOwner.get(owner))
         if (ownerFull()) return new TaskLimitExceeded({ limit: maxPerOwner, scope: "owner" })
+      }
+      if (addressFull()) {
+        removeOldestTerminal(byAddress.get(address!))
+        if (addressFull()) return new TaskLimitExceeded({ limit: maxPerAddress, scope: "address" })
       }
       if (entries.size >= maxTasks) {
         const oldest = terminal.values().next()
@@ -258,7 +322,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
     return TaskStore.of({
       create: (input) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const limit = makeRoom(input.owner, now)
+          const limit = makeRoom(input.owner, input.address, now)
           if (limit !== undefined) return Exit.fail(limit)
           // A TTL of zero or less would hand the requestor a task that is already gone: the default.
           const requested = input.ttlMillis === null || input.ttlMillis === undefined || input.ttlMillis <= 0
@@ -276,10 +340,15 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
             ttlMillis: ttl,
             pollIntervalMillis: pollInterval
           }
-          entries.set(task.taskId, { task, seq: nextSeq++, waiters: undefined })
+          entries.set(task.taskId, { task, seq: nextSeq++, address: input.address, waiters: undefined })
           let owned = byOwner.get(input.owner)
           if (owned === undefined) byOwner.set(input.owner, owned = new Set())
           owned.add(task.taskId)
+          if (input.address !== undefined) {
+            let fromAddress = byAddress.get(input.address)
+            if (fromAddress === undefined) byAddress.set(input.address, fromAddress = new Set())
+            fromAddress.add(task.taskId)
+          }
           publish(task)
           return Exit.succeed(task)
         }),

@@ -31,7 +31,8 @@ describe("TaskStore (memory)", () => {
   it.effect("create: working, unguessable unique ids, default TTL and poll interval, ISO on the wire", () =>
     Effect.gen(function*() {
       yield* TestClock.adjust("5 seconds")
-      const tasks = yield* store({ defaultTtlMillis: 1_234, pollIntervalMillis: 77 })
+      // (room for the 501 tasks of one owner: the default per-owner limit is 100)
+      const tasks = yield* store({ defaultTtlMillis: 1_234, pollIntervalMillis: 77, maxTasksPerOwner: 1_000 })
       const task = yield* tasks.create({ owner: A, method: "tools/call" })
       assert.strictEqual(task.status, "working")
       assert.match(task.taskId, /^[A-Za-z0-9_-]{22}$/) // 128 bits, base64url

@@ -8,8 +8,10 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
+import { isIPv4, isIPv6 } from "node:net"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
+import type { HttpRequestInfo } from "../../session/Connection.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -20,10 +22,24 @@ import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
 
-/** How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided), and list paging. */
+/**
+ * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
+ * {@link MemoryOptions}: by default 10,000 tasks, 100 per requestor, 500 per anonymous client
+ * address, TTL at most 1 hour), list paging, and how a caller's address is read.
+ */
 export interface TaskOptions extends MemoryOptions {
   /** Tasks per `tasks/list` page (default 100). */
   readonly listPageSize?: number | undefined
+  /**
+   * The client address of a request over HTTP, for anonymous callers: their tasks count against
+   * `maxTasksPerAddress` of it (across sessions) and, on a stateless server, belong to it.
+   * Default: the peer address of the connection (`http.remoteAddress`). Behind a reverse proxy
+   * every caller has the proxy's address: return the client address the proxy reports instead,
+   * e.g. `(http) => http.headers["x-forwarded-for"]?.split(",").at(-1)?.trim() ?? http.remoteAddress`
+   * — only from a header the proxy itself sets (a client can send any header). An IPv6 address
+   * counts by its /64 prefix (one host usually holds a whole /64); `undefined`: no address.
+   */
+  readonly clientAddress?: ((http: HttpRequestInfo) => string | undefined) | undefined
 }
 
 /** Tasks as the server uses them. */
@@ -51,12 +67,52 @@ export interface ServerTasks {
 }
 
 /**
- * Who a task belongs to: the principal when there is one, else the session. (In a stateless
- * session without a principal every client shares the owner: the task id is then the only key,
- * and `tasks/list` lists nothing.)
+ * The key an address counts under: an IPv4 address (an IPv4-mapped IPv6 one included) as is, an
+ * IPv6 address by its /64 prefix (a host is usually given a whole /64, so counting single
+ * addresses would let it take as many budgets as it likes); anything else as is.
  */
-export const ownerOf = (context: RequestContext): string =>
-  context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
+export const addressKey = (address: string): string => {
+  const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare)
+  if (mapped !== null && isIPv4(mapped[1]!)) return mapped[1]!
+  if (isIPv4(bare)) return bare
+  const unzoned = bare.split("%")[0]!
+  if (!isIPv6(unzoned)) return address
+  const [head = "", tail] = unzoned.split("::")
+  const groups = (part: string | undefined) =>
+    part === undefined || part === "" ? [] : part.split(":").flatMap((group) => group.includes(".") ? ["0", "0"] : [group])
+  const front = groups(head)
+  const back = groups(tail)
+  const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back]
+  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(":")}::/64`
+}
+
+/** Who a task belongs to, and the client address it counts against. */
+export interface TaskKeys {
+  /**
+   * The owner: the principal when there is one; else, for a stateless session (one session
+   * answering every client) reached over HTTP, the client's address; else the session.
+   */
+  readonly owner: string
+  /** The client address of an anonymous caller over HTTP (`maxTasksPerAddress`), else `undefined`. */
+  readonly address: string | undefined
+}
+
+/**
+ * The {@link TaskKeys} of a request. A principal is never keyed by address (many users may share
+ * one); an anonymous stateless caller whose address is unknown falls back to the shared session
+ * (the task id is then the only key).
+ */
+export const keysOf = (
+  context: RequestContext,
+  clientAddress: (http: HttpRequestInfo) => string | undefined = (http) => http.remoteAddress
+): TaskKeys => {
+  if (context.principal !== undefined) return { owner: `principal:${context.principal.subject}`, address: undefined }
+  const raw = context.http === undefined ? undefined : clientAddress(context.http)
+  const address = raw === undefined || raw === "" ? undefined : addressKey(raw)
+  const owner = context.session.stateless && address !== undefined ? `address:${address}` : `session:${context.sessionId}`
+  return { owner, address }
+}
 
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
@@ -69,6 +125,8 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
+    const clientAddress = options.clientAddress ?? ((http: HttpRequestInfo) => http.remoteAddress)
+    const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
 
     /** notifications/tasks/status to the session that created the task (gone sessions drop it). */
@@ -82,7 +140,8 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
     ): Effect.Effect<CreateTaskResult, McpError.McpError> => {
       const notify = notifier(context.session)
-      return supervisor.spawn({ owner: ownerOf(context), method, ttlMillis: ttl }, (task) => {
+      const { owner, address } = keysOf(context, clientAddress)
+      return supervisor.spawn({ owner, address, method, ttlMillis: ttl }, (task) => {
         // Several client requests may be pending at once: input_required while any is.
         let waiting = 0
         const awaitingInput = (on: boolean) =>

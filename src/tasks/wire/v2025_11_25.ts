@@ -35,13 +35,20 @@ export const withRelatedTask = (result: object, taskId: string): object => {
   return { ...result, _meta: { ...meta, ...relatedTaskMeta(taskId) } }
 }
 
-/** The JSON-RPC error for a store error: every one of them is -32602 except a limit (-32029, `McpError.LimitExceeded`). */
+/** The `data.limit` of -32029 for each limit of the store. */
+const limitNames = { owner: "tasksPerRequestor", address: "tasksPerAddress", server: "tasks" } as const
+
+/**
+ * The JSON-RPC error for a store error: every one of them is -32602 except a limit (-32029,
+ * `McpError.LimitExceeded`, whose `data.limit` names it: `"tasksPerRequestor"`,
+ * `"tasksPerAddress"` or `"tasks"`, and `data.max` is its maximum).
+ */
 export const toMcpError = (
   error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded
 ): McpError.McpError => {
   switch (error._tag) {
     case "TaskLimitExceeded":
-      return McpError.limitExceeded(error.message, error.scope === "owner" ? "tasksPerRequestor" : "tasks", { max: error.limit })
+      return McpError.limitExceeded(error.message, limitNames[error.scope], { max: error.limit })
     default:
       return McpError.invalidParams(error.message)
   }
