@@ -7,8 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Content, McpContext, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
+import { Content, GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
 import { flags } from "./internal/cli.ts"
 
 /** A 1×1 PNG. */
@@ -451,7 +450,7 @@ if (import.meta.main) {
   if (cli.http) {
     process.stderr.write(`everything-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
     McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
-      NodeRuntime.runMain
+      GracefulShutdown.runMain
     )
   } else {
     process.stderr.write("everything-server: speaking MCP on stdin/stdout.\n")

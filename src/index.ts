@@ -62,3 +62,5 @@ export * as EventStore from "./transport/http/EventStore.ts"
 export * as SessionStore from "./transport/http/SessionStore.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
+/** The graceful shutdown (SIGTERM/SIGINT drain) and `runMain` for servers on any transport. */
+export * as GracefulShutdown from "./session/GracefulShutdown.ts"

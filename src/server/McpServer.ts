@@ -550,7 +550,7 @@ export const run = <E>(
  *
  * ```ts
  * McpServer.serve({ name: "demo", version: "1.0.0" }, Layer.mergeAll(Echo, Greeting), StreamableHttp.make({ port: 3000 }))
- *   .pipe(NodeRuntime.runMain)
+ *   .pipe(GracefulShutdown.runMain)
  * ```
  *
  * @since 0.1.0

@@ -83,6 +83,7 @@ import {
   type SessionInput,
   type TransportFailure
 } from "./Connection.ts"
+import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import type {
   ClientChannel,
@@ -242,7 +243,14 @@ export const run = <E>(
     if ("attach" in connection) return yield* start(dispatcher, options, connection)
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
-    const session = new SessionImpl(dispatcher, options, new QueueOutbox(queue, connection), connection, Effect.runForkWith(context))
+    const session = new SessionImpl(
+      dispatcher,
+      options,
+      new QueueOutbox(queue, connection),
+      connection,
+      Effect.runForkWith(context),
+      Context.get(context, GracefulShutdown)
+    )
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         session.close()
@@ -282,7 +290,13 @@ const start = (
   connection: PushConnection
 ): Effect.Effect<void> =>
   Effect.map(Effect.context<never>(), (context) => {
-    const pushed = new PushedSession(dispatcher, options, connection, runForkFor(dispatcher, context))
+    const pushed = new PushedSession(
+      dispatcher,
+      options,
+      connection,
+      runForkFor(dispatcher, context),
+      Context.get(context, GracefulShutdown)
+    )
     connection.attach(pushed)
   })
 
@@ -333,9 +347,15 @@ class PushedSession implements SessionInput {
   /** Set by the first `end`: later calls wait for the same close. */
   private ending: Deferred.Deferred<void> | undefined
 
-  constructor(dispatcher: Dispatcher, options: SessionOptions, connection: PushConnection, runFork: RunFork) {
+  constructor(
+    dispatcher: Dispatcher,
+    options: SessionOptions,
+    connection: PushConnection,
+    runFork: RunFork,
+    shutdown: GracefulShutdownState
+  ) {
     this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, runFork, this)
-    this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork)
+    this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork, shutdown)
     this.onClose = options.onClose
     options.onOpen?.(this.session)
     if (options.onSession !== undefined) this.hooks = runFork(Effect.scoped(options.onSession(this.session)))
@@ -490,14 +510,18 @@ class SessionImpl implements ServerSession {
   private readonly outbound: Outbox
   readonly connection: Connection | PushConnection
   readonly runFork: RunFork
+  /** Told when the drain at end of input interrupts in-flight work (the process's exit code). */
+  private readonly shutdown: GracefulShutdownState
 
   constructor(
     dispatcher: Dispatcher,
     options: SessionOptions,
     outbound: Outbox,
     connection: Connection | PushConnection,
-    runFork: RunFork
+    runFork: RunFork,
+    shutdown: GracefulShutdownState
   ) {
+    this.shutdown = shutdown
     this.dispatcher = dispatcher
     this.outbound = outbound
     this.connection = connection
@@ -1093,6 +1117,7 @@ class SessionImpl implements ServerSession {
         duration: this.shutdownTimeout,
         orElse: () =>
           Effect.suspend(() => {
+            if (this.running.size > 0 || this.queued.size > 0) this.shutdown.markCutShort()
             this.queued.clear()
             for (const inflight of this.running.values()) inflight.fiber?.interruptUnsafe()
             return idle

@@ -9,9 +9,7 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -20,6 +18,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Readable, Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
 import type { Transport } from "./Transport.ts"
 
@@ -53,8 +52,10 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
 
 /**
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
- * a failure, e.g. a broken stdout), SIGINT/SIGTERM interrupt it, and the exit code is 0 after a
- * clean end of input, 1 after a failure.
+ * a failure, e.g. a broken stdout); SIGTERM/SIGINT stop reading input and let in-flight requests
+ * finish (within `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
+ * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short, 1
+ * after a failure (see `GracefulShutdown.runMain`).
  *
  * **Example** (The main program of a stdio server)
  *
@@ -63,22 +64,18 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * ```
  */
 export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
-  NodeRuntime.runMain(
-    effect.pipe(
-      Effect.tapCause((cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the stdio server stopped", cause)
-      ),
-      logToStderr
-    ),
-    // NOTE: runMain's own report would be logged outside `logToStderr`, i.e. on stdout.
-    { disableErrorReporting: true }
-  )
+  GracefulShutdown.runMain(effect, { logToStderr: true })
 
 const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const stdin = options.stdin ?? process.stdin
     const stdout = (options.stdout ?? process.stdout) as Writable
     const decoder = new NdjsonDecoder(options.maxMessageBytes ?? defaultMaxMessageBytes)
+    // A graceful shutdown ends the input here (nothing more is read); the session drains, and the
+    // process may stop once this scope has closed.
+    const shutdown = yield* GracefulShutdown.GracefulShutdown
+    const release = shutdown.hold()
+    yield* Effect.addFinalizer(() => Effect.sync(release))
 
     // A broken output (EPIPE, ...) fails the inbound Stream, which ends the session.
     const broken = Deferred.makeUnsafe<never, TransportFailure>()
@@ -112,7 +109,8 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         decoder.end(messages)
         return Stream.make(messages)
       })),
-      Stream.interruptWhen(Deferred.await(broken))
+      Stream.interruptWhen(Deferred.await(broken)),
+      Stream.interruptWhen(shutdown.requested)
     )
 
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>

@@ -164,7 +164,7 @@ export const serve = <R>(
  *
  * ```ts
  * McpServer.serve({ name: "demo", version: "1.0.0" }, Components, StreamableHttp.make({ port: 3000 }))
- *   .pipe(NodeRuntime.runMain)
+ *   .pipe(GracefulShutdown.runMain)
  * ```
  *
  * @since 0.1.0

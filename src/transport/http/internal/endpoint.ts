@@ -32,6 +32,7 @@ import type {
   TransportFailure
 } from "../../../session/Connection.ts"
 import type { ListenerSessionOptions, Transport } from "../../Transport.ts"
+import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
@@ -61,6 +62,11 @@ export const handler = (
     )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
     yield* Effect.forkScoped(endpoint.reaper)
+    // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
+    const graceful = yield* GracefulShutdown
+    const release = graceful.hold()
+    yield* Effect.addFinalizer(() => Effect.sync(release))
+    yield* Effect.forkScoped(Effect.andThen(graceful.requested, Effect.ensuring(endpoint.drain, Effect.sync(release))))
     return (request) => endpoint.handle(request)
   })
 
@@ -108,6 +114,12 @@ const jsonError = (status: number, code: number, message: string, headers?: Reco
     status,
     contentType: "application/json",
     ...(headers === undefined ? {} : { headers })
+  })
+
+/** The answer to a new request during a graceful shutdown. */
+const shuttingDown = () =>
+  jsonError(503, -32000, "Service Unavailable: the server is shutting down; retry on another instance or later", {
+    connection: "close"
   })
 
 const frame = (id: string | undefined, data: string, retry?: number): string =>
@@ -278,6 +290,8 @@ class HttpSession implements PushConnection {
 
 class Endpoint {
   readonly sessions = new Map<string, HttpSession>()
+  /** A graceful shutdown is under way: new requests are refused. */
+  closing = false
   /** Stateless mode: the one session answering every POST. */
   statelessSession: HttpSession | undefined = undefined
   /** Stateless mode: unique internal request ids. */
@@ -325,6 +339,9 @@ class Endpoint {
   handle(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const refused = this.checkOrigin(request)
     if (refused !== undefined) return Effect.succeed(refused)
+    // Shutting down: no new stream; POSTs are checked once classified (answers to the server's
+    // own requests and cancellations still reach the draining sessions).
+    if (this.closing && request.method === "GET") return Effect.succeed(shuttingDown())
     switch (request.method) {
       case "POST":
         return this.post(request)
@@ -641,6 +658,24 @@ class Endpoint {
     this.settle(session, pending, JsonRpc.failure(requestId, { code: -32800, message: "Request cancelled" }))
   }
 
+  /**
+   * The graceful shutdown: new requests are refused (503 with a JSON-RPC error) and every session
+   * ends as a DELETE ends it: in-flight requests finish (or are interrupted after the session's
+   * shutdown timeout) and their answers are sent. Completes when every session has closed.
+   */
+  get drain(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.closing = true
+      const sessions = [...this.sessions.values()]
+      if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
+      return Effect.forEach(sessions, (session) => {
+        session.ended = true
+        const input = session.input
+        return input === undefined ? this.ended(session) : Effect.ensuring(input.end, this.ended(session))
+      }, { concurrency: "unbounded", discard: true })
+    })
+  }
+
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const sessions = [...this.sessions.values()]
@@ -785,6 +820,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       const kind = JsonRpc.classify(message)
       if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
+      if (self.closing && kind === JsonRpc.Kind.Request) return shuttingDown()
       const version = request.headers["mcp-protocol-version"]
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
         return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`)

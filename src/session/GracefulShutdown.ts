@@ -1,0 +1,179 @@
+/**
+ * A graceful shutdown of a process serving MCP: asked once (SIGTERM or SIGINT, through
+ * {@link runMain}), carried out by the transports, reported in the exit code.
+ *
+ * When it is requested, transports stop accepting (stdio stops reading; Streamable HTTP answers
+ * new requests 503 with a JSON-RPC error) and end their sessions: in-flight requests finish, or
+ * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
+ * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
+ * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
+ * the shutdown timeout, or a second signal).
+ *
+ * Outside {@link runMain} the service is a default that is never requested: nothing changes.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+
+/**
+ * The shutdown state a transport or session reads from its context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GracefulShutdownState {
+  /** Completes when a graceful shutdown is requested. */
+  readonly requested: Effect.Effect<void>
+  /** Whether a graceful shutdown has been requested. */
+  readonly isRequested: () => boolean
+  /** Requests it (idempotent). */
+  readonly request: () => void
+  /**
+   * Registers something that must finish draining before the process stops; returns its
+   * release (idempotent).
+   */
+  readonly hold: () => () => void
+  /** Completes once a shutdown was requested and every hold is released. */
+  readonly drained: Effect.Effect<void>
+  /** Records that in-flight work was interrupted instead of finishing (a session's shutdown timeout). */
+  readonly markCutShort: () => void
+  /** Whether in-flight work was cut short. */
+  readonly isCutShort: () => boolean
+}
+
+/**
+ * Makes a shutdown state: never requested until `request` is called.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (): GracefulShutdownState => {
+  const requested = Deferred.makeUnsafe<void>()
+  const drained = Deferred.makeUnsafe<void>()
+  let isRequested = false
+  let holds = 0
+  let cutShort = false
+  const checkDrained = () => {
+    if (isRequested && holds === 0) Deferred.doneUnsafe(drained, Exit.void)
+  }
+  return {
+    requested: Deferred.await(requested),
+    isRequested: () => isRequested,
+    request: () => {
+      if (isRequested) return
+      isRequested = true
+      Deferred.doneUnsafe(requested, Exit.void)
+      checkDrained()
+    },
+    hold: () => {
+      holds++
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        holds--
+        checkDrained()
+      }
+    },
+    drained: Deferred.await(drained),
+    markCutShort: () => {
+      if (isRequested) cutShort = true
+    },
+    isCutShort: () => cutShort
+  }
+}
+
+const never: GracefulShutdownState = {
+  requested: Effect.never,
+  isRequested: () => false,
+  request: () => {},
+  hold: () => () => {},
+  drained: Effect.never,
+  markCutShort: () => {},
+  isCutShort: () => false
+}
+
+/**
+ * The shutdown state of the running program: {@link runMain} provides a live one; elsewhere it
+ * is never requested.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const GracefulShutdown: Context.Reference<GracefulShutdownState> = Context.Reference<GracefulShutdownState>(
+  "effect-mcp-server/GracefulShutdown",
+  { defaultValue: () => never }
+)
+
+/** Exit codes: a clean end, a failure, a drain cut short (128 + SIGTERM). */
+const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as const
+
+/**
+ * Runs an MCP server as the process's main program, with a graceful shutdown.
+ *
+ * **Details**
+ *
+ * On the first SIGTERM or SIGINT, the shutdown is requested: transports stop accepting and drain
+ * (in-flight requests finish within the sessions' `shutdownTimeoutMillis`), then the program is
+ * stopped. A second signal stops it at once. Exit code: 0 after a clean end or drain, 143 when
+ * the drain was cut short, 1 after a failure (reported on stderr when `logToStderr`, else by the
+ * logger). Without a signal, a program that ends by itself (stdio at end of input) exits as
+ * usual.
+ *
+ * **Example** (An HTTP server that drains on SIGTERM)
+ *
+ * ```ts
+ * McpServer.serve({ name: "demo", version: "1.0.0" }, Components, StreamableHttp.make({ port: 3000 }))
+ *   .pipe(GracefulShutdown.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runMain = <A, E>(
+  effect: Effect.Effect<A, E>,
+  options: { readonly logToStderr?: boolean | undefined } = {}
+): void => {
+  const shutdown = make()
+  const program = effect.pipe(
+    Effect.tapCause((cause) =>
+      Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the server stopped", cause)
+    ),
+    Effect.provideService(GracefulShutdown, shutdown),
+    options.logToStderr === true ? Effect.provideService(Logger.LogToStderr, true) : (self) => self
+  )
+  const fiber = Effect.runFork(program)
+  let signalled = false
+  let forced = false
+  const onSignal = () => {
+    if (signalled) {
+      // A second signal: stop now.
+      forced = true
+      fiber.interruptUnsafe()
+      return
+    }
+    signalled = true
+    shutdown.request()
+    Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => fiber.interruptUnsafe())))
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  fiber.addObserver((exit) => {
+    process.off("SIGINT", onSignal)
+    process.off("SIGTERM", onSignal)
+    const failed = exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)
+    const code = failed
+      ? exitCodes.failure
+      : signalled
+      ? (forced || shutdown.isCutShort() ? exitCodes.cutShort : exitCodes.clean)
+      : exit._tag === "Failure"
+      ? exitCodes.interrupted
+      : exitCodes.clean
+    if (signalled || code !== exitCodes.clean) process.exit(code)
+  })
+}

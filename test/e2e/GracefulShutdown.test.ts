@@ -1,0 +1,137 @@
+/**
+ * SIGTERM (and SIGINT) drain a server run with `Stdio.runMain` / `GracefulShutdown.runMain`: input
+ * stops being accepted, in-flight calls finish and are answered, refused HTTP requests get a
+ * JSON-RPC body, and the process exits 0 after a clean drain (143 when cut short by a second
+ * signal). Real child processes of the everything server, stdio and Streamable HTTP.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { freePort, initializeMessage, on, post, sleep } from "../http/support.ts"
+
+const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+
+interface Exited {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** Resolves when the child exits, or with `undefined` after `millis`. */
+const exitOf = (child: ChildProcess, millis: number): Promise<Exited | undefined> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode })
+    const timer = setTimeout(() => resolve(undefined), millis)
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal })
+    })
+  })
+
+/** Spawns the everything server (killed with SIGKILL when the test ends, if still running). */
+const spawnServer = (args: Array<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => spawn(process.execPath, [server, ...args], { stdio: ["pipe", "pipe", "pipe"] })),
+    (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+  )
+
+/** stdout lines parsed as JSON, as they arrive. */
+const messagesOf = (child: ChildProcess): Array<any> => {
+  const messages: Array<any> = []
+  let partial = ""
+  child.stdout!.setEncoding("utf8")
+  child.stdout!.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n")
+    partial = lines.pop()!
+    for (const line of lines) messages.push(JSON.parse(line))
+  })
+  return messages
+}
+
+const slowCall = (id: number, ms: number) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "test_task_slow", arguments: { ms, steps: 1 } }
+})
+
+const until = async (condition: () => boolean, millis: number) => {
+  const started = Date.now()
+  while (!condition() && Date.now() - started < millis) await sleep(10)
+  return condition()
+}
+
+describe("graceful shutdown (stdio)", () => {
+  it.live("SIGTERM with 50 calls in flight: all 50 answered, then exit 0", () =>
+    Effect.gen(function*() {
+      const child = yield* spawnServer([])
+      const messages = messagesOf(child)
+      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      write(initializeMessage("init"))
+      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
+      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      for (let id = 1; id <= 50; id++) write(slowCall(id, 600))
+      yield* Effect.promise(() => sleep(200))
+      child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => exitOf(child, 10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null })
+      const answered = messages.filter((m) => typeof m.id === "number" && m.result?.content?.[0]?.text === "done")
+      assert.strictEqual(answered.length, 50, JSON.stringify(messages.filter((m) => m.error !== undefined).slice(0, 3)))
+    }), 30_000)
+
+  it.live("a second signal cuts the drain short: exit 143", () =>
+    Effect.gen(function*() {
+      const child = yield* spawnServer([])
+      const messages = messagesOf(child)
+      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      write(initializeMessage("init"))
+      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
+      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      write(slowCall(1, 60_000))
+      yield* Effect.promise(() => sleep(200))
+      child.kill("SIGTERM")
+      yield* Effect.promise(() => sleep(200))
+      assert.isNull(child.exitCode, "exited before the in-flight call finished")
+      child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => exitOf(child, 5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null })
+    }), 30_000)
+})
+
+describe("graceful shutdown (Streamable HTTP)", () => {
+  it.live("SIGTERM with 50 calls in flight: all answered, new requests 503 with a JSON-RPC body, exit 0", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const child = yield* spawnServer(["--http", "--port", String(port)])
+      let init: Response | undefined
+      for (let i = 0; i < 400 && init === undefined; i++) {
+        init = yield* Effect.promise(() => post(url, initializeMessage()).catch(() => undefined))
+        if (init === undefined) yield* Effect.promise(() => sleep(25))
+      }
+      const sessionId = init!.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => init!.text())
+      const calls = Array.from({ length: 50 }, (_, i) =>
+        post(url, slowCall(i + 1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
+          status: response.status,
+          body: await response.json() as any
+        })))
+      yield* Effect.promise(() => sleep(300))
+      child.kill("SIGTERM")
+      yield* Effect.promise(() => sleep(100))
+      // a new request while draining: refused with a JSON-RPC body
+      const refused = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: "late", method: "ping" }, on(sessionId)))
+      assert.strictEqual(refused.status, 503)
+      const refusedBody = (yield* Effect.promise(() => refused.json())) as any
+      assert.strictEqual(refusedBody.jsonrpc, "2.0")
+      assert.strictEqual(refusedBody.error.code, -32000)
+      assert.include(refusedBody.error.message, "shutting down")
+      const answers = yield* Effect.promise(() => Promise.all(calls))
+      for (const answer of answers) {
+        assert.strictEqual(answer.status, 200)
+        assert.strictEqual(answer.body.result?.content?.[0]?.text, "done", JSON.stringify(answer.body))
+      }
+      const exited = yield* Effect.promise(() => exitOf(child, 10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null })
+    }), 30_000)
+})
