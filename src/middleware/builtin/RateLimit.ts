@@ -29,6 +29,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestMethod } from "../../protocol/McpSchema.ts"
+import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -251,7 +252,9 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
 
 /**
  * Whose budget a request spends: `"principal"` (default: the principal's subject when there is
- * one, else the session), `"session"` (the session, always), or a function of the request context.
+ * one, else the session; for an anonymous caller of a stateless HTTP server, its client address),
+ * `"session"` (the session, always; on a stateless server, which one session serves, the client
+ * address too), or a function of the request context.
  */
 export type Key = "principal" | "session" | ((context: RequestContext) => string)
 
@@ -276,9 +279,14 @@ export const defaultMethods: ReadonlyArray<ClientRequestMethod> = (Object.keys(M
 
 const keyFunction = (key: Key): (context: RequestContext) => string => {
   if (typeof key === "function") return (context) => `custom:${key(context)}`
-  if (key === "session") return (context) => `session:${context.sessionId}`
-  return (context) =>
-    context.principal === undefined ? `session:${context.sessionId}` : `principal:${context.principal.subject}`
+  if (key === "session") {
+    return (context) => {
+      const address = context.session.stateless ? Requestor.anonymousAddressOf(context) : undefined
+      return address === undefined ? `session:${context.sessionId}` : `address:${address}`
+    }
+  }
+  // One stateless session answers every client: anonymous callers are told apart by address.
+  return (context) => Requestor.keyOf(context)
 }
 
 /**

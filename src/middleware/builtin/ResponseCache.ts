@@ -8,7 +8,7 @@
  *   per method, or `false` not to cache it). Failures, `isError` tool results and task-augmented
  *   requests (and the tasks they create) are never cached.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
- *   one, else the session. An answer is never served to another principal (lists may be filtered
+ *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
  *   `_meta` (object keys in any order).
  * - **Invalidation.** Through `McpServer.onChange`: a change of the tools drops `tools/list` and
@@ -47,6 +47,7 @@ import type { McpError } from "../../protocol/McpError.ts"
 import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Requestor from "../../session/Requestor.ts"
 import * as Middleware from "../Middleware.ts"
 
 // ---------------------------------------------------------------------------
@@ -164,10 +165,13 @@ const groupOfMethod: Record<CacheableMethod, Group> = {
 /** Separates the parts of a key (JSON never contains it raw). */
 const separator = "\u0000"
 
-/** Who the answer is for: the principal (subject and scopes), else the session. */
+/**
+ * Who the answer is for: the principal (subject and scopes), else the requestor (the session; for
+ * an anonymous caller of a stateless HTTP server, its client address: one session serves them all).
+ */
 export const callerKey = (context: RequestContext): string =>
   context.principal === undefined
-    ? `session:${JSON.stringify(context.sessionId)}`
+    ? JSON.stringify(Requestor.keyOf(context))
     : `principal:${JSON.stringify([context.principal.subject, [...context.principal.scopes].sort()])}`
 
 /** The params as a stable string: `_meta` left out, object keys sorted. */

@@ -8,11 +8,12 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
-import { isIPv4, isIPv6 } from "node:net"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Requestor from "../../session/Requestor.ts"
+import { type ClientAddress, peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type { Task } from "../../tasks/Task.ts"
@@ -66,27 +67,6 @@ export interface ServerTasks {
   readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
 }
 
-/**
- * The key an address counts under: an IPv4 address (an IPv4-mapped IPv6 one included) as is, an
- * IPv6 address by its /64 prefix (a host is usually given a whole /64, so counting single
- * addresses would let it take as many budgets as it likes); anything else as is.
- */
-export const addressKey = (address: string): string => {
-  const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare)
-  if (mapped !== null && isIPv4(mapped[1]!)) return mapped[1]!
-  if (isIPv4(bare)) return bare
-  const unzoned = bare.split("%")[0]!
-  if (!isIPv6(unzoned)) return address
-  const [head = "", tail] = unzoned.split("::")
-  const groups = (part: string | undefined) =>
-    part === undefined || part === "" ? [] : part.split(":").flatMap((group) => group.includes(".") ? ["0", "0"] : [group])
-  const front = groups(head)
-  const back = groups(tail)
-  const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back]
-  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(":")}::/64`
-}
-
 /** Who a task belongs to, and the client address it counts against. */
 export interface TaskKeys {
   /**
@@ -103,16 +83,10 @@ export interface TaskKeys {
  * one); an anonymous stateless caller whose address is unknown falls back to the shared session
  * (the task id is then the only key).
  */
-export const keysOf = (
-  context: RequestContext,
-  clientAddress: (http: HttpRequestInfo) => string | undefined = (http) => http.remoteAddress
-): TaskKeys => {
-  if (context.principal !== undefined) return { owner: `principal:${context.principal.subject}`, address: undefined }
-  const raw = context.http === undefined ? undefined : clientAddress(context.http)
-  const address = raw === undefined || raw === "" ? undefined : addressKey(raw)
-  const owner = context.session.stateless && address !== undefined ? `address:${address}` : `session:${context.sessionId}`
-  return { owner, address }
-}
+export const keysOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): TaskKeys => ({
+  owner: Requestor.keyOf(context, clientAddress),
+  address: Requestor.anonymousAddressOf(context, clientAddress)
+})
 
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
@@ -125,7 +99,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
-    const clientAddress = options.clientAddress ?? ((http: HttpRequestInfo) => http.remoteAddress)
+    const clientAddress = options.clientAddress ?? peerAddress
     const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
 

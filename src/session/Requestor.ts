@@ -1,0 +1,68 @@
+/**
+ * Who is asking, as a key that limits, caches and owned state are kept under: the principal when
+ * there is one; else, for a stateless session (one session answering every client) reached over
+ * HTTP, the client's address; else the session. So nothing one anonymous stateless client does
+ * (spend a budget, fill a cache, own a task) reaches another.
+ *
+ * @since 0.1.0
+ */
+import { isIPv4, isIPv6 } from "node:net"
+import type { HttpRequestInfo } from "./Connection.ts"
+import type { RequestContext } from "./RequestContext.ts"
+
+/**
+ * The key an address counts under: an IPv4 address (an IPv4-mapped IPv6 one included) as is, an
+ * IPv6 address by its /64 prefix (a host is usually given a whole /64, so counting single
+ * addresses would let it take as many budgets as it likes); anything else as is.
+ *
+ * @since 0.1.0
+ */
+export const addressKey = (address: string): string => {
+  const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare)
+  if (mapped !== null && isIPv4(mapped[1]!)) return mapped[1]!
+  if (isIPv4(bare)) return bare
+  const unzoned = bare.split("%")[0]!
+  if (!isIPv6(unzoned)) return address
+  const [head = "", tail] = unzoned.split("::")
+  const groups = (part: string | undefined) =>
+    part === undefined || part === "" ? [] : part.split(":").flatMap((group) => group.includes(".") ? ["0", "0"] : [group])
+  const front = groups(head)
+  const back = groups(tail)
+  const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back]
+  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(":")}::/64`
+}
+
+/** How a caller's address is read from its HTTP request (default: the connection's peer). */
+export type ClientAddress = (http: HttpRequestInfo) => string | undefined
+
+/** The default {@link ClientAddress}: the peer address of the connection. */
+export const peerAddress: ClientAddress = (http) => http.remoteAddress
+
+/**
+ * The client address of an anonymous caller over HTTP ({@link addressKey} form), else `undefined`
+ * (a principal, or no HTTP).
+ *
+ * @since 0.1.0
+ */
+export const anonymousAddressOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string | undefined => {
+  if (context.principal !== undefined || context.http === undefined) return undefined
+  const raw = clientAddress(context.http)
+  return raw === undefined || raw === "" ? undefined : addressKey(raw)
+}
+
+/**
+ * The requestor key of a request: `principal:<subject>`, else `address:<address>` for an
+ * anonymous caller of a stateless session over HTTP, else `session:<id>` (a stateless caller
+ * whose address is unknown shares the session's).
+ *
+ * @since 0.1.0
+ */
+export const keyOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string => {
+  if (context.principal !== undefined) return `principal:${context.principal.subject}`
+  if (context.session.stateless) {
+    const address = anonymousAddressOf(context, clientAddress)
+    if (address !== undefined) return `address:${address}`
+  }
+  return `session:${context.sessionId}`
+}
