@@ -74,18 +74,24 @@ export interface SuccessResponse {
 }
 
 /**
- * A JSON-RPC error response; `id` is `null` only when the request's id could not be read (a
- * parse error, an invalid request without a readable id: JSON-RPC 2.0 §5).
+ * A JSON-RPC error response; `id` is absent only when the request's id could not be read (a parse
+ * error, an invalid request without a readable id).
+ *
+ * **Gotchas**
+ *
+ * JSON-RPC 2.0 §5 writes `"id": null` then; MCP's schema (2025-11-25 and 2026-07-28) makes `id`
+ * optional and a `RequestId` (string or integer) when present, and MCP clients (the official
+ * SDKs) and the conformance suite's wire check reject `null`: MCP's form is followed.
  */
 export const ErrorResponse = Schema.Struct({
   jsonrpc: Schema.Literal("2.0"),
-  id: Schema.Union([RequestId, Schema.Null]),
+  id: Schema.optionalKey(RequestId),
   error: ErrorObject
 })
 /** @see {@link ErrorResponse} */
 export interface ErrorResponse {
   readonly jsonrpc: "2.0"
-  readonly id: RequestId | null
+  readonly id?: RequestId
   readonly error: ErrorObject
 }
 
@@ -108,8 +114,7 @@ export type Response = SuccessResponse | ErrorResponse
  * **Details**
  *
  * `id` is the request id when it could be read (so the client can correlate the error), and
- * `undefined` otherwise (the error response then carries `"id": null`, as JSON-RPC prescribes for
- * an unreadable id). `answer` is false for invalid *responses* (anything without a `method` that
+ * `undefined` otherwise (the error response then carries no `id`: see {@link ErrorResponse}). `answer` is false for invalid *responses* (anything without a `method` that
  * has a `result` or `error`) and *notifications*: nobody waits for an answer to those, and
  * JSON-RPC forbids answering a notification.
  */
@@ -200,12 +205,9 @@ const invalidRequest = (detail: string): ErrorObject => ({ code: -32600, message
 /** Builds a success response. */
 export const success = (id: RequestId, result: object): SuccessResponse => ({ jsonrpc: "2.0", id, result })
 
-/** Builds an error response; `id` undefined means the request id could not be read (`"id": null`). */
-export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse => ({
-  jsonrpc: "2.0",
-  id: id ?? null,
-  error
-})
+/** Builds an error response; `id` undefined means the request id could not be read (no `id`, as MCP's schema has it). */
+export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse =>
+  id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
 
 /**
  * Serialises a message for the wire; never throws.
@@ -221,7 +223,7 @@ export const stringify = (message: Message): string | undefined => {
   try {
     return JSON.stringify(message)
   } catch (error) {
-    if ("method" in message || message.id === undefined || message.id === null) return undefined
+    if ("method" in message || message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, {
       code: -32603,
       message: `Internal error: the result could not be serialised as JSON (${error instanceof Error ? error.message : String(error)})`

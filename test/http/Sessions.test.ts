@@ -108,14 +108,23 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.strictEqual(notJson.status, 400)
       const parseError = yield* Effect.promise(() => jsonOf(notJson))
       assert.strictEqual(parseError.error.code, -32700)
-      assert.strictEqual(parseError.id, null, "JSON-RPC 2.0 §5: id null when it cannot be read")
+      assert.notProperty(parseError, "id")
       const notRpc = yield* Effect.promise(() => post(url, { hello: "world" }, on(sessionId)))
       assert.strictEqual(notRpc.status, 400)
-      assert.strictEqual((yield* Effect.promise(() => jsonOf(notRpc))).id, null)
+      assert.notProperty(yield* Effect.promise(() => jsonOf(notRpc)), "id")
+      // errors about a request that was read carry its id
+      const badVersion = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "v1", method: "ping" }, on(sessionId, { "mcp-protocol-version": "1999-01-01" }))
+      )
+      assert.strictEqual(badVersion.status, 400)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(badVersion))).id, "v1")
+      const unknownSession = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: "v2", method: "ping" }, on("nope")))
+      assert.strictEqual(unknownSession.status, 404)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(unknownSession))).id, "v2")
       // invalid and shaped as a response: refused without echoing the peer's id
       const badResponse = yield* Effect.promise(() => post(url, { jsonrpc: "1.0", id: 77, result: {} }, on(sessionId)))
       assert.strictEqual(badResponse.status, 400)
-      assert.strictEqual((yield* Effect.promise(() => jsonOf(badResponse))).id, null)
+      assert.notProperty(yield* Effect.promise(() => jsonOf(badResponse)), "id")
 
       // while id 7 runs, another request with id 7 → 409; the first is still answered
       const slow = post(url, call(7, "test_task_slow", { ms: 300 }), on(sessionId))

@@ -109,18 +109,28 @@ const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done
 const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no", connection: "keep-alive" }
 const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
 
-const jsonError = (status: number, code: number, message: string, headers?: Record<string, string>) =>
-  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(undefined, { code, message })), {
+/**
+ * An HTTP error with a JSON-RPC error body; `id` is the refused request's, when it was read (the
+ * client can then match the error to its request).
+ */
+const jsonError = (
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+  id?: JsonRpc.RequestId
+) =>
+  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(id, { code, message })), {
     status,
     contentType: "application/json",
     ...(headers === undefined ? {} : { headers })
   })
 
 /** The answer to a new request during a graceful shutdown. */
-const shuttingDown = () =>
+const shuttingDown = (id?: JsonRpc.RequestId) =>
   jsonError(503, -32000, "Service Unavailable: the server is shutting down; retry on another instance or later", {
     connection: "close"
-  })
+  }, id)
 
 const frame = (id: string | undefined, data: string, retry?: number): string =>
   `${id === undefined ? "" : `id: ${id}\n`}${retry === undefined ? "" : `retry: ${retry}\n`}data: ${data}\n\n`
@@ -704,7 +714,7 @@ class Endpoint {
     if (!("method" in message)) {
       // A response: it ends its request's answer.
       const id = (message as JsonRpc.Response).id
-      if (id === null) return undefined
+      if (id === undefined) return undefined
       const pending = session.pending.get(id)
       if (pending === undefined) return undefined
       session.removePending(id)
@@ -820,10 +830,12 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       }
       const kind = JsonRpc.classify(message)
       if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
-      if (self.closing && kind === JsonRpc.Kind.Request) return shuttingDown()
+      // The id of a request, so that the errors below name it.
+      const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
+      if (self.closing && requestId !== undefined) return shuttingDown(requestId)
       const version = request.headers["mcp-protocol-version"]
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
-        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`)
+        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
       }
       const mode = !sse ? "json" : !json ? "sse" : self.mode
 
@@ -831,7 +843,9 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         if (kind !== JsonRpc.Kind.Request) return HttpServerResponse.empty({ status: 202 })
         // One stateless session answers every POST; ids are made unique so clients cannot collide.
         const shared = self.statelessSession ?? (yield* self.openStateless)
-        if (shared === undefined) return jsonError(503, -32603, "Service Unavailable: the session could not start")
+        if (shared === undefined) {
+          return jsonError(503, -32603, "Service Unavailable: the session could not start", undefined, requestId)
+        }
         const rpc = message as JsonRpc.Request
         return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request))
       }
@@ -840,13 +854,13 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       let session: HttpSession | undefined
       if (sessionId === undefined) {
         if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
-          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
+          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
         }
         session = yield* self.open(false)
-        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions")
+        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions", undefined, requestId)
       } else {
         session = self.sessions.get(sessionId)
-        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
+        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found", undefined, requestId)
       }
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
