@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import { freePort, initializeMessage, on, post, sleep } from "../http/support.ts"
 
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
 
 interface Exited {
   readonly code: number | null
@@ -95,6 +96,30 @@ describe("graceful shutdown (stdio)", () => {
       child.kill("SIGINT")
       const exited = yield* Effect.promise(() => exitOf(child, 5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
+    }), 30_000)
+})
+
+describe("graceful shutdown cut short by the shutdown timeout", () => {
+  it.live("SIGTERM while a call outlasts shutdownTimeoutMillis: the call is interrupted, exit 143", () =>
+    Effect.gen(function*() {
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, [shortShutdownServer], { stdio: ["pipe", "pipe", "pipe"] })),
+        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+      )
+      const messages = messagesOf(child)
+      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      write(initializeMessage("init"))
+      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
+      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      write({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } })
+      write({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "sleep", arguments: { ms: 50 } } })
+      yield* Effect.promise(() => sleep(300))
+      child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => exitOf(child, 5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null })
+      // the short call was answered; the long one was cut
+      assert.strictEqual(messages.find((m) => m.id === 2)?.result?.content?.[0]?.text, "slept")
+      assert.isUndefined(messages.find((m) => m.id === 1))
     }), 30_000)
 })
 
