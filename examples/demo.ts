@@ -13,8 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
+import { GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
 import { flags } from "./internal/cli.ts"
 
 class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {
@@ -165,7 +164,7 @@ if (import.meta.main) {
         "  (npm start -- --stdio serves stdio instead)\n"
     )
     McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
-      NodeRuntime.runMain
+      GracefulShutdown.runMain
     )
   }
 }

@@ -11,9 +11,8 @@
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Layer from "effect/Layer"
-import { McpError, Stdio, StreamableHttp } from "../src/index.ts"
+import { GracefulShutdown, McpError, Stdio, StreamableHttp } from "../src/index.ts"
 import { LowLevelServer } from "../src/lowlevel.ts"
 import { ProtocolVersion } from "../src/protocol/index.ts"
 import { flags } from "./internal/cli.ts"
@@ -96,7 +95,7 @@ if (import.meta.main) {
         port: cli.port,
         stateless: cli.stateless
       })
-    ).pipe(NodeRuntime.runMain)
+    ).pipe(GracefulShutdown.runMain)
   } else {
     process.stderr.write(
       "echo-server: speaking MCP on stdin/stdout.\n" +
