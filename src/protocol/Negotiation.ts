@@ -3,12 +3,15 @@
  *
  * {@link deriveCapabilities} turns what a server registered into the capabilities it advertises;
  * {@link negotiate} turns a server description and the client's `initialize` params into the
- * `initialize` result (projected to the negotiated version) or an error.
+ * `initialize` result (projected to the negotiated version) or an error; {@link resolve} turns one
+ * request and what its transport knows into the truth that request is answered by (its protocol
+ * version, the client's capabilities and info).
  *
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
 import { InvalidParams } from "./McpError.ts"
+import type * as JsonRpc from "./JsonRpc.ts"
 import type { ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult, ServerCapabilities } from "./McpSchema.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
@@ -153,4 +156,85 @@ export const negotiate = (
     clientInfo: params.clientInfo,
     result: projectResult("initialize", full, version) as InitializeResult
   })
+}
+
+/**
+ * The truth one request is answered by: the protocol version its answer (and the messages its
+ * handler sends) are projected to, and what the client declared. Handlers, middleware, projection
+ * and capability gates read it from the request context, never from a session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedRequest {
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  readonly clientCapabilities: ClientCapabilities
+  readonly clientInfo: Implementation | undefined
+}
+
+/**
+ * What the transport knows of a request besides its message.
+ *
+ * - `Session`: a handshake-era session; `negotiated` is what its `initialize` settled (before it,
+ *   the newest version and no capabilities).
+ * - `Stateless`: one session answers every client, nothing is remembered: the request itself and
+ *   its `MCP-Protocol-Version` header (HTTP) are all there is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestFacts =
+  | { readonly _tag: "Session"; readonly negotiated: ResolvedRequest }
+  | {
+    readonly _tag: "Stateless"
+    /** The request's `MCP-Protocol-Version` header (HTTP). */
+    readonly headerVersion: string | undefined
+    /** Whether the request came over HTTP (without HTTP there is no header: the newest version). */
+    readonly overHttp: boolean
+  }
+
+const noCapabilities: ClientCapabilities = {}
+
+/**
+ * Resolves the truth of one request (pure).
+ *
+ * **Details**
+ *
+ * - In a session, the negotiated state, whatever the request.
+ * - Stateless, an `initialize` is answered at the version it asks for when supported (else the
+ *   newest), with the capabilities and info it declares; any other request over HTTP at the
+ *   version its `MCP-Protocol-Version` header names, or, without one, 2025-03-26 (the 2025-06-18
+ *   transport rule for a request whose version nothing tells); without HTTP at the newest; with no
+ *   client capabilities: a stateless server remembers nothing of a client.
+ *
+ * @example
+ * ```ts
+ * Negotiation.resolve({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { _tag: "Stateless", headerVersion: "2025-06-18", overHttp: true })
+ * // { protocolVersion: "2025-06-18", clientCapabilities: {}, clientInfo: undefined }
+ * ```
+ *
+ * @since 0.1.0
+ * @category negotiation
+ */
+export const resolve = (request: JsonRpc.Request, facts: RequestFacts): ResolvedRequest => {
+  if (facts._tag === "Session") return facts.negotiated
+  if (request.method === "initialize") {
+    const params = request.params as Partial<InitializeRequestParams> | undefined
+    return {
+      protocolVersion: negotiateVersion(String(params?.protocolVersion))!,
+      clientCapabilities: params?.capabilities ?? noCapabilities,
+      clientInfo: params?.clientInfo
+    }
+  }
+  return {
+    protocolVersion: !facts.overHttp
+      ? ProtocolVersion.latest
+      : facts.headerVersion === undefined
+      ? ProtocolVersion.assumedWhenUnknown
+      : ProtocolVersion.isSupported(facts.headerVersion)
+      ? facts.headerVersion
+      : ProtocolVersion.latest,
+    clientCapabilities: noCapabilities,
+    clientInfo: undefined
+  }
 }

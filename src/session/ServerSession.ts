@@ -57,6 +57,7 @@ import {
   ServerRequests,
   type ServerCapabilities
 } from "../protocol/McpSchema.ts"
+import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import { RELATED_TASK_META_KEY as relatedTaskMetaKey } from "../protocol/McpSchema.ts"
 import {
@@ -432,16 +433,20 @@ class Inflight {
   readonly key: JsonRpc.RequestId | symbol
   readonly request: JsonRpc.Request | undefined
   readonly effect: Effect.Effect<unknown, unknown>
+  /** The version the request's answer is projected to (its resolved truth). */
+  readonly version: ProtocolVersion.ProtocolVersion
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   cancelled = false
   constructor(
     key: JsonRpc.RequestId | symbol,
     request: JsonRpc.Request | undefined,
-    effect: Effect.Effect<unknown, unknown>
+    effect: Effect.Effect<unknown, unknown>,
+    version: ProtocolVersion.ProtocolVersion
   ) {
     this.key = key
     this.request = request
     this.effect = effect
+    this.version = version
   }
 }
 
@@ -453,6 +458,12 @@ const noOutbound: Array<Outbound> = []
 /** Unsolicited messages held at most before `notifications/initialized`. */
 const maxHeld = 64
 const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
+/** A session's truth before `initialize`: the newest version, no capabilities. */
+const notNegotiated: Negotiation.ResolvedRequest = {
+  protocolVersion: ProtocolVersion.latest,
+  clientCapabilities: {},
+  clientInfo: undefined
+}
 /**
  * Longest the reader pauses at a time while the FIFO is full: short, because what unblocks a
  * session (the client's answers, cancellations) arrives in the same input behind its requests.
@@ -462,9 +473,10 @@ const readPauseMillis = 50
 class SessionImpl implements ServerSession {
   readonly id: string
   phase: Phase = "new"
-  protocolVersion: ProtocolVersion.ProtocolVersion = ProtocolVersion.latest
-  clientCapabilities: ClientCapabilities = {}
-  clientInfo: Implementation | undefined = undefined
+  /** What `initialize` settled (before it: the newest version, no capabilities). */
+  private negotiated: Negotiation.ResolvedRequest = notNegotiated
+  /** Stateless: the truth of requests by `MCP-Protocol-Version` header (a handful of values). */
+  private statelessTruths: Map<string, Negotiation.ResolvedRequest> | undefined = undefined
   logLevel: LoggingLevel = "debug"
   readonly principal: Principal | undefined
 
@@ -537,6 +549,37 @@ class SessionImpl implements ServerSession {
     this.caps = options.serverCapabilities
     this.principal = options.principal
     if (this.stateless) this.phase = "operational"
+  }
+
+  get protocolVersion(): ProtocolVersion.ProtocolVersion {
+    return this.negotiated.protocolVersion
+  }
+  get clientCapabilities(): ClientCapabilities {
+    return this.negotiated.clientCapabilities
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.negotiated.clientInfo
+  }
+
+  /**
+   * The truth a request is answered by ({@link Negotiation.resolve}): the negotiated state of a
+   * session; stateless, the request and its HTTP header. Built once per distinct value, so the
+   * hot path allocates nothing for it.
+   */
+  private resolve(request: JsonRpc.Request, http: HttpRequestInfo | undefined): Negotiation.ResolvedRequest {
+    if (!this.stateless) return this.negotiated
+    if (request.method === "initialize" || http === undefined) {
+      return Negotiation.resolve(request, { _tag: "Stateless", headerVersion: http?.headers["mcp-protocol-version"], overHttp: http !== undefined })
+    }
+    const header = http.headers["mcp-protocol-version"]
+    const key = header ?? ""
+    let truth = this.statelessTruths?.get(key)
+    if (truth === undefined) {
+      truth = Negotiation.resolve(request, { _tag: "Stateless", headerVersion: header, overHttp: true })
+      // Only supported versions reach here (the transport refuses others): a bounded cache.
+      if ((this.statelessTruths ??= new Map()).size < 16) this.statelessTruths.set(key, truth)
+    }
+    return truth
   }
 
   // --- inbound ------------------------------------------------------------
@@ -635,14 +678,19 @@ class SessionImpl implements ServerSession {
     } else if (method === "initialize" && !this.stateless) {
       return this.reject(request, "initialize may be sent only once per session")
     }
-    const effect = this.dispatch(request, http)
-    if (Exit.isExit(effect)) return this.respond(request, effect)
-    this.admit(new Inflight(id, request, effect))
+    const truth = this.resolve(request, http)
+    const effect = this.dispatch(request, http, truth)
+    if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
+    this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
 
-  private dispatch(request: JsonRpc.Request, http: HttpRequestInfo | undefined): Effect.Effect<unknown, unknown> {
+  private dispatch(
+    request: JsonRpc.Request,
+    http: HttpRequestInfo | undefined,
+    truth: Negotiation.ResolvedRequest
+  ): Effect.Effect<unknown, unknown> {
     try {
-      return this.dispatcher.request(request, new RequestContextImpl(this, request, http))
+      return this.dispatcher.request(request, new RequestContextImpl(this, request, http, truth))
     } catch (defect) {
       return Effect.die(defect)
     }
@@ -656,7 +704,7 @@ class SessionImpl implements ServerSession {
   }
 
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
-    const effect = Effect.onExit(this.dispatch(request, http), (exit) =>
+    const effect = Effect.onExit(this.dispatch(request, http, this.negotiated), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
           const result = exit.value as { readonly protocolVersion?: unknown; readonly [NegotiatedClient]?: unknown }
@@ -665,16 +713,19 @@ class SessionImpl implements ServerSession {
             readonly capabilities?: ClientCapabilities
             readonly clientInfo?: Implementation
           }
-          if (ProtocolVersion.isSupported(result.protocolVersion)) this.protocolVersion = result.protocolVersion
-          this.clientCapabilities = params.capabilities ?? {}
-          this.clientInfo = params.clientInfo
+          this.negotiated = {
+            protocolVersion: ProtocolVersion.isSupported(result.protocolVersion) ? result.protocolVersion : this.protocolVersion,
+            clientCapabilities: params.capabilities ?? {},
+            clientInfo: params.clientInfo
+          }
           this.phase = "initialized"
         } else if (this.phase === "initializing") {
           // A rejected initialize (middleware, bad params) leaves the session as it was: the client may retry.
           this.phase = "new"
         }
       }))
-    this.admit(new Inflight(request.id, request, effect))
+    // Answered as negotiated (the result is already projected by the negotiation).
+    this.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
   }
 
   private onNotification(notification: JsonRpc.Notification): void {
@@ -714,7 +765,7 @@ class SessionImpl implements ServerSession {
       if (effect._tag === "Failure") this.logFailure(what, effect.cause)
       return
     }
-    this.admit(new Inflight(Symbol(), undefined, effect))
+    this.admit(new Inflight(Symbol(), undefined, effect, ProtocolVersion.latest))
   }
 
   private cancel(requestId: unknown): void {
@@ -813,7 +864,7 @@ class SessionImpl implements ServerSession {
     if (request === undefined) {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
     } else if (!inflight.cancelled) {
-      this.respond(request, exit)
+      this.respond(request, exit, inflight.version)
     }
     this.pump()
   }
@@ -858,14 +909,14 @@ class SessionImpl implements ServerSession {
 
   // --- outbound -----------------------------------------------------------
 
-  private respond(request: JsonRpc.Request, exit: Exit.Exit<unknown, unknown>): void {
+  private respond(request: JsonRpc.Request, exit: Exit.Exit<unknown, unknown>, version: ProtocolVersion.ProtocolVersion): void {
     if (exit._tag === "Success") {
       const value = exit.value
       const result = (value === undefined || value === null ? noParams : value) as object
       return this.send(
         JsonRpc.success(
           request.id,
-          this.protocolVersion === ProtocolVersion.latest ? result : projectResult(request.method, result, this.protocolVersion)
+          version === ProtocolVersion.latest ? result : projectResult(request.method, result, version)
         ),
         request.id
       )
@@ -919,8 +970,13 @@ class SessionImpl implements ServerSession {
     return this.outbound.offer({ message, related })
   }
 
-  notifyRelated(method: string, params: JsonRpc.Params | undefined, related: JsonRpc.RequestId | undefined) {
-    const message = this.notification(method, params, related)
+  notifyRelated(
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined,
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
+  ) {
+    const message = this.notification(method, params, related, version)
     if (message === undefined || this.hold(message, related)) return Effect.void
     return this.offer(message, related)
   }
@@ -932,12 +988,13 @@ class SessionImpl implements ServerSession {
   private notification(
     method: string,
     params: JsonRpc.Params | undefined,
-    related: JsonRpc.RequestId | undefined
+    related: JsonRpc.RequestId | undefined,
+    version: ProtocolVersion.ProtocolVersion
   ): JsonRpc.Notification | undefined {
     if (!this.mayNotify(method, related)) return undefined
-    const projected = this.protocolVersion === ProtocolVersion.latest
+    const projected = version === ProtocolVersion.latest
       ? params
-      : projectServerNotification(method, params, this.protocolVersion)
+      : projectServerNotification(method, params, version)
     return projected === NotSendable ? undefined : JsonRpc.notification(method, projected)
   }
 
@@ -979,10 +1036,11 @@ class SessionImpl implements ServerSession {
     data: unknown,
     logger: string | undefined,
     related: JsonRpc.RequestId | undefined,
-    meta?: JsonRpc.Params
+    meta?: JsonRpc.Params,
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return
-    const message = this.notification("notifications/message", logParams(level, data, logger, meta), related)
+    const message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
     if (message !== undefined) this.enqueue({ message, related })
   }
@@ -992,37 +1050,39 @@ class SessionImpl implements ServerSession {
     data: unknown,
     logger: string | undefined,
     related: JsonRpc.RequestId | undefined,
-    meta?: JsonRpc.Params
+    meta?: JsonRpc.Params,
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return Effect.void
-    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta), related)
+    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta), related, version)
   }
 
   requestRelated(
     method: string,
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
-    options: ClientRequestOptions | undefined
+    options: ClientRequestOptions | undefined,
+    truth?: Negotiation.ResolvedRequest
   ): Effect.Effect<unknown, ClientRequestError> {
     // Everything is decided when the effect runs, not when it is built: a retried effect checks
     // again and sends a fresh request id (a late answer to the first attempt cannot resolve it).
-    return Effect.suspend(() => this.requestNow(method, params, related, options))
+    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated))
   }
 
   private requestNow(
     method: string,
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
-    options: ClientRequestOptions | undefined
+    options: ClientRequestOptions | undefined,
+    truth: Negotiation.ResolvedRequest
   ): Effect.Effect<unknown, ClientRequestError> {
-    const missing = this.missingCapability(method, params)
+    const missing = missingCapability(method, params, truth.clientCapabilities)
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
     if (this.phase === "closed") return Effect.fail(new SessionClosed({ method }))
-    const projected = this.protocolVersion === ProtocolVersion.latest
-      ? params
-      : projectServerRequest(method, params, this.protocolVersion)
+    const version = truth.protocolVersion
+    const projected = version === ProtocolVersion.latest ? params : projectServerRequest(method, params, version)
     if (projected === NotSendable) {
-      return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: this.protocolVersion }))
+      return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
     }
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
     const id = this.nextClientRequestId++
@@ -1049,33 +1109,6 @@ class SessionImpl implements ServerSession {
           )
         })
       )
-  }
-
-  private missingCapability(method: string, params: JsonRpc.Params | undefined): string | undefined {
-    const caps = this.clientCapabilities
-    switch (method) {
-      case "sampling/createMessage": {
-        if (caps.sampling === undefined) return "sampling"
-        if (params?.tools !== undefined || params?.toolChoice !== undefined) {
-          if (caps.sampling.tools === undefined) return "sampling.tools"
-        }
-        const includeContext = params?.includeContext
-        if (includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined) {
-          return "sampling.context"
-        }
-        return undefined
-      }
-      case "elicitation/create": {
-        const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
-        if (elicitation === undefined) return "elicitation"
-        if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
-        // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
-        return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
-      }
-      case "roots/list":
-        return caps.roots === undefined ? "roots" : undefined
-    }
-    return undefined
   }
 
   // --- ServerSession ------------------------------------------------------
@@ -1158,6 +1191,37 @@ class SessionImpl implements ServerSession {
   }
 }
 
+/** The client capability a server→client request needs and the client did not declare, if any. */
+const missingCapability = (
+  method: string,
+  params: JsonRpc.Params | undefined,
+  caps: ClientCapabilities
+): string | undefined => {
+  switch (method) {
+    case "sampling/createMessage": {
+      if (caps.sampling === undefined) return "sampling"
+      if (params?.tools !== undefined || params?.toolChoice !== undefined) {
+        if (caps.sampling.tools === undefined) return "sampling.tools"
+      }
+      const includeContext = params?.includeContext
+      if (includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined) {
+        return "sampling.context"
+      }
+      return undefined
+    }
+    case "elicitation/create": {
+      const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
+      if (elicitation === undefined) return "elicitation"
+      if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
+      // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
+      return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
+    }
+    case "roots/list":
+      return caps.roots === undefined ? "roots" : undefined
+  }
+  return undefined
+}
+
 /** A server→client request waiting for the client's answer. */
 interface PendingClientRequest {
   readonly deferred: Deferred.Deferred<unknown, ClientRequestError>
@@ -1204,14 +1268,22 @@ class RequestContextImpl implements RequestContext {
   readonly relatedTask: RelatedTask | undefined = undefined
   readonly http: HttpRequestInfo | undefined
   private readonly jsonRpcRequest: JsonRpc.Request
-  constructor(session: SessionImpl, request: JsonRpc.Request, http: HttpRequestInfo | undefined) {
+  /** The truth this request is answered by (see `Negotiation.resolve`). */
+  private readonly truth: Negotiation.ResolvedRequest
+  constructor(
+    session: SessionImpl,
+    request: JsonRpc.Request,
+    http: HttpRequestInfo | undefined,
+    truth: Negotiation.ResolvedRequest
+  ) {
     this.session = session
     this.jsonRpcRequest = request
     this.http = http
+    this.truth = truth
     this.principal = session.principal
-    this.protocolVersion = session.protocolVersion
-    this.clientCapabilities = session.clientCapabilities
-    this.clientInfo = session.clientInfo
+    this.protocolVersion = truth.protocolVersion
+    this.clientCapabilities = truth.clientCapabilities
+    this.clientInfo = truth.clientInfo
     this.sessionId = session.id
   }
   get requestId() {
@@ -1234,7 +1306,7 @@ class RequestContextImpl implements RequestContext {
     return { ...params, _meta: { ...meta, [relatedTaskMetaKey]: { taskId: task.taskId } } }
   }
   notify(method: string, params?: JsonRpc.Params) {
-    return this.session.notifyRelated(method, this.tagged(params), this.jsonRpcRequest.id)
+    return this.session.notifyRelated(method, this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -1242,13 +1314,13 @@ class RequestContextImpl implements RequestContext {
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
-    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id)
+    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
-    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id, this.taskMeta())
+    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
-    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id, this.taskMeta())
+    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
   }
   /** The related-task `_meta` of a task's messages, when this context runs a task. */
   private taskMeta(): JsonRpc.Params | undefined {
@@ -1266,7 +1338,7 @@ class RequestContextImpl implements RequestContext {
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     const task = this.relatedTask
-    const sent = this.session.requestRelated(method, this.tagged(params), this.jsonRpcRequest.id, options)
+    const sent = this.session.requestRelated(method, this.tagged(params), this.jsonRpcRequest.id, options, this.truth)
     if (task === undefined || method === "ping") return sent
     // A task waiting for the client is input_required until the client answers.
     return Effect.andThen(task.awaitingInput(true), Effect.ensuring(sent, task.awaitingInput(false)))

@@ -162,6 +162,26 @@ describe("Streamable HTTP, stateless", () => {
       yield* Effect.promise(() => del.text())
     }))
 
+  it.live("each request is answered at the version its MCP-Protocol-Version header names (not the newest)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const listAt = (version: string) =>
+        Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id: `l-${version}`, method: "tools/list" }, { "mcp-protocol-version": version }).then(answerOf)
+        )
+      const slowOf = (answer: any) => answer.result.tools.find((tool: any) => tool.name === "test_task_slow")
+      // 2025-11-25 knows Tool.execution; 2025-06-18 does not
+      assert.deepStrictEqual(slowOf(yield* listAt("2025-11-25")).execution, { taskSupport: "optional" })
+      assert.notProperty(slowOf(yield* listAt("2025-06-18")), "execution")
+      // invalid arguments: an isError result from 2025-11-25 (SEP-1303), -32602 before
+      const badCall = (version: string) =>
+        Effect.promise(() =>
+          post(url, call(`b-${version}`, "test_task_slow", { ms: "soon" }), { "mcp-protocol-version": version }).then(answerOf)
+        )
+      assert.isTrue((yield* badCall("2025-11-25")).result.isError)
+      assert.strictEqual((yield* badCall("2025-06-18")).error.code, -32602)
+    }))
+
   it.live("McpContext.closeStream is a no-op when stateless: the stream stays open until the result (no GET to resume)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })

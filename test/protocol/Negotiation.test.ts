@@ -128,3 +128,55 @@ describe("negotiate", () => {
     }))
   })
 })
+
+describe("resolve (the truth of one request)", () => {
+  const toolsList = { jsonrpc: "2.0" as const, id: 1, method: "tools/list" }
+  const negotiated: Negotiation.ResolvedRequest = {
+    protocolVersion: "2025-06-18",
+    clientCapabilities: { roots: {} },
+    clientInfo: { name: "c", version: "1" }
+  }
+
+  it("in a session: the negotiated state, whatever the request says", () => {
+    assert.strictEqual(Negotiation.resolve(toolsList, { _tag: "Session", negotiated }), negotiated)
+    const initialize = { jsonrpc: "2.0" as const, id: 2, method: "initialize", params: params("2024-11-05") }
+    assert.strictEqual(Negotiation.resolve(initialize, { _tag: "Session", negotiated }), negotiated)
+  })
+
+  it("stateless over HTTP: the MCP-Protocol-Version header, else 2025-03-26; no client capabilities", () => {
+    assert.deepStrictEqual(Negotiation.resolve(toolsList, { _tag: "Stateless", headerVersion: "2025-06-18", overHttp: true }), {
+      protocolVersion: "2025-06-18",
+      clientCapabilities: {},
+      clientInfo: undefined
+    })
+    assert.strictEqual(
+      Negotiation.resolve(toolsList, { _tag: "Stateless", headerVersion: undefined, overHttp: true }).protocolVersion,
+      ProtocolVersion.assumedWhenUnknown
+    )
+    assert.strictEqual(
+      Negotiation.resolve(toolsList, { _tag: "Stateless", headerVersion: undefined, overHttp: false }).protocolVersion,
+      ProtocolVersion.latest
+    )
+  })
+
+  it("stateless initialize: the version it asks for (else the newest), its capabilities and info", () => {
+    const initialize = (version: string) => ({ jsonrpc: "2.0" as const, id: 3, method: "initialize", params: params(version) })
+    assert.deepStrictEqual(
+      Negotiation.resolve(initialize("2025-03-26"), { _tag: "Stateless", headerVersion: undefined, overHttp: true }),
+      { protocolVersion: "2025-03-26", clientCapabilities: { sampling: {} }, clientInfo: { name: "c", version: "2" } }
+    )
+    assert.strictEqual(
+      Negotiation.resolve(initialize("1999-01-01"), { _tag: "Stateless", headerVersion: undefined, overHttp: true })
+        .protocolVersion,
+      ProtocolVersion.latest
+    )
+  })
+
+  it("property: stateless, a supported header version is always the request's version", () =>
+    fc.assert(fc.property(fc.constantFrom(...ProtocolVersion.supported), fc.string(), (version, method) => {
+      if (method === "initialize") return
+      const truth = Negotiation.resolve({ jsonrpc: "2.0", id: 1, method }, { _tag: "Stateless", headerVersion: version, overHttp: true })
+      assert.strictEqual(truth.protocolVersion, version)
+      assert.deepStrictEqual(truth.clientCapabilities, {})
+    })))
+})
