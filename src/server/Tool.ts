@@ -30,7 +30,7 @@ import type {
   ToolAnnotations,
   ToolExecution
 } from "../protocol/McpSchema.ts"
-import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { featuresOf } from "../protocol/versions/Projection.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { provideRequest } from "./internal/provideRequest.ts"
@@ -265,7 +265,7 @@ const invalidArguments = (
   error: McpError.InvalidParams,
   request: RequestContext
 ): Effect.Effect<CallToolResult, McpError.McpError> =>
-  ProtocolVersion.atLeast(request.protocolVersion, "2025-11-25")
+  featuresOf(request.protocolVersion).toolInputErrorsAsResults
     ? Exit.succeed({ content: [{ type: "text", text: error.message }], isError: true })
     : Exit.fail(error)
 

@@ -3,7 +3,7 @@
  *
  * Verified against `schema/2025-06-18/schema.ts` vs `schema/2025-11-25/schema.ts`: 2025-11-25 added
  * the `tasks` capabilities, task-augmented requests (`task` param), the `tasks/*` methods and
- * `notifications/tasks/status`; `Tool.execution`; `icons` (Implementation, Tool, Resource,
+ * `notifications/tasks/status`; `Tool.execution`; invalid tool arguments as tool errors (SEP-1303); `icons` (Implementation, Tool, Resource,
  * ResourceTemplate, Prompt); `Implementation.description` / `websiteUrl`; URL-mode elicitation
  * (`mode`, `elicitationId`, `url`) with `notifications/elicitation/complete`; `requestedSchema.$schema`,
  * string/number/enum `default`s and the titled / multi-select enum schemas; sampling with tools
@@ -25,6 +25,7 @@ export const features: Features = {
   taskAugmentedRequests: false,
   taskMethods: false,
   toolExecution: false,
+  toolInputErrorsAsResults: false,
   icons: false,
   implementationDescription: false,
   implementationWebsiteUrl: false,

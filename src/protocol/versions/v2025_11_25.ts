@@ -63,6 +63,11 @@ export interface Features {
   readonly toolAnnotations: boolean
   /** `Tool.execution` (`{ taskSupport? }`) (2025-11-25). */
   readonly toolExecution: boolean
+  /**
+   * Invalid `tools/call` arguments are a tool error result (`isError: true`) the model can read,
+   * not a -32602 protocol error (2025-11-25, SEP-1303). Behaviour, not a field: read by `Tool`.
+   */
+  readonly toolInputErrorsAsResults: boolean
 
   // --- Content blocks -------------------------------------------------------------------------
   /** `AudioContent` (`type: "audio"`) in tool results, prompt messages and sampling messages (2025-03-26). */
@@ -122,6 +127,7 @@ export const features: Features = {
   objectMeta: true,
   toolTitle: true,
   toolOutputSchema: true,
+  toolInputErrorsAsResults: true,
   structuredContent: true,
   toolAnnotations: true,
   toolExecution: true,

@@ -15,7 +15,7 @@ import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import { type ClientAddress, peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
-import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import { featuresOf } from "../../protocol/versions/Projection.ts"
 import type { Task } from "../../tasks/Task.ts"
 import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
@@ -134,8 +134,9 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       }, notify).pipe(Effect.map(Wire.createTaskResult), Effect.mapError(Wire.toMcpError))
     }
 
-    // Tasks are a 2025-11-25 feature: older sessions get none of it (no capability is advertised to them).
-    const hasTasks = (context: RequestContext) => ProtocolVersion.atLeast(context.protocolVersion, "2025-11-25")
+    // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
+    // (no capability is advertised to them).
+    const hasTasks = (context: RequestContext) => featuresOf(context.protocolVersion).taskMethods
     const guarded = <M extends keyof ServerTasks["handlers"]>(
       method: M,
       handler: NonNullable<ServerTasks["handlers"][M]>
