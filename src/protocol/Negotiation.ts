@@ -88,7 +88,7 @@ export interface ServerDescription {
   readonly capabilities: ServerCapabilities
   readonly instructions?: string | undefined
   /** Versions this server accepts, newest first; defaults to every supported version. */
-  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   /**
    * What to do with a requested version we do not speak: `"latest"` (the spec's rule: answer
    * with our newest and let the client decide) or `"reject"` (answer -32602 with the supported
@@ -99,7 +99,7 @@ export interface ServerDescription {
 
 /** The outcome of a successful negotiation: the result to send and the session state to keep. */
 export interface Negotiated {
-  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  readonly protocolVersion: ProtocolVersion.LegacyVersion
   readonly clientCapabilities: ClientCapabilities
   readonly clientInfo: Implementation
   readonly result: InitializeResult
@@ -111,9 +111,9 @@ export interface Negotiated {
  */
 export const negotiateVersion = (
   requested: string,
-  supportedVersions: ReadonlyArray<ProtocolVersion.ProtocolVersion> = ProtocolVersion.supported,
+  supportedVersions: ReadonlyArray<ProtocolVersion.LegacyVersion> = ProtocolVersion.supported,
   unsupportedVersion: "latest" | "reject" = "latest"
-): ProtocolVersion.ProtocolVersion | undefined => {
+): ProtocolVersion.LegacyVersion | undefined => {
   for (const version of supportedVersions) if (version === requested) return version
   return unsupportedVersion === "latest" ? supportedVersions[0] : undefined
 }

@@ -1,32 +1,49 @@
 /**
  * The MCP protocol versions this server speaks, newest first.
  *
- * The handshake era (≤ 2025-11-25) negotiates a version once per session in `initialize`.
- * 2026-07-28 (per-request `_meta`, no handshake) is added here when it is served.
+ * The handshake era (≤ 2025-11-25, {@link supported}) negotiates a version once per session in
+ * `initialize`; the stateless era (2026-07-28, {@link modern}) names it in every request's `_meta`.
  *
  * @since 0.1.0
  */
 
-/** Every supported protocol version, newest first. */
+/** Every supported handshake-era protocol version (what `initialize` negotiates), newest first. */
 export const supported = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const
 
-/** A supported protocol version. */
-export type ProtocolVersion = (typeof supported)[number]
+/** A supported handshake-era protocol version. */
+export type LegacyVersion = (typeof supported)[number]
 
-/** The newest supported version: answered when a client asks for one we do not speak. */
-export const latest: ProtocolVersion = supported[0]
+/** Every supported stateless-era protocol version (per-request `_meta`, no `initialize`), newest first. */
+export const modern = ["2026-07-28"] as const
+
+/** A supported stateless-era protocol version. */
+export type ModernVersion = (typeof modern)[number]
+
+/** A protocol version a request may be answered at: either era. */
+export type ProtocolVersion = LegacyVersion | ModernVersion
+
+/** Every version this server answers at, newest first (what `server/discover` lists). */
+export const all: ReadonlyArray<ProtocolVersion> = [...modern, ...supported]
+
+/** The newest handshake-era version: answered when an `initialize` asks for one we do not speak. */
+export const latest: LegacyVersion = supported[0]
 
 /**
  * The version assumed when nothing says otherwise (an HTTP request without `MCP-Protocol-Version`,
  * as the 2025-06-18 transport rules prescribe).
  */
-export const assumedWhenUnknown: ProtocolVersion = "2025-03-26"
+export const assumedWhenUnknown: LegacyVersion = "2025-03-26"
 
 const supportedSet: ReadonlySet<string> = new Set(supported)
+const modernSet: ReadonlySet<string> = new Set(modern)
 
-/** True when `version` is one we speak. */
-export const isSupported = (version: unknown): version is ProtocolVersion =>
+/** True when `version` is a handshake-era version we speak. */
+export const isSupported = (version: unknown): version is LegacyVersion =>
   typeof version === "string" && supportedSet.has(version)
+
+/** True when `version` is a stateless-era version we speak. */
+export const isModern = (version: unknown): version is ModernVersion =>
+  typeof version === "string" && modernSet.has(version)
 
 /** True when `version` is at least `minimum` (dates compare lexicographically). */
 export const atLeast = (version: ProtocolVersion, minimum: ProtocolVersion): boolean => version >= minimum

@@ -90,7 +90,7 @@ export interface Options {
   readonly experimental?: { readonly [key: string]: object } | undefined
   /** Middleware, outermost first (see {@link Middleware}); their services already provided. */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
-  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
 }
 

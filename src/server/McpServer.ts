@@ -90,7 +90,7 @@ export interface Options {
    * {@link middleware} Layers; see {@link Middleware}.
    */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
-  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.ProtocolVersion> | undefined
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
   /**
    * Background tasks (MCP 2025-11-25): set to enable them. Components opt in with

@@ -60,6 +60,7 @@ import * as v2025_03_26 from "./v2025_03_26.ts"
 import * as v2025_06_18 from "./v2025_06_18.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"
 import type { Features } from "./v2025_11_25.ts"
+import * as v2026_07_28 from "./v2026_07_28.ts"
 
 export type { Features } from "./v2025_11_25.ts"
 
@@ -68,10 +69,11 @@ export type { Features } from "./v2025_11_25.ts"
 // ---------------------------------------------------------------------------
 
 /** A protocol version this layer can project to. */
-export type ProjectedVersion = "2025-11-25" | "2025-06-18" | "2025-03-26" | "2024-11-05"
+export type ProjectedVersion = "2026-07-28" | "2025-11-25" | "2025-06-18" | "2025-03-26" | "2024-11-05"
 
 /** Every version this layer can project to, newest first. */
 export const projectedVersions: ReadonlyArray<ProjectedVersion> = [
+  v2026_07_28.version,
   v2025_11_25.version,
   v2025_06_18.version,
   v2025_03_26.version,
@@ -171,6 +173,7 @@ const makePlan = (version: ProjectedVersion, f: Features): Plan => ({
 })
 
 const plans: { readonly [V in ProjectedVersion]: Plan } = {
+  "2026-07-28": makePlan(v2026_07_28.version, v2026_07_28.features),
   "2025-11-25": makePlan(v2025_11_25.version, v2025_11_25.features),
   "2025-06-18": makePlan(v2025_06_18.version, v2025_06_18.features),
   "2025-03-26": makePlan(v2025_03_26.version, v2025_03_26.features),
@@ -528,8 +531,36 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  */
 export const projectResult = <A extends object>(method: string, result: A, version: ProjectedVersion): A => {
   if (version === newest) return result
-  return projectResultWith(method, result as unknown as JsonObject, planOf(version)) as unknown as A
+  const projected = projectResultWith(method, result as unknown as JsonObject, planOf(version))
+  return (version === v2026_07_28.version ? completeResult(method, projected) : projected) as unknown as A
 }
+
+/**
+ * The 2026-07-28 additions to a result: `resultType` (`"complete"` unless the result already says
+ * otherwise, e.g. `"input_required"`), and on a complete result of a cacheable method the caching
+ * hints (SEP-2549) when the handler set none: `ttlMs: 0` (stale at once: lists change at run time
+ * and are announced by list-changed notifications) and `cacheScope: "private"` (results may depend
+ * on the caller's authorization).
+ */
+const completeResult = (method: string, result: JsonObject): JsonObject => {
+  const resultType = result["resultType"]
+  const cacheable = (resultType === undefined || resultType === "complete") && v2026_07_28.cacheableMethods.has(method)
+  const needsHints = cacheable && (result["ttlMs"] === undefined || result["cacheScope"] === undefined)
+  if (resultType !== undefined && !needsHints) return result
+  const out: JsonObject = resultType === undefined ? { ...result, resultType: "complete" } : { ...result }
+  if (needsHints) {
+    if (out["ttlMs"] === undefined) out["ttlMs"] = 0
+    if (out["cacheScope"] === undefined) out["cacheScope"] = "private"
+  }
+  return out
+}
+
+/**
+ * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with
+ * `data.uri` (SEP-2164) instead of -32002. Returns `error` itself when nothing changes.
+ */
+export const projectError = <A extends { readonly code: number }>(error: A, version: ProjectedVersion): A =>
+  version === v2026_07_28.version && error.code === -32002 ? { ...error, code: -32602 } : error
 
 /**
  * Projects the `params` of a server → client request `method` to `version`, or reports that the

@@ -8,6 +8,7 @@ import {
   projectedVersions,
   projectImplementation,
   projectResult,
+  projectError,
   projectServerCapabilities,
   projectServerNotification,
   projectServerRequest
@@ -143,7 +144,7 @@ describe("projection: 2025-11-25 fast path", () => {
 })
 
 describe("projection: tools/list", () => {
-  const expected: Record<Exclude<ProjectedVersion, "2025-11-25">, unknown> = {
+  const expected: Record<Exclude<ProjectedVersion, "2025-11-25" | "2026-07-28">, unknown> = {
     "2025-06-18": {
       tools: [
         {
@@ -233,7 +234,7 @@ describe("projection: tools/call", () => {
     isError: false,
     _meta: { "example.com/request": "r1" }
   })
-  const expected: Record<Exclude<ProjectedVersion, "2025-11-25">, unknown> = {
+  const expected: Record<Exclude<ProjectedVersion, "2025-11-25" | "2026-07-28">, unknown> = {
     "2025-06-18": {
       content: [textBlock, imageBlock, audioBlock, linkNoIcons, embeddedBlock],
       structuredContent: { temperature: 22 },
@@ -291,7 +292,7 @@ describe("projection: tools/call", () => {
 describe("projection: initialize", () => {
   const { tasks: _tasks, ...withoutTasks } = initializeResult.capabilities
   const { completions: _completions, ...withoutTasksAndCompletions } = withoutTasks
-  const expected: Record<Exclude<ProjectedVersion, "2025-11-25">, unknown> = {
+  const expected: Record<Exclude<ProjectedVersion, "2025-11-25" | "2026-07-28">, unknown> = {
     "2025-06-18": {
       protocolVersion: "2025-11-25",
       capabilities: withoutTasks,
@@ -486,9 +487,44 @@ describe("projection: resources, prompts, completion", () => {
     const completion = deepFreeze({ completion: { values: ["a", "b"], total: 2, hasMore: false } })
     const unknown = deepFreeze({ title: "x", icons: [icon], structuredContent: {} })
     for (const version of projectedVersions) {
+      if (version === "2026-07-28") continue // adds resultType: see "projection: 2026-07-28"
       assert.strictEqual(projectResult("completion/complete", completion, version), completion)
       assert.strictEqual(projectResult("vendor/thing", unknown, version), unknown)
     }
+  })
+})
+
+describe("projection: 2026-07-28", () => {
+  const v = "2026-07-28"
+  it("every result gets resultType \"complete\" (an existing resultType is kept)", () => {
+    const completion = deepFreeze({ completion: { values: ["a"] } })
+    assertEqual(projectResult("completion/complete", completion, v), { ...completion, resultType: "complete" })
+    const inputRequired = deepFreeze({ resultType: "input_required", inputRequests: {} })
+    assert.strictEqual(projectResult("tools/call", inputRequired, v), inputRequired)
+  })
+
+  it("cacheable results get ttlMs and cacheScope unless the handler set them; others do not", () => {
+    const listed = projectResult("tools/list", deepFreeze({ tools: [] }), v) as Record<string, unknown>
+    assert.strictEqual(listed["ttlMs"], 0)
+    assert.strictEqual(listed["cacheScope"], "private")
+    const hinted = deepFreeze({ tools: [], ttlMs: 60_000, cacheScope: "public" })
+    assertEqual(projectResult("tools/list", hinted, v), { ...hinted, resultType: "complete" })
+    const called = projectResult("tools/call", deepFreeze({ content: [] }), v) as Record<string, unknown>
+    assert.notProperty(called, "ttlMs")
+    assert.notProperty(called, "cacheScope")
+  })
+
+  it("drops what 2026-07-28 removed: Tool.execution, the core tasks capability", () => {
+    const tools = projectResult("tools/list", toolsList, v) as { tools: Array<Record<string, unknown>> }
+    for (const tool of tools.tools) assert.notProperty(tool, "execution")
+    const caps = projectServerCapabilities(initializeResult.capabilities, v) as Record<string, unknown>
+    assert.notProperty(caps, "tasks")
+  })
+
+  it("resource-not-found is -32602 (SEP-2164), unchanged for earlier versions", () => {
+    const notFound = { code: -32002, message: "Resource not found: x", data: { uri: "x" } }
+    assertEqual(projectError(notFound, v), { ...notFound, code: -32602 })
+    assert.strictEqual(projectError(notFound, "2025-11-25"), notFound)
   })
 })
 
@@ -655,18 +691,23 @@ describe("projection: server notifications", () => {
 })
 
 describe("projection: version table", () => {
-  it("lists the four versions and their deltas", () => {
-    assertEqual(projectedVersions, ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
+  it("lists the five versions and their deltas", () => {
+    assertEqual(projectedVersions, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
     assert.isTrue(isProjectedVersion("2024-11-05"))
-    assert.isFalse(isProjectedVersion("2026-07-28"))
+    assert.isTrue(isProjectedVersion("2026-07-28"))
+    assert.isFalse(isProjectedVersion("2027-01-01"))
     assert.isTrue(Object.values(featuresOf("2025-11-25")).every((known) => known))
     assert.isFalse(featuresOf("2025-06-18").tasksCapability)
     assert.isTrue(featuresOf("2025-06-18").structuredContent)
     assert.isFalse(featuresOf("2025-03-26").structuredContent)
     assert.isTrue(featuresOf("2025-03-26").audioContent)
     assert.isFalse(featuresOf("2024-11-05").audioContent)
-    // every flag off in an older version stays off in the ones before it
-    for (let i = 1; i < projectedVersions.length - 1; i++) {
+    // 2026-07-28 removed what 2025-11-25 introduced for core tasks
+    assert.isFalse(featuresOf("2026-07-28").taskMethods)
+    assert.isFalse(featuresOf("2026-07-28").toolExecution)
+    assert.isTrue(featuresOf("2026-07-28").toolInputErrorsAsResults)
+    // every flag off in an older handshake-era version stays off in the ones before it
+    for (let i = projectedVersions.indexOf("2025-11-25"); i < projectedVersions.length - 1; i++) {
       const newer = featuresOf(projectedVersions[i]!)
       const older = featuresOf(projectedVersions[i + 1]!)
       for (const [key, known] of Object.entries(older)) {
@@ -695,6 +736,16 @@ interface Allowed {
   readonly implementation: ReadonlyArray<string>
 }
 const allowed: Record<ProjectedVersion, Allowed> = {
+  "2026-07-28": {
+    tool: ["name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta"],
+    blockTypes: ["text", "image", "audio", "resource", "resource_link"],
+    blockMeta: true,
+    annotations: ["audience", "priority", "lastModified"],
+    resourceLink: ["type", "uri", "name", "title", "description", "mimeType", "annotations", "size", "icons", "_meta"],
+    callToolResult: ["content", "structuredContent", "isError", "_meta", "resultType"],
+    capabilities: ["experimental", "logging", "completions", "prompts", "resources", "tools"],
+    implementation: ["name", "title", "version", "description", "websiteUrl", "icons"]
+  },
   "2024-11-05": {
     tool: ["name", "description", "inputSchema"],
     blockTypes: ["text", "image", "resource"],

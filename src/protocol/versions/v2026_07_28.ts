@@ -1,0 +1,71 @@
+/**
+ * MCP 2026-07-28 (the stateless revision), as a delta from 2025-11-25, the shape our server builds
+ * its messages in.
+ *
+ * What 2026-07-28 no longer has (SEP-2575, SEP-2663 and the removals listed in the changelog):
+ * the core `tasks` capability, task-augmented requests and the core `tasks/*` methods (tasks are
+ * the extension `io.modelcontextprotocol/tasks`), `Tool.execution`, and
+ * `notifications/elicitation/complete`. What it adds is applied by the projection's 2026 step:
+ * `resultType` on every result, the caching hints (`ttlMs`, `cacheScope`) on cacheable results,
+ * and resource-not-found as -32602 (SEP-2164).
+ *
+ * Requests of this revision carry their version, client capabilities and client info in
+ * `params._meta` (`Negotiation.resolveModern`); there is no `initialize`.
+ *
+ * @since 0.1.0
+ */
+import type { Features } from "./v2025_11_25.ts"
+import * as v2025_11_25 from "./v2025_11_25.ts"
+
+/** The protocol date this file describes. */
+export const version = "2026-07-28" as const
+
+/** What 2026-07-28 knows of the 2025-11-25 features. */
+export const features: Features = {
+  ...v2025_11_25.features,
+  tasksCapability: false,
+  taskAugmentedRequests: false,
+  taskMethods: false,
+  toolExecution: false,
+  elicitationCompleteNotification: false
+}
+
+/** The `_meta` keys of a 2026-07-28 request. */
+export const metaKeys = {
+  protocolVersion: "io.modelcontextprotocol/protocolVersion",
+  clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
+  clientInfo: "io.modelcontextprotocol/clientInfo",
+  logLevel: "io.modelcontextprotocol/logLevel",
+  serverInfo: "io.modelcontextprotocol/serverInfo"
+} as const
+
+/** Methods whose complete results carry the caching hints `ttlMs` and `cacheScope` (SEP-2549). */
+export const cacheableMethods: ReadonlySet<string> = new Set([
+  "server/discover",
+  "tools/list",
+  "prompts/list",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read"
+])
+
+/** Methods of the handshake era that 2026-07-28 removed: answered -32601 (HTTP 404). */
+export const removedMethods: ReadonlySet<string> = new Set([
+  "initialize",
+  "ping",
+  "logging/setLevel",
+  "resources/subscribe",
+  "resources/unsubscribe",
+  "tasks/result",
+  "tasks/list"
+])
+
+/** Error codes new in 2026-07-28. */
+export const errorCodes = {
+  /** An HTTP header disagrees with the body, or a required one is missing (HTTP 400). */
+  HeaderMismatch: -32020,
+  /** The request needs a client capability it did not declare; `data.requiredCapabilities` (HTTP 400). */
+  MissingRequiredClientCapability: -32021,
+  /** The request's protocol version is not served; `data: { supported, requested }` (HTTP 400). */
+  UnsupportedProtocolVersion: -32022
+} as const
