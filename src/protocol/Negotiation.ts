@@ -12,9 +12,18 @@
 import * as Result from "effect/Result"
 import { InvalidParams } from "./McpError.ts"
 import type * as JsonRpc from "./JsonRpc.ts"
-import type { ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult, ServerCapabilities } from "./McpSchema.ts"
+import type { ErrorObject } from "./JsonRpc.ts"
+import type {
+  ClientCapabilities,
+  Implementation,
+  InitializeRequestParams,
+  InitializeResult,
+  LoggingLevel,
+  ServerCapabilities
+} from "./McpSchema.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
+import * as v2026_07_28 from "./versions/v2026_07_28.ts"
 
 /**
  * What a server has registered, as far as capabilities are concerned.
@@ -170,6 +179,11 @@ export interface ResolvedRequest {
   readonly protocolVersion: ProtocolVersion.ProtocolVersion
   readonly clientCapabilities: ClientCapabilities
   readonly clientInfo: Implementation | undefined
+  /**
+   * 2026-07-28: the log level this request opted in to (`_meta` `io.modelcontextprotocol/logLevel`);
+   * without it the server sends the request no log messages. `undefined` in the handshake era.
+   */
+  readonly logLevel?: LoggingLevel | undefined
 }
 
 /**
@@ -237,4 +251,139 @@ export const resolve = (request: JsonRpc.Request, facts: RequestFacts): Resolved
     clientCapabilities: noCapabilities,
     clientInfo: undefined
   }
+}
+
+/**
+ * Why a 2026-07-28 request is refused before any handler sees it: the JSON-RPC error to answer
+ * and the HTTP status it travels with (the status is what dual-era clients detect the era by).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Rejection {
+  readonly status: 400 | 404
+  readonly error: ErrorObject
+}
+
+/** Request headers by lower-case name (Node's `IncomingMessage.headers`). */
+export type Headers = { readonly [name: string]: string | undefined }
+
+const loggingLevels: ReadonlySet<string> = new Set([
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency"
+])
+
+/** The param a method's `Mcp-Name` header mirrors (SEP-2243). */
+const namedParam = (method: string): string | undefined => {
+  switch (method) {
+    case "tools/call":
+    case "prompts/get":
+      return "name"
+    case "resources/read":
+      return "uri"
+    case "tasks/get":
+    case "tasks/update":
+    case "tasks/cancel":
+      return "taskId"
+  }
+  return undefined
+}
+
+const reject = (status: 400 | 404, code: number, message: string, data?: unknown): Result.Result<never, Rejection> =>
+  Result.fail({ status, error: data === undefined ? { code, message } : { code, message, data } })
+
+const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * Resolves the truth of one 2026-07-28 request from its `_meta` and, over HTTP, its headers
+ * (pure). The rules, in this order (`mcp-protocol.md` §b.2, §e.3):
+ *
+ * 1. `_meta` must hold `protocolVersion` and `clientCapabilities` (an object) → else -32602, 400;
+ * 2. over HTTP, `MCP-Protocol-Version` must equal the `_meta` version, `Mcp-Method` the method,
+ *    and `Mcp-Name` (optional whitespace trimmed) the param it mirrors (`name` of `tools/call` and
+ *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`) → else -32020, 400;
+ * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400;
+ * 4. a method 2026-07-28 removed (`initialize`, `ping`, `logging/setLevel`, subscribe, ...) →
+ *    -32601, 404.
+ *
+ * Unknown methods and missing client capabilities are decided later, by the dispatcher and the
+ * handlers. `headers` is `undefined` without HTTP (stdio).
+ *
+ * @example
+ * ```ts
+ * Negotiation.resolveModern(request, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category negotiation
+ */
+export const resolveModern = (
+  request: JsonRpc.Request,
+  headers: Headers | undefined,
+  supportedVersions: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
+): Result.Result<ResolvedRequest, Rejection> => {
+  const meta = request.params?._meta
+  const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
+  const capabilities = isRecord(meta) ? meta[v2026_07_28.metaKeys.clientCapabilities] : undefined
+  if (typeof version !== "string") {
+    return reject(400, -32602, `Invalid params: _meta["${v2026_07_28.metaKeys.protocolVersion}"] is required`)
+  }
+  if (!isRecord(capabilities)) {
+    return reject(400, -32602, `Invalid params: _meta["${v2026_07_28.metaKeys.clientCapabilities}"] is required (an object)`)
+  }
+  if (headers !== undefined) {
+    const headerVersion = headers["mcp-protocol-version"]
+    if (headerVersion !== version) {
+      return reject(
+        400,
+        v2026_07_28.errorCodes.HeaderMismatch,
+        `Header mismatch: MCP-Protocol-Version ${JSON.stringify(headerVersion ?? null)} is not the _meta version ${JSON.stringify(version)}`
+      )
+    }
+    const method = headers["mcp-method"]
+    if (method !== request.method) {
+      return reject(
+        400,
+        v2026_07_28.errorCodes.HeaderMismatch,
+        `Header mismatch: Mcp-Method ${JSON.stringify(method ?? null)} is not the method ${JSON.stringify(request.method)}`
+      )
+    }
+    const param = namedParam(request.method)
+    const named = param === undefined ? undefined : request.params?.[param]
+    if (named !== undefined) {
+      const name = headers["mcp-name"]?.trim()
+      if (name !== String(named)) {
+        return reject(
+          400,
+          v2026_07_28.errorCodes.HeaderMismatch,
+          `Header mismatch: Mcp-Name ${JSON.stringify(name ?? null)} is not params.${param} ${JSON.stringify(named)}`
+        )
+      }
+    }
+  }
+  if (!(supportedVersions as ReadonlyArray<string>).includes(version)) {
+    return reject(400, v2026_07_28.errorCodes.UnsupportedProtocolVersion, `Unsupported protocol version: ${version}`, {
+      supported: [...supportedVersions],
+      requested: version
+    })
+  }
+  if (v2026_07_28.removedMethods.has(request.method)) {
+    return reject(404, -32601, `Method not found: ${request.method} (removed in ${version})`)
+  }
+  const fields = meta as { readonly [key: string]: unknown }
+  const info = fields[v2026_07_28.metaKeys.clientInfo]
+  const logLevel = fields[v2026_07_28.metaKeys.logLevel]
+  return Result.succeed({
+    protocolVersion: version as ProtocolVersion.ModernVersion,
+    clientCapabilities: capabilities as ClientCapabilities,
+    clientInfo: isRecord(info) ? info as unknown as Implementation : undefined,
+    logLevel: typeof logLevel === "string" && loggingLevels.has(logLevel) ? logLevel as LoggingLevel : undefined
+  })
 }

@@ -180,3 +180,84 @@ describe("resolve (the truth of one request)", () => {
       assert.deepStrictEqual(truth.clientCapabilities, {})
     })))
 })
+
+describe("resolveModern (2026-07-28: _meta and headers)", () => {
+  const meta = (over: Record<string, unknown> = {}) => ({
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": { sampling: {} },
+    "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+    ...over
+  })
+  const request = (method: string, params: Record<string, unknown> = {}, metaOver: Record<string, unknown> = {}) => ({
+    jsonrpc: "2.0" as const,
+    id: 7,
+    method,
+    params: { ...params, _meta: meta(metaOver) }
+  })
+  const headers = (method: string, over: Record<string, string | undefined> = {}) => ({
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": method,
+    ...over
+  })
+  const rejection = (result: ReturnType<typeof Negotiation.resolveModern>) => {
+    if (result._tag === "Success") assert.fail(`expected a rejection, got ${JSON.stringify(result.success)}`)
+    return result.failure
+  }
+
+  it("resolves version, capabilities, info and the log level from _meta", () => {
+    const result = Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/logLevel": "info" }), headers("tools/list"))
+    assert.deepStrictEqual(result._tag === "Success" ? result.success : undefined, {
+      protocolVersion: "2026-07-28",
+      clientCapabilities: { sampling: {} },
+      clientInfo: { name: "c", version: "1" },
+      logLevel: "info"
+    })
+    // stdio: no headers to check
+    assert.strictEqual(Negotiation.resolveModern(request("tools/list"), undefined)._tag, "Success")
+  })
+
+  it("_meta without protocolVersion or clientCapabilities → -32602, 400 (clientInfo is optional)", () => {
+    const bare = { jsonrpc: "2.0" as const, id: 1, method: "server/discover" }
+    assert.deepStrictEqual(rejection(Negotiation.resolveModern(bare, undefined)).error.code, -32602)
+    const noCaps = request("server/discover", {}, { "io.modelcontextprotocol/clientCapabilities": undefined })
+    const refused = rejection(Negotiation.resolveModern(noCaps, headers("server/discover")))
+    assert.deepStrictEqual([refused.status, refused.error.code], [400, -32602])
+    const noInfo = request("server/discover", {}, { "io.modelcontextprotocol/clientInfo": undefined })
+    assert.strictEqual(Negotiation.resolveModern(noInfo, headers("server/discover"))._tag, "Success")
+  })
+
+  it("header and body disagree → -32020, 400: version, Mcp-Method (missing, other, other case), Mcp-Name", () => {
+    const cases: Array<[ReturnType<typeof request>, Record<string, string | undefined>]> = [
+      [request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "v999.0.0" }), headers("tools/list")],
+      [request("tools/list"), headers("tools/list", { "mcp-method": undefined })],
+      [request("tools/list"), headers("tools/list", { "mcp-method": "prompts/list" })],
+      [request("tools/list"), headers("tools/list", { "mcp-method": "TOOLS/LIST" })],
+      [request("tools/call", { name: "echo" }), headers("tools/call", { "mcp-name": "other" })],
+      [request("tools/call", { name: "echo" }), headers("tools/call")],
+      [request("resources/read", { uri: "file:///a" }), headers("resources/read", { "mcp-name": "file:///b" })]
+    ]
+    for (const [body, head] of cases) {
+      const refused = rejection(Negotiation.resolveModern(body, head))
+      assert.deepStrictEqual([refused.status, refused.error.code], [400, -32020], JSON.stringify(head))
+    }
+    // optional whitespace around Mcp-Name is not a mismatch
+    const spaced = Negotiation.resolveModern(request("tools/call", { name: "echo" }), headers("tools/call", { "mcp-name": "  echo  " }))
+    assert.strictEqual(spaced._tag, "Success")
+  })
+
+  it("an unsupported version (header and body agreeing) → -32022, 400, with supported and requested", () => {
+    const body = request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "v999.0.0" })
+    const refused = rejection(Negotiation.resolveModern(body, headers("tools/list", { "mcp-protocol-version": "v999.0.0" })))
+    assert.deepStrictEqual(refused, {
+      status: 400,
+      error: { code: -32022, message: "Unsupported protocol version: v999.0.0", data: { supported: ["2026-07-28"], requested: "v999.0.0" } }
+    })
+  })
+
+  it("methods 2026-07-28 removed → -32601, 404", () => {
+    for (const method of ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"]) {
+      const refused = rejection(Negotiation.resolveModern(request(method), headers(method)))
+      assert.deepStrictEqual([refused.status, refused.error.code], [404, -32601], method)
+    }
+  })
+})
