@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Content, GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
+import { Content, GracefulShutdown, McpContext, McpError, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
 import { flags } from "./internal/cli.ts"
 
 /** A 1×1 PNG. */
@@ -245,6 +245,40 @@ const Reconnection = McpServer.tool({
 })
 
 // ---------------------------------------------------------------------------
+// MCP 2026-07-28 (stateless) fixtures of conformance 0.2 (`server-stateless`)
+// ---------------------------------------------------------------------------
+
+const MissingCapability = McpServer.tool({
+  name: "test_missing_capability",
+  description: "Needs the client's sampling capability on this request (else -32021)",
+  handler: () =>
+    Effect.gen(function*() {
+      const capabilities = yield* McpContext.clientCapabilities
+      if (capabilities.sampling === undefined) {
+        return yield* Effect.fail(new McpError.MissingRequiredClientCapability({ requiredCapabilities: { sampling: {} } }))
+      }
+      return "The client declared sampling"
+    })
+})
+
+const StreamingElicitation = McpServer.tool({
+  name: "test_streaming_elicitation",
+  description: "Streams progress, then answers (never a request on the response stream)",
+  handler: () =>
+    Effect.gen(function*() {
+      yield* McpContext.progress(1, 2, "Working")
+      yield* McpContext.progress(2, 2, "Done")
+      return "Streaming completed"
+    })
+})
+
+const LoggingTool = McpServer.tool({
+  name: "test_logging_tool",
+  description: "Logs a message (2026-07-28: only when the request opted in with a log level)",
+  handler: () => Effect.as(McpContext.log("info", "test_logging_tool ran"), "Logged")
+})
+
+// ---------------------------------------------------------------------------
 // Background tasks (MCP 2025-11-25)
 // ---------------------------------------------------------------------------
 
@@ -415,6 +449,9 @@ export const options: McpServer.Options = {
 
 /** Every fixture, as one Layer. */
 export const components = Layer.mergeAll(
+  MissingCapability,
+  StreamingElicitation,
+  LoggingTool,
   SimpleText,
   ImageContent,
   AudioContent,

@@ -29,7 +29,12 @@ export const ErrorCode = {
    * request queue). In the implementation range -32000…-32099; `data` names the limit
    * (`{ limit, max, retryAfterMillis? }`), so a client can back off and retry.
    */
-  LimitExceeded: -32029
+  LimitExceeded: -32029,
+  /**
+   * MCP 2026-07-28: the request needs a client capability it did not declare in its `_meta`;
+   * `data.requiredCapabilities` names them (HTTP 400).
+   */
+  MissingRequiredClientCapability: -32021
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
@@ -84,6 +89,18 @@ export class LimitExceeded extends Schema.TaggedError<LimitExceeded>()("LimitExc
 }) {}
 
 /**
+ * -32021 (MCP 2026-07-28): the request needs client capabilities it did not declare
+ * (`requiredCapabilities`, a `ClientCapabilities` object, e.g. `{ sampling: {} }`).
+ */
+export class MissingRequiredClientCapability extends Schema.TaggedError<MissingRequiredClientCapability>()(
+  "MissingRequiredClientCapability",
+  {
+    requiredCapabilities: Schema.Record(Schema.String, Schema.Unknown),
+    message: Schema.optionalKey(Schema.String)
+  }
+) {}
+
+/**
  * An application-defined JSON-RPC error with an explicit code.
  *
  * **Gotchas**
@@ -106,6 +123,7 @@ export type McpError =
   | ResourceNotFound
   | UrlElicitationRequired
   | LimitExceeded
+  | MissingRequiredClientCapability
   | JsonRpcError
 
 const mcpErrorTags = new Set([
@@ -117,6 +135,7 @@ const mcpErrorTags = new Set([
   "ResourceNotFound",
   "UrlElicitationRequired",
   "LimitExceeded",
+  "MissingRequiredClientCapability",
   "JsonRpcError"
 ])
 
@@ -153,6 +172,13 @@ export const toErrorObject = (error: McpError): ErrorObject => {
       if (error.retryAfterMillis !== undefined) data.retryAfterMillis = error.retryAfterMillis
       return { code: ErrorCode.LimitExceeded, message: error.message, data }
     }
+    case "MissingRequiredClientCapability":
+      return {
+        code: ErrorCode.MissingRequiredClientCapability,
+        message: error.message ??
+          `Missing required client capability: ${Object.keys(error.requiredCapabilities).join(", ")}`,
+        data: { requiredCapabilities: error.requiredCapabilities }
+      }
     case "JsonRpcError":
       return withData(error.code, error.message, error.data)
   }

@@ -27,10 +27,13 @@ import {
   type ClientRequestParams,
   type ClientRequestResult,
   type Implementation,
+  RequestParams,
   type ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
-import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
@@ -163,6 +166,21 @@ export const make = (options: Options): LowLevelServer => {
     const spec = (ClientRequests as Record<string, { readonly params: Schema.Top }>)[method]
     if (handler !== undefined && spec !== undefined) routes.set(method, { decode: compile(spec.params), handler })
   }
+  // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
+  // instructions, identity). Through middleware like every request (raw hooks).
+  const discoverResult = {
+    supportedVersions: [...ProtocolVersion.modern, ...(options.supportedVersions ?? ProtocolVersion.supported)],
+    capabilities: withoutListenFeatures(projectServerCapabilities(capabilities, ProtocolVersion.modern[0])),
+    ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    _meta: { [metaKeys.serverInfo]: options.serverInfo }
+  }
+  routes.set("server/discover", {
+    decode: compile(RequestParams),
+    handler: (_params: unknown, context: RequestContext) =>
+      ProtocolVersion.isModern(context.protocolVersion)
+        ? Exit.succeed(discoverResult)
+        : Exit.fail(McpError.methodNotFound("server/discover"))
+  })
   const notificationRoutes = new Map<string, NotificationRoute>()
   for (const [method, handler] of Object.entries(options.notificationHandlers ?? {})) {
     const spec = (ClientNotifications as Record<string, { readonly params: Schema.Top } | Schema.Top>)[method]
@@ -299,6 +317,18 @@ interface NotificationRoute {
 }
 
 const emptyParams = {}
+
+/**
+ * 2026-07-28 delivers list changes and resource updates only on `subscriptions/listen` streams,
+ * which this server does not serve yet: `listChanged` and `subscribe` are not advertised there.
+ */
+const withoutListenFeatures = (caps: ServerCapabilities): ServerCapabilities => {
+  const out: { -readonly [K in keyof ServerCapabilities]: ServerCapabilities[K] } = { ...caps }
+  for (const kind of ["tools", "prompts", "resources"] as const) {
+    if (out[kind] !== undefined) out[kind] = {}
+  }
+  return out
+}
 
 const withoutList = (tasks: NonNullable<ServerCapabilities["tasks"]>): NonNullable<ServerCapabilities["tasks"]> => {
   const { list: _list, ...rest } = tasks

@@ -8,6 +8,8 @@
  *   read it and react);
  * - an undeclared failure or a defect → an `isError: true` result with a masked message (the
  *   real cause is logged), unless masking is turned off;
+ * - a failure about the request itself (`McpError.MissingRequiredClientCapability`, -32021;
+ *   `McpError.UrlElicitationRequired`, -32042) → that JSON-RPC error;
  * - invalid arguments → `-32602` for clients before 2025-11-25, an `isError` result from
  *   2025-11-25 on (SEP-1303, so the model can correct itself), whether the parameters are a
  *   Schema or a raw JSON Schema (`jsonSchema`);
@@ -85,8 +87,17 @@ export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallT
 /** The handler's success type: `success`'s type when declared, else {@link Output}. */
 export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
 
-/** The handler's error type: `failure`'s type when declared, else `never` (nothing may fail). */
-export type FailureType<F> = [F] extends [Schema.Top] ? F["Type"] : never
+/**
+ * The errors about the request itself a handler may fail with, whatever it declares: they answer
+ * as JSON-RPC errors (-32021, -32042), not as tool errors.
+ */
+export type RequestError = McpError.MissingRequiredClientCapability | McpError.UrlElicitationRequired
+
+/**
+ * The handler's error type: `failure`'s type when declared, else nothing of its own; plus the
+ * {@link RequestError}s.
+ */
+export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | RequestError
 
 /** Everything that describes a tool, its handler included. */
 export interface Definition<
@@ -188,6 +199,10 @@ export const compile = <
     }
     const cause = exit.cause
     if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
+    // Errors about the request itself, not the tool's work, are the protocol's answer.
+    for (const reason of cause.reasons) {
+      if (reason._tag === "Fail" && isRequestError(reason.error)) return Exit.fail(reason.error)
+    }
     if (encodeFailure !== undefined) {
       for (const reason of cause.reasons) {
         if (reason._tag !== "Fail") continue
@@ -324,6 +339,14 @@ const normalize = (output: Output): CallToolResult => {
   if ("content" in (output as object)) return output as CallToolResult
   return { content: [output as ContentBlock] }
 }
+
+/**
+ * The failures of a handler that answer the request as JSON-RPC errors rather than tool errors:
+ * they are about the request (a client capability it lacks, an elicitation it needs first), not
+ * about the tool's work.
+ */
+const isRequestError = (error: unknown): error is RequestError =>
+  error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired
 
 const undeclared = (
   name: string,

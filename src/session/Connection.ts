@@ -21,6 +21,7 @@ import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 
 /**
  * One outgoing message and the request it belongs to.
@@ -122,10 +123,16 @@ export interface SessionInput {
   /**
    * Processes received messages (parsed JSON values or {@link InvalidFrame}s), in order; the
    * responses they produce at once are written before it completes. `http` is the HTTP request
-   * that carried them (the request contexts of their requests expose it). Suspends while the
+   * that carried them (the request contexts of their requests expose it); `resolved`, the truth a
+   * transport already resolved for the request among them (2026-07-28 over HTTP: see
+   * `Negotiation.resolveModern`), so the session does not resolve it again. Suspends while the
    * session's queue of waiting requests is full (backpressure).
    */
-  readonly receive: (messages: ReadonlyArray<unknown>, http?: HttpRequestInfo) => Effect.Effect<void, TransportFailure>
+  readonly receive: (
+    messages: ReadonlyArray<unknown>,
+    http?: HttpRequestInfo,
+    resolved?: ResolvedRequest
+  ) => Effect.Effect<void, TransportFailure>
   /**
    * Ends the input: in-flight requests finish (or are interrupted after the shutdown timeout),
    * everything is written, then the session closes. Completes when it has closed.

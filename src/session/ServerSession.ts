@@ -62,6 +62,7 @@ import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import { RELATED_TASK_META_KEY as relatedTaskMetaKey } from "../protocol/McpSchema.ts"
 import {
   NotSendable,
+  projectError,
   projectResult,
   projectServerNotification,
   projectServerRequest
@@ -362,9 +363,13 @@ class PushedSession implements SessionInput {
     if (options.onSession !== undefined) this.hooks = runFork(Effect.scoped(options.onSession(this.session)))
   }
 
-  receive(messages: ReadonlyArray<unknown>, http?: HttpRequestInfo): Effect.Effect<void, TransportFailure> {
+  receive(
+    messages: ReadonlyArray<unknown>,
+    http?: HttpRequestInfo,
+    resolved?: Negotiation.ResolvedRequest
+  ): Effect.Effect<void, TransportFailure> {
     // A failed write ends the session (the outbox calls `interrupt`).
-    return this.closed ? Effect.void : this.session.processBatches([messages], http)
+    return this.closed ? Effect.void : this.session.processBatches([messages], http, resolved)
   }
 
   get end(): Effect.Effect<void> {
@@ -584,12 +589,16 @@ class SessionImpl implements ServerSession {
 
   // --- inbound ------------------------------------------------------------
 
-  processBatches(batches: ReadonlyArray<ReadonlyArray<unknown>>, http?: HttpRequestInfo): Effect.Effect<void, TransportFailure> {
+  processBatches(
+    batches: ReadonlyArray<ReadonlyArray<unknown>>,
+    http?: HttpRequestInfo,
+    resolved?: Negotiation.ResolvedRequest
+  ): Effect.Effect<void, TransportFailure> {
     this.inBatch = true
     try {
       for (let i = 0; i < batches.length; i++) {
         const batch = batches[i]!
-        for (let j = 0; j < batch.length; j++) this.processOne(batch[j], http)
+        for (let j = 0; j < batch.length; j++) this.processOne(batch[j], http, resolved)
       }
     } finally {
       this.inBatch = false
@@ -636,7 +645,7 @@ class SessionImpl implements ServerSession {
     })
   }
 
-  private processOne(value: unknown, http: HttpRequestInfo | undefined): void {
+  private processOne(value: unknown, http: HttpRequestInfo | undefined, resolved: Negotiation.ResolvedRequest | undefined): void {
     if (value instanceof InvalidFrame) {
       this.send(value.response, undefined)
       return this.observeInvalid(undefined, value.response.error)
@@ -648,7 +657,7 @@ class SessionImpl implements ServerSession {
     }
     switch (kind) {
       case JsonRpc.Kind.Request:
-        return this.onRequest(value as JsonRpc.Request, http)
+        return this.onRequest(value as JsonRpc.Request, http, resolved)
       case JsonRpc.Kind.Notification:
         return this.onNotification(value as JsonRpc.Notification)
       case JsonRpc.Kind.Response:
@@ -656,7 +665,11 @@ class SessionImpl implements ServerSession {
     }
   }
 
-  private onRequest(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
+  private onRequest(
+    request: JsonRpc.Request,
+    http: HttpRequestInfo | undefined,
+    resolved: Negotiation.ResolvedRequest | undefined
+  ): void {
     const id = request.id
     if (this.running.has(id) || this.queued.has(id)) {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
@@ -678,7 +691,8 @@ class SessionImpl implements ServerSession {
     } else if (method === "initialize" && !this.stateless) {
       return this.reject(request, "initialize may be sent only once per session")
     }
-    const truth = this.resolve(request, http)
+    // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
+    const truth = resolved ?? this.resolve(request, http)
     const effect = this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
@@ -924,7 +938,7 @@ class SessionImpl implements ServerSession {
     const error = McpError.fromCause(exit.cause)
     if (error === undefined) return // interrupted: no response
     if (error === McpError.internalErrorObject) this.logFailure(request.method, exit.cause)
-    this.send(JsonRpc.failure(request.id, error), request.id)
+    this.send(JsonRpc.failure(request.id, version === ProtocolVersion.latest ? error : projectError(error, version)), request.id)
   }
 
   /**
@@ -1080,6 +1094,8 @@ class SessionImpl implements ServerSession {
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
     if (this.phase === "closed") return Effect.fail(new SessionClosed({ method }))
     const version = truth.protocolVersion
+    // 2026-07-28 has no server→client requests (input reaches a handler through MRTR).
+    if (ProtocolVersion.isModern(version)) return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
     const projected = version === ProtocolVersion.latest ? params : projectServerRequest(method, params, version)
     if (projected === NotSendable) {
       return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
@@ -1317,10 +1333,18 @@ class RequestContextImpl implements RequestContext {
     return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
+    if (!this.mayLog(level)) return Effect.void
     return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
+    if (!this.mayLog(level)) return
     this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
+  }
+  /** 2026-07-28: logs only when the request opted in (`_meta` logLevel), at that level or above. */
+  private mayLog(level: LoggingLevel): boolean {
+    if (!ProtocolVersion.isModern(this.protocolVersion)) return true
+    const minimum = this.truth.logLevel
+    return minimum !== undefined && logLevels[level] >= logLevels[minimum]
   }
   /** The related-task `_meta` of a task's messages, when this context runs a task. */
   private taskMeta(): JsonRpc.Params | undefined {

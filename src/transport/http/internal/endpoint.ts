@@ -23,7 +23,9 @@ import { createServer, type IncomingMessage } from "node:http"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
+import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
+import { errorCodes, metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
 import type {
   HttpRequestInfo,
   Outbound,
@@ -118,9 +120,10 @@ const jsonError = (
   code: number,
   message: string,
   headers?: Record<string, string>,
-  id?: JsonRpc.RequestId
+  id?: JsonRpc.RequestId,
+  data?: unknown
 ) =>
-  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(id, { code, message })), {
+  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(id, data === undefined ? { code, message } : { code, message, data })), {
     status,
     contentType: "application/json",
     ...(headers === undefined ? {} : { headers })
@@ -257,8 +260,8 @@ class HttpSession implements PushConnection {
     if (!this.finished) this.endpoint.runFork(this.endpoint.ended(this))
   }
   /** Hands a received message to the session (the HTTP write never fails, so neither does this). */
-  receive(message: JsonRpc.Message, http?: HttpRequestInfo): Effect.Effect<void> {
-    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message], http))
+  receive(message: JsonRpc.Message, http?: HttpRequestInfo, resolved?: Negotiation.ResolvedRequest): Effect.Effect<void> {
+    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message], http, resolved))
   }
   addPending(id: JsonRpc.RequestId, pending: Pending): void {
     ;(this.pending = writable(this.pending)).set(id, pending)
@@ -392,9 +395,10 @@ class Endpoint {
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
     clientId: JsonRpc.RequestId | undefined,
-    http: HttpRequestInfo
+    http: HttpRequestInfo,
+    resolved?: Negotiation.ResolvedRequest
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    return answerImpl(this, session, request, mode, clientId, http)
+    return answerImpl(this, session, request, mode, clientId, http, resolved)
   }
 
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */
@@ -834,6 +838,12 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
       if (self.closing && requestId !== undefined) return shuttingDown(requestId)
       const version = request.headers["mcp-protocol-version"]
+      // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
+      // names its version. Served by the shared stateless session whatever the endpoint's mode.
+      if (ProtocolVersion.isModern(version) || (requestId !== undefined && namesItsVersion(message as JsonRpc.Request))) {
+        if (requestId === undefined) return HttpServerResponse.empty({ status: 202 })
+        return yield* modernImpl(self, request, message as JsonRpc.Request, !sse ? "json" : !json ? "sse" : self.mode)
+      }
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
         return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
       }
@@ -871,6 +881,39 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         return HttpServerResponse.empty({ status: 202 })
       }
       return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request))
+})
+
+/** Whether a request names its protocol version in `_meta` (a 2026-07-28 request). */
+const namesItsVersion = (request: JsonRpc.Request): boolean => {
+  const meta = request.params?._meta as { readonly [key: string]: unknown } | undefined
+  return meta !== undefined && typeof meta === "object" && metaKeys.protocolVersion in meta
+}
+
+/** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021, else 200. */
+const modernStatusOf = (message: JsonRpc.Message): number => {
+  const code = (message as { readonly error?: { readonly code?: unknown } }).error?.code
+  return code === -32601 ? 404 : code === errorCodes.MissingRequiredClientCapability ? 400 : 200
+}
+
+/**
+ * A 2026-07-28 request: resolved from its `_meta` and headers (`Negotiation.resolveModern`;
+ * refused with its status before any handler runs), then answered by the shared stateless session
+ * with that truth, under an internal id.
+ */
+const modernImpl = Effect.fnUntraced(function*(
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  rpc: JsonRpc.Request,
+  mode: "auto" | "json" | "sse"
+) {
+  const resolved = Negotiation.resolveModern(rpc, request.headers)
+  if (resolved._tag === "Failure") {
+    const { error, status } = resolved.failure
+    return jsonError(status, error.code, error.message, undefined, rpc.id, error.data)
+  }
+  const shared = self.statelessSession ?? (yield* self.openStateless)
+  if (shared === undefined) return jsonError(503, -32603, "Service Unavailable: the session could not start", undefined, rpc.id)
+  return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request), resolved.success)
 })
 
 /**
@@ -970,7 +1013,8 @@ const answerImpl = Effect.fnUntraced(function*(
   request: JsonRpc.Request,
   mode: "auto" | "json" | "sse",
   clientId: JsonRpc.RequestId | undefined,
-  http: HttpRequestInfo
+  http: HttpRequestInfo,
+  resolved: Negotiation.ResolvedRequest | undefined
 ) {
       if (session.pending.has(request.id)) {
         return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
@@ -993,7 +1037,7 @@ const answerImpl = Effect.fnUntraced(function*(
         for (const message of backlog) yield* self.emit(session, stream, message, false)
       }
       if (mode === "sse") self.openSse(session, pending)
-      yield* session.receive(request, http)
+      yield* session.receive(request, http, resolved)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it.
       yield* Effect.yieldNow
@@ -1015,7 +1059,12 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {
-        return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, { contentType: "application/json", headers })
+        return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, {
+          contentType: "application/json",
+          headers,
+          // 2026-07-28: some errors travel with their own status (dual-era clients read it).
+          ...(resolved === undefined ? {} : { status: modernStatusOf(answer.message) })
+        })
       }
       return self.sseResponse(session, answer.stream, answer.connection, headers)
 })

@@ -1,0 +1,186 @@
+/**
+ * MCP 2026-07-28 over Streamable HTTP, beside 2025-11-25 on the same endpoint: stateless requests
+ * carrying their version, client capabilities and info in `_meta` (no `initialize`, no session),
+ * `server/discover`, `resultType` and caching hints on results, and the 2026 rejections with their
+ * HTTP statuses (-32602, -32020, -32022, -32601 as 404, -32021 as 400). Raw fetch, as the
+ * conformance suite's 2026 wire speaks.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { initializeMessage, on, openSession, post, readSse, serveEverything } from "./support.ts"
+
+const VERSION = "2026-07-28"
+
+const metaOf = (capabilities: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": VERSION,
+  "io.modelcontextprotocol/clientCapabilities": capabilities,
+  "io.modelcontextprotocol/clientInfo": { name: "modern-test", version: "1.0.0" },
+  ...extra
+})
+
+/** The name header a method mirrors (SEP-2243). */
+const nameOf = (method: string, params: Record<string, unknown>) =>
+  method === "tools/call" || method === "prompts/get"
+    ? params["name"]
+    : method === "resources/read"
+    ? params["uri"]
+    : undefined
+
+/** One 2026 request: its headers derived from the body unless overridden; the status and JSON-RPC message. */
+const modern = async (
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: {
+    readonly meta?: Record<string, unknown> | null
+    readonly headers?: Record<string, string | undefined>
+    readonly accept?: string
+  } = {}
+): Promise<{ readonly status: number; readonly message: any; readonly events: Array<any> }> => {
+  const name = nameOf(method, params)
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: options.accept ?? "application/json, text/event-stream",
+    "mcp-protocol-version": VERSION,
+    "mcp-method": method,
+    ...(name === undefined ? {} : { "mcp-name": String(name) })
+  }
+  for (const [key, value] of Object.entries(options.headers ?? {})) {
+    if (value === undefined) delete headers[key]
+    else headers[key] = value
+  }
+  const body = {
+    jsonrpc: "2.0",
+    id: `m-${method}`,
+    method,
+    params: options.meta === null ? params : { ...params, _meta: options.meta ?? metaOf() }
+  }
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) })
+  if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    const events = (await readSse(response)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data))
+    return { status: response.status, message: events.at(-1), events }
+  }
+  return { status: response.status, message: await response.json(), events: [] }
+}
+
+describe("MCP 2026-07-28 over Streamable HTTP", () => {
+  it.live("server/discover: versions of both eras, 2026 capabilities, identity in _meta, resultType and caching hints", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const { status, message } = yield* Effect.promise(() => modern(url, "server/discover"))
+      assert.strictEqual(status, 200)
+      assert.strictEqual(message.id, "m-server/discover")
+      const result = message.result
+      assert.deepStrictEqual(result.supportedVersions, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
+      assert.isDefined(result.capabilities.tools)
+      assert.isDefined(result.capabilities.prompts)
+      assert.notProperty(result.capabilities, "tasks", "core tasks are not a 2026 capability")
+      assert.strictEqual(result._meta["io.modelcontextprotocol/serverInfo"].name, "effect-mcp-everything-server")
+      assert.strictEqual(result.resultType, "complete")
+      assert.isTrue(Number.isInteger(result.ttlMs) && result.ttlMs >= 0)
+      assert.oneOf(result.cacheScope, ["public", "private"])
+    }))
+
+  it.live("results carry resultType (and caching hints where cacheable); 2026 shapes (no Tool.execution)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const list = (yield* Effect.promise(() => modern(url, "tools/list"))).message.result
+      assert.strictEqual(list.resultType, "complete")
+      assert.strictEqual(list.cacheScope, "private")
+      assert.strictEqual(list.ttlMs, 0)
+      const slow = list.tools.find((tool: any) => tool.name === "test_task_slow")
+      assert.notProperty(slow, "execution")
+      const called = yield* Effect.promise(() => modern(url, "tools/call", { name: "test_simple_text", arguments: {} }))
+      assert.strictEqual(called.status, 200)
+      assert.strictEqual(called.message.result.resultType, "complete")
+      assert.notProperty(called.message.result, "ttlMs")
+      const missing = yield* Effect.promise(() => modern(url, "resources/read", { uri: "test://nowhere" }))
+      assert.deepStrictEqual(missing.message.error.code, -32602, "resource not found is -32602 in 2026-07-28")
+      assert.deepStrictEqual(missing.message.error.data, { uri: "test://nowhere" })
+    }))
+
+  it.live("rejections before any handler, with their HTTP status and the request's id", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const noMeta = yield* Effect.promise(() => modern(url, "server/discover", {}, { meta: null }))
+      assert.deepStrictEqual([noMeta.status, noMeta.message.error.code, noMeta.message.id], [400, -32602, "m-server/discover"])
+      const mismatch = yield* Effect.promise(() => modern(url, "tools/list", {}, { headers: { "mcp-method": "prompts/list" } }))
+      assert.deepStrictEqual([mismatch.status, mismatch.message.error.code], [400, -32020])
+      const unsupported = yield* Effect.promise(() =>
+        modern(url, "tools/list", {}, {
+          meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": "v999.0.0" },
+          headers: { "mcp-protocol-version": "v999.0.0" }
+        })
+      )
+      assert.deepStrictEqual([unsupported.status, unsupported.message.error.code], [400, -32022])
+      assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested: "v999.0.0" })
+      for (const method of ["ping", "initialize", "logging/setLevel", "resources/subscribe"]) {
+        const removed = yield* Effect.promise(() => modern(url, method))
+        assert.deepStrictEqual([removed.status, removed.message.error.code], [404, -32601], method)
+      }
+      const unknown = yield* Effect.promise(() => modern(url, "unknown/method"))
+      assert.deepStrictEqual([unknown.status, unknown.message.error.code], [404, -32601])
+    }))
+
+  it.live("a client capability the request did not declare: -32021 with requiredCapabilities, HTTP 400", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const call = { name: "test_missing_capability", arguments: {} }
+      const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { accept: "application/json" }))
+      assert.strictEqual(refused.status, 400)
+      assert.strictEqual(refused.message.error.code, -32021)
+      assert.deepStrictEqual(refused.message.error.data, { requiredCapabilities: { sampling: {} } })
+      // declared on this request only: served
+      const served = yield* Effect.promise(() =>
+        modern(url, "tools/call", call, { meta: metaOf({ sampling: {} }), accept: "application/json" })
+      )
+      assert.strictEqual(served.status, 200)
+      assert.strictEqual(served.message.result.resultType, "complete")
+    }))
+
+  it.live("logs reach a request only when its _meta asks for a log level", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const call = { name: "test_logging_tool", arguments: {} }
+      const quiet = yield* Effect.promise(() => modern(url, "tools/call", call, { accept: "text/event-stream" }))
+      assert.isUndefined(quiet.events.find((m) => m.method === "notifications/message"))
+      assert.strictEqual(quiet.message.result.resultType, "complete")
+      const verbose = yield* Effect.promise(() =>
+        modern(url, "tools/call", call, { meta: metaOf({}, { "io.modelcontextprotocol/logLevel": "debug" }), accept: "text/event-stream" })
+      )
+      assert.isDefined(verbose.events.find((m) => m.method === "notifications/message"))
+      const filtered = yield* Effect.promise(() =>
+        modern(url, "tools/call", call, { meta: metaOf({}, { "io.modelcontextprotocol/logLevel": "error" }), accept: "text/event-stream" })
+      )
+      assert.isUndefined(filtered.events.find((m) => m.method === "notifications/message"), "an info log passed an error level")
+    }))
+
+  it.live("a handler's server→client request fails typed in 2026 (MRTR, not a request on the stream)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const answer = yield* Effect.promise(() =>
+        modern(url, "tools/call", { name: "test_sampling", arguments: { prompt: "hi" } }, { meta: metaOf({ sampling: {} }), accept: "text/event-stream" })
+      )
+      for (const event of answer.events) assert.isFalse("method" in event && "id" in event, `a request on the stream: ${JSON.stringify(event)}`)
+      assert.isTrue(answer.message.result.isError)
+    }))
+
+  it.live("the same endpoint still serves 2025-11-25 sessions beside stateless 2026 requests", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      yield* Effect.promise(() => modern(url, "tools/list"))
+      const legacy = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 1, method: "tools/list" }, on(sessionId)))
+      assert.strictEqual(legacy.status, 200)
+      const body = (yield* Effect.promise(() => legacy.json())) as any
+      assert.notProperty(body.result, "resultType")
+      assert.deepStrictEqual(
+        body.result.tools.find((tool: any) => tool.name === "test_task_slow").execution,
+        { taskSupport: "optional" }
+      )
+      // and an initialize is a legacy request, even without a session
+      const init = yield* Effect.promise(() => post(url, initializeMessage("fresh")))
+      assert.strictEqual(init.status, 200)
+      yield* Effect.promise(() => init.text())
+    }))
+})
