@@ -279,6 +279,138 @@ const LoggingTool = McpServer.tool({
 })
 
 // ---------------------------------------------------------------------------
+// MCP 2026-07-28 multi round-trip (MRTR) fixtures of conformance 0.2 (`input-required-result-*`):
+// the same McpContext.elicit / sample / listRoots as in a 2025 session, answered by round trips.
+// ---------------------------------------------------------------------------
+
+const NameForm = Schema.Struct({ name: Schema.String })
+
+/** The text of a sampling answer. */
+const sampledText = (result: { readonly content: unknown }) => textOf(result.content)
+
+/** Turns a client-capability failure into a tool error the model can read. */
+const orToolError = <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catch(effect, (error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+
+const InputElicitation = McpServer.tool({
+  name: "test_input_required_result_elicitation",
+  description: "Asks the user's name (MRTR), then greets them",
+  handler: () =>
+    orToolError(Effect.gen(function*() {
+      const outcome = yield* McpContext.elicit("What is your name?", NameForm, { inputKey: "user_name" })
+      return outcome.action === "accept" ? `Hello, ${outcome.content.name}!` : "Hello, stranger!"
+    }))
+})
+
+const InputSampling = McpServer.tool({
+  name: "test_input_required_result_sampling",
+  description: "Asks the client's model a question (MRTR)",
+  handler: () =>
+    orToolError(Effect.map(
+      McpContext.sample({
+        messages: [{ role: "user", content: { type: "text", text: "What is the capital of France?" } }],
+        maxTokens: 100
+      }, { inputKey: "capital_question" }),
+      (result) => `The model says: ${sampledText(result)}`
+    ))
+})
+
+const InputListRoots = McpServer.tool({
+  name: "test_input_required_result_list_roots",
+  description: "Lists the client's roots (MRTR)",
+  handler: () =>
+    orToolError(Effect.map(
+      McpContext.listRootsWith({ inputKey: "client_roots" }),
+      (result) => `Roots: ${result.roots.map((root) => root.uri).join(", ")}`
+    ))
+})
+
+const InputRequestState = McpServer.tool({
+  name: "test_input_required_result_request_state",
+  description: "Asks for a confirmation; the round's state comes back sealed",
+  handler: () =>
+    orToolError(Effect.gen(function*() {
+      const outcome = yield* McpContext.elicit("Confirm?", Schema.Struct({ ok: Schema.Boolean }), { inputKey: "confirm" })
+      return outcome.action === "accept" && outcome.content.ok ? "state-ok: confirmed" : "state-ok: not confirmed"
+    }))
+})
+
+const InputMultiple = McpServer.tool({
+  name: "test_input_required_result_multiple_inputs",
+  description: "Asks for three inputs at once (elicitation, sampling, roots), in one round",
+  handler: () =>
+    orToolError(Effect.gen(function*() {
+      const [name, greeting, roots] = yield* Effect.all([
+        McpContext.elicit("What is your name?", NameForm, { inputKey: "user_name" }),
+        McpContext.sample({
+          messages: [{ role: "user", content: { type: "text", text: "Write a greeting" } }],
+          maxTokens: 50
+        }, { inputKey: "greeting" }),
+        McpContext.listRootsWith({ inputKey: "client_roots" })
+      ], { concurrency: "unbounded" })
+      const who = name.action === "accept" ? name.content.name : "stranger"
+      return `${sampledText(greeting)} ${who} (${roots.roots.length} roots)`
+    }))
+})
+
+const InputMultiRound = McpServer.tool({
+  name: "test_input_required_result_multi_round",
+  description: "Asks for a name, then (next round) for a colour",
+  handler: () =>
+    orToolError(Effect.gen(function*() {
+      const name = yield* McpContext.elicit("What is your name?", NameForm, { inputKey: "step1" })
+      const colour = yield* McpContext.elicit("Your favourite colour?", Schema.Struct({ color: Schema.String }), {
+        inputKey: "step2"
+      })
+      const who = name.action === "accept" ? name.content.name : "stranger"
+      return `${who} likes ${colour.action === "accept" ? colour.content.color : "no colour"}`
+    }))
+})
+
+const InputTamperedState = McpServer.tool({
+  name: "test_input_required_result_tampered_state",
+  description: "Asks for a name; a tampered requestState is refused (-32602)",
+  handler: () =>
+    orToolError(Effect.map(
+      McpContext.elicit("What is your name?", NameForm, { inputKey: "user_name" }),
+      (outcome) => outcome.action === "accept" ? `Hello, ${outcome.content.name}!` : "Hello!"
+    ))
+})
+
+const InputCapabilities = McpServer.tool({
+  name: "test_input_required_result_capabilities",
+  description: "Asks only for what the request's client capabilities allow",
+  handler: () =>
+    orToolError(Effect.gen(function*() {
+      const capabilities = yield* McpContext.clientCapabilities
+      if (capabilities.elicitation !== undefined) {
+        const outcome = yield* McpContext.elicit("What is your name?", NameForm, { inputKey: "user_name" })
+        return outcome.action === "accept" ? `Hello, ${outcome.content.name}!` : "Hello!"
+      }
+      if (capabilities.sampling !== undefined) {
+        const result = yield* McpContext.sample({
+          messages: [{ role: "user", content: { type: "text", text: "Say hello" } }],
+          maxTokens: 50
+        }, { inputKey: "hello" })
+        return sampledText(result)
+      }
+      return "The client declared neither elicitation nor sampling"
+    }))
+})
+
+const InputPrompt = McpServer.prompt({
+  name: "test_input_required_result_prompt",
+  description: "A prompt that asks for context first (MRTR)",
+  handler: () =>
+    McpContext.elicit("What context should the prompt use?", Schema.Struct({ context: Schema.String }), {
+      inputKey: "user_context"
+    }).pipe(
+      Effect.map((outcome) => `Use this context: ${outcome.action === "accept" ? outcome.content.context : "none"}`),
+      Effect.orElseSucceed(() => "Use no context.")
+    )
+})
+
+// ---------------------------------------------------------------------------
 // Background tasks (MCP 2025-11-25)
 // ---------------------------------------------------------------------------
 
@@ -449,6 +581,15 @@ export const options: McpServer.Options = {
 
 /** Every fixture, as one Layer. */
 export const components = Layer.mergeAll(
+  InputElicitation,
+  InputSampling,
+  InputListRoots,
+  InputRequestState,
+  InputMultiple,
+  InputMultiRound,
+  InputTamperedState,
+  InputCapabilities,
+  InputPrompt,
   MissingCapability,
   StreamingElicitation,
   LoggingTool,

@@ -37,7 +37,9 @@ import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
+import { InputRound, isInputRequired } from "../session/InputRound.ts"
 import * as ServerSession from "../session/ServerSession.ts"
+import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../transport/Transport.ts"
 
 // ---------------------------------------------------------------------------
@@ -95,6 +97,11 @@ export interface Options {
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
+  /**
+   * MCP 2026-07-28: how the `requestState` of `input_required` answers is sealed (the key ring,
+   * shared by replicas; the lifetime). Default: a random key per process, 10 minutes.
+   */
+  readonly requestState?: RequestStateOptions | undefined
 }
 
 /**
@@ -219,6 +226,7 @@ export const make = (options: Options): LowLevelServer => {
     chains.set(method, chain)
   }
 
+  const sealer = makeSealer(options.requestState)
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     const route = routes.get(request.method)
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
@@ -230,7 +238,11 @@ export const make = (options: Options): LowLevelServer => {
           : McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause)
       )
     }
-    return chains.get(request.method)!(params.value, context)
+    const chain = chains.get(request.method)!
+    if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {
+      return inRound(request, context, sealer, (context) => chain(params.value, context))
+    }
+    return chain(params.value, context)
   }
 
   // Raw hooks around decoding: every onMessage (outermost first), then every onRequest.
@@ -305,6 +317,47 @@ export const make = (options: Options): LowLevelServer => {
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/** The 2026-07-28 methods that may answer `input_required` (MRTR). */
+const inputMethods: ReadonlySet<string> = new Set(["tools/call", "prompts/get", "resources/read"])
+
+/**
+ * Runs a 2026-07-28 request that may need input from the client (MRTR): opens its round (the
+ * answers sealed in `requestState` plus the new `inputResponses`; a state that does not open is
+ * -32602), runs the handler with it, and when the handler stops for input answers
+ * `input_required` with what is missing and the sealed answers so far.
+ */
+const inRound = (
+  request: JsonRpc.Request,
+  context: RequestContext,
+  sealer: RequestStateSealer,
+  run: (context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
+): Effect.Effect<unknown, McpError.McpError> => {
+  const params: JsonRpc.Params = request.params ?? emptyParams
+  const digest = digestOf(request)
+  const answers = new Map<string, unknown>()
+  const state = params["requestState"]
+  if (state !== undefined) {
+    const opened = typeof state === "string" ? sealer.open(state, digest) : undefined
+    if (opened === undefined) {
+      return Exit.fail(McpError.invalidParams("Invalid requestState: tampered with, expired, or from another request"))
+    }
+    for (const [key, value] of Object.entries(opened)) answers.set(key, value)
+  }
+  const responses = params["inputResponses"]
+  if (typeof responses === "object" && responses !== null && !Array.isArray(responses)) {
+    for (const [key, value] of Object.entries(responses)) answers.set(key, value)
+  }
+  const round = new InputRound(answers)
+  return Effect.catchCause(run(context.with({ inputRound: round })), (cause) =>
+    isInputRequired(cause)
+      ? Exit.succeed({
+        resultType: "input_required",
+        inputRequests: round.pending,
+        requestState: sealer.seal(digest, Object.fromEntries(answers))
+      })
+      : Exit.failCause(cause))
+}
 
 interface Route {
   readonly decode: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>

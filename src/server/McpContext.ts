@@ -24,7 +24,12 @@ import type {
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "../session/ClientRequestError.ts"
 import type { HttpRequestInfo } from "../session/Connection.ts"
-import { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
+import {
+  type ClientRequestOptions,
+  McpRequestContext,
+  type Principal,
+  type RequestContext
+} from "../session/RequestContext.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
 /** The request context itself. */
@@ -95,16 +100,26 @@ export const principal: Effect.Effect<Principal | undefined, never, McpRequestCo
   (context) => context.principal
 )
 
-/** Asks the client's model for a completion (`sampling/createMessage`); needs client `sampling`. */
+/**
+ * Asks the client's model for a completion (`sampling/createMessage`); needs client `sampling`.
+ * In MCP 2026-07-28 it is asked by multi round-trip (see {@link elicit}); `options.inputKey`
+ * names it among the input requests.
+ */
 export const sample = (
-  params: CreateMessageRequestParams
+  params: CreateMessageRequestParams,
+  options?: ClientRequestOptions
 ): Effect.Effect<CreateMessageResult, ClientRequestError, McpRequestContext> =>
-  use((context) => context.createMessage(params))
+  use((context) => context.createMessage(params, options))
 
-/** Lists the client's roots (`roots/list`); needs client `roots`. */
+/** Lists the client's roots (`roots/list`); needs client `roots`. `options` as for {@link sample}. */
 export const listRoots: Effect.Effect<ListRootsResult, ClientRequestError, McpRequestContext> = use((context) =>
   context.listRoots()
 )
+
+/** {@link listRoots} with options (e.g. the MRTR `inputKey`). */
+export const listRootsWith = (
+  options: ClientRequestOptions
+): Effect.Effect<ListRootsResult, ClientRequestError, McpRequestContext> => use((context) => context.listRoots(options))
 
 // ---------------------------------------------------------------------------
 // Elicitation
@@ -127,6 +142,14 @@ const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
  * Asks the user to fill in a form described by a Schema of primitive fields (strings, numbers,
  * booleans, enums; defaults and descriptions from annotations) and decodes the answer with it.
  *
+ * **Details**
+ *
+ * Over a 2025-era session this sends `elicitation/create` and waits for the answer. In MCP
+ * 2026-07-28 the server sends no requests: the call answers from the client's `inputResponses`
+ * when they hold it, else the request is answered `input_required` and the handler runs again,
+ * from the start, when the client retries with the answer (multi round-trip; so ask before acting).
+ * `options.inputKey` names the input (default `elicitation/create-<n>` by order of asking).
+ *
  * **Example** (Asking for a name)
  *
  * ```ts
@@ -136,7 +159,8 @@ const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
  */
 export const elicit = <S extends Schema.Top>(
   message: string,
-  schema: S
+  schema: S,
+  options?: ClientRequestOptions
 ): Effect.Effect<ElicitOutcome<S["Type"]>, ClientRequestError | ElicitationInvalid, McpRequestContext> => {
   let requestedSchema = elicitationSchemas.get(schema)
   if (requestedSchema === undefined) {
@@ -146,7 +170,7 @@ export const elicit = <S extends Schema.Top>(
   const decode = Schema.decodeUnknownExit(schema as unknown as Schema.Codec<S["Type"], unknown>)
   const params = { message, requestedSchema } as unknown as Parameters<RequestContext["elicit"]>[0]
   return use((context) =>
-    Effect.flatMap(context.elicit(params), (result): Effect.Effect<ElicitOutcome<S["Type"]>, ElicitationInvalid> => {
+    Effect.flatMap(context.elicit(params, options), (result): Effect.Effect<ElicitOutcome<S["Type"]>, ElicitationInvalid> => {
       if (result.action !== "accept") return Exit.succeed({ action: result.action })
       const content = decode(result.content ?? {})
       return content._tag === "Success"

@@ -93,6 +93,12 @@ export interface Options {
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
   /**
+   * MCP 2026-07-28: how the `requestState` of `input_required` answers is sealed: the key ring
+   * (replicas serving one client must share it) and the lifetime. Default: a random key per
+   * process, 10 minutes. See `McpContext.elicit`: in 2026-07-28 input comes by multi round-trip.
+   */
+  readonly requestState?: LowLevelServer.Options["requestState"]
+  /**
    * Background tasks (MCP 2025-11-25): set to enable them. Components opt in with
    * `execution.taskSupport` (tools) or `taskSupport` (resources, templates, prompts); the `tasks`
    * capability is advertised when a session starts and a task-capable component exists. Tasks are
@@ -339,7 +345,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         logging: options.logging,
         middleware: [...(options.middleware ?? []), ...middleware],
         supportedVersions: options.supportedVersions,
-        unsupportedVersion: options.unsupportedVersion
+        unsupportedVersion: options.unsupportedVersion,
+        requestState: options.requestState
       })
     }
 

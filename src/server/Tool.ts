@@ -33,6 +33,7 @@ import type {
   ToolExecution
 } from "../protocol/McpSchema.ts"
 import { featuresOf } from "../protocol/versions/Projection.ts"
+import { isInputRequired } from "../session/InputRound.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { provideRequest } from "./internal/provideRequest.ts"
@@ -199,6 +200,8 @@ export const compile = <
     }
     const cause = exit.cause
     if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
+    // A handler stopped for input (MCP 2026-07-28 MRTR): the server answers input_required.
+    if (isInputRequired(cause)) return Exit.failCause(cause as Cause.Cause<never>)
     // Errors about the request itself, not the tool's work, are the protocol's answer.
     for (const reason of cause.reasons) {
       if (reason._tag === "Fail" && isRequestError(reason.error)) return Exit.fail(reason.error)

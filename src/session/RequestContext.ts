@@ -30,6 +30,7 @@ import type {
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "./ClientRequestError.ts"
 import type { HttpRequestInfo } from "./Connection.ts"
+import type { InputRound } from "./InputRound.ts"
 import type { ServerSession } from "./ServerSession.ts"
 
 /**
@@ -50,6 +51,8 @@ export interface ContextOverrides {
   readonly principal?: Principal | undefined
   /** Set for a handler running as a background task. */
   readonly relatedTask?: RelatedTask | undefined
+  /** Set for a 2026-07-28 request that may answer `input_required` (MRTR): see {@link InputRound}. */
+  readonly inputRound?: InputRound | undefined
 }
 
 /**
@@ -66,6 +69,11 @@ export interface RelatedTask {
 export interface ClientRequestOptions {
   /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
   readonly timeoutMillis?: number | undefined
+  /**
+   * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`
+   * answer (default `<method>-<n>`, by order of asking).
+   */
+  readonly inputKey?: string | undefined
 }
 
 /**
@@ -126,6 +134,12 @@ export interface RequestContext extends ClientChannel {
   readonly http: HttpRequestInfo | undefined
   /** The task this handler runs for, when it runs as a background task. */
   readonly relatedTask: RelatedTask | undefined
+  /**
+   * MCP 2026-07-28: the round of a request that may answer `input_required` (`tools/call`,
+   * `prompts/get`, `resources/read`): server→client requests are answered from it, or end the
+   * round (see {@link InputRound}).
+   */
+  readonly inputRound: InputRound | undefined
   /**
    * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`.
    */

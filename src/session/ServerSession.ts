@@ -86,6 +86,7 @@ import {
   type TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
+import { inputRequired, type InputRound } from "./InputRound.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import type {
   ClientChannel,
@@ -1238,6 +1239,32 @@ const missingCapability = (
   return undefined
 }
 
+/**
+ * A server→client request in a 2026-07-28 round (MRTR): answered from the round when the client
+ * sent its answer (a valid one: an answer that does not decode is asked again), else recorded as
+ * missing and the handler stopped (after one yield, so that inputs asked concurrently are all
+ * recorded). A request the client did not declare the capability for fails typed, as in a session.
+ */
+const inputFromRound = (
+  round: InputRound,
+  method: string,
+  params: JsonRpc.Params | undefined,
+  options: ClientRequestOptions | undefined,
+  truth: Negotiation.ResolvedRequest
+): Effect.Effect<unknown, ClientRequestError> => {
+  const key = round.keyOf(method, options?.inputKey)
+  const missing = missingCapability(method, params, truth.clientCapabilities)
+  if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+  if (round.answers.has(key)) {
+    const decode = resultDecoders.get(method)
+    const answer = round.answers.get(key)
+    const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
+    if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
+  }
+  round.ask(key, params === undefined ? { method } : { method, params })
+  return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
+}
+
 /** A server→client request waiting for the client's answer. */
 interface PendingClientRequest {
   readonly deferred: Deferred.Deferred<unknown, ClientRequestError>
@@ -1282,6 +1309,7 @@ class RequestContextImpl implements RequestContext {
   readonly session: SessionImpl
   readonly principal: Principal | undefined
   readonly relatedTask: RelatedTask | undefined = undefined
+  readonly inputRound: InputRound | undefined = undefined
   readonly http: HttpRequestInfo | undefined
   private readonly jsonRpcRequest: JsonRpc.Request
   /** The truth this request is answered by (see `Negotiation.resolve`). */
@@ -1361,6 +1389,8 @@ class RequestContextImpl implements RequestContext {
     return Object.assign(Object.create(this) as RequestContextImpl, overrides)
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
+    const round = this.inputRound
+    if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
     const task = this.relatedTask
     const sent = this.session.requestRelated(method, this.tagged(params), this.jsonRpcRequest.id, options, this.truth)
     if (task === undefined || method === "ping") return sent

@@ -155,14 +155,18 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.isUndefined(filtered.events.find((m) => m.method === "notifications/message"), "an info log passed an error level")
     }))
 
-  it.live("a handler's server→client request fails typed in 2026 (MRTR, not a request on the stream)", () =>
+  it.live("a handler asking the client (sampling) answers input_required, never a request on the stream", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()
       const answer = yield* Effect.promise(() =>
         modern(url, "tools/call", { name: "test_sampling", arguments: { prompt: "hi" } }, { meta: metaOf({ sampling: {} }), accept: "text/event-stream" })
       )
       for (const event of answer.events) assert.isFalse("method" in event && "id" in event, `a request on the stream: ${JSON.stringify(event)}`)
-      assert.isTrue(answer.message.result.isError)
+      const result = answer.message.result
+      assert.strictEqual(result.resultType, "input_required")
+      const [request] = Object.values(result.inputRequests) as Array<any>
+      assert.strictEqual(request.method, "sampling/createMessage")
+      assert.isString(result.requestState)
     }))
 
   it.live("the same endpoint still serves 2025-11-25 sessions beside stateless 2026 requests", () =>
@@ -182,5 +186,106 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       const init = yield* Effect.promise(() => post(url, initializeMessage("fresh")))
       assert.strictEqual(init.status, 200)
       yield* Effect.promise(() => init.text())
+    }))
+})
+
+describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
+  const retry = (url: string, name: string, meta: Record<string, unknown>, round: Record<string, unknown>) =>
+    modern(url, "tools/call", { name, arguments: {}, ...round }, { meta, accept: "application/json" })
+  const caps = metaOf({ elicitation: {}, sampling: {}, roots: {} })
+  const accept = (content: Record<string, unknown>) => ({ action: "accept", content })
+
+  it.live("elicit: input_required with the key, then complete with the answer; unknown keys ignored", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const tool = "test_input_required_result_elicitation"
+      const first = (yield* Effect.promise(() => retry(url, tool, caps, {}))).message.result
+      assert.strictEqual(first.resultType, "input_required")
+      assert.deepStrictEqual(Object.keys(first.inputRequests), ["user_name"])
+      assert.strictEqual(first.inputRequests.user_name.method, "elicitation/create")
+      assert.strictEqual(first.inputRequests.user_name.params.message, "What is your name?")
+      const second = yield* Effect.promise(() =>
+        retry(url, tool, caps, {
+          inputResponses: { user_name: accept({ name: "Alice" }), junk: { x: 1 } },
+          requestState: first.requestState
+        })
+      )
+      assert.strictEqual(second.message.result.resultType, "complete")
+      assert.deepStrictEqual(second.message.result.content, [{ type: "text", text: "Hello, Alice!" }])
+      // a missing or invalid answer is asked again, not an error
+      const wrongKey = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { other: accept({}) } }))).message.result
+      assert.strictEqual(wrongKey.resultType, "input_required")
+      const invalid = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { user_name: 12345 } }))).message.result
+      assert.strictEqual(invalid.resultType, "input_required")
+    }))
+
+  it.live("several rounds: earlier answers travel in the sealed requestState, which changes each round", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const tool = "test_input_required_result_multi_round"
+      const one = (yield* Effect.promise(() => retry(url, tool, caps, {}))).message.result
+      assert.deepStrictEqual(Object.keys(one.inputRequests), ["step1"])
+      const two = (yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { step1: accept({ name: "Bob" }) }, requestState: one.requestState })
+      )).message.result
+      assert.deepStrictEqual(Object.keys(two.inputRequests), ["step2"])
+      assert.notStrictEqual(two.requestState, one.requestState)
+      const three = (yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { step2: accept({ color: "green" }) }, requestState: two.requestState })
+      )).message.result
+      assert.deepStrictEqual(three.content, [{ type: "text", text: "Bob likes green" }])
+    }))
+
+  it.live("inputs asked concurrently come in one round; a tampered or foreign state is -32602", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const multiple = (yield* Effect.promise(() => retry(url, "test_input_required_result_multiple_inputs", caps, {}))).message.result
+      assert.deepStrictEqual(Object.keys(multiple.inputRequests).sort(), ["client_roots", "greeting", "user_name"])
+      const tool = "test_input_required_result_tampered_state"
+      const first = (yield* Effect.promise(() => retry(url, tool, caps, {}))).message.result
+      const tampered = yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { user_name: accept({ name: "Eve" }) }, requestState: `${first.requestState}-TAMPERED` })
+      )
+      assert.strictEqual(tampered.message.error.code, -32602)
+      // a state sealed for another request (another tool) does not open here
+      const foreign = yield* Effect.promise(() =>
+        retry(url, "test_input_required_result_elicitation", caps, { requestState: first.requestState })
+      )
+      assert.strictEqual(foreign.message.error.code, -32602)
+    }))
+
+  it.live("a state sealed by one server opens on another with the same key ring, not with another key", () =>
+    Effect.gen(function*() {
+      const keys = { keys: ["0123456789abcdef0123456789abcdef-shared"] }
+      const a = yield* serveEverything({}, { requestState: keys })
+      const b = yield* serveEverything({}, { requestState: keys })
+      const c = yield* serveEverything({}, { requestState: { keys: ["another-key-another-key-another-key!"] } })
+      const tool = "test_input_required_result_elicitation"
+      const first = (yield* Effect.promise(() => retry(a.url, tool, caps, {}))).message.result
+      const round = { inputResponses: { user_name: accept({ name: "Zoe" }) }, requestState: first.requestState }
+      const onB = yield* Effect.promise(() => retry(b.url, tool, caps, round))
+      assert.deepStrictEqual(onB.message.result.content, [{ type: "text", text: "Hello, Zoe!" }])
+      const onC = yield* Effect.promise(() => retry(c.url, tool, caps, round))
+      assert.strictEqual(onC.message.error.code, -32602)
+    }))
+
+  it.live("prompts/get may need input too; lists never answer input_required", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const first = yield* Effect.promise(() =>
+        modern(url, "prompts/get", { name: "test_input_required_result_prompt" }, { meta: caps, accept: "application/json" })
+      )
+      assert.deepStrictEqual(Object.keys(first.message.result.inputRequests), ["user_context"])
+      const second = yield* Effect.promise(() =>
+        modern(url, "prompts/get", {
+          name: "test_input_required_result_prompt",
+          inputResponses: { user_context: accept({ context: "tests" }) },
+          requestState: first.message.result.requestState
+        }, { meta: caps, accept: "application/json" })
+      )
+      assert.strictEqual(second.message.result.resultType, "complete")
+      assert.include(second.message.result.messages[0].content.text, "tests")
+      const list = (yield* Effect.promise(() => modern(url, "tools/list", {}, { meta: caps }))).message.result
+      assert.strictEqual(list.resultType, "complete")
     }))
 })

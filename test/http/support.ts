@@ -50,13 +50,14 @@ export const ready = async (port: number, attempts: number): Promise<boolean> =>
  * on a free port (retried when another process took it first).
  */
 export const serveEverything = (
-  http: StreamableHttp.Options = {}
+  http: StreamableHttp.Options = {},
+  server: Partial<McpServer.Options> = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
   Effect.gen(function*() {
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = yield* Effect.promise(freePort)
       const fiber = yield* Effect.forkScoped(
-        McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
+        McpServer.serve({ ...options, ...server }, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
       )
       const up = yield* Effect.promise(() => ready(port, 300))
       if (up && fiber.pollUnsafe() === undefined) return { port, url: `http://127.0.0.1:${port}/mcp` }

@@ -1,0 +1,94 @@
+/**
+ * The sealed `requestState` of a multi round-trip request (MRTR, MCP 2026-07-28): the answers a
+ * client gave in earlier rounds travel back to the server inside it, so any replica can continue
+ * the request (no server-side state). It is attacker-controlled input, so it is authenticated
+ * (HMAC-SHA256 with a key ring: the first key seals, every key opens, for rotation), bound to the
+ * request it belongs to (a digest of its method and target arguments) and short-lived.
+ *
+ * Hand-written on `node:crypto` (a MAC and a JSON payload, no format a library would add to); kept
+ * small.
+ *
+ * @internal
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+
+/** How `requestState` is sealed. */
+export interface RequestStateOptions {
+  /**
+   * The key ring (at least 32 random bytes each, e.g. base64 strings): the first key seals, all
+   * open. Replicas serving one client must share it. Default: a random key per process (a
+   * retry then has to reach the same process).
+   */
+  readonly keys?: ReadonlyArray<string | Uint8Array> | undefined
+  /** How long a sealed state may be used. Default 10 minutes. */
+  readonly ttlMillis?: number | undefined
+}
+
+/** Seals and opens request states. */
+export interface RequestStateSealer {
+  readonly seal: (digest: string, answers: { readonly [key: string]: unknown }) => string
+  /** The answers a state carries; `undefined` when it is tampered with, expired, or another request's. */
+  readonly open: (state: string, digest: string) => { readonly [key: string]: unknown } | undefined
+}
+
+let processKey: Buffer | undefined
+
+/** Builds a sealer from the options (the default key is made once per process). */
+export const makeSealer = (options: RequestStateOptions = {}): RequestStateSealer => {
+  const keys = options.keys !== undefined && options.keys.length > 0
+    ? options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : Buffer.from(key))
+    : [processKey ??= randomBytes(32)]
+  const ttl = options.ttlMillis ?? 10 * 60_000
+  const mac = (key: Buffer, payload: string) => createHmac("sha256", key).update(payload).digest()
+  return {
+    seal: (digest, answers) => {
+      const payload = Buffer.from(JSON.stringify({ d: digest, a: answers, e: Date.now() + ttl })).toString("base64url")
+      return `${payload}.${mac(keys[0]!, payload).toString("base64url")}`
+    },
+    open: (state, digest) => {
+      const dot = state.indexOf(".")
+      if (dot <= 0) return undefined
+      const payload = state.slice(0, dot)
+      const given = Buffer.from(state.slice(dot + 1), "base64url")
+      const authentic = keys.some((key) => {
+        const expected = mac(key, payload)
+        return expected.length === given.length && timingSafeEqual(expected, given)
+      })
+      if (!authentic) return undefined
+      try {
+        const body = JSON.parse(Buffer.from(payload, "base64url").toString()) as {
+          readonly d?: unknown
+          readonly a?: unknown
+          readonly e?: unknown
+        }
+        if (body.d !== digest || typeof body.e !== "number" || body.e < Date.now()) return undefined
+        return typeof body.a === "object" && body.a !== null ? body.a as { readonly [key: string]: unknown } : undefined
+      } catch {
+        return undefined
+      }
+    }
+  }
+}
+
+/** JSON with object keys sorted: the same value always gives the same text. */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    return `{${
+      Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+        .join(",")
+    }}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/**
+ * What a state is bound to: the method and what the request targets (tool or prompt name and
+ * arguments, resource URI), not `_meta`, `inputResponses` or `requestState`.
+ */
+export const digestOf = (request: JsonRpc.Request): string => {
+  const params = request.params ?? {}
+  const target = [request.method, params["name"] ?? null, params["uri"] ?? null, params["arguments"] ?? null]
+  return createHash("sha256").update(canonical(target)).digest("base64url")
+}

@@ -1,0 +1,63 @@
+/**
+ * One round of a multi round-trip request (MRTR, MCP 2026-07-28, SEP-2322): the answers the
+ * client has given so far, and the input the handler still needs.
+ *
+ * In 2026-07-28 a server sends the client no requests. A handler that asks for input
+ * (`McpContext.elicit`, `sample`, `listRoots`) is replayed instead: in each round, an input whose
+ * answer arrived (in `inputResponses`, or carried over in the sealed `requestState`) is answered
+ * at once; the first one missing stops the handler, and the request is answered with an
+ * `InputRequiredResult` listing what is missing. The client retries the same request with the
+ * answers, and the handler runs again from the start. Inputs asked concurrently (`Effect.all` with
+ * concurrency) are asked together, in one round.
+ *
+ * A handler must therefore be replayable: ask before it acts, or make what it does before an
+ * input idempotent.
+ *
+ * @since 0.1.0
+ */
+import type * as Cause from "effect/Cause"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+
+/** An input the handler needs: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`). */
+export interface InputRequest {
+  readonly method: string
+  readonly params?: JsonRpc.Params | undefined
+}
+
+/** What the client answered so far (by key), and what this round still asks for. */
+export class InputRound {
+  readonly answers: ReadonlyMap<string, unknown>
+  /** The inputs asked for in this round that have no answer yet, by key. */
+  readonly pending: { [key: string]: InputRequest } = {}
+  private counter = 0
+  constructor(answers: ReadonlyMap<string, unknown>) {
+    this.answers = answers
+  }
+  /**
+   * The key of the next input: the one the handler chose, else `<method>-<n>` by order of asking
+   * (stable from round to round, as the handler replays the same way).
+   */
+  keyOf(method: string, chosen: string | undefined): string {
+    this.counter++
+    return chosen ?? `${method}-${this.counter}`
+  }
+  /** Records an input still missing. */
+  ask(key: string, request: InputRequest): void {
+    this.pending[key] = request
+  }
+}
+
+/**
+ * The signal that stops a handler whose input is missing: a defect value (so handlers that catch
+ * their typed failures do not swallow it), turned into the `InputRequiredResult` by the server.
+ */
+export class InputRequiredSignal {
+  readonly _tag = "InputRequiredSignal"
+}
+
+/** The one signal value. */
+export const inputRequired = new InputRequiredSignal()
+
+/** Whether a failure is a handler stopped for input. */
+export const isInputRequired = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) => reason._tag === "Die" && reason.defect instanceof InputRequiredSignal)
