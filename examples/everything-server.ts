@@ -248,6 +248,17 @@ const Reconnection = McpServer.tool({
 // MCP 2026-07-28 (stateless) fixtures of conformance 0.2 (`server-stateless`)
 // ---------------------------------------------------------------------------
 
+const HeaderRouted = McpServer.tool({
+  name: "test_header_routed",
+  description: "Echoes its region, which clients mirror into the Mcp-Param-Region header (SEP-2243)",
+  parameters: Tool.jsonSchema({
+    type: "object",
+    properties: { region: { type: "string", "x-mcp-header": "Region", description: "Where to route" } },
+    required: ["region"]
+  }),
+  handler: (args) => Effect.succeed(`Region: ${String((args as { readonly region?: unknown }).region)}`)
+})
+
 const MissingCapability = McpServer.tool({
   name: "test_missing_capability",
   description: "Needs the client's sampling capability on this request (else -32021)",
@@ -591,6 +602,7 @@ export const components = Layer.mergeAll(
   InputCapabilities,
   InputPrompt,
   MissingCapability,
+  HeaderRouted,
   StreamingElicitation,
   LoggingTool,
   SimpleText,

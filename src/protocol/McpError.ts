@@ -34,7 +34,9 @@ export const ErrorCode = {
    * MCP 2026-07-28: the request needs a client capability it did not declare in its `_meta`;
    * `data.requiredCapabilities` names them (HTTP 400).
    */
-  MissingRequiredClientCapability: -32021
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: an HTTP header disagrees with the body, or a required one is missing (HTTP 400). */
+  HeaderMismatch: -32020
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
@@ -100,6 +102,11 @@ export class MissingRequiredClientCapability extends Schema.TaggedError<MissingR
   }
 ) {}
 
+/** -32020 (MCP 2026-07-28): an HTTP header disagrees with the request body (e.g. `Mcp-Param-*`). */
+export class HeaderMismatch extends Schema.TaggedError<HeaderMismatch>()("HeaderMismatch", {
+  message: Schema.String
+}) {}
+
 /**
  * An application-defined JSON-RPC error with an explicit code.
  *
@@ -124,6 +131,7 @@ export type McpError =
   | UrlElicitationRequired
   | LimitExceeded
   | MissingRequiredClientCapability
+  | HeaderMismatch
   | JsonRpcError
 
 const mcpErrorTags = new Set([
@@ -136,6 +144,7 @@ const mcpErrorTags = new Set([
   "UrlElicitationRequired",
   "LimitExceeded",
   "MissingRequiredClientCapability",
+  "HeaderMismatch",
   "JsonRpcError"
 ])
 
@@ -179,6 +188,8 @@ export const toErrorObject = (error: McpError): ErrorObject => {
           `Missing required client capability: ${Object.keys(error.requiredCapabilities).join(", ")}`,
         data: { requiredCapabilities: error.requiredCapabilities }
       }
+    case "HeaderMismatch":
+      return { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${error.message}` }
     case "JsonRpcError":
       return withData(error.code, error.message, error.data)
   }

@@ -29,7 +29,8 @@ import * as Stream from "effect/Stream"
 import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
 import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
-import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import * as ParamHeaders from "../protocol/ParamHeaders.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
@@ -234,6 +235,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers["tools/call"] = (params, context) => {
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.name}`))
+          // 2026-07-28 over HTTP: arguments mirrored in `Mcp-Param-*` headers must agree (SEP-2243).
+          if (context.http !== undefined && ProtocolVersion.isModern(context.protocolVersion)) {
+            const problem = ParamHeaders.check(paramHeadersOf(tool.wire), params.arguments, context.http.headers)
+            if (problem !== undefined) return Exit.fail(McpError.withoutStackTrace(() => new McpError.HeaderMismatch({ message: problem })))
+          }
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
           return tasks!.run(context, "tools/call", `Tool ${tool.name}`, tool.taskSupport, params.task, (context) =>
             tool.call(params.arguments, context))
@@ -721,6 +727,15 @@ const listOf = <A, R>(
     }
     return result
   }
+}
+
+const paramHeaderCache = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
+
+/** The `Mcp-Param-*` headers a tool declares, computed once per tool. */
+const paramHeadersOf = (wire: { readonly inputSchema: unknown }): ReadonlyArray<ParamHeaders.ParamHeader> => {
+  let headers = paramHeaderCache.get(wire)
+  if (headers === undefined) paramHeaderCache.set(wire, headers = ParamHeaders.paramHeadersOf(wire.inputSchema))
+  return headers
 }
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */

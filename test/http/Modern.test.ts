@@ -122,6 +122,21 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.deepStrictEqual([unknown.status, unknown.message.error.code], [404, -32601])
     }))
 
+  it.live("Mcp-Param-* headers mirror x-mcp-header arguments: agreeing (base64 or literal) served, else -32020 400", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const call = { name: "test_header_routed", arguments: { region: "Hello" } }
+      const asJson = { accept: "application/json" }
+      const encoded = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": "=?base64?SGVsbG8=?=" } }))
+      assert.deepStrictEqual([encoded.status, encoded.message.result?.content?.[0]?.text], [200, "Region: Hello"])
+      const literal = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": "Hello" } }))
+      assert.strictEqual(literal.status, 200)
+      for (const value of [undefined, "Goodbye", "=?base64?SGVsbG8?=", "=?base64?SGVs!!!bG8=?="]) {
+        const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": value } }))
+        assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], String(value))
+      }
+    }))
+
   it.live("a client capability the request did not declare: -32021 with requiredCapabilities, HTTP 400", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -889,10 +889,14 @@ const namesItsVersion = (request: JsonRpc.Request): boolean => {
   return meta !== undefined && typeof meta === "object" && metaKeys.protocolVersion in meta
 }
 
-/** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021, else 200. */
+/** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021 and -32020, else 200. */
 const modernStatusOf = (message: JsonRpc.Message): number => {
   const code = (message as { readonly error?: { readonly code?: unknown } }).error?.code
-  return code === -32601 ? 404 : code === errorCodes.MissingRequiredClientCapability ? 400 : 200
+  return code === -32601
+    ? 404
+    : code === errorCodes.MissingRequiredClientCapability || code === errorCodes.HeaderMismatch
+    ? 400
+    : 200
 }
 
 /**

@@ -1,0 +1,77 @@
+/**
+ * The `Mcp-Param-*` headers of MCP 2026-07-28 over HTTP (SEP-2243): a tool argument whose schema
+ * property carries `"x-mcp-header": "<Name>"` is mirrored by the client into the header
+ * `Mcp-Param-<Name>`, so that intermediaries can route on it; the server checks that header and
+ * body agree (else -32020, HTTP 400). Values outside visible ASCII travel as
+ * `=?base64?<base64 of UTF-8>?=`; integers compare as numbers. Pure functions.
+ *
+ * @since 0.1.0
+ */
+
+/** One mirrored argument: where it sits in the arguments and the header carrying it (lower case). */
+export interface ParamHeader {
+  readonly path: ReadonlyArray<string>
+  readonly header: string
+}
+
+const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * The mirrored arguments a tool's input schema declares: `x-mcp-header` on a property of type
+ * string, integer or boolean, reachable through `properties` only; names that are not HTTP tokens
+ * are ignored (clients drop such tools).
+ */
+export const paramHeadersOf = (inputSchema: unknown): ReadonlyArray<ParamHeader> => {
+  const found: Array<ParamHeader> = []
+  const walk = (schema: unknown, path: ReadonlyArray<string>, depth: number) => {
+    if (depth > 16 || typeof schema !== "object" || schema === null) return
+    const properties = (schema as { readonly properties?: unknown }).properties
+    if (typeof properties !== "object" || properties === null) return
+    for (const [name, property] of Object.entries(properties)) {
+      if (typeof property !== "object" || property === null) continue
+      const header = (property as { readonly "x-mcp-header"?: unknown })["x-mcp-header"]
+      const type = (property as { readonly type?: unknown }).type
+      if (typeof header === "string" && token.test(header) && (type === "string" || type === "integer" || type === "boolean")) {
+        found.push({ path: [...path, name], header: `mcp-param-${header.toLowerCase()}` })
+      }
+      walk(property, [...path, name], depth + 1)
+    }
+  }
+  walk(inputSchema, [], 0)
+  return found
+}
+
+const sentinel = /^=\?base64\?(.*)\?=$/
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** A header value as the text it stands for; `undefined` when its base64 form is invalid. */
+export const decodeHeaderValue = (value: string): string | undefined => {
+  const match = sentinel.exec(value)
+  if (match === null) return value
+  const encoded = match[1]!
+  return base64.test(encoded) ? Buffer.from(encoded, "base64").toString("utf8") : undefined
+}
+
+/**
+ * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else
+ * what is wrong (a header missing while the argument is present, a value that differs, an invalid
+ * base64 form). Arguments that are absent or null need no header.
+ */
+export const check = (
+  headers: ReadonlyArray<ParamHeader>,
+  args: unknown,
+  received: { readonly [name: string]: string | undefined }
+): string | undefined => {
+  for (const { header, path } of headers) {
+    let value: unknown = args
+    for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+    if (value === undefined || value === null) continue
+    const raw = received[header]
+    if (raw === undefined) return `${header} is missing (the argument ${path.join(".")} is set)`
+    const text = decodeHeaderValue(raw.trim())
+    if (text === undefined) return `${header} has an invalid base64 value`
+    const agrees = typeof value === "number" ? Number(text) === value : text === String(value)
+    if (!agrees) return `${header} does not match the argument ${path.join(".")}`
+  }
+  return undefined
+}

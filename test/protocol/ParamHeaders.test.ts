@@ -1,0 +1,45 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as ParamHeaders from "../../src/protocol/ParamHeaders.ts"
+
+const schema = {
+  type: "object",
+  properties: {
+    region: { type: "string", "x-mcp-header": "Region" },
+    shard: { type: "integer", "x-mcp-header": "Shard" },
+    ratio: { type: "number", "x-mcp-header": "Ratio" },
+    bad: { type: "string", "x-mcp-header": "Not A Token" },
+    nested: { type: "object", properties: { tenant: { type: "string", "x-mcp-header": "Tenant" } } },
+    plain: { type: "string" }
+  }
+}
+
+describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
+  it("finds string, integer and boolean properties with a token name, through properties chains", () => {
+    assert.deepStrictEqual(ParamHeaders.paramHeadersOf(schema), [
+      { path: ["region"], header: "mcp-param-region" },
+      { path: ["shard"], header: "mcp-param-shard" },
+      { path: ["nested", "tenant"], header: "mcp-param-tenant" }
+    ])
+  })
+
+  it("decodes the base64 sentinel strictly; other values are literal", () => {
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8=?="), "Hello")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?w6lsw6g=?="), "élè")
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8?="), "bad padding")
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?SGVs!!!bG8=?="), "non-alphabet")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("SGVsbG8=?="), "SGVsbG8=?=")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8="), "=?base64?SGVsbG8=")
+  })
+
+  it("checks headers against the arguments: agree, missing, different, invalid; integers numerically", () => {
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    const args = { region: "Hello", shard: 7, nested: { tenant: "acme" } }
+    const good = { "mcp-param-region": "=?base64?SGVsbG8=?=", "mcp-param-shard": "007", "mcp-param-tenant": " acme " }
+    assert.isUndefined(ParamHeaders.check(headers, args, good))
+    assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-region": undefined })!, "missing")
+    assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-shard": "8" })!, "does not match")
+    assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-region": "=?base64?SGVsbG8?=" })!, "base64")
+    // an absent or null argument needs no header
+    assert.isUndefined(ParamHeaders.check(headers, { region: null }, {}))
+  })
+})
