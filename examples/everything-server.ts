@@ -214,20 +214,29 @@ const ElicitationEnums = McpServer.tool({
 
 const JsonSchema2020 = McpServer.tool({
   name: "json_schema_2020_12_tool",
-  description: "A tool whose input schema is raw JSON Schema 2020-12 (with $defs and $ref)",
+  description: "A tool whose input schema is raw JSON Schema 2020-12 ($defs, $ref, $anchor, allOf/anyOf, if/then/else)",
   parameters: Tool.jsonSchema({
     $schema: "https://json-schema.org/draft/2020-12/schema",
     type: "object",
     $defs: {
       address: {
+        $anchor: "addressDef",
         type: "object",
         properties: { street: { type: "string" }, city: { type: "string" } }
       }
     },
     properties: {
       name: { type: "string" },
-      address: { $ref: "#/$defs/address" }
+      address: { $ref: "#/$defs/address" },
+      contactMethod: { type: "string", enum: ["phone", "email"] },
+      phone: { type: "string" },
+      email: { type: "string" }
     },
+    // SEP-2106: composition and conditional keywords are kept as written
+    allOf: [{ anyOf: [{ required: ["phone"] }, { required: ["email"] }] }],
+    if: { properties: { contactMethod: { const: "phone" } } },
+    then: { required: ["phone"] },
+    else: { required: ["email"] },
     additionalProperties: false
   }),
   handler: (args) => Effect.succeed(`Received: ${JSON.stringify(args)}`)

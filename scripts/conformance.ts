@@ -15,8 +15,8 @@
 //    `warnings: K` and `conformance: N passed, M failed`;
 //    A scenario that passed with no PASS check at all (only SKIPPED or INFO) is "vacuous": it is
 //    listed separately and not counted as passed.
-// 4. exits 0 only if every scenario passed, 1 otherwise (with `--next`, while the 2026-07-28 wire
-//    is being built (issue 11), the run is informational: it exits 0 unless the run itself broke).
+// 4. exits 0 only if every scenario passed, 1 otherwise (with `--next`, the extension scenarios
+//    `tasks-*` and `sep-2640-skills-*` do not fail the run until the extensions land: issue 12).
 //    The server is always stopped.
 //
 // Environment:
@@ -25,6 +25,7 @@
 //   CONFORMANCE_TIMEOUT         overall time limit in seconds (default 120)
 //   CONFORMANCE_STARTUP_TIMEOUT seconds to wait for the server to answer (default 20)
 //   CONFORMANCE_SUITE           suite to run: all (default), active, pending
+//   CONFORMANCE_REQUIREMENTS    run a revision's requirement set instead (e.g. 2026-07-28; --next only)
 //   CONFORMANCE_SCENARIO        run a single scenario instead of a suite
 //   CONFORMANCE_OUTPUT_DIR      keep checks.json files, server.log and cli.log here
 //                               (default: a temporary directory, removed afterwards)
@@ -298,7 +299,9 @@ const main = async (): Promise<void> => {
 
 	// --- conformance CLI ---
 	const cliArgs = [conformanceBin(), "server", "--url", url, "--output-dir", resultsDir]
+	const requirements = process.env["CONFORMANCE_REQUIREMENTS"] || undefined
 	if (only !== undefined) cliArgs.push("--scenario", only)
+	else if (requirements !== undefined) cliArgs.push("--requirements", requirements)
 	else cliArgs.push("--suite", suite)
 	process.stderr.write(`conformance: running ${[process.execPath, ...cliArgs].join(" ")}\n`)
 	const cliOut = capture("[cli] ")
@@ -431,7 +434,13 @@ const main = async (): Promise<void> => {
 	)
 	process.stdout.write(`${lines.join("\n")}\n`)
 
-	const ok = (failing.length === 0 && vacuous.length === 0) || (next && scenarios.length > 0)
+	// `--next`: the extension scenarios (tasks, skills) come with their own issue; everything else must pass.
+	const blocking = next ? failing.filter((r) => !/^(tasks-|sep-2640-skills-)/.test(r.scenario)) : failing
+	if (next && blocking.length < failing.length) {
+		lines.push(`conformance (next): ${failing.length - blocking.length} failing extension scenario(s) (tasks-*, sep-2640-skills-*) do not fail the run yet`)
+		process.stdout.write(`${lines.at(-1)}\n`)
+	}
+	const ok = blocking.length === 0 && (next || vacuous.length === 0)
 	process.exitCode = ok && notes.length === 0 && results.length > 0 ? 0 : 1
 }
 
