@@ -60,3 +60,58 @@ describe("SDK v2 client over Streamable HTTP", () => {
       assert.deepStrictEqual(texts(withArgs.messages.map((m) => m.content)), ["Prompt with arguments: arg1='a', arg2='b'"])
     }))
 })
+
+describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
+  const connectModern = (url: string, mode: "auto" | { readonly pin: string }) =>
+    Effect.acquireRelease(
+      Effect.gen(function*() {
+        const client = new Client({ name: "sdk-v2-modern", version: "2.0.0" }, {
+          capabilities: { elicitation: {}, sampling: {}, roots: {} },
+          versionNegotiation: { mode: mode as never }
+        })
+        client.setRequestHandler("elicitation/create", async () => ({ action: "accept", content: { name: "Ada" } }))
+        client.setRequestHandler("sampling/createMessage", async () => ({
+          role: "assistant",
+          content: { type: "text", text: "Paris" },
+          model: "test-model",
+          stopReason: "endTurn"
+        }))
+        client.setRequestHandler("roots/list", async () => ({ roots: [{ uri: "file:///work", name: "work" }] }))
+        yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url))))
+        return client
+      }),
+      (client) => Effect.promise(() => client.close().catch(() => undefined))
+    )
+
+  it.live("pinned to 2026-07-28: discover, list, call, prompts; elicitation, sampling and roots through MRTR", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const client = yield* connectModern(url, { pin: "2026-07-28" })
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2026-07-28")
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.includeMembers(tools.map((t) => t.name), ["test_simple_text", "test_input_required_result_elicitation"])
+      const simple = yield* sdk(() => client.callTool({ name: "test_simple_text", arguments: {} }))
+      assert.deepStrictEqual(texts(simple.content), ["This is a simple text response for testing."])
+      const elicited = yield* sdk(() => client.callTool({ name: "test_input_required_result_elicitation", arguments: {} }))
+      assert.deepStrictEqual(texts(elicited.content), ["Hello, Ada!"])
+      const sampled = yield* sdk(() => client.callTool({ name: "test_input_required_result_sampling", arguments: {} }))
+      assert.deepStrictEqual(texts(sampled.content), ["The model says: Paris"])
+      const rooted = yield* sdk(() => client.callTool({ name: "test_input_required_result_list_roots", arguments: {} }))
+      assert.deepStrictEqual(texts(rooted.content), ["Roots: file:///work"])
+      const multi = yield* sdk(() => client.callTool({ name: "test_input_required_result_multi_round", arguments: {} }))
+      assert.strictEqual(texts(multi.content).length, 1)
+      const prompt = yield* sdk(() => client.getPrompt({ name: "test_input_required_result_prompt" }))
+      assert.strictEqual(prompt.messages.length, 1)
+      const read = yield* sdk(() => client.readResource({ uri: "test://static-text" }))
+      assert.strictEqual(read.contents.length, 1)
+    }))
+
+  it.live("auto negotiation picks 2026-07-28 from server/discover", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const client = yield* connectModern(url, "auto")
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2026-07-28")
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.isAbove(tools.length, 0)
+    }))
+})
