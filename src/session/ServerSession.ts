@@ -58,6 +58,7 @@ import {
   type ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
+import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import { RELATED_TASK_META_KEY as relatedTaskMetaKey } from "../protocol/McpSchema.ts"
 import {
@@ -676,7 +677,14 @@ class SessionImpl implements ServerSession {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
     }
     const method = request.method
-    if (this.phase !== "operational" && method !== "ping") {
+    // The stateless era (2026-07-28) on a connection without HTTP (stdio, in-memory): a request
+    // naming its version in `_meta` is answered by that `_meta`, with no handshake. The first
+    // message picks the era: once `initialize` came, the session is of the handshake era.
+    if (resolved === undefined && !this.stateless && this.phase === "new" && this.modernRequest(request)) {
+      const modern = Negotiation.resolveModern(request, undefined)
+      if (modern._tag === "Failure") return this.send(JsonRpc.failure(request.id, modern.failure.error), request.id)
+      resolved = modern.success
+    } else if (this.phase !== "operational" && method !== "ping") {
       if (method === "initialize") {
         if (this.phase !== "new") return this.reject(request, "initialize may be sent only once per session")
         this.phase = "initializing"
@@ -697,6 +705,12 @@ class SessionImpl implements ServerSession {
     const effect = this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
+  }
+
+  /** Whether a request is of the stateless era: it names its protocol version in `_meta`. */
+  private modernRequest(request: JsonRpc.Request): boolean {
+    const meta = request.params?._meta as { readonly [key: string]: unknown } | undefined
+    return meta !== undefined && typeof meta === "object" && metaKeys.protocolVersion in meta
   }
 
   private dispatch(

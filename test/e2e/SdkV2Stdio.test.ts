@@ -1,0 +1,46 @@
+/**
+ * Both eras over stdio with the official SDK v2 client spawning the everything server: pinned to
+ * 2026-07-28 (no handshake; each request answered by its own `_meta`; input through MRTR), `auto`
+ * (the `server/discover` probe picks 2026-07-28), and `legacy` (the `initialize` handshake, input
+ * through a real server→client request).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/client"
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio"
+import * as Effect from "effect/Effect"
+import { fileURLToPath } from "node:url"
+import { sdk } from "./harness.ts"
+
+const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+
+const connect = (mode: "legacy" | "auto" | { readonly pin: string }) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const client = new Client({ name: "sdk-v2-stdio", version: "2.0.0" }, {
+        capabilities: { elicitation: {} },
+        versionNegotiation: { mode: mode as never }
+      })
+      client.setRequestHandler("elicitation/create", async () => ({ action: "accept", content: { name: "Ada" } }))
+      yield* Effect.promise(() =>
+        client.connect(new StdioClientTransport({ command: process.execPath, args: [server], stderr: "ignore" }))
+      )
+      return client
+    }),
+    (client) => Effect.promise(() => client.close().catch(() => undefined))
+  )
+
+const texts = (content: unknown) => (content as Array<{ text?: string }>).map((block) => block.text)
+
+describe("SDK v2 client over stdio, both eras", () => {
+  for (const [mode, version] of [[{ pin: "2026-07-28" }, "2026-07-28"], ["auto", "2026-07-28"], ["legacy", "2025-11-25"]] as const) {
+    it.live(`${JSON.stringify(mode)} → ${version}: tools, and an elicitation the handler asks for`, () =>
+      Effect.gen(function*() {
+        const client = yield* connect(mode)
+        assert.strictEqual(client.getNegotiatedProtocolVersion(), version)
+        const { tools } = yield* sdk(() => client.listTools())
+        assert.include(tools.map((tool) => tool.name), "test_input_required_result_elicitation")
+        const result = yield* sdk(() => client.callTool({ name: "test_input_required_result_elicitation", arguments: {} }))
+        assert.deepStrictEqual(texts(result.content), ["Hello, Ada!"])
+      }), 30_000)
+  }
+})
