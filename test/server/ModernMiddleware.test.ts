@@ -1,0 +1,55 @@
+/**
+ * Middleware sees the 2026-07-28 era like the 2025 one: `server/discover` and every stateless
+ * request pass through `onRequest` (observed with their resolved truth), can be rejected, and
+ * their results changed. Raw JSON-RPC over the in-memory pair (no handshake).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { McpError, Middleware } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import { connectRaw } from "../e2e/harness.ts"
+
+const meta = (capabilities: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": capabilities
+})
+
+describe("middleware on MCP 2026-07-28 requests", () => {
+  it.live("observes server/discover and stateless requests with their truth, rejects and changes them", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const guard = Middleware.make("guard", {
+        onRequest: (request, context, next) => {
+          seen.push(`${request.method}@${context.protocolVersion}:${Object.keys(context.clientCapabilities).join(",")}`)
+          if (request.method === "tools/list" && context.clientCapabilities.roots === undefined) {
+            return Effect.fail(new McpError.InvalidRequest({ message: "roots required by this server's policy" }))
+          }
+          return request.method === "server/discover"
+            ? Effect.map(next(request), (result) => ({ ...(result as object), instructions: "from the middleware" }))
+            : next(request)
+        }
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "modern-mw", version: "1.0.0" },
+        handlers: { "tools/list": () => Exit.succeed({ tools: [] }) },
+        middleware: [guard]
+      })
+      const raw = yield* connectRaw(server)
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta({ roots: {} }) } }))
+      const discovered = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1))
+      assert.strictEqual(discovered.result.instructions, "from the middleware")
+      assert.strictEqual(discovered.result.resultType, "complete")
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta() } }))
+      const refused = yield* Effect.promise(() => raw.waitFor((m) => m.id === 2))
+      assert.strictEqual(refused.error.code, -32600)
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: meta({ roots: {} }) } }))
+      const listed = yield* Effect.promise(() => raw.waitFor((m) => m.id === 3))
+      assert.deepStrictEqual(listed.result, { tools: [], resultType: "complete", ttlMs: 0, cacheScope: "private" })
+      assert.deepStrictEqual(seen, [
+        "server/discover@2026-07-28:roots",
+        "tools/list@2026-07-28:",
+        "tools/list@2026-07-28:roots"
+      ])
+    }))
+})
