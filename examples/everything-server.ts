@@ -235,6 +235,7 @@ const JsonSchema2020 = McpServer.tool({
     // SEP-2106: composition and conditional keywords are kept as written
     allOf: [{ anyOf: [{ required: ["phone"] }, { required: ["email"] }] }],
     if: { properties: { contactMethod: { const: "phone" } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keyword, not a thenable
     then: { required: ["phone"] },
     else: { required: ["email"] },
     additionalProperties: false
