@@ -7,7 +7,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { initializeMessage, on, openSession, post, readSse, serveEverything } from "./support.ts"
+import { taskProbe } from "../../examples/everything-server.ts"
+import { initializeMessage, nodeFetch, on, openSession, post, readSse, serveEverything, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
 
@@ -135,6 +136,59 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": value } }))
         assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], String(value))
       }
+    }))
+
+  it.live("2026 SSE answers have no priming event and no event ids; closing the stream cancels the request", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const progress = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "text/event-stream",
+            "mcp-protocol-version": VERSION,
+            "mcp-method": "tools/call",
+            "mcp-name": "test_tool_with_progress"
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: "p",
+            method: "tools/call",
+            params: { name: "test_tool_with_progress", arguments: {}, _meta: { ...metaOf(), progressToken: "t" } }
+          })
+        })
+      )
+      const events = yield* Effect.promise(() => readSse(progress))
+      assert.isAbove(events.length, 1)
+      for (const event of events) {
+        assert.isUndefined(event.id, "a 2026 stream carries no event ids")
+        assert.notStrictEqual(event.data, "", "no priming event")
+      }
+      assert.strictEqual(JSON.parse(events.at(-1)!.data).result.resultType, "complete")
+
+      // a slow call on SSE, its stream dropped: the handler stops at once (not after the request timeout)
+      const { response, destroy } = yield* Effect.promise(() =>
+        nodeFetch(url, "POST", {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          "mcp-protocol-version": VERSION,
+          "mcp-method": "tools/call",
+          "mcp-name": "test_task_slow"
+        }, JSON.stringify({
+          jsonrpc: "2.0",
+          id: "slow",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 60_000, steps: 1_200 }, _meta: { ...metaOf(), progressToken: "s" } }
+        }))
+      )
+      const reader = sseReader(response)
+      assert.isDefined(yield* Effect.promise(() => reader.next(3_000)), "no progress event arrived")
+      destroy()
+      yield* Effect.sleep(300)
+      const before = taskProbe.steps
+      yield* Effect.sleep(400)
+      assert.strictEqual(taskProbe.steps, before, "the handler kept running after its stream closed")
     }))
 
   it.live("a client capability the request did not declare: -32021 with requiredCapabilities, HTTP 400", () =>

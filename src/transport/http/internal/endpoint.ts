@@ -167,6 +167,11 @@ class SseStream {
   readonly requestId: JsonRpc.RequestId | undefined
   connection: SseConnection | undefined = undefined
   done = false
+  /**
+   * A 2026-07-28 request's stream: no priming event, no event ids, nothing stored (that revision
+   * has no resumption), and closing it cancels the request.
+   */
+  modern = false
   constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
     this.streamId = streamId
     this.requestId = requestId
@@ -188,10 +193,18 @@ class Pending {
   stream: SseStream | undefined = undefined
   /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
   detachedSince: number | undefined = undefined
-  constructor(request: JsonRpc.Request, mode: "auto" | "json" | "sse", clientId: JsonRpc.RequestId | undefined) {
+  /** A 2026-07-28 request (see {@link SseStream.modern}). */
+  readonly modern: boolean
+  constructor(
+    request: JsonRpc.Request,
+    mode: "auto" | "json" | "sse",
+    clientId: JsonRpc.RequestId | undefined,
+    modern: boolean
+  ) {
     this.request = request
     this.mode = mode
     this.clientId = clientId
+    this.modern = modern
   }
 }
 
@@ -407,7 +420,8 @@ class Endpoint {
     const stream = session.newStream(pending.request.id)
     const connection = new SseConnection(newConnectionQueue())
     stream.connection = connection
-    connection.push(frame(`${stream.streamId}.0`, "", this.retry))
+    stream.modern = pending.modern
+    if (!stream.modern) connection.push(frame(`${stream.streamId}.0`, "", this.retry))
     pending.stream = stream
     Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Sse", stream, connection }))
     return stream
@@ -425,6 +439,11 @@ class Endpoint {
       })),
       Stream.encodeText,
       Stream.ensuring(Effect.sync(() => {
+        // 2026-07-28: the client closing the stream cancels its request.
+        if (stream.modern && !stream.done && stream.requestId !== undefined) {
+          const pending = session.pending.get(stream.requestId)
+          if (pending !== undefined) this.abandon(session, pending, "The client closed the request's stream")
+        }
         // The client went away (or the stream ended): later events wait in the event store.
         connection.reading = false
         if (stream.connection === connection) stream.connection = undefined
@@ -762,6 +781,17 @@ class Endpoint {
     // Serialised once, before it is stored: what cannot be is dropped (a notification or request).
     const data = JsonRpc.stringify(message)
     if (data === undefined) return Effect.void
+    if (stream.modern) {
+      // No event id, nothing stored: a 2026-07-28 stream cannot be resumed.
+      const connection = stream.connection
+      connection?.push(frame(undefined, data))
+      if (last) {
+        stream.done = true
+        connection?.close()
+        session.removeStream(stream.streamId)
+      }
+      return Effect.void
+    }
     return Effect.map(this.events.append(session.id, stream.streamId, message, last), (eventId) => {
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, data)) === true
@@ -1023,7 +1053,7 @@ const answerImpl = Effect.fnUntraced(function*(
       if (session.pending.has(request.id)) {
         return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
       }
-      const pending = new Pending(request, mode, clientId)
+      const pending = new Pending(request, mode, clientId, resolved !== undefined)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
       if (session.finished) return jsonError(404, -32001, "Session not found")
       session.addPending(request.id, pending)
