@@ -215,8 +215,8 @@ const noCapabilities: ClientCapabilities = {}
  * **Details**
  *
  * - In a session, the negotiated state, whatever the request.
- * - Stateless, an `initialize` is answered at the version it asks for when supported (else the
- *   newest), with the capabilities and info it declares; any other request over HTTP at the
+ * - Stateless, an `initialize` at the newest version (its handler negotiates and projects its
+ *   answer), with the capabilities and info it declares; any other request over HTTP at the
  *   version its `MCP-Protocol-Version` header names, or, without one, 2025-03-26 (the 2025-06-18
  *   transport rule for a request whose version nothing tells); without HTTP at the newest; with no
  *   client capabilities: a stateless server remembers nothing of a client.
@@ -235,7 +235,9 @@ export const resolve = (request: JsonRpc.Request, facts: RequestFacts): Resolved
   if (request.method === "initialize") {
     const params = request.params as Partial<InitializeRequestParams> | undefined
     return {
-      protocolVersion: negotiateVersion(String(params?.protocolVersion))!,
+      // The newest: the `initialize` handler's own negotiation (with the server's versions)
+      // projects its answer; projecting again here could only remove more.
+      protocolVersion: ProtocolVersion.latest,
       clientCapabilities: params?.capabilities ?? noCapabilities,
       clientInfo: params?.clientInfo
     }

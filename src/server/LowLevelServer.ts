@@ -334,7 +334,7 @@ const inRound = (
   run: (context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
 ): Effect.Effect<unknown, McpError.McpError> => {
   const params: JsonRpc.Params = request.params ?? emptyParams
-  const digest = digestOf(request)
+  const digest = digestOf(request, context.principal?.subject)
   const answers = new Map<string, unknown>()
   const state = params["requestState"]
   if (state !== undefined) {

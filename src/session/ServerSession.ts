@@ -161,8 +161,8 @@ export interface SessionOptions {
    * The pause is short (50 ms at a time): input also carries what unblocks the session (the
    * client's answers to sampling, elicitation and roots requests, cancellations, pings), so it is
    * read on; requests that arrive meanwhile wait too, up to twice this bound, and past that, while
-   * no slot has freed for a whole pause, are refused with -32029 (`McpError.LimitExceeded`,
-   * `data.limit: "queuedRequests"`).
+   * no slot has freed for a whole pause (or past eight times it, whatever the progress), are
+   * refused with -32029 (`McpError.LimitExceeded`, `data.limit: "queuedRequests"`).
    */
   readonly maxQueuedRequests?: number | undefined
   /**
@@ -518,8 +518,12 @@ class SessionImpl implements ServerSession {
   /** readers waiting for room in the FIFO (one for a pull connection; any number pushing) */
   private resumeReaders: Array<() => void> | undefined = undefined
   private resumeDrain: (() => void) | undefined = undefined
+  /** The drain may resume, once the batch being processed is handed to the outbox. */
+  private drainAfterBatch = false
   /** A notification's handlers were skipped for a full queue (logged once). */
   private refusedObservers = false
+  /** The input has ended: in-flight requests finish, new server→client requests fail. */
+  private draining = false
   /** The FIFO stayed full and nothing finished for a whole read pause (cleared once a slot frees). */
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
@@ -605,7 +609,13 @@ class SessionImpl implements ServerSession {
     } finally {
       this.inBatch = false
     }
-    return this.flushBatch()
+    const flushed = this.flushBatch()
+    // The drain resumes once this batch's answers are in the outbox (handed over just above).
+    if (this.drainAfterBatch) {
+      this.drainAfterBatch = false
+      this.resumeDrainNow()
+    }
+    return flushed
   }
 
   /**
@@ -830,7 +840,8 @@ class SessionImpl implements ServerSession {
 
   private admit(inflight: Inflight): void {
     if (!this.hasRoom(inflight)) {
-      if (this.stalled && this.queued.size >= this.maxQueued * 2) return this.refuse(inflight)
+      // Past twice the bound while stuck, or eight times whatever the progress: refused.
+      if (this.queued.size >= this.maxQueued * (this.stalled ? 2 : 8)) return this.refuse(inflight)
       this.queued = writable(this.queued)
       this.queued.set(inflight.key, inflight)
       return
@@ -854,10 +865,11 @@ class SessionImpl implements ServerSession {
       }
       return
     }
+    const max = this.maxQueued * (this.stalled ? 2 : 8)
     const error = McpError.limitExceeded(
-      `Too many requests waiting: at most ${this.maxQueued * 2} may wait while ${this.limit} run; retry later`,
+      `Too many requests waiting: at most ${max} may wait while ${this.limit} run; retry later`,
       "queuedRequests",
-      { max: this.maxQueued * 2 }
+      { max }
     )
     this.send(JsonRpc.failure(request.id, McpError.toErrorObject(error)), request.id)
   }
@@ -921,10 +933,16 @@ class SessionImpl implements ServerSession {
     this.queued = shrink(this.queued)
     this.wakeReader()
     if (this.resumeDrain !== undefined && this.running.size === 0 && this.queued.size === 0) {
-      const resume = this.resumeDrain
-      this.resumeDrain = undefined
-      resume()
+      // Inside a batch, the answers it produced are not in the outbox yet: resumed after it.
+      if (this.inBatch) this.drainAfterBatch = true
+      else this.resumeDrainNow()
     }
+  }
+
+  private resumeDrainNow(): void {
+    const resume = this.resumeDrain
+    this.resumeDrain = undefined
+    resume?.()
   }
 
   private wakeReader(): void {
@@ -1107,7 +1125,8 @@ class SessionImpl implements ServerSession {
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = missingCapability(method, params, truth.clientCapabilities)
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
-    if (this.phase === "closed") return Effect.fail(new SessionClosed({ method }))
+    // Closed, or draining (the input ended): no answer is to be waited for any more.
+    if (this.phase === "closed" || this.draining) return Effect.fail(new SessionClosed({ method }))
     const version = truth.protocolVersion
     // 2026-07-28 has no server→client requests (input reaches a handler through MRTR).
     if (ProtocolVersion.isModern(version)) return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
@@ -1170,8 +1189,10 @@ class SessionImpl implements ServerSession {
   }
 
   private drainNow(): Effect.Effect<void> {
-    // No answer can arrive after end of input: handlers waiting on the client learn it now.
-    this.failPendingClientRequests()
+    this.draining = true
+    // A pull connection's input has ended: no answer can arrive, handlers waiting on the client
+    // learn it now. A pushed one (HTTP) still takes the client's answers while it drains.
+    if (!("attach" in this.connection)) this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
       if (this.running.size === 0 && this.queued.size === 0) return resume(Effect.void)
       this.resumeDrain = () => resume(Effect.void)
@@ -1260,6 +1281,17 @@ const missingCapability = (
  * recorded). A request the client did not declare the capability for fails typed, as in a session.
  */
 const inputFromRound = (
+  round: InputRound,
+  method: string,
+  params: JsonRpc.Params | undefined,
+  options: ClientRequestOptions | undefined,
+  truth: Negotiation.ResolvedRequest
+): Effect.Effect<unknown, ClientRequestError> =>
+  // Decided when the effect runs (as a session's requests are): an effect built but never run
+  // must not take a key or record an input.
+  Effect.suspend(() => inputNow(round, method, params, options, truth))
+
+const inputNow = (
   round: InputRound,
   method: string,
   params: JsonRpc.Params | undefined,

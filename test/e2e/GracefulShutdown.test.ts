@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { freePort, initializeMessage, on, post, sleep } from "../http/support.ts"
+import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http/support.ts"
 
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
@@ -158,5 +158,45 @@ describe("graceful shutdown (Streamable HTTP)", () => {
       }
       const exited = yield* Effect.promise(() => exitOf(child, 10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null })
+    }), 30_000)
+
+  it.live("SIGTERM while a call waits on the client: the client's answer still reaches the draining session", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const child = yield* spawnServer(["--http", "--port", String(port)])
+      let init: Response | undefined
+      for (let i = 0; i < 400 && init === undefined; i++) {
+        init = yield* Effect.promise(() => post(url, initializeMessage(0, { elicitation: {} })).catch(() => undefined))
+        if (init === undefined) yield* Effect.promise(() => sleep(25))
+      }
+      const sessionId = init!.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => init!.text())
+      yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId)).then((r) => r.text()))
+      const call = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "e", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "Who?" } } }, on(sessionId))
+      )
+      const reader = sseReader(call)
+      let elicitation: any
+      for (let i = 0; i < 10 && elicitation === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(3_000))
+        if (event === undefined) break
+        if (event.data !== "" && JSON.parse(event.data).method === "elicitation/create") elicitation = JSON.parse(event.data)
+      }
+      assert.isDefined(elicitation, "no elicitation request arrived")
+      child.kill("SIGTERM")
+      yield* Effect.promise(() => sleep(200))
+      const answered = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { username: "ada", email: "a@b.c" } } }, on(sessionId))
+      )
+      assert.strictEqual(answered.status, 202, `the draining session refused the client answer: ${yield* Effect.promise(() => answered.text())}`)
+      let result: any
+      for (let i = 0; i < 10 && result === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(3_000))
+        if (event === undefined) break
+        if (event.data !== "" && JSON.parse(event.data).id === "e") result = JSON.parse(event.data).result
+      }
+      assert.include(result?.content?.[0]?.text ?? "", "action=accept")
+      assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 10_000)), { code: 0, signal: null })
     }), 30_000)
 })

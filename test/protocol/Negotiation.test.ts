@@ -159,11 +159,11 @@ describe("resolve (the truth of one request)", () => {
     )
   })
 
-  it("stateless initialize: the version it asks for (else the newest), its capabilities and info", () => {
+  it("stateless initialize: the newest (its handler negotiates and projects), its capabilities and info", () => {
     const initialize = (version: string) => ({ jsonrpc: "2.0" as const, id: 3, method: "initialize", params: params(version) })
     assert.deepStrictEqual(
       Negotiation.resolve(initialize("2025-03-26"), { _tag: "Stateless", headerVersion: undefined, overHttp: true }),
-      { protocolVersion: "2025-03-26", clientCapabilities: { sampling: {} }, clientInfo: { name: "c", version: "2" } }
+      { protocolVersion: ProtocolVersion.latest, clientCapabilities: { sampling: {} }, clientInfo: { name: "c", version: "2" } }
     )
     assert.strictEqual(
       Negotiation.resolve(initialize("1999-01-01"), { _tag: "Stateless", headerVersion: undefined, overHttp: true })

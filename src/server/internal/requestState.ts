@@ -39,6 +39,9 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   const keys = options.keys !== undefined && options.keys.length > 0
     ? options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : Buffer.from(key))
     : [processKey ??= randomBytes(32)]
+  for (const key of keys) {
+    if (key.length < 32) throw new Error(`requestState: a key must have at least 32 bytes, got ${key.length}`)
+  }
   const ttl = options.ttlMillis ?? 10 * 60_000
   const mac = (key: Buffer, payload: string) => createHmac("sha256", key).update(payload).digest()
   return {
@@ -85,10 +88,11 @@ const canonical = (value: unknown): string => {
 
 /**
  * What a state is bound to: the method and what the request targets (tool or prompt name and
- * arguments, resource URI), not `_meta`, `inputResponses` or `requestState`.
+ * arguments, resource URI) and who asks (the principal, when there is one), not `_meta`,
+ * `inputResponses` or `requestState`.
  */
-export const digestOf = (request: JsonRpc.Request): string => {
+export const digestOf = (request: JsonRpc.Request, requestor: string | undefined): string => {
   const params = request.params ?? {}
-  const target = [request.method, params["name"] ?? null, params["uri"] ?? null, params["arguments"] ?? null]
+  const target = [request.method, params["name"] ?? null, params["uri"] ?? null, params["arguments"] ?? null, requestor ?? null]
   return createHash("sha256").update(canonical(target)).digest("base64url")
 }

@@ -103,6 +103,9 @@ export const serve = <R>(
 // ---------------------------------------------------------------------------
 
 
+/** After a graceful drain, how long the last answers get to reach their sockets. */
+const drainGraceMillis = 100
+
 /** Messages of one task kept while no stream can take them. */
 const maxTaskBacklog = 64
 
@@ -365,9 +368,11 @@ class Endpoint {
   handle(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const refused = this.checkOrigin(request)
     if (refused !== undefined) return Effect.succeed(refused)
-    // Shutting down: no new stream; POSTs are checked once classified (answers to the server's
-    // own requests and cancellations still reach the draining sessions).
-    if (this.closing && request.method === "GET") return Effect.succeed(shuttingDown())
+    // Shutting down: no new stream (resumptions still work); POSTs are checked once classified
+    // (answers to the server's own requests and cancellations still reach the draining sessions).
+    if (this.closing && request.method === "GET" && request.headers["last-event-id"] === undefined) {
+      return Effect.succeed(shuttingDown())
+    }
     switch (request.method) {
       case "POST":
         return this.post(request)
@@ -548,6 +553,8 @@ class Endpoint {
         return undefined
       }
       if (!stateless) self.sessions.set(session.id, session)
+      // Started while a graceful shutdown began: it drains like the others.
+      if (self.closing) self.runFork(self.drainSession(session))
       return session
     })
   }
@@ -589,7 +596,7 @@ class Endpoint {
       for (const pending of session.pending.values()) {
         Deferred.doneUnsafe(pending.answer, Exit.succeed({
           _tag: "Json",
-          message: JsonRpc.failure(pending.request.id, { code: -32603, message: "The session ended" })
+          message: forClient(pending, JsonRpc.failure(pending.request.id, { code: -32603, message: "The session ended" }))
         }))
       }
       session.pending = emptyMap
@@ -701,12 +708,19 @@ class Endpoint {
       this.closing = true
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
-      return Effect.forEach(sessions, (session) => {
-        session.ended = true
-        const input = session.input
-        return input === undefined ? this.ended(session) : Effect.ensuring(input.end, this.ended(session))
-      }, { concurrency: "unbounded", discard: true })
+      // Not marked ended: the client's answers, cancellations and resumptions still reach them
+      // (new requests are refused by `closing`); each closes once its input has drained. Then a
+      // short grace lets the last answers (a 202, a final SSE event) reach their sockets before
+      // the server closes.
+      return Effect.forEach(sessions, (session) => this.drainSession(session), { concurrency: "unbounded", discard: true })
+        .pipe(Effect.andThen(Effect.sleep(drainGraceMillis)))
     })
+  }
+
+  /** Ends one session's input and forgets it once it has drained. */
+  drainSession(session: HttpSession): Effect.Effect<void> {
+    const input = session.input
+    return input === undefined ? this.ended(session) : Effect.ensuring(input.end, this.ended(session))
   }
 
   get shutdown(): Effect.Effect<void> {
@@ -782,10 +796,15 @@ class Endpoint {
     const data = JsonRpc.stringify(message)
     if (data === undefined) return Effect.void
     if (stream.modern) {
-      // No event id, nothing stored: a 2026-07-28 stream cannot be resumed.
+      // No event id, nothing stored: a 2026-07-28 stream cannot be resumed. A client that does not
+      // keep up loses the stream (and with it the request, which it re-issues), never a frame.
       const connection = stream.connection
-      connection?.push(frame(undefined, data))
-      if (last) {
+      const delivered = connection?.push(frame(undefined, data)) === true
+      if (last || !delivered) {
+        if (!delivered && !last && stream.requestId !== undefined) {
+          const pending = session.pending.get(stream.requestId)
+          if (pending !== undefined) this.abandon(session, pending, "The client did not keep up with the request's stream")
+        }
         stream.done = true
         connection?.close()
         session.removeStream(stream.streamId)
@@ -815,7 +834,8 @@ class Endpoint {
     // Stateless: no GET can resume a stream, so it stays open until the response.
     if (this.options.stateless === true) return
     const pending = session.pending.get(related)
-    if (pending === undefined || pending.mode === "json") return
+    // 2026-07-28 has no resumption either: closing its stream would cancel the request.
+    if (pending === undefined || pending.mode === "json" || pending.modern) return
     const stream = pending.stream ?? this.openSse(session, pending)
     stream.connection?.close()
     stream.connection = undefined
