@@ -334,11 +334,13 @@ const inRound = (
   run: (context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
 ): Effect.Effect<unknown, McpError.McpError> => {
   const params: JsonRpc.Params = request.params ?? emptyParams
-  const digest = digestOf(request, context.principal?.subject)
+  // Computed only when a state is opened or sealed (a SHA-256 per round, not per call).
+  let digest: string | undefined
+  const digestNow = () => digest ??= digestOf(request, context.principal?.subject)
   const answers = new Map<string, unknown>()
   const state = params["requestState"]
   if (state !== undefined) {
-    const opened = typeof state === "string" ? sealer.open(state, digest) : undefined
+    const opened = typeof state === "string" ? sealer.open(state, digestNow()) : undefined
     if (opened === undefined) {
       return Exit.fail(McpError.invalidParams("Invalid requestState: tampered with, expired, or from another request"))
     }
@@ -354,7 +356,7 @@ const inRound = (
       ? Exit.succeed({
         resultType: "input_required",
         inputRequests: round.pending,
-        requestState: sealer.seal(digest, Object.fromEntries(answers))
+        requestState: sealer.seal(digestNow(), Object.fromEntries(answers))
       })
       : Exit.failCause(cause))
 }
