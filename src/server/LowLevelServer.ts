@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
@@ -351,14 +352,21 @@ const inRound = (
     for (const [key, value] of Object.entries(responses)) answers.set(key, value)
   }
   const round = new InputRound(answers)
-  return Effect.catchCause(run(context.with({ inputRound: round })), (cause) =>
+  const onFailure = (cause: Cause.Cause<McpError.McpError>): Effect.Effect<unknown, McpError.McpError> =>
     isInputRequired(cause)
       ? Exit.succeed({
         resultType: "input_required",
         inputRequests: round.pending,
         requestState: sealer.seal(digestNow(), Object.fromEntries(answers))
       })
-      : Exit.failCause(cause))
+      : Exit.failCause(cause)
+  const result = run(context.with({ inputRound: round }))
+  // A handler that answered at once keeps the session's inline fast path (no fiber).
+  if (Exit.isExit(result)) {
+    const exit = result as Exit.Exit<unknown, McpError.McpError>
+    return exit._tag === "Success" ? exit : onFailure(exit.cause)
+  }
+  return Effect.catchCause(result, onFailure)
 }
 
 interface Route {
