@@ -13,13 +13,14 @@ import * as Result from "effect/Result"
 import { InvalidParams } from "./McpError.ts"
 import type * as JsonRpc from "./JsonRpc.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
-import type {
-  ClientCapabilities,
-  Implementation,
-  InitializeRequestParams,
-  InitializeResult,
-  LoggingLevel,
-  ServerCapabilities
+import {
+  type ClientCapabilities,
+  type Implementation,
+  type InitializeRequestParams,
+  type InitializeResult,
+  type LoggingLevel,
+  LoggingLevel as LoggingLevelSchema,
+  type ServerCapabilities
 } from "./McpSchema.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
@@ -270,16 +271,7 @@ export interface Rejection {
 /** Request headers by lower-case name (Node's `IncomingMessage.headers`). */
 export type Headers = { readonly [name: string]: string | undefined }
 
-const loggingLevels: ReadonlySet<string> = new Set([
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency"
-])
+const loggingLevels: ReadonlySet<string> = new Set(LoggingLevelSchema.literals)
 
 /** The param a method's `Mcp-Name` header mirrors (SEP-2243). */
 const namedParam = (method: string): string | undefined => {

@@ -62,15 +62,21 @@ const until = async (condition: () => boolean, millis: number) => {
   return condition()
 }
 
+/** Initializes a stdio child; returns what it answers (parsed lines) and how to write to it. */
+const handshake = async (child: ChildProcess) => {
+  const messages = messagesOf(child)
+  const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+  write(initializeMessage("init"))
+  assert.isTrue(await until(() => messages.some((m) => m.id === "init"), 10_000), "no initialize answer")
+  write({ jsonrpc: "2.0", method: "notifications/initialized" })
+  return { messages, write }
+}
+
 describe("graceful shutdown (stdio)", () => {
   it.live("SIGTERM with 50 calls in flight: all 50 answered, then exit 0", () =>
     Effect.gen(function*() {
       const child = yield* spawnServer([])
-      const messages = messagesOf(child)
-      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
-      write(initializeMessage("init"))
-      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
-      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      const { messages, write } = yield* Effect.promise(() => handshake(child))
       for (let id = 1; id <= 50; id++) write(slowCall(id, 600))
       yield* Effect.promise(() => sleep(200))
       child.kill("SIGTERM")
@@ -83,11 +89,7 @@ describe("graceful shutdown (stdio)", () => {
   it.live("a second signal cuts the drain short: exit 143", () =>
     Effect.gen(function*() {
       const child = yield* spawnServer([])
-      const messages = messagesOf(child)
-      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
-      write(initializeMessage("init"))
-      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
-      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      const { write } = yield* Effect.promise(() => handshake(child))
       write(slowCall(1, 60_000))
       yield* Effect.promise(() => sleep(200))
       child.kill("SIGTERM")
@@ -106,11 +108,7 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
         Effect.sync(() => spawn(process.execPath, [shortShutdownServer], { stdio: ["pipe", "pipe", "pipe"] })),
         (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
       )
-      const messages = messagesOf(child)
-      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
-      write(initializeMessage("init"))
-      assert.isTrue(yield* Effect.promise(() => until(() => messages.some((m) => m.id === "init"), 10_000)))
-      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      const { messages, write } = yield* Effect.promise(() => handshake(child))
       write({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } })
       write({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "sleep", arguments: { ms: 50 } } })
       yield* Effect.promise(() => sleep(300))
