@@ -44,7 +44,7 @@ import { createServer as createNetServer } from "node:net"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
-import { childCpuMicros, children, fmt, intEnv, killChildren, median, ratio } from "./support.ts"
+import { childCpuMicros, children, fmt, intEnv, median, ratio, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -667,23 +667,4 @@ const main = async (): Promise<number> => {
   return totalBad > 0 ? 1 : 0
 }
 
-// Children never outlive the benchmark, whatever happens.
-process.on("exit", killChildren)
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    killChildren()
-    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1))
-  })
-}
-const die = (error: unknown) => {
-  process.stderr.write(`bench/http failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  killChildren()
-  process.exit(2)
-}
-process.on("uncaughtException", die)
-process.on("unhandledRejection", die)
-
-main().then((code) => {
-  killChildren()
-  process.exit(code)
-}, die)
+runBenchmark("bench/http", main)

@@ -38,7 +38,7 @@ import { components as echoApiComponents, options as echoApiOptions } from "../e
 import { echoServer } from "../examples/echo-server.ts"
 import { InMemory, McpServer } from "../src/index.ts"
 import { makeSdkEchoServer } from "./sdk-echo-server.ts"
-import { childCpuMicros, children, fmt, intEnv, killChildren, median, ratio } from "./support.ts"
+import { childCpuMicros, children, fmt, intEnv, median, ratio, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -700,23 +700,4 @@ const main = async (): Promise<number> => {
   return totalBad > 0 ? 1 : 0
 }
 
-// Children never outlive the benchmark, whatever happens.
-process.on("exit", killChildren)
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    killChildren()
-    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1))
-  })
-}
-const die = (error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  killChildren()
-  process.exit(2)
-}
-process.on("uncaughtException", die)
-process.on("unhandledRejection", die)
-
-main().then((code) => {
-  killChildren()
-  process.exit(code)
-}, die)
+runBenchmark("bench", main)

@@ -60,7 +60,7 @@ import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
-import { children, fmt, intEnv, killChildren } from "./support.ts"
+import { children, fmt, intEnv, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -554,7 +554,8 @@ const quickTools: ReadonlyArray<{ readonly name: string; readonly args: Record<s
   { name: "test_error_handling", args: {}, check: (r) => r.isError === true },
   {
     name: "json_schema_2020_12_tool",
-    args: { name: "soak", address: { street: "1 Main St", city: "Springfield" } },
+    // The fixture's schema requires a phone or an email (allOf/anyOf, if/then/else: SEP-2106).
+    args: { name: "soak", address: { street: "1 Main St", city: "Springfield" }, contactMethod: "email", email: "soak@example.com" },
     check: (r) => r.isError !== true && /^Received: .*Springfield/.test(textsOf(r)[0] ?? "")
   }
 ]
@@ -1279,22 +1280,4 @@ const main = async (): Promise<number> => {
   return totalErrors > 0 || !alive ? 1 : 0
 }
 
-process.on("exit", killChildren)
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    killChildren()
-    process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1))
-  })
-}
-const die = (error: unknown) => {
-  process.stderr.write(`bench/soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  killChildren()
-  process.exit(2)
-}
-process.on("uncaughtException", die)
-process.on("unhandledRejection", die)
-
-main().then((code) => {
-  killChildren()
-  process.exit(code)
-}, die)
+runBenchmark("bench/soak", main)

@@ -29,6 +29,31 @@ export const killChildren = () => {
   children.clear()
 }
 
+/**
+ * Runs a benchmark's `main` as the process's program: its children never outlive it (exit,
+ * signals, a crash), a crash exits 2 with the stack on stderr, otherwise `main`'s exit code.
+ */
+export const runBenchmark = (name: string, main: () => Promise<number>): void => {
+  process.on("exit", killChildren)
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      killChildren()
+      process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1))
+    })
+  }
+  const die = (error: unknown) => {
+    process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    killChildren()
+    process.exit(2)
+  }
+  process.on("uncaughtException", die)
+  process.on("unhandledRejection", die)
+  main().then((code) => {
+    killChildren()
+    process.exit(code)
+  }, die)
+}
+
 /** CPU time of all threads of `pid` in µs, from schedstat (ns); /proc/<pid>/stat ticks as a fallback. */
 export const childCpuMicros = (pid: number): number => {
   try {
