@@ -40,11 +40,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http"
-import { createServer as createNetServer } from "node:net"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
-import { childCpuMicros, children, fmt, intEnv, median, ratio, runBenchmark } from "./support.ts"
+import { childCpuMicros, children, fmt, freePort, intEnv, median, ratio, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -93,17 +92,6 @@ const heapReporter = "data:text/javascript," + encodeURIComponent(
 // ---------------------------------------------------------------------------
 
 
-/** A free TCP port on 127.0.0.1 (bound and released; the child binds it right after). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.once("error", reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))))
-    })
-  })
 
 interface Child {
   readonly label: string

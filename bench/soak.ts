@@ -54,13 +54,12 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { appendFileSync, readFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
-import { createServer as createNetServer } from "node:net"
 import { cpus, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
-import { children, fmt, intEnv, runBenchmark } from "./support.ts"
+import { children, fmt, freePort, intEnv, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -1048,16 +1047,6 @@ const sdkSession = async (): Promise<void> => {
 // The child
 // ---------------------------------------------------------------------------
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.once("error", reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))))
-    })
-  })
 
 interface ServerChild {
   readonly process: ChildProcess

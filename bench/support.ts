@@ -1,9 +1,10 @@
 /**
- * What the benchmarks share: sizes from the environment, child processes (killed on exit) and
+ * What the benchmarks share: sizes from the environment, free ports, child processes (killed on exit) and
  * their CPU time, and the formatting of medians and ratios.
  */
 import type { ChildProcess } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
+import { createServer as createNetServer } from "node:net"
 
 /** A positive integer from the environment, or `fallback`. */
 export const intEnv = (name: string, fallback: number): number => {
@@ -13,6 +14,18 @@ export const intEnv = (name: string, fallback: number): number => {
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`)
   return value
 }
+
+/** A free TCP port on 127.0.0.1 (bound and released; the child binds it right after). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createNetServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))))
+    })
+  })
 
 /** The children a benchmark started; {@link killChildren} ends them. */
 export const children = new Set<ChildProcess>()

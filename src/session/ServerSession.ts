@@ -1289,27 +1289,19 @@ const inputFromRound = (
 ): Effect.Effect<unknown, ClientRequestError> =>
   // Decided when the effect runs (as a session's requests are): an effect built but never run
   // must not take a key or record an input.
-  Effect.suspend(() => inputNow(round, method, params, options, truth))
-
-const inputNow = (
-  round: InputRound,
-  method: string,
-  params: JsonRpc.Params | undefined,
-  options: ClientRequestOptions | undefined,
-  truth: Negotiation.ResolvedRequest
-): Effect.Effect<unknown, ClientRequestError> => {
-  const key = round.keyOf(method, options?.inputKey)
-  const missing = missingCapability(method, params, truth.clientCapabilities)
-  if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
-  if (round.answers.has(key)) {
-    const decode = resultDecoders.get(method)
-    const answer = round.answers.get(key)
-    const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
-    if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
-  }
-  round.ask(key, params === undefined ? { method } : { method, params })
-  return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
-}
+  Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
+    const key = round.keyOf(method, options?.inputKey)
+    const missing = missingCapability(method, params, truth.clientCapabilities)
+    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    if (round.answers.has(key)) {
+      const decode = resultDecoders.get(method)
+      const answer = round.answers.get(key)
+      const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
+      if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
+    }
+    round.ask(key, params === undefined ? { method } : { method, params })
+    return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
+  })
 
 /** A server→client request waiting for the client's answer. */
 interface PendingClientRequest {

@@ -121,19 +121,27 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
     }), 30_000)
 })
 
+/** The everything server over HTTP as a child, with one session opened (client `capabilities`). */
+const serveHttp = (capabilities: Record<string, unknown>) =>
+  Effect.gen(function*() {
+    const port = yield* Effect.promise(freePort)
+    const url = `http://127.0.0.1:${port}/mcp`
+    const child = yield* spawnServer(["--http", "--port", String(port)])
+    let init: Response | undefined
+    for (let i = 0; i < 400 && init === undefined; i++) {
+      init = yield* Effect.promise(() => post(url, initializeMessage(0, capabilities)).catch(() => undefined))
+      if (init === undefined) yield* Effect.promise(() => sleep(25))
+    }
+    assert.isDefined(init, "the HTTP server did not start")
+    const sessionId = init!.headers.get("mcp-session-id")!
+    yield* Effect.promise(() => init!.text())
+    return { child, url, sessionId }
+  })
+
 describe("graceful shutdown (Streamable HTTP)", () => {
   it.live("SIGTERM with 50 calls in flight: all answered, new requests 503 with a JSON-RPC body, exit 0", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const child = yield* spawnServer(["--http", "--port", String(port)])
-      let init: Response | undefined
-      for (let i = 0; i < 400 && init === undefined; i++) {
-        init = yield* Effect.promise(() => post(url, initializeMessage()).catch(() => undefined))
-        if (init === undefined) yield* Effect.promise(() => sleep(25))
-      }
-      const sessionId = init!.headers.get("mcp-session-id")!
-      yield* Effect.promise(() => init!.text())
+      const { child, url, sessionId } = yield* serveHttp({})
       const calls = Array.from({ length: 50 }, (_, i) =>
         post(url, slowCall(i + 1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
           status: response.status,
@@ -160,16 +168,7 @@ describe("graceful shutdown (Streamable HTTP)", () => {
 
   it.live("SIGTERM while a call waits on the client: the client's answer still reaches the draining session", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const child = yield* spawnServer(["--http", "--port", String(port)])
-      let init: Response | undefined
-      for (let i = 0; i < 400 && init === undefined; i++) {
-        init = yield* Effect.promise(() => post(url, initializeMessage(0, { elicitation: {} })).catch(() => undefined))
-        if (init === undefined) yield* Effect.promise(() => sleep(25))
-      }
-      const sessionId = init!.headers.get("mcp-session-id")!
-      yield* Effect.promise(() => init!.text())
+      const { child, url, sessionId } = yield* serveHttp({ elicitation: {} })
       yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId)).then((r) => r.text()))
       const call = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: "e", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "Who?" } } }, on(sessionId))
