@@ -16,7 +16,8 @@
 //    A scenario that passed with no PASS check at all (only SKIPPED or INFO) is "vacuous": it is
 //    listed separately and not counted as passed.
 // 4. exits 0 only if every scenario passed, 1 otherwise (with `--next`, the extension scenarios
-//    `tasks-*` and `sep-2640-skills-*` do not fail the run until the extensions land: issue 12).
+//    `tasks-*` do not fail the run until the extension lands: issue 12; a `sep-2640-skills-*`
+//    scenario fails it even when it passes vacuously, as the skills extension has landed).
 //    The server is always stopped.
 //
 // Environment:
@@ -434,13 +435,15 @@ const main = async (): Promise<void> => {
 	)
 	process.stdout.write(`${lines.join("\n")}\n`)
 
-	// `--next`: the extension scenarios (tasks, skills) come with their own issue; everything else must pass.
-	const blocking = next ? failing.filter((r) => !/^(tasks-|sep-2640-skills-)/.test(r.scenario)) : failing
+	// `--next`: the tasks extension scenarios come with their own issue; everything else must pass,
+	// and the skills scenarios must not pass vacuously (that is: the extension undeclared).
+	const blocking = next ? failing.filter((r) => !/^tasks-/.test(r.scenario)) : failing
+	const vacuousSkills = vacuous.filter((r) => r.scenario.startsWith("sep-2640-skills-"))
 	if (next && blocking.length < failing.length) {
-		lines.push(`conformance (next): ${failing.length - blocking.length} failing extension scenario(s) (tasks-*, sep-2640-skills-*) do not fail the run yet`)
+		lines.push(`conformance (next): ${failing.length - blocking.length} failing extension scenario(s) (tasks-*) do not fail the run yet`)
 		process.stdout.write(`${lines.at(-1)}\n`)
 	}
-	const ok = blocking.length === 0 && (next || vacuous.length === 0)
+	const ok = blocking.length === 0 && vacuousSkills.length === 0 && (next || vacuous.length === 0)
 	process.exitCode = ok && notes.length === 0 && results.length > 0 ? 0 : 1
 }
 

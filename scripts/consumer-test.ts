@@ -228,10 +228,11 @@ const main = async () => {
       const copies = effectCopies(dir)
       expect(copies.length === 1, `copies of effect: ${copies.join(", ")}`)
       const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect-mcp-server/package.json"), "utf8"))
-      // The one runtime dependency is the JSON Schema validator of raw-schema tools (no effect inside).
-      const dependencies = Object.keys(installed.dependencies ?? {})
+      // The runtime dependencies, both loaded on first use and free of effect: the JSON Schema
+      // validator of raw-schema tools, and the YAML parser of skills read from disk.
+      const dependencies = Object.keys(installed.dependencies ?? {}).sort()
       expect(
-        dependencies.length === 1 && dependencies[0] === "@cfworker/json-schema",
+        dependencies.length === 2 && dependencies[0] === "@cfworker/json-schema" && dependencies[1] === "yaml",
         `unexpected dependencies: ${JSON.stringify(installed.dependencies)}`
       )
       expect(installed.dependencies?.effect === undefined, "effect is a dependency")

@@ -38,6 +38,8 @@ export * as Resource from "./server/Resource.ts"
 export * as Prompt from "./server/Prompt.ts"
 /** Argument completion for prompts and templates. */
 export * as Completion from "./server/Completion.ts"
+/** The skills extension (SEP-2640): Agent Skills served as `skill://` resources, with `skills/list` and `skills/get`. */
+export * as Skills from "./extensions/Skills.ts"
 /** Content block constructors. */
 export * as Content from "./server/Content.ts"
 /** What handlers can do for their request: log, progress, elicit, sample, roots, metadata. */

@@ -1,0 +1,608 @@
+/**
+ * The skills extension (SEP-2640, `io.modelcontextprotocol/skills`): a server serves Agent Skills
+ * (a directory with a `SKILL.md` at its root and any supporting files) as ordinary resources under
+ * `skill://<name>/…`, and lists them with `skills/list` and `skills/get`.
+ *
+ * A {@link Skill} is a value, checked when it is built ({@link make} in code, {@link fromDirectory}
+ * from disk): its name follows the Agent Skills naming rule, it has at most 512 files and 16 MiB,
+ * and each file's SHA-256 digest is computed once. {@link layer} serves a list of skills: it
+ * declares the extension in `capabilities.extensions` (settings `{}`, or `{ directoryRead: true }`),
+ * adds the methods `skills/list`, `skills/get` and optionally `resources/directory/read`, and
+ * registers every file as a resource readable with `resources/read`.
+ *
+ * **Example** (One skill built in code, served over stdio)
+ *
+ * ```ts
+ * import { McpServer, Skills, Stdio } from "effect-mcp-server"
+ *
+ * const Invoices = Skills.make({
+ *   name: "invoice-review",
+ *   description: "Checks an invoice against the purchase order before it is paid.",
+ *   body: "# Invoice review\n\nCompare every line with `references/checklist.md`.\n",
+ *   files: { "references/checklist.md": "- totals match\n- VAT number present\n" }
+ * })
+ *
+ * McpServer.serve({ name: "finance", version: "1.0.0" }, Skills.layer([Invoices]), Stdio.make())
+ *   .pipe(Stdio.runMain)
+ * ```
+ *
+ * @since 0.2.0
+ */
+import { isUtf8 } from "node:buffer"
+import { createHash } from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Path from "effect/Path"
+import type * as PlatformError from "effect/PlatformError"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as McpError from "../protocol/McpError.ts"
+import { Cursor, PaginatedRequestParams, ResourceRequestParams } from "../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import * as Extension from "../server/Extension.ts"
+import * as McpServer from "../server/McpServer.ts"
+import * as Pagination from "../server/Pagination.ts"
+import type { RequestContext } from "../session/RequestContext.ts"
+import * as FrontmatterText from "./internal/frontmatter.ts"
+
+// ---------------------------------------------------------------------------
+// Constants
+// ---------------------------------------------------------------------------
+
+/**
+ * The extension identifier, the key of `capabilities.extensions`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const id = "io.modelcontextprotocol/skills"
+
+/**
+ * The Agent Skills naming rule for a skill name (1 to 64 characters: lowercase letters, digits
+ * and hyphens, no hyphen first, last or twice in a row). The name is the last segment of the
+ * skill's path, so it is also what its URIs are made of.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const namePattern: RegExp = /^(?!.*--)[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/
+
+/**
+ * The most a skill may hold (SEP-2640): 512 files (its `SKILL.md` included) and 16 MiB in all.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const limits = { files: 512, bytes: 16 * 1024 * 1024 } as const
+
+/**
+ * The `mimeType` that marks a directory in a `resources/directory/read` result.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const directoryMimeType = "inode/directory"
+
+// ---------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------
+
+/**
+ * Why a skill was refused: a bad name, frontmatter or file path, too many files or bytes, two
+ * skills of one name in a {@link layer}, or a directory without a readable `SKILL.md`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SkillError extends Schema.TaggedError<SkillError>()("SkillError", {
+  reason: Schema.Literals(["InvalidName", "InvalidFrontmatter", "InvalidPath", "TooManyFiles", "TooLarge", "DuplicateName", "MissingSkillMd"]),
+  /** The skill's name, or the directory it was read from. */
+  skill: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * A file of a skill as given to {@link make}: text, bytes, or either with an explicit `mimeType`
+ * (otherwise guessed from the extension: `.md` is `text/markdown`, unknown text `text/plain`,
+ * unknown bytes `application/octet-stream`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type FileInput = string | Uint8Array | {
+  readonly content: string | Uint8Array
+  readonly mimeType?: string | undefined
+}
+
+/**
+ * The YAML frontmatter of a `SKILL.md` as a JSON object: `name` and `description` always, and
+ * whatever else the file declares (`metadata`, `license`, …), verbatim.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Frontmatter {
+  readonly name: string
+  readonly description: string
+  readonly [key: string]: unknown
+}
+
+/**
+ * One file of a skill, ready to serve: `SKILL.md` first, then the others by path.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface File {
+  /** Its path within the skill, `/`-separated (`SKILL.md`, `references/guide.md`). */
+  readonly path: string
+  /** `skill://<name>/<path>` (each path segment percent-encoded). */
+  readonly uri: string
+  readonly mimeType: string
+  /** Text (served as `text`) or bytes (served as `blob`). */
+  readonly content: string | Uint8Array
+  /** Its length in bytes (text: as UTF-8). */
+  readonly size: number
+  /** `sha256:<64 lowercase hex>` of those bytes. */
+  readonly digest: string
+}
+
+/**
+ * A skill entry as `skills/list` and `skills/get` send it: the `SKILL.md` URI, the frontmatter,
+ * and every file (the `SKILL.md` included) with its digest and size.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Entry {
+  readonly uri: string
+  readonly frontmatter: Frontmatter
+  readonly resources: ReadonlyArray<{ readonly uri: string; readonly digest: string; readonly size: number }>
+}
+
+/**
+ * A skill, checked and digested: build one with {@link make} or {@link fromDirectory}, serve it
+ * with {@link layer}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Skill {
+  readonly name: string
+  /** `skill://<name>/SKILL.md`. */
+  readonly uri: string
+  readonly frontmatter: Frontmatter
+  /** `SKILL.md` first, then the other files by path. */
+  readonly files: ReadonlyArray<File>
+  /** What `skills/list` and `skills/get` send for it (computed once). */
+  readonly entry: Entry
+}
+
+// ---------------------------------------------------------------------------
+// Constructors
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds a skill in code. The `SKILL.md` text is the YAML frontmatter (`name`, `description`, then
+ * `metadata` when given) followed by `body`; `files` are its other files by relative path.
+ *
+ * **Details**
+ *
+ * Every file is checked and digested here, once: a name that breaks the naming rule
+ * ({@link namePattern}), an empty description, a `metadata` key under the reserved
+ * `io.modelcontextprotocol/` prefix, a path that is absolute, has `.`/`..`/empty segments or is
+ * both a file and a directory, more than 512 files or more than 16 MiB throw a {@link SkillError}.
+ *
+ * **Example** (A skill with a reference file)
+ *
+ * ```ts
+ * const Review = Skills.make({
+ *   name: "code-review",
+ *   description: "Reviews a change for correctness and style.",
+ *   body: "# Code review\n\nSee references/style.md.\n",
+ *   metadata: { author: "platform-team" },
+ *   files: { "references/style.md": "Prefer small functions.\n" }
+ * })
+ * Review.uri // => "skill://code-review/SKILL.md"
+ * Review.files.map((file) => file.path) // => ["SKILL.md", "references/style.md"]
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (definition: {
+  readonly name: string
+  readonly description: string
+  /** The Markdown after the frontmatter. */
+  readonly body: string
+  /** The frontmatter's `metadata` map. */
+  readonly metadata?: { readonly [key: string]: string } | undefined
+  /** The other files, by path relative to the skill's root (`references/guide.md`). */
+  readonly files?: { readonly [path: string]: FileInput } | undefined
+}): Skill => {
+  const { name, description, metadata } = definition
+  const frontmatter: Frontmatter = metadata === undefined ? { name, description } : { name, description, metadata: { ...metadata } }
+  const problem = checkFrontmatter(frontmatter, String(name))
+  if (problem !== undefined) throw problem
+  const text = FrontmatterText.render(metadata === undefined
+    ? [["name", name], ["description", description]]
+    : [["name", name], ["description", description], ["metadata", metadata]]) + definition.body
+  return Result.getOrThrow(build(frontmatter, text, Object.entries(definition.files ?? {}), name))
+}
+
+/**
+ * Reads a skill from a directory: its `SKILL.md` (whose YAML frontmatter gives the name, the
+ * description and the rest of the entry's frontmatter) and every file under it, served byte for
+ * byte (valid UTF-8 as text, anything else as bytes).
+ *
+ * **Details**
+ *
+ * Needs the `FileSystem` and `Path` services (`NodeServices.layer` of `@effect/platform-node`).
+ * The checks are those of {@link make}, plus: the directory has a `SKILL.md` that starts with a
+ * frontmatter block. Entries whose name starts with `.` are skipped, and so are symbolic links to
+ * directories. The skill's URIs come from the frontmatter `name`, not from the directory's name.
+ *
+ * **Example** (Serving a skill read from disk)
+ *
+ * ```ts
+ * const Skill = Layer.unwrap(Effect.map(Skills.fromDirectory("./skills/pdf-processing"), (skill) => Skills.layer([skill])))
+ * McpServer.serve(options, Skill.pipe(Layer.provide(NodeServices.layer)), Stdio.make())
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromDirectory = (
+  directory: string
+): Effect.Effect<Skill, SkillError | PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const files: Array<[string, Uint8Array]> = []
+    let manifest: Uint8Array | undefined
+    // Depth first; `relative` is `/`-separated whatever the platform's separator.
+    const walk = (absolute: string, relative: string): Effect.Effect<void, SkillError | PlatformError.PlatformError> =>
+      Effect.gen(function*() {
+        const entries = [...yield* fs.readDirectoryEntries(absolute)].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+        for (const entry of entries) {
+          if (entry.name.startsWith(".")) continue
+          const child = path.join(absolute, entry.name)
+          const childRelative = relative === "" ? entry.name : `${relative}/${entry.name}`
+          // A link is followed to a file, never to a directory (no cycles).
+          const isFile = entry.type === "File" ||
+            ((entry.type === "SymbolicLink" || entry.type === "Unknown") && (yield* fs.stat(child)).type === "File")
+          if (entry.type === "Directory") {
+            yield* walk(child, childRelative)
+          } else if (isFile) {
+            if (files.length >= limits.files) {
+              return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
+            }
+            const bytes = yield* fs.readFile(child)
+            if (childRelative === "SKILL.md") manifest = bytes
+            else files.push([childRelative, bytes])
+          }
+        }
+      })
+    yield* walk(directory, "")
+    if (manifest === undefined) {
+      return yield* new SkillError({ reason: "MissingSkillMd", skill: directory, message: `${directory} has no SKILL.md` })
+    }
+    const text = textOf(manifest)
+    const yaml = text === undefined ? undefined : FrontmatterText.extract(text)
+    if (text === undefined || yaml === undefined) {
+      return yield* new SkillError({
+        reason: "InvalidFrontmatter",
+        skill: directory,
+        message: `${directory}/SKILL.md does not start with a YAML frontmatter block (--- … ---)`
+      })
+    }
+    const parsed = yield* Effect.mapError(FrontmatterText.parse(yaml), (problem) =>
+      new SkillError({ reason: "InvalidFrontmatter", skill: directory, message: `${directory}/SKILL.md: invalid frontmatter: ${problem}` }))
+    const problem = checkFrontmatter(parsed, directory)
+    if (problem !== undefined) return yield* problem
+    return yield* Effect.fromResult(build(parsed as Frontmatter, text, files.map(([file, bytes]) => [file, textOf(bytes) ?? bytes]), directory))
+  })
+
+// ---------------------------------------------------------------------------
+// Serving
+// ---------------------------------------------------------------------------
+
+/**
+ * How {@link layer} serves its skills.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Serve `resources/directory/read` on the skills' directories, and declare it
+   * (`{ directoryRead: true }`). Default false.
+   */
+  readonly directoryRead?: boolean | undefined
+  /** Entries per page of `skills/list` and `resources/directory/read` (default: all in one page). */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * Serves `skills`: declares the extension `io.modelcontextprotocol/skills` (to every protocol
+ * version), answers `skills/list`, `skills/get` and, with `directoryRead`,
+ * `resources/directory/read`, and registers every file of every skill as a resource.
+ *
+ * **Details**
+ *
+ * - `skills/list` pages with an opaque cursor; an entry is never split across pages.
+ * - `skills/get {uri}` answers `{ skill: entry }` for a skill's `SKILL.md` URI, -32602 otherwise.
+ * - `resources/directory/read {uri, cursor?}` lists the direct children of a skill directory
+ *   (`skill://<name>` or a subdirectory), a subdirectory with `mimeType: "inode/directory"`;
+ *   -32602 for any other URI.
+ * - 2026-07-28 results of `skills/list` and `skills/get` carry the caching hints `ttlMs: 0` and
+ *   `cacheScope: "private"`, like the core lists.
+ * - The `SKILL.md` resource is named and described by its frontmatter, with `mimeType`
+ *   `text/markdown`; another file's resource name is its path within the skill.
+ * - Requests need not declare the extension: SEP-2640 defines no client-side declaration.
+ *
+ * **Gotchas**
+ *
+ * The extension is registered once per server: serve all skills from one `layer` (two skills of
+ * one name throw a {@link SkillError}). `pageSize` must be a positive integer.
+ *
+ * **Example** (Serving two skills with directory reads)
+ *
+ * ```ts
+ * McpServer.serve(options, Skills.layer([Review, Invoices], { directoryRead: true }), StreamableHttp.make({ port: 3000 }))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (
+  skills: ReadonlyArray<Skill>,
+  options: Options = {}
+): Layer.Layer<never, never, McpServer.McpServer> => {
+  const pageSize = options.pageSize
+  if (pageSize !== undefined && !(Number.isSafeInteger(pageSize) && pageSize > 0)) {
+    throw new Error(`Skills.layer: pageSize must be a positive integer, got ${pageSize}`)
+  }
+  const byUri = new Map<string, Skill>()
+  for (const skill of skills) {
+    if (byUri.has(skill.uri)) {
+      throw new SkillError({ reason: "DuplicateName", skill: skill.name, message: `Two skills are named ${skill.name}` })
+    }
+    byUri.set(skill.uri, skill)
+  }
+  const listed = skills.map((skill, seq) => ({ seq, entry: skill.entry }))
+  const methods: Record<string, Extension.Method> = {
+    "skills/list": Extension.method({
+      params: PaginatedRequestParams,
+      handler: (params, context) => {
+        const page = Pagination.paginate(listed, params.cursor, pageSize)
+        if (page._tag === "Failure") return Exit.fail(page.failure)
+        const result = { skills: page.success.items.map((item) => item.entry) }
+        return Exit.succeed(cached(page.success.nextCursor === undefined ? result : { ...result, nextCursor: page.success.nextCursor }, context))
+      }
+    }),
+    "skills/get": Extension.method({
+      params: ResourceRequestParams,
+      handler: (params, context) => {
+        const skill = byUri.get(params.uri)
+        return skill === undefined
+          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${params.uri}`, { uri: params.uri }))
+          : Exit.succeed(cached({ skill: skill.entry }, context))
+      }
+    })
+  }
+  if (options.directoryRead === true) {
+    const directories = directoriesOf(skills)
+    methods["resources/directory/read"] = Extension.method({
+      params: Schema.Struct({ ...ResourceRequestParams.fields, cursor: Schema.optionalKey(Cursor) }),
+      handler: (params) => {
+        const children = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
+        if (children === undefined) {
+          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${params.uri}`, { uri: params.uri }))
+        }
+        const page = Pagination.paginate(children, params.cursor, pageSize)
+        if (page._tag === "Failure") return Exit.fail(page.failure)
+        const resources = page.success.items.map((item) => item.resource)
+        return Exit.succeed(page.success.nextCursor === undefined ? { resources } : { resources, nextCursor: page.success.nextCursor })
+      }
+    })
+  }
+  const extension = Extension.make({
+    id,
+    settings: options.directoryRead === true ? { directoryRead: true } : {},
+    versions: "all",
+    requireDeclaration: false,
+    methods
+  })
+  return Layer.mergeAll(
+    McpServer.extension(extension),
+    ...skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
+  )
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const reservedMetadataPrefix = "io.modelcontextprotocol/"
+
+/** The first problem of a frontmatter object, or `undefined` when it is valid. */
+const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | undefined => {
+  const refuse = (reason: SkillError["reason"], message: string) => new SkillError({ reason, skill, message })
+  if (typeof frontmatter !== "object" || frontmatter === null || Array.isArray(frontmatter)) {
+    return refuse("InvalidFrontmatter", `${skill}: the frontmatter is not a map`)
+  }
+  const { name, description, metadata } = frontmatter as { readonly [key: string]: unknown }
+  if (typeof name !== "string" || !namePattern.test(name)) {
+    return refuse(
+      "InvalidName",
+      `${skill}: the name ${JSON.stringify(name)} breaks the naming rule (1-64 lowercase letters, digits and hyphens; no hyphen first, last or twice in a row)`
+    )
+  }
+  if (typeof description !== "string" || description.trim() === "") {
+    return refuse("InvalidFrontmatter", `${skill}: the description must be a non-empty string`)
+  }
+  if (metadata !== undefined) {
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+      return refuse("InvalidFrontmatter", `${skill}: metadata must be a map`)
+    }
+    for (const [key, value] of Object.entries(metadata)) {
+      if (key.startsWith(reservedMetadataPrefix)) {
+        return refuse("InvalidFrontmatter", `${skill}: the metadata key ${key} is under the reserved prefix ${reservedMetadataPrefix}`)
+      }
+      if (typeof value !== "string") return refuse("InvalidFrontmatter", `${skill}: the metadata value of ${key} is not a string`)
+    }
+  }
+  return undefined
+}
+
+/** Checks the paths and the limits, digests every file, and builds the entry. */
+const build = (
+  frontmatter: Frontmatter,
+  manifest: string,
+  given: ReadonlyArray<readonly [string, FileInput]>,
+  skill: string
+): Result.Result<Skill, SkillError> => {
+  const refuse = (reason: SkillError["reason"], message: string) => Result.fail(new SkillError({ reason, skill, message }))
+  const root = `skill://${frontmatter.name}`
+  if (given.length + 1 > limits.files) {
+    return refuse("TooManyFiles", `${skill}: ${given.length + 1} files (SKILL.md included), more than ${limits.files}`)
+  }
+  const sorted = [...given].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+  const paths = new Set(sorted.map(([path]) => path))
+  const files: Array<File> = [fileOf(root, "SKILL.md", manifest, "text/markdown")]
+  let bytes = files[0]!.size
+  for (const [path, input] of sorted) {
+    const segments = path.split("/")
+    if (
+      path === "SKILL.md" || path.includes("\\") ||
+      segments.some((segment) => segment === "" || segment === "." || segment === "..")
+    ) {
+      return refuse("InvalidPath", `${skill}: the file path ${JSON.stringify(path)} is not a relative path within the skill (or is SKILL.md)`)
+    }
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join("/")
+      if (paths.has(parent)) return refuse("InvalidPath", `${skill}: ${parent} is both a file and a directory`)
+    }
+    const content = typeof input === "string" || input instanceof Uint8Array ? input : input.content
+    const mimeType = typeof input === "string" || input instanceof Uint8Array || input.mimeType === undefined
+      ? guessMimeType(path, typeof content === "string")
+      : input.mimeType
+    const file = fileOf(root, path, content, mimeType)
+    bytes += file.size
+    if (bytes > limits.bytes) return refuse("TooLarge", `${skill}: its files hold more than ${limits.bytes} bytes`)
+    files.push(file)
+  }
+  const uri = files[0]!.uri
+  return Result.succeed({
+    name: frontmatter.name,
+    uri,
+    frontmatter,
+    files,
+    entry: { uri, frontmatter, resources: files.map((file) => ({ uri: file.uri, digest: file.digest, size: file.size })) }
+  })
+}
+
+const fileOf = (root: string, path: string, content: string | Uint8Array, mimeType: string): File => {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content
+  return {
+    path,
+    uri: `${root}/${path.split("/").map(encodeURIComponent).join("/")}`,
+    mimeType,
+    content,
+    size: bytes.byteLength,
+    digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+  }
+}
+
+/** The bytes as text when they are valid UTF-8 (a BOM kept, so the text encodes back to them). */
+const textOf = (bytes: Uint8Array): string | undefined =>
+  isUtf8(bytes) ? new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes) : undefined
+
+const mimeTypes: { readonly [extension: string]: string } = {
+  md: "text/markdown",
+  markdown: "text/markdown",
+  txt: "text/plain",
+  json: "application/json",
+  yaml: "application/yaml",
+  yml: "application/yaml",
+  csv: "text/csv",
+  html: "text/html",
+  xml: "application/xml",
+  js: "text/javascript",
+  mjs: "text/javascript",
+  py: "text/x-python",
+  sh: "text/x-shellscript",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  svg: "image/svg+xml",
+  pdf: "application/pdf"
+}
+
+const guessMimeType = (path: string, text: boolean): string => {
+  const dot = path.lastIndexOf(".")
+  const extension = dot > path.lastIndexOf("/") ? path.slice(dot + 1).toLowerCase() : ""
+  if (Object.hasOwn(mimeTypes, extension)) return mimeTypes[extension]!
+  return text ? "text/plain" : "application/octet-stream"
+}
+
+/** A file's resource as listed: `SKILL.md` named and described by the frontmatter. */
+interface Listed {
+  readonly uri: string
+  readonly name: string
+  readonly description?: string
+  readonly mimeType: string
+  readonly size?: number
+}
+
+const listedOf = (skill: Skill, file: File): Listed =>
+  file.path === "SKILL.md"
+    ? { uri: file.uri, name: skill.name, description: skill.frontmatter.description, mimeType: file.mimeType, size: file.size }
+    : { uri: file.uri, name: file.path, mimeType: file.mimeType, size: file.size }
+
+/** The resource that serves one file. */
+const resourceOf = (skill: Skill, file: File) => ({ ...listedOf(skill, file), read: Exit.succeed(file.content) })
+
+interface Child {
+  readonly seq: number
+  readonly resource: Listed
+}
+
+/** Every directory of every skill (`skill://<name>` and its subdirectories) → its direct children. */
+const directoriesOf = (skills: ReadonlyArray<Skill>): ReadonlyMap<string, ReadonlyArray<Child>> => {
+  const directories = new Map<string, Map<string, Listed>>()
+  const directory = (uri: string) => {
+    let children = directories.get(uri)
+    if (children === undefined) directories.set(uri, children = new Map())
+    return children
+  }
+  for (const skill of skills) {
+    const root = `skill://${skill.name}`
+    directory(root)
+    for (const file of skill.files) {
+      const segments = file.uri.slice(root.length + 1).split("/")
+      const names = file.path.split("/")
+      let parent = root
+      for (let i = 0; i < segments.length - 1; i++) {
+        const uri = `${parent}/${segments[i]}`
+        directory(parent).set(uri, { uri, name: names.slice(0, i + 1).join("/"), mimeType: directoryMimeType })
+        directory(uri)
+        parent = uri
+      }
+      directory(parent).set(file.uri, listedOf(skill, file))
+    }
+  }
+  const out = new Map<string, ReadonlyArray<Child>>()
+  for (const [uri, children] of directories) {
+    out.set(uri, [...children.values()].sort((a, b) => a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0).map((resource, seq) => ({ seq, resource })))
+  }
+  return out
+}
+
+/** The 2026-07-28 caching hints (SEP-2549), as the core lists have them. */
+const cached = <A extends object>(result: A, context: RequestContext): A =>
+  ProtocolVersion.isModern(context.protocolVersion) ? { ...result, ttlMs: 0, cacheScope: "private" } : result

@@ -1,0 +1,344 @@
+/**
+ * The skills extension (SEP-2640): skills built in code and read from disk (checked and digested
+ * at construction), and served: `server/discover` and `initialize` declare the extension,
+ * `skills/list` pages, `skills/get` answers an entry or -32602, every file is a resource whose
+ * served bytes match its digest, `resources/directory/read` lists a directory's children. Raw
+ * MCP 2026-07-28 requests (`_meta` with the protocol version, no handshake) over the in-memory pair.
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { createHash } from "node:crypto"
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parse as parseYaml } from "yaml"
+import { Skills } from "../../src/index.ts"
+import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
+import { startServer } from "../server/McpServerHarness.ts"
+
+const id = "io.modelcontextprotocol/skills"
+const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+const fixtureDirectory = fileURLToPath(new URL("../../examples/skills/conformance-skill", import.meta.url))
+const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)
+
+const Review = Skills.make({
+  name: "code-review",
+  description: "Reviews a change: correctness first, then style. # not a comment",
+  body: "# Code review\n\nSee references/style.md.\n",
+  metadata: { author: "platform-team", "io.modelcontextprotocol.skills/origin": "test: yes" },
+  files: {
+    "references/style.md": "Prefer small functions.\n",
+    "references/deep/notes.txt": "nested\n",
+    "assets/logo.bin": new Uint8Array([0, 255, 1, 254]),
+    "scripts/run.sh": { content: "echo hi\n", mimeType: "application/x-sh" }
+  }
+})
+const Plain = Skills.make({ name: "plain", description: "Nothing but a SKILL.md.", body: "Plain.\n" })
+const Numeric = Skills.make({ name: "123", description: "true", body: "" })
+
+/** The SkillError `f` throws (the test fails when it throws nothing or something else). */
+const refusal = (f: () => unknown): Skills.SkillError => {
+  try {
+    f()
+  } catch (error) {
+    assert.instanceOf(error, Skills.SkillError)
+    return error as Skills.SkillError
+  }
+  return assert.fail("expected a SkillError") as never
+}
+
+/** Serves `skills` and connects a raw client (no handshake: every request names 2026-07-28 in `_meta`). */
+const serve = (skills: ReadonlyArray<Skills.Skill>, options?: Skills.Options) =>
+  Effect.gen(function*() {
+    const server = yield* startServer({}, Skills.layer(skills, options))
+    const raw = yield* connectRaw(server.lowLevel())
+    let next = 0
+    const request = (method: string, params: Record<string, unknown> = {}, _meta: object = meta) =>
+      Effect.promise(async () => {
+        const requestId = `r${next++}`
+        await raw.send({ jsonrpc: "2.0", id: requestId, method, params: { ...params, _meta } })
+        return raw.waitFor((message) => message.id === requestId)
+      })
+    return { raw, request }
+  })
+
+/** The bytes a `resources/read` contents entry carries. */
+const bytesOf = (contents: { readonly text?: string; readonly blob?: string }) =>
+  contents.text !== undefined ? Buffer.from(contents.text, "utf8") : Buffer.from(contents.blob!, "base64")
+
+describe("Skills.make", () => {
+  it("writes SKILL.md as frontmatter + body and digests every file once", () => {
+    assert.strictEqual(Review.uri, "skill://code-review/SKILL.md")
+    assert.deepStrictEqual(Review.files.map((file) => file.path), [
+      "SKILL.md",
+      "assets/logo.bin",
+      "references/deep/notes.txt",
+      "references/style.md",
+      "scripts/run.sh"
+    ])
+    const manifest = Review.files[0]!
+    assert.strictEqual(manifest.mimeType, "text/markdown")
+    assert.isTrue((manifest.content as string).startsWith("---\nname: code-review\ndescription: "))
+    assert.isTrue((manifest.content as string).endsWith("---\n# Code review\n\nSee references/style.md.\n"))
+    assert.deepStrictEqual(Review.files.map((file) => file.mimeType), [
+      "text/markdown",
+      "application/octet-stream",
+      "text/plain",
+      "text/markdown",
+      "application/x-sh"
+    ])
+    for (const file of Review.files) {
+      const bytes = typeof file.content === "string" ? Buffer.from(file.content, "utf8") : file.content
+      assert.strictEqual(file.digest, sha256(bytes), file.path)
+      assert.match(file.digest, /^sha256:[0-9a-f]{64}$/)
+      assert.strictEqual(file.size, bytes.byteLength)
+    }
+    assert.deepStrictEqual(Review.entry.resources, Review.files.map(({ uri, digest, size }) => ({ uri, digest, size })))
+    assert.strictEqual(Review.files[2]!.uri, "skill://code-review/references/deep/notes.txt")
+  })
+
+  it("writes frontmatter that a YAML parser reads back as the entry's frontmatter", () => {
+    for (const skill of [Review, Plain, Numeric]) {
+      const text = skill.files[0]!.content as string
+      const yaml = /^---\n([\s\S]*?)\n---\n/.exec(text)![1]!
+      assert.deepStrictEqual(parseYaml(yaml), skill.entry.frontmatter, skill.name)
+    }
+    assert.deepStrictEqual(Numeric.frontmatter, { name: "123", description: "true" })
+    assert.deepStrictEqual(Review.frontmatter.metadata, { author: "platform-team", "io.modelcontextprotocol.skills/origin": "test: yes" })
+  })
+
+  it("refuses a name that breaks the naming rule", () => {
+    for (const name of ["Bad", "a--b", "-a", "a-", "", "a".repeat(65), "a_b", "a/b"]) {
+      assert.strictEqual(refusal(() => Skills.make({ name, description: "d", body: "" })).reason, "InvalidName", name)
+    }
+    for (const name of ["a", "a".repeat(64), "a-b-c", "0"]) {
+      assert.strictEqual(Skills.make({ name, description: "d", body: "" }).name, name)
+    }
+  })
+
+  it("refuses an empty description and reserved metadata keys", () => {
+    assert.strictEqual(refusal(() => Skills.make({ name: "a", description: " ", body: "" })).reason, "InvalidFrontmatter")
+    const reserved = refusal(() => Skills.make({ name: "a", description: "d", body: "", metadata: { "io.modelcontextprotocol/x": "1" } }))
+    assert.strictEqual(reserved.reason, "InvalidFrontmatter")
+    assert.include(reserved.message, "reserved")
+  })
+
+  it("refuses paths outside the skill, SKILL.md itself, and a path that is both file and directory", () => {
+    for (const path of ["../x.md", "/x.md", "a//b.md", "./a.md", "a/../b.md", "SKILL.md", "a\\b.md", ""]) {
+      const error = refusal(() => Skills.make({ name: "a", description: "d", body: "", files: { [path]: "x" } }))
+      assert.strictEqual(error.reason, "InvalidPath", path)
+    }
+    const both = refusal(() => Skills.make({ name: "a", description: "d", body: "", files: { "ref": "x", "ref/guide.md": "y" } }))
+    assert.strictEqual(both.reason, "InvalidPath")
+  })
+
+  it("holds at most 512 files (SKILL.md included) and 16 MiB", () => {
+    const files = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}.txt`, "x"]))
+    assert.strictEqual(Skills.make({ name: "a", description: "d", body: "", files: files(511) }).entry.resources.length, 512)
+    assert.strictEqual(refusal(() => Skills.make({ name: "a", description: "d", body: "", files: files(512) })).reason, "TooManyFiles")
+    const skillMd = Skills.make({ name: "a", description: "d", body: "" }).files[0]!.size
+    const fits = new Uint8Array(Skills.limits.bytes - skillMd)
+    assert.strictEqual(Skills.make({ name: "a", description: "d", body: "", files: { "big.bin": fits } }).files[1]!.size, fits.byteLength)
+    const over = { "big.bin": fits, "one.bin": new Uint8Array(1) }
+    assert.strictEqual(refusal(() => Skills.make({ name: "a", description: "d", body: "", files: over })).reason, "TooLarge")
+  })
+
+  it("refuses two skills of one name in a layer, and a bad pageSize", () => {
+    assert.strictEqual(refusal(() => Skills.layer([Plain, Skills.make({ name: "plain", description: "again", body: "" })])).reason, "DuplicateName")
+    assert.throws(() => Skills.layer([Plain], { pageSize: 0 }), /pageSize/)
+  })
+})
+
+describe("Skills.fromDirectory", () => {
+  it.effect("reads the example fixture: SKILL.md frontmatter (YAML, verbatim) and every file", () =>
+    Effect.gen(function*() {
+      const skill = yield* Skills.fromDirectory(fixtureDirectory)
+      assert.strictEqual(skill.uri, "skill://conformance-skill/SKILL.md")
+      assert.deepStrictEqual(skill.frontmatter, {
+        name: "conformance-skill",
+        description: "A small skill served by the effect-mcp-server conformance fixture.",
+        metadata: { author: "effect-mcp-server" }
+      })
+      assert.deepStrictEqual(skill.files.map((file) => file.uri), [
+        "skill://conformance-skill/SKILL.md",
+        "skill://conformance-skill/references/guide.md"
+      ])
+    }).pipe(Effect.provide(platform)))
+
+  it.effect("serves files byte for byte (UTF-8 as text, the rest as bytes), skips dot entries and directory links", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "\uFEFF---\nname: disk-skill\ndescription: >\n  Folded\n  text.\nlicense: MIT\n---\nBody\n")
+      mkdirSync(join(dir, "data"))
+      writeFileSync(join(dir, "data", "blob.bin"), Buffer.from([0xff, 0xfe, 0x00, 0x80]))
+      writeFileSync(join(dir, "data", "café.txt"), "crème\n")
+      writeFileSync(join(dir, ".hidden"), "no")
+      symlinkSync(join(dir, "data"), join(dir, "loop"))
+      const skill = yield* Skills.fromDirectory(dir)
+      assert.deepStrictEqual(skill.frontmatter, { name: "disk-skill", description: "Folded text.\n", license: "MIT" })
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, typeof file.content, file.mimeType]), [
+        ["SKILL.md", "string", "text/markdown"],
+        ["data/blob.bin", "object", "application/octet-stream"],
+        ["data/café.txt", "string", "text/plain"]
+      ])
+      assert.strictEqual(skill.files[2]!.uri, "skill://disk-skill/data/caf%C3%A9.txt")
+      // The BOM is kept: the digest is of the file as it is on disk.
+      assert.strictEqual(skill.files[0]!.size, Buffer.byteLength(skill.files[0]!.content as string))
+      assert.isTrue((skill.files[0]!.content as string).startsWith("\uFEFF---"))
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
+  it.effect("fails without SKILL.md, without frontmatter, or with a bad name", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const reason = (skillMd: string | undefined) =>
+        Effect.gen(function*() {
+          rmSync(join(dir, "SKILL.md"), { force: true })
+          if (skillMd !== undefined) writeFileSync(join(dir, "SKILL.md"), skillMd)
+          const error = yield* Effect.flip(Skills.fromDirectory(dir))
+          return error._tag === "SkillError" ? error.reason : error._tag
+        })
+      assert.strictEqual(yield* reason(undefined), "MissingSkillMd")
+      assert.strictEqual(yield* reason("# No frontmatter\n"), "InvalidFrontmatter")
+      assert.strictEqual(yield* reason("---\nname: [unclosed\n---\n"), "InvalidFrontmatter")
+      assert.strictEqual(yield* reason("---\nname: Not_Valid\ndescription: d\n---\n"), "InvalidName")
+      assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
+    }).pipe(Effect.provide(platform), Effect.scoped))
+})
+
+describe("Skills.layer", () => {
+  it.effect("server/discover and initialize declare the extension (inline settings) beside resources", () =>
+    Effect.gen(function*() {
+      const { raw, request } = yield* serve([Plain], { directoryRead: true })
+      const discovered = yield* request("server/discover")
+      assert.deepStrictEqual(discovered.result.capabilities.extensions, { [id]: { directoryRead: true } })
+      assert.isObject(discovered.result.capabilities.resources)
+      const initialized = yield* Effect.promise(() => initializeRaw(raw))
+      assert.deepStrictEqual(initialized.result.capabilities.extensions, { [id]: { directoryRead: true } })
+      const plain = yield* serve([Plain])
+      const bare = yield* plain.request("server/discover")
+      assert.deepStrictEqual(bare.result.capabilities.extensions, { [id]: {} })
+      // Without directoryRead the method is not served.
+      assert.strictEqual((yield* plain.request("resources/directory/read", { uri: "skill://plain" })).error.code, -32601)
+    }))
+
+  it.effect("skills/list pages one entry at a time, never splitting one, with caching hints", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([Review, Plain, Numeric], { pageSize: 1 })
+      const pages: Array<any> = []
+      let cursor: string | undefined
+      do {
+        const response = yield* request("skills/list", cursor === undefined ? {} : { cursor })
+        pages.push(response.result)
+        cursor = response.result.nextCursor
+      } while (cursor !== undefined && pages.length < 10)
+      assert.strictEqual(pages.length, 3)
+      assert.deepStrictEqual(pages.map((page) => page.skills.length), [1, 1, 1])
+      assert.deepStrictEqual(pages.flatMap((page) => page.skills), [Review.entry, Plain.entry, Numeric.entry].map((entry) => JSON.parse(JSON.stringify(entry))))
+      for (const page of pages) {
+        assert.strictEqual(page.ttlMs, 0)
+        assert.strictEqual(page.cacheScope, "private")
+        assert.strictEqual(page.resultType, "complete")
+      }
+      assert.isUndefined(pages[2].nextCursor)
+      assert.strictEqual((yield* request("skills/list", { cursor: "not-a-cursor" })).error.code, -32602)
+      const whole = yield* serve([Review, Plain, Numeric])
+      const all = (yield* whole.request("skills/list")).result
+      assert.strictEqual(all.skills.length, 3)
+      assert.isUndefined(all.nextCursor)
+    }))
+
+  it.effect("skills/get answers the entry without a cursor, -32602 for an unknown skill", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([Review, Plain], { pageSize: 1 })
+      const got = (yield* request("skills/get", { uri: Review.uri })).result
+      assert.deepStrictEqual(got.skill, JSON.parse(JSON.stringify(Review.entry)))
+      assert.isUndefined(got.nextCursor)
+      assert.strictEqual(got.ttlMs, 0)
+      assert.strictEqual(got.cacheScope, "private")
+      const unknown = yield* request("skills/get", { uri: "skill://mcp-conformance-nonexistent-skill-9f3a2b/SKILL.md" })
+      assert.strictEqual(unknown.error.code, -32602)
+      // A file of a skill is not a skill.
+      assert.strictEqual((yield* request("skills/get", { uri: Review.files[1]!.uri })).error.code, -32602)
+      assert.strictEqual((yield* request("skills/get", {})).error.code, -32602)
+    }))
+
+  it.effect("every file is a resource whose served bytes match the entry's digest and size", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([Review, Plain])
+      const listed = (yield* request("resources/list")).result.resources
+      const manifest = listed.find((resource: any) => resource.uri === Review.uri)
+      assert.deepStrictEqual(manifest, {
+        uri: Review.uri,
+        name: "code-review",
+        description: Review.frontmatter.description,
+        mimeType: "text/markdown",
+        size: Review.files[0]!.size
+      })
+      assert.strictEqual(listed.length, Review.files.length + Plain.files.length)
+      for (const entry of [...Review.entry.resources, ...Plain.entry.resources]) {
+        const read = (yield* request("resources/read", { uri: entry.uri })).result
+        assert.strictEqual(read.contents.length, 1)
+        const bytes = bytesOf(read.contents[0])
+        assert.strictEqual(sha256(bytes), entry.digest, entry.uri)
+        assert.strictEqual(bytes.byteLength, entry.size, entry.uri)
+      }
+      const skillMd = (yield* request("resources/read", { uri: Review.uri })).result.contents[0]
+      assert.strictEqual(skillMd.mimeType, "text/markdown")
+      assert.deepStrictEqual(parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(skillMd.text)![1]!), Review.frontmatter)
+      const blob = (yield* request("resources/read", { uri: "skill://code-review/assets/logo.bin" })).result.contents[0]
+      assert.deepStrictEqual([...Buffer.from(blob.blob, "base64")], [0, 255, 1, 254])
+    }))
+
+  it.effect("resources/directory/read lists direct children, subdirectories as inode/directory; -32602 otherwise", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([Review, Plain], { directoryRead: true })
+      const root = (yield* request("resources/directory/read", { uri: "skill://code-review" })).result
+      assert.deepStrictEqual(root.resources.map((r: any) => [r.uri, r.mimeType]), [
+        ["skill://code-review/SKILL.md", "text/markdown"],
+        ["skill://code-review/assets", "inode/directory"],
+        ["skill://code-review/references", "inode/directory"],
+        ["skill://code-review/scripts", "inode/directory"]
+      ])
+      assert.isUndefined(root.nextCursor)
+      const references = (yield* request("resources/directory/read", { uri: "skill://code-review/references/" })).result
+      assert.deepStrictEqual(references.resources, [
+        { uri: "skill://code-review/references/deep", name: "references/deep", mimeType: "inode/directory" },
+        { uri: "skill://code-review/references/style.md", name: "references/style.md", mimeType: "text/markdown", size: Review.files[3]!.size }
+      ])
+      const deep = (yield* request("resources/directory/read", { uri: "skill://code-review/references/deep" })).result
+      assert.deepStrictEqual(deep.resources.map((r: any) => r.uri), ["skill://code-review/references/deep/notes.txt"])
+      const single = (yield* request("resources/directory/read", { uri: "skill://plain" })).result
+      assert.deepStrictEqual(single.resources.map((r: any) => r.uri), ["skill://plain/SKILL.md"])
+      for (const uri of [Review.uri, "skill://code-review/references/style.md", "skill://nothing", "test://x"]) {
+        const refused = yield* request("resources/directory/read", { uri })
+        assert.strictEqual(refused.error?.code, -32602, uri)
+      }
+    }))
+
+  it.effect("resources/directory/read pages with the cursor", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([Review], { directoryRead: true, pageSize: 3 })
+      const first = (yield* request("resources/directory/read", { uri: "skill://code-review" })).result
+      assert.strictEqual(first.resources.length, 3)
+      assert.isString(first.nextCursor)
+      const second = (yield* request("resources/directory/read", { uri: "skill://code-review", cursor: first.nextCursor })).result
+      assert.deepStrictEqual(second.resources.map((r: any) => r.uri), ["skill://code-review/scripts"])
+      assert.isUndefined(second.nextCursor)
+    }))
+
+  it.effect("a 2025-11-25 session lists skills too, without the 2026 caching hints", () =>
+    Effect.gen(function*() {
+      const { raw } = yield* serve([Plain])
+      yield* Effect.promise(() => initializeRaw(raw))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 7, method: "skills/list", params: {} }))
+      const listed = yield* Effect.promise(() => (raw as RawClient).waitFor((message) => message.id === 7))
+      assert.deepStrictEqual(listed.result, { skills: [JSON.parse(JSON.stringify(Plain.entry))] })
+    }))
+})
