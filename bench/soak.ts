@@ -30,7 +30,9 @@
  * closes its session (`DELETE`) and opens a new one.
  *
  * The child's RSS (`/proc/<pid>/status` VmRSS; nothing is asked of the server) is sampled every
- * SOAK_SAMPLE_SECONDS and printed as a Markdown table row (time, RSS MB, ops/s, errors so far);
+ * SOAK_SAMPLE_SECONDS, with its V8 heap and external memory (`process.memoryUsage()`, written once a
+ * second by `bench/memory-probe.ts`, preloaded with `--import`), and printed as a Markdown table row
+ * (time, RSS MB, heap used MB, external MB, ops/s, errors so far);
  * at the end: operations and errors per operation, the first distinct errors, and a summary line
  * (total ops, errors, error rate, RSS min/max after the warm-up (SOAK_WARMUP_SECONDS) and its
  * growth over the second half of the run, whether the child is still alive). The report is appended to `bench/results.md` (unless SOAK_RESULTS=0).
@@ -52,9 +54,10 @@
  * - SOAK_RESULTS (1): 0 = do not append to bench/results.md.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { appendFileSync, readFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
-import { cpus, loadavg } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
@@ -1063,8 +1066,18 @@ const startServer = async (): Promise<ServerChild> => {
   const port = await freePort()
   const proc = spawn(
     process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, "examples/everything-server.ts", "--http", "--port", String(port), "--host", HOST],
-    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] }
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      "--import",
+      "./bench/memory-probe.ts",
+      "examples/everything-server.ts",
+      "--http",
+      "--port",
+      String(port),
+      "--host",
+      HOST
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SOAK_MEMORY_FILE: memoryFile } }
   )
   children.add(proc)
   if (proc.pid === undefined) throw new Error("spawn failed")
@@ -1121,6 +1134,19 @@ const startServer = async (): Promise<ServerChild> => {
   }
 }
 
+/** Where the child's memory probe (`bench/memory-probe.ts`) writes its `process.memoryUsage()`. */
+const memoryFile = join(mkdtempSync(join(tmpdir(), "soak-")), "memory.json")
+
+/** The child's last `process.memoryUsage()` in MB (heap used, external incl. array buffers), if any. */
+const childMemoryMb = (): { readonly heapUsed: number; readonly external: number } | undefined => {
+  try {
+    const usage = JSON.parse(readFileSync(memoryFile, "utf8")) as NodeJS.MemoryUsage
+    return { heapUsed: usage.heapUsed / 1048576, external: usage.external / 1048576 }
+  } catch {
+    return undefined
+  }
+}
+
 /** VmRSS of `pid` in MB, or undefined when it is gone. */
 const rssMb = (pid: number): number | undefined => {
   try {
@@ -1144,6 +1170,8 @@ const stopping = () => Date.now() >= endAt || serverDied()
 interface Sample {
   readonly seconds: number
   readonly rss: number | undefined
+  readonly heapUsed: number | undefined
+  readonly external: number | undefined
   readonly opsPerSecond: number
   readonly errors: number
 }
@@ -1161,15 +1189,21 @@ const main = async (): Promise<number> => {
   endAt = startedAt + SECONDS * 1000
 
   const samples: Array<Sample> = []
-  const header = ["| time (s) | RSS (MB) | ops/s | errors so far |", "|---:|---:|---:|---:|"]
+  const header = [
+    "| time (s) | RSS (MB) | V8 heap used (MB) | external (MB) | ops/s | errors so far |",
+    "|---:|---:|---:|---:|---:|---:|"
+  ]
   for (const line of header) process.stdout.write(`${line}\n`)
   let lastOps = 0
   let lastAt = startedAt
   const takeSample = () => {
     const now = Date.now()
+    const memory = childMemoryMb()
     const s: Sample = {
       seconds: Math.round((now - startedAt) / 1000),
       rss: rssMb(server!.pid),
+      heapUsed: memory?.heapUsed,
+      external: memory?.external,
       opsPerSecond: now > lastAt ? ((totalOps - lastOps) * 1000) / (now - lastAt) : 0,
       errors: totalErrors
     }
@@ -1179,7 +1213,8 @@ const main = async (): Promise<number> => {
     process.stdout.write(`${row(s)}\n`)
   }
   const row = (s: Sample) =>
-    `| ${s.seconds} | ${s.rss === undefined ? "(gone)" : fmt(s.rss, 1)} | ${fmt(s.opsPerSecond, 1)} | ${fmt(s.errors)} |`
+    `| ${s.seconds} | ${s.rss === undefined ? "(gone)" : fmt(s.rss, 1)} | ${s.heapUsed === undefined ? "–" : fmt(s.heapUsed, 1)} | ` +
+    `${s.external === undefined ? "–" : fmt(s.external, 1)} | ${fmt(s.opsPerSecond, 1)} | ${fmt(s.errors)} |`
   takeSample()
   const sampler = setInterval(takeSample, SAMPLE_SECONDS * 1000)
 
