@@ -8,7 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Content, GracefulShutdown, McpContext, McpError, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
+import { TasksExtensionFixtures } from "./fixtures/tasks-extension.ts"
 import { flags } from "./internal/cli.ts"
+import { ConformanceSkills } from "./skills-server.ts"
 
 /** A 1×1 PNG. */
 export const png =
@@ -635,6 +637,7 @@ export const components = Layer.mergeAll(
   TaskFail,
   TaskResource,
   TaskPrompt,
+  TasksExtensionFixtures,
   StaticText,
   StaticBinary,
   Watched,
@@ -642,7 +645,8 @@ export const components = Layer.mergeAll(
   SimplePrompt,
   PromptWithArguments,
   PromptWithEmbeddedResource,
-  PromptWithImage
+  PromptWithImage,
+  ConformanceSkills
 )
 
 if (import.meta.main) {

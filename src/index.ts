@@ -38,6 +38,8 @@ export * as Resource from "./server/Resource.ts"
 export * as Prompt from "./server/Prompt.ts"
 /** Argument completion for prompts and templates. */
 export * as Completion from "./server/Completion.ts"
+/** Extensions (SEP-2133): declared capabilities with methods of their own. */
+export * as Extension from "./server/Extension.ts"
 /** The skills extension (SEP-2640): Agent Skills served as `skill://` resources, with `skills/list` and `skills/get`. */
 export * as Skills from "./extensions/Skills.ts"
 /** Content block constructors. */

@@ -39,6 +39,7 @@ import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { InputRound, isInputRequired } from "../session/InputRound.ts"
+import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../transport/Transport.ts"
@@ -103,6 +104,11 @@ export interface Options {
    * shared by replicas; the lifetime). Default: a random key per process, 10 minutes.
    */
   readonly requestState?: RequestStateOptions | undefined
+  /**
+   * Extensions the server declares (`capabilities.extensions`) and whose methods it serves; see
+   * {@link Extension}. Their context already provided.
+   */
+  readonly extensions?: ReadonlyArray<Extension.Extension<never>> | undefined
 }
 
 /**
@@ -142,12 +148,15 @@ export const make = (options: Options): LowLevelServer => {
   }
   handlers.ping ??= ping
   const registered = Object.keys(handlers).filter((method) => handlers[method] !== undefined && method in ClientRequests)
-  const capabilities = Negotiation.deriveCapabilities({
+  const extensions = options.extensions ?? []
+  const legacyExtensions = Extension.capabilitiesFor(extensions, false)
+  const derived = Negotiation.deriveCapabilities({
     methods: registered,
     listChanged: options.listChanged,
     taskRequests: options.taskRequests,
     ...(options.experimental !== undefined ? { experimental: options.experimental } : {})
   })
+  const capabilities: ServerCapabilities = legacyExtensions === undefined ? derived : { ...derived, extensions: legacyExtensions }
   const description: Negotiation.ServerDescription = {
     serverInfo: options.serverInfo,
     capabilities,
@@ -176,9 +185,11 @@ export const make = (options: Options): LowLevelServer => {
   }
   // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
   // instructions, identity). Through middleware like every request (raw hooks).
+  const modernExtensions = Extension.capabilitiesFor(extensions, true)
+  const modernCapabilities = withoutListenFeatures(projectServerCapabilities(derived, ProtocolVersion.modern[0]))
   const discoverResult = {
     supportedVersions: [...ProtocolVersion.modern, ...(options.supportedVersions ?? ProtocolVersion.supported)],
-    capabilities: withoutListenFeatures(projectServerCapabilities(capabilities, ProtocolVersion.modern[0])),
+    capabilities: modernExtensions === undefined ? modernCapabilities : { ...modernCapabilities, extensions: modernExtensions },
     ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
     _meta: { [metaKeys.serverInfo]: options.serverInfo }
   }
@@ -189,6 +200,21 @@ export const make = (options: Options): LowLevelServer => {
         ? Exit.succeed(discoverResult)
         : Exit.fail(McpError.methodNotFound("server/discover"))
   })
+  // Extension methods: a modern-only extension's methods answer 2026-07-28 requests only, and take
+  // precedence there over a core method of the same name (the tasks extension's `tasks/get` is not
+  // 2025-11-25's); the others are routes like any.
+  const modernRoutes = new Map<string, Route>()
+  for (const extension of extensions) {
+    for (const [name, method] of Object.entries(extension.methods ?? {})) {
+      if (name === "initialize" || name === "server/discover") {
+        throw new Error(`Extension ${extension.id}: the method ${name} is the core protocol's`)
+      }
+      const route = { decode: compile(method.params), handler: Extension.routeHandler(extension, name, method.handler) }
+      if (extension.versions === "modern") modernRoutes.set(name, route)
+      else if (routes.has(name)) throw new Error(`Extension ${extension.id}: the method ${name} is already served`)
+      else routes.set(name, route)
+    }
+  }
   const notificationRoutes = new Map<string, NotificationRoute>()
   for (const [method, handler] of Object.entries(options.notificationHandlers ?? {})) {
     const spec = (ClientNotifications as Record<string, { readonly params: Schema.Top } | Schema.Top>)[method]
@@ -196,7 +222,7 @@ export const make = (options: Options): LowLevelServer => {
     notificationRoutes.set(method, { decode: compile("params" in spec ? spec.params : spec), handler })
   }
 
-  const middleware = options.middleware ?? []
+  const middleware = [...(options.middleware ?? []), ...extensions.flatMap((extension) => extension.middleware ?? [])]
 
   // A method the server does not handle but a middleware hooks (ToolInjection's tools on a server
   // without tools) gets a route whose handler answers -32601: every typed hook runs around it, so
@@ -213,7 +239,7 @@ export const make = (options: Options): LowLevelServer => {
   // Typed hooks, per method, around the handler (outermost first); built once.
   type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
   const chains = new Map<string, Chain>()
-  for (const [method, route] of routes) {
+  for (const [method, route] of [...routes, ...[...modernRoutes].map(([m, r]) => [`modern:${m}`, r] as const)]) {
     let chain: Chain = route.handler
     const hookName = Middleware.hookNames[method as ClientRequestMethod]
     for (let i = middleware.length - 1; i >= 0; i--) {
@@ -228,8 +254,17 @@ export const make = (options: Options): LowLevelServer => {
   }
 
   const sealer = makeSealer(options.requestState)
+  const hasModernRoutes = modernRoutes.size > 0
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
-    const route = routes.get(request.method)
+    let route = routes.get(request.method)
+    let chainKey = request.method
+    if (hasModernRoutes && ProtocolVersion.isModern(context.protocolVersion)) {
+      const modernRoute = modernRoutes.get(request.method)
+      if (modernRoute !== undefined) {
+        route = modernRoute
+        chainKey = `modern:${request.method}`
+      }
+    }
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
     if (params._tag === "Failure") {
@@ -239,7 +274,7 @@ export const make = (options: Options): LowLevelServer => {
           : McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause)
       )
     }
-    const chain = chains.get(request.method)!
+    const chain = chains.get(chainKey)!
     if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {
       return inRound(request, context, sealer, (context) => chain(params.value, context))
     }

@@ -11,6 +11,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import type * as McpError from "../protocol/McpError.ts"
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -48,6 +49,44 @@ export const progress = (
   total?: number,
   message?: string
 ): Effect.Effect<void, never, McpRequestContext> => use((context) => context.progress(progress, total, message))
+
+/**
+ * MCP 2026-07-28 (the tasks extension): makes this call a background task from here on. The call
+ * is answered at once with a `CreateTaskResult`; the rest of the handler runs as the task, and its
+ * input requests (`elicit`, `sample`, `listRoots`) are listed in the task's `inputRequests` until
+ * `tasks/update` answers them. Before it, input comes by multi round-trip like any call's: a tool
+ * can gather its input first, then become a task (`tasks-mrtr-composition`).
+ *
+ * Without `becomeTask`, the server decides: a call of a task-supporting tool from a client that
+ * declared the extension becomes a task once it has run `tasks.promoteAfterMillis` (default
+ * 100 ms) without finishing; a call that finishes sooner is answered directly (a `required`
+ * tool's as an already completed task).
+ *
+ * A no-op anywhere else: a 2025-11-25 request (its client decides with `params.task`), a client
+ * that did not declare the extension, a tool that does not support tasks, a call already a task.
+ * Fails with -32029 (`LimitExceeded`) when a task limit is reached.
+ *
+ * @since 0.2.0
+ * @category tasks
+ * @example
+ * ```ts
+ * const Deploy = McpServer.tool({
+ *   name: "deploy",
+ *   parameters: { service: Schema.String },
+ *   execution: { taskSupport: "optional" },
+ *   handler: ({ service }) =>
+ *     Effect.gen(function*() {
+ *       const ok = yield* McpContext.elicit(`Deploy ${service}?`, Schema.Struct({ ok: Schema.Boolean }))
+ *       yield* McpContext.becomeTask // answered now; the rollout runs as the task
+ *       return yield* rollout(service)
+ *     })
+ * })
+ * ```
+ */
+export const becomeTask: Effect.Effect<void, McpError.LimitExceeded, McpRequestContext> = use((context) => {
+  const promote = context.relatedTask?.promote
+  return promote === undefined ? Effect.void : promote as Effect.Effect<void, McpError.LimitExceeded>
+})
 
 /** The request's `params._meta`. */
 export const meta: Effect.Effect<{ readonly [key: string]: unknown } | undefined, never, McpRequestContext> = Effect

@@ -37,6 +37,7 @@ import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../transport/Transport.ts"
 import * as Completion from "./Completion.ts"
 import * as Tasks from "./internal/tasks.ts"
+import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
 import * as Pagination from "./Pagination.ts"
 import * as Prompt from "./Prompt.ts"
@@ -126,6 +127,8 @@ export class McpServer extends Context.Service<McpServer, {
   readonly prompts: Registry<Prompt.Registered>
   /** Middleware registered by Layers, outermost first (after `options.middleware`). */
   readonly middleware: Array<Middleware.Middleware<never>>
+  /** Extensions registered by Layers ({@link extension}), in registration order. */
+  readonly extensions: Array<Extension.Extension<never>>
   /** The sessions running now (with the change count when each opened). */
   readonly sessions: ReadonlyMap<ServerSession, number>
   /**
@@ -186,6 +189,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const prompts = new Registry<Prompt.Registered>(changed("prompt"))
     const sessions = new Map<ServerSession, number>()
     const middleware: Array<Middleware.Middleware<never>> = []
+    const extensions: Array<Extension.Extension<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
     const updates = yield* PubSub.sliding<string>(1024)
 
@@ -350,6 +354,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         listChanged: { tools: true, resources: true, prompts: true },
         logging: options.logging,
         middleware: [...(options.middleware ?? []), ...middleware],
+        // The tasks extension is declared to 2026-07-28 requests when a tool supports tasks.
+        extensions: taskTools ? [tasks!.extension, ...extensions] : [...extensions],
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion,
         requestState: options.requestState
@@ -357,13 +363,19 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     }
 
     // Sessions share one low-level server until a component list or the middleware changes.
-    let cached: { readonly changeCount: number; readonly middleware: ReadonlyArray<unknown>; readonly server: LowLevelServer.LowLevelServer } | undefined
+    let cached: {
+      readonly changeCount: number
+      readonly middleware: ReadonlyArray<unknown>
+      readonly extensions: ReadonlyArray<unknown>
+      readonly server: LowLevelServer.LowLevelServer
+    } | undefined
     const current = (): LowLevelServer.LowLevelServer => {
       if (
         cached !== undefined && cached.changeCount === changeCount && cached.middleware.length === middleware.length &&
-        cached.middleware.every((m, i) => m === middleware[i])
+        cached.middleware.every((m, i) => m === middleware[i]) && cached.extensions.length === extensions.length &&
+        cached.extensions.every((e, i) => e === extensions[i])
       ) return cached.server
-      cached = { changeCount, middleware: [...middleware], server: lowLevel() }
+      cached = { changeCount, middleware: [...middleware], extensions: [...extensions], server: lowLevel() }
       return cached.server
     }
 
@@ -394,6 +406,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       templates,
       prompts,
       middleware,
+      extensions,
       sessions,
       subscriptions,
       onChange: (listener) => {
@@ -486,6 +499,42 @@ export const middleware = <R = never>(
           const index = server.middleware.indexOf(m)
           if (index !== -1) server.middleware.splice(index, 1)
         }
+      })
+    )
+  }))
+
+/**
+ * Registers an extension (see {@link Extension}): the server declares it in
+ * `capabilities.extensions` and serves its methods, through the server's middleware, to the
+ * protocol versions it is for. The services its methods and middleware need are captured when the
+ * Layer is built. Components the extension needs (tools, resources) are ordinary Layers beside it.
+ *
+ * @since 0.2.0
+ * @category extensions
+ * @example
+ * ```ts
+ * McpServer.serve(options, Layer.mergeAll(McpServer.extension(Weather), Tools), Stdio.make())
+ * ```
+ */
+export const extension = <R = never>(
+  definition: Extension.Extension<R>
+): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const server = yield* McpServer
+    if (server.extensions.some((e) => e.id === definition.id)) {
+      return yield* Effect.die(new Error(`McpServer.extension: ${definition.id} is registered twice`))
+    }
+    const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>()) as Context.Context<R>
+    const provided = Extension.provide(
+      definition,
+      (effect) => Effect.provide(effect, context),
+      (m) => Middleware.provide(m, context)
+    )
+    server.extensions.push(provided)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        const index = server.extensions.indexOf(provided)
+        if (index !== -1) server.extensions.splice(index, 1)
       })
     )
   }))

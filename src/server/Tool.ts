@@ -90,9 +90,15 @@ export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
 
 /**
  * The errors about the request itself a handler may fail with, whatever it declares: they answer
- * as JSON-RPC errors (-32021, -32042), not as tool errors.
+ * as JSON-RPC errors (-32021, -32042, -32029), not as tool errors. A handler that means to answer
+ * with a JSON-RPC error of its own (a protocol-level failure, not the tool's) fails with
+ * `McpError.JsonRpcError`.
  */
-export type RequestError = McpError.MissingRequiredClientCapability | McpError.UrlElicitationRequired
+export type RequestError =
+  | McpError.MissingRequiredClientCapability
+  | McpError.UrlElicitationRequired
+  | McpError.LimitExceeded
+  | McpError.JsonRpcError
 
 /**
  * The handler's error type: `failure`'s type when declared, else nothing of its own; plus the
@@ -345,11 +351,12 @@ const normalize = (output: Output): CallToolResult => {
 
 /**
  * The failures of a handler that answer the request as JSON-RPC errors rather than tool errors:
- * they are about the request (a client capability it lacks, an elicitation it needs first), not
- * about the tool's work.
+ * they are about the request (a client capability it lacks, an elicitation it needs first, a limit
+ * it reached, e.g. `McpContext.becomeTask` past the task limits), not about the tool's work.
  */
 const isRequestError = (error: unknown): error is RequestError =>
-  error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired
+  error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired ||
+  error instanceof McpError.LimitExceeded || error instanceof McpError.JsonRpcError
 
 const undeclared = (
   name: string,

@@ -15,6 +15,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { McpError } from "../protocol/McpError.ts"
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -60,9 +61,26 @@ export interface ContextOverrides {
  * for the client (sampling, elicitation) the task is `input_required`.
  */
 export interface RelatedTask {
+  /**
+   * The task's id; `""` while a 2026-07-28 call runs before the server decided to make it a task
+   * (see `McpContext.becomeTask`): until then its input comes by multi round-trip, as any call's.
+   */
   readonly taskId: string
-  /** Called with `true` before a server→client request, `false` once it is answered. */
+  /** Called with `true` before a server→client request, `false` once it is answered (2025-11-25). */
   readonly awaitingInput: (waiting: boolean) => Effect.Effect<void>
+  /**
+   * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
+   * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
+   * `<method>-<n>`) until `tasks/update` brings its answer. Set only for tasks of that extension;
+   * their messages carry no related-task `_meta`, and no progress or log notifications are sent
+   * for them (the extension has none).
+   */
+  readonly ask?: ((method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) => Effect.Effect<unknown>) | undefined
+  /**
+   * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
+   * fails with -32029 when a task limit is reached.
+   */
+  readonly promote?: Effect.Effect<void, McpError> | undefined
 }
 
 /** Options of a server→client request. */

@@ -1303,6 +1303,26 @@ const inputFromRound = (
     return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
   })
 
+/**
+ * A server→client request of a 2026-07-28 extension task: listed in the task's `inputRequests`
+ * until `tasks/update` answers it, then decoded like a session's answer (an answer that does not
+ * decode fails typed). A request the client did not declare the capability for fails typed.
+ */
+const inputFromTask = (
+  task: RelatedTask,
+  method: string,
+  params: JsonRpc.Params | undefined,
+  options: ClientRequestOptions | undefined,
+  truth: Negotiation.ResolvedRequest
+): Effect.Effect<unknown, ClientRequestError> =>
+  Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
+    const missing = missingCapability(method, params, truth.clientCapabilities)
+    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    const decode = resultDecoders.get(method)
+    const asked = task.ask!(method, params, options?.inputKey)
+    return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))
+  })
+
 /** A server→client request waiting for the client's answer. */
 interface PendingClientRequest {
   readonly deferred: Deferred.Deferred<unknown, ClientRequestError>
@@ -1383,19 +1403,25 @@ class RequestContextImpl implements RequestContext {
   get progressToken() {
     return this.meta?.progressToken as ProgressToken | undefined
   }
-  /** Adds the related-task `_meta` to params when this context runs a task. */
+  /** Whether this context runs a task of the 2026-07-28 extension (no notifications, input by `inputRequests`). */
+  private get inExtensionTask(): boolean {
+    const task = this.relatedTask
+    return task !== undefined && task.ask !== undefined && task.taskId !== ""
+  }
+  /** Adds the related-task `_meta` to params when this context runs a (2025-11-25) task. */
   private tagged(params: JsonRpc.Params | undefined): JsonRpc.Params | undefined {
     const task = this.relatedTask
-    if (task === undefined) return params
+    if (task === undefined || task.ask !== undefined) return params
     const meta = params?._meta as object | undefined
     return { ...params, _meta: { ...meta, [relatedTaskMetaKey]: { taskId: task.taskId } } }
   }
   notify(method: string, params?: JsonRpc.Params) {
+    if (this.inExtensionTask) return Effect.void
     return this.session.notifyRelated(method, this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
-    if (progressToken === undefined) return Effect.void
+    if (progressToken === undefined || this.inExtensionTask) return Effect.void
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
@@ -1412,13 +1438,14 @@ class RequestContextImpl implements RequestContext {
   /** 2026-07-28: logs only when the request opted in (`_meta` logLevel), at that level or above. */
   private mayLog(level: LoggingLevel): boolean {
     if (!ProtocolVersion.isModern(this.protocolVersion)) return true
+    if (this.inExtensionTask) return false
     const minimum = this.truth.logLevel
     return minimum !== undefined && logLevels[level] >= logLevels[minimum]
   }
   /** The related-task `_meta` of a task's messages, when this context runs a task. */
   private taskMeta(): JsonRpc.Params | undefined {
     const task = this.relatedTask
-    return task === undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
+    return task === undefined || task.ask !== undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
   }
   get closeStream(): Effect.Effect<void> {
     const connection = this.session.connection
@@ -1435,6 +1462,7 @@ class RequestContextImpl implements RequestContext {
     })
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
+    if (this.inExtensionTask && method !== "ping") return inputFromTask(this.relatedTask!, method, params, options, this.truth)
     const round = this.inputRound
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
     const task = this.relatedTask

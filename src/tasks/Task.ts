@@ -45,6 +45,18 @@ export interface Task {
   readonly pollIntervalMillis?: number | undefined
   /** Set exactly when the status is terminal (a cancelled task has none). */
   readonly outcome?: Outcome | undefined
+  /**
+   * While `input_required`: every input the work waits for, by key (keys are never reused within
+   * a task). The 2026-07-28 extension sends this snapshot in `tasks/get`; 2025-11-25 sends each
+   * input as a server→client request instead.
+   */
+  readonly inputRequests?: { readonly [key: string]: InputRequest } | undefined
+}
+
+/** An input a task waits for: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`). */
+export interface InputRequest {
+  readonly method: string
+  readonly params?: { readonly [key: string]: unknown } | undefined
 }
 
 /** The meta key that ties a message to a task (2025-11-25). */

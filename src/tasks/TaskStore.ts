@@ -30,7 +30,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../server/Pagination.ts"
-import { isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
+import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -117,6 +117,14 @@ export class TaskStore extends Context.Service<TaskStore, {
     taskId: string,
     status: "working" | "input_required",
     statusMessage?: string
+  ) => Effect.Effect<Task | undefined>
+  /**
+   * Records the inputs a non-terminal task waits for: non-empty → `input_required` with that
+   * snapshot; empty → back to `working`. `undefined` when the task is terminal or gone.
+   */
+  readonly setInputRequests: (
+    taskId: string,
+    inputRequests: { readonly [key: string]: InputRequest }
   ) => Effect.Effect<Task | undefined>
   /** Records the outcome if the task is not terminal yet (compare-and-set); `undefined` otherwise. */
   readonly finish: (
@@ -388,11 +396,25 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           }
           return Exit.succeed(settle(entry, { ...entry.task, status, statusMessage, lastUpdatedAt: now }))
         }),
+      setInputRequests: (taskId, inputRequests) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry = entries.get(taskId)
+          if (entry === undefined || isTerminal(entry.task.status)) return Exit.succeed(undefined)
+          const waiting = Object.keys(inputRequests).length > 0
+          const { inputRequests: _previous, ...task } = entry.task
+          return Exit.succeed(settle(
+            entry,
+            waiting
+              ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
+              : { ...task, status: "working", lastUpdatedAt: now }
+          ))
+        }),
       finish: (taskId, status, outcome, statusMessage) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const entry = entries.get(taskId)
           if (entry === undefined || isTerminal(entry.task.status)) return Exit.succeed(undefined)
-          return Exit.succeed(settle(entry, { ...entry.task, status, statusMessage, outcome, lastUpdatedAt: now }))
+          const { inputRequests: _pending, ...task } = entry.task
+          return Exit.succeed(settle(entry, { ...task, status, statusMessage, outcome, lastUpdatedAt: now }))
         }),
       cancel: (taskId, owner) =>
         Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal> => {
@@ -401,8 +423,9 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           if (isTerminal(entry.task.status)) {
             return Exit.fail(new TaskAlreadyTerminal({ taskId, status: entry.task.status }))
           }
+          const { inputRequests: _pending, ...task } = entry.task
           return Exit.succeed(settle(entry, {
-            ...entry.task,
+            ...task,
             status: "cancelled" as Status,
             statusMessage: "Cancelled by the requestor",
             lastUpdatedAt: now

@@ -3,11 +3,12 @@
  * session's), so the work outlives the request that created it and a closed connection; records
  * how the work ended; and cancels by interrupting.
  *
- * How an ending maps to a status (MCP 2025-11-25): a result → `completed`, except a tool result
- * with `isError: true` → `failed`; a JSON-RPC error → `failed` with that error as the outcome;
- * an interruption after `cancel` → `cancelled`, which `cancel` recorded first (the store's
- * compare-and-set drops anything that arrives after it); any other interruption (the work
- * interrupted itself, the server shut down) → `failed` with -32603. Cancelling records
+ * How an ending maps to a status is the wire's policy, given as `outcomeOf` (the 2025-11-25 wire
+ * fails a task whose tool result has `isError`; the 2026-07-28 extension completes it). By
+ * default: a result → `completed`; a JSON-RPC error → `failed` with that error as the outcome.
+ * Whatever the policy, an interruption after `cancel` → `cancelled`, which `cancel` recorded first
+ * (the store's compare-and-set drops anything that arrives after it); any other interruption (the
+ * work interrupted itself, the server shut down) → `failed` with -32603. Cancelling records
  * `cancelled` *before* interrupting and before it answers. The work never outlives the task: it
  * is interrupted when the task's TTL elapses (the task then fails as expired), and the server
  * cancels a session's tasks when that session closes (`cancelOwnedBy`): nothing unreachable
@@ -16,17 +17,61 @@
  * `onTransition` is called with the task after every status change the supervisor makes (the
  * outcome, a cancellation): how the server sends `notifications/tasks/status`.
  *
+ * Work may also start *before* its task exists ({@link TaskSupervisor.promotable}): the server
+ * then decides while it runs whether the request is answered directly or becomes a task (the
+ * 2026-07-28 extension lets the server decide per call).
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Deferred from "effect/Deferred"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
 import type { Outcome, Task } from "./Task.ts"
 import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
+
+/** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
+export interface SpawnOptions {
+  /** Called with the task after every status change the supervisor makes. */
+  readonly onTransition?: ((task: Task) => Effect.Effect<void>) | undefined
+  /**
+   * The status and outcome of a work that ended (not interrupted); default {@link outcomeOf}.
+   * `undefined`: interrupted (the supervisor decides).
+   */
+  readonly outcomeOf?: ((method: string, exit: Exit.Exit<object, McpError.McpError>) => Ending | undefined) | undefined
+}
+
+/** How a task ends: its terminal status and outcome. */
+export interface Ending {
+  readonly status: "completed" | "failed"
+  readonly outcome: Outcome
+  readonly statusMessage?: string | undefined
+}
+
+/**
+ * How a {@link TaskSupervisor.promotable} work was decided: it ended before it was promoted (its
+ * exit, for the caller to answer with), or it became the task.
+ */
+export type Decision =
+  | { readonly _tag: "Ended"; readonly exit: Exit.Exit<object, McpError.McpError> }
+  | { readonly _tag: "Promoted"; readonly task: Task }
+
+/** Options of {@link TaskSupervisor.promotable}. */
+export interface PromotableOptions extends SpawnOptions {
+  /** Promote when no decision came within this many milliseconds (`undefined`: only the work promotes). */
+  readonly promoteAfter?: number | undefined
+  /** Called with the task as soon as it is created, before anyone hears of the decision. */
+  readonly onPromoted?: ((task: Task) => void) | undefined
+  /**
+   * Asked when `promoteAfter` elapses: `false` keeps waiting for the work's own decision instead
+   * (e.g. it is about to stop for input).
+   */
+  readonly mayPromote?: (() => boolean) | undefined
+}
 
 /** The supervisor; see the module documentation. */
 export class TaskSupervisor extends Context.Service<TaskSupervisor, {
@@ -37,8 +82,21 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   readonly spawn: (
     input: CreateInput,
     work: (task: Task) => Effect.Effect<object, McpError.McpError>,
-    onTransition?: (task: Task) => Effect.Effect<void>
+    options?: SpawnOptions
   ) => Effect.Effect<Task, TaskLimitExceeded>
+  /**
+   * Starts `work` before any task exists, in a fiber of the supervisor; `work` is given `promote`,
+   * which creates its task (once; later calls return the same task). Answers with the
+   * {@link Decision} as soon as there is one: the work ended unpromoted, or it was promoted (by
+   * itself, or by the caller's `promoteAfter` once that many milliseconds passed; `undefined`:
+   * only the work promotes). Once promoted, the work is the task's (cancel, TTL, outcome, as
+   * `spawn`). If the caller is interrupted before a decision, the work is interrupted.
+   */
+  readonly promotable: (
+    input: CreateInput,
+    work: (promote: Effect.Effect<Task, TaskLimitExceeded>) => Effect.Effect<object, McpError.McpError>,
+    options?: PromotableOptions
+  ) => Effect.Effect<Decision, TaskLimitExceeded>
   /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
   /**
@@ -60,19 +118,12 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   )
 }
 
-/** The status and outcome a task ends with, from how its work ended. */
-export const outcomeOf = (
-  method: string,
-  exit: Exit.Exit<object, McpError.McpError>
-): { readonly status: "completed" | "failed"; readonly outcome: Outcome; readonly statusMessage?: string } | undefined => {
-  if (exit._tag === "Success") {
-    const result = exit.value
-    // 2025-11-25: a tool result with isError makes the task failed (the 2026 extension differs).
-    if (method === "tools/call" && (result as { readonly isError?: boolean }).isError === true) {
-      return { status: "failed", outcome: { _tag: "Result", result }, statusMessage: "The tool reported an error" }
-    }
-    return { status: "completed", outcome: { _tag: "Result", result } }
-  }
+/**
+ * The default status and outcome a task ends with: a result → `completed` (whatever it holds); a
+ * JSON-RPC error → `failed` with it; `undefined` when the work was interrupted.
+ */
+export const outcomeOf = (_method: string, exit: Exit.Exit<object, McpError.McpError>): Ending | undefined => {
+  if (exit._tag === "Success") return { status: "completed", outcome: { _tag: "Result", result: exit.value } }
   const error = McpError.fromCause(exit.cause)
   if (error === undefined) return undefined // interrupted: cancel already recorded the status
   return { status: "failed", outcome: { _tag: "Error", error }, statusMessage: error.message }
@@ -97,8 +148,8 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   }
   const running = new Map<string, Running>()
 
-  const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>) => {
-    const ending = outcomeOf(task.method, exit)
+  const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>, options: SpawnOptions | undefined) => {
+    const ending = (options?.outcomeOf ?? outcomeOf)(task.method, exit)
     const entry = running.get(task.taskId)
     running.delete(task.taskId)
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
@@ -120,16 +171,62 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
         ))
     })
 
+  const promotable: TaskSupervisor["Service"]["promotable"] = (input, work, options) =>
+    Effect.suspend(() => {
+      const decision = Deferred.makeUnsafe<Decision, TaskLimitExceeded>()
+      let task: Task | undefined
+      let fiber: Fiber.Fiber<unknown, unknown> | undefined
+      let creation: Deferred.Deferred<Task, TaskLimitExceeded> | undefined
+      const promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(() => {
+        // One creation, however many ask (the work itself, the caller's timer).
+        if (creation !== undefined) return Deferred.await(creation)
+        const created = creation = Deferred.makeUnsafe<Task, TaskLimitExceeded>()
+        return Effect.flatMap(Effect.exit(store.create(input)), (exit) => {
+          if (exit._tag === "Success") {
+            task = exit.value
+            running.set(task.taskId, { fiber, owner: task.owner, onTransition: options?.onTransition })
+            options?.onPromoted?.(task)
+            Deferred.doneUnsafe(decision, Exit.succeed({ _tag: "Promoted", task: task }))
+          }
+          Deferred.doneUnsafe(created, exit)
+          return exit
+        })
+      })
+      const ended = (exit: Exit.Exit<object, McpError.McpError>) =>
+        Effect.suspend(() => {
+          if (task !== undefined) return record(task, exit, options)
+          Deferred.doneUnsafe(decision, Exit.succeed({ _tag: "Ended", exit }))
+          return Effect.void
+        })
+      const bodyOf = Effect.suspend(() => {
+        const body = work(promote)
+        // Once promoted, the work is bounded by the task's TTL like any task's.
+        return task === undefined ? body : bounded(task, body)
+      })
+      return Effect.flatMap(Effect.forkIn(Effect.onExit(bodyOf, ended), scope), (forked) => {
+        fiber = forked
+        if (task !== undefined) running.get(task.taskId)!.fiber = forked
+        const decided = Deferred.await(decision)
+        const awaited = options?.promoteAfter === undefined ? decided : Effect.timeoutOrElse(decided, {
+          duration: options.promoteAfter,
+          orElse: () => options.mayPromote === undefined || options.mayPromote() ? Effect.andThen(promote, decided) : decided
+        })
+        // Not decided (the caller was interrupted, or its promotion failed): nobody will answer for the work.
+        return Effect.onExit(awaited, (exit) =>
+          exit._tag === "Failure" && task === undefined ? Fiber.interrupt(forked) : Effect.void)
+      })
+    })
+
   return TaskSupervisor.of({
-    spawn: (input, work, onTransition) =>
+    spawn: (input, work, options) =>
       Effect.flatMap(store.create(input), (task) =>
         Effect.suspend(() => {
-          const entry: Running = { fiber: undefined, owner: task.owner, onTransition }
+          const entry: Running = { fiber: undefined, owner: task.owner, onTransition: options?.onTransition }
           running.set(task.taskId, entry)
           return Effect.as(
             Effect.map(
               Effect.forkIn(
-                Effect.onExit(Effect.suspend(() => bounded(task, work(task))), (exit) => record(task, exit)),
+                Effect.onExit(Effect.suspend(() => bounded(task, work(task))), (exit) => record(task, exit, options)),
                 scope
               ),
               (fiber) => {
@@ -139,6 +236,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
             task
           )
         })),
+    promotable,
     cancelOwnedBy: (owner) =>
       Effect.suspend(() => {
         const owned: Array<string> = []

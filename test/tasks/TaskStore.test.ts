@@ -14,7 +14,7 @@ import { McpError } from "../../src/index.ts"
 import { expiresAt } from "../../src/tasks/Task.ts"
 import { makeMemory, type MemoryOptions } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
-import { toWire } from "../../src/tasks/wire/v2025_11_25.ts"
+import { outcomeOf as outcomeOf2025, toWire } from "../../src/tasks/wire/v2025_11_25.ts"
 
 const result = (text: string) => ({ _tag: "Result" as const, result: { content: [{ type: "text", text }] } })
 const A = "session:a"
@@ -281,18 +281,26 @@ describe("TaskStore (memory)", () => {
 })
 
 describe("TaskSupervisor", () => {
-  it.effect("a result completes the task; an isError tool result or a JSON-RPC error fails it", () =>
+  it.effect("a result completes the task; an isError tool result (2025-11-25 policy) or a JSON-RPC error fails it", () =>
     Effect.gen(function*() {
       const tasks = yield* store()
       const supervisor = TaskSupervisor.make(tasks, yield* Effect.scope)
-      const ok = yield* supervisor.spawn({ owner: A, method: "tools/call" }, () => Effect.succeed({ content: [] }))
+      const policy = { outcomeOf: outcomeOf2025 }
+      const ok = yield* supervisor.spawn({ owner: A, method: "tools/call" }, () => Effect.succeed({ content: [] }), policy)
       const toolError = yield* supervisor.spawn(
+        { owner: A, method: "tools/call" },
+        () => Effect.succeed({ content: [], isError: true }),
+        policy
+      )
+      // The default policy (the 2026-07-28 extension's): a tool error is a completed task.
+      const toolErrorByDefault = yield* supervisor.spawn(
         { owner: A, method: "tools/call" },
         () => Effect.succeed({ content: [], isError: true })
       )
       const notATool = yield* supervisor.spawn(
         { owner: A, method: "resources/read" },
-        () => Effect.succeed({ contents: [], isError: true })
+        () => Effect.succeed({ contents: [], isError: true }),
+        policy
       )
       const rpcError = yield* supervisor.spawn(
         { owner: A, method: "resources/read" },
@@ -303,6 +311,9 @@ describe("TaskSupervisor", () => {
       const failedTool = yield* tasks.get(toolError.taskId, A)
       assert.strictEqual(failedTool.status, "failed")
       assert.deepStrictEqual(failedTool.outcome, { _tag: "Result", result: { content: [], isError: true } })
+      const completedTool = yield* tasks.get(toolErrorByDefault.taskId, A)
+      assert.strictEqual(completedTool.status, "completed")
+      assert.deepStrictEqual(completedTool.outcome, { _tag: "Result", result: { content: [], isError: true } })
       assert.strictEqual((yield* tasks.get(notATool.taskId, A)).status, "completed")
       const failedRpc = yield* tasks.get(rpcError.taskId, A)
       assert.strictEqual(failedRpc.status, "failed")

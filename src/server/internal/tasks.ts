@@ -20,6 +20,9 @@ import type { Task } from "../../tasks/Task.ts"
 import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import type * as Extension from "../Extension.ts"
+import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
 
@@ -41,6 +44,13 @@ export interface TaskOptions extends MemoryOptions {
    * counts by its /64 prefix (one host usually holds a whole /64); `undefined`: no address.
    */
   readonly clientAddress?: ((http: HttpRequestInfo) => string | undefined) | undefined
+  /**
+   * MCP 2026-07-28 (the tasks extension, where the server decides): how long a call of a
+   * task-supporting tool may run before the server makes it a task (default 100 ms; a call that
+   * finishes sooner is answered directly). A handler can decide itself with
+   * `McpContext.becomeTask`.
+   */
+  readonly promoteAfterMillis?: number | undefined
 }
 
 /** Tasks as the server uses them. */
@@ -63,8 +73,10 @@ export interface ServerTasks {
    * and are cancelled.
    */
   readonly sessionClosed: (sessionId: string) => void
-  /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`. */
+  /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` (2025-11-25). */
   readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
+  /** The 2026-07-28 tasks extension (declared when a tool supports tasks). */
+  readonly extension: Extension.Extension<never>
 }
 
 /** Who a task belongs to, and the client address it counts against. */
@@ -102,6 +114,12 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     const clientAddress = options.clientAddress ?? peerAddress
     const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const modern = TaskExtension.make({
+      store,
+      supervisor,
+      keysOf: (context) => keysOf(context, clientAddress),
+      promoteAfterMillis: options.promoteAfterMillis
+    })
 
     /** notifications/tasks/status to the session that created the task (gone sessions drop it). */
     const notifier = (session: ServerSession) => (task: Task) =>
@@ -131,7 +149,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
           object,
           McpError.McpError
         >
-      }, notify).pipe(Effect.map(Wire.createTaskResult), Effect.mapError(Wire.toMcpError))
+      }, { onTransition: notify, outcomeOf: Wire.outcomeOf }).pipe(Effect.map(Wire.createTaskResult), Effect.mapError(Wire.toMcpError))
     }
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
@@ -150,8 +168,14 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
     return {
       sessionClosed: (sessionId) => {
         runFork(supervisor.cancelOwnedBy(`session:${sessionId}`))
+        runFork(supervisor.cancelOwnedBy(TaskExtension.ownerKey(`session:${sessionId}`)))
       },
+      extension: modern.extension,
       run: (context, method, what, taskSupport, task, work) => {
+        // 2026-07-28: the extension's policy, for tools/call only (the one task-eligible method).
+        if (ProtocolVersion.isModern(context.protocolVersion)) {
+          return method === "tools/call" ? modern.run(context, taskSupport, work) as Effect.Effect<never, McpError.McpError> : work(context)
+        }
         if (!hasTasks(context)) return work(context) // like a server without the tasks capability
         if (task === undefined) {
           return taskSupport === "required"

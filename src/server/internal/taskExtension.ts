@@ -1,0 +1,201 @@
+/**
+ * The tasks extension of MCP 2026-07-28 (`io.modelcontextprotocol/tasks`, SEP-2663) in the
+ * server: the extension value (`tasks/get`, `tasks/update`, `tasks/cancel`, each refused -32021
+ * to a request that did not declare the extension) and the policy for `tools/call`.
+ *
+ * The server decides per call (there is no client hint; a legacy `params.task` is ignored): a call
+ * of a tool that supports tasks, from a request that declared the extension, runs in a fiber of
+ * the supervisor before any task exists, and becomes a task when its handler calls
+ * `McpContext.becomeTask` or when it has not finished within `promoteAfterMillis` (default 100 ms;
+ * not while it is stopping for input). A call that
+ * ends first is answered directly (MRTR `input_required` included, so a tool can gather input
+ * before it becomes a task), except that a `required` tool's result is answered as a task that
+ * already ended. Once a task, its input requests wait in the task's `inputRequests` until
+ * `tasks/update` answers them.
+ *
+ * Tasks are owned as in 2025-11-25 (principal, else anonymous client address, else session), in
+ * an owner space of their own: a task of one era is never visible in the other.
+ *
+ * @internal
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as McpError from "../../protocol/McpError.ts"
+import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
+import { isInputRequired } from "../../session/InputRound.ts"
+import type { ClientAddress } from "../../session/Requestor.ts"
+import type { InputRequest } from "../../tasks/Task.ts"
+import type { TaskStore } from "../../tasks/TaskStore.ts"
+import type { TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
+import * as Wire from "../../tasks/wire/v2026_07_28.ts"
+import * as Extension from "../Extension.ts"
+import type { TaskSupport } from "../Tool.ts"
+import type { TaskKeys } from "./tasks.ts"
+
+/** The inputs a running task waits for. */
+interface Waiting {
+  /** keys handed out so far (never reused within a task) */
+  counter: number
+  readonly used: Set<string>
+  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown> }>
+}
+
+/** The extension and the `tools/call` policy. */
+export interface TaskExtension {
+  readonly extension: Extension.Extension<never>
+  /** Runs a `tools/call` of a 2026-07-28 request under the policy (see the module documentation). */
+  readonly run: <A>(
+    context: RequestContext,
+    taskSupport: TaskSupport,
+    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
+  ) => Effect.Effect<A | object, McpError.McpError>
+  /** The owner key of a request's 2026 tasks. */
+  readonly ownerOf: (context: RequestContext) => string
+}
+
+/** The 2026 owner key: the request's key in a space of its own. */
+export const ownerKey = (key: string): string => `2026|${key}`
+
+/** Builds the extension over the server's store and supervisor. */
+export const make = (options: {
+  readonly store: TaskStore["Service"]
+  readonly supervisor: TaskSupervisor["Service"]
+  readonly keysOf: (context: RequestContext, clientAddress?: ClientAddress) => TaskKeys
+  /** When the server makes a still-running call a task (default 100 ms). */
+  readonly promoteAfterMillis?: number | undefined
+}): TaskExtension => {
+  const { store, supervisor } = options
+  const promoteAfter = options.promoteAfterMillis ?? 100
+  const waiting = new Map<string, Waiting>()
+  const ownerOf = (context: RequestContext) => ownerKey(options.keysOf(context).owner)
+
+  const snapshot = (inputs: Waiting) => {
+    const out: { [key: string]: InputRequest } = {}
+    for (const [key, { request }] of inputs.pending) out[key] = request
+    return out
+  }
+
+  /** The `ask` of a task's context: lists the input, waits for `tasks/update`. */
+  const askFor = (handle: { taskId: string }) =>
+  (method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) =>
+    Effect.suspend(() => {
+      const taskId = handle.taskId
+      let inputs = waiting.get(taskId)
+      if (inputs === undefined) waiting.set(taskId, inputs = { counter: 0, used: new Set(), pending: new Map() })
+      let key = inputKey ?? `${method}-${++inputs.counter}`
+      while (inputs.used.has(key)) key = `${inputKey ?? method}-${++inputs.counter}`
+      inputs.used.add(key)
+      const answer = Deferred.makeUnsafe<unknown>()
+      inputs.pending.set(key, { request: params === undefined ? { method } : { method, params }, answer })
+      const current = inputs
+      return store.setInputRequests(taskId, snapshot(current)).pipe(
+        Effect.andThen(Deferred.await(answer)),
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => current.pending.delete(key) ? Effect.asVoid(store.setInputRequests(taskId, snapshot(current))) : Effect.void)
+        )
+      )
+    })
+
+  const run: TaskExtension["run"] = (context, taskSupport, work) => {
+    if (taskSupport === "forbidden") return work(context)
+    if (!Extension.isDeclared(context, Wire.extensionId)) {
+      return taskSupport === "required"
+        ? Exit.fail(McpError.withoutStackTrace(() =>
+          Extension.notDeclared(
+            Wire.extensionId,
+            `This tool runs only as a task: declare the ${Wire.extensionId} extension in clientCapabilities.extensions`
+          )
+        ))
+        : work(context)
+    }
+    const { owner, address } = options.keysOf(context)
+    const input = { owner: ownerKey(owner), address, method: "tools/call" }
+    const handle: { taskId: string } & RelatedTask = {
+      taskId: "",
+      awaitingInput: () => Effect.void,
+      ask: undefined,
+      promote: undefined
+    }
+    ;(handle as { ask: RelatedTask["ask"] }).ask = askFor(handle)
+    const forget = Effect.sync(() => {
+      if (handle.taskId !== "") waiting.delete(handle.taskId)
+    })
+    return supervisor.promotable(input, (promote) => {
+      ;(handle as { promote: RelatedTask["promote"] }).promote = Effect.asVoid(Effect.mapError(promote, Wire.toMcpError))
+      return Effect.ensuring(work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>, forget)
+    }, {
+      promoteAfter,
+      onPromoted: (task) => {
+        handle.taskId = task.taskId
+      },
+      // A call that is stopping for input (MRTR) is answered input_required, not made a task.
+      mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
+    }).pipe(
+      Effect.mapError(Wire.toMcpError),
+      Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {
+        if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
+        const exit = decision.exit
+        if (taskSupport !== "required" || (exit._tag === "Failure" && isInputRequired(exit.cause))) return exit
+        // A required tool is always answered as a task: one that already ended.
+        return Effect.flatMap(Effect.mapError(store.create(input), Wire.toMcpError), (task) => {
+          const error = exit._tag === "Failure" ? McpError.fromCause(exit.cause) : undefined
+          if (exit._tag === "Failure" && error === undefined) return exit
+          const finished = exit._tag === "Success"
+            ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
+            : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
+          return Effect.map(finished, (ended) => Wire.createTaskResult(ended ?? task))
+        })
+      })
+    )
+  }
+
+  const answer = (taskId: string, responses: { readonly [key: string]: unknown }) =>
+    Effect.suspend(() => {
+      const inputs = waiting.get(taskId)
+      if (inputs === undefined) return Effect.void
+      let answered = false
+      for (const [key, value] of Object.entries(responses)) {
+        const pending = inputs.pending.get(key)
+        if (pending === undefined) continue // unknown, answered or superseded keys are dropped
+        inputs.pending.delete(key)
+        Deferred.doneUnsafe(pending.answer, Exit.succeed(value))
+        answered = true
+      }
+      return answered ? Effect.asVoid(store.setInputRequests(taskId, snapshot(inputs))) : Effect.void
+    })
+
+  const ack = {}
+  const extension = Extension.make({
+    id: Wire.extensionId,
+    versions: "modern",
+    requireDeclaration: true,
+    methods: {
+      "tasks/get": Extension.method({
+        params: Wire.TaskIdParams,
+        handler: (params, context) =>
+          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.detailedTask), Effect.mapError(Wire.toMcpError))
+      }),
+      "tasks/update": Extension.method({
+        params: Wire.UpdateParams,
+        handler: (params, context) =>
+          store.get(params.taskId, ownerOf(context)).pipe(
+            Effect.mapError(Wire.toMcpError),
+            Effect.andThen(answer(params.taskId, params.inputResponses)),
+            Effect.as(ack)
+          )
+      }),
+      "tasks/cancel": Extension.method({
+        params: Wire.TaskIdParams,
+        // Cooperative and idempotent: an already ended task gets the same ack.
+        handler: (params, context) =>
+          supervisor.cancel(params.taskId, ownerOf(context)).pipe(
+            Effect.as(ack),
+            Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
+            Effect.mapError(Wire.toMcpError)
+          )
+      })
+    }
+  })
+  return { extension, run, ownerOf }
+}

@@ -1,0 +1,80 @@
+/**
+ * The MCP 2026-07-28 edge of tasks: the extension `io.modelcontextprotocol/tasks` (SEP-2663). The
+ * flat `CreateTaskResult` (`resultType: "task"`), the `DetailedTask` of `tasks/get` (the outcome
+ * inline: `result`, `error`, or the pending `inputRequests`), the params of `tasks/get`,
+ * `tasks/update` and `tasks/cancel`, and the mapping of store errors to JSON-RPC errors.
+ *
+ * The 2026 names differ from 2025-11-25's: `ttlMs` (was `ttl`), `pollIntervalMs` (was
+ * `pollInterval`); a tool result with `isError` is a `completed` task (2025-11-25: `failed`); no
+ * related-task `_meta` anywhere.
+ *
+ * @since 0.2.0
+ */
+import * as Schema from "effect/Schema"
+import * as McpError from "../../protocol/McpError.ts"
+import type { Task } from "../Task.ts"
+import type { TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
+import * as Wire2025 from "./v2025_11_25.ts"
+
+/** The extension's identifier (`capabilities.extensions` key, client and server). */
+export const extensionId = "io.modelcontextprotocol/tasks"
+
+/** The `Task` fields of every 2026 task answer. */
+const base = (task: Task): { [key: string]: unknown } => {
+  const wire: { [key: string]: unknown } = {
+    taskId: task.taskId,
+    status: task.status,
+    createdAt: new Date(task.createdAt).toISOString(),
+    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    ttlMs: task.ttlMillis
+  }
+  if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
+  if (task.pollIntervalMillis !== undefined) wire.pollIntervalMs = task.pollIntervalMillis
+  return wire
+}
+
+/**
+ * The answer to a `tools/call` that became a task: the task's fields, flat, with
+ * `resultType: "task"` (no `task` wrapper, no `result`, `inputRequests` or `requestState`).
+ */
+export const createTaskResult = (task: Task): { readonly [key: string]: unknown } => ({
+  resultType: "task",
+  ...base(task)
+})
+
+/**
+ * The answer to `tasks/get`: the task with its outcome inline: `result` when `completed`, `error`
+ * (a JSON-RPC error object) when `failed`, `inputRequests` while `input_required`.
+ */
+export const detailedTask = (task: Task): { readonly [key: string]: unknown } => {
+  const wire = base(task)
+  const outcome = task.outcome
+  if (task.status === "completed" && outcome?._tag === "Result") wire.result = outcome.result
+  else if (task.status === "failed") {
+    wire.error = outcome?._tag === "Error"
+      ? outcome.error
+      : { code: McpError.ErrorCode.InternalError, message: task.statusMessage ?? "The task failed" }
+  } else if (task.status === "input_required" && task.inputRequests !== undefined) {
+    wire.inputRequests = task.inputRequests
+  }
+  return wire
+}
+
+/** `tasks/get` and `tasks/cancel` params. */
+export const TaskIdParams = Schema.Struct({ taskId: Schema.String })
+
+/**
+ * `tasks/update` params: answers by input key. Values are not decoded here: keys the task does not
+ * wait for are dropped first, then each answer is decoded as the result of its request.
+ */
+export const UpdateParams = Schema.Struct({
+  taskId: Schema.String,
+  inputResponses: Schema.Record(Schema.String, Schema.Unknown)
+})
+
+/**
+ * The JSON-RPC error for a store error: an unknown, expired or someone else's task is -32602; a
+ * limit is -32029 (as in 2025-11-25).
+ */
+export const toMcpError = (error: TaskNotFound | TaskAlreadyTerminal | TaskLimitExceeded): McpError.McpError =>
+  Wire2025.toMcpError(error)
