@@ -1,9 +1,13 @@
 /**
- * `node bench/tasks.ts`: background tasks (MCP 2025-11-25) through the real path, in one process.
+ * `node bench/tasks.ts` (part of `npm run bench`): background tasks through the real path, in one
+ * process, in both eras: MCP 2025-11-25 core tasks (`params.task`, `tasks/result`) and the
+ * 2026-07-28 tasks extension (`_meta` declaring `io.modelcontextprotocol/tasks`, tools that call
+ * `McpContext.becomeTask`, results by `tasks/get`).
  *
- * An `McpServer` with two task-capable tools (`instant` answers at once; `held` waits on a gate
- * the benchmark opens later), over a provided in-memory `TaskStore` kept in hand, driven over the
- * in-memory pair by a lean raw JSON-RPC driver (no SDK client) with 256 requests in flight:
+ * An `McpServer` with task-capable tools (`instant` answers at once; `held` waits on a gate
+ * the benchmark opens later; `instant_task` / `held_task` the same after `becomeTask`), over a
+ * provided in-memory `TaskStore` kept in hand, driven over the in-memory pair by a lean raw
+ * JSON-RPC driver (no SDK client) with 256 requests in flight. 2025-11-25:
  *
  * 1. creation: 100,000 task-augmented `tools/call instant` (CreateTaskResult answers per second);
  * 2. completion: `tasks/result` for each of them (results per second);
@@ -14,6 +18,10 @@
  *    (the status notifier forgets a task's session only when it sees its terminal status);
  * 5. a store-level diagnostic: the cost of `create` when the store is at `maxTasks` (full of
  *    finished, unexpired tasks) against a store with room.
+ *
+ * 2026-07-28 (a second connection, no `initialize`): creation (CreateTaskResult answers per
+ * second), pipelined create → `tasks/get` polled until `completed` (tasks per second, with the
+ * polls counted), and heap per working task (10,000 held, then released and read).
  */
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -25,7 +33,7 @@ import * as Logger from "effect/Logger"
 import * as Scope from "effect/Scope"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { InMemory, McpServer } from "../src/index.ts"
+import { InMemory, McpContext, McpServer } from "../src/index.ts"
 import { makeMemory, TaskStore } from "../src/tasks/TaskStore.ts"
 
 setFlagsFromString("--expose-gc")
@@ -58,11 +66,24 @@ const Held = McpServer.tool({
   execution: { taskSupport: "optional" },
   handler: () => Effect.as(Deferred.await(gate), "released")
 })
+const gate2026 = Deferred.makeUnsafe<void>()
+const InstantTask = McpServer.tool({
+  name: "instant_task",
+  description: "becomes a task (2026-07-28), then answers at once",
+  execution: { taskSupport: "optional" },
+  handler: () => Effect.as(McpContext.becomeTask, "ok")
+})
+const HeldTask = McpServer.tool({
+  name: "held_task",
+  description: "becomes a task (2026-07-28), then answers when the benchmark opens the gate",
+  execution: { taskSupport: "optional" },
+  handler: () => Effect.andThen(McpContext.becomeTask, Effect.as(Deferred.await(gate2026), "released"))
+})
 
 const scope = Scope.makeUnsafe()
 const context = await Effect.runPromise(Layer.buildWithScope(
   Layer.provideMerge(
-    Layer.merge(Instant, Held),
+    Layer.mergeAll(Instant, Held, InstantTask, HeldTask),
     Layer.provideMerge(
       McpServer.McpServer.layer({ name: "bench-tasks", version: "0.0.0", tasks: {} }),
       TaskStore.layerMemory({
@@ -82,31 +103,36 @@ const storeSize = () => Effect.runSync(store.size)
 
 // --- the lean driver -------------------------------------------------------------------------
 
-const pair = InMemory.makePair()
 const pending = new Map<number, (message: any) => void>()
 let notifications = 0
 const statuses: Record<string, number> = {}
-pair.client.onmessage = (message) => {
-  if (message.id === undefined) {
-    notifications++
-    if (message.method === "notifications/tasks/status") {
-      statuses[message.params.status] = (statuses[message.params.status] ?? 0) + 1
-    }
-    return
-  }
-  const resolve = pending.get(message.id)
-  if (resolve === undefined) return
-  pending.delete(message.id)
-  resolve(message)
-}
-const session = Effect.runFork(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
 let nextId = 1
-const request = (method: string, params: object): Promise<any> =>
-  new Promise((resolve) => {
-    const id = nextId++
-    pending.set(id, resolve)
-    void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-  })
+/** A connection to the server over the in-memory pair, with a raw request function. */
+const connect = () => {
+  const pair = InMemory.makePair()
+  pair.client.onmessage = (message) => {
+    if (message.id === undefined) {
+      notifications++
+      if (message.method === "notifications/tasks/status") {
+        statuses[message.params.status] = (statuses[message.params.status] ?? 0) + 1
+      }
+      return
+    }
+    const resolve = pending.get(message.id)
+    if (resolve === undefined) return
+    pending.delete(message.id)
+    resolve(message)
+  }
+  const session = Effect.runFork(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+  const request = (method: string, params: object): Promise<any> =>
+    new Promise((resolve) => {
+      const id = nextId++
+      pending.set(id, resolve)
+      void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+    })
+  return { pair, session, request }
+}
+const { pair, session, request } = connect()
 const init = await request("initialize", {
   protocolVersion: "2025-11-25",
   capabilities: {},
@@ -220,6 +246,64 @@ const capacity = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   return { withRoom, atCapacity, size }
 })))
 
+// --- 2026-07-28: the tasks extension on a second connection -------------------------------------
+
+const modern = connect()
+const meta2026 = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+  "io.modelcontextprotocol/clientInfo": { name: "bench-driver", version: "0" }
+}
+const create2026 = async (name: string): Promise<string> => {
+  const answer = await modern.request("tools/call", { name, arguments: {}, _meta: meta2026 })
+  const taskId = answer.result?.taskId
+  if (typeof taskId !== "string" || answer.result.resultType !== "task") {
+    bad++
+    throw new Error(`bad 2026 CreateTaskResult: ${JSON.stringify(answer)}`)
+  }
+  return taskId
+}
+let polls = 0
+const completed2026 = async (taskId: string, text: string) => {
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    polls++
+    const answer = await modern.request("tasks/get", { taskId, _meta: meta2026 })
+    const task = answer.result
+    if (task?.status === "completed") {
+      if (task.result?.content?.[0]?.text !== text) break
+      return
+    }
+    if (task?.status !== "working") break
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  bad++
+  throw new Error(`2026 task ${taskId} did not complete with ${text}`)
+}
+// warm-up, then the store is emptied by the TTL before measuring
+await pool(5_000, async () => completed2026(await create2026("instant_task"), "ok"))
+const modernIds: Array<string> = new Array(N)
+const create2026Millis = await pool(N, async (i) => void (modernIds[i] = await create2026("instant_task")))
+polls = 0
+const read2026Millis = await pool(N, async (i) => completed2026(modernIds[i]!, "ok"))
+const readPolls = polls
+modernIds.length = 0
+polls = 0
+const pipeline2026Millis = await pool(N, async () => completed2026(await create2026("instant_task"), "ok"))
+const pipelinePolls = polls
+console.error("waiting for the TTL of the 2026 tasks to pass (store empty before measuring memory)...")
+const emptied2026 = await waitUntil(() => storeSize() === 0, TTL + 5_000)
+await collect()
+const heapBefore2026 = process.memoryUsage().heapUsed
+const held2026: Array<string> = new Array(HELD)
+await pool(HELD, async (i) => void (held2026[i] = await create2026("held_task")))
+await collect()
+const heapHeld2026 = process.memoryUsage().heapUsed
+const workingHeld2026 = storeSize()
+Deferred.doneUnsafe(gate2026, Exit.void)
+const release2026Millis = await pool(HELD, async (i) => completed2026(held2026[i]!, "released"))
+held2026.length = 0
+const reaped2026 = await waitUntil(() => storeSize() === 0, TTL + 5_000)
+
 const total = performance.now() - started
 console.log(`| measure | value |\n|---|---:|`)
 console.log(`| tasks created (CreateTaskResult), ${IN_FLIGHT} in flight | ${N.toLocaleString("en-US")} in ${Math.round(createMillis)} ms: **${rate(N, createMillis)}/s** |`)
@@ -236,9 +320,17 @@ const terminalSeen = (statuses.completed ?? 0) + (statuses.failed ?? 0) + (statu
 console.log(`| notifications/tasks/status received, by status | ${JSON.stringify(statuses)} for ${createdTotal.toLocaleString("en-US")} tasks (${notifications.toLocaleString("en-US")} notifications in all) |`)
 console.log(`| tasks whose terminal status was never notified | **${(createdTotal - terminalSeen).toLocaleString("en-US")}** |`)
 console.log(`| store-level create + finish, store of ${capacity.size.toLocaleString("en-US")} with room / at maxTasks | ${capacity.withRoom.toFixed(1)} µs / **${capacity.atCapacity.toFixed(1)} µs** per task |`)
+console.log(`| **2026-07-28** tasks created (flat CreateTaskResult, \`becomeTask\`), ${IN_FLIGHT} in flight | ${N.toLocaleString("en-US")} in ${Math.round(create2026Millis)} ms: **${rate(N, create2026Millis)}/s** |`)
+console.log(`| **2026-07-28** tasks/get until completed, for them | ${N.toLocaleString("en-US")} in ${Math.round(read2026Millis)} ms: **${rate(N, read2026Millis)}/s** (${(readPolls / N).toFixed(2)} tasks/get per task) |`)
+console.log(`| **2026-07-28** pipelined create → tasks/get until completed | ${N.toLocaleString("en-US")} in ${Math.round(pipeline2026Millis)} ms: **${rate(N, pipeline2026Millis)} tasks/s** (${(pipelinePolls / N).toFixed(2)} tasks/get per task) |`)
+console.log(`| **2026-07-28** heap per working task (${HELD.toLocaleString("en-US")} held) | **${Math.round((heapHeld2026 - heapBefore2026) / HELD).toLocaleString("en-US")} bytes** (${mb(heapBefore2026)} → ${mb(heapHeld2026)} MB; ${workingHeld2026.toLocaleString("en-US")} in store) |`)
+console.log(`| **2026-07-28** results of the held tasks after the gate opens | ${HELD.toLocaleString("en-US")} in ${Math.round(release2026Millis)} ms; store empty after TTL: before memory phase ${emptied2026}, at the end ${reaped2026} |`)
 console.log(`| bad answers | ${bad} |`)
 console.log(`| total time | ${(total / 1000).toFixed(1)} s (Node ${process.version}) |`)
 
 await pair.client.close()
-await Effect.runPromise(Effect.andThen(Effect.ignore(Fiber.await(session)), Scope.close(scope, Exit.void)))
-if (bad > 0 || !emptied || !reaped) process.exitCode = 1
+await modern.pair.client.close()
+await Effect.runPromise(
+  Effect.andThen(Effect.ignore(Fiber.await(session)), Effect.andThen(Effect.ignore(Fiber.await(modern.session)), Scope.close(scope, Exit.void)))
+)
+if (bad > 0 || !emptied || !reaped || !emptied2026 || !reaped2026) process.exitCode = 1
