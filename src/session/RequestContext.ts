@@ -69,6 +69,11 @@ export interface RelatedTask {
   /** Called with `true` before a server→client request, `false` once it is answered (2025-11-25). */
   readonly awaitingInput: (waiting: boolean) => Effect.Effect<void>
   /**
+   * `_meta` every message of the task carries (notifications, log messages, server→client
+   * requests): the 2025-11-25 wire's related-task key; none for the 2026-07-28 extension.
+   */
+  readonly meta?: { readonly [key: string]: unknown } | undefined
+  /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings its answer. Set only for tasks of that extension;

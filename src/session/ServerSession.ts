@@ -60,7 +60,6 @@ import {
 import * as Negotiation from "../protocol/Negotiation.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { RELATED_TASK_META_KEY as relatedTaskMetaKey } from "../protocol/McpSchema.ts"
 import {
   NotSendable,
   projectError,
@@ -1408,12 +1407,12 @@ class RequestContextImpl implements RequestContext {
     const task = this.relatedTask
     return task !== undefined && task.ask !== undefined && task.taskId !== ""
   }
-  /** Adds the related-task `_meta` to params when this context runs a (2025-11-25) task. */
+  /** Adds the task's `_meta` (see `RelatedTask.meta`) to params when this context runs a task. */
   private tagged(params: JsonRpc.Params | undefined): JsonRpc.Params | undefined {
-    const task = this.relatedTask
-    if (task === undefined || task.ask !== undefined) return params
+    const taskMeta = this.relatedTask?.meta
+    if (taskMeta === undefined) return params
     const meta = params?._meta as object | undefined
-    return { ...params, _meta: { ...meta, [relatedTaskMetaKey]: { taskId: task.taskId } } }
+    return { ...params, _meta: { ...meta, ...taskMeta } }
   }
   notify(method: string, params?: JsonRpc.Params) {
     if (this.inExtensionTask) return Effect.void
@@ -1442,10 +1441,9 @@ class RequestContextImpl implements RequestContext {
     const minimum = this.truth.logLevel
     return minimum !== undefined && logLevels[level] >= logLevels[minimum]
   }
-  /** The related-task `_meta` of a task's messages, when this context runs a task. */
+  /** The `_meta` of a task's messages, when this context runs a task (see `RelatedTask.meta`). */
   private taskMeta(): JsonRpc.Params | undefined {
-    const task = this.relatedTask
-    return task === undefined || task.ask !== undefined ? undefined : { [relatedTaskMetaKey]: { taskId: task.taskId } }
+    return this.relatedTask?.meta
   }
   get closeStream(): Effect.Effect<void> {
     const connection = this.session.connection

@@ -145,7 +145,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
               (changed) => changed === undefined ? Effect.void : notify(changed)
             )
           })
-        return work(context.with({ relatedTask: { taskId: task.taskId, awaitingInput } })) as Effect.Effect<
+        return work(context.with({ relatedTask: { taskId: task.taskId, awaitingInput, meta: Wire.relatedTaskMeta(task.taskId) } })) as Effect.Effect<
           object,
           McpError.McpError
         >
