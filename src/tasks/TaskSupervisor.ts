@@ -252,7 +252,10 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
           undecided.add(forked)
           forked.addObserver(() => undecided.delete(forked))
         }
-        if (task !== undefined) running.get(task.taskId)!.fiber = forked
+        // Promoted already (the fiber ran synchronously up to here): its entry, unless the work
+        // has also ended already and `record` forgot it.
+        const entry = task === undefined ? undefined : running.get(task.taskId)
+        if (entry !== undefined) entry.fiber = forked
         // The caller's promotion: a plain timer (no timeout fiber per call), cleared by the decision.
         let timer: ReturnType<typeof setTimeout> | undefined
         if (options?.promoteAfter !== undefined && !Deferred.isDoneUnsafe(decision)) {
