@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Content, GracefulShutdown, McpContext, McpError, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
+import { ListenTriggers } from "./fixtures/listen-triggers.ts"
 import { TasksExtensionFixtures } from "./fixtures/tasks-extension.ts"
 import { flags } from "./internal/cli.ts"
 import { ConformanceSkills } from "./skills-server.ts"
@@ -638,6 +639,7 @@ export const components = Layer.mergeAll(
   TaskResource,
   TaskPrompt,
   TasksExtensionFixtures,
+  ListenTriggers,
   StaticText,
   StaticBinary,
   Watched,

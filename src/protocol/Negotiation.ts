@@ -185,6 +185,11 @@ export interface ResolvedRequest {
    * without it the server sends the request no log messages. `undefined` in the handshake era.
    */
   readonly logLevel?: LoggingLevel | undefined
+  /**
+   * The id the client gave the request, when the transport answers it under an id of its own
+   * (2026-07-28 over stateless HTTP); `undefined`: the request's own id.
+   */
+  readonly clientRequestId?: string | number | undefined
 }
 
 /**

@@ -109,6 +109,13 @@ export interface Options {
    * {@link Extension}. Their context already provided.
    */
   readonly extensions?: ReadonlyArray<Extension.Extension<never>> | undefined
+  /**
+   * Core methods of MCP 2026-07-28 that the 2025-11-25 schema lacks (`subscriptions/listen`):
+   * served to 2026-07-28 requests only (-32601 to the others). With `subscriptions/listen` served,
+   * `server/discover` advertises `listChanged` and `subscribe` (they are delivered on listen
+   * streams).
+   */
+  readonly modernMethods?: { readonly [method: string]: Extension.Method<never> } | undefined
 }
 
 /**
@@ -186,7 +193,9 @@ export const make = (options: Options): LowLevelServer => {
   // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
   // instructions, identity). Through middleware like every request (raw hooks).
   const modernExtensions = Extension.capabilitiesFor(extensions, true)
-  const modernCapabilities = withoutListenFeatures(projectServerCapabilities(derived, ProtocolVersion.modern[0]))
+  const listens = options.modernMethods?.["subscriptions/listen"] !== undefined
+  const projected = projectServerCapabilities(derived, ProtocolVersion.modern[0])
+  const modernCapabilities = listens ? projected : withoutListenFeatures(projected)
   const discoverResult = {
     supportedVersions: [...ProtocolVersion.modern, ...(options.supportedVersions ?? ProtocolVersion.supported)],
     capabilities: modernExtensions === undefined ? modernCapabilities : { ...modernCapabilities, extensions: modernExtensions },
@@ -204,6 +213,13 @@ export const make = (options: Options): LowLevelServer => {
   // precedence there over a core method of the same name (the tasks extension's `tasks/get` is not
   // 2025-11-25's); the others are routes like any.
   const modernRoutes = new Map<string, Route>()
+  for (const [name, method] of Object.entries(options.modernMethods ?? {})) {
+    modernRoutes.set(name, {
+      decode: compile(method.params),
+      handler: (params: unknown, context: RequestContext) =>
+        ProtocolVersion.isModern(context.protocolVersion) ? method.handler(params, context) : Exit.fail(McpError.methodNotFound(name))
+    })
+  }
   for (const extension of extensions) {
     for (const [name, method] of Object.entries(extension.methods ?? {})) {
       if (name === "initialize" || name === "server/discover") {
@@ -417,8 +433,8 @@ interface NotificationRoute {
 const emptyParams = {}
 
 /**
- * 2026-07-28 delivers list changes and resource updates only on `subscriptions/listen` streams,
- * which this server does not serve yet: `listChanged` and `subscribe` are not advertised there.
+ * 2026-07-28 delivers list changes and resource updates only on `subscriptions/listen` streams: a
+ * server that does not serve them advertises neither `listChanged` nor `subscribe` there.
  */
 const withoutListenFeatures = (caps: ServerCapabilities): ServerCapabilities => {
   const out: { -readonly [K in keyof ServerCapabilities]: ServerCapabilities[K] } = { ...caps }

@@ -36,6 +36,7 @@ import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../transport/Transport.ts"
 import * as Completion from "./Completion.ts"
+import * as Listen from "./internal/listen.ts"
 import * as Tasks from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
@@ -354,6 +355,22 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         listChanged: { tools: true, resources: true, prompts: true },
         logging: options.logging,
         middleware: [...(options.middleware ?? []), ...middleware],
+        modernMethods: {
+          "subscriptions/listen": Listen.method({
+            serves: {
+              tools: handlers["tools/list"] !== undefined,
+              prompts: handlers["prompts/list"] !== undefined,
+              resources: handlers["resources/list"] !== undefined
+            },
+            onChange: service.onChange,
+            onResourceUpdated: service.onResourceUpdated,
+            resourceExists: (uri) =>
+              uri.length <= maxSubscriptionUriLength &&
+              (resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))),
+            maxResourceSubscriptions: maxSubscriptions,
+            tasks: taskTools ? tasks!.listen : undefined
+          })
+        },
         // The tasks extension is declared to 2026-07-28 requests when a tool supports tasks.
         extensions: taskTools ? [tasks!.extension, ...extensions] : [...extensions],
         supportedVersions: options.supportedVersions,

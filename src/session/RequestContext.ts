@@ -130,8 +130,14 @@ export interface ClientChannel {
  * fail with a typed `ClientCapabilityMissing` when the client did not declare what they need.
  */
 export interface RequestContext extends ClientChannel {
-  /** The JSON-RPC id of the request being answered. */
+  /** The JSON-RPC id of the request being answered (the transport's own, over stateless HTTP). */
   readonly requestId: JsonRpc.RequestId
+  /**
+   * The JSON-RPC id the client gave the request: `requestId`, except where the transport answers
+   * under an id of its own (2026-07-28 over stateless HTTP). What the client can correlate with,
+   * e.g. a `subscriptions/listen` request's `subscriptionId`.
+   */
+  readonly clientRequestId: JsonRpc.RequestId
   /** The request method, e.g. `"tools/call"`. */
   readonly method: string
   /** The request `params._meta`, when the client sent one. */

@@ -221,6 +221,12 @@ export interface ServerSession extends ClientChannel {
   readonly logLevel: LoggingLevel
   /** Sets the minimum log level (what `logging/setLevel` does). */
   readonly setLogLevel: (level: LoggingLevel) => Effect.Effect<void>
+  /**
+   * Completes when the session starts draining (its input ended, or a graceful shutdown began):
+   * how a request that would otherwise never end (a 2026-07-28 `subscriptions/listen`) knows to
+   * answer and let the drain finish. At once when it is already draining.
+   */
+  readonly untilDraining: Effect.Effect<void>
 }
 
 /**
@@ -1187,8 +1193,17 @@ class SessionImpl implements ServerSession {
     return Effect.suspend(() => this.drainNow())
   }
 
+  /** Completed when draining starts (see `untilDraining`); made on first use. */
+  private drainSignal: Deferred.Deferred<void> | undefined
+
+  get untilDraining(): Effect.Effect<void> {
+    if (this.draining) return Effect.void
+    return Deferred.await(this.drainSignal ??= Deferred.makeUnsafe<void>())
+  }
+
   private drainNow(): Effect.Effect<void> {
     this.draining = true
+    if (this.drainSignal !== undefined) Deferred.doneUnsafe(this.drainSignal, Exit.void)
     // A pull connection's input has ended: no answer can arrive, handlers waiting on the client
     // learn it now. A pushed one (HTTP) still takes the client's answers while it drains.
     if (!("attach" in this.connection)) this.failPendingClientRequests()
@@ -1393,6 +1408,9 @@ class RequestContextImpl implements RequestContext {
   get requestId() {
     return this.jsonRpcRequest.id
   }
+  get clientRequestId() {
+    return this.truth.clientRequestId ?? this.jsonRpcRequest.id
+  }
   get method() {
     return this.jsonRpcRequest.method
   }
@@ -1464,7 +1482,16 @@ class RequestContextImpl implements RequestContext {
     const round = this.inputRound
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
     const task = this.relatedTask
-    const sent = this.session.requestRelated(method, this.tagged(params), this.jsonRpcRequest.id, options, this.truth)
+    // A task's request is not related to the request that created it (answered with the
+    // CreateTaskResult, maybe not yet sent: the work starts at once): the transport routes it by
+    // the task's `_meta` (2025-11-25 over HTTP: the task's `tasks/result` stream).
+    const sent = this.session.requestRelated(
+      method,
+      this.tagged(params),
+      task === undefined ? this.jsonRpcRequest.id : undefined,
+      options,
+      this.truth
+    )
     if (task === undefined || method === "ping") return sent
     // A task waiting for the client is input_required until the client answers.
     return Effect.andThen(task.awaitingInput(true), Effect.ensuring(sent, task.awaitingInput(false)))

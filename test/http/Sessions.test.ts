@@ -67,7 +67,7 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.strictEqual(listed.status, 200)
       const tools = yield* Effect.promise(() => jsonOf(listed))
       assert.strictEqual(tools.id, 4)
-      assert.strictEqual(tools.result.tools.length, 37)
+      assert.strictEqual(tools.result.tools.length, 40)
     }))
 
   it.live("MCP-Protocol-Version: an older supported version is accepted, an unsupported one → 400", () =>

@@ -36,7 +36,9 @@ export const metaKeys = {
   clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
   clientInfo: "io.modelcontextprotocol/clientInfo",
   logLevel: "io.modelcontextprotocol/logLevel",
-  serverInfo: "io.modelcontextprotocol/serverInfo"
+  serverInfo: "io.modelcontextprotocol/serverInfo",
+  /** On every notification of a `subscriptions/listen` stream: the listen request's id. */
+  subscriptionId: "io.modelcontextprotocol/subscriptionId"
 } as const
 
 /** Methods whose complete results carry the caching hints `ttlMs` and `cacheScope` (SEP-2549). */

@@ -22,6 +22,7 @@ import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
+import type { ListenSources } from "./listen.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -77,6 +78,8 @@ export interface ServerTasks {
   readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
   /** The 2026-07-28 tasks extension (declared when a tool supports tasks). */
   readonly extension: Extension.Extension<never>
+  /** The extension's tasks as `subscriptions/listen` follows them (`taskIds`). */
+  readonly listen: NonNullable<ListenSources["tasks"]>
 }
 
 /** Who a task belongs to, and the client address it counts against. */
@@ -171,6 +174,11 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         runFork(supervisor.cancelOwnedBy(TaskExtension.ownerKey(`session:${sessionId}`)))
       },
       extension: modern.extension,
+      listen: {
+        changes: store.changes,
+        visible: (taskId, context) =>
+          Effect.orElseSucceed(store.get(taskId, modern.ownerOf(context)), () => undefined)
+      },
       run: (context, method, what, taskSupport, task, work) => {
         // 2026-07-28: the extension's policy, for tools/call only (the one task-eligible method).
         if (ProtocolVersion.isModern(context.protocolVersion)) {

@@ -967,7 +967,8 @@ const modernImpl = Effect.fnUntraced(function*(
   }
   const shared = self.statelessSession ?? (yield* self.openStateless)
   if (shared === undefined) return jsonError(503, -32603, "Service Unavailable: the session could not start", undefined, rpc.id)
-  return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request), resolved.success)
+  const truth = rpc.id === null ? resolved.success : { ...resolved.success, clientRequestId: rpc.id }
+  return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request), truth)
 })
 
 /**

@@ -1,0 +1,142 @@
+/**
+ * `subscriptions/listen` (MCP 2026-07-28): the long-lived request on which a client receives the
+ * notifications it asked for — list changes of tools, prompts and resources, updates of resources,
+ * and (tasks extension) the status of its tasks — in place of 2025-11-25's standalone stream and
+ * `resources/subscribe`.
+ *
+ * The filter is honoured as far as the server can: what it does not serve is left out of the
+ * accepted subset, which the first message of the stream acknowledges
+ * (`notifications/subscriptions/acknowledged`). Every notification of the stream carries
+ * `_meta["io.modelcontextprotocol/subscriptionId"]`, the id the client gave the listen request.
+ * The stream ends when the client cancels it (closing the HTTP stream; `notifications/cancelled`
+ * on stdio), or, when the server drains, with the result `{ _meta: { subscriptionId } }`.
+ *
+ * Notifications wait in a bounded queue per stream (the oldest dropped past 1,024: list changes
+ * are idempotent, and a client that far behind re-reads its lists anyway).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
+import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import type { Task } from "../../tasks/Task.ts"
+import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
+import * as Extension from "../Extension.ts"
+
+/** The params of `subscriptions/listen`. */
+export const ListenParams = Schema.Struct({
+  notifications: Schema.optionalKey(Schema.Struct({
+    toolsListChanged: Schema.optionalKey(Schema.Boolean),
+    promptsListChanged: Schema.optionalKey(Schema.Boolean),
+    resourcesListChanged: Schema.optionalKey(Schema.Boolean),
+    resourceSubscriptions: Schema.optionalKey(Schema.Array(Schema.String)),
+    taskIds: Schema.optionalKey(Schema.Array(Schema.String))
+  }))
+})
+
+/** The component kinds whose lists change. */
+export type ListKind = "tool" | "resource" | "template" | "prompt"
+
+/** What the server offers listeners. */
+export interface ListenSources {
+  /** Which lists the server serves (and so announces changes of). */
+  readonly serves: { readonly tools: boolean; readonly prompts: boolean; readonly resources: boolean }
+  /** Calls `listener` on every change of a component list; returns the unsubscribe. */
+  readonly onChange: (listener: (kind: ListKind) => void) => () => void
+  /** Calls `listener` when a resource is reported updated; returns the unsubscribe. */
+  readonly onResourceUpdated: (listener: (uri: string) => void) => () => void
+  /** Whether a resource or template serves `uri` (only those can be subscribed). */
+  readonly resourceExists: (uri: string) => boolean
+  /** The most resources one stream may follow. */
+  readonly maxResourceSubscriptions: number
+  /** The tasks extension's tasks, when the server has them. */
+  readonly tasks?: {
+    readonly changes: PubSub.PubSub<Task>
+    /** The task if the request's owner may see it. */
+    readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined>
+  } | undefined
+}
+
+const listMethods: Record<ListKind, string> = {
+  tool: "notifications/tools/list_changed",
+  prompt: "notifications/prompts/list_changed",
+  resource: "notifications/resources/list_changed",
+  template: "notifications/resources/list_changed"
+}
+
+/** The `subscriptions/listen` method over `sources`. */
+export const method = (sources: ListenSources): Extension.Method<never> =>
+  Extension.method({
+    params: ListenParams,
+    handler: (params, context) =>
+      Effect.scoped(Effect.gen(function*() {
+        const filter = params.notifications ?? {}
+        if (filter.taskIds !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
+          return yield* Effect.fail(Extension.notDeclared(
+            TasksWire.extensionId,
+            `subscriptions/listen with taskIds needs the ${TasksWire.extensionId} extension: declare it in clientCapabilities.extensions`
+          ))
+        }
+        const accepted: {
+          toolsListChanged?: boolean
+          promptsListChanged?: boolean
+          resourcesListChanged?: boolean
+          resourceSubscriptions?: Array<string>
+          taskIds?: Array<string>
+        } = {}
+        if (filter.toolsListChanged === true && sources.serves.tools) accepted.toolsListChanged = true
+        if (filter.promptsListChanged === true && sources.serves.prompts) accepted.promptsListChanged = true
+        if (filter.resourcesListChanged === true && sources.serves.resources) accepted.resourcesListChanged = true
+        if (filter.resourceSubscriptions !== undefined && sources.serves.resources) {
+          accepted.resourceSubscriptions = [...new Set(filter.resourceSubscriptions)]
+            .filter(sources.resourceExists)
+            .slice(0, sources.maxResourceSubscriptions)
+        }
+        const tasks = sources.tasks
+        if (filter.taskIds !== undefined && tasks !== undefined) {
+          const ids: Array<string> = []
+          for (const taskId of new Set(filter.taskIds)) {
+            if ((yield* tasks.visible(taskId, context)) !== undefined) ids.push(taskId)
+          }
+          accepted.taskIds = ids
+        }
+        const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
+        const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)
+        const wanted = (kind: ListKind) =>
+          kind === "tool"
+            ? accepted.toolsListChanged === true
+            : kind === "prompt"
+            ? accepted.promptsListChanged === true
+            : accepted.resourcesListChanged === true
+        yield* Effect.acquireRelease(
+          Effect.sync(() => sources.onChange((kind) => void (wanted(kind) && Queue.offerUnsafe(queue, [listMethods[kind], {}])))),
+          (unsubscribe) => Effect.sync(unsubscribe)
+        )
+        const uris = new Set(accepted.resourceSubscriptions ?? [])
+        if (uris.size > 0) {
+          yield* Effect.acquireRelease(
+            Effect.sync(() =>
+              sources.onResourceUpdated((uri) => void (uris.has(uri) && Queue.offerUnsafe(queue, ["notifications/resources/updated", { uri }])))
+            ),
+            (unsubscribe) => Effect.sync(unsubscribe)
+          )
+        }
+        const taskIds = new Set(accepted.taskIds ?? [])
+        if (taskIds.size > 0 && tasks !== undefined) {
+          const subscription = yield* PubSub.subscribe(tasks.changes)
+          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) =>
+            Effect.sync(() => {
+              if (taskIds.has(task.taskId)) Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
+            }))))
+        }
+        yield* context.notify("notifications/subscriptions/acknowledged", { notifications: accepted, _meta: meta })
+        const pump = Effect.forever(Effect.flatMap(Queue.take(queue), ([method, params]) =>
+          context.notify(method, { ...params, _meta: meta })))
+        // Until the client cancels (interruption) or the server drains (the graceful result).
+        yield* Effect.raceFirst(pump, context.session.untilDraining)
+        return { _meta: meta }
+      }))
+  })

@@ -1,0 +1,255 @@
+/**
+ * `subscriptions/listen` (MCP 2026-07-28): the long-lived request that replaces 2025-11-25's
+ * standalone stream and `resources/subscribe`. Over stateless HTTP with raw fetch (the
+ * conformance suite's wire) and over stdio (a child process): the acknowledgement comes first with
+ * the accepted subset of the filter, every notification carries the client's listen id as
+ * `subscriptionId`, only what the filter asked for is delivered (list changes, resource updates,
+ * the tasks extension's `notifications/tasks`), and the stream ends when the client cancels it or,
+ * with a result, when the server drains.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { BOTH, serveEverything, sseReader } from "./support.ts"
+
+const VERSION = "2026-07-28"
+const TASKS = "io.modelcontextprotocol/tasks"
+const SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId"
+
+const metaOf = (capabilities: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": VERSION,
+  "io.modelcontextprotocol/clientCapabilities": capabilities,
+  "io.modelcontextprotocol/clientInfo": { name: "listen-test", version: "1.0.0" }
+})
+
+const headersOf = (method: string, name?: string) => ({
+  "content-type": "application/json",
+  accept: BOTH,
+  "mcp-protocol-version": VERSION,
+  "mcp-method": method,
+  ...(name === undefined ? {} : { "mcp-name": name })
+})
+
+/** One 2026 request answered with JSON. */
+const call = async (url: string, id: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown> = {}) => {
+  const name = method === "tools/call" ? String(params["name"]) : method.startsWith("tasks/") ? String(params["taskId"]) : undefined
+  const response = await fetch(url, {
+    method: "POST",
+    headers: headersOf(method, name),
+    body: JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: metaOf(capabilities) } })
+  })
+  const type = response.headers.get("content-type") ?? ""
+  if (type.includes("text/event-stream")) {
+    const reader = sseReader(response)
+    for (let i = 0; i < 100; i++) {
+      const event = await reader.next(10_000)
+      if (event === undefined) break
+      const message = event.data === "" ? undefined : JSON.parse(event.data)
+      if (message?.id !== undefined) return message
+    }
+    throw new Error(`${method}: no answer on the stream`)
+  }
+  return response.json()
+}
+
+/** Opens a listen stream: the reader of its messages, and how to drop it. */
+const listen = async (url: string, id: string | number, notifications: Record<string, unknown>, capabilities: Record<string, unknown> = {}) => {
+  const controller = new AbortController()
+  const response = await fetch(url, {
+    method: "POST",
+    signal: controller.signal,
+    headers: headersOf("subscriptions/listen"),
+    body: JSON.stringify({ jsonrpc: "2.0", id, method: "subscriptions/listen", params: { notifications, _meta: metaOf(capabilities) } })
+  })
+  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    return { status: response.status, first: await response.json(), next: undefined, close: () => undefined }
+  }
+  const reader = sseReader(response)
+  const next = async (timeoutMillis = 5_000): Promise<any> => {
+    for (let i = 0; i < 100; i++) {
+      const event = await reader.next(timeoutMillis)
+      if (event === undefined) return undefined
+      if (event.data !== "") return JSON.parse(event.data)
+    }
+    throw new Error("listen: only empty events")
+  }
+  return {
+    status: response.status,
+    first: await next(),
+    next,
+    close: () => {
+      controller.abort()
+      void reader.cancel()
+    }
+  }
+}
+
+describe("subscriptions/listen over stateless HTTP", () => {
+  it.live("discover advertises listChanged and subscribe; the acknowledgement comes first with the accepted subset and the client's id", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const discover = yield* Effect.promise(() => call(url, "d1", "server/discover", {}))
+      const caps = discover.result.capabilities
+      assert.strictEqual(caps.tools.listChanged, true)
+      assert.strictEqual(caps.prompts.listChanged, true)
+      assert.strictEqual(caps.resources.listChanged, true)
+      assert.strictEqual(caps.resources.subscribe, true)
+
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          listen(url, "listen-1", {
+            toolsListChanged: true,
+            promptsListChanged: false,
+            resourceSubscriptions: ["test://static-text", "test://no-such-resource", "test://static-text"]
+          })
+        ),
+        (s) => Effect.sync(s.close)
+      )
+      assert.strictEqual(stream.status, 200)
+      assert.strictEqual(stream.first.method, "notifications/subscriptions/acknowledged")
+      assert.deepStrictEqual(stream.first.params.notifications, {
+        toolsListChanged: true,
+        resourceSubscriptions: ["test://static-text"]
+      })
+      assert.strictEqual(stream.first.params._meta[SUBSCRIPTION], "listen-1", "the client's id, not the transport's")
+    }))
+
+  it.live("delivers what the filter asked for, tagged with the subscriptionId, and nothing else", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const tools = yield* Effect.acquireRelease(
+        Effect.promise(() => listen(url, 7, { toolsListChanged: true, resourceSubscriptions: ["test://static-text"] })),
+        (s) => Effect.sync(s.close)
+      )
+      const prompts = yield* Effect.acquireRelease(
+        Effect.promise(() => listen(url, "p", { promptsListChanged: true })),
+        (s) => Effect.sync(s.close)
+      )
+      // A prompt change, a tool change, an update of a resource only the first stream follows.
+      yield* Effect.promise(() => call(url, "t1", "tools/call", { name: "test_trigger_prompt_change", arguments: {} }))
+      yield* Effect.promise(() => call(url, "t2", "tools/call", { name: "test_trigger_tool_change", arguments: {} }))
+      yield* Effect.promise(() =>
+        call(url, "t3", "tools/call", { name: "test_trigger_resource_update", arguments: { uri: "test://static-text" } })
+      )
+      yield* Effect.promise(() =>
+        call(url, "t4", "tools/call", { name: "test_trigger_resource_update", arguments: { uri: "test://static-binary" } })
+      )
+      yield* Effect.promise(() => call(url, "t5", "tools/call", { name: "test_trigger_tool_change", arguments: {} }))
+      const first = yield* Effect.promise(() => tools.next!())
+      const second = yield* Effect.promise(() => tools.next!())
+      const third = yield* Effect.promise(() => tools.next!())
+      // The prompt change and the other resource's update never reach this stream.
+      assert.deepStrictEqual(
+        [first.method, second.method, third.method],
+        ["notifications/tools/list_changed", "notifications/resources/updated", "notifications/tools/list_changed"]
+      )
+      assert.strictEqual(second.params.uri, "test://static-text")
+      for (const message of [first, second, third]) assert.strictEqual(message.params._meta[SUBSCRIPTION], 7)
+      const onPrompts = yield* Effect.promise(() => prompts.next!())
+      assert.strictEqual(onPrompts.method, "notifications/prompts/list_changed")
+      assert.strictEqual(onPrompts.params._meta[SUBSCRIPTION], "p")
+      // ... and the tool changes never reach the prompts stream.
+      const more = yield* Effect.promise(() => prompts.next!(400).then(() => "got one", (error: Error) => error.message))
+      assert.match(more, /no event within/)
+    }))
+
+  it.live("taskIds: -32021 without the tasks extension; with it, notifications/tasks for the caller's own tasks only", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const refused = yield* Effect.promise(() => listen(url, "no-ext", { taskIds: ["whatever"] }))
+      assert.strictEqual(refused.status, 400)
+      assert.strictEqual(refused.first.error.code, -32021)
+      assert.deepStrictEqual(refused.first.error.data.requiredCapabilities, { extensions: { [TASKS]: {} } })
+
+      const withTasks = { extensions: { [TASKS]: {} } }
+      const created = yield* Effect.promise(() =>
+        call(url, "c1", "tools/call", { name: "slow_compute", arguments: { seconds: 0.6, label: "watched" } }, withTasks)
+      )
+      assert.strictEqual(created.result.resultType, "task")
+      const taskId = created.result.taskId
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() => listen(url, "tasks", { taskIds: [taskId, "not-a-task"] }, withTasks)),
+        (s) => Effect.sync(s.close)
+      )
+      assert.deepStrictEqual(stream.first.params.notifications, { taskIds: [taskId] })
+      let last: any
+      for (let i = 0; i < 10; i++) {
+        last = yield* Effect.promise(() => stream.next!(5_000))
+        assert.strictEqual(last.method, "notifications/tasks")
+        assert.strictEqual(last.params.taskId, taskId)
+        assert.strictEqual(last.params._meta[SUBSCRIPTION], "tasks")
+        if (last.params.status === "completed") break
+      }
+      assert.strictEqual(last.params.status, "completed")
+      assert.strictEqual(last.params.result.content[0].text, "watched: computed in 0.6 s", "the DetailedTask, result inline")
+    }))
+
+  it.live("a dropped listen stream unregisters its listeners (a later change reaches only the live stream)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const dropped = yield* Effect.promise(() => listen(url, "a", { toolsListChanged: true }))
+      const live = yield* Effect.acquireRelease(
+        Effect.promise(() => listen(url, "b", { toolsListChanged: true })),
+        (s) => Effect.sync(s.close)
+      )
+      dropped.close()
+      yield* Effect.sleep(100)
+      yield* Effect.promise(() => call(url, "t", "tools/call", { name: "test_trigger_tool_change", arguments: {} }))
+      const event = yield* Effect.promise(() => live.next!())
+      assert.strictEqual(event.params._meta[SUBSCRIPTION], "b")
+    }))
+})
+
+// ---------------------------------------------------------------------------
+// stdio
+// ---------------------------------------------------------------------------
+
+const serverPath = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+
+describe("subscriptions/listen over stdio", () => {
+  it.live("notifications/cancelled ends one listen; stdin EOF drains: the other ends with its result", () =>
+    Effect.gen(function*() {
+      const child: ChildProcess = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, [serverPath], { stdio: ["pipe", "pipe", "pipe"] })),
+        (child) => Effect.sync(() => child.kill("SIGKILL"))
+      )
+      const messages: Array<any> = []
+      let partial = ""
+      child.stdout!.setEncoding("utf8")
+      child.stdout!.on("data", (chunk: string) => {
+        const lines = (partial + chunk).split("\n")
+        partial = lines.pop()!
+        for (const line of lines) if (line.trim() !== "") messages.push(JSON.parse(line))
+      })
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      const send = (message: object) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      const waitFor = async (predicate: (message: any) => boolean, what: string) => {
+        for (let i = 0; i < 200; i++) {
+          const found = messages.find(predicate)
+          if (found !== undefined) return found
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+        throw new Error(`stdio: no ${what} within 5 s; got ${JSON.stringify(messages).slice(0, 1000)}`)
+      }
+      const tagged = (id: unknown) => (m: any) => m.params?._meta?.[SUBSCRIPTION] === id
+      send({ jsonrpc: "2.0", id: "keep", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
+      send({ jsonrpc: "2.0", id: "stop", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
+      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("keep")(m), "ack of keep"))
+      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("stop")(m), "ack of stop"))
+      send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "stop", _meta: metaOf() } })
+      yield* Effect.sleep(100)
+      send({ jsonrpc: "2.0", id: "t", method: "tools/call", params: { name: "test_trigger_tool_change", arguments: {}, _meta: metaOf() } })
+      yield* Effect.promise(() => waitFor((m) => m.id === "t", "trigger answer"))
+      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/tools/list_changed" && tagged("keep")(m), "list change on keep"))
+      child.stdin!.end()
+      const code = yield* Effect.promise(() => exited)
+      assert.strictEqual(code, 0)
+      const ended = messages.find((m) => m.id === "keep")
+      assert.deepStrictEqual(ended?.result, { resultType: "complete", _meta: { [SUBSCRIPTION]: "keep" } })
+      assert.isFalse(
+        messages.some((m) => m.method === "notifications/tools/list_changed" && tagged("stop")(m)),
+        "the cancelled listen got nothing after its cancellation"
+      )
+    }), { timeout: 30_000 })
+})
