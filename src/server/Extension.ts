@@ -99,7 +99,13 @@ export interface Extension<R = never> {
    * requests, whose capabilities are per request.
    */
   readonly requireDeclaration?: boolean | undefined
-  /** Methods the extension adds, by name. A core method's name is refused at construction. */
+  /**
+   * Methods the extension adds, by name. `initialize` and `server/discover` are refused, and so is
+   * a method the server already serves, when the server builds its routes (at the first session).
+   * A `"modern"` extension's method instead takes precedence, for 2026-07-28 requests, over a
+   * 2025-era method of the same name (how the tasks extension's `tasks/get` replaces 2025-11-25's
+   * there).
+   */
   readonly methods?: { readonly [method: string]: Method<R> } | undefined
   /** Middleware the extension brings (after the server's own, in the order given). */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<R>> | undefined
