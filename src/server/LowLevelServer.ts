@@ -171,14 +171,22 @@ export const make = (options: Options): LowLevelServer => {
     supportedVersions: options.supportedVersions,
     unsupportedVersion: options.unsupportedVersion
   }
-  // A stateless session without a principal serves many clients that cannot be told apart: their
-  // tasks cannot be bound to them, so `tasks/list` is not offered (the spec's rule).
-  const anonymousDescription: Negotiation.ServerDescription | undefined = capabilities.tasks?.list === undefined
-    ? undefined
-    : { ...description, capabilities: { ...capabilities, tasks: withoutList(capabilities.tasks) } }
+  // A stateless session has no stream of its own on which a list change or a resource update
+  // could reach a client: it advertises neither `listChanged` nor `subscribe` (and keeps no
+  // subscriptions). Without a principal it serves many clients that cannot be told apart: their
+  // tasks cannot be bound to them, so `tasks/list` is not offered either (the spec's rule).
+  const statelessCapabilities = withoutListenFeatures(capabilities)
+  const statelessDescription: Negotiation.ServerDescription = { ...description, capabilities: statelessCapabilities }
+  const anonymousDescription: Negotiation.ServerDescription = statelessCapabilities.tasks?.list === undefined
+    ? statelessDescription
+    : { ...description, capabilities: { ...statelessCapabilities, tasks: withoutList(statelessCapabilities.tasks) } }
   handlers.initialize ??= (params: ClientRequestParams<"initialize">, context: RequestContext) => {
-    const anonymous = context.session.stateless && context.principal === undefined
-    const result = Negotiation.negotiate(anonymous ? anonymousDescription ?? description : description, params)
+    const chosen = !context.session.stateless
+      ? description
+      : context.principal === undefined
+      ? anonymousDescription
+      : statelessDescription
+    const result = Negotiation.negotiate(chosen, params)
     if (result._tag === "Failure") return Exit.fail(result.failure)
     const { clientCapabilities: capabilities, clientInfo } = result.success
     return Exit.succeed({ ...result.success.result, [ServerSession.NegotiatedClient]: { capabilities, clientInfo } })

@@ -81,6 +81,22 @@ describe("Streamable HTTP, stateless", () => {
       yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 5, method: "tasks/cancel", params: { taskId } }, { "mcp-protocol-version": LATEST }))
     }))
 
+  it.live("a stateless server advertises neither listChanged nor subscribe in initialize (no stream could carry them); a stateful one does", () =>
+    Effect.gen(function*() {
+      const stateless = yield* serveEverything({ stateless: true })
+      const init = yield* Effect.promise(() => post(stateless.url, initializeMessage(1)).then(answerOf))
+      const caps = init.result.capabilities
+      assert.deepStrictEqual([caps.tools, caps.prompts, caps.resources], [{}, {}, {}])
+      const stateful = yield* serveEverything()
+      const initStateful = yield* Effect.promise(() => post(stateful.url, initializeMessage(1)).then(answerOf))
+      const full = initStateful.result.capabilities
+      assert.deepStrictEqual([full.tools, full.prompts, full.resources], [
+        { listChanged: true },
+        { listChanged: true },
+        { subscribe: true, listChanged: true }
+      ])
+    }))
+
   it.live("concurrent first POSTs all share one stateless session", () =>
     Effect.gen(function*() {
       let opened = 0
