@@ -9,9 +9,10 @@
  * - `onRequest` — every request, raw (before its params are decoded: it also sees requests for
  *   unknown methods and with invalid params, and the error they end with);
  * - `onNotification` — every notification;
- * - typed hooks per method (`onInitialize`, `onCallTool`, `onListTools`, `onReadResource`,
- *   `onGetPrompt`, `onComplete`, ...) — the decoded params, the request context, and `next`;
- *   they return the method's result type (for `tools/call`: a tool result *or* a created task);
+ * - typed hooks per method (`onInitialize`, `onDiscover`, `onCallTool`, `onListTools`,
+ *   `onReadResource`, `onGetPrompt`, `onComplete`, ...) — the decoded params, the request
+ *   context, and `next`; they return the method's result type (for `tools/call`: a tool result
+ *   *or* a created task);
  * - `onSession` — runs for the lifetime of each session (keep-alive pings, ...).
  *
  * **Order.** In a stack, the first middleware is the outermost. The raw hooks of every middleware
@@ -36,7 +37,12 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { McpError } from "../protocol/McpError.ts"
-import type { ClientRequestMethod, ClientRequestParams, ClientRequestResult } from "../protocol/McpSchema.ts"
+import type {
+  ClientRequestMethod,
+  ClientRequestParams,
+  ClientRequestResult,
+  ServerCapabilities
+} from "../protocol/McpSchema.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, ServerSession } from "../session/ServerSession.ts"
 
@@ -89,8 +95,30 @@ export type Message =
   | { readonly _tag: "Notification"; readonly notification: JsonRpc.Notification; readonly session: ServerSession }
   | { readonly _tag: "Invalid"; readonly invalid: InvalidInbound; readonly session: ServerSession }
 
+/** What `server/discover` answers (MCP 2026-07-28): what `initialize` said, up front. */
+export interface DiscoverResult {
+  readonly supportedVersions: ReadonlyArray<string>
+  readonly capabilities: ServerCapabilities
+  readonly instructions?: string | undefined
+  readonly _meta?: { readonly [key: string]: unknown } | undefined
+}
+
 /** Every hook a middleware may have; see the module documentation. */
 export interface Hooks<R> extends MethodHooks<R> {
+  /**
+   * `server/discover` (MCP 2026-07-28), as `onInitialize` is for the handshake: observe, change
+   * (e.g. hide capabilities from a principal) or reject it.
+   */
+  readonly onDiscover?:
+    | ((
+      params: { readonly _meta?: { readonly [key: string]: unknown } | undefined },
+      context: RequestContext,
+      next: (
+        params: { readonly _meta?: { readonly [key: string]: unknown } | undefined },
+        context?: RequestContext
+      ) => Effect.Effect<DiscoverResult, McpError>
+    ) => Effect.Effect<DiscoverResult, McpError, R>)
+    | undefined
   /** Every inbound message, raw. For a request, `next` answers it; for the others it returns nothing. */
   readonly onMessage?:
     | ((message: Message, next: () => Effect.Effect<unknown, McpError>) => Effect.Effect<unknown, McpError, R>)
@@ -148,6 +176,7 @@ const hookKeys = [
   "onRequest",
   "onNotification",
   "onSession",
+  "onDiscover",
   ...Object.values(hookNames)
 ] as const
 

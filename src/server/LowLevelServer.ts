@@ -265,7 +265,7 @@ export const make = (options: Options): LowLevelServer => {
   const chains = new Map<string, Chain>()
   for (const [method, route] of [...routes, ...[...modernRoutes].map(([m, r]) => [`modern:${m}`, r] as const)]) {
     let chain: Chain = route.handler
-    const hookName = Middleware.hookNames[method as ClientRequestMethod]
+    const hookName = method === "server/discover" ? "onDiscover" : Middleware.hookNames[method as ClientRequestMethod]
     for (let i = middleware.length - 1; i >= 0; i--) {
       const hook = (middleware[i] as unknown as Record<string, unknown>)[hookName] as
         | ((params: unknown, context: RequestContext, next: Chain) => Effect.Effect<unknown, McpError.McpError>)
