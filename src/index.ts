@@ -55,7 +55,7 @@ export * as Middleware from "./middleware/Middleware.ts"
 /** Typed protocol errors and their mapping to JSON-RPC error objects. */
 export * as McpError from "./protocol/McpError.ts"
 /** The transport interface. */
-export type { Transport } from "./transport/Transport.ts"
+export type { Transport } from "./session/Transport.ts"
 /** The stdio transport. */
 export * as Stdio from "./transport/Stdio.ts"
 /** The Streamable HTTP transport (`effect/http`, loaded on first use). */

@@ -17,7 +17,7 @@ export * as ServerSession from "./session/ServerSession.ts"
 /** The session ↔ transport contract. */
 export * as Connection from "./session/Connection.ts"
 /** The transport interface. */
-export type { Transport } from "./transport/Transport.ts"
+export type { Transport } from "./session/Transport.ts"
 /** Typed failures of server→client requests. */
 export * as ClientRequestError from "./session/ClientRequestError.ts"
 /** The per-request context given to handlers, and its service tag. */
@@ -28,4 +28,4 @@ export * as JsonSchema from "./server/JsonSchema.ts"
 /** RFC 6570 URI templates. */
 export * as UriTemplate from "./server/UriTemplate.ts"
 /** Stable cursor pagination. */
-export * as Pagination from "./server/Pagination.ts"
+export * as Pagination from "./protocol/Pagination.ts"

@@ -43,7 +43,7 @@ import { Cursor, PaginatedRequestParams, ResourceRequestParams } from "../protoc
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import * as Extension from "../server/Extension.ts"
 import * as McpServer from "../server/McpServer.ts"
-import * as Pagination from "../server/Pagination.ts"
+import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import * as FrontmatterText from "./internal/frontmatter.ts"
 

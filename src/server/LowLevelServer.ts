@@ -42,7 +42,7 @@ import { InputRound, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
-import type { ListenerSessionOptions, Transport } from "../transport/Transport.ts"
+import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 
 // ---------------------------------------------------------------------------
 // Handler types

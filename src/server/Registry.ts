@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import type { Sequenced } from "./Pagination.ts"
+import type { Sequenced } from "../protocol/Pagination.ts"
 
 /** A registered component with its position and state. */
 export interface Entry<A> extends Sequenced {

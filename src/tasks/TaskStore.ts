@@ -29,7 +29,7 @@ import * as PubSub from "effect/PubSub"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
-import { decodeCursor, encodeCursor } from "../server/Pagination.ts"
+import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
 
 // ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { Outbound } from "../session/Connection.ts"
-import type { Transport } from "./Transport.ts"
+import type { Transport } from "../session/Transport.ts"
 
 /** The client end: structurally the official SDK's `Transport` interface. */
 export interface ClientTransport {

@@ -20,7 +20,7 @@ import type { Readable, Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
-import type { Transport } from "./Transport.ts"
+import type { Transport } from "../session/Transport.ts"
 
 /** Options of the stdio transport. */
 export interface StdioOptions {

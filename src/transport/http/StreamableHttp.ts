@@ -36,7 +36,7 @@ import type * as Scope from "effect/Scope"
 import type { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
-import type { Listener, ListenerSessionOptions, Transport } from "../Transport.ts"
+import type { Listener, ListenerSessionOptions, Transport } from "../../session/Transport.ts"
 
 // ---------------------------------------------------------------------------
 // Options

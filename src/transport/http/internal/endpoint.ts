@@ -33,7 +33,7 @@ import type {
   SessionInput,
   TransportFailure
 } from "../../../session/Connection.ts"
-import type { ListenerSessionOptions, Transport } from "../../Transport.ts"
+import type { ListenerSessionOptions, Transport } from "../../../session/Transport.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"

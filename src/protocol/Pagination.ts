@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
-import { type InvalidParams, invalidParams } from "../protocol/McpError.ts"
+import { type InvalidParams, invalidParams } from "./McpError.ts"
 
 /** An item of a paginated list: its position is its sequence number. */
 export interface Sequenced {

@@ -15,8 +15,8 @@
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { Connection, PushConnection, TransportFailure } from "../session/Connection.ts"
-import type { SessionOptions } from "../session/ServerSession.ts"
+import type { Connection, PushConnection, TransportFailure } from "./Connection.ts"
+import type { SessionOptions } from "./ServerSession.ts"
 
 /**
  * A transport: opens the connection of one session; closing the scope closes the connection.
