@@ -34,6 +34,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import { featuresOf } from "../protocol/versions/Projection.ts"
 import { isInputRequired } from "../session/InputRound.ts"
+import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { provideRequest } from "./internal/provideRequest.ts"
@@ -210,7 +211,12 @@ export const compile = <
     if (isInputRequired(cause)) return Exit.failCause(cause as Cause.Cause<never>)
     // Errors about the request itself, not the tool's work, are the protocol's answer.
     for (const reason of cause.reasons) {
-      if (reason._tag === "Fail" && isRequestError(reason.error)) return Exit.fail(reason.error)
+      if (reason._tag !== "Fail") continue
+      if (isRequestError(reason.error)) return Exit.fail(reason.error)
+      // MCP 2026-07-28: a capability the request itself did not declare is -32021, naming it.
+      if (reason.error instanceof ClientCapabilityMissing && reason.error.perRequest === true) {
+        return Exit.fail(missingCapability(reason.error))
+      }
     }
     if (encodeFailure !== undefined) {
       for (const reason of cause.reasons) {
@@ -357,6 +363,18 @@ const normalize = (output: Output): CallToolResult => {
 const isRequestError = (error: unknown): error is RequestError =>
   error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired ||
   error instanceof McpError.LimitExceeded || error instanceof McpError.JsonRpcError
+
+/** -32021 for a capability the request did not declare: `sampling.tools` → `{ sampling: { tools: {} } }`. */
+const missingCapability = (error: ClientCapabilityMissing): McpError.MissingRequiredClientCapability => {
+  const requiredCapabilities: Record<string, unknown> = {}
+  let level = requiredCapabilities
+  for (const part of error.capability.split(".")) {
+    const next: Record<string, unknown> = {}
+    level[part] = next
+    level = next
+  }
+  return new McpError.MissingRequiredClientCapability({ requiredCapabilities, message: error.message })
+}
 
 const undeclared = (
   name: string,

@@ -6,10 +6,16 @@
  */
 import * as Schema from "effect/Schema"
 
-/** The client did not declare the capability the request needs (e.g. `sampling`, `elicitation.url`). */
+/**
+ * The client did not declare the capability the request needs (e.g. `sampling`, `elicitation.url`).
+ * `perRequest`: the capabilities were those of the request itself (MCP 2026-07-28); a tool handler
+ * that does not catch it is answered -32021 with `data.requiredCapabilities` naming it, so the
+ * client can retry declaring it.
+ */
 export class ClientCapabilityMissing extends Schema.TaggedError<ClientCapabilityMissing>()("ClientCapabilityMissing", {
   method: Schema.String,
-  capability: Schema.String
+  capability: Schema.String,
+  perRequest: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message() {
     return `The client did not declare the "${this.capability}" capability needed for ${this.method}`

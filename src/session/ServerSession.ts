@@ -1306,7 +1306,7 @@ const inputFromRound = (
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const key = round.keyOf(method, options?.inputKey)
     const missing = missingCapability(method, params, truth.clientCapabilities)
-    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing, perRequest: true }))
     if (round.answers.has(key)) {
       const decode = resultDecoders.get(method)
       const answer = round.answers.get(key)
@@ -1331,7 +1331,7 @@ const inputFromTask = (
 ): Effect.Effect<unknown, ClientRequestError> =>
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const missing = missingCapability(method, params, truth.clientCapabilities)
-    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing, perRequest: true }))
     const decode = resultDecoders.get(method)
     const asked = task.ask!(method, params, options?.inputKey)
     return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))

@@ -1,0 +1,89 @@
+/**
+ * MCP 2026-07-28: a tool asks for input the request's own capabilities do not allow. Uncaught, the
+ * typed `ClientCapabilityMissing` answers the call -32021 with `data.requiredCapabilities` naming
+ * the capability (nested: `sampling.tools` → `{ sampling: { tools: {} } }`), so the client can
+ * retry declaring it; caught, the handler's fallback answers. A 2025-11-25 session keeps the tool
+ * error it always got.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+
+const Ask = McpServer.tool({
+  name: "ask",
+  handler: () =>
+    Effect.map(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })), (o) => o.action)
+})
+const SampleWithTools = McpServer.tool({
+  name: "sample_with_tools",
+  handler: () =>
+    Effect.map(
+      McpContext.sample({
+        messages: [{ role: "user", content: { type: "text", text: "hi" } }],
+        maxTokens: 10,
+        tools: [{ name: "t", inputSchema: { type: "object" } }]
+      } as never),
+      () => "sampled"
+    )
+})
+const Fallback = McpServer.tool({
+  name: "fallback",
+  handler: () =>
+    McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.map((o) => o.action),
+      Effect.catchTag("ClientCapabilityMissing", () => Effect.succeed("anonymous"))
+    )
+})
+
+const serve = Effect.gen(function*() {
+  const pair = InMemory.makePair()
+  yield* Effect.forkScoped(McpServer.serve({ name: "caps", version: "1" }, Layer.mergeAll(Ask, SampleWithTools, Fallback), pair.server))
+  const answers = new Map<unknown, (message: any) => void>()
+  pair.client.onmessage = (message: any) => {
+    answers.get(message.id)?.(message)
+    answers.delete(message.id)
+  }
+  let next = 0
+  return (method: string, params: Record<string, unknown>) =>
+    Effect.promise(() =>
+      new Promise<any>((resolve) => {
+        const id = ++next
+        answers.set(id, resolve)
+        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+      })
+    )
+})
+
+const modern = (capabilities: Record<string, unknown>) => ({
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": capabilities
+})
+
+describe("a capability the 2026-07-28 request did not declare", () => {
+  it.live("uncaught: -32021 naming it (nested); caught: the handler's fallback", () =>
+    Effect.gen(function*() {
+      const request = yield* serve
+      const asked = yield* request("tools/call", { name: "ask", arguments: {}, _meta: modern({}) })
+      assert.strictEqual(asked.error.code, -32021)
+      assert.deepStrictEqual(asked.error.data.requiredCapabilities, { elicitation: {} })
+      const sampled = yield* request("tools/call", { name: "sample_with_tools", arguments: {}, _meta: modern({ sampling: {} }) })
+      assert.strictEqual(sampled.error.code, -32021)
+      assert.deepStrictEqual(sampled.error.data.requiredCapabilities, { sampling: { tools: {} } })
+      const fallback = yield* request("tools/call", { name: "fallback", arguments: {}, _meta: modern({}) })
+      assert.strictEqual(fallback.result.content[0].text, "anonymous")
+      // Declared: the request asks for input instead (MRTR).
+      const declared = yield* request("tools/call", { name: "ask", arguments: {}, _meta: modern({ elicitation: {} }) })
+      assert.strictEqual(declared.result.resultType, "input_required")
+    }))
+
+  it.live("a 2025-11-25 session: the uncaught failure stays a tool error", () =>
+    Effect.gen(function*() {
+      const request = yield* serve
+      yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } })
+      const asked = yield* request("tools/call", { name: "ask", arguments: {} })
+      assert.isUndefined(asked.error)
+      assert.isTrue(asked.result.isError)
+    }))
+})
