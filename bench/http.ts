@@ -1,28 +1,40 @@
 /**
- * `node bench/http.ts` (last step of `npm run bench`): our echo server over Streamable HTTP
- * (`examples/echo-server.ts --http`, "ours") against the official SDK v1's low-level `Server`
- * behind its `StreamableHTTPServerTransport` on `node:http` (`bench/sdk-http-server.ts`, "SDK"),
- * each a child process on 127.0.0.1, both answering with plain JSON (ours in its default "auto"
- * mode: nothing precedes an echo response; the SDK with `enableJsonResponse: true`).
+ * `node bench/http.ts` (a step of `npm run bench`): our echo server over Streamable HTTP
+ * (`examples/echo-server.ts --http`, "ours") against the official SDK, each a child process on
+ * 127.0.0.1, both answering with plain JSON (ours in its default "auto" mode: nothing precedes an
+ * echo response):
+ *
+ * - 2025-11-25 (modes stateful and stateless): the SDK v1's low-level `Server` behind its
+ *   `StreamableHTTPServerTransport` on `node:http` (`bench/sdk-http-server.ts`, "SDK v1", with
+ *   `enableJsonResponse: true`);
+ * - 2026-07-28 (mode 2026): the SDK v2's `createMcpHandler` (a fresh `McpServer` per request, the
+ *   SDK's stateless design) mounted with `toNodeHandler` on `node:http` (`bench/sdk2-http-server.ts`,
+ *   "SDK v2", response mode "auto").
  *
  * One lean raw driver is used identically for both: `node:http` with a keep-alive `Agent`
  * (`maxSockets` = the number in flight, a fresh Agent per workload so no socket idles across the
  * other peer's run), raw JSON-RPC POSTs (`content-type: application/json`,
- * `accept: application/json, text/event-stream`, `mcp-protocol-version: 2025-11-25`):
+ * `accept: application/json, text/event-stream`), `tools/call echo {text:"hello"}` with 32 in flight:
  *
- * - stateful: one session (`initialize` + `notifications/initialized`, then its `Mcp-Session-Id`
- *   on every POST), then `tools/call echo {text:"hello"}` with 32 in flight;
- * - stateless (both servers started with `--stateless`): every POST a `tools/call`, no session.
+ * - stateful (`mcp-protocol-version: 2025-11-25`): one session (`initialize` +
+ *   `notifications/initialized`, then its `Mcp-Session-Id` on every POST);
+ * - stateless (both servers started with `--stateless`; `mcp-protocol-version: 2025-11-25`): every
+ *   POST a `tools/call`, no session;
+ * - 2026 (ours started as for stateful: the normal endpoint serves both eras): every POST a
+ *   stateless MCP 2026-07-28 request, no `initialize`: headers `MCP-Protocol-Version: 2026-07-28`,
+ *   `Mcp-Method: tools/call`, `Mcp-Name: echo`, and in `params._meta` the protocol version, the
+ *   client capabilities (`{}`) and the client info.
  *
  * Every response is validated: status 200, a JSON body (or an SSE body, whose `data:` lines are
- * parsed) holding the response with the request's id and exactly one text block "hello". Any bad
- * response makes the run exit 1.
+ * parsed) holding the response with the request's id and exactly one text block "hello" (and, in
+ * mode 2026, `resultType: "complete"`). Any bad response makes the run exit 1.
  *
  * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
  * 2, 4, …) after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
  * latency (µs, send → end of response as the driver sees it, 32 in flight so it includes queueing)
  * and server CPU per call (the child's threads, `/proc/<pid>/task/*\/schedstat`, read before and
- * after).
+ * after). Target of mode 2026 (issue 11): our server CPU per 2026 request at most our stateless
+ * 2025 figure of the same run (also reported as the median of the per-round ratios).
  *
  * Heap per idle session: a fresh stateful child of each server is started with `--expose-gc` and a
  * preloaded (`--import data:…`) SIGUSR2 handler that runs `gc()` and prints
@@ -35,10 +47,11 @@
  * Sizes (env): BENCH_HTTP_ROUNDS (5), BENCH_HTTP_CALLS (10000 per server × mode × round),
  * BENCH_HTTP_WARMUP (10000 per server × mode), BENCH_HTTP_SESSIONS (1000),
  * BENCH_HTTP_WARMUP_SESSIONS (1000), BENCH_TIMEOUT_MS
- * (15000, no-progress limit). The defaults take 70–80 s on 2 cores. Output: a Markdown table on
- * stdout, progress on stderr.
+ * (15000, no-progress limit), BENCH_HTTP_MODES (all: `stateful,stateless,2026`). The defaults take
+ * about 100 s on 2 cores. Output: a Markdown table on stdout, progress on stderr.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
@@ -59,24 +72,45 @@ const TIMEOUT_MS = intEnv("BENCH_TIMEOUT_MS", 15_000)
 const IN_FLIGHT = 32
 const TEXT = "hello"
 const PROTOCOL_VERSION = "2025-11-25"
+const MODERN_VERSION = "2026-07-28"
 const HOST = "127.0.0.1"
 const PATH = "/mcp"
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url))
 
+/** The installed version of a package (its package.json under node_modules). */
+const packageVersion = (name: string): string => {
+  try {
+    return JSON.parse(readFileSync(`${repoRoot}node_modules/${name}/package.json`, "utf8")).version
+  } catch {
+    return "?"
+  }
+}
+
 type ServerName = "ours" | "SDK"
-type Mode = "stateful" | "stateless"
+type Mode = "stateful" | "stateless" | "2026"
 const serverNames: ReadonlyArray<ServerName> = ["ours", "SDK"]
-const modes: ReadonlyArray<Mode> = ["stateful", "stateless"]
-/** Target for ours / SDK calls/s, per mode (from the issue). */
-const rateTargets: Record<Mode, number> = { stateful: 2, stateless: 4 }
+const allModes: ReadonlyArray<Mode> = ["stateful", "stateless", "2026"]
+const modes: ReadonlyArray<Mode> = (() => {
+  const raw = process.env["BENCH_HTTP_MODES"]
+  if (raw === undefined || raw === "") return allModes
+  const chosen = raw.split(",").map((m) => m.trim())
+  for (const m of chosen) if (!allModes.includes(m as Mode)) throw new Error(`BENCH_HTTP_MODES: unknown mode ${m}`)
+  return allModes.filter((m) => chosen.includes(m))
+})()
+/** Target for ours / SDK calls/s, per mode (from the issue; none against the SDK v2). */
+const rateTargets: Partial<Record<Mode, number>> = { stateful: 2, stateless: 4 }
+/** What "SDK" is in each mode. */
+const sdkName: Record<Mode, string> = { stateful: "SDK v1", stateless: "SDK v1", "2026": "SDK v2" }
 /** Target for our heap per idle session, bytes. */
 const HEAP_TARGET = 1024
 
-const scripts: Record<ServerName, ReadonlyArray<string>> = {
-  ours: ["examples/echo-server.ts", "--http"],
-  SDK: ["bench/sdk-http-server.ts"]
-}
+const scriptOf = (server: ServerName, mode: Mode): ReadonlyArray<string> =>
+  server === "ours"
+    ? ["examples/echo-server.ts", "--http", ...(mode === "stateless" ? ["--stateless"] : [])]
+    : mode === "2026"
+    ? ["bench/sdk2-http-server.ts"]
+    : ["bench/sdk-http-server.ts", ...(mode === "stateless" ? ["--stateless"] : [])]
 
 /** Preloaded into the memory-test children: SIGUSR2 → full GC → heap stats on stderr. */
 const heapReporter = "data:text/javascript," + encodeURIComponent(
@@ -116,13 +150,12 @@ interface HeapReport {
 
 const startChild = async (server: ServerName, mode: Mode, heapProbe: boolean): Promise<Child> => {
   const port = await freePort()
-  const label = `${server}/${mode}${heapProbe ? "/heap" : ""}`
+  const label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`
   const args = [
     ...(heapProbe ? ["--expose-gc", "--import", heapReporter] : []),
-    ...scripts[server],
+    ...scriptOf(server, mode),
     "--port",
-    String(port),
-    ...(mode === "stateless" ? ["--stateless"] : [])
+    String(port)
   ]
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] })
   children.add(proc)
@@ -216,6 +249,19 @@ const baseHeaders = (sessionId: string | undefined): Record<string, string> => (
   ...(sessionId === undefined ? {} : { "mcp-session-id": sessionId })
 })
 
+/** A 2026-07-28 `tools/call echo`: its version, method and name in headers (SEP-2243). */
+const modernHeaders: Record<string, string> = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": MODERN_VERSION,
+  "mcp-method": "tools/call",
+  "mcp-name": "echo"
+}
+
+/** The headers of an echo POST in `mode`. */
+const echoHeaders = (mode: Mode, sessionId: string | undefined): Record<string, string> =>
+  mode === "2026" ? modernHeaders : baseHeaders(sessionId)
+
 /** One POST; calls back with the reply or the error. */
 const post = (
   agent: Agent,
@@ -257,7 +303,7 @@ const messageOf = (reply: Reply, id: number): any => {
 }
 
 /** Why an echo reply is wrong, or undefined when it is right. */
-const checkEcho = (reply: Reply, id: number): string | undefined => {
+const checkEcho = (mode: Mode, reply: Reply, id: number): string | undefined => {
   if (reply.status !== 200) return `status ${reply.status}: ${reply.body.slice(0, 200)}`
   let message: any
   try {
@@ -268,13 +314,23 @@ const checkEcho = (reply: Reply, id: number): string | undefined => {
   const content = message?.result?.content
   if (
     message?.jsonrpc !== "2.0" || message.id !== id || message.error !== undefined || message.result?.isError === true ||
-    !Array.isArray(content) || content.length !== 1 || content[0]?.type !== "text" || content[0]?.text !== TEXT
+    !Array.isArray(content) || content.length !== 1 || content[0]?.type !== "text" || content[0]?.text !== TEXT ||
+    (mode === "2026" && message.result.resultType !== "complete")
   ) return `wrong answer for id ${id}: ${reply.body.slice(0, 200)}`
   return undefined
 }
 
-const echoBody = (id: number): string =>
-  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"}}}`
+/** The `_meta` every 2026-07-28 request carries in place of the `initialize` handshake. */
+const modernMeta = JSON.stringify({
+  "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "effect-mcp-server-bench", version: "0.1.0" }
+})
+
+const echoBody = (mode: Mode, id: number): string =>
+  mode === "2026"
+    ? `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"},"_meta":${modernMeta}}}`
+    : `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"}}}`
 
 const initializeBody = (id: number): string =>
   JSON.stringify({
@@ -313,11 +369,11 @@ interface Sample {
 }
 
 let nextId = 2
-/** `calls` echo calls with `IN_FLIGHT` outstanding at all times (stateless when `sessionId` is undefined). */
-const runWorkload = (child: Child, sessionId: string | undefined, calls: number): Promise<Sample> =>
+/** `calls` echo calls of `mode` with `IN_FLIGHT` outstanding at all times (`sessionId`: stateful only). */
+const runWorkload = (child: Child, mode: Mode, sessionId: string | undefined, calls: number): Promise<Sample> =>
   new Promise((resolve, reject) => {
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
-    const headers = baseHeaders(sessionId)
+    const headers = echoHeaders(mode, sessionId)
     const base = nextId
     nextId += calls
     const sentAt = new Float64Array(calls)
@@ -339,7 +395,7 @@ const runWorkload = (child: Child, sessionId: string | undefined, calls: number)
       lastProgress = now
       if (error !== undefined) markBad(`request ${base + index} failed: ${error.message}`)
       else {
-        const problem = checkEcho(reply!, base + index)
+        const problem = checkEcho(mode, reply!, base + index)
         if (problem !== undefined) markBad(problem)
       }
       if (received === calls) finish()
@@ -349,7 +405,7 @@ const runWorkload = (child: Child, sessionId: string | undefined, calls: number)
       while (sent < calls && sent - received < IN_FLIGHT) {
         const index = sent++
         sentAt[index] = performance.now()
-        post(agent, child.port, headers, echoBody(base + index), onReply(index))
+        post(agent, child.port, headers, echoBody(mode, base + index), onReply(index))
       }
     }
     const stop = () => {
@@ -493,11 +549,11 @@ const main = async (): Promise<number> => {
       const readyMs = performance.now() - startedAt
       const agent = new Agent({ keepAlive: true, maxSockets: 1 })
       const sessionId = mode === "stateful" ? await openSession(agent, child) : undefined
-      const check = checkEcho(await postOnce(agent, child.port, baseHeaders(sessionId), echoBody(1)), 1)
+      const check = checkEcho(mode, await postOnce(agent, child.port, echoHeaders(mode, sessionId), echoBody(mode, 1)), 1)
       agent.destroy()
       if (check !== undefined) throw new Error(`${child.label}: the first echo is wrong: ${check}`)
       runs.set(key(server, mode), { child, sessionId, readyMs })
-      const warm = await runWorkload(child, sessionId, WARMUP)
+      const warm = await runWorkload(child, mode, sessionId, WARMUP)
       record(`${child.label} warm-up`, warm)
       log(`${child.label}: listening after ${fmt(readyMs)} ms; warmed up (${fmt(warm.callsPerSecond)} calls/s)`)
     }
@@ -509,7 +565,7 @@ const main = async (): Promise<number> => {
       const parts: Array<string> = []
       for (const server of order) {
         const run = runs.get(key(server, mode))!
-        const sample = await runWorkload(run.child, run.sessionId, CALLS)
+        const sample = await runWorkload(run.child, mode, run.sessionId, CALLS)
         record(`${run.child.label} round ${round + 1}`, sample)
         const list = samples.get(key(server, mode)) ?? []
         list.push(sample)
@@ -523,9 +579,9 @@ const main = async (): Promise<number> => {
   const shutdown: Array<string> = []
   for (const run of runs.values()) shutdown.push(`${run.child.label}: ${await run.child.close()}`)
 
-  // Heap per idle session, on fresh children.
+  // Heap per idle session, on fresh children (with the stateful mode only).
   const memory = new Map<ServerName, MemorySample>()
-  for (const server of serverNames) {
+  for (const server of modes.includes("stateful") ? serverNames : []) {
     const sample = await measureIdleSessions(server)
     memory.set(server, sample)
     log(
@@ -541,6 +597,8 @@ const main = async (): Promise<number> => {
     `|---|---|---:|---:|---:|---:|---:|`
   ]
   const rateRatio = new Map<Mode, number>()
+  const cpuOurs = new Map<Mode, number>()
+  const name = (server: ServerName, mode: Mode) => (server === "SDK" ? sdkName[mode] : server)
   const pairedNotes: Array<string> = []
   const perRound: Array<string> = []
   for (const mode of modes) {
@@ -556,27 +614,28 @@ const main = async (): Promise<number> => {
       }
       const x = m[server]
       lines.push(
-        `| ${mode} | ${server} | ${fmt(x.rate)} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.cpu, 1)} | ${fmt(x.driver, 1)} |`
+        `| ${mode} | ${name(server, mode)} | ${fmt(x.rate)} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.cpu, 1)} | ${fmt(x.driver, 1)} |`
       )
       perRound.push(
-        `- ${mode}, ${server}: calls/s ${list.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
+        `- ${mode}, ${name(server, mode)}: calls/s ${list.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
           `server CPU µs/call ${list.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
       )
     }
     rateRatio.set(mode, m.ours.rate / m.SDK.rate)
+    cpuOurs.set(mode, m.ours.cpu)
     lines.push(
-      `| ${mode} | **ours / SDK** | **${ratio(m.ours.rate / m.SDK.rate)}** | ${ratio(m.ours.p50 / m.SDK.p50)} | ` +
+      `| ${mode} | **ours / ${sdkName[mode]}** | **${ratio(m.ours.rate / m.SDK.rate)}** | ${ratio(m.ours.p50 / m.SDK.p50)} | ` +
         `${ratio(m.ours.p99 / m.SDK.p99)} | ${ratio(m.ours.cpu / m.SDK.cpu)} | ${ratio(m.ours.driver / m.SDK.driver)} |`
     )
     const xs = samples.get(key("ours", mode)) ?? []
     const ys = samples.get(key("SDK", mode)) ?? []
     pairedNotes.push(
-      `${mode}: calls/s ${ratio(median(xs.map((x, i) => x.callsPerSecond / ys[i]!.callsPerSecond)))}, ` +
+      `${mode} (vs ${sdkName[mode]}): calls/s ${ratio(median(xs.map((x, i) => x.callsPerSecond / ys[i]!.callsPerSecond)))}, ` +
         `server CPU/call ${ratio(median(xs.map((x, i) => x.cpuPerCall / ys[i]!.cpuPerCall)))}`
     )
   }
 
-  const memLines: Array<string> = [
+  const memLines: Array<string> = memory.size === 0 ? [] : [
     `| server | heapUsed before | heapUsed after ${fmt(SESSIONS)} idle sessions | heap B / idle session | RSS B / idle session | external B / idle session | open ${fmt(SESSIONS)} sessions (ms) |`,
     `|---|---:|---:|---:|---:|---:|---:|`
   ]
@@ -588,50 +647,76 @@ const main = async (): Promise<number> => {
       external: (s.after.external - s.before.external) / SESSIONS
     }
   }
-  for (const server of serverNames) {
+  for (const server of memory.size === 0 ? [] : serverNames) {
     const s = memory.get(server)!
     const p = perSession(server)
     memLines.push(
       `| ${server} | ${fmt(s.before.heapUsed)} | ${fmt(s.after.heapUsed)} | ${fmt(p.heap)} | ${fmt(p.rss)} | ${fmt(p.external)} | ${fmt(s.openMs)} |`
     )
   }
-  memLines.push(`| **ours / SDK** | | | **${ratio(perSession("ours").heap / perSession("SDK").heap)}** | | | |`)
+  if (memory.size > 0) {
+    memLines.push(`| **ours / SDK v1** | | | **${ratio(perSession("ours").heap / perSession("SDK").heap)}** | | | |`)
+  }
 
+  // Mode 2026 against our own stateless 2025 figure of this run: medians, and the median of the
+  // per-round ratios (the two modes run back to back in every round).
+  const modernVsStateless = (() => {
+    const modern = cpuOurs.get("2026")
+    const stateless = cpuOurs.get("stateless")
+    if (modern === undefined || stateless === undefined) return []
+    const xs = samples.get(key("ours", "2026")) ?? []
+    const ys = samples.get(key("ours", "stateless")) ?? []
+    const paired = median(xs.map((x, i) => x.cpuPerCall / ys[i]!.cpuPerCall))
+    return [
+      `2026: our server CPU per 2026-07-28 request ${fmt(modern, 1)} µs vs ${fmt(stateless, 1)} µs per stateless 2025-11-25 ` +
+        `request (${ratio(modern / stateless)}; median of per-round ratios ${ratio(paired)}; target ≤ 1×: ` +
+        `${modern <= stateless ? "met" : "NOT met"})`
+    ]
+  })()
   const targets = [
-    ...modes.map((mode) => {
+    ...modes.flatMap((mode) => {
       const r = rateRatio.get(mode)!
       const goal = rateTargets[mode]
-      return `${mode}: ours / SDK calls/s ${versus(r, goal)}× (target ≥ ${goal}×: ${r >= goal ? "met" : "NOT met"})`
+      if (goal === undefined) return []
+      return [`${mode}: ours / ${sdkName[mode]} calls/s ${versus(r, goal)}× (target ≥ ${goal}×: ${r >= goal ? "met" : "NOT met"})`]
     }),
-    (() => {
+    ...modernVsStateless,
+    ...(memory.size === 0 ? [] : [(() => {
       const heap = perSession("ours").heap
       return `heap per idle session (ours): ${fmt(heap)} B (target ≤ ${fmt(HEAP_TARGET)} B: ${heap <= HEAP_TARGET ? "met" : "NOT met"})`
-    })()
+    })()])
   ]
 
   const notes = [
     `Servers: ours = \`examples/echo-server.ts --http [--stateless]\` (low-level API, \`StreamableHttp.serve\`, response mode "auto": ` +
-      `JSON); SDK = \`bench/sdk-http-server.ts [--stateless]\` (SDK v1 \`Server\` + \`StreamableHTTPServerTransport\`, ` +
-      `\`enableJsonResponse: true\`, node:http; stateless: new transport + Server per request).`,
+      `JSON; mode 2026 on the endpoint of the stateful mode, which serves both eras); SDK v1 = \`bench/sdk-http-server.ts ` +
+      `[--stateless]\` (\`@modelcontextprotocol/sdk\` ${packageVersion("@modelcontextprotocol/sdk")}: \`Server\` + ` +
+      `\`StreamableHTTPServerTransport\`, \`enableJsonResponse: true\`, node:http; stateless: new transport + Server per ` +
+      `request); SDK v2 = \`bench/sdk2-http-server.ts\` (\`@modelcontextprotocol/server\` ` +
+      `${packageVersion("@modelcontextprotocol/server")}: \`createMcpHandler\`, a new \`McpServer\` + \`registerTool\` per ` +
+      `request, response mode "auto", behind \`toNodeHandler\` and the localhost Host/Origin guards of ` +
+      `\`@modelcontextprotocol/node\` ${packageVersion("@modelcontextprotocol/node")} on node:http).`,
     `Medians of ${ROUNDS} rounds × ${fmt(CALLS)} \`tools/call echo {text:"hello"}\` per server × mode at ${IN_FLIGHT} in flight ` +
       `(node:http keep-alive Agent, maxSockets ${IN_FLIGHT}), servers alternating (ours first in odd-numbered rounds, SDK first ` +
       `in even-numbered ones), after ${fmt(WARMUP)} warm-up calls. Stateful: one session (initialize + initialized), its ` +
-      `Mcp-Session-Id on every POST; stateless: no session.`,
+      `Mcp-Session-Id on every POST; stateless: no session; 2026: no session and no initialize, every request a 2026-07-28 ` +
+      `one (MCP-Protocol-Version, Mcp-Method and Mcp-Name headers; protocol version, client capabilities and client info ` +
+      `in _meta), its answer checked for resultType "complete".`,
     `Latency: send → end of response as seen by the driver (includes queueing at ${IN_FLIGHT} in flight). Server CPU: the child ` +
       `only (its threads' \`/proc/<pid>/task/*/schedstat\`); driver CPU: this process (\`process.cpuUsage()\`). Driver and ` +
       `server share ${cpus().length} cores, so calls/s is bounded by both; CPU/call is the steadier comparison.`,
-    `Heap per idle session: a fresh stateful child per server (\`--expose-gc\`, SIGUSR2 → \`gc()\` ×4 → \`process.memoryUsage()\`), ` +
+    ...(memory.size === 0 ? [] : [`Heap per idle session: a fresh stateful child per server (\`--expose-gc\`, SIGUSR2 → \`gc()\` ×4 → \`process.memoryUsage()\`), ` +
       `${WARMUP_SESSIONS} warm-up sessions, then ${fmt(SESSIONS)} sessions opened (initialize + notifications/initialized, ` +
-      `${IN_FLIGHT} at a time) and left idle; (after − before) / ${fmt(SESSIONS)}.`,
+      `${IN_FLIGHT} at a time) and left idle; (after − before) / ${fmt(SESSIONS)}.`]),
     `Median of per-round ours / SDK ratios (same round): ${pairedNotes.join("; ")}.`,
     `Bad responses: ${totalBad}. Run time: ${elapsed.toFixed(1)} s. Node ${process.version}, ${cpus().length} cores ` +
       `(${cpus()[0]?.model ?? "?"}); 1-min load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end.`,
     `Listening after (ms): ${[...runs.values()].map((r) => `${r.child.label} ${fmt(r.readyMs)}`).join(", ")}.`,
-    `Shutdown: ${[...shutdown, ...serverNames.map((s) => `${s}/heap: ${memory.get(s)!.shutdown}`)].join("; ")}.`
+    `Shutdown: ${[...shutdown, ...[...memory].map(([s, m]) => `${s}/heap: ${m.shutdown}`)].join("; ")}.`
   ]
 
   const report = [
-    `# Benchmark: Streamable HTTP, effect-mcp-server echo vs official SDK v1 (JSON responses)`,
+    `# Benchmark: Streamable HTTP, effect-mcp-server echo vs official SDK v1 (2025-11-25) and v2 (2026-07-28) (JSON responses)`,
     ``,
     `Generated by \`node bench/http.ts\` on ${new Date().toISOString()}.`,
     ``,
