@@ -60,6 +60,8 @@ export type { Transport } from "./session/Transport.ts"
 export * as Stdio from "./transport/Stdio.ts"
 /** The Streamable HTTP transport (`effect/http`, loaded on first use). */
 export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
+/** The failure of a store's infrastructure (a shared store down), mapped by `McpError.storeUnavailable`. */
+export * as StoreError from "./store/StoreError.ts"
 /** The event store behind SSE resumability (a service the HTTP transport uses when provided). */
 export * as EventStore from "./transport/http/EventStore.ts"
 /** The record of Streamable HTTP sessions (limits, idle reaping; a service the HTTP transport uses when provided). */

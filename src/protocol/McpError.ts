@@ -11,6 +11,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
+import type { StoreError } from "../store/StoreError.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
 
 /** The standard and MCP-specific JSON-RPC error codes. */
@@ -257,6 +258,17 @@ export const limitExceeded = (
       ...(details.max === undefined ? {} : { max: details.max }),
       ...(details.retryAfterMillis === undefined ? {} : { retryAfterMillis: details.retryAfterMillis })
     })
+  )
+
+/**
+ * The answer to a request that needed a store that failed (a {@link StoreError}): a -32603
+ * `InternalError` "Store unavailable: <store>; retry later", with `data: { store }`. The one place
+ * that decides how a store's failure reaches clients: the middleware and transports that call a
+ * store map its failure with this (and log the cause, which clients never see).
+ */
+export const storeUnavailable = (error: Pick<StoreError, "store">): InternalError =>
+  withoutStackTrace(() =>
+    new InternalError({ message: `Store unavailable: ${error.store}; retry later`, data: { store: error.store } })
   )
 
 /** A {@link ResourceNotFound} without a stack trace (see {@link withoutStackTrace}). */

@@ -6,9 +6,13 @@
  *   ({@link tokenBucket}: bursts up to `capacity`, then `refillPerSecond`) and a **sliding window**
  *   ({@link slidingWindow}: at most `limit` in any `windowMillis`, counted exactly from a log).
  * - A store service, {@link RateLimitStore}, that keeps one state per key; it only promises
- *   `consume`, so a shared store (Redis, ...) can implement it. {@link RateLimitStore.layerMemory}
- *   keeps the states in memory, bounded (least recently used keys are dropped past `maxKeys`),
- *   with the time from `Clock` (so `TestClock` drives it).
+ *   `consume`, so a shared store can implement it (`effect-mcp-server/redis`: one budget across
+ *   replicas). {@link RateLimitStore.layerMemory} keeps the states in memory, bounded (least
+ *   recently used keys are dropped past `maxKeys`), with the time from `Clock` (so `TestClock`
+ *   drives it).
+ * - A store that fails (`StoreError`: its Redis is down) fails the request with -32603 "Store
+ *   unavailable: RateLimitStore" (`McpError.storeUnavailable`): the request is refused, not let
+ *   through unlimited, and the failure is logged.
  * - The middleware, {@link middleware}: keyed by the principal's subject when there is one, else by
  *   the session id; applied to every request but `initialize` and `ping` unless `methods` says
  *   otherwise.
@@ -31,6 +35,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestMethod } from "../../protocol/McpSchema.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
 
 // ---------------------------------------------------------------------------
@@ -201,20 +206,24 @@ export interface MemoryOptions {
   readonly maxKeys?: number | undefined
 }
 
-/** The in-memory store, with its size in view (for tests and metrics). */
+/** The in-memory store, with its size in view (for tests and metrics). It never fails. */
 export interface MemoryStore extends RateLimitStoreShape {
+  readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision>
   /** How many keys it holds now. */
   readonly size: Effect.Effect<number>
 }
 
-/** What a rate-limit store does: consume `cost` (default 1) from the budget of `key`. */
+/**
+ * What a rate-limit store does: consume `cost` (default 1) from the budget of `key`; fails with
+ * a `StoreError` when what holds the states cannot be reached (never in memory).
+ */
 export interface RateLimitStoreShape {
-  readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision>
+  readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision, StoreError>
 }
 
 /**
  * Where rate-limit states live. Only `consume` is required, atomically per key, so a shared
- * store (Redis, ...) can implement it with the same algorithms.
+ * store (Redis: `effect-mcp-server/redis`) can implement it with the same algorithms.
  */
 export class RateLimitStore extends Context.Service<RateLimitStore, RateLimitStoreShape>()(
   "effect-mcp-server/RateLimitStore"
@@ -296,23 +305,36 @@ const keyFunction = (key: Key): (context: RequestContext) => string => {
 export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.LimitExceeded =>
   McpError.limitExceeded(`Rate limit exceeded: retry in ${retryAfterMillis} ms`, "rateLimit", { max: limit, retryAfterMillis })
 
+/** A store that failed: logged with its cause, answered with -32603 "Store unavailable". */
+const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalError> =>
+  Effect.andThen(
+    Effect.logWarning("effect-mcp-server: the rate-limit store failed; request refused", error),
+    Effect.fail(McpError.storeUnavailable(error))
+  )
+
 /**
  * The rate-limit middleware. It runs as typed hooks, so it sees the principal set by middleware
  * above it (raw or typed); place it below authentication.
  *
  * **Gotchas**
  *
- * Middlewares sharing one store need distinct `name`s, or they spend the same budgets.
+ * Middlewares sharing one store need distinct `name`s, or they spend the same budgets. A store
+ * that fails refuses the request (-32603 "Store unavailable: RateLimitStore"): a limit is never
+ * silently lifted.
  */
 export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
   const policy = config.policy
   const limit = limitOf(policy)
   const prefix = `${config.name ?? "rate-limit"}:`
   const keyOf = keyFunction(config.key ?? "principal")
-  const check = (context: RequestContext): Effect.Effect<void, McpError.LimitExceeded, RateLimitStore> =>
+  const check = (
+    context: RequestContext
+  ): Effect.Effect<void, McpError.LimitExceeded | McpError.InternalError, RateLimitStore> =>
     Effect.flatMap(Effect.service(RateLimitStore), (store) =>
-      Effect.flatMap(store.consume(prefix + keyOf(context), policy), (decision) =>
-        decision.allowed ? Effect.void : Effect.fail(rateLimitExceeded(decision.retryAfterMillis, limit))))
+      Effect.matchEffect(store.consume(prefix + keyOf(context), policy), {
+        onFailure: storeFailed,
+        onSuccess: (decision) => decision.allowed ? Effect.void : Effect.fail(rateLimitExceeded(decision.retryAfterMillis, limit))
+      }))
   const hook = (params: unknown, context: RequestContext, next: (params: unknown) => Effect.Effect<unknown, McpError.McpError>) =>
     Effect.flatMap(check(context), () => next(params))
   const hooks: Record<string, typeof hook> = {}

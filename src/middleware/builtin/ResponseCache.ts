@@ -17,8 +17,12 @@
  *   generation, so even an answer computed before the change and stored after it is never served)
  *   and the store is asked to `invalidate` the old entries.
  * - **Store.** {@link CacheStore} only promises `get`, `set` and `invalidate(prefix)`, so a shared
- *   store (Redis, ...) can implement it; {@link CacheStore.layerMemory} is bounded (LRU) with TTLs
- *   on `Clock`.
+ *   store can implement it (`effect-mcp-server/redis`); {@link CacheStore.layerMemory} is bounded
+ *   (LRU) with TTLs on `Clock`.
+ * - **A store that fails** (`StoreError`: its Redis is down): a lookup that fails answers the
+ *   request with -32603 "Store unavailable: CacheStore" (`McpError.storeUnavailable`); a store
+ *   that fails to keep an answer, or to drop stale entries, is logged and the answer is still
+ *   sent (entries of an older generation are never served anyway).
  *
  * **Gotchas**
  *
@@ -43,25 +47,29 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import type * as Scope from "effect/Scope"
-import type { McpError } from "../../protocol/McpError.ts"
+import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
 
 // ---------------------------------------------------------------------------
 // Store
 // ---------------------------------------------------------------------------
 
-/** What a cache store does. Values are JSON-compatible results. */
+/**
+ * What a cache store does. Values are JSON-compatible results. Each operation fails with a
+ * `StoreError` when what holds the entries cannot be reached (never in memory).
+ */
 export interface CacheStoreShape {
   /** The value under `key`, unless absent or expired. */
-  readonly get: (key: string) => Effect.Effect<Option.Option<unknown>>
+  readonly get: (key: string) => Effect.Effect<Option.Option<unknown>, StoreError>
   /** Stores `value` under `key` for `ttlMillis`. */
-  readonly set: (key: string, value: unknown, ttlMillis: number) => Effect.Effect<void>
+  readonly set: (key: string, value: unknown, ttlMillis: number) => Effect.Effect<void, StoreError>
   /** Drops every entry whose key starts with `prefix`. */
-  readonly invalidate: (prefix: string) => Effect.Effect<void>
+  readonly invalidate: (prefix: string) => Effect.Effect<void, StoreError>
 }
 
 /** Options of the in-memory store. */
@@ -70,8 +78,11 @@ export interface MemoryOptions {
   readonly maxEntries?: number | undefined
 }
 
-/** The in-memory store, with its size in view (for tests and metrics). */
+/** The in-memory store, with its size in view (for tests and metrics). It never fails. */
 export interface MemoryCacheStore extends CacheStoreShape {
+  readonly get: (key: string) => Effect.Effect<Option.Option<unknown>>
+  readonly set: (key: string, value: unknown, ttlMillis: number) => Effect.Effect<void>
+  readonly invalidate: (prefix: string) => Effect.Effect<void>
   /** How many entries it holds now (expired ones included until touched or evicted). */
   readonly size: Effect.Effect<number>
 }
@@ -189,6 +200,8 @@ const stableStringify = (value: unknown): string => {
   return JSON.stringify(value) ?? "null"
 }
 
+const storeFailed = (operation: string) => `effect-mcp-server: the response cache store failed (${operation})`
+
 /**
  * Builds the cache middleware and subscribes it to the server's changes (unsubscribed when the
  * scope closes). Register it with `McpServer.middleware` (or use {@link layer}).
@@ -205,15 +218,18 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
     // sharing a store (replicas, a restart against Redis) never answer from each other's entries.
     const instance = randomBytes(6).toString("base64url")
 
+    // Dropping stale entries only frees room: a new generation is never answered from them.
+    const invalidate = (keyPrefix: string) =>
+      Effect.runFork(Effect.catch(store.invalidate(keyPrefix), (error) => Effect.logWarning(storeFailed("invalidate"), error)))
     const unsubscribe = server.onChange((kind) => {
       const group = groupOf[kind]
       generations[group]++
-      for (const method of methodsOf[group]) Effect.runFork(store.invalidate(`${prefix}${method}${separator}`))
+      for (const method of methodsOf[group]) invalidate(`${prefix}${method}${separator}`)
     })
     // An updated resource may read differently: drop the cached reads (and resource lists, same group).
     const unsubscribeUpdates = server.onResourceUpdated(() => {
       generations.resources++
-      Effect.runFork(store.invalidate(`${prefix}resources/read${separator}`))
+      invalidate(`${prefix}resources/read${separator}`)
     })
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
@@ -243,10 +259,18 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${
           paramsKey(params)
         }`
-        return Effect.flatMap(store.get(key), (hit): Effect.Effect<ClientRequestResult<M>, McpError> =>
-          Option.isSome(hit)
-            ? Effect.succeed(hit.value as ClientRequestResult<M>)
-            : Effect.tap(next(params), (result) => keep(result) ? store.set(key, result, ttl) : Effect.void))
+        return Effect.matchEffect(store.get(key), {
+          // The store cannot say whether an answer is cached: the request is refused, not run uncached.
+          onFailure: (error): Effect.Effect<never, McpError.McpError> =>
+            Effect.andThen(Effect.logWarning(storeFailed("get"), error), Effect.fail(McpError.storeUnavailable(error))),
+          onSuccess: (hit): Effect.Effect<ClientRequestResult<M>, McpError.McpError> =>
+            Option.isSome(hit)
+              ? Effect.succeed(hit.value as ClientRequestResult<M>)
+              : Effect.tap(next(params), (result) =>
+                keep(result)
+                  ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), error))
+                  : Effect.void)
+        })
       }
     }
 

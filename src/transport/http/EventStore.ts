@@ -3,8 +3,15 @@
  * is kept under an event id that names its stream, so a client that lost the connection can
  * reconnect with `Last-Event-ID` and get exactly that stream's later events (never another's).
  *
- * A service with an in-memory layer (bounded per stream and per session); a shared store (Redis)
- * can implement the same interface.
+ * A service with an in-memory layer (bounded per stream and per session); a shared store can
+ * implement the same interface (`effect-mcp-server/redis`: the events on Redis, with the same
+ * eviction rules).
+ *
+ * A store that fails (`StoreError`: its Redis is down) never fails a request: an event it could not
+ * keep is still sent on the open stream, without an event id, and the stream can no longer be
+ * resumed (resuming it would hide the lost event); a resumption (`GET` with `Last-Event-ID`)
+ * while the store fails is answered HTTP 503 with -32603 "Store unavailable: EventStore"
+ * (`McpError.storeUnavailable`).
  *
  * @since 0.1.0
  */
@@ -12,6 +19,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 
 /** One stored event. */
 export interface StoredEvent {
@@ -19,13 +27,26 @@ export interface StoredEvent {
   readonly message: JsonRpc.Message
 }
 
-/** The store; event ids are `<streamId>.<sequence>`. */
+/**
+ * The store; event ids are `<streamId>.<sequence>`. Every operation fails with a `StoreError`
+ * when what holds the events cannot be reached (never in memory).
+ */
 export class EventStore extends Context.Service<EventStore, {
   /**
    * Stores a message sent on a stream; returns its event id. `final` marks the stream's last
    * event (the answer of its request): a finished stream may be evicted, a live one never is.
+   *
+   * **Gotchas**
+   *
+   * After a failed append the stream must never be resumed (whether the event was kept is
+   * unknown): `replayAfter` answers `undefined` for it from then on.
    */
-  readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean) => Effect.Effect<string>
+  readonly append: (
+    sessionId: string,
+    streamId: string,
+    message: JsonRpc.Message,
+    final?: boolean
+  ) => Effect.Effect<string, StoreError>
   /**
    * The stream an event id belongs to and that stream's events after it; `undefined` when the
    * stream is unknown or evicted, or when events after the id were dropped (the client cannot
@@ -34,11 +55,11 @@ export class EventStore extends Context.Service<EventStore, {
   readonly replayAfter: (
     sessionId: string,
     eventId: string
-  ) => Effect.Effect<{ readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined>
+  ) => Effect.Effect<{ readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined, StoreError>
   /** Drops a stream's events (it completed and the client received everything). */
-  readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void>
+  readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void, StoreError>
   /** Drops a session's events. */
-  readonly forgetSession: (sessionId: string) => Effect.Effect<void>
+  readonly forgetSession: (sessionId: string) => Effect.Effect<void, StoreError>
 }>()("effect-mcp-server/EventStore") {
   /** The in-memory store. */
   static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<EventStore> =>
@@ -73,8 +94,22 @@ interface Stream {
   readonly events: Array<{ readonly seq: number; readonly message: JsonRpc.Message }>
 }
 
+/** The in-memory store: it never fails. */
+export interface MemoryEventStore extends EventStoreShape {
+  readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean) => Effect.Effect<string>
+  readonly replayAfter: (
+    sessionId: string,
+    eventId: string
+  ) => Effect.Effect<{ readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined>
+  readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void>
+  readonly forgetSession: (sessionId: string) => Effect.Effect<void>
+}
+
+/** What an event store does (the shape of the {@link EventStore} service). */
+export type EventStoreShape = EventStore["Service"]
+
 /** Builds the in-memory store. */
-export const makeMemory = (options: MemoryOptions = {}): EventStore["Service"] => {
+export const makeMemory = (options: MemoryOptions = {}): MemoryEventStore => {
   const maxEvents = options.maxEventsPerStream ?? 256
   const maxFinished = options.maxStreamsPerSession ?? 64
   const sessions = new Map<string, { readonly streams: Map<string, Stream>; finished: number }>()
@@ -87,7 +122,7 @@ export const makeMemory = (options: MemoryOptions = {}): EventStore["Service"] =
       session.finished--
     }
   }
-  return EventStore.of({
+  return {
     append: (sessionId, streamId, message, final) =>
       Effect.sync(() => {
         let session = sessions.get(sessionId)
@@ -132,5 +167,5 @@ export const makeMemory = (options: MemoryOptions = {}): EventStore["Service"] =
       Effect.sync(() => {
         sessions.delete(sessionId)
       })
-  })
+  }
 }

@@ -26,6 +26,8 @@ import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import { errorCodes, metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
+import * as McpError from "../../../protocol/McpError.ts"
+import type { StoreError } from "../../../store/StoreError.ts"
 import type {
   HttpRequestInfo,
   Outbound,
@@ -36,6 +38,7 @@ import type {
 import type { ListenerSessionOptions, Transport } from "../../../session/Transport.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
+import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
@@ -50,7 +53,7 @@ export const handler = (
 ): Effect.Effect<(request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const providedEvents = yield* Effect.serviceOption(EventStore)
-    const events = providedEvents._tag === "Some" ? providedEvents.value : makeMemoryEventStore()
+    const events: EndpointEvents = providedEvents._tag === "Some" ? guardEvents(providedEvents.value) : makeMemoryEventStore()
     const providedSessions = yield* Effect.serviceOption(SessionStore)
     const records = providedSessions._tag === "Some"
       ? providedSessions.value
@@ -336,14 +339,14 @@ class Endpoint {
   readonly retry: number
   private readonly run: Runner
   readonly options: Options
-  readonly events: EventStore["Service"]
+  readonly events: EndpointEvents
   readonly records: SessionStore["Service"]
   readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
   constructor(
     run: Runner,
     options: Options,
-    events: EventStore["Service"],
+    events: EndpointEvents,
     records: SessionStore["Service"],
     runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
   ) {
@@ -479,7 +482,10 @@ class Endpoint {
       if (lastEventId !== undefined) {
         const parsed = parseEventId(lastEventId)
         const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
-        let replay = yield* self.events.replayAfter(session.id, lastEventId)
+        const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
+        // The store cannot say what the stream holds now: the client tries again later.
+        if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
+        let replay = replayed.success
         // A live stream that has sent nothing but its priming event has nothing stored yet.
         if (replay === undefined && live !== undefined && !live.done && parsed!.seq === 0) {
           replay = { streamId: live.streamId, events: [] }
@@ -846,6 +852,12 @@ class Endpoint {
     const taskId = (pending.request.params as { readonly taskId?: unknown } | undefined)?.taskId
     if (typeof taskId === "string" && session.taskResults.get(taskId) === pending) session.removeTaskResult(taskId)
   }
+}
+
+/** 503 with -32603 "Store unavailable: EventStore" (`McpError.storeUnavailable`). */
+const storeUnavailable = (error: StoreError) => {
+  const object = McpError.toErrorObject(McpError.storeUnavailable(error))
+  return jsonError(503, object.code, object.message, { "retry-after": "1" }, undefined, object.data)
 }
 
 /** The host name of a `Host` header, without the port. */
