@@ -12,7 +12,8 @@
  *    failure), prompts/get.
  * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
  *    and the bundle holds none of the HTTP stack (a stdio server must not carry it).
- * 5. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath, once with
+ * 5. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
+ *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
  *    error in both (checked with `@ts-expect-error`) and fails at run time too.
  *
@@ -116,6 +117,7 @@ import {
   Resource,
   SessionStore,
   Stdio,
+  StoreError,
   StreamableHttp,
   Tool,
   type Principal,
@@ -125,6 +127,7 @@ import { JsonRpc, McpSchema, Negotiation, Projection, ProtocolVersion } from "ef
 import { Connection, JsonSchema, LowLevelServer, Pagination, ServerSession, UriTemplate } from "effect-mcp-server/lowlevel"
 import { Authorization, Logging, RateLimit, ResponseCache, Timeout } from "effect-mcp-server/middleware"
 import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
+import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "effect-mcp-server/redis"
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
 
@@ -163,10 +166,13 @@ export const transport: Transport = pair.server
 export const version: ProtocolVersion.ProtocolVersion = ProtocolVersion.latest
 export const request: JsonRpc.Message = { jsonrpc: "2.0", id: 1, method: "ping" }
 export const principal: Principal = { subject: "ada", scopes: [], claims: {} }
+export const stores: Layer.Layer<RateLimit.RateLimitStore | ResponseCache.CacheStore | EventStore.EventStore, StoreError.StoreError> =
+  RedisStores.layer({ url: "redis://127.0.0.1:6379", prefix: "consumer:" })
 export const values = [
   Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,
   McpSchema, Negotiation, Projection, Connection, JsonSchema, LowLevelServer, Pagination, ServerSession,
-  UriTemplate, Authorization, RateLimit, ResponseCache, Task, TaskStore, TaskSupervisor, Internal
+  UriTemplate, Authorization, RateLimit, ResponseCache, Task, TaskStore, TaskSupervisor, Internal,
+  RedisCacheStore, RedisEventStore, RedisRateLimitStore, StoreError
 ]
 `
 

@@ -1,0 +1,20 @@
+/**
+ * The stores on Redis: `effect-mcp-server/redis`.
+ *
+ * Each store is a Layer that needs `effect/persistence`'s `Redis` service, every key under a
+ * configurable prefix; `RedisStores.layer({ url, prefix })` connects (node-redis, through
+ * `@effect/platform-node`'s `NodeRedis`: `redis` is an optional peer dependency, needed only by
+ * it) and provides them all. A store whose Redis fails or does not answer fails with a
+ * `StoreError`, which requests answer with -32603 "Store unavailable: <store>".
+ *
+ * @since 0.1.0
+ */
+
+/** Every store on one Redis in one call: `RedisStores.layer({ url, prefix })`. */
+export * as RedisStores from "./redis/RedisStores.ts"
+/** The `RateLimitStore` on Redis: one budget across replicas, the in-memory store's algorithms. */
+export * as RedisRateLimitStore from "./redis/RedisRateLimitStore.ts"
+/** The `CacheStore` of `ResponseCache` on Redis: a TTL per entry. */
+export * as RedisCacheStore from "./redis/RedisCacheStore.ts"
+/** The `EventStore` of Streamable HTTP resumability on Redis: the in-memory store's eviction rules. */
+export * as RedisEventStore from "./redis/RedisEventStore.ts"

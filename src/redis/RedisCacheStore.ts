@@ -1,0 +1,74 @@
+/**
+ * The `CacheStore` of `ResponseCache` on Redis: each answer a string key `<prefix>cache:<key>`
+ * holding its JSON, expiring after its TTL (Redis' own `PX`), so the cache takes no memory of the
+ * server's and needs no `maxEntries` (Redis' `maxmemory` policy bounds it).
+ *
+ * **Details**
+ *
+ * - `invalidate(prefix)` walks the store's keys with `SCAN … MATCH` and unlinks those under the
+ *   prefix. It only frees room: the cache never answers from an older generation's entries.
+ * - The cache's keys name the server instance that wrote them (see `ResponseCache`): replicas
+ *   sharing a Redis never answer from each other's entries.
+ * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
+ *   `StoreError` (see `ResponseCache` for what the cache then does).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redis from "effect/persistence/Redis"
+import { CacheStore, type CacheStoreShape } from "../middleware/builtin/ResponseCache.ts"
+import { resolve, type StoreOptions } from "./internal/store.ts"
+
+/** Options of the Redis cache store. */
+export interface Options extends StoreOptions {}
+
+/** A glob that matches `text` literally (SCAN's MATCH), followed by anything. */
+const globPrefix = (text: string): string => `${text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`
+
+/** How many SCAN rounds one invalidation makes at most (each looks at about 1 000 keys). */
+const maxScanRounds = 100_000
+
+/** Builds the store on the `Redis` service. */
+export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, never, Redis.Redis> =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const { prefix, run } = resolve("CacheStore", "cache:", options)
+    return {
+      get: (key) =>
+        Effect.map(
+          run("GET", redis.send<string | null>("GET", prefix + key)),
+          (json) => json === null ? Option.none() : Option.some(JSON.parse(json) as unknown)
+        ),
+      set: (key, value, ttlMillis) => {
+        const json = JSON.stringify(value)
+        if (json === undefined || !(ttlMillis > 0)) return Effect.void
+        return run("SET", redis.send("SET", prefix + key, json, "PX", String(Math.ceil(ttlMillis))))
+      },
+      invalidate: (keyPrefix) =>
+        run(
+          "SCAN/UNLINK",
+          Effect.gen(function*() {
+            const match = globPrefix(prefix + keyPrefix)
+            let cursor = "0"
+            for (let round = 0; round < maxScanRounds; round++) {
+              const [next, keys] = yield* redis.send<readonly [string, ReadonlyArray<string>]>(
+                "SCAN",
+                cursor,
+                "MATCH",
+                match,
+                "COUNT",
+                "1000"
+              )
+              if (keys.length > 0) yield* redis.send("UNLINK", ...keys)
+              cursor = next
+              if (cursor === "0") return
+            }
+          })
+        )
+    }
+  })
+
+/** The `CacheStore` on the `Redis` service (see the module's doc). */
+export const layer = (options: Options = {}): Layer.Layer<CacheStore, never, Redis.Redis> => Layer.effect(CacheStore, make(options))

@@ -1,0 +1,242 @@
+/**
+ * The `EventStore` of Streamable HTTP resumability on Redis: the events of a 2025 session's SSE
+ * streams, so a client that lost its connection resumes with `Last-Event-ID` (on the replica that
+ * holds its session: 2025 sessions are routed by `Mcp-Session-Id`), while the server's memory holds
+ * none of them.
+ *
+ * **Details**
+ *
+ * - The eviction rules of the in-memory store (`EventStore.makeMemory`), by the same options: at
+ *   most `maxEventsPerStream` events per stream (the oldest go first; a client resuming from
+ *   before them is refused, not answered with a gap), at most `maxStreamsPerSession` finished
+ *   streams per session (the oldest created go first), live streams never evicted.
+ * - Keys, under `<prefix>events:<sessionId>:`: `order` (a counter), `streams` (the session's
+ *   streams by creation), `s:<streamId>` (a stream's next sequence number and flags) and
+ *   `e:<streamId>` (its events, a list). Each append is one Lua script; every key of a session
+ *   expires `ttlMillis` after the session's last append to it (default one hour), so a server that
+ *   died leaves nothing behind for long.
+ * - Never a silent gap: sequence numbers are counted by the server that holds the stream. An append
+ *   that failed (whether Redis kept the event is unknown), or a Redis that lost the stream (it
+ *   restarted without persistence, or the keys expired), makes the stream unresumable: a
+ *   resumption of it is refused (the client re-issues its request) instead of skipping events.
+ * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
+ *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
+ *   resumption 503 "Store unavailable: EventStore" while it lasts.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { StoreError } from "../store/StoreError.ts"
+import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId } from "../transport/http/EventStore.ts"
+import { resolve, type StoreOptions } from "./internal/store.ts"
+
+/** Options of the Redis event store: the bounds of the in-memory store, and how long keys live. */
+export interface Options extends StoreOptions, MemoryOptions {
+  /** How long a session's keys outlive its last append (default 3 600 000 ms). */
+  readonly ttlMillis?: number | undefined
+}
+
+const appendLua = `
+local streamId = ARGV[1]
+local seq = tonumber(ARGV[2])
+local broken = ARGV[5] == '1'
+local maxEvents = tonumber(ARGV[6])
+local maxFinished = tonumber(ARGV[7])
+local base = ARGV[9]
+local meta = redis.call('HMGET', KEYS[3], 'next', 'broken', 'finished')
+if meta[1] then
+  if tonumber(meta[1]) ~= seq or meta[2] == '1' then broken = true end
+else
+  if seq ~= 1 then broken = true end
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[1]), streamId)
+end
+if broken then
+  redis.call('DEL', KEYS[4])
+  redis.call('HSET', KEYS[3], 'next', ARGV[2] + 1, 'broken', '1')
+else
+  redis.call('RPUSH', KEYS[4], ARGV[3])
+  redis.call('LTRIM', KEYS[4], -maxEvents, -1)
+  redis.call('HSET', KEYS[3], 'next', ARGV[2] + 1)
+end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+if ARGV[4] == '1' and meta[3] ~= '1' then
+  redis.call('HSET', KEYS[3], 'finished', '1')
+  local finished = {}
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    local state = redis.call('HMGET', base .. 's:' .. id, 'next', 'finished')
+    if not state[1] then
+      redis.call('ZREM', KEYS[2], id)
+    elseif state[2] == '1' then
+      finished[#finished + 1] = id
+    end
+  end
+  for i = 1, #finished - maxFinished do
+    local id = finished[i]
+    redis.call('DEL', base .. 's:' .. id, base .. 'e:' .. id)
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+return 1
+`
+
+const appendScript = Redis.script(
+  (
+    keys: readonly [order: string, streams: string, meta: string, events: string],
+    streamId: string,
+    seq: number,
+    message: string,
+    final: boolean,
+    broken: boolean,
+    maxEvents: number,
+    maxFinished: number,
+    ttlMillis: number,
+    base: string
+  ) => [...keys, streamId, seq, message, final ? 1 : 0, broken ? 1 : 0, maxEvents, maxFinished, ttlMillis, base],
+  { lua: appendLua, numberOfKeys: 4 }
+)
+
+const replayLua = `
+local meta = redis.call('HMGET', KEYS[1], 'next', 'broken')
+if not meta[1] or meta[2] == '1' then return false end
+local nextSeq = tonumber(meta[1])
+local seq = tonumber(ARGV[1])
+if seq >= nextSeq then return false end
+local first = nextSeq - redis.call('LLEN', KEYS[2])
+if seq + 1 < first then return false end
+return redis.call('LRANGE', KEYS[2], seq + 1 - first, -1)
+`
+
+const replayScript = Redis.script(
+  (meta: string, events: string, seq: number) => [meta, events, seq],
+  { lua: replayLua, numberOfKeys: 2 }
+).withReturnType<ReadonlyArray<string> | null>()
+
+const forgetSessionLua = `
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  redis.call('DEL', ARGV[1] .. 's:' .. id, ARGV[1] .. 'e:' .. id)
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`
+
+const forgetSessionScript = Redis.script(
+  (order: string, streams: string, base: string) => [order, streams, base],
+  { lua: forgetSessionLua, numberOfKeys: 2 }
+)
+
+/** What this server knows of a stream it appends to: the next sequence number, and whether it lost an event. */
+interface LocalStream {
+  next: number
+  broken: boolean
+}
+
+const positive = (what: string, value: number) => {
+  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`EventStore: ${what} must be a positive integer, got ${value}`)
+  return value
+}
+
+/** Builds the store on the `Redis` service. */
+export const make = (options: Options = {}): Effect.Effect<EventStoreShape, never, Redis.Redis> =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const { prefix, run } = resolve("EventStore", "events:", options)
+    const maxEvents = positive("maxEventsPerStream", options.maxEventsPerStream ?? 256)
+    const maxFinished = positive("maxStreamsPerSession", options.maxStreamsPerSession ?? 64)
+    const ttlMillis = positive("ttlMillis", options.ttlMillis ?? 3_600_000)
+    const append = redis.eval(appendScript)
+    const replay = redis.eval(replayScript)
+    const forgetAll = redis.eval(forgetSessionScript)
+    // NOTE: session ids are the server's own (random base64url), so `<sessionId>:` never runs
+    // into another session's keys.
+    const baseOf = (sessionId: string) => `${prefix}${sessionId}:`
+    // The streams this server appends to (live ones, and those that lost an event until forgotten).
+    const local = new Map<string, Map<string, LocalStream>>()
+
+    const forgetLocal = (sessionId: string, streamId: string) => {
+      const streams = local.get(sessionId)
+      if (streams === undefined) return
+      streams.delete(streamId)
+      if (streams.size === 0) local.delete(sessionId)
+    }
+
+    return EventStore.of({
+      append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean): Effect.Effect<string, StoreError> =>
+        Effect.suspend(() => {
+          let streams = local.get(sessionId)
+          if (streams === undefined) local.set(sessionId, streams = new Map())
+          let stream = streams.get(streamId)
+          if (stream === undefined) streams.set(streamId, stream = { next: 1, broken: false })
+          const current = stream
+          const seq = current.next++
+          const base = baseOf(sessionId)
+          return run(
+            "append",
+            append(
+              [`${base}order`, `${base}streams`, `${base}s:${streamId}`, `${base}e:${streamId}`],
+              streamId,
+              seq,
+              JSON.stringify(message),
+              final === true,
+              current.broken,
+              maxEvents,
+              maxFinished,
+              ttlMillis,
+              base
+            )
+          ).pipe(
+            Effect.matchEffect({
+              onFailure: (error) => {
+                // Whether Redis kept it is unknown: the stream can no longer be resumed without doubt.
+                current.broken = true
+                return Effect.fail(error)
+              },
+              onSuccess: () => {
+                if (final === true && !current.broken) forgetLocal(sessionId, streamId)
+                return Effect.succeed(`${streamId}.${seq}`)
+              }
+            })
+          )
+        }),
+      replayAfter: (sessionId, eventId) =>
+        Effect.suspend(() => {
+          const parsed = parseEventId(eventId)
+          if (parsed === undefined || local.get(sessionId)?.get(parsed.streamId)?.broken === true) return Effect.succeed(undefined)
+          const base = baseOf(sessionId)
+          return Effect.map(
+            run("replayAfter", replay(`${base}s:${parsed.streamId}`, `${base}e:${parsed.streamId}`, parsed.seq)),
+            (events) =>
+              events === null ? undefined : {
+                streamId: parsed.streamId,
+                events: events.map((json, i) => ({
+                  id: `${parsed.streamId}.${parsed.seq + 1 + i}`,
+                  message: JSON.parse(json) as JsonRpc.Message
+                }))
+              }
+          )
+        }),
+      forgetStream: (sessionId, streamId) =>
+        Effect.suspend(() => {
+          forgetLocal(sessionId, streamId)
+          const base = baseOf(sessionId)
+          return run(
+            "forgetStream",
+            Effect.asVoid(Effect.andThen(
+              redis.send("DEL", `${base}s:${streamId}`, `${base}e:${streamId}`),
+              redis.send("ZREM", `${base}streams`, streamId)
+            ))
+          )
+        }),
+      forgetSession: (sessionId) =>
+        Effect.suspend(() => {
+          local.delete(sessionId)
+          const base = baseOf(sessionId)
+          return Effect.asVoid(run("forgetSession", forgetAll(`${base}order`, `${base}streams`, base)))
+        })
+    })
+  })
+
+/** The `EventStore` on the `Redis` service (see the module's doc). */
+export const layer = (options: Options = {}): Layer.Layer<EventStore, never, Redis.Redis> => Layer.effect(EventStore, make(options))

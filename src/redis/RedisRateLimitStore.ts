@@ -1,0 +1,164 @@
+/**
+ * The `RateLimitStore` on Redis: one budget per key shared by every server (replica) that uses the
+ * same Redis and prefix, with exactly the algorithms of the in-memory store (`RateLimit`'s token
+ * bucket and sliding window), each `consume` one atomic Lua script.
+ *
+ * **Details**
+ *
+ * - One hash per key, `<prefix>rate-limit:<key>`: the bucket's tokens and time, or the window's
+ *   log of hits. It expires once it would read as a fresh key anyway (a full bucket, an empty
+ *   window), plus a second: Redis needs no `maxKeys`.
+ * - The time is the caller's `Clock` (so `TestClock` drives it too), sent with each call: replicas
+ *   should keep their clocks in sync (NTP); a clock that goes back never locks a key out (the
+ *   algorithms' own rule).
+ * - Why not `effect/persistence`'s `RateLimiter`: its algorithms are a fixed window and a bucket
+ *   refilled by whole tokens, and the middleware's are a sliding window and a continuous bucket,
+ *   whose exact decisions (`remaining`, `retryAfterMillis`) clients already see; the script keeps
+ *   them, number for number.
+ * - A Redis that fails or does not answer within `timeoutMillis` fails `consume` with a
+ *   `StoreError`: the middleware refuses the request (-32603 "Store unavailable: RateLimitStore").
+ *
+ * **Example** (A limit shared by every replica)
+ *
+ * ```ts
+ * const Limits = McpServer.middleware(
+ *   RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 100, windowMillis: 60_000 }) })
+ * ).pipe(Layer.provide(RedisRateLimitStore.layer({ prefix: "my-server:" })), Layer.provide(redis))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } from "../middleware/builtin/RateLimit.ts"
+import type { StoreError } from "../store/StoreError.ts"
+import { resolve, type StoreOptions } from "./internal/store.ts"
+
+/** Options of the Redis rate-limit store. */
+export interface Options extends StoreOptions {}
+
+// NOTE: a port of `RateLimit.consumeTokenBucket` and `consumeSlidingWindow`, operation for
+// operation (Lua's numbers are the same doubles): keep them in step. Numbers are stored and
+// returned as "%.17g" strings (Redis would truncate a returned number to an integer); -1 is an
+// infinite wait.
+const lua = `
+local function num(x) return string.format('%.17g', x) end
+local key = KEYS[1]
+local kind = ARGV[1]
+local now = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local slack = tonumber(ARGV[6])
+local allowed, remaining, retry, ttl
+local state = redis.call('HMGET', key, 'kind', 'tokens', 'at', 'hits')
+if kind == 'tb' then
+  local capacity = tonumber(ARGV[4])
+  local rate = tonumber(ARGV[5])
+  local tokens = capacity
+  if state[1] == 'tb' then
+    local elapsed = math.max(0, now - tonumber(state[3]))
+    tokens = math.min(capacity, tonumber(state[2]) + elapsed * rate / 1000)
+  end
+  allowed = cost <= tokens
+  if allowed then tokens = tokens - cost end
+  retry = 0
+  if not allowed then
+    if cost > capacity then retry = -1 else retry = math.ceil((cost - tokens) * 1000 / rate) end
+  end
+  remaining = math.floor(tokens)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'kind', 'tb', 'tokens', num(tokens), 'at', num(now))
+  ttl = (capacity - tokens) * 1000 / rate
+else
+  local limit = tonumber(ARGV[4])
+  local window = tonumber(ARGV[5])
+  local since = now - window
+  local hits = {}
+  if state[1] == 'sw' and state[4] then
+    for at, c in string.gmatch(state[4], '([^:,]+):([^,]+)') do
+      at = tonumber(at)
+      if at > since then
+        if at > now then at = now end
+        hits[#hits + 1] = at
+        hits[#hits + 1] = tonumber(c)
+      end
+    end
+  end
+  local used = 0
+  for i = 2, #hits, 2 do used = used + hits[i] end
+  allowed = used + cost <= limit
+  retry = 0
+  if allowed then
+    hits[#hits + 1] = now
+    hits[#hits + 1] = cost
+    used = used + cost
+  elseif cost > limit then
+    retry = -1
+  else
+    local excess = used + cost - limit
+    for i = 1, #hits, 2 do
+      excess = excess - hits[i + 1]
+      if excess <= 0 then
+        retry = hits[i] + window - now
+        break
+      end
+    end
+  end
+  remaining = math.max(0, math.floor(limit - used))
+  local parts = {}
+  for i = 1, #hits, 2 do parts[#parts + 1] = num(hits[i]) .. ':' .. num(hits[i + 1]) end
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'kind', 'sw', 'hits', table.concat(parts, ','))
+  ttl = window
+end
+ttl = math.min(math.ceil(ttl) + slack, 1e13)
+redis.call('PEXPIRE', key, string.format('%d', ttl))
+if allowed then allowed = 1 else allowed = 0 end
+return { allowed, num(remaining), num(retry) }
+`
+
+const consumeScript = Redis.script(
+  (key: string, kind: "tb" | "sw", now: number, cost: number, a: number, b: number, slackMillis: number) => [
+    key,
+    kind,
+    now,
+    cost,
+    a,
+    b,
+    slackMillis
+  ],
+  { lua, numberOfKeys: 1 }
+).withReturnType<readonly [number, string, string]>()
+
+/** How long a key outlives the moment it reads as fresh again (clock skew between replicas). */
+const slackMillis = 1_000
+
+/** Builds the store on the `Redis` service. */
+export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, never, Redis.Redis> =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const { prefix, run } = resolve("RateLimitStore", "rate-limit:", options)
+    const consume = redis.eval(consumeScript)
+    return {
+      consume: (key: string, policy: Policy, cost = 1): Effect.Effect<Decision, StoreError> =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.map(
+            run(
+              "consume",
+              policy._tag === "TokenBucket"
+                ? consume(prefix + key, "tb", now, cost, policy.capacity, policy.refillPerSecond, slackMillis)
+                : consume(prefix + key, "sw", now, cost, policy.limit, policy.windowMillis, slackMillis)
+            ),
+            ([allowed, remaining, retry]): Decision => ({
+              allowed: Number(allowed) === 1,
+              remaining: Number(remaining),
+              retryAfterMillis: retry === "-1" ? Number.POSITIVE_INFINITY : Number(retry)
+            })
+          ))
+    }
+  })
+
+/** The `RateLimitStore` on the `Redis` service (see the module's doc). */
+export const layer = (options: Options = {}): Layer.Layer<RateLimitStore, never, Redis.Redis> =>
+  Layer.effect(RateLimitStore, make(options))

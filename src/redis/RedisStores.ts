@@ -1,0 +1,124 @@
+/**
+ * Every store of the server on one Redis, in one call: {@link layer} connects to Redis (node-redis,
+ * through `@effect/platform-node`'s `NodeRedis`) and provides the `RateLimitStore`, the
+ * `CacheStore` and the `EventStore` on it, all keys under one prefix.
+ *
+ * **When to use**
+ *
+ * Several replicas of a server behind a load balancer: one rate-limit budget across them, and
+ * neither cached answers nor SSE events in their memory. Give the Layer to the server as the
+ * in-memory stores are given (`McpServer.serve(options, components.pipe(Layer.provide(stores)),
+ * ...)`, or `Effect.provide` around `serve`).
+ *
+ * **Details**
+ *
+ * - The client fails a command at once while Redis is unreachable (`disableOfflineQueue`), and
+ *   every store operation is bounded by `timeoutMillis`: a request that needs Redis then fails fast
+ *   with -32603 "Store unavailable: <store>" (`McpError.storeUnavailable`), never hangs, and
+ *   succeeds again once the client has reconnected (it retries with a backoff of at most about
+ *   two seconds).
+ * - Building the Layer fails with a `StoreError` when Redis cannot be reached then, or when the
+ *   optional peer dependency `redis` is not installed (it is loaded only here: the store layers
+ *   on a `Redis` service of your own, {@link layerStores}, do not need it).
+ * - `prefix` (default `"mcp:"`) comes before every key; servers sharing a Redis under distinct
+ *   prefixes never see each other's keys. Replicas of one server share one prefix.
+ *
+ * **Example** (The stores of a replicated server)
+ *
+ * ```ts
+ * import { RedisStores } from "effect-mcp-server/redis"
+ *
+ * const Stores = RedisStores.layer({ url: "redis://127.0.0.1:6379", prefix: "weather:" })
+ * const Limits = McpServer.middleware(
+ *   RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 100, windowMillis: 60_000 }) })
+ * )
+ * McpServer.serve(options, Layer.merge(components, Limits), StreamableHttp.make({ port: 3000 })).pipe(
+ *   Effect.provide(Stores)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as NodeRedis from "@effect/platform-node/NodeRedis"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redis from "effect/persistence/Redis"
+import type { RateLimitStore } from "../middleware/builtin/RateLimit.ts"
+import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
+import { StoreError } from "../store/StoreError.ts"
+import type { EventStore } from "../transport/http/EventStore.ts"
+import type { StoreOptions } from "./internal/store.ts"
+import * as RedisCacheStore from "./RedisCacheStore.ts"
+import * as RedisEventStore from "./RedisEventStore.ts"
+import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
+
+/** The stores {@link layer} provides. */
+export type Stores = RateLimitStore | CacheStore | EventStore
+
+/** Options of {@link layerStores}: the prefix and time bound of every store, and the event store's bounds. */
+export interface StoresOptions extends StoreOptions {
+  /** The event store's bounds and key lifetime (see `RedisEventStore`). */
+  readonly events?: Omit<RedisEventStore.Options, keyof StoreOptions> | undefined
+}
+
+/** Options of {@link layer}. */
+export interface Options extends StoresOptions {
+  /** The Redis server, e.g. `redis://127.0.0.1:6379` (`rediss://` for TLS; user and password in it). */
+  readonly url: string
+  /**
+   * More options of the node-redis client and of the pool behind `Redis.reserve` (`socket`,
+   * `database`, `maxConnections`...); `disableOfflineQueue` is `true` unless set here.
+   */
+  readonly client?: Omit<NodeRedisOptions, "url"> | undefined
+}
+
+/** The options `NodeRedis.layer` takes. */
+export type NodeRedisOptions = NonNullable<Parameters<typeof NodeRedis.layer>[0]>
+
+/**
+ * The stores on the `Redis` service you provide (any client `effect/persistence`'s `Redis.make`
+ * wraps). No dependency on `redis` or `@effect/platform-node`.
+ */
+export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> => {
+  const common: StoreOptions = { prefix: options.prefix, timeoutMillis: options.timeoutMillis }
+  return Layer.mergeAll(
+    RedisRateLimitStore.layer(common),
+    RedisCacheStore.layer(common),
+    RedisEventStore.layer({ ...options.events, ...common })
+    // NOTE: the TaskStore on Redis belongs here too, once it exists (it needs the same `Redis`).
+  )
+}
+
+/**
+ * Connects to Redis at `url` and provides every store on it (see the module's doc), and the
+ * `Redis` service itself (for stores of your own). The client closes when the Layer's scope does.
+ */
+export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> =>
+  layerStores(options).pipe(Layer.provideMerge(client(options)))
+
+/** The node-redis client as the `Redis` service, `redis` loaded on first use. */
+const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const NodeRedis = yield* Effect.tryPromise({
+      try: () => import("@effect/platform-node/NodeRedis"),
+      catch: (cause) =>
+        new StoreError({
+          store: "Redis",
+          message: "RedisStores.layer needs the packages redis and @effect/platform-node: npm install redis",
+          cause
+        })
+    })
+    const context = yield* Effect.mapError(
+      Layer.build(NodeRedis.layer({ disableOfflineQueue: true, ...options.client, url: options.url })),
+      (error) => new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause: error.cause })
+    )
+    return context
+  }))
+
+/** The URL without its password (for messages and logs). */
+const redacted = (url: string): string => {
+  if (!URL.canParse(url)) return "(an invalid URL)"
+  const parsed = new URL(url)
+  if (parsed.password !== "") parsed.password = "***"
+  return parsed.toString()
+}

@@ -1,0 +1,49 @@
+/**
+ * What the Redis stores share: their options, the prefix of their keys, and how a Redis call
+ * becomes a store operation (a `RedisError` or a timeout → `StoreError`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Redis from "effect/persistence/Redis"
+import { StoreError } from "../../store/StoreError.ts"
+
+/** Options every Redis store takes. */
+export interface StoreOptions {
+  /**
+   * The prefix of every key the store writes (default `"mcp:"`); each store adds its own part
+   * (`rate-limit:`, `cache:`, `events:`). Servers sharing a Redis with distinct prefixes never see
+   * each other's keys; replicas of one server share a prefix.
+   */
+  readonly prefix?: string | undefined
+  /**
+   * How long one operation may take before it fails with a `StoreError` (default 2 000 ms), so a
+   * Redis that hangs never holds a request.
+   */
+  readonly timeoutMillis?: number | undefined
+}
+
+/** The default prefix of every key. */
+export const defaultPrefix = "mcp:"
+
+/** The default bound of one operation. */
+export const defaultTimeoutMillis = 2_000
+
+/** Reads the options: the full key prefix of a store and a function that runs its Redis calls. */
+export const resolve = (store: string, part: string, options: StoreOptions = {}) => {
+  const timeoutMillis = options.timeoutMillis ?? defaultTimeoutMillis
+  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
+    throw new RangeError(`${store}: timeoutMillis must be a number > 0, got ${timeoutMillis}`)
+  }
+  const timedOut = (operation: string) => () =>
+    Effect.fail(new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` }))
+  return {
+    prefix: `${options.prefix ?? defaultPrefix}${part}`,
+    /** Runs one Redis call as a store operation: its failure or its time out is a `StoreError`. */
+    run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>): Effect.Effect<A, StoreError> =>
+      effect.pipe(
+        Effect.mapError((error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
+        Effect.timeoutOrElse({ duration: timeoutMillis, orElse: timedOut(operation) })
+      )
+  }
+}
