@@ -1,0 +1,165 @@
+/**
+ * Redis down, then back (a real redis-server, stopped and started again; frozen with SIGSTOP for a
+ * Redis that does not answer): requests that need a store fail fast with -32603 "Store
+ * unavailable: <store>", never hang, and succeed again once Redis is back; SSE resumption answers
+ * 503 meanwhile and never replays a stream that lost events. Every wait is bounded.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpServer } from "../../src/index.ts"
+import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
+import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
+import { RedisStores } from "../../src/redis.ts"
+import { isStoreError } from "../../src/store/StoreError.ts"
+import { freePort, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, sseReader } from "../http/support.ts"
+import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
+import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
+import { TestRedis, uniquePrefix } from "../support/redis.ts"
+
+/** Runs `attempt` until it succeeds, at most `times` times `every` ms apart; the last failure otherwise. */
+const eventually = <A, E, R>(attempt: Effect.Effect<A, E, R>, times = 100, every = 100): Effect.Effect<A, E, R> => {
+  const loop = (n: number): Effect.Effect<A, E, R> =>
+    Effect.catch(attempt, (error) => n + 1 >= times ? Effect.fail(error) : Effect.andThen(Effect.sleep(every), Effect.suspend(() => loop(n + 1))))
+  return loop(0)
+}
+
+/** How long `effect` took, in ms (real time). */
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const value = yield* effect
+    return { value, millis: (yield* Clock.currentTimeMillis) - start }
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (it) => {
+  it.effect("rate limit and cache: -32603 Store unavailable at once, the handler does not run; recovery after the restart", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const hits = counter()
+      const stores = RedisStores.layer({ url: redis.url, prefix: uniquePrefix() })
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool({
+            name: "double",
+            parameters: { x: Schema.Number },
+            handler: ({ x }) => Effect.as(hits.hit("double"), String(x * 2))
+          }),
+          McpServer.tool({ name: "echo", handler: () => Effect.as(hits.hit("echo"), "ok") }),
+          McpServer.middleware(
+            RateLimit.middleware({ policy: RateLimit.tokenBucket({ capacity: 1_000, refillPerSecond: 1_000 }), methods: ["tools/call"] })
+          ),
+          ResponseCache.layer({ callTools: ["double"], methods: { "tools/call": false } })
+        ).pipe(Layer.provide(stores), Layer.orDie)
+      )
+      const { client } = yield* connect(server)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "echo" }))), "ok")
+      yield* sdk(() => client.listTools())
+
+      yield* redis.stop
+      const before = hits.get("echo")
+      const limited = yield* timed(rpcError(() => client.callTool({ name: "echo" })))
+      assert.strictEqual(limited.value.code, -32603)
+      assert.include(limited.value.message, "Store unavailable: RateLimitStore; retry later")
+      assert.isBelow(limited.millis, 1_000, "failed fast")
+      const cached = yield* timed(rpcError(() => client.listTools()))
+      assert.strictEqual(cached.value.code, -32603)
+      assert.include(cached.value.message, "Store unavailable: CacheStore; retry later")
+      assert.isBelow(cached.millis, 1_000, "failed fast")
+      assert.strictEqual(hits.get("echo"), before, "the handler did not run")
+      yield* sdk(() => client.ping())
+
+      yield* redis.start
+      // The client reconnects on its own (backoff ≤ ~2 s): bounded polling.
+      assert.strictEqual(text(yield* eventually(sdk(() => client.callTool({ name: "echo" })))), "ok")
+      assert.deepStrictEqual((yield* eventually(sdk(() => client.listTools()))).tools.map((t) => t.name).sort(), ["double", "echo"])
+    }))
+
+  it.effect("a Redis that does not answer: the store's time bound fails the request, no hang", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const stores = RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 })
+      const server = yield* startServer(
+        {},
+        Layer.merge(
+          McpServer.tool({ name: "echo", handler: () => Effect.succeed("ok") }),
+          McpServer.middleware(RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 100, windowMillis: 1_000 }) }))
+            .pipe(Layer.provide(stores), Layer.orDie)
+        )
+      )
+      const { client } = yield* connect(server)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "echo" }))), "ok")
+      yield* redis.freeze
+      const frozen = yield* timed(rpcError(() => client.callTool({ name: "echo" }))).pipe(Effect.ensuring(Effect.delay(redis.thaw, 500)))
+      assert.strictEqual(frozen.value.code, -32603)
+      assert.include(frozen.value.message, "Store unavailable: RateLimitStore")
+      assert.isAtLeast(frozen.millis, 250)
+      assert.isBelow(frozen.millis, 2_000)
+      assert.strictEqual(text(yield* eventually(sdk(() => client.callTool({ name: "echo" })))), "ok")
+    }))
+
+  it.effect("SSE with the events on Redis: the answer still arrives; resumption is 503 while down, refused after (events lost)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const context = yield* Layer.build(RedisStores.layer({ url: redis.url, prefix: uniquePrefix() }).pipe(Layer.orDie))
+      const { url } = yield* Effect.provideContext(serveEverything(), context)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const callOnSse = (id: number) =>
+        Effect.promise(() =>
+          nodeFetch(
+            url,
+            "POST",
+            on(sessionId, { accept: "text/event-stream", "content-type": "application/json" }),
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id,
+              method: "tools/call",
+              params: { name: "test_tool_with_progress", arguments: {}, _meta: { progressToken: `p${id}` } }
+            })
+          )
+        )
+      const resume = (lastEventId: string) =>
+        Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream", "last-event-id": lastEventId }) }))
+
+      yield* redis.stop
+      const { response } = yield* callOnSse(1)
+      const events = yield* Effect.promise(() => readSse(response))
+      const priming = events[0]!
+      assert.strictEqual(messagesOf(events).at(-1)?.id, 1, "the answer arrived")
+      assert.isTrue(events.slice(1).every((event) => event.id === undefined), "no ids for events Redis did not keep")
+      const down = yield* timed(resume(priming.id!))
+      assert.strictEqual(down.value.status, 503)
+      assert.strictEqual(((yield* Effect.promise(() => down.value.json())) as any).error.message, "Store unavailable: EventStore; retry later")
+      assert.isBelow(down.millis, 1_000)
+
+      yield* redis.start
+      // Back: the lost stream is refused (never a gap)...
+      const refused = yield* eventually(Effect.flatMap(resume(priming.id!), (r) => r.status === 503 ? Effect.fail(r) : Effect.succeed(r)))
+      assert.strictEqual(refused.status, 400)
+      yield* Effect.promise(() => refused.text())
+      // ...and a new stream is stored and resumes.
+      const second = yield* callOnSse(2)
+      const reader = sseReader(second.response)
+      yield* Effect.promise(() => reader.next())
+      const first = (yield* Effect.promise(() => reader.next()))!
+      assert.isDefined(first.id)
+      second.destroy()
+      const resumed = yield* resume(first.id!)
+      assert.strictEqual(resumed.status, 200)
+      assert.strictEqual(messagesOf(yield* Effect.promise(() => readSse(resumed))).at(-1)?.id, 2)
+    }))
+
+  it.effect("RedisStores.layer fails fast with a StoreError when Redis cannot be reached", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const result = yield* timed(Effect.result(Layer.build(RedisStores.layer({ url: `redis://127.0.0.1:${port}` }))))
+      assert.strictEqual(result.value._tag, "Failure")
+      const error = result.value._tag === "Failure" ? result.value.failure : undefined
+      assert.isTrue(isStoreError(error))
+      assert.include(error!.message, `Cannot connect to Redis at redis://127.0.0.1:${port}`)
+      assert.isBelow(result.millis, 5_000)
+    }))
+})
