@@ -103,9 +103,11 @@ export type RequestError =
 
 /**
  * The handler's error type: `failure`'s type when declared, else nothing of its own; plus the
- * {@link RequestError}s.
+ * {@link RequestError}s, and `ClientCapabilityMissing` (input the client cannot give: in MCP
+ * 2026-07-28, where capabilities are the request's, it answers -32021 naming the capability; in a
+ * 2025-era session it is a tool error).
  */
-export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | RequestError
+export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | RequestError | ClientCapabilityMissing
 
 /** Everything that describes a tool, its handler included. */
 export interface Definition<

@@ -9,31 +9,37 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, type McpRequestContext, McpServer } from "../../src/index.ts"
+import type { ClientRequestError } from "../../src/session/ClientRequestError.ts"
+
+/** Handles every failure of the client's input but a missing capability, which it leaves to the server. */
+const exceptMissing = <A>(effect: Effect.Effect<A, McpContext.ElicitationInvalid | ClientRequestError, McpRequestContext>) =>
+  Effect.catch(effect, (error) =>
+    error._tag === "ClientCapabilityMissing" ? Effect.fail(error) : Effect.succeed(`no input: ${error.message}`))
 
 const Ask = McpServer.tool({
   name: "ask",
   handler: () =>
-    Effect.map(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })), (o) => o.action)
+    exceptMissing(Effect.map(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })), (o) => o.action))
 })
 const SampleWithTools = McpServer.tool({
   name: "sample_with_tools",
   handler: () =>
-    Effect.map(
+    exceptMissing(Effect.map(
       McpContext.sample({
         messages: [{ role: "user", content: { type: "text", text: "hi" } }],
         maxTokens: 10,
         tools: [{ name: "t", inputSchema: { type: "object" } }]
       } as never),
       () => "sampled"
-    )
+    ))
 })
 const Fallback = McpServer.tool({
   name: "fallback",
   handler: () =>
     McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(
       Effect.map((o) => o.action),
-      Effect.catchTag("ClientCapabilityMissing", () => Effect.succeed("anonymous"))
+      Effect.catch((error) => Effect.succeed(error._tag === "ClientCapabilityMissing" ? "anonymous" : error.message))
     )
 })
 
