@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
@@ -45,6 +45,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, ServerSession } from "../session/ServerSession.ts"
+import { filled } from "../server/internal/provideRequest.ts"
 
 // ---------------------------------------------------------------------------
 // Hooks
@@ -186,8 +187,8 @@ const hookKeys = [
  */
 export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R>): Middleware<never> => {
   if (context.mapUnsafe.size === 0) return middleware as Middleware<never>
-  // What the fiber has wins over what the Layer captured (see fillFrom in the server internals).
-  const fill = (current: Context.Context<never>) => Context.merge(context, current) as Context.Context<never>
+  // What the fiber has wins over what the Layer captured (see `filled` in the server internals).
+  const fill = (current: Context.Context<never>) => filled(context, current)
   const bound: Record<string, unknown> = { name: middleware.name }
   for (const key of hookKeys) {
     const hook = (middleware as unknown as Record<string, Hook | undefined>)[key]
