@@ -152,20 +152,147 @@ const expired = (task: Task) => {
 /** The longest delay a Node timer takes (about 24.8 days); a longer TTL does not interrupt the work. */
 const maxTimerMillis = 2_147_483_647
 
+/**
+ * A running task: its fiber, the policy it runs under and its TTL deadline. One object per task
+ * in flight, which the deadline heap holds too (no timer and no closure of its own).
+ */
+class Running {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Set when its TTL elapsed: the work was interrupted for that. */
+  expired = false
+  /** When its TTL elapses (`performance.now()` milliseconds). */
+  deadline = 0
+  /** Its index in the deadline heap; -1 when it is not there. */
+  slot = -1
+  readonly task: Task
+  readonly options: SpawnOptions | undefined
+  constructor(task: Task, options: SpawnOptions | undefined) {
+    this.task = task
+    this.options = options
+  }
+}
+
+/**
+ * The TTL deadlines of the running tasks: a binary min-heap with one timer for the earliest
+ * (measured: a Node timer and its callback per task held ~250 bytes per task in flight). Tasks
+ * leave it when they end, so it holds only running ones.
+ */
+class Deadlines {
+  private readonly heap: Array<Running> = []
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** The deadline the timer is armed for. */
+  private armed = Number.POSITIVE_INFINITY
+  private readonly expire: (entry: Running) => void
+  constructor(expire: (entry: Running) => void) {
+    this.expire = expire
+  }
+
+  add(entry: Running, ttlMillis: number): void {
+    entry.deadline = performance.now() + ttlMillis
+    entry.slot = this.heap.length
+    this.heap.push(entry)
+    this.up(entry.slot)
+    this.arm()
+  }
+
+  remove(entry: Running): void {
+    const slot = entry.slot
+    if (slot < 0) return
+    entry.slot = -1
+    const last = this.heap.pop()!
+    if (last === entry) return
+    this.heap[slot] = last
+    last.slot = slot
+    this.down(slot)
+    this.up(last.slot)
+    // An earlier timer than needed only fires and re-arms: no re-arming here.
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private arm(): void {
+    const first = this.heap[0]
+    if (first === undefined || first.deadline >= this.armed) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.armed = first.deadline
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(first.deadline - performance.now())))
+    this.timer.unref?.()
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined
+    this.armed = Number.POSITIVE_INFINITY
+    // A timer may fire up to a millisecond before `performance.now()` reaches its deadline.
+    const now = performance.now() + 1
+    let first = this.heap[0]
+    while (first !== undefined && first.deadline <= now) {
+      this.remove(first)
+      this.expire(first)
+      first = this.heap[0]
+    }
+    this.arm()
+  }
+
+  private up(slot: number): void {
+    const heap = this.heap
+    const entry = heap[slot]!
+    while (slot > 0) {
+      const parentSlot = (slot - 1) >> 1
+      const parent = heap[parentSlot]!
+      if (parent.deadline <= entry.deadline) break
+      heap[slot] = parent
+      parent.slot = slot
+      slot = parentSlot
+    }
+    heap[slot] = entry
+    entry.slot = slot
+  }
+
+  private down(slot: number): void {
+    const heap = this.heap
+    const entry = heap[slot]!
+    const size = heap.length
+    while (true) {
+      let child = 2 * slot + 1
+      if (child >= size) break
+      if (child + 1 < size && heap[child + 1]!.deadline < heap[child]!.deadline) child++
+      const next = heap[child]!
+      if (entry.deadline <= next.deadline) break
+      heap[slot] = next
+      next.slot = slot
+      slot = child
+    }
+    heap[slot] = entry
+    entry.slot = slot
+  }
+}
+
+/** The work's effect; a work that throws fails its task with that defect (as `Effect.suspend` would, without keeping the thunk). */
+const started = <A>(work: (a: A) => Effect.Effect<object, McpError.McpError>, a: A): Effect.Effect<object, McpError.McpError> => {
+  try {
+    return work(a)
+  } catch (defect) {
+    return Effect.die(defect)
+  }
+}
+
+/** What a promoted work keeps of its options: the spawn policy, when it has one. */
+const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
+  options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
+
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
-  // Per running task: its fiber, and the TTL as one plain timer (not a timeout fiber: measured,
-  // a task in flight cost 8.3 KB of heap with `Effect.timeoutOrElse` around its work).
-  interface Running {
-    fiber: Fiber.Fiber<unknown, unknown> | undefined
-    readonly owner: string
-    readonly onTransition: ((task: Task) => Effect.Effect<void>) | undefined
-    timer: ReturnType<typeof setTimeout> | undefined
-    expired: boolean
-  }
   const running = new Map<string, Running>()
   /** Works of `promotable` not decided yet (not in `running`): interrupted with the scope too. */
   const undecided = new Set<Fiber.Fiber<unknown, unknown>>()
+  // The TTL bounds the work: when it elapses, the work is interrupted and the task fails as expired.
+  const deadlines = new Deadlines((entry) => {
+    entry.expired = true
+    entry.fiber?.interruptUnsafe()
+  })
 
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one
@@ -173,136 +300,180 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   Effect.runSync(Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
+      deadlines.clear()
       const fibers = [...undecided]
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
       return Fiber.interruptAll(fibers)
     })
   ))
-  /** Runs `effect` as a root fiber with the services of the current fiber. */
-  const fork = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<Fiber.Fiber<A, E>> =>
-    Effect.contextWith((services: Context.Context<never>) => Effect.sync(() => Effect.runForkWith(services)(effect)))
 
-  const enter = (task: Task, onTransition: Running["onTransition"]): Running => {
-    const entry: Running = { fiber: undefined, owner: task.owner, onTransition, timer: undefined, expired: false }
+  const enter = (task: Task, options: SpawnOptions | undefined): Running => {
+    const entry = new Running(task, options)
     running.set(task.taskId, entry)
-    if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) {
-      entry.timer = setTimeout(() => {
-        entry.expired = true
-        entry.fiber?.interruptUnsafe()
-      }, task.ttlMillis)
-      entry.timer.unref?.()
-    }
+    if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) deadlines.add(entry, task.ttlMillis)
     return entry
   }
 
   /** Forgets a running task (its work ended, or it was cancelled). */
-  const leave = (taskId: string): Running | undefined => {
-    const entry = running.get(taskId)
-    if (entry === undefined) return undefined
-    running.delete(taskId)
-    if (entry.timer !== undefined) clearTimeout(entry.timer)
+  const leave = (entry: Running | undefined): Running | undefined => {
+    if (entry === undefined || running.get(entry.task.taskId) !== entry) return undefined
+    running.delete(entry.task.taskId)
+    deadlines.remove(entry)
     return entry
   }
 
-  const record = (task: Task, exit: Exit.Exit<object, McpError.McpError>, options: SpawnOptions | undefined) => {
-    const entry = leave(task.taskId)
+  const record = (entry: Running, exit: Exit.Exit<object, McpError.McpError>) => {
+    const task = entry.task
+    const options = leave(entry)?.options
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
     // by its TTL, the task expired; interrupted otherwise (the work interrupted itself, the server
     // shut down), the task failed.
-    const { status, outcome, statusMessage } = entry?.expired === true
+    const { status, outcome, statusMessage } = entry.expired
       ? expired(task)
-      : (options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
+      : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
     return Effect.flatMap(
       store.finish(task.taskId, status, outcome, statusMessage),
-      (finished) => finished === undefined || entry?.onTransition === undefined ? Effect.void : entry.onTransition(finished)
+      (finished) => finished === undefined || options?.onTransition === undefined ? Effect.void : options.onTransition(finished)
     )
   }
 
+  // The fiber's exit handlers are made here, out of the callers' scopes: a closure keeps its
+  // enclosing scopes alive (measured: `spawn`'s arguments, the caller's work closure with them).
+  const recordOn = (entry: Running) => (exit: Exit.Exit<object, McpError.McpError>) => record(entry, exit)
+  const endedOn = (promotion: Promotion) => (exit: Exit.Exit<object, McpError.McpError>) => promotion.ended(exit)
+
+  /**
+   * One `promotable` work until it is decided (it ended, or it was promoted), then the task's.
+   * Its methods are shared: per call, one object and the closures the fiber and the timer need.
+   */
+  class Promotion {
+    /** Set once promoted. */
+    entry: Running | undefined = undefined
+    fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+    decided = false
+    /** The decision until the caller takes it. */
+    decision: Exit.Exit<Decision, TaskLimitExceeded> | undefined = undefined
+    /** The caller waiting for the decision. */
+    resume: ((decision: Exit.Exit<Decision, TaskLimitExceeded>) => void) | undefined = undefined
+    /** The one creation of the task while it is under way (or when it failed). */
+    creation: Deferred.Deferred<Task, TaskLimitExceeded> | undefined = undefined
+    /** Dropped once promoted: the task keeps only its policy. */
+    input: CreateInput | undefined
+    options: PromotableOptions | undefined
+    readonly promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(() => this.promoteNow())
+
+    constructor(input: CreateInput, options: PromotableOptions | undefined) {
+      this.input = input
+      this.options = options
+    }
+
+    decide(decision: Exit.Exit<Decision, TaskLimitExceeded>): void {
+      if (this.decided) return
+      this.decided = true
+      const resume = this.resume
+      this.resume = undefined
+      if (resume === undefined) this.decision = decision
+      else resume(decision)
+    }
+
+    /** Hands the decision to the caller (the promotion keeps nothing of it). */
+    take(): Exit.Exit<Decision, TaskLimitExceeded> | undefined {
+      const decision = this.decision
+      this.decision = undefined
+      return decision
+    }
+
+    promoteNow(): Effect.Effect<Task, TaskLimitExceeded> {
+      if (this.entry !== undefined) return Exit.succeed(this.entry.task)
+      // One creation, however many ask (the work itself, the caller's timer).
+      if (this.creation !== undefined) return Deferred.await(this.creation)
+      const creation = this.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded>()
+      return Effect.flatMap(Effect.exit(store.create(this.input!)), (exit) => {
+        if (exit._tag === "Success") {
+          const task = exit.value
+          const options = this.options
+          const entry = this.entry = enter(task, policyOf(options))
+          entry.fiber = this.fiber
+          if (this.fiber !== undefined) undecided.delete(this.fiber)
+          this.creation = undefined
+          this.input = undefined
+          this.options = undefined
+          options?.onPromoted?.(task)
+          this.decide(Exit.succeed({ _tag: "Promoted", task }))
+        }
+        Deferred.doneUnsafe(creation, exit)
+        return exit
+      })
+    }
+
+    ended(exit: Exit.Exit<object, McpError.McpError>): Effect.Effect<void> {
+      if (this.entry !== undefined) return record(this.entry, exit)
+      if (this.fiber !== undefined) undecided.delete(this.fiber)
+      this.decide(Exit.succeed({ _tag: "Ended", exit }))
+      return Effect.void
+    }
+
+    /** The caller's `promoteAfter` elapsed. */
+    timeUp(): void {
+      const mayPromote = this.options?.mayPromote
+      if (this.decided || (mayPromote !== undefined && !mayPromote())) return
+      Effect.runFork(Effect.catch(this.promote, (limit) => Effect.sync(() => this.decide(Exit.fail(limit)))))
+    }
+  }
+
   const promotable: TaskSupervisor["Service"]["promotable"] = (input, work, options) =>
-    Effect.suspend(() => {
-      const decision = Deferred.makeUnsafe<Decision, TaskLimitExceeded>()
-      let task: Task | undefined
-      let fiber: Fiber.Fiber<unknown, unknown> | undefined
-      let creation: Deferred.Deferred<Task, TaskLimitExceeded> | undefined
-      const promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(() => {
-        // One creation, however many ask (the work itself, the caller's timer).
-        if (creation !== undefined) return Deferred.await(creation)
-        const created = creation = Deferred.makeUnsafe<Task, TaskLimitExceeded>()
-        return Effect.flatMap(Effect.exit(store.create(input)), (exit) => {
-          if (exit._tag === "Success") {
-            task = exit.value
-            enter(task, options?.onTransition).fiber = fiber
-            if (fiber !== undefined) undecided.delete(fiber)
-            options?.onPromoted?.(task)
-            Deferred.doneUnsafe(decision, Exit.succeed({ _tag: "Promoted", task }))
-          }
-          Deferred.doneUnsafe(created, exit)
-          return exit
-        })
-      })
-      const ended = (exit: Exit.Exit<object, McpError.McpError>) =>
-        Effect.suspend(() => {
-          if (task !== undefined) return record(task, exit, options)
-          Deferred.doneUnsafe(decision, Exit.succeed({ _tag: "Ended", exit }))
-          return Effect.void
-        })
-      return Effect.flatMap(fork(Effect.onExit(Effect.suspend(() => work(promote)), ended)), (forked) => {
-        fiber = forked
-        if (task === undefined) {
-          undecided.add(forked)
-          forked.addObserver(() => undecided.delete(forked))
-        }
-        // Promoted already (the fiber ran synchronously up to here): its entry, unless the work
-        // has also ended already and `record` forgot it.
-        const entry = task === undefined ? undefined : running.get(task.taskId)
-        if (entry !== undefined) entry.fiber = forked
-        // The caller's promotion: a plain timer (no timeout fiber per call), cleared by the decision.
-        let timer: ReturnType<typeof setTimeout> | undefined
-        if (options?.promoteAfter !== undefined && !Deferred.isDoneUnsafe(decision)) {
-          timer = setTimeout(() => {
-            if (Deferred.isDoneUnsafe(decision) || (options.mayPromote !== undefined && !options.mayPromote())) return
-            Effect.runFork(Effect.catch(promote, (limit) => Effect.sync(() => Deferred.doneUnsafe(decision, Exit.fail(limit)))))
-          }, options.promoteAfter)
-        }
-        // Not decided (the caller was interrupted, or its promotion failed): nobody will answer for the work.
-        return Effect.onExit(Deferred.await(decision), (exit) => {
+    Effect.contextWith((services: Context.Context<never>) => {
+      const promotion = new Promotion(input, options)
+      const fiber = Effect.runForkWith(services)(
+        Effect.onExit(started(work, promotion.promote), endedOn(promotion))
+      )
+      promotion.fiber = fiber
+      // Promoted while it ran synchronously: the task's fiber (unless `record` forgot it already).
+      if (promotion.entry !== undefined) promotion.entry.fiber = fiber
+      else if (!promotion.decided) undecided.add(fiber)
+      // Decided already (`becomeTask` at once, or the work ended): no timer, no waiting.
+      if (promotion.decided) return promotion.take()!
+      // The caller's promotion: a plain timer (no timeout fiber per call), cleared by the decision.
+      const timer = options?.promoteAfter === undefined ? undefined : setTimeout(() => promotion.timeUp(), options.promoteAfter)
+      return Effect.onExit(
+        Effect.callback<Decision, TaskLimitExceeded>((resume) => {
+          if (promotion.decided) return resume(promotion.take()!)
+          promotion.resume = resume
+        }),
+        (exit) => {
           if (timer !== undefined) clearTimeout(timer)
-          return exit._tag === "Failure" && task === undefined ? Fiber.interrupt(forked) : Effect.void
-        })
-      })
+          // Not decided (the caller was interrupted, or its promotion failed): nobody will answer for the work.
+          return exit._tag === "Failure" && promotion.entry === undefined ? Fiber.interrupt(fiber) : Effect.void
+        }
+      )
     })
 
   return TaskSupervisor.of({
     spawn: (input, work, options) =>
       Effect.flatMap(store.create(input), (task) =>
-        Effect.suspend(() => {
-          const entry = enter(task, options?.onTransition)
-          return Effect.as(
-            Effect.map(
-              fork(Effect.onExit(Effect.suspend(() => work(task)), (exit) => record(task, exit, options))),
-              (fiber) => {
-                entry.fiber = fiber
-              }
-            ),
-            task
-          )
+        Effect.contextWith((services: Context.Context<never>) => {
+          const entry = enter(task, options)
+          const fiber = Effect.runForkWith(services)(Effect.onExit(started(work, task), recordOn(entry)))
+          entry.fiber = fiber
+          return Exit.succeed(task)
         })),
     promotable,
     cancelOwnedBy: (owner) =>
       Effect.suspend(() => {
-        const owned: Array<string> = []
-        for (const [taskId, entry] of running) if (entry.owner === owner) owned.push(taskId)
-        return Effect.forEach(owned, (taskId) =>
-          Effect.flatMap(store.cancel(taskId, owner), () =>
+        const owned: Array<Running> = []
+        for (const entry of running.values()) if (entry.task.owner === owner) owned.push(entry)
+        return Effect.forEach(owned, (entry) =>
+          Effect.flatMap(store.cancel(entry.task.taskId, owner), () =>
             Effect.sync(() => {
-              leave(taskId)?.fiber?.interruptUnsafe()
+              leave(entry)?.fiber?.interruptUnsafe()
             })).pipe(Effect.ignore), { discard: true })
       }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {
-        const entry = leave(taskId)
+        const entry = leave(running.get(taskId))
         entry?.fiber?.interruptUnsafe()
-        return entry?.onTransition === undefined ? Effect.succeed(task) : Effect.as(entry.onTransition(task), task)
+        const onTransition = entry?.options?.onTransition
+        return onTransition === undefined ? Effect.succeed(task) : Effect.as(onTransition(task), task)
       }),
     running: Effect.sync(() => running.size)
   })

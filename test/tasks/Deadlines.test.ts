@@ -1,0 +1,65 @@
+/**
+ * The supervisor's TTL deadlines (one heap, one timer for the earliest), on the live clock: each
+ * task's work is interrupted when its own TTL elapses, whatever the order the tasks were created
+ * in, and the task fails as expired; a task that ended or was cancelled leaves the heap; a work
+ * that throws fails its task.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
+import type { Task } from "../../src/tasks/Task.ts"
+import { makeMemory } from "../../src/tasks/TaskStore.ts"
+import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
+
+const A = "session:a"
+
+describe("TaskSupervisor deadlines", () => {
+  it.live("tasks created in any TTL order expire each at its own TTL; a cancelled one never expires", () =>
+    Effect.gen(function*() {
+      const tasks = yield* makeMemory({ maxTtlMillis: 60_000 })
+      const changes = yield* PubSub.subscribe(tasks.changes)
+      const supervisor = TaskSupervisor.make(tasks, yield* Effect.scope)
+      const interrupted: Array<string> = []
+      const spawn = (name: string, ttlMillis: number) =>
+        supervisor.spawn(
+          { owner: A, method: "tools/call", ttlMillis },
+          () => Effect.onInterrupt(Effect.never, () => Effect.sync(() => interrupted.push(name)))
+        )
+      const long = yield* spawn("long", 1_500)
+      const short = yield* spawn("short", 100)
+      yield* spawn("middle", 700)
+      const cancelled = yield* spawn("cancelled", 400)
+      yield* supervisor.cancel(cancelled.taskId, A)
+
+      yield* Effect.sleep("400 millis")
+      assert.deepStrictEqual(interrupted, ["cancelled", "short"])
+      assert.strictEqual(yield* supervisor.running, 2)
+      yield* Effect.sleep("600 millis")
+      assert.deepStrictEqual(interrupted, ["cancelled", "short", "middle"])
+      assert.strictEqual((yield* tasks.get(long.taskId, A)).status, "working")
+      yield* Effect.sleep("800 millis")
+      assert.deepStrictEqual(interrupted, ["cancelled", "short", "middle", "long"])
+      assert.strictEqual(yield* supervisor.running, 0)
+
+      const ended = (yield* PubSub.takeAll(changes)).filter((task: Task) => task.status !== "working")
+      assert.deepStrictEqual(ended.map((task) => task.status), ["cancelled", "failed", "failed", "failed"])
+      assert.strictEqual(ended[1]!.statusMessage, `Task ${short.taskId} expired after 100 ms before it finished`)
+    }))
+
+  it.live("a task that ends before its TTL is not failed by it; a work that throws fails its task", () =>
+    Effect.gen(function*() {
+      const tasks = yield* makeMemory()
+      const supervisor = TaskSupervisor.make(tasks, yield* Effect.scope)
+      const quick = yield* supervisor.spawn(
+        { owner: A, method: "tools/call", ttlMillis: 300 },
+        () => Effect.as(Effect.sleep("50 millis"), { content: [] })
+      )
+      const thrown = yield* supervisor.spawn({ owner: A, method: "tools/call" }, () => {
+        throw new Error("boom")
+      })
+      yield* Effect.sleep("150 millis")
+      assert.strictEqual((yield* tasks.get(quick.taskId, A)).status, "completed")
+      assert.strictEqual((yield* tasks.get(thrown.taskId, A)).status, "failed")
+      assert.strictEqual(yield* supervisor.running, 0)
+    }))
+})
