@@ -734,7 +734,8 @@ class SessionImpl implements ServerSession {
     truth: Negotiation.ResolvedRequest
   ): Effect.Effect<unknown, unknown> {
     try {
-      return this.dispatcher.request(request, new RequestContextImpl(this, request, http, truth))
+      const meta = request.params?._meta as { readonly [key: string]: unknown } | undefined
+      return this.dispatcher.request(request, new RequestContextImpl(this, request.id, request.method, meta, http, truth))
     } catch (defect) {
       return Effect.die(defect)
     }
@@ -1374,48 +1375,51 @@ for (const [method, spec] of Object.entries(ServerRequests)) {
 }
 
 class RequestContextImpl implements RequestContext {
-  readonly protocolVersion: ProtocolVersion.ProtocolVersion
-  readonly clientCapabilities: ClientCapabilities
-  readonly clientInfo: Implementation | undefined
-  readonly sessionId: string
   readonly session: SessionImpl
   readonly principal: Principal | undefined
   readonly relatedTask: RelatedTask | undefined
   readonly inputRound: InputRound | undefined
   readonly http: HttpRequestInfo | undefined
-  private readonly jsonRpcRequest: JsonRpc.Request
+  // The request's id, method and `_meta`, not the request: a task's context outlives its request,
+  // and should not keep its params (the arguments may be large).
+  readonly requestId: JsonRpc.RequestId
+  readonly method: string
+  readonly meta: { readonly [key: string]: unknown } | undefined
   /** The truth this request is answered by (see `Negotiation.resolve`). */
   private readonly truth: Negotiation.ResolvedRequest
   constructor(
     session: SessionImpl,
-    request: JsonRpc.Request,
+    requestId: JsonRpc.RequestId,
+    method: string,
+    meta: { readonly [key: string]: unknown } | undefined,
     http: HttpRequestInfo | undefined,
     truth: Negotiation.ResolvedRequest,
     overridden?: Required<ContextOverrides>
   ) {
     this.session = session
-    this.jsonRpcRequest = request
+    this.requestId = requestId
+    this.method = method
+    this.meta = meta
     this.http = http
     this.truth = truth
     this.principal = overridden === undefined ? session.principal : overridden.principal
     this.relatedTask = overridden?.relatedTask
     this.inputRound = overridden?.inputRound
-    this.protocolVersion = truth.protocolVersion
-    this.clientCapabilities = truth.clientCapabilities
-    this.clientInfo = truth.clientInfo
-    this.sessionId = session.id
   }
-  get requestId() {
-    return this.jsonRpcRequest.id
+  get protocolVersion(): ProtocolVersion.ProtocolVersion {
+    return this.truth.protocolVersion
+  }
+  get clientCapabilities(): ClientCapabilities {
+    return this.truth.clientCapabilities
+  }
+  get clientInfo(): Implementation | undefined {
+    return this.truth.clientInfo
+  }
+  get sessionId(): string {
+    return this.session.id
   }
   get clientRequestId() {
-    return this.truth.clientRequestId ?? this.jsonRpcRequest.id
-  }
-  get method() {
-    return this.jsonRpcRequest.method
-  }
-  get meta() {
-    return this.jsonRpcRequest.params?._meta as { readonly [key: string]: unknown } | undefined
+    return this.truth.clientRequestId ?? this.requestId
   }
   get progressToken() {
     return this.meta?.progressToken as ProgressToken | undefined
@@ -1434,7 +1438,7 @@ class RequestContextImpl implements RequestContext {
   }
   notify(method: string, params?: JsonRpc.Params) {
     if (this.inExtensionTask) return Effect.void
-    return this.session.notifyRelated(method, this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
+    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -1442,15 +1446,15 @@ class RequestContextImpl implements RequestContext {
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
-    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.jsonRpcRequest.id, this.protocolVersion)
+    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.requestId, this.protocolVersion)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
     if (!this.mayLog(level)) return Effect.void
-    return this.session.logRelated(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
+    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     if (!this.mayLog(level)) return
-    this.session.logRelatedUnsafe(level, data, logger, this.jsonRpcRequest.id, this.taskMeta(), this.protocolVersion)
+    this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion)
   }
   /** 2026-07-28: logs only when the request opted in (`_meta` logLevel), at that level or above. */
   private mayLog(level: LoggingLevel): boolean {
@@ -1465,13 +1469,13 @@ class RequestContextImpl implements RequestContext {
   }
   get closeStream(): Effect.Effect<void> {
     const connection = this.session.connection
-    const id = this.jsonRpcRequest.id
+    const id = this.requestId
     return connection.closeStream === undefined ? Effect.void : Effect.sync(() => connection.closeStream?.(id))
   }
   with(overrides: ContextOverrides): RequestContext {
     // A new context of the same shape (measured: `Object.create(this)` made every context a
     // prototype, a slow map transition per call: 179 of 3,882 ms of server CPU under load).
-    return new RequestContextImpl(this.session, this.jsonRpcRequest, this.http, this.truth, {
+    return new RequestContextImpl(this.session, this.requestId, this.method, this.meta, this.http, this.truth, {
       principal: "principal" in overrides ? overrides.principal : this.principal,
       relatedTask: "relatedTask" in overrides ? overrides.relatedTask : this.relatedTask,
       inputRound: "inputRound" in overrides ? overrides.inputRound : this.inputRound
@@ -1488,7 +1492,7 @@ class RequestContextImpl implements RequestContext {
     const sent = this.session.requestRelated(
       method,
       this.tagged(params),
-      task === undefined ? this.jsonRpcRequest.id : undefined,
+      task === undefined ? this.requestId : undefined,
       options,
       this.truth
     )
