@@ -28,7 +28,7 @@ import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { randomBytes } from "node:crypto"
+import { randomFillSync } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
 
@@ -201,6 +201,23 @@ export interface MemoryOptions {
 // In memory
 // ---------------------------------------------------------------------------
 
+/**
+ * A new task id: 128 random bits, base64url. The bits come from a pool filled 256 ids at a time
+ * (each byte used once), as Node's `randomUUID` does: measured, `randomBytes(16)` per task was a
+ * fifth of the CPU of creating a task.
+ */
+const newTaskId = (): string => {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool)
+    idOffset = 0
+  }
+  const id = idPool.toString("base64url", idOffset, idOffset + 16)
+  idOffset += 16
+  return id
+}
+const idPool = Buffer.allocUnsafe(16 * 256)
+let idOffset = idPool.length
+
 interface Entry {
   task: Task
   readonly seq: number
@@ -339,7 +356,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           const ttl = Math.min(requested === undefined ? defaultTtl : Math.max(minTtl, requested), maxTtl)
           nextExpiry = Math.min(nextExpiry, now + ttl)
           const task: Task = {
-            taskId: randomBytes(16).toString("base64url"),
+            taskId: newTaskId(),
             owner: input.owner,
             method: input.method,
             status: "working",
