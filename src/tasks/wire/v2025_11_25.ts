@@ -9,6 +9,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as TaskSupervisor from "../TaskSupervisor.ts"
 import type { CreateTaskResult, Task as WireTask } from "../../protocol/McpSchema.ts"
 import { relatedTaskMetaKey, type Task } from "../Task.ts"
+import { isoTime } from "./time.ts"
 import type { InvalidTaskCursor, TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 
 /** The task as 2025-11-25 sends it (`tasks/get`, `tasks/cancel`, `notifications/tasks/status`). */
@@ -16,8 +17,8 @@ export const toWire = (task: Task): WireTask => {
   const wire: { -readonly [K in keyof WireTask]: WireTask[K] } = {
     taskId: task.taskId,
     status: task.status,
-    createdAt: new Date(task.createdAt).toISOString(),
-    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    createdAt: isoTime(task.createdAt),
+    lastUpdatedAt: isoTime(task.lastUpdatedAt),
     ttl: task.ttlMillis
   }
   if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage

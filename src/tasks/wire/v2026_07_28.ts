@@ -13,6 +13,7 @@
 import * as Schema from "effect/Schema"
 import * as McpError from "../../protocol/McpError.ts"
 import type { Task } from "../Task.ts"
+import { isoTime } from "./time.ts"
 import type { TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 import * as Wire2025 from "./v2025_11_25.ts"
 
@@ -24,8 +25,8 @@ const base = (task: Task): { [key: string]: unknown } => {
   const wire: { [key: string]: unknown } = {
     taskId: task.taskId,
     status: task.status,
-    createdAt: new Date(task.createdAt).toISOString(),
-    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    createdAt: isoTime(task.createdAt),
+    lastUpdatedAt: isoTime(task.lastUpdatedAt),
     ttlMs: task.ttlMillis
   }
   if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
