@@ -31,6 +31,7 @@ import type { TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
+import { perRequestor } from "./requestorKeys.ts"
 import type { TaskKeys } from "./tasks.ts"
 
 /** The inputs a running task waits for. */
@@ -68,7 +69,7 @@ export const make = (options: {
   const { store, supervisor } = options
   const promoteAfter = options.promoteAfterMillis ?? 100
   const waiting = new Map<string, Waiting>()
-  const ownerOf = (context: RequestContext) => ownerKey(options.keysOf(context).owner)
+  const ownerOf = perRequestor((context) => ownerKey(options.keysOf(context).owner))
 
   const snapshot = (inputs: Waiting) => {
     const out: { [key: string]: InputRequest } = {}
@@ -132,8 +133,7 @@ export const make = (options: {
         ))
         : work(context)
     }
-    const { owner, address } = options.keysOf(context)
-    const input = { owner: ownerKey(owner), address, method: "tools/call" }
+    const input = { owner: ownerOf(context), address: options.keysOf(context).address, method: "tools/call" }
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.promotion = promote

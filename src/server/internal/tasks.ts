@@ -23,6 +23,7 @@ import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
+import { perRequestor } from "./requestorKeys.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -99,9 +100,12 @@ export interface TaskKeys {
  * (the task id is then the only key).
  */
 export const keysOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): TaskKeys => ({
-  owner: Requestor.keyOf(context, clientAddress),
+  owner: ownerKeyOf(context, clientAddress),
   address: Requestor.anonymousAddressOf(context, clientAddress)
 })
+
+/** The owner key, made once per requestor (see `perRequestor`). */
+const ownerKeyOf = perRequestor(Requestor.keyOf)
 
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
