@@ -226,6 +226,26 @@ interface Entry {
   waiters: Deferred.Deferred<Task, TaskNotFound> | undefined
 }
 
+/**
+ * The task in a terminal state (a new value: tasks are immutable), without the inputs it waited
+ * for. Built field by field: copying it with rest and spread was ~0.15 µs per task.
+ */
+const ended = (task: Task, status: Status, statusMessage: string | undefined, outcome: Outcome | undefined, now: number): Task => {
+  const next: { -readonly [K in keyof Task]: Task[K] } = {
+    taskId: task.taskId,
+    owner: task.owner,
+    method: task.method,
+    status,
+    statusMessage,
+    createdAt: task.createdAt,
+    lastUpdatedAt: now,
+    ttlMillis: task.ttlMillis,
+    pollIntervalMillis: task.pollIntervalMillis
+  }
+  if (outcome !== undefined) next.outcome = outcome
+  return next
+}
+
 /** Builds the in-memory store (the body of {@link TaskStore.layerMemory}). */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -430,8 +450,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const entry = entries.get(taskId)
           if (entry === undefined || isTerminal(entry.task.status)) return Exit.succeed(undefined)
-          const { inputRequests: _pending, ...task } = entry.task
-          return Exit.succeed(settle(entry, { ...task, status, statusMessage, outcome, lastUpdatedAt: now }))
+          return Exit.succeed(settle(entry, ended(entry.task, status, statusMessage, outcome, now)))
         }),
       cancel: (taskId, owner) =>
         Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal> => {
@@ -440,13 +459,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           if (isTerminal(entry.task.status)) {
             return Exit.fail(new TaskAlreadyTerminal({ taskId, status: entry.task.status }))
           }
-          const { inputRequests: _pending, ...task } = entry.task
-          return Exit.succeed(settle(entry, {
-            ...task,
-            status: "cancelled" as Status,
-            statusMessage: "Cancelled by the requestor",
-            lastUpdatedAt: now
-          }))
+          return Exit.succeed(settle(entry, ended(entry.task, "cancelled", "Cancelled by the requestor", undefined, now)))
         }),
       awaitTerminal: (taskId, owner) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
