@@ -48,7 +48,7 @@
  * BENCH_HTTP_WARMUP (10000 per server × mode), BENCH_HTTP_SESSIONS (1000),
  * BENCH_HTTP_WARMUP_SESSIONS (1000), BENCH_TIMEOUT_MS
  * (15000, no-progress limit), BENCH_HTTP_MODES (all: `stateful,stateless,2026`). The defaults take
- * about 100 s on 2 cores. Output: a Markdown table on stdout, progress on stderr.
+ * 50–75 s on 2 cores. Output: a Markdown table on stdout, progress on stderr.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
