@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ErrorCode } from "./McpError.ts"
 
 // ---------------------------------------------------------------------------
 // Schemas (documentation and type oracle; the hot path uses `classify`)
@@ -183,7 +184,7 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
     }
     if (!isParams(message.params)) {
       // A notification is never answered, not even with an error (JSON-RPC 2.0 §4.1).
-      return new InvalidMessage(id, { code: -32602, message: `Invalid params: "params" must be an object` }, hasId)
+      return new InvalidMessage(id, { code: ErrorCode.InvalidParams, message: `Invalid params: "params" must be an object` }, hasId)
     }
     return hasId ? Kind.Request : Kind.Notification
   }
@@ -196,7 +197,7 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
   return new InvalidMessage(id, invalidRequest(`a message needs a "method" (request or notification) or a "result"/"error" (response)`))
 }
 
-const invalidRequest = (detail: string): ErrorObject => ({ code: -32600, message: `Invalid Request: ${detail}` })
+const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
 
 // ---------------------------------------------------------------------------
 // Constructors
@@ -225,7 +226,7 @@ export const stringify = (message: Message): string | undefined => {
   } catch (error) {
     if ("method" in message || message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, {
-      code: -32603,
+      code: ErrorCode.InternalError,
       message: `Internal error: the result could not be serialised as JSON (${error instanceof Error ? error.message : String(error)})`
     }))
   }
@@ -241,4 +242,4 @@ export const request = (id: RequestId, method: string, params?: Params): Request
 
 /** The parse-error response (-32700) for bytes that are not JSON. */
 export const parseError = (detail: string): ErrorResponse =>
-  failure(undefined, { code: -32700, message: `Parse error: ${detail}` })
+  failure(undefined, { code: ErrorCode.ParseError, message: `Parse error: ${detail}` })

@@ -11,7 +11,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
-import type { StoreError } from "../store/StoreError.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
 
 /** The standard and MCP-specific JSON-RPC error codes. */
@@ -37,7 +36,13 @@ export const ErrorCode = {
    */
   MissingRequiredClientCapability: -32021,
   /** MCP 2026-07-28: an HTTP header disagrees with the body, or a required one is missing (HTTP 400). */
-  HeaderMismatch: -32020
+  HeaderMismatch: -32020,
+  /** Streamable HTTP: the server cannot take the request now (shutting down: HTTP 503). */
+  ServerUnavailable: -32000,
+  /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */
+  SessionNotFound: -32001,
+  /** The request was cancelled (`notifications/cancelled`, or its HTTP stream closed) before it was answered. */
+  RequestCancelled: -32800
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
@@ -261,12 +266,12 @@ export const limitExceeded = (
   )
 
 /**
- * The answer to a request that needed a store that failed (a {@link StoreError}): a -32603
+ * The answer to a request that needed a store that failed (a `StoreError`): a -32603
  * `InternalError` "Store unavailable: <store>; retry later", with `data: { store }`. The one place
  * that decides how a store's failure reaches clients: the middleware and transports that call a
  * store map its failure with this (and log the cause, which clients never see).
  */
-export const storeUnavailable = (error: Pick<StoreError, "store">): InternalError =>
+export const storeUnavailable = (error: { readonly store: string }): InternalError =>
   withoutStackTrace(() =>
     new InternalError({ message: `Store unavailable: ${error.store}; retry later`, data: { store: error.store } })
   )

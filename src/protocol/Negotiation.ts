@@ -25,6 +25,7 @@ import {
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
 import * as v2026_07_28 from "./versions/v2026_07_28.ts"
+import { ErrorCode } from "./McpError.ts"
 
 /**
  * What a server has registered, as far as capabilities are concerned.
@@ -332,10 +333,10 @@ export const resolveModern = (
   const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
   const capabilities = isRecord(meta) ? meta[v2026_07_28.metaKeys.clientCapabilities] : undefined
   if (typeof version !== "string") {
-    return reject(400, -32602, `Invalid params: _meta["${v2026_07_28.metaKeys.protocolVersion}"] is required`)
+    return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.protocolVersion}"] is required`)
   }
   if (!isRecord(capabilities)) {
-    return reject(400, -32602, `Invalid params: _meta["${v2026_07_28.metaKeys.clientCapabilities}"] is required (an object)`)
+    return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.clientCapabilities}"] is required (an object)`)
   }
   if (headers !== undefined) {
     const headerVersion = headers["mcp-protocol-version"]
@@ -380,7 +381,7 @@ export const resolveModern = (
     })
   }
   if (v2026_07_28.removedMethods.has(request.method)) {
-    return reject(404, -32601, `Method not found: ${request.method} (removed in ${version})`)
+    return reject(404, ErrorCode.MethodNotFound, `Method not found: ${request.method} (removed in ${version})`)
   }
   const fields = meta as { readonly [key: string]: unknown }
   const info = fields[v2026_07_28.metaKeys.clientInfo]

@@ -58,6 +58,7 @@
 import * as v2024_11_05 from "./v2024_11_05.ts"
 import * as v2025_03_26 from "./v2025_03_26.ts"
 import * as v2025_06_18 from "./v2025_06_18.ts"
+import { ErrorCode } from "../McpError.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"
 import type { Features } from "./v2025_11_25.ts"
 import * as v2026_07_28 from "./v2026_07_28.ts"
@@ -583,7 +584,7 @@ const completeResult = (method: string, result: JsonObject): JsonObject => {
  * `data.uri` (SEP-2164) instead of -32002. Returns `error` itself when nothing changes.
  */
 export const projectError = <A extends { readonly code: number }>(error: A, version: ProjectedVersion): A =>
-  version === v2026_07_28.version && error.code === -32002 ? { ...error, code: -32602 } : error
+  version === v2026_07_28.version && error.code === ErrorCode.ResourceNotFound ? { ...error, code: ErrorCode.InvalidParams } : error
 
 /**
  * Projects the `params` of a server → client request `method` to `version`, or reports that the

@@ -10,6 +10,7 @@
 import { StringDecoder } from "node:string_decoder"
 import * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { InvalidFrame } from "../../session/Connection.ts"
+import { ErrorCode } from "../../protocol/McpError.ts"
 
 /** Splits byte chunks into parsed messages; keeps the partial last line between chunks. */
 export class NdjsonDecoder {
@@ -83,7 +84,7 @@ export class NdjsonDecoder {
   private oversized(): InvalidFrame {
     return new InvalidFrame(
       JsonRpc.failure(undefined, {
-        code: -32600,
+        code: ErrorCode.InvalidRequest,
         message: `Invalid Request: message exceeds the maximum size of ${this.maxBytes} bytes and was discarded`
       })
     )

@@ -42,6 +42,9 @@ import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
+/** JSON-RPC error codes are decided in `McpError`: no literals here. */
+const { ErrorCode } = McpError
+
 // ---------------------------------------------------------------------------
 // What StreamableHttp's handler, route and serve load
 // ---------------------------------------------------------------------------
@@ -137,7 +140,7 @@ const jsonError = (
 
 /** The answer to a new request during a graceful shutdown. */
 const shuttingDown = (id?: JsonRpc.RequestId) =>
-  jsonError(503, -32000, "Service Unavailable: the server is shutting down; retry on another instance or later", {
+  jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", {
     connection: "close"
   }, id)
 
@@ -384,7 +387,7 @@ class Endpoint {
       case "DELETE":
         return this.delete(request)
       default:
-        return Effect.succeed(jsonError(405, -32600, `Method ${request.method} not allowed`, { allow: "GET, POST, DELETE" }))
+        return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, `Method ${request.method} not allowed`, { allow: "GET, POST, DELETE" }))
     }
   }
 
@@ -393,12 +396,12 @@ class Endpoint {
     if (this.hosts === undefined) return undefined
     const host = request.headers.host
     if (host === undefined || !this.hosts.has(hostName(host))) {
-      return jsonError(403, -32600, `Forbidden: host ${host ?? "(none)"} is not allowed`)
+      return jsonError(403, ErrorCode.InvalidRequest, `Forbidden: host ${host ?? "(none)"} is not allowed`)
     }
     const origin = request.headers.origin
     if (origin === undefined || this.origins === "any") return undefined
     const allowed = this.origins === undefined ? this.originAllowed(origin) : this.origins.has(origin)
-    return allowed ? undefined : jsonError(403, -32600, `Forbidden: origin ${origin} is not allowed`)
+    return allowed ? undefined : jsonError(403, ErrorCode.InvalidRequest, `Forbidden: origin ${origin} is not allowed`)
   }
 
   private originAllowed(origin: string): boolean {
@@ -467,15 +470,15 @@ class Endpoint {
   private get(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const self = this
     return Effect.gen(function*() {
-      if (self.options.stateless === true) return jsonError(405, -32600, "Method Not Allowed: stateless server")
+      if (self.options.stateless === true) return jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server")
       const accept = request.headers.accept ?? ""
       if (!accept.includes("text/event-stream")) {
-        return jsonError(406, -32600, "Not Acceptable: Accept must list text/event-stream")
+        return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
       }
       const sessionId = request.headers["mcp-session-id"]
-      if (sessionId === undefined) return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required")
+      if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
       const session = self.sessions.get(sessionId)
-      if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found")
+      if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       const connection = new SseConnection(newConnectionQueue())
       const lastEventId = request.headers["last-event-id"]
@@ -494,7 +497,7 @@ class Endpoint {
           // Unknown, forged, expired, or with events lost: the client must re-issue its request.
           return jsonError(
             400,
-            -32600,
+            ErrorCode.InvalidRequest,
             `Bad Request: the stream of Last-Event-ID ${lastEventId} cannot be resumed (unknown, expired or incomplete); re-issue the request`
           )
         }
@@ -511,7 +514,7 @@ class Endpoint {
         return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {})
       }
       if (session.standalone?.connection !== undefined) {
-        return jsonError(409, -32600, "Conflict: the session already has a standalone stream")
+        return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
       }
       const stream = session.standalone ?? session.newStream(undefined)
       session.standalone = stream
@@ -526,11 +529,11 @@ class Endpoint {
   }
 
   private delete(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    if (this.options.stateless === true) return Effect.succeed(jsonError(405, -32600, "Method Not Allowed: stateless server"))
+    if (this.options.stateless === true) return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server"))
     const sessionId = request.headers["mcp-session-id"]
-    if (sessionId === undefined) return Effect.succeed(jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required"))
+    if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
     const session = this.sessions.get(sessionId)
-    if (session === undefined || session.ended) return Effect.succeed(jsonError(404, -32001, "Session not found"))
+    if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
     return Effect.as(this.end(session), HttpServerResponse.empty({ status: 200 }))
   }
 
@@ -602,7 +605,7 @@ class Endpoint {
       for (const pending of session.pending.values()) {
         Deferred.doneUnsafe(pending.answer, Exit.succeed({
           _tag: "Json",
-          message: forClient(pending, JsonRpc.failure(pending.request.id, { code: -32603, message: "The session ended" }))
+          message: forClient(pending, JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The session ended" }))
         }))
       }
       session.pending = emptyMap
@@ -675,7 +678,7 @@ class Endpoint {
     this.forgetTaskResult(session, pending)
     const stream = pending.stream
     if (stream === undefined) {
-      const answer = message ?? JsonRpc.failure(pending.request.id, { code: -32603, message: "The request was abandoned" })
+      const answer = message ?? JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
       Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message: forClient(pending, answer) }))
       return
     }
@@ -701,7 +704,7 @@ class Endpoint {
     if (typeof requestId !== "string" && typeof requestId !== "number") return
     const pending = session.pending.get(requestId)
     if (pending === undefined || pending.request.method === "initialize") return
-    this.settle(session, pending, JsonRpc.failure(requestId, { code: -32800, message: "Request cancelled" }))
+    this.settle(session, pending, JsonRpc.failure(requestId, { code: ErrorCode.RequestCancelled, message: "Request cancelled" }))
   }
 
   /**
@@ -877,13 +880,13 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       const accept = request.headers.accept ?? ""
       const json = accept.includes("application/json") || accept.includes("*/*")
       const sse = accept.includes("text/event-stream") || accept.includes("*/*")
-      if (!json && !sse) return jsonError(406, -32600, "Not Acceptable: Accept must list application/json or text/event-stream")
+      if (!json && !sse) return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list application/json or text/event-stream")
       const contentType = request.headers["content-type"] ?? ""
       if (!contentType.includes("application/json")) {
-        return jsonError(415, -32600, "Unsupported Media Type: Content-Type must be application/json")
+        return jsonError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json")
       }
       const length = Number(request.headers["content-length"] ?? 0)
-      if (length > self.maxBody) return jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
+      if (length > self.maxBody) return jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`)
       // Bytes are counted while they arrive, however the body is framed (Content-Length or
       // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
       const body = yield* readBody(self, request)
@@ -892,7 +895,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       try {
         message = JSON.parse(body)
       } catch (error) {
-        return jsonError(400, -32700, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
+        return jsonError(400, ErrorCode.ParseError, `Parse error: ${error instanceof Error ? error.message : String(error)}`)
       }
       const kind = JsonRpc.classify(message)
       if (kind instanceof JsonRpc.InvalidMessage) return jsonError(400, kind.error.code, kind.error.message)
@@ -907,7 +910,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         return yield* modernImpl(self, request, message as JsonRpc.Request, !sse ? "json" : !json ? "sse" : self.mode)
       }
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
-        return jsonError(400, -32600, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
+        return jsonError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
       }
       const mode = !sse ? "json" : !json ? "sse" : self.mode
 
@@ -916,7 +919,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         // One stateless session answers every POST; ids are made unique so clients cannot collide.
         const shared = self.statelessSession ?? (yield* self.openStateless)
         if (shared === undefined) {
-          return jsonError(503, -32603, "Service Unavailable: the session could not start", undefined, requestId)
+          return jsonError(503, ErrorCode.InternalError, "Service Unavailable: the session could not start", undefined, requestId)
         }
         const rpc = message as JsonRpc.Request
         return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request))
@@ -926,13 +929,13 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       let session: HttpSession | undefined
       if (sessionId === undefined) {
         if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
-          return jsonError(400, -32600, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
+          return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
         }
         session = yield* self.open(false)
-        if (session === undefined) return jsonError(503, -32603, "Service Unavailable: too many sessions", undefined, requestId)
+        if (session === undefined) return jsonError(503, ErrorCode.InternalError, "Service Unavailable: too many sessions", undefined, requestId)
       } else {
         session = self.sessions.get(sessionId)
-        if (session === undefined || session.ended) return jsonError(404, -32001, "Session not found", undefined, requestId)
+        if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, requestId)
       }
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
@@ -954,7 +957,7 @@ const namesItsVersion = (request: JsonRpc.Request): boolean => {
 /** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021 and -32020, else 200. */
 const modernStatusOf = (message: JsonRpc.Message): number => {
   const code = (message as { readonly error?: { readonly code?: unknown } }).error?.code
-  return code === -32601
+  return code === ErrorCode.MethodNotFound
     ? 404
     : code === errorCodes.MissingRequiredClientCapability || code === errorCodes.HeaderMismatch
     ? 400
@@ -985,7 +988,7 @@ const modernImpl = (
   if (shared !== undefined) return modernAnswer(self, shared, request, rpc, mode, truth)
   return Effect.flatMap(self.openStateless, (opened) =>
     opened === undefined
-      ? Effect.succeed(jsonError(503, -32603, "Service Unavailable: the session could not start", undefined, rpc.id))
+      ? Effect.succeed(jsonError(503, ErrorCode.InternalError, "Service Unavailable: the session could not start", undefined, rpc.id))
       : modernAnswer(self, opened, request, rpc, mode, truth))
 }
 
@@ -1018,8 +1021,8 @@ const readBody = (
   return incoming === undefined ? readPlatformBody(self, request) : readNodeBody(self, incoming)
 }
 
-const payloadTooLarge = (self: Endpoint) => jsonError(413, -32600, `Payload Too Large: at most ${self.maxBody} bytes`)
-const unreadableBody = () => jsonError(400, -32700, "Parse error: the body could not be read")
+const payloadTooLarge = (self: Endpoint) => jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`)
+const unreadableBody = () => jsonError(400, ErrorCode.ParseError, "Parse error: the body could not be read")
 
 const readNodeBody = (self: Endpoint, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
   Effect.callback((resume) => {
@@ -1045,7 +1048,7 @@ const readNodeBody = (self: Endpoint, incoming: IncomingMessage): Effect.Effect<
     const onFailure = () => done(unreadableBody())
     // After the 408 the platform closes the connection: the body never completed.
     const timer = setTimeout(
-      () => done(jsonError(408, -32600, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`)),
+      () => done(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`)),
       self.bodyTimeout
     )
     incoming.on("data", onData)
@@ -1071,7 +1074,7 @@ const readPlatformBody = (
     Effect.timeoutOrElse({
       duration: self.bodyTimeout,
       orElse: () =>
-        Effect.succeed(jsonError(408, -32600, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`))
+        Effect.succeed(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`))
     }),
     Effect.catch((error) =>
       Effect.succeed(
@@ -1100,11 +1103,11 @@ const answerImpl = Effect.fnUntraced(function*(
   resolved: Negotiation.ResolvedRequest | undefined
 ) {
       if (session.pending.has(request.id)) {
-        return jsonError(409, -32600, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
+        return jsonError(409, ErrorCode.InvalidRequest, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
-      if (session.finished) return jsonError(404, -32001, "Session not found")
+      if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       session.addPending(request.id, pending)
       let backlog: Array<JsonRpc.Message> | undefined
       if (request.method === "tasks/result") {
@@ -1139,7 +1142,7 @@ const answerImpl = Effect.fnUntraced(function*(
         : {}
       if (answer === undefined) {
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
-        return jsonError(504, -32603, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
+        return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {
         return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, {
