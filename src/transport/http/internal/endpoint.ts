@@ -17,7 +17,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
-import { HttpIncomingMessage, HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage } from "node:http"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
@@ -40,7 +40,7 @@ import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
-import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
+import { ListenError, type Options, type Runner, type ServeOptions } from "../StreamableHttp.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
 const { ErrorCode } = McpError
@@ -92,14 +92,21 @@ export const serve = <R>(
   Layer.unwrap(
     Effect.map(Effect.context<R>(), (context) => {
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
-      return HttpRouter.serve(route(runner, options), { disableLogger: true, disableListenLog: true }).pipe(
-        // No preemptive wait for open responses: SSE streams never end by themselves; the endpoint's
-        // finalizer closes them, then the server closes at once.
-        Layer.provide(NodeHttpServer.layer(createServer, {
-          host: options.host ?? "127.0.0.1",
-          port: options.port ?? 3000,
-          disablePreemptiveShutdown: true
-        }))
+      const host = options.host ?? "127.0.0.1"
+      const port = options.port ?? 3000
+      // No preemptive wait for open responses: SSE streams never end by themselves; the endpoint's
+      // finalizer closes them, then the server closes at once.
+      const server = NodeHttpServer.layer(createServer, { host, port, disablePreemptiveShutdown: true }).pipe(
+        Layer.catchTag("ServeError", (error) =>
+          Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
+      )
+      // Logged once the endpoint is routed on a listening server (never before: a busy port logs nothing).
+      const listening = Layer.effectDiscard(HttpServer.addressFormattedWith((address) =>
+        Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${address}${options.path ?? "/mcp"}`)
+      ))
+      return listening.pipe(
+        Layer.provide(HttpRouter.serve(route(runner, options), { disableLogger: true, disableListenLog: true })),
+        Layer.provide(server)
       ) as Layer.Layer<never>
     })
   )
@@ -107,6 +114,10 @@ export const serve = <R>(
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/** The `code` of a Node system error (`EADDRINUSE`…). */
+const errorCode = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
 
 
 /** After a graceful drain, how long the last answers get to reach their sockets. */
