@@ -70,3 +70,5 @@ export * as SessionStore from "./transport/http/SessionStore.ts"
 export * as InMemory from "./transport/InMemory.ts"
 /** The graceful shutdown (SIGTERM/SIGINT drain) and `runMain` for servers on any transport. */
 export * as GracefulShutdown from "./session/GracefulShutdown.ts"
+/** What a module exports for the `effect-mcp` CLI: `{ options, components }` (default export, or named exports). */
+export type { ServerModule } from "./cli/ServerModule.ts"

@@ -1,0 +1,325 @@
+/**
+ * The convention by which a module exports its server, so that the `effect-mcp` CLI can run,
+ * develop, inspect and install it: the module's **default export** is `{ options, components }`,
+ * or the module has the **named exports** `options` and `components`.
+ *
+ * - `options`: the server's {@link McpServer.Options} (at least `name` and `version`);
+ * - `components`: one Layer registering its tools, resources, templates, prompts, middleware and
+ *   extensions (usually `Layer.mergeAll(...)` of `McpServer.tool(...)` and the like), with every
+ *   service it needs already provided: it may require only the `McpServer` itself.
+ *
+ * Exporting the server instead of running it keeps the module free of a transport: the CLI picks
+ * stdio or Streamable HTTP, inspection builds the server without serving it, and tests import the
+ * same exports. A module that also runs itself when started with `node` must not do so when it is
+ * imported (the CLI imports it).
+ *
+ * **Example** (A server module, default export)
+ *
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import * as Schema from "effect/Schema"
+ * import { McpServer, type ServerModule } from "effect-mcp-server"
+ *
+ * const Echo = McpServer.tool({
+ *   name: "echo",
+ *   parameters: { text: Schema.String },
+ *   handler: ({ text }) => Effect.succeed(text)
+ * })
+ *
+ * export default { options: { name: "echo", version: "1.0.0" }, components: Echo } satisfies ServerModule
+ * // then: npx effect-mcp run server.ts --stdio
+ * ```
+ *
+ * **Example** (The same, with named exports)
+ *
+ * ```ts
+ * export const options: McpServer.Options = { name: "echo", version: "1.0.0" }
+ * export const components = Layer.mergeAll(Echo, Greeting)
+ * ```
+ *
+ * **Gotchas**
+ *
+ * A `.ts` module is loaded by Node itself: Node ≥ 22.18 (and 23.6+) strips types by default, so
+ * only erasable syntax works (no `enum`, `namespace` or constructor parameter properties; set
+ * `erasableSyntaxOnly` in tsconfig), and relative imports name their `.ts` files. An older Node
+ * cannot load a `.ts` module at all ({@link TypeScriptUnsupported}): compile the server to
+ * JavaScript and load the `.js`, or run the CLI under a loader (`node --import tsx …`).
+ *
+ * @stability experimental
+ * @since 0.2.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { statSync } from "node:fs"
+import { extname, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import type * as McpServer from "../server/McpServer.ts"
+
+// ---------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------
+
+/**
+ * What a server module exports: its options and its components (see the module documentation).
+ *
+ * **Example** (Checking the default export's type)
+ *
+ * ```ts
+ * export default { options, components } satisfies ServerModule
+ * ```
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface ServerModule<E = unknown> {
+  readonly options: McpServer.Options
+  readonly components: Layer.Layer<never, E, McpServer.McpServer>
+}
+
+/**
+ * A loaded server module: the server and the absolute path it was loaded from.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface Loaded {
+  readonly path: string
+  readonly server: ServerModule
+  /** Which convention the module follows. */
+  readonly exportedAs: "default" | "named"
+}
+
+/**
+ * The file extensions a server module may have.
+ *
+ * @stability experimental
+ * @category constants
+ * @since 0.2.0
+ */
+export const extensions: ReadonlyArray<string> = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * There is no file at the given path.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class ModuleNotFound extends Data.TaggedError("ModuleNotFound")<{ readonly path: string }> {
+  override get message(): string {
+    return `file not found: ${this.path}`
+  }
+}
+
+/**
+ * The path is not a module the CLI can load: a directory, or a file whose extension is not one
+ * of {@link extensions}.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class UnsupportedFile extends Data.TaggedError("UnsupportedFile")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot load ${this.path}: ${this.reason}`
+  }
+}
+
+/**
+ * The Node running the CLI cannot load TypeScript (older than 22.18 without a loader).
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class TypeScriptUnsupported extends Data.TaggedError("TypeScriptUnsupported")<{
+  readonly path: string
+  readonly nodeVersion: string
+}> {
+  override get message(): string {
+    return `cannot load ${this.path}: Node ${this.nodeVersion} does not run TypeScript. ` +
+      "Node ≥ 22.18 strips types by default (22.6 to 22.17 need --experimental-strip-types); " +
+      "on this Node, compile the server to JavaScript and pass the .js file, " +
+      "or run the CLI under a loader (node --import tsx <path to effect-mcp> …)"
+  }
+}
+
+/**
+ * Importing the module failed: its code threw, one of its imports is missing, or its TypeScript
+ * uses syntax that Node's type stripping does not support.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class LoadFailed extends Data.TaggedError("LoadFailed")<{
+  readonly path: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const code = errorCode(this.cause)
+    const detail = this.cause instanceof Error ? (this.cause.stack ?? this.cause.message) : String(this.cause)
+    const advice = code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" || code === "ERR_INVALID_TYPESCRIPT_SYNTAX"
+      ? "\nNode's type stripping runs only erasable TypeScript (no enum, namespace or parameter properties): " +
+        "rewrite that syntax (tsconfig: erasableSyntaxOnly) or compile to JavaScript"
+      : ""
+    return `loading ${this.path} failed: ${detail}${advice}`
+  }
+}
+
+/**
+ * The module loaded, but exports no server: neither a default export `{ options, components }`
+ * nor the named exports `options` and `components`.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class NoServerExported extends Data.TaggedError("NoServerExported")<{
+  readonly path: string
+  /** What is wrong with what was found. */
+  readonly problem: string
+  /** The names the module exports. */
+  readonly exportNames: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    const names = this.exportNames.length === 0 ? "nothing" : this.exportNames.join(", ")
+    return `${this.path} exports no server: ${this.problem}.\n` +
+      "Export the server's options and components, as a default export `export default { options, components }` " +
+      "or as named exports `export const options = { name, version }` and `export const components = Layer.mergeAll(...)` " +
+      `(the module exports: ${names})`
+  }
+}
+
+/**
+ * Every way loading a server module can fail.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export type LoadError = ModuleNotFound | UnsupportedFile | TypeScriptUnsupported | LoadFailed | NoServerExported
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+/**
+ * Finds the server among a module's exports: the default export when it is `{ options,
+ * components }`, else the named exports `options` and `components`.
+ *
+ * **Example** (Named exports)
+ *
+ * ```ts
+ * const loaded = yield* ServerModule.fromExports({ options, components }, "server.ts")
+ * loaded.exportedAs // => "named"
+ * ```
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const fromExports = (
+  exports: Readonly<Record<string, unknown>>,
+  path: string
+): Effect.Effect<Omit<Loaded, "path">, NoServerExported> => {
+  const exportNames = Object.keys(exports)
+  const fail = (problem: string) => Effect.fail(new NoServerExported({ path, problem, exportNames }))
+  const candidate = exports.default
+  if (isRecord(candidate) && ("options" in candidate || "components" in candidate)) {
+    const problem = problemOf(candidate, "the default export")
+    return problem === undefined
+      ? Effect.succeed({ server: candidate as unknown as ServerModule, exportedAs: "default" })
+      : fail(problem)
+  }
+  if ("options" in exports || "components" in exports) {
+    const problem = problemOf(exports, "the module")
+    return problem === undefined
+      ? Effect.succeed({ server: { options: exports.options, components: exports.components } as ServerModule, exportedAs: "named" })
+      : fail(problem)
+  }
+  return fail(
+    candidate === undefined
+      ? "it has no default export and no `options`/`components` exports"
+      : "its default export is not `{ options, components }`"
+  )
+}
+
+/**
+ * Imports the module at `path` (relative to the working directory; `.ts` or `.js`) and finds its
+ * server (see {@link fromExports}).
+ *
+ * **Gotchas**
+ *
+ * The module is imported into the running process: its top-level code runs (once; a second load
+ * of the same path reuses it). Loading a `.ts` module needs a Node that strips types (see the
+ * module documentation).
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const load = Effect.fnUntraced(function*(path: string) {
+  const absolute = resolve(path)
+  const stats = yield* Effect.try({
+    try: () => statSync(absolute, { throwIfNoEntry: false }),
+    catch: (cause) => new LoadFailed({ path, cause })
+  })
+  if (stats === undefined) return yield* new ModuleNotFound({ path })
+  if (stats.isDirectory()) return yield* new UnsupportedFile({ path, reason: "it is a directory, not a module" })
+  if (!extensions.includes(extname(absolute))) {
+    return yield* new UnsupportedFile({ path, reason: `expected a module file (${extensions.join(", ")})` })
+  }
+  const exports = yield* Effect.tryPromise({
+    try: () => import(pathToFileURL(absolute).href) as Promise<Record<string, unknown>>,
+    catch: (cause): LoadError =>
+      errorCode(cause) === "ERR_UNKNOWN_FILE_EXTENSION" && isTypeScript(absolute)
+        ? new TypeScriptUnsupported({ path, nodeVersion: process.version })
+        : new LoadFailed({ path, cause })
+  })
+  const found = yield* fromExports(exports, path)
+  return { path: absolute, ...found } satisfies Loaded
+})
+
+/**
+ * Whether `path` names a TypeScript module (`.ts`, `.mts`, `.cts`).
+ *
+ * @stability experimental
+ * @category predicates
+ * @since 0.2.0
+ */
+export const isTypeScript = (path: string): boolean => /\.[mc]?ts$/.test(path)
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
+
+/** What keeps `value` from being a server module, if anything. */
+const problemOf = (value: Readonly<Record<string, unknown>>, where: string): string | undefined => {
+  const options = value.options
+  if (!isRecord(options)) return `${where} has no \`options\` object (the server's name and version)`
+  if (typeof options.name !== "string" || typeof options.version !== "string") {
+    return `the \`options\` of ${where} need a string \`name\` and \`version\``
+  }
+  if (!Layer.isLayer(value.components)) {
+    return value.components === undefined
+      ? `${where} has no \`components\` (a Layer of tools, resources and prompts)`
+      : `the \`components\` of ${where} is not a Layer (combine the components with Layer.mergeAll)`
+  }
+  return undefined
+}
+
+const errorCode = (cause: unknown): string | undefined =>
+  isRecord(cause) && typeof cause.code === "string" ? cause.code : undefined
