@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
-import { flags } from "./internal/cli.ts"
+import { flags, isMain, withPortHint } from "./internal/cli.ts"
 
 class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {
   dividend: Schema.Finite
@@ -148,7 +148,7 @@ export const options: McpServer.Options = {
   instructions: "A demo of effect-mcp-server: typed tools, resources, templates, prompts and completions."
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const cli = flags()
   if (cli.stdio) {
     process.stderr.write(
@@ -157,13 +157,16 @@ if (import.meta.main) {
     )
     McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
   } else {
+    // The server logs its URL once it listens (a busy port is named instead).
     const url = `http://${cli.host}:${cli.port}/mcp`
     process.stderr.write(
-      `effect-mcp-server demo: MCP over Streamable HTTP at ${url}\n` +
-        `  Inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}\n` +
-        "  (npm start -- --stdio serves stdio instead)\n"
+      "effect-mcp-server demo over Streamable HTTP; once it listens, inspect it with:\n" +
+        `  npx @modelcontextprotocol/inspector --transport http --server-url ${url}\n` +
+        "  (stdio: node examples/demo.ts --stdio, or npx effect-mcp run examples/demo.ts --stdio; not `npm start`,\n" +
+        "  whose banner would reach stdout, unless as `npm --silent start -- --stdio`)\n"
     )
     McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
+      withPortHint,
       GracefulShutdown.runMain
     )
   }

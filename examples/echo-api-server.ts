@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpServer, Stdio } from "../src/index.ts"
+import { isMain } from "./internal/cli.ts"
 
 /** Server info. */
 export const options: McpServer.Options = { name: "echo-api-server", version: "0.1.0" }
@@ -35,7 +36,7 @@ export const components = Layer.mergeAll(
   })
 )
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   process.stderr.write("echo-api-server: speaking MCP on stdin/stdout.\n")
   McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
 }

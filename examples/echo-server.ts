@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import { GracefulShutdown, McpError, Stdio, StreamableHttp } from "../src/index.ts"
 import { LowLevelServer } from "../src/lowlevel.ts"
 import { ProtocolVersion } from "../src/protocol/index.ts"
-import { flags } from "./internal/cli.ts"
+import { flags, isMain, withPortHint } from "./internal/cli.ts"
 
 const EchoArguments = Schema.Struct({ text: Schema.String })
 SchemaJITCompiler.enable(EchoArguments.ast)
@@ -85,17 +85,17 @@ export const echoServer = LowLevelServer.make({
   }
 })
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const cli = flags()
   if (cli.http) {
-    process.stderr.write(`echo-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
+    // One line is logged once it listens; a busy port is named, with the flag to change it.
     Layer.launch(
       StreamableHttp.serve((transport, options) => echoServer.run(transport, options), {
         host: cli.host,
         port: cli.port,
         stateless: cli.stateless
       })
-    ).pipe(GracefulShutdown.runMain)
+    ).pipe(withPortHint, GracefulShutdown.runMain)
   } else {
     process.stderr.write(
       "echo-server: speaking MCP on stdin/stdout.\n" +

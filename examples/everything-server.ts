@@ -2,15 +2,17 @@
  * The "everything" server: the fixtures of the official MCP conformance suite
  * (`../shared/docs/conformance-fixtures.md`), written with the authoring API.
  *
- * Run: `node examples/everything-server.ts` (MCP over stdio).
+ * Run: `node examples/everything-server.ts` (MCP over stdio; `--http [--port N] [--stateless]` for
+ * Streamable HTTP), or `effect-mcp run examples/everything-server.ts`: the module exports its
+ * server as `options` and `components`.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Content, GracefulShutdown, McpContext, McpError, McpServer, Stdio, StreamableHttp, Tool } from "../src/index.ts"
+import { Content, McpContext, McpError, McpServer, Tool } from "../src/index.ts"
 import { ListenTriggers } from "./fixtures/listen-triggers.ts"
 import { TasksExtensionFixtures } from "./fixtures/tasks-extension.ts"
-import { flags } from "./internal/cli.ts"
+import { isMain, main } from "./internal/cli.ts"
 import { ConformanceSkills } from "./skills-server.ts"
 
 /** A 1×1 PNG. */
@@ -651,15 +653,4 @@ export const components = Layer.mergeAll(
   ConformanceSkills
 )
 
-if (import.meta.main) {
-  const cli = flags()
-  if (cli.http) {
-    process.stderr.write(`everything-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp${cli.stateless ? " (stateless)" : ""}\n`)
-    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
-      GracefulShutdown.runMain
-    )
-  } else {
-    process.stderr.write("everything-server: speaking MCP on stdin/stdout.\n")
-    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
-  }
-}
+if (isMain(import.meta)) main(options, components)

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Extension, McpServer, Middleware, Stdio } from "../src/index.ts"
+import { isMain } from "./internal/cli.ts"
 
 /** The application's own service: where notes are kept. */
 export class NoteBook extends Context.Service<NoteBook, {
@@ -58,6 +59,6 @@ export const components = McpServer.extension(Notes).pipe(Layer.provide(NoteBook
 /** Server info. */
 export const options: McpServer.Options = { name: "notes", version: "1.0.0" }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
 }

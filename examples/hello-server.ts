@@ -1,10 +1,16 @@
 /**
  * The README's example, kept as a file so the type checker and a test keep it honest.
+ *
+ * The module exports its server (the default export, `{ options, components }`), so
+ * `effect-mcp run examples/hello-server.ts` runs it, `effect-mcp inspect` lists it and
+ * `effect-mcp install` configures a desktop client for it; `node examples/hello-server.ts` runs it
+ * too (over stdio).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpServer, Stdio } from "../src/index.ts"
+import { McpContext, McpServer, type ServerModule, Stdio } from "../src/index.ts"
+import { isMain } from "./internal/cli.ts"
 
 class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
 
@@ -32,4 +38,6 @@ const Greeting = McpServer.prompt({
 export const components = Layer.mergeAll(Weather, Greeting)
 export const options = { name: "hello", version: "1.0.0" }
 
-if (import.meta.main) McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+export default { options, components } satisfies ServerModule
+
+if (isMain(import.meta)) McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)

@@ -4,15 +4,16 @@
  * served with `skills/list`, `skills/get` and `resources/directory/read`. The everything server
  * serves it too, for the conformance suite's `sep-2640-skills-*` scenarios.
  *
- * Run: `node examples/skills-server.ts` (MCP over stdio), or with `--http [--port N]`.
+ * Run: `node examples/skills-server.ts` (MCP over stdio), or with `--http [--port N]`; or
+ * `effect-mcp run examples/skills-server.ts` (it exports `options` and `components`).
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { fileURLToPath } from "node:url"
-import { GracefulShutdown, McpServer, Skills, Stdio, StreamableHttp } from "../src/index.ts"
-import { flags } from "./internal/cli.ts"
+import { type McpServer, Skills } from "../src/index.ts"
+import { isMain, main } from "./internal/cli.ts"
 
 /** The conformance skill, read from `examples/skills/conformance-skill`, with directory reads. */
 export const ConformanceSkills: Layer.Layer<never, never, McpServer.McpServer> = Layer.unwrap(
@@ -22,15 +23,9 @@ export const ConformanceSkills: Layer.Layer<never, never, McpServer.McpServer> =
   )
 ).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)), Layer.orDie)
 
-if (import.meta.main) {
-  const options = { name: "effect-mcp-skills-server", version: "0.1.0" }
-  const cli = flags()
-  if (cli.http) {
-    process.stderr.write(`skills-server: MCP over HTTP at http://${cli.host}:${cli.port}/mcp\n`)
-    McpServer.serve(options, ConformanceSkills, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless }))
-      .pipe(GracefulShutdown.runMain)
-  } else {
-    process.stderr.write("skills-server: speaking MCP on stdin/stdout.\n")
-    McpServer.serve(options, ConformanceSkills, Stdio.make()).pipe(Stdio.runMain)
-  }
-}
+/** The skills server's options. */
+export const options: McpServer.Options = { name: "effect-mcp-skills-server", version: "0.1.0" }
+/** The skills server's components. */
+export const components = ConformanceSkills
+
+if (isMain(import.meta)) main(options, components)

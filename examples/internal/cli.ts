@@ -1,6 +1,17 @@
 /**
- * Command-line flags shared by the examples: `--http`, `--stdio`, `--port N`, `--host H`, `--stateless`.
+ * What the examples share to run themselves (`node examples/<name>.ts [flags]`): their flags
+ * (`--http`, `--stdio`, `--port N`, `--host H`, `--stateless`), whether the module is the main
+ * program, and the main program itself.
+ *
+ * Each example also exports its server (`options` and `components`), so `effect-mcp run
+ * examples/<name>.ts` runs it too (see `src/cli/ServerModule.ts`).
  */
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import { realpathSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { GracefulShutdown, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
+
 export interface Flags {
   readonly http: boolean
   readonly stdio: boolean
@@ -21,5 +32,54 @@ export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2)): Flag
     port: Number(value("--port") ?? 3000),
     host: value("--host") ?? "127.0.0.1",
     stateless: argv.includes("--stateless")
+  }
+}
+
+/**
+ * Whether the module whose `import.meta` this is was started as the program (`node file.ts`), not
+ * imported. `import.meta.main` where Node has it (22.18+, 24); elsewhere (tsx on Node 20, where it
+ * is undefined and a bare `if (import.meta.main)` would silently do nothing) the script Node was
+ * started with is compared with the module's file.
+ */
+export const isMain = (meta: ImportMeta): boolean => {
+  const main = (meta as { readonly main?: boolean | undefined }).main
+  if (typeof main === "boolean") return main
+  const script = process.argv[1]
+  if (script === undefined || !meta.url.startsWith("file:")) return false
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(meta.url))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A busy port (or any address the server cannot listen on) ends the program with one line naming
+ * it and the flag to change it, instead of a stack trace.
+ */
+export const withPortHint = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A | void, E> =>
+  Effect.catchDefect(effect, (defect) =>
+    defect instanceof StreamableHttp.ListenError
+      ? Effect.sync(() => {
+        process.stderr.write(`${defect.message}; choose another port with --port <n>\n`)
+        process.exitCode = 1
+      })
+      : Effect.die(defect))
+
+/**
+ * The main program of an example server: MCP over Streamable HTTP with `--http` (one line is
+ * logged once it listens), else over stdio (stdout carries only protocol).
+ */
+export const main = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>): void => {
+  const cli = flags()
+  if (cli.http) {
+    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
+      withPortHint,
+      GracefulShutdown.runMain
+    )
+  } else {
+    // Someone at a terminal, not a client: say what this is (on stderr; stdout is the protocol's).
+    if (process.stdin.isTTY) process.stderr.write(`${options.name}: speaking MCP on stdin/stdout (--http to serve HTTP)\n`)
+    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
   }
 }
