@@ -10,10 +10,12 @@
  * esbuild bundle per entry point in the note of issue 9.
  */
 import { execSync } from "node:child_process"
-import { rmSync } from "node:fs"
+import { chmodSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true })
 // `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH.
 execSync("tsc -p tsconfig.build.json", { cwd: root, stdio: "inherit" })
+// The `effect-mcp` bin (package.json `bin`): executable, as `npx effect-mcp` runs it in this repository too.
+chmodSync(new URL("../dist/cli/bin.js", import.meta.url), 0o755)

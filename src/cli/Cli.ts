@@ -1,0 +1,372 @@
+/**
+ * The `effect-mcp` command line, on `effect/cli`: run, develop, inspect and install a server
+ * module (a module that exports its server, see {@link ServerModule}).
+ *
+ * ```sh
+ * effect-mcp run server.ts                      # MCP over stdio (stdout: protocol only)
+ * effect-mcp run server.ts --http --port 3001   # Streamable HTTP at http://127.0.0.1:3001/mcp
+ * effect-mcp dev server.ts                      # HTTP, restarted when a file changes
+ * effect-mcp inspect server.ts --json           # tools, resources, prompts, capabilities
+ * effect-mcp install claude-desktop server.ts   # add it to Claude Desktop's configuration
+ * ```
+ *
+ * **Details**
+ *
+ * The whole command runs under `GracefulShutdown.runMain` with logs on stderr (as
+ * `Stdio.runMain` does), in every mode: stdout is the protocol's in stdio mode, and the output of
+ * `inspect` and `install --print` elsewhere. Exit codes: 0 on success (and after a clean drain),
+ * 1 when the command failed (file not found, nothing exported that is a server, port
+ * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
+ * 143 when a drain was cut short.
+ *
+ * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
+ * strips types; see {@link ServerModule} for older Nodes).
+ *
+ * @stability experimental
+ * @since 0.2.0
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import { Argument, CliError, CliOutput, Command, Flag } from "effect/cli"
+import { readFileSync, realpathSync } from "node:fs"
+import { homedir } from "node:os"
+import { extname } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
+import * as Dev from "./Dev.ts"
+import * as Inspect from "./Inspect.ts"
+import * as Install from "./Install.ts"
+import * as Run from "./Run.ts"
+import * as ServerModule from "./ServerModule.ts"
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * Flags that parse but do not go together (`--stdio` with `--http`, `--port` without `--http`…).
+ * Exit code 2, like a parse error.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{
+  readonly message: string
+  readonly command: string
+}> {}
+
+// ---------------------------------------------------------------------------
+// Where this CLI is
+// ---------------------------------------------------------------------------
+
+/**
+ * The CLI's own script (`dist/cli/bin.js` in the package; `src/cli/bin.ts` in its repository),
+ * symbolic links resolved: what `dev` starts and `install` writes.
+ *
+ * @stability experimental
+ * @category constants
+ * @since 0.2.0
+ */
+export const binPath: string = realpathSync(fileURLToPath(new URL(`./bin${extname(import.meta.url)}`, import.meta.url)))
+
+/** The package's version (the CLI's `--version`). */
+const version: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
+  .version
+
+/** Node's flags for a child or a client config: a loader (`--import tsx`) is kept, a debugger is not. */
+const nodeArgs = (): ReadonlyArray<string> => process.execArgv.filter((arg) => !/^--(inspect|debug|watch)/.test(arg))
+
+// ---------------------------------------------------------------------------
+// Shared arguments and flags
+// ---------------------------------------------------------------------------
+
+const file = Argument.String("file").pipe(
+  Argument.withDescription(
+    "The server module (.ts or .js): a default export { options, components }, or named exports options and components"
+  )
+)
+const port = Flag.Int("port").pipe(
+  Flag.filter((n) => Number.isSafeInteger(n) && n >= 0 && n <= 65535, (n) => `--port must be 0 to 65535, got ${n}`),
+  Flag.withDescription("The HTTP port (default 3000; 0: any free port)"),
+  Flag.optional
+)
+const host = Flag.String("host").pipe(
+  Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
+  Flag.optional
+)
+const stateless = Flag.Boolean("stateless").pipe(
+  Flag.withDescription("HTTP without sessions: every POST answered on its own (no server-to-client requests)"),
+  Flag.withDefault(false)
+)
+
+const defaultHost = "127.0.0.1"
+const defaultPort = 3000
+
+// ---------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------
+
+const run = Command.make("run", {
+  file,
+  stdio: Flag.Boolean("stdio").pipe(
+    Flag.withDescription("Serve MCP over stdin/stdout (the default); stdout carries only protocol, logs go to stderr"),
+    Flag.withDefault(false)
+  ),
+  http: Flag.Boolean("http").pipe(
+    Flag.withDescription("Serve MCP over Streamable HTTP at http://<host>:<port>/mcp"),
+    Flag.withDefault(false)
+  ),
+  port,
+  host,
+  stateless
+}, (input) =>
+  Effect.gen(function*() {
+    if (input.stdio && input.http) return yield* new UsageError({ command: "run", message: "--stdio and --http exclude each other" })
+    const httpOnly = [
+      ...(Option.isSome(input.port) ? ["--port"] : []),
+      ...(Option.isSome(input.host) ? ["--host"] : []),
+      ...(input.stateless ? ["--stateless"] : [])
+    ]
+    if (!input.http && httpOnly.length > 0) {
+      return yield* new UsageError({ command: "run", message: `${httpOnly.join(", ")} ${httpOnly.length === 1 ? "needs" : "need"} --http (stdio is the default)` })
+    }
+    const mode: Run.Mode = input.http
+      ? {
+        _tag: "Http",
+        host: Option.getOrElse(input.host, () => defaultHost),
+        port: Option.getOrElse(input.port, () => defaultPort),
+        stateless: input.stateless
+      }
+      : { _tag: "Stdio" }
+    // Before the module loads: nothing it prints may reach stdout.
+    if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
+    const loaded = yield* ServerModule.load(input.file)
+    yield* Run.serve(loaded.server, mode)
+  })).pipe(
+    Command.withDescription(
+      "Runs a server module: MCP over stdio (default; stdout carries only protocol) or over Streamable HTTP. " +
+        "SIGTERM or SIGINT drains it: in-flight requests finish."
+    ),
+    Command.withExamples([
+      { command: "effect-mcp run server.ts", description: "MCP over stdio, for a client that starts the server" },
+      { command: "effect-mcp run server.ts --http --port 3001", description: "Streamable HTTP at http://127.0.0.1:3001/mcp" },
+      { command: "effect-mcp run dist/server.js --http --host 0.0.0.0 --stateless", description: "Stateless HTTP on every interface" }
+    ])
+  )
+
+const dev = Command.make("dev", {
+  file,
+  port,
+  host,
+  stateless,
+  watch: Flag.Directory("watch", { mustExist: true }).pipe(
+    Flag.withDescription("Another folder to watch (repeatable); the module's own folder is always watched"),
+    Flag.atLeast(0)
+  )
+}, (input) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    // Fail now, not in every child: a missing or unloadable file is reported once.
+    const loaded = yield* ServerModule.load(input.file)
+    yield* Dev.run({
+      file: loaded.path,
+      host: Option.getOrElse(input.host, () => defaultHost),
+      port: Option.getOrElse(input.port, () => defaultPort),
+      stateless: input.stateless,
+      watch: input.watch.map((folder) => path.resolve(folder)),
+      command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
+    })
+  })).pipe(
+    Command.withDescription(
+      "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
+        "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command."
+    ),
+    Command.withExamples([
+      { command: "effect-mcp dev server.ts", description: "http://127.0.0.1:3000/mcp, restarted on changes" },
+      { command: "effect-mcp dev src/server.ts --port 3001 --watch lib", description: "Another port; also watch lib/" }
+    ])
+  )
+
+const inspect = Command.make("inspect", {
+  file,
+  json: Flag.Boolean("json").pipe(
+    Flag.withDescription("Print the description as JSON (server info, capabilities, every component with its schemas)"),
+    Flag.withDefault(false)
+  )
+}, (input) =>
+  Effect.gen(function*() {
+    const loaded = yield* ServerModule.load(input.file)
+    const description = yield* Inspect.describe(loaded.server).pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(new Run.ServerFailed({ cause }))
+      )
+    )
+    yield* Console.log(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
+  })).pipe(
+    Command.withDescription(
+      "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
+        "and prompts, with their schemas."
+    ),
+    Command.withExamples([
+      { command: "effect-mcp inspect server.ts", description: "A summary for people" },
+      { command: "effect-mcp inspect server.ts --json", description: "Everything, as JSON" }
+    ])
+  )
+
+const install = Command.make("install", {
+  client: Argument.Literals("client", Install.clients).pipe(
+    Argument.withDescription(
+      "claude-desktop, cursor (~/.cursor/mcp.json), mcp-json (./.mcp.json), vscode (./.vscode/mcp.json), " +
+        "or stdio (a generic entry, printed)"
+    )
+  ),
+  file,
+  name: Flag.String("name").pipe(Flag.withDescription("The server's name in the configuration (default: its options.name)"), Flag.optional),
+  print: Flag.Boolean("print").pipe(Flag.withDescription("Print the configuration instead of writing it"), Flag.withDefault(false)),
+  config: Flag.String("config").pipe(
+    Flag.withDescription("Write this configuration file instead of the client's usual one"),
+    Flag.optional
+  ),
+  env: Flag.KeyValuePair("env").pipe(Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable)"), Flag.optional)
+}, (input) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    if (input.client === "stdio" && Option.isSome(input.config)) {
+      return yield* new UsageError({ command: "install", message: "the stdio entry is printed, it has no configuration file: drop --config" })
+    }
+    const loaded = yield* ServerModule.load(input.file)
+    const name = Option.getOrElse(input.name, () => loaded.server.options.name)
+    const entry = Install.stdioEntry({
+      node: process.execPath,
+      nodeArgs: nodeArgs(),
+      bin: binPath,
+      file: loaded.path,
+      env: Option.getOrUndefined(input.env)
+    })
+    const target = Option.match(input.config, {
+      onSome: (config) => path.resolve(config),
+      onNone: () =>
+        Install.configPath(input.client, {
+          platform: process.platform,
+          home: homedir(),
+          appData: process.env.APPDATA,
+          cwd: process.cwd()
+        }, path)
+    })
+    if (input.print || target === undefined) {
+      const config = yield* Install.configFor(input.client, name, entry)
+      yield* Console.log(JSON.stringify(config, null, 2))
+      return
+    }
+    const { replaced } = yield* Install.write(input.client, target, name, entry)
+    yield* Console.error(
+      `effect-mcp install: ${replaced ? "replaced" : "added"} the server "${name}" in ${target}` +
+        (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
+    )
+  })).pipe(
+    Command.withDescription(
+      "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
+        "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH)."
+    ),
+    Command.withExamples([
+      { command: "effect-mcp install claude-desktop server.ts", description: "Add it to Claude Desktop" },
+      { command: "effect-mcp install mcp-json server.ts --name weather --env API_KEY=xyz", description: "Add it to ./.mcp.json" },
+      { command: "effect-mcp install stdio server.ts", description: "Print a generic { command, args } entry" }
+    ])
+  )
+
+/**
+ * The `effect-mcp` command and its subcommands.
+ *
+ * @stability experimental
+ * @category commands
+ * @since 0.2.0
+ */
+export const command = Command.make("effect-mcp").pipe(
+  Command.withDescription(
+    "Runs, develops, inspects and installs MCP servers written with effect-mcp-server. A server module exports " +
+      "its server: export default { options, components }, or export const options and components."
+  ),
+  Command.withSubcommands([run, dev, inspect, install])
+)
+
+// ---------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------
+
+/**
+ * Runs the command line `args` (without the Node and script paths): help and version on stdout,
+ * errors on stderr, the exit code in `process.exitCode` (see the module documentation).
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const program = (args: ReadonlyArray<string>): Effect.Effect<void> =>
+  Command.runWith(command, { version })(args).pipe(
+    Effect.catchCause(report),
+    Effect.provide(CliOutput.layerPresenter(presenter)),
+    Effect.provide(NodeServices.layer)
+  )
+
+/**
+ * The CLI's main program: {@link program} under `GracefulShutdown.runMain`, logs on stderr.
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void =>
+  GracefulShutdown.runMain(program(args), { logToStderr: true })
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const exitCodes = { failure: 1, usage: 2 } as const
+
+const colors = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env.NO_COLOR === undefined
+
+/** Help on stdout; an invalid invocation on stderr only (never on a stdio server's stdout). */
+const presenter: CliOutput.Presenter = {
+  present: (event) => {
+    switch (event._tag) {
+      case "Help":
+        return Console.log(CliOutput.defaultFormatter({ colors: colors(process.stdout) }).formatHelpDoc(event.helpDoc))
+      case "Version":
+        return Console.log(`effect-mcp ${event.version}`)
+      case "InvalidInvocation":
+        return Console.error(
+          `${CliOutput.defaultFormatter({ colors: colors(process.stderr) }).formatErrors(event.errors).trim()}\n` +
+            `Run "${event.commandPath.join(" ")} --help" for usage.`
+        )
+    }
+  }
+}
+
+/** Reports a failure on stderr and sets the exit code; an interruption (a signal) goes on. */
+const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+  const error = Cause.findError(cause)
+  const failure = error._tag === "Success" ? error.success : undefined
+  if (CliError.isCliError(failure)) {
+    // Already presented (help, or the parse errors with a pointer to --help).
+    if (!(failure._tag === "ShowHelp" && failure.errors.length === 0)) process.exitCode = exitCodes.usage
+    return Effect.void
+  }
+  if (failure instanceof UsageError) {
+    process.exitCode = exitCodes.usage
+    return Console.error(`effect-mcp ${failure.command}: ${failure.message}\nRun "effect-mcp ${failure.command} --help" for usage.`)
+  }
+  process.exitCode = exitCodes.failure
+  if (typeof failure === "object" && failure !== null && "message" in failure && typeof failure.message === "string") {
+    return Console.error(`effect-mcp: ${failure.message}`)
+  }
+  return Console.error(`effect-mcp: ${Cause.pretty(cause)}`)
+}

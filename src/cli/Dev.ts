@@ -1,0 +1,174 @@
+/**
+ * Development mode: `effect-mcp dev <file>` serves the module over Streamable HTTP in a child
+ * process and restarts it when a file changes.
+ *
+ * - **Child**: `node <the CLI> run <file> --http --port N --host H`, with this process's Node and
+ *   Node flags, so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
+ *   the changed modules: Node's module cache cannot be emptied in place).
+ * - **Restart**: on a change the child gets SIGTERM, which drains it (new requests are answered
+ *   503, in-flight requests finish: see `GracefulShutdown`), and the next child starts once it
+ *   has exited (it then has the port to itself); a child still running after
+ *   `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
+ * - **Watched**: the module's folder and its subfolders, except `node_modules`, `dist`, `build`,
+ *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
+ *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. Folders are
+ *   listed once, at start.
+ * - **Failures**: a child that exits by itself (a syntax error, a busy port) is reported, and
+ *   the next change starts a new one.
+ *
+ * @stability experimental
+ * @since 0.2.0
+ */
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import { ChildProcess, ChildProcessSpawner } from "effect/process"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { readdirSync } from "node:fs"
+
+/**
+ * What `dev` serves and how it starts the server.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface Options {
+  /** The server module (absolute path). */
+  readonly file: string
+  readonly host: string
+  readonly port: number
+  readonly stateless: boolean
+  /** More folders to watch (absolute paths). */
+  readonly watch: ReadonlyArray<string>
+  /** How to start the CLI in the child: the Node, its flags, the CLI's script. */
+  readonly command: { readonly node: string; readonly nodeArgs: ReadonlyArray<string>; readonly bin: string }
+  /** How long a draining child may take before it is killed. Default 30 seconds. */
+  readonly shutdownTimeout?: Duration.Input | undefined
+  /** Quiet time after a change before restarting. Default 150 ms. */
+  readonly debounce?: Duration.Input | undefined
+}
+
+/**
+ * The Inspector command for an HTTP endpoint.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const inspectorCommand = (url: string): string =>
+  `npx @modelcontextprotocol/inspector --transport http --server-url ${url}`
+
+/**
+ * Serves `options.file` in a child process, restarted on every change, until interrupted (the
+ * child is then drained and stopped).
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const run = Effect.fnUntraced(function*(options: Options) {
+  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}/mcp`
+  const args = [
+    ...options.command.nodeArgs,
+    options.command.bin,
+    "run",
+    options.file,
+    "--http",
+    "--port",
+    String(options.port),
+    "--host",
+    options.host,
+    ...(options.stateless ? ["--stateless"] : [])
+  ]
+  const command = ChildProcess.make(options.command.node, args, {
+    stdin: "ignore",
+    stdout: "inherit",
+    stderr: "inherit",
+    killSignal: "SIGTERM",
+    forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
+  })
+
+  /** Starts a child in a scope of its own: closing the scope drains and stops it. */
+  const start = Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const handle = yield* Scope.provide(spawner.spawn(command), scope)
+    yield* Effect.forkIn(
+      handle.exitCode.pipe(
+        Effect.flatMap((code) =>
+          code === 0 ? Effect.void : Console.error(`effect-mcp dev: the server exited with code ${code}; waiting for a change to restart it`)
+        ),
+        Effect.ignore
+      ),
+      scope
+    )
+    return scope
+  })
+
+  yield* Console.error(
+    `effect-mcp dev: serving ${path.relative(process.cwd(), options.file) || options.file} at ${url}, restarted on changes\n` +
+      `  inspect it with: ${inspectorCommand(url)}`
+  )
+  let current = yield* start
+  yield* Effect.addFinalizer(() => Effect.suspend(() => Scope.close(current, Exit.void)))
+
+  const roots = [path.dirname(options.file), ...options.watch]
+  const folders = [...new Set((yield* Effect.forEach(roots, (root) => foldersUnder(root, path))).flat())]
+  let ready = 0
+  const onReady = () => {
+    if (++ready === folders.length) {
+      Effect.runFork(Console.error(`effect-mcp dev: watching ${folders.length} folder${folders.length === 1 ? "" : "s"} under ${roots.join(", ")}`))
+    }
+  }
+  const changes = Stream.mergeAll(
+    folders.map((folder) =>
+      fs.watch(folder, { onReady }).pipe(
+        Stream.map((event) => path.resolve(folder, event.path)),
+        Stream.filter((file) => watchedExtensions.has(path.extname(file)) && !path.basename(file).startsWith("."))
+      )
+    ),
+    { concurrency: "unbounded" }
+  ).pipe(Stream.debounce(options.debounce ?? Duration.millis(150)))
+
+  yield* Stream.runForEach(changes, (file) =>
+    Effect.gen(function*() {
+      yield* Console.error(`effect-mcp dev: ${path.relative(process.cwd(), file) || file} changed, restarting (in-flight requests finish first)`)
+      yield* Scope.close(current, Exit.void)
+      current = yield* start
+    }))
+}, Effect.scoped)
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])
+const skippedFolders = new Set(["node_modules", "dist", "build", "coverage"])
+const maxFolders = 1_000
+
+/** The entries of `folder`; none when it cannot be read (it is then watched, not descended into). */
+const entriesOf = (folder: string) =>
+  Effect.try(() => readdirSync(folder, { withFileTypes: true })).pipe(Effect.orElseSucceed(() => []))
+
+/** `root` and its subfolders worth watching (breadth first, at most {@link maxFolders}). */
+const foldersUnder = Effect.fnUntraced(function*(root: string, path: Path.Path) {
+  const folders: Array<string> = []
+  const queue = [path.resolve(root)]
+  while (queue.length > 0 && folders.length < maxFolders) {
+    const folder = queue.shift()!
+    folders.push(folder)
+    for (const entry of yield* entriesOf(folder)) {
+      if (entry.isDirectory() && !entry.name.startsWith(".") && !skippedFolders.has(entry.name)) {
+        queue.push(path.join(folder, entry.name))
+      }
+    }
+  }
+  return folders
+})

@@ -1,0 +1,189 @@
+/**
+ * What a server offers, read without serving it: `effect-mcp inspect <file> [--json]`.
+ *
+ * The server's Layer (its options and components, see {@link ServerModule}) is built in a scope,
+ * its registries and its low-level server are read, and the scope is closed: no transport is
+ * opened and no session runs. The description holds what a client would learn from
+ * `initialize` and the list methods: server info, instructions, capabilities, and every tool,
+ * resource, resource template and prompt with its JSON Schemas.
+ *
+ * @stability experimental
+ * @since 0.2.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type {
+  Implementation,
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool
+} from "../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import * as McpServer from "../server/McpServer.ts"
+import type { ServerModule } from "./ServerModule.ts"
+
+/**
+ * A server as a client would see it, in the 2025-11-25 shapes (`--json` prints it as is).
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface Description {
+  readonly serverInfo: Implementation
+  readonly instructions?: string | undefined
+  /** The protocol versions the server speaks, newest first. */
+  readonly protocolVersions: ReadonlyArray<string>
+  readonly capabilities: ServerCapabilities
+  readonly tools: ReadonlyArray<Tool>
+  readonly resources: ReadonlyArray<Resource>
+  readonly resourceTemplates: ReadonlyArray<ResourceTemplate>
+  readonly prompts: ReadonlyArray<Prompt>
+}
+
+/**
+ * Builds the server of `module` in a scope and describes it; fails as its components fail.
+ *
+ * **Gotchas**
+ *
+ * The components' Layers run (a component that connects to a database at build time connects);
+ * background work they fork is interrupted when the description is made. Resources that a
+ * template lists at request time are not included (they need a request).
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description, E> =>
+  Effect.scoped(Effect.gen(function*() {
+    const built = yield* Layer.build(Layer.provideMerge(module.components, McpServer.McpServer.layer(module.options)))
+    const server = Context.get(built, McpServer.McpServer)
+    const lowLevel = server.lowLevel()
+    const description = lowLevel.description
+    // `execution` is sent only when the server runs tasks (as `tools/list` does).
+    const tasks = description.capabilities.tasks?.requests?.tools !== undefined
+    return {
+      serverInfo: description.serverInfo,
+      ...(description.instructions !== undefined ? { instructions: description.instructions } : {}),
+      protocolVersions: [
+        ...ProtocolVersion.modern,
+        ...(module.options.supportedVersions ?? ProtocolVersion.supported)
+      ],
+      capabilities: description.capabilities,
+      tools: server.tools.list().map((entry) => tasks ? entry.value.wire : withoutExecution(entry.value.wire)),
+      resources: server.resources.list().map((entry) => entry.value.wire),
+      resourceTemplates: server.templates.list().map((entry) => entry.value.wire),
+      prompts: server.prompts.list().map((entry) => entry.value.wire)
+    } satisfies Description
+  }))
+
+/**
+ * A description as text for people: the server, its capabilities, then each component with a
+ * one-line summary of every parameter (name, type, required or not, description).
+ *
+ * @stability experimental
+ * @category formatting
+ * @since 0.2.0
+ */
+export const formatText = (description: Description): string => {
+  const lines: Array<string> = []
+  const info = description.serverInfo
+  lines.push(`${info.title !== undefined ? `${info.title} (${info.name})` : info.name} ${info.version}`)
+  if (info.description !== undefined) lines.push(`  ${info.description}`)
+  lines.push(`protocol versions: ${description.protocolVersions.join(", ")}`)
+  lines.push(`capabilities: ${formatCapabilities(description.capabilities)}`)
+  if (description.instructions !== undefined) lines.push(`instructions: ${description.instructions}`)
+
+  lines.push("", `tools (${description.tools.length})`)
+  for (const tool of description.tools) {
+    lines.push(`  ${tool.name}${summary(tool.title, tool.description)}`)
+    lines.push(...formatSchema("input", tool.inputSchema))
+    if (tool.outputSchema !== undefined) lines.push(...formatSchema("output", tool.outputSchema))
+    const hints = [
+      ...Object.entries(tool.annotations ?? {}).filter(([key, value]) => key.endsWith("Hint") && value === true).map(([key]) => key),
+      ...(tool.execution?.taskSupport !== undefined ? [`taskSupport: ${tool.execution.taskSupport}`] : [])
+    ]
+    if (hints.length > 0) lines.push(`    (${hints.join(", ")})`)
+  }
+  lines.push("", `resources (${description.resources.length})`)
+  for (const resource of description.resources) {
+    lines.push(`  ${resource.uri}${resource.mimeType !== undefined ? ` [${resource.mimeType}]` : ""}${summary(resource.title ?? resource.name, resource.description)}`)
+  }
+  lines.push("", `resource templates (${description.resourceTemplates.length})`)
+  for (const template of description.resourceTemplates) {
+    lines.push(
+      `  ${template.uriTemplate}${template.mimeType !== undefined ? ` [${template.mimeType}]` : ""}${summary(template.title ?? template.name, template.description)}`
+    )
+  }
+  lines.push("", `prompts (${description.prompts.length})`)
+  for (const prompt of description.prompts) {
+    lines.push(`  ${prompt.name}${summary(prompt.title, prompt.description)}`)
+    for (const argument of prompt.arguments ?? []) {
+      lines.push(`    ${argument.name}${argument.required === true ? "" : "?"}${argument.description !== undefined ? `  ${argument.description}` : ""}`)
+    }
+  }
+  return lines.join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const withoutExecution = (tool: Tool): Tool => {
+  if (tool.execution === undefined) return tool
+  const { execution: _, ...rest } = tool
+  return rest
+}
+
+const summary = (title: string | undefined, description: string | undefined): string => {
+  const parts = [title, description].filter((part): part is string => part !== undefined && part !== "")
+  return parts.length === 0 ? "" : `  ${parts.join(": ")}`
+}
+
+const formatCapabilities = (capabilities: ServerCapabilities): string => {
+  const parts: Array<string> = []
+  for (const [name, value] of Object.entries(capabilities)) {
+    if (value === undefined) continue
+    const flags = typeof value === "object" && value !== null
+      ? Object.entries(value).filter(([, flag]) => flag !== undefined && flag !== false).map(([flag]) => flag)
+      : []
+    parts.push(flags.length === 0 ? name : `${name} (${flags.join(", ")})`)
+  }
+  return parts.length === 0 ? "none" : parts.join(", ")
+}
+
+type JsonObject = { readonly [key: string]: unknown }
+
+const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The lines of an object schema: one per property; anything else as compact JSON. */
+const formatSchema = (label: string, schema: unknown): Array<string> => {
+  const properties = isObject(schema) && isObject(schema.properties) ? Object.entries(schema.properties) : undefined
+  if (properties === undefined || !isObject(schema)) return [`    ${label}: ${JSON.stringify(schema)}`]
+  if (properties.length === 0) return [`    ${label}: (none)`]
+  const required = new Set(Array.isArray(schema.required) ? schema.required : [])
+  return [
+    `    ${label}:`,
+    ...properties.map(([name, property]) => {
+      const description = isObject(property) && typeof property.description === "string" ? `  ${property.description}` : ""
+      return `      ${name}${required.has(name) ? "" : "?"}: ${typeName(property)}${description}`
+    })
+  ]
+}
+
+/** A short name of a JSON Schema's type (`string`, `"a" | "b"`, `number[]`, `object`…). */
+const typeName = (schema: unknown, depth = 0): string => {
+  if (!isObject(schema)) return schema === true ? "any" : "never"
+  if (depth > 3) return "…"
+  if ("const" in schema) return JSON.stringify(schema.const)
+  if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(" | ")
+  const union = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined
+  if (union !== undefined) return union.map((member) => typeName(member, depth + 1)).join(" | ")
+  if (typeof schema.$ref === "string") return schema.$ref.slice(schema.$ref.lastIndexOf("/") + 1)
+  const type = Array.isArray(schema.type) ? schema.type.join(" | ") : typeof schema.type === "string" ? schema.type : "any"
+  if (type === "array") return `${typeName(schema.items ?? true, depth + 1)}[]`
+  return type
+}

@@ -1,0 +1,241 @@
+/**
+ * Client configurations for a stdio server: `effect-mcp install <client> <file>`.
+ *
+ * Desktop clients start a stdio server as a command, without the user's shell: no `PATH` from a
+ * shell profile, no `npx`, and no Node version manager. The command written here is therefore
+ * the absolute path of the Node that runs the CLI (it can load the module: the CLI just did),
+ * with the absolute path of the CLI's own script and `run <absolute file> --stdio` as arguments.
+ *
+ * | client | file written | shape |
+ * |---|---|---|
+ * | `claude-desktop` | `claude_desktop_config.json` (macOS `~/Library/Application Support/Claude/`, Windows `%APPDATA%\Claude\`, Linux `~/.config/Claude/`) | `{ "mcpServers": { name: entry } }` |
+ * | `cursor` | `~/.cursor/mcp.json` | `{ "mcpServers": { name: entry } }` |
+ * | `mcp-json` | `.mcp.json` in the working directory (Claude Code's project servers, and others) | `{ "mcpServers": { name: entry } }` |
+ * | `vscode` | `.vscode/mcp.json` in the working directory | `{ "servers": { name: { "type": "stdio", ...entry } } }` |
+ * | `stdio` | none: printed | `entry` = `{ "command", "args", "env"? }` |
+ *
+ * An existing file is updated in place: the server's entry is added or replaced, every other
+ * key is kept; a file that is not a JSON object is refused, never overwritten.
+ *
+ * @stability experimental
+ * @since 0.2.0
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+
+// ---------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------
+
+/**
+ * The clients whose configuration can be written.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export const clients = ["claude-desktop", "cursor", "mcp-json", "vscode", "stdio"] as const
+
+/**
+ * A client of {@link clients}.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export type Client = typeof clients[number]
+
+/**
+ * How a client starts a stdio server.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface StdioEntry {
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly env?: { readonly [name: string]: string } | undefined
+}
+
+/**
+ * Where the configuration files are, for {@link configPath}.
+ *
+ * @stability experimental
+ * @category models
+ * @since 0.2.0
+ */
+export interface Environment {
+  readonly platform: NodeJS.Platform
+  readonly home: string
+  /** `%APPDATA%` on Windows. */
+  readonly appData?: string | undefined
+  readonly cwd: string
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * The client's configuration file exists but is not a JSON object (or its servers key is not an
+ * object): it is left as it is.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `${this.path} is left unchanged: ${this.reason}; fix it, or print the entry with --print and add it yourself`
+  }
+}
+
+/**
+ * Reading or writing the configuration file failed.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class ConfigWriteFailed extends Data.TaggedError("ConfigWriteFailed")<{
+  readonly path: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `cannot write ${this.path}: ${reason}`
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Configurations
+// ---------------------------------------------------------------------------
+
+/**
+ * The stdio entry that runs `file` with the CLI: `node <bin> run <file> --stdio`, every path
+ * absolute, the Node and its flags those of the running process.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const stdioEntry = (options: {
+  /** The absolute path of the Node to run. */
+  readonly node: string
+  /** Node's own flags (`process.execArgv`: a loader such as `--import tsx` must be kept). */
+  readonly nodeArgs?: ReadonlyArray<string> | undefined
+  /** The absolute path of the CLI's script. */
+  readonly bin: string
+  /** The absolute path of the server module. */
+  readonly file: string
+  readonly env?: { readonly [name: string]: string } | undefined
+}): StdioEntry => ({
+  command: options.node,
+  args: [...(options.nodeArgs ?? []), options.bin, "run", options.file, "--stdio"],
+  ...(options.env !== undefined && Object.keys(options.env).length > 0 ? { env: options.env } : {})
+})
+
+/**
+ * The configuration file of `client` (`undefined` for `stdio`, which is printed).
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const configPath = (client: Client, environment: Environment, path: Path.Path): string | undefined => {
+  switch (client) {
+    case "claude-desktop":
+      return environment.platform === "darwin"
+        ? path.join(environment.home, "Library", "Application Support", "Claude", "claude_desktop_config.json")
+        : environment.platform === "win32"
+        ? path.join(environment.appData ?? path.join(environment.home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
+        : path.join(environment.home, ".config", "Claude", "claude_desktop_config.json")
+    case "cursor":
+      return path.join(environment.home, ".cursor", "mcp.json")
+    case "mcp-json":
+      return path.join(environment.cwd, ".mcp.json")
+    case "vscode":
+      return path.join(environment.cwd, ".vscode", "mcp.json")
+    case "stdio":
+      return undefined
+  }
+}
+
+/**
+ * The configuration of `client` with the server `name` added (or replaced) in `existing`
+ * (`undefined`: a new file); for `stdio`, the entry itself.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const configFor = (
+  client: Client,
+  name: string,
+  entry: StdioEntry,
+  existing: unknown = undefined,
+  path = "the configuration"
+): Effect.Effect<{ readonly [key: string]: unknown }, InvalidConfig> => {
+  if (client === "stdio") return Effect.succeed({ ...entry })
+  const key = client === "vscode" ? "servers" : "mcpServers"
+  const value = client === "vscode" ? { type: "stdio", ...entry } : entry
+  if (existing === undefined) return Effect.succeed({ [key]: { [name]: value } })
+  if (!isRecord(existing)) return Effect.fail(new InvalidConfig({ path, reason: "it is not a JSON object" }))
+  const servers = existing[key]
+  if (servers !== undefined && !isRecord(servers)) {
+    return Effect.fail(new InvalidConfig({ path, reason: `its "${key}" is not an object` }))
+  }
+  return Effect.succeed({ ...existing, [key]: { ...servers, [name]: value } })
+}
+
+/**
+ * Adds the server to the configuration file at `path` (created with its folder when missing),
+ * written whole to a temporary file, then renamed over the old one. Returns whether an entry of
+ * that name was replaced.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const write = Effect.fnUntraced(function*(client: Client, configFile: string, name: string, entry: StdioEntry) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const failed = (cause: unknown) => new ConfigWriteFailed({ path: configFile, cause })
+  const exists = yield* Effect.mapError(fs.exists(configFile), failed)
+  let existing: unknown
+  if (exists) {
+    const text = yield* Effect.mapError(fs.readFileString(configFile), failed)
+    if (text.trim() !== "") {
+      existing = yield* Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (cause) =>
+          new InvalidConfig({ path: configFile, reason: `it is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})` })
+      })
+    }
+  }
+  const config = yield* configFor(client, name, entry, existing, configFile)
+  const key = client === "vscode" ? "servers" : "mcpServers"
+  const replaced = isRecord(existing) && isRecord(existing[key]) && name in existing[key]
+  const temporary = `${configFile}.${process.pid}.tmp`
+  yield* Effect.mapError(
+    Effect.andThen(
+      fs.makeDirectory(path.dirname(configFile), { recursive: true }),
+      Effect.andThen(fs.writeFileString(temporary, `${JSON.stringify(config, null, 2)}\n`), fs.rename(temporary, configFile))
+    ),
+    failed
+  )
+  return { replaced }
+})
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
