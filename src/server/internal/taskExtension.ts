@@ -34,7 +34,7 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import type { TaskKeys } from "./tasks.ts"
 
-/** The inputs a running task waits for. */
+/** The inputs of a task: those it waits for, and the keys it used. */
 interface Waiting {
   /** keys handed out so far (never reused within a task) */
   counter: number
@@ -87,10 +87,8 @@ export const make = (options: {
     taskId = ""
     /** The supervisor's promotion, given when the work starts. */
     promotion: Effect.Effect<unknown, TaskLimitExceeded> | undefined = undefined
-    /** When the work ends: the task's inputs are forgotten. */
-    readonly forget: Effect.Effect<void> = Effect.sync(() => {
-      if (this.taskId !== "") waiting.delete(this.taskId)
-    })
+    /** Its inputs, once it asked for one; listed in `waiting` while any is pending. */
+    inputs: Waiting | undefined = undefined
     get promote(): Effect.Effect<void, McpError.McpError> | undefined {
       return this.promotion === undefined ? undefined : Effect.asVoid(Effect.mapError(this.promotion, Wire.toMcpError))
     }
@@ -101,24 +99,33 @@ export const make = (options: {
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {
         const taskId = this.taskId
-        let inputs = waiting.get(taskId)
-        if (inputs === undefined) waiting.set(taskId, inputs = { counter: 0, used: new Set(), pending: new Map() })
+        const inputs = this.inputs ??= { counter: 0, used: new Set(), pending: new Map() }
         let key = inputKey ?? `${method}-${++inputs.counter}`
         while (inputs.used.has(key)) key = `${inputKey ?? method}-${++inputs.counter}`
         inputs.used.add(key)
         const answer = Deferred.makeUnsafe<unknown>()
         inputs.pending.set(key, { request: params === undefined ? { method } : { method, params }, answer })
-        const current = inputs
-        return store.setInputRequests(taskId, snapshot(current)).pipe(
+        waiting.set(taskId, inputs)
+        return store.setInputRequests(taskId, snapshot(inputs)).pipe(
           Effect.andThen(Deferred.await(answer)),
           Effect.onInterrupt(() =>
-            Effect.suspend(() =>
-              current.pending.delete(key) ? Effect.asVoid(store.setInputRequests(taskId, snapshot(current))) : Effect.void
-            )
+            Effect.suspend(() => {
+              if (!inputs.pending.delete(key)) return Effect.void
+              unlist(taskId, inputs)
+              return Effect.asVoid(store.setInputRequests(taskId, snapshot(inputs)))
+            })
           )
         )
       })
     }
+  }
+
+  /**
+   * A task is listed in `waiting` only while an input of it is pending: nothing is left to forget
+   * when its work ends (no finalizer per task).
+   */
+  const unlist = (taskId: string, inputs: Waiting) => {
+    if (inputs.pending.size === 0 && waiting.get(taskId) === inputs) waiting.delete(taskId)
   }
 
   const run: TaskExtension["run"] = (context, taskSupport, work) => {
@@ -137,7 +144,7 @@ export const make = (options: {
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.promotion = promote
-      return Effect.ensuring(work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>, handle.forget)
+      return work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
     }, {
       promoteAfter,
       onPromoted: (task) => {
@@ -176,6 +183,7 @@ export const make = (options: {
         Deferred.doneUnsafe(pending.answer, Exit.succeed(value))
         answered = true
       }
+      unlist(taskId, inputs)
       return answered ? Effect.asVoid(store.setInputRequests(taskId, snapshot(inputs))) : Effect.void
     })
 
