@@ -355,11 +355,16 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       return task
     }
 
+    // The periodic reaper scans only once some task may have expired (a scan of every entry,
+    // allocating as it goes, was made every interval even when nothing could be found).
     yield* Effect.forkScoped(
       Effect.forever(
         Effect.andThen(
           Effect.sleep(options.reapIntervalMillis ?? 60_000),
-          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => reap(now)))
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.sync(() => {
+              if (now >= nextExpiry) reap(now)
+            }))
         )
       )
     )
