@@ -37,7 +37,8 @@ import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
-import { provideRequest } from "./internal/provideRequest.ts"
+import { rooted } from "../internal/rooted.ts"
+import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
 // ---------------------------------------------------------------------------
@@ -241,6 +242,11 @@ export const compile = <
     }
     // An already-completed effect needs no services and no fiber: answer inline.
     if (Exit.isExit(effect)) return toResult(effect)
+    // A background task's handler: its task's fiber runs it as its root.
+    if (request.relatedTask !== undefined) {
+      const handler = effect as Effect.Effect<unknown, unknown>
+      return rooted({ handler, services: (current) => requestServices(context, current, request), result: toResult })
+    }
     return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
   }
 

@@ -32,6 +32,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
 import type { Outcome, Task } from "./Task.ts"
+import { rootOf } from "../internal/rooted.ts"
 import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 
 /** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
@@ -153,23 +154,24 @@ const expired = (task: Task) => {
 const maxTimerMillis = 2_147_483_647
 
 /**
- * A running task: its fiber, the policy it runs under and its TTL deadline. One object per task
- * in flight, which the deadline heap holds too (no timer and no closure of its own).
+ * A work the supervisor runs: its fiber, the task it runs for, the policy it runs under and its
+ * TTL deadline. One object per task in flight, which the deadline heap holds too (no timer and
+ * no closure of its own); a `promotable` work is one too, its task set once it is promoted.
  */
 class Running {
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  /** Set when it runs for a task (a promotable work: once promoted). */
+  task: Task | undefined = undefined
+  options: SpawnOptions | undefined = undefined
   /** Set when its TTL elapsed: the work was interrupted for that. */
   expired = false
-  /** When its TTL elapses (`performance.now()` milliseconds). */
+  /** When its TTL elapses, in whole `performance.now()` milliseconds (a small integer: no boxed number). */
   deadline = 0
   /** Its index in the deadline heap; -1 when it is not there. */
   slot = -1
-  readonly task: Task
-  readonly options: SpawnOptions | undefined
-  constructor(task: Task, options: SpawnOptions | undefined) {
-    this.task = task
-    this.options = options
-  }
+  /** A rooted handler's (see `rootOf`): the caller's services, and how the handler's exit becomes the work's. */
+  services: Context.Context<never> | undefined = undefined
+  result: ((exit: Exit.Exit<unknown, unknown>) => Effect.Effect<object, McpError.McpError>) | undefined = undefined
 }
 
 /**
@@ -188,7 +190,7 @@ class Deadlines {
   }
 
   add(entry: Running, ttlMillis: number): void {
-    entry.deadline = performance.now() + ttlMillis
+    entry.deadline = Math.ceil(performance.now() + ttlMillis)
     entry.slot = this.heap.length
     this.heap.push(entry)
     this.up(entry.slot)
@@ -307,8 +309,9 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     })
   ))
 
-  const enter = (task: Task, options: SpawnOptions | undefined): Running => {
-    const entry = new Running(task, options)
+  const enter = (entry: Running, task: Task, options: SpawnOptions | undefined): Running => {
+    entry.task = task
+    entry.options = options
     running.set(task.taskId, entry)
     if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) deadlines.add(entry, task.ttlMillis)
     return entry
@@ -316,14 +319,47 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
 
   /** Forgets a running task (its work ended, or it was cancelled). */
   const leave = (entry: Running | undefined): Running | undefined => {
-    if (entry === undefined || running.get(entry.task.taskId) !== entry) return undefined
+    if (entry?.task === undefined || running.get(entry.task.taskId) !== entry) return undefined
     running.delete(entry.task.taskId)
     deadlines.remove(entry)
     return entry
   }
 
+  /**
+   * Runs the work as a root fiber with the caller's services; a rooted handler (see `rootOf`) as
+   * the fiber's root, with its own services.
+   */
+  const fork = (
+    entry: Running,
+    services: Context.Context<never>,
+    work: Effect.Effect<object, McpError.McpError>,
+    onExit: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>
+  ): Fiber.Fiber<unknown, unknown> => {
+    const root = rootOf(work)
+    if (root === undefined) return Effect.runForkWith(services)(Effect.onExit(work, onExit))
+    entry.services = services
+    entry.result = root.result
+    return Effect.runForkWith(root.services(services))(Effect.onExit(root.handler, onExit))
+  }
+
+  /**
+   * The work's exit, given to `then`: a rooted handler's mapped to its result first. Both run
+   * with the caller's services, as they did after the handler's own context was restored (the
+   * mapping's logs, e.g., are not the request's).
+   */
+  const settle = (
+    entry: Running,
+    exit: Exit.Exit<unknown, unknown>,
+    then: (exit: Exit.Exit<object, McpError.McpError>) => Effect.Effect<void>
+  ): Effect.Effect<void> => {
+    const result = entry.result
+    if (result === undefined) return then(exit as Exit.Exit<object, McpError.McpError>)
+    const services = entry.services as Context.Context<any>
+    return Effect.updateContext(Effect.flatMap(Effect.exit(Effect.suspend(() => result(exit))), then), () => services)
+  }
+
   const record = (entry: Running, exit: Exit.Exit<object, McpError.McpError>) => {
-    const task = entry.task
+    const task = entry.task!
     const options = leave(entry)?.options
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
     // by its TTL, the task expired; interrupted otherwise (the work interrupted itself, the server
@@ -339,17 +375,16 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
 
   // The fiber's exit handlers are made here, out of the callers' scopes: a closure keeps its
   // enclosing scopes alive (measured: `spawn`'s arguments, the caller's work closure with them).
-  const recordOn = (entry: Running) => (exit: Exit.Exit<object, McpError.McpError>) => record(entry, exit)
-  const endedOn = (promotion: Promotion) => (exit: Exit.Exit<object, McpError.McpError>) => promotion.ended(exit)
+  const recordOn = (entry: Running) => (exit: Exit.Exit<unknown, unknown>) => settle(entry, exit, (settled) => record(entry, settled))
+  const endedOn = (promotion: Promotion) => (exit: Exit.Exit<unknown, unknown>) =>
+    settle(promotion, exit, (settled) => promotion.ended(settled))
 
   /**
-   * One `promotable` work until it is decided (it ended, or it was promoted), then the task's.
-   * Its methods are shared: per call, one object and the closures the fiber and the timer need.
+   * One `promotable` work until it is decided (it ended, or it was promoted), then the task's
+   * (the same object: see `Running`). Its methods are shared: per call, one object and the
+   * closures the fiber and the timer need.
    */
-  class Promotion {
-    /** Set once promoted. */
-    entry: Running | undefined = undefined
-    fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  class Promotion extends Running {
     decided = false
     /** The decision until the caller takes it. */
     decision: Exit.Exit<Decision, TaskLimitExceeded> | undefined = undefined
@@ -359,12 +394,13 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     creation: Deferred.Deferred<Task, TaskLimitExceeded> | undefined = undefined
     /** Dropped once promoted: the task keeps only its policy. */
     input: CreateInput | undefined
-    options: PromotableOptions | undefined
+    promotableOptions: PromotableOptions | undefined
     readonly promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(() => this.promoteNow())
 
     constructor(input: CreateInput, options: PromotableOptions | undefined) {
+      super()
       this.input = input
-      this.options = options
+      this.promotableOptions = options
     }
 
     decide(decision: Exit.Exit<Decision, TaskLimitExceeded>): void {
@@ -384,20 +420,19 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     }
 
     promoteNow(): Effect.Effect<Task, TaskLimitExceeded> {
-      if (this.entry !== undefined) return Exit.succeed(this.entry.task)
+      if (this.task !== undefined) return Exit.succeed(this.task)
       // One creation, however many ask (the work itself, the caller's timer).
       if (this.creation !== undefined) return Deferred.await(this.creation)
       const creation = this.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded>()
       return Effect.flatMap(Effect.exit(store.create(this.input!)), (exit) => {
         if (exit._tag === "Success") {
           const task = exit.value
-          const options = this.options
-          const entry = this.entry = enter(task, policyOf(options))
-          entry.fiber = this.fiber
+          const options = this.promotableOptions
+          enter(this, task, policyOf(options))
           if (this.fiber !== undefined) undecided.delete(this.fiber)
           this.creation = undefined
           this.input = undefined
-          this.options = undefined
+          this.promotableOptions = undefined
           options?.onPromoted?.(task)
           this.decide(Exit.succeed({ _tag: "Promoted", task }))
         }
@@ -407,7 +442,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     }
 
     ended(exit: Exit.Exit<object, McpError.McpError>): Effect.Effect<void> {
-      if (this.entry !== undefined) return record(this.entry, exit)
+      if (this.task !== undefined) return record(this, exit)
       if (this.fiber !== undefined) undecided.delete(this.fiber)
       this.decide(Exit.succeed({ _tag: "Ended", exit }))
       return Effect.void
@@ -415,7 +450,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
 
     /** The caller's `promoteAfter` elapsed. */
     timeUp(): void {
-      const mayPromote = this.options?.mayPromote
+      const mayPromote = this.promotableOptions?.mayPromote
       if (this.decided || (mayPromote !== undefined && !mayPromote())) return
       Effect.runFork(Effect.catch(this.promote, (limit) => Effect.sync(() => this.decide(Exit.fail(limit)))))
     }
@@ -424,13 +459,10 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   const promotable: TaskSupervisor["Service"]["promotable"] = (input, work, options) =>
     Effect.contextWith((services: Context.Context<never>) => {
       const promotion = new Promotion(input, options)
-      const fiber = Effect.runForkWith(services)(
-        Effect.onExit(started(work, promotion.promote), endedOn(promotion))
-      )
-      promotion.fiber = fiber
-      // Promoted while it ran synchronously: the task's fiber (unless `record` forgot it already).
-      if (promotion.entry !== undefined) promotion.entry.fiber = fiber
-      else if (!promotion.decided) undecided.add(fiber)
+      const fiber = fork(promotion, services, started(work, promotion.promote), endedOn(promotion))
+      // Unless it ended already (and `record` forgot it).
+      if (fiber.pollUnsafe() === undefined) promotion.fiber = fiber
+      if (promotion.task === undefined && !promotion.decided) undecided.add(fiber)
       // Decided already (`becomeTask` at once, or the work ended): no timer, no waiting.
       if (promotion.decided) return promotion.take()!
       // The caller's promotion: a plain timer (no timeout fiber per call), cleared by the decision.
@@ -443,7 +475,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
         (exit) => {
           if (timer !== undefined) clearTimeout(timer)
           // Not decided (the caller was interrupted, or its promotion failed): nobody will answer for the work.
-          return exit._tag === "Failure" && promotion.entry === undefined ? Fiber.interrupt(fiber) : Effect.void
+          return exit._tag === "Failure" && promotion.task === undefined ? Fiber.interrupt(fiber) : Effect.void
         }
       )
     })
@@ -452,18 +484,19 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     spawn: (input, work, options) =>
       Effect.flatMap(store.create(input), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
-          const entry = enter(task, options)
-          const fiber = Effect.runForkWith(services)(Effect.onExit(started(work, task), recordOn(entry)))
-          entry.fiber = fiber
+          const entry = enter(new Running(), task, options)
+          const fiber = fork(entry, services, started(work, task), recordOn(entry))
+          // Unless it ended already (and `record` forgot it).
+          if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
           return Exit.succeed(task)
         })),
     promotable,
     cancelOwnedBy: (owner) =>
       Effect.suspend(() => {
         const owned: Array<Running> = []
-        for (const entry of running.values()) if (entry.task.owner === owner) owned.push(entry)
+        for (const entry of running.values()) if (entry.task!.owner === owner) owned.push(entry)
         return Effect.forEach(owned, (entry) =>
-          Effect.flatMap(store.cancel(entry.task.taskId, owner), () =>
+          Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
             Effect.sync(() => {
               leave(entry)?.fiber?.interruptUnsafe()
             })).pipe(Effect.ignore), { discard: true })

@@ -20,8 +20,15 @@ export const provideRequest = <A, E>(
 ): Effect.Effect<A, E> =>
   Effect.updateContext(
     effect,
-    (current: Context.Context<never>) => Context.add(filled(context, current), McpRequestContext, request)
+    (current: Context.Context<never>) => requestServices(context, current, request) as Context.Context<any>
   ) as Effect.Effect<A, E>
+
+/** The services of a handler: `current` (the fiber's) filled with `captured`, and `request`. */
+export const requestServices = (
+  captured: Context.Context<any>,
+  current: Context.Context<never>,
+  request: RequestContext
+): Context.Context<never> => Context.add(filled(captured, current), McpRequestContext, request)
 
 /**
  * The services of `captured` that `current` (the running fiber's) does not have, filled into it.
