@@ -27,11 +27,15 @@ export interface InputRequest {
 /** What the client answered so far (by key), and what this round still asks for. */
 export class InputRound {
   readonly answers: ReadonlyMap<string, unknown>
-  /** The inputs asked for in this round that have no answer yet, by key. */
-  readonly pending: { [key: string]: InputRequest } = {}
+  // Made at the first input missing: most rounds (and the tasks that keep theirs) never need one.
+  private missing: { [key: string]: InputRequest } | undefined = undefined
   private counter = 0
   constructor(answers: ReadonlyMap<string, unknown>) {
     this.answers = answers
+  }
+  /** The inputs asked for in this round that have no answer yet, by key. */
+  get pending(): { readonly [key: string]: InputRequest } {
+    return this.missing ?? nonePending
   }
   /**
    * The key of the next input: the one the handler chose, else `<method>-<n>` by order of asking
@@ -43,9 +47,11 @@ export class InputRound {
   }
   /** Records an input still missing. */
   ask(key: string, request: InputRequest): void {
-    this.pending[key] = request
+    ;(this.missing ??= {})[key] = request
   }
 }
+
+const nonePending: { readonly [key: string]: InputRequest } = Object.freeze({})
 
 /**
  * The signal that stops a handler whose input is missing: a defect value (so handlers that catch

@@ -373,11 +373,14 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     )
   }
 
-  // The fiber's exit handlers are made here, out of the callers' scopes: a closure keeps its
-  // enclosing scopes alive (measured: `spawn`'s arguments, the caller's work closure with them).
-  const recordOn = (entry: Running) => (exit: Exit.Exit<unknown, unknown>) => settle(entry, exit, (settled) => record(entry, settled))
-  const endedOn = (promotion: Promotion) => (exit: Exit.Exit<unknown, unknown>) =>
-    settle(promotion, exit, (settled) => promotion.ended(settled))
+  // The fiber's exit handler of a work is bound to it (one small object per work; a closure, with
+  // its scope, was twice that, and one made in a caller's scope kept that scope alive).
+  function recordExit(this: Running, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
+    return settle(this, exit, (settled) => record(this, settled))
+  }
+  function promotionExit(this: Promotion, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
+    return settle(this, exit, (settled) => this.ended(settled))
+  }
 
   /**
    * One `promotable` work until it is decided (it ended, or it was promoted), then the task's
@@ -395,7 +398,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     /** Dropped once promoted: the task keeps only its policy. */
     input: CreateInput | undefined
     promotableOptions: PromotableOptions | undefined
-    readonly promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(() => this.promoteNow())
+    readonly promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(this.promoteNow.bind(this))
 
     constructor(input: CreateInput, options: PromotableOptions | undefined) {
       super()
@@ -459,7 +462,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   const promotable: TaskSupervisor["Service"]["promotable"] = (input, work, options) =>
     Effect.contextWith((services: Context.Context<never>) => {
       const promotion = new Promotion(input, options)
-      const fiber = fork(promotion, services, started(work, promotion.promote), endedOn(promotion))
+      const fiber = fork(promotion, services, started(work, promotion.promote), promotionExit.bind(promotion))
       // Unless it ended already (and `record` forgot it).
       if (fiber.pollUnsafe() === undefined) promotion.fiber = fiber
       if (promotion.task === undefined && !promotion.decided) undecided.add(fiber)
@@ -485,7 +488,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
       Effect.flatMap(store.create(input), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
           const entry = enter(new Running(), task, options)
-          const fiber = fork(entry, services, started(work, task), recordOn(entry))
+          const fiber = fork(entry, services, started(work, task), recordExit.bind(entry))
           // Unless it ended already (and `record` forgot it).
           if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
           return Exit.succeed(task)
