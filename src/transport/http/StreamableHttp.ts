@@ -30,7 +30,6 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -97,43 +96,15 @@ export interface Options {
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
 }
 
-/**
- * The endpoint's own HTTP server could not listen: the port is taken (`EADDRINUSE`), the process
- * may not bind it (`EACCES`), or the host is not an address of this machine (`EADDRNOTAVAIL`).
- *
- * **Details**
- *
- * {@link serve} and {@link make} fail with it as a defect (their types promise no error), before
- * anything is served and before the "MCP over Streamable HTTP at …" line is logged; its message
- * names the host and port. Catch it with `Effect.catchDefect` to give your own advice (the
- * `effect-mcp` CLI suggests `--port`).
- *
- * @since 0.2.0
- * @category Errors
- */
-export class ListenError extends Data.TaggedError("ListenError")<{
-  readonly host: string
-  readonly port: number
-  /** The system error code (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`…), when there is one. */
-  readonly code: string | undefined
-  readonly cause: unknown
-}> {
-  override get message(): string {
-    const where = `${this.host}:${this.port}`
-    switch (this.code) {
-      case "EADDRINUSE":
-        return `port ${this.port} on ${this.host} is already in use (EADDRINUSE): another process listens on ${where}`
-      case "EACCES":
-        return `permission denied to listen on ${where} (EACCES)`
-      case "EADDRNOTAVAIL":
-        return `cannot listen on ${where}: ${this.host} is not an address of this machine (EADDRNOTAVAIL)`
-      default: {
-        const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
-        return `cannot listen on ${where}: ${reason}`
-      }
-    }
-  }
-}
+export {
+  /**
+   * The endpoint's own HTTP server could not listen (a busy port…): see {@link serve}.
+   *
+   * @since 0.2.0
+   * @category Errors
+   */
+  ListenError
+} from "./ListenError.ts"
 
 /** Options of an endpoint on its own HTTP server: the transport's, and where it listens. */
 export interface ServeOptions extends Options {

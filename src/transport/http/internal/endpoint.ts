@@ -40,7 +40,8 @@ import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
-import { ListenError, type Options, type Runner, type ServeOptions } from "../StreamableHttp.ts"
+import { ListenError } from "../ListenError.ts"
+import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
 const { ErrorCode } = McpError
