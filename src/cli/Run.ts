@@ -57,7 +57,7 @@ export class PortUnavailable extends Data.TaggedError("PortUnavailable")<{ reado
  */
 export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly cause: Cause.Cause<unknown> }> {
   override get message(): string {
-    return `the server stopped: ${Cause.pretty(this.cause)}`
+    return `the server failed: ${Cause.pretty(this.cause)}`
   }
 }
 
