@@ -12,7 +12,10 @@
  *    failure), prompts/get.
  * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
  *    and the bundle holds none of the HTTP stack (a stdio server must not carry it).
- * 5. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
+ * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
+ *    the README example exported as a server module (`server-module.ts`: Node strips its types),
+ *    and `run --stdio` of it driven by the SDK client as in 3.
+ * 6. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
  *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
  *    error in both (checked with `@ts-expect-error`) and fails at run time too.
@@ -44,9 +47,9 @@ const expect = (condition: boolean, message: string): void => {
   if (!condition) throw new Error(message)
 }
 
-/** Drives a stdio server (`node <script>` in `cwd`) with the official SDK client. */
-const driveReadmeServer = async (cwd: string, script: string): Promise<void> => {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [script], cwd, stderr: "pipe" })
+/** Drives a stdio server (`node <script> ...args` in `cwd`) with the official SDK client. */
+const driveReadmeServer = async (cwd: string, script: string, args: ReadonlyArray<string> = []): Promise<void> => {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [script, ...args], cwd, stderr: "pipe" })
   let stderr = ""
   transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
   const client = new Client({ name: "consumer-test", version: "1.0.0" })
@@ -273,6 +276,26 @@ const main = async () => {
       const http = inputs.filter((input) => /effect\/dist\/http\/|NodeHttpServer|internal\/endpoint|\/ws\//.test(input))
       expect(http.length === 0, `the stdio bundle carries the HTTP stack: ${http.slice(0, 5).join(", ")}`)
       await driveReadmeServer(dir, bundle)
+    })
+
+    await check("the effect-mcp bin: npx effect-mcp --help, inspect --json and run --stdio of a server module", async () => {
+      // The README example, exporting its server instead of running it (the CLI's convention).
+      const source = readmeExample().replace(
+        /McpServer\.serve\((\{[^}]*\}), (.+?), Stdio\.make\(\)\)\s*\.pipe\(Stdio\.runMain\)/s,
+        "export default { options: $1, components: $2 } satisfies ServerModule"
+      ).replace(`from "effect-mcp-server"`, `from "effect-mcp-server"\nimport type { ServerModule } from "effect-mcp-server"`)
+      expect(source.includes("export default {"), "the README example's McpServer.serve(...) line was not found")
+      writeFileSync(join(dir, "server-module.ts"), source)
+      const npx = process.platform === "win32" ? "npx.cmd" : "npx"
+      const help = execFileSync(npx, ["--no", "--", "effect-mcp", "--help"], { cwd: dir, encoding: "utf8" })
+      for (const command of ["run", "dev", "inspect", "install"]) expect(help.includes(command), `--help lacks ${command}:\n${help}`)
+      const inspected = JSON.parse(
+        execFileSync(npx, ["--no", "--", "effect-mcp", "inspect", "server-module.ts", "--json"], { cwd: dir, encoding: "utf8" })
+      ) as { readonly serverInfo: { readonly name: string }; readonly tools: ReadonlyArray<{ readonly name: string }> }
+      expect(inspected.serverInfo.name === "hello", `inspect: ${JSON.stringify(inspected.serverInfo)}`)
+      expect(inspected.tools.map((tool) => tool.name).join() === "weather", `inspect tools: ${JSON.stringify(inspected.tools)}`)
+      const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
+      await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"])
     })
 
     for (const moduleResolution of ["nodenext", "bundler"] as const) {

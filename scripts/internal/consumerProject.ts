@@ -17,6 +17,7 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")
   readonly name: string
   readonly version: string
   readonly exports: Record<string, string | { readonly types: string; readonly default: string }>
+  readonly bin: Record<string, string>
   readonly devDependencies: Record<string, string>
 }
 
