@@ -1,0 +1,132 @@
+/**
+ * The CLI's help and errors: `--help` on every command (exit 0, stdout), and for each mistake a
+ * message on stderr naming the file or flag, nothing on stdout, and a non-zero exit code (1 when
+ * the command failed, 2 for an invalid invocation).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { join } from "node:path"
+import { cli, example, library, root, tempProject, writeModule } from "./support.ts"
+
+const hello = example("hello-server.ts")
+
+describe("effect-mcp --help", () => {
+  it.live("every command documents itself on stdout, exit 0; no command at all shows the commands", () =>
+    Effect.gen(function*() {
+      for (const command of ["run", "dev", "inspect", "install"]) {
+        const result = yield* cli([command, "--help"])
+        assert.strictEqual(result.code, 0, result.stderr)
+        assert.include(result.stdout, `effect-mcp ${command}`)
+        assert.include(result.stdout, "<file>")
+        assert.strictEqual(result.stderr, "")
+      }
+      const run = yield* cli(["run", "--help"])
+      for (const flag of ["--stdio", "--http", "--port", "--host", "--stateless"]) assert.include(run.stdout, flag)
+      const top = yield* cli([])
+      assert.strictEqual(top.code, 0)
+      for (const command of ["run", "dev", "inspect", "install"]) assert.include(top.stdout, command)
+      const version = yield* cli(["--version"])
+      assert.match(version.stdout.trim(), /^effect-mcp \d+\.\d+\.\d+/)
+    }), 30_000)
+})
+
+describe("effect-mcp errors", () => {
+  it.live("a file that is not there, a directory, a file that is not a module: exit 1, named", () =>
+    Effect.gen(function*() {
+      const missing = yield* cli(["run", "nowhere/server.ts", "--stdio"])
+      assert.deepStrictEqual([missing.code, missing.stdout, missing.stderr], [1, "", "effect-mcp: file not found: nowhere/server.ts\n"])
+      const folder = yield* cli(["inspect", "examples"])
+      assert.strictEqual(folder.code, 1)
+      assert.include(folder.stderr, "cannot load examples: it is a directory")
+      const readme = yield* cli(["inspect", join(root, "README.md")])
+      assert.strictEqual(readme.code, 1)
+      assert.include(readme.stderr, "expected a module file (.ts, .mts, .cts, .js, .mjs, .cjs)")
+    }), 30_000)
+
+  it.live("nothing exported that is a server: what is missing, and what the module exports", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const none = writeModule(dir, "none.ts", "export const tools = 1\nexport const greeting = 'hi'\n")
+      const result = yield* cli(["run", none])
+      assert.strictEqual(result.code, 1)
+      assert.strictEqual(result.stdout, "")
+      assert.include(result.stderr, `${none} exports no server: it has no default export and no \`options\`/\`components\` exports`)
+      assert.include(result.stderr, "export default { options, components }")
+      assert.include(result.stderr, "(the module exports: greeting, tools)")
+
+      const noComponents = writeModule(dir, "options-only.ts", "export const options = { name: 'x', version: '1' }\n")
+      assert.include((yield* cli(["inspect", noComponents])).stderr, "the module has no `components`")
+      const notALayer = writeModule(
+        dir,
+        "not-a-layer.ts",
+        "export default { options: { name: 'x', version: '1' }, components: [1, 2] }\n"
+      )
+      assert.include((yield* cli(["inspect", notALayer])).stderr, "the `components` of the default export is not a Layer")
+      const noVersion = writeModule(
+        dir,
+        "no-version.ts",
+        `import { McpServer } from "${library}"\nimport * as Effect from "effect/Effect"\n` +
+          "export const options = { name: 'x' }\n" +
+          "export const components = McpServer.tool({ name: 't', handler: () => Effect.succeed('') })\n"
+      )
+      assert.include((yield* cli(["inspect", noVersion])).stderr, "need a string `name` and `version`")
+    }), 30_000)
+
+  it.live("a module that throws, or uses TypeScript that Node cannot strip: exit 1, the cause shown", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const throws = writeModule(dir, "throws.ts", "throw new Error('the database is down')\n")
+      const thrown = yield* cli(["run", throws])
+      assert.strictEqual(thrown.code, 1)
+      assert.include(thrown.stderr, `loading ${throws} failed: Error: the database is down`)
+      const missingImport = writeModule(dir, "missing-import.ts", "import 'no-such-package'\n")
+      assert.include((yield* cli(["inspect", missingImport])).stderr, "no-such-package")
+      const enumModule = writeModule(dir, "enum.ts", "export enum Color { Red }\n")
+      const stripped = yield* cli(["inspect", enumModule])
+      assert.strictEqual(stripped.code, 1)
+      assert.include(stripped.stderr, "Node's type stripping runs only erasable TypeScript")
+    }), 30_000)
+
+  it.live("invalid flags: exit 2, the error and a pointer to --help on stderr, nothing on stdout", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [["run", hello, "--bogus"], "Unrecognized flag: --bogus"],
+        [["run"], "Missing required argument: file"],
+        [["run", hello, "--http", "--port", "seventy"], "Invalid value for flag --port"],
+        [["run", hello, "--http", "--port", "70000"], "--port must be 0 to 65535, got 70000"],
+        [["run", hello, "--stdio", "--http"], "--stdio and --http exclude each other"],
+        [["run", hello, "--port", "3000"], "--port needs --http (stdio is the default)"],
+        [["run", hello, "--host", "::1", "--stateless"], "--host, --stateless need --http"],
+        [["install", "emacs", hello], "emacs"],
+        [["install", "stdio", hello, "--config", "x.json"], "the stdio entry is printed"],
+        [["frobnicate"], "Unknown subcommand \"frobnicate\""]
+      ]
+      for (const [args, message] of cases) {
+        const result = yield* cli(args)
+        assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
+        assert.strictEqual(result.stdout, "", args.join(" "))
+        assert.include(result.stderr, message, args.join(" "))
+        assert.include(result.stderr, "--help\" for usage", args.join(" "))
+      }
+    }), 60_000)
+
+  it.live("a server whose components fail to build: exit 1, the failure shown", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const failing = writeModule(
+        dir,
+        "failing.ts",
+        `import * as Effect from "effect/Effect"\nimport * as Layer from "effect/Layer"\n` +
+          "export const options = { name: 'failing', version: '1' }\n" +
+          "export const components = Layer.effectDiscard(Effect.fail(new Error('no credentials')))\n"
+      )
+      const inspected = yield* cli(["inspect", failing])
+      assert.strictEqual(inspected.code, 1)
+      assert.include(inspected.stderr, "the server failed: Error: no credentials")
+      assert.include(inspected.stderr, "no credentials")
+      const run = yield* cli(["run", failing])
+      assert.strictEqual(run.code, 1)
+      assert.include(run.stderr, "no credentials")
+      assert.strictEqual(run.stdout, "")
+    }), 30_000)
+})

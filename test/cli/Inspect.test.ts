@@ -1,0 +1,78 @@
+/**
+ * `effect-mcp inspect`: `--json` describes the everything server (server info, capabilities,
+ * every component with its schemas) exactly as a client lists it over stdio; the text form of
+ * the README server (a default export) names its tool, parameters and prompt.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as Effect from "effect/Effect"
+import { bin, cli, example } from "./support.ts"
+
+const everything = example("everything-server.ts")
+
+describe("effect-mcp inspect", () => {
+  it.live("--json: the everything server, as tools/list, resources/list, templates and prompts/list answer over stdio", () =>
+    Effect.gen(function*() {
+      const result = yield* cli(["inspect", everything, "--json"])
+      assert.strictEqual(result.code, 0, result.stderr)
+      const description = JSON.parse(result.stdout)
+      assert.deepStrictEqual(description.serverInfo, { name: "effect-mcp-everything-server", version: "0.1.0" })
+      assert.strictEqual(description.instructions, "The conformance fixtures of the official MCP suite, and background task fixtures.")
+      assert.deepStrictEqual(description.protocolVersions.slice(0, 2), ["2026-07-28", "2025-11-25"])
+      assert.deepStrictEqual(description.capabilities.tools, { listChanged: true })
+      assert.deepStrictEqual(description.capabilities.resources, { subscribe: true, listChanged: true })
+      assert.isDefined(description.capabilities.tasks)
+      assert.isDefined(description.capabilities.completions)
+      const sampling = description.tools.find((tool: { name: string }) => tool.name === "test_sampling")
+      assert.deepStrictEqual(sampling.inputSchema, {
+        type: "object",
+        properties: { prompt: { type: "string", description: "The prompt to send" } },
+        required: ["prompt"]
+      })
+      assert.include(description.resources.map((r: { uri: string }) => r.uri), "test://static-text")
+      assert.include(description.resourceTemplates.map((t: { uriTemplate: string }) => t.uriTemplate), "test://template/{id}/data")
+      const prompt = description.prompts.find((p: { name: string }) => p.name === "test_prompt_with_arguments")
+      assert.deepStrictEqual(prompt.arguments.map((a: { name: string; required: boolean }) => [a.name, a.required]), [
+        ["arg1", true],
+        ["arg2", true]
+      ])
+
+      // The same lists from the running server (the SDK client over `effect-mcp run --stdio`).
+      const listed = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "inspect-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", everything], stderr: "pipe" }))
+          return client
+        }),
+        (client) =>
+          Effect.promise(async () => ({
+            capabilities: client.getServerCapabilities(),
+            tools: (await client.listTools()).tools,
+            resources: (await client.listResources()).resources,
+            resourceTemplates: (await client.listResourceTemplates()).resourceTemplates,
+            prompts: (await client.listPrompts()).prompts
+          })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(description.capabilities, listed.capabilities)
+      assert.deepStrictEqual(description.tools, listed.tools)
+      assert.deepStrictEqual(description.resources, listed.resources)
+      assert.deepStrictEqual(description.resourceTemplates, listed.resourceTemplates)
+      assert.deepStrictEqual(description.prompts, listed.prompts)
+    }), 30_000)
+
+  it.live("text: the README server (default export) with its tool's parameters and its prompt", () =>
+    Effect.gen(function*() {
+      const result = yield* cli(["inspect", example("hello-server.ts")])
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stderr, "")
+      const text = result.stdout
+      assert.match(text, /^hello 1\.0\.0\n/)
+      assert.include(text, "capabilities: logging, prompts (listChanged), tools (listChanged)")
+      assert.include(text, "tools (1)\n  weather  Current temperature in a city\n    input:\n      city: string  City name\n")
+      assert.include(text, "    output:\n      city: string\n      celsius: number\n")
+      assert.include(text, "prompts (1)\n  greeting  Greets someone\n    name\n")
+      assert.include(text, "resources (0)")
+    }), 30_000)
+})

@@ -1,0 +1,88 @@
+/**
+ * `effect-mcp install`: the printed entries (Claude-Desktop-style `mcpServers`, VS Code `servers`,
+ * a generic stdio entry) name this Node and the CLI's script by absolute path; written
+ * configurations keep the other servers, replace an entry of the same name, and refuse a file
+ * that is not JSON; Claude Desktop's file is found under the home folder; and the written command
+ * starts a server the SDK client can use.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as Effect from "effect/Effect"
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { bin, cli, example, tempProject } from "./support.ts"
+
+const hello = example("hello-server.ts")
+const expected = { command: process.execPath, args: [realpathSync(bin), "run", hello, "--stdio"] }
+
+describe("effect-mcp install", () => {
+  it.live("--print: mcpServers (claude-desktop, cursor, mcp-json), servers with type stdio (vscode), a bare entry (stdio)", () =>
+    Effect.gen(function*() {
+      for (const client of ["claude-desktop", "cursor", "mcp-json"]) {
+        const result = yield* cli(["install", client, hello, "--print"])
+        assert.strictEqual(result.code, 0, result.stderr)
+        assert.deepStrictEqual(JSON.parse(result.stdout), { mcpServers: { hello: expected } }, client)
+      }
+      const vscode = yield* cli(["install", "vscode", hello, "--print", "--name", "weather", "--env", "API_KEY=xyz", "--env", "MODE=dev"])
+      assert.deepStrictEqual(JSON.parse(vscode.stdout), {
+        servers: { weather: { type: "stdio", ...expected, env: { API_KEY: "xyz", MODE: "dev" } } }
+      })
+      const stdio = yield* cli(["install", "stdio", hello])
+      assert.strictEqual(stdio.code, 0, stdio.stderr)
+      assert.deepStrictEqual(JSON.parse(stdio.stdout), expected)
+    }), 30_000)
+
+  it.live("--config: added beside the other servers, replaced by name, a file that is not JSON left as it is", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const config = join(dir, "nested", "config.json")
+      mkdirSync(join(dir, "nested"))
+      writeFileSync(config, JSON.stringify({ theme: "dark", mcpServers: { other: { command: "other" } } }))
+      const added = yield* cli(["install", "claude-desktop", hello, "--config", config])
+      assert.strictEqual(added.code, 0, added.stderr)
+      assert.strictEqual(added.stdout, "")
+      assert.include(added.stderr, `added the server "hello" in ${config}`)
+      assert.deepStrictEqual(JSON.parse(readFileSync(config, "utf8")), {
+        theme: "dark",
+        mcpServers: { other: { command: "other" }, hello: expected }
+      })
+      const replaced = yield* cli(["install", "claude-desktop", hello, "--config", config, "--env", "A=1"])
+      assert.include(replaced.stderr, `replaced the server "hello"`)
+      assert.deepStrictEqual(JSON.parse(readFileSync(config, "utf8")).mcpServers.hello, { ...expected, env: { A: "1" } })
+
+      const broken = join(dir, "broken.json")
+      writeFileSync(broken, "{ not json")
+      const refused = yield* cli(["install", "cursor", hello, "--config", broken])
+      assert.strictEqual(refused.code, 1)
+      assert.include(refused.stderr, `${broken} is left unchanged: it is not valid JSON`)
+      assert.strictEqual(readFileSync(broken, "utf8"), "{ not json")
+    }), 30_000)
+
+  it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
+    Effect.gen(function*() {
+      if (process.platform !== "linux") return
+      const home = yield* tempProject
+      const result = yield* cli(["install", "claude-desktop", hello], { env: { ...process.env, HOME: home } })
+      assert.strictEqual(result.code, 0, result.stderr)
+      const written = JSON.parse(readFileSync(join(home, ".config", "Claude", "claude_desktop_config.json"), "utf8"))
+      assert.deepStrictEqual(written, { mcpServers: { hello: expected } })
+    }), 30_000)
+
+  it.live("the written command starts the server: the SDK client calls its tool", () =>
+    Effect.gen(function*() {
+      const result = yield* cli(["install", "stdio", hello])
+      const entry = JSON.parse(result.stdout) as { command: string; args: Array<string> }
+      const paris = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          // A desktop client's working directory is anything: not the repository.
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
+    }), 30_000)
+})

@@ -1,0 +1,169 @@
+/**
+ * `effect-mcp run` as a child process: the everything server over stdio driven by the SDK v1
+ * client (stdout carrying only protocol, even when the module writes with console.log), over
+ * Streamable HTTP (`--http --port N`, stateless too) with the SDK v1 client; the one line logged
+ * once it listens; SIGTERM drains it (exit 0); a busy port named, with a `--port` hint and no
+ * listening line.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as Effect from "effect/Effect"
+import { createServer, type Server } from "node:net"
+import { answers, bin, example, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
+
+const everything = example("everything-server.ts")
+
+/** An SDK v1 client over stdio to `effect-mcp run ...args`, closed with the scope; stderr collected. */
+const stdioClient = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const transport = new StdioClientTransport({ command: process.execPath, args: [bin, "run", ...args], stderr: "pipe" })
+      let stderr = ""
+      transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
+      const errors: Array<Error> = []
+      const client = new Client({ name: "cli-test", version: "1.0.0" })
+      await client.connect(transport)
+      // A line on stdout that is not JSON-RPC reaches the transport's onerror.
+      const previous = transport.onerror
+      transport.onerror = (error) => {
+        errors.push(error)
+        previous?.(error)
+      }
+      return { client, stderr: () => stderr, errors }
+    }),
+    ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
+  )
+
+const texts = (content: unknown) => (content as ReadonlyArray<{ readonly text?: string }>).map((block) => block.text)
+
+describe("effect-mcp run --stdio", () => {
+  it.live("the everything server (named exports) with the SDK v1 client: tools, resources, templates, prompts", () =>
+    Effect.gen(function*() {
+      const { client, errors } = yield* stdioClient([everything, "--stdio"])
+      assert.strictEqual(client.getServerVersion()?.name, "effect-mcp-everything-server")
+      const { tools } = yield* Effect.promise(() => client.listTools())
+      assert.includeMembers(tools.map((tool) => tool.name), ["test_simple_text", "test_sampling", "test_task_slow"])
+      const simple = yield* Effect.promise(() => client.callTool({ name: "test_simple_text", arguments: {} }))
+      assert.deepStrictEqual(texts(simple.content), ["This is a simple text response for testing."])
+      const resource = yield* Effect.promise(() => client.readResource({ uri: "test://static-text" }))
+      assert.strictEqual((resource.contents[0] as { text: string }).text, "This is the content of the static text resource.")
+      const template = yield* Effect.promise(() => client.readResource({ uri: "test://template/42/data" }))
+      assert.strictEqual(JSON.parse((template.contents[0] as { text: string }).text).id, "42")
+      const prompt = yield* Effect.promise(() =>
+        client.getPrompt({ name: "test_prompt_with_arguments", arguments: { arg1: "a", arg2: "b" } })
+      )
+      assert.include((prompt.messages[0]!.content as { text: string }).text, "arg1='a'")
+      assert.deepStrictEqual(errors, [])
+    }), 30_000)
+
+  it.live("stdout carries only protocol: console.log at import and in a handler goes to stderr", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "noisy.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+console.log("noisy: loading")
+export default {
+  options: { name: "noisy", version: "1.0.0" },
+  components: McpServer.tool({
+    name: "shout",
+    handler: () => Effect.sync(() => { console.log("noisy: in the handler"); console.info("noisy: info"); return "done" })
+  })
+}
+`
+      )
+      // Raw lines, not the SDK: every stdout line must be a JSON-RPC message.
+      const running = yield* spawnCli(["run", file, "--stdio"])
+      const send = (message: object) => running.child.stdin!.write(`${JSON.stringify(message)}\n`)
+      send({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      })
+      yield* waitUntil(() => running.stdout().includes(`"id":1`), "the initialize answer")
+      send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "shout", arguments: {} } })
+      yield* waitUntil(() => running.stdout().includes(`"id":2`), "the tools/call answer")
+      running.child.stdin!.end()
+      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0)
+      const lines = running.stdout().split("\n").filter((line) => line !== "")
+      for (const line of lines) assert.strictEqual(JSON.parse(line).jsonrpc, "2.0", line)
+      assert.include(running.stderr(), "noisy: loading")
+      assert.include(running.stderr(), "noisy: in the handler")
+      assert.include(running.stderr(), "noisy: info")
+      assert.notInclude(running.stdout(), "noisy:")
+    }), 30_000)
+})
+
+describe("effect-mcp run --http", () => {
+  it.live("--http --port N: the SDK v1 client over Streamable HTTP; one line once listening; SIGTERM drains, exit 0", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnCli(["run", everything, "--http", "--port", String(port)])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      assert.include(running.stderr(), `MCP over Streamable HTTP at ${url}`)
+      assert.strictEqual(running.stdout(), "")
+      const result = yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* httpClient(url)
+        const { tools } = yield* Effect.promise(() => client.listTools())
+        assert.include(tools.map((tool) => tool.name), "test_tool_with_progress")
+        return yield* Effect.promise(() => client.callTool({ name: "test_simple_text", arguments: {} }))
+      }))
+      assert.deepStrictEqual(texts(result.content), ["This is a simple text response for testing."])
+      running.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0)
+      assert.isFalse(yield* Effect.promise(() => answers(url)))
+    }), 30_000)
+
+  it.live("--http --stateless --host 127.0.0.1: no session id, the SDK client still works", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--host", "127.0.0.1", "--stateless"])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const initialize = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+          })
+        })
+      )
+      assert.strictEqual(initialize.status, 200)
+      assert.isNull(initialize.headers.get("mcp-session-id"))
+      const paris = yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* httpClient(url)
+        return yield* Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } }))
+      }))
+      assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
+    }), 30_000)
+
+  it.live("a busy port: exit 1, the port named with a --port hint, and no listening line", () =>
+    Effect.gen(function*() {
+      const blocker: Server = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<Server>((resolve) => {
+            const server = createServer()
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+        ),
+        (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      )
+      const port = (blocker.address() as { port: number }).port
+      const running = yield* spawnCli(["run", everything, "--http", "--port", String(port)])
+      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1)
+      assert.include(running.stderr(), `port ${port} on 127.0.0.1 is already in use`)
+      assert.include(running.stderr(), "--port")
+      assert.notInclude(running.stderr(), "MCP over Streamable HTTP at")
+      assert.strictEqual(running.stdout(), "")
+    }), 30_000)
+})

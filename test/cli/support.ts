@@ -1,0 +1,134 @@
+/**
+ * Driving the `effect-mcp` CLI as a child process (`node src/cli/bin.ts …` on the Node running the
+ * tests): one-shot commands with their exit code and output, long-running ones as scoped
+ * children killed when the test ends, temporary server modules outside the repository. Every wait
+ * is bounded; servers listen on 127.0.0.1 only.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Effect from "effect/Effect"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+/** A port free on 127.0.0.1 now. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+export const root = fileURLToPath(new URL("../../", import.meta.url))
+/** The CLI's script, as the tests run it (Node 24 strips its types). */
+export const bin = join(root, "src/cli/bin.ts")
+export const example = (name: string): string => join(root, "examples", name)
+
+export interface Result {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `effect-mcp ...args` to its end (killed after `timeout` ms). */
+export const cli = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeout?: number } = {}) =>
+  Effect.promise(() =>
+    new Promise<Result>((resolve) => {
+      const child = execFile(process.execPath, [bin, ...args], {
+        cwd: options.cwd ?? root,
+        env: options.env ?? process.env,
+        timeout: options.timeout ?? 30_000,
+        maxBuffer: 16 * 1024 * 1024
+      }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
+        resolve({ code, stdout, stderr })
+      })
+      child.stdin?.end()
+    })
+  )
+
+/** A running child with its output so far. */
+export interface Running {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Resolves with the exit code (`null` when killed by a signal), or `undefined` after `millis`. */
+  readonly exited: (millis: number) => Promise<number | null | undefined>
+}
+
+/** Starts `effect-mcp ...args` in the scope; SIGKILLed (its process group too) when the scope closes, if still running. */
+export const spawnCli = (args: ReadonlyArray<string>, options: { readonly cwd?: string } = {}) =>
+  Effect.acquireRelease(
+    Effect.sync((): Running => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, stdio: ["pipe", "pipe", "pipe"] })
+      let stdout = ""
+      let stderr = ""
+      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      return {
+        child,
+        stdout: () => stdout,
+        stderr: () => stderr,
+        exited: (millis) =>
+          Promise.race([exit, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), millis).unref())])
+      }
+    }),
+    ({ child }) => Effect.sync(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")))
+  )
+
+/** Waits (polling every 25 ms, at most `millis`) until `condition` holds; fails naming `what`. */
+export const waitUntil = (condition: () => boolean, what: string, millis = 15_000) =>
+  Effect.promise(async () => {
+    const started = Date.now()
+    while (!condition()) {
+      if (Date.now() - started > millis) throw new Error(`timed out after ${millis} ms waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  })
+
+/**
+ * A temporary folder outside the repository, removed when the scope closes. Its `node_modules`
+ * links to the repository's (so `effect` resolves to the copy the library uses); modules import
+ * the library by its absolute file URL ({@link library}).
+ */
+export const tempProject = Effect.acquireRelease(
+  Effect.sync(() => {
+    const dir = mkdtempSync(join(tmpdir(), "effect-mcp-cli-"))
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
+    return dir
+  }),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** The library's root entry, as an import specifier usable from anywhere. */
+export const library = pathToFileURL(join(root, "src/index.ts")).href
+
+/** Writes `source` to `dir/name`; returns its path. */
+export const writeModule = (dir: string, name: string, source: string): string => {
+  const path = join(dir, name)
+  writeFileSync(path, source)
+  return path
+}
+
+/** An SDK v1 client over Streamable HTTP at `url`, closed with the scope. */
+export const httpClient = (url: string) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const client = new Client({ name: "cli-test", version: "1.0.0" })
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+      return client
+    }),
+    (client) => Effect.promise(() => client.close().catch(() => undefined))
+  )
+
+/** Whether something answers HTTP at `url` (any status). */
+export const answers = (url: string): Promise<boolean> =>
+  fetch(url, { method: "GET", signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
