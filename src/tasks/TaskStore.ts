@@ -17,6 +17,10 @@
  *   make room first; past that, creation fails with `TaskLimitExceeded` naming the limit;
  * - `awaitTerminal` suspends until the task is terminal (no polling).
  *
+ * Every operation may fail with a `StoreError` when what holds the tasks cannot be reached (a
+ * shared store: its Redis is down); the in-memory store never does. The server maps it with
+ * `McpError.storeUnavailable`.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
@@ -30,6 +34,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { randomFillSync } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
+import type { StoreError } from "../store/StoreError.ts"
 import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
 
 // ---------------------------------------------------------------------------
@@ -107,17 +112,17 @@ export interface TaskPage {
 
 /** The task store; see the module documentation. */
 export class TaskStore extends Context.Service<TaskStore, {
-  readonly create: (input: CreateInput) => Effect.Effect<Task, TaskLimitExceeded>
+  readonly create: (input: CreateInput) => Effect.Effect<Task, TaskLimitExceeded | StoreError>
   /** The task, if `owner` may see it and it has not expired. */
-  readonly get: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound>
+  readonly get: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   /** The owner's tasks, oldest first. */
-  readonly list: (owner: string, cursor: string | undefined, pageSize: number) => Effect.Effect<TaskPage, InvalidTaskCursor>
+  readonly list: (owner: string, cursor: string | undefined, pageSize: number) => Effect.Effect<TaskPage, InvalidTaskCursor | StoreError>
   /** Moves a non-terminal task between `working` and `input_required`; `undefined` when it is terminal or gone. */
   readonly setStatus: (
     taskId: string,
     status: "working" | "input_required",
     statusMessage?: string
-  ) => Effect.Effect<Task | undefined>
+  ) => Effect.Effect<Task | undefined, StoreError>
   /**
    * Records the inputs a non-terminal task waits for: non-empty → `input_required` with that
    * snapshot; empty → back to `working`. `undefined` when the task is terminal or gone.
@@ -125,22 +130,25 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly setInputRequests: (
     taskId: string,
     inputRequests: { readonly [key: string]: InputRequest }
-  ) => Effect.Effect<Task | undefined>
+  ) => Effect.Effect<Task | undefined, StoreError>
   /** Records the outcome if the task is not terminal yet (compare-and-set); `undefined` otherwise. */
   readonly finish: (
     taskId: string,
     status: "completed" | "failed",
     outcome: Outcome,
     statusMessage?: string
-  ) => Effect.Effect<Task | undefined>
+  ) => Effect.Effect<Task | undefined, StoreError>
   /** Marks the task cancelled (compare-and-set) and returns it. */
-  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
+  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal | StoreError>
   /** Waits until the task is terminal (by subscription, not polling). */
-  readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound>
-  /** Every status change (creation included), for `notifications/tasks/status`. */
+  readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
+  /**
+   * Every status change (creation included), for `notifications/tasks/status`; a shared store
+   * publishes here the changes made by other processes too.
+   */
   readonly changes: PubSub.PubSub<Task>
   /** How many tasks are stored (for tests and metrics). */
-  readonly size: Effect.Effect<number>
+  readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {
   /** The in-memory store; see {@link MemoryOptions}. */
   static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<TaskStore> =>
@@ -206,7 +214,7 @@ export interface MemoryOptions {
  * (each byte used once), as Node's `randomUUID` does: measured, `randomBytes(16)` per task was a
  * fifth of the CPU of creating a task.
  */
-const newTaskId = (): string => {
+export const newTaskId = (): string => {
   if (idOffset === idPool.length) {
     randomFillSync(idPool)
     idOffset = 0

@@ -33,6 +33,7 @@ import * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
 import type { Outcome, Task } from "./Task.ts"
 import { rootOf } from "../internal/rooted.ts"
+import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 
 /** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
@@ -84,7 +85,7 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
     input: CreateInput,
     work: (task: Task) => Effect.Effect<object, McpError.McpError>,
     options?: SpawnOptions
-  ) => Effect.Effect<Task, TaskLimitExceeded>
+  ) => Effect.Effect<Task, TaskLimitExceeded | StoreError>
   /**
    * Starts `work` before any task exists, in a fiber of the supervisor; `work` is given `promote`,
    * which creates its task (once; later calls return the same task). Answers with the
@@ -95,11 +96,11 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
    */
   readonly promotable: (
     input: CreateInput,
-    work: (promote: Effect.Effect<Task, TaskLimitExceeded>) => Effect.Effect<object, McpError.McpError>,
+    work: (promote: Effect.Effect<Task, TaskLimitExceeded | StoreError>) => Effect.Effect<object, McpError.McpError>,
     options?: PromotableOptions
-  ) => Effect.Effect<Decision, TaskLimitExceeded>
+  ) => Effect.Effect<Decision, TaskLimitExceeded | StoreError>
   /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
-  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal>
+  readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal | StoreError>
   /**
    * Cancels every running task of `owner` (as `cancel` does, without the answer): for an owner
    * that is gone, e.g. the session that created them has closed, so nothing unreachable runs on.
@@ -367,10 +368,13 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     const { status, outcome, statusMessage } = entry.expired
       ? expired(task)
       : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
-    return Effect.flatMap(
-      store.finish(task.taskId, status, outcome, statusMessage),
-      (finished) => finished === undefined || options?.onTransition === undefined ? Effect.void : options.onTransition(finished)
-    )
+    // A store that fails to record the outcome is logged: the supervisor goes on (the task is
+    // left as the store has it, and its TTL ends it there).
+    return Effect.matchEffect(store.finish(task.taskId, status, outcome, statusMessage), {
+      onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}`, error),
+      onSuccess: (finished) =>
+        finished === undefined || options?.onTransition === undefined ? Effect.void : options.onTransition(finished)
+    })
   }
 
   // The fiber's exit handler of a work is bound to it (one small object per work; a closure, with
@@ -390,15 +394,15 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   class Promotion extends Running {
     decided = false
     /** The decision until the caller takes it. */
-    decision: Exit.Exit<Decision, TaskLimitExceeded> | undefined = undefined
+    decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError> | undefined = undefined
     /** The caller waiting for the decision. */
-    resume: ((decision: Exit.Exit<Decision, TaskLimitExceeded>) => void) | undefined = undefined
+    resume: ((decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError>) => void) | undefined = undefined
     /** The one creation of the task while it is under way (or when it failed). */
-    creation: Deferred.Deferred<Task, TaskLimitExceeded> | undefined = undefined
+    creation: Deferred.Deferred<Task, TaskLimitExceeded | StoreError> | undefined = undefined
     /** Dropped once promoted: the task keeps only its policy. */
     input: CreateInput | undefined
     promotableOptions: PromotableOptions | undefined
-    readonly promote: Effect.Effect<Task, TaskLimitExceeded> = Effect.suspend(this.promoteNow.bind(this))
+    readonly promote: Effect.Effect<Task, TaskLimitExceeded | StoreError> = Effect.suspend(this.promoteNow.bind(this))
 
     constructor(input: CreateInput, options: PromotableOptions | undefined) {
       super()
@@ -406,7 +410,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
       this.promotableOptions = options
     }
 
-    decide(decision: Exit.Exit<Decision, TaskLimitExceeded>): void {
+    decide(decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError>): void {
       if (this.decided) return
       this.decided = true
       const resume = this.resume
@@ -416,17 +420,17 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     }
 
     /** Hands the decision to the caller (the promotion keeps nothing of it). */
-    take(): Exit.Exit<Decision, TaskLimitExceeded> | undefined {
+    take(): Exit.Exit<Decision, TaskLimitExceeded | StoreError> | undefined {
       const decision = this.decision
       this.decision = undefined
       return decision
     }
 
-    promoteNow(): Effect.Effect<Task, TaskLimitExceeded> {
+    promoteNow(): Effect.Effect<Task, TaskLimitExceeded | StoreError> {
       if (this.task !== undefined) return Exit.succeed(this.task)
       // One creation, however many ask (the work itself, the caller's timer).
       if (this.creation !== undefined) return Deferred.await(this.creation)
-      const creation = this.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded>()
+      const creation = this.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
       return Effect.flatMap(Effect.exit(store.create(this.input!)), (exit) => {
         if (exit._tag === "Success") {
           const task = exit.value
@@ -471,7 +475,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
       // The caller's promotion: a plain timer (no timeout fiber per call), cleared by the decision.
       const timer = options?.promoteAfter === undefined ? undefined : setTimeout(() => promotion.timeUp(), options.promoteAfter)
       return Effect.onExit(
-        Effect.callback<Decision, TaskLimitExceeded>((resume) => {
+        Effect.callback<Decision, TaskLimitExceeded | StoreError>((resume) => {
           if (promotion.decided) return resume(promotion.take()!)
           promotion.resume = resume
         }),

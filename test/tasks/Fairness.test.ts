@@ -15,7 +15,7 @@ import { addressKey } from "../../src/session/Requestor.ts"
 import { makeMemory, TaskLimitExceeded, type TaskStore } from "../../src/tasks/TaskStore.ts"
 import { toMcpError } from "../../src/tasks/wire/v2025_11_25.ts"
 import { connect, connectRaw } from "../server/McpServerHarness.ts"
-import { callAsTask, everything, rawCaller } from "./support.ts"
+import { callAsTask, everything, rawCaller, refusal } from "./support.ts"
 
 const Forever = McpServer.tool({
   name: "forever",
@@ -86,11 +86,11 @@ describe("fair task quotas: defaults", () => {
       const store = yield* makeMemory()
       // 100 for one owner, then refused as "owner"
       for (let i = 0; i < 100; i++) yield* created(store, "o")
-      const owner = yield* Effect.flip(created(store, "o"))
+      const owner = yield* refusal(created(store, "o"))
       assert.deepStrictEqual(owner, new TaskLimitExceeded({ limit: 100, scope: "owner" }))
       // 500 for one address across owners, then refused as "address"
       for (let i = 0; i < 500; i++) yield* created(store, `s${i % 5}`, "10.0.0.1")
-      const address = yield* Effect.flip(created(store, "s9", "10.0.0.1"))
+      const address = yield* refusal(created(store, "s9", "10.0.0.1"))
       assert.deepStrictEqual(address, new TaskLimitExceeded({ limit: 500, scope: "address" }))
       // 10,000 in all
       for (let i = 0; ; i++) {
@@ -111,7 +111,7 @@ describe("fair task quotas: per client address", () => {
       yield* created(store, "session:a", "10.0.0.1")
       yield* created(store, "session:b", "10.0.0.1")
       const third = yield* created(store, "session:c", "10.0.0.1")
-      const refused = yield* Effect.flip(created(store, "session:d", "10.0.0.1"))
+      const refused = yield* refusal(created(store, "session:d", "10.0.0.1"))
       assert.strictEqual(refused.scope, "address")
       assert.strictEqual(refused.limit, 3)
       assert.match(refused.message, /at most 3 per client address/)
@@ -124,7 +124,7 @@ describe("fair task quotas: per client address", () => {
       yield* created(store, "principal:alice")
       yield* created(store, "principal:alice")
       // the owner limit applies first
-      const owner = yield* Effect.flip(created(store, "principal:alice"))
+      const owner = yield* refusal(created(store, "principal:alice"))
       assert.strictEqual(owner.scope, "owner")
       // an ended task of the address makes room (the oldest terminal one)
       yield* store.finish(third.taskId, "completed", { _tag: "Result", result: {} })
@@ -188,7 +188,7 @@ describe("task keys (owner and client address of a request)", () => {
       const two = keys("10.0.0.2")
       const mine = yield* store.create({ ...one, method: "tools/call" })
       yield* store.create({ ...one, method: "tools/call" })
-      assert.strictEqual((yield* Effect.flip(store.create({ ...one, method: "tools/call" }))).scope, "owner")
+      assert.strictEqual((yield* refusal(store.create({ ...one, method: "tools/call" }))).scope, "owner")
       yield* store.create({ ...two, method: "tools/call" })
       yield* store.create({ ...two, method: "tools/call" })
       assert.strictEqual((yield* Effect.flip(store.get(mine.taskId, two.owner)))._tag, "TaskNotFound")

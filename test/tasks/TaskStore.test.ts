@@ -15,6 +15,7 @@ import { expiresAt } from "../../src/tasks/Task.ts"
 import { makeMemory, type MemoryOptions } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import { outcomeOf as outcomeOf2025, toWire } from "../../src/tasks/wire/v2025_11_25.ts"
+import { refusal } from "./support.ts"
 
 const result = (text: string) => ({ _tag: "Result" as const, result: { content: [{ type: "text", text }] } })
 const A = "session:a"
@@ -225,7 +226,7 @@ describe("TaskStore (memory)", () => {
       const tasks = yield* store({ maxTasksPerOwner: 2 })
       const first = yield* tasks.create({ owner: A, method: "m" })
       const second = yield* tasks.create({ owner: A, method: "m" })
-      const refused = yield* Effect.flip(tasks.create({ owner: A, method: "m" }))
+      const refused = yield* refusal(tasks.create({ owner: A, method: "m" }))
       assert.strictEqual(refused._tag, "TaskLimitExceeded")
       assert.strictEqual(refused.scope, "owner")
       assert.strictEqual(refused.limit, 2)
@@ -243,7 +244,7 @@ describe("TaskStore (memory)", () => {
       yield* tasks.create({ owner: A, method: "m", ttlMillis: 100 })
       yield* tasks.create({ owner: B, method: "m" })
       yield* tasks.create({ owner: "session:c", method: "m" })
-      const refused = yield* Effect.flip(tasks.create({ owner: "session:d", method: "m" }))
+      const refused = yield* refusal(tasks.create({ owner: "session:d", method: "m" }))
       assert.strictEqual(refused._tag, "TaskLimitExceeded")
       assert.strictEqual(refused.scope, "server")
       assert.strictEqual(refused.limit, 3)

@@ -11,7 +11,8 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
-import { type MemoryOptions, TaskStore } from "../../src/tasks/TaskStore.ts"
+import type { StoreError } from "../../src/store/StoreError.ts"
+import { type MemoryOptions, type TaskLimitExceeded, TaskStore } from "../../src/tasks/TaskStore.ts"
 import { type RawClient, type Server, sdk, startServer } from "../server/McpServerHarness.ts"
 
 /** The `tasks` option of the server. */
@@ -117,3 +118,10 @@ export const firstText = (result: unknown): string =>
 export const isIsoTimestamp = (value: unknown): boolean =>
   typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
   new Date(value).toISOString() === value
+
+/** The limit a creation was refused with (a store failure is a defect here: these stores never fail). */
+export const refusal = <A>(effect: Effect.Effect<A, TaskLimitExceeded | StoreError>): Effect.Effect<TaskLimitExceeded> =>
+  Effect.matchEffect(effect, {
+    onSuccess: () => Effect.die("created"),
+    onFailure: (error) => error._tag === "TaskLimitExceeded" ? Effect.succeed(error) : Effect.die(error)
+  })

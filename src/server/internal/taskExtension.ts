@@ -26,6 +26,7 @@ import type { RelatedTask, RequestContext } from "../../session/RequestContext.t
 import { isInputRequired } from "../../session/InputRound.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
 import type { InputRequest } from "../../tasks/Task.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 import type { TaskLimitExceeded, TaskStore } from "../../tasks/TaskStore.ts"
 import type { TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2026_07_28.ts"
@@ -86,11 +87,11 @@ export const make = (options: {
     /** `""` until promoted. */
     taskId = ""
     /** The supervisor's promotion, given when the work starts. */
-    promotion: Effect.Effect<unknown, TaskLimitExceeded> | undefined = undefined
+    promotion: Effect.Effect<unknown, TaskLimitExceeded | StoreError> | undefined = undefined
     /** Its inputs, once it asked for one; listed in `waiting` while any is pending. */
     inputs: Waiting | undefined = undefined
     get promote(): Effect.Effect<void, McpError.McpError> | undefined {
-      return this.promotion === undefined ? undefined : Effect.asVoid(Effect.mapError(this.promotion, Wire.toMcpError))
+      return this.promotion === undefined ? undefined : Effect.asVoid(Effect.catch(this.promotion, Wire.failWith))
     }
     awaitingInput(): Effect.Effect<void> {
       return Effect.void
@@ -106,19 +107,29 @@ export const make = (options: {
         const answer = Deferred.makeUnsafe<unknown>()
         inputs.pending.set(key, { request: params === undefined ? { method } : { method, params }, answer })
         waiting.set(taskId, inputs)
-        return store.setInputRequests(taskId, snapshot(inputs)).pipe(
+        return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))).pipe(
           Effect.andThen(Deferred.await(answer)),
           Effect.onInterrupt(() =>
             Effect.suspend(() => {
               if (!inputs.pending.delete(key)) return Effect.void
               unlist(taskId, inputs)
-              return Effect.asVoid(store.setInputRequests(taskId, snapshot(inputs)))
+              return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs)))
             })
           )
         )
       })
     }
   }
+
+  /**
+   * A task's inputs recorded in the store; a store that fails is logged (the input stays pending
+   * here, and `tasks/update` still answers it).
+   */
+  const recorded = (taskId: string, update: Effect.Effect<unknown, StoreError>): Effect.Effect<void> =>
+    Effect.matchEffect(update, {
+      onFailure: (error) => Effect.logWarning(`TaskStore failed to record the inputs of task ${taskId}`, error),
+      onSuccess: () => Effect.void
+    })
 
   /**
    * A task is listed in `waiting` only while an input of it is pending: nothing is left to forget
@@ -153,19 +164,19 @@ export const make = (options: {
       // A call that is stopping for input (MRTR) is answered input_required, not made a task.
       mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
     }).pipe(
-      Effect.mapError(Wire.toMcpError),
+      Effect.catch(Wire.failWith),
       Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {
         if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
         const exit = decision.exit
         if (taskSupport !== "required" || (exit._tag === "Failure" && isInputRequired(exit.cause))) return exit
         // A required tool is always answered as a task: one that already ended.
-        return Effect.flatMap(Effect.mapError(store.create(input), Wire.toMcpError), (task) => {
+        return Effect.flatMap(Effect.catch(store.create(input), Wire.failWith), (task) => {
           const error = exit._tag === "Failure" ? McpError.fromCause(exit.cause) : undefined
           if (exit._tag === "Failure" && error === undefined) return exit
           const finished = exit._tag === "Success"
             ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
             : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
-          return Effect.map(finished, (ended) => Wire.createTaskResult(ended ?? task))
+          return Effect.map(Effect.catch(finished, Wire.failWith), (ended) => Wire.createTaskResult(ended ?? task))
         })
       })
     )
@@ -184,7 +195,7 @@ export const make = (options: {
         answered = true
       }
       unlist(taskId, inputs)
-      return answered ? Effect.asVoid(store.setInputRequests(taskId, snapshot(inputs))) : Effect.void
+      return answered ? recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))) : Effect.void
     })
 
   const ack = {}
@@ -196,13 +207,13 @@ export const make = (options: {
       "tasks/get": Extension.method({
         params: Wire.TaskIdParams,
         handler: (params, context) =>
-          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.detailedTask), Effect.mapError(Wire.toMcpError))
+          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.detailedTask), Effect.catch(Wire.failWith))
       }),
       "tasks/update": Extension.method({
         params: Wire.UpdateParams,
         handler: (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(
-            Effect.mapError(Wire.toMcpError),
+            Effect.catch(Wire.failWith),
             Effect.andThen(answer(params.taskId, params.inputResponses)),
             Effect.as(ack)
           )
@@ -214,7 +225,7 @@ export const make = (options: {
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
             Effect.as(ack),
             Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
-            Effect.mapError(Wire.toMcpError)
+            Effect.catch(Wire.failWith)
           )
       })
     }

@@ -166,10 +166,11 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
           this.waiting += on ? 1 : -1
           if (on ? this.waiting !== 1 : this.waiting !== 0) return Effect.void
           const notify = this.policy.onTransition!
-          return Effect.flatMap(
-            store.setStatus(this.taskId, on ? "input_required" : "working"),
-            (changed) => changed === undefined ? Effect.void : notify(changed)
-          )
+          // A store that fails to record it is logged: the work goes on waiting for its input.
+          return Effect.matchEffect(store.setStatus(this.taskId, on ? "input_required" : "working"), {
+            onFailure: (error) => Effect.logWarning(`TaskStore failed to record the status of task ${this.taskId}`, error),
+            onSuccess: (changed) => changed === undefined ? Effect.void : notify(changed)
+          })
         })
       }
     }
@@ -186,7 +187,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         { owner, address, method, ttlMillis: ttl },
         (task) => work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>,
         policy
-      ).pipe(Effect.map(Wire.createTaskResult), Effect.mapError(Wire.toMcpError))
+      ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
     }
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
@@ -229,10 +230,10 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       },
       handlers: {
         "tasks/get": guarded("tasks/get", (params, context) =>
-          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.mapError(Wire.toMcpError))),
+          store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.catch(Wire.failWith))),
         "tasks/result": guarded("tasks/result", (params, context) =>
           store.awaitTerminal(params.taskId, ownerOf(context)).pipe(
-            Effect.mapError(Wire.toMcpError),
+            Effect.catch(Wire.failWith),
             Effect.flatMap((task): Effect.Effect<object, McpError.McpError> => {
               const outcome = task.outcome
               if (outcome === undefined) {
@@ -255,12 +256,12 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
                 ? { tasks: page.tasks.map(Wire.toWire) }
                 : { tasks: page.tasks.map(Wire.toWire), nextCursor: page.nextCursor }
             ),
-            Effect.mapError(Wire.toMcpError)
+            Effect.catch(Wire.failWith)
           )),
         "tasks/cancel": guarded("tasks/cancel", (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
             Effect.map(Wire.toWire),
-            Effect.mapError(Wire.toMcpError)
+            Effect.catch(Wire.failWith)
           ))
       }
     }

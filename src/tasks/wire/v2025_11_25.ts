@@ -4,12 +4,14 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as McpError from "../../protocol/McpError.ts"
 import * as TaskSupervisor from "../TaskSupervisor.ts"
 import type { CreateTaskResult, Task as WireTask } from "../../protocol/McpSchema.ts"
 import { relatedTaskMetaKey, type Task } from "../Task.ts"
 import { isoTime } from "./time.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 import type { InvalidTaskCursor, TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 
 /** The task as 2025-11-25 sends it (`tasks/get`, `tasks/cancel`, `notifications/tasks/status`). */
@@ -55,15 +57,30 @@ const limitNames = { owner: "tasksPerRequestor", address: "tasksPerAddress", ser
 /**
  * The JSON-RPC error for a store error: every one of them is -32602 except a limit (-32029,
  * `McpError.LimitExceeded`, whose `data.limit` names it: `"tasksPerRequestor"`,
- * `"tasksPerAddress"` or `"tasks"`, and `data.max` is its maximum).
+ * `"tasksPerAddress"` or `"tasks"`, and `data.max` is its maximum) and a store that failed
+ * (`StoreError`: -32603 "Store unavailable: TaskStore", `McpError.storeUnavailable`).
  */
 export const toMcpError = (
-  error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded
+  error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded | StoreError
 ): McpError.McpError => {
   switch (error._tag) {
     case "TaskLimitExceeded":
       return McpError.limitExceeded(error.message, limitNames[error.scope], { max: error.limit })
+    case "StoreError":
+      return McpError.storeUnavailable(error)
     default:
       return McpError.invalidParams(error.message)
   }
 }
+
+/**
+ * Fails with {@link toMcpError} of a store error; a `StoreError` is logged first (its cause is
+ * for the server's log, never for clients). The one mapping of every call site of the store:
+ * `Effect.catch(failWith)`.
+ */
+export const failWith = (
+  error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded | StoreError
+): Effect.Effect<never, McpError.McpError> =>
+  error._tag === "StoreError"
+    ? Effect.andThen(Effect.logWarning("TaskStore failed", error), Effect.fail(toMcpError(error)))
+    : Effect.fail(toMcpError(error))

@@ -14,6 +14,7 @@ import * as Schema from "effect/Schema"
 import * as McpError from "../../protocol/McpError.ts"
 import type { Task } from "../Task.ts"
 import { isoTime } from "./time.ts"
+import type { StoreError } from "../../store/StoreError.ts"
 import type { TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 import * as Wire2025 from "./v2025_11_25.ts"
 
@@ -75,7 +76,10 @@ export const UpdateParams = Schema.Struct({
 
 /**
  * The JSON-RPC error for a store error: an unknown, expired or someone else's task is -32602; a
- * limit is -32029 (as in 2025-11-25).
+ * limit is -32029; a store that failed -32603 "Store unavailable: TaskStore" (as in 2025-11-25).
  */
-export const toMcpError = (error: TaskNotFound | TaskAlreadyTerminal | TaskLimitExceeded): McpError.McpError =>
+export const toMcpError = (error: TaskNotFound | TaskAlreadyTerminal | TaskLimitExceeded | StoreError): McpError.McpError =>
   Wire2025.toMcpError(error)
+
+/** Fails with {@link toMcpError}, a `StoreError` logged first (as in 2025-11-25). */
+export const failWith = Wire2025.failWith

@@ -1,0 +1,152 @@
+/**
+ * A `TaskStore` that fails (`StoreError`: its Redis is down): every task request answers -32603
+ * "Store unavailable: TaskStore" at once (tasks/get, tasks/result, tasks/list, tasks/cancel and
+ * creation in 2025-11-25; tasks/get, tasks/update, tasks/cancel and creation in 2026-07-28), the
+ * supervisor survives a `finish` that fails (logged), and everything answers again once the store
+ * is back. The failing store is a stub over the in-memory one.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { components, options } from "../../examples/everything-server.ts"
+import { McpServer } from "../../src/index.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
+import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
+import { connectModern, withTasks } from "../extensions/support.ts"
+import { rpcError } from "../middleware/builtinSupport.ts"
+import { connect, type Server } from "../server/McpServerHarness.ts"
+import { callAsTask, getTask, listTasks, sleep, untilTerminal } from "./support.ts"
+
+type Operation = Exclude<keyof TaskStore["Service"], "changes" | "size">
+
+/** The in-memory store, except that the operations in `down` fail with a `StoreError`. */
+const flaky = Effect.gen(function*() {
+  const memory = yield* makeMemory()
+  const down = new Set<Operation>()
+  const guard = <A, E>(operation: Operation, effect: () => Effect.Effect<A, E>): Effect.Effect<A, E | StoreError> =>
+    down.has(operation)
+      ? Effect.fail(new StoreError({ store: "TaskStore", message: "connection refused", cause: new Error("ECONNREFUSED") }))
+      : effect()
+  const store = TaskStore.of({
+    create: (input) => guard("create", () => memory.create(input)),
+    get: (taskId, owner) => guard("get", () => memory.get(taskId, owner)),
+    list: (owner, cursor, pageSize) => guard("list", () => memory.list(owner, cursor, pageSize)),
+    setStatus: (taskId, status, message) => guard("setStatus", () => memory.setStatus(taskId, status, message)),
+    setInputRequests: (taskId, requests) => guard("setInputRequests", () => memory.setInputRequests(taskId, requests)),
+    finish: (taskId, status, outcome, message) => guard("finish", () => memory.finish(taskId, status, outcome, message)),
+    cancel: (taskId, owner) => guard("cancel", () => memory.cancel(taskId, owner)),
+    awaitTerminal: (taskId, owner) => guard("awaitTerminal", () => memory.awaitTerminal(taskId, owner)),
+    changes: memory.changes,
+    size: memory.size
+  })
+  const all: ReadonlyArray<Operation> = [
+    "create",
+    "get",
+    "list",
+    "setStatus",
+    "setInputRequests",
+    "finish",
+    "cancel",
+    "awaitTerminal"
+  ]
+  return {
+    store,
+    fail: (...operations: ReadonlyArray<Operation>) => {
+      for (const operation of operations.length === 0 ? all : operations) down.add(operation)
+    },
+    recover: () => down.clear()
+  }
+})
+
+/** The everything server over `store`. */
+const serverOver = (store: TaskStore["Service"]) =>
+  Effect.map(
+    Layer.build(
+      Layer.provideMerge(
+        components,
+        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: {} }), Layer.succeed(TaskStore, store))
+      )
+    ),
+    (context): Server => Context.get(context, McpServer.McpServer)
+  )
+
+const unavailable = { code: -32603, message: "Store unavailable: TaskStore; retry later", data: { store: "TaskStore" } }
+
+const assertUnavailable = (error: { readonly code: number; readonly message: string; readonly data?: unknown }) => {
+  assert.strictEqual(error.code, unavailable.code)
+  assert.include(error.message, unavailable.message)
+  assert.deepStrictEqual(error.data, unavailable.data)
+}
+
+describe("a TaskStore that fails", () => {
+  it.live("2025-11-25: tasks/get, result, list, cancel and creation answer -32603 at once, then recover", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const { client } = yield* connect(yield* serverOver(flakyStore.store))
+      const { task } = yield* callAsTask(client, "test_task_slow", { ms: 5_000, steps: 10 })
+
+      flakyStore.fail()
+      assertUnavailable(yield* rpcError(() => client.experimental.tasks.getTask(task.taskId)))
+      assertUnavailable(yield* rpcError(() => client.experimental.tasks.getTaskResult(task.taskId, undefined as never)))
+      assertUnavailable(yield* rpcError(() => client.experimental.tasks.listTasks()))
+      assertUnavailable(yield* rpcError(() => client.experimental.tasks.cancelTask(task.taskId)))
+      assertUnavailable(
+        yield* rpcError(() =>
+          client.request(
+            { method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 0 } } },
+            {} as never,
+            { task: {} }
+          )
+        )
+      )
+      // Calls that need no task store still answer.
+      yield* Effect.promise(() => client.ping())
+
+      flakyStore.recover()
+      assert.strictEqual((yield* getTask(client, task.taskId)).status, "working")
+      assert.deepStrictEqual((yield* listTasks(client)).tasks.map((t) => t.taskId), [task.taskId])
+      assert.strictEqual((yield* Effect.promise(() => client.experimental.tasks.cancelTask(task.taskId))).status, "cancelled")
+    }))
+
+  it.live("a finish that fails is logged: the supervisor goes on and later tasks complete", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const { client } = yield* connect(yield* serverOver(flakyStore.store))
+      flakyStore.fail("finish")
+      const { task: lost } = yield* callAsTask(client, "test_task_slow", { ms: 20 })
+      yield* Effect.promise(() => sleep(200))
+      // The outcome could not be recorded: the task stays as the store has it (its TTL ends it).
+      assert.strictEqual((yield* getTask(client, lost.taskId)).status, "working")
+
+      flakyStore.recover()
+      const { task } = yield* callAsTask(client, "test_task_slow", { ms: 20 })
+      assert.strictEqual((yield* untilTerminal(client, task.taskId)).status, "completed")
+    }))
+
+  it.live("2026-07-28: tasks/get, tasks/update, tasks/cancel and a promotion answer -32603, then recover", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const client = yield* connectModern(yield* serverOver(flakyStore.store))
+      const meta = withTasks()
+      const request = (method: string, params: Record<string, unknown>) =>
+        Effect.promise(() => client.request(method, params, meta))
+      const created = (yield* request("tools/call", { name: "slow_compute", arguments: { seconds: 5 } })).result
+      assert.strictEqual(created.resultType, "task", JSON.stringify(created))
+
+      flakyStore.fail()
+      assertUnavailable((yield* request("tasks/get", { taskId: created.taskId })).error)
+      assertUnavailable((yield* request("tasks/update", { taskId: created.taskId, inputResponses: {} })).error)
+      assertUnavailable((yield* request("tasks/cancel", { taskId: created.taskId })).error)
+      // A call the server decides to make a task cannot become one: -32603 once it is promoted.
+      assertUnavailable((yield* request("tools/call", { name: "slow_compute", arguments: { seconds: 5 } })).error)
+      // A call that ends first needs no store.
+      const direct = (yield* request("tools/call", { name: "slow_compute", arguments: { seconds: 0 } })).result
+      assert.notStrictEqual(direct.resultType, "task", JSON.stringify(direct))
+
+      flakyStore.recover()
+      assert.strictEqual((yield* request("tasks/get", { taskId: created.taskId })).result.status, "working")
+      assert.deepStrictEqual((yield* request("tasks/cancel", { taskId: created.taskId })).result, { resultType: "complete" })
+      assert.strictEqual((yield* request("tasks/get", { taskId: created.taskId })).result.status, "cancelled")
+    }))
+})
