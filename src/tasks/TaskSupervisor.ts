@@ -334,13 +334,19 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     entry: Running,
     services: Context.Context<never>,
     work: Effect.Effect<object, McpError.McpError>,
-    onExit: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>
+    onExit: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>,
+    yieldFirst: boolean
   ): Fiber.Fiber<unknown, unknown> => {
     const root = rootOf(work)
-    if (root === undefined) return Effect.runForkWith(services)(Effect.onExit(work, onExit))
+    const body = root === undefined ? work : root.handler
+    // A spawned task's work yields once before it runs: a root fiber starts at once, and the
+    // caller's CreateTaskResult must reach the client before anything the work says (a status
+    // notification, a request) or a work that never yields holds it back.
+    const run = Effect.onExit(yieldFirst ? Effect.andThen(Effect.yieldNow, body) : body, onExit)
+    if (root === undefined) return Effect.runForkWith(services)(run)
     entry.services = services
     entry.result = root.result
-    return Effect.runForkWith(root.services(services))(Effect.onExit(root.handler, onExit))
+    return Effect.runForkWith(root.services(services))(run)
   }
 
   /**
@@ -450,6 +456,12 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
 
     ended(exit: Exit.Exit<object, McpError.McpError>): Effect.Effect<void> {
       if (this.task !== undefined) return record(this, exit)
+      // Ended while its task is being created (a store that answers later): the task exists (or
+      // not) once the creation ends; a created task must still end with this work's outcome.
+      const creation = this.creation
+      if (creation !== undefined && !Deferred.isDoneUnsafe(creation)) {
+        return Effect.flatMap(Effect.exit(Deferred.await(creation)), () => this.ended(exit))
+      }
       if (this.fiber !== undefined) undecided.delete(this.fiber)
       this.decide(Exit.succeed({ _tag: "Ended", exit }))
       return Effect.void
@@ -466,7 +478,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   const promotable: TaskSupervisor["Service"]["promotable"] = (input, work, options) =>
     Effect.contextWith((services: Context.Context<never>) => {
       const promotion = new Promotion(input, options)
-      const fiber = fork(promotion, services, started(work, promotion.promote), promotionExit.bind(promotion))
+      const fiber = fork(promotion, services, started(work, promotion.promote), promotionExit.bind(promotion), false)
       // Unless it ended already (and `record` forgot it).
       if (fiber.pollUnsafe() === undefined) promotion.fiber = fiber
       if (promotion.task === undefined && !promotion.decided) undecided.add(fiber)
@@ -492,7 +504,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
       Effect.flatMap(store.create(input), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
           const entry = enter(new Running(), task, options)
-          const fiber = fork(entry, services, started(work, task), recordExit.bind(entry))
+          const fiber = fork(entry, services, started(work, task), recordExit.bind(entry), true)
           // Unless it ended already (and `record` forgot it).
           if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
           return Exit.succeed(task)

@@ -29,6 +29,8 @@ describe("TaskSupervisor deadlines", () => {
       const short = yield* spawn("short", 100)
       yield* spawn("middle", 700)
       const cancelled = yield* spawn("cancelled", 400)
+      // A spawned work starts after the CreateTaskResult (one yield): let them start.
+      yield* Effect.sleep("20 millis")
       yield* supervisor.cancel(cancelled.taskId, A)
 
       yield* Effect.sleep("400 millis")
@@ -60,6 +62,45 @@ describe("TaskSupervisor deadlines", () => {
       yield* Effect.sleep("150 millis")
       assert.strictEqual((yield* tasks.get(quick.taskId, A)).status, "completed")
       assert.strictEqual((yield* tasks.get(thrown.taskId, A)).status, "failed")
+      assert.strictEqual(yield* supervisor.running, 0)
+    }))
+})
+
+describe("TaskSupervisor start and promotion races", () => {
+  it.live("a spawned work starts after spawn answers: an instant work's outcome never precedes its creation", () =>
+    Effect.gen(function*() {
+      const tasks = yield* makeMemory()
+      const supervisor = TaskSupervisor.make(tasks, yield* Effect.scope)
+      const order: Array<string> = []
+      const task = yield* supervisor.spawn({ owner: A, method: "tools/call" }, () =>
+        Effect.sync(() => {
+          order.push("work")
+          return { content: [] }
+        }), {
+        onTransition: (t) => Effect.sync(() => void order.push(t.status))
+      })
+      order.push("answered")
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(order, ["answered", "work", "completed"])
+      assert.strictEqual((yield* tasks.get(task.taskId, A)).status, "completed")
+    }))
+
+  it.live("a work that ends while the timer's promotion is still creating its task: the task ends with the work's outcome", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      // A store that answers creations 40 ms late (as a remote store may).
+      const slow = { ...memory, create: (input: Parameters<typeof memory.create>[0]) => Effect.andThen(Effect.sleep("40 millis"), memory.create(input)) }
+      const supervisor = TaskSupervisor.make(slow, yield* Effect.scope)
+      const decision = yield* supervisor.promotable(
+        { owner: A, method: "tools/call" },
+        () => Effect.as(Effect.sleep("25 millis"), { content: [{ type: "text", text: "done" }] }),
+        { promoteAfter: 10 }
+      )
+      assert.strictEqual(decision._tag, "Promoted")
+      const taskId = decision._tag === "Promoted" ? decision.task.taskId : ""
+      yield* Effect.sleep("50 millis")
+      const task = yield* memory.get(taskId, A)
+      assert.strictEqual(task.status, "completed", "not left working forever")
       assert.strictEqual(yield* supervisor.running, 0)
     }))
 })
