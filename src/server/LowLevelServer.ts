@@ -234,7 +234,10 @@ export const make = (options: Options): LowLevelServer => {
         throw new Error(`Extension ${extension.id}: the method ${name} is the core protocol's`)
       }
       const route = { decode: compile(method.params), handler: Extension.routeHandler(extension, name, method.handler) }
-      if (extension.versions === "modern") modernRoutes.set(name, route)
+      if (extension.versions === "modern") {
+        if (modernRoutes.has(name)) throw new Error(`Extension ${extension.id}: the method ${name} is already served`)
+        modernRoutes.set(name, route)
+      }
       else if (routes.has(name)) throw new Error(`Extension ${extension.id}: the method ${name} is already served`)
       else routes.set(name, route)
     }

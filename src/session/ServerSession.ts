@@ -1482,7 +1482,9 @@ class RequestContextImpl implements RequestContext {
     })
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
-    if (this.inExtensionTask && method !== "ping") return inputFromTask(this.relatedTask!, method, params, options, this.truth)
+    // MCP 2026-07-28 has no ping: a handler's ping is answered here (it must not stop for input).
+    if (method === "ping" && ProtocolVersion.isModern(this.truth.protocolVersion)) return Exit.succeed({})
+    if (this.inExtensionTask) return inputFromTask(this.relatedTask!, method, params, options, this.truth)
     const round = this.inputRound
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
     const task = this.relatedTask

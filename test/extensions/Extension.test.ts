@@ -249,5 +249,16 @@ describe("Extension API", () => {
         )
       )
       assert.throws(() => taken.lowLevel(), /tools\/list is already served/)
+      // two 2026-only extensions may not serve the same method (nor replace subscriptions/listen)
+      const modernOnly = (id: string, method: string) =>
+        McpServer.extension(Extension.make({
+          id,
+          versions: "modern",
+          methods: { [method]: Extension.method({ params: Schema.Struct({}), handler: () => Effect.succeed({}) }) }
+        }))
+      const clash = yield* startServer({}, Layer.mergeAll(modernOnly("com.example/a", "x/go"), modernOnly("com.example/b", "x/go")))
+      assert.throws(() => clash.lowLevel(), /x\/go is already served/)
+      const listen = yield* startServer({}, modernOnly("com.example/listen", "subscriptions/listen"))
+      assert.throws(() => listen.lowLevel(), /subscriptions\/listen is already served/)
     }))
 })

@@ -185,6 +185,24 @@ describe("subscriptions/listen over stateless HTTP", () => {
       assert.strictEqual(last.params.result.content[0].text, "watched: computed in 0.6 s", "the DetailedTask, result inline")
     }))
 
+  it.live("a client that takes only JSON is refused at once (406), not left waiting for a stream", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const started = Date.now()
+      const response = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: { ...headersOf("subscriptions/listen"), accept: "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "j", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
+        })
+      )
+      assert.strictEqual(response.status, 406)
+      const body: any = yield* Effect.promise(() => response.json())
+      assert.strictEqual(body.id, "j")
+      assert.match(body.error.message, /text\/event-stream/)
+      assert.isBelow(Date.now() - started, 2_000)
+    }))
+
   it.live("a dropped listen stream unregisters its listeners (a later change reaches only the live stream)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

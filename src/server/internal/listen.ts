@@ -98,7 +98,8 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         const tasks = sources.tasks
         if (filter.taskIds !== undefined && tasks !== undefined) {
           const ids: Array<string> = []
-          for (const taskId of new Set(filter.taskIds)) {
+          // At most as many as resources may be followed: each is a store lookup.
+          for (const taskId of [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)) {
             if ((yield* tasks.visible(taskId, context)) !== undefined) ids.push(taskId)
           }
           accepted.taskIds = ids

@@ -919,7 +919,10 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
       // names its version. Served by the shared stateless session whatever the endpoint's mode.
       if (ProtocolVersion.isModern(version) || (requestId !== undefined && namesItsVersion(message as JsonRpc.Request))) {
         if (requestId === undefined) return HttpServerResponse.empty({ status: 202 })
-        return yield* modernImpl(self, request, message as JsonRpc.Request, !sse ? "json" : !json ? "sse" : self.mode)
+        // A listen stream is a stream whatever the response mode (its refusals are still JSON).
+        const listen = (message as JsonRpc.Request).method === "subscriptions/listen"
+        const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
+        return yield* modernImpl(self, request, message as JsonRpc.Request, mode)
       }
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
         return jsonError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
@@ -991,6 +994,13 @@ const modernImpl = (
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
     return Effect.succeed(jsonError(status, error.code, error.message, undefined, rpc.id, error.data))
+  }
+  // A listen stream is a stream: a client that takes only JSON could never receive it (it would
+  // wait for the request timeout).
+  if (mode === "json" && rpc.method === "subscriptions/listen") {
+    return Effect.succeed(
+      jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: subscriptions/listen answers with a stream; Accept must list text/event-stream", undefined, rpc.id)
+    )
   }
   const truth = rpc.id === null ? resolved.success : { ...resolved.success, clientRequestId: rpc.id }
   // A plain function, not a generator of its own: once the shared session runs, the request goes
