@@ -48,10 +48,13 @@ export const rooted = <A, E>(root: Root<A, E>): Effect.Effect<A, E> => {
   return effect
 }
 
-/** The root of `effect` when it is the effect {@link rooted} made last (it is then handed over once). */
+/**
+ * The root of `effect` when it is the effect {@link rooted} made last (it is then handed over once).
+ * The slot is emptied on every call, match or not: a root never outlives the next start (a
+ * rooted effect that was wrapped, or made after the work started, just runs as an effect).
+ */
 export const rootOf = <A, E>(effect: Effect.Effect<A, E>): Root<A, E> | undefined => {
-  if (effect !== lastEffect) return undefined
-  const root = lastRoot as Root<A, E>
+  const root = effect === lastEffect ? lastRoot as Root<A, E> : undefined
   lastEffect = undefined
   lastRoot = undefined
   return root
