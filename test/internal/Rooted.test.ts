@@ -5,7 +5,7 @@
  * effect gives the same result as its root.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { rooted, rootOf } from "../../src/internal/rooted.ts"
 
