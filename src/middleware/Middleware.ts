@@ -45,7 +45,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, ServerSession } from "../session/ServerSession.ts"
-import { filled } from "../server/internal/provideRequest.ts"
+import { filled } from "../internal/filledContext.ts"
 
 // ---------------------------------------------------------------------------
 // Hooks

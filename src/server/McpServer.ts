@@ -36,6 +36,7 @@ import { McpRequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
+import { filled } from "../internal/filledContext.ts"
 import * as Listen from "./internal/listen.ts"
 import * as Tasks from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
@@ -544,7 +545,11 @@ export const extension = <R = never>(
     const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>()) as Context.Context<R>
     const provided = Extension.provide(
       definition,
-      (effect) => Effect.provide(effect, context),
+      // As components and middleware: what the fiber has wins, merged once per pair of contexts.
+      (effect) =>
+        context.mapUnsafe.size === 0
+          ? effect as Effect.Effect<any, any>
+          : Effect.updateContext(effect, (current: Context.Context<never>) => filled(context, current) as Context.Context<any>),
       (m) => Middleware.provide(m, context)
     )
     server.extensions.push(provided)
