@@ -37,7 +37,12 @@ export const ErrorCode = {
   MissingRequiredClientCapability: -32021,
   /** MCP 2026-07-28: an HTTP header disagrees with the body, or a required one is missing (HTTP 400). */
   HeaderMismatch: -32020,
-  /** Streamable HTTP: the server cannot take the request now (shutting down: HTTP 503). */
+  /** MCP 2026-07-28: the request's protocol version is not served; `data: { supported, requested }` (HTTP 400). */
+  UnsupportedProtocolVersion: -32022,
+  /**
+   * Streamable HTTP: the server cannot take the request now (shutting down, too many sessions, a
+   * session that could not start: HTTP 503); retry later or elsewhere.
+   */
   ServerUnavailable: -32000,
   /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */
   SessionNotFound: -32001,

@@ -16,6 +16,7 @@
  */
 import type { Features } from "./v2025_11_25.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"
+import { ErrorCode } from "../McpError.ts"
 
 /** The protocol date this file describes. */
 export const version = "2026-07-28" as const
@@ -62,12 +63,9 @@ export const removedMethods: ReadonlySet<string> = new Set([
   "tasks/list"
 ])
 
-/** Error codes new in 2026-07-28. */
+/** Error codes new in 2026-07-28 (decided in `McpError.ErrorCode`; named here for this version's delta). */
 export const errorCodes = {
-  /** An HTTP header disagrees with the body, or a required one is missing (HTTP 400). */
-  HeaderMismatch: -32020,
-  /** The request needs a client capability it did not declare; `data.requiredCapabilities` (HTTP 400). */
-  MissingRequiredClientCapability: -32021,
-  /** The request's protocol version is not served; `data: { supported, requested }` (HTTP 400). */
-  UnsupportedProtocolVersion: -32022
+  HeaderMismatch: ErrorCode.HeaderMismatch,
+  MissingRequiredClientCapability: ErrorCode.MissingRequiredClientCapability,
+  UnsupportedProtocolVersion: ErrorCode.UnsupportedProtocolVersion
 } as const

@@ -25,7 +25,7 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
-import { errorCodes, metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
+import { metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { StoreError } from "../../../store/StoreError.ts"
 import type {
@@ -934,7 +934,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         // One stateless session answers every POST; ids are made unique so clients cannot collide.
         const shared = self.statelessSession ?? (yield* self.openStateless)
         if (shared === undefined) {
-          return jsonError(503, ErrorCode.InternalError, "Service Unavailable: the session could not start", undefined, requestId)
+          return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId)
         }
         const rpc = message as JsonRpc.Request
         return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request))
@@ -947,7 +947,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
           return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
         }
         session = yield* self.open(false)
-        if (session === undefined) return jsonError(503, ErrorCode.InternalError, "Service Unavailable: too many sessions", undefined, requestId)
+        if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
       } else {
         session = self.sessions.get(sessionId)
         if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, requestId)
@@ -974,7 +974,7 @@ const modernStatusOf = (message: JsonRpc.Message): number => {
   const code = (message as { readonly error?: { readonly code?: unknown } }).error?.code
   return code === ErrorCode.MethodNotFound
     ? 404
-    : code === errorCodes.MissingRequiredClientCapability || code === errorCodes.HeaderMismatch
+    : code === ErrorCode.MissingRequiredClientCapability || code === ErrorCode.HeaderMismatch
     ? 400
     : 200
 }
@@ -1010,7 +1010,7 @@ const modernImpl = (
   if (shared !== undefined) return modernAnswer(self, shared, request, rpc, mode, truth)
   return Effect.flatMap(self.openStateless, (opened) =>
     opened === undefined
-      ? Effect.succeed(jsonError(503, ErrorCode.InternalError, "Service Unavailable: the session could not start", undefined, rpc.id))
+      ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
       : modernAnswer(self, opened, request, rpc, mode, truth))
 }
 
