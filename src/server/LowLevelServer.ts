@@ -263,10 +263,8 @@ export const make = (options: Options): LowLevelServer => {
     routes.set(method, { decode: compile(spec.params), handler: () => Exit.fail(McpError.methodNotFound(method)) })
   }
 
-  // Typed hooks, per method, around the handler (outermost first); built once.
-  type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
-  const chains = new Map<string, Chain>()
-  for (const [method, route] of [...routes, ...[...modernRoutes].map(([m, r]) => [`modern:${m}`, r] as const)]) {
+  // Typed hooks, per method, around the handler (outermost first); built once, kept on the route.
+  const withHooks = (method: string, route: Route) => {
     let chain: Chain = route.handler
     const hookName = method === "server/discover" ? "onDiscover" : Middleware.hookNames[method as ClientRequestMethod]
     for (let i = middleware.length - 1; i >= 0; i--) {
@@ -277,20 +275,17 @@ export const make = (options: Options): LowLevelServer => {
       const next = chain
       chain = (params, context) => hook(params, context, (params, below) => next(params, below ?? context))
     }
-    chains.set(method, chain)
+    route.chain = chain
   }
+  for (const [method, route] of routes) withHooks(method, route)
+  for (const [method, route] of modernRoutes) withHooks(method, route)
 
   const sealer = makeSealer(options.requestState)
   const hasModernRoutes = modernRoutes.size > 0
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     let route = routes.get(request.method)
-    let chainKey = request.method
     if (hasModernRoutes && ProtocolVersion.isModern(context.protocolVersion)) {
-      const modernRoute = modernRoutes.get(request.method)
-      if (modernRoute !== undefined) {
-        route = modernRoute
-        chainKey = `modern:${request.method}`
-      }
+      route = modernRoutes.get(request.method) ?? route
     }
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
@@ -301,7 +296,7 @@ export const make = (options: Options): LowLevelServer => {
           : McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause)
       )
     }
-    const chain = chains.get(chainKey)!
+    const chain = route.chain!
     if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {
       return inRound(request, context, sealer, chain, params.value)
     }
@@ -457,9 +452,14 @@ const inputRequiredOr = (
     })
     : Exit.failCause(cause)
 
+/** The handler and the middleware's typed hooks around it, as one function. */
+type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
+
 interface Route {
   readonly decode: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
   readonly handler: RequestHandler<any>
+  /** Set once the routes are built. */
+  chain?: Chain
 }
 
 interface NotificationRoute {
