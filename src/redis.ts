@@ -18,3 +18,5 @@ export * as RedisRateLimitStore from "./redis/RedisRateLimitStore.ts"
 export * as RedisCacheStore from "./redis/RedisCacheStore.ts"
 /** The `EventStore` of Streamable HTTP resumability on Redis: the in-memory store's eviction rules. */
 export * as RedisEventStore from "./redis/RedisEventStore.ts"
+/** The `TaskStore` on Redis: tasks, limits and changes shared by replicas, the in-memory store's rules. */
+export * as RedisTaskStore from "./redis/RedisTaskStore.ts"

@@ -1,0 +1,496 @@
+/**
+ * The `TaskStore` on Redis: tasks shared by every server (replica) that uses the same Redis and
+ * prefix, under the rules of the in-memory store (`TaskStore`'s module doc): unguessable ids, a
+ * task visible only to its owner, the TTL (a Redis expiry), compare-and-set terminal states, the
+ * limits per owner, per client address and per server, and `list` paging for an owner.
+ *
+ * **Details**
+ *
+ * - Keys under `<prefix>tasks:`: `t:<taskId>` a hash (the task as JSON, its owner, address,
+ *   creation sequence, status and a version), expiring at `createdAt + ttl`; `o:<owner>` and
+ *   `a:<address>` the owner's and the address's task ids by creation sequence; `all` every task
+ *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter. The sets
+ *   lose an expired task lazily (the next creation or list of that scope). One Redis (or a
+ *   primary): not Redis Cluster (a script touches the keys of several tasks).
+ * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
+ *   the oldest terminal task of a full scope), checks the three limits and stores the task, all
+ *   atomically, so replicas share the limits exactly.
+ * - Every change (`setStatus`, `setInputRequests`, `finish`, `cancel`) is a compare-and-set on
+ *   the task's version (a Lua script; a change that lost a race is read again and retried), so a
+ *   result that arrives after a cancel is dropped, whichever replica made each.
+ * - Every change is published on the channel `<prefix>tasks:changes`: `changes` carries the
+ *   changes of this store at once and those of other processes as they arrive (Redis pub/sub).
+ * - `awaitTerminal` waits for the task's terminal change on that channel, and re-reads the task
+ *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
+ *   subscriber reconnects, and an expiry publishes nothing, so the re-read bounds how long a lost
+ *   message or an expiry can go unnoticed. It is not a poll loop of its own: a terminal change
+ *   arriving by pub/sub answers at once.
+ * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
+ *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
+ * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry is Redis's.
+ * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
+ *   that created it. A cancel through another replica records `cancelled` (the work's outcome is
+ *   then dropped by the compare-and-set) but does not interrupt the work, which ends by itself or
+ *   at its TTL.
+ *
+ * @since 0.2.0
+ */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { randomBytes } from "node:crypto"
+import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
+import type { StoreError } from "../store/StoreError.ts"
+import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "../tasks/Task.ts"
+import {
+  InvalidTaskCursor,
+  type MemoryOptions,
+  newTaskId,
+  TaskAlreadyTerminal,
+  TaskLimitExceeded,
+  TaskNotFound,
+  type TaskPage,
+  TaskStore
+} from "../tasks/TaskStore.ts"
+import { resolve, type StoreOptions } from "./internal/store.ts"
+
+/** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
+export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
+  /** How often `awaitTerminal` re-reads a task it waits for (default 5 000 ms; see the module's doc). */
+  readonly recheckMillis?: number | undefined
+}
+
+const removeTask = `
+local function removeTask(base, id)
+  local key = base .. 't:' .. id
+  local rec = redis.call('HMGET', key, 'owner', 'address')
+  redis.call('DEL', key)
+  redis.call('ZREM', base .. 'all', id)
+  redis.call('ZREM', base .. 'done', id)
+  if rec[1] then redis.call('ZREM', base .. 'o:' .. rec[1], id) end
+  if rec[2] and rec[2] ~= '' then redis.call('ZREM', base .. 'a:' .. rec[2], id) end
+end
+`
+
+// KEYS: all, done, seq, owner set, address set (or the owner set again when there is none)
+// ARGV: base, now, taskId, task JSON, expiresAt, owner, address ('' for none), maxTasks,
+// maxPerOwner, maxPerAddress, channel, message prefix
+const createLua = `${removeTask}
+local base = ARGV[1]
+local now = tonumber(ARGV[2])
+local id = ARGV[3]
+local expiresAt = tonumber(ARGV[5])
+local address = ARGV[7]
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do removeTask(base, old) end
+local function purge(set)
+  for _, member in ipairs(redis.call('ZRANGE', set, 0, -1)) do
+    if redis.call('EXISTS', base .. 't:' .. member) == 0 then redis.call('ZREM', set, member) end
+  end
+end
+local function oldestTerminal(set)
+  for _, member in ipairs(redis.call('ZRANGE', set, 0, -1)) do
+    if redis.call('ZSCORE', KEYS[2], member) then
+      removeTask(base, member)
+      return
+    end
+  end
+end
+local function full(set, max) return redis.call('ZCARD', set) >= max end
+purge(KEYS[4])
+if full(KEYS[4], tonumber(ARGV[9])) then
+  oldestTerminal(KEYS[4])
+  if full(KEYS[4], tonumber(ARGV[9])) then return { 'owner' } end
+end
+if address ~= '' then
+  purge(KEYS[5])
+  if full(KEYS[5], tonumber(ARGV[10])) then
+    oldestTerminal(KEYS[5])
+    if full(KEYS[5], tonumber(ARGV[10])) then return { 'address' } end
+  end
+end
+if full(KEYS[1], tonumber(ARGV[8])) then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if oldest[1] then removeTask(base, oldest[1]) end
+  if full(KEYS[1], tonumber(ARGV[8])) then return { 'server' } end
+end
+local seq = redis.call('INCR', KEYS[3])
+local key = base .. 't:' .. id
+redis.call('HSET', key, 'task', ARGV[4], 'owner', ARGV[6], 'address', address, 'seq', seq, 'status', 'working', 'v', 1)
+redis.call('PEXPIREAT', key, ARGV[5])
+redis.call('ZADD', KEYS[1], expiresAt, id)
+redis.call('ZADD', KEYS[4], seq, id)
+redis.call('PEXPIREAT', KEYS[4], ARGV[5], 'GT')
+redis.call('PEXPIREAT', KEYS[4], ARGV[5], 'NX')
+if address ~= '' then
+  redis.call('ZADD', KEYS[5], seq, id)
+  redis.call('PEXPIREAT', KEYS[5], ARGV[5], 'GT')
+  redis.call('PEXPIREAT', KEYS[5], ARGV[5], 'NX')
+end
+redis.call('PUBLISH', ARGV[11], ARGV[12] .. ARGV[4])
+return { 'ok', tostring(seq) }
+`
+
+const createScript = Redis.script(
+  (
+    keys: readonly [string, string, string, string, string],
+    base: string,
+    now: number,
+    taskId: string,
+    json: string,
+    expiresAt: number,
+    owner: string,
+    address: string,
+    maxTasks: number,
+    maxPerOwner: number,
+    maxPerAddress: number,
+    channel: string,
+    messagePrefix: string
+  ) => [
+    ...keys,
+    base,
+    now,
+    taskId,
+    json,
+    expiresAt,
+    owner,
+    address,
+    maxTasks,
+    maxPerOwner,
+    maxPerAddress,
+    channel,
+    messagePrefix
+  ],
+  { lua: createLua, numberOfKeys: 5 }
+).withReturnType<readonly [string, string?]>()
+
+// KEYS: the task, done. ARGV: the version read, the new task JSON, its status, channel, message prefix
+const updateLua = `
+local current = redis.call('HMGET', KEYS[1], 'v', 'seq')
+if not current[1] then return 'gone' end
+if current[1] ~= ARGV[1] then return 'conflict' end
+redis.call('HSET', KEYS[1], 'task', ARGV[2], 'status', ARGV[3], 'v', tonumber(current[1]) + 1)
+if ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'cancelled' then
+  redis.call('ZADD', KEYS[2], current[2], string.sub(KEYS[1], string.len(ARGV[6]) + 1))
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
+return 'ok'
+`
+
+const updateScript = Redis.script(
+  (
+    key: string,
+    done: string,
+    version: string,
+    json: string,
+    status: Status,
+    channel: string,
+    messagePrefix: string,
+    taskKeyPrefix: string
+  ) => [key, done, version, json, status, channel, messagePrefix, taskKeyPrefix],
+  { lua: updateLua, numberOfKeys: 2 }
+).withReturnType<string>()
+
+// KEYS: the owner's set. ARGV: base, after (sequence), page size
+const listLua = `
+local out = {}
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')
+local want = 2 * (tonumber(ARGV[3]) + 1)
+for i = 1, #members, 2 do
+  local json = redis.call('HGET', ARGV[1] .. 't:' .. members[i], 'task')
+  if json then
+    out[#out + 1] = members[i + 1]
+    out[#out + 1] = json
+    if #out >= want then break end
+  else
+    redis.call('ZREM', KEYS[1], members[i])
+  end
+end
+return out
+`
+
+const listScript = Redis.script(
+  (key: string, base: string, after: number, pageSize: number) => [key, base, after, pageSize],
+  { lua: listLua, numberOfKeys: 1 }
+).withReturnType<ReadonlyArray<string>>()
+
+/** The task in a terminal state, without the inputs it waited for (as the in-memory store). */
+const ended = (task: Task, status: Status, statusMessage: string | undefined, outcome: Outcome | undefined, now: number): Task => {
+  const next: { -readonly [K in keyof Task]: Task[K] } = {
+    taskId: task.taskId,
+    owner: task.owner,
+    method: task.method,
+    status,
+    statusMessage,
+    createdAt: task.createdAt,
+    lastUpdatedAt: now,
+    ttlMillis: task.ttlMillis,
+    pollIntervalMillis: task.pollIntervalMillis
+  }
+  if (outcome !== undefined) next.outcome = outcome
+  return next
+}
+
+const expired = (task: Task, now: number) => task.ttlMillis !== null && task.createdAt + task.ttlMillis <= now
+
+/** Builds the store on the `Redis` service. */
+export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const { prefix: base, run } = resolve("TaskStore", "tasks:", options)
+    const maxTasks = options.maxTasks ?? 10_000
+    const maxPerOwner = options.maxTasksPerOwner ?? 100
+    const maxPerAddress = options.maxTasksPerAddress ?? 500
+    const defaultTtl = options.defaultTtlMillis ?? 3_600_000
+    const maxTtl = options.maxTtlMillis ?? 3_600_000
+    const minTtl = Math.min(Math.max(0, options.minTtlMillis ?? 0), maxTtl)
+    const pollInterval = options.pollIntervalMillis ?? 1_000
+    const recheckMillis = options.recheckMillis ?? 5_000
+    const channel = `${base}changes`
+    /** This store's messages start with it: it skips its own (it published them locally already). */
+    const origin = `${randomBytes(9).toString("base64url")}|`
+    const taskKey = (taskId: string) => `${base}t:${taskId}`
+    const create = redis.eval(createScript)
+    const update = redis.eval(updateScript)
+    const listPage = redis.eval(listScript)
+    const changes = yield* PubSub.sliding<Task>(4_096)
+    /** Callers of `awaitTerminal` in this process, by task. */
+    const waiters = new Map<string, Set<Deferred.Deferred<Task>>>()
+
+    const changed = (task: Task) => {
+      PubSub.publishUnsafe(changes, task)
+      if (!isTerminal(task.status)) return
+      const waiting = waiters.get(task.taskId)
+      if (waiting === undefined) return
+      waiters.delete(task.taskId)
+      for (const deferred of waiting) Deferred.doneUnsafe(deferred, Exit.succeed(task))
+    }
+
+    // Changes of other processes (ours are published locally, at once). The subscriber
+    // reconnects by itself; should its queue fail, it subscribes again.
+    yield* Effect.forkScoped(
+      Effect.scoped(Effect.gen(function*() {
+        const messages = yield* redis.subscribe(channel)
+        while (true) {
+          const { message } = yield* Queue.take(messages)
+          if (message.startsWith(origin)) continue
+          const bar = message.indexOf("|")
+          const parsed = (() => {
+            try {
+              return JSON.parse(message.slice(bar + 1)) as Task
+            } catch {
+              return undefined
+            }
+          })()
+          if (parsed !== undefined) changed(parsed)
+        }
+      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
+    )
+
+    /** The task and its version, if it is stored and not expired (whoever owns it). */
+    const read = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
+      Effect.map(
+        run("get", redis.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
+        ([json, version]) => {
+          if (json === null || json === undefined || version === null || version === undefined) return undefined
+          const task = JSON.parse(json) as Task
+          return expired(task, now) ? undefined : { task, version }
+        }
+      )
+
+    /**
+     * Changes a task by compare-and-set: `next` of what is stored (`undefined`: leave it), written
+     * only if nobody changed it since it was read; read again and retried otherwise.
+     */
+    const change = <E>(
+      taskId: string,
+      next: (current: Task | undefined, now: number) => Effect.Effect<Task | undefined, E>,
+      operation: string
+    ): Effect.Effect<Task | undefined, E | StoreError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const attempt = (left: number): Effect.Effect<Task | undefined, E | StoreError> =>
+          Effect.flatMap(read(taskId, now), (stored) => {
+            if (stored === undefined) return Effect.flatMap(next(undefined, now), () => Exit.succeed(undefined))
+            return Effect.flatMap(next(stored.task, now), (task) => {
+              if (task === undefined) return Exit.succeed(undefined)
+              const json = JSON.stringify(task)
+              return Effect.flatMap(
+                run(operation, update(taskKey(taskId), `${base}done`, stored.version, json, task.status, channel, origin, `${base}t:`)),
+                (outcome): Effect.Effect<Task | undefined, E | StoreError> => {
+                  if (outcome === "ok") {
+                    changed(task)
+                    return Exit.succeed(task)
+                  }
+                  if (outcome === "conflict" && left > 0) return attempt(left - 1)
+                  return Exit.succeed(undefined)
+                }
+              )
+            })
+          })
+        return attempt(16)
+      })
+
+    const get = (taskId: string, owner: string): Effect.Effect<Task, TaskNotFound | StoreError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(read(taskId, now), (stored) =>
+          stored === undefined || stored.task.owner !== owner
+            ? Exit.fail(new TaskNotFound({ taskId }))
+            : Exit.succeed(stored.task)))
+
+    const awaitTerminal = (taskId: string, owner: string): Effect.Effect<Task, TaskNotFound | StoreError> =>
+      Effect.suspend(() => {
+        const deferred = Deferred.makeUnsafe<Task>()
+        let waiting = waiters.get(taskId)
+        if (waiting === undefined) waiters.set(taskId, waiting = new Set())
+        waiting.add(deferred)
+        const forget = Effect.sync(() => {
+          const set = waiters.get(taskId)
+          set?.delete(deferred)
+          if (set?.size === 0) waiters.delete(taskId)
+        })
+        // Registered first, then read: a change between the two is not missed.
+        const check: Effect.Effect<Task, TaskNotFound | StoreError> = Effect.flatMap(get(taskId, owner), (task) =>
+          isTerminal(task.status)
+            ? Exit.succeed(task)
+            : Effect.flatMap(
+              Effect.timeoutOption(Deferred.await(deferred), recheckMillis),
+              (arrived) => arrived._tag === "Some" ? Exit.succeed(arrived.value) : check
+            ))
+        return Effect.ensuring(check, forget)
+      })
+
+    return TaskStore.of({
+      create: (input) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const requested = input.ttlMillis === null || input.ttlMillis === undefined || input.ttlMillis <= 0
+            ? undefined
+            : input.ttlMillis
+          const ttl = Math.min(requested === undefined ? defaultTtl : Math.max(minTtl, requested), maxTtl)
+          const task: Task = {
+            taskId: newTaskId(),
+            owner: input.owner,
+            method: input.method,
+            status: "working",
+            createdAt: now,
+            lastUpdatedAt: now,
+            ttlMillis: ttl,
+            pollIntervalMillis: pollInterval
+          }
+          const ownerSet = `${base}o:${input.owner}`
+          const address = input.address ?? ""
+          return Effect.flatMap(
+            run(
+              "create",
+              create(
+                [`${base}all`, `${base}done`, `${base}seq`, ownerSet, address === "" ? ownerSet : `${base}a:${address}`],
+                base,
+                now,
+                task.taskId,
+                JSON.stringify(task),
+                now + ttl,
+                input.owner,
+                address,
+                Number.isFinite(maxTasks) ? maxTasks : Number.MAX_SAFE_INTEGER,
+                Number.isFinite(maxPerOwner) ? maxPerOwner : Number.MAX_SAFE_INTEGER,
+                Number.isFinite(maxPerAddress) ? maxPerAddress : Number.MAX_SAFE_INTEGER,
+                channel,
+                origin
+              )
+            ),
+            ([outcome]): Effect.Effect<Task, TaskLimitExceeded> => {
+              switch (outcome) {
+                case "ok":
+                  changed(task)
+                  return Exit.succeed(task)
+                case "owner":
+                  return Exit.fail(new TaskLimitExceeded({ limit: maxPerOwner, scope: "owner" }))
+                case "address":
+                  return Exit.fail(new TaskLimitExceeded({ limit: maxPerAddress, scope: "address" }))
+                default:
+                  return Exit.fail(new TaskLimitExceeded({ limit: maxTasks, scope: "server" }))
+              }
+            }
+          )
+        }),
+      get,
+      list: (owner, cursor, pageSize) =>
+        Effect.suspend((): Effect.Effect<TaskPage, InvalidTaskCursor | StoreError> => {
+          let after = 0
+          if (cursor !== undefined) {
+            const decoded = decodeCursor(cursor)
+            if (decoded === undefined) return Exit.fail(new InvalidTaskCursor({ cursor }))
+            after = decoded
+          }
+          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.map(run("list", listPage(`${base}o:${owner}`, base, after, pageSize)), (flat) => {
+              const tasks: Array<Task> = []
+              let last = 0
+              let more = false
+              for (let i = 0; i < flat.length; i += 2) {
+                const task = JSON.parse(flat[i + 1]!) as Task
+                if (task.owner !== owner || expired(task, now)) continue
+                if (tasks.length === pageSize) {
+                  more = true
+                  break
+                }
+                tasks.push(task)
+                last = Number(flat[i])
+              }
+              return { tasks, nextCursor: more ? encodeCursor(last) : undefined }
+            }))
+        }),
+      setStatus: (taskId, status, statusMessage) =>
+        Effect.suspend(() => {
+          let same: Task | undefined
+          return Effect.map(
+            change(taskId, (current, now) => {
+              if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
+              if (current.status === status) {
+                same = current
+                return Exit.succeed(undefined)
+              }
+              return Exit.succeed({ ...current, status, statusMessage, lastUpdatedAt: now })
+            }, "setStatus"),
+            (task) => task ?? same
+          )
+        }),
+      setInputRequests: (taskId, inputRequests: { readonly [key: string]: InputRequest }) =>
+        change(taskId, (current, now) => {
+          if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
+          const { inputRequests: _previous, ...task } = current
+          return Exit.succeed(
+            Object.keys(inputRequests).length > 0
+              ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
+              : { ...task, status: "working", lastUpdatedAt: now }
+          )
+        }, "setInputRequests"),
+      finish: (taskId, status, outcome, statusMessage) =>
+        change(taskId, (current, now) =>
+          current === undefined || isTerminal(current.status)
+            ? Exit.succeed(undefined)
+            : Exit.succeed(ended(current, status, statusMessage, outcome, now)), "finish"),
+      cancel: (taskId, owner) =>
+        Effect.flatMap(
+          change(taskId, (current, now): Effect.Effect<Task | undefined, TaskNotFound | TaskAlreadyTerminal> => {
+            if (current === undefined || current.owner !== owner) return Exit.fail(new TaskNotFound({ taskId }))
+            if (isTerminal(current.status)) return Exit.fail(new TaskAlreadyTerminal({ taskId, status: current.status }))
+            return Exit.succeed(ended(current, "cancelled", "Cancelled by the requestor", undefined, now))
+          }, "cancel"),
+          (task) => task === undefined ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(task)
+        ),
+      awaitTerminal,
+      changes,
+      size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
+    })
+  })
+
+/** The `TaskStore` on the `Redis` service (see the module's doc). */
+export const layer = (options: Options = {}): Layer.Layer<TaskStore, never, Redis.Redis> =>
+  Layer.effect(TaskStore, make(options))

@@ -1,0 +1,285 @@
+/**
+ * The `TaskStore` on Redis against a real redis-server: the behavioural checks of the in-memory
+ * store (test/tasks/TaskStore.test.ts) on the live clock (Redis expires keys on its own clock),
+ * and what only a shared store does: two store instances on one Redis (each its own client, as
+ * replicas) see each other's tasks under the owner rules, share the limits, hear each other's
+ * changes, and a cancel on one wakes `awaitTerminal` on the other.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import { RedisTaskStore } from "../../src/redis.ts"
+import * as Context from "effect/Context"
+import { components, options } from "../../examples/everything-server.ts"
+import { McpServer } from "../../src/index.ts"
+import { authenticateByClientName, principal, rpcError } from "../middleware/builtinSupport.ts"
+import { connect, type Server } from "../server/McpServerHarness.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { callAsTask, cancelTask, getTask, listTasks, refusal, untilTerminal } from "../tasks/support.ts"
+
+const result = (text: string) => ({ _tag: "Result" as const, result: { content: [{ type: "text", text }] } })
+const A = "session:a"
+const B = "session:b"
+
+const sleep = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
+
+/** A store on a new client of the test Redis (a replica of its own), under `prefix`. */
+const onRedis = (prefix: string, options: RedisTaskStore.Options = {}) =>
+  Effect.gen(function*() {
+    const server = yield* TestRedis
+    const context = yield* Layer.build(redisClient(server.url))
+    return yield* Effect.provideContext(RedisTaskStore.make({ ...options, prefix }), context)
+  }).pipe(Effect.orDie)
+
+const store = (options: RedisTaskStore.Options = {}) => onRedis(uniquePrefix(), options)
+
+/** Two instances on one Redis and prefix, as two replicas. */
+const replicas = (options: RedisTaskStore.Options = {}) =>
+  Effect.gen(function*() {
+    const prefix = uniquePrefix()
+    return [yield* onRedis(prefix, options), yield* onRedis(prefix, options)] as const
+  })
+
+const waitUntil = (check: () => boolean, timeoutMillis = 2_000) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    while (!check()) {
+      if (Date.now() - start > timeoutMillis) return yield* Effect.die(new Error("timed out"))
+      yield* sleep(5)
+    }
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it) => {
+  it.effect("create: working, unguessable ids, the TTL capped; get by the owner only", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store({ maxTtlMillis: 60_000 })
+      const a = yield* tasks.create({ owner: A, method: "tools/call" })
+      const b = yield* tasks.create({ owner: A, method: "tools/call", ttlMillis: 3_600_000 })
+      assert.strictEqual(a.status, "working")
+      assert.match(a.taskId, /^[A-Za-z0-9_-]{22}$/)
+      assert.notStrictEqual(a.taskId, b.taskId)
+      assert.strictEqual(b.ttlMillis, 60_000)
+      assert.deepStrictEqual(yield* tasks.get(a.taskId, A), a)
+      assert.strictEqual((yield* Effect.flip(tasks.get(a.taskId, B)))._tag, "TaskNotFound")
+      assert.strictEqual((yield* Effect.flip(tasks.cancel(a.taskId, B)))._tag, "TaskNotFound")
+      assert.strictEqual((yield* Effect.flip(tasks.awaitTerminal(a.taskId, B)))._tag, "TaskNotFound")
+      assert.strictEqual((yield* Effect.flip(tasks.get("unknown", A)))._tag, "TaskNotFound")
+      assert.deepStrictEqual((yield* tasks.list(B, undefined, 10)).tasks, [])
+      assert.strictEqual(yield* tasks.size, 2)
+    }))
+
+  it.effect("compare-and-set: finish after cancel is ignored; cancel after finish fails; finish twice keeps the first", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store()
+      const a = yield* tasks.create({ owner: A, method: "tools/call" })
+      const cancelled = yield* tasks.cancel(a.taskId, A)
+      assert.strictEqual(cancelled.status, "cancelled")
+      assert.isUndefined(yield* tasks.finish(a.taskId, "completed", result("late")))
+      const afterLate = yield* tasks.get(a.taskId, A)
+      assert.strictEqual(afterLate.status, "cancelled")
+      assert.isUndefined(afterLate.outcome)
+      assert.isUndefined(yield* tasks.setStatus(a.taskId, "working"))
+
+      const b = yield* tasks.create({ owner: A, method: "tools/call" })
+      yield* tasks.finish(b.taskId, "completed", result("first"))
+      assert.strictEqual((yield* Effect.flip(tasks.cancel(b.taskId, A)))._tag, "TaskAlreadyTerminal")
+      assert.isUndefined(yield* tasks.finish(b.taskId, "failed", result("second")))
+      assert.deepStrictEqual((yield* tasks.get(b.taskId, A)).outcome, result("first"))
+    }))
+
+  it.effect("compare-and-set across replicas: of a finish and a cancel racing, exactly one wins", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas()
+      for (let i = 0; i < 20; i++) {
+        const task = yield* one.create({ owner: A, method: "m" })
+        const [finished, cancelled] = yield* Effect.all([
+          one.finish(task.taskId, "completed", result("done")),
+          Effect.exit(two.cancel(task.taskId, A))
+        ], { concurrency: 2 })
+        const stored = yield* two.get(task.taskId, A)
+        if (finished !== undefined) {
+          assert.isTrue(Exit.isFailure(cancelled))
+          assert.strictEqual(stored.status, "completed")
+        } else {
+          assert.isTrue(Exit.isSuccess(cancelled))
+          assert.strictEqual(stored.status, "cancelled")
+        }
+      }
+    }))
+
+  it.effect("setStatus and setInputRequests move between working and input_required", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store()
+      const task = yield* tasks.create({ owner: A, method: "tools/call" })
+      const waiting = yield* tasks.setStatus(task.taskId, "input_required", "waiting for the user")
+      assert.strictEqual(waiting?.status, "input_required")
+      assert.strictEqual(waiting?.statusMessage, "waiting for the user")
+      assert.strictEqual((yield* tasks.setStatus(task.taskId, "input_required"))?.status, "input_required")
+      const asked = yield* tasks.setInputRequests(task.taskId, { "elicit-1": { method: "elicitation/create" } })
+      assert.deepStrictEqual(asked?.inputRequests, { "elicit-1": { method: "elicitation/create" } })
+      const answered = yield* tasks.setInputRequests(task.taskId, {})
+      assert.strictEqual(answered?.status, "working")
+      assert.isUndefined(answered?.inputRequests)
+      assert.strictEqual((yield* tasks.finish(task.taskId, "completed", result("ok")))?.status, "completed")
+      assert.isUndefined(yield* tasks.setInputRequests(task.taskId, { k: { method: "m" } }))
+    }))
+
+  it.effect("awaitTerminal resolves on finish and on cancel, also when another replica makes it", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas({ recheckMillis: 60_000 })
+      const a = yield* one.create({ owner: A, method: "tools/call" })
+      const local = yield* Effect.forkChild(one.awaitTerminal(a.taskId, A))
+      const remote = yield* Effect.forkChild(two.awaitTerminal(a.taskId, A))
+      yield* sleep(50)
+      assert.isUndefined(local.pollUnsafe())
+      assert.isUndefined(remote.pollUnsafe())
+      yield* one.finish(a.taskId, "completed", result("ok"))
+      const started = Date.now()
+      assert.strictEqual((yield* Fiber.join(local)).status, "completed")
+      assert.strictEqual((yield* Fiber.join(remote)).status, "completed")
+      assert.isBelow(Date.now() - started, 1_000, "by pub/sub, not by the re-read")
+      assert.strictEqual((yield* two.awaitTerminal(a.taskId, A)).status, "completed")
+
+      const b = yield* one.create({ owner: A, method: "tools/call" })
+      const waiter = yield* Effect.forkChild(one.awaitTerminal(b.taskId, A))
+      yield* sleep(50)
+      yield* two.cancel(b.taskId, A)
+      assert.strictEqual((yield* Fiber.join(waiter)).status, "cancelled")
+    }))
+
+  it.effect("TTL: a task expires on Redis (gone for get, list and size); awaitTerminal then fails", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store({ recheckMillis: 50 })
+      const task = yield* tasks.create({ owner: A, method: "tools/call", ttlMillis: 100 })
+      const waiter = yield* Effect.forkChild(Effect.flip(tasks.awaitTerminal(task.taskId, A)))
+      assert.strictEqual((yield* tasks.get(task.taskId, A)).status, "working")
+      yield* sleep(200)
+      assert.strictEqual((yield* Effect.flip(tasks.get(task.taskId, A)))._tag, "TaskNotFound")
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks, [])
+      assert.strictEqual(yield* tasks.size, 0)
+      assert.strictEqual((yield* Fiber.join(waiter))._tag, "TaskNotFound")
+    }))
+
+  it.effect("list: the owner's tasks oldest first, in pages; an unknown cursor fails", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store()
+      const ids: Array<string> = []
+      for (let i = 0; i < 5; i++) {
+        ids.push((yield* tasks.create({ owner: A, method: "m" })).taskId)
+        yield* tasks.create({ owner: B, method: "m" })
+      }
+      const seen: Array<string> = []
+      let cursor: string | undefined
+      let pages = 0
+      do {
+        const page = yield* tasks.list(A, cursor, 2)
+        seen.push(...page.tasks.map((t) => t.taskId))
+        cursor = page.nextCursor
+        pages++
+      } while (cursor !== undefined && pages < 10)
+      assert.strictEqual(pages, 3)
+      assert.deepStrictEqual(seen, ids)
+      const exact = yield* tasks.list(A, undefined, 5)
+      assert.strictEqual(exact.tasks.length, 5)
+      assert.isUndefined(exact.nextCursor)
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, "not-a-cursor", 2)))._tag, "InvalidTaskCursor")
+    }))
+
+  it.effect("limits per owner, address and server are shared by replicas; the oldest terminal task makes room", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas({ maxTasks: 6, maxTasksPerOwner: 2, maxTasksPerAddress: 3 })
+      const first = yield* one.create({ owner: A, method: "m" })
+      const second = yield* two.create({ owner: A, method: "m" })
+      const owner = yield* refusal(one.create({ owner: A, method: "m" }))
+      assert.strictEqual(owner.scope, "owner")
+      assert.strictEqual(owner.limit, 2)
+      yield* two.finish(first.taskId, "completed", result("x"))
+      const third = yield* one.create({ owner: A, method: "m" })
+      assert.strictEqual((yield* Effect.flip(two.get(first.taskId, A)))._tag, "TaskNotFound")
+      assert.deepStrictEqual((yield* two.list(A, undefined, 10)).tasks.map((t) => t.taskId), [second.taskId, third.taskId])
+
+      yield* one.create({ owner: "s1", address: "10.0.0.1", method: "m" })
+      yield* two.create({ owner: "s2", address: "10.0.0.1", method: "m" })
+      yield* one.create({ owner: "s3", address: "10.0.0.1", method: "m" })
+      const address = yield* refusal(two.create({ owner: "s4", address: "10.0.0.1", method: "m" }))
+      assert.strictEqual(address.scope, "address")
+      assert.strictEqual(address.limit, 3)
+
+      yield* two.create({ owner: "s5", method: "m" })
+      const server = yield* refusal(one.create({ owner: "s6", method: "m" }))
+      assert.strictEqual(server.scope, "server")
+      assert.strictEqual(server.limit, 6)
+      assert.strictEqual(yield* one.size, 6)
+    }))
+
+  it.effect("changes: every transition is published, those of another replica too", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas()
+      const here = yield* PubSub.subscribe(one.changes)
+      const there = yield* PubSub.subscribe(two.changes)
+      yield* sleep(50) // the subscriptions to Redis are up
+      const task = yield* one.create({ owner: A, method: "m" })
+      yield* one.setStatus(task.taskId, "input_required")
+      yield* two.setStatus(task.taskId, "working")
+      yield* one.finish(task.taskId, "failed", { _tag: "Error", error: { code: -32602, message: "bad" } }, "bad")
+      yield* two.finish(task.taskId, "completed", result("late")) // dropped: not published
+      const seenHere: Array<string> = []
+      const seenThere: Array<string> = []
+      yield* Effect.forkChild(Effect.forever(Effect.map(PubSub.take(here), (t) => seenHere.push(t.status))))
+      yield* Effect.forkChild(Effect.forever(Effect.map(PubSub.take(there), (t) => seenThere.push(t.status))))
+      yield* waitUntil(() => seenHere.length >= 4 && seenThere.length >= 4)
+      yield* sleep(50)
+      assert.deepStrictEqual(seenHere, ["working", "input_required", "working", "failed"])
+      assert.deepStrictEqual(seenThere, ["working", "input_required", "working", "failed"])
+    }))
+
+  it.effect("two replicas see each other's tasks under the owner rules", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas()
+      const task = yield* one.create({ owner: A, method: "tools/call" })
+      assert.deepStrictEqual(yield* two.get(task.taskId, A), task)
+      assert.strictEqual((yield* Effect.flip(two.get(task.taskId, B)))._tag, "TaskNotFound")
+      assert.strictEqual((yield* Effect.flip(two.cancel(task.taskId, B)))._tag, "TaskNotFound")
+      assert.deepStrictEqual((yield* two.list(A, undefined, 10)).tasks.map((t) => t.taskId), [task.taskId])
+      assert.strictEqual((yield* two.cancel(task.taskId, A)).status, "cancelled")
+      assert.strictEqual((yield* one.get(task.taskId, A)).status, "cancelled")
+    }))
+
+  it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const principals = { alice: principal("alice"), bob: principal("bob") }
+      // Each server has its own Redis client, as replicas in their own processes would.
+      const replica = () =>
+        Effect.map(
+          Layer.build(
+            Layer.provideMerge(
+              Layer.merge(components, McpServer.middleware(authenticateByClientName(principals))),
+              Layer.provideMerge(
+                McpServer.McpServer.layer({ ...options, tasks: {} }),
+                RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)
+              )
+            )
+          ),
+          (context): Server => Context.get(context, McpServer.McpServer)
+        )
+      const one = yield* replica()
+      const two = yield* replica()
+      const aliceOnOne = (yield* connect(one, { name: "alice" })).client
+      const aliceOnTwo = (yield* connect(two, { name: "alice" })).client
+      const bobOnTwo = (yield* connect(two, { name: "bob" })).client
+
+      const quick = (yield* callAsTask(aliceOnOne, "test_task_slow", { ms: 20 })).task
+      assert.strictEqual((yield* untilTerminal(aliceOnTwo, quick.taskId)).status, "completed")
+      const slow = (yield* callAsTask(aliceOnOne, "test_task_slow", { ms: 5_000, steps: 10 })).task
+      assert.strictEqual((yield* getTask(aliceOnTwo, slow.taskId)).status, "working")
+      assert.deepStrictEqual((yield* listTasks(aliceOnTwo)).tasks.map((t) => t.taskId), [quick.taskId, slow.taskId])
+      assert.strictEqual((yield* rpcError(() => bobOnTwo.experimental.tasks.getTask(slow.taskId))).code, -32602)
+      assert.strictEqual((yield* cancelTask(aliceOnTwo, slow.taskId)).status, "cancelled")
+      assert.strictEqual((yield* getTask(aliceOnOne, slow.taskId)).status, "cancelled")
+    }))
+})
