@@ -1,12 +1,13 @@
 /**
  * Every store of the server on one Redis, in one call: {@link layer} connects to Redis (node-redis,
  * through `@effect/platform-node`'s `NodeRedis`) and provides the `RateLimitStore`, the
- * `CacheStore` and the `EventStore` on it, all keys under one prefix.
+ * `CacheStore`, the `EventStore` and the `TaskStore` on it, all keys under one prefix.
  *
  * **When to use**
  *
- * Several replicas of a server behind a load balancer: one rate-limit budget across them, and
- * neither cached answers nor SSE events in their memory. Give the Layer to the server as the
+ * Several replicas of a server behind a load balancer: one rate-limit budget across them, tasks
+ * any replica can read, cancel and wait for (their work still runs on the replica that created
+ * them), and neither cached answers nor SSE events in their memory. Give the Layer to the server as the
  * in-memory stores are given (`McpServer.serve(options, components.pipe(Layer.provide(stores)),
  * ...)`, or `Effect.provide` around `serve`).
  *
@@ -46,19 +47,23 @@ import type * as Redis from "effect/persistence/Redis"
 import type { RateLimitStore } from "../middleware/builtin/RateLimit.ts"
 import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
+import type { TaskStore } from "../tasks/TaskStore.ts"
 import type { EventStore } from "../transport/http/EventStore.ts"
 import type { StoreOptions } from "./internal/store.ts"
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
+import * as RedisTaskStore from "./RedisTaskStore.ts"
 
 /** The stores {@link layer} provides. */
-export type Stores = RateLimitStore | CacheStore | EventStore
+export type Stores = RateLimitStore | CacheStore | EventStore | TaskStore
 
 /** Options of {@link layerStores}: the prefix and time bound of every store, and the event store's bounds. */
 export interface StoresOptions extends StoreOptions {
   /** The event store's bounds and key lifetime (see `RedisEventStore`). */
   readonly events?: Omit<RedisEventStore.Options, keyof StoreOptions> | undefined
+  /** The task store's limits, TTLs and re-read interval (see `RedisTaskStore`). */
+  readonly tasks?: Omit<RedisTaskStore.Options, keyof StoreOptions> | undefined
 }
 
 /** Options of {@link layer}. */
@@ -84,8 +89,8 @@ export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, ne
   return Layer.mergeAll(
     RedisRateLimitStore.layer(common),
     RedisCacheStore.layer(common),
-    RedisEventStore.layer({ ...options.events, ...common })
-    // NOTE: the TaskStore on Redis belongs here too, once it exists (it needs the same `Redis`).
+    RedisEventStore.layer({ ...options.events, ...common }),
+    RedisTaskStore.layer({ ...options.tasks, ...common })
   )
 }
 

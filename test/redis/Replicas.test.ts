@@ -1,7 +1,8 @@
 /**
  * The Redis stores behind real servers, against a real redis-server: a rate limit shared by two
  * server instances (each with its own Redis client), the response cache answering from Redis and
- * expiring there, SSE resumption with the events on Redis, and `RedisStores.layer` wiring them all.
+ * expiring there, SSE resumption with the events on Redis, and `RedisStores.layer` wiring them all
+ * (the task store included).
  */
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -13,6 +14,7 @@ import { EventStore, McpServer } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "../../src/redis.ts"
+import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { messagesOf, nodeFetch, on, openSession, readSse, serveEverything, sseReader } from "../http/support.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
@@ -140,6 +142,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
       yield* cache.set("c", 1, 60_000)
       for (let i = 0; i < 3; i++) yield* events.append("S", "s1", { jsonrpc: "2.0", method: "x" } as never)
       assert.isUndefined(yield* events.replayAfter("S", "s1.0"), "maxEventsPerStream reached the event store")
+      const task = yield* Context.get(context, TaskStore).create({ owner: "session:a", method: "tools/call" })
       const keys = [...yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`))].sort()
       assert.deepStrictEqual(keys, [
         `${prefix}cache:c`,
@@ -147,7 +150,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
         `${prefix}events:S:order`,
         `${prefix}events:S:s:s1`,
         `${prefix}events:S:streams`,
-        `${prefix}rate-limit:k`
+        `${prefix}rate-limit:k`,
+        `${prefix}tasks:all`,
+        `${prefix}tasks:o:session:a`,
+        `${prefix}tasks:seq`,
+        `${prefix}tasks:t:${task.taskId}`
       ])
     }))
 })
