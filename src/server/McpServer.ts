@@ -218,6 +218,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks)
 
     const pageSize = options.pageSize
+    /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
+    const served = (uri: string) =>
+      resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = options.capabilities ?? {}
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
@@ -294,7 +297,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             return Exit.fail(McpError.invalidParams(`Resource URI too long: more than ${maxSubscriptionUriLength} characters`))
           }
           // Only what resources/read would serve (a template match counts; nothing is read).
-          if (resources.get(uri) === undefined && !templates.list().some((entry) => entry.value.matches(uri))) {
+          if (!served(uri)) {
             return Exit.fail(McpError.resourceNotFound(uri))
           }
           // A stateless session answers many clients, none of which could be told of an update.
@@ -366,8 +369,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             onChange: service.onChange,
             onResourceUpdated: service.onResourceUpdated,
             resourceExists: (uri) =>
-              uri.length <= maxSubscriptionUriLength &&
-              (resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))),
+              uri.length <= maxSubscriptionUriLength && served(uri),
             maxResourceSubscriptions: maxSubscriptions,
             tasks: taskTools ? tasks!.listen : undefined
           })
