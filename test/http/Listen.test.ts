@@ -203,6 +203,39 @@ describe("subscriptions/listen over stateless HTTP", () => {
       assert.isBelow(Date.now() - started, 2_000)
     }))
 
+  it.live("a quiet listen stream gets SSE keep-alive comments (keepAliveMillis); with 0 it gets none", () =>
+    Effect.gen(function*() {
+      const read = (url: string) =>
+        Effect.promise(async () => {
+          const controller = new AbortController()
+          const response = await fetch(url, {
+            method: "POST",
+            signal: controller.signal,
+            headers: headersOf("subscriptions/listen"),
+            body: JSON.stringify({ jsonrpc: "2.0", id: "k", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
+          })
+          const reader = response.body!.getReader()
+          const decoder = new TextDecoder()
+          let text = ""
+          const deadline = Date.now() + 700
+          while (Date.now() < deadline) {
+            const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now())))])
+            if (chunk === undefined || chunk.done) break
+            text += decoder.decode(chunk.value, { stream: true })
+          }
+          controller.abort()
+          return text
+        })
+      const beating = yield* serveEverything({ keepAliveMillis: 150 })
+      const withBeats = yield* read(beating.url)
+      assert.include(withBeats, "notifications/subscriptions/acknowledged")
+      assert.isAtLeast(withBeats.split(": keep-alive\n\n").length - 1, 2)
+      const silent = yield* serveEverything({ keepAliveMillis: 0 })
+      const without = yield* read(silent.url)
+      assert.include(without, "notifications/subscriptions/acknowledged")
+      assert.notInclude(without, ": keep-alive")
+    }))
+
   it.live("a dropped listen stream unregisters its listeners (a later change reaches only the live stream)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

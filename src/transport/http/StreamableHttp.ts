@@ -92,6 +92,12 @@ export interface Options {
   readonly requestTimeoutMillis?: number | undefined
   /** The `retry:` (ms) of priming events. Default 1 000. */
   readonly retryMillis?: number | undefined
+  /**
+   * An SSE comment (`: keep-alive`) on every open SSE stream at this interval, so proxies and load
+   * balancers do not drop a stream that is quiet for a while (a 2026-07-28 `subscriptions/listen`,
+   * a 2025 standalone stream, a slow call). Clients ignore comments. Default 15 000; 0 turns it off.
+   */
+  readonly keepAliveMillis?: number | undefined
   /** Tuning of each session (concurrency limits, timeouts). */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
 }

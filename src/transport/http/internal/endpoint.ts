@@ -71,6 +71,7 @@ export const handler = (
     )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
     yield* Effect.forkScoped(endpoint.reaper)
+    yield* Effect.forkScoped(endpoint.keepAlive)
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
     const graceful = yield* GracefulShutdown
     const release = graceful.hold()
@@ -158,6 +159,9 @@ const shuttingDown = (id?: JsonRpc.RequestId) =>
 
 const frame = (id: string | undefined, data: string, retry?: number): string =>
   `${id === undefined ? "" : `id: ${id}\n`}${retry === undefined ? "" : `retry: ${retry}\n`}data: ${data}\n\n`
+
+/** The SSE comment that keeps a quiet stream alive (clients ignore comments). */
+const keepAliveComment = ": keep-alive\n\n"
 
 const relatedTaskOf = (message: JsonRpc.Message): string | undefined => {
   const meta = (message as { readonly params?: { readonly _meta?: Record<string, { readonly taskId?: unknown }> } }).params
@@ -630,6 +634,27 @@ class Endpoint {
    * Ends sessions idle for longer than the idle timeout, and abandons requests whose answer no
    * client has read for longer than the request timeout.
    */
+  /**
+   * Writes an SSE comment on every stream a client is reading, every `keepAliveMillis`: one timer
+   * for the endpoint, not one per stream.
+   */
+  get keepAlive(): Effect.Effect<void> {
+    const every = this.options.keepAliveMillis ?? 15_000
+    if (!(every > 0) || !Number.isFinite(every)) return Effect.void
+    return Effect.forever(Effect.andThen(
+      Effect.sleep(every),
+      Effect.sync(() => {
+        const beat = (session: HttpSession) => {
+          for (const stream of session.streams.values()) {
+            if (stream.connection?.reading === true) stream.connection.push(keepAliveComment)
+          }
+        }
+        for (const session of this.sessions.values()) beat(session)
+        if (this.statelessSession !== undefined) beat(this.statelessSession)
+      })
+    ))
+  }
+
   get reaper(): Effect.Effect<void> {
     const every = Math.max(100, Math.min(60_000, Math.floor(Math.min(this.idleTimeout, this.requestTimeout) / 2)))
     return Effect.forever(Effect.andThen(
