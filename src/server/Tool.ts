@@ -182,7 +182,7 @@ export const compile = <
     : Schema.Struct(parameters as Schema.Struct.Fields)
   const inputSchema = parameters instanceof RawJsonSchema
     ? parameters.schema
-    : JsonSchema.toolInputSchema(paramsSchema!) as WireTool["inputSchema"]
+    : inputSchemaOf(name, paramsSchema!)
   const output = definition.success === undefined ? undefined : outputOf(definition.success)
 
   const wire: { -readonly [K in keyof WireTool]: WireTool[K] } = { name, inputSchema }
@@ -307,6 +307,15 @@ const invalidArguments = (
     ? Exit.succeed({ content: [{ type: "text", text: error.message }], isError: true })
     : Exit.fail(error)
 
+/** The tool's `inputSchema`; a schema that is not a JSON object is refused naming the tool. */
+const inputSchemaOf = (name: string, schema: Schema.Top): WireTool["inputSchema"] => {
+  try {
+    return JsonSchema.toolInputSchema(schema) as WireTool["inputSchema"]
+  } catch (error) {
+    throw new Error(`Tool ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+}
+
 /**
  * Arguments are decoded, and results and failures encoded, through the schema's JSON codec: the
  * form its JSON Schema describes (a `Schema.Date` parameter takes the ISO string the schema
@@ -315,8 +324,11 @@ const invalidArguments = (
 const jit = (schema: Schema.Top) => {
   const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Top
   SchemaJITCompiler.enable(codec.ast)
-  return Schema.decodeUnknownExit(codec as Schema.Codec<unknown, unknown>)
+  // Every problem of the arguments is reported, not only the first: a model fixes them in one go.
+  return Schema.decodeUnknownExit(codec as Schema.Codec<unknown, unknown>, allErrors)
 }
+
+const allErrors = { errors: "all" } as const
 
 const encoder = (schema: Schema.Top) =>
   Schema.encodeUnknownExit(Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Codec<unknown, unknown>)
