@@ -48,7 +48,7 @@ import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "../tasks/Task.ts"
+import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
 import {
   InvalidTaskCursor,
   type MemoryOptions,
@@ -220,24 +220,7 @@ const listScript = Redis.script(
   { lua: listLua, numberOfKeys: 1 }
 ).withReturnType<ReadonlyArray<string>>()
 
-/** The task in a terminal state, without the inputs it waited for (as the in-memory store). */
-const ended = (task: Task, status: Status, statusMessage: string | undefined, outcome: Outcome | undefined, now: number): Task => {
-  const next: { -readonly [K in keyof Task]: Task[K] } = {
-    taskId: task.taskId,
-    owner: task.owner,
-    method: task.method,
-    status,
-    statusMessage,
-    createdAt: task.createdAt,
-    lastUpdatedAt: now,
-    ttlMillis: task.ttlMillis,
-    pollIntervalMillis: task.pollIntervalMillis
-  }
-  if (outcome !== undefined) next.outcome = outcome
-  return next
-}
 
-const expired = (task: Task, now: number) => task.ttlMillis !== null && task.createdAt + task.ttlMillis <= now
 
 /** Builds the store on the `Redis` service. */
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
@@ -300,7 +283,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         ([json, version]) => {
           if (json === null || json === undefined || version === null || version === undefined) return undefined
           const task = JSON.parse(json) as Task
-          return expired(task, now) ? undefined : { task, version }
+          return isExpired(task, now) ? undefined : { task, version }
         }
       )
 
@@ -434,7 +417,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               let more = false
               for (let i = 0; i < flat.length; i += 2) {
                 const task = JSON.parse(flat[i + 1]!) as Task
-                if (task.owner !== owner || expired(task, now)) continue
+                if (task.owner !== owner || isExpired(task, now)) continue
                 if (tasks.length === pageSize) {
                   more = true
                   break

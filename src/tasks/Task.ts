@@ -65,3 +65,33 @@ export const relatedTaskMetaKey = RELATED_TASK_META_KEY
 /** When a task expires, or `undefined` when it is kept until the server decides. */
 export const expiresAt = (task: Task): number | undefined =>
   task.ttlMillis === null ? undefined : task.createdAt + task.ttlMillis
+
+/** Whether the task's TTL has elapsed at `now`. */
+export const isExpired = (task: Task, now: number): boolean => task.ttlMillis !== null && task.createdAt + task.ttlMillis <= now
+
+/**
+ * The task in a terminal state (a new value: tasks are immutable), without the inputs it waited
+ * for: what every store records. Built field by field: copying it with rest and spread was
+ * ~0.15 µs per task.
+ */
+export const ended = (
+  task: Task,
+  status: Status,
+  statusMessage: string | undefined,
+  outcome: Outcome | undefined,
+  now: number
+): Task => {
+  const next: { -readonly [K in keyof Task]: Task[K] } = {
+    taskId: task.taskId,
+    owner: task.owner,
+    method: task.method,
+    status,
+    statusMessage,
+    createdAt: task.createdAt,
+    lastUpdatedAt: now,
+    ttlMillis: task.ttlMillis,
+    pollIntervalMillis: task.pollIntervalMillis
+  }
+  if (outcome !== undefined) next.outcome = outcome
+  return next
+}

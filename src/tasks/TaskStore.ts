@@ -35,7 +35,7 @@ import type * as Scope from "effect/Scope"
 import { randomFillSync } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { type InputRequest, isTerminal, type Outcome, type Status, type Task } from "./Task.ts"
+import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -234,25 +234,6 @@ interface Entry {
   waiters: Deferred.Deferred<Task, TaskNotFound> | undefined
 }
 
-/**
- * The task in a terminal state (a new value: tasks are immutable), without the inputs it waited
- * for. Built field by field: copying it with rest and spread was ~0.15 µs per task.
- */
-const ended = (task: Task, status: Status, statusMessage: string | undefined, outcome: Outcome | undefined, now: number): Task => {
-  const next: { -readonly [K in keyof Task]: Task[K] } = {
-    taskId: task.taskId,
-    owner: task.owner,
-    method: task.method,
-    status,
-    statusMessage,
-    createdAt: task.createdAt,
-    lastUpdatedAt: now,
-    ttlMillis: task.ttlMillis,
-    pollIntervalMillis: task.pollIntervalMillis
-  }
-  if (outcome !== undefined) next.outcome = outcome
-  return next
-}
 
 /** Builds the in-memory store (the body of {@link TaskStore.layerMemory}). */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
@@ -294,8 +275,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       if (entry.waiters !== undefined) Deferred.doneUnsafe(entry.waiters, Exit.fail(new TaskNotFound({ taskId })))
     }
 
-    const expired = (entry: Entry, now: number) =>
-      entry.task.ttlMillis !== null && entry.task.createdAt + entry.task.ttlMillis <= now
+    const expired = (entry: Entry, now: number) => isExpired(entry.task, now)
 
     const reap = (now: number) => {
       let earliest = Number.POSITIVE_INFINITY
