@@ -29,7 +29,6 @@
  * @since 0.2.0
  */
 import { isUtf8 } from "node:buffer"
-import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FileSystem from "effect/FileSystem"
@@ -45,6 +44,7 @@ import * as Extension from "../server/Extension.ts"
 import * as McpServer from "../server/McpServer.ts"
 import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
+import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as FrontmatterText from "./internal/frontmatter.ts"
 
 // ---------------------------------------------------------------------------
@@ -513,7 +513,7 @@ const fileOf = (root: string, path: string, content: string | Uint8Array, mimeTy
     mimeType,
     content,
     size: bytes.byteLength,
-    digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+    digest: `sha256:${nodeCrypto().createHash("sha256").update(bytes).digest("hex")}`
   }
 }
 

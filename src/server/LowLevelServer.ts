@@ -196,7 +196,9 @@ export const make = (options: Options): LowLevelServer => {
   for (const method of Object.keys(handlers)) {
     const handler = handlers[method]
     const spec = (ClientRequests as Record<string, { readonly params: Schema.Top }>)[method]
-    if (handler !== undefined && spec !== undefined) routes.set(method, { decode: compile(spec.params), handler })
+    if (handler !== undefined && spec !== undefined) {
+      routes.set(method, { decode: onceASession.has(method) ? interpret(spec.params) : compile(spec.params), handler })
+    }
   }
   // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
   // instructions, identity). Through middleware like every request (raw hooks).
@@ -487,6 +489,17 @@ const withoutList = (tasks: NonNullable<ServerCapabilities["tasks"]>): NonNullab
 }
 
 const compiled = new WeakMap<Schema.Top, (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
+
+/**
+ * Methods a client sends once per session: their parameters are decoded by Schema's interpreter.
+ * Compiling a decoder (`compile`) costs about 2 ms the first time; for `initialize` that is paid
+ * on the critical path of every stdio server's start, for one decode.
+ */
+const onceASession: ReadonlySet<string> = new Set(["initialize"])
+
+/** A decoder that interprets the schema (no JIT compilation). */
+const interpret = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.SchemaError> =>
+  Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>) as (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
 
 /** A decoder built once per schema, with the Schema JIT enabled (4–13× faster decoding). */
 const compile = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.SchemaError> => {

@@ -68,18 +68,26 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   const name = definition.name
   const argsSchema = Schema.Struct(definition.arguments ?? ({} as Args))
   const decode = Schema.decodeUnknownExit(argsSchema as unknown as Schema.Codec<unknown, unknown>)
-  const wire: { -readonly [K in keyof WirePrompt]: WirePrompt[K] } = { name }
-  if (definition.title !== undefined) wire.title = definition.title
-  if (definition.description !== undefined) wire.description = definition.description
-  if (definition.arguments !== undefined) wire.arguments = argumentsOf(argsSchema)
-  if (definition.icons !== undefined) wire.icons = definition.icons
-  if (definition.meta !== undefined) wire._meta = definition.meta
+  // The wire description is built at its first use (`prompts/list`): its JSON Schema work stays off
+  // a server's start (see `Tool.compile`).
+  let wire: WirePrompt | undefined
+  const describe = (): WirePrompt => {
+    const wire: { -readonly [K in keyof WirePrompt]: WirePrompt[K] } = { name }
+    if (definition.title !== undefined) wire.title = definition.title
+    if (definition.description !== undefined) wire.description = definition.description
+    if (definition.arguments !== undefined) wire.arguments = argumentsOf(argsSchema)
+    if (definition.icons !== undefined) wire.icons = definition.icons
+    if (definition.meta !== undefined) wire._meta = definition.meta
+    return wire
+  }
   const handler = definition.handler as (args: unknown) => Effect.Effect<Output, McpError.McpError, any>
   return {
     name,
     tags: definition.tags ?? [],
     taskSupport: definition.taskSupport ?? "forbidden",
-    wire,
+    get wire() {
+      return wire ??= describe()
+    },
     get: (args, request) => {
       const decoded = decode(args ?? {})
       if (decoded._tag === "Failure") {

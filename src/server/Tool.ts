@@ -180,31 +180,51 @@ export const compile = <
     : Schema.isSchema(parameters)
     ? parameters
     : Schema.Struct(parameters as Schema.Struct.Fields)
-  const inputSchema = parameters instanceof RawJsonSchema
+  // Cold start: the JSON Schemas, decoders and encoders are built at their first use (`tools/list`,
+  // the first call, the first failure), not here: building them costs a few ms per server at start
+  // (most of it the first run of Schema's JSON Schema and codec code), which a stdio server would
+  // pay before it can answer `initialize`. Afterwards each is one `??=` per use.
+  // A parameters schema given as a Schema (not as fields, whose Struct is always an object) is
+  // turned into JSON Schema now, so a non-object schema fails at start, naming the tool.
+  let inputSchema: WireTool["inputSchema"] | undefined = parameters instanceof RawJsonSchema
     ? parameters.schema
-    : inputSchemaOf(name, paramsSchema!)
-  const output = definition.success === undefined ? undefined : outputOf(definition.success)
+    : Schema.isSchema(parameters)
+    ? inputSchemaOf(name, paramsSchema!)
+    : undefined
+  const success = definition.success
+  let output: OutputCodec | undefined
+  const outputCodec = (success: Schema.Top): OutputCodec => output ??= outputOf(success)
 
-  const wire: { -readonly [K in keyof WireTool]: WireTool[K] } = { name, inputSchema }
-  if (definition.title !== undefined) wire.title = definition.title
-  if (definition.description !== undefined) wire.description = definition.description
-  if (output !== undefined) wire.outputSchema = output.jsonSchema as NonNullable<WireTool["outputSchema"]>
-  if (definition.annotations !== undefined) wire.annotations = definition.annotations
-  if (definition.execution !== undefined) wire.execution = definition.execution
-  if (definition.icons !== undefined) wire.icons = definition.icons
-  if (definition.meta !== undefined) wire._meta = definition.meta
+  let wire: WireTool | undefined
+  const describe = (): WireTool => {
+    const wire: { -readonly [K in keyof WireTool]: WireTool[K] } = {
+      name,
+      inputSchema: inputSchema ??= inputSchemaOf(name, paramsSchema!)
+    }
+    if (definition.title !== undefined) wire.title = definition.title
+    if (definition.description !== undefined) wire.description = definition.description
+    if (success !== undefined) {
+      wire.outputSchema = outputCodec(success).jsonSchema as NonNullable<WireTool["outputSchema"]>
+    }
+    if (definition.annotations !== undefined) wire.annotations = definition.annotations
+    if (definition.execution !== undefined) wire.execution = definition.execution
+    if (definition.icons !== undefined) wire.icons = definition.icons
+    if (definition.meta !== undefined) wire._meta = definition.meta
+    return wire
+  }
 
-  const decode = paramsSchema === undefined ? undefined : jit(paramsSchema)
+  let decodeParams: ((input: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
   // Checks the schema now (throwing, with the tool's name, when it is not well-formed); the
   // validator itself is loaded and compiled at the first call.
   const validator = parameters instanceof RawJsonSchema ? JsonSchemaValidator.make(name, parameters.schema) : undefined
-  const encodeFailure = definition.failure === undefined ? undefined : encoder(definition.failure)
+  const failure = definition.failure
+  let encodeFailure: ((error: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
   const handler = definition.handler as (params: unknown) => Effect.Effect<unknown, unknown, any>
 
   const toResult = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult, McpError.McpError> => {
     if (exit._tag === "Success") {
-      if (output === undefined) return Exit.succeed(normalize(exit.value as Output))
-      const encoded = output.encode(exit.value)
+      if (success === undefined) return Exit.succeed(normalize(exit.value as Output))
+      const encoded = outputCodec(success).encode(exit.value)
       if (encoded._tag === "Success") return Exit.succeed(structured(encoded.value))
       return undeclared(name, Cause.fail(encoded.cause), masking)
     }
@@ -221,7 +241,8 @@ export const compile = <
         return Exit.fail(missingCapability(reason.error))
       }
     }
-    if (encodeFailure !== undefined) {
+    if (failure !== undefined) {
+      encodeFailure ??= encoder(failure)
       for (const reason of cause.reasons) {
         if (reason._tag !== "Fail") continue
         const encoded = encodeFailure(reason.error)
@@ -278,15 +299,23 @@ export const compile = <
         onFailure: (cause) => toResult(Exit.failCause(cause))
       })
     }
-    if (decode === undefined) return run(params, request)
-    const decoded = decode(params)
+    if (paramsSchema === undefined) return run(params, request)
+    const decoded = (decodeParams ??= jit(paramsSchema))(params)
     if (decoded._tag === "Failure") {
       return invalidArguments(McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause), request)
     }
     return run(decoded.value, request)
   }
 
-  return { name, tags: definition.tags ?? [], taskSupport: definition.execution?.taskSupport ?? "forbidden", wire, call }
+  return {
+    name,
+    tags: definition.tags ?? [],
+    taskSupport: definition.execution?.taskSupport ?? "forbidden",
+    get wire() {
+      return wire ??= describe()
+    },
+    call
+  }
 }
 
 // ---------------------------------------------------------------------------

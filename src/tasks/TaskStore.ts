@@ -32,7 +32,7 @@ import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { randomFillSync } from "node:crypto"
+import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
@@ -216,7 +216,7 @@ export interface MemoryOptions {
  */
 export const newTaskId = (): string => {
   if (idOffset === idPool.length) {
-    randomFillSync(idPool)
+    nodeCrypto().randomFillSync(idPool)
     idOffset = 0
   }
   const id = idPool.toString("base64url", idOffset, idOffset + 16)

@@ -45,8 +45,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { randomBytes } from "node:crypto"
 import type * as Scope from "effect/Scope"
+import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
@@ -216,7 +216,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
     const generations: Record<Group, number> = { tools: 0, resources: 0, prompts: 0 }
     // Generations count from 0 in every process: keys carry this instance's id too, so servers
     // sharing a store (replicas, a restart against Redis) never answer from each other's entries.
-    const instance = randomBytes(6).toString("base64url")
+    const instance = nodeCrypto().randomBytes(6).toString("base64url")
 
     // Dropping stale entries only frees room: a new generation is never answered from them.
     const invalidate = (keyPrefix: string) =>

@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 
 /** How `requestState` is sealed. */
@@ -32,31 +32,37 @@ export interface RequestStateSealer {
   readonly open: (state: string, digest: string) => { readonly [key: string]: unknown } | undefined
 }
 
-let processKey: Buffer | undefined
+/** The default key ring: one random key per process, made at its first use. */
+let processRing: ReadonlyArray<Buffer> | undefined
 
-/** Builds a sealer from the options (the default key is made once per process). */
+/**
+ * Builds a sealer from the options. Given keys are checked now; the default key is made once per
+ * process, at the first seal or open (a server that never runs an MRTR round never loads
+ * `node:crypto` for it).
+ */
 export const makeSealer = (options: RequestStateOptions = {}): RequestStateSealer => {
-  const keys = options.keys !== undefined && options.keys.length > 0
+  const given = options.keys !== undefined && options.keys.length > 0
     ? options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : Buffer.from(key))
-    : [processKey ??= randomBytes(32)]
-  for (const key of keys) {
+    : undefined
+  for (const key of given ?? []) {
     if (key.length < 32) throw new Error(`requestState: a key must have at least 32 bytes, got ${key.length}`)
   }
+  const ring = (): ReadonlyArray<Buffer> => given ?? (processRing ??= [nodeCrypto().randomBytes(32)])
   const ttl = options.ttlMillis ?? 10 * 60_000
-  const mac = (key: Buffer, payload: string) => createHmac("sha256", key).update(payload).digest()
+  const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
   return {
     seal: (digest, answers) => {
       const payload = Buffer.from(JSON.stringify({ d: digest, a: answers, e: Date.now() + ttl })).toString("base64url")
-      return `${payload}.${mac(keys[0]!, payload).toString("base64url")}`
+      return `${payload}.${mac(ring()[0]!, payload).toString("base64url")}`
     },
     open: (state, digest) => {
       const dot = state.indexOf(".")
       if (dot <= 0) return undefined
       const payload = state.slice(0, dot)
-      const given = Buffer.from(state.slice(dot + 1), "base64url")
-      const authentic = keys.some((key) => {
+      const tag = Buffer.from(state.slice(dot + 1), "base64url")
+      const authentic = ring().some((key) => {
         const expected = mac(key, payload)
-        return expected.length === given.length && timingSafeEqual(expected, given)
+        return expected.length === tag.length && nodeCrypto().timingSafeEqual(expected, tag)
       })
       if (!authentic) return undefined
       try {
@@ -94,5 +100,5 @@ const canonical = (value: unknown): string => {
 export const digestOf = (request: JsonRpc.Request, requestor: string | undefined): string => {
   const params = request.params ?? {}
   const target = [request.method, params["name"] ?? null, params["uri"] ?? null, params["arguments"] ?? null, requestor ?? null]
-  return createHash("sha256").update(canonical(target)).digest("base64url")
+  return nodeCrypto().createHash("sha256").update(canonical(target)).digest("base64url")
 }
