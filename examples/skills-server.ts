@@ -12,7 +12,8 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { fileURLToPath } from "node:url"
-import { type McpServer, Skills } from "../src/index.ts"
+import type { McpServer } from "../src/index.ts"
+import { Skills } from "../src/skills.ts"
 import { isMain, main } from "./internal/cli.ts"
 
 /** The conformance skill, read from `examples/skills/conformance-skill`, with directory reads. */

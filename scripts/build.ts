@@ -8,14 +8,44 @@
  * bundler tree-shakes it by module (`sideEffects: false`) and Node loads only the modules an entry
  * point needs; declarations and their maps come from the same compiler run. Measured against an
  * esbuild bundle per entry point in the note of issue 9.
+ *
+ * One addition for bundlers: `dist/index.bundler.js`, the root entry as bundlers see it (the
+ * `module` export condition, matched by esbuild, webpack, Rollup and Vite, never by Node). It is
+ * `dist/index.js` with the Streamable HTTP transport importing its endpoint statically (see
+ * `src/transport/http/StreamableHttp.ts`); both are derived here from the same emit, line for
+ * line, so the source maps stay right.
  */
 import { execSync } from "node:child_process"
-import { chmodSync, rmSync } from "node:fs"
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true })
+const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url)
+
+/** `text` with `from` replaced by `to`, which must occur exactly once. */
+const replaceOnce = (file: string, text: string, from: string, to: string): string => {
+  const parts = text.split(from)
+  if (parts.length !== 2) throw new Error(`build: expected ${JSON.stringify(from)} once in ${file}, found ${parts.length - 1}`)
+  return parts.join(to)
+}
+
+rmSync(dist(""), { recursive: true, force: true })
 // `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH.
 execSync("tsc -p tsconfig.build.json", { cwd: root, stdio: "inherit" })
 // The `effect-mcp` bin (package.json `bin`): executable, as `npx effect-mcp` runs it in this repository too.
-chmodSync(new URL("../dist/cli/bin.js", import.meta.url), 0o755)
+chmodSync(dist("cli/bin.js"), 0o755)
+
+const transport = "transport/http/StreamableHttp.js"
+writeFileSync(
+  dist("transport/http/StreamableHttp.bundler.js"),
+  replaceOnce(
+    transport,
+    readFileSync(dist(transport), "utf8"),
+    `const endpoint = Effect.promise(() => import("./internal/endpoint.js"));`,
+    `import * as endpointModule from "./internal/endpoint.js"; const endpoint = Effect.succeed(endpointModule);`
+  )
+)
+writeFileSync(
+  dist("index.bundler.js"),
+  replaceOnce("index.js", readFileSync(dist("index.js"), "utf8"), `"./${transport}"`, `"./transport/http/StreamableHttp.bundler.js"`)
+)

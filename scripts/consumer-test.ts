@@ -11,7 +11,9 @@
  *    the official SDK client drives it over stdio: tools/list, tools/call (success and declared
  *    failure), prompts/get.
  * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
- *    and the bundle holds none of the HTTP stack (a stdio server must not carry it).
+ *    and the bundle holds none of the HTTP stack (a stdio server must not carry it) and no module
+ *    wrapped in a lazy initialiser; the same server over Streamable HTTP, bundled the same way,
+ *    answers the SDK client over HTTP (bundlers get the root entry's `module` condition).
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
  *    and `run --stdio` of it driven by the SDK client as in 3.
@@ -24,7 +26,8 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
-import { execFileSync } from "node:child_process"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { execFileSync, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
 import { join } from "node:path"
@@ -131,6 +134,7 @@ import { Connection, JsonSchema, LowLevelServer, Pagination, ServerSession, UriT
 import { Authorization, Logging, RateLimit, ResponseCache, Timeout } from "effect-mcp-server/middleware"
 import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "effect-mcp-server/redis"
+import { Skills } from "effect-mcp-server/skills"
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
 
@@ -171,6 +175,7 @@ export const request: JsonRpc.Message = { jsonrpc: "2.0", id: 1, method: "ping" 
 export const principal: Principal = { subject: "ada", scopes: [], claims: {} }
 export const stores: Layer.Layer<RateLimit.RateLimitStore | ResponseCache.CacheStore | EventStore.EventStore, StoreError.StoreError> =
   RedisStores.layer({ url: "redis://127.0.0.1:6379", prefix: "consumer:" })
+export const skills: Layer.Layer<never, never, McpServer.McpServer> = Skills.layer([Skills.make({ name: "greet", description: "Greets", body: "Say hello." })])
 export const values = [
   Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,
   McpSchema, Negotiation, Projection, Connection, JsonSchema, LowLevelServer, Pagination, ServerSession,
@@ -225,7 +230,7 @@ const main = async () => {
 
     await check("every exports target is in the tarball and none is TypeScript source", () => {
       for (const [entry, target] of Object.entries(packageManifest.exports)) {
-        const targets = typeof target === "string" ? [target] : [target.types, target.default]
+        const targets = typeof target === "string" ? [target] : Object.values(target)
         for (const path of targets) {
           expect(!/(?<!\.d)\.ts$/.test(path), `${entry} points at TypeScript source ${path}`)
           expect(packed.files.includes(path.replace(/^\.\//, "")), `${entry} → ${path} is not in the tarball`)
@@ -275,7 +280,61 @@ const main = async () => {
       expect(inputs.some((input) => input.includes("effect-mcp-server/dist/")), "the bundle holds none of the package")
       const http = inputs.filter((input) => /effect\/dist\/http\/|NodeHttpServer|internal\/endpoint|\/ws\//.test(input))
       expect(http.length === 0, `the stdio bundle carries the HTTP stack: ${http.slice(0, 5).join(", ")}`)
+      // Bundlers take the root entry's `module` condition (dist/index.bundler.js): no `import()`
+      // of the HTTP endpoint, so esbuild wraps no module of effect or of the package in a lazy
+      // initialiser (`__esm`), which costs start-up time (the optional JSON Schema validator,
+      // imported on first use, is the one library wrapped). Checked on an unminified build,
+      // where the helper keeps its name.
+      const readable = join(dir, "server.readable.mjs")
+      execFileSync(esbuild, bundleArgs(server, readable).filter((arg) => arg !== "--minify"), { cwd: dir, stdio: "inherit" })
+      const wrapped = readFileSync(readable, "utf8").match(/__esm\(\{\s*"[^"]*node_modules\/(?:effect|effect-mcp-server)\/[^"]*"/g) ?? []
+      expect(wrapped.length === 0, `the stdio bundle wraps modules in lazy initialisers: ${wrapped.slice(0, 3).join(", ")}`)
       await driveReadmeServer(dir, bundle)
+    })
+
+    await check("a Streamable HTTP server bundled the same way answers the SDK client over HTTP", async () => {
+      // The README example served over Streamable HTTP on a free port, bundled with the recipe.
+      const source = stripTypeScriptTypes(readmeExample())
+        .replace(`import { McpContext, McpServer, Stdio } from "effect-mcp-server"`, `import { McpContext, McpServer, Stdio, StreamableHttp } from "effect-mcp-server"`)
+        .replace("Stdio.make())", "StreamableHttp.make({ port: 0 }))")
+      expect(source.includes("StreamableHttp.make({ port: 0 })"), "could not turn the README example into an HTTP server")
+      const entry = join(dir, "http-server.mjs")
+      const bundle = join(dir, "http-server.bundle.mjs")
+      writeFileSync(entry, source)
+      const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
+      execFileSync(esbuild, bundleArgs(entry, bundle), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
+      const child = spawn(process.execPath, [bundle], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+      try {
+        let output = ""
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no "serving at" line within 20 s:\n${output}`)), 20_000)
+          const onData = (chunk: unknown) => {
+            output += String(chunk)
+            const match = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(output)
+            if (match !== null) {
+              clearTimeout(timer)
+              resolve(match[1]!)
+            }
+          }
+          child.stdout.on("data", onData)
+          child.stderr.on("data", onData)
+          child.on("exit", (code) => reject(new Error(`the HTTP bundle exited (${code}):\n${output}`)))
+        })
+        const client = new Client({ name: "consumer-test", version: "1.0.0" })
+        try {
+          await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+          expect(client.getServerVersion()?.name === "hello", `serverInfo: ${JSON.stringify(client.getServerVersion())}`)
+          const result = await client.callTool({ name: "weather", arguments: { city: "Paris" } })
+          expect(
+            JSON.stringify(result.structuredContent) === JSON.stringify({ city: "Paris", celsius: 21.5 }),
+            `tools/call: ${JSON.stringify(result)}`
+          )
+        } finally {
+          await client.close()
+        }
+      } finally {
+        child.kill("SIGKILL")
+      }
     })
 
     await check("the effect-mcp bin: npx effect-mcp --help, inspect --json and run --stdio of a server module", async () => {

@@ -40,8 +40,6 @@ export * as Prompt from "./server/Prompt.ts"
 export * as Completion from "./server/Completion.ts"
 /** Extensions (SEP-2133): declared capabilities with methods of their own. */
 export * as Extension from "./server/Extension.ts"
-/** The skills extension (SEP-2640): Agent Skills served as `skill://` resources, with `skills/list` and `skills/get`. */
-export * as Skills from "./extensions/Skills.ts"
 /** Content block constructors. */
 export * as Content from "./server/Content.ts"
 /** What handlers can do for their request: log, progress, elicit, sample, roots, metadata. */

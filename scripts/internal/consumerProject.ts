@@ -16,7 +16,10 @@ export const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
 const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
   readonly name: string
   readonly version: string
-  readonly exports: Record<string, string | { readonly types: string; readonly default: string }>
+  readonly exports: Record<
+    string,
+    string | { readonly types: string; readonly module?: string; readonly default: string }
+  >
   readonly bin: Record<string, string>
   readonly devDependencies: Record<string, string>
 }

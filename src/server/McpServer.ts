@@ -9,7 +9,7 @@
  *
  * Every change to a list is announced to every live session as one coalesced
  * `notifications/<kind>/list_changed`; `notifyResourceUpdated(uri)` reaches the sessions
- * subscribed to `uri` through a PubSub. Lists are paginated with stable cursors. Inside handlers,
+ * subscribed to `uri` (both from one notifier fiber). Lists are paginated with stable cursors. Inside handlers,
  * `Effect.log*` reaches the client as `notifications/message` (honouring `logging/setLevel`).
  *
  * @since 0.1.0
@@ -19,13 +19,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
-import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
 import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
@@ -37,6 +34,7 @@ import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
 import { filled } from "../internal/filledContext.ts"
+import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
 import * as Tasks from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
@@ -193,9 +191,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const middleware: Array<Middleware.Middleware<never>> = []
     const extensions: Array<Extension.Extension<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
-    const updates = yield* PubSub.sliding<string>(1024)
+    // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
+    // are dropped (a client that missed one re-reads the resource at the next update anyway).
+    const pendingUpdates: Array<string> = []
 
-    // Coalesced list_changed: everything changed since the last round goes out once per kind.
+    // One notifier fiber, woken through `wake`. Coalesced list_changed: everything changed since
+    // the last round goes out once per kind. Then resource updates reach the sessions subscribed
+    // to their URI, in order.
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       yield* Queue.take(wake)
       const kinds = [...dirty]
@@ -205,15 +207,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         for (const kind of kinds) if (lastChange[kind] > openedAt) methods.add(listChangedMethod[kind])
         for (const method of methods) yield* session.notify(method)
       }
+      const uris = pendingUpdates.splice(0)
+      for (const uri of uris) {
+        for (const session of sessions.keys()) {
+          if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
+        }
+      }
     })))
-    // Resource updates reach the sessions subscribed to the URI.
-    yield* Effect.forkScoped(Stream.fromPubSub(updates).pipe(Stream.runForEach((uri) =>
-      Effect.forEach(
-        [...sessions.keys()].filter((session) => subscriptions.get(session)?.has(uri) === true),
-        (session) => session.notify("notifications/resources/updated", { uri }),
-        { discard: true }
-      )
-    )))
 
     const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks)
 
@@ -438,9 +438,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         return () => void updateListeners.delete(listener)
       },
       notifyResourceUpdated: (uri) =>
-        Effect.suspend(() => {
+        Effect.sync(() => {
           for (const listener of updateListeners) listener(uri)
-          return Effect.asVoid(PubSub.publish(updates, uri))
+          if (pendingUpdates.length === maxPendingUpdates) pendingUpdates.shift()
+          pendingUpdates.push(uri)
+          Queue.offerUnsafe(wake, undefined)
         }),
       lowLevel,
       run
@@ -729,6 +731,9 @@ const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never
     )
   }))
 
+/** Resource updates held for the notifier at most (the oldest are dropped first). */
+const maxPendingUpdates = 1024
+
 const listChangedMethod: Record<Kind, string> = {
   tool: "notifications/tools/list_changed",
   resource: "notifications/resources/list_changed",
@@ -827,8 +832,8 @@ const loggingLevels: Record<LogLevel.Severity, LoggingLevel> = {
  * The `Effect.log` bridge: inside a handler (where the request context is provided), log lines
  * also go to the client as `notifications/message`; elsewhere this logger does nothing.
  */
-const clientLogger = Logger.layer([
-  Logger.make((options) => {
+const clientLogger = withLoggers([
+  makeLogger((options) => {
     const request = Context.getOrUndefined(options.fiber.context, McpRequestContext)
     if (request === undefined) return
     const level = loggingLevels[options.logLevel as LogLevel.Severity] ?? "info"
@@ -841,4 +846,4 @@ const clientLogger = Logger.layer([
     }
     request.logUnsafe(level, data)
   })
-], { mergeWithExisting: true })
+])

@@ -1,10 +1,13 @@
 /**
- * The contract between a session and a transport: an inbound Stream and a `write` function.
+ * The contract between a session and a transport: a `read` effect and a `write` function.
  *
- * The transport frames and parses bytes into batches of messages and exposes them as a Stream
- * the session pulls in its own fiber: pull-based all the way to the source (stdin is read only
- * when the session asks for more) or read from a bounded Queue (the in-memory pair, HTTP), so a
- * busy session slows its client down instead of growing memory. The session hands batches of
+ * The transport frames and parses bytes into batches of messages, and the session pulls them with
+ * `read` in its own fiber: pull-based all the way to the source (stdin is read only when the
+ * session asks for more) or taken from a bounded Queue (the in-memory pair), so a busy session
+ * slows its client down instead of growing memory. `read` is a plain effect, not a Stream: a
+ * stdio server then never loads `effect/Stream` and its Channel machinery (about 20 ms of an
+ * installed server's start); a transport that has a Stream turns it into `read` with
+ * `Stream.toPull` (its pull has exactly this shape). The session hands batches of
  * outgoing messages to `write`: the responses a batch produced inline right after the batch
  * (one write per input batch, no fiber hop), and everything produced asynchronously through its
  * bounded outbound Queue and writer fiber.
@@ -17,9 +20,9 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 
@@ -58,10 +61,18 @@ export class TransportFailure extends Schema.TaggedError<TransportFailure>()("Tr
 /** One session's connection, as a transport opens it. */
 export interface Connection {
   /**
-   * Batches of parsed JSON values (or {@link InvalidFrame}s), in arrival order; a batch may be
-   * empty. Ends at end of input; fails with {@link TransportFailure} when the connection breaks.
+   * Reads what arrived since the last read: one or more batches of parsed JSON values (or
+   * {@link InvalidFrame}s), in arrival order (a batch may be empty); suspends until something
+   * arrives. Fails with `Cause.Done` at end of input and with {@link TransportFailure} when the
+   * connection breaks. Called again only after the session has taken in the previous batches.
+   *
+   * @example
+   * ```ts
+   * // A transport whose input is a Stream of batches, inside the scope `open` runs in:
+   * const read = yield* Stream.toPull(batches)
+   * ```
    */
-  readonly inbound: Stream.Stream<ReadonlyArray<unknown>, TransportFailure>
+  readonly read: Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>
   /**
    * Writes a batch of messages, in order; suspends while the sink is full (backpressure).
    *

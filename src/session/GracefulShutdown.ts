@@ -18,7 +18,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 
 /**
  * The shutdown state a transport or session reads from its context.
@@ -145,7 +145,7 @@ export const runMain = <A, E>(
       Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the server stopped", cause)
     ),
     Effect.provideService(GracefulShutdown, shutdown),
-    options.logToStderr === true ? Effect.provideService(Logger.LogToStderr, true) : (self) => self
+    options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self
   )
   const fiber = Effect.runFork(program)
   let signalled = false

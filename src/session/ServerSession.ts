@@ -38,11 +38,10 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Logger from "effect/Logger"
 import * as Queue from "effect/Queue"
+import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import { emptyMap, shrink, writable } from "../internal/emptyMap.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -269,8 +268,8 @@ export const run = <E>(
     options.onOpen?.(session)
     if (options.onSession !== undefined) yield* Effect.forkScoped(options.onSession(session))
     const writer = yield* Effect.forkChild(writeLoop(queue, connection.write))
-    const serve = connection.inbound.pipe(
-      Stream.runForEachArray((batches) => session.processBatches(batches)),
+    const serve = Effect.forever(Effect.flatMap(connection.read, (batches) => session.processBatches(batches))).pipe(
+      Effect.catchIf(Cause.isDone, () => Effect.void),
       Effect.andThen(session.drain()),
       Effect.andThen(Queue.end(queue)),
       Effect.andThen(Fiber.join(writer))
@@ -335,7 +334,7 @@ const sameServices = (a: Context.Context<never>, b: Context.Context<never>): boo
   for (const [key, value] of a.mapUnsafe) {
     const other = b.mapUnsafe.get(key)
     if (value === other) continue
-    if (key !== Logger.CurrentLoggers.key || !(value instanceof Set && other instanceof Set && value.size === other.size)) {
+    if (key !== References.CurrentLoggers.key || !(value instanceof Set && other instanceof Set && value.size === other.size)) {
       return false
     }
     for (const element of value) if (!other.has(element)) return false
@@ -483,7 +482,8 @@ const notNegotiated: Negotiation.ResolvedRequest = {
 const readPauseMillis = 50
 
 class SessionImpl implements ServerSession {
-  readonly id: string
+  /** The id given by the transport, or one made at its first read (see {@link id}). */
+  private sessionId: string | undefined
   phase: Phase = "new"
   /** What `initialize` settled (before it: the newest version, no capabilities). */
   private negotiated: Negotiation.ResolvedRequest = notNegotiated
@@ -554,7 +554,7 @@ class SessionImpl implements ServerSession {
     this.outbound = outbound
     this.connection = connection
     this.runFork = runFork
-    this.id = options.sessionId ?? crypto.randomUUID()
+    this.sessionId = options.sessionId
     this.stateless = options.stateless === true
     this.limit = options.maxConcurrentRequests ?? 64
     this.maxQueued = options.maxQueuedRequests ?? 256
@@ -565,6 +565,14 @@ class SessionImpl implements ServerSession {
     this.caps = options.serverCapabilities
     this.principal = options.principal
     if (this.stateless) this.phase = "operational"
+  }
+
+  /**
+   * A random UUID unless the transport gave one, made at its first read: a stdio session that
+   * never reads it never loads Web Crypto (about 3 ms of a process's start).
+   */
+  get id(): string {
+    return this.sessionId ??= crypto.randomUUID()
   }
 
   get protocolVersion(): ProtocolVersion.ProtocolVersion {

@@ -2,7 +2,7 @@
  * The interfaces a server is served over.
  *
  * A {@link Transport} moves bytes for one session: `open` gives the session its `Connection`
- * (an inbound Stream of parsed messages and a `write` function, or a push connection) and the
+ * (a `read` effect that pulls parsed messages and a `write` function, or a push connection) and the
  * scope closes it. Stdio and the in-memory pair are transports.
  *
  * A {@link Listener} accepts many sessions (Streamable HTTP): `listen(run)` is a Layer that serves

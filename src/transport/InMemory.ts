@@ -4,7 +4,7 @@
  * `onmessage`, `onclose`, `onerror`).
  *
  * Messages cross as objects, without serialisation. The client's messages go through a bounded
- * Queue the session reads as a Stream: a client that sends faster than the server reads waits on
+ * Queue the session takes from: a client that sends faster than the server reads waits on
  * `send`'s promise (backpressure).
  *
  * @since 0.1.0
@@ -12,7 +12,6 @@
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import * as Stream from "effect/Stream"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { Outbound } from "../session/Connection.ts"
 import type { Transport } from "../session/Transport.ts"
@@ -128,7 +127,8 @@ export const makePair = (options: PairOptions = {}): Pair => {
       for (const message of pending) yield* Queue.offer(queue, message)
       if (closed) yield* Queue.end(queue)
       return {
-        inbound: Stream.fromQueue(queue).pipe(Stream.mapArray((messages) => [messages] as const)),
+        // Everything queued is one batch; the queue ends (`Cause.Done`) when the client closes.
+        read: Effect.map(Queue.takeAll(queue), (messages): ReadonlyArray<ReadonlyArray<unknown>> => [messages]),
         write
       }
     })

@@ -1,7 +1,7 @@
 /**
  * The stdio transport: newline-delimited JSON-RPC on stdin/stdout.
  *
- * stdout carries only protocol messages (log with `Logger.LogToStderr`, see {@link logToStderr});
+ * stdout carries only protocol messages (log with `References.LogToStderr`, see {@link logToStderr});
  * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
  * buffering; every batch the session produced is written with one `write`. At end of input the
  * session finishes or cancels what is in flight, everything is flushed, and `run` returns (so a
@@ -9,14 +9,12 @@
  *
  * @since 0.1.0
  */
-import * as NodeStream from "@effect/platform-node/NodeStream"
-import * as Deferred from "effect/Deferred"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import type { Readable, Writable } from "node:stream"
+import { finished, type Readable, type Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
@@ -48,7 +46,7 @@ export const make = (options: StdioOptions = {}): Transport => ({ open: open(opt
  * ```
  */
 export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.provideService(effect, Logger.LogToStderr, true)
+  Effect.provideService(effect, References.LogToStderr, true)
 
 /**
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
@@ -68,7 +66,7 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
 
 const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const stdin = options.stdin ?? process.stdin
+    const stdin = (options.stdin ?? process.stdin) as Readable
     const stdout = (options.stdout ?? process.stdout) as Writable
     const decoder = new NdjsonDecoder(options.maxMessageBytes ?? defaultMaxMessageBytes)
     // A graceful shutdown ends the input here (nothing more is read); the session drains, and the
@@ -77,12 +75,19 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const release = shutdown.hold()
     yield* Effect.addFinalizer(() => Effect.sync(release))
 
-    // A broken output (EPIPE, ...) fails the inbound Stream, which ends the session.
-    const broken = Deferred.makeUnsafe<never, TransportFailure>()
+    // The pending `read`, woken by input, end of input, a broken output or a shutdown.
+    let waiting: (() => void) | undefined
+    const wake = () => {
+      const resume = waiting
+      waiting = undefined
+      resume?.()
+    }
+
+    // A broken output (EPIPE, ...) fails `read`, which ends the session.
     let failure: Exit.Exit<never, TransportFailure> | undefined
     const onError = (cause: unknown) => {
       failure ??= Exit.fail(new TransportFailure({ message: "writing output failed", cause }))
-      Deferred.doneUnsafe(broken, failure)
+      wake()
     }
     stdout.on("error", onError)
     yield* Effect.addFinalizer(() =>
@@ -94,24 +99,57 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       })
     )
 
-    const inbound = NodeStream.fromReadable<Uint8Array, TransportFailure>({
-      evaluate: () => stdin,
-      onError: (cause) => new TransportFailure({ message: "reading input failed", cause }),
-      closeOnDone: false
-    }).pipe(
-      Stream.mapArray((chunks) => {
-        const messages: Array<unknown> = []
-        for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!, messages)
-        return [messages] as const
-      }),
-      Stream.concat(Stream.suspend(() => {
-        const messages: Array<unknown> = []
-        decoder.end(messages)
-        return Stream.make(messages)
-      })),
-      Stream.interruptWhen(Deferred.await(broken)),
-      Stream.interruptWhen(shutdown.requested)
+    // Reading: stdin in paused mode, read when the session asks (`read`), woken by Node's events.
+    // Hand-written instead of `NodeStream.fromReadable`: that is a Stream, and loading
+    // `effect/Stream` and its Channel machinery is about 20 ms of an installed server's start.
+    let ended = false
+    let inputFailure: Exit.Exit<never, TransportFailure> | undefined
+    let stopped = false
+    let flushed = false
+    stdin.on("readable", wake)
+    const stopWatching = finished(stdin, { readable: true, writable: false }, (error) => {
+      if (error) inputFailure ??= Exit.fail(new TransportFailure({ message: "reading input failed", cause: error }))
+      else ended = true
+      wake()
+    })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stdin.off("readable", wake)
+        stopWatching()
+      })
     )
+    // A graceful shutdown ends the input: nothing more is read.
+    yield* Effect.forkScoped(Effect.andThen(shutdown.requested, Effect.sync(() => {
+      stopped = true
+      wake()
+    })))
+    const done = Exit.fail(Cause.Done())
+
+    const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
+      const attempt = (): void => {
+        if (failure !== undefined) return resume(failure) // the output broke: the session ends
+        if (stopped) return resume(done)
+        const messages: Array<unknown> = []
+        let chunks = 0
+        // Up to 4096 chunks per read (read() may refill the buffer synchronously).
+        for (let chunk: unknown; chunks < 4096 && (chunk = stdin.read()) !== null; chunks++) {
+          decoder.push(chunk as Uint8Array, messages)
+        }
+        if (chunks > 0) return resume(Exit.succeed([messages]))
+        if (inputFailure !== undefined) return resume(inputFailure)
+        if (ended || stdin.readableEnded) {
+          if (flushed) return resume(done)
+          flushed = true
+          decoder.end(messages) // a last line without a newline
+          return resume(messages.length > 0 ? Exit.succeed([messages]) : done)
+        }
+        waiting = attempt
+      }
+      attempt()
+      return Effect.sync(() => {
+        waiting = undefined
+      })
+    })
 
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
       Effect.callback<void, TransportFailure>((resume) => {
@@ -130,5 +168,5 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         })
       })
 
-    return { inbound, write }
+    return { read, write }
   })
