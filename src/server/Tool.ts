@@ -51,8 +51,19 @@ import * as JsonSchema from "./JsonSchema.ts"
  */
 export class RawJsonSchema {
   readonly schema: { readonly type: "object"; readonly [key: string]: unknown }
-  constructor(schema: { readonly type: "object"; readonly [key: string]: unknown }) {
+  /**
+   * Checks the schema and prepares the tool's validator (throwing, with the tool's name, when
+   * the schema is not well-formed). Given by {@link jsonSchema}, the only code that refers to the
+   * validator: a bundled server without raw JSON Schema tools leaves the validator and its
+   * library (about 30 KB minified, 1.4 ms of a bundled server's start) out.
+   */
+  readonly makeValidator: (tool: string) => JsonSchemaValidator.ArgumentValidator
+  constructor(
+    schema: { readonly type: "object"; readonly [key: string]: unknown },
+    makeValidator: (tool: string) => JsonSchemaValidator.ArgumentValidator
+  ) {
     this.schema = schema
+    this.makeValidator = makeValidator
   }
 }
 
@@ -70,7 +81,7 @@ export class RawJsonSchema {
  * never load it.
  */
 export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
-  new RawJsonSchema(schema)
+  new RawJsonSchema(schema, (tool) => JsonSchemaValidator.make(tool, schema))
 
 /** What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema. */
 export type Parameters = Schema.Struct.Fields | Schema.Top | RawJsonSchema
@@ -216,7 +227,7 @@ export const compile = <
   let decodeParams: ((input: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
   // Checks the schema now (throwing, with the tool's name, when it is not well-formed); the
   // validator itself is loaded and compiled at the first call.
-  const validator = parameters instanceof RawJsonSchema ? JsonSchemaValidator.make(name, parameters.schema) : undefined
+  const validator = parameters instanceof RawJsonSchema ? parameters.makeValidator(name) : undefined
   const failure = definition.failure
   let encodeFailure: ((error: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
   const handler = definition.handler as (params: unknown) => Effect.Effect<unknown, unknown, any>

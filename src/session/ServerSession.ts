@@ -268,7 +268,11 @@ export const run = <E>(
     options.onOpen?.(session)
     if (options.onSession !== undefined) yield* Effect.forkScoped(options.onSession(session))
     const writer = yield* Effect.forkChild(writeLoop(queue, connection.write))
-    const serve = Effect.forever(Effect.flatMap(connection.read, (batches) => session.processBatches(batches))).pipe(
+    // No yield per read (the runtime still yields by operation count): a yield per batch cost the
+    // in-memory pair 60% of its sequential throughput.
+    const serve = Effect.forever(Effect.flatMap(connection.read, (batches) => session.processBatches(batches)), {
+      disableYield: true
+    }).pipe(
       Effect.catchIf(Cause.isDone, () => Effect.void),
       Effect.andThen(session.drain()),
       Effect.andThen(Queue.end(queue)),
