@@ -135,6 +135,7 @@ import { Authorization, Logging, RateLimit, ResponseCache, Timeout } from "effec
 import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "effect-mcp-server/redis"
 import { Skills } from "effect-mcp-server/skills"
+import { BearerAuth } from "effect-mcp-server/auth"
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
 
@@ -175,6 +176,12 @@ export const request: JsonRpc.Message = { jsonrpc: "2.0", id: 1, method: "ping" 
 export const principal: Principal = { subject: "ada", scopes: [], claims: {} }
 export const stores: Layer.Layer<RateLimit.RateLimitStore | ResponseCache.CacheStore | EventStore.EventStore, StoreError.StoreError> =
   RedisStores.layer({ url: "redis://127.0.0.1:6379", prefix: "consumer:" })
+export const auth: BearerAuth.Config = BearerAuth.config({
+  verifier: BearerAuth.jwt({ jwksUrl: "https://auth.example.com/jwks.json", issuer: "https://auth.example.com", audience: "https://mcp.example.com/mcp" }),
+  resource: "https://mcp.example.com/mcp",
+  authorizationServers: ["https://auth.example.com"]
+})
+export const protectedHttp: Effect.Effect<never, unknown> = McpServer.serve(options, components, StreamableHttp.make({ port: 3000, auth }))
 export const skills: Layer.Layer<never, never, McpServer.McpServer> = Skills.layer([Skills.make({ name: "greet", description: "Greets", body: "Say hello." })])
 export const values = [
   Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,
@@ -242,11 +249,12 @@ const main = async () => {
       const copies = effectCopies(dir)
       expect(copies.length === 1, `copies of effect: ${copies.join(", ")}`)
       const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect-mcp-server/package.json"), "utf8"))
-      // The runtime dependencies, both loaded on first use and free of effect: the JSON Schema
-      // validator of raw-schema tools, and the YAML parser of skills read from disk.
+      // The runtime dependencies, each loaded only by what needs it and free of effect: the JSON
+      // Schema validator of raw-schema tools, `jose` for bearer tokens (effect-mcp-server/auth),
+      // and the YAML parser of skills read from disk.
       const dependencies = Object.keys(installed.dependencies ?? {}).sort()
       expect(
-        dependencies.length === 2 && dependencies[0] === "@cfworker/json-schema" && dependencies[1] === "yaml",
+        JSON.stringify(dependencies) === JSON.stringify(["@cfworker/json-schema", "jose", "yaml"]),
         `unexpected dependencies: ${JSON.stringify(installed.dependencies)}`
       )
       expect(installed.dependencies?.effect === undefined, "effect is a dependency")

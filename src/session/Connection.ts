@@ -25,6 +25,7 @@ import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
+import type { Principal } from "./RequestContext.ts"
 
 /**
  * One outgoing message and the request it belongs to.
@@ -88,6 +89,11 @@ export interface Connection {
    * without such streams leave it out.
    */
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
+  /**
+   * The principal of the whole connection, when the transport knows it (stdio: from
+   * configuration, as the MCP authorization spec says for stdio). Default: the session's option.
+   */
+  readonly principal?: Principal | undefined
 }
 
 /**
@@ -127,6 +133,11 @@ export interface HttpRequestInfo {
   readonly headers: { readonly [name: string]: string | undefined }
   /** The peer's address, when the platform knows it. */
   readonly remoteAddress: string | undefined
+  /**
+   * The principal the transport's authentication verified for this HTTP request (a bearer
+   * token): the request context's `principal`. `undefined` without authentication.
+   */
+  readonly principal?: Principal | undefined
 }
 
 /** How a transport feeds a session started over a {@link PushConnection}. */

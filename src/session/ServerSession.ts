@@ -567,7 +567,7 @@ class SessionImpl implements ServerSession {
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
-    this.principal = options.principal
+    this.principal = ("principal" in connection ? connection.principal : undefined) ?? options.principal
     if (this.stateless) this.phase = "operational"
   }
 
@@ -1414,7 +1414,7 @@ class RequestContextImpl implements RequestContext {
     this.meta = meta
     this.http = http
     this.truth = truth
-    this.principal = overridden === undefined ? session.principal : overridden.principal
+    this.principal = overridden === undefined ? (http?.principal ?? session.principal) : overridden.principal
     this.relatedTask = overridden?.relatedTask
     this.inputRound = overridden?.inputRound
   }

@@ -18,6 +18,7 @@ import { finished, type Readable, type Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
+import type { Principal } from "../session/RequestContext.ts"
 import type { Transport } from "../session/Transport.ts"
 
 /** Options of the stdio transport. */
@@ -28,6 +29,37 @@ export interface StdioOptions {
   readonly stdout?: Writable | NodeJS.WritableStream | undefined
   /** Largest accepted message in bytes (4 MiB by default); larger lines are discarded and answered with -32600. */
   readonly maxMessageBytes?: number | undefined
+  /**
+   * Who the client is. The MCP authorization spec leaves stdio to configuration (there is no HTTP
+   * request to carry a token): the launching client and the environment vouch for the caller.
+   * Handlers, middleware (`Authorization`), tasks and limits see it as the request's principal.
+   * See {@link principalFromEnvironment}. Default: none.
+   */
+  readonly principal?: Principal | undefined
+}
+
+/**
+ * The principal named by environment variables (default `MCP_SUBJECT`, and `MCP_SCOPES`,
+ * space-separated): what a desktop client's configuration sets for a stdio server (`"env": {
+ * "MCP_SUBJECT": "ada", "MCP_SCOPES": "notes:read" }`). `undefined` when the subject is not set.
+ *
+ * **Example**
+ *
+ * ```ts
+ * McpServer.serve(options, components, Stdio.make({ principal: Stdio.principalFromEnvironment() }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category principal
+ */
+export const principalFromEnvironment = (
+  names: { readonly subject?: string | undefined; readonly scopes?: string | undefined } = {},
+  environment: { readonly [name: string]: string | undefined } = process.env
+): Principal | undefined => {
+  const subject = environment[names.subject ?? "MCP_SUBJECT"]
+  if (subject === undefined || subject.trim().length === 0) return undefined
+  const scopes = (environment[names.scopes ?? "MCP_SCOPES"] ?? "").split(/\s+/).filter((scope) => scope.length > 0)
+  return { subject: subject.trim(), scopes, claims: { source: "environment" } }
 }
 
 /** The default largest message: 4 MiB. */
@@ -168,5 +200,5 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         })
       })
 
-    return { read, write }
+    return { read, write, principal: options.principal }
   })

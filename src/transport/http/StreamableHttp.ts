@@ -34,6 +34,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type * as BearerAuth from "../../auth/BearerAuth.ts"
 import type { TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
 import type { Listener, ListenerSessionOptions, Transport } from "../../session/Transport.ts"
@@ -100,6 +101,13 @@ export interface Options {
   readonly keepAliveMillis?: number | undefined
   /** Tuning of each session (concurrency limits, timeouts). */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
+  /**
+   * Bearer authentication (`BearerAuth.config` from `effect-mcp-server/auth`): every request needs
+   * a token that verifies (else `401` with a challenge), the protected-resource metadata is served
+   * (with `route` and `serve`), the verified principal is the request's, and a session answers only
+   * the subject that opened it. Default: none.
+   */
+  readonly auth?: BearerAuth.Config | undefined
 }
 
 export {

@@ -20,6 +20,8 @@ import * as ByteSize from "effect/ByteSize"
 import { HttpIncomingMessage, HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage } from "node:http"
+import type * as BearerAuth from "../../../auth/BearerAuth.ts"
+import { challenge } from "../../../auth/internal/challenge.ts"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
@@ -35,6 +37,7 @@ import type {
   SessionInput,
   TransportFailure
 } from "../../../session/Connection.ts"
+import type { Principal } from "../../../session/RequestContext.ts"
 import type { ListenerSessionOptions, Transport } from "../../../session/Transport.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
@@ -83,7 +86,14 @@ export const handler = (
 /** See `StreamableHttp.route`. */
 export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
-    Effect.flatMap(handler(run, options), (handle) => router.add("*", options.path ?? "/mcp", handle))
+    Effect.flatMap(handler(run, options), (handle) =>
+      Effect.andThen(
+        router.add("*", options.path ?? "/mcp", handle),
+        // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
+        Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
+          discard: true
+        })
+      ))
   )
 
 /** See `StreamableHttp.serve`. */
@@ -239,8 +249,10 @@ class Pending {
  */
 class HttpInfo implements HttpRequestInfo {
   private readonly request: HttpServerRequest.HttpServerRequest
-  constructor(request: HttpServerRequest.HttpServerRequest) {
+  readonly principal: Principal | undefined
+  constructor(request: HttpServerRequest.HttpServerRequest, principal: Principal | undefined) {
     this.request = request
+    this.principal = principal
   }
   get method(): string {
     return this.request.method
@@ -275,6 +287,8 @@ class HttpSession implements PushConnection {
   /** Messages of a task that had nowhere to go yet: delivered to the next `tasks/result` for it. */
   taskBacklog: Map<string, Array<JsonRpc.Message>> = emptyMap
   standalone: SseStream | undefined = undefined
+  /** With bearer authentication: the subject that opened the session, the only one it answers. */
+  subject: string | undefined = undefined
   /** No more input is accepted (ending, or ended). */
   ended = false
   /** Its streams, answers and records are gone. */
@@ -390,6 +404,17 @@ class Endpoint {
   handle(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const refused = this.checkOrigin(request)
     if (refused !== undefined) return Effect.succeed(refused)
+    const auth = this.options.auth
+    if (auth === undefined) return this.dispatch(request, undefined)
+    return Effect.flatMap(authenticate(auth, request), (outcome) =>
+      "subject" in outcome ? this.dispatch(request, outcome) : Effect.succeed(outcome))
+  }
+
+  /** A request that passed the checks (and bearer authentication, when configured). */
+  private dispatch(
+    request: HttpServerRequest.HttpServerRequest,
+    principal: Principal | undefined
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     // Shutting down: no new stream (resumptions still work); POSTs are checked once classified
     // (answers to the server's own requests and cancellations still reach the draining sessions).
     if (this.closing && request.method === "GET" && request.headers["last-event-id"] === undefined) {
@@ -397,11 +422,11 @@ class Endpoint {
     }
     switch (request.method) {
       case "POST":
-        return this.post(request)
+        return postImpl(this, request, principal)
       case "GET":
-        return this.get(request)
+        return this.get(request, principal)
       case "DELETE":
-        return this.delete(request)
+        return this.delete(request, principal)
       default:
         return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, `Method ${request.method} not allowed`, { allow: "GET, POST, DELETE" }))
     }
@@ -423,10 +448,6 @@ class Endpoint {
   private originAllowed(origin: string): boolean {
     const match = /^https?:\/\/(\[[^\]]+\]|[^:/]+)(:\d+)?$/i.exec(origin)
     return match !== null && this.hosts!.has(match[1]!.toLowerCase())
-  }
-
-  private post(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    return postImpl(this, request)
   }
 
   /** Feeds a request to its session and answers with what it produces (JSON or SSE). */
@@ -483,7 +504,10 @@ class Endpoint {
     })
   }
 
-  private get(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+  private get(
+    request: HttpServerRequest.HttpServerRequest,
+    principal: Principal | undefined
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const self = this
     return Effect.gen(function*() {
       if (self.options.stateless === true) return jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server")
@@ -495,6 +519,7 @@ class Endpoint {
       if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
       const session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+      if (!ownedBy(session, principal)) return notYours()
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       const connection = new SseConnection(newConnectionQueue())
       const lastEventId = request.headers["last-event-id"]
@@ -544,12 +569,16 @@ class Endpoint {
     })
   }
 
-  private delete(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+  private delete(
+    request: HttpServerRequest.HttpServerRequest,
+    principal: Principal | undefined
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     if (this.options.stateless === true) return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server"))
     const sessionId = request.headers["mcp-session-id"]
     if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
     const session = this.sessions.get(sessionId)
     if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
+    if (!ownedBy(session, principal)) return Effect.succeed(notYours())
     return Effect.as(this.end(session), HttpServerResponse.empty({ status: 200 }))
   }
 
@@ -913,7 +942,11 @@ const hostName = (host: string): string => {
 // ---------------------------------------------------------------------------
 
 /** POST: one JSON-RPC message (hoisted generator: no generator literal per request). */
-const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServerRequest.HttpServerRequest) {
+const postImpl = Effect.fnUntraced(function*(
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal | undefined
+) {
       const accept = request.headers.accept ?? ""
       const json = accept.includes("application/json") || accept.includes("*/*")
       const sse = accept.includes("text/event-stream") || accept.includes("*/*")
@@ -947,7 +980,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         // A listen stream is a stream whatever the response mode (its refusals are still JSON).
         const listen = (message as JsonRpc.Request).method === "subscriptions/listen"
         const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
-        return yield* modernImpl(self, request, message as JsonRpc.Request, mode)
+        return yield* modernImpl(self, request, message as JsonRpc.Request, mode, principal)
       }
       if (version !== undefined && !ProtocolVersion.isSupported(version)) {
         return jsonError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
@@ -962,7 +995,7 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
           return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId)
         }
         const rpc = message as JsonRpc.Request
-        return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request))
+        return yield* self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal))
       }
 
       const sessionId = request.headers["mcp-session-id"]
@@ -973,20 +1006,87 @@ const postImpl = Effect.fnUntraced(function*(self: Endpoint, request: HttpServer
         }
         session = yield* self.open(false)
         if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
+        session.subject = principal?.subject
       } else {
         session = self.sessions.get(sessionId)
         if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, requestId)
+        if (!ownedBy(session, principal)) return notYours(requestId)
       }
       yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
       if (kind !== JsonRpc.Kind.Request) {
         if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
           self.cancelled(session, message as JsonRpc.Notification)
         }
-        yield* session.receive(message as JsonRpc.Message, new HttpInfo(request))
+        yield* session.receive(message as JsonRpc.Message, new HttpInfo(request, principal))
         return HttpServerResponse.empty({ status: 202 })
       }
-      return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request))
+      return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal))
 })
+
+// ---------------------------------------------------------------------------
+// Bearer authentication
+// ---------------------------------------------------------------------------
+
+/** An OAuth error answer: the status, the challenge, and RFC 6750's JSON body. */
+const oauthError = (status: 401 | 403, wwwAuthenticate: string, error: string, description: string) =>
+  HttpServerResponse.text(JSON.stringify({ error, error_description: description }), {
+    status,
+    contentType: "application/json",
+    headers: { "www-authenticate": wwwAuthenticate }
+  })
+
+/**
+ * The principal of a request's bearer token, or the refusal: 401 without a token or with one that
+ * does not verify (`invalid_token`), 403 when it lacks a scope every request needs.
+ */
+const authenticate = (
+  auth: BearerAuth.Config,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Principal | HttpServerResponse.HttpServerResponse> => {
+  const header = request.headers.authorization
+  if (header === undefined || header.length === 0) {
+    return Effect.succeed(oauthError(401, challenge(auth), "invalid_request", "Authorization: Bearer <token> is required"))
+  }
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
+  if (match === null) {
+    const description = "the Authorization header is not a bearer token"
+    return Effect.succeed(oauthError(401, challenge(auth, { error: "invalid_token", description }), "invalid_token", description))
+  }
+  return Effect.match(auth.verifier.verify(match[1]!), {
+    onFailure: (invalid) =>
+      oauthError(401, challenge(auth, { error: "invalid_token", description: invalid.description }), "invalid_token", invalid.description),
+    onSuccess: (principal) => {
+      const missing = auth.requiredScopes.filter((scope) => !principal.scopes.includes(scope))
+      if (missing.length === 0) return principal
+      const description = `the token lacks scope(s) ${missing.join(", ")}`
+      return oauthError(403, challenge(auth, { error: "insufficient_scope", scopes: auth.requiredScopes, description }), "insufficient_scope", description)
+    }
+  })
+}
+
+/** Whether a request may use a session: with authentication, only the subject that opened it. */
+const ownedBy = (session: HttpSession, principal: Principal | undefined): boolean =>
+  session.subject === undefined || session.subject === principal?.subject
+
+const notYours = (id?: JsonRpc.RequestId) =>
+  jsonError(403, ErrorCode.InvalidRequest, "Forbidden: the session belongs to another principal", undefined, id)
+
+/** The scopes a refused call lacks: the `Authorization` middleware's 403 (`data.missingScopes`). */
+const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string> | undefined => {
+  const error = (message as { readonly error?: { readonly code?: unknown; readonly data?: { readonly missingScopes?: unknown } } }).error
+  if (error?.code !== 403) return undefined
+  const missing = error.data?.missingScopes
+  return Array.isArray(missing) ? missing.filter((scope): scope is string => typeof scope === "string") : []
+}
+
+/** Serves the protected-resource metadata (RFC 9728). */
+const metadataRoute = (auth: BearerAuth.Config) => {
+  const body = JSON.stringify(auth.metadata)
+  return Effect.succeed(HttpServerResponse.text(body, {
+    contentType: "application/json",
+    headers: { "cache-control": "max-age=3600", "access-control-allow-origin": "*" }
+  }))
+}
 
 /** Whether a request names its protocol version in `_meta` (a 2026-07-28 request). */
 const namesItsVersion = (request: JsonRpc.Request): boolean => {
@@ -1013,7 +1113,8 @@ const modernImpl = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
   rpc: JsonRpc.Request,
-  mode: "auto" | "json" | "sse"
+  mode: "auto" | "json" | "sse",
+  principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   const resolved = Negotiation.resolveModern(rpc, request.headers)
   if (resolved._tag === "Failure") {
@@ -1032,11 +1133,11 @@ const modernImpl = (
   // straight to `answer`, as a stateless 2025 request does (measured: the extra generator and its
   // step cost ~0.15 µs per 2026 request, bench/http.ts mode 2026 under --cpu-prof).
   const shared = self.statelessSession
-  if (shared !== undefined) return modernAnswer(self, shared, request, rpc, mode, truth)
+  if (shared !== undefined) return modernAnswer(self, shared, request, rpc, mode, truth, principal)
   return Effect.flatMap(self.openStateless, (opened) =>
     opened === undefined
       ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
-      : modernAnswer(self, opened, request, rpc, mode, truth))
+      : modernAnswer(self, opened, request, rpc, mode, truth, principal))
 }
 
 const modernAnswer = (
@@ -1045,9 +1146,10 @@ const modernAnswer = (
   request: HttpServerRequest.HttpServerRequest,
   rpc: JsonRpc.Request,
   mode: "auto" | "json" | "sse",
-  truth: Negotiation.ResolvedRequest
+  truth: Negotiation.ResolvedRequest,
+  principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request), truth)
+  self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
 
 /**
  * The body of a POST as text, or the error answer: 413 once more than `maxBody` bytes arrived
@@ -1192,11 +1294,15 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
       if (answer._tag === "Json") {
+        // A call the principal may not make (the Authorization middleware's 403), with bearer
+        // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
+        const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer.message)
+        if (forbidden !== undefined) headers["www-authenticate"] = challenge(self.options.auth!, { error: "insufficient_scope", scopes: forbidden })
         return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, {
           contentType: "application/json",
           headers,
           // 2026-07-28: some errors travel with their own status (dual-era clients read it).
-          ...(resolved === undefined ? {} : { status: modernStatusOf(answer.message) })
+          ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer.message) })
         })
       }
       return self.sseResponse(session, answer.stream, answer.connection, headers)

@@ -1,0 +1,87 @@
+/**
+ * A protected server: MCP over Streamable HTTP as an OAuth 2.1 resource server.
+ *
+ *     node examples/protected-server.ts --http --port 3000 \
+ *       --jwks-url https://auth.example.com/.well-known/jwks.json \
+ *       --issuer https://auth.example.com --audience http://127.0.0.1:3000/mcp
+ *
+ * Every request needs `Authorization: Bearer <JWT>` signed by a key of the JWKS, from the issuer,
+ * for the audience (this server), unexpired. Without one: `401` with
+ * `WWW-Authenticate: Bearer resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp"`,
+ * where a client finds the authorization server to get a token from. Two tools:
+ *
+ * - `whoami`: any valid token; answers the token's subject and scopes;
+ * - `admin_echo`: needs the scope `admin` (`Authorization` middleware): others are refused with
+ *   `403` and an `insufficient_scope` challenge, and do not see it in `tools/list`.
+ *
+ * Over stdio (no `--http`), the principal comes from the environment (`MCP_SUBJECT`,
+ * `MCP_SCOPES`), as the MCP authorization spec says for stdio.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { BearerAuth } from "../src/auth.ts"
+import { GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
+import { Authorization } from "../src/middleware/index.ts"
+import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
+
+const Whoami = McpServer.tool({
+  name: "whoami",
+  description: "Who the server thinks you are: the subject and scopes of your token",
+  success: Schema.Struct({ subject: Schema.String, scopes: Schema.Array(Schema.String) }),
+  handler: () =>
+    Effect.map(McpContext.principal, (principal) => ({
+      subject: principal?.subject ?? "anonymous",
+      scopes: [...(principal?.scopes ?? [])]
+    }))
+})
+
+const AdminEcho = McpServer.tool({
+  name: "admin_echo",
+  description: "Echoes its text (scope admin)",
+  parameters: { text: Schema.String },
+  handler: ({ text }) => Effect.succeed(text)
+})
+
+/** Scopes per tool; without a principal (stdio without MCP_SUBJECT) the admin tool is hidden. */
+const Scopes = Authorization.layer({ rules: { tools: { admin_echo: ["admin"] } }, unauthenticated: "deny" })
+
+export const options: McpServer.Options = { name: "protected", version: "1.0.0" }
+export const components = Layer.mergeAll(Whoami, AdminEcho, Scopes)
+
+/** The bearer settings from the flags (`--jwks-url`, `--issuer`, `--audience`). */
+export const authFromFlags = (argv: ReadonlyArray<string>, port: number, host: string): BearerAuth.Config => {
+  const value = (name: string) => {
+    const index = argv.indexOf(name)
+    const found = index === -1 ? undefined : argv[index + 1]
+    if (found === undefined) throw new Error(`protected-server: ${name} is required with --http`)
+    return found
+  }
+  const issuer = value("--issuer")
+  const resource = argv.includes("--audience") ? value("--audience") : `http://${host}:${port}/mcp`
+  return BearerAuth.config({
+    verifier: BearerAuth.jwt({ jwksUrl: value("--jwks-url"), issuer, audience: resource }),
+    resource,
+    authorizationServers: [issuer],
+    scopesSupported: ["admin"]
+  })
+}
+
+if (isMain(import.meta)) {
+  const cli = flags()
+  if (cli.http) {
+    const auth = authFromFlags(process.argv.slice(2), cli.port, cli.host)
+    const tracing = traced(options, components)
+    McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, auth })).pipe(
+      withPortHint,
+      tracing.provide,
+      GracefulShutdown.runMain
+    )
+  } else {
+    const tracing = traced(options, components)
+    McpServer.serve(options, tracing.components, Stdio.make({ principal: Stdio.principalFromEnvironment() })).pipe(
+      tracing.provide,
+      Stdio.runMain
+    )
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Bearer authentication for Streamable HTTP: the server as an OAuth 2.1 resource server.
+ *
+ * A {@link Verifier} turns an access token into the {@link Principal} of the request (subject,
+ * scopes, claims), or fails with {@link InvalidToken}. Two are built in:
+ *
+ * - {@link jwt}: JWT access tokens, verified with `jose` against a JWKS URL (cached, fetched again
+ *   for an unknown `kid`: key rotation) or a static key; issuer, audience (the resource, RFC 8707),
+ *   expiry, not-before and the allowed algorithms are checked (an unsigned `alg: none` token never
+ *   verifies);
+ * - {@link introspection}: opaque tokens, asked of the authorization server's introspection
+ *   endpoint (RFC 7662), with a bounded cache.
+ *
+ * Given to the transport (`StreamableHttp.make({ auth: BearerAuth.config({ ... }) })`), every
+ * request must carry `Authorization: Bearer <token>`: without one, or with one that does not
+ * verify, the answer is `401` with `WWW-Authenticate: Bearer resource_metadata="…"` (and
+ * `error="invalid_token"` when a token was given), which is what a spec-following client needs to
+ * start its OAuth flow; a token without the scopes every request needs is `403` with an
+ * `insufficient_scope` challenge, as is a call the `Authorization` middleware refuses. The
+ * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
+ * its path-suffixed form. The verified principal is the request's (`McpContext.principal`): tasks,
+ * rate limits and response caches key on it, and a session is bound to the subject that opened it.
+ *
+ * **Example** (JWTs from an authorization server, scope `mcp` for every request)
+ *
+ * ```ts
+ * import { BearerAuth } from "effect-mcp-server/auth"
+ *
+ * const auth = BearerAuth.config({
+ *   verifier: BearerAuth.jwt({
+ *     jwksUrl: "https://auth.example.com/.well-known/jwks.json",
+ *     issuer: "https://auth.example.com",
+ *     audience: "https://mcp.example.com/mcp"
+ *   }),
+ *   resource: "https://mcp.example.com/mcp",
+ *   authorizationServers: ["https://auth.example.com"],
+ *   requiredScopes: ["mcp"]
+ * })
+ * McpServer.serve(options, components, StreamableHttp.make({ port: 3000, auth }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
+import type { Principal } from "../session/RequestContext.ts"
+import * as Challenge from "./internal/challenge.ts"
+
+// ---------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------
+
+/**
+ * A token that does not verify: missing claims, expired, not yet valid, for another audience or
+ * issuer, badly signed, unsigned, inactive. `description` is sent to the client
+ * (`error_description`): it says what is wrong, never a secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
+  description: Schema.String
+}) {
+  override get message(): string {
+    return `Invalid token: ${this.description}`
+  }
+}
+
+/**
+ * Turns an access token into the principal it stands for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Verifier {
+  readonly verify: (token: string) => Effect.Effect<Principal, InvalidToken>
+}
+
+/**
+ * The transport's authentication settings (see {@link config}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Config {
+  readonly verifier: Verifier
+  /** The protected resource's identifier: the server's MCP URL (`https://mcp.example.com/mcp`). */
+  readonly resource: string
+  /** The authorization servers that issue tokens for it (their issuer URLs). */
+  readonly authorizationServers: ReadonlyArray<string>
+  /** Scopes every request needs (checked before anything else runs); default none. */
+  readonly requiredScopes: ReadonlyArray<string>
+  /** Advertised in the metadata (`scopes_supported`); default `requiredScopes` when there are any. */
+  readonly scopesSupported: ReadonlyArray<string> | undefined
+  /** The protected-resource metadata document (RFC 9728), as served. */
+  readonly metadata: { readonly [key: string]: unknown }
+  /** The absolute URL of that document (what `resource_metadata` in challenges points at). */
+  readonly metadataUrl: string
+  /** The paths the document is served at: `/.well-known/oauth-protected-resource` and with the resource's path after it. */
+  readonly metadataPaths: ReadonlyArray<string>
+}
+
+/**
+ * Builds the transport's authentication settings and the metadata document from them.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const config = (options: {
+  readonly verifier: Verifier
+  readonly resource: string
+  readonly authorizationServers: ReadonlyArray<string>
+  readonly requiredScopes?: ReadonlyArray<string> | undefined
+  readonly scopesSupported?: ReadonlyArray<string> | undefined
+  /** Further metadata fields (`resource_name`, `resource_documentation`, ...). */
+  readonly metadata?: { readonly [key: string]: unknown } | undefined
+}): Config => {
+  const resource = new URL(options.resource)
+  const requiredScopes = options.requiredScopes ?? []
+  const scopesSupported = options.scopesSupported ?? (requiredScopes.length > 0 ? requiredScopes : undefined)
+  const base = "/.well-known/oauth-protected-resource"
+  const suffix = resource.pathname === "/" ? "" : resource.pathname.replace(/\/$/, "")
+  const metadata: Record<string, unknown> = {
+    ...options.metadata,
+    resource: options.resource,
+    authorization_servers: [...options.authorizationServers],
+    bearer_methods_supported: ["header"]
+  }
+  if (scopesSupported !== undefined) metadata.scopes_supported = [...scopesSupported]
+  return {
+    verifier: options.verifier,
+    resource: options.resource,
+    authorizationServers: options.authorizationServers,
+    requiredScopes,
+    scopesSupported,
+    metadata,
+    metadataUrl: `${resource.origin}${base}${suffix}`,
+    metadataPaths: suffix === "" ? [base] : [base, `${base}${suffix}`]
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JWT
+// ---------------------------------------------------------------------------
+
+/**
+ * Options of {@link jwt}: where the keys are and what the token must say.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JwtOptions {
+  /** The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`. */
+  readonly jwksUrl?: string | undefined
+  /** A static key instead: a JWKS document, a PEM public key (SPKI), or a key object. */
+  readonly key?: { readonly keys: ReadonlyArray<unknown> } | string | KeyObject | undefined
+  /** The expected `iss`. */
+  readonly issuer: string | ReadonlyArray<string>
+  /** The expected `aud`: this resource (RFC 8707). */
+  readonly audience: string | ReadonlyArray<string>
+  /** Accepted signature algorithms; default the asymmetric ones jose supports (never `none`). */
+  readonly algorithms?: ReadonlyArray<string> | undefined
+  /** Leeway for `exp` and `nbf`, in seconds; default 5. */
+  readonly clockToleranceSeconds?: number | undefined
+  /** How long fetched keys are trusted before they are fetched again; default 10 minutes. */
+  readonly jwksCacheMillis?: number | undefined
+}
+
+const defaultAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]
+
+/**
+ * Verifies JWT access tokens with `jose` (signature, `iss`, `aud`, `exp`, `nbf`, algorithm) and
+ * makes the principal from `sub` (required), the scopes from `scope` (space-separated) or `scp`
+ * (a list), and every claim.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const jwt = (options: JwtOptions): Verifier => {
+  if ((options.jwksUrl === undefined) === (options.key === undefined)) {
+    throw new Error("BearerAuth.jwt: give exactly one of jwksUrl and key")
+  }
+  const algorithms = [...(options.algorithms ?? defaultAlgorithms)]
+  if (algorithms.some((algorithm) => algorithm.toLowerCase() === "none")) {
+    throw new Error("BearerAuth.jwt: the algorithm none cannot be accepted")
+  }
+  type StaticKey = KeyObject | Awaited<ReturnType<typeof importSPKI>>
+  let getKey: JWTVerifyGetKey | StaticKey | Promise<StaticKey> | undefined
+  const keyOf = (): JWTVerifyGetKey | StaticKey | Promise<StaticKey> => {
+    if (getKey !== undefined) return getKey
+    const key = options.key
+    if (options.jwksUrl !== undefined) {
+      const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
+      getKey = createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge, cooldownDuration: 1_000 })
+    } else if (typeof key === "string") {
+      getKey = importSPKI(key, algorithms[0]!)
+    } else if (key !== undefined && "keys" in key) {
+      getKey = createLocalJWKSet(key as Parameters<typeof createLocalJWKSet>[0])
+    } else {
+      getKey = key as KeyObject
+    }
+    return getKey
+  }
+  const verifyOptions = {
+    issuer: typeof options.issuer === "string" ? options.issuer : [...options.issuer],
+    audience: typeof options.audience === "string" ? options.audience : [...options.audience],
+    algorithms,
+    clockTolerance: options.clockToleranceSeconds ?? 5,
+    requiredClaims: ["exp", "sub"]
+  }
+  return {
+    verify: (token) =>
+      Effect.tryPromise({
+        try: async () => {
+          const key = keyOf()
+          const resolved = typeof key === "function" ? key : await key
+          const { payload } = typeof resolved === "function"
+            ? await jwtVerify(token, resolved, verifyOptions)
+            : await jwtVerify(token, resolved, verifyOptions)
+          return principalOf(payload)
+        },
+        catch: (error) => new InvalidToken({ description: describeJoseError(error) })
+      })
+  }
+}
+
+/** The principal of a verified payload. */
+const principalOf = (payload: JWTPayload): Principal => ({
+  subject: payload.sub!,
+  scopes: scopesOf(payload),
+  claims: payload as { readonly [key: string]: unknown }
+})
+
+/** `scope` (space-separated, RFC 8693 / 9068) or `scp` (a list or a string). */
+const scopesOf = (claims: { readonly [key: string]: unknown }): ReadonlyArray<string> => {
+  const scope = claims.scope ?? claims.scp
+  if (typeof scope === "string") return scope.split(" ").filter((part) => part.length > 0)
+  if (Array.isArray(scope)) return scope.filter((part): part is string => typeof part === "string")
+  return []
+}
+
+/** What went wrong, for `error_description`: jose's reason, never the token. */
+const describeJoseError = (error: unknown): string => {
+  if (error instanceof JoseErrors.JWTExpired) return "the token has expired"
+  if (error instanceof JoseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf") return "the token is not valid yet"
+    if (error.claim === "aud") return "the token is for another audience"
+    if (error.claim === "iss") return "the token is from another issuer"
+    return `the token's ${error.claim} claim is invalid: ${error.reason}`
+  }
+  if (error instanceof JoseErrors.JOSEAlgNotAllowed) return "the token's algorithm is not accepted"
+  if (error instanceof JoseErrors.JWSSignatureVerificationFailed) return "the token's signature does not verify"
+  if (error instanceof JoseErrors.JWKSNoMatchingKey) return "no key of the authorization server matches the token"
+  if (error instanceof JoseErrors.JWKSTimeout || error instanceof JoseErrors.JOSEError && error.code === "ERR_JWKS_INVALID") {
+    return "the authorization server's keys could not be fetched"
+  }
+  if (error instanceof JoseErrors.JOSEError) return "the token is malformed"
+  return "the token could not be verified"
+}
+
+// ---------------------------------------------------------------------------
+// Introspection
+// ---------------------------------------------------------------------------
+
+/**
+ * Options of {@link introspection}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IntrospectionOptions {
+  /** The introspection endpoint (RFC 7662). */
+  readonly url: string
+  /** Client credentials the endpoint wants (HTTP Basic); none by default. */
+  readonly clientId?: string | undefined
+  readonly clientSecret?: string | undefined
+  /** When given, the answer's `aud` must name it (RFC 8707). */
+  readonly audience?: string | undefined
+  /** When given, the answer's `iss` must be it. */
+  readonly issuer?: string | undefined
+  /** How long an answer is reused (never past the token's `exp`); default 60 s, 0: never. */
+  readonly cacheMillis?: number | undefined
+  /** Most answers kept (the oldest are dropped first); default 10,000. */
+  readonly maxCacheEntries?: number | undefined
+  /** Longest wait for the endpoint; default 5 s. */
+  readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * Verifies opaque tokens by asking the authorization server (RFC 7662): the token must be
+ * `active`, unexpired and, when configured, for this audience and from this issuer. Answers are
+ * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
+ * each at most once per cache period). An endpoint that cannot be reached is an invalid token for
+ * the client (`401`) and a logged warning for the operator.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const introspection = (options: IntrospectionOptions): Verifier => {
+  const cacheMillis = options.cacheMillis ?? 60_000
+  const maxEntries = options.maxCacheEntries ?? 10_000
+  const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
+  // Insertion order is age order: the first key is the oldest.
+  const cache = new Map<string, { readonly until: number; readonly outcome: Principal | InvalidToken }>()
+  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }
+  if (options.clientId !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret ?? "")}`).toString("base64")}`
+  }
+  const remember = (token: string, outcome: Principal | InvalidToken, exp: number | undefined) => {
+    if (cacheMillis <= 0) return
+    const now = Date.now()
+    const until = Math.min(now + cacheMillis, exp === undefined ? Infinity : exp * 1000)
+    if (until <= now) return
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!)
+    cache.set(token, { until, outcome })
+  }
+  const judge = (answer: { readonly [key: string]: unknown }): Principal | InvalidToken => {
+    if (answer.active !== true) return new InvalidToken({ description: "the token is not active" })
+    if (typeof answer.exp === "number" && answer.exp * 1000 <= Date.now()) return new InvalidToken({ description: "the token has expired" })
+    if (options.audience !== undefined) {
+      const aud = answer.aud
+      const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : []
+      if (!audiences.includes(options.audience)) return new InvalidToken({ description: "the token is for another audience" })
+    }
+    if (options.issuer !== undefined && answer.iss !== options.issuer) {
+      return new InvalidToken({ description: "the token is from another issuer" })
+    }
+    if (typeof answer.sub !== "string" || answer.sub.length === 0) return new InvalidToken({ description: "the token names no subject" })
+    return { subject: answer.sub, scopes: scopesOf(answer), claims: answer }
+  }
+  const ask = (token: string) =>
+    Effect.tryPromise({
+      try: (signal) =>
+        fetch(options.url, {
+          method: "POST",
+          headers,
+          body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
+          signal
+        }).then(async (response) => {
+          if (!response.ok) throw new Error(`introspection answered ${response.status}`)
+          return await response.json() as { readonly [key: string]: unknown }
+        }),
+      catch: (cause) => cause
+    }).pipe(
+      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new Error("introspection timed out")) }),
+      Effect.tapCause((cause) => Effect.logWarning("effect-mcp-server: token introspection failed", Cause.squash(cause))),
+      Effect.mapError(() => new InvalidToken({ description: "the token could not be checked; try again later" }))
+    )
+  return {
+    verify: (token) =>
+      Effect.suspend(() => {
+        const cached = cache.get(token)
+        if (cached !== undefined) {
+          if (cached.until > Date.now()) {
+            return cached.outcome instanceof InvalidToken ? Effect.fail(cached.outcome) : Effect.succeed(cached.outcome)
+          }
+          cache.delete(token)
+        }
+        return Effect.flatMap(ask(token), (answer) => {
+          const outcome = judge(answer)
+          remember(token, outcome, typeof answer.exp === "number" ? answer.exp : undefined)
+          return outcome instanceof InvalidToken ? Effect.fail(outcome) : Effect.succeed(outcome)
+        })
+      })
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Challenges
+// ---------------------------------------------------------------------------
+
+/**
+ * The `WWW-Authenticate` value of a refusal: no token (no error), a token that does not verify
+ * (`invalid_token`), or one that lacks scopes (`insufficient_scope`, naming them).
+ *
+ * @since 0.1.0
+ * @category challenges
+ */
+export const challenge: (
+  config: Config,
+  error?: { readonly error: "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
+) => string = Challenge.challenge

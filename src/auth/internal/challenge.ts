@@ -1,0 +1,22 @@
+/**
+ * Bearer challenges (`WWW-Authenticate`, RFC 6750 and RFC 9728), without `jose`: the HTTP
+ * endpoint builds them, and must not load the token verifiers' library to do so.
+ *
+ * @internal
+ */
+import type { Config } from "../BearerAuth.ts"
+
+/** See `BearerAuth.challenge`. */
+export const challenge = (
+  config: Config,
+  error?: { readonly error: "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
+): string => {
+  const parts = [`resource_metadata="${config.metadataUrl}"`]
+  if (error !== undefined) {
+    parts.push(`error="${error.error}"`)
+    if (error.description !== undefined) parts.push(`error_description="${error.description.replace(/["\\]/g, "")}"`)
+  }
+  const scopes = error?.scopes ?? (config.requiredScopes.length > 0 ? config.requiredScopes : undefined)
+  if (scopes !== undefined && scopes.length > 0) parts.push(`scope="${scopes.join(" ")}"`)
+  return `Bearer ${parts.join(", ")}`
+}

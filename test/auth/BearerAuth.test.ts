@@ -1,0 +1,358 @@
+/**
+ * Bearer authentication over Streamable HTTP, with real parts: `examples/protected-server.ts` runs
+ * as a child process (its own flags), its JWKS is served over HTTP by this test with keys made by
+ * `jose`, tokens are really signed. Every refusal the spec names (no token, malformed, expired,
+ * not yet valid, wrong audience, wrong issuer, unsigned, badly signed), scopes per tool (403 with
+ * an `insufficient_scope` challenge), key rotation, the protected-resource metadata as the SDK's
+ * own discovery finds it, the SDK v1 client with a token, a session bound to its subject. Then
+ * token introspection against an RFC 7662 endpoint served here, and the stdio principal from the
+ * environment.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { discoverOAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/client/auth.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer, type Server } from "node:http"
+import { fileURLToPath } from "node:url"
+import { BearerAuth } from "../../src/auth.ts"
+import { Stdio } from "../../src/index.ts"
+import { freePort, initializeMessage, LATEST, post, sleep } from "../http/support.ts"
+
+const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
+const issuer = "https://auth.test.example"
+
+type Key = Awaited<ReturnType<typeof generateKeyPair>>
+
+/** A JWKS endpoint on 127.0.0.1 whose keys the test changes (rotation); counts its fetches. */
+const startJwks = async () => {
+  const keys: Array<unknown> = []
+  let fetches = 0
+  const server = createServer((_, response) => {
+    fetches++
+    response.writeHead(200, { "content-type": "application/json" })
+    response.end(JSON.stringify({ keys }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return { server, keys, url: `http://127.0.0.1:${port}/jwks.json`, fetches: () => fetches }
+}
+
+const newKey = async (kid: string, jwks: { keys: Array<unknown> } | undefined) => {
+  const key = await generateKeyPair("RS256", { extractable: true })
+  if (jwks !== undefined) jwks.keys.push({ ...(await exportJWK(key.publicKey)), kid, alg: "RS256", use: "sig" })
+  return { key, kid }
+}
+
+const sign = (
+  signer: { readonly key: Key; readonly kid: string },
+  claims: JWTPayload,
+  options: { audience: string; issuer?: string; expiresIn?: string | number; notBefore?: string | number }
+) => {
+  let builder = new SignJWT(claims)
+    .setProtectedHeader({ alg: "RS256", kid: signer.kid })
+    .setIssuer(options.issuer ?? issuer)
+    .setAudience(options.audience)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "5m")
+  if (options.notBefore !== undefined) builder = builder.setNotBefore(options.notBefore)
+  return builder.sign(signer.key.privateKey)
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+
+const call = (name: string, args: Record<string, unknown> = {}, id: number | string = 1) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args }
+})
+
+/** The headers of a 2026-07-28 `tools/call` over HTTP. */
+const modernHeaders = (name: string, authorization: string) => ({
+  authorization,
+  "mcp-protocol-version": "2026-07-28",
+  "mcp-method": "tools/call",
+  "mcp-name": name
+})
+
+/** A 2026-07-28 request (stateless, no session needed). */
+const modernCall = (name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: {
+    name,
+    arguments: args,
+    _meta: {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+      "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" }
+    }
+  }
+})
+
+describe("bearer authentication (examples/protected-server.ts over HTTP)", () => {
+  let jwks: Awaited<ReturnType<typeof startJwks>>
+  let child: ChildProcess
+  let port: number
+  let url: string
+  let signer: { readonly key: Key; readonly kid: string }
+  let output = ""
+
+  beforeAll(async () => {
+    jwks = await startJwks()
+    signer = await newKey("k1", jwks)
+    port = await freePort()
+    url = `http://127.0.0.1:${port}/mcp`
+    child = spawn(process.execPath, [
+      example,
+      "--http",
+      "--port",
+      String(port),
+      "--jwks-url",
+      jwks.url,
+      "--issuer",
+      issuer,
+      "--audience",
+      url
+    ], { stdio: ["ignore", "pipe", "pipe"] })
+    child.stdout!.on("data", (chunk) => void (output += String(chunk)))
+    child.stderr!.on("data", (chunk) => void (output += String(chunk)))
+    for (let i = 0; i < 400 && !output.includes("MCP over Streamable HTTP at"); i++) await sleep(25)
+    assert.include(output, `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
+  }, 20_000)
+
+  afterAll(() => {
+    child?.kill("SIGKILL")
+    jwks?.server.close()
+  })
+
+  const token = (claims: JWTPayload = { sub: "alice", scope: "mcp" }, options: Partial<Parameters<typeof sign>[2]> = {}) =>
+    sign(signer, claims, { audience: url, ...options })
+
+  const postWith = (authorization: string | undefined, body: unknown = initializeMessage()) =>
+    post(url, body, authorization === undefined ? {} : { authorization })
+
+  it("no token: 401 with a challenge that points at the protected-resource metadata", async () => {
+    const response = await postWith(undefined)
+    assert.strictEqual(response.status, 401)
+    const challenge = response.headers.get("www-authenticate")!
+    assert.strictEqual(
+      challenge,
+      `Bearer resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`
+    )
+    assert.deepInclude(await response.json() as object, { error: "invalid_request" })
+    // GET and DELETE too
+    const get = await fetch(url, { headers: { accept: "text/event-stream" } })
+    assert.strictEqual(get.status, 401)
+    await get.body?.cancel()
+  })
+
+  it("the metadata (RFC 9728) at both paths, as the SDK's discovery finds it from the server URL", async () => {
+    for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`)
+      assert.strictEqual(response.status, 200)
+      assert.deepStrictEqual(await response.json(), {
+        resource: url,
+        authorization_servers: [issuer],
+        bearer_methods_supported: ["header"],
+        scopes_supported: ["admin"]
+      })
+    }
+    const discovered = await discoverOAuthProtectedResourceMetadata(url)
+    assert.strictEqual(discovered.resource, url)
+    assert.deepStrictEqual(discovered.authorization_servers, [issuer])
+  })
+
+  const refusedWith = async (authorization: string, description: RegExp) => {
+    const response = await postWith(authorization)
+    assert.strictEqual(response.status, 401, `${authorization.slice(0, 40)}: ${response.status}`)
+    const challenge = response.headers.get("www-authenticate")!
+    assert.include(challenge, `resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`)
+    assert.include(challenge, `error="invalid_token"`)
+    const body = await response.json() as any
+    assert.strictEqual(body.error, "invalid_token")
+    assert.match(body.error_description, description)
+  }
+
+  it("every bad token is 401 invalid_token, saying what is wrong", async () => {
+    const other = await newKey("k1", undefined) // same kid, another key: a forged signature
+    const valid = await token()
+    const [header, payload] = valid.split(".")
+    await refusedWith("Basic YWxpY2U6c2VjcmV0", /not a bearer token/)
+    await refusedWith("Bearer not-a-jwt", /malformed/)
+    await refusedWith(`Bearer ${await token({ sub: "alice" }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`, /expired/)
+    await refusedWith(`Bearer ${await token({ sub: "alice" }, { notBefore: "10m" })}`, /not valid yet/)
+    await refusedWith(`Bearer ${await token({ sub: "alice" }, { audience: "http://elsewhere.example/mcp" })}`, /another audience/)
+    await refusedWith(`Bearer ${await token({ sub: "alice" }, { issuer: "https://evil.example" })}`, /another issuer/)
+    await refusedWith(`Bearer ${base64url({ alg: "none", typ: "JWT" })}.${payload}.`, /algorithm|malformed/)
+    await refusedWith(`Bearer ${await sign(other, { sub: "alice" }, { audience: url })}`, /signature/)
+    await refusedWith(`Bearer ${header}.${base64url({ sub: "mallory", aud: url, iss: issuer, exp: 9999999999 })}.${valid.split(".")[2]}`, /signature/)
+    await refusedWith(`Bearer ${await token({ scope: "mcp" })}`, /sub/)
+  })
+
+  it("the SDK v1 client with a valid token: whoami answers the token's subject; tools it may not use are hidden", async () => {
+    const client = new Client({ name: "bearer-test", version: "1.0.0" })
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { authorization: `Bearer ${await token({ sub: "alice", scope: "read write" })}` } }
+      })
+    )
+    try {
+      const whoami = await client.callTool({ name: "whoami", arguments: {} })
+      assert.deepStrictEqual(whoami.structuredContent, { subject: "alice", scopes: ["read", "write"] })
+      const { tools } = await client.listTools()
+      assert.deepStrictEqual(tools.map((tool) => tool.name), ["whoami"])
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("a call the token's scopes do not allow: 403 with an insufficient_scope challenge naming the scope; with it the call runs", async () => {
+    const alice = `Bearer ${await token({ sub: "alice", scope: "read" })}`
+    const refused = await post(url, modernCall("admin_echo", { text: "hi" }), modernHeaders("admin_echo", alice))
+    assert.strictEqual(refused.status, 403)
+    const challenge = refused.headers.get("www-authenticate")!
+    assert.include(challenge, `error="insufficient_scope"`)
+    assert.include(challenge, `scope="admin"`)
+    assert.include(challenge, "resource_metadata=")
+    const body = await refused.json() as any
+    assert.strictEqual(body.error.code, 403)
+
+    const admin = `Bearer ${await token({ sub: "root", scope: "admin" })}`
+    const allowed = await post(url, modernCall("admin_echo", { text: "hi" }), modernHeaders("admin_echo", admin))
+    assert.strictEqual(allowed.status, 200)
+    assert.deepStrictEqual(((await allowed.json()) as any).result.content, [{ type: "text", text: "hi" }])
+  })
+
+  it("key rotation: a token signed by a key added to the JWKS later is accepted (fetched again for the unknown kid)", async () => {
+    const before = jwks.fetches()
+    const rotated = await newKey("k2", jwks)
+    await sleep(1_100) // the verifier refetches at most once a second
+    const response = await post(
+      url,
+      modernCall("whoami"),
+      modernHeaders("whoami", `Bearer ${await sign(rotated, { sub: "carol", scope: "" }, { audience: url })}`)
+    )
+    assert.strictEqual(response.status, 200)
+    assert.strictEqual(((await response.json()) as any).result.structuredContent.subject, "carol")
+    assert.isAbove(jwks.fetches(), before)
+  })
+
+  it("a session answers only the subject that opened it", async () => {
+    const alice = `Bearer ${await token({ sub: "alice" })}`
+    const opened = await postWith(alice)
+    assert.strictEqual(opened.status, 200)
+    const sessionId = opened.headers.get("mcp-session-id")!
+    await opened.text()
+    const headers = { "mcp-session-id": sessionId, "mcp-protocol-version": LATEST }
+    const bob = `Bearer ${await token({ sub: "bob" })}`
+    const hijack = await post(url, call("whoami"), { ...headers, authorization: bob })
+    assert.strictEqual(hijack.status, 403)
+    assert.match(((await hijack.json()) as any).error.message, /another principal/)
+    const own = await post(url, call("whoami"), { ...headers, authorization: alice })
+    assert.strictEqual(own.status, 200)
+    await own.text()
+  })
+})
+
+describe("token introspection (RFC 7662)", () => {
+  const startIntrospection = async () => {
+    const calls: Array<{ token: string; authorization: string | undefined }> = []
+    const answers = new Map<string, Record<string, unknown>>()
+    const server: Server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => void (body += String(chunk)))
+      request.on("end", () => {
+        const token = new URLSearchParams(body).get("token") ?? ""
+        calls.push({ token, authorization: request.headers.authorization })
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end(JSON.stringify(answers.get(token) ?? { active: false }))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    return { server, calls, answers, url: `http://127.0.0.1:${port}/introspect` }
+  }
+
+  it.live("an active token becomes the principal; answers are cached; inactive, expired and foreign tokens are refused", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
+      const exp = Math.floor(Date.now() / 1000) + 300
+      endpoint.answers.set("good", { active: true, sub: "dana", scope: "read admin", aud: "https://mcp.test", exp })
+      endpoint.answers.set("old", { active: true, sub: "dana", aud: "https://mcp.test", exp: Math.floor(Date.now() / 1000) - 5 })
+      endpoint.answers.set("foreign", { active: true, sub: "dana", aud: "https://other.test", exp })
+      const verifier = BearerAuth.introspection({
+        url: endpoint.url,
+        clientId: "mcp-server",
+        clientSecret: "s3cret",
+        audience: "https://mcp.test"
+      })
+      const principal = yield* verifier.verify("good")
+      assert.strictEqual(principal.subject, "dana")
+      assert.deepStrictEqual(principal.scopes, ["read", "admin"])
+      yield* verifier.verify("good")
+      assert.strictEqual(endpoint.calls.filter((c) => c.token === "good").length, 1, "the second verify is answered from the cache")
+      assert.strictEqual(endpoint.calls[0]!.authorization, `Basic ${Buffer.from("mcp-server:s3cret").toString("base64")}`)
+      for (const [token, description] of [["nope", /not active/], ["old", /expired/], ["foreign", /another audience/]] as const) {
+        const exit = yield* Effect.exit(verifier.verify(token))
+        assert.isTrue(Exit.isFailure(exit), token)
+        if (Exit.isFailure(exit)) {
+          const error = exit.cause.reasons[0]
+          assert.isTrue(error?._tag === "Fail" && error.error instanceof BearerAuth.InvalidToken)
+          if (error?._tag === "Fail") assert.match(error.error.description, description)
+        }
+      }
+    }))
+
+  it.live("an endpoint that cannot be reached is an invalid token (401), not a hang or a crash", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, timeoutMillis: 2_000 })
+      const exit = yield* Effect.exit(verifier.verify("anything"))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = exit.cause.reasons[0]
+        assert.isTrue(error?._tag === "Fail" && error.error instanceof BearerAuth.InvalidToken)
+      }
+    }))
+})
+
+describe("the stdio principal comes from configuration", () => {
+  it("principalFromEnvironment reads MCP_SUBJECT and MCP_SCOPES (or the names given)", () => {
+    assert.deepStrictEqual(Stdio.principalFromEnvironment({}, { MCP_SUBJECT: "ada", MCP_SCOPES: "a  b" }), {
+      subject: "ada",
+      scopes: ["a", "b"],
+      claims: { source: "environment" }
+    })
+    assert.isUndefined(Stdio.principalFromEnvironment({}, {}))
+    assert.strictEqual(Stdio.principalFromEnvironment({ subject: "WHO" }, { WHO: "bo" })?.subject, "bo")
+  })
+
+  const whoOverStdio = async (env: Record<string, string>) => {
+    const client = new Client({ name: "stdio-principal", version: "1.0.0" })
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [example], env: { ...env, PATH: process.env.PATH ?? "" } }))
+    try {
+      const whoami = await client.callTool({ name: "whoami", arguments: {} })
+      const { tools } = await client.listTools()
+      return { whoami: whoami.structuredContent, tools: tools.map((tool) => tool.name) }
+    } finally {
+      await client.close()
+    }
+  }
+
+  it("the protected example over stdio: the environment's principal is the request's, and its scopes open the admin tool", async () => {
+    assert.deepStrictEqual(await whoOverStdio({ MCP_SUBJECT: "ada", MCP_SCOPES: "admin" }), {
+      whoami: { subject: "ada", scopes: ["admin"] },
+      tools: ["whoami", "admin_echo"]
+    })
+    assert.deepStrictEqual(await whoOverStdio({}), { whoami: { subject: "anonymous", scopes: [] }, tools: ["whoami"] })
+  }, 20_000)
+})
