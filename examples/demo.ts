@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
-import { flags, isMain, withPortHint } from "./internal/cli.ts"
+import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
 
 class DivisionByZero extends Schema.TaggedError<DivisionByZero>()("DivisionByZero", {
   dividend: Schema.Finite
@@ -150,12 +150,13 @@ export const options: McpServer.Options = {
 
 if (isMain(import.meta)) {
   const cli = flags()
+  const tracing = traced(options, components)
   if (cli.stdio) {
     process.stderr.write(
       "effect-mcp-server demo: speaking MCP on stdin/stdout.\n" +
         `  Inspect it with: npx @modelcontextprotocol/inspector ${process.execPath} ${new URL(import.meta.url).pathname} --stdio\n`
     )
-    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+    McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
   } else {
     // The server logs its URL once it listens (a busy port is named instead).
     const url = `http://${cli.host}:${cli.port}/mcp`
@@ -165,8 +166,9 @@ if (isMain(import.meta)) {
         "  (stdio: node examples/demo.ts --stdio, or npx effect-mcp run examples/demo.ts --stdio; not `npm start`,\n" +
         "  whose banner would reach stdout, unless as `npm --silent start -- --stdio`)\n"
     )
-    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
+    McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
       withPortHint,
+      tracing.provide,
       GracefulShutdown.runMain
     )
   }

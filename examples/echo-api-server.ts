@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpServer, Stdio } from "../src/index.ts"
-import { isMain } from "./internal/cli.ts"
+import { isMain, traced } from "./internal/cli.ts"
 
 /** Server info. */
 export const options: McpServer.Options = { name: "echo-api-server", version: "0.1.0" }
@@ -38,5 +38,6 @@ export const components = Layer.mergeAll(
 
 if (isMain(import.meta)) {
   process.stderr.write("echo-api-server: speaking MCP on stdin/stdout.\n")
-  McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+  const tracing = traced(options, components)
+  McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
 }

@@ -10,8 +10,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Extension, McpServer, Middleware, Stdio } from "../src/index.ts"
-import { isMain } from "./internal/cli.ts"
+import { Extension, McpServer, Middleware } from "../src/index.ts"
+import { isMain, main } from "./internal/cli.ts"
 
 /** The application's own service: where notes are kept. */
 export class NoteBook extends Context.Service<NoteBook, {
@@ -59,6 +59,4 @@ export const components = McpServer.extension(Notes).pipe(Layer.provide(NoteBook
 /** Server info. */
 export const options: McpServer.Options = { name: "notes", version: "1.0.0" }
 
-if (isMain(import.meta)) {
-  McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
-}
+if (isMain(import.meta)) main(options, components)

@@ -9,8 +9,8 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpServer, type ServerModule, Stdio } from "../src/index.ts"
-import { isMain } from "./internal/cli.ts"
+import { McpContext, McpServer, type ServerModule } from "../src/index.ts"
+import { isMain, main } from "./internal/cli.ts"
 
 class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
 
@@ -40,4 +40,4 @@ export const options = { name: "hello", version: "1.0.0" }
 
 export default { options, components } satisfies ServerModule
 
-if (isMain(import.meta)) McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+if (isMain(import.meta)) main(options, components)

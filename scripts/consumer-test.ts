@@ -131,7 +131,7 @@ import {
 } from "effect-mcp-server"
 import { JsonRpc, McpSchema, Negotiation, Projection, ProtocolVersion } from "effect-mcp-server/protocol"
 import { Connection, JsonSchema, LowLevelServer, Pagination, ServerSession, UriTemplate } from "effect-mcp-server/lowlevel"
-import { Authorization, Logging, RateLimit, ResponseCache, Timeout } from "effect-mcp-server/middleware"
+import { Authorization, Logging, RateLimit, ResponseCache, Telemetry, Timeout } from "effect-mcp-server/middleware"
 import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "effect-mcp-server/redis"
 import { Skills } from "effect-mcp-server/skills"
@@ -164,8 +164,11 @@ const Greeting = McpServer.prompt({
   handler: ({ name }) => Effect.succeed(\`Hello \${name}\`)
 })
 const Audit = Middleware.make("audit", { onCallTool: (params, _context, next) => next(params) })
-const components = Layer.mergeAll(Lookup, Readme, Greeting, McpServer.middleware(Audit, Logging.middleware(), Timeout.middleware()))
+const components = Layer.mergeAll(Lookup, Readme, Greeting, Telemetry.layer, McpServer.middleware(Audit, Logging.middleware(), Timeout.middleware()))
 const options = { name: "consumer", version: "1.0.0" }
+export const traced: Effect.Effect<void, unknown> = McpServer.serve(options, components, Stdio.make()).pipe(
+  Effect.provide(Telemetry.otlp({ url: "http://127.0.0.1:4318", serviceName: "consumer" }))
+)
 
 export const stdio: Effect.Effect<void, unknown> = McpServer.serve(options, components, Stdio.make())
 export const http: Effect.Effect<never, unknown> = McpServer.serve(options, components, StreamableHttp.make({ port: 3000 }))

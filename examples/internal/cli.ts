@@ -10,7 +10,9 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import { realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import * as LayerRuntime from "effect/Layer"
 import { GracefulShutdown, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
 
 export interface Flags {
   readonly http: boolean
@@ -67,19 +69,35 @@ export const withPortHint = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A
       : Effect.die(defect))
 
 /**
+ * An example's components with tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (spans and
+ * metrics of every request, exported over OTLP/HTTP there: `Telemetry.fromEnvironment`), and
+ * what the served program needs for it (`provide`). Without the variable, nothing changes.
+ */
+export const traced = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>) => {
+  const telemetry = Telemetry.fromEnvironment(options.name)
+  return {
+    components: LayerRuntime.mergeAll(telemetry.components, components),
+    provide: <A, E2>(effect: Effect.Effect<A, E2>): Effect.Effect<A, E2> => Effect.provide(effect, telemetry.exporter)
+  }
+}
+
+/**
  * The main program of an example server: MCP over Streamable HTTP with `--http` (one line is
- * logged once it listens), else over stdio (stdout carries only protocol).
+ * logged once it listens), else over stdio (stdout carries only protocol); traced when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see {@link traced}).
  */
 export const main = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>): void => {
   const cli = flags()
+  const tracing = traced(options, components)
   if (cli.http) {
-    McpServer.serve(options, components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
+    McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
       withPortHint,
+      tracing.provide,
       GracefulShutdown.runMain
     )
   } else {
     // Someone at a terminal, not a client: say what this is (on stderr; stdout is the protocol's).
     if (process.stdin.isTTY) process.stderr.write(`${options.name}: speaking MCP on stdin/stdout (--http to serve HTTP)\n`)
-    McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+    McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
   }
 }

@@ -37,3 +37,5 @@ export * as Authorization from "./builtin/Authorization.ts"
 export * as ToolInjection from "./builtin/ToolInjection.ts"
 /** Built-in middleware: pings idle sessions. */
 export * as KeepAlive from "./builtin/KeepAlive.ts"
+/** Built-in middleware: OpenTelemetry spans and metrics per request (MCP semantic conventions), OTLP export. */
+export * as Telemetry from "./builtin/Telemetry.ts"

@@ -30,6 +30,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
 import type { Outcome, Task } from "./Task.ts"
 import { rootOf } from "../internal/rooted.ts"
@@ -327,6 +328,18 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   }
 
   /**
+   * With tracing on (the request runs in a span: `Telemetry`), the work is a span of its own,
+   * a root linked to the request's span: a task outlives the request that created it, so it is
+   * not the request's child. Without a span nothing is added.
+   */
+  const linkedToRequest = <A, E>(work: Effect.Effect<A, E>, services: Context.Context<never>): Effect.Effect<A, E> => {
+    const request = Context.getOrUndefined(services, Tracer.ParentSpan)
+    return request === undefined
+      ? work
+      : Effect.withSpan(work, "mcp.task", { root: true, links: [{ span: request, attributes: {} }], kind: "internal" })
+  }
+
+  /**
    * Runs the work as a root fiber with the caller's services; a rooted handler (see `rootOf`) as
    * the fiber's root, with its own services.
    */
@@ -338,7 +351,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     yieldFirst: boolean
   ): Fiber.Fiber<unknown, unknown> => {
     const root = rootOf(work)
-    const body = root === undefined ? work : root.handler
+    const body = linkedToRequest(root === undefined ? work : root.handler, services)
     // A spawned task's work yields once before it runs: a root fiber starts at once, and the
     // caller's CreateTaskResult must reach the client before anything the work says (a status
     // notification, a request) or a work that never yields holds it back.

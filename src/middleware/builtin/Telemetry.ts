@@ -1,0 +1,213 @@
+/**
+ * OpenTelemetry for MCP servers: traces and metrics as the MCP semantic conventions describe them,
+ * through Effect's own tracer and metrics.
+ *
+ * - **One SERVER span per request**, named `{mcp.method.name} {target}` (`tools/call get_weather`,
+ *   `resources/read file:///a`, `initialize`), with `mcp.method.name`, `gen_ai.tool.name` /
+ *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
+ *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails (the
+ *   error's tag, or `tool_error` for a tool result with `isError`). Handlers' spans
+ *   (`Effect.withSpan`, `Effect.fn`) nest under it.
+ * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
+ *   request's `_meta` (SEP-414), else in the HTTP request's headers.
+ * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, target and
+ *   `error.type`) and `mcp.server.session.count` (live sessions, where there are sessions).
+ * - **A background task's work** is a span of its own, linked to the request that created it
+ *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
+ *
+ * Off unless asked: {@link layer} adds the middleware; without it no span is made and nothing is
+ * measured. {@link otlp} exports over OTLP/HTTP with Effect's exporter (`effect/observability`);
+ * {@link fromEnvironment} does both when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+ *
+ * **Example** (Traces and metrics to an OpenTelemetry collector)
+ *
+ * ```ts
+ * McpServer.serve(options, Layer.mergeAll(components, Telemetry.layer), Stdio.make()).pipe(
+ *   Effect.provide(Telemetry.otlp({ url: "http://127.0.0.1:4318", serviceName: "notes" })),
+ *   Stdio.runMain
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Tracer from "effect/Tracer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Otlp from "effect/observability/Otlp"
+import type * as OtlpExporter from "effect/observability/OtlpExporter"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import * as McpServer from "../../server/McpServer.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Middleware from "../Middleware.ts"
+
+/**
+ * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
+ * answer, by `mcp.method.name`, target and `error.type`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp.server.operation.duration", {
+  description: "Duration of MCP requests handled by the server",
+  boundaries: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+})
+
+/**
+ * `mcp.server.session.count`: sessions alive now (stdio, stateful HTTP).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.session.count", {
+  description: "MCP sessions alive"
+})
+
+let liveSessions = 0
+
+/**
+ * The W3C trace context of a request: `traceparent` in its `_meta` (SEP-414), else in its HTTP
+ * headers; `undefined` when there is none or it is malformed.
+ *
+ * @since 0.1.0
+ * @category tracing
+ */
+export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
+  const meta = (request.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
+  const fromMeta = meta?.traceparent
+  const traceparent = typeof fromMeta === "string" ? fromMeta : context.http?.headers.traceparent
+  if (traceparent === undefined) return undefined
+  const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim().toLowerCase())
+  if (match === null || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!)) return undefined
+  return Tracer.externalSpan({ traceId: match[2]!, spanId: match[3]!, sampled: (parseInt(match[4]!, 16) & 1) === 1 })
+}
+
+/** What a request acts on, per the conventions: the tool or prompt name, the resource URI. */
+const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly value: string } | undefined => {
+  const params = request.params as { readonly name?: unknown; readonly uri?: unknown } | undefined
+  switch (request.method) {
+    case "tools/call":
+      return typeof params?.name === "string" ? { key: "gen_ai.tool.name", value: params.name } : undefined
+    case "prompts/get":
+      return typeof params?.name === "string" ? { key: "gen_ai.prompt.name", value: params.name } : undefined
+    case "resources/read":
+    case "resources/subscribe":
+    case "resources/unsubscribe":
+      return typeof params?.uri === "string" ? { key: "mcp.resource.uri", value: params.uri } : undefined
+    default:
+      return undefined
+  }
+}
+
+/** `error.type` of an answer: the error's tag, or `tool_error` for a tool result that is an error. */
+const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  if (exit._tag === "Success") {
+    return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? "tool_error" : undefined
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) return "cancelled"
+  const error = Cause.squash(exit.cause) as { readonly _tag?: unknown; readonly code?: unknown } | undefined
+  return typeof error?._tag === "string" ? error._tag : "_OTHER"
+}
+
+/**
+ * The telemetry middleware: a SERVER span per request and the duration metric (see the module).
+ * Put it first (outermost) to time everything the other middleware does too.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const middleware = (): Middleware.Middleware<never> =>
+  Middleware.make("telemetry", {
+    onRequest: (request, context, next) => {
+      const target = targetOf(request)
+      const attributes: Record<string, unknown> = {
+        "mcp.method.name": request.method,
+        "jsonrpc.request.id": String(request.id),
+        "mcp.protocol.version": context.protocolVersion,
+        "network.transport": context.http === undefined ? "pipe" : "tcp"
+      }
+      if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
+      if (target !== undefined) attributes[target.key] = target.value
+      const parent = parentOf(request, context)
+      const started = performance.now()
+      return next(request, context).pipe(
+        Effect.onExit((exit) => {
+          const errorType = errorTypeOf(exit)
+          const labels: Record<string, string> = { "mcp.method.name": request.method }
+          if (target !== undefined) labels[target.key] = target.value
+          if (errorType !== undefined) labels["error.type"] = errorType
+          const seconds = (performance.now() - started) / 1000
+          const record = Metric.update(Metric.withAttributes(operationDuration, labels), seconds)
+          return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan("error.type", errorType), record)
+        }),
+        Effect.withSpan(target === undefined ? request.method : `${request.method} ${target.value}`, {
+          kind: "server",
+          attributes,
+          ...(parent === undefined ? {} : { parent })
+        })
+      )
+    },
+    onSession: () =>
+      Effect.acquireRelease(
+        Effect.suspend(() => Metric.update(sessionCount, ++liveSessions)),
+        () => Effect.suspend(() => Metric.update(sessionCount, --liveSessions))
+      ).pipe(Effect.andThen(Effect.never))
+  })
+
+/**
+ * Switches telemetry on for a server: the {@link middleware}, registered as a component.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.middleware(middleware())
+
+/**
+ * Exports traces and metrics over OTLP/HTTP (JSON) with Effect's exporter. `url` defaults to
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`; spans go to `<url>/v1/traces`, metrics to `<url>/v1/metrics`.
+ * Provide it to the program that serves (`Effect.provide`); pending data is flushed when it ends.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const otlp = (options: {
+  readonly url?: string | undefined
+  readonly serviceName: string
+  readonly serviceVersion?: string | undefined
+  /** How often spans are sent; default 1 s. */
+  readonly exportIntervalMillis?: number | undefined
+}): Layer.Layer<OtlpExporter.Flusher> => {
+  const url = options.url ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+  if (url === undefined) throw new Error("Telemetry.otlp: no url and OTEL_EXPORTER_OTLP_ENDPOINT is not set")
+  const interval = options.exportIntervalMillis ?? 1_000
+  return Otlp.layerJson({
+    baseUrl: url.replace(/\/$/, ""),
+    resource: { serviceName: options.serviceName, serviceVersion: options.serviceVersion },
+    tracerExportInterval: `${interval} millis`,
+    metricsExportInterval: `${Math.max(interval, 1_000)} millis`,
+    loggerExcludeLogSpans: true,
+    loggerMergeWithExisting: true
+  }).pipe(Layer.provide(FetchHttpClient.layer))
+}
+
+/**
+ * Telemetry as the environment asks: when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the server's
+ * requests are traced and measured and everything is exported there ({@link layer} and
+ * {@link otlp}); otherwise nothing is added. `components` are the server's.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromEnvironment = (
+  serviceName: string,
+  environment: { readonly [name: string]: string | undefined } = process.env
+): {
+  readonly components: Layer.Layer<never, never, McpServer.McpServer>
+  readonly exporter: Layer.Layer<OtlpExporter.Flusher> | Layer.Layer<never>
+} =>
+  environment.OTEL_EXPORTER_OTLP_ENDPOINT === undefined || environment.OTEL_EXPORTER_OTLP_ENDPOINT === ""
+    ? { components: Layer.empty, exporter: Layer.empty }
+    : { components: layer, exporter: otlp({ url: environment.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName }) }

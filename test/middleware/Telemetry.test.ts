@@ -1,0 +1,213 @@
+/**
+ * OpenTelemetry: spans and metrics exported over real OTLP/HTTP (JSON) to a receiver served by
+ * this test on 127.0.0.1, from a server driven by the SDK client. One SERVER span per request,
+ * named and attributed as the MCP semantic conventions say; the trace continued from the
+ * request's `_meta` `traceparent` (SEP-414); a handler's span nested under the request's; a
+ * background task's span linked to the request that created it; the duration histogram; and no
+ * span at all without the middleware.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { createServer } from "node:http"
+import { fileURLToPath } from "node:url"
+import { InMemory, McpServer } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
+import { sdk } from "../e2e/harness.ts"
+
+interface OtlpSpan {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId?: string
+  readonly name: string
+  readonly kind: number
+  readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: { readonly stringValue?: string } }>
+  readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
+}
+
+/** An OTLP/HTTP receiver: every span and metric name posted to it. */
+const receiver = Effect.acquireRelease(
+  Effect.promise(async () => {
+    const spans: Array<OtlpSpan> = []
+    const metrics: Array<string> = []
+    const server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => void (body += String(chunk)))
+      request.on("end", () => {
+        const json = JSON.parse(body || "{}")
+        if (request.url === "/v1/traces") {
+          for (const resource of json.resourceSpans ?? []) {
+            for (const scope of resource.scopeSpans ?? []) spans.push(...scope.spans)
+          }
+        }
+        if (request.url === "/v1/metrics") {
+          for (const resource of json.resourceMetrics ?? []) {
+            for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) metrics.push(metric.name)
+          }
+        }
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end("{}")
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    return { server, spans, metrics, url: `http://127.0.0.1:${port}` }
+  }),
+  ({ server }) => Effect.sync(() => server.close())
+)
+
+const attribute = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue
+
+const Lookup = McpServer.tool({
+  name: "lookup",
+  description: "Looks something up, in a span of its own",
+  parameters: { key: Schema.String },
+  handler: ({ key }) => Effect.withSpan(Effect.succeed(`value of ${key}`), "lookup.database")
+})
+
+const Slow = McpServer.tool({
+  name: "slow",
+  description: "Becomes a background task",
+  execution: { taskSupport: "optional" },
+  handler: () => Effect.as(Effect.withSpan(Effect.sleep("20 millis"), "slow.work"), "done")
+})
+
+const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+const callerSpanId = "00f067aa0ba902b7"
+
+const until = (condition: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 200 && !condition(); i++) yield* Effect.sleep("25 millis")
+  })
+
+describe("Telemetry", () => {
+  it.live("one SERVER span per request, continued from _meta traceparent, with the handler's span under it, and the duration metric", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
+        Effect.promise(() => client.close()))
+      const result = yield* sdk(() =>
+        client.callTool({
+          name: "lookup",
+          arguments: { key: "k" },
+          _meta: { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: "vendor=x" }
+        }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "value of k" }])
+      yield* until(() => otlp.spans.some((span) => span.name === "lookup.database") && otlp.metrics.length > 0)
+
+      const initialize = otlp.spans.find((span) => span.name === "initialize")
+      assert.isDefined(initialize, "initialize has its span too")
+      const call = otlp.spans.find((span) => span.name === "tools/call lookup")!
+      assert.isDefined(call)
+      assert.strictEqual(call.kind, 2, "SPAN_KIND_SERVER")
+      assert.strictEqual(call.traceId, traceId, "the caller's trace is continued")
+      assert.strictEqual(call.parentSpanId, callerSpanId)
+      assert.strictEqual(attribute(call, "mcp.method.name"), "tools/call")
+      assert.strictEqual(attribute(call, "gen_ai.tool.name"), "lookup")
+      assert.strictEqual(attribute(call, "mcp.protocol.version"), "2025-11-25")
+      assert.strictEqual(attribute(call, "network.transport"), "pipe")
+      assert.isString(attribute(call, "mcp.session.id"))
+      assert.isString(attribute(call, "jsonrpc.request.id"))
+      assert.isUndefined(attribute(call, "error.type"))
+      const handler = otlp.spans.find((span) => span.name === "lookup.database")!
+      assert.strictEqual(handler.parentSpanId, call.spanId, "the handler's span is the request's child")
+      assert.strictEqual(handler.traceId, traceId)
+      assert.include(otlp.metrics, "mcp.server.operation.duration")
+    }))
+
+  it.live("a failed request carries error.type; a task's work is a span linked to the request that created it", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "traced", version: "1", tasks: {} }, Layer.mergeAll(Slow, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" }, { capabilities: { tasks: {} } })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
+        Effect.promise(() => client.close()))
+      const missing = yield* Effect.promise(() => client.callTool({ name: "nope", arguments: {} }).then(() => undefined, (e) => e))
+      assert.isDefined(missing)
+      const created = yield* sdk(() =>
+        client.request({ method: "tools/call", params: { name: "slow", arguments: {} } }, CreateTaskResultSchema, { task: {} }))
+      assert.isDefined(created)
+      yield* until(() => otlp.spans.some((span) => span.name === "slow.work") && otlp.spans.some((s) => s.name === "tools/call nope"))
+
+      const failed = otlp.spans.find((span) => span.name === "tools/call nope")!
+      assert.strictEqual(attribute(failed, "error.type"), "InvalidParams")
+      const request = otlp.spans.find((span) => span.name === "tools/call slow")!
+      const task = otlp.spans.find((span) => span.name === "mcp.task")!
+      assert.isDefined(task, "the task's work has a span")
+      assert.isUndefined(task.parentSpanId || undefined, "a root, not the request's child")
+      assert.deepStrictEqual(task.links?.map((link) => link.spanId), [request.spanId], "linked to the request")
+      const work = otlp.spans.find((span) => span.name === "slow.work")!
+      assert.strictEqual(work.parentSpanId, task.spanId, "the work's own spans are the task's children")
+    }))
+
+  it.live("without the middleware no request span is made (spans of the application's own still are)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "plain", version: "1" }, Lookup, pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "plain", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
+        Effect.promise(() => client.close()))
+      yield* sdk(() => client.callTool({ name: "lookup", arguments: { key: "k" } }))
+      yield* until(() => otlp.spans.length > 0)
+      assert.deepStrictEqual(otlp.spans.map((span) => span.name), ["lookup.database"])
+    }))
+
+  it.live("an example started with OTEL_EXPORTER_OTLP_ENDPOINT set exports its request spans there", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          client.connect(
+            new StdioClientTransport({
+              command: process.execPath,
+              args: [fileURLToPath(new URL("../../examples/hello-server.ts", import.meta.url))],
+              env: { PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }
+            })
+          )
+        ),
+        () => Effect.promise(() => client.close())
+      )
+      yield* sdk(() => client.callTool({ name: "weather", arguments: { city: "Paris" } }))
+      yield* until(() => otlp.spans.some((span) => span.name === "tools/call weather"))
+      const call = otlp.spans.find((span) => span.name === "tools/call weather")
+      assert.isDefined(call)
+      assert.strictEqual(call!.kind, 2)
+    }), 20_000)
+
+  it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent", () => {
+    const context = (headers: Record<string, string>) => ({ http: { headers } }) as never
+    const request = (meta?: Record<string, unknown>) => ({ jsonrpc: "2.0", id: 1, method: "ping", params: meta === undefined ? {} : { _meta: meta } }) as never
+    const fromMeta = Telemetry.parentOf(request({ traceparent: `00-${traceId}-${callerSpanId}-01` }), context({}))
+    assert.strictEqual(fromMeta?.traceId, traceId)
+    assert.strictEqual(fromMeta?.spanId, callerSpanId)
+    assert.strictEqual(fromMeta?.sampled, true)
+    const fromHeader = Telemetry.parentOf(request(), context({ traceparent: `00-${traceId}-${callerSpanId}-00` }))
+    assert.strictEqual(fromHeader?.sampled, false)
+    for (const bad of ["garbage", `00-${"0".repeat(32)}-${callerSpanId}-01`, `ff-${traceId}-${callerSpanId}-01`, `00-${traceId}-${callerSpanId}`]) {
+      assert.isUndefined(Telemetry.parentOf(request({ traceparent: bad }), context({})), bad)
+    }
+  })
+})
