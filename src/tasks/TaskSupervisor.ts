@@ -336,7 +336,12 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     const request = Context.getOrUndefined(services, Tracer.ParentSpan)
     return request === undefined
       ? work
-      : Effect.withSpan(work, "mcp.task", { root: true, links: [{ span: request, attributes: {} }], kind: "internal" })
+      : Effect.withSpan(work, "mcp.task", {
+        root: true,
+        links: [{ span: request, attributes: {} }],
+        kind: "internal",
+        captureStackTrace: false
+      })
   }
 
   /**

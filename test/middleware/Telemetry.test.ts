@@ -13,6 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { SpanKind } from "@opentelemetry/api"
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { createServer } from "node:http"
 import { fileURLToPath } from "node:url"
 import { InMemory, McpServer } from "../../src/index.ts"
@@ -196,6 +199,35 @@ describe("Telemetry", () => {
       assert.isDefined(call)
       assert.strictEqual(call!.kind, 2)
     }), 20_000)
+
+  it.live("through @effect/opentelemetry and the OpenTelemetry SDK: the same spans reach its in-memory exporter", () =>
+    Effect.gen(function*() {
+      const exporter = new InMemorySpanExporter()
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "otel", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
+          Effect.provide(NodeSdk.layer(() => ({
+            resource: { serviceName: "otel" },
+            spanProcessor: new SimpleSpanProcessor(exporter)
+          })))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
+        Effect.promise(() => client.close()))
+      yield* sdk(() =>
+        client.callTool({ name: "lookup", arguments: { key: "k" }, _meta: { traceparent: `00-${traceId}-${callerSpanId}-01` } }))
+      yield* until(() => exporter.getFinishedSpans().some((span) => span.name === "tools/call lookup"))
+      const spans = exporter.getFinishedSpans()
+      const call = spans.find((span) => span.name === "tools/call lookup")!
+      assert.strictEqual(call.kind, SpanKind.SERVER)
+      assert.strictEqual(call.spanContext().traceId, traceId)
+      assert.strictEqual(call.parentSpanContext?.spanId, callerSpanId)
+      assert.strictEqual(call.attributes["gen_ai.tool.name"], "lookup")
+      assert.strictEqual(call.attributes["mcp.method.name"], "tools/call")
+      const handler = spans.find((span) => span.name === "lookup.database")!
+      assert.strictEqual(handler.parentSpanContext?.spanId, call.spanContext().spanId)
+    }))
 
   it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent", () => {
     const context = (headers: Record<string, string>) => ({ http: { headers } }) as never
