@@ -24,23 +24,53 @@ import { Stdio } from "../../src/index.ts"
 import { freePort, initializeMessage, LATEST, post, sleep } from "../http/support.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
-const issuer = "https://auth.test.example"
+/** The authorization server's issuer: set once it listens. */
+let issuer = ""
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>
 
-/** A JWKS endpoint on 127.0.0.1 whose keys the test changes (rotation); counts its fetches. */
+/**
+ * A small authorization server on 127.0.0.1: its JWKS (keys the test changes: rotation; fetches
+ * counted), its metadata (RFC 8414) and dynamic client registration, what an OAuth client needs
+ * to get as far as sending the user to `/authorize`.
+ */
 const startJwks = async () => {
   const keys: Array<unknown> = []
   let fetches = 0
-  const server = createServer((_, response) => {
-    fetches++
-    response.writeHead(200, { "content-type": "application/json" })
-    response.end(JSON.stringify({ keys }))
+  let base = ""
+  const server = createServer((request, response) => {
+    const json = (status: number, body: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" })
+      response.end(JSON.stringify(body))
+    }
+    if (request.url === "/jwks.json") {
+      fetches++
+      return json(200, { keys })
+    }
+    if (request.url === "/.well-known/oauth-authorization-server") {
+      return json(200, {
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        registration_endpoint: `${base}/register`,
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code"],
+        code_challenge_methods_supported: ["S256"]
+      })
+    }
+    if (request.url === "/register" && request.method === "POST") {
+      let body = ""
+      request.on("data", (chunk) => void (body += String(chunk)))
+      request.on("end", () => json(201, { ...JSON.parse(body), client_id: "registered-client" }))
+      return
+    }
+    json(404, { error: "not_found" })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
-  return { server, keys, url: `http://127.0.0.1:${port}/jwks.json`, fetches: () => fetches }
+  base = `http://127.0.0.1:${port}`
+  return { server, keys, issuer: base, url: `${base}/jwks.json`, fetches: () => fetches }
 }
 
 const newKey = async (kid: string, jwks: { keys: Array<unknown> } | undefined) => {
@@ -107,6 +137,7 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
 
   beforeAll(async () => {
     jwks = await startJwks()
+    issuer = jwks.issuer
     signer = await newKey("k1", jwks)
     port = await freePort()
     url = `http://127.0.0.1:${port}/mcp`
@@ -214,6 +245,48 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     }
   })
 
+  it("the SDK v1 client's OAuth support: without a token it follows the challenge to the authorization server and asks for this resource (RFC 8707); with its provider's token it connects", async () => {
+    let authorization: URL | undefined
+    let token: string | undefined
+    const provider = {
+      get redirectUrl() {
+        return "http://127.0.0.1/callback"
+      },
+      get clientMetadata() {
+        return { client_name: "bearer-test", redirect_uris: ["http://127.0.0.1/callback"], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "none" }
+      },
+      clientInformation: () => undefined as never,
+      saveClientInformation: () => {},
+      tokens: () => token === undefined ? undefined : { access_token: token, token_type: "Bearer" },
+      saveTokens: () => {},
+      redirectToAuthorization: (url: URL) => void (authorization = url),
+      saveCodeVerifier: () => {},
+      codeVerifier: () => "verifier"
+    }
+    const refused = new Client({ name: "oauth-test", version: "1.0.0" })
+    const failure = await refused.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: provider as never })).then(
+      () => undefined,
+      (error: unknown) => error
+    )
+    assert.instanceOf(failure, Error)
+    assert.isDefined(authorization, "the client was sent to the authorization server")
+    assert.strictEqual(`${authorization!.origin}${authorization!.pathname}`, `${issuer}/authorize`)
+    assert.strictEqual(authorization!.searchParams.get("resource"), url)
+    assert.strictEqual(authorization!.searchParams.get("client_id"), "registered-client")
+    assert.strictEqual(authorization!.searchParams.get("response_type"), "code")
+    assert.isString(authorization!.searchParams.get("code_challenge"))
+
+    token = await sign(signer, { sub: "erin", scope: "read" }, { audience: url })
+    const client = new Client({ name: "oauth-test", version: "1.0.0" })
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: provider as never }))
+    try {
+      const whoami = await client.callTool({ name: "whoami", arguments: {} })
+      assert.deepStrictEqual(whoami.structuredContent, { subject: "erin", scopes: ["read"] })
+    } finally {
+      await client.close()
+    }
+  })
+
   it("a call the token's scopes do not allow: 403 with an insufficient_scope challenge naming the scope; with it the call runs", async () => {
     const alice = `Bearer ${await token({ sub: "alice", scope: "read" })}`
     const refused = await post(url, modernCall("admin_echo", { text: "hi" }), modernHeaders("admin_echo", alice))
@@ -260,6 +333,30 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     assert.strictEqual(own.status, 200)
     await own.text()
   })
+})
+
+describe("BearerAuth.jwt with a static key", () => {
+  it.live("a PEM public key verifies its tokens and refuses others", () =>
+    Effect.gen(function*() {
+      const { exportSPKI } = yield* Effect.promise(() => import("jose"))
+      const key = yield* Effect.promise(() => generateKeyPair("ES256", { extractable: true }))
+      const pem = yield* Effect.promise(() => exportSPKI(key.publicKey))
+      const verifier = BearerAuth.jwt({ key: pem, issuer: "https://iss.test", audience: "https://aud.test", algorithms: ["ES256"] })
+      const good = yield* Effect.promise(() =>
+        new SignJWT({ sub: "fay", scp: ["a", "b"] }).setProtectedHeader({ alg: "ES256" }).setIssuer("https://iss.test")
+          .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
+      const principal = yield* verifier.verify(good)
+      assert.strictEqual(principal.subject, "fay")
+      assert.deepStrictEqual(principal.scopes, ["a", "b"])
+      const other = yield* Effect.promise(() => generateKeyPair("ES256"))
+      const forged = yield* Effect.promise(() =>
+        new SignJWT({ sub: "fay" }).setProtectedHeader({ alg: "ES256" }).setIssuer("https://iss.test")
+          .setAudience("https://aud.test").setExpirationTime("1m").sign(other.privateKey))
+      const exit = yield* Effect.exit(verifier.verify(forged))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.throws(() => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: ["none"] }), /none/)
+      assert.throws(() => BearerAuth.jwt({ issuer: "i", audience: "a" }), /exactly one/)
+    }))
 })
 
 describe("token introspection (RFC 7662)", () => {
