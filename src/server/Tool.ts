@@ -134,6 +134,13 @@ export interface Definition<
   readonly parameters?: P
   readonly success?: S
   readonly failure?: F
+  /**
+   * The text the model reads for a declared failure. Default: the error's `message` when it has
+   * one (a `message` field, or a `get message()` of its class), else the encoded error as JSON.
+   * The encoded error itself is the result's `structuredContent` when the tool has no `success`
+   * schema (with one, `structuredContent` must match the output schema, which clients check).
+   */
+  readonly formatFailure?: ((error: [F] extends [Schema.Top] ? F["Type"] : never) => string) | undefined
   readonly annotations?: ToolAnnotations | undefined
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
@@ -231,6 +238,22 @@ export const compile = <
   const failure = definition.failure
   let encodeFailure: ((error: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
   const handler = definition.handler as (params: unknown) => Effect.Effect<unknown, unknown, any>
+  const formatFailure = definition.formatFailure as ((error: unknown) => string) | undefined
+
+  /** A declared failure as the tool's error result (see `Definition.formatFailure`). */
+  const failureResult = (error: unknown, encoded: unknown): CallToolResult => {
+    const message = (error as { readonly message?: unknown } | null)?.message
+    const text = formatFailure !== undefined
+      ? formatted(formatFailure, error, encoded)
+      : typeof message === "string" && message.length > 0
+      ? message
+      : stringify(encoded)
+    const result: { -readonly [K in keyof CallToolResult]: CallToolResult[K] } = { content: [{ type: "text", text }], isError: true }
+    if (success === undefined && typeof encoded === "object" && encoded !== null && !Array.isArray(encoded)) {
+      result.structuredContent = encoded as { readonly [key: string]: unknown }
+    }
+    return result
+  }
 
   const toResult = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult, McpError.McpError> => {
     if (exit._tag === "Success") {
@@ -257,9 +280,7 @@ export const compile = <
       for (const reason of cause.reasons) {
         if (reason._tag !== "Fail") continue
         const encoded = encodeFailure(reason.error)
-        if (encoded._tag === "Success") {
-          return Exit.succeed({ content: [{ type: "text", text: stringify(encoded.value) }], isError: true })
-        }
+        if (encoded._tag === "Success") return Exit.succeed(failureResult(reason.error, encoded.value))
       }
     }
     return undeclared(name, cause, masking)
@@ -398,6 +419,16 @@ const outputOf = (success: Schema.Top): OutputCodec => {
       },
       encode: (value) => Exit.map(encode(value), (result) => ({ result }))
     }
+  }
+}
+
+/** The formatter's text; a formatter that throws (or returns no string) falls back to the JSON. */
+const formatted = (format: (error: unknown) => string, error: unknown, encoded: unknown): string => {
+  try {
+    const text = format(error)
+    return typeof text === "string" ? text : stringify(encoded)
+  } catch {
+    return stringify(encoded)
   }
 }
 
