@@ -39,6 +39,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
+import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
 // ---------------------------------------------------------------------------
@@ -204,6 +205,14 @@ export const compile = <
   // pay before it can answer `initialize`. Afterwards each is one `??=` per use.
   // A parameters schema given as a Schema (not as fields, whose Struct is always an object) is
   // turned into JSON Schema now, so a non-object schema fails at start, naming the tool.
+  if (paramsSchema !== undefined) {
+    const undecodable = undecodablePaths(paramsSchema)
+    if (undecodable.length > 0) {
+      throw new Error(
+        `Tool ${name}: parameter ${undecodable.join(", ")} cannot be decoded from JSON (a Schema.instanceOf or declared type without a JSON form); use a schema a client can send, e.g. a Struct or a transformation from a string`
+      )
+    }
+  }
   let inputSchema: WireTool["inputSchema"] | undefined = parameters instanceof RawJsonSchema
     ? parameters.schema
     : Schema.isSchema(parameters)

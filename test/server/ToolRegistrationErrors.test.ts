@@ -1,7 +1,7 @@
 /**
- * Clear errors at the edges of tools: a tool whose parameters are not a JSON object is refused
- * when the server starts, naming the tool; every problem of a call's arguments is reported at
- * once, not only the first.
+ * Clear errors at the edges of tools: a tool whose parameters are not a JSON object, or have a
+ * parameter that cannot be decoded from JSON, is refused when the server starts, naming the tool
+ * (and the path); every problem of a call's arguments is reported at once, not only the first.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -23,6 +23,65 @@ describe("tool errors at the edges", () => {
       const text = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
       assert.include(text, "Tool not_an_object")
       assert.include(text, "JSON object")
+    }))
+
+  it.live("a parameter that cannot be decoded from JSON (instanceOf, a declared function): refused at start, tool and path named", () =>
+    Effect.gen(function*() {
+      class Connection {
+        readonly open = true
+      }
+      const cases = [
+        { name: "class_param", parameters: { conn: Schema.instanceOf(Connection) }, path: ".conn" },
+        {
+          name: "nested_fn",
+          parameters: {
+            options: Schema.Struct({
+              callback: Schema.declare((u): u is () => void => typeof u === "function")
+            })
+          },
+          path: ".options.callback"
+        },
+        { name: "array_of", parameters: Schema.Struct({ items: Schema.Array(Schema.instanceOf(Connection)) }), path: ".items[*]" }
+      ] as const
+      for (const { name, parameters, path } of cases) {
+        const Tool = McpServer.tool({ name, parameters: parameters as never, handler: () => Effect.succeed("never") })
+        const exit = yield* Effect.exit(McpServer.serve({ name: "x", version: "1" }, Tool, InMemory.makePair().server))
+        assert.isTrue(Exit.isFailure(exit), name)
+        const text = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+        assert.include(text, `Tool ${name}: parameter ${path} cannot be decoded from JSON`)
+      }
+    }))
+
+  it.live("declared types with a JSON form (Date, Option, BigInt, Uint8Array, ReadonlyMap) are accepted and decoded", () =>
+    Effect.gen(function*() {
+      const Typed = McpServer.tool({
+        name: "typed",
+        parameters: {
+          at: Schema.Date,
+          note: Schema.Option(Schema.String),
+          big: Schema.BigInt,
+          bytes: Schema.Uint8Array,
+          counts: Schema.ReadonlyMap(Schema.String, Schema.Number)
+        },
+        handler: ({ at, big, bytes, counts }) => Effect.succeed(`${at.getUTCFullYear()} ${big + 1n} ${bytes.length} ${counts.get("a")}`)
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "x", version: "1" }, Typed, pair.server))
+      const answers = new Map<unknown, (message: any) => void>()
+      pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
+      const request = (id: number, method: string, params: object) =>
+        Effect.promise(() =>
+          new Promise<any>((resolve) => {
+            answers.set(id, resolve)
+            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+          })
+        )
+      yield* request(1, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } })
+      const answer = yield* request(2, "tools/call", {
+        name: "typed",
+        arguments: { at: "2024-01-02T00:00:00.000Z", note: { _tag: "None" }, big: "41", bytes: "AQID", counts: [["a", 3]] }
+      })
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "2024 42 3 3" }])
     }))
 
   it.live("every problem of the arguments is reported at once", () =>
