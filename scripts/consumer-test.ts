@@ -136,6 +136,7 @@ import { Task, TaskStore, TaskSupervisor } from "effect-mcp-server/tasks"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "effect-mcp-server/redis"
 import { Skills } from "effect-mcp-server/skills"
 import { BearerAuth } from "effect-mcp-server/auth"
+import { WebHandler } from "effect-mcp-server/web"
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
 
@@ -185,6 +186,7 @@ export const auth: BearerAuth.Config = BearerAuth.config({
   authorizationServers: ["https://auth.example.com"]
 })
 export const protectedHttp: Effect.Effect<never, unknown> = McpServer.serve(options, components, StreamableHttp.make({ port: 3000, auth }))
+export const web: WebHandler.WebHandler = WebHandler.make(options, components, { stateless: true, cors: { allowedOrigins: "*" }, healthPath: "/healthz" })
 export const skills: Layer.Layer<never, never, McpServer.McpServer> = Skills.layer([Skills.make({ name: "greet", description: "Greets", body: "Say hello." })])
 export const values = [
   Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,

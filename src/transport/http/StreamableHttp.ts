@@ -99,6 +99,19 @@ export interface Options {
    * a 2025 standalone stream, a slow call). Clients ignore comments. Default 15 000; 0 turns it off.
    */
   readonly keepAliveMillis?: number | undefined
+  /**
+   * CORS for browser clients on other origins (off by default): preflights are answered, and
+   * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version` and
+   * `WWW-Authenticate`. The origins listed here also pass the Origin check (`allowedOrigins`)
+   * unless that is given. `"*"` allows any origin.
+   */
+  readonly cors?: { readonly allowedOrigins: ReadonlyArray<string> | "*"; readonly maxAgeSeconds?: number | undefined } | undefined
+  /**
+   * A health endpoint for load balancers and orchestrators (with `route` and `serve`): `GET` on
+   * this path answers 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during a graceful
+   * shutdown. Default: none.
+   */
+  readonly healthPath?: `/${string}` | undefined
   /** Tuning of each session (concurrency limits, timeouts). */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**

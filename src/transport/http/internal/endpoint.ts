@@ -17,7 +17,14 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
-import { HttpIncomingMessage, HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import {
+  HttpIncomingMessage,
+  HttpMiddleware,
+  HttpRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse
+} from "effect/http"
 import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage } from "node:http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
@@ -88,7 +95,10 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
   HttpRouter.use((router) =>
     Effect.flatMap(handler(run, options), (handle) =>
       Effect.andThen(
-        router.add("*", options.path ?? "/mcp", handle),
+        Effect.andThen(
+          router.add("*", options.path ?? "/mcp", withCors(options, handle)),
+          options.healthPath === undefined ? Effect.void : router.add("GET", options.healthPath, health)
+        ),
         // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
         Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
           discard: true
@@ -390,7 +400,9 @@ class Endpoint {
     this.runFork = runFork
     this.mode = options.responseMode ?? "auto"
     this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
-    this.origins = options.allowedOrigins === "any" ? "any" : options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
+    // CORS origins pass the Origin check too, unless allowed origins are given of their own.
+    const origins = options.allowedOrigins ?? (options.cors === undefined ? undefined : options.cors.allowedOrigins === "*" ? "any" : options.cors.allowedOrigins)
+    this.origins = origins === "any" ? "any" : origins === undefined ? undefined : new Set(origins)
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
     this.maxBodySize = ByteSize.bytes(this.maxBody)
     this.bodyTimeout = options.bodyTimeoutMillis ?? 30_000
@@ -1078,6 +1090,37 @@ const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string> | unde
   const missing = error.data?.missingScopes
   return Array.isArray(missing) ? missing.filter((scope): scope is string => typeof scope === "string") : []
 }
+
+/** The endpoint with CORS (see `Options.cors`), or as it is. */
+const withCors = (
+  options: Options,
+  handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+) => {
+  if (options.cors === undefined) return handle
+  const app = HttpMiddleware.cors({
+    allowedOrigins: options.cors.allowedOrigins === "*" ? [] : options.cors.allowedOrigins,
+    allowedMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+    allowedHeaders: [
+      "content-type",
+      "accept",
+      "authorization",
+      "mcp-session-id",
+      "mcp-protocol-version",
+      "mcp-method",
+      "mcp-name",
+      "last-event-id"
+    ],
+    exposedHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
+    maxAge: options.cors.maxAgeSeconds ?? 600
+  })(Effect.flatMap(HttpServerRequest.HttpServerRequest, handle))
+  return (): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => app
+}
+
+/** The health endpoint (see `Options.healthPath`). */
+const health: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.map(GracefulShutdown, (shutdown) =>
+  shutdown.isRequested()
+    ? HttpServerResponse.text(JSON.stringify({ status: "draining" }), { status: 503, contentType: "application/json" })
+    : HttpServerResponse.text(JSON.stringify({ status: "ok" }), { contentType: "application/json" }))
 
 /** Serves the protected-resource metadata (RFC 9728). */
 const metadataRoute = (auth: BearerAuth.Config) => {

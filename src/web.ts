@@ -1,0 +1,11 @@
+/**
+ * Web-standard serving: `effect-mcp-server/web`.
+ *
+ * `WebHandler.make(options, components, httpOptions)`: a server as `(request: Request) =>
+ * Promise<Response>` for Workers, Deno, Bun, serverless and other frameworks.
+ *
+ * @since 0.1.0
+ */
+
+/** A server as a web-standard `fetch` handler. */
+export * as WebHandler from "./web/WebHandler.ts"

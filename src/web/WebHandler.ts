@@ -1,0 +1,58 @@
+/**
+ * A server as a web-standard handler, `(request: Request) => Promise<Response>`: the Streamable
+ * HTTP endpoint for runtimes that bring their own HTTP server (Cloudflare Workers, Deno, Bun,
+ * serverless functions) or for mounting in another framework (Hono, ...).
+ *
+ * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
+ * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
+ * stateless requests. The server is built when the handler is made; `dispose` stops it.
+ *
+ * **Example** (Mounted in Hono)
+ *
+ * ```ts
+ * import { WebHandler } from "effect-mcp-server/web"
+ *
+ * const mcp = WebHandler.make({ name: "notes", version: "1.0.0" }, components, { stateless: true })
+ * app.all("/mcp", (c) => mcp.handler(c.req.raw))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { HttpRouter, HttpServer } from "effect/http"
+import * as McpServer from "../server/McpServer.ts"
+import * as Endpoint from "../transport/http/internal/endpoint.ts"
+import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
+
+/**
+ * A running server's web handler, and how to stop it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebHandler {
+  readonly handler: (request: Request) => Promise<Response>
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * Builds the server (`components` with `options`, as `McpServer.serve` would) and answers web
+ * requests on `http.path` (default `/mcp`), with the health and protected-resource metadata paths
+ * when configured; any other path is 404.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <EL>(
+  options: McpServer.Options,
+  components: Layer.Layer<never, EL, McpServer.McpServer>,
+  http: HttpOptions = {}
+): WebHandler => {
+  const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
+  const app = Layer.unwrap(
+    Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), http))
+  ).pipe(Layer.provide(server), Layer.provide(HttpServer.layerServices))
+  const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
+  return { handler: (request) => web.handler(request), dispose: web.dispose }
+}

@@ -1,0 +1,138 @@
+/**
+ * The web-standard handler (`effect-mcp-server/web`), driven with `fetch` `Request` objects (no
+ * socket): a 2025-11-25 session (initialize, then a call on its `Mcp-Session-Id`), a stateless
+ * 2026-07-28 request, 404 elsewhere; CORS (preflight answered, headers exposed, other origins
+ * refused) and the health endpoint, on the handler and on a real HTTP server.
+ */
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { WebHandler } from "../../src/web.ts"
+import { freePort, ready } from "./support.ts"
+
+const Echo = McpServer.tool({
+  name: "echo",
+  description: "Echoes",
+  parameters: { text: Schema.String },
+  handler: ({ text }) => Effect.succeed(text)
+})
+
+const base = "http://127.0.0.1"
+const json = (body: unknown, headers: Record<string, string> = {}) =>
+  new Request(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      host: "127.0.0.1",
+      ...headers
+    },
+    body: JSON.stringify(body)
+  })
+
+const web = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, {
+  responseMode: "json",
+  healthPath: "/healthz",
+  cors: { allowedOrigins: ["https://app.example"] }
+})
+
+afterAll(() => web.dispose())
+
+describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
+  it("2025-11-25: initialize opens a session; a call on it is answered", async () => {
+    const init = await web.handler(json({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    }))
+    assert.strictEqual(init.status, 200)
+    const sessionId = init.headers.get("mcp-session-id")
+    assert.isString(sessionId)
+    assert.strictEqual(((await init.json()) as any).result.serverInfo.name, "web")
+    const call = await web.handler(json(
+      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "hi" } } },
+      { "mcp-session-id": sessionId!, "mcp-protocol-version": "2025-11-25" }
+    ))
+    assert.strictEqual(call.status, 200)
+    assert.deepStrictEqual(((await call.json()) as any).result.content, [{ type: "text", text: "hi" }])
+  })
+
+  it("2026-07-28: a stateless request with its _meta is answered", async () => {
+    const response = await web.handler(json(
+      {
+        jsonrpc: "2.0",
+        id: "m",
+        method: "tools/call",
+        params: {
+          name: "echo",
+          arguments: { text: "modern" },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" }
+          }
+        }
+      },
+      { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo" }
+    ))
+    assert.strictEqual(response.status, 200)
+    const body = (await response.json()) as any
+    assert.strictEqual(body.id, "m")
+    assert.deepStrictEqual(body.result.content, [{ type: "text", text: "modern" }])
+  })
+
+  it("another path is 404; the health endpoint answers", async () => {
+    const other = await web.handler(new Request(`${base}/elsewhere`, { headers: { host: "127.0.0.1" } }))
+    assert.strictEqual(other.status, 404)
+    const health = await web.handler(new Request(`${base}/healthz`))
+    assert.strictEqual(health.status, 200)
+    assert.deepStrictEqual(await health.json(), { status: "ok" })
+  })
+
+  it("CORS: a preflight from an allowed origin is answered; responses expose the session headers; other origins are refused", async () => {
+    const preflight = await web.handler(new Request(`${base}/mcp`, {
+      method: "OPTIONS",
+      headers: {
+        host: "127.0.0.1",
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, mcp-protocol-version"
+      }
+    }))
+    assert.isBelow(preflight.status, 300)
+    assert.strictEqual(preflight.headers.get("access-control-allow-origin"), "https://app.example")
+    assert.include(preflight.headers.get("access-control-allow-headers") ?? "", "mcp-protocol-version")
+
+    const init = await web.handler(json({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    }, { origin: "https://app.example" }))
+    assert.strictEqual(init.status, 200)
+    assert.strictEqual(init.headers.get("access-control-allow-origin"), "https://app.example")
+    assert.include(init.headers.get("access-control-expose-headers") ?? "", "mcp-session-id")
+    await init.text()
+
+    const foreign = await web.handler(json({ jsonrpc: "2.0", id: 1, method: "ping" }, { origin: "https://evil.example" }))
+    assert.strictEqual(foreign.status, 403)
+  })
+})
+
+describe("health and CORS on a real HTTP server", () => {
+  it.live("GET /healthz is 200 while serving; no CORS headers without the option", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(McpServer.serve({ name: "h", version: "1" }, Echo, StreamableHttp.make({ port, healthPath: "/healthz" })))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`))
+      assert.strictEqual(health.status, 200)
+      assert.deepStrictEqual(yield* Effect.promise(() => health.json()), { status: "ok" })
+      const preflight = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/mcp`, { method: "OPTIONS", headers: { "access-control-request-method": "POST" } }))
+      assert.strictEqual(preflight.status, 405, "no CORS: OPTIONS is not a method of the endpoint")
+      assert.isNull(preflight.headers.get("access-control-allow-origin"))
+    }))
+})
