@@ -48,7 +48,7 @@ const walk = (
       for (const index of ast.indexSignatures) walk(index.type, `${path}[*]`, seen, visit)
       return
     case "Arrays":
-      ast.elements.forEach((element, i) => walk(element, `${path}[${i}]`, seen, visit))
+      for (let i = 0; i < ast.elements.length; i++) walk(ast.elements[i]!, `${path}[${i}]`, seen, visit)
       for (const rest of ast.rest) walk(rest, `${path}[*]`, seen, visit)
       return
     case "Union":
