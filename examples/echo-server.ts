@@ -8,12 +8,14 @@
  *
  * Run: `npm start` (or `node examples/echo-server.ts`); it speaks MCP on stdin/stdout.
  */
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as Layer from "effect/Layer"
 import { GracefulShutdown, McpError, Stdio, StreamableHttp } from "../src/index.ts"
 import { LowLevelServer } from "../src/lowlevel.ts"
+import { Telemetry } from "../src/middleware/index.ts"
 import { ProtocolVersion } from "../src/protocol/index.ts"
 import { flags, isMain, withPortHint } from "./internal/cli.ts"
 
@@ -50,9 +52,14 @@ const promptsList = Exit.succeed({
   }]
 })
 
+/** Tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (as every example): the low-level server takes the middleware itself. */
+const traced = (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "") !== ""
+const exporter = traced ? Telemetry.otlp({ serviceName: "echo-server" }) : Layer.empty
+
 /** The echo server's handlers and info. */
 export const echoServer = LowLevelServer.make({
   serverInfo: { name: "echo-server", version: "0.1.0" },
+  middleware: traced ? [Telemetry.middleware()] : [],
   handlers: {
     "tools/list": () => toolsList,
     "tools/call": (params, context) => {
@@ -95,12 +102,12 @@ if (isMain(import.meta)) {
         port: cli.port,
         stateless: cli.stateless
       })
-    ).pipe(withPortHint, GracefulShutdown.runMain)
+    ).pipe(withPortHint, Effect.provide(exporter), GracefulShutdown.runMain)
   } else {
     process.stderr.write(
       "echo-server: speaking MCP on stdin/stdout.\n" +
         "  Connect with the MCP Inspector: npx @modelcontextprotocol/inspector node examples/echo-server.ts\n"
     )
-    echoServer.run(Stdio.make()).pipe(Stdio.runMain)
+    echoServer.run(Stdio.make()).pipe(Effect.provide(exporter), Stdio.runMain)
   }
 }

@@ -108,7 +108,7 @@ describe("Telemetry", () => {
           _meta: { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: "vendor=x" }
         }))
       assert.deepStrictEqual(result.content, [{ type: "text", text: "value of k" }])
-      yield* until(() => otlp.spans.some((span) => span.name === "lookup.database") && otlp.metrics.length > 0)
+      yield* until(() => otlp.spans.some((span) => span.name === "lookup.database") && otlp.metrics.includes("mcp.server.operation.duration"))
 
       const initialize = otlp.spans.find((span) => span.name === "initialize")
       assert.isDefined(initialize, "initialize has its span too")
@@ -128,6 +128,8 @@ describe("Telemetry", () => {
       assert.strictEqual(handler.parentSpanId, call.spanId, "the handler's span is the request's child")
       assert.strictEqual(handler.traceId, traceId)
       assert.include(otlp.metrics, "mcp.server.operation.duration")
+      yield* until(() => otlp.metrics.includes("mcp.server.session.count"))
+      assert.include(otlp.metrics, "mcp.server.session.count", "the live sessions gauge")
     }))
 
   it.live("a failed request carries error.type; a task's work is a span linked to the request that created it", () =>
