@@ -218,3 +218,26 @@ export const serve = <R>(
  * @category Constructors
  */
 export const make = (options: ServeOptions = {}): Listener => ({ listen: (run) => serve(run, options) })
+
+/**
+ * A listener whose options come from the environment (Effect `Config`): `MCP_HTTP_HOST`,
+ * `MCP_HTTP_PORT`, `MCP_HTTP_PATH`, `MCP_HTTP_STATELESS`, `MCP_HTTP_ALLOWED_HOSTS`,
+ * `MCP_HTTP_ALLOWED_ORIGINS` (comma-separated, or `any`), `MCP_HTTP_CORS_ORIGINS` (or `*`),
+ * `MCP_HTTP_HEALTH_PATH`, `MCP_HTTP_MAX_BODY_BYTES`, `MCP_HTTP_MAX_SESSIONS`,
+ * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`. What `options` gives
+ * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
+ * context is used).
+ *
+ * **Example**
+ *
+ * ```ts
+ * // MCP_HTTP_PORT=8080 MCP_HTTP_STATELESS=true node server.ts
+ * McpServer.serve(options, components, StreamableHttp.fromConfig())
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfig = (options: ServeOptions = {}): Listener => ({
+  listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, options)))
+})

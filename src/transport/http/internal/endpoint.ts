@@ -48,6 +48,7 @@ import type { Principal } from "../../../session/RequestContext.ts"
 import type { ListenerSessionOptions, Transport } from "../../../session/Transport.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import { EventStore, makeMemory as makeMemoryEventStore, parseEventId } from "../EventStore.ts"
+import * as HttpConfig from "./config.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import { ListenError } from "../ListenError.ts"
@@ -131,6 +132,22 @@ export const serve = <R>(
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
+  )
+
+/**
+ * See `StreamableHttp.fromConfig`: the options the environment (Effect `Config`) sets, under those
+ * given in code. A variable that does not parse (`MCP_HTTP_PORT=abc`) stops the server with the
+ * variable named.
+ */
+export const serveFromConfig = <R>(
+  run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
+  options: ServeOptions = {}
+): Layer.Layer<never, never, R> =>
+  Layer.unwrap(
+    Effect.map(
+      Effect.orDie(Effect.mapError(HttpConfig.serveOptions, (error) => new Error(`effect-mcp-server: ${error.message}`))),
+      (fromEnvironment) => serve(run, { ...fromEnvironment, ...options })
+    )
   )
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+/**
+ * The Streamable HTTP options from Effect `Config` (the environment by default): what
+ * `StreamableHttp.fromConfig` reads. Each variable is optional; what is not set keeps the option's
+ * default, and what is given in code wins over it.
+ *
+ * | variable | option |
+ * |---|---|
+ * | `MCP_HTTP_HOST` | `host` (127.0.0.1) |
+ * | `MCP_HTTP_PORT` | `port` (3000) |
+ * | `MCP_HTTP_PATH` | `path` (/mcp) |
+ * | `MCP_HTTP_STATELESS` | `stateless` (false) |
+ * | `MCP_HTTP_ALLOWED_HOSTS` | `allowedHosts`: comma-separated, or `any` |
+ * | `MCP_HTTP_ALLOWED_ORIGINS` | `allowedOrigins`: comma-separated, or `any` |
+ * | `MCP_HTTP_CORS_ORIGINS` | `cors.allowedOrigins`: comma-separated, or `*` |
+ * | `MCP_HTTP_HEALTH_PATH` | `healthPath` |
+ * | `MCP_HTTP_MAX_BODY_BYTES` | `maxBodyBytes` |
+ * | `MCP_HTTP_MAX_SESSIONS` | `maxSessions` |
+ * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` |
+ * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` |
+ *
+ * @internal
+ */
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
+import type { ServeOptions } from "../StreamableHttp.ts"
+
+const list = (name: string) =>
+  Config.option(Config.String(name)).pipe(
+    Config.map(Option.map((value) => value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)))
+  )
+
+const path = (name: string) =>
+  Config.option(Config.String(name)).pipe(
+    Config.map(Option.map((value) => (value.startsWith("/") ? value : `/${value}`) as `/${string}`))
+  )
+
+/** The options the environment sets (an option it does not set is absent). */
+export const serveOptions: Config.Config<ServeOptions> = Config.all({
+  host: Config.option(Config.String("MCP_HTTP_HOST")),
+  port: Config.option(Config.Port("MCP_HTTP_PORT")),
+  path: path("MCP_HTTP_PATH"),
+  stateless: Config.option(Config.Boolean("MCP_HTTP_STATELESS")),
+  allowedHosts: list("MCP_HTTP_ALLOWED_HOSTS"),
+  allowedOrigins: list("MCP_HTTP_ALLOWED_ORIGINS"),
+  cors: list("MCP_HTTP_CORS_ORIGINS"),
+  healthPath: path("MCP_HTTP_HEALTH_PATH"),
+  maxBodyBytes: Config.option(Config.Int("MCP_HTTP_MAX_BODY_BYTES")),
+  maxSessions: Config.option(Config.Int("MCP_HTTP_MAX_SESSIONS")),
+  requestTimeoutMillis: Config.option(Config.Int("MCP_HTTP_REQUEST_TIMEOUT_MILLIS")),
+  sessionIdleTimeoutMillis: Config.option(Config.Int("MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS"))
+}).pipe(Config.map((read): ServeOptions => {
+  const options: { -readonly [K in keyof ServeOptions]: ServeOptions[K] } = {}
+  if (Option.isSome(read.host)) options.host = read.host.value
+  if (Option.isSome(read.port)) options.port = read.port.value
+  if (Option.isSome(read.path)) options.path = read.path.value
+  if (Option.isSome(read.stateless)) options.stateless = read.stateless.value
+  if (Option.isSome(read.allowedHosts)) {
+    options.allowedHosts = read.allowedHosts.value.length === 1 && read.allowedHosts.value[0] === "any" ? "any" : read.allowedHosts.value
+  }
+  if (Option.isSome(read.allowedOrigins)) {
+    options.allowedOrigins = read.allowedOrigins.value.length === 1 && read.allowedOrigins.value[0] === "any" ? "any" : read.allowedOrigins.value
+  }
+  if (Option.isSome(read.cors)) {
+    options.cors = { allowedOrigins: read.cors.value.length === 1 && read.cors.value[0] === "*" ? "*" : read.cors.value }
+  }
+  if (Option.isSome(read.healthPath)) options.healthPath = read.healthPath.value
+  if (Option.isSome(read.maxBodyBytes)) options.maxBodyBytes = read.maxBodyBytes.value
+  if (Option.isSome(read.maxSessions)) options.maxSessions = read.maxSessions.value
+  if (Option.isSome(read.requestTimeoutMillis)) options.requestTimeoutMillis = read.requestTimeoutMillis.value
+  if (Option.isSome(read.sessionIdleTimeoutMillis)) options.sessionIdleTimeoutMillis = read.sessionIdleTimeoutMillis.value
+  return options
+}))
