@@ -137,6 +137,7 @@ import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } fr
 import { Skills } from "effect-mcp-server/skills"
 import { BearerAuth } from "effect-mcp-server/auth"
 import { WebHandler } from "effect-mcp-server/web"
+import { McpTestClient } from "effect-mcp-server/testing"
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
 
@@ -187,6 +188,7 @@ export const auth: BearerAuth.Config = BearerAuth.config({
 })
 export const protectedHttp: Effect.Effect<never, unknown> = McpServer.serve(options, components, StreamableHttp.make({ port: 3000, auth }))
 export const web: WebHandler.WebHandler = WebHandler.make(options, components, { stateless: true, cors: { allowedOrigins: "*" }, healthPath: "/healthz" })
+export const tested = Effect.scoped(Effect.flatMap(McpTestClient.make(components), (client) => client.callTool("lookup", { id: "1" })))
 export const skills: Layer.Layer<never, never, McpServer.McpServer> = Skills.layer([Skills.make({ name: "greet", description: "Greets", body: "Say hello." })])
 export const values = [
   Completion, Content, EventStore, McpError, McpRequestContext, Prompt, Resource, SessionStore, Tool,

@@ -1,0 +1,307 @@
+/**
+ * A client for testing servers: connects in memory to a server's components and calls them as
+ * Effects, in either protocol era.
+ *
+ * - **Typed calls** returning Effects: `callTool`, `listTools`, `readResource`, `listResources`,
+ *   `getPrompt`, `listPrompts`, `complete`, `ping`, and `request` for any method. A JSON-RPC error
+ *   fails the Effect with {@link RequestFailed} (its code, message and data).
+ * - **The client's side of the conversation**: answers for elicitation (`elicit`), sampling
+ *   (`sample`) and roots (`roots`) are given as options; a capability is declared for each one
+ *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
+ *   (MRTR), which the client answers and retries, as a real client would.
+ * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
+ *   `waitFor` for one that has not arrived yet (progress, logs, list changes...).
+ *
+ * The server runs in the scope of `make` (with `@effect/vitest`: `it.effect`/`it.live` give one);
+ * closing it ends the session.
+ *
+ * **Example**
+ *
+ * ```ts
+ * import { McpTestClient } from "effect-mcp-server/testing"
+ *
+ * it.live("weather", () =>
+ *   Effect.gen(function*() {
+ *     const client = yield* McpTestClient.make(Layer.mergeAll(Weather, Greeting))
+ *     const result = yield* client.callTool("weather", { city: "Paris" })
+ *     assert.deepStrictEqual(result.structuredContent, { city: "Paris", celsius: 21.5 })
+ *     const log = yield* client.waitFor("notifications/message")
+ *   }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  CompleteResult,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  GetPromptResult,
+  Implementation,
+  ListToolsResult,
+  ReadResourceResult,
+  Root
+} from "../protocol/McpSchema.ts"
+import * as McpServer from "../server/McpServer.ts"
+import * as InMemory from "../transport/InMemory.ts"
+
+// ---------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------
+
+/**
+ * The server answered a request with a JSON-RPC error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestFailed extends Schema.TaggedError<RequestFailed>()("RequestFailed", {
+  method: Schema.String,
+  code: Schema.Number,
+  message: Schema.String,
+  data: Schema.optional(Schema.Unknown)
+}) {}
+
+/**
+ * A notification the server sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Notification {
+  readonly method: string
+  readonly params: { readonly [key: string]: unknown } | undefined
+}
+
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The server's options (name, version, tasks, ...); default `{ name: "test-server", version: "0.0.0" }`. */
+  readonly server?: McpServer.Options | undefined
+  /** `"2025-11-25"` (default: an `initialize` handshake) or `"2026-07-28"` (stateless, per-request `_meta`). */
+  readonly protocolVersion?: "2025-11-25" | "2025-06-18" | "2025-03-26" | "2024-11-05" | "2026-07-28" | undefined
+  /** The client's info; default `{ name: "mcp-test-client", version: "0.0.0" }`. */
+  readonly clientInfo?: Implementation | undefined
+  /** Capabilities declared besides those implied by `elicit`, `sample` and `roots`. */
+  readonly capabilities?: ClientCapabilities | undefined
+  /** Answers elicitation requests (declares `elicitation`). */
+  readonly elicit?: ((params: ElicitRequestParams) => Effect.Effect<ElicitResult>) | undefined
+  /** Answers sampling requests (declares `sampling`). */
+  readonly sample?: ((params: CreateMessageRequestParams) => Effect.Effect<CreateMessageResult>) | undefined
+  /** The roots to list (declares `roots`). */
+  readonly roots?: ReadonlyArray<Root> | undefined
+  /** Longest wait for an answer or a notification; default 5 s. */
+  readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * A connected test client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface McpTestClient {
+  /** What `initialize` answered (2025 era), or `undefined` (2026-07-28). */
+  readonly initializeResult: { readonly [key: string]: unknown } | undefined
+  readonly request: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<any, RequestFailed>
+  readonly callTool: (name: string, args?: { readonly [key: string]: unknown }) => Effect.Effect<CallToolResult, RequestFailed>
+  readonly listTools: Effect.Effect<ListToolsResult, RequestFailed>
+  readonly readResource: (uri: string) => Effect.Effect<ReadResourceResult, RequestFailed>
+  readonly listResources: Effect.Effect<{ readonly resources: ReadonlyArray<{ readonly uri: string; readonly name: string }> }, RequestFailed>
+  readonly getPrompt: (name: string, args?: { readonly [key: string]: string }) => Effect.Effect<GetPromptResult, RequestFailed>
+  readonly listPrompts: Effect.Effect<{ readonly prompts: ReadonlyArray<{ readonly name: string }> }, RequestFailed>
+  readonly complete: (
+    ref: { readonly type: "ref/prompt"; readonly name: string } | { readonly type: "ref/resource"; readonly uri: string },
+    argument: { readonly name: string; readonly value: string }
+  ) => Effect.Effect<CompleteResult, RequestFailed>
+  readonly ping: Effect.Effect<void, RequestFailed>
+  /** Sends a notification to the server. */
+  readonly notify: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<void>
+  /** Every notification received so far, in order. */
+  readonly notifications: ReadonlyArray<Notification>
+  /** The first notification of `method` (matching `where`) received so far or next; fails after the timeout. */
+  readonly waitFor: (
+    method: string,
+    where?: (notification: Notification) => boolean
+  ) => Effect.Effect<Notification, RequestFailed>
+}
+
+// ---------------------------------------------------------------------------
+// Constructor
+// ---------------------------------------------------------------------------
+
+const latest2026 = "2026-07-28"
+
+/**
+ * Serves `components` in memory and connects a client to them (the handshake is done when it
+ * returns, in the 2025 era). The server lives in the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <EL, RL>(
+  components: Layer.Layer<never, EL, RL>,
+  options: Options = {}
+): Effect.Effect<McpTestClient, RequestFailed, Scope.Scope | Exclude<RL, McpServer.McpServer>> =>
+  Effect.gen(function*() {
+    const version = options.protocolVersion ?? "2025-11-25"
+    const modern = version === latest2026
+    const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
+    const clientInfo = options.clientInfo ?? { name: "mcp-test-client", version: "0.0.0" }
+    const capabilities: Record<string, unknown> = { ...options.capabilities }
+    if (options.elicit !== undefined) capabilities.elicitation ??= { form: {}, url: {} }
+    if (options.sample !== undefined) capabilities.sampling ??= {}
+    if (options.roots !== undefined) capabilities.roots ??= { listChanged: true }
+
+    const pair = InMemory.makePair()
+    const server = options.server ?? { name: "test-server", version: "0.0.0" }
+    yield* Effect.forkScoped(Effect.ignore(McpServer.serve(server, components, pair.server)))
+
+    const pending = new Map<JsonRpc.RequestId, Deferred.Deferred<any, RequestFailed>>()
+    const methods = new Map<JsonRpc.RequestId, string>()
+    const notifications: Array<Notification> = []
+    const waiters = new Set<() => void>()
+    let nextId = 1
+
+    /** The client's answer to a server request (2025) or an input request (2026). */
+    const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
+      switch (method) {
+        case "ping":
+          return Effect.succeed({})
+        case "elicitation/create":
+          return options.elicit === undefined ? Effect.fail({ code: -32601, message: "no elicitation" }) : options.elicit(params)
+        case "sampling/createMessage":
+          return options.sample === undefined ? Effect.fail({ code: -32601, message: "no sampling" }) : options.sample(params)
+        case "roots/list":
+          return options.roots === undefined ? Effect.fail({ code: -32601, message: "no roots" }) : Effect.succeed({ roots: options.roots })
+        default:
+          return Effect.fail({ code: -32601, message: `Method not found: ${method}` })
+      }
+    }
+
+    pair.client.onmessage = (message: any) => {
+      if ("method" in message && "id" in message) {
+        // A request of the server: answered with the options' handlers.
+        void Effect.runPromise(Effect.match(answerOf(message.method, message.params), {
+          onSuccess: (result) => ({ jsonrpc: "2.0", id: message.id, result }),
+          onFailure: (error) => ({ jsonrpc: "2.0", id: message.id, error })
+        })).then((answer) => pair.client.send(answer as JsonRpc.Message))
+        return
+      }
+      if ("method" in message) {
+        notifications.push({ method: message.method, params: message.params })
+        for (const wake of [...waiters]) wake()
+        return
+      }
+      const deferred = pending.get(message.id)
+      if (deferred === undefined) return
+      pending.delete(message.id)
+      const method = methods.get(message.id) ?? "?"
+      methods.delete(message.id)
+      if (message.error !== undefined) {
+        Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, code: message.error.code, message: message.error.message, data: message.error.data })))
+      } else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
+    }
+    yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+
+    const timedOut = (method: string) => new RequestFailed({ method, code: -32001, message: `no answer within ${Duration.format(timeout)}` })
+
+    /** One request and its answer, as sent (no MRTR rounds). */
+    const once = (method: string, params: { readonly [key: string]: unknown } | undefined) =>
+      Effect.suspend(() => {
+        const id = nextId++
+        const deferred = Deferred.makeUnsafe<any, RequestFailed>()
+        pending.set(id, deferred)
+        methods.set(id, method)
+        const withMeta = modern
+          ? {
+            ...params,
+            _meta: {
+              ...(params?._meta as object | undefined),
+              "io.modelcontextprotocol/protocolVersion": version,
+              "io.modelcontextprotocol/clientCapabilities": capabilities,
+              "io.modelcontextprotocol/clientInfo": clientInfo
+            }
+          }
+          : params
+        void pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
+        return Deferred.await(deferred).pipe(
+          Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) })
+        )
+      })
+
+    /** A request; in 2026-07-28, input-required rounds are answered and the request retried. */
+    const request = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
+      Effect.gen(function*() {
+        let round = params
+        for (let attempt = 0; attempt < 16; attempt++) {
+          const result = yield* once(method, round)
+          if (!modern || result?.resultType !== "input_required") return result
+          const responses: Record<string, unknown> = {}
+          for (const [key, input] of Object.entries(result.inputRequests ?? {}) as Array<[string, any]>) {
+            responses[key] = yield* Effect.orElseSucceed(answerOf(input.method, input.params), () => ({ action: "decline" }))
+          }
+          round = { ...params, inputResponses: responses, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) }
+        }
+        return yield* Effect.fail(new RequestFailed({ method, code: -32603, message: "more than 16 input rounds" }))
+      })
+
+    let initializeResult: { readonly [key: string]: unknown } | undefined
+    if (!modern) {
+      initializeResult = yield* once("initialize", { protocolVersion: version, capabilities, clientInfo })
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as JsonRpc.Message))
+    }
+
+    const waitFor = (method: string, where: (notification: Notification) => boolean = () => true) =>
+      Effect.callback<Notification, RequestFailed>((resume) => {
+        const check = () => {
+          const found = notifications.find((notification) => notification.method === method && where(notification))
+          if (found === undefined) return false
+          waiters.delete(check)
+          resume(Effect.succeed(found))
+          return true
+        }
+        if (check()) return
+        waiters.add(check)
+        return Effect.sync(() => void waiters.delete(check))
+      }).pipe(
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () => Effect.fail(new RequestFailed({ method, code: -32001, message: `no ${method} within ${Duration.format(timeout)}` }))
+        })
+      )
+
+    const client: McpTestClient = {
+      initializeResult,
+      request,
+      callTool: (name, args = {}) => request("tools/call", { name, arguments: args }),
+      listTools: request("tools/list", {}),
+      readResource: (uri) => request("resources/read", { uri }),
+      listResources: request("resources/list", {}),
+      getPrompt: (name, args = {}) => request("prompts/get", { name, arguments: args }),
+      listPrompts: request("prompts/list", {}),
+      complete: (ref, argument) => request("completion/complete", { ref, argument }),
+      ping: Effect.asVoid(request("ping", {})),
+      notify: (method, params) =>
+        Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) } as JsonRpc.Message)),
+      get notifications() {
+        return notifications
+      },
+      waitFor
+    }
+    return client
+  })

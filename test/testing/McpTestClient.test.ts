@@ -1,0 +1,127 @@
+/**
+ * The test client (`effect-mcp-server/testing`), as a user's tests would use it: typed calls as
+ * Effects, JSON-RPC errors as `RequestFailed`, recorded notifications and `waitFor`, the client's
+ * answers to elicitation, sampling and roots, in the 2025-11-25 era (server requests) and the
+ * 2026-07-28 era (input-required rounds answered and retried).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpServer } from "../../src/index.ts"
+import { McpTestClient } from "../../src/testing.ts"
+
+class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
+
+const Weather = McpServer.tool({
+  name: "weather",
+  description: "Current temperature in a city",
+  parameters: { city: Schema.String },
+  success: Schema.Struct({ city: Schema.String, celsius: Schema.Finite }),
+  failure: UnknownCity,
+  handler: ({ city }) =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", `looking up ${city}`)
+      yield* McpContext.progress(1, 2, "halfway")
+      if (city !== "Paris") return yield* new UnknownCity({ city })
+      return { city, celsius: 21.5 }
+    })
+})
+
+const Greeting = McpServer.prompt({
+  name: "greeting",
+  description: "Greets someone",
+  arguments: { name: Schema.String },
+  handler: ({ name }) => Effect.succeed(`Say hello to ${name}.`)
+})
+
+const Readme = McpServer.resource({ uri: "docs://readme", name: "readme", read: Effect.succeed("# Hello") })
+
+const AskName = McpServer.tool({
+  name: "ask_name",
+  description: "Asks the user's name, then the model for a greeting, and lists the roots",
+  handler: () =>
+    Effect.gen(function*() {
+      const answer = yield* McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))
+      const name = answer.action === "accept" ? answer.content.name : "nobody"
+      const sampled = yield* McpContext.sample({
+        messages: [{ role: "user", content: { type: "text", text: `greet ${name}` } }],
+        maxTokens: 10
+      })
+      const roots = yield* McpContext.listRoots
+      const content = sampled.content as { readonly type?: string; readonly text?: string }
+      const text = content.type === "text" ? content.text : "?"
+      return `${text} (${roots.roots.map((root) => root.uri).join(", ")})`
+    }).pipe(Effect.orDie)
+})
+
+const components = Layer.mergeAll(Weather, Greeting, Readme, AskName)
+
+const answers = {
+  elicit: () => Effect.succeed({ action: "accept" as const, content: { name: "Ada" } }),
+  sample: (params: { readonly messages: ReadonlyArray<{ readonly content: unknown }> }) =>
+    Effect.succeed({
+      role: "assistant" as const,
+      model: "test",
+      content: { type: "text" as const, text: `Hello! (${JSON.stringify((params.messages[0]!.content as { text: string }).text)})` }
+    }),
+  roots: [{ uri: "file:///work", name: "work" }]
+}
+
+describe("McpTestClient", () => {
+  it.live("2025-11-25: calls as Effects, errors as RequestFailed, notifications recorded and awaited", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components)
+      assert.strictEqual((client.initializeResult as any).protocolVersion, "2025-11-25")
+      const tools = yield* client.listTools
+      assert.deepStrictEqual(tools.tools.map((tool) => tool.name).sort(), ["ask_name", "weather"])
+
+      const result = yield* client.request("tools/call", { name: "weather", arguments: { city: "Paris" }, _meta: { progressToken: "p1" } })
+      assert.deepStrictEqual(result.structuredContent, { city: "Paris", celsius: 21.5 })
+      const progress = yield* client.waitFor("notifications/progress")
+      assert.deepStrictEqual(progress.params, { progressToken: "p1", progress: 1, total: 2, message: "halfway" })
+      const log = yield* client.waitFor("notifications/message", (n) => String(n.params?.data).includes("Paris"))
+      assert.strictEqual(log.params?.level, "info")
+
+      const failed = yield* client.callTool("weather", { city: "Rome" })
+      assert.isTrue(failed.isError)
+
+      const prompt = yield* client.getPrompt("greeting", { name: "Bo" })
+      assert.deepStrictEqual(prompt.messages, [{ role: "user", content: { type: "text", text: "Say hello to Bo." } }])
+      const readme = yield* client.readResource("docs://readme")
+      assert.deepStrictEqual(readme.contents, [{ uri: "docs://readme", text: "# Hello" }])
+
+      const unknown = yield* Effect.flip(client.callTool("nope"))
+      assert.instanceOf(unknown, McpTestClient.RequestFailed)
+      assert.strictEqual(unknown.code, -32602)
+      assert.strictEqual(unknown.method, "tools/call")
+      const missing = yield* Effect.flip(client.readResource("docs://missing"))
+      assert.strictEqual(missing.code, -32002)
+      yield* client.ping
+    }))
+
+  it.live("2025-11-25: the server's elicitation, sampling and roots requests are answered by the options", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, answers)
+      const result = yield* client.callTool("ask_name")
+      assert.deepStrictEqual(result.content, [{ type: "text", text: `Hello! ("greet Ada") (file:///work)` }])
+    }))
+
+  it.live("2026-07-28: no handshake; input-required rounds are answered and the request retried", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { ...answers, protocolVersion: "2026-07-28" })
+      assert.isUndefined(client.initializeResult)
+      const result = yield* client.callTool("ask_name")
+      assert.deepStrictEqual(result.content, [{ type: "text", text: `Hello! ("greet Ada") (file:///work)` }])
+      const weather = yield* client.callTool("weather", { city: "Paris" })
+      assert.deepStrictEqual(weather.structuredContent, { city: "Paris", celsius: 21.5 })
+    }))
+
+  it.live("without an answer for elicitation the capability is not declared: the tool cannot ask", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components)
+      const exit = yield* Effect.exit(client.callTool("ask_name"))
+      // The handler dies on the missing capability: a masked tool error.
+      assert.isTrue(exit._tag === "Success" && exit.value.isError === true)
+    }))
+})
