@@ -42,11 +42,13 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
 import { createLocalJWKSet, createRemoteJWKSet, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
+import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
 
@@ -71,13 +73,29 @@ export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidTok
 }
 
 /**
+ * The token could not be checked now: the authorization server's keys or its introspection
+ * endpoint did not answer. Not the token's fault: the client gets `503` with `Retry-After` and
+ * keeps its token (a `401` would make it start its OAuth flow again).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class VerifierUnavailable extends Schema.TaggedError<VerifierUnavailable>()("VerifierUnavailable", {
+  description: Schema.String
+}) {
+  override get message(): string {
+    return `Token verification unavailable: ${this.description}`
+  }
+}
+
+/**
  * Turns an access token into the principal it stands for.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Verifier {
-  readonly verify: (token: string) => Effect.Effect<Principal, InvalidToken>
+  readonly verify: (token: string) => Effect.Effect<Principal, InvalidToken | VerifierUnavailable>
 }
 
 /**
@@ -184,26 +202,40 @@ export const jwt = (options: JwtOptions): Verifier => {
   if ((options.jwksUrl === undefined) === (options.key === undefined)) {
     throw new Error("BearerAuth.jwt: give exactly one of jwksUrl and key")
   }
+  // jose skips a check whose expected value is undefined: a missing issuer or audience (an unset
+  // environment variable, say) would accept any. Refused here instead.
+  const nonEmpty = (value: string | ReadonlyArray<string> | undefined) =>
+    typeof value === "string" ? value.length > 0 : Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && v.length > 0)
+  if (!nonEmpty(options.issuer)) throw new Error("BearerAuth.jwt: issuer is required")
+  if (!nonEmpty(options.audience)) throw new Error("BearerAuth.jwt: audience is required (this resource, RFC 8707)")
   const algorithms = [...(options.algorithms ?? defaultAlgorithms)]
   if (algorithms.some((algorithm) => algorithm.toLowerCase() === "none")) {
     throw new Error("BearerAuth.jwt: the algorithm none cannot be accepted")
   }
-  type StaticKey = KeyObject | Awaited<ReturnType<typeof importSPKI>>
-  let getKey: JWTVerifyGetKey | StaticKey | Promise<StaticKey> | undefined
-  const keyOf = (): JWTVerifyGetKey | StaticKey | Promise<StaticKey> => {
-    if (getKey !== undefined) return getKey
-    const key = options.key
-    if (options.jwksUrl !== undefined) {
-      const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-      getKey = createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge, cooldownDuration: 1_000 })
-    } else if (typeof key === "string") {
-      getKey = importSPKI(key, algorithms[0]!)
-    } else if (key !== undefined && "keys" in key) {
-      getKey = createLocalJWKSet(key as Parameters<typeof createLocalJWKSet>[0])
-    } else {
-      getKey = key as KeyObject
+  const key = options.key
+  let getKey: JWTVerifyGetKey
+  if (options.jwksUrl !== undefined) {
+    const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
+    getKey = createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge, cooldownDuration: 1_000 })
+  } else if (typeof key === "string") {
+    // A PEM key is imported for the algorithm the token names (an EC key cannot be an RS256 key),
+    // once per algorithm; the allowed algorithms are still checked by jwtVerify.
+    const imported = new Map<string, ReturnType<typeof importSPKI>>()
+    getKey = (header) => {
+      const alg = header.alg ?? ""
+      let found = imported.get(alg)
+      if (found === undefined) {
+        found = importSPKI(key, alg)
+        found.catch(() => imported.delete(alg))
+        imported.set(alg, found)
+      }
+      return found
     }
-    return getKey
+  } else if (key !== undefined && "keys" in key) {
+    getKey = createLocalJWKSet(key as Parameters<typeof createLocalJWKSet>[0])
+  } else {
+    const object = key as KeyObject
+    getKey = () => object
   }
   const verifyOptions = {
     issuer: typeof options.issuer === "string" ? options.issuer : [...options.issuer],
@@ -216,17 +248,25 @@ export const jwt = (options: JwtOptions): Verifier => {
     verify: (token) =>
       Effect.tryPromise({
         try: async () => {
-          const key = keyOf()
-          const resolved = typeof key === "function" ? key : await key
-          const { payload } = typeof resolved === "function"
-            ? await jwtVerify(token, resolved, verifyOptions)
-            : await jwtVerify(token, resolved, verifyOptions)
+          const { payload } = await jwtVerify(token, getKey, verifyOptions)
+          if (typeof payload.sub !== "string" || payload.sub.length === 0) {
+            throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
+          }
           return principalOf(payload)
         },
-        catch: (error) => new InvalidToken({ description: describeJoseError(error) })
+        catch: (error): InvalidToken | VerifierUnavailable =>
+          unavailable(error)
+            ? new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
+            : new InvalidToken({ description: describeJoseError(error) })
       })
   }
 }
+
+/** Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read). */
+const unavailable = (error: unknown): boolean =>
+  error instanceof JoseErrors.JWKSTimeout ||
+  (error instanceof JoseErrors.JOSEError && error.code === "ERR_JWKS_INVALID") ||
+  (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))
 
 /** The principal of a verified payload. */
 const principalOf = (payload: JWTPayload): Principal => ({
@@ -250,14 +290,12 @@ const describeJoseError = (error: unknown): string => {
     if (error.claim === "nbf") return "the token is not valid yet"
     if (error.claim === "aud") return "the token is for another audience"
     if (error.claim === "iss") return "the token is from another issuer"
+    if (error.claim === "sub") return "the token's sub claim is missing or not a string"
     return `the token's ${error.claim} claim is invalid: ${error.reason}`
   }
   if (error instanceof JoseErrors.JOSEAlgNotAllowed) return "the token's algorithm is not accepted"
   if (error instanceof JoseErrors.JWSSignatureVerificationFailed) return "the token's signature does not verify"
   if (error instanceof JoseErrors.JWKSNoMatchingKey) return "no key of the authorization server matches the token"
-  if (error instanceof JoseErrors.JWKSTimeout || error instanceof JoseErrors.JOSEError && error.code === "ERR_JWKS_INVALID") {
-    return "the authorization server's keys could not be fetched"
-  }
   if (error instanceof JoseErrors.JOSEError) return "the token is malformed"
   return "the token could not be verified"
 }
@@ -278,8 +316,12 @@ export interface IntrospectionOptions {
   /** Client credentials the endpoint wants (HTTP Basic); none by default. */
   readonly clientId?: string | undefined
   readonly clientSecret?: string | undefined
-  /** When given, the answer's `aud` must name it (RFC 8707). */
-  readonly audience?: string | undefined
+  /**
+   * This resource (RFC 8707): the answer's `aud` must name it, so a token the same authorization
+   * server issued for another resource is refused. `false` skips the check, explicitly (for an
+   * authorization server that does not say `aud`).
+   */
+  readonly audience: string | false
   /** When given, the answer's `iss` must be it. */
   readonly issuer?: string | undefined
   /** How long an answer is reused (never past the token's `exp`); default 60 s, 0: never. */
@@ -301,27 +343,33 @@ export interface IntrospectionOptions {
  * @category constructors
  */
 export const introspection = (options: IntrospectionOptions): Verifier => {
+  if (options.audience !== false && (typeof options.audience !== "string" || options.audience.length === 0)) {
+    throw new Error("BearerAuth.introspection: audience is required (this resource), or false to skip the check")
+  }
   const cacheMillis = options.cacheMillis ?? 60_000
   const maxEntries = options.maxCacheEntries ?? 10_000
   const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
-  // Insertion order is age order: the first key is the oldest.
+  // By a digest of the token (a few bytes per entry whatever the token's size); insertion order
+  // is age order: the first key is the oldest.
   const cache = new Map<string, { readonly until: number; readonly outcome: Principal | InvalidToken }>()
+  // One request to the endpoint per token at a time: concurrent requests with it wait for it.
+  const inFlight = new Map<string, Deferred.Deferred<Principal, InvalidToken | VerifierUnavailable>>()
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }
   if (options.clientId !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret ?? "")}`).toString("base64")}`
   }
-  const remember = (token: string, outcome: Principal | InvalidToken, exp: number | undefined) => {
+  const remember = (key: string, outcome: Principal | InvalidToken, exp: number | undefined) => {
     if (cacheMillis <= 0) return
     const now = Date.now()
     const until = Math.min(now + cacheMillis, exp === undefined ? Infinity : exp * 1000)
     if (until <= now) return
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!)
-    cache.set(token, { until, outcome })
+    cache.set(key, { until, outcome })
   }
   const judge = (answer: { readonly [key: string]: unknown }): Principal | InvalidToken => {
     if (answer.active !== true) return new InvalidToken({ description: "the token is not active" })
     if (typeof answer.exp === "number" && answer.exp * 1000 <= Date.now()) return new InvalidToken({ description: "the token has expired" })
-    if (options.audience !== undefined) {
+    if (options.audience !== false) {
       const aud = answer.aud
       const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : []
       if (!audiences.includes(options.audience)) return new InvalidToken({ description: "the token is for another audience" })
@@ -342,29 +390,45 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           signal
         }).then(async (response) => {
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
-          return await response.json() as { readonly [key: string]: unknown }
+          const answer: unknown = await response.json()
+          if (typeof answer !== "object" || answer === null || Array.isArray(answer)) throw new Error("introspection answered no JSON object")
+          return answer as { readonly [key: string]: unknown }
         }),
       catch: (cause) => cause
     }).pipe(
       Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new Error("introspection timed out")) }),
       Effect.tapCause((cause) => Effect.logWarning("effect-mcp-server: token introspection failed", Cause.squash(cause))),
-      Effect.mapError(() => new InvalidToken({ description: "the token could not be checked; try again later" }))
+      Effect.mapError(() => new VerifierUnavailable({ description: "the token could not be checked; try again later" }))
     )
+  const lookup = (token: string, key: string) =>
+    Effect.flatMap(ask(token), (answer) => {
+      const outcome = judge(answer)
+      remember(key, outcome, typeof answer.exp === "number" ? answer.exp : undefined)
+      return outcome instanceof InvalidToken ? Effect.fail(outcome) : Effect.succeed(outcome)
+    })
   return {
     verify: (token) =>
       Effect.suspend(() => {
-        const cached = cache.get(token)
+        const key = nodeCrypto().createHash("sha256").update(token).digest("base64url")
+        const cached = cache.get(key)
         if (cached !== undefined) {
           if (cached.until > Date.now()) {
             return cached.outcome instanceof InvalidToken ? Effect.fail(cached.outcome) : Effect.succeed(cached.outcome)
           }
-          cache.delete(token)
+          cache.delete(key)
         }
-        return Effect.flatMap(ask(token), (answer) => {
-          const outcome = judge(answer)
-          remember(token, outcome, typeof answer.exp === "number" ? answer.exp : undefined)
-          return outcome instanceof InvalidToken ? Effect.fail(outcome) : Effect.succeed(outcome)
-        })
+        const waiting = inFlight.get(key)
+        if (waiting !== undefined) return Deferred.await(waiting)
+        const deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()
+        inFlight.set(key, deferred)
+        return lookup(token, key).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              inFlight.delete(key)
+              Deferred.doneUnsafe(deferred, exit)
+            })
+          )
+        )
       })
   }
 }

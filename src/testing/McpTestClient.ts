@@ -12,8 +12,10 @@
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
  *   `waitFor` for one that has not arrived yet (progress, logs, list changes...).
  *
- * The server runs in the scope of `make` (with `@effect/vitest`: `it.effect`/`it.live` give one);
- * closing it ends the session.
+ * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` gives one: waits and
+ * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself); closing it ends
+ * the session. A server that fails (a component that does not build) fails every request with
+ * its cause.
  *
  * **Example**
  *
@@ -31,6 +33,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -169,7 +172,15 @@ export const make = <EL, RL>(
 
     const pair = InMemory.makePair()
     const server = options.server ?? { name: "test-server", version: "0.0.0" }
-    yield* Effect.forkScoped(Effect.ignore(McpServer.serve(server, components, pair.server)))
+    // The server's fiber: if it fails (a component that does not build, say), every request
+    // fails at once with its cause, instead of waiting for the timeout.
+    const serving = yield* Effect.forkScoped(McpServer.serve(server, components, pair.server))
+    const serverFailed = Deferred.makeUnsafe<never, RequestFailed>()
+    serving.addObserver((exit) => {
+      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
+        Deferred.doneUnsafe(serverFailed, Effect.fail(new RequestFailed({ method: "(server)", code: -32603, message: `the server failed: ${Cause.pretty(exit.cause)}` })))
+      }
+    })
 
     const pending = new Map<JsonRpc.RequestId, Deferred.Deferred<any, RequestFailed>>()
     const methods = new Map<JsonRpc.RequestId, string>()
@@ -239,7 +250,7 @@ export const make = <EL, RL>(
           }
           : params
         void pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
-        return Deferred.await(deferred).pipe(
+        return Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)).pipe(
           Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) })
         )
       })

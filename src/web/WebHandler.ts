@@ -1,7 +1,14 @@
 /**
  * A server as a web-standard handler, `(request: Request) => Promise<Response>`: the Streamable
- * HTTP endpoint for runtimes that bring their own HTTP server (Cloudflare Workers, Deno, Bun,
- * serverless functions) or for mounting in another framework (Hono, ...).
+ * HTTP endpoint for runtimes and frameworks that bring their own HTTP server (Deno, Bun, serverless
+ * functions, Hono, ...). It needs Node's built-ins (`node:crypto`, `Buffer`, the
+ * `@effect/platform-node` peer): runtimes with Node compatibility run it.
+ *
+ * **Gotchas**
+ *
+ * The Host check (`allowedHosts`) defaults to localhost, as for `StreamableHttp.make`: deployed
+ * under another name, list it (or `"any"` behind a platform that checks hosts itself), else every
+ * request is answered 403.
  *
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
  * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
@@ -12,7 +19,10 @@
  * ```ts
  * import { WebHandler } from "effect-mcp-server/web"
  *
- * const mcp = WebHandler.make({ name: "notes", version: "1.0.0" }, components, { stateless: true })
+ * const mcp = WebHandler.make({ name: "notes", version: "1.0.0" }, components, {
+ *   stateless: true,
+ *   allowedHosts: ["mcp.example.com"]
+ * })
  * app.all("/mcp", (c) => mcp.handler(c.req.raw))
  * ```
  *

@@ -226,6 +226,8 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     await refusedWith(`Bearer ${await sign(other, { sub: "alice" }, { audience: url })}`, /signature/)
     await refusedWith(`Bearer ${header}.${base64url({ sub: "mallory", aud: url, iss: issuer, exp: 9999999999 })}.${valid.split(".")[2]}`, /signature/)
     await refusedWith(`Bearer ${await token({ scope: "mcp" })}`, /sub/)
+    await refusedWith(`Bearer ${await token({ sub: 42 as never, scope: "mcp" })}`, /sub/)
+    await refusedWith(`Bearer ${"a".repeat(9_000)}`, /not a bearer token/)
   })
 
   it("the SDK v1 client with a valid token: whoami answers the token's subject; tools it may not use are hidden", async () => {
@@ -293,7 +295,8 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     assert.strictEqual(refused.status, 403)
     const challenge = refused.headers.get("www-authenticate")!
     assert.include(challenge, `error="insufficient_scope"`)
-    assert.include(challenge, `scope="admin"`)
+    // Step-up: the scopes the token has and the missing one, so the new token keeps "read".
+    assert.include(challenge, `scope="read admin"`)
     assert.include(challenge, "resource_metadata=")
     const body = await refused.json() as any
     assert.strictEqual(body.error.code, 403)
@@ -341,7 +344,8 @@ describe("BearerAuth.jwt with a static key", () => {
       const { exportSPKI } = yield* Effect.promise(() => import("jose"))
       const key = yield* Effect.promise(() => generateKeyPair("ES256", { extractable: true }))
       const pem = yield* Effect.promise(() => exportSPKI(key.publicKey))
-      const verifier = BearerAuth.jwt({ key: pem, issuer: "https://iss.test", audience: "https://aud.test", algorithms: ["ES256"] })
+      // No algorithms given: the PEM key is imported for the token's algorithm (ES256 here).
+      const verifier = BearerAuth.jwt({ key: pem, issuer: "https://iss.test", audience: "https://aud.test" })
       const good = yield* Effect.promise(() =>
         new SignJWT({ sub: "fay", scp: ["a", "b"] }).setProtectedHeader({ alg: "ES256" }).setIssuer("https://iss.test")
           .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
@@ -357,6 +361,20 @@ describe("BearerAuth.jwt with a static key", () => {
       assert.throws(() => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: ["none"] }), /none/)
       assert.throws(() => BearerAuth.jwt({ issuer: "i", audience: "a" }), /exactly one/)
     }))
+})
+
+describe("challenges", () => {
+  it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
+    const config = BearerAuth.config({
+      verifier: { verify: () => Effect.die("unused") },
+      resource: "https://mcp.test/mcp",
+      authorizationServers: ["https://auth.test"]
+    })
+    const value = BearerAuth.challenge(config, { error: "invalid_token", description: "bad\r\nX-Injected: 1 \"q\" \\ é" })
+    assert.notInclude(value, "\r")
+    assert.notInclude(value, "\n")
+    assert.strictEqual(value, `Bearer resource_metadata="https://mcp.test/.well-known/oauth-protected-resource/mcp", error="invalid_token", error_description="badX-Injected: 1 q  "`)
+  })
 })
 
 describe("token introspection (RFC 7662)", () => {
@@ -412,13 +430,26 @@ describe("token introspection (RFC 7662)", () => {
   it.live("an endpoint that cannot be reached is an invalid token (401), not a hang or a crash", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
-      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, timeoutMillis: 2_000 })
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://mcp.test", timeoutMillis: 2_000 })
       const exit = yield* Effect.exit(verifier.verify("anything"))
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) {
         const error = exit.cause.reasons[0]
-        assert.isTrue(error?._tag === "Fail" && error.error instanceof BearerAuth.InvalidToken)
+        // Not the token's fault: the transport answers 503 with Retry-After, not 401.
+        assert.isTrue(error?._tag === "Fail" && error.error instanceof BearerAuth.VerifierUnavailable)
       }
+      // So does a JWKS that cannot be fetched.
+      const jwksDown = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+      const key = yield* Effect.promise(() => generateKeyPair("RS256"))
+      const signed = yield* Effect.promise(() =>
+        new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid: "k" }).setIssuer("https://iss.test").setAudience("https://aud.test")
+          .setExpirationTime("1m").sign(key.privateKey))
+      const down = yield* Effect.exit(jwksDown.verify(signed))
+      assert.isTrue(Exit.isFailure(down) && down.cause.reasons[0]?._tag === "Fail" && (down.cause.reasons[0] as any).error instanceof BearerAuth.VerifierUnavailable)
+      // Options that would check nothing are refused when the verifier is made.
+      assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "", audience: "a" }), /issuer/)
+      assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "i", audience: undefined as never }), /audience/)
+      assert.throws(() => BearerAuth.introspection({ url: "http://x", audience: "" }), /audience/)
     }))
 })
 

@@ -121,6 +121,24 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
   })
 })
 
+describe("CORS \"*\"", () => {
+  it("answers any origin's preflight, but keeps the Origin check (a page of any origin must not drive a local server)", async () => {
+    const open = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json", cors: { allowedOrigins: "*" } })
+    try {
+      const preflight = await open.handler(new Request(`${base}/mcp`, {
+        method: "OPTIONS",
+        headers: { host: "127.0.0.1", origin: "https://anywhere.example", "access-control-request-method": "POST" }
+      }))
+      assert.strictEqual(preflight.headers.get("access-control-allow-origin"), "*")
+      const refused = await open.handler(json({ jsonrpc: "2.0", id: 1, method: "ping" }, { origin: "https://anywhere.example" }))
+      assert.strictEqual(refused.status, 403)
+      await refused.text()
+    } finally {
+      await open.dispose()
+    }
+  })
+})
+
 describe("health and CORS on a real HTTP server", () => {
   it.live("GET /healthz is 200 while serving; no CORS headers without the option", () =>
     Effect.gen(function*() {

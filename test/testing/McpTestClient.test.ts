@@ -117,6 +117,15 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual(weather.structuredContent, { city: "Paris", celsius: 21.5 })
     }))
 
+  it.live("a server whose components fail to build fails the client at once, with the cause", () =>
+    Effect.gen(function*() {
+      const Broken = Layer.effectDiscard(Effect.die(new Error("the database is not there")))
+      const started = Date.now()
+      const error = yield* Effect.flip(McpTestClient.make(Broken as unknown as Layer.Layer<never>))
+      assert.include(error.message, "the database is not there")
+      assert.isBelow(Date.now() - started, 2_000, "not after the 5 s timeout")
+    }))
+
   it.live("without an answer for elicitation the capability is not declared: the tool cannot ask", () =>
     Effect.gen(function*() {
       const client = yield* McpTestClient.make(components)

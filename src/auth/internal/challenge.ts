@@ -14,7 +14,8 @@ export const challenge = (
   const parts = [`resource_metadata="${config.metadataUrl}"`]
   if (error !== undefined) {
     parts.push(`error="${error.error}"`)
-    if (error.description !== undefined) parts.push(`error_description="${error.description.replace(/["\\]/g, "")}"`)
+    // RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E only (no quote, backslash, control or non-ASCII).
+    if (error.description !== undefined) parts.push(`error_description="${error.description.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "")}"`)
   }
   const scopes = error?.scopes ?? (config.requiredScopes.length > 0 ? config.requiredScopes : undefined)
   if (scopes !== undefined && scopes.length > 0) parts.push(`scope="${scopes.join(" ")}"`)

@@ -66,8 +66,6 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
   description: "MCP sessions alive"
 })
 
-let liveSessions = 0
-
 /**
  * The W3C trace context of a request: `traceparent` in its `_meta` (SEP-414), else in its HTTP
  * headers; `undefined` when there is none or it is malformed.
@@ -123,11 +121,13 @@ const spanOptions = (attributes: Record<string, unknown>, parent: Tracer.Externa
 
 /**
  * The duration histogram with its attributes, made once per method, target and error type (a
- * metric with attributes is a new metric and key each time: measured, a cost per call). Bounded:
- * past `maxSeries` series (many distinct resource URIs, say) it is made per call again.
+ * metric with attributes is a new metric and key each time: measured, a cost per call). Method
+ * names, tool names and URIs are the client's to choose: past `maxSeries` series, every new one
+ * is counted in one overflow series (`_OTHER`), so a client cannot grow the metrics without bound.
  */
 const durations = new Map<string, Metric.Histogram<number>>()
 const maxSeries = 1_000
+const overflow = Metric.withAttributes(operationDuration, { "mcp.method.name": "_OTHER" })
 const durationWith = (
   method: string,
   target: string | undefined,
@@ -137,8 +137,9 @@ const durationWith = (
   const key = `${method}\u0000${target ?? ""}\u0000${errorType ?? ""}`
   let metric = durations.get(key)
   if (metric === undefined) {
+    if (durations.size >= maxSeries) return overflow
     metric = Metric.withAttributes(operationDuration, labels)
-    if (durations.size < maxSeries) durations.set(key, metric)
+    durations.set(key, metric)
   }
   return metric
 }
@@ -150,13 +151,16 @@ const durationWith = (
  * @since 0.1.0
  * @category middleware
  */
-export const middleware = (): Middleware.Middleware<never> =>
-  Middleware.make("telemetry", {
+export const middleware = (): Middleware.Middleware<never> => {
+  // This server's live sessions (each middleware counts its own server's).
+  let liveSessions = 0
+  return Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
       const attributes: Record<string, unknown> = {
         "mcp.method.name": request.method,
-        "jsonrpc.request.id": String(request.id),
+        // The client's id (a stateless transport answers under an id of its own).
+        "jsonrpc.request.id": String(context.clientRequestId),
         "mcp.protocol.version": context.protocolVersion,
         "network.transport": context.http === undefined ? "pipe" : "tcp"
       }
@@ -186,6 +190,7 @@ export const middleware = (): Middleware.Middleware<never> =>
         () => Effect.suspend(() => Metric.update(sessionCount, --liveSessions))
       ).pipe(Effect.andThen(Effect.never))
   })
+}
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.

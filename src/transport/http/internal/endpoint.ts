@@ -417,8 +417,11 @@ class Endpoint {
     this.runFork = runFork
     this.mode = options.responseMode ?? "auto"
     this.hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
-    // CORS origins pass the Origin check too, unless allowed origins are given of their own.
-    const origins = options.allowedOrigins ?? (options.cors === undefined ? undefined : options.cors.allowedOrigins === "*" ? "any" : options.cors.allowedOrigins)
+    // Listed CORS origins pass the Origin check too, unless allowed origins are given of their
+    // own. `"*"` does not turn the check off: a page of any origin driving a local server is what
+    // the check prevents; with `"*"`, say `allowedOrigins: "any"` too (behind authentication).
+    const corsOrigins = options.cors === undefined || options.cors.allowedOrigins === "*" ? undefined : options.cors.allowedOrigins
+    const origins = options.allowedOrigins ?? (corsOrigins !== undefined && corsOrigins.length > 0 ? corsOrigins : undefined)
     this.origins = origins === "any" ? "any" : origins === undefined ? undefined : new Set(origins)
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
     this.maxBodySize = ByteSize.bytes(this.maxBody)
@@ -1076,22 +1079,50 @@ const authenticate = (
   if (header === undefined || header.length === 0) {
     return Effect.succeed(oauthError(401, challenge(auth), "invalid_request", "Authorization: Bearer <token> is required"))
   }
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
-  if (match === null) {
-    const description = "the Authorization header is not a bearer token"
-    return Effect.succeed(oauthError(401, challenge(auth, { error: "invalid_token", description }), "invalid_token", description))
-  }
+  // Tokens longer than this are refused before any verifier sees them (a verifier may cache or
+  // send them on).
+  const match = header.length > maxAuthorizationLength ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
+  if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
   return Effect.match(auth.verifier.verify(match[1]!), {
-    onFailure: (invalid) =>
-      oauthError(401, challenge(auth, { error: "invalid_token", description: invalid.description }), "invalid_token", invalid.description),
+    onFailure: (error) =>
+      error._tag === "VerifierUnavailable"
+        ? HttpServerResponse.text(JSON.stringify({ error: "temporarily_unavailable", error_description: error.description }), {
+          status: 503,
+          contentType: "application/json",
+          headers: { "retry-after": "5" }
+        })
+        : invalidToken(auth, error.description),
     onSuccess: (principal) => {
+      // A session is bound to its subject: a principal without one is not a principal.
+      if (typeof principal.subject !== "string" || principal.subject.length === 0) {
+        return invalidToken(auth, "the token names no subject")
+      }
       const missing = auth.requiredScopes.filter((scope) => !principal.scopes.includes(scope))
       if (missing.length === 0) return principal
-      const description = `the token lacks scope(s) ${missing.join(", ")}`
-      return oauthError(403, challenge(auth, { error: "insufficient_scope", scopes: auth.requiredScopes, description }), "insufficient_scope", description)
+      return insufficientScope(auth, principal, missing)
     }
   })
 }
+
+/** Longest `Authorization` header taken: 8 KiB. */
+const maxAuthorizationLength = 8 * 1024
+
+const invalidToken = (auth: BearerAuth.Config, description: string) =>
+  oauthError(401, challenge(auth, { error: "invalid_token", description }), "invalid_token", description)
+
+/**
+ * 403 for missing scopes. The challenge names every scope the client should ask for: those every
+ * request needs, those the token has, and the missing ones (asking only for the missing ones would
+ * give a token without the others, and the client would go back and forth).
+ */
+const insufficientScope = (auth: BearerAuth.Config, principal: Principal | undefined, missing: ReadonlyArray<string>) => {
+  const description = `the token lacks scope(s) ${missing.join(", ")}`
+  return oauthError(403, challenge(auth, { error: "insufficient_scope", scopes: stepUpScopes(auth, principal, missing), description }), "insufficient_scope", description)
+}
+
+const stepUpScopes = (auth: BearerAuth.Config, principal: Principal | undefined, missing: ReadonlyArray<string>) => [
+  ...new Set([...auth.requiredScopes, ...(principal?.scopes ?? []), ...missing])
+]
 
 /** Whether a request may use a session: with authentication, only the subject that opened it. */
 const ownedBy = (session: HttpSession, principal: Principal | undefined): boolean =>
@@ -1100,12 +1131,17 @@ const ownedBy = (session: HttpSession, principal: Principal | undefined): boolea
 const notYours = (id?: JsonRpc.RequestId) =>
   jsonError(403, ErrorCode.InvalidRequest, "Forbidden: the session belongs to another principal", undefined, id)
 
-/** The scopes a refused call lacks: the `Authorization` middleware's 403 (`data.missingScopes`). */
+/**
+ * The scopes a refused call lacks: the `Authorization` middleware's 403 with `data.missingScopes`.
+ * Any other error (a handler's own 403 included) is answered as it is.
+ */
 const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string> | undefined => {
   const error = (message as { readonly error?: { readonly code?: unknown; readonly data?: { readonly missingScopes?: unknown } } }).error
   if (error?.code !== 403) return undefined
   const missing = error.data?.missingScopes
-  return Array.isArray(missing) ? missing.filter((scope): scope is string => typeof scope === "string") : []
+  if (!Array.isArray(missing)) return undefined
+  const scopes = missing.filter((scope): scope is string => typeof scope === "string")
+  return scopes.length > 0 ? scopes : undefined
 }
 
 /** The endpoint with CORS (see `Options.cors`), or as it is. */
@@ -1113,7 +1149,8 @@ const withCors = (
   options: Options,
   handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 ) => {
-  if (options.cors === undefined) return handle
+  // An empty list is no origin (Effect's middleware would read it as any).
+  if (options.cors === undefined || (options.cors.allowedOrigins !== "*" && options.cors.allowedOrigins.length === 0)) return handle
   const app = HttpMiddleware.cors({
     allowedOrigins: options.cors.allowedOrigins === "*" ? [] : options.cors.allowedOrigins,
     allowedMethods: ["GET", "POST", "DELETE", "OPTIONS"],
@@ -1357,7 +1394,12 @@ const answerImpl = Effect.fnUntraced(function*(
         // A call the principal may not make (the Authorization middleware's 403), with bearer
         // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
         const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer.message)
-        if (forbidden !== undefined) headers["www-authenticate"] = challenge(self.options.auth!, { error: "insufficient_scope", scopes: forbidden })
+        if (forbidden !== undefined) {
+          headers["www-authenticate"] = challenge(self.options.auth!, {
+            error: "insufficient_scope",
+            scopes: stepUpScopes(self.options.auth!, http.principal, forbidden)
+          })
+        }
         return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, {
           contentType: "application/json",
           headers,
