@@ -34,6 +34,10 @@ const path = (name: string) =>
     Config.map(Option.map((value) => (value.startsWith("/") ? value : `/${value}`) as `/${string}`))
   )
 
+/** A list, or the one word that stands for "all" (`any`, `*`) when it is the whole value. */
+const listOr = <W extends string>(values: ReadonlyArray<string>, word: W): ReadonlyArray<string> | W =>
+  values.length === 1 && values[0] === word ? word : values
+
 /** The options the environment sets (an option it does not set is absent). */
 export const serveOptions: Config.Config<ServeOptions> = Config.all({
   host: Config.option(Config.String("MCP_HTTP_HOST")),
@@ -54,15 +58,9 @@ export const serveOptions: Config.Config<ServeOptions> = Config.all({
   if (Option.isSome(read.port)) options.port = read.port.value
   if (Option.isSome(read.path)) options.path = read.path.value
   if (Option.isSome(read.stateless)) options.stateless = read.stateless.value
-  if (Option.isSome(read.allowedHosts)) {
-    options.allowedHosts = read.allowedHosts.value.length === 1 && read.allowedHosts.value[0] === "any" ? "any" : read.allowedHosts.value
-  }
-  if (Option.isSome(read.allowedOrigins)) {
-    options.allowedOrigins = read.allowedOrigins.value.length === 1 && read.allowedOrigins.value[0] === "any" ? "any" : read.allowedOrigins.value
-  }
-  if (Option.isSome(read.cors)) {
-    options.cors = { allowedOrigins: read.cors.value.length === 1 && read.cors.value[0] === "*" ? "*" : read.cors.value }
-  }
+  if (Option.isSome(read.allowedHosts)) options.allowedHosts = listOr(read.allowedHosts.value, "any")
+  if (Option.isSome(read.allowedOrigins)) options.allowedOrigins = listOr(read.allowedOrigins.value, "any")
+  if (Option.isSome(read.cors)) options.cors = { allowedOrigins: listOr(read.cors.value, "*") }
   if (Option.isSome(read.healthPath)) options.healthPath = read.healthPath.value
   if (Option.isSome(read.maxBodyBytes)) options.maxBodyBytes = read.maxBodyBytes.value
   if (Option.isSome(read.maxSessions)) options.maxSessions = read.maxSessions.value
