@@ -68,7 +68,11 @@ export const authFromFlags = (argv: ReadonlyArray<string>, port: number, host: s
 }
 
 if (isMain(import.meta)) {
-  const cli = flags()
+  const cli = flags(process.argv.slice(2), {
+    "--jwks-url": "the authorization server's JWKS URL (with --http)",
+    "--issuer": "the tokens' issuer (with --http)",
+    "--audience": "this resource's URL, the tokens' audience (default http://<host>:<port>/mcp)"
+  })
   if (cli.http) {
     const auth = authFromFlags(process.argv.slice(2), cli.port, cli.host)
     const tracing = traced(options, components)

@@ -22,16 +22,63 @@ export interface Flags {
   readonly stateless: boolean
 }
 
-/** Reads the flags from `process.argv`. */
-export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2)): Flags => {
+/** Flags an example takes besides the common ones: name → description (each takes a value). */
+export type ExtraFlags = { readonly [flag: string]: string }
+
+const usage = (extra: ExtraFlags): string => {
+  const script = process.argv[1]?.split(/[\\/]/).pop() ?? "server.ts"
+  const lines = [
+    `usage: node ${script} [--stdio | --http [--port N] [--host H] [--stateless]]${Object.keys(extra).map((flag) => ` [${flag} V]`).join("")}`,
+    "",
+    "  --stdio        MCP over stdin/stdout (the default unless --http)",
+    "  --http         MCP over Streamable HTTP at http://<host>:<port>/mcp",
+    "  --port N       the HTTP port (default 3000)",
+    "  --host H       the HTTP host (default 127.0.0.1)",
+    "  --stateless    HTTP without sessions",
+    ...Object.entries(extra).map(([flag, description]) => `  ${flag.padEnd(14)} ${description}`),
+    "  --help         this text",
+    "",
+    "Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT to export spans and metrics over OTLP/HTTP."
+  ]
+  return `${lines.join("\n")}\n`
+}
+
+/**
+ * Reads the flags from `process.argv`: `--help` prints the usage and exits 0; an unknown flag or
+ * a bad value names it on stderr and exits 2 (nothing is served).
+ */
+export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2), extra: ExtraFlags = {}): Flags => {
+  const fail = (message: string): never => {
+    process.stderr.write(`${message}; see --help\n`)
+    process.exit(2)
+  }
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(usage(extra))
+    process.exit(0)
+  }
+  const valued = new Set(["--port", "--host", ...Object.keys(extra)])
+  const switches = new Set(["--http", "--stdio", "--stateless"])
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (switches.has(arg)) continue
+    if (valued.has(arg)) {
+      if (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--")) fail(`${arg} needs a value`)
+      i++
+      continue
+    }
+    fail(`unknown flag ${arg}`)
+  }
   const value = (name: string) => {
     const index = argv.indexOf(name)
     return index === -1 ? undefined : argv[index + 1]
   }
+  const port = Number(value("--port") ?? 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0-65535), got ${value("--port")}`)
+  if (argv.includes("--http") && argv.includes("--stdio")) fail("--http and --stdio exclude each other")
   return {
     http: argv.includes("--http"),
     stdio: argv.includes("--stdio"),
-    port: Number(value("--port") ?? 3000),
+    port,
     host: value("--host") ?? "127.0.0.1",
     stateless: argv.includes("--stateless")
   }

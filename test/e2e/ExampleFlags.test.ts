@@ -1,0 +1,38 @@
+/**
+ * The examples' flags (issue 15, item 4): `--help` prints the usage and exits 0 without serving;
+ * an unknown flag or a bad value is named on stderr with a pointer to `--help`, exit 2.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url))
+const run = (name: string, args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, [example(name), ...args], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "pipe"] })
+
+describe("example flags", () => {
+  it("--help: usage on stdout, exit 0, for every example with flags", () => {
+    for (const name of ["hello-server.ts", "everything-server.ts", "demo.ts", "echo-server.ts", "protected-server.ts"]) {
+      const result = run(name, ["--help"])
+      assert.strictEqual(result.status, 0, `${name}: ${result.stderr}`)
+      assert.include(result.stdout, "usage: node", name)
+      assert.include(result.stdout, "--http", name)
+    }
+    assert.include(run("protected-server.ts", ["--help"]).stdout, "--jwks-url")
+  }, 60_000)
+
+  it("an unknown flag, a flag without its value, a bad port: named, exit 2, nothing on stdout", () => {
+    for (const [args, message] of [
+      [["--bogus"], "unknown flag --bogus"],
+      [["--http", "--port"], "--port needs a value"],
+      [["--http", "--port", "99999"], "--port must be a port number"],
+      [["--http", "--stdio"], "exclude each other"]
+    ] as const) {
+      const result = run("hello-server.ts", args)
+      assert.strictEqual(result.status, 2, args.join(" "))
+      assert.include(result.stderr, message)
+      assert.include(result.stderr, "see --help")
+      assert.strictEqual(result.stdout, "")
+    }
+  }, 60_000)
+})
