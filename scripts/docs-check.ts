@@ -1,11 +1,13 @@
 /**
  * `npm run docs:check` (run by CI): every `ts` code block of `docs/*.md` is a complete module;
- * each is written to `docs/.check/<guide>-<n>.ts` and the lot is type-checked with the
- * repository's settings, the package's entry points mapped to `src/` (as a user's project maps
- * them to the installed package). A guide whose code does not compile fails CI.
+ * each is written to `docs/.check/<guide>-<n>.ts`, the lot is type-checked with the repository's
+ * settings (the package's entry points mapped to `src/`, as a user's project maps them to the
+ * installed package), then run: a block with tests runs as a vitest file, any other is imported
+ * (it must load without throwing; the servers it defines are values, not started). A guide whose
+ * code does not compile or run fails CI.
  */
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -16,6 +18,7 @@ rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
 
 let blocks = 0
+const modules: Array<string> = []
 for (const file of readdirSync(docs).filter((name) => name.endsWith(".md")).sort()) {
   const text = readFileSync(join(docs, file), "utf8")
   const pattern = /```ts\n([\s\S]*?)```/g
@@ -24,9 +27,19 @@ for (const file of readdirSync(docs).filter((name) => name.endsWith(".md")).sort
   while ((match = pattern.exec(text)) !== null) {
     n++
     blocks++
-    writeFileSync(join(out, `${file.replace(/\.md$/, "")}-${n}.ts`), match[1]!)
+    const code = match[1]!
+    // A block with tests is a test file (run as it is); any other is a module, run by importing it.
+    const name = `${file.replace(/\.md$/, "")}-${n}${code.includes("@effect/vitest") ? ".test" : ""}.ts`
+    writeFileSync(join(out, name), code)
+    if (!name.endsWith(".test.ts")) modules.push(name)
   }
 }
+writeFileSync(
+  join(out, "modules.test.ts"),
+  `import { it } from "@effect/vitest"\n${
+    modules.map((name) => `it("${name} loads", async () => { await import("./${name}") })`).join("\n")
+  }\n`
+)
 
 const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<string, unknown>
 const paths: Record<string, Array<string>> = {}
@@ -45,11 +58,34 @@ writeFileSync(
     include: ["*.ts"]
   }, null, 2)
 )
+// Run: the entry points aliased to src/, as for the type-check.
+const alias = Object.fromEntries(
+  Object.entries(paths).map(([name, [first, second]]) => [
+    name,
+    join(out, existsSync(join(out, first!)) ? first! : second!)
+  ])
+)
+writeFileSync(
+  join(out, "vitest.config.ts"),
+  `import { defineConfig } from "vitest/config"
+export default defineConfig({
+  resolve: { alias: ${JSON.stringify(Object.entries(alias).sort((a, b) => b[0].length - a[0].length).map(([find, replacement]) => ({ find: new RegExp(`^${find.replace(/[/-]/g, "\\$&")}$`).source, replacement })))}.map((a) => ({ find: new RegExp(a.find), replacement: a.replacement })) },
+  test: { root: ${JSON.stringify(out)}, include: ["*.test.ts"], testTimeout: 30000 }
+})
+`
+)
 try {
-  // `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH.
+  // `npm run` puts node_modules/.bin (the pinned TypeScript and vitest) first on PATH.
   execFileSync("tsc", ["-p", join(out, "tsconfig.json")], { cwd: root, stdio: "inherit" })
   console.log(`docs: ${blocks} code blocks of docs/ type-check`)
 } catch {
   console.error(`docs: the code blocks above do not type-check (extracted to ${out})`)
+  process.exit(1)
+}
+try {
+  execFileSync("vitest", ["run", "--config", join(out, "vitest.config.ts")], { cwd: root, stdio: "inherit" })
+  console.log(`docs: every module of docs/ loads, and its tests pass`)
+} catch {
+  console.error(`docs: a code block of docs/ failed when run (extracted to ${out})`)
   process.exit(1)
 }
