@@ -9,6 +9,7 @@ import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import { InMemory } from "../../src/index.ts"
 import type { LowLevelServer } from "../../src/lowlevel.ts"
+import { recorder } from "../support/recorder.ts"
 
 /** Runs `server` over an in-memory pair and connects an SDK client; closes both with the scope. */
 export const connectSdk = (
@@ -51,31 +52,11 @@ export const connectRaw = (
     Effect.gen(function*() {
       const pair = InMemory.makePair()
       const fiber = yield* Effect.forkDetach(server.run(pair.server, runOptions))
-      const received: Array<any> = []
-      const waiters = new Set<() => void>()
+      const { received, record, waitFor } = recorder()
       let onClosed!: () => void
       const closed = new Promise<void>((resolve) => (onClosed = resolve))
-      pair.client.onmessage = (message) => {
-        received.push(message)
-        for (const waiter of waiters) waiter()
-      }
+      pair.client.onmessage = record
       pair.client.onclose = () => onClosed()
-      const waitFor = (predicate: (message: any) => boolean, timeoutMillis = 5_000) =>
-        new Promise<any>((resolve, reject) => {
-          const check = () => {
-            const found = received.find(predicate)
-            if (found === undefined) return
-            waiters.delete(check)
-            clearTimeout(timer)
-            resolve(found)
-          }
-          const timer = setTimeout(() => {
-            waiters.delete(check)
-            reject(new Error(`timed out waiting; received: ${JSON.stringify(received).slice(0, 2000)}`))
-          }, timeoutMillis)
-          waiters.add(check)
-          check()
-        })
       const raw: RawClient = {
         received,
         send: (message) => pair.client.send(message as never),

@@ -11,6 +11,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, type Transport } from "../../src/index.ts"
 import { sdk, type Server } from "../server/McpServerHarness.ts"
+import { recorder } from "../support/recorder.ts"
 
 /** A log line as the recording logger saw it. */
 export interface LogLine {
@@ -105,12 +106,8 @@ export const openRaw = (
 ): Effect.Effect<RawClient, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pair = InMemory.makePair()
-    const received: Array<any> = []
-    const waiters = new Set<() => void>()
-    pair.client.onmessage = (message) => {
-      received.push(message)
-      for (const waiter of waiters) waiter()
-    }
+    const { received, record, waitFor } = recorder()
+    pair.client.onmessage = record
     yield* runSession(server, pair.server, options)
     let closed = false
     const close = () => {
@@ -119,22 +116,6 @@ export const openRaw = (
       return pair.client.close()
     }
     yield* Effect.addFinalizer(() => Effect.promise(close))
-    const waitFor = (predicate: (message: any) => boolean, timeoutMillis = 5_000) =>
-      new Promise<any>((resolve, reject) => {
-        const check = () => {
-          const found = received.find(predicate)
-          if (found === undefined) return
-          waiters.delete(check)
-          clearTimeout(timer)
-          resolve(found)
-        }
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(new Error(`timed out waiting; received: ${JSON.stringify(received).slice(0, 2000)}`))
-        }, timeoutMillis)
-        waiters.add(check)
-        check()
-      })
     return { received, send: (message) => pair.client.send(message as never), waitFor, close }
   })
 

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, McpServer, type Transport } from "../../src/index.ts"
+import { recorder, type WaitFor } from "../support/recorder.ts"
 
 /** The server service, in hand for run-time changes. */
 export type Server = McpServer.McpServer["Service"]
@@ -41,34 +42,7 @@ export const components = (
 export const using = <A, E, R>(server: Server, effect: Effect.Effect<A, E, R>) =>
   Effect.provideService(effect, McpServer.McpServer, server)
 
-/** Waits until a recorded message matches `predicate` (rejects after `timeoutMillis`). */
-export type WaitFor = (predicate: (message: any) => boolean, timeoutMillis?: number) => Promise<any>
-
-const recorder = () => {
-  const received: Array<any> = []
-  const waiters = new Set<() => void>()
-  const record = (message: unknown) => {
-    received.push(message)
-    for (const waiter of waiters) waiter()
-  }
-  const waitFor: WaitFor = (predicate, timeoutMillis = 5_000) =>
-    new Promise<any>((resolve, reject) => {
-      const check = () => {
-        const found = received.find(predicate)
-        if (found === undefined) return
-        waiters.delete(check)
-        clearTimeout(timer)
-        resolve(found)
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(new Error(`timed out waiting; received: ${JSON.stringify(received).slice(0, 2000)}`))
-      }, timeoutMillis)
-      waiters.add(check)
-      check()
-    })
-  return { received, record, waitFor }
-}
+export type { WaitFor } from "../support/recorder.ts"
 
 /** An SDK client connected to a server, and what it received after the handshake. */
 export interface Connected {
