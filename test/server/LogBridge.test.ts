@@ -3,13 +3,11 @@
  * own loggers (a Layer's captured context must not replace the session's loggers).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import { InMemory, McpServer, Middleware } from "../../src/index.ts"
-import { sdk } from "../e2e/harness.ts"
+import { McpServer, Middleware } from "../../src/index.ts"
+import { McpTestClient } from "../../src/testing.ts"
 
 describe("Effect.log bridge", () => {
   it.live("a handler's log reaches the client even with an application logger around the server", () =>
@@ -24,19 +22,12 @@ describe("Effect.log bridge", () => {
       const Observer = McpServer.middleware(Middleware.make("observer", {
         onCallTool: (params, _context, next) => Effect.andThen(Effect.logInfo("from the middleware"), next(params))
       }))
-      const pair = InMemory.makePair()
-      yield* Effect.forkScoped(
-        McpServer.serve({ name: "s", version: "1" }, Layer.mergeAll(Tool, Observer), pair.server).pipe(
-          Effect.provide(AppLogger)
-        )
-      )
-      const client = new Client({ name: "c", version: "1" })
-      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
-        Effect.promise(() => client.close()))
-      const received: Array<unknown> = []
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params.data))
-      yield* sdk(() => client.callTool({ name: "chatty", arguments: {} }))
+      // The test client runs the server inside its scope: the application logger is around it.
+      const client = yield* McpTestClient.make(Layer.mergeAll(Tool, Observer)).pipe(Effect.provide(AppLogger))
+      yield* client.callTool("chatty")
+      yield* client.waitFor("notifications/message")
       // Handlers' logs reach the client; middleware logs are the server's own (not sent).
+      const received = client.notifications.filter((n) => n.method === "notifications/message").map((n) => n.params?.data)
       assert.deepStrictEqual(received, ["from the handler"])
       assert.isTrue(appLines.some((line) => JSON.stringify(line).includes("from the handler")))
       assert.isTrue(appLines.some((line) => JSON.stringify(line).includes("from the middleware")))
