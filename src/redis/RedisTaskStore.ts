@@ -469,6 +469,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         ),
       awaitTerminal,
       changes,
+      shared: true,
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
     })

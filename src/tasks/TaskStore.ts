@@ -147,6 +147,12 @@ export class TaskStore extends Context.Service<TaskStore, {
    * publishes here the changes made by other processes too.
    */
   readonly changes: PubSub.PubSub<Task>
+  /**
+   * Whether other processes change these tasks (a store shared by replicas): the supervisor then
+   * watches `changes` for cancellations made elsewhere and interrupts the work it runs. Default
+   * false (the in-memory store: every change is this process's own).
+   */
+  readonly shared?: boolean | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

@@ -29,6 +29,7 @@ import * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
@@ -301,11 +302,25 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one
   // finalizer interrupts them all.
+  // A shared store (replicas): a task cancelled by another process (`tasks/cancel` answered there)
+  // is interrupted here, where its work runs. Its status is recorded already; the work only stops.
+  const watcher = store.shared === true
+    ? Effect.runFork(Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
+      Effect.forever(Effect.map(PubSub.take(subscription), (task) => {
+        if (task.status !== "cancelled") return
+        const entry = running.get(task.taskId)
+        if (entry === undefined) return
+        leave(entry)
+        entry.fiber?.interruptUnsafe()
+      }), { disableYield: true }))))
+    : undefined
+
   Effect.runSync(Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
       deadlines.clear()
-      const fibers = [...undecided]
+      const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided]
+      if (watcher !== undefined) fibers.push(watcher)
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
       return Fiber.interruptAll(fibers)
     })

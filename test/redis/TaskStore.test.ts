@@ -12,6 +12,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import { RedisTaskStore } from "../../src/redis.ts"
+import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Context from "effect/Context"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
@@ -246,6 +247,27 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual((yield* two.list(A, undefined, 10)).tasks.map((t) => t.taskId), [task.taskId])
       assert.strictEqual((yield* two.cancel(task.taskId, A)).status, "cancelled")
       assert.strictEqual((yield* one.get(task.taskId, A)).status, "cancelled")
+    }))
+
+  it.effect("tasks/cancel on one replica interrupts the work where it runs, on the other (issue 13)", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope)
+      const other = TaskSupervisor.make(storeTwo, yield* Effect.scope)
+      let interrupted = false
+      const task = yield* runsOn.spawn(
+        { owner: A, method: "tools/call" },
+        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      )
+      yield* sleep(50)
+      assert.strictEqual(yield* runsOn.running, 1)
+      // The other replica has no fiber for it: it records the cancellation in the shared store...
+      const cancelled = yield* other.cancel(task.taskId, A)
+      assert.strictEqual(cancelled.status, "cancelled")
+      // ...and the replica that runs the work hears of it and interrupts it.
+      yield* waitUntil(() => interrupted)
+      assert.strictEqual(yield* runsOn.running, 0)
+      assert.strictEqual((yield* storeOne.get(task.taskId, A))?.status, "cancelled", "the status stays the one recorded")
     }))
 
   it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>
