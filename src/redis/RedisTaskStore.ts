@@ -52,6 +52,7 @@ import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task
 import {
   InvalidTaskCursor,
   type MemoryOptions,
+  type InputDelivery,
   newTaskId,
   TaskAlreadyTerminal,
   TaskLimitExceeded,
@@ -236,6 +237,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const pollInterval = options.pollIntervalMillis ?? 1_000
     const recheckMillis = options.recheckMillis ?? 5_000
     const channel = `${base}changes`
+    const inputChannel = `${base}inputs`
+    const inputs = yield* PubSub.sliding<InputDelivery>(1_024)
     /** This store's messages start with it: it skips its own (it published them locally already). */
     const origin = `${randomBytes(9).toString("base64url")}|`
     const taskKey = (taskId: string) => `${base}t:${taskId}`
@@ -272,6 +275,26 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             }
           })()
           if (parsed !== undefined) changed(parsed)
+        }
+      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
+    )
+
+    // Answers sent by other processes for tasks whose work may run here (`tasks/update` on
+    // another replica); the task extension takes those of its own waiting tasks.
+    yield* Effect.forkScoped(
+      Effect.scoped(Effect.gen(function*() {
+        const messages = yield* redis.subscribe(inputChannel)
+        while (true) {
+          const { message } = yield* Queue.take(messages)
+          if (message.startsWith(origin)) continue
+          try {
+            const delivery = JSON.parse(message.slice(message.indexOf("|") + 1)) as InputDelivery
+            if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
+              PubSub.publishUnsafe(inputs, delivery)
+            }
+          } catch {
+            // not ours to read
+          }
         }
       })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
     )
@@ -470,6 +493,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       awaitTerminal,
       changes,
       shared: true,
+      sendInput: (taskId, responses) =>
+        Effect.asVoid(run("sendInput", redis.send<number>("PUBLISH", inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`))),
+      inputs,
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
     })

@@ -88,6 +88,12 @@ export class InvalidTaskCursor extends Schema.TaggedError<InvalidTaskCursor>()("
 // Service
 // ---------------------------------------------------------------------------
 
+/** Answers for a task's pending input, sent from another process (see `TaskStore.sendInput`). */
+export interface InputDelivery {
+  readonly taskId: string
+  readonly responses: { readonly [key: string]: unknown }
+}
+
 /** What creating a task needs. */
 export interface CreateInput {
   /** Who may see the task; it counts against `maxTasksPerOwner` of this owner. */
@@ -153,6 +159,14 @@ export class TaskStore extends Context.Service<TaskStore, {
    * false (the in-memory store: every change is this process's own).
    */
   readonly shared?: boolean | undefined
+  /**
+   * A shared store's way to the process that runs a task: answers a client gave on another
+   * replica (MCP 2026-07-28 `tasks/update`) are sent here and arrive on that process's `inputs`.
+   * Absent on a store only one process uses.
+   */
+  readonly sendInput?: ((taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>) | undefined
+  /** The answers sent by other processes (see `sendInput`). */
+  readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

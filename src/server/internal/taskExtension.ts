@@ -54,6 +54,8 @@ export interface TaskExtension {
   ) => Effect.Effect<A | object, McpError.McpError>
   /** The owner key of a request's 2026 tasks. */
   readonly ownerOf: (context: RequestContext) => string
+  /** Answers a task's pending input if its work runs in this process (what another replica sent). */
+  readonly answerHere: (taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>
 }
 
 /** The 2026 owner key: the request's key in a space of its own. */
@@ -182,7 +184,17 @@ export const make = (options: {
     )
   }
 
+  /**
+   * Answers a task's pending input, when its work runs here; else, on a shared store, sends the
+   * answers to the process that runs it (`TaskStore.sendInput`).
+   */
   const answer = (taskId: string, responses: { readonly [key: string]: unknown }) =>
+    Effect.suspend(() =>
+      waiting.has(taskId) || store.sendInput === undefined ? answerHere(taskId, responses) : store.sendInput(taskId, responses)
+    )
+
+  /** Answers a task's pending input if its work runs here (answers from another process arrive here too). */
+  const answerHere = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() => {
       const inputs = waiting.get(taskId)
       if (inputs === undefined) return Effect.void
@@ -214,7 +226,7 @@ export const make = (options: {
         handler: (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(
             Effect.catch(Wire.failWith),
-            Effect.andThen(answer(params.taskId, params.inputResponses)),
+            Effect.andThen(Effect.mapError(answer(params.taskId, params.inputResponses), McpError.storeUnavailable)),
             Effect.as(ack)
           )
       }),
@@ -230,5 +242,5 @@ export const make = (options: {
       })
     }
   })
-  return { extension, run, ownerOf }
+  return { extension, run, ownerOf, answerHere }
 }

@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as McpError from "../../protocol/McpError.ts"
@@ -127,6 +128,14 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       keysOf: (context) => keysOf(context, clientAddress),
       promoteAfterMillis: options.promoteAfterMillis
     })
+    // A shared store: answers given on other replicas for the tasks running here.
+    const inputs = store.inputs
+    if (inputs !== undefined) {
+      yield* Effect.forkScoped(Effect.scoped(Effect.flatMap(PubSub.subscribe(inputs), (subscription) =>
+        Effect.forever(
+          Effect.flatMap(PubSub.take(subscription), (delivery) => Effect.ignore(modern.answerHere(delivery.taskId, delivery.responses)))
+        ))))
+    }
 
     /**
      * The policy a session's tasks run under (their outcome by the 2025-11-25 wire;
