@@ -48,7 +48,7 @@ import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
+import { ended, type InputRequest, isExpired, isTerminal, orphanMessage, type Status, type Task } from "../tasks/Task.ts"
 import {
   InvalidTaskCursor,
   type MemoryOptions,
@@ -238,6 +238,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const recheckMillis = options.recheckMillis ?? 5_000
     const channel = `${base}changes`
     const inputChannel = `${base}inputs`
+    /** Running tasks' leases: a sorted set, score = when the lease runs out. */
+    const leases = `${base}leases`
     const inputs = yield* PubSub.sliding<InputDelivery>(1_024)
     /** This store's messages start with it: it skips its own (it published them locally already). */
     const origin = `${randomBytes(9).toString("base64url")}|`
@@ -493,6 +495,28 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       awaitTerminal,
       changes,
       shared: true,
+      renewLeases: (taskIds, leaseMillis) =>
+        taskIds.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const args: Array<string> = [leases]
+          for (const taskId of taskIds) args.push(String(now + leaseMillis), taskId)
+          return Effect.asVoid(run("renewLeases", redis.send<number>("ZADD", ...args)))
+        }),
+      failOrphans: () =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.flatMap(run("failOrphans", redis.send<ReadonlyArray<string>>("ZRANGEBYSCORE", leases, "-inf", String(now), "LIMIT", "0", "100")), (expired) =>
+            Effect.map(
+              Effect.forEach(expired, (taskId) =>
+                Effect.flatMap(
+                  change(taskId, (current, at): Effect.Effect<Task | undefined> =>
+                    Exit.succeed(
+                      current === undefined || isTerminal(current.status)
+                        ? undefined
+                        : ended(current, "failed", orphanMessage, undefined, at)
+                    ), "failOrphans"),
+                  (failed) => Effect.as(run("failOrphans", redis.send<number>("ZREM", leases, taskId)), failed === undefined ? 0 : 1)
+                )),
+              (counts) => counts.reduce((a: number, b: number) => a + b, 0)
+            ))),
       sendInput: (taskId, responses) =>
         Effect.asVoid(run("sendInput", redis.send<number>("PUBLISH", inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`))),
       inputs,

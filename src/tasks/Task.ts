@@ -95,3 +95,11 @@ export const ended = (
   if (outcome !== undefined) next.outcome = outcome
   return next
 }
+
+/**
+ * The status message of a task ended by `TaskStore.failOrphans`: the process that ran it stopped
+ * (its lease ran out). The supervisor of that process, should it still be alive, stops the work.
+ *
+ * @since 0.1.0
+ */
+export const orphanMessage = "The server running this task stopped before it finished"

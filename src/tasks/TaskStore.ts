@@ -167,6 +167,17 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly sendInput?: ((taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>) | undefined
   /** The answers sent by other processes (see `sendInput`). */
   readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
+  /**
+   * A shared store's leases: the process running these tasks says it still does, for
+   * `leaseMillis` more. A task whose lease ran out is an orphan (see `failOrphans`).
+   */
+  readonly renewLeases?: ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<void, StoreError>) | undefined
+  /**
+   * Ends as `failed` the tasks still working or waiting whose lease ran out (the process that ran
+   * them stopped without a word: killed, crashed, cut off), so no task stays `working` forever;
+   * answers how many. Any replica may call it.
+   */
+  readonly failOrphans?: (() => Effect.Effect<number, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

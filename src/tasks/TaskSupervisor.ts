@@ -33,7 +33,7 @@ import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
-import type { Outcome, Task } from "./Task.ts"
+import { orphanMessage, type Outcome, type Task } from "./Task.ts"
 import { rootOf } from "../internal/rooted.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
@@ -289,7 +289,21 @@ const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefi
   options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
 
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
-export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSupervisor["Service"] => {
+/** Options of {@link make}. */
+export interface SupervisorOptions {
+  /**
+   * On a shared store: how long a lease on this process's running tasks lasts (renewed every
+   * third of it). A replica that stops renewing (killed, cut off) has its tasks ended `failed` by
+   * another within about this long. Default 15 000 ms.
+   */
+  readonly leaseMillis?: number | undefined
+}
+
+export const make = (
+  store: TaskStore["Service"],
+  scope: Scope.Scope,
+  options: SupervisorOptions = {}
+): TaskSupervisor["Service"] => {
   const running = new Map<string, Running>()
   /** Works of `promotable` not decided yet (not in `running`): interrupted with the scope too. */
   const undecided = new Set<Fiber.Fiber<unknown, unknown>>()
@@ -302,17 +316,33 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one
   // finalizer interrupts them all.
-  // A shared store (replicas): a task cancelled by another process (`tasks/cancel` answered there)
-  // is interrupted here, where its work runs. Its status is recorded already; the work only stops.
+  // A shared store (replicas): a task cancelled by another process (`tasks/cancel` answered there),
+  // or failed as an orphan (its lease ran out), is interrupted here if its work runs here. Its
+  // status is recorded already; the work only stops.
   const watcher = store.shared === true
     ? Effect.runFork(Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
       Effect.forever(Effect.map(PubSub.take(subscription), (task) => {
-        if (task.status !== "cancelled") return
+        if (task.status !== "cancelled" && !(task.status === "failed" && task.statusMessage === orphanMessage)) return
         const entry = running.get(task.taskId)
         if (entry === undefined) return
         leave(entry)
         entry.fiber?.interruptUnsafe()
       }), { disableYield: true }))))
+    : undefined
+
+  // Leases (a shared store that has them): this process renews those of the tasks it runs, and
+  // ends as failed the tasks whose lease ran out (their process stopped): none stays working forever.
+  const leaseMillis = options.leaseMillis ?? 15_000
+  const renewLeases = store.renewLeases
+  const failOrphans = store.failOrphans
+  const leasing = renewLeases !== undefined && failOrphans !== undefined
+    ? Effect.runFork(Effect.forever(
+      Effect.andThen(
+        Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))),
+        Effect.ignore(Effect.andThen(Effect.suspend(() => renewLeases([...running.keys()], leaseMillis)), failOrphans()))
+      ),
+      { disableYield: true }
+    ))
     : undefined
 
   Effect.runSync(Scope.addFinalizer(
@@ -321,6 +351,7 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
       deadlines.clear()
       const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided]
       if (watcher !== undefined) fibers.push(watcher)
+      if (leasing !== undefined) fibers.push(leasing)
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
       return Fiber.interruptAll(fibers)
     })
@@ -331,6 +362,8 @@ export const make = (store: TaskStore["Service"], scope: Scope.Scope): TaskSuper
     entry.options = options
     running.set(task.taskId, entry)
     if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) deadlines.add(entry, task.ttlMillis)
+    // Its first lease at once: a process that dies before the next renewal leaves no task behind.
+    if (renewLeases !== undefined) Effect.runFork(Effect.ignore(renewLeases([task.taskId], leaseMillis)))
     return entry
   }
 

@@ -270,6 +270,38 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* storeOne.get(task.taskId, A))?.status, "cancelled", "the status stays the one recorded")
     }))
 
+  it.effect("a task whose process stopped renewing its lease is ended failed by another replica: never working forever", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      // Replica one created a task and leased it, then died (no supervisor renews it).
+      const orphan = yield* storeOne.create({ owner: A, method: "tools/call" })
+      yield* storeOne.renewLeases!([orphan.taskId], 200)
+      // Replica two's supervisor reaps orphans.
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
+      let status: string | undefined
+      yield* waitUntil(() => status === "failed", 3_000).pipe(
+        Effect.raceFirst(Effect.forever(Effect.andThen(
+          Effect.tap(storeTwo.get(orphan.taskId, A), (task) => Effect.sync(() => void (status = task.status))),
+          sleep(50)
+        )).pipe(Effect.orDie))
+      )
+      const failed = yield* storeTwo.get(orphan.taskId, A)
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
+    }))
+
+  it.effect("a live replica renews its tasks' leases: another replica's reaper leaves them working", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
+      const task = yield* runsOn.spawn({ owner: A, method: "tools/call" }, () => Effect.never)
+      yield* sleep(1_200) // four leases
+      assert.strictEqual((yield* storeTwo.get(task.taskId, A)).status, "working")
+      assert.strictEqual(yield* runsOn.running, 1)
+      yield* runsOn.cancel(task.taskId, A)
+    }))
+
   it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
