@@ -162,6 +162,8 @@ export const make = (options: {
       promoteAfter,
       onPromoted: (task) => {
         handle.taskId = task.taskId
+        // A task already: `becomeTask` has nothing left to do, and the task does not keep the promotion.
+        handle.promotion = undefined
       },
       // A call that is stopping for input (MRTR) is answered input_required, not made a task.
       mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
