@@ -48,7 +48,7 @@ import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { ended, type InputRequest, isExpired, isTerminal, orphanMessage, type Status, type Task } from "../tasks/Task.ts"
+import { ended, type InputRequest, isExpired, isTerminal, orphanMessage, orphanOutcome, type Status, type Task } from "../tasks/Task.ts"
 import {
   InvalidTaskCursor,
   type MemoryOptions,
@@ -75,6 +75,7 @@ local function removeTask(base, id)
   redis.call('DEL', key)
   redis.call('ZREM', base .. 'all', id)
   redis.call('ZREM', base .. 'done', id)
+  redis.call('ZREM', base .. 'leases', id)
   if rec[1] then redis.call('ZREM', base .. 'o:' .. rec[1], id) end
   if rec[2] and rec[2] ~= '' then redis.call('ZREM', base .. 'a:' .. rec[2], id) end
 end
@@ -178,11 +179,41 @@ if not current[1] then return 'gone' end
 if current[1] ~= ARGV[1] then return 'conflict' end
 redis.call('HSET', KEYS[1], 'task', ARGV[2], 'status', ARGV[3], 'v', tonumber(current[1]) + 1)
 if ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'cancelled' then
-  redis.call('ZADD', KEYS[2], current[2], string.sub(KEYS[1], string.len(ARGV[6]) + 1))
+  local id = string.sub(KEYS[1], string.len(ARGV[6]) + 1)
+  redis.call('ZADD', KEYS[2], current[2], id)
+  -- an ended task has no lease any more (base = the task key prefix without its 't:')
+  redis.call('ZREM', string.sub(ARGV[6], 1, string.len(ARGV[6]) - 2) .. 'leases', id)
 end
 redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
 return 'ok'
 `
+
+// Leases on Redis's own clock (no skew between replicas). KEYS: the leases set.
+// ARGV: the lease in ms, then task ids: each leased until now + lease.
+const renewLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
+return #ARGV - 1
+`
+
+const renewScript = Redis.script(
+  (leases: string, leaseMillis: number, taskIds: ReadonlyArray<string>) => [leases, leaseMillis, ...taskIds],
+  { lua: renewLua, numberOfKeys: 1 }
+).withReturnType<number>()
+
+// Claims up to 100 leases that ran out (Redis's clock): each is removed and returned, atomically,
+// so a renewal that came first keeps its task, and only one replica fails each orphan.
+const claimLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
+for _, id in ipairs(expired) do redis.call('ZREM', KEYS[1], id) end
+return expired
+`
+
+const claimScript = Redis.script((leases: string) => [leases], { lua: claimLua, numberOfKeys: 1 })
+  .withReturnType<ReadonlyArray<string>>()
 
 const updateScript = Redis.script(
   (
@@ -246,6 +277,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const taskKey = (taskId: string) => `${base}t:${taskId}`
     const create = redis.eval(createScript)
     const update = redis.eval(updateScript)
+    const renew = redis.eval(renewScript)
+    const claim = redis.eval(claimScript)
     const listPage = redis.eval(listScript)
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
@@ -496,29 +529,25 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       changes,
       shared: true,
       renewLeases: (taskIds, leaseMillis) =>
-        taskIds.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const args: Array<string> = [leases]
-          for (const taskId of taskIds) args.push(String(now + leaseMillis), taskId)
-          return Effect.asVoid(run("renewLeases", redis.send<number>("ZADD", ...args)))
-        }),
+        taskIds.length === 0 ? Effect.void : Effect.asVoid(run("renewLeases", renew(leases, leaseMillis, taskIds))),
       failOrphans: () =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.flatMap(run("failOrphans", redis.send<ReadonlyArray<string>>("ZRANGEBYSCORE", leases, "-inf", String(now), "LIMIT", "0", "100")), (expired) =>
-            Effect.map(
-              Effect.forEach(expired, (taskId) =>
-                Effect.flatMap(
-                  change(taskId, (current, at): Effect.Effect<Task | undefined> =>
-                    Exit.succeed(
-                      current === undefined || isTerminal(current.status)
-                        ? undefined
-                        : ended(current, "failed", orphanMessage, undefined, at)
-                    ), "failOrphans"),
-                  (failed) => Effect.as(run("failOrphans", redis.send<number>("ZREM", leases, taskId)), failed === undefined ? 0 : 1)
-                )),
-              (counts) => counts.reduce((a: number, b: number) => a + b, 0)
-            ))),
+        Effect.flatMap(run("failOrphans", claim(leases)), (claimed) =>
+          Effect.map(
+            Effect.forEach(claimed, (taskId) =>
+              change(taskId, (current, at): Effect.Effect<Task | undefined> =>
+                Exit.succeed(
+                  current === undefined || isTerminal(current.status)
+                    ? undefined
+                    : ended(current, "failed", orphanMessage, orphanOutcome, at)
+                ), "failOrphans")),
+            (failed) => failed.filter((task) => task !== undefined).length
+          )),
       sendInput: (taskId, responses) =>
-        Effect.asVoid(run("sendInput", redis.send<number>("PUBLISH", inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`))),
+        // This process's other servers (sharing this store) hear it at once; other processes through Redis.
+        Effect.andThen(
+          Effect.sync(() => PubSub.publishUnsafe(inputs, { taskId, responses })),
+          run("sendInput", redis.send<number>("PUBLISH", inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`))
+        ).pipe(Effect.asVoid),
       inputs,
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))

@@ -103,3 +103,6 @@ export const ended = (
  * @since 0.1.0
  */
 export const orphanMessage = "The server running this task stopped before it finished"
+
+/** The outcome of such a task: an internal error, so `tasks/result` answers it as one. */
+export const orphanOutcome: Outcome = { _tag: "Error", error: { code: -32603, message: orphanMessage } }

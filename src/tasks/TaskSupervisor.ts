@@ -23,6 +23,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Deferred from "effect/Deferred"
@@ -284,6 +285,19 @@ const started = <A>(work: (a: A) => Effect.Effect<object, McpError.McpError>, a:
   }
 }
 
+/**
+ * A background loop that never dies of one bad turn: a failure or a defect (a store answer that
+ * does not parse, say) is logged and the loop goes on.
+ */
+const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.Effect<void> =>
+  Effect.forever(
+    Effect.catchCause(loop, (cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause as Cause.Cause<never>)
+        : Effect.andThen(Effect.logWarning(`effect-mcp-server: ${what} failed; going on`, cause), Effect.sleep("1 second"))),
+    { disableYield: true }
+  )
+
 /** What a promoted work keeps of its options: the spawn policy, when it has one. */
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
   options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
@@ -320,14 +334,14 @@ export const make = (
   // or failed as an orphan (its lease ran out), is interrupted here if its work runs here. Its
   // status is recorded already; the work only stops.
   const watcher = store.shared === true
-    ? Effect.runFork(Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
+    ? Effect.runFork(keptAlive("the cancellation watcher", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
       Effect.forever(Effect.map(PubSub.take(subscription), (task) => {
         if (task.status !== "cancelled" && !(task.status === "failed" && task.statusMessage === orphanMessage)) return
         const entry = running.get(task.taskId)
         if (entry === undefined) return
         leave(entry)
         entry.fiber?.interruptUnsafe()
-      }), { disableYield: true }))))
+      }), { disableYield: true })))))
     : undefined
 
   // Leases (a shared store that has them): this process renews those of the tasks it runs, and
@@ -335,14 +349,17 @@ export const make = (
   const leaseMillis = options.leaseMillis ?? 15_000
   const renewLeases = store.renewLeases
   const failOrphans = store.failOrphans
-  const leasing = renewLeases !== undefined && failOrphans !== undefined
-    ? Effect.runFork(Effect.forever(
-      Effect.andThen(
-        Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))),
-        Effect.ignore(Effect.andThen(Effect.suspend(() => renewLeases([...running.keys()], leaseMillis)), failOrphans()))
-      ),
+  // Renewal and reaping run apart: a slow reap never delays this process's own renewals.
+  const every = (what: string, effect: Effect.Effect<unknown, unknown>) =>
+    Effect.runFork(keptAlive(what, Effect.forever(
+      Effect.andThen(Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))), effect),
       { disableYield: true }
-    ))
+    )))
+  const leasing = renewLeases !== undefined && failOrphans !== undefined
+    ? [
+      every("lease renewal", Effect.suspend(() => renewLeases([...running.keys()], leaseMillis))),
+      every("the orphan reaper", Effect.suspend(failOrphans))
+    ]
     : undefined
 
   Effect.runSync(Scope.addFinalizer(
@@ -351,7 +368,7 @@ export const make = (
       deadlines.clear()
       const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided]
       if (watcher !== undefined) fibers.push(watcher)
-      if (leasing !== undefined) fibers.push(leasing)
+      if (leasing !== undefined) fibers.push(...leasing)
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
       return Fiber.interruptAll(fibers)
     })
@@ -363,7 +380,7 @@ export const make = (
     running.set(task.taskId, entry)
     if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) deadlines.add(entry, task.ttlMillis)
     // Its first lease at once: a process that dies before the next renewal leaves no task behind.
-    if (renewLeases !== undefined) Effect.runFork(Effect.ignore(renewLeases([task.taskId], leaseMillis)))
+    if (leasing !== undefined) Effect.runFork(Effect.ignore(renewLeases!([task.taskId], leaseMillis)))
     return entry
   }
 

@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
+import * as Redis from "effect/persistence/Redis"
 import { RedisTaskStore } from "../../src/redis.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Context from "effect/Context"
@@ -290,16 +291,27 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
     }))
 
-  it.effect("a live replica renews its tasks' leases: another replica's reaper leaves them working", () =>
+  it.effect("a live replica renews its tasks' leases: another replica's reaper leaves them working; an ended task has no lease", () =>
     Effect.gen(function*() {
-      const [storeOne, storeTwo] = yield* replicas()
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
       const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
       TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
       const task = yield* runsOn.spawn({ owner: A, method: "tools/call" }, () => Effect.never)
       yield* sleep(1_200) // four leases
       assert.strictEqual((yield* storeTwo.get(task.taskId, A)).status, "working")
       assert.strictEqual(yield* runsOn.running, 1)
+      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      const leaseOf = (taskId: string) => Effect.orDie(redis.send<string | null>("ZSCORE", `${prefix}tasks:leases`, taskId))
+      assert.isNotNull(yield* leaseOf(task.taskId), "leased while it runs")
       yield* runsOn.cancel(task.taskId, A)
+      assert.isNull(yield* leaseOf(task.taskId), "an ended task leaves the lease set (the reaper never has to walk it)")
+      // A task that completes leaves it too.
+      const quick = yield* runsOn.spawn({ owner: A, method: "tools/call" }, () => Effect.succeed({ content: [] }))
+      yield* sleep(300)
+      assert.strictEqual((yield* storeOne.get(quick.taskId, A)).status, "completed")
+      assert.isNull(yield* leaseOf(quick.taskId))
     }))
 
   it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>
