@@ -12,7 +12,7 @@ const run = (name: string, args: ReadonlyArray<string>) =>
 
 describe("example flags", () => {
   it("--help: usage on stdout, exit 0, for every example with flags", () => {
-    for (const name of ["hello-server.ts", "everything-server.ts", "demo.ts", "echo-server.ts", "protected-server.ts"]) {
+    for (const name of ["hello-server.ts", "everything-server.ts", "demo.ts", "echo-server.ts", "protected-server.ts", "replica-server.ts"]) {
       const result = run(name, ["--help"])
       assert.strictEqual(result.status, 0, `${name}: ${result.stderr}`)
       assert.include(result.stdout, "usage: node", name)

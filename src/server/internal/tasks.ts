@@ -54,6 +54,12 @@ export interface TaskOptions extends MemoryOptions {
    * `McpContext.becomeTask`.
    */
   readonly promoteAfterMillis?: number | undefined
+  /**
+   * On a store shared by replicas (Redis): how long a lease on this replica's running tasks lasts.
+   * A replica that dies has its tasks ended `failed` by another within about this long. Default
+   * 15 000 ms (see `TaskSupervisor.SupervisorOptions`).
+   */
+  readonly leaseMillis?: number | undefined
 }
 
 /** Tasks as the server uses them. */
@@ -116,7 +122,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
   Effect.gen(function*() {
     const provided = yield* Effect.serviceOption(TaskStore)
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope)
+    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis })
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
     const clientAddress = options.clientAddress ?? peerAddress

@@ -1,0 +1,45 @@
+/**
+ * A replica: one of several servers behind a load balancer, sharing their tasks, rate limits and
+ * caches on Redis (`effect-mcp-server/redis`). Stateless Streamable HTTP (both eras' stateless
+ * requests; MCP 2026-07-28 tasks with the tasks extension).
+ *
+ *     REDIS_URL=redis://127.0.0.1:6379 node examples/replica-server.ts --http --port 3001
+ *     REDIS_URL=redis://127.0.0.1:6379 node examples/replica-server.ts --http --port 3002
+ *
+ * A task created on one is read, updated and cancelled through the other; if a replica dies
+ * (kill -9), the other ends its tasks `failed` within about a lease (`LEASE_MILLIS`, default
+ * 15 000). `REDIS_PREFIX` (default `replicas:`) separates deployments sharing a Redis.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { GracefulShutdown, McpServer, StreamableHttp } from "../src/index.ts"
+import { RedisStores } from "../src/redis.ts"
+import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
+
+/** A long piece of work: a task-supporting tool (MCP 2026-07-28 makes it a task after 100 ms). */
+const Crunch = McpServer.tool({
+  name: "crunch",
+  description: "Crunches numbers for a while",
+  parameters: { seconds: Schema.Finite },
+  execution: { taskSupport: "optional" },
+  handler: ({ seconds }) => Effect.as(Effect.sleep(`${seconds} seconds`), `crunched for ${seconds} s`)
+})
+
+const lease = Number(process.env.LEASE_MILLIS ?? 15_000)
+
+export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: { leaseMillis: lease } }
+export const components = Layer.mergeAll(Crunch)
+
+if (isMain(import.meta)) {
+  const cli = flags()
+  const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+  const stores = RedisStores.layer({ url, prefix: process.env.REDIS_PREFIX ?? "replicas:" })
+  const tracing = traced(options, components)
+  McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: true })).pipe(
+    Effect.provide(stores),
+    withPortHint,
+    tracing.provide,
+    GracefulShutdown.runMain
+  )
+}
