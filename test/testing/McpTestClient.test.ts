@@ -32,6 +32,7 @@ const Greeting = McpServer.prompt({
   name: "greeting",
   description: "Greets someone",
   arguments: { name: Schema.String },
+  complete: { name: (value) => Effect.succeed(["Ada", "Alan", "Grace"].filter((name) => name.startsWith(value))) },
   handler: ({ name }) => Effect.succeed(`Say hello to ${name}.`)
 })
 
@@ -88,6 +89,8 @@ describe("McpTestClient", () => {
 
       const prompt = yield* client.getPrompt("greeting", { name: "Bo" })
       assert.deepStrictEqual(prompt.messages, [{ role: "user", content: { type: "text", text: "Say hello to Bo." } }])
+      const completion = yield* client.complete({ type: "ref/prompt", name: "greeting" }, { name: "name", value: "A" })
+      assert.deepStrictEqual(completion.completion.values, ["Ada", "Alan"])
       const readme = yield* client.readResource("docs://readme")
       assert.deepStrictEqual(readme.contents, [{ uri: "docs://readme", text: "# Hello" }])
 
