@@ -70,14 +70,19 @@ describe("StreamableHttp.fromConfig", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/ready`)), { status: "ok" })
     }))
 
-  it.live("a variable that does not parse stops the server, naming it", () =>
+  it.live("a variable that does not parse, or a limit that is not positive, stops the server, naming it", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(
-        McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(
-          withEnvironment({ MCP_HTTP_PORT: "not-a-port" })
+      for (const [env, named] of [
+        [{ MCP_HTTP_PORT: "not-a-port" }, "MCP_HTTP_PORT"],
+        [{ MCP_HTTP_MAX_SESSIONS: "0" }, "MCP_HTTP_MAX_SESSIONS must be greater than 0"],
+        [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
+        [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"]
+      ] as const) {
+        const exit = yield* Effect.exit(
+          McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(withEnvironment(env))
         )
-      )
-      assert.isTrue(Exit.isFailure(exit))
-      if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), "MCP_HTTP_PORT")
+        assert.isTrue(Exit.isFailure(exit), named)
+        if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), named)
+      }
     }))
 })

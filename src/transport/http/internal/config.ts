@@ -34,6 +34,26 @@ const path = (name: string) =>
     Config.map(Option.map((value) => (value.startsWith("/") ? value : `/${value}`) as `/${string}`))
   )
 
+/** The limits read from the environment that must be positive, by variable. */
+const positive = {
+  maxBodyBytes: "MCP_HTTP_MAX_BODY_BYTES",
+  maxSessions: "MCP_HTTP_MAX_SESSIONS",
+  requestTimeoutMillis: "MCP_HTTP_REQUEST_TIMEOUT_MILLIS",
+  sessionIdleTimeoutMillis: "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS"
+} as const
+
+/** What is wrong with options read from the environment (a limit that is not positive), if anything. */
+export const problemOf = (options: ServeOptions): string | undefined => {
+  for (const [option, variable] of Object.entries(positive) as Array<[keyof typeof positive, string]>) {
+    const value = options[option]
+    if (value !== undefined && !(value > 0)) return `${variable} must be greater than 0, got ${value}`
+  }
+  if (options.allowedHosts !== undefined && options.allowedHosts !== "any" && options.allowedHosts.length === 0) {
+    return "MCP_HTTP_ALLOWED_HOSTS names no host (every request would be refused); list hosts, or any"
+  }
+  return undefined
+}
+
 /** A list, or the one word that stands for "all" (`any`, `*`) when it is the whole value. */
 const listOr = <W extends string>(values: ReadonlyArray<string>, word: W): ReadonlyArray<string> | W =>
   values.length === 1 && values[0] === word ? word : values

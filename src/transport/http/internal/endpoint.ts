@@ -146,7 +146,11 @@ export const serveFromConfig = <R>(
   Layer.unwrap(
     Effect.map(
       Effect.orDie(Effect.mapError(HttpConfig.serveOptions, (error) => new Error(`effect-mcp-server: ${error.message}`))),
-      (fromEnvironment) => serve(run, { ...fromEnvironment, ...options })
+      (fromEnvironment) => {
+        const problem = HttpConfig.problemOf(fromEnvironment)
+        if (problem !== undefined) throw new Error(`effect-mcp-server: ${problem}`)
+        return serve(run, { ...fromEnvironment, ...options })
+      }
     )
   )
 
