@@ -8,67 +8,18 @@
  * at the end.
  */
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { freePort } from "../test/http/support.ts"
 import { make as startRedis } from "../test/support/redis.ts"
+import { modernRequest, startReplica } from "../test/support/replicas.ts"
 
-const example = fileURLToPath(new URL("../examples/replica-server.ts", import.meta.url))
 const say = (line: string) => console.log(`cluster-demo: ${line}`)
 /** One key prefix for both replicas: one deployment. */
 const prefix = `demo-${Date.now()}:`
 
 const replica = (name: string, redisUrl: string, port: number) =>
-  Effect.acquireRelease(
-    Effect.promise(() =>
-      new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(process.execPath, [example, "--http", "--port", String(port)], {
-          env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LEASE_MILLIS: "1000" },
-          stdio: ["ignore", "pipe", "pipe"]
-        })
-        let output = ""
-        const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 15_000)
-        const onData = (chunk: unknown) => {
-          output += String(chunk)
-          if (output.includes("MCP over Streamable HTTP at")) {
-            clearTimeout(timer)
-            say(`replica ${name} serves http://127.0.0.1:${port}/mcp`)
-            resolve(child)
-          }
-        }
-        child.stdout!.on("data", onData)
-        child.stderr!.on("data", onData)
-      })
-    ),
-    (child) => Effect.sync(() => void child.kill("SIGKILL"))
-  )
-
-const rpc = (port: number, method: string, name: string, params: Record<string, unknown>) =>
-  Effect.promise(() =>
-    fetch(`http://127.0.0.1:${port}/mcp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": method,
-        "mcp-name": name
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method,
-        params: {
-          ...params,
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
-            "io.modelcontextprotocol/clientInfo": { name: "cluster-demo", version: "1" }
-          }
-        }
-      })
-    }).then((response) => response.json() as Promise<any>)
-  )
+  Effect.tap(startReplica({ redisUrl, prefix, port, leaseMillis: 1_000 }), () =>
+    Effect.sync(() => say(`replica ${name} serves http://127.0.0.1:${port}/mcp`)))
+const rpc = modernRequest
 
 const program = Effect.gen(function*() {
   const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${(yield* startRedis()).port}`

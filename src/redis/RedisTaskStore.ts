@@ -293,46 +293,39 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       for (const deferred of waiting) Deferred.doneUnsafe(deferred, Exit.succeed(task))
     }
 
-    // Changes of other processes (ours are published locally, at once). The subscriber
-    // reconnects by itself; should its queue fail, it subscribes again.
-    yield* Effect.forkScoped(
-      Effect.scoped(Effect.gen(function*() {
-        const messages = yield* redis.subscribe(channel)
-        while (true) {
-          const { message } = yield* Queue.take(messages)
-          if (message.startsWith(origin)) continue
-          const bar = message.indexOf("|")
-          const parsed = (() => {
+    /**
+     * Follows `name`: the JSON body of every message another process published there (this
+     * process's own are skipped: it delivered them locally at once). The subscriber reconnects by
+     * itself; should its queue fail, it subscribes again.
+     */
+    const follow = (name: string, onMessage: (body: unknown) => void) =>
+      Effect.forkScoped(
+        Effect.scoped(Effect.gen(function*() {
+          const messages = yield* redis.subscribe(name)
+          while (true) {
+            const { message } = yield* Queue.take(messages)
+            if (message.startsWith(origin)) continue
+            let body: unknown
             try {
-              return JSON.parse(message.slice(bar + 1)) as Task
+              body = JSON.parse(message.slice(message.indexOf("|") + 1))
             } catch {
-              return undefined
+              continue // not ours to read
             }
-          })()
-          if (parsed !== undefined) changed(parsed)
-        }
-      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
-    )
+            onMessage(body)
+          }
+        })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
+      )
 
+    // Changes of other processes.
+    yield* follow(channel, (task) => changed(task as Task))
     // Answers sent by other processes for tasks whose work may run here (`tasks/update` on
     // another replica); the task extension takes those of its own waiting tasks.
-    yield* Effect.forkScoped(
-      Effect.scoped(Effect.gen(function*() {
-        const messages = yield* redis.subscribe(inputChannel)
-        while (true) {
-          const { message } = yield* Queue.take(messages)
-          if (message.startsWith(origin)) continue
-          try {
-            const delivery = JSON.parse(message.slice(message.indexOf("|") + 1)) as InputDelivery
-            if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
-              PubSub.publishUnsafe(inputs, delivery)
-            }
-          } catch {
-            // not ours to read
-          }
-        }
-      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
-    )
+    yield* follow(inputChannel, (body) => {
+      const delivery = body as InputDelivery | null
+      if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
+        PubSub.publishUnsafe(inputs, delivery)
+      }
+    })
 
     /** The task and its version, if it is stored and not expired (whoever owns it). */
     const read = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>

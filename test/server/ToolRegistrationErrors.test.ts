@@ -10,6 +10,19 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { InMemory, McpServer } from "../../src/index.ts"
 
+/** Raw requests over the client end of an in-memory pair, answered by id. */
+const requester = (pair: InMemory.Pair) => {
+  const answers = new Map<unknown, (message: any) => void>()
+  pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
+  return (id: number, method: string, params: object) =>
+    Effect.promise(() =>
+      new Promise<any>((resolve) => {
+        answers.set(id, resolve)
+        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+      })
+    )
+}
+
 describe("tool errors at the edges", () => {
   it.live("parameters that are not an object: the server does not start, and the error names the tool", () =>
     Effect.gen(function*() {
@@ -67,15 +80,7 @@ describe("tool errors at the edges", () => {
       })
       const pair = InMemory.makePair()
       yield* Effect.forkScoped(McpServer.serve({ name: "x", version: "1" }, Typed, pair.server))
-      const answers = new Map<unknown, (message: any) => void>()
-      pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
-      const request = (id: number, method: string, params: object) =>
-        Effect.promise(() =>
-          new Promise<any>((resolve) => {
-            answers.set(id, resolve)
-            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-          })
-        )
+      const request = requester(pair)
       yield* request(1, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } })
       const answer = yield* request(2, "tools/call", {
         name: "typed",
@@ -93,15 +98,7 @@ describe("tool errors at the edges", () => {
       })
       const pair = InMemory.makePair()
       yield* Effect.forkScoped(McpServer.serve({ name: "x", version: "1" }, Two, pair.server))
-      const answers = new Map<unknown, (message: any) => void>()
-      pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
-      const request = (id: number, method: string, params: object) =>
-        Effect.promise(() =>
-          new Promise<any>((resolve) => {
-            answers.set(id, resolve)
-            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-          })
-        )
+      const request = requester(pair)
       yield* request(1, "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } })
       const answer = yield* request(2, "tools/call", { name: "two", arguments: { days: "three" } })
       assert.isTrue(answer.result.isError)

@@ -130,14 +130,17 @@ const maxSeries = 1_000
 const overflow = Metric.withAttributes(operationDuration, { "mcp.method.name": "_OTHER" })
 const durationWith = (
   method: string,
-  target: string | undefined,
-  errorType: string | undefined,
-  labels: Record<string, string>
+  target: { readonly key: string; readonly value: string } | undefined,
+  errorType: string | undefined
 ): Metric.Histogram<number> => {
-  const key = `${method}\u0000${target ?? ""}\u0000${errorType ?? ""}`
+  const key = `${method}\u0000${target?.value ?? ""}\u0000${errorType ?? ""}`
   let metric = durations.get(key)
   if (metric === undefined) {
     if (durations.size >= maxSeries) return overflow
+    // The attributes are built only for a new series.
+    const labels: Record<string, string> = { "mcp.method.name": method }
+    if (target !== undefined) labels[target.key] = target.value
+    if (errorType !== undefined) labels["error.type"] = errorType
     metric = Metric.withAttributes(operationDuration, labels)
     durations.set(key, metric)
   }
@@ -173,11 +176,8 @@ export const middleware = (): Middleware.Middleware<never> => {
       return Effect.withSpan(
         Effect.onExit(next(request, context), (exit) => {
           const errorType = errorTypeOf(exit)
-          const labels: Record<string, string> = { "mcp.method.name": request.method }
-          if (target !== undefined) labels[target.key] = target.value
-          if (errorType !== undefined) labels["error.type"] = errorType
           const seconds = (performance.now() - started) / 1000
-          const record = Metric.update(durationWith(request.method, target?.value, errorType, labels), seconds)
+          const record = Metric.update(durationWith(request.method, target, errorType), seconds)
           return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan("error.type", errorType), record)
         }),
         target === undefined ? request.method : `${request.method} ${target.value}`,

@@ -1,0 +1,73 @@
+/**
+ * Replica processes of `examples/replica-server.ts` on one Redis, and MCP 2026-07-28 requests to
+ * them: what `test/redis/KillReplica.test.ts` and `npm run cluster-demo` share.
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const example = fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url))
+
+/** Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens. */
+export const startReplica = (options: {
+  readonly redisUrl: string
+  readonly prefix: string
+  readonly port: number
+  readonly leaseMillis: number
+}): Effect.Effect<ChildProcess, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() =>
+      new Promise<ChildProcess>((resolve, reject) => {
+        const child = spawn(process.execPath, [example, "--http", "--port", String(options.port)], {
+          env: {
+            PATH: process.env.PATH ?? "",
+            REDIS_URL: options.redisUrl,
+            REDIS_PREFIX: options.prefix,
+            LEASE_MILLIS: String(options.leaseMillis)
+          },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let output = ""
+        const timer = setTimeout(() => reject(new Error(`the replica did not listen:\n${output}`)), 15_000)
+        const onData = (chunk: unknown) => {
+          output += String(chunk)
+          if (output.includes("MCP over Streamable HTTP at")) {
+            clearTimeout(timer)
+            resolve(child)
+          }
+        }
+        child.stdout!.on("data", onData)
+        child.stderr!.on("data", onData)
+      })
+    ),
+    (child) => Effect.sync(() => void child.kill("SIGKILL"))
+  )
+
+/** One MCP 2026-07-28 request (declaring the tasks extension) to the replica on `port`. */
+export const modernRequest = (port: number, method: string, name: string, params: Record<string, unknown>) =>
+  Effect.promise(() =>
+    fetch(`http://127.0.0.1:${port}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": method,
+        "mcp-name": name
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method,
+        params: {
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+            "io.modelcontextprotocol/clientInfo": { name: "replicas", version: "1" }
+          }
+        }
+      })
+    }).then((response) => response.json() as Promise<any>)
+  )
