@@ -35,6 +35,7 @@ import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
 import { orphanMessage, type Outcome, type Task } from "./Task.ts"
+import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
@@ -422,10 +423,11 @@ export const make = (
   ): Fiber.Fiber<unknown, unknown> => {
     const root = rootOf(work)
     const body = linkedToRequest(root === undefined ? work : root.handler, services)
-    // A spawned task's work yields once before it runs: a root fiber starts at once, and the
-    // caller's CreateTaskResult must reach the client before anything the work says (a status
-    // notification, a request) or a work that never yields holds it back.
-    const run = Effect.onExit(yieldFirst ? Effect.andThen(Effect.yieldNow, body) : body, onExit)
+    // A spawned task's work waits for the next turn before it runs: a root fiber starts at once,
+    // and the caller's CreateTaskResult must reach the client before anything the work says (a
+    // status notification, a request) or a work that never yields holds it back. `nextTurn`, not
+    // `Effect.yieldNow`: that would give each task's fiber a dispatcher of its own for its life.
+    const run = Effect.onExit(yieldFirst ? Effect.andThen(nextTurn, body) : body, onExit)
     if (root === undefined) return Effect.runForkWith(services)(run)
     entry.services = services
     entry.result = root.result
