@@ -158,6 +158,9 @@ const expired = (task: Task) => {
 /** The longest delay a Node timer takes (about 24.8 days); a longer TTL does not interrupt the work. */
 const maxTimerMillis = 2_147_483_647
 
+/** The `slot` of a work whose TTL elapsed. */
+const expiredSlot = -2
+
 /**
  * A work the supervisor runs: its fiber, the task it runs for, the policy it runs under and its
  * TTL deadline. One object per task in flight, which the deadline heap holds too (no timer and
@@ -168,11 +171,12 @@ class Running {
   /** Set when it runs for a task (a promotable work: once promoted). */
   task: Task | undefined = undefined
   options: SpawnOptions | undefined = undefined
-  /** Set when its TTL elapsed: the work was interrupted for that. */
-  expired = false
   /** When its TTL elapses, in whole `performance.now()` milliseconds (a small integer: no boxed number). */
   deadline = 0
-  /** Its index in the deadline heap; -1 when it is not there. */
+  /**
+   * Its index in the deadline heap; -1 when it is not there, {@link expiredSlot} once its TTL
+   * elapsed (the work was interrupted for that). One field for both: 8 bytes per task in flight.
+   */
   slot = -1
   /** A rooted handler's (see `rootOf`): the caller's services, and how the handler's exit becomes the work's. */
   services: Context.Context<never> | undefined = undefined
@@ -324,7 +328,7 @@ export const make = (
   const undecided = new Set<Fiber.Fiber<unknown, unknown>>()
   // The TTL bounds the work: when it elapses, the work is interrupted and the task fails as expired.
   const deadlines = new Deadlines((entry) => {
-    entry.expired = true
+    entry.slot = expiredSlot
     entry.fiber?.interruptUnsafe()
   })
 
@@ -456,7 +460,7 @@ export const make = (
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
     // by its TTL, the task expired; interrupted otherwise (the work interrupted itself, the server
     // shut down), the task failed.
-    const { status, outcome, statusMessage } = entry.expired
+    const { status, outcome, statusMessage } = entry.slot === expiredSlot
       ? expired(task)
       : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
     // A store that fails to record the outcome is logged: the supervisor goes on (the task is
@@ -477,6 +481,14 @@ export const make = (
     return settle(this, exit, (settled) => this.ended(settled))
   }
 
+  /** What a `promotable` work needs until its task is created. */
+  interface Unpromoted {
+    readonly input: CreateInput
+    readonly options: PromotableOptions | undefined
+    /** The one creation of the task while it is under way (or when it failed). */
+    creation: Deferred.Deferred<Task, TaskLimitExceeded | StoreError> | undefined
+  }
+
   /**
    * One `promotable` work until it is decided (it ended, or it was promoted), then the task's
    * (the same object: see `Running`). Its methods are shared: per call, one object and the
@@ -484,15 +496,16 @@ export const make = (
    */
   class Promotion extends Running {
     decided = false
-    /** The decision until the caller takes it. */
-    decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError> | undefined = undefined
-    /** The caller waiting for the decision. */
-    resume: ((decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError>) => void) | undefined = undefined
-    /** The one creation of the task while it is under way (or when it failed). */
-    creation: Deferred.Deferred<Task, TaskLimitExceeded | StoreError> | undefined = undefined
-    /** Dropped once promoted: the task keeps only its policy. */
-    input: CreateInput | undefined
-    promotableOptions: PromotableOptions | undefined
+    /**
+     * The caller waiting for the decision, or the decision until the caller takes it: one field,
+     * as only one is ever set.
+     */
+    handoff: ((decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError>) => void) | Exit.Exit<Decision, TaskLimitExceeded | StoreError> | undefined = undefined
+    /**
+     * What only an unpromoted work needs, in one object dropped once promoted (the task keeps only
+     * its policy): measured, 16 bytes less per task in flight than three fields.
+     */
+    unpromoted: Unpromoted | undefined
     /**
      * The promotion the work is given: made when asked (once), not kept here. Measured: a bound
      * method and its effect kept per promotion were 80 bytes of every running task's heap.
@@ -503,40 +516,39 @@ export const make = (
 
     constructor(input: CreateInput, options: PromotableOptions | undefined) {
       super()
-      this.input = input
-      this.promotableOptions = options
+      this.unpromoted = { input, options, creation: undefined }
     }
 
     decide(decision: Exit.Exit<Decision, TaskLimitExceeded | StoreError>): void {
       if (this.decided) return
       this.decided = true
-      const resume = this.resume
-      this.resume = undefined
-      if (resume === undefined) this.decision = decision
-      else resume(decision)
+      const resume = this.handoff
+      if (typeof resume !== "function") return void (this.handoff = decision)
+      this.handoff = undefined
+      resume(decision)
     }
 
     /** Hands the decision to the caller (the promotion keeps nothing of it). */
     take(): Exit.Exit<Decision, TaskLimitExceeded | StoreError> | undefined {
-      const decision = this.decision
-      this.decision = undefined
+      const decision = this.handoff
+      if (decision === undefined || typeof decision === "function") return undefined
+      this.handoff = undefined
       return decision
     }
 
     promoteNow(): Effect.Effect<Task, TaskLimitExceeded | StoreError> {
       if (this.task !== undefined) return Exit.succeed(this.task)
+      const unpromoted = this.unpromoted!
       // One creation, however many ask (the work itself, the caller's timer).
-      if (this.creation !== undefined) return Deferred.await(this.creation)
-      const creation = this.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
-      return Effect.flatMap(Effect.exit(store.create(this.input!)), (exit) => {
+      if (unpromoted.creation !== undefined) return Deferred.await(unpromoted.creation)
+      const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
+      return Effect.flatMap(Effect.exit(store.create(unpromoted.input)), (exit) => {
         if (exit._tag === "Success") {
           const task = exit.value
-          const options = this.promotableOptions
+          const options = unpromoted.options
           enter(this, task, policyOf(options))
           if (this.fiber !== undefined) undecided.delete(this.fiber)
-          this.creation = undefined
-          this.input = undefined
-          this.promotableOptions = undefined
+          this.unpromoted = undefined
           options?.onPromoted?.(task)
           this.decide(Exit.succeed({ _tag: "Promoted", task }))
         }
@@ -549,7 +561,7 @@ export const make = (
       if (this.task !== undefined) return record(this, exit)
       // Ended while its task is being created (a store that answers later): the task exists (or
       // not) once the creation ends; a created task must still end with this work's outcome.
-      const creation = this.creation
+      const creation = this.unpromoted?.creation
       if (creation !== undefined && !Deferred.isDoneUnsafe(creation)) {
         return Effect.flatMap(Effect.exit(Deferred.await(creation)), () => this.ended(exit))
       }
@@ -560,7 +572,7 @@ export const make = (
 
     /** The caller's `promoteAfter` elapsed. */
     timeUp(): void {
-      const mayPromote = this.promotableOptions?.mayPromote
+      const mayPromote = this.unpromoted?.options?.mayPromote
       if (this.decided || (mayPromote !== undefined && !mayPromote())) return
       Effect.runFork(Effect.catch(this.promote, (limit) => Effect.sync(() => this.decide(Exit.fail(limit)))))
     }
@@ -580,7 +592,7 @@ export const make = (
       return Effect.onExit(
         Effect.callback<Decision, TaskLimitExceeded | StoreError>((resume) => {
           if (promotion.decided) return resume(promotion.take()!)
-          promotion.resume = resume
+          promotion.handoff = resume
         }),
         (exit) => {
           if (timer !== undefined) clearTimeout(timer)
