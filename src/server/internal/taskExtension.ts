@@ -86,14 +86,20 @@ export const make = (options: {
    * with the scope they kept alive, were ~0.5 KB of each task's heap).
    */
   class ExtensionTask implements RelatedTask {
-    /** `""` until promoted. */
-    taskId = ""
-    /** The supervisor's promotion, given when the work starts. */
-    promotion: Effect.Effect<unknown, TaskLimitExceeded | StoreError> | undefined = undefined
+    /**
+     * The supervisor's promotion from when the work starts until it is promoted, then the task's
+     * id: one field, as only one is needed at a time (8 bytes per task in flight).
+     */
+    state: Effect.Effect<unknown, TaskLimitExceeded | StoreError> | string = ""
     /** Its inputs, once it asked for one; listed in `waiting` while any is pending. */
     inputs: Waiting | undefined = undefined
+    /** `""` until promoted. */
+    get taskId(): string {
+      return typeof this.state === "string" ? this.state : ""
+    }
     get promote(): Effect.Effect<void, McpError.McpError> | undefined {
-      return this.promotion === undefined ? undefined : Effect.asVoid(Effect.catch(this.promotion, Wire.failWith))
+      // A task already (or not started): `becomeTask` has nothing left to do.
+      return typeof this.state === "string" ? undefined : Effect.asVoid(Effect.catch(this.state, Wire.failWith))
     }
     awaitingInput(): Effect.Effect<void> {
       return Effect.void
@@ -156,14 +162,13 @@ export const make = (options: {
     const input = { owner: ownerOf(context), address: options.keysOf(context).address, method: "tools/call" }
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
-      handle.promotion = promote
+      handle.state = promote
       return work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
     }, {
       promoteAfter,
       onPromoted: (task) => {
-        handle.taskId = task.taskId
-        // A task already: `becomeTask` has nothing left to do, and the task does not keep the promotion.
-        handle.promotion = undefined
+        // The task does not keep the promotion.
+        handle.state = task.taskId
       },
       // A call that is stopping for input (MRTR) is answered input_required, not made a task.
       mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
