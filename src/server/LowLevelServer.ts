@@ -357,6 +357,10 @@ export const make = (options: Options): LowLevelServer => {
     : (session: ServerSession.ServerSession) =>
       Effect.forEach(sessionHooks, (hook) => hook(session), { concurrency: "unbounded", discard: true })
 
+  // `tasks/result` (2025-11-25) blocks until its task ends: it waits in the session's lane for
+  // waiting requests, never in the request slots that `tasks/get` and `tasks/cancel` need.
+  const waitingMethods = handlers["tasks/result"] === undefined ? undefined : taskResultWaits
+
   const dispatcher: ServerSession.Dispatcher = {
     request: dispatchRequest,
     notification: dispatchNotification,
@@ -370,13 +374,20 @@ export const make = (options: Options): LowLevelServer => {
     getCapabilities: () => capabilities,
     dispatcher,
     run: (transport, runOptions) =>
-      ServerSession.run(dispatcher, { ...runOptions, serverCapabilities: capabilities, onSession }, transport.open)
+      ServerSession.run(
+        dispatcher,
+        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
+        transport.open
+      )
   }
 }
 
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/** The methods whose requests wait by design, when the server answers `tasks/result`. */
+const taskResultWaits: ReadonlyArray<string> = ["tasks/result"]
 
 /** The 2026-07-28 methods that may answer `input_required` (MRTR). */
 const inputMethods: ReadonlySet<string> = new Set(["tools/call", "prompts/get", "resources/read"])

@@ -36,10 +36,16 @@ import type { Principal } from "./RequestContext.ts"
  * and the notifications and server→client requests its handler emits. Streamable HTTP routes a
  * message to that request's stream; `undefined` means "not tied to a request" (list changes,
  * resource updates), which goes to the standalone stream. Stdio ignores it.
+ *
+ * `route` groups the messages of something that outlives its request (a 2025-11-25 background
+ * task: its id): a request that {@link PushConnection.claimRoute claimed} the route carries them
+ * (the task's `tasks/result`), and a server→client request of the route with nowhere to go waits
+ * for such a request or for the standalone stream. Transports without streams ignore it.
  */
 export interface Outbound {
   readonly message: JsonRpc.Message
   readonly related: JsonRpc.RequestId | undefined
+  readonly route?: string | undefined
 }
 
 /**
@@ -113,6 +119,12 @@ export interface PushConnection {
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
   /** As {@link Connection.closeStream}. */
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
+  /**
+   * From now until the request `related` is answered, messages of `route` (see
+   * {@link Outbound.route}) go with it: on its stream, after the route's requests that were
+   * waiting for somewhere to go. Transports without streams leave it out.
+   */
+  readonly claimRoute?: ((related: JsonRpc.RequestId, route: string) => Effect.Effect<void>) | undefined
   /**
    * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
    * write): the transport forgets it and answers further input as for an unknown session.

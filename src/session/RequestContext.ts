@@ -74,6 +74,11 @@ export interface RelatedTask {
    */
   readonly meta?: { readonly [key: string]: unknown } | undefined
   /**
+   * The route of the task's messages (see `Outbound.route`): the 2025-11-25 wire's task id, so
+   * that its `tasks/result` carries them; none for the 2026-07-28 extension.
+   */
+  readonly route?: string | undefined
+  /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings its answer. Set only for tasks of that extension;

@@ -164,9 +164,9 @@ export interface SessionOptions {
    */
   readonly maxQueuedRequests?: number | undefined
   /**
-   * Methods whose requests wait by design (default `["tasks/result"]`, which blocks until its
-   * task ends): they run in a lane of their own, so they never take the request slots that
-   * `tasks/get` or `tasks/cancel` need.
+   * Methods whose requests wait by design (a server answering `tasks/result`, which blocks until
+   * its task ends, gives `["tasks/result"]`): they run in a lane of their own, so they never take
+   * the request slots that `tasks/get` or `tasks/cancel` need. Default: none.
    */
   readonly waitingMethods?: ReadonlyArray<string> | undefined
   /** Requests of the waiting lane running at once. Default 1024. */
@@ -226,6 +226,12 @@ export interface ServerSession extends ClientChannel {
    * answer and let the drain finish. At once when it is already draining.
    */
   readonly untilDraining: Effect.Effect<void>
+  /**
+   * From now until the request `related` is answered, the messages of `route` go with it (see
+   * `Outbound.route`): the 2025-11-25 `tasks/result` of a task carries the task's messages.
+   * Nothing on transports without streams.
+   */
+  readonly routeTo: (route: string, related: JsonRpc.RequestId) => Effect.Effect<void>
 }
 
 /**
@@ -472,7 +478,7 @@ const noParams: JsonRpc.Params = {}
 const noOutbound: Array<Outbound> = []
 /** Unsolicited messages held at most before `notifications/initialized`. */
 const maxHeld = 64
-const defaultWaitingMethods: ReadonlySet<string> = new Set(["tasks/result"])
+const defaultWaitingMethods: ReadonlySet<string> = new Set()
 /** A session's truth before `initialize`: the newest version, no capabilities. */
 const notNegotiated: Negotiation.ResolvedRequest = {
   protocolVersion: ProtocolVersion.latest,
@@ -1031,19 +1037,20 @@ class SessionImpl implements ServerSession {
   }
 
   /** Queues a message from a fiber, suspending while the outbound Queue is full. */
-  offer(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): Effect.Effect<void> {
-    return this.outbound.offer({ message, related })
+  offer(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined, route?: string): Effect.Effect<void> {
+    return this.outbound.offer(route === undefined ? { message, related } : { message, related, route })
   }
 
   notifyRelated(
     method: string,
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
-    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion,
+    route?: string
   ) {
     const message = this.notification(method, params, related, version)
     if (message === undefined || this.hold(message, related)) return Effect.void
-    return this.offer(message, related)
+    return this.offer(message, related, route)
   }
 
   /**
@@ -1102,12 +1109,13 @@ class SessionImpl implements ServerSession {
     logger: string | undefined,
     related: JsonRpc.RequestId | undefined,
     meta?: JsonRpc.Params,
-    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion,
+    route?: string
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return
     const message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
-    if (message !== undefined) this.enqueue({ message, related })
+    if (message !== undefined) this.enqueue(route === undefined ? { message, related } : { message, related, route })
   }
 
   logRelated(
@@ -1116,10 +1124,11 @@ class SessionImpl implements ServerSession {
     logger: string | undefined,
     related: JsonRpc.RequestId | undefined,
     meta?: JsonRpc.Params,
-    version: ProtocolVersion.ProtocolVersion = this.protocolVersion
+    version: ProtocolVersion.ProtocolVersion = this.protocolVersion,
+    route?: string
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return Effect.void
-    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta), related, version)
+    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta), related, version, route)
   }
 
   requestRelated(
@@ -1127,11 +1136,12 @@ class SessionImpl implements ServerSession {
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined,
-    truth?: Negotiation.ResolvedRequest
+    truth?: Negotiation.ResolvedRequest,
+    route?: string
   ): Effect.Effect<unknown, ClientRequestError> {
     // Everything is decided when the effect runs, not when it is built: a retried effect checks
     // again and sends a fresh request id (a late answer to the first attempt cannot resolve it).
-    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated))
+    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route))
   }
 
   private requestNow(
@@ -1139,7 +1149,8 @@ class SessionImpl implements ServerSession {
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined,
-    truth: Negotiation.ResolvedRequest
+    truth: Negotiation.ResolvedRequest,
+    route: string | undefined
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = missingCapability(method, params, truth.clientCapabilities)
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
@@ -1158,7 +1169,7 @@ class SessionImpl implements ServerSession {
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)
     this.pendingClient.set(id, { deferred, method })
-    return this.offer(JsonRpc.request(id, method, projected), related).pipe(
+    return this.offer(JsonRpc.request(id, method, projected), related, route).pipe(
         Effect.andThen(Deferred.await(deferred)),
         Effect.timeoutOrElse({
           duration: timeoutMillis,
@@ -1173,7 +1184,8 @@ class SessionImpl implements ServerSession {
               requestId: id,
               reason: Exit.hasInterrupts(exit) ? "The server cancelled the request" : "Timed out"
             }),
-            related
+            related,
+            route
           )
         })
       )
@@ -1212,6 +1224,11 @@ class SessionImpl implements ServerSession {
   get untilDraining(): Effect.Effect<void> {
     if (this.draining) return Effect.void
     return Deferred.await(this.drainSignal ??= Deferred.makeUnsafe<void>())
+  }
+
+  routeTo(route: string, related: JsonRpc.RequestId): Effect.Effect<void> {
+    const connection = this.connection
+    return "attach" in connection && connection.claimRoute !== undefined ? connection.claimRoute(related, route) : Effect.void
   }
 
   private drainNow(): Effect.Effect<void> {
@@ -1450,7 +1467,7 @@ class RequestContextImpl implements RequestContext {
   }
   notify(method: string, params?: JsonRpc.Params) {
     if (this.inExtensionTask) return Effect.void
-    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion)
+    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion, this.relatedTask?.route)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -1458,15 +1475,15 @@ class RequestContextImpl implements RequestContext {
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
-    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.requestId, this.protocolVersion)
+    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.requestId, this.protocolVersion, this.relatedTask?.route)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
     if (!this.mayLog(level)) return Effect.void
-    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion)
+    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     if (!this.mayLog(level)) return
-    this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion)
+    this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
   }
   /** 2026-07-28: logs only when the request opted in (`_meta` logLevel), at that level or above. */
   private mayLog(level: LoggingLevel): boolean {
@@ -1501,14 +1518,15 @@ class RequestContextImpl implements RequestContext {
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
     const task = this.relatedTask
     // A task's request is not related to the request that created it (answered with the
-    // CreateTaskResult, maybe not yet sent: the work starts at once): the transport routes it by
-    // the task's `_meta` (2025-11-25 over HTTP: the task's `tasks/result` stream).
+    // CreateTaskResult): it goes by the task's route (2025-11-25 over HTTP: the task's
+    // `tasks/result` stream).
     const sent = this.session.requestRelated(
       method,
       this.tagged(params),
       task === undefined ? this.requestId : undefined,
       options,
-      this.truth
+      this.truth,
+      task?.route
     )
     if (task === undefined || method === "ping") return sent
     // A task waiting for the client is input_required until the client answers.

@@ -17,7 +17,7 @@ import * as Requestor from "../../session/Requestor.ts"
 import { type ClientAddress, peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
-import type { Task } from "../../tasks/Task.ts"
+import { isTerminal, type Task } from "../../tasks/Task.ts"
 import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
@@ -176,6 +176,10 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       get meta() {
         return Wire.relatedTaskMeta(this.taskId)
       }
+      /** Its messages go together: its `tasks/result` carries them (see `ServerSession.routeTo`). */
+      get route() {
+        return this.taskId
+      }
       awaitingInput(on: boolean): Effect.Effect<void> {
         return Effect.suspend(() => {
           this.waiting += on ? 1 : -1
@@ -247,7 +251,14 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         "tasks/get": guarded("tasks/get", (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.catch(Wire.failWith))),
         "tasks/result": guarded("tasks/result", (params, context) =>
-          store.awaitTerminal(params.taskId, ownerOf(context)).pipe(
+          store.get(params.taskId, ownerOf(context)).pipe(
+            // The caller's own task, still running: its messages go with this request from now on
+            // (the requests it had nowhere to send first).
+            Effect.flatMap((task) =>
+              isTerminal(task.status)
+                ? Exit.succeed(task)
+                : Effect.andThen(context.session.routeTo(task.taskId, context.requestId), store.awaitTerminal(task.taskId, ownerOf(context)))
+            ),
             Effect.catch(Wire.failWith),
             Effect.flatMap((task): Effect.Effect<object, McpError.McpError> => {
               const outcome = task.outcome

@@ -31,7 +31,6 @@ import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
-import { RELATED_TASK_META_KEY } from "../../../protocol/McpSchema.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import { metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
@@ -166,8 +165,8 @@ const errorCode = (cause: unknown): string | undefined =>
 /** After a graceful drain, how long the last answers get to reach their sockets. */
 const drainGraceMillis = 100
 
-/** Messages of one task kept while no stream can take them. */
-const maxTaskBacklog = 64
+/** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
+const maxHeldPerRoute = 64
 
 /** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
 const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done>(1024))
@@ -203,13 +202,6 @@ const frame = (id: string | undefined, data: string, retry?: number): string =>
 
 /** The SSE comment that keeps a quiet stream alive (clients ignore comments). */
 const keepAliveComment = ": keep-alive\n\n"
-
-const relatedTaskOf = (message: JsonRpc.Message): string | undefined => {
-  const meta = (message as { readonly params?: { readonly _meta?: Record<string, { readonly taskId?: unknown }> } }).params
-    ?._meta
-  const taskId = meta?.[RELATED_TASK_META_KEY]?.taskId
-  return typeof taskId === "string" ? taskId : undefined
-}
 
 /** One HTTP response carrying an SSE stream; its body reads `queue`. */
 class SseConnection {
@@ -261,6 +253,8 @@ class Pending {
   detachedSince: number | undefined = undefined
   /** A 2026-07-28 request (see {@link SseStream.modern}). */
   readonly modern: boolean
+  /** The route it claimed (see `PushConnection.claimRoute`): its stream carries that route's messages. */
+  route: string | undefined = undefined
   constructor(
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
@@ -313,10 +307,10 @@ class HttpSession implements PushConnection {
   /** Client requests waiting for their answer, by id. */
   pending: Map<JsonRpc.RequestId, Pending> = emptyMap
   streams: Map<string, SseStream> = emptyMap
-  /** The `tasks/result` request waiting for each task. */
-  taskResults: Map<string, Pending> = emptyMap
-  /** Messages of a task that had nowhere to go yet: delivered to the next `tasks/result` for it. */
-  taskBacklog: Map<string, Array<JsonRpc.Message>> = emptyMap
+  /** The request that claimed each route (a 2025-11-25 task's `tasks/result`). */
+  routes: Map<string, Pending> = emptyMap
+  /** Requests of a route that had nowhere to go yet: for the next request claiming it, or the standalone stream. */
+  held: Map<string, Array<JsonRpc.Message>> = emptyMap
   standalone: SseStream | undefined = undefined
   /** With bearer authentication: the subject that opened the session, the only one it answers. */
   subject: string | undefined = undefined
@@ -337,6 +331,9 @@ class HttpSession implements PushConnection {
   }
   closeStream(related: JsonRpc.RequestId): void {
     this.endpoint.closeStream(this, related)
+  }
+  claimRoute(related: JsonRpc.RequestId, route: string): Effect.Effect<void> {
+    return this.endpoint.claimRoute(this, related, route)
   }
   onClosed(): void {
     this.ended = true
@@ -362,25 +359,30 @@ class HttpSession implements PushConnection {
     this.streams.delete(streamId)
     this.streams = shrink(this.streams)
   }
-  setTaskResult(taskId: string, pending: Pending): void {
-    ;(this.taskResults = writable(this.taskResults)).set(taskId, pending)
+  claim(route: string, pending: Pending): void {
+    pending.route = route
+    ;(this.routes = writable(this.routes)).set(route, pending)
   }
-  removeTaskResult(taskId: string): void {
-    this.taskResults.delete(taskId)
-    this.taskResults = shrink(this.taskResults)
+  /** Forgets the route a finished request claimed (unless a later request claimed it since). */
+  unclaim(pending: Pending): void {
+    const route = pending.route
+    if (route === undefined || this.routes.get(route) !== pending) return
+    this.routes.delete(route)
+    this.routes = shrink(this.routes)
   }
-  /** The backlog of a task, created when missing. */
-  backlogOf(taskId: string): Array<JsonRpc.Message> {
-    let backlog = this.taskBacklog.get(taskId)
-    if (backlog === undefined) (this.taskBacklog = writable(this.taskBacklog)).set(taskId, backlog = [])
-    return backlog
+  /** The held requests of a route, created when missing. */
+  heldOf(route: string): Array<JsonRpc.Message> {
+    let held = this.held.get(route)
+    if (held === undefined) (this.held = writable(this.held)).set(route, held = [])
+    return held
   }
-  /** Takes the backlog of a task. */
-  takeBacklog(taskId: string): Array<JsonRpc.Message> | undefined {
-    const backlog = this.taskBacklog.get(taskId)
-    this.taskBacklog.delete(taskId)
-    this.taskBacklog = shrink(this.taskBacklog)
-    return backlog
+  /** Takes the held requests of a route. */
+  takeHeld(route: string): Array<JsonRpc.Message> | undefined {
+    const held = this.held.get(route)
+    if (held === undefined) return undefined
+    this.held.delete(route)
+    this.held = shrink(this.held)
+    return held
   }
 }
 
@@ -597,9 +599,9 @@ class Endpoint {
       session.standalone = stream
       stream.connection = connection
       connection.push(frame(`${stream.streamId}.0`, "", self.retry))
-      // Requests of tasks that had nowhere to go until now.
-      for (const taskId of [...session.taskBacklog.keys()]) {
-        for (const message of session.takeBacklog(taskId) ?? []) yield* self.emit(session, stream, message, false)
+      // Requests of routes (tasks) that had nowhere to go until now.
+      for (const route of [...session.held.keys()]) {
+        for (const message of session.takeHeld(route) ?? []) yield* self.emit(session, stream, message, false)
       }
       return self.sseResponse(session, stream, connection, {})
     })
@@ -690,7 +692,7 @@ class Endpoint {
         }))
       }
       session.pending = emptyMap
-      session.taskBacklog = emptyMap
+      session.held = emptyMap
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
     })
   }
@@ -777,7 +779,7 @@ class Endpoint {
    */
   settle(session: HttpSession, pending: Pending, message: JsonRpc.Message | undefined): void {
     session.removePending(pending.request.id)
-    this.forgetTaskResult(session, pending)
+    session.unclaim(pending)
     const stream = pending.stream
     if (stream === undefined) {
       const answer = message ?? JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
@@ -866,7 +868,7 @@ class Endpoint {
       const pending = session.pending.get(id)
       if (pending === undefined) return undefined
       session.removePending(id)
-      this.forgetTaskResult(session, pending)
+      session.unclaim(pending)
       const stream = pending.stream
       if (stream === undefined) {
         Deferred.doneUnsafe(pending.answer, Exit.succeed({ _tag: "Json", message: forClient(pending, message) }))
@@ -881,20 +883,20 @@ class Endpoint {
         return this.emit(session, pending.stream ?? this.openSse(session, pending), message, false)
       }
     }
-    const taskId = relatedTaskOf(message)
-    if (taskId !== undefined) {
-      const waiting = session.taskResults.get(taskId)
-      if (waiting !== undefined && waiting.mode !== "json") {
-        return this.emit(session, waiting.stream ?? this.openSse(session, waiting), message, false)
+    const route = outbound.route
+    if (route !== undefined) {
+      const claimed = session.routes.get(route)
+      if (claimed !== undefined && claimed.mode !== "json") {
+        return this.emit(session, claimed.stream ?? this.openSse(session, claimed), message, false)
       }
     }
     const standalone = session.standalone
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
-    if (taskId !== undefined && "id" in message) {
+    if (route !== undefined && "id" in message) {
       // A task's request to the client (elicitation, sampling): the client is expected to call
       // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
-      const backlog = session.backlogOf(taskId)
-      if (backlog.length < maxTaskBacklog) backlog.push(message)
+      const held = session.heldOf(route)
+      if (held.length < maxHeldPerRoute) held.push(message)
     }
     // Nowhere to deliver: a request waiting on it times out; a notification (progress, status) is
     // lost, as a notification without a stream is.
@@ -952,10 +954,17 @@ class Endpoint {
     stream.connection = undefined
   }
 
-  private forgetTaskResult(session: HttpSession, pending: Pending): void {
-    if (pending.request.method !== "tasks/result") return
-    const taskId = (pending.request.params as { readonly taskId?: unknown } | undefined)?.taskId
-    if (typeof taskId === "string" && session.taskResults.get(taskId) === pending) session.removeTaskResult(taskId)
+  /** See `PushConnection.claimRoute`. */
+  claimRoute(session: HttpSession, related: JsonRpc.RequestId, route: string): Effect.Effect<void> {
+    const pending = session.pending.get(related)
+    if (pending === undefined) return Effect.void
+    session.claim(route, pending)
+    // A JSON answer cannot carry requests before it: held ones wait for a stream.
+    if (pending.mode === "json") return Effect.void
+    const held = session.takeHeld(route)
+    if (held === undefined) return Effect.void
+    const stream = pending.stream ?? this.openSse(session, pending)
+    return Effect.forEach(held, (message) => this.emit(session, stream, message, false), { discard: true })
   }
 }
 
@@ -1359,19 +1368,6 @@ const answerImpl = Effect.fnUntraced(function*(
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
       if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       session.addPending(request.id, pending)
-      let backlog: Array<JsonRpc.Message> | undefined
-      if (request.method === "tasks/result") {
-        const taskId = (request.params as { readonly taskId?: unknown } | undefined)?.taskId
-        if (typeof taskId === "string") {
-          session.setTaskResult(taskId, pending)
-          // A JSON answer cannot carry requests before it: they wait for a stream.
-          if (mode !== "json") backlog = session.takeBacklog(taskId)
-        }
-      }
-      if (backlog !== undefined) {
-        const stream = self.openSse(session, pending)
-        for (const message of backlog) yield* self.emit(session, stream, message, false)
-      }
       if (mode === "sse") self.openSse(session, pending)
       yield* session.receive(request, http, resolved)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
