@@ -219,6 +219,20 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
       ((params: never, context: RequestContext) =>
         hasTasks(context) ? (handler as (p: never, c: RequestContext) => unknown)(params, context) : Exit.fail(McpError.methodNotFound(method))) as never
 
+    /**
+     * The task once it ended. Over HTTP, the messages of the caller's own running task go with
+     * this request from now on (its stream; the requests it had nowhere to send first): see
+     * `ServerSession.routeTo`. Other transports have one stream: nothing to route.
+     */
+    const awaitResult = (taskId: string, context: RequestContext) => {
+      const owner = ownerOf(context)
+      if (context.http === undefined) return store.awaitTerminal(taskId, owner)
+      return Effect.flatMap(store.get(taskId, owner), (task) =>
+        isTerminal(task.status)
+          ? Exit.succeed(task)
+          : Effect.andThen(context.session.routeTo(taskId, context.requestId), store.awaitTerminal(taskId, owner)))
+    }
+
     const refuse = (message: string) =>
       Exit.fail(McpError.withoutStackTrace(() => new McpError.MethodNotFound({ method: "", message })))
 
@@ -251,14 +265,7 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         "tasks/get": guarded("tasks/get", (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.toWire), Effect.catch(Wire.failWith))),
         "tasks/result": guarded("tasks/result", (params, context) =>
-          store.get(params.taskId, ownerOf(context)).pipe(
-            // The caller's own task, still running: its messages go with this request from now on
-            // (the requests it had nowhere to send first).
-            Effect.flatMap((task) =>
-              isTerminal(task.status)
-                ? Exit.succeed(task)
-                : Effect.andThen(context.session.routeTo(task.taskId, context.requestId), store.awaitTerminal(task.taskId, ownerOf(context)))
-            ),
+          awaitResult(params.taskId, context).pipe(
             Effect.catch(Wire.failWith),
             Effect.flatMap((task): Effect.Effect<object, McpError.McpError> => {
               const outcome = task.outcome
