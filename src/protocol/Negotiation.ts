@@ -393,3 +393,42 @@ export const resolveModern = (
     logLevel: typeof logLevel === "string" && loggingLevels.has(logLevel) ? logLevel as LoggingLevel : undefined
   })
 }
+
+/**
+ * The client capability a server→client request needs and the client did not declare, as a
+ * dotted path (`"sampling"`, `"sampling.tools"`, `"elicitation.url"`, `"roots"`); `undefined`
+ * when the request may be sent. Pure: a session checks it before sending, a 2026-07-28 round
+ * before asking.
+ *
+ * @since 0.1.0
+ * @category Capabilities
+ */
+export const requiredClientCapability = (
+  method: string,
+  params: JsonRpc.Params | undefined,
+  caps: ClientCapabilities
+): string | undefined => {
+  switch (method) {
+    case "sampling/createMessage": {
+      if (caps.sampling === undefined) return "sampling"
+      if (params?.tools !== undefined || params?.toolChoice !== undefined) {
+        if (caps.sampling.tools === undefined) return "sampling.tools"
+      }
+      const includeContext = params?.includeContext
+      if (includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined) {
+        return "sampling.context"
+      }
+      return undefined
+    }
+    case "elicitation/create": {
+      const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
+      if (elicitation === undefined) return "elicitation"
+      if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
+      // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
+      return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
+    }
+    case "roots/list":
+      return caps.roots === undefined ? "roots" : undefined
+  }
+  return undefined
+}

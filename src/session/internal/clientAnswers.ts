@@ -1,0 +1,50 @@
+/**
+ * The client's answers to server→client requests: what a pending request waits on, the typed
+ * failure for an error answer, and the decoding of a result (one decoder per method, built at
+ * module load).
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import type * as Deferred from "effect/Deferred"
+import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import { ServerRequests } from "../../protocol/McpSchema.ts"
+import { type ClientRequestError, ClientRequestFailed, ClientResultInvalid } from "../ClientRequestError.ts"
+
+/** A server→client request waiting for the client's answer. */
+export interface PendingClientRequest {
+  readonly deferred: Deferred.Deferred<unknown, ClientRequestError>
+  readonly method: string
+}
+
+/**
+ * The typed failure for a client's error answer. Client input must never throw in the read loop:
+ * an error object that is not `{ code: integer, message: string }` is reported as malformed.
+ */
+export const clientError = (method: string, error: unknown): ClientRequestError => {
+  const { code, message, data } = (typeof error === "object" && error !== null ? error : {}) as {
+    readonly code?: unknown
+    readonly message?: unknown
+    readonly data?: unknown
+  }
+  if (typeof code !== "number" || !Number.isInteger(code) || typeof message !== "string") {
+    return new ClientResultInvalid({ method, message: `malformed error answer: ${JSON.stringify(error)}` })
+  }
+  return data === undefined
+    ? new ClientRequestFailed({ method, code, message })
+    : new ClientRequestFailed({ method, code, message, data })
+}
+
+// Server→client results are decoded once per method with a schema built at module load.
+export const resultDecoders = new Map<string, (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>>()
+for (const [method, spec] of Object.entries(ServerRequests)) {
+  const decode = Schema.decodeUnknownExit(spec.result as Schema.Codec<unknown, unknown>)
+  resultDecoders.set(method, (method, u): Effect.Effect<unknown, ClientResultInvalid> => {
+    const exit = decode(u)
+    return exit._tag === "Success"
+      ? Exit.succeed(exit.value)
+      : Exit.fail(new ClientResultInvalid({ method, message: Cause.pretty(exit.cause) }))
+  })
+}
