@@ -261,3 +261,27 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     }
   })
 })
+
+describe("requiredClientCapability (what a server→client request needs)", () => {
+  const required = Negotiation.requiredClientCapability
+  it("sampling: the capability, then tools and context when the request uses them", () => {
+    assert.strictEqual(required("sampling/createMessage", { messages: [] }, {}), "sampling")
+    assert.strictEqual(required("sampling/createMessage", { messages: [] }, { sampling: {} }), undefined)
+    assert.strictEqual(required("sampling/createMessage", { tools: [] }, { sampling: {} }), "sampling.tools")
+    assert.strictEqual(required("sampling/createMessage", { toolChoice: { mode: "auto" } }, { sampling: { tools: {} } }), undefined)
+    assert.strictEqual(required("sampling/createMessage", { includeContext: "thisServer" }, { sampling: {} }), "sampling.context")
+    assert.strictEqual(required("sampling/createMessage", { includeContext: "none" }, { sampling: {} }), undefined)
+  })
+  it("elicitation: {} is form mode only; url mode needs elicitation.url", () => {
+    assert.strictEqual(required("elicitation/create", { message: "m" }, {}), "elicitation")
+    assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: {} }), undefined)
+    assert.strictEqual(required("elicitation/create", { mode: "url" }, { elicitation: {} }), "elicitation.url")
+    assert.strictEqual(required("elicitation/create", { mode: "url" }, { elicitation: { url: {} } }), undefined)
+    assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }), "elicitation.form")
+  })
+  it("roots/list needs roots; other methods need nothing", () => {
+    assert.strictEqual(required("roots/list", undefined, {}), "roots")
+    assert.strictEqual(required("roots/list", undefined, { roots: {} }), undefined)
+    assert.strictEqual(required("ping", undefined, {}), undefined)
+  })
+})
