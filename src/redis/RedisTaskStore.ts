@@ -48,7 +48,7 @@ import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { ended, type InputRequest, isExpired, isTerminal, orphanMessage, orphanOutcome, type Status, type Task } from "../tasks/Task.ts"
+import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
 import {
   InvalidTaskCursor,
   type MemoryOptions,
@@ -57,6 +57,7 @@ import {
   TaskAlreadyTerminal,
   TaskLimitExceeded,
   TaskNotFound,
+  type Orphan,
   type TaskPage,
   TaskStore
 } from "../tasks/TaskStore.ts"
@@ -83,7 +84,7 @@ end
 
 // KEYS: all, done, seq, owner set, address set (or the owner set again when there is none)
 // ARGV: base, now, taskId, task JSON, expiresAt, owner, address ('' for none), maxTasks,
-// maxPerOwner, maxPerAddress, channel, message prefix
+// maxPerOwner, maxPerAddress, channel, message prefix, work JSON ('' for none)
 const createLua = `${removeTask}
 local base = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -125,6 +126,7 @@ end
 local seq = redis.call('INCR', KEYS[3])
 local key = base .. 't:' .. id
 redis.call('HSET', key, 'task', ARGV[4], 'owner', ARGV[6], 'address', address, 'seq', seq, 'status', 'working', 'v', 1)
+if ARGV[13] ~= '' then redis.call('HSET', key, 'work', ARGV[13]) end
 redis.call('PEXPIREAT', key, ARGV[5])
 redis.call('ZADD', KEYS[1], expiresAt, id)
 redis.call('ZADD', KEYS[4], seq, id)
@@ -153,7 +155,8 @@ const createScript = Redis.script(
     maxPerOwner: number,
     maxPerAddress: number,
     channel: string,
-    messagePrefix: string
+    messagePrefix: string,
+    work: string
   ) => [
     ...keys,
     base,
@@ -167,7 +170,8 @@ const createScript = Redis.script(
     maxPerOwner,
     maxPerAddress,
     channel,
-    messagePrefix
+    messagePrefix,
+    work
   ],
   { lua: createLua, numberOfKeys: 5 }
 ).withReturnType<readonly [string, string?]>()
@@ -189,21 +193,41 @@ return 'ok'
 `
 
 // Leases on Redis's own clock (no skew between replicas). KEYS: the leases set.
-// ARGV: the lease in ms, then task ids: each leased until now + lease.
+// ARGV: the lease in ms, '1' to take the leases (else only held ones are renewed), then task ids:
+// each leased until now + lease. Answers the ids whose lease was not held (claimed by another).
 const renewLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-return #ARGV - 1
+local lost = {}
+for i = 3, #ARGV do
+  if ARGV[2] == '1' or redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost
 `
 
 const renewScript = Redis.script(
-  (leases: string, leaseMillis: number, taskIds: ReadonlyArray<string>) => [leases, leaseMillis, ...taskIds],
+  (leases: string, leaseMillis: number, first: boolean, taskIds: ReadonlyArray<string>) => [leases, leaseMillis, first ? "1" : "0", ...taskIds],
   { lua: renewLua, numberOfKeys: 1 }
-).withReturnType<number>()
+).withReturnType<ReadonlyArray<string>>()
+
+// Claims one orphan's hash fields: the task, its work and how many times it was claimed.
+// KEYS: the task. Answers nothing when the task is gone.
+const claimTaskLua = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local claims = redis.call('HINCRBY', KEYS[1], 'claims', 1)
+local fields = redis.call('HMGET', KEYS[1], 'task', 'work')
+return { fields[1], fields[2] or '', tostring(claims) }
+`
+
+const claimTaskScript = Redis.script((key: string) => [key], { lua: claimTaskLua, numberOfKeys: 1 })
+  .withReturnType<ReadonlyArray<string>>()
 
 // Claims up to 100 leases that ran out (Redis's clock): each is removed and returned, atomically,
-// so a renewal that came first keeps its task, and only one replica fails each orphan.
+// so a renewal that came first keeps its task, and only one replica takes each orphan.
 const claimLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -211,6 +235,9 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 10
 for _, id in ipairs(expired) do redis.call('ZREM', KEYS[1], id) end
 return expired
 `
+
+/** No task ids (a renewal of nothing). */
+const noTaskIds: ReadonlyArray<string> = []
 
 const claimScript = Redis.script((leases: string) => [leases], { lua: claimLua, numberOfKeys: 1 })
   .withReturnType<ReadonlyArray<string>>()
@@ -279,6 +306,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const update = redis.eval(updateScript)
     const renew = redis.eval(renewScript)
     const claim = redis.eval(claimScript)
+    const claimTask = redis.eval(claimTaskScript)
     const listPage = redis.eval(listScript)
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
@@ -434,7 +462,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 Number.isFinite(maxPerOwner) ? maxPerOwner : Number.MAX_SAFE_INTEGER,
                 Number.isFinite(maxPerAddress) ? maxPerAddress : Number.MAX_SAFE_INTEGER,
                 channel,
-                origin
+                origin,
+                input.work === undefined ? "" : JSON.stringify(input.work)
               )
             ),
             ([outcome]): Effect.Effect<Task, TaskLimitExceeded> => {
@@ -521,19 +550,22 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       awaitTerminal,
       changes,
       shared: true,
-      renewLeases: (taskIds, leaseMillis) =>
-        taskIds.length === 0 ? Effect.void : Effect.asVoid(run("renewLeases", renew(leases, leaseMillis, taskIds))),
-      failOrphans: () =>
-        Effect.flatMap(run("failOrphans", claim(leases)), (claimed) =>
+      renewLeases: (taskIds, leaseMillis, first) =>
+        taskIds.length === 0 ? Exit.succeed(noTaskIds) : run("renewLeases", renew(leases, leaseMillis, first === true, taskIds)),
+      claimOrphans: () =>
+        Effect.flatMap(run("claimOrphans", claim(leases)), (claimed) =>
           Effect.map(
-            Effect.forEach(claimed, (taskId) =>
-              change(taskId, (current, at): Effect.Effect<Task | undefined> =>
-                Exit.succeed(
-                  current === undefined || isTerminal(current.status)
-                    ? undefined
-                    : ended(current, "failed", orphanMessage, orphanOutcome, at)
-                ), "failOrphans")),
-            (failed) => failed.filter((task) => task !== undefined).length
+            Effect.forEach(claimed, (taskId) => run("claimOrphans", claimTask(taskKey(taskId)))),
+            (fields) => {
+              const orphans: Array<Orphan> = []
+              for (const [json, work, claims] of fields) {
+                if (json === undefined) continue
+                const task = JSON.parse(json) as Task
+                if (isTerminal(task.status)) continue
+                orphans.push({ task, work: work ? JSON.parse(work) : undefined, claims: Number(claims) })
+              }
+              return orphans
+            }
           )),
       sendInput: (taskId, responses) =>
         // This process's other servers (sharing this store) hear it at once; other processes through Redis.

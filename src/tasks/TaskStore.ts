@@ -108,6 +108,22 @@ export interface CreateInput {
   readonly method: string
   /** Requested retention in ms (the store may shorten it); `undefined`: the default. */
   readonly ttlMillis?: number | null | undefined
+  /**
+   * What another process needs to run the work again if the one running it stops (JSON: e.g. a
+   * tool's name and arguments and the request's truth), handed back by `claimOrphans`. Kept by a
+   * shared store, ignored by the in-memory one. `undefined`: the work must not run twice.
+   */
+  readonly work?: unknown
+}
+
+/** A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`). */
+export interface Orphan {
+  /** The task as stored (working or input_required). */
+  readonly task: Task
+  /** The work it recorded at creation (`CreateInput.work`), `undefined` when none. */
+  readonly work: unknown
+  /** How many times it has been claimed, this claim included (1: its first process stopped). */
+  readonly claims: number
 }
 
 /** One page of an owner's tasks. */
@@ -169,15 +185,21 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
   /**
    * A shared store's leases: the process running these tasks says it still does, for
-   * `leaseMillis` more. A task whose lease ran out is an orphan (see `failOrphans`).
+   * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). With
+   * `first`, the leases are taken (a task that starts running here); else only leases this
+   * process still holds are renewed, and the answer lists the tasks whose lease it lost (another
+   * process claimed them: their work must stop here).
    */
-  readonly renewLeases?: ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<void, StoreError>) | undefined
+  readonly renewLeases?:
+    | ((taskIds: ReadonlyArray<string>, leaseMillis: number, first?: boolean) => Effect.Effect<ReadonlyArray<string>, StoreError>)
+    | undefined
   /**
-   * Ends as `failed` the tasks still working or waiting whose lease ran out (the process that ran
-   * them stopped without a word: killed, crashed, cut off), so no task stays `working` forever;
-   * answers how many. Any replica may call it.
+   * Claims the tasks still working or waiting whose lease ran out (the process that ran them
+   * stopped without a word: killed, crashed, cut off): each is handed to one caller only, with
+   * the work it recorded. The caller runs it again (taking its lease) or ends it, so no task
+   * stays `working` forever. Any replica may call it.
    */
-  readonly failOrphans?: (() => Effect.Effect<number, StoreError>) | undefined
+  readonly claimOrphans?: (() => Effect.Effect<ReadonlyArray<Orphan>, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

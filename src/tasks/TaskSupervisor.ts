@@ -34,11 +34,11 @@ import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
-import { orphanMessage, type Outcome, type Task } from "./Task.ts"
+import { orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
 import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { type CreateInput, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
+import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 
 /** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
 export interface SpawnOptions {
@@ -160,6 +160,8 @@ const maxTimerMillis = 2_147_483_647
 
 /** The `slot` of a work whose TTL elapsed. */
 const expiredSlot = -2
+/** The `slot` of a work whose lease this process lost (another took the task over). */
+const lostSlot = -3
 
 /**
  * A work the supervisor runs: its fiber, the task it runs for, the policy it runs under and its
@@ -312,11 +314,30 @@ const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefi
 export interface SupervisorOptions {
   /**
    * On a shared store: how long a lease on this process's running tasks lasts (renewed every
-   * third of it). A replica that stops renewing (killed, cut off) has its tasks ended `failed` by
-   * another within about this long. Default 15 000 ms.
+   * third of it). A replica that stops renewing (killed, cut off) has its tasks taken over by
+   * another within about this long (see `resume`). Default 15 000 ms.
    */
   readonly leaseMillis?: number | undefined
+  /**
+   * On a shared store: how to run again the work of a task whose process stopped (an orphan,
+   * with the work it recorded at creation: `CreateInput.work`). `undefined` (or no `resume`):
+   * the task ends `failed` ("The server running this task stopped before it finished"). A task
+   * is taken over at most {@link maxTakeOvers} times: one whose work keeps stopping its process
+   * fails then.
+   */
+  readonly resume?: ((orphan: Orphan) => Resumed | undefined) | undefined
 }
+
+/** An orphan's work as this process runs it again (see `SupervisorOptions.resume`). */
+export interface Resumed {
+  readonly work: Effect.Effect<object, McpError.McpError>
+  /** The services it runs with. */
+  readonly services: Context.Context<never>
+  readonly options?: SpawnOptions | undefined
+}
+
+/** How many times a task is taken over before it fails (its work may be what stops its processes). */
+export const maxTakeOvers = 3
 
 export const make = (
   store: TaskStore["Service"],
@@ -353,19 +374,52 @@ export const make = (
   // ends as failed the tasks whose lease ran out (their process stopped): none stays working forever.
   const leaseMillis = options.leaseMillis ?? 15_000
   const renewLeases = store.renewLeases
-  const failOrphans = store.failOrphans
+  const claimOrphans = store.claimOrphans
   // Renewal and reaping run apart: a slow reap never delays this process's own renewals.
   const every = (what: string, effect: Effect.Effect<unknown, unknown>) =>
     Effect.runFork(keptAlive(what, Effect.forever(
       Effect.andThen(Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))), effect),
       { disableYield: true }
     )))
-  const leasing = renewLeases !== undefined && failOrphans !== undefined
+  const leasing = renewLeases !== undefined && claimOrphans !== undefined
     ? [
-      every("lease renewal", Effect.suspend(() => renewLeases([...running.keys()], leaseMillis))),
-      every("the orphan reaper", Effect.suspend(failOrphans))
+      every("lease renewal", Effect.suspend(() => Effect.map(renewLeases([...running.keys()], leaseMillis), lost))),
+      every("the orphan reaper", Effect.suspend(() => Effect.flatMap(claimOrphans(), (orphans) => Effect.forEach(orphans, takeOver, { discard: true }))))
     ]
     : undefined
+
+  /**
+   * Stops the work of tasks whose lease this process lost (cut off longer than a lease: another
+   * process took them over). Their outcome is not recorded here: the task is the other's now.
+   */
+  const lost = (taskIds: ReadonlyArray<string>) => {
+    for (const taskId of taskIds) {
+      const entry = leave(running.get(taskId))
+      if (entry === undefined) continue
+      entry.slot = lostSlot
+      entry.fiber?.interruptUnsafe()
+    }
+  }
+
+  /** Runs an orphan's work again here (at most `maxTakeOvers` times), else ends it failed. */
+  const takeOver = (orphan: Orphan): Effect.Effect<void> => {
+    const task = orphan.task
+    const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers ? undefined : options.resume?.(orphan)
+    if (resumed === undefined) {
+      return Effect.matchEffect(store.finish(task.taskId, "failed", orphanOutcome, orphanMessage), {
+        onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of orphaned task ${task.taskId}`, error),
+        onSuccess: () => Effect.void
+      })
+    }
+    return Effect.sync(() => {
+      if (running.has(task.taskId)) return
+      // Its TTL counts from its creation, not from the take-over.
+      const remaining = task.ttlMillis === null ? null : Math.max(1, task.createdAt + task.ttlMillis - Date.now())
+      const entry = enter(new Running(), task, resumed.options, remaining)
+      const fiber = fork(entry, resumed.services, resumed.work, recordExit.bind(entry), false)
+      if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
+    })
+  }
 
   Effect.runSync(Scope.addFinalizer(
     scope,
@@ -379,13 +433,18 @@ export const make = (
     })
   ))
 
-  const enter = (entry: Running, task: Task, options: SpawnOptions | undefined): Running => {
+  const enter = (
+    entry: Running,
+    task: Task,
+    options: SpawnOptions | undefined,
+    ttlMillis: number | null = task.ttlMillis
+  ): Running => {
     entry.task = task
     entry.options = options
     running.set(task.taskId, entry)
-    if (task.ttlMillis !== null && task.ttlMillis <= maxTimerMillis) deadlines.add(entry, task.ttlMillis)
+    if (ttlMillis !== null && ttlMillis <= maxTimerMillis) deadlines.add(entry, ttlMillis)
     // Its first lease at once: a process that dies before the next renewal leaves no task behind.
-    if (leasing !== undefined) Effect.runFork(Effect.ignore(renewLeases!([task.taskId], leaseMillis)))
+    if (leasing !== undefined) Effect.runFork(Effect.ignore(renewLeases!([task.taskId], leaseMillis, true)))
     return entry
   }
 
@@ -455,6 +514,8 @@ export const make = (
   }
 
   const record = (entry: Running, exit: Exit.Exit<object, McpError.McpError>) => {
+    // Its lease was lost: another process runs the task now and records its end.
+    if (entry.slot === lostSlot) return Effect.void
     const task = entry.task!
     const options = leave(entry)?.options
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);

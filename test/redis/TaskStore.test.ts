@@ -276,7 +276,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const [storeOne, storeTwo] = yield* replicas()
       // Replica one created a task and leased it, then died (no supervisor renews it).
       const orphan = yield* storeOne.create({ owner: A, method: "tools/call" })
-      yield* storeOne.renewLeases!([orphan.taskId], 200)
+      yield* storeOne.renewLeases!([orphan.taskId], 200, true)
       // Replica two's supervisor reaps orphans.
       TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
       let status: string | undefined
@@ -312,6 +312,84 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* sleep(300)
       assert.strictEqual((yield* storeOne.get(quick.taskId, A)).status, "completed")
       assert.isNull(yield* leaseOf(quick.taskId))
+    }))
+
+  it.effect("an orphan that recorded its work is run again by another replica (the claims counted); one without work fails", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      // Replica one created two tasks and leased them, then died (no supervisor renews them).
+      const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "again" } })
+      const once = yield* storeOne.create({ owner: A, method: "tools/call" })
+      yield* storeOne.renewLeases!([rerun.taskId, once.taskId], 200, true)
+      const resumed: Array<unknown> = []
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 300,
+        resume: (orphan) => {
+          resumed.push({ work: orphan.work, claims: orphan.claims, taskId: orphan.task.taskId })
+          const { text } = orphan.work as { readonly text: string }
+          return { work: Effect.succeed({ content: [{ type: "text", text }] }), services: Context.empty() }
+        }
+      })
+      let statuses: ReadonlyArray<string> = ["working"]
+      yield* waitUntil(() => statuses.every((status) => status !== "working"), 3_000).pipe(
+        Effect.raceFirst(Effect.forever(Effect.andThen(
+          Effect.tap(Effect.all([storeTwo.get(rerun.taskId, A), storeTwo.get(once.taskId, A)]), (tasks) =>
+            Effect.sync(() => void (statuses = tasks.map((task) => task.status)))),
+          sleep(50)
+        )).pipe(Effect.orDie))
+      )
+      const completed = yield* storeTwo.get(rerun.taskId, A)
+      assert.strictEqual(completed.status, "completed")
+      assert.deepStrictEqual(completed.outcome, result("again"))
+      assert.deepStrictEqual(resumed, [{ work: { tool: "echo", text: "again" }, claims: 1, taskId: rerun.taskId }])
+      const failed = yield* storeTwo.get(once.taskId, A)
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
+    }))
+
+  it.effect("a task taken over more than maxTakeOvers times fails; a process whose lease was claimed stops its work and records nothing", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
+      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      // A task whose work stopped its processes maxTakeOvers times already.
+      const poison = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "crash" } })
+      yield* Effect.orDie(redis.send("HSET", `${prefix}tasks:t:${poison.taskId}`, "claims", String(TaskSupervisor.maxTakeOvers)))
+      yield* storeOne.renewLeases!([poison.taskId], 100, true)
+      let resumedPoison = false
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 300,
+        resume: () => {
+          resumedPoison = true
+          return undefined
+        }
+      })
+      // A live process cut off past its lease: another claimed its task meanwhile.
+      let interrupted = false
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
+      const cutOff = yield* runsOn.spawn(
+        { owner: A, method: "tools/call", work: { tool: "slow" } },
+        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      )
+      yield* sleep(50)
+      // Claimed by another process (as its reaper does): the lease leaves the set.
+      yield* Effect.orDie(redis.send("ZREM", `${prefix}tasks:leases`, cutOff.taskId))
+      assert.deepStrictEqual(yield* storeTwo.renewLeases!([cutOff.taskId], 300), [cutOff.taskId], "a renewal does not take back a lost lease")
+      // The next renewal of the process that ran it learns it: the work stops, and its end is not recorded.
+      yield* waitUntil(() => interrupted, 2_000)
+      yield* sleep(100)
+      assert.strictEqual((yield* storeOne.get(cutOff.taskId, A)).status, "working", "the task is the other process's now")
+      assert.strictEqual(yield* runsOn.running, 0)
+      let status: string | undefined
+      yield* waitUntil(() => status === "failed", 3_000).pipe(
+        Effect.raceFirst(Effect.forever(Effect.andThen(
+          Effect.tap(storeTwo.get(poison.taskId, A), (task) => Effect.sync(() => void (status = task.status))),
+          sleep(50)
+        )).pipe(Effect.orDie))
+      )
+      assert.isFalse(resumedPoison, "past maxTakeOvers, the work is not run again")
+      assert.strictEqual((yield* storeTwo.get(poison.taskId, A)).statusMessage, "The server running this task stopped before it finished")
     }))
 
   it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>
