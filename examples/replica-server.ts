@@ -6,14 +6,16 @@
  *     REDIS_URL=redis://127.0.0.1:6379 node examples/replica-server.ts --http --port 3001
  *     REDIS_URL=redis://127.0.0.1:6379 node examples/replica-server.ts --http --port 3002
  *
- * A task created on one is read, updated and cancelled through the other; if a replica dies
- * (kill -9), the other ends its tasks `failed` within about a lease (`LEASE_MILLIS`, default
- * 15 000). `REDIS_PREFIX` (default `replicas:`) separates deployments sharing a Redis.
+ * A task created on one is read, updated and cancelled through the other. If a replica dies
+ * (kill -9), another takes its tasks over within about a lease (`LEASE_MILLIS`, default 15 000)
+ * and runs their calls again (`crunch`); the task of a tool whose work must not run twice
+ * (`charge`, `runOnce`) ends `failed` instead. `REDIS_PREFIX` (default `replicas:`) separates
+ * deployments sharing a Redis.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { GracefulShutdown, McpServer, StreamableHttp } from "../src/index.ts"
+import { GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../src/index.ts"
 import { RedisStores } from "../src/redis.ts"
 import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
 
@@ -26,10 +28,39 @@ const Crunch = McpServer.tool({
   handler: ({ seconds }) => Effect.as(Effect.sleep(`${seconds} seconds`), `crunched for ${seconds} s`)
 })
 
+/** Work that must not run twice: a replica's death fails its task instead of running it again. */
+const Charge = McpServer.tool({
+  name: "charge",
+  description: "Charges an amount (slowly); never twice",
+  parameters: { cents: Schema.Int, seconds: Schema.Finite },
+  execution: { taskSupport: "optional" },
+  runOnce: true,
+  handler: ({ cents, seconds }) => Effect.as(Effect.sleep(`${seconds} seconds`), `charged ${cents} cents`)
+})
+
+/**
+ * Works a while, then asks the user's name: taken over by another replica, it runs again there
+ * with the caller's client info and capabilities, and asks there (`tasks/update` on any replica).
+ */
+const GreetLater = McpServer.tool({
+  name: "greet_later",
+  description: "Works for `seconds`, then asks your name and greets you",
+  parameters: { seconds: Schema.Finite },
+  execution: { taskSupport: "optional" },
+  handler: ({ seconds }) =>
+    Effect.gen(function*() {
+      yield* Effect.sleep(`${seconds} seconds`)
+      const client = yield* McpContext.clientInfo
+      const answer = yield* McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }))
+      const name = answer.action === "accept" ? answer.content.name : "stranger"
+      return `Hello, ${name} (on ${client?.name ?? "an unknown client"})`
+    }).pipe(Effect.orDie)
+})
+
 const lease = Number(process.env.LEASE_MILLIS ?? 15_000)
 
 export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: { leaseMillis: lease } }
-export const components = Layer.mergeAll(Crunch)
+export const components = Layer.mergeAll(Crunch, Charge, GreetLater)
 
 if (isMain(import.meta)) {
   const cli = flags()

@@ -3,9 +3,10 @@
  *
  * Starts a Redis (Debian's `redis-server`, on a free 127.0.0.1 port, no persistence) unless
  * `REDIS_URL` names one, then two replicas (stateless Streamable HTTP on free ports, 1 s leases),
- * and walks through: a task created on replica A is read on replica B; replica A is killed with
- * SIGKILL; replica B ends the task `failed` within about a lease. Everything started is stopped
- * at the end.
+ * and walks through: two tasks created on replica A (`crunch`, which may run again, and
+ * `charge`, which must not: `runOnce`) are read on replica B; replica A is killed with SIGKILL;
+ * within about a lease, replica B takes both over: it runs `crunch` again to completion and ends
+ * `charge` `failed`. Everything started is stopped at the end.
  */
 import * as Effect from "effect/Effect"
 import { freePort } from "../test/http/support.ts"
@@ -28,23 +29,28 @@ const program = Effect.gen(function*() {
   const a = yield* replica("A", redisUrl, portA)
   yield* replica("B", redisUrl, portB)
 
-  const created = (yield* rpc(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 600 } })).result
-  say(`A: tools/call crunch became task ${created.taskId} (${created.status})`)
-  const seen = (yield* rpc(portB, "tasks/get", created.taskId, { taskId: created.taskId })).result
-  say(`B: tasks/get ${created.taskId} → ${seen.status} (one store for both replicas)`)
+  const crunch = (yield* rpc(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 3 } })).result
+  say(`A: tools/call crunch (3 s) became task ${crunch.taskId} (${crunch.status})`)
+  const charge = (yield* rpc(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })).result
+  say(`A: tools/call charge (runOnce) became task ${charge.taskId} (${charge.status})`)
+  for (const taskId of [crunch.taskId, charge.taskId]) {
+    const seen = (yield* rpc(portB, "tasks/get", taskId, { taskId })).result
+    say(`B: tasks/get ${taskId} → ${seen.status} (one store for both replicas)`)
+  }
 
   a.kill("SIGKILL")
   say("A: killed with SIGKILL")
   const started = Date.now()
-  for (let i = 0; i < 100; i++) {
-    const task = (yield* rpc(portB, "tasks/get", created.taskId, { taskId: created.taskId })).result
-    if (task.status !== "working") {
-      say(`B: tasks/get ${created.taskId} → ${task.status} after ${Date.now() - started} ms: "${task.statusMessage}"`)
-      return
+  for (const [name, taskId] of [["crunch", crunch.taskId], ["charge", charge.taskId]] as const) {
+    let task: any
+    for (let i = 0; i < 100 && (task === undefined || task.status === "working"); i++) {
+      if (task !== undefined) yield* Effect.sleep("200 millis")
+      task = (yield* rpc(portB, "tasks/get", taskId, { taskId })).result
     }
-    yield* Effect.sleep("200 millis")
+    if (task.status === "working") throw new Error(`the ${name} task was not taken over within 20 s`)
+    const outcome = task.status === "completed" ? JSON.stringify(task.result.content[0].text) : `"${task.statusMessage}"`
+    say(`B: tasks/get ${name} ${taskId} → ${task.status} after ${Date.now() - started} ms: ${outcome}`)
   }
-  throw new Error("the task was not ended within 20 s")
 })
 
 await Effect.runPromise(Effect.scoped(program))

@@ -27,6 +27,9 @@
  *   arriving by pub/sub answers at once.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
+ * - Leases (a sorted set `leases`, on Redis's clock): a task is leased with its creation and while
+ *   its process renews it; `claimOrphans` claims each lease that ran out for one caller only,
+ *   with the work the task recorded (`work` in its hash) and its claim count (`claims`).
  * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry is Redis's.
  * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
  *   that created it. A cancel through another replica records `cancelled` (the work's outcome is
@@ -84,7 +87,7 @@ end
 
 // KEYS: all, done, seq, owner set, address set (or the owner set again when there is none)
 // ARGV: base, now, taskId, task JSON, expiresAt, owner, address ('' for none), maxTasks,
-// maxPerOwner, maxPerAddress, channel, message prefix, work JSON ('' for none)
+// maxPerOwner, maxPerAddress, channel, message prefix, work JSON ('' for none), lease ms ('' for none)
 const createLua = `${removeTask}
 local base = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -127,6 +130,10 @@ local seq = redis.call('INCR', KEYS[3])
 local key = base .. 't:' .. id
 redis.call('HSET', key, 'task', ARGV[4], 'owner', ARGV[6], 'address', address, 'seq', seq, 'status', 'working', 'v', 1)
 if ARGV[13] ~= '' then redis.call('HSET', key, 'work', ARGV[13]) end
+if ARGV[14] ~= '' then
+  local t = redis.call('TIME')
+  redis.call('ZADD', base .. 'leases', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[14]), id)
+end
 redis.call('PEXPIREAT', key, ARGV[5])
 redis.call('ZADD', KEYS[1], expiresAt, id)
 redis.call('ZADD', KEYS[4], seq, id)
@@ -156,7 +163,8 @@ const createScript = Redis.script(
     maxPerAddress: number,
     channel: string,
     messagePrefix: string,
-    work: string
+    work: string,
+    leaseMillis: string
   ) => [
     ...keys,
     base,
@@ -171,7 +179,8 @@ const createScript = Redis.script(
     maxPerAddress,
     channel,
     messagePrefix,
-    work
+    work,
+    leaseMillis
   ],
   { lua: createLua, numberOfKeys: 5 }
 ).withReturnType<readonly [string, string?]>()
@@ -463,7 +472,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 Number.isFinite(maxPerAddress) ? maxPerAddress : Number.MAX_SAFE_INTEGER,
                 channel,
                 origin,
-                input.work === undefined ? "" : JSON.stringify(input.work)
+                input.work === undefined ? "" : JSON.stringify(input.work),
+                input.leaseMillis === undefined ? "" : String(input.leaseMillis)
               )
             ),
             ([outcome]): Effect.Effect<Task, TaskLimitExceeded> => {

@@ -29,7 +29,7 @@ import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/M
 import * as ParamHeaders from "../protocol/ParamHeaders.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
-import { McpRequestContext } from "../session/RequestContext.ts"
+import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
@@ -215,7 +215,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       }
     })))
 
-    const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks)
+    // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
+    const rerun = (name: string, args: unknown, context: RequestContext) => {
+      const tool = tools.get(name)
+      return tool === undefined || tool.runOnce || tool.taskSupport === "forbidden" ? undefined : tool.call(args, context)
+    }
+    const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks, rerun)
 
     const pageSize = options.pageSize
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
@@ -250,8 +255,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             if (problem !== undefined) return Exit.fail(McpError.withoutStackTrace(() => new McpError.HeaderMismatch({ message: problem })))
           }
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
-          return tasks!.run(context, "tools/call", `Tool ${tool.name}`, tool.taskSupport, params.task, (context) =>
-            tool.call(params.arguments, context))
+          return tasks!.run(
+            context,
+            "tools/call",
+            `Tool ${tool.name}`,
+            tool.taskSupport,
+            params.task,
+            (context) => tool.call(params.arguments, context),
+            tool.runOnce ? undefined : { tool: tool.name, arguments: params.arguments }
+          )
         }
       }
       if (advertise.resources === true || resources.size > 0 || templates.size > 0) {

@@ -146,6 +146,13 @@ export interface Definition<
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
   readonly execution?: ToolExecution | undefined
+  /**
+   * The work must not run twice. On a task store shared by replicas (Redis), a task whose
+   * replica stopped while running it is run again by another replica (at least once); a
+   * `runOnce` tool's task ends `failed` instead ("The server running this task stopped before it
+   * finished"). Default `false`.
+   */
+  readonly runOnce?: boolean | undefined
   /** Labels for middleware (authorization, filtering); not sent to clients. */
   readonly tags?: ReadonlyArray<string> | undefined
   readonly handler: (
@@ -162,6 +169,8 @@ export interface Registered {
   readonly tags: ReadonlyArray<string>
   /** Whether the tool may (or must) run as a background task (`execution.taskSupport`). */
   readonly taskSupport: TaskSupport
+  /** Its work must not run twice (see `Definition.runOnce`). */
+  readonly runOnce: boolean
   readonly wire: WireTool
   readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
 }
@@ -352,6 +361,7 @@ export const compile = <
     name,
     tags: definition.tags ?? [],
     taskSupport: definition.execution?.taskSupport ?? "forbidden",
+    runOnce: definition.runOnce === true,
     get wire() {
       return wire ??= describe()
     },

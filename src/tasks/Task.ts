@@ -97,8 +97,9 @@ export const ended = (
 }
 
 /**
- * The status message of a task ended by `TaskStore.failOrphans`: the process that ran it stopped
- * (its lease ran out). The supervisor of that process, should it still be alive, stops the work.
+ * The status message of a task whose process stopped (its lease ran out: `TaskStore.claimOrphans`)
+ * and that was not run again (its work must not run twice, or was taken over too often). The
+ * supervisor of that process, should it still be alive, stops the work.
  *
  * @since 0.1.0
  */

@@ -114,6 +114,12 @@ export interface CreateInput {
    * shared store, ignored by the in-memory one. `undefined`: the work must not run twice.
    */
   readonly work?: unknown
+  /**
+   * A shared store's lease (see `renewLeases`), taken with the creation: the creating process
+   * runs the task, and a process that dies right after creating it must not leave it unleased
+   * (`working` forever). Ignored by the in-memory store.
+   */
+  readonly leaseMillis?: number | undefined
 }
 
 /** A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`). */

@@ -388,6 +388,9 @@ export const make = (
     ]
     : undefined
 
+  /** On a store with leases, a creation takes the task's first lease with it. */
+  const leased = (input: CreateInput): CreateInput => leasing === undefined ? input : { ...input, leaseMillis }
+
   /**
    * Stops the work of tasks whose lease this process lost (cut off longer than a lease: another
    * process took them over). Their outcome is not recorded here: the task is the other's now.
@@ -603,7 +606,7 @@ export const make = (
       // One creation, however many ask (the work itself, the caller's timer).
       if (unpromoted.creation !== undefined) return Deferred.await(unpromoted.creation)
       const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
-      return Effect.flatMap(Effect.exit(store.create(unpromoted.input)), (exit) => {
+      return Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit) => {
         if (exit._tag === "Success") {
           const task = exit.value
           const options = unpromoted.options
@@ -665,7 +668,7 @@ export const make = (
 
   return TaskSupervisor.of({
     spawn: (input, work, options) =>
-      Effect.flatMap(store.create(input), (task) =>
+      Effect.flatMap(store.create(leased(input)), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
           const entry = enter(new Running(), task, options)
           const fiber = fork(entry, services, started(work, task), recordExit.bind(entry), true)

@@ -1,7 +1,9 @@
 /**
- * Two replicas as real processes on one Redis (`examples/replica-server.ts`): a task created on
- * one is seen working on the other; the first is killed with SIGKILL (no shutdown, no word); the
- * other ends the task `failed` within about a lease (issue 13: no task stays `working` forever).
+ * Two replicas as real processes on one Redis (`examples/replica-server.ts`): tasks created on
+ * one are seen working on the other; the first is killed with SIGKILL (no shutdown, no word).
+ * Within about a lease the other takes the tasks over (issue 13: no task stays `working` forever):
+ * it runs the call of a re-runnable tool again to completion, and ends a `runOnce` tool's task
+ * `failed`.
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,7 +13,7 @@ import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { modernRequest as call, startReplica } from "../support/replicas.ts"
 
 layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIGKILL", (it) => {
-  it.effect("its working task is ended failed by the surviving replica within about a lease", () =>
+  it.effect("the surviving replica runs its re-runnable task again and fails its runOnce task, within about a lease", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
@@ -19,22 +21,70 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
       yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
 
-      const created = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 600 } })
-      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
-      const taskId: string = created.result.taskId
-      const seen = yield* call(portB, "tasks/get", taskId, { taskId })
-      assert.strictEqual(seen.result?.status, "working", JSON.stringify(seen))
+      const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
+      const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
+      assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
+      assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
+      const taskIds: ReadonlyArray<string> = [crunch.result.taskId, charge.result.taskId]
+      for (const taskId of taskIds) {
+        const seen = yield* call(portB, "tasks/get", taskId, { taskId })
+        assert.strictEqual(seen.result?.status, "working", JSON.stringify(seen))
+      }
 
       a.kill("SIGKILL")
       const killedAt = Date.now()
+      const final: Array<any> = []
+      for (const taskId of taskIds) {
+        let task: any
+        for (let i = 0; i < 150; i++) {
+          task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
+          if (task?.status !== "working") break
+          yield* Effect.sleep("100 millis")
+        }
+        final.push(task)
+      }
+      const [rerun, once] = final
+      // Taken over within about a lease, then run again from the start (2 s).
+      assert.strictEqual(rerun?.status, "completed", JSON.stringify(rerun))
+      assert.deepStrictEqual(rerun.result?.content, [{ type: "text", text: "crunched for 2 s" }], JSON.stringify(rerun))
+      assert.strictEqual(once?.status, "failed", JSON.stringify(once))
+      assert.strictEqual(once.statusMessage, orphanMessage)
+      assert.isBelow(Date.now() - killedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
+    }), 60_000)
+
+  it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
+      yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
+      const elicitation = { elicitation: { form: {} } }
+      const created = yield* call(portA, "tools/call", "greet_later", { name: "greet_later", arguments: { seconds: 1 } }, elicitation)
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.result.taskId
+      a.kill("SIGKILL")
+      // The survivor runs the call again; after its second run's wait it asks for the name.
       let task: any
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 150; i++) {
         task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
         if (task?.status !== "working") break
         yield* Effect.sleep("100 millis")
       }
-      assert.strictEqual(task?.status, "failed", JSON.stringify(task))
-      assert.strictEqual(task.statusMessage, orphanMessage)
-      assert.isBelow(Date.now() - killedAt, 8_000, "within a few leases (600 ms each), not the task's TTL")
+      assert.strictEqual(task?.status, "input_required", JSON.stringify(task))
+      const [key] = Object.keys(task.inputRequests)
+      assert.strictEqual(task.inputRequests[key!].method, "elicitation/create")
+      const updated = yield* call(portB, "tasks/update", taskId, {
+        taskId,
+        inputResponses: { [key!]: { action: "accept", content: { name: "Ada" } } }
+      })
+      assert.isUndefined(updated.error, JSON.stringify(updated))
+      for (let i = 0; i < 100; i++) {
+        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
+        if (task?.status !== "input_required" && task?.status !== "working") break
+        yield* Effect.sleep("50 millis")
+      }
+      assert.strictEqual(task?.status, "completed", JSON.stringify(task))
+      assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Ada (on replicas)" }])
     }), 60_000)
 })

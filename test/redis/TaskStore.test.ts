@@ -319,8 +319,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const [storeOne, storeTwo] = yield* replicas()
       // Replica one created two tasks and leased them, then died (no supervisor renews them).
       const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "again" } })
-      const once = yield* storeOne.create({ owner: A, method: "tools/call" })
-      yield* storeOne.renewLeases!([rerun.taskId, once.taskId], 200, true)
+      // Leased with its creation (a process killed right after creating a task leaves no unleased task).
+      const once = yield* storeOne.create({ owner: A, method: "tools/call", leaseMillis: 200 })
+      yield* storeOne.renewLeases!([rerun.taskId], 200, true)
       const resumed: Array<unknown> = []
       TaskSupervisor.make(storeTwo, yield* Effect.scope, {
         leaseMillis: 300,

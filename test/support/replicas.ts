@@ -45,7 +45,13 @@ export const startReplica = (options: {
   )
 
 /** One MCP 2026-07-28 request (declaring the tasks extension) to the replica on `port`. */
-export const modernRequest = (port: number, method: string, name: string, params: Record<string, unknown>) =>
+export const modernRequest = (
+  port: number,
+  method: string,
+  name: string,
+  params: Record<string, unknown>,
+  capabilities: Record<string, unknown> = {}
+) =>
   Effect.promise(() =>
     fetch(`http://127.0.0.1:${port}/mcp`, {
       method: "POST",
@@ -64,7 +70,7 @@ export const modernRequest = (port: number, method: string, name: string, params
           ...params,
           _meta: {
             "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+            "io.modelcontextprotocol/clientCapabilities": { ...capabilities, extensions: { "io.modelcontextprotocol/tasks": {} } },
             "io.modelcontextprotocol/clientInfo": { name: "replicas", version: "1" }
           }
         }

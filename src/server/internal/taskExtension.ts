@@ -22,7 +22,10 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as McpError from "../../protocol/McpError.ts"
-import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
+import type { ClientCapabilities, Implementation } from "../../protocol/McpSchema.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import { detachedContext } from "../../session/internal/requestContext.ts"
+import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { isInputRequired } from "../../session/InputRound.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
 import type { InputRequest } from "../../tasks/Task.ts"
@@ -46,17 +49,49 @@ interface Waiting {
 /** The extension and the `tools/call` policy. */
 export interface TaskExtension {
   readonly extension: Extension.Extension<never>
-  /** Runs a `tools/call` of a 2026-07-28 request under the policy (see the module documentation). */
+  /**
+   * Runs a `tools/call` of a 2026-07-28 request under the policy (see the module documentation).
+   * `replay`: the tool and arguments another replica runs the call with again should this process
+   * stop while it runs as a task (see {@link WorkItem}); `undefined`: it must not run twice.
+   */
   readonly run: <A>(
     context: RequestContext,
     taskSupport: TaskSupport,
-    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
+    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>,
+    replay?: Replay | undefined
   ) => Effect.Effect<A | object, McpError.McpError>
+  /**
+   * The context to run a task's recorded call again with (see {@link WorkItem}): the request's
+   * truth and principal, the task as its `relatedTask`. `undefined` for a work item of another kind.
+   */
+  readonly resumedContext: (taskId: string, work: unknown) => { readonly item: WorkItem; readonly context: RequestContext } | undefined
   /** The owner key of a request's 2026 tasks. */
   readonly ownerOf: (context: RequestContext) => string
   /** Answers a task's pending input if its work runs in this process (what another replica sent). */
   readonly answerHere: (taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>
 }
+
+/** A tool call as another replica can run it again. */
+export interface Replay {
+  readonly tool: string
+  readonly arguments: unknown
+}
+
+/**
+ * What a task of the extension records for another replica (`CreateInput.work`, JSON): the call
+ * and the truth of the request that made it.
+ */
+export interface WorkItem extends Replay {
+  readonly kind: "tools/call@2026"
+  readonly protocolVersion: string
+  readonly clientCapabilities: unknown
+  readonly clientInfo: unknown
+  readonly principal: Principal | undefined
+}
+
+const isWorkItem = (u: unknown): u is WorkItem =>
+  typeof u === "object" && u !== null && (u as WorkItem).kind === "tools/call@2026" && typeof (u as WorkItem).tool === "string" &&
+  ProtocolVersion.isModern((u as WorkItem).protocolVersion)
 
 /** The 2026 owner key: the request's key in a space of its own. */
 export const ownerKey = (key: string): string => `2026|${key}`
@@ -147,7 +182,7 @@ export const make = (options: {
     if (inputs.pending.size === 0 && waiting.get(taskId) === inputs) waiting.delete(taskId)
   }
 
-  const run: TaskExtension["run"] = (context, taskSupport, work) => {
+  const run: TaskExtension["run"] = (context, taskSupport, work, replay) => {
     if (taskSupport === "forbidden") return work(context)
     if (!Extension.isDeclared(context, Wire.extensionId)) {
       return taskSupport === "required"
@@ -159,7 +194,17 @@ export const make = (options: {
         ))
         : work(context)
     }
-    const input = { owner: ownerOf(context), address: options.keysOf(context).address, method: "tools/call" }
+    // Recorded only where another replica could run it (a shared store).
+    const recorded: WorkItem | undefined = replay === undefined || store.shared !== true ? undefined : {
+      kind: "tools/call@2026",
+      tool: replay.tool,
+      arguments: replay.arguments,
+      protocolVersion: context.protocolVersion,
+      clientCapabilities: context.clientCapabilities,
+      clientInfo: context.clientInfo,
+      principal: context.principal
+    }
+    const input = { owner: ownerOf(context), address: options.keysOf(context).address, method: "tools/call", work: recorded }
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.state = promote
@@ -249,5 +294,20 @@ export const make = (options: {
       })
     }
   })
-  return { extension, run, ownerOf, answerHere }
+  const resumedContext: TaskExtension["resumedContext"] = (taskId, work) => {
+    if (!isWorkItem(work)) return undefined
+    const handle = new ExtensionTask()
+    handle.state = taskId
+    const truth = {
+      protocolVersion: work.protocolVersion as ProtocolVersion.ProtocolVersion,
+      clientCapabilities: (work.clientCapabilities ?? {}) as ClientCapabilities,
+      clientInfo: work.clientInfo as Implementation | undefined
+    }
+    return {
+      item: work,
+      context: detachedContext({ taskId, method: "tools/call", truth, principal: work.principal, relatedTask: handle })
+    }
+  }
+
+  return { extension, run, ownerOf, answerHere, resumedContext }
 }

@@ -18,7 +18,7 @@ import { type ClientAddress, peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import { type MemoryOptions, makeMemory, TaskStore } from "../../tasks/TaskStore.ts"
+import { type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -75,7 +75,8 @@ export interface ServerTasks {
     what: string,
     taskSupport: TaskSupport,
     task: TaskMetadata | undefined,
-    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>
+    work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>,
+    replay?: TaskExtension.Replay | undefined
   ) => Effect.Effect<A | CreateTaskResult, McpError.McpError>
   /**
    * A session has closed: its tasks (those it owns, not a principal's) can never be reached again
@@ -118,16 +119,27 @@ const ownerKeyOf = perRequestor(Requestor.keyOf)
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
  * a supervisor whose fibers live in the server's scope, and the status notifier.
  */
-export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Scope.Scope> =>
+export const make = (
+  options: TaskOptions,
+  rerun?: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined
+): Effect.Effect<ServerTasks, never, Scope.Scope> =>
   Effect.gen(function*() {
     const provided = yield* Effect.serviceOption(TaskStore)
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis })
+    const services = yield* Effect.context<never>()
+    // On a shared store, a 2026-07-28 tool task whose replica stopped is run again here, with
+    // the call and the truth it recorded (a 2025-11-25 task belongs to a session that is gone).
+    const resume = (orphan: Orphan): TaskSupervisor.Resumed | undefined => {
+      const resumed = rerun === undefined ? undefined : modern.resumedContext(orphan.task.taskId, orphan.work)
+      const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
+      return work === undefined ? undefined : { work, services }
+    }
+    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume })
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
     const clientAddress = options.clientAddress ?? peerAddress
     const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
-    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const runFork = Effect.runForkWith(services)
     const modern = TaskExtension.make({
       store,
       supervisor,
@@ -247,10 +259,10 @@ export const make = (options: TaskOptions): Effect.Effect<ServerTasks, never, Sc
         visible: (taskId, context) =>
           Effect.orElseSucceed(store.get(taskId, modern.ownerOf(context)), () => undefined)
       },
-      run: (context, method, what, taskSupport, task, work) => {
+      run: (context, method, what, taskSupport, task, work, replay) => {
         // 2026-07-28: the extension's policy, for tools/call only (the one task-eligible method).
         if (ProtocolVersion.isModern(context.protocolVersion)) {
-          return method === "tools/call" ? modern.run(context, taskSupport, work) as Effect.Effect<never, McpError.McpError> : work(context)
+          return method === "tools/call" ? modern.run(context, taskSupport, work, replay) as Effect.Effect<never, McpError.McpError> : work(context)
         }
         if (!hasTasks(context)) return work(context) // like a server without the tasks capability
         if (task === undefined) {

@@ -21,7 +21,7 @@ import type {
 } from "../../protocol/McpSchema.ts"
 import * as Negotiation from "../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
-import { ClientCapabilityMissing, type ClientRequestError } from "../ClientRequestError.ts"
+import { ClientCapabilityMissing, type ClientRequestError, SessionClosed } from "../ClientRequestError.ts"
 import type { HttpRequestInfo } from "../Connection.ts"
 import { inputRequired, type InputRound } from "../InputRound.ts"
 import type {
@@ -273,3 +273,81 @@ export class RequestContextImpl implements RequestContext {
 }
 
 type RequestParamsOf<M extends keyof typeof ServerRequests> = (typeof ServerRequests)[M]["params"]["Type"]
+
+/**
+ * The session of a request that no client is connected to any more: a background task this
+ * process took over from a replica that stopped (see `TaskSupervisor.SupervisorOptions.resume`).
+ * Nothing reaches a client through it (a task of the tasks extension sends nothing, and asks for
+ * input through its `inputRequests`); a request to the client fails as over a closed session.
+ */
+class DetachedSession implements ContextSession {
+  readonly id: string
+  readonly phase = "operational" as const
+  readonly stateless = true
+  readonly logLevel: LoggingLevel = "emergency"
+  readonly truth: Negotiation.ResolvedRequest
+  readonly principal: Principal | undefined
+  readonly connection = {}
+  constructor(id: string, truth: Negotiation.ResolvedRequest, principal: Principal | undefined) {
+    this.id = id
+    this.truth = truth
+    this.principal = principal
+  }
+  get protocolVersion() {
+    return this.truth.protocolVersion
+  }
+  get clientCapabilities() {
+    return this.truth.clientCapabilities
+  }
+  get clientInfo() {
+    return this.truth.clientInfo
+  }
+  readonly untilDraining = Effect.never
+  setLogLevel() {
+    return Effect.void
+  }
+  routeTo() {
+    return Effect.void
+  }
+  notify() {
+    return Effect.void
+  }
+  log() {
+    return Effect.void
+  }
+  notifyRelated() {
+    return Effect.void
+  }
+  logRelated() {
+    return Effect.void
+  }
+  logRelatedUnsafe() {}
+  request(method: string) {
+    return Effect.fail(new SessionClosed({ method }))
+  }
+  requestRelated(method: string) {
+    return Effect.fail(new SessionClosed({ method }))
+  }
+}
+
+/**
+ * The context of a request whose client is not connected here: a background task taken over
+ * from a replica that stopped, run again with the truth and principal of the request that
+ * created it and its task as `relatedTask`.
+ */
+export const detachedContext = (options: {
+  readonly taskId: string
+  readonly method: string
+  readonly truth: Negotiation.ResolvedRequest
+  readonly principal: Principal | undefined
+  readonly relatedTask: RelatedTask
+}): RequestContext =>
+  new RequestContextImpl(
+    new DetachedSession(`task:${options.taskId}`, options.truth, options.principal),
+    `task:${options.taskId}`,
+    options.method,
+    undefined,
+    undefined,
+    options.truth,
+    { principal: options.principal, relatedTask: options.relatedTask, inputRound: undefined }
+  )
