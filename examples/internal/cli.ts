@@ -12,7 +12,7 @@ import { realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as LayerRuntime from "effect/Layer"
 import { GracefulShutdown, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
-import { Telemetry } from "../../src/middleware/index.ts"
+import { RateLimit, Telemetry } from "../../src/middleware/index.ts"
 
 export interface Flags {
   readonly http: boolean
@@ -20,6 +20,8 @@ export interface Flags {
   readonly port: number
   readonly host: string
   readonly stateless: boolean
+  /** The values of the example's extra flags (see {@link ExtraFlags}), by flag. */
+  readonly extra: { readonly [flag: string]: string | undefined }
 }
 
 /** Flags an example takes besides the common ones: name → description (each takes a value). */
@@ -80,7 +82,8 @@ export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2), extra
     stdio: argv.includes("--stdio"),
     port,
     host: value("--host") ?? "127.0.0.1",
-    stateless: argv.includes("--stateless")
+    stateless: argv.includes("--stateless"),
+    extra: Object.fromEntries(Object.keys(extra).map((flag) => [flag, value(flag)]))
   }
 }
 
@@ -120,12 +123,18 @@ export const withPortHint = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A
  * metrics of every request, exported over OTLP/HTTP there: `Telemetry.fromEnvironment`), and
  * what the served program needs for it (`provide`). Without the variable, nothing changes.
  */
-export const traced = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>) => {
+export const traced = <E, R>(options: McpServer.Options, components: Layer.Layer<never, E, R>) => {
   const telemetry = Telemetry.fromEnvironment(options.name)
   return {
     components: LayerRuntime.mergeAll(telemetry.components, components),
     provide: <A, E2>(effect: Effect.Effect<A, E2>): Effect.Effect<A, E2> => Effect.provide(effect, telemetry.exporter)
   }
+}
+
+/** The flags of {@link main} besides the common ones. */
+const serverFlags: ExtraFlags = {
+  "--redis": "with --http: tasks, rate limits, caches and SSE events on this Redis (REDIS_PREFIX)",
+  "--rate-limit": "at most N tools/call a minute per requestor (one budget for replicas on one Redis)"
 }
 
 /**
@@ -134,17 +143,38 @@ export const traced = <E>(options: McpServer.Options, components: Layer.Layer<ne
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see {@link traced}).
  */
 export const main = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>): void => {
-  const cli = flags()
-  const tracing = traced(options, components)
+  const cli = flags(process.argv.slice(2), serverFlags)
+  const limit = cli.extra["--rate-limit"] === undefined ? undefined : Number(cli.extra["--rate-limit"])
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+    process.stderr.write(`--rate-limit must be a positive integer, got ${cli.extra["--rate-limit"]}; see --help\n`)
+    process.exit(2)
+  }
+  const redisUrl = cli.http ? cli.extra["--redis"] : undefined
+  // `tools/call` per requestor and minute: one budget across the replicas sharing a Redis.
+  const limiter = limit === undefined ? LayerRuntime.empty : McpServer.middleware(RateLimit.middleware({
+    policy: RateLimit.slidingWindow({ limit, windowMillis: 60_000 }),
+    methods: ["tools/call"]
+  }))
+  const limited = LayerRuntime.merge(components, limiter)
+  // Replicas in tests and demos take a dead replica's tasks over sooner than the default 15 s.
+  const lease = process.env.LEASE_MILLIS === undefined ? undefined : Number(process.env.LEASE_MILLIS)
+  if (lease !== undefined && options.tasks !== undefined) options = { ...options, tasks: { ...options.tasks, leaseMillis: lease } }
+  const tracing = traced(options, limited)
   if (cli.http) {
-    McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
-      withPortHint,
-      tracing.provide,
-      GracefulShutdown.runMain
-    )
+    const served = McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless }))
+    // Tasks, limits, caches and events on Redis (its code loaded only then); else in memory.
+    const stored = redisUrl === undefined
+      ? Effect.provide(served, RateLimit.RateLimitStore.layerMemory())
+      : Effect.flatMap(Effect.promise(() => import("../../src/redis.ts")), ({ RedisStores }) =>
+        Effect.provide(served, RedisStores.layer({ url: redisUrl, prefix: process.env.REDIS_PREFIX ?? `${options.name}:` })))
+    stored.pipe(withPortHint, tracing.provide, GracefulShutdown.runMain)
   } else {
     // Someone at a terminal, not a client: say what this is (on stderr; stdout is the protocol's).
     if (process.stdin.isTTY) process.stderr.write(`${options.name}: speaking MCP on stdin/stdout (--http to serve HTTP)\n`)
-    McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
+    McpServer.serve(options, tracing.components, Stdio.make()).pipe(
+      Effect.provide(RateLimit.RateLimitStore.layerMemory()),
+      tracing.provide,
+      Stdio.runMain
+    )
   }
 }

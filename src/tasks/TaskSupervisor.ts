@@ -407,6 +407,8 @@ export const make = (
   /** Runs an orphan's work again here (at most `maxTakeOvers` times), else ends it failed. */
   const takeOver = (orphan: Orphan): Effect.Effect<void> => {
     const task = orphan.task
+    // Still running here (its renewals failed for a while: a Redis outage): it goes on here.
+    if (running.has(task.taskId)) return Effect.ignore(renewLeases!([task.taskId], leaseMillis, true))
     const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers ? undefined : options.resume?.(orphan)
     if (resumed === undefined) {
       return Effect.matchEffect(store.finish(task.taskId, "failed", orphanOutcome, orphanMessage), {
@@ -415,7 +417,6 @@ export const make = (
       })
     }
     return Effect.sync(() => {
-      if (running.has(task.taskId)) return
       // Its TTL counts from its creation, not from the take-over.
       const remaining = task.ttlMillis === null ? null : Math.max(1, task.createdAt + task.ttlMillis - Date.now())
       const entry = enter(new Running(), task, resumed.options, remaining)

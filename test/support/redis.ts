@@ -3,7 +3,8 @@
  * --appendonly no`, its working directory a fresh temporary folder outside the repository), ready
  * once it answers PING, stopped (and its folder removed) when the scope closes. It can be stopped
  * and started again on the same port, for "Redis down, then back" tests; a restarted server is
- * empty (nothing was persisted).
+ * empty (nothing was persisted), unless it is `persistent` (an append-only file in that folder,
+ * synced on every write: a restart keeps everything acknowledged).
  *
  * **Example** (One server for a `describe` block)
  *
@@ -33,7 +34,7 @@ export interface RedisServer {
   readonly url: string
   /** Stops the server (SIGKILL: as a crash; nothing is kept). Does nothing when it is stopped. */
   readonly stop: Effect.Effect<void>
-  /** Starts it again on the same port, empty; waits until it answers PING. */
+  /** Starts it again on the same port (empty, unless persistent); waits until it answers PING. */
   readonly start: Effect.Effect<void>
   /** Whether it is running. */
   readonly running: () => boolean
@@ -45,6 +46,11 @@ export interface RedisServer {
 /** The test Redis as a service (one per `layer(...)` block). */
 export class TestRedis extends Context.Service<TestRedis, RedisServer>()("test/TestRedis") {
   static readonly layer: Layer.Layer<TestRedis> = Layer.effect(TestRedis, Effect.suspend(() => make()))
+  /**
+   * A Redis that keeps what it acknowledged across `stop` and `start` (an append-only file in
+   * its temporary folder, synced on every write): a restart, not a new empty server.
+   */
+  static readonly layerPersistent: Layer.Layer<TestRedis> = Layer.effect(TestRedis, Effect.suspend(() => make({ persistent: true })))
 }
 
 const binary = process.env.REDIS_SERVER ?? "redis-server"
@@ -83,12 +89,12 @@ const ping = (port: number, timeoutMillis = 200): Promise<boolean> =>
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Spawns redis-server on `port`; resolves once it answers PING (rejects when it exits or does not answer in 10 s). */
-const launch = async (port: number, dir: string): Promise<ChildProcess> => {
+const launch = async (port: number, dir: string, persistent = false): Promise<ChildProcess> => {
   const child = spawn(binary, [
     "--port", String(port),
     "--bind", "127.0.0.1",
     "--save", "",
-    "--appendonly", "no",
+    ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
     "--dir", dir,
     "--logfile", "",
     "--loglevel", "warning",
@@ -122,7 +128,7 @@ const kill = (child: ChildProcess): Promise<void> =>
   })
 
 /** Starts a test Redis in the current scope (see the module's doc). */
-export const make = (): Effect.Effect<RedisServer, never, Scope.Scope> =>
+export const make = (options: { readonly persistent?: boolean } = {}): Effect.Effect<RedisServer, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const dir = mkdtempSync(join(tmpdir(), "effect-mcp-server-redis-"))
@@ -130,7 +136,7 @@ export const make = (): Effect.Effect<RedisServer, never, Scope.Scope> =>
       for (let attempt = 0; ; attempt++) {
         const port = await freePort()
         try {
-          const child = await launch(port, dir)
+          const child = await launch(port, dir, options.persistent)
           return { port, dir, child: child as ChildProcess | undefined }
         } catch (error) {
           if (attempt >= 4) {
@@ -153,7 +159,7 @@ export const make = (): Effect.Effect<RedisServer, never, Scope.Scope> =>
           if (child !== undefined) await kill(child)
         }),
         start: Effect.promise(async () => {
-          if (state.child === undefined) state.child = await launch(state.port, state.dir)
+          if (state.child === undefined) state.child = await launch(state.port, state.dir, options.persistent)
         }),
         freeze: Effect.sync(() => void state.child?.kill("SIGSTOP")),
         thaw: Effect.sync(() => void state.child?.kill("SIGCONT")),

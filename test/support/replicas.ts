@@ -7,19 +7,31 @@ import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-const example = fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url))
+const examples = {
+  replica: fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url)),
+  everything: fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+}
 
-/** Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens. */
+/**
+ * Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens.
+ * `examples/replica-server.ts` by default; `everything`: `examples/everything-server.ts --http
+ * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`).
+ */
 export const startReplica = (options: {
   readonly redisUrl: string
   readonly prefix: string
   readonly port: number
   readonly leaseMillis: number
+  readonly server?: "replica" | "everything" | undefined
+  readonly args?: ReadonlyArray<string> | undefined
 }): Effect.Effect<ChildProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() =>
       new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(process.execPath, [example, "--http", "--port", String(options.port)], {
+        const args = options.server === "everything"
+          ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
+          : [examples.replica, "--http", ...(options.args ?? [])]
+        const child = spawn(process.execPath, [...args, "--port", String(options.port)], {
           env: {
             PATH: process.env.PATH ?? "",
             REDIS_URL: options.redisUrl,

@@ -1,0 +1,166 @@
+/**
+ * Two replicas of `examples/everything-server.ts` (`--http --stateless --redis <url>`) as real
+ * processes on one real Redis, behind a round-robin HTTP proxy (a load balancer without sticky
+ * routing), driven with MCP 2026-07-28 requests (issue 13, item 6):
+ *
+ * - a task created through one replica is read, answered (`tasks/update`) and cancelled through
+ *   the other;
+ * - the replica running a task is killed with SIGKILL: the other runs the call again to
+ *   completion, and `tasks/get` answers throughout;
+ * - a rate limit is one budget across both;
+ * - Redis restarted under load: requests fail with -32603 "Store unavailable" while it is down,
+ *   then succeed again, and every task Redis acknowledged is still there.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type { ChildProcess } from "node:child_process"
+import { freePort } from "../http/support.ts"
+import { roundRobin } from "../support/proxy.ts"
+import { TestRedis, uniquePrefix } from "../support/redis.ts"
+import { modernRequest, startReplica } from "../support/replicas.ts"
+
+const elicitation = { elicitation: { form: {} } }
+
+/** Two everything replicas on the test Redis and a proxy in front; `children` by port. */
+const cluster = (args: ReadonlyArray<string> = []) =>
+  Effect.gen(function*() {
+    const { url } = yield* TestRedis
+    const prefix = uniquePrefix()
+    const ports = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+    const children = new Map<number, ChildProcess>()
+    for (const port of ports) {
+      children.set(port, yield* startReplica({ redisUrl: url, prefix, port, leaseMillis: 600, server: "everything", args }))
+    }
+    const proxy = yield* roundRobin(ports)
+    const call = (method: string, name: string, params: Record<string, unknown>) =>
+      modernRequest(proxy.port, method, name, params, elicitation)
+    /** The backend that served the last request. */
+    const last = () => proxy.served.at(-1)!
+    return { ports, children, proxy, call, last }
+  })
+
+/** Polls `tasks/get` through the proxy until `done` holds (every answer must be a task). */
+const pollTask = (
+  call: (method: string, name: string, params: Record<string, unknown>) => Effect.Effect<any>,
+  taskId: string,
+  done: (task: any) => boolean,
+  attempts = 150
+) =>
+  Effect.gen(function*() {
+    let task: any
+    for (let i = 0; i < attempts; i++) {
+      const answer = yield* call("tasks/get", taskId, { taskId })
+      assert.isDefined(answer.result, `tasks/get answers throughout: ${JSON.stringify(answer)}`)
+      task = answer.result
+      if (done(task)) return task
+      yield* Effect.sleep("100 millis")
+    }
+    return task
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas behind a round-robin proxy", (it) => {
+  it.effect("a task is read, answered and cancelled through the other replica; a killed replica's task is run again", () =>
+    Effect.gen(function*() {
+      const { ports, children, proxy, call, last } = yield* cluster()
+
+      // Created on one replica, waiting for a confirmation...
+      const created = yield* call("tools/call", "confirm_delete", { name: "confirm_delete", arguments: { filename: "a.txt" } })
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.result.taskId
+      const owner = last()
+      // ...read through the other...
+      const waiting = yield* pollTask(call, taskId, (task) => task.status === "input_required")
+      assert.strictEqual(waiting.status, "input_required")
+      assert.isTrue(proxy.served.slice(1).some((port) => port !== owner), "read through the other replica")
+      const [key] = Object.keys(waiting.inputRequests)
+      // ...answered through whichever the proxy picks (both, over two updates of two tasks below)...
+      const updated = yield* call("tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { confirm: true } } } })
+      assert.isUndefined(updated.error, JSON.stringify(updated))
+      const deleted = yield* pollTask(call, taskId, (task) => task.status === "completed")
+      assert.deepStrictEqual(deleted.result?.content, [{ type: "text", text: "Deleted a.txt" }])
+
+      // A long task cancelled through the replica that does not run it.
+      const slow = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 60, label: "slow" } })
+      const slowId: string = slow.result.taskId
+      const runsOn = last()
+      let cancelled: any
+      for (let i = 0; i < 4 && cancelled === undefined; i++) {
+        // The proxy alternates: at most one more request reaches `runsOn` first.
+        const answer = yield* call("tasks/get", slowId, { taskId: slowId })
+        assert.strictEqual(answer.result?.status, "working")
+        if (proxy.served.at(-1) === runsOn) cancelled = yield* call("tasks/cancel", slowId, { taskId: slowId })
+      }
+      assert.notStrictEqual(proxy.served.at(-1), runsOn, "cancelled through the other replica")
+      assert.isDefined(cancelled?.result, JSON.stringify(cancelled))
+      assert.strictEqual((yield* pollTask(call, slowId, (task) => task.status !== "working")).status, "cancelled")
+
+      // The replica running a task dies: the other runs the call again.
+      const rerun = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 1.5, label: "rerun" } })
+      const rerunId: string = rerun.result.taskId
+      const dying = last()
+      children.get(dying)!.kill("SIGKILL")
+      const survivor = ports.find((port) => port !== dying)!
+      const servedBefore = proxy.served.length
+      const done = yield* pollTask(call, rerunId, (task) => task.status !== "working")
+      assert.strictEqual(done.status, "completed", JSON.stringify(done))
+      assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "rerun: computed in 1.5 s" }])
+      assert.isTrue(proxy.served.slice(servedBefore).every((port) => port === survivor), "only the survivor answers")
+    }), 90_000)
+
+  it.effect("a rate limit is one budget across both replicas", () =>
+    Effect.gen(function*() {
+      const { ports, proxy, call } = yield* cluster(["--rate-limit", "4"])
+      const answers: Array<any> = []
+      for (let i = 0; i < 10; i++) answers.push(yield* call("tools/call", "greet", { name: "greet", arguments: { name: `n${i}` } }))
+      const allowed = answers.filter((answer) => answer.result !== undefined)
+      const limited = answers.filter((answer) => answer.error?.code === -32029)
+      assert.strictEqual(allowed.length, 4, JSON.stringify(answers))
+      assert.strictEqual(limited.length, 6)
+      assert.sameMembers([...new Set(proxy.served)], ports, "both replicas answered")
+    }), 60_000)
+})
+
+layer(TestRedis.layerPersistent, { excludeTestServices: true })("two replicas while Redis restarts", (it) => {
+  it.effect("requests fail with Store unavailable while Redis is down, then recover; no acknowledged task is lost", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const { call } = yield* cluster()
+      const taskIds: Array<string> = []
+      for (let i = 0; i < 6; i++) {
+        const created = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 120, label: `t${i}` } })
+        taskIds.push(created.result.taskId)
+      }
+      // Load: creations and reads, through both replicas, before, during and after the outage.
+      const outcomes: Array<"ok" | "unavailable"> = []
+      const others: Array<unknown> = []
+      let running = true
+      const load = Effect.gen(function*() {
+        for (let i = 0; running && i < 2_000; i++) {
+          const answer = i % 2 === 0
+            ? yield* call("tasks/get", taskIds[i % taskIds.length]!, { taskId: taskIds[i % taskIds.length] })
+            : yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 120, label: "load" } })
+          if (answer.result !== undefined) outcomes.push("ok")
+          else if (answer.error?.code === -32603 && /Store unavailable/.test(answer.error.message)) outcomes.push("unavailable")
+          else others.push(answer)
+          yield* Effect.sleep("20 millis")
+        }
+      })
+      const loader = yield* Effect.forkChild(load)
+      yield* Effect.sleep("500 millis")
+      yield* redis.stop
+      yield* Effect.sleep("1500 millis")
+      const duringOutage = outcomes.length
+      yield* redis.start
+      yield* Effect.sleep("2 seconds")
+      running = false
+      yield* Fiber.join(loader)
+      assert.deepStrictEqual(others, [], "every answer is a result or the clear store error")
+      assert.isTrue(outcomes.slice(0, duringOutage).includes("unavailable"), "refused while Redis is down")
+      assert.isTrue(outcomes.slice(-10).every((outcome) => outcome === "ok"), `recovered: ${outcomes.slice(-20).join(",")}`)
+      for (const taskId of taskIds) {
+        const task = yield* call("tasks/get", taskId, { taskId })
+        assert.strictEqual(task.result?.status, "working", `kept across the restart: ${JSON.stringify(task)}`)
+      }
+    }), 90_000)
+})
