@@ -10,7 +10,8 @@
  * (kill -9), another takes its tasks over within about a lease (`LEASE_MILLIS`, default 15 000)
  * and runs their calls again (`crunch`); the task of a tool whose work must not run twice
  * (`charge`, `runOnce`) ends `failed` instead. `REDIS_PREFIX` (default `replicas:`) separates
- * deployments sharing a Redis.
+ * deployments sharing a Redis; `STORE=memory` keeps each replica's stores in memory instead (for
+ * comparisons: nothing is shared then).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -57,15 +58,34 @@ const GreetLater = McpServer.tool({
     }).pipe(Effect.orDie)
 })
 
+/** A task at once, done after `ms`: what `bench/cluster.ts` creates by the thousand. */
+const Queued = McpServer.tool({
+  name: "queued",
+  description: "Becomes a task at once and completes after `ms` milliseconds",
+  parameters: { ms: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) },
+  execution: { taskSupport: "optional" },
+  handler: ({ ms }) => Effect.andThen(McpContext.becomeTask, Effect.as(Effect.sleep(ms), "done"))
+})
+
 const lease = Number(process.env.LEASE_MILLIS ?? 15_000)
 
-export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: { leaseMillis: lease } }
-export const components = Layer.mergeAll(Crunch, Charge, GreetLater)
+/**
+ * Tasks one requestor may keep (`MAX_TASKS_PER_REQUESTOR`, default 100): `bench/cluster.ts`, one
+ * anonymous client creating thousands, raises it.
+ */
+const limits = {
+  maxTasksPerOwner: Number(process.env.MAX_TASKS_PER_REQUESTOR ?? 100),
+  maxTasksPerAddress: Math.max(500, Number(process.env.MAX_TASKS_PER_REQUESTOR ?? 100))
+}
+
+export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: { leaseMillis: lease, ...limits } }
+export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Queued)
 
 if (isMain(import.meta)) {
   const cli = flags()
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
-  const stores = RedisStores.layer({ url, prefix: process.env.REDIS_PREFIX ?? "replicas:" })
+  // `STORE=memory`: each replica its own stores in memory (for comparisons: nothing is shared).
+  const stores = process.env.STORE === "memory" ? Layer.empty : RedisStores.layer({ url, prefix: process.env.REDIS_PREFIX ?? "replicas:", tasks: limits })
   const tracing = traced(options, components)
   McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: true })).pipe(
     Effect.provide(stores),

@@ -95,17 +95,28 @@ local id = ARGV[3]
 local expiresAt = tonumber(ARGV[5])
 local address = ARGV[7]
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do removeTask(base, old) end
+-- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
+-- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
+-- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
 local function purge(set)
-  for _, member in ipairs(redis.call('ZRANGE', set, 0, -1)) do
-    if redis.call('EXISTS', base .. 't:' .. member) == 0 then redis.call('ZREM', set, member) end
+  for _, member in ipairs(redis.call('ZRANGE', set, 0, 63)) do
+    if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
+    redis.call('ZREM', set, member)
   end
 end
 local function oldestTerminal(set)
-  for _, member in ipairs(redis.call('ZRANGE', set, 0, -1)) do
-    if redis.call('ZSCORE', KEYS[2], member) then
-      removeTask(base, member)
-      return
+  -- In chunks, from the oldest: usually the first one has ended.
+  local start = 0
+  while true do
+    local members = redis.call('ZRANGE', set, start, start + 63)
+    if #members == 0 then return end
+    for _, member in ipairs(members) do
+      if redis.call('ZSCORE', KEYS[2], member) then
+        removeTask(base, member)
+        return
+      end
     end
+    start = start + 64
   end
 end
 local function full(set, max) return redis.call('ZCARD', set) >= max end
@@ -134,7 +145,9 @@ if ARGV[14] ~= '' then
   local t = redis.call('TIME')
   redis.call('ZADD', base .. 'leases', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[14]), id)
 end
-redis.call('PEXPIREAT', key, ARGV[5])
+-- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
+-- creation) still reads its owner and address; reads treat an expired task as gone.
+redis.call('PEXPIREAT', key, expiresAt + 600000)
 redis.call('ZADD', KEYS[1], expiresAt, id)
 redis.call('ZADD', KEYS[4], seq, id)
 redis.call('PEXPIREAT', KEYS[4], ARGV[5], 'GT')
@@ -268,16 +281,22 @@ const updateScript = Redis.script(
 // KEYS: the owner's set. ARGV: base, after (sequence), page size
 const listLua = `
 local out = {}
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')
 local want = 2 * (tonumber(ARGV[3]) + 1)
-for i = 1, #members, 2 do
-  local json = redis.call('HGET', ARGV[1] .. 't:' .. members[i], 'task')
-  if json then
-    out[#out + 1] = members[i + 1]
-    out[#out + 1] = json
-    if #out >= want then break end
-  else
-    redis.call('ZREM', KEYS[1], members[i])
+local after = '(' .. ARGV[2]
+-- In chunks of a page (plus one), not the whole set: a page costs O(page), however many tasks.
+while #out < want do
+  local members = redis.call('ZRANGEBYSCORE', KEYS[1], after, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]) + 1)
+  if #members == 0 then break end
+  for i = 1, #members, 2 do
+    local json = redis.call('HGET', ARGV[1] .. 't:' .. members[i], 'task')
+    if json then
+      out[#out + 1] = members[i + 1]
+      out[#out + 1] = json
+      if #out >= want then break end
+    else
+      redis.call('ZREM', KEYS[1], members[i])
+    end
+    after = '(' .. members[i + 1]
   end
 end
 return out

@@ -24,6 +24,8 @@ export const startReplica = (options: {
   readonly leaseMillis: number
   readonly server?: "replica" | "everything" | undefined
   readonly args?: ReadonlyArray<string> | undefined
+  /** More environment (e.g. `STORE=memory`). */
+  readonly env?: { readonly [name: string]: string } | undefined
 }): Effect.Effect<ChildProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() =>
@@ -36,7 +38,8 @@ export const startReplica = (options: {
             PATH: process.env.PATH ?? "",
             REDIS_URL: options.redisUrl,
             REDIS_PREFIX: options.prefix,
-            LEASE_MILLIS: String(options.leaseMillis)
+            LEASE_MILLIS: String(options.leaseMillis),
+            ...options.env
           },
           stdio: ["ignore", "pipe", "pipe"]
         })

@@ -1,0 +1,203 @@
+/**
+ * `node bench/cluster.ts` (part of `npm run bench`): tasks across replicas (issue 13, item 7).
+ * Two replicas of `examples/replica-server.ts` (stateless Streamable HTTP, MCP 2026-07-28 with the
+ * tasks extension) on one real Redis, side by side in one run with the same two replicas keeping
+ * their stores in memory (`STORE=memory`: nothing shared, so each task is read where it was made).
+ *
+ * - **creations/s**: `tools/call queued` (a task at once), BENCH_CLUSTER_TASKS of them (default
+ *   20,000), BENCH_CLUSTER_CONCURRENCY in flight (default 128), alternating the replicas;
+ * - **Redis commands per task**: Redis's `total_commands_processed` over the creations, divided
+ *   by their number (the commands a script runs count too; lease renewals and the reaper
+ *   included);
+ * - **tasks/get** p50/p99: 5,000 reads of the newest 2,000 tasks (the replicas keep 5,000 per
+ *   requestor here: one anonymous client makes them all), 16 in flight; on Redis through the
+ *   *other* replica;
+ * - **create → completed** p50/p99: 500 tasks of `queued` (0 ms), each polled with `tasks/get`
+ *   every millisecond until completed (on Redis through the other replica).
+ *
+ * Output: a Markdown table, also appended to `bench/results.md`.
+ */
+import * as Effect from "effect/Effect"
+import { appendFileSync } from "node:fs"
+import { Agent, request } from "node:http"
+import { performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
+import { make as startRedis } from "../test/support/redis.ts"
+import { startReplica } from "../test/support/replicas.ts"
+import { freePort, intEnv, runBenchmark } from "./support.ts"
+
+const TASKS = intEnv("BENCH_CLUSTER_TASKS", 20_000)
+const CONCURRENCY = intEnv("BENCH_CLUSTER_CONCURRENCY", 128)
+const GETS = 5_000
+const LATENCIES = 500
+const resultsPath = fileURLToPath(new URL("results.md", import.meta.url))
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+  "io.modelcontextprotocol/clientInfo": { name: "bench-cluster", version: "1" }
+}
+
+let nextId = 0
+/** Keep-alive connections (node:http costs the client less CPU than fetch: the replicas share its 2 cores here). */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+/** One 2026-07-28 request to the replica on `port`; its JSON-RPC result. */
+const rpc = (port: number, method: string, name: string, params: Record<string, unknown>): Promise<any> =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: { ...params, _meta: meta } })
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      path: "/mcp",
+      method: "POST",
+      agent,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "content-length": Buffer.byteLength(body),
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": method,
+        "mcp-name": name
+      }
+    }, (response) => {
+      let text = ""
+      response.setEncoding("utf8")
+      response.on("data", (chunk) => void (text += chunk))
+      response.on("end", () => {
+        const answer = JSON.parse(text)
+        if (answer.error !== undefined) reject(new Error(`${method}: ${JSON.stringify(answer.error)}`))
+        else resolve(answer.result)
+      })
+    })
+    req.on("error", reject)
+    req.end(body)
+  })
+
+const create = (port: number, ms = 0) => rpc(port, "tools/call", "queued", { name: "queued", arguments: { ms } })
+const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, { taskId })
+
+/** Runs `count` jobs, `concurrency` at a time. */
+const pool = async (count: number, concurrency: number, job: (i: number) => Promise<void>) => {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) await job(next++)
+  }))
+}
+
+const percentile = (values: Array<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+/** Redis's commands processed so far (INFO stats), over a plain socket command through fetch-free RESP. */
+const commandsProcessed = async (port: number): Promise<number> => {
+  const { createConnection } = await import("node:net")
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("INFO stats\r\n"))
+    let data = ""
+    socket.on("data", (chunk) => {
+      data += String(chunk)
+      const match = /total_commands_processed:(\d+)/.exec(data)
+      if (match !== null) {
+        socket.end()
+        resolve(Number(match[1]))
+      }
+    })
+    socket.on("error", reject)
+  })
+}
+
+interface Row {
+  readonly store: string
+  readonly creations: number
+  readonly commandsPerTask: number | undefined
+  readonly getP50: number
+  readonly getP99: number
+  readonly doneP50: number
+  readonly doneP99: number
+}
+
+const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number) =>
+  Effect.gen(function*() {
+    const ports = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+    const prefix = `bench-${Date.now()}:`
+    for (const port of ports) {
+      // One anonymous client makes them all: the per-requestor limit (100 by default) raised.
+      const env = { MAX_TASKS_PER_REQUESTOR: "5000", ...(store === "memory" ? { STORE: "memory" } : {}) }
+      yield* startReplica({ redisUrl, prefix, port, leaseMillis: 15_000, env })
+    }
+    // The replica that reads a task: on Redis the other one (any replica answers), in memory its own.
+    const reader = (created: number) => store === "redis" ? ports[1 - created]! : ports[created]!
+    return yield* Effect.promise(async (): Promise<Row> => {
+      await pool(500, 32, async (i) => void await create(ports[i % 2]!))
+      const before = store === "redis" ? await commandsProcessed(redisPort) : 0
+      const made: Array<{ readonly taskId: string; readonly on: number }> = []
+      const started = performance.now()
+      await pool(TASKS, CONCURRENCY, async (i) => {
+        const result = await create(ports[i % 2]!)
+        if (result.resultType !== "task") throw new Error(`not a task: ${JSON.stringify(result)}`)
+        made.push({ taskId: result.taskId, on: i % 2 })
+      })
+      const seconds = (performance.now() - started) / 1000
+      const commands = store === "redis" ? (await commandsProcessed(redisPort)) - before : undefined
+      // The newest tasks: past the requestor's limit, a store drops the oldest ended ones.
+      const recent = made.slice(-2_000)
+      const gets: Array<number> = []
+      await pool(GETS, 16, async (i) => {
+        const task = recent[i % recent.length]!
+        const t = performance.now()
+        await get(reader(task.on), task.taskId)
+        gets.push(performance.now() - t)
+      })
+      const done: Array<number> = []
+      await pool(LATENCIES, 8, async (i) => {
+        const t = performance.now()
+        const { taskId } = await create(ports[i % 2]!)
+        for (let tries = 0; tries < 5_000; tries++) {
+          const task = await get(reader(i % 2), taskId)
+          if (task.status === "completed") break
+          if (task.status !== "working") throw new Error(`task ${taskId} ${task.status}`)
+          await new Promise((resolve) => setTimeout(resolve, 1))
+        }
+        done.push(performance.now() - t)
+      })
+      return {
+        store,
+        creations: TASKS / seconds,
+        commandsPerTask: commands === undefined ? undefined : commands / TASKS,
+        getP50: percentile(gets, 50),
+        getP99: percentile(gets, 99),
+        doneP50: percentile(done, 50),
+        doneP99: percentile(done, 99)
+      }
+    })
+  }).pipe(Effect.scoped)
+
+runBenchmark("bench/cluster.ts", async () => {
+  const rows = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const redis = yield* startRedis()
+    const memory = yield* measure("memory", redis.url, redis.port)
+    const shared = yield* measure("redis", redis.url, redis.port)
+    return [shared, memory]
+  })))
+  const ms = (value: number) => value.toFixed(2)
+  const table = [
+    `### Tasks on two replicas (${TASKS.toLocaleString("en")} creations, ${CONCURRENCY} in flight; Node ${process.version})`,
+    "",
+    "| stores | task creations/s (both replicas) | Redis commands per task | tasks/get p50 / p99 ms | create → completed p50 / p99 ms |",
+    "|---|---:|---:|---:|---:|",
+    ...rows.map((row) =>
+      `| ${row.store === "redis" ? "Redis, shared (reads through the other replica)" : "in memory, per replica"} | ${
+        Math.round(row.creations).toLocaleString("en")
+      } | ${row.commandsPerTask === undefined ? "–" : row.commandsPerTask.toFixed(1)} | ${ms(row.getP50)} / ${ms(row.getP99)} | ${
+        ms(row.doneP50)
+      } / ${ms(row.doneP99)} |`
+    ),
+    "",
+    "Targets (issue 13): ≥ 10,000 task creations/s across the two replicas on Redis; tasks/get p99 ≤ 5 ms.",
+    ""
+  ].join("\n")
+  process.stdout.write(`${table}\n`)
+  appendFileSync(resultsPath, `\n${table}`)
+  return 0
+})
