@@ -6,14 +6,12 @@
  * @internal
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
@@ -52,6 +50,7 @@ import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import { ListenError } from "../ListenError.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
+import { frame, keepAliveComment, newConnectionQueue, SseConnection, SseStream, sseHeaders } from "./sse.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
 const { ErrorCode } = McpError
@@ -168,9 +167,6 @@ const drainGraceMillis = 100
 /** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
 const maxHeldPerRoute = 64
 
-/** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
-const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done>(1024))
-const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no", connection: "keep-alive" }
 const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
 
 /**
@@ -196,45 +192,6 @@ const shuttingDown = (id?: JsonRpc.RequestId) =>
   jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", {
     connection: "close"
   }, id)
-
-const frame = (id: string | undefined, data: string, retry?: number): string =>
-  `${id === undefined ? "" : `id: ${id}\n`}${retry === undefined ? "" : `retry: ${retry}\n`}data: ${data}\n\n`
-
-/** The SSE comment that keeps a quiet stream alive (clients ignore comments). */
-const keepAliveComment = ": keep-alive\n\n"
-
-/** One HTTP response carrying an SSE stream; its body reads `queue`. */
-class SseConnection {
-  readonly queue: Queue.Queue<string, Cause.Done>
-  /** A response body is reading the queue (false before it starts and after the client left). */
-  reading = false
-  constructor(queue: Queue.Queue<string, Cause.Done>) {
-    this.queue = queue
-  }
-  push(data: string): boolean {
-    return Queue.offerUnsafe(this.queue, data)
-  }
-  close(): void {
-    Queue.endUnsafe(this.queue)
-  }
-}
-
-/** A logical SSE stream: events stored under its id, delivered on its current connection (if any). */
-class SseStream {
-  readonly streamId: string
-  readonly requestId: JsonRpc.RequestId | undefined
-  connection: SseConnection | undefined = undefined
-  done = false
-  /**
-   * A 2026-07-28 request's stream: no priming event, no event ids, nothing stored (that revision
-   * has no resumption), and closing it cancels the request.
-   */
-  modern = false
-  constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
-    this.streamId = streamId
-    this.requestId = requestId
-  }
-}
 
 /** How a pending request will be answered: decided by the first thing produced for it. */
 type Answer =
