@@ -1,0 +1,100 @@
+/**
+ * Bearer authentication at the Streamable HTTP endpoint (see `StreamableHttp.Options.auth`): the
+ * token of a request checked before anything else reads it, the 401/403/503 answers with their
+ * RFC 6750 challenges (step-up scopes included), and the protected-resource metadata (RFC 9728).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type * as BearerAuth from "../../../auth/BearerAuth.ts"
+import { challenge } from "../../../auth/internal/challenge.ts"
+import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import type { Principal } from "../../../session/RequestContext.ts"
+
+/** An OAuth error answer: the status, the challenge, and RFC 6750's JSON body. */
+export const oauthError = (status: 401 | 403, wwwAuthenticate: string, error: string, description: string) =>
+  HttpServerResponse.text(JSON.stringify({ error, error_description: description }), {
+    status,
+    contentType: "application/json",
+    headers: { "www-authenticate": wwwAuthenticate }
+  })
+
+/**
+ * The principal of a request's bearer token, or the refusal: 401 without a token or with one that
+ * does not verify (`invalid_token`), 403 when it lacks a scope every request needs.
+ */
+export const authenticate = (
+  auth: BearerAuth.Config,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Principal | HttpServerResponse.HttpServerResponse> => {
+  const header = request.headers.authorization
+  if (header === undefined || header.length === 0) {
+    return Effect.succeed(oauthError(401, challenge(auth), "invalid_request", "Authorization: Bearer <token> is required"))
+  }
+  // Tokens longer than this are refused before any verifier sees them (a verifier may cache or
+  // send them on).
+  const match = header.length > maxAuthorizationLength ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
+  if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
+  return Effect.match(auth.verifier.verify(match[1]!), {
+    onFailure: (error) =>
+      error._tag === "VerifierUnavailable"
+        ? HttpServerResponse.text(JSON.stringify({ error: "temporarily_unavailable", error_description: error.description }), {
+          status: 503,
+          contentType: "application/json",
+          headers: { "retry-after": "5" }
+        })
+        : invalidToken(auth, error.description),
+    onSuccess: (principal) => {
+      // A session is bound to its subject: a principal without one is not a principal.
+      if (typeof principal.subject !== "string" || principal.subject.length === 0) {
+        return invalidToken(auth, "the token names no subject")
+      }
+      const missing = auth.requiredScopes.filter((scope) => !principal.scopes.includes(scope))
+      if (missing.length === 0) return principal
+      return insufficientScope(auth, principal, missing)
+    }
+  })
+}
+
+/** Longest `Authorization` header taken: 8 KiB. */
+export const maxAuthorizationLength = 8 * 1024
+
+export const invalidToken = (auth: BearerAuth.Config, description: string) =>
+  oauthError(401, challenge(auth, { error: "invalid_token", description }), "invalid_token", description)
+
+/**
+ * 403 for missing scopes. The challenge names every scope the client should ask for: those every
+ * request needs, those the token has, and the missing ones (asking only for the missing ones would
+ * give a token without the others, and the client would go back and forth).
+ */
+export const insufficientScope = (auth: BearerAuth.Config, principal: Principal | undefined, missing: ReadonlyArray<string>) => {
+  const description = `the token lacks scope(s) ${missing.join(", ")}`
+  return oauthError(403, challenge(auth, { error: "insufficient_scope", scopes: stepUpScopes(auth, principal, missing), description }), "insufficient_scope", description)
+}
+
+export const stepUpScopes = (auth: BearerAuth.Config, principal: Principal | undefined, missing: ReadonlyArray<string>) => [
+  ...new Set([...auth.requiredScopes, ...(principal?.scopes ?? []), ...missing])
+]
+
+/**
+ * The scopes a refused call lacks: the `Authorization` middleware's 403 with `data.missingScopes`.
+ * Any other error (a handler's own 403 included) is answered as it is.
+ */
+export const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string> | undefined => {
+  const error = (message as { readonly error?: { readonly code?: unknown; readonly data?: { readonly missingScopes?: unknown } } }).error
+  if (error?.code !== 403) return undefined
+  const missing = error.data?.missingScopes
+  if (!Array.isArray(missing)) return undefined
+  const scopes = missing.filter((scope): scope is string => typeof scope === "string")
+  return scopes.length > 0 ? scopes : undefined
+}
+
+/** Serves the protected-resource metadata (RFC 9728). */
+export const metadataRoute = (auth: BearerAuth.Config) => {
+  const body = JSON.stringify(auth.metadata)
+  return Effect.succeed(HttpServerResponse.text(body, {
+    contentType: "application/json",
+    headers: { "cache-control": "max-age=3600", "access-control-allow-origin": "*" }
+  }))
+}
