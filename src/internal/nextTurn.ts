@@ -16,10 +16,19 @@ let waiting: Array<(effect: Effect.Effect<void>) => void> = []
 const resumeAll = (): void => {
   const resumes = waiting
   waiting = []
-  for (let i = 0; i < resumes.length; i++) resumes[i](Effect.void)
+  for (let i = 0; i < resumes.length; i++) {
+    try {
+      resumes[i](Effect.void)
+    } catch {
+      // A fiber's own failure is its business: the others still start.
+    }
+  }
 }
+
+/** `setImmediate` where the runtime has it (Node, Bun, Deno); a zero timer elsewhere (workers). */
+const schedule: (f: () => void) => void = typeof setImmediate === "function" ? setImmediate : (f) => void setTimeout(f, 0)
 
 /** Resumes on the next turn of the event loop; an interrupted waiter's resumption is ignored by effect. */
 export const nextTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
-  if (waiting.push(resume) === 1) setImmediate(resumeAll)
+  if (waiting.push(resume) === 1) schedule(resumeAll)
 })

@@ -27,9 +27,11 @@
  *   arriving by pub/sub answers at once.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
- * - Leases (a sorted set `leases`, on Redis's clock): a task is leased with its creation and while
- *   its process renews it; `claimOrphans` claims each lease that ran out for one caller only,
- *   with the work the task recorded (`work` in its hash) and its claim count (`claims`).
+ * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
+ *   task is leased to the process that creates it, and renewed by that process only while it
+ *   still holds it; `claimOrphans` hands each lease that ran out to one caller, atomically with
+ *   the work the task recorded (`work` in its hash) and its claim count (`claims`). A claim leases
+ *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
  * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry is Redis's.
  * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
  *   that created it. A cancel through another replica records `cancelled` (the work's outcome is
@@ -214,16 +216,18 @@ redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
 return 'ok'
 `
 
-// Leases on Redis's own clock (no skew between replicas). KEYS: the leases set.
-// ARGV: the lease in ms, '1' to take the leases (else only held ones are renewed), then task ids:
-// each leased until now + lease. Answers the ids whose lease was not held (claimed by another).
+// Leases on Redis's own clock (no skew between replicas), each with its holder (a process's store).
+// KEYS: the leases set, the holders hash. ARGV: the lease in ms, '1' to take the leases (else only
+// leases this holder still holds are renewed), the holder, then task ids: each leased until
+// now + lease. Answers the ids whose lease this holder lost (another process claimed them).
 const renewLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
-for i = 3, #ARGV do
-  if ARGV[2] == '1' or redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+for i = 4, #ARGV do
+  if ARGV[2] == '1' or redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[3] then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[3])
   else
     lost[#lost + 1] = ARGV[i]
   end
@@ -232,37 +236,65 @@ return lost
 `
 
 const renewScript = Redis.script(
-  (leases: string, leaseMillis: number, first: boolean, taskIds: ReadonlyArray<string>) => [leases, leaseMillis, first ? "1" : "0", ...taskIds],
-  { lua: renewLua, numberOfKeys: 1 }
+  (leases: string, holders: string, leaseMillis: number, first: boolean, holder: string, taskIds: ReadonlyArray<string>) => [
+    leases,
+    holders,
+    leaseMillis,
+    first ? "1" : "0",
+    holder,
+    ...taskIds
+  ],
+  { lua: renewLua, numberOfKeys: 2 }
 ).withReturnType<ReadonlyArray<string>>()
 
-// Claims one orphan's hash fields: the task, its work and how many times it was claimed.
-// KEYS: the task. Answers nothing when the task is gone.
-const claimTaskLua = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-local claims = redis.call('HINCRBY', KEYS[1], 'claims', 1)
-local fields = redis.call('HMGET', KEYS[1], 'task', 'work')
-return { fields[1], fields[2] or '', tostring(claims) }
-`
-
-const claimTaskScript = Redis.script((key: string) => [key], { lua: claimTaskLua, numberOfKeys: 1 })
-  .withReturnType<ReadonlyArray<string>>()
-
-// Claims up to 100 leases that ran out (Redis's clock): each is removed and returned, atomically,
-// so a renewal that came first keeps its task, and only one replica takes each orphan.
+// Claims up to 100 leases that ran out (Redis's clock), for one holder, atomically: a lease is
+// handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
+// or ends the task lets it lapse, and another claims it again), with the task, its work and how
+// many times it was claimed. A task gone, ended or expired just loses its lease.
+// KEYS: leases, holders. ARGV: base, lease ms, holder. Answers id, task JSON, work JSON ('' for
+// none) and claims, for each task claimed.
 const claimLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
-for _, id in ipairs(expired) do redis.call('ZREM', KEYS[1], id) end
-return expired
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)) do
+  local key = ARGV[1] .. 't:' .. id
+  local fields = redis.call('HMGET', key, 'task', 'work', 'status')
+  local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
+  local status = fields[3]
+  if fields[1] and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
+    redis.call('HSET', KEYS[2], id, ARGV[3])
+    local claims = redis.call('HINCRBY', key, 'claims', 1)
+    out[#out + 1] = id
+    out[#out + 1] = fields[1]
+    out[#out + 1] = fields[2] or ''
+    out[#out + 1] = tostring(claims)
+  else
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+  end
+end
+return out
 `
+
+const claimScript = Redis.script(
+  (leases: string, holders: string, base: string, leaseMillis: number, holder: string) => [leases, holders, base, leaseMillis, holder],
+  { lua: claimLua, numberOfKeys: 2 }
+).withReturnType<ReadonlyArray<string>>()
+
+/** A task's work as JSON; `""` (none: the task is not run again) when it cannot be serialised. */
+const workJson = (work: unknown): string => {
+  if (work === undefined) return ""
+  try {
+    return JSON.stringify(work) ?? ""
+  } catch {
+    return ""
+  }
+}
 
 /** No task ids (a renewal of nothing). */
 const noTaskIds: ReadonlyArray<string> = []
-
-const claimScript = Redis.script((leases: string) => [leases], { lua: claimLua, numberOfKeys: 1 })
-  .withReturnType<ReadonlyArray<string>>()
 
 const updateScript = Redis.script(
   (
@@ -278,7 +310,7 @@ const updateScript = Redis.script(
   { lua: updateLua, numberOfKeys: 2 }
 ).withReturnType<string>()
 
-// KEYS: the owner's set. ARGV: base, after (sequence), page size
+// KEYS: the owner's set. ARGV: base, after (sequence), page size, now (expired tasks are skipped)
 const listLua = `
 local out = {}
 local want = 2 * (tonumber(ARGV[3]) + 1)
@@ -289,11 +321,12 @@ while #out < want do
   if #members == 0 then break end
   for i = 1, #members, 2 do
     local json = redis.call('HGET', ARGV[1] .. 't:' .. members[i], 'task')
-    if json then
+    local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', members[i])
+    if json and expiry and tonumber(expiry) > tonumber(ARGV[4]) then
       out[#out + 1] = members[i + 1]
       out[#out + 1] = json
       if #out >= want then break end
-    else
+    elseif not json then
       redis.call('ZREM', KEYS[1], members[i])
     end
     after = '(' .. members[i + 1]
@@ -303,7 +336,7 @@ return out
 `
 
 const listScript = Redis.script(
-  (key: string, base: string, after: number, pageSize: number) => [key, base, after, pageSize],
+  (key: string, base: string, after: number, pageSize: number, now: number) => [key, base, after, pageSize, now],
   { lua: listLua, numberOfKeys: 1 }
 ).withReturnType<ReadonlyArray<string>>()
 
@@ -326,6 +359,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const inputChannel = `${base}inputs`
     /** Running tasks' leases: a sorted set, score = when the lease runs out. */
     const leases = `${base}leases`
+    /** Who holds each lease: the message prefix (`origin`) of the store of the process running it. */
+    const holders = `${base}holders`
     const inputs = yield* PubSub.sliding<InputDelivery>(1_024)
     /** This store's messages start with it: it skips its own (it published them locally already). */
     const origin = `${randomBytes(9).toString("base64url")}|`
@@ -334,7 +369,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const update = redis.eval(updateScript)
     const renew = redis.eval(renewScript)
     const claim = redis.eval(claimScript)
-    const claimTask = redis.eval(claimTaskScript)
     const listPage = redis.eval(listScript)
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
@@ -491,7 +525,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 Number.isFinite(maxPerAddress) ? maxPerAddress : Number.MAX_SAFE_INTEGER,
                 channel,
                 origin,
-                input.work === undefined ? "" : JSON.stringify(input.work),
+                workJson(input.work),
                 input.leaseMillis === undefined ? "" : String(input.leaseMillis)
               )
             ),
@@ -520,7 +554,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             after = decoded
           }
           return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.map(run("list", listPage(`${base}o:${owner}`, base, after, pageSize)), (flat) => {
+            Effect.map(run("list", listPage(`${base}o:${owner}`, base, after, pageSize, now)), (flat) => {
               const tasks: Array<Task> = []
               let last = 0
               let more = false
@@ -580,22 +614,19 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       changes,
       shared: true,
       renewLeases: (taskIds, leaseMillis, first) =>
-        taskIds.length === 0 ? Exit.succeed(noTaskIds) : run("renewLeases", renew(leases, leaseMillis, first === true, taskIds)),
-      claimOrphans: () =>
-        Effect.flatMap(run("claimOrphans", claim(leases)), (claimed) =>
-          Effect.map(
-            Effect.forEach(claimed, (taskId) => run("claimOrphans", claimTask(taskKey(taskId)))),
-            (fields) => {
-              const orphans: Array<Orphan> = []
-              for (const [json, work, claims] of fields) {
-                if (json === undefined) continue
-                const task = JSON.parse(json) as Task
-                if (isTerminal(task.status)) continue
-                orphans.push({ task, work: work ? JSON.parse(work) : undefined, claims: Number(claims) })
-              }
-              return orphans
-            }
-          )),
+        taskIds.length === 0
+          ? Exit.succeed(noTaskIds)
+          : run("renewLeases", renew(leases, holders, leaseMillis, first === true, origin, taskIds)),
+      claimOrphans: (leaseMillis) =>
+        Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin)), (flat) => {
+          const orphans: Array<Orphan> = []
+          for (let i = 0; i + 3 < flat.length; i += 4) {
+            const task = JSON.parse(flat[i + 1]!) as Task
+            const work = flat[i + 2]
+            orphans.push({ task, work: work ? JSON.parse(work) : undefined, claims: Number(flat[i + 3]) })
+          }
+          return orphans
+        }),
       sendInput: (taskId, responses) =>
         // This process's other servers (sharing this store) hear it at once; other processes through Redis.
         Effect.andThen(

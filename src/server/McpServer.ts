@@ -218,7 +218,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
     const rerun = (name: string, args: unknown, context: RequestContext) => {
       const tool = tools.get(name)
-      return tool === undefined || tool.runOnce || tool.taskSupport === "forbidden" ? undefined : tool.call(args, context)
+      // The handler alone (the request's middleware ran where the call was made), with the server
+      // in context as every request has it.
+      return tool === undefined || tool.runOnce || tool.taskSupport === "forbidden"
+        ? undefined
+        : Effect.provideService(tool.call(args, context), McpServer, service)
     }
     const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks, rerun)
 

@@ -201,11 +201,12 @@ export class TaskStore extends Context.Service<TaskStore, {
     | undefined
   /**
    * Claims the tasks still working or waiting whose lease ran out (the process that ran them
-   * stopped without a word: killed, crashed, cut off): each is handed to one caller only, with
-   * the work it recorded. The caller runs it again (taking its lease) or ends it, so no task
-   * stays `working` forever. Any replica may call it.
+   * stopped without a word: killed, crashed, cut off): each is handed to one caller only, leased
+   * to it for `leaseMillis`, with the work it recorded. The caller runs it again (renewing the
+   * lease) or ends it; should it stop first, the lease lapses and another claims the task. So no
+   * task stays `working` forever. Any replica may call it.
    */
-  readonly claimOrphans?: (() => Effect.Effect<ReadonlyArray<Orphan>, StoreError>) | undefined
+  readonly claimOrphans?: ((leaseMillis: number) => Effect.Effect<ReadonlyArray<Orphan>, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

@@ -34,7 +34,7 @@ import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
-import { orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
+import { isTerminal, orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
 import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
 import type { StoreError } from "../store/StoreError.ts"
@@ -177,7 +177,8 @@ class Running {
   deadline = 0
   /**
    * Its index in the deadline heap; -1 when it is not there, {@link expiredSlot} once its TTL
-   * elapsed (the work was interrupted for that). One field for both: 8 bytes per task in flight.
+   * elapsed (the work was interrupted for that), {@link lostSlot} once another process took the
+   * task over. One field for all: 8 bytes per task in flight.
    */
   slot = -1
   /** A rooted handler's (see `rootOf`): the caller's services, and how the handler's exit becomes the work's. */
@@ -309,7 +310,6 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
   options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
 
-/** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 /** Options of {@link make}. */
 export interface SupervisorOptions {
   /**
@@ -339,6 +339,7 @@ export interface Resumed {
 /** How many times a task is taken over before it fails (its work may be what stops its processes). */
 export const maxTakeOvers = 3
 
+/** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (
   store: TaskStore["Service"],
   scope: Scope.Scope,
@@ -356,13 +357,14 @@ export const make = (
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one
   // finalizer interrupts them all.
-  // A shared store (replicas): a task cancelled by another process (`tasks/cancel` answered there),
-  // or failed as an orphan (its lease ran out), is interrupted here if its work runs here. Its
-  // status is recorded already; the work only stops.
+  // A shared store (replicas): a task ended by another process (cancelled through `tasks/cancel`
+  // there, failed as an orphan, or completed by a copy of its work that process ran) is
+  // interrupted here if its work runs here. Its status is recorded already; the work only stops.
+  // (A task this process ends has left `running` before its change arrives.)
   const watcher = store.shared === true
-    ? Effect.runFork(keptAlive("the cancellation watcher", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
+    ? Effect.runFork(keptAlive("the watcher of tasks ended elsewhere", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
       Effect.forever(Effect.map(PubSub.take(subscription), (task) => {
-        if (task.status !== "cancelled" && !(task.status === "failed" && task.statusMessage === orphanMessage)) return
+        if (!isTerminal(task.status)) return
         const entry = running.get(task.taskId)
         if (entry === undefined) return
         leave(entry)
@@ -371,7 +373,8 @@ export const make = (
     : undefined
 
   // Leases (a shared store that has them): this process renews those of the tasks it runs, and
-  // ends as failed the tasks whose lease ran out (their process stopped): none stays working forever.
+  // takes over the tasks whose lease ran out (their process stopped): it runs them again, or ends
+  // them failed. None stays working forever.
   const leaseMillis = options.leaseMillis ?? 15_000
   const renewLeases = store.renewLeases
   const claimOrphans = store.claimOrphans
@@ -381,11 +384,33 @@ export const make = (
       Effect.andThen(Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))), effect),
       { disableYield: true }
     )))
+  /**
+   * Renewals that succeeded in a row. The reaper claims nothing until two did since the last
+   * failure: after a store outage every lease has run out, and the other replicas must get to
+   * renew theirs before this one takes their tasks (which they would then stop, to start over here).
+   */
+  let renewedInARow = 0
+  const renewal = Effect.suspend(() =>
+    Effect.matchEffect(renewLeases!([...running.keys()], leaseMillis), {
+      onFailure: (error) =>
+        Effect.suspend(() => {
+          renewedInARow = 0
+          return Effect.fail(error)
+        }),
+      onSuccess: (lostIds) =>
+        Effect.sync(() => {
+          renewedInARow++
+          lost(lostIds ?? [])
+        })
+    })
+  )
+  const reap = Effect.suspend(() =>
+    renewedInARow < 2
+      ? Effect.void
+      : Effect.flatMap(claimOrphans!(leaseMillis), (orphans) => Effect.forEach(orphans, takeOver, { discard: true }))
+  )
   const leasing = renewLeases !== undefined && claimOrphans !== undefined
-    ? [
-      every("lease renewal", Effect.suspend(() => Effect.map(renewLeases([...running.keys()], leaseMillis), lost))),
-      every("the orphan reaper", Effect.suspend(() => Effect.flatMap(claimOrphans(), (orphans) => Effect.forEach(orphans, takeOver, { discard: true }))))
-    ]
+    ? [every("lease renewal", renewal), every("the orphan reaper", reap)]
     : undefined
 
   /** On a store with leases, a creation takes the task's first lease with it. */

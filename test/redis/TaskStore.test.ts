@@ -348,40 +348,64 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
     }))
 
-  it.effect("a task taken over more than maxTakeOvers times fails; a process whose lease was claimed stops its work and records nothing", () =>
+  it.effect("a task ended by another process (a copy of its work completed there) stops its work here", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 60_000 })
+      let interrupted = false
+      const task = yield* runsOn.spawn(
+        { owner: A, method: "tools/call" },
+        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      )
+      yield* sleep(50)
+      yield* storeTwo.finish(task.taskId, "completed", result("elsewhere"))
+      yield* waitUntil(() => interrupted)
+      assert.strictEqual(yield* runsOn.running, 0)
+      assert.deepStrictEqual((yield* storeOne.get(task.taskId, A)).outcome, result("elsewhere"), "the outcome recorded there stays")
+    }))
+
+  it.effect("list pages past expired tasks whose keys are still kept: every live task is listed, none expired", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store()
+      // The oldest three expire (their keys outlive them by a grace period); five stay.
+      for (let i = 0; i < 3; i++) yield* tasks.create({ owner: A, method: "tools/call", ttlMillis: 50 })
+      const live: Array<string> = []
+      for (let i = 0; i < 5; i++) live.push((yield* tasks.create({ owner: A, method: "tools/call" })).taskId)
+      yield* sleep(100)
+      const listed: Array<string> = []
+      let cursor: string | undefined
+      for (let page = 0; page < 10; page++) {
+        const result = yield* tasks.list(A, cursor, 3)
+        listed.push(...result.tasks.map((task) => task.taskId))
+        cursor = result.nextCursor
+        if (cursor === undefined) break
+      }
+      assert.deepStrictEqual(listed, live)
+    }))
+
+  it.effect("a task taken over more than maxTakeOvers times fails; an ended or expired one is not claimed", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
       const storeOne = yield* onRedis(prefix)
       const storeTwo = yield* onRedis(prefix)
       const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
       // A task whose work stopped its processes maxTakeOvers times already.
-      const poison = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "crash" } })
+      const poison = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "crash" }, leaseMillis: 100 })
       yield* Effect.orDie(redis.send("HSET", `${prefix}tasks:t:${poison.taskId}`, "claims", String(TaskSupervisor.maxTakeOvers)))
-      yield* storeOne.renewLeases!([poison.taskId], 100, true)
-      let resumedPoison = false
+      // Leased, then ended, or expired: nothing to take over.
+      const ended = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100 })
+      yield* storeOne.finish(ended.taskId, "completed", result("done"))
+      const expiring = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100, ttlMillis: 150 })
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", ended.taskId))
+      yield* sleep(200)
+      const resumed: Array<string> = []
       TaskSupervisor.make(storeTwo, yield* Effect.scope, {
         leaseMillis: 300,
-        resume: () => {
-          resumedPoison = true
+        resume: (orphan) => {
+          resumed.push(orphan.task.taskId)
           return undefined
         }
       })
-      // A live process cut off past its lease: another claimed its task meanwhile.
-      let interrupted = false
-      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
-      const cutOff = yield* runsOn.spawn(
-        { owner: A, method: "tools/call", work: { tool: "slow" } },
-        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
-      )
-      yield* sleep(50)
-      // Claimed by another process (as its reaper does): the lease leaves the set.
-      yield* Effect.orDie(redis.send("ZREM", `${prefix}tasks:leases`, cutOff.taskId))
-      assert.deepStrictEqual(yield* storeTwo.renewLeases!([cutOff.taskId], 300), [cutOff.taskId], "a renewal does not take back a lost lease")
-      // The next renewal of the process that ran it learns it: the work stops, and its end is not recorded.
-      yield* waitUntil(() => interrupted, 2_000)
-      yield* sleep(100)
-      assert.strictEqual((yield* storeOne.get(cutOff.taskId, A)).status, "working", "the task is the other process's now")
-      assert.strictEqual(yield* runsOn.running, 0)
       let status: string | undefined
       yield* waitUntil(() => status === "failed", 3_000).pipe(
         Effect.raceFirst(Effect.forever(Effect.andThen(
@@ -389,8 +413,38 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
           sleep(50)
         )).pipe(Effect.orDie))
       )
-      assert.isFalse(resumedPoison, "past maxTakeOvers, the work is not run again")
+      assert.deepStrictEqual(resumed, [], "past maxTakeOvers, the work is not run again; ended and expired tasks are not claimed")
       assert.strictEqual((yield* storeTwo.get(poison.taskId, A)).statusMessage, "The server running this task stopped before it finished")
+      assert.strictEqual((yield* storeTwo.get(ended.taskId, A)).status, "completed")
+      assert.strictEqual((yield* Effect.flip(storeTwo.get(expiring.taskId, A)))._tag, "TaskNotFound")
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:leases`)), 0, "no lease left behind")
+    }))
+
+  it.effect("a process cut off past its lease, whose task another claimed, stops that work at its next renewal and records nothing", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const claimer = yield* onRedis(prefix)
+      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      let interrupted = false
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
+      const cutOff = yield* runsOn.spawn(
+        { owner: A, method: "tools/call", work: { tool: "slow" } },
+        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      )
+      yield* sleep(50)
+      // Its lease runs out (as if its process were cut off), and another process claims the task:
+      // leased to that one now (the lease is handed over, not removed).
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", cutOff.taskId))
+      const claimed = yield* claimer.claimOrphans!(60_000)
+      assert.deepStrictEqual(claimed.map((orphan) => [orphan.task.taskId, orphan.work, orphan.claims]), [[cutOff.taskId, { tool: "slow" }, 1]])
+      assert.deepStrictEqual(yield* claimer.renewLeases!([cutOff.taskId], 60_000), [], "the claimer holds the lease")
+      assert.deepStrictEqual(yield* storeOne.renewLeases!([cutOff.taskId], 300), [cutOff.taskId], "the first process no longer does")
+      // The next renewal of the process that ran it learns it: the work stops, its end is not recorded.
+      yield* waitUntil(() => interrupted, 2_000)
+      yield* sleep(100)
+      assert.strictEqual((yield* storeOne.get(cutOff.taskId, A)).status, "working", "the task is the other process's now")
+      assert.strictEqual(yield* runsOn.running, 0)
     }))
 
   it.effect("two servers on one Redis: a task created on one is read, listed and cancelled through the other", () =>

@@ -166,6 +166,8 @@ const drainGraceMillis = 100
 
 /** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
 const maxHeldPerRoute = 64
+/** Routes whose requests a session keeps at most. */
+const maxHeldRoutes = 1_024
 
 const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
 
@@ -327,10 +329,17 @@ class HttpSession implements PushConnection {
     this.routes.delete(route)
     this.routes = shrink(this.routes)
   }
-  /** The held requests of a route, created when missing. */
+  /**
+   * The held requests of a route, created when missing. At most `maxHeldRoutes` routes are kept
+   * (the oldest dropped: their requests have long timed out), as a stateless session never ends.
+   */
   heldOf(route: string): Array<JsonRpc.Message> {
     let held = this.held.get(route)
-    if (held === undefined) (this.held = writable(this.held)).set(route, held = [])
+    if (held === undefined) {
+      this.held = writable(this.held)
+      if (this.held.size >= maxHeldRoutes) this.held.delete(this.held.keys().next().value!)
+      this.held.set(route, held = [])
+    }
     return held
   }
   /** Takes the held requests of a route. */
