@@ -80,6 +80,7 @@ import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown
 import { clientError, type PendingClientRequest, resultDecoders } from "./internal/clientAnswers.ts"
 import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
+import * as Lifecycle from "./internal/lifecycle.ts"
 import { RequestContextImpl } from "./internal/requestContext.ts"
 import type {
   ClientChannel,
@@ -684,29 +685,29 @@ class SessionImpl implements ServerSession {
     if (this.running.has(id) || this.queued.has(id)) {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
     }
-    const method = request.method
-    // The stateless era (2026-07-28) on a connection without HTTP (stdio, in-memory): a request
-    // naming its version in `_meta` is answered by that `_meta`, with no handshake. The first
-    // message picks the era: once `initialize` came, the session is of the handshake era.
-    if (resolved === undefined && !this.stateless && this.phase === "new" && this.modernRequest(request)) {
-      const modern = Negotiation.resolveModern(request, undefined)
-      if (modern._tag === "Failure") return this.send(JsonRpc.failure(request.id, modern.failure.error), request.id)
-      resolved = modern.success
-    } else if (this.phase !== "operational" && method !== "ping") {
-      if (method === "initialize") {
-        if (this.phase !== "new") return this.reject(request, "initialize may be sent only once per session")
+    // The lifecycle decides (see `internal/lifecycle.ts`). The stateless era (2026-07-28) on a
+    // connection without HTTP (stdio, in-memory): the first message picks the era.
+    const admission = Lifecycle.admit(
+      this.phase,
+      this.stateless,
+      request.method,
+      this.phase === "new" && this.modernRequest(request),
+      resolved !== undefined
+    )
+    switch (admission._tag) {
+      case "Modern": {
+        const modern = Negotiation.resolveModern(request, undefined)
+        if (modern._tag === "Failure") return this.send(JsonRpc.failure(request.id, modern.failure.error), request.id)
+        resolved = modern.success
+        break
+      }
+      case "Initialize":
         this.phase = "initializing"
         return this.startInitialize(request, http)
-      }
-      if (this.phase === "new" || this.phase === "initializing") {
-        return this.reject(
-          request,
-          `received "${method}" before initialization; send "initialize" first (only "ping" is allowed before it)`
-        )
-      }
-      if (this.phase === "closed") return
-    } else if (method === "initialize" && !this.stateless) {
-      return this.reject(request, "initialize may be sent only once per session")
+      case "Reject":
+        return this.reject(request, admission.detail)
+      case "Drop":
+        return
     }
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)

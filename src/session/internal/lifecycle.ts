@@ -1,0 +1,63 @@
+/**
+ * The handshake-era lifecycle of a session as a pure decision: given where the session is and
+ * the request that arrived, what becomes of the request. The session applies it (starts the
+ * handshake, answers the refusal, dispatches); this module only decides, so every rule is a
+ * table row in a unit test.
+ *
+ * - A connection without a handshake whose first request names its protocol version in `_meta`
+ *   is of the stateless era (2026-07-28): that request, and every later one, is answered by its
+ *   own `_meta`.
+ * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
+ * - `initialize` comes once per session (a stateless session takes it from anyone).
+ * - A closed session answers nothing.
+ *
+ * @internal
+ */
+import type { Phase } from "../ServerSession.ts"
+
+/** What becomes of a request. */
+export type Admission =
+  | { readonly _tag: "Modern" }
+  | { readonly _tag: "Initialize" }
+  | { readonly _tag: "Dispatch" }
+  | { readonly _tag: "Drop" }
+  | { readonly _tag: "Reject"; readonly detail: string }
+
+/** Resolve it by its own `_meta` (the stateless era), then dispatch. */
+export const modern: Admission = { _tag: "Modern" }
+/** Start the handshake with it. */
+export const initialize: Admission = { _tag: "Initialize" }
+/** Dispatch it to its handler. */
+export const dispatch: Admission = { _tag: "Dispatch" }
+/** Answer nothing (the session closed). */
+export const drop: Admission = { _tag: "Drop" }
+
+const initializeTwice: Admission = { _tag: "Reject", detail: "initialize may be sent only once per session" }
+
+/**
+ * The admission of a request of `method` in `phase`. `namesVersion`: the request names its
+ * protocol version in `_meta`; `resolved`: the transport resolved its truth already (2026-07-28
+ * over HTTP). Allocates only for a refusal before initialization.
+ */
+export const admit = (
+  phase: Phase,
+  stateless: boolean,
+  method: string,
+  namesVersion: boolean,
+  resolved: boolean
+): Admission => {
+  if (!resolved && !stateless && phase === "new" && namesVersion) return modern
+  if (phase !== "operational" && method !== "ping") {
+    if (method === "initialize") return phase === "new" ? initialize : initializeTwice
+    if (phase === "new" || phase === "initializing") {
+      return {
+        _tag: "Reject",
+        detail: `received "${method}" before initialization; send "initialize" first (only "ping" is allowed before it)`
+      }
+    }
+    if (phase === "closed") return drop
+    return dispatch
+  }
+  if (method === "initialize" && !stateless) return initializeTwice
+  return dispatch
+}

@@ -1,0 +1,38 @@
+/**
+ * The handshake-era lifecycle as a table: what becomes of a request in each phase (the session
+ * applies the decision; `session/internal/lifecycle.ts` only decides).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Lifecycle from "../../src/session/internal/lifecycle.ts"
+import type { Phase } from "../../src/session/ServerSession.ts"
+
+const notYetInitialized = (method: string) =>
+  `received "${method}" before initialization; send "initialize" first (only "ping" is allowed before it)`
+const twice = "initialize may be sent only once per session"
+
+describe("Lifecycle.admit", () => {
+  // phase, stateless, method, names its version in _meta, resolved by the transport → admission
+  const rows: ReadonlyArray<readonly [Phase, boolean, string, boolean, boolean, Lifecycle.Admission]> = [
+    ["new", false, "tools/list", true, false, Lifecycle.modern],
+    ["new", false, "tools/list", true, true, { _tag: "Reject", detail: notYetInitialized("tools/list") }],
+    ["new", false, "initialize", false, false, Lifecycle.initialize],
+    ["new", false, "ping", false, false, Lifecycle.dispatch],
+    ["new", false, "tools/list", false, false, { _tag: "Reject", detail: notYetInitialized("tools/list") }],
+    ["initializing", false, "tools/call", false, false, { _tag: "Reject", detail: notYetInitialized("tools/call") }],
+    ["initializing", false, "initialize", false, false, { _tag: "Reject", detail: twice }],
+    ["initializing", false, "ping", false, false, Lifecycle.dispatch],
+    ["initialized", false, "tools/call", false, false, Lifecycle.dispatch],
+    ["initialized", false, "initialize", false, false, { _tag: "Reject", detail: twice }],
+    ["operational", false, "tools/call", false, false, Lifecycle.dispatch],
+    ["operational", false, "initialize", false, false, { _tag: "Reject", detail: twice }],
+    ["operational", true, "initialize", false, false, Lifecycle.dispatch],
+    ["operational", false, "tools/call", true, false, Lifecycle.dispatch],
+    ["closed", false, "tools/call", false, false, Lifecycle.drop],
+    ["closed", false, "ping", false, false, Lifecycle.dispatch]
+  ]
+  for (const [phase, stateless, method, namesVersion, resolved, expected] of rows) {
+    it(`${phase}${stateless ? " (stateless)" : ""}: ${method}${namesVersion ? " naming its version" : ""}${resolved ? " resolved" : ""}`, () => {
+      assert.deepStrictEqual(Lifecycle.admit(phase, stateless, method, namesVersion, resolved), expected)
+    })
+  }
+})
