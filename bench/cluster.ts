@@ -6,6 +6,9 @@
  *
  * - **creations/s**: `tools/call queued` (a task at once), BENCH_CLUSTER_TASKS of them (default
  *   20,000), BENCH_CLUSTER_CONCURRENCY in flight (default 128), alternating the replicas;
+ * - **CPU per creation**: the replicas' (both) and Redis's CPU time over the creations
+ *   (the schedstat of their threads), divided by their number: what the rate would be on cores
+ *   of their own (the load generator shares these);
  * - **Redis commands per task**: Redis's `total_commands_processed` over the creations, divided
  *   by their number (the commands a script runs count too; lease renewals and the reaper
  *   included);
@@ -24,7 +27,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { make as startRedis } from "../test/support/redis.ts"
 import { startReplica } from "../test/support/replicas.ts"
-import { freePort, intEnv, runBenchmark } from "./support.ts"
+import { childCpuMicros, freePort, intEnv, runBenchmark } from "./support.ts"
 
 const TASKS = intEnv("BENCH_CLUSTER_TASKS", 20_000)
 const CONCURRENCY = intEnv("BENCH_CLUSTER_CONCURRENCY", 128)
@@ -89,15 +92,15 @@ const percentile = (values: Array<number>, p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-/** Redis's commands processed so far (INFO stats), over a plain socket command through fetch-free RESP. */
-const commandsProcessed = async (port: number): Promise<number> => {
+/** A field of Redis's `INFO` (an inline command over a plain socket). */
+const redisInfo = async (port: number, section: string, field: string): Promise<number> => {
   const { createConnection } = await import("node:net")
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write("INFO stats\r\n"))
+    const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write(`INFO ${section}\r\n`))
     let data = ""
     socket.on("data", (chunk) => {
       data += String(chunk)
-      const match = /total_commands_processed:(\d+)/.exec(data)
+      const match = new RegExp(`${field}:(\\d+)`).exec(data)
       if (match !== null) {
         socket.end()
         resolve(Number(match[1]))
@@ -107,10 +110,16 @@ const commandsProcessed = async (port: number): Promise<number> => {
   })
 }
 
+/** Redis's commands processed so far. */
+const commandsProcessed = (port: number) => redisInfo(port, "stats", "total_commands_processed")
+
 interface Row {
   readonly store: string
   readonly creations: number
   readonly commandsPerTask: number | undefined
+  /** CPU µs per creation: both replicas together, and Redis. */
+  readonly replicaCpu: number
+  readonly redisCpu: number | undefined
   readonly getP50: number
   readonly getP99: number
   readonly doneP50: number
@@ -121,16 +130,21 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
   Effect.gen(function*() {
     const ports = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
     const prefix = `bench-${Date.now()}:`
+    const pids: Array<number> = []
     for (const port of ports) {
       // One anonymous client makes them all: the per-requestor limit (100 by default) raised.
       const env = { MAX_TASKS_PER_REQUESTOR: "5000", ...(store === "memory" ? { STORE: "memory" } : {}) }
-      yield* startReplica({ redisUrl, prefix, port, leaseMillis: 15_000, env })
+      pids.push((yield* startReplica({ redisUrl, prefix, port, leaseMillis: 15_000, env })).pid!)
     }
+    const redisPid = yield* Effect.promise(() => redisInfo(redisPort, "server", "process_id"))
+    const cpu = () => pids.reduce((sum, pid) => sum + childCpuMicros(pid), 0)
     // The replica that reads a task: on Redis the other one (any replica answers), in memory its own.
     const reader = (created: number) => store === "redis" ? ports[1 - created]! : ports[created]!
     return yield* Effect.promise(async (): Promise<Row> => {
       await pool(500, 32, async (i) => void await create(ports[i % 2]!))
       const before = store === "redis" ? await commandsProcessed(redisPort) : 0
+      const cpuBefore = cpu()
+      const redisCpuBefore = childCpuMicros(redisPid)
       const made: Array<{ readonly taskId: string; readonly on: number }> = []
       const started = performance.now()
       await pool(TASKS, CONCURRENCY, async (i) => {
@@ -139,6 +153,8 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         made.push({ taskId: result.taskId, on: i % 2 })
       })
       const seconds = (performance.now() - started) / 1000
+      const replicaCpu = (cpu() - cpuBefore) / TASKS
+      const redisCpu = store === "redis" ? (childCpuMicros(redisPid) - redisCpuBefore) / TASKS : undefined
       const commands = store === "redis" ? (await commandsProcessed(redisPort)) - before : undefined
       // The newest tasks: past the requestor's limit, a store drops the oldest ended ones.
       const recent = made.slice(-2_000)
@@ -165,6 +181,8 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         store,
         creations: TASKS / seconds,
         commandsPerTask: commands === undefined ? undefined : commands / TASKS,
+        replicaCpu,
+        redisCpu,
         getP50: percentile(gets, 50),
         getP99: percentile(gets, 99),
         doneP50: percentile(done, 50),
@@ -184,12 +202,14 @@ runBenchmark("bench/cluster.ts", async () => {
   const table = [
     `### Tasks on two replicas (${TASKS.toLocaleString("en")} creations, ${CONCURRENCY} in flight; Node ${process.version})`,
     "",
-    "| stores | task creations/s (both replicas) | Redis commands per task | tasks/get p50 / p99 ms | create → completed p50 / p99 ms |",
-    "|---|---:|---:|---:|---:|",
+    "| stores | task creations/s (both replicas) | CPU µs per creation: replicas / Redis | Redis commands per task | tasks/get p50 / p99 ms | create → completed p50 / p99 ms |",
+    "|---|---:|---:|---:|---:|---:|",
     ...rows.map((row) =>
       `| ${row.store === "redis" ? "Redis, shared (reads through the other replica)" : "in memory, per replica"} | ${
         Math.round(row.creations).toLocaleString("en")
-      } | ${row.commandsPerTask === undefined ? "–" : row.commandsPerTask.toFixed(1)} | ${ms(row.getP50)} / ${ms(row.getP99)} | ${
+      } | ${row.replicaCpu.toFixed(0)} / ${row.redisCpu === undefined ? "–" : row.redisCpu.toFixed(0)} | ${
+        row.commandsPerTask === undefined ? "–" : row.commandsPerTask.toFixed(1)
+      } | ${ms(row.getP50)} / ${ms(row.getP99)} | ${
         ms(row.doneP50)
       } / ${ms(row.doneP99)} |`
     ),
