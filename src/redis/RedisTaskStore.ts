@@ -82,6 +82,7 @@ local function removeTask(base, id)
   redis.call('ZREM', base .. 'all', id)
   redis.call('ZREM', base .. 'done', id)
   redis.call('ZREM', base .. 'leases', id)
+  redis.call('HDEL', base .. 'holders', id)
   if rec[1] then redis.call('ZREM', base .. 'o:' .. rec[1], id) end
   if rec[2] and rec[2] ~= '' then redis.call('ZREM', base .. 'a:' .. rec[2], id) end
 end
@@ -146,6 +147,8 @@ if ARGV[13] ~= '' then redis.call('HSET', key, 'work', ARGV[13]) end
 if ARGV[14] ~= '' then
   local t = redis.call('TIME')
   redis.call('ZADD', base .. 'leases', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[14]), id)
+  -- held by the creating process (its store's message prefix is its identity)
+  redis.call('HSET', base .. 'holders', id, ARGV[12])
 end
 -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
 -- creation) still reads its owner and address; reads treat an expired task as gone.
@@ -210,7 +213,9 @@ if ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'cancelled' then
   local id = string.sub(KEYS[1], string.len(ARGV[6]) + 1)
   redis.call('ZADD', KEYS[2], current[2], id)
   -- an ended task has no lease any more (base = the task key prefix without its 't:')
-  redis.call('ZREM', string.sub(ARGV[6], 1, string.len(ARGV[6]) - 2) .. 'leases', id)
+  local base = string.sub(ARGV[6], 1, string.len(ARGV[6]) - 2)
+  redis.call('ZREM', base .. 'leases', id)
+  redis.call('HDEL', base .. 'holders', id)
 end
 redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
 return 'ok'

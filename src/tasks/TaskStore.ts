@@ -115,9 +115,10 @@ export interface CreateInput {
    */
   readonly work?: unknown
   /**
-   * A shared store's lease (see `renewLeases`), taken with the creation: the creating process
-   * runs the task, and a process that dies right after creating it must not leave it unleased
-   * (`working` forever). Ignored by the in-memory store.
+   * A shared store's lease (see `renewLeases`), taken with the creation, for the creating
+   * process: it runs the task, and a process that dies right after creating it must not leave it
+   * unleased (`working` forever). A store with leases must take it (the supervisor does not lease
+   * again); the in-memory store ignores it.
    */
   readonly leaseMillis?: number | undefined
 }

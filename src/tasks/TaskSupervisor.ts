@@ -432,8 +432,9 @@ export const make = (
   /** Runs an orphan's work again here (at most `maxTakeOvers` times), else ends it failed. */
   const takeOver = (orphan: Orphan): Effect.Effect<void> => {
     const task = orphan.task
-    // Still running here (its renewals failed for a while: a Redis outage): it goes on here.
-    if (running.has(task.taskId)) return Effect.ignore(renewLeases!([task.taskId], leaseMillis, true))
+    // Still running here (its renewals failed for a while: a Redis outage): it goes on here, under
+    // the lease the claim gave back to this process.
+    if (running.has(task.taskId)) return Effect.void
     const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers ? undefined : options.resume?.(orphan)
     if (resumed === undefined) {
       return Effect.matchEffect(store.finish(task.taskId, "failed", orphanOutcome, orphanMessage), {
@@ -472,8 +473,7 @@ export const make = (
     entry.options = options
     running.set(task.taskId, entry)
     if (ttlMillis !== null && ttlMillis <= maxTimerMillis) deadlines.add(entry, ttlMillis)
-    // Its first lease at once: a process that dies before the next renewal leaves no task behind.
-    if (leasing !== undefined) Effect.runFork(Effect.ignore(renewLeases!([task.taskId], leaseMillis, true)))
+    // Leased already: with its creation (`CreateInput.leaseMillis`), or by the claim of a take-over.
     return entry
   }
 
