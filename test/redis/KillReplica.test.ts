@@ -12,14 +12,20 @@ import { freePort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { modernRequest as call, startReplica } from "../support/replicas.ts"
 
+/** Two replica processes on the test Redis, one prefix; the first's process (to kill) and both ports. */
+const twoReplicas = Effect.gen(function*() {
+  const { url } = yield* TestRedis
+  const prefix = uniquePrefix()
+  const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+  const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
+  yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
+  return { a, portA, portB }
+})
+
 layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIGKILL", (it) => {
   it.effect("the surviving replica runs its re-runnable task again and fails its runOnce task, within about a lease", () =>
     Effect.gen(function*() {
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
-      yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
+      const { a, portA, portB } = yield* twoReplicas
 
       const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
@@ -54,11 +60,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
 
   it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>
     Effect.gen(function*() {
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
-      yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
+      const { a, portA, portB } = yield* twoReplicas
       const elicitation = { elicitation: { form: {} } }
       const created = yield* call(portA, "tools/call", "greet_later", { name: "greet_later", arguments: { seconds: 1 } }, elicitation)
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))

@@ -74,6 +74,19 @@ export interface ContextSession extends ServerSession {
 }
 
 /**
+ * The typed failure of an input the request did not declare the client capability for (2026-07-28:
+ * the capabilities are the request's own), else `undefined`.
+ */
+const missingPerRequest = (
+  method: string,
+  params: JsonRpc.Params | undefined,
+  truth: Negotiation.ResolvedRequest
+): Effect.Effect<never, ClientCapabilityMissing> | undefined => {
+  const capability = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
+  return capability === undefined ? undefined : Effect.fail(new ClientCapabilityMissing({ method, capability, perRequest: true }))
+}
+
+/**
  * A server→client request in a 2026-07-28 round (MRTR): answered from the round when the client
  * sent its answer (a valid one: an answer that does not decode is asked again), else recorded as
  * missing and the handler stopped (after one yield, so that inputs asked concurrently are all
@@ -90,8 +103,8 @@ const inputFromRound = (
   // must not take a key or record an input.
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const key = round.keyOf(method, options?.inputKey)
-    const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
-    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing, perRequest: true }))
+    const missing = missingPerRequest(method, params, truth)
+    if (missing !== undefined) return missing
     if (round.answers.has(key)) {
       const decode = resultDecoders.get(method)
       const answer = round.answers.get(key)
@@ -115,8 +128,8 @@ const inputFromTask = (
   truth: Negotiation.ResolvedRequest
 ): Effect.Effect<unknown, ClientRequestError> =>
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
-    const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
-    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing, perRequest: true }))
+    const missing = missingPerRequest(method, params, truth)
+    if (missing !== undefined) return missing
     const decode = resultDecoders.get(method)
     const asked = task.ask!(method, params, options?.inputKey)
     return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))
