@@ -37,7 +37,10 @@ export const clientError = (method: string, error: unknown): ClientRequestError 
     : new ClientRequestFailed({ method, code, message, data })
 }
 
-// Server→client results are decoded once per method with a schema built at module load.
+/**
+ * The decoder of each server→client request's result, by method, built once at module load: a
+ * result that does not decode is a typed `ClientResultInvalid`.
+ */
 export const resultDecoders = new Map<string, (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>>()
 for (const [method, spec] of Object.entries(ServerRequests)) {
   const decode = Schema.decodeUnknownExit(spec.result as Schema.Codec<unknown, unknown>)

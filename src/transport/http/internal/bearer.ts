@@ -60,6 +60,7 @@ export const authenticate = (
 /** Longest `Authorization` header taken: 8 KiB. */
 export const maxAuthorizationLength = 8 * 1024
 
+/** 401 `invalid_token`: a token that is not one, or does not verify (RFC 6750). */
 export const invalidToken = (auth: BearerAuth.Config, description: string) =>
   oauthError(401, challenge(auth, { error: "invalid_token", description }), "invalid_token", description)
 
@@ -73,6 +74,7 @@ export const insufficientScope = (auth: BearerAuth.Config, principal: Principal 
   return oauthError(403, challenge(auth, { error: "insufficient_scope", scopes: stepUpScopes(auth, principal, missing), description }), "insufficient_scope", description)
 }
 
+/** The scopes a step-up challenge asks for: every request's, the token's own, and the missing ones. */
 export const stepUpScopes = (auth: BearerAuth.Config, principal: Principal | undefined, missing: ReadonlyArray<string>) => [
   ...new Set([...auth.requiredScopes, ...(principal?.scopes ?? []), ...missing])
 ]
