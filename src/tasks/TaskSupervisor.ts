@@ -442,13 +442,16 @@ export const make = (
         onSuccess: () => Effect.void
       })
     }
-    return Effect.sync(() => {
+    const start = Effect.sync(() => {
       // Its TTL counts from its creation, not from the take-over.
       const remaining = task.ttlMillis === null ? null : Math.max(1, task.createdAt + task.ttlMillis - Date.now())
       const entry = enter(new Running(), task, resumed.options, remaining)
       const fiber = fork(entry, resumed.services, resumed.work, recordExit.bind(entry), false)
       if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
     })
+    // The work starts over: what its first run was waiting for is not pending any more (an answer
+    // sent now would reach nobody); it asks again when it gets there.
+    return task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
   }
 
   Effect.runSync(Scope.addFinalizer(

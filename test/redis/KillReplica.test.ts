@@ -58,6 +58,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       assert.isBelow(Date.now() - killedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
     }), 60_000)
 
+  it.effect("a task waiting for input when its replica dies is working again on the survivor (nothing pending) until its re-run asks again", () =>
+    Effect.gen(function*() {
+      const { a, portA, portB } = yield* twoReplicas
+      const elicitation = { elicitation: { form: {} } }
+      const created = yield* call(portA, "tools/call", "greet_later", { name: "greet_later", arguments: { seconds: 1 } }, elicitation)
+      const taskId: string = created.result.taskId
+      let task: any
+      for (let i = 0; i < 50 && task?.status !== "input_required"; i++) {
+        yield* Effect.sleep("100 millis")
+        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
+      }
+      assert.strictEqual(task?.status, "input_required", "asked on the first replica")
+      a.kill("SIGKILL")
+      // Taken over (about a lease), the re-run waits 1 s before it asks: meanwhile nothing is pending.
+      const seen: Array<string> = []
+      for (let i = 0; i < 100 && !(seen.includes("working") && task?.status === "input_required"); i++) {
+        yield* Effect.sleep("50 millis")
+        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
+        if (seen.at(-1) !== task?.status) seen.push(task?.status)
+      }
+      assert.deepStrictEqual(seen, ["input_required", "working", "input_required"], JSON.stringify(task))
+      const [key] = Object.keys(task.inputRequests)
+      yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Grace" } } } })
+      for (let i = 0; i < 100 && task?.status !== "completed"; i++) {
+        yield* Effect.sleep("50 millis")
+        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
+      }
+      assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Grace (on replicas)" }])
+    }), 60_000)
+
   it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>
     Effect.gen(function*() {
       const { a, portA, portB } = yield* twoReplicas
