@@ -222,17 +222,16 @@ return 'ok'
 `
 
 // Leases on Redis's own clock (no skew between replicas), each with its holder (a process's store).
-// KEYS: the leases set, the holders hash. ARGV: the lease in ms, '1' to take the leases (else only
-// leases this holder still holds are renewed), the holder, then task ids: each leased until
-// now + lease. Answers the ids whose lease this holder lost (another process claimed them).
+// KEYS: the leases set, the holders hash. ARGV: the lease in ms, the holder, then task ids: each
+// lease this holder still holds is extended to now + lease. Answers the ids whose lease this
+// holder lost (another process claimed them). Leases are taken by `create` and by the claim.
 const renewLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
-for i = 4, #ARGV do
-  if ARGV[2] == '1' or redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[3] then
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[3])
   else
     lost[#lost + 1] = ARGV[i]
   end
@@ -241,11 +240,10 @@ return lost
 `
 
 const renewScript = Redis.script(
-  (leases: string, holders: string, leaseMillis: number, first: boolean, holder: string, taskIds: ReadonlyArray<string>) => [
+  (leases: string, holders: string, leaseMillis: number, holder: string, taskIds: ReadonlyArray<string>) => [
     leases,
     holders,
     leaseMillis,
-    first ? "1" : "0",
     holder,
     ...taskIds
   ],
@@ -618,10 +616,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       awaitTerminal,
       changes,
       shared: true,
-      renewLeases: (taskIds, leaseMillis, first) =>
+      renewLeases: (taskIds, leaseMillis) =>
         taskIds.length === 0
           ? Exit.succeed(noTaskIds)
-          : run("renewLeases", renew(leases, holders, leaseMillis, first === true, origin, taskIds)),
+          : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis) =>
         Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin)), (flat) => {
           const orphans: Array<Orphan> = []

@@ -192,13 +192,13 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
   /**
    * A shared store's leases: the process running these tasks says it still does, for
-   * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). With
-   * `first`, the leases are taken (a task that starts running here); else only leases this
-   * process still holds are renewed, and the answer lists the tasks whose lease it lost (another
-   * process claimed them: their work must stop here).
+   * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). Only leases
+   * this process still holds are renewed (it takes them with a creation, `CreateInput.leaseMillis`,
+   * or a claim); the answer lists the tasks whose lease it lost (another process claimed them:
+   * their work must stop here).
    */
   readonly renewLeases?:
-    | ((taskIds: ReadonlyArray<string>, leaseMillis: number, first?: boolean) => Effect.Effect<ReadonlyArray<string>, StoreError>)
+    | ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<ReadonlyArray<string>, StoreError>)
     | undefined
   /**
    * Claims the tasks still working or waiting whose lease ran out (the process that ran them

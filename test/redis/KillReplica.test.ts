@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { orphanMessage } from "../../src/tasks/Task.ts"
 import { freePort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
-import { modernRequest as call, startReplica } from "../support/replicas.ts"
+import { modernRequest as call, pollTask, startReplica } from "../support/replicas.ts"
 
 /** Two replica processes on the test Redis, one prefix; the first's process (to kill) and both ports. */
 const twoReplicas = Effect.gen(function*() {
@@ -41,13 +41,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       const killedAt = Date.now()
       const final: Array<any> = []
       for (const taskId of taskIds) {
-        let task: any
-        for (let i = 0; i < 150; i++) {
-          task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
-          if (task?.status !== "working") break
-          yield* Effect.sleep("100 millis")
-        }
-        final.push(task)
+        final.push(yield* pollTask(portB, taskId, (task) => task?.status !== "working"))
       }
       const [rerun, once] = final
       // Taken over within about a lease, then run again from the start (2 s).
@@ -64,11 +58,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       const elicitation = { elicitation: { form: {} } }
       const created = yield* call(portA, "tools/call", "greet_later", { name: "greet_later", arguments: { seconds: 1 } }, elicitation)
       const taskId: string = created.result.taskId
-      let task: any
-      for (let i = 0; i < 50 && task?.status !== "input_required"; i++) {
-        yield* Effect.sleep("100 millis")
-        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
-      }
+      let task = yield* pollTask(portB, taskId, (task) => task?.status === "input_required", 50)
       assert.strictEqual(task?.status, "input_required", "asked on the first replica")
       a.kill("SIGKILL")
       // Taken over (about a lease), the re-run waits 1 s before it asks: meanwhile nothing is pending.
@@ -81,10 +71,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       assert.deepStrictEqual(seen, ["input_required", "working", "input_required"], JSON.stringify(task))
       const [key] = Object.keys(task.inputRequests)
       yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Grace" } } } })
-      for (let i = 0; i < 100 && task?.status !== "completed"; i++) {
-        yield* Effect.sleep("50 millis")
-        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
-      }
+      task = yield* pollTask(portB, taskId, (task) => task?.status === "completed", 100, 50)
       assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Grace (on replicas)" }])
     }), 60_000)
 
@@ -97,12 +84,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       const taskId: string = created.result.taskId
       a.kill("SIGKILL")
       // The survivor runs the call again; after its second run's wait it asks for the name.
-      let task: any
-      for (let i = 0; i < 150; i++) {
-        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
-        if (task?.status !== "working") break
-        yield* Effect.sleep("100 millis")
-      }
+      let task = yield* pollTask(portB, taskId, (task) => task?.status !== "working")
       assert.strictEqual(task?.status, "input_required", JSON.stringify(task))
       const [key] = Object.keys(task.inputRequests)
       assert.strictEqual(task.inputRequests[key!].method, "elicitation/create")
@@ -111,11 +93,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
         inputResponses: { [key!]: { action: "accept", content: { name: "Ada" } } }
       })
       assert.isUndefined(updated.error, JSON.stringify(updated))
-      for (let i = 0; i < 100; i++) {
-        task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
-        if (task?.status !== "input_required" && task?.status !== "working") break
-        yield* Effect.sleep("50 millis")
-      }
+      task = yield* pollTask(portB, taskId, (task) => task?.status !== "input_required" && task?.status !== "working", 100, 50)
       assert.strictEqual(task?.status, "completed", JSON.stringify(task))
       assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Ada (on replicas)" }])
     }), 60_000)

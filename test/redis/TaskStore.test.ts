@@ -13,6 +13,8 @@ import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
 import { RedisTaskStore } from "../../src/redis.ts"
+import { isTerminal } from "../../src/tasks/Task.ts"
+import type { TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Context from "effect/Context"
 import { components, options } from "../../examples/everything-server.ts"
@@ -51,6 +53,18 @@ const waitUntil = (check: () => boolean, timeoutMillis = 2_000) =>
     while (!check()) {
       if (Date.now() - start > timeoutMillis) return yield* Effect.die(new Error("timed out"))
       yield* sleep(5)
+    }
+  })
+
+/** Reads the tasks every 50 ms until each has ended (dies after `timeoutMillis`). */
+const untilEnded = (tasks: TaskStore["Service"], taskIds: ReadonlyArray<string>, timeoutMillis = 3_000) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    while (true) {
+      const read = yield* Effect.orDie(Effect.forEach(taskIds, (taskId) => tasks.get(taskId, A)))
+      if (read.every((task) => isTerminal(task.status))) return
+      if (Date.now() - start > timeoutMillis) return yield* Effect.die(new Error(`still running: ${JSON.stringify(read)}`))
+      yield* sleep(50)
     }
   })
 
@@ -275,17 +289,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
     Effect.gen(function*() {
       const [storeOne, storeTwo] = yield* replicas()
       // Replica one created a task and leased it, then died (no supervisor renews it).
-      const orphan = yield* storeOne.create({ owner: A, method: "tools/call" })
-      yield* storeOne.renewLeases!([orphan.taskId], 200, true)
+      const orphan = yield* storeOne.create({ owner: A, method: "tools/call", leaseMillis: 200 })
       // Replica two's supervisor reaps orphans.
       TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
-      let status: string | undefined
-      yield* waitUntil(() => status === "failed", 3_000).pipe(
-        Effect.raceFirst(Effect.forever(Effect.andThen(
-          Effect.tap(storeTwo.get(orphan.taskId, A), (task) => Effect.sync(() => void (status = task.status))),
-          sleep(50)
-        )).pipe(Effect.orDie))
-      )
+      yield* untilEnded(storeTwo, [orphan.taskId])
       const failed = yield* storeTwo.get(orphan.taskId, A)
       assert.strictEqual(failed.status, "failed")
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
@@ -321,10 +328,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
     Effect.gen(function*() {
       const [storeOne, storeTwo] = yield* replicas()
       // Replica one created two tasks and leased them, then died (no supervisor renews them).
-      const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "again" } })
-      // Leased with its creation (a process killed right after creating a task leaves no unleased task).
+      // Leased with their creation (a process killed right after creating a task leaves no unleased task).
+      const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "again" }, leaseMillis: 200 })
       const once = yield* storeOne.create({ owner: A, method: "tools/call", leaseMillis: 200 })
-      yield* storeOne.renewLeases!([rerun.taskId], 200, true)
       const resumed: Array<unknown> = []
       TaskSupervisor.make(storeTwo, yield* Effect.scope, {
         leaseMillis: 300,
@@ -334,14 +340,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
           return { work: Effect.succeed({ content: [{ type: "text", text }] }), services: Context.empty() }
         }
       })
-      let statuses: ReadonlyArray<string> = ["working"]
-      yield* waitUntil(() => statuses.every((status) => status !== "working"), 3_000).pipe(
-        Effect.raceFirst(Effect.forever(Effect.andThen(
-          Effect.tap(Effect.all([storeTwo.get(rerun.taskId, A), storeTwo.get(once.taskId, A)]), (tasks) =>
-            Effect.sync(() => void (statuses = tasks.map((task) => task.status)))),
-          sleep(50)
-        )).pipe(Effect.orDie))
-      )
+      yield* untilEnded(storeTwo, [rerun.taskId, once.taskId])
       const completed = yield* storeTwo.get(rerun.taskId, A)
       assert.strictEqual(completed.status, "completed")
       assert.deepStrictEqual(completed.outcome, result("again"))
@@ -409,13 +408,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
           return undefined
         }
       })
-      let status: string | undefined
-      yield* waitUntil(() => status === "failed", 3_000).pipe(
-        Effect.raceFirst(Effect.forever(Effect.andThen(
-          Effect.tap(storeTwo.get(poison.taskId, A), (task) => Effect.sync(() => void (status = task.status))),
-          sleep(50)
-        )).pipe(Effect.orDie))
-      )
+      yield* untilEnded(storeTwo, [poison.taskId])
       assert.deepStrictEqual(resumed, [], "past maxTakeOvers, the work is not run again; ended and expired tasks are not claimed")
       assert.strictEqual((yield* storeTwo.get(poison.taskId, A)).statusMessage, "The server running this task stopped before it finished")
       assert.strictEqual((yield* storeTwo.get(ended.taskId, A)).status, "completed")

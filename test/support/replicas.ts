@@ -92,3 +92,18 @@ export const modernRequest = (
       })
     }).then((response) => response.json() as Promise<any>)
   )
+
+/**
+ * Reads a task with `tasks/get` on the replica at `port` until `done` holds, at most `attempts`
+ * times, `everyMillis` apart; answers the last task read.
+ */
+export const pollTask = (port: number, taskId: string, done: (task: any) => boolean, attempts = 150, everyMillis = 100) =>
+  Effect.gen(function*() {
+    let task: any
+    for (let i = 0; i < attempts; i++) {
+      task = (yield* modernRequest(port, "tasks/get", taskId, { taskId })).result
+      if (done(task)) return task
+      yield* Effect.sleep(everyMillis)
+    }
+    return task
+  })
