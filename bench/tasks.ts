@@ -85,7 +85,7 @@ const context = await Effect.runPromise(Layer.buildWithScope(
   Layer.provideMerge(
     Layer.mergeAll(Instant, Held, InstantTask, HeldTask),
     Layer.provideMerge(
-      McpServer.McpServer.layer({ name: "bench-tasks", version: "0.0.0", tasks: {} }),
+      McpServer.McpServer.layer({ name: "bench-tasks", version: "0.0.0", tasks: McpServer.tasks() }),
       TaskStore.layerMemory({
         maxTasks: 4 * N,
         maxTasksPerOwner: 4 * N,

@@ -602,7 +602,7 @@ export const options: McpServer.Options = {
   name: "effect-mcp-everything-server",
   version: "0.1.0",
   instructions: "The conformance fixtures of the official MCP suite, and background task fixtures.",
-  tasks: {}
+  tasks: McpServer.tasks()
 }
 
 /** Every fixture, as one Layer. */

@@ -78,7 +78,7 @@ const limits = {
   maxTasksPerAddress: Math.max(500, Number(process.env.MAX_TASKS_PER_REQUESTOR ?? 100))
 }
 
-export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: { leaseMillis: lease, ...limits } }
+export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: McpServer.tasks({ leaseMillis: lease, ...limits }) }
 export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Queued)
 
 if (isMain(import.meta)) {

@@ -11,16 +11,19 @@
  *    the official SDK client drives it over stdio: tools/list, tools/call (success and declared
  *    failure), prompts/get.
  * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
- *    and the bundle holds none of the HTTP stack (a stdio server must not carry it) and no module
+ *    and the bundle holds none of the HTTP stack (a stdio server must not carry it), none of the
+ *    task machinery (the example imports modules by path and enables no tasks) and no module
  *    wrapped in a lazy initialiser; the same server over Streamable HTTP, bundled the same way,
- *    answers the SDK client over HTTP (bundlers get the root entry's `module` condition).
+ *    answers the SDK client over HTTP (bundlers get the `module` condition).
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
  *    and `run --stdio` of it driven by the SDK client as in 3.
  * 6. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
  *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
- *    error in both (checked with `@ts-expect-error`) and fails at run time too.
+ *    error in both (checked with `@ts-expect-error`) and fails at run time too. Each module exported
+ *    by path (`effect-mcp-server/McpServer`, ...) is the root entry's namespace of that name, in
+ *    types and at run time.
  *
  * Prints `consumer: N passed, M failed` and exits 1 on any failure.
  */
@@ -106,6 +109,9 @@ const effectCopies = (dir: string): Array<string> => {
   return copies
 }
 
+/** The modules of the root entry that are also exported by path (`effect-mcp-server/McpServer`, ...). */
+const modulePaths = Object.keys(packageManifest.exports).filter((entry) => /^\.\/[A-Z]/.test(entry)).map((entry) => entry.slice(2))
+
 const typescriptConsumer = `import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -113,6 +119,8 @@ import {
   Completion,
   Content,
   EventStore,
+  Extension,
+  GracefulShutdown,
   InMemory,
   McpContext,
   McpError,
@@ -138,8 +146,12 @@ import { Skills } from "effect-mcp-server/skills"
 import { BearerAuth } from "effect-mcp-server/auth"
 import { WebHandler } from "effect-mcp-server/web"
 import { McpTestClient } from "effect-mcp-server/testing"
+${modulePaths.map((name) => `import * as Module${name} from "effect-mcp-server/${name}"`).join("\n")}
 // @ts-expect-error internal modules are not part of the package's interface
 import * as Internal from "effect-mcp-server/dist/internal/emptyMap.js"
+
+// Each module by path is the root entry's namespace of the same name.
+${modulePaths.map((name) => `export const same${name}: typeof ${name} = Module${name}`).join("\n")}
 
 class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
 
@@ -271,7 +283,7 @@ const main = async () => {
     const server = join(dir, "server.mjs")
     await check("the README example as server.mjs, driven over stdio by the SDK client", async () => {
       const source = readmeExample()
-      expect(source.includes(`from "effect-mcp-server"`), "the README example does not import effect-mcp-server")
+      expect(source.includes(`from "effect-mcp-server/McpServer"`), "the README example does not import effect-mcp-server/McpServer")
       writeFileSync(server, stripTypeScriptTypes(source))
       await driveReadmeServer(dir, server)
     })
@@ -295,6 +307,10 @@ const main = async () => {
       expect(inputs.some((input) => input.includes("effect-mcp-server/dist/")), "the bundle holds none of the package")
       const http = inputs.filter((input) => /effect\/dist\/http\/|NodeHttpServer|internal\/endpoint|\/ws\//.test(input))
       expect(http.length === 0, `the stdio bundle carries the HTTP stack: ${http.slice(0, 5).join(", ")}`)
+      // Modules imported by path are tree-shaken by member: a server without tasks carries none
+      // of their machinery (the root entry's namespaces would keep every member, evanw/esbuild#1420).
+      const tasks = inputs.filter((input) => /effect-mcp-server\/dist\/(tasks\/TaskSupervisor|tasks\/TaskStore|server\/internal\/tasks)\.js/.test(input))
+      expect(tasks.length === 0, `the bundle of a server without tasks carries them: ${tasks.join(", ")}`)
       // Bundlers take the root entry's `module` condition (dist/index.bundler.js): no `import()`
       // of the HTTP endpoint, so esbuild wraps no module of effect or of the package in a lazy
       // initialiser (`__esm`), which costs start-up time (the optional JSON Schema validator,
@@ -310,7 +326,7 @@ const main = async () => {
     await check("a Streamable HTTP server bundled the same way answers the SDK client over HTTP", async () => {
       // The README example served over Streamable HTTP on a free port, bundled with the recipe.
       const source = stripTypeScriptTypes(readmeExample())
-        .replace(`import { McpContext, McpServer, Stdio } from "effect-mcp-server"`, `import { McpContext, McpServer, Stdio, StreamableHttp } from "effect-mcp-server"`)
+        .replace(`import * as Stdio from "effect-mcp-server/Stdio"`, `import * as Stdio from "effect-mcp-server/Stdio"\nimport * as StreamableHttp from "effect-mcp-server/StreamableHttp"`)
         .replace("Stdio.make())", "StreamableHttp.make({ port: 0 }))")
       expect(source.includes("StreamableHttp.make({ port: 0 })"), "could not turn the README example into an HTTP server")
       const entry = join(dir, "http-server.mjs")
@@ -385,6 +401,19 @@ const main = async () => {
         }
       })
     }
+
+    await check("each module by path is the root entry's namespace at run time", () => {
+      const probe = join(dir, "modules.mjs")
+      writeFileSync(
+        probe,
+        `import * as Root from "effect-mcp-server"\nconst names = ${JSON.stringify(modulePaths)}\nconst differ = []\n` +
+          `for (const name of names) { const module = await import("effect-mcp-server/" + name); ` +
+          `if (Object.keys(module).length === 0 || Object.keys(module).some((key) => module[key] !== Root[name][key])) differ.push(name) }\n` +
+          `console.log(JSON.stringify(differ))\n`
+      )
+      const output = execFileSync(process.execPath, [probe], { cwd: dir, encoding: "utf8" }).trim()
+      expect(output === "[]", `modules by path that differ from the root's namespaces: ${output}`)
+    })
 
     await check("internal modules cannot be imported at run time", () => {
       const probe = join(dir, "internal.mjs")

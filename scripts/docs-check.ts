@@ -41,14 +41,16 @@ writeFileSync(
   }\n`
 )
 
-const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<string, unknown>
+const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
+  string,
+  string | { readonly default: string }
+>
 const paths: Record<string, Array<string>> = {}
-for (const entry of Object.keys(entries)) {
+for (const [entry, target] of Object.entries(entries)) {
   if (entry === "./package.json") continue
   const name = entry === "." ? "effect-mcp-server" : `effect-mcp-server/${entry.slice(2)}`
-  const source = entry === "." ? "index" : entry.slice(2)
-  const candidates = [`../../src/${source}.ts`, `../../src/${source}/index.ts`]
-  paths[name] = candidates
+  // Each entry's source: its `dist/…/X.js` target is compiled from `src/…/X.ts`.
+  paths[name] = [(typeof target === "string" ? target : target.default).replace(/^\.\/dist\/(.*)\.js$/, "../../src/$1.ts")]
 }
 writeFileSync(
   join(out, "tsconfig.json"),

@@ -16,14 +16,14 @@ if (!existsSync(join(tools, "node_modules", ".bin", "typedoc"))) {
   execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: tools, stdio: "inherit" })
 }
 
-const exportsMap = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<string, unknown>
-const entryPoints = Object.keys(exportsMap)
-  .filter((entry) => entry !== "./package.json")
-  .map((entry) => {
-    const name = entry === "." ? "index" : entry.slice(2)
-    const file = existsSync(join(root, "src", `${name}.ts`)) ? `src/${name}.ts` : `src/${name}/index.ts`
-    return file
-  })
+const exportsMap = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
+  string,
+  string | { readonly default: string }
+>
+// Each entry's source: its `dist/…/X.js` target is compiled from `src/…/X.ts`.
+const entryPoints = Object.entries(exportsMap)
+  .filter(([entry]) => entry !== "./package.json")
+  .map(([, target]) => (typeof target === "string" ? target : target.default).replace(/^\.\/dist\/(.*)\.js$/, "src/$1.ts"))
 
 // TypeScript 5.9 reads the repository's settings, minus what only TypeScript 7 knows.
 const tsconfig = join(tools, "tsconfig.docs.json")

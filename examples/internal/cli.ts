@@ -158,7 +158,7 @@ export const main = <E>(options: McpServer.Options, components: Layer.Layer<neve
   const limited = LayerRuntime.merge(components, limiter)
   // Replicas in tests and demos take a dead replica's tasks over sooner than the default 15 s.
   const lease = process.env.LEASE_MILLIS === undefined ? undefined : Number(process.env.LEASE_MILLIS)
-  if (lease !== undefined && options.tasks !== undefined) options = { ...options, tasks: { ...options.tasks, leaseMillis: lease } }
+  if (lease !== undefined && options.tasks !== undefined) options = { ...options, tasks: McpServer.tasks({ ...options.tasks.options, leaseMillis: lease }) }
   const tracing = traced(options, limited)
   if (cli.http) {
     const served = McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless }))

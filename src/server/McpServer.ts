@@ -36,7 +36,7 @@ import * as Completion from "./Completion.ts"
 import { filled } from "../internal/filledContext.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
-import * as Tasks from "./internal/tasks.ts"
+import * as TaskMachinery from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
 import * as Pagination from "../protocol/Pagination.ts"
@@ -101,18 +101,12 @@ export interface Options {
    */
   readonly requestState?: LowLevelServer.Options["requestState"]
   /**
-   * Background tasks (MCP 2025-11-25): set to enable them. Components opt in with
-   * `execution.taskSupport` (tools) or `taskSupport` (resources, templates, prompts); the `tasks`
-   * capability is advertised when a session starts and a task-capable component exists. Tasks are
-   * kept in the `TaskStore` in context, else in memory with these limits, shared fairly: by
-   * default at most 10,000 tasks (`maxTasks`), 100 per requestor (`maxTasksPerOwner`: a
-   * principal, else a session, else an anonymous stateless caller's address) and 500 per client
-   * address for anonymous HTTP callers across their sessions (`maxTasksPerAddress`; principals
-   * are not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the
-   * work. Past a limit, task creation is answered -32029 with `data.limit` `"tasksPerRequestor"`,
-   * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
+   * Background tasks (MCP 2025-11-25 tasks, and the 2026-07-28 tasks extension), enabled with
+   * {@link tasks}: `tasks: McpServer.tasks()`, or with limits, `McpServer.tasks({ maxTasksPerOwner: 20 })`.
+   * A value rather than plain options, so a server without tasks does not carry their code in a
+   * bundle.
    */
-  readonly tasks?: Tasks.TaskOptions | undefined
+  readonly tasks?: Tasks | undefined
 }
 
 /** The component kinds a server holds. */
@@ -224,7 +218,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         ? undefined
         : Effect.provideService(tool.call(args, context), McpServer, service)
     }
-    const tasks = options.tasks === undefined ? undefined : yield* Tasks.make(options.tasks, rerun)
+    const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun)
 
     const pageSize = options.pageSize
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
@@ -469,6 +463,61 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
 // ---------------------------------------------------------------------------
 // Registration
 // ---------------------------------------------------------------------------
+
+/**
+ * Background tasks, enabled for a server (`Options.tasks`): components opt in with
+ * `execution.taskSupport` (tools) or `taskSupport` (resources, templates, prompts), and the
+ * `tasks` capability is advertised when a session starts and a task-capable component exists.
+ * Tasks are kept in the `TaskStore` in context, else in memory with these limits, shared fairly:
+ * by default at most 10,000 tasks (`maxTasks`), 100 per requestor (`maxTasksPerOwner`: a
+ * principal, else a session, else an anonymous stateless caller's address) and 500 per client
+ * address for anonymous HTTP callers across their sessions (`maxTasksPerAddress`; principals are
+ * not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the work.
+ * Past a limit, task creation is answered -32029 with `data.limit` `"tasksPerRequestor"`,
+ * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
+ *
+ * Only a server that calls this carries the task machinery: a bundler drops it from the others.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Schema from "effect/Schema"
+ * import { McpServer, Stdio } from "effect-mcp-server"
+ *
+ * const Report = McpServer.tool({
+ *   name: "report",
+ *   parameters: { month: Schema.String },
+ *   execution: { taskSupport: "optional" },
+ *   handler: ({ month }) => Effect.succeed(`report for ${month}`)
+ * })
+ *
+ * McpServer.serve({ name: "reports", version: "1.0.0", tasks: McpServer.tasks({ maxTasksPerOwner: 20 }) }, Report, Stdio.make())
+ *   .pipe(Stdio.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category tasks
+ */
+export const tasks = (options: TaskOptions = {}): Tasks => ({
+  _tag: "Tasks",
+  options,
+  make: (rerun) => TaskMachinery.make(options, rerun)
+})
+
+/** The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases. */
+export type TaskOptions = TaskMachinery.TaskOptions
+
+/** Background tasks enabled for a server: made by {@link tasks}, given as `Options.tasks`. */
+export interface Tasks {
+  readonly _tag: "Tasks"
+  /** The settings it was made with. */
+  readonly options: TaskOptions
+  /** @internal Builds the task machinery in the server's scope. */
+  readonly make: (
+    rerun: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined
+  ) => Effect.Effect<TaskMachinery.ServerTasks, never, Scope.Scope>
+}
 
 /**
  * A Layer that registers a tool while it is alive.

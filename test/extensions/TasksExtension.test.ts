@@ -70,10 +70,10 @@ const probeTools = (probe: Probe) =>
 
 /** The everything server (plus probes and `extra`) over stateless HTTP, with `tasks` options. */
 const serve = (
-  tasks: NonNullable<McpServer.Options["tasks"]> = {},
+  tasks: McpServer.TaskOptions = {},
   probe: Probe = makeProbe(),
   extra: Layer.Layer<never, never, McpServer.McpServer> = Layer.empty
-) => serveHttp({ ...options, tasks }, Layer.mergeAll(components, probeTools(probe), extra), { stateless: true })
+) => serveHttp({ ...options, tasks: McpServer.tasks(tasks) }, Layer.mergeAll(components, probeTools(probe), extra), { stateless: true })
 
 /** A 2026 client of `url` declaring the tasks extension (and elicitation) on every request unless told otherwise. */
 const clientOf = (url: string, headers: Record<string, string> = {}) => {
@@ -562,7 +562,7 @@ describe("tasks extension: what a task sends (in memory)", () => {
             return "chatty done"
           })
       })
-      const server = yield* startServer({ tasks: {} }, Chatty)
+      const server = yield* startServer({ tasks: McpServer.tasks() }, Chatty)
       const client = yield* connectModern(server)
       const meta = { ...withTasks(), progressToken: "p1", "io.modelcontextprotocol/logLevel": "debug" }
       const created = yield* run(() => client.request("tools/call", { name: "chatty", arguments: {} }, meta))
@@ -590,7 +590,7 @@ describe("tasks extension: what a task sends (in memory)", () => {
         execution: { taskSupport: "optional" },
         handler: () => Effect.as(McpContext.becomeTask, "instant")
       })
-      const server = yield* startServer({ tasks: {} }, Instant)
+      const server = yield* startServer({ tasks: McpServer.tasks() }, Instant)
       const client = yield* connectModern(server)
       for (let i = 0; i < 3; i++) {
         const created = yield* run(() => client.request("tools/call", { name: "instant_task", arguments: {} }, withTasks()))
@@ -603,7 +603,7 @@ describe("tasks extension: what a task sends (in memory)", () => {
 
   it.live("a task's input request is gated by the creating request's capabilities: no elicitation declared, no input_required", () =>
     Effect.gen(function*() {
-      const server = yield* startServer({ ...options, tasks: {} }, components)
+      const server = yield* startServer({ ...options, tasks: McpServer.tasks() }, components)
       const client = yield* connectModern(server)
       const created = yield* run(() => client.request("tools/call", { name: "confirm_delete", arguments: { filename: "f" } }, withTasks()))
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))

@@ -41,7 +41,7 @@ describe("tasks extension at scale", () => {
         Layer.provideMerge(
           Layer.merge(Held, Later),
           Layer.provideMerge(
-            McpServer.McpServer.layer({ name: "scale", version: "1.0.0", tasks: { promoteAfterMillis: 50 } }),
+            McpServer.McpServer.layer({ name: "scale", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 50 }) }),
             TaskStore.layerMemory({ maxTasks: 5_000, maxTasksPerOwner: n })
           )
         )

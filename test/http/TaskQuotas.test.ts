@@ -104,12 +104,12 @@ const caller = (port: number, from?: string, extra: Record<string, string> = {})
 }
 
 /** Serves Forever + header auth with `tasks` options over Streamable HTTP on 127.0.0.1. */
-const serveTasks = (tasks: McpServer.Options["tasks"], stateless = false) =>
+const serveTasks = (tasks: McpServer.TaskOptions, stateless = false) =>
   Effect.gen(function*() {
     const port = yield* Effect.promise(freePort)
     const fiber = yield* Effect.forkScoped(
       McpServer.serve(
-        { name: "quotas", version: "1.0.0", tasks },
+        { name: "quotas", version: "1.0.0", tasks: McpServer.tasks(tasks) },
         Layer.mergeAll(Forever, Auth),
         StreamableHttp.make({ host: "127.0.0.1", port, stateless })
       )

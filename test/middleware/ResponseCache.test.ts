@@ -357,7 +357,7 @@ describe("ResponseCache (SDK client)", () => {
     Effect.gen(function*() {
       const hits = counter()
       const server = yield* startServer(
-        { tasks: {} },
+        { tasks: McpServer.tasks() },
         Layer.mergeAll(
           McpServer.tool({
             name: "double",

@@ -137,7 +137,7 @@ describe("Telemetry", () => {
       const otlp = yield* receiver
       const pair = InMemory.makePair()
       yield* Effect.forkScoped(
-        McpServer.serve({ name: "traced", version: "1", tasks: {} }, Layer.mergeAll(Slow, Telemetry.layer), pair.server).pipe(
+        McpServer.serve({ name: "traced", version: "1", tasks: McpServer.tasks() }, Layer.mergeAll(Slow, Telemetry.layer), pair.server).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
         )
       )

@@ -42,7 +42,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("2026 tasks on two replica
           Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)),
           (stores) =>
             McpTestClient.make(Layer.mergeAll(AskLater, AsAda), {
-              server: { name: "replica", version: "1", tasks: {} },
+              server: { name: "replica", version: "1", tasks: McpServer.tasks() },
               protocolVersion: "2026-07-28",
               capabilities,
               timeoutMillis: 10_000

@@ -455,7 +455,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
             Layer.provideMerge(
               Layer.merge(components, McpServer.middleware(authenticateByClientName(principals))),
               Layer.provideMerge(
-                McpServer.McpServer.layer({ ...options, tasks: {} }),
+                McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }),
                 RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)
               )
             )

@@ -165,7 +165,7 @@ describe("McpServer tools: wire descriptions", () => {
         execution: { taskSupport: "optional" },
         handler: () => Effect.succeed("ok")
       })
-      const { client } = yield* serveAndConnect(Described, { tasks: {} })
+      const { client } = yield* serveAndConnect(Described, { tasks: McpServer.tasks() })
       const { tools } = yield* sdk(() => client.listTools())
       assert.deepStrictEqual(tools, [{
         name: "described",
@@ -191,7 +191,7 @@ describe("McpServer tools: wire descriptions", () => {
       assert.isUndefined(client.getServerCapabilities()?.tasks)
       const { tools } = yield* sdk(() => client.listTools())
       assert.isUndefined(tools[0]!.execution)
-      const withTasks = yield* serveAndConnect(Optional, { tasks: {} })
+      const withTasks = yield* serveAndConnect(Optional, { tasks: McpServer.tasks() })
       assert.deepStrictEqual(withTasks.client.getServerCapabilities()?.tasks, {
         list: {},
         cancel: {},

@@ -58,7 +58,7 @@ describe("tasks capability", () => {
     Effect.gen(function*() {
       const prompt = McpServer.prompt({ name: "p", taskSupport: "optional", handler: () => Effect.succeed("x") })
       const plainTool = McpServer.tool({ name: "t", handler: () => Effect.succeed("x") })
-      const server = yield* startServer({ tasks: {} }, Layer.merge(prompt, plainTool))
+      const server = yield* startServer({ tasks: McpServer.tasks() }, Layer.merge(prompt, plainTool))
       const raw = yield* connectRaw(server)
       assert.deepStrictEqual(raw.initializeResult.result.capabilities.tasks, {
         list: {},
@@ -70,7 +70,7 @@ describe("tasks capability", () => {
   it.live("with tasks enabled but no task-capable component: no capability, and params.task is ignored", () =>
     Effect.gen(function*() {
       const { runs, layer } = counted()
-      const server = yield* startServer({ tasks: {} }, layer)
+      const server = yield* startServer({ tasks: McpServer.tasks() }, layer)
       const raw = yield* connectRaw(server)
       assert.notProperty(raw.initializeResult.result.capabilities, "tasks")
       const call = rawCaller(raw)

@@ -19,7 +19,7 @@ const LogsThenDies = McpServer.tool({
 describe("task logs", () => {
   it.live("the handler's logs reach the client as the task's; the server's log of its failure does not", () =>
     Effect.gen(function*() {
-      const server = yield* startServer({ name: "logs", version: "0", tasks: {} }, LogsThenDies)
+      const server = yield* startServer({ name: "logs", version: "0", tasks: McpServer.tasks() }, LogsThenDies)
       const raw = yield* connectRaw(server)
       const call = rawCaller(raw)
       const created = yield* Effect.promise(() =>

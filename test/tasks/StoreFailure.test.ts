@@ -65,7 +65,7 @@ const serverOver = (store: TaskStore["Service"]) =>
     Layer.build(
       Layer.provideMerge(
         components,
-        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: {} }), Layer.succeed(TaskStore, store))
+        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }), Layer.succeed(TaskStore, store))
       )
     ),
     (context): Server => Context.get(context, McpServer.McpServer)

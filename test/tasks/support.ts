@@ -16,7 +16,7 @@ import { type MemoryOptions, type TaskLimitExceeded, TaskStore } from "../../src
 import { type RawClient, type Server, sdk, startServer } from "../server/McpServerHarness.ts"
 
 /** The `tasks` option of the server. */
-export type TaskOptions = NonNullable<McpServer.Options["tasks"]>
+export type TaskOptions = McpServer.TaskOptions
 /** Component Layers. */
 export type Components = Layer.Layer<never, never, McpServer.McpServer>
 
@@ -29,7 +29,7 @@ export const everything = (
   extra: Components = Layer.empty,
   more: Partial<McpServer.Options> = {}
 ): Effect.Effect<Server, never, Scope.Scope> =>
-  startServer({ ...options, ...more, tasks: tasks ?? undefined }, Layer.merge(components, extra))
+  startServer({ ...options, ...more, tasks: tasks === null ? undefined : McpServer.tasks(tasks) }, Layer.merge(components, extra))
 
 /** The everything server over a provided in-memory `TaskStore`, returned too (to inspect its size). */
 export const everythingWithStore = (
@@ -41,7 +41,7 @@ export const everythingWithStore = (
     Layer.build(
       Layer.provideMerge(
         Layer.merge(components, extra),
-        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks }), TaskStore.layerMemory(memory))
+        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks(tasks) }), TaskStore.layerMemory(memory))
       )
     ),
     (context) => ({ server: Context.get(context, McpServer.McpServer), store: Context.get(context, TaskStore) })
