@@ -119,8 +119,16 @@ export class McpServer extends Context.Service<McpServer, {
   readonly resources: Registry<Resource.Registered>
   readonly templates: Registry<Resource.RegisteredTemplate>
   readonly prompts: Registry<Prompt.Registered>
-  /** Middleware registered by Layers, outermost first (after `options.middleware`). */
-  readonly middleware: Array<Middleware.Middleware<never>>
+  /**
+   * Middleware registered by Layers, outermost first (after `options.middleware`): by the order in
+   * which their Layers were made (see {@link middleware}). Change it through {@link stack}.
+   */
+  readonly middleware: ReadonlyArray<Middleware.Middleware<never>>
+  /**
+   * Puts middleware into the stack at `rank` (after every entry of a lower or equal rank), outermost
+   * first; returns the function that takes them out again.
+   */
+  readonly stack: (rank: number, middleware: ReadonlyArray<Middleware.Middleware<never>>) => () => void
   /** Extensions registered by Layers ({@link extension}), in registration order. */
   readonly extensions: Array<Extension.Extension<never>>
   /** The sessions running now (with the change count when each opened). */
@@ -182,7 +190,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const templates = new Registry<Resource.RegisteredTemplate>(changed("template"))
     const prompts = new Registry<Prompt.Registered>(changed("prompt"))
     const sessions = new Map<ServerSession, number>()
+    // The stack of registered middleware, outermost first, and the rank of each entry.
     const middleware: Array<Middleware.Middleware<never>> = []
+    const ranks: Array<number> = []
     const extensions: Array<Extension.Extension<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
     // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
@@ -436,6 +446,21 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       templates,
       prompts,
       middleware,
+      stack: (rank, added) => {
+        let at = 0
+        while (at < ranks.length && ranks[at]! <= rank) at++
+        middleware.splice(at, 0, ...added)
+        ranks.splice(at, 0, ...added.map(() => rank))
+        return () => {
+          for (const m of added) {
+            const index = middleware.indexOf(m)
+            if (index !== -1) {
+              middleware.splice(index, 1)
+              ranks.splice(index, 1)
+            }
+          }
+        }
+      },
       extensions,
       sessions,
       subscriptions,
@@ -561,9 +586,11 @@ export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
 
 /**
  * A Layer that adds middleware to the server while it is alive, in the given order: the first is
- * the outermost (it sees messages first and results last). Middleware from several such Layers
- * are stacked in the order the Layers are built; give one Layer several middlewares when their
- * relative order matters. The services the hooks need are captured when the Layer is built.
+ * the outermost (it sees messages first and results last). The stack does not depend on the order
+ * in which Layers happen to be built (`Layer.mergeAll` builds them concurrently): middleware from
+ * several such Layers are stacked in the order the Layers were **made** (this call, or
+ * {@link middlewareFrom}), after `options.middleware`. Give one Layer several middlewares to state
+ * their order in one place. The services the hooks need are captured when the Layer is built.
  *
  * **Example** (Logging around an authentication middleware)
  *
@@ -571,23 +598,44 @@ export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
  * const Stack = McpServer.middleware(Logging.middleware(), Authentication)
  * McpServer.serve(options, Layer.mergeAll(Stack, Tools), Stdio.make())
  * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = <R = never>(
   ...middlewares: ReadonlyArray<Middleware.Middleware<R>>
-): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> =>
+): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> => stacked(++middlewareLayersMade, Effect.succeed(middlewares))
+
+/**
+ * {@link middleware} for middleware that has to be built first (reading configuration or services):
+ * the Layer builds `make` and adds the result, at the place in the stack this call takes (the order
+ * in which Layers are made, as for {@link middleware}).
+ *
+ * @since 0.2.0
+ * @category middleware
+ * @example
+ * ```ts
+ * export const layer = (config: Config) => McpServer.middlewareFrom(make(config))
+ * ```
+ */
+export const middlewareFrom = <R = never, E = never, R2 = never>(
+  make: Effect.Effect<Middleware.Middleware<R> | ReadonlyArray<Middleware.Middleware<R>>, E, R2>
+): Layer.Layer<never, E, McpServer | Exclude<R2 | R, Scope.Scope>> => stacked(++middlewareLayersMade, make)
+
+/** How many middleware Layers were made so far: each one's rank in the stack. */
+let middlewareLayersMade = 0
+
+const stacked = <R, E, R2>(
+  rank: number,
+  make: Effect.Effect<Middleware.Middleware<R> | ReadonlyArray<Middleware.Middleware<R>>, E, R2>
+): Layer.Layer<never, E, McpServer | Exclude<R2 | R, Scope.Scope>> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const server = yield* McpServer
+    const made = yield* make
     const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>())
-    const provided = middlewares.map((m) => Middleware.provide(m, context as Context.Context<R>))
-    server.middleware.push(...provided)
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const m of provided) {
-          const index = server.middleware.indexOf(m)
-          if (index !== -1) server.middleware.splice(index, 1)
-        }
-      })
-    )
+    const provided = (Array.isArray(made) ? made as ReadonlyArray<Middleware.Middleware<R>> : [made as Middleware.Middleware<R>])
+      .map((m) => Middleware.provide(m, context as Context.Context<R>))
+    yield* Effect.acquireRelease(Effect.sync(() => server.stack(rank, provided)), (remove) => Effect.sync(remove))
   }))
 
 /**

@@ -262,8 +262,9 @@ describe("Authorization cannot be slipped past", () => {
 
   it.live("tools a middleware injects into a server without tools are still authorized", () =>
     Effect.gen(function*() {
-      const Admin = ToolInjection.layer({ name: "admin_flush", handler: () => Effect.succeed("flushed!") })
+      // Made first, so outside the injection (middleware Layers stack in the order they are made).
       const Authz = Authorization.layer({ rules: { tools: { admin_flush: ["admin"] } }, unauthenticated: "deny" })
+      const Admin = ToolInjection.layer({ name: "admin_flush", handler: () => Effect.succeed("flushed!") })
       const server = yield* startServer({ name: "authz-injected", version: "1" }, Layer.mergeAll(Authz, Admin))
       const { client } = yield* connect(server)
       assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools, [])

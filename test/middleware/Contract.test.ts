@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CallToolResultSchema, EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -181,6 +182,30 @@ describe("Middleware contract: order", () => {
           ["handler(echo)"]
         )
       )
+    }))
+
+  it.live("middleware Layers stack in the order they were made, whatever order they are built in", () =>
+    Effect.gen(function*() {
+      const stackOf = (reversed: boolean) =>
+        Effect.gen(function*() {
+          const events: Array<string> = []
+          const fixture = makeTools()
+          const registered = yield* Deferred.make<void>()
+          // Made first, built last: its middleware is built only once the second Layer's is in the stack.
+          const first = McpServer.middlewareFrom(Effect.as(Deferred.await(registered), traced("first", events)))
+          const second = McpServer.middleware(traced("second", events))
+          const secondThenSignal = Layer.provideMerge(Layer.effectDiscard(Deferred.succeed(registered, undefined)), second)
+          const both = reversed ? Layer.mergeAll(secondThenSignal, first) : Layer.mergeAll(first, secondThenSignal)
+          const server = yield* startServer({}, components([...fixture.tools, both]))
+          const { client } = yield* tryConnect(server)
+          yield* eventually(() => events.includes("<first.onMessage(notifications/initialized)"))
+          events.length = 0
+          yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "x" } }))
+          return events.filter((event) => event.includes("onCallTool"))
+        })
+      const expected = ["first.onCallTool(echo)>", "second.onCallTool(echo)>", "<second.onCallTool(echo)", "<first.onCallTool(echo)"]
+      assert.deepStrictEqual(yield* Effect.scoped(stackOf(false)), expected)
+      assert.deepStrictEqual(yield* Effect.scoped(stackOf(true)), expected)
     }))
 
   it.live("McpServer options.middleware come before (outside) those of McpServer.middleware Layers", () =>

@@ -147,8 +147,9 @@ describe("ToolInjection", () => {
           return next(params)
         })
       }))
-      // Layers register their middleware in build order: Watch first (outside), then the injection.
-      const server = yield* startServer({}, components([registered("alpha"), Layer.provideMerge(Admin, Watch)]))
+      // Middleware Layers stack in the order they are made: Watch (outside), then this injection.
+      const Injection = ToolInjection.layer(Status, Flush).pipe(Layer.provide(Layer.succeed(Deployment, { name: "eu-1" })))
+      const server = yield* startServer({}, components([registered("alpha"), Layer.mergeAll(Injection, Watch)]))
       const { client } = yield* tryConnect(server)
       yield* sdk(() => client.callTool({ name: "admin_flush", arguments: { count: 1 } }))
       yield* sdk(() => client.callTool({ name: "alpha", arguments: {} }))

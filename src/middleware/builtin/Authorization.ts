@@ -29,7 +29,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RegisteredTemplate } from "../../server/Resource.ts"
@@ -200,4 +200,4 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
  * while the Layer lives (like `McpServer.middleware`). Place it below authentication.
  */
 export const layer = (config: Config): Layer.Layer<never, never, McpServer.McpServer> =>
-  Layer.unwrap(Effect.map(make(config), (middleware) => McpServer.middleware(middleware)))
+  McpServer.middlewareFrom(make(config))

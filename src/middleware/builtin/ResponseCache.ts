@@ -294,5 +294,5 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
  * while the Layer lives (like `McpServer.middleware`).
  */
 export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> =>
-  Layer.unwrap(Effect.map(make(config), (middleware) => McpServer.middleware(middleware)))
+  McpServer.middlewareFrom(make(config))
 

@@ -38,7 +38,7 @@
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
@@ -78,12 +78,12 @@ export const tool = <
 export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
   ...definitions: Definitions
 ): Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>> =>
-  Layer.unwrap(Effect.gen(function*() {
+  McpServer.middlewareFrom(Effect.gen(function*() {
     const server = yield* McpServer.McpServer
     const context = yield* Effect.context<never>()
     const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
-    return McpServer.middleware(middleware(tools))
+    return middleware(tools)
   })) as Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>>
 
 /**
