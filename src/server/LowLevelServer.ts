@@ -188,8 +188,9 @@ export const make = (options: Options): LowLevelServer => {
       : statelessDescription
     const result = Negotiation.negotiate(chosen, params)
     if (result._tag === "Failure") return Exit.fail(result.failure)
-    const { clientCapabilities: capabilities, clientInfo } = result.success
-    return Exit.succeed({ ...result.success.result, [ServerSession.NegotiatedClient]: { capabilities, clientInfo } })
+    const { clientCapabilities, clientInfo } = result.success
+    context.session.establish({ protocolVersion: result.success.protocolVersion, clientCapabilities, clientInfo })
+    return Exit.succeed(result.success.result)
   }
 
   const routes = new Map<string, Route>()

@@ -134,11 +134,17 @@ export interface Dispatcher {
 }
 
 /**
- * The key under which an `initialize` result carries the client params it was negotiated from
- * (after middleware), so the session records those rather than the raw request's. A symbol: it is
- * never serialised, and object spread keeps it when middleware rewrites the result.
+ * What an `initialize` settled for a session ({@link ServerSession.establish}): the protocol
+ * version, and the client's capabilities and info.
+ *
+ * @since 0.2.0
+ * @category models
  */
-export const NegotiatedClient: unique symbol = Symbol.for("effect-mcp-server/NegotiatedClient") as never
+export interface Established {
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  readonly clientCapabilities: ClientCapabilities
+  readonly clientInfo: Implementation | undefined
+}
 
 /** Tuning and behaviour of a session. All limits are per session. */
 export interface SessionOptions {
@@ -225,6 +231,15 @@ export interface ServerSession extends ClientChannel {
    * Nothing on transports without streams.
    */
   readonly routeTo: (route: string, related: JsonRpc.RequestId) => Effect.Effect<void>
+  /**
+   * Records what the `initialize` being answered settled: every later request of the session is
+   * answered by it. The server's `initialize` handler calls it with what it negotiated (after
+   * middleware changed the request, if one did); a handler of your own should too, else the session
+   * takes the answer's `protocolVersion` and the request's capabilities and client info. The answer's
+   * `protocolVersion`, if middleware changed it to another supported version, wins. Ignored outside
+   * an `initialize`, and if the answer fails.
+   */
+  readonly establish: (established: Established) => void
 }
 
 /**
@@ -473,6 +488,8 @@ class SessionImpl implements ServerSession {
   phase: Phase = "new"
   /** What `initialize` settled (before it: the newest version, no capabilities). */
   private negotiated: Negotiation.ResolvedRequest = notNegotiated
+  /** What the `initialize` being answered settled ({@link ServerSession.establish}), until it is answered. */
+  private established: Established | undefined = undefined
   /** Stateless: the truth of requests by `MCP-Protocol-Version` header (a handful of values). */
   private statelessTruths: Map<string, Negotiation.ResolvedRequest> | undefined = undefined
   logLevel: LoggingLevel = "debug"
@@ -746,19 +763,24 @@ class SessionImpl implements ServerSession {
     const effect = Effect.onExit(this.dispatch(request, http, this.negotiated), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
-          const result = exit.value as { readonly protocolVersion?: unknown; readonly [NegotiatedClient]?: unknown }
-          // What the handler negotiated with (a middleware may have changed the request), else the request.
-          const params = (result[NegotiatedClient] ?? request.params ?? noParams) as {
+          const answered = (exit.value as { readonly protocolVersion?: unknown }).protocolVersion
+          // What the handler established (a middleware may have changed the request), else the request.
+          const established = this.established
+          const params = (request.params ?? noParams) as {
             readonly capabilities?: ClientCapabilities
             readonly clientInfo?: Implementation
           }
+          this.established = undefined
           this.negotiated = {
-            protocolVersion: ProtocolVersion.isSupported(result.protocolVersion) ? result.protocolVersion : this.protocolVersion,
-            clientCapabilities: params.capabilities ?? {},
-            clientInfo: params.clientInfo
+            protocolVersion: ProtocolVersion.isSupported(answered)
+              ? answered
+              : established?.protocolVersion ?? this.protocolVersion,
+            clientCapabilities: established === undefined ? params.capabilities ?? {} : established.clientCapabilities,
+            clientInfo: established === undefined ? params.clientInfo : established.clientInfo
           }
           this.phase = "initialized"
         } else if (this.phase === "initializing") {
+          this.established = undefined
           // A rejected initialize (middleware, bad params) leaves the session as it was: the client may retry.
           this.phase = "new"
         }
@@ -1200,6 +1222,10 @@ class SessionImpl implements ServerSession {
   get untilDraining(): Effect.Effect<void> {
     if (this.draining) return Effect.void
     return Deferred.await(this.drainSignal ??= Deferred.makeUnsafe<void>())
+  }
+
+  establish(established: Established): void {
+    if (this.phase === "initializing") this.established = established
   }
 
   routeTo(route: string, related: JsonRpc.RequestId): Effect.Effect<void> {

@@ -160,3 +160,68 @@ describe("a full request queue never blocks the client's answers", () => {
       }
     }))
 })
+
+describe("an initialize handler of your own", () => {
+  /** A server whose `initialize` answers 2025-06-18, and whose tool reports what its request saw. */
+  const serverWith = (establish: boolean) =>
+    LowLevelServer.make({
+      serverInfo: { name: "custom", version: "1" },
+      handlers: {
+        initialize: (_params, context) => {
+          // What this handler settled differs from the request on purpose (client info, capabilities).
+          if (establish) {
+            context.session.establish({
+              protocolVersion: "2025-06-18",
+              clientCapabilities: { roots: {} },
+              clientInfo: { name: "established", version: "2" }
+            })
+            context.session.establish({ protocolVersion: "2025-06-18", clientCapabilities: {}, clientInfo: undefined })
+            // The last call before the answer wins; the one above is replaced.
+            context.session.establish({
+              protocolVersion: "2025-06-18",
+              clientCapabilities: { roots: {} },
+              clientInfo: { name: "established", version: "2" }
+            })
+          }
+          return Exit.succeed({ protocolVersion: "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "custom", version: "1" } })
+        },
+        "tools/list": () => Exit.succeed({ tools: [] }),
+        "tools/call": (_params, context) => {
+          // Outside an initialize, establish changes nothing.
+          context.session.establish({ protocolVersion: "2025-03-26", clientCapabilities: {}, clientInfo: { name: "late", version: "0" } })
+          return Exit.succeed({
+            content: [{
+              type: "text" as const,
+              text: JSON.stringify({ version: context.protocolVersion, info: context.clientInfo, caps: context.clientCapabilities })
+            }]
+          })
+        }
+      }
+    })
+
+  const seenBy = (establish: boolean) =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(serverWith(establish))
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { sampling: {} }))
+      const seen: Array<unknown> = []
+      for (const id of [1, 2]) {
+        yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "probe", arguments: {} } }))
+        const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === id))
+        seen.push(JSON.parse(response.result.content[0].text))
+      }
+      return seen
+    })
+
+  it.live("session.establish records what it settled: later requests are answered by it", () =>
+    Effect.gen(function*() {
+      const seen = yield* seenBy(true)
+      const expected = { version: "2025-06-18", info: { name: "established", version: "2" }, caps: { roots: {} } }
+      assert.deepStrictEqual(seen, [expected, expected])
+    }))
+
+  it.live("without establish, the session takes the answer's version and the request's client info and capabilities", () =>
+    Effect.gen(function*() {
+      const expected = { version: "2025-06-18", info: { name: "raw", version: "0" }, caps: { sampling: {} } }
+      assert.deepStrictEqual(yield* seenBy(false), [expected, expected])
+    }))
+})

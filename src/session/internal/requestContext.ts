@@ -322,6 +322,7 @@ class DetachedSession implements ContextSession {
   routeTo() {
     return Effect.void
   }
+  establish() {}
   notify() {
     return Effect.void
   }
