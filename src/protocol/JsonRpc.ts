@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { ErrorCode } from "./McpError.ts"
+import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
 
 // ---------------------------------------------------------------------------
 // Schemas (documentation and type oracle; the hot path uses `classify`)
@@ -26,12 +26,8 @@ export const ErrorObject = Schema.Struct({
   message: Schema.String,
   data: Schema.optionalKey(Schema.Unknown)
 })
-/** @see {@link ErrorObject} */
-export interface ErrorObject {
-  readonly code: number
-  readonly message: string
-  readonly data?: unknown
-}
+/** @see {@link ErrorObject} (the type is McpError's: error objects are decided there). */
+export type ErrorObject = McpErrorObject
 
 /** A JSON-RPC request: expects exactly one response with the same id. */
 export const Request = Schema.Struct({

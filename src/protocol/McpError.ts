@@ -11,7 +11,19 @@
  */
 import * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
-import type { ErrorObject } from "./JsonRpc.ts"
+
+/**
+ * The error object of a JSON-RPC error response (`JsonRpc.ErrorObject` is its schema): what every
+ * mapping here produces.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorObject {
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown
+}
 
 /** The standard and MCP-specific JSON-RPC error codes. */
 export const ErrorCode = {

@@ -25,7 +25,7 @@ import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
-import type { Principal } from "./RequestContext.ts"
+import type { Principal } from "./Principal.ts"
 
 /**
  * One outgoing message and the request it belongs to.

@@ -32,20 +32,12 @@ import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
 import type { ClientRequestError } from "./ClientRequestError.ts"
 import type { HttpRequestInfo } from "./Connection.ts"
 import type { InputRound } from "./InputRound.ts"
-import type { ServerSession } from "./ServerSession.ts"
+import type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
+import type { Principal } from "./Principal.ts"
+import type { ServerSession } from "./Session.ts"
 
-/**
- * Who is calling: the authenticated principal, when the transport or an auth middleware
- * established one (HTTP with a bearer token, ...). Stdio has none unless configured.
- */
-export interface Principal {
-  /** A stable identifier of the caller (e.g. the token's `sub`). */
-  readonly subject: string
-  /** The scopes granted to the caller. */
-  readonly scopes: ReadonlyArray<string>
-  /** Any further claims, as the authenticator provides them. */
-  readonly claims: { readonly [key: string]: unknown }
-}
+export type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
+export type { Principal } from "./Principal.ts"
 
 /** What a middleware may replace in the request context it passes on. */
 export interface ContextOverrides {
@@ -91,38 +83,6 @@ export interface RelatedTask {
    * fails with -32029 when a task limit is reached.
    */
   readonly promote?: Effect.Effect<void, McpError> | undefined
-}
-
-/** Options of a server→client request. */
-export interface ClientRequestOptions {
-  /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
-  readonly timeoutMillis?: number | undefined
-  /**
-   * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`
-   * answer (default `<method>-<n>`, by order of asking).
-   */
-  readonly inputKey?: string | undefined
-}
-
-/**
- * What server code can send to the client: notifications, log messages and requests.
- *
- * **Details**
- *
- * A {@link RequestContext} sends them tied to its request (Streamable HTTP delivers them on that
- * request's stream, before its response); a `ServerSession` sends them untied.
- */
-export interface ClientChannel {
-  /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */
-  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
-  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
-  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
-  /** Sends a server→client request and waits for the client's answer. */
-  readonly request: (
-    method: string,
-    params: JsonRpc.Params | undefined,
-    options?: ClientRequestOptions
-  ) => Effect.Effect<unknown, ClientRequestError>
 }
 
 /**

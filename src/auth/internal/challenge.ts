@@ -4,11 +4,15 @@
  *
  * @internal
  */
-import type { Config } from "../BearerAuth.ts"
+/** What a challenge names of the configuration (`BearerAuth.Config`). */
+interface Challenged {
+  readonly metadataUrl: string
+  readonly requiredScopes: ReadonlyArray<string>
+}
 
 /** See `BearerAuth.challenge`. */
 export const challenge = (
-  config: Config,
+  config: Challenged,
   error?: { readonly error: "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
 ): string => {
   const parts = [`resource_metadata="${config.metadataUrl}"`]

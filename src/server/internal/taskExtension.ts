@@ -36,7 +36,7 @@ import * as Wire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
-import type { TaskKeys } from "./tasks.ts"
+import type { TaskKeys } from "./requestorKeys.ts"
 
 /** The inputs of a task: those it waits for, and the keys it used. */
 interface Waiting {

@@ -13,8 +13,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
 import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
-import * as Requestor from "../../session/Requestor.ts"
-import { type ClientAddress, peerAddress } from "../../session/Requestor.ts"
+import { peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
@@ -24,7 +23,7 @@ import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
-import { perRequestor } from "./requestorKeys.ts"
+import { keysOf } from "./requestorKeys.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -91,29 +90,7 @@ export interface ServerTasks {
   readonly listen: NonNullable<ListenSources["tasks"]>
 }
 
-/** Who a task belongs to, and the client address it counts against. */
-export interface TaskKeys {
-  /**
-   * The owner: the principal when there is one; else, for a stateless session (one session
-   * answering every client) reached over HTTP, the client's address; else the session.
-   */
-  readonly owner: string
-  /** The client address of an anonymous caller over HTTP (`maxTasksPerAddress`), else `undefined`. */
-  readonly address: string | undefined
-}
-
-/**
- * The {@link TaskKeys} of a request. A principal is never keyed by address (many users may share
- * one); an anonymous stateless caller whose address is unknown falls back to the shared session
- * (the task id is then the only key).
- */
-export const keysOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): TaskKeys => ({
-  owner: ownerKeyOf(context, clientAddress),
-  address: Requestor.anonymousAddressOf(context, clientAddress)
-})
-
-/** The owner key, made once per requestor (see `perRequestor`). */
-const ownerKeyOf = perRequestor(Requestor.keyOf)
+export { keysOf, type TaskKeys } from "./requestorKeys.ts"
 
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),

@@ -13,7 +13,7 @@
  *
  * @internal
  */
-import type { Phase } from "../ServerSession.ts"
+import type { Phase } from "../Session.ts"
 
 /** What becomes of a request. */
 export type Admission =

@@ -31,7 +31,7 @@ import type {
   RelatedTask,
   RequestContext
 } from "../RequestContext.ts"
-import type { ServerSession } from "../ServerSession.ts"
+import type { ServerSession } from "../Session.ts"
 import { resultDecoders } from "./clientAnswers.ts"
 import { logLevels } from "./logMessages.ts"
 

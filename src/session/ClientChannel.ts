@@ -1,0 +1,43 @@
+/**
+ * What server code can send to the client: a request context sends tied to its request, a
+ * session untied. Its own module, so that the session's public face and the request context
+ * both build on it without depending on each other.
+ *
+ * @since 0.2.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { LoggingLevel } from "../protocol/McpSchema.ts"
+import type { ClientRequestError } from "./ClientRequestError.ts"
+
+/** Options of a server→client request. */
+export interface ClientRequestOptions {
+  /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
+  readonly timeoutMillis?: number | undefined
+  /**
+   * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`
+   * answer (default `<method>-<n>`, by order of asking).
+   */
+  readonly inputKey?: string | undefined
+}
+
+/**
+ * What server code can send to the client: notifications, log messages and requests.
+ *
+ * **Details**
+ *
+ * A {@link RequestContext} sends them tied to its request (Streamable HTTP delivers them on that
+ * request's stream, before its response); a `ServerSession` sends them untied.
+ */
+export interface ClientChannel {
+  /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */
+  readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
+  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
+  readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
+  /** Sends a server→client request and waits for the client's answer. */
+  readonly request: (
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options?: ClientRequestOptions
+  ) => Effect.Effect<unknown, ClientRequestError>
+}

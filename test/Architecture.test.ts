@@ -1,0 +1,86 @@
+/**
+ * The architecture as the imports of `src/` show it: dependencies point one way, from the wire up
+ * (protocol ← session ← tasks and the middleware contract ← server ← built-in middleware, auth
+ * and extensions ← transports ← entry points and integrations), and no module imports itself
+ * back through others (type-only imports included: a circle of types is a circle of concepts).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { readdirSync, readFileSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const src = fileURLToPath(new URL("../src", import.meta.url))
+
+const modules: ReadonlyArray<string> = readdirSync(src, { recursive: true, encoding: "utf8" })
+  .filter((path) => path.endsWith(".ts"))
+  .map((path) => path.split("\\").join("/"))
+
+/** Every relative import and re-export of a module (static, type-only included), as paths under `src/`. */
+const importsOf = (module: string): ReadonlyArray<string> => {
+  const text = readFileSync(join(src, module), "utf8")
+  const found: Array<string> = []
+  for (const match of text.matchAll(/^(?:import|export)\s[^;]*?from\s+"(\.{1,2}\/[^"]+)"/gms)) {
+    found.push(relative(src, resolve(dirname(join(src, module)), match[1]!)).split("\\").join("/"))
+  }
+  return found
+}
+
+const graph = new Map(modules.map((module) => [module, importsOf(module)]))
+
+/** The layer of a module: it may import its own layer and those below. */
+const layers: ReadonlyArray<readonly [rank: number, name: string, test: (module: string) => boolean]> = [
+  [0, "protocol", (m) => m.startsWith("protocol/")],
+  [0, "shared internals", (m) => m.startsWith("internal/")],
+  [0, "store contract", (m) => m.startsWith("store/")],
+  [1, "session", (m) => m.startsWith("session/")],
+  [2, "tasks", (m) => m.startsWith("tasks/")],
+  [2, "middleware contract", (m) => m === "middleware/Middleware.ts"],
+  [3, "server", (m) => m.startsWith("server/")],
+  [4, "built-in middleware", (m) => m.startsWith("middleware/")],
+  [4, "auth", (m) => m.startsWith("auth/")],
+  [4, "extensions", (m) => m.startsWith("extensions/")],
+  [5, "transports", (m) => m.startsWith("transport/")],
+  [6, "entry points and integrations", () => true]
+]
+
+const layerOf = (module: string) => layers.find(([, , test]) => test(module))!
+
+describe("Architecture of src/", () => {
+  it("reads every module and its imports", () => {
+    assert.isAbove(modules.length, 100)
+    assert.includeMembers([...graph.get("session/ServerSession.ts")!], ["session/Session.ts", "session/RequestContext.ts"])
+  })
+
+  it("dependencies point one way: no module imports from a layer above its own", () => {
+    const upward: Array<string> = []
+    for (const [module, imports] of graph) {
+      const [rank, name] = layerOf(module)
+      for (const imported of imports) {
+        const [importedRank, importedName] = layerOf(imported)
+        if (importedRank > rank) upward.push(`${module} (${name}) imports ${imported} (${importedName})`)
+      }
+    }
+    assert.deepStrictEqual(upward, [])
+  })
+
+  it("no import cycles (type-only imports count)", () => {
+    // Depth-first search; a module met again on the current path closes a cycle.
+    const cycles: Array<string> = []
+    const state = new Map<string, "open" | "done">()
+    const path: Array<string> = []
+    const visit = (module: string) => {
+      state.set(module, "open")
+      path.push(module)
+      for (const imported of graph.get(module) ?? []) {
+        if (!graph.has(imported)) continue
+        const seen = state.get(imported)
+        if (seen === "open") cycles.push([...path.slice(path.indexOf(imported)), imported].join(" → "))
+        else if (seen === undefined) visit(imported)
+      }
+      path.pop()
+      state.set(module, "done")
+    }
+    for (const module of graph.keys()) if (!state.has(module)) visit(module)
+    assert.deepStrictEqual(cycles, [])
+  })
+})
