@@ -1,0 +1,194 @@
+/**
+ * One MCP session over Streamable HTTP (the push connection of a server session, its SSE streams,
+ * the routes its tasks claimed) and a request waiting for its answer.
+ *
+ * @internal
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type { HttpServerRequest } from "effect/http"
+import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
+import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import type * as Negotiation from "../../../protocol/Negotiation.ts"
+import type { HttpRequestInfo, Outbound, PushConnection, SessionInput } from "../../../session/Connection.ts"
+import type { Principal } from "../../../session/Principal.ts"
+import { type SseConnection, SseStream } from "./sse.ts"
+
+/** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
+export const maxHeldPerRoute = 64
+/** Routes whose requests a session keeps at most. */
+const maxHeldRoutes = 1_024
+
+/** How a pending request will be answered: decided by the first thing produced for it. */
+export type Answer =
+  | { readonly _tag: "Json"; readonly message: JsonRpc.Message }
+  | { readonly _tag: "Sse"; readonly stream: SseStream; readonly connection: SseConnection }
+
+/** A client request waiting for its answer. */
+export class Pending {
+  readonly request: JsonRpc.Request
+  readonly mode: "auto" | "json" | "sse"
+  /** Stateless mode: the id the client used (the session saw an internal one). */
+  readonly clientId: JsonRpc.RequestId | undefined
+  readonly answer = Deferred.makeUnsafe<Answer>()
+  stream: SseStream | undefined = undefined
+  /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
+  detachedSince: number | undefined = undefined
+  /** A 2026-07-28 request (see {@link SseStream.modern}). */
+  readonly modern: boolean
+  /** The route it claimed (see `PushConnection.claimRoute`): its stream carries that route's messages. */
+  route: string | undefined = undefined
+  constructor(
+    request: JsonRpc.Request,
+    mode: "auto" | "json" | "sse",
+    clientId: JsonRpc.RequestId | undefined,
+    modern: boolean
+  ) {
+    this.request = request
+    this.mode = mode
+    this.clientId = clientId
+    this.modern = modern
+  }
+}
+
+/**
+ * The HTTP request of a message as the request context exposes it: read from the platform's
+ * request when asked, so a call that never looks costs one small object.
+ */
+export class HttpInfo implements HttpRequestInfo {
+  private readonly request: HttpServerRequest.HttpServerRequest
+  readonly principal: Principal | undefined
+  constructor(request: HttpServerRequest.HttpServerRequest, principal: Principal | undefined) {
+    this.request = request
+    this.principal = principal
+  }
+  get method(): string {
+    return this.request.method
+  }
+  get url(): string {
+    return this.request.url
+  }
+  get headers(): HttpRequestInfo["headers"] {
+    return this.request.headers
+  }
+  get remoteAddress(): string | undefined {
+    const address = this.request.remoteAddress
+    return address._tag === "Some" ? address.value : undefined
+  }
+}
+
+/** A response as the client must see it (its own request id, in stateless mode). */
+export const forClient = (pending: Pending, message: JsonRpc.Message): JsonRpc.Message =>
+  pending.clientId === undefined ? message : { ...(message as JsonRpc.Response), id: pending.clientId }
+
+/**
+ * What a session needs of its endpoint: the endpoint routes what the session writes, and forgets
+ * the session once it has closed.
+ */
+export interface SessionHost {
+  readonly write: (session: HttpSession, batch: ReadonlyArray<Outbound>) => Effect.Effect<void>
+  readonly closeStream: (session: HttpSession, related: JsonRpc.RequestId) => void
+  readonly claimRoute: (session: HttpSession, related: JsonRpc.RequestId, route: string) => Effect.Effect<void>
+  readonly ended: (session: HttpSession) => Effect.Effect<void>
+  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+}
+
+/** One MCP session over HTTP: the push connection of its server session, and its streams. */
+export class HttpSession implements PushConnection {
+  readonly id: string
+  private readonly endpoint: SessionHost
+  /** The session's input, once it has started. */
+  input: SessionInput | undefined = undefined
+  /** Client requests waiting for their answer, by id. */
+  pending: Map<JsonRpc.RequestId, Pending> = emptyMap
+  streams: Map<string, SseStream> = emptyMap
+  /** The request that claimed each route (a 2025-11-25 task's `tasks/result`). */
+  routes: Map<string, Pending> = emptyMap
+  /** Requests of a route that had nowhere to go yet: for the next request claiming it, or the standalone stream. */
+  held: Map<string, Array<JsonRpc.Message>> = emptyMap
+  standalone: SseStream | undefined = undefined
+  /** With bearer authentication: the subject that opened the session, the only one it answers. */
+  subject: string | undefined = undefined
+  /** No more input is accepted (ending, or ended). */
+  ended = false
+  /** Its streams, answers and records are gone. */
+  finished = false
+  private nextStream = 1
+  constructor(id: string, endpoint: SessionHost) {
+    this.id = id
+    this.endpoint = endpoint
+  }
+  attach(input: SessionInput): void {
+    this.input = input
+  }
+  write(batch: ReadonlyArray<Outbound>): Effect.Effect<void> {
+    return this.endpoint.write(this, batch)
+  }
+  closeStream(related: JsonRpc.RequestId): void {
+    this.endpoint.closeStream(this, related)
+  }
+  claimRoute(related: JsonRpc.RequestId, route: string): Effect.Effect<void> {
+    return this.endpoint.claimRoute(this, related, route)
+  }
+  onClosed(): void {
+    this.ended = true
+    if (!this.finished) this.endpoint.runFork(this.endpoint.ended(this))
+  }
+  /** Hands a received message to the session (the HTTP write never fails, so neither does this). */
+  receive(message: JsonRpc.Message, http?: HttpRequestInfo, resolved?: Negotiation.ResolvedRequest): Effect.Effect<void> {
+    return this.input === undefined ? Effect.void : Effect.ignore(this.input.receive([message], http, resolved))
+  }
+  addPending(id: JsonRpc.RequestId, pending: Pending): void {
+    ;(this.pending = writable(this.pending)).set(id, pending)
+  }
+  removePending(id: JsonRpc.RequestId): void {
+    this.pending.delete(id)
+    this.pending = shrink(this.pending)
+  }
+  newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
+    const stream = new SseStream(`s${this.nextStream++}`, requestId)
+    ;(this.streams = writable(this.streams)).set(stream.streamId, stream)
+    return stream
+  }
+  removeStream(streamId: string): void {
+    this.streams.delete(streamId)
+    this.streams = shrink(this.streams)
+  }
+  claim(route: string, pending: Pending): void {
+    pending.route = route
+    ;(this.routes = writable(this.routes)).set(route, pending)
+  }
+  /** Forgets the route a finished request claimed (unless a later request claimed it since). */
+  unclaim(pending: Pending): void {
+    const route = pending.route
+    if (route === undefined || this.routes.get(route) !== pending) return
+    this.routes.delete(route)
+    this.routes = shrink(this.routes)
+  }
+  /**
+   * The held requests of a route, created when missing. At most `maxHeldRoutes` routes are kept
+   * (the oldest dropped: their requests have long timed out), as a stateless session never ends.
+   */
+  heldOf(route: string): Array<JsonRpc.Message> {
+    let held = this.held.get(route)
+    if (held === undefined) {
+      this.held = writable(this.held)
+      if (this.held.size >= maxHeldRoutes) this.held.delete(this.held.keys().next().value!)
+      this.held.set(route, held = [])
+    }
+    return held
+  }
+  /** Takes the held requests of a route. */
+  takeHeld(route: string): Array<JsonRpc.Message> | undefined {
+    const held = this.held.get(route)
+    if (held === undefined) return undefined
+    this.held.delete(route)
+    this.held = shrink(this.held)
+    return held
+  }
+}
+
+/** Whether a request may use a session: with authentication, only the subject that opened it. */
+export const ownedBy = (session: HttpSession, principal: Principal | undefined): boolean =>
+  session.subject === undefined || session.subject === principal?.subject

@@ -1,0 +1,169 @@
+/**
+ * The 2025-era paths of the Streamable HTTP endpoint: POSTs to a session (opened by
+ * `initialize`, named by `Mcp-Session-Id`) or to the shared stateless session, the standalone SSE
+ * stream and its resumption (GET), and the end of a session (DELETE).
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import * as McpError from "../../../protocol/McpError.ts"
+import type { Principal } from "../../../session/Principal.ts"
+import { parseEventId } from "../EventStore.ts"
+import type { Endpoint } from "./EndpointState.ts"
+import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
+import { jsonError, notYours, storeUnavailable } from "./responses.ts"
+import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
+
+const { ErrorCode } = McpError
+
+/**
+ * POST of a 2025-era message (already read and classified): answered by the shared session of a
+ * stateless endpoint (under an internal id, so clients cannot collide), else by its session.
+ * A plain function: the stateless path adds no generator step to the request.
+ */
+export const post = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  message: unknown,
+  kind: JsonRpc.Kind,
+  requestId: JsonRpc.RequestId | undefined,
+  mode: "auto" | "json" | "sse",
+  principal: Principal | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  if (self.options.stateless !== true) return postToSession(self, request, message, kind, requestId, mode, principal)
+  if (kind !== JsonRpc.Kind.Request) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
+  const rpc = message as JsonRpc.Request
+  const shared = self.statelessSession
+  if (shared !== undefined) return statelessAnswer(self, shared, request, rpc, mode, principal)
+  return Effect.flatMap(self.openStateless, (opened) =>
+    opened === undefined
+      ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId))
+      : statelessAnswer(self, opened, request, rpc, mode, principal))
+}
+
+const statelessAnswer = (
+  self: Endpoint,
+  shared: HttpSession,
+  request: HttpServerRequest.HttpServerRequest,
+  rpc: JsonRpc.Request,
+  mode: "auto" | "json" | "sse",
+  principal: Principal | undefined
+) => self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal))
+
+/** POST to a session: `initialize` opens one; anything else names it with `Mcp-Session-Id`. */
+const postToSession = Effect.fnUntraced(function*(
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  message: unknown,
+  kind: JsonRpc.Kind,
+  requestId: JsonRpc.RequestId | undefined,
+  mode: "auto" | "json" | "sse",
+  principal: Principal | undefined
+) {
+    const sessionId = request.headers["mcp-session-id"]
+    let session: HttpSession | undefined
+    if (sessionId === undefined) {
+      if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
+        return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
+      }
+      session = yield* self.open(false)
+      if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
+      session.subject = principal?.subject
+    } else {
+      session = self.sessions.get(sessionId)
+      if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, requestId)
+      if (!ownedBy(session, principal)) return notYours(requestId)
+    }
+    yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    if (kind !== JsonRpc.Kind.Request) {
+      if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
+        self.cancelled(session, message as JsonRpc.Notification)
+      }
+      yield* session.receive(message as JsonRpc.Message, new HttpInfo(request, principal))
+      return HttpServerResponse.empty({ status: 202 })
+    }
+    return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal))
+})
+
+/** GET: the session's standalone SSE stream, or the resumption of a stream after `Last-Event-ID`. */
+export const get = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.gen(function*() {
+    if (self.options.stateless === true) return jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server")
+    const accept = request.headers.accept ?? ""
+    if (!accept.includes("text/event-stream")) {
+      return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
+    }
+    const sessionId = request.headers["mcp-session-id"]
+    if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
+    const session = self.sessions.get(sessionId)
+    if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+    if (!ownedBy(session, principal)) return notYours()
+    yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    const connection = new SseConnection(newConnectionQueue())
+    const lastEventId = request.headers["last-event-id"]
+    if (lastEventId !== undefined) {
+      const parsed = parseEventId(lastEventId)
+      const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
+      const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
+      // The store cannot say what the stream holds now: the client tries again later.
+      if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
+      let replay = replayed.success
+      // A live stream that has sent nothing but its priming event has nothing stored yet.
+      if (replay === undefined && live !== undefined && !live.done && parsed!.seq === 0) {
+        replay = { streamId: live.streamId, events: [] }
+      }
+      if (replay === undefined) {
+        // Unknown, forged, expired, or with events lost: the client must re-issue its request.
+        return jsonError(
+          400,
+          ErrorCode.InvalidRequest,
+          `Bad Request: the stream of Last-Event-ID ${lastEventId} cannot be resumed (unknown, expired or incomplete); re-issue the request`
+        )
+      }
+      for (const event of replay.events) {
+        const data = JsonRpc.stringify(event.message)
+        if (data !== undefined) connection.push(frame(event.id, data))
+      }
+      const stream = session.streams.get(replay.streamId)
+      if (stream === undefined || stream.done) connection.close()
+      else {
+        stream.connection?.close()
+        stream.connection = connection
+      }
+      return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {})
+    }
+    if (session.standalone?.connection !== undefined) {
+      return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
+    }
+    const stream = session.standalone ?? session.newStream(undefined)
+    session.standalone = stream
+    stream.connection = connection
+    connection.push(frame(`${stream.streamId}.0`, "", self.retry))
+    // Requests of routes (tasks) that had nowhere to go until now.
+    for (const route of [...session.held.keys()]) {
+      for (const message of session.takeHeld(route) ?? []) yield* self.emit(session, stream, message, false)
+    }
+    return self.sseResponse(session, stream, connection, {})
+  })
+
+/** DELETE: ends the session (its requests finish, then it closes). */
+export const del = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  if (self.options.stateless === true) return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server"))
+  const sessionId = request.headers["mcp-session-id"]
+  if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
+  const session = self.sessions.get(sessionId)
+  if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
+  if (!ownedBy(session, principal)) return Effect.succeed(notYours())
+  return Effect.as(self.end(session), HttpServerResponse.empty({ status: 200 }))
+}

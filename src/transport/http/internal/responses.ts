@@ -1,0 +1,64 @@
+/**
+ * The answers the Streamable HTTP endpoint gives of its own (errors with a JSON-RPC body, the
+ * health check) and the HTTP status of a 2026-07-28 answer. JSON-RPC codes come from `McpError`.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import { HttpServerResponse } from "effect/http"
+import * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import * as McpError from "../../../protocol/McpError.ts"
+import type { StoreError } from "../../../store/StoreError.ts"
+import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
+
+const { ErrorCode } = McpError
+
+/**
+ * An HTTP error with a JSON-RPC error body; `id` is the refused request's, when it was read (the
+ * client can then match the error to its request).
+ */
+export const jsonError = (
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+  id?: JsonRpc.RequestId,
+  data?: unknown
+) =>
+  HttpServerResponse.text(JSON.stringify(JsonRpc.failure(id, data === undefined ? { code, message } : { code, message, data })), {
+    status,
+    contentType: "application/json",
+    ...(headers === undefined ? {} : { headers })
+  })
+
+/** The answer to a new request during a graceful shutdown. */
+export const shuttingDown = (id?: JsonRpc.RequestId) =>
+  jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", {
+    connection: "close"
+  }, id)
+
+/** 503 with -32603 "Store unavailable: EventStore" (`McpError.storeUnavailable`). */
+export const storeUnavailable = (error: StoreError) => {
+  const object = McpError.toErrorObject(McpError.storeUnavailable(error))
+  return jsonError(503, object.code, object.message, { "retry-after": "1" }, undefined, object.data)
+}
+
+/** A session used by another principal than the one that opened it (with bearer authentication). */
+export const notYours = (id?: JsonRpc.RequestId) =>
+  jsonError(403, ErrorCode.InvalidRequest, "Forbidden: the session belongs to another principal", undefined, id)
+
+/** The health endpoint (see `Options.healthPath`). */
+export const health: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.map(GracefulShutdown, (shutdown) =>
+  shutdown.isRequested()
+    ? HttpServerResponse.text(JSON.stringify({ status: "draining" }), { status: 503, contentType: "application/json" })
+    : HttpServerResponse.text(JSON.stringify({ status: "ok" }), { contentType: "application/json" }))
+
+/** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021 and -32020, else 200. */
+export const modernStatusOf = (message: JsonRpc.Message): number => {
+  const code = (message as { readonly error?: { readonly code?: unknown } }).error?.code
+  return code === ErrorCode.MethodNotFound
+    ? 404
+    : code === ErrorCode.MissingRequiredClientCapability || code === ErrorCode.HeaderMismatch
+    ? 400
+    : 200
+}
