@@ -48,7 +48,8 @@
  * BENCH_HTTP_WARMUP (10000 per server × mode), BENCH_HTTP_SESSIONS (1000),
  * BENCH_HTTP_WARMUP_SESSIONS (1000), BENCH_TIMEOUT_MS
  * (15000, no-progress limit), BENCH_HTTP_MODES (all: `stateful,stateless,2026`). The defaults take
- * 50–75 s on 2 cores. Output: a Markdown table on stdout, progress on stderr.
+ * 50–75 s on 2 cores. Output: a Markdown table on stdout, progress on stderr. BENCH_HTTP_CPU_PROF
+ * (a folder): our servers run under `--cpu-prof` and write their profiles to `<folder>/<mode>/`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -151,8 +152,11 @@ interface HeapReport {
 const startChild = async (server: ServerName, mode: Mode, heapProbe: boolean): Promise<Child> => {
   const port = await freePort()
   const label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`
+  // BENCH_HTTP_CPU_PROF=<dir>: our servers write a CPU profile there (one per server process).
+  const profileDir = process.env["BENCH_HTTP_CPU_PROF"]
   const args = [
     ...(heapProbe ? ["--expose-gc", "--import", heapReporter] : []),
+    ...(profileDir !== undefined && server === "ours" && !heapProbe ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${mode}`] : []),
     ...scriptOf(server, mode),
     "--port",
     String(port)
