@@ -22,12 +22,13 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { HttpRequestInfo, Outbound } from "../../../session/Connection.ts"
+import type { Principal } from "../../../session/Principal.ts"
 import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { originCheck } from "./guards.ts"
-import { forClient, HttpSession, maxHeldPerRoute, Pending, type SessionHost } from "./HttpSession.ts"
+import { forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 
@@ -93,6 +94,28 @@ export class Endpoint implements SessionHost {
     resolved?: Negotiation.ResolvedRequest
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     return answerImpl(this, session, request, mode, clientId, http, resolved)
+  }
+
+  /**
+   * Answers a request by the shared stateless session (started by the first such request), under
+   * an internal id so that its many clients cannot collide; `truth` for a 2026-07-28 request. A
+   * plain function: once the session runs, the request goes straight to {@link answer}.
+   */
+  answerShared(
+    request: HttpServerRequest.HttpServerRequest,
+    rpc: JsonRpc.Request,
+    mode: "auto" | "json" | "sse",
+    principal: Principal | undefined,
+    truth?: Negotiation.ResolvedRequest
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const shared = this.statelessSession
+    if (shared !== undefined) {
+      return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
+    }
+    return Effect.flatMap(this.openStateless, (opened) =>
+      opened === undefined
+        ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
+        : this.answer(opened, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth))
   }
 
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */

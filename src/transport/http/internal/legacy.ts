@@ -35,23 +35,8 @@ export const post = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (self.options.stateless !== true) return postToSession(self, request, message, kind, requestId, mode, principal)
   if (kind !== JsonRpc.Kind.Request) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
-  const rpc = message as JsonRpc.Request
-  const shared = self.statelessSession
-  if (shared !== undefined) return statelessAnswer(self, shared, request, rpc, mode, principal)
-  return Effect.flatMap(self.openStateless, (opened) =>
-    opened === undefined
-      ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId))
-      : statelessAnswer(self, opened, request, rpc, mode, principal))
+  return self.answerShared(request, message as JsonRpc.Request, mode, principal)
 }
-
-const statelessAnswer = (
-  self: Endpoint,
-  shared: HttpSession,
-  request: HttpServerRequest.HttpServerRequest,
-  rpc: JsonRpc.Request,
-  mode: "auto" | "json" | "sse",
-  principal: Principal | undefined
-) => self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal))
 
 /** POST to a session: `initialize` opens one; anything else names it with `Mcp-Session-Id`. */
 const postToSession = Effect.fnUntraced(function*(

@@ -13,7 +13,6 @@ import * as Negotiation from "../../../protocol/Negotiation.ts"
 import { metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { HttpInfo, type HttpSession } from "./HttpSession.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -49,24 +48,8 @@ export const post = (
     )
   }
   const truth = rpc.id === null ? resolved.success : { ...resolved.success, clientRequestId: rpc.id }
-  // A plain function, not a generator of its own: once the shared session runs, the request goes
-  // straight to `answer`, as a stateless 2025 request does (measured: the extra generator and its
-  // step cost ~0.15 µs per 2026 request, bench/http.ts mode 2026 under --cpu-prof).
-  const shared = self.statelessSession
-  if (shared !== undefined) return answer(self, shared, request, rpc, mode, truth, principal)
-  return Effect.flatMap(self.openStateless, (opened) =>
-    opened === undefined
-      ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
-      : answer(self, opened, request, rpc, mode, truth, principal))
+  // A plain function, not a generator of its own: the request goes straight to the shared session,
+  // as a stateless 2025 request does (measured: an extra generator and its step cost ~0.15 µs per
+  // 2026 request, bench/http.ts mode 2026 under --cpu-prof).
+  return self.answerShared(request, rpc, mode, principal, truth)
 }
-
-const answer = (
-  self: Endpoint,
-  shared: HttpSession,
-  request: HttpServerRequest.HttpServerRequest,
-  rpc: JsonRpc.Request,
-  mode: "auto" | "json" | "sse",
-  truth: Negotiation.ResolvedRequest,
-  principal: Principal | undefined
-): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  self.answer(shared, { ...rpc, id: self.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
