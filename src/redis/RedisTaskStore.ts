@@ -307,6 +307,9 @@ const workJson = (work: unknown): string => {
   }
 }
 
+/** The most tasks a store remembers having written (see `written`). */
+const maxWritten = 10_000
+
 /** No task ids (a renewal of nothing). */
 const noTaskIds: ReadonlyArray<string> = []
 
@@ -421,7 +424,33 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       )
 
     // Changes of other processes.
-    yield* follow(channel, (task) => changed(task as Task))
+    /**
+     * The tasks this process wrote last, with the version it wrote (its own running tasks, mostly):
+     * a change starts from it instead of reading the task first (one round trip to Redis instead of
+     * two for a task's end). Should another process have changed the task since, the write is a
+     * conflict and the task is read. Forgotten when the task ends; a cache, so cleared when large.
+     */
+    const written = new Map<string, { readonly task: Task; readonly version: string }>()
+    const wrote = (task: Task, version: string) => {
+      if (isTerminal(task.status)) {
+        written.delete(task.taskId)
+        return
+      }
+      if (written.size >= maxWritten) written.clear()
+      written.set(task.taskId, { task, version })
+    }
+    const lastWritten = (taskId: string, now: number) => {
+      const known = written.get(taskId)
+      if (known === undefined || !isExpired(known.task, now)) return known
+      written.delete(taskId)
+      return undefined
+    }
+
+    yield* follow(channel, (task) => {
+      // Changed by another process: what this one wrote of it is stale.
+      written.delete((task as Task).taskId)
+      changed(task as Task)
+    })
     // Answers sent by other processes for tasks whose work may run here (`tasks/update` on
     // another replica); the task extension takes those of its own waiting tasks.
     yield* follow(inputChannel, (body) => {
@@ -432,7 +461,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     })
 
     /** The task and its version, if it is stored and not expired (whoever owns it). */
-    const read = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
+    const readTask = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
       Effect.map(
         run("get", redis.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
         ([json, version]) => {
@@ -444,7 +473,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
 
     /**
      * Changes a task by compare-and-set: `next` of what is stored (`undefined`: leave it), written
-     * only if nobody changed it since it was read; read again and retried otherwise.
+     * only if nobody changed it since it was read (or since this process wrote it); read again and
+     * retried otherwise.
      */
     const change = <E>(
       taskId: string,
@@ -452,31 +482,43 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       operation: string
     ): Effect.Effect<Task | undefined, E | StoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const attempt = (left: number): Effect.Effect<Task | undefined, E | StoreError> =>
-          Effect.flatMap(read(taskId, now), (stored) => {
+        const write = (
+          left: number,
+          stored: { readonly task: Task; readonly version: string },
+          task: Task
+        ): Effect.Effect<Task | undefined, E | StoreError> =>
+          Effect.flatMap(
+            run(operation, update(taskKey(taskId), `${base}done`, stored.version, JSON.stringify(task), task.status, channel, origin, `${base}t:`)),
+            (outcome): Effect.Effect<Task | undefined, E | StoreError> => {
+              if (outcome === "ok") {
+                wrote(task, String(Number(stored.version) + 1))
+                changed(task)
+                return Exit.succeed(task)
+              }
+              written.delete(taskId)
+              if (outcome === "conflict" && left > 0) return read(left - 1)
+              return Exit.succeed(undefined)
+            }
+          )
+        /** From what is stored now. */
+        const read = (left: number): Effect.Effect<Task | undefined, E | StoreError> =>
+          Effect.flatMap(readTask(taskId, now), (stored) => {
             if (stored === undefined) return Effect.flatMap(next(undefined, now), () => Exit.succeed(undefined))
-            return Effect.flatMap(next(stored.task, now), (task) => {
-              if (task === undefined) return Exit.succeed(undefined)
-              const json = JSON.stringify(task)
-              return Effect.flatMap(
-                run(operation, update(taskKey(taskId), `${base}done`, stored.version, json, task.status, channel, origin, `${base}t:`)),
-                (outcome): Effect.Effect<Task | undefined, E | StoreError> => {
-                  if (outcome === "ok") {
-                    changed(task)
-                    return Exit.succeed(task)
-                  }
-                  if (outcome === "conflict" && left > 0) return attempt(left - 1)
-                  return Exit.succeed(undefined)
-                }
-              )
-            })
+            return Effect.flatMap(next(stored.task, now), (task) => task === undefined ? Exit.succeed(undefined) : write(left, stored, task))
           })
-        return attempt(16)
+        // From what this process wrote last: only a write is decided on it (the version check then
+        // validates it); leaving the task as it is, or refusing, is decided on what is stored now.
+        const known = lastWritten(taskId, now)
+        if (known === undefined) return read(16)
+        return Effect.matchEffect(next(known.task, now), {
+          onFailure: () => read(16),
+          onSuccess: (task) => task === undefined ? read(16) : write(16, known, task)
+        })
       })
 
     const get = (taskId: string, owner: string): Effect.Effect<Task, TaskNotFound | StoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(read(taskId, now), (stored) =>
+        Effect.flatMap(readTask(taskId, now), (stored) =>
           stored === undefined || stored.task.owner !== owner
             ? Exit.fail(new TaskNotFound({ taskId }))
             : Exit.succeed(stored.task)))
@@ -546,6 +588,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             ([outcome]): Effect.Effect<Task, TaskLimitExceeded> => {
               switch (outcome) {
                 case "ok":
+                  wrote(task, "1")
                   changed(task)
                   return Exit.succeed(task)
                 case "owner":
@@ -590,6 +633,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           let same: Task | undefined
           return Effect.map(
             change(taskId, (current, now) => {
+              // Decided again on what is stored when a decision on what this process wrote was a no-op.
+              same = undefined
               if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
               if (current.status === status) {
                 same = current

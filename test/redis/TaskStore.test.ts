@@ -106,6 +106,41 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual((yield* tasks.get(b.taskId, A)).outcome, result("first"))
     }))
 
+  it.effect("a task's end written by its process takes one round trip; a change made elsewhere since is never overwritten", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const one = yield* onRedis(prefix)
+      const two = yield* onRedis(prefix)
+      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      /** How many times Redis ran HMGET (a task read) so far. */
+      const reads = Effect.map(Effect.orDie(redis.send<string>("INFO", "commandstats")), (info) =>
+        Number(/cmdstat_hmget:calls=(\d+)/.exec(info)?.[1] ?? 0))
+
+      // Created and ended by the same process: the end is written without reading the task first.
+      const own = yield* one.create({ owner: A, method: "tools/call" })
+      const before = yield* reads
+      assert.strictEqual((yield* one.setStatus(own.taskId, "input_required"))?.status, "input_required")
+      assert.strictEqual((yield* one.finish(own.taskId, "completed", result("done")))?.status, "completed")
+      // The update script's own HMGET (version check) runs once per write; no separate read.
+      assert.strictEqual((yield* reads) - before, 2)
+      assert.deepStrictEqual((yield* two.get(own.taskId, A)).outcome, result("done"))
+
+      // Changed by another process after this one wrote it: the stale write is a conflict, the task
+      // is read again, and the change made elsewhere stands.
+      const shared = yield* one.create({ owner: A, method: "tools/call" })
+      const asked = { "elicitation/create-1": { method: "elicitation/create", params: { message: "Which one?" } } }
+      yield* two.setInputRequests(shared.taskId, asked)
+      const relabelled = yield* one.setStatus(shared.taskId, "working")
+      assert.strictEqual(relabelled?.status, "working")
+      assert.deepStrictEqual(relabelled?.inputRequests, asked, "built from what is stored now, not from what this process wrote")
+      assert.deepStrictEqual((yield* two.get(shared.taskId, A)).inputRequests, asked)
+      yield* two.cancel(shared.taskId, A)
+      assert.isUndefined(yield* one.finish(shared.taskId, "completed", result("late")))
+      const stored = yield* two.get(shared.taskId, A)
+      assert.strictEqual(stored.status, "cancelled")
+      assert.isUndefined(stored.outcome)
+    }))
+
   it.effect("compare-and-set across replicas: of a finish and a cancel racing, exactly one wins", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
