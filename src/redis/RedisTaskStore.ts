@@ -222,38 +222,27 @@ return 'ok'
 `
 
 // Leases on Redis's own clock (no skew between replicas), each with its holder (a process's store).
-// KEYS: the leases set, the holders hash. ARGV: the task key base, the lease in ms, the holder, then
-// task ids: each lease this holder still holds is extended to now + lease. Answers the ids whose
-// work must stop here: the lease was lost (another process claimed the task), or the task ended
-// elsewhere or expired (its lease is dropped). The second catches an end whose pub/sub message
-// this process missed (a reconnect, a full queue). Leases are taken by `create` and by the claim.
+// KEYS: the leases set, the holders hash. ARGV: the lease in ms, the holder, then task ids: each
+// lease this holder still holds is extended to now + lease. Answers the ids whose lease this
+// holder lost (another process claimed them). Leases are taken by `create` and by the claim.
 const renewLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  if redis.call('HGET', KEYS[2], id) ~= ARGV[3] then
-    lost[#lost + 1] = id
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
   else
-    local status = redis.call('HGET', ARGV[1] .. 't:' .. id, 'status')
-    if status == false or status == 'completed' or status == 'failed' or status == 'cancelled' then
-      redis.call('ZREM', KEYS[1], id)
-      redis.call('HDEL', KEYS[2], id)
-      lost[#lost + 1] = id
-    else
-      redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
-    end
+    lost[#lost + 1] = ARGV[i]
   end
 end
 return lost
 `
 
 const renewScript = Redis.script(
-  (leases: string, holders: string, base: string, leaseMillis: number, holder: string, taskIds: ReadonlyArray<string>) => [
+  (leases: string, holders: string, leaseMillis: number, holder: string, taskIds: ReadonlyArray<string>) => [
     leases,
     holders,
-    base,
     leaseMillis,
     holder,
     ...taskIds
@@ -675,7 +664,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       renewLeases: (taskIds, leaseMillis) =>
         taskIds.length === 0
           ? Exit.succeed(noTaskIds)
-          : run("renewLeases", renew(leases, holders, base, leaseMillis, origin, taskIds)),
+          : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis) =>
         Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin)), (flat) => {
           const orphans: Array<Orphan> = []

@@ -194,9 +194,8 @@ export class TaskStore extends Context.Service<TaskStore, {
    * A shared store's leases: the process running these tasks says it still does, for
    * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). Only leases
    * this process still holds are renewed (it takes them with a creation, `CreateInput.leaseMillis`,
-   * or a claim); the answer lists the tasks whose work must stop here: their lease was lost
-   * (another process claimed them), or they ended elsewhere or expired (their lease is dropped;
-   * this also catches an end whose change notification never arrived).
+   * or a claim); the answer lists the tasks whose lease it lost (another process claimed them:
+   * their work must stop here).
    */
   readonly renewLeases?:
     | ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<ReadonlyArray<string>, StoreError>)

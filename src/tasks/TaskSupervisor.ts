@@ -418,8 +418,7 @@ export const make = (
 
   /**
    * Stops the work of tasks whose lease this process lost (cut off longer than a lease: another
-   * process took them over), or that ended elsewhere without the watcher hearing of it (a missed
-   * change). Their outcome is not recorded here: the task is the other's now, or already ended.
+   * process took them over). Their outcome is not recorded here: the task is the other's now.
    */
   const lost = (taskIds: ReadonlyArray<string>) => {
     for (const taskId of taskIds) {
