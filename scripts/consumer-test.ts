@@ -311,8 +311,9 @@ const main = async () => {
       // of their machinery (the root entry's namespaces would keep every member, evanw/esbuild#1420).
       const tasks = inputs.filter((input) => /effect-mcp-server\/dist\/(tasks\/TaskSupervisor|tasks\/TaskStore|server\/internal\/tasks)\.js/.test(input))
       expect(tasks.length === 0, `the bundle of a server without tasks carries them: ${tasks.join(", ")}`)
-      // Bundlers take the root entry's `module` condition (dist/index.bundler.js): no `import()`
-      // of the HTTP endpoint, so esbuild wraps no module of effect or of the package in a lazy
+      // Bundlers take the `module` export condition (of the root entry and of
+      // `effect-mcp-server/StreamableHttp`): no `import()` of the HTTP endpoint, so esbuild wraps
+      // no module of effect or of the package in a lazy
       // initialiser (`__esm`), which costs start-up time (the optional JSON Schema validator,
       // imported on first use, is the one library wrapped). Checked on an unminified build,
       // where the helper keeps its name.

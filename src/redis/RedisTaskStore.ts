@@ -34,9 +34,9 @@
  *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
  * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry is Redis's.
  * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
- *   that created it. A cancel through another replica records `cancelled` (the work's outcome is
- *   then dropped by the compare-and-set) but does not interrupt the work, which ends by itself or
- *   at its TTL.
+ *   that created it (or took it over). A cancel through another replica records `cancelled` and
+ *   drops the task's lease: the supervisor running the work interrupts it when the change arrives
+ *   by pub/sub, or at its next lease renewal (which reports the task lost) if the message was missed.
  *
  * @since 0.2.0
  */

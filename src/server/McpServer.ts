@@ -165,6 +165,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0)) {
       return yield* Effect.die(new Error(`McpServer: pageSize must be a positive integer, got ${options.pageSize}`))
     }
+    // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
+    if (options.tasks !== undefined && typeof (options.tasks as Partial<Tasks>).make !== "function") {
+      return yield* Effect.die(
+        new Error("McpServer: options.tasks takes McpServer.tasks(options?): write tasks: McpServer.tasks() where it was tasks: {}")
+      )
+    }
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
     if (!(Number.isSafeInteger(maxSubscriptions) && maxSubscriptions >= 0) && maxSubscriptions !== Infinity) {
       return yield* Effect.die(
@@ -453,7 +459,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         ranks.splice(at, 0, ...added.map(() => rank))
         return () => {
           for (const m of added) {
-            const index = middleware.indexOf(m)
+            // This registration's entry (the same middleware may be in the stack twice, at two ranks).
+            let index = -1
+            for (let i = 0; i < middleware.length && index === -1; i++) if (middleware[i] === m && ranks[i] === rank) index = i
             if (index !== -1) {
               middleware.splice(index, 1)
               ranks.splice(index, 1)
@@ -589,8 +597,9 @@ export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
  * the outermost (it sees messages first and results last). The stack does not depend on the order
  * in which Layers happen to be built (`Layer.mergeAll` builds them concurrently): middleware from
  * several such Layers are stacked in the order the Layers were **made** (this call, or
- * {@link middlewareFrom}), after `options.middleware`. Give one Layer several middlewares to state
- * their order in one place. The services the hooks need are captured when the Layer is built.
+ * {@link middlewareFrom}), after `options.middleware`; a Layer made at a module's top level (such
+ * as `Telemetry.layer`) is made when its module is imported. Give one Layer several middlewares to
+ * state their order in one place. The services the hooks need are captured when the Layer is built.
  *
  * **Example** (Logging around an authentication middleware)
  *

@@ -689,6 +689,8 @@ class SessionImpl implements ServerSession {
   }
 
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
+    // Nothing settled yet by this attempt (a rejected earlier one may have established something).
+    this.established = undefined
     const effect = Effect.onExit(this.dispatch(request, http, this.negotiated), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {

@@ -79,7 +79,8 @@ export interface ServerSession extends ClientChannel {
    * middleware changed the request, if one did); a handler of your own should too, else the session
    * takes the answer's `protocolVersion` and the request's capabilities and client info. The answer's
    * `protocolVersion`, if middleware changed it to another supported version, wins. Ignored outside
-   * an `initialize`, and if the answer fails.
+   * the `initialize` handshake (a stateless session has none: each request carries its own truth),
+   * and if the answer fails.
    */
   readonly establish: (established: Established) => void
 }

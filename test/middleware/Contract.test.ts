@@ -208,6 +208,21 @@ describe("Middleware contract: order", () => {
       assert.deepStrictEqual(yield* Effect.scoped(stackOf(true)), expected)
     }))
 
+  it.live("the same middleware registered at two places leaves the right one when one registration ends", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Layer.empty)
+      const shared = Middleware.make("shared", {})
+      const other = Middleware.make("other", {})
+      const removeFirst = server.stack(1, [shared])
+      const removeLast = server.stack(3, [shared])
+      server.stack(2, [other])
+      assert.deepStrictEqual(server.middleware.map((m) => m.name), ["shared", "other", "shared"])
+      removeLast()
+      assert.deepStrictEqual(server.middleware.map((m) => m.name), ["shared", "other"])
+      removeFirst()
+      assert.deepStrictEqual(server.middleware.map((m) => m.name), ["other"])
+    }))
+
   it.live("McpServer options.middleware come before (outside) those of McpServer.middleware Layers", () =>
     Effect.gen(function*() {
       const events: Array<string> = []

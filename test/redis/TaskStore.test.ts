@@ -451,6 +451,17 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:leases`)), 0, "no lease left behind")
     }))
 
+  it.effect("a task ended by another process is lost at the next renewal here, whether or not its change was heard", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas()
+      const task = yield* one.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      assert.deepStrictEqual(yield* one.renewLeases!([task.taskId], 60_000), [], "leased here")
+      // The end's write drops the lease and its holder: the renewal reports the task without any
+      // pub/sub message (which the watcher may miss: a reconnect, a full queue).
+      yield* two.cancel(task.taskId, A)
+      assert.deepStrictEqual(yield* one.renewLeases!([task.taskId], 60_000), [task.taskId])
+    }))
+
   it.effect("a process cut off past its lease, whose task another claimed, stops that work at its next renewal and records nothing", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()

@@ -193,6 +193,15 @@ describe("McpServer pageSize validation", () => {
       const ok = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", pageSize: 1 }))))
       assert.strictEqual(ok._tag, "Success")
     }))
+
+  it.live("tasks given as plain options (the form before McpServer.tasks) are refused with the fix named", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", tasks: {} as never }))))
+      assert.strictEqual(exit._tag, "Failure")
+      if (exit._tag === "Failure") assert.include(String(Cause.squash(exit.cause)), "write tasks: McpServer.tasks() where it was tasks: {}")
+      const ok = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", tasks: McpServer.tasks() }))))
+      assert.strictEqual(ok._tag, "Success")
+    }))
 })
 
 describe("Pagination cursors", () => {

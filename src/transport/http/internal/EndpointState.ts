@@ -238,10 +238,6 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Ends sessions idle for longer than the idle timeout, and abandons requests whose answer no
-   * client has read for longer than the request timeout.
-   */
-  /**
    * Writes an SSE comment on every stream a client is reading, every `keepAliveMillis`: one timer
    * for the endpoint, not one per stream.
    */
@@ -262,6 +258,10 @@ export class Endpoint implements SessionHost {
     ))
   }
 
+  /**
+   * Ends sessions idle for longer than the idle timeout, and abandons requests whose answer no
+   * client has read for longer than the request timeout.
+   */
   get reaper(): Effect.Effect<void> {
     const every = Math.max(100, Math.min(60_000, Math.floor(Math.min(this.idleTimeout, this.requestTimeout) / 2)))
     return Effect.forever(Effect.andThen(
