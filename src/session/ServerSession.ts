@@ -82,6 +82,7 @@ import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { RequestContextImpl } from "./internal/requestContext.ts"
+import { Inflight, Scheduler, type SchedulerHost } from "./internal/scheduler.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 import type { RequestContext } from "./RequestContext.ts"
@@ -369,28 +370,6 @@ const writeLoop = (
 // Internal
 // ---------------------------------------------------------------------------
 
-/** A request (or notification, then `request` is undefined) running or waiting for a slot. */
-class Inflight {
-  readonly key: JsonRpc.RequestId | symbol
-  readonly request: JsonRpc.Request | undefined
-  readonly effect: Effect.Effect<unknown, unknown>
-  /** The version the request's answer is projected to (its resolved truth). */
-  readonly version: ProtocolVersion.ProtocolVersion
-  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  cancelled = false
-  constructor(
-    key: JsonRpc.RequestId | symbol,
-    request: JsonRpc.Request | undefined,
-    effect: Effect.Effect<unknown, unknown>,
-    version: ProtocolVersion.ProtocolVersion
-  ) {
-    this.key = key
-    this.request = request
-    this.effect = effect
-    this.version = version
-  }
-}
-
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 const noParams: JsonRpc.Params = {}
@@ -398,20 +377,13 @@ const noParams: JsonRpc.Params = {}
 const noOutbound: Array<Outbound> = []
 /** Unsolicited messages held at most before `notifications/initialized`. */
 const maxHeld = 64
-const defaultWaitingMethods: ReadonlySet<string> = new Set()
 /** A session's truth before `initialize`: the newest version, no capabilities. */
 const notNegotiated: Negotiation.ResolvedRequest = {
   protocolVersion: ProtocolVersion.latest,
   clientCapabilities: {},
   clientInfo: undefined
 }
-/**
- * Longest the reader pauses at a time while the FIFO is full: short, because what unblocks a
- * session (the client's answers, cancellations) arrives in the same input behind its requests.
- */
-const readPauseMillis = 50
-
-class SessionImpl implements ServerSession {
+class SessionImpl implements ServerSession, SchedulerHost {
   /** The id given by the transport, or one made at its first read (see {@link id}). */
   private sessionId: string | undefined
   phase: Phase = "new"
@@ -425,20 +397,12 @@ class SessionImpl implements ServerSession {
   readonly principal: Principal | undefined
 
   readonly stateless: boolean
-  private readonly limit: number
-  private readonly maxQueued: number
-  private readonly maxWaiting: number
-  private readonly waitingMethods: ReadonlySet<string>
-  /** requests of the waiting lane that are running */
-  private waiting = 0
+  /** What runs and what waits (see `internal/scheduler.ts`). */
+  private readonly scheduler: Scheduler
   private readonly clientTimeout: number
   private readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
 
-  /** running requests (and notification handlers) by id */
-  private running: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
-  /** accepted requests waiting for a slot, in arrival order */
-  private queued: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
   /** server→client requests waiting for the client's answer */
   private pendingClient: Map<number, PendingClientRequest> = emptyMap
   /** messages produced while a batch is processed: written right after the batch */
@@ -451,9 +415,6 @@ class SessionImpl implements ServerSession {
   private flushing = false
   // NOTE: ids start at 1: some clients (SDK v1) ignore `notifications/cancelled` for a falsy requestId.
   private nextClientRequestId = 1
-  private pumping = false
-  /** readers waiting for room in the FIFO (one for a pull connection; any number pushing) */
-  private resumeReaders: Array<() => void> | undefined = undefined
   private resumeDrain: (() => void) | undefined = undefined
   /** The drain may resume, once the batch being processed is handed to the outbox. */
   private drainAfterBatch = false
@@ -461,10 +422,6 @@ class SessionImpl implements ServerSession {
   private refusedObservers = false
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
   private draining = false
-  /** The FIFO stayed full and nothing finished for a whole read pause (cleared once a slot frees). */
-  private stalled = false
-  /** Requests and handlers finished so far: a read pause without progress is a stall. */
-  private finishedCount = 0
 
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
@@ -488,10 +445,7 @@ class SessionImpl implements ServerSession {
     this.runFork = runFork
     this.sessionId = options.sessionId
     this.stateless = options.stateless === true
-    this.limit = options.maxConcurrentRequests ?? 64
-    this.maxQueued = options.maxQueuedRequests ?? 256
-    this.maxWaiting = options.maxWaitingRequests ?? 1024
-    this.waitingMethods = options.waitingMethods === undefined ? defaultWaitingMethods : new Set(options.waitingMethods)
+    this.scheduler = new Scheduler(this, options)
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
@@ -569,37 +523,10 @@ class SessionImpl implements ServerSession {
    */
   private flushBatch(): Effect.Effect<void, TransportFailure> {
     const pending = this.pendingOut
-    if (pending.length === 0 && this.outbound.size() === 0) return this.waitForRoom()
+    if (pending.length === 0 && this.outbound.size() === 0) return this.scheduler.waitForRoom()
     this.pendingOut = noOutbound
     const written = this.outbound.writeBatch(pending)
-    return this.queued.size < this.maxQueued ? written : Effect.andThen(written, this.waitForRoom())
-  }
-
-  /**
-   * Pauses the reader while the FIFO of waiting requests is full: until a slot frees, or for at
-   * most {@link readPauseMillis}. The pause never becomes a stop: what unblocks the session (the
-   * client's answers, cancellations) may be next in the input, behind requests.
-   */
-  private waitForRoom(): Effect.Effect<void> {
-    if (this.queued.size < this.maxQueued) return Effect.void
-    const finishedBefore = this.finishedCount
-    const wait = Effect.callback<void>((resume) => {
-      const resumer = () => resume(Effect.void)
-      ;(this.resumeReaders ??= []).push(resumer)
-      // A pause that timed out leaves no resumer behind.
-      return Effect.sync(() => {
-        const index = this.resumeReaders?.indexOf(resumer) ?? -1
-        if (index >= 0) this.resumeReaders!.splice(index, 1)
-      })
-    })
-    return Effect.timeoutOrElse(wait, {
-      duration: readPauseMillis,
-      orElse: () =>
-        Effect.sync(() => {
-          // Nothing finished for a whole pause: the session is stuck (on the client, or on slow work).
-          if (this.finishedCount === finishedBefore && this.queued.size >= this.maxQueued) this.stalled = true
-        })
-    })
+    return this.scheduler.full ? Effect.andThen(written, this.scheduler.waitForRoom()) : written
   }
 
   private processOne(value: unknown, http: HttpRequestInfo | undefined, resolved: Negotiation.ResolvedRequest | undefined): void {
@@ -628,7 +555,7 @@ class SessionImpl implements ServerSession {
     resolved: Negotiation.ResolvedRequest | undefined
   ): void {
     const id = request.id
-    if (this.running.has(id) || this.queued.has(id)) {
+    if (this.scheduler.has(id)) {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
     }
     // The lifecycle decides (see `internal/lifecycle.ts`). The stateless era (2026-07-28) on a
@@ -659,7 +586,7 @@ class SessionImpl implements ServerSession {
     const truth = resolved ?? this.resolve(request, http)
     const effect = this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
-    this.admit(new Inflight(id, request, effect, truth.protocolVersion))
+    this.scheduler.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
 
   /** Whether a request is of the stateless era: it names its protocol version in `_meta`. */
@@ -717,7 +644,7 @@ class SessionImpl implements ServerSession {
         }
       }))
     // Answered as negotiated (the result is already projected by the negotiation).
-    this.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
+    this.scheduler.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
   }
 
   private onNotification(notification: JsonRpc.Notification): void {
@@ -757,23 +684,12 @@ class SessionImpl implements ServerSession {
       if (effect._tag === "Failure") this.logFailure(what, effect.cause)
       return
     }
-    this.admit(new Inflight(Symbol(), undefined, effect, ProtocolVersion.latest))
+    this.scheduler.admit(new Inflight(Symbol(), undefined, effect, ProtocolVersion.latest))
   }
 
   private cancel(requestId: unknown): void {
     if (typeof requestId !== "string" && typeof requestId !== "number") return
-    const waiting = this.queued.get(requestId)
-    if (waiting !== undefined) {
-      // `initialize` must not be cancelled (spec); everything else may be.
-      if (waiting.request?.method === "initialize") return
-      this.queued.delete(requestId)
-      this.queued = shrink(this.queued)
-      return this.wakeReader()
-    }
-    const inflight = this.running.get(requestId)
-    if (inflight === undefined || inflight.request?.method === "initialize") return
-    inflight.cancelled = true
-    inflight.fiber?.interruptUnsafe()
+    this.scheduler.cancel(requestId)
   }
 
   private onResponse(response: JsonRpc.Response): void {
@@ -791,120 +707,52 @@ class SessionImpl implements ServerSession {
 
   // --- concurrency --------------------------------------------------------
 
-  private admit(inflight: Inflight): void {
-    if (!this.hasRoom(inflight)) {
-      // Past twice the bound while stuck, or eight times whatever the progress: refused.
-      if (this.queued.size >= this.maxQueued * (this.stalled ? 2 : 8)) return this.refuse(inflight)
-      this.queued = writable(this.queued)
-      this.queued.set(inflight.key, inflight)
-      return
-    }
-    this.start(inflight)
-  }
-
   /**
    * Refuses what arrives past twice the FIFO's bound while the session is stuck (the FIFO stayed
    * full for a whole read pause; a burst that the session works through is never refused): a request gets
    * -32029; a notification's handlers (middleware observers) are skipped, logged once per session.
    */
-  private refuse(inflight: Inflight): void {
+  refused(inflight: Inflight, max: number): void {
     const request = inflight.request
     if (request === undefined) {
       if (!this.refusedObservers) {
         this.refusedObservers = true
         this.runFork(Effect.logWarning(
-          `MCP session ${this.id}: notification handlers skipped while ${this.queued.size} requests wait for a slot`
+          `MCP session ${this.id}: notification handlers skipped while ${this.scheduler.queued.size} requests wait for a slot`
         ))
       }
       return
     }
-    const max = this.maxQueued * (this.stalled ? 2 : 8)
     const error = McpError.limitExceeded(
-      `Too many requests waiting: at most ${max} may wait while ${this.limit} run; retry later`,
+      `Too many requests waiting: at most ${max} may wait while ${this.scheduler.limit} run; retry later`,
       "queuedRequests",
       { max }
     )
     this.send(JsonRpc.failure(request.id, McpError.toErrorObject(error)), request.id)
   }
 
-  /** Requests that wait by design (`tasks/result`) have a lane of their own, not the request slots. */
-  private isWaiting(inflight: Inflight): boolean {
-    return inflight.request !== undefined && this.waitingMethods.has(inflight.request.method)
-  }
-
-  private hasRoom(inflight: Inflight): boolean {
-    return this.isWaiting(inflight) ? this.waiting < this.maxWaiting : this.running.size - this.waiting < this.limit
-  }
-
-  private start(inflight: Inflight): void {
-    this.running = writable(this.running)
-    this.running.set(inflight.key, inflight)
-    if (this.isWaiting(inflight)) this.waiting++
-    const fiber = this.runFork(inflight.effect)
-    inflight.fiber = fiber
-    const exit = fiber.pollUnsafe()
-    if (exit !== undefined) return this.finish(inflight, exit)
-    fiber.addObserver((exit) => this.finish(inflight, exit))
-  }
-
-  private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
-    if (this.running.get(inflight.key) !== inflight) return
-    this.finishedCount++
-    this.stalled = false
-    this.running.delete(inflight.key)
-    this.running = shrink(this.running)
-    if (this.isWaiting(inflight)) this.waiting--
+  /** A request or handler ended: a request's answer goes out (unless it was cancelled). */
+  finished(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     const request = inflight.request
     if (request === undefined) {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
     } else if (!inflight.cancelled) {
       this.respond(request, exit, inflight.version)
     }
-    this.pump()
   }
 
-  /** Starts waiting requests while slots are free; re-entrant calls (from `finish`) fold into the loop. */
-  private pump(): void {
-    if (this.pumping) return
-    this.pumping = true
-    try {
-      // In arrival order, start whatever has room in its lane (a full lane does not block the other).
-      let started = true
-      while (started && this.queued.size > 0) {
-        started = false
-        for (const next of this.queued.values()) {
-          if (!this.hasRoom(next)) continue
-          this.queued.delete(next.key)
-          this.start(next)
-          started = true
-          break
-        }
-      }
-    } finally {
-      this.pumping = false
-    }
-    this.queued = shrink(this.queued)
-    this.wakeReader()
-    if (this.resumeDrain !== undefined && this.running.size === 0 && this.queued.size === 0) {
-      // Inside a batch, the answers it produced are not in the outbox yet: resumed after it.
-      if (this.inBatch) this.drainAfterBatch = true
-      else this.resumeDrainNow()
-    }
+  /** Nothing runs or waits: a drain waiting for that resumes. */
+  idle(): void {
+    if (this.resumeDrain === undefined) return
+    // Inside a batch, the answers it produced are not in the outbox yet: resumed after it.
+    if (this.inBatch) this.drainAfterBatch = true
+    else this.resumeDrainNow()
   }
 
   private resumeDrainNow(): void {
     const resume = this.resumeDrain
     this.resumeDrain = undefined
     resume?.()
-  }
-
-  private wakeReader(): void {
-    if (this.queued.size < this.maxQueued) this.stalled = false
-    if (this.resumeReaders !== undefined && this.queued.size < this.maxQueued) {
-      const resumers = this.resumeReaders
-      this.resumeReaders = undefined
-      for (let i = 0; i < resumers.length; i++) resumers[i]!()
-    }
   }
 
   // --- outbound -----------------------------------------------------------
@@ -1171,7 +1019,7 @@ class SessionImpl implements ServerSession {
     // learn it now. A pushed one (HTTP) still takes the client's answers while it drains.
     if (!("attach" in this.connection)) this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
-      if (this.running.size === 0 && this.queued.size === 0) return resume(Effect.void)
+      if (this.scheduler.idle) return resume(Effect.void)
       this.resumeDrain = () => resume(Effect.void)
     })
     return idle.pipe(
@@ -1179,9 +1027,8 @@ class SessionImpl implements ServerSession {
         duration: this.shutdownTimeout,
         orElse: () =>
           Effect.suspend(() => {
-            if (this.running.size > 0 || this.queued.size > 0) this.shutdown.markCutShort()
-            this.queued.clear()
-            for (const inflight of this.running.values()) inflight.fiber?.interruptUnsafe()
+            if (!this.scheduler.idle) this.shutdown.markCutShort()
+            this.scheduler.stopAll(false)
             return idle
           })
       }),
@@ -1200,11 +1047,7 @@ class SessionImpl implements ServerSession {
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {
     this.phase = "closed"
-    this.queued.clear()
-    for (const inflight of this.running.values()) {
-      inflight.cancelled = true
-      inflight.fiber?.interruptUnsafe()
-    }
+    this.scheduler.stopAll(true)
     this.failPendingClientRequests()
   }
 

@@ -1,0 +1,246 @@
+/**
+ * The scheduler of a session: what runs now and what waits. Requests (and notification handlers)
+ * run in one of two lanes: the request slots (`maxConcurrentRequests`), or, for methods that wait
+ * by design (`tasks/result`), a lane of their own (`maxWaitingRequests`). What has no room waits
+ * in a FIFO, started in arrival order as slots free (a full lane does not block the other). The
+ * reader pauses while the FIFO is full; a FIFO that stays full with nothing finishing is stalled,
+ * and past twice its bound then refuses (a burst the session works through is never refused).
+ *
+ * Plain imperative code on the hot path of every request (see `performance-notes.md`); the session
+ * answers, refuses and drains through its {@link SchedulerHost}.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import { emptyMap, shrink, writable } from "../../internal/emptyMap.ts"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import type * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+
+/** A request (or notification, then `request` is undefined) running or waiting for a slot. */
+export class Inflight {
+  readonly key: JsonRpc.RequestId | symbol
+  readonly request: JsonRpc.Request | undefined
+  readonly effect: Effect.Effect<unknown, unknown>
+  /** The version the request's answer is projected to (its resolved truth). */
+  readonly version: ProtocolVersion.ProtocolVersion
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  cancelled = false
+  constructor(
+    key: JsonRpc.RequestId | symbol,
+    request: JsonRpc.Request | undefined,
+    effect: Effect.Effect<unknown, unknown>,
+    version: ProtocolVersion.ProtocolVersion
+  ) {
+    this.key = key
+    this.request = request
+    this.effect = effect
+    this.version = version
+  }
+}
+
+/** What the scheduler needs of its session. */
+export interface SchedulerHost {
+  /** Runs a request's effect (in the session's context). */
+  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  /** A request or handler ended: its answer, unless cancelled, is the session's to send. */
+  readonly finished: (inflight: Inflight, exit: Exit.Exit<unknown, unknown>) => void
+  /** Refused while stuck: past `max` waiting. */
+  readonly refused: (inflight: Inflight, max: number) => void
+  /** Nothing runs or waits any more (told after something finished). */
+  readonly idle: () => void
+}
+
+/** The scheduler's bounds (see `SessionOptions`). */
+export interface SchedulerLimits {
+  readonly maxConcurrentRequests?: number | undefined
+  readonly maxQueuedRequests?: number | undefined
+  readonly maxWaitingRequests?: number | undefined
+  readonly waitingMethods?: ReadonlyArray<string> | undefined
+}
+
+const defaultWaitingMethods: ReadonlySet<string> = new Set()
+
+/**
+ * Longest the reader pauses at a time while the FIFO is full: short, because what unblocks a
+ * session (the client's answers, cancellations) arrives in the same input behind its requests.
+ */
+const readPauseMillis = 50
+
+/** The running and waiting requests of one session. */
+export class Scheduler {
+  /** running requests (and notification handlers) by id */
+  running: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
+  /** accepted requests waiting for a slot, in arrival order */
+  queued: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
+  readonly limit: number
+  private readonly maxQueued: number
+  private readonly maxWaiting: number
+  private readonly waitingMethods: ReadonlySet<string>
+  /** requests of the waiting lane that are running */
+  private waiting = 0
+  private pumping = false
+  /** readers waiting for room in the FIFO (one for a pull connection; any number pushing) */
+  private resumeReaders: Array<() => void> | undefined = undefined
+  /** The FIFO stayed full and nothing finished for a whole read pause (cleared once a slot frees). */
+  private stalled = false
+  /** Requests and handlers finished so far: a read pause without progress is a stall. */
+  private finishedCount = 0
+  private readonly host: SchedulerHost
+
+  constructor(host: SchedulerHost, limits: SchedulerLimits) {
+    this.host = host
+    this.limit = limits.maxConcurrentRequests ?? 64
+    this.maxQueued = limits.maxQueuedRequests ?? 256
+    this.maxWaiting = limits.maxWaitingRequests ?? 1024
+    this.waitingMethods = limits.waitingMethods === undefined ? defaultWaitingMethods : new Set(limits.waitingMethods)
+  }
+
+  /** Whether a request with this id runs or waits. */
+  has(id: JsonRpc.RequestId): boolean {
+    return this.running.has(id) || this.queued.has(id)
+  }
+
+  /** Whether nothing runs or waits. */
+  get idle(): boolean {
+    return this.running.size === 0 && this.queued.size === 0
+  }
+
+  /** Whether the FIFO is full (the reader should wait for room). */
+  get full(): boolean {
+    return this.queued.size >= this.maxQueued
+  }
+
+  /** Starts a request, or queues it when its lane is full (refused past the bound while stuck). */
+  admit(inflight: Inflight): void {
+    if (!this.hasRoom(inflight)) {
+      // Past twice the bound while stuck, or eight times whatever the progress: refused.
+      const max = this.maxQueued * (this.stalled ? 2 : 8)
+      if (this.queued.size >= max) return this.host.refused(inflight, max)
+      this.queued = writable(this.queued)
+      this.queued.set(inflight.key, inflight)
+      return
+    }
+    this.start(inflight)
+  }
+
+  /**
+   * The client cancelled a request (`notifications/cancelled`): a waiting one is dropped, a running
+   * one interrupted and left unanswered. `initialize` is never cancelled (the spec's rule).
+   */
+  cancel(requestId: JsonRpc.RequestId): void {
+    const waiting = this.queued.get(requestId)
+    if (waiting !== undefined) {
+      if (waiting.request?.method === "initialize") return
+      this.queued.delete(requestId)
+      this.queued = shrink(this.queued)
+      return this.wakeReader()
+    }
+    const inflight = this.running.get(requestId)
+    if (inflight === undefined || inflight.request?.method === "initialize") return
+    inflight.cancelled = true
+    inflight.fiber?.interruptUnsafe()
+  }
+
+  /** Drops what waits and interrupts what runs (`cancelled`: their answers are not sent either). */
+  stopAll(cancelled: boolean): void {
+    this.queued.clear()
+    for (const inflight of this.running.values()) {
+      if (cancelled) inflight.cancelled = true
+      inflight.fiber?.interruptUnsafe()
+    }
+  }
+
+  /**
+   * Pauses the reader while the FIFO of waiting requests is full: until a slot frees, or for at
+   * most {@link readPauseMillis}. The pause never becomes a stop: what unblocks the session (the
+   * client's answers, cancellations) may be next in the input, behind requests.
+   */
+  waitForRoom(): Effect.Effect<void> {
+    if (this.queued.size < this.maxQueued) return Effect.void
+    const finishedBefore = this.finishedCount
+    const wait = Effect.callback<void>((resume) => {
+      const resumer = () => resume(Effect.void)
+      ;(this.resumeReaders ??= []).push(resumer)
+      // A pause that timed out leaves no resumer behind.
+      return Effect.sync(() => {
+        const index = this.resumeReaders?.indexOf(resumer) ?? -1
+        if (index >= 0) this.resumeReaders!.splice(index, 1)
+      })
+    })
+    return Effect.timeoutOrElse(wait, {
+      duration: readPauseMillis,
+      orElse: () =>
+        Effect.sync(() => {
+          // Nothing finished for a whole pause: the session is stuck (on the client, or on slow work).
+          if (this.finishedCount === finishedBefore && this.queued.size >= this.maxQueued) this.stalled = true
+        })
+    })
+  }
+
+  /** Requests that wait by design (`tasks/result`) have a lane of their own, not the request slots. */
+  private isWaiting(inflight: Inflight): boolean {
+    return inflight.request !== undefined && this.waitingMethods.has(inflight.request.method)
+  }
+
+  private hasRoom(inflight: Inflight): boolean {
+    return this.isWaiting(inflight) ? this.waiting < this.maxWaiting : this.running.size - this.waiting < this.limit
+  }
+
+  private start(inflight: Inflight): void {
+    this.running = writable(this.running)
+    this.running.set(inflight.key, inflight)
+    if (this.isWaiting(inflight)) this.waiting++
+    const fiber = this.host.runFork(inflight.effect)
+    inflight.fiber = fiber
+    const exit = fiber.pollUnsafe()
+    if (exit !== undefined) return this.finish(inflight, exit)
+    fiber.addObserver((exit) => this.finish(inflight, exit))
+  }
+
+  private finish(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
+    if (this.running.get(inflight.key) !== inflight) return
+    this.finishedCount++
+    this.stalled = false
+    this.running.delete(inflight.key)
+    this.running = shrink(this.running)
+    if (this.isWaiting(inflight)) this.waiting--
+    this.host.finished(inflight, exit)
+    this.pump()
+  }
+
+  /** Starts waiting requests while slots are free; re-entrant calls (from `finish`) fold into the loop. */
+  private pump(): void {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      // In arrival order, start whatever has room in its lane (a full lane does not block the other).
+      let started = true
+      while (started && this.queued.size > 0) {
+        started = false
+        for (const next of this.queued.values()) {
+          if (!this.hasRoom(next)) continue
+          this.queued.delete(next.key)
+          this.start(next)
+          started = true
+          break
+        }
+      }
+    } finally {
+      this.pumping = false
+    }
+    this.queued = shrink(this.queued)
+    this.wakeReader()
+    if (this.running.size === 0 && this.queued.size === 0) this.host.idle()
+  }
+
+  private wakeReader(): void {
+    if (this.queued.size < this.maxQueued) this.stalled = false
+    if (this.resumeReaders !== undefined && this.queued.size < this.maxQueued) {
+      const resumers = this.resumeReaders
+      this.resumeReaders = undefined
+      for (let i = 0; i < resumers.length; i++) resumers[i]!()
+    }
+  }
+}
