@@ -81,6 +81,7 @@ import { clientError, type PendingClientRequest, resultDecoders } from "./intern
 import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import * as OutboundGates from "./internal/outboundGates.ts"
 import { RequestContextImpl } from "./internal/requestContext.ts"
 import { Inflight, Scheduler, type SchedulerHost } from "./internal/scheduler.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
@@ -375,8 +376,6 @@ type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 const noParams: JsonRpc.Params = {}
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
-/** Unsolicited messages held at most before `notifications/initialized`. */
-const maxHeld = 64
 /** A session's truth before `initialize`: the newest version, no capabilities. */
 const notNegotiated: Negotiation.ResolvedRequest = {
   protocolVersion: ProtocolVersion.latest,
@@ -840,7 +839,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
     related: JsonRpc.RequestId | undefined,
     version: ProtocolVersion.ProtocolVersion
   ): JsonRpc.Notification | undefined {
-    if (!this.mayNotify(method, related)) return undefined
+    if (!OutboundGates.mayNotify(this.phase, this.caps, method, related)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)
@@ -853,29 +852,8 @@ class SessionImpl implements ServerSession, SchedulerHost {
    * it is ready; a bounded number, duplicates folded.
    */
   private hold(message: JsonRpc.Notification, related: JsonRpc.RequestId | undefined): boolean {
-    if (related !== undefined || this.phase !== "initialized" || message.method === "notifications/message") return false
-    const held = this.held ??= []
-    const duplicate = message.params === undefined && held.some((m) => m.method === message.method && m.params === undefined)
-    if (!duplicate && held.length < maxHeld) held.push(message)
-    return true
-  }
-
-  /** Outbound gates: only what the server advertised, and nothing unsolicited before initialization. */
-  private mayNotify(method: string, related: JsonRpc.RequestId | undefined): boolean {
-    if (this.phase === "closed") return false
-    if (related === undefined && (this.phase === "new" || this.phase === "initializing")) return false
-    switch (method) {
-      case "notifications/message":
-        return this.caps.logging !== undefined
-      case "notifications/tools/list_changed":
-        return this.caps.tools?.listChanged === true
-      case "notifications/prompts/list_changed":
-        return this.caps.prompts?.listChanged === true
-      case "notifications/resources/list_changed":
-        return this.caps.resources?.listChanged === true
-      case "notifications/resources/updated":
-        return this.caps.resources?.subscribe === true
-    }
+    if (!OutboundGates.isHeld(this.phase, message.method, related)) return false
+    this.held = OutboundGates.hold(this.held, message)
     return true
   }
 
