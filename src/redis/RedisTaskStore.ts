@@ -7,7 +7,8 @@
  * **Details**
  *
  * - Keys under `<prefix>tasks:`: `t:<taskId>` a hash (the task as JSON, its owner, address,
- *   creation sequence, status and a version), expiring at `createdAt + ttl`; `o:<owner>` and
+ *   creation sequence, status and a version), expiring at `createdAt + ttl`; `in:<taskId>` the
+ *   answers to its pending input not yet taken (expiring with the task); `o:<owner>` and
  *   `a:<address>` the owner's and the address's task ids by creation sequence; `all` every task
  *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter. The sets
  *   lose an expired task lazily (the next creation or list of that scope). One Redis (or a
@@ -25,6 +26,10 @@
  *   subscriber reconnects, and an expiry publishes nothing, so the re-read bounds how long a lost
  *   message or an expiry can go unnoticed. It is not a poll loop of its own: a terminal change
  *   arriving by pub/sub answers at once.
+ * - `sendInput` (a `tasks/update` answered on another replica) keeps the answers with the task and
+ *   publishes them on `<prefix>tasks:inputs`, in one script. The process running the work takes
+ *   them from the message; should the message be lost, it reads the answers kept for the tasks
+ *   waiting for input there every `recheckMillis`. An answer taken is dropped from Redis.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
@@ -70,7 +75,10 @@ import { resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
-  /** How often `awaitTerminal` re-reads a task it waits for (default 5 000 ms; see the module's doc). */
+  /**
+   * How often `awaitTerminal` re-reads a task it waits for, and how often the answers kept for
+   * the tasks waiting for input here are read (default 5 000 ms; see the module's doc).
+   */
   readonly recheckMillis?: number | undefined
 }
 
@@ -347,6 +355,55 @@ const listScript = Redis.script(
 ).withReturnType<ReadonlyArray<string>>()
 
 
+// Answers to a task's pending input, kept (as long as the task) until the process running its
+// work takes them: Redis pub/sub drops what is published while a subscriber reconnects, so the
+// message alone could be lost. KEYS: the task, its answers. ARGV: the channel, the message, then
+// input key / answer JSON pairs.
+const sendInputLua = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 and #ARGV > 2 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return ttl
+`
+
+const sendInputScript = Redis.script(
+  (task: string, answers: string, channel: string, message: string, pairs: ReadonlyArray<string>) => [
+    task,
+    answers,
+    channel,
+    message,
+    ...pairs
+  ],
+  { lua: sendInputLua, numberOfKeys: 2 }
+).withReturnType<number>()
+
+// The answers kept for tasks waiting for input here. ARGV: the task key prefix, the answers key
+// prefix, then task ids. Answers, per task id: 0 if the task is gone, else its answers (flat
+// key / JSON pairs, maybe none).
+const keptInputsLua = `
+local out = {}
+for i = 3, #ARGV do
+  out[#out + 1] = ARGV[i]
+  if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 1 then
+    out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[i])
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+`
+
+const keptInputsScript = Redis.script(
+  (taskKeyPrefix: string, answersKeyPrefix: string, taskIds: ReadonlyArray<string>) => [taskKeyPrefix, answersKeyPrefix, ...taskIds],
+  { lua: keptInputsLua, numberOfKeys: 0 }
+).withReturnType<ReadonlyArray<string | number | ReadonlyArray<string>>>()
+
+/** At most this many waiting tasks' kept answers are read in one round trip. */
+const keptInputsBatch = 500
+
 
 /** Builds the store on the `Redis` service. */
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
@@ -376,6 +433,14 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const renew = redis.eval(renewScript)
     const claim = redis.eval(claimScript)
     const listPage = redis.eval(listScript)
+    const sendInputs = redis.eval(sendInputScript)
+    const keptInputs = redis.eval(keptInputsScript)
+    const answersKey = (taskId: string) => `${base}in:${taskId}`
+    /**
+     * The tasks whose work runs here and waits for input (this process recorded their input
+     * requests): the answers kept for them are read again every `recheckMillis` (see `sendInput`).
+     */
+    const awaiting = new Set<string>()
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
     const waiters = new Map<string, Set<Deferred.Deferred<Task>>>()
@@ -383,6 +448,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const changed = (task: Task) => {
       PubSub.publishUnsafe(changes, task)
       if (!isTerminal(task.status)) return
+      awaiting.delete(task.taskId)
       const waiting = waiters.get(task.taskId)
       if (waiting === undefined) return
       waiters.delete(task.taskId)
@@ -448,6 +514,43 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         PubSub.publishUnsafe(inputs, delivery)
       }
     })
+
+    // The answers kept for the tasks waiting here, delivered on `inputs` again: an answer whose
+    // message was lost (published while this process's subscriber reconnected) still arrives
+    // within `recheckMillis`. One that arrived already is dropped there: an input is answered once.
+    const redeliver = (taskIds: ReadonlyArray<string>) =>
+      Effect.map(run("inputs", keptInputs(`${base}t:`, `${base}in:`, taskIds)), (flat) => {
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const taskId = String(flat[i])
+          const kept = flat[i + 1]
+          if (typeof kept !== "object" || kept === null) {
+            awaiting.delete(taskId) // the task is gone
+            continue
+          }
+          const responses: { [key: string]: unknown } = Object.create(null)
+          let any = false
+          // Flat key / JSON pairs (a script's table is an array whatever the protocol).
+          for (let j = 0; j + 1 < kept.length; j += 2) {
+            try {
+              responses[kept[j]!] = JSON.parse(kept[j + 1]!)
+              any = true
+            } catch {
+              // not ours to read
+            }
+          }
+          if (any) PubSub.publishUnsafe(inputs, { taskId, responses })
+        }
+      })
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(
+      Effect.sleep(recheckMillis),
+      Effect.suspend(() => {
+        if (awaiting.size === 0) return Effect.void
+        const taskIds = [...awaiting]
+        const batches: Array<ReadonlyArray<string>> = []
+        for (let i = 0; i < taskIds.length; i += keptInputsBatch) batches.push(taskIds.slice(i, i + keptInputsBatch))
+        return Effect.ignore(Effect.forEach(batches, redeliver, { discard: true }))
+      })
+    )))
 
     /** The task and its version, if it is stored and not expired (whoever owns it). */
     const readTask = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
@@ -635,15 +738,29 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         }),
       setInputRequests: (taskId, inputRequests: { readonly [key: string]: InputRequest }) =>
-        change(taskId, (current, now) => {
-          if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
-          const { inputRequests: _previous, ...task } = current
-          return Exit.succeed(
-            Object.keys(inputRequests).length > 0
-              ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
-              : { ...task, status: "working", lastUpdatedAt: now }
+        Effect.suspend(() => {
+          // The keys pending before: the answers kept for those no longer pending are dropped.
+          let before: ReadonlyArray<string> = []
+          return Effect.tap(
+            change(taskId, (current, now) => {
+              before = current?.inputRequests === undefined ? [] : Object.keys(current.inputRequests)
+              if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
+              const { inputRequests: _previous, ...task } = current
+              return Exit.succeed(
+                Object.keys(inputRequests).length > 0
+                  ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
+                  : { ...task, status: "working", lastUpdatedAt: now }
+              )
+            }, "setInputRequests"),
+            (task) => {
+              if (task?.status === "input_required") awaiting.add(taskId)
+              else awaiting.delete(taskId)
+              const settled = before.filter((key) => !Object.hasOwn(inputRequests, key))
+              // A cleanup: an answer left behind is dropped anyway (its key is never asked again).
+              return settled.length === 0 ? Effect.void : Effect.ignore(run("setInputRequests", redis.send("HDEL", answersKey(taskId), ...settled)))
+            }
           )
-        }, "setInputRequests"),
+        }),
       finish: (taskId, status, outcome, statusMessage) =>
         change(taskId, (current, now) =>
           current === undefined || isTerminal(current.status)
@@ -676,11 +793,21 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           return orphans
         }),
       sendInput: (taskId, responses) =>
-        // This process's other servers (sharing this store) hear it at once; other processes through Redis.
-        Effect.andThen(
-          Effect.sync(() => PubSub.publishUnsafe(inputs, { taskId, responses })),
-          run("sendInput", redis.send<number>("PUBLISH", inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`))
-        ).pipe(Effect.asVoid),
+        Effect.suspend(() => {
+          // Kept with the task and published, in one script: the process running the work takes
+          // them from the message, or from what is kept should the message be lost.
+          const pairs: Array<string> = []
+          for (const [key, value] of Object.entries(responses)) {
+            const json = JSON.stringify(value)
+            if (json !== undefined) pairs.push(key, json)
+          }
+          // This process's other servers (sharing this store) hear it at once; other processes through Redis.
+          PubSub.publishUnsafe(inputs, { taskId, responses })
+          return run(
+            "sendInput",
+            sendInputs(taskKey(taskId), answersKey(taskId), inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`, pairs)
+          )
+        }).pipe(Effect.asVoid),
       inputs,
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))

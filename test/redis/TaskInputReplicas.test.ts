@@ -1,11 +1,14 @@
 /**
  * MCP 2026-07-28 tasks across replicas (issue 13): a task created on one replica asks for input
  * while it runs there; a client answers with `tasks/update` through the other replica, and the
- * answer reaches the work (over Redis, `TaskStore.sendInput`); the task completes with it.
+ * answer reaches the work (over Redis, `TaskStore.sendInput`); the task completes with it, also
+ * when the answer's message is lost (the answers are kept in Redis until the work takes them).
  */
 import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
@@ -30,51 +33,89 @@ const AsAda = Authorization.layer({ rules: {}, unauthenticated: { principal: { s
 
 const capabilities = { elicitation: { form: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } }
 
+/** The value of a one-entry reply (a map in RESP3, a name / value pair in RESP2). */
+const onlyValue = (reply: unknown): unknown => Array.isArray(reply) ? reply[1] : Object.values(reply as object)[0]
+
+/**
+ * A task made on one replica, asking for input there; `aroundAnswer` wraps the answer sent
+ * through the other replica; the task is then expected to complete with it.
+ */
+const answeredThroughTheOther = (options: {
+  readonly recheckMillis?: number | undefined
+  readonly aroundAnswer?: ((redis: { readonly url: string; readonly prefix: string }, answer: Effect.Effect<void>) => Effect.Effect<void>) | undefined
+}) =>
+  Effect.gen(function*() {
+    const { url } = yield* TestRedis
+    const prefix = uniquePrefix()
+    // Each replica its own server and Redis client, one prefix.
+    // The store lives in the test's scope (as long as the server the client runs).
+    const replica = () =>
+      Effect.flatMap(
+        Layer.build(RedisTaskStore.layer({ prefix, recheckMillis: options.recheckMillis }).pipe(Layer.provide(redisClient(url)), Layer.orDie)),
+        (stores) =>
+          McpTestClient.make(Layer.mergeAll(AskLater, AsAda), {
+            server: { name: "replica", version: "1", tasks: McpServer.tasks() },
+            protocolVersion: "2026-07-28",
+            capabilities,
+            timeoutMillis: 10_000
+          }).pipe(Effect.provideContext(stores))
+      )
+    const one = yield* replica()
+    const two = yield* replica()
+
+    const created = yield* one.callTool("ask_later")
+    assert.strictEqual((created as any).resultType, "task", JSON.stringify(created))
+    const taskId: string = (created as any).taskId ?? (created as any).task?.taskId
+
+    // Polled on the other replica until the work (on the first) asks.
+    let waiting: any
+    for (let i = 0; i < 100; i++) {
+      waiting = yield* two.request("tasks/get", { taskId })
+      if (waiting.status === "input_required") break
+      yield* Effect.sleep("50 millis")
+    }
+    assert.strictEqual(waiting.status, "input_required")
+    const [key] = Object.keys(waiting.inputRequests)
+    assert.strictEqual(waiting.inputRequests[key!].method, "elicitation/create")
+
+    const answer = Effect.asVoid(two.request("tasks/update", { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Ada" } } } }))
+    yield* options.aroundAnswer === undefined ? answer : options.aroundAnswer({ url, prefix }, Effect.orDie(answer))
+
+    let done: any
+    for (let i = 0; i < 100; i++) {
+      done = yield* two.request("tasks/get", { taskId })
+      if (done.status === "completed" || done.status === "failed") break
+      yield* Effect.sleep("50 millis")
+    }
+    assert.strictEqual(done.status, "completed", JSON.stringify(done))
+    assert.deepStrictEqual(done.result.content, [{ type: "text", text: "Hello, Ada!" }])
+  })
+
 layer(TestRedis.layer, { excludeTestServices: true })("2026 tasks on two replicas", (it) => {
   it.effect("tasks/update on the other replica reaches the work, which completes with the answer", () =>
-    Effect.gen(function*() {
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      // Each replica its own server and Redis client, one prefix.
-      // The store lives in the test's scope (as long as the server the client runs).
-      const replica = () =>
-        Effect.flatMap(
-          Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)),
-          (stores) =>
-            McpTestClient.make(Layer.mergeAll(AskLater, AsAda), {
-              server: { name: "replica", version: "1", tasks: McpServer.tasks() },
-              protocolVersion: "2026-07-28",
-              capabilities,
-              timeoutMillis: 10_000
-            }).pipe(Effect.provideContext(stores))
-        )
-      const one = yield* replica()
-      const two = yield* replica()
+    answeredThroughTheOther({}), 30_000)
 
-      const created = yield* one.callTool("ask_later")
-      assert.strictEqual((created as any).resultType, "task", JSON.stringify(created))
-      const taskId: string = (created as any).taskId ?? (created as any).task?.taskId
-
-      // Polled on the other replica until the work (on the first) asks.
-      let waiting: any
-      for (let i = 0; i < 100; i++) {
-        waiting = yield* two.request("tasks/get", { taskId })
-        if (waiting.status === "input_required") break
-        yield* Effect.sleep("50 millis")
-      }
-      assert.strictEqual(waiting.status, "input_required")
-      const [key] = Object.keys(waiting.inputRequests)
-      assert.strictEqual(waiting.inputRequests[key!].method, "elicitation/create")
-
-      yield* two.request("tasks/update", { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Ada" } } } })
-
-      let done: any
-      for (let i = 0; i < 100; i++) {
-        done = yield* two.request("tasks/get", { taskId })
-        if (done.status === "completed" || done.status === "failed") break
-        yield* Effect.sleep("50 millis")
-      }
-      assert.strictEqual(done.status, "completed", JSON.stringify(done))
-      assert.deepStrictEqual(done.result.content, [{ type: "text", text: "Hello, Ada!" }])
+  it.effect("an answer published while the replicas' subscribers reconnect is not lost: the work takes it from Redis", () =>
+    answeredThroughTheOther({
+      recheckMillis: 300,
+      // Every subscriber connection cut, and no new connection accepted until the answer is sent:
+      // its message reaches no one (Redis counts the receivers: none).
+      aroundAnswer: ({ prefix, url }, answer) =>
+        Effect.gen(function*() {
+          const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
+          const before = onlyValue(yield* redis.send<unknown>("CONFIG", "GET", "maxclients"))
+          yield* redis.send("CONFIG", "SET", "maxclients", "1")
+          const reopen = redis.send("CONFIG", "SET", "maxclients", String(before))
+          yield* Effect.ensuring(
+            Effect.gen(function*() {
+              const killed = yield* redis.send<number>("CLIENT", "KILL", "TYPE", "pubsub")
+              assert.isAtLeast(Number(killed), 2)
+              const receivers = onlyValue(yield* redis.send<unknown>("PUBSUB", "NUMSUB", `${prefix}tasks:inputs`))
+              assert.strictEqual(Number(receivers), 0)
+              yield* answer
+            }),
+            Effect.orDie(reopen)
+          )
+        }).pipe(Effect.scoped, Effect.orDie)
     }), 30_000)
 })

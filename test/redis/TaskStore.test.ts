@@ -287,6 +287,53 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(seenThere, ["working", "input_required", "working", "failed"])
     }))
 
+  it.effect("an answer sent through another replica is kept until the work takes it: a lost message is made up for", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const one = yield* onRedis(prefix, { recheckMillis: 100 })
+      const two = yield* onRedis(prefix, { recheckMillis: 100 })
+      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient((yield* TestRedis).url))), Redis.Redis)
+      /** The answers kept for a task (a map in RESP3, flat pairs in RESP2). */
+      const kept = (taskId: string) =>
+        Effect.map(redis.send<unknown>("HGETALL", `${prefix}tasks:in:${taskId}`), (reply) => {
+          if (!Array.isArray(reply)) return { ...(reply as object) }
+          const out: Record<string, unknown> = {}
+          for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1]
+          return out
+        })
+      const task = yield* one.create({ owner: A, method: "tools/call" })
+      const other = yield* one.create({ owner: A, method: "tools/call" })
+      // Sent before anyone listens on `one`: its message is gone, as one published while the
+      // subscriber of `one` reconnects would be. Answers to several keys, one not asked (yet).
+      yield* two.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: { name: "Ada" } }, "elicit-2": { action: "decline" } })
+      yield* two.sendInput!(other.taskId, { "elicit-1": { action: "cancel" } })
+      yield* sleep(150)
+      assert.deepStrictEqual(yield* Effect.orDie(kept(task.taskId)), {
+        "elicit-1": JSON.stringify({ action: "accept", content: { name: "Ada" } }),
+        "elicit-2": JSON.stringify({ action: "decline" })
+      })
+      const arrived = yield* PubSub.subscribe(one.inputs!)
+      // `one` runs the work of `task` and asks: the kept answers arrive within a recheck. Not
+      // those of `other`, whose work does not wait here.
+      yield* one.setInputRequests(task.taskId, { "elicit-1": { method: "elicitation/create" } })
+      const delivery = yield* Effect.timeoutOrElse(PubSub.take(arrived), { duration: 2_000, orElse: () => Effect.die(new Error("no delivery")) })
+      assert.strictEqual(delivery.taskId, task.taskId)
+      assert.deepStrictEqual({ ...delivery.responses }, {
+        "elicit-1": { action: "accept", content: { name: "Ada" } },
+        "elicit-2": { action: "decline" }
+      })
+      // Answered: the answer kept for that key is dropped, and nothing more is sent for the task.
+      yield* one.setInputRequests(task.taskId, {})
+      assert.deepStrictEqual(yield* Effect.orDie(kept(task.taskId)), { "elicit-2": JSON.stringify({ action: "decline" }) })
+      yield* sleep(300)
+      assert.strictEqual(yield* PubSub.remaining(arrived), 0)
+      // An answer for a task that is gone is not kept.
+      yield* one.finish(other.taskId, "completed", result("done"))
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:t:gone`))
+      yield* two.sendInput!("gone", { "elicit-1": { action: "cancel" } })
+      assert.deepStrictEqual(yield* Effect.orDie(kept("gone")), {})
+    }))
+
   it.effect("two replicas see each other's tasks under the owner rules", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
