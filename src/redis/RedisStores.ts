@@ -114,7 +114,10 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
         })
     })
     const context = yield* Effect.mapError(
-      Layer.build(NodeRedis.layer({ disableOfflineQueue: true, ...options.client, url: options.url })),
+      // node-redis's own command timeout is off: it bounds only the wait before a command is
+      // written (never long here: the offline queue is off), at the cost of an AbortSignal timer
+      // per command; each store operation is bounded by `timeoutMillis` instead, until its answer.
+      Layer.build(NodeRedis.layer({ disableOfflineQueue: true, commandOptions: { timeout: 0 }, ...options.client, url: options.url })),
       (error) => new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause: error.cause })
     )
     return context
