@@ -29,6 +29,11 @@
  * parsed) holding the response with the request's id and exactly one text block "hello" (and, in
  * mode 2026, `resultType: "complete"`). Any bad response makes the run exit 1.
  *
+ * - control (ours only, on the stateless server, when modes stateless and 2026 both run): a
+ *   stateless 2025-11-25 echo with the bytes of a 2026-07-28 one (`Mcp-Method` and `Mcp-Name`
+ *   headers, a `_meta` of the same length under keys that name no protocol), so that 2026 vs
+ *   control is our 2026 processing alone.
+ *
  * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
  * 2, 4, …) after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
  * latency (µs, send → end of response as the driver sees it, 32 in flight so it includes queueing)
@@ -90,6 +95,12 @@ const packageVersion = (name: string): string => {
 
 type ServerName = "ours" | "SDK"
 type Mode = "stateful" | "stateless" | "2026"
+/**
+ * What a POST of a run is: a mode's echo, or the control: a stateless 2025-11-25 echo with the
+ * bytes of a 2026-07-28 one (its two extra headers, and a `_meta` as long, under other keys), sent
+ * to our stateless server. 2026 vs control is our 2026 processing alone, the wire's size aside.
+ */
+type Workload = Mode | "control"
 const serverNames: ReadonlyArray<ServerName> = ["ours", "SDK"]
 const allModes: ReadonlyArray<Mode> = ["stateful", "stateless", "2026"]
 const modes: ReadonlyArray<Mode> = (() => {
@@ -262,9 +273,12 @@ const modernHeaders: Record<string, string> = {
   "mcp-name": "echo"
 }
 
+/** The control's headers: a 2025-11-25 request's, with the two a 2026-07-28 one adds. */
+const controlHeaders: Record<string, string> = { ...baseHeaders(undefined), "mcp-method": "tools/call", "mcp-name": "echo" }
+
 /** The headers of an echo POST in `mode`. */
-const echoHeaders = (mode: Mode, sessionId: string | undefined): Record<string, string> =>
-  mode === "2026" ? modernHeaders : baseHeaders(sessionId)
+const echoHeaders = (mode: Workload, sessionId: string | undefined): Record<string, string> =>
+  mode === "2026" ? modernHeaders : mode === "control" ? controlHeaders : baseHeaders(sessionId)
 
 /** One POST; calls back with the reply or the error. */
 const post = (
@@ -307,7 +321,7 @@ const messageOf = (reply: Reply, id: number): any => {
 }
 
 /** Why an echo reply is wrong, or undefined when it is right. */
-const checkEcho = (mode: Mode, reply: Reply, id: number): string | undefined => {
+const checkEcho = (mode: Workload, reply: Reply, id: number): string | undefined => {
   if (reply.status !== 200) return `status ${reply.status}: ${reply.body.slice(0, 200)}`
   let message: any
   try {
@@ -331,9 +345,14 @@ const modernMeta = JSON.stringify({
   "io.modelcontextprotocol/clientInfo": { name: "effect-mcp-server-bench", version: "0.1.0" }
 })
 
-const echoBody = (mode: Mode, id: number): string =>
-  mode === "2026"
-    ? `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"},"_meta":${modernMeta}}}`
+/** The control's `_meta`: as long as {@link modernMeta}, under keys that name no protocol. */
+const controlMeta = modernMeta.replaceAll("io.modelcontextprotocol/", "xx.modelcontextprotocol/")
+
+const echoBody = (mode: Workload, id: number): string =>
+  mode === "2026" || mode === "control"
+    ? `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"},"_meta":${
+      mode === "2026" ? modernMeta : controlMeta
+    }}}`
     : `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"}}}`
 
 const initializeBody = (id: number): string =>
@@ -374,7 +393,7 @@ interface Sample {
 
 let nextId = 2
 /** `calls` echo calls of `mode` with `IN_FLIGHT` outstanding at all times (`sessionId`: stateful only). */
-const runWorkload = (child: Child, mode: Mode, sessionId: string | undefined, calls: number): Promise<Sample> =>
+const runWorkload = (child: Child, mode: Workload, sessionId: string | undefined, calls: number): Promise<Sample> =>
   new Promise((resolve, reject) => {
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
     const headers = echoHeaders(mode, sessionId)
@@ -563,6 +582,15 @@ const main = async (): Promise<number> => {
     }
   }
 
+  // The control (see `Workload`) on our stateless server, when both modes it relates run.
+  const controlRun = modes.includes("stateless") && modes.includes("2026") ? runs.get(key("ours", "stateless")) : undefined
+  if (controlRun !== undefined) {
+    const check = checkEcho("control", await postOnce(new Agent({ keepAlive: false }), controlRun.child.port, controlHeaders, echoBody("control", 1)), 1)
+    if (check !== undefined) throw new Error(`control: the first echo is wrong: ${check}`)
+    record("control warm-up", await runWorkload(controlRun.child, "control", undefined, WARMUP))
+  }
+  const controlSamples: Array<Sample> = []
+
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? serverNames : [...serverNames].reverse()
     for (const mode of modes) {
@@ -577,6 +605,12 @@ const main = async (): Promise<number> => {
         parts.push(`${server} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
       }
       log(`round ${round + 1}/${ROUNDS} ${mode}: ${parts.join(", ")}`)
+    }
+    if (controlRun !== undefined) {
+      const sample = await runWorkload(controlRun.child, "control", undefined, CALLS)
+      record(`control round ${round + 1}`, sample)
+      controlSamples.push(sample)
+      log(`round ${round + 1}/${ROUNDS} control: ours ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
     }
   }
 
@@ -639,6 +673,13 @@ const main = async (): Promise<number> => {
     )
   }
 
+  if (controlSamples.length > 0) {
+    perRound.push(
+      `- control, ours: calls/s ${controlSamples.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
+        `server CPU µs/call ${controlSamples.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
+    )
+  }
+
   const memLines: Array<string> = memory.size === 0 ? [] : [
     `| server | heapUsed before | heapUsed after ${fmt(SESSIONS)} idle sessions | heap B / idle session | RSS B / idle session | external B / idle session | open ${fmt(SESSIONS)} sessions (ms) |`,
     `|---|---:|---:|---:|---:|---:|---:|`
@@ -671,10 +712,15 @@ const main = async (): Promise<number> => {
     const xs = samples.get(key("ours", "2026")) ?? []
     const ys = samples.get(key("ours", "stateless")) ?? []
     const paired = median(xs.map((x, i) => x.cpuPerCall / ys[i]!.cpuPerCall))
+    const control = median(controlSamples.map((s) => s.cpuPerCall))
+    const pairedControl = median(xs.map((x, i) => x.cpuPerCall / controlSamples[i]!.cpuPerCall))
     return [
       `2026: our server CPU per 2026-07-28 request ${fmt(modern, 1)} µs vs ${fmt(stateless, 1)} µs per stateless 2025-11-25 ` +
         `request (${ratio(modern / stateless)}; median of per-round ratios ${ratio(paired)}; target ≤ 1×: ` +
-        `${modern <= stateless ? "met" : "NOT met"})`
+        `${modern <= stateless ? "met" : "NOT met"})`,
+      `2026 vs the control (a stateless 2025-11-25 request with the bytes of a 2026-07-28 one: its two extra headers and a ` +
+        `\`_meta\` as long, under other keys; ${fmt(control, 1)} µs): ${ratio(modern / control)}, median of per-round ratios ` +
+        `${ratio(pairedControl)}. What 2026 costs beyond that is our processing of it; the rest is the size of its wire`
     ]
   })()
   const targets = [
