@@ -29,10 +29,10 @@
  * parsed) holding the response with the request's id and exactly one text block "hello" (and, in
  * mode 2026, `resultType: "complete"`). Any bad response makes the run exit 1.
  *
- * - control (ours only, on the stateless server, when modes stateless and 2026 both run): a
- *   stateless 2025-11-25 echo with the bytes of a 2026-07-28 one (`Mcp-Method` and `Mcp-Name`
- *   headers, a `_meta` of the same length under keys that name no protocol), so that 2026 vs
- *   control is our 2026 processing alone.
+ * - control (ours only, on the stateless server, when modes stateless and 2026 both run; right
+ *   after our 2026 run in every round): a stateless 2025-11-25 echo with the bytes of a 2026-07-28
+ *   one (`Mcp-Method` and `Mcp-Name` headers, a `_meta` of the same length under keys that name
+ *   no protocol), so that 2026 vs control is our 2026 processing alone.
  *
  * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
  * 2, 4, …) after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
@@ -603,14 +603,15 @@ const main = async (): Promise<number> => {
         list.push(sample)
         samples.set(key(server, mode), list)
         parts.push(`${server} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
+        // The control right after our 2026 run, in the same conditions.
+        if (controlRun !== undefined && server === "ours" && mode === "2026") {
+          const control = await runWorkload(controlRun.child, "control", undefined, CALLS)
+          record(`control round ${round + 1}`, control)
+          controlSamples.push(control)
+          parts.push(`control ${fmt(control.callsPerSecond)}/s ${fmt(control.cpuPerCall, 1)} µs CPU`)
+        }
       }
       log(`round ${round + 1}/${ROUNDS} ${mode}: ${parts.join(", ")}`)
-    }
-    if (controlRun !== undefined) {
-      const sample = await runWorkload(controlRun.child, "control", undefined, CALLS)
-      record(`control round ${round + 1}`, sample)
-      controlSamples.push(sample)
-      log(`round ${round + 1}/${ROUNDS} control: ours ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
     }
   }
 
