@@ -83,7 +83,7 @@ import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
 import { RequestContextImpl } from "./internal/requestContext.ts"
-import { Inflight, Scheduler, type SchedulerHost } from "./internal/scheduler.ts"
+import { Inflight, Scheduler } from "./internal/scheduler.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 import type { RequestContext } from "./RequestContext.ts"
@@ -382,7 +382,7 @@ const notNegotiated: Negotiation.ResolvedRequest = {
   clientCapabilities: {},
   clientInfo: undefined
 }
-class SessionImpl implements ServerSession, SchedulerHost {
+class SessionImpl extends Scheduler implements ServerSession {
   /** The id given by the transport, or one made at its first read (see {@link id}). */
   private sessionId: string | undefined
   phase: Phase = "new"
@@ -396,8 +396,6 @@ class SessionImpl implements ServerSession, SchedulerHost {
   readonly principal: Principal | undefined
 
   readonly stateless: boolean
-  /** What runs and what waits (see `internal/scheduler.ts`). */
-  private readonly scheduler: Scheduler
   private readonly clientTimeout: number
   private readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
@@ -437,6 +435,8 @@ class SessionImpl implements ServerSession, SchedulerHost {
     runFork: RunFork,
     shutdown: GracefulShutdownState
   ) {
+    // What runs and what waits: the base class (`internal/scheduler.ts`).
+    super(options)
     this.shutdown = shutdown
     this.dispatcher = dispatcher
     this.outbound = outbound
@@ -444,7 +444,6 @@ class SessionImpl implements ServerSession, SchedulerHost {
     this.runFork = runFork
     this.sessionId = options.sessionId
     this.stateless = options.stateless === true
-    this.scheduler = new Scheduler(this, options)
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
@@ -522,10 +521,10 @@ class SessionImpl implements ServerSession, SchedulerHost {
    */
   private flushBatch(): Effect.Effect<void, TransportFailure> {
     const pending = this.pendingOut
-    if (pending.length === 0 && this.outbound.size() === 0) return this.scheduler.waitForRoom()
+    if (pending.length === 0 && this.outbound.size() === 0) return this.waitForRoom()
     this.pendingOut = noOutbound
     const written = this.outbound.writeBatch(pending)
-    return this.scheduler.full ? Effect.andThen(written, this.scheduler.waitForRoom()) : written
+    return this.full ? Effect.andThen(written, this.waitForRoom()) : written
   }
 
   private processOne(value: unknown, http: HttpRequestInfo | undefined, resolved: Negotiation.ResolvedRequest | undefined): void {
@@ -554,7 +553,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
     resolved: Negotiation.ResolvedRequest | undefined
   ): void {
     const id = request.id
-    if (this.scheduler.has(id)) {
+    if (this.has(id)) {
       return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
     }
     // The lifecycle decides (see `internal/lifecycle.ts`). The stateless era (2026-07-28) on a
@@ -585,7 +584,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
     const truth = resolved ?? this.resolve(request, http)
     const effect = this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
-    this.scheduler.admit(new Inflight(id, request, effect, truth.protocolVersion))
+    this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
 
   /** Whether a request is of the stateless era: it names its protocol version in `_meta`. */
@@ -643,7 +642,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
         }
       }))
     // Answered as negotiated (the result is already projected by the negotiation).
-    this.scheduler.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
+    this.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
   }
 
   private onNotification(notification: JsonRpc.Notification): void {
@@ -683,12 +682,12 @@ class SessionImpl implements ServerSession, SchedulerHost {
       if (effect._tag === "Failure") this.logFailure(what, effect.cause)
       return
     }
-    this.scheduler.admit(new Inflight(Symbol(), undefined, effect, ProtocolVersion.latest))
+    this.admit(new Inflight(Symbol(), undefined, effect, ProtocolVersion.latest))
   }
 
   private cancel(requestId: unknown): void {
     if (typeof requestId !== "string" && typeof requestId !== "number") return
-    this.scheduler.cancel(requestId)
+    this.cancelRequest(requestId)
   }
 
   private onResponse(response: JsonRpc.Response): void {
@@ -717,13 +716,13 @@ class SessionImpl implements ServerSession, SchedulerHost {
       if (!this.refusedObservers) {
         this.refusedObservers = true
         this.runFork(Effect.logWarning(
-          `MCP session ${this.id}: notification handlers skipped while ${this.scheduler.queued.size} requests wait for a slot`
+          `MCP session ${this.id}: notification handlers skipped while ${this.queued.size} requests wait for a slot`
         ))
       }
       return
     }
     const error = McpError.limitExceeded(
-      `Too many requests waiting: at most ${max} may wait while ${this.scheduler.limit} run; retry later`,
+      `Too many requests waiting: at most ${max} may wait while ${this.limit} run; retry later`,
       "queuedRequests",
       { max }
     )
@@ -997,7 +996,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
     // learn it now. A pushed one (HTTP) still takes the client's answers while it drains.
     if (!("attach" in this.connection)) this.failPendingClientRequests()
     const idle = Effect.callback<void>((resume) => {
-      if (this.scheduler.idle) return resume(Effect.void)
+      if (this.isIdle) return resume(Effect.void)
       this.resumeDrain = () => resume(Effect.void)
     })
     return idle.pipe(
@@ -1005,8 +1004,8 @@ class SessionImpl implements ServerSession, SchedulerHost {
         duration: this.shutdownTimeout,
         orElse: () =>
           Effect.suspend(() => {
-            if (!this.scheduler.idle) this.shutdown.markCutShort()
-            this.scheduler.stopAll(false)
+            if (!this.isIdle) this.shutdown.markCutShort()
+            this.stopAll(false)
             return idle
           })
       }),
@@ -1025,7 +1024,7 @@ class SessionImpl implements ServerSession, SchedulerHost {
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {
     this.phase = "closed"
-    this.scheduler.stopAll(true)
+    this.stopAll(true)
     this.failPendingClientRequests()
   }
 

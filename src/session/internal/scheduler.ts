@@ -6,8 +6,10 @@
  * reader pauses while the FIFO is full; a FIFO that stays full with nothing finishing is stalled,
  * and past twice its bound then refuses (a burst the session works through is never refused).
  *
- * Plain imperative code on the hot path of every request (see `performance-notes.md`); the session
- * answers, refuses and drains through its {@link SchedulerHost}.
+ * Plain imperative code on the hot path of every request (see `performance-notes.md`). The session
+ * extends it: the scheduler's state lives in the session object (no object of its own per
+ * session: measured, 20 of the ~1 KB an idle HTTP session holds), and the session answers,
+ * refuses and drains as the abstract members say.
  *
  * @internal
  */
@@ -40,18 +42,6 @@ export class Inflight {
   }
 }
 
-/** What the scheduler needs of its session. */
-export interface SchedulerHost {
-  /** Runs a request's effect (in the session's context). */
-  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
-  /** A request or handler ended: its answer, unless cancelled, is the session's to send. */
-  readonly finished: (inflight: Inflight, exit: Exit.Exit<unknown, unknown>) => void
-  /** Refused while stuck: past `max` waiting. */
-  readonly refused: (inflight: Inflight, max: number) => void
-  /** Nothing runs or waits any more (told after something finished). */
-  readonly idle: () => void
-}
-
 /** The scheduler's bounds (see `SessionOptions`). */
 export interface SchedulerLimits {
   readonly maxConcurrentRequests?: number | undefined
@@ -62,22 +52,49 @@ export interface SchedulerLimits {
 
 const defaultWaitingMethods: ReadonlySet<string> = new Set()
 
+/** The bounds, resolved: one object for every session with the same ones (not four fields each). */
+class Bounds {
+  readonly limit: number
+  readonly maxQueued: number
+  readonly maxWaiting: number
+  readonly waitingMethods: ReadonlySet<string>
+  constructor(limits: SchedulerLimits) {
+    this.limit = limits.maxConcurrentRequests ?? 64
+    this.maxQueued = limits.maxQueuedRequests ?? 256
+    this.maxWaiting = limits.maxWaitingRequests ?? 1024
+    this.waitingMethods = limits.waitingMethods === undefined ? defaultWaitingMethods : new Set(limits.waitingMethods)
+  }
+}
+
+/**
+ * The resolved bounds of these limits, shared by the sessions that have the same (a server's
+ * sessions all do; each gets its own copy of the options). Measured: the four fields per session
+ * were 12 of the ~1 KB an idle session holds.
+ */
+const boundsOf = (limits: SchedulerLimits): Bounds => {
+  const key = `${limits.maxConcurrentRequests}|${limits.maxQueuedRequests}|${limits.maxWaitingRequests}|${limits.waitingMethods?.join("\n")}`
+  let bounds = sharedBounds.get(key)
+  if (bounds === undefined) {
+    if (sharedBounds.size >= 64) sharedBounds.clear()
+    sharedBounds.set(key, bounds = new Bounds(limits))
+  }
+  return bounds
+}
+const sharedBounds = new Map<string, Bounds>()
+
 /**
  * Longest the reader pauses at a time while the FIFO is full: short, because what unblocks a
  * session (the client's answers, cancellations) arrives in the same input behind its requests.
  */
 const readPauseMillis = 50
 
-/** The running and waiting requests of one session. */
-export class Scheduler {
+/** The running and waiting requests of one session: the base of the session's class. */
+export abstract class Scheduler {
   /** running requests (and notification handlers) by id */
   running: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
   /** accepted requests waiting for a slot, in arrival order */
   queued: Map<JsonRpc.RequestId | symbol, Inflight> = emptyMap
-  readonly limit: number
-  private readonly maxQueued: number
-  private readonly maxWaiting: number
-  private readonly waitingMethods: ReadonlySet<string>
+  private readonly bounds: Bounds
   /** requests of the waiting lane that are running */
   private waiting = 0
   private pumping = false
@@ -87,14 +104,23 @@ export class Scheduler {
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
   private finishedCount = 0
-  private readonly host: SchedulerHost
 
-  constructor(host: SchedulerHost, limits: SchedulerLimits) {
-    this.host = host
-    this.limit = limits.maxConcurrentRequests ?? 64
-    this.maxQueued = limits.maxQueuedRequests ?? 256
-    this.maxWaiting = limits.maxWaitingRequests ?? 1024
-    this.waitingMethods = limits.waitingMethods === undefined ? defaultWaitingMethods : new Set(limits.waitingMethods)
+  constructor(limits: SchedulerLimits) {
+    this.bounds = boundsOf(limits)
+  }
+
+  /** Runs a request's effect (in the session's context). */
+  abstract readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  /** A request or handler ended: its answer, unless cancelled, is the session's to send. */
+  abstract finished(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void
+  /** Refused while stuck: past `max` waiting. */
+  abstract refused(inflight: Inflight, max: number): void
+  /** Nothing runs or waits any more (told after something finished). */
+  abstract idle(): void
+
+  /** How many requests run at once. */
+  get limit(): number {
+    return this.bounds.limit
   }
 
   /** Whether a request with this id runs or waits. */
@@ -103,21 +129,21 @@ export class Scheduler {
   }
 
   /** Whether nothing runs or waits. */
-  get idle(): boolean {
+  get isIdle(): boolean {
     return this.running.size === 0 && this.queued.size === 0
   }
 
   /** Whether the FIFO is full (the reader should wait for room). */
   get full(): boolean {
-    return this.queued.size >= this.maxQueued
+    return this.queued.size >= this.bounds.maxQueued
   }
 
   /** Starts a request, or queues it when its lane is full (refused past the bound while stuck). */
   admit(inflight: Inflight): void {
     if (!this.hasRoom(inflight)) {
       // Past twice the bound while stuck, or eight times whatever the progress: refused.
-      const max = this.maxQueued * (this.stalled ? 2 : 8)
-      if (this.queued.size >= max) return this.host.refused(inflight, max)
+      const max = this.bounds.maxQueued * (this.stalled ? 2 : 8)
+      if (this.queued.size >= max) return this.refused(inflight, max)
       this.queued = writable(this.queued)
       this.queued.set(inflight.key, inflight)
       return
@@ -129,7 +155,7 @@ export class Scheduler {
    * The client cancelled a request (`notifications/cancelled`): a waiting one is dropped, a running
    * one interrupted and left unanswered. `initialize` is never cancelled (the spec's rule).
    */
-  cancel(requestId: JsonRpc.RequestId): void {
+  cancelRequest(requestId: JsonRpc.RequestId): void {
     const waiting = this.queued.get(requestId)
     if (waiting !== undefined) {
       if (waiting.request?.method === "initialize") return
@@ -158,7 +184,7 @@ export class Scheduler {
    * client's answers, cancellations) may be next in the input, behind requests.
    */
   waitForRoom(): Effect.Effect<void> {
-    if (this.queued.size < this.maxQueued) return Effect.void
+    if (this.queued.size < this.bounds.maxQueued) return Effect.void
     const finishedBefore = this.finishedCount
     const wait = Effect.callback<void>((resume) => {
       const resumer = () => resume(Effect.void)
@@ -174,25 +200,25 @@ export class Scheduler {
       orElse: () =>
         Effect.sync(() => {
           // Nothing finished for a whole pause: the session is stuck (on the client, or on slow work).
-          if (this.finishedCount === finishedBefore && this.queued.size >= this.maxQueued) this.stalled = true
+          if (this.finishedCount === finishedBefore && this.queued.size >= this.bounds.maxQueued) this.stalled = true
         })
     })
   }
 
   /** Requests that wait by design (`tasks/result`) have a lane of their own, not the request slots. */
   private isWaiting(inflight: Inflight): boolean {
-    return inflight.request !== undefined && this.waitingMethods.has(inflight.request.method)
+    return inflight.request !== undefined && this.bounds.waitingMethods.has(inflight.request.method)
   }
 
   private hasRoom(inflight: Inflight): boolean {
-    return this.isWaiting(inflight) ? this.waiting < this.maxWaiting : this.running.size - this.waiting < this.limit
+    return this.isWaiting(inflight) ? this.waiting < this.bounds.maxWaiting : this.running.size - this.waiting < this.bounds.limit
   }
 
   private start(inflight: Inflight): void {
     this.running = writable(this.running)
     this.running.set(inflight.key, inflight)
     if (this.isWaiting(inflight)) this.waiting++
-    const fiber = this.host.runFork(inflight.effect)
+    const fiber = this.runFork(inflight.effect)
     inflight.fiber = fiber
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) return this.finish(inflight, exit)
@@ -206,7 +232,7 @@ export class Scheduler {
     this.running.delete(inflight.key)
     this.running = shrink(this.running)
     if (this.isWaiting(inflight)) this.waiting--
-    this.host.finished(inflight, exit)
+    this.finished(inflight, exit)
     this.pump()
   }
 
@@ -232,12 +258,12 @@ export class Scheduler {
     }
     this.queued = shrink(this.queued)
     this.wakeReader()
-    if (this.running.size === 0 && this.queued.size === 0) this.host.idle()
+    if (this.running.size === 0 && this.queued.size === 0) this.idle()
   }
 
   private wakeReader(): void {
-    if (this.queued.size < this.maxQueued) this.stalled = false
-    if (this.resumeReaders !== undefined && this.queued.size < this.maxQueued) {
+    if (this.queued.size < this.bounds.maxQueued) this.stalled = false
+    if (this.resumeReaders !== undefined && this.queued.size < this.bounds.maxQueued) {
       const resumers = this.resumeReaders
       this.resumeReaders = undefined
       for (let i = 0; i < resumers.length; i++) resumers[i]!()
