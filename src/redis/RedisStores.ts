@@ -72,7 +72,9 @@ export interface Options extends StoresOptions {
   readonly url: string
   /**
    * More options of the node-redis client and of the pool behind `Redis.reserve` (`socket`,
-   * `database`, `maxConnections`...); `disableOfflineQueue` is `true` unless set here.
+   * `database`, `maxConnections`...); `disableOfflineQueue` is `true` unless set here, and
+   * node-redis's per-command timeout (`commandOptions.timeout`) is off unless set here (each store
+   * operation is bounded by `timeoutMillis`).
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
 }
@@ -114,10 +116,16 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
         })
     })
     const context = yield* Effect.mapError(
-      // node-redis's own command timeout is off: it bounds only the wait before a command is
-      // written (never long here: the offline queue is off), at the cost of an AbortSignal timer
-      // per command; each store operation is bounded by `timeoutMillis` instead, until its answer.
-      Layer.build(NodeRedis.layer({ disableOfflineQueue: true, commandOptions: { timeout: 0 }, ...options.client, url: options.url })),
+      // node-redis's own command timeout is off unless `client.commandOptions` sets one: it bounds
+      // only the wait before a command is written (short here: the offline queue is off; longer
+      // only while the socket is backed up), at the cost of an AbortSignal timer per command. Each
+      // store operation is bounded by `timeoutMillis` instead, until its answer.
+      Layer.build(NodeRedis.layer({
+        disableOfflineQueue: true,
+        ...options.client,
+        commandOptions: { timeout: 0, ...options.client?.commandOptions },
+        url: options.url
+      })),
       (error) => new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause: error.cause })
     )
     return context

@@ -357,16 +357,27 @@ const listScript = Redis.script(
 
 // Answers to a task's pending input, kept (as long as the task) until the process running its
 // work takes them: Redis pub/sub drops what is published while a subscriber reconnects, so the
-// message alone could be lost. KEYS: the task, its answers. ARGV: the channel, the message, then
-// input key / answer JSON pairs.
+// message alone could be lost. Only the answers to inputs the task waits for now are kept (not
+// those to keys never asked, nor to a run's that ended). KEYS: the task, its answers. ARGV: the
+// channel, the message, then input key / answer JSON pairs. Answers how many were kept.
 const sendInputLua = `
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 and #ARGV > 2 then
-  redis.call('HSET', KEYS[2], unpack(ARGV, 3))
-  redis.call('PEXPIRE', KEYS[2], ttl)
+local kept = 0
+if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
+  local ok, task = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'task'))
+  local pending = ok and type(task) == 'table' and task.inputRequests
+  local ttl = redis.call('PTTL', KEYS[1])
+  if type(pending) == 'table' and ttl > 0 then
+    for i = 3, #ARGV - 1, 2 do
+      if pending[ARGV[i]] ~= nil then
+        redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+        kept = kept + 1
+      end
+    end
+    if kept > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  end
 end
 redis.call('PUBLISH', ARGV[1], ARGV[2])
-return ttl
+return kept
 `
 
 const sendInputScript = Redis.script(
@@ -381,13 +392,13 @@ const sendInputScript = Redis.script(
 ).withReturnType<number>()
 
 // The answers kept for tasks waiting for input here. ARGV: the task key prefix, the answers key
-// prefix, then task ids. Answers, per task id: 0 if the task is gone, else its answers (flat
-// key / JSON pairs, maybe none).
+// prefix, then task ids. Answers, per task id: 0 if the task no longer waits for input (gone,
+// ended, or answered), else its answers (flat key / JSON pairs, maybe none).
 const keptInputsLua = `
 local out = {}
 for i = 3, #ARGV do
   out[#out + 1] = ARGV[i]
-  if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 1 then
+  if redis.call('HGET', ARGV[1] .. ARGV[i], 'status') == 'input_required' then
     out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[i])
   else
     out[#out + 1] = 0
@@ -524,7 +535,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           const taskId = String(flat[i])
           const kept = flat[i + 1]
           if (typeof kept !== "object" || kept === null) {
-            awaiting.delete(taskId) // the task is gone
+            awaiting.delete(taskId) // the task no longer waits for input
             continue
           }
           const responses: { [key: string]: unknown } = Object.create(null)
@@ -548,7 +559,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         const taskIds = [...awaiting]
         const batches: Array<ReadonlyArray<string>> = []
         for (let i = 0; i < taskIds.length; i += keptInputsBatch) batches.push(taskIds.slice(i, i + keptInputsBatch))
-        return Effect.ignore(Effect.forEach(batches, redeliver, { discard: true }))
+        return Effect.forEach(batches, (batch) => Effect.ignore(redeliver(batch)), { discard: true })
       })
     )))
 

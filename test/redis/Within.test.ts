@@ -8,12 +8,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { within } from "../../src/redis/internal/store.ts"
+import { resolve, within } from "../../src/redis/internal/store.ts"
 
 const late = "late"
 
 describe("within (the bound of a Redis store operation)", () => {
-  it.effect("an effect in time: its success or its failure, synchronous or not", () =>
+  it.live("an effect in time: its success or its failure, synchronous or not", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* within(Effect.succeed(1), 50, () => late), 1)
       assert.deepStrictEqual(yield* Effect.exit(within(Effect.fail("boom"), 50, () => late)), Exit.fail("boom"))
@@ -23,7 +23,7 @@ describe("within (the bound of a Redis store operation)", () => {
       assert.deepStrictEqual(yield* Effect.exit(within(failsLater, 1_000, () => late)), Exit.fail("later"))
     }))
 
-  it.effect("an effect too slow: the timeout's error, and the effect interrupted", () =>
+  it.live("an effect too slow: the timeout's error, and the effect interrupted", () =>
     Effect.gen(function*() {
       const interrupted = yield* Deferred.make<void>()
       const never = Effect.onInterrupt(Effect.never, () => Deferred.succeed(interrupted, undefined))
@@ -33,7 +33,7 @@ describe("within (the bound of a Redis store operation)", () => {
       yield* Effect.timeoutOrElse(Deferred.await(interrupted), { duration: 1_000, orElse: () => Effect.die(new Error("not interrupted")) })
     }))
 
-  it.effect("its caller interrupted: the effect is interrupted too", () =>
+  it.live("its caller interrupted at any step (also before the effect's first answer): the effect is interrupted too", () =>
     Effect.gen(function*() {
       const interrupted = yield* Deferred.make<void>()
       const never = Effect.onInterrupt(Effect.never, () => Deferred.succeed(interrupted, undefined))
@@ -44,4 +44,22 @@ describe("within (the bound of a Redis store operation)", () => {
       const exit = yield* Fiber.await(fiber)
       assert.isTrue(Exit.hasInterrupts(exit), String(exit))
     }))
+
+  it.live("the caller interrupted right after the effect started, many times: no effect is left running", () =>
+    Effect.gen(function*() {
+      let running = 0
+      const tracked = Effect.acquireUseRelease(Effect.sync(() => running++), () => Effect.never, () => Effect.sync(() => running--))
+      for (let i = 0; i < 200; i++) {
+        const fiber = yield* Effect.forkChild(within(tracked, 10_000, () => late))
+        if (i % 2 === 0) yield* Effect.yieldNow
+        yield* Fiber.interrupt(fiber)
+      }
+      assert.strictEqual(running, 0)
+    }))
+
+  it("a bound no timer can hold is refused when the store is made", () => {
+    assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 2 ** 31 }), /at most 2147483647/)
+    assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 0 }), RangeError)
+    assert.strictEqual(typeof resolve("TaskStore", "tasks:", { timeoutMillis: 2 ** 31 - 1 }).run, "function")
+  })
 })

@@ -32,34 +32,43 @@ export const defaultTimeoutMillis = 2_000
 /**
  * `effect`, failed with `onTimeout()` (and interrupted) should it take longer than `millis`: what
  * `Effect.timeoutOrElse` does, for less. That one races two forked fibers (the effect and a sleep);
- * this runs the effect in one fiber, started at once, under a plain timer, and answers at once
- * when the effect completes without waiting. Every Redis operation of the stores is bounded so.
+ * this runs the effect in one fiber (with the caller's context), started at once, under a plain
+ * timer, and answers at once when the effect completes without waiting. The effect's fiber, its
+ * timer and the caller's interruption are set up in one step (inside the callback): a caller
+ * interrupted at any point interrupts the effect too. Every Redis operation of the stores is
+ * bounded so.
  */
 export const within = <A, E, E2>(effect: Effect.Effect<A, E>, millis: number, onTimeout: () => E2): Effect.Effect<A, E | E2> =>
-  Effect.flatMap(Effect.forkDetach(effect, { startImmediately: true }), (fiber) =>
-    fiber.pollUnsafe() ??
-      Effect.callback<A, E | E2>((resume) => {
-        const timer = setTimeout(() => {
-          remove()
-          fiber.interruptUnsafe()
-          resume(Effect.fail(onTimeout()))
-        }, millis)
-        const remove = fiber.addObserver((exit) => {
-          clearTimeout(timer)
-          resume(exit)
-        })
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          remove()
-          fiber.interruptUnsafe()
-        })
-      }))
+  Effect.withFiber((parent) =>
+    Effect.callback<A, E | E2>((resume) => {
+      const fiber = Effect.runForkWith(parent.context)(effect)
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return resume(done)
+      const timer = setTimeout(() => {
+        remove()
+        fiber.interruptUnsafe()
+        resume(Effect.fail(onTimeout()))
+      }, millis)
+      const remove = fiber.addObserver((exit) => {
+        clearTimeout(timer)
+        resume(exit)
+      })
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        remove()
+        fiber.interruptUnsafe()
+      })
+    })
+  )
+
+/** The longest bound a timer takes (Node fires a longer one at once). */
+const maxTimerMillis = 2 ** 31 - 1
 
 /** Reads the options: the full key prefix of a store and a function that runs its Redis calls. */
 export const resolve = (store: string, part: string, options: StoreOptions = {}) => {
   const timeoutMillis = options.timeoutMillis ?? defaultTimeoutMillis
-  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
-    throw new RangeError(`${store}: timeoutMillis must be a number > 0, got ${timeoutMillis}`)
+  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0 && timeoutMillis <= maxTimerMillis)) {
+    throw new RangeError(`${store}: timeoutMillis must be a number > 0 and at most ${maxTimerMillis}, got ${timeoutMillis}`)
   }
   const timedOut = (operation: string) => () =>
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })

@@ -72,7 +72,7 @@ class Bounds {
  * were 12 of the ~1 KB an idle session holds.
  */
 const boundsOf = (limits: SchedulerLimits): Bounds => {
-  const key = `${limits.maxConcurrentRequests}|${limits.maxQueuedRequests}|${limits.maxWaitingRequests}|${limits.waitingMethods?.join("\n")}`
+  const key = JSON.stringify([limits.maxConcurrentRequests, limits.maxQueuedRequests, limits.maxWaitingRequests, limits.waitingMethods])
   let bounds = sharedBounds.get(key)
   if (bounds === undefined) {
     if (sharedBounds.size >= 64) sharedBounds.clear()
