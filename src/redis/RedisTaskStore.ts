@@ -452,6 +452,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * requests): the answers kept for them are read again every `recheckMillis` (see `sendInput`).
      */
     const awaiting = new Set<string>()
+    /**
+     * Those of them that answers were sent for through Redis (which may have kept them): only
+     * their answered inputs are dropped from Redis; an input answered in this process costs no
+     * round trip more.
+     */
+    const answeredThroughRedis = new Set<string>()
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
     const waiters = new Map<string, Set<Deferred.Deferred<Task>>>()
@@ -460,6 +466,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       PubSub.publishUnsafe(changes, task)
       if (!isTerminal(task.status)) return
       awaiting.delete(task.taskId)
+      answeredThroughRedis.delete(task.taskId)
       const waiting = waiters.get(task.taskId)
       if (waiting === undefined) return
       waiters.delete(task.taskId)
@@ -522,6 +529,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     yield* follow(inputChannel, (body) => {
       const delivery = body as InputDelivery | null
       if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
+        if (awaiting.has(delivery.taskId)) answeredThroughRedis.add(delivery.taskId)
         PubSub.publishUnsafe(inputs, delivery)
       }
     })
@@ -536,6 +544,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           const kept = flat[i + 1]
           if (typeof kept !== "object" || kept === null) {
             awaiting.delete(taskId) // the task no longer waits for input
+            answeredThroughRedis.delete(taskId)
             continue
           }
           const responses: { [key: string]: unknown } = Object.create(null)
@@ -549,7 +558,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               // not ours to read
             }
           }
-          if (any) PubSub.publishUnsafe(inputs, { taskId, responses })
+          if (any) {
+            answeredThroughRedis.add(taskId)
+            PubSub.publishUnsafe(inputs, { taskId, responses })
+          }
         }
       })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(
@@ -752,6 +764,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         Effect.suspend(() => {
           // The keys pending before: the answers kept for those no longer pending are dropped.
           let before: ReadonlyArray<string> = []
+          const awaitedHere = awaiting.has(taskId)
           return Effect.tap(
             change(taskId, (current, now) => {
               before = current?.inputRequests === undefined ? [] : Object.keys(current.inputRequests)
@@ -764,10 +777,22 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               )
             }, "setInputRequests"),
             (task) => {
-              if (task?.status === "input_required") awaiting.add(taskId)
-              else awaiting.delete(taskId)
-              const settled = before.filter((key) => !Object.hasOwn(inputRequests, key))
-              // A cleanup: an answer left behind is dropped anyway (its key is never asked again).
+              const throughRedis = answeredThroughRedis.has(taskId)
+              const waits = task?.status === "input_required"
+              if (waits) {
+                awaiting.add(taskId)
+              } else {
+                awaiting.delete(taskId)
+                answeredThroughRedis.delete(taskId)
+              }
+              if (before.length === 0) return Effect.void
+              // What another process asked for (a task taken over, its work starting over): every
+              // answer kept for it goes, so the new run, asking again under the same keys, gets
+              // none meant for the old one.
+              if (!awaitedHere) return waits ? Effect.void : Effect.ignore(run("setInputRequests", redis.send("DEL", answersKey(taskId))))
+              // Asked here: answers are kept only if some came through Redis (an input answered
+              // in this process costs no round trip more); those of the inputs answered go.
+              const settled = throughRedis ? before.filter((key) => !Object.hasOwn(inputRequests, key)) : []
               return settled.length === 0 ? Effect.void : Effect.ignore(run("setInputRequests", redis.send("HDEL", answersKey(taskId), ...settled)))
             }
           )
@@ -813,6 +838,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             if (json !== undefined) pairs.push(key, json)
           }
           // This process's other servers (sharing this store) hear it at once; other processes through Redis.
+          if (awaiting.has(taskId)) answeredThroughRedis.add(taskId)
           PubSub.publishUnsafe(inputs, { taskId, responses })
           return run(
             "sendInput",

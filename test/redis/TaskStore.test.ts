@@ -333,6 +333,34 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(yield* Effect.orDie(kept("gone")), {})
     }))
 
+  it.effect("kept answers: an input answered in its own process costs no Redis call more; a task taken over keeps none of the old run's", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [one, two, three] = [yield* onRedis(prefix), yield* onRedis(prefix), yield* onRedis(prefix)]
+      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient((yield* TestRedis).url))), Redis.Redis)
+      const calls = (command: string) =>
+        Effect.map(Effect.orDie(redis.send<string>("INFO", "commandstats")), (info) =>
+          Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(String(info))?.[1] ?? 0))
+      const keptKeys = (taskId: string) => Effect.map(Effect.orDie(redis.send<unknown>("HKEYS", `${prefix}tasks:in:${taskId}`)), (keys) => [...(keys as Array<string>)].sort())
+
+      // Asked and answered in `one` (its own tasks/update): no HDEL, no DEL.
+      const local = yield* one.create({ owner: A, method: "tools/call" })
+      yield* one.setInputRequests(local.taskId, { "elicit-1": { method: "elicitation/create" } })
+      const [hdel, del] = [yield* calls("hdel"), yield* calls("del")]
+      yield* one.setInputRequests(local.taskId, {})
+      assert.deepStrictEqual([yield* calls("hdel"), yield* calls("del")], [hdel, del])
+
+      // Asked in `one`, answered through `two` (kept), then `one` dies and `three` takes the task
+      // over: its work starts over (the supervisor clears the pending inputs), and no answer of
+      // the old run stays for the new one, which asks again under the same key.
+      const task = yield* one.create({ owner: A, method: "tools/call" })
+      yield* one.setInputRequests(task.taskId, { "elicit-1": { method: "elicitation/create" }, "elicit-2": { method: "elicitation/create" } })
+      yield* two.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: {} } })
+      assert.deepStrictEqual(yield* keptKeys(task.taskId), ["elicit-1"])
+      yield* three.setInputRequests(task.taskId, {})
+      assert.deepStrictEqual(yield* keptKeys(task.taskId), [])
+    }))
+
   it.effect("answers for thousands of inputs in one tasks/update: kept (those asked) and published, no Lua limit", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
