@@ -72,9 +72,11 @@ export interface Options extends StoresOptions {
   readonly url: string
   /**
    * More options of the node-redis client and of the pool behind `Redis.reserve` (`socket`,
-   * `database`, `maxConnections`...); `disableOfflineQueue` is `true` unless set here, and
+   * `database`, `maxConnections`...); `disableOfflineQueue` is `true` unless set here,
    * node-redis's per-command timeout (`commandOptions.timeout`) is off unless set here (each store
-   * operation is bounded by `timeoutMillis`).
+   * operation is bounded by `timeoutMillis`), and `commandsQueueMaxLength` is 10 000 unless set
+   * here (a Redis that stops reading, frozen or overloaded, fails what comes past that at once
+   * instead of queueing it in memory).
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
 }
@@ -122,6 +124,7 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
       // store operation is bounded by `timeoutMillis` instead, until its answer.
       Layer.build(NodeRedis.layer({
         disableOfflineQueue: true,
+        commandsQueueMaxLength: defaultQueueLength,
         ...options.client,
         commandOptions: { timeout: 0, ...options.client?.commandOptions },
         url: options.url
@@ -130,6 +133,13 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
     )
     return context
   }))
+
+/**
+ * How many commands may wait for Redis (to be written, or for their answer) before new ones fail
+ * at once: far above what a healthy Redis ever has waiting, and a bound on what a frozen one piles
+ * up in memory (with node-redis's own command timeout off, nothing else drops them).
+ */
+const defaultQueueLength = 10_000
 
 /** The URL without its password (for messages and logs). */
 const redacted = (url: string): string => {

@@ -5,9 +5,12 @@
  * 503 meanwhile and never replays a stream that lost events. Every wait is bounded.
  */
 import { assert, layer } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { McpServer } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
@@ -99,6 +102,32 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       assert.isAtLeast(frozen.millis, 250)
       assert.isBelow(frozen.millis, 2_000)
       assert.strictEqual(text(yield* eventually(sdk(() => client.callTool({ name: "echo" })))), "ok")
+    }))
+
+  it.effect("a Redis that does not answer, under load: past the client's queue bound, operations fail at once (nothing piles up)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const context = yield* Layer.build(
+        RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 3_000, client: { commandsQueueMaxLength: 50 } }).pipe(Layer.orDie)
+      )
+      const cache = Context.get(context, ResponseCache.CacheStore)
+      assert.isTrue(Option.isNone(yield* Effect.orDie(cache.get("warm"))))
+      yield* redis.freeze
+      const outcomes = yield* Effect.forEach(
+        Array.from({ length: 300 }, (_, i) => i),
+        (i) => timed(Effect.exit(cache.get(`k${i}`))),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.ensuring(redis.thaw))
+      // At most the bound (and what the socket took) waited for the time bound; the rest failed at once.
+      const fast = outcomes.filter((o) => o.millis < 1_000)
+      assert.isAtLeast(fast.length, 200)
+      for (const o of outcomes) {
+        assert.strictEqual(o.value._tag, "Failure")
+        const error = o.value._tag === "Failure" ? Cause.squash(o.value.cause) : undefined
+        assert.isTrue(isStoreError(error), String(error))
+      }
+      // Back: the store answers again.
+      assert.isTrue(Option.isNone(yield* eventually(cache.get("after"))))
     }))
 
   it.effect("SSE with the events on Redis: the answer still arrives; resumption is 503 while down, refused after (events lost)", () =>
