@@ -76,7 +76,9 @@ export interface Options extends StoresOptions {
    * node-redis's per-command timeout (`commandOptions.timeout`) is off unless set here (each store
    * operation is bounded by `timeoutMillis`), and `commandsQueueMaxLength` is 10 000 unless set
    * here (a Redis that stops reading, frozen or overloaded, fails what comes past that at once
-   * instead of queueing it in memory).
+   * instead of queueing it in memory). That bound is on the one connection all the stores share,
+   * and it counts commands whose operation already timed out: raise it if your rate times the
+   * longest stall you accept (a `BGSAVE` fork, say) is more than 10 000 commands.
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
 }
@@ -124,8 +126,9 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
       // store operation is bounded by `timeoutMillis` instead, until its answer.
       Layer.build(NodeRedis.layer({
         disableOfflineQueue: true,
-        commandsQueueMaxLength: defaultQueueLength,
         ...options.client,
+        // `undefined` or 0 would be no bound at all.
+        commandsQueueMaxLength: options.client?.commandsQueueMaxLength || defaultQueueLength,
         commandOptions: { timeout: 0, ...options.client?.commandOptions },
         url: options.url
       })),

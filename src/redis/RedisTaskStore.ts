@@ -225,6 +225,20 @@ if ARGV[3] == 'completed' or ARGV[3] == 'failed' or ARGV[3] == 'cancelled' then
   redis.call('ZREM', base .. 'leases', id)
   redis.call('HDEL', base .. 'holders', id)
 end
+-- A change of the task's inputs (ARGV[7] = 'inputs', then the keys pending now): the answers kept
+-- for inputs no longer pending go, all of them once the task no longer waits for input.
+if ARGV[7] == 'inputs' then
+  local answers = string.sub(ARGV[6], 1, string.len(ARGV[6]) - 2) .. 'in:' .. string.sub(KEYS[1], string.len(ARGV[6]) + 1)
+  if ARGV[3] ~= 'input_required' then
+    redis.call('DEL', answers)
+  else
+    local pending = {}
+    for i = 8, #ARGV do pending[ARGV[i]] = true end
+    for _, key in ipairs(redis.call('HKEYS', answers)) do
+      if not pending[key] then redis.call('HDEL', answers, key) end
+    end
+  end
+end
 redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
 return 'ok'
 `
@@ -276,6 +290,8 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
   if fields[1] and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
+    -- the work starts over: no answer kept for the old run's inputs reaches the new one
+    redis.call('DEL', ARGV[1] .. 'in:' .. id)
     local claims = redis.call('HINCRBY', key, 'claims', 1)
     out[#out + 1] = id
     out[#out + 1] = fields[1]
@@ -319,8 +335,19 @@ const updateScript = Redis.script(
     status: Status,
     channel: string,
     messagePrefix: string,
-    taskKeyPrefix: string
-  ) => [key, done, version, json, status, channel, messagePrefix, taskKeyPrefix],
+    taskKeyPrefix: string,
+    pendingInputs: ReadonlyArray<string> | undefined
+  ) => [
+    key,
+    done,
+    version,
+    json,
+    status,
+    channel,
+    messagePrefix,
+    taskKeyPrefix,
+    ...(pendingInputs === undefined ? [] : ["inputs", ...pendingInputs])
+  ],
   { lua: updateLua, numberOfKeys: 2 }
 ).withReturnType<string>()
 
@@ -364,11 +391,12 @@ const sendInputLua = `
 local kept = 0
 if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
   local ok, task = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'task'))
-  local pending = ok and type(task) == 'table' and task.inputRequests
+  -- a task cjson cannot read (a lone surrogate escaped in its text): every answer is kept
+  local pending = ok and type(task) == 'table' and task.inputRequests or (not ok and 'all')
   local ttl = redis.call('PTTL', KEYS[1])
-  if type(pending) == 'table' and ttl > 0 then
+  if pending and ttl > 0 then
     for i = 3, #ARGV - 1, 2 do
-      if pending[ARGV[i]] ~= nil then
+      if pending == 'all' or (type(pending) == 'table' and pending[ARGV[i]] ~= nil) then
         redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
         kept = kept + 1
       end
@@ -452,12 +480,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * requests): the answers kept for them are read again every `recheckMillis` (see `sendInput`).
      */
     const awaiting = new Set<string>()
-    /**
-     * Those of them that answers were sent for through Redis (which may have kept them): only
-     * their answered inputs are dropped from Redis; an input answered in this process costs no
-     * round trip more.
-     */
-    const answeredThroughRedis = new Set<string>()
     const changes = yield* PubSub.sliding<Task>(4_096)
     /** Callers of `awaitTerminal` in this process, by task. */
     const waiters = new Map<string, Set<Deferred.Deferred<Task>>>()
@@ -466,7 +488,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       PubSub.publishUnsafe(changes, task)
       if (!isTerminal(task.status)) return
       awaiting.delete(task.taskId)
-      answeredThroughRedis.delete(task.taskId)
       const waiting = waiters.get(task.taskId)
       if (waiting === undefined) return
       waiters.delete(task.taskId)
@@ -529,7 +550,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     yield* follow(inputChannel, (body) => {
       const delivery = body as InputDelivery | null
       if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
-        if (awaiting.has(delivery.taskId)) answeredThroughRedis.add(delivery.taskId)
         PubSub.publishUnsafe(inputs, delivery)
       }
     })
@@ -544,7 +564,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           const kept = flat[i + 1]
           if (typeof kept !== "object" || kept === null) {
             awaiting.delete(taskId) // the task no longer waits for input
-            answeredThroughRedis.delete(taskId)
             continue
           }
           const responses: { [key: string]: unknown } = Object.create(null)
@@ -558,10 +577,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               // not ours to read
             }
           }
-          if (any) {
-            answeredThroughRedis.add(taskId)
-            PubSub.publishUnsafe(inputs, { taskId, responses })
-          }
+          if (any) PubSub.publishUnsafe(inputs, { taskId, responses })
         }
       })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(
@@ -594,7 +610,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const change = <E>(
       taskId: string,
       next: (current: Task | undefined, now: number) => Effect.Effect<Task | undefined, E>,
-      operation: string
+      operation: string,
+      /** A change of the task's inputs: the keys pending after it (the answers kept for others go). */
+      pendingInputs?: ReadonlyArray<string>
     ): Effect.Effect<Task | undefined, E | StoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const write = (
@@ -603,7 +621,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           task: Task
         ): Effect.Effect<Task | undefined, E | StoreError> =>
           Effect.flatMap(
-            run(operation, update(taskKey(taskId), `${base}done`, stored.version, JSON.stringify(task), task.status, channel, origin, `${base}t:`)),
+            run(operation, update(taskKey(taskId), `${base}done`, stored.version, JSON.stringify(task), task.status, channel, origin, `${base}t:`, pendingInputs)),
             (outcome): Effect.Effect<Task | undefined, E | StoreError> => {
               if (outcome === "ok") {
                 wrote(task, String(Number(stored.version) + 1))
@@ -761,42 +779,26 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         }),
       setInputRequests: (taskId, inputRequests: { readonly [key: string]: InputRequest }) =>
-        Effect.suspend(() => {
-          // The keys pending before: the answers kept for those no longer pending are dropped.
-          let before: ReadonlyArray<string> = []
-          const awaitedHere = awaiting.has(taskId)
-          return Effect.tap(
-            change(taskId, (current, now) => {
-              before = current?.inputRequests === undefined ? [] : Object.keys(current.inputRequests)
-              if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
-              const { inputRequests: _previous, ...task } = current
-              return Exit.succeed(
-                Object.keys(inputRequests).length > 0
-                  ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
-                  : { ...task, status: "working", lastUpdatedAt: now }
-              )
-            }, "setInputRequests"),
-            (task) => {
-              const throughRedis = answeredThroughRedis.has(taskId)
-              const waits = task?.status === "input_required"
-              if (waits) {
-                awaiting.add(taskId)
-              } else {
-                awaiting.delete(taskId)
-                answeredThroughRedis.delete(taskId)
-              }
-              if (before.length === 0) return Effect.void
-              // What another process asked for (a task taken over, its work starting over): every
-              // answer kept for it goes, so the new run, asking again under the same keys, gets
-              // none meant for the old one.
-              if (!awaitedHere) return waits ? Effect.void : Effect.ignore(run("setInputRequests", redis.send("DEL", answersKey(taskId))))
-              // Asked here: answers are kept only if some came through Redis (an input answered
-              // in this process costs no round trip more); those of the inputs answered go.
-              const settled = throughRedis ? before.filter((key) => !Object.hasOwn(inputRequests, key)) : []
-              return settled.length === 0 ? Effect.void : Effect.ignore(run("setInputRequests", redis.send("HDEL", answersKey(taskId), ...settled)))
-            }
-          )
-        }),
+        Effect.tap(
+          // The answers kept for inputs no longer pending go in the same script (see `updateLua`).
+          change(taskId, (current, now) => {
+            if (current === undefined || isTerminal(current.status)) return Exit.succeed(undefined)
+            const { inputRequests: _previous, ...task } = current
+            return Exit.succeed(
+              Object.keys(inputRequests).length > 0
+                ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
+                : { ...task, status: "working", lastUpdatedAt: now }
+            )
+          }, "setInputRequests", Object.keys(inputRequests)),
+          (task) =>
+            Effect.sync(() => {
+              // Written: the task waits for input here, or not (not written: left as it is; the
+              // redelivery forgets a task that no longer waits).
+              if (task === undefined) return
+              if (task.status === "input_required") awaiting.add(taskId)
+              else awaiting.delete(taskId)
+            })
+        ),
       finish: (taskId, status, outcome, statusMessage) =>
         change(taskId, (current, now) =>
           current === undefined || isTerminal(current.status)
@@ -838,7 +840,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             if (json !== undefined) pairs.push(key, json)
           }
           // This process's other servers (sharing this store) hear it at once; other processes through Redis.
-          if (awaiting.has(taskId)) answeredThroughRedis.add(taskId)
           PubSub.publishUnsafe(inputs, { taskId, responses })
           return run(
             "sendInput",

@@ -333,32 +333,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(yield* Effect.orDie(kept("gone")), {})
     }))
 
-  it.effect("kept answers: an input answered in its own process costs no Redis call more; a task taken over keeps none of the old run's", () =>
+  it.effect("kept answers: those of inputs no longer pending go with the change that settles them; a claimed task keeps none of its old run's", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
       const [one, two, three] = [yield* onRedis(prefix), yield* onRedis(prefix), yield* onRedis(prefix)]
       const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient((yield* TestRedis).url))), Redis.Redis)
-      const calls = (command: string) =>
-        Effect.map(Effect.orDie(redis.send<string>("INFO", "commandstats")), (info) =>
-          Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(String(info))?.[1] ?? 0))
       const keptKeys = (taskId: string) => Effect.map(Effect.orDie(redis.send<unknown>("HKEYS", `${prefix}tasks:in:${taskId}`)), (keys) => [...(keys as Array<string>)].sort())
+      const asked = { method: "elicitation/create" } as const
 
-      // Asked and answered in `one` (its own tasks/update): no HDEL, no DEL.
-      const local = yield* one.create({ owner: A, method: "tools/call" })
-      yield* one.setInputRequests(local.taskId, { "elicit-1": { method: "elicitation/create" } })
-      const [hdel, del] = [yield* calls("hdel"), yield* calls("del")]
-      yield* one.setInputRequests(local.taskId, {})
-      assert.deepStrictEqual([yield* calls("hdel"), yield* calls("del")], [hdel, del])
-
-      // Asked in `one`, answered through `two` (kept), then `one` dies and `three` takes the task
-      // over: its work starts over (the supervisor clears the pending inputs), and no answer of
-      // the old run stays for the new one, which asks again under the same key.
+      // Asked in `one`, answered through `two` (kept): answered inputs' answers go with the change
+      // that settles them, all of them once the task no longer waits.
       const task = yield* one.create({ owner: A, method: "tools/call" })
-      yield* one.setInputRequests(task.taskId, { "elicit-1": { method: "elicitation/create" }, "elicit-2": { method: "elicitation/create" } })
-      yield* two.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: {} } })
-      assert.deepStrictEqual(yield* keptKeys(task.taskId), ["elicit-1"])
-      yield* three.setInputRequests(task.taskId, {})
+      yield* one.setInputRequests(task.taskId, { "elicit-1": asked, "elicit-2": asked })
+      yield* two.sendInput!(task.taskId, { "elicit-1": { action: "decline" }, "elicit-2": { action: "decline" } })
+      assert.deepStrictEqual(yield* keptKeys(task.taskId), ["elicit-1", "elicit-2"])
+      yield* one.setInputRequests(task.taskId, { "elicit-2": asked })
+      assert.deepStrictEqual(yield* keptKeys(task.taskId), ["elicit-2"])
+      yield* one.setInputRequests(task.taskId, {})
       assert.deepStrictEqual(yield* keptKeys(task.taskId), [])
+
+      // `one` dies while its task waits for an answer kept in Redis; `three` claims the task: the
+      // work starts over, and its new run, asking again under the same key, gets none of the old
+      // run's answers.
+      const orphan = yield* one.create({ owner: A, method: "tools/call", work: { tool: "ask" }, leaseMillis: 200 })
+      yield* one.setInputRequests(orphan.taskId, { "elicit-1": asked })
+      yield* two.sendInput!(orphan.taskId, { "elicit-1": { action: "accept", content: {} } })
+      assert.deepStrictEqual(yield* keptKeys(orphan.taskId), ["elicit-1"])
+      yield* sleep(300)
+      const claimed = yield* three.claimOrphans!(1_000)
+      assert.deepStrictEqual(claimed.map((o) => o.task.taskId), [orphan.taskId])
+      assert.deepStrictEqual(yield* keptKeys(orphan.taskId), [])
     }))
 
   it.effect("answers for thousands of inputs in one tasks/update: kept (those asked) and published, no Lua limit", () =>
