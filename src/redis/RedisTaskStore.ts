@@ -29,7 +29,9 @@
  * - `sendInput` (a `tasks/update` answered on another replica) keeps the answers with the task and
  *   publishes them on `<prefix>tasks:inputs`, in one script. The process running the work takes
  *   them from the message; should the message be lost, it reads the answers kept for the tasks
- *   waiting for input there every `recheckMillis`. An answer taken is dropped from Redis.
+ *   waiting for input there every `recheckMillis`. Only answers to inputs the task waits for are
+ *   kept; those of inputs no longer pending go in the script that records the task's inputs, and
+ *   a claim (the work starting over elsewhere) drops all of them.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
