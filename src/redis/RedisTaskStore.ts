@@ -339,17 +339,11 @@ const updateScript = Redis.script(
     messagePrefix: string,
     taskKeyPrefix: string,
     pendingInputs: ReadonlyArray<string> | undefined
-  ) => [
-    key,
-    done,
-    version,
-    json,
-    status,
-    channel,
-    messagePrefix,
-    taskKeyPrefix,
-    ...(pendingInputs === undefined ? [] : ["inputs", ...pendingInputs])
-  ],
+  ) =>
+    // Every other change (a task's end, its status) passes the eight arguments alone: no spread.
+    pendingInputs === undefined
+      ? [key, done, version, json, status, channel, messagePrefix, taskKeyPrefix]
+      : [key, done, version, json, status, channel, messagePrefix, taskKeyPrefix, "inputs", ...pendingInputs],
   { lua: updateLua, numberOfKeys: 2 }
 ).withReturnType<string>()
 

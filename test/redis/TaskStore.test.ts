@@ -40,6 +40,21 @@ const onRedis = (prefix: string, options: RedisTaskStore.Options = {}) =>
 
 const store = (options: RedisTaskStore.Options = {}) => onRedis(uniquePrefix(), options)
 
+/** A plain client of the test Redis (for what the stores keep and Redis's own counters). */
+const rawRedis = Effect.gen(function*() {
+  const server = yield* TestRedis
+  return Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis)
+})
+
+/** The answers kept for a task (`in:<taskId>`; a map in RESP3, flat pairs in RESP2). */
+const keptAnswers = (redis: Redis.Redis["Service"], prefix: string, taskId: string) =>
+  Effect.map(Effect.orDie(redis.send<unknown>("HGETALL", `${prefix}tasks:in:${taskId}`)), (reply) => {
+    if (!Array.isArray(reply)) return { ...(reply as object) } as Record<string, unknown>
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1]
+    return out
+  })
+
 /** Two instances on one Redis and prefix, as two replicas. */
 const replicas = (options: RedisTaskStore.Options = {}) =>
   Effect.gen(function*() {
@@ -111,7 +126,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const prefix = uniquePrefix()
       const one = yield* onRedis(prefix)
       const two = yield* onRedis(prefix)
-      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      const redis = yield* rawRedis
       /** How many times Redis ran HMGET (a task read) so far. */
       const reads = Effect.map(Effect.orDie(redis.send<string>("INFO", "commandstats")), (info) =>
         Number(/cmdstat_hmget:calls=(\d+)/.exec(info)?.[1] ?? 0))
@@ -292,15 +307,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const prefix = uniquePrefix()
       const one = yield* onRedis(prefix, { recheckMillis: 100 })
       const two = yield* onRedis(prefix, { recheckMillis: 100 })
-      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient((yield* TestRedis).url))), Redis.Redis)
-      /** The answers kept for a task (a map in RESP3, flat pairs in RESP2). */
-      const kept = (taskId: string) =>
-        Effect.map(redis.send<unknown>("HGETALL", `${prefix}tasks:in:${taskId}`), (reply) => {
-          if (!Array.isArray(reply)) return { ...(reply as object) }
-          const out: Record<string, unknown> = {}
-          for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1]
-          return out
-        })
+      const redis = yield* rawRedis
+      const kept = (taskId: string) => keptAnswers(redis, prefix, taskId)
       const task = yield* one.create({ owner: A, method: "tools/call" })
       const other = yield* one.create({ owner: A, method: "tools/call" })
       // `one` runs the work of `task`, which asks.
@@ -312,10 +320,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* two.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: { name: "Ada" } }, "elicit-2": { action: "decline" } })
       yield* two.sendInput!(other.taskId, { "elicit-1": { action: "cancel" } })
       yield* sleep(150)
-      assert.deepStrictEqual(yield* Effect.orDie(kept(task.taskId)), {
+      assert.deepStrictEqual(yield* kept(task.taskId), {
         "elicit-1": JSON.stringify({ action: "accept", content: { name: "Ada" } })
       })
-      assert.deepStrictEqual(yield* Effect.orDie(kept(other.taskId)), {})
+      assert.deepStrictEqual(yield* kept(other.taskId), {})
       // The kept answer arrives within a recheck.
       const arrived = yield* PubSub.subscribe(one.inputs!)
       const delivery = yield* Effect.timeoutOrElse(PubSub.take(arrived), { duration: 2_000, orElse: () => Effect.die(new Error("no delivery")) })
@@ -323,22 +331,22 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual({ ...delivery.responses }, { "elicit-1": { action: "accept", content: { name: "Ada" } } })
       // Answered: the answer kept for that key is dropped, and nothing more is sent for the task.
       yield* one.setInputRequests(task.taskId, {})
-      assert.deepStrictEqual(yield* Effect.orDie(kept(task.taskId)), {})
+      assert.deepStrictEqual(yield* kept(task.taskId), {})
       yield* sleep(300)
       assert.strictEqual(yield* PubSub.remaining(arrived), 0)
       // An answer for a task that is gone, or to an input no longer asked, is not kept.
       yield* two.sendInput!(task.taskId, { "elicit-1": { action: "decline" } })
       yield* two.sendInput!("gone", { "elicit-1": { action: "cancel" } })
-      assert.deepStrictEqual(yield* Effect.orDie(kept(task.taskId)), {})
-      assert.deepStrictEqual(yield* Effect.orDie(kept("gone")), {})
+      assert.deepStrictEqual(yield* kept(task.taskId), {})
+      assert.deepStrictEqual(yield* kept("gone"), {})
     }))
 
   it.effect("kept answers: those of inputs no longer pending go with the change that settles them; a claimed task keeps none of its old run's", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
       const [one, two, three] = [yield* onRedis(prefix), yield* onRedis(prefix), yield* onRedis(prefix)]
-      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient((yield* TestRedis).url))), Redis.Redis)
-      const keptKeys = (taskId: string) => Effect.map(Effect.orDie(redis.send<unknown>("HKEYS", `${prefix}tasks:in:${taskId}`)), (keys) => [...(keys as Array<string>)].sort())
+      const redis = yield* rawRedis
+      const keptKeys = (taskId: string) => Effect.map(keptAnswers(redis, prefix, taskId), (answers) => Object.keys(answers).sort())
       const asked = { method: "elicitation/create" } as const
 
       // Asked in `one`, answered through `two` (kept): answered inputs' answers go with the change
@@ -438,7 +446,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* sleep(1_200) // four leases
       assert.strictEqual((yield* storeTwo.get(task.taskId, A)).status, "working")
       assert.strictEqual(yield* runsOn.running, 1)
-      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      const redis = yield* rawRedis
       const leaseOf = (taskId: string) => Effect.orDie(redis.send<string | null>("ZSCORE", `${prefix}tasks:leases`, taskId))
       assert.isNotNull(yield* leaseOf(task.taskId), "leased while it runs")
       const holderOf = (taskId: string) => Effect.orDie(redis.send<string | null>("HGET", `${prefix}tasks:holders`, taskId))
@@ -519,7 +527,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const prefix = uniquePrefix()
       const storeOne = yield* onRedis(prefix)
       const storeTwo = yield* onRedis(prefix)
-      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      const redis = yield* rawRedis
       // A task whose work stopped its processes maxTakeOvers times already.
       const poison = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "crash" }, leaseMillis: 100 })
       yield* Effect.orDie(redis.send("HSET", `${prefix}tasks:t:${poison.taskId}`, "claims", String(TaskSupervisor.maxTakeOvers)))
@@ -561,7 +569,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const prefix = uniquePrefix()
       const storeOne = yield* onRedis(prefix)
       const claimer = yield* onRedis(prefix)
-      const redis = Context.get(yield* Layer.build(redisClient((yield* TestRedis).url)), Redis.Redis)
+      const redis = yield* rawRedis
       let interrupted = false
       const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
       const cutOff = yield* runsOn.spawn(
