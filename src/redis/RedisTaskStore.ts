@@ -31,7 +31,9 @@
  *   them from the message; should the message be lost, it reads the answers kept for the tasks
  *   waiting for input there every `recheckMillis`. Only answers to inputs the task waits for are
  *   kept; those of inputs no longer pending go in the script that records the task's inputs, and
- *   a claim (the work starting over elsewhere) drops all of them.
+ *   a claim (the work starting over elsewhere) drops all of them. The message names the holder of
+ *   the task's lease, and only the holder takes answers (from the message or from what is kept): a
+ *   process whose lease another claimed takes none, even before its next renewal tells it so.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
@@ -381,17 +383,22 @@ const listScript = Redis.script(
 // Answers to a task's pending input, kept (as long as the task) until the process running its
 // work takes them: Redis pub/sub drops what is published while a subscriber reconnects, so the
 // message alone could be lost. Only the answers to inputs the task waits for now are kept (not
-// those to keys never asked, nor to a run's that ended). KEYS: the task, its answers. ARGV: the
-// channel, the message, then input key / answer JSON pairs. Answers how many were kept.
+// those to keys never asked, nor to a run's that ended). The message names the task's lease
+// holder (the process running its work, '*|' for a task without a lease): only that process takes
+// the answers, not one whose lease another process claimed and that has not noticed yet.
+// KEYS: the task, its answers, the holders hash. ARGV: the channel, the sender's message prefix,
+// the message's JSON, the task id, then input key / answer JSON pairs. Answers the holder (false
+// for none).
 const sendInputLua = `
-local kept = 0
+local holder = redis.call('HGET', KEYS[3], ARGV[4])
 if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
   local ok, task = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'task'))
   -- a task cjson cannot read (a lone surrogate escaped in its text): every answer is kept
   local pending = ok and type(task) == 'table' and task.inputRequests or (not ok and 'all')
   local ttl = redis.call('PTTL', KEYS[1])
   if pending and ttl > 0 then
-    for i = 3, #ARGV - 1, 2 do
+    local kept = 0
+    for i = 5, #ARGV - 1, 2 do
       if pending == 'all' or (type(pending) == 'table' and pending[ARGV[i]] ~= nil) then
         redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
         kept = kept + 1
@@ -400,29 +407,34 @@ if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
     if kept > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
   end
 end
-redis.call('PUBLISH', ARGV[1], ARGV[2])
-return kept
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. (holder or '*|') .. ARGV[3])
+return holder
 `
 
 const sendInputScript = Redis.script(
-  (task: string, answers: string, channel: string, message: string, pairs: ReadonlyArray<string>) => [
+  (task: string, answers: string, holders: string, channel: string, sender: string, json: string, taskId: string, pairs: ReadonlyArray<string>) => [
     task,
     answers,
+    holders,
     channel,
-    message,
+    sender,
+    json,
+    taskId,
     ...pairs
   ],
-  { lua: sendInputLua, numberOfKeys: 2 }
-).withReturnType<number>()
+  { lua: sendInputLua, numberOfKeys: 3 }
+).withReturnType<string | null>()
 
-// The answers kept for tasks waiting for input here. ARGV: the task key prefix, the answers key
-// prefix, then task ids. Answers, per task id: 0 if the task no longer waits for input (gone,
-// ended, or answered), else its answers (flat key / JSON pairs, maybe none).
+// The answers kept for tasks waiting for input here. KEYS: the holders hash. ARGV: the task key
+// prefix, the answers key prefix, this process's message prefix, then task ids. Answers, per task
+// id: 0 if the task no longer waits for input here (gone, ended, answered, or its lease now held by
+// another process), else its answers (flat key / JSON pairs, maybe none).
 const keptInputsLua = `
 local out = {}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   out[#out + 1] = ARGV[i]
-  if redis.call('HGET', ARGV[1] .. ARGV[i], 'status') == 'input_required' then
+  local holder = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not holder or holder == ARGV[3]) and redis.call('HGET', ARGV[1] .. ARGV[i], 'status') == 'input_required' then
     out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[i])
   else
     out[#out + 1] = 0
@@ -432,8 +444,14 @@ return out
 `
 
 const keptInputsScript = Redis.script(
-  (taskKeyPrefix: string, answersKeyPrefix: string, taskIds: ReadonlyArray<string>) => [taskKeyPrefix, answersKeyPrefix, ...taskIds],
-  { lua: keptInputsLua, numberOfKeys: 0 }
+  (holders: string, taskKeyPrefix: string, answersKeyPrefix: string, holder: string, taskIds: ReadonlyArray<string>) => [
+    holders,
+    taskKeyPrefix,
+    answersKeyPrefix,
+    holder,
+    ...taskIds
+  ],
+  { lua: keptInputsLua, numberOfKeys: 1 }
 ).withReturnType<ReadonlyArray<string | number | ReadonlyArray<string>>>()
 
 /** At most this many waiting tasks' kept answers are read in one round trip. */
@@ -490,25 +508,28 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       for (const deferred of waiting) Deferred.doneUnsafe(deferred, Exit.succeed(task))
     }
 
+    /** A message's JSON, or `undefined` when it is not ours to read. */
+    const parse = (json: string): unknown => {
+      try {
+        return JSON.parse(json)
+      } catch {
+        return undefined
+      }
+    }
+
     /**
-     * Follows `name`: the JSON body of every message another process published there (this
-     * process's own are skipped: it delivered them locally at once). The subscriber reconnects by
-     * itself; should its queue fail, it subscribes again.
+     * Follows `name`: every message another process published there, without its sender's prefix
+     * (this process's own are skipped: it delivered them locally at once). The subscriber
+     * reconnects by itself; should its queue fail, it subscribes again.
      */
-    const follow = (name: string, onMessage: (body: unknown) => void) =>
+    const follow = (name: string, onMessage: (message: string) => void) =>
       Effect.forkScoped(
         Effect.scoped(Effect.gen(function*() {
           const messages = yield* redis.subscribe(name)
           while (true) {
             const { message } = yield* Queue.take(messages)
             if (message.startsWith(origin)) continue
-            let body: unknown
-            try {
-              body = JSON.parse(message.slice(message.indexOf("|") + 1))
-            } catch {
-              continue // not ours to read
-            }
-            onMessage(body)
+            onMessage(message.slice(message.indexOf("|") + 1))
           }
         })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
       )
@@ -536,15 +557,23 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       return undefined
     }
 
-    yield* follow(channel, (task) => {
+    yield* follow(channel, (message) => {
+      const task = parse(message) as Task | undefined
+      if (task === undefined) return
       // Changed by another process: what this one wrote of it is stale.
-      written.delete((task as Task).taskId)
-      changed(task as Task)
+      written.delete(task.taskId)
+      changed(task)
     })
-    // Answers sent by other processes for tasks whose work may run here (`tasks/update` on
-    // another replica); the task extension takes those of its own waiting tasks.
-    yield* follow(inputChannel, (body) => {
-      const delivery = body as InputDelivery | null
+    /** Whether answers for a task whose lease `holder` holds are this process's to take. */
+    const holdsHere = (holder: string | null) => holder === null || holder === "*|" || holder === origin
+    // Answers sent by other processes for tasks whose work runs here (`tasks/update` on another
+    // replica), after the sender's prefix the holder of the task's lease: a process that lost the
+    // lease (another claimed the task, and its new run asks again) takes none. The task extension
+    // takes those of its own waiting tasks.
+    yield* follow(inputChannel, (message) => {
+      const end = message.indexOf("|") + 1
+      if (!holdsHere(message.slice(0, end))) return
+      const delivery = parse(message.slice(end)) as InputDelivery | undefined
       if (typeof delivery?.taskId === "string" && typeof delivery.responses === "object" && delivery.responses !== null) {
         PubSub.publishUnsafe(inputs, delivery)
       }
@@ -554,7 +583,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     // message was lost (published while this process's subscriber reconnected) still arrives
     // within `recheckMillis`. One that arrived already is dropped there: an input is answered once.
     const redeliver = (taskIds: ReadonlyArray<string>) =>
-      Effect.map(run("inputs", keptInputs(`${base}t:`, `${base}in:`, taskIds)), (flat) => {
+      Effect.map(run("inputs", keptInputs(holders, `${base}t:`, `${base}in:`, origin, taskIds)), (flat) => {
         for (let i = 0; i + 1 < flat.length; i += 2) {
           const taskId = String(flat[i])
           const kept = flat[i + 1]
@@ -835,13 +864,16 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             const json = JSON.stringify(value)
             if (json !== undefined) pairs.push(key, json)
           }
-          // This process's other servers (sharing this store) hear it at once; other processes through Redis.
-          PubSub.publishUnsafe(inputs, { taskId, responses })
-          return run(
-            "sendInput",
-            sendInputs(taskKey(taskId), answersKey(taskId), inputChannel, `${origin}${JSON.stringify({ taskId, responses })}`, pairs)
+          const json = JSON.stringify({ taskId, responses })
+          return Effect.map(
+            run("sendInput", sendInputs(taskKey(taskId), answersKey(taskId), holders, inputChannel, origin, json, taskId, pairs)),
+            (holder) => {
+              // This process's other servers (sharing this store) hear it here, if its work runs
+              // here (or has no lease); other processes through Redis.
+              if (holdsHere(holder)) PubSub.publishUnsafe(inputs, { taskId, responses })
+            }
           )
-        }).pipe(Effect.asVoid),
+        }),
       inputs,
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))

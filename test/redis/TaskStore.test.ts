@@ -373,6 +373,49 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(yield* keptKeys(orphan.taskId), [])
     }))
 
+  it.effect("answers reach the process holding the task's lease, not one whose lease another claimed and that has not noticed", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [stale, claimer, sender] = [
+        yield* onRedis(prefix, { recheckMillis: 100 }),
+        yield* onRedis(prefix, { recheckMillis: 100 }),
+        yield* onRedis(prefix, { recheckMillis: 100 })
+      ]
+      const redis = yield* rawRedis
+      const asked = { method: "elicitation/create" } as const
+      const heardStale = yield* PubSub.subscribe(stale.inputs!)
+      const heardClaimer = yield* PubSub.subscribe(claimer.inputs!)
+      const heardSender = yield* PubSub.subscribe(sender.inputs!)
+      // `stale` runs the task's work, which asks; its lease runs out (as if its process were cut
+      // off) and `claimer` takes the task over: the new run asks again under the same key.
+      const task = yield* stale.create({ owner: A, method: "tools/call", work: { tool: "ask" }, leaseMillis: 60_000 })
+      yield* stale.setInputRequests(task.taskId, { "elicit-1": asked })
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", task.taskId))
+      assert.deepStrictEqual((yield* claimer.claimOrphans!(60_000)).map((orphan) => orphan.task.taskId), [task.taskId])
+      yield* claimer.setInputRequests(task.taskId, { "elicit-1": asked })
+      yield* sleep(50)
+      // Answered through a third process: the message names `claimer`, so only it takes the answer.
+      yield* sender.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: { name: "Ada" } } })
+      const delivery = yield* Effect.timeoutOrElse(PubSub.take(heardClaimer), { duration: 2_000, orElse: () => Effect.die(new Error("no delivery")) })
+      assert.strictEqual(delivery.taskId, task.taskId)
+      // Neither the stale process (by the message, nor by the recheck of the answers kept, which
+      // it still believes its own) nor the sender (no lease of its own) takes it.
+      yield* sleep(300)
+      assert.strictEqual(yield* PubSub.remaining(heardStale), 0)
+      assert.strictEqual(yield* PubSub.remaining(heardSender), 0)
+      // The holder's recheck delivers the kept answer again (an input is answered once: the task
+      // extension drops a second delivery); the stale process still gets nothing.
+      assert.isAbove(yield* PubSub.remaining(heardClaimer), 0)
+      // A task without a lease (its work not recorded): any process may run it, every one hears.
+      const plain = yield* stale.create({ owner: A, method: "tools/call" })
+      yield* stale.setInputRequests(plain.taskId, { "elicit-1": asked })
+      yield* sleep(50)
+      const staleBefore = yield* PubSub.remaining(heardStale)
+      yield* sender.sendInput!(plain.taskId, { "elicit-1": { action: "decline" } })
+      yield* sleep(100)
+      assert.isAbove(yield* PubSub.remaining(heardStale), staleBefore)
+    }))
+
   it.effect("answers for thousands of inputs in one tasks/update: kept (those asked) and published, no Lua limit", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
