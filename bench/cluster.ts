@@ -29,6 +29,7 @@ import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { make as startRedis } from "../test/support/redis.ts"
 import { startReplica } from "../test/support/replicas.ts"
+import { RawHttpClient } from "./rawHttpClient.ts"
 import { childCpuMicros, freePort, intEnv, runBenchmark } from "./support.ts"
 
 const TASKS = intEnv("BENCH_CLUSTER_TASKS", 20_000)
@@ -44,39 +45,66 @@ const meta = {
 }
 
 let nextId = 0
-/** Keep-alive connections (node:http costs the client less CPU than fetch: the replicas share its 2 cores here). */
+/**
+ * The load generator: by default {@link RawHttpClient} (keep-alive sockets, one request in flight
+ * per connection; about 20 µs of CPU per request here), `BENCH_CLUSTER_CLIENT=node-http` for
+ * `node:http`'s client (about 45 µs: on these 2 cores, shared with the replicas and Redis, it took
+ * as much CPU as a replica serving the request, so the rate measured the client too).
+ */
+const clientKind = process.env.BENCH_CLUSTER_CLIENT === "node-http" ? "node-http" : "raw"
 const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+const rawClients = new Map<number, RawHttpClient>()
+const rawClient = (port: number) => {
+  let client = rawClients.get(port)
+  if (client === undefined) rawClients.set(port, client = new RawHttpClient("127.0.0.1", port, 256))
+  return client
+}
+const headersOf = (method: string, name: string) => ({
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2026-07-28",
+  "mcp-method": method,
+  "mcp-name": name
+})
+/** The JSON-RPC result of an answer (its error rejects). */
+const resultOf = (method: string, text: string) => {
+  const answer = JSON.parse(text)
+  if (answer.error !== undefined || answer.result === undefined) throw new Error(`${method}: ${text.slice(0, 300)}`)
+  return answer.result
+}
 /** One 2026-07-28 request to the replica on `port`; its JSON-RPC result. */
-const rpc = (port: number, method: string, name: string, params: Record<string, unknown>): Promise<any> =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: { ...params, _meta: meta } })
+const rpc = (port: number, method: string, name: string, params: Record<string, unknown>): Promise<any> => {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: { ...params, _meta: meta } })
+  if (clientKind === "raw") {
+    return rawClient(port).post("/mcp", headersOf(method, name), body).then((reply) => {
+      if (reply.status !== 200) throw new Error(`${method}: status ${reply.status}: ${reply.body.slice(0, 300)}`)
+      return resultOf(method, reply.body)
+    })
+  }
+  return new Promise((resolve, reject) => {
     const req = request({
       host: "127.0.0.1",
       port,
       path: "/mcp",
       method: "POST",
       agent,
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "content-length": Buffer.byteLength(body),
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": method,
-        "mcp-name": name
-      }
+      headers: { ...headersOf(method, name), "content-length": Buffer.byteLength(body) }
     }, (response) => {
       let text = ""
       response.setEncoding("utf8")
       response.on("data", (chunk) => void (text += chunk))
       response.on("end", () => {
-        const answer = JSON.parse(text)
-        if (answer.error !== undefined) reject(new Error(`${method}: ${JSON.stringify(answer.error)}`))
-        else resolve(answer.result)
+        try {
+          resolve(resultOf(method, text))
+        } catch (error) {
+          reject(error)
+        }
       })
     })
     req.on("error", reject)
     req.end(body)
   })
+}
 
 const create = (port: number, ms = 0) => rpc(port, "tools/call", "queued", { name: "queued", arguments: { ms } })
 const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, { taskId })
@@ -205,7 +233,7 @@ runBenchmark("bench/cluster.ts", async () => {
   })))
   const ms = (value: number) => value.toFixed(2)
   const table = [
-    `### Tasks on two replicas (${TASKS.toLocaleString("en")} creations, ${CONCURRENCY} in flight; Node ${process.version})`,
+    `### Tasks on two replicas (${TASKS.toLocaleString("en")} creations, ${CONCURRENCY} in flight, load generator ${clientKind === "raw" ? "bench/rawHttpClient.ts" : "node:http"}; Node ${process.version})`,
     "",
     "| stores | task creations/s (both replicas) | CPU µs per creation: replicas / Redis | Redis commands per task | tasks/get p50 / p99 ms | create → completed p50 / p99 ms |",
     "|---|---:|---:|---:|---:|---:|",
