@@ -113,17 +113,22 @@ for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do remov
 -- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
 -- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
 -- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
+-- In chunks of 8: usually the oldest exists, and two chunks of 64 cost Redis ~10 µs more per creation (bench/cluster.ts: 54 → 44 µs of Redis CPU per task).
 local function purge(set)
-  for _, member in ipairs(redis.call('ZRANGE', set, 0, 63)) do
-    if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
-    redis.call('ZREM', set, member)
+  for _ = 1, 8 do
+    local members = redis.call('ZRANGE', set, 0, 7)
+    if #members == 0 then return end
+    for _, member in ipairs(members) do
+      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
+      redis.call('ZREM', set, member)
+    end
   end
 end
 local function oldestTerminal(set)
-  -- In chunks, from the oldest: usually the first one has ended.
+  -- In chunks of 8, from the oldest: usually the first one has ended.
   local start = 0
   while true do
-    local members = redis.call('ZRANGE', set, start, start + 63)
+    local members = redis.call('ZRANGE', set, start, start + 7)
     if #members == 0 then return end
     for _, member in ipairs(members) do
       if redis.call('ZSCORE', KEYS[2], member) then
@@ -131,7 +136,7 @@ local function oldestTerminal(set)
         return
       end
     end
-    start = start + 64
+    start = start + 8
   end
 end
 local function full(set, max) return redis.call('ZCARD', set) >= max end
