@@ -31,7 +31,7 @@ import * as Redis from "effect/persistence/Redis"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId } from "../transport/http/EventStore.ts"
-import { resolve, type StoreOptions } from "./internal/store.ts"
+import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis event store: the bounds of the in-memory store, and how long keys live. */
 export interface Options extends StoreOptions, MemoryOptions {
@@ -146,9 +146,9 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     const maxEvents = positive("maxEventsPerStream", options.maxEventsPerStream ?? 256)
     const maxFinished = positive("maxStreamsPerSession", options.maxStreamsPerSession ?? 64)
     const ttlMillis = positive("ttlMillis", options.ttlMillis ?? 3_600_000)
-    const append = redis.eval(appendScript)
-    const replay = redis.eval(replayScript)
-    const forgetAll = redis.eval(forgetSessionScript)
+    const append = evalScript(redis, appendScript)
+    const replay = evalScript(redis, replayScript)
+    const forgetAll = evalScript(redis, forgetSessionScript)
     // NOTE: session ids are the server's own (random base64url), so `<sessionId>:` never runs
     // into another session's keys.
     const baseOf = (sessionId: string) => `${prefix}${sessionId}:`

