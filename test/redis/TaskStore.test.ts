@@ -416,6 +416,51 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.isAbove(yield* PubSub.remaining(heardStale), staleBefore)
     }))
 
+  it.effect("group commit: a turn's creations go in one script call, each atomic and in order (the limits exact); its changes too, heard elsewhere", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [one, two] = [yield* onRedis(prefix, { maxTasksPerOwner: 5 }), yield* onRedis(prefix, { maxTasksPerOwner: 5 })]
+      const redis = yield* rawRedis
+      const evalCalls = Effect.map(
+        Effect.orDie(redis.send<string>("INFO", "commandstats")),
+        (info) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(String(info))?.[1] ?? 0)
+      )
+      // Redis loads each script at its first call (NOSCRIPT, then EVALSHA again): loaded first.
+      const warm = yield* one.create({ owner: B, method: "tools/call" })
+      yield* one.finish(warm.taskId, "completed", result("warm"))
+      const heard = yield* PubSub.subscribe(two.changes)
+      yield* sleep(50)
+      const before = yield* evalCalls
+      const created = yield* Effect.all(
+        Array.from({ length: 8 }, () => Effect.exit(one.create({ owner: A, method: "tools/call" }))),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual((yield* evalCalls) - before, 1, "one script call for the turn's eight creations")
+      // The first five in call order, then the owner's limit.
+      assert.deepStrictEqual(created.map((exit) => exit._tag), ["Success", "Success", "Success", "Success", "Success", "Failure", "Failure", "Failure"])
+      for (const exit of created.slice(5)) {
+        assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes("TaskLimitExceeded"))
+      }
+      const tasks = created.flatMap((exit) => (exit._tag === "Success" ? [exit.value] : []))
+      const listed = yield* one.list(A, undefined, 10)
+      assert.deepStrictEqual(listed.tasks.map((task) => task.taskId), tasks.map((task) => task.taskId))
+      // The turn's changes: one script call, each task's own outcome; the other process hears them all.
+      const beforeChanges = yield* evalCalls
+      const finished = yield* Effect.all(
+        tasks.map((task, i) => one.finish(task.taskId, i % 2 === 0 ? "completed" : "failed", result(`r${i}`))),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual((yield* evalCalls) - beforeChanges, 1, "one script call for the turn's five changes")
+      assert.deepStrictEqual(finished.map((task) => task?.status), ["completed", "failed", "completed", "failed", "completed"])
+      const ids = new Set(tasks.map((task) => task.taskId))
+      const seen = new Map<string, string>()
+      for (let i = 0; i < 40 && seen.size < 5; i++) {
+        const change = yield* Effect.timeoutOrElse(PubSub.take(heard), { duration: 2_000, orElse: () => Effect.die(new Error("not heard")) })
+        if (ids.has(change.taskId) && isTerminal(change.status)) seen.set(change.taskId, change.status)
+      }
+      assert.deepStrictEqual([...seen].sort(), tasks.map((task, i) => [task.taskId, i % 2 === 0 ? "completed" : "failed"]).sort())
+    }))
+
   it.effect("answers for thousands of inputs in one tasks/update: kept (those asked) and published, no Lua limit", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
