@@ -92,14 +92,17 @@ export interface Options extends StoreOptions, Omit<MemoryOptions, "reapInterval
 }
 
 const removeTask = `
-local function removeTask(base, id)
+-- ended: the task is in the ended set, so it has no lease any more (its end dropped it)
+local function removeTask(base, id, ended)
   local key = base .. 't:' .. id
   local rec = redis.call('HMGET', key, 'owner', 'address')
   redis.call('DEL', key)
   redis.call('ZREM', base .. 'all', id)
   redis.call('ZREM', base .. 'done', id)
-  redis.call('ZREM', base .. 'leases', id)
-  redis.call('HDEL', base .. 'holders', id)
+  if not ended then
+    redis.call('ZREM', base .. 'leases', id)
+    redis.call('HDEL', base .. 'holders', id)
+  end
   if rec[1] then redis.call('ZREM', base .. 'o:' .. rec[1], id) end
   if rec[2] and rec[2] ~= '' then redis.call('ZREM', base .. 'a:' .. rec[2], id) end
 end
@@ -142,7 +145,7 @@ local function oldestTerminal(set)
     if #members == 0 then return end
     for _, member in ipairs(members) do
       if redis.call('ZSCORE', KEYS[2], member) then
-        removeTask(base, member)
+        removeTask(base, member, true)
         return
       end
     end
@@ -182,7 +185,7 @@ local function create(id, json, expiresAt, owner, address, work, lease)
   end
   if full(KEYS[1], maxTasks) then
     local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)
-    if oldest[1] then removeTask(base, oldest[1]) end
+    if oldest[1] then removeTask(base, oldest[1], true) end
     if full(KEYS[1], maxTasks) then return 'server' end
   end
   local seq = redis.call('INCR', KEYS[3])
