@@ -31,6 +31,8 @@ export class RawHttpClient {
   private readonly idle: Array<Connection> = []
   private readonly queued: Array<Pending> = []
   private open = 0
+  /** The head of a request, by its headers object (callers that reuse one skip building it). */
+  private readonly heads = new WeakMap<object, string>()
   readonly host: string
   readonly port: number
   readonly connections: number
@@ -43,8 +45,12 @@ export class RawHttpClient {
 
   /** POSTs `body` to `path` with `headers` (names as written; Host and Content-Length added). */
   post(path: string, headers: { readonly [name: string]: string }, body: string): Promise<RawReply> {
-    let head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`
-    for (const name in headers) head += `${name}: ${headers[name]}\r\n`
+    let head = this.heads.get(headers)
+    if (head === undefined || !head.startsWith(`POST ${path} `)) {
+      head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`
+      for (const name in headers) head += `${name}: ${headers[name]}\r\n`
+      this.heads.set(headers, head)
+    }
     const request = `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
     return new Promise((resolve, reject) => {
       const pending = { request, resolve, reject }
