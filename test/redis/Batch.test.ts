@@ -51,6 +51,15 @@ describe("batch (group commit of the Redis stores)", () => {
       assert.deepStrictEqual(yield* Effect.all([flaky("c"), flaky("d")], { concurrency: "unbounded" }), ["C", "D"])
     }))
 
+  it.live("a flush that throws while building its call fails its batch, not the process", () =>
+    Effect.gen(function*() {
+      const throwing = batch((_: ReadonlyArray<number>): Effect.Effect<ReadonlyArray<number>> => {
+        throw new Error("bad arguments")
+      }, 64)
+      const exits = yield* Effect.all([throwing(1), throwing(2)].map(Effect.exit), { concurrency: "unbounded" })
+      for (const exit of exits) assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes("bad arguments"))
+    }))
+
   it.live("a call interrupted before its flush is left out of it", () =>
     Effect.gen(function*() {
       const flushes: Array<ReadonlyArray<string>> = []

@@ -36,7 +36,8 @@ export const batch = <I, O, E>(
   const send = (calls: ReadonlyArray<Pending<I, O, E>>) => {
     const items = new Array<I>(calls.length)
     for (let i = 0; i < calls.length; i++) items[i] = calls[i]!.item
-    const fiber = Effect.runFork(flush(items))
+    // Suspended: a flush that throws while building its call fails its batch instead of the process.
+    const fiber = Effect.runFork(Effect.suspend(() => flush(items)))
     fiber.addObserver((exit) => {
       if (exit._tag === "Failure") {
         const failure = Exit.failCause(exit.cause)

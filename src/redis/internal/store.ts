@@ -67,7 +67,7 @@ export const within = <A, E, E2>(effect: Effect.Effect<A, E>, millis: number, on
  * call sends `EVALSHA` at once (on a `NOSCRIPT` answer, a Redis that restarted or was flushed, the
  * script is loaded and the call sent again). `Redis.eval` looks the script up in an Effect `Cache`
  * on every call: measured (a one-line script, 8 calls in flight, client CPU per call), 8.6 µs
- * against 6.1 µs for `EVALSHA` sent directly; the task store makes two such calls per task.
+ * against 6.1 µs for `EVALSHA` sent directly.
  */
 export const evalScript = <Config extends { readonly params: ReadonlyArray<unknown>; readonly result: unknown }>(
   redis: Redis.Redis["Service"],
