@@ -85,20 +85,11 @@ const resultOf = (method: string, text: string) => {
   if (answer.error !== undefined || answer.result === undefined) throw new Error(`${method}: ${text.slice(0, 300)}`)
   return answer.result
 }
-/** One 2026-07-28 request to the replica on `port`; its JSON-RPC result. */
-/**
- * The JSON of a request's params with the `_meta`, by its params' JSON: the same few (`queued`
- * with 0 ms, for every creation) are serialised once, not per request (the load generator's CPU).
- */
-const paramsJson = new Map<string, string>()
-const rpc = (port: number, method: string, name: string, params: Record<string, unknown>): Promise<any> => {
-  const key = `${method}\u0000${JSON.stringify(params)}`
-  let paramsText = paramsJson.get(key)
-  if (paramsText === undefined) {
-    paramsText = JSON.stringify({ ...params, _meta: meta })
-    if (paramsJson.size < 64) paramsJson.set(key, paramsText)
-  }
-  const body = `{"jsonrpc":"2.0","id":${nextId++},"method":${JSON.stringify(method)},"params":${paramsText}}`
+/** A request's params with the `_meta` every 2026-07-28 request carries, as JSON. */
+const paramsWithMeta = (params: Record<string, unknown>): string => JSON.stringify({ ...params, _meta: meta })
+/** One 2026-07-28 request to the replica on `port` (`params`: JSON); its JSON-RPC result. */
+const rpc = (port: number, method: string, name: string, params: string): Promise<any> => {
+  const body = `{"jsonrpc":"2.0","id":${nextId++},"method":${JSON.stringify(method)},"params":${params}}`
   if (clientKind === "raw") {
     return rawClient(port).post("/mcp", headersOf(method, name), body).then((reply) => {
       if (reply.status !== 200) throw new Error(`${method}: status ${reply.status}: ${reply.body.slice(0, 300)}`)
@@ -130,8 +121,14 @@ const rpc = (port: number, method: string, name: string, params: Record<string, 
   })
 }
 
-const create = (port: number, ms = 0) => rpc(port, "tools/call", "queued", { name: "queued", arguments: { ms } })
-const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, { taskId })
+/** The params of a `queued` creation, by its `ms`: serialised once, not per request (the load generator's CPU). */
+const queuedParams = new Map<number, string>()
+const create = (port: number, ms = 0) => {
+  let params = queuedParams.get(ms)
+  if (params === undefined) queuedParams.set(ms, params = paramsWithMeta({ name: "queued", arguments: { ms } }))
+  return rpc(port, "tools/call", "queued", params)
+}
+const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, paramsWithMeta({ taskId }))
 
 /** Runs `count` jobs, `concurrency` at a time. */
 const pool = async (count: number, concurrency: number, job: (i: number) => Promise<void>) => {

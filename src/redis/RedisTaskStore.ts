@@ -108,12 +108,19 @@ local function removeTask(base, id, ended)
 end
 `
 
+// Publishes the JSON of the tasks a script wrote in one message (a JSON array), if it wrote any.
+const publishTasks = `
+local function publishTasks(channel, prefix, jsons)
+  if #jsons > 0 then redis.call('PUBLISH', channel, prefix .. '[' .. table.concat(jsons, ',') .. ']') end
+end
+`
+
 // Creates tasks, in order, each atomically (a batch of the creations one process made meanwhile:
 // see `batch`). KEYS: all, done, seq. ARGV: base, maxTasks, maxPerOwner, maxPerAddress, channel,
 // message prefix, now (the batch's latest), then for each task: its id, JSON, expiresAt, owner,
 // address ('' for none), work JSON ('' for none), lease ms ('' for none). Answers, for each task,
 // 'ok' and its creation sequence, or the scope whose limit refused it and ''.
-const createLua = `${removeTask}
+const createLua = `${removeTask}${publishTasks}
 local base = ARGV[1]
 local maxTasks, maxPerOwner, maxPerAddress = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = tonumber(ARGV[7])
@@ -223,8 +230,7 @@ for set, expiresAt in pairs(outlive) do
   redis.call('PEXPIREAT', set, expiresAt, 'GT')
   redis.call('PEXPIREAT', set, expiresAt, 'NX')
 end
--- The batch's creations in one message (a JSON array of the tasks).
-if #created > 0 then redis.call('PUBLISH', ARGV[5], ARGV[6] .. '[' .. table.concat(created, ',') .. ']') end
+publishTasks(ARGV[5], ARGV[6], created)
 return out
 `
 
@@ -282,7 +288,7 @@ end
 // meanwhile: see `batch`), each published. KEYS: done. ARGV: base, channel, message prefix, then
 // for each change: the task id, the version read, the new task JSON, its status. Answers an
 // outcome per change ('ok', 'gone' or 'conflict').
-const updateLua = `${changeTask}
+const updateLua = `${changeTask}${publishTasks}
 local out = {}
 local changed = {}
 for i = 4, #ARGV - 3, 4 do
@@ -290,8 +296,7 @@ for i = 4, #ARGV - 3, 4 do
   if outcome == 'ok' then changed[#changed + 1] = ARGV[i + 2] end
   out[#out + 1] = outcome
 end
--- The batch's changes in one message (a JSON array of the tasks).
-if #changed > 0 then redis.call('PUBLISH', ARGV[2], ARGV[3] .. '[' .. table.concat(changed, ',') .. ']') end
+publishTasks(ARGV[2], ARGV[3], changed)
 return out
 `
 
@@ -564,6 +569,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const origin = `${randomBytes(9).toString("base64url")}|`
     const taskKey = (taskId: string) => `${base}t:${taskId}`
     const create = evalScript(redis, createScript)
+    /** The limits as the create script takes them (a number; no limit is the largest). */
+    const limit = (max: number) => Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER
+    const [tasksLimit, ownerLimit, addressLimit] = [limit(maxTasks), limit(maxPerOwner), limit(maxPerAddress)]
     /**
      * Creations, batched: those of one turn of the event loop go in one script (in order, each
      * atomic), at most 64 at a time. Measured (bench/cluster.ts, two replicas, ~10 per batch):
@@ -577,9 +585,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           create(
             [`${base}all`, `${base}done`, `${base}seq`],
             base,
-            Number.isFinite(maxTasks) ? maxTasks : Number.MAX_SAFE_INTEGER,
-            Number.isFinite(maxPerOwner) ? maxPerOwner : Number.MAX_SAFE_INTEGER,
-            Number.isFinite(maxPerAddress) ? maxPerAddress : Number.MAX_SAFE_INTEGER,
+            tasksLimit,
+            ownerLimit,
+            addressLimit,
             channel,
             origin,
             creations
