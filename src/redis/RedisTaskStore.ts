@@ -682,11 +682,21 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       return undefined
     }
 
+    /** Who hears at once of the tasks other processes end (`onEndedElsewhere`: the supervisor). */
+    const endedElsewhere = new Set<(task: Task) => void>()
     /** A change made by another process: what this one wrote of the task is stale. */
     const changedElsewhere = (task: Task | undefined) => {
       if (typeof task?.taskId !== "string") return
       written.delete(task.taskId)
       changed(task)
+      if (endedElsewhere.size === 0 || !isTerminal(task.status)) return
+      for (const listener of endedElsewhere) {
+        try {
+          listener(task)
+        } catch {
+          // A listener's failure is its own: the others, and the messages after, still arrive.
+        }
+      }
     }
     // A message is one task, or the tasks one script changed (an array).
     yield* follow(channel, (message) => {
@@ -964,6 +974,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       awaitTerminal,
       changes,
       shared: true,
+      onEndedElsewhere: (listener) => {
+        endedElsewhere.add(listener)
+        return () => void endedElsewhere.delete(listener)
+      },
       renewLeases: (taskIds, leaseMillis) =>
         taskIds.length === 0
           ? Exit.succeed(noTaskIds)

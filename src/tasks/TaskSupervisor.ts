@@ -361,15 +361,19 @@ export const make = (
   // there, failed as an orphan, or completed by a copy of its work that process ran) is
   // interrupted here if its work runs here. Its status is recorded already; the work only stops.
   // (A task this process ends has left `running` before its change arrives.)
-  const watcher = store.shared === true
+  const endedElsewhere = (task: Task) => {
+    if (!isTerminal(task.status)) return
+    const entry = running.get(task.taskId)
+    if (entry === undefined) return
+    leave(entry)
+    entry.fiber?.interruptUnsafe()
+  }
+  // The store calls it directly when it can (no fiber woken per change); otherwise a fiber watches
+  // every change.
+  const unwatch = store.shared === true ? store.onEndedElsewhere?.(endedElsewhere) : undefined
+  const watcher = store.shared === true && unwatch === undefined
     ? Effect.runFork(keptAlive("the watcher of tasks ended elsewhere", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
-      Effect.forever(Effect.map(PubSub.take(subscription), (task) => {
-        if (!isTerminal(task.status)) return
-        const entry = running.get(task.taskId)
-        if (entry === undefined) return
-        leave(entry)
-        entry.fiber?.interruptUnsafe()
-      }), { disableYield: true })))))
+      Effect.forever(Effect.map(PubSub.take(subscription), endedElsewhere), { disableYield: true })))))
     : undefined
 
   // Leases (a shared store that has them): this process renews those of the tasks it runs, and
@@ -458,6 +462,7 @@ export const make = (
     scope,
     Effect.suspend(() => {
       deadlines.clear()
+      unwatch?.()
       const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided]
       if (watcher !== undefined) fibers.push(watcher)
       if (leasing !== undefined) fibers.push(...leasing)

@@ -591,6 +591,47 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual((yield* storeOne.get(task.taskId, A)).outcome, result("elsewhere"), "the outcome recorded there stays")
     }))
 
+  it.effect("onEndedElsewhere: a listener hears the tasks another process ended, not this one's own changes nor non-terminal ones, until it unregisters", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      const heard: Array<string> = []
+      const unregister = storeOne.onEndedElsewhere!((task) => void heard.push(`${task.taskId.slice(0, 4)}:${task.status}`))
+      const mine = yield* storeOne.create({ owner: A, method: "tools/call" })
+      yield* storeOne.finish(mine.taskId, "completed", result("here"))
+      const theirs = yield* storeTwo.create({ owner: A, method: "tools/call" })
+      yield* storeTwo.setStatus(theirs.taskId, "input_required")
+      yield* storeTwo.cancel(theirs.taskId, A)
+      yield* waitUntil(() => heard.length > 0)
+      yield* sleep(100)
+      assert.deepStrictEqual(heard, [`${theirs.taskId.slice(0, 4)}:cancelled`], "one: the other process's end")
+      unregister()
+      // Heard by a listener registered now, no longer by the first.
+      const heardLater: Array<string> = []
+      const unregisterLater = storeOne.onEndedElsewhere!((task) => void heardLater.push(task.taskId))
+      const later = yield* storeTwo.create({ owner: A, method: "tools/call" })
+      yield* storeTwo.cancel(later.taskId, A)
+      yield* waitUntil(() => heardLater.length > 0)
+      unregisterLater()
+      assert.deepStrictEqual(heardLater, [later.taskId])
+      assert.strictEqual(heard.length, 1, "nothing after unregistering")
+    }))
+
+  it.effect("a shared store without onEndedElsewhere: the supervisor watches its changes and still stops work ended elsewhere", () =>
+    Effect.gen(function*() {
+      const [storeOne, storeTwo] = yield* replicas()
+      const withoutHook: TaskStore["Service"] = { ...storeOne, onEndedElsewhere: undefined }
+      const runsOn = TaskSupervisor.make(withoutHook, yield* Effect.scope, { leaseMillis: 60_000 })
+      let interrupted = false
+      const task = yield* runsOn.spawn(
+        { owner: A, method: "tools/call" },
+        () => Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      )
+      yield* sleep(50)
+      yield* storeTwo.cancel(task.taskId, A)
+      yield* waitUntil(() => interrupted)
+      assert.strictEqual(yield* runsOn.running, 0)
+    }))
+
   it.effect("list pages past expired tasks whose keys are still kept: every live task is listed, none expired", () =>
     Effect.gen(function*() {
       const tasks = yield* store()
