@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { request as httpRequest } from "node:http"
 import {
   BOTH,
   initializeMessage,
@@ -140,6 +141,41 @@ describe("Streamable HTTP limits", () => {
       assert.include(sseOnly.headers.get("content-type")!, "text/event-stream")
       const events = yield* Effect.promise(() => readSse(sseOnly))
       assert.deepStrictEqual(JSON.parse(events.at(-1)!.data), { jsonrpc: "2.0", id: 6, result: {} })
+    }))
+
+  it.live("a body read whole when it came with its headers, or as it arrives when it did not: the same message (UTF-8 split across packets)", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const id = "héllo ✓ wörld"
+      const body = Buffer.from(JSON.stringify(ping(id)))
+      // In one write (the usual case: the body is parsed before it is read).
+      const whole = yield* Effect.promise(() => rawRequest(port, "POST", { ...json, ...on(sessionId) }, body.toString()))
+      assert.deepStrictEqual(JSON.parse(whole.body), { jsonrpc: "2.0", id, result: {} })
+      // In two writes 80 ms apart, cut inside the three bytes of "✓": read as it arrives.
+      const cut = body.indexOf(Buffer.from("✓")) + 1
+      const split = yield* Effect.promise(() =>
+        new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
+          const request = httpRequest({
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/mcp",
+            headers: { ...json, ...on(sessionId), "content-length": String(body.length) }
+          }, (response) => {
+            const chunks: Array<Buffer> = []
+            response.on("data", (chunk: Buffer) => chunks.push(chunk))
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
+            response.on("error", reject)
+          })
+          request.on("error", reject)
+          request.flushHeaders()
+          request.write(body.subarray(0, cut))
+          setTimeout(() => request.end(body.subarray(cut)), 80)
+        })
+      )
+      assert.strictEqual(split.status, 200)
+      assert.deepStrictEqual(JSON.parse(split.body), { jsonrpc: "2.0", id, result: {} })
     }))
 
   it.live("a chunked body is cut at maxBodyBytes while it still arrives: 413 before the body ends", () =>

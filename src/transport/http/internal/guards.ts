@@ -97,7 +97,8 @@ export const withCors = (
  * On Node the body is read here, by hand, from the `IncomingMessage`: measured against the
  * platform's `request.text` under `Effect.provideService(MaxBodySize)` and `Effect.timeoutOrElse`
  * (27 → 36 µs of server CPU per call), a listener, a byte count and one Node timer cost nothing
- * visible. Other platforms go through `request.text` with the same limits.
+ * visible; a body Node has already parsed whole (the usual small one) is read at once, with none
+ * of them (`wholeBody`). Other platforms go through `request.text` with the same limits.
  */
 export const readBody = (
   self: BodyLimits,
@@ -110,7 +111,34 @@ export const readBody = (
 const payloadTooLarge = (self: BodyLimits) => jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`)
 const unreadableBody = () => jsonError(400, ErrorCode.ParseError, "Parse error: the body could not be read")
 
-const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
+const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> => {
+  const whole = wholeBody(self, incoming)
+  if (whole !== undefined) return Effect.succeed(whole)
+  // A small body usually comes in the packet of its headers: Node parses it right after the
+  // request reaches us, in the same turn. After one yield it is read at once from the stream's
+  // buffer: no listeners, no timer, no wait for `end`. Measured (echo over HTTP, 32 in flight,
+  // server CPU per call, medians of 6 alternating rounds): 2025 stateless 33.2 → 32.5 µs, 2026
+  // 35.9 → 35.0 µs.
+  return Effect.flatMap(Effect.yieldNow, () => {
+    const whole = wholeBody(self, incoming)
+    return whole !== undefined ? Effect.succeed(whole) : readArriving(self, incoming)
+  })
+}
+
+/** The body when Node has parsed all of it (within its limit) and nobody reads the stream. */
+const wholeBody = (self: BodyLimits, incoming: IncomingMessage): string | undefined => {
+  if (!incoming.complete || incoming.readableLength > self.maxBody || incoming.readableFlowing === true) return undefined
+  const first: Buffer | null = incoming.read()
+  if (first === null) return ""
+  const next: Buffer | null = incoming.read()
+  if (next === null) return first.toString()
+  const chunks = [first, next]
+  for (let chunk: Buffer | null = incoming.read(); chunk !== null; chunk = incoming.read()) chunks.push(chunk)
+  return Buffer.concat(chunks).toString()
+}
+
+/** The body as it arrives: counted, bounded in size and in time. */
+const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
   Effect.callback((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
