@@ -261,6 +261,17 @@ describe("Streamable HTTP limits", () => {
       yield* Effect.promise(() => stillBusy.text())
     }))
 
+  it.live("requestTimeoutMillis longer than a Node timer can wait: a 504 only when it has passed, not at once", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: 2 ** 32 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const call = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 100 } } }, on(sessionId))
+      )
+      assert.strictEqual(call.status, 200)
+      assert.strictEqual((yield* Effect.promise(() => jsonOf(call))).result.content[0].text, "done")
+    }))
+
   it.live("requestTimeoutMillis: a slow call in JSON mode → 504; the session stays usable", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: 200 })

@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { HttpServerRequest } from "effect/http"
@@ -31,7 +30,10 @@ export class Pending {
   readonly mode: "auto" | "json" | "sse"
   /** Stateless mode: the id the client used (the session saw an internal one). */
   readonly clientId: JsonRpc.RequestId | undefined
-  readonly answer = Deferred.makeUnsafe<Answer>()
+  /** The answer, once decided (the first decision stands). */
+  answered: Answer | undefined = undefined
+  /** The POST waiting for the answer (see {@link awaitAnswer}). */
+  waiting: ((answer: Answer) => void) | undefined = undefined
   stream: SseStream | undefined = undefined
   /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
   detachedSince: number | undefined = undefined
@@ -51,6 +53,47 @@ export class Pending {
     this.modern = modern
   }
 }
+
+/** Decides how `pending` is answered; the first decision stands, later ones are ignored. */
+export const settle = (pending: Pending, answer: Answer): void => {
+  if (pending.answered !== undefined) return
+  pending.answered = answer
+  const waiting = pending.waiting
+  if (waiting === undefined) return
+  pending.waiting = undefined
+  waiting(answer)
+}
+
+/** The longest bound a Node timer takes (a longer one fires at once). */
+const maxTimerMillis = 2 ** 31 - 1
+
+/**
+ * The answer of `pending`, or `undefined` once `millis` passed without one. A callback under one
+ * plain timer (re-armed for what is left when `millis` is longer than a Node timer can wait):
+ * `Effect.timeoutOrElse` on an awaited `Deferred` races two forked fibers (the wait and a sleep)
+ * for every request.
+ */
+export const awaitAnswer = (pending: Pending, millis: number): Effect.Effect<Answer | undefined> =>
+  Effect.callback<Answer | undefined>((resume) => {
+    if (pending.answered !== undefined) return resume(Effect.succeed(pending.answered))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arm = (left: number) => {
+      timer = setTimeout(() => {
+        if (left > maxTimerMillis) return arm(left - maxTimerMillis)
+        pending.waiting = undefined
+        resume(Effect.succeed(undefined))
+      }, Math.min(left, maxTimerMillis))
+    }
+    arm(millis)
+    pending.waiting = (answer) => {
+      clearTimeout(timer)
+      resume(Effect.succeed(answer))
+    }
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      pending.waiting = undefined
+    })
+  })
 
 /**
  * The HTTP request of a message as the request context exposes it: read from the platform's
