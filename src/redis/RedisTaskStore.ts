@@ -1007,7 +1007,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             (holder) => {
               // This process's other servers (sharing this store) hear it here, if its work runs
               // here (or has no lease); other processes through Redis.
-              if (holdsHere(holder)) PubSub.publishUnsafe(inputs, { taskId, responses })
+              if (!holdsHere(holder)) return false
+              PubSub.publishUnsafe(inputs, { taskId, responses })
+              return true
             }
           )
         }),

@@ -191,11 +191,16 @@ export class TaskStore extends Context.Service<TaskStore, {
    */
   readonly onEndedElsewhere?: ((listener: (task: Task) => void) => () => void) | undefined
   /**
-   * A shared store's way to the process that runs a task: answers a client gave on another
-   * replica (MCP 2026-07-28 `tasks/update`) are sent here and arrive on that process's `inputs`.
-   * Absent on a store only one process uses.
+   * A shared store's way to the process that runs a task: answers a client gave (MCP 2026-07-28
+   * `tasks/update`, on any replica) are sent here and arrive on the `inputs` of the process holding
+   * the task's lease. `true` when that is this process (or the task has no lease): the caller
+   * answers its own waiting work at once. A process cut off past its lease gets `false` for a task
+   * another process took over, so its stale copy of the work is not answered. Absent on a store
+   * only one process uses.
    */
-  readonly sendInput?: ((taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>) | undefined
+  readonly sendInput?:
+    | ((taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<boolean, StoreError>)
+    | undefined
   /** The answers sent by other processes (see `sendInput`). */
   readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
   /**

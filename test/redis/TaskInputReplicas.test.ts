@@ -8,11 +8,13 @@ import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
+import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { McpTestClient } from "../../src/testing.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
@@ -92,6 +94,45 @@ const answeredThroughTheOther = (options: {
   })
 
 layer(TestRedis.layer, { excludeTestServices: true })("2026 tasks on two replicas", (it) => {
+  it.effect("a replica cut off past its lease does not feed its stale work: its tasks/update goes to the process holding the lease", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const store = () => Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
+      const one = yield* McpTestClient.make(Layer.mergeAll(AskLater, AsAda), {
+        server: { name: "replica", version: "1", tasks: McpServer.tasks() },
+        protocolVersion: "2026-07-28",
+        capabilities,
+        timeoutMillis: 10_000
+      }).pipe(Effect.provideContext(yield* store()))
+      const created = yield* one.callTool("ask_later")
+      const taskId: string = (created as any).taskId ?? (created as any).task?.taskId
+      let waiting: any
+      for (let i = 0; i < 100 && waiting?.status !== "input_required"; i++) {
+        yield* Effect.sleep("50 millis")
+        waiting = yield* one.request("tasks/get", { taskId })
+      }
+      assert.strictEqual(waiting.status, "input_required")
+      const [key] = Object.keys(waiting.inputRequests)
+      // The first replica is cut off past its lease (its work still waits there) and another
+      // process takes the task over: leased to it, its new run asking again under the same key.
+      const claimer = Context.get(yield* store(), TaskStore)
+      const heard = yield* PubSub.subscribe(claimer.inputs!)
+      const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", taskId))
+      assert.deepStrictEqual((yield* Effect.orDie(claimer.claimOrphans!(60_000))).map((orphan) => orphan.task.taskId), [taskId])
+      yield* Effect.orDie(claimer.setInputRequests(taskId, waiting.inputRequests))
+      // The client answers through the cut-off replica: the answer reaches the lease's holder...
+      yield* one.request("tasks/update", { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Ada" } } } })
+      const delivery = yield* Effect.timeoutOrElse(PubSub.take(heard), { duration: 2_000, orElse: () => Effect.die(new Error("the holder heard nothing")) })
+      assert.deepStrictEqual(delivery, { taskId, responses: { [key!]: { action: "accept", content: { name: "Ada" } } } })
+      // ...and not the stale copy of the work, which would have completed the task with it.
+      yield* Effect.sleep("500 millis")
+      const after: any = yield* one.request("tasks/get", { taskId })
+      assert.strictEqual(after.status, "input_required", JSON.stringify(after))
+    }).pipe(Effect.scoped), 30_000)
+
+
   it.effect("tasks/update on the other replica reaches the work, which completes with the answer", () =>
     answeredThroughTheOther({}), 30_000)
 

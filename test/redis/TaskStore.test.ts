@@ -395,7 +395,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* claimer.setInputRequests(task.taskId, { "elicit-1": asked })
       yield* sleep(50)
       // Answered through a third process: the message names `claimer`, so only it takes the answer.
-      yield* sender.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: { name: "Ada" } } })
+      // `false`: not the sender's to answer (its caller feeds no work of its own).
+      assert.isFalse(yield* sender.sendInput!(task.taskId, { "elicit-1": { action: "accept", content: { name: "Ada" } } }))
       const delivery = yield* Effect.timeoutOrElse(PubSub.take(heardClaimer), { duration: 2_000, orElse: () => Effect.die(new Error("no delivery")) })
       assert.strictEqual(delivery.taskId, task.taskId)
       // Neither the stale process (by the message, nor by the recheck of the answers kept, which
@@ -411,7 +412,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* stale.setInputRequests(plain.taskId, { "elicit-1": asked })
       yield* sleep(50)
       const staleBefore = yield* PubSub.remaining(heardStale)
-      yield* sender.sendInput!(plain.taskId, { "elicit-1": { action: "decline" } })
+      assert.isTrue(yield* sender.sendInput!(plain.taskId, { "elicit-1": { action: "decline" } }), "no lease: any process's to answer")
       yield* sleep(100)
       assert.isAbove(yield* PubSub.remaining(heardStale), staleBefore)
     }))

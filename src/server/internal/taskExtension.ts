@@ -237,12 +237,17 @@ export const make = (options: {
   }
 
   /**
-   * Answers a task's pending input, when its work runs here; else, on a shared store, sends the
-   * answers to the process that runs it (`TaskStore.sendInput`).
+   * Answers a task's pending input. On a shared store the answers go through it
+   * (`TaskStore.sendInput`) to the process holding the task's lease, and are answered here at once
+   * only when that is this process: a process cut off past its lease, whose task another took
+   * over (its new run asking again), must not feed its own stale copy of the work. That costs one
+   * Redis call per answer, also for work running here.
    */
   const answer = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() =>
-      waiting.has(taskId) || store.sendInput === undefined ? answerHere(taskId, responses) : store.sendInput(taskId, responses)
+      store.sendInput === undefined
+        ? answerHere(taskId, responses)
+        : Effect.flatMap(store.sendInput(taskId, responses), (here) => here ? answerHere(taskId, responses) : Effect.void)
     )
 
   /** Answers a task's pending input if its work runs here (answers from another process arrive here too). */
