@@ -55,7 +55,9 @@
  * snapshots: code objects, not sessions) lands in the delta.
  *
  * Sizes (env): BENCH_HTTP_ROUNDS (5), BENCH_HTTP_CALLS (10000 per server × mode × round),
- * BENCH_HTTP_WARMUP (10000 per server × mode), BENCH_HTTP_SESSIONS (1000),
+ * BENCH_HTTP_WARMUP (40000 per server × mode: after 10,000, V8 still compiled on its background
+ * threads, which count in a server's CPU, during the first measured round: ours measured 38–43 µs
+ * per call there against 23–29 in the others), BENCH_HTTP_SESSIONS (1000),
  * BENCH_HTTP_WARMUP_SESSIONS (1000), BENCH_TIMEOUT_MS
  * (15000, no-progress limit), BENCH_HTTP_MODES (all: `stateful,stateless,2026`). The defaults take
  * 50–75 s on 2 cores. Output: a Markdown table on stdout, progress on stderr. BENCH_HTTP_CPU_PROF
@@ -76,7 +78,7 @@ import { childCpuMicros, children, fmt, freePort, intEnv, median, ratio, runBenc
 
 const ROUNDS = intEnv("BENCH_HTTP_ROUNDS", 5)
 const CALLS = intEnv("BENCH_HTTP_CALLS", 10_000)
-const WARMUP = intEnv("BENCH_HTTP_WARMUP", 10_000)
+const WARMUP = intEnv("BENCH_HTTP_WARMUP", 40_000)
 const SESSIONS = intEnv("BENCH_HTTP_SESSIONS", 1_000)
 const WARMUP_SESSIONS = intEnv("BENCH_HTTP_WARMUP_SESSIONS", 1_000)
 const TIMEOUT_MS = intEnv("BENCH_TIMEOUT_MS", 15_000)
