@@ -57,7 +57,7 @@
  * Sizes (env): BENCH_HTTP_ROUNDS (5), BENCH_HTTP_CALLS (10000 per server × mode × round),
  * BENCH_HTTP_WARMUP (40000 per server × mode: after 10,000, V8 still compiled on its background
  * threads, which count in a server's CPU, during the first measured round: ours measured 38–43 µs
- * per call there against 23–29 in the others), BENCH_HTTP_SESSIONS (1000),
+ * per call there in stateful and 2026 against 22–30 in the others), BENCH_HTTP_SESSIONS (1000),
  * BENCH_HTTP_WARMUP_SESSIONS (1000), BENCH_TIMEOUT_MS
  * (15000, no-progress limit), BENCH_HTTP_MODES (all: `stateful,stateless,2026`). The defaults take
  * 50–75 s on 2 cores. Output: a Markdown table on stdout, progress on stderr. BENCH_HTTP_CPU_PROF

@@ -187,7 +187,7 @@ export class TaskStore extends Context.Service<TaskStore, {
    * process, as the store hears of it) with each task another process ended, until the returned
    * function is called. The supervisor interrupts the work it runs for such a task. Without it,
    * the supervisor of a shared store watches `changes` instead: a fiber woken for every change of
-   * every replica, measured (bench/cluster.ts, Redis) ~5% of the replicas' CPU per creation.
+   * every replica, measured (bench/cluster.ts, Redis) 3–5% of the replicas' CPU per creation.
    */
   readonly onEndedElsewhere?: ((listener: (task: Task) => void) => () => void) | undefined
   /**

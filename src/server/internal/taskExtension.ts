@@ -241,7 +241,9 @@ export const make = (options: {
    * (`TaskStore.sendInput`) to the process holding the task's lease, and are answered here at once
    * only when that is this process: a process cut off past its lease, whose task another took
    * over (its new run asking again), must not feed its own stale copy of the work. That costs one
-   * Redis call per answer, also for work running here.
+   * Redis call per answer, also for work running here. When they are this process's, the store also
+   * publishes them on its `inputs` (for other servers of this process sharing it): that second
+   * delivery arrives after this answer and finds nothing pending here.
    */
   const answer = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() =>
