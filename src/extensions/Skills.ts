@@ -38,7 +38,7 @@ import type * as PlatformError from "effect/PlatformError"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as McpError from "../protocol/McpError.ts"
-import { Cursor, PaginatedRequestParams, ResourceRequestParams } from "../protocol/McpSchema.ts"
+import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import * as Extension from "../server/Extension.ts"
 import * as McpServer from "../server/McpServer.ts"
@@ -375,7 +375,7 @@ export const layer = (
   const listed = skills.map((skill, seq) => ({ seq, entry: skill.entry }))
   const methods: Record<string, Extension.Method> = {
     "skills/list": Extension.method({
-      params: PaginatedRequestParams,
+      params: Schemas.PaginatedRequestParams(),
       handler: (params, context) => {
         const page = Pagination.paginate(listed, params.cursor, pageSize)
         if (page._tag === "Failure") return Exit.fail(page.failure)
@@ -384,7 +384,7 @@ export const layer = (
       }
     }),
     "skills/get": Extension.method({
-      params: ResourceRequestParams,
+      params: Schemas.ResourceRequestParams(),
       handler: (params, context) => {
         const skill = byUri.get(params.uri)
         return skill === undefined
@@ -396,7 +396,7 @@ export const layer = (
   if (options.directoryRead === true) {
     const directories = directoriesOf(skills)
     methods["resources/directory/read"] = Extension.method({
-      params: Schema.Struct({ ...ResourceRequestParams.fields, cursor: Schema.optionalKey(Cursor) }),
+      params: Schema.Struct({ ...Schemas.ResourceRequestParams().fields, cursor: Schema.optionalKey(Schemas.Cursor()) }),
       handler: (params) => {
         const children = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (children === undefined) {

@@ -13,15 +13,15 @@ import * as Result from "effect/Result"
 import { InvalidParams } from "./McpError.ts"
 import type * as JsonRpc from "./JsonRpc.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
-import {
-  type ClientCapabilities,
-  type Implementation,
-  type InitializeRequestParams,
-  type InitializeResult,
-  type LoggingLevel,
-  LoggingLevel as LoggingLevelSchema,
-  type ServerCapabilities
+import type {
+  ClientCapabilities,
+  Implementation,
+  InitializeRequestParams,
+  InitializeResult,
+  LoggingLevel,
+  ServerCapabilities
 } from "./McpSchema.ts"
+import * as Schemas from "./internal/mcpSchemas.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
 import * as v2026_07_28 from "./versions/v2026_07_28.ts"
@@ -277,7 +277,8 @@ export interface Rejection {
 /** Request headers by lower-case name (Node's `IncomingMessage.headers`). */
 export type Headers = { readonly [name: string]: string | undefined }
 
-const loggingLevels: ReadonlySet<string> = new Set(LoggingLevelSchema.literals)
+/** The logging levels, made on first use (a `logLevel` in `_meta` is checked against them). */
+let loggingLevels: ReadonlySet<string> | undefined
 
 /** The param a method's `Mcp-Name` header mirrors (SEP-2243). */
 const namedParam = (method: string): string | undefined => {
@@ -390,7 +391,9 @@ export const resolveModern = (
     protocolVersion: known,
     clientCapabilities: capabilities as ClientCapabilities,
     clientInfo: isRecord(info) ? info as unknown as Implementation : undefined,
-    logLevel: typeof logLevel === "string" && loggingLevels.has(logLevel) ? logLevel as LoggingLevel : undefined
+    logLevel: typeof logLevel === "string" && (loggingLevels ??= new Set(Schemas.LoggingLevel().literals)).has(logLevel)
+      ? logLevel as LoggingLevel
+      : undefined
   })
 }
 

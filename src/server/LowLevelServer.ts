@@ -19,17 +19,15 @@ import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
-import {
-  ClientNotifications,
-  type ClientNotificationMethod,
-  type ClientNotificationParams,
-  ClientRequests,
-  type ClientRequestMethod,
-  type ClientRequestParams,
-  type ClientRequestResult,
-  type Implementation,
-  RequestParams,
-  type ServerCapabilities
+import * as Schemas from "../protocol/internal/mcpSchemas.ts"
+import type {
+  ClientNotificationMethod,
+  ClientNotificationParams,
+  ClientRequestMethod,
+  ClientRequestParams,
+  ClientRequestResult,
+  Implementation,
+  ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
@@ -154,7 +152,9 @@ export const make = (options: Options): LowLevelServer => {
     handlers["logging/setLevel"] = setLevel
   }
   handlers.ping ??= ping
-  const registered = Object.keys(handlers).filter((method) => handlers[method] !== undefined && method in ClientRequests)
+  const registered = Object.keys(handlers).filter((method) =>
+    handlers[method] !== undefined && Object.hasOwn(Schemas.ClientRequests, method)
+  )
   const extensions = options.extensions ?? []
   const legacyExtensions = Extension.capabilitiesFor(extensions, false)
   const derived = Negotiation.deriveCapabilities({
@@ -196,9 +196,10 @@ export const make = (options: Options): LowLevelServer => {
   const routes = new Map<string, Route>()
   for (const method of Object.keys(handlers)) {
     const handler = handlers[method]
-    const spec = (ClientRequests as Record<string, { readonly params: Schema.Top }>)[method]
+    const spec = clientRequest(method)
     if (handler !== undefined && spec !== undefined) {
-      routes.set(method, { decode: onceASession.has(method) ? interpret(spec.params) : compile(spec.params), handler })
+      const decoder = onceASession.has(method) ? interpret : compile
+      routes.set(method, { decode: lazily(() => decoder(spec.params())), handler })
     }
   }
   // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
@@ -214,7 +215,7 @@ export const make = (options: Options): LowLevelServer => {
     _meta: { [metaKeys.serverInfo]: options.serverInfo }
   }
   routes.set("server/discover", {
-    decode: compile(RequestParams),
+    decode: lazily(() => compile(Schemas.RequestParams())),
     handler: (_params: unknown, context: RequestContext) =>
       ProtocolVersion.isModern(context.protocolVersion)
         ? Exit.succeed(discoverResult)
@@ -226,7 +227,7 @@ export const make = (options: Options): LowLevelServer => {
   const modernRoutes = new Map<string, Route>()
   for (const [name, method] of Object.entries(options.modernMethods ?? {})) {
     modernRoutes.set(name, {
-      decode: compile(method.params),
+      decode: lazily(() => compile(method.params)),
       handler: (params: unknown, context: RequestContext) =>
         ProtocolVersion.isModern(context.protocolVersion) ? method.handler(params, context) : Exit.fail(McpError.methodNotFound(name))
     })
@@ -236,7 +237,10 @@ export const make = (options: Options): LowLevelServer => {
       if (name === "initialize" || name === "server/discover") {
         throw new Error(`Extension ${extension.id}: the method ${name} is the core protocol's`)
       }
-      const route = { decode: compile(method.params), handler: Extension.routeHandler(extension, name, method.handler) }
+      const route = {
+        decode: lazily(() => compile(method.params)),
+        handler: Extension.routeHandler(extension, name, method.handler)
+      }
       if (extension.versions === "modern") {
         if (modernRoutes.has(name)) throw new Error(`Extension ${extension.id}: the method ${name} is already served`)
         modernRoutes.set(name, route)
@@ -247,9 +251,9 @@ export const make = (options: Options): LowLevelServer => {
   }
   const notificationRoutes = new Map<string, NotificationRoute>()
   for (const [method, handler] of Object.entries(options.notificationHandlers ?? {})) {
-    const spec = (ClientNotifications as Record<string, { readonly params: Schema.Top } | Schema.Top>)[method]
-    if (handler === undefined || spec === undefined) continue
-    notificationRoutes.set(method, { decode: compile("params" in spec ? spec.params : spec), handler })
+    if (handler === undefined || !Object.hasOwn(Schemas.ClientNotifications, method)) continue
+    const params = (Schemas.ClientNotifications as Record<string, () => Schema.Top>)[method]!
+    notificationRoutes.set(method, { decode: lazily(() => compile(params())), handler })
   }
 
   const middleware = [...(options.middleware ?? []), ...extensions.flatMap((extension) => extension.middleware ?? [])]
@@ -260,10 +264,13 @@ export const make = (options: Options): LowLevelServer => {
   const hookOnly = new Set<string>()
   for (const [method, hookName] of Object.entries(Middleware.hookNames)) {
     if (routes.has(method) || !middleware.some((m) => (m as unknown as Record<string, unknown>)[hookName] !== undefined)) continue
-    const spec = (ClientRequests as Record<string, { readonly params: Schema.Top }>)[method]
+    const spec = clientRequest(method)
     if (spec === undefined) continue
     hookOnly.add(method)
-    routes.set(method, { decode: compile(spec.params), handler: () => Exit.fail(McpError.methodNotFound(method)) })
+    routes.set(method, {
+      decode: lazily(() => compile(spec.params())),
+      handler: () => Exit.fail(McpError.methodNotFound(method))
+    })
   }
 
   // Typed hooks, per method, around the handler (outermost first); built once, kept on the route.
@@ -524,6 +531,22 @@ const compile = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.
     compiled.set(schema, decode)
   }
   return decode
+}
+
+/** The schema builders of a core client→server request (`undefined` for any other method). */
+const clientRequest = (method: string): { readonly params: () => Schema.Top } | undefined =>
+  Object.hasOwn(Schemas.ClientRequests, method)
+    ? (Schemas.ClientRequests as Record<string, { readonly params: () => Schema.Top }>)[method]
+    : undefined
+
+/**
+ * A decoder built on its first call: a server builds the schema and the decoder of a method when
+ * it first receives one, so starting a server builds none (a stdio server's start is on the
+ * critical path of every client that spawns it).
+ */
+const lazily = (build: () => (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>) => {
+  let decode: ((u: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
+  return (u: unknown): Exit.Exit<unknown, Schema.SchemaError> => (decode ??= build())(u)
 }
 
 const ping = () => Exit.succeed({})

@@ -77,7 +77,7 @@ import {
   type TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
-import { clientError, type PendingClientRequest, resultDecoders } from "./internal/clientAnswers.ts"
+import { clientError, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
 import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
@@ -919,7 +919,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
     const id = this.nextClientRequestId++
-    const decode = resultDecoders.get(method)
+    const decode = resultDecoder(method)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)
     this.pendingClient.set(id, { deferred, method })

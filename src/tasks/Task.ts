@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { ErrorObject } from "../protocol/JsonRpc.ts"
-import { RELATED_TASK_META_KEY } from "../protocol/McpSchema.ts"
+import { RELATED_TASK_META_KEY } from "../protocol/internal/mcpSchemas.ts"
 
 /** Where a task is in its life. */
 export type Status = "working" | "input_required" | "completed" | "failed" | "cancelled"

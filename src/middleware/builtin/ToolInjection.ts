@@ -43,12 +43,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
-import {
-  CallToolRequestParams,
-  type ClientRequestResult,
-  PaginatedRequestParams,
-  type Tool as WireTool
-} from "../../protocol/McpSchema.ts"
+import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
+import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
@@ -163,8 +159,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
 // Internal
 // ---------------------------------------------------------------------------
 
-const decodeCallParams = Schema.decodeUnknownExit(CallToolRequestParams)
-const decodeListParams = Schema.decodeUnknownExit(PaginatedRequestParams)
+const decodeCallParams = Schema.decodeUnknownExit(Schemas.CallToolRequestParams())
+const decodeListParams = Schema.decodeUnknownExit(Schemas.PaginatedRequestParams())
 
 /** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */
 const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> => {

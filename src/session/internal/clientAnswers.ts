@@ -1,7 +1,7 @@
 /**
  * The client's answers to server→client requests: what a pending request waits on, the typed
- * failure for an error answer, and the decoding of a result (one decoder per method, built at
- * module load).
+ * failure for an error answer, and the decoding of a result (one decoder per method, built when
+ * the server first asks the client for that method).
  *
  * @internal
  */
@@ -10,7 +10,7 @@ import type * as Deferred from "effect/Deferred"
 import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { ServerRequests } from "../../protocol/McpSchema.ts"
+import { ServerRequests } from "../../protocol/internal/mcpSchemas.ts"
 import { type ClientRequestError, ClientRequestFailed, ClientResultInvalid } from "../ClientRequestError.ts"
 
 /** A server→client request waiting for the client's answer. */
@@ -37,17 +37,28 @@ export const clientError = (method: string, error: unknown): ClientRequestError 
     : new ClientRequestFailed({ method, code, message, data })
 }
 
+/** Decodes a client's result for a server→client request; a result that does not decode is a typed `ClientResultInvalid`. */
+export type ResultDecoder = (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>
+
+const resultDecoders = new Map<string, ResultDecoder>()
+
 /**
- * The decoder of each server→client request's result, by method, built once at module load: a
- * result that does not decode is a typed `ClientResultInvalid`.
+ * The decoder of a server→client request's result, by method (`undefined` for a method with no
+ * result schema), built on first use and kept.
  */
-export const resultDecoders = new Map<string, (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>>()
-for (const [method, spec] of Object.entries(ServerRequests)) {
-  const decode = Schema.decodeUnknownExit(spec.result as Schema.Codec<unknown, unknown>)
-  resultDecoders.set(method, (method, u): Effect.Effect<unknown, ClientResultInvalid> => {
-    const exit = decode(u)
-    return exit._tag === "Success"
-      ? Exit.succeed(exit.value)
-      : Exit.fail(new ClientResultInvalid({ method, message: Cause.pretty(exit.cause) }))
-  })
+export const resultDecoder = (method: string): ResultDecoder | undefined => {
+  let decoder = resultDecoders.get(method)
+  if (decoder === undefined) {
+    if (!Object.hasOwn(ServerRequests, method)) return undefined
+    const spec = (ServerRequests as Record<string, { readonly result: () => Schema.Top }>)[method]!
+    const decode = Schema.decodeUnknownExit(spec.result() as Schema.Codec<unknown, unknown>)
+    decoder = (method, u) => {
+      const exit = decode(u)
+      return exit._tag === "Success"
+        ? Exit.succeed(exit.value)
+        : Exit.fail(new ClientResultInvalid({ method, message: Cause.pretty(exit.cause) }))
+    }
+    resultDecoders.set(method, decoder)
+  }
+  return decoder
 }

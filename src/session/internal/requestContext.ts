@@ -32,7 +32,7 @@ import type {
   RequestContext
 } from "../RequestContext.ts"
 import type { ServerSession } from "../Session.ts"
-import { resultDecoders } from "./clientAnswers.ts"
+import { resultDecoder } from "./clientAnswers.ts"
 import { logLevels } from "./logMessages.ts"
 
 /** What a request context needs of its session: the public face, and the sends tied to a request. */
@@ -106,7 +106,7 @@ const inputFromRound = (
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
     if (round.answers.has(key)) {
-      const decode = resultDecoders.get(method)
+      const decode = resultDecoder(method)
       const answer = round.answers.get(key)
       const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
       if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
@@ -130,7 +130,7 @@ const inputFromTask = (
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
-    const decode = resultDecoders.get(method)
+    const decode = resultDecoder(method)
     const asked = task.ask!(method, params, options?.inputKey)
     return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))
   })
