@@ -188,8 +188,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const changed = (kind: Kind) => () => {
       lastChange[kind] = ++changeCount
       for (const listener of listeners) listener(kind)
+      // Without a session nobody is told (a session opened later hears of later changes only).
+      if (sessions.size === 0) return
       dirty.add(kind)
-      Queue.offerUnsafe(wake, undefined)
+      wakeNotifier()
     }
     const tools = new Registry<Tool.Registered>(changed("tool"))
     const resources = new Registry<Resource.Registered>(changed("resource"))
@@ -207,8 +209,20 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
 
     // One notifier fiber, woken through `wake`. Coalesced list_changed: everything changed since
     // the last round goes out once per kind. Then resource updates reach the sessions subscribed
-    // to their URI, in order.
-    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+    // to their URI, in order. It starts (in this layer's scope) at the first change there is a
+    // session to tell of: not on the start of every server, where the components registering are
+    // changes no session can hear.
+    const scope = yield* Effect.scope
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    let notifierStarted = false
+    const wakeNotifier = () => {
+      if (!notifierStarted) {
+        notifierStarted = true
+        runFork(Effect.forkIn(notifier, scope))
+      }
+      Queue.offerUnsafe(wake, undefined)
+    }
+    const notifier = Effect.forever(Effect.gen(function*() {
       yield* Queue.take(wake)
       const kinds = [...dirty]
       dirty.clear()
@@ -223,7 +237,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
         }
       }
-    })))
+    }))
 
     // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
     const rerun = (name: string, args: unknown, context: RequestContext) => {
@@ -483,9 +497,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       notifyResourceUpdated: (uri) =>
         Effect.sync(() => {
           for (const listener of updateListeners) listener(uri)
+          if (sessions.size === 0) return
           if (pendingUpdates.length === maxPendingUpdates) pendingUpdates.shift()
           pendingUpdates.push(uri)
-          Queue.offerUnsafe(wake, undefined)
+          wakeNotifier()
         }),
       lowLevel,
       run

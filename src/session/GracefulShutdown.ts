@@ -34,6 +34,12 @@ export interface GracefulShutdownState {
   /** Requests it (idempotent). */
   readonly request: () => void
   /**
+   * Calls `listener` once when a shutdown is requested (at once if it already was); returns its
+   * removal. A transport that only needs to stop reading uses this instead of a fiber waiting on
+   * {@link GracefulShutdownState.requested}.
+   */
+  readonly onRequest: (listener: () => void) => () => void
+  /**
    * Registers something that must finish draining before the process stops; returns its
    * release (idempotent).
    */
@@ -58,6 +64,7 @@ export const make = (): GracefulShutdownState => {
   let isRequested = false
   let holds = 0
   let cutShort = false
+  const listeners = new Set<() => void>()
   const checkDrained = () => {
     if (isRequested && holds === 0) Deferred.doneUnsafe(drained, Exit.void)
   }
@@ -68,7 +75,20 @@ export const make = (): GracefulShutdownState => {
       if (isRequested) return
       isRequested = true
       Deferred.doneUnsafe(requested, Exit.void)
+      for (const listener of listeners) listener()
+      listeners.clear()
       checkDrained()
+    },
+    onRequest: (listener) => {
+      if (isRequested) {
+        listener()
+        return () => {}
+      }
+      const once = () => listener()
+      listeners.add(once)
+      return () => {
+        listeners.delete(once)
+      }
     },
     hold: () => {
       holds++
@@ -92,6 +112,7 @@ const never: GracefulShutdownState = {
   requested: Effect.never,
   isRequested: () => false,
   request: () => {},
+  onRequest: () => () => {},
   hold: () => () => {},
   drained: Effect.never,
   markCutShort: () => {},

@@ -150,11 +150,13 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         stopWatching()
       })
     )
-    // A graceful shutdown ends the input: nothing more is read.
-    yield* Effect.forkScoped(Effect.andThen(shutdown.requested, Effect.sync(() => {
+    // A graceful shutdown ends the input: nothing more is read. A listener, not a fiber waiting
+    // for it: one fork less on the start of every stdio server.
+    const stopListening = shutdown.onRequest(() => {
       stopped = true
       wake()
-    })))
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(stopListening))
     const done = Exit.fail(Cause.Done())
 
     const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
