@@ -41,11 +41,11 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
 import { createLocalJWKSet, createRemoteJWKSet, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
@@ -64,9 +64,7 @@ import * as Challenge from "./internal/challenge.ts"
  * @since 0.1.0
  * @category errors
  */
-export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
-  description: Schema.String
-}) {
+export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly description: string }> {
   override get message(): string {
     return `Invalid token: ${this.description}`
   }
@@ -80,9 +78,7 @@ export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidTok
  * @since 0.1.0
  * @category errors
  */
-export class VerifierUnavailable extends Schema.TaggedError<VerifierUnavailable>()("VerifierUnavailable", {
-  description: Schema.String
-}) {
+export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")<{ readonly description: string }> {
   override get message(): string {
     return `Token verification unavailable: ${this.description}`
   }

@@ -29,6 +29,7 @@
  * @since 0.2.0
  */
 import { isUtf8 } from "node:buffer"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FileSystem from "effect/FileSystem"
@@ -96,12 +97,19 @@ export const directoryMimeType = "inode/directory"
  * @since 0.2.0
  * @category errors
  */
-export class SkillError extends Schema.TaggedError<SkillError>()("SkillError", {
-  reason: Schema.Literals(["InvalidName", "InvalidFrontmatter", "InvalidPath", "TooManyFiles", "TooLarge", "DuplicateName", "MissingSkillMd"]),
+export class SkillError extends Data.TaggedError("SkillError")<{
+  readonly reason:
+    | "InvalidName"
+    | "InvalidFrontmatter"
+    | "InvalidPath"
+    | "TooManyFiles"
+    | "TooLarge"
+    | "DuplicateName"
+    | "MissingSkillMd"
   /** The skill's name, or the directory it was read from. */
-  skill: Schema.String,
-  message: Schema.String
-}) {}
+  readonly skill: string
+  readonly message: string
+}> {}
 
 /**
  * A file of a skill as given to {@link make}: text, bytes, or either with an explicit `mimeType`

@@ -10,7 +10,8 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
+import type * as Schema from "effect/Schema"
 
 /**
  * The error object of a JSON-RPC error response (`JsonRpc.ErrorObject` is its schema): what every
@@ -63,72 +64,63 @@ export const ErrorCode = {
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
-export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", {
-  message: Schema.String
-}) {}
+export class ParseError extends Data.TaggedError("ParseError")<{ readonly message: string }> {}
 
 /** -32600: the message is not a valid JSON-RPC request, or arrives out of the lifecycle order. */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
-  message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
+  readonly message: string
+  readonly data?: unknown
+}> {}
 
 /** -32601: the method does not exist, or its server capability is not advertised. */
-export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", {
-  method: Schema.String,
-  message: Schema.optionalKey(Schema.String)
-}) {}
+export class MethodNotFound extends Data.TaggedError("MethodNotFound")<{
+  readonly method: string
+  readonly message?: string
+}> {}
 
 /** -32602: the params are invalid (schema failure, unknown tool or prompt, bad cursor, ...). */
-export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
-  message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class InvalidParams extends Data.TaggedError("InvalidParams")<{
+  readonly message: string
+  readonly data?: unknown
+}> {}
 
 /** -32603: an internal error the client may see. Defects never become this with their message. */
-export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
-  message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class InternalError extends Data.TaggedError("InternalError")<{
+  readonly message: string
+  readonly data?: unknown
+}> {}
 
 /** -32002: `resources/read` of a URI no resource or template serves. */
-export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", {
-  uri: Schema.String
-}) {}
+export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly uri: string }> {}
 
 /** -32042: the request cannot proceed until the user completes the given URL elicitations. */
-export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationRequired>()("UrlElicitationRequired", {
-  elicitations: Schema.Array(Schema.Record(Schema.String, Schema.Unknown)),
-  message: Schema.optionalKey(Schema.String)
-}) {}
+export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequired")<{
+  readonly elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
+  readonly message?: string
+}> {}
 
 /**
  * -32029: a limit of the server refused the request (see {@link ErrorCode.LimitExceeded}).
  * `limit` names which one (e.g. `"tasks"`, `"rateLimit"`, `"queuedRequests"`), `max` its size.
  */
-export class LimitExceeded extends Schema.TaggedError<LimitExceeded>()("LimitExceeded", {
-  message: Schema.String,
-  limit: Schema.String,
-  max: Schema.optionalKey(Schema.Number),
-  retryAfterMillis: Schema.optionalKey(Schema.Number)
-}) {}
+export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{
+  readonly message: string
+  readonly limit: string
+  readonly max?: number
+  readonly retryAfterMillis?: number
+}> {}
 
 /**
  * -32021 (MCP 2026-07-28): the request needs client capabilities it did not declare
  * (`requiredCapabilities`, a `ClientCapabilities` object, e.g. `{ sampling: {} }`).
  */
-export class MissingRequiredClientCapability extends Schema.TaggedError<MissingRequiredClientCapability>()(
-  "MissingRequiredClientCapability",
-  {
-    requiredCapabilities: Schema.Record(Schema.String, Schema.Unknown),
-    message: Schema.optionalKey(Schema.String)
-  }
-) {}
+export class MissingRequiredClientCapability extends Data.TaggedError("MissingRequiredClientCapability")<{
+  readonly requiredCapabilities: { readonly [key: string]: unknown }
+  readonly message?: string
+}> {}
 
 /** -32020 (MCP 2026-07-28): an HTTP header disagrees with the request body (e.g. `Mcp-Param-*`). */
-export class HeaderMismatch extends Schema.TaggedError<HeaderMismatch>()("HeaderMismatch", {
-  message: Schema.String
-}) {}
+export class HeaderMismatch extends Data.TaggedError("HeaderMismatch")<{ readonly message: string }> {}
 
 /**
  * An application-defined JSON-RPC error with an explicit code.
@@ -137,11 +129,11 @@ export class HeaderMismatch extends Schema.TaggedError<HeaderMismatch>()("Header
  *
  * The spec reserves -32768…-32000; application codes should live outside that range.
  */
-export class JsonRpcError extends Schema.TaggedError<JsonRpcError>()("JsonRpcError", {
-  code: Schema.Int,
-  message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class JsonRpcError extends Data.TaggedError("JsonRpcError")<{
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown
+}> {}
 
 /** Every error a handler may fail with; each maps to exactly one JSON-RPC error object. */
 export type McpError =

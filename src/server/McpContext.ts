@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
@@ -171,9 +172,7 @@ export type ElicitOutcome<A> =
   | { readonly action: "cancel" }
 
 /** The client accepted a form but its content does not match the form's Schema. */
-export class ElicitationInvalid extends Schema.TaggedError<ElicitationInvalid>()("ElicitationInvalid", {
-  message: Schema.String
-}) {}
+export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{ readonly message: string }> {}
 
 const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
 

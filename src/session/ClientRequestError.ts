@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * The client did not declare the capability the request needs (e.g. `sampling`, `elicitation.url`).
@@ -12,54 +12,52 @@ import * as Schema from "effect/Schema"
  * that does not catch it is answered -32021 with `data.requiredCapabilities` naming it, so the
  * client can retry declaring it.
  */
-export class ClientCapabilityMissing extends Schema.TaggedError<ClientCapabilityMissing>()("ClientCapabilityMissing", {
-  method: Schema.String,
-  capability: Schema.String,
-  perRequest: Schema.optionalKey(Schema.Boolean)
-}) {
+export class ClientCapabilityMissing extends Data.TaggedError("ClientCapabilityMissing")<{
+  readonly method: string
+  readonly capability: string
+  readonly perRequest?: boolean
+}> {
   override get message() {
     return `The client did not declare the "${this.capability}" capability needed for ${this.method}`
   }
 }
 
 /** The negotiated protocol version cannot express this request (e.g. URL elicitation before 2025-11-25). */
-export class ClientVersionUnsupported extends Schema.TaggedError<ClientVersionUnsupported>()("ClientVersionUnsupported", {
-  method: Schema.String,
-  protocolVersion: Schema.String
-}) {
+export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUnsupported")<{
+  readonly method: string
+  readonly protocolVersion: string
+}> {
   override get message() {
     return `${this.method} with these params cannot be sent to a client on protocol ${this.protocolVersion}`
   }
 }
 
 /** The client did not answer in time; a `notifications/cancelled` was sent for the request. */
-export class ClientRequestTimeout extends Schema.TaggedError<ClientRequestTimeout>()("ClientRequestTimeout", {
-  method: Schema.String,
-  timeoutMillis: Schema.Number
-}) {
+export class ClientRequestTimeout extends Data.TaggedError("ClientRequestTimeout")<{
+  readonly method: string
+  readonly timeoutMillis: number
+}> {
   override get message() {
     return `The client did not answer ${this.method} within ${this.timeoutMillis} ms`
   }
 }
 
 /** The client answered with a JSON-RPC error. */
-export class ClientRequestFailed extends Schema.TaggedError<ClientRequestFailed>()("ClientRequestFailed", {
-  method: Schema.String,
-  code: Schema.Int,
-  message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class ClientRequestFailed extends Data.TaggedError("ClientRequestFailed")<{
+  readonly method: string
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown
+}> {}
 
 /** The client answered with something that does not match the method's result schema. */
-export class ClientResultInvalid extends Schema.TaggedError<ClientResultInvalid>()("ClientResultInvalid", {
-  method: Schema.String,
-  message: Schema.String
-}) {}
+export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")<{
+  readonly method: string
+  readonly message: string
+}> {}
 
 /** The session closed before the client answered. */
-export class SessionClosed extends Schema.TaggedError<SessionClosed>()("SessionClosed", {
-  method: Schema.String
-}) {
+export class SessionClosed extends Data.TaggedError("SessionClosed")<{ readonly method: string }> {
   override get message() {
     return `The session closed before the client answered ${this.method}`
   }

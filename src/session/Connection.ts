@@ -22,7 +22,7 @@
  */
 import type * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 import type { Principal } from "./Principal.ts"
@@ -60,10 +60,10 @@ export class InvalidFrame {
 }
 
 /** The connection's input broke or its output could not be written (EPIPE, reset, ...). */
-export class TransportFailure extends Schema.TaggedError<TransportFailure>()("TransportFailure", {
-  message: Schema.String,
-  cause: Schema.optionalKey(Schema.Unknown)
-}) {}
+export class TransportFailure extends Data.TaggedError("TransportFailure")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /** One session's connection, as a transport opens it. */
 export interface Connection {

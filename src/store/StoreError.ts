@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * A store could not do what it was asked: `store` names it (`"RateLimitStore"`, `"CacheStore"`,
@@ -24,11 +24,11 @@ import * as Schema from "effect/Schema"
  * Whether the operation took effect is unknown (a command may have run before its reply was
  * lost): stores are written so that both outcomes are safe.
  */
-export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
-  store: Schema.String,
-  message: Schema.String,
-  cause: Schema.optionalKey(Schema.Defect())
-}) {}
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly store: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
 
 /** True for a {@link StoreError} (by its tag, so a copy from another module instance counts too). */
 export const isStoreError = (u: unknown): u is StoreError =>

@@ -23,6 +23,7 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -30,7 +31,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
@@ -42,17 +42,17 @@ import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Tas
 // ---------------------------------------------------------------------------
 
 /** No such task for this owner (unknown, expired, or someone else's). */
-export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", { taskId: Schema.String }) {
+export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly taskId: string }> {
   override get message() {
     return `Task not found: ${this.taskId}`
   }
 }
 
 /** The task is already completed, failed or cancelled. */
-export class TaskAlreadyTerminal extends Schema.TaggedError<TaskAlreadyTerminal>()("TaskAlreadyTerminal", {
-  taskId: Schema.String,
-  status: Schema.String
-}) {
+export class TaskAlreadyTerminal extends Data.TaggedError("TaskAlreadyTerminal")<{
+  readonly taskId: string
+  readonly status: string
+}> {
   override get message() {
     return `Task ${this.taskId} is already ${this.status}`
   }
@@ -62,10 +62,10 @@ export class TaskAlreadyTerminal extends Schema.TaggedError<TaskAlreadyTerminal>
  * Creating the task would exceed a limit of the store: `limit` is the maximum, `scope` which one
  * (`"owner"`: `maxTasksPerOwner`, `"address"`: `maxTasksPerAddress`, `"server"`: `maxTasks`).
  */
-export class TaskLimitExceeded extends Schema.TaggedError<TaskLimitExceeded>()("TaskLimitExceeded", {
-  limit: Schema.Number,
-  scope: Schema.Literals(["owner", "address", "server"])
-}) {
+export class TaskLimitExceeded extends Data.TaggedError("TaskLimitExceeded")<{
+  readonly limit: number
+  readonly scope: "owner" | "address" | "server"
+}> {
   override get message() {
     return this.scope === "owner"
       ? `Too many tasks: at most ${this.limit} per requestor`
@@ -76,9 +76,7 @@ export class TaskLimitExceeded extends Schema.TaggedError<TaskLimitExceeded>()("
 }
 
 /** A `tasks/list` cursor that this store did not issue. */
-export class InvalidTaskCursor extends Schema.TaggedError<InvalidTaskCursor>()("InvalidTaskCursor", {
-  cursor: Schema.String
-}) {
+export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ readonly cursor: string }> {
   override get message() {
     return `Invalid cursor: ${this.cursor}`
   }

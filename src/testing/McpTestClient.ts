@@ -33,12 +33,12 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type {
@@ -68,12 +68,12 @@ import * as InMemory from "../transport/InMemory.ts"
  * @since 0.1.0
  * @category errors
  */
-export class RequestFailed extends Schema.TaggedError<RequestFailed>()("RequestFailed", {
-  method: Schema.String,
-  code: Schema.Number,
-  message: Schema.String,
-  data: Schema.optional(Schema.Unknown)
-}) {}
+export class RequestFailed extends Data.TaggedError("RequestFailed")<{
+  readonly method: string
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown | undefined
+}> {}
 
 /**
  * A notification the server sent.

@@ -191,19 +191,29 @@ const withUnchangedResults = (plan: Omit<Plan, "unchangedResults">): Plan => {
   return { ...plan, unchangedResults }
 }
 
-const plans: { readonly [V in ProjectedVersion]: Plan } = {
-  "2026-07-28": makePlan(v2026_07_28.version, v2026_07_28.features),
-  "2025-11-25": makePlan(v2025_11_25.version, v2025_11_25.features),
-  "2025-06-18": makePlan(v2025_06_18.version, v2025_06_18.features),
-  "2025-03-26": makePlan(v2025_03_26.version, v2025_03_26.features),
-  "2024-11-05": makePlan(v2024_11_05.version, v2024_11_05.features)
+/** Each version's feature flags, from its delta file. */
+const versionFeatures: { readonly [V in ProjectedVersion]: Features } = {
+  "2026-07-28": v2026_07_28.features,
+  "2025-11-25": v2025_11_25.features,
+  "2025-06-18": v2025_06_18.features,
+  "2025-03-26": v2025_03_26.features,
+  "2024-11-05": v2024_11_05.features
 }
 
+/**
+ * The plans made so far: a version's plan is made the first time a message is projected to it
+ * (a server starts without making the five, and most serve one or two versions). No prototype:
+ * a string that is no version finds no plan here, and is refused below.
+ */
+const plans: { [V in ProjectedVersion]?: Plan } = Object.create(null)
+
 const planOf = (version: ProjectedVersion): Plan => {
-  if (!Object.hasOwn(plans, version)) {
+  const plan = plans[version]
+  if (plan !== undefined) return plan
+  if (!Object.hasOwn(versionFeatures, version)) {
     throw new Error(`Projection: unsupported protocol version ${JSON.stringify(version)}`)
   }
-  return plans[version]
+  return plans[version] = makePlan(version, versionFeatures[version])
 }
 
 /**

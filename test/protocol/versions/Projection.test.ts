@@ -994,3 +994,14 @@ describe("projection: properties", () => {
     )
   })
 })
+
+describe("projection: plans", () => {
+  it("a version's plan is made once, on first use; a string that is no version is refused", () => {
+    assert.strictEqual(featuresOf("2025-06-18"), featuresOf("2025-06-18"))
+    assert.isFalse(featuresOf("2025-03-26").icons)
+    assert.isTrue(featuresOf("2025-11-25").icons)
+    for (const notAVersion of ["toString", "__proto__", "constructor", "2099-01-01"]) {
+      assert.throws(() => featuresOf(notAVersion as ProjectedVersion), /unsupported protocol version/)
+    }
+  })
+})
