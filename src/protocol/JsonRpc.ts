@@ -12,29 +12,30 @@ import * as Schema from "effect/Schema"
 import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
 
 // ---------------------------------------------------------------------------
-// Schemas (documentation and type oracle; the hot path uses `classify`)
+// Schemas (documentation and type oracle; the hot path uses `classify`). Pure: a bundle that
+// does not use them leaves them out
 // ---------------------------------------------------------------------------
 
 /** A request id: a string or an integer, never null (MCP forbids null ids). */
-export const RequestId = Schema.Union([Schema.String, Schema.Int])
+export const RequestId = /* @__PURE__ */ Schema.Union([Schema.String, Schema.Int])
 /** @see {@link RequestId} */
 export type RequestId = string | number
 
 /** The error object of a JSON-RPC error response. */
-export const ErrorObject = Schema.Struct({
+export const ErrorObject = /* @__PURE__ */ Schema.Struct({
   code: Schema.Int,
   message: Schema.String,
-  data: Schema.optionalKey(Schema.Unknown)
+  data: /* @__PURE__ */ Schema.optionalKey(Schema.Unknown)
 })
 /** @see {@link ErrorObject} (the type is McpError's: error objects are decided there). */
 export type ErrorObject = McpErrorObject
 
 /** A JSON-RPC request: expects exactly one response with the same id. */
-export const Request = Schema.Struct({
-  jsonrpc: Schema.Literal("2.0"),
+export const Request = /* @__PURE__ */ Schema.Struct({
+  jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   id: RequestId,
   method: Schema.String,
-  params: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  params: /* @__PURE__ */ Schema.optionalKey(/* @__PURE__ */ Schema.Record(Schema.String, Schema.Unknown))
 })
 /** @see {@link Request} */
 export interface Request {
@@ -45,10 +46,10 @@ export interface Request {
 }
 
 /** A JSON-RPC notification: no id, never answered. */
-export const Notification = Schema.Struct({
-  jsonrpc: Schema.Literal("2.0"),
+export const Notification = /* @__PURE__ */ Schema.Struct({
+  jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   method: Schema.String,
-  params: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+  params: /* @__PURE__ */ Schema.optionalKey(/* @__PURE__ */ Schema.Record(Schema.String, Schema.Unknown))
 })
 /** @see {@link Notification} */
 export interface Notification {
@@ -58,10 +59,10 @@ export interface Notification {
 }
 
 /** A successful JSON-RPC response. */
-export const SuccessResponse = Schema.Struct({
-  jsonrpc: Schema.Literal("2.0"),
+export const SuccessResponse = /* @__PURE__ */ Schema.Struct({
+  jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   id: RequestId,
-  result: Schema.Record(Schema.String, Schema.Unknown)
+  result: /* @__PURE__ */ Schema.Record(Schema.String, Schema.Unknown)
 })
 /** @see {@link SuccessResponse} */
 export interface SuccessResponse {
@@ -80,9 +81,9 @@ export interface SuccessResponse {
  * optional and a `RequestId` (string or integer) when present, and MCP clients (the official
  * SDKs) and the conformance suite's wire check reject `null`: MCP's form is followed.
  */
-export const ErrorResponse = Schema.Struct({
-  jsonrpc: Schema.Literal("2.0"),
-  id: Schema.optionalKey(RequestId),
+export const ErrorResponse = /* @__PURE__ */ Schema.Struct({
+  jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
+  id: /* @__PURE__ */ Schema.optionalKey(RequestId),
   error: ErrorObject
 })
 /** @see {@link ErrorResponse} */

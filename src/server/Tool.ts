@@ -202,7 +202,7 @@ export const compile = <
   const name = definition.name
   const parameters = definition.parameters as Parameters | undefined
   const paramsSchema = parameters === undefined
-    ? emptyParameters
+    ? emptyParameters ??= Schema.Struct({})
     : parameters instanceof RawJsonSchema
     ? undefined
     : Schema.isSchema(parameters)
@@ -373,7 +373,8 @@ export const compile = <
 // Internal
 // ---------------------------------------------------------------------------
 
-const emptyParameters = Schema.Struct({})
+/** The params schema of a tool without parameters (made by the first one). */
+let emptyParameters: Schema.Struct<{}> | undefined
 
 /**
  * Invalid arguments: `-32602` before 2025-11-25; from 2025-11-25 on (SEP-1303), a tool error the

@@ -26,16 +26,21 @@ import type { Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 
-/** The params of `subscriptions/listen`. */
-export const ListenParams = Schema.Struct({
-  notifications: Schema.optionalKey(Schema.Struct({
-    toolsListChanged: Schema.optionalKey(Schema.Boolean),
-    promptsListChanged: Schema.optionalKey(Schema.Boolean),
-    resourcesListChanged: Schema.optionalKey(Schema.Boolean),
-    resourceSubscriptions: Schema.optionalKey(Schema.Array(Schema.String)),
-    taskIds: Schema.optionalKey(Schema.Array(Schema.String))
-  }))
-})
+const makeListenParams = () =>
+  Schema.Struct({
+    notifications: Schema.optionalKey(Schema.Struct({
+      toolsListChanged: Schema.optionalKey(Schema.Boolean),
+      promptsListChanged: Schema.optionalKey(Schema.Boolean),
+      resourcesListChanged: Schema.optionalKey(Schema.Boolean),
+      resourceSubscriptions: Schema.optionalKey(Schema.Array(Schema.String)),
+      taskIds: Schema.optionalKey(Schema.Array(Schema.String))
+    }))
+  })
+
+let listenParams: ReturnType<typeof makeListenParams> | undefined
+
+/** The params of `subscriptions/listen`, made on first use (a server builds its decoder at the first request). */
+export const ListenParams = (): ReturnType<typeof makeListenParams> => listenParams ??= makeListenParams()
 
 /** The component kinds whose lists change. */
 export type ListKind = "tool" | "resource" | "template" | "prompt"
@@ -70,7 +75,10 @@ const listMethods: Record<ListKind, string> = {
 /** The `subscriptions/listen` method over `sources`. */
 export const method = (sources: ListenSources): Extension.Method<never> =>
   Extension.method({
-    params: ListenParams,
+    // A getter: the schema is made when the server first decodes a request of this method.
+    get params() {
+      return ListenParams()
+    },
     handler: (params, context) =>
       Effect.scoped(Effect.gen(function*() {
         const filter = params.notifications ?? {}

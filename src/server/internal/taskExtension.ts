@@ -276,12 +276,16 @@ export const make = (options: {
     requireDeclaration: true,
     methods: {
       "tasks/get": Extension.method({
-        params: Wire.TaskIdParams,
+        get params() {
+          return Wire.TaskIdParams()
+        },
         handler: (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(Effect.map(Wire.detailedTask), Effect.catch(Wire.failWith))
       }),
       "tasks/update": Extension.method({
-        params: Wire.UpdateParams,
+        get params() {
+          return Wire.UpdateParams()
+        },
         handler: (params, context) =>
           store.get(params.taskId, ownerOf(context)).pipe(
             Effect.catch(Wire.failWith),
@@ -290,7 +294,9 @@ export const make = (options: {
           )
       }),
       "tasks/cancel": Extension.method({
-        params: Wire.TaskIdParams,
+        get params() {
+          return Wire.TaskIdParams()
+        },
         // Cooperative and idempotent: an already ended task gets the same ack.
         handler: (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(

@@ -62,17 +62,25 @@ export const detailedTask = (task: Task): { readonly [key: string]: unknown } =>
   return wire
 }
 
-/** `tasks/get` and `tasks/cancel` params. */
-export const TaskIdParams = Schema.Struct({ taskId: Schema.String })
+const makeTaskIdParams = () => Schema.Struct({ taskId: Schema.String })
+let taskIdParams: ReturnType<typeof makeTaskIdParams> | undefined
+
+/** `tasks/get` and `tasks/cancel` params, made on first use. */
+export const TaskIdParams = (): ReturnType<typeof makeTaskIdParams> => taskIdParams ??= makeTaskIdParams()
+
+const makeUpdateParams = () =>
+  Schema.Struct({
+    taskId: Schema.String,
+    inputResponses: Schema.Record(Schema.String, Schema.Unknown)
+  })
+let updateParams: ReturnType<typeof makeUpdateParams> | undefined
 
 /**
- * `tasks/update` params: answers by input key. Values are not decoded here: keys the task does not
- * wait for are dropped first, then each answer is decoded as the result of its request.
+ * `tasks/update` params (made on first use): answers by input key. Values are not decoded here:
+ * keys the task does not wait for are dropped first, then each answer is decoded as the result of
+ * its request.
  */
-export const UpdateParams = Schema.Struct({
-  taskId: Schema.String,
-  inputResponses: Schema.Record(Schema.String, Schema.Unknown)
-})
+export const UpdateParams = (): ReturnType<typeof makeUpdateParams> => updateParams ??= makeUpdateParams()
 
 /**
  * The JSON-RPC error for a store error: an unknown, expired or someone else's task is -32602; a
