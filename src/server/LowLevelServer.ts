@@ -477,14 +477,16 @@ const inputRequiredOr = (
 type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>
 
 interface Route {
-  readonly decode: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+  /** Replaced by the built decoder at its first call (see {@link lazily}). */
+  decode: Decoder
   readonly handler: RequestHandler<any>
   /** Set once the routes are built. */
   chain?: Chain
 }
 
 interface NotificationRoute {
-  readonly decode: (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+  /** Replaced by the built decoder at its first call (see {@link lazily}). */
+  decode: Decoder
   readonly handler: NotificationHandler<any>
 }
 
@@ -539,15 +541,22 @@ const clientRequest = (method: string): { readonly params: () => Schema.Top } | 
     ? (Schemas.ClientRequests as Record<string, { readonly params: () => Schema.Top }>)[method]
     : undefined
 
+/** A route's params decoder. */
+type Decoder = (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+
 /**
- * A decoder built on its first call: a server builds the schema and the decoder of a method when
- * it first receives one, so starting a server builds none (a stdio server's start is on the
- * critical path of every client that spawns it).
+ * A route's decoder, built on its first call: a server builds the schema and the decoder of a
+ * method when it first receives one, so starting a server builds none (a stdio server's start is
+ * on the critical path of every client that spawns it). Called as `route.decode(params)`, the
+ * first call puts the built decoder in its own place on the route: later calls go straight to it
+ * (no wrapper on the per-request path).
  */
-const lazily = (build: () => (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>) => {
-  let decode: ((u: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
-  return (u: unknown): Exit.Exit<unknown, Schema.SchemaError> => (decode ??= build())(u)
-}
+const lazily = (build: () => Decoder) =>
+  function(this: { decode: Decoder }, u: unknown): Exit.Exit<unknown, Schema.SchemaError> {
+    const decode = build()
+    this.decode = decode
+    return decode(u)
+  }
 
 const ping = () => Exit.succeed({})
 
