@@ -41,8 +41,8 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

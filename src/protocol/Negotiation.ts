@@ -22,6 +22,7 @@ import type {
   ServerCapabilities
 } from "./McpSchema.ts"
 import * as Schemas from "./internal/mcpSchemas.ts"
+import { lazy } from "../internal/lazy.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
 import * as v2026_07_28 from "./versions/v2026_07_28.ts"
@@ -278,7 +279,7 @@ export interface Rejection {
 export type Headers = { readonly [name: string]: string | undefined }
 
 /** The logging levels, made on first use (a `logLevel` in `_meta` is checked against them). */
-let loggingLevels: ReadonlySet<string> | undefined
+const loggingLevels = lazy((): ReadonlySet<string> => new Set(Schemas.LoggingLevel().literals))
 
 /** The param a method's `Mcp-Name` header mirrors (SEP-2243). */
 const namedParam = (method: string): string | undefined => {
@@ -391,9 +392,7 @@ export const resolveModern = (
     protocolVersion: known,
     clientCapabilities: capabilities as ClientCapabilities,
     clientInfo: isRecord(info) ? info as unknown as Implementation : undefined,
-    logLevel: typeof logLevel === "string" && (loggingLevels ??= new Set(Schemas.LoggingLevel().literals)).has(logLevel)
-      ? logLevel as LoggingLevel
-      : undefined
+    logLevel: typeof logLevel === "string" && loggingLevels().has(logLevel) ? logLevel as LoggingLevel : undefined
   })
 }
 

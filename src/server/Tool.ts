@@ -37,6 +37,7 @@ import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
+import { lazy } from "../internal/lazy.ts"
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
@@ -202,7 +203,7 @@ export const compile = <
   const name = definition.name
   const parameters = definition.parameters as Parameters | undefined
   const paramsSchema = parameters === undefined
-    ? emptyParameters ??= Schema.Struct({})
+    ? emptyParameters()
     : parameters instanceof RawJsonSchema
     ? undefined
     : Schema.isSchema(parameters)
@@ -374,7 +375,7 @@ export const compile = <
 // ---------------------------------------------------------------------------
 
 /** The params schema of a tool without parameters (made by the first one). */
-let emptyParameters: Schema.Struct<{}> | undefined
+const emptyParameters = lazy(() => Schema.Struct({}))
 
 /**
  * Invalid arguments: `-32602` before 2025-11-25; from 2025-11-25 on (SEP-1303), a tool error the

@@ -21,8 +21,8 @@
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
-import type * as Effect from "effect/Effect"
 import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 import type { Principal } from "./Principal.ts"

@@ -84,10 +84,9 @@ export const make = (): GracefulShutdownState => {
         listener()
         return () => {}
       }
-      const once = () => listener()
-      listeners.add(once)
+      listeners.add(listener)
       return () => {
-        listeners.delete(once)
+        listeners.delete(listener)
       }
     },
     hold: () => {

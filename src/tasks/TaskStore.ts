@@ -23,9 +23,9 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"

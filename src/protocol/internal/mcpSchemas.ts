@@ -10,13 +10,7 @@
  * @internal
  */
 import * as Schema from "effect/Schema"
-
-/** A memoized builder: `build` runs on the first call; every call returns its value. */
-/* @__NO_SIDE_EFFECTS__ */
-const lazy = <A>(build: () => A): () => A => {
-  let value: A | undefined
-  return () => value ??= build()
-}
+import { lazy } from "../../internal/lazy.ts"
 
 // -----------------------------------------------------------------------------
 // Common building blocks

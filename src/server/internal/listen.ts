@@ -24,9 +24,11 @@ import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
+import { lazy } from "../../internal/lazy.ts"
 import * as Extension from "../Extension.ts"
 
-const makeListenParams = () =>
+/** The params of `subscriptions/listen`, made on first use (a server builds its decoder at the first request). */
+export const ListenParams = lazy(() =>
   Schema.Struct({
     notifications: Schema.optionalKey(Schema.Struct({
       toolsListChanged: Schema.optionalKey(Schema.Boolean),
@@ -36,11 +38,7 @@ const makeListenParams = () =>
       taskIds: Schema.optionalKey(Schema.Array(Schema.String))
     }))
   })
-
-let listenParams: ReturnType<typeof makeListenParams> | undefined
-
-/** The params of `subscriptions/listen`, made on first use (a server builds its decoder at the first request). */
-export const ListenParams = (): ReturnType<typeof makeListenParams> => listenParams ??= makeListenParams()
+)
 
 /** The component kinds whose lists change. */
 export type ListKind = "tool" | "resource" | "template" | "prompt"

@@ -11,6 +11,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { lazy } from "../../internal/lazy.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { Task } from "../Task.ts"
 import { isoTime } from "./time.ts"
@@ -62,25 +63,20 @@ export const detailedTask = (task: Task): { readonly [key: string]: unknown } =>
   return wire
 }
 
-const makeTaskIdParams = () => Schema.Struct({ taskId: Schema.String })
-let taskIdParams: ReturnType<typeof makeTaskIdParams> | undefined
-
 /** `tasks/get` and `tasks/cancel` params, made on first use. */
-export const TaskIdParams = (): ReturnType<typeof makeTaskIdParams> => taskIdParams ??= makeTaskIdParams()
-
-const makeUpdateParams = () =>
-  Schema.Struct({
-    taskId: Schema.String,
-    inputResponses: Schema.Record(Schema.String, Schema.Unknown)
-  })
-let updateParams: ReturnType<typeof makeUpdateParams> | undefined
+export const TaskIdParams = lazy(() => Schema.Struct({ taskId: Schema.String }))
 
 /**
  * `tasks/update` params (made on first use): answers by input key. Values are not decoded here:
  * keys the task does not wait for are dropped first, then each answer is decoded as the result of
  * its request.
  */
-export const UpdateParams = (): ReturnType<typeof makeUpdateParams> => updateParams ??= makeUpdateParams()
+export const UpdateParams = lazy(() =>
+  Schema.Struct({
+    taskId: Schema.String,
+    inputResponses: Schema.Record(Schema.String, Schema.Unknown)
+  })
+)
 
 /**
  * The JSON-RPC error for a store error: an unknown, expired or someone else's task is -32602; a
