@@ -136,7 +136,9 @@ const create = (port: number, ms = 0) => {
   if (params === undefined) queuedParams.set(ms, params = paramsWithMeta({ name: "queued", arguments: { ms } }))
   return rpc(port, "tools/call", "queued", params)
 }
-const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, paramsWithMeta({ taskId }))
+/** The `_meta` as JSON, made once: a read's params are its task id and this. */
+const metaJson = JSON.stringify(meta)
+const get = (port: number, taskId: string) => rpc(port, "tasks/get", taskId, `{"taskId":${JSON.stringify(taskId)},"_meta":${metaJson}}`)
 
 /** Runs `count` jobs, `concurrency` at a time. */
 const pool = async (count: number, concurrency: number, job: (i: number) => Promise<void>) => {
