@@ -4,9 +4,15 @@
  * tasks extension) on one real Redis, side by side in one run with the same two replicas keeping
  * their stores in memory (`STORE=memory`: nothing shared, so each task is read where it was made).
  *
- * - **creations/s**: `tools/call queued` (a task at once), BENCH_CLUSTER_TASKS of them (default
- *   20,000), BENCH_CLUSTER_CONCURRENCY in flight (default 128), alternating the replicas, once the
- *   replicas are warm: BENCH_CLUSTER_WARMUP creations first (default 30,000), as many in flight.
+ * Each store is measured in BENCH_CLUSTER_ROUNDS rounds (default 3) on the same replicas, each
+ * round its creations, then its reads. The table gives the medians of the rounds, the lines under
+ * it every round's figures: the machine's speed drifts within minutes (single runs of 20,000
+ * creations gave 7,959–11,414/s on Redis within one hour).
+ *
+ * - **creations/s**: `tools/call queued` (a task at once), BENCH_CLUSTER_TASKS of them per round
+ *   (default 20,000), BENCH_CLUSTER_CONCURRENCY in flight (default 128), alternating the replicas,
+ *   once the replicas are warm: BENCH_CLUSTER_WARMUP creations first (default 30,000), as many in
+ *   flight.
  *   A replica's CPU per creation falls by half over its first 30,000 or so (V8 optimizes the
  *   path's functions as they get hot). Measured in rounds of 10,000 after 3,000: in memory, the
  *   replicas' CPU per creation went 110, 115, 74, 65, 58 and 62 µs while `--trace-opt` counted
@@ -19,13 +25,13 @@
  * - **Redis commands per task**: Redis's `total_commands_processed` over the creations, divided
  *   by their number (the commands a script runs count too; lease renewals and the reaper
  *   included);
- * - **tasks/get** p50/p99: 5,000 reads of the newest 2,000 tasks (the replicas keep 5,000 per
- *   requestor here: one anonymous client makes them all), 16 in flight, right after the
- *   creations; on Redis through the *other* replica. The warm-up reads 5,000 times too: without
- *   it, the first reads run the tasks/get path's code before V8 compiled it (p99 9–14 ms instead
- *   of 3–4 on Redis, 8 instead of 3 in memory, measured);
+ * - **tasks/get** p50/p99: 5,000 reads per round of the round's newest 2,000 tasks (the replicas
+ *   keep 5,000 per requestor here: one anonymous client makes them all), 16 in flight, right
+ *   after the round's creations; on Redis through the *other* replica. The warm-up reads 5,000
+ *   times too: without it, the first reads run the tasks/get path's code before V8 compiled it
+ *   (p99 9–14 ms instead of 3–4 on Redis, 8 instead of 3 in memory, measured);
  * - **create → completed** p50/p99: 500 tasks of `queued` (0 ms), each polled with `tasks/get`
- *   every millisecond until completed (on Redis through the other replica).
+ *   every millisecond until completed (on Redis through the other replica), once, after the rounds.
  *
  * The load generator is `bench/rawHttpClient.ts` (BENCH_CLUSTER_CLIENT=node-http for `node:http`'s
  * client), in this process, on the same cores: about 20 µs of its CPU per creation.
@@ -40,11 +46,12 @@ import { fileURLToPath } from "node:url"
 import { make as startRedis } from "../test/support/redis.ts"
 import { startReplica } from "../test/support/replicas.ts"
 import { RawHttpClient } from "./rawHttpClient.ts"
-import { childCpuMicros, freePort, intEnv, runBenchmark } from "./support.ts"
+import { childCpuMicros, freePort, intEnv, median, runBenchmark } from "./support.ts"
 
 const TASKS = intEnv("BENCH_CLUSTER_TASKS", 20_000)
 const CONCURRENCY = intEnv("BENCH_CLUSTER_CONCURRENCY", 128)
 const WARMUP = intEnv("BENCH_CLUSTER_WARMUP", 30_000)
+const ROUNDS = intEnv("BENCH_CLUSTER_ROUNDS", 3)
 const GETS = 5_000
 const LATENCIES = 500
 const resultsPath = fileURLToPath(new URL("results.md", import.meta.url))
@@ -174,7 +181,20 @@ const redisInfo = async (port: number, section: string, field: string): Promise<
 /** Redis's commands processed so far. */
 const commandsProcessed = (port: number) => redisInfo(port, "stats", "total_commands_processed")
 
+/** One round: `TASKS` creations, then `GETS` reads of the newest tasks. */
+interface RoundResult {
+  readonly creations: number
+  readonly commandsPerTask: number | undefined
+  /** CPU µs per creation: both replicas together, and Redis. */
+  readonly replicaCpu: number
+  readonly redisCpu: number | undefined
+  readonly getP50: number
+  readonly getP99: number
+}
+
+/** A store's figures: the medians of its rounds (create → completed measured once, after them). */
 interface Row {
+  readonly rounds: ReadonlyArray<RoundResult>
   readonly store: string
   readonly creations: number
   readonly commandsPerTask: number | undefined
@@ -211,29 +231,40 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         const task = warmRecent[i % warmRecent.length]!
         await get(reader(task.on), task.taskId)
       })
-      const before = store === "redis" ? await commandsProcessed(redisPort) : 0
-      const cpuBefore = cpu()
-      const redisCpuBefore = childCpuMicros(redisPid)
-      const made: Array<{ readonly taskId: string; readonly on: number }> = []
-      const started = performance.now()
-      await pool(TASKS, CONCURRENCY, async (i) => {
-        const result = await create(ports[i % 2]!)
-        if (result.resultType !== "task") throw new Error(`not a task: ${JSON.stringify(result)}`)
-        made.push({ taskId: result.taskId, on: i % 2 })
-      })
-      const seconds = (performance.now() - started) / 1000
-      const replicaCpu = (cpu() - cpuBefore) / TASKS
-      const redisCpu = store === "redis" ? (childCpuMicros(redisPid) - redisCpuBefore) / TASKS : undefined
-      const commands = store === "redis" ? (await commandsProcessed(redisPort)) - before : undefined
-      // The newest tasks: past the requestor's limit, a store drops the oldest ended ones.
-      const recent = made.slice(-2_000)
-      const gets: Array<number> = []
-      await pool(GETS, 16, async (i) => {
-        const task = recent[i % recent.length]!
-        const t = performance.now()
-        await get(reader(task.on), task.taskId)
-        gets.push(performance.now() - t)
-      })
+      const rounds: Array<RoundResult> = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const before = store === "redis" ? await commandsProcessed(redisPort) : 0
+        const cpuBefore = cpu()
+        const redisCpuBefore = childCpuMicros(redisPid)
+        const made: Array<{ readonly taskId: string; readonly on: number }> = []
+        const started = performance.now()
+        await pool(TASKS, CONCURRENCY, async (i) => {
+          const result = await create(ports[i % 2]!)
+          if (result.resultType !== "task") throw new Error(`not a task: ${JSON.stringify(result)}`)
+          made.push({ taskId: result.taskId, on: i % 2 })
+        })
+        const seconds = (performance.now() - started) / 1000
+        const replicaCpu = (cpu() - cpuBefore) / TASKS
+        const redisCpu = store === "redis" ? (childCpuMicros(redisPid) - redisCpuBefore) / TASKS : undefined
+        const commands = store === "redis" ? (await commandsProcessed(redisPort)) - before : undefined
+        // The newest tasks: past the requestor's limit, a store drops the oldest ended ones.
+        const recent = made.slice(-2_000)
+        const gets: Array<number> = []
+        await pool(GETS, 16, async (i) => {
+          const task = recent[i % recent.length]!
+          const t = performance.now()
+          await get(reader(task.on), task.taskId)
+          gets.push(performance.now() - t)
+        })
+        rounds.push({
+          creations: TASKS / seconds,
+          commandsPerTask: commands === undefined ? undefined : commands / TASKS,
+          replicaCpu,
+          redisCpu,
+          getP50: percentile(gets, 50),
+          getP99: percentile(gets, 99)
+        })
+      }
       const done: Array<number> = []
       await pool(LATENCIES, 8, async (i) => {
         const t = performance.now()
@@ -246,16 +277,21 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         }
         done.push(performance.now() - t)
       })
+      const middle = <K extends keyof RoundResult>(key: K) => {
+        const values = rounds.map((round) => round[key]).filter((value): value is number => value !== undefined)
+        return values.length === 0 ? undefined : median(values)
+      }
       return {
         store,
-        creations: TASKS / seconds,
-        commandsPerTask: commands === undefined ? undefined : commands / TASKS,
-        replicaCpu,
-        redisCpu,
-        getP50: percentile(gets, 50),
-        getP99: percentile(gets, 99),
+        creations: middle("creations")!,
+        commandsPerTask: middle("commandsPerTask"),
+        replicaCpu: middle("replicaCpu")!,
+        redisCpu: middle("redisCpu"),
+        getP50: middle("getP50")!,
+        getP99: middle("getP99")!,
         doneP50: percentile(done, 50),
-        doneP99: percentile(done, 99)
+        doneP99: percentile(done, 99),
+        rounds
       }
     })
   }).pipe(Effect.scoped)
@@ -269,7 +305,7 @@ runBenchmark("bench/cluster.ts", async () => {
   })))
   const ms = (value: number) => value.toFixed(2)
   const table = [
-    `### Tasks on two replicas (${TASKS.toLocaleString("en")} creations after ${WARMUP.toLocaleString("en")} to warm up, ${CONCURRENCY} in flight, load generator ${clientKind === "raw" ? "bench/rawHttpClient.ts" : "node:http"}; Node ${process.version})`,
+    `### Tasks on two replicas (medians of ${ROUNDS} rounds of ${TASKS.toLocaleString("en")} creations and ${GETS.toLocaleString("en")} reads, after ${WARMUP.toLocaleString("en")} creations to warm up; ${CONCURRENCY} in flight, load generator ${clientKind === "raw" ? "bench/rawHttpClient.ts" : "node:http"}; Node ${process.version})`,
     "",
     "| stores | task creations/s (both replicas) | CPU µs per creation: replicas / Redis | Redis commands per task | tasks/get p50 / p99 ms | create → completed p50 / p99 ms |",
     "|---|---:|---:|---:|---:|---:|",
@@ -281,6 +317,14 @@ runBenchmark("bench/cluster.ts", async () => {
       } | ${ms(row.getP50)} / ${ms(row.getP99)} | ${
         ms(row.doneP50)
       } / ${ms(row.doneP99)} |`
+    ),
+    "",
+    ...rows.map((row) =>
+      `- ${row.store === "redis" ? "Redis" : "in memory"}, per round: creations/s ${
+        row.rounds.map((round) => Math.round(round.creations).toLocaleString("en")).join(" / ")
+      }; replica CPU µs per creation ${row.rounds.map((round) => round.replicaCpu.toFixed(0)).join(" / ")}; tasks/get p99 ms ${
+        row.rounds.map((round) => ms(round.getP99)).join(" / ")
+      }`
     ),
     "",
     "Targets (issue 13): ≥ 10,000 task creations/s across the two replicas on Redis; tasks/get p99 ≤ 5 ms.",
