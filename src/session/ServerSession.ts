@@ -448,12 +448,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
     this.principal = ("principal" in connection ? connection.principal : undefined) ?? options.principal
-    if (this.stateless) this.phase = "operational"
-  }
-
-  /** The stateless session, shared by every stateless request and never idle for long, keeps its maps. */
-  protected override get keepsMaps(): boolean {
-    return this.stateless
+    if (this.stateless) {
+      this.phase = "operational"
+      // Shared by every stateless request, never idle for long: its maps stay (see `keepsMaps`).
+      this.keepsMaps = true
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import type * as Exit from "effect/Exit"
 import * as Latch from "effect/Latch"
 import { emptyMap } from "../../src/internal/emptyMap.ts"
 import { Inflight, Scheduler } from "../../src/session/internal/scheduler.ts"
-import { HttpSession, Pending, type SessionHost, SharedHttpSession } from "../../src/transport/http/internal/HttpSession.ts"
+import { HttpSession, Pending, type SessionHost } from "../../src/transport/http/internal/HttpSession.ts"
 
 const host: SessionHost = {
   write: () => Effect.void,
@@ -26,13 +26,9 @@ const request = (id: number) => ({ jsonrpc: "2.0" as const, id, method: "tools/c
 class TestScheduler extends Scheduler {
   readonly runFork = Effect.runFork
   readonly ended: Array<Exit.Exit<unknown, unknown>> = []
-  private readonly keeps: boolean
   constructor(keeps: boolean) {
     super({})
-    this.keeps = keeps
-  }
-  protected override get keepsMaps(): boolean {
-    return this.keeps
+    this.keepsMaps = keeps
   }
   finished(_inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     this.ended.push(exit)
@@ -42,9 +38,9 @@ class TestScheduler extends Scheduler {
 }
 
 describe("kept maps", () => {
-  it("an HTTP session gives its pending map back when it empties; the shared stateless one keeps it", () => {
+  it("an HTTP session gives its pending map back when it empties, unless it keeps its maps", () => {
     for (const keeps of [false, true]) {
-      const session = keeps ? new SharedHttpSession("s", host) : new HttpSession("s", host)
+      const session = new HttpSession("s", host, keeps)
       assert.strictEqual(session.pending, emptyMap)
       session.addPending(1, new Pending(request(1), "json", undefined, false))
       const allocated = session.pending

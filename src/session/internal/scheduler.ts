@@ -104,19 +104,15 @@ export abstract class Scheduler {
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
   private finishedCount = 0
+  /**
+   * Keeps `running` and `queued` once allocated instead of giving them back when empty: for a
+   * session that is never idle for long (the shared stateless one), which would otherwise make a
+   * new Map for nearly every request.
+   */
+  protected keepsMaps = false
 
   constructor(limits: SchedulerLimits) {
     this.bounds = boundsOf(limits)
-  }
-
-  /**
-   * Whether `running` and `queued` stay once allocated instead of going back to the shared empty
-   * map when they empty: for a session that is never idle for long (the shared stateless one),
-   * which would otherwise make a new Map for nearly every request. A getter, not a field: an idle
-   * session holds no more bytes for it.
-   */
-  protected get keepsMaps(): boolean {
-    return false
   }
 
   /** Runs a request's effect (in the session's context). */

@@ -28,7 +28,7 @@ import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { originCheck } from "./guards.ts"
-import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, SharedHttpSession, settle } from "./HttpSession.ts"
+import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 
@@ -171,7 +171,7 @@ export class Endpoint implements SessionHost {
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return undefined
-      const session = stateless ? new SharedHttpSession(id, self) : new HttpSession(id, self)
+      const session = new HttpSession(id, self, stateless)
       const started = Deferred.makeUnsafe<boolean>()
       const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).

@@ -158,18 +158,15 @@ export class HttpSession implements PushConnection {
   /** Its streams, answers and records are gone. */
   finished = false
   private nextStream = 1
-  constructor(id: string, endpoint: SessionHost) {
+  /**
+   * Keeps `pending` once allocated instead of giving it back when empty: the shared stateless
+   * session, never idle for long, would otherwise make a new Map for nearly every request.
+   */
+  private readonly keepsMaps: boolean
+  constructor(id: string, endpoint: SessionHost, keepsMaps = false) {
     this.id = id
     this.endpoint = endpoint
-  }
-  /**
-   * Whether `pending` stays once allocated instead of going back to the shared empty map when it
-   * empties: the shared stateless session ({@link SharedHttpSession}), never idle for long, would
-   * otherwise make a new Map for nearly every request. A getter, not a field: an idle session
-   * holds no more bytes for it.
-   */
-  protected get keepsMaps(): boolean {
-    return false
+    this.keepsMaps = keepsMaps
   }
   attach(input: SessionInput): void {
     this.input = input
@@ -238,13 +235,6 @@ export class HttpSession implements PushConnection {
     this.held.delete(route)
     this.held = shrink(this.held)
     return held
-  }
-}
-
-/** The shared stateless session: the one every stateless request goes through (it keeps its maps). */
-export class SharedHttpSession extends HttpSession {
-  protected override get keepsMaps(): boolean {
-    return true
   }
 }
 
