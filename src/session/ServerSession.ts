@@ -448,11 +448,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
     this.principal = ("principal" in connection ? connection.principal : undefined) ?? options.principal
-    if (this.stateless) {
-      this.phase = "operational"
-      // Shared by every stateless request, never idle for long: its maps stay (see `keepsMaps`).
-      this.keepsMaps = true
-    }
+    if (this.stateless) this.phase = "operational"
   }
 
   /**

@@ -104,12 +104,6 @@ export abstract class Scheduler {
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
   private finishedCount = 0
-  /**
-   * Keeps `running` and `queued` once allocated instead of giving them back when empty: for a
-   * session that is never idle for long (the shared stateless one), which would otherwise make a
-   * new Map for nearly every request.
-   */
-  protected keepsMaps = false
 
   constructor(limits: SchedulerLimits) {
     this.bounds = boundsOf(limits)
@@ -166,7 +160,7 @@ export abstract class Scheduler {
     if (waiting !== undefined) {
       if (waiting.request?.method === "initialize") return
       this.queued.delete(requestId)
-      if (!this.keepsMaps) this.queued = shrink(this.queued)
+      this.queued = shrink(this.queued)
       return this.wakeReader()
     }
     const inflight = this.running.get(requestId)
@@ -236,7 +230,7 @@ export abstract class Scheduler {
     this.finishedCount++
     this.stalled = false
     this.running.delete(inflight.key)
-    if (!this.keepsMaps) this.running = shrink(this.running)
+    this.running = shrink(this.running)
     if (this.isWaiting(inflight)) this.waiting--
     this.finished(inflight, exit)
     this.pump()
@@ -262,7 +256,7 @@ export abstract class Scheduler {
     } finally {
       this.pumping = false
     }
-    if (!this.keepsMaps) this.queued = shrink(this.queued)
+    this.queued = shrink(this.queued)
     this.wakeReader()
     if (this.running.size === 0 && this.queued.size === 0) this.idle()
   }

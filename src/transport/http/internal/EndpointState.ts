@@ -171,7 +171,7 @@ export class Endpoint implements SessionHost {
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return undefined
-      const session = new HttpSession(id, self, stateless)
+      const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).

@@ -158,15 +158,9 @@ export class HttpSession implements PushConnection {
   /** Its streams, answers and records are gone. */
   finished = false
   private nextStream = 1
-  /**
-   * Keeps `pending` once allocated instead of giving it back when empty: the shared stateless
-   * session, never idle for long, would otherwise make a new Map for nearly every request.
-   */
-  private readonly keepsMaps: boolean
-  constructor(id: string, endpoint: SessionHost, keepsMaps = false) {
+  constructor(id: string, endpoint: SessionHost) {
     this.id = id
     this.endpoint = endpoint
-    this.keepsMaps = keepsMaps
   }
   attach(input: SessionInput): void {
     this.input = input
@@ -193,7 +187,7 @@ export class HttpSession implements PushConnection {
   }
   removePending(id: JsonRpc.RequestId): void {
     this.pending.delete(id)
-    if (!this.keepsMaps) this.pending = shrink(this.pending)
+    this.pending = shrink(this.pending)
   }
   newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
     const stream = new SseStream(`s${this.nextStream++}`, requestId)
