@@ -5,6 +5,13 @@
  * fresh Map before the first `set`, {@link shrink} swaps the shared one back once it is empty.
  * Reading, `delete` and `clear` work on the shared map as on any empty one.
  *
+ * Give a busy map back too, even one that empties after nearly every request. The Map made next
+ * is young, and the garbage collector pays for that less than for a Map kept for the life of a
+ * busy session. Measured: the shared stateless HTTP session keeping its pending and running maps
+ * (one Map fewer per request, 184 B less allocation) made a replica's scavenges survive 10.9–11.1
+ * MB instead of 0.9–1.2 MB, with 14–16 ms pauses instead of 2 ms (tool calls that wait 2 ms, 64
+ * in flight, `--trace-gc-nvp`, alternating); it was reverted.
+ *
  * @internal
  */
 
