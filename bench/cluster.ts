@@ -193,16 +193,9 @@ interface RoundResult {
 }
 
 /** A store's figures: the medians of its rounds (create → completed measured once, after them). */
-interface Row {
+interface Row extends RoundResult {
   readonly rounds: ReadonlyArray<RoundResult>
   readonly store: string
-  readonly creations: number
-  readonly commandsPerTask: number | undefined
-  /** CPU µs per creation: both replicas together, and Redis. */
-  readonly replicaCpu: number
-  readonly redisCpu: number | undefined
-  readonly getP50: number
-  readonly getP99: number
   readonly doneP50: number
   readonly doneP99: number
 }
