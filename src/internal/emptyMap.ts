@@ -14,6 +14,7 @@
  *
  * @internal
  */
+import { Renewal, renewMap } from "./renewal.ts"
 
 /** The value of every lazily allocated map while it is empty: never written to. */
 export const emptyMap: Map<any, any> = new Map()
@@ -21,5 +22,13 @@ export const emptyMap: Map<any, any> = new Map()
 /** `map`, or a fresh Map in place of the shared empty one: call before `set`. */
 export const writable = <K, V>(map: Map<K, V>): Map<K, V> => map === emptyMap ? new Map() : map
 
-/** `map`, or the shared empty one once `map` is empty: call after `delete`. */
-export const shrink = <K, V>(map: Map<K, V>): Map<K, V> => map.size === 0 ? emptyMap : map
+/** The deletions of every map given back here, counted together (no field per session for it). */
+const renewal = new Renewal()
+
+/**
+ * `map`, or the shared empty one once `map` is empty: call after `delete`. A busy map that does
+ * not empty (a session under steady load) is replaced by a copy now and then (`renewal.ts`: a
+ * Map kept for long makes scavenges keep whole requests); the maps given back here share one
+ * count of deletions, so a busy one is copied about every 256 of all their deletions.
+ */
+export const shrink = <K, V>(map: Map<K, V>): Map<K, V> => map.size === 0 ? emptyMap : renewMap(map, renewal)

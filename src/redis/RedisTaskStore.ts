@@ -79,6 +79,7 @@ import {
   type TaskPage,
   TaskStore
 } from "../tasks/TaskStore.ts"
+import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
 import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
@@ -666,19 +667,24 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * two for a task's end). Should another process have changed the task since, the write is a
      * conflict and the task is read. Forgotten when the task ends; a cache, so cleared when large.
      */
-    const written = new Map<string, { readonly task: Task; readonly version: string }>()
+    let written = new Map<string, { readonly task: Task; readonly version: string }>()
+    /** `written` is copied every few hundred deletions (`internal/renewal.ts`). */
+    const writtenRenewal = new Renewal()
+    const forget = (taskId: string) => {
+      if (written.delete(taskId)) written = renewMap(written, writtenRenewal)
+    }
     const wrote = (task: Task, version: string) => {
       if (isTerminal(task.status)) {
-        written.delete(task.taskId)
+        forget(task.taskId)
         return
       }
-      if (written.size >= maxWritten) written.clear()
+      if (written.size >= maxWritten) written = new Map()
       written.set(task.taskId, { task, version })
     }
     const lastWritten = (taskId: string, now: number) => {
       const known = written.get(taskId)
       if (known === undefined || !isExpired(known.task, now)) return known
-      written.delete(taskId)
+      forget(taskId)
       return undefined
     }
 
@@ -687,7 +693,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /** A change made by another process: what this one wrote of the task is stale. */
     const changedElsewhere = (task: Task | undefined) => {
       if (typeof task?.taskId !== "string") return
-      written.delete(task.taskId)
+      forget(task.taskId)
       changed(task)
       if (endedElsewhere.size === 0 || !isTerminal(task.status)) return
       for (const listener of endedElsewhere) {
@@ -798,7 +804,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 changed(task)
                 return Exit.succeed(task)
               }
-              written.delete(taskId)
+              forget(taskId)
               if (outcome === "conflict" && left > 0) return read(left - 1)
               return Exit.succeed(undefined)
             }

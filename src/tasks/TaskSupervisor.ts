@@ -37,6 +37,7 @@ import * as McpError from "../protocol/McpError.ts"
 import { isTerminal, orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
 import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
+import { Renewal, renewMap, renewSet } from "../internal/renewal.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 
@@ -345,9 +346,16 @@ export const make = (
   scope: Scope.Scope,
   options: SupervisorOptions = {}
 ): TaskSupervisor["Service"] => {
-  const running = new Map<string, Running>()
+  // Both are copied every few hundred deletions (`internal/renewal.ts`: a Map or Set kept while
+  // tasks come and go makes scavenges keep every task's work since it was promoted).
+  let running = new Map<string, Running>()
+  const runningRenewal = new Renewal()
   /** Works of `promotable` not decided yet (not in `running`): interrupted with the scope too. */
-  const undecided = new Set<Fiber.Fiber<unknown, unknown>>()
+  let undecided = new Set<Fiber.Fiber<unknown, unknown>>()
+  const undecidedRenewal = new Renewal()
+  const decided = (fiber: Fiber.Fiber<unknown, unknown>) => {
+    if (undecided.delete(fiber)) undecided = renewSet(undecided, undecidedRenewal)
+  }
   // The TTL bounds the work: when it elapses, the work is interrupted and the task fails as expired.
   const deadlines = new Deadlines((entry) => {
     entry.slot = expiredSlot
@@ -489,6 +497,7 @@ export const make = (
   const leave = (entry: Running | undefined): Running | undefined => {
     if (entry?.task === undefined || running.get(entry.task.taskId) !== entry) return undefined
     running.delete(entry.task.taskId)
+    running = renewMap(running, runningRenewal)
     deadlines.remove(entry)
     return entry
   }
@@ -645,7 +654,7 @@ export const make = (
           const task = exit.value
           const options = unpromoted.options
           enter(this, task, policyOf(options))
-          if (this.fiber !== undefined) undecided.delete(this.fiber)
+          if (this.fiber !== undefined) decided(this.fiber)
           this.unpromoted = undefined
           options?.onPromoted?.(task)
           this.decide(Exit.succeed({ _tag: "Promoted", task }))
@@ -663,7 +672,7 @@ export const make = (
       if (creation !== undefined && !Deferred.isDoneUnsafe(creation)) {
         return Effect.flatMap(Effect.exit(Deferred.await(creation)), () => this.ended(exit))
       }
-      if (this.fiber !== undefined) undecided.delete(this.fiber)
+      if (this.fiber !== undefined) decided(this.fiber)
       this.decide(Exit.succeed({ _tag: "Ended", exit }))
       return Effect.void
     }

@@ -1,0 +1,70 @@
+/**
+ * Long-lived Maps and Sets are copied every `period` deletions (`internal/renewal.ts`): the copy
+ * holds the same entries in the same order, the original is left as it was, and in between the
+ * collection is the same object. `emptyMap.shrink` gives an empty map back and copies a busy one.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { emptyMap, shrink, writable } from "../../src/internal/emptyMap.ts"
+import { period, Renewal, renewMap, renewSet } from "../../src/internal/renewal.ts"
+
+describe("renewal", () => {
+  it("is due once every period deletions", () => {
+    const renewal = new Renewal()
+    const due: Array<number> = []
+    for (let i = 1; i <= 3 * period; i++) if (renewal.due()) due.push(i)
+    assert.deepStrictEqual(due, [period, 2 * period, 3 * period])
+  })
+
+  it("copies a Map and a Set when due, with their entries in order; the same object otherwise", () => {
+    const renewal = new Renewal()
+    let map = new Map<number, string>()
+    let set = new Set<number>()
+    const setRenewal = new Renewal()
+    const maps = new Set<Map<number, string>>([map])
+    const sets = new Set<Set<number>>([set])
+    // Entries come and go, 10 at a time in flight, as requests do.
+    for (let i = 0; i < 10; i++) {
+      map.set(i, `v${i}`)
+      set.add(i)
+    }
+    for (let i = 10; i < 10 + 2 * period; i++) {
+      map.delete(i - 10)
+      map = renewMap(map, renewal)
+      maps.add(map)
+      map.set(i, `v${i}`)
+      set.delete(i - 10)
+      set = renewSet(set, setRenewal)
+      sets.add(set)
+      set.add(i)
+    }
+    assert.strictEqual(maps.size, 3, "two copies in 2 × period deletions")
+    assert.strictEqual(sets.size, 3)
+    const last = 10 + 2 * period
+    assert.deepStrictEqual([...map.keys()], Array.from({ length: 10 }, (_, k) => last - 10 + k))
+    assert.deepStrictEqual([...map.values()], Array.from({ length: 10 }, (_, k) => `v${last - 10 + k}`))
+    assert.deepStrictEqual([...set], Array.from({ length: 10 }, (_, k) => last - 10 + k))
+  })
+
+  it("emptyMap.shrink gives an empty map back, and copies a busy one within a period of deletions", () => {
+    let map = writable(emptyMap as Map<number, number>)
+    assert.notStrictEqual(map, emptyMap)
+    map.set(1, 1)
+    map.delete(1)
+    assert.strictEqual(shrink(map), emptyMap)
+
+    map = writable(emptyMap as Map<number, number>)
+    map.set(0, 0)
+    const first = map
+    let copies = 0
+    for (let i = 1; i <= period; i++) {
+      map.set(i, i)
+      map.delete(i - 1)
+      const next = shrink(map)
+      if (next !== map) copies++
+      map = next
+    }
+    assert.strictEqual(copies, 1, "a busy map is copied once per period of deletions")
+    assert.notStrictEqual(map, first)
+    assert.deepStrictEqual([...map.entries()], [[period, period]])
+  })
+})
