@@ -67,4 +67,28 @@ describe("renewal", () => {
     assert.notStrictEqual(map, first)
     assert.deepStrictEqual([...map.entries()], [[period, period]])
   })
+
+  it("emptyMap.shrink copies each of two busy maps deleted from in turn (one request: its pending entry, then its running one)", () => {
+    let a = writable(emptyMap as Map<number, number>)
+    let b = writable(emptyMap as Map<number, number>)
+    a.set(0, 0)
+    b.set(0, 0)
+    let copiesA = 0
+    let copiesB = 0
+    for (let i = 1; i <= 4 * period; i++) {
+      a.set(i, i)
+      a.delete(i - 1)
+      const nextA = shrink(a)
+      if (nextA !== a) copiesA++
+      a = nextA
+      b.set(i, i)
+      b.delete(i - 1)
+      const nextB = shrink(b)
+      if (nextB !== b) copiesB++
+      b = nextB
+    }
+    assert.isAtLeast(copiesA, 1, "the first map is copied")
+    assert.isAtLeast(copiesB, 1, "the second map is copied")
+    assert.strictEqual(copiesA + copiesB, 8)
+  })
 })

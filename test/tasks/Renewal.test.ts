@@ -17,7 +17,8 @@ const A = "session:a"
 describe("TaskSupervisor across the renewals of its running map", () => {
   it.live("tasks that end while others run leave the right ones running: counted, cancelled by id, interrupted with the scope", () =>
     Effect.gen(function*() {
-      const n = 3 * period
+      // A multiple of 6 past 3 periods: 2n/3 deletions make two renewals at least.
+      const n = 6 * Math.ceil(period / 2)
       const store = yield* makeMemory({ maxTasks: 2 * n, maxTasksPerOwner: 2 * n })
       const scope = yield* Scope.make()
       const supervisor = TaskSupervisor.make(store, scope)
