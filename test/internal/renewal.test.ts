@@ -46,49 +46,45 @@ describe("renewal", () => {
   })
 
   it("emptyMap.shrink gives an empty map back, and copies a busy one within a period of deletions", () => {
-    let map = writable(emptyMap as Map<number, number>)
+    const map = writable(emptyMap as Map<number, number>)
     assert.notStrictEqual(map, emptyMap)
     map.set(1, 1)
     map.delete(1)
     assert.strictEqual(shrink(map), emptyMap)
 
-    map = writable(emptyMap as Map<number, number>)
-    map.set(0, 0)
-    const first = map
-    let copies = 0
-    for (let i = 1; i <= period; i++) {
-      map.set(i, i)
-      map.delete(i - 1)
-      const next = shrink(map)
-      if (next !== map) copies++
-      map = next
-    }
-    assert.strictEqual(copies, 1, "a busy map is copied once per period of deletions")
-    assert.notStrictEqual(map, first)
-    assert.deepStrictEqual([...map.entries()], [[period, period]])
+    const busy = new BusyMap()
+    const first = busy.map
+    for (let i = 1; i <= period; i++) busy.step(i)
+    assert.strictEqual(busy.copies, 1, "a busy map is copied once per period of deletions")
+    assert.notStrictEqual(busy.map, first)
+    assert.deepStrictEqual([...busy.map.entries()], [[period, period]])
   })
 
   it("emptyMap.shrink copies each of two busy maps deleted from in turn (one request: its pending entry, then its running one)", () => {
-    let a = writable(emptyMap as Map<number, number>)
-    let b = writable(emptyMap as Map<number, number>)
-    a.set(0, 0)
-    b.set(0, 0)
-    let copiesA = 0
-    let copiesB = 0
+    const a = new BusyMap()
+    const b = new BusyMap()
     for (let i = 1; i <= 4 * period; i++) {
-      a.set(i, i)
-      a.delete(i - 1)
-      const nextA = shrink(a)
-      if (nextA !== a) copiesA++
-      a = nextA
-      b.set(i, i)
-      b.delete(i - 1)
-      const nextB = shrink(b)
-      if (nextB !== b) copiesB++
-      b = nextB
+      a.step(i)
+      b.step(i)
     }
-    assert.isAtLeast(copiesA, 1, "the first map is copied")
-    assert.isAtLeast(copiesB, 1, "the second map is copied")
-    assert.strictEqual(copiesA + copiesB, 8)
+    assert.isAtLeast(a.copies, 1, "the first map is copied")
+    assert.isAtLeast(b.copies, 1, "the second map is copied")
+    assert.strictEqual(a.copies + b.copies, 8)
   })
 })
+
+/** A map given back with `shrink` that always holds one entry: each step adds the next, deletes the last. */
+class BusyMap {
+  map = writable(emptyMap as Map<number, number>)
+  copies = 0
+  constructor() {
+    this.map.set(0, 0)
+  }
+  step(i: number): void {
+    this.map.set(i, i)
+    this.map.delete(i - 1)
+    const next = shrink(this.map)
+    if (next !== this.map) this.copies++
+    this.map = next
+  }
+}
