@@ -4,11 +4,12 @@
  *
  * Why: V8 rehashes a Map or Set into a new table as entries come and go, even at a steady size
  * (deleted entries fill its table until it is rehashed), and the table it leaves keeps the entries
- * it had and a link to the new one (for iterators). Once a collection's table is in the old
- * generation (it lived through two scavenges, or a full collection moved it there), the tables it
- * leaves are old garbage that still point at young entries, and a scavenge keeps whatever an old
- * object points at: whole requests survive every scavenge, are copied, promoted, and stay until
- * the next full collection. A copy gets a new young table, and the old one is no longer written to.
+ * it had and a link to the new one (for iterators). Once one of its tables is in the old generation
+ * (it lived through two scavenges, or a full collection moved it there), that table, left behind,
+ * is old garbage that still points at its entries and at the next table; a scavenge keeps whatever
+ * an old object points at, so the next table and its entries survive and are promoted in turn, and
+ * so on: whole requests survive every scavenge until the next full collection. A copy starts over
+ * with a young table that nothing old points at.
  *
  * Measured with `node --trace-gc-nvp` (medians per scavenge):
  * - one Map kept for a whole run, 16 entries in flight of about 2 KB each, 3 million replaced:
