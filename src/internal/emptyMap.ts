@@ -29,6 +29,7 @@ const renewal = new Renewal()
  * `map`, or the shared empty one once `map` is empty: call after `delete`. A busy map that does
  * not empty (a session under steady load) is replaced by a copy now and then (`renewal.ts`: a
  * Map kept for long makes scavenges keep whole requests); the maps given back here share one
- * count of deletions, so a busy one is copied about every 257 of all their deletions (see `renewal.period`).
+ * count of deletions, so a busy one is copied about every 257 of all their deletions (see
+ * `renewal.period`).
  */
 export const shrink = <K, V>(map: Map<K, V>): Map<K, V> => map.size === 0 ? emptyMap : renewMap(map, renewal)

@@ -16,8 +16,10 @@
  *   20.2 MB survived, 20.4 ms pauses, 9.9 s in all; copied every 256 deletions: 0.22 MB, 0.9 ms,
  *   2.0 s;
  * - a replica (`examples/replica-server.ts`, tasks in memory) creating tasks with 64 in flight,
- *   three runs each, alternating: 1.49–1.54 MB survived, 1.07–1.10 MB promoted, 2.8–3.6 ms
- *   pauses before its supervisor's maps were copied; 0.52–0.56 MB, 0.08–0.15 MB, 1.2–1.4 ms after;
+ *   runs alternating: before its supervisor's maps were copied, 0.53–1.54 MB survived and
+ *   0.08–1.10 MB promoted (10 runs, pauses 1.3–3.6 ms); after, 0.48–0.61 MB and 0.08–0.15 MB in
+ *   15 runs of 17 (1.1–1.5 ms), but 8.7 MB in 2 (9–11 ms pauses), a mode the code before did not
+ *   show in memory (it does on Redis): not settled;
  * - the Streamable HTTP endpoint in process (`WebHandler`), a tool that waits 1 ms, 16 in flight,
  *   after a full collection: 6.2–6.5 MB promoted per scavenge in one pass of two when the maps a
  *   session gives back were copied every 256 deletions (their shared count always landed on the
