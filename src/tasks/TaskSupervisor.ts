@@ -35,6 +35,7 @@ import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
 import { isTerminal, orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
+import { Deadlines } from "../internal/deadlines.ts"
 import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
 import { Renewal, renewMap, renewSet } from "../internal/renewal.ts"
@@ -187,104 +188,6 @@ class Running {
   result: ((exit: Exit.Exit<unknown, unknown>) => Effect.Effect<object, McpError.McpError>) | undefined = undefined
 }
 
-/**
- * The TTL deadlines of the running tasks: a binary min-heap with one timer for the earliest
- * (measured: a Node timer and its callback per task held ~250 bytes per task in flight). Tasks
- * leave it when they end, so it holds only running ones.
- */
-class Deadlines {
-  private readonly heap: Array<Running> = []
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
-  /** The deadline the timer is armed for. */
-  private armed = Number.POSITIVE_INFINITY
-  private readonly expire: (entry: Running) => void
-  constructor(expire: (entry: Running) => void) {
-    this.expire = expire
-  }
-
-  add(entry: Running, ttlMillis: number): void {
-    entry.deadline = Math.ceil(performance.now() + ttlMillis)
-    entry.slot = this.heap.length
-    this.heap.push(entry)
-    this.up(entry.slot)
-    this.arm()
-  }
-
-  remove(entry: Running): void {
-    const slot = entry.slot
-    if (slot < 0) return
-    entry.slot = -1
-    const last = this.heap.pop()!
-    if (last === entry) return
-    this.heap[slot] = last
-    last.slot = slot
-    this.down(slot)
-    this.up(last.slot)
-    // An earlier timer than needed only fires and re-arms: no re-arming here.
-  }
-
-  clear(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-  }
-
-  private arm(): void {
-    const first = this.heap[0]
-    if (first === undefined || first.deadline >= this.armed) return
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.armed = first.deadline
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(first.deadline - performance.now())))
-    this.timer.unref?.()
-  }
-
-  private readonly fire = (): void => {
-    this.timer = undefined
-    this.armed = Number.POSITIVE_INFINITY
-    // A timer may fire up to a millisecond before `performance.now()` reaches its deadline.
-    const now = performance.now() + 1
-    let first = this.heap[0]
-    while (first !== undefined && first.deadline <= now) {
-      this.remove(first)
-      this.expire(first)
-      first = this.heap[0]
-    }
-    this.arm()
-  }
-
-  private up(slot: number): void {
-    const heap = this.heap
-    const entry = heap[slot]!
-    while (slot > 0) {
-      const parentSlot = (slot - 1) >> 1
-      const parent = heap[parentSlot]!
-      if (parent.deadline <= entry.deadline) break
-      heap[slot] = parent
-      parent.slot = slot
-      slot = parentSlot
-    }
-    heap[slot] = entry
-    entry.slot = slot
-  }
-
-  private down(slot: number): void {
-    const heap = this.heap
-    const entry = heap[slot]!
-    const size = heap.length
-    while (true) {
-      let child = 2 * slot + 1
-      if (child >= size) break
-      if (child + 1 < size && heap[child + 1]!.deadline < heap[child]!.deadline) child++
-      const next = heap[child]!
-      if (entry.deadline <= next.deadline) break
-      heap[slot] = next
-      next.slot = slot
-      slot = child
-    }
-    heap[slot] = entry
-    entry.slot = slot
-  }
-}
-
 /** The work's effect; a work that throws fails its task with that defect (as `Effect.suspend` would, without keeping the thunk). */
 const started = <A>(work: (a: A) => Effect.Effect<object, McpError.McpError>, a: A): Effect.Effect<object, McpError.McpError> => {
   try {
@@ -357,7 +260,7 @@ export const make = (
     if (undecided.delete(fiber)) undecided = renewSet(undecided, undecidedRenewal)
   }
   // The TTL bounds the work: when it elapses, the work is interrupted and the task fails as expired.
-  const deadlines = new Deadlines((entry) => {
+  const deadlines = new Deadlines<Running>((entry) => {
     entry.slot = expiredSlot
     entry.fiber?.interruptUnsafe()
   })

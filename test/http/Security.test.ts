@@ -3,7 +3,7 @@
  * size (413), Content-Type (415), Accept (406), the session cap (503), idle reaping and the
  * request timeout (504).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
 import {
@@ -270,6 +270,29 @@ describe("Streamable HTTP limits", () => {
       )
       assert.strictEqual(call.status, 200)
       assert.strictEqual((yield* Effect.promise(() => jsonOf(call))).result.content[0].text, "done")
+    }))
+
+  it.live("requests waiting for their answers share one timer for their request timeout, not one each", () =>
+    Effect.gen(function*() {
+      // A per-request Node timer, armed and cleared around every asynchronous answer, made
+      // scavenges keep every request once a full collection had run (`internal/deadlines.ts`).
+      const timeout = 7_777
+      const spy = vi.spyOn(globalThis, "setTimeout")
+      const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: timeout })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const calls = yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: 10 }, (_, i) =>
+          post(url, { jsonrpc: "2.0", id: 10 + i, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 100 } } }, on(sessionId))
+            .then(async (response) => ({ status: response.status, body: await jsonOf(response) }))))
+      )
+      const armed = spy.mock.calls.filter(([, delay]) => typeof delay === "number" && delay > timeout - 1_000 && delay <= timeout + 1).length
+      spy.mockRestore()
+      for (const call of calls) {
+        assert.strictEqual(call.status, 200)
+        assert.strictEqual(call.body.result.content[0].text, "done")
+      }
+      assert.isAtLeast(armed, 1, "the request timeout is armed")
+      assert.isAtMost(armed, 2, `one timer for 10 requests in flight, not one each (armed ${armed})`)
     }))
 
   it.live("requestTimeoutMillis: a slow call in JSON mode → 504; the session stays usable", () =>

@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { HttpServerRequest } from "effect/http"
+import type { Deadlined, Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -25,15 +26,19 @@ export type Answer =
   | { readonly _tag: "Sse"; readonly stream: SseStream; readonly connection: SseConnection }
 
 /** A client request waiting for its answer. */
-export class Pending {
+export class Pending implements Deadlined {
   readonly request: JsonRpc.Request
   readonly mode: "auto" | "json" | "sse"
   /** Stateless mode: the id the client used (the session saw an internal one). */
   readonly clientId: JsonRpc.RequestId | undefined
   /** The answer, once decided (the first decision stands). */
   answered: Answer | undefined = undefined
-  /** The POST waiting for the answer (see {@link awaitAnswer}). */
-  waiting: ((answer: Answer) => void) | undefined = undefined
+  /** The POST waiting for the answer (see {@link awaitAnswer}); `undefined`: the request timed out. */
+  waiting: ((answer: Answer | undefined) => void) | undefined = undefined
+  /** When the request timeout passes (see `Deadlines`), while its POST waits for the answer. */
+  deadline = 0
+  /** Its index in the endpoint's deadline heap; -1 when it is not there. */
+  slot = -1
   stream: SseStream | undefined = undefined
   /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
   detachedSince: number | undefined = undefined
@@ -64,36 +69,34 @@ export const settle = (pending: Pending, answer: Answer): void => {
   waiting(answer)
 }
 
-/** The longest bound a Node timer takes (a longer one fires at once). */
-const maxTimerMillis = 2 ** 31 - 1
-
 /**
- * The answer of `pending`, or `undefined` once `millis` passed without one. A callback under one
- * plain timer (re-armed for what is left when `millis` is longer than a Node timer can wait):
- * `Effect.timeoutOrElse` on an awaited `Deferred` races two forked fibers (the wait and a sleep)
- * for every request.
+ * The answer of `pending`, or `undefined` once `millis` passed without one. A callback whose
+ * deadline joins the endpoint's heap (`Deadlines`: one timer for all requests in flight; the
+ * heap's `expire` calls {@link timeUp}). `Effect.timeoutOrElse` on an awaited `Deferred` races two
+ * forked fibers (the wait and a sleep) for every request, and a Node timer per request made
+ * scavenges keep every request once a full collection had run (see `internal/deadlines.ts`).
  */
-export const awaitAnswer = (pending: Pending, millis: number): Effect.Effect<Answer | undefined> =>
+export const awaitAnswer = (pending: Pending, deadlines: Deadlines<Pending>, millis: number): Effect.Effect<Answer | undefined> =>
   Effect.callback<Answer | undefined>((resume) => {
     if (pending.answered !== undefined) return resume(Effect.succeed(pending.answered))
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const arm = (left: number) => {
-      timer = setTimeout(() => {
-        if (left > maxTimerMillis) return arm(left - maxTimerMillis)
-        pending.waiting = undefined
-        resume(Effect.succeed(undefined))
-      }, Math.min(left, maxTimerMillis))
-    }
-    arm(millis)
     pending.waiting = (answer) => {
-      clearTimeout(timer)
+      deadlines.remove(pending)
       resume(Effect.succeed(answer))
     }
+    deadlines.add(pending, millis)
     return Effect.sync(() => {
-      clearTimeout(timer)
+      deadlines.remove(pending)
       pending.waiting = undefined
     })
   })
+
+/** The request timeout of `pending` passed (its deadline left the heap): its POST gets `undefined`. */
+export const timeUp = (pending: Pending): void => {
+  const waiting = pending.waiting
+  if (waiting === undefined) return
+  pending.waiting = undefined
+  waiting(undefined)
+}
 
 /**
  * The HTTP request of a message as the request context exposes it: read from the platform's
