@@ -277,7 +277,7 @@ describe("Streamable HTTP limits", () => {
       // A per-request Node timer, armed and cleared around every asynchronous answer, made
       // scavenges keep every request once a full collection had run (`internal/deadlines.ts`).
       const timeout = 7_777
-      const spy = vi.spyOn(globalThis, "setTimeout")
+      const spy = yield* Effect.acquireRelease(Effect.sync(() => vi.spyOn(globalThis, "setTimeout")), (spy) => Effect.sync(() => spy.mockRestore()))
       const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: timeout })
       const sessionId = yield* Effect.promise(() => openSession(url))
       const calls = yield* Effect.promise(() =>
@@ -286,7 +286,6 @@ describe("Streamable HTTP limits", () => {
             .then(async (response) => ({ status: response.status, body: await jsonOf(response) }))))
       )
       const armed = spy.mock.calls.filter(([, delay]) => typeof delay === "number" && delay > timeout - 1_000 && delay <= timeout + 1).length
-      spy.mockRestore()
       for (const call of calls) {
         assert.strictEqual(call.status, 200)
         assert.strictEqual(call.body.result.content[0].text, "done")
