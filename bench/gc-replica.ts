@@ -15,7 +15,10 @@
  * allocation-site pretenuring early on; with `--no-allocation-site-pretenuring`, ~0.1 MB and
  * ~0.5 ms in every run. Only the Redis path has those regimes: with the tasks in memory, 0.06–0.10
  * MB and 0.4–0.6 ms in 4 runs of each, flag or not. Clearing the nodes node-redis's command
- * queues leave behind (their `next` and `value`) did not remove them (8 runs: 2 at ~12 MB).
+ * queues leave behind (their `next` and `value`) did not remove them (8 runs: 2 at ~12 MB). What
+ * V8 pretenures in the heavy regimes are Effect's fiber arrays (`%InYoungGeneration` probes under
+ * `--allow-natives-syntax`): the `[cb]` of `FiberImpl.addObserver` in the ~12 MB one (every such
+ * array born old), the `[]` of its `_stack` in the 7.6–8.9 MB one; the ~1.7 MB one is another site.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { RawHttpClient } from "./rawHttpClient.ts"
