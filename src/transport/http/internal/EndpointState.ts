@@ -29,7 +29,7 @@ import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { originCheck } from "./guards.ts"
-import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle, timeUp } from "./HttpSession.ts"
+import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 
@@ -130,7 +130,7 @@ export class Endpoint implements SessionHost {
     stream.modern = pending.modern
     if (!stream.modern) connection.push(frame(`${stream.streamId}.0`, "", this.retry))
     pending.stream = stream
-    settle(pending, { _tag: "Sse", stream, connection })
+    settle(pending, new SseAnswer(stream, connection))
     return stream
   }
 
@@ -229,10 +229,7 @@ export class Endpoint implements SessionHost {
       this.sessions.delete(session.id)
       for (const stream of session.streams.values()) stream.connection?.close()
       for (const pending of session.pending.values()) {
-        settle(pending, {
-          _tag: "Json",
-          message: forClient(pending, JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The session ended" }))
-        })
+        settle(pending, forClient(pending, JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The session ended" })))
       }
       session.pending = emptyMap
       session.held = emptyMap
@@ -326,7 +323,7 @@ export class Endpoint implements SessionHost {
     const stream = pending.stream
     if (stream === undefined) {
       const answer = message ?? JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
-      settle(pending, { _tag: "Json", message: forClient(pending, answer) })
+      settle(pending, forClient(pending, answer))
       return
     }
     if (message !== undefined) {
@@ -415,7 +412,7 @@ export class Endpoint implements SessionHost {
       session.unclaim(pending)
       const stream = pending.stream
       if (stream === undefined) {
-        settle(pending, { _tag: "Json", message: forClient(pending, message) })
+        settle(pending, forClient(pending, message))
         return undefined
       }
       return this.emit(session, stream, forClient(pending, message), true)
@@ -547,21 +544,21 @@ const answerImpl = Effect.fnUntraced(function*(
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
         return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
-      if (answer._tag === "Json") {
+      if (!(answer instanceof SseAnswer)) {
         // A call the principal may not make (the Authorization middleware's 403), with bearer
         // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
-        const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer.message)
+        const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer)
         if (forbidden !== undefined) {
           headers["www-authenticate"] = challenge(self.options.auth!, {
             error: "insufficient_scope",
             scopes: stepUpScopes(self.options.auth!, http.principal, forbidden)
           })
         }
-        return HttpServerResponse.text(JsonRpc.stringify(answer.message)!, {
+        return HttpServerResponse.text(JsonRpc.stringify(answer)!, {
           contentType: "application/json",
           headers,
           // 2026-07-28: some errors travel with their own status (dual-era clients read it).
-          ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer.message) })
+          ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer) })
         })
       }
       return self.sseResponse(session, answer.stream, answer.connection, headers)
