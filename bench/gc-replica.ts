@@ -9,17 +9,12 @@
  * are given to the replica's Node: `node bench/gc-replica.ts --no-allocation-site-pretenuring`.
  * BENCH_GC_STORE=memory keeps the tasks in the replica's memory instead (Redis still runs).
  *
- * Measured (6 runs of each, alternating, 3 passes per run; see the README's "Garbage collection
- * under load"): with V8's defaults a replica keeps one of several regimes for its whole life
- * (0.7, 1.7 or 7–13 MB surviving each scavenge; median pauses 1.5, 2.7 or 13–16 ms), chosen by
- * allocation-site pretenuring early on; with `--no-allocation-site-pretenuring`, ~0.1 MB and
- * ~0.5 ms in every run. Only the Redis path has those regimes: with the tasks in memory, 0.06–0.10
- * MB and 0.4–0.6 ms in 4 runs of each, flag or not. Clearing the nodes node-redis's command
- * queues leave behind (their `next` and `value`) did not remove them (8 runs: 2 at ~12 MB). What
- * V8 pretenures in the heavy regimes are Effect's fiber arrays (`%InYoungGeneration` probes under
- * `--allow-natives-syntax`): the `[cb]` of `FiberImpl.addObserver` in the ~12 MB one (every such
- * array born old); with that array made by `Array.of`, the `[]` of `_stack` in runs at 7.6–8.9
- * MB; the ~1.7 MB one is another site.
+ * Measured: see the README's "Garbage collection under load" (a table of the regimes with and
+ * without `--no-allocation-site-pretenuring`, and the sites V8 pretenured, found with
+ * `%InYoungGeneration` probes under `--allow-natives-syntax`). With V8's defaults a replica keeps
+ * one regime for its whole life, chosen early on; with the flag, ~0.1 MB and ~0.5 ms in every run.
+ * BENCH_GC_STORE=memory: ~0.1 MB in every run, flag or not. Clearing the nodes node-redis's
+ * command queues leave behind (their `next` and `value`) did not remove the regimes.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { RawHttpClient } from "./rawHttpClient.ts"
