@@ -18,8 +18,9 @@
  * - a replica (`examples/replica-server.ts`, tasks in memory) creating tasks with 64 in flight,
  *   runs alternating: before its supervisor's maps were copied, 0.53–1.54 MB survived and
  *   0.08–1.10 MB promoted (10 runs, pauses 1.3–3.6 ms); after, 0.48–0.61 MB and 0.08–0.15 MB in
- *   15 runs of 17 (1.1–1.5 ms), but 8.7 MB in 2 (9–11 ms pauses), a mode the code before did not
- *   show in memory (it does on Redis): not settled;
+ *   15 runs of 17 (1.1–1.5 ms), but 8.7 MB in 2 (9–11 ms pauses): likely V8 pretenuring Effect's
+ *   fiber stack arrays (the README's "Garbage collection under load", where a 7.6–8.9 MB regime
+ *   was traced to them on Redis reads; these runs were not probed);
  * - the Streamable HTTP endpoint in process (`WebHandler`), a tool that waits 1 ms, 16 in flight,
  *   after a full collection: 6.2–6.5 MB promoted per scavenge in one pass of two when the maps a
  *   session gives back were copied every 256 deletions (their shared count always landed on the
