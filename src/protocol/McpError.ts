@@ -12,6 +12,7 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Schema from "effect/Schema"
+import { clip } from "../internal/clip.ts"
 
 /**
  * The error object of a JSON-RPC error response (`JsonRpc.ErrorObject` is its schema): what every
@@ -177,13 +178,13 @@ export const toErrorObject = (error: McpError): ErrorObject => {
     case "InvalidRequest":
       return withData(ErrorCode.InvalidRequest, error.message, error.data)
     case "MethodNotFound":
-      return { code: ErrorCode.MethodNotFound, message: error.message || `Method not found: ${error.method}` }
+      return { code: ErrorCode.MethodNotFound, message: error.message || `Method not found: ${clip(error.method)}` }
     case "InvalidParams":
       return withData(ErrorCode.InvalidParams, error.message, error.data)
     case "InternalError":
       return withData(ErrorCode.InternalError, error.message, error.data)
     case "ResourceNotFound":
-      return { code: ErrorCode.ResourceNotFound, message: `Resource not found: ${error.uri}`, data: { uri: error.uri } }
+      return { code: ErrorCode.ResourceNotFound, message: `Resource not found: ${clip(error.uri)}`, data: { uri: error.uri } }
     case "UrlElicitationRequired":
       return {
         code: ErrorCode.UrlElicitationRequired,
@@ -292,8 +293,17 @@ export const resourceNotFound = (uri: string): ResourceNotFound => withoutStackT
  * An {@link InvalidParams} from a failed schema decode: `what` names what was decoded (e.g.
  * `"params of tools/call"`), the message carries the schema's own description of the problem.
  */
-export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.SchemaError>): InvalidParams => {
+export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.SchemaError>): InvalidParams =>
+  invalidParams(`Invalid ${what}: ${schemaFailureMessage(cause)}`)
+
+/**
+ * What a failed decode says, for a message: the schema error's own message (the paths and what
+ * was expected), not the `Cause` around it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const schemaFailureMessage = (cause: Cause.Cause<Schema.SchemaError>): string => {
   const error = Cause.findErrorOption(cause)
-  const detail = error._tag === "Some" ? error.value.message : Cause.pretty(cause)
-  return invalidParams(`Invalid ${what}: ${detail}`)
+  return error._tag === "Some" ? error.value.message : Cause.pretty(cause)
 }

@@ -10,7 +10,9 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
-import { InvalidParams } from "./McpError.ts"
+import * as Schema from "effect/Schema"
+import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
+import { InvalidParams, invalidParamsFromSchema } from "./McpError.ts"
 import type * as JsonRpc from "./JsonRpc.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
 import type {
@@ -22,7 +24,9 @@ import type {
   ServerCapabilities
 } from "./McpSchema.ts"
 import * as Schemas from "./internal/mcpSchemas.ts"
+import { clip } from "../internal/clip.ts"
 import { lazy } from "../internal/lazy.ts"
+import * as ParamHeaders from "./ParamHeaders.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
 import * as v2026_07_28 from "./versions/v2026_07_28.ts"
@@ -304,12 +308,47 @@ const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
+ * Whether a request is of the stateless era (MCP 2026-07-28): its `_meta` names a protocol
+ * version. Total over whatever a client sent as `_meta` (`null`, an array, a string: then not).
+ *
+ * @since 0.1.0
+ * @category negotiation
+ */
+export const namesItsVersion = (request: JsonRpc.Request): boolean => {
+  const meta = request.params?._meta
+  return isRecord(meta) && Object.hasOwn(meta, v2026_07_28.metaKeys.protocolVersion)
+}
+
+/**
+ * Checks of the client's capabilities and info a 2026-07-28 `_meta` carries, by the schemas a
+ * 2025 `initialize` is decoded with (so both eras refuse the same malformed values with -32602),
+ * built at the first 2026-07-28 request. JIT-compiled: every such request runs them. Measured
+ * (`resolveModern` of a typical `tools/call`, in process): 0.1 µs without the checks, 1.1 µs
+ * with the interpreter, 0.25 µs compiled.
+ */
+const jit = <S extends Schema.Top>(schema: S) => {
+  SchemaJITCompiler.enable(schema.ast)
+  return Schema.decodeUnknownExit(schema as unknown as Schema.Codec<unknown, unknown>)
+}
+const checkClientCapabilities = lazy(() => jit(Schemas.ClientCapabilities()))
+const checkClientInfo = lazy(() => jit(Schemas.Implementation()))
+
+const emptyMeta: { readonly [key: string]: unknown } = {}
+
+/** A malformed `_meta` entry as the -32602 it gets. */
+const invalidMeta = (key: string, cause: Parameters<typeof invalidParamsFromSchema>[1]): Result.Result<never, Rejection> =>
+  reject(400, ErrorCode.InvalidParams, invalidParamsFromSchema(`params: _meta["${key}"]`, cause).message)
+
+/**
  * Resolves the truth of one 2026-07-28 request from its `_meta` and, over HTTP, its headers
  * (pure). The rules, in this order (`mcp-protocol.md` §b.2, §e.3):
  *
- * 1. `_meta` must hold `protocolVersion` and `clientCapabilities` (an object) → else -32602, 400;
+ * 1. `_meta` must hold `protocolVersion` and well-formed `clientCapabilities`, and a `clientInfo`
+ *    it holds must be well-formed (the schemas of `initialize`'s `capabilities` and
+ *    `clientInfo`) → else -32602, 400;
  * 2. over HTTP, `MCP-Protocol-Version` must equal the `_meta` version, `Mcp-Method` the method,
- *    and `Mcp-Name` (optional whitespace trimmed) the param it mirrors (`name` of `tools/call` and
+ *    and `Mcp-Name` (optional whitespace trimmed, its `=?base64?…?=` form decoded; raw characters
+ *    outside printable ASCII are invalid) the param it mirrors (`name` of `tools/call` and
  *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`) → else -32020, 400;
  * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400;
  * 4. a method 2026-07-28 removed (`initialize`, `ping`, `logging/setLevel`, subscribe, ...) →
@@ -332,13 +371,21 @@ export const resolveModern = (
   supportedVersions: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
 ): Result.Result<ResolvedRequest, Rejection> => {
   const meta = request.params?._meta
-  const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
-  const capabilities = isRecord(meta) ? meta[v2026_07_28.metaKeys.clientCapabilities] : undefined
+  const fields = isRecord(meta) ? meta : emptyMeta
+  const version = fields[v2026_07_28.metaKeys.protocolVersion]
+  const capabilities = fields[v2026_07_28.metaKeys.clientCapabilities]
   if (typeof version !== "string") {
     return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.protocolVersion}"] is required`)
   }
   if (!isRecord(capabilities)) {
     return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.clientCapabilities}"] is required (an object)`)
+  }
+  const capabilitiesChecked = checkClientCapabilities()(capabilities)
+  if (capabilitiesChecked._tag === "Failure") return invalidMeta(v2026_07_28.metaKeys.clientCapabilities, capabilitiesChecked.cause)
+  const info = fields[v2026_07_28.metaKeys.clientInfo]
+  if (info !== undefined) {
+    const infoChecked = checkClientInfo()(info)
+    if (infoChecked._tag === "Failure") return invalidMeta(v2026_07_28.metaKeys.clientInfo, infoChecked.cause)
   }
   if (headers !== undefined) {
     const headerVersion = headers["mcp-protocol-version"]
@@ -360,12 +407,21 @@ export const resolveModern = (
     const param = namedParam(request.method)
     const named = param === undefined ? undefined : request.params?.[param]
     if (named !== undefined) {
-      const name = headers["mcp-name"]?.trim()
+      const raw = headers["mcp-name"]?.trim()
+      // Decoded before comparing: a name or URI outside printable ASCII travels base64-encoded.
+      const name = raw === undefined ? undefined : ParamHeaders.decodeHeaderValue(raw)
+      if (raw !== undefined && name === undefined) {
+        return reject(
+          400,
+          v2026_07_28.errorCodes.HeaderMismatch,
+          `Header mismatch: Mcp-Name ${JSON.stringify(raw)} is invalid (${ParamHeaders.invalidValue})`
+        )
+      }
       if (name !== String(named)) {
         return reject(
           400,
           v2026_07_28.errorCodes.HeaderMismatch,
-          `Header mismatch: Mcp-Name ${JSON.stringify(name ?? null)} is not params.${param} ${JSON.stringify(named)}`
+          `Header mismatch: Mcp-Name ${JSON.stringify(raw ?? null)} is not params.${param} ${JSON.stringify(named)}`
         )
       }
     }
@@ -383,15 +439,13 @@ export const resolveModern = (
     })
   }
   if (v2026_07_28.removedMethods.has(request.method)) {
-    return reject(404, ErrorCode.MethodNotFound, `Method not found: ${request.method} (removed in ${version})`)
+    return reject(404, ErrorCode.MethodNotFound, `Method not found: ${clip(request.method)} (removed in ${version})`)
   }
-  const fields = meta as { readonly [key: string]: unknown }
-  const info = fields[v2026_07_28.metaKeys.clientInfo]
   const logLevel = fields[v2026_07_28.metaKeys.logLevel]
   return Result.succeed({
     protocolVersion: known,
     clientCapabilities: capabilities as ClientCapabilities,
-    clientInfo: isRecord(info) ? info as unknown as Implementation : undefined,
+    clientInfo: info as Implementation | undefined,
     logLevel: typeof logLevel === "string" && loggingLevels().has(logLevel) ? logLevel as LoggingLevel : undefined
   })
 }

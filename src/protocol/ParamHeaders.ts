@@ -43,14 +43,32 @@ export const paramHeadersOf = (inputSchema: unknown): ReadonlyArray<ParamHeader>
 
 const sentinel = /^=\?base64\?(.*)\?=$/
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** Printable US-ASCII: what a value may hold as it is (Node reads header bytes as Latin-1). */
+const printable = /^[\x20-\x7e]*$/
 
-/** A header value as the text it stands for; `undefined` when its base64 form is invalid. */
+/**
+ * A mirrored header value (`Mcp-Name`, `Mcp-Param-*`) as the text it stands for: the
+ * `=?base64?…?=` form decoded (UTF-8), any other value as it is; `undefined` when the value is
+ * invalid: a base64 form that is not base64, or characters outside printable US-ASCII, which a
+ * client must send base64-encoded (SEP-2243: servers reject such values, so that the server and
+ * an intermediary reading the bytes differently never see two different values).
+ */
 export const decodeHeaderValue = (value: string): string | undefined => {
   const match = sentinel.exec(value)
-  if (match === null) return value
+  if (match === null) return printable.test(value) ? value : undefined
   const encoded = match[1]!
   return base64.test(encoded) ? Buffer.from(encoded, "base64").toString("utf8") : undefined
 }
+
+/**
+ * Decimal digits (leading zeros, a sign, a fraction and an exponent allowed): an integer argument's
+ * header compares numerically, but only when it is written as a decimal number (not `0x2a`,
+ * `Infinity`, or an empty value, which `Number` would also read).
+ */
+const numeric = /^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
+
+/** Why {@link decodeHeaderValue} refuses a value, for error messages. */
+export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= form"
 
 /**
  * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else
@@ -69,8 +87,8 @@ export const check = (
     const raw = received[header]
     if (raw === undefined) return `${header} is missing (the argument ${path.join(".")} is set)`
     const text = decodeHeaderValue(raw.trim())
-    if (text === undefined) return `${header} has an invalid base64 value`
-    const agrees = typeof value === "number" ? Number(text) === value : text === String(value)
+    if (text === undefined) return `${header} has an invalid value (${invalidValue})`
+    const agrees = typeof value === "number" ? numeric.test(text) && Number(text) === value : text === String(value)
     if (!agrees) return `${header} does not match the argument ${path.join(".")}`
   }
   return undefined

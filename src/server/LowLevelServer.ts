@@ -468,7 +468,7 @@ const inputRequiredOr = (
       inputRequests: round.pending,
       requestState: sealer.seal(
         digest ?? digestOf(request, context.principal?.subject),
-        Object.fromEntries(round.answers)
+        round.kept()
       )
     })
     : Exit.failCause(cause)

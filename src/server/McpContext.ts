@@ -12,7 +12,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import type * as McpError from "../protocol/McpError.ts"
+import * as McpError from "../protocol/McpError.ts"
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -213,7 +213,9 @@ export const elicit = <S extends Schema.Top>(
       const content = decode(result.content ?? {})
       return content._tag === "Success"
         ? Exit.succeed({ action: "accept", content: content.value })
-        : Exit.fail(new ElicitationInvalid({ message: `The client's answer does not match the form: ${String(content.cause)}` }))
+        : Exit.fail(new ElicitationInvalid({
+            message: `The client's answer does not match the form: ${McpError.schemaFailureMessage(content.cause)}`
+          }))
     })
   )
 }

@@ -33,6 +33,7 @@ import { McpRequestContext, type RequestContext } from "../session/RequestContex
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
+import { clip } from "../internal/clip.ts"
 import { filled } from "../internal/filledContext.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
@@ -276,7 +277,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }, nextCursor))
         handlers["tools/call"] = (params, context) => {
           const tool = tools.get(params.name)
-          if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.name}`))
+          if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.name)}`))
           // 2026-07-28 over HTTP: arguments mirrored in `Mcp-Param-*` headers must agree (SEP-2243).
           if (context.http !== undefined && ProtocolVersion.isModern(context.protocolVersion)) {
             const problem = ParamHeaders.check(paramHeadersOf(tool.wire), params.arguments, context.http.headers)
@@ -368,7 +369,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           withCursor({ prompts: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["prompts/get"] = (params, context) => {
           const prompt = prompts.get(params.name)
-          if (prompt === undefined) return Exit.fail(McpError.invalidParams(`Unknown prompt: ${params.name}`))
+          if (prompt === undefined) return Exit.fail(McpError.invalidParams(`Unknown prompt: ${clip(params.name)}`))
           if (!taskPrompts) return prompt.get(params.arguments, context)
           return tasks!.run(context, "prompts/get", `Prompt ${prompt.name}`, prompt.taskSupport, params.task, (context) =>
             prompt.get(params.arguments, context))

@@ -29,6 +29,8 @@ export class InputRound {
   readonly answers: ReadonlyMap<string, unknown>
   // Made at the first input missing: most rounds (and the tasks that keep theirs) never need one.
   private missing: { [key: string]: InputRequest } | undefined = undefined
+  // The keys the handler asked for in this round, made at the first one.
+  private asked: Set<string> | undefined = undefined
   private counter = 0
   constructor(answers: ReadonlyMap<string, unknown>) {
     this.answers = answers
@@ -43,15 +45,32 @@ export class InputRound {
    */
   keyOf(method: string, chosen: string | undefined): string {
     this.counter++
-    return chosen ?? `${method}-${this.counter}`
+    const key = chosen ?? `${method}-${this.counter}`
+    ;(this.asked ??= new Set()).add(key)
+    return key
   }
-  /** Records an input still missing. */
+  /** Records an input still missing (an answer given for it did not decode: it is asked again). */
   ask(key: string, request: InputRequest): void {
     ;(this.missing ??= {})[key] = request
+  }
+  /**
+   * The answers to carry to the next round (sealed in `requestState`): those the handler asked
+   * for in this round and took. Answers to inputs nobody asked for are dropped (the spec: ignore
+   * them), as are answers that did not decode: a client cannot grow the state it must send back.
+   */
+  kept(): { readonly [key: string]: unknown } {
+    const kept: Array<[string, unknown]> = []
+    for (const key of this.asked ?? noKeys) {
+      if (this.answers.has(key) && (this.missing === undefined || !Object.hasOwn(this.missing, key))) {
+        kept.push([key, this.answers.get(key)])
+      }
+    }
+    return Object.fromEntries(kept)
   }
 }
 
 const nonePending: { readonly [key: string]: InputRequest } = Object.freeze({})
+const noKeys: ReadonlySet<string> = new Set()
 
 /**
  * The signal that stops a handler whose input is missing: a defect value (so handlers that catch

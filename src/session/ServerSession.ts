@@ -41,6 +41,7 @@ import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
+import { clip } from "../internal/clip.ts"
 import { emptyMap, shrink, writable } from "../internal/emptyMap.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -51,7 +52,6 @@ import type {
   ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
-import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import {
   NotSendable,
@@ -554,7 +554,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   ): void {
     const id = request.id
     if (this.has(id)) {
-      return this.reject(request, `a request with id ${JSON.stringify(id)} is already in progress`)
+      return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`)
     }
     // The lifecycle decides (see `internal/lifecycle.ts`). The stateless era (2026-07-28) on a
     // connection without HTTP (stdio, in-memory): the first message picks the era.
@@ -562,13 +562,15 @@ class SessionImpl extends Scheduler implements ServerSession {
       this.phase,
       this.stateless,
       request.method,
-      this.phase === "new" && this.modernRequest(request),
+      this.phase === "new" && Negotiation.namesItsVersion(request),
       resolved !== undefined
     )
     switch (admission._tag) {
       case "Modern": {
         const modern = Negotiation.resolveModern(request, undefined)
         if (modern._tag === "Failure") return this.send(JsonRpc.failure(request.id, modern.failure.error), request.id)
+        // The era is picked by the first request resolved (see `internal/lifecycle.ts`).
+        if (this.phase === "new") this.phase = "modern"
         resolved = modern.success
         break
       }
@@ -585,12 +587,6 @@ class SessionImpl extends Scheduler implements ServerSession {
     const effect = this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
-  }
-
-  /** Whether a request is of the stateless era: it names its protocol version in `_meta`. */
-  private modernRequest(request: JsonRpc.Request): boolean {
-    const meta = request.params?._meta as { readonly [key: string]: unknown } | undefined
-    return meta !== undefined && typeof meta === "object" && metaKeys.protocolVersion in meta
   }
 
   private dispatch(
@@ -659,7 +655,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         this.cancel((notification.params as { readonly requestId?: unknown } | undefined)?.requestId)
         break
       default:
-        if (this.phase === "new" || this.phase === "initializing") return
+        if (this.phase === "new" || this.phase === "initializing" || this.phase === "modern") return
     }
     if (this.phase === "closed") return
     this.runObserver(notification.method, () => this.dispatcher.notification(notification, this))

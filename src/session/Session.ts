@@ -14,8 +14,14 @@ import type { Principal } from "./Principal.ts"
 
 /** Where a session is in the handshake-era lifecycle. */
 export type Phase =
-  /** nothing yet: only `ping` and `initialize` are accepted */
+  /** nothing yet: only `ping` and `initialize` are accepted (or a 2026-07-28 request, see `"modern"`) */
   | "new"
+  /**
+   * a connection of the stateless era (MCP 2026-07-28, no handshake): its first request named its
+   * protocol version in `_meta` and was resolved; every request is answered by its own `_meta`
+   * (`initialize` is not a method of that era)
+   */
+  | "modern"
   /** `initialize` is being answered */
   | "initializing"
   /** `initialize` answered; waiting for `notifications/initialized` (requests are accepted) */

@@ -260,6 +260,47 @@ describe("lifecycle", () => {
       assert.deepStrictEqual(list.result.tools.map((t: any) => t.name), ["echo", "slow"])
     }))
 
+  it.live("a _meta that is not an object (null, an array, a string) gets the spec's code; the session lives on", () =>
+    scenario(async (raw) => {
+      // Before initialize: a request is refused as such, whatever its _meta; initialize's params are invalid.
+      await assertError(raw, { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: null } }, -32600, 1, "initialize")
+      await assertError(raw, { ...initializeRequest(2), params: { ...initializeRequest(2).params, _meta: null } }, -32602, 2, "_meta")
+      await initializeRaw(raw)
+      for (const [id, meta] of [[3, null], [4, []], [5, "io.modelcontextprotocol/protocolVersion"]] as const) {
+        await assertError(raw, { jsonrpc: "2.0", id, method: "tools/list", params: { _meta: meta } }, -32602, id, "_meta")
+      }
+      await assertAlive(raw)
+    }))
+
+  it.live("the first 2026-07-28 request resolved picks the era: later ones answer by their own _meta, initialize is refused", () =>
+    scenario(async (raw) => {
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+      }
+      const ask = async (id: number, method: string, params?: unknown) => {
+        await raw.send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) })
+        return raw.waitFor((m) => m.id === id)
+      }
+      // A refused first one (an unsupported version) leaves the connection new: a client may fall back.
+      const unsupported = await ask(1, "server/discover", { _meta: { ...meta, "io.modelcontextprotocol/protocolVersion": "2099-01-01" } })
+      assert.strictEqual(unsupported.error?.code, -32022)
+      const discovered = await ask(2, "server/discover", { _meta: meta })
+      assert.include(discovered.result.supportedVersions, "2026-07-28")
+      // From now on: resolved by its own _meta, refused there when it has none (or not an object)
+      for (const [id, method, params] of [[3, "tools/list", undefined], [4, "tools/list", { _meta: null }]] as const) {
+        const refused = await ask(id, method, params)
+        assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
+        assert.include(refused.error.message, "protocolVersion")
+      }
+      const initialize = await ask(5, "initialize", initializeRequest(5).params)
+      assert.strictEqual(initialize.error?.code, -32602, JSON.stringify(initialize))
+      const removed = await ask(6, "initialize", { ...initializeRequest(6).params, _meta: meta })
+      assert.strictEqual(removed.error?.code, -32601, JSON.stringify(removed))
+      const tools = await ask(7, "tools/list", { _meta: meta })
+      assert.deepStrictEqual(tools.result.tools.map((t: any) => t.name), ["echo", "slow"])
+    }))
+
   it.live("a second initialize is answered -32600, before and after notifications/initialized", () =>
     scenario(async (raw) => {
       await raw.send(initializeRequest("i1"))

@@ -223,6 +223,22 @@ describe("raw stdio framing", () => {
       assert.strictEqual(child.messages.length, 4)
     }))
 
+  it.live("a _meta of null on the first message (either era's test) is answered -32602; the process lives on", () =>
+    withChild(async (child) => {
+      const init = {
+        jsonrpc: "2.0",
+        id: "i",
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" }, _meta: null }
+      }
+      await child.write(JSON.stringify(init) + "\n")
+      const refused = await child.waitFor((m) => m.id === "i")
+      assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
+      await handshake(child)
+      await child.write(echoCall(1, "alive") + "\n")
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === 1)).result.content, [{ type: "text", text: "alive" }])
+    }))
+
   it.live("a request split across writes, mid-JSON and mid multi-byte character, is parsed", () =>
     withChild(async (child) => {
       await handshake(child)

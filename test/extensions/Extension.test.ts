@@ -161,7 +161,7 @@ describe("Extension API", () => {
     Effect.gen(function*() {
       const server = yield* startServer({}, McpServer.extension(Strict))
       const modern = yield* connectModern(server)
-      for (const capabilities of [{}, { extensions: {} }, { extensions: { "com.example/other": {} } }, { extensions: { "com.example/strict": true } }]) {
+      for (const capabilities of [{}, { extensions: {} }, { extensions: { "com.example/other": {} } }]) {
         const refused = yield* run(() => modern.request("strict/echo", { text: "hi" }, metaOf(capabilities)))
         assert.strictEqual(refused.error?.code, -32021, JSON.stringify(capabilities))
         assert.deepStrictEqual(refused.error.data, { requiredCapabilities: { extensions: { "com.example/strict": {} } } })
@@ -173,6 +173,9 @@ describe("Extension API", () => {
       assert.deepStrictEqual(declared.result, { echoed: "hi", resultType: "complete" })
       // the declaration is per request: the next undeclared one is refused again
       assert.strictEqual((yield* run(() => modern.request("strict/echo", { text: "again" }))).error?.code, -32021)
+      // a declaration that is not an object is malformed, as in initialize: -32602
+      const malformed = yield* run(() => modern.request("strict/echo", { text: "hi" }, metaOf({ extensions: { "com.example/strict": true } })))
+      assert.strictEqual(malformed.error?.code, -32602)
     }))
 
   it.live("a modern-only method answers -32601 to a 2025 session (declared or not) and is served to 2026 requests", () =>

@@ -215,11 +215,13 @@ describe("Skills.fromDirectory", () => {
 describe("Skills.layer", () => {
   it.effect("server/discover and initialize declare the extension (inline settings) beside resources", () =>
     Effect.gen(function*() {
-      const { raw, request } = yield* serve([Plain], { directoryRead: true })
+      const { request } = yield* serve([Plain], { directoryRead: true })
       const discovered = yield* request("server/discover")
       assert.deepStrictEqual(discovered.result.capabilities.extensions, { [id]: { directoryRead: true } })
       assert.isObject(discovered.result.capabilities.resources)
-      const initialized = yield* Effect.promise(() => initializeRaw(raw))
+      // A connection's first resolved request picks its era: initialize on a connection of its own.
+      const legacy = yield* serve([Plain], { directoryRead: true })
+      const initialized = yield* Effect.promise(() => initializeRaw(legacy.raw))
       assert.deepStrictEqual(initialized.result.capabilities.extensions, { [id]: { directoryRead: true } })
       const plain = yield* serve([Plain])
       const bare = yield* plain.request("server/discover")

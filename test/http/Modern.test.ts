@@ -305,6 +305,31 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       assert.deepStrictEqual(three.content, [{ type: "text", text: "Bob likes green" }])
     }))
 
+  it.live("the sealed requestState carries only answers the handler asked for and took (not unknown or invalid ones)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const tool = "test_input_required_result_multi_round"
+      const junk = "x".repeat(100_000)
+      const one = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { unasked: junk } }))).message.result
+      assert.deepStrictEqual(Object.keys(one.inputRequests), ["step1"])
+      assert.isBelow(one.requestState.length, 2_000, "an answer nobody asked for was sealed")
+      // An answer that does not decode is asked again, and not carried either.
+      const again = (yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { step1: { action: junk } }, requestState: one.requestState })
+      )).message.result
+      assert.deepStrictEqual(Object.keys(again.inputRequests), ["step1"])
+      assert.isBelow(again.requestState.length, 2_000, "an invalid answer was sealed")
+      const two = (yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { step1: accept({ name: "Bob" }), other: junk }, requestState: again.requestState })
+      )).message.result
+      assert.deepStrictEqual(Object.keys(two.inputRequests), ["step2"])
+      assert.isBelow(two.requestState.length, 2_000)
+      const three = (yield* Effect.promise(() =>
+        retry(url, tool, caps, { inputResponses: { step2: accept({ color: "green" }) }, requestState: two.requestState })
+      )).message.result
+      assert.deepStrictEqual(three.content, [{ type: "text", text: "Bob likes green" }])
+    }))
+
   it.live("inputs asked concurrently come in one round; a tampered or foreign state is -32602", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -226,6 +226,55 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     assert.strictEqual(Negotiation.resolveModern(noInfo, headers("server/discover"))._tag, "Success")
   })
 
+  it("malformed clientCapabilities or clientInfo → -32602, 400, naming the entry (the schemas initialize uses)", () => {
+    const malformed: ReadonlyArray<[string, Record<string, unknown>]> = [
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { elicitation: null } }],
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { extensions: null } }],
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { sampling: 5 } }],
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { roots: { listChanged: "yes" } } }],
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": "x" } } }],
+      ["clientInfo", { "io.modelcontextprotocol/clientInfo": "c" }],
+      ["clientInfo", { "io.modelcontextprotocol/clientInfo": { name: 5, version: "1" } }],
+      ["clientInfo", { "io.modelcontextprotocol/clientInfo": null }]
+    ]
+    for (const [entry, over] of malformed) {
+      for (const head of [headers("tools/list"), undefined]) {
+        const refused = rejection(Negotiation.resolveModern(request("tools/list", {}, over), head))
+        assert.deepStrictEqual([refused.status, refused.error.code], [400, -32602], JSON.stringify(over))
+        assert.include(refused.error.message, `_meta["io.modelcontextprotocol/${entry}"]`)
+      }
+    }
+    // unknown capabilities are kept as sent
+    const extra = Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientCapabilities": { future: { x: 1 } } }), undefined)
+    assert.deepStrictEqual(extra._tag === "Success" ? extra.success.clientCapabilities as unknown : undefined, { future: { x: 1 } })
+  })
+
+  it("namesItsVersion: only an object _meta holding the version key (null, arrays and strings are not)", () => {
+    const withMeta = (meta: unknown) => ({ jsonrpc: "2.0" as const, id: 1, method: "tools/list", params: { _meta: meta } })
+    assert.isTrue(Negotiation.namesItsVersion(withMeta({ "io.modelcontextprotocol/protocolVersion": "2026-07-28" })))
+    for (const meta of [null, undefined, [], "io.modelcontextprotocol/protocolVersion", 5, {}, { other: 1 }]) {
+      assert.isFalse(Negotiation.namesItsVersion(withMeta(meta)), JSON.stringify(meta))
+    }
+    assert.isFalse(Negotiation.namesItsVersion({ jsonrpc: "2.0", id: 1, method: "tools/list" }))
+    // a _meta of the wrong type is refused by resolveModern, never thrown on
+    const refused = rejection(Negotiation.resolveModern(withMeta(null), undefined))
+    assert.strictEqual(refused.error.code, -32602)
+  })
+
+  it("Mcp-Name: its =?base64?…?= form is decoded before comparing; raw bytes outside printable ASCII → -32020", () => {
+    const uri = "test://\u00e9 \u00fc"
+    const encoded = `=?base64?${Buffer.from(uri).toString("base64")}?=`
+    assert.strictEqual(Negotiation.resolveModern(request("resources/read", { uri }), headers("resources/read", { "mcp-name": encoded }))._tag, "Success")
+    const tool = `=?base64?${Buffer.from("echo").toString("base64")}?=`
+    assert.strictEqual(Negotiation.resolveModern(request("tools/call", { name: "echo" }), headers("tools/call", { "mcp-name": tool }))._tag, "Success")
+    // Node reads the raw UTF-8 bytes of "é" as Latin-1 "Ã©"; a raw 0xE9 as "é": both invalid
+    for (const raw of ["test://\u00c3\u00a9 \u00c3\u00bc", uri, "=?base64?not base64?="]) {
+      const refused = rejection(Negotiation.resolveModern(request("resources/read", { uri }), headers("resources/read", { "mcp-name": raw })))
+      assert.deepStrictEqual([refused.status, refused.error.code], [400, -32020], raw)
+      assert.include(refused.error.message, "invalid")
+    }
+  })
+
   it("header and body disagree → -32020, 400: version, Mcp-Method (missing, other, other case), Mcp-Name", () => {
     const cases: Array<[ReturnType<typeof request>, Record<string, string | undefined>]> = [
       [request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "v999.0.0" }), headers("tools/list")],

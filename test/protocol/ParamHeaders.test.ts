@@ -31,6 +31,17 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8="), "=?base64?SGVsbG8=")
   })
 
+  it("refuses raw characters outside printable ASCII (they must travel base64-encoded)", () => {
+    // Node reads header bytes as Latin-1: the byte 0xE9 arrives as "é", the UTF-8 bytes of "é" as "Ã©".
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00e9"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00c3\u00a9"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("a\tb"))
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("a b ~"), "a b ~")
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    assert.include(ParamHeaders.check(headers, { region: "\u00e9" }, { "mcp-param-region": "\u00e9" })!, "invalid value")
+    assert.isUndefined(ParamHeaders.check(headers, { region: "\u00e9" }, { "mcp-param-region": "=?base64?w6k=?=" }))
+  })
+
   it("checks headers against the arguments: agree, missing, different, invalid; integers numerically", () => {
     const headers = ParamHeaders.paramHeadersOf(schema)
     const args = { region: "Hello", shard: 7, nested: { tenant: "acme" } }
@@ -39,6 +50,11 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-region": undefined })!, "missing")
     assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-shard": "8" })!, "does not match")
     assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-region": "=?base64?SGVsbG8?=" })!, "base64")
+    // integers compare numerically, but only written as decimal numbers
+    for (const loose of ["0x7", "", " ", "7 apples", "Infinity"]) {
+      assert.include(ParamHeaders.check(headers, args, { ...good, "mcp-param-shard": loose })!, "does not match", loose)
+    }
+    assert.isUndefined(ParamHeaders.check(headers, args, { ...good, "mcp-param-shard": "7.0" }))
     // an absent or null argument needs no header
     assert.isUndefined(ParamHeaders.check(headers, { region: null }, {}))
   })

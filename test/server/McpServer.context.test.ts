@@ -161,6 +161,9 @@ describe("McpContext.elicit in a tool", () => {
       content = { name: "Ada", age: "36" }
       const wrongType = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
       assert.match(text(wrongType), /^invalid: /)
+      // The message says what is wrong (the schema's own words), not the Cause around it.
+      assert.include(text(wrongType), "age")
+      assert.notInclude(text(wrongType), "Cause(")
     }))
 
   it.live("without the client capability it is ClientCapabilityMissing and nothing is sent", () =>

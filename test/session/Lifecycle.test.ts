@@ -27,6 +27,12 @@ describe("Lifecycle.admit", () => {
     ["operational", false, "initialize", false, false, { _tag: "Reject", detail: twice }],
     ["operational", true, "initialize", false, false, Lifecycle.dispatch],
     ["operational", false, "tools/call", true, false, Lifecycle.dispatch],
+    // A connection whose era was picked by a resolved 2026-07-28 request stays in it: whatever
+    // comes next (without _meta, or initialize) is resolved by its own _meta, and refused there.
+    ["modern", false, "tools/list", true, false, Lifecycle.modern],
+    ["modern", false, "tools/list", false, false, Lifecycle.modern],
+    ["modern", false, "initialize", false, false, Lifecycle.modern],
+    ["modern", false, "ping", false, false, Lifecycle.modern],
     ["closed", false, "tools/call", false, false, Lifecycle.drop],
     ["closed", false, "ping", false, false, Lifecycle.dispatch]
   ]

@@ -35,6 +35,9 @@ describe("OutboundGates.mayNotify", () => {
     ["initializing", everything, "notifications/message", undefined, false],
     ["initializing", everything, "notifications/message", 7, true],
     ["initialized", everything, "notifications/tools/list_changed", undefined, true],
+    // A 2026-07-28 connection: nothing unsolicited (list changes go on listen streams), a request's own yes.
+    ["modern", everything, "notifications/tools/list_changed", undefined, false],
+    ["modern", everything, "notifications/message", 3, true],
     // A closed session sends nothing, related or not.
     ["closed", everything, "notifications/progress", 1, false],
     ["closed", everything, "notifications/message", undefined, false]

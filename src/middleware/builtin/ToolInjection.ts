@@ -42,6 +42,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import { clip } from "../../internal/clip.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
@@ -117,7 +118,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     const params = decodeCallParams(request.params ?? {})
     if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/call", params.cause))
     const tool = byName.get(params.value.name)
-    if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${params.value.name}`))
+    if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.value.name)}`))
     return tool.call(params.value.arguments, context)
   }
 

@@ -5,8 +5,9 @@
  * table row in a unit test.
  *
  * - A connection without a handshake whose first request names its protocol version in `_meta`
- *   is of the stateless era (2026-07-28): that request, and every later one, is answered by its
- *   own `_meta`.
+ *   is of the stateless era (2026-07-28): that request, and once one is resolved (phase
+ *   `"modern"`) every later one, is answered by its own `_meta`; the first message picks the era
+ *   (a refused first one leaves the connection new: a client may fall back to `initialize`).
  * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
  * - `initialize` comes once per session (a stateless session takes it from anyone).
  * - A closed session answers nothing.
@@ -46,7 +47,7 @@ export const admit = (
   namesVersion: boolean,
   resolved: boolean
 ): Admission => {
-  if (!resolved && !stateless && phase === "new" && namesVersion) return modern
+  if (!resolved && !stateless && (phase === "modern" || (phase === "new" && namesVersion))) return modern
   if (phase !== "operational" && method !== "ping") {
     if (method === "initialize") return phase === "new" ? initialize : initializeTwice
     if (phase === "new" || phase === "initializing") {

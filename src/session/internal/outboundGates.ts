@@ -23,7 +23,8 @@ export const mayNotify = (
   related: JsonRpc.RequestId | undefined
 ): boolean => {
   if (phase === "closed") return false
-  if (related === undefined && (phase === "new" || phase === "initializing")) return false
+  // A 2026-07-28 connection has no unsolicited notifications: they go on listen streams.
+  if (related === undefined && (phase === "new" || phase === "initializing" || phase === "modern")) return false
   switch (method) {
     case "notifications/message":
       return capabilities.logging !== undefined

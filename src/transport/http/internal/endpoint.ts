@@ -14,6 +14,7 @@ import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } fr
 import { createServer } from "node:http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
+import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../../../session/Connection.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
@@ -29,6 +30,7 @@ import { Endpoint } from "./EndpointState.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { readBody, withCors } from "./guards.ts"
 import * as Legacy from "./legacy.ts"
+import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
 import { health, jsonError, shuttingDown } from "./responses.ts"
 
@@ -165,7 +167,11 @@ const dispatch = (
     case "DELETE":
       return Legacy.del(endpoint, request, principal)
     default:
-      return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, `Method ${request.method} not allowed`, { allow: "GET, POST, DELETE" }))
+      return Effect.succeed(
+        jsonError(405, ErrorCode.InvalidRequest, `Method ${request.method} not allowed`, {
+          allow: endpoint.options.stateless === true ? "POST" : "GET, POST, DELETE"
+        })
+      )
   }
 }
 
@@ -179,14 +185,11 @@ const post = (
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  const accept = request.headers.accept ?? ""
-  const json = accept.includes("application/json") || accept.includes("*/*")
-  const sse = accept.includes("text/event-stream") || accept.includes("*/*")
+  const { json, sse } = MediaTypes.accepted(request.headers.accept)
   if (!json && !sse) {
     return Effect.succeed(jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list application/json or text/event-stream"))
   }
-  const contentType = request.headers["content-type"] ?? ""
-  if (!contentType.includes("application/json")) {
+  if (!MediaTypes.isJson(request.headers["content-type"])) {
     return Effect.succeed(jsonError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json"))
   }
   const length = Number(request.headers["content-length"] ?? 0)
@@ -213,14 +216,17 @@ const serveBody = (
     return Effect.succeed(jsonError(400, ErrorCode.ParseError, `Parse error: ${error instanceof Error ? error.message : String(error)}`))
   }
   const kind = JsonRpc.classify(message)
-  if (kind instanceof JsonRpc.InvalidMessage) return Effect.succeed(jsonError(400, kind.error.code, kind.error.message))
+  // The id is named when it could be read (a request with a bad envelope), as over stdio.
+  if (kind instanceof JsonRpc.InvalidMessage) {
+    return Effect.succeed(jsonError(400, kind.error.code, kind.error.message, undefined, kind.id))
+  }
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
   if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId))
   const version = request.headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode.
-  if (ProtocolVersion.isModern(version) || (requestId !== undefined && Modern.namesItsVersion(message as JsonRpc.Request))) {
+  if (ProtocolVersion.isModern(version) || (requestId !== undefined && Negotiation.namesItsVersion(message as JsonRpc.Request))) {
     if (requestId === undefined) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
     // A listen stream is a stream whatever the response mode (its refusals are still JSON).
     const listen = (message as JsonRpc.Request).method === "subscriptions/listen"

@@ -108,7 +108,10 @@ export const readBody = (
   return incoming === undefined ? readPlatformBody(self, request) : readNodeBody(self, incoming)
 }
 
-const payloadTooLarge = (self: BodyLimits) => jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`)
+const payloadTooLarge = (self: BodyLimits, headers?: Record<string, string>) =>
+  jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`, headers)
+/** An answer after which the connection closes (its request's body was not read to its end). */
+const closing: Record<string, string> = { connection: "close" }
 const unreadableBody = () => jsonError(400, ErrorCode.ParseError, "Parse error: the body could not be read")
 
 const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> => {
@@ -154,15 +157,17 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
       bytes += chunk.length
       if (bytes > self.maxBody) {
         incoming.pause()
-        return done(payloadTooLarge(self))
+        // The rest of the body stays unread: the connection cannot carry another request.
+        return done(payloadTooLarge(self, closing))
       }
       chunks.push(chunk)
     }
     const onEnd = () => done(chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString())
     const onFailure = () => done(unreadableBody())
-    // After the 408 the platform closes the connection: the body never completed.
+    // After the 408 the connection closes: the body never completed.
     const timer = setTimeout(
-      () => done(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`)),
+      () =>
+        done(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`, closing)),
       self.bodyTimeout
     )
     incoming.on("data", onData)

@@ -14,6 +14,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
+import * as MediaTypes from "./mediaTypes.ts"
 import { jsonError, notYours, storeUnavailable } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 
@@ -73,6 +74,10 @@ const postToSession = Effect.fnUntraced(function*(
     return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal))
 })
 
+/** GET and DELETE on a stateless server: it has no sessions, so only POST (RFC 9110: with `Allow`). */
+const statelessOnlyPost = () =>
+  jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server (POST only)", { allow: "POST" })
+
 /** GET: the session's standalone SSE stream, or the resumption of a stream after `Last-Event-ID`. */
 export const get = (
   self: Endpoint,
@@ -80,9 +85,8 @@ export const get = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
-    if (self.options.stateless === true) return jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server")
-    const accept = request.headers.accept ?? ""
-    if (!accept.includes("text/event-stream")) {
+    if (self.options.stateless === true) return statelessOnlyPost()
+    if (!MediaTypes.accepted(request.headers.accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
     const sessionId = request.headers["mcp-session-id"]
@@ -144,7 +148,7 @@ export const del = (
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  if (self.options.stateless === true) return Effect.succeed(jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server"))
+  if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost())
   const sessionId = request.headers["mcp-session-id"]
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)

@@ -10,18 +10,11 @@ import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
-import { metaKeys } from "../../../protocol/versions/v2026_07_28.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
-
-/** Whether a request names its protocol version in `_meta` (a 2026-07-28 request). */
-export const namesItsVersion = (request: JsonRpc.Request): boolean => {
-  const meta = request.params?._meta as { readonly [key: string]: unknown } | undefined
-  return meta !== undefined && typeof meta === "object" && metaKeys.protocolVersion in meta
-}
 
 /**
  * A 2026-07-28 request: resolved from its `_meta` and headers (`Negotiation.resolveModern`;

@@ -1,0 +1,62 @@
+/**
+ * The media types of a request's `Accept` and `Content-Type` headers, as RFC 9110 reads them:
+ * case-insensitive types, parameters after `;`, wildcards in `Accept` (`*\/*`, `application/*`,
+ * `text/*`), and `q=0` meaning "not acceptable". Not a substring test: `application/jsonp` is not
+ * JSON, `APPLICATION/JSON` is.
+ *
+ * Every request runs these, and a client sends the same headers on each of its requests: the
+ * last value read is remembered, so the common case is one string comparison.
+ *
+ * @internal
+ */
+
+/** What an `Accept` header allows of the two forms an MCP endpoint answers in. */
+export interface Accepted {
+  readonly json: boolean
+  readonly sse: boolean
+}
+
+const none: Accepted = { json: false, sse: false }
+
+const parseAccept = (accept: string): Accepted => {
+  let json = false
+  let sse = false
+  for (const range of accept.split(",")) {
+    const parts = range.split(";")
+    const type = parts[0]!.trim().toLowerCase()
+    let excluded = false
+    for (let i = 1; i < parts.length; i++) {
+      const [name, value] = parts[i]!.split("=")
+      if (name!.trim().toLowerCase() === "q" && Number(value?.trim()) === 0) excluded = true
+    }
+    if (excluded) continue
+    if (type === "*/*") json = sse = true
+    else if (type === "application/json" || type === "application/*") json = true
+    else if (type === "text/event-stream" || type === "text/*") sse = true
+  }
+  return json || sse ? { json, sse } : none
+}
+
+let lastAccept: string | undefined
+let lastAccepted: Accepted = none
+
+/** The forms `accept` allows (an absent header allows neither: the spec asks clients to list both). */
+export const accepted = (accept: string | undefined): Accepted => {
+  if (accept === undefined) return none
+  if (accept === lastAccept) return lastAccepted
+  lastAccepted = parseAccept(accept)
+  lastAccept = accept
+  return lastAccepted
+}
+
+let lastContentType: string | undefined
+let lastIsJson = false
+
+/** Whether a `Content-Type` is `application/json` (any case, any parameters, e.g. `charset=utf-8`). */
+export const isJson = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  if (contentType === lastContentType) return lastIsJson
+  lastIsJson = contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+  lastContentType = contentType
+  return lastIsJson
+}

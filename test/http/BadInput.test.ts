@@ -1,0 +1,191 @@
+/**
+ * Malformed input over Streamable HTTP that once got the wrong answer (found by fuzzing the
+ * everything server): a `_meta` that is not an object, malformed 2026-07-28 client capabilities,
+ * the encodings of `Mcp-Name` and `Mcp-Param-*`, an invalid envelope's id, media types, `Allow`
+ * on 405s, a huge method name. Raw requests (node:http where header bytes matter); each case
+ * also checks that the server still answers.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { BOTH, nodeFetch, on, openSession, post, rawRequest, serveEverything } from "./support.ts"
+
+const VERSION = "2026-07-28"
+const meta = (over: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": VERSION,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "bad-input", version: "1" },
+  ...over
+})
+const modernHeaders = (method: string, extra: Record<string, string> = {}) => ({
+  "content-type": "application/json",
+  accept: BOTH,
+  "mcp-protocol-version": VERSION,
+  "mcp-method": method,
+  ...extra
+})
+
+/** A POST with node:http: header values go out byte for byte (Latin-1), as a raw client may send them. */
+const rawPost = (port: number, headers: Record<string, string>, body: unknown) =>
+  rawRequest(port, "POST", headers, JSON.stringify(body)).then((answer) => ({ ...answer, message: JSON.parse(answer.body) }))
+
+describe("Streamable HTTP: malformed input gets the spec's answer", () => {
+  it.live("_meta: null (no version header): a JSON-RPC error, never an empty 500; both modes", () =>
+    Effect.gen(function*() {
+      for (const stateless of [false, true]) {
+        const { url } = yield* serveEverything({ stateless })
+        const sessionId = stateless ? undefined : yield* Effect.promise(() => openSession(url))
+        const headers = sessionId === undefined ? {} : on(sessionId)
+        for (const method of ["tools/list", "tools/call"]) {
+          const response = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 1, method, params: { name: "test_simple_text", _meta: null } }, headers))
+          // A JSON-RPC error in a 200, as every answered request's (not an empty 500).
+          assert.strictEqual(response.status, 200, `${method}, stateless: ${stateless}`)
+          const answer: any = yield* Effect.promise(() => response.json())
+          assert.strictEqual(answer.error?.code, -32602, JSON.stringify(answer))
+          assert.include(answer.error.message, "_meta")
+        }
+        const alive = yield* Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta() } }, modernHeaders("tools/list"))
+        )
+        assert.strictEqual(alive.status, 200)
+        yield* Effect.promise(() => alive.text())
+      }
+    }))
+
+  it.live("2026-07-28: malformed clientCapabilities or clientInfo → 400 -32602 naming the entry, not an internal error", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const cases: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
+        ["tools/call", "clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { elicitation: null } }],
+        ["tasks/get", "clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { extensions: null } }],
+        ["tools/list", "clientInfo", { "io.modelcontextprotocol/clientInfo": { name: 5 } }]
+      ]
+      for (const [method, entry, over] of cases) {
+        const params = method === "tools/call"
+          ? { name: "test_simple_text", arguments: {} }
+          : method === "tasks/get"
+          ? { taskId: "t" }
+          : {}
+        const name = method === "tools/call" ? { "mcp-name": "test_simple_text" } : method === "tasks/get" ? { "mcp-name": "t" } : {}
+        const answer = yield* Effect.promise(() =>
+          rawPost(port, modernHeaders(method, name), { jsonrpc: "2.0", id: method, method, params: { ...params, _meta: meta(over) } })
+        )
+        assert.strictEqual(answer.status, 400, answer.body)
+        assert.strictEqual(answer.message.error.code, -32602, answer.body)
+        assert.include(answer.message.error.message, entry)
+      }
+    }))
+
+  it.live("Mcp-Name and Mcp-Param-*: the =?base64?…?= form is decoded; raw bytes outside printable ASCII → 400 -32020", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const call = (name: string, args: Record<string, unknown>, headers: Record<string, string>) =>
+        rawPost(port, modernHeaders("tools/call", headers), {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name, arguments: args, _meta: meta() }
+        })
+      const b64 = (text: string) => `=?base64?${Buffer.from(text).toString("base64")}?=`
+      // An encoded name is decoded before it is compared.
+      const encoded = yield* Effect.promise(() => call("test_simple_text", {}, { "mcp-name": b64("test_simple_text") }))
+      assert.strictEqual(encoded.status, 200, encoded.body)
+      assert.isDefined(encoded.message.result)
+      // A region outside ASCII: base64 passes, the raw bytes (UTF-8 or Latin-1) do not.
+      const region = "\u00e9u-west"
+      const good = yield* Effect.promise(() => call("test_header_routed", { region }, { "mcp-name": "test_header_routed", "mcp-param-region": b64(region) }))
+      assert.strictEqual(good.status, 200, good.body)
+      assert.deepStrictEqual(good.message.result.content, [{ type: "text", text: `Region: ${region}` }])
+      for (const raw of [Buffer.from(region).toString("latin1"), region]) {
+        const refused = yield* Effect.promise(() => call("test_header_routed", { region }, { "mcp-name": "test_header_routed", "mcp-param-region": raw }))
+        assert.strictEqual(refused.status, 400, refused.body)
+        assert.strictEqual(refused.message.error.code, -32020, refused.body)
+        assert.include(refused.message.error.message, "invalid value")
+        const name = yield* Effect.promise(() => call("test_simple_text", {}, { "mcp-name": `test_simple_text${raw}` }))
+        assert.strictEqual(name.message.error?.code, -32020, name.body)
+      }
+    }))
+
+  it.live("an invalid envelope whose id can be read is answered with that id, as over stdio", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const cases = [
+        ["v1", -32600, { jsonrpc: "1.0", id: "v1", method: "ping" }],
+        [8, -32602, { jsonrpc: "2.0", id: 8, method: "ping", params: [1] }]
+      ] as const
+      for (const [id, code, body] of cases) {
+        const response = yield* Effect.promise(() => post(url, body))
+        assert.strictEqual(response.status, 400)
+        const answer: any = yield* Effect.promise(() => response.json())
+        assert.strictEqual(answer.id, id, JSON.stringify(answer))
+        assert.strictEqual(answer.error.code, code)
+      }
+    }))
+
+  it.live("media types: any case and parameters are JSON; look-alikes and q=0 are not", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const ping = { jsonrpc: "2.0", id: 1, method: "ping" }
+      const status = async (headers: Record<string, string>) => {
+        const response = await post(url, ping, headers)
+        await response.text()
+        return response.status
+      }
+      assert.strictEqual(yield* Effect.promise(() => status({ "content-type": "APPLICATION/JSON; charset=utf-8" })), 200)
+      assert.strictEqual(yield* Effect.promise(() => status({ accept: "Application/Json" })), 200)
+      assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/*;q=0.5" })), 200)
+      assert.strictEqual(yield* Effect.promise(() => status({ "content-type": "application/jsonp" })), 415)
+      assert.strictEqual(yield* Effect.promise(() => status({ "content-type": "text/x-application/json" })), 415)
+      assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/jsonfoo" })), 406)
+      assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/json;q=0, text/html" })), 406)
+      // q=0 on one form leaves the other
+      const sseOnly = yield* Effect.promise(() => post(url, ping, { accept: "application/json; q=0, text/event-stream" }))
+      assert.strictEqual(sseOnly.status, 200)
+      assert.include(sseOnly.headers.get("content-type")!, "text/event-stream")
+      yield* Effect.promise(() => sseOnly.body!.cancel())
+    }))
+
+  it.live("405 names what is allowed: POST only on a stateless server; GET, POST, DELETE on a stateful one", () =>
+    Effect.gen(function*() {
+      for (const [stateless, allowed] of [[true, "POST"], [false, "GET, POST, DELETE"]] as const) {
+        const { port } = yield* serveEverything({ stateless })
+        const methods = stateless ? ["GET", "DELETE", "PUT"] : ["PUT", "PATCH"]
+        for (const method of methods) {
+          const answer = yield* Effect.promise(() =>
+            rawRequest(port, method, { accept: BOTH, "content-type": "application/json" })
+          )
+          assert.strictEqual(answer.status, 405, `${method}, stateless: ${stateless}`)
+          assert.strictEqual(answer.headers["allow"], allowed, `${method}, stateless: ${stateless}`)
+        }
+      }
+    }))
+
+  it.live("a huge method or tool name is quoted short in the error message", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const long = "m".repeat(100_000)
+      for (const body of [
+        { jsonrpc: "2.0", id: 1, method: long },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: long, arguments: {} } }
+      ]) {
+        const response = yield* Effect.promise(() => post(url, body))
+        const answer: any = yield* Effect.promise(() => response.json())
+        assert.isDefined(answer.error, JSON.stringify(answer).slice(0, 200))
+        assert.isBelow(answer.error.message.length, 400)
+        assert.include(answer.error.message, "more characters")
+      }
+    }))
+})
+
+describe("Streamable HTTP: a body cut short closes its connection", () => {
+  it.live("413 on a chunked body says Connection: close (the rest of the body is never read)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ maxBodyBytes: 1000, stateless: true })
+      const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(5_000) } })
+      const chunked = yield* Effect.promise(() =>
+        nodeFetch(url, "POST", { "content-type": "application/json", accept: BOTH, "transfer-encoding": "chunked" }, big)
+      )
+      assert.strictEqual(chunked.response.status, 413)
+      assert.strictEqual(chunked.response.headers.get("connection"), "close")
+      yield* Effect.promise(() => chunked.response.text())
+    }))
+})
