@@ -96,7 +96,11 @@ const removeTask = `
 -- ended: the task is in the ended set, so it has no lease any more (its end dropped it)
 local function removeTask(base, id, ended)
   local key = base .. 't:' .. id
-  local rec = redis.call('HMGET', key, 'owner', 'address')
+  -- A key that is not a task's hash (written by hand, corrupt) would fail HMGET and with it the
+  -- whole script (every creation of the prefix, from its expiry on): it goes, its owner and address
+  -- unknown (the sets drop the id lazily, as that of any task whose key is gone).
+  local rec = redis.pcall('HMGET', key, 'owner', 'address')
+  if rec.err then rec = {} end
   redis.call('DEL', key)
   redis.call('ZREM', base .. 'all', id)
   redis.call('ZREM', base .. 'done', id)
@@ -272,8 +276,9 @@ const createScript = Redis.script(
 const changeTask = `
 local function change(base, id, version, json, status)
   local key = base .. 't:' .. id
-  local current = redis.call('HMGET', key, 'v', 'seq')
-  if not current[1] then return 'gone' end
+  -- a key that is not a task's hash is no task (and must not fail the other changes of the batch)
+  local current = redis.pcall('HMGET', key, 'v', 'seq')
+  if current.err or not current[1] then return 'gone' end
   if current[1] ~= version then return 'conflict' end
   redis.call('HSET', key, 'task', json, 'status', status, 'v', tonumber(current[1]) + 1)
   if status == 'completed' or status == 'failed' or status == 'cancelled' then
@@ -395,10 +400,15 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)) do
   local key = ARGV[1] .. 't:' .. id
-  local fields = redis.call('HMGET', key, 'task', 'work', 'status')
+  -- A record that cannot be read (a key of another type, a task or work that is not JSON) is not
+  -- claimed, and loses its lease: it must not stop the claims of every other orphan.
+  local fields = redis.pcall('HMGET', key, 'task', 'work', 'status')
+  if fields.err then fields = {} end
+  local readable = fields[1] ~= nil and fields[1] ~= false and pcall(cjson.decode, fields[1])
+    and (not fields[2] or fields[2] == '' or pcall(cjson.decode, fields[2]))
   local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
   local status = fields[3]
-  if fields[1] and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
+  if readable and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
     -- the work starts over: no answer kept for the old run's inputs reaches the new one
@@ -431,6 +441,24 @@ const workJson = (work: unknown): string => {
   }
 }
 
+/** JSON read back from Redis; `undefined` when it does not parse (a record written by hand, corrupt). */
+const parseJson = (json: string): unknown => {
+  try {
+    return JSON.parse(json)
+  } catch {
+    return undefined
+  }
+}
+
+/** A stored task's JSON as the task; `undefined` when it is not one. */
+const parseTask = (json: string): Task | undefined => {
+  const task = parseJson(json)
+  return typeof task === "object" && task !== null && typeof (task as Task).taskId === "string" ? task as Task : undefined
+}
+
+/** HMGET's answer for a record that cannot be read. */
+const noRecord: ReadonlyArray<string | null> = [null, null]
+
 /** The most tasks a store remembers having written (see `written`). */
 const maxWritten = 10_000
 
@@ -447,7 +475,8 @@ while #out < want do
   local members = redis.call('ZRANGEBYSCORE', KEYS[1], after, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]) + 1)
   if #members == 0 then break end
   for i = 1, #members, 2 do
-    local json = redis.call('HGET', ARGV[1] .. 't:' .. members[i], 'task')
+    local json = redis.pcall('HGET', ARGV[1] .. 't:' .. members[i], 'task')
+    if type(json) == 'table' then json = false end
     local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', members[i])
     if json and expiry and tonumber(expiry) > tonumber(ARGV[4]) then
       out[#out + 1] = members[i + 1]
@@ -765,11 +794,17 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /** The task and its version, if it is stored and not expired (whoever owns it). */
     const readTask = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
       Effect.map(
-        run("get", redis.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
+        // A record that cannot be read (a key of another type, a task that is not JSON: written by
+        // hand, corrupt) is no task: "not found", not a store that is down (a retry would never do).
+        Effect.catchIf(
+          run("get", redis.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
+          (error) => String(error.cause).includes("WRONGTYPE"),
+          () => Exit.succeed(noRecord)
+        ),
         ([json, version]) => {
           if (json === null || json === undefined || version === null || version === undefined) return undefined
-          const task = JSON.parse(json) as Task
-          return isExpired(task, now) ? undefined : { task, version }
+          const task = parseTask(json)
+          return task === undefined || isExpired(task, now) ? undefined : { task, version }
         }
       )
 
@@ -913,8 +948,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               let last = 0
               let more = false
               for (let i = 0; i < flat.length; i += 2) {
-                const task = JSON.parse(flat[i + 1]!) as Task
-                if (task.owner !== owner || isExpired(task, now)) continue
+                const task = parseTask(flat[i + 1]!)
+                if (task === undefined || task.owner !== owner || isExpired(task, now)) continue
                 if (tasks.length === pageSize) {
                   more = true
                   break
@@ -992,9 +1027,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin)), (flat) => {
           const orphans: Array<Orphan> = []
           for (let i = 0; i + 3 < flat.length; i += 4) {
-            const task = JSON.parse(flat[i + 1]!) as Task
-            const work = flat[i + 2]
-            orphans.push({ task, work: work ? JSON.parse(work) : undefined, claims: Number(flat[i + 3]) })
+            // The script claims only records that parse (checked there too): one that does not is skipped.
+            const task = parseTask(flat[i + 1]!)
+            const work = flat[i + 2] ? parseJson(flat[i + 2]!) : undefined
+            if (task !== undefined) orphans.push({ task, work, claims: Number(flat[i + 3]) })
           }
           return orphans
         }),

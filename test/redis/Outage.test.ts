@@ -12,7 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { McpServer } from "../../src/index.ts"
+import * as Replica from "../../examples/replica-server.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisStores } from "../../src/redis.ts"
@@ -179,6 +180,62 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       const resumed = yield* resume(first.id!)
       assert.strictEqual(resumed.status, 200)
       assert.strictEqual(messagesOf(yield* Effect.promise(() => readSse(resumed))).at(-1)?.id, 2)
+    }))
+
+  it.effect("subscriptions/listen with taskIds while Redis does not answer: -32603 within the time bound, not an empty acknowledgement", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const tasks = "io.modelcontextprotocol/tasks"
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { extensions: { [tasks]: {} } }
+      }
+      const post = (id: string, method: string, params: Record<string, unknown>, name?: string) =>
+        fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": method,
+            ...(name === undefined ? {} : { "mcp-name": name })
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })
+        })
+      yield* Effect.forkScoped(
+        McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+          Effect.provide(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }))
+        )
+      )
+      const created = yield* eventually(Effect.tryPromise(async () => {
+        const response = await post("c", "tools/call", { name: "queued", arguments: { ms: 60_000 } }, "queued")
+        const answer: any = await response.json()
+        if (answer.result?.resultType !== "task") throw new Error(JSON.stringify(answer))
+        return answer.result.taskId as string
+      }))
+      const taskIds = [created, ...Array.from({ length: 9 }, (_, i) => `unknown-${i}`)]
+      yield* redis.freeze
+      const listened = yield* timed(Effect.promise(async () => {
+        const response = await post("l", "subscriptions/listen", { notifications: { taskIds } })
+        const type = response.headers.get("content-type") ?? ""
+        if (!type.includes("text/event-stream")) return response.json()
+        const reader = sseReader(response)
+        for (let i = 0; i < 10; i++) {
+          const event = await reader.next(5_000)
+          if (event === undefined) return undefined
+          if (event.data !== "") {
+            void reader.cancel()
+            return JSON.parse(event.data)
+          }
+        }
+        return undefined
+      })).pipe(Effect.ensuring(redis.thaw))
+      assert.strictEqual(listened.value?.error?.code, -32603, JSON.stringify(listened.value))
+      assert.include(listened.value.error.message, "Store unavailable: TaskStore")
+      // The lookups run side by side: one time bound, not one per task id (10 × 300 ms).
+      assert.isBelow(listened.millis, 1_500)
     }))
 
   it.effect("RedisStores.layer fails fast with a StoreError when Redis cannot be reached", () =>

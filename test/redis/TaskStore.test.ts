@@ -683,6 +683,47 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:leases`)), 0, "no lease left behind")
     }))
 
+  it.effect("a corrupt record (a key of another type, a task that is not JSON) is no task, and stops nothing else: creations, changes, lists, claims", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
+      const redis = yield* rawRedis
+      const key = (taskId: string) => `${prefix}tasks:t:${taskId}`
+      // Three orphans (their process died): one overwritten by a string, one whose task is not JSON, one sound.
+      const wrongType = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100, ttlMillis: 1_500 })
+      const badJson = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100 })
+      const sound = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "sound" }, leaseMillis: 100 })
+      yield* Effect.orDie(redis.send("DEL", key(wrongType.taskId)))
+      yield* Effect.orDie(redis.send("SET", key(wrongType.taskId), "garbage"))
+      yield* Effect.orDie(redis.send("HSET", key(badJson.taskId), "task", "{not json"))
+      // Reads: not found (not "store unavailable", which a retry would never cure).
+      for (const taskId of [wrongType.taskId, badJson.taskId]) {
+        assert.strictEqual((yield* Effect.flip(storeTwo.get(taskId, A)))._tag, "TaskNotFound")
+        assert.strictEqual((yield* Effect.flip(storeTwo.cancel(taskId, A)))._tag, "TaskNotFound")
+      }
+      assert.deepStrictEqual((yield* storeTwo.list(A, undefined, 10)).tasks.map((task) => task.taskId), [sound.taskId])
+      // Claims: the sound orphan is taken over; the unreadable ones lose their leases.
+      const resumed: Array<string> = []
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 300,
+        resume: (orphan) => {
+          resumed.push(orphan.task.taskId)
+          const { text } = orphan.work as { readonly text: string }
+          return { work: Effect.succeed({ content: [{ type: "text", text }] }), services: Context.empty() }
+        }
+      })
+      yield* untilEnded(storeTwo, [sound.taskId])
+      assert.deepStrictEqual(resumed, [sound.taskId])
+      assert.deepStrictEqual((yield* storeTwo.get(sound.taskId, A)).outcome, result("sound"))
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:leases`)), 0, "no lease left behind")
+      // Creations go on, also once the wrong-typed key's task has expired (its cleanup removes it).
+      yield* sleep(1_600)
+      const after = yield* storeTwo.create({ owner: A, method: "tools/call" })
+      assert.strictEqual(after.status, "working")
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("EXISTS", key(wrongType.taskId))), 0, "the corrupt key went with its expiry")
+    }))
+
   it.effect("a task ended by another process is lost at the next renewal here, whether or not its change was heard", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
+import type * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { Task } from "../../tasks/Task.ts"
@@ -58,8 +59,8 @@ export interface ListenSources {
   /** The tasks extension's tasks, when the server has them. */
   readonly tasks?: {
     readonly changes: PubSub.PubSub<Task>
-    /** The task if the request's owner may see it. */
-    readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined>
+    /** The task if the request's owner may see it; a store that fails is -32603 "Store unavailable". */
+    readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined, McpError.McpError>
   } | undefined
 }
 
@@ -103,12 +104,11 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         }
         const tasks = sources.tasks
         if (filter.taskIds !== undefined && tasks !== undefined) {
-          const ids: Array<string> = []
-          // At most as many as resources may be followed: each is a store lookup.
-          for (const taskId of [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)) {
-            if ((yield* tasks.visible(taskId, context)) !== undefined) ids.push(taskId)
-          }
-          accepted.taskIds = ids
+          // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
+          // store that fails fails the request at once: the client is not told its tasks are gone).
+          const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
+          const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
+          accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
         const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)

@@ -234,7 +234,10 @@ export const make = (
       listen: {
         changes: store.changes,
         visible: (taskId, context) =>
-          Effect.orElseSucceed(store.get(taskId, modern.ownerOf(context)), () => undefined)
+          Effect.catchTags(store.get(taskId, modern.ownerOf(context)), {
+            TaskNotFound: () => Exit.succeed(undefined),
+            StoreError: (error) => Exit.fail(McpError.storeUnavailable(error))
+          })
       },
       run: (context, method, what, taskSupport, task, work, replay) => {
         // 2026-07-28: the extension's policy, for tools/call only (the one task-eligible method).
