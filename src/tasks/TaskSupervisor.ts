@@ -374,7 +374,7 @@ export const make = (
     Effect.suspend(() => {
       deadlines.clear()
       unwatch?.()
-      const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided]
+      const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided, ...recording]
       if (watcher !== undefined) fibers.push(watcher)
       if (leasing !== undefined) fibers.push(...leasing)
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
@@ -466,20 +466,62 @@ export const make = (
     // Its lease was lost: another process runs the task now and records its end.
     if (entry.slot === lostSlot) return Effect.void
     const task = entry.task!
-    const options = leave(entry)?.options
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
     // by its TTL, the task expired; interrupted otherwise (the work interrupted itself, the server
     // shut down), the task failed.
-    const { status, outcome, statusMessage } = entry.slot === expiredSlot
+    const ending = entry.slot === expiredSlot
       ? expired(task)
       : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
-    // A store that fails to record the outcome is logged: the supervisor goes on (the task is
-    // left as the store has it, and its TTL ends it there).
-    return Effect.matchEffect(store.finish(task.taskId, status, outcome, statusMessage), {
-      onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}`, error),
-      onSuccess: (finished) =>
-        finished === undefined || options?.onTransition === undefined ? Effect.void : options.onTransition(finished)
+    // The work is over, but the task stays this process's (in `running`, its lease renewed) until
+    // its end is recorded: a store that fails now (an outage) must not let the lease lapse, or
+    // another replica would run the work again, or fail a `runOnce` task that completed.
+    deadlines.remove(entry)
+    return Effect.matchEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+      onFailure: (error) =>
+        Effect.andThen(
+          Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}; retrying`, error),
+          Effect.sync(() => retryRecord(entry, ending))
+        ),
+      onSuccess: (finished) => recorded(entry, finished)
     })
+  }
+
+  /** The end of a task is recorded: it leaves, and its policy hears of it. */
+  const recorded = (entry: Running, finished: Task | undefined): Effect.Effect<void> => {
+    leave(entry)
+    const onTransition = entry.options?.onTransition
+    return finished === undefined || onTransition === undefined ? Effect.void : onTransition(finished)
+  }
+
+  /** Fibers retrying to record the end of a task (interrupted with the scope). */
+  const recording = new Set<Fiber.Fiber<unknown, unknown>>()
+
+  /**
+   * Records a task's end again until the store takes it (100 ms, doubling to 5 s apart), while the
+   * task is still this process's: not taken over (its lease lost), ended elsewhere, or expired.
+   * A fiber of its own, not the work's exit handler: that runs uninterruptibly, and a shutdown
+   * during an outage must not wait for the store.
+   */
+  const retryRecord = (entry: Running, ending: Ending) => {
+    const task = entry.task!
+    const attempt = (delay: number): Effect.Effect<void> =>
+      Effect.andThen(
+        Effect.sleep(delay),
+        Effect.suspend(() => {
+          if (running.get(task.taskId) !== entry) return Effect.void
+          if (task.ttlMillis !== null && Date.now() > task.createdAt + task.ttlMillis) {
+            leave(entry)
+            return Effect.void
+          }
+          return Effect.matchEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+            onFailure: () => attempt(Math.min(delay * 2, 5_000)),
+            onSuccess: (finished) => recorded(entry, finished)
+          })
+        })
+      )
+    const fiber = Effect.runFork(attempt(100))
+    recording.add(fiber)
+    fiber.addObserver(() => recording.delete(fiber))
   }
 
   // The fiber's exit handler of a work is bound to it (one small object per work; a closure, with

@@ -22,6 +22,7 @@ import { McpServer } from "../../src/index.ts"
 import { authenticateByClientName, principal, rpcError } from "../middleware/builtinSupport.ts"
 import { connect, type Server } from "../server/McpServerHarness.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { tcpCut } from "../support/tcpCut.ts"
 import { callAsTask, cancelTask, getTask, listTasks, refusal, untilTerminal } from "../tasks/support.ts"
 
 const result = (text: string) => ({ _tag: "Result" as const, result: { content: [{ type: "text", text }] } })
@@ -722,6 +723,43 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const after = yield* storeTwo.create({ owner: A, method: "tools/call" })
       assert.strictEqual(after.status, "working")
       assert.strictEqual(yield* Effect.orDie(redis.send<number>("EXISTS", key(wrongType.taskId))), 0, "the corrupt key went with its expiry")
+    }))
+
+  it.effect("a process cut off from Redis when its work ends keeps the lease until it has recorded the end: nothing runs twice, a run-once task is not failed", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const relay = yield* tcpCut(server.port)
+      // Replica one reaches Redis through the relay (a short time bound: the cut fails its calls fast).
+      const viaRelay = yield* Layer.build(redisClient(`redis://127.0.0.1:${relay.port}`)).pipe(Effect.orDie)
+      const storeOne = yield* Effect.provideContext(RedisTaskStore.make({ prefix, timeoutMillis: 200 }), viaRelay).pipe(Effect.orDie)
+      const storeTwo = yield* onRedis(prefix)
+      const one = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 3_000 })
+      const resumed: Array<string> = []
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 3_000,
+        resume: (orphan) => {
+          resumed.push(orphan.task.taskId)
+          return { work: Effect.succeed({ content: [{ type: "text", text: "again" }] }), services: Context.empty() }
+        }
+      })
+      const work = Effect.as(sleep(300), { content: [{ type: "text", text: "once" }] })
+      // One that would be run again, one that would fail as an orphan (no work recorded: run once).
+      const rerunnable = yield* one.spawn({ owner: A, method: "tools/call", work: { tool: "x" } }, () => work)
+      const runOnce = yield* one.spawn({ owner: A, method: "tools/call" }, () => work)
+      // Cut off while the work runs, for less than a lease: its end cannot be recorded at once.
+      yield* sleep(100)
+      yield* relay.cut(600)
+      yield* untilEnded(storeTwo, [rerunnable.taskId, runOnce.taskId], 8_000)
+      for (const task of [rerunnable, runOnce]) {
+        const ended = yield* storeTwo.get(task.taskId, A)
+        assert.strictEqual(ended.status, "completed", JSON.stringify(ended))
+        assert.deepStrictEqual(ended.outcome, result("once"), JSON.stringify(ended.outcome))
+      }
+      // Past the lease its creation took, nothing was taken over (the renewals went on).
+      yield* sleep(3_500)
+      assert.deepStrictEqual(resumed, [])
+      assert.strictEqual((yield* storeTwo.get(runOnce.taskId, A)).status, "completed")
     }))
 
   it.effect("a task ended by another process is lost at the next renewal here, whether or not its change was heard", () =>
