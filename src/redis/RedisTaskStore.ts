@@ -45,7 +45,11 @@
  *   still holds it; `claimOrphans` hands each lease that ran out to one caller, atomically with
  *   the work the task recorded (`work` in its hash) and its claim count (`claims`). A claim leases
  *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
- * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry is Redis's.
+ *   Only leases that had run out when the claim was sent are claimed (not those that ran out
+ *   while it waited in a Redis that stalled, and would take the tasks of live replicas).
+ * - Times are the callers' clocks (replicas should keep them in sync with each other and with
+ *   Redis, NTP: a replica whose clock is behind Redis's takes orphans over that much later);
+ *   expiry and leases are Redis's.
  * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
  *   that created it (or took it over). A cancel through another replica records `cancelled` and
  *   drops the task's lease: the supervisor running the work interrupts it when the change arrives
@@ -392,13 +396,18 @@ const renewScript = Redis.script(
 // handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
 // or ends the task lets it lapse, and another claims it again), with the task, its work and how
 // many times it was claimed. A task gone, ended or expired just loses its lease.
-// KEYS: leases, holders. ARGV: base, lease ms, holder. Answers id, task JSON, work JSON ('' for
-// none) and claims, for each task claimed.
+// Only leases that had run out when the claim was sent (the caller's clock, ARGV[4]) are claimed,
+// not those that ran out while the call waited: calls queued in a Redis that stalled (SIGSTOP, a
+// long command) run when it resumes, after every lease has run out on its clock, and would take
+// the tasks of replicas alive all along (their renewals were queued too).
+// KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms). Answers id, task JSON, work
+// JSON ('' for none) and claims, for each task claimed.
 const claimLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)) do
+local cutoff = math.min(now, tonumber(ARGV[4]))
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, 100)) do
   local key = ARGV[1] .. 't:' .. id
   -- A record that cannot be read (a key of another type, a task or work that is not JSON) is not
   -- claimed, and loses its lease: it must not stop the claims of every other orphan.
@@ -427,7 +436,14 @@ return out
 `
 
 const claimScript = Redis.script(
-  (leases: string, holders: string, base: string, leaseMillis: number, holder: string) => [leases, holders, base, leaseMillis, holder],
+  (leases: string, holders: string, base: string, leaseMillis: number, holder: string, sentAt: number) => [
+    leases,
+    holders,
+    base,
+    leaseMillis,
+    holder,
+    sentAt
+  ],
   { lua: claimLua, numberOfKeys: 2 }
 ).withReturnType<ReadonlyArray<string>>()
 
@@ -1024,7 +1040,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           ? Exit.succeed(noTaskIds)
           : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis) =>
-        Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin)), (flat) => {
+        Effect.map(run("claimOrphans", Effect.suspend(() => claim(leases, holders, base, leaseMillis, origin, Date.now()))), (flat) => {
           const orphans: Array<Orphan> = []
           for (let i = 0; i + 3 < flat.length; i += 4) {
             // The script claims only records that parse (checked there too): one that does not is skipped.

@@ -762,6 +762,32 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* storeTwo.get(runOnce.taskId, A)).status, "completed")
     }))
 
+  it.effect("claims queued in a Redis that stalled take only leases that had run out when they were sent: a live replica keeps its tasks", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const holder = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const claimer = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const task = yield* holder.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 600 })
+      assert.deepStrictEqual(yield* claimer.claimOrphans!(600), [], "(and the claim's script is loaded)")
+      // Redis stalls for longer than the lease; the claimer's claims, sent meanwhile, wait in it.
+      yield* server.freeze
+      const queued = yield* Effect.gen(function*() {
+        const claims = [yield* Effect.exit(claimer.claimOrphans!(600)), yield* Effect.exit(claimer.claimOrphans!(600))]
+        yield* sleep(700)
+        return claims
+      }).pipe(Effect.ensuring(server.thaw))
+      // (each timed out for its caller, and ran once Redis resumed, past the lease on Redis's clock)
+      assert.deepStrictEqual(queued.map((exit) => exit._tag), ["Failure", "Failure"])
+      yield* sleep(100)
+      // The lease is still the holder's: the claims sent before it ran out took nothing.
+      assert.deepStrictEqual(yield* holder.renewLeases!([task.taskId], 600), [], "the live replica lost its task")
+      // A claim sent while the renewed lease runs takes nothing either; one sent after it ran out does.
+      assert.deepStrictEqual(yield* claimer.claimOrphans!(600), [])
+      yield* sleep(700)
+      assert.deepStrictEqual((yield* claimer.claimOrphans!(600)).map((orphan) => orphan.task.taskId), [task.taskId])
+    }))
+
   it.effect("a task ended by another process is lost at the next renewal here, whether or not its change was heard", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
