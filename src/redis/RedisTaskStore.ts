@@ -69,7 +69,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
-import type { StoreError } from "../store/StoreError.ts"
+import { StoreError } from "../store/StoreError.ts"
 import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
 import {
   InvalidTaskCursor,
@@ -126,13 +126,27 @@ end
 
 // Creates tasks, in order, each atomically (a batch of the creations one process made meanwhile:
 // see `batch`). KEYS: all, done, seq. ARGV: base, maxTasks, maxPerOwner, maxPerAddress, channel,
-// message prefix, now (the batch's latest), then for each task: its id, JSON, expiresAt, owner,
-// address ('' for none), work JSON ('' for none), lease ms ('' for none). Answers, for each task,
-// 'ok' and its creation sequence, or the scope whose limit refused it and ''.
+// message prefix, now (the batch's latest), deadline (Redis's clock), then for each task: its id,
+// JSON, expiresAt, owner, address ('' for none), work JSON ('' for none), lease ms ('' for none).
+// Answers, for each task, 'ok' and its creation sequence, or the scope whose limit refused it and
+// '', or 'late' and '' for all when the script ran past its deadline (its caller has stopped
+// waiting: a creation it was told failed must not happen later, holding a lease nobody renews);
+// then Redis's time (the caller's estimate of its clock).
 const createLua = `${removeTask}${publishTasks}
 local base = ARGV[1]
 local maxTasks, maxPerOwner, maxPerAddress = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = tonumber(ARGV[7])
+local clock = redis.call('TIME')
+local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+if redisNow > tonumber(ARGV[8]) then
+  local late = {}
+  for _ = 9, #ARGV - 6, 7 do
+    late[#late + 1] = 'late'
+    late[#late + 1] = ''
+  end
+  late[#late + 1] = tostring(redisNow)
+  return late
+end
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do removeTask(base, old) end
 -- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
 -- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
@@ -176,14 +190,7 @@ local function later(set, expiresAt)
 end
 local created = {}
 -- One lease start for the batch (Redis's clock, read once).
-local leaseStart
-local function leaseFrom()
-  if not leaseStart then
-    local t = redis.call('TIME')
-    leaseStart = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  end
-  return leaseStart
-end
+local function leaseFrom() return redisNow end
 local function create(id, json, expiresAt, owner, address, work, lease)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
@@ -230,7 +237,7 @@ local function create(id, json, expiresAt, owner, address, work, lease)
   return 'ok', tostring(seq)
 end
 local out = {}
-for i = 8, #ARGV - 6, 7 do
+for i = 9, #ARGV - 6, 7 do
   local outcome, seq = create(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
   out[#out + 1] = outcome
   out[#out + 1] = seq or ''
@@ -240,6 +247,7 @@ for set, expiresAt in pairs(outlive) do
   redis.call('PEXPIREAT', set, expiresAt, 'NX')
 end
 publishTasks(ARGV[5], ARGV[6], created)
+out[#out + 1] = tostring(redisNow)
 return out
 `
 
@@ -264,11 +272,12 @@ const createScript = Redis.script(
     maxPerAddress: number,
     channel: string,
     messagePrefix: string,
+    deadline: number,
     creations: ReadonlyArray<Creation>
   ) => {
     let now = 0
     for (const creation of creations) if (creation.now > now) now = creation.now
-    const args: Array<string | number> = [...keys, base, maxTasks, maxPerOwner, maxPerAddress, channel, messagePrefix, now]
+    const args: Array<string | number> = [...keys, base, maxTasks, maxPerOwner, maxPerAddress, channel, messagePrefix, now, deadline]
     for (const c of creations) args.push(c.taskId, c.json, c.expiresAt, c.owner, c.address, c.work, c.leaseMillis)
     return args
   },
@@ -595,7 +604,7 @@ const keptInputsBatch = 500
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
-    const { prefix: base, run } = resolve("TaskStore", "tasks:", options)
+    const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
     const maxPerAddress = options.maxTasksPerAddress ?? 500
@@ -615,6 +624,21 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const origin = `${randomBytes(9).toString("base64url")}|`
     const taskKey = (taskId: string) => `${base}t:${taskId}`
     const create = evalScript(redis, createScript)
+    /**
+     * Redis's clock minus this process's, in ms: read now, then from every creation's answer (the
+     * midpoint of the call). A creation's deadline is on Redis's clock, so replicas' clocks need
+     * not agree with it for that. Without an answer now (Redis not there yet), 0 until the first.
+     */
+    let clockOffset = yield* Effect.orElseSucceed(
+      Effect.flatMap(Effect.sync(() => Date.now()), (before) =>
+        Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) => {
+          const offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + Date.now()) / 2
+          return Number.isFinite(offset) ? offset : 0
+        })),
+      () => 0
+    )
+    /** How long before this process stops waiting a creation's deadline falls (time for its answer). */
+    const deadlineMargin = Math.min(250, Math.floor(timeoutMillis / 4))
     /** The limits as the create script takes them (a number; no limit is the largest). */
     const limit = (max: number) => Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER
     const [tasksLimit, ownerLimit, addressLimit] = [limit(maxTasks), limit(maxPerOwner), limit(maxPerAddress)]
@@ -624,8 +648,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * with the changes batched too and one message per batch, 8.3-8.5k → 9.1-9.4k creations/s,
      * 161-166 → 140-143 µs of replica CPU and 43 → 38-39 µs of Redis CPU per creation.
      */
-    const createBatched = batch((creations: ReadonlyArray<Creation>) =>
-      Effect.map(
+    const createBatched = batch((creations: ReadonlyArray<Creation>) => {
+      // The script creates nothing past this deadline (Redis's clock), a margin before this call
+      // stops waiting, so that its answer can still arrive in time (see `createLua`).
+      const sentAt = Date.now()
+      const deadline = sentAt + clockOffset + timeoutMillis - deadlineMargin
+      return Effect.map(
         run(
           "create",
           create(
@@ -636,15 +664,19 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             addressLimit,
             channel,
             origin,
+            deadline,
             creations
           )
         ),
         (flat) => {
+          const redisNow = Number(flat[2 * creations.length])
+          if (Number.isFinite(redisNow)) clockOffset = redisNow - (sentAt + Date.now()) / 2
           const outcomes = new Array<string>(creations.length)
           for (let i = 0; i < creations.length; i++) outcomes[i] = flat[2 * i] ?? "server"
           return outcomes
         }
-      ), 64)
+      )
+    }, 64)
     const update = evalScript(redis, updateScript)
     const updateInputs = evalScript(redis, updateInputsScript)
     /** Changes (all but those of a task's inputs), batched as creations are. */
@@ -933,12 +965,16 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               work: workJson(input.work),
               leaseMillis: input.leaseMillis === undefined ? "" : String(input.leaseMillis)
             }),
-            (outcome): Effect.Effect<Task, TaskLimitExceeded> => {
+            (outcome): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
               switch (outcome) {
                 case "ok":
                   wrote(task, "1")
                   changed(task)
                   return Exit.succeed(task)
+                case "late":
+                  return Exit.fail(
+                    new StoreError({ store: "TaskStore", message: "Redis ran the creation after its time bound: the task was not created" })
+                  )
                 case "owner":
                   return Exit.fail(new TaskLimitExceeded({ limit: maxPerOwner, scope: "owner" }))
                 case "address":

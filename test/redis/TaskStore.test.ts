@@ -762,6 +762,28 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* storeTwo.get(runOnce.taskId, A)).status, "completed")
     }))
 
+  it.effect("a creation its caller was told failed (Redis stalled past the time bound) never happens later: no task, no lease nobody renews", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const redis = yield* rawRedis
+      const count = (set: string) => Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:${set}`))
+      // (the script loaded, the clock offset read)
+      yield* tasks.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 })
+      yield* server.freeze
+      const created = yield* Effect.exit(tasks.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 }))
+        .pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
+      assert.strictEqual(created._tag, "Failure")
+      yield* sleep(200)
+      // The call reached Redis (it waited in its socket) and ran when Redis resumed: past its deadline, it made nothing.
+      assert.strictEqual(yield* count("all"), 1)
+      assert.strictEqual(yield* count("leases"), 1)
+      // In time, creations work as before.
+      yield* tasks.create({ owner: A, method: "tools/call" })
+      assert.strictEqual(yield* count("all"), 2)
+    }))
+
   it.effect("claims queued in a Redis that stalled take only leases that had run out when they were sent: a live replica keeps its tasks", () =>
     Effect.gen(function*() {
       const server = yield* TestRedis

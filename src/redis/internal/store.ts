@@ -99,6 +99,8 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })
   return {
     prefix: `${options.prefix ?? defaultPrefix}${part}`,
+    /** The bound of one operation, in ms. */
+    timeoutMillis,
     /** Runs one Redis call as a store operation: its failure or its time out is a `StoreError`. */
     run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>): Effect.Effect<A, StoreError> =>
       within(
