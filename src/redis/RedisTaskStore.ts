@@ -47,9 +47,11 @@
  *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
  *   Only leases that had run out when the claim was sent are claimed (not those that ran out
  *   while it waited in a Redis that stalled, and would take the tasks of live replicas).
- * - Times are the callers' clocks (replicas should keep them in sync with each other and with
- *   Redis, NTP: a replica whose clock is behind Redis's takes orphans over that much later);
- *   expiry and leases are Redis's.
+ * - A creation carries a deadline: run by a Redis that stalled after its caller stopped waiting
+ *   (and answered it with a `StoreError`), it creates nothing (no task, no lease nobody renews).
+ * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry and leases are
+ *   Redis's. Claims and creations state when they were sent on Redis's clock, by the offset each
+ *   store reads from Redis's answers (`TIME`), so they need no agreement between the clocks.
  * - The store shares tasks, not their work: a task's work runs in the supervisor of the process
  *   that created it (or took it over). A cancel through another replica records `cancelled` and
  *   drops the task's lease: the supervisor running the work interrupts it when the change arrives
@@ -405,7 +407,8 @@ const renewScript = Redis.script(
 // handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
 // or ends the task lets it lapse, and another claims it again), with the task, its work and how
 // many times it was claimed. A task gone, ended or expired just loses its lease.
-// Only leases that had run out when the claim was sent (the caller's clock, ARGV[4]) are claimed,
+// Only leases that had run out when the claim was sent (ARGV[4], on Redis's clock by the caller's
+// estimate of the offset) are claimed,
 // not those that ran out while the call waited: calls queued in a Redis that stalled (SIGSTOP, a
 // long command) run when it resumes, after every lease has run out on its clock, and would take
 // the tasks of replicas alive all along (their renewals were queued too).
@@ -1076,7 +1079,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           ? Exit.succeed(noTaskIds)
           : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis) =>
-        Effect.map(run("claimOrphans", Effect.suspend(() => claim(leases, holders, base, leaseMillis, origin, Date.now()))), (flat) => {
+        Effect.map(run("claimOrphans", Effect.suspend(() => claim(leases, holders, base, leaseMillis, origin, Date.now() + clockOffset))), (flat) => {
           const orphans: Array<Orphan> = []
           for (let i = 0; i + 3 < flat.length; i += 4) {
             // The script claims only records that parse (checked there too): one that does not is skipped.
