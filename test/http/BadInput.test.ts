@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { request as httpRequest } from "node:http"
 import { BOTH, nodeFetch, on, openSession, post, rawRequest, serveEverything } from "./support.ts"
 
 const VERSION = "2026-07-28"
@@ -173,6 +174,31 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
         assert.isBelow(answer.error.message.length, 400)
         assert.include(answer.error.message, "more characters")
       }
+    }))
+})
+
+describe("Streamable HTTP: bytes that are not UTF-8", () => {
+  it.live("a body that is not valid UTF-8 is -32700, not a message with U+FFFD in place of its bytes", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything({ stateless: true })
+      const body = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","method":"ping"}')])
+      const answer = yield* Effect.promise(() =>
+        new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
+          const request = httpRequest(
+            { host: "127.0.0.1", port, method: "POST", path: "/mcp", headers: { "content-type": "application/json", accept: BOTH } },
+            (response) => {
+              const chunks: Array<Buffer> = []
+              response.on("data", (chunk: Buffer) => chunks.push(chunk))
+              response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
+            }
+          )
+          request.on("error", reject)
+          request.end(body)
+        })
+      )
+      assert.strictEqual(answer.status, 400)
+      assert.strictEqual(JSON.parse(answer.body).error.code, -32700)
+      assert.include(JSON.parse(answer.body).error.message, "UTF-8")
     }))
 })
 

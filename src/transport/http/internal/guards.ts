@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type * as ByteSize from "effect/ByteSize"
 import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { isUtf8 } from "node:buffer"
 import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { Options } from "../StreamableHttp.ts"
@@ -129,16 +130,23 @@ const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
 }
 
 /** The body when Node has parsed all of it (within its limit) and nobody reads the stream. */
-const wholeBody = (self: BodyLimits, incoming: IncomingMessage): string | undefined => {
+const wholeBody = (self: BodyLimits, incoming: IncomingMessage): string | HttpServerResponse.HttpServerResponse | undefined => {
   if (!incoming.complete || incoming.readableLength > self.maxBody || incoming.readableFlowing === true) return undefined
   const first: Buffer | null = incoming.read()
   if (first === null) return ""
   const next: Buffer | null = incoming.read()
-  if (next === null) return first.toString()
+  if (next === null) return text(first)
   const chunks = [first, next]
   for (let chunk: Buffer | null = incoming.read(); chunk !== null; chunk = incoming.read()) chunks.push(chunk)
-  return Buffer.concat(chunks).toString()
+  return text(Buffer.concat(chunks))
 }
+
+/**
+ * A body's bytes as text, when they are UTF-8 (JSON-RPC messages must be: a decoder would replace
+ * what is not with U+FFFD, and answer a request with an id it never had); a -32700 otherwise.
+ */
+const text = (bytes: Buffer): string | HttpServerResponse.HttpServerResponse =>
+  isUtf8(bytes) ? bytes.toString() : jsonError(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8")
 
 /** The body as it arrives: counted, bounded in size and in time. */
 const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
@@ -162,7 +170,7 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
       }
       chunks.push(chunk)
     }
-    const onEnd = () => done(chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString())
+    const onEnd = () => done(text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     const onFailure = () => done(unreadableBody())
     // After the 408 the connection closes: the body never completed.
     const timer = setTimeout(
