@@ -18,10 +18,11 @@ import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
-import { freePort, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, sseReader } from "../http/support.ts"
+import { freePort, messagesOf, nodeFetch, on, openSession, readSse, ready, serveEverything, sseReader } from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
+import { modernRequest } from "../support/replicas.ts"
 
 /** Runs `attempt` until it succeeds, at most `times` times `every` ms apart; the last failure otherwise. */
 const eventually = <A, E, R>(attempt: Effect.Effect<A, E, R>, times = 100, every = 100): Effect.Effect<A, E, R> => {
@@ -192,33 +193,25 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": { extensions: { [tasks]: {} } }
       }
-      const post = (id: string, method: string, params: Record<string, unknown>, name?: string) =>
+      // The listen stream read raw (its first message: the acknowledgement, or the refusal).
+      const listen = (params: Record<string, unknown>) =>
         fetch(url, {
           method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json, text/event-stream",
-            "mcp-protocol-version": "2026-07-28",
-            "mcp-method": method,
-            ...(name === undefined ? {} : { "mcp-name": name })
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })
+          headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { ...params, _meta: meta } })
         })
       yield* Effect.forkScoped(
         McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
           Effect.provide(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }))
         )
       )
-      const created = yield* eventually(Effect.tryPromise(async () => {
-        const response = await post("c", "tools/call", { name: "queued", arguments: { ms: 60_000 } }, "queued")
-        const answer: any = await response.json()
-        if (answer.result?.resultType !== "task") throw new Error(JSON.stringify(answer))
-        return answer.result.taskId as string
-      }))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the replica listens")
+      const created = yield* eventually(Effect.flatMap(modernRequest(port, "tools/call", "queued", { name: "queued", arguments: { ms: 60_000 } }), (answer) =>
+        answer.result?.resultType === "task" ? Effect.succeed(answer.result.taskId as string) : Effect.fail(new Error(JSON.stringify(answer)))))
       const taskIds = [created, ...Array.from({ length: 9 }, (_, i) => `unknown-${i}`)]
       yield* redis.freeze
       const listened = yield* timed(Effect.promise(async () => {
-        const response = await post("l", "subscriptions/listen", { notifications: { taskIds } })
+        const response = await listen({ notifications: { taskIds } })
         const type = response.headers.get("content-type") ?? ""
         if (!type.includes("text/event-stream")) return response.json()
         const reader = sseReader(response)
