@@ -105,14 +105,17 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
     work: (promote: Effect.Effect<Task, TaskLimitExceeded | StoreError>) => Effect.Effect<object, McpError.McpError>,
     options?: PromotableOptions
   ) => Effect.Effect<Decision, TaskLimitExceeded | StoreError>
-  /** Records `cancelled`, then interrupts the work; answers with the cancelled task. */
+  /**
+   * Records `cancelled`, then interrupts the work; answers with the cancelled task. A work that
+   * ended but whose end is not recorded yet (the store failed, see `spawn`) is cancelled too.
+   */
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal | StoreError>
   /**
    * Cancels every running task of `owner` (as `cancel` does, without the answer): for an owner
    * that is gone, e.g. the session that created them has closed, so nothing unreachable runs on.
    */
   readonly cancelOwnedBy: (owner: string) => Effect.Effect<void>
-  /** How many tasks are running now. */
+  /** How many tasks are running now (a work that ended counts until its end is recorded). */
   readonly running: Effect.Effect<number>
 }>()("effect-mcp-server/TaskSupervisor") {
   /** The supervisor, over the `TaskStore` in context; its scope interrupts every task when it closes. */
@@ -243,6 +246,12 @@ export interface Resumed {
 /** How many times a task is taken over before it fails (its work may be what stops its processes). */
 export const maxTakeOvers = 3
 
+/**
+ * How long a process keeps trying to record the end of a task's work (the task kept meanwhile,
+ * its lease renewed) before it lets the lease lapse: 15 minutes.
+ */
+export const maxRecordingMillis = 15 * 60_000
+
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (
   store: TaskStore["Service"],
@@ -271,7 +280,8 @@ export const make = (
   // A shared store (replicas): a task ended by another process (cancelled through `tasks/cancel`
   // there, failed as an orphan, or completed by a copy of its work that process ran) is
   // interrupted here if its work runs here. Its status is recorded already; the work only stops.
-  // (A task this process ends has left `running` before its change arrives.)
+  // (A task this process ends is not heard of here: a store tells a process only of the changes
+  // others made, and without `onEndedElsewhere` an own end only makes a finished work leave.)
   const endedElsewhere = (task: Task) => {
     if (!isTerminal(task.status)) return
     const entry = running.get(task.taskId)
@@ -372,6 +382,7 @@ export const make = (
   Effect.runSync(Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
+      closed = true
       deadlines.clear()
       unwatch?.()
       const fibers: Array<Fiber.Fiber<unknown, unknown>> = [...undecided, ...recording]
@@ -476,12 +487,17 @@ export const make = (
     // its end is recorded: a store that fails now (an outage) must not let the lease lapse, or
     // another replica would run the work again, or fail a `runOnce` task that completed.
     deadlines.remove(entry)
-    return Effect.matchEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
-      onFailure: (error) =>
-        Effect.andThen(
-          Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}; retrying`, error),
-          Effect.sync(() => retryRecord(entry, ending))
-        ),
+    return Effect.matchCauseEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+      onFailure: (cause) => {
+        // A store that died doing it (its outcome cannot be stored, say), or a supervisor closing:
+        // no retry; the task leaves, its lease lapses, and another process takes it over.
+        const retry = !closed && Cause.hasFails(cause) && !Cause.hasDies(cause)
+        if (!retry) leave(entry)
+        return Effect.andThen(
+          Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}${retry ? "; retrying" : ""}`, cause),
+          Effect.sync(() => retry && retryRecord(entry, ending))
+        )
+      },
       onSuccess: (finished) => recorded(entry, finished)
     })
   }
@@ -495,31 +511,40 @@ export const make = (
 
   /** Fibers retrying to record the end of a task (interrupted with the scope). */
   const recording = new Set<Fiber.Fiber<unknown, unknown>>()
+  /** Set first when the scope closes: no retry starts after (the works' exits run then too). */
+  let closed = false
 
   /**
    * Records a task's end again until the store takes it (100 ms, doubling to 5 s apart), while the
-   * task is still this process's: not taken over (its lease lost), ended elsewhere, or expired.
-   * A fiber of its own, not the work's exit handler: that runs uninterruptibly, and a shutdown
-   * during an outage must not wait for the store.
+   * task is still this process's (not taken over: its lease lost; not ended elsewhere; not
+   * expired) and for at most {@link maxRecordingMillis}; then it leaves, logged, and its lease
+   * lapses. A fiber of its own, not the work's exit handler: that runs uninterruptibly, and a
+   * shutdown during an outage must not wait for the store.
    */
   const retryRecord = (entry: Running, ending: Ending) => {
     const task = entry.task!
+    const giveUpAt = Date.now() + maxRecordingMillis
+    const giveUp = (why: string) =>
+      Effect.suspend(() => {
+        leave(entry)
+        return Effect.logWarning(`TaskStore: gave up recording the end of task ${task.taskId} (${why}); its lease lapses`)
+      })
     const attempt = (delay: number): Effect.Effect<void> =>
       Effect.andThen(
         Effect.sleep(delay),
         Effect.suspend(() => {
-          if (running.get(task.taskId) !== entry) return Effect.void
-          if (task.ttlMillis !== null && Date.now() > task.createdAt + task.ttlMillis) {
-            leave(entry)
-            return Effect.void
-          }
-          return Effect.matchEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
-            onFailure: () => attempt(Math.min(delay * 2, 5_000)),
+          if (closed || running.get(task.taskId) !== entry) return Effect.void
+          const now = Date.now()
+          if (task.ttlMillis !== null && now > task.createdAt + task.ttlMillis) return giveUp("its TTL passed")
+          if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
+          return Effect.matchCauseEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+            onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
             onSuccess: (finished) => recorded(entry, finished)
           })
         })
       )
-    const fiber = Effect.runFork(attempt(100))
+    // Interrupted (the scope closing): it leaves, its lease left to lapse.
+    const fiber = Effect.runFork(Effect.onInterrupt(attempt(100), () => Effect.sync(() => leave(entry))))
     recording.add(fiber)
     fiber.addObserver(() => recording.delete(fiber))
   }

@@ -8,11 +8,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
+import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import { connectModern, withTasks } from "../extensions/support.ts"
 import { rpcError } from "../middleware/builtinSupport.ts"
 import { connect, type Server } from "../server/McpServerHarness.ts"
@@ -109,20 +112,66 @@ describe("a TaskStore that fails", () => {
       assert.strictEqual((yield* Effect.promise(() => client.experimental.tasks.cancelTask(task.taskId))).status, "cancelled")
     }))
 
-  it.live("a finish that fails is logged: the supervisor goes on and later tasks complete", () =>
+  it.live("a finish that fails is retried: the task is recorded once the store is back; the supervisor goes on", () =>
     Effect.gen(function*() {
       const flakyStore = yield* flaky
       const { client } = yield* connect(yield* serverOver(flakyStore.store))
       flakyStore.fail("finish")
-      const { task: lost } = yield* callAsTask(client, "test_task_slow", { ms: 20 })
+      const { task: delayed } = yield* callAsTask(client, "test_task_slow", { ms: 20 })
       yield* Effect.promise(() => sleep(200))
-      // The outcome could not be recorded: the task stays as the store has it (its TTL ends it).
-      assert.strictEqual((yield* getTask(client, lost.taskId)).status, "working")
+      // The outcome could not be recorded yet: the task is as the store has it.
+      assert.strictEqual((yield* getTask(client, delayed.taskId)).status, "working")
 
       flakyStore.recover()
+      // Recorded by the retry (100 ms doubling to 5 s), with the work's own outcome.
+      assert.strictEqual((yield* untilTerminal(client, delayed.taskId)).status, "completed")
       const { task } = yield* callAsTask(client, "test_task_slow", { ms: 20 })
       assert.strictEqual((yield* untilTerminal(client, task.taskId)).status, "completed")
     }))
+
+  it.live("the retries stop when the supervisor's scope closes: a shutdown during an outage does not wait for the store", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      let finishes = 0
+      const counting = TaskStore.of({
+        ...flakyStore.store,
+        finish: (taskId, status, outcome, message) => {
+          finishes++
+          return flakyStore.store.finish(taskId, status, outcome, message)
+        }
+      })
+      flakyStore.fail("finish")
+      const scope = yield* Scope.make()
+      const supervisor = TaskSupervisor.make(counting, scope)
+      // One work ended (its end retried), one still running when the scope closes (interrupted then).
+      yield* supervisor.spawn({ owner: "o", method: "tools/call" }, () => Effect.succeed({ content: [] }))
+      yield* supervisor.spawn({ owner: "o", method: "tools/call" }, () => Effect.never)
+      yield* Effect.promise(() => sleep(400))
+      assert.isAtLeast(finishes, 2, "retried")
+      yield* Scope.close(scope, Exit.void)
+      const atClose = finishes
+      yield* Effect.promise(() => sleep(1_000))
+      assert.isAtMost(finishes, atClose + 1, "the interrupted work's one attempt, no retry after the close")
+      assert.strictEqual(yield* supervisor.running, 0)
+    }))
+
+  it.live("a finish that dies (an outcome the store cannot take) is not retried: the task leaves, its lease left to lapse", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      let finishes = 0
+      const dying = TaskStore.of({
+        ...memory,
+        finish: () => {
+          finishes++
+          return Effect.die(new TypeError("Do not know how to serialize a BigInt"))
+        }
+      })
+      const supervisor = TaskSupervisor.make(dying, yield* Effect.scope)
+      yield* supervisor.spawn({ owner: "o", method: "tools/call" }, () => Effect.succeed({ content: [] }))
+      yield* Effect.promise(() => sleep(500))
+      assert.strictEqual(finishes, 1)
+      assert.strictEqual(yield* supervisor.running, 0)
+    }).pipe(Effect.scoped))
 
   it.live("2026-07-28: tasks/get, tasks/update, tasks/cancel and a promotion answer -32603, then recover", () =>
     Effect.gen(function*() {
