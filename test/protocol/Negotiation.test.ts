@@ -226,12 +226,12 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     assert.strictEqual(Negotiation.resolveModern(noInfo, headers("server/discover"))._tag, "Success")
   })
 
-  it("malformed clientCapabilities or clientInfo → -32602, 400, naming the entry (the schemas initialize uses)", () => {
+  it("malformed clientCapabilities or clientInfo → -32602, 400, naming the entry (2026-07-28's shapes)", () => {
     const malformed: ReadonlyArray<[string, Record<string, unknown>]> = [
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { elicitation: null } }],
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { extensions: null } }],
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { sampling: 5 } }],
-      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { roots: { listChanged: "yes" } } }],
+      ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { roots: 5 } }],
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": "x" } } }],
       ["clientInfo", { "io.modelcontextprotocol/clientInfo": "c" }],
       ["clientInfo", { "io.modelcontextprotocol/clientInfo": { name: 5, version: "1" } }],
@@ -244,6 +244,16 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
         assert.include(refused.error.message, `_meta["io.modelcontextprotocol/${entry}"]`)
       }
     }
+    // 2026-07-28's own shapes: no tasks capability (an extension now), roots any object
+    for (const caps of [{ tasks: { list: true } }, { roots: { listChanged: "yes" } }]) {
+      assert.strictEqual(Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientCapabilities": caps }), undefined)._tag, "Success")
+    }
+    // A version we do not serve learns so first (-32022, with the versions), whatever its capabilities.
+    const later = rejection(Negotiation.resolveModern(
+      request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "2099-01-01", "io.modelcontextprotocol/clientCapabilities": { roots: true } }),
+      headers("tools/list", { "mcp-protocol-version": "2099-01-01" })
+    ))
+    assert.strictEqual(later.error.code, -32022)
     // unknown capabilities are kept as sent
     const extra = Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientCapabilities": { future: { x: 1 } } }), undefined)
     assert.deepStrictEqual(extra._tag === "Success" ? extra.success.clientCapabilities as unknown : undefined, { future: { x: 1 } })

@@ -180,6 +180,19 @@ export const ClientCapabilities = lazy(() => Schema.Struct({
   extensions: Schema.optionalKey(CapabilityMap())
 }))
 
+/**
+ * The client capabilities a 2026-07-28 request declares in `_meta`, as far as a server reads them:
+ * no `tasks` (an extension now), `roots` without `listChanged` (any object), the rest as in
+ * 2025-11-25. Other keys pass as they are. Built on first use.
+ */
+export const ModernClientCapabilities = lazy(() => Schema.Struct({
+  experimental: Schema.optionalKey(CapabilityMap()),
+  roots: Schema.optionalKey(Schema.ObjectKeyword),
+  sampling: Schema.optionalKey(Schema.Struct({ context: flag(), tools: flag() })),
+  elicitation: Schema.optionalKey(Schema.Struct({ form: flag(), url: flag() })),
+  extensions: Schema.optionalKey(CapabilityMap())
+}))
+
 /** `McpSchema.ServerCapabilities`, built on first use. */
 export const ServerCapabilities = lazy(() => Schema.Struct({
   experimental: Schema.optionalKey(CapabilityMap()),
