@@ -413,7 +413,7 @@ const renewScript = Redis.script(
 // long command) run when it resumes, after every lease has run out on its clock, and would take
 // the tasks of replicas alive all along (their renewals were queued too).
 // KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms). Answers id, task JSON, work
-// JSON ('' for none) and claims, for each task claimed.
+// JSON ('' for none) and claims, for each task claimed, then Redis's time (the caller's clock offset).
 const claimLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -425,8 +425,12 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
   -- claimed, and loses its lease: it must not stop the claims of every other orphan.
   local fields = redis.pcall('HMGET', key, 'task', 'work', 'status')
   if fields.err then fields = {} end
-  local readable = fields[1] ~= nil and fields[1] ~= false and pcall(cjson.decode, fields[1])
-    and (not fields[2] or fields[2] == '' or pcall(cjson.decode, fields[2]))
+  local readable = false
+  if fields[1] then
+    local ok, task = pcall(cjson.decode, fields[1])
+    readable = ok and type(task) == 'table' and task.taskId ~= nil
+      and (not fields[2] or fields[2] == '' or (pcall(cjson.decode, fields[2])))
+  end
   local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
   local status = fields[3]
   if readable and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
@@ -434,7 +438,12 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
     redis.call('HSET', KEYS[2], id, ARGV[3])
     -- the work starts over: no answer kept for the old run's inputs reaches the new one
     redis.call('DEL', ARGV[1] .. 'in:' .. id)
-    local claims = redis.call('HINCRBY', key, 'claims', 1)
+    -- a claims count that is not an integer (written by hand) starts over, not fails every claim
+    local claims = redis.pcall('HINCRBY', key, 'claims', 1)
+    if type(claims) == 'table' then
+      redis.call('HSET', key, 'claims', 1)
+      claims = 1
+    end
     out[#out + 1] = id
     out[#out + 1] = fields[1]
     out[#out + 1] = fields[2] or ''
@@ -444,6 +453,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
     redis.call('HDEL', KEYS[2], id)
   end
 end
+out[#out + 1] = tostring(now)
 return out
 `
 
@@ -628,18 +638,28 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const taskKey = (taskId: string) => `${base}t:${taskId}`
     const create = evalScript(redis, createScript)
     /**
-     * Redis's clock minus this process's, in ms: read now, then from every creation's answer (the
-     * midpoint of the call). A creation's deadline is on Redis's clock, so replicas' clocks need
-     * not agree with it for that. Without an answer now (Redis not there yet), 0 until the first.
+     * Redis's clock minus this process's, in ms, as a lower bound: Redis's time read in a call
+     * minus this process's time at the answer (the script ran before). Too low is the safe side: a
+     * deadline a little early, a claim that takes a little less. Of the samples of the last minute
+     * (every creation's and claim's answer), the one of the quickest call is kept: a slow answer
+     * (a Redis that stalled) would set the bound too low. Read now too; 0 without an answer.
      */
-    let clockOffset = yield* Effect.orElseSucceed(
-      Effect.flatMap(Effect.sync(() => Date.now()), (before) =>
-        Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) => {
-          const offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + Date.now()) / 2
-          return Number.isFinite(offset) ? offset : 0
-        })),
-      () => 0
-    )
+    let clockOffset = 0
+    let offsetRoundTrip = Number.POSITIVE_INFINITY
+    let offsetAt = 0
+    const sampleClock = (redisNow: number, sentAt: number) => {
+      const now = Date.now()
+      if (!Number.isFinite(redisNow)) return
+      const roundTrip = now - sentAt
+      if (roundTrip <= offsetRoundTrip || now - offsetAt > 60_000) {
+        clockOffset = redisNow - now
+        offsetRoundTrip = roundTrip
+        offsetAt = now
+      }
+    }
+    yield* Effect.ignore(Effect.flatMap(Effect.sync(() => Date.now()), (sentAt) =>
+      Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) =>
+        sampleClock(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sentAt))))
     /** How long before this process stops waiting a creation's deadline falls (time for its answer). */
     const deadlineMargin = Math.min(250, Math.floor(timeoutMillis / 4))
     /** The limits as the create script takes them (a number; no limit is the largest). */
@@ -672,8 +692,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         ),
         (flat) => {
-          const redisNow = Number(flat[2 * creations.length])
-          if (Number.isFinite(redisNow)) clockOffset = redisNow - (sentAt + Date.now()) / 2
+          sampleClock(Number(flat[2 * creations.length]), sentAt)
           const outcomes = new Array<string>(creations.length)
           for (let i = 0; i < creations.length; i++) outcomes[i] = flat[2 * i] ?? "server"
           return outcomes
@@ -1079,15 +1098,20 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           ? Exit.succeed(noTaskIds)
           : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis) =>
-        Effect.map(run("claimOrphans", Effect.suspend(() => claim(leases, holders, base, leaseMillis, origin, Date.now() + clockOffset))), (flat) => {
-          const orphans: Array<Orphan> = []
-          for (let i = 0; i + 3 < flat.length; i += 4) {
-            // The script claims only records that parse (checked there too): one that does not is skipped.
-            const task = parseTask(flat[i + 1]!)
-            const work = flat[i + 2] ? parseJson(flat[i + 2]!) : undefined
-            if (task !== undefined) orphans.push({ task, work, claims: Number(flat[i + 3]) })
-          }
-          return orphans
+        Effect.suspend(() => {
+          const sentAt = Date.now()
+          return Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin, sentAt + clockOffset)), (flat) => {
+            // The last element: Redis's time (see `sampleClock`).
+            sampleClock(Number(flat[flat.length - 1]), sentAt)
+            const orphans: Array<Orphan> = []
+            for (let i = 0; i + 3 < flat.length; i += 4) {
+              // The script claims only records that parse (checked there too): one that does not is skipped.
+              const task = parseTask(flat[i + 1]!)
+              const work = flat[i + 2] ? parseJson(flat[i + 2]!) : undefined
+              if (task !== undefined) orphans.push({ task, work, claims: Number(flat[i + 3]) })
+            }
+            return orphans
+          })
         }),
       sendInput: (taskId, responses) =>
         Effect.suspend(() => {

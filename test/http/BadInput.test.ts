@@ -203,7 +203,7 @@ describe("Streamable HTTP: bytes that are not UTF-8", () => {
 })
 
 describe("Streamable HTTP: a body cut short closes its connection", () => {
-  it.live("413 on a chunked body says Connection: close (the rest of the body is never read)", () =>
+  it.live("413 says Connection: close, on a chunked body and on a declared length (the rest of the body is never read)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ maxBodyBytes: 1000, stateless: true })
       const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(5_000) } })
@@ -213,5 +213,12 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       assert.strictEqual(chunked.response.status, 413)
       assert.strictEqual(chunked.response.headers.get("connection"), "close")
       yield* Effect.promise(() => chunked.response.text())
+      // A declared length past the limit: answered without reading the body, and closed too.
+      const declared = yield* Effect.promise(() =>
+        nodeFetch(url, "POST", { "content-type": "application/json", accept: BOTH }, big)
+      )
+      assert.strictEqual(declared.response.status, 413)
+      assert.strictEqual(declared.response.headers.get("connection"), "close")
+      yield* Effect.promise(() => declared.response.text())
     }))
 })

@@ -691,15 +691,19 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const storeTwo = yield* onRedis(prefix)
       const redis = yield* rawRedis
       const key = (taskId: string) => `${prefix}tasks:t:${taskId}`
-      // Three orphans (their process died): one overwritten by a string, one whose task is not JSON, one sound.
+      // Orphans (their process died): one overwritten by a string, one whose task is not JSON, one whose
+      // task is JSON but no task, and a sound one whose claims count was overwritten.
       const wrongType = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100, ttlMillis: 1_500 })
       const badJson = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100 })
+      const notTask = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100 })
       const sound = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "sound" }, leaseMillis: 100 })
       yield* Effect.orDie(redis.send("DEL", key(wrongType.taskId)))
       yield* Effect.orDie(redis.send("SET", key(wrongType.taskId), "garbage"))
       yield* Effect.orDie(redis.send("HSET", key(badJson.taskId), "task", "{not json"))
+      yield* Effect.orDie(redis.send("HSET", key(notTask.taskId), "task", "{\"x\":1}"))
+      yield* Effect.orDie(redis.send("HSET", key(sound.taskId), "claims", "zz"))
       // Reads: not found (not "store unavailable", which a retry would never cure).
-      for (const taskId of [wrongType.taskId, badJson.taskId]) {
+      for (const taskId of [wrongType.taskId, badJson.taskId, notTask.taskId]) {
         assert.strictEqual((yield* Effect.flip(storeTwo.get(taskId, A)))._tag, "TaskNotFound")
         assert.strictEqual((yield* Effect.flip(storeTwo.cancel(taskId, A)))._tag, "TaskNotFound")
       }
@@ -782,6 +786,24 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       // In time, creations work as before.
       yield* tasks.create({ owner: A, method: "tools/call" })
       assert.strictEqual(yield* count("all"), 2)
+    }))
+
+  it.effect("a process whose clock is 10 s off Redis's, either way, creates in time and claims what ran out (the offset read from Redis)", () =>
+    Effect.gen(function*() {
+      const realNow = Date.now
+      for (const skew of [-10_000, 10_000]) {
+        Date.now = () => realNow() + skew
+        try {
+          const prefix = uniquePrefix()
+          const holder = yield* onRedis(prefix, { timeoutMillis: 500 })
+          const claimer = yield* onRedis(prefix, { timeoutMillis: 500 })
+          const task = yield* holder.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 300 })
+          yield* sleep(400)
+          assert.deepStrictEqual((yield* claimer.claimOrphans!(300)).map((orphan) => orphan.task.taskId), [task.taskId], `skew ${skew}`)
+        } finally {
+          Date.now = realNow
+        }
+      }
     }))
 
   it.effect("claims queued in a Redis that stalled take only leases that had run out when they were sent: a live replica keeps its tasks", () =>

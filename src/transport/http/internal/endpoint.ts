@@ -193,7 +193,12 @@ const post = (
     return Effect.succeed(jsonError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json"))
   }
   const length = Number(request.headers["content-length"] ?? 0)
-  if (length > self.maxBody) return Effect.succeed(jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`))
+  // Not read: the connection closes after the answer (Node would otherwise read the whole body to keep it).
+  if (length > self.maxBody) {
+    return Effect.succeed(
+      jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`, { connection: "close" })
+    )
+  }
   // Bytes are counted while they arrive, however the body is framed (Content-Length or
   // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
   return Effect.flatMap(readBody(self, request), (body) =>
