@@ -138,6 +138,17 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       assert.strictEqual(yield* Effect.promise(() => status({ "content-type": "text/x-application/json" })), 415)
       assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/jsonfoo" })), 406)
       assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/json;q=0, text/html" })), 406)
+      assert.strictEqual(yield* Effect.promise(() => status({ accept: "application/json; q=0.000" })), 406)
+      // The most specific range decides: a type refused by name is not taken through */* (the
+      // answer comes as SSE); one listed by name is taken though */* is refused.
+      const typeFor = async (accept: string) => {
+        const response = await post(url, ping, { accept })
+        const type = response.headers.get("content-type") ?? ""
+        await response.body?.cancel()
+        return [response.status, type.split(";")[0]]
+      }
+      assert.deepStrictEqual(yield* Effect.promise(() => typeFor("application/json;q=0, */*")), [200, "text/event-stream"])
+      assert.deepStrictEqual(yield* Effect.promise(() => typeFor("*/*;q=0, application/json")), [200, "application/json"])
       // q=0 on one form leaves the other
       const sseOnly = yield* Effect.promise(() => post(url, ping, { accept: "application/json; q=0, text/event-stream" }))
       assert.strictEqual(sseOnly.status, 200)

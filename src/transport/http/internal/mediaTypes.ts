@@ -18,23 +18,38 @@ export interface Accepted {
 
 const none: Accepted = { json: false, sse: false }
 
+/**
+ * How a type is matched by the ranges of an `Accept`: by its own range if listed, else by its
+ * type's wildcard (`application/*`), else by `*\/*` (the most specific range decides, RFC 9110
+ * §12.5.1); `undefined` when none lists it.
+ */
+interface Ranks {
+  exact?: boolean
+  sub?: boolean
+  any?: boolean
+}
+const decide = (ranks: Ranks): boolean => ranks.exact ?? ranks.sub ?? ranks.any ?? false
+
 const parseAccept = (accept: string): Accepted => {
-  let json = false
-  let sse = false
+  const json: Ranks = {}
+  const sse: Ranks = {}
   for (const range of accept.split(",")) {
     const parts = range.split(";")
     const type = parts[0]!.trim().toLowerCase()
-    let excluded = false
+    // q=0 (or 0.0, 0.000) is "not acceptable"; any other weight is acceptable.
+    let acceptable = true
     for (let i = 1; i < parts.length; i++) {
       const [name, value] = parts[i]!.split("=")
-      if (name!.trim().toLowerCase() === "q" && Number(value?.trim()) === 0) excluded = true
+      if (name!.trim().toLowerCase() === "q" && /^0(?:\.0{0,3})?$/.test(value?.trim() ?? "")) acceptable = false
     }
-    if (excluded) continue
-    if (type === "*/*") json = sse = true
-    else if (type === "application/json" || type === "application/*") json = true
-    else if (type === "text/event-stream" || type === "text/*") sse = true
+    if (type === "*/*") json.any = sse.any = acceptable
+    else if (type === "application/*") json.sub = acceptable
+    else if (type === "text/*") sse.sub = acceptable
+    else if (type === "application/json") json.exact = acceptable
+    else if (type === "text/event-stream") sse.exact = acceptable
   }
-  return json || sse ? { json, sse } : none
+  const result = { json: decide(json), sse: decide(sse) }
+  return result.json || result.sse ? result : none
 }
 
 let lastAccept: string | undefined
