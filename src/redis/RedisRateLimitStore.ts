@@ -51,14 +51,18 @@ local now = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local slack = tonumber(ARGV[6])
 local allowed, remaining, retry, ttl
-local state = redis.call('HMGET', key, 'kind', 'tokens', 'at', 'hits')
+-- A key that cannot be read as a budget (another type, numbers that are not numbers: written by
+-- hand) reads as a fresh key and is written over, not a failure of every request of that key.
+local state = redis.pcall('HMGET', key, 'kind', 'tokens', 'at', 'hits')
+if state.err then state = {} end
 if kind == 'tb' then
   local capacity = tonumber(ARGV[4])
   local rate = tonumber(ARGV[5])
   local tokens = capacity
-  if state[1] == 'tb' then
-    local elapsed = math.max(0, now - tonumber(state[3]))
-    tokens = math.min(capacity, tonumber(state[2]) + elapsed * rate / 1000)
+  local storedTokens, storedAt = tonumber(state[2]), tonumber(state[3])
+  if state[1] == 'tb' and storedTokens and storedAt then
+    local elapsed = math.max(0, now - storedAt)
+    tokens = math.min(capacity, storedTokens + elapsed * rate / 1000)
   end
   allowed = cost <= tokens
   if allowed then tokens = tokens - cost end
@@ -77,11 +81,11 @@ else
   local hits = {}
   if state[1] == 'sw' and state[4] then
     for at, c in string.gmatch(state[4], '([^:,]+):([^,]+)') do
-      at = tonumber(at)
-      if at > since then
+      at, c = tonumber(at), tonumber(c)
+      if at and c and at > since then
         if at > now then at = now end
         hits[#hits + 1] = at
-        hits[#hits + 1] = tonumber(c)
+        hits[#hits + 1] = c
       end
     end
   end

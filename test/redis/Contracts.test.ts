@@ -84,6 +84,26 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       }
     }))
 
+  it.effect("a rate-limit key written over by hand (another type, numbers that are not numbers) reads as fresh and is healed, not refused for ever", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [limits, redis] = yield* onRedis(() => Effect.all([RedisRateLimitStore.make({ prefix }), Effect.service(Redis.Redis)]))
+      const window = RateLimit.slidingWindow({ limit: 2, windowMillis: 60_000 })
+      const bucket = RateLimit.tokenBucket({ capacity: 2, refillPerSecond: 1 })
+      const key = (name: string) => `${prefix}rate-limit:${name}`
+      yield* Effect.orDie(redis.send("SET", key("string"), "garbage"))
+      yield* Effect.orDie(redis.send("HSET", key("window"), "kind", "sw", "hits", "zz:yy,1:"))
+      yield* Effect.orDie(redis.send("HSET", key("bucket"), "kind", "tb", "tokens", "x", "at", "y"))
+      for (const [name, policy] of [["string", window], ["window", window], ["bucket", bucket]] as const) {
+        const first = yield* limits.consume(name, policy)
+        assert.isTrue(first.allowed, name)
+        assert.strictEqual(first.remaining, 1, name)
+        // Healed: an expiring budget of the policy's kind, counting from here.
+        assert.isTrue((yield* Effect.orDie(redis.send<number>("PTTL", key(name)))) > 0, name)
+        assert.strictEqual((yield* limits.consume(name, policy)).remaining, 0, name)
+      }
+    }))
+
   it.effect("a stream Redis lost (a restart without persistence) is refused, not replayed with a gap", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
