@@ -106,6 +106,38 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       }
     }))
 
+  it.live("an Mcp-* header sent twice is -32020 (Node would join the two values, and a proxy route on the first)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const twice = (name: string, values: ReadonlyArray<string>, params: Record<string, unknown>) =>
+        rawPost(port, { ...modernHeaders("tools/call"), [name]: values } as unknown as Record<string, string>, {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { ...params, _meta: meta() }
+        })
+      // Joined, the values would equal the body's: without the check these passed.
+      const name = yield* Effect.promise(() => twice("mcp-name", ["a", "b"], { name: "a, b", arguments: {} }))
+      const param = yield* Effect.promise(() =>
+        twice("mcp-param-region", ["eu", "west"], { name: "test_header_routed", arguments: { region: "eu, west" } })
+      )
+      for (const [header, answer] of [["mcp-name", name], ["mcp-param-region", param]] as const) {
+        assert.strictEqual(answer.status, 400, answer.body)
+        assert.strictEqual(answer.message.error.code, -32020, answer.body)
+        assert.include(answer.message.error.message, `${header} is sent more than once`)
+      }
+      // Other headers may repeat (the check reads the raw headers only then).
+      const ok = yield* Effect.promise(() =>
+        rawPost(port, { ...modernHeaders("tools/call", { "mcp-name": "test_simple_text" }), "x-extra": ["1", "2"] } as unknown as Record<string, string>, {
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "test_simple_text", arguments: {}, _meta: meta() }
+        })
+      )
+      assert.strictEqual(ok.status, 200, ok.body)
+    }))
+
   it.live("an invalid envelope whose id can be read is answered with that id, as over stdio", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })

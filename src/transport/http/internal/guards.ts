@@ -210,6 +210,29 @@ const readPlatformBody = (
     )
   )
 
+/**
+ * The first `Mcp-*` header a Node request carries more than once (Node joins repeated headers with
+ * `", "`: `Mcp-Name: a` and `Mcp-Name: b` would compare as `"a, b"`, while a proxy routing on the
+ * first value sees `a`); `undefined` when none is, or on other platforms. Free when no header at
+ * all is repeated (the usual request): the raw list is only read when it is longer than the set.
+ */
+export const repeatedMcpHeader = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+  const incoming = nodeRequestOf(request)
+  if (incoming === undefined) return undefined
+  const raw = incoming.rawHeaders
+  let distinct = 0
+  for (const _ in incoming.headers) distinct++
+  if (raw.length / 2 === distinct) return undefined
+  let seen: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (!name.startsWith("mcp-")) continue
+    if (seen?.has(name) === true) return name
+    ;(seen ??= new Set()).add(name)
+  }
+  return undefined
+}
+
 /** The Node request behind a platform request (`undefined` on other platforms). */
 const nodeRequestOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessage | undefined => {
   const source = request.source as { readonly complete?: unknown; readonly on?: unknown }

@@ -12,6 +12,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
+import { repeatedMcpHeader } from "./guards.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -28,6 +29,14 @@ export const post = (
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  // A header the body is checked against must come once (SEP-2243's point: intermediaries route
+  // on it, and must see what the server checks).
+  const repeated = repeatedMcpHeader(request)
+  if (repeated !== undefined) {
+    return Effect.succeed(
+      jsonError(400, ErrorCode.HeaderMismatch, `Header mismatch: ${repeated} is sent more than once`, undefined, rpc.id)
+    )
+  }
   const resolved = Negotiation.resolveModern(rpc, request.headers)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
