@@ -16,9 +16,9 @@ import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
+import { type Decoder, jitDecoder } from "../protocol/internal/jitDecoder.ts"
 import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import type {
   ClientNotificationMethod,
@@ -509,8 +509,6 @@ const withoutList = (tasks: NonNullable<ServerCapabilities["tasks"]>): NonNullab
   return rest
 }
 
-const compiled = new WeakMap<Schema.Top, (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
-
 /**
  * Methods a client sends once per session: their parameters are decoded by Schema's interpreter.
  * Compiling a decoder (`compile`) costs about 2 ms the first time; for `initialize` that is paid
@@ -522,18 +520,8 @@ const onceASession: ReadonlySet<string> = new Set(["initialize"])
 const interpret = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.SchemaError> =>
   Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>) as (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
 
-/** A decoder built once per schema, with the Schema JIT enabled (4–13× faster decoding). */
-const compile = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.SchemaError> => {
-  let decode = compiled.get(schema)
-  if (decode === undefined) {
-    SchemaJITCompiler.enable(schema.ast)
-    decode = Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>) as (
-      u: unknown
-    ) => Exit.Exit<unknown, Schema.SchemaError>
-    compiled.set(schema, decode)
-  }
-  return decode
-}
+/** A decoder built once per schema, with the Schema JIT enabled (see `jitDecoder`). */
+const compile = jitDecoder
 
 /** The schema builders of a core client→server request (`undefined` for any other method). */
 const clientRequest = (method: string): { readonly params: () => Schema.Top } | undefined =>
@@ -541,8 +529,6 @@ const clientRequest = (method: string): { readonly params: () => Schema.Top } | 
     ? (Schemas.ClientRequests as Record<string, { readonly params: () => Schema.Top }>)[method]
     : undefined
 
-/** A route's params decoder. */
-type Decoder = (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
 
 /**
  * A route's decoder, built on its first call: a server builds the schema and the decoder of a

@@ -487,7 +487,7 @@ export const make = (
     // its end is recorded: a store that fails now (an outage) must not let the lease lapse, or
     // another replica would run the work again, or fail a `runOnce` task that completed.
     deadlines.remove(entry)
-    return Effect.matchCauseEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+    return Effect.matchCauseEffect(finishWith(task, ending), {
       onFailure: (cause) => {
         // A store that died doing it (its outcome cannot be stored, say), or a supervisor closing:
         // no retry; the task leaves, its lease lapses, and another process takes it over.
@@ -501,6 +501,9 @@ export const make = (
       onSuccess: (finished) => recorded(entry, finished)
     })
   }
+
+  /** Records `ending` for `task` in the store. */
+  const finishWith = (task: Task, ending: Ending) => store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage)
 
   /** The end of a task is recorded: it leaves, and its policy hears of it. */
   const recorded = (entry: Running, finished: Task | undefined): Effect.Effect<void> => {
@@ -537,7 +540,7 @@ export const make = (
           const now = Date.now()
           if (task.ttlMillis !== null && now > task.createdAt + task.ttlMillis) return giveUp("its TTL passed")
           if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
-          return Effect.matchCauseEffect(store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage), {
+          return Effect.matchCauseEffect(finishWith(task, ending), {
             onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
             onSuccess: (finished) => recorded(entry, finished)
           })

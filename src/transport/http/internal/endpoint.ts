@@ -28,7 +28,7 @@ import { authenticate, metadataRoute } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
-import { readBody, withCors } from "./guards.ts"
+import { closing, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
@@ -194,11 +194,7 @@ const post = (
   }
   const length = Number(request.headers["content-length"] ?? 0)
   // Not read: the connection closes after the answer (Node would otherwise read the whole body to keep it).
-  if (length > self.maxBody) {
-    return Effect.succeed(
-      jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`, { connection: "close" })
-    )
-  }
+  if (length > self.maxBody) return Effect.succeed(payloadTooLarge(self, closing))
   // Bytes are counted while they arrive, however the body is framed (Content-Length or
   // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
   return Effect.flatMap(readBody(self, request), (body) =>

@@ -109,10 +109,11 @@ export const readBody = (
   return incoming === undefined ? readPlatformBody(self, request) : readNodeBody(self, incoming)
 }
 
-const payloadTooLarge = (self: BodyLimits, headers?: Record<string, string>) =>
+/** 413; `headers` {@link closing} when the rest of the body is not read. */
+export const payloadTooLarge = (self: BodyLimits, headers?: Record<string, string>) =>
   jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`, headers)
 /** An answer after which the connection closes (its request's body was not read to its end). */
-const closing: Record<string, string> = { connection: "close" }
+export const closing: Record<string, string> = { connection: "close" }
 const unreadableBody = () => jsonError(400, ErrorCode.ParseError, "Parse error: the body could not be read")
 
 const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> => {
