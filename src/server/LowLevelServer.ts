@@ -16,8 +16,10 @@ import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import { lazy } from "../internal/lazy.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
+import { plainInitializeParams } from "../protocol/internal/initializeParams.ts"
 import { type Decoder, jitDecoder } from "../protocol/internal/jitDecoder.ts"
 import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import type {
@@ -198,27 +200,33 @@ export const make = (options: Options): LowLevelServer => {
     const handler = handlers[method]
     const spec = clientRequest(method)
     if (handler !== undefined && spec !== undefined) {
-      const decoder = onceASession.has(method) ? interpret : compile
-      routes.set(method, { decode: lazily(() => decoder(spec.params())), handler })
+      routes.set(method, {
+        decode: method === "initialize" ? decodeInitialize : lazily(() => compile(spec.params())),
+        handler
+      })
     }
   }
   // 2026-07-28: `server/discover` says up front what `initialize` said (versions, capabilities,
   // instructions, identity). Through middleware like every request (raw hooks).
-  const modernExtensions = Extension.capabilitiesFor(extensions, true)
-  const listens = options.modernMethods?.["subscriptions/listen"] !== undefined
-  const projected = projectServerCapabilities(derived, ProtocolVersion.modern[0])
-  const modernCapabilities = listens ? projected : withoutListenFeatures(projected)
-  const discoverResult = {
-    supportedVersions: [...ProtocolVersion.modern, ...(options.supportedVersions ?? ProtocolVersion.supported)],
-    capabilities: modernExtensions === undefined ? modernCapabilities : { ...modernCapabilities, extensions: modernExtensions },
-    ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
-    _meta: { [metaKeys.serverInfo]: options.serverInfo }
-  }
+  // Built at the first `server/discover` (a 2025 stdio server never builds it: its start is on the
+  // critical path of every client that spawns it).
+  const discoverResult = lazy(() => {
+    const modernExtensions = Extension.capabilitiesFor(extensions, true)
+    const listens = options.modernMethods?.["subscriptions/listen"] !== undefined
+    const projected = projectServerCapabilities(derived, ProtocolVersion.modern[0])
+    const modernCapabilities = listens ? projected : withoutListenFeatures(projected)
+    return {
+      supportedVersions: [...ProtocolVersion.modern, ...(options.supportedVersions ?? ProtocolVersion.supported)],
+      capabilities: modernExtensions === undefined ? modernCapabilities : { ...modernCapabilities, extensions: modernExtensions },
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+      _meta: { [metaKeys.serverInfo]: options.serverInfo }
+    }
+  })
   routes.set("server/discover", {
     decode: lazily(() => compile(Schemas.RequestParams())),
     handler: (_params: unknown, context: RequestContext) =>
       ProtocolVersion.isModern(context.protocolVersion)
-        ? Exit.succeed(discoverResult)
+        ? Exit.succeed(discoverResult())
         : Exit.fail(McpError.methodNotFound("server/discover"))
   })
   // Extension methods: a modern-only extension's methods answer 2026-07-28 requests only, and take
@@ -510,15 +518,19 @@ const withoutList = (tasks: NonNullable<ServerCapabilities["tasks"]>): NonNullab
 }
 
 /**
- * Methods a client sends once per session: their parameters are decoded by Schema's interpreter.
- * Compiling a decoder (`compile`) costs about 2 ms the first time; for `initialize` that is paid
- * on the critical path of every stdio server's start, for one decode.
+ * `initialize`'s params: a client sends them once per session, so they are never JIT-compiled
+ * (compiling costs about 2 ms the first time, on the critical path of every stdio server's start).
+ * The common shapes are checked by hand (`plainInitializeParams`: no schema built, no parser run);
+ * anything else is decoded by Schema's interpreter, which also words the errors.
  */
-const onceASession: ReadonlySet<string> = new Set(["initialize"])
+const decodeInitialize = (u: unknown): Exit.Exit<unknown, Schema.SchemaError> => {
+  const plain = plainInitializeParams(u)
+  return plain !== undefined ? Exit.succeed(plain) : interpretInitialize()(u)
+}
 
-/** A decoder that interprets the schema (no JIT compilation). */
-const interpret = (schema: Schema.Top): (u: unknown) => Exit.Exit<unknown, Schema.SchemaError> =>
-  Schema.decodeUnknownExit(schema as Schema.Codec<unknown, unknown>) as (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+const interpretInitialize = lazy(() =>
+  Schema.decodeUnknownExit(Schemas.InitializeRequestParams()) as (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+)
 
 /** A decoder built once per schema, with the Schema JIT enabled (see `jitDecoder`). */
 const compile = jitDecoder
