@@ -29,7 +29,8 @@
  *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
  *   subscriber reconnects, and an expiry publishes nothing, so the re-read bounds how long a lost
  *   message or an expiry can go unnoticed. It is not a poll loop of its own: a terminal change
- *   arriving by pub/sub answers at once.
+ *   arriving by pub/sub answers at once. A `subscriptions/listen` stream following tasks reads
+ *   the ones not ended yet as often (`TaskStore.recheckMillis`), and tells a change it missed.
  * - `sendInput` (a `tasks/update` answered on another replica) keeps the answers with the task and
  *   publishes them on `<prefix>tasks:inputs`, in one script. The process running the work takes
  *   them from the message; should the message be lost, it reads the answers kept for the tasks
@@ -92,8 +93,9 @@ import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
   /**
-   * How often `awaitTerminal` re-reads a task it waits for, and how often the answers kept for
-   * the tasks waiting for input here are read (default 5 000 ms; see the module's doc).
+   * How often `awaitTerminal` re-reads a task it waits for, how often the answers kept for the
+   * tasks waiting for input here are read, and how often a `subscriptions/listen` stream reads the
+   * tasks it follows (default 5 000 ms; see the module's doc).
    */
   readonly recheckMillis?: number | undefined
 }
@@ -1088,6 +1090,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         ),
       awaitTerminal,
       changes,
+      recheckMillis,
       shared: true,
       onEndedElsewhere: (listener) => {
         endedElsewhere.add(listener)

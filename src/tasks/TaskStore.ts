@@ -175,6 +175,12 @@ export class TaskStore extends Context.Service<TaskStore, {
    */
   readonly changes: PubSub.PubSub<Task>
   /**
+   * A shared store whose `changes` can miss some (Redis pub/sub drops what is published while a
+   * subscriber reconnects; an expiry publishes nothing): who follows tasks through `changes` (a
+   * `subscriptions/listen` stream) reads them again this often. Absent: `changes` misses nothing.
+   */
+  readonly recheckMillis?: number | undefined
+  /**
    * Whether other processes change these tasks (a store shared by replicas): the supervisor then
    * watches `changes` for cancellations made elsewhere and interrupts the work it runs. Default
    * false (the in-memory store: every change is this process's own).

@@ -23,6 +23,7 @@ import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { modernRequest } from "../support/replicas.ts"
+import { tcpCut } from "../support/tcpCut.ts"
 
 /** Runs `attempt` until it succeeds, at most `times` times `every` ms apart; the last failure otherwise. */
 const eventually = <A, E, R>(attempt: Effect.Effect<A, E, R>, times = 100, every = 100): Effect.Effect<A, E, R> => {
@@ -230,6 +231,66 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       // The lookups run side by side: one time bound, not one per task id (10 × 300 ms).
       assert.isBelow(listened.millis, 1_500)
     }))
+
+  it.effect("subscriptions/listen on a replica cut off from Redis while another replica ends the task: the end is told once it is back (the stream re-reads its tasks)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const prefix = uniquePrefix()
+      const relay = yield* tcpCut(redis.port)
+      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const replica = (port: number, url: string) =>
+        Effect.forkScoped(
+          McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+            Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis: 300, tasks: { recheckMillis: 300 } }))
+          )
+        )
+      // A reaches Redis directly, B through the relay.
+      yield* replica(portA, redis.url)
+      yield* replica(portB, `redis://127.0.0.1:${relay.port}`)
+      for (const port of [portA, portB]) assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the replica listens")
+      const created = yield* modernRequest(portA, "tools/call", "queued", { name: "queued", arguments: { ms: 1_500 } })
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.result.taskId
+
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } }
+      }
+      const response = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${portB}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { taskIds: [taskId] }, _meta: meta } })
+        })
+      )
+      const reader = sseReader(response)
+      /** The next JSON-RPC message of the stream, within `millis`. */
+      const next = (millis: number) =>
+        Effect.promise(async () => {
+          const deadline = Date.now() + millis
+          while (Date.now() < deadline) {
+            const event = await reader.next(Math.max(1, deadline - Date.now()))
+            if (event === undefined) return undefined
+            if (event.data !== "") return JSON.parse(event.data)
+          }
+          return undefined
+        })
+      const acknowledged = yield* next(5_000)
+      assert.deepStrictEqual(acknowledged?.params?.notifications, { taskIds: [taskId] }, JSON.stringify(acknowledged))
+      // B is cut off while A ends the task (after 1.5 s): B's subscriber misses the message.
+      yield* relay.cut(2_500)
+      const cutAt = Date.now()
+      let ended: any
+      for (let i = 0; i < 10 && ended === undefined; i++) {
+        const message = yield* next(5_000)
+        if (message === undefined) break
+        if (message.method === "notifications/tasks" && message.params?.status === "completed") ended = message
+      }
+      void reader.cancel()
+      assert.isDefined(ended, "the task's end reached the stream")
+      assert.strictEqual(ended.params.taskId, taskId)
+      assert.isAtLeast(Date.now() - cutAt, 2_000, "told after the cut, by a re-read")
+    }), 30_000)
 
   it.effect("RedisStores.layer fails fast with a StoreError when Redis cannot be reached", () =>
     Effect.gen(function*() {

@@ -23,7 +23,7 @@ import * as Schema from "effect/Schema"
 import type * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
-import type { Task } from "../../tasks/Task.ts"
+import { isTerminal, type Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import { lazy } from "../../internal/lazy.ts"
 import * as Extension from "../Extension.ts"
@@ -61,6 +61,11 @@ export interface ListenSources {
     readonly changes: PubSub.PubSub<Task>
     /** The task if the request's owner may see it; a store that fails is -32603 "Store unavailable". */
     readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined, McpError.McpError>
+    /**
+     * How often a stream reads its tasks again, when `changes` can miss some (a shared store:
+     * see `TaskStore.recheckMillis`); `undefined` when it misses none.
+     */
+    readonly recheckMillis?: number | undefined
   } | undefined
 }
 
@@ -103,12 +108,15 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             .slice(0, sources.maxResourceSubscriptions)
         }
         const tasks = sources.tasks
+        // Each followed task as the stream last told it (at first, as the acknowledgement found it).
+        const told = new Map<string, Task>()
         if (filter.taskIds !== undefined && tasks !== undefined) {
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
           // store that fails fails the request at once: the client is not told its tasks are gone).
           const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
           const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
           accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
+          for (const task of seen) if (task !== undefined) told.set(task.taskId, task)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
         const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)
@@ -131,13 +139,31 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             (unsubscribe) => Effect.sync(unsubscribe)
           )
         }
-        const taskIds = new Set(accepted.taskIds ?? [])
-        if (taskIds.size > 0 && tasks !== undefined) {
+        if (told.size > 0 && tasks !== undefined) {
+          const tell = (task: Task, newerOnly: boolean) => {
+            const last = told.get(task.taskId)
+            if (last === undefined || !isNewer(task, last, newerOnly)) return
+            told.set(task.taskId, task)
+            Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
+          }
           const subscription = yield* PubSub.subscribe(tasks.changes)
-          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) =>
-            Effect.sync(() => {
-              if (taskIds.has(task.taskId)) Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
-            }))))
+          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) => Effect.sync(() => tell(task, false)))))
+          // A shared store's changes come from other replicas by Redis pub/sub, which drops what is
+          // published while a subscriber reconnects: the tasks not ended yet are read again now and
+          // then, and a state the stream has not told is told then (a failed read waits for the next).
+          const recheckMillis = tasks.recheckMillis
+          if (recheckMillis !== undefined) {
+            const recheck = Effect.suspend(() => {
+              const open: Array<string> = []
+              for (const task of told.values()) if (!isTerminal(task.status)) open.push(task.taskId)
+              return Effect.forEach(open, (taskId) =>
+                Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
+                  if (task === undefined) told.delete(taskId) // expired: nothing more to tell
+                  else tell(task, true)
+                })), { concurrency: 16, discard: true })
+            })
+            yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(recheckMillis), recheck)))
+          }
         }
         yield* context.notify("notifications/subscriptions/acknowledged", { notifications: accepted, _meta: meta })
         const pump = Effect.forever(Effect.flatMap(Queue.take(queue), ([method, params]) =>
@@ -147,3 +173,13 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         return { _meta: meta }
       }))
   })
+
+/**
+ * Whether `task` is a state to tell after `last`: not older (a change heard late, after a re-read
+ * told a later one), and not the same again. A re-read (`newerOnly`) tells only a later state: one
+ * read while a change was on its way may be the older.
+ */
+const isNewer = (task: Task, last: Task, newerOnly: boolean): boolean =>
+  task.lastUpdatedAt > last.lastUpdatedAt ||
+  (!newerOnly && task.lastUpdatedAt === last.lastUpdatedAt && task !== last &&
+    JSON.stringify(TasksWire.detailedTask(task)) !== JSON.stringify(TasksWire.detailedTask(last)))

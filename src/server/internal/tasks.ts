@@ -233,6 +233,7 @@ export const make = (
       extension: modern.extension,
       listen: {
         changes: store.changes,
+        recheckMillis: store.recheckMillis,
         visible: (taskId, context) =>
           Effect.catchTags(store.get(taskId, modern.ownerOf(context)), {
             TaskNotFound: () => Exit.succeed(undefined),
