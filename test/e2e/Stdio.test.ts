@@ -223,6 +223,23 @@ describe("raw stdio framing", () => {
       assert.strictEqual(child.messages.length, 4)
     }))
 
+  it.live("a request whose bytes are not UTF-8 is answered -32700 (not read with U+FFFD in their place); the next is answered", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      // An echo whose text has a byte that is no UTF-8 (0xff), in its own write and split from its line.
+      const line = Buffer.from(echoCall(1, "bad") + "\n", "utf8")
+      const at = line.indexOf(Buffer.from("bad"))
+      await child.write(Buffer.concat([line.subarray(0, at), Buffer.from([0xff])]))
+      await child.write(line.subarray(at))
+      const refused = await child.waitFor((m) => m.error?.code === -32700)
+      assert.notProperty(refused, "id")
+      assert.strictEqual(refused.error.message, "Parse error: the message is not valid UTF-8")
+      await child.write(echoCall(2, "good \uFFFD") + "\n")
+      const echo = await child.waitFor((m) => m.id === 2)
+      assert.deepStrictEqual(echo.result.content, [{ type: "text", text: "good \uFFFD" }])
+      assert.isFalse(child.messages.some((m) => m.id === 1), "the request with bad bytes was not served")
+    }))
+
   it.live("a _meta of null on the first message (either era's test) is answered -32602; the process lives on", () =>
     withChild(async (child) => {
       const init = {

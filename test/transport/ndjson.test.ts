@@ -23,6 +23,42 @@ describe("NdjsonDecoder", () => {
     }))
   })
 
+  it("answers a line that is not UTF-8 with -32700, wherever the chunks cut it, and reads the others", () => {
+    const good = (n: number) => bytes(JSON.stringify({ n, text: "é😀\uFFFD" }) + "\n")
+    // A lone continuation byte, a lead byte without its continuation, an overlong encoding, a surrogate.
+    const bads = [[0x80], [0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80]].map((bad) =>
+      Uint8Array.from([...bytes('{"n":"'), ...bad, ...bytes('"}\n')]))
+    for (const bad of bads) {
+      const all = Uint8Array.from([...good(1), ...bad, ...good(2), ...bad, ...good(3)])
+      fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const decoder = new NdjsonDecoder(1024)
+        const out: Array<unknown> = []
+        let start = 0
+        for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), all.length]) {
+          decoder.push(all.subarray(start, point), out)
+          start = point
+        }
+        decoder.end(out)
+        assert.strictEqual(out.length, 5, JSON.stringify(out))
+        assert.deepStrictEqual([out[0], out[2], out[4]], [1, 2, 3].map((n) => ({ n, text: "é😀\uFFFD" })))
+        for (const frame of [out[1], out[3]]) {
+          assert.instanceOf(frame, InvalidFrame)
+          assert.strictEqual((frame as InvalidFrame).response.error.code, -32700)
+          assert.strictEqual((frame as InvalidFrame).response.error.message, "Parse error: the message is not valid UTF-8")
+        }
+      }))
+    }
+  })
+
+  it("a last line cut in the middle of a character at end of input is not UTF-8", () => {
+    const decoder = new NdjsonDecoder(1024)
+    const out: Array<unknown> = []
+    decoder.push(Uint8Array.from([...bytes('{"a":"'), 0xf0, 0x9f]), out)
+    decoder.end(out)
+    assert.strictEqual(out.length, 1)
+    assert.strictEqual((out[0] as InvalidFrame).response.error.message, "Parse error: the message is not valid UTF-8")
+  })
+
   it("answers unparsable lines with -32700 and goes on", () => {
     const decoder = new NdjsonDecoder(1024)
     const out: Array<unknown> = []

@@ -1,24 +1,32 @@
 /**
  * Newline-delimited JSON framing for byte streams (stdio, sockets).
  *
- * Whole chunks are decoded at once (`StringDecoder` + `indexOf`), each complete line is parsed
+ * Whole chunks are decoded at once (`Buffer#toString` + `indexOf`), each complete line is parsed
  * with one `JSON.parse`, and a line longer than the limit is discarded as it streams in (memory
  * stays bounded) and answered with one error.
  *
+ * JSON-RPC messages are UTF-8: a line whose bytes are not is answered -32700, as an HTTP body is,
+ * instead of being read with U+FFFD in place of its bad bytes (a request with an id, a name or an
+ * argument it never had). The bytes are checked only when the decoded chunk holds a U+FFFD (a
+ * decoder's replacement, or the character itself): one scan of the text per chunk otherwise.
+ *
  * @internal
  */
-import { StringDecoder } from "node:string_decoder"
+import { isUtf8 } from "node:buffer"
 import * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { InvalidFrame } from "../../session/Connection.ts"
 import { ErrorCode } from "../../protocol/McpError.ts"
 
 /** Splits byte chunks into parsed messages; keeps the partial last line between chunks. */
 export class NdjsonDecoder {
-  private readonly decoder = new StringDecoder("utf8")
   private readonly maxBytes: number
   private buffer = ""
   /** true while skipping the rest of an oversized line */
   private discarding = false
+  /** The bytes of a character the end of the last chunk cut (at most 3), decoded with the next. */
+  private carry: Buffer | undefined = undefined
+  /** Whether the partial line in `buffer` had bytes that are not UTF-8. */
+  private bufferInvalid = false
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes
@@ -26,25 +34,42 @@ export class NdjsonDecoder {
 
   /** Decodes one chunk, appending parsed values (or `InvalidFrame`s) to `out`. */
   push(chunk: Uint8Array, out: Array<unknown>): void {
-    let text = this.decoder.write(chunk as Buffer)
+    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    if (this.carry !== undefined) {
+      bytes = Buffer.concat([this.carry, bytes])
+      this.carry = undefined
+    }
+    const end = wholeSequencesEnd(bytes)
+    if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end))
+    let text = bytes.toString("utf8", 0, end)
+    // The lines (by their order in this chunk, 0 continuing `buffer`) whose bytes are not UTF-8.
+    const invalid = text.indexOf("\uFFFD") === -1 || isUtf8(bytes.subarray(0, end)) ? undefined : invalidLines(bytes, end)
+    let ordinal = 0
     let start = 0
     let newline = text.indexOf("\n")
     while (newline !== -1) {
       if (this.discarding) {
         this.discarding = false
+      } else if (this.bufferInvalid || (invalid !== undefined && invalid.has(ordinal))) {
+        this.buffer = ""
+        out.push(notUtf8())
       } else {
         const line = this.buffer.length > 0 ? this.buffer + text.slice(start, newline) : text.slice(start, newline)
         this.buffer = ""
         this.line(line, out)
       }
+      this.bufferInvalid = false
+      ordinal++
       start = newline + 1
       newline = text.indexOf("\n", start)
     }
+    if (invalid !== undefined && invalid.has(ordinal)) this.bufferInvalid = true
     if (start < text.length) {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
       if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text)) {
         this.buffer = ""
+        this.bufferInvalid = false
         this.discarding = true
         out.push(this.oversized())
         return
@@ -55,9 +80,16 @@ export class NdjsonDecoder {
 
   /** Flushes a final line that had no newline at end of input. */
   end(out: Array<unknown>): void {
-    const rest = this.buffer + this.decoder.end()
+    // A character the input ended in the middle of is not UTF-8.
+    const invalid = this.bufferInvalid || this.carry !== undefined
+    const rest = this.carry === undefined ? this.buffer : this.buffer + this.carry.toString("utf8")
     this.buffer = ""
-    if (!this.discarding && rest.trim().length > 0) this.line(rest, out)
+    this.carry = undefined
+    this.bufferInvalid = false
+    if (!this.discarding && rest.trim().length > 0) {
+      if (invalid) out.push(notUtf8())
+      else this.line(rest, out)
+    }
     this.discarding = false
   }
 
@@ -88,6 +120,40 @@ export class NdjsonDecoder {
         message: `Invalid Request: message exceeds the maximum size of ${this.maxBytes} bytes and was discarded`
       })
     )
+  }
+}
+
+const notUtf8 = (): InvalidFrame => new InvalidFrame(JsonRpc.parseError("the message is not valid UTF-8"))
+
+/**
+ * Where the last whole UTF-8 sequence of `bytes` ends: a character the chunk's end cut (a lead
+ * byte followed by fewer continuation bytes than it announces) waits for the next chunk. Anything
+ * else, valid or not, is decoded now.
+ */
+const wholeSequencesEnd = (bytes: Buffer): number => {
+  const length = bytes.length
+  let i = length - 1
+  while (i >= 0 && i > length - 4 && (bytes[i]! & 0xc0) === 0x80) i--
+  if (i < 0) return length
+  const lead = bytes[i]!
+  const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
+  return size > 1 && length - i < size ? i : length
+}
+
+/**
+ * The lines of `bytes` (up to `end`; by order, 0 the one before the first newline) that are not
+ * UTF-8. A newline byte is never part of a multi-byte sequence, so the decoded text has the same
+ * lines. Run only for a chunk that is not UTF-8 as a whole.
+ */
+const invalidLines = (bytes: Buffer, end: number): Set<number> => {
+  const out = new Set<number>()
+  let start = 0
+  for (let ordinal = 0;; ordinal++) {
+    const newline = bytes.indexOf(10, start)
+    const stop = newline === -1 || newline >= end ? end : newline
+    if (!isUtf8(bytes.subarray(start, stop))) out.add(ordinal)
+    if (stop === end) return out
+    start = stop + 1
   }
 }
 
