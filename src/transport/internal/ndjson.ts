@@ -50,7 +50,7 @@ export class NdjsonDecoder {
     while (newline !== -1) {
       if (this.discarding) {
         this.discarding = false
-      } else if (this.bufferInvalid || (invalid !== undefined && invalid.has(ordinal))) {
+      } else if (this.bufferInvalid || invalid?.has(ordinal) === true) {
         this.buffer = ""
         out.push(notUtf8())
       } else {
@@ -63,7 +63,7 @@ export class NdjsonDecoder {
       start = newline + 1
       newline = text.indexOf("\n", start)
     }
-    if (invalid !== undefined && invalid.has(ordinal)) this.bufferInvalid = true
+    if (invalid?.has(ordinal) === true) this.bufferInvalid = true
     if (start < text.length) {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
