@@ -108,15 +108,16 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             .slice(0, sources.maxResourceSubscriptions)
         }
         const tasks = sources.tasks
-        // Each followed task as the stream last told it (at first, as the acknowledgement found it).
-        const told = new Map<string, Task>()
+        // When each followed task last changed as the stream told it (at first, as the
+        // acknowledgement found it), and whether it had ended.
+        const told = new Map<string, Told>()
         if (filter.taskIds !== undefined && tasks !== undefined) {
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
           // store that fails fails the request at once: the client is not told its tasks are gone).
           const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
           const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
           accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
-          for (const task of seen) if (task !== undefined) told.set(task.taskId, task)
+          for (const task of seen) if (task !== undefined) told.set(task.taskId, toldOf(task))
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
         const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)
@@ -140,10 +141,13 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           )
         }
         if (told.size > 0 && tasks !== undefined) {
-          const tell = (task: Task, newerOnly: boolean) => {
+          // A change is told unless it is older than the last told (heard late, after a re-read
+          // told a later one); a re-read tells only a later state (one read while a change was on
+          // its way may be the older, or the same: told once more at worst, in that race).
+          const tell = (task: Task, laterOnly: boolean) => {
             const last = told.get(task.taskId)
-            if (last === undefined || !isNewer(task, last, newerOnly)) return
-            told.set(task.taskId, task)
+            if (last === undefined || task.lastUpdatedAt < last.at || (laterOnly && task.lastUpdatedAt === last.at)) return
+            told.set(task.taskId, toldOf(task))
             Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
           }
           const subscription = yield* PubSub.subscribe(tasks.changes)
@@ -155,7 +159,7 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           if (recheckMillis !== undefined) {
             const recheck = Effect.suspend(() => {
               const open: Array<string> = []
-              for (const task of told.values()) if (!isTerminal(task.status)) open.push(task.taskId)
+              for (const [taskId, last] of told) if (!last.ended) open.push(taskId)
               return Effect.forEach(open, (taskId) =>
                 Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
                   if (task === undefined) told.delete(taskId) // expired: nothing more to tell
@@ -174,12 +178,10 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
       }))
   })
 
-/**
- * Whether `task` is a state to tell after `last`: not older (a change heard late, after a re-read
- * told a later one), and not the same again. A re-read (`newerOnly`) tells only a later state: one
- * read while a change was on its way may be the older.
- */
-const isNewer = (task: Task, last: Task, newerOnly: boolean): boolean =>
-  task.lastUpdatedAt > last.lastUpdatedAt ||
-  (!newerOnly && task.lastUpdatedAt === last.lastUpdatedAt && task !== last &&
-    JSON.stringify(TasksWire.detailedTask(task)) !== JSON.stringify(TasksWire.detailedTask(last)))
+/** What a stream keeps of a task it told (not the task: a result may be large). */
+interface Told {
+  readonly at: number
+  readonly ended: boolean
+}
+
+const toldOf = (task: Task): Told => ({ at: task.lastUpdatedAt, ended: isTerminal(task.status) })
