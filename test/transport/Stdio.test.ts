@@ -1,0 +1,68 @@
+/**
+ * The stdio transport on streams of the test's own (in process): how the end or the failure of
+ * the input ends a server. The real process over pipes is in test/e2e/Stdio.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { PassThrough } from "node:stream"
+import { McpServer, Stdio } from "../../src/index.ts"
+
+const initialize = `${
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+  })
+}\n`
+
+/** A server on fresh streams, answered `initialize`: its fiber and its input. */
+const started = Effect.gen(function*() {
+  const stdin = new PassThrough()
+  const stdout = new PassThrough()
+  const answered = new Promise<string>((resolve) => stdout.once("data", (chunk) => resolve(String(chunk))))
+  const fiber = yield* Effect.forkChild(
+    McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }))
+  )
+  stdin.write(initialize)
+  const answer = yield* Effect.promise(() => answered)
+  assert.include(answer, `"id":1`)
+  return { fiber, stdin }
+})
+
+/** The fiber's exit within 2 s (`undefined`: it still runs). */
+const within2s = <A, E>(fiber: Fiber.Fiber<A, E>) =>
+  Effect.map(Effect.timeoutOption(Fiber.await(fiber), "2 seconds"), (exit) => exit._tag === "Some" ? exit.value : undefined)
+
+describe("Stdio transport: the end of its input", () => {
+  it.live("end of input: the server ends, successfully", () =>
+    Effect.gen(function*() {
+      const { fiber, stdin } = yield* started
+      stdin.end()
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isSuccess(exit!), String(exit))
+    }))
+
+  it.live("an input that fails: the server ends with the transport's failure, does not wait for more", () =>
+    Effect.gen(function*() {
+      const { fiber, stdin } = yield* started
+      stdin.destroy(new Error("boom"))
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isFailure(exit!))
+      assert.include(String(exit), "reading input failed")
+    }))
+
+  it.live("an input closed before its end: the server ends with the transport's failure", () =>
+    Effect.gen(function*() {
+      const { fiber, stdin } = yield* started
+      stdin.destroy()
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isFailure(exit!))
+      assert.include(String(exit), "reading input failed")
+    }))
+})
