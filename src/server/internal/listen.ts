@@ -108,8 +108,8 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             .slice(0, sources.maxResourceSubscriptions)
         }
         const tasks = sources.tasks
-        // When each followed task last changed as the stream told it (at first, as the
-        // acknowledgement found it), and whether it had ended.
+        // Each followed task's state as the stream last told it (at first, as the acknowledgement
+        // found it).
         const told = new Map<string, Told>()
         if (filter.taskIds !== undefined && tasks !== undefined) {
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
@@ -141,32 +141,42 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           )
         }
         if (told.size > 0 && tasks !== undefined) {
-          // A change is told unless it is older than the last told (heard late, after a re-read
-          // told a later one); a re-read tells only a later state (one read while a change was on
-          // its way may be the older, or the same: told once more at worst, in that race).
-          const tell = (task: Task, laterOnly: boolean) => {
+          // Every change is told, as it comes, until the task's end (final: a change heard after it
+          // is stale). Changes are not ordered by `lastUpdatedAt`: replicas' clocks differ, and a
+          // cancel made on a replica a little behind is still the last change.
+          const tell = (task: Task) => {
             const last = told.get(task.taskId)
-            if (last === undefined || task.lastUpdatedAt < last.at || (laterOnly && task.lastUpdatedAt === last.at)) return
+            if (last === undefined || last.ended) return
             told.set(task.taskId, toldOf(task))
             Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
           }
           const subscription = yield* PubSub.subscribe(tasks.changes)
-          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) => Effect.sync(() => tell(task, false)))))
+          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) => Effect.sync(() => tell(task)))))
           // A shared store's changes come from other replicas by Redis pub/sub, which drops what is
           // published while a subscriber reconnects: the tasks not ended yet are read again now and
-          // then, and a state the stream has not told is told then (a failed read waits for the next).
+          // then, and a state other than the last told is told (a failed read waits for the next).
+          // A read that raced a change on its way may tell the older state after it; the next
+          // read tells the later one again. Once every task has ended, the reads stop.
           const recheckMillis = tasks.recheckMillis
           if (recheckMillis !== undefined) {
             const recheck = Effect.suspend(() => {
               const open: Array<string> = []
               for (const [taskId, last] of told) if (!last.ended) open.push(taskId)
-              return Effect.forEach(open, (taskId) =>
-                Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
-                  if (task === undefined) told.delete(taskId) // expired: nothing more to tell
-                  else tell(task, true)
-                })), { concurrency: 16, discard: true })
+              if (open.length === 0) return Effect.succeed(false)
+              return Effect.as(
+                Effect.forEach(open, (taskId) =>
+                  Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
+                    if (task === undefined) told.delete(taskId) // expired: nothing more to tell
+                    else if (!sameState(task, told.get(taskId))) tell(task)
+                  })), { concurrency: 16, discard: true }),
+                true
+              )
             })
-            yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(recheckMillis), recheck)))
+            const rereads: Effect.Effect<void> = Effect.andThen(
+              Effect.sleep(recheckMillis),
+              Effect.flatMap(recheck, (open) => open ? rereads : Effect.void)
+            )
+            yield* Effect.forkScoped(rereads)
           }
         }
         yield* context.notify("notifications/subscriptions/acknowledged", { notifications: accepted, _meta: meta })
@@ -181,7 +191,12 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
 /** What a stream keeps of a task it told (not the task: a result may be large). */
 interface Told {
   readonly at: number
+  readonly status: Task["status"]
   readonly ended: boolean
 }
 
-const toldOf = (task: Task): Told => ({ at: task.lastUpdatedAt, ended: isTerminal(task.status) })
+const toldOf = (task: Task): Told => ({ at: task.lastUpdatedAt, status: task.status, ended: isTerminal(task.status) })
+
+/** Whether `task` is the state last told (`undefined`: none). */
+const sameState = (task: Task, last: Told | undefined): boolean =>
+  last !== undefined && task.lastUpdatedAt === last.at && task.status === last.status

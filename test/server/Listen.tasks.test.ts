@@ -1,0 +1,99 @@
+/**
+ * `subscriptions/listen` following tasks, on the method itself: its task source is a PubSub of
+ * changes and a lookup this test controls, as a shared store's are (pub/sub messages that arrive,
+ * or not; a store read again). The request context is the little the method reads of one. Over
+ * HTTP with real stores: test/http/Listen.test.ts and test/redis/Outage.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as PubSub from "effect/PubSub"
+import type { RequestContext } from "../../src/session/RequestContext.ts"
+import { method } from "../../src/server/internal/listen.ts"
+import type { Task } from "../../src/tasks/Task.ts"
+
+const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
+  taskId: "t1",
+  owner: "o",
+  method: "tools/call",
+  status,
+  createdAt: 0,
+  lastUpdatedAt,
+  ttlMillis: 60_000,
+  pollIntervalMillis: 1_000
+} as unknown as Task)
+
+/** A listen stream following `t1`, stored as `initial`; what it tells, and the reads it makes. */
+const following = (initial: Task, recheckMillis?: number) =>
+  Effect.gen(function*() {
+    const changes = yield* PubSub.unbounded<Task>()
+    const state = { stored: initial, reads: 0 }
+    const told: Array<string> = []
+    const listen = method({
+      serves: { tools: false, prompts: false, resources: false },
+      onChange: () => () => {},
+      onResourceUpdated: () => () => {},
+      resourceExists: () => false,
+      maxResourceSubscriptions: 10,
+      tasks: {
+        changes,
+        visible: () =>
+          Effect.sync(() => {
+            state.reads++
+            return state.stored
+          }),
+        recheckMillis
+      }
+    })
+    const context = {
+      clientRequestId: "l",
+      clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
+      notify: (method: string, params: { readonly status?: string }) =>
+        Effect.sync(() => void (method === "notifications/tasks" && told.push(params.status!))),
+      session: { untilDraining: Effect.never }
+    } as unknown as RequestContext
+    const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
+    yield* Effect.sleep("20 millis")
+    return { changes, state, told, fiber }
+  })
+
+describe("subscriptions/listen following tasks", () => {
+  it.live("every change is told as it comes, also one stamped earlier (a replica whose clock is behind); none after the end", () =>
+    Effect.gen(function*() {
+      const { changes, fiber, told } = yield* following(task("working", 1_000))
+      yield* PubSub.publish(changes, task("input_required", 1_200))
+      // Cancelled on a replica 300 ms behind: stamped before the last change, still the last.
+      yield* PubSub.publish(changes, task("cancelled", 900))
+      // A change heard after the end is stale.
+      yield* PubSub.publish(changes, task("working", 1_300))
+      yield* Effect.sleep("50 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(told, ["input_required", "cancelled"])
+    }))
+
+  it.live("a shared store's missed change is told by a re-read (also one of the same millisecond); the reads stop once the task has ended", () =>
+    Effect.gen(function*() {
+      const { fiber, state, told } = yield* following(task("working", 1_000), 30)
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(told, [], "the same state is not told again")
+      // Changed where this stream does not hear it (pub/sub lost the message), twice in one ms.
+      state.stored = task("input_required", 1_000)
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(told, ["input_required"])
+      state.stored = task("completed", 1_500)
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(told, ["input_required", "completed"])
+      const reads = state.reads
+      yield* Effect.sleep("150 millis")
+      assert.strictEqual(state.reads, reads, "no read after the end")
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.live("without a re-read interval (a store that misses nothing) the store is read only for the acknowledgement", () =>
+    Effect.gen(function*() {
+      const { fiber, state } = yield* following(task("working", 1_000))
+      yield* Effect.sleep("100 millis")
+      assert.strictEqual(state.reads, 1)
+      yield* Fiber.interrupt(fiber)
+    }))
+})
