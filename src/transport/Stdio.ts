@@ -96,6 +96,9 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
 export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
   GracefulShutdown.runMain(effect, { logToStderr: true })
 
+/** The listener of an input's errors once the session no longer reads it. */
+const ignore = (): void => {}
+
 const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const stdin = (options.stdin ?? process.stdin) as Readable
@@ -157,13 +160,16 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     stdin.on("end", onEnd)
     stdin.on("error", fail)
     stdin.on("close", onClose)
-    if (stdin.destroyed && !stdin.readableEnded) fail(new Error("the input closed before its end"))
+    if (stdin.destroyed && !stdin.readableEnded) fail(stdin.errored ?? new Error("the input closed before its end"))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         stdin.off("readable", wake)
         stdin.off("end", onEnd)
-        stdin.off("error", fail)
         stdin.off("close", onClose)
+        // An input may still fail after its end, as it is torn down: that error has nowhere to go
+        // now, and must not be an uncaught one.
+        stdin.off("error", fail)
+        stdin.on("error", ignore)
       })
     )
     // A graceful shutdown ends the input: nothing more is read. A listener, not a fiber waiting
@@ -183,7 +189,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         let chunks = 0
         // Up to 4096 chunks per read (read() may refill the buffer synchronously).
         for (let chunk: unknown; chunks < 4096 && (chunk = stdin.read()) !== null; chunks++) {
-          decoder.push(chunk as Uint8Array, messages)
+          decoder.push(chunk as Uint8Array | string, messages)
         }
         if (chunks > 0) return resume(Exit.succeed([messages]))
         if (inputFailure !== undefined) return resume(inputFailure)

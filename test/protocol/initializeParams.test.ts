@@ -65,6 +65,19 @@ describe("plainInitializeParams", () => {
     assert.strictEqual(plain.capabilities.elicitation!.form, form)
   })
 
+  it("reads each value once (an in-memory client's object may have getters)", () => {
+    let reads = 0
+    const clientInfo = {
+      get name() {
+        return `n${reads++}`
+      },
+      version: "1"
+    }
+    const plain = plainInitializeParams({ protocolVersion: "2025-11-25", capabilities: {}, clientInfo })
+    assert.strictEqual(plain?.clientInfo.name, "n0")
+    assert.strictEqual(reads, 1)
+  })
+
   it("leaves to the schema what it does not know", () => {
     const base = { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } }
     const others: ReadonlyArray<unknown> = [

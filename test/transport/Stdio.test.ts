@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { PassThrough } from "node:stream"
+import { PassThrough, Readable } from "node:stream"
 import { McpServer, Stdio } from "../../src/index.ts"
 
 const initialize = `${
@@ -64,5 +64,66 @@ describe("Stdio transport: the end of its input", () => {
       assert.isDefined(exit, "the server ended")
       assert.isTrue(Exit.isFailure(exit!))
       assert.include(String(exit), "reading input failed")
+    }))
+
+  it.live("an input with an encoding set (string chunks) is read as it is", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      stdin.setEncoding("utf8")
+      const stdout = new PassThrough()
+      const answered = new Promise<string>((resolve) => stdout.once("data", (chunk) => resolve(String(chunk))))
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }))
+      )
+      stdin.write(initialize)
+      assert.include(yield* Effect.timeout(Effect.promise(() => answered), "2 seconds"), `"id":1`)
+      stdin.end()
+      const exit = yield* within2s(fiber)
+      assert.isTrue(exit !== undefined && Exit.isSuccess(exit), String(exit))
+    }))
+
+  it.live("an input that fails as it is torn down, after its end: no uncaught error, the server ends successfully", () =>
+    Effect.gen(function*() {
+      const uncaught: Array<unknown> = []
+      const onUncaught = (error: unknown) => void uncaught.push(error)
+      process.on("uncaughtException", onUncaught)
+      try {
+        for (const delay of [0, 5]) {
+          const stdin = new Readable({
+            read() {},
+            destroy(_error, callback) {
+              setTimeout(() => callback(new Error(`teardown failed after ${delay} ms`)), delay)
+            }
+          })
+          const stdout = new PassThrough()
+          stdout.resume()
+          const fiber = yield* Effect.forkChild(
+            McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }))
+          )
+          stdin.push(initialize)
+          stdin.push(null)
+          const exit = yield* within2s(fiber)
+          yield* Effect.sleep("50 millis")
+          assert.isDefined(exit, "the server ended")
+        }
+        assert.deepStrictEqual(uncaught, [])
+      } finally {
+        process.off("uncaughtException", onUncaught)
+      }
+    }))
+
+  it.live("an input that failed before the server started: the transport's failure carries its error", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      stdin.on("error", () => {})
+      stdin.destroy(new Error("EIO: the real cause"))
+      yield* Effect.sleep("10 millis")
+      const stdout = new PassThrough()
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }))
+      )
+      const exit = yield* within2s(fiber)
+      assert.isTrue(exit !== undefined && Exit.isFailure(exit))
+      assert.include(String(exit), "EIO: the real cause")
     }))
 })

@@ -105,10 +105,11 @@ const param = (key: string, value: unknown): unknown => {
   switch (key) {
     case "capabilities":
       return isPlain(value) ? fields(value, capabilitiesKeys, capability) : undefined
-    case "clientInfo":
-      return isPlain(value) && typeof value.name === "string" && typeof value.version === "string"
-        ? fields(value, clientInfoKeys, string)
-        : undefined
+    case "clientInfo": {
+      // Each key read once (`fields`), the required ones then looked for in what was read.
+      const info = isPlain(value) ? fields(value, clientInfoKeys, string) : undefined
+      return info !== undefined && Object.hasOwn(info, "name") && Object.hasOwn(info, "version") ? info : undefined
+    }
     default: // protocolVersion
       return typeof value === "string" ? value : undefined
   }

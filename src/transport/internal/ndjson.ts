@@ -31,18 +31,28 @@ export class NdjsonDecoder {
     this.maxBytes = maxBytes
   }
 
-  /** Decodes one chunk, appending parsed values (or `InvalidFrame`s) to `out`. */
-  push(chunk: Uint8Array, out: Array<unknown>): void {
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    if (this.carry !== undefined) {
-      bytes = Buffer.concat([this.carry, bytes])
-      this.carry = undefined
-    }
-    const end = wholeSequencesEnd(bytes)
-    if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end))
-    let text = bytes.toString("utf8", 0, end)
+  /**
+   * Decodes one chunk, appending parsed values (or `InvalidFrame`s) to `out`. A string chunk (a
+   * stream with an encoding set) was decoded by the stream: its lines are taken as they are.
+   */
+  push(chunk: Uint8Array | string, out: Array<unknown>): void {
+    let text: string
     // The lines (by their order in this chunk, 0 continuing `buffer`) whose bytes are not UTF-8.
-    const invalid = text.indexOf("\uFFFD") === -1 || isUtf8(bytes.subarray(0, end)) ? undefined : invalidLines(bytes, end)
+    let invalid: Set<number> | undefined
+    if (typeof chunk === "string") {
+      text = this.carry === undefined ? chunk : this.carry.toString("utf8") + chunk
+      this.carry = undefined
+    } else {
+      let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      if (this.carry !== undefined) {
+        bytes = Buffer.concat([this.carry, bytes])
+        this.carry = undefined
+      }
+      const end = wholeSequencesEnd(bytes)
+      if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end))
+      text = bytes.toString("utf8", 0, end)
+      if (text.indexOf("\uFFFD") !== -1 && !isUtf8(bytes.subarray(0, end))) invalid = invalidLines(bytes, end)
+    }
     let ordinal = 0
     let start = 0
     let newline = text.indexOf("\n")
