@@ -167,9 +167,12 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         stdin.off("end", onEnd)
         stdin.off("close", onClose)
         // An input may still fail after its end, as it is torn down: that error has nowhere to go
-        // now, and must not be an uncaught one.
+        // now, and must not be an uncaught one (until the input has closed, once per input).
         stdin.off("error", fail)
-        stdin.on("error", ignore)
+        if (!stdin.closed && !stdin.listeners("error").includes(ignore)) {
+          stdin.on("error", ignore)
+          stdin.once("close", () => stdin.off("error", ignore))
+        }
       })
     )
     // A graceful shutdown ends the input: nothing more is read. A listener, not a fiber waiting

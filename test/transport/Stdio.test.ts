@@ -126,4 +126,22 @@ describe("Stdio transport: the end of its input", () => {
       assert.isTrue(exit !== undefined && Exit.isFailure(exit))
       assert.include(String(exit), "EIO: the real cause")
     }))
+
+  it.live("servers run in turn on one input leave it one listener of its errors, not one each", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      const stdout = new PassThrough()
+      stdout.resume()
+      for (let i = 0; i < 12; i++) {
+        const fiber = yield* Effect.forkChild(
+          McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }))
+        )
+        yield* Effect.sleep("5 millis")
+        yield* Fiber.interrupt(fiber)
+      }
+      assert.strictEqual(stdin.listenerCount("error"), 1)
+      stdin.destroy()
+      yield* Effect.sleep("5 millis")
+      assert.strictEqual(stdin.listenerCount("error"), 0, "none once the input has closed")
+    }))
 })
