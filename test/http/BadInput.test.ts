@@ -181,6 +181,12 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       }
       assert.deepStrictEqual(yield* Effect.promise(() => typeFor("application/json;q=0, */*")), [200, "text/event-stream"])
       assert.deepStrictEqual(yield* Effect.promise(() => typeFor("*/*;q=0, application/json")), [200, "application/json"])
+      // A quoted parameter value may hold `,` and `;`: no range starts inside it.
+      assert.deepStrictEqual(
+        yield* Effect.promise(() => typeFor('text/event-stream;x="a,application/json;y=1"')),
+        [200, "text/event-stream"]
+      )
+      assert.strictEqual(yield* Effect.promise(() => status({ "content-type": 'application/json;x="a;b,c"' })), 200)
       // q=0 on one form leaves the other
       const sseOnly = yield* Effect.promise(() => post(url, ping, { accept: "application/json; q=0, text/event-stream" }))
       assert.strictEqual(sseOnly.status, 200)

@@ -1,8 +1,8 @@
 /**
  * The media types of a request's `Accept` and `Content-Type` headers, as RFC 9110 reads them:
- * case-insensitive types, parameters after `;`, wildcards in `Accept` (`*\/*`, `application/*`,
- * `text/*`), and `q=0` meaning "not acceptable". Not a substring test: `application/jsonp` is not
- * JSON, `APPLICATION/JSON` is.
+ * case-insensitive types, parameters after `;` (quoted values may hold `,` and `;`), wildcards in
+ * `Accept` (`*\/*`, `application/*`, `text/*`), and `q=0` meaning "not acceptable". Not a
+ * substring test: `application/jsonp` is not JSON, `APPLICATION/JSON` is.
  *
  * Every request runs these, and a client sends the same headers on each of its requests: the
  * last value read is remembered, so the common case is one string comparison.
@@ -30,11 +30,35 @@ interface Ranks {
 }
 const decide = (ranks: Ranks): boolean => ranks.exact ?? ranks.sub ?? ranks.any ?? false
 
+/**
+ * `header` split at `separator` outside quoted strings: a parameter's quoted value may hold `,`
+ * and `;` (RFC 9110 §5.6.4), which do not end a range or a parameter.
+ */
+const splitOutsideQuotes = (header: string, separator: string): Array<string> => {
+  if (header.indexOf('"') === -1) return header.split(separator)
+  const parts: Array<string> = []
+  let start = 0
+  let quoted = false
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i]
+    if (quoted) {
+      if (c === "\\") i++
+      else if (c === '"') quoted = false
+    } else if (c === '"') quoted = true
+    else if (c === separator) {
+      parts.push(header.slice(start, i))
+      start = i + 1
+    }
+  }
+  parts.push(header.slice(start))
+  return parts
+}
+
 const parseAccept = (accept: string): Accepted => {
   const json: Ranks = {}
   const sse: Ranks = {}
-  for (const range of accept.split(",")) {
-    const parts = range.split(";")
+  for (const range of splitOutsideQuotes(accept, ",")) {
+    const parts = splitOutsideQuotes(range, ";")
     const type = parts[0]!.trim().toLowerCase()
     // q=0 (or 0.0, 0.000) is "not acceptable"; any other weight is acceptable.
     let acceptable = true
@@ -71,7 +95,7 @@ let lastIsJson = false
 export const isJson = (contentType: string | undefined): boolean => {
   if (contentType === undefined) return false
   if (contentType === lastContentType) return lastIsJson
-  lastIsJson = contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+  lastIsJson = splitOutsideQuotes(contentType, ";")[0]!.trim().toLowerCase() === "application/json"
   lastContentType = contentType
   return lastIsJson
 }
