@@ -193,8 +193,6 @@ local function later(set, expiresAt)
   if (outlive[set] or 0) < expiresAt then outlive[set] = expiresAt end
 end
 local created = {}
--- One lease start for the batch (Redis's clock, read once).
-local function leaseFrom() return redisNow end
 local function create(id, json, expiresAt, owner, address, work, lease)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
@@ -223,7 +221,8 @@ local function create(id, json, expiresAt, owner, address, work, lease)
     redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', 1)
   end
   if lease ~= '' then
-    redis.call('ZADD', base .. 'leases', leaseFrom() + tonumber(lease), id)
+    -- leases start at the batch's one reading of Redis's clock
+    redis.call('ZADD', base .. 'leases', redisNow + tonumber(lease), id)
     -- held by the creating process (its store's message prefix is its identity)
     redis.call('HSET', base .. 'holders', id, ARGV[6])
   end

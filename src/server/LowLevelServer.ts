@@ -201,7 +201,7 @@ export const make = (options: Options): LowLevelServer => {
     const spec = clientRequest(method)
     if (handler !== undefined && spec !== undefined) {
       routes.set(method, {
-        decode: method === "initialize" ? decodeInitialize : lazily(() => compile(spec.params())),
+        decode: method === "initialize" ? decodeInitialize : lazily(() => jitDecoder(spec.params())),
         handler
       })
     }
@@ -223,7 +223,7 @@ export const make = (options: Options): LowLevelServer => {
     }
   })
   routes.set("server/discover", {
-    decode: lazily(() => compile(Schemas.RequestParams())),
+    decode: lazily(() => jitDecoder(Schemas.RequestParams())),
     handler: (_params: unknown, context: RequestContext) =>
       ProtocolVersion.isModern(context.protocolVersion)
         ? Exit.succeed(discoverResult())
@@ -235,7 +235,7 @@ export const make = (options: Options): LowLevelServer => {
   const modernRoutes = new Map<string, Route>()
   for (const [name, method] of Object.entries(options.modernMethods ?? {})) {
     modernRoutes.set(name, {
-      decode: lazily(() => compile(method.params)),
+      decode: lazily(() => jitDecoder(method.params)),
       handler: (params: unknown, context: RequestContext) =>
         ProtocolVersion.isModern(context.protocolVersion) ? method.handler(params, context) : Exit.fail(McpError.methodNotFound(name))
     })
@@ -246,7 +246,7 @@ export const make = (options: Options): LowLevelServer => {
         throw new Error(`Extension ${extension.id}: the method ${name} is the core protocol's`)
       }
       const route = {
-        decode: lazily(() => compile(method.params)),
+        decode: lazily(() => jitDecoder(method.params)),
         handler: Extension.routeHandler(extension, name, method.handler)
       }
       if (extension.versions === "modern") {
@@ -261,7 +261,7 @@ export const make = (options: Options): LowLevelServer => {
   for (const [method, handler] of Object.entries(options.notificationHandlers ?? {})) {
     if (handler === undefined || !Object.hasOwn(Schemas.ClientNotifications, method)) continue
     const params = (Schemas.ClientNotifications as Record<string, () => Schema.Top>)[method]!
-    notificationRoutes.set(method, { decode: lazily(() => compile(params())), handler })
+    notificationRoutes.set(method, { decode: lazily(() => jitDecoder(params())), handler })
   }
 
   const middleware = [...(options.middleware ?? []), ...extensions.flatMap((extension) => extension.middleware ?? [])]
@@ -276,7 +276,7 @@ export const make = (options: Options): LowLevelServer => {
     if (spec === undefined) continue
     hookOnly.add(method)
     routes.set(method, {
-      decode: lazily(() => compile(spec.params())),
+      decode: lazily(() => jitDecoder(spec.params())),
       handler: () => Exit.fail(McpError.methodNotFound(method))
     })
   }
@@ -532,15 +532,11 @@ const interpretInitialize = lazy(() =>
   Schema.decodeUnknownExit(Schemas.InitializeRequestParams()) as (u: unknown) => Exit.Exit<unknown, Schema.SchemaError>
 )
 
-/** A decoder built once per schema, with the Schema JIT enabled (see `jitDecoder`). */
-const compile = jitDecoder
-
 /** The schema builders of a core client→server request (`undefined` for any other method). */
 const clientRequest = (method: string): { readonly params: () => Schema.Top } | undefined =>
   Object.hasOwn(Schemas.ClientRequests, method)
     ? (Schemas.ClientRequests as Record<string, { readonly params: () => Schema.Top }>)[method]
     : undefined
-
 
 /**
  * A route's decoder, built on its first call: a server builds the schema and the decoder of a

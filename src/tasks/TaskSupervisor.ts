@@ -34,7 +34,7 @@ import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as McpError from "../protocol/McpError.ts"
-import { isTerminal, orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
+import { isExpired, isTerminal, orphanMessage, orphanOutcome, type Outcome, type Task } from "./Task.ts"
 import { Deadlines } from "../internal/deadlines.ts"
 import { nextTurn } from "../internal/nextTurn.ts"
 import { rootOf } from "../internal/rooted.ts"
@@ -538,7 +538,7 @@ export const make = (
         Effect.suspend(() => {
           if (closed || running.get(task.taskId) !== entry) return Effect.void
           const now = Date.now()
-          if (task.ttlMillis !== null && now > task.createdAt + task.ttlMillis) return giveUp("its TTL passed")
+          if (isExpired(task, now)) return giveUp("its TTL passed")
           if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
           return Effect.matchCauseEffect(finishWith(task, ending), {
             onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),

@@ -138,8 +138,8 @@ let strictDecoder: InstanceType<typeof TextDecoder> | undefined
 
 /**
  * Whether `bytes` are UTF-8. A strict `TextDecoder` (global), not `node:buffer`'s `isUtf8`: Node
- * makes an ES module of a built-in that is imported, ~0.5 ms of a bundled stdio server's start
- * (measured), for a check that runs only on a chunk that decoded to a U+FFFD.
+ * makes an ES module of a built-in that is imported, at link time (see `Stdio`'s input events),
+ * for a check that runs only on a chunk that decoded to a U+FFFD.
  */
 const isUtf8 = (bytes: Uint8Array): boolean => {
   try {
