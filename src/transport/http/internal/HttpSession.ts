@@ -13,6 +13,7 @@ import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { HttpRequestInfo, Outbound, PushConnection, SessionInput } from "../../../session/Connection.ts"
 import type { Principal } from "../../../session/Principal.ts"
+import { headersOf } from "./guards.ts"
 import { type SseConnection, SseStream } from "./sse.ts"
 
 /** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
@@ -130,7 +131,9 @@ export class HttpInfo implements HttpRequestInfo {
     return this.request.url
   }
   get headers(): HttpRequestInfo["headers"] {
-    return this.request.headers
+    // Node keeps a `Set-Cookie` request header as an array: then the platform's copy (joined).
+    const headers = headersOf(this.request)
+    return headers["set-cookie"] === undefined ? headers : this.request.headers
   }
   get remoteAddress(): string | undefined {
     const address = this.request.remoteAddress

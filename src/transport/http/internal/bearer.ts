@@ -11,6 +11,7 @@ import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
+import { headersOf } from "./guards.ts"
 
 /** An OAuth error answer: the status, the challenge, and RFC 6750's JSON body. */
 export const oauthError = (status: 401 | 403, wwwAuthenticate: string, error: string, description: string) =>
@@ -28,7 +29,7 @@ export const authenticate = (
   auth: BearerAuth.Config,
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Principal | HttpServerResponse.HttpServerResponse> => {
-  const header = request.headers.authorization
+  const header = headersOf(request).authorization
   if (header === undefined || header.length === 0) {
     return Effect.succeed(oauthError(401, challenge(auth), "invalid_request", "Authorization: Bearer <token> is required"))
   }

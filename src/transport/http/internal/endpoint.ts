@@ -28,7 +28,7 @@ import { authenticate, metadataRoute } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
-import { closing, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import { closing, headersOf, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
@@ -156,7 +156,7 @@ const dispatch = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   // Shutting down: no new stream (resumptions still work); POSTs are checked once classified
   // (answers to the server's own requests and cancellations still reach the draining sessions).
-  if (endpoint.closing && request.method === "GET" && request.headers["last-event-id"] === undefined) {
+  if (endpoint.closing && request.method === "GET" && headersOf(request)["last-event-id"] === undefined) {
     return Effect.succeed(shuttingDown())
   }
   switch (request.method) {
@@ -185,14 +185,15 @@ const post = (
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  const { json, sse } = MediaTypes.accepted(request.headers.accept)
+  const headers = headersOf(request)
+  const { json, sse } = MediaTypes.accepted(headers.accept)
   if (!json && !sse) {
     return Effect.succeed(jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list application/json or text/event-stream"))
   }
-  if (!MediaTypes.isJson(request.headers["content-type"])) {
+  if (!MediaTypes.isJson(headers["content-type"])) {
     return Effect.succeed(jsonError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json"))
   }
-  const length = Number(request.headers["content-length"] ?? 0)
+  const length = Number(headers["content-length"] ?? 0)
   // Not read: the connection closes after the answer (Node would otherwise read the whole body to keep it).
   if (length > self.maxBody) return Effect.succeed(payloadTooLarge(self, closing))
   // Bytes are counted while they arrive, however the body is framed (Content-Length or
@@ -224,7 +225,7 @@ const serveBody = (
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
   if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId))
-  const version = request.headers["mcp-protocol-version"]
+  const version = headersOf(request)["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode.
   if (ProtocolVersion.isModern(version) || (requestId !== undefined && Negotiation.namesItsVersion(message as JsonRpc.Request))) {

@@ -13,6 +13,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
+import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import { jsonError, notYours, storeUnavailable } from "./responses.ts"
@@ -49,7 +50,7 @@ const postToSession = Effect.fnUntraced(function*(
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ) {
-    const sessionId = request.headers["mcp-session-id"]
+    const sessionId = headersOf(request)["mcp-session-id"]
     let session: HttpSession | undefined
     if (sessionId === undefined) {
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
@@ -86,17 +87,17 @@ export const get = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
     if (self.options.stateless === true) return statelessOnlyPost()
-    if (!MediaTypes.accepted(request.headers.accept).sse) {
+    if (!MediaTypes.accepted(headersOf(request).accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
-    const sessionId = request.headers["mcp-session-id"]
+    const sessionId = headersOf(request)["mcp-session-id"]
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     const connection = new SseConnection(newConnectionQueue())
-    const lastEventId = request.headers["last-event-id"]
+    const lastEventId = headersOf(request)["last-event-id"]
     if (lastEventId !== undefined) {
       const parsed = parseEventId(lastEventId)
       const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
@@ -149,7 +150,7 @@ export const del = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost())
-  const sessionId = request.headers["mcp-session-id"]
+  const sessionId = headersOf(request)["mcp-session-id"]
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)
   if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))

@@ -12,7 +12,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { repeatedMcpHeader } from "./guards.ts"
+import { headersOf, repeatedMcpHeader } from "./guards.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -37,7 +37,7 @@ export const post = (
       jsonError(400, ErrorCode.HeaderMismatch, `Header mismatch: ${repeated} is sent more than once`, undefined, rpc.id)
     )
   }
-  const resolved = Negotiation.resolveModern(rpc, request.headers)
+  const resolved = Negotiation.resolveModern(rpc, headersOf(request))
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
     return Effect.succeed(jsonError(status, error.code, error.message, undefined, rpc.id, error.data))

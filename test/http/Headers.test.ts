@@ -1,0 +1,117 @@
+/**
+ * The headers the endpoint reads: Node's own when nothing changed them (no copy per request), the
+ * platform's when it rewrote them. A request with an absolute-form target is checked against the
+ * target's authority (RFC 9112 §3.2.2), a route that rewrites a request's headers is served as
+ * rewritten, and handlers read every header as one string (Node keeps `Set-Cookie` as an array).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import { Headers, HttpRouter } from "effect/http"
+import { createServer, request as httpRequest } from "node:http"
+import { StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import { freePort, ready } from "./support.ts"
+
+/** `tools/call` answers with the headers its request context saw. */
+const server = LowLevelServer.make({
+  serverInfo: { name: "headers", version: "1.0.0" },
+  handlers: {
+    "tools/call": (_params, context) => {
+      const headers = context.http?.headers ?? {}
+      return Exit.succeed({
+        content: [{
+          type: "text" as const,
+          text: JSON.stringify({ tenant: headers["x-tenant"] ?? null, cookie: headers["set-cookie"] ?? null, accept: headers.accept })
+        }]
+      })
+    }
+  }
+})
+
+const run: StreamableHttp.Runner = (transport, options) => server.run(transport, options)
+
+const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "any", arguments: {} } })
+
+/** One POST of `call` to `path` (an absolute-form target when it is a URL), raw. */
+const send = (port: number, path: string, headers: Record<string, string | Array<string>>) =>
+  new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      path,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+        "content-length": String(call.length),
+        ...headers
+      }
+    }, (response) => {
+      let body = ""
+      response.setEncoding("utf8")
+      response.on("data", (chunk: string) => (body += chunk))
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }))
+      response.on("error", reject)
+    })
+    request.on("error", reject)
+    request.end(call)
+  })
+
+/** What the handler saw, from a 200 answer. */
+const seen = (answer: { readonly status: number; readonly body: string }) => {
+  assert.strictEqual(answer.status, 200, answer.body)
+  return JSON.parse(JSON.parse(answer.body).result.content[0].text)
+}
+
+const serveStateless = Effect.gen(function*() {
+  const port = yield* Effect.promise(freePort)
+  yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(run, { port, stateless: true })))
+  assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+  return port
+})
+
+describe("the headers the endpoint reads", () => {
+  it.live("an absolute-form target: its authority is the Host checked, not the Host header", () =>
+    Effect.gen(function*() {
+      const port = yield* serveStateless
+      const evil = yield* Effect.promise(() => send(port, "http://evil.example.com/mcp", { host: `127.0.0.1:${port}` }))
+      assert.strictEqual(evil.status, 403)
+      assert.include(JSON.parse(evil.body).error.message, "evil.example.com")
+      const local = yield* Effect.promise(() => send(port, `http://127.0.0.1:${port}/mcp`, { host: "evil.example.com" }))
+      assert.strictEqual(local.status, 200, local.body)
+    }))
+
+  it.live("a route that rewrites the request's headers is served as rewritten", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      // The client accepts only HTML (406 as it is); the route rewrites Accept and adds a tenant.
+      const app = HttpRouter.use((router) =>
+        Effect.flatMap(StreamableHttp.handler(run, { stateless: true }), (handle) =>
+          router.add("POST", "/mcp", (request) =>
+            handle(request.modify({
+              headers: Headers.setAll(request.headers, { accept: "application/json", "x-tenant": "rewritten" })
+            }))))
+      )
+      yield* Effect.forkScoped(Layer.launch(
+        HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(
+          Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port }))
+        )
+      ))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const answer = seen(yield* Effect.promise(() => send(port, "/mcp", { accept: "text/html", "x-tenant": "sent" })))
+      assert.deepStrictEqual(answer, { tenant: "rewritten", cookie: null, accept: "application/json" })
+    }))
+
+  it.live("handlers read each header as one string, Set-Cookie too", () =>
+    Effect.gen(function*() {
+      const port = yield* serveStateless
+      const plain = seen(yield* Effect.promise(() => send(port, "/mcp", { "x-tenant": "acme" })))
+      assert.deepStrictEqual(plain, { tenant: "acme", cookie: null, accept: "application/json, text/event-stream" })
+      const cookies = seen(yield* Effect.promise(() => send(port, "/mcp", { "x-tenant": "acme", "set-cookie": ["a=1", "b=2"] })))
+      assert.deepStrictEqual(cookies, { tenant: "acme", cookie: "a=1, b=2", accept: "application/json, text/event-stream" })
+    }))
+})
