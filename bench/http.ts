@@ -36,6 +36,12 @@
  *   endpoint: our 2026 requests go to the default endpoint, the control to the stateless one; the
  *   same 2026 requests, measured on each in 5 alternating rounds, cost 25–27 µs on both, the
  *   difference 1 µs by median, 2 at most, either way).
+ * - the floor (with the control, after it in every round): the echo of a stateless 2025-11-25
+ *   request and of a 2026-07-28 one, bytes as in modes stateless and 2026, on a framework-free
+ *   node:http server (`bench/raw-http-server.ts`: it parses the body and answers, nothing else),
+ *   the two in alternating order. Their difference is what the 2026 wire itself costs Node and
+ *   V8 (headers, body, JSON), which no framework can save; ours, 2026 − stateless, less that
+ *   difference is what our own processing of a 2026 request costs beyond a stateless 2025 one.
  *
  * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
  * 2, 4, …), each run after a pause of BENCH_HTTP_SETTLE_MS (500 ms: the previous run's server,
@@ -109,7 +115,13 @@ type Mode = "stateful" | "stateless" | "2026"
  * bytes of a 2026-07-28 one (its two extra headers, and a `_meta` as long, under other keys), sent
  * to our stateless server. 2026 vs control is our 2026 processing, the wire's size aside.
  */
-type Workload = Mode | "control"
+type Workload = Mode | "control" | Floor
+/**
+ * The floor (see `bench/raw-http-server.ts`): the echo of a stateless 2025-11-25 request and of a
+ * 2026-07-28 one, with their bytes as in modes stateless and 2026, on a framework-free node:http
+ * server. Their difference is what the 2026 wire costs before any framework runs.
+ */
+type Floor = "floor 2025" | "floor 2026"
 const serverNames: ReadonlyArray<ServerName> = ["ours", "SDK"]
 const allModes: ReadonlyArray<Mode> = ["stateful", "stateless", "2026"]
 const modes: ReadonlyArray<Mode> = (() => {
@@ -169,15 +181,20 @@ interface HeapReport {
   readonly external: number
 }
 
-const startChild = async (server: ServerName, mode: Mode, heapProbe: boolean): Promise<Child> => {
+const startChild = async (
+  server: ServerName,
+  mode: Mode,
+  heapProbe: boolean,
+  script: ReadonlyArray<string> = scriptOf(server, mode),
+  label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`
+): Promise<Child> => {
   const port = await freePort()
-  const label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`
   // BENCH_HTTP_CPU_PROF=<dir>: our servers write a CPU profile there (one per server process).
   const profileDir = process.env["BENCH_HTTP_CPU_PROF"]
   const args = [
     ...(heapProbe ? ["--expose-gc", "--import", heapReporter] : []),
     ...(profileDir !== undefined && server === "ours" && !heapProbe ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${mode}`] : []),
-    ...scriptOf(server, mode),
+    ...script,
     "--port",
     String(port)
   ]
@@ -287,7 +304,7 @@ const controlHeaders: Record<string, string> = { ...baseHeaders(undefined), "mcp
 
 /** The headers of an echo POST in `mode`. */
 const echoHeaders = (mode: Workload, sessionId: string | undefined): Record<string, string> =>
-  mode === "2026" ? modernHeaders : mode === "control" ? controlHeaders : baseHeaders(sessionId)
+  mode === "2026" || mode === "floor 2026" ? modernHeaders : mode === "control" ? controlHeaders : baseHeaders(sessionId)
 
 /** One POST; calls back with the reply or the error. */
 const post = (
@@ -342,7 +359,7 @@ const checkEcho = (mode: Workload, reply: Reply, id: number): string | undefined
   if (
     message?.jsonrpc !== "2.0" || message.id !== id || message.error !== undefined || message.result?.isError === true ||
     !Array.isArray(content) || content.length !== 1 || content[0]?.type !== "text" || content[0]?.text !== TEXT ||
-    (mode === "2026" && message.result.resultType !== "complete")
+    ((mode === "2026" || mode === "floor 2026") && message.result.resultType !== "complete")
   ) return `wrong answer for id ${id}: ${reply.body.slice(0, 200)}`
   return undefined
 }
@@ -358,9 +375,9 @@ const modernMeta = JSON.stringify({
 const controlMeta = modernMeta.replaceAll("io.modelcontextprotocol/", "xx.modelcontextprotocol/")
 
 const echoBody = (mode: Workload, id: number): string =>
-  mode === "2026" || mode === "control"
+  mode === "2026" || mode === "control" || mode === "floor 2026"
     ? `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"},"_meta":${
-      mode === "2026" ? modernMeta : controlMeta
+      mode === "control" ? controlMeta : modernMeta
     }}}`
     : `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"}}}`
 
@@ -600,6 +617,19 @@ const main = async (): Promise<number> => {
   }
   const controlSamples: Array<Sample> = []
 
+  // The floor (see `Floor`), measured with the control, when both modes it relates run.
+  const floorChild = controlRun === undefined
+    ? undefined
+    : await startChild("ours", "stateless", false, ["bench/raw-http-server.ts"], "floor (node:http)")
+  const floorSamples: Record<Floor, Array<Sample>> = { "floor 2025": [], "floor 2026": [] }
+  if (floorChild !== undefined) {
+    for (const floor of ["floor 2025", "floor 2026"] as const) {
+      const check = checkEcho(floor, await postOnce(new Agent({ keepAlive: false }), floorChild.port, echoHeaders(floor, undefined), echoBody(floor, 1)), 1)
+      if (check !== undefined) throw new Error(`${floor}: the first echo is wrong: ${check}`)
+      record(`${floor} warm-up`, await runWorkload(floorChild, floor, undefined, WARMUP))
+    }
+  }
+
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? serverNames : [...serverNames].reverse()
     for (const mode of modes) {
@@ -623,6 +653,17 @@ const main = async (): Promise<number> => {
           controlSamples.push(control)
           parts.push(`control ${fmt(control.callsPerSecond)}/s ${fmt(control.cpuPerCall, 1)} µs CPU`)
         }
+        // The floor's two workloads after it, in alternating order.
+        if (floorChild !== undefined && server === "ours" && mode === "2026") {
+          const floors = round % 2 === 0 ? ["floor 2025", "floor 2026"] as const : ["floor 2026", "floor 2025"] as const
+          for (const floor of floors) {
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+            const sample = await runWorkload(floorChild, floor, undefined, CALLS)
+            record(`${floor} round ${round + 1}`, sample)
+            floorSamples[floor].push(sample)
+            parts.push(`${floor} ${fmt(sample.cpuPerCall, 1)} µs CPU`)
+          }
+        }
       }
       log(`round ${round + 1}/${ROUNDS} ${mode}: ${parts.join(", ")}`)
     }
@@ -630,6 +671,7 @@ const main = async (): Promise<number> => {
 
   const shutdown: Array<string> = []
   for (const run of runs.values()) shutdown.push(`${run.child.label}: ${await run.child.close()}`)
+  if (floorChild !== undefined) shutdown.push(`${floorChild.label}: ${await floorChild.close()}`)
 
   // Heap per idle session, on fresh children (with the stateful mode only).
   const memory = new Map<ServerName, MemorySample>()
@@ -687,6 +729,13 @@ const main = async (): Promise<number> => {
     )
   }
 
+  for (const floor of ["floor 2025", "floor 2026"] as const) {
+    if (floorSamples[floor].length === 0) continue
+    perRound.push(
+      `- ${floor} (node:http): calls/s ${floorSamples[floor].map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
+        `server CPU µs/call ${floorSamples[floor].map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
+    )
+  }
   if (controlSamples.length > 0) {
     perRound.push(
       `- control, ours: calls/s ${controlSamples.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
@@ -735,7 +784,21 @@ const main = async (): Promise<number> => {
       `2026 vs the control (a stateless 2025-11-25 request with the bytes of a 2026-07-28 one: its two extra headers and a ` +
         `\`_meta\` as long, under other keys; ${fmt(control, 1)} µs): ${ratio(modern / control)}, median of per-round ratios ` +
         `${ratio(pairedControl)}. What 2026 costs beyond the control is our processing of it (on the default endpoint, the ` +
-        `control on the stateless one); the rest, up to the stateless figure, is the size of its wire`
+        `control on the stateless one); the rest, up to the stateless figure, is the size of its wire`,
+      ...(floorSamples["floor 2026"].length === 0 ? [] : (() => {
+        const old = floorSamples["floor 2025"]
+        const wire = median(floorSamples["floor 2026"].map((x, i) => x.cpuPerCall - old[i]!.cpuPerCall))
+        const ours = median(xs.map((x, i) => x.cpuPerCall - ys[i]!.cpuPerCall))
+        return [
+          `The floor (\`bench/raw-http-server.ts\`: node:http, no framework; parse, answer): ` +
+          `${fmt(median(old.map((s) => s.cpuPerCall)), 1)} µs per stateless 2025-11-25 echo, ` +
+          `${fmt(median(floorSamples["floor 2026"].map((s) => s.cpuPerCall)), 1)} µs per 2026-07-28 echo: the 2026 wire ` +
+          `costs **${wire >= 0 ? "+" : ""}${fmt(wire, 2)} µs** per request before any framework runs (median of per-round ` +
+          `differences); ours, 2026 − stateless: ${ours >= 0 ? "+" : ""}${fmt(ours, 2)} µs. Our own processing of a 2026 ` +
+          `request thus costs ${fmt(ours - wire, 2)} µs more than of a stateless 2025 one (ours on two processes: the ` +
+          `default endpoint and the stateless one). The ≤ 1× target asks for it to cost at least the floor's difference less`
+        ]
+      })())
     ]
   })()
   const targets = [
