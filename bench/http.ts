@@ -54,11 +54,14 @@
  *
  * Heap per idle session: a fresh stateful child of each server is started with `--expose-gc` and a
  * preloaded (`--import data:…`) SIGUSR2 handler that runs `gc()` and prints
- * `process.memoryUsage()` to stderr. After a warm-up of sessions, heap is read, 1,000 more sessions
- * are opened (initialize + initialized each) and left idle, heap is read again:
- * (after − before) / 1,000 bytes per session. The warm-up is 1,000 sessions: after only 100, the
- * code V8 still compiles while the measured sessions open (≈ 0.5 KB per session in heap
- * snapshots: code objects, not sessions) lands in the delta.
+ * `process.memoryUsage()` to stderr, with the bytes of V8's code and trusted spaces. After a
+ * warm-up of sessions, heap is read, 1,000 more sessions are opened (initialize + initialized
+ * each) and left idle, heap is read again: (after − before) / 1,000 bytes per session, and the
+ * same without the code spaces (data: the target). The warm-up is 1,000 sessions: after only 100,
+ * the code V8 still compiles while the measured sessions open (≈ 0.5 KB per session in heap
+ * snapshots: code objects, not sessions) lands in the delta; after 1,000 still 10–60 B per
+ * session, which moves with the JIT's timing (heap snapshots of two versions of the server, the
+ * same sessions: the same objects, 5 KB of code apart per 1,000 sessions).
  *
  * Sizes (env): BENCH_HTTP_ROUNDS (5), BENCH_HTTP_CALLS (10000 per server × mode × round),
  * BENCH_HTTP_WARMUP (40000 per server × mode: after 10,000, V8 still compiled on its background
@@ -145,12 +148,20 @@ const scriptOf = (server: ServerName, mode: Mode): ReadonlyArray<string> =>
     ? ["bench/sdk2-http-server.ts"]
     : ["bench/sdk-http-server.ts", ...(mode === "stateless" ? ["--stateless"] : [])]
 
-/** Preloaded into the memory-test children: SIGUSR2 → full GC → heap stats on stderr. */
+/**
+ * Preloaded into the memory-test children: SIGUSR2 → full GC → heap stats on stderr, with the
+ * bytes of V8's code and trusted spaces (machine code, bytecode: what V8 compiled, not data).
+ */
 const heapReporter = "data:text/javascript," + encodeURIComponent(
-  `process.on("SIGUSR2", () => {
+  `const v8 = process.getBuiltinModule("node:v8")
+  const codeSpace = /code|trusted/
+  v8.getHeapSpaceStatistics()
+  process.on("SIGUSR2", () => {
     for (let i = 0; i < 4; i++) globalThis.gc()
+    let code = 0
+    for (const space of v8.getHeapSpaceStatistics()) if (codeSpace.test(space.space_name)) code += space.space_used_size
     const m = process.memoryUsage()
-    process.stderr.write("\\nheap-report " + m.heapUsed + " " + m.rss + " " + m.external + "\\n")
+    process.stderr.write("\\nheap-report " + m.heapUsed + " " + m.rss + " " + m.external + " " + code + "\\n")
   })`
 )
 
@@ -177,6 +188,8 @@ interface Child {
 
 interface HeapReport {
   readonly heapUsed: number
+  /** Of `heapUsed`, V8's code and trusted spaces: compiled code and bytecode. */
+  readonly code: number
   readonly rss: number
   readonly external: number
 }
@@ -231,8 +244,8 @@ const startChild = async (
     pendingLine = lines.pop()!
     for (const line of lines) {
       if (line.startsWith("heap-report ")) {
-        const [heapUsed, rss, external] = line.slice("heap-report ".length).split(" ").map(Number)
-        child.onHeapReport({ heapUsed: heapUsed!, rss: rss!, external: external! })
+        const [heapUsed, rss, external, code] = line.slice("heap-report ".length).split(" ").map(Number)
+        child.onHeapReport({ heapUsed: heapUsed!, rss: rss!, external: external!, code: code! })
       } else if (line.length > 0) {
         stderr = (stderr + line + "\n").slice(-4_000)
       }
@@ -744,13 +757,15 @@ const main = async (): Promise<number> => {
   }
 
   const memLines: Array<string> = memory.size === 0 ? [] : [
-    `| server | heapUsed before | heapUsed after ${fmt(SESSIONS)} idle sessions | heap B / idle session | RSS B / idle session | external B / idle session | open ${fmt(SESSIONS)} sessions (ms) |`,
-    `|---|---:|---:|---:|---:|---:|---:|`
+    `| server | heapUsed before | heapUsed after ${fmt(SESSIONS)} idle sessions | heap B / idle session | of which code | data B / idle session | RSS B / idle session | external B / idle session | open ${fmt(SESSIONS)} sessions (ms) |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|`
   ]
   const perSession = (server: ServerName) => {
     const s = memory.get(server)!
     return {
       heap: (s.after.heapUsed - s.before.heapUsed) / SESSIONS,
+      code: (s.after.code - s.before.code) / SESSIONS,
+      data: (s.after.heapUsed - s.after.code - (s.before.heapUsed - s.before.code)) / SESSIONS,
       rss: (s.after.rss - s.before.rss) / SESSIONS,
       external: (s.after.external - s.before.external) / SESSIONS
     }
@@ -759,11 +774,13 @@ const main = async (): Promise<number> => {
     const s = memory.get(server)!
     const p = perSession(server)
     memLines.push(
-      `| ${server} | ${fmt(s.before.heapUsed)} | ${fmt(s.after.heapUsed)} | ${fmt(p.heap)} | ${fmt(p.rss)} | ${fmt(p.external)} | ${fmt(s.openMs)} |`
+      `| ${server} | ${fmt(s.before.heapUsed)} | ${fmt(s.after.heapUsed)} | ${fmt(p.heap)} | ${fmt(p.code)} | ${fmt(p.data)} | ${fmt(p.rss)} | ${fmt(p.external)} | ${fmt(s.openMs)} |`
     )
   }
   if (memory.size > 0) {
-    memLines.push(`| **ours / SDK v1** | | | **${ratio(perSession("ours").heap / perSession("SDK").heap)}** | | | |`)
+    memLines.push(
+      `| **ours / SDK v1** | | | ${ratio(perSession("ours").heap / perSession("SDK").heap)} | | **${ratio(perSession("ours").data / perSession("SDK").data)}** | | | |`
+    )
   }
 
   // Mode 2026 against our own stateless 2025 figure of this run: medians, and the median of the
@@ -810,8 +827,10 @@ const main = async (): Promise<number> => {
     }),
     ...modernVsStateless,
     ...(memory.size === 0 ? [] : [(() => {
-      const heap = perSession("ours").heap
-      return `heap per idle session (ours): ${fmt(heap)} B (target ≤ ${fmt(HEAP_TARGET)} B: ${heap <= HEAP_TARGET ? "met" : "NOT met"})`
+      const { code, data, heap } = perSession("ours")
+      return `heap per idle session (ours): ${fmt(data)} B of data (target ≤ ${fmt(HEAP_TARGET)} B: ` +
+        `${data <= HEAP_TARGET ? "met" : "NOT met"}); heapUsed ${fmt(heap)} B, of which ${fmt(code)} B of code V8 compiled ` +
+        `while the sessions opened (not the sessions': it moves with the JIT's timing, e.g. with the warm-up's length)`
     })()])
   ]
 
