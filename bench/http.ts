@@ -199,14 +199,15 @@ const startChild = async (
   mode: Mode,
   heapProbe: boolean,
   script: ReadonlyArray<string> = scriptOf(server, mode),
-  label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`
+  label = `${server === "SDK" ? sdkName[mode] : server}/${mode}${heapProbe ? "/heap" : ""}`,
+  profiled = server === "ours" && !heapProbe
 ): Promise<Child> => {
   const port = await freePort()
   // BENCH_HTTP_CPU_PROF=<dir>: our servers write a CPU profile there (one per server process).
   const profileDir = process.env["BENCH_HTTP_CPU_PROF"]
   const args = [
     ...(heapProbe ? ["--expose-gc", "--import", heapReporter] : []),
-    ...(profileDir !== undefined && server === "ours" && !heapProbe ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${mode}`] : []),
+    ...(profileDir !== undefined && profiled ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${mode}`] : []),
     ...script,
     "--port",
     String(port)
@@ -633,7 +634,7 @@ const main = async (): Promise<number> => {
   // The floor (see `Floor`), measured with the control, when both modes it relates run.
   const floorChild = controlRun === undefined
     ? undefined
-    : await startChild("ours", "stateless", false, ["bench/raw-http-server.ts"], "floor (node:http)")
+    : await startChild("ours", "stateless", false, ["bench/raw-http-server.ts"], "floor (node:http)", false)
   const floorSamples: Record<Floor, Array<Sample>> = { "floor 2025": [], "floor 2026": [] }
   if (floorChild !== undefined) {
     for (const floor of ["floor 2025", "floor 2026"] as const) {

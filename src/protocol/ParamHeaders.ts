@@ -73,18 +73,19 @@ export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= f
 /**
  * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else
  * what is wrong (a header missing while the argument is present, a value that differs, an invalid
- * base64 form). Arguments that are absent or null need no header.
+ * base64 form). Arguments that are absent or null need no header. `received`: the request's headers
+ * by lower-case name, as a record or a lookup (`HttpRequestInfo.header`, which copies nothing).
  */
 export const check = (
   headers: ReadonlyArray<ParamHeader>,
   args: unknown,
-  received: { readonly [name: string]: string | undefined }
+  received: { readonly [name: string]: string | undefined } | ((name: string) => string | undefined)
 ): string | undefined => {
   for (const { header, path } of headers) {
     let value: unknown = args
     for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
     if (value === undefined || value === null) continue
-    const raw = received[header]
+    const raw = typeof received === "function" ? received(header) : received[header]
     if (raw === undefined) return `${header} is missing (the argument ${path.join(".")} is set)`
     const text = decodeHeaderValue(raw.trim())
     if (text === undefined) return `${header} has an invalid value (${invalidValue})`

@@ -122,11 +122,11 @@ export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect
 
 /**
  * The HTTP request that carried this call (method, URL, headers, remote address), read-only;
- * `undefined` over stdio and in-memory.
+ * `undefined` over stdio and in-memory. `header(name)` reads one header without copying them all.
  *
  * @example
  * ```ts
- * const tenant = Effect.map(McpContext.http, (http) => http?.headers["x-tenant"])
+ * const tenant = Effect.map(McpContext.http, (http) => http?.header("x-tenant"))
  * ```
  */
 export const http: Effect.Effect<HttpRequestInfo | undefined, never, McpRequestContext> = Effect.map(

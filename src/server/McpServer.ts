@@ -279,8 +279,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.name)}`))
           // 2026-07-28 over HTTP: arguments mirrored in `Mcp-Param-*` headers must agree (SEP-2243).
-          if (context.http !== undefined && ProtocolVersion.isModern(context.protocolVersion)) {
-            const problem = ParamHeaders.check(paramHeadersOf(tool.wire), params.arguments, context.http.headers)
+          const http = context.http
+          if (http !== undefined && ProtocolVersion.isModern(context.protocolVersion)) {
+            const mirrored = paramHeadersOf(tool.wire)
+            const problem = mirrored.length === 0 ? undefined : ParamHeaders.check(mirrored, params.arguments, (name) => http.header(name))
             if (problem !== undefined) return Exit.fail(McpError.withoutStackTrace(() => new McpError.HeaderMismatch({ message: problem })))
           }
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored

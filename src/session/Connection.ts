@@ -141,8 +141,17 @@ export interface HttpRequestInfo {
   readonly method: string
   /** The request URL as received (path and query). */
   readonly url: string
-  /** The request headers, names in lower case. */
+  /**
+   * The request headers, names in lower case. Over Node this is a copy of the headers made when
+   * first read, which logs `authorization`, `cookie`, `set-cookie` and `x-api-key` as
+   * `<redacted>`; to read a few headers, {@link header} is cheaper.
+   */
   readonly headers: { readonly [name: string]: string | undefined }
+  /**
+   * One request header by lower-case name (a repeated header as Node joins it), `undefined` when
+   * absent; read without copying the headers (the framework's own reads use it).
+   */
+  readonly header: (name: string) => string | undefined
   /** The peer's address, when the platform knows it. */
   readonly remoteAddress: string | undefined
   /**

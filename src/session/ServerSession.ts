@@ -477,9 +477,9 @@ class SessionImpl extends Scheduler implements ServerSession {
   private resolve(request: JsonRpc.Request, http: HttpRequestInfo | undefined): Negotiation.ResolvedRequest {
     if (!this.stateless) return this.negotiated
     if (request.method === "initialize" || http === undefined) {
-      return Negotiation.resolve(request, { _tag: "Stateless", headerVersion: http?.headers["mcp-protocol-version"], overHttp: http !== undefined })
+      return Negotiation.resolve(request, { _tag: "Stateless", headerVersion: http?.header("mcp-protocol-version"), overHttp: http !== undefined })
     }
-    const header = http.headers["mcp-protocol-version"]
+    const header = http.header("mcp-protocol-version")
     const key = header ?? ""
     let truth = this.statelessTruths?.get(key)
     if (truth === undefined) {

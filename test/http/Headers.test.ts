@@ -2,7 +2,9 @@
  * The headers the endpoint reads: Node's own when nothing changed them (no copy per request), the
  * platform's when it rewrote them. A request with an absolute-form target is checked against the
  * target's authority (RFC 9112 §3.2.2), a route that rewrites a request's headers is served as
- * rewritten, and handlers read every header as one string (Node keeps `Set-Cookie` as an array).
+ * rewritten. Handlers get the platform's copy as `http.headers` (secrets redacted when logged) and
+ * one header at a time by `http.header(name)`: own headers only, each as one string (Node keeps
+ * `Set-Cookie` as an array).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -20,13 +22,22 @@ const server = LowLevelServer.make({
   serverInfo: { name: "headers", version: "1.0.0" },
   handlers: {
     "tools/call": (_params, context) => {
-      const headers = context.http?.headers ?? {}
-      return Exit.succeed({
-        content: [{
-          type: "text" as const,
-          text: JSON.stringify({ tenant: headers["x-tenant"] ?? null, cookie: headers["set-cookie"] ?? null, accept: headers.accept })
-        }]
+      const http = context.http
+      const headers = http?.headers ?? {}
+      const text = JSON.stringify({
+        tenant: headers["x-tenant"] ?? null,
+        cookie: headers["set-cookie"] ?? null,
+        accept: headers.accept,
+        // What a handler logging the headers writes, and what it reads one by one.
+        logged: JSON.parse(JSON.stringify(headers)).authorization ?? null,
+        one: {
+          tenant: http?.header("x-tenant") ?? null,
+          cookie: http?.header("set-cookie") ?? null,
+          authorization: http?.header("authorization") ?? null,
+          constructor: typeof http?.header("constructor")
+        }
       })
+      return Exit.succeed({ content: [{ type: "text" as const, text }] })
     }
   }
 })
@@ -103,15 +114,30 @@ describe("the headers the endpoint reads", () => {
       ))
       assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
       const answer = seen(yield* Effect.promise(() => send(port, "/mcp", { accept: "text/html", "x-tenant": "sent" })))
-      assert.deepStrictEqual(answer, { tenant: "rewritten", cookie: null, accept: "application/json" })
+      assert.deepInclude(answer, { tenant: "rewritten", cookie: null, accept: "application/json" })
+      assert.strictEqual(answer.one.tenant, "rewritten")
     }))
 
-  it.live("handlers read each header as one string, Set-Cookie too", () =>
+  it.live("handlers read each header as one string, Set-Cookie too; logged headers hide secrets", () =>
     Effect.gen(function*() {
       const port = yield* serveStateless
       const plain = seen(yield* Effect.promise(() => send(port, "/mcp", { "x-tenant": "acme" })))
-      assert.deepStrictEqual(plain, { tenant: "acme", cookie: null, accept: "application/json, text/event-stream" })
-      const cookies = seen(yield* Effect.promise(() => send(port, "/mcp", { "x-tenant": "acme", "set-cookie": ["a=1", "b=2"] })))
-      assert.deepStrictEqual(cookies, { tenant: "acme", cookie: "a=1, b=2", accept: "application/json, text/event-stream" })
+      assert.deepStrictEqual(plain, {
+        tenant: "acme",
+        cookie: null,
+        accept: "application/json, text/event-stream",
+        logged: null,
+        one: { tenant: "acme", cookie: null, authorization: null, constructor: "undefined" }
+      })
+      const secrets = seen(yield* Effect.promise(() =>
+        send(port, "/mcp", { "x-tenant": "acme", "set-cookie": ["a=1", "b=2"], authorization: "Bearer SECRET" })
+      ))
+      assert.deepStrictEqual(secrets, {
+        tenant: "acme",
+        cookie: "a=1, b=2",
+        accept: "application/json, text/event-stream",
+        logged: "<redacted>",
+        one: { tenant: "acme", cookie: "a=1, b=2", authorization: "Bearer SECRET", constructor: "undefined" }
+      })
     }))
 })

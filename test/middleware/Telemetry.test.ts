@@ -232,7 +232,7 @@ describe("Telemetry", () => {
     }))
 
   it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent", () => {
-    const context = (headers: Record<string, string>) => ({ http: { headers } }) as never
+    const context = (headers: Record<string, string>) => ({ http: { headers, header: (name: string) => headers[name] } }) as never
     const request = (meta?: Record<string, unknown>) => ({ jsonrpc: "2.0", id: 1, method: "ping", params: meta === undefined ? {} : { _meta: meta } }) as never
     const fromMeta = Telemetry.parentOf(request({ traceparent: `00-${traceId}-${callerSpanId}-01` }), context({}))
     assert.strictEqual(fromMeta?.traceId, traceId)

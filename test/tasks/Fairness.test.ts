@@ -35,7 +35,13 @@ const contextOf = (input: {
 }): RequestContext => {
   const http: HttpRequestInfo | undefined = input.remoteAddress === undefined && input.headers === undefined
     ? undefined
-    : { method: "POST", url: "/mcp", headers: input.headers ?? {}, remoteAddress: input.remoteAddress }
+    : {
+      method: "POST",
+      url: "/mcp",
+      headers: input.headers ?? {},
+      header: (name) => input.headers?.[name],
+      remoteAddress: input.remoteAddress
+    }
   return {
     sessionId: input.sessionId ?? "s1",
     session: { stateless: input.stateless === true },

@@ -76,7 +76,7 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
 export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
   const meta = (request.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
   const fromMeta = meta?.traceparent
-  const traceparent = typeof fromMeta === "string" ? fromMeta : context.http?.headers.traceparent
+  const traceparent = typeof fromMeta === "string" ? fromMeta : context.http?.header("traceparent")
   if (traceparent === undefined) return undefined
   const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim().toLowerCase())
   if (match === null || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!)) return undefined

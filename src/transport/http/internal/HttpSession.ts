@@ -130,10 +130,17 @@ export class HttpInfo implements HttpRequestInfo {
   get url(): string {
     return this.request.url
   }
+  /** The platform's copy (it redacts secrets when logged: handlers may log what they read). */
   get headers(): HttpRequestInfo["headers"] {
-    // Node keeps a `Set-Cookie` request header as an array: then the platform's copy (joined).
+    return this.request.headers
+  }
+  header(name: string): string | undefined {
+    // Node's own object: own keys only (`constructor` is not a header), and `Set-Cookie`, which
+    // Node keeps as an array, joined as the platform's copy joins it.
     const headers = headersOf(this.request)
-    return headers["set-cookie"] === undefined ? headers : this.request.headers
+    if (!Object.hasOwn(headers, name)) return undefined
+    const value: unknown = headers[name]
+    return Array.isArray(value) ? value.join(", ") : value as string | undefined
   }
   get remoteAddress(): string | undefined {
     const address = this.request.remoteAddress
