@@ -6,8 +6,9 @@
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { freePort, ready } from "./support.ts"
 
@@ -16,6 +17,20 @@ const Echo = McpServer.tool({
   description: "Echoes",
   parameters: { text: Schema.String },
   handler: ({ text }) => Effect.succeed(text)
+})
+
+/** What a handler reads of the request's headers: one by one, and as it would log them all. */
+const HeaderProbe = McpServer.tool({
+  name: "headers",
+  description: "Reports request headers",
+  handler: () =>
+    Effect.map(McpContext.http, (http) =>
+      JSON.stringify({
+        tenant: http?.header("x-tenant") ?? null,
+        authorization: http?.header("authorization") ?? null,
+        constructor: typeof http?.header("constructor"),
+        logged: JSON.parse(JSON.stringify(http?.headers ?? {})).authorization ?? null
+      }))
 })
 
 const base = "http://127.0.0.1"
@@ -31,7 +46,7 @@ const json = (body: unknown, headers: Record<string, string> = {}) =>
     body: JSON.stringify(body)
   })
 
-const web = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, {
+const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, HeaderProbe), {
   responseMode: "json",
   healthPath: "/healthz",
   cors: { allowedOrigins: ["https://app.example"] }
@@ -81,6 +96,39 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
     const body = (await response.json()) as any
     assert.strictEqual(body.id, "m")
     assert.deepStrictEqual(body.result.content, [{ type: "text", text: "modern" }])
+  })
+
+  it("handlers read the request's headers one by one (http.header) and log them with secrets hidden", async () => {
+    const response = await web.handler(json(
+      {
+        jsonrpc: "2.0",
+        id: "h",
+        method: "tools/call",
+        params: {
+          name: "headers",
+          arguments: {},
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}
+          }
+        }
+      },
+      {
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "headers",
+        "x-tenant": "acme",
+        authorization: "Bearer SECRET"
+      }
+    ))
+    assert.strictEqual(response.status, 200)
+    const body = (await response.json()) as any
+    assert.deepStrictEqual(JSON.parse(body.result.content[0].text), {
+      tenant: "acme",
+      authorization: "Bearer SECRET",
+      constructor: "undefined",
+      logged: "<redacted>"
+    })
   })
 
   it("another path is 404; the health endpoint answers", async () => {
