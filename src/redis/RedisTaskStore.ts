@@ -46,6 +46,9 @@
  *   still holds it; `claimOrphans` hands each lease that ran out to one caller, atomically with
  *   the work the task recorded (`work` in its hash) and its claim count (`claims`). A claim leases
  *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
+ *   A claimer claiming back a lease it held does not add to the count: a claim whose answer it
+ *   never received (it ran in Redis after the caller's time bound) is counted once, not again
+ *   when its claimer claims the task after it lapses.
  *   Only leases that had run out when the claim was sent are claimed (not those that ran out
  *   while it waited in a Redis that stalled, and would take the tasks of live replicas).
  * - A creation carries a deadline: run by a Redis that stalled after its caller stopped waiting
@@ -407,7 +410,8 @@ const renewScript = Redis.script(
 // Claims up to 100 leases that ran out (Redis's clock), for one holder, atomically: a lease is
 // handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
 // or ends the task lets it lapse, and another claims it again), with the task, its work and how
-// many times it was claimed. A task gone, ended or expired just loses its lease.
+// many times it was taken over (not counting a claimer claiming back a lease it held). A task gone,
+// ended or expired just loses its lease.
 // Only leases that had run out when the claim was sent (ARGV[4], on Redis's clock by the caller's
 // estimate of the offset) are claimed,
 // not those that ran out while the call waited: calls queued in a Redis that stalled (SIGSTOP, a
@@ -435,15 +439,23 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
   local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
   local status = fields[3]
   if readable and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
+    local previous = redis.call('HGET', KEYS[2], id)
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
     -- the work starts over: no answer kept for the old run's inputs reaches the new one
     redis.call('DEL', ARGV[1] .. 'in:' .. id)
-    -- a claims count that is not an integer (written by hand) starts over, not fails every claim
-    local claims = redis.pcall('HINCRBY', key, 'claims', 1)
-    if type(claims) == 'table' then
-      redis.call('HSET', key, 'claims', 1)
-      claims = 1
+    local claims = nil
+    if previous == ARGV[3] then
+      -- the claimer held the lease it claims: its own claim whose answer it never received (it
+      -- never ran the work), or its own work whose renewals failed for a lease: not a take-over
+      claims = tonumber(redis.call('HGET', key, 'claims')) or 0
+    else
+      -- a claims count that is not an integer (written by hand) starts over, not fails every claim
+      claims = redis.pcall('HINCRBY', key, 'claims', 1)
+      if type(claims) == 'table' then
+        redis.call('HSET', key, 'claims', 1)
+        claims = 1
+      end
     end
     out[#out + 1] = id
     out[#out + 1] = fields[1]

@@ -127,7 +127,11 @@ export interface Orphan {
   readonly task: Task
   /** The work it recorded at creation (`CreateInput.work`), `undefined` when none. */
   readonly work: unknown
-  /** How many times it has been claimed, this claim included (1: its first process stopped). */
+  /**
+   * How many times it has been taken over, this claim included (1: its first process stopped). A
+   * claimer claiming back a lease it held (its own claim whose answer it never received, or its
+   * own work whose renewals failed for a lease) does not count again.
+   */
   readonly claims: number
 }
 

@@ -788,6 +788,35 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* count("all"), 2)
     }))
 
+  it.effect("a claim whose answer was lost (Redis stalled past the time bound) counts once: not again when its claimer claims the task back; another's claim counts", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const holder = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const claimer = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const other = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const redis = yield* rawRedis
+      const task = yield* holder.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 300 })
+      const kept = Effect.orDie(redis.send<string | null>("HGET", `${prefix}tasks:t:${task.taskId}`, "claims"))
+      assert.deepStrictEqual(yield* claimer.claimOrphans!(300), [], "(and the claim's script is loaded)")
+      assert.deepStrictEqual(yield* other.claimOrphans!(300), [])
+      yield* sleep(400) // the holder stopped: its lease ran out
+      yield* server.freeze
+      const lost = yield* Effect.exit(claimer.claimOrphans!(300)).pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
+      assert.strictEqual(lost._tag, "Failure")
+      yield* sleep(100)
+      // Redis ran the claim once it resumed: the task is the claimer's, claimed once, though the claimer never heard.
+      assert.strictEqual(yield* kept, "1")
+      yield* sleep(400) // the claimer never ran the work: its lease runs out
+      const again = yield* claimer.claimOrphans!(300)
+      assert.deepStrictEqual(again.map((orphan) => [orphan.task.taskId, orphan.claims]), [[task.taskId, 1]])
+      assert.strictEqual(yield* kept, "1")
+      yield* sleep(400) // the claimer stopped too: another process takes the task over
+      const taken = yield* other.claimOrphans!(300)
+      assert.deepStrictEqual(taken.map((orphan) => [orphan.task.taskId, orphan.claims]), [[task.taskId, 2]])
+      assert.strictEqual(yield* kept, "2")
+    }))
+
   it.effect("a process whose clock is 10 s off Redis's, either way, creates in time and claims what ran out (the offset read from Redis)", () =>
     Effect.gen(function*() {
       const realNow = Date.now
