@@ -46,9 +46,10 @@
  *   still holds it; `claimOrphans` hands each lease that ran out to one caller, atomically with
  *   the work the task recorded (`work` in its hash) and its claim count (`claims`). A claim leases
  *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
- *   A claimer claiming back a lease it held does not add to the count: a claim whose answer it
- *   never received (it ran in Redis after the caller's time bound) is counted once, not again
- *   when its claimer claims the task after it lapses.
+ *   A claimer confirms its claim before the work starts (`confirmClaim`, the field `ran`); only
+ *   confirmed claims count as take-overs. A claim whose answer its claimer never received (it ran
+ *   in Redis after the caller's time bound) or whose claimer stopped before starting the work is
+ *   not counted, whoever claims the task next; nor is a claimer claiming back a lease it held.
  *   Only leases that had run out when the claim was sent are claimed (not those that ran out
  *   while it waited in a Redis that stalled, and would take the tasks of live replicas).
  * - A creation carries a deadline: run by a Redis that stalled after its caller stopped waiting
@@ -410,8 +411,9 @@ const renewScript = Redis.script(
 // Claims up to 100 leases that ran out (Redis's clock), for one holder, atomically: a lease is
 // handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
 // or ends the task lets it lapse, and another claims it again), with the task, its work and how
-// many times it was taken over (not counting a claimer claiming back a lease it held). A task gone,
-// ended or expired just loses its lease.
+// many times its work was taken over (not counting a claimer claiming back a lease it held, nor a
+// claim after one never confirmed: see `confirmLua`). A task gone, ended or expired just loses its
+// lease.
 // Only leases that had run out when the claim was sent (ARGV[4], on Redis's clock by the caller's
 // estimate of the offset) are claimed,
 // not those that ran out while the call waited: calls queued in a Redis that stalled (SIGSTOP, a
@@ -444,18 +446,19 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
     redis.call('HSET', KEYS[2], id, ARGV[3])
     -- the work starts over: no answer kept for the old run's inputs reaches the new one
     redis.call('DEL', ARGV[1] .. 'in:' .. id)
-    local claims = nil
-    if previous == ARGV[3] then
-      -- the claimer held the lease it claims: its own claim whose answer it never received (it
-      -- never ran the work), or its own work whose renewals failed for a lease: not a take-over
-      claims = tonumber(redis.call('HGET', key, 'claims')) or 0
-    else
-      -- a claims count that is not an integer (written by hand) starts over, not fails every claim
-      claims = redis.pcall('HINCRBY', key, 'claims', 1)
-      if type(claims) == 'table' then
-        redis.call('HSET', key, 'claims', 1)
-        claims = 1
-      end
+    -- claims: take-overs so far; ran: how many of them started their work (confirmed), absent
+    -- when all did (no claim yet, or a record of a version without confirmations). A count that is
+    -- not an integer (written by hand) starts over, not fails every claim.
+    local counts = redis.call('HMGET', key, 'claims', 'ran')
+    local claims = tonumber(counts[1]) or 0
+    if claims ~= math.floor(claims) or claims < 0 then claims = 0 end
+    local ran = tonumber(counts[2]) or claims
+    -- Not another take-over: the claimer held the lease it claims (its own claim whose answer it
+    -- never received, or its own work whose renewals failed for a lease), or the last claim was
+    -- never confirmed (its claimer never started the work: its answer lost, or it stopped first).
+    if previous ~= ARGV[3] and ran >= claims then
+      redis.call('HSET', key, 'claims', claims + 1, 'ran', claims)
+      claims = claims + 1
     end
     out[#out + 1] = id
     out[#out + 1] = fields[1]
@@ -469,6 +472,20 @@ end
 out[#out + 1] = tostring(now)
 return out
 `
+
+// Confirms a claim before its work starts (see `TaskStore.confirmClaim`): the take-over counts.
+// KEYS: holders, the task's hash. ARGV: holder, task id, claims. Answers 1, or 0 when the lease is
+// not the caller's any more.
+const confirmLua = `
+if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], 'ran', ARGV[3])
+return 1
+`
+
+const confirmScript = Redis.script(
+  (holders: string, task: string, holder: string, taskId: string, claims: number) => [holders, task, holder, taskId, claims],
+  { lua: confirmLua, numberOfKeys: 2 }
+).withReturnType<number>()
 
 const claimScript = Redis.script(
   (leases: string, holders: string, base: string, leaseMillis: number, holder: string, sentAt: number) => [
@@ -723,6 +740,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       }), 64)
     const renew = evalScript(redis, renewScript)
     const claim = evalScript(redis, claimScript)
+    const confirm = evalScript(redis, confirmScript)
     const listPage = evalScript(redis, listScript)
     const sendInputs = evalScript(redis, sendInputScript)
     const keptInputs = evalScript(redis, keptInputsScript)
@@ -1127,6 +1145,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             return orphans
           })
         }),
+      confirmClaim: (taskId, claims) =>
+        Effect.map(run("confirmClaim", confirm(holders, taskKey(taskId), origin, taskId, claims)), (confirmed) => confirmed === 1),
       sendInput: (taskId, responses) =>
         Effect.suspend(() => {
           // Kept with the task and published, in one script: the process running the work takes

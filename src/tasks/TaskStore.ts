@@ -128,9 +128,10 @@ export interface Orphan {
   /** The work it recorded at creation (`CreateInput.work`), `undefined` when none. */
   readonly work: unknown
   /**
-   * How many times it has been taken over, this claim included (1: its first process stopped). A
-   * claimer claiming back a lease it held (its own claim whose answer it never received, or its
-   * own work whose renewals failed for a lease) does not count again.
+   * How many times its work has been taken over, this claim included (1: its first process
+   * stopped). Not counted again: a claimer claiming back a lease it held (its own claim whose
+   * answer it never received, or its own work whose renewals failed for a lease), and a claim
+   * after one never confirmed (`TaskStore.confirmClaim`: its claimer never started the work).
    */
   readonly claims: number
 }
@@ -229,6 +230,13 @@ export class TaskStore extends Context.Service<TaskStore, {
    * task stays `working` forever. Any replica may call it.
    */
   readonly claimOrphans?: ((leaseMillis: number) => Effect.Effect<ReadonlyArray<Orphan>, StoreError>) | undefined
+  /**
+   * Says that the caller starts the work of an orphan it claimed, before it does: the claim
+   * becomes a take-over that counts (`Orphan.claims`). A claim never confirmed (its answer was
+   * lost, or its claimer stopped first) did not run the work, and the next claim does not add to
+   * the count. `false` when the lease is not the caller's any more (the work must not start).
+   */
+  readonly confirmClaim?: ((taskId: string, claims: number) => Effect.Effect<boolean, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

@@ -376,7 +376,16 @@ export const make = (
     })
     // The work starts over: what its first run was waiting for is not pending any more (an answer
     // sent now would reach nobody); it asks again when it gets there.
-    return task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
+    const begin = task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
+    // Confirmed first, so that the take-over counts (a work that keeps stopping its processes
+    // fails after `maxTakeOvers`); not started when the lease is another's already, or when the
+    // confirmation fails (the lease lapses, and the next claim does not count this one).
+    const confirmClaim = store.confirmClaim
+    if (confirmClaim === undefined) return begin
+    return Effect.matchEffect(confirmClaim(task.taskId, orphan.claims), {
+      onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, error),
+      onSuccess: (mine) => mine ? begin : Effect.void
+    })
   }
 
   Effect.runSync(Scope.addFinalizer(

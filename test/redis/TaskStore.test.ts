@@ -14,7 +14,7 @@ import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { isTerminal } from "../../src/tasks/Task.ts"
-import type { TaskStore } from "../../src/tasks/TaskStore.ts"
+import type { Orphan, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Context from "effect/Context"
 import { components, options } from "../../examples/everything-server.ts"
@@ -551,9 +551,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.isNull(yield* leaseOf(quick.taskId))
     }))
 
-  it.effect("an orphan that recorded its work is run again by another replica (the claims counted); one without work fails", () =>
+  it.effect("an orphan that recorded its work is run again by another replica (the claim confirmed and counted); one without work fails", () =>
     Effect.gen(function*() {
-      const [storeOne, storeTwo] = yield* replicas()
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
+      const redis = yield* rawRedis
       // Replica one created two tasks and leased them, then died (no supervisor renews them).
       // Leased with their creation (a process killed right after creating a task leaves no unleased task).
       const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "again" }, leaseMillis: 200 })
@@ -572,6 +575,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(completed.status, "completed")
       assert.deepStrictEqual(completed.outcome, result("again"))
       assert.deepStrictEqual(resumed, [{ work: { tool: "echo", text: "again" }, claims: 1, taskId: rerun.taskId }])
+      // The supervisor confirmed its claim before it ran the work: a take-over that counts.
+      assert.deepStrictEqual(yield* Effect.orDie(redis.send("HMGET", `${prefix}tasks:t:${rerun.taskId}`, "claims", "ran")), ["1", "1"])
       const failed = yield* storeTwo.get(once.taskId, A)
       assert.strictEqual(failed.status, "failed")
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
@@ -788,7 +793,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* count("all"), 2)
     }))
 
-  it.effect("a claim whose answer was lost (Redis stalled past the time bound) counts once: not again when its claimer claims the task back; another's claim counts", () =>
+  it.effect("only confirmed claims count as take-overs: a claim whose answer was lost (Redis stalled past the time bound) does not, whoever claims next", () =>
     Effect.gen(function*() {
       const server = yield* TestRedis
       const prefix = uniquePrefix()
@@ -797,7 +802,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const other = yield* onRedis(prefix, { timeoutMillis: 200 })
       const redis = yield* rawRedis
       const task = yield* holder.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 300 })
-      const kept = Effect.orDie(redis.send<string | null>("HGET", `${prefix}tasks:t:${task.taskId}`, "claims"))
+      const counts = Effect.orDie(redis.send<Array<string | null>>("HMGET", `${prefix}tasks:t:${task.taskId}`, "claims", "ran"))
+      const claimed = (orphans: ReadonlyArray<Orphan>) => orphans.map((orphan) => [orphan.task.taskId, orphan.claims])
       assert.deepStrictEqual(yield* claimer.claimOrphans!(300), [], "(and the claim's script is loaded)")
       assert.deepStrictEqual(yield* other.claimOrphans!(300), [])
       yield* sleep(400) // the holder stopped: its lease ran out
@@ -805,16 +811,21 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const lost = yield* Effect.exit(claimer.claimOrphans!(300)).pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
       assert.strictEqual(lost._tag, "Failure")
       yield* sleep(100)
-      // Redis ran the claim once it resumed: the task is the claimer's, claimed once, though the claimer never heard.
-      assert.strictEqual(yield* kept, "1")
-      yield* sleep(400) // the claimer never ran the work: its lease runs out
-      const again = yield* claimer.claimOrphans!(300)
-      assert.deepStrictEqual(again.map((orphan) => [orphan.task.taskId, orphan.claims]), [[task.taskId, 1]])
-      assert.strictEqual(yield* kept, "1")
-      yield* sleep(400) // the claimer stopped too: another process takes the task over
-      const taken = yield* other.claimOrphans!(300)
-      assert.deepStrictEqual(taken.map((orphan) => [orphan.task.taskId, orphan.claims]), [[task.taskId, 2]])
-      assert.strictEqual(yield* kept, "2")
+      // Redis ran the claim once it resumed: the task is the claimer's, though the claimer never heard.
+      assert.deepStrictEqual(yield* counts, ["1", "0"])
+      yield* sleep(400) // the claimer never started the work: its lease runs out
+      // Its own claim back, and then another's, are still the first take-over.
+      assert.deepStrictEqual(claimed(yield* claimer.claimOrphans!(300)), [[task.taskId, 1]])
+      yield* sleep(400)
+      assert.deepStrictEqual(claimed(yield* other.claimOrphans!(300)), [[task.taskId, 1]])
+      assert.deepStrictEqual(yield* counts, ["1", "0"])
+      // The claim's holder confirms before starting the work (no one else can); then it counts.
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId, 1))
+      assert.isTrue(yield* other.confirmClaim!(task.taskId, 1))
+      assert.deepStrictEqual(yield* counts, ["1", "1"])
+      yield* sleep(400) // the work stopped its process: the next claim is a second take-over
+      assert.deepStrictEqual(claimed(yield* claimer.claimOrphans!(300)), [[task.taskId, 2]])
+      assert.deepStrictEqual(yield* counts, ["2", "1"])
     }))
 
   it.effect("a process whose clock is 10 s off Redis's, either way, creates in time and claims what ran out (the offset read from Redis)", () =>
