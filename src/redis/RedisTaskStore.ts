@@ -451,8 +451,9 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT'
     -- not an integer (written by hand) starts over, not fails every claim.
     local counts = redis.call('HMGET', key, 'claims', 'ran')
     local claims = tonumber(counts[1]) or 0
-    if claims ~= math.floor(claims) or claims < 0 then claims = 0 end
+    if not (claims >= 0 and claims <= 1e9 and claims == math.floor(claims)) then claims = 0 end
     local ran = tonumber(counts[2]) or claims
+    if not (ran >= 0 and ran <= claims) then ran = claims end
     -- Not another take-over: the claimer held the lease it claims (its own claim whose answer it
     -- never received, or its own work whose renewals failed for a lease), or the last claim was
     -- never confirmed (its claimer never started the work: its answer lost, or it stopped first).
@@ -473,17 +474,23 @@ out[#out + 1] = tostring(now)
 return out
 `
 
-// Confirms a claim before its work starts (see `TaskStore.confirmClaim`): the take-over counts.
-// KEYS: holders, the task's hash. ARGV: holder, task id, claims. Answers 1, or 0 when the lease is
-// not the caller's any more.
+// Confirms a claim before its work starts (see `TaskStore.confirmClaim`): the take-over counts
+// (the stored count, copied to 'ran'). Like a creation, it carries a deadline (Redis's clock): run
+// by a Redis that stalled after its caller stopped waiting (and did not start the work), it
+// confirms nothing, so that a take-over whose work never ran does not count.
+// KEYS: holders, the task's hash. ARGV: holder, task id, deadline. Answers 1; 0 when the lease is
+// not the caller's any more, or past the deadline.
 const confirmLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[3]) then return 0 end
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'ran', ARGV[3])
+redis.call('HSET', KEYS[2], 'ran', redis.call('HGET', KEYS[2], 'claims') or 0)
 return 1
 `
 
 const confirmScript = Redis.script(
-  (holders: string, task: string, holder: string, taskId: string, claims: number) => [holders, task, holder, taskId, claims],
+  (holders: string, task: string, holder: string, taskId: string, deadline: number) => [holders, task, holder, taskId, deadline],
   { lua: confirmLua, numberOfKeys: 2 }
 ).withReturnType<number>()
 
@@ -1145,8 +1152,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             return orphans
           })
         }),
-      confirmClaim: (taskId, claims) =>
-        Effect.map(run("confirmClaim", confirm(holders, taskKey(taskId), origin, taskId, claims)), (confirmed) => confirmed === 1),
+      confirmClaim: (taskId) =>
+        Effect.suspend(() => {
+          // Nothing confirmed past this deadline, a margin before this call stops waiting (as a creation's).
+          const deadline = Date.now() + clockOffset + timeoutMillis - deadlineMargin
+          return Effect.map(run("confirmClaim", confirm(holders, taskKey(taskId), origin, taskId, deadline)), (confirmed) => confirmed === 1)
+        }),
       sendInput: (taskId, responses) =>
         Effect.suspend(() => {
           // Kept with the task and published, in one script: the process running the work takes

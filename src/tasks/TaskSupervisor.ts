@@ -379,10 +379,11 @@ export const make = (
     const begin = task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
     // Confirmed first, so that the take-over counts (a work that keeps stopping its processes
     // fails after `maxTakeOvers`); not started when the lease is another's already, or when the
-    // confirmation fails (the lease lapses, and the next claim does not count this one).
+    // confirmation fails twice (the lease lapses, and the next claim does not count this one). A
+    // second try (safe to repeat) covers an answer lost after the confirmation was made.
     const confirmClaim = store.confirmClaim
     if (confirmClaim === undefined) return begin
-    return Effect.matchEffect(confirmClaim(task.taskId, orphan.claims), {
+    return Effect.matchEffect(Effect.retry(confirmClaim(task.taskId), { times: 1 }), {
       onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, error),
       onSuccess: (mine) => mine ? begin : Effect.void
     })

@@ -820,12 +820,40 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(claimed(yield* other.claimOrphans!(300)), [[task.taskId, 1]])
       assert.deepStrictEqual(yield* counts, ["1", "0"])
       // The claim's holder confirms before starting the work (no one else can); then it counts.
-      assert.isFalse(yield* claimer.confirmClaim!(task.taskId, 1))
-      assert.isTrue(yield* other.confirmClaim!(task.taskId, 1))
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId))
+      assert.isTrue(yield* other.confirmClaim!(task.taskId))
       assert.deepStrictEqual(yield* counts, ["1", "1"])
       yield* sleep(400) // the work stopped its process: the next claim is a second take-over
       assert.deepStrictEqual(claimed(yield* claimer.claimOrphans!(300)), [[task.taskId, 2]])
       assert.deepStrictEqual(yield* counts, ["2", "1"])
+    }))
+
+  it.effect("a confirmation that ran in a stalled Redis after its caller stopped waiting confirms nothing; a count written by hand that is not a count starts over", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const holder = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const claimer = yield* onRedis(prefix, { timeoutMillis: 200 })
+      const redis = yield* rawRedis
+      const task = yield* holder.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 300 })
+      const key = `${prefix}tasks:t:${task.taskId}`
+      const counts = Effect.orDie(redis.send<Array<string | null>>("HMGET", key, "claims", "ran"))
+      yield* sleep(400)
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId), "(not the claimer's yet; and the script is loaded)")
+      assert.deepStrictEqual((yield* claimer.claimOrphans!(300)).map((orphan) => orphan.claims), [1])
+      yield* server.freeze
+      const late = yield* Effect.exit(claimer.confirmClaim!(task.taskId)).pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
+      assert.strictEqual(late._tag, "Failure")
+      yield* sleep(100)
+      // It ran once Redis resumed, past its deadline: the work was not started, and nothing counts it.
+      assert.deepStrictEqual(yield* counts, ["1", "0"])
+      for (const written of ["inf", "1e400", "nan", "-1", "2.5"]) {
+        yield* Effect.orDie(redis.send("HSET", key, "claims", written, "ran", "nan"))
+        yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", task.taskId))
+        const another = yield* onRedis(prefix, { timeoutMillis: 200 })
+        assert.deepStrictEqual((yield* another.claimOrphans!(300)).map((orphan) => orphan.claims), [1], written)
+        assert.deepStrictEqual(yield* counts, ["1", "0"], written)
+      }
     }))
 
   it.effect("a process whose clock is 10 s off Redis's, either way, creates in time and claims what ran out (the offset read from Redis)", () =>
