@@ -475,23 +475,36 @@ return out
 `
 
 // Confirms a claim before its work starts (see `TaskStore.confirmClaim`): the take-over counts
-// (the stored count, copied to 'ran'). Like a creation, it carries a deadline (Redis's clock): run
-// by a Redis that stalled after its caller stopped waiting (and did not start the work), it
-// confirms nothing, so that a take-over whose work never ran does not count.
-// KEYS: holders, the task's hash. ARGV: holder, task id, deadline. Answers 1; 0 when the lease is
-// not the caller's any more, or past the deadline.
+// (the stored count, copied to 'ran'), and the lease is renewed. Like a creation, it carries a
+// deadline (Redis's clock): run by a Redis that stalled after its caller stopped waiting (and did
+// not start the work), it confirms nothing, so that a take-over whose work never ran does not
+// count. A lease that ran out meanwhile is not confirmed either (another may claim the task: the
+// work would run twice).
+// KEYS: holders, the task's hash, leases. ARGV: holder, task id, deadline, lease ms. Answers 1; 0
+// when the lease is not the caller's any more, or ran out; -1 past the deadline.
 const confirmLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now > tonumber(ARGV[3]) then return 0 end
+if now > tonumber(ARGV[3]) then return -1 end
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 0 end
+local lease = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[2]))
+if not lease or lease <= now then return 0 end
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
 redis.call('HSET', KEYS[2], 'ran', redis.call('HGET', KEYS[2], 'claims') or 0)
 return 1
 `
 
 const confirmScript = Redis.script(
-  (holders: string, task: string, holder: string, taskId: string, deadline: number) => [holders, task, holder, taskId, deadline],
-  { lua: confirmLua, numberOfKeys: 2 }
+  (holders: string, task: string, leases: string, holder: string, taskId: string, deadline: number, leaseMillis: number) => [
+    holders,
+    task,
+    leases,
+    holder,
+    taskId,
+    deadline,
+    leaseMillis
+  ],
+  { lua: confirmLua, numberOfKeys: 3 }
 ).withReturnType<number>()
 
 const claimScript = Redis.script(
@@ -1152,11 +1165,17 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             return orphans
           })
         }),
-      confirmClaim: (taskId) =>
+      confirmClaim: (taskId, leaseMillis) =>
         Effect.suspend(() => {
           // Nothing confirmed past this deadline, a margin before this call stops waiting (as a creation's).
           const deadline = Date.now() + clockOffset + timeoutMillis - deadlineMargin
-          return Effect.map(run("confirmClaim", confirm(holders, taskKey(taskId), origin, taskId, deadline)), (confirmed) => confirmed === 1)
+          return Effect.flatMap(
+            run("confirmClaim", confirm(holders, taskKey(taskId), leases, origin, taskId, deadline, leaseMillis)),
+            (confirmed) =>
+              confirmed === -1
+                ? Exit.fail(new StoreError({ store: "TaskStore", message: "Redis ran the confirmation after its time bound: nothing was confirmed" }))
+                : Exit.succeed(confirmed === 1)
+          )
         }),
       sendInput: (taskId, responses) =>
         Effect.suspend(() => {

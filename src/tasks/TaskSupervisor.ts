@@ -378,12 +378,13 @@ export const make = (
     // sent now would reach nobody); it asks again when it gets there.
     const begin = task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
     // Confirmed first, so that the take-over counts (a work that keeps stopping its processes
-    // fails after `maxTakeOvers`); not started when the lease is another's already, or when the
-    // confirmation fails twice (the lease lapses, and the next claim does not count this one). A
-    // second try (safe to repeat) covers an answer lost after the confirmation was made.
+    // fails after `maxTakeOvers`); not started when the lease is another's already or ran out, or
+    // when the confirmation fails twice (the lease lapses; the next claim counts this one only if
+    // a try was made in time and its answer lost). A second try (safe to repeat) covers an answer
+    // lost after the confirmation was made, or one run past its deadline.
     const confirmClaim = store.confirmClaim
     if (confirmClaim === undefined) return begin
-    return Effect.matchEffect(Effect.retry(confirmClaim(task.taskId), { times: 1 }), {
+    return Effect.matchEffect(Effect.retry(confirmClaim(task.taskId, leaseMillis), { times: 1 }), {
       onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, error),
       onSuccess: (mine) => mine ? begin : Effect.void
     })

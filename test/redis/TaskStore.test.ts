@@ -820,8 +820,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(claimed(yield* other.claimOrphans!(300)), [[task.taskId, 1]])
       assert.deepStrictEqual(yield* counts, ["1", "0"])
       // The claim's holder confirms before starting the work (no one else can); then it counts.
-      assert.isFalse(yield* claimer.confirmClaim!(task.taskId))
-      assert.isTrue(yield* other.confirmClaim!(task.taskId))
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId, 300))
+      assert.isTrue(yield* other.confirmClaim!(task.taskId, 300))
       assert.deepStrictEqual(yield* counts, ["1", "1"])
       yield* sleep(400) // the work stopped its process: the next claim is a second take-over
       assert.deepStrictEqual(claimed(yield* claimer.claimOrphans!(300)), [[task.taskId, 2]])
@@ -839,14 +839,23 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const key = `${prefix}tasks:t:${task.taskId}`
       const counts = Effect.orDie(redis.send<Array<string | null>>("HMGET", key, "claims", "ran"))
       yield* sleep(400)
-      assert.isFalse(yield* claimer.confirmClaim!(task.taskId), "(not the claimer's yet; and the script is loaded)")
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId, 300), "(not the claimer's yet; and the script is loaded)")
       assert.deepStrictEqual((yield* claimer.claimOrphans!(300)).map((orphan) => orphan.claims), [1])
       yield* server.freeze
-      const late = yield* Effect.exit(claimer.confirmClaim!(task.taskId)).pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
+      const late = yield* Effect.exit(claimer.confirmClaim!(task.taskId, 300)).pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
       assert.strictEqual(late._tag, "Failure")
       yield* sleep(100)
       // It ran once Redis resumed, past its deadline: the work was not started, and nothing counts it.
       assert.deepStrictEqual(yield* counts, ["1", "0"])
+      // A lease that ran out before the confirmation is not confirmed (another may claim the task:
+      // the work would run twice); one still running is, and renewed.
+      yield* sleep(300)
+      assert.isFalse(yield* claimer.confirmClaim!(task.taskId, 300))
+      assert.deepStrictEqual((yield* claimer.claimOrphans!(300)).map((orphan) => orphan.claims), [1])
+      assert.isTrue(yield* claimer.confirmClaim!(task.taskId, 60_000))
+      yield* sleep(400)
+      assert.deepStrictEqual(yield* holder.claimOrphans!(300), [], "the confirmation renewed the lease")
+      assert.deepStrictEqual(yield* counts, ["1", "1"])
       for (const written of ["inf", "1e400", "nan", "-1", "2.5"]) {
         yield* Effect.orDie(redis.send("HSET", key, "claims", written, "ran", "nan"))
         yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", task.taskId))
