@@ -11,8 +11,10 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
+import * as Scope from "effect/Scope"
 import * as Redis from "effect/persistence/Redis"
 import { RedisTaskStore } from "../../src/redis.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
 import { isTerminal } from "../../src/tasks/Task.ts"
 import type { Orphan, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
@@ -580,6 +582,63 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const failed = yield* storeTwo.get(once.taskId, A)
       assert.strictEqual(failed.status, "failed")
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
+    }))
+
+  it.effect("the supervisor confirms a take-over before the work starts: a failed try is tried again; two failed tries start nothing and count nothing", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const creator = yield* onRedis(prefix)
+      const redis = yield* rawRedis
+      const counts = (taskId: string) => Effect.orDie(redis.send("HMGET", `${prefix}tasks:t:${taskId}`, "claims", "ran"))
+      /** A replica whose first `failing` confirmations fail (the first made in Redis, its answer lost, when `madeFirst`). */
+      let claimed = 0
+      const flaky = (store: TaskStore["Service"], failing: number, madeFirst: boolean): TaskStore["Service"] => {
+        let calls = 0
+        return {
+          ...store,
+          claimOrphans: (leaseMillis) =>
+            Effect.map(store.claimOrphans!(leaseMillis), (orphans) => {
+              claimed += orphans.length
+              return orphans
+            }),
+          confirmClaim: (taskId, leaseMillis) =>
+            Effect.suspend(() => {
+              calls++
+              if (calls > failing) return store.confirmClaim!(taskId, leaseMillis)
+              const lost = Effect.fail(new StoreError({ store: "TaskStore", message: "the answer was lost" }))
+              return calls === 1 && madeFirst ? Effect.andThen(store.confirmClaim!(taskId, leaseMillis), lost) : lost
+            })
+        }
+      }
+      const runs: Array<string> = []
+      const resume = (orphan: Orphan) => ({
+        work: Effect.sync(() => {
+          runs.push(orphan.task.taskId)
+          return { content: [{ type: "text", text: "again" }] }
+        }),
+        services: Context.empty()
+      })
+      // One failed try (made in Redis, its answer lost): the second answers true, and the work runs.
+      const once = yield* creator.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 200 })
+      const scopeOne = yield* Scope.make()
+      TaskSupervisor.make(flaky(yield* onRedis(prefix), 1, true), scopeOne, { leaseMillis: 300, resume })
+      yield* untilEnded(creator, [once.taskId])
+      yield* Scope.close(scopeOne, Exit.void)
+      assert.deepStrictEqual(runs, [once.taskId])
+      assert.strictEqual(claimed, 1, "started after the second try, not after a claim a lease later")
+      assert.deepStrictEqual(yield* counts(once.taskId), ["1", "1"])
+      // Two failed tries, neither made: nothing starts; the lease lapses, and the next take-over is still the first.
+      const twice = yield* creator.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 200 })
+      const scopeTwo = yield* Scope.make()
+      TaskSupervisor.make(flaky(yield* onRedis(prefix), Number.POSITIVE_INFINITY, false), scopeTwo, { leaseMillis: 300, resume })
+      yield* sleep(600)
+      yield* Scope.close(scopeTwo, Exit.void)
+      assert.deepStrictEqual(runs, [once.taskId], "not started")
+      assert.deepStrictEqual(yield* counts(twice.taskId), ["1", "0"])
+      TaskSupervisor.make(yield* onRedis(prefix), yield* Effect.scope, { leaseMillis: 300, resume })
+      yield* untilEnded(creator, [twice.taskId])
+      assert.deepStrictEqual(runs, [once.taskId, twice.taskId])
+      assert.deepStrictEqual(yield* counts(twice.taskId), ["1", "1"])
     }))
 
   it.effect("a task ended by another process (a copy of its work completed there) stops its work here", () =>
