@@ -478,8 +478,8 @@ return out
 // (the stored count, copied to 'ran'), and the lease is renewed. Like a creation, it carries a
 // deadline (Redis's clock): run by a Redis that stalled after its caller stopped waiting (and did
 // not start the work), it confirms nothing, so that a take-over whose work never ran does not
-// count. A lease that ran out meanwhile is not confirmed either (another may claim the task: the
-// work would run twice).
+// count. A lease that ran out meanwhile is not confirmed either (a caution: its claimer took longer
+// than a lease to start; the task is claimed again, and that claim does not count).
 // KEYS: holders, the task's hash, leases. ARGV: holder, task id, deadline, lease ms. Answers 1; 0
 // when the lease is not the caller's any more, or ran out; -1 past the deadline.
 const confirmLua = `

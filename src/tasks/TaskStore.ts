@@ -235,10 +235,10 @@ export class TaskStore extends Context.Service<TaskStore, {
    * becomes a take-over that counts (`Orphan.claims`), and the lease is renewed for
    * `leaseMillis`. A claim never confirmed (its answer was lost, or its claimer stopped first) did
    * not run the work, and the next claim does not add to the count. `false` when the lease is not
-   * the caller's any more, or ran out (another may claim the task): the work must not start. Safe
-   * to repeat. One that the store runs after its caller stopped waiting confirms nothing (on
-   * Redis: a deadline); one whose answer is lost after it was made does count, and a second try
-   * answers `true`.
+   * the caller's any more, or ran out (the caller took longer than a lease): the work must not
+   * start. Safe to repeat. One that the store runs after its caller stopped waiting confirms
+   * nothing (on Redis: a deadline); one whose answer is lost after it was made does count, and a
+   * second try answers `true`.
    */
   readonly confirmClaim?: ((taskId: string, leaseMillis: number) => Effect.Effect<boolean, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
