@@ -59,7 +59,7 @@
  * each) and left idle, heap is read again: (after − before) / 1,000 bytes per session, and the
  * same without the code spaces (data: the target). The warm-up is 1,000 sessions: after only 100,
  * the code V8 still compiles while the measured sessions open (≈ 0.5 KB per session in heap
- * snapshots: code objects, not sessions) lands in the delta; after 1,000 still 10–60 B per
+ * snapshots: code objects, not sessions) lands in the delta; after 1,000 still 24–42 B per
  * session, which moves with the JIT's timing (heap snapshots of two versions of the server, the
  * same sessions: the same objects, 5 KB of code apart per 1,000 sessions).
  *

@@ -712,6 +712,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         sampleClock(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sentAt))))
     /** How long before this process stops waiting a creation's deadline falls (time for its answer). */
     const deadlineMargin = Math.min(250, Math.floor(timeoutMillis / 4))
+    /**
+     * The deadline (Redis's clock) of a call sent at `sentAt` whose script does nothing past it: a
+     * margin before this process stops waiting, so that its answer can still arrive in time.
+     */
+    const deadlineOf = (sentAt: number) => sentAt + clockOffset + timeoutMillis - deadlineMargin
     /** The limits as the create script takes them (a number; no limit is the largest). */
     const limit = (max: number) => Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER
     const [tasksLimit, ownerLimit, addressLimit] = [limit(maxTasks), limit(maxPerOwner), limit(maxPerAddress)]
@@ -725,7 +730,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       // The script creates nothing past this deadline (Redis's clock), a margin before this call
       // stops waiting, so that its answer can still arrive in time (see `createLua`).
       const sentAt = Date.now()
-      const deadline = sentAt + clockOffset + timeoutMillis - deadlineMargin
+      const deadline = deadlineOf(sentAt)
       return Effect.map(
         run(
           "create",
@@ -1167,10 +1172,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         }),
       confirmClaim: (taskId, leaseMillis) =>
         Effect.suspend(() => {
-          // Nothing confirmed past this deadline, a margin before this call stops waiting (as a creation's).
-          const deadline = Date.now() + clockOffset + timeoutMillis - deadlineMargin
           return Effect.flatMap(
-            run("confirmClaim", confirm(holders, taskKey(taskId), leases, origin, taskId, deadline, leaseMillis)),
+            run("confirmClaim", confirm(holders, taskKey(taskId), leases, origin, taskId, deadlineOf(Date.now()), leaseMillis)),
             (confirmed) =>
               confirmed === -1
                 ? Exit.fail(new StoreError({ store: "TaskStore", message: "Redis ran the confirmation after its time bound: nothing was confirmed" }))

@@ -199,13 +199,14 @@ const post = (
   // Bytes are counted while they arrive, however the body is framed (Content-Length or
   // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
   return Effect.flatMap(readBody(self, request), (body) =>
-    typeof body !== "string" ? Effect.succeed(body) : serveBody(self, request, principal, body, json, sse))
+    typeof body !== "string" ? Effect.succeed(body) : serveBody(self, request, headers, principal, body, json, sse))
 }
 
 /** A POST's body, read: parsed, classified, and served by its era. */
 const serveBody = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
   principal: Principal | undefined,
   body: string,
   json: boolean,
@@ -225,7 +226,7 @@ const serveBody = (
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
   if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId))
-  const version = headersOf(request)["mcp-protocol-version"]
+  const version = headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode.
   if (ProtocolVersion.isModern(version) || (requestId !== undefined && Negotiation.namesItsVersion(message as JsonRpc.Request))) {
@@ -233,7 +234,7 @@ const serveBody = (
     // A listen stream is a stream whatever the response mode (its refusals are still JSON).
     const listen = (message as JsonRpc.Request).method === "subscriptions/listen"
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
-    return Modern.post(self, request, message as JsonRpc.Request, mode, principal)
+    return Modern.post(self, request, headers, message as JsonRpc.Request, mode, principal)
   }
   if (version !== undefined && !ProtocolVersion.isSupported(version)) {
     return Effect.succeed(

@@ -87,17 +87,18 @@ export const get = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
     if (self.options.stateless === true) return statelessOnlyPost()
-    if (!MediaTypes.accepted(headersOf(request).accept).sse) {
+    const headers = headersOf(request)
+    if (!MediaTypes.accepted(headers.accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
-    const sessionId = headersOf(request)["mcp-session-id"]
+    const sessionId = headers["mcp-session-id"]
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     const connection = new SseConnection(newConnectionQueue())
-    const lastEventId = headersOf(request)["last-event-id"]
+    const lastEventId = headers["last-event-id"]
     if (lastEventId !== undefined) {
       const parsed = parseEventId(lastEventId)
       const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)

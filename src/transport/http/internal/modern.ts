@@ -12,7 +12,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { headersOf, repeatedMcpHeader } from "./guards.ts"
+import { repeatedMcpHeader } from "./guards.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -25,6 +25,7 @@ const { ErrorCode } = McpError
 export const post = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
   rpc: JsonRpc.Request,
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
@@ -37,7 +38,7 @@ export const post = (
       jsonError(400, ErrorCode.HeaderMismatch, `Header mismatch: ${repeated} is sent more than once`, undefined, rpc.id)
     )
   }
-  const resolved = Negotiation.resolveModern(rpc, headersOf(request))
+  const resolved = Negotiation.resolveModern(rpc, headers)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
     return Effect.succeed(jsonError(status, error.code, error.message, undefined, rpc.id, error.data))
