@@ -36,6 +36,9 @@
  *   endpoint: our 2026 requests go to the default endpoint, the control to the stateless one; the
  *   same 2026 requests, measured on each in 5 alternating rounds, cost 25–27 µs on both, the
  *   difference 1 µs by median, 2 at most, either way).
+ * - 2026 beside (ours only, with the control, the two in alternating order): mode 2026's requests
+ *   sent to our stateless server. Beside the control on one process, it is our 2026 processing
+ *   without two processes' JIT between them; beside stateless, the target's ratio on one process.
  * - the floor (with the control, after it in every round): the echo of a stateless 2025-11-25
  *   request and of a 2026-07-28 one, bytes as in modes stateless and 2026, on a framework-free
  *   node:http server (`bench/raw-http-server.ts`: it parses the body and answers, nothing else),
@@ -118,7 +121,14 @@ type Mode = "stateful" | "stateless" | "2026"
  * bytes of a 2026-07-28 one (its two extra headers, and a `_meta` as long, under other keys), sent
  * to our stateless server. 2026 vs control is our 2026 processing, the wire's size aside.
  */
-type Workload = Mode | "control" | Floor
+type Workload = Mode | "control" | "2026 beside" | Floor
+/**
+ * "2026 beside": mode 2026's requests sent to our stateless server, right beside the control (the
+ * two in alternating order, every round). On one process and back to back, 2026 beside vs the
+ * control is our processing of a 2026-07-28 request against a 2025-11-25 one with the same bytes,
+ * and 2026 beside vs stateless the target's ratio without two processes' JIT between them.
+ */
+const modernWire = (mode: Workload): boolean => mode === "2026" || mode === "2026 beside" || mode === "floor 2026"
 /**
  * The floor (see `bench/raw-http-server.ts`): the echo of a stateless 2025-11-25 request and of a
  * 2026-07-28 one, with their bytes as in modes stateless and 2026, on a framework-free node:http
@@ -318,7 +328,7 @@ const controlHeaders: Record<string, string> = { ...baseHeaders(undefined), "mcp
 
 /** The headers of an echo POST in `mode`. */
 const echoHeaders = (mode: Workload, sessionId: string | undefined): Record<string, string> =>
-  mode === "2026" || mode === "floor 2026" ? modernHeaders : mode === "control" ? controlHeaders : baseHeaders(sessionId)
+  modernWire(mode) ? modernHeaders : mode === "control" ? controlHeaders : baseHeaders(sessionId)
 
 /** One POST; calls back with the reply or the error. */
 const post = (
@@ -373,7 +383,7 @@ const checkEcho = (mode: Workload, reply: Reply, id: number): string | undefined
   if (
     message?.jsonrpc !== "2.0" || message.id !== id || message.error !== undefined || message.result?.isError === true ||
     !Array.isArray(content) || content.length !== 1 || content[0]?.type !== "text" || content[0]?.text !== TEXT ||
-    ((mode === "2026" || mode === "floor 2026") && message.result.resultType !== "complete")
+    (modernWire(mode) && message.result.resultType !== "complete")
   ) return `wrong answer for id ${id}: ${reply.body.slice(0, 200)}`
   return undefined
 }
@@ -389,7 +399,7 @@ const modernMeta = JSON.stringify({
 const controlMeta = modernMeta.replaceAll("io.modelcontextprotocol/", "xx.modelcontextprotocol/")
 
 const echoBody = (mode: Workload, id: number): string =>
-  mode === "2026" || mode === "control" || mode === "floor 2026"
+  modernWire(mode) || mode === "control"
     ? `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"${TEXT}"},"_meta":${
       mode === "control" ? controlMeta : modernMeta
     }}}`
@@ -628,8 +638,10 @@ const main = async (): Promise<number> => {
     const check = checkEcho("control", await postOnce(new Agent({ keepAlive: false }), controlRun.child.port, controlHeaders, echoBody("control", 1)), 1)
     if (check !== undefined) throw new Error(`control: the first echo is wrong: ${check}`)
     record("control warm-up", await runWorkload(controlRun.child, "control", undefined, WARMUP))
+    record("2026 beside warm-up", await runWorkload(controlRun.child, "2026 beside", undefined, WARMUP))
   }
   const controlSamples: Array<Sample> = []
+  const besideSamples: Array<Sample> = []
 
   // The floor (see `Floor`), measured with the control, when both modes it relates run.
   const floorChild = controlRun === undefined
@@ -660,12 +672,16 @@ const main = async (): Promise<number> => {
         samples.set(key(server, mode), list)
         parts.push(`${server} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
         // The control right after our 2026 run, in the same conditions.
+        // And 2026 beside it, on the same process, in alternating order.
         if (controlRun !== undefined && server === "ours" && mode === "2026") {
-          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
-          const control = await runWorkload(controlRun.child, "control", undefined, CALLS)
-          record(`control round ${round + 1}`, control)
-          controlSamples.push(control)
-          parts.push(`control ${fmt(control.callsPerSecond)}/s ${fmt(control.cpuPerCall, 1)} µs CPU`)
+          const pair = round % 2 === 0 ? ["control", "2026 beside"] as const : ["2026 beside", "control"] as const
+          for (const workload of pair) {
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+            const sample = await runWorkload(controlRun.child, workload, undefined, CALLS)
+            record(`${workload} round ${round + 1}`, sample)
+            ;(workload === "control" ? controlSamples : besideSamples).push(sample)
+            parts.push(`${workload} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
+          }
         }
         // The floor's two workloads after it, in alternating order.
         if (floorChild !== undefined && server === "ours" && mode === "2026") {
@@ -753,7 +769,9 @@ const main = async (): Promise<number> => {
   if (controlSamples.length > 0) {
     perRound.push(
       `- control, ours: calls/s ${controlSamples.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
-        `server CPU µs/call ${controlSamples.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
+        `server CPU µs/call ${controlSamples.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`,
+      `- 2026 beside (on the stateless server), ours: calls/s ${besideSamples.map((s) => fmt(s.callsPerSecond)).join(" / ")}; ` +
+        `server CPU µs/call ${besideSamples.map((s) => fmt(s.cpuPerCall, 1)).join(" / ")}`
     )
   }
 
@@ -803,6 +821,13 @@ const main = async (): Promise<number> => {
         `\`_meta\` as long, under other keys; ${fmt(control, 1)} µs): ${ratio(modern / control)}, median of per-round ratios ` +
         `${ratio(pairedControl)}. What 2026 costs beyond the control is our processing of it (on the default endpoint, the ` +
         `control on the stateless one); the rest, up to the stateless figure, is the size of its wire`,
+      ...(besideSamples.length === 0 ? [] : [
+        `On one process (our stateless server), 2026-07-28 requests beside the control (back to back, alternating): ` +
+        `${fmt(median(besideSamples.map((s) => s.cpuPerCall)), 1)} µs vs ${fmt(control, 1)} µs, median of per-round ratios ` +
+        `**${ratio(median(besideSamples.map((b, i) => b.cpuPerCall / controlSamples[i]!.cpuPerCall)))}**: our processing of a ` +
+        `2026 request against a 2025 one with the same bytes; against the stateless 2025 echo on that process ` +
+        `${ratio(median(besideSamples.map((b, i) => b.cpuPerCall / ys[i]!.cpuPerCall)))} (the target's ratio on one process)`
+      ]),
       ...(floorSamples["floor 2026"].length === 0 ? [] : (() => {
         const old = floorSamples["floor 2025"]
         const wire = median(floorSamples["floor 2026"].map((x, i) => x.cpuPerCall - old[i]!.cpuPerCall))
