@@ -168,6 +168,9 @@ const expiredSlot = -2
 /** The `slot` of a work whose lease this process lost (another took the task over). */
 const lostSlot = -3
 
+/** How many orphans of one claim are taken over at once (see the reaper). */
+const takeOversAtOnce = 16
+
 /**
  * A work the supervisor runs: its fiber, the task it runs for, the policy it runs under and its
  * TTL deadline. One object per task in flight, which the deadline heap holds too (no timer and
@@ -329,10 +332,13 @@ export const make = (
         })
     })
   )
+  // A claim's orphans are taken over side by side (a few at a time): each take-over waits for its
+  // confirmation, one store round trip; one after the other, the last of a batch of 100 would wait
+  // for 99 of them, and with a slow store its lease would run out first (it would not start then).
   const reap = Effect.suspend(() =>
     renewedInARow < 2
       ? Effect.void
-      : Effect.flatMap(claimOrphans!(leaseMillis), (orphans) => Effect.forEach(orphans, takeOver, { discard: true }))
+      : Effect.flatMap(claimOrphans!(leaseMillis), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
   )
   const leasing = renewLeases !== undefined && claimOrphans !== undefined
     ? [every("lease renewal", renewal), every("the orphan reaper", reap)]

@@ -641,6 +641,43 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(yield* counts(twice.taskId), ["1", "1"])
     }))
 
+  it.effect("the orphans of one claim are taken over side by side: slow confirmations do not outlast the later ones' leases", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const creator = yield* onRedis(prefix)
+      const store = yield* onRedis(prefix)
+      let claimed = 0
+      // A store whose confirmations take 150 ms each (a slow link to Redis): one after the other,
+      // the third of six would come 450 ms after the claim, past the 400 ms lease it confirms.
+      const slow: TaskStore["Service"] = {
+        ...store,
+        claimOrphans: (leaseMillis) =>
+          Effect.map(store.claimOrphans!(leaseMillis), (orphans) => {
+            claimed += orphans.length
+            return orphans
+          }),
+        confirmClaim: (taskId, leaseMillis) => Effect.andThen(sleep(150), store.confirmClaim!(taskId, leaseMillis))
+      }
+      const tasks = yield* Effect.forEach(
+        [1, 2, 3, 4, 5, 6],
+        () => creator.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 100 })
+      )
+      const runs: Array<string> = []
+      TaskSupervisor.make(slow, yield* Effect.scope, {
+        leaseMillis: 400,
+        resume: (orphan) => ({
+          work: Effect.sync(() => {
+            runs.push(orphan.task.taskId)
+            return { content: [{ type: "text", text: "again" }] }
+          }),
+          services: Context.empty()
+        })
+      })
+      yield* untilEnded(creator, tasks.map((task) => task.taskId))
+      assert.sameMembers(runs, tasks.map((task) => task.taskId), "each ran once")
+      assert.strictEqual(claimed, 6, "all six started after the one claim (none had to be claimed again)")
+    }))
+
   it.effect("a task ended by another process (a copy of its work completed there) stops its work here", () =>
     Effect.gen(function*() {
       const [storeOne, storeTwo] = yield* replicas()
