@@ -131,6 +131,29 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
     })
   })
 
+  it("a body that is not valid UTF-8 is -32700 (the platform's text would hold U+FFFD in place of its bytes); a multi-byte UTF-8 body is answered", async () => {
+    const post = (body: Uint8Array) =>
+      web.handler(
+        new Request(`${base}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json", host: "127.0.0.1", "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo" },
+          body
+        })
+      )
+    const message = (text: string) =>
+      `{"jsonrpc":"2.0","id":"u","method":"tools/call","params":{"name":"echo","arguments":{"text":"${text}"},` +
+      `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`
+    const [before, after] = message("@").split("@") as [string, string]
+    const refused = await post(Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xfe]), Buffer.from(after)]))
+    assert.strictEqual(refused.status, 400)
+    const error = ((await refused.json()) as any).error
+    assert.strictEqual(error.code, -32700)
+    assert.include(error.message, "UTF-8")
+    const answered = await post(Buffer.from(message("h\u00e9llo \u2713")))
+    assert.strictEqual(answered.status, 200)
+    assert.deepStrictEqual(((await answered.json()) as any).result.content, [{ type: "text", text: "h\u00e9llo \u2713" }])
+  })
+
   it("another path is 404; the health endpoint answers", async () => {
     const other = await web.handler(new Request(`${base}/elsewhere`, { headers: { host: "127.0.0.1" } }))
     assert.strictEqual(other.status, 404)

@@ -195,11 +195,15 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
     })
   })
 
+/**
+ * The body on other platforms (the web handler): its bytes, checked as on Node (the platform's
+ * `request.text` would decode bytes that are not UTF-8 to U+FFFD).
+ */
 const readPlatformBody = (
   self: BodyLimits,
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
-  request.text.pipe(
+  Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
     Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
     Effect.timeoutOrElse({
       duration: self.bodyTimeout,
