@@ -80,6 +80,27 @@ describe("NdjsonDecoder", () => {
     assert.deepStrictEqual(out[1], { next: true })
   })
 
+  it("a line both too large and not UTF-8 is -32600 however the chunks cut it (as it would be while streaming)", () => {
+    const bad = Uint8Array.from([...bytes('{"n":"'), 0xff, ...bytes("x".repeat(150)), 0xc3, 0x28, ...bytes('"}\n')])
+    for (const last of [true, false]) {
+      const all = last ? bad.subarray(0, bad.length - 1) : Uint8Array.from([...bad, ...bytes('{"next":true}\n')])
+      fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const decoder = new NdjsonDecoder(100)
+        const out: Array<unknown> = []
+        let start = 0
+        for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), all.length]) {
+          decoder.push(all.subarray(start, point), out)
+          start = point
+        }
+        decoder.end(out)
+        assert.strictEqual(out.length, last ? 1 : 2, JSON.stringify(out))
+        assert.instanceOf(out[0], InvalidFrame)
+        assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32600, JSON.stringify(out[0]))
+        if (!last) assert.deepStrictEqual(out[1], { next: true })
+      }))
+    }
+  })
+
   it("flushes a final line without a newline at end of input", () => {
     const decoder = new NdjsonDecoder(100)
     const out: Array<unknown> = []

@@ -59,13 +59,10 @@ export class NdjsonDecoder {
     while (newline !== -1) {
       if (this.discarding) {
         this.discarding = false
-      } else if (this.bufferInvalid || invalid?.has(ordinal) === true) {
-        this.buffer = ""
-        out.push(notUtf8())
       } else {
         const line = this.buffer.length > 0 ? this.buffer + text.slice(start, newline) : text.slice(start, newline)
         this.buffer = ""
-        this.line(line, out)
+        this.line(line, out, this.bufferInvalid || invalid?.has(ordinal) === true)
       }
       this.bufferInvalid = false
       ordinal++
@@ -95,10 +92,7 @@ export class NdjsonDecoder {
     this.buffer = ""
     this.carry = undefined
     this.bufferInvalid = false
-    if (!this.discarding && rest.trim().length > 0) {
-      if (invalid) out.push(notUtf8())
-      else this.line(rest, out)
-    }
+    if (!this.discarding && rest.trim().length > 0) this.line(rest, out, invalid)
     this.discarding = false
   }
 
@@ -112,8 +106,13 @@ export class NdjsonDecoder {
     return Buffer.byteLength(typeof text === "string" ? text : text(), "utf8") > this.maxBytes
   }
 
-  private line(line: string, out: Array<unknown>): void {
+  /**
+   * One complete line: too large (-32600) before anything else, as when it streams in (a line that
+   * is too large is -32600 however the chunks cut it, whatever its bytes), then not UTF-8 (-32700).
+   */
+  private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean): void {
     if (this.tooLarge(line.length, line)) return void out.push(this.oversized())
+    if (notUtf8Bytes) return void out.push(notUtf8())
     if (line.length === 0 || line === "\r") return
     try {
       out.push(JSON.parse(line))
