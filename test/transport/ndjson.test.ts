@@ -5,21 +5,25 @@ import { encodeBatch, NdjsonDecoder } from "../../src/transport/internal/ndjson.
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 
+/** What a decoder of `maxBytes` makes of `all` fed in chunks cut at `cuts`, then ended. */
+const decodeCut = (maxBytes: number, all: Uint8Array, cuts: ReadonlyArray<number>): Array<unknown> => {
+  const decoder = new NdjsonDecoder(maxBytes)
+  const out: Array<unknown> = []
+  let start = 0
+  for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), all.length]) {
+    decoder.push(all.subarray(start, point), out)
+    start = point
+  }
+  decoder.end(out)
+  return out
+}
+
 describe("NdjsonDecoder", () => {
   it("frames lines across arbitrary chunk boundaries, including inside multi-byte characters", () => {
     const messages = [{ a: "é" }, { b: "😀 emoji" }, { c: [1, 2, 3] }, { d: "plain" }]
     const all = bytes(messages.map((m) => JSON.stringify(m)).join("\r\n") + "\n")
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 8 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b)
-      const decoder = new NdjsonDecoder(1024)
-      const out: Array<unknown> = []
-      let start = 0
-      for (const point of [...points, all.length]) {
-        decoder.push(all.subarray(start, point), out)
-        start = point
-      }
-      decoder.end(out)
-      assert.deepStrictEqual(out, messages)
+      assert.deepStrictEqual(decodeCut(1024, all, cuts), messages)
     }))
   })
 
@@ -31,14 +35,7 @@ describe("NdjsonDecoder", () => {
     for (const bad of bads) {
       const all = Uint8Array.from([...good(1), ...bad, ...good(2), ...bad, ...good(3)])
       fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
-        const decoder = new NdjsonDecoder(1024)
-        const out: Array<unknown> = []
-        let start = 0
-        for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), all.length]) {
-          decoder.push(all.subarray(start, point), out)
-          start = point
-        }
-        decoder.end(out)
+        const out = decodeCut(1024, all, cuts)
         assert.strictEqual(out.length, 5, JSON.stringify(out))
         assert.deepStrictEqual([out[0], out[2], out[4]], [1, 2, 3].map((n) => ({ n, text: "é😀\uFFFD" })))
         for (const frame of [out[1], out[3]]) {
@@ -85,14 +82,7 @@ describe("NdjsonDecoder", () => {
     for (const last of [true, false]) {
       const all = last ? bad.subarray(0, bad.length - 1) : Uint8Array.from([...bad, ...bytes('{"next":true}\n')])
       fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
-        const decoder = new NdjsonDecoder(100)
-        const out: Array<unknown> = []
-        let start = 0
-        for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), all.length]) {
-          decoder.push(all.subarray(start, point), out)
-          start = point
-        }
-        decoder.end(out)
+        const out = decodeCut(100, all, cuts)
         assert.strictEqual(out.length, last ? 1 : 2, JSON.stringify(out))
         assert.instanceOf(out[0], InvalidFrame)
         assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32600, JSON.stringify(out[0]))
