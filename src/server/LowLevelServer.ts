@@ -41,6 +41,7 @@ import type { RequestContext } from "../session/RequestContext.ts"
 import { InputRound, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
+import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 
@@ -428,6 +429,10 @@ const inRound = (
   const state = params["requestState"]
   const responses = params["inputResponses"]
   const hasResponses = typeof responses === "object" && responses !== null && !Array.isArray(responses)
+  if (hasResponses) {
+    const tooDeep = tooDeepAnswer(responses as { readonly [key: string]: unknown })
+    if (tooDeep !== undefined) return Exit.fail(tooDeep)
+  }
   if (state !== undefined || hasResponses) {
     const given = new Map<string, unknown>()
     if (state !== undefined) {

@@ -55,8 +55,10 @@ export class InputRound {
   }
   /**
    * The answers to carry to the next round (sealed in `requestState`): those the handler asked
-   * for in this round and took. Answers to inputs nobody asked for are dropped (the spec: ignore
-   * them), as are answers that did not decode: a client cannot grow the state it must send back.
+   * for in this round and took, as the client sent them. Answers to inputs nobody asked for are
+   * dropped (the spec: ignore them), as are answers that did not decode: keys a client makes up
+   * do not grow the state it must send back. (An answer nested deeper than 64 levels never gets
+   * here: the request is -32602, see `server/internal/inputResponses.ts`.)
    */
   kept(): { readonly [key: string]: unknown } {
     const kept: Array<[string, unknown]> = []

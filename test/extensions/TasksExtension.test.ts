@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpContext, McpServer, Middleware } from "../../src/index.ts"
+import { nestedText } from "../http/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
 import {
   type Answer,
@@ -427,6 +428,27 @@ describe("tasks extension: input by tasks/update", () => {
       const asked = yield* run(() => client.poll(declined.taskId, (t) => t.status === "input_required"))
       assertAck(yield* run(() => client.update(declined.taskId, { [Object.keys(asked.inputRequests)[0]!]: { action: "decline" } })), "decline")
       assert.strictEqual((yield* run(() => client.poll(declined.taskId))).result.content[0].text, "Kept keep.txt")
+    }))
+
+  it.live("tasks/update: an answer nested deeper than 64 levels is -32602, and the task still waits for its input", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve()
+      const client = clientOf(url)
+      const task = yield* run(() => client.create("confirm_delete", { filename: "deep.txt" }))
+      const waiting = yield* run(() => client.poll(task.taskId, (t) => t.status === "input_required"))
+      const key = Object.keys(waiting.inputRequests)[0]!
+      // Sent as text: nested this deep, the test's own JSON.stringify would overflow its stack.
+      const refused = yield* run(() =>
+        modern(url, "tasks/update", { taskId: task.taskId, inputResponses: { [key]: { ...accept({ confirm: true }), extra: "DEEP" } } }, {
+          meta: withTasks({ elicitation: {} }),
+          rawValues: { DEEP: nestedText(10_000) }
+        })
+      )
+      assert.strictEqual(refused.message.error?.code, -32602, JSON.stringify(refused.message).slice(0, 300))
+      assert.include(refused.message.error.message, "nested deeper than 64 levels")
+      assert.strictEqual((yield* run(() => client.get(task.taskId))).message.result.status, "input_required")
+      assertAck(yield* run(() => client.update(task.taskId, { [key]: accept({ confirm: true }) })), "update")
+      assert.strictEqual((yield* run(() => client.poll(task.taskId))).status, "completed")
     }))
 
   it.live("multi_input: two keys pending at once; a partial answer (and unknown keys) acked; completed once both are answered", () =>

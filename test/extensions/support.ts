@@ -11,7 +11,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import type { Server } from "../server/McpServerHarness.ts"
-import { freePort, readSse, ready, type Running } from "../http/support.ts"
+import { freePort, readSse, ready, type Running, withRawValues } from "../http/support.ts"
 
 export const VERSION = "2026-07-28"
 /** The tasks extension's id. */
@@ -58,6 +58,8 @@ export const modern = async (
   options: {
     readonly meta?: Record<string, unknown>
     readonly headers?: Record<string, string | undefined>
+    /** JSON text put in place of the string values named (values too deep for `JSON.stringify` here). */
+    readonly rawValues?: Record<string, string>
   } = {}
 ): Promise<Answer> => {
   const name = nameOf(method, params)
@@ -74,7 +76,7 @@ export const modern = async (
   }
   const id = `h${nextId++}`
   const body = { jsonrpc: "2.0", id, method, params: { ...params, _meta: options.meta ?? metaOf() } }
-  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) })
+  const response = await fetch(url, { method: "POST", headers, body: withRawValues(JSON.stringify(body), options.rawValues) })
   if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
     const messages = (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data))
     return { status: response.status, message: messages.find((m) => m.id === id) ?? messages.at(-1) }

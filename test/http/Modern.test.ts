@@ -8,7 +8,18 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { taskProbe } from "../../examples/everything-server.ts"
-import { initializeMessage, nodeFetch, on, openSession, post, readSse, serveEverything, sseReader } from "./support.ts"
+import {
+  initializeMessage,
+  nestedText,
+  nodeFetch,
+  on,
+  openSession,
+  post,
+  readSse,
+  serveEverything,
+  sseReader,
+  withRawValues
+} from "./support.ts"
 
 const VERSION = "2026-07-28"
 
@@ -35,6 +46,8 @@ const modern = async (
   options: {
     readonly meta?: Record<string, unknown> | null
     readonly headers?: Record<string, string | undefined>
+    /** JSON text put in place of the string values named (values too deep for `JSON.stringify` here). */
+    readonly rawValues?: Record<string, string>
     readonly accept?: string
   } = {}
 ): Promise<{ readonly status: number; readonly message: any; readonly events: Array<any> }> => {
@@ -56,7 +69,7 @@ const modern = async (
     method,
     params: options.meta === null ? params : { ...params, _meta: options.meta ?? metaOf() }
   }
-  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) })
+  const response = await fetch(url, { method: "POST", headers, body: withRawValues(JSON.stringify(body), options.rawValues) })
   if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
     const events = (await readSse(response)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data))
     return { status: response.status, message: events.at(-1), events }
@@ -361,6 +374,40 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       assert.deepStrictEqual(onB.message.result.content, [{ type: "text", text: "Hello, Zoe!" }])
       const onC = yield* Effect.promise(() => retry(c.url, tool, caps, round))
       assert.strictEqual(onC.message.error.code, -32602)
+    }))
+
+  it.live("deep nesting: arguments thousands of levels deep get their rounds; an answer nested deeper than 64 levels is -32602 (both were -32603: a stack overflow)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const tool = "test_input_required_result_elicitation"
+      // Sent as text: nested this deep, the test's own JSON.stringify would overflow its stack.
+      const call = (round: Record<string, unknown>) =>
+        modern(url, "tools/call", { name: tool, arguments: { x: "DEEP" }, ...round }, {
+          meta: caps,
+          accept: "application/json",
+          rawValues: { DEEP: nestedText(10_000) }
+        })
+      const first = (yield* Effect.promise(() => call({}))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first).slice(0, 300))
+      const second = (yield* Effect.promise(() =>
+        call({ inputResponses: { user_name: accept({ name: "Deep" }) }, requestState: first.result.requestState })
+      )).message
+      assert.deepStrictEqual(second.result?.content, [{ type: "text", text: "Hello, Deep!" }], JSON.stringify(second).slice(0, 300))
+      // An answer is level 1: 64 levels are taken, 65 are not, nor 10,000.
+      const answer = (levels: number) =>
+        modern(url, "tools/call", {
+          name: "test_input_required_result_multi_round",
+          arguments: {},
+          inputResponses: { step1: { ...accept({ name: "A" }), extra: "DEEP" } }
+        }, { meta: caps, accept: "application/json", rawValues: { DEEP: nestedText(levels - 1) } })
+      const taken = (yield* Effect.promise(() => answer(64))).message
+      assert.strictEqual(taken.result?.resultType, "input_required", JSON.stringify(taken).slice(0, 300))
+      assert.deepStrictEqual(Object.keys(taken.result.inputRequests), ["step2"])
+      for (const levels of [65, 10_000]) {
+        const refused = yield* Effect.promise(() => answer(levels))
+        assert.strictEqual(refused.message.error?.code, -32602, JSON.stringify(refused.message).slice(0, 300))
+        assert.strictEqual(refused.message.error.message, `Invalid params: inputResponses["step1"] is nested deeper than 64 levels`)
+      }
     }))
 
   it.live("prompts/get may need input too; lists never answer input_required", () =>

@@ -70,6 +70,20 @@ export const serveEverything = (
 // Raw HTTP
 // ---------------------------------------------------------------------------
 
+/**
+ * `json` with JSON text put in place of string values: `"<name>"` becomes `raw[name]`. For values
+ * nested too deep for `JSON.stringify` in a test worker (see {@link nestedText}).
+ */
+export const withRawValues = (json: string, raw: Record<string, string> | undefined): string => {
+  if (raw === undefined) return json
+  let out = json
+  for (const [name, text] of Object.entries(raw)) out = out.replace(JSON.stringify(name), text)
+  return out
+}
+
+/** JSON text of `leaf` inside `levels` arrays: `[[[…leaf…]]]`, without recursion. */
+export const nestedText = (levels: number, leaf = "1"): string => "[".repeat(levels) + leaf + "]".repeat(levels)
+
 export const BOTH = "application/json, text/event-stream"
 export const LATEST = "2025-11-25"
 

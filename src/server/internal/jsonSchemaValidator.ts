@@ -19,6 +19,7 @@
 import type { OutputUnit, SchemaDraft } from "@cfworker/json-schema"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { nestedDeeperThan } from "../../internal/nesting.ts"
 
 /** How many levels of objects and arrays arguments may have (the arguments object is level 1). */
 export const maxDepth = 64
@@ -65,28 +66,6 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
       }
     }
   }
-}
-
-/**
- * Whether `value` has objects or arrays nested deeper than `max` levels (a top-level object or
- * array is level 1). Iterative: its memory grows with the value's size, never the call stack.
- */
-export const nestedDeeperThan = (value: unknown, max: number): boolean => {
-  if (typeof value !== "object" || value === null) return false
-  if (max < 1) return true
-  const pending: Array<object> = [value]
-  const depths: Array<number> = [1]
-  while (pending.length > 0) {
-    const current = pending.pop()!
-    const depth = depths.pop()!
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (typeof child !== "object" || child === null) continue
-      if (depth >= max) return true
-      pending.push(child)
-      depths.push(depth + 1)
-    }
-  }
-  return false
 }
 
 // ---------------------------------------------------------------------------

@@ -59,9 +59,13 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
       const dot = state.indexOf(".")
       if (dot <= 0) return undefined
       const payload = state.slice(0, dot)
-      const tag = Buffer.from(state.slice(dot + 1), "base64url")
+      // The tag compared as the text it must be, not as the bytes it decodes to: Node's base64url
+      // decoding skips characters it does not know and ignores the unused bits of the last one,
+      // so `tag!`, `tag==` or another last character would all decode to the same MAC, and one
+      // state would have many spellings (a single-use check keyed on the string could be passed).
+      const tag = Buffer.from(state.slice(dot + 1))
       const authentic = ring().some((key) => {
-        const expected = mac(key, payload)
+        const expected = Buffer.from(mac(key, payload).toString("base64url"))
         return expected.length === tag.length && nodeCrypto().timingSafeEqual(expected, tag)
       })
       if (!authentic) return undefined
@@ -80,16 +84,51 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   }
 }
 
-/** JSON with object keys sorted: the same value always gives the same text. */
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
-  if (typeof value === "object" && value !== null) {
-    return `{${
-      Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-        .join(",")
-    }}`
+/** Text {@link canonical} writes as it is (brackets, commas, keys), beside the values it walks. */
+class Verbatim {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
   }
-  return JSON.stringify(value) ?? "null"
+}
+const comma = new Verbatim(",")
+const closeArray = new Verbatim("]")
+const closeObject = new Verbatim("}")
+
+/**
+ * JSON with object keys sorted: the same value always gives the same text. Iterative (a stack of
+ * what is left to write), so that arguments nested thousands of levels deep get a digest, not a
+ * stack overflow. The text is the one the recursive form wrote (a state sealed by an earlier
+ * version still opens): `[a,b]`, `{"k":v}` with keys sorted, `JSON.stringify` of anything else,
+ * `null` for what it cannot write (`undefined`).
+ */
+const canonical = (root: unknown): string => {
+  const parts: Array<string> = []
+  const todo: Array<unknown> = [root]
+  while (todo.length > 0) {
+    const next = todo.pop()
+    if (next instanceof Verbatim) {
+      parts.push(next.text)
+    } else if (Array.isArray(next)) {
+      parts.push("[")
+      todo.push(closeArray)
+      for (let i = next.length - 1; i >= 0; i--) {
+        todo.push(next[i])
+        if (i > 0) todo.push(comma)
+      }
+    } else if (typeof next === "object" && next !== null) {
+      parts.push("{")
+      todo.push(closeObject)
+      const keys = Object.keys(next).sort()
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push((next as Record<string, unknown>)[keys[i]!])
+        todo.push(new Verbatim(`${i > 0 ? "," : ""}${JSON.stringify(keys[i])}:`))
+      }
+    } else {
+      parts.push(JSON.stringify(next) ?? "null")
+    }
+  }
+  return parts.join("")
 }
 
 /**

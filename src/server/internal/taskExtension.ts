@@ -27,6 +27,7 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { detachedContext } from "../../session/internal/requestContext.ts"
 import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { isInputRequired } from "../../session/InputRound.ts"
+import { tooDeepAnswer } from "./inputResponses.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
 import type { InputRequest } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -286,12 +287,15 @@ export const make = (options: {
         get params() {
           return Wire.UpdateParams()
         },
-        handler: (params, context) =>
-          store.get(params.taskId, ownerOf(context)).pipe(
+        handler: (params, context) => {
+          const tooDeep = tooDeepAnswer(params.inputResponses)
+          if (tooDeep !== undefined) return Exit.fail(tooDeep)
+          return store.get(params.taskId, ownerOf(context)).pipe(
             Effect.catch(Wire.failWith),
             Effect.andThen(Effect.mapError(answer(params.taskId, params.inputResponses), McpError.storeUnavailable)),
             Effect.as(ack)
           )
+        }
       }),
       "tasks/cancel": Extension.method({
         get params() {

@@ -1,0 +1,62 @@
+/**
+ * The sealed `requestState` of MRTR (`src/server/internal/requestState.ts`): a state has one
+ * spelling (any change to its text, even one that decodes to the same MAC, does not open), and
+ * the digest a state is bound to is the same canonical JSON as before, now for any nesting depth.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as fc from "fast-check"
+import { createHash } from "node:crypto"
+import { digestOf, makeSealer } from "../../src/server/internal/requestState.ts"
+
+const request = (args: unknown) => ({ jsonrpc: "2.0" as const, id: 1, method: "tools/call", params: { name: "t", arguments: args } })
+
+/** The recursive canonical form the digest was made with before (states sealed then must still open). */
+const recursiveCanonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(recursiveCanonical).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    return `{${
+      Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${recursiveCanonical((value as Record<string, unknown>)[key])}`)
+        .join(",")
+    }}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+const recursiveDigest = (args: unknown, requestor: string | undefined) =>
+  createHash("sha256").update(recursiveCanonical(["tools/call", "t", null, args, requestor ?? null])).digest("base64url")
+
+describe("requestState", () => {
+  it("a state opens as sealed; any other spelling of it does not, even one whose tag decodes to the same bytes", () => {
+    const sealer = makeSealer({ keys: ["0123456789abcdef0123456789abcdef-key"] })
+    const digest = digestOf(request({ a: 1 }), undefined)
+    const state = sealer.seal(digest, { user_name: { action: "accept", content: { name: "Ada" } } })
+    assert.deepStrictEqual(sealer.open(state, digest), { user_name: { action: "accept", content: { name: "Ada" } } })
+    const dot = state.indexOf(".")
+    const tag = state.slice(dot + 1)
+    assert.strictEqual(tag.length, 43, "a SHA-256 MAC, base64url without padding")
+    // The last character carries 2 unused bits: flipping them spells the same 32 bytes.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    const last = alphabet.indexOf(tag.at(-1)!)
+    const sameBytes = `${state.slice(0, -1)}${alphabet[last ^ 1]}`
+    assert.deepStrictEqual(Buffer.from(sameBytes.slice(dot + 1), "base64url"), Buffer.from(tag, "base64url"))
+    const standard = `${state.slice(0, dot)}.${Buffer.from(tag, "base64url").toString("base64")}`
+    for (const changed of [`${state}!`, `${state}==`, `${state} `, `${state}\n`, `${state.slice(0, dot + 5)}*${state.slice(dot + 5)}`, sameBytes, standard, `${state}-TAMPERED`]) {
+      assert.isUndefined(sealer.open(changed, digest), JSON.stringify(changed.slice(dot)))
+    }
+    assert.isUndefined(sealer.open(state, digestOf(request({ a: 2 }), undefined)), "another request's")
+  })
+
+  it("the digest is the recursive canonical form's (keys sorted), for any JSON", () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.option(fc.string(), { nil: undefined }), (args, requestor) => {
+      assert.strictEqual(digestOf(request(args), requestor), recursiveDigest(args, requestor))
+    }), { numRuns: 500 })
+    assert.strictEqual(digestOf(request({ b: [1, { d: 2, c: 3 }], a: null }), "ada"), digestOf(request({ a: null, b: [1, { c: 3, d: 2 }] }), "ada"))
+  })
+
+  it("arguments nested 100,000 levels deep get a digest (the recursive form overflowed the stack)", () => {
+    let deep: unknown = { leaf: true }
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { k: deep }
+    const digest = digestOf(request(deep), undefined)
+    assert.match(digest, /^[A-Za-z0-9_-]{43}$/)
+    assert.throws(() => recursiveDigest(deep, undefined), RangeError)
+  })
+})
