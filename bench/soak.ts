@@ -25,7 +25,7 @@
  *
  * Every request has a timeout (SOAK_TIMEOUT_MS), every stream read is bounded in events and time,
  * every loop in count. An error is any unexpected HTTP status, a JSON-RPC error or result the
- * operation did not expect (`-32029` limit exceeded included: the traffic stays within the
+ * operation did not expect (`429` limit exceeded included: the traffic stays within the
  * default limits), a timeout, a transport failure, or the child dying. After an error, the client
  * closes its session (`DELETE`) and opens a new one.
  *

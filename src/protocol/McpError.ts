@@ -40,10 +40,13 @@ export const ErrorCode = {
   UrlElicitationRequired: -32042,
   /**
    * This server (not MCP): a limit refused the request (too many tasks, a rate limit, a full
-   * request queue). In the implementation range -32000…-32099; `data` names the limit
-   * (`{ limit, max, retryAfterMillis? }`), so a client can back off and retry.
+   * request queue); `data` names the limit (`{ limit, max, retryAfterMillis? }`), so a client can
+   * back off and retry. An application code (the HTTP status it mirrors), outside JSON-RPC's
+   * reserved -32768…-32000 as MCP 2026-07-28 directs: that version reserves -32020…-32099 for
+   * codes the spec defines (implementations MUST NOT emit others), so -32029, used before, was
+   * not conformant there. The same code in every version.
    */
-  LimitExceeded: -32029,
+  LimitExceeded: 429,
   /**
    * MCP 2026-07-28: the request needs a client capability it did not declare in its `_meta`;
    * `data.requiredCapabilities` names them (HTTP 400).
@@ -101,7 +104,7 @@ export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequ
 }> {}
 
 /**
- * -32029: a limit of the server refused the request (see {@link ErrorCode.LimitExceeded}).
+ * 429: a limit of the server refused the request (see {@link ErrorCode.LimitExceeded}).
  * `limit` names which one (e.g. `"tasks"`, `"rateLimit"`, `"queuedRequests"`), `max` its size.
  */
 export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{

@@ -65,7 +65,7 @@ export const progress = (
  *
  * A no-op anywhere else: a 2025-11-25 request (its client decides with `params.task`), a client
  * that did not declare the extension, a tool that does not support tasks, a call already a task.
- * Fails with -32029 (`LimitExceeded`) when a task limit is reached.
+ * Fails with 429 (`LimitExceeded`) when a task limit is reached.
  *
  * @since 0.2.0
  * @category tasks

@@ -71,7 +71,7 @@ export interface Options {
   readonly logging?: boolean | undefined
   /**
    * The most resources one session may be subscribed to at once (`resources/subscribe`; default
-   * 1,000; `Infinity`: no cap). Past it a new subscription is answered -32029 ({@link McpError.LimitExceeded} with
+   * 1,000; `Infinity`: no cap). Past it a new subscription is answered 429 ({@link McpError.LimitExceeded} with
    * `limit: "subscriptions"` and `max`); subscribing again to a subscribed URI is not a new one,
    * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
    * subscribed (else -32002, as `resources/read` answers), of at most 8,192 characters (else -32602). A
@@ -524,7 +524,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
  * principal, else a session, else an anonymous stateless caller's address) and 500 per client
  * address for anonymous HTTP callers across their sessions (`maxTasksPerAddress`; principals are
  * not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the work.
- * Past a limit, task creation is answered -32029 with `data.limit` `"tasksPerRequestor"`,
+ * Past a limit, task creation is answered 429 with `data.limit` `"tasksPerRequestor"`,
  * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
  *
  * Only a server that calls this carries the task machinery: a bundler drops it from the others.

@@ -105,7 +105,7 @@ export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
 
 /**
  * The errors about the request itself a handler may fail with, whatever it declares: they answer
- * as JSON-RPC errors (-32021, -32042, -32029), not as tool errors. A handler that means to answer
+ * as JSON-RPC errors (-32021, -32042, 429), not as tool errors. A handler that means to answer
  * with a JSON-RPC error of its own (a protocol-level failure, not the tool's) fails with
  * `McpError.JsonRpcError`.
  */

@@ -80,7 +80,7 @@ export interface RelatedTask {
   readonly ask?: ((method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) => Effect.Effect<unknown>) | undefined
   /**
    * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
-   * fails with -32029 when a task limit is reached.
+   * fails with 429 when a task limit is reached.
    */
   readonly promote?: Effect.Effect<void, McpError> | undefined
 }

@@ -14,7 +14,7 @@
  *   bookkeeping; others run in a fiber registered by id; past the limit they wait in a FIFO, and
  *   when that is full the session pauses reading (50 ms at a time: backpressure reaches the
  *   transport, yet the client's answers and cancellations behind its requests are still read;
- *   requests past twice the FIFO's bound are refused with -32029);
+ *   requests past twice the FIFO's bound are refused with 429);
  * - `notifications/cancelled` interrupts the request's fiber (or drops it from the FIFO) and
  *   suppresses its response;
  * - server→client requests (ping, sampling, elicitation, roots) with id correlation, timeouts,
@@ -136,7 +136,7 @@ export interface SessionOptions {
    * client's answers to sampling, elicitation and roots requests, cancellations, pings), so it is
    * read on; requests that arrive meanwhile wait too, up to twice this bound, and past that, while
    * no slot has freed for a whole pause (or past eight times it, whatever the progress), are
-   * refused with -32029 (`McpError.LimitExceeded`, `data.limit: "queuedRequests"`).
+   * refused with 429 (`McpError.LimitExceeded`, `data.limit: "queuedRequests"`).
    */
   readonly maxQueuedRequests?: number | undefined
   /**
@@ -704,7 +704,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   /**
    * Refuses what arrives past twice the FIFO's bound while the session is stuck (the FIFO stayed
    * full for a whole read pause; a burst that the session works through is never refused): a request gets
-   * -32029; a notification's handlers (middleware observers) are skipped, logged once per session.
+   * 429; a notification's handlers (middleware observers) are skipped, logged once per session.
    */
   refused(inflight: Inflight, max: number): void {
     const request = inflight.request

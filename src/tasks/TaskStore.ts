@@ -257,14 +257,14 @@ export class TaskStore extends Context.Service<TaskStore, {
  */
 export interface MemoryOptions {
   /**
-   * Tasks held at most, server-wide (default 10,000). Past it: -32029 with
+   * Tasks held at most, server-wide (default 10,000). Past it: 429 with
    * `data: { limit: "tasks", max }`.
    */
   readonly maxTasks?: number | undefined
   /**
    * Tasks one owner may hold: one principal (across all its sessions), else one session, else
    * (anonymous stateless HTTP) one client address (default 100, 1% of the default `maxTasks`, so
-   * no single requestor can hold the server's budget). Past it: -32029 with
+   * no single requestor can hold the server's budget). Past it: 429 with
    * `data: { limit: "tasksPerRequestor", max }`.
    */
   readonly maxTasksPerOwner?: number | undefined
@@ -273,7 +273,7 @@ export interface MemoryOptions {
    * sessions (default 500: five owners' worth, 5% of the default `maxTasks`, so that a client
    * opening many sessions cannot take the server's budget, while a few clients behind one NAT
    * still fit). Tasks of principals are not counted: many users may share an address, and
-   * `maxTasksPerOwner` bounds each of them. Past it: -32029 with
+   * `maxTasksPerOwner` bounds each of them. Past it: 429 with
    * `data: { limit: "tasksPerAddress", max }`.
    */
   readonly maxTasksPerAddress?: number | undefined

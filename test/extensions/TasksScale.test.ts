@@ -1,7 +1,7 @@
 /**
  * The tasks extension at scale: 1,000 concurrent 2026-07-28 calls (one in-memory session, the
  * extension declared per request) all become tasks with unique ids, held by the store while they
- * run (the 1,001st is refused -32029 at the per-requestor limit), all complete once released, and
+ * run (the 1,001st is refused 429 at the per-requestor limit), all complete once released, and
  * the store keeps exactly 1,000 (a new task then takes the place of an ended one).
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -67,7 +67,7 @@ describe("tasks extension at scale", () => {
 
       // the owner's 1,001st is refused while all of them run
       const over = yield* Effect.promise(() => client.request("tools/call", { name: "held", arguments: { i: n } }, meta))
-      assert.strictEqual(over.error?.code, -32029, JSON.stringify(over))
+      assert.strictEqual(over.error?.code, 429, JSON.stringify(over))
       assert.strictEqual(over.error.data?.limit, "tasksPerRequestor")
       assert.strictEqual(yield* store.size, n)
 

@@ -149,7 +149,7 @@ describe("task quotas over Streamable HTTP", () => {
       for (const session of sessions) answers.push(yield* Effect.promise(() => session.startTask()))
       assert.deepStrictEqual(answers.slice(0, 10).map((a) => a.result?.task?.status), Array(10).fill("working"))
       const refused = answers[10]
-      assert.strictEqual(refused.error?.code, -32029, JSON.stringify(refused))
+      assert.strictEqual(refused.error?.code, 429, JSON.stringify(refused))
       assert.deepStrictEqual(refused.error.data, { limit: "tasksPerAddress", max: 10 })
       assert.match(refused.error.message, /per client address/)
       // more sessions do not help

@@ -1,6 +1,6 @@
 /**
  * RateLimit: the two algorithms with exact numbers, the in-memory store (time from Clock, LRU
- * bound), and the middleware end to end with the SDK v1 client (-32029 limit error, per-session and
+ * bound), and the middleware end to end with the SDK v1 client (429 limit error, per-session and
  * per-principal budgets, limited methods).
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -150,14 +150,14 @@ describe("RateLimit.middleware (SDK client)", () => {
     )
   const window = RateLimit.slidingWindow({ limit: 3, windowMillis: 60_000 })
 
-  it.live("the (N+1)-th call in a window fails with -32029, the wait and the limit; the handler does not run", () =>
+  it.live("the (N+1)-th call in a window fails with 429, the wait and the limit; the handler does not run", () =>
     Effect.gen(function*() {
       const server = yield* serverWith(limited({ policy: window }))
       const { client } = yield* connect(server)
       const before = hits.get("echo")
       for (let i = 0; i < 3; i++) assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "echo" }))), "ok")
       const error = yield* rpcError(() => client.callTool({ name: "echo" }))
-      assert.strictEqual(error.code, -32029)
+      assert.strictEqual(error.code, 429)
       const data = error.data as { retryAfterMillis: number; limit: string; max: number }
       assert.strictEqual(data.limit, "rateLimit")
       assert.strictEqual(data.max, 3)
@@ -166,7 +166,7 @@ describe("RateLimit.middleware (SDK client)", () => {
       assert.strictEqual(hits.get("echo") - before, 3)
       // Other methods spend the same budget; ping is not limited.
       const listError = yield* rpcError(() => client.listTools())
-      assert.strictEqual(listError.code, -32029)
+      assert.strictEqual(listError.code, 429)
       yield* sdk(() => client.ping())
     }))
 
@@ -177,9 +177,9 @@ describe("RateLimit.middleware (SDK client)", () => {
         const a = yield* connect(server, { name: "a" })
         const b = yield* connect(server, { name: "b" })
         for (let i = 0; i < 3; i++) yield* sdk(() => a.client.callTool({ name: "echo" }))
-        assert.strictEqual((yield* rpcError(() => a.client.callTool({ name: "echo" }))).code, -32029)
+        assert.strictEqual((yield* rpcError(() => a.client.callTool({ name: "echo" }))).code, 429)
         for (let i = 0; i < 3; i++) yield* sdk(() => b.client.callTool({ name: "echo" }))
-        assert.strictEqual((yield* rpcError(() => b.client.callTool({ name: "echo" }))).code, -32029)
+        assert.strictEqual((yield* rpcError(() => b.client.callTool({ name: "echo" }))).code, 429)
       }
     }))
 
@@ -193,8 +193,8 @@ describe("RateLimit.middleware (SDK client)", () => {
       yield* sdk(() => a1.client.callTool({ name: "echo" }))
       yield* sdk(() => a2.client.callTool({ name: "echo" }))
       yield* sdk(() => a1.client.callTool({ name: "echo" }))
-      assert.strictEqual((yield* rpcError(() => a2.client.callTool({ name: "echo" }))).code, -32029)
-      assert.strictEqual((yield* rpcError(() => a1.client.callTool({ name: "echo" }))).code, -32029)
+      assert.strictEqual((yield* rpcError(() => a2.client.callTool({ name: "echo" }))).code, 429)
+      assert.strictEqual((yield* rpcError(() => a1.client.callTool({ name: "echo" }))).code, 429)
       assert.strictEqual(text(yield* sdk(() => b.client.callTool({ name: "echo" }))), "ok")
 
       // Keyed by session instead, the same principal's sessions are apart.
@@ -216,7 +216,7 @@ describe("RateLimit.middleware (SDK client)", () => {
       const b = yield* connect(server, { name: "b" })
       yield* sdk(() => a.client.callTool({ name: "echo" }))
       const error = yield* rpcError(() => b.client.callTool({ name: "echo" }))
-      assert.strictEqual(error.code, -32029)
+      assert.strictEqual(error.code, 429)
       assert.deepStrictEqual(error.data, { limit: "rateLimit", max: 1, retryAfterMillis: error.data.retryAfterMillis })
       for (let i = 0; i < 5; i++) yield* sdk(() => a.client.listTools())
     }))

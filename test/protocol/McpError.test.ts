@@ -21,6 +21,21 @@ describe("McpError.toErrorObject", () => {
   })
 })
 
+describe("McpError.ErrorCode", () => {
+  it("our own codes sit outside the ranges JSON-RPC and MCP 2026-07-28 reserve; in -32020…-32099 only the spec's", () => {
+    // MCP 2026-07-28: -32020…-32099 are the spec's (implementations MUST NOT emit others);
+    // -32042 is 2025-11-25's URL elicitation (retired in 2026, which asks for MRTR instead).
+    const spec = new Set([-32700, -32600, -32601, -32602, -32603, -32002, -32042, -32020, -32021, -32022])
+    // Streamable HTTP's own, as the official SDKs use them (2025-era sessions, 503s).
+    const transport = new Set([-32000, -32001])
+    for (const [name, code] of Object.entries(McpError.ErrorCode)) {
+      if (spec.has(code) || transport.has(code)) continue
+      assert.isFalse(code >= -32768 && code <= -32000, `${name} (${code}) is in JSON-RPC's reserved range`)
+    }
+    assert.strictEqual(McpError.ErrorCode.LimitExceeded, 429)
+  })
+})
+
 describe("McpError.fromCause", () => {
   it("typed failure → its code; defect → masked -32603; interruption → no response", () => {
     assert.deepStrictEqual(McpError.fromCause(Cause.fail(new McpError.MethodNotFound({ method: "m" }))), {

@@ -114,7 +114,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas b
       const answers: Array<any> = []
       for (let i = 0; i < 10; i++) answers.push(yield* call("tools/call", "greet", { name: "greet", arguments: { name: `n${i}` } }))
       const allowed = answers.filter((answer) => answer.result !== undefined)
-      const limited = answers.filter((answer) => answer.error?.code === -32029)
+      const limited = answers.filter((answer) => answer.error?.code === 429)
       assert.strictEqual(allowed.length, 4, JSON.stringify(answers))
       assert.strictEqual(limited.length, 6)
       assert.sameMembers([...new Set(proxy.served)], ports, "both replicas answered")

@@ -52,7 +52,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
       yield* sdk(() => aliceOnOne.client.callTool({ name: "echo" }))
       for (const client of [aliceOnTwo.client, aliceOnOne.client]) {
         const error = yield* rpcError(() => client.callTool({ name: "echo" }))
-        assert.strictEqual(error.code, -32029)
+        assert.strictEqual(error.code, 429)
         assert.strictEqual(error.data.max, 3)
         assert.isTrue(error.data.retryAfterMillis > 50_000 && error.data.retryAfterMillis <= 60_000)
       }

@@ -2,7 +2,7 @@
  * Bounds of `resources/subscribe` (issue 10, item 3), over the in-memory pair with the SDK v1
  * client: a URI no resource or template serves is -32002 (as for `resources/read`), a URI a
  * template matches is subscribed without being read, subscriptions per session are capped
- * (-32029 with `data.limit`), over-long URIs are -32602, and a session's subscriptions go when it
+ * (429 with `data.limit`), over-long URIs are -32602, and a session's subscriptions go when it
  * closes. Observed through `McpServer.subscriptions`.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -63,7 +63,7 @@ describe("McpServer resources/subscribe bounds", () => {
       assert.deepStrictEqual(update.params, { uri: "test://items/42" })
     }))
 
-  it.live("past maxSubscriptionsPerSession: -32029 with data.limit; re-subscribing is not a new one; unsubscribe frees a slot", () =>
+  it.live("past maxSubscriptionsPerSession: 429 with data.limit; re-subscribing is not a new one; unsubscribe frees a slot", () =>
     Effect.gen(function*() {
       const server = yield* startServer({ maxSubscriptionsPerSession: 2 }, All)
       const a = yield* connect(server, { name: "a" })

@@ -137,7 +137,7 @@ describe("a full request queue never blocks the client's answers", () => {
       assert.isBelow(performance.now() - started, 5_000)
     }))
 
-  it.live("while stuck past twice the queue bound, requests are refused with -32029 (the others still complete)", () =>
+  it.live("while stuck past twice the queue bound, requests are refused with 429 (the others still complete)", () =>
     Effect.gen(function*() {
       const raw = yield* connectRaw(makeFullServer(makeProbe()), { maxConcurrentRequests: 4, maxQueuedRequests: 8 })
       yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
@@ -146,8 +146,8 @@ describe("a full request queue never blocks the client's answers", () => {
       yield* Effect.sleep(200)
       for (let id = 21; id <= 26; id++) yield* Effect.promise(() => raw.send(elicitCall(id)))
       const refused = yield* Effect.promise(() =>
-        raw.waitFor((m) => m.error?.code === -32029, 5_000).then(() =>
-          new Promise<Array<any>>((resolve) => setTimeout(() => resolve(raw.received.filter((m) => m.error?.code === -32029)), 300))
+        raw.waitFor((m) => m.error?.code === 429, 5_000).then(() =>
+          new Promise<Array<any>>((resolve) => setTimeout(() => resolve(raw.received.filter((m) => m.error?.code === 429)), 300))
         )
       )
       assert.deepStrictEqual(refused.map((m) => m.id), [21, 22, 23, 24, 25, 26])

@@ -61,7 +61,7 @@ describe("fair task quotas: defaults", () => {
       const answers = yield* Effect.promise(() => Promise.all(Array.from({ length: 100 }, () => a("tools/call", forever))))
       assert.isTrue(answers.every((answer) => answer.result?.task?.status === "working"))
       const refused = yield* Effect.promise(() => a("tools/call", forever))
-      assert.strictEqual(refused.error?.code, -32029)
+      assert.strictEqual(refused.error?.code, 429)
       assert.deepStrictEqual(refused.error?.data, { limit: "tasksPerRequestor", max: 100 })
       // another session (another owner) is not affected
       const b = rawCaller(yield* connectRaw(server))
@@ -121,9 +121,9 @@ describe("fair task quotas: per client address", () => {
       assert.strictEqual(refused.scope, "address")
       assert.strictEqual(refused.limit, 3)
       assert.match(refused.message, /at most 3 per client address/)
-      // mapped to -32029 naming the limit
+      // mapped to 429 naming the limit
       const wire = McpError.toErrorObject(toMcpError(refused))
-      assert.strictEqual(wire.code, -32029)
+      assert.strictEqual(wire.code, 429)
       assert.deepStrictEqual(wire.data, { limit: "tasksPerAddress", max: 3 })
       // another address, and an owner without an address (a principal), still create tasks
       yield* created(store, "session:e", "10.0.0.2")

@@ -1,7 +1,7 @@
 /**
  * Task retention and limits (MCP 2025-11-25): the TTL counts from creation and expired tasks are
  * gone (-32602) and reaped from memory; a requested TTL is capped; an owner holding its maximum
- * of running tasks gets a clear error (-32029 LimitExceeded, naming the limit) until one ends.
+ * of running tasks gets a clear error (429 LimitExceeded, naming the limit) until one ends.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -74,7 +74,7 @@ describe("TTL", () => {
 })
 
 describe("limits", () => {
-  it.live("maxTasksPerOwner: with all of an owner's tasks running, creation fails with -32029 naming the limit", () =>
+  it.live("maxTasksPerOwner: with all of an owner's tasks running, creation fails with 429 naming the limit", () =>
     Effect.gen(function*() {
       const server = yield* everything({ maxTasksPerOwner: 2 })
       const raw = yield* connectRaw(server)
@@ -84,7 +84,7 @@ describe("limits", () => {
       yield* Effect.promise(start)
       const refused = yield* Effect.promise(start)
       assert.isUndefined(refused.result)
-      assert.strictEqual(refused.error?.code, -32029)
+      assert.strictEqual(refused.error?.code, 429)
       assert.match(refused.error.message, /\b2\b/)
       assert.match(refused.error.message, /per requestor/)
       assert.deepStrictEqual(refused.error.data, { limit: "tasksPerRequestor", max: 2 })
@@ -125,7 +125,7 @@ describe("limits", () => {
       yield* Effect.promise(() => a("tools/call", slow))
       yield* Effect.promise(() => b("tools/call", slow))
       const refused = yield* Effect.promise(() => b("tools/call", slow))
-      assert.strictEqual(refused.error?.code, -32029)
+      assert.strictEqual(refused.error?.code, 429)
       assert.match(refused.error.message, /\b2\b/)
     }))
 
@@ -151,7 +151,7 @@ describe("limits", () => {
         yield* settle(5)
       }
       const refused = answers.filter((a) => a.error !== undefined)
-      // Either the extra tasks are refused (-32029) or the work of tasks that are gone is stopped:
+      // Either the extra tasks are refused (429) or the work of tasks that are gone is stopped:
       // an owner must never have more than 2 tasks' work running at once.
       assert.isAtMost(gauge.peak, 2, `peak of concurrently running task work: ${gauge.peak}; refused: ${refused.length}`)
       yield* Effect.promise(() => sleep(450))

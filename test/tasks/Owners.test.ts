@@ -24,7 +24,7 @@ describe("tasks and their owners", () => {
         const a = rawCaller(yield* connectRaw(server))
         assert.isDefined((yield* Effect.promise(() => a("tools/call", task))).result?.task)
         assert.isDefined((yield* Effect.promise(() => a("tools/call", task))).result?.task)
-        assert.strictEqual((yield* Effect.promise(() => a("tools/call", task))).error?.code, -32029)
+        assert.strictEqual((yield* Effect.promise(() => a("tools/call", task))).error?.code, 429)
       }))
       yield* settle(100)
       assert.strictEqual(interrupted, 2)

@@ -1,6 +1,6 @@
 /**
  * Rate limiting: a middleware that rejects requests past a budget with a clear JSON-RPC error
- * (-32029 `McpError.LimitExceeded`, how long to wait, the limit), per caller.
+ * (429 `McpError.LimitExceeded`, how long to wait, the limit), per caller.
  *
  * - Two algorithms, as pure functions of a state and the time: a **token bucket**
  *   ({@link tokenBucket}: bursts up to `capacity`, then `refillPerSecond`) and a **sliding window**
@@ -299,7 +299,7 @@ const keyFunction = (key: Key): (context: RequestContext) => string => {
 }
 
 /**
- * The error of a request over its budget: -32029 (`McpError.LimitExceeded`), the wait in the
+ * The error of a request over its budget: 429 (`McpError.LimitExceeded`), the wait in the
  * message and in `data` (`{ limit: "rateLimit", max, retryAfterMillis }`).
  */
 export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.LimitExceeded =>

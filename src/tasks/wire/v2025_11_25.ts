@@ -51,11 +51,11 @@ export const withRelatedTask = (result: object, taskId: string): object => {
   return { ...result, _meta: { ...meta, ...relatedTaskMeta(taskId) } }
 }
 
-/** The `data.limit` of -32029 for each limit of the store. */
+/** The `data.limit` of 429 for each limit of the store. */
 const limitNames = { owner: "tasksPerRequestor", address: "tasksPerAddress", server: "tasks" } as const
 
 /**
- * The JSON-RPC error for a store error: every one of them is -32602 except a limit (-32029,
+ * The JSON-RPC error for a store error: every one of them is -32602 except a limit (429,
  * `McpError.LimitExceeded`, whose `data.limit` names it: `"tasksPerRequestor"`,
  * `"tasksPerAddress"` or `"tasks"`, and `data.max` is its maximum) and a store that failed
  * (`StoreError`: -32603 "Store unavailable: TaskStore", `McpError.storeUnavailable`).

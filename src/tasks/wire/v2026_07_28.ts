@@ -80,7 +80,7 @@ export const UpdateParams = lazy(() =>
 
 /**
  * The JSON-RPC error for a store error: an unknown, expired or someone else's task is -32602; a
- * limit is -32029; a store that failed -32603 "Store unavailable: TaskStore" (as in 2025-11-25).
+ * limit is 429; a store that failed -32603 "Store unavailable: TaskStore" (as in 2025-11-25).
  */
 export const toMcpError = (error: TaskNotFound | TaskAlreadyTerminal | TaskLimitExceeded | StoreError): McpError.McpError =>
   Wire2025.toMcpError(error)
