@@ -97,7 +97,12 @@ export class InternalError extends Data.TaggedError("InternalError")<{
 /** -32002: `resources/read` of a URI no resource or template serves. */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly uri: string }> {}
 
-/** -32042: the request cannot proceed until the user completes the given URL elicitations. */
+/**
+ * -32042: the request cannot proceed until the user completes the given URL elicitations. MCP
+ * 2026-07-28 retired the code: there a `tools/call`, `prompts/get` or `resources/read` that
+ * fails with it answers `input_required` with the elicitations as input requests (MRTR), and
+ * another method -32603.
+ */
 export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequired")<{
   readonly elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
   readonly message?: string

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
@@ -38,7 +38,7 @@ import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
-import { InputRound, isInputRequired } from "../session/InputRound.ts"
+import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
@@ -465,7 +465,10 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
 
 /**
  * A failed round: `input_required` with what is missing and the answers so far, sealed in
- * `requestState`, when the handler stopped for input; else the failure itself.
+ * `requestState`, when the handler stopped for input; else the failure itself. A handler that
+ * failed with `McpError.UrlElicitationRequired` (2025-11-25's -32042, which 2026-07-28 retired:
+ * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
+ * before the client retries (-32021 when the client did not declare URL elicitation).
  */
 const inputRequiredOr = (
   cause: Cause.Cause<McpError.McpError>,
@@ -474,17 +477,42 @@ const inputRequiredOr = (
   sealer: RequestStateSealer,
   round: InputRound,
   digest: string | undefined
-): Effect.Effect<unknown, McpError.McpError> =>
-  isInputRequired(cause)
-    ? Exit.succeed({
-      resultType: "input_required",
-      inputRequests: round.pending,
-      requestState: sealer.seal(
-        digest ?? digestOf(request, context.principal?.subject),
-        round.kept()
+): Effect.Effect<unknown, McpError.McpError> => {
+  let inputRequests: { readonly [key: string]: InputRequest } | undefined = isInputRequired(cause) ? round.pending : undefined
+  if (inputRequests === undefined) {
+    const failure = cause.reasons.find(Cause.isFailReason)?.error
+    if (!(failure instanceof McpError.UrlElicitationRequired)) return Exit.failCause(cause)
+    if (context.clientCapabilities.elicitation?.url === undefined) {
+      return Exit.fail(
+        new McpError.MissingRequiredClientCapability({
+          requiredCapabilities: { elicitation: { url: {} } },
+          message: `Missing required client capability: elicitation.url (${failure.message || "URL elicitation required"})`
+        })
       )
-    })
-    : Exit.failCause(cause)
+    }
+    inputRequests = urlInputRequests(failure.elicitations)
+  }
+  return Exit.succeed({
+    resultType: "input_required",
+    inputRequests,
+    requestState: sealer.seal(digest ?? digestOf(request, context.principal?.subject), round.kept())
+  })
+}
+
+/** URL elicitations as 2026-07-28 input requests, by their `elicitationId` (else by order). */
+const urlInputRequests = (
+  elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
+): { readonly [key: string]: InputRequest } => {
+  const requests: { [key: string]: InputRequest } = {}
+  elicitations.forEach((elicitation, i) => {
+    const id = elicitation["elicitationId"]
+    requests[typeof id === "string" && id.length > 0 ? id : `elicitation/create-url-${i + 1}`] = {
+      method: "elicitation/create",
+      params: { ...elicitation, mode: "url" } as JsonRpc.Params
+    }
+  })
+  return requests
+}
 
 /** The handler and the middleware's typed hooks around it, as one function. */
 type Chain = (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>

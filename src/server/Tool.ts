@@ -9,7 +9,8 @@
  * - an undeclared failure or a defect → an `isError: true` result with a masked message (the
  *   real cause is logged), unless masking is turned off;
  * - a failure about the request itself (`McpError.MissingRequiredClientCapability`, -32021;
- *   `McpError.UrlElicitationRequired`, -32042) → that JSON-RPC error;
+ *   `McpError.UrlElicitationRequired`, -32042) → that JSON-RPC error (in MCP 2026-07-28, which
+ *   retired -32042, the URL elicitations become the call's input requests: `input_required`);
  * - invalid arguments → `-32602` for clients before 2025-11-25, an `isError` result from
  *   2025-11-25 on (SEP-1303, so the model can correct itself), whether the parameters are a
  *   Schema or a raw JSON Schema (`jsonSchema`);

@@ -595,10 +595,18 @@ const completeResult = (method: string, result: JsonObject): JsonObject => {
 
 /**
  * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with
- * `data.uri` (SEP-2164) instead of -32002. Returns `error` itself when nothing changes.
+ * `data.uri` (SEP-2164) instead of -32002, and URL-elicitation-required (-32042, retired: a
+ * request asks for input with MRTR, which `tools/call`, `prompts/get` and `resources/read` do
+ * with it) is -32603 elsewhere. Returns `error` itself when nothing changes.
  */
 export const projectError = <A extends { readonly code: number }>(error: A, version: ProjectedVersion): A =>
-  version === v2026_07_28.version && error.code === ErrorCode.ResourceNotFound ? { ...error, code: ErrorCode.InvalidParams } : error
+  version !== v2026_07_28.version
+    ? error
+    : error.code === ErrorCode.ResourceNotFound
+    ? { ...error, code: ErrorCode.InvalidParams }
+    : error.code === ErrorCode.UrlElicitationRequired
+    ? { ...error, code: ErrorCode.InternalError }
+    : error
 
 /**
  * Projects the `params` of a server → client request `method` to `version`, or reports that the

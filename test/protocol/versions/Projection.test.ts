@@ -521,10 +521,14 @@ describe("projection: 2026-07-28", () => {
     assert.notProperty(caps, "tasks")
   })
 
-  it("resource-not-found is -32602 (SEP-2164), unchanged for earlier versions", () => {
+  it("resource-not-found is -32602 (SEP-2164) and URL-elicitation-required -32603 (retired), unchanged for earlier versions", () => {
     const notFound = { code: -32002, message: "Resource not found: x", data: { uri: "x" } }
     assertEqual(projectError(notFound, v), { ...notFound, code: -32602 })
     assert.strictEqual(projectError(notFound, "2025-11-25"), notFound)
+    // -32042 is retired in 2026-07-28 (MRTR asks for URL elicitations where a request can ask for input)
+    const url = { code: -32042, message: "URL elicitation required", data: { elicitations: [] } }
+    assertEqual(projectError(url, v), { ...url, code: -32603 })
+    assert.strictEqual(projectError(url, "2025-11-25"), url)
   })
 })
 

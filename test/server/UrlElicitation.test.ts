@@ -1,0 +1,100 @@
+/**
+ * A handler that needs the user to complete URL elicitations first (`McpError.UrlElicitationRequired`).
+ * A 2025-11-25 session answers -32042 with them. MCP 2026-07-28 retired -32042 (it reserves
+ * -32020…-32099 for its own codes; a request asks for input with MRTR): the call answers
+ * `input_required` with each elicitation as an input request (by its `elicitationId`), and runs
+ * again when the client retries; a client that did not declare URL elicitation gets -32021.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { InMemory, McpError, McpServer } from "../../src/index.ts"
+
+/** Done out of band (the user signed in at the URL): the tool then connects. */
+const signedIn = new Set<string>()
+
+const Connect = McpServer.tool({
+  name: "connect",
+  handler: () =>
+    Effect.suspend(() =>
+      signedIn.has("auth-1") ? Effect.succeed("connected") : Effect.fail(
+        new McpError.UrlElicitationRequired({
+          elicitations: [{ mode: "url", elicitationId: "auth-1", url: "https://auth.example/start", message: "Sign in to Example" }],
+          message: "Sign in first"
+        })
+      )
+    )
+})
+
+/** A connection to a fresh server: `request` sends one message and waits for its answer. */
+const connect = Effect.gen(function*() {
+  const pair = InMemory.makePair()
+  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Connect, pair.server))
+  const answers = new Map<unknown, (message: any) => void>()
+  pair.client.onmessage = (message: any) => {
+    answers.get(message.id)?.(message)
+    answers.delete(message.id)
+  }
+  let next = 0
+  const request = (method: string, params: Record<string, unknown>) =>
+    Effect.promise(() =>
+      new Promise<any>((resolve) => {
+        const id = ++next
+        answers.set(id, resolve)
+        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+      })
+    )
+  return { request, notify: (method: string) => Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method } as never)) }
+})
+
+const modern = (capabilities: Record<string, unknown>) => ({
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": capabilities
+})
+
+describe("McpError.UrlElicitationRequired in both eras", () => {
+  it.live("2026-07-28: input_required with the URL elicitations as input requests; the retry runs the handler again; -32021 without elicitation.url", () =>
+    Effect.gen(function*() {
+      signedIn.clear()
+      const { request } = yield* connect
+      const caps = modern({ elicitation: { url: {} } })
+      const first = yield* request("tools/call", { name: "connect", arguments: {}, _meta: caps })
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(first.result.inputRequests, {
+        "auth-1": {
+          method: "elicitation/create",
+          params: { mode: "url", elicitationId: "auth-1", url: "https://auth.example/start", message: "Sign in to Example" }
+        }
+      })
+      assert.isString(first.result.requestState)
+      // Not signed in yet: asked again.
+      const retry = { name: "connect", arguments: {}, inputResponses: { "auth-1": { action: "accept" } }, requestState: first.result.requestState, _meta: caps }
+      assert.strictEqual((yield* request("tools/call", retry)).result?.resultType, "input_required")
+      signedIn.add("auth-1")
+      const done = yield* request("tools/call", retry)
+      assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "connected" }], JSON.stringify(done))
+      assert.strictEqual(done.result.resultType, "complete")
+      // A client that cannot open URLs is told what it lacks.
+      signedIn.clear()
+      const without = yield* request("tools/call", { name: "connect", arguments: {}, _meta: modern({ elicitation: { form: {} } }) })
+      assert.strictEqual(without.error?.code, -32021, JSON.stringify(without))
+      assert.deepStrictEqual(without.error.data, { requiredCapabilities: { elicitation: { url: {} } } })
+    }))
+
+  it.live("2025-11-25: -32042 with the elicitations, as before", () =>
+    Effect.gen(function*() {
+      signedIn.clear()
+      const { request, notify } = yield* connect
+      const init = yield* request("initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: { elicitation: { url: {} } },
+        clientInfo: { name: "t", version: "1" }
+      })
+      assert.strictEqual(init.result?.protocolVersion, "2025-11-25")
+      yield* notify("notifications/initialized")
+      const refused = yield* request("tools/call", { name: "connect", arguments: {} })
+      assert.strictEqual(refused.error?.code, -32042, JSON.stringify(refused))
+      assert.deepStrictEqual(refused.error.data.elicitations, [
+        { mode: "url", elicitationId: "auth-1", url: "https://auth.example/start", message: "Sign in to Example" }
+      ])
+    }))
+})
