@@ -429,6 +429,10 @@ const inRound = (
   const state = params["requestState"]
   const responses = params["inputResponses"]
   const hasResponses = typeof responses === "object" && responses !== null && !Array.isArray(responses)
+  // Answers by key, as `tasks/update` takes them (its schema refuses the rest with -32602 too).
+  if (responses !== undefined && !hasResponses) {
+    return Exit.fail(McpError.invalidParams("Invalid params: inputResponses must be an object (the answers by key)"))
+  }
   if (hasResponses) {
     const tooDeep = tooDeepAnswer(responses as { readonly [key: string]: unknown })
     if (tooDeep !== undefined) return Exit.fail(tooDeep)

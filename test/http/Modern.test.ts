@@ -376,6 +376,16 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       assert.strictEqual(onC.message.error.code, -32602)
     }))
 
+  it.live("inputResponses that are not an object (a number, a string, an array, null) are -32602, as on tasks/update", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      for (const inputResponses of [5, "x", [], null]) {
+        const answer = yield* Effect.promise(() => retry(url, "test_input_required_result_elicitation", caps, { inputResponses }))
+        assert.strictEqual(answer.message.error?.code, -32602, JSON.stringify(answer.message))
+        assert.strictEqual(answer.message.error.message, "Invalid params: inputResponses must be an object (the answers by key)")
+      }
+    }))
+
   it.live("deep nesting: arguments thousands of levels deep get their rounds; an answer nested deeper than 64 levels is -32602 (both were -32603: a stack overflow)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()
