@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
-import { McpContext, McpServer, Middleware } from "../../src/index.ts"
+import { McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { nestedText } from "../http/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
 import {
@@ -61,6 +61,17 @@ const probeTools = (probe: Probe) =>
           probe.finished++
           return outcome?.action === "accept" ? "confirmed" : "not confirmed"
         }).pipe(Effect.onInterrupt(() => Effect.sync(() => void probe.interrupted++)))
+    }),
+    McpServer.tool({
+      name: "gone_required",
+      execution: { taskSupport: "required" },
+      parameters: { url: Schema.Boolean },
+      handler: ({ url }) =>
+        Effect.fail(
+          url
+            ? new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", elicitationId: "e1", url: "https://x.example", message: "m" }] })
+            : new McpError.JsonRpcError({ code: -32002, message: "Resource not found: x://gone", data: { uri: "x://gone" } })
+        )
     }),
     McpServer.tool({
       name: "quick_required",
@@ -191,6 +202,15 @@ describe("tasks extension: capability and shapes", () => {
       assert.strictEqual(rpcError.status, "failed")
       assert.deepStrictEqual(rpcError.error, { code: -32603, message: "The job failed at the protocol level" })
       assert.notProperty(rpcError, "result")
+      // The error as 2026-07-28 has it: resource-not-found -32602 (SEP-2164), the retired -32042 -32603.
+      const notFound = yield* run(() => client.create("gone_required", { url: false }))
+      const urlRequired = yield* run(() => client.create("gone_required", { url: true }))
+      assert.deepStrictEqual((yield* run(() => client.poll(notFound.taskId))).error, {
+        code: -32602,
+        message: "Resource not found: x://gone",
+        data: { uri: "x://gone" }
+      })
+      assert.strictEqual((yield* run(() => client.poll(urlRequired.taskId))).error.code, -32603)
     }))
 
   it.live("the server decides: a call that ends within promoteAfterMillis is answered directly; a required tool is always a task", () =>

@@ -13,6 +13,8 @@
 import * as Schema from "effect/Schema"
 import { lazy } from "../../internal/lazy.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import { projectError } from "../../protocol/versions/Projection.ts"
+import * as v2026_07_28 from "../../protocol/versions/v2026_07_28.ts"
 import type { Task } from "../Task.ts"
 import { isoTime } from "./time.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -54,8 +56,9 @@ export const detailedTask = (task: Task): { readonly [key: string]: unknown } =>
   const outcome = task.outcome
   if (task.status === "completed" && outcome?._tag === "Result") wire.result = outcome.result
   else if (task.status === "failed") {
+    // As a 2026-07-28 answer carries it (resource-not-found -32602, no retired -32042).
     wire.error = outcome?._tag === "Error"
-      ? outcome.error
+      ? projectError(outcome.error, v2026_07_28.version)
       : { code: McpError.ErrorCode.InternalError, message: task.statusMessage ?? "The task failed" }
   } else if (task.status === "input_required" && task.inputRequests !== undefined) {
     wire.inputRequests = task.inputRequests
