@@ -258,10 +258,15 @@ export const jwt = (options: JwtOptions): Verifier => {
   }
 }
 
-/** Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read). */
+/**
+ * Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read):
+ * then the client keeps its token (503), rather than drop it (401). jose's plain `JOSEError`
+ * (`ERR_JOSE_GENERIC`) is thrown only by its JWKS fetch: an answer other than 200, or a body that
+ * is not JSON (an authorization server failing, a proxy's HTML error page).
+ */
 const unavailable = (error: unknown): boolean =>
   error instanceof JoseErrors.JWKSTimeout ||
-  (error instanceof JoseErrors.JOSEError && error.code === "ERR_JWKS_INVALID") ||
+  (error instanceof JoseErrors.JOSEError && (error.code === "ERR_JWKS_INVALID" || error.code === "ERR_JOSE_GENERIC")) ||
   (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))
 
 /** The principal of a verified payload. */

@@ -18,6 +18,7 @@ import * as Exit from "effect/Exit"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { BearerAuth } from "../../src/auth.ts"
 import { Stdio } from "../../src/index.ts"
@@ -301,6 +302,16 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     const body = await refused.json() as any
     assert.strictEqual(body.error.code, 403)
 
+    // Scopes that are not scope tokens (RFC 6750 §3) are left out of the challenge: a CR or NUL
+    // made Node refuse the header (an empty 500), a quote broke the quoted string.
+    for (const claims of [{ scope: "read x\r\ny" }, { scope: "read x\u0000y" }, { scp: ["read", "x\ny", "a\"b", "q\\", "\u00fc"] }]) {
+      const odd = `Bearer ${await token({ sub: "mallory", ...claims })}`
+      const stepUp = await post(url, modernCall("admin_echo", { text: "hi" }), modernHeaders("admin_echo", odd))
+      assert.strictEqual(stepUp.status, 403, JSON.stringify(claims))
+      assert.include(stepUp.headers.get("www-authenticate")!, `scope="read admin"`, JSON.stringify(claims))
+      assert.strictEqual(((await stepUp.json()) as any).error.code, 403)
+    }
+
     const admin = `Bearer ${await token({ sub: "root", scope: "admin" })}`
     const allowed = await post(url, modernCall("admin_echo", { text: "hi" }), modernHeaders("admin_echo", admin))
     assert.strictEqual(allowed.status, 200)
@@ -427,7 +438,7 @@ describe("token introspection (RFC 7662)", () => {
       }
     }))
 
-  it.live("an endpoint that cannot be reached is an invalid token (401), not a hang or a crash", () =>
+  it.live("an endpoint that cannot be reached, or answers no keys, is VerifierUnavailable (503), not an invalid token, a hang or a crash", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://mcp.test", timeoutMillis: 2_000 })
@@ -446,6 +457,17 @@ describe("token introspection (RFC 7662)", () => {
           .setExpirationTime("1m").sign(key.privateKey))
       const down = yield* Effect.exit(jwksDown.verify(signed))
       assert.isTrue(Exit.isFailure(down) && down.cause.reasons[0]?._tag === "Fail" && (down.cause.reasons[0] as any).error instanceof BearerAuth.VerifierUnavailable)
+      // And a JWKS endpoint that answers, but not with keys: a 500, an HTML error page (they were 401s: the client dropped its token).
+      for (const [status, body] of [[500, "{}"], [200, "<html>Bad Gateway</html>"]] as const) {
+        const failing = createServer((_request, response) => response.writeHead(status, { "content-type": "text/html" }).end(body))
+        yield* Effect.promise(() => new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve)))
+        const { port: failingPort } = failing.address() as AddressInfo
+        const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${failingPort}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+        const exit = yield* Effect.exit(verifier.verify(signed))
+        yield* Effect.promise(() => new Promise((resolve) => failing.close(resolve)))
+        const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+        assert.isTrue(reason?._tag === "Fail" && reason.error instanceof BearerAuth.VerifierUnavailable, `${status} ${body}: ${String(reason)}`)
+      }
       // Options that would check nothing are refused when the verifier is made.
       assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "", audience: "a" }), /issuer/)
       assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "i", audience: undefined as never }), /audience/)

@@ -10,6 +10,8 @@ interface Challenged {
   readonly requiredScopes: ReadonlyArray<string>
 }
 
+const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
 /** See `BearerAuth.challenge`. */
 export const challenge = (
   config: Challenged,
@@ -21,7 +23,10 @@ export const challenge = (
     // RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E only (no quote, backslash, control or non-ASCII).
     if (error.description !== undefined) parts.push(`error_description="${error.description.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "")}"`)
   }
-  const scopes = error?.scopes ?? (config.requiredScopes.length > 0 ? config.requiredScopes : undefined)
-  if (scopes !== undefined && scopes.length > 0) parts.push(`scope="${scopes.join(" ")}"`)
+  // Only scope tokens (RFC 6750 §3: %x21 / %x23-5B / %x5D-7E): a step-up challenge names the
+  // token's own scopes, which its issuer wrote; a CR or NUL there made Node refuse the header (an
+  // empty 500), a quote or backslash broke the quoted string.
+  const scopes = (error?.scopes ?? config.requiredScopes).filter((scope) => scopeToken.test(scope))
+  if (scopes.length > 0) parts.push(`scope="${scopes.join(" ")}"`)
   return `Bearer ${parts.join(", ")}`
 }
