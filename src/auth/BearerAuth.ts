@@ -172,7 +172,12 @@ export interface JwtOptions {
   readonly jwksUrl?: string | undefined
   /** A static key instead: a JWKS document, a PEM public key (SPKI), or a key object. */
   readonly key?: { readonly keys: ReadonlyArray<unknown> } | string | KeyObject | undefined
-  /** The expected `iss`. */
+  /**
+   * The expected `iss`: one issuer, or several. With several, a principal's subject is
+   * `"<iss> <sub>"`: a `sub` is unique only within its issuer (RFC 9068 §2.2), so two issuers'
+   * `user-1` are two users, and must not share sessions, tasks or limits (`claims.sub` keeps the
+   * token's own).
+   */
   readonly issuer: string | ReadonlyArray<string>
   /** The expected `aud`: this resource (RFC 8707). */
   readonly audience: string | ReadonlyArray<string>
@@ -233,6 +238,8 @@ export const jwt = (options: JwtOptions): Verifier => {
     const object = key as KeyObject
     getKey = () => object
   }
+  // Several issuers: subjects are qualified by theirs (see `JwtOptions.issuer`).
+  const qualified = typeof options.issuer !== "string" && new Set(options.issuer).size > 1
   const verifyOptions = {
     issuer: typeof options.issuer === "string" ? options.issuer : [...options.issuer],
     audience: typeof options.audience === "string" ? options.audience : [...options.audience],
@@ -248,7 +255,7 @@ export const jwt = (options: JwtOptions): Verifier => {
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
-          return principalOf(payload)
+          return principalOf(payload, qualified)
         },
         catch: (error): InvalidToken | VerifierUnavailable =>
           unavailable(error)
@@ -269,9 +276,9 @@ const unavailable = (error: unknown): boolean =>
   (error instanceof JoseErrors.JOSEError && (error.code === "ERR_JWKS_INVALID" || error.code === "ERR_JOSE_GENERIC")) ||
   (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))
 
-/** The principal of a verified payload. */
-const principalOf = (payload: JWTPayload): Principal => ({
-  subject: payload.sub!,
+/** The principal of a verified payload; its subject qualified by its issuer when several are trusted. */
+const principalOf = (payload: JWTPayload, qualified: boolean): Principal => ({
+  subject: qualified ? `${payload.iss} ${payload.sub}` : payload.sub!,
   scopes: scopesOf(payload),
   claims: payload as { readonly [key: string]: unknown }
 })

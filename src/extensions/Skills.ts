@@ -270,6 +270,9 @@ export const fromDirectory = (
     const path = yield* Path.Path
     const files: Array<[string, Uint8Array]> = []
     let manifest: Uint8Array | undefined
+    // Bytes read so far: a file that would pass the limit is refused before it is read (a 1 GiB
+    // file was read whole, 2 GB of memory, before the limit was checked).
+    let read = 0
     // Depth first; `relative` is `/`-separated whatever the platform's separator.
     const walk = (absolute: string, relative: string): Effect.Effect<void, SkillError | PlatformError.PlatformError> =>
       Effect.gen(function*() {
@@ -278,14 +281,20 @@ export const fromDirectory = (
           if (entry.name.startsWith(".")) continue
           const child = path.join(absolute, entry.name)
           const childRelative = relative === "" ? entry.name : `${relative}/${entry.name}`
-          // A link is followed to a file, never to a directory (no cycles).
-          const isFile = entry.type === "File" ||
-            ((entry.type === "SymbolicLink" || entry.type === "Unknown") && (yield* fs.stat(child)).type === "File")
           if (entry.type === "Directory") {
             yield* walk(child, childRelative)
-          } else if (isFile) {
+            continue
+          }
+          // A link is followed to a file, never to a directory (no cycles).
+          const info = yield* fs.stat(child)
+          if (info.type === "File") {
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
+            }
+            const size = Number(info.size)
+            if (childRelative !== "SKILL.md") read += size
+            if (read > limits.bytes || size > limits.bytes) {
+              return yield* new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
             }
             const bytes = yield* fs.readFile(child)
             if (childRelative === "SKILL.md") manifest = bytes

@@ -372,6 +372,25 @@ describe("BearerAuth.jwt with a static key", () => {
       assert.throws(() => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: ["none"] }), /none/)
       assert.throws(() => BearerAuth.jwt({ issuer: "i", audience: "a" }), /exactly one/)
     }))
+
+  it.live("several issuers: a subject is qualified by its issuer (two issuers' user-1 are two principals); one issuer: the sub as it is", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("ES256"))
+      const tokenOf = (iss: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: "user-1" }).setProtectedHeader({ alg: "ES256" }).setIssuer(iss).setAudience("https://aud.test")
+            .setExpirationTime("1m").sign(key.privateKey))
+      const both = BearerAuth.jwt({ key: key.publicKey, issuer: ["https://a.test", "https://b.test"], audience: "https://aud.test" })
+      const fromA = yield* both.verify(yield* tokenOf("https://a.test"))
+      const fromB = yield* both.verify(yield* tokenOf("https://b.test"))
+      assert.strictEqual(fromA.subject, "https://a.test user-1")
+      assert.strictEqual(fromB.subject, "https://b.test user-1")
+      assert.strictEqual(fromA.claims["sub"], "user-1", "the token's own sub stays in the claims")
+      const one = BearerAuth.jwt({ key: key.publicKey, issuer: "https://a.test", audience: "https://aud.test" })
+      assert.strictEqual((yield* one.verify(yield* tokenOf("https://a.test"))).subject, "user-1")
+      const listedOnce = BearerAuth.jwt({ key: key.publicKey, issuer: ["https://a.test"], audience: "https://aud.test" })
+      assert.strictEqual((yield* listedOnce.verify(yield* tokenOf("https://a.test"))).subject, "user-1")
+    }))
 })
 
 describe("challenges", () => {

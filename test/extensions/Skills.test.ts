@@ -11,7 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -209,6 +209,29 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(yield* reason("---\nname: [unclosed\n---\n"), "InvalidFrontmatter")
       assert.strictEqual(yield* reason("---\nname: Not_Valid\ndescription: d\n---\n"), "InvalidName")
       assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
+  it.effect("a file past the size limit is refused before it is read (TooLarge, not 2 GB of memory and a defect)", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: big\ndescription: d\n---\n")
+      // Sparse: 1 GiB on paper, no disk; read whole, it would not even fit in a string.
+      const sparse = (file: string, size: number) => {
+        writeFileSync(join(dir, file), "")
+        truncateSync(join(dir, file), size)
+      }
+      sparse("big.bin", 1024 ** 3)
+      const heapBefore = process.memoryUsage().rss
+      const error = yield* Effect.flip(Skills.fromDirectory(dir))
+      assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "TooLarge")
+      assert.isBelow(process.memoryUsage().rss - heapBefore, 256 * 1024 * 1024, "nothing of it was read")
+      // Two files under the limit each, over it together: refused as well.
+      rmSync(join(dir, "big.bin"))
+      sparse("a.bin", Skills.limits.bytes / 2 + 1)
+      sparse("b.bin", Skills.limits.bytes / 2 + 1)
+      const together = yield* Effect.flip(Skills.fromDirectory(dir))
+      assert.strictEqual(together._tag === "SkillError" ? together.reason : together._tag, "TooLarge")
     }).pipe(Effect.provide(platform), Effect.scoped))
 })
 
