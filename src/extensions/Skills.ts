@@ -250,7 +250,11 @@ export const make = (definition: {
  * Needs the `FileSystem` and `Path` services (`NodeServices.layer` of `@effect/platform-node`).
  * The checks are those of {@link make}, plus: the directory has a `SKILL.md` that starts with a
  * frontmatter block. Entries whose name starts with `.` are skipped, and so are symbolic links to
- * directories. The skill's URIs come from the frontmatter `name`, not from the directory's name.
+ * directories; a link to a file is followed wherever it points (a file shared by several skills),
+ * so whoever can write the directory chooses what is served: load skills from directories only
+ * trusted hands write. Each file is measured before it is read (a file past the size limit is
+ * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
+ * name.
  *
  * **Example** (Serving a skill read from disk)
  *
