@@ -199,6 +199,10 @@ export const configFor = (
  * written whole to a temporary file, then renamed over the old one. Returns whether an entry of
  * that name was replaced.
  *
+ * A file that is a symbolic link (a dotfiles repository) is written where it points, and the link
+ * stays; the file keeps its permissions (a configuration holding secrets in `env` may be
+ * readable by its owner only), and one made here with `env` values is readable by its owner only.
+ *
  * @stability experimental
  * @category constructors
  * @since 0.2.0
@@ -208,9 +212,16 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   const path = yield* Path.Path
   const failed = (cause: unknown) => new ConfigWriteFailed({ path: configFile, cause })
   const exists = yield* Effect.mapError(fs.exists(configFile), failed)
+  // Written where a link points (the link stays), with the permissions it had.
+  const target = exists ? yield* Effect.mapError(fs.realPath(configFile), failed) : configFile
+  const mode = exists
+    ? (yield* Effect.mapError(fs.stat(target), failed)).mode & 0o7777
+    : Object.keys(entry.env ?? {}).length > 0
+    ? 0o600
+    : undefined
   let existing: unknown
   if (exists) {
-    const text = yield* Effect.mapError(fs.readFileString(configFile), failed)
+    const text = yield* Effect.mapError(fs.readFileString(target), failed)
     if (text.trim() !== "") {
       existing = yield* Effect.try({
         try: () => JSON.parse(text) as unknown,
@@ -222,11 +233,18 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   const config = yield* configFor(client, name, entry, existing, configFile)
   const key = client === "vscode" ? "servers" : "mcpServers"
   const replaced = isRecord(existing) && isRecord(existing[key]) && name in existing[key]
-  const temporary = `${configFile}.${process.pid}.tmp`
+  const temporary = `${target}.${process.pid}.tmp`
+  const written = `${JSON.stringify(config, null, 2)}\n`
   yield* Effect.mapError(
     Effect.andThen(
-      fs.makeDirectory(path.dirname(configFile), { recursive: true }),
-      Effect.andThen(fs.writeFileString(temporary, `${JSON.stringify(config, null, 2)}\n`), fs.rename(temporary, configFile))
+      fs.makeDirectory(path.dirname(target), { recursive: true }),
+      Effect.andThen(
+        // The mode given at creation is narrowed by the umask: set again, as it was.
+        mode === undefined
+          ? fs.writeFileString(temporary, written)
+          : Effect.andThen(fs.writeFileString(temporary, written, { mode }), fs.chmod(temporary, mode)),
+        fs.rename(temporary, target)
+      )
     ),
     failed
   )

@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { bin, cli, example, tempProject } from "./support.ts"
 
@@ -57,6 +57,27 @@ describe("effect-mcp install", () => {
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, `${broken} is left unchanged: it is not valid JSON`)
       assert.strictEqual(readFileSync(broken, "utf8"), "{ not json")
+    }), 30_000)
+
+  it.live("--config: a symbolic link is written where it points (the link stays); the file keeps its permissions; a new one with env values is its owner's only", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      mkdirSync(join(dir, "dotfiles"))
+      const real = join(dir, "dotfiles", "claude.json")
+      writeFileSync(real, JSON.stringify({ mcpServers: {} }))
+      chmodSync(real, 0o600)
+      const link = join(dir, "config.json")
+      symlinkSync(real, link)
+      const linked = yield* cli(["install", "claude-desktop", hello, "--config", link, "--env", "API_KEY=secret"])
+      assert.strictEqual(linked.code, 0, linked.stderr)
+      assert.isTrue(lstatSync(link).isSymbolicLink(), "still a link")
+      assert.deepStrictEqual(JSON.parse(readFileSync(real, "utf8")).mcpServers.hello, { ...expected, env: { API_KEY: "secret" } })
+      assert.strictEqual(statSync(real).mode & 0o777, 0o600, "its owner's only, as it was")
+      const fresh = join(dir, "fresh", "mcp.json")
+      const created = yield* cli(["install", "cursor", hello, "--config", fresh, "--env", "API_KEY=secret"])
+      assert.strictEqual(created.code, 0, created.stderr)
+      assert.strictEqual(statSync(fresh).mode & 0o777, 0o600)
+      assert.deepStrictEqual(readdirSync(join(dir, "fresh")), ["mcp.json"], "no temporary file left")
     }), 30_000)
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
