@@ -24,6 +24,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
+import type { ParseError } from "jsonc-parser"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -199,6 +200,9 @@ export const configFor = (
  * written whole to a temporary file, then renamed over the old one. Returns whether an entry of
  * that name was replaced.
  *
+ * The file may hold comments and trailing commas (VS Code's `mcp.json` is JSON with comments): the
+ * entry is edited in place, and the rest of the file (its comments included) stays.
+ *
  * A file that is a symbolic link (a dotfiles repository) is written where it points, and the link
  * stays; the file keeps its permissions (a configuration holding secrets in `env` may be
  * readable by its owner only), and one made here with `env` values is readable by its owner only.
@@ -220,21 +224,36 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
     ? 0o600
     : undefined
   let existing: unknown
+  let text = ""
+  // Read as JSON with comments and trailing commas (VS Code's `mcp.json` is JSONC), and edited in
+  // place: the rest of the file, its comments and layout included, stays as it is.
+  const jsonc = yield* Effect.promise(() => import("jsonc-parser"))
   if (exists) {
-    const text = yield* Effect.mapError(fs.readFileString(target), failed)
+    text = yield* Effect.mapError(fs.readFileString(target), failed)
     if (text.trim() !== "") {
-      existing = yield* Effect.try({
-        try: () => JSON.parse(text) as unknown,
-        catch: (cause) =>
-          new InvalidConfig({ path: configFile, reason: `it is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})` })
-      })
+      const errors: Array<ParseError> = []
+      existing = jsonc.parse(text, errors, { allowTrailingComma: true })
+      if (errors.length > 0) {
+        const [first] = errors
+        return yield* new InvalidConfig({
+          path: configFile,
+          reason: `it is not valid JSON (${jsonc.printParseErrorCode(first!.error)} at offset ${first!.offset})`
+        })
+      }
     }
   }
   const config = yield* configFor(client, name, entry, existing, configFile)
   const key = client === "vscode" ? "servers" : "mcpServers"
   const replaced = isRecord(existing) && isRecord(existing[key]) && name in existing[key]
   const temporary = `${target}.${process.pid}.tmp`
-  const written = `${JSON.stringify(config, null, 2)}\n`
+  const written = existing === undefined
+    ? `${JSON.stringify(config, null, 2)}\n`
+    : jsonc.applyEdits(
+      text,
+      jsonc.modify(text, [key, name], (config[key] as { readonly [name: string]: unknown })[name], {
+        formattingOptions: { insertSpaces: true, tabSize: 2, eol: text.includes("\r\n") ? "\r\n" : "\n" }
+      })
+    )
   yield* Effect.mapError(
     Effect.andThen(
       fs.makeDirectory(path.dirname(target), { recursive: true }),

@@ -1,8 +1,8 @@
 /**
  * `effect-mcp install`: the printed entries (Claude-Desktop-style `mcpServers`, VS Code `servers`,
  * a generic stdio entry) name this Node and the CLI's script by absolute path; written
- * configurations keep the other servers, replace an entry of the same name, and refuse a file
- * that is not JSON; Claude Desktop's file is found under the home folder; and the written command
+ * configurations keep the other servers, replace an entry of the same name, keep a JSONC file's
+ * comments, links and permissions, and refuse a file that is not JSON; Claude Desktop's file is found under the home folder; and the written command
  * starts a server the SDK client can use.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -78,6 +78,40 @@ describe("effect-mcp install", () => {
       assert.strictEqual(created.code, 0, created.stderr)
       assert.strictEqual(statSync(fresh).mode & 0o777, 0o600)
       assert.deepStrictEqual(readdirSync(join(dir, "fresh")), ["mcp.json"], "no temporary file left")
+    }), 30_000)
+
+  it.live("--config: a file with comments and trailing commas (VS Code's mcp.json is JSONC) is edited in place: comments, layout and the other servers stay", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const config = join(dir, "mcp.json")
+      const before = [
+        "{",
+        "  // Servers of this workspace",
+        "  \"servers\": {",
+        "    \"other\": { \"type\": \"stdio\", \"command\": \"other\" }, /* keep me */",
+        "  },",
+        "  \"inputs\": [],",
+        "}",
+        ""
+      ].join("\n")
+      writeFileSync(config, before)
+      const added = yield* cli(["install", "vscode", hello, "--config", config])
+      assert.strictEqual(added.code, 0, added.stderr)
+      const after = readFileSync(config, "utf8")
+      assert.include(after, "// Servers of this workspace")
+      assert.include(after, "/* keep me */")
+      assert.include(after, "\"inputs\": [],")
+      const { parse } = yield* Effect.promise(() => import("jsonc-parser"))
+      assert.deepStrictEqual(parse(after, [], { allowTrailingComma: true }), {
+        servers: { other: { type: "stdio", command: "other" }, hello: { type: "stdio", ...expected } },
+        inputs: []
+      })
+      // Replaced by name, in place.
+      const replaced = yield* cli(["install", "vscode", hello, "--config", config, "--env", "A=1"])
+      assert.include(replaced.stderr, `replaced the server "hello"`)
+      const again = readFileSync(config, "utf8")
+      assert.include(again, "// Servers of this workspace")
+      assert.deepStrictEqual(parse(again, [], { allowTrailingComma: true }).servers.hello, { type: "stdio", ...expected, env: { A: "1" } })
     }), 30_000)
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
