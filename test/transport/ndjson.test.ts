@@ -77,6 +77,17 @@ describe("NdjsonDecoder", () => {
     assert.deepStrictEqual(out[1], { next: true })
   })
 
+  it("a short line of bad bytes is -32700 however the chunks cut it, not too large (its U+FFFDs are not its size)", () => {
+    // 48 bytes, 40 of them bad: decoded, 128 bytes of text; received, 48 (the limit is 100).
+    const all = Uint8Array.from([...bytes('{"n":"'), ...new Array(40).fill(0xff), ...bytes('"}\n{"next":1}\n')])
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+      const out = decodeCut(100, all, cuts)
+      assert.strictEqual(out.length, 2, JSON.stringify(out))
+      assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32700, JSON.stringify(out[0]))
+      assert.deepStrictEqual(out[1], { next: 1 })
+    }))
+  })
+
   it("a line both too large and not UTF-8 is -32600 however the chunks cut it (as it would be while streaming)", () => {
     const bad = Uint8Array.from([...bytes('{"n":"'), 0xff, ...bytes("x".repeat(150)), 0xc3, 0x28, ...bytes('"}\n')])
     for (const last of [true, false]) {

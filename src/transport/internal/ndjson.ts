@@ -73,7 +73,7 @@ export class NdjsonDecoder {
     if (start < text.length) {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
-      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text)) {
+      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text, this.bufferInvalid)) {
         this.buffer = ""
         this.bufferInvalid = false
         this.discarding = true
@@ -98,12 +98,16 @@ export class NdjsonDecoder {
 
   /**
    * Exact UTF-8 size check, paid only when it could matter: a string of `length` UTF-16 units
-   * takes between `length` and `3 × length` bytes.
+   * takes between `length` and `3 × length` bytes. Text decoded from bytes that are not UTF-8
+   * (`notUtf8`) is measured as received, at least: each U+FFFD stands for one bad byte or more,
+   * not for the 3 bytes it takes (a short line of bad bytes is not too large), and the measure
+   * only grows as a line arrives, so the line is too large whole exactly when it is in pieces.
    */
-  private tooLarge(length: number, text: string | (() => string)): boolean {
+  private tooLarge(length: number, text: string | (() => string), notUtf8 = false): boolean {
     if (length > this.maxBytes) return true
     if (length * 3 <= this.maxBytes) return false
-    return Buffer.byteLength(typeof text === "string" ? text : text(), "utf8") > this.maxBytes
+    const value = typeof text === "string" ? text : text()
+    return Buffer.byteLength(value, "utf8") - (notUtf8 ? 2 * replacements(value) : 0) > this.maxBytes
   }
 
   /**
@@ -111,7 +115,7 @@ export class NdjsonDecoder {
    * is too large is -32600 however the chunks cut it, whatever its bytes), then not UTF-8 (-32700).
    */
   private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean): void {
-    if (this.tooLarge(line.length, line)) return void out.push(this.oversized())
+    if (this.tooLarge(line.length, line, notUtf8Bytes)) return void out.push(this.oversized())
     if (notUtf8Bytes) return void out.push(notUtf8())
     if (line.length === 0 || line === "\r") return
     try {
@@ -129,6 +133,13 @@ export class NdjsonDecoder {
       })
     )
   }
+}
+
+/** How many U+FFFD `text` holds. */
+const replacements = (text: string): number => {
+  let count = 0
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++
+  return count
 }
 
 const notUtf8 = (): InvalidFrame => new InvalidFrame(JsonRpc.parseError("the message is not valid UTF-8"))
