@@ -671,8 +671,8 @@ const main = async (): Promise<number> => {
         list.push(sample)
         samples.set(key(server, mode), list)
         parts.push(`${server} ${fmt(sample.callsPerSecond)}/s ${fmt(sample.cpuPerCall, 1)} µs CPU`)
-        // The control right after our 2026 run, in the same conditions.
-        // And 2026 beside it, on the same process, in alternating order.
+        // Right after our 2026 run, in the same conditions: the control and 2026 beside it, on one
+        // process, in alternating order.
         if (controlRun !== undefined && server === "ours" && mode === "2026") {
           const pair = round % 2 === 0 ? ["control", "2026 beside"] as const : ["2026 beside", "control"] as const
           for (const workload of pair) {

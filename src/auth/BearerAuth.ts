@@ -176,7 +176,9 @@ export interface JwtOptions {
    * The expected `iss`: one issuer, or several. With several, a principal's subject is
    * `"<iss> <sub>"`: a `sub` is unique only within its issuer (RFC 9068 §2.2), so two issuers'
    * `user-1` are two users, and must not share sessions, tasks or limits (`claims.sub` keeps the
-   * token's own).
+   * token's own). Going from one issuer to several therefore renames every principal: what is
+   * keyed on subjects (tasks, rate limits, cached responses, sealed MRTR states, sessions) starts
+   * over for them.
    */
   readonly issuer: string | ReadonlyArray<string>
   /** The expected `aud`: this resource (RFC 8707). */

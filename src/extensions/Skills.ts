@@ -295,9 +295,8 @@ export const fromDirectory = (
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
             }
-            const size = Number(info.size)
-            if (childRelative !== "SKILL.md") read += size
-            if (read > limits.bytes || size > limits.bytes) {
+            read += Number(info.size)
+            if (read > limits.bytes) {
               return yield* new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
             }
             const bytes = yield* fs.readFile(child)

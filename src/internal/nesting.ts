@@ -27,10 +27,3 @@ export const nestedDeeperThan = (value: unknown, max: number): boolean => {
   }
   return false
 }
-
-/**
- * How many levels of objects and arrays an answer a client gives to an input request may have
- * (`inputResponses`, MCP 2026-07-28): answers are sealed into `requestState` or stored with their
- * task, and the spec's answers (elicitation content, a sampled message, roots) need a few.
- */
-export const maxAnswerDepth = 64

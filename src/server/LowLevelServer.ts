@@ -495,6 +495,14 @@ const inputRequiredOr = (
       )
     }
     inputRequests = urlInputRequests(failure.elicitations)
+    // The user declined (or cancelled) every one of them: the request ends, as the client's
+    // -32042 ended it in 2025-11-25 (asked again, a declining client would retry for ever).
+    const keys = Object.keys(inputRequests)
+    if (keys.every((key) => declined(round.answers.get(key)))) {
+      return Exit.fail(
+        new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
+      )
+    }
   }
   return Exit.succeed({
     resultType: "input_required",
@@ -503,19 +511,28 @@ const inputRequiredOr = (
   })
 }
 
-/** URL elicitations as 2026-07-28 input requests, by their `elicitationId` (else by order). */
+/**
+ * URL elicitations as 2026-07-28 input requests, keyed by their `elicitationId` (else by order);
+ * their params without it (2026-07-28's URL elicitation has none: the key names the input).
+ */
 const urlInputRequests = (
   elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
 ): { readonly [key: string]: InputRequest } => {
   const requests: { [key: string]: InputRequest } = {}
   elicitations.forEach((elicitation, i) => {
-    const id = elicitation["elicitationId"]
-    requests[typeof id === "string" && id.length > 0 ? id : `elicitation/create-url-${i + 1}`] = {
+    const { elicitationId, ...params } = elicitation
+    requests[typeof elicitationId === "string" && elicitationId.length > 0 ? elicitationId : `elicitation/create-url-${i + 1}`] = {
       method: "elicitation/create",
-      params: { ...elicitation, mode: "url" } as JsonRpc.Params
+      params: { ...params, mode: "url" } as JsonRpc.Params
     }
   })
   return requests
+}
+
+/** Whether an answer to an elicitation is a decline or a cancellation. */
+const declined = (answer: unknown): boolean => {
+  const action = typeof answer === "object" && answer !== null ? (answer as { readonly action?: unknown }).action : undefined
+  return action === "decline" || action === "cancel"
 }
 
 /** The handler and the middleware's typed hooks around it, as one function. */

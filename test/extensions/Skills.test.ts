@@ -222,16 +222,18 @@ describe("Skills.fromDirectory", () => {
         truncateSync(join(dir, file), size)
       }
       sparse("big.bin", 1024 ** 3)
-      const heapBefore = process.memoryUsage().rss
+      const rssAtStart = process.memoryUsage().rss
       const error = yield* Effect.flip(Skills.fromDirectory(dir))
       assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "TooLarge")
-      assert.isBelow(process.memoryUsage().rss - heapBefore, 256 * 1024 * 1024, "nothing of it was read")
-      // Two files under the limit each, over it together: refused as well.
+      assert.isBelow(process.memoryUsage().rss - rssAtStart, 256 * 1024 * 1024, "nothing of it was read")
+      // Files under the limit each, over it together: refused once their sizes add up past it,
+      // before the rest is read (24 files of 16 MiB: 384 MiB, and as much again as text, read whole).
       rmSync(join(dir, "big.bin"))
-      sparse("a.bin", Skills.limits.bytes / 2 + 1)
-      sparse("b.bin", Skills.limits.bytes / 2 + 1)
+      for (let i = 0; i < 24; i++) sparse(`part-${String(i).padStart(2, "0")}.bin`, Skills.limits.bytes)
+      const rssBefore = process.memoryUsage().rss
       const together = yield* Effect.flip(Skills.fromDirectory(dir))
       assert.strictEqual(together._tag === "SkillError" ? together.reason : together._tag, "TooLarge")
+      assert.isBelow(process.memoryUsage().rss - rssBefore, 128 * 1024 * 1024, "at most one of them was read")
     }).pipe(Effect.provide(platform), Effect.scoped))
 })
 

@@ -59,4 +59,13 @@ describe("requestState", () => {
     assert.match(digest, /^[A-Za-z0-9_-]{43}$/)
     assert.throws(() => recursiveDigest(deep, undefined), RangeError)
   })
+
+  it("a value met again inside itself (an in-process client's cycle) is refused, not written for ever; one met twice side by side is written twice", () => {
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic["self"] = { inner: [cyclic] }
+    assert.throws(() => digestOf(request(cyclic), undefined), TypeError)
+    const shared = { x: [1, 2] }
+    const twice = { left: shared, right: shared, list: [shared, shared] }
+    assert.strictEqual(digestOf(request(twice), undefined), recursiveDigest(twice, undefined))
+  })
 })

@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { InMemory, McpError, McpServer } from "../../src/index.ts"
 
 /** Done out of band (the user signed in at the URL): the tool then connects. */
@@ -25,10 +26,20 @@ const Connect = McpServer.tool({
     )
 })
 
+const SignedInPrompt = McpServer.prompt({
+  name: "signed_in",
+  handler: () =>
+    Effect.suspend(() =>
+      signedIn.has("auth-1")
+        ? Effect.succeed("welcome")
+        : Effect.fail(new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", elicitationId: "auth-1", url: "https://auth.example/start", message: "Sign in" }] }))
+    )
+})
+
 /** A connection to a fresh server: `request` sends one message and waits for its answer. */
 const connect = Effect.gen(function*() {
   const pair = InMemory.makePair()
-  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Connect, pair.server))
+  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Layer.mergeAll(Connect, SignedInPrompt), pair.server))
   const answers = new Map<unknown, (message: any) => void>()
   pair.client.onmessage = (message: any) => {
     answers.get(message.id)?.(message)
@@ -59,11 +70,9 @@ describe("McpError.UrlElicitationRequired in both eras", () => {
       const caps = modern({ elicitation: { url: {} } })
       const first = yield* request("tools/call", { name: "connect", arguments: {}, _meta: caps })
       assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      // Keyed by the elicitation's id; 2026-07-28's URL elicitation params have none.
       assert.deepStrictEqual(first.result.inputRequests, {
-        "auth-1": {
-          method: "elicitation/create",
-          params: { mode: "url", elicitationId: "auth-1", url: "https://auth.example/start", message: "Sign in to Example" }
-        }
+        "auth-1": { method: "elicitation/create", params: { mode: "url", url: "https://auth.example/start", message: "Sign in to Example" } }
       })
       assert.isString(first.result.requestState)
       // Not signed in yet: asked again.
@@ -73,6 +82,16 @@ describe("McpError.UrlElicitationRequired in both eras", () => {
       const done = yield* request("tools/call", retry)
       assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "connected" }], JSON.stringify(done))
       assert.strictEqual(done.result.resultType, "complete")
+      // The user declines (or cancels): the call ends; asked again, a declining client would retry for ever.
+      signedIn.clear()
+      for (const action of ["decline", "cancel"]) {
+        const ended = yield* request("tools/call", { ...retry, inputResponses: { "auth-1": { action } } })
+        assert.strictEqual(ended.error?.code, -32603, JSON.stringify(ended))
+        assert.strictEqual(ended.error.message, "Sign in first: the user declined the URL elicitation")
+      }
+      // prompts/get asks the same way.
+      const prompt = yield* request("prompts/get", { name: "signed_in", _meta: caps })
+      assert.deepStrictEqual(Object.keys(prompt.result?.inputRequests ?? {}), ["auth-1"], JSON.stringify(prompt))
       // A client that cannot open URLs is told what it lacks.
       signedIn.clear()
       const without = yield* request("tools/call", { name: "connect", arguments: {}, _meta: modern({ elicitation: { form: {} } }) })

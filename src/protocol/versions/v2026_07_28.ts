@@ -7,7 +7,8 @@
  * the extension `io.modelcontextprotocol/tasks`), `Tool.execution`, and
  * `notifications/elicitation/complete`. What it adds is applied by the projection's 2026 step:
  * `resultType` on every result, the caching hints (`ttlMs`, `cacheScope`) on cacheable results,
- * and resource-not-found as -32602 (SEP-2164).
+ * resource-not-found as -32602 (SEP-2164), and the retired URL-elicitation-required (-32042) as
+ * -32603 where a request cannot ask for input (MRTR asks for the elicitations where it can).
  *
  * Requests of this revision carry their version, client capabilities and client info in
  * `params._meta` (`Negotiation.resolveModern`); there is no `initialize`.

@@ -7,8 +7,14 @@
  * @internal
  */
 import { clip } from "../../internal/clip.ts"
-import { maxAnswerDepth, nestedDeeperThan } from "../../internal/nesting.ts"
+import { nestedDeeperThan } from "../../internal/nesting.ts"
 import * as McpError from "../../protocol/McpError.ts"
+
+/**
+ * How many levels of objects and arrays an answer may have: the spec's answers (elicitation
+ * content, a sampled message, roots) need a few.
+ */
+export const maxAnswerDepth = 64
 
 /**
  * The -32602 of `inputResponses` holding an answer nested deeper than `maxAnswerDepth` (64)

@@ -92,8 +92,15 @@ class Verbatim {
   }
 }
 const comma = new Verbatim(",")
-const closeArray = new Verbatim("]")
-const closeObject = new Verbatim("}")
+
+/** The end of an array or object {@link canonical} is inside of: written, it leaves it. */
+class Close extends Verbatim {
+  readonly value: object
+  constructor(text: string, value: object) {
+    super(text)
+    this.value = value
+  }
+}
 
 /**
  * JSON with object keys sorted: the same value always gives the same text. Iterative (a stack of
@@ -105,20 +112,30 @@ const closeObject = new Verbatim("}")
 const canonical = (root: unknown): string => {
   const parts: Array<string> = []
   const todo: Array<unknown> = [root]
+  // The arrays and objects being written: one met again inside itself is a cycle (an in-process
+  // client can send one), refused as `JSON.stringify` refuses it, instead of written for ever.
+  const open = new Set<object>()
+  const enter = (value: object) => {
+    if (open.has(value)) throw new TypeError("Converting circular structure to canonical JSON")
+    open.add(value)
+  }
   while (todo.length > 0) {
     const next = todo.pop()
     if (next instanceof Verbatim) {
       parts.push(next.text)
+      if (next instanceof Close) open.delete(next.value)
     } else if (Array.isArray(next)) {
+      enter(next)
       parts.push("[")
-      todo.push(closeArray)
+      todo.push(new Close("]", next))
       for (let i = next.length - 1; i >= 0; i--) {
         todo.push(next[i])
         if (i > 0) todo.push(comma)
       }
     } else if (typeof next === "object" && next !== null) {
+      enter(next)
       parts.push("{")
-      todo.push(closeObject)
+      todo.push(new Close("}", next))
       const keys = Object.keys(next).sort()
       for (let i = keys.length - 1; i >= 0; i--) {
         todo.push((next as Record<string, unknown>)[keys[i]!])
