@@ -270,10 +270,10 @@ const main = async () => {
       const installed = JSON.parse(readFileSync(join(dir, "node_modules/effect-mcp-server/package.json"), "utf8"))
       // The runtime dependencies, each loaded only by what needs it and free of effect: the JSON
       // Schema validator of raw-schema tools, `jose` for bearer tokens (effect-mcp-server/auth),
-      // and the YAML parser of skills read from disk.
+      // the YAML parser of skills read from disk, and the JSONC editor of `effect-mcp install`.
       const dependencies = Object.keys(installed.dependencies ?? {}).sort()
       expect(
-        JSON.stringify(dependencies) === JSON.stringify(["@cfworker/json-schema", "jose", "yaml"]),
+        JSON.stringify(dependencies) === JSON.stringify(["@cfworker/json-schema", "jose", "jsonc-parser", "yaml"]),
         `unexpected dependencies: ${JSON.stringify(installed.dependencies)}`
       )
       expect(installed.dependencies?.effect === undefined, "effect is a dependency")
@@ -369,7 +369,7 @@ const main = async () => {
       }
     })
 
-    await check("the effect-mcp bin: npx effect-mcp --help, inspect --json and run --stdio of a server module", async () => {
+    await check("the effect-mcp bin: npx effect-mcp --help, inspect --json, install into a JSONC file, and run --stdio of a server module", async () => {
       // The README example, exporting its server instead of running it (the CLI's convention).
       const source = readmeExample().replace(
         /McpServer\.serve\((\{[^}]*\}), (.+?), Stdio\.make\(\)\)\s*\.pipe\(Stdio\.runMain\)/s,
@@ -385,6 +385,15 @@ const main = async () => {
       ) as { readonly serverInfo: { readonly name: string }; readonly tools: ReadonlyArray<{ readonly name: string }> }
       expect(inspected.serverInfo.name === "hello", `inspect: ${JSON.stringify(inspected.serverInfo)}`)
       expect(inspected.tools.map((tool) => tool.name).join() === "weather", `inspect tools: ${JSON.stringify(inspected.tools)}`)
+      // install edits a configuration with comments in place (jsonc-parser, loaded from the package).
+      const config = join(dir, "mcp.json")
+      writeFileSync(config, `{\n  // workspace servers\n  "servers": {},\n}\n`)
+      execFileSync(npx, ["--no", "--", "effect-mcp", "install", "vscode", "server-module.ts", "--config", config], { cwd: dir, encoding: "utf8" })
+      const installedConfig = readFileSync(config, "utf8")
+      expect(
+        installedConfig.includes("// workspace servers") && installedConfig.includes(`"hello": {`),
+        `install into a JSONC file:\n${installedConfig}`
+      )
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"])
     })
