@@ -495,10 +495,12 @@ const inputRequiredOr = (
       )
     }
     inputRequests = urlInputRequests(failure.elicitations)
-    // The user declined (or cancelled) every one of them: the request ends, as the client's
-    // -32042 ended it in 2025-11-25 (asked again, a declining client would retry for ever).
+    // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
+    // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
+    // (the handler still needs it; asked again, a declining client would retry for ever).
     const keys = Object.keys(inputRequests)
-    if (keys.every((key) => declined(round.answers.get(key)))) {
+    if (keys.length === 0) return Exit.failCause(cause)
+    if (keys.some((key) => declined(round.answers.get(key)))) {
       return Exit.fail(
         new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
       )

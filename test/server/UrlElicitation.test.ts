@@ -26,6 +26,24 @@ const Connect = McpServer.tool({
     )
 })
 
+const ConnectBoth = McpServer.tool({
+  name: "connect_both",
+  handler: () =>
+    Effect.fail(
+      new McpError.UrlElicitationRequired({
+        elicitations: [
+          { mode: "url", elicitationId: "auth-1", url: "https://a.example", message: "A" },
+          { mode: "url", elicitationId: "auth-2", url: "https://b.example", message: "B" }
+        ]
+      })
+    )
+})
+
+const ConnectNone = McpServer.tool({
+  name: "connect_none",
+  handler: () => Effect.fail(new McpError.UrlElicitationRequired({ elicitations: [], message: "Nothing to open" }))
+})
+
 const SignedInPrompt = McpServer.prompt({
   name: "signed_in",
   handler: () =>
@@ -39,7 +57,7 @@ const SignedInPrompt = McpServer.prompt({
 /** A connection to a fresh server: `request` sends one message and waits for its answer. */
 const connect = Effect.gen(function*() {
   const pair = InMemory.makePair()
-  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Layer.mergeAll(Connect, SignedInPrompt), pair.server))
+  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Layer.mergeAll(Connect, ConnectBoth, ConnectNone, SignedInPrompt), pair.server))
   const answers = new Map<unknown, (message: any) => void>()
   pair.client.onmessage = (message: any) => {
     answers.get(message.id)?.(message)
@@ -89,6 +107,21 @@ describe("McpError.UrlElicitationRequired in both eras", () => {
         assert.strictEqual(ended.error?.code, -32603, JSON.stringify(ended))
         assert.strictEqual(ended.error.message, "Sign in first: the user declined the URL elicitation")
       }
+      // Two asked, one declined: the call ends too (the handler still needs the declined one).
+      const both = yield* request("tools/call", { name: "connect_both", arguments: {}, _meta: caps })
+      assert.deepStrictEqual(Object.keys(both.result?.inputRequests ?? {}).sort(), ["auth-1", "auth-2"], JSON.stringify(both))
+      const halfDeclined = yield* request("tools/call", {
+        name: "connect_both",
+        arguments: {},
+        inputResponses: { "auth-1": { action: "accept" }, "auth-2": { action: "decline" } },
+        requestState: both.result.requestState,
+        _meta: caps
+      })
+      assert.strictEqual(halfDeclined.error?.code, -32603, JSON.stringify(halfDeclined))
+      // None to ask for: the failure as 2026-07-28 has it.
+      const none = yield* request("tools/call", { name: "connect_none", arguments: {}, _meta: caps })
+      assert.strictEqual(none.error?.code, -32603, JSON.stringify(none))
+      assert.notInclude(none.error.message, "declined")
       // prompts/get asks the same way.
       const prompt = yield* request("prompts/get", { name: "signed_in", _meta: caps })
       assert.deepStrictEqual(Object.keys(prompt.result?.inputRequests ?? {}), ["auth-1"], JSON.stringify(prompt))

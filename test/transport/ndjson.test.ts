@@ -88,6 +88,39 @@ describe("NdjsonDecoder", () => {
     }))
   })
 
+  it("a line is measured by its bytes as received, valid or not, whole or in pieces: over the limit -32600, else not UTF-8 -32700", () => {
+    // Pieces of a line's body: ASCII, a valid U+FFFD (EF BF BD), other valid multi-byte text, and
+    // bytes that are not UTF-8 (a lone byte, a lead byte short of its continuation, an overlong form).
+    const piece = fc.oneof(
+      fc.constant([0x61]),
+      fc.constant([0xef, 0xbf, 0xbd]),
+      fc.constant([0xc3, 0xa9]),
+      fc.constant([0xf0, 0x9f, 0x98, 0x80]),
+      fc.constant([0xff]),
+      fc.constant([0xe2, 0x82]),
+      fc.constant([0xc0, 0xaf])
+    )
+    const limit = 100
+    fc.assert(fc.property(fc.array(piece, { minLength: 20, maxLength: 70 }), fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 5 }), (pieces, cuts) => {
+      const line = Uint8Array.from([...bytes('{"n":"'), ...pieces.flat(), ...bytes('"}')])
+      const all = Uint8Array.from([...line, 0x0a, ...bytes('{"next":1}\n')])
+      const out = decodeCut(limit, all, cuts.filter((cut) => cut < all.length))
+      const utf8 = (() => {
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(line)
+          return true
+        } catch {
+          return false
+        }
+      })()
+      const expected = line.length > limit ? -32600 : !utf8 ? -32700 : undefined
+      assert.strictEqual(out.length, 2, JSON.stringify(out))
+      if (expected === undefined) assert.notInstanceOf(out[0], InvalidFrame, JSON.stringify(out[0]))
+      else assert.strictEqual((out[0] as InvalidFrame).response?.error.code, expected, `${line.length} bytes, UTF-8 ${utf8}: ${JSON.stringify(out[0])}`)
+      assert.deepStrictEqual(out[1], { next: 1 })
+    }), { numRuns: 2000 })
+  })
+
   it("a line both too large and not UTF-8 is -32600 however the chunks cut it (as it would be while streaming)", () => {
     const bad = Uint8Array.from([...bytes('{"n":"'), 0xff, ...bytes("x".repeat(150)), 0xc3, 0x28, ...bytes('"}\n')])
     for (const last of [true, false]) {

@@ -26,6 +26,11 @@ export class NdjsonDecoder {
   private carry: Buffer | undefined = undefined
   /** Whether the partial line in `buffer` had bytes that are not UTF-8. */
   private bufferInvalid = false
+  /**
+   * How many more bytes `buffer` takes as UTF-8 than it took as received (0 unless bytes that are
+   * not UTF-8 were decoded into it: a U+FFFD takes 3 bytes for 1 to 3 received).
+   */
+  private bufferExcess = 0
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes
@@ -37,8 +42,8 @@ export class NdjsonDecoder {
    */
   push(chunk: Uint8Array | string, out: Array<unknown>): void {
     let text: string
-    // The lines (by their order in this chunk, 0 continuing `buffer`) whose bytes are not UTF-8.
-    let invalid: Set<number> | undefined
+    // Set when the chunk's bytes are not UTF-8: which of its lines are not, and their sizes.
+    let invalid: InvalidLines | undefined
     if (typeof chunk === "string") {
       text = this.carry === undefined ? chunk : this.carry.toString("utf8") + chunk
       this.carry = undefined
@@ -60,27 +65,33 @@ export class NdjsonDecoder {
       if (this.discarding) {
         this.discarding = false
       } else {
-        const line = this.buffer.length > 0 ? this.buffer + text.slice(start, newline) : text.slice(start, newline)
+        const segment = text.slice(start, newline)
+        const line = this.buffer.length > 0 ? this.buffer + segment : segment
+        const excess = invalid === undefined ? this.bufferExcess : this.bufferExcess + excessOf(segment, invalid.sizes[ordinal]!)
         this.buffer = ""
-        this.line(line, out, this.bufferInvalid || invalid?.has(ordinal) === true)
+        this.line(line, out, this.bufferInvalid || invalid?.lines.has(ordinal) === true, excess)
       }
       this.bufferInvalid = false
+      this.bufferExcess = 0
       ordinal++
       start = newline + 1
       newline = text.indexOf("\n", start)
     }
-    if (invalid?.has(ordinal) === true) this.bufferInvalid = true
+    if (invalid?.lines.has(ordinal) === true) this.bufferInvalid = true
     if (start < text.length) {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
-      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text, this.bufferInvalid)) {
+      const excess = invalid === undefined ? this.bufferExcess : this.bufferExcess + excessOf(text, invalid.sizes[ordinal]!)
+      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text, excess)) {
         this.buffer = ""
         this.bufferInvalid = false
+        this.bufferExcess = 0
         this.discarding = true
         out.push(this.oversized())
         return
       }
       this.buffer += text
+      this.bufferExcess = excess
     }
   }
 
@@ -88,34 +99,36 @@ export class NdjsonDecoder {
   end(out: Array<unknown>): void {
     // A character the input ended in the middle of is not UTF-8.
     const invalid = this.bufferInvalid || this.carry !== undefined
-    const rest = this.carry === undefined ? this.buffer : this.buffer + this.carry.toString("utf8")
+    const cut = this.carry === undefined ? "" : this.carry.toString("utf8")
+    const rest = this.buffer + cut
+    const excess = this.bufferExcess + (this.carry === undefined ? 0 : excessOf(cut, this.carry.length))
     this.buffer = ""
     this.carry = undefined
     this.bufferInvalid = false
-    if (!this.discarding && rest.trim().length > 0) this.line(rest, out, invalid)
+    this.bufferExcess = 0
+    if (!this.discarding && rest.trim().length > 0) this.line(rest, out, invalid, excess)
     this.discarding = false
   }
 
   /**
-   * Exact UTF-8 size check, paid only when it could matter: a string of `length` UTF-16 units
-   * takes between `length` and `3 × length` bytes. Text decoded from bytes that are not UTF-8
-   * (`notUtf8`) is measured as received, at least: each U+FFFD stands for one bad byte or more,
-   * not for the 3 bytes it takes (a short line of bad bytes is not too large), and the measure
-   * only grows as a line arrives, so the line is too large whole exactly when it is in pieces.
+   * Exact size check, in bytes as received, paid only when it could matter: a string of `length`
+   * UTF-16 units took between `length` and `3 × length` bytes (a U+FFFD decoded from bytes that
+   * are not UTF-8 stands for 1 to 3 of them). `excess`: how many more bytes the text takes as
+   * UTF-8 than it took as received (see `bufferExcess`), so that a line is measured by its bytes
+   * whether it comes whole or in pieces, valid or not.
    */
-  private tooLarge(length: number, text: string | (() => string), notUtf8 = false): boolean {
+  private tooLarge(length: number, text: string | (() => string), excess = 0): boolean {
     if (length > this.maxBytes) return true
     if (length * 3 <= this.maxBytes) return false
-    const value = typeof text === "string" ? text : text()
-    return Buffer.byteLength(value, "utf8") - (notUtf8 ? 2 * replacements(value) : 0) > this.maxBytes
+    return Buffer.byteLength(typeof text === "string" ? text : text(), "utf8") - excess > this.maxBytes
   }
 
   /**
    * One complete line: too large (-32600) before anything else, as when it streams in (a line that
    * is too large is -32600 however the chunks cut it, whatever its bytes), then not UTF-8 (-32700).
    */
-  private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean): void {
-    if (this.tooLarge(line.length, line, notUtf8Bytes)) return void out.push(this.oversized())
+  private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean, excess = 0): void {
+    if (this.tooLarge(line.length, line, excess)) return void out.push(this.oversized())
     if (notUtf8Bytes) return void out.push(notUtf8())
     if (line.length === 0 || line === "\r") return
     try {
@@ -135,12 +148,8 @@ export class NdjsonDecoder {
   }
 }
 
-/** How many U+FFFD `text` holds. */
-const replacements = (text: string): number => {
-  let count = 0
-  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++
-  return count
-}
+/** How many more bytes `text` (decoded from `received` bytes) takes as UTF-8 than it took. */
+const excessOf = (text: string, received: number): number => Buffer.byteLength(text, "utf8") - received
 
 const notUtf8 = (): InvalidFrame => new InvalidFrame(JsonRpc.parseError("the message is not valid UTF-8"))
 
@@ -175,19 +184,29 @@ const wholeSequencesEnd = (bytes: Buffer): number => {
   return size > 1 && length - i < size ? i : length
 }
 
+/** The lines of a chunk that is not UTF-8 as a whole (by order, 0 the one continuing the buffer). */
+interface InvalidLines {
+  /** Those whose bytes are not UTF-8. */
+  readonly lines: Set<number>
+  /** The size of each, in bytes as received (without its newline). */
+  readonly sizes: Array<number>
+}
+
 /**
- * The lines of `bytes` (up to `end`; by order, 0 the one before the first newline) that are not
- * UTF-8. A newline byte is never part of a multi-byte sequence, so the decoded text has the same
- * lines. Run only for a chunk that is not UTF-8 as a whole.
+ * The lines of `bytes` (up to `end`) that are not UTF-8, and the size of each. A newline byte is
+ * never part of a multi-byte sequence, so the decoded text has the same lines. Run only for a
+ * chunk that is not UTF-8 as a whole.
  */
-const invalidLines = (bytes: Buffer, end: number): Set<number> => {
-  const out = new Set<number>()
+const invalidLines = (bytes: Buffer, end: number): InvalidLines => {
+  const lines = new Set<number>()
+  const sizes: Array<number> = []
   let start = 0
   for (let ordinal = 0;; ordinal++) {
     const newline = bytes.indexOf(10, start)
     const stop = newline === -1 || newline >= end ? end : newline
-    if (!isUtf8(bytes.subarray(start, stop))) out.add(ordinal)
-    if (stop === end) return out
+    if (!isUtf8(bytes.subarray(start, stop))) lines.add(ordinal)
+    sizes.push(stop - start)
+    if (stop === end) return { lines, sizes }
     start = stop + 1
   }
 }
