@@ -216,8 +216,14 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   const path = yield* Path.Path
   const failed = (cause: unknown) => new ConfigWriteFailed({ path: configFile, cause })
   const exists = yield* Effect.mapError(fs.exists(configFile), failed)
-  // Written where a link points (the link stays), with the permissions it had.
-  const target = exists ? yield* Effect.mapError(fs.realPath(configFile), failed) : configFile
+  // Written where a link points (the link stays), with the permissions it had; a link to a file
+  // not made yet makes it there.
+  const target = exists
+    ? yield* Effect.mapError(fs.realPath(configFile), failed)
+    : yield* Effect.match(fs.readLink(configFile), {
+      onFailure: () => configFile,
+      onSuccess: (link) => path.resolve(path.dirname(configFile), link)
+    })
   const mode = exists
     ? (yield* Effect.mapError(fs.stat(target), failed)).mode & 0o7777
     : Object.keys(entry.env ?? {}).length > 0
@@ -244,16 +250,30 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   }
   const config = yield* configFor(client, name, entry, existing, configFile)
   const key = client === "vscode" ? "servers" : "mcpServers"
-  const replaced = isRecord(existing) && isRecord(existing[key]) && name in existing[key]
+  const replaced = isRecord(existing) && isRecord(existing[key]) && Object.hasOwn(existing[key], name)
   const temporary = `${target}.${process.pid}.tmp`
+  const value = (config[key] as { readonly [name: string]: unknown })[name]
   const written = existing === undefined
     ? `${JSON.stringify(config, null, 2)}\n`
     : jsonc.applyEdits(
       text,
-      jsonc.modify(text, [key, name], (config[key] as { readonly [name: string]: unknown })[name], {
-        formattingOptions: { insertSpaces: true, tabSize: 2, eol: text.includes("\r\n") ? "\r\n" : "\n" }
+      jsonc.modify(text, [key, name], value, {
+        formattingOptions: {
+          insertSpaces: !/^\t/m.test(text),
+          tabSize: 2,
+          eol: text.includes("\r\n") ? "\r\n" : "\n"
+        }
       })
     )
+  // An edit in place changes the first of keys a file repeats, while readers take the last: the
+  // file as edited must hold the entry, else it is left as it is.
+  if (existing !== undefined) {
+    const edited = jsonc.parse(written, [], { allowTrailingComma: true }) as { readonly [key: string]: unknown } | undefined
+    const servers = edited?.[key]
+    if (!isRecord(servers) || JSON.stringify(servers[name]) !== JSON.stringify(value)) {
+      return yield* new InvalidConfig({ path: configFile, reason: `the entry could not be edited in place (is "${key}" given twice?)` })
+    }
+  }
   yield* Effect.mapError(
     Effect.andThen(
       fs.makeDirectory(path.dirname(target), { recursive: true }),
@@ -263,6 +283,9 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
           ? fs.writeFileString(temporary, written)
           : Effect.andThen(fs.writeFileString(temporary, written, { mode }), fs.chmod(temporary, mode)),
         fs.rename(temporary, target)
+      ).pipe(
+        // Nothing left behind (a read-only leftover would refuse a later run of the same pid).
+        Effect.onError(() => Effect.ignore(fs.remove(temporary)))
       )
     ),
     failed

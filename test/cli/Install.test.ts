@@ -65,14 +65,21 @@ describe("effect-mcp install", () => {
       mkdirSync(join(dir, "dotfiles"))
       const real = join(dir, "dotfiles", "claude.json")
       writeFileSync(real, JSON.stringify({ mcpServers: {} }))
-      chmodSync(real, 0o600)
+      chmodSync(real, 0o664) // group-writable: the umask would narrow it at creation
       const link = join(dir, "config.json")
       symlinkSync(real, link)
       const linked = yield* cli(["install", "claude-desktop", hello, "--config", link, "--env", "API_KEY=secret"])
       assert.strictEqual(linked.code, 0, linked.stderr)
       assert.isTrue(lstatSync(link).isSymbolicLink(), "still a link")
       assert.deepStrictEqual(JSON.parse(readFileSync(real, "utf8")).mcpServers.hello, { ...expected, env: { API_KEY: "secret" } })
-      assert.strictEqual(statSync(real).mode & 0o777, 0o600, "its owner's only, as it was")
+      assert.strictEqual(statSync(real).mode & 0o777, 0o664, "as it was")
+      // A link to a file not made yet: made there, and the link stays.
+      const dangling = join(dir, "dangling.json")
+      symlinkSync(join("dotfiles", "later", "cursor.json"), dangling)
+      const made = yield* cli(["install", "cursor", hello, "--config", dangling])
+      assert.strictEqual(made.code, 0, made.stderr)
+      assert.isTrue(lstatSync(dangling).isSymbolicLink(), "still a link")
+      assert.deepStrictEqual(JSON.parse(readFileSync(join(dir, "dotfiles", "later", "cursor.json"), "utf8")).mcpServers.hello, expected)
       const fresh = join(dir, "fresh", "mcp.json")
       const created = yield* cli(["install", "cursor", hello, "--config", fresh, "--env", "API_KEY=secret"])
       assert.strictEqual(created.code, 0, created.stderr)
@@ -112,6 +119,22 @@ describe("effect-mcp install", () => {
       const again = readFileSync(config, "utf8")
       assert.include(again, "// Servers of this workspace")
       assert.deepStrictEqual(parse(again, [], { allowTrailingComma: true }).servers.hello, { type: "stdio", ...expected, env: { A: "1" } })
+      // Indented with tabs: the entry too.
+      const tabs = join(dir, "tabs.json")
+      writeFileSync(tabs, "{\n\t\"servers\": {\n\t\t\"other\": {}\n\t}\n}\n")
+      assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", tabs])).code, 0)
+      assert.include(readFileSync(tabs, "utf8"), "\t\t\"hello\": {")
+      // A name the file does not hold is added, whatever it is ("toString" is no server of an object's).
+      const named = yield* cli(["install", "vscode", hello, "--config", tabs, "--name", "toString"])
+      assert.include(named.stderr, `added the server "toString"`)
+      // A key given twice: an edit in place would change the first, readers take the last; left as it is.
+      const twice = join(dir, "twice.json")
+      const doubled = `{"servers": {"a": {}}, "servers": {"b": {}}}\n`
+      writeFileSync(twice, doubled)
+      const refused = yield* cli(["install", "vscode", hello, "--config", twice])
+      assert.strictEqual(refused.code, 1, refused.stderr)
+      assert.include(refused.stderr, "is left unchanged")
+      assert.strictEqual(readFileSync(twice, "utf8"), doubled)
     }), 30_000)
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>

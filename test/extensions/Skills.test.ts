@@ -9,6 +9,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import { createHash } from "node:crypto"
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
@@ -211,7 +212,7 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
     }).pipe(Effect.provide(platform), Effect.scoped))
 
-  it.effect("a file past the size limit is refused before it is read (TooLarge, not 2 GB of memory and a defect)", () =>
+  it.effect("files past the size limit are refused before they are read: one too large, or the SKILL.md and files together (TooLarge, not 2 GB of memory and a defect)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
@@ -221,20 +222,31 @@ describe("Skills.fromDirectory", () => {
         writeFileSync(join(dir, file), "")
         truncateSync(join(dir, file), size)
       }
+      // The file system the loader gets, with the files it read whole.
+      const read: Array<string> = []
+      const counting = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          readFile: (path: string) => {
+            read.push(path.slice(dir.length + 1))
+            return fs.readFile(path)
+          }
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Effect.flip(Skills.fromDirectory(dir)).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
       sparse("big.bin", 1024 ** 3)
-      const rssAtStart = process.memoryUsage().rss
-      const error = yield* Effect.flip(Skills.fromDirectory(dir))
-      assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "TooLarge")
-      assert.isBelow(process.memoryUsage().rss - rssAtStart, 256 * 1024 * 1024, "nothing of it was read")
-      // Files under the limit each, over it together: refused once their sizes add up past it,
-      // before the rest is read (24 files of 16 MiB: 384 MiB, and as much again as text, read whole).
+      const alone = yield* load
+      assert.strictEqual(alone._tag === "SkillError" ? alone.reason : alone._tag, "TooLarge")
+      assert.deepStrictEqual(read, ["SKILL.md"], "the big file is not read")
+      // A file of exactly the limit: too large with the SKILL.md beside it, and not read either.
       rmSync(join(dir, "big.bin"))
-      for (let i = 0; i < 24; i++) sparse(`part-${String(i).padStart(2, "0")}.bin`, Skills.limits.bytes)
-      const rssBefore = process.memoryUsage().rss
-      const together = yield* Effect.flip(Skills.fromDirectory(dir))
+      sparse("exact.bin", Skills.limits.bytes)
+      read.length = 0
+      const together = yield* load
       assert.strictEqual(together._tag === "SkillError" ? together.reason : together._tag, "TooLarge")
-      assert.isBelow(process.memoryUsage().rss - rssBefore, 128 * 1024 * 1024, "at most one of them was read")
-    }).pipe(Effect.provide(platform), Effect.scoped))
+      assert.deepStrictEqual(read, ["SKILL.md"])
+    }).pipe(Effect.scoped))
 })
 
 describe("Skills.layer", () => {
