@@ -218,12 +218,13 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   const exists = yield* Effect.mapError(fs.exists(configFile), failed)
   // Written where a link points (the link stays), with the permissions it had; a link to a file
   // not made yet makes it there.
-  const target = exists
-    ? yield* Effect.mapError(fs.realPath(configFile), failed)
-    : yield* Effect.match(fs.readLink(configFile), {
-      onFailure: () => configFile,
-      onSuccess: (link) => path.resolve(path.dirname(configFile), link)
-    })
+  let target = exists ? yield* Effect.mapError(fs.realPath(configFile), failed) : configFile
+  // A chain of links to a file not made yet: followed to its end (a few hops at most).
+  for (let hops = 0; !exists && hops < 16; hops++) {
+    const link = yield* Effect.option(fs.readLink(target))
+    if (link._tag === "None") break
+    target = path.resolve(path.dirname(target), link.value)
+  }
   const mode = exists
     ? (yield* Effect.mapError(fs.stat(target), failed)).mode & 0o7777
     : Object.keys(entry.env ?? {}).length > 0
@@ -271,7 +272,10 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
     const edited = jsonc.parse(written, [], { allowTrailingComma: true }) as { readonly [key: string]: unknown } | undefined
     const servers = edited?.[key]
     if (!isRecord(servers) || JSON.stringify(servers[name]) !== JSON.stringify(value)) {
-      return yield* new InvalidConfig({ path: configFile, reason: `the entry could not be edited in place (is "${key}" given twice?)` })
+      return yield* new InvalidConfig({
+        path: configFile,
+        reason: `the entry could not be edited in place (is "${key}", or "${name}" in it, given twice?)`
+      })
     }
   }
   yield* Effect.mapError(

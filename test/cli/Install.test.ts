@@ -8,9 +8,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as PlatformError from "effect/PlatformError"
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import * as Install from "../../src/cli/Install.ts"
 import { bin, cli, example, tempProject } from "./support.ts"
 
 const hello = example("hello-server.ts")
@@ -80,6 +86,13 @@ describe("effect-mcp install", () => {
       assert.strictEqual(made.code, 0, made.stderr)
       assert.isTrue(lstatSync(dangling).isSymbolicLink(), "still a link")
       assert.deepStrictEqual(JSON.parse(readFileSync(join(dir, "dotfiles", "later", "cursor.json"), "utf8")).mcpServers.hello, expected)
+      // A chain of such links: followed to its end, every link stays.
+      const first = join(dir, "first.json")
+      symlinkSync("second.json", first)
+      symlinkSync(join("dotfiles", "end", "mcp.json"), join(dir, "second.json"))
+      assert.strictEqual((yield* cli(["install", "mcp-json", hello, "--config", first])).code, 0)
+      assert.isTrue(lstatSync(first).isSymbolicLink() && lstatSync(join(dir, "second.json")).isSymbolicLink(), "both still links")
+      assert.deepStrictEqual(JSON.parse(readFileSync(join(dir, "dotfiles", "end", "mcp.json"), "utf8")).mcpServers.hello, expected)
       const fresh = join(dir, "fresh", "mcp.json")
       const created = yield* cli(["install", "cursor", hello, "--config", fresh, "--env", "API_KEY=secret"])
       assert.strictEqual(created.code, 0, created.stderr)
@@ -136,6 +149,27 @@ describe("effect-mcp install", () => {
       assert.include(refused.stderr, "is left unchanged")
       assert.strictEqual(readFileSync(twice, "utf8"), doubled)
     }), 30_000)
+
+  it.live("a write that fails leaves no temporary file behind (ConfigWriteFailed, the file as it was)", () =>
+    Effect.gen(function*() {
+      const dir = join(yield* tempProject, "conf")
+      mkdirSync(dir)
+      const config = join(dir, "c.json")
+      writeFileSync(config, "{}\n")
+      const failingRename = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          rename: () => Effect.fail(PlatformError.systemError({ _tag: "PermissionDenied", module: "FileSystem", method: "rename" }))
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const error = yield* Effect.flip(
+        Install.write("cursor", config, "hello", { command: "node", args: [] }).pipe(Effect.provide(Layer.mergeAll(failingRename, NodePath.layer)))
+      )
+      assert.strictEqual(error._tag, "ConfigWriteFailed")
+      assert.deepStrictEqual(readdirSync(dir), ["c.json"])
+      assert.strictEqual(readFileSync(config, "utf8"), "{}\n")
+    }))
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
     Effect.gen(function*() {

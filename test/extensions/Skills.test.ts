@@ -246,6 +246,11 @@ describe("Skills.fromDirectory", () => {
       const together = yield* load
       assert.strictEqual(together._tag === "SkillError" ? together.reason : together._tag, "TooLarge")
       assert.deepStrictEqual(read, ["SKILL.md"])
+      // Exactly the limit, SKILL.md included: taken.
+      rmSync(join(dir, "exact.bin"))
+      sparse("exact.bin", Skills.limits.bytes - Buffer.byteLength("---\nname: big\ndescription: d\n---\n"))
+      const skill = yield* Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
+      assert.strictEqual(skill.files.reduce((sum, file) => sum + file.size, 0), Skills.limits.bytes)
     }).pipe(Effect.scoped))
 })
 

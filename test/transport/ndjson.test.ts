@@ -88,7 +88,7 @@ describe("NdjsonDecoder", () => {
     }))
   })
 
-  it("a line is measured by its bytes as received, valid or not, whole or in pieces: over the limit -32600, else not UTF-8 -32700", () => {
+  it("lines are measured by their bytes as received, valid or not, whole or in pieces, with a newline at the end or not: over the limit -32600, else not UTF-8 -32700", () => {
     // Pieces of a line's body: ASCII, a valid U+FFFD (EF BF BD), other valid multi-byte text, and
     // bytes that are not UTF-8 (a lone byte, a lead byte short of its continuation, an overlong form).
     const piece = fc.oneof(
@@ -101,24 +101,33 @@ describe("NdjsonDecoder", () => {
       fc.constant([0xc0, 0xaf])
     )
     const limit = 100
-    fc.assert(fc.property(fc.array(piece, { minLength: 20, maxLength: 70 }), fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 5 }), (pieces, cuts) => {
-      const line = Uint8Array.from([...bytes('{"n":"'), ...pieces.flat(), ...bytes('"}')])
-      const all = Uint8Array.from([...line, 0x0a, ...bytes('{"next":1}\n')])
+    const body = fc.array(piece, { minLength: 20, maxLength: 70 })
+    const expectation = (line: Uint8Array) => {
+      if (line.length > limit) return -32600
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(line)
+        return undefined
+      } catch {
+        return -32700
+      }
+    }
+    fc.assert(fc.property(body, body, fc.boolean(), fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 5 }), (first, second, newline, cuts) => {
+      // The second line ends the input, with its newline or not; a cut character may end it.
+      const lines = [first, second].map((pieces) => Uint8Array.from([...bytes('{"n":"'), ...pieces.flat(), ...bytes('"}')]))
+      const all = Uint8Array.from([...lines[0]!, 0x0a, ...lines[1]!, ...(newline ? [0x0a] : [])])
       const out = decodeCut(limit, all, cuts.filter((cut) => cut < all.length))
-      const utf8 = (() => {
-        try {
-          new TextDecoder("utf-8", { fatal: true }).decode(line)
-          return true
-        } catch {
-          return false
-        }
-      })()
-      const expected = line.length > limit ? -32600 : !utf8 ? -32700 : undefined
       assert.strictEqual(out.length, 2, JSON.stringify(out))
-      if (expected === undefined) assert.notInstanceOf(out[0], InvalidFrame, JSON.stringify(out[0]))
-      else assert.strictEqual((out[0] as InvalidFrame).response?.error.code, expected, `${line.length} bytes, UTF-8 ${utf8}: ${JSON.stringify(out[0])}`)
-      assert.deepStrictEqual(out[1], { next: 1 })
+      lines.forEach((line, i) => {
+        const expected = expectation(line)
+        if (expected === undefined) assert.notInstanceOf(out[i], InvalidFrame, JSON.stringify(out[i]))
+        else assert.strictEqual((out[i] as InvalidFrame).response?.error.code, expected, `line ${i}: ${line.length} bytes: ${JSON.stringify(out[i])}`)
+      })
     }), { numRuns: 2000 })
+    // The input ends in the middle of a character, just under the limit: not UTF-8, not too large.
+    for (const tail of [[0xe2], [0xed, 0xa0]]) {
+      const out = decodeCut(10, Uint8Array.from([...bytes("a".repeat(10 - tail.length)), ...tail]), [])
+      assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32700, JSON.stringify(out))
+    }
   })
 
   it("a line both too large and not UTF-8 is -32600 however the chunks cut it (as it would be while streaming)", () => {
