@@ -532,10 +532,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const prefix = uniquePrefix()
       const storeOne = yield* onRedis(prefix)
       const storeTwo = yield* onRedis(prefix)
-      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 300 })
-      TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 300 })
+      // Leases of 600 ms, renewed every 200: a loaded CI machine stalled a 300 ms lease's renewals
+      // once (the other replica took the task over, as it should have).
+      const runsOn = TaskSupervisor.make(storeOne, yield* Effect.scope, { leaseMillis: 600 })
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, { leaseMillis: 600 })
       const task = yield* runsOn.spawn({ owner: A, method: "tools/call" }, () => Effect.never)
-      yield* sleep(1_200) // four leases
+      yield* sleep(1_800) // three leases
       assert.strictEqual((yield* storeTwo.get(task.taskId, A)).status, "working")
       assert.strictEqual(yield* runsOn.running, 1)
       const redis = yield* rawRedis
