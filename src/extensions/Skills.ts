@@ -289,8 +289,16 @@ export const fromDirectory = (
             yield* walk(child, childRelative)
             continue
           }
-          // A link is followed to a file, never to a directory (no cycles).
-          const info = yield* fs.stat(child)
+          // A link is followed to a file, never to a directory (no cycles). One that leads nowhere
+          // (to nothing, or round in a loop) is named, not a bare NotFound from the file system.
+          const info = yield* Effect.mapError(fs.stat(child), (error): SkillError | PlatformError.PlatformError =>
+            entry.type === "SymbolicLink" && (error.reason._tag === "NotFound" || error.reason._tag === "BadResource")
+              ? new SkillError({
+                reason: "InvalidPath",
+                skill: directory,
+                message: `${directory}: ${childRelative} is a link that leads to no file (to nothing, or round a loop)`
+              })
+              : error)
           if (info.type === "File") {
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })

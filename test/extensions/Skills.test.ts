@@ -212,6 +212,25 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  it.effect("a link that leads to no file (dangling, or round a loop) is named: InvalidPath, not the file system's NotFound", () =>
+    Effect.gen(function*() {
+      for (const [name, make] of [
+        ["dangling", (dir: string) => symlinkSync(join(dir, "missing.txt"), join(dir, "dangling"))],
+        ["loop", (dir: string) => {
+          symlinkSync(join(dir, "loop-b"), join(dir, "loop-a"))
+          symlinkSync(join(dir, "loop-a"), join(dir, "loop-b"))
+        }]
+      ] as const) {
+        const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+        writeFileSync(join(dir, "SKILL.md"), "---\nname: links\ndescription: d\n---\n")
+        make(dir)
+        const error = yield* Effect.flip(Skills.fromDirectory(dir))
+        assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "InvalidPath", name)
+        assert.include(error.message, "is a link that leads to no file", name)
+      }
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   it.effect("files past the size limit are refused before they are read: one too large, or the SKILL.md and files together (TooLarge, not 2 GB of memory and a defect)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
