@@ -47,6 +47,16 @@ describe("NdjsonDecoder", () => {
     }
   })
 
+  it("a character cut by a byte chunk, then text (an encoding set midway), is not UTF-8", () => {
+    const decoder = new NdjsonDecoder(1024)
+    const out: Array<unknown> = []
+    decoder.push(Uint8Array.from([...bytes('{"a":"x'), 0xe2]), out)
+    decoder.push('"}\n{"b":1}\n', out)
+    assert.strictEqual(out.length, 2, JSON.stringify(out))
+    assert.strictEqual((out[0] as InvalidFrame).response.error.message, "Parse error: the message is not valid UTF-8")
+    assert.deepStrictEqual(out[1], { b: 1 })
+  })
+
   it("a last line cut in the middle of a character at end of input is not UTF-8", () => {
     const decoder = new NdjsonDecoder(1024)
     const out: Array<unknown> = []

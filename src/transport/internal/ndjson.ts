@@ -45,8 +45,16 @@ export class NdjsonDecoder {
     // Set when the chunk's bytes are not UTF-8: which of its lines are not, and their sizes.
     let invalid: InvalidLines | undefined
     if (typeof chunk === "string") {
-      text = this.carry === undefined ? chunk : this.carry.toString("utf8") + chunk
-      this.carry = undefined
+      text = chunk
+      if (this.carry !== undefined) {
+        // The bytes of a character the last chunk cut, which text cannot complete: not UTF-8, and
+        // measured as received (an input given an encoding midway).
+        const cut = this.carry.toString("utf8")
+        text = cut + chunk
+        this.bufferInvalid = true
+        this.bufferExcess += excessOf(cut, this.carry.length)
+        this.carry = undefined
+      }
     } else {
       let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
       if (this.carry !== undefined) {
