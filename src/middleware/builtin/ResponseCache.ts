@@ -5,8 +5,10 @@
  * - **What is cached.** `tools/list`, `resources/list`, `resources/templates/list`,
  *   `prompts/list`, `resources/read`, `prompts/get`, and `tools/call` only for the tools named in
  *   `callTools` (tools may have side effects). Each method has a TTL (`ttlMillis`, overridable
- *   per method, or `false` not to cache it). Failures, `isError` tool results and task-augmented
- *   requests (and the tasks they create) are never cached.
+ *   per method, or `false` not to cache it). Failures, `isError` tool results, task-augmented
+ *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
+ *   for input (`input_required`) and the answers of a retried round (they hold the client's
+ *   answers), and params nested deeper than 64 levels are never cached.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
@@ -46,6 +48,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
@@ -185,6 +188,20 @@ export const callerKey = (context: RequestContext): string =>
     ? JSON.stringify(Requestor.keyOf(context))
     : `principal:${JSON.stringify([context.principal.subject, [...context.principal.scopes].sort()])}`
 
+/**
+ * Whether a result is a complete answer: not a task a 2026-07-28 call became
+ * (`resultType: "task"`, the tasks extension) nor a round asking for input
+ * (`"input_required"`, MRTR). Only those are cached: a task answered from the cache would be one
+ * task for every caller (and a 2025 client would get a 2026 task), a round its sealed state.
+ */
+const complete = (result: unknown): boolean => {
+  const resultType = (result as { readonly resultType?: unknown }).resultType
+  return resultType === undefined || resultType === "complete"
+}
+
+/** How deep the params of a cached request may nest to be keyed (deeper ones are not cached). */
+const maxKeyDepth = 64
+
 /** The params as a stable string: `_meta` left out, object keys sorted. */
 export const paramsKey = (params: object): string => {
   const { _meta, ...rest } = params as { readonly _meta?: unknown }
@@ -256,6 +273,12 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         // A task-augmented request creates a task each time: never answered from the cache.
         if ((params as { readonly task?: unknown }).task !== undefined) return next(params)
         if (method === "tools/call" && !callTools.has((params as { readonly name: string }).name)) return next(params)
+        // Params nested deeper than any a cached method takes are not keyed (nor cached).
+        if (nestedDeeperThan(params, maxKeyDepth)) return next(params)
+        // A retried 2026-07-28 round carries the client's answers (`inputResponses`,
+        // `requestState`), which the typed params leave out: its answer holds them, and kept under
+        // the call's key it would answer later calls without asking (a cached "accept").
+        if ((context.inputRound?.answers.size ?? 0) > 0) return next(params)
         const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${
           paramsKey(params)
         }`
@@ -267,7 +290,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
             Option.isSome(hit)
               ? Effect.succeed(hit.value as ClientRequestResult<M>)
               : Effect.tap(next(params), (result) =>
-                keep(result)
+                complete(result) && keep(result)
                   ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), error))
                   : Effect.void)
         })
