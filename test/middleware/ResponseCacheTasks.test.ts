@@ -26,7 +26,14 @@ const Ask = McpServer.tool({
       Effect.catch((error) => Effect.succeed(`no input: ${error.message}`))
     )
 })
-const Echo = McpServer.tool({ name: "echo", handler: (args) => Effect.sync(() => (runs++, JSON.stringify(args).length.toString())) })
+const Echo = McpServer.tool({
+  name: "echo",
+  handler: () =>
+    Effect.sync(() => {
+      runs++
+      return "echoed"
+    })
+})
 
 const TASKS = "io.modelcontextprotocol/tasks"
 const modern = (capabilities: Record<string, unknown>) => ({
