@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
-import { McpServer } from "../../src/index.ts"
+import { InMemory, McpServer } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
 
@@ -219,5 +219,44 @@ describe("RateLimit.middleware (SDK client)", () => {
       assert.strictEqual(error.code, 429)
       assert.deepStrictEqual(error.data, { limit: "rateLimit", max: 1, retryAfterMillis: error.data.retryAfterMillis })
       for (let i = 0; i < 5; i++) yield* sdk(() => a.client.listTools())
+    }))
+})
+
+describe("RateLimit and the 2026-07-28 methods without a typed hook", () => {
+  it.live("tasks/update is limited by default (it was never limited, and naming it limited nothing); server/discover is not", () =>
+    Effect.gen(function*() {
+      const pair = InMemory.makePair()
+      const limits = McpServer.middleware(RateLimit.middleware({ policy: RateLimit.tokenBucket({ capacity: 2, refillPerSecond: 0.001 }) })).pipe(
+        Layer.provide(RateLimit.RateLimitStore.layerMemory())
+      )
+      const taskTool = McpServer.tool({ name: "job", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("done") })
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "limited", version: "1", tasks: McpServer.tasks() }, Layer.merge(limits, taskTool), pair.server)
+      )
+      const answers = new Map<unknown, (message: any) => void>()
+      pair.client.onmessage = (message: any) => {
+        answers.get(message.id)?.(message)
+        answers.delete(message.id)
+      }
+      let next = 0
+      const request = (method: string, params: Record<string, unknown>) =>
+        Effect.promise(() =>
+          new Promise<any>((resolve) => {
+            const id = ++next
+            answers.set(id, resolve)
+            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+          })
+        )
+      const _meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } }
+      }
+      const codes: Array<number | undefined> = []
+      for (let i = 0; i < 3; i++) {
+        codes.push((yield* request("tasks/update", { taskId: "AAAAAAAAAAAAAAAAAAAAAA", inputResponses: {}, _meta })).error?.code)
+      }
+      // Two within the budget (an unknown task: -32602), the third over it.
+      assert.deepStrictEqual(codes, [-32602, -32602, 429])
+      for (let i = 0; i < 3; i++) assert.isDefined((yield* request("server/discover", { _meta })).result, "discovery is not limited")
     }))
 })

@@ -14,8 +14,8 @@
  *   unavailable: RateLimitStore" (`McpError.storeUnavailable`): the request is refused, not let
  *   through unlimited, and the failure is logged.
  * - The middleware, {@link middleware}: keyed by the principal's subject when there is one, else by
- *   the session id; applied to every request but `initialize` and `ping` unless `methods` says
- *   otherwise.
+ *   the session id; applied to every request but `initialize`, `ping` and `server/discover`
+ *   unless `methods` says otherwise.
  *
  * **Example** (Ten calls per minute per caller)
  *
@@ -31,6 +31,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestMethod } from "../../protocol/McpSchema.ts"
 import * as Requestor from "../../session/Requestor.ts"
@@ -273,18 +274,26 @@ export interface Config {
   /** Whose budget a request spends (default `"principal"`). */
   readonly key?: Key | undefined
   /**
-   * The request methods limited (default: all but `initialize` and `ping`). Methods the server
-   * does not serve are never limited (the request fails anyway).
+   * The request methods limited (default: all but `initialize`, `ping` and 2026-07-28's
+   * `server/discover`). Methods the server does not serve are never limited (the request fails
+   * anyway). Methods without a typed hook (2026-07-28's `tasks/update`, `subscriptions/listen`,
+   * an extension's own) are limited before their params are decoded.
    */
   readonly methods?: ReadonlyArray<string> | undefined
   /** The middleware's name, also the prefix of its keys in the store (default `"rate-limit"`). */
   readonly name?: string | undefined
 }
 
-/** The methods limited by default: every request method but `initialize` and `ping`. */
-export const defaultMethods: ReadonlyArray<ClientRequestMethod> = (Object.keys(Middleware.hookNames) as Array<
-  ClientRequestMethod
->).filter((method) => method !== "initialize" && method !== "ping")
+/**
+ * The methods limited by default: every request method but `initialize`, `ping` and
+ * `server/discover` (the handshake and its 2026-07-28 counterpart), the 2026-07-28 methods that
+ * have no typed hook included.
+ */
+export const defaultMethods: ReadonlyArray<string> = [
+  ...(Object.keys(Middleware.hookNames) as Array<ClientRequestMethod>).filter((method) => method !== "initialize" && method !== "ping"),
+  "tasks/update",
+  "subscriptions/listen"
+]
 
 const keyFunction = (key: Key): (context: RequestContext) => string => {
   if (typeof key === "function") return (context) => `custom:${key(context)}`
@@ -337,9 +346,20 @@ export const middleware = (config: Config): Middleware.Middleware<RateLimitStore
       }))
   const hook = (params: unknown, context: RequestContext, next: (params: unknown) => Effect.Effect<unknown, McpError.McpError>) =>
     Effect.flatMap(check(context), () => next(params))
-  const hooks: Record<string, typeof hook> = {}
+  const hooks: Record<string, unknown> = {}
+  // Methods without a typed hook (2026-07-28's, an extension's): limited on the raw request. They
+  // used to be left out silently (a name the typed hooks did not know limited nothing).
+  const raw = new Set<string>()
   for (const method of config.methods ?? defaultMethods) {
     if (Object.hasOwn(Middleware.hookNames, method)) hooks[(Middleware.hookNames as Record<string, string>)[method]!] = hook
+    else raw.add(method)
+  }
+  if (raw.size > 0) {
+    hooks["onRequest"] = (
+      request: JsonRpc.Request,
+      context: RequestContext,
+      next: (request: JsonRpc.Request) => Effect.Effect<unknown, McpError.McpError>
+    ) => raw.has(request.method) ? Effect.flatMap(check(context), () => next(request)) : next(request)
   }
   return Middleware.make(config.name ?? "rate-limit", hooks as Middleware.Hooks<RateLimitStore>)
 }
