@@ -125,3 +125,13 @@ describe("Timeout middleware", () => {
       assert.deepStrictEqual(timedOut.error, { code: -32603, message: "Request timed out after 20 ms" })
     }))
 })
+
+describe("Timeout configuration", () => {
+  it("a timeout that is not longer than 0 (negative, NaN, 0) is refused when the middleware is made", () => {
+    for (const bad of [-1, Number.NaN, 0, "-5 millis", "0 millis"] as const) {
+      assert.throws(() => Timeout.middleware({ default: bad }), RangeError, undefined, String(bad))
+      assert.throws(() => Timeout.middleware({ methods: { "tools/call": bad } }), RangeError, undefined, String(bad))
+    }
+    assert.doesNotThrow(() => Timeout.middleware({ default: "Infinity", methods: { "tools/call": 1 } }))
+  })
+})

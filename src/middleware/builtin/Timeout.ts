@@ -23,7 +23,11 @@ import * as Middleware from "../Middleware.ts"
 
 /** Options of {@link middleware}; every one has a default. */
 export interface Config {
-  /** The timeout of every method not in `methods` (default 30 seconds); `"Infinity"`: none. */
+  /**
+   * The timeout of every method not in `methods` (default 30 seconds); `"Infinity"`: none. A
+   * timeout that is not longer than 0 (negative, `NaN`, 0) is a `RangeError` when the middleware
+   * is made.
+   */
   readonly default?: Duration.Input | undefined
   /**
    * Timeouts per method, overriding `default` (`"Infinity"`: none). `tasks/result`, which waits
@@ -67,10 +71,16 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 // Internal
 // ---------------------------------------------------------------------------
 
-/** The timeout in milliseconds, `undefined` when infinite. */
+/**
+ * The timeout in milliseconds, `undefined` when infinite; a `RangeError` for one that is not a
+ * duration (negative, `NaN`: every call that took any time would time out).
+ */
 const millisOf = (input: Duration.Input): number | undefined => {
   const duration = Duration.fromInputUnsafe(input)
-  return Duration.isFinite(duration) ? Duration.toMillis(duration) : undefined
+  if (!Duration.isFinite(duration)) return undefined
+  const millis = Duration.toMillis(duration)
+  if (!(millis > 0)) throw new RangeError(`Timeout: a timeout must be longer than 0, got ${Duration.format(duration)}`)
+  return millis
 }
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
