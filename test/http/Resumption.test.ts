@@ -5,7 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { messagesOf, nodeFetch, on, openSession, post, readSse, type SseEvent, serveEverything, sseReader } from "./support.ts"
+import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { freePort, messagesOf, nodeFetch, on, openSession, post, readSse, ready, type SseEvent, serveEverything, sseReader } from "./support.ts"
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -162,5 +163,57 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
         assert.strictEqual(response.status, 400, `Last-Event-ID ${forged}`)
         assert.include(((yield* Effect.promise(() => response.json())) as any).error.message, "re-issue the request")
       }
+    }))
+})
+
+describe("Streamable HTTP resumption: the last event", () => {
+  it.live("a client gone before it read the stream's last event (queued, not received) resumes and gets it", () =>
+    Effect.gen(function*() {
+      // A result of 8 MB: queued at once, written out only as fast as the client reads.
+      const Big = McpServer.tool({
+        name: "big",
+        handler: () =>
+          Effect.andThen(McpContext.progress(1, 2, "about to answer"), Effect.sleep(20)).pipe(Effect.as("x".repeat(8 * 1024 * 1024)))
+      })
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(McpServer.serve({ name: "big", version: "1" }, Big, StreamableHttp.make({ host: "127.0.0.1", port })))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const url = `http://127.0.0.1:${port}/mcp`
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const { response, destroy } = yield* Effect.promise(() =>
+        nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
+          JSON.stringify(call(9, "big", {}, { progressToken: "p" }))
+        )
+      )
+      const reader = sseReader(response)
+      yield* Effect.promise(() => reader.next()) // priming
+      const progress = (yield* Effect.promise(() => reader.next()))!
+      assert.strictEqual(JSON.parse(progress.data).method, "notifications/progress")
+      // The client stops reading while the result is on its way, then its connection breaks.
+      yield* Effect.sleep(300)
+      destroy()
+      yield* Effect.sleep(100)
+      const resumed = yield* Effect.promise(() => resume(url, sessionId, progress.id!))
+      assert.strictEqual(resumed.status, 200, "the stream's events are still stored")
+      const messages = messagesOf(yield* Effect.promise(() => readSse(resumed, 10_000)))
+      assert.strictEqual(messages.at(-1)?.id, 9)
+      assert.strictEqual(messages.at(-1)?.result.content[0].text.length, 8 * 1024 * 1024)
+      // A client that read the stream to its end: its events are gone (nothing left to resume).
+      const whole = yield* Effect.promise(() =>
+        nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
+          JSON.stringify(call(10, "big", {}, { progressToken: "q" }))
+        )
+      )
+      const events = yield* Effect.promise(() => readSse(whole.response, 10_000))
+      assert.strictEqual(messagesOf(events).at(-1)?.id, 10)
+      yield* Effect.sleep(100)
+      const after = yield* Effect.promise(() => resume(url, sessionId, events.find((event) => event.data.includes("progress"))!.id!))
+      assert.strictEqual(after.status, 400, "forgotten once written out")
     }))
 })

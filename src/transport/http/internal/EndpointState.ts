@@ -145,6 +145,10 @@ export class Endpoint implements SessionHost {
         connection.reading = true
       })),
       Stream.encodeText,
+      // Everything written out, the last event too: the stream's stored events can go.
+      Stream.onEnd(Effect.sync(() => {
+        if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
+      })),
       Stream.ensuring(Effect.sync(() => {
         // 2026-07-28: the client closing the stream cancels its request.
         if (stream.modern && !stream.done && stream.requestId !== undefined) {
@@ -476,9 +480,11 @@ export class Endpoint implements SessionHost {
       if (last) {
         stream.done = true
         if (delivered) {
+          // Queued is not received: the stored events go once the response has written them all
+          // out (see `sseResponse`). A client gone before then resumes from the store.
+          connection!.lastPushed = true
           connection!.close()
           session.removeStream(stream.streamId)
-          this.runFork(this.events.forgetStream(session.id, stream.streamId))
         }
       }
     })

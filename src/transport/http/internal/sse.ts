@@ -28,6 +28,11 @@ export class SseConnection {
   readonly queue: Queue.Queue<string, Cause.Done>
   /** A response body is reading the queue (false before it starts and after the client left). */
   reading = false
+  /**
+   * The stream's last event was pushed here: once the response body has written everything out
+   * (its end reached, not the client gone first), the stored events can go.
+   */
+  lastPushed = false
   constructor(queue: Queue.Queue<string, Cause.Done>) {
     this.queue = queue
   }
