@@ -201,6 +201,9 @@ describe("Streamable HTTP resumption: the last event", () => {
       const messages = messagesOf(yield* Effect.promise(() => readSse(resumed, 10_000)))
       assert.strictEqual(messages.at(-1)?.id, 9)
       assert.strictEqual(messages.at(-1)?.result.content[0].text.length, 8 * 1024 * 1024)
+      // Resumed and read to its end: now the events are gone.
+      yield* Effect.sleep(100)
+      assert.strictEqual((yield* Effect.promise(() => resume(url, sessionId, progress.id!))).status, 400, "forgotten after the resumption")
       // A client that read the stream to its end: its events are gone (nothing left to resume).
       const whole = yield* Effect.promise(() =>
         nodeFetch(

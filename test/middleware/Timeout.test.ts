@@ -127,8 +127,8 @@ describe("Timeout middleware", () => {
 })
 
 describe("Timeout configuration", () => {
-  it("a timeout that is not longer than 0 (negative, NaN, 0) is refused when the middleware is made", () => {
-    for (const bad of [-1, Number.NaN, 0, "-5 millis", "0 millis"] as const) {
+  it("a timeout shorter than 1 ms (negative, -Infinity, NaN, 0, a microsecond) is refused when the middleware is made", () => {
+    for (const bad of [-1, Number.NaN, 0, "-5 millis", "0 millis", Number.NEGATIVE_INFINITY, "-Infinity", "1 nano", 0.0001] as const) {
       assert.throws(() => Timeout.middleware({ default: bad }), RangeError, undefined, String(bad))
       assert.throws(() => Timeout.middleware({ methods: { "tools/call": bad } }), RangeError, undefined, String(bad))
     }

@@ -276,8 +276,9 @@ export interface Config {
   /**
    * The request methods limited (default: all but `initialize`, `ping` and 2026-07-28's
    * `server/discover`). Methods the server does not serve are never limited (the request fails
-   * anyway). Methods without a typed hook (2026-07-28's `tasks/update`, `subscriptions/listen`,
-   * an extension's own) are limited before their params are decoded.
+   * anyway), except those without a typed hook (2026-07-28's `tasks/update`,
+   * `subscriptions/listen`, an extension's own): they are limited on the raw request, before it
+   * is routed, so a request for one the server does not serve spends budget too.
    */
   readonly methods?: ReadonlyArray<string> | undefined
   /** The middleware's name, also the prefix of its keys in the store (default `"rate-limit"`). */

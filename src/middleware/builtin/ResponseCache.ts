@@ -8,7 +8,9 @@
  *   per method, or `false` not to cache it). Failures, `isError` tool results, task-augmented
  *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
  *   for input (`input_required`) and the answers of a retried round (they hold the client's
- *   answers), and params nested deeper than 64 levels are never cached.
+ *   answers), and params nested deeper than 64 levels are never cached. A tool that asks the
+ *   client during a 2025-11-25 call (`McpContext.elicit`, `sample`, `listRoots` over a session)
+ *   would be cached with the client's answer in it: do not name such tools in `callTools`.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without

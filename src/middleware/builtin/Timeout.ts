@@ -25,8 +25,8 @@ import * as Middleware from "../Middleware.ts"
 export interface Config {
   /**
    * The timeout of every method not in `methods` (default 30 seconds); `"Infinity"`: none. A
-   * timeout that is not longer than 0 (negative, `NaN`, 0) is a `RangeError` when the middleware
-   * is made.
+   * timeout shorter than 1 ms (negative, `-Infinity`, `NaN`, 0, a microsecond) is a `RangeError`
+   * when the middleware is made.
    */
   readonly default?: Duration.Input | undefined
   /**
@@ -77,9 +77,10 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
  */
 const millisOf = (input: Duration.Input): number | undefined => {
   const duration = Duration.fromInputUnsafe(input)
-  if (!Duration.isFinite(duration)) return undefined
   const millis = Duration.toMillis(duration)
-  if (!(millis > 0)) throw new RangeError(`Timeout: a timeout must be longer than 0, got ${Duration.format(duration)}`)
+  if (millis === Number.POSITIVE_INFINITY) return undefined
+  // A timer fires after 1 ms at the soonest: shorter would time out nearly every call.
+  if (!(millis >= 1)) throw new RangeError(`Timeout: a timeout must be 1 ms or longer, got ${Duration.format(duration)}`)
   return millis
 }
 

@@ -118,13 +118,18 @@ export const get = (
           `Bad Request: the stream of Last-Event-ID ${lastEventId} cannot be resumed (unknown, expired or incomplete); re-issue the request`
         )
       }
+      let queued = true
       for (const event of replay.events) {
         const data = JsonRpc.stringify(event.message)
-        if (data !== undefined) connection.push(frame(event.id, data))
+        if (data !== undefined) queued = connection.push(frame(event.id, data)) && queued
       }
       const stream = session.streams.get(replay.streamId)
-      if (stream === undefined || stream.done) connection.close()
-      else {
+      if (stream === undefined || stream.done) {
+        // A stream that ended: replayed whole, its stored events go once written out (as a
+        // stream read to its end on its first connection).
+        connection.lastPushed = queued
+        connection.close()
+      } else {
         stream.connection?.close()
         stream.connection = connection
       }
