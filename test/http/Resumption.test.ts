@@ -20,6 +20,10 @@ const streamOf = (event: SseEvent) => event.id!.slice(0, event.id!.lastIndexOf("
 const resume = (url: string, sessionId: string, lastEventId: string) =>
   fetch(url, { headers: on(sessionId, { accept: "text/event-stream", "last-event-id": lastEventId }) })
 
+/** A call on the session, answered as SSE (a connection the test can break). */
+const postSse = (url: string, sessionId: string, message: unknown) =>
+  nodeFetch(url, "POST", on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }), JSON.stringify(message))
+
 describe("Streamable HTTP resumption (Last-Event-ID)", () => {
   it.live("test_reconnection: primed stream closed without the result; GET with Last-Event-ID replays it", () =>
     Effect.gen(function*() {
@@ -67,12 +71,7 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
       const { url } = yield* serveEverything()
       const sessionId = yield* Effect.promise(() => openSession(url))
       const { response, destroy } = yield* Effect.promise(() =>
-        nodeFetch(
-          url,
-          "POST",
-          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
-          JSON.stringify(call(5, "test_tool_with_progress", {}, { progressToken: "p" }))
-        )
+        postSse(url, sessionId, call(5, "test_tool_with_progress", {}, { progressToken: "p" }))
       )
       const reader = sseReader(response)
       const priming = (yield* Effect.promise(() => reader.next()))!
@@ -181,12 +180,7 @@ describe("Streamable HTTP resumption: the last event", () => {
       const url = `http://127.0.0.1:${port}/mcp`
       const sessionId = yield* Effect.promise(() => openSession(url))
       const { response, destroy } = yield* Effect.promise(() =>
-        nodeFetch(
-          url,
-          "POST",
-          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
-          JSON.stringify(call(9, "big", {}, { progressToken: "p" }))
-        )
+        postSse(url, sessionId, call(9, "big", {}, { progressToken: "p" }))
       )
       const reader = sseReader(response)
       yield* Effect.promise(() => reader.next()) // priming
@@ -206,12 +200,7 @@ describe("Streamable HTTP resumption: the last event", () => {
       assert.strictEqual((yield* Effect.promise(() => resume(url, sessionId, progress.id!))).status, 400, "forgotten after the resumption")
       // A client that read the stream to its end: its events are gone (nothing left to resume).
       const whole = yield* Effect.promise(() =>
-        nodeFetch(
-          url,
-          "POST",
-          on(sessionId, { accept: "application/json, text/event-stream", "content-type": "application/json" }),
-          JSON.stringify(call(10, "big", {}, { progressToken: "q" }))
-        )
+        postSse(url, sessionId, call(10, "big", {}, { progressToken: "q" }))
       )
       const events = yield* Effect.promise(() => readSse(whole.response, 10_000))
       assert.strictEqual(messagesOf(events).at(-1)?.id, 10)

@@ -8,8 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
-import { InMemory, McpServer } from "../../src/index.ts"
+import { McpServer } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
 
 describe("RateLimit algorithms", () => {
@@ -225,28 +226,11 @@ describe("RateLimit.middleware (SDK client)", () => {
 describe("RateLimit and the 2026-07-28 methods without a typed hook", () => {
   it.live("tasks/update is limited by default (it was never limited, and naming it limited nothing); server/discover is not", () =>
     Effect.gen(function*() {
-      const pair = InMemory.makePair()
       const limits = McpServer.middleware(RateLimit.middleware({ policy: RateLimit.tokenBucket({ capacity: 2, refillPerSecond: 0.001 }) })).pipe(
         Layer.provide(RateLimit.RateLimitStore.layerMemory())
       )
       const taskTool = McpServer.tool({ name: "job", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("done") })
-      yield* Effect.forkScoped(
-        McpServer.serve({ name: "limited", version: "1", tasks: McpServer.tasks() }, Layer.merge(limits, taskTool), pair.server)
-      )
-      const answers = new Map<unknown, (message: any) => void>()
-      pair.client.onmessage = (message: any) => {
-        answers.get(message.id)?.(message)
-        answers.delete(message.id)
-      }
-      let next = 0
-      const request = (method: string, params: Record<string, unknown>) =>
-        Effect.promise(() =>
-          new Promise<any>((resolve) => {
-            const id = ++next
-            answers.set(id, resolve)
-            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-          })
-        )
+      const { request } = yield* serveInMemory({ name: "limited", version: "1", tasks: McpServer.tasks() }, Layer.merge(limits, taskTool))
       const _meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } }

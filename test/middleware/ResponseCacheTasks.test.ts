@@ -8,8 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { McpContext, McpServer } from "../../src/index.ts"
 import { ResponseCache } from "../../src/middleware/index.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 
 let runs = 0
 const Slow = McpServer.tool({
@@ -42,25 +43,13 @@ const modern = (capabilities: Record<string, unknown>) => ({
 })
 
 /** A connection to a server with the cache (calls of slow, ask and echo cached). */
-const connect = Effect.gen(function*() {
-  const pair = InMemory.makePair()
-  const components = Layer.mergeAll(Slow, Ask, Echo, ResponseCache.layer({ callTools: ["slow", "ask", "echo"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory())))
-  yield* Effect.forkScoped(McpServer.serve({ name: "cache", version: "1", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) }, components, pair.server))
-  const answers = new Map<unknown, (message: any) => void>()
-  pair.client.onmessage = (message: any) => {
-    answers.get(message.id)?.(message)
-    answers.delete(message.id)
-  }
-  let next = 0
-  return (method: string, params: Record<string, unknown>) =>
-    Effect.promise(() =>
-      new Promise<any>((resolve) => {
-        const id = ++next
-        answers.set(id, resolve)
-        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-      })
-    )
-})
+const connect = Effect.map(
+  serveInMemory(
+    { name: "cache", version: "1", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
+    Layer.mergeAll(Slow, Ask, Echo, ResponseCache.layer({ callTools: ["slow", "ask", "echo"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory())))
+  ),
+  ({ request }) => request
+)
 
 describe("ResponseCache and what a 2026-07-28 call becomes", () => {
   it.live("a call that became a task is not kept: each identical call runs and gets its own task", () =>

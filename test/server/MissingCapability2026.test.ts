@@ -9,8 +9,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, type McpRequestContext, McpServer } from "../../src/index.ts"
+import { McpContext, type McpRequestContext, McpServer } from "../../src/index.ts"
 import type { ClientRequestError } from "../../src/session/ClientRequestError.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 
 /** Handles every failure of the client's input but a missing capability, which it leaves to the server. */
 const exceptMissing = <A>(effect: Effect.Effect<A, McpContext.ElicitationInvalid | ClientRequestError, McpRequestContext>) =>
@@ -43,24 +44,10 @@ const Fallback = McpServer.tool({
     )
 })
 
-const serve = Effect.gen(function*() {
-  const pair = InMemory.makePair()
-  yield* Effect.forkScoped(McpServer.serve({ name: "caps", version: "1" }, Layer.mergeAll(Ask, SampleWithTools, Fallback), pair.server))
-  const answers = new Map<unknown, (message: any) => void>()
-  pair.client.onmessage = (message: any) => {
-    answers.get(message.id)?.(message)
-    answers.delete(message.id)
-  }
-  let next = 0
-  return (method: string, params: Record<string, unknown>) =>
-    Effect.promise(() =>
-      new Promise<any>((resolve) => {
-        const id = ++next
-        answers.set(id, resolve)
-        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-      })
-    )
-})
+const serve = Effect.map(
+  serveInMemory({ name: "caps", version: "1" }, Layer.mergeAll(Ask, SampleWithTools, Fallback)),
+  ({ request }) => request
+)
 
 const modern = (capabilities: Record<string, unknown>) => ({
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",

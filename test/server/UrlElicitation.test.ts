@@ -8,7 +8,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpError, McpServer } from "../../src/index.ts"
+import { McpError, McpServer } from "../../src/index.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 
 /** Done out of band (the user signed in at the URL): the tool then connects. */
 const signedIn = new Set<string>()
@@ -55,25 +56,7 @@ const SignedInPrompt = McpServer.prompt({
 })
 
 /** A connection to a fresh server: `request` sends one message and waits for its answer. */
-const connect = Effect.gen(function*() {
-  const pair = InMemory.makePair()
-  yield* Effect.forkScoped(McpServer.serve({ name: "url", version: "1" }, Layer.mergeAll(Connect, ConnectBoth, ConnectNone, SignedInPrompt), pair.server))
-  const answers = new Map<unknown, (message: any) => void>()
-  pair.client.onmessage = (message: any) => {
-    answers.get(message.id)?.(message)
-    answers.delete(message.id)
-  }
-  let next = 0
-  const request = (method: string, params: Record<string, unknown>) =>
-    Effect.promise(() =>
-      new Promise<any>((resolve) => {
-        const id = ++next
-        answers.set(id, resolve)
-        void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-      })
-    )
-  return { request, notify: (method: string) => Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method } as never)) }
-})
+const connect = serveInMemory({ name: "url", version: "1" }, Layer.mergeAll(Connect, ConnectBoth, ConnectNone, SignedInPrompt))
 
 const modern = (capabilities: Record<string, unknown>) => ({
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
