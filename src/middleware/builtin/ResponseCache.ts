@@ -50,6 +50,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -191,32 +192,23 @@ export const callerKey = (context: RequestContext): string =>
     : `principal:${JSON.stringify([context.principal.subject, [...context.principal.scopes].sort()])}`
 
 /**
- * Whether a result is a complete answer: not a task a 2026-07-28 call became
- * (`resultType: "task"`, the tasks extension) nor a round asking for input
- * (`"input_required"`, MRTR). Only those are cached: a task answered from the cache would be one
- * task for every caller (and a 2025 client would get a 2026 task), a round its sealed state.
+ * Whether a result is a complete answer, not a task a 2026-07-28 call became (`resultType:
+ * "task"`, the tasks extension): a task answered from the cache would be one task for every
+ * caller (and a 2025 client would get a 2026 task). A round asking for input (MRTR) reaches the
+ * cache as the handler's failure, never kept; it becomes `input_required` above it.
  */
 const complete = (result: unknown): boolean => {
   const resultType = (result as { readonly resultType?: unknown }).resultType
   return resultType === undefined || resultType === "complete"
 }
 
-/** How deep the params of a cached request may nest to be keyed (deeper ones are not cached). */
+/** How deep the params of a cached request may nest (deeper ones are not cached). */
 const maxKeyDepth = 64
 
 /** The params as a stable string: `_meta` left out, object keys sorted. */
 export const paramsKey = (params: object): string => {
   const { _meta, ...rest } = params as { readonly _meta?: unknown }
-  return stableStringify(rest)
-}
-
-const stableStringify = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`
-  if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined).sort()
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`).join(",")}}`
-  }
-  return JSON.stringify(value) ?? "null"
+  return canonicalJson(rest, true)
 }
 
 const storeFailed = (operation: string) => `effect-mcp-server: the response cache store failed (${operation})`
@@ -275,7 +267,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         // A task-augmented request creates a task each time: never answered from the cache.
         if ((params as { readonly task?: unknown }).task !== undefined) return next(params)
         if (method === "tools/call" && !callTools.has((params as { readonly name: string }).name)) return next(params)
-        // Params nested deeper than any a cached method takes are not keyed (nor cached).
+        // Params nested deeper than any a cached method takes are not cached.
         if (nestedDeeperThan(params, maxKeyDepth)) return next(params)
         // A retried 2026-07-28 round carries the client's answers (`inputResponses`,
         // `requestState`), which the typed params leave out: its answer holds them, and kept under

@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 
@@ -84,70 +85,6 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   }
 }
 
-/** Text {@link canonical} writes as it is (brackets, commas, keys), beside the values it walks. */
-class Verbatim {
-  readonly text: string
-  constructor(text: string) {
-    this.text = text
-  }
-}
-const comma = new Verbatim(",")
-
-/** The end of an array or object {@link canonical} is inside of: written, it leaves it. */
-class Close extends Verbatim {
-  readonly value: object
-  constructor(text: string, value: object) {
-    super(text)
-    this.value = value
-  }
-}
-
-/**
- * JSON with object keys sorted: the same value always gives the same text. Iterative (a stack of
- * what is left to write), so that arguments nested thousands of levels deep get a digest, not a
- * stack overflow. The text is the one the recursive form wrote (a state sealed by an earlier
- * version still opens): `[a,b]`, `{"k":v}` with keys sorted, `JSON.stringify` of anything else,
- * `null` for what it cannot write (`undefined`).
- */
-const canonical = (root: unknown): string => {
-  const parts: Array<string> = []
-  const todo: Array<unknown> = [root]
-  // The arrays and objects being written: one met again inside itself is a cycle (an in-process
-  // client can send one), refused as `JSON.stringify` refuses it, instead of written for ever.
-  const open = new Set<object>()
-  const enter = (value: object) => {
-    if (open.has(value)) throw new TypeError("Converting circular structure to canonical JSON")
-    open.add(value)
-  }
-  while (todo.length > 0) {
-    const next = todo.pop()
-    if (next instanceof Verbatim) {
-      parts.push(next.text)
-      if (next instanceof Close) open.delete(next.value)
-    } else if (Array.isArray(next)) {
-      enter(next)
-      parts.push("[")
-      todo.push(new Close("]", next))
-      for (let i = next.length - 1; i >= 0; i--) {
-        todo.push(next[i])
-        if (i > 0) todo.push(comma)
-      }
-    } else if (typeof next === "object" && next !== null) {
-      enter(next)
-      parts.push("{")
-      todo.push(new Close("}", next))
-      const keys = Object.keys(next).sort()
-      for (let i = keys.length - 1; i >= 0; i--) {
-        todo.push((next as Record<string, unknown>)[keys[i]!])
-        todo.push(new Verbatim(`${i > 0 ? "," : ""}${JSON.stringify(keys[i])}:`))
-      }
-    } else {
-      parts.push(JSON.stringify(next) ?? "null")
-    }
-  }
-  return parts.join("")
-}
-
 /**
  * What a state is bound to: the method and what the request targets (tool or prompt name and
  * arguments, resource URI) and who asks (the principal, when there is one), not `_meta`,
@@ -156,5 +93,5 @@ const canonical = (root: unknown): string => {
 export const digestOf = (request: JsonRpc.Request, requestor: string | undefined): string => {
   const params = request.params ?? {}
   const target = [request.method, params["name"] ?? null, params["uri"] ?? null, params["arguments"] ?? null, requestor ?? null]
-  return nodeCrypto().createHash("sha256").update(canonical(target)).digest("base64url")
+  return nodeCrypto().createHash("sha256").update(canonicalJson(target)).digest("base64url")
 }
