@@ -18,7 +18,10 @@
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
  *    and `run --stdio` of it driven by the SDK client as in 3.
- * 6. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
+ * 6. The oldest Node `engines.node` allows (22.19.0), installed from the registry: the README
+ *    example over stdio, its Streamable HTTP variant unbundled (the endpoint loaded on first use),
+ *    and the bin's `run --stdio` of the `.ts` server module (Node strips the types).
+ * 7. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
  *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
  *    error in both (checked with `@ts-expect-error`) and fails at run time too. Each module exported
@@ -34,7 +37,7 @@ import { execFileSync, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
 import { join } from "node:path"
-import { bundleArgs, type ConsumerProject, makeConsumerProject, packageManifest, pinned, readmeExample } from "./internal/consumerProject.ts"
+import { bundleArgs, type ConsumerProject, installNode, makeConsumerProject, oldestSupportedNode, packageManifest, pinned, readmeExample } from "./internal/consumerProject.ts"
 
 let passed = 0
 let failed = 0
@@ -53,9 +56,17 @@ const expect = (condition: boolean, message: string): void => {
   if (!condition) throw new Error(message)
 }
 
-/** Drives a stdio server (`node <script> ...args` in `cwd`) with the official SDK client. */
-const driveReadmeServer = async (cwd: string, script: string, args: ReadonlyArray<string> = []): Promise<void> => {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [script, ...args], cwd, stderr: "pipe" })
+/**
+ * Drives a stdio server (`node <script> ...args` in `cwd`, on this Node or on the executable `node`)
+ * with the official SDK client.
+ */
+const driveReadmeServer = async (
+  cwd: string,
+  script: string,
+  args: ReadonlyArray<string> = [],
+  node: string = process.execPath
+): Promise<void> => {
+  const transport = new StdioClientTransport({ command: node, args: [script, ...args], cwd, stderr: "pipe" })
   let stderr = ""
   transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
   const client = new Client({ name: "consumer-test", version: "1.0.0" })
@@ -86,6 +97,45 @@ const driveReadmeServer = async (cwd: string, script: string, args: ReadonlyArra
   } finally {
     clearTimeout(timeout)
     await client.close()
+  }
+}
+
+/**
+ * Starts the README example served over Streamable HTTP (`node <script>` in `cwd`, on this Node or
+ * on the executable `node`) and drives it with the official SDK client over HTTP.
+ */
+const driveHttpServer = async (cwd: string, script: string, node: string = process.execPath): Promise<void> => {
+  const child = spawn(node, [script], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+  try {
+    let output = ""
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "serving at" line within 20 s:\n${output}`)), 20_000)
+      const onData = (chunk: unknown) => {
+        output += String(chunk)
+        const match = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(output)
+        if (match !== null) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      }
+      child.stdout.on("data", onData)
+      child.stderr.on("data", onData)
+      child.on("exit", (code) => reject(new Error(`the HTTP server exited (${code}):\n${output}`)))
+    })
+    const client = new Client({ name: "consumer-test", version: "1.0.0" })
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+      expect(client.getServerVersion()?.name === "hello", `serverInfo: ${JSON.stringify(client.getServerVersion())}`)
+      const result = await client.callTool({ name: "weather", arguments: { city: "Paris" } })
+      expect(
+        JSON.stringify(result.structuredContent) === JSON.stringify({ city: "Paris", celsius: 21.5 }),
+        `tools/call: ${JSON.stringify(result)}`
+      )
+    } finally {
+      await client.close()
+    }
+  } finally {
+    child.kill("SIGKILL")
   }
 }
 
@@ -335,38 +385,7 @@ const main = async () => {
       writeFileSync(entry, source)
       const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
       execFileSync(esbuild, bundleArgs(entry, bundle), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
-      const child = spawn(process.execPath, [bundle], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
-      try {
-        let output = ""
-        const url = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no "serving at" line within 20 s:\n${output}`)), 20_000)
-          const onData = (chunk: unknown) => {
-            output += String(chunk)
-            const match = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(output)
-            if (match !== null) {
-              clearTimeout(timer)
-              resolve(match[1]!)
-            }
-          }
-          child.stdout.on("data", onData)
-          child.stderr.on("data", onData)
-          child.on("exit", (code) => reject(new Error(`the HTTP bundle exited (${code}):\n${output}`)))
-        })
-        const client = new Client({ name: "consumer-test", version: "1.0.0" })
-        try {
-          await client.connect(new StreamableHTTPClientTransport(new URL(url)))
-          expect(client.getServerVersion()?.name === "hello", `serverInfo: ${JSON.stringify(client.getServerVersion())}`)
-          const result = await client.callTool({ name: "weather", arguments: { city: "Paris" } })
-          expect(
-            JSON.stringify(result.structuredContent) === JSON.stringify({ city: "Paris", celsius: 21.5 }),
-            `tools/call: ${JSON.stringify(result)}`
-          )
-        } finally {
-          await client.close()
-        }
-      } finally {
-        child.kill("SIGKILL")
-      }
+      await driveHttpServer(dir, bundle)
     })
 
     await check("the effect-mcp bin: npx effect-mcp --help, inspect --json, install into a JSONC file, and run --stdio of a server module", async () => {
@@ -396,6 +415,21 @@ const main = async () => {
       )
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"])
+    })
+
+    await check(`on the oldest supported Node (${oldestSupportedNode()}): server.mjs, the HTTP server unbundled, and the bin's run of a .ts server module`, async () => {
+      // engines.node is a promise to users: the package, not only this repository's Node 24, runs
+      // there. Installed in a folder of its own (removed with the project), as this repository gets
+      // its own Node.
+      const node = installNode(join(dir, "node-floor"), oldestSupportedNode())
+      const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim()
+      expect(version === `v${oldestSupportedNode()}`, `installed ${version}, not v${oldestSupportedNode()}`)
+      await driveReadmeServer(dir, server, [], node)
+      // Unbundled: the HTTP endpoint is imported on first use.
+      await driveHttpServer(dir, join(dir, "http-server.mjs"), node)
+      // Node strips the module's types (on by default since 22.18).
+      const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
+      await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"], node)
     })
 
     for (const moduleResolution of ["nodenext", "bundler"] as const) {

@@ -22,6 +22,7 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")
   >
   readonly bin: Record<string, string>
   readonly devDependencies: Record<string, string>
+  readonly engines: { readonly node: string }
 }
 
 /** This package's manifest. */
@@ -58,6 +59,26 @@ export const pack = (destination: string): Packed => {
   }>
   const info = json[0]!
   return { tarball: join(destination, info.filename), files: info.files.map((file) => file.path) }
+}
+
+/**
+ * The oldest Node the package supports: the version `engines.node` names (`>=22.19.0`).
+ */
+export const oldestSupportedNode = (): string => {
+  const floor = /^>=\s*(\d+\.\d+\.\d+)$/.exec(manifest.engines.node)
+  if (floor === null) throw new Error(`engines.node is not of the form ">=x.y.z": ${manifest.engines.node}`)
+  return floor[1]!
+}
+
+/**
+ * Installs Node `version` from the registry (the `node` package, as this repository gets its own
+ * Node 24) into `dir`, outside the consumer project; returns the path of its `node` executable.
+ */
+export const installNode = (dir: string, version: string): string => {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "node-floor", version: "1.0.0", private: true }, null, 2))
+  npm(["install", "--no-audit", "--no-fund", "--loglevel=error", `node@${version}`], { cwd: dir })
+  return join(dir, "node_modules", "node", "bin", process.platform === "win32" ? "node.exe" : "node")
 }
 
 /** A consumer project: its folder, the tarball it installed, and a way to remove it. */
