@@ -133,10 +133,12 @@ export interface SessionOptions {
    * **Details**
    *
    * The pause is short (50 ms at a time): input also carries what unblocks the session (the
-   * client's answers to sampling, elicitation and roots requests, cancellations, pings), so it is
-   * read on; requests that arrive meanwhile wait too, up to twice this bound, and past that, while
-   * no slot has freed for a whole pause (or past eight times it, whatever the progress), are
-   * refused with 429 (`McpError.LimitExceeded`, `data.limit: "queuedRequests"`).
+   * client's answers to sampling, elicitation and roots requests, cancellations, pings). While
+   * requests keep finishing, the session reads on below twice this bound and otherwise pauses
+   * again (the transport's backpressure holds the client); when no slot has freed for a whole
+   * pause, it reads on, and requests past twice this bound (past eight times it, whatever the
+   * progress: one very large read) are refused with 429 (`McpError.LimitExceeded`,
+   * `data.limit: "queuedRequests"`).
    */
   readonly maxQueuedRequests?: number | undefined
   /**

@@ -214,6 +214,28 @@ describe("ServerSession over a push connection", () => {
       assert.deepStrictEqual(probe.completed.sort(), ["slow:1", "slow:2", "slow:3", "slow:4"])
     }))
 
+  it.live("a reader whose session works through its backlog reads on only below twice the bound: a flood is never refused", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      // Refused past 8 (twice the bound) while stuck, past 32 (eight times) whatever the progress.
+      yield* makeFullServer(probe).run(transport, { maxConcurrentRequests: 1, maxQueuedRequests: 4 })
+      yield* state.input!.receive([initialize, initialized])
+      // One reader (stdio's shape): batches of 20 calls of 5 ms, each read once the last returned.
+      // About ten finish per 50 ms pause; a reader that read on after every pause took 20 in for
+      // 10 out and passed 32 waiting at its third batch (found on Node 22.19: 10,000 pipelined
+      // calls got 429s).
+      let id = 0
+      for (let batch = 0; batch < 6; batch++) {
+        const calls = Array.from({ length: 20 }, () => callTool(++id, "slow", { ms: 5 }))
+        yield* Effect.timeout(state.input!.receive(calls), "10 seconds")
+      }
+      yield* Effect.promise(() => waitUntil(() => written.filter((m) => "id" in m && !("method" in m)).length >= 121, 20_000))
+      const refused = written.filter((m) => "error" in m)
+      assert.deepStrictEqual(refused, [])
+      assert.strictEqual(probe.completed.length, 120)
+    }))
+
   it.live("each session sees the services its run was given (sessions started alike share one context)", () =>
     Effect.gen(function*() {
       class Tenant extends Context.Service<Tenant, string>()("test/Tenant") {}

@@ -3,8 +3,10 @@
  * run in one of two lanes: the request slots (`maxConcurrentRequests`), or, for methods that wait
  * by design (`tasks/result`), a lane of their own (`maxWaitingRequests`). What has no room waits
  * in a FIFO, started in arrival order as slots free (a full lane does not block the other). The
- * reader pauses while the FIFO is full; a FIFO that stays full with nothing finishing is stalled,
- * and past twice its bound then refuses (a burst the session works through is never refused).
+ * reader pauses while the FIFO is full, and while the session works through it reads more only
+ * below twice the bound; a FIFO that stays full with nothing finishing is stalled, and past twice
+ * its bound then refuses (a burst the session works through only past eight times the bound, which
+ * takes one very large read).
  *
  * Plain imperative code on the hot path of every request (see `performance-notes.md`). The session
  * extends it: the scheduler's state lives in the session object (no object of its own per
@@ -198,9 +200,18 @@ export abstract class Scheduler {
     return Effect.timeoutOrElse(wait, {
       duration: readPauseMillis,
       orElse: () =>
-        Effect.sync(() => {
-          // Nothing finished for a whole pause: the session is stuck (on the client, or on slow work).
-          if (this.finishedCount === finishedBefore && this.queued.size >= this.bounds.maxQueued) this.stalled = true
+        Effect.suspend(() => {
+          if (this.queued.size < this.bounds.maxQueued) return Effect.void
+          // Nothing finished for a whole pause: the session is stuck (on the client, or on slow
+          // work); reading on finds what unblocks it, and refuses requests past twice the bound.
+          if (this.finishedCount === finishedBefore) {
+            this.stalled = true
+            return Effect.void
+          }
+          // Working through its backlog, the session reads on below twice the bound, and else
+          // pauses again: the input waits (the transport's backpressure holds the client) instead
+          // of being read only to be refused past eight times the bound.
+          return this.queued.size < 2 * this.bounds.maxQueued ? Effect.void : this.waitForRoom()
         })
     })
   }
