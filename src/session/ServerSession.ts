@@ -198,10 +198,11 @@ export const run = <E>(
     if ("attach" in connection) return yield* start(dispatcher, options, connection)
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
+    const outbox = new QueueOutbox(queue, connection)
     const session = new SessionImpl(
       dispatcher,
       options,
-      new QueueOutbox(queue, connection),
+      outbox,
       connection,
       Effect.runForkWith(context),
       Context.get(context, GracefulShutdown)
@@ -214,7 +215,7 @@ export const run = <E>(
     )
     options.onOpen?.(session)
     if (options.onSession !== undefined) yield* Effect.forkScoped(options.onSession(session))
-    const writer = yield* Effect.forkChild(writeLoop(queue, connection.write))
+    const writer = yield* Effect.forkChild(outbox.writeLoop)
     // No yield per read (the runtime still yields by operation count): a yield per batch cost the
     // in-memory pair 60% of its sequential throughput.
     const serve = Effect.forever(Effect.flatMap(connection.read, (batches) => session.processBatches(batches)), {
@@ -356,18 +357,6 @@ class PushedSession implements SessionInput {
     ;(this.session.connection as PushConnection).onClosed?.()
   }
 }
-
-/** Drains the outbound Queue: every batch of asynchronously produced messages in one write. */
-const writeLoop = (
-  outbound: Queue.Queue<Outbound, Cause.Done>,
-  write: Connection["write"]
-): Effect.Effect<void, TransportFailure> =>
-  Effect.gen(function*() {
-    while (true) {
-      const batch = yield* Queue.takeAll(outbound)
-      yield* write(batch)
-    }
-  }).pipe(Effect.catch((error) => Cause.isDone(error) ? Effect.void : Effect.fail(error)))
 
 // ---------------------------------------------------------------------------
 // Internal

@@ -39,13 +39,24 @@ interface Sink {
 }
 
 /**
- * A bounded Queue; the session's writer fiber drains it (see `ServerSession.run`). A batch is
- * written with whatever the Queue holds in front of it; the connection's contract (a write hands
- * its batch over before it suspends) keeps the two writers in order.
+ * A bounded Queue; the session's writer fiber drains it ({@link QueueOutbox.writeLoop}, forked by
+ * `ServerSession.run`). A batch of input is written by the reading fiber with whatever the Queue
+ * holds in front of it; the connection's contract (a write hands its batch over before it
+ * suspends) keeps the two writers in order.
+ *
+ * **Details**
+ *
+ * While the writer holds messages it took and has not handed over, the reader's batch goes into
+ * the Queue behind them instead. A take frees room, and a producer waiting for it is resumed
+ * inside the take (a handler that offered into the full Queue): it may end its request, free a
+ * slot and wake the reader, which would otherwise write that request's response before the
+ * progress the writer holds.
  */
 export class QueueOutbox implements Outbox {
   readonly queue: Queue.Queue<Outbound, Cause.Done>
   private readonly sink: Sink
+  /** The writer has taken messages it has not handed over yet. */
+  private writerHolds = false
   constructor(queue: Queue.Queue<Outbound, Cause.Done>, sink: Sink) {
     this.queue = queue
     this.sink = sink
@@ -63,8 +74,26 @@ export class QueueOutbox implements Outbox {
     return Effect.asVoid(Queue.offerAll(this.queue, outbound))
   }
   writeBatch(batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> {
+    if (this.writerHolds) return batch.length === 0 ? Effect.void : this.offerAll(batch)
     if (Queue.sizeUnsafe(this.queue) === 0) return batch.length === 0 ? Effect.void : this.sink.write(batch)
     return Effect.flatMap(Queue.clear(this.queue), (queued) => this.sink.write(queued.concat(batch)))
+  }
+  /**
+   * The writer fiber: waits for a message without taking it, then takes what the Queue holds and
+   * writes it, marked as held from the take (one synchronous step, see the class's details) until
+   * the write has handed it over. Ends when the Queue ends.
+   */
+  get writeLoop(): Effect.Effect<void, TransportFailure> {
+    const self = this
+    return Effect.gen(function*() {
+      while (true) {
+        yield* Queue.peek(self.queue)
+        self.writerHolds = true
+        const batch = yield* Queue.takeAll(self.queue)
+        yield* self.sink.write(batch)
+        self.writerHolds = false
+      }
+    }).pipe(Effect.catch((error) => Cause.isDone(error) ? Effect.void : Effect.fail(error)))
   }
 }
 
