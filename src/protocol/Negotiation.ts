@@ -154,8 +154,8 @@ export const negotiate = (
   if (version === undefined) {
     return Result.fail(
       new InvalidParams({
-        message: `Unsupported protocol version: ${params.protocolVersion}`,
-        data: { supported: [...supportedVersions], requested: params.protocolVersion }
+        message: `Unsupported protocol version: ${clip(params.protocolVersion)}`,
+        data: { supported: [...supportedVersions], requested: clip(params.protocolVersion) }
       })
     )
   }
@@ -424,9 +424,9 @@ export const resolveModern = (
   let known: ProtocolVersion.ModernVersion | undefined
   for (let i = 0; i < supportedVersions.length; i++) if (supportedVersions[i] === version) known = supportedVersions[i]
   if (known === undefined) {
-    return reject(400, v2026_07_28.errorCodes.UnsupportedProtocolVersion, `Unsupported protocol version: ${version}`, {
+    return reject(400, v2026_07_28.errorCodes.UnsupportedProtocolVersion, `Unsupported protocol version: ${clip(version)}`, {
       supported: [...supportedVersions],
-      requested: version
+      requested: clip(version)
     })
   }
   if (v2026_07_28.removedMethods.has(request.method)) {

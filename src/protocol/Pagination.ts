@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
+import { clip } from "../internal/clip.ts"
 import { type InvalidParams, invalidParams } from "./McpError.ts"
 
 /** An item of a paginated list: its position is its sequence number. */
@@ -50,7 +51,7 @@ export const paginate = <A extends Sequenced>(
   let start = 0
   if (cursor !== undefined) {
     const after = decodeCursor(cursor)
-    if (after === undefined) return Result.fail(invalidParams(`Invalid cursor: ${cursor}`))
+    if (after === undefined) return Result.fail(invalidParams(`Invalid cursor: ${clip(cursor)}`))
     // first item with seq > after (binary search: items are sorted by seq)
     let lo = 0
     let hi = items.length

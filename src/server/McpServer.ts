@@ -384,7 +384,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const ref = params.ref
           const complete = ref.type === "ref/prompt" ? prompts.get(ref.name) : templates.get(ref.uri)
           if (complete === undefined) {
-            const what = ref.type === "ref/prompt" ? `prompt: ${ref.name}` : `resource template: ${ref.uri}`
+            const what = ref.type === "ref/prompt" ? `prompt: ${clip(ref.name)}` : `resource template: ${clip(ref.uri)}`
             return Exit.fail(McpError.invalidParams(`Unknown ${what}`))
           }
           if (complete.complete === undefined) return Exit.succeed(Completion.empty)

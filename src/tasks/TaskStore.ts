@@ -32,6 +32,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
+import { clip } from "../internal/clip.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
@@ -44,7 +45,7 @@ import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Tas
 /** No such task for this owner (unknown, expired, or someone else's). */
 export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly taskId: string }> {
   override get message() {
-    return `Task not found: ${this.taskId}`
+    return `Task not found: ${clip(this.taskId)}`
   }
 }
 
@@ -78,7 +79,7 @@ export class TaskLimitExceeded extends Data.TaggedError("TaskLimitExceeded")<{
 /** A `tasks/list` cursor that this store did not issue. */
 export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ readonly cursor: string }> {
   override get message() {
-    return `Invalid cursor: ${this.cursor}`
+    return `Invalid cursor: ${clip(this.cursor)}`
   }
 }
 

@@ -113,7 +113,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       const params = decodeListParams(request.params ?? {})
       if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/list", params.cause))
       const cursor = params.value.cursor
-      return cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${cursor}`))
+      return cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
     }
     const params = decodeCallParams(request.params ?? {})
     if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/call", params.cause))
