@@ -4,8 +4,9 @@
  * A server matches the concrete URI of every `resources/read` against its registered templates
  * and hands the extracted variables to the resource handler; it sometimes expands a template to
  * build a concrete URI (e.g. for `resources/list` or completions). {@link parse} does all the work
- * up front (tokenising, validation, compiling one anchored `RegExp`), so {@link UriTemplate.match}
- * is a single `RegExp#exec` plus cheap percent-decoding.
+ * up front (tokenising, validation, compiling a matching program), so {@link UriTemplate.match} is
+ * one run of that program plus cheap percent-decoding: at most (template size × URI length) steps
+ * whatever the template and the URI.
  *
  * Supported: every level-4 operator that can be matched — simple `{var}`, reserved `{+var}`,
  * fragment `{#var}`, label `{.var}`, path segments `{/var}`, path-style parameters `{;var}`, form
@@ -19,9 +20,9 @@
  *   `{+var}` and the FastMCP-style wildcard `{var*}` may span `/` (not `?` or `#`); `{#var}` takes
  *   the fragment. In an expression with several variables, `,` separates them. A variable
  *   followed by a literal and then another variable stops at that literal's first character
- *   (`{org}-{name}`: `org` has no `-`), which keeps matching linear; URIs over 8 KB match no
- *   template, and a template with adjacent values (`{a}{b}`) matches only URIs up to 256
- *   characters.
+ *   (`{org}-{name}`: `org` has no `-`). Where a URI could be split between variables in several
+ *   ways (`{a}{b}`, `{/a*}{/b}`), earlier variables take as much as they can. URIs over 8 KB
+ *   match no template.
  * - `{/var*}`, `{.var*}` and `{;var*}` match one or more segments and give a string array; every
  *   other non-query variable gives a string (a non-exploded list such as `red,green,blue` is
  *   returned as that string).
@@ -248,23 +249,357 @@ type Slot =
   /** `{?a,b*}{&c}`: the query string after `?`/`&`, or an absent group when there is none. */
   | { readonly kind: "query"; readonly group: number; readonly keys: Map<string, boolean> }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+// A template compiles to a small program (a backtracking NFA, like the `RegExp` it replaced) that
+// `run` executes with a memo of the (instruction, position) pairs already tried: a pair that
+// failed once fails again, so none is tried twice and a match takes at most (program size × URI
+// length) steps, whatever the template (`{a}{b}{c}{d}`, `{/a*}{/b*}{/c*}`, `{a}|{b}|{c}`) and the
+// URI. The `RegExp` backtracked polynomially on such templates: minutes for one 8 KB URI. The
+// program tries the alternatives in the order the `RegExp` did (loops greedy, a character before
+// its encoding), so it finds the same match.
+
+/**
+ * An instruction as the program is built. Positions and characters are UTF-16 code units, as a
+ * `RegExp` without `u` has them.
+ */
+type Draft =
+  /** Consume `code`, or `alt` (the other case of a hex digit). */
+  | { readonly op: "char"; readonly code: number; readonly alt: number }
+  /** Consume `text`. */
+  | { readonly op: "text"; readonly text: string }
+  /**
+   * `[^excluded]+` or `*` (`min` 1 or 0), greedy: consume every such code unit there is, then, while
+   * what follows fails, give them back from the last. Only positions where what follows can start
+   * are tried; when none but the end can be one (`{id}/`, `{+path}` at the end), nothing is given
+   * back (the loop is possessive).
+   */
+  | { readonly op: "loop"; readonly excluded: string; readonly min: 0 | 1 }
+  /** Try `next` first, then `alt`. */
+  | { readonly op: "split"; next: number; alt: number }
+  | { readonly op: "jump"; to: number }
+  /** Record the position in capture slot `slot`. */
+  | { readonly op: "save"; readonly slot: number }
+  /** Succeed when the whole URI is consumed. */
+  | { readonly op: "match" }
+
+/** Code units as a set: a table for the ASCII ones, the others in `chars`. */
+interface CharSet {
+  readonly chars: string
+  readonly ascii: Uint8Array
+}
+
+const charSet = (chars: string): CharSet => {
+  const ascii = new Uint8Array(128)
+  for (let i = 0; i < chars.length; i++) {
+    const code = chars.charCodeAt(i)
+    if (code < 128) ascii[code] = 1
+  }
+  return { chars, ascii }
+}
+
+/** Whether the code unit at `i` of `uri` is in `set`. */
+const has = (set: CharSet, uri: string, i: number): boolean => {
+  const code = uri.charCodeAt(i)
+  return code < 128 ? set.ascii[code] === 1 : set.chars.includes(uri[i]!)
+}
+
+/** The instructions' codes in a {@link Step}. */
+const op = { text: 0, run: 1, char: 2, split: 3, jump: 4, save: 5, match: 6 } as const
+
+/**
+ * A {@link Draft} as `run` executes it: one shape for them all, whose fields are read in one hot
+ * loop. `a` and `b`: `code` and `alt` of a `char`, `next` and `alt` of a `split`, `to` of a
+ * `jump`, `slot` of a `save`, `min` and `index` of a `run` (a loop; `index` numbers a program's
+ * runs, for what `run` keeps about each); `set` the code units a `run` excludes, `follow` those
+ * that can come after it (`undefined`: any).
+ */
+class Step {
+  readonly op: number
+  readonly a: number
+  readonly b: number
+  readonly text: string
+  readonly set: CharSet | undefined
+  readonly follow: CharSet | undefined
+  readonly possessive: boolean
+  constructor(
+    code: number,
+    a: number,
+    b: number,
+    text = "",
+    set: CharSet | undefined = undefined,
+    follow: CharSet | undefined = undefined,
+    possessive = false
+  ) {
+    this.op = code
+    this.a = a
+    this.b = b
+    this.text = text
+    this.set = set
+    this.follow = follow
+    this.possessive = possessive
+  }
+}
+
+/** Builds a program; `split`/`jump` targets are patched once known. */
+class Program {
+  readonly code: Array<Draft> = []
+  get next(): number {
+    return this.code.length
+  }
+  char(c: string, alt: string = c): void {
+    this.code.push({ op: "char", code: c.charCodeAt(0), alt: alt.charCodeAt(0) })
+  }
+  chars(s: string): void {
+    if (s.length > 1) this.code.push({ op: "text", text: s })
+    else if (s.length === 1) this.char(s)
+  }
+  split(): { next: number; alt: number } {
+    const split = { op: "split" as const, next: this.next + 1, alt: -1 }
+    this.code.push(split)
+    return split
+  }
+  jump(): { to: number } {
+    const jump = { op: "jump" as const, to: -1 }
+    this.code.push(jump)
+    return jump
+  }
+  save(slot: number): void {
+    this.code.push({ op: "save", slot })
+  }
+  /** `[^excluded]+` (greedy). */
+  plus(excluded: string): void {
+    this.code.push({ op: "loop", excluded, min: 1 })
+  }
+  /** `[^excluded]*` (greedy). */
+  star(excluded: string): void {
+    this.code.push({ op: "loop", excluded, min: 0 })
+  }
+
+  /** The finished program (`match` appended, as `Step`s) and how many runs (loops) it has. */
+  done(): { readonly program: ReadonlyArray<Step>; readonly runs: number } {
+    this.code.push({ op: "match" })
+    let runs = 0
+    const program = this.code.map((draft, pc): Step => {
+      switch (draft.op) {
+        case "loop": {
+          const follow = this.firstAfter(pc)
+          const possessive = follow !== undefined && [...follow].every((c) => draft.excluded.includes(c))
+          return new Step(op.run, draft.min, runs++, "", charSet(draft.excluded), follow === undefined ? undefined : charSet(follow), possessive)
+        }
+        case "char":
+          return new Step(op.char, draft.code, draft.alt)
+        case "text":
+          return new Step(op.text, 0, 0, draft.text)
+        case "split":
+          return new Step(op.split, draft.next, draft.alt)
+        case "jump":
+          return new Step(op.jump, draft.to, 0)
+        case "save":
+          return new Step(op.save, draft.slot, 0)
+        default:
+          return new Step(op.match, 0, 0)
+      }
+    })
+    return { program, runs }
+  }
+
+  /**
+   * The code units the program may consume first after the loop at `pc` (reaching the end
+   * consumes none); `undefined` when that may be any (another loop).
+   */
+  private firstAfter(pc: number): string | undefined {
+    let first = ""
+    const seen = new Set<number>()
+    const pending = [pc + 1]
+    while (pending.length > 0) {
+      const at = pending.pop()!
+      if (seen.has(at)) continue
+      seen.add(at)
+      const draft = this.code[at]!
+      switch (draft.op) {
+        case "char":
+          first += String.fromCharCode(draft.code, draft.alt)
+          break
+        case "text":
+          first += draft.text[0]!
+          break
+        case "loop":
+          return undefined
+        case "split":
+          pending.push(draft.next, draft.alt)
+          break
+        case "jump":
+          pending.push(draft.to)
+          break
+        case "save":
+          pending.push(at + 1)
+          break
+        case "match":
+          break
+      }
+    }
+    return first
+  }
+}
 
 /**
  * A literal matches itself; a character that `expand` would percent-encode also matches its
  * encoding (hex digits in either case), so `match(expand(values))` works for such templates too.
  */
-const literalPattern = (literal: string): string => {
-  let out = ""
+const literalProgram = (program: Program, literal: string): void => {
+  let plain = ""
   for (const c of literal) {
     if (unreservedOrReserved.test(c)) {
-      out += escapeRegExp(c)
-    } else {
-      const encoded = encodeCodePoint(c).replace(/[A-F]/g, (h) => `[${h}${h.toLowerCase()}]`)
-      out += `(?:${escapeRegExp(c)}|${encoded})`
+      plain += c
+      continue
+    }
+    program.chars(plain)
+    plain = ""
+    // (?:c|%XX...): the character itself first, as the RegExp's alternation did.
+    const split = program.split()
+    program.chars(c)
+    const jump = program.jump()
+    split.alt = program.next
+    for (const h of encodeCodePoint(c)) program.char(h, h.toLowerCase())
+    jump.to = program.next
+  }
+  program.chars(plain)
+}
+
+/** For each position of `uri`, where a run of code units not in `excluded` starting there ends. */
+const runEnds = (excluded: CharSet, uri: string): Int32Array => {
+  const ends = new Int32Array(uri.length + 1)
+  ends[uri.length] = uri.length
+  for (let i = uri.length - 1; i >= 0; i--) ends[i] = has(excluded, uri, i) ? i : ends[i + 1]!
+  return ends
+}
+
+/** Reused between matches (they are synchronous): one bit per (instruction, position) tried. */
+let visited = new Uint32Array(1024)
+/** Reused between matches: `run`'s stack of alternatives. */
+let stack = new Int32Array(256)
+
+// The stack holds frames of three numbers and a tag (last):
+/** Go on at (instruction `a`, position `b`). */
+const resume = 0
+/** Give capture slot `a` back its earlier value `b`. */
+const restore = 1
+/** The run at instruction `a` gives back: try what follows it at `b`, then lower, down to `c`. */
+const giveBack = 2
+
+/**
+ * Runs `program` on `uri`, anchored at both ends: the capture slots of the first match in the
+ * `RegExp`'s order of preference, or undefined. Iterative (an 8 KB URI is too deep for the stack).
+ */
+const run = (program: ReadonlyArray<Step>, runs: number, slots: number, uri: string): Int32Array | undefined => {
+  const n = uri.length
+  const stride = n + 1
+  const words = (program.length * stride + 31) >>> 5
+  if (visited.length < words) visited = new Uint32Array(Math.max(words, visited.length * 2))
+  else visited.fill(0, 0, words)
+  const captures = new Int32Array(slots).fill(-1)
+  // Per run: where its runs starting at each position end (made the second time it is entered: a
+  // run entered at every position of a long value would scan to its end each time); and the end
+  // of the last stretch it gave back from, with the lowest position given back there. Entered
+  // again in that stretch (it can only be once the earlier giving back is over: what follows a
+  // run never loops back into its stretch), it need not give back those positions again.
+  let ends: Array<Int32Array | null | undefined> | undefined
+  let givenBack: Int32Array | undefined
+  let top = 0
+  const push = (a: number, b: number, c: number, tag: number) => {
+    if (top + 4 > stack.length) {
+      const grown = new Int32Array(stack.length * 2)
+      grown.set(stack)
+      stack = grown
+    }
+    stack[top] = a
+    stack[top + 1] = b
+    stack[top + 2] = c
+    stack[top + 3] = tag
+    top += 4
+  }
+  push(0, 0, 0, resume)
+  while (top > 0) {
+    top -= 4
+    let pc = stack[top]!
+    let position = stack[top + 1]!
+    const least = stack[top + 2]!
+    const tag = stack[top + 3]!
+    if (tag === restore) {
+      captures[pc] = position
+      continue
+    }
+    if (tag === giveBack) {
+      const follow = program[pc]!.follow
+      if (follow !== undefined) while (position >= least && !has(follow, uri, position)) position--
+      if (position < least) continue
+      if (position > least) push(pc, position - 1, least, giveBack)
+      pc++
+    }
+    for (;;) {
+      const bit = pc * stride + position
+      const word = bit >>> 5
+      const mask = 1 << (bit & 31)
+      if ((visited[word]! & mask) !== 0) break
+      visited[word] = visited[word]! | mask
+      const step = program[pc]!
+      switch (step.op) {
+        case op.text:
+          if (!uri.startsWith(step.text, position)) break
+          pc++
+          position += step.text.length
+          continue
+        case op.run: {
+          const index = step.b
+          let end = position
+          const table = (ends ??= new Array(runs))[index]
+          if (table === undefined) {
+            ends[index] = null
+            while (end < n && !has(step.set!, uri, end)) end++
+          } else {
+            end = (table ?? (ends[index] = runEnds(step.set!, uri)))[position]!
+          }
+          const shortest = position + step.a
+          if (end < shortest) break
+          if (!step.possessive && end > shortest) {
+            givenBack ??= new Int32Array(2 * runs).fill(-1)
+            const stretch = givenBack[2 * index] === end
+            const from = stretch ? Math.min(end - 1, givenBack[2 * index + 1]! - 1) : end - 1
+            if (!stretch || shortest < givenBack[2 * index + 1]!) {
+              givenBack[2 * index] = end
+              givenBack[2 * index + 1] = shortest
+            }
+            if (from >= shortest) push(pc, from, shortest, giveBack)
+          }
+          pc++
+          position = end
+          continue
+        }
+        case op.char: {
+          const code = uri.charCodeAt(position)
+          if (position === n || (code !== step.a && code !== step.b)) break
+          pc++
+          position++
+          continue
+        }
+        case op.split:
+          push(step.b, position, 0, resume)
+          pc = step.a
+          continue
+        case op.jump:
+          pc = step.a
+          continue
+        case op.save:
+          push(step.a, captures[step.a]!, 0, restore)
+          captures[step.a] = position
+          pc++
+          continue
+        default:
+          if (position === n) return captures
+      }
+      break
     }
   }
-  return out
+  return undefined
 }
 
 const decode = (s: string): string | undefined => {
@@ -332,42 +667,46 @@ const matchQuery = (
   return true
 }
 
-/** A character escaped for use inside a RegExp character class. */
-const escapeClass = (c: string): string => /[\\\][^-]/.test(c) ? `\\${c}` : c
-
 /** URIs longer than this match no template (a bound on the work one request can cause). */
 const maxMatchLength = 8_192
 
-/** The same bound for a template with adjacent values (`{a}{b}`). */
-const maxAmbiguousMatchLength = 256
-
 const queryOperators: ReadonlySet<string> = new Set(["?", "&"])
-/** Operators whose values start without a character of their own. */
-const leadless: ReadonlySet<string> = new Set(["", "+"])
 
 interface Compiled {
-  readonly regex: RegExp
+  readonly program: ReadonlyArray<Step>
+  /** How many `run` instructions it has. */
+  readonly runs: number
+  /** Two capture slots (start, end) per group; group `g` is slots `2g - 2` and `2g - 1`. */
+  readonly captures: number
   readonly slots: ReadonlyArray<Slot>
 }
 
 const compile = (parts: ReadonlyArray<Part>): Compiled => {
-  let source = "^"
+  const program = new Program()
   const slots: Array<Slot> = []
   let group = 0
+  const open = () => program.save(2 * group - 2)
+  const close = () => program.save(2 * group - 1)
   let query: Extract<Slot, { kind: "query" }> | undefined
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index]!
     if (typeof part === "string") {
-      source += literalPattern(part)
+      literalProgram(program, part)
       query = undefined
       continue
     }
     const { operator, vars } = part
     if (operator === "?" || operator === "&") {
       if (query === undefined) {
+        // (?:\?([^#]*))?
         query = { kind: "query", group: ++group, keys: new Map() }
         slots.push(query)
-        source += `(?:\\${operator}([^#]*))?`
+        const optional = program.split()
+        program.char(operator)
+        open()
+        program.star("#")
+        close()
+        optional.alt = program.next
       }
       for (const v of vars) query.keys.set(v.name, v.explode)
       continue
@@ -376,52 +715,87 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
     const spec = operators[operator]
     const comma = vars.length > 1 ? "," : ""
     // A value followed by a literal and then another value stops at that literal's first
-    // character: with overlapping classes, `{a}-{b}-{c}` backtracks polynomially (seconds for an
-    // 8 KB URI); this way the match is linear. (`{name}.json` keeps dots in `name`.)
+    // character (`{org}-{name}`: `org` has no `-`). (`{name}.json` keeps dots in `name`.)
     const next = parts[index + 1]
     const stop = typeof next === "string" && next.length > 0 && typeof parts[index + 2] === "object" &&
         !queryOperators.has((parts[index + 2] as Expression).operator)
-      ? escapeClass(next[0]!)
+      ? next[0]!
       : ""
     vars.forEach((v, i) => {
-      const lead = escapeRegExp(i === 0 ? spec.first : spec.sep)
+      const lead = i === 0 ? spec.first : spec.sep
       switch (operator) {
         case "":
         case "+":
         case "#": {
           const excluded = operator === "#" ? "#" : operator === "+" || v.explode ? "?#" : "/?#&"
           const last = i === vars.length - 1 ? stop : ""
-          source += `${lead}([^${excluded}${comma}${last}]+)`
+          // lead([^excluded]+)
+          program.chars(lead)
           slots.push({ kind: "value", group: ++group, name: v.name })
+          open()
+          program.plus(excluded + comma + last)
+          close()
           break
         }
         case ".":
         case "/": {
-          const segment = `[^/?#${operator === "." ? "." : ""}]+`
+          const segment = `/?#${operator === "." ? "." : ""}`
+          slots.push(
+            v.explode
+              ? { kind: "list", group: ++group, name: v.name, sep: spec.sep }
+              : { kind: "value", group: ++group, name: v.name }
+          )
           if (v.explode) {
-            source += `((?:${lead}${segment})+)`
-            slots.push({ kind: "list", group: ++group, name: v.name, sep: spec.sep })
+            // ((?:lead[^segment]+)+)
+            open()
+            const start = program.next
+            program.chars(lead)
+            program.plus(segment)
+            const again = program.split()
+            again.next = start
+            again.alt = program.next
+            close()
           } else {
-            source += `${lead}(${segment})`
-            slots.push({ kind: "value", group: ++group, name: v.name })
+            // lead([^segment]+)
+            program.chars(lead)
+            open()
+            program.plus(segment)
+            close()
           }
           break
         }
         case ";": {
-          const name = escapeRegExp(v.name)
           if (v.explode) {
-            source += `((?:;${name}(?:=[^/?#;]*)?)+)`
+            // ((?:;name(?:=[^/?#;]*)?)+)
             slots.push({ kind: "named-list", group: ++group, name: v.name })
+            open()
+            const start = program.next
+            program.chars(";" + v.name)
+            const value = program.split()
+            program.char("=")
+            program.star("/?#;")
+            value.alt = program.next
+            const again = program.split()
+            again.next = start
+            again.alt = program.next
+            close()
           } else {
-            source += `;${name}(?:=([^/?#;]*))?`
+            // ;name(?:=([^/?#;]*))?
             slots.push({ kind: "value", group: ++group, name: v.name })
+            program.chars(";" + v.name)
+            const value = program.split()
+            program.char("=")
+            open()
+            program.star("/?#;")
+            close()
+            value.alt = program.next
           }
           break
         }
       }
     })
   }
-  return { regex: new RegExp(source + "$"), slots }
+  return { ...program.done(), captures: 2 * group, slots }
 }
 
 /**
@@ -434,28 +808,23 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
  */
 export const parse = (template: string): UriTemplate => {
   const parts = parseParts(template)
-  // Adjacent values with nothing between them (RFC 6570's `up{+path}{var}/here`) cannot be told
-  // apart: matching them backtracks polynomially, so such templates match only short URIs.
-  let limit = maxMatchLength
-  for (let i = 0; i + 1 < parts.length; i++) {
-    const [left, right] = [parts[i], parts[i + 1]]
-    if (typeof left === "object" && typeof right === "object" && leadless.has(left.operator) && leadless.has(right.operator)) {
-      limit = maxAmbiguousMatchLength
-    }
-  }
   const expressions = parts.filter((part): part is Expression => typeof part !== "string")
   const all = expressions.flatMap((expression) => expression.vars.map((v) => v.name))
   const variables = [...new Set(all)]
   const checkRepeat = variables.length !== all.length
-  const { regex, slots } = compile(parts)
+  const { program, runs, captures, slots } = compile(parts)
+  // Most templates a URI is tried against differ from it in their scheme: refused at once.
+  const head = program[0]!
+  const prefix = head.op === op.text ? head.text : ""
 
   const match = (uri: string): Readonly<MatchResult> | undefined => {
-    if (uri.length > limit) return undefined
-    const m = regex.exec(uri)
-    if (m === null) return undefined
+    if (uri.length > maxMatchLength || !uri.startsWith(prefix)) return undefined
+    const m = run(program, runs, captures, uri)
+    if (m === undefined) return undefined
     const result: MatchResult = {}
     for (const slot of slots) {
-      const raw = m[slot.group]
+      const start = m[2 * slot.group - 2]!
+      const raw = start === -1 ? undefined : uri.slice(start, m[2 * slot.group - 1])
       let value: string | ReadonlyArray<string> | undefined
       switch (slot.kind) {
         case "value":

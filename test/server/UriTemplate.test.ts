@@ -483,11 +483,47 @@ describe("UriTemplate.match on hostile URIs", () => {
     assert.isUndefined(parse("x://{+a}/{+b}/{+c}").match("x://" + "a/".repeat(4000) + "#"))
   })
 
-  it("URIs over 8 KB match no template; with adjacent values, over 256 characters", () => {
+  it("URIs over 8 KB match no template; adjacent values match long URIs, earlier ones taking the most", () => {
     assert.isDefined(parse("x://{id}").match("x://" + "a".repeat(8_000)))
     assert.isUndefined(parse("x://{id}").match("x://" + "a".repeat(8_200)))
     assert.deepStrictEqual(parse("x://{a}{b}").match("x://ab"), { a: "a", b: "b" })
     assert.isUndefined(parse("x://{a}{b}{c}").match("x://" + "a".repeat(300) + "/"))
-    assert.isUndefined(parse("x://{a}{b}").match("x://" + "a".repeat(300)))
+    assert.deepStrictEqual(parse("x://{a}{b}").match("x://" + "a".repeat(300)), { a: "a".repeat(299), b: "a" })
+    assert.deepStrictEqual(parse("x://{a}{b}{c}{d}").match("x://" + "a".repeat(5_000)), {
+      a: "a".repeat(4_997),
+      b: "a",
+      c: "a",
+      d: "a"
+    })
+  })
+
+  it("templates whose URIs split between values in many ways answer 8 KB URIs at once (found by fuzzing)", () => {
+    // Each took from seconds to minutes with the RegExp matcher (polynomial backtracking).
+    const long = (unit: string, end: string) => "x://" + unit.repeat(Math.floor(8_000 / unit.length)) + end
+    const hostile: ReadonlyArray<readonly [string, string]> = [
+      ["x://{a}{b}{c}{d}{e}", long("a", "/")],
+      ["x://{a}|{b}|{c}", long("%7C", "/")],
+      ["x://{a} {b} {c}", long("%20", "/")],
+      ["x://{a}é{b}é{c}", long("%C3%A9", "/")],
+      ["x://{/a*}{/b*}{/c*}", long("/a", "#")],
+      ["x://{.a*}{.b*}{.c*}", long(".a", "#")],
+      ["x://{;a*}{;a*}{;a*}", long(";a", "#")],
+      ["x://{+a}{/b*}{/c*}", long("/a", "#")],
+      ["x://{a}{.b*}{.c*}", long(".a", "#")],
+      ["x://{/a*}{b}", "x:///" + "a".repeat(8_000) + "#"]
+    ]
+    for (const [template, uri] of hostile) assert.isUndefined(parse(template).match(uri), template)
+    // And they still match what they should.
+    assert.deepStrictEqual(parse("x://{a}|{b}|{c}").match(long("%7C", "")), {
+      a: "|".repeat(2_662),
+      b: "|",
+      c: "|"
+    })
+    assert.deepStrictEqual(parse("x://{/a*}{/b*}{/c*}").match("x://" + "/s".repeat(4_000)), {
+      a: Array(3_998).fill("s"),
+      b: ["s"],
+      c: ["s"]
+    })
+    assert.deepStrictEqual(parse("x://{/a*}{b}").match("x:///one/two"), { a: ["one", "tw"], b: "o" })
   })
 })
