@@ -103,9 +103,11 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         if (filter.promptsListChanged === true && sources.serves.prompts) accepted.promptsListChanged = true
         if (filter.resourcesListChanged === true && sources.serves.resources) accepted.resourcesListChanged = true
         if (filter.resourceSubscriptions !== undefined && sources.serves.resources) {
+          // The first URIs named, as many as a stream may follow, are those looked at: each is
+          // matched against every template, and a 4 MB request names 150,000 URIs.
           accepted.resourceSubscriptions = [...new Set(filter.resourceSubscriptions)]
-            .filter(sources.resourceExists)
             .slice(0, sources.maxResourceSubscriptions)
+            .filter(sources.resourceExists)
         }
         const tasks = sources.tasks
         // Each followed task's state as the stream last told it (at first, as the acknowledgement
