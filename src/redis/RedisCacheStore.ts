@@ -38,8 +38,20 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
     return {
       get: (key) =>
         Effect.map(
-          run("GET", redis.send<string | null>("GET", prefix + key)),
-          (json) => json === null ? Option.none() : Option.some(JSON.parse(json) as unknown)
+          run(
+            "GET",
+            // A key of another type (written by someone else) is no entry: a set writes over it.
+            Effect.catchIf(redis.send<string | null>("GET", prefix + key), (error) => String(error.cause).includes("WRONGTYPE"), () =>
+              Effect.succeed(null))
+          ),
+          (json) => {
+            if (json === null) return Option.none()
+            try {
+              return Option.some(JSON.parse(json) as unknown)
+            } catch {
+              return Option.none()
+            }
+          }
         ),
       set: (key, value, ttlMillis) => {
         const json = JSON.stringify(value)

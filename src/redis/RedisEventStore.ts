@@ -99,11 +99,11 @@ const appendScript = Redis.script(
 )
 
 const replayLua = `
-local meta = redis.call('HMGET', KEYS[1], 'next', 'broken')
-if not meta[1] or meta[2] == '1' then return false end
+local meta = redis.pcall('HMGET', KEYS[1], 'next', 'broken')
+if meta.err or not meta[1] or meta[2] == '1' then return false end
 local nextSeq = tonumber(meta[1])
 local seq = tonumber(ARGV[1])
-if seq >= nextSeq then return false end
+if not nextSeq or seq >= nextSeq then return false end
 local first = nextSeq - redis.call('LLEN', KEYS[2])
 if seq + 1 < first then return false end
 return redis.call('LRANGE', KEYS[2], seq + 1 - first, -1)
@@ -126,6 +126,20 @@ const forgetSessionScript = Redis.script(
   (order: string, streams: string, base: string) => [order, streams, base],
   { lua: forgetSessionLua, numberOfKeys: 2 }
 )
+
+/** A stored event's JSON as a JSON-RPC message; `undefined` when it is not one. */
+const parseMessage = (json: string): JsonRpc.Message | undefined => {
+  let message: unknown
+  try {
+    message = JSON.parse(json)
+  } catch {
+    return undefined
+  }
+  return typeof message === "object" && message !== null && (message as { readonly jsonrpc?: unknown }).jsonrpc === "2.0" &&
+      ("method" in message || "id" in message)
+    ? message as JsonRpc.Message
+    : undefined
+}
 
 /** What this server knows of a stream it appends to: the next sequence number, and whether it lost an event. */
 interface LocalStream {
@@ -207,14 +221,20 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           const base = baseOf(sessionId)
           return Effect.map(
             run("replayAfter", replay(`${base}s:${parsed.streamId}`, `${base}e:${parsed.streamId}`, parsed.seq)),
-            (events) =>
-              events === null ? undefined : {
-                streamId: parsed.streamId,
-                events: events.map((json, i) => ({
-                  id: `${parsed.streamId}.${parsed.seq + 1 + i}`,
-                  message: JSON.parse(json) as JsonRpc.Message
-                }))
+            (events) => {
+              if (events === null) return undefined
+              const messages: Array<JsonRpc.Message> = []
+              for (const json of events) {
+                const message = parseMessage(json)
+                // An event this store did not write: the stream cannot be replayed without doubt.
+                if (message === undefined) return undefined
+                messages.push(message)
               }
+              return {
+                streamId: parsed.streamId,
+                events: messages.map((message, i) => ({ id: `${parsed.streamId}.${parsed.seq + 1 + i}`, message }))
+              }
+            }
           )
         }),
       forgetStream: (sessionId, streamId) =>

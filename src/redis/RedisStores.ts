@@ -41,9 +41,14 @@
  * @since 0.1.0
  */
 import type * as NodeRedis from "@effect/platform-node/NodeRedis"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Redis from "effect/persistence/Redis"
+import * as Scope from "effect/Scope"
 import type { RateLimitStore } from "../middleware/builtin/RateLimit.ts"
 import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
@@ -81,6 +86,13 @@ export interface Options extends StoresOptions {
    * longest stall you accept (a `BGSAVE` fork, say) is more than 10 000 commands.
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
+  /**
+   * How long connecting may take, the client's handshake included, before building the Layer
+   * fails with a `StoreError`. Default 5 000 ms. (A Redis that accepts connections and never
+   * answers, frozen or behind a dead proxy, would otherwise hold the start for ever: node-redis's
+   * `socket.connectTimeout` bounds only the TCP connection.)
+   */
+  readonly connectTimeoutMillis?: number | undefined
 }
 
 /** The options `NodeRedis.layer` takes. */
@@ -110,7 +122,7 @@ export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, Store
 /** The node-redis client as the `Redis` service, `redis` loaded on first use. */
 const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
   Layer.effectContext(Effect.gen(function*() {
-    const NodeRedis = yield* Effect.tryPromise({
+    const NodeRedisModule = yield* Effect.tryPromise({
       try: () => import("@effect/platform-node/NodeRedis"),
       catch: (cause) =>
         new StoreError({
@@ -119,20 +131,52 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
           cause
         })
     })
-    const context = yield* Effect.mapError(
-      // node-redis's own command timeout is off unless `client.commandOptions` sets one: it bounds
-      // only the wait before a command is written (short here: the offline queue is off; longer
-      // only while the socket is backed up), at the cost of an AbortSignal timer per command. Each
-      // store operation is bounded by `timeoutMillis` instead, until its answer.
-      Layer.build(NodeRedis.layer({
-        disableOfflineQueue: true,
-        ...options.client,
-        // `undefined` or 0 would be no bound at all.
-        commandsQueueMaxLength: options.client?.commandsQueueMaxLength || defaultQueueLength,
-        commandOptions: { timeout: 0, ...options.client?.commandOptions },
-        url: options.url
-      })),
-      (error) => new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause: error.cause })
+    // node-redis's own command timeout is off unless `client.commandOptions` sets one: it bounds
+    // only the wait before a command is written (short here: the offline queue is off; longer
+    // only while the socket is backed up), at the cost of an AbortSignal timer per command. Each
+    // store operation is bounded by `timeoutMillis` instead, until its answer.
+    const nodeRedisLayer = NodeRedisModule.layer({
+      disableOfflineQueue: true,
+      ...options.client,
+      // `undefined` or 0 would be no bound at all.
+      commandsQueueMaxLength: options.client?.commandsQueueMaxLength || defaultQueueLength,
+      commandOptions: { timeout: 0, ...options.client?.commandOptions },
+      url: options.url
+    })
+    const cannotConnect = (cause: unknown) =>
+      new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause })
+    // Built in a scope of its own, by a fiber of its own: a build past the bound is left to finish
+    // (or fail) by itself, and closed then, since interrupting it would wait, in the client's
+    // close, for the answers of a Redis that does not answer.
+    const scope = yield* Scope.make()
+    const building = yield* Effect.forkDetach(Layer.buildWithScope(nodeRedisLayer, scope))
+    const built = yield* Effect.timeoutOption(Fiber.await(building), options.connectTimeoutMillis ?? 5_000)
+    if (Option.isNone(built)) {
+      yield* Effect.forkDetach(Effect.andThen(Fiber.await(building), Scope.close(scope, Exit.void)))
+      return yield* cannotConnect(`no answer within ${options.connectTimeoutMillis ?? 5_000} ms`)
+    }
+    if (built.value._tag === "Failure") {
+      yield* Scope.close(scope, Exit.void)
+      const failure = built.value.cause.reasons.find((reason) => reason._tag === "Fail")
+      return yield* cannotConnect(failure === undefined ? built.value.cause : failure.error.cause)
+    }
+    yield* Effect.addFinalizer((exit) => Scope.close(scope, exit))
+    const context = built.value.value
+    // Closing waits for the replies of the commands in flight: a Redis that stopped answering (frozen,
+    // or a dead proxy in between) would hold the shutdown for ever. Run before that close (finalizers
+    // run in reverse), this destroys the client if it has not closed within the operations' bound.
+    const nodeRedis = Context.get(context as Context.Context<NodeRedis.NodeRedis>, NodeRedisModule.NodeRedis)
+    const bound = options.timeoutMillis ?? 2_000
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() =>
+        void setTimeout(() => {
+          try {
+            nodeRedis.client.destroy()
+          } catch {
+            // Already closing or closed: nothing to destroy.
+          }
+        }, bound).unref()
+      )
     )
     return context
   }))

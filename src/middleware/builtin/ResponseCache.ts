@@ -281,7 +281,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
           onFailure: (error): Effect.Effect<never, McpError.McpError> =>
             Effect.andThen(Effect.logWarning(storeFailed("get"), error), Effect.fail(McpError.storeUnavailable(error))),
           onSuccess: (hit): Effect.Effect<ClientRequestResult<M>, McpError.McpError> =>
-            Option.isSome(hit)
+            Option.isSome(hit) && typeof hit.value === "object" && hit.value !== null && !Array.isArray(hit.value)
               ? Effect.succeed(hit.value as ClientRequestResult<M>)
               : Effect.tap(next(params), (result) =>
                 complete(result) && keep(result)

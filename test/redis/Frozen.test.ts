@@ -1,0 +1,102 @@
+/**
+ * A Redis that accepts connections but does not answer (frozen with SIGSTOP: a stalled server, a
+ * proxy in front of a dead one): starting the stores fails within a bound, with a `StoreError`
+ * (the doc: "Building the Layer fails with a StoreError when Redis cannot be reached then"), and a
+ * server on those stores still stops on SIGTERM. Found by fuzzing; these fail before a fix (the
+ * build waited for ever, and no timeout or signal ended it; the shutdown waited for Redis to
+ * answer, a second signal too).
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { RedisStores } from "../../src/redis.ts"
+import { isStoreError } from "../../src/store/StoreError.ts"
+import { TestRedis } from "../support/redis.ts"
+
+const fixture = fileURLToPath(new URL("../fixtures/redis-stores-server.ts", import.meta.url))
+
+/** Resolves with the exit code when `child` exits, or `"running"` after `millis`. */
+const exited = (child: ReturnType<typeof spawn>, millis: number) =>
+  Effect.promise(() =>
+    new Promise<number | null | "running">((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
+      const timer = setTimeout(() => resolve("running"), millis)
+      child.once("exit", (code) => {
+        clearTimeout(timer)
+        resolve(code)
+      })
+    })
+  )
+
+layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not answer", (it) => {
+  it.effect("RedisStores.layer fails with a StoreError within a bound, instead of waiting for ever", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      yield* redis.freeze
+      const scope = yield* Scope.make()
+      // Thawed before anything is closed: a build still waiting then finishes, and closes.
+      yield* Effect.addFinalizer(() => Effect.andThen(redis.thaw, Scope.close(scope, Exit.void)))
+      const build = Effect.runFork(Layer.buildWithScope(RedisStores.layer({ url: redis.url, timeoutMillis: 500, connectTimeoutMillis: 1_000 }), scope))
+      const outcome = yield* Effect.promise(() =>
+        new Promise<Exit.Exit<unknown, unknown> | "still building">((resolve) => {
+          const timer = setTimeout(() => resolve("still building"), 5_000)
+          build.addObserver((exit) => {
+            clearTimeout(timer)
+            resolve(exit)
+          })
+        })
+      )
+      assert.notStrictEqual(outcome, "still building", "the build waited for Redis for more than 5 s")
+      if (outcome !== "still building") {
+        assert.isTrue(Exit.isFailure(outcome))
+        if (Exit.isFailure(outcome)) {
+          const error = outcome.cause.reasons.find((reason) => reason._tag === "Fail")
+          assert.isTrue(error !== undefined && isStoreError(error.error), String(outcome.cause))
+        }
+      }
+    }), 30_000)
+
+  it.effect("a server on the stores stops on SIGTERM while Redis does not answer (it waited for Redis, a second signal too)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, [fixture, redis.url], { stdio: ["pipe", "pipe", "pipe"] })),
+        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+      )
+      yield* Effect.addFinalizer(() => redis.thaw)
+      const lines: Array<any> = []
+      let partial = ""
+      child.stdout!.setEncoding("utf8")
+      child.stdout!.on("data", (chunk: string) => {
+        const parts = (partial + chunk).split("\n")
+        partial = parts.pop()!
+        for (const line of parts) lines.push(JSON.parse(line))
+      })
+      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      const answer = (id: number) =>
+        Effect.promise(async () => {
+          for (let i = 0; i < 500 && !lines.some((m) => m.id === id); i++) await new Promise((r) => setTimeout(r, 20))
+          return lines.find((m) => m.id === id)
+        })
+      write({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } })
+      assert.isDefined(yield* answer(0), "initialized")
+      write({ jsonrpc: "2.0", method: "notifications/initialized" })
+      write({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } })
+      assert.strictEqual((yield* answer(1))?.result?.content?.[0]?.text, "echo")
+
+      yield* redis.freeze
+      write({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: {} } })
+      assert.include((yield* answer(2))?.error?.message, "Store unavailable: RateLimitStore")
+      child.kill("SIGTERM")
+      const first = yield* exited(child, 5_000)
+      if (first === "running") {
+        child.kill("SIGTERM")
+        const second = yield* exited(child, 3_000)
+        assert.fail(`still running 5 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second}`)
+      }
+    }), 30_000)
+})
