@@ -9,7 +9,9 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import * as Option from "effect/Option"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
+import * as HttpConfig from "../../src/transport/http/internal/config.ts"
 import { freePort, sleep } from "./support.ts"
 
 const Echo = McpServer.tool({
@@ -83,6 +85,29 @@ describe("StreamableHttp.fromConfig", () => {
         )
         assert.isTrue(Exit.isFailure(exit), named)
         if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), named)
+      }
+    }))
+
+  // Found by fuzzing (fails before a fix): these were taken as written, silently: a path with a
+  // space (every request 404), "*" as an allowed origin and "any" as a CORS origin (origins named
+  // so: every browser refused), "any" beside hosts (a host named any).
+  it.effect("a path with surrounding whitespace, or the word for 'all' misplaced, is refused naming the variable (or understood), never taken literally", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        Effect.map(Effect.exit(withEnvironment(env)(Effect.gen(function*() { return yield* HttpConfig.serveOptions }))), (exit) =>
+          Exit.isSuccess(exit) ? Option.some(exit.value) : Option.none())
+      const cases: ReadonlyArray<readonly [Record<string, string>, string, (options: StreamableHttp.ServeOptions) => boolean]> = [
+        [{ MCP_HTTP_PATH: " /rpc" }, "MCP_HTTP_PATH", (options) => options.path === "/rpc"],
+        [{ MCP_HTTP_HEALTH_PATH: "/healthz " }, "MCP_HTTP_HEALTH_PATH", (options) => options.healthPath === "/healthz"],
+        [{ MCP_HTTP_ALLOWED_ORIGINS: "*" }, "MCP_HTTP_ALLOWED_ORIGINS", (options) => options.allowedOrigins === "any"],
+        [{ MCP_HTTP_CORS_ORIGINS: "any" }, "MCP_HTTP_CORS_ORIGINS", (options) => options.cors?.allowedOrigins === "*"],
+        [{ MCP_HTTP_ALLOWED_HOSTS: "any, example.com" }, "MCP_HTTP_ALLOWED_HOSTS", (options) => options.allowedHosts === "any"]
+      ]
+      for (const [env, variable, understood] of cases) {
+        const options = yield* read(env)
+        const problem = Option.isSome(options) ? HttpConfig.problemOf(options.value) : `${variable} (did not parse)`
+        const refused = problem?.includes(variable) === true
+        assert.isTrue(refused || (Option.isSome(options) && understood(options.value)), `${JSON.stringify(env)}: ${JSON.stringify(options)}`)
       }
     }))
 })

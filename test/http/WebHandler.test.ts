@@ -192,6 +192,46 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
   })
 })
 
+describe("WebHandler after dispose", () => {
+  // Found by fuzzing (fails before a fix): the stopped server went on answering, without its
+  // components: every tool call was -32601 "Method not found" (HTTP 404), which tells a client the
+  // tool is gone, and a 2025 initialize opened a session on the stopped server.
+  it("requests are answered 503 (the server stopped), not as if it had no tools", async () => {
+    const stopped = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json" })
+    const call = () =>
+      stopped.handler(json(
+        {
+          jsonrpc: "2.0",
+          id: "d",
+          method: "tools/call",
+          params: {
+            name: "echo",
+            arguments: { text: "x" },
+            _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+          }
+        },
+        { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo" }
+      ))
+    const before = await call()
+    assert.strictEqual(before.status, 200)
+    await before.text()
+    await stopped.dispose()
+    const after = await call()
+    const body = (await after.json()) as any
+    assert.strictEqual(after.status, 503, JSON.stringify(body))
+    assert.notStrictEqual(body.error?.code, -32601)
+    const init = await stopped.handler(json({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    }))
+    assert.strictEqual(init.status, 503)
+    assert.isNull(init.headers.get("mcp-session-id"))
+    await init.text()
+  })
+})
+
 describe("CORS \"*\"", () => {
   it("answers any origin's preflight, but keeps the Origin check (a page of any origin must not drive a local server)", async () => {
     const open = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json", cors: { allowedOrigins: "*" } })

@@ -382,6 +382,7 @@ export class Endpoint implements SessionHost {
 
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
+      this.closing = true
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
       this.answerDeadlines.clear()

@@ -48,6 +48,15 @@ export const problemOf = (options: ServeOptions): string | undefined => {
     const value = options[option]
     if (value !== undefined && !(value > 0)) return `${variable} must be greater than 0, got ${value}`
   }
+  for (const [option, variable] of [["path", "MCP_HTTP_PATH"], ["healthPath", "MCP_HTTP_HEALTH_PATH"]] as const) {
+    const value = options[option]
+    if (value !== undefined && /\s/.test(value)) return `${variable} must not hold whitespace, got ${JSON.stringify(value)}`
+  }
+  const misplaced = (values: ReadonlyArray<string> | string | undefined, words: ReadonlyArray<string>) =>
+    typeof values !== "string" && values !== undefined && values.some((value) => words.includes(value.toLowerCase()))
+  if (misplaced(options.allowedHosts, ["any", "*"])) return "MCP_HTTP_ALLOWED_HOSTS: write any alone to allow every host"
+  if (misplaced(options.allowedOrigins, ["any", "*"])) return "MCP_HTTP_ALLOWED_ORIGINS: write any alone to allow every origin"
+  if (misplaced(options.cors?.allowedOrigins, ["any", "*"])) return "MCP_HTTP_CORS_ORIGINS: write * alone to allow every origin"
   if (options.allowedHosts !== undefined && options.allowedHosts !== "any" && options.allowedHosts.length === 0) {
     return "MCP_HTTP_ALLOWED_HOSTS names no host (every request would be refused); list hosts, or any"
   }
