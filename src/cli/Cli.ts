@@ -97,6 +97,7 @@ const port = Flag.Int("port").pipe(
   Flag.optional
 )
 const host = Flag.String("host").pipe(
+  Flag.filter((h) => h.trim() !== "", () => "--host must name an address (an empty one listens on every interface)"),
   Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
   Flag.optional
 )
@@ -174,10 +175,14 @@ const dev = Command.make("dev", {
     const path = yield* Path.Path
     // Fail now, not in every child: a missing or unloadable file is reported once.
     const loaded = yield* ServerModule.load(input.file)
+    const devHost = Option.getOrElse(input.host, () => defaultHost)
+    const requested = Option.getOrElse(input.port, () => defaultPort)
+    // Port 0: one free port, picked now and kept across restarts (the printed Inspector command connects).
+    const devPort = requested === 0 ? yield* Effect.promise(() => Dev.freePort(devHost)) : requested
     yield* Dev.run({
       file: loaded.path,
-      host: Option.getOrElse(input.host, () => defaultHost),
-      port: Option.getOrElse(input.port, () => defaultPort),
+      host: devHost,
+      port: devPort,
       stateless: input.stateless,
       watch: input.watch.map((folder) => path.resolve(folder)),
       command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }

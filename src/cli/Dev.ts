@@ -29,6 +29,19 @@ import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { readdirSync } from "node:fs"
+import { createServer } from "node:net"
+
+/** A port free on `host` now: `dev --port 0` picks one and keeps it across restarts. */
+export const freePort = (host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, host, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
 
 /**
  * What `dev` serves and how it starts the server.

@@ -225,8 +225,12 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
     if (link._tag === "None") break
     target = path.resolve(path.dirname(target), link.value)
   }
-  const mode = exists
-    ? (yield* Effect.mapError(fs.stat(target), failed)).mode & 0o7777
+  const info = exists ? yield* Effect.mapError(fs.stat(target), failed) : undefined
+  if (info !== undefined && info.type !== "File") {
+    return yield* new InvalidConfig({ path: configFile, reason: "it is not a regular file" })
+  }
+  const mode = info !== undefined
+    ? info.mode & 0o7777
     : Object.keys(entry.env ?? {}).length > 0
     ? 0o600
     : undefined

@@ -42,7 +42,10 @@ export type Mode =
  */
 export class PortUnavailable extends Data.TaggedError("PortUnavailable")<{ readonly error: StreamableHttp.ListenError }> {
   override get message(): string {
-    const hint = this.error.code === "EADDRNOTAVAIL" ? "choose another address with --host" : "choose another port with --port <n>"
+    const code = this.error.code
+    const hint = code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME"
+      ? "choose another address with --host"
+      : "choose another port with --port <n>"
     return `${this.error.message}; ${hint}`
   }
 }

@@ -168,8 +168,12 @@ export class LoadFailed extends Data.TaggedError("LoadFailed")<{
 }> {
   override get message(): string {
     const code = errorCode(this.cause)
-    const detail = this.cause instanceof Error ? (this.cause.stack ?? this.cause.message) : String(this.cause)
-    const advice = code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" || code === "ERR_INVALID_TYPESCRIPT_SYNTAX"
+    const detail = this.cause instanceof Error
+      ? (this.cause.stack ?? this.cause.message).split("\n").filter((line) =>
+        !/^\s+at /.test(line) || !(line.includes("node:internal/") || line.includes(ownFiles))
+      ).join("\n")
+      : String(this.cause)
+    const advice = code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX"
       ? "\nNode's type stripping runs only erasable TypeScript (no enum, namespace or parameter properties): " +
         "rewrite that syntax (tsconfig: erasableSyntaxOnly) or compile to JavaScript"
       : ""
@@ -277,6 +281,7 @@ export const load = Effect.fnUntraced(function*(path: string) {
   })
   if (stats === undefined) return yield* new ModuleNotFound({ path })
   if (stats.isDirectory()) return yield* new UnsupportedFile({ path, reason: "it is a directory, not a module" })
+  if (!stats.isFile()) return yield* new UnsupportedFile({ path, reason: "it is not a regular file" })
   if (!extensions.includes(extname(absolute))) {
     return yield* new UnsupportedFile({ path, reason: `expected a module file (${extensions.join(", ")})` })
   }
@@ -287,7 +292,7 @@ export const load = Effect.fnUntraced(function*(path: string) {
         ? new TypeScriptUnsupported({ path, nodeVersion: process.version })
         : new LoadFailed({ path, cause })
   })
-  const found = yield* fromExports(exports, path)
+  const found = yield* Effect.flatten(Effect.try({ try: () => fromExports(exports, path), catch: (cause) => new LoadFailed({ path, cause }) }))
   return { path: absolute, ...found } satisfies Loaded
 })
 
@@ -320,6 +325,9 @@ const problemOf = (value: Readonly<Record<string, unknown>>, where: string): str
   }
   return undefined
 }
+
+/** The package's own files (their frames say nothing about the user's module). */
+const ownFiles = new URL("../", import.meta.url).href
 
 const errorCode = (cause: unknown): string | undefined =>
   isRecord(cause) && typeof cause.code === "string" ? cause.code : undefined

@@ -140,10 +140,11 @@ const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as c
  *
  * On the first SIGTERM or SIGINT, the shutdown is requested: transports stop accepting and drain
  * (in-flight requests finish within the sessions' `shutdownTimeoutMillis`), then the program is
- * stopped. A second signal stops it at once. Exit code: 0 after a clean end or drain, 143 when
- * the drain was cut short, 1 after a failure (reported on stderr when `logToStderr`, else by the
- * logger). Without a signal, a program that ends by itself (stdio at end of input) exits as
- * usual.
+ * stopped. A second signal stops it at once (finalizers still running are not waited for). Exit
+ * code: 0 after a clean end or drain, 143 when the drain was cut short, 1 after a failure
+ * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
+ * something nothing left can do (the event loop is empty: a promise that never settles), said on
+ * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.
  *
  * **Example** (An HTTP server that drains on SIGTERM)
  *
@@ -172,20 +173,37 @@ export const runMain = <A, E>(
   let forced = false
   const onSignal = () => {
     if (signalled) {
-      // A second signal: stop now.
+      // A second signal: stop now. What interrupting ends at once is ended; a finalizer that would
+      // take longer (one that never finishes, say) is not waited for.
       forced = true
       fiber.interruptUnsafe()
+      if (fiber.pollUnsafe() === undefined) process.exit(exitCodes.cutShort)
       return
     }
     signalled = true
     shutdown.request()
     Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => fiber.interruptUnsafe())))
   }
+  // The event loop emptied while the program still runs: it waits for something nothing left can
+  // complete (a promise that never settles, a Layer that never finishes building). Node would
+  // exit 0 without a word; it is a failure, said on stderr.
+  let stalled = false
+  const onBeforeExit = () => {
+    if (fiber.pollUnsafe() !== undefined || stalled) return
+    stalled = true
+    process.stderr.write(
+      "effect-mcp-server: the program stopped: it waits for something that can never happen (nothing is left to run: " +
+        "a promise never settled, Effect.never, a Layer that never finishes)\n"
+    )
+    process.exit(exitCodes.failure)
+  }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
+  process.on("beforeExit", onBeforeExit)
   fiber.addObserver((exit) => {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)
+    process.off("beforeExit", onBeforeExit)
     const failed = exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)
     const code = failed
       ? exitCodes.failure

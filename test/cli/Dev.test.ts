@@ -65,6 +65,33 @@ describe("effect-mcp dev", () => {
       assert.isFalse(yield* Effect.promise(() => answers(url)), "the server outlived dev")
     }), 60_000)
 
+  // Found by fuzzing (fails before a fix): dev printed http://127.0.0.1:0/mcp (an Inspector command
+  // that cannot connect), and each restarted child took another free port.
+  it.live("--port 0: one free port, printed with the Inspector command, kept across restarts", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
+      // Stopped gracefully whatever happens (a SIGKILLed dev leaves its server running).
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          dev.child.kill("SIGTERM")
+          await dev.exited(15_000)
+        })
+      )
+      const listening = () => [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(() => listening().length === 1, "the first server")
+      const printed = /--server-url (\S+)/.exec(dev.stderr())?.[1]
+      assert.notInclude(printed ?? "", ":0/", dev.stderr())
+      assert.strictEqual(listening()[0], printed)
+      writeFileSync(file, server(["one", "two"]))
+      yield* waitUntil(() => listening().length === 2, "the second server")
+      assert.strictEqual(listening()[1], printed, "the same port after the restart")
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
+
   it.live("a file that is not there: exit 1 at once, nothing started", () =>
     Effect.gen(function*() {
       const result = yield* cli(["dev", "nowhere.ts"])

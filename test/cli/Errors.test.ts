@@ -5,8 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { execFileSync } from "node:child_process"
 import { join } from "node:path"
-import { cli, example, library, root, tempProject, writeModule } from "./support.ts"
+import { cli, example, freePort, library, root, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -128,5 +129,86 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(run.code, 1)
       assert.include(run.stderr, "no credentials")
       assert.strictEqual(run.stdout, "")
+    }), 30_000)
+
+  // Found by fuzzing the CLI; each fails before a fix.
+
+  it.live("a module whose top-level await never settles, or whose components never finish building, with nothing left to run: exit 1 and a message (it exited 0 and said nothing)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const neverLoads = writeModule(dir, "never-loads.ts", "await new Promise(() => {})\nexport const options = { name: 'x', version: '1' }\n")
+      const neverBuilds = writeModule(
+        dir,
+        "never-builds.ts",
+        `import * as Effect from "effect/Effect"\nimport * as Layer from "effect/Layer"\n` +
+          "export const options = { name: 'never', version: '1' }\n" +
+          "export const components = Layer.effectDiscard(Effect.never)\n"
+      )
+      const port = yield* Effect.promise(freePort)
+      for (const args of [["inspect", neverLoads], ["run", neverLoads], ["inspect", neverBuilds], ["run", neverBuilds], ["run", neverBuilds, "--http", "--port", String(port)]]) {
+        const result = yield* cli(args, { timeout: 15_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
+        assert.notStrictEqual(result.stderr, "", args.join(" "))
+        assert.strictEqual(result.stdout, "", args.join(" "))
+      }
+    }), 120_000)
+
+  it.live("--host \"\" is refused, exit 2 (it listened on every interface: http://[::]:<port>)", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const result = yield* cli(["run", hello, "--http", "--host", "", "--port", String(port)], { timeout: 10_000 })
+      assert.strictEqual(result.code, 2, JSON.stringify(result))
+      assert.include(result.stderr, "--host")
+      assert.notInclude(result.stderr, "MCP over Streamable HTTP at")
+    }), 30_000)
+
+  it.live("a host that does not resolve: the advice is another --host, not another port", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const result = yield* cli(["run", hello, "--http", "--host", "no-such-host.invalid", "--port", String(port)], { timeout: 20_000 })
+      assert.strictEqual(result.code, 1, JSON.stringify(result))
+      assert.include(result.stderr, "no-such-host.invalid")
+      assert.include(result.stderr, "--host")
+      assert.notInclude(result.stderr, "choose another port")
+    }), 30_000)
+
+  it.live("a module with a syntax error, or one that throws: the error and the file, without the frames of Node's loader (node:internal/...)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const syntax = writeModule(dir, "syntax.ts", "export const x = (\n")
+      const throws = writeModule(dir, "throws.ts", "throw new Error('the database is down')\n")
+      for (const [file, says] of [[syntax, "SyntaxError"], [throws, "the database is down"]] as const) {
+        const result = yield* cli(["inspect", file])
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, file)
+        assert.include(result.stderr, says)
+        assert.notInclude(result.stderr, "node:internal", "a stack dump of Node's module loader")
+        // A plain syntax error is not TypeScript that Node cannot strip (ERR_INVALID_, not ERR_UNSUPPORTED_).
+        assert.notInclude(result.stderr, "erasable", "advice for another mistake")
+      }
+    }), 30_000)
+
+  it.live("exports that throw when read (a getter, a Proxy): exit 1 naming the file, not a stack of the CLI's own code", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const getter = writeModule(dir, "getter.ts", "export default { get options() { throw new Error('getter boom') }, components: 1 }\n")
+      const proxy = writeModule(dir, "proxy.ts", "export default new Proxy({}, { has() { throw new Error('has boom') } })\n")
+      for (const file of [getter, proxy]) {
+        const result = yield* cli(["inspect", file])
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, file)
+        assert.notInclude(result.stderr, "src/cli/", "a stack of the CLI's own code")
+      }
+    }), 30_000)
+
+  it.live("a module path that is not a regular file (a FIFO) is refused at once (it was read for ever)", () =>
+    Effect.gen(function*() {
+      if (process.platform === "win32") return
+      const dir = yield* tempProject
+      const fifo = join(dir, "server.ts")
+      execFileSync("mkfifo", [fifo])
+      const result = yield* cli(["inspect", fifo], { timeout: 10_000, killSignal: "SIGKILL" })
+      assert.strictEqual(result.code, 1, JSON.stringify(result))
+      assert.include(result.stderr, fifo)
     }), 30_000)
 })

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as PlatformError from "effect/PlatformError"
+import { execFileSync } from "node:child_process"
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Install from "../../src/cli/Install.ts"
@@ -170,6 +171,21 @@ describe("effect-mcp install", () => {
       assert.deepStrictEqual(readdirSync(dir), ["c.json"])
       assert.strictEqual(readFileSync(config, "utf8"), "{}\n")
     }))
+
+  // Found by fuzzing (fails before a fix): the file was read (a FIFO: for ever, the first SIGTERM
+  // ignored), then renamed over: run as root, `--config /dev/null` replaced /dev/null by a file.
+  it.live("--config that is not a regular file (a FIFO, a device) is refused at once and left as it is", () =>
+    Effect.gen(function*() {
+      if (process.platform === "win32") return
+      const dir = yield* tempProject
+      const fifo = join(dir, "mcp.json")
+      execFileSync("mkfifo", [fifo])
+      const result = yield* cli(["install", "cursor", hello, "--config", fifo], { timeout: 10_000, killSignal: "SIGKILL" })
+      assert.strictEqual(result.code, 1, JSON.stringify(result))
+      assert.include(result.stderr, fifo)
+      assert.isTrue(lstatSync(fifo).isFIFO(), "left as it is")
+      assert.deepStrictEqual(readdirSync(dir).filter((name) => name !== "node_modules"), ["mcp.json"], "no temporary file left")
+    }), 30_000)
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
     Effect.gen(function*() {

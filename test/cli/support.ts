@@ -38,13 +38,23 @@ export interface Result {
 }
 
 /** Runs `effect-mcp ...args` to its end (killed after `timeout` ms). */
-export const cli = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeout?: number } = {}) =>
+export const cli = (
+  args: ReadonlyArray<string>,
+  options: {
+    readonly cwd?: string
+    readonly env?: NodeJS.ProcessEnv
+    readonly timeout?: number
+    /** The signal that ends it after `timeout` (default SIGTERM, which a CLI draining may outlive). */
+    readonly killSignal?: NodeJS.Signals
+  } = {}
+) =>
   Effect.promise(() =>
     new Promise<Result>((resolve) => {
       const child = execFile(process.execPath, [bin, ...args], {
         cwd: options.cwd ?? root,
         env: options.env ?? process.env,
         timeout: options.timeout ?? 30_000,
+        killSignal: options.killSignal ?? "SIGTERM",
         maxBuffer: 16 * 1024 * 1024
       }, (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode

@@ -12,6 +12,7 @@ import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http
 
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
+const stuckFinalizerServer = fileURLToPath(new URL("../fixtures/stuck-finalizer-server.ts", import.meta.url))
 
 interface Exited {
   readonly code: number | null
@@ -97,6 +98,26 @@ describe("graceful shutdown (stdio)", () => {
       assert.isNull(child.exitCode, "exited before the in-flight call finished")
       child.kill("SIGINT")
       const exited = yield* Effect.promise(() => exitOf(child, 5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null })
+    }), 30_000)
+})
+
+describe("a second signal while a finalizer does not finish", () => {
+  // Found by fuzzing (fails before a fix): the second signal interrupted the main fiber, which
+  // waited for the finalizer; the process ran on until it finished (a Redis client closing against
+  // a Redis that stopped answering never does). The doc: "A second signal stops it at once."
+  it.live("stops the process at once: exit 143", () =>
+    Effect.gen(function*() {
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, [stuckFinalizerServer], { stdio: ["pipe", "pipe", "pipe"] })),
+        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+      )
+      yield* Effect.promise(() => handshake(child))
+      child.kill("SIGTERM")
+      yield* Effect.promise(() => sleep(300))
+      assert.isNull(child.exitCode, "the first signal drains: the stuck release holds the process")
+      child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => exitOf(child, 3_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
     }), 30_000)
 })
