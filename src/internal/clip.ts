@@ -8,6 +8,6 @@
 /** The longest client-sent text an error message quotes whole. */
 export const maxQuoted = 200
 
-/** `text` when at most {@link maxQuoted} characters, else its start and how much was left out. */
-export const clip = (text: string): string =>
-  text.length <= maxQuoted ? text : `${text.slice(0, maxQuoted)}… (${text.length - maxQuoted} more characters)`
+/** `text` when at most `max` characters ({@link maxQuoted}), else its start and how much was left out. */
+export const clip = (text: string, max: number = maxQuoted): string =>
+  text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`

@@ -13,7 +13,9 @@
  *   retired -32042, the URL elicitations become the call's input requests: `input_required`);
  * - invalid arguments → `-32602` for clients before 2025-11-25, an `isError` result from
  *   2025-11-25 on (SEP-1303, so the model can correct itself), whether the parameters are a
- *   Schema or a raw JSON Schema (`jsonSchema`);
+ *   Schema or a raw JSON Schema (`jsonSchema`); every problem is listed, up to 16 KB of text, but
+ *   arguments of more than 10,000 values (properties and items at every level) are told their
+ *   first problem only;
  * - an unknown tool → `-32602` (answered by the server, see `McpServer`).
  *
  * @since 0.1.0
@@ -38,7 +40,9 @@ import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
+import { clip } from "../internal/clip.ts"
 import { lazy } from "../internal/lazy.ts"
+import { maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
@@ -76,12 +80,12 @@ export class RawJsonSchema {
  *
  * Validation follows JSON Schema 2020-12, or the draft its `$schema` names (2019-09, draft-07,
  * draft-04; any other dialect is refused). Invalid arguments are answered as for a Schema tool,
- * with every problem and its instance path; arguments nested deeper than 64 levels are refused
- * before validation. A schema that is not well-formed (a keyword of the wrong shape, an unknown
- * `type`, an invalid `pattern`, a local `$ref` that does not resolve) fails the tool's
- * registration, naming the tool. The validator (`@cfworker/json-schema`) is loaded when such a
- * tool is first called, and its schema compiled once then: servers without raw JSON Schema tools
- * never load it.
+ * with every problem and its instance path (as there: up to 16 KB; the first problem only past
+ * 10,000 values); arguments nested deeper than 64 levels are refused before validation. A schema
+ * that is not well-formed (a keyword of the wrong shape, an unknown `type`, an invalid `pattern`,
+ * a local `$ref` that does not resolve) fails the tool's registration, naming the tool. The
+ * validator (`@cfworker/json-schema`) is loaded when such a tool is first called, and its schema
+ * compiled once then: servers without raw JSON Schema tools never load it.
  */
 export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
   new RawJsonSchema(schema, (tool) => JsonSchemaValidator.make(tool, schema))
@@ -251,7 +255,7 @@ export const compile = <
     return wire
   }
 
-  let decodeParams: ((input: unknown) => Exit.Exit<unknown, Schema.SchemaError>) | undefined
+  let decodeParams: Decoders | undefined
   // Checks the schema now (throwing, with the tool's name, when it is not well-formed); the
   // validator itself is loaded and compiled at the first call.
   const validator = parameters instanceof RawJsonSchema ? parameters.makeValidator(name) : undefined
@@ -332,7 +336,7 @@ export const compile = <
     problems.length === 0
       ? run(params, request)
       : invalidArguments(
-        McpError.invalidParams(`Invalid arguments for tool ${name}:\n${problems.join("\n")}`),
+        McpError.invalidParams(clip(`Invalid arguments for tool ${name}:\n${problems.join("\n")}`, maxProblemsText)),
         request
       )
 
@@ -352,11 +356,18 @@ export const compile = <
       })
     }
     if (paramsSchema === undefined) return run(params, request)
-    const decoded = (decodeParams ??= jit(paramsSchema))(params)
-    if (decoded._tag === "Failure") {
-      return invalidArguments(McpError.invalidParamsFromSchema(`arguments for tool ${name}`, decoded.cause), request)
-    }
-    return run(decoded.value, request)
+    const decoders = decodeParams ??= jit(paramsSchema)
+    const decoded = decoders.first(params)
+    if (decoded._tag === "Success") return run(decoded.value, request)
+    // Every problem, for the model to fix them in one go; only the first of arguments too large
+    // to find and list them all (see `maxValuesForEveryProblem`).
+    const large = moreValuesThan(params, maxValuesForEveryProblem)
+    const every = large ? decoded : decoders.every(params)
+    const problems = McpError.schemaFailureMessage((every._tag === "Failure" ? every : decoded).cause)
+    const message = large
+      ? `Invalid arguments for tool ${name} (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further): ${problems}`
+      : `Invalid arguments for tool ${name}: ${problems}`
+    return invalidArguments(McpError.invalidParams(clip(message, maxProblemsText)), request)
   }
 
   return {
@@ -404,11 +415,16 @@ const inputSchemaOf = (name: string, schema: Schema.Top): WireTool["inputSchema"
  * form its JSON Schema describes (a `Schema.Date` parameter takes the ISO string the schema
  * advertises, a `BigInt` result is sent as its string), not the schema's own encoded side.
  */
-const jit = (schema: Schema.Top) => {
-  const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Top
+const jit = (schema: Schema.Top): Decoders => {
+  const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>) as unknown as Schema.Codec<unknown, unknown>
   SchemaJITCompiler.enable(codec.ast)
-  // Every problem of the arguments is reported, not only the first: a model fixes them in one go.
-  return Schema.decodeUnknownExit(codec as Schema.Codec<unknown, unknown>, allErrors)
+  return { first: Schema.decodeUnknownExit(codec), every: Schema.decodeUnknownExit(codec, allErrors) }
+}
+
+/** A parameters schema's decoders: stopping at the first problem (as fast as any when there is none), and finding them all. */
+interface Decoders {
+  readonly first: (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+  readonly every: (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>
 }
 
 const allErrors = { errors: "all" } as const

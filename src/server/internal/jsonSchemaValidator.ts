@@ -19,7 +19,7 @@
 import type { OutputUnit, SchemaDraft } from "@cfworker/json-schema"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { nestedDeeperThan } from "../../internal/nesting.ts"
+import { maxValuesForEveryProblem, moreValuesThan, nestedDeeperThan } from "../../internal/nesting.ts"
 
 /** How many levels of objects and arrays arguments may have (the arguments object is level 1). */
 export const maxDepth = 64
@@ -28,8 +28,10 @@ export const maxDepth = 64
 export interface ArgumentValidator {
   /**
    * The problems in `args` as a readable list, one `- ` line each (with its instance path), none
-   * when they are valid. Synchronous (an `Exit`) once the library is loaded and the schema compiled, which the
-   * first call does; a schema the library cannot use is a defect.
+   * when they are valid; only the first for arguments of more than `maxValuesForEveryProblem`
+   * values (finding them all is slow, and the library's stack overflows past about 100,000).
+   * Synchronous (an `Exit`) once the library is loaded and the schema compiled, which the first
+   * call does; a schema the library cannot use is a defect.
    */
   readonly validate: (args: unknown) => Effect.Effect<ReadonlyArray<string>>
 }
@@ -42,25 +44,49 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
   // What clients see (the wire form), and a private copy: the library annotates the schema objects
   // it compiles, and a caller's later changes must not reach the compiled schema.
   let copy: { [key: string]: unknown }
+  let source: string
   try {
-    copy = JSON.parse(JSON.stringify(schema))
+    source = JSON.stringify(schema)
+    copy = JSON.parse(source)
   } catch (error) {
     throw invalidSchema(tool, "", `not JSON (${error instanceof Error ? error.message : String(error)})`)
   }
   const draft = draftOf(tool, copy["$schema"])
   checkSchema(tool, copy, draft)
 
-  let check: ((args: unknown) => ReadonlyArray<string>) | undefined
+  let check: Checks | undefined
   const compile = Effect.map(
     Effect.promise(loadLibrary),
-    (library) => check ??= compileWith(library, copy, draft)
+    (library) => {
+      if (check !== undefined) return check
+      // The one stopping at the first problem is compiled when first needed, from a copy of its own.
+      let first: ((args: unknown) => ReadonlyArray<string>) | undefined
+      return check = {
+        every: compileWith(library, copy, draft, false),
+        first: (args) => (first ??= compileWith(library, JSON.parse(source), draft, true))(args)
+      }
+    }
   )
+  const checked = (check: Checks, args: unknown): ReadonlyArray<string> => {
+    if (!moreValuesThan(args, maxValuesForEveryProblem)) return check.every(args)
+    const note = `- (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further)`
+    let first: ReadonlyArray<string>
+    try {
+      first = check.first(args)
+    } catch (error) {
+      // The library gathers the problems of `additionalProperties` even when it stops at the first
+      // (@cfworker/json-schema 4), and its stack overflows past about 100,000 of them.
+      if (error instanceof RangeError) return [note, "- too many problems to list"]
+      throw error
+    }
+    return first.length === 0 ? first : [note, ...first]
+  }
   return {
     validate: (args) => {
       if (nestedDeeperThan(args, maxDepth)) return Exit.succeed([`- nested deeper than ${maxDepth} levels of objects and arrays`])
-      if (check === undefined) return Effect.map(compile, (check) => check(args))
+      if (check === undefined) return Effect.map(compile, (check) => checked(check, args))
       try {
-        return Exit.succeed(check(args))
+        return Exit.succeed(checked(check, args))
       } catch (defect) {
         return Exit.die(defect)
       }
@@ -78,9 +104,14 @@ let library: Promise<Library> | undefined
 
 const loadLibrary = (): Promise<Library> => library ??= import("@cfworker/json-schema")
 
-const compileWith = (lib: Library, schema: { [key: string]: unknown }, draft: SchemaDraft) => {
-  // Not short-circuited: every problem is reported.
-  const validator = new lib.Validator(schema as never, draft, false)
+/** Both validators of a schema: one finding every problem, one stopping at the first. */
+interface Checks {
+  readonly every: (args: unknown) => ReadonlyArray<string>
+  readonly first: (args: unknown) => ReadonlyArray<string>
+}
+
+const compileWith = (lib: Library, schema: { [key: string]: unknown }, draft: SchemaDraft, shortCircuit: boolean) => {
+  const validator = new lib.Validator(schema as never, draft, shortCircuit)
   return (args: unknown): ReadonlyArray<string> => {
     const result = validator.validate(args)
     return result.valid ? [] : describe(result.errors)
