@@ -126,6 +126,10 @@ const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
 
 const normalize = (output: Output): GetPromptResult => {
   if (typeof output === "string") return { messages: [{ role: "user", content: { type: "text", text: output } }] }
+  // Not an `Output` (where types are not checked): a defect of the handler, with what it was.
+  if (typeof output !== "object" || output === null) {
+    throw new TypeError(`Prompt handler succeeded with ${output === undefined || output === null ? String(output) : `a ${typeof output}`}, not a string, messages or a GetPromptResult`)
+  }
   if (Array.isArray(output)) return { messages: output as ReadonlyArray<PromptMessage> }
   if ("messages" in (output as object)) return output as GetPromptResult
   return { messages: [output as PromptMessage] }

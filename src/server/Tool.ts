@@ -281,7 +281,14 @@ export const compile = <
 
   const toResult = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult, McpError.McpError> => {
     if (exit._tag === "Success") {
-      if (success === undefined) return Exit.succeed(normalize(exit.value as Output))
+      if (success === undefined) {
+        const output = exit.value
+        // Not an `Output` (where types are not checked): a defect of the handler, answered as one.
+        if (typeof output !== "string" && (typeof output !== "object" || output === null)) {
+          return undeclared(name, Cause.die(new TypeError(`the handler succeeded with ${typeOf(output)}, not a string, content blocks or a CallToolResult`)), masking)
+        }
+        return Exit.succeed(normalize(output as Output))
+      }
       const encoded = outputCodec(success).encode(exit.value)
       if (encoded._tag === "Success") return Exit.succeed(structured(encoded.value))
       return undeclared(name, Cause.fail(encoded.cause), masking)
@@ -476,6 +483,9 @@ const structured = (value: unknown): CallToolResult => ({
   content: [{ type: "text", text: stringify(value) }],
   structuredContent: value as { readonly [key: string]: unknown }
 })
+
+/** What a value is, for a message: `undefined`, `null`, `a number`, ... */
+const typeOf = (value: unknown): string => value === undefined || value === null ? String(value) : `a ${typeof value}`
 
 const normalize = (output: Output): CallToolResult => {
   if (typeof output === "string") return { content: [{ type: "text", text: output }] }

@@ -395,6 +395,23 @@ describe("McpServer tools: errors", () => {
       }
     }))
 
+  it.live("a handler that succeeds with no result (undefined, null, a number: untyped code) fails as a defect does", () =>
+    Effect.gen(function*() {
+      const tools = ([["undefined", undefined], ["null", null], ["number", 42]] as const).map(([name, value]) =>
+        McpServer.tool({ name, handler: () => Effect.succeed(value as unknown as string) })
+      )
+      const layer = Layer.mergeAll(tools[0]!, tools[1]!, tools[2]!)
+      const masked = yield* serveAndConnect(layer)
+      const shown = yield* serveAndConnect(layer, { maskErrors: false })
+      for (const name of ["undefined", "null", "number"]) {
+        const result = yield* sdk(() => masked.client.callTool({ name, arguments: {} }))
+        assert.isTrue(result.isError, name)
+        assert.include((result.content as Array<{ text: string }>)[0]!.text, "internal error")
+        const detailed = yield* sdk(() => shown.client.callTool({ name, arguments: {} }))
+        assert.include((detailed.content as Array<{ text: string }>)[0]!.text, "not a string, content blocks or a CallToolResult")
+      }
+    }))
+
   it.live("a success value that fails its own schema is a masked tool error, not invalid structuredContent", () =>
     Effect.gen(function*() {
       const Bad = McpServer.tool({
