@@ -174,5 +174,19 @@ const toResult = (uri: string, mimeType: string | undefined, output: ReadOutput)
   if (typeof output === "string") return { contents: [Content.textContents(uri, output, mimeType)] }
   if (output instanceof Uint8Array) return { contents: [Content.blobContents(uri, output, mimeType)] }
   if (Array.isArray(output)) return { contents: output as ReadonlyArray<ResourceContentsUnion> }
+  // Not a `ReadOutput` (where types are not checked): a defect of the read (-32603, logged), not a
+  // result without contents (`undefined` went out as `{}`, a number as the result itself).
+  if (typeof output !== "object" || output === null || !Array.isArray((output as { readonly contents?: unknown }).contents)) {
+    throw new TypeError(
+      `Resource ${uri}: the read succeeded with ${describe(output)}, not a string, bytes (a Uint8Array), contents or a ReadResourceResult`
+    )
+  }
   return output as ReadResourceResult
 }
+
+const describe = (value: unknown): string =>
+  value === undefined || value === null
+    ? String(value)
+    : typeof value === "object"
+    ? `an object without contents (${Object.prototype.toString.call(value)})`
+    : `a ${typeof value}`

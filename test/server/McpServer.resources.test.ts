@@ -164,6 +164,24 @@ describe("McpServer resource templates", () => {
       }
     }))
 
+  it.live("a read that succeeds with no contents (undefined, a number, a plain object: untyped code) is -32603, not a result without contents", () =>
+    Effect.gen(function*() {
+      const odd: ReadonlyArray<readonly [string, unknown]> = [["undefined", undefined], ["number", 42], ["object", { foo: 1 }]]
+      const layers = odd.map(([name, value]) =>
+        McpServer.resource({ uri: `test://odd/${name}`, name, read: Effect.succeed(value as string) })
+      )
+      const Template = McpServer.resourceTemplate({
+        uriTemplate: "test://odd-template/{x}",
+        name: "odd-template",
+        read: () => Effect.sleep(1).pipe(Effect.as(undefined as unknown as string))
+      })
+      const { client } = yield* serveAndConnect(Layer.mergeAll(Template, ...layers))
+      for (const uri of ["test://odd/undefined", "test://odd/number", "test://odd/object", "test://odd-template/1"]) {
+        const error = yield* sdkError(() => client.readResource({ uri }))
+        assert.strictEqual(error.code, -32603, uri)
+      }
+    }))
+
   it.live("variables are decoded by the params schema: the read sees a number", () =>
     Effect.gen(function*() {
       const { client } = yield* serveAndConnect(All)
