@@ -43,11 +43,20 @@ export const empty: CompleteResult = { completion: { values: [] } }
 export const maxValues = 100
 
 /** Builds the result from all candidates: the first 100, the total, and whether there are more. */
-export const toResult = (values: ReadonlyArray<string>): CompleteResult => ({
-  completion: values.length > maxValues
-    ? { values: values.slice(0, maxValues), total: values.length, hasMore: true }
-    : { values, total: values.length, hasMore: false }
-})
+export const toResult = (values: ReadonlyArray<string>): CompleteResult => {
+  // Not strings (where types are not checked): a defect of the completer (-32603, logged), not
+  // values a client cannot use.
+  if (!Array.isArray(values)) throw new TypeError(`A completer succeeded with ${typeof values}, not an array of strings`)
+  const sent = values.length > maxValues ? values.slice(0, maxValues) : values
+  for (const value of sent) {
+    if (typeof value !== "string") throw new TypeError(`A completer's values must be strings, got ${value === null ? "null" : typeof value}`)
+  }
+  return {
+    completion: values.length > maxValues
+      ? { values: sent, total: values.length, hasMore: true }
+      : { values, total: values.length, hasMore: false }
+  }
+}
 
 /** Compiles completers once; `context` holds the services they need. */
 export const compile = <R>(

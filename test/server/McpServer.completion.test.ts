@@ -71,6 +71,24 @@ describe("McpServer completion", () => {
       assert.isUndefined(none.client.getServerCapabilities()?.completions)
     }))
 
+  it.live("a completer that succeeds with values that are not strings (untyped code) is -32603, not values sent on", () =>
+    Effect.gen(function*() {
+      const Odd = McpServer.prompt({
+        name: "odd",
+        arguments: { a: Schema.String, b: Schema.String },
+        complete: {
+          a: () => Effect.succeed([1, null, {}] as unknown as ReadonlyArray<string>),
+          b: () => Effect.succeed(undefined as unknown as ReadonlyArray<string>)
+        },
+        handler: () => Effect.succeed("odd")
+      })
+      const { client } = yield* serveAndConnect(Odd)
+      for (const name of ["a", "b"]) {
+        const error = yield* sdkError(() => client.complete({ ref: { type: "ref/prompt", name: "odd" }, argument: { name, value: "" } }))
+        assert.strictEqual(error.code, -32603, name)
+      }
+    }))
+
   it.live("argument names that are Object.prototype members complete to nothing (no -32603)", () =>
     Effect.gen(function*() {
       const { client } = yield* serveAndConnect(All)
