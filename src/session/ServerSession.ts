@@ -134,8 +134,9 @@ export interface SessionOptions {
    *
    * The pause is short (50 ms at a time): input also carries what unblocks the session (the
    * client's answers to sampling, elicitation and roots requests, cancellations, pings). While
-   * requests keep finishing, the session reads on below twice this bound and otherwise pauses
-   * again (the transport's backpressure holds the client); when no slot has freed for a whole
+   * the FIFO shrinks and no handler waits on the client, the session reads on below twice this
+   * bound and otherwise pauses again (the transport's backpressure holds the client; a
+   * cancellation or ping behind the backlog waits too); when no slot has freed for a whole
    * pause, it reads on, and requests past twice this bound (past eight times it, whatever the
    * progress: one very large read) are refused with 429 (`McpError.LimitExceeded`,
    * `data.limit: "queuedRequests"`).
@@ -463,6 +464,9 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   get protocolVersion(): ProtocolVersion.ProtocolVersion {
     return this.negotiated.protocolVersion
+  }
+  get awaitingClient(): boolean {
+    return this.pendingClient.size > 0
   }
   get clientCapabilities(): ClientCapabilities {
     return this.negotiated.clientCapabilities

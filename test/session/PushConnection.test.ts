@@ -236,6 +236,23 @@ describe("ServerSession over a push connection", () => {
       assert.strictEqual(probe.completed.length, 120)
     }))
 
+  it.live("a reader working through a backlog still reads on while a handler waits on the client: its answer is behind", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      yield* makeFullServer(probe).run(transport, { maxConcurrentRequests: 2, maxQueuedRequests: 4 })
+      yield* state.input!.receive([{ ...initialize, params: { ...initialize.params, capabilities: { elicitation: {} } } }, initialized])
+      // One slot waits on the client (1 s at most); the other works through 33 calls of 45 ms.
+      yield* state.input!.receive([callTool(1, "elicit", { timeoutMillis: 1_000 })])
+      yield* Effect.promise(() => waitUntil(() => written.some((m) => "method" in m && m.method === "elicitation/create")))
+      const ask = written.find((m) => "method" in m && m.method === "elicitation/create") as { id: number }
+      yield* state.input!.receive(Array.from({ length: 33 }, (_, i) => callTool(100 + i, "slow", { ms: 45 })))
+      // The answer comes next: read after one pause (it waited for the backlog, past the client timeout).
+      yield* state.input!.receive([{ jsonrpc: "2.0", id: ask.id, result: { action: "accept", content: { name: "ada" } } }])
+      yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
+      assert.strictEqual(responseTo(written, 1)!.result.content[0].text, `accept:{"name":"ada"}`)
+    }))
+
   it.live("each session sees the services its run was given (sessions started alike share one context)", () =>
     Effect.gen(function*() {
       class Tenant extends Context.Service<Tenant, string>()("test/Tenant") {}

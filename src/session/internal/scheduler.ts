@@ -119,6 +119,8 @@ export abstract class Scheduler {
   abstract refused(inflight: Inflight, max: number): void
   /** Nothing runs or waits any more (told after something finished). */
   abstract idle(): void
+  /** A handler waits for the client's answer to a request of the session's (sampling, elicitation, roots). */
+  abstract readonly awaitingClient: boolean
 
   /** How many requests run at once. */
   get limit(): number {
@@ -188,6 +190,7 @@ export abstract class Scheduler {
   waitForRoom(): Effect.Effect<void> {
     if (this.queued.size < this.bounds.maxQueued) return Effect.void
     const finishedBefore = this.finishedCount
+    const queuedBefore = this.queued.size
     const wait = Effect.callback<void>((resume) => {
       const resumer = () => resume(Effect.void)
       ;(this.resumeReaders ??= []).push(resumer)
@@ -208,10 +211,12 @@ export abstract class Scheduler {
             this.stalled = true
             return Effect.void
           }
-          // Working through its backlog, the session reads on below twice the bound, and else
-          // pauses again: the input waits (the transport's backpressure holds the client) instead
-          // of being read only to be refused past eight times the bound.
-          return this.queued.size < 2 * this.bounds.maxQueued ? Effect.void : this.waitForRoom()
+          // Working through its backlog (the FIFO shrank during the pause), the session reads on
+          // below twice the bound, and else pauses again: the input waits (the transport's
+          // backpressure holds the client) instead of being read only to be refused past eight
+          // times the bound. Not while a handler waits on the client: its answer may be next.
+          const working = this.queued.size < queuedBefore && !this.awaitingClient
+          return working && this.queued.size >= 2 * this.bounds.maxQueued ? this.waitForRoom() : Effect.void
         })
     })
   }
