@@ -50,10 +50,19 @@ export const moreValuesThan = (value: unknown, max: number): boolean => {
   const pending: Array<object> = [value]
   while (pending.length > 0) {
     const current = pending.pop()!
-    const children = Array.isArray(current) ? current : Object.values(current)
-    count += children.length
-    if (count > max) return true
-    for (const child of children) if (typeof child === "object" && child !== null) pending.push(child)
+    if (Array.isArray(current)) {
+      count += current.length
+      if (count > max) return true
+      for (const child of current) if (typeof child === "object" && child !== null) pending.push(child)
+      continue
+    }
+    // Counted key by key: an object of a million keys is not listed whole to find it is large.
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue
+      if (++count > max) return true
+      const child = (current as Record<string, unknown>)[key]
+      if (typeof child === "object" && child !== null) pending.push(child)
+    }
   }
   return false
 }

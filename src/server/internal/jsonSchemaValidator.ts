@@ -67,19 +67,22 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
       }
     }
   )
+  // Valid arguments take one validation, stopping at the first problem (as fast as any when
+  // there is none). Invalid ones are checked again for every problem, unless they hold more than
+  // `maxValuesForEveryProblem` values: those are told their first problem only.
   const checked = (check: Checks, args: unknown): ReadonlyArray<string> => {
-    if (!moreValuesThan(args, maxValuesForEveryProblem)) return check.every(args)
-    const note = `- (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further)`
     let first: ReadonlyArray<string>
     try {
       first = check.first(args)
     } catch (error) {
       // The library gathers the problems of `additionalProperties` even when it stops at the first
       // (@cfworker/json-schema 4), and its stack overflows past about 100,000 of them.
-      if (error instanceof RangeError) return [note, "- too many problems to list"]
+      if (error instanceof RangeError) return [largeNote, "- too many problems to list"]
       throw error
     }
-    return first.length === 0 ? first : [note, ...first]
+    if (first.length === 0) return first
+    if (!moreValuesThan(args, maxValuesForEveryProblem)) return check.every(args)
+    return [largeNote, first[0]!]
   }
   return {
     validate: (args) => {
@@ -93,6 +96,8 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
     }
   }
 }
+
+const largeNote = `- (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further)`
 
 // ---------------------------------------------------------------------------
 // The library, loaded on first use
