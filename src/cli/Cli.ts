@@ -41,6 +41,7 @@ import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
+import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Run from "./Run.ts"
 import * as ServerModule from "./ServerModule.ts"
 
@@ -178,7 +179,16 @@ const dev = Command.make("dev", {
     const devHost = Option.getOrElse(input.host, () => defaultHost)
     const requested = Option.getOrElse(input.port, () => defaultPort)
     // Port 0: one free port, picked now and kept across restarts (the printed Inspector command connects).
-    const devPort = requested === 0 ? yield* Effect.promise(() => Dev.freePort(devHost)) : requested
+    const devPort = requested === 0
+      ? yield* Effect.tryPromise({
+        try: () => Dev.freePort(devHost),
+        // Said as `run` says it (an address that does not resolve: choose another --host).
+        catch: (cause) => {
+          const code = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+          return new Run.PortUnavailable({ error: new StreamableHttp.ListenError({ host: devHost, port: 0, code, cause }) })
+        }
+      })
+      : requested
     yield* Dev.run({
       file: loaded.path,
       host: devHost,

@@ -170,6 +170,11 @@ describe("effect-mcp errors", () => {
       assert.include(result.stderr, "no-such-host.invalid")
       assert.include(result.stderr, "--host")
       assert.notInclude(result.stderr, "choose another port")
+      // dev --port 0 picks its port on that host first: said the same way, not as a defect.
+      const dev = yield* cli(["dev", hello, "--host", "no-such-host.invalid", "--port", "0"], { timeout: 20_000 })
+      assert.strictEqual(dev.code, 1, JSON.stringify(dev))
+      assert.include(dev.stderr, "choose another address with --host")
+      assert.notInclude(dev.stderr, "    at ")
     }), 30_000)
 
   it.live("a module with a syntax error, or one that throws: the error and the file, without the frames of Node's loader (node:internal/...)", () =>
