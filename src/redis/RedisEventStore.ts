@@ -104,7 +104,9 @@ if meta.err or not meta[1] or meta[2] == '1' then return false end
 local nextSeq = tonumber(meta[1])
 local seq = tonumber(ARGV[1])
 if not nextSeq or seq >= nextSeq then return false end
-local first = nextSeq - redis.call('LLEN', KEYS[2])
+local length = redis.pcall('LLEN', KEYS[2])
+if type(length) ~= 'number' then return false end
+local first = nextSeq - length
 if seq + 1 < first then return false end
 return redis.call('LRANGE', KEYS[2], seq + 1 - first, -1)
 `

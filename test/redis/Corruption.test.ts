@@ -123,7 +123,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis entries written by 
       yield* events.append("S", "s2", message(1))
       yield* Effect.orDie(redis.send("HSET", `${prefix}events:S:s:s1`, "next", "abc"))
       yield* Effect.orDie(Effect.andThen(redis.send("DEL", `${prefix}events:S:s:s2`), redis.send("SET", `${prefix}events:S:s:s2`, "x")))
-      for (const stream of ["s1", "s2"]) {
+      // Its events' list a key of another type.
+      yield* events.append("S", "s3", message(1))
+      yield* Effect.orDie(Effect.andThen(redis.send("DEL", `${prefix}events:S:e:s3`), redis.send("SET", `${prefix}events:S:e:s3`, "x")))
+      for (const stream of ["s1", "s2", "s3"]) {
         const replayed = yield* Effect.exit(events.replayAfter("S", `${stream}.0`))
         assert.deepStrictEqual(replayed, yield* Effect.exit(Effect.succeed(undefined)), stream)
       }
