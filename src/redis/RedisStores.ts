@@ -148,11 +148,18 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
     // Built in a scope of its own, by a fiber of its own: a build past the bound is left to finish
     // (or fail) by itself, and closed then, since interrupting it would wait, in the client's
     // close, for the answers of a Redis that does not answer.
+    // (Until Redis answers, such a build keeps its connection: node-redis gives no way to drop a
+    // client before its handshake ends. A process that stops on the StoreError loses it then.)
     const scope = yield* Scope.make()
     const building = yield* Effect.forkDetach(Layer.buildWithScope(nodeRedisLayer, scope))
-    const built = yield* Effect.timeoutOption(Fiber.await(building), options.connectTimeoutMillis ?? 5_000)
+    const abandon = Effect.asVoid(Effect.forkDetach(Effect.andThen(Fiber.await(building), Scope.close(scope, Exit.void))))
+    const built = yield* Effect.onInterrupt(
+      Effect.timeoutOption(Fiber.await(building), options.connectTimeoutMillis ?? 5_000),
+      // Interrupted meanwhile (a signal at start, the caller's own timeout): closed once built too.
+      () => abandon
+    )
     if (Option.isNone(built)) {
-      yield* Effect.forkDetach(Effect.andThen(Fiber.await(building), Scope.close(scope, Exit.void)))
+      yield* abandon
       return yield* cannotConnect(`no answer within ${options.connectTimeoutMillis ?? 5_000} ms`)
     }
     if (built.value._tag === "Failure") {

@@ -187,9 +187,16 @@ export const runMain = <A, E>(
   // The event loop emptied while the program still runs: it waits for something nothing left can
   // complete (a promise that never settles, a Layer that never finishes building). Node would
   // exit 0 without a word; it is a failure, said on stderr.
+  // Told on the second time in a row: `beforeExit` listeners added after this one may still
+  // schedule work (a flush), given one more turn of the event loop.
   let stalled = false
+  let emptied = 0
   const onBeforeExit = () => {
     if (fiber.pollUnsafe() !== undefined || stalled) return
+    if (++emptied < 2) {
+      setImmediate(() => {})
+      return
+    }
     stalled = true
     process.stderr.write(
       "effect-mcp-server: the program stopped: it waits for something that can never happen (nothing is left to run: " +
