@@ -18,6 +18,7 @@ import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import { jsonError, notYours, storeUnavailable } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
+import { clip } from "../../../internal/clip.ts"
 
 const { ErrorCode } = McpError
 
@@ -115,7 +116,7 @@ export const get = (
         return jsonError(
           400,
           ErrorCode.InvalidRequest,
-          `Bad Request: the stream of Last-Event-ID ${lastEventId} cannot be resumed (unknown, expired or incomplete); re-issue the request`
+          `Bad Request: the stream of Last-Event-ID ${clip(lastEventId)} cannot be resumed (unknown, expired or incomplete); re-issue the request`
         )
       }
       let queued = true
