@@ -242,7 +242,12 @@ const install = Command.make("install", {
     )
   ),
   file,
-  name: Flag.String("name").pipe(Flag.withDescription("The server's name in the configuration (default: its options.name)"), Flag.optional),
+  name: Flag.String("name").pipe(
+    // An empty key would be a server no client can name (and a blank one, one nobody sees).
+    Flag.filter((name) => name.trim() !== "", () => "--name must not be empty"),
+    Flag.withDescription("The server's name in the configuration (default: its options.name)"),
+    Flag.optional
+  ),
   print: Flag.Boolean("print").pipe(Flag.withDescription("Print the configuration instead of writing it"), Flag.withDefault(false)),
   config: Flag.String("config").pipe(
     Flag.withDescription("Write this configuration file instead of the client's usual one"),

@@ -139,6 +139,12 @@ describe("effect-mcp install", () => {
       assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", tabs])).code, 0)
       assert.include(readFileSync(tabs, "utf8"), "\t\t\"hello\": {")
       // A name the file does not hold is added, whatever it is ("toString" is no server of an object's).
+      // An empty name is an invalid invocation (exit 2), and nothing is written.
+      const unchanged = readFileSync(tabs, "utf8")
+      const empty = yield* cli(["install", "vscode", hello, "--config", tabs, "--name", " "])
+      assert.strictEqual(empty.code, 2, JSON.stringify(empty))
+      assert.include(empty.stderr, "--name must not be empty")
+      assert.strictEqual(readFileSync(tabs, "utf8"), unchanged)
       const named = yield* cli(["install", "vscode", hello, "--config", tabs, "--name", "toString"])
       assert.include(named.stderr, `added the server "toString"`)
       // A key given twice: an edit in place would change the first, readers take the last; left as it is.
