@@ -13,6 +13,7 @@ import type * as McpError from "../protocol/McpError.ts"
 import type { CompleteResult } from "../protocol/McpSchema.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
+import { kindOf } from "../internal/valueKind.ts"
 
 /** What a completer knows besides the partial value: the arguments already filled in. */
 export interface CompletionContext {
@@ -46,10 +47,10 @@ export const maxValues = 100
 export const toResult = (values: ReadonlyArray<string>): CompleteResult => {
   // Not strings (where types are not checked): a defect of the completer (-32603, logged), not
   // values a client cannot use.
-  if (!Array.isArray(values)) throw new TypeError(`A completer succeeded with ${typeof values}, not an array of strings`)
+  if (!Array.isArray(values)) throw new TypeError(`A completer succeeded with ${kindOf(values)}, not an array of strings`)
   const sent = values.length > maxValues ? values.slice(0, maxValues) : values
   for (const value of sent) {
-    if (typeof value !== "string") throw new TypeError(`A completer's values must be strings, got ${value === null ? "null" : typeof value}`)
+    if (typeof value !== "string") throw new TypeError(`A completer's values must be strings, got ${kindOf(value)}`)
   }
   return {
     completion: values.length > maxValues

@@ -22,6 +22,7 @@ import * as Completion from "./Completion.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import type { TaskSupport } from "./Tool.ts"
+import { kindOf } from "../internal/valueKind.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -128,7 +129,7 @@ const normalize = (output: Output): GetPromptResult => {
   if (typeof output === "string") return { messages: [{ role: "user", content: { type: "text", text: output } }] }
   // Not an `Output` (where types are not checked): a defect of the handler, with what it was.
   if (typeof output !== "object" || output === null) {
-    throw new TypeError(`Prompt handler succeeded with ${output === undefined || output === null ? String(output) : `a ${typeof output}`}, not a string, messages or a GetPromptResult`)
+    throw new TypeError(`Prompt handler succeeded with ${kindOf(output)}, not a string, messages or a GetPromptResult`)
   }
   if (Array.isArray(output)) return { messages: output as ReadonlyArray<PromptMessage> }
   if ("messages" in (output as object)) return output as GetPromptResult

@@ -27,6 +27,7 @@ import * as Content from "./Content.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
+import { kindOf } from "../internal/valueKind.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
@@ -178,15 +179,9 @@ const toResult = (uri: string, mimeType: string | undefined, output: ReadOutput)
   // result without contents (`undefined` went out as `{}`, a number as the result itself).
   if (typeof output !== "object" || output === null || !Array.isArray((output as { readonly contents?: unknown }).contents)) {
     throw new TypeError(
-      `Resource ${uri}: the read succeeded with ${describe(output)}, not a string, bytes (a Uint8Array), contents or a ReadResourceResult`
+      `Resource ${uri}: the read succeeded with ${kindOf(output)}, not a string, bytes (a Uint8Array), contents or a ReadResourceResult`
     )
   }
   return output as ReadResourceResult
 }
 
-const describe = (value: unknown): string =>
-  value === undefined || value === null
-    ? String(value)
-    : typeof value === "object"
-    ? `an object without contents (${Object.prototype.toString.call(value)})`
-    : `a ${typeof value}`

@@ -47,6 +47,7 @@ import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import * as JsonSchema from "./JsonSchema.ts"
+import { kindOf } from "../internal/valueKind.ts"
 
 // ---------------------------------------------------------------------------
 // Definition types
@@ -285,7 +286,7 @@ export const compile = <
         const output = exit.value
         // Not an `Output` (where types are not checked): a defect of the handler, answered as one.
         if (typeof output !== "string" && (typeof output !== "object" || output === null)) {
-          return undeclared(name, Cause.die(new TypeError(`the handler succeeded with ${typeOf(output)}, not a string, content blocks or a CallToolResult`)), masking)
+          return undeclared(name, Cause.die(new TypeError(`the handler succeeded with ${kindOf(output)}, not a string, content blocks or a CallToolResult`)), masking)
         }
         return Exit.succeed(normalize(output as Output))
       }
@@ -484,8 +485,6 @@ const structured = (value: unknown): CallToolResult => ({
   structuredContent: value as { readonly [key: string]: unknown }
 })
 
-/** What a value is, for a message: `undefined`, `null`, `a number`, ... */
-const typeOf = (value: unknown): string => value === undefined || value === null ? String(value) : `a ${typeof value}`
 
 const normalize = (output: Output): CallToolResult => {
   if (typeof output === "string") return { content: [{ type: "text", text: output }] }

@@ -1,0 +1,17 @@
+/**
+ * What kind of value untyped code gave where a typed one was expected, for the message that says
+ * so (a handler succeeding with `undefined`, a number, a `Date`...). Shared by the tool, prompt,
+ * resource and completion results.
+ *
+ * @internal
+ */
+
+/** `undefined`, `null`, `an array`, `an object ([object Date])`, `a number`, ... */
+export const kindOf = (value: unknown): string =>
+  value === undefined || value === null
+    ? String(value)
+    : Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+    ? `an object (${Object.prototype.toString.call(value)})`
+    : `a ${typeof value}`
