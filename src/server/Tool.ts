@@ -485,7 +485,6 @@ const structured = (value: unknown): CallToolResult => ({
   structuredContent: value as { readonly [key: string]: unknown }
 })
 
-
 const normalize = (output: Output): CallToolResult => {
   if (typeof output === "string") return { content: [{ type: "text", text: output }] }
   if (Array.isArray(output)) return { content: output as ReadonlyArray<ContentBlock> }

@@ -187,8 +187,8 @@ export const runMain = <A, E>(
   // The event loop emptied while the program still runs: it waits for something nothing left can
   // complete (a promise that never settles, a Layer that never finishes building). Node would
   // exit 0 without a word; it is a failure, said on stderr.
-  // Told on the second time in a row: `beforeExit` listeners added after this one may still
-  // schedule work (a flush), given one more turn of the event loop.
+  // Told the second time the loop empties with the program still running: `beforeExit` listeners
+  // added after this one may still schedule work (a flush), given one more turn of the loop.
   let stalled = false
   let emptied = 0
   const onBeforeExit = () => {
