@@ -26,6 +26,15 @@ const Chatty = McpServer.tool({
     })
 })
 
+/** A `chatty` call with id `id` (its progress token the id in lower case). */
+const chatty = (id: string, k: number, wait: number) =>
+  ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "chatty", arguments: { k, wait }, _meta: { progressToken: id.toLowerCase() } }
+  }) as never
+
 describe("outbound order of a pull session", () => {
   it.live("a request's progress is written before its response while the outbound Queue is full and the FIFO was full", () =>
     Effect.gen(function*() {
@@ -49,18 +58,8 @@ describe("outbound order of a pull session", () => {
         await waitFor((m) => m.id === "init")
         await pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never)
         // H runs (the only slot), Q waits in the FIFO (full: the reader pauses), then a ping.
-        await pair.client.send({
-          jsonrpc: "2.0",
-          id: "H",
-          method: "tools/call",
-          params: { name: "chatty", arguments: { k: 3, wait: 20 }, _meta: { progressToken: "h" } }
-        } as never)
-        await pair.client.send({
-          jsonrpc: "2.0",
-          id: "Q",
-          method: "tools/call",
-          params: { name: "chatty", arguments: { k: 1, wait: 0 }, _meta: { progressToken: "q" } }
-        } as never)
+        await pair.client.send(chatty("H", 3, 20))
+        await pair.client.send(chatty("Q", 1, 0))
         await sleep(2)
         await pair.client.send({ jsonrpc: "2.0", id: "P", method: "ping" } as never)
         await waitFor((m) => m.id === "Q")
