@@ -7,8 +7,8 @@
  * server→client requests (ping, sampling, elicitation, roots) tied to this request, so that
  * Streamable HTTP can deliver them on the request's own stream before its response.
  *
- * The values are resolved per request (from the session in the handshake era); the 2026-07-28
- * era will resolve them from the request's `_meta` instead, behind the same interface.
+ * The values are the request's own (`Negotiation.resolve`): from the session's handshake in the
+ * 2025-11-25 era, from the request's `_meta` in 2026-07-28, behind the same interface.
  *
  * @since 0.1.0
  */
@@ -46,6 +46,14 @@ export interface ContextOverrides {
   readonly relatedTask?: RelatedTask | undefined
   /** Set for a 2026-07-28 request that may answer `input_required` (MRTR): see {@link InputRound}. */
   readonly inputRound?: InputRound | undefined
+  /**
+   * Told the method of each server→client request (sampling, elicitation, roots, ping) that the
+   * code below sends for this request, whichever way it goes (a session's request, a 2026-07-28
+   * round's input, a task's input), before it is sent. Added to any observer the context
+   * already has (both are told). For a middleware whose work depends on whether the answer holds
+   * the client's input: `ResponseCache` does not keep such an answer.
+   */
+  readonly onClientRequest?: ((method: string) => void) | undefined
 }
 
 /**

@@ -5,7 +5,7 @@
  * isolation between principals, failures not cached.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js"
+import { CreateTaskResultSchema, ElicitRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -392,6 +392,54 @@ describe("ResponseCache (SDK client)", () => {
       yield* settle(50)
       assert.strictEqual(hits.get("double"), 3)
       assert.strictEqual(hits.get("report"), 3)
+    }))
+
+  it.live("a call that asked the client (elicitation, roots) is not kept: the next call asks again", () =>
+    Effect.gen(function*() {
+      const hits = counter()
+      const observed: Array<string> = []
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool({
+            name: "ask_name",
+            handler: () =>
+              Effect.andThen(
+                hits.hit("ask_name"),
+                Effect.map(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })), (outcome) =>
+                  outcome.action === "accept" ? outcome.content.name : outcome.action)
+              ).pipe(Effect.orDie)
+          }),
+          McpServer.tool({
+            name: "roots",
+            handler: () =>
+              Effect.andThen(hits.hit("roots"), Effect.map(McpContext.listRoots, (result) => result.roots.map((root) => root.uri).join(","))).pipe(
+                Effect.orDie
+              )
+          }),
+          McpServer.tool({ name: "plain", handler: () => Effect.as(hits.hit("plain"), "plain") }),
+          // Another middleware observing the same requests: both observers are told.
+          McpServer.middleware(Middleware.make("observer", {
+            onRequest: (request, context, next) =>
+              next(request, context.with({ onClientRequest: (method) => observed.push(method) }))
+          })),
+          ResponseCache.layer({ callTools: ["ask_name", "roots", "plain"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
+        )
+      )
+      const { client } = yield* connect(server, { capabilities: { elicitation: { form: {} }, roots: {} } })
+      let asked = 0
+      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { name: `user-${++asked}` } }))
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///root-${++asked}` }] }))
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "ask_name" }))), "user-1")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "ask_name" }))), "user-2")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "roots" }))), "file:///root-3")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "roots" }))), "file:///root-4")
+      for (let i = 0; i < 2; i++) assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "plain" }))), "plain")
+      assert.strictEqual(hits.get("ask_name"), 2)
+      assert.strictEqual(hits.get("roots"), 2)
+      // A call that asked nothing is still kept.
+      assert.strictEqual(hits.get("plain"), 1)
+      assert.deepStrictEqual(observed, ["elicitation/create", "elicitation/create", "roots/list", "roots/list"])
     }))
 
   it.live("failures and isError tool results are not cached", () =>

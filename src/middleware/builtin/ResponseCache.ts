@@ -8,9 +8,9 @@
  *   per method, or `false` not to cache it). Failures, `isError` tool results, task-augmented
  *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
  *   for input (`input_required`) and the answers of a retried round (they hold the client's
- *   answers), and params nested deeper than 64 levels are never cached. A tool that asks the
- *   client during a 2025-11-25 call (`McpContext.elicit`, `sample`, `listRoots` over a session)
- *   would be cached with the client's answer in it: do not name such tools in `callTools`.
+ *   answers), answers of a call that asked the client (`McpContext.elicit`, `sample`, `listRoots`:
+ *   the answer may hold the client's input), and params nested deeper than 64 levels are never
+ *   cached.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
@@ -54,7 +54,7 @@ import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
-import type { ClientRequestResult } from "../../protocol/McpSchema.ts"
+import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
@@ -255,6 +255,25 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       return ttl ?? defaultTtl
     }
 
+    /**
+     * A miss: asks `next`, and stores what `keep` accepts unless the code below asked the client
+     * (its answer is in the result: kept, it would answer later calls without asking them).
+     */
+    const missed = <M extends CacheableMethod>(
+      key: string,
+      ttl: number,
+      params: ClientRequestParams<M>,
+      context: RequestContext,
+      next: Middleware.Next<M>,
+      keep: (result: ClientRequestResult<M>) => boolean
+    ): Effect.Effect<ClientRequestResult<M>, McpError.McpError> => {
+      let askedClient = false
+      return Effect.tap(next(params, context.with({ onClientRequest: () => askedClient = true })), (result) =>
+        !askedClient && complete(result) && keep(result)
+          ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), error))
+          : Effect.void)
+    }
+
     /** A typed hook that answers from the store, or asks `next` and stores what `keep` accepts. */
     const cached = <M extends CacheableMethod>(
       method: M,
@@ -283,10 +302,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
           onSuccess: (hit): Effect.Effect<ClientRequestResult<M>, McpError.McpError> =>
             Option.isSome(hit) && typeof hit.value === "object" && hit.value !== null && !Array.isArray(hit.value)
               ? Effect.succeed(hit.value as ClientRequestResult<M>)
-              : Effect.tap(next(params), (result) =>
-                complete(result) && keep(result)
-                  ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), error))
-                  : Effect.void)
+              : missed(key, ttl, params, context, next, keep)
         })
       }
     }

@@ -135,12 +135,24 @@ const inputFromTask = (
     return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))
   })
 
+/** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
+const observing = (
+  current: ((method: string) => void) | undefined,
+  added: ((method: string) => void) | undefined
+): ((method: string) => void) | undefined =>
+  current === undefined || added === undefined || current === added ? (added ?? current) : (method) => {
+    current(method)
+    added(method)
+  }
+
 /** A request's context; `with` makes a new one of the same shape. */
 export class RequestContextImpl implements RequestContext {
   readonly session: ContextSession
   readonly principal: Principal | undefined
   readonly relatedTask: RelatedTask | undefined
   readonly inputRound: InputRound | undefined
+  /** See `ContextOverrides.onClientRequest`. */
+  private readonly onClientRequest: ((method: string) => void) | undefined
   readonly http: HttpRequestInfo | undefined
   // The request's id, method and `_meta`, not the request: a task's context outlives its request,
   // and should not keep its params (the arguments may be large).
@@ -167,6 +179,7 @@ export class RequestContextImpl implements RequestContext {
     this.principal = overridden === undefined ? (http?.principal ?? session.principal) : overridden.principal
     this.relatedTask = overridden?.relatedTask
     this.inputRound = overridden?.inputRound
+    this.onClientRequest = overridden?.onClientRequest
   }
   get protocolVersion(): ProtocolVersion.ProtocolVersion {
     return this.truth.protocolVersion
@@ -240,12 +253,22 @@ export class RequestContextImpl implements RequestContext {
     return new RequestContextImpl(this.session, this.requestId, this.method, this.meta, this.http, this.truth, {
       principal: "principal" in overrides ? overrides.principal : this.principal,
       relatedTask: "relatedTask" in overrides ? overrides.relatedTask : this.relatedTask,
-      inputRound: "inputRound" in overrides ? overrides.inputRound : this.inputRound
+      inputRound: "inputRound" in overrides ? overrides.inputRound : this.inputRound,
+      onClientRequest: observing(this.onClientRequest, overrides.onClientRequest)
     })
   }
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     // MCP 2026-07-28 has no ping: a handler's ping is answered here (it must not stop for input).
     if (method === "ping" && ProtocolVersion.isModern(this.truth.protocolVersion)) return Exit.succeed({})
+    if (this.onClientRequest !== undefined) return Effect.suspend(() => this.requestObserved(method, params, options))
+    return this.send(method, params, options)
+  }
+  /** Tells the observer, then sends (when the request runs: an effect built but not run tells nothing). */
+  private requestObserved(method: string, params: JsonRpc.Params | undefined, options: ClientRequestOptions | undefined) {
+    this.onClientRequest!(method)
+    return this.send(method, params, options)
+  }
+  private send(method: string, params: JsonRpc.Params | undefined, options: ClientRequestOptions | undefined) {
     if (this.inExtensionTask) return inputFromTask(this.relatedTask!, method, params, options, this.truth)
     const round = this.inputRound
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
@@ -363,5 +386,5 @@ export const detachedContext = (options: {
     undefined,
     undefined,
     options.truth,
-    { principal: options.principal, relatedTask: options.relatedTask, inputRound: undefined }
+    { principal: options.principal, relatedTask: options.relatedTask, inputRound: undefined, onClientRequest: undefined }
   )
