@@ -37,6 +37,8 @@ const receiver = Effect.acquireRelease(
   Effect.promise(async () => {
     const spans: Array<OtlpSpan> = []
     const metrics: Array<string> = []
+    // The attributes of the duration histogram's data points.
+    const durationAttributes: Array<Record<string, string | undefined>> = []
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => void (body += String(chunk)))
@@ -49,7 +51,19 @@ const receiver = Effect.acquireRelease(
         }
         if (request.url === "/v1/metrics") {
           for (const resource of json.resourceMetrics ?? []) {
-            for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) metrics.push(metric.name)
+            for (const scope of resource.scopeMetrics ?? []) {
+              for (const metric of scope.metrics ?? []) {
+                metrics.push(metric.name)
+                if (metric.name !== "mcp.server.operation.duration") continue
+                for (const point of metric.histogram?.dataPoints ?? []) {
+                  durationAttributes.push(
+                    Object.fromEntries(
+                      (point.attributes ?? []).map((a: { key: string; value: { stringValue?: string } }) => [a.key, a.value.stringValue])
+                    )
+                  )
+                }
+              }
+            }
           }
         }
         response.writeHead(200, { "content-type": "application/json" })
@@ -59,7 +73,7 @@ const receiver = Effect.acquireRelease(
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    return { server, spans, metrics, url: `http://127.0.0.1:${port}` }
+    return { server, spans, metrics, durationAttributes, url: `http://127.0.0.1:${port}` }
   }),
   ({ server }) => Effect.sync(() => server.close())
 )
@@ -160,6 +174,44 @@ describe("Telemetry", () => {
       assert.deepStrictEqual(task.links?.map((link) => link.spanId), [request.spanId], "linked to the request")
       const work = otlp.spans.find((span) => span.name === "slow.work")!
       assert.strictEqual(work.parentSpanId, task.spanId, "the work's own spans are the task's children")
+    }))
+
+  it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
+        Effect.promise(() => client.close()))
+      const name = "n".repeat(300_000)
+      const uri = `test://${"u".repeat(300_000)}`
+      const failed = yield* Effect.promise(() => client.callTool({ name, arguments: {} }).then(() => undefined, (e) => e))
+      assert.isDefined(failed)
+      const unread = yield* Effect.promise(() => client.readResource({ uri }).then(() => undefined, (e) => e))
+      assert.isDefined(unread)
+      const named = (prefix: string) => otlp.spans.find((span) => span.name.startsWith(prefix))
+      // Other tests' series (this process's metrics) are exported too.
+      const pointOf = (key: string) => otlp.durationAttributes.find((attributes) => /^(nnn|test:\/\/uuu)/.test(attributes[key] ?? ""))
+      yield* until(() =>
+        named("tools/call nnn") !== undefined && named("resources/read test://") !== undefined &&
+        pointOf("gen_ai.tool.name") !== undefined && pointOf("mcp.resource.uri") !== undefined
+      )
+      const call = named("tools/call nnn")!
+      const read = named("resources/read test://")!
+      const toolName = attribute(call, "gen_ai.tool.name")!
+      assert.isTrue(toolName.startsWith("n".repeat(512)))
+      assert.strictEqual(toolName, `${"n".repeat(512)}… (${300_000 - 512} more characters)`)
+      assert.strictEqual(call.name, `tools/call ${toolName}`)
+      assert.isBelow(attribute(read, "mcp.resource.uri")!.length, 600)
+      assert.isBelow(read.name.length, 620)
+      assert.strictEqual(attribute(call, "error.type"), "InvalidParams")
+      assert.strictEqual(pointOf("gen_ai.tool.name")!["gen_ai.tool.name"], toolName)
+      assert.strictEqual(pointOf("mcp.resource.uri")!["mcp.resource.uri"], attribute(read, "mcp.resource.uri"))
     }))
 
   it.live("without the middleware no request span is made (spans of the application's own still are)", () =>

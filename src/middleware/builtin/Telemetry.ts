@@ -7,7 +7,8 @@
  *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
  *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails (the
  *   error's tag, or `tool_error` for a tool result with `isError`). Handlers' spans
- *   (`Effect.withSpan`, `Effect.fn`) nest under it.
+ *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
+ *   request id) is clipped past 512 characters, in the metric's series too.
  * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
  *   request's `_meta` (SEP-414), else in the HTTP request's headers.
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, target and
@@ -39,6 +40,7 @@ import * as Tracer from "effect/Tracer"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Otlp from "effect/observability/Otlp"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
+import { clip } from "../../internal/clip.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
@@ -83,18 +85,30 @@ export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tra
   return Tracer.externalSpan({ traceId: match[2]!, spanId: match[3]!, sampled: (parseInt(match[4]!, 16) & 1) === 1 })
 }
 
-/** What a request acts on, per the conventions: the tool or prompt name, the resource URI. */
+/**
+ * The longest client-chosen text (a method, a tool or prompt name, a URI, a request id) a span or
+ * the duration metric carries whole; longer text is clipped (`clip`: its start, and how much was
+ * left out). A request may be megabytes: whole, such a name went into the span's name and
+ * attributes exported for every request, and into the metric's series, which are kept for the
+ * process's life (1,000 series of a 4 MB name would have held 8 GB).
+ */
+const maxText = 512
+
+/** `text`, clipped to {@link maxText}. */
+const bounded = (text: string): string => text.length <= maxText ? text : clip(text, maxText)
+
+/** What a request acts on, per the conventions: the tool or prompt name, the resource URI (clipped). */
 const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly value: string } | undefined => {
   const params = request.params as { readonly name?: unknown; readonly uri?: unknown } | undefined
   switch (request.method) {
     case "tools/call":
-      return typeof params?.name === "string" ? { key: "gen_ai.tool.name", value: params.name } : undefined
+      return typeof params?.name === "string" ? { key: "gen_ai.tool.name", value: bounded(params.name) } : undefined
     case "prompts/get":
-      return typeof params?.name === "string" ? { key: "gen_ai.prompt.name", value: params.name } : undefined
+      return typeof params?.name === "string" ? { key: "gen_ai.prompt.name", value: bounded(params.name) } : undefined
     case "resources/read":
     case "resources/subscribe":
     case "resources/unsubscribe":
-      return typeof params?.uri === "string" ? { key: "mcp.resource.uri", value: params.uri } : undefined
+      return typeof params?.uri === "string" ? { key: "mcp.resource.uri", value: bounded(params.uri) } : undefined
     default:
       return undefined
   }
@@ -137,15 +151,19 @@ const durationWith = (
   let metric = durations.get(key)
   if (metric === undefined) {
     if (durations.size >= maxSeries) return overflow
-    // The attributes are built only for a new series.
-    const labels: Record<string, string> = { "mcp.method.name": method }
-    if (target !== undefined) labels[target.key] = target.value
-    if (errorType !== undefined) labels["error.type"] = errorType
+    // The attributes are built only for a new series, of copies: a clipped value is a slice of
+    // the request's text (V8 keeps the whole text alive for a slice of it), and series live on.
+    const labels: Record<string, string> = { "mcp.method.name": copied(method) }
+    if (target !== undefined) labels[target.key] = copied(target.value)
+    if (errorType !== undefined) labels["error.type"] = copied(errorType)
     metric = Metric.withAttributes(operationDuration, labels)
-    durations.set(key, metric)
+    durations.set(copied(key), metric)
   }
   return metric
 }
+
+/** A string of its own (not a slice or concatenation of another one): `JSON` makes new strings. */
+const copied = (text: string): string => JSON.parse(JSON.stringify(text))
 
 /**
  * The telemetry middleware: a SERVER span per request and the duration metric (see the module).
@@ -160,10 +178,11 @@ export const middleware = (): Middleware.Middleware<never> => {
   return Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
+      const method = bounded(request.method)
       const attributes: Record<string, unknown> = {
-        "mcp.method.name": request.method,
+        "mcp.method.name": method,
         // The client's id (a stateless transport answers under an id of its own).
-        "jsonrpc.request.id": String(context.clientRequestId),
+        "jsonrpc.request.id": bounded(String(context.clientRequestId)),
         "mcp.protocol.version": context.protocolVersion,
         "network.transport": context.http === undefined ? "pipe" : "tcp"
       }
@@ -177,10 +196,10 @@ export const middleware = (): Middleware.Middleware<never> => {
         Effect.onExit(next(request, context), (exit) => {
           const errorType = errorTypeOf(exit)
           const seconds = (performance.now() - started) / 1000
-          const record = Metric.update(durationWith(request.method, target, errorType), seconds)
+          const record = Metric.update(durationWith(method, target, errorType), seconds)
           return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan("error.type", errorType), record)
         }),
-        target === undefined ? request.method : `${request.method} ${target.value}`,
+        target === undefined ? method : `${method} ${target.value}`,
         spanOptions(attributes, parent)
       )
     },
