@@ -442,6 +442,21 @@ describe("ResponseCache (SDK client)", () => {
       assert.deepStrictEqual(observed, ["elicitation/create", "elicitation/create", "roots/list", "roots/list"])
     }))
 
+  it.live("params longer than 16,384 characters are not cached (the store is bounded in entries, not bytes)", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const server = yield* start({ callTools: ["double"] })
+      const { client } = yield* connect(server)
+      const long = "a".repeat(20_000)
+      const short = "b".repeat(16_000)
+      for (let i = 0; i < 2; i++) {
+        yield* sdk(() => client.getPrompt({ name: "greet", arguments: { name: long } }))
+        yield* sdk(() => client.getPrompt({ name: "greet", arguments: { name: short } }))
+      }
+      // The long one ran twice, the short one once (then from the cache).
+      assert.strictEqual(hits.get("greet"), 3)
+    }))
+
   it.live("failures and isError tool results are not cached", () =>
     Effect.gen(function*() {
       const { hits, start } = fixture()

@@ -9,8 +9,8 @@
  *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
  *   for input (`input_required`) and the answers of a retried round (they hold the client's
  *   answers), answers of a call that asked the client (`McpContext.elicit`, `sample`, `listRoots`:
- *   the answer may hold the client's input), and params nested deeper than 64 levels are never
- *   cached.
+ *   the answer may hold the client's input), and params nested deeper than 64 levels or longer
+ *   than 16,384 characters (as JSON) are never cached.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
@@ -205,6 +205,15 @@ const complete = (result: unknown): boolean => {
 /** How deep the params of a cached request may nest (deeper ones are not cached). */
 const maxKeyDepth = 64
 
+/**
+ * The longest params (as their key, `paramsKey`) a cached request may have: longer ones are not
+ * cached. The store is bounded in entries, not bytes, and a key holds the params (a read's
+ * result holds its URI too): a template that matches any URI let a client fill the 1,000 entries
+ * of the memory store with 4 MB URIs, 8 GB. 16,384 characters is far beyond the names, URIs and
+ * arguments of a call worth caching.
+ */
+const maxParamsKey = 16_384
+
 /** The params as a stable string: `_meta` left out, object keys sorted. */
 export const paramsKey = (params: object): string => {
   const { _meta, ...rest } = params as { readonly _meta?: unknown }
@@ -292,9 +301,10 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         // `requestState`), which the typed params leave out: its answer holds them, and kept under
         // the call's key it would answer later calls without asking (a cached "accept").
         if ((context.inputRound?.answers.size ?? 0) > 0) return next(params)
-        const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${
-          paramsKey(params)
-        }`
+        const paramsPart = paramsKey(params)
+        // Params larger than any a cache should keep are not cached (see `maxParamsKey`).
+        if (paramsPart.length > maxParamsKey) return next(params)
+        const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${paramsPart}`
         return Effect.matchEffect(store.get(key), {
           // The store cannot say whether an answer is cached: the request is refused, not run uncached.
           onFailure: (error): Effect.Effect<never, McpError.McpError> =>
