@@ -144,6 +144,12 @@ describe("Authorization (SDK client)", () => {
       // A resource read through a template needs the template's scopes.
       const report = yield* rpcError(() => writer.readResource({ uri: "test://reports/7" }))
       assert.deepStrictEqual(report.data, { missingScopes: ["reports"] })
+      // The message quotes a long URI clipped, as the server's other errors do.
+      const long = yield* rpcError(() => writer.readResource({ uri: `test://reports/${"7".repeat(8_000)}` }))
+      assert.strictEqual(long.code, 403)
+      assert.include(long.message, `Forbidden: resource test://reports/777`)
+      assert.include(long.message, "more characters) needs scope(s) reports")
+      assert.isBelow(long.message.length, 400)
       const prompt = yield* rpcError(() => writer.getPrompt({ name: "admin-prompt", arguments: { topic: "x" } }))
       assert.strictEqual(prompt.code, 403)
       assert.include(prompt.message, "Forbidden: prompt admin-prompt needs scope(s) admin")

@@ -30,6 +30,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
+import { clip } from "../../internal/clip.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RegisteredTemplate } from "../../server/Resource.ts"
@@ -63,12 +64,15 @@ export interface Config {
 /** The kinds of component a rule applies to, as error messages name them. */
 export type ComponentKind = "tool" | "resource" | "resource template" | "prompt"
 
-/** The error of a forbidden use: `403`, the component and the scopes the caller lacks. */
+/**
+ * The error of a forbidden use: `403`, the component (a URI clipped as the client's text is in
+ * every error: a read through a template may name megabytes) and the scopes the caller lacks.
+ */
 export const forbidden = (kind: ComponentKind, name: string, missingScopes: ReadonlyArray<string>): McpError.JsonRpcError =>
   McpError.withoutStackTrace(() =>
     new McpError.JsonRpcError({
       code: 403,
-      message: `Forbidden: ${kind} ${name} needs scope(s) ${missingScopes.join(", ")}`,
+      message: `Forbidden: ${kind} ${clip(name)} needs scope(s) ${missingScopes.join(", ")}`,
       data: { missingScopes }
     })
   )
