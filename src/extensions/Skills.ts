@@ -46,6 +46,7 @@ import * as McpServer from "../server/McpServer.ts"
 import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
+import { clip } from "../internal/clip.ts"
 import * as FrontmatterText from "./internal/frontmatter.ts"
 
 // ---------------------------------------------------------------------------
@@ -416,7 +417,7 @@ export const layer = (
       handler: (params, context) => {
         const skill = byUri.get(params.uri)
         return skill === undefined
-          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${params.uri}`, { uri: params.uri }))
+          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: params.uri }))
           : Exit.succeed(cached({ skill: skill.entry }, context))
       }
     })
@@ -428,7 +429,7 @@ export const layer = (
       handler: (params) => {
         const children = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (children === undefined) {
-          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${params.uri}`, { uri: params.uri }))
+          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
         }
         const page = Pagination.paginate(children, params.cursor, pageSize)
         if (page._tag === "Failure") return Exit.fail(page.failure)

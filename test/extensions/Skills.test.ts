@@ -330,6 +330,11 @@ describe("Skills.layer", () => {
       // A file of a skill is not a skill.
       assert.strictEqual((yield* request("skills/get", { uri: Review.files[1]!.uri })).error.code, -32602)
       assert.strictEqual((yield* request("skills/get", {})).error.code, -32602)
+      // A long URI is quoted clipped in the message (data.uri keeps it, as resource-not-found's does).
+      const long = `skill://${"x".repeat(100_000)}`
+      const refused = (yield* request("skills/get", { uri: long })).error
+      assert.isBelow(refused.message.length, 400)
+      assert.strictEqual(refused.data.uri, long)
     }))
 
   it.effect("every file is a resource whose served bytes match the entry's digest and size", () =>
@@ -383,6 +388,9 @@ describe("Skills.layer", () => {
         const refused = yield* request("resources/directory/read", { uri })
         assert.strictEqual(refused.error?.code, -32602, uri)
       }
+      const long = (yield* request("resources/directory/read", { uri: `skill://${"x".repeat(100_000)}` })).error
+      assert.strictEqual(long.code, -32602)
+      assert.isBelow(long.message.length, 400)
     }))
 
   it.effect("resources/directory/read pages with the cursor", () =>
