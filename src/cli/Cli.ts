@@ -17,7 +17,8 @@
  * `inspect` and `install --print` elsewhere. Exit codes: 0 on success (and after a clean drain),
  * 1 when the command failed (file not found, nothing exported that is a server, port
  * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
- * 143 when a drain was cut short.
+ * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
+ * `inspect` or `install` before it finished (nothing is printed or written then).
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).
@@ -109,6 +110,14 @@ const stateless = Flag.Boolean("stateless").pipe(
 
 const defaultHost = "127.0.0.1"
 const defaultPort = 3000
+
+/**
+ * A command that does its work and ends (`inspect`, `install`): nothing to drain, so a signal
+ * that stops it before it finished is an interruption, reported as such in the exit code (130
+ * for SIGINT, 143 for SIGTERM) instead of the 0 of a clean drain.
+ */
+const oneShot = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.onInterrupt(effect, () => Effect.flatMap(GracefulShutdown.GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted)))
 
 // ---------------------------------------------------------------------------
 // Commands
@@ -215,7 +224,7 @@ const inspect = Command.make("inspect", {
     Flag.withDefault(false)
   )
 }, (input) =>
-  Effect.gen(function*() {
+  oneShot(Effect.gen(function*() {
     const loaded = yield* ServerModule.load(input.file)
     const description = yield* Inspect.describe(loaded.server).pipe(
       Effect.catchCause((cause) =>
@@ -223,7 +232,7 @@ const inspect = Command.make("inspect", {
       )
     )
     yield* Console.log(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
-  })).pipe(
+  }))).pipe(
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
         "and prompts, with their schemas."
@@ -255,7 +264,7 @@ const install = Command.make("install", {
   ),
   env: Flag.KeyValuePair("env").pipe(Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable)"), Flag.optional)
 }, (input) =>
-  Effect.gen(function*() {
+  oneShot(Effect.gen(function*() {
     const path = yield* Path.Path
     if (input.client === "stdio" && Option.isSome(input.config)) {
       return yield* new UsageError({ command: "install", message: "the stdio entry is printed, it has no configuration file: drop --config" })
@@ -289,7 +298,7 @@ const install = Command.make("install", {
       `effect-mcp install: ${replaced ? "replaced" : "added"} the server "${name}" in ${target}` +
         (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
     )
-  })).pipe(
+  }))).pipe(
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
         "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH)."

@@ -7,7 +7,8 @@
  * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
- * the shutdown timeout, or a second signal).
+ * the shutdown timeout, or a second signal), and 130 or 143 (SIGINT or SIGTERM) when the signal
+ * interrupted work that has nothing to drain ({@link GracefulShutdownState.markInterrupted}).
  *
  * Outside {@link runMain} the service is a default that is never requested: nothing changes.
  *
@@ -50,6 +51,15 @@ export interface GracefulShutdownState {
   readonly markCutShort: () => void
   /** Whether in-flight work was cut short. */
   readonly isCutShort: () => boolean
+  /**
+   * Records that the shutdown interrupted work that has nothing to drain and did not finish (a
+   * one-shot command such as `effect-mcp inspect`): {@link runMain} then exits as an interrupted
+   * command does, 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), not 0. Ignored
+   * until a shutdown is requested.
+   */
+  readonly markInterrupted: () => void
+  /** Whether work was interrupted by the shutdown ({@link GracefulShutdownState.markInterrupted}). */
+  readonly isInterrupted: () => boolean
 }
 
 /**
@@ -64,6 +74,7 @@ export const make = (): GracefulShutdownState => {
   let isRequested = false
   let holds = 0
   let cutShort = false
+  let interrupted = false
   const listeners = new Set<() => void>()
   const checkDrained = () => {
     if (isRequested && holds === 0) Deferred.doneUnsafe(drained, Exit.void)
@@ -103,7 +114,11 @@ export const make = (): GracefulShutdownState => {
     markCutShort: () => {
       if (isRequested) cutShort = true
     },
-    isCutShort: () => cutShort
+    isCutShort: () => cutShort,
+    markInterrupted: () => {
+      if (isRequested) interrupted = true
+    },
+    isInterrupted: () => interrupted
   }
 }
 
@@ -115,7 +130,9 @@ const never: GracefulShutdownState = {
   hold: () => () => {},
   drained: Effect.never,
   markCutShort: () => {},
-  isCutShort: () => false
+  isCutShort: () => false,
+  markInterrupted: () => {},
+  isInterrupted: () => false
 }
 
 /**
@@ -133,6 +150,9 @@ export const GracefulShutdown: Context.Reference<GracefulShutdownState> = Contex
 /** Exit codes: a clean end, a failure, a drain cut short (128 + SIGTERM). */
 const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as const
 
+/** The exit code of a command a signal interrupted: 128 + the signal's number, as shells report it. */
+const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+
 /**
  * Runs an MCP server as the process's main program, with a graceful shutdown.
  *
@@ -141,7 +161,9 @@ const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as c
  * On the first SIGTERM or SIGINT, the shutdown is requested: transports stop accepting and drain
  * (in-flight requests finish within the sessions' `shutdownTimeoutMillis`), then the program is
  * stopped. A second signal stops it at once (finalizers still running are not waited for). Exit
- * code: 0 after a clean end or drain, 143 when the drain was cut short, 1 after a failure
+ * code: 0 after a clean end or drain, 143 when the drain was cut short, 130 (SIGINT) or 143
+ * (SIGTERM) when the program marked its work interrupted (`markInterrupted`: a one-shot command
+ * stopped before it finished), 1 after a failure
  * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
  * something nothing left can do (the event loop is empty: a promise that never settles), said on
  * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.
@@ -169,10 +191,10 @@ export const runMain = <A, E>(
     options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self
   )
   const fiber = Effect.runFork(program)
-  let signalled = false
+  let signalled: keyof typeof signalExitCodes | undefined
   let forced = false
-  const onSignal = () => {
-    if (signalled) {
+  const onSignal = (signal: keyof typeof signalExitCodes) => {
+    if (signalled !== undefined) {
       // A second signal: stop now. What interrupting ends at once is ended; a finalizer that would
       // take longer (one that never finishes, say) is not waited for.
       forced = true
@@ -180,7 +202,7 @@ export const runMain = <A, E>(
       if (fiber.pollUnsafe() === undefined) process.exit(exitCodes.cutShort)
       return
     }
-    signalled = true
+    signalled = signal
     shutdown.request()
     Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => fiber.interruptUnsafe())))
   }
@@ -214,11 +236,15 @@ export const runMain = <A, E>(
     const failed = exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)
     const code = failed
       ? exitCodes.failure
-      : signalled
-      ? (forced || shutdown.isCutShort() ? exitCodes.cutShort : exitCodes.clean)
+      : signalled !== undefined
+      ? (shutdown.isInterrupted()
+        ? signalExitCodes[signalled]
+        : forced || shutdown.isCutShort()
+        ? exitCodes.cutShort
+        : exitCodes.clean)
       : exit._tag === "Failure"
       ? exitCodes.interrupted
       : exitCodes.clean
-    if (signalled || code !== exitCodes.clean) process.exit(code)
+    if (signalled !== undefined || code !== exitCodes.clean) process.exit(code)
   })
 }

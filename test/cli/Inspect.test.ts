@@ -1,13 +1,14 @@
 /**
  * `effect-mcp inspect`: `--json` describes the everything server (server info, capabilities,
  * every component with its schemas) exactly as a client lists it over stdio; the text form of
- * the README server (a default export) names its tool, parameters and prompt.
+ * the README server (a default export) names its tool, parameters and prompt. A signal while the
+ * module loads ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), not 0.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
-import { bin, cli, example } from "./support.ts"
+import { bin, cli, example, hangingModule, interruptWhileLoading, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const everything = example("everything-server.ts")
 
@@ -75,4 +76,18 @@ describe("effect-mcp inspect", () => {
       assert.include(text, "prompts (1)\n  greeting  Greets someone\n    name\n")
       assert.include(text, "resources (0)")
     }), 30_000)
+
+  // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
+  // interrupted command exited 0 as if it had described the server.
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it.live(`${signal} while the module loads (a top-level await that never settles): exit ${code}, nothing printed`, () =>
+      Effect.gen(function*() {
+        const dir = yield* tempProject
+        const file = writeModule(dir, "hanging.ts", hangingModule.source)
+        const running = yield* spawnCli(["inspect", file, "--json"], { cwd: dir })
+        const exited = yield* interruptWhileLoading(running, signal)
+        assert.strictEqual(exited, code, running.stderr())
+        assert.strictEqual(running.stdout(), "")
+      }), 30_000)
+  }
 })

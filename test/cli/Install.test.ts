@@ -3,7 +3,8 @@
  * a generic stdio entry) name this Node and the CLI's script by absolute path; written
  * configurations keep the other servers, replace an entry of the same name, keep a JSONC file's
  * comments, links and permissions, and refuse a file that is not JSON; Claude Desktop's file is found under the home folder; and the written command
- * starts a server the SDK client can use.
+ * starts a server the SDK client can use. A signal while the module loads ends it as an
+ * interrupted command (130 for SIGINT, 143 for SIGTERM), nothing written.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -18,7 +19,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Install from "../../src/cli/Install.ts"
-import { bin, cli, example, tempProject } from "./support.ts"
+import { bin, cli, example, hangingModule, interruptWhileLoading, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 const expected = { command: process.execPath, args: [realpathSync(bin), "run", hello, "--stdio"] }
@@ -219,4 +220,19 @@ describe("effect-mcp install", () => {
       )
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
     }), 30_000)
+
+  // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
+  // interrupted command exited 0 as if it had written the configuration.
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it.live(`${signal} while the module loads (a top-level await that never settles): exit ${code}, nothing written`, () =>
+      Effect.gen(function*() {
+        const dir = yield* tempProject
+        const file = writeModule(dir, "hanging.ts", hangingModule.source)
+        const running = yield* spawnCli(["install", "mcp-json", file, "--config", join(dir, "mcp.json")], { cwd: dir })
+        const exited = yield* interruptWhileLoading(running, signal)
+        assert.strictEqual(exited, code, running.stderr())
+        assert.deepStrictEqual(readdirSync(dir).filter((name) => name !== "node_modules").sort(), ["hanging.ts"], "nothing written")
+        assert.strictEqual(running.stdout(), "")
+      }), 30_000)
+  }
 })

@@ -142,3 +142,24 @@ export const httpClient = (url: string) =>
 /** Whether something answers HTTP at `url` (any status). */
 export const answers = (url: string): Promise<boolean> =>
   fetch(url, { method: "GET", signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
+
+/**
+ * A module whose loading never ends: it says so on stderr, then awaits a promise that never
+ * settles (a timer keeps the event loop busy, so the process waits instead of stalling). A signal
+ * is sent once `loading` is on stderr.
+ */
+export const hangingModule = {
+  loading: "hanging: loading",
+  source: `console.error("hanging: loading")
+await new Promise(() => setInterval(() => {}, 60_000))
+export default {}
+`
+}
+
+/** Sends `signal` to a CLI once it is loading {@link hangingModule}; resolves with its exit code (`undefined`: still running after 15 s). */
+export const interruptWhileLoading = (running: Running, signal: NodeJS.Signals) =>
+  Effect.gen(function*() {
+    yield* waitUntil(() => running.stderr().includes(hangingModule.loading), "the module to start loading")
+    running.child.kill(signal)
+    return yield* Effect.promise(() => running.exited(15_000))
+  })
