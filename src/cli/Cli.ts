@@ -135,14 +135,22 @@ const run = Command.make("run", {
   ),
   port,
   host,
-  stateless
+  stateless,
+  // For `dev`, which starts its server with it (see Run.exitWithStdin); not in the help.
+  exitWithStdin: Flag.Boolean("exit-with-stdin").pipe(
+    Flag.withDescription("Drain and stop when stdin ends (the parent process is gone)"),
+    Flag.withDefault(false),
+    Flag.withHidden
+  )
 }, (input) =>
   Effect.gen(function*() {
     if (input.stdio && input.http) return yield* new UsageError({ command: "run", message: "--stdio and --http exclude each other" })
     const httpOnly = [
       ...(Option.isSome(input.port) ? ["--port"] : []),
       ...(Option.isSome(input.host) ? ["--host"] : []),
-      ...(input.stateless ? ["--stateless"] : [])
+      ...(input.stateless ? ["--stateless"] : []),
+      // Over stdio, the end of input already ends the server.
+      ...(input.exitWithStdin ? ["--exit-with-stdin"] : [])
     ]
     if (!input.http && httpOnly.length > 0) {
       return yield* new UsageError({ command: "run", message: `${httpOnly.join(", ")} ${httpOnly.length === 1 ? "needs" : "need"} --http (stdio is the default)` })
@@ -157,6 +165,8 @@ const run = Command.make("run", {
       : { _tag: "Stdio" }
     // Before the module loads: nothing it prints may reach stdout.
     if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
+    // Before the module loads too: a module whose loading never ends still ends with its parent.
+    if (input.exitWithStdin) yield* Run.exitWithStdin
     const loaded = yield* ServerModule.load(input.file)
     yield* Run.serve(loaded.server, mode)
   })).pipe(

@@ -4,7 +4,10 @@
  *
  * - **Child**: `node <the CLI> run <file> --http --port N --host H`, with this process's Node and
  *   Node flags, so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
- *   the changed modules: Node's module cache cannot be emptied in place).
+ *   the changed modules: Node's module cache cannot be emptied in place). Its stdin is a pipe from
+ *   this process, never written to: when this process ends, however it ends (SIGKILL included),
+ *   the child reads end-of-file and drains (`--exit-with-stdin`, see `Run.exitWithStdin`): no
+ *   orphan keeps the port.
  * - **Restart**: on a change the child gets SIGTERM, which drains it (new requests are answered
  *   503, in-flight requests finish: see `GracefulShutdown`), and the next child starts once it
  *   has exited (it then has the port to itself); a child still running after
@@ -99,10 +102,12 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     String(options.port),
     "--host",
     options.host,
-    ...(options.stateless ? ["--stateless"] : [])
+    ...(options.stateless ? ["--stateless"] : []),
+    "--exit-with-stdin"
   ]
   const command = ChildProcess.make(options.command.node, args, {
-    stdin: "ignore",
+    // A lifeline: this end stays open while this process lives (see Run.exitWithStdin).
+    stdin: "pipe",
     stdout: "inherit",
     stderr: "inherit",
     killSignal: "SIGTERM",

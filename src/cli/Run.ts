@@ -17,6 +17,7 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { finished } from "node:stream"
 import * as McpServer from "../server/McpServer.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
@@ -77,6 +78,41 @@ export const redirectConsoleToStderr: Effect.Effect<void> = Effect.sync(() => {
   console.log = toStderr
   console.info = toStderr
   console.debug = toStderr
+})
+
+/**
+ * Drains the server (as SIGTERM does) once stdin ends: `dev` starts its server as
+ * `run --http --exit-with-stdin` with a pipe as stdin that it never writes to, so that the server
+ * ends with `dev` however `dev` ends, SIGKILL included (the server runs in a process group of its
+ * own, which no signal aimed at `dev`'s group reaches).
+ *
+ * **Details**
+ *
+ * Why a pipe: when a process ends, whatever ends it, the system closes its files, and the other
+ * end of a pipe it held then reads end-of-file, on every platform and in any runtime. An IPC
+ * channel (`disconnect`) would work too, but it is Node's own and it defines `process.send` in
+ * the server, which code takes for a cluster worker or a process manager's child; Linux's
+ * parent-death signal is out of Node's reach (and Linux only); watching the parent's pid is late
+ * and fooled by a reused pid. On Windows, signalling oneself ends the process at once (no
+ * drain): the port is freed all the same.
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
+  const stdin = process.stdin
+  let ended = false
+  // The end of input, an error or a close without an end: the parent is gone either way.
+  finished(stdin, () => {
+    if (ended) return
+    ended = true
+    process.kill(process.pid, "SIGTERM")
+  })
+  // Read (and drop) what comes: the end is seen only by a reader.
+  stdin.resume()
+  // Not a reason to stay up: a server that stops by itself (a busy port) still exits.
+  if ("unref" in stdin && typeof stdin.unref === "function") stdin.unref()
 })
 
 /**

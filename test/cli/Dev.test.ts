@@ -2,12 +2,13 @@
  * `effect-mcp dev`: a small server copied to a temporary folder, served over HTTP; the file is
  * changed while a slow call is in flight: the call still gets its answer (the old server drains
  * before the new one starts), and the new server lists the new tool. SIGTERM stops dev and its
- * server. A missing file fails at once.
+ * server; so does SIGKILL (the server sees dev's end and drains). A missing file fails at once.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
+import { connect } from "node:net"
 import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
 
 const server = (tools: ReadonlyArray<string>) =>
@@ -24,6 +25,39 @@ ${tools.map((name) => `const ${name} = McpServer.tool({ name: "${name}", handler
 export const options = { name: "dev-test", version: "1.0.0" }
 export const components = Layer.mergeAll(Slow, ${tools.join(", ")})
 `
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (at most 1 s to tell). */
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1")
+    const done = (accepted: boolean) => {
+      socket.destroy()
+      resolve(accepted)
+    }
+    socket.setTimeout(1_000, () => done(true))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+
+/** Whether a process `pid` exists (signal 0 checks without sending anything). */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** Whether `pid` has ended: gone, or a zombie (Linux; where nothing reaps orphans, one stays so). */
+const ended = (pid: number): boolean => {
+  if (!alive(pid)) return true
+  try {
+    return /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
+  } catch {
+    return false
+  }
+}
 
 const toolNames = (url: string) =>
   Effect.scoped(Effect.gen(function*() {
@@ -72,7 +106,7 @@ describe("effect-mcp dev", () => {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
       const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
-      // Stopped gracefully whatever happens (a SIGKILLed dev leaves its server running).
+      // Stopped gracefully whatever happens (its server then drains too).
       yield* Effect.addFinalizer(() =>
         Effect.promise(async () => {
           dev.child.kill("SIGTERM")
@@ -98,4 +132,34 @@ describe("effect-mcp dev", () => {
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stderr, "effect-mcp: file not found: nowhere.ts\n")
     }), 30_000)
+
+  // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
+  // (an orphan holding the port).
+  it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      // The module says which process loaded it: dev loads it once itself, then its server child.
+      const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the server")
+      const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
+      assert.isTrue(Number.isSafeInteger(child) && child !== dev.child.pid, dev.stderr())
+      // Whatever happens, the server does not outlive the test.
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (alive(child) && process.kill(child, "SIGKILL"))))
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
+
+      dev.child.kill("SIGKILL")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), null)
+      // The port is freed when the drain starts; the process ends after it (a few seconds when a
+      // client left an idle connection).
+      let free = false
+      for (let attempt = 0; attempt < 80 && !free; attempt++) {
+        free = !(yield* Effect.promise(() => accepts(port)))
+        if (!free) yield* Effect.sleep(250)
+      }
+      assert.isTrue(free, `the server outlived dev (port ${port} still accepts)\n${dev.stderr()}`)
+      yield* waitUntil(() => ended(child), "the server process to end after its drain", 20_000)
+    }), 60_000)
 })
