@@ -174,6 +174,7 @@ export const handler = (
 
 /**
  * A Layer adding the endpoint (POST, GET, DELETE on `options.path`) to the `HttpRouter` in context.
+ * Any other method on that path, one the router does not know too, is answered 405 with `Allow`.
  *
  * @since 0.1.0
  * @category Layers

@@ -28,7 +28,7 @@ import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
-import { originCheck } from "./guards.ts"
+import { allowedMethods, originCheck } from "./guards.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
@@ -49,6 +49,8 @@ export class Endpoint implements SessionHost {
   /** The request timeouts of the POSTs waiting for their answer: one timer for all (see `awaitAnswer`). */
   readonly answerDeadlines = new Deadlines<Pending>(timeUp)
   readonly mode: "auto" | "json" | "sse"
+  /** The `Allow` of its 405s (see `allowedMethods`). */
+  readonly allow: string
   /** DNS rebinding protection (see `originCheck`). */
   readonly checkOrigin: (request: HttpServerRequest.HttpServerRequest) => HttpServerResponse.HttpServerResponse | undefined
   readonly maxBody: number
@@ -76,6 +78,7 @@ export class Endpoint implements SessionHost {
     this.records = records
     this.runFork = runFork
     this.mode = options.responseMode ?? "auto"
+    this.allow = allowedMethods(options)
     this.checkOrigin = originCheck(options)
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
     this.maxBodySize = ByteSize.bytes(this.maxBody)

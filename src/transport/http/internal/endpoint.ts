@@ -10,8 +10,9 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
+import { clip } from "../../../internal/clip.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -32,7 +33,7 @@ import { closing, headersOf, payloadTooLarge, readBody, withCors } from "./guard
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
-import { health, jsonError, shuttingDown } from "./responses.ts"
+import { health, jsonError, methodNotAllowed, shuttingDown } from "./responses.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
 const { ErrorCode } = McpError
@@ -73,19 +74,49 @@ export const handler = (
 
 /** See `StreamableHttp.route`. */
 export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  routes(run, options, true)
+
+/**
+ * The endpoint's routes; `anyMethod`: a request whose method the router does not know reaches the
+ * endpoint too (see {@link unknownMethodsOn}). Off for `serve`: Node's parser refuses every method
+ * outside `http.METHODS` (400), and the router routes all of those, so it would be a step per
+ * request for nothing.
+ */
+const routes = (run: Runner, options: Options, anyMethod: boolean): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
-    Effect.flatMap(handler(run, options), (handle) =>
-      Effect.andThen(
-        Effect.andThen(
-          router.add("*", options.path ?? "/mcp", withCors(options, handle)),
-          options.healthPath === undefined ? Effect.void : router.add("GET", options.healthPath, health)
-        ),
-        // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
-        Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
-          discard: true
-        })
-      ))
+    Effect.gen(function*() {
+      const path = options.path ?? "/mcp"
+      const endpoint = withCors(options, yield* handler(run, options))
+      yield* router.add("*", path, endpoint)
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, endpoint))
+      if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health)
+      // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
+      yield* Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
+        discard: true
+      })
+    })
   )
+
+/**
+ * The router has a tree per method it knows (Node's `http.METHODS`), and `"*"` routes only those:
+ * any other (`FOO`, which a fetch `Request` may carry: web handlers, Deno, Bun) is the router's
+ * empty 404 on every path. On the endpoint's path the endpoint answers it instead, as it answers
+ * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body. Other paths keep the 404.
+ */
+const unknownMethodsOn = (
+  path: string,
+  endpoint: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+) =>
+<E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.catchIf(app, (error) => notFoundOn(error, path) !== undefined, (error) => endpoint(notFoundOn(error, path)!))
+
+/** The request of a `RouteNotFound` on `path` (its query aside), else `undefined`. */
+const notFoundOn = (error: unknown, path: string): HttpServerRequest.HttpServerRequest | undefined => {
+  if (!HttpServerError.isHttpServerError(error) || error.reason._tag !== "RouteNotFound") return undefined
+  const request = error.reason.request
+  const query = request.url.indexOf("?")
+  return (query === -1 ? request.url : request.url.slice(0, query)) === path ? request : undefined
+}
 
 /** See `StreamableHttp.serve`. */
 export const serve = <R>(
@@ -108,7 +139,7 @@ export const serve = <R>(
         Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${address}${options.path ?? "/mcp"}`)
       ))
       return listening.pipe(
-        Layer.provide(HttpRouter.serve(route(runner, options), { disableLogger: true, disableListenLog: true })),
+        Layer.provide(HttpRouter.serve(routes(runner, options, false), { disableLogger: true, disableListenLog: true })),
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
@@ -167,11 +198,7 @@ const dispatch = (
     case "DELETE":
       return Legacy.del(endpoint, request, principal)
     default:
-      return Effect.succeed(
-        jsonError(405, ErrorCode.InvalidRequest, `Method ${request.method} not allowed`, {
-          allow: endpoint.options.stateless === true ? "POST" : "GET, POST, DELETE"
-        })
-      )
+      return Effect.succeed(methodNotAllowed(endpoint.allow, `Method Not Allowed: ${clip(request.method)}`))
   }
 }
 

@@ -65,15 +65,26 @@ const hostName = (host: string): string => {
   return colon === -1 ? lower : lower.slice(0, colon)
 }
 
+/** Whether CORS is on (see `Options.cors`): an empty list is no origin (Effect's middleware would read it as any). */
+const corsOn = (cors: Options["cors"]): cors is NonNullable<Options["cors"]> =>
+  cors !== undefined && (cors.allowedOrigins === "*" || cors.allowedOrigins.length > 0)
+
+/**
+ * The `Allow` of the endpoint's 405s (RFC 9110): the methods it answers; OPTIONS with CORS, which
+ * answers every OPTIONS (a preflight).
+ */
+export const allowedMethods = (options: Options): string =>
+  `${options.stateless === true ? "POST" : "GET, POST, DELETE"}${corsOn(options.cors) ? ", OPTIONS" : ""}`
+
 /** The endpoint with CORS (see `Options.cors`), or as it is. */
 export const withCors = (
   options: Options,
   handle: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 ) => {
-  // An empty list is no origin (Effect's middleware would read it as any).
-  if (options.cors === undefined || (options.cors.allowedOrigins !== "*" && options.cors.allowedOrigins.length === 0)) return handle
+  const cors = options.cors
+  if (!corsOn(cors)) return handle
   const app = HttpMiddleware.cors({
-    allowedOrigins: options.cors.allowedOrigins === "*" ? [] : options.cors.allowedOrigins,
+    allowedOrigins: cors.allowedOrigins === "*" ? [] : cors.allowedOrigins,
     allowedMethods: ["GET", "POST", "DELETE", "OPTIONS"],
     allowedHeaders: [
       "content-type",
@@ -86,7 +97,7 @@ export const withCors = (
       "last-event-id"
     ],
     exposedHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
-    maxAge: options.cors.maxAgeSeconds ?? 600
+    maxAge: cors.maxAgeSeconds ?? 600
   })(Effect.flatMap(HttpServerRequest.HttpServerRequest, handle))
   return (): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => app
 }

@@ -16,7 +16,7 @@ import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
-import { jsonError, notYours, storeUnavailable } from "./responses.ts"
+import { jsonError, methodNotAllowed, notYours, storeUnavailable } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
@@ -77,8 +77,8 @@ const postToSession = Effect.fnUntraced(function*(
 })
 
 /** GET and DELETE on a stateless server: it has no sessions, so only POST (RFC 9110: with `Allow`). */
-const statelessOnlyPost = () =>
-  jsonError(405, ErrorCode.InvalidRequest, "Method Not Allowed: stateless server (POST only)", { allow: "POST" })
+const statelessOnlyPost = (self: Endpoint, method: "GET" | "DELETE") =>
+  methodNotAllowed(self.allow, `Method Not Allowed: ${method} (a stateless server answers POST only)`)
 
 /** GET: the session's standalone SSE stream, or the resumption of a stream after `Last-Event-ID`. */
 export const get = (
@@ -87,7 +87,7 @@ export const get = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
-    if (self.options.stateless === true) return statelessOnlyPost()
+    if (self.options.stateless === true) return statelessOnlyPost(self, "GET")
     const headers = headersOf(request)
     if (!MediaTypes.accepted(headers.accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
@@ -156,7 +156,7 @@ export const del = (
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost())
+  if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
   const sessionId = headersOf(request)["mcp-session-id"]
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)

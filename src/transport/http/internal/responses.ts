@@ -31,6 +31,9 @@ export const jsonError = (
     ...(headers === undefined ? {} : { headers })
   })
 
+/** 405, with the methods the endpoint answers (`allow`, RFC 9110) and why in `message`. */
+export const methodNotAllowed = (allow: string, message: string) => jsonError(405, ErrorCode.InvalidRequest, message, { allow })
+
 /** The answer to a new request during a graceful shutdown. */
 export const shuttingDown = (id?: JsonRpc.RequestId) =>
   jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", {

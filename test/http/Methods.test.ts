@@ -1,0 +1,89 @@
+/**
+ * The methods the endpoint answers, alike on every entry point (`StreamableHttp.make`,
+ * `StreamableHttp.route` in a router of one's own, `WebHandler`): any other method on its path is
+ * 405 with `Allow` (OPTIONS in it with CORS, which answers every OPTIONS) and a JSON-RPC error
+ * body, never the router's empty 404. Real HTTP on 127.0.0.1 where a method can travel over it
+ * (Node's parser refuses methods outside `http.METHODS` with 400 before any server code runs:
+ * `FOO` reaches only a web handler, as a fetch `Request`).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { HttpRouter } from "effect/http"
+import { createServer } from "node:http"
+import { McpError, StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import { WebHandler } from "../../src/web.ts"
+import { BOTH, freePort, rawRequest, ready } from "./support.ts"
+
+const server = LowLevelServer.make({ serverInfo: { name: "methods", version: "1.0.0" }, handlers: {} })
+const run: StreamableHttp.Runner = (transport, options) => server.run(transport, options)
+
+const cors = { allowedOrigins: ["https://app.example"] }
+
+/** The `Allow` expected of a server with these options. */
+const allowed = (options: StreamableHttp.Options) =>
+  `${options.stateless === true ? "POST" : "GET, POST, DELETE"}${options.cors === undefined ? "" : ", OPTIONS"}`
+
+/** Each way of serving the endpoint over real HTTP, on a free port. */
+const entryPoints: ReadonlyArray<readonly [string, (options: StreamableHttp.Options, port: number) => Layer.Layer<never, unknown>]> = [
+  ["StreamableHttp.serve", (options, port) => StreamableHttp.serve(run, { ...options, host: "127.0.0.1", port })],
+  ["StreamableHttp.route", (options, port) =>
+    HttpRouter.serve(StreamableHttp.route(run, options), { disableLogger: true, disableListenLog: true }).pipe(
+      Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port }))
+    )]
+]
+
+describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC body", () => {
+  it.live("over HTTP, StreamableHttp.serve and StreamableHttp.route agree; OPTIONS is allowed with CORS", () =>
+    Effect.gen(function*() {
+      for (const [name, serve] of entryPoints) {
+        for (const options of [{}, { cors }, { stateless: true }, { stateless: true, cors }] as const) {
+          const port = yield* Effect.promise(freePort)
+          yield* Effect.forkScoped(Layer.launch(serve(options, port)))
+          assert.isTrue(yield* Effect.promise(() => ready(port, 300)), name)
+          const methods = options.stateless === true ? ["GET", "DELETE", "PUT", "PROPFIND"] : ["PUT", "PATCH", "PROPFIND"]
+          for (const method of methods) {
+            const what = `${name} ${JSON.stringify(options)} ${method}`
+            const answer = yield* Effect.promise(() => rawRequest(port, method, { accept: BOTH, host: "127.0.0.1" }))
+            assert.strictEqual(answer.status, 405, what)
+            assert.strictEqual(answer.headers["allow"], allowed(options), what)
+            const body = JSON.parse(answer.body)
+            assert.strictEqual(body.jsonrpc, "2.0", what)
+            assert.strictEqual(body.error.code, McpError.ErrorCode.InvalidRequest, what)
+            assert.include(body.error.message, method, what)
+          }
+        }
+      }
+    }), 30_000)
+
+  it("WebHandler: a method the router does not know (FOO) is 405 on the endpoint's path, 404 elsewhere", async () => {
+    for (const options of [{}, { cors }] as const) {
+      const web = WebHandler.make({ name: "methods", version: "1.0.0" }, Layer.empty, options)
+      try {
+        for (const method of ["FOO", "PUT", "M-SEARCH"]) {
+          const what = `${JSON.stringify(options)} ${method}`
+          const response = await web.handler(
+            new Request("http://127.0.0.1/mcp?x=1", {
+              method,
+              headers: { host: "127.0.0.1", ...(options.cors === undefined ? {} : { origin: "https://app.example" }) }
+            })
+          )
+          assert.strictEqual(response.status, 405, what)
+          assert.strictEqual(response.headers.get("allow"), allowed(options), what)
+          const body: any = await response.json()
+          assert.strictEqual(body.error.code, McpError.ErrorCode.InvalidRequest, what)
+          assert.include(body.error.message, `Method Not Allowed: ${method}`, what)
+          // With CORS, the refusal is readable by the page that sent it.
+          assert.strictEqual(response.headers.get("access-control-allow-origin"), options.cors === undefined ? null : "https://app.example", what)
+        }
+        const elsewhere = await web.handler(new Request("http://127.0.0.1/other", { method: "FOO", headers: { host: "127.0.0.1" } }))
+        assert.strictEqual(elsewhere.status, 404)
+        await elsewhere.text()
+      } finally {
+        await web.dispose()
+      }
+    }
+  })
+})
