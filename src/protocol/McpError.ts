@@ -58,7 +58,8 @@ export const ErrorCode = {
   UnsupportedProtocolVersion: -32022,
   /**
    * Streamable HTTP: the server cannot take the request now (shutting down, too many sessions, a
-   * session that could not start: HTTP 503); retry later or elsewhere.
+   * session that could not start: HTTP 503); retry later or elsewhere. Also the answer of a request
+   * still in flight when the endpoint shut down (its handler was stopped).
    */
   ServerUnavailable: -32000,
   /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */

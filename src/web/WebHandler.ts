@@ -12,7 +12,8 @@
  *
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
  * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
- * stateless requests. The server is built when the handler is made; `dispose` stops it.
+ * stateless requests. The server is built when the handler is made; `dispose` stops it (requests
+ * still in flight are answered -32000 "Server shutting down", on their SSE stream as in JSON).
  *
  * **Example** (Mounted in Hono)
  *

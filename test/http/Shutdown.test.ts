@@ -1,14 +1,19 @@
 /**
  * Shutting down `McpServer.serve` over `StreamableHttp.make` (interrupting it, as Ctrl-C does through `runMain`) while
- * clients hold SSE streams: the streams end and the server stops promptly.
+ * clients hold SSE streams: the streams end and the server stops promptly. A request in flight then
+ * (the server interrupted, a graceful drain cut short, `WebHandler.dispose`) is answered -32000
+ * "Server shutting down", on its SSE stream as in JSON, before its response ends.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
 import { components, options } from "../../examples/everything-server.ts"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, on, openSession, sleep } from "./support.ts"
+import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { WebHandler } from "../../src/web.ts"
+import { freePort, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
 
 describe("Streamable HTTP shutdown", () => {
   it.live("interrupting McpServer.serve over StreamableHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
@@ -53,5 +58,130 @@ describe("Streamable HTTP shutdown", () => {
       yield* Fiber.await(stopping)
       assert.isTrue(clientSawEnd, "the server did not end the open SSE stream on shutdown")
       assert.isTrue(stopped, `the HTTP server did not stop within 2 s (took ${Date.now() - started} ms)`)
+    }), 30_000)
+})
+
+/** A tool that blocks until the test releases it (every call made so far). */
+const blocking = () => {
+  const waiting: Array<() => void> = []
+  const tool = McpServer.tool({
+    name: "block",
+    description: "Blocks until released",
+    handler: () => Effect.promise(() => new Promise<string>((resolve) => waiting.push(() => resolve("released"))))
+  })
+  const release = () => {
+    for (const resume of waiting.splice(0)) resume()
+  }
+  return { tool, started: () => waiting.length, release }
+}
+
+const blockCall = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "block", arguments: {} } }
+
+/** Polls `condition` (bounded: 200 × 10 ms). */
+const until = async (condition: () => boolean): Promise<boolean> => {
+  for (let i = 0; i < 200 && !condition(); i++) await sleep(10)
+  return condition()
+}
+
+/** The JSON-RPC messages of an SSE answer, read to its end (bounded: 20 events, 5 s each). */
+const sseMessages = async (response: Response): Promise<Array<any> | string> => {
+  const reader = sseReader(response)
+  const messages: Array<any> = []
+  try {
+    for (let i = 0; i < 20; i++) {
+      const event = await reader.next(5_000)
+      if (event === undefined) return messages
+      if (event.data !== "") messages.push(JSON.parse(event.data))
+    }
+    return messages
+  } catch (error) {
+    return `the stream broke after ${JSON.stringify(messages)}: ${String(error)}`
+  }
+}
+
+/** What the answer to `blockCall` carried: its JSON message, or the messages of its SSE stream. */
+const answerOfCall = async (response: Response): Promise<Array<any> | string> =>
+  (response.headers.get("content-type") ?? "").includes("text/event-stream")
+    ? sseMessages(response)
+    : [JSON.parse(await response.text())]
+
+const shutDownAnswer = {
+  jsonrpc: "2.0",
+  id: 7,
+  error: { code: McpError.ErrorCode.ServerUnavailable, message: "Server shutting down: the request was stopped before it was answered" }
+}
+
+describe("a request in flight when the endpoint stops is answered, on an SSE stream as in JSON", () => {
+  it.live("the server interrupted (StreamableHttp.make): the call's stream ends with its -32000 answer; a JSON answer is the same", () =>
+    Effect.gen(function*() {
+      for (const responseMode of ["sse", "json"] as const) {
+        const block = blocking()
+        yield* Effect.addFinalizer(() => Effect.sync(block.release))
+        const port = yield* Effect.promise(freePort)
+        const url = `http://127.0.0.1:${port}/mcp`
+        const server = yield* Effect.forkDetach(
+          McpServer.serve({ name: "stop", version: "1" }, block.tool, StreamableHttp.make({ host: "127.0.0.1", port, responseMode }))
+        )
+        assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+        const sessionId = yield* Effect.promise(() => openSession(url))
+        const answer = Effect.runPromise(Effect.promise(() => post(url, blockCall, on(sessionId)).then(answerOfCall)))
+        assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
+        const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
+        assert.deepStrictEqual(yield* Effect.promise(() => answer), [shutDownAnswer], responseMode)
+        yield* Fiber.await(stopping)
+      }
+    }), 30_000)
+
+  it.live("a graceful drain cut short by shutdownTimeoutMillis: the SSE call's stream ends with its -32000 answer", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const shutdown = GracefulShutdown.make()
+      const server = yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "drain", version: "1" },
+          block.tool,
+          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "sse", session: { shutdownTimeoutMillis: 200 } })
+        ).pipe(Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown))
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const answer = Effect.runPromise(Effect.promise(() => post(url, blockCall, on(sessionId)).then(answerOfCall)))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
+      shutdown.request()
+      assert.deepStrictEqual(yield* Effect.promise(() => answer), [shutDownAnswer])
+      assert.isUndefined(server.pollUnsafe(), "the server stops once its process does, not by itself")
+    }), 30_000)
+
+  it.live("WebHandler.dispose: an SDK v1 client's call answered on an SSE stream fails with -32000, not a wait for its timeout", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const web = WebHandler.make({ name: "web", version: "1" }, block.tool, { responseMode: "sse" })
+      const client = new Client({ name: "dispose-test", version: "1" })
+      const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1/mcp"), {
+        // The handler is the server: requests reach it as fetch `Request`s (no socket; the Host a socket would give).
+        fetch: (input, init) => {
+          const request = new Request(input, init)
+          request.headers.set("host", "127.0.0.1")
+          return web.handler(request)
+        },
+        reconnectionOptions: { initialReconnectionDelay: 50, maxReconnectionDelay: 100, reconnectionDelayGrowFactor: 1, maxRetries: 1 }
+      })
+      yield* Effect.promise(() => client.connect(transport))
+      const outcome = Effect.runPromise(Effect.promise(() =>
+        client.callTool({ name: "block", arguments: {} }, undefined, { timeout: 5_000 }).then(
+          (result) => ({ result }),
+          (error: { readonly code?: number; readonly message: string }) => ({ code: error.code, message: error.message })
+        )
+      ))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
+      yield* Effect.promise(() => web.dispose())
+      const failed = yield* Effect.promise(() => outcome)
+      assert.strictEqual((failed as { readonly code?: number }).code, McpError.ErrorCode.ServerUnavailable, JSON.stringify(failed))
+      assert.include((failed as { readonly message?: string }).message, "Server shutting down")
+      yield* Effect.promise(() => client.close().catch(() => undefined))
     }), 30_000)
 })

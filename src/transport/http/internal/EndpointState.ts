@@ -35,8 +35,20 @@ import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStr
 
 const { ErrorCode } = McpError
 
-/** After a graceful drain, how long the last answers get to reach their sockets. */
+/** After a graceful drain or a shutdown, how long the last answers get to reach their sockets. */
 const drainGraceMillis = 100
+
+/** The answer of a request still waiting when its session ended (a DELETE cut short, a session that failed). */
+const sessionEnded: JsonRpc.ErrorObject = { code: ErrorCode.InternalError, message: "The session ended" }
+
+/**
+ * The answer of a request still waiting when the endpoint shut down (its handler interrupted after
+ * the shutdown timeout of a graceful drain, or at once by `dispose`).
+ */
+const stoppedByShutdown: JsonRpc.ErrorObject = {
+  code: ErrorCode.ServerUnavailable,
+  message: "Server shutting down: the request was stopped before it was answered"
+}
 
 export class Endpoint implements SessionHost {
   readonly sessions = new Map<string, HttpSession>()
@@ -226,7 +238,12 @@ export class Endpoint implements SessionHost {
     })
   }
 
-  /** Forgets a closed session: closes its streams, answers what still waits, drops its records. */
+  /**
+   * Forgets a closed session: answers what still waits, closes its streams, drops its records.
+   * A request still waiting gets an error (`stoppedByShutdown` while the endpoint shuts down),
+   * as JSON or as the last event of its SSE stream: a stream closed without its answer would
+   * have the client resume it, from a session that is gone, and never learn what became of it.
+   */
   ended(session: HttpSession): Effect.Effect<void> {
     return Effect.suspend(() => {
       session.ended = true
@@ -234,10 +251,18 @@ export class Endpoint implements SessionHost {
       session.finished = true
       if (this.statelessSession === session) this.statelessSession = undefined
       this.sessions.delete(session.id)
-      for (const stream of session.streams.values()) stream.connection?.close()
+      const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
-        settle(pending, forClient(pending, JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The session ended" })))
+        const answer = forClient(pending, JsonRpc.failure(pending.request.id, error))
+        const stream = pending.stream
+        if (stream === undefined) settle(pending, answer)
+        else if (!stream.done) {
+          // Not stored: the session's events are forgotten below, and no GET could resume its streams.
+          stream.connection?.push(frame(undefined, JsonRpc.stringify(answer)!))
+          stream.done = true
+        }
       }
+      for (const stream of session.streams.values()) stream.connection?.close()
       session.pending = emptyMap
       session.held = emptyMap
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
@@ -383,16 +408,23 @@ export class Endpoint implements SessionHost {
     return input === undefined ? this.ended(session) : Effect.ensuring(input.end, this.ended(session))
   }
 
+  /**
+   * The endpoint stops (its scope closes: `WebHandler.dispose`, the server interrupted): every
+   * session is interrupted, and the requests in flight are answered with `stoppedByShutdown`
+   * (see {@link ended}); then, when there were any, a short grace lets those answers reach their
+   * sockets. Once more after that, it does nothing.
+   */
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closing = true
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
       this.answerDeadlines.clear()
+      const inFlight = sessions.some((session) => session.pending.size > 0)
       return Effect.forEach(sessions, (session) => {
         session.input?.interrupt()
         return this.ended(session)
-      }, { discard: true })
+      }, { discard: true }).pipe(Effect.andThen(inFlight ? Effect.sleep(drainGraceMillis) : Effect.void))
     })
   }
 

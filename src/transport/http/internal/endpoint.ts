@@ -42,10 +42,19 @@ const { ErrorCode } = McpError
 // What StreamableHttp's handler, route and serve load
 // ---------------------------------------------------------------------------
 
-/** See `StreamableHttp.handler`. */
+/**
+ * Where `serve` learns the endpoint's shutdown, to run it before the server stops the requests it
+ * serves (see `serve`).
+ */
+class StopFirst {
+  shutdown: Effect.Effect<void> = Effect.void
+}
+
+/** See `StreamableHttp.handler`; `stopFirst` is told the endpoint's shutdown. */
 export const handler = (
   run: Runner,
-  options: Options = {}
+  options: Options = {},
+  stopFirst?: StopFirst
 ): Effect.Effect<(request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const providedEvents = yield* Effect.serviceOption(EventStore)
@@ -62,6 +71,7 @@ export const handler = (
       Effect.runForkWith(yield* Effect.context<never>())
     )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
+    if (stopFirst !== undefined) stopFirst.shutdown = endpoint.shutdown
     yield* Effect.forkScoped(endpoint.reaper)
     yield* Effect.forkScoped(endpoint.keepAlive)
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
@@ -82,11 +92,16 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
  * outside `http.METHODS` (400), and the router routes all of those, so it would be a step per
  * request for nothing.
  */
-const routes = (run: Runner, options: Options, anyMethod: boolean): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (
+  run: Runner,
+  options: Options,
+  anyMethod: boolean,
+  stopFirst?: StopFirst
+): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const path = options.path ?? "/mcp"
-      const endpoint = withCors(options, yield* handler(run, options))
+      const endpoint = withCors(options, yield* handler(run, options, stopFirst))
       yield* router.add("*", path, endpoint)
       if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, endpoint))
       if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health)
@@ -129,17 +144,25 @@ export const serve = <R>(
       const host = options.host ?? "127.0.0.1"
       const port = options.port ?? 3000
       // No preemptive wait for open responses: SSE streams never end by themselves; the endpoint's
-      // finalizer closes them, then the server closes at once.
+      // shutdown closes them, then the server closes at once.
       const server = NodeHttpServer.layer(createServer, { host, port, disablePreemptiveShutdown: true }).pipe(
         Layer.catchTag("ServeError", (error) =>
           Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
       )
+      // Finalizers run in reverse: serving's own, which interrupts the requests being served, would
+      // run before the endpoint's, cutting what is in flight (an empty 503, an SSE stream broken
+      // without its answer). Added last, this one stops the endpoint first: those requests are
+      // answered on their responses (a -32000 "Server shutting down") before they are interrupted.
+      const stopFirst = new StopFirst()
       // Logged once the endpoint is routed on a listening server (never before: a busy port logs nothing).
-      const listening = Layer.effectDiscard(HttpServer.addressFormattedWith((address) =>
-        Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${address}${options.path ?? "/mcp"}`)
+      const listening = Layer.effectDiscard(Effect.andThen(
+        HttpServer.addressFormattedWith((address) =>
+          Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${address}${options.path ?? "/mcp"}`)
+        ),
+        Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(
-        Layer.provide(HttpRouter.serve(routes(runner, options, false), { disableLogger: true, disableListenLog: true })),
+        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst), { disableLogger: true, disableListenLog: true })),
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
