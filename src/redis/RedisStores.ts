@@ -167,23 +167,24 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
       const failure = built.value.cause.reasons.find((reason) => reason._tag === "Fail")
       return yield* cannotConnect(failure === undefined ? built.value.cause : failure.error.cause)
     }
-    yield* Effect.addFinalizer((exit) => Scope.close(scope, exit))
     const context = built.value.value
     // Closing waits for the replies of the commands in flight: a Redis that stopped answering (frozen,
-    // or a dead proxy in between) would hold the shutdown for ever. Run before that close (finalizers
-    // run in reverse), this destroys the client if it has not closed within the operations' bound.
+    // or a dead proxy in between) would hold the shutdown for ever. The client is destroyed if it
+    // has not closed within the operations' bound; a close that ends first clears the timer (left
+    // behind, it kept the closed client reachable until it fired, to destroy it again).
     const nodeRedis = Context.get(context as Context.Context<NodeRedis.NodeRedis>, NodeRedisModule.NodeRedis)
     const bound = options.timeoutMillis ?? 2_000
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() =>
-        void setTimeout(() => {
+    yield* Effect.addFinalizer((exit) =>
+      Effect.suspend(() => {
+        const timer = setTimeout(() => {
           try {
             nodeRedis.client.destroy()
           } catch {
             // Already closing or closed: nothing to destroy.
           }
         }, bound).unref()
-      )
+        return Effect.ensuring(Scope.close(scope, exit), Effect.sync(() => clearTimeout(timer)))
+      })
     )
     return context
   }))
