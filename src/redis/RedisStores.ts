@@ -49,6 +49,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redis from "effect/persistence/Redis"
 import * as Scope from "effect/Scope"
+import { setMaxListeners } from "node:events"
 import type { RateLimitStore } from "../middleware/builtin/RateLimit.ts"
 import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
@@ -88,9 +89,9 @@ export interface Options extends StoresOptions {
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
   /**
    * How long connecting may take, the client's handshake included, before building the Layer
-   * fails with a `StoreError`. Default 5 000 ms. (A Redis that accepts connections and never
-   * answers, frozen or behind a dead proxy, would otherwise hold the start for ever: node-redis's
-   * `socket.connectTimeout` bounds only the TCP connection.)
+   * fails with a `StoreError` (and the connection is dropped). Default 5 000 ms. (A Redis that
+   * accepts connections and never answers, frozen or behind a dead proxy, would otherwise hold the
+   * start for ever: node-redis's `socket.connectTimeout` bounds only the TCP connection.)
    */
   readonly connectTimeoutMillis?: number | undefined
 }
@@ -131,6 +132,8 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
           cause
         })
     })
+    // Aborted when the connect is abandoned: see `abandonable`.
+    const connecting = new AbortController()
     // node-redis's own command timeout is off unless `client.commandOptions` sets one: it bounds
     // only the wait before a command is written (short here: the offline queue is off; longer
     // only while the socket is backed up), at the cost of an AbortSignal timer per command. Each
@@ -138,6 +141,7 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
     const nodeRedisLayer = NodeRedisModule.layer({
       disableOfflineQueue: true,
       ...options.client,
+      socket: abandonable(options.client?.socket, connecting.signal),
       // `undefined` or 0 would be no bound at all.
       commandsQueueMaxLength: options.client?.commandsQueueMaxLength || defaultQueueLength,
       commandOptions: { timeout: 0, ...options.client?.commandOptions },
@@ -147,12 +151,14 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
       new StoreError({ store: "Redis", message: `Cannot connect to Redis at ${redacted(options.url)}`, cause })
     // Built in a scope of its own, by a fiber of its own: a build past the bound is left to finish
     // (or fail) by itself, and closed then, since interrupting it would wait, in the client's
-    // close, for the answers of a Redis that does not answer.
-    // (Until Redis answers, such a build keeps its connection: node-redis gives no way to drop a
-    // client before its handshake ends. A process that stops on the StoreError loses it then.)
+    // close, for the answers of a Redis that does not answer. Its socket is destroyed at once
+    // (the abort): the connect fails then, instead of keeping its connection until Redis answers.
     const scope = yield* Scope.make()
     const building = yield* Effect.forkDetach(Layer.buildWithScope(nodeRedisLayer, scope))
-    const abandon = Effect.asVoid(Effect.forkDetach(Effect.andThen(Fiber.await(building), Scope.close(scope, Exit.void))))
+    const abandon = Effect.asVoid(Effect.forkDetach(Effect.andThen(
+      Effect.sync(() => connecting.abort()),
+      Effect.andThen(Fiber.await(building), Scope.close(scope, Exit.void))
+    )))
     const built = yield* Effect.onInterrupt(
       Effect.timeoutOption(Fiber.await(building), options.connectTimeoutMillis ?? 5_000),
       // Interrupted meanwhile (a signal at start, the caller's own timeout): closed once built too.
@@ -188,6 +194,32 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
     )
     return context
   }))
+
+/**
+ * The client's socket options with `signal`, which node-redis hands to Node's `net`/`tls` connect
+ * with the rest: aborting it destroys the socket of a connect still waiting for Redis's answer to
+ * its handshake. Nothing else reaches it from outside: `connect()` has not returned the client
+ * yet, and node-redis's `socket.connectTimeout` bounds only the TCP connection. A reconnect
+ * strategy of the caller's gives up once it is aborted (its sockets would be destroyed at once,
+ * again and again); without one, NodeRedis's gives up on the first failure before `ready` anyway.
+ */
+const abandonable = (socket: NodeRedisOptions["socket"], signal: AbortSignal): NonNullable<NodeRedisOptions["socket"]> => {
+  // `tls.ConnectionOptions` does not declare `signal`, which `tls.connect` honours as `net.connect` does.
+  const given = (socket as { readonly signal?: AbortSignal } | undefined)?.signal
+  const strategy = socket?.reconnectStrategy
+  const signals = given === undefined ? signal : AbortSignal.any([given, signal])
+  // Every socket of the client listens to it while open (its duplicates too: reserved connections,
+  // subscribers), more than the 10 past which Node warns of a leak.
+  setMaxListeners(0, signals)
+  return {
+    ...socket,
+    signal: signals,
+    ...(strategy === undefined ? {} : {
+      reconnectStrategy: (retries: number, cause: Error) =>
+        signal.aborted ? cause : typeof strategy === "function" ? strategy(retries, cause) : strategy
+    })
+  } as NonNullable<NodeRedisOptions["socket"]>
+}
 
 /**
  * How many commands may wait for Redis (to be written, or for their answer) before new ones fail
