@@ -32,6 +32,10 @@
  *   first value. Without a query expression a URI with a query string does not match.
  * - Captured values are percent-decoded (RFC 3986: `+` is not a space); malformed
  *   percent-encoding makes the URI not match. A variable used twice must capture equal values.
+ * - A literal character that `expand` percent-encodes matches raw or encoded. A literal `%` that
+ *   does not start a pct-encoded triplet (`docs://100%/{name}`) is one (`expand` writes `%25`);
+ *   raw, it matches only a `%` that starts no triplet. A value is not stopped by a literal that
+ *   starts with `%` (`{a}%{b}`: `a` takes as much as it can).
  *
  * @since 0.1.0
  */
@@ -188,7 +192,7 @@ const encodeCodePoint = (c: string): string => {
 
 const notUnreserved = /[^A-Za-z0-9\-._~]/gu
 const notUnreservedOrReserved = /%[0-9A-Fa-f]{2}|[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]/gu
-const unreservedOrReserved = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]$/
+const unreservedOrReserved = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]$/
 
 /** The `U` set: only unreserved characters pass. */
 const encodeUnreserved = (s: string): string => s.replace(notUnreserved, encodeCodePoint)
@@ -266,6 +270,8 @@ type Draft =
   | { readonly op: "char"; readonly code: number; readonly alt: number }
   /** Consume `text`. */
   | { readonly op: "text"; readonly text: string }
+  /** Consume a `%` that does not start a pct-encoded triplet (`%` and two hex digits). */
+  | { readonly op: "percent" }
   /**
    * `[^excluded]+` or `*` (`min` 1 or 0), greedy: consume every such code unit there is, then, while
    * what follows fails, give them back from the last. Only positions where what follows can start
@@ -303,7 +309,7 @@ const has = (set: CharSet, uri: string, i: number): boolean => {
 }
 
 /** The instructions' codes in a {@link Step}. */
-const op = { text: 0, run: 1, char: 2, split: 3, jump: 4, save: 5, match: 6 } as const
+const op = { text: 0, run: 1, char: 2, split: 3, jump: 4, save: 5, match: 6, percent: 7 } as const
 
 /**
  * A {@link Draft} as `run` executes it: one shape for them all, whose fields are read in one hot
@@ -362,6 +368,9 @@ class Program {
     this.code.push(jump)
     return jump
   }
+  percent(): void {
+    this.code.push({ op: "percent" })
+  }
   save(slot: number): void {
     this.code.push({ op: "save", slot })
   }
@@ -389,6 +398,8 @@ class Program {
           return new Step(op.char, draft.code, draft.alt)
         case "text":
           return new Step(op.text, 0, 0, draft.text)
+        case "percent":
+          return new Step(op.percent, 0, 0)
         case "split":
           return new Step(op.split, draft.next, draft.alt)
         case "jump":
@@ -422,6 +433,9 @@ class Program {
         case "text":
           first += draft.text[0]!
           break
+        case "percent":
+          first += "%"
+          break
         case "loop":
           return undefined
         case "split":
@@ -441,14 +455,27 @@ class Program {
   }
 }
 
+/** Whether a code unit is a hex digit (false for `NaN`, past the end of a string). */
+const isHex = (code: number): boolean => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 102)
+
+/** Whether a `%` at `i` of `s` starts a pct-encoded triplet. */
+const tripletAt = (s: string, i: number): boolean => isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))
+
 /**
  * A literal matches itself; a character that `expand` would percent-encode also matches its
  * encoding (hex digits in either case), so `match(expand(values))` works for such templates too.
+ * A `%` that does not start a pct-encoded triplet in the literal is such a character: `expand`
+ * writes `%25` (RFC 6570 section 3.1). Written raw (clients that copy literals as they are send
+ * `100%/` for `100%/{x}`), it matches only where it does not start a triplet: a `%` that `expand`
+ * wrote always does, so a value before the literal cannot end at a `%` of its own encoding.
  */
 const literalProgram = (program: Program, literal: string): void => {
   let plain = ""
+  let at = 0
   for (const c of literal) {
-    if (unreservedOrReserved.test(c)) {
+    const i = at
+    at += c.length
+    if (c === "%" ? tripletAt(literal, i) : unreservedOrReserved.test(c)) {
       plain += c
       continue
     }
@@ -456,7 +483,8 @@ const literalProgram = (program: Program, literal: string): void => {
     plain = ""
     // (?:c|%XX...): the character itself first, as the RegExp's alternation did.
     const split = program.split()
-    program.chars(c)
+    if (c === "%") program.percent()
+    else program.chars(c)
     const jump = program.jump()
     split.alt = program.next
     for (const h of encodeCodePoint(c)) program.char(h, h.toLowerCase())
@@ -588,6 +616,11 @@ const run = (program: ReadonlyArray<Step>, runs: number, slots: number, uri: str
         case op.jump:
           pc = step.a
           continue
+        case op.percent:
+          if (uri.charCodeAt(position) !== 37 || tripletAt(uri, position)) break
+          pc++
+          position++
+          continue
         case op.save:
           push(step.a, captures[step.a]!, 0, restore)
           captures[step.a] = position
@@ -715,10 +748,12 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
     const spec = operators[operator]
     const comma = vars.length > 1 ? "," : ""
     // A value followed by a literal and then another value stops at that literal's first
-    // character (`{org}-{name}`: `org` has no `-`). (`{name}.json` keeps dots in `name`.)
+    // character (`{org}-{name}`: `org` has no `-`). (`{name}.json` keeps dots in `name`.) Not
+    // at a `%`: the value's own percent-encoding has them (`{a}%{b}`, `{a}%2F{b}`: `a` takes
+    // as much as it can).
     const next = parts[index + 1]
-    const stop = typeof next === "string" && next.length > 0 && typeof parts[index + 2] === "object" &&
-        !queryOperators.has((parts[index + 2] as Expression).operator)
+    const stop = typeof next === "string" && next.length > 0 && next[0] !== "%" &&
+        typeof parts[index + 2] === "object" && !queryOperators.has((parts[index + 2] as Expression).operator)
       ? next[0]!
       : ""
     vars.forEach((v, i) => {

@@ -393,6 +393,26 @@ describe("UriTemplate.match", () => {
     assert.isUndefined(parse("r://a.b/{id}").match("r://aXb/1"))
   })
 
+  it("a literal % that starts no pct-encoded triplet matches %25, as expand writes it, or itself raw", () => {
+    const t = parse("docs://100%/{name}")
+    assert.strictEqual(t.expand({ name: "a b" }), "docs://100%25/a%20b")
+    assert.deepStrictEqual(t.match("docs://100%25/a%20b"), { name: "a b" })
+    assert.deepStrictEqual(t.match("docs://100%/x"), { name: "x" }, "raw, as clients that copy literals send it")
+    assert.isUndefined(t.match("docs://100%2F/x"), "a raw % that starts a triplet is that triplet")
+    const u = parse("a%zz{x}")
+    assert.strictEqual(u.expand({ x: "%" }), "a%25zz%25")
+    assert.deepStrictEqual(u.match("a%25zz%25"), { x: "%" })
+    // A triplet in the literal is kept as it is; one cut short by an expression is not one.
+    assert.strictEqual(parse("a%2F{x}").expand({ x: "b" }), "a%2Fb")
+    assert.deepStrictEqual(parse("a%2F{x}").match("a%2Fb"), { x: "b" })
+    const v = parse("a%2{x}")
+    assert.strictEqual(v.expand({ x: "5b" }), "a%2525b")
+    assert.deepStrictEqual(v.match("a%2525b"), { x: "5b" })
+    // A value before a literal starting with % is not stopped by the % of its own encoding.
+    assert.deepStrictEqual(parse("x://{a}%{b}").match("x://%C3%A9%25%C3%A9"), { a: "é", b: "é" })
+    assert.deepStrictEqual(parse("x://{a}%2F{b}").match("x://a%20b%2Fc"), { a: "a b", b: "c" })
+  })
+
   it("a repeated variable must capture the same value", () => {
     const t = parse("x://{id}/{id}{?id}")
     assert.deepStrictEqual(t.variables, ["id"])
@@ -472,6 +492,41 @@ describe("UriTemplate round trip", () => {
   }
 })
 
+describe("UriTemplate round trip with literal %", () => {
+  const chars = (s: string) => fc.constantFrom(...Array.from(s))
+  // Literals of `%`, hex digits and others, so that they hold lone `%`s and pct-encoded triplets.
+  // Values are drawn from characters whose encoding has none of the literals' characters but `%`
+  // (a value stops at the first character of the literal that follows it, unless that is `%`).
+  const literal = (minLength: number) => fc.string({ unit: chars("%%41Ffz-"), minLength, maxLength: 5 })
+  const value = (alphabet: string) => fc.string({ unit: chars(alphabet), minLength: 1, maxLength: 6 })
+  const withPercent = "ab é|%"
+  const withoutPercent = "ab é|"
+
+  it("match(expand(values)) returns the values for templates with literal % around values", () => {
+    const cases = fc
+      .record({ l1: literal(0), l2: literal(0), l3: literal(0), slash: fc.boolean(), query: fc.boolean() })
+      .filter(({ l2, slash }) => slash || l2 !== "") // `{a}{b}` splits a URI in many ways
+      .chain((shape) =>
+        fc.record({
+          shape: fc.constant(shape),
+          a: value(withPercent),
+          // `{a}%{b}`: `a` takes as much as it can, so `b` must not hold the literal's `%25`.
+          b: value(!shape.slash && shape.l2.startsWith("%") ? withoutPercent : withPercent),
+          q: fc.option(value(withPercent), { nil: undefined })
+        })
+      )
+    fc.assert(
+      fc.property(cases, ({ a, b, q, shape: { l1, l2, l3, query, slash } }) => {
+        const template = `s://${l1}{a}${l2}${slash ? "/" : ""}{b}${l3}${query ? "{?q}" : ""}`
+        const t = parse(template)
+        const values = query && q !== undefined ? { a, b, q } : { a, b }
+        assert.deepStrictEqual(t.match(t.expand(values)), values, template)
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
+
 describe("UriTemplate.match on hostile URIs", () => {
   it("a value followed by a literal and another value stops at the literal; chains stay linear", () => {
     assert.deepStrictEqual(parse("users://{org}-{name}").match("users://acme-jane-doe"), { org: "acme", name: "jane-doe" })
@@ -510,7 +565,9 @@ describe("UriTemplate.match on hostile URIs", () => {
       ["x://{;a*}{;a*}{;a*}", long(";a", "#")],
       ["x://{+a}{/b*}{/c*}", long("/a", "#")],
       ["x://{a}{.b*}{.c*}", long(".a", "#")],
-      ["x://{/a*}{b}", "x:///" + "a".repeat(8_000) + "#"]
+      ["x://{/a*}{b}", "x:///" + "a".repeat(8_000) + "#"],
+      ["x://{a}%{b}%{c}", long("%25", "/")],
+      ["x://{a}%{b}%{c}", long("%", "/")]
     ]
     for (const [template, uri] of hostile) assert.isUndefined(parse(template).match(uri), template)
     // And they still match what they should.
