@@ -323,14 +323,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }
           for (const entry of templates.list()) {
             const template = entry.value
-            if (!taskReads) {
-              const read = template.read(params.uri, context)
-              if (read !== undefined) return read
-              continue
-            }
-            if (!template.matches(params.uri)) continue
+            // Matched once: a read run later as a task gets the variables found here.
+            const variables = template.match(params.uri)
+            if (variables === undefined) continue
+            if (!taskReads) return template.readMatch(params.uri, variables, context)
             return tasks!.run(context, "resources/read", `Resource ${params.uri}`, template.taskSupport, params.task, (context) =>
-              template.read(params.uri, context)!)
+              template.readMatch(params.uri, variables, context))
           }
           return Exit.fail(McpError.resourceNotFound(params.uri))
         }

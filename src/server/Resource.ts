@@ -77,6 +77,9 @@ export interface Registered {
   readonly read: (context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError>
 }
 
+/** The variables a template found in a URI (percent-decoded, not yet decoded by its `params`). */
+export type Variables = NonNullable<ReturnType<UriTemplate.UriTemplate["match"]>>
+
 /** A template ready to be served. */
 export interface RegisteredTemplate {
   readonly uriTemplate: string
@@ -85,6 +88,17 @@ export interface RegisteredTemplate {
   readonly wire: WireTemplate
   /** Reads `uri` if it matches this template; `undefined` when it does not. */
   readonly read: (uri: string, context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError> | undefined
+  /** The variables of `uri` when it matches this template, for `readMatch`; `undefined` when it does not. */
+  readonly match: (uri: string) => Variables | undefined
+  /**
+   * Reads `uri`, whose `variables` `match` gave (decoded by `params` first: -32602 when they do
+   * not decode). For a caller that matched already (a read run later as a task) not to match again.
+   */
+  readonly readMatch: (
+    uri: string,
+    variables: Variables,
+    context: RequestContext
+  ) => Effect.Effect<ReadResourceResult, McpError.McpError>
   /** Whether the template matches `uri` (without reading anything). */
   readonly matches: (uri: string) => boolean
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
@@ -123,6 +137,16 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   const read = definition.read as (params: unknown, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, any>
   const list = definition.list as Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, any> | undefined
   const mimeType = definition.mimeType
+  const readMatch = (uri: string, variables: Variables, request: RequestContext) => {
+    const params = decode(variables)
+    if (params._tag === "Failure") {
+      return Exit.fail(McpError.invalidParamsFromSchema(`URI for template ${definition.uriTemplate}`, params.cause))
+    }
+    const effect = read(params.value, uri)
+    const done = completed(effect)
+    if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
+    return Effect.map(provideRequest(effect, context, request), (output) => toResult(uri, mimeType, output))
+  }
   return {
     uriTemplate: definition.uriTemplate,
     tags: definition.tags ?? [],
@@ -130,16 +154,10 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
     wire,
     read: (uri, request) => {
       const variables = template.match(uri)
-      if (variables === undefined) return undefined
-      const params = decode(variables)
-      if (params._tag === "Failure") {
-        return Exit.fail(McpError.invalidParamsFromSchema(`URI for template ${definition.uriTemplate}`, params.cause))
-      }
-      const effect = read(params.value, uri)
-      const done = completed(effect)
-      if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
-      return Effect.map(provideRequest(effect, context, request), (output) => toResult(uri, mimeType, output))
+      return variables === undefined ? undefined : readMatch(uri, variables, request)
     },
+    match: template.match,
+    readMatch,
     matches: (uri) => template.match(uri) !== undefined,
     list: list === undefined ? undefined : (request) => provideRequest(list, context, request),
     complete: definition.complete === undefined
