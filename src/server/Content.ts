@@ -1,8 +1,15 @@
 /**
  * Constructors for MCP content blocks: what tools return and prompts contain.
  *
+ * An option the wire does not allow (`meta: null`, `size: NaN`, a `priority` over 1), given where
+ * types are not checked, throws a `TypeError` naming it, as the server treats other bad values of
+ * untyped code (a handler's result that is not one): a programmer's error, which in a handler is
+ * a defect, logged and answered as such (a masked `isError` result, -32603). Passed on, the block
+ * would make the client refuse the whole result; dropped, the mistake would go unseen.
+ *
  * @since 0.1.0
  */
+import { kindOf } from "../internal/valueKind.ts"
 import type {
   Annotations,
   AudioContent,
@@ -20,11 +27,40 @@ export interface BlockOptions {
   readonly meta?: { readonly [key: string]: unknown } | undefined
 }
 
-const extras = (options: BlockOptions | undefined) => {
+/** The error for an option of `Content.<maker>` that is not `expected`. */
+const invalid = (maker: string, option: string, expected: string, value: unknown): TypeError =>
+  new TypeError(
+    `Content.${maker}: ${option} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`
+  )
+
+const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const checkAnnotations = (maker: string, annotations: unknown): void => {
+  if (!isObject(annotations)) throw invalid(maker, "annotations", "an object", annotations)
+  const { audience, lastModified, priority } = annotations
+  if (audience !== undefined && !(Array.isArray(audience) && audience.every((role) => role === "user" || role === "assistant"))) {
+    throw invalid(maker, "annotations.audience", `an array of "user" and "assistant"`, audience)
+  }
+  if (priority !== undefined && !(typeof priority === "number" && priority >= 0 && priority <= 1)) {
+    throw invalid(maker, "annotations.priority", "a number from 0 to 1", priority)
+  }
+  if (lastModified !== undefined && typeof lastModified !== "string") {
+    throw invalid(maker, "annotations.lastModified", "a string (ISO 8601)", lastModified)
+  }
+}
+
+const extras = (maker: string, options: BlockOptions | undefined) => {
   if (options === undefined) return undefined
   const out: { annotations?: Annotations; _meta?: { readonly [key: string]: unknown } } = {}
-  if (options.annotations !== undefined) out.annotations = options.annotations
-  if (options.meta !== undefined) out._meta = options.meta
+  if (options.annotations !== undefined) {
+    checkAnnotations(maker, options.annotations)
+    out.annotations = options.annotations
+  }
+  if (options.meta !== undefined) {
+    if (!isObject(options.meta)) throw invalid(maker, "meta", "an object", options.meta)
+    out._meta = options.meta
+  }
   return out
 }
 
@@ -32,14 +68,18 @@ const base64 = (data: string | Uint8Array): string =>
   typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")
 
 /** A text block. */
-export const text = (text: string, options?: BlockOptions): TextContent => ({ type: "text", text, ...extras(options) })
+export const text = (text: string, options?: BlockOptions): TextContent => ({
+  type: "text",
+  text,
+  ...extras("text", options)
+})
 
 /** An image block; `data` is base64 or raw bytes. */
 export const image = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): ImageContent => ({
   type: "image",
   data: base64(data),
   mimeType,
-  ...extras(options)
+  ...extras("image", options)
 })
 
 /** An audio block; `data` is base64 or raw bytes. */
@@ -47,7 +87,7 @@ export const audio = (data: string | Uint8Array, mimeType: string, options?: Blo
   type: "audio",
   data: base64(data),
   mimeType,
-  ...extras(options)
+  ...extras("audio", options)
 })
 
 /** An embedded resource with text contents. */
@@ -58,7 +98,7 @@ export const resourceText = (
 ): EmbeddedResource => ({
   type: "resource",
   resource: textContents(uri, text, options?.mimeType),
-  ...extras(options)
+  ...extras("resourceText", options)
 })
 
 /** An embedded resource with binary contents (`data`: base64 or raw bytes). */
@@ -69,7 +109,7 @@ export const resourceBlob = (
 ): EmbeddedResource => ({
   type: "resource",
   resource: blobContents(uri, data, options?.mimeType),
-  ...extras(options)
+  ...extras("resourceBlob", options)
 })
 
 /** A link to a resource the client may read or subscribe to (MCP ≥ 2025-06-18). */
@@ -87,8 +127,14 @@ export const resourceLink = (
   if (options?.title !== undefined) link.title = options.title
   if (options?.description !== undefined) link.description = options.description
   if (options?.mimeType !== undefined) link.mimeType = options.mimeType
-  if (options?.size !== undefined) link.size = options.size
-  return { ...link, ...extras(options) }
+  if (options?.size !== undefined) {
+    const size: unknown = options.size
+    if (!Number.isSafeInteger(size) || (size as number) < 0) {
+      throw invalid("resourceLink", "size", "a whole number of bytes (0 or more)", size)
+    }
+    link.size = options.size
+  }
+  return { ...link, ...extras("resourceLink", options) }
 }
 
 /** Text contents of a resource (what `resources/read` returns). */

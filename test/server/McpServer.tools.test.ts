@@ -412,6 +412,35 @@ describe("McpServer tools: errors", () => {
       }
     }))
 
+  it.live("a content helper given an option the wire does not allow (meta: null, size: NaN) fails as a defect does", () =>
+    Effect.gen(function*() {
+      // Untyped code: the casts stand for values no type checked.
+      const NullMeta = McpServer.tool({
+        name: "null-meta",
+        handler: () => Effect.succeed(Content.text("t", { meta: null as unknown as {} }))
+      })
+      const NaNSize = McpServer.tool({
+        name: "nan-size",
+        handler: () => Effect.sync(() => [Content.resourceLink("x://a", "a", { size: Number.NaN })])
+      })
+      const layer = Layer.merge(NullMeta, NaNSize)
+      const masked = yield* serveAndConnect(layer)
+      const shown = yield* serveAndConnect(layer, { maskErrors: false })
+      const expected: Record<string, string> = {
+        "null-meta": "Content.text: meta must be an object, not null",
+        "nan-size": "Content.resourceLink: size must be a whole number of bytes (0 or more), not NaN"
+      }
+      for (const [name, message] of Object.entries(expected)) {
+        // The client accepts the answer (it refused the whole result with the block in it).
+        const result = yield* sdk(() => masked.client.callTool({ name, arguments: {} }))
+        assert.isTrue(result.isError, name)
+        assert.include((result.content as Array<{ text: string }>)[0]!.text, "internal error")
+        const detailed = yield* sdk(() => shown.client.callTool({ name, arguments: {} }))
+        assert.isTrue(detailed.isError, name)
+        assert.include((detailed.content as Array<{ text: string }>)[0]!.text, message)
+      }
+    }))
+
   it.live("a success value that fails its own schema is a masked tool error, not invalid structuredContent", () =>
     Effect.gen(function*() {
       const Bad = McpServer.tool({
