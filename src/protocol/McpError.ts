@@ -12,7 +12,8 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Schema from "effect/Schema"
-import { clip } from "../internal/clip.ts"
+import * as SchemaIssue from "effect/SchemaIssue"
+import { clip, maxQuoted } from "../internal/clip.ts"
 
 /**
  * The error object of a JSON-RPC error response (`JsonRpc.ErrorObject` is its schema): what every
@@ -307,12 +308,53 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
 
 /**
  * What a failed decode says, for a message: the schema error's own message (the paths and what
- * was expected), not the `Cause` around it.
+ * was expected), not the `Cause` around it. The keys of its paths are the client's (an argument
+ * object's keys): quoted clipped, as other client text is (`["KKK…… (99800 more characters)"]`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const schemaFailureMessage = (cause: Cause.Cause<Schema.SchemaError>): string => {
   const error = Cause.findErrorOption(cause)
-  return error._tag === "Some" ? error.value.message : Cause.pretty(cause)
+  return error._tag === "Some" ? formatIssue(clippedPaths(error.value.issue)) : Cause.pretty(cause)
 }
+
+/** What `SchemaError.message` is made with. */
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/**
+ * `issue` with the string keys of its paths clipped; `issue` itself (nothing made) when none is
+ * longer than the clip. The nodes above a clipped path are copied, with the input they report.
+ */
+const clippedPaths = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
+  switch (issue._tag) {
+    case "Pointer": {
+      const inner = clippedPaths(issue.issue)
+      const long = issue.path.some((key) => typeof key === "string" && key.length > maxQuoted)
+      if (!long && inner === issue.issue) return issue
+      return new SchemaIssue.Pointer(long ? issue.path.map((key) => typeof key === "string" ? clip(key) : key) : issue.path, inner)
+    }
+    case "Filter": {
+      const inner = clippedPaths(issue.issue)
+      return inner === issue.issue ? issue : new SchemaIssue.Filter(issue.filter, inner, ...reported(issue))
+    }
+    case "Encoding": {
+      const inner = clippedPaths(issue.issue)
+      return inner === issue.issue ? issue : new SchemaIssue.Encoding(issue.ast, inner, ...reported(issue))
+    }
+    case "Composite":
+    case "AnyOf": {
+      const issues = issue.issues.map(clippedPaths)
+      if (issues.every((inner, i) => inner === issue.issues[i])) return issue
+      return issue._tag === "Composite"
+        ? new SchemaIssue.Composite(issue.ast, issues as [SchemaIssue.Issue, ...Array<SchemaIssue.Issue>], ...reported(issue))
+        : new SchemaIssue.AnyOf(issue.ast, issues, ...reported(issue))
+    }
+    default:
+      return issue
+  }
+}
+
+/** The input an issue reports, as its constructor takes it (none when it reports none). */
+const reported = (issue: SchemaIssue.Issue): [unknown, { readonly reportInput: boolean }] =>
+  SchemaIssue.hasInput(issue) ? [issue.input, { reportInput: true }] : [undefined, { reportInput: false }]

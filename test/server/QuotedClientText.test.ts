@@ -6,9 +6,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { maxQuoted } from "../../src/internal/clip.ts"
+import { McpServer, Tool } from "../../src/index.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
+import { sdk, serveAndConnect } from "./McpServerHarness.ts"
 
 const long = "Z".repeat(100_000)
 
@@ -73,5 +77,39 @@ describe("client-sent text quoted in error messages", () => {
       assert.isAtMost(answer.error.message.length, bound)
       assert.isAtMost(answer.error.data.requested.length, bound)
       assert.include(answer.error.data.supported, "2026-07-28")
+    }))
+})
+
+describe("argument keys quoted in the problems of tool arguments", () => {
+  const Scores = McpServer.tool({
+    name: "scores",
+    parameters: { x: Schema.Record(Schema.String, Schema.Number) },
+    handler: () => Effect.succeed("ok")
+  })
+  const Strict = McpServer.tool({
+    name: "strict",
+    parameters: Tool.jsonSchema({ type: "object", properties: { n: { type: "number" } }, additionalProperties: false }),
+    handler: () => Effect.succeed("ok")
+  })
+
+  it.live("a 100 KB key is clipped in the path of its problem (Schema and raw JSON Schema tools)", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(Layer.merge(Scores, Strict))
+      const clipped = `${"Z".repeat(maxQuoted)}… (${long.length - maxQuoted} more characters)`
+      const cases: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+        ["scores", { x: { [long]: "s" } }, `at ["x"]["${clipped}"]`],
+        // Every problem is still listed, each key clipped.
+        ["scores", { x: { [long]: "s", [`${long}2`]: "t", short: "u" } }, `at ["x"]["short"]`],
+        ["strict", { [long]: 1 }, `at /${clipped}: unexpected property (additionalProperties is false)`]
+      ]
+      for (const [name, args, path] of cases) {
+        const result = yield* sdk(() => client.callTool({ name, arguments: args }))
+        assert.isTrue(result.isError, name)
+        const text = (result.content as Array<{ readonly text: string }>)[0]!.text
+        assert.include(text, `Invalid arguments for tool ${name}`)
+        assert.include(text, path)
+        // Fails before: the key whole (the message cut at 16 KB, after the first problem)
+        assert.isAtMost(text.length, 3 * bound, name)
+      }
     }))
 })

@@ -19,6 +19,7 @@
 import type { OutputUnit, SchemaDraft } from "@cfworker/json-schema"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { clip, maxQuoted } from "../../internal/clip.ts"
 import { maxValuesForEveryProblem, moreValuesThan, nestedDeeperThan } from "../../internal/nesting.ts"
 
 /** How many levels of objects and arrays arguments may have (the arguments object is level 1). */
@@ -166,15 +167,21 @@ const refusedBy = (keyword: string | undefined): string => {
   }
 }
 
-/** An instance location (`#/a/b%20c`) as a JSON Pointer (`/a/b c`), or "the root". */
+/**
+ * An instance location (`#/a/b%20c`) as a JSON Pointer (`/a/b c`), or "the root". Its segments
+ * are the client's keys: each is clipped, as other client text quoted in a message is.
+ */
 const pathOf = (location: string): string => {
   if (location === "#" || location === "") return "the root"
   const pointer = location.startsWith("#") ? location.slice(1) : location
+  let decoded: string
   try {
-    return decodeURIComponent(pointer)
+    decoded = decodeURIComponent(pointer)
   } catch {
-    return pointer
+    decoded = pointer
   }
+  // A `/` in a key is `~1` in the pointer: splitting on `/` finds the segments.
+  return decoded.length <= maxQuoted ? decoded : decoded.split("/").map((segment) => clip(segment)).join("/")
 }
 
 // ---------------------------------------------------------------------------
