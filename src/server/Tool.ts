@@ -41,6 +41,7 @@ import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { clip } from "../internal/clip.ts"
+import { forLog } from "../internal/loggedCause.ts"
 import { lazy } from "../internal/lazy.ts"
 import { maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
 import { rooted } from "../internal/rooted.ts"
@@ -518,9 +519,11 @@ const undeclared = (
   cause: Cause.Cause<unknown>,
   masking: ErrorMasking
 ): Effect.Effect<CallToolResult, McpError.McpError> => {
+  // Messages clipped (a 5 MB one was logged whole, and shown whole without masking).
+  const logged = forLog(cause)
   const message = masking.maskErrors
     ? `Tool ${name} failed: internal error`
-    : `Tool ${name} failed: ${Cause.pretty(cause)}`
+    : `Tool ${name} failed: ${Cause.pretty(logged)}`
   const result: CallToolResult = { content: [{ type: "text", text: message }], isError: true }
-  return Effect.as(Effect.logError(`effect-mcp-server: tool ${name} failed`, cause), result)
+  return Effect.as(Effect.logError(`effect-mcp-server: tool ${name} failed`, logged), result)
 }

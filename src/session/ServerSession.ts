@@ -42,6 +42,7 @@ import * as Queue from "effect/Queue"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import { clip } from "../internal/clip.ts"
+import { forLog } from "../internal/loggedCause.ts"
 import { emptyMap, shrink, writable } from "../internal/emptyMap.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -1042,7 +1043,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   private logFailure(what: string, cause: Cause.Cause<unknown>): void {
-    this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, cause))
+    this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, forLog(cause)))
   }
 }
 

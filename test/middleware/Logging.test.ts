@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
 import { McpServer } from "../../src/index.ts"
 import { captureLogs, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
@@ -92,7 +93,7 @@ describe("Logging middleware", () => {
       assert.strictEqual(line?.cause, "")
     }))
 
-  it.live("an internal error (a defect) is logged at error level with its cause", () =>
+  it.live("an internal error (a defect) is logged at error level; its cause once, by the server", () =>
     Effect.gen(function*() {
       const { entries, logger } = captureLogs()
       const { client } = yield* serve(All, [Logging.middleware()], [logger])
@@ -101,7 +102,39 @@ describe("Logging middleware", () => {
       const [line] = requestLines(entries, "resources/read")
       assert.strictEqual(line?.level, "Error")
       assert.strictEqual(line?.annotations.errorCode, -32603)
-      assert.include(line?.cause, "disk on fire")
+      // The session logs the cause of a masked -32603 itself: not repeated on the request's line.
+      yield* eventually(() => entries.some((entry) => entry.message === "effect-mcp-server: resources/read failed"))
+      const withCause = entries.filter((entry) => entry.cause.includes("disk on fire"))
+      assert.deepStrictEqual(withCause.map((entry) => [entry.level, entry.message]), [
+        ["Error", "effect-mcp-server: resources/read failed"]
+      ])
+    }))
+
+  it.live("a defect with a 5 MB message is logged once, its message clipped to 4 KB", () =>
+    Effect.gen(function*() {
+      const huge = `disk on fire: ${"x".repeat(5 * 1024 * 1024)}`
+      const Dies = McpServer.tool({ name: "dies", handler: () => Effect.die(new Error(huge)) })
+      const Melts = McpServer.resource({ uri: "test://melts", name: "melts", read: Effect.die(new Error(huge)) })
+      for (const middleware of [[], [Logging.middleware()]]) {
+        const { entries, logger } = captureLogs()
+        const { client } = yield* serve(Layer.merge(Dies, Melts), middleware, [logger])
+        const result = yield* sdk(() => client.callTool({ name: "dies", arguments: {} }))
+        assert.isTrue(result.isError)
+        const error = yield* sdkError(() => client.readResource({ uri: "test://melts" }))
+        assert.strictEqual(error.code, -32603)
+        yield* eventually(() => entries.some((entry) => entry.message === "effect-mcp-server: resources/read failed"))
+        const withCause = entries.filter((entry) => entry.cause.includes("disk on fire"))
+        // Fails before: with the middleware, the resource's defect twice (its line and the session's)
+        assert.deepStrictEqual(withCause.map((entry) => entry.message), [
+          "effect-mcp-server: tool dies failed",
+          "effect-mcp-server: resources/read failed"
+        ], `${middleware.length} middleware`)
+        for (const entry of withCause) {
+          // Fails before: 5 MB
+          assert.include(entry.cause, `(${huge.length - maxLoggedMessage} more characters)`)
+          assert.isBelow(entry.cause.length, 16 * 1024)
+        }
+      }
     }))
 
   it.live("a cancelled request is logged as cancelled", () =>

@@ -1,7 +1,7 @@
 /**
  * Error mapping: failures that are not `McpError`s (a domain error leaking from a low-level
  * handler, a resource or a prompt) get the JSON-RPC error they deserve, and defects get a masked
- * `-32603` and a log line with their full cause.
+ * `-32603` and a log line with their cause (messages clipped to 4 KB).
  *
  * **Example** (Answering a domain error with -32602)
  *
@@ -18,6 +18,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { forLog } from "../../internal/loggedCause.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -40,7 +41,8 @@ export interface Config {
  * - an `McpError` failure, or an interruption → unchanged;
  * - another failure → `map(error)` when it gives an `McpError`;
  * - an unmapped failure or a defect → an `InternalError` (-32603) with `defectMessage` (or,
- *   with `maskDefects: false`, the failure's own message), logged with its full cause.
+ *   with `maskDefects: false`, the failure's own message), logged with its cause (messages
+ *   clipped to 4 KB).
  *
  * **Details**
  *
@@ -71,7 +73,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     }
     const message = mask ? defectMessage : describe(cause)
     return Effect.andThen(
-      Effect.logError(`effect-mcp-server: ${method} failed`, cause),
+      Effect.logError(`effect-mcp-server: ${method} failed`, forLog(cause)),
       Effect.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
     )
   }

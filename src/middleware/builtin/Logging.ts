@@ -20,6 +20,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as LogLevel from "effect/LogLevel"
+import { forLog } from "../../internal/loggedCause.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
@@ -61,8 +62,10 @@ export interface Config {
   /** Level of the lines of tool errors and JSON-RPC errors other than -32603 (default `"Warn"`). */
   readonly failureLevel?: LogLevel.Severity | undefined
   /**
-   * Level of the lines of internal errors (-32603: defects, undeclared failures), which also
-   * carry the full cause (default `"Error"`).
+   * Level of the lines of internal errors (-32603: defects, undeclared failures) (default
+   * `"Error"`). The line carries the cause (messages clipped to 4 KB), unless the server logs it
+   * itself: the cause of a masked -32603 (a defect, an undeclared failure) is logged once, by the
+   * session (`effect-mcp-server: <method> failed`), not again here.
    */
   readonly defectLevel?: LogLevel.Severity | undefined
   /** Add the request params as the `params` annotation (default false). */
@@ -135,9 +138,13 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
             } else {
               annotations.errorCode = error.code
               annotations.errorMessage = error.message
-              log = error.code === McpError.ErrorCode.InternalError
-                ? Effect.logWithLevel(defectLevel)(message, exit.cause)
-                : Effect.logWithLevel(failureLevel)(message)
+              // A masked -32603 (`internalErrorObject`): the session logs its cause; logged here
+              // too, a 5 MB defect message was written twice.
+              log = error.code !== McpError.ErrorCode.InternalError
+                ? Effect.logWithLevel(failureLevel)(message)
+                : error === McpError.internalErrorObject
+                ? Effect.logWithLevel(defectLevel)(message)
+                : Effect.logWithLevel(defectLevel)(message, forLog(exit.cause))
             }
           }
           return Effect.annotateLogs(log, annotations)

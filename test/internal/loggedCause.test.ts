@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import { forLog, maxLoggedMessage } from "../../src/internal/loggedCause.ts"
+
+class Tagged extends Schema.TaggedError<Tagged>()("Tagged", { message: Schema.String, code: Schema.Number }) {}
+
+const long = "m".repeat(maxLoggedMessage + 10)
+const clipped = `${"m".repeat(maxLoggedMessage)}… (10 more characters)`
+
+describe("internal/loggedCause (a cause as the server logs it)", () => {
+  it("is the cause itself when no message is too long", () => {
+    const cause = Cause.combine(Cause.die(new Error("short")), Cause.fail("also short"))
+    assert.strictEqual(forLog(cause), cause)
+  })
+
+  it("clips the message of an Error defect, in its stack too, and keeps the rest", () => {
+    const error = new TypeError(long)
+    const logged = forLog(Cause.die(error))
+    const defect = (logged.reasons[0] as Cause.Die).defect as TypeError
+    assert.instanceOf(defect, TypeError)
+    assert.strictEqual(defect.message, clipped)
+    assert.isTrue(defect.stack!.startsWith(`TypeError: ${clipped}\n    at `))
+    assert.notInclude(Cause.pretty(logged), long)
+    assert.include(Cause.pretty(logged), clipped)
+    assert.strictEqual(error.message, long, "the original is left as it was")
+  })
+
+  it("clips string defects, failures with a message and long messages down a chain of causes", () => {
+    const logged = forLog(Cause.combine(
+      Cause.die(long),
+      Cause.fail(new Tagged({ message: long, code: 7 }))
+    ))
+    const [die, fail] = logged.reasons as [Cause.Die, Cause.Fail<Tagged>]
+    assert.strictEqual(die.defect, clipped)
+    assert.instanceOf(fail.error, Tagged)
+    assert.strictEqual(fail.error.message, clipped)
+    assert.strictEqual(fail.error.code, 7)
+    const chained = forLog(Cause.die(new Error("outer", { cause: new Error(long) })))
+    const outer = (chained.reasons[0] as Cause.Die).defect as Error
+    assert.strictEqual(outer.message, "outer")
+    assert.strictEqual((outer.cause as Error).message, clipped)
+  })
+
+  it("keeps the annotations of a reason (the runtime's stack frame and span)", () => {
+    class RequestId extends Context.Service<RequestId, string>()("RequestId") {}
+    const logged = forLog(Cause.annotate(Cause.die(new Error(long)), Context.make(RequestId, "req-1")))
+    assert.strictEqual(Context.getOrUndefined(Cause.reasonAnnotations(logged.reasons[0]!), RequestId), "req-1")
+    assert.strictEqual(((logged.reasons[0] as Cause.Die).defect as Error).message, clipped)
+  })
+})
