@@ -9,7 +9,6 @@
  *
  * @since 0.1.0
  */
-import { kindOf } from "../internal/valueKind.ts"
 import type {
   Annotations,
   AudioContent,
@@ -20,6 +19,7 @@ import type {
   TextContent,
   TextResourceContents
 } from "../protocol/McpSchema.ts"
+import { checkAnnotations, checkMeta, checkSize } from "./internal/wireFields.ts"
 
 /** Options shared by every content block. */
 export interface BlockOptions {
@@ -27,38 +27,15 @@ export interface BlockOptions {
   readonly meta?: { readonly [key: string]: unknown } | undefined
 }
 
-/** The error for an option of `Content.<maker>` that is not `expected`. */
-const invalid = (maker: string, option: string, expected: string, value: unknown): TypeError =>
-  new TypeError(
-    `Content.${maker}: ${option} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`
-  )
-
-const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-const checkAnnotations = (maker: string, annotations: unknown): void => {
-  if (!isObject(annotations)) throw invalid(maker, "annotations", "an object", annotations)
-  const { audience, lastModified, priority } = annotations
-  if (audience !== undefined && !(Array.isArray(audience) && audience.every((role) => role === "user" || role === "assistant"))) {
-    throw invalid(maker, "annotations.audience", `an array of "user" and "assistant"`, audience)
-  }
-  if (priority !== undefined && !(typeof priority === "number" && priority >= 0 && priority <= 1)) {
-    throw invalid(maker, "annotations.priority", "a number from 0 to 1", priority)
-  }
-  if (lastModified !== undefined && typeof lastModified !== "string") {
-    throw invalid(maker, "annotations.lastModified", "a string (ISO 8601)", lastModified)
-  }
-}
-
 const extras = (maker: string, options: BlockOptions | undefined) => {
   if (options === undefined) return undefined
   const out: { annotations?: Annotations; _meta?: { readonly [key: string]: unknown } } = {}
   if (options.annotations !== undefined) {
-    checkAnnotations(maker, options.annotations)
+    checkAnnotations(`Content.${maker}`, options.annotations)
     out.annotations = options.annotations
   }
   if (options.meta !== undefined) {
-    if (!isObject(options.meta)) throw invalid(maker, "meta", "an object", options.meta)
+    checkMeta(`Content.${maker}`, options.meta)
     out._meta = options.meta
   }
   return out
@@ -128,10 +105,7 @@ export const resourceLink = (
   if (options?.description !== undefined) link.description = options.description
   if (options?.mimeType !== undefined) link.mimeType = options.mimeType
   if (options?.size !== undefined) {
-    const size: unknown = options.size
-    if (!Number.isSafeInteger(size) || (size as number) < 0) {
-      throw invalid("resourceLink", "size", "a whole number of bytes (0 or more)", size)
-    }
+    checkSize("Content.resourceLink", options.size)
     link.size = options.size
   }
   return { ...link, ...extras("resourceLink", options) }

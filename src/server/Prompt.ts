@@ -23,6 +23,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import type { TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
+import { checkDescription } from "./internal/wireFields.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -67,6 +68,9 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Registered => {
   const name = definition.name
+  // Checked now (the wire description is built later): a `meta: null` where types are not checked
+  // fails the registration, naming the prompt, rather than make clients refuse `prompts/list`.
+  checkDescription(`Prompt ${name}`, definition)
   const argsSchema = Schema.Struct(definition.arguments ?? ({} as Args))
   const decode = Schema.decodeUnknownExit(argsSchema as unknown as Schema.Codec<unknown, unknown>)
   // The wire description is built at its first use (`prompts/list`): its JSON Schema work stays off

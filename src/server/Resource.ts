@@ -28,6 +28,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
+import { checkAnnotations, checkDescription, checkSize, checkText, invalid } from "./internal/wireFields.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
@@ -107,8 +108,13 @@ export interface RegisteredTemplate {
 
 /** Compiles a resource definition once; `context` holds the services `read` needs. */
 export const compile = <R>(definition: Definition<R>, context: Context.Context<Exclude<R, McpRequestContext>>): Registered => {
-  const wire: { -readonly [K in keyof WireResource]: WireResource[K] } = { ...metadata(definition), uri: definition.uri }
-  if (definition.size !== undefined) wire.size = definition.size
+  if (typeof definition.uri !== "string") throw invalid(`Resource ${definition.name}`, "uri", "a string", definition.uri)
+  const owner = `Resource ${definition.uri}`
+  const wire: { -readonly [K in keyof WireResource]: WireResource[K] } = { ...metadata(owner, definition), uri: definition.uri }
+  if (definition.size !== undefined) {
+    checkSize(owner, definition.size)
+    wire.size = definition.size
+  }
   const read = definition.read as Effect.Effect<ReadOutput, McpError.McpError, any>
   const uri = definition.uri
   const mimeType = definition.mimeType
@@ -130,10 +136,13 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   definition: TemplateDefinition<Params, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): RegisteredTemplate => {
+  if (typeof definition.uriTemplate !== "string") {
+    throw invalid(`Resource template ${definition.name}`, "uriTemplate", "a string", definition.uriTemplate)
+  }
   const template = UriTemplate.parse(definition.uriTemplate)
   const paramsSchema = Schema.Struct(definition.params ?? ({} as Params))
   const decode = Schema.decodeUnknownExit(paramsSchema as unknown as Schema.Codec<unknown, unknown>)
-  const wire: WireTemplate = { ...metadata(definition), uriTemplate: definition.uriTemplate }
+  const wire: WireTemplate = { ...metadata(`Resource template ${definition.uriTemplate}`, definition), uriTemplate: definition.uriTemplate }
   const read = definition.read as (params: unknown, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, any>
   const list = definition.list as Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, any> | undefined
   const mimeType = definition.mimeType
@@ -170,7 +179,15 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
 // Internal
 // ---------------------------------------------------------------------------
 
-const metadata = (definition: Metadata) => {
+/**
+ * The wire fields of `definition`, checked: a value the wire does not allow (a `meta` of `null`,
+ * a `priority` of 2, where types are not checked) fails the registration naming `owner` and the
+ * field, rather than make clients refuse every `resources/list` page it is on.
+ */
+const metadata = (owner: string, definition: Metadata) => {
+  checkDescription(owner, definition)
+  checkText(owner, "mimeType", definition.mimeType)
+  if (definition.annotations !== undefined) checkAnnotations(owner, definition.annotations)
   const out: {
     name: string
     title?: string

@@ -49,6 +49,7 @@ import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
+import { checkDescription, checkToolAnnotations, invalid, isObject } from "./internal/wireFields.ts"
 
 // ---------------------------------------------------------------------------
 // Definition types
@@ -208,6 +209,7 @@ export const compile = <
   masking: ErrorMasking
 ): Registered => {
   const name = definition.name
+  checkWireFields(definition)
   const parameters = definition.parameters as Parameters | undefined
   const paramsSchema = parameters === undefined
     ? emptyParameters()
@@ -394,6 +396,26 @@ export const compile = <
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * Checks the fields copied to the wire as given (the wire description is built later, at the
+ * first `tools/list`): a value the wire does not allow (`meta: null`, a `readOnlyHint` of "yes",
+ * where types are not checked) fails the registration naming the tool and the field, rather than
+ * make clients refuse every `tools/list` page it is on.
+ */
+const checkWireFields = (definition: Definition<any, any, any, any>): void => {
+  const owner = `Tool ${definition.name}`
+  checkDescription(owner, definition)
+  if (definition.annotations !== undefined) checkToolAnnotations(owner, definition.annotations)
+  const execution: unknown = definition.execution
+  if (execution !== undefined) {
+    if (!isObject(execution)) throw invalid(owner, "execution", "an object", execution)
+    const taskSupport = execution.taskSupport
+    if (taskSupport !== undefined && taskSupport !== "forbidden" && taskSupport !== "optional" && taskSupport !== "required") {
+      throw invalid(owner, "execution.taskSupport", `"forbidden", "optional" or "required"`, taskSupport)
+    }
+  }
+}
 
 /** The params schema of a tool without parameters (made by the first one). */
 const emptyParameters = lazy(() => Schema.Struct({}))

@@ -1,0 +1,97 @@
+/**
+ * Checks of the descriptive fields the server copies to the wire as given (`meta`, `annotations`,
+ * `icons`, a resource's `size`...), for values no type checked (untyped code, `as` casts). One such
+ * value (`size: NaN`, `meta: null`) makes the SDK clients refuse the whole message it is in: a
+ * content block refuses its result, a component's description the whole page of a list. Each check
+ * throws a `TypeError` naming where the field was given (`Content.text`, `Resource x://a`) and
+ * which field: content constructors throw it to the handler that called them (a defect), component
+ * registrations fail with it when their Layer is built.
+ *
+ * @internal
+ */
+import { kindOf } from "../../internal/valueKind.ts"
+
+/** The error for `field` of `owner` that is not `expected`. */
+export const invalid = (owner: string, field: string, expected: string, value: unknown): TypeError =>
+  new TypeError(`${owner}: ${field} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`)
+
+/** A plain JSON object (not `null`, not an array). */
+export const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** `_meta` (given as `meta`): an object. */
+export const checkMeta = (owner: string, meta: unknown): void => {
+  if (!isObject(meta)) throw invalid(owner, "meta", "an object", meta)
+}
+
+/** `size` (of a resource or a resource link): a whole number of bytes. */
+export const checkSize = (owner: string, size: unknown): void => {
+  if (!Number.isSafeInteger(size) || (size as number) < 0) {
+    throw invalid(owner, "size", "a whole number of bytes (0 or more)", size)
+  }
+}
+
+/** An optional text field (`title`, `description`, `mimeType`): a string when given. */
+export const checkText = (owner: string, field: string, value: unknown): void => {
+  if (value !== undefined && typeof value !== "string") throw invalid(owner, field, "a string", value)
+}
+
+/** The `annotations` of content and resources: audience, priority (0 to 1), lastModified. */
+export const checkAnnotations = (owner: string, annotations: unknown): void => {
+  if (!isObject(annotations)) throw invalid(owner, "annotations", "an object", annotations)
+  const { audience, lastModified, priority } = annotations
+  if (audience !== undefined && !(Array.isArray(audience) && audience.every((role) => role === "user" || role === "assistant"))) {
+    throw invalid(owner, "annotations.audience", `an array of "user" and "assistant"`, audience)
+  }
+  if (priority !== undefined && !(typeof priority === "number" && priority >= 0 && priority <= 1)) {
+    throw invalid(owner, "annotations.priority", "a number from 0 to 1", priority)
+  }
+  if (lastModified !== undefined && typeof lastModified !== "string") {
+    throw invalid(owner, "annotations.lastModified", "a string (ISO 8601)", lastModified)
+  }
+}
+
+/** A tool's `annotations`: a title and boolean hints. */
+export const checkToolAnnotations = (owner: string, annotations: unknown): void => {
+  if (!isObject(annotations)) throw invalid(owner, "annotations", "an object", annotations)
+  checkText(owner, "annotations.title", annotations.title)
+  for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+    const value = annotations[hint]
+    if (value !== undefined && typeof value !== "boolean") throw invalid(owner, `annotations.${hint}`, "a boolean", value)
+  }
+}
+
+/** `icons`: an array of `{ src, mimeType?, sizes?, theme? }`. */
+export const checkIcons = (owner: string, icons: unknown): void => {
+  if (!Array.isArray(icons)) throw invalid(owner, "icons", "an array", icons)
+  icons.forEach((icon: unknown, i) => {
+    if (!isObject(icon)) throw invalid(owner, `icons[${i}]`, "an object", icon)
+    if (typeof icon.src !== "string") throw invalid(owner, `icons[${i}].src`, "a string", icon.src)
+    checkText(owner, `icons[${i}].mimeType`, icon.mimeType)
+    const { sizes, theme } = icon
+    if (sizes !== undefined && !(Array.isArray(sizes) && sizes.every((size) => typeof size === "string"))) {
+      throw invalid(owner, `icons[${i}].sizes`, "an array of strings", sizes)
+    }
+    if (theme !== undefined && theme !== "light" && theme !== "dark") {
+      throw invalid(owner, `icons[${i}].theme`, `"light" or "dark"`, theme)
+    }
+  })
+}
+
+/** The fields every component describes itself with: name, title, description, icons, meta. */
+export const checkDescription = (
+  owner: string,
+  definition: {
+    readonly name?: unknown
+    readonly title?: unknown
+    readonly description?: unknown
+    readonly icons?: unknown
+    readonly meta?: unknown
+  }
+): void => {
+  if (typeof definition.name !== "string") throw invalid(owner, "name", "a string", definition.name)
+  checkText(owner, "title", definition.title)
+  checkText(owner, "description", definition.description)
+  if (definition.icons !== undefined) checkIcons(owner, definition.icons)
+  if (definition.meta !== undefined) checkMeta(owner, definition.meta)
+}
