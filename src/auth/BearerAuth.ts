@@ -51,6 +51,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as JoseErrors, importSPKI
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
+import { forLog } from "../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -407,7 +408,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       catch: (cause) => cause
     }).pipe(
       Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new Error("introspection timed out")) }),
-      Effect.tapCause((cause) => Effect.logWarning("effect-mcp-server: token introspection failed", Cause.squash(cause))),
+      Effect.tapCause((cause) => Effect.logWarning("effect-mcp-server: token introspection failed", Cause.squash(forLog(cause)))),
       Effect.mapError(() => new VerifierUnavailable({ description: "the token could not be checked; try again later" }))
     )
   const lookup = (token: string, key: string) =>

@@ -18,6 +18,13 @@ import { clip } from "./clip.ts"
  */
 export const maxLoggedMessage = 4 * 1024
 
+/**
+ * An error logged as a part of the message rather than as the cause (a store's `StoreError`, whose
+ * `cause` is the driver's error), with long messages clipped as {@link forLog} clips a cause's;
+ * `error` itself when none is too long.
+ */
+export const errorForLog = <A>(error: A): A => clipValue(error, 0) as A
+
 /** How deep a chain of `cause`s of an error is followed. */
 const maxCauseDepth = 8
 

@@ -44,6 +44,7 @@ import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
+import { forLog } from "../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
 // Handler types
@@ -345,7 +346,7 @@ export const make = (options: Options): LowLevelServer => {
     if (route === undefined) return Effect.void // unknown notifications are ignored, as JSON-RPC prescribes
     const params = route.decode(notification.params ?? emptyParams)
     if (params._tag === "Failure") {
-      return Effect.logWarning(`ignored ${notification.method} with invalid params`, params.cause)
+      return Effect.logWarning(`ignored ${notification.method} with invalid params`, forLog(params.cause))
     }
     return route.handler(params.value, session)
   }

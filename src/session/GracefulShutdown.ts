@@ -20,6 +20,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as References from "effect/References"
+import { forLog } from "../internal/loggedCause.ts"
 
 /**
  * The shutdown state a transport or session reads from its context.
@@ -185,7 +186,7 @@ export const runMain = <A, E>(
   const shutdown = make()
   const program = effect.pipe(
     Effect.tapCause((cause) =>
-      Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the server stopped", cause)
+      Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("effect-mcp-server: the server stopped", forLog(cause))
     ),
     Effect.provideService(GracefulShutdown, shutdown),
     options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self

@@ -351,7 +351,7 @@ class PushedSession implements SessionInput {
     if (this.closed) return
     this.closed = true
     if (cause !== undefined) {
-      this.session.runFork(Effect.logError(`MCP session ${this.session.id}: writing to the connection failed; the session ends`, cause))
+      this.session.runFork(Effect.logError(`MCP session ${this.session.id}: writing to the connection failed; the session ends`, forLog(cause)))
     }
     this.session.close()
     this.hooks?.interruptUnsafe()

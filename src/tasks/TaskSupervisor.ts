@@ -41,6 +41,7 @@ import { rootOf } from "../internal/rooted.ts"
 import { Renewal, renewMap, renewSet } from "../internal/renewal.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
+import { errorForLog, forLog } from "../internal/loggedCause.ts"
 
 /** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
 export interface SpawnOptions {
@@ -212,7 +213,7 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
     Effect.catchCause(loop, (cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause as Cause.Cause<never>)
-        : Effect.andThen(Effect.logWarning(`effect-mcp-server: ${what} failed; going on`, cause), Effect.sleep("1 second"))),
+        : Effect.andThen(Effect.logWarning(`effect-mcp-server: ${what} failed; going on`, forLog(cause)), Effect.sleep("1 second"))),
     { disableYield: true }
   )
 
@@ -369,7 +370,7 @@ export const make = (
     const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers ? undefined : options.resume?.(orphan)
     if (resumed === undefined) {
       return Effect.matchEffect(store.finish(task.taskId, "failed", orphanOutcome, orphanMessage), {
-        onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of orphaned task ${task.taskId}`, error),
+        onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of orphaned task ${task.taskId}`, errorForLog(error)),
         onSuccess: () => Effect.void
       })
     }
@@ -391,7 +392,7 @@ export const make = (
     const confirmClaim = store.confirmClaim
     if (confirmClaim === undefined) return begin
     return Effect.matchEffect(Effect.retry(confirmClaim(task.taskId, leaseMillis), { times: 1 }), {
-      onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, error),
+      onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, errorForLog(error)),
       onSuccess: (mine) => mine ? begin : Effect.void
     })
   }
@@ -511,7 +512,7 @@ export const make = (
         const retry = !closed && Cause.hasFails(cause) && !Cause.hasDies(cause)
         if (!retry) leave(entry)
         return Effect.andThen(
-          Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}${retry ? "; retrying" : ""}`, cause),
+          Effect.logWarning(`TaskStore failed to record the end of task ${task.taskId}${retry ? "; retrying" : ""}`, forLog(cause)),
           Effect.sync(() => retry && retryRecord(entry, ending))
         )
       },

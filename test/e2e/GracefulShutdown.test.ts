@@ -13,6 +13,7 @@ import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
 const stuckFinalizerServer = fileURLToPath(new URL("../fixtures/stuck-finalizer-server.ts", import.meta.url))
+const failingStartServer = fileURLToPath(new URL("../fixtures/failing-start-server.ts", import.meta.url))
 
 interface Exited {
   readonly code: number | null
@@ -216,5 +217,25 @@ describe("graceful shutdown (Streamable HTTP)", () => {
       }
       assert.include(result?.content?.[0]?.text ?? "", "action=accept")
       assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 10_000)), { code: 0, signal: null })
+    }), 30_000)
+})
+
+describe("a server that stops with a defect", () => {
+  it.live("logs it on stderr with the message clipped to 4 KB, and exits 1", () =>
+    Effect.gen(function*() {
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, [failingStartServer], { stdio: ["pipe", "pipe", "pipe"] })),
+        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+      )
+      let stderr = ""
+      child.stderr!.setEncoding("utf8")
+      child.stderr!.on("data", (chunk: string) => stderr += chunk)
+      const exited = yield* Effect.promise(() => exitOf(child, 20_000))
+      assert.deepStrictEqual(exited, { code: 1, signal: null })
+      assert.include(stderr, "the server stopped")
+      assert.include(stderr, "cannot read the configuration")
+      // Fails before: 10 MB (the message, and the stack that repeats it)
+      assert.include(stderr, "more characters)")
+      assert.isBelow(stderr.length, 64 * 1024)
     }), 30_000)
 })

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
-import { forLog, maxLoggedMessage } from "../../src/internal/loggedCause.ts"
+import { errorForLog, forLog, maxLoggedMessage } from "../../src/internal/loggedCause.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
 
 class Tagged extends Schema.TaggedError<Tagged>()("Tagged", { message: Schema.String, code: Schema.Number }) {}
 
@@ -41,6 +42,18 @@ describe("internal/loggedCause (a cause as the server logs it)", () => {
     const outer = (chained.reasons[0] as Cause.Die).defect as Error
     assert.strictEqual(outer.message, "outer")
     assert.strictEqual((outer.cause as Error).message, clipped)
+  })
+
+  it("errorForLog clips an error logged as a message part (a StoreError and its driver's cause)", () => {
+    const short = new StoreError({ store: "TaskStore", message: "connection refused" })
+    assert.strictEqual(errorForLog(short), short)
+    const error = new StoreError({ store: "TaskStore", message: "the script failed", cause: new Error(long) })
+    const logged = errorForLog(error)
+    assert.instanceOf(logged, StoreError)
+    assert.strictEqual(logged.store, "TaskStore")
+    assert.strictEqual(logged.message, "the script failed")
+    assert.strictEqual((logged.cause as Error).message, clipped)
+    assert.strictEqual((error.cause as Error).message, long, "the original is left as it was")
   })
 
   it("keeps the annotations of a reason (the runtime's stack frame and span)", () => {

@@ -10,13 +10,16 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Scope from "effect/Scope"
 import { components, options } from "../../examples/everything-server.ts"
+import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import { McpServer } from "../../src/index.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import { connectModern, withTasks } from "../extensions/support.ts"
+import { captureLogs, eventually } from "../middleware/builtinHarness.ts"
 import { rpcError } from "../middleware/builtinSupport.ts"
 import { connect, type Server } from "../server/McpServerHarness.ts"
 import { callAsTask, getTask, listTasks, sleep, untilTerminal } from "./support.ts"
@@ -171,6 +174,25 @@ describe("a TaskStore that fails", () => {
       yield* Effect.promise(() => sleep(500))
       assert.strictEqual(finishes, 1)
       assert.strictEqual(yield* supervisor.running, 0)
+    }).pipe(Effect.scoped))
+
+  it.live("a finish that dies with a 5 MB message is logged with the message clipped to 4 KB", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      const huge = `outcome refused: ${"x".repeat(5 * 1024 * 1024)}`
+      const dying = TaskStore.of({ ...memory, finish: () => Effect.die(new Error(huge)) })
+      const { entries, logger } = captureLogs()
+      const supervisor = TaskSupervisor.make(dying, yield* Effect.scope)
+      // The work runs with the caller's services: its loggers too.
+      yield* supervisor.spawn({ owner: "o", method: "tools/call" }, () => Effect.succeed({ content: [] })).pipe(
+        Effect.provide(Logger.layer([logger]))
+      )
+      yield* eventually(() => entries.some((entry) => entry.message.startsWith("TaskStore failed to record the end of task")))
+      const [entry] = entries.filter((entry) => entry.message.startsWith("TaskStore failed to record the end of task"))
+      assert.include(entry!.cause, "outcome refused")
+      // Fails before: the 5 MB message (twice: the message, and the stack that repeats it)
+      assert.include(entry!.cause, `(${huge.length - maxLoggedMessage} more characters)`)
+      assert.isBelow(entry!.cause.length, 3 * maxLoggedMessage)
     }).pipe(Effect.scoped))
 
   it.live("2026-07-28: tasks/get, tasks/update, tasks/cancel and a promotion answer -32603, then recover", () =>

@@ -38,6 +38,7 @@ import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
+import { errorForLog } from "../../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
 // Policies
@@ -318,7 +319,7 @@ export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpE
 /** A store that failed: logged with its cause, answered with -32603 "Store unavailable". */
 const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalError> =>
   Effect.andThen(
-    Effect.logWarning("effect-mcp-server: the rate-limit store failed; request refused", error),
+    Effect.logWarning("effect-mcp-server: the rate-limit store failed; request refused", errorForLog(error)),
     Effect.fail(McpError.storeUnavailable(error))
   )
 

@@ -60,6 +60,7 @@ import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
+import { errorForLog } from "../../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
 // Store
@@ -240,7 +241,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
 
     // Dropping stale entries only frees room: a new generation is never answered from them.
     const invalidate = (keyPrefix: string) =>
-      Effect.runFork(Effect.catch(store.invalidate(keyPrefix), (error) => Effect.logWarning(storeFailed("invalidate"), error)))
+      Effect.runFork(Effect.catch(store.invalidate(keyPrefix), (error) => Effect.logWarning(storeFailed("invalidate"), errorForLog(error))))
     const unsubscribe = server.onChange((kind) => {
       const group = groupOf[kind]
       generations[group]++
@@ -279,7 +280,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       let askedClient = false
       return Effect.tap(next(params, context.with({ onClientRequest: () => askedClient = true })), (result) =>
         !askedClient && complete(result) && keep(result)
-          ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), error))
+          ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), errorForLog(error)))
           : Effect.void)
     }
 
@@ -308,7 +309,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         return Effect.matchEffect(store.get(key), {
           // The store cannot say whether an answer is cached: the request is refused, not run uncached.
           onFailure: (error): Effect.Effect<never, McpError.McpError> =>
-            Effect.andThen(Effect.logWarning(storeFailed("get"), error), Effect.fail(McpError.storeUnavailable(error))),
+            Effect.andThen(Effect.logWarning(storeFailed("get"), errorForLog(error)), Effect.fail(McpError.storeUnavailable(error))),
           onSuccess: (hit): Effect.Effect<ClientRequestResult<M>, McpError.McpError> =>
             Option.isSome(hit) && typeof hit.value === "object" && hit.value !== null && !Array.isArray(hit.value)
               ? Effect.succeed(hit.value as ClientRequestResult<M>)

@@ -38,6 +38,7 @@ import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
+import { errorForLog } from "../../internal/loggedCause.ts"
 
 /** The inputs of a task: those it waits for, and the keys it used. */
 interface Waiting {
@@ -171,7 +172,7 @@ export const make = (options: {
    */
   const recorded = (taskId: string, update: Effect.Effect<unknown, StoreError>): Effect.Effect<void> =>
     Effect.matchEffect(update, {
-      onFailure: (error) => Effect.logWarning(`TaskStore failed to record the inputs of task ${taskId}`, error),
+      onFailure: (error) => Effect.logWarning(`TaskStore failed to record the inputs of task ${taskId}`, errorForLog(error)),
       onSuccess: () => Effect.void
     })
 

@@ -27,6 +27,7 @@ import { keysOf } from "./requestorKeys.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
+import { errorForLog } from "../../internal/loggedCause.ts"
 
 /**
  * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
@@ -176,7 +177,7 @@ export const make = (
           const notify = this.policy.onTransition!
           // A store that fails to record it is logged: the work goes on waiting for its input.
           return Effect.matchEffect(store.setStatus(this.taskId, on ? "input_required" : "working"), {
-            onFailure: (error) => Effect.logWarning(`TaskStore failed to record the status of task ${this.taskId}`, error),
+            onFailure: (error) => Effect.logWarning(`TaskStore failed to record the status of task ${this.taskId}`, errorForLog(error)),
             onSuccess: (changed) => changed === undefined ? Effect.void : notify(changed)
           })
         })

@@ -13,6 +13,7 @@ import { relatedTaskMetaKey, type Task } from "../Task.ts"
 import { isoTime } from "./time.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { InvalidTaskCursor, TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
+import { errorForLog } from "../../internal/loggedCause.ts"
 
 /** The task as 2025-11-25 sends it (`tasks/get`, `tasks/cancel`, `notifications/tasks/status`). */
 export const toWire = (task: Task): WireTask => {
@@ -82,5 +83,5 @@ export const failWith = (
   error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded | StoreError
 ): Effect.Effect<never, McpError.McpError> =>
   error._tag === "StoreError"
-    ? Effect.andThen(Effect.logWarning("TaskStore failed", error), Effect.fail(toMcpError(error)))
+    ? Effect.andThen(Effect.logWarning("TaskStore failed", errorForLog(error)), Effect.fail(toMcpError(error)))
     : Effect.fail(toMcpError(error))

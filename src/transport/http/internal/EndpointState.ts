@@ -32,6 +32,7 @@ import { allowedMethods, originCheck } from "./guards.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
+import { forLog } from "../../../internal/loggedCause.ts"
 
 const { ErrorCode } = McpError
 
@@ -199,7 +200,7 @@ export class Endpoint implements SessionHost {
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
       self.runFork(Effect.onExit(run, (exit) =>
         Effect.sync(() => {
-          if (exit._tag === "Failure") self.runFork(Effect.logError("MCP session could not start", exit.cause))
+          if (exit._tag === "Failure") self.runFork(Effect.logError("MCP session could not start", forLog(exit.cause)))
           Deferred.doneUnsafe(started, Exit.succeed(session.input !== undefined))
         })))
       if (!(yield* Deferred.await(started))) {

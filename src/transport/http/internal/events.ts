@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type { StoreError } from "../../../store/StoreError.ts"
 import type { EventStoreShape, StoredEvent } from "../EventStore.ts"
+import { errorForLog } from "../../../internal/loggedCause.ts"
 
 /** The events of a stream after an event id (see `EventStore.replayAfter`). */
 export type Replay = { readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined
@@ -33,7 +34,7 @@ export interface EndpointEvents {
 }
 
 const failed = (operation: string) => (error: StoreError) =>
-  Effect.logWarning(`effect-mcp-server: the event store failed (${operation})`, error)
+  Effect.logWarning(`effect-mcp-server: the event store failed (${operation})`, errorForLog(error))
 
 /** Wraps a provided store (see the module's doc). */
 export const guard = (store: EventStoreShape): EndpointEvents => ({
