@@ -5,7 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as ErrorMapping from "../../src/middleware/builtin/ErrorMapping.ts"
 import { McpError, McpServer, type Middleware } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
@@ -135,6 +137,22 @@ describe("ErrorMapping middleware", () => {
       assert.strictEqual(error.code, -32603)
       assert.include(error.message, "resource exploded")
       assert.strictEqual(entries.filter((entry) => entry.cause.includes("resource exploded")).length, 1)
+    }))
+
+  it.live("maskDefects: false: a defect or a failure with a 5 MB message is answered clipped to 4 KB", () =>
+    Effect.gen(function*() {
+      const huge = `resource exploded: ${"x".repeat(5 * 1024 * 1024)}`
+      const Dies = McpServer.resource({ uri: "test://dies", name: "dies", read: Effect.die(new Error(huge)) })
+      const Fails = McpServer.resource({ uri: "test://fails", name: "fails", read: leak(Effect.fail(huge)) })
+      const { client } = yield* serve(Layer.merge(Dies, Fails), [ErrorMapping.middleware({ maskDefects: false })])
+      for (const uri of ["test://dies", "test://fails"]) {
+        const error = yield* sdkError(() => client.readResource({ uri }))
+        assert.strictEqual(error.code, -32603)
+        assert.include(error.message, "resource exploded: xxx")
+        // Fails before: the 5 MB message
+        assert.include(error.message, `(${huge.length - maxLoggedMessage} more characters)`, uri)
+        assert.isBelow(error.message.length, maxLoggedMessage + 200, uri)
+      }
     }))
 
   it("byTag maps by _tag and leaves the rest unmapped", () => {

@@ -18,7 +18,8 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { forLog } from "../../internal/loggedCause.ts"
+import { clip } from "../../internal/clip.ts"
+import { forLog, maxLoggedMessage } from "../../internal/loggedCause.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -29,7 +30,10 @@ export interface Config {
    * an `InternalError`). Defects are never passed to it.
    */
   readonly map?: ((error: unknown) => McpError.McpError | undefined) | undefined
-  /** Hide the message of unmapped failures and defects from clients (default true). */
+  /**
+   * Hide the message of unmapped failures and defects from clients (default true). Shown, a
+   * message is clipped to 4 KB, as in the logs.
+   */
   readonly maskDefects?: boolean | undefined
   /** The message clients get for unmapped failures and defects when masked (default `"Internal error"`). */
   readonly defectMessage?: string | undefined
@@ -41,8 +45,8 @@ export interface Config {
  * - an `McpError` failure, or an interruption → unchanged;
  * - another failure → `map(error)` when it gives an `McpError`;
  * - an unmapped failure or a defect → an `InternalError` (-32603) with `defectMessage` (or,
- *   with `maskDefects: false`, the failure's own message), logged with its cause (messages
- *   clipped to 4 KB).
+ *   with `maskDefects: false`, the failure's own message, clipped to 4 KB), logged with its
+ *   cause (messages clipped to 4 KB).
  *
  * **Details**
  *
@@ -71,7 +75,9 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
         if (mapped !== undefined) return Effect.fail(mapped)
       }
     }
-    const message = mask ? defectMessage : describe(cause)
+    // Unmasked, clipped as the logs clip it (4 KB), as a tool's unmasked failure is: a defect with
+    // a 5 MB message went out whole as the error's message.
+    const message = mask ? defectMessage : clip(describe(cause), maxLoggedMessage)
     return Effect.andThen(
       Effect.logError(`effect-mcp-server: ${method} failed`, forLog(cause)),
       Effect.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
