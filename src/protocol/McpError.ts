@@ -12,6 +12,7 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaIssue from "effect/SchemaIssue"
 import { clip, maxQuoted } from "../internal/clip.ts"
 
@@ -310,41 +311,55 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
  * What a failed decode says, for a message: the schema error's own message (the paths and what
  * was expected), not the `Cause` around it. The keys of its paths are the client's (an argument
  * object's keys): quoted clipped, as other client text is (`["KKK…… (99800 more characters)"]`).
+ * A `Schema.Number` decoded from JSON that is given no number reads `Expected number` (as its
+ * JSON Schema, `{ type: "number" }`, says), not the strings its JSON form also takes for `NaN`
+ * and the infinities (`Expected "Infinity" | "-Infinity" | "NaN"`, of a string).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const schemaFailureMessage = (cause: Cause.Cause<Schema.SchemaError>): string => {
   const error = Cause.findErrorOption(cause)
-  return error._tag === "Some" ? formatIssue(clippedPaths(error.value.issue)) : Cause.pretty(cause)
+  return error._tag === "Some" ? formatIssue(readable(error.value.issue)) : Cause.pretty(cause)
 }
 
 /** What `SchemaError.message` is made with. */
 const formatIssue = SchemaIssue.makeFormatterDefault()
 
 /**
- * `issue` with the string keys of its paths clipped; `issue` itself (nothing made) when none is
- * longer than the clip. The nodes above a clipped path are copied, with the input they report.
+ * `issue` with the string keys of its paths clipped, and a number's JSON form told as `number`
+ * (see {@link schemaFailureMessage}); `issue` itself (nothing made) when there is neither. The
+ * nodes above a changed one are copied, with the input they report.
  */
-const clippedPaths = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
+const readable = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
   switch (issue._tag) {
     case "Pointer": {
-      const inner = clippedPaths(issue.issue)
+      const inner = readable(issue.issue)
       const long = issue.path.some((key) => typeof key === "string" && key.length > maxQuoted)
       if (!long && inner === issue.issue) return issue
       return new SchemaIssue.Pointer(long ? issue.path.map((key) => typeof key === "string" ? clip(key) : key) : issue.path, inner)
     }
     case "Filter": {
-      const inner = clippedPaths(issue.issue)
+      const inner = readable(issue.issue)
       return inner === issue.issue ? issue : new SchemaIssue.Filter(issue.filter, inner, ...reported(issue))
     }
     case "Encoding": {
-      const inner = clippedPaths(issue.issue)
+      // Neither a finite number nor one of the strings for the others: Effect reports the
+      // alternatives of the input's type only (the strings, for a string), which misleads.
+      if (issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)) {
+        return new SchemaIssue.InvalidType(issue.ast, ...reported(issue.issue))
+      }
+      const inner = readable(issue.issue)
       return inner === issue.issue ? issue : new SchemaIssue.Encoding(issue.ast, inner, ...reported(issue))
     }
     case "Composite":
     case "AnyOf": {
-      const issues = issue.issues.map(clippedPaths)
+      if (issue._tag === "AnyOf" && issue.issues.length === 0) {
+        // No member applies: the expected members are listed, a number's by its JSON form.
+        const members = plainNumbers(issue.ast)
+        return members === issue.ast ? issue : new SchemaIssue.AnyOf(members, [], ...reported(issue))
+      }
+      const issues = issue.issues.map(readable)
       if (issues.every((inner, i) => inner === issue.issues[i])) return issue
       return issue._tag === "Composite"
         ? new SchemaIssue.Composite(issue.ast, issues as [SchemaIssue.Issue, ...Array<SchemaIssue.Issue>], ...reported(issue))
@@ -353,6 +368,31 @@ const clippedPaths = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
     default:
       return issue
   }
+}
+
+const nonFinite = ["Infinity", "-Infinity", "NaN"]
+
+/** The JSON form of `Schema.Number`: a finite number, or "Infinity", "-Infinity", "NaN". */
+const isNumberJson = (ast: SchemaAST.AST): boolean => {
+  if (ast._tag !== "Union" || ast.types.length !== 2) return false
+  const [finite, others] = ast.types as [SchemaAST.AST, SchemaAST.AST]
+  return finite._tag === "Number" && others._tag === "Union" && others.types.length === nonFinite.length &&
+    others.types.every((literal, i) => literal._tag === "Literal" && literal.literal === nonFinite[i])
+}
+
+/** `union` with its members (nested unions' too) that are numbers encoded to their JSON form as plain numbers. */
+const plainNumbers = (union: SchemaAST.Union): SchemaAST.Union => {
+  let changed = false
+  const types = union.types.map((member) => {
+    const plain = member._tag === "Number" && member.encoding?.length === 1 && isNumberJson(member.encoding[0].to)
+      ? SchemaAST.toType(member)
+      : member._tag === "Union"
+      ? plainNumbers(member)
+      : member
+    if (plain !== member) changed = true
+    return plain
+  })
+  return changed ? new SchemaAST.Union(types, union.options, union.annotations) : union
 }
 
 /** The input an issue reports, as its constructor takes it (none when it reports none). */

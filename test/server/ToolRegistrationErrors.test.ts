@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { InMemory, McpServer } from "../../src/index.ts"
+import { connectRaw, sdk, serveAndConnect } from "./McpServerHarness.ts"
 
 /** Raw requests over the client end of an in-memory pair, answered by id. */
 const requester = (pair: InMemory.Pair) => {
@@ -105,5 +106,35 @@ describe("tool errors at the edges", () => {
       const text: string = answer.result.content[0].text
       assert.include(text, "city", "the missing key")
       assert.include(text, "days", "the wrong type, reported too")
+    }))
+
+  it.live("a number parameter given no number: \"Expected number\", not the strings of its JSON form (NaN, Infinity)", () =>
+    Effect.gen(function*() {
+      const Counts = McpServer.tool({
+        name: "counts",
+        parameters: {
+          counts: Schema.Record(Schema.String, Schema.Number),
+          n: Schema.Number,
+          maybe: Schema.NullOr(Schema.Number)
+        },
+        handler: ({ n }) => Effect.succeed(`${n}`)
+      })
+      const { client, server } = yield* serveAndConnect(Counts)
+      const result = yield* sdk(() => client.callTool({ name: "counts", arguments: { counts: { a: "x" }, n: "5", maybe: true } }))
+      assert.isTrue(result.isError)
+      const text = (result.content as Array<{ text: string }>)[0]!.text
+      // Fails before: Expected "Infinity" | "-Infinity" | "NaN" (twice), Expected number | "Infinity" | "-Infinity" | "NaN" | null
+      assert.include(text, `Expected number\n  at ["counts"]["a"]`)
+      assert.include(text, `Expected number\n  at ["n"]`)
+      assert.include(text, `Expected number | null\n  at ["maybe"]`)
+      assert.notInclude(text, "Infinity")
+      // The JSON form still decodes: "NaN" is a number.
+      const nan = yield* sdk(() => client.callTool({ name: "counts", arguments: { counts: {}, n: "NaN", maybe: null } }))
+      assert.deepStrictEqual(nan.content, [{ type: "text", text: "NaN" }])
+      // Before 2025-11-25: the same message in a -32602.
+      const raw = yield* connectRaw(server, "2025-06-18")
+      const answer = yield* Effect.promise(() => raw.request(2, "tools/call", { name: "counts", arguments: { counts: { a: "x" }, n: 1, maybe: 1 } }))
+      assert.strictEqual(answer.error.code, -32602)
+      assert.include(answer.error.message, `Expected number\n  at ["counts"]["a"]`)
     }))
 })
