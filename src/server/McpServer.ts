@@ -35,6 +35,7 @@ import { isListener, type Listener, type Transport } from "../session/Transport.
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
 import { filled } from "../internal/filledContext.ts"
+import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
 import * as TaskMachinery from "./internal/tasks.ts"
@@ -980,7 +981,8 @@ const clientLogger = withLoggers([
     let data: unknown = parts.length === 1 ? parts[0] : parts
     if (parts.every((part) => typeof part === "string")) data = parts.join(" ")
     if (options.cause.reasons.length > 0) {
-      data = { message: data, cause: Cause.pretty(options.cause) }
+      // Its messages clipped, as in the server's own logs (see `forLog`).
+      data = { message: data, cause: Cause.pretty(forLog(options.cause)) }
     }
     request.logUnsafe(level, data)
   })

@@ -3,6 +3,7 @@
  * own loggers (a Layer's captured context must not replace the session's loggers).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -31,5 +32,26 @@ describe("Effect.log bridge", () => {
       assert.deepStrictEqual(received, ["from the handler"])
       assert.isTrue(appLines.some((line) => JSON.stringify(line).includes("from the handler")))
       assert.isTrue(appLines.some((line) => JSON.stringify(line).includes("from the middleware")))
+    }))
+
+  it.live("a handler's log with a cause reaches the client with the cause's messages clipped to 4 KB", () =>
+    Effect.gen(function*() {
+      const huge = "m".repeat(5_000_000)
+      const Tool = McpServer.tool({
+        name: "loud",
+        description: "logs a cause",
+        handler: () => Effect.as(Effect.logError("it broke", Cause.die(new Error(huge))), "ok")
+      })
+      const client = yield* McpTestClient.make(Tool)
+      yield* client.callTool("loud")
+      yield* client.waitFor("notifications/message")
+      const data = client.notifications.find((n) => n.method === "notifications/message")?.params?.data as {
+        readonly message: string
+        readonly cause: string
+      }
+      assert.strictEqual(data.message, "it broke")
+      assert.include(data.cause, "m".repeat(4096))
+      assert.include(data.cause, "more characters)")
+      assert.isBelow(data.cause.length, 20_000)
     }))
 })
