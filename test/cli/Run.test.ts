@@ -120,6 +120,22 @@ describe("effect-mcp run --http", () => {
       assert.isFalse(yield* Effect.promise(() => answers(url)))
     }), 30_000)
 
+  // Fails before the fix (exit after ~4 s): the client's close() aborts its GET stream, undici opens
+  // a connection in its place and sends nothing on it; Node's server.close() waited for undici to
+  // drop it (its keep-alive timeout).
+  it.live("--http: SIGTERM after an SDK v1 client used the server and closed: exit 0 within 2 s", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port)])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const { tools } = yield* Effect.scoped(Effect.flatMap(httpClient(url), (client) => Effect.promise(() => client.listTools())))
+      assert.include(tools.map((tool) => tool.name), "weather")
+      running.child.kill("SIGTERM")
+      const code = yield* Effect.promise(() => running.exited(2_000))
+      assert.strictEqual(code, 0, code === undefined ? "still running 2 s after SIGTERM" : running.stderr())
+    }), 30_000)
+
   it.live("--http --stateless --host 127.0.0.1: no session id, the SDK client still works", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)

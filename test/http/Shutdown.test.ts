@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
+import { connect } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
@@ -58,6 +59,33 @@ describe("Streamable HTTP shutdown", () => {
       yield* Fiber.await(stopping)
       assert.isTrue(clientSawEnd, "the server did not end the open SSE stream on shutdown")
       assert.isTrue(stopped, `the HTTP server did not stop within 2 s (took ${Date.now() - started} ms)`)
+    }), 30_000)
+
+  // Fails before the fix: Node's `close()` ends idle connections but waits on one that has not
+  // carried a request (the one undici opens after aborting a GET stream, as an SDK client's
+  // `close()` does): the server stopped only when the client dropped it.
+  it.live("a connection that never carried a request does not hold the server: interrupted, it stops within 2 s", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const server = yield* Effect.forkDetach(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      yield* Effect.promise(() => openSession(url))
+      const socket = connect(port, "127.0.0.1")
+      yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
+      let closedByServer = false
+      socket.on("error", () => undefined)
+      socket.on("end", () => (closedByServer = true))
+      yield* Effect.promise(() => new Promise<void>((resolve) => socket.once("connect", () => resolve())))
+
+      const started = Date.now()
+      const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
+      const stopped = yield* Effect.promise(() => until(() => stopping.pollUnsafe() !== undefined))
+      const took = Date.now() - started
+      socket.destroy()
+      yield* Fiber.await(stopping)
+      assert.isTrue(stopped, `the HTTP server did not stop within 2 s (took ${took} ms)`)
+      assert.isTrue(closedByServer, "the server did not close the unused connection")
     }), 30_000)
 })
 

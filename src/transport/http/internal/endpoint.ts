@@ -11,7 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
+import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -143,9 +144,7 @@ export const serve = <R>(
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
       const host = options.host ?? "127.0.0.1"
       const port = options.port ?? 3000
-      // No preemptive wait for open responses: SSE streams never end by themselves; the endpoint's
-      // shutdown closes them, then the server closes at once.
-      const server = NodeHttpServer.layer(createServer, { host, port, disablePreemptiveShutdown: true }).pipe(
+      const server = nodeServer(host, port).pipe(
         Layer.catchTag("ServeError", (error) =>
           Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
       )
@@ -167,6 +166,44 @@ export const serve = <R>(
       ) as Layer.Layer<never>
     })
   )
+
+/**
+ * The Node HTTP server of `serve`. No preemptive wait for open responses: SSE streams never end by
+ * themselves; the endpoint's shutdown closes them, then the server closes at once.
+ *
+ * Node's `server.close()` ends the connections idle at that moment, but not one that has not
+ * carried a request yet: it waits until the client drops it. undici (fetch, so the SDK clients)
+ * opens such a connection at once to replace one whose request it aborted, as a client's `close()`
+ * aborts its GET stream; browsers open them ahead of use. The server, and with it the process,
+ * then stopped only when undici let it go (its keep-alive timeout, 4 s). Closing, the server ends
+ * those too; every other connection closes as Node closes it.
+ */
+const nodeServer = (host: string, port: number) =>
+  Layer.effect(
+    HttpServer.HttpServer,
+    Effect.gen(function*() {
+      const server = createServer()
+      // Per connection, not per request.
+      const connections = new Set<Socket>()
+      server.on("connection", (socket: Socket) => {
+        connections.add(socket)
+        socket.once("close", () => connections.delete(socket))
+      })
+      const served = yield* NodeHttpServer.make(() => server, { host, port, disablePreemptiveShutdown: true })
+      // Added after `make`'s own close, so it runs before it (which then finds the server closed).
+      yield* Effect.addFinalizer(() => closePromptly(server, connections))
+      return served
+    })
+  ).pipe(Layer.merge(NodeHttpServer.layerHttpServices))
+
+/** Closes `server` and waits until its connections have closed, ending those that never carried a request. */
+const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (!server.listening) return resume(Effect.void)
+    server.close(() => resume(Effect.void))
+    // Not a byte read: no request is under way (one arriving is refused as the port closing would refuse it).
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy()
+  })
 
 /**
  * See `StreamableHttp.fromConfig`: the options the environment (Effect `Config`) sets, under those
