@@ -2,17 +2,23 @@
  * Shutting down `McpServer.serve` over `StreamableHttp.make` (interrupting it, as Ctrl-C does through `runMain`) while
  * clients hold SSE streams: the streams end and the server stops promptly. A request in flight then
  * (the server interrupted, a graceful drain cut short, `WebHandler.dispose`) is answered -32000
- * "Server shutting down", on its SSE stream as in JSON, before its response ends.
+ * "Server shutting down", on its SSE stream as in JSON, before its response ends. `StreamableHttp.route`
+ * in a router of one's own, on a server without the preemptive wait (docs/http.md): the same.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { request as httpRequest } from "node:http"
+import * as Layer from "effect/Layer"
+import { HttpRouter } from "effect/http"
+import { createServer, request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import type { TransportFailure } from "../../src/session/Connection.ts"
+import type { Listener, ListenerSessionOptions, Transport } from "../../src/session/Transport.ts"
 import { WebHandler } from "../../src/web.ts"
 import { freePort, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
 
@@ -211,5 +217,103 @@ describe("a request in flight when the endpoint stops is answered, on an SSE str
       assert.strictEqual((failed as { readonly code?: number }).code, McpError.ErrorCode.ServerUnavailable, JSON.stringify(failed))
       assert.include((failed as { readonly message?: string }).message, "Server shutting down")
       yield* Effect.promise(() => client.close().catch(() => undefined))
+    }), 30_000)
+})
+
+/**
+ * `StreamableHttp.route` in one's own router on a Node server with the preemptive wait off, as
+ * docs/http.md recommends, for `McpServer.serve`.
+ */
+const ownRouter = (port: number): Listener => ({
+  listen: <R>(run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>) =>
+    Layer.unwrap(Effect.map(Effect.context<R>(), (context) =>
+      HttpRouter.serve(
+        StreamableHttp.route((transport, options) => Effect.provideContext(run(transport, options), context)),
+        { disableLogger: true, disableListenLog: true }
+      ).pipe(
+        Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port, disablePreemptiveShutdown: true })),
+        Layer.orDie
+      )))
+})
+
+/**
+ * Until the router answers on `port` (bounded: 100 tries, 1 s each). The server listens before the
+ * router is attached to it: a request in between is never answered, so each try has a timeout.
+ */
+const routerReady = async (port: number): Promise<boolean> => {
+  for (let i = 0; i < 100; i++) {
+    const answered = await fetch(`http://127.0.0.1:${port}/mcp`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
+    if (answered) return true
+    await sleep(10)
+  }
+  return false
+}
+
+/** An SDK v1 client's call of `block`: its result, or the error it failed with. */
+const callBlock = (client: Client) =>
+  client.callTool({ name: "block", arguments: {} }, undefined, { timeout: 10_000 }).then(
+    (result) => ({ result }),
+    (error: { readonly code?: number; readonly message: string }) => ({ code: error.code, message: error.message })
+  )
+
+describe("StreamableHttp.route in one's own router (the server's preemptive wait off)", () => {
+  // Fails before the fix: the server interrupted the request before the endpoint stopped, and
+  // effect/http answered the interrupted request an empty 503 (the SDK client: "HTTP 503").
+  it.live("interrupted with an SDK v1 client's call in flight: the call fails -32000 \"Server shutting down\", the server stops within 2 s", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      const server = yield* Effect.forkDetach(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)))
+      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
+      const client = new Client({ name: "route-test", version: "1" })
+      yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+      // The client also opens its standalone GET stream, which the endpoint's shutdown ends.
+      yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))))
+      const outcome = callBlock(client)
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
+
+      const started = Date.now()
+      const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
+      const stopped = yield* Effect.promise(() => until(() => stopping.pollUnsafe() !== undefined))
+      const took = Date.now() - started
+      const failed = yield* Effect.promise(() => outcome)
+      yield* Fiber.await(stopping)
+      assert.isTrue(stopped, `the server did not stop within 2 s (took ${took} ms)`)
+      assert.strictEqual((failed as { readonly code?: number }).code, McpError.ErrorCode.ServerUnavailable, JSON.stringify(failed))
+      assert.include((failed as { readonly message?: string }).message, "Server shutting down")
+    }), 30_000)
+
+  it.live("a graceful shutdown (GracefulShutdown.runMain's SIGTERM) first: the call in flight finishes with its result, then the server stops within 2 s", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      const shutdown = GracefulShutdown.make()
+      const server = yield* Effect.forkDetach(
+        McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
+        )
+      )
+      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
+      const client = new Client({ name: "route-test", version: "1" })
+      yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+      yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))))
+      const outcome = callBlock(client)
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
+
+      shutdown.request()
+      yield* Effect.promise(() => sleep(50))
+      block.release()
+      const answered = yield* Effect.promise(() => outcome)
+      assert.deepStrictEqual((answered as { readonly result?: { readonly content: unknown } }).result?.content, [{ type: "text", text: "released" }])
+      // As runMain does once the drain is over: the program is interrupted.
+      yield* shutdown.drained
+      const started = Date.now()
+      const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
+      const stopped = yield* Effect.promise(() => until(() => stopping.pollUnsafe() !== undefined))
+      const took = Date.now() - started
+      yield* Fiber.await(stopping)
+      assert.isTrue(stopped, `the server did not stop within 2 s (took ${took} ms)`)
     }), 30_000)
 })

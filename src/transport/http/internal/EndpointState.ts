@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -14,7 +15,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
 import type { HttpServerRequest } from "effect/http"
-import { HttpServerResponse } from "effect/http"
+import { HttpServerError, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import { Deadlines } from "../../../internal/deadlines.ts"
@@ -575,34 +576,70 @@ const answerImpl = Effect.fnUntraced(function*(
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it.
       yield* Effect.yieldNow
       const answer = yield* awaitAnswer(pending, self.answerDeadlines, self.requestTimeout).pipe(
-        // The client dropped the POST before anything was answered: nobody can read the answer.
-        Effect.onInterrupt(() =>
-          Effect.sync(() => self.abandon(session, pending, "The client closed the HTTP request"))
-        )
+        Effect.onError((cause) => interrupted(self, session, pending, cause, clientId, http, resolved))
       )
-      const headers: Record<string, string> = request.method === "initialize" && clientId === undefined
-        ? { "mcp-session-id": session.id }
-        : {}
+      const headers = headersOf(session, request, clientId)
       if (answer === undefined) {
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
         return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
       }
-      if (!(answer instanceof SseAnswer)) {
-        // A call the principal may not make (the Authorization middleware's 403), with bearer
-        // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
-        const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer)
-        if (forbidden !== undefined) {
-          headers["www-authenticate"] = challenge(self.options.auth!, {
-            error: "insufficient_scope",
-            scopes: stepUpScopes(self.options.auth!, http.principal, forbidden)
-          })
-        }
-        return HttpServerResponse.text(JsonRpc.stringify(answer)!, {
-          contentType: "application/json",
-          headers,
-          // 2026-07-28: some errors travel with their own status (dual-era clients read it).
-          ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer) })
-        })
-      }
+      if (!(answer instanceof SseAnswer)) return jsonAnswer(self, answer, headers, http, resolved)
       return self.sseResponse(session, answer.stream, answer.connection, headers)
 })
+
+/** The headers of a request's answer: the new session's id on an `initialize`. */
+const headersOf = (session: HttpSession, request: JsonRpc.Request, clientId: JsonRpc.RequestId | undefined): Record<string, string> =>
+  request.method === "initialize" && clientId === undefined ? { "mcp-session-id": session.id } : {}
+
+/** A request's answer as JSON. */
+const jsonAnswer = (
+  self: Endpoint,
+  answer: JsonRpc.Message,
+  headers: Record<string, string>,
+  http: HttpRequestInfo,
+  resolved: Negotiation.ResolvedRequest | undefined
+): HttpServerResponse.HttpServerResponse => {
+  // A call the principal may not make (the Authorization middleware's 403), with bearer
+  // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
+  const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer)
+  if (forbidden !== undefined) {
+    headers["www-authenticate"] = challenge(self.options.auth!, {
+      error: "insufficient_scope",
+      scopes: stepUpScopes(self.options.auth!, http.principal, forbidden)
+    })
+  }
+  return HttpServerResponse.text(JsonRpc.stringify(answer)!, {
+    contentType: "application/json",
+    headers,
+    // 2026-07-28: some errors travel with their own status (dual-era clients read it).
+    ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer) })
+  })
+}
+
+/**
+ * A POST interrupted while it waits for its answer: the request is abandoned (cancelled in the
+ * session). The client dropped the POST (effect/http's `ClientAbort`): nobody can read an answer.
+ * Else the server stops serving with the request in flight before the endpoint's own shutdown
+ * could answer it (`route` in a router of one's own: the server interrupts its requests first):
+ * it is answered as `shutdown` answers it, -32000 "Server shutting down", by the response the
+ * interruption carries (a defect that is a response is what effect/http writes), not an empty 503.
+ */
+const interrupted = (
+  self: Endpoint,
+  session: HttpSession,
+  pending: Pending,
+  cause: Cause.Cause<never>,
+  clientId: JsonRpc.RequestId | undefined,
+  http: HttpRequestInfo,
+  resolved: Negotiation.ResolvedRequest | undefined
+): Effect.Effect<void> => {
+  if (!Cause.hasInterrupts(cause)) return Effect.void
+  if (cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))) {
+    return Effect.sync(() => self.abandon(session, pending, "The client closed the HTTP request"))
+  }
+  return Effect.suspend(() => {
+    self.abandon(session, pending, "The server stopped serving the request")
+    const answer = forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
+    return Effect.die(jsonAnswer(self, answer, headersOf(session, pending.request, clientId), http, resolved))
+  })
+}
