@@ -176,6 +176,19 @@ export const handler = (
  * A Layer adding the endpoint (POST, GET, DELETE on `options.path`) to the `HttpRouter` in context.
  * Any other method on that path, one the router does not know too, is answered 405 with `Allow`.
  *
+ * **Gotchas** (Shutting down; see docs/http.md)
+ *
+ * The endpoint stops when the router's layers are released, which `HttpRouter.serve` does after
+ * the server stopped serving; `route` cannot stop it earlier. `NodeHttpServer.layer`'s default
+ * preemptive shutdown first waits, up to `gracefulShutdownTimeout` (20 s), for the responses in
+ * flight to end, and those only the endpoint would end keep it waiting (every SDK client's
+ * standalone GET stream, a call still running): interrupted, the server takes the whole 20 s. Give
+ * the server `disablePreemptiveShutdown: true` (or a short `gracefulShutdownTimeout`): interrupted,
+ * it stops at once, a call still waiting for its result answered -32000 "Server shutting down"
+ * (a call answered on an SSE stream has its stream cut). Run it with `GracefulShutdown.runMain` so
+ * that SIGTERM drains the endpoint first (calls in flight finish and are answered, streams end).
+ * `serve` does both itself.
+ *
  * @since 0.1.0
  * @category Layers
  */
