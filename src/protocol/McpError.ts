@@ -354,10 +354,11 @@ const readable = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
     }
     case "Composite":
     case "AnyOf": {
-      if (issue._tag === "AnyOf" && issue.issues.length === 0) {
-        // No member applies: the expected members are listed, a number's by its JSON form.
+      if (issue._tag === "AnyOf" && issue.issues.every(missedNumberJson)) {
+        // No member applies (or only a number's JSON form did, by the input's type: a string):
+        // the expected members are listed, a number's by its JSON form, told as `number` here.
         const members = plainNumbers(issue.ast)
-        return members === issue.ast ? issue : new SchemaIssue.AnyOf(members, [], ...reported(issue))
+        return members === issue.ast && issue.issues.length === 0 ? issue : new SchemaIssue.AnyOf(members, [], ...reported(issue))
       }
       const issues = issue.issues.map(readable)
       if (issues.every((inner, i) => inner === issue.issues[i])) return issue
@@ -371,6 +372,10 @@ const readable = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
 }
 
 const nonFinite = ["Infinity", "-Infinity", "NaN"]
+
+/** The issue of a `Schema.Number` given no number (its JSON form's strings missed: see `readable`). */
+const missedNumberJson = (issue: SchemaIssue.Issue): boolean =>
+  issue._tag === "Encoding" && issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)
 
 /** The JSON form of `Schema.Number`: a finite number, or "Infinity", "-Infinity", "NaN". */
 const isNumberJson = (ast: SchemaAST.AST): boolean => {

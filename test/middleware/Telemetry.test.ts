@@ -102,19 +102,25 @@ const until = (condition: () => boolean) =>
     for (let i = 0; i < 200 && !condition(); i++) yield* Effect.sleep("25 millis")
   })
 
+/** A server with `Lookup` and the middleware, exporting to `url`, and an SDK client connected to it (in memory). */
+const tracedLookup = (url: string) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(
+      McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
+        Effect.provide(Telemetry.otlp({ url, serviceName: "traced", exportIntervalMillis: 100 }))
+      )
+    )
+    const client = new Client({ name: "c", version: "1" })
+    yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+    return client
+  })
+
 describe("Telemetry", () => {
   it.live("one SERVER span per request, continued from _meta traceparent, with the handler's span under it, and the duration metric", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const pair = InMemory.makePair()
-      yield* Effect.forkScoped(
-        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
-          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
-        )
-      )
-      const client = new Client({ name: "c", version: "1" })
-      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
-        Effect.promise(() => client.close()))
+      const client = yield* tracedLookup(otlp.url)
       const result = yield* sdk(() =>
         client.callTool({
           name: "lookup",
@@ -179,15 +185,7 @@ describe("Telemetry", () => {
   it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const pair = InMemory.makePair()
-      yield* Effect.forkScoped(
-        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), pair.server).pipe(
-          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
-        )
-      )
-      const client = new Client({ name: "c", version: "1" })
-      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () =>
-        Effect.promise(() => client.close()))
+      const client = yield* tracedLookup(otlp.url)
       const name = "n".repeat(300_000)
       const uri = `test://${"u".repeat(300_000)}`
       const failed = yield* Effect.promise(() => client.callTool({ name, arguments: {} }).then(() => undefined, (e) => e))

@@ -136,5 +136,17 @@ describe("tool errors at the edges", () => {
       const answer = yield* Effect.promise(() => raw.request(2, "tools/call", { name: "counts", arguments: { counts: { a: "x" }, n: 1, maybe: 1 } }))
       assert.strictEqual(answer.error.code, -32602)
       assert.include(answer.error.message, `Expected number\n  at ["counts"]["a"]`)
+      // A string given to a union with a number: every member is listed, the number as number.
+      const auto = McpServer.tool({
+        name: "auto",
+        parameters: { maybe: Schema.NullOr(Schema.Number), limit: Schema.Union([Schema.Number, Schema.Literal("auto")]) },
+        handler: () => Effect.succeed("ok")
+      })
+      const other = yield* serveAndConnect(auto)
+      const strings = yield* sdk(() => other.client.callTool({ name: "auto", arguments: { maybe: "x", limit: "x" } }))
+      const message = (strings.content as Array<{ text: string }>)[0]!.text
+      assert.include(message, `Expected number | null\n  at ["maybe"]`)
+      assert.include(message, `Expected number | "auto"\n  at ["limit"]`)
+      assert.notInclude(message, "Infinity")
     }))
 })

@@ -65,7 +65,9 @@ export interface Config {
    * Level of the lines of internal errors (-32603: defects, undeclared failures) (default
    * `"Error"`). The line carries the cause (messages clipped to 4 KB), unless the server logs it
    * itself: the cause of a masked -32603 (a defect, an undeclared failure) is logged once, by the
-   * session (`effect-mcp-server: <method> failed`), not again here.
+   * session (`effect-mcp-server: <method> failed`), not again here. (A middleware of one's own
+   * outside this one that turns such a defect into a typed error should log its cause, as
+   * `ErrorMapping` does: the session then never sees it.)
    */
   readonly defectLevel?: LogLevel.Severity | undefined
   /** Add the request params as the `params` annotation (default false). */

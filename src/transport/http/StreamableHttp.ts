@@ -189,6 +189,11 @@ export const handler = (
  * that SIGTERM drains the endpoint first (calls in flight finish and are answered, streams end).
  * `serve` does both itself.
  *
+ * A method the router does not know (`FOO`) is answered 405 by the endpoint when the request's
+ * path is exactly `options.path` (a router mounted under a prefix, or a path with parameters,
+ * keeps the router's empty 404 for those); for this `route` adds a router-wide middleware, one
+ * `catchIf` around each request of the router's routes.
+ *
  * @since 0.1.0
  * @category Layers
  */
