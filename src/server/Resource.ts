@@ -28,7 +28,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
-import { checkAnnotations, checkDescription, checkSize, checkText, invalid } from "./internal/wireFields.ts"
+import { checkAnnotations, checkDescription, checkListedResources, checkSize, checkText, invalid } from "./internal/wireFields.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
@@ -168,7 +168,12 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
     match: template.match,
     readMatch,
     matches: (uri) => template.match(uri) !== undefined,
-    list: list === undefined ? undefined : (request) => provideRequest(list, context, request),
+    // What it lists is checked as a registered resource is (a bad field made clients refuse the whole list).
+    list: list === undefined ? undefined : (request) =>
+      Effect.map(provideRequest(list, context, request), (listed) => {
+        checkListedResources(`Resource template ${definition.uriTemplate}`, listed)
+        return listed
+      }),
     complete: definition.complete === undefined
       ? undefined
       : Completion.compile(definition.complete as Completion.Completers<Schema.Struct.Fields, R>, context)

@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpServer } from "../../src/index.ts"
-import { sdk, serveAndConnect, startServer, using } from "./McpServerHarness.ts"
+import { sdk, sdkError, serveAndConnect, startServer, using } from "./McpServerHarness.ts"
 
 /** Casts for values no type checked (untyped code). */
 const untyped = <A>(value: unknown): A => value as A
@@ -161,5 +161,26 @@ describe("McpServer registration checks of wire fields", () => {
       assert.deepStrictEqual(tools.tools[0]!.icons, icons)
       const prompts = yield* sdk(() => client.listPrompts())
       assert.deepStrictEqual(prompts.prompts[0]!._meta, meta)
+    }))
+
+  it.live("what a template's list answers at request time is checked too: a bad field is -32603 (logged), not a list the client refuses", () =>
+    Effect.gen(function*() {
+      let listed: ReadonlyArray<unknown> = []
+      const { client } = yield* serveAndConnect(
+        McpServer.resourceTemplate({
+          uriTemplate: "x://t/{id}",
+          name: "t",
+          list: Effect.sync(() => untyped(listed)),
+          read: () => read
+        })
+      )
+      listed = [{ uri: "x://t/1", name: "one", size: 3 }]
+      assert.deepStrictEqual((yield* sdk(() => client.listResources())).resources, [{ uri: "x://t/1", name: "one", size: 3 }])
+      // Computed where no type sees it: Number("abc") is NaN.
+      for (const resource of [{ uri: "x://t/2", name: "two", size: Number("abc") }, { uri: "x://t/3", name: "three", _meta: null }, { uri: 3 }]) {
+        listed = [{ uri: "x://t/1", name: "one" }, resource]
+        const error = (yield* sdkError(() => client.listResources())) as { readonly code?: number }
+        assert.strictEqual(error.code, -32603, JSON.stringify(resource))
+      }
     }))
 })

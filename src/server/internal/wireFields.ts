@@ -95,3 +95,26 @@ export const checkDescription = (
   if (definition.icons !== undefined) checkIcons(owner, definition.icons)
   if (definition.meta !== undefined) checkMeta(owner, definition.meta)
 }
+
+/**
+ * The resources a template's `list` answered with, at request time (typed code computes values
+ * too: `size: Number(header)` is `NaN`): an array of resources whose fields the wire allows,
+ * checked as a registered resource's are (`owner` names the template).
+ */
+export const checkListedResources = (owner: string, resources: unknown): void => {
+  if (!Array.isArray(resources)) throw invalid(owner, "list", "an array of resources", resources)
+  for (let i = 0; i < resources.length; i++) {
+    const resource: unknown = resources[i]
+    const at = `${owner} (listed resource ${i})`
+    if (!isObject(resource)) throw invalid(at, "resource", "an object", resource)
+    if (typeof resource.uri !== "string") throw invalid(at, "uri", "a string", resource.uri)
+    if (typeof resource.name !== "string") throw invalid(at, "name", "a string", resource.name)
+    checkText(at, "title", resource.title)
+    checkText(at, "description", resource.description)
+    checkText(at, "mimeType", resource.mimeType)
+    if (resource.size !== undefined) checkSize(at, resource.size)
+    if (resource.annotations !== undefined) checkAnnotations(at, resource.annotations)
+    if (resource.icons !== undefined) checkIcons(at, resource.icons)
+    if (resource._meta !== undefined && !isObject(resource._meta)) throw invalid(at, "_meta", "an object", resource._meta)
+  }
+}
