@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { Renewal, renewMap } from "./renewal.ts"
+import { Renewal } from "./renewal.ts"
 
 /** The value of every lazily allocated map while it is empty: never written to. */
 export const emptyMap: Map<any, any> = new Map()
@@ -30,6 +30,9 @@ const renewal = new Renewal()
  * not empty (a session under steady load) is replaced by a copy now and then (`renewal.ts`: a
  * Map kept for long makes scavenges keep whole requests); the maps given back here share one
  * count of deletions, so a busy one is copied about every 257 of all their deletions (see
- * `renewal.period`).
+ * `renewal.period`), whatever its size. (A size-aware count, as private ones have, would almost
+ * never copy a large map here: a small one reaching the period first resets the shared count.
+ * These maps are bounded by a session's limits, a few hundred entries.)
  */
-export const shrink = <K, V>(map: Map<K, V>): Map<K, V> => map.size === 0 ? emptyMap : renewMap(map, renewal)
+export const shrink = <K, V>(map: Map<K, V>): Map<K, V> =>
+  map.size === 0 ? emptyMap : renewal.due(0) ? new Map(map) : map

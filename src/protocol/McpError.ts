@@ -373,9 +373,13 @@ const readable = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
 
 const nonFinite = ["Infinity", "-Infinity", "NaN"]
 
-/** The issue of a `Schema.Number` given no number (its JSON form's strings missed: see `readable`). */
+/**
+ * The issue of a `Schema.Number` given no number (its JSON form's strings missed: see `readable`),
+ * or of a union whose members that applied were all such (a nested union with a number).
+ */
 const missedNumberJson = (issue: SchemaIssue.Issue): boolean =>
-  issue._tag === "Encoding" && issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)
+  (issue._tag === "Encoding" && issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)) ||
+  (issue._tag === "AnyOf" && issue.issues.length > 0 && issue.issues.every(missedNumberJson))
 
 /** The JSON form of `Schema.Number`: a finite number, or "Infinity", "-Infinity", "NaN". */
 const isNumberJson = (ast: SchemaAST.AST): boolean => {

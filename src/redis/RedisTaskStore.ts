@@ -823,7 +823,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * conflict and the task is read. Forgotten when the task ends; a cache, so cleared when large.
      */
     let written = new Map<string, { readonly task: Task; readonly version: string }>()
-    /** `written` is copied every few hundred deletions (`internal/renewal.ts`). */
+    /** `written` is copied every 257 deletions, or as many as it has entries when it has more (`internal/renewal.ts`). */
     const writtenRenewal = new Renewal()
     const forget = (taskId: string) => {
       if (written.delete(taskId)) written = renewMap(written, writtenRenewal)

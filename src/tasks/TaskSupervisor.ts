@@ -262,8 +262,9 @@ export const make = (
   scope: Scope.Scope,
   options: SupervisorOptions = {}
 ): TaskSupervisor["Service"] => {
-  // Both are copied every few hundred deletions (`internal/renewal.ts`: a Map or Set kept while
-  // tasks come and go makes scavenges keep every task's work since it was promoted).
+  // Both are copied every 257 deletions, or as many as they have entries when they have more
+  // (`internal/renewal.ts`: a Map or Set kept while tasks come and go makes scavenges keep every
+  // task's work since it was promoted).
   let running = new Map<string, Running>()
   const runningRenewal = new Renewal()
   /** Works of `promotable` not decided yet (not in `running`): interrupted with the scope too. */

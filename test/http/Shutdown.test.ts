@@ -88,6 +88,8 @@ describe("Streamable HTTP shutdown", () => {
       const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
       const stopped = yield* Effect.promise(() => until(() => stopping.pollUnsafe() !== undefined))
       const took = Date.now() - started
+      // The server's FIN may still be on its way: wait for it (bounded) before closing our end.
+      yield* Effect.promise(() => until(() => closedByServer))
       socket.destroy()
       yield* Fiber.await(stopping)
       assert.isTrue(stopped, `the HTTP server did not stop within 2 s (took ${took} ms)`)

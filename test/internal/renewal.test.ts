@@ -84,6 +84,18 @@ describe("renewal", () => {
     assert.deepStrictEqual([...busy.map.entries()], [[period, period]])
   })
 
+  it("emptyMap.shrink copies a large busy map too, beside a small one (their count is shared: the period, whatever the size)", () => {
+    const large = new BusyMap(500)
+    const small = new BusyMap()
+    for (let i = 1; i <= 20 * period; i++) {
+      large.step(i)
+      small.step(i)
+    }
+    assert.isAtLeast(large.copies, 5, "the large map is copied")
+    assert.isAtLeast(small.copies, 5, "the small map is copied")
+    assert.strictEqual(large.copies + small.copies, 40)
+  })
+
   it("emptyMap.shrink copies each of two busy maps deleted from in turn (one request: its pending entry, then its running one)", () => {
     const a = new BusyMap()
     const b = new BusyMap()
@@ -97,16 +109,18 @@ describe("renewal", () => {
   })
 })
 
-/** A map given back with `shrink` that always holds one entry: each step adds the next, deletes the last. */
+/** A map given back with `shrink` that always holds `size` entries: each step adds the next, deletes the oldest. */
 class BusyMap {
   map = writable(emptyMap as Map<number, number>)
   copies = 0
-  constructor() {
-    this.map.set(0, 0)
+  readonly size: number
+  constructor(size = 1) {
+    this.size = size
+    for (let i = 1 - size; i <= 0; i++) this.map.set(i, i)
   }
   step(i: number): void {
     this.map.set(i, i)
-    this.map.delete(i - 1)
+    this.map.delete(i - this.size)
     const next = shrink(this.map)
     if (next !== this.map) this.copies++
     this.map = next

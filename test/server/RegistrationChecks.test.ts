@@ -163,7 +163,7 @@ describe("McpServer registration checks of wire fields", () => {
       assert.deepStrictEqual(prompts.prompts[0]!._meta, meta)
     }))
 
-  it.live("what a template's list answers at request time is checked too: a bad field is -32603 (logged), not a list the client refuses", () =>
+  it.live("what a template's list answers at request time is checked too: a field clients refuse is -32603, not a list the client refuses", () =>
     Effect.gen(function*() {
       let listed: ReadonlyArray<unknown> = []
       const { client } = yield* serveAndConnect(
@@ -176,6 +176,9 @@ describe("McpServer registration checks of wire fields", () => {
       )
       listed = [{ uri: "x://t/1", name: "one", size: 3 }]
       assert.deepStrictEqual((yield* sdk(() => client.listResources())).resources, [{ uri: "x://t/1", name: "one", size: 3 }])
+      // Wrong but accepted by clients: not a failure at run time.
+      listed = [{ uri: "x://t/1", name: "one", size: -1.5 }]
+      assert.deepStrictEqual((yield* sdk(() => client.listResources())).resources, [{ uri: "x://t/1", name: "one", size: -1.5 }])
       // Computed where no type sees it: Number("abc") is NaN.
       for (const resource of [{ uri: "x://t/2", name: "two", size: Number("abc") }, { uri: "x://t/3", name: "three", _meta: null }, { uri: 3 }]) {
         listed = [{ uri: "x://t/1", name: "one" }, resource]

@@ -139,14 +139,21 @@ describe("tool errors at the edges", () => {
       // A string given to a union with a number: every member is listed, the number as number.
       const auto = McpServer.tool({
         name: "auto",
-        parameters: { maybe: Schema.NullOr(Schema.Number), limit: Schema.Union([Schema.Number, Schema.Literal("auto")]) },
+        parameters: {
+          maybe: Schema.NullOr(Schema.Number),
+          limit: Schema.Union([Schema.Number, Schema.Literal("auto")]),
+          nested: Schema.NullOr(Schema.Union([Schema.Number, Schema.Literal("auto")])),
+          either: Schema.Union([Schema.NullOr(Schema.Number), Schema.Boolean])
+        },
         handler: () => Effect.succeed("ok")
       })
       const other = yield* serveAndConnect(auto)
-      const strings = yield* sdk(() => other.client.callTool({ name: "auto", arguments: { maybe: "x", limit: "x" } }))
+      const strings = yield* sdk(() => other.client.callTool({ name: "auto", arguments: { maybe: "x", limit: "x", nested: "x", either: "x" } }))
       const message = (strings.content as Array<{ text: string }>)[0]!.text
       assert.include(message, `Expected number | null\n  at ["maybe"]`)
       assert.include(message, `Expected number | "auto"\n  at ["limit"]`)
+      assert.include(message, `Expected number | "auto" | null\n  at ["nested"]`)
+      assert.include(message, `Expected number | null | boolean\n  at ["either"]`)
       assert.notInclude(message, "Infinity")
     }))
 })

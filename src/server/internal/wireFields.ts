@@ -98,8 +98,10 @@ export const checkDescription = (
 
 /**
  * The resources a template's `list` answered with, at request time (typed code computes values
- * too: `size: Number(header)` is `NaN`): an array of resources whose fields the wire allows,
- * checked as a registered resource's are (`owner` names the template).
+ * too: `size: Number(header)` is `NaN`): an array of resources with the fields clients accept.
+ * Laxer than a registration's checks on `size` alone: a finite number (JSON writes `NaN` and the
+ * infinities as `null`, which clients refuse), as the SDK clients' schemas take any number; a
+ * negative or fractional size, wrong but accepted, does not fail the whole page at run time.
  */
 export const checkListedResources = (owner: string, resources: unknown): void => {
   if (!Array.isArray(resources)) throw invalid(owner, "list", "an array of resources", resources)
@@ -112,7 +114,7 @@ export const checkListedResources = (owner: string, resources: unknown): void =>
     checkText(at, "title", resource.title)
     checkText(at, "description", resource.description)
     checkText(at, "mimeType", resource.mimeType)
-    if (resource.size !== undefined) checkSize(at, resource.size)
+    if (resource.size !== undefined && !Number.isFinite(resource.size)) throw invalid(at, "size", "a finite number", resource.size)
     if (resource.annotations !== undefined) checkAnnotations(at, resource.annotations)
     if (resource.icons !== undefined) checkIcons(at, resource.icons)
     if (resource._meta !== undefined && !isObject(resource._meta)) throw invalid(at, "_meta", "an object", resource._meta)

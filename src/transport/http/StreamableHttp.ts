@@ -187,7 +187,11 @@ export const handler = (
  * it stops at once, a call still waiting for its result answered -32000 "Server shutting down"
  * (a call answered on an SSE stream has its stream cut). Run it with `GracefulShutdown.runMain` so
  * that SIGTERM drains the endpoint first (calls in flight finish and are answered, streams end).
- * `serve` does both itself.
+ * `serve` stops the endpoint before its server and closes the connections that carried no
+ * request; run it with `GracefulShutdown.runMain` too, for the drain. On a server of one's own,
+ * such a connection (undici opens one in place of a GET stream a client's `close()` aborts)
+ * holds its stop until the client drops it: track the server's sockets and destroy those with
+ * `bytesRead === 0` once it is closing, as `serve` does.
  *
  * A method the router does not know (`FOO`) is answered 405 by the endpoint when the request's
  * path is exactly `options.path` (a router mounted under a prefix, or a path with parameters,

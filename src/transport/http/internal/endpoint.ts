@@ -201,7 +201,8 @@ const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect
   Effect.callback<void>((resume) => {
     if (!server.listening) return resume(Effect.void)
     server.close(() => resume(Effect.void))
-    // Not a byte read: no request is under way (one arriving is refused as the port closing would refuse it).
+    // Not a byte read: no request is under way. (One whose bytes arrived but were not read yet is
+    // reset, ECONNRESET: the server's request listeners are gone by now, it would have hung.)
     for (const socket of connections) if (socket.bytesRead === 0) socket.destroy()
   })
 
