@@ -36,6 +36,9 @@ export const nestedDeeperThan = (value: unknown, max: number): boolean => {
  */
 export const maxValuesForEveryProblem = 10_000
 
+/** What an answer says of arguments told their first problem only (see {@link maxValuesForEveryProblem}). */
+export const firstProblemOnly = `the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further`
+
 /** The longest list of argument problems an answer carries, in characters (16 Ki). */
 export const maxProblemsText = 16 * 1024
 

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { clip } from "../internal/clip.ts"
 import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
 
 // ---------------------------------------------------------------------------
@@ -222,11 +223,22 @@ export const stringify = (message: Message): string | undefined => {
     return JSON.stringify(message)
   } catch (error) {
     if ("method" in message || message.id === undefined) return undefined
-    return JSON.stringify(failure(message.id, {
-      code: ErrorCode.InternalError,
-      message: `Internal error: the result could not be serialised as JSON (${error instanceof Error ? error.message : String(error)})`
-    }))
+    return JSON.stringify(failure(message.id, unserialisable(error)))
   }
+}
+
+/**
+ * The -32603 error answering a result that cannot go out as JSON: `JSON.stringify` rejects it (a
+ * BigInt, a cycle), or reading it throws (a getter, a Proxy). Names why, clipped.
+ */
+export const unserialisable = (cause: unknown): ErrorObject => {
+  let detail: string
+  try {
+    detail = clip(String(cause instanceof Error ? cause.message : cause))
+  } catch {
+    detail = "unreadable"
+  }
+  return { code: ErrorCode.InternalError, message: `Internal error: the result could not be serialised as JSON (${detail})` }
 }
 
 /** Builds a notification. */

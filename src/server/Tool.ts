@@ -43,7 +43,7 @@ import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { lazy } from "../internal/lazy.ts"
-import { maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
+import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
@@ -376,7 +376,7 @@ export const compile = <
     const every = large ? decoded : decoders.every(params)
     const problems = McpError.schemaFailureMessage((every._tag === "Failure" ? every : decoded).cause)
     const message = large
-      ? `Invalid arguments for tool ${name} (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further): ${problems}`
+      ? `Invalid arguments for tool ${name} (${firstProblemOnly}): ${problems}`
       : `Invalid arguments for tool ${name}: ${problems}`
     return invalidArguments(McpError.invalidParams(clip(message, maxProblemsText)), request)
   }

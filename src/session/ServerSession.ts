@@ -368,16 +368,6 @@ type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 
 const noParams: JsonRpc.Params = {}
 
-/** The error answering a result that could not be read for its client's version (see `respond`). */
-const unreadableResult = (defect: unknown): JsonRpc.ErrorObject => {
-  let detail: string
-  try {
-    detail = clip(String(defect instanceof Error ? defect.message : defect))
-  } catch {
-    detail = "unreadable"
-  }
-  return { code: McpError.ErrorCode.InternalError, message: `Internal error: the result could not be serialised as JSON (${detail})` }
-}
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
 /** A session's truth before `initialize`: the newest version, no capabilities. */
@@ -770,7 +760,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         // one JSON cannot hold (`JsonRpc.stringify`): a -32603 for this request. Thrown from here,
         // it ended the session, and a stdio server with it.
         this.logFailure(request.method, Cause.die(defect))
-        return this.send(JsonRpc.failure(request.id, unreadableResult(defect)), request.id)
+        return this.send(JsonRpc.failure(request.id, JsonRpc.unserialisable(defect)), request.id)
       }
       return this.send(JsonRpc.success(request.id, projected), request.id)
     }

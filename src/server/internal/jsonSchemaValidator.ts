@@ -20,7 +20,7 @@ import type { OutputUnit, SchemaDraft } from "@cfworker/json-schema"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { clip, maxQuoted } from "../../internal/clip.ts"
-import { maxValuesForEveryProblem, moreValuesThan, nestedDeeperThan } from "../../internal/nesting.ts"
+import { firstProblemOnly, maxValuesForEveryProblem, moreValuesThan, nestedDeeperThan } from "../../internal/nesting.ts"
 
 /** How many levels of objects and arrays arguments may have (the arguments object is level 1). */
 export const maxDepth = 64
@@ -98,7 +98,7 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
   }
 }
 
-const largeNote = `- (the first problem; arguments of more than ${maxValuesForEveryProblem} values are not checked further)`
+const largeNote = `- (${firstProblemOnly})`
 
 // ---------------------------------------------------------------------------
 // The library, loaded on first use

@@ -578,7 +578,7 @@ const answerImpl = Effect.fnUntraced(function*(
       const answer = yield* awaitAnswer(pending, self.answerDeadlines, self.requestTimeout).pipe(
         Effect.onError((cause) => interrupted(self, session, pending, cause, clientId, http, resolved))
       )
-      const headers = headersOf(session, request, clientId)
+      const headers = answerHeaders(session, request, clientId)
       if (answer === undefined) {
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
         return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
@@ -588,7 +588,7 @@ const answerImpl = Effect.fnUntraced(function*(
 })
 
 /** The headers of a request's answer: the new session's id on an `initialize`. */
-const headersOf = (session: HttpSession, request: JsonRpc.Request, clientId: JsonRpc.RequestId | undefined): Record<string, string> =>
+const answerHeaders = (session: HttpSession, request: JsonRpc.Request, clientId: JsonRpc.RequestId | undefined): Record<string, string> =>
   request.method === "initialize" && clientId === undefined ? { "mcp-session-id": session.id } : {}
 
 /** A request's answer as JSON. */
@@ -640,6 +640,6 @@ const interrupted = (
   return Effect.suspend(() => {
     self.abandon(session, pending, "The server stopped serving the request")
     const answer = forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
-    return Effect.die(jsonAnswer(self, answer, headersOf(session, pending.request, clientId), http, resolved))
+    return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending.request, clientId), http, resolved))
   })
 }
