@@ -38,6 +38,7 @@ import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
+import { observedBelow } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
@@ -293,7 +294,8 @@ export const make = (options: Options): LowLevelServer => {
         | undefined
       if (hook === undefined) continue
       const next = chain
-      chain = (params, context) => hook(params, context, (params, below) => next(params, below ?? context))
+      chain = (params, context) =>
+        hook(params, context, (params, below) => below === undefined ? next(params, context) : observedBelow(next(params, below), context, below))
     }
     route.chain = chain
   }
@@ -330,7 +332,8 @@ export const make = (options: Options): LowLevelServer => {
     const onRequest = middleware[i]!.onRequest
     if (onRequest === undefined) continue
     const next = dispatchRequest
-    dispatchRequest = (request, context) => onRequest(request, context, (request, below) => next(request, below ?? context))
+    dispatchRequest = (request, context) =>
+      onRequest(request, context, (request, below) => below === undefined ? next(request, context) : observedBelow(next(request, below), context, below))
   }
   for (let i = middleware.length - 1; i >= 0; i--) {
     const onMessage = middleware[i]!.onMessage

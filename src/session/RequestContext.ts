@@ -48,12 +48,16 @@ export interface ContextOverrides {
   readonly inputRound?: InputRound | undefined
   /**
    * Told the method of each server→client request (sampling, elicitation, roots, ping) that the
-   * code below sends through this request context (`McpContext.elicit`, `sample`, `listRoots`,
-   * `ping`, `context.request`), whichever way it goes (a session's request, a 2026-07-28 round's
-   * input, a task's input), before it is sent; not a 2026-07-28 `ping` (answered here, the
-   * client is not asked), nor what code sends untied, through `context.session`. Added to any
-   * observer the context already has (both are told). For a middleware whose work depends on
-   * whether the answer holds the client's input: `ResponseCache` does not keep such an answer.
+   * code below sends, before it is sent: through this request context (`McpContext.elicit`,
+   * `sample`, `listRoots`, `ping`, `context.request`), whichever way it goes (a session's request,
+   * a 2026-07-28 round's input, a task's input), but not a 2026-07-28 `ping` (answered here, the
+   * client is not asked); and untied, through a session (`context.session.request`), when this
+   * context reaches the code below by a middleware's `next(params, context)` and the request is
+   * sent by the fiber that runs it or a fiber it forked (the observers go with the fiber: the
+   * session is the same object for every request). A fiber that outlives the request can tell
+   * the observer after the request was answered. Added to any observer the context already has
+   * (both are told). For a middleware whose work depends on whether the answer holds the
+   * client's input: `ResponseCache` does not keep such an answer.
    */
   readonly onClientRequest?: ((method: string) => void) | undefined
 }

@@ -83,7 +83,7 @@ import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
-import { RequestContextImpl } from "./internal/requestContext.ts"
+import { ClientRequestObserver, RequestContextImpl } from "./internal/requestContext.ts"
 import { Inflight, Scheduler } from "./internal/scheduler.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
@@ -959,7 +959,12 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
-    return this.requestRelated(method, params, undefined, options)
+    // Sent untied, by a request's code too (`context.session.request`): the observers of that
+    // request are told, as for what it sends through its context (see `ClientRequestObserver`).
+    return Effect.withFiber((fiber) => {
+      fiber.getRef(ClientRequestObserver)?.(method)
+      return this.requestNow(method, params, undefined, options, this.negotiated, undefined)
+    })
   }
 
   // --- shutdown -----------------------------------------------------------

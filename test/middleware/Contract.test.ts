@@ -469,6 +469,50 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
       assert.strictEqual(seen.principal, null)
     }))
 
+  it.live("an observer given with next(params, context.with({ onClientRequest })) is told of what the code below asks through context.session too", () =>
+    Effect.gen(function*() {
+      const observed: Array<string> = []
+      const sessions: Array<unknown> = []
+      const Ask = McpServer.tool({
+        name: "ask",
+        handler: () =>
+          Effect.gen(function*() {
+            const context = yield* McpContext.current
+            sessions.push(context.session)
+            yield* context.session.request("ping", undefined)
+            yield* context.ping()
+            return "asked"
+          }).pipe(Effect.orDie)
+      })
+      const server = yield* startServer({}, components([
+        Ask,
+        McpServer.middleware(
+          Middleware.make("observer", {
+            onCallTool: (params, context, next) =>
+              next(params, context.with({ onClientRequest: (method) => observed.push(`${params.name}: ${method}`) })),
+            onSession: (session) => Effect.sync(() => void sessions.push(session))
+          }),
+          // Below the observer, another context (same observers) and a request of the middleware's own.
+          Middleware.make("authenticate", {
+            onCallTool: (params, context, next) =>
+              Effect.andThen(
+                Effect.orDie(context.session.request("ping", undefined)),
+                next(params, context.with({ principal: { subject: "alice", scopes: [], claims: {} } }))
+              )
+          })
+        )
+      ]))
+      const { client } = yield* tryConnect(server)
+      assert.deepStrictEqual(textOf(yield* sdk(() => client.callTool({ name: "ask", arguments: {} }))), ["asked"])
+      assert.deepStrictEqual(observed, ["ask: ping", "ask: ping", "ask: ping"])
+      // What the session sends outside the request is not the request's: nobody is told.
+      yield* Effect.orDie(Effect.asVoid((sessions[0] as { request: (method: string, params: undefined) => Effect.Effect<unknown, unknown> }).request("ping", undefined)))
+      assert.strictEqual(observed.length, 3)
+      // The handler sees the session itself, not a view of it: the one onSession got.
+      assert.strictEqual(sessions.length, 2)
+      assert.strictEqual(sessions[1], sessions[0])
+    }))
+
   it.live("without such middleware the handler sees neither", () =>
     Effect.gen(function*() {
       const { server } = yield* serverWith()

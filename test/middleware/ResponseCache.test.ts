@@ -442,6 +442,50 @@ describe("ResponseCache (SDK client)", () => {
       assert.deepStrictEqual(observed, ["elicitation/create", "elicitation/create", "roots/list", "roots/list"])
     }))
 
+  it.live("a call that asked the client untied, through context.session.request, is not kept either", () =>
+    Effect.gen(function*() {
+      const hits = counter()
+      const observed: Array<string> = []
+      const sessions = new Set<unknown>()
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool({
+            name: "ask_untied",
+            handler: () =>
+              Effect.gen(function*() {
+                yield* hits.hit("ask_untied")
+                const context = yield* McpContext.current
+                sessions.add(context.session)
+                const answer = (yield* context.session.request("elicitation/create", {
+                  mode: "form",
+                  message: "Name?",
+                  requestedSchema: { type: "object", properties: { name: { type: "string" } } }
+                })) as { readonly action: string; readonly content?: { readonly name?: string } }
+                return `${context.protocolVersion} ${answer.content?.name ?? answer.action}`
+              }).pipe(Effect.orDie)
+          }),
+          // Another middleware observing from outside the cache: told as well.
+          McpServer.middleware(Middleware.make("observer", {
+            onRequest: (request, context, next) =>
+              next(request, context.with({ onClientRequest: (method) => observed.push(method) }))
+          })),
+          ResponseCache.layer({ callTools: ["ask_untied"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
+        )
+      )
+      const { client } = yield* connect(server, { capabilities: { elicitation: { form: {} } } })
+      let asked = 0
+      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { name: `user-${++asked}` } }))
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "ask_untied" }))), "2025-11-25 user-1")
+      // Kept, the first user's answer would be served here without asking the client.
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "ask_untied" }))), "2025-11-25 user-2")
+      assert.strictEqual(hits.get("ask_untied"), 2)
+      assert.strictEqual(asked, 2)
+      assert.deepStrictEqual(observed, ["elicitation/create", "elicitation/create"])
+      // The handler sees the session itself (one identity, whether or not a middleware observes).
+      assert.strictEqual(sessions.size, 1)
+    }))
+
   it.live("params longer than 16,384 characters are not cached (the store is bounded in entries, not bytes)", () =>
     Effect.gen(function*() {
       const { hits, start } = fixture()

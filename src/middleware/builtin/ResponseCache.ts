@@ -8,11 +8,12 @@
  *   per method, or `false` not to cache it). Failures, `isError` tool results, task-augmented
  *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
  *   for input (`input_required`) and the answers of a retried round (they hold the client's
- *   answers), answers of a call that asked the client through its request context
- *   (`McpContext.elicit`, `sample`, `listRoots`: the answer may hold the client's input), and
- *   params nested deeper than 64 levels or longer than 16,384 characters (as JSON) are never
- *   cached. A handler that asks the client untied from its request (`context.session.request`)
- *   is not seen: do not name such tools in `callTools`.
+ *   answers), answers of a call that asked the client (the answer may hold the client's input),
+ *   through its request context (`McpContext.elicit`, `sample`, `listRoots`) or untied, through a
+ *   session (`context.session.request`), and params nested deeper than 64 levels or longer than
+ *   16,384 characters (as JSON) are never cached. An untied request is seen when the handler's
+ *   fiber, or a fiber it forked, sends it; not one sent for the handler by a fiber started
+ *   outside the request (e.g. a worker fed by a queue): do not name such tools in `callTools`.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without

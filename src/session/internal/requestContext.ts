@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
@@ -145,14 +146,41 @@ const observing = (
     added(method)
   }
 
+/**
+ * The observers (`ContextOverrides.onClientRequest`) of the request a fiber runs the code of, for
+ * what that code sends untied, through a session (`context.session.request`): the session's
+ * `request` tells them. A fiber value, not a view of the session: the session keeps its one
+ * identity (the server's subscriptions, KeepAlive, task policies and requestor keys are keyed by
+ * it, and so may be an application's maps of `McpServer.onSession`). Set by {@link observedBelow},
+ * and inherited by the fibers the code forks: one that outlives the request tells the observers
+ * after its answer was decided, as a context it kept does when it asks through it.
+ */
+export const ClientRequestObserver = Context.Reference<((method: string) => void) | undefined>(
+  "effect-mcp-server/ClientRequestObserver",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * `effect` (what `next(params, below)` returned) run with the observers of `below`, the context a
+ * middleware gave the code below it, when it has observers its own context had not. Nothing is
+ * added otherwise (the common case, no observer), nor around an effect already complete (its code
+ * sent nothing).
+ */
+export const observedBelow = <A, E>(effect: Effect.Effect<A, E>, context: RequestContext, below: RequestContext): Effect.Effect<A, E> => {
+  const observer = (below as Partial<RequestContextImpl>).onClientRequest
+  return observer === undefined || observer === (context as Partial<RequestContextImpl>).onClientRequest || Exit.isExit(effect)
+    ? effect
+    : Effect.provideService(effect, ClientRequestObserver, observer)
+}
+
 /** A request's context; `with` makes a new one of the same shape. */
 export class RequestContextImpl implements RequestContext {
   readonly session: ContextSession
   readonly principal: Principal | undefined
   readonly relatedTask: RelatedTask | undefined
   readonly inputRound: InputRound | undefined
-  /** See `ContextOverrides.onClientRequest`. */
-  private readonly onClientRequest: ((method: string) => void) | undefined
+  /** See `ContextOverrides.onClientRequest` (read by {@link observedBelow}). */
+  readonly onClientRequest: ((method: string) => void) | undefined
   readonly http: HttpRequestInfo | undefined
   // The request's id, method and `_meta`, not the request: a task's context outlives its request,
   // and should not keep its params (the arguments may be large).
