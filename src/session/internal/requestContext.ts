@@ -162,9 +162,10 @@ export const ClientRequestObserver = Context.Reference<((method: string) => void
 
 /**
  * `effect` (what `next(params, below)` returned) run with the observers of `below`, the context a
- * middleware gave the code below it, when it has observers its own context had not. Nothing is
- * added otherwise (the common case, no observer), nor around an effect already complete (its code
- * sent nothing).
+ * middleware gave the code below it, when it has observers its own context had not (those of its
+ * own context are the fiber's already: they came this way, from the middleware that added them).
+ * Nothing is added otherwise (the common case, no observer), nor around an effect already
+ * complete (its code sent nothing).
  */
 export const observedBelow = <A, E>(effect: Effect.Effect<A, E>, context: RequestContext, below: RequestContext): Effect.Effect<A, E> => {
   const observer = (below as Partial<RequestContextImpl>).onClientRequest
