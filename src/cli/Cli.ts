@@ -18,7 +18,8 @@
  * 1 when the command failed (file not found, nothing exported that is a server, port
  * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
- * `inspect` or `install` before it finished (nothing is printed or written then).
+ * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
+ * while its module was loading (before it served).
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).
@@ -112,9 +113,10 @@ const defaultHost = "127.0.0.1"
 const defaultPort = 3000
 
 /**
- * A command that does its work and ends (`inspect`, `install`): nothing to drain, so a signal
- * that stops it before it finished is an interruption, reported as such in the exit code (130
- * for SIGINT, 143 for SIGTERM) instead of the 0 of a clean drain.
+ * A command that does its work and ends (`inspect`, `install`), or `run`'s loading of the module
+ * before it serves: nothing to drain, so a signal that stops it before it finished is an
+ * interruption, reported as such in the exit code (130 for SIGINT, 143 for SIGTERM) instead of
+ * the 0 of a clean drain.
  */
 const oneShot = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.onInterrupt(effect, () => Effect.flatMap(GracefulShutdown.GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted)))
@@ -167,7 +169,9 @@ const run = Command.make("run", {
     if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
     // Before the module loads too: a module whose loading never ends still ends with its parent.
     if (input.exitWithStdin) yield* Run.exitWithStdin
-    const loaded = yield* ServerModule.load(input.file)
+    // A signal while the module loads stops a server that never served: not the 0 of a drain,
+    // which would tell a supervisor it ended well.
+    const loaded = yield* oneShot(ServerModule.load(input.file))
     yield* Run.serve(loaded.server, mode)
   })).pipe(
     Command.withDescription(

@@ -3,14 +3,28 @@
  * client (stdout carrying only protocol, even when the module writes with console.log), over
  * Streamable HTTP (`--http --port N`, stateless too) with the SDK v1 client; the one line logged
  * once it listens; SIGTERM drains it (exit 0); a busy port named, with a `--port` hint and no
- * listening line.
+ * listening line; a signal while the module loads (the server never served) ends it as an
+ * interrupted command (130 for SIGINT, 143 for SIGTERM), not 0.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { createServer, type Server } from "node:net"
-import { answers, bin, example, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
+import {
+  answers,
+  bin,
+  example,
+  freePort,
+  hangingModule,
+  httpClient,
+  interruptWhileLoading,
+  library,
+  spawnCli,
+  tempProject,
+  waitUntil,
+  writeModule
+} from "./support.ts"
 
 const everything = example("everything-server.ts")
 
@@ -182,4 +196,23 @@ describe("effect-mcp run --http", () => {
       assert.notInclude(running.stderr(), "MCP over Streamable HTTP at")
       assert.strictEqual(running.stdout(), "")
     }), 30_000)
+})
+
+describe("effect-mcp run: a signal before the server serves", () => {
+  // Fails before the fix (exit 0): nothing held the shutdown, the load was interrupted, and the
+  // process exited as after a clean drain, telling a supervisor the server ended well though it
+  // never served.
+  for (const mode of [["--stdio"], ["--http", "--port", "0"]] as const) {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      it.live(`run ${mode.join(" ")}: ${signal} while the module loads (a top-level await that never settles): exit ${code}`, () =>
+        Effect.gen(function*() {
+          const dir = yield* tempProject
+          const file = writeModule(dir, "hanging.ts", hangingModule.source)
+          const running = yield* spawnCli(["run", file, ...mode], { cwd: dir })
+          const exited = yield* interruptWhileLoading(running, signal)
+          assert.strictEqual(exited, code, running.stderr())
+          assert.strictEqual(running.stdout(), "")
+        }), 30_000)
+    }
+  }
 })
