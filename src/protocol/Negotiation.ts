@@ -302,6 +302,49 @@ const namedParam = (method: string): string | undefined => {
   return undefined
 }
 
+/**
+ * The -32022 error of a request at a protocol version not served here (MCP 2026-07-28's
+ * `UnsupportedProtocolVersionError`): `data.supported` names the versions that are, for the
+ * client to retry with one, `data.requested` the one it asked for; `reason`, when given, ends the
+ * message.
+ *
+ * @since 0.2.0
+ * @category negotiation
+ */
+export const unsupportedVersion = (
+  requested: string,
+  supported: ReadonlyArray<string>,
+  reason?: string | undefined
+): ErrorObject => ({
+  code: v2026_07_28.errorCodes.UnsupportedProtocolVersion,
+  message: `Unsupported protocol version: ${clip(requested)}${reason === undefined ? "" : ` (${reason})`}`,
+  data: { supported: [...supported], requested: clip(requested) }
+})
+
+/**
+ * The answer to an `initialize` on a connection without HTTP (stdio, in-memory) whose first
+ * request picked the stateless era (2026-07-28): the connection serves that era only, which has
+ * no handshake. The spec's -32022 naming the versions it serves ({@link unsupportedVersion}), as
+ * it asks of a server that serves only modern versions in any error it returns to `initialize`
+ * ("legacy clients have no fall-forward mechanism"); a dual-era client that fell back to
+ * `initialize` after a slow `server/discover` knows the error as modern and retries with one.
+ *
+ * @since 0.2.0
+ * @category negotiation
+ */
+export const initializeAfterModern = (
+  request: JsonRpc.Request,
+  supported: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
+): ErrorObject => {
+  const requested = request.params?.protocolVersion
+  return unsupportedVersion(
+    typeof requested === "string" ? requested : "",
+    supported,
+    `this connection serves ${supported.join(", ")} only: its first request was of that era, which has no initialize; ` +
+      `send every request with its version in _meta`
+  )
+}
+
 const reject = (status: 400 | 404, code: number, message: string, data?: unknown): Result.Result<never, Rejection> =>
   Result.fail({ status, error: data === undefined ? { code, message } : { code, message, data } })
 
@@ -423,12 +466,7 @@ export const resolveModern = (
   // `isModern` 21 → 3 ms, the projection's plan lookup 34 → 5 ms.
   let known: ProtocolVersion.ModernVersion | undefined
   for (let i = 0; i < supportedVersions.length; i++) if (supportedVersions[i] === version) known = supportedVersions[i]
-  if (known === undefined) {
-    return reject(400, v2026_07_28.errorCodes.UnsupportedProtocolVersion, `Unsupported protocol version: ${clip(version)}`, {
-      supported: [...supportedVersions],
-      requested: clip(version)
-    })
-  }
+  if (known === undefined) return Result.fail({ status: 400, error: unsupportedVersion(version, supportedVersions) })
   if (v2026_07_28.removedMethods.has(request.method)) {
     return reject(404, ErrorCode.MethodNotFound, `Method not found: ${clip(request.method)} (removed in ${version})`)
   }

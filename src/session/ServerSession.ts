@@ -559,7 +559,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       this.phase,
       this.stateless,
       request.method,
-      this.phase === "new" && Negotiation.namesItsVersion(request),
+      (this.phase === "new" || request.method === "initialize") && Negotiation.namesItsVersion(request),
       resolved !== undefined
     )
     switch (admission._tag) {
@@ -574,6 +574,8 @@ class SessionImpl extends Scheduler implements ServerSession {
       case "Initialize":
         this.phase = "initializing"
         return this.startInitialize(request, http)
+      case "InitializeAfterModern":
+        return this.send(JsonRpc.failure(request.id, Negotiation.initializeAfterModern(request)), request.id)
       case "Reject":
         return this.reject(request, admission.detail)
       case "Drop":

@@ -293,8 +293,10 @@ describe("lifecycle", () => {
         assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
         assert.include(refused.error.message, "protocolVersion")
       }
+      // A 2025 initialize: the versions this connection serves are named (was -32602, naming none).
       const initialize = await ask(5, "initialize", initializeRequest(5).params)
-      assert.strictEqual(initialize.error?.code, -32602, JSON.stringify(initialize))
+      assert.strictEqual(initialize.error?.code, -32022, JSON.stringify(initialize))
+      assert.deepStrictEqual(initialize.error.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
       const removed = await ask(6, "initialize", { ...initializeRequest(6).params, _meta: meta })
       assert.strictEqual(removed.error?.code, -32601, JSON.stringify(removed))
       const tools = await ask(7, "tools/list", { _meta: meta })

@@ -28,10 +28,13 @@ describe("Lifecycle.admit", () => {
     ["operational", true, "initialize", false, false, Lifecycle.dispatch],
     ["operational", false, "tools/call", true, false, Lifecycle.dispatch],
     // A connection whose era was picked by a resolved 2026-07-28 request stays in it: whatever
-    // comes next (without _meta, or initialize) is resolved by its own _meta, and refused there.
+    // comes next (without _meta too) is resolved by its own _meta, and refused there; a 2025
+    // initialize (no version in _meta) is refused naming the versions the connection serves
+    // (fails before: it was resolved, and refused -32602 for its missing _meta).
     ["modern", false, "tools/list", true, false, Lifecycle.modern],
     ["modern", false, "tools/list", false, false, Lifecycle.modern],
-    ["modern", false, "initialize", false, false, Lifecycle.modern],
+    ["modern", false, "initialize", false, false, Lifecycle.initializeAfterModern],
+    ["modern", false, "initialize", true, false, Lifecycle.modern],
     ["modern", false, "ping", false, false, Lifecycle.modern],
     ["closed", false, "tools/call", false, false, Lifecycle.drop],
     ["closed", false, "ping", false, false, Lifecycle.dispatch]

@@ -7,7 +7,9 @@
  * - A connection without a handshake whose first request names its protocol version in `_meta`
  *   is of the stateless era (2026-07-28): that request, and once one is resolved (phase
  *   `"modern"`) every later one, is answered by its own `_meta`; the first message picks the era
- *   (a refused first one leaves the connection new: a client may fall back to `initialize`).
+ *   (a refused first one leaves the connection new: a client may fall back to `initialize`). An
+ *   `initialize` without a version in `_meta` is then a handshake the connection cannot serve:
+ *   refused naming the versions it serves (`Negotiation.initializeAfterModern`).
  * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
  * - `initialize` comes once per session (a stateless session takes it from anyone).
  * - A closed session answers nothing.
@@ -22,6 +24,7 @@ export type Admission =
   | { readonly _tag: "Initialize" }
   | { readonly _tag: "Dispatch" }
   | { readonly _tag: "Drop" }
+  | { readonly _tag: "InitializeAfterModern" }
   | { readonly _tag: "Reject"; readonly detail: string }
 
 /** Resolve it by its own `_meta` (the stateless era), then dispatch. */
@@ -32,13 +35,16 @@ export const initialize: Admission = { _tag: "Initialize" }
 export const dispatch: Admission = { _tag: "Dispatch" }
 /** Answer nothing (the session closed). */
 export const drop: Admission = { _tag: "Drop" }
+/** Refuse a handshake on a connection of the stateless era, naming the versions it serves. */
+export const initializeAfterModern: Admission = { _tag: "InitializeAfterModern" }
 
 const initializeTwice: Admission = { _tag: "Reject", detail: "initialize may be sent only once per session" }
 
 /**
  * The admission of a request of `method` in `phase`. `namesVersion`: the request names its
- * protocol version in `_meta`; `resolved`: the transport resolved its truth already (2026-07-28
- * over HTTP). Allocates only for a refusal before initialization.
+ * protocol version in `_meta` (needed while the phase is `"new"`, and for `initialize`);
+ * `resolved`: the transport resolved its truth already (2026-07-28 over HTTP). Allocates only
+ * for a refusal before initialization.
  */
 export const admit = (
   phase: Phase,
@@ -47,7 +53,10 @@ export const admit = (
   namesVersion: boolean,
   resolved: boolean
 ): Admission => {
-  if (!resolved && !stateless && (phase === "modern" || (phase === "new" && namesVersion))) return modern
+  if (!resolved && !stateless && (phase === "modern" || (phase === "new" && namesVersion))) {
+    // A 2025 handshake after the era was picked (a 2026 one, with `_meta`, is a removed method).
+    return phase === "modern" && method === "initialize" && !namesVersion ? initializeAfterModern : modern
+  }
   if (phase !== "operational" && method !== "ping") {
     if (method === "initialize") return phase === "new" ? initialize : initializeTwice
     if (phase === "new" || phase === "initializing") {
