@@ -19,7 +19,7 @@
  * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
- * while its module was loading (before it served).
+ * before it served (while its module loaded, or its components were built).
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).

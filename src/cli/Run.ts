@@ -9,7 +9,9 @@
  *   line logged once it listens; a port that cannot be bound ends the command with an error
  *   naming it ({@link PortUnavailable}).
  *
- * Both drain on SIGTERM or SIGINT (see `GracefulShutdown.runMain`, which runs the CLI).
+ * Both drain on SIGTERM or SIGINT (see `GracefulShutdown.runMain`, which runs the CLI). A signal
+ * before the server serves (while its components are built) stops it as an interrupted command
+ * (exit 130 for SIGINT, 143 for SIGTERM), not with a drain's 0.
  *
  * @stability experimental
  * @since 0.2.0
@@ -17,8 +19,10 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { finished } from "node:stream"
 import * as McpServer from "../server/McpServer.ts"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -116,21 +120,34 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
 })
 
 /**
- * Serves `server` as `mode` says, until end of input (stdio) or until interrupted (HTTP).
+ * Serves `server` as `mode` says, until end of input (stdio) or until interrupted (HTTP). A
+ * shutdown that stops it before its components were built is marked interrupted
+ * (`GracefulShutdownState.markInterrupted`): nothing was served, so nothing drained.
  *
  * @stability experimental
  * @category running
  * @since 0.2.0
  */
 export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, PortUnavailable | ServerFailed> => {
+  // Whether the components were built: until then nothing is served, and a signal that stops
+  // the build (a database still connecting, say) stops a server that never ran.
+  let built = false
+  const components = Layer.tap(server.components, () =>
+    Effect.sync(() => {
+      built = true
+    }))
   const served: Effect.Effect<void, unknown> = mode._tag === "Stdio"
-    ? McpServer.serve(server.options, server.components, Stdio.make())
+    ? McpServer.serve(server.options, components, Stdio.make())
     : McpServer.serve(
       server.options,
-      server.components,
+      components,
       StreamableHttp.make({ host: mode.host, port: mode.port, stateless: mode.stateless })
     )
   return served.pipe(
+    // Exits as an interrupted command (130/143), not with the 0 of a drain (see GracefulShutdown).
+    Effect.onInterrupt(() =>
+      built ? Effect.void : Effect.flatMap(GracefulShutdown.GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted))
+    ),
     Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed> => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       const defect = Cause.findDefect(cause)

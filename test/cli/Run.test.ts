@@ -3,8 +3,8 @@
  * client (stdout carrying only protocol, even when the module writes with console.log), over
  * Streamable HTTP (`--http --port N`, stateless too) with the SDK v1 client; the one line logged
  * once it listens; SIGTERM drains it (exit 0); a busy port named, with a `--port` hint and no
- * listening line; a signal while the module loads (the server never served) ends it as an
- * interrupted command (130 for SIGINT, 143 for SIGTERM), not 0.
+ * listening line; a signal before the server serves (its module loading, its components being
+ * built) ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), not 0.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -213,6 +213,40 @@ describe("effect-mcp run: a signal before the server serves", () => {
           assert.strictEqual(exited, code, running.stderr())
           assert.strictEqual(running.stdout(), "")
         }), 30_000)
+
+      // Fails before the fix (exit 0): the same, while the components' Layer was being built (a
+      // database connecting, say): the server had not served yet either.
+      it.live(`run ${mode.join(" ")}: ${signal} while the components are built: exit ${code}`, () =>
+        Effect.gen(function*() {
+          const dir = yield* tempProject
+          const file = writeModule(dir, "slow.ts", slowComponents)
+          const running = yield* spawnCli(["run", file, ...mode], { cwd: dir })
+          yield* waitUntil(() => running.stderr().includes("slow: building"), "the components to start building")
+          running.child.kill(signal)
+          assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), code, running.stderr())
+          assert.strictEqual(running.stdout(), "")
+        }), 30_000)
     }
   }
+
+  it.live("run --http: SIGTERM once it serves still drains, exit 0 (the components were built)", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", "0"])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      running.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0, running.stderr())
+    }), 30_000)
 })
+
+/** A server module whose components take 60 s to build (said on stderr when they start). */
+const slowComponents = `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+export default {
+  options: { name: "slow", version: "1.0.0" },
+  components: Layer.mergeAll(
+    McpServer.tool({ name: "ready", handler: () => Effect.succeed("ready") }),
+    Layer.effectDiscard(Effect.andThen(Effect.sync(() => console.error("slow: building")), Effect.sleep("60 seconds")))
+  )
+}
+`
