@@ -317,7 +317,7 @@ export const unsupportedVersion = (
   reason?: string | undefined
 ): ErrorObject => ({
   code: v2026_07_28.errorCodes.UnsupportedProtocolVersion,
-  message: `Unsupported protocol version: ${clip(requested)}${reason === undefined ? "" : ` (${reason})`}`,
+  message: `Unsupported protocol version: ${requested === "" ? "(none)" : clip(requested)}${reason === undefined ? "" : ` (${reason})`}`,
   data: { supported: [...supported], requested: clip(requested) }
 })
 

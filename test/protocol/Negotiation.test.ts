@@ -313,6 +313,18 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     })
   })
 
+  it("initializeAfterModern: -32022 naming the versions the connection serves and the one asked for (none: said so)", () => {
+    const initialize = (params?: { readonly [key: string]: unknown }) =>
+      ({ jsonrpc: "2.0", id: 1, method: "initialize", ...(params === undefined ? {} : { params }) }) as const
+    const refused = Negotiation.initializeAfterModern(initialize({ protocolVersion: "2025-11-25", capabilities: {} }))
+    assert.strictEqual(refused.code, -32022)
+    assert.deepStrictEqual(refused.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
+    assert.match(refused.message, /^Unsupported protocol version: 2025-11-25 \(this connection serves 2026-07-28 only: .*no initialize/)
+    const unnamed = Negotiation.initializeAfterModern(initialize())
+    assert.deepStrictEqual(unnamed.data, { supported: ["2026-07-28"], requested: "" })
+    assert.match(unnamed.message, /^Unsupported protocol version: \(none\) \(/)
+  })
+
   it("methods 2026-07-28 removed → -32601, 404", () => {
     for (const method of ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"]) {
       const refused = rejection(Negotiation.resolveModern(request(method), headers(method)))
