@@ -47,7 +47,11 @@ describe("Content constructors", () => {
       [{ priority: "high" }, "annotations.priority must be a number from 0 to 1, not a string"],
       [{ audience: ["robot"] }, `annotations.audience must be an array of "user" and "assistant", not an array`],
       [{ audience: "user" }, `annotations.audience must be an array of "user" and "assistant", not a string`],
-      [{ lastModified: 0 }, "annotations.lastModified must be a string (ISO 8601), not 0"]
+      [{ lastModified: 0 }, "annotations.lastModified must be an ISO 8601 date-time with seconds and a time zone (2025-01-12T15:00:58Z, 2025-01-12T17:00:58.5+02:00), not 0"],
+      [
+        { lastModified: "yesterday" },
+        `annotations.lastModified must be an ISO 8601 date-time with seconds and a time zone (2025-01-12T15:00:58Z, 2025-01-12T17:00:58.5+02:00), not "yesterday"`
+      ]
     ]
     for (const [annotations, message] of bad) {
       for (const [name, make] of constructors({ annotations })) throwsNaming(make, `Content.${name}: ${message}`)

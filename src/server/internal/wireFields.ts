@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
 
 /** The error for `field` of `owner` that is not `expected`. */
@@ -36,6 +37,18 @@ export const checkText = (owner: string, field: string, value: unknown): void =>
   if (value !== undefined && typeof value !== "string") throw invalid(owner, field, "a string", value)
 }
 
+/**
+ * `lastModified` as the SDK clients take it: both check it with zod's `z.iso.datetime({ offset:
+ * true })`, and refuse the whole message for one value it does not match (v1 with a ZodError, v2
+ * with an `INVALID_RESULT` SdkError). This is that pattern (zod 4.6): a calendar date (the days of
+ * each month, February 29 in leap years only), an upper-case `T`, hours 00-23, minutes and
+ * seconds (required, as RFC 3339 requires them with a time zone), any fraction of a second, and
+ * `Z` or an offset `±hh:mm`. No leap second, no 24:00, no lower-case `t` or `z`, no date alone. A
+ * regular expression, not `Date.parse`: checked by every content constructor's call.
+ */
+const dateTime =
+  /^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8])))T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+
 /** The `annotations` of content and resources: audience, priority (0 to 1), lastModified. */
 export const checkAnnotations = (owner: string, annotations: unknown): void => {
   if (!isObject(annotations)) throw invalid(owner, "annotations", "an object", annotations)
@@ -46,8 +59,11 @@ export const checkAnnotations = (owner: string, annotations: unknown): void => {
   if (priority !== undefined && !(typeof priority === "number" && priority >= 0 && priority <= 1)) {
     throw invalid(owner, "annotations.priority", "a number from 0 to 1", priority)
   }
-  if (lastModified !== undefined && typeof lastModified !== "string") {
-    throw invalid(owner, "annotations.lastModified", "a string (ISO 8601)", lastModified)
+  if (lastModified !== undefined && !(typeof lastModified === "string" && dateTime.test(lastModified))) {
+    const expected = "an ISO 8601 date-time with seconds and a time zone (2025-01-12T15:00:58Z, 2025-01-12T17:00:58.5+02:00)"
+    throw typeof lastModified === "string"
+      ? new TypeError(`${owner}: annotations.lastModified must be ${expected}, not ${JSON.stringify(clip(lastModified, 64))}`)
+      : invalid(owner, "annotations.lastModified", expected, lastModified)
   }
 }
 
