@@ -61,6 +61,23 @@ const clipValue = (value: unknown, depth: number): unknown => {
     const descriptors = Object.getOwnPropertyDescriptors(value)
     // V8's `stack` may be an accessor of the original: the copy gets its value.
     delete (descriptors as Record<string, PropertyDescriptor>).stack
+    // Effect's tagged errors (`Data.TaggedError`: a `StoreError`) keep their constructor's
+    // arguments under a symbol, and print those (`toJSON`, which `util.inspect` and Effect's
+    // loggers use): the message and cause there are clipped too, or the copy prints them whole.
+    for (const key of Object.getOwnPropertySymbols(descriptors)) {
+      const descriptor = (descriptors as Record<symbol, PropertyDescriptor>)[key]!
+      const args: unknown = descriptor.value
+      if (typeof args !== "object" || args === null || Object.getPrototypeOf(args) !== Object.prototype) continue
+      const fields = args as { readonly message?: unknown; readonly cause?: unknown }
+      const sameMessage = long && fields.message === message
+      const sameCause = clippedCause !== cause && "cause" in fields && fields.cause === cause
+      if (!sameMessage && !sameCause) continue
+      descriptor.value = {
+        ...fields,
+        ...(sameMessage ? { message: clip(message, maxLoggedMessage) } : {}),
+        ...(sameCause ? { cause: clippedCause } : {})
+      }
+    }
     const copy = Object.create(Object.getPrototypeOf(value), descriptors) as object
     const own = (key: string, content: unknown, enumerable: boolean) =>
       Object.defineProperty(copy, key, { value: content, writable: true, configurable: true, enumerable })

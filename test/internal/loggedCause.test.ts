@@ -1,7 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
+import { inspect } from "node:util"
 import { errorForLog, forLog, maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 
@@ -55,6 +58,31 @@ describe("internal/loggedCause (a cause as the server logs it)", () => {
     assert.strictEqual((logged.cause as Error).message, clipped)
     assert.strictEqual((error.cause as Error).message, long, "the original is left as it was")
   })
+
+  it.effect("what loggers print of a tagged error is clipped too (its toJSON: util.inspect, Effect's JSON logger)", () =>
+    Effect.gen(function*() {
+      // A tagged error keeps its constructor's arguments and prints those: before, the copy
+      // printed the original message and cause whole (2 x 1 MB in the JSON logger's line).
+      const huge = "h".repeat(1024 * 1024)
+      const error = new StoreError({ store: "TaskStore", message: huge, cause: new Error(huge) })
+      const logged = errorForLog(error)
+      const cut = `(${huge.length - maxLoggedMessage} more characters)`
+      for (const printed of [inspect(logged, { depth: 10, maxStringLength: Infinity }), JSON.stringify(logged)]) {
+        assert.include(printed, cut)
+        assert.notInclude(printed, huge)
+        assert.isBelow(printed.length, 4 * maxLoggedMessage)
+      }
+      const failure = errorForLog(new Tagged({ message: huge, code: 7 }))
+      assert.notInclude(inspect(failure, { maxStringLength: Infinity }), huge)
+      assert.strictEqual(failure.code, 7)
+      const lines: Array<string> = []
+      const json = Logger.map(Logger.formatJson, (line) => lines.push(line))
+      yield* Effect.logWarning("TaskStore failed", logged).pipe(Effect.provide(Logger.layer([json])))
+      assert.strictEqual(lines.length, 1)
+      assert.include(lines[0], cut)
+      assert.isBelow(lines[0]!.length, 4 * maxLoggedMessage)
+      assert.notInclude(inspect(error, { maxStringLength: Infinity }), cut, "the original is left as it was")
+    }))
 
   it("keeps the annotations of a reason (the runtime's stack frame and span)", () => {
     class RequestId extends Context.Service<RequestId, string>()("RequestId") {}
