@@ -1,0 +1,139 @@
+/**
+ * The call sites of `errorForLog` / `forLog` (`src/internal/loggedCause.ts`), driven for real:
+ * a store given by the user (a legitimate seam: a Layer of the store service) fails with a
+ * `StoreError` whose message and cause's message are 1 MB each, and the line the server logs
+ * holds each clipped to 4 KB with the clip marker, not the megabytes. The loggers capture what a
+ * console logger would print: every part of the message inspected in full (the error, its stack,
+ * its `cause` chain) and the cause pretty-printed.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import { inspect } from "node:util"
+import { components, options } from "../../examples/everything-server.ts"
+import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
+import { EventStore, McpServer } from "../../src/index.ts"
+import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
+import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
+import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
+import { on, openSession, serveEverything } from "../http/support.ts"
+import { connectTo, eventually } from "../middleware/builtinHarness.ts"
+import { rpcError } from "../middleware/builtinSupport.ts"
+import { type Server, startServer } from "../server/McpServerHarness.ts"
+
+/** A message of 1 MB, as a store's driver might put a whole reply in one. */
+const huge = (what: string) => `${what}: ${"x".repeat(1024 * 1024)}`
+
+/** A store error 1 MB long, whose cause is 1 MB long too. */
+const down = (store: string) =>
+  Effect.fail(new StoreError({ store, message: huge(`${store} down`), cause: new Error(huge("ECONNREFUSED")) }))
+
+/** What a console logger prints of each line: the message's parts inspected in full, and the cause. */
+const captureLines = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make((entry) => {
+    const parts = Array.isArray(entry.message) ? entry.message : [entry.message]
+    const shown = parts.map((part) => typeof part === "string" ? part : inspect(part, { depth: 10, maxStringLength: Infinity }))
+    const cause = entry.cause.reasons.length === 0 ? "" : Cause.pretty(entry.cause)
+    lines.push([...shown, cause].join("\n"))
+  })
+  return { lines, logger }
+}
+
+/**
+ * The one line that starts with `start`: it holds the store's message and its cause's, each
+ * clipped (the marker says how much was left out), and is a few times 4 KB long, not megabytes.
+ */
+const assertClipped = (lines: ReadonlyArray<string>, start: string, store: string) => {
+  const found = lines.filter((line) => line.startsWith(start))
+  assert.isAbove(found.length, 0, `no line starts with ${start}: ${lines.map((line) => line.slice(0, 100)).join(" | ")}`)
+  for (const line of found) {
+    assert.include(line, `${store} down: xxx`)
+    assert.include(line, "ECONNREFUSED: xxx")
+    assert.include(line, `(${huge(`${store} down`).length - maxLoggedMessage} more characters)`)
+    assert.include(line, `(${huge("ECONNREFUSED").length - maxLoggedMessage} more characters)`)
+    assert.isBelow(line.length, 12 * maxLoggedMessage, "the whole line")
+  }
+}
+
+/** Connects an SDK v1 client to one session of `server`, its log lines going to `logger` only. */
+const connectLogged = (server: Server, logger: Logger.Logger<unknown, unknown>) => connectTo((transport) => server.run(transport), [logger])
+
+const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("ok") })
+
+describe("a store's 1 MB error is logged clipped to 4 KB", () => {
+  it.live("RateLimit: the rate-limit store failed", () =>
+    Effect.gen(function*() {
+      const failing = Layer.succeed(RateLimit.RateLimitStore, { consume: () => down("RateLimitStore") })
+      const limited = McpServer.middleware(
+        RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 3, windowMillis: 60_000 }) })
+      ).pipe(Layer.provide(failing))
+      const { lines, logger } = captureLines()
+      const client = yield* connectLogged(yield* startServer({}, Layer.merge(Echo, limited)), logger)
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "echo" }))).code, -32603)
+      assertClipped(lines, "effect-mcp-server: the rate-limit store failed; request refused", "RateLimitStore")
+    }))
+
+  it.live("ResponseCache: a lookup and a store (set) that fail", () =>
+    Effect.gen(function*() {
+      const memory = yield* ResponseCache.makeMemoryStore()
+      let getFails = true
+      const store: ResponseCache.CacheStoreShape = {
+        get: (key) => getFails ? down("CacheStore") : memory.get(key),
+        set: () => down("CacheStore"),
+        invalidate: (prefix) => memory.invalidate(prefix)
+      }
+      const cache = ResponseCache.layer({ callTools: ["echo"] }).pipe(Layer.provide(Layer.succeed(ResponseCache.CacheStore, store)))
+      const { lines, logger } = captureLines()
+      const client = yield* connectLogged(yield* startServer({}, Layer.merge(Echo, cache)), logger)
+      assert.strictEqual((yield* rpcError(() => client.listTools())).code, -32603)
+      assertClipped(lines, "effect-mcp-server: the response cache store failed (get)", "CacheStore")
+      getFails = false
+      yield* Effect.promise(() => client.callTool({ name: "echo" }))
+      assertClipped(lines, "effect-mcp-server: the response cache store failed (set)", "CacheStore")
+    }))
+
+  it.live("EventStore: a resumption while the event store fails (replayAfter)", () =>
+    Effect.gen(function*() {
+      const failing: EventStore.EventStoreShape = {
+        append: () => down("EventStore"),
+        replayAfter: () => down("EventStore"),
+        forgetStream: () => down("EventStore"),
+        forgetSession: () => down("EventStore")
+      }
+      const { lines, logger } = captureLines()
+      const { url } = yield* serveEverything().pipe(
+        Effect.provideService(EventStore.EventStore, failing),
+        Effect.provide(Logger.layer([logger]))
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const resumed = yield* Effect.promise(() =>
+        fetch(url, { headers: on(sessionId, { accept: "text/event-stream", "last-event-id": "0.0" }) })
+      )
+      assert.strictEqual(resumed.status, 503)
+      yield* Effect.promise(() => resumed.body?.cancel() ?? Promise.resolve())
+      assertClipped(lines, "effect-mcp-server: the event store failed (replayAfter)", "EventStore")
+    }))
+
+  it.live("TaskStore: a task request while the store fails (the 2025-11-25 task wire)", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      const failing = TaskStore.of({ ...memory, get: () => down("TaskStore"), list: () => down("TaskStore") })
+      const context = yield* Layer.build(
+        Layer.provideMerge(
+          components,
+          Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }), Layer.succeed(TaskStore, failing))
+        )
+      )
+      const { lines, logger } = captureLines()
+      const client = yield* connectLogged(Context.get(context, McpServer.McpServer), logger)
+      const error = yield* rpcError(() => client.experimental.tasks.getTask("nope"))
+      assert.strictEqual(error.code, -32603)
+      yield* eventually(() => lines.some((line) => line.startsWith("TaskStore failed")))
+      assertClipped(lines, "TaskStore failed", "TaskStore")
+    }))
+})
