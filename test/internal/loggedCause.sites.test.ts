@@ -7,6 +7,8 @@
  * its `cause` chain) and the cause pretty-printed.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { CreateTaskResultSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -15,7 +17,7 @@ import * as Logger from "effect/Logger"
 import { inspect } from "node:util"
 import { components, options } from "../../examples/everything-server.ts"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
-import { EventStore, McpServer } from "../../src/index.ts"
+import { EventStore, InMemory, McpServer } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
@@ -62,6 +64,18 @@ const assertClipped = (lines: ReadonlyArray<string>, start: string, store: strin
 
 /** Connects an SDK v1 client to one session of `server`, its log lines going to `logger` only. */
 const connectLogged = (server: Server, logger: Logger.Logger<unknown, unknown>) => connectTo((transport) => server.run(transport), [logger])
+
+/** The everything server (its task tools) over `store`. */
+const everythingOver = (store: TaskStore["Service"]) =>
+  Effect.map(
+    Layer.build(
+      Layer.provideMerge(
+        components,
+        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }), Layer.succeed(TaskStore, store))
+      )
+    ),
+    (context): Server => Context.get(context, McpServer.McpServer)
+  )
 
 const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("ok") })
 
@@ -123,17 +137,37 @@ describe("a store's 1 MB error is logged clipped to 4 KB", () => {
     Effect.gen(function*() {
       const memory = yield* makeMemory()
       const failing = TaskStore.of({ ...memory, get: () => down("TaskStore"), list: () => down("TaskStore") })
-      const context = yield* Layer.build(
-        Layer.provideMerge(
-          components,
-          Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }), Layer.succeed(TaskStore, failing))
-        )
-      )
       const { lines, logger } = captureLines()
-      const client = yield* connectLogged(Context.get(context, McpServer.McpServer), logger)
+      const client = yield* connectLogged(yield* everythingOver(failing), logger)
       const error = yield* rpcError(() => client.experimental.tasks.getTask("nope"))
       assert.strictEqual(error.code, -32603)
       yield* eventually(() => lines.some((line) => line.startsWith("TaskStore failed")))
       assertClipped(lines, "TaskStore failed", "TaskStore")
+    }))
+
+  it.live("TaskStore: a task waiting for input whose status cannot be recorded (input_required)", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      const failing = TaskStore.of({ ...memory, setStatus: () => down("TaskStore") })
+      const server = yield* everythingOver(failing)
+      const { lines, logger } = captureLines()
+      // An SDK v1 client that answers elicitation, on a session whose loggers are `logger` only.
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([logger]))))
+      const client = new Client({ name: "sites-test-client", version: "1.0.0" }, { capabilities: { elicitation: {} } })
+      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { name: "ada" } }))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(pair.client as never)),
+        () => Effect.promise(() => client.close())
+      )
+      const created = yield* Effect.promise(() =>
+        client.request({ method: "tools/call", params: { name: "test_task_input", arguments: {} } }, CreateTaskResultSchema, {
+          task: {}
+        })
+      )
+      assert.strictEqual(created.task.status, "working")
+      const start = "TaskStore failed to record the status of task"
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      assertClipped(lines, start, "TaskStore")
     }))
 })
