@@ -25,7 +25,7 @@ import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import { on, openSession, serveEverything } from "../http/support.ts"
 import { connectTo, eventually } from "../middleware/builtinHarness.ts"
 import { rpcError } from "../middleware/builtinSupport.ts"
-import { type Server, startServer } from "../server/McpServerHarness.ts"
+import { type Server, settle, startServer, using } from "../server/McpServerHarness.ts"
 
 /** A message of 1 MB, as a store's driver might put a whole reply in one. */
 const huge = (what: string) => `${what}: ${"x".repeat(1024 * 1024)}`
@@ -109,6 +109,22 @@ describe("a store's 1 MB error is logged clipped to 4 KB", () => {
       getFails = false
       yield* Effect.promise(() => client.callTool({ name: "echo" }))
       assertClipped(lines, "effect-mcp-server: the response cache store failed (set)", "CacheStore")
+    }))
+
+  it.live("ResponseCache: an invalidation that fails, logged by the application's loggers", () =>
+    Effect.gen(function*() {
+      const memory = yield* ResponseCache.makeMemoryStore()
+      const store: ResponseCache.CacheStoreShape = { ...memory, invalidate: () => down("CacheStore") }
+      const cache = ResponseCache.layer({ callTools: ["echo"] }).pipe(Layer.provide(Layer.succeed(ResponseCache.CacheStore, store)))
+      const { lines, logger } = captureLines()
+      // The application's loggers are the ones its Layers are built with.
+      const server = yield* startServer({}, Layer.merge(Echo, cache)).pipe(Effect.provide(Logger.layer([logger])))
+      // A change invalidates the cached lists (a fiber of its own, not a request's).
+      yield* using(server, McpServer.addTool({ name: "later", handler: () => Effect.succeed("later") }))
+      const start = "effect-mcp-server: the response cache store failed (invalidate)"
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      yield* settle()
+      assertClipped(lines, start, "CacheStore")
     }))
 
   it.live("EventStore: a resumption while the event store fails (replayAfter)", () =>

@@ -242,9 +242,12 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
     // sharing a store (replicas, a restart against Redis) never answer from each other's entries.
     const instance = nodeCrypto().randomBytes(6).toString("base64url")
 
-    // Dropping stale entries only frees room: a new generation is never answered from them.
+    // Dropping stale entries only frees room: a new generation is never answered from them. Run
+    // with the services the middleware was built with: its failure is logged by the application's
+    // loggers (a bare `Effect.runFork` logged it with Effect's default console logger only).
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const invalidate = (keyPrefix: string) =>
-      Effect.runFork(Effect.catch(store.invalidate(keyPrefix), (error) => Effect.logWarning(storeFailed("invalidate"), errorForLog(error))))
+      runFork(Effect.catch(store.invalidate(keyPrefix), (error) => Effect.logWarning(storeFailed("invalidate"), errorForLog(error))))
     const unsubscribe = server.onChange((kind) => {
       const group = groupOf[kind]
       generations[group]++
