@@ -125,7 +125,7 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
     Effect.gen(function*() {
       const store = yield* TaskStore
       const scope = yield* Effect.scope
-      return make(store, scope)
+      return make(store, scope, { services: yield* Effect.context<never>() })
     })
   )
 }
@@ -224,6 +224,13 @@ const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefi
 /** Options of {@link make}. */
 export interface SupervisorOptions {
   /**
+   * The services the supervisor's own fibers run with (lease renewal, the orphan reaper and its
+   * take-overs, the watcher of tasks ended elsewhere, the retries of a task's end): what they log
+   * (a store that fails) goes to these loggers. Default: Effect's default services (its console
+   * logger). {@link TaskSupervisor.layer} and the server pass those they are built with.
+   */
+  readonly services?: Context.Context<never> | undefined
+  /**
    * On a shared store: how long a lease on this process's running tasks lasts (renewed every
    * third of it). A replica that stops renewing (killed, cut off) has its tasks taken over by
    * another within about this long (see `resume`). Default 15 000 ms.
@@ -279,6 +286,9 @@ export const make = (
     entry.fiber?.interruptUnsafe()
   })
 
+  // The supervisor's own fibers (not a task's work, which runs with its caller's services).
+  const runFork = options.services === undefined ? Effect.runFork : Effect.runForkWith(options.services)
+
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one
   // finalizer interrupts them all.
@@ -298,7 +308,7 @@ export const make = (
   // every change.
   const unwatch = store.shared === true ? store.onEndedElsewhere?.(endedElsewhere) : undefined
   const watcher = store.shared === true && unwatch === undefined
-    ? Effect.runFork(keptAlive("the watcher of tasks ended elsewhere", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
+    ? runFork(keptAlive("the watcher of tasks ended elsewhere", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
       Effect.forever(Effect.map(PubSub.take(subscription), endedElsewhere), { disableYield: true })))))
     : undefined
 
@@ -310,7 +320,7 @@ export const make = (
   const claimOrphans = store.claimOrphans
   // Renewal and reaping run apart: a slow reap never delays this process's own renewals.
   const every = (what: string, effect: Effect.Effect<unknown, unknown>) =>
-    Effect.runFork(keptAlive(what, Effect.forever(
+    runFork(keptAlive(what, Effect.forever(
       Effect.andThen(Effect.sleep(Math.max(1, Math.floor(leaseMillis / 3))), effect),
       { disableYield: true }
     )))
@@ -566,7 +576,7 @@ export const make = (
         })
       )
     // Interrupted (the scope closing): it leaves, its lease left to lapse.
-    const fiber = Effect.runFork(Effect.onInterrupt(attempt(100), () => Effect.sync(() => leave(entry))))
+    const fiber = runFork(Effect.onInterrupt(attempt(100), () => Effect.sync(() => leave(entry))))
     recording.add(fiber)
     fiber.addObserver(() => recording.delete(fiber))
   }

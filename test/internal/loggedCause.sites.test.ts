@@ -21,7 +21,8 @@ import { EventStore, InMemory, McpServer } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
-import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
+import { makeMemory, type Orphan, TaskStore } from "../../src/tasks/TaskStore.ts"
+import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import { on, openSession, serveEverything } from "../http/support.ts"
 import { connectTo, eventually } from "../middleware/builtinHarness.ts"
 import { rpcError } from "../middleware/builtinSupport.ts"
@@ -186,4 +187,86 @@ describe("a store's 1 MB error is logged clipped to 4 KB", () => {
       yield* eventually(() => lines.some((line) => line.startsWith(start)))
       assertClipped(lines, start, "TaskStore")
     }))
+
+  describe("the task supervisor's own fibers, on a shared store with leases (a user's store)", () => {
+    /**
+     * The in-memory store with leases: renewals succeed, the first claim hands back one orphan
+     * (`work` recorded or not), and `overrides` fail where the test says.
+     */
+    const leasing = (work: unknown, overrides: Partial<TaskStore["Service"]>) =>
+      Effect.gen(function*() {
+        const memory = yield* makeMemory()
+        const task = yield* memory.create({ owner: "o", method: "tools/call", ttlMillis: 60_000 })
+        let claimed = false
+        return TaskStore.of({
+          ...memory,
+          shared: true,
+          renewLeases: () => Effect.succeed([]),
+          claimOrphans: () =>
+            Effect.sync((): ReadonlyArray<Orphan> => {
+              if (claimed) return []
+              claimed = true
+              return [{ task, work, claims: 1 }]
+            }),
+          ...overrides
+        })
+      })
+
+    /** A supervisor over `store` whose own fibers log to `logger` (the application's loggers). */
+    const supervise = (
+      store: TaskStore["Service"],
+      logger: Logger.Logger<unknown, unknown>,
+      resume?: TaskSupervisor.SupervisorOptions["resume"]
+    ) =>
+      Effect.gen(function*() {
+        const services = yield* Effect.context<never>().pipe(Effect.provide(Logger.layer([logger])))
+        return TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: 30, resume, services })
+      })
+
+    it.live("an orphan whose end cannot be recorded (no work to run again)", () =>
+      Effect.gen(function*() {
+        const { lines, logger } = captureLines()
+        yield* supervise(yield* leasing(undefined, { finish: () => down("TaskStore") }), logger)
+        const start = "TaskStore failed to record the end of orphaned task"
+        yield* eventually(() => lines.some((line) => line.startsWith(start)))
+        assertClipped(lines, start, "TaskStore")
+      }).pipe(Effect.scoped))
+
+    it.live("an orphan whose take-over cannot be confirmed", () =>
+      Effect.gen(function*() {
+        const { lines, logger } = captureLines()
+        const store = yield* leasing({ tool: "t" }, { confirmClaim: () => down("TaskStore") })
+        yield* supervise(store, logger, () => ({ work: Effect.succeed({ content: [] }), services: Context.empty() }))
+        const start = "TaskStore failed to confirm the take-over of task"
+        yield* eventually(() => lines.some((line) => line.startsWith(start)))
+        assertClipped(lines, start, "TaskStore")
+      }).pipe(Effect.scoped))
+
+    it.live("in a server: the reaper's failure reaches the loggers the server was built with", () =>
+      Effect.gen(function*() {
+        const { lines, logger } = captureLines()
+        const store = yield* leasing(undefined, { claimOrphans: () => down("TaskStore") })
+        yield* Layer.build(
+          Layer.provideMerge(
+            components,
+            Layer.provideMerge(
+              McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ leaseMillis: 30 }) }),
+              Layer.succeed(TaskStore, store)
+            )
+          )
+        ).pipe(Effect.provide(Logger.layer([logger])))
+        const start = "effect-mcp-server: the orphan reaper failed; going on"
+        yield* eventually(() => lines.some((line) => line.startsWith(start)))
+        assertClipped(lines, start, "TaskStore")
+      }).pipe(Effect.scoped))
+
+    it.live("the orphan reaper, whose claim fails: logged, and it goes on", () =>
+      Effect.gen(function*() {
+        const { lines, logger } = captureLines()
+        yield* supervise(yield* leasing(undefined, { claimOrphans: () => down("TaskStore") }), logger)
+        const start = "effect-mcp-server: the orphan reaper failed; going on"
+        yield* eventually(() => lines.some((line) => line.startsWith(start)))
+        assertClipped(lines, start, "TaskStore")
+      }).pipe(Effect.scoped))
+  })
 })
