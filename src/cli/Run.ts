@@ -19,10 +19,8 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { finished } from "node:stream"
 import * as McpServer from "../server/McpServer.ts"
-import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -121,33 +119,22 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
 
 /**
  * Serves `server` as `mode` says, until end of input (stdio) or until interrupted (HTTP). A
- * shutdown that stops it before its components were built is marked interrupted
- * (`GracefulShutdownState.markInterrupted`): nothing was served, so nothing drained.
+ * shutdown that stops it before its components were built exits as interrupted (see
+ * `McpServer.serve`): nothing was served, so nothing drained.
  *
  * @stability experimental
  * @category running
  * @since 0.2.0
  */
 export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, PortUnavailable | ServerFailed> => {
-  // Whether the components were built: until then nothing is served, and a signal that stops
-  // the build (a database still connecting, say) stops a server that never ran.
-  let built = false
-  const components = Layer.tap(server.components, () =>
-    Effect.sync(() => {
-      built = true
-    }))
   const served: Effect.Effect<void, unknown> = mode._tag === "Stdio"
-    ? McpServer.serve(server.options, components, Stdio.make())
+    ? McpServer.serve(server.options, server.components, Stdio.make())
     : McpServer.serve(
       server.options,
-      components,
+      server.components,
       StreamableHttp.make({ host: mode.host, port: mode.port, stateless: mode.stateless })
     )
   return served.pipe(
-    // Exits as an interrupted command (130/143), not with the 0 of a drain (see GracefulShutdown).
-    Effect.onInterrupt(() =>
-      built ? Effect.void : Effect.flatMap(GracefulShutdown.GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted))
-    ),
     Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed> => {
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       const defect = Cause.findDefect(cause)

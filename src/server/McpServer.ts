@@ -29,6 +29,7 @@ import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/M
 import * as ParamHeaders from "../protocol/ParamHeaders.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
@@ -766,6 +767,11 @@ export const run = <E>(
  * session over a {@link Transport} (stdio: until its input ends), or every session a
  * {@link Listener} accepts (Streamable HTTP: until interrupted).
  *
+ * Under `Stdio.runMain` / `GracefulShutdown.runMain`, a SIGINT or SIGTERM that stops it before it
+ * serves (its Layer still building: a database connecting, say) exits as an interrupted command
+ * (130 for SIGINT, 143 for SIGTERM), not with the 0 of a clean drain: a supervisor does not read
+ * "ended well" for a server that never ran. Once it serves, a signal drains it (exit 0).
+ *
  * **Example** (A stdio server)
  *
  * ```ts
@@ -801,10 +807,30 @@ export function serve<E, EL, RL>(
   runOptions?: LowLevelServer.RunOptions
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
-  return isListener(transport)
-    ? Layer.launch(transport.listen(run).pipe(Layer.provide(server)))
-    : run(transport, runOptions).pipe(Effect.provide(server))
+  return Effect.suspend(() => {
+    // Whether it serves yet: until its Layer is built (a database still connecting, say) nothing
+    // is served, and a signal that stops it then stops a server that never ran.
+    let serving = false
+    const started = <A, E, R>(layer: Layer.Layer<A, E, R>) =>
+      Layer.tap(layer, () =>
+        Effect.sync(() => {
+          serving = true
+        }))
+    const served: Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> = isListener(transport)
+      ? Layer.launch(started(transport.listen(run).pipe(Layer.provide(server))))
+      : run(transport, runOptions).pipe(Effect.provide(started(server)))
+    // Stopped by a shutdown before it served: `GracefulShutdown.runMain` exits as for an
+    // interrupted command (130 for SIGINT, 143 for SIGTERM), not with a drain's 0 (a supervisor
+    // would read "ended well").
+    return Effect.onInterrupt(served, () => serving ? Effect.void : markInterrupted)
+  })
 }
+
+/** Tells the graceful shutdown, if one was requested, that it interrupted work that did not finish. */
+const markInterrupted: Effect.Effect<void> = Effect.flatMap(
+  GracefulShutdown.GracefulShutdown,
+  (shutdown) => Effect.sync(shutdown.markInterrupted)
+)
 
 // ---------------------------------------------------------------------------
 // Internal

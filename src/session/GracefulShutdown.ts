@@ -8,7 +8,8 @@
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
  * the shutdown timeout, or a second signal), and 130 or 143 (SIGINT or SIGTERM) when the signal
- * interrupted work that has nothing to drain ({@link GracefulShutdownState.markInterrupted}).
+ * interrupted work that has nothing to drain ({@link GracefulShutdownState.markInterrupted}: a
+ * one-shot command, or `McpServer.serve` stopped before it served).
  *
  * Outside {@link runMain} the service is a default that is never requested: nothing changes.
  *
@@ -164,7 +165,7 @@ const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
  * stopped. A second signal stops it at once (finalizers still running are not waited for). Exit
  * code: 0 after a clean end or drain, 143 when the drain was cut short, 130 (SIGINT) or 143
  * (SIGTERM) when the program marked its work interrupted (`markInterrupted`: a one-shot command
- * stopped before it finished), 1 after a failure
+ * stopped before it finished, `McpServer.serve` stopped while its Layer was built), 1 after a failure
  * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
  * something nothing left can do (the event loop is empty: a promise that never settles), said on
  * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.

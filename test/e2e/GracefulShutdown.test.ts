@@ -2,7 +2,9 @@
  * SIGTERM (and SIGINT) drain a server run with `Stdio.runMain` / `GracefulShutdown.runMain`: input
  * stops being accepted, in-flight calls finish and are answered, refused HTTP requests get a
  * JSON-RPC body, and the process exits 0 after a clean drain (143 when cut short by a second
- * signal). Real child processes of the everything server, stdio and Streamable HTTP.
+ * signal). A signal while `McpServer.serve`'s Layer is still building (nothing served yet) exits
+ * as an interrupted command: 130 (SIGINT), 143 (SIGTERM). Real child processes of the everything
+ * server and of fixtures, stdio and Streamable HTTP.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -14,6 +16,7 @@ const server = fileURLToPath(new URL("../../examples/everything-server.ts", impo
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
 const stuckFinalizerServer = fileURLToPath(new URL("../fixtures/stuck-finalizer-server.ts", import.meta.url))
 const failingStartServer = fileURLToPath(new URL("../fixtures/failing-start-server.ts", import.meta.url))
+const slowStartServer = fileURLToPath(new URL("../fixtures/slow-start-server.ts", import.meta.url))
 
 interface Exited {
   readonly code: number | null
@@ -237,5 +240,66 @@ describe("a server that stops with a defect", () => {
       // Fails before: 10 MB (the message, and the stack that repeats it)
       assert.include(stderr, "more characters)")
       assert.isBelow(stderr.length, 64 * 1024)
+    }), 30_000)
+})
+
+/** Spawns the slow-start fixture (killed with SIGKILL when the test ends); its stderr as it comes. */
+const spawnSlowStart = (args: Array<string>) =>
+  Effect.gen(function*() {
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() => spawn(process.execPath, [slowStartServer, ...args], { stdio: ["pipe", "pipe", "pipe"] })),
+      (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+    )
+    let stderr = ""
+    child.stderr!.setEncoding("utf8")
+    child.stderr!.on("data", (chunk: string) => stderr += chunk)
+    return { child, stderr: () => stderr }
+  })
+
+describe("a signal before McpServer.serve serves (its Layer still building), under runMain", () => {
+  const modes = [
+    { name: "stdio (Stdio.runMain)", args: (): Promise<Array<string>> => Promise.resolve([]) },
+    { name: "Streamable HTTP (GracefulShutdown.runMain)", args: async () => ["--http", String(await freePort())] }
+  ]
+  for (const mode of modes) {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      // Fails before the fix (exit 0, the code of a clean drain): a supervisor read "ended well"
+      // for a server that never served.
+      it.live(`${mode.name}: ${signal} while the components are built: exit ${code}`, () =>
+        Effect.gen(function*() {
+          const args = yield* Effect.promise(mode.args)
+          const running = yield* spawnSlowStart(args)
+          const building = yield* Effect.promise(() => until(() => running.stderr().includes("slow-start: building"), 15_000))
+          assert.isTrue(building, `the components did not start building: ${running.stderr()}`)
+          running.child.kill(signal)
+          const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+          assert.deepStrictEqual(exited, { code, signal: null }, running.stderr())
+        }), 30_000)
+    }
+  }
+
+  it.live("stdio: SIGINT once it serves drains, exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnSlowStart(["--build-millis", "0"])
+      yield* Effect.promise(() => handshake(running.child))
+      running.child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+    }), 30_000)
+
+  it.live("Streamable HTTP: SIGINT once it serves drains, exit 0", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const running = yield* spawnSlowStart(["--http", String(port), "--build-millis", "0"])
+      let init: Response | undefined
+      for (let i = 0; i < 400 && init === undefined; i++) {
+        init = yield* Effect.promise(() => post(`http://127.0.0.1:${port}/mcp`, initializeMessage(0)).catch(() => undefined))
+        if (init === undefined) yield* Effect.promise(() => sleep(25))
+      }
+      assert.strictEqual(init?.status, 200, "the HTTP server did not serve")
+      yield* Effect.promise(() => init!.text())
+      running.child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
     }), 30_000)
 })
