@@ -90,6 +90,36 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.include(error.message, "1999-01-01")
     }))
 
+  // Fails before the fix: the message named no supported version, and there was no `data`.
+  it.live("an unsupported MCP-Protocol-Version (no 2026 _meta) → 400 -32600 naming every supported version, data { supported, requested }", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const supported = ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // in a session, and on an initialize (no session yet): the same answer, the request's id named
+      for (const [id, body, headers] of [
+        [5, toolsList(5), on(sessionId, { "mcp-protocol-version": "2099-01-01" })],
+        ["init", initializeMessage("init"), { "mcp-protocol-version": "2099-01-01" }]
+      ] as const) {
+        const bad = yield* Effect.promise(() => post(url, body, headers))
+        assert.strictEqual(bad.status, 400)
+        const answer = yield* Effect.promise(() => jsonOf(bad))
+        assert.strictEqual(answer.id, id)
+        assert.strictEqual(answer.error.code, -32600)
+        assert.include(answer.error.message, "2099-01-01")
+        for (const version of supported) assert.include(answer.error.message, version)
+        assert.deepStrictEqual(answer.error.data, { supported, requested: "2099-01-01" })
+      }
+      // a long header is clipped in the message and in data.requested, not echoed whole
+      const long = "9".repeat(1000)
+      const clipped = yield* Effect.promise(() => post(url, toolsList(6), on(sessionId, { "mcp-protocol-version": long })))
+      assert.strictEqual(clipped.status, 400)
+      const error = (yield* Effect.promise(() => jsonOf(clipped))).error
+      assert.deepStrictEqual(error.data, { supported, requested: `${"9".repeat(200)}… (800 more characters)` })
+      assert.notInclude(error.message, long)
+      assert.include(error.message, "(800 more characters)")
+    }))
+
   it.live("notifications and responses → 202; malformed bodies → 400; a duplicate in-flight id → 409", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -324,13 +324,31 @@ const serveBody = (
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
     return Modern.post(self, request, headers, message as JsonRpc.Request, mode, principal)
   }
-  if (version !== undefined && !ProtocolVersion.isSupported(version)) {
-    return Effect.succeed(
-      jsonError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${version}`, undefined, requestId)
-    )
-  }
+  if (version !== undefined && !ProtocolVersion.isSupported(version)) return Effect.succeed(unsupportedHeader(version, requestId))
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   return Legacy.post(self, request, message, kind, requestId, mode, principal)
+}
+
+/** Every version the endpoint serves, as the answer to an unsupported header lists them (built once). */
+const supportedList = ProtocolVersion.all.join(", ")
+
+/**
+ * 400 to a handshake-era request whose `MCP-Protocol-Version` header names no version served
+ * here (the spec asks only for the 400): the message and `data.supported` name the versions that
+ * are, both eras, for the client to retry with one; `data.requested` is the header, clipped as
+ * `Negotiation.unsupportedVersion` clips it. The code stays the handshake era's -32600 (the
+ * 2026-07-28 era's -32022 is for a request whose `_meta` names its version).
+ */
+const unsupportedHeader = (version: string, requestId: JsonRpc.RequestId | undefined) => {
+  const requested = clip(version)
+  return jsonError(
+    400,
+    ErrorCode.InvalidRequest,
+    `Bad Request: unsupported MCP-Protocol-Version ${version === "" ? "(empty)" : requested} (supported: ${supportedList})`,
+    undefined,
+    requestId,
+    { supported: [...ProtocolVersion.all], requested }
+  )
 }
 
 /** The `code` of a Node system error (`EADDRINUSE`…). */
