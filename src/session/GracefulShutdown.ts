@@ -192,7 +192,6 @@ export const runMain = <A, E>(
     Effect.provideService(GracefulShutdown, shutdown),
     options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self
   )
-  const fiber = Effect.runFork(program)
   let signalled: keyof typeof signalExitCodes | undefined
   let forced = false
   const onSignal = (signal: keyof typeof signalExitCodes) => {
@@ -228,9 +227,14 @@ export const runMain = <A, E>(
     )
     process.exit(exitCodes.failure)
   }
+  // Listening before the program starts: it runs at once, until its first wait, before
+  // `runFork` returns (a Layer's synchronous start, a top-level loop); a signal that arrives
+  // meanwhile would otherwise find no listener and kill the process as Node does by default,
+  // without the drain or the exit code. Handled once that start returns (`fiber` is set by then).
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   process.on("beforeExit", onBeforeExit)
+  const fiber = Effect.runFork(program)
   fiber.addObserver((exit) => {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)

@@ -278,6 +278,19 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
     }
   }
 
+  // Fails before the fix ({ code: null, signal: "SIGTERM" }): runMain listened for signals only
+  // once the program's synchronous start had returned; a signal during it found no listener and
+  // Node's default killed the process, without the exit code.
+  it.live("stdio: SIGTERM during the program's synchronous start (a Layer blocking the thread) is handled: exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnSlowStart(["--block-millis", "1500"])
+      const blocking = yield* Effect.promise(() => until(() => running.stderr().includes("slow-start: blocking"), 15_000))
+      assert.isTrue(blocking, `the components did not start: ${running.stderr()}`)
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+    }), 30_000)
+
   it.live("stdio: SIGINT once it serves drains, exit 0", () =>
     Effect.gen(function*() {
       const running = yield* spawnSlowStart(["--build-millis", "0"])
