@@ -109,6 +109,10 @@ class Connection {
     }
     socket.on("error", fail)
     socket.on("close", () => fail(new Error("connection closed")))
+    // The server ends an idle keep-alive connection (Node's 5 s keepAliveTimeout, between phases
+    // of a slow run): it leaves the idle ones at once, before 'close', or the next request written
+    // to it fails ("This socket has been ended by the other party").
+    socket.on("end", () => fail(new Error("connection ended by the server")))
   }
 
   send(pending: Pending): void {
