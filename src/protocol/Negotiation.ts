@@ -311,7 +311,7 @@ const namedParam = (method: string): string | undefined => {
  * @since 0.2.0
  * @category negotiation
  */
-export const unsupportedVersion = (
+export const unsupportedVersionError = (
   requested: string,
   supported: ReadonlyArray<string>,
   reason?: string | undefined
@@ -324,7 +324,7 @@ export const unsupportedVersion = (
 /**
  * The answer to an `initialize` on a connection without HTTP (stdio, in-memory) whose first
  * request picked the stateless era (2026-07-28): the connection serves that era only, which has
- * no handshake. The spec's -32022 naming the versions it serves ({@link unsupportedVersion}), as
+ * no handshake. The spec's -32022 naming the versions it serves ({@link unsupportedVersionError}), as
  * it asks of a server that serves only modern versions in any error it returns to `initialize`
  * ("legacy clients have no fall-forward mechanism"); a dual-era client that fell back to
  * `initialize` after a slow `server/discover` knows the error as modern and retries with one.
@@ -337,7 +337,7 @@ export const initializeAfterModern = (
   supported: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
 ): ErrorObject => {
   const requested = request.params?.protocolVersion
-  return unsupportedVersion(
+  return unsupportedVersionError(
     typeof requested === "string" ? requested : "",
     supported,
     `this connection serves ${supported.join(", ")} only: its first request was of that era, which has no initialize; ` +
@@ -466,7 +466,7 @@ export const resolveModern = (
   // `isModern` 21 → 3 ms, the projection's plan lookup 34 → 5 ms.
   let known: ProtocolVersion.ModernVersion | undefined
   for (let i = 0; i < supportedVersions.length; i++) if (supportedVersions[i] === version) known = supportedVersions[i]
-  if (known === undefined) return Result.fail({ status: 400, error: unsupportedVersion(version, supportedVersions) })
+  if (known === undefined) return Result.fail({ status: 400, error: unsupportedVersionError(version, supportedVersions) })
   if (v2026_07_28.removedMethods.has(request.method)) {
     return reject(404, ErrorCode.MethodNotFound, `Method not found: ${clip(request.method)} (removed in ${version})`)
   }

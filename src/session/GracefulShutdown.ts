@@ -20,6 +20,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import { forLog } from "../internal/loggedCause.ts"
 
@@ -194,18 +195,23 @@ export const runMain = <A, E>(
   )
   let signalled: keyof typeof signalExitCodes | undefined
   let forced = false
-  const onSignal = (signal: keyof typeof signalExitCodes) => {
+  let fiber: Fiber.Fiber<A, E> | undefined
+  const onSignal = (signal: keyof typeof signalExitCodes): void => {
+    // Emitted while the program's synchronous start runs (`process.emit`: Node delivers a real
+    // signal on a later turn of the loop, once `runFork` returned): handled once it returned.
+    if (fiber === undefined) return void setImmediate(() => onSignal(signal))
+    const running = fiber
     if (signalled !== undefined) {
       // A second signal: stop now. What interrupting ends at once is ended; a finalizer that would
       // take longer (one that never finishes, say) is not waited for.
       forced = true
-      fiber.interruptUnsafe()
-      if (fiber.pollUnsafe() === undefined) process.exit(exitCodes.cutShort)
+      running.interruptUnsafe()
+      if (running.pollUnsafe() === undefined) process.exit(exitCodes.cutShort)
       return
     }
     signalled = signal
     shutdown.request()
-    Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => fiber.interruptUnsafe())))
+    Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => running.interruptUnsafe())))
   }
   // The event loop emptied while the program still runs: it waits for something nothing left can
   // complete (a promise that never settles, a Layer that never finishes building). Node would
@@ -215,7 +221,7 @@ export const runMain = <A, E>(
   let stalled = false
   let emptied = 0
   const onBeforeExit = () => {
-    if (fiber.pollUnsafe() !== undefined || stalled) return
+    if (fiber === undefined || fiber.pollUnsafe() !== undefined || stalled) return
     if (++emptied < 2) {
       setImmediate(() => {})
       return
@@ -230,11 +236,11 @@ export const runMain = <A, E>(
   // Listening before the program starts: it runs at once, until its first wait, before
   // `runFork` returns (a Layer's synchronous start, a top-level loop); a signal that arrives
   // meanwhile would otherwise find no listener and kill the process as Node does by default,
-  // without the drain or the exit code. Handled once that start returns (`fiber` is set by then).
+  // without the drain or the exit code.
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   process.on("beforeExit", onBeforeExit)
-  const fiber = Effect.runFork(program)
+  fiber = Effect.runFork(program)
   fiber.addObserver((exit) => {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)

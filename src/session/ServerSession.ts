@@ -559,7 +559,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       this.phase,
       this.stateless,
       request.method,
-      (this.phase === "new" || request.method === "initialize") && Negotiation.namesItsVersion(request),
+      (this.phase === "new" || (this.phase === "modern" && request.method === "initialize")) && Negotiation.namesItsVersion(request),
       resolved !== undefined
     )
     switch (admission._tag) {

@@ -24,6 +24,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Deferred from "effect/Deferred"
@@ -226,8 +227,11 @@ export interface SupervisorOptions {
   /**
    * The services the supervisor's own fibers run with (lease renewal, the orphan reaper and its
    * take-overs, the watcher of tasks ended elsewhere, the retries of a task's end): what they log
-   * (a store that fails) goes to these loggers. Default: Effect's default services (its console
-   * logger). {@link TaskSupervisor.layer} and the server pass those they are built with.
+   * (a store that fails) goes to these loggers. Their timers keep real time whatever these hold
+   * (Effect's default `Clock`, not a `TestClock`: a test's frozen clock would stop lease renewal),
+   * and they are no span's children (a span around the build would be their parent for the
+   * process's life). Default: Effect's default services (its console logger).
+   * {@link TaskSupervisor.layer} and the server pass those they are built with.
    */
   readonly services?: Context.Context<never> | undefined
   /**
@@ -287,7 +291,11 @@ export const make = (
   })
 
   // The supervisor's own fibers (not a task's work, which runs with its caller's services).
-  const runFork = options.services === undefined ? Effect.runFork : Effect.runForkWith(options.services)
+  const runFork = options.services === undefined
+    ? Effect.runFork
+    : Effect.runForkWith(
+      Context.add(Context.omit(Tracer.ParentSpan)(options.services), Clock.Clock, Clock.Clock.defaultValue())
+    )
 
   // Task fibers are root fibers run with the caller's services, tracked here (not forked into the
   // scope: measured, `forkIn` costs ~800 bytes more per fiber than `runForkWith`); the scope's one

@@ -291,6 +291,15 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
     }), 30_000)
 
+  // Fails before the fix (no exit within 15 s: the handler's interrupt read the program's fiber
+  // before runFork had returned it, threw in a detached fiber, and the signal was lost).
+  it.live("stdio: SIGTERM emitted on process during the program's synchronous start is handled once it returned: exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnSlowStart(["--emit-sigterm"])
+      const exited = yield* Effect.promise(() => exitOf(running.child, 15_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+    }), 30_000)
+
   it.live("stdio: SIGINT once it serves drains, exit 0", () =>
     Effect.gen(function*() {
       const running = yield* spawnSlowStart(["--build-millis", "0"])

@@ -260,6 +260,24 @@ describe("a store's 1 MB error is logged clipped to 4 KB", () => {
         assertClipped(lines, start, "TaskStore")
       }).pipe(Effect.scoped))
 
+    // Fails before (0 renewals: the services' TestClock, never moved, held every timer).
+    it.effect("with a TestClock in the services given, their timers keep real time (lease renewal goes on)", () =>
+      Effect.gen(function*() {
+        const { logger } = captureLines()
+        let renewals = 0
+        const store = yield* leasing(undefined, {
+          renewLeases: () =>
+            Effect.sync(() => {
+              renewals++
+              return []
+            })
+        })
+        yield* supervise(store, logger)
+        // Real time passes (a promise on a Node timer), the TestClock of this test does not move.
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 400)))
+        assert.isAbove(renewals, 0)
+      }).pipe(Effect.scoped))
+
     it.live("the orphan reaper, whose claim fails: logged, and it goes on", () =>
       Effect.gen(function*() {
         const { lines, logger } = captureLines()

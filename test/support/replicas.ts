@@ -57,7 +57,7 @@ export const startReplica = (options: {
         // A replica that dies on its own says why (the tests and benches see only its clients'
         // errors: "socket ended", "connection refused"); one killed by the scope or a test does not.
         child.on("exit", (code, signal) => {
-          if (signal === "SIGKILL" || signal === "SIGTERM") return
+          if (child.killed) return
           process.stderr.write(`replica on port ${options.port} exited (code ${code}, signal ${signal}):\n${output.slice(-4000)}\n`)
         })
       })

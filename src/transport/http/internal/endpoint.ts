@@ -329,14 +329,19 @@ const serveBody = (
   return Legacy.post(self, request, message, kind, requestId, mode, principal)
 }
 
-/** Every version the endpoint serves, as the answer to an unsupported header lists them (built once). */
+/**
+ * Every version the endpoint's header check takes, as the answer to an unsupported header lists
+ * them (built once). The library's versions: the endpoint does not know a server's
+ * `supportedVersions`, which narrows what its `initialize` then accepts (and `server/discover`
+ * names).
+ */
 const supportedList = ProtocolVersion.all.join(", ")
 
 /**
  * 400 to a handshake-era request whose `MCP-Protocol-Version` header names no version served
  * here (the spec asks only for the 400): the message and `data.supported` name the versions that
  * are, both eras, for the client to retry with one; `data.requested` is the header, clipped as
- * `Negotiation.unsupportedVersion` clips it. The code stays the handshake era's -32600 (the
+ * `Negotiation.unsupportedVersionError` clips it. The code stays the handshake era's -32600 (the
  * 2026-07-28 era's -32022 is for a request whose `_meta` names its version).
  */
 const unsupportedHeader = (version: string, requestId: JsonRpc.RequestId | undefined) => {
