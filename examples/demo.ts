@@ -1,5 +1,5 @@
 /**
- * The demo server (`npm start`): a tour of the authoring API over stdio.
+ * The demo server (`npm start`): a tour of the authoring API, over Streamable HTTP (`--stdio`: over stdio).
  *
  * - `add {a, b}`: integers in, a typed `{ sum }` out (outputSchema + structuredContent)
  * - `divide {a, b}`: a declared failure (`DivisionByZero`) becomes an `isError` result
