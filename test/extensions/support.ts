@@ -118,8 +118,11 @@ export interface ModernClient {
   readonly received: Array<any>
 }
 
-/** Runs one session of `server` over an in-memory pair (closed with the scope). */
-export const connectModern = (server: Server): Effect.Effect<ModernClient, never, Scope.Scope> =>
+/** Runs one session of `server` over an in-memory pair (closed with the scope), its log lines going to `loggers` only. */
+export const connectModern = (
+  server: Server,
+  loggers: ReadonlyArray<Logger.Logger<unknown, unknown>> = []
+): Effect.Effect<ModernClient, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pair = InMemory.makePair()
     const received: Array<any> = []
@@ -132,7 +135,7 @@ export const connectModern = (server: Server): Effect.Effect<ModernClient, never
         resolve?.(message)
       }
     }
-    yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+    yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer(loggers))))
     yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
     let next = 0
     const send = (method: string, params?: Record<string, unknown>) => {

@@ -2,13 +2,15 @@
  * The call sites of `errorForLog` / `forLog` (`src/internal/loggedCause.ts`), driven for real:
  * a store given by the user (a legitimate seam: a Layer of the store service) fails with a
  * `StoreError` whose message and cause's message are 1 MB each, and the line the server logs
- * holds each clipped to 4 KB with the clip marker, not the megabytes. The loggers capture what a
+ * holds each clipped to 4 KB with the clip marker, not the megabytes. The same for what else the
+ * user gives: a connection (a transport's), a session hook, a notification handler. The loggers capture what a
  * console logger would print: every part of the message inspected in full (the error, its stack,
  * its `cause` chain) and the cause pretty-printed.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { CreateTaskResultSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Schema from "effect/Schema"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -17,13 +19,15 @@ import * as Logger from "effect/Logger"
 import { inspect } from "node:util"
 import { components, options } from "../../examples/everything-server.ts"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
-import { EventStore, InMemory, McpServer } from "../../src/index.ts"
+import { EventStore, InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { Connection, LowLevelServer } from "../../src/lowlevel.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { makeMemory, type Orphan, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
-import { on, openSession, serveEverything } from "../http/support.ts"
+import { connectModern, withTasks } from "../extensions/support.ts"
+import { BOTH, initializeMessage, on, openSession, post, serveEverything } from "../http/support.ts"
 import { connectTo, eventually } from "../middleware/builtinHarness.ts"
 import { rpcError } from "../middleware/builtinSupport.ts"
 import { type Server, settle, startServer, using } from "../server/McpServerHarness.ts"
@@ -186,6 +190,100 @@ describe("a store's 1 MB error is logged clipped to 4 KB", () => {
       const start = "TaskStore failed to record the status of task"
       yield* eventually(() => lines.some((line) => line.startsWith(start)))
       assertClipped(lines, start, "TaskStore")
+    }))
+
+  it.live("TaskStore: a 2026-07-28 task (the tasks extension) asking for input the store cannot record", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      const failing = TaskStore.of({ ...memory, setInputRequests: () => down("TaskStore") })
+      const Confirm = McpServer.tool({
+        name: "confirm",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            yield* McpContext.becomeTask
+            yield* McpContext.elicit("Sure?", Schema.Struct({ confirm: Schema.Boolean }))
+            return "confirmed"
+          }).pipe(Effect.orDie)
+      })
+      const server = yield* startServer({ tasks: McpServer.tasks() }, Confirm).pipe(Effect.provideService(TaskStore, failing))
+      const { lines, logger } = captureLines()
+      const client = yield* connectModern(server, [logger])
+      const answer = yield* Effect.promise(() =>
+        client.request("tools/call", { name: "confirm", arguments: {} }, withTasks({ elicitation: {} }))
+      )
+      assert.strictEqual(answer.result?.resultType, "task", JSON.stringify(answer))
+      const start = "TaskStore failed to record the inputs of task"
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      assertClipped(lines, start, "TaskStore")
+    }))
+
+  it.live("a push connection (Streamable HTTP's kind) whose write fails: the session ends, logged", () =>
+    Effect.gen(function*() {
+      let input: Connection.SessionInput | undefined
+      let failWrites = false
+      let closed = 0
+      const connection: Connection.PushConnection = {
+        attach: (attached) => {
+          input = attached
+        },
+        // A socket's error as a driver reports it: 1 MB, and its cause as long.
+        write: () =>
+          failWrites
+            ? Effect.fail(new Connection.TransportFailure({ message: huge("Connection down"), cause: new Error(huge("ECONNREFUSED")) }))
+            : Effect.void
+      }
+      const server = yield* startServer({}, Echo)
+      const { lines, logger } = captureLines()
+      yield* server.run({ open: Effect.succeed(connection) }, { onClose: () => closed++ }).pipe(Effect.provide(Logger.layer([logger])))
+      yield* input!.receive([initializeMessage(0), { jsonrpc: "2.0", method: "notifications/initialized" }])
+      failWrites = true
+      // A list change is written by the outbox's fiber, not inline: its failure ends the session.
+      yield* using(server, McpServer.addTool({ name: "later", handler: () => Effect.succeed("later") }))
+      yield* eventually(() => closed === 1)
+      const start = "MCP session "
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      assert.include(lines.find((line) => line.startsWith(start)), "writing to the connection failed; the session ends")
+      assertClipped(lines, start, "Connection")
+    }))
+
+  it.live("Streamable HTTP: a session that could not start (the application's onOpen hook threw)", () =>
+    Effect.gen(function*() {
+      const { lines, logger } = captureLines()
+      const { url } = yield* serveEverything({
+        session: {
+          onOpen: () => {
+            throw new StoreError({ store: "SessionRegistry", message: huge("SessionRegistry down"), cause: new Error(huge("ECONNREFUSED")) })
+          }
+        }
+      }).pipe(Effect.provide(Logger.layer([logger])))
+      const response = yield* Effect.promise(() => post(url, initializeMessage(0), { accept: BOTH }))
+      yield* Effect.promise(() => response.body?.cancel() ?? Promise.resolve())
+      assert.strictEqual(response.status, 503)
+      const start = "MCP session could not start"
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      assertClipped(lines, start, "SessionRegistry")
+    }))
+
+  it.live("LowLevelServer: a notification handler that fails", () =>
+    Effect.gen(function*() {
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low", version: "1.0.0" },
+        handlers: {},
+        notificationHandlers: { "notifications/roots/list_changed": () => down("RootsStore") }
+      })
+      const { lines, logger } = captureLines()
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([logger]))))
+      const client = new Client({ name: "sites-test-client", version: "1.0.0" }, { capabilities: { roots: { listChanged: true } } })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(pair.client as never)),
+        () => Effect.promise(() => client.close())
+      )
+      yield* Effect.promise(() => client.sendRootsListChanged())
+      const start = "effect-mcp-server: notifications/roots/list_changed failed"
+      yield* eventually(() => lines.some((line) => line.startsWith(start)))
+      assertClipped(lines, start, "RootsStore")
     }))
 
   describe("the task supervisor's own fibers, on a shared store with leases (a user's store)", () => {
