@@ -897,13 +897,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route))
   }
 
+  /** `observer`, if any, is told once the request is to be sent (not for one refused here). */
   private requestNow(
     method: string,
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined,
     truth: Negotiation.ResolvedRequest,
-    route: string | undefined
+    route: string | undefined,
+    observer?: (method: string) => void
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
     if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
@@ -916,6 +918,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (projected === NotSendable) {
       return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
     }
+    observer?.(method)
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
     const id = this.nextClientRequestId++
     const decode = resultDecoder(method)
@@ -962,11 +965,11 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     // Sent untied, by a request's code too (`context.session.request`): the observers of that
-    // request are told, as for what it sends through its context (see `ClientRequestObserver`).
-    return Effect.withFiber((fiber) => {
-      fiber.getRef(ClientRequestObserver)?.(method)
-      return this.requestNow(method, params, undefined, options, this.negotiated, undefined)
-    })
+    // request are told, as for what it sends through its context (see `ClientRequestObserver`),
+    // once it is to be sent: one refused (a capability the client lacks) asked the client nothing.
+    return Effect.withFiber((fiber) =>
+      this.requestNow(method, params, undefined, options, this.negotiated, undefined, fiber.getRef(ClientRequestObserver))
+    )
   }
 
   // --- shutdown -----------------------------------------------------------

@@ -513,6 +513,37 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
       assert.strictEqual(sessions[1], sessions[0])
     }))
 
+  // Fails before: the observer was told of the untied request before the session refused it.
+  it.live("such an observer is not told of an untied request the session refuses (nothing is sent)", () =>
+    Effect.gen(function*() {
+      const observed: Array<string> = []
+      const Ask = McpServer.tool({
+        name: "ask_untied",
+        handler: () =>
+          Effect.gen(function*() {
+            const context = yield* McpContext.current
+            // The client declared no elicitation: refused here, typed.
+            const refused = yield* Effect.flip(context.session.request("elicitation/create", {
+              mode: "form",
+              message: "Name?",
+              requestedSchema: { type: "object", properties: {} }
+            }))
+            yield* context.session.request("ping", undefined)
+            return refused._tag
+          }).pipe(Effect.orDie)
+      })
+      const server = yield* startServer({}, components([
+        Ask,
+        McpServer.middleware(Middleware.make("observer", {
+          onCallTool: (params, context, next) => next(params, context.with({ onClientRequest: (method) => observed.push(method) }))
+        }))
+      ]))
+      const { client } = yield* tryConnect(server, { capabilities: {} })
+      assert.deepStrictEqual(textOf(yield* sdk(() => client.callTool({ name: "ask_untied", arguments: {} }))), ["ClientCapabilityMissing"])
+      // The ping, sent, is told.
+      assert.deepStrictEqual(observed, ["ping"])
+    }))
+
   it.live("without such middleware the handler sees neither", () =>
     Effect.gen(function*() {
       const { server } = yield* serverWith()
