@@ -968,7 +968,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     // request are told, as for what it sends through its context (see `ClientRequestObserver`),
     // once it is to be sent: one refused (a capability the client lacks) asked the client nothing.
     return Effect.withFiber((fiber) =>
-      this.requestNow(method, params, undefined, options, this.negotiated, undefined, fiber.getRef(ClientRequestObserver))
+      // A connection of the 2026-07-28 era (stdio, in-memory) negotiated nothing (`negotiated` is
+      // the default, a handshake-era version) and that era has no server→client requests.
+      this.phase === "modern"
+        ? Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: ProtocolVersion.modern[0] }))
+        : this.requestNow(method, params, undefined, options, this.negotiated, undefined, fiber.getRef(ClientRequestObserver))
     )
   }
 

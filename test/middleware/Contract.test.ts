@@ -26,6 +26,7 @@ import {
   sleepReal,
   tryConnect
 } from "./contractHarness.ts"
+import { connectModern } from "../extensions/support.ts"
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -542,6 +543,32 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
       assert.deepStrictEqual(textOf(yield* sdk(() => client.callTool({ name: "ask_untied", arguments: {} }))), ["ClientCapabilityMissing"])
       // The ping, sent, is told.
       assert.deepStrictEqual(observed, ["ping"])
+    }))
+
+  // Fails before: the session sent a handshake-era ping to the 2026 client (and the observer was told).
+  it.live("on a 2026-07-28 connection an untied request fails typed: nothing is sent, the observer is not told", () =>
+    Effect.gen(function*() {
+      const observed: Array<string> = []
+      const Ask = McpServer.tool({
+        name: "ask_untied",
+        handler: () =>
+          Effect.gen(function*() {
+            const context = yield* McpContext.current
+            const refused = yield* Effect.flip(context.session.request("ping", undefined, { timeoutMillis: 1_000 }))
+            return refused._tag
+          }).pipe(Effect.orDie)
+      })
+      const server = yield* startServer({}, components([
+        Ask,
+        McpServer.middleware(Middleware.make("observer", {
+          onCallTool: (params, context, next) => next(params, context.with({ onClientRequest: (method) => observed.push(method) }))
+        }))
+      ]))
+      const client = yield* connectModern(server)
+      const answer = yield* Effect.promise(() => client.request("tools/call", { name: "ask_untied", arguments: {} }))
+      assert.deepStrictEqual(textOf(answer.result), ["ClientVersionUnsupported"])
+      assert.deepStrictEqual(observed, [])
+      assert.deepStrictEqual(client.received.filter((message) => message.method !== undefined), [])
     }))
 
   it.live("without such middleware the handler sees neither", () =>
