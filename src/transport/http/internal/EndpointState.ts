@@ -187,14 +187,15 @@ export class Endpoint implements SessionHost {
   // --- sessions -----------------------------------------------------------
 
   /**
-   * Starts a session (closed when the endpoint shuts down); `undefined` when the store is full.
-   * The session is pushed into: no fiber lives with an idle session.
+   * Starts a session (closed when the endpoint shuts down); `"full"` when the store has no room
+   * for it, `"failed"` when it could not start (the application's `onOpen` threw: logged). The
+   * session is pushed into: no fiber lives with an idle session.
    */
-  open(stateless: boolean): Effect.Effect<HttpSession | undefined> {
+  open(stateless: boolean): Effect.Effect<HttpSession | "full" | "failed"> {
     const self = this
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
-      if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return undefined
+      if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return "full" as const
       const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
@@ -206,7 +207,7 @@ export class Endpoint implements SessionHost {
         })))
       if (!(yield* Deferred.await(started))) {
         yield* self.ended(session)
-        return undefined
+        return "failed" as const
       }
       if (!stateless) self.sessions.set(session.id, session)
       // Started while a graceful shutdown began: it drains like the others.
@@ -220,7 +221,8 @@ export class Endpoint implements SessionHost {
    * (a session started meanwhile by another is closed).
    */
   get openStateless(): Effect.Effect<HttpSession | undefined> {
-    return Effect.map(this.open(true), (opened) => {
+    return Effect.map(this.open(true), (started) => {
+      const opened = typeof started === "string" ? undefined : started
       if (this.statelessSession === undefined) this.statelessSession = opened
       else if (opened !== undefined) {
         opened.input?.interrupt()

@@ -57,8 +57,12 @@ const postToSession = Effect.fnUntraced(function*(
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
         return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
       }
-      session = yield* self.open(false)
-      if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
+      const opened = yield* self.open(false)
+      if (opened === "full") return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
+      if (opened === "failed") {
+        return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId)
+      }
+      session = opened
       session.subject = principal?.subject
     } else {
       session = self.sessions.get(sessionId)
