@@ -34,7 +34,12 @@ export interface ClientChannel {
   readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
   /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
   readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
-  /** Sends a server→client request and waits for the client's answer. */
+  /**
+   * Sends a server→client request and waits for the client's answer. Sent untied (a
+   * `ServerSession`'s), it fails at once, sending nothing, where no client could answer: with
+   * `ClientVersionUnsupported` on a 2026-07-28 connection or for a 2026-07-28 request's code, with
+   * `SessionClosed` (and a `reason`) on a stateless session, which has no stream of its own.
+   */
   readonly request: (
     method: string,
     params: JsonRpc.Params | undefined,

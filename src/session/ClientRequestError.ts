@@ -56,10 +56,21 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
   readonly message: string
 }> {}
 
-/** The session closed before the client answered. */
-export class SessionClosed extends Data.TaggedError("SessionClosed")<{ readonly method: string }> {
+/**
+ * The session closed before the client answered; or, with a `reason`, no client could ever answer:
+ * an untied request (`ServerSession.request`) of a stateless session (one session answering many
+ * clients, as stateless Streamable HTTP's), which has no stream of its own to carry it. Nothing was
+ * sent then: ask through the request context (`McpContext.elicit`, ...), which goes with the request.
+ */
+export class SessionClosed extends Data.TaggedError("SessionClosed")<{
+  readonly method: string
+  /** Why no client can answer, when it is not that the session closed. */
+  readonly reason?: string | undefined
+}> {
   override get message() {
-    return `The session closed before the client answered ${this.method}`
+    return this.reason === undefined
+      ? `The session closed before the client answered ${this.method}`
+      : `${this.method} was not sent: ${this.reason}`
   }
 }
 

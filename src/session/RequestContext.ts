@@ -131,7 +131,13 @@ export interface RequestContext extends ClientChannel {
   readonly clientInfo: Implementation | undefined
   /** An opaque id of the session (unique per connection). */
   readonly sessionId: string
-  /** The session the request arrived on (for notifications and requests not tied to it). */
+  /**
+   * The session the request arrived on (for notifications and requests not tied to it). Its
+   * `request` reaches the client only over a session that has a channel of its own: asked by a
+   * 2026-07-28 request (an era with no server→client requests) it fails at once with
+   * `ClientVersionUnsupported`, and on a stateless session (stateless Streamable HTTP) with
+   * `SessionClosed` (its `reason` says why); nothing is sent. Ask through this context instead.
+   */
   readonly session: ServerSession
   /** The authenticated principal, when there is one. */
   readonly principal: Principal | undefined

@@ -87,7 +87,7 @@ import { ClientRequestObserver, RequestContextImpl } from "./internal/requestCon
 import { Inflight, Scheduler } from "./internal/scheduler.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
-import type { RequestContext } from "./RequestContext.ts"
+import { McpRequestContext, type RequestContext } from "./RequestContext.ts"
 
 // ---------------------------------------------------------------------------
 // Public surface
@@ -969,9 +969,12 @@ class SessionImpl extends Scheduler implements ServerSession {
     // once it is to be sent: one refused (a capability the client lacks) asked the client nothing.
     return Effect.withFiber((fiber) =>
       // A connection of the 2026-07-28 era (stdio, in-memory) negotiated nothing (`negotiated` is
-      // the default, a handshake-era version) and that era has no server→client requests.
+      // the default, a handshake-era version) and that era has no server→client requests. A
+      // stateless session has no stream for an untied request (see `untiedRefused`).
       this.phase === "modern"
         ? Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: ProtocolVersion.modern[0] }))
+        : this.stateless
+        ? Effect.fail(untiedRefused(method, fiber))
         : this.requestNow(method, params, undefined, options, this.negotiated, undefined, fiber.getRef(ClientRequestObserver))
     )
   }
@@ -1049,6 +1052,23 @@ class SessionImpl extends Scheduler implements ServerSession {
   private logFailure(what: string, cause: Cause.Cause<unknown>): void {
     this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, forLog(cause)))
   }
+}
+
+/**
+ * Why a stateless session (one answering many clients: stateless Streamable HTTP, and every
+ * 2026-07-28 request over Streamable HTTP) refuses an untied request: it has no stream of its own
+ * (no session id, no GET stream), so the request would reach nobody and its caller would wait for
+ * the timeout. Asked by a 2026-07-28 request (its context, when the fiber has one, says so), the
+ * era has no server→client requests at all; else no client can be reached outside its request.
+ */
+const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): ClientRequestError => {
+  const version = Context.getOrUndefined(fiber.context, McpRequestContext)?.protocolVersion
+  return version !== undefined && ProtocolVersion.isModern(version)
+    ? new ClientVersionUnsupported({ method, protocolVersion: version })
+    : new SessionClosed({
+      method,
+      reason: "a stateless session has no stream for requests not tied to a client request (ask through the request context)"
+    })
 }
 
 /** The client capability a server→client request needs and the client did not declare, if any. */

@@ -61,7 +61,11 @@ export interface ServerSession extends ClientChannel {
   readonly clientInfo: Implementation | undefined
   /** The authenticated principal of the connection, when there is one. */
   readonly principal: Principal | undefined
-  /** Whether the session is stateless (one session answering many clients, e.g. stateless HTTP). */
+  /**
+   * Whether the session is stateless (one session answering many clients, e.g. stateless HTTP,
+   * and every 2026-07-28 request over HTTP). It has no stream of its own: its untied requests
+   * (`request`) fail at once (see `ClientChannel.request`).
+   */
   readonly stateless: boolean
   /** The minimum level of `notifications/message` the client wants (`logging/setLevel`). */
   readonly logLevel: LoggingLevel
