@@ -107,6 +107,33 @@ describe("untied server→client requests over Streamable HTTP", () => {
       assert.deepStrictEqual(observed, [], "nothing was to be sent")
     }))
 
+  // Fails before: as above (ClientRequestTimeout). The era of the calling request decides the error.
+  it.live("a 2026-07-28 request (raw fetch) on a stateless endpoint: ClientVersionUnsupported at once, nothing sent", () =>
+    Effect.gen(function*() {
+      const observed: Array<string> = []
+      const url = yield* serve({ stateless: true }, observed)
+      const response = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "m-1",
+          method: "tools/call",
+          params: {
+            name: "ping_untied",
+            arguments: {},
+            _meta: {
+              "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+              "io.modelcontextprotocol/clientCapabilities": {},
+              "io.modelcontextprotocol/clientInfo": { name: "untied-raw", version: "1.0.0" }
+            }
+          }
+        }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "ping_untied" })
+      )
+      const answer = yield* Effect.promise(() => answerOf(response))
+      assert.strictEqual(answer.id, "m-1")
+      assert.deepStrictEqual(textOf(answer.result)[0], "ClientVersionUnsupported")
+      assert.deepStrictEqual(observed, [], "nothing was to be sent")
+    }))
+
   // Unchanged: a stateful session may open its GET stream at any time, so the request is sent
   // (the observer is told) but, with no stream open, it reaches nobody and times out.
   it.live("a stateful 2025-11-25 session without a GET stream: the ping is sent nowhere and times out", () =>
