@@ -90,6 +90,34 @@ describe("KeepAlive (live sessions)", () => {
       assert.deepStrictEqual(ended, ["Failure"]) // interrupted
     }))
 
+  // Fails before (the loop tried a ping that is never sent every interval, as long as the
+  // connection lived: it had not ended when the test looked).
+  it.live("a connection of the 2026-07-28 era (stdio, in-memory): the loop ends at the first ping it cannot send", () =>
+    Effect.gen(function*() {
+      const keepAlive = KeepAlive.middleware({ interval: "20 millis" })
+      const ended: Array<string> = []
+      const probed = Middleware.make("probed-keep-alive", {
+        ...keepAlive,
+        onSession: (session) =>
+          keepAlive.onSession!(session).pipe(Effect.onExit((exit) => Effect.sync(() => void ended.push(exit._tag))))
+      })
+      const server = yield* serverWith(probed)
+      const raw = yield* openRaw(server)
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" }
+      }
+      yield* promise(() => raw.send({ jsonrpc: "2.0", id: "discover", method: "server/discover", params: { _meta: meta } }))
+      const discovered = yield* promise(() => raw.waitFor((message) => message.id === "discover"))
+      assert.isDefined(discovered.result)
+      // The session is idle from now on: the loop wakes, its ping is refused, and it ends; the
+      // connection stays open.
+      yield* eventually(() => ended.length === 1, 2_000)
+      assert.deepStrictEqual(ended, ["Success"])
+      assert.isFalse(raw.received.some(isPing))
+    }))
+
   it.live("a client that never answers: a warning per missed ping, an error after maxMisses in a row", () =>
     Effect.gen(function*() {
       const logger = recordingLogger()

@@ -7,7 +7,8 @@
  * `interval`), it sends a `ping` and waits at most `timeout` for the answer. A ping without an
  * answer in time is a miss, logged as a warning; `maxMisses` consecutive misses are logged as an
  * error (once per run of misses). Any answer — a result or an error object — ends the run. The
- * loop ends with the session.
+ * loop ends with the session, and on a session that cannot ping its client (a connection of the
+ * 2026-07-28 era, which has no server→client requests; a stateless one).
  *
  * **Example** (Pinging clients idle for 30 seconds)
  *
@@ -80,7 +81,10 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
           continue
         }
         const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
-        if (error?._tag === "SessionClosed") return
+        // Closed; or a session that cannot ping its client, nothing sent: a connection of the
+        // 2026-07-28 era (no server→client requests: every request carries itself), or a
+        // stateless one (no stream of its own). Nothing to keep alive, and no ping ever will be.
+        if (error?._tag === "SessionClosed" || error?._tag === "ClientVersionUnsupported") return
         if (error?._tag !== "ClientRequestTimeout") {
           // The client answered (with an error): it is alive.
           misses = 0
