@@ -3,13 +3,15 @@
  * request, and every request of a `stateless: true` endpoint, is answered by the endpoint's one
  * shared stateless session: it has no stream an untied request could go out on (no GET stream,
  * no session id), so the request fails at once, typed, and nothing is sent. A stateful 2025
- * session without a GET stream keeps its behaviour: the request is sent nowhere and times out.
- * Real clients over HTTP on 127.0.0.1 (SDK v2 pinned to 2026-07-28, SDK v1 stateless, raw fetch).
+ * session without a GET stream holds the request until the client opens it; one
+ * whose caller gave up (timed out) is dropped, never sent late.
+ * Real clients over HTTP on 127.0.0.1 (SDK v2 pinned to 2026-07-28, SDK v1, raw fetch).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client"
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -17,10 +19,32 @@ import { Content, McpContext, McpServer, Middleware, StreamableHttp } from "../.
 import * as KeepAlive from "../../src/middleware/builtin/KeepAlive.ts"
 import { sdk } from "../e2e/harness.ts"
 import { eventually } from "../middleware/contractHarness.ts"
-import { answerOf, freePort, on, openSession, post, ready } from "./support.ts"
+import { answerOf, freePort, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
 
 /** How long the tool lets its untied ping wait: a refusal comes long before it. */
 const pingTimeoutMillis = 2_000
+
+/** How long `roots_untied` lets its untied roots/list wait: long past the client's late GET. */
+const rootsTimeoutMillis = 10_000
+/** How long `roots_untied_short` waits: it gives up before the client opens its GET stream. */
+const shortRootsTimeoutMillis = 200
+
+/** A tool asking the client for its roots untied: the roots as JSON, or the failure's tag. */
+const rootsTool = (name: string, timeoutMillis: number) =>
+  McpServer.tool({
+    name,
+    description: "Lists the client's roots through the session, not the request",
+    handler: () =>
+      Effect.gen(function*() {
+        const context = yield* McpContext.current
+        return yield* context.session.request("roots/list", undefined, { timeoutMillis }).pipe(
+          Effect.match({
+            onSuccess: (result) => [Content.text(JSON.stringify((result as { readonly roots: unknown }).roots))],
+            onFailure: (error) => [Content.text(error._tag), Content.text(error.message)]
+          })
+        )
+      })
+  })
 
 /**
  * Serves one tool that pings the client untied and answers what it got: `ok`, or the failure's
@@ -51,7 +75,11 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = yield* Effect.promise(freePort)
       const fiber = yield* Effect.forkScoped(
-        McpServer.serve({ name: "untied", version: "1.0.0" }, Layer.mergeAll(PingUntied, observer), StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
+        McpServer.serve(
+          { name: "untied", version: "1.0.0" },
+          Layer.mergeAll(PingUntied, rootsTool("roots_untied", rootsTimeoutMillis), rootsTool("roots_untied_short", shortRootsTimeoutMillis), observer),
+          StreamableHttp.make({ ...http, host: "127.0.0.1", port })
+        )
       )
       if ((yield* Effect.promise(() => ready(port, 300))) && fiber.pollUnsafe() === undefined) return `http://127.0.0.1:${port}/mcp`
       yield* Fiber.interrupt(fiber)
@@ -134,9 +162,9 @@ describe("untied server→client requests over Streamable HTTP", () => {
       assert.deepStrictEqual(observed, [], "nothing was to be sent")
     }))
 
-  // Unchanged: a stateful session may open its GET stream at any time, so the request is sent
-  // (the observer is told) but, with no stream open, it reaches nobody and times out.
-  it.live("a stateful 2025-11-25 session without a GET stream: the ping is sent nowhere and times out", () =>
+  // A stateful session may open its GET stream at any time, so the request is sent (the observer
+  // is told) and held for that stream; the client never opens one here, so it times out.
+  it.live("a stateful 2025-11-25 session that never opens a GET stream: the ping times out", () =>
     Effect.gen(function*() {
       const observed: Array<string> = []
       const url = yield* serve({}, observed)
@@ -169,4 +197,106 @@ describe("untied server→client requests over Streamable HTTP", () => {
       yield* eventually(() => ended.length > 0, 1_000)
       assert.deepStrictEqual(ended, ["Success"])
     }))
+})
+
+/** A GET opening (or, with `lastEventId`, resuming) the session's standalone stream. */
+const getStream = (url: string, sessionId: string, lastEventId?: string) =>
+  Effect.promise(() =>
+    fetch(url, { headers: on(sessionId, { accept: "text/event-stream", ...(lastEventId === undefined ? {} : { "last-event-id": lastEventId }) }) })
+  )
+
+/** The next JSON-RPC message of an SSE stream (priming events skipped); fails after a few seconds without one. */
+const nextMessage = (reader: ReturnType<typeof sseReader>) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 10; i++) {
+      const event = await reader.next(5_000)
+      if (event === undefined) throw new Error("the stream ended")
+      if (event.data !== "") return JSON.parse(event.data)
+    }
+    throw new Error("no message among the first events")
+  })
+
+const roots = [{ uri: "file:///work", name: "work" }]
+
+/** Answers a roots/list request the way a client does: a separate POST (202). */
+const answerRoots = (url: string, sessionId: string, request: { readonly id: unknown }) =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: request.id, result: { roots } }, on(sessionId))
+    await response.text()
+    return response.status
+  })
+
+const callTool = (url: string, sessionId: string, id: number, name: string) =>
+  post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, on(sessionId)).then(answerOf)
+
+describe("untied requests of a stateful session before its GET stream opens", () => {
+  // Fails before: the roots/list went nowhere (the GET stream got nothing; the tool would have
+  // ended with ClientRequestTimeout after 10 s).
+  it.live("held until the client opens its GET stream, then delivered; the tool gets the roots", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const call = callTool(url, sessionId, 1, "roots_untied")
+      // The client opens its GET stream a little later (the SDK v1 client opens it only after
+      // notifications/initialized): the request is already waiting.
+      yield* Effect.promise(() => sleep(300))
+      const reader = sseReader(yield* getStream(url, sessionId))
+      const request = yield* nextMessage(reader)
+      assert.strictEqual(request.method, "roots/list")
+      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      const answer = yield* Effect.promise(() => call)
+      assert.deepStrictEqual(textOf(answer.result), [JSON.stringify(roots)])
+      yield* Effect.promise(() => reader.cancel())
+    }))
+
+  // Fails before: the second request went nowhere too (no roots/list on the GET stream).
+  it.live("a held request whose caller timed out is dropped, never delivered; the next one is", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const gaveUp = yield* Effect.promise(() => callTool(url, sessionId, 1, "roots_untied_short"))
+      assert.strictEqual(textOf(gaveUp.result)[0], "ClientRequestTimeout")
+      const call = callTool(url, sessionId, 2, "roots_untied")
+      yield* Effect.promise(() => sleep(300))
+      const reader = sseReader(yield* getStream(url, sessionId))
+      // Held messages go out in order: the first message is the live request, not the abandoned
+      // one (nor its notifications/cancelled).
+      const request = yield* nextMessage(reader)
+      assert.strictEqual(request.method, "roots/list")
+      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      const answer = yield* Effect.promise(() => call)
+      assert.deepStrictEqual(textOf(answer.result), [JSON.stringify(roots)])
+      yield* Effect.promise(() => reader.cancel())
+    }))
+
+  // Fails before: the roots/list asked as the session started went nowhere (the client opens its
+  // GET stream only after notifications/initialized) and the hook got ClientRequestTimeout.
+  it.live("SDK v1: roots asked as soon as initialize is answered reach the client once it opens its GET stream", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      const askRoots = Middleware.make("ask-roots", {
+        onSession: (session) =>
+          Effect.gen(function*() {
+            // Asked as soon as the client's capabilities are known (initialize answered).
+            for (let i = 0; i < 500 && session.phase !== "initialized" && session.phase !== "operational"; i++) {
+              yield* Effect.sleep(5)
+            }
+            const result = yield* Effect.exit(session.request("roots/list", undefined, { timeoutMillis: rootsTimeoutMillis }))
+            asked.push(
+              result._tag === "Success"
+                ? JSON.stringify((result.value as { readonly roots: unknown }).roots)
+                : String(result.cause.reasons.find((reason) => reason._tag === "Fail")?.error._tag)
+            )
+          })
+      })
+      const url = yield* serve({}, [], askRoots)
+      const client = new ClientV1({ name: "roots-v1", version: "1.0.0" }, { capabilities: { roots: {} } })
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots }))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new TransportV1(new URL(url)))),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      yield* eventually(() => asked.length > 0, rootsTimeoutMillis + 2_000)
+      assert.deepStrictEqual(asked, [JSON.stringify(roots)])
+    }), 20_000)
 })

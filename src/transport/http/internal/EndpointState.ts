@@ -196,7 +196,7 @@ export class Endpoint implements SessionHost {
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return "full" as const
-      const session = new HttpSession(id, self)
+      const session = new HttpSession(id, self, stateless)
       const started = Deferred.makeUnsafe<boolean>()
       const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
@@ -268,7 +268,7 @@ export class Endpoint implements SessionHost {
       }
       for (const stream of session.streams.values()) stream.connection?.close()
       session.pending = emptyMap
-      session.held = emptyMap
+      session.dropHeld()
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
     })
   }
@@ -477,15 +477,37 @@ export class Endpoint implements SessionHost {
     }
     const standalone = session.standalone
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
-    if (route !== undefined && "id" in message) {
-      // A task's request to the client (elicitation, sampling): the client is expected to call
-      // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
-      const held = session.heldOf(route)
-      if (held.length < maxHeldPerRoute) held.push(message)
+    if ("id" in message) {
+      if (route !== undefined) {
+        // A task's request to the client (elicitation, sampling): the client is expected to call
+        // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
+        const held = session.heldOf(route)
+        if (held.length < maxHeldPerRoute) held.push(message)
+      } else if (!session.stateless) {
+        // An untied request (`context.session.request`, or one of a request answered as JSON):
+        // the client may open its GET stream any moment (the SDK v1 client opens it only after
+        // notifications/initialized), so it waits for that stream, a few at most. Beyond the
+        // bound, it is dropped: its caller times out.
+        session.holdUntied(message)
+      }
+    } else if (message.method === "notifications/cancelled") {
+      // Its caller gave up on a request (timed out, interrupted): one still held is forgotten,
+      // never sent late (nor this notification, about a request the client never saw).
+      const requestId = (message.params as { readonly requestId?: unknown } | undefined)?.requestId
+      if (typeof requestId === "string" || typeof requestId === "number") session.forgetHeld(requestId, route)
     }
-    // Nowhere to deliver: a request waiting on it times out; a notification (progress, status) is
-    // lost, as a notification without a stream is.
+    // Otherwise, nowhere to deliver: a notification (progress, status, list changes) is lost, as a
+    // notification without a stream is (best effort, not held).
     return undefined
+  }
+
+  /**
+   * The session's standalone stream is read again (a GET opened it, or resumed it): the requests
+   * held while it had none go out on it, in order.
+   */
+  flushHeld(session: HttpSession, stream: SseStream): Effect.Effect<void> {
+    if (session.heldUntied.length === 0 && session.held.size === 0) return Effect.void
+    return Effect.forEach(session.takeAllHeld(), (message) => this.emit(session, stream, message, false), { discard: true })
   }
 
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */

@@ -20,6 +20,8 @@ import { type SseConnection, SseStream } from "./sse.ts"
 export const maxHeldPerRoute = 64
 /** Routes whose requests a session keeps at most. */
 const maxHeldRoutes = 1_024
+/** No held requests (shared: replaced, never pushed to). */
+const noHeld: Array<JsonRpc.Message> = []
 
 /** A pending request answered on an SSE stream: the stream and the connection it is read on. */
 export class SseAnswer {
@@ -177,6 +179,11 @@ export class HttpSession implements PushConnection {
   routes: Map<string, Pending> = emptyMap
   /** Requests of a route that had nowhere to go yet: for the next request claiming it, or the standalone stream. */
   held: Map<string, Array<JsonRpc.Message>> = emptyMap
+  /**
+   * Requests of no route that had nowhere to go yet (no standalone stream): for the standalone
+   * stream, when the client opens or resumes it. At most `maxHeldPerRoute`.
+   */
+  heldUntied: Array<JsonRpc.Message> = noHeld
   standalone: SseStream | undefined = undefined
   /** With bearer authentication: the subject that opened the session, the only one it answers. */
   subject: string | undefined = undefined
@@ -185,9 +192,12 @@ export class HttpSession implements PushConnection {
   /** Its streams, answers and records are gone. */
   finished = false
   private nextStream = 1
-  constructor(id: string, endpoint: SessionHost) {
+  /** The endpoint's one shared stateless session: it never has a standalone stream. */
+  readonly stateless: boolean
+  constructor(id: string, endpoint: SessionHost, stateless = false) {
     this.id = id
     this.endpoint = endpoint
+    this.stateless = stateless
   }
   attach(input: SessionInput): void {
     this.input = input
@@ -256,6 +266,40 @@ export class HttpSession implements PushConnection {
     this.held.delete(route)
     this.held = shrink(this.held)
     return held
+  }
+  /** Drops every held request (the session ended). */
+  dropHeld(): void {
+    this.held = emptyMap
+    this.heldUntied = noHeld
+  }
+  /** Holds a request of no route until a standalone stream opens; beyond the bound it is dropped. */
+  holdUntied(message: JsonRpc.Message): void {
+    if (this.heldUntied === noHeld) this.heldUntied = []
+    if (this.heldUntied.length < maxHeldPerRoute) this.heldUntied.push(message)
+  }
+  /** Takes every held request: those of no route first, then each route's (each in order). */
+  takeAllHeld(): Array<JsonRpc.Message> {
+    const all = this.heldUntied
+    this.heldUntied = noHeld
+    if (this.held.size === 0) return all
+    const routed = [...all]
+    for (const route of [...this.held.keys()]) routed.push(...this.takeHeld(route)!)
+    return routed
+  }
+  /**
+   * Forgets the held request `id` (of `route`, if any), if it is still held: its caller gave up
+   * (timed out, interrupted) and it is not to reach the client late. Whether it was.
+   */
+  forgetHeld(id: JsonRpc.RequestId, route: string | undefined): boolean {
+    const held = route === undefined ? this.heldUntied : this.held.get(route)
+    if (held === undefined) return false
+    for (let i = 0; i < held.length; i++) {
+      if ((held[i] as JsonRpc.Request).id === id) {
+        held.splice(i, 1)
+        return true
+      }
+    }
+    return false
   }
 }
 

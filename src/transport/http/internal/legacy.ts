@@ -147,10 +147,8 @@ export const get = (
     session.standalone = stream
     stream.connection = connection
     connection.push(frame(`${stream.streamId}.0`, "", self.retry))
-    // Requests of routes (tasks) that had nowhere to go until now.
-    for (const route of [...session.held.keys()]) {
-      for (const message of session.takeHeld(route) ?? []) yield* self.emit(session, stream, message, false)
-    }
+    // Requests that had nowhere to go until now (untied ones, those of routes: tasks).
+    yield* self.flushHeld(session, stream)
     return self.sseResponse(session, stream, connection, {})
   })
 
