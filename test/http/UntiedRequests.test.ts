@@ -3,7 +3,7 @@
  * request, and every request of a `stateless: true` endpoint, is answered by the endpoint's one
  * shared stateless session: it has no stream an untied request could go out on (no GET stream,
  * no session id), so the request fails at once, typed, and nothing is sent. A stateful 2025
- * session without a GET stream holds the request until the client opens it; one
+ * session without a GET stream holds the request until the client opens (or resumes) it; one
  * whose caller gave up (timed out) is dropped, never sent late.
  * Real clients over HTTP on 127.0.0.1 (SDK v2 pinned to 2026-07-28, SDK v1, raw fetch).
  */
@@ -267,6 +267,35 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       const answer = yield* Effect.promise(() => call)
       assert.deepStrictEqual(textOf(answer.result), [JSON.stringify(roots)])
       yield* Effect.promise(() => reader.cancel())
+    }))
+
+  // Fails before: a resumed standalone stream was not the session's standalone stream again, so
+  // what was sent while it was away, and after, went nowhere.
+  it.live("held while the GET stream is away, delivered when the client resumes it (Last-Event-ID)", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const first = sseReader(yield* getStream(url, sessionId))
+      const priming = yield* Effect.promise(() => first.next())
+      assert.isDefined(priming?.id)
+      yield* Effect.promise(() => first.cancel())
+      // Let the server see the stream go (else the request would just be stored for the resumption).
+      yield* Effect.promise(() => sleep(200))
+      const call = callTool(url, sessionId, 1, "roots_untied")
+      yield* Effect.promise(() => sleep(300))
+      const resumed = sseReader(yield* getStream(url, sessionId, priming!.id!))
+      const request = yield* nextMessage(resumed)
+      assert.strictEqual(request.method, "roots/list")
+      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      // The resumed stream is the session's standalone stream again: a later request goes on it.
+      const again = callTool(url, sessionId, 2, "roots_untied")
+      const second = yield* nextMessage(resumed)
+      assert.strictEqual(second.method, "roots/list")
+      assert.notStrictEqual(second.id, request.id)
+      assert.strictEqual(yield* answerRoots(url, sessionId, second), 202)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => again)).result), [JSON.stringify(roots)])
+      yield* Effect.promise(() => resumed.cancel())
     }))
 
   // Fails before: the roots/list asked as the session started went nowhere (the client opens its

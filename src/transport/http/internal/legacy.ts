@@ -137,6 +137,12 @@ export const get = (
       } else {
         stream.connection?.close()
         stream.connection = connection
+        if (stream.requestId === undefined && session.standalone === undefined) {
+          // A standalone stream resumed while the session has none: it is the standalone stream
+          // again, and what was held while it was away goes out on it, after the replay.
+          session.standalone = stream
+          yield* self.flushHeld(session, stream)
+        }
       }
       return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {})
     }
