@@ -35,7 +35,8 @@ import type { Principal } from "./Principal.ts"
  * `related` is the id of the client request a message belongs to: the request's own response,
  * and the notifications and server→client requests its handler emits. Streamable HTTP routes a
  * message to that request's stream; `undefined` means "not tied to a request" (list changes,
- * resource updates), which goes to the standalone stream. Stdio ignores it.
+ * resource updates), which goes to the standalone stream (a request waits for that stream while
+ * the client has none open; a notification is lost). Stdio ignores it.
  *
  * `route` groups the messages of something that outlives its request (a 2025-11-25 background
  * task: its id): a request that {@link PushConnection.claimRoute claimed} the route carries them

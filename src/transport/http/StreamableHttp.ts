@@ -13,7 +13,10 @@
  *   idle one is a few plain objects (under 1 KB of heap).
  * - **Streams**: every outgoing message is routed by the request it belongs to: that request's
  *   stream (its notifications and server→client requests, then its response), else the stream of
- *   a `tasks/result` waiting on its task, else the standalone GET stream.
+ *   a `tasks/result` waiting on its task, else the standalone GET stream. With no such stream
+ *   open (the client has not opened it yet, or it is away), a server→client request waits for
+ *   it (a few per session; one whose caller gave up is forgotten) and goes out when the client
+ *   opens or resumes it; a notification is lost (best effort).
  * - **SSE** (SEP-1699): each stream starts with a priming event (an id, `retry:`, empty data);
  *   every event has an id naming its stream and is kept in the {@link EventStore}, so a stream the
  *   server closed mid-call (`McpContext.closeStream`) or the network broke is resumed by `GET` with
