@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { answerOf, on, openSession, post, serveEverything, sseReader } from "./support.ts"
+import { answerOf, on, openSession, post, serveEverything, sleep, sseReader } from "./support.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
 
@@ -182,6 +182,49 @@ describe("tasks over Streamable HTTP", () => {
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "grace"), 202)
       let done = "working"
+      for (let i = 0; i < 100 && done !== "completed"; i++) {
+        yield* Effect.sleep(10)
+        done = (yield* getTask(url, sessionId, task.taskId)).status
+      }
+      assert.strictEqual(done, "completed")
+      yield* Effect.promise(() => reader.cancel())
+    }))
+
+  // Fails before: a resumed standalone stream only replayed its events; the elicitation held
+  // while it was away waited for a fresh GET.
+  it.live("an elicitation held while the standalone stream is away goes out when the client resumes it (Last-Event-ID)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const standaloneHeaders = (extra: Record<string, string> = {}) =>
+        ({ accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25", ...extra })
+      const first = sseReader(yield* Effect.promise(() => fetch(url, { method: "GET", headers: standaloneHeaders() })))
+      const priming = yield* Effect.promise(() => first.next(2_000))
+      assert.isDefined(priming?.id)
+      yield* Effect.promise(() => first.cancel())
+      // Let the server see the stream go (else the elicitation would just be stored for the resumption).
+      yield* Effect.promise(() => sleep(200))
+      const task = yield* createTask(url, sessionId)
+      let status = task.status
+      for (let i = 0; i < 100 && status !== "input_required"; i++) {
+        yield* Effect.sleep(10)
+        status = (yield* getTask(url, sessionId, task.taskId)).status
+      }
+      assert.strictEqual(status, "input_required")
+      const resumed = yield* Effect.promise(() =>
+        fetch(url, { method: "GET", headers: standaloneHeaders({ "last-event-id": priming!.id! }) })
+      )
+      assert.strictEqual(resumed.status, 200)
+      const reader = sseReader(resumed)
+      let elicitation: any
+      for (let i = 0; i < 3 && elicitation === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(2_000))
+        if (event === undefined) break
+        if (event.data !== "") elicitation = JSON.parse(event.data)
+      }
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "linus"), 202)
+      let done = "input_required"
       for (let i = 0; i < 100 && done !== "completed"; i++) {
         yield* Effect.sleep(10)
         done = (yield* getTask(url, sessionId, task.taskId)).status
