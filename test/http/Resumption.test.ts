@@ -66,6 +66,38 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
       assert.strictEqual(replayed.at(-1)!.id, `${stream}.1`)
     }))
 
+  // Fails before (200: every standalone stream the client left stayed with the session, one more
+  // per reconnect, for the session's life).
+  it.live("a fresh standalone GET (no Last-Event-ID) drops the standalone stream the client left: it cannot be resumed", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      assert.strictEqual(first.response.status, 200)
+      const priming = yield* Effect.promise(() => sseReader(first.response).next())
+      assert.match(priming!.id!, /^[^.]+\.0$/)
+      first.destroy()
+      // Until the server saw the first one go, a second one is a conflict (409).
+      let second: Awaited<ReturnType<typeof openStandalone>> | undefined
+      for (let attempt = 0; attempt < 50 && second === undefined; attempt++) {
+        const opened = yield* Effect.promise(openStandalone)
+        if (opened.response.status === 200) second = opened
+        else {
+          assert.strictEqual(opened.response.status, 409)
+          opened.destroy()
+          yield* Effect.sleep(50)
+        }
+      }
+      assert.isDefined(second, "the server never saw the first standalone stream go")
+      const next = yield* Effect.promise(() => sseReader(second!.response).next())
+      assert.notStrictEqual(streamOf(next!), streamOf(priming!))
+      const resumed = yield* Effect.promise(() => resume(url, sessionId, priming!.id!))
+      assert.strictEqual(resumed.status, 400)
+      assert.include(((yield* Effect.promise(() => resumed.json())) as { error: { message: string } }).error.message, "cannot be resumed")
+      second!.destroy()
+    }))
+
   it.live("a client that drops mid-stream gets exactly the events after its Last-Event-ID", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

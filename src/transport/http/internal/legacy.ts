@@ -149,6 +149,16 @@ export const get = (
     if (session.standalone?.connection !== undefined) {
       return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
     }
+    if (session.standalone === undefined) {
+      // A fresh standalone stream, not a resumed one: the client gave up the earlier ones it left
+      // (their stored events are what it was sent before it left). Dropped, with those events, or
+      // each reconnect would keep one more for the session's life.
+      for (const left of [...session.streams.values()]) {
+        if (left.requestId !== undefined || left.connection !== undefined) continue
+        session.removeStream(left.streamId)
+        self.runFork(self.events.forgetStream(session.id, left.streamId))
+      }
+    }
     const stream = session.standalone ?? session.newStream(undefined)
     session.standalone = stream
     stream.connection = connection
