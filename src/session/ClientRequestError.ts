@@ -57,20 +57,21 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
 }> {}
 
 /**
- * The session closed before the client answered; or, with a `reason`, no client could ever answer:
- * an untied request (`ServerSession.request`) of a stateless session (one session answering many
- * clients, as stateless Streamable HTTP's), which has no stream of its own to carry it. Nothing was
- * sent then: ask through the request context (`McpContext.elicit`, ...), which goes with the request.
+ * The session closed before the client answered; or, with `reason: "stateless"`, no client could
+ * ever answer, though the session lives on: an untied request (`ServerSession.request`) of a
+ * stateless session (one session answering many clients, as stateless Streamable HTTP's), which
+ * has no stream of its own to carry it. Nothing was sent then: ask through the request context
+ * (`McpContext.elicit`, ...), which goes with the request. Either way, no answer will come.
  */
 export class SessionClosed extends Data.TaggedError("SessionClosed")<{
   readonly method: string
   /** Why no client can answer, when it is not that the session closed. */
-  readonly reason?: string | undefined
+  readonly reason?: "stateless" | undefined
 }> {
   override get message() {
     return this.reason === undefined
       ? `The session closed before the client answered ${this.method}`
-      : `${this.method} was not sent: ${this.reason}`
+      : `${this.method} was not sent: a stateless session has no stream for requests not tied to a client request (ask through the request context)`
   }
 }
 

@@ -972,6 +972,8 @@ class SessionImpl extends Scheduler implements ServerSession {
       // the default, a handshake-era version) and that era has no server→client requests. A
       // stateless session has no stream for an untied request (see `untiedRefused`).
       this.phase === "modern"
+        // The era's one version: `modern` has a single member; a connection of a later one would
+        // name its own here.
         ? Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: ProtocolVersion.modern[0] }))
         : this.stateless
         ? Effect.fail(untiedRefused(method, fiber))
@@ -1067,7 +1069,7 @@ const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): Cl
     ? new ClientVersionUnsupported({ method, protocolVersion: version })
     : new SessionClosed({
       method,
-      reason: "a stateless session has no stream for requests not tied to a client request (ask through the request context)"
+      reason: "stateless"
     })
 }
 
