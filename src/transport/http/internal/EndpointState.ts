@@ -196,7 +196,7 @@ export class Endpoint implements SessionHost {
     return Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return "full" as const
-      const session = new HttpSession(id, self, stateless)
+      const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       const run = self.run({ open: Effect.succeed(session) }, { ...self.options.session, stateless, sessionId: session.id })
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
@@ -483,7 +483,7 @@ export class Endpoint implements SessionHost {
         // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
         const held = session.heldOf(route)
         if (held.length < maxHeldPerRoute) held.push(message)
-      } else if (!session.stateless) {
+      } else if (session !== this.statelessSession) {
         // An untied request (`context.session.request`, or one of a request answered as JSON):
         // the client may open its GET stream any moment (the SDK v1 client opens it only after
         // notifications/initialized), so it waits for that stream, a few at most. Beyond the
@@ -506,7 +506,7 @@ export class Endpoint implements SessionHost {
    * held while it had none go out on it, in order.
    */
   flushHeld(session: HttpSession, stream: SseStream): Effect.Effect<void> {
-    if (session.heldUntied.length === 0 && session.held.size === 0) return Effect.void
+    if (session.held.size === 0) return Effect.void
     return Effect.forEach(session.takeAllHeld(), (message) => this.emit(session, stream, message, false), { discard: true })
   }
 
