@@ -46,6 +46,30 @@ const rootsTool = (name: string, timeoutMillis: number) =>
       })
   })
 
+/** How many untied roots/list requests `roots_untied_burst` sends at once: past the hold's bound (64). */
+const burst = 70
+
+/**
+ * A tool asking the client for its roots untied `burst` times at once (each waiting at most 3 s):
+ * how many got the roots, and how many timed out, as "<answered> answered, <timed out> timed out".
+ */
+const RootsBurst = McpServer.tool({
+  name: "roots_untied_burst",
+  description: "Asks the client for its roots through the session, many times at once",
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpContext.current
+      const outcomes = yield* Effect.forEach(
+        Array.from({ length: burst }, () => context.session.request("roots/list", undefined, { timeoutMillis: 3_000 })),
+        (request) => Effect.match(request, { onSuccess: () => "answered", onFailure: (error) => error._tag }),
+        { concurrency: "unbounded" }
+      )
+      const answered = outcomes.filter((outcome) => outcome === "answered").length
+      const timedOut = outcomes.filter((outcome) => outcome === "ClientRequestTimeout").length
+      return `${answered} answered, ${timedOut} timed out`
+    })
+})
+
 /**
  * Serves one tool that pings the client untied and answers what it got: `ok`, or the failure's
  * tag and message (two text blocks). `observed` collects what the observer middleware was told was sent.
@@ -77,7 +101,13 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
       const fiber = yield* Effect.forkScoped(
         McpServer.serve(
           { name: "untied", version: "1.0.0" },
-          Layer.mergeAll(PingUntied, rootsTool("roots_untied", rootsTimeoutMillis), rootsTool("roots_untied_short", shortRootsTimeoutMillis), observer),
+          Layer.mergeAll(
+            PingUntied,
+            rootsTool("roots_untied", rootsTimeoutMillis),
+            rootsTool("roots_untied_short", shortRootsTimeoutMillis),
+            RootsBurst,
+            observer
+          ),
           StreamableHttp.make({ ...http, host: "127.0.0.1", port })
         )
       )
@@ -230,6 +260,31 @@ const callTool = (url: string, sessionId: string, id: number, name: string) =>
   post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, on(sessionId)).then(answerOf)
 
 describe("untied requests of a stateful session before its GET stream opens", () => {
+  it.live(`at most 64 are held: of ${burst} sent at once before the GET stream opens, 64 are delivered, the rest time out`, () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const call = callTool(url, sessionId, 1, "roots_untied_burst")
+      yield* Effect.promise(() => sleep(300))
+      const reader = sseReader(yield* getStream(url, sessionId))
+      const delivered: Array<unknown> = []
+      // Every held request comes at once when the stream opens; then nothing more (bounded reads).
+      for (let i = 0; i < burst + 5; i++) {
+        // Nothing within a second: every held request came (the reader throws on that wait).
+        const event = yield* Effect.promise(() => reader.next(1_000).catch(() => undefined))
+        if (event === undefined) break
+        if (event.data === "") continue
+        const request = JSON.parse(event.data)
+        assert.strictEqual(request.method, "roots/list")
+        delivered.push(request.id)
+        assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      }
+      assert.strictEqual(delivered.length, 64)
+      assert.strictEqual(new Set(delivered).size, 64)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [`64 answered, ${burst - 64} timed out`])
+      yield* Effect.promise(() => reader.cancel())
+    }))
+
   // Fails before: the roots/list went nowhere (the GET stream got nothing; the tool would have
   // ended with ClientRequestTimeout after 10 s).
   it.live("held until the client opens its GET stream, then delivered; the tool gets the roots", () =>
