@@ -40,6 +40,17 @@ const pingCounter = () => {
 
 const isPing = (message: any) => message.method === "ping" && message.id !== undefined
 
+/** KeepAlive every 20 ms, whose `onSession` loop's exit (`Success`, `Failure`) is pushed to `ended`. */
+const probedKeepAlive = () => {
+  const keepAlive = KeepAlive.middleware({ interval: "20 millis" })
+  const ended: Array<string> = []
+  const probed = Middleware.make("probed-keep-alive", {
+    ...keepAlive,
+    onSession: (session) => keepAlive.onSession!(session).pipe(Effect.onExit((exit) => Effect.sync(() => void ended.push(exit._tag))))
+  })
+  return { ended, probed }
+}
+
 describe("KeepAlive (live sessions)", () => {
   it.live("an idle client is pinged about every interval; answered pings log nothing", () =>
     Effect.gen(function*() {
@@ -70,13 +81,7 @@ describe("KeepAlive (live sessions)", () => {
 
   it.live("pings stop when the session ends: the onSession loop ends and nothing more is written", () =>
     Effect.gen(function*() {
-      const keepAlive = KeepAlive.middleware({ interval: "20 millis" })
-      const ended: Array<string> = []
-      const probed = Middleware.make("probed-keep-alive", {
-        ...keepAlive,
-        onSession: (session) =>
-          keepAlive.onSession!(session).pipe(Effect.onExit((exit) => Effect.sync(() => void ended.push(exit._tag))))
-      })
+      const { ended, probed } = probedKeepAlive()
       const server = yield* serverWith(probed)
       const written: Array<any> = []
       const { pings, setup } = pingCounter()
@@ -94,13 +99,7 @@ describe("KeepAlive (live sessions)", () => {
   // connection lived: it had not ended when the test looked).
   it.live("a connection of the 2026-07-28 era (stdio, in-memory): the loop ends at the first ping it cannot send", () =>
     Effect.gen(function*() {
-      const keepAlive = KeepAlive.middleware({ interval: "20 millis" })
-      const ended: Array<string> = []
-      const probed = Middleware.make("probed-keep-alive", {
-        ...keepAlive,
-        onSession: (session) =>
-          keepAlive.onSession!(session).pipe(Effect.onExit((exit) => Effect.sync(() => void ended.push(exit._tag))))
-      })
+      const { ended, probed } = probedKeepAlive()
       const server = yield* serverWith(probed)
       const raw = yield* openRaw(server)
       const meta = {
