@@ -256,6 +256,15 @@ const answerRoots = (url: string, sessionId: string, request: { readonly id: unk
     return response.status
   })
 
+/** Reads the next message of `reader`, a roots/list request, and answers it with `roots` (202); the request. */
+const answerNextRoots = (url: string, sessionId: string, reader: ReturnType<typeof sseReader>) =>
+  Effect.gen(function*() {
+    const request = yield* nextMessage(reader)
+    assert.strictEqual(request.method, "roots/list")
+    assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+    return request
+  })
+
 const callTool = (url: string, sessionId: string, id: number, name: string) =>
   post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, on(sessionId)).then(answerOf)
 
@@ -296,9 +305,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       // notifications/initialized): the request is already waiting.
       yield* Effect.promise(() => sleep(300))
       const reader = sseReader(yield* getStream(url, sessionId))
-      const request = yield* nextMessage(reader)
-      assert.strictEqual(request.method, "roots/list")
-      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      yield* answerNextRoots(url, sessionId, reader)
       const answer = yield* Effect.promise(() => call)
       assert.deepStrictEqual(textOf(answer.result), [JSON.stringify(roots)])
       yield* Effect.promise(() => reader.cancel())
@@ -316,9 +323,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       const reader = sseReader(yield* getStream(url, sessionId))
       // Held messages go out in order: the first message is the live request, not the abandoned
       // one (nor its notifications/cancelled).
-      const request = yield* nextMessage(reader)
-      assert.strictEqual(request.method, "roots/list")
-      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      yield* answerNextRoots(url, sessionId, reader)
       const answer = yield* Effect.promise(() => call)
       assert.deepStrictEqual(textOf(answer.result), [JSON.stringify(roots)])
       yield* Effect.promise(() => reader.cancel())
@@ -339,9 +344,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       const call = callTool(url, sessionId, 1, "roots_untied")
       yield* Effect.promise(() => sleep(300))
       const resumed = sseReader(yield* getStream(url, sessionId, priming!.id!))
-      const request = yield* nextMessage(resumed)
-      assert.strictEqual(request.method, "roots/list")
-      assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      const request = yield* answerNextRoots(url, sessionId, resumed)
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
       // The resumed stream is the session's standalone stream again: a later request goes on it.
       const again = callTool(url, sessionId, 2, "roots_untied")
