@@ -24,6 +24,28 @@ const getTask = (url: string, sessionId: string, taskId: string) =>
     post(url, { jsonrpc: "2.0", id: `get-${Date.now()}`, method: "tasks/get", params: { taskId } }, on(sessionId)).then(answerOf)
   ).pipe(Effect.map((answer) => answer.result as { status: string }))
 
+/** Polls tasks/get (100 times at most, 10 ms apart) until the task's status is `status`; the last status seen. */
+const untilStatus = (url: string, sessionId: string, taskId: string, status: string, first: string) =>
+  Effect.gen(function*() {
+    let seen = first
+    for (let i = 0; i < 100 && seen !== status; i++) {
+      yield* Effect.sleep(10)
+      seen = (yield* getTask(url, sessionId, taskId)).status
+    }
+    return seen
+  })
+
+/** The first JSON-RPC message among the next three events of `reader` (priming events skipped), if any. */
+const firstMessage = (reader: ReturnType<typeof sseReader>) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 3; i++) {
+      const event = await reader.next(2_000)
+      if (event === undefined) return undefined
+      if (event.data !== "") return JSON.parse(event.data)
+    }
+    return undefined
+  })
+
 /** Answers an elicitation request the way a client does: a separate POST carrying the response. */
 const answerElicitation = (url: string, sessionId: string, request: any, name: string) =>
   Effect.promise(async () => {
@@ -111,11 +133,7 @@ describe("tasks over Streamable HTTP", () => {
       const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })
       const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
       const task = yield* createTask(url, sessionId)
-      let status = task.status
-      for (let i = 0; i < 100 && status !== "input_required"; i++) {
-        yield* Effect.sleep(10)
-        status = (yield* getTask(url, sessionId, task.taskId)).status
-      }
+      const status = yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status)
       assert.strictEqual(status, "input_required")
 
       const response = yield* Effect.promise(() =>
@@ -123,12 +141,7 @@ describe("tasks over Streamable HTTP", () => {
       )
       assert.strictEqual(response.status, 200, "tasks/result got no answer: the elicitation request was lost")
       const reader = sseReader(response)
-      let elicitation: any
-      for (let i = 0; i < 3 && elicitation === undefined; i++) {
-        const event = yield* Effect.promise(() => reader.next(2_000))
-        if (event === undefined) break
-        if (event.data !== "") elicitation = JSON.parse(event.data)
-      }
+      const elicitation = yield* firstMessage(reader)
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
       const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
@@ -163,29 +176,16 @@ describe("tasks over Streamable HTTP", () => {
 
       // An elicitation from a task with no stream waits, and goes out on the standalone stream.
       const task = yield* createTask(url, sessionId)
-      status = task.status
-      for (let i = 0; i < 100 && status !== "input_required"; i++) {
-        yield* Effect.sleep(10)
-        status = (yield* getTask(url, sessionId, task.taskId)).status
-      }
+      status = yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status)
       assert.strictEqual(status, "input_required")
       const standalone = yield* Effect.promise(() =>
         fetch(url, { method: "GET", headers: { accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" } })
       )
       const reader = sseReader(standalone)
-      let elicitation: any
-      for (let i = 0; i < 3 && elicitation === undefined; i++) {
-        const event = yield* Effect.promise(() => reader.next(2_000))
-        if (event === undefined) break
-        if (event.data !== "") elicitation = JSON.parse(event.data)
-      }
+      const elicitation = yield* firstMessage(reader)
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "grace"), 202)
-      let done = "working"
-      for (let i = 0; i < 100 && done !== "completed"; i++) {
-        yield* Effect.sleep(10)
-        done = (yield* getTask(url, sessionId, task.taskId)).status
-      }
+      const done = yield* untilStatus(url, sessionId, task.taskId, "completed", "working")
       assert.strictEqual(done, "completed")
       yield* Effect.promise(() => reader.cancel())
     }))
@@ -205,30 +205,17 @@ describe("tasks over Streamable HTTP", () => {
       // Let the server see the stream go (else the elicitation would just be stored for the resumption).
       yield* Effect.promise(() => sleep(200))
       const task = yield* createTask(url, sessionId)
-      let status = task.status
-      for (let i = 0; i < 100 && status !== "input_required"; i++) {
-        yield* Effect.sleep(10)
-        status = (yield* getTask(url, sessionId, task.taskId)).status
-      }
+      const status = yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status)
       assert.strictEqual(status, "input_required")
       const resumed = yield* Effect.promise(() =>
         fetch(url, { method: "GET", headers: standaloneHeaders({ "last-event-id": priming!.id! }) })
       )
       assert.strictEqual(resumed.status, 200)
       const reader = sseReader(resumed)
-      let elicitation: any
-      for (let i = 0; i < 3 && elicitation === undefined; i++) {
-        const event = yield* Effect.promise(() => reader.next(2_000))
-        if (event === undefined) break
-        if (event.data !== "") elicitation = JSON.parse(event.data)
-      }
+      const elicitation = yield* firstMessage(reader)
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "linus"), 202)
-      let done = "input_required"
-      for (let i = 0; i < 100 && done !== "completed"; i++) {
-        yield* Effect.sleep(10)
-        done = (yield* getTask(url, sessionId, task.taskId)).status
-      }
+      const done = yield* untilStatus(url, sessionId, task.taskId, "completed", "input_required")
       assert.strictEqual(done, "completed")
       yield* Effect.promise(() => reader.cancel())
     }))
