@@ -514,6 +514,15 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
       assert.strictEqual(sessions[1], sessions[0])
     }))
 
+  /** A server with `tool` below a middleware whose `onClientRequest` observer pushes each method it is told of to `observed`. */
+  const startObserved = (tool: Layer.Layer<never, never, McpServer.McpServer>, observed: Array<string>) =>
+    startServer({}, components([
+      tool,
+      McpServer.middleware(Middleware.make("observer", {
+        onCallTool: (params, context, next) => next(params, context.with({ onClientRequest: (method) => observed.push(method) }))
+      }))
+    ]))
+
   // Fails before: the observer was told of the untied request before the session refused it.
   it.live("such an observer is not told of an untied request the session refuses (nothing is sent)", () =>
     Effect.gen(function*() {
@@ -533,12 +542,7 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
             return refused._tag
           }).pipe(Effect.orDie)
       })
-      const server = yield* startServer({}, components([
-        Ask,
-        McpServer.middleware(Middleware.make("observer", {
-          onCallTool: (params, context, next) => next(params, context.with({ onClientRequest: (method) => observed.push(method) }))
-        }))
-      ]))
+      const server = yield* startObserved(Ask, observed)
       const { client } = yield* tryConnect(server, { capabilities: {} })
       assert.deepStrictEqual(textOf(yield* sdk(() => client.callTool({ name: "ask_untied", arguments: {} }))), ["ClientCapabilityMissing"])
       // The ping, sent, is told.
@@ -558,12 +562,7 @@ describe("Middleware contract: tools/call (onCallTool)", () => {
             return refused._tag
           }).pipe(Effect.orDie)
       })
-      const server = yield* startServer({}, components([
-        Ask,
-        McpServer.middleware(Middleware.make("observer", {
-          onCallTool: (params, context, next) => next(params, context.with({ onClientRequest: (method) => observed.push(method) }))
-        }))
-      ]))
+      const server = yield* startObserved(Ask, observed)
       const client = yield* connectModern(server)
       const answer = yield* Effect.promise(() => client.request("tools/call", { name: "ask_untied", arguments: {} }))
       assert.deepStrictEqual(textOf(answer.result), ["ClientVersionUnsupported"])
