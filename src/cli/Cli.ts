@@ -119,7 +119,7 @@ const defaultPort = 3000
  * the 0 of a clean drain.
  */
 const oneShot = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.onInterrupt(effect, () => Effect.flatMap(GracefulShutdown.GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted)))
+  Effect.onInterrupt(effect, () => GracefulShutdown.markInterrupted)
 
 // ---------------------------------------------------------------------------
 // Commands

@@ -346,9 +346,7 @@ const readable = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
     case "Encoding": {
       // Neither a finite number nor one of the strings for the others: Effect reports the
       // alternatives of the input's type only (the strings, for a string), which misleads.
-      if (issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)) {
-        return new SchemaIssue.InvalidType(issue.ast, ...reported(issue.issue))
-      }
+      if (isMissedNumber(issue)) return new SchemaIssue.InvalidType(issue.ast, ...reported(issue.issue))
       const inner = readable(issue.issue)
       return inner === issue.issue ? issue : new SchemaIssue.Encoding(issue.ast, inner, ...reported(issue))
     }
@@ -378,8 +376,12 @@ const nonFinite = ["Infinity", "-Infinity", "NaN"]
  * or of a union whose members that applied were all such (a nested union with a number).
  */
 const missedNumberJson = (issue: SchemaIssue.Issue): boolean =>
-  (issue._tag === "Encoding" && issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)) ||
+  (issue._tag === "Encoding" && isMissedNumber(issue)) ||
   (issue._tag === "AnyOf" && issue.issues.length > 0 && issue.issues.every(missedNumberJson))
+
+/** The encoding issue of a `Schema.Number` whose JSON form's members all missed (see `readable`). */
+const isMissedNumber = (issue: SchemaIssue.Encoding): boolean =>
+  issue.ast._tag === "Number" && issue.issue._tag === "AnyOf" && isNumberJson(issue.issue.ast)
 
 /** The JSON form of `Schema.Number`: a finite number, or "Infinity", "-Infinity", "NaN". */
 const isNumberJson = (ast: SchemaAST.AST): boolean => {

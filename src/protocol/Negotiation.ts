@@ -332,10 +332,8 @@ export const unsupportedVersionError = (
  * @since 0.2.0
  * @category negotiation
  */
-export const initializeAfterModern = (
-  request: JsonRpc.Request,
-  supported: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
-): ErrorObject => {
+export const initializeAfterModern = (request: JsonRpc.Request): ErrorObject => {
+  const supported = ProtocolVersion.modern
   const requested = request.params?.protocolVersion
   return unsupportedVersionError(
     typeof requested === "string" ? requested : "",

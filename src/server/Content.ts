@@ -27,15 +27,15 @@ export interface BlockOptions {
   readonly meta?: { readonly [key: string]: unknown } | undefined
 }
 
-const extras = (maker: string, options: BlockOptions | undefined) => {
+const extras = (owner: string, options: BlockOptions | undefined) => {
   if (options === undefined) return undefined
   const out: { annotations?: Annotations; _meta?: { readonly [key: string]: unknown } } = {}
   if (options.annotations !== undefined) {
-    checkAnnotations(`Content.${maker}`, options.annotations)
+    checkAnnotations(owner, options.annotations)
     out.annotations = options.annotations
   }
   if (options.meta !== undefined) {
-    checkMeta(`Content.${maker}`, options.meta)
+    checkMeta(owner, options.meta)
     out._meta = options.meta
   }
   return out
@@ -48,7 +48,7 @@ const base64 = (data: string | Uint8Array): string =>
 export const text = (text: string, options?: BlockOptions): TextContent => ({
   type: "text",
   text,
-  ...extras("text", options)
+  ...extras("Content.text", options)
 })
 
 /** An image block; `data` is base64 or raw bytes. */
@@ -56,7 +56,7 @@ export const image = (data: string | Uint8Array, mimeType: string, options?: Blo
   type: "image",
   data: base64(data),
   mimeType,
-  ...extras("image", options)
+  ...extras("Content.image", options)
 })
 
 /** An audio block; `data` is base64 or raw bytes. */
@@ -64,7 +64,7 @@ export const audio = (data: string | Uint8Array, mimeType: string, options?: Blo
   type: "audio",
   data: base64(data),
   mimeType,
-  ...extras("audio", options)
+  ...extras("Content.audio", options)
 })
 
 /** An embedded resource with text contents. */
@@ -75,7 +75,7 @@ export const resourceText = (
 ): EmbeddedResource => ({
   type: "resource",
   resource: textContents(uri, text, options?.mimeType),
-  ...extras("resourceText", options)
+  ...extras("Content.resourceText", options)
 })
 
 /** An embedded resource with binary contents (`data`: base64 or raw bytes). */
@@ -86,7 +86,7 @@ export const resourceBlob = (
 ): EmbeddedResource => ({
   type: "resource",
   resource: blobContents(uri, data, options?.mimeType),
-  ...extras("resourceBlob", options)
+  ...extras("Content.resourceBlob", options)
 })
 
 /** A link to a resource the client may read or subscribe to (MCP ≥ 2025-06-18). */
@@ -108,7 +108,7 @@ export const resourceLink = (
     checkSize("Content.resourceLink", options.size)
     link.size = options.size
   }
-  return { ...link, ...extras("resourceLink", options) }
+  return { ...link, ...extras("Content.resourceLink", options) }
 }
 
 /** Text contents of a resource (what `resources/read` returns). */

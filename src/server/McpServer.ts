@@ -822,15 +822,10 @@ export function serve<E, EL, RL>(
     // Stopped by a shutdown before it served: `GracefulShutdown.runMain` exits as for an
     // interrupted command (130 for SIGINT, 143 for SIGTERM), not with a drain's 0 (a supervisor
     // would read "ended well").
-    return Effect.onInterrupt(served, () => serving ? Effect.void : markInterrupted)
+    return Effect.onInterrupt(served, () => serving ? Effect.void : GracefulShutdown.markInterrupted)
   })
 }
 
-/** Tells the graceful shutdown, if one was requested, that it interrupted work that did not finish. */
-const markInterrupted: Effect.Effect<void> = Effect.flatMap(
-  GracefulShutdown.GracefulShutdown,
-  (shutdown) => Effect.sync(shutdown.markInterrupted)
-)
 
 // ---------------------------------------------------------------------------
 // Internal

@@ -23,6 +23,7 @@
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
@@ -49,7 +50,7 @@ import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
-import { checkDescription, checkToolAnnotations, invalid, isObject } from "./internal/wireFields.ts"
+import { checkDescription, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
 
 // ---------------------------------------------------------------------------
 // Definition types
@@ -409,7 +410,7 @@ const checkWireFields = (definition: Definition<any, any, any, any>): void => {
   if (definition.annotations !== undefined) checkToolAnnotations(owner, definition.annotations)
   const execution: unknown = definition.execution
   if (execution !== undefined) {
-    if (!isObject(execution)) throw invalid(owner, "execution", "an object", execution)
+    if (!Predicate.isObject(execution)) throw invalid(owner, "execution", "an object", execution)
     const taskSupport = execution.taskSupport
     if (taskSupport !== undefined && taskSupport !== "forbidden" && taskSupport !== "optional" && taskSupport !== "required") {
       throw invalid(owner, "execution.taskSupport", `"forbidden", "optional" or "required"`, taskSupport)

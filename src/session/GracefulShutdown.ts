@@ -150,6 +150,16 @@ export const GracefulShutdown: Context.Reference<GracefulShutdownState> = Contex
   { defaultValue: () => never }
 )
 
+/**
+ * Tells the running program's shutdown, if one was requested, that it interrupted work that
+ * did not finish ({@link GracefulShutdownState.markInterrupted}): {@link runMain} then exits 130
+ * or 143. For a command stopped before it finished, or a server before it served.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export const markInterrupted: Effect.Effect<void> = Effect.flatMap(GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted))
+
 /** Exit codes: a clean end, a failure, a drain cut short (128 + SIGTERM). */
 const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as const
 

@@ -9,16 +9,13 @@
  *
  * @internal
  */
+import { isObject } from "effect/Predicate"
 import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
 
 /** The error for `field` of `owner` that is not `expected`. */
 export const invalid = (owner: string, field: string, expected: string, value: unknown): TypeError =>
   new TypeError(`${owner}: ${field} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`)
-
-/** A plain JSON object (not `null`, not an array). */
-export const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** `_meta` (given as `meta`): an object. */
 export const checkMeta = (owner: string, meta: unknown): void => {

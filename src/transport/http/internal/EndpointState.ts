@@ -30,7 +30,7 @@ import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, originCheck } from "./guards.ts"
-import { awaitAnswer, forClient, HttpInfo, HttpSession, maxHeldPerRoute, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
+import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
@@ -478,18 +478,13 @@ export class Endpoint implements SessionHost {
     const standalone = session.standalone
     if (standalone !== undefined) return this.emit(session, standalone, message, false)
     if ("id" in message) {
-      if (route !== undefined) {
-        // A task's request to the client (elicitation, sampling): the client is expected to call
-        // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
-        const held = session.heldOf(route)
-        if (held.length < maxHeldPerRoute) held.push(message)
-      } else if (session !== this.statelessSession) {
-        // An untied request (`context.session.request`, or one of a request answered as JSON):
-        // the client may open its GET stream any moment (the SDK v1 client opens it only after
-        // notifications/initialized), so it waits for that stream, a few at most. Beyond the
-        // bound, it is dropped: its caller times out.
-        session.holdUntied(message)
-      }
+      // A task's request to the client (elicitation, sampling): the client is expected to call
+      // tasks/result when it sees input_required, or to open the standalone stream; kept for then.
+      // An untied request (`context.session.request`, or one of a request answered as JSON): the
+      // client may open its GET stream any moment (the SDK v1 client opens it only after
+      // notifications/initialized), so it waits for that stream, a few at most (beyond the bound
+      // it is dropped: its caller times out); not on the shared stateless session, which has none.
+      if (route !== undefined || session !== this.statelessSession) session.hold(route, message)
     } else if (message.method === "notifications/cancelled") {
       // Its caller gave up on a request (timed out, interrupted): one still held is forgotten,
       // never sent late (nor this notification, about a request the client never saw).

@@ -271,9 +271,13 @@ export class HttpSession implements PushConnection {
   dropHeld(): void {
     this.held = emptyMap
   }
-  /** Holds a request of no route until a standalone stream opens; beyond the bound it is dropped. */
-  holdUntied(message: JsonRpc.Message): void {
-    const held = this.heldOf(untied)
+  /**
+   * Holds a request with nowhere to go yet: of `route` until a request claims it (or the standalone
+   * stream opens), of no route until the standalone stream opens. Beyond `maxHeldPerRoute` of a
+   * route, it is dropped.
+   */
+  hold(route: string | undefined, message: JsonRpc.Message): void {
+    const held = this.heldOf(route ?? untied)
     if (held.length < maxHeldPerRoute) held.push(message)
   }
   /** Takes every held request: those of no route first, then each route's (each in order). */
