@@ -11,10 +11,14 @@
  *   SDK's stateless design) mounted with `toNodeHandler` on `node:http` (`bench/sdk2-http-server.ts`,
  *   "SDK v2", response mode "auto").
  *
- * One lean raw driver is used identically for both: `node:http` with a keep-alive `Agent`
- * (`maxSockets` = the number in flight, a fresh Agent per workload so no socket idles across the
- * other peer's run), raw JSON-RPC POSTs (`content-type: application/json`,
- * `accept: application/json, text/event-stream`), `tools/call echo {text:"hello"}` with 32 in flight:
+ * One lean raw driver is used identically for both: `bench/rawHttpClient.ts` (keep-alive
+ * sockets, as many as in flight, one request at a time on each, a fresh client per workload so no
+ * socket idles across the other peer's run), raw JSON-RPC POSTs (`content-type: application/json`,
+ * `accept: application/json, text/event-stream`), `tools/call echo {text:"hello"}` with 32 in flight.
+ * (Until 2026-12-05 it was `node:http`'s client with a keep-alive `Agent`: about 45 µs of CPU per
+ * call, as much as our server spends answering one, on the same 2 cores; our per-round CPU figures
+ * then moved by up to 2× within a run. Measured beside it on this machine, the lean driver's rounds
+ * stay within ±3%. Figures before and after the change are not comparable.)
  *
  * - stateful (`mcp-protocol-version: 2025-11-25`): one session (`initialize` +
  *   `notifications/initialized`, then its `Mcp-Session-Id` on every POST);
@@ -81,6 +85,7 @@ import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:ht
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
+import { RawHttpClient } from "./rawHttpClient.ts"
 import { childCpuMicros, children, fmt, freePort, intEnv, median, ratio, runBenchmark } from "./support.ts"
 
 // ---------------------------------------------------------------------------
@@ -445,7 +450,7 @@ let nextId = 2
 /** `calls` echo calls of `mode` with `IN_FLIGHT` outstanding at all times (`sessionId`: stateful only). */
 const runWorkload = (child: Child, mode: Workload, sessionId: string | undefined, calls: number): Promise<Sample> =>
   new Promise((resolve, reject) => {
-    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
+    const client = new RawHttpClient(HOST, child.port, IN_FLIGHT)
     const headers = echoHeaders(mode, sessionId)
     const base = nextId
     nextId += calls
@@ -478,13 +483,17 @@ const runWorkload = (child: Child, mode: Workload, sessionId: string | undefined
       while (sent < calls && sent - received < IN_FLIGHT) {
         const index = sent++
         sentAt[index] = performance.now()
-        post(agent, child.port, headers, echoBody(mode, base + index), onReply(index))
+        const callback = onReply(index)
+        client.post(PATH, headers, echoBody(mode, base + index)).then(
+          (reply) => callback(undefined, { status: reply.status, headers: { "content-type": reply.contentType }, body: reply.body }),
+          (error: Error) => callback(error, undefined)
+        )
       }
     }
     const stop = () => {
       done = true
       clearInterval(watchdog)
-      agent.destroy()
+      client.close()
       child.onFailure = () => {}
     }
     const finish = () => {
@@ -873,7 +882,7 @@ const main = async (): Promise<number> => {
       `request, response mode "auto", behind \`toNodeHandler\` and the localhost Host/Origin guards of ` +
       `\`@modelcontextprotocol/node\` ${packageVersion("@modelcontextprotocol/node")} on node:http).`,
     `Medians of ${ROUNDS} rounds × ${fmt(CALLS)} \`tools/call echo {text:"hello"}\` per server × mode at ${IN_FLIGHT} in flight ` +
-      `(node:http keep-alive Agent, maxSockets ${IN_FLIGHT}), servers alternating (ours first in odd-numbered rounds, SDK first ` +
+      `(\`bench/rawHttpClient.ts\`: ${IN_FLIGHT} keep-alive sockets), servers alternating (ours first in odd-numbered rounds, SDK first ` +
       `in even-numbered ones), after ${fmt(WARMUP)} warm-up calls. Stateful: one session (initialize + initialized), its ` +
       `Mcp-Session-Id on every POST; stateless: no session; 2026: no session and no initialize, every request a 2026-07-28 ` +
       `one (MCP-Protocol-Version, Mcp-Method and Mcp-Name headers; protocol version, client capabilities and client info ` +

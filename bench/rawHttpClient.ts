@@ -14,6 +14,8 @@ import { connect, type Socket } from "node:net"
 /** An answer: its status and its body (UTF-8). */
 export interface RawReply {
   readonly status: number
+  /** The `Content-Type` header, when the answer has one (JSON or SSE). */
+  readonly contentType: string | undefined
   readonly body: string
 }
 
@@ -159,7 +161,7 @@ class Connection {
     }
     this.buffer = this.buffer.subarray(rest)
     this.current = undefined
-    current.resolve({ status, body })
+    current.resolve({ status, contentType: /\r\ncontent-type:[ \t]*([^\r]*)/i.exec(head)?.[1], body })
     this.client.released(this)
   }
 }
