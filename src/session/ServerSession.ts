@@ -206,7 +206,7 @@ export const run = <E>(
       options,
       outbox,
       connection,
-      Effect.runForkWith(context),
+      new Forks(context),
       Context.get(context, GracefulShutdown)
     )
     yield* Effect.addFinalizer(() =>
@@ -256,27 +256,27 @@ const start = (
       dispatcher,
       options,
       connection,
-      runForkFor(dispatcher, context),
+      forksFor(dispatcher, context),
       Context.get(context, GracefulShutdown)
     )
     connection.attach(pushed)
   })
 
 /**
- * The last session context seen per dispatcher, and a `runFork` with it: sessions started the
- * same way (every session of one HTTP endpoint) share one, instead of each holding a Context of
+ * The last session context seen per dispatcher, and the {@link Forks} of it: sessions started the
+ * same way (every session of one HTTP endpoint) share them, instead of each holding a Context of
  * its own (about 1 KB).
  */
-const sharedRunFork = new WeakMap<Dispatcher, { readonly context: Context.Context<never>; readonly runFork: RunFork }>()
+const sharedForks = new WeakMap<Dispatcher, Forks>()
 
-const runForkFor = (dispatcher: Dispatcher, context: Context.Context<never>): RunFork => {
+const forksFor = (dispatcher: Dispatcher, context: Context.Context<never>): Forks => {
   // The scope `run` opened closes when a push session starts: the session must not hold it.
   const services = Context.omit(Scope.Scope)(context)
-  const shared = sharedRunFork.get(dispatcher)
-  if (shared !== undefined && sameServices(shared.context, services)) return shared.runFork
-  const runFork = Effect.runForkWith(services)
-  sharedRunFork.set(dispatcher, { context: services, runFork })
-  return runFork
+  const shared = sharedForks.get(dispatcher)
+  if (shared !== undefined && sameServices(shared.context, services)) return shared
+  const forks = new Forks(services)
+  sharedForks.set(dispatcher, forks)
+  return forks
 }
 
 /**
@@ -313,14 +313,14 @@ class PushedSession implements SessionInput {
     dispatcher: Dispatcher,
     options: SessionOptions,
     connection: PushConnection,
-    runFork: RunFork,
+    forks: Forks,
     shutdown: GracefulShutdownState
   ) {
-    this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, runFork, this)
-    this.session = new SessionImpl(dispatcher, options, this.outbox, connection, runFork, shutdown)
+    this.outbox = new PushOutbox(options.outboundCapacity ?? 1024, connection, forks.runFork, this)
+    this.session = new SessionImpl(dispatcher, options, this.outbox, connection, forks, shutdown)
     this.onClose = options.onClose
     options.onOpen?.(this.session)
-    if (options.onSession !== undefined) this.hooks = runFork(Effect.scoped(options.onSession(this.session)))
+    if (options.onSession !== undefined) this.hooks = forks.runFork(Effect.scoped(options.onSession(this.session)))
   }
 
   receive(
@@ -365,6 +365,37 @@ class PushedSession implements SessionInput {
 // ---------------------------------------------------------------------------
 
 type RunFork = <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+
+/**
+ * The 2026-07-28 version of the request whose code a fiber of a stateless session runs (unset for
+ * a request of another version, and outside requests): what decides how an untied request made
+ * there is refused (see {@link untiedRefused}) wherever in the request it is made (a middleware,
+ * a `LowLevelServer` handler, a fiber they forked), not only in a component's handler, which has
+ * its request context. Not provided per request: such a request's fiber is forked in a context
+ * that has it (see {@link Forks}), inherited by the fibers it forks.
+ */
+const ModernRequest = Context.Reference<ProtocolVersion.ModernVersion | undefined>("effect-mcp-server/ModernRequest", {
+  defaultValue: () => undefined
+})
+
+/**
+ * How a session forks: `runFork`, in the session's context; and `runModern`, in that context with
+ * {@link ModernRequest} (made at first use, once per context: the fibers of 2026-07-28 requests
+ * share it, so knowing their era costs no allocation per request).
+ */
+class Forks {
+  readonly context: Context.Context<never>
+  readonly runFork: RunFork
+  private modern: RunFork | undefined = undefined
+  constructor(context: Context.Context<never>) {
+    this.context = context
+    this.runFork = Effect.runForkWith(context)
+  }
+  get runModern(): RunFork {
+    // The era's one version (`modern` has a single member; a later one would get its own).
+    return this.modern ??= Effect.runForkWith(Context.add(this.context, ModernRequest, ProtocolVersion.modern[0]))
+  }
+}
 
 const noParams: JsonRpc.Params = {}
 
@@ -417,7 +448,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
   readonly connection: Connection | PushConnection
-  readonly runFork: RunFork
+  private readonly forks: Forks
   /** Told when the drain at end of input interrupts in-flight work (the process's exit code). */
   private readonly shutdown: GracefulShutdownState
 
@@ -426,7 +457,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     options: SessionOptions,
     outbound: Outbox,
     connection: Connection | PushConnection,
-    runFork: RunFork,
+    forks: Forks,
     shutdown: GracefulShutdownState
   ) {
     // What runs and what waits: the base class (`internal/scheduler.ts`).
@@ -435,7 +466,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.dispatcher = dispatcher
     this.outbound = outbound
     this.connection = connection
-    this.runFork = runFork
+    this.forks = forks
     this.sessionId = options.sessionId
     this.stateless = options.stateless === true
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
@@ -451,6 +482,21 @@ class SessionImpl extends Scheduler implements ServerSession {
    */
   get id(): string {
     return this.sessionId ??= crypto.randomUUID()
+  }
+
+  /** Forks in the session's context (what the session runs besides requests). */
+  get runFork(): RunFork {
+    return this.forks.runFork
+  }
+
+  /**
+   * Runs a request's effect. A stateless session runs a 2026-07-28 request's in a fiber that says
+   * so ({@link ModernRequest}): one check per request, nothing allocated.
+   */
+  forkRequest(inflight: Inflight): Fiber.Fiber<unknown, unknown> {
+    return this.stateless && ProtocolVersion.isModern(inflight.version)
+      ? this.forks.runModern(inflight.effect)
+      : this.forks.runFork(inflight.effect)
   }
 
   get protocolVersion(): ProtocolVersion.ProtocolVersion {
@@ -1060,11 +1106,12 @@ class SessionImpl extends Scheduler implements ServerSession {
  * Why a stateless session (one answering many clients: stateless Streamable HTTP, and every
  * 2026-07-28 request over Streamable HTTP) refuses an untied request: it has no stream of its own
  * (no session id, no GET stream), so the request would reach nobody and its caller would wait for
- * the timeout. Asked by a 2026-07-28 request (its context, when the fiber has one, says so), the
- * era has no server→client requests at all; else no client can be reached outside its request.
+ * the timeout. Asked in a 2026-07-28 request (its fiber says so, see {@link ModernRequest}; so
+ * does the request context of a component's handler, a task's too), the era has no
+ * server→client requests at all; else no client can be reached outside its request.
  */
 const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): ClientRequestError => {
-  const version = Context.getOrUndefined(fiber.context, McpRequestContext)?.protocolVersion
+  const version = fiber.getRef(ModernRequest) ?? Context.getOrUndefined(fiber.context, McpRequestContext)?.protocolVersion
   return version !== undefined && ProtocolVersion.isModern(version)
     ? new ClientVersionUnsupported({ method, protocolVersion: version })
     : new SessionClosed({

@@ -2,7 +2,9 @@
  * Untied server→client requests (`context.session.request`) over Streamable HTTP. A 2026-07-28
  * request, and every request of a `stateless: true` endpoint, is answered by the endpoint's one
  * shared stateless session: it has no stream an untied request could go out on (no GET stream,
- * no session id), so the request fails at once, typed, and nothing is sent. A stateful 2025
+ * no session id), so the request fails at once, typed, and nothing is sent: with
+ * `ClientVersionUnsupported` when a 2026-07-28 request asks, wherever in it (a component's
+ * handler, a middleware, a low-level handler, a fiber they forked). A stateful 2025
  * session without a GET stream holds the request until the client opens (or resumes) it; one
  * whose caller gave up (timed out) is dropped, never sent late.
  * Real clients over HTTP on 127.0.0.1 (SDK v2 pinned to 2026-07-28, SDK v1, raw fetch).
@@ -16,6 +18,8 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { Content, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import type * as ServerSessionApi from "../../src/session/ServerSession.ts"
 import * as KeepAlive from "../../src/middleware/builtin/KeepAlive.ts"
 import { sdk } from "../e2e/harness.ts"
 import { eventually } from "../middleware/contractHarness.ts"
@@ -386,4 +390,132 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       yield* eventually(() => asked.length > 0, rootsTimeoutMillis + 2_000)
       assert.deepStrictEqual(asked, [JSON.stringify(roots)])
     }), 20_000)
+})
+
+/**
+ * What an untied ping asked from `session` ends with, asked three ways in the request's fiber:
+ * at once (the fiber's first synchronous run), after an async boundary, and from a fiber it
+ * forked. Each is the failure's tag (`SessionClosed:<reason>` for a `SessionClosed`) and message.
+ */
+const askedUntied = (session: ServerSessionApi.ServerSession): Effect.Effect<Array<string>> => {
+  const ask = Effect.match(session.request("ping", undefined, { timeoutMillis: pingTimeoutMillis }), {
+    onSuccess: () => "ok",
+    onFailure: (error) => `${error._tag === "SessionClosed" ? `SessionClosed:${error.reason}` : error._tag} ${error.message}`
+  })
+  return Effect.all([ask, Effect.andThen(Effect.sleep(1), ask), Effect.flatMap(Effect.forkChild(ask), Fiber.join)])
+}
+
+/** A tool result of one text block per line. */
+const linesResult = (lines: Array<string>) => ({ content: lines.map((text) => ({ type: "text" as const, text })) })
+
+/** What a 2026-07-28 request gets, asked three ways. */
+const modernRefusals = Array.from(
+  { length: 3 },
+  () => "ClientVersionUnsupported ping with these params cannot be sent to a client on protocol 2026-07-28"
+)
+/** What a 2025 request of a stateless endpoint gets, asked three ways. */
+const statelessRefusals = Array.from(
+  { length: 3 },
+  () =>
+    "SessionClosed:stateless ping was not sent: a stateless session has no stream for requests not tied to a client request (ask through the request context)"
+)
+
+/** A middleware answering `tools/call` of `ask_in_middleware` itself, with what its untied pings got. */
+const AskInMiddleware = Middleware.make("ask-in-middleware", {
+  onCallTool: (params, context, next) =>
+    params.name === "ask_in_middleware" ? Effect.map(askedUntied(context.session), linesResult) : next(params)
+})
+
+/** A low-level server whose `tools/call` handler answers with what its untied pings got. */
+const lowLevel = LowLevelServer.make({
+  serverInfo: { name: "untied-low-level", version: "1.0.0" },
+  handlers: { "tools/call": (_params, context) => Effect.map(askedUntied(context.session), linesResult) }
+})
+
+/** Serves {@link lowLevel} over Streamable HTTP on a free port; its URL. */
+const serveLowLevel = (http: { readonly stateless?: boolean }) =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = yield* Effect.promise(freePort)
+      const fiber = yield* Effect.forkScoped(
+        Layer.launch(StreamableHttp.serve((transport, options) => lowLevel.run(transport, options), { ...http, host: "127.0.0.1", port }))
+      )
+      if ((yield* Effect.promise(() => ready(port, 300))) && fiber.pollUnsafe() === undefined) return `http://127.0.0.1:${port}/mcp`
+      yield* Fiber.interrupt(fiber)
+    }
+    return yield* Effect.die(new Error("could not start the HTTP server"))
+  })
+
+/** A raw `tools/call` of `name` as a 2026-07-28 request (its truth in `_meta` and headers), or as a 2025-11-25 one. */
+const rawCall = (url: string, name: string, version: "2026-07-28" | "2025-11-25") =>
+  Effect.promise(async () => {
+    const params = version === "2025-11-25" ? { name, arguments: {} } : {
+      name,
+      arguments: {},
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "untied-raw", version: "1.0.0" }
+      }
+    }
+    const headers: Record<string, string> = version === "2025-11-25"
+      ? { "mcp-protocol-version": version }
+      : { "mcp-protocol-version": version, "mcp-method": "tools/call", "mcp-name": name }
+    const answer = await answerOf(await post(url, { jsonrpc: "2.0", id: "u-1", method: "tools/call", params }, headers))
+    assert.strictEqual(answer.id, "u-1")
+    assert.isDefined(answer.result, JSON.stringify(answer))
+    return textOf(answer.result)
+  })
+
+describe("untied requests from a middleware or a low-level handler over Streamable HTTP", () => {
+  // Fails before: each got SessionClosed (reason "stateless"): only a handler of a tool, resource,
+  // prompt or completion found its request's era (through McpRequestContext).
+  it.live("a 2026-07-28 request's middleware on a stateless endpoint: ClientVersionUnsupported, wherever in its fiber", () =>
+    Effect.gen(function*() {
+      const observed: Array<string> = []
+      const url = yield* serve({ stateless: true }, observed, AskInMiddleware)
+      assert.deepStrictEqual(yield* rawCall(url, "ask_in_middleware", "2026-07-28"), modernRefusals)
+      assert.deepStrictEqual(observed, [], "nothing was to be sent")
+    }))
+
+  // Fails before: as above (SessionClosed, reason "stateless").
+  it.live("a 2026-07-28 request's middleware on the default endpoint (SDK v2 pinned): ClientVersionUnsupported", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [], AskInMiddleware)
+      const client = yield* Effect.acquireRelease(
+        Effect.gen(function*() {
+          const client = new ClientV2({ name: "untied-v2", version: "2.0.0" }, {
+            capabilities: {},
+            versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+          })
+          yield* Effect.promise(() => client.connect(new TransportV2(new URL(url))))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2026-07-28")
+      const result = yield* sdk(() => client.callTool({ name: "ask_in_middleware", arguments: {} }))
+      assert.deepStrictEqual(textOf(result), modernRefusals)
+    }))
+
+  it.live("a 2025-11-25 request's middleware on a stateless endpoint: SessionClosed (reason stateless), as before", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({ stateless: true }, [], AskInMiddleware)
+      assert.deepStrictEqual(yield* rawCall(url, "ask_in_middleware", "2025-11-25"), statelessRefusals)
+    }))
+
+  // Fails before: SessionClosed (reason "stateless") from the low-level handler, both endpoints.
+  it.live("a 2026-07-28 request's LowLevelServer handler, stateless and default endpoint: ClientVersionUnsupported", () =>
+    Effect.gen(function*() {
+      const stateless = yield* serveLowLevel({ stateless: true })
+      assert.deepStrictEqual(yield* rawCall(stateless, "any", "2026-07-28"), modernRefusals)
+      const byDefault = yield* serveLowLevel({})
+      assert.deepStrictEqual(yield* rawCall(byDefault, "any", "2026-07-28"), modernRefusals)
+    }))
+
+  it.live("a 2025-11-25 request's LowLevelServer handler on a stateless endpoint: SessionClosed (reason stateless), as before", () =>
+    Effect.gen(function*() {
+      const url = yield* serveLowLevel({ stateless: true })
+      assert.deepStrictEqual(yield* rawCall(url, "any", "2025-11-25"), statelessRefusals)
+    }))
 })

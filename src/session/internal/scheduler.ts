@@ -111,8 +111,8 @@ export abstract class Scheduler {
     this.bounds = boundsOf(limits)
   }
 
-  /** Runs a request's effect (in the session's context). */
-  abstract readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  /** Runs a request's effect (in the session's context) in a fiber of its own. */
+  abstract forkRequest(inflight: Inflight): Fiber.Fiber<unknown, unknown>
   /** A request or handler ended: its answer, unless cancelled, is the session's to send. */
   abstract finished(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void
   /** Refused while stuck: past `max` waiting. */
@@ -234,7 +234,7 @@ export abstract class Scheduler {
     this.running = writable(this.running)
     this.running.set(inflight.key, inflight)
     if (this.isWaiting(inflight)) this.waiting++
-    const fiber = this.runFork(inflight.effect)
+    const fiber = this.forkRequest(inflight)
     inflight.fiber = fiber
     const exit = fiber.pollUnsafe()
     if (exit !== undefined) return this.finish(inflight, exit)
