@@ -37,9 +37,9 @@ export interface ClientChannel {
   /**
    * Sends a server→client request and waits for the client's answer. Sent untied (a
    * `ServerSession`'s), it fails at once, sending nothing, where no client could answer: with
-   * `ClientVersionUnsupported` on a 2026-07-28 connection or for a 2026-07-28 request's handler,
-   * with `SessionClosed` (`reason: "stateless"`) on a stateless session, which has no stream of its
-   * own.
+   * `ClientVersionUnsupported` on a 2026-07-28 connection or in a 2026-07-28 request (its handler,
+   * middleware, or a fiber they forked), else with `SessionClosed` (`reason: "stateless"`) on a
+   * stateless session, which has no stream of its own.
    * Over Streamable HTTP, an untied request of a session whose client has not opened its GET
    * stream (yet) waits for that stream, within its timeout.
    */

@@ -133,11 +133,11 @@ export interface RequestContext extends ClientChannel {
   readonly sessionId: string
   /**
    * The session the request arrived on (for notifications and requests not tied to it). Its
-   * `request` reaches the client only over a session that has a channel of its own: asked by a
-   * 2026-07-28 request (an era with no server→client requests) it fails at once with
-   * `ClientVersionUnsupported` (over HTTP, from a handler of a tool, resource, prompt or
-   * completion; elsewhere there, as on a stateless session, stateless Streamable HTTP's, with
-   * `SessionClosed` and `reason: "stateless"`); nothing is sent. Ask through this context instead.
+   * `request` reaches the client only over a session that has a channel of its own: asked in a
+   * 2026-07-28 request (an era with no server→client requests: its handler, middleware, or a fiber
+   * they forked) it fails at once with `ClientVersionUnsupported`; asked on a stateless session
+   * (stateless Streamable HTTP's) in a 2025 request, with `SessionClosed` and
+   * `reason: "stateless"`; nothing is sent. Ask through this context instead.
    */
   readonly session: ServerSession
   /** The authenticated principal, when there is one. */

@@ -31,7 +31,7 @@
  *   under an internal request id (no server→client requests can be answered: the client has
  *   nowhere to send the answer). So are 2026-07-28 requests in either mode. An untied request of
  *   that session (`context.session.request`) reaches no client: it fails at once (`SessionClosed`
- *   with `reason: "stateless"`, or `ClientVersionUnsupported` for a 2026-07-28 request's handler), sending nothing.
+ *   with `reason: "stateless"`, or `ClientVersionUnsupported` in a 2026-07-28 request), sending nothing.
  *
  * @since 0.1.0
  */
