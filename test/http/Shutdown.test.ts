@@ -59,7 +59,12 @@ describe("Streamable HTTP shutdown", () => {
         }
         return false
       })
-      const clientSawEnd = ended
+      // The server stopped once it ended the stream; the client learns of it from its socket, in a
+      // later turn of the event loop (bounded: a stream the server left open never ends).
+      const clientSawEnd = yield* Effect.promise(async () => {
+        for (let i = 0; i < 50 && !ended; i++) await sleep(20)
+        return ended
+      })
       // whatever happened, let the server finish closing
       get.destroy()
       yield* Fiber.await(stopping)
