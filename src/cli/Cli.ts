@@ -19,7 +19,8 @@
  * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
- * before it served (while its module loaded, or its components were built).
+ * or `dev` before it served (while its module loaded, or its components were built): a signal
+ * while nothing serves is an interruption to `GracefulShutdown.runMain`.
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).
@@ -112,15 +113,6 @@ const stateless = Flag.Boolean("stateless").pipe(
 const defaultHost = "127.0.0.1"
 const defaultPort = 3000
 
-/**
- * A command that does its work and ends (`inspect`, `install`), or `run`'s loading of the module
- * before it serves: nothing to drain, so a signal that stops it before it finished is an
- * interruption, reported as such in the exit code (130 for SIGINT, 143 for SIGTERM) instead of
- * the 0 of a clean drain.
- */
-const oneShot = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.onInterrupt(effect, () => GracefulShutdown.markInterrupted)
-
 // ---------------------------------------------------------------------------
 // Commands
 // ---------------------------------------------------------------------------
@@ -169,9 +161,8 @@ const run = Command.make("run", {
     if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
     // Before the module loads too: a module whose loading never ends still ends with its parent.
     if (input.exitWithStdin) yield* Run.exitWithStdin
-    // A signal while the module loads stops a server that never served: not the 0 of a drain,
-    // which would tell a supervisor it ended well.
-    const loaded = yield* oneShot(ServerModule.load(input.file))
+    // A signal while the module loads (nothing serves yet) exits 130/143 (see `GracefulShutdown.runMain`).
+    const loaded = yield* ServerModule.load(input.file)
     yield* Run.serve(loaded.server, mode)
   })).pipe(
     Command.withDescription(
@@ -238,7 +229,7 @@ const inspect = Command.make("inspect", {
     Flag.withDefault(false)
   )
 }, (input) =>
-  oneShot(Effect.gen(function*() {
+  Effect.gen(function*() {
     const loaded = yield* ServerModule.load(input.file)
     const description = yield* Inspect.describe(loaded.server).pipe(
       Effect.catchCause((cause) =>
@@ -246,7 +237,7 @@ const inspect = Command.make("inspect", {
       )
     )
     yield* Console.log(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
-  }))).pipe(
+  })).pipe(
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
         "and prompts, with their schemas."
@@ -278,7 +269,7 @@ const install = Command.make("install", {
   ),
   env: Flag.KeyValuePair("env").pipe(Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable)"), Flag.optional)
 }, (input) =>
-  oneShot(Effect.gen(function*() {
+  Effect.gen(function*() {
     const path = yield* Path.Path
     if (input.client === "stdio" && Option.isSome(input.config)) {
       return yield* new UsageError({ command: "install", message: "the stdio entry is printed, it has no configuration file: drop --config" })
@@ -312,7 +303,7 @@ const install = Command.make("install", {
       `effect-mcp install: ${replaced ? "replaced" : "added"} the server "${name}" in ${target}` +
         (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
     )
-  }))).pipe(
+  })).pipe(
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
         "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH)."

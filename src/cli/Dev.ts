@@ -33,6 +33,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { readdirSync } from "node:fs"
 import { createServer } from "node:net"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 
 /** A port free on `host` now: `dev --port 0` picks one and keeps it across restarts. */
 export const freePort = (host: string): Promise<number> =>
@@ -136,6 +137,9 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   )
   let current = yield* start
   yield* Effect.addFinalizer(() => Effect.suspend(() => Scope.close(current, Exit.void)))
+  // A server runs: a signal from now on stops it as a drain (the child drains, exit 0), not as an
+  // interruption of a program that never served (see `GracefulShutdown.runMain`).
+  yield* GracefulShutdown.markServing
 
   const roots = [path.dirname(options.file), ...options.watch]
   const folders = [...new Set((yield* Effect.forEach(roots, (root) => foldersUnder(root, path))).flat())]

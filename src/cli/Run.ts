@@ -120,7 +120,7 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
 /**
  * Serves `server` as `mode` says, until end of input (stdio) or until interrupted (HTTP). A
  * shutdown that stops it before its components were built exits as interrupted (see
- * `McpServer.serve`): nothing was served, so nothing drained.
+ * `GracefulShutdown.runMain`): nothing was served, so nothing drained.
  *
  * @stability experimental
  * @category running

@@ -29,7 +29,6 @@ import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/M
 import * as ParamHeaders from "../protocol/ParamHeaders.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
-import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
@@ -807,23 +806,11 @@ export function serve<E, EL, RL>(
   runOptions?: LowLevelServer.RunOptions
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
-  return Effect.suspend(() => {
-    // Whether it serves yet: until its Layer is built (a database still connecting, say) nothing
-    // is served, and a signal that stops it then stops a server that never ran.
-    let serving = false
-    const started = <A, E, R>(layer: Layer.Layer<A, E, R>) =>
-      Layer.tap(layer, () =>
-        Effect.sync(() => {
-          serving = true
-        }))
-    const served: Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> = isListener(transport)
-      ? Layer.launch(started(transport.listen(run).pipe(Layer.provide(server))))
-      : run(transport, runOptions).pipe(Effect.provide(started(server)))
-    // Stopped by a shutdown before it served: `GracefulShutdown.runMain` exits as for an
-    // interrupted command (130 for SIGINT, 143 for SIGTERM), not with a drain's 0 (a supervisor
-    // would read "ended well").
-    return Effect.onInterrupt(served, () => serving ? Effect.void : GracefulShutdown.markInterrupted)
-  })
+  // A signal before it serves (its Layer still building) exits 130/143 under `runMain`: the
+  // transports tell the shutdown when they start serving (see `GracefulShutdown.markServing`).
+  return isListener(transport)
+    ? Layer.launch(transport.listen(run).pipe(Layer.provide(server)))
+    : run(transport, runOptions).pipe(Effect.provide(server))
 }
 
 

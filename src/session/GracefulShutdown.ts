@@ -8,8 +8,10 @@
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
  * the shutdown timeout, or a second signal), and 130 or 143 (SIGINT or SIGTERM) when the signal
- * interrupted work that has nothing to drain ({@link GracefulShutdownState.markInterrupted}: a
- * one-shot command, or `McpServer.serve` stopped before it served).
+ * came while nothing served yet (a Layer still building, a one-shot command): it interrupted work
+ * that had nothing to drain. The transports say when they start serving
+ * ({@link GracefulShutdownState.markServing}): a session's stdio (or other) connection open, a
+ * Streamable HTTP endpoint up.
  *
  * Outside {@link runMain} the service is a default that is never requested: nothing changes.
  *
@@ -45,7 +47,8 @@ export interface GracefulShutdownState {
   readonly onRequest: (listener: () => void) => () => void
   /**
    * Registers something that must finish draining before the process stops; returns its
-   * release (idempotent).
+   * release (idempotent). Holding marks the program serving ({@link GracefulShutdownState.markServing}):
+   * what drains, serves.
    */
   readonly hold: () => () => void
   /** Completes once a shutdown was requested and every hold is released. */
@@ -55,10 +58,20 @@ export interface GracefulShutdownState {
   /** Whether in-flight work was cut short. */
   readonly isCutShort: () => boolean
   /**
-   * Records that the shutdown interrupted work that has nothing to drain and did not finish (a
-   * one-shot command such as `effect-mcp inspect`): {@link runMain} then exits as an interrupted
-   * command does, 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), not 0. Ignored
-   * until a shutdown is requested.
+   * Records that the program serves (once: it stays so): a transport calls it when it starts
+   * serving (a session's connection opened, an HTTP endpoint up; {@link GracefulShutdownState.hold}
+   * does too). A signal that {@link runMain} receives before it is told is an interruption of a
+   * program that never served (exit 130 or 143), not the start of a drain (exit 0).
+   */
+  readonly markServing: () => void
+  /** Whether the program serves ({@link GracefulShutdownState.markServing}). */
+  readonly isServing: () => boolean
+  /**
+   * Records that the shutdown interrupted work that has nothing to drain and did not finish:
+   * {@link runMain} then exits as an interrupted command does, 128 + the signal's number (130 for
+   * SIGINT, 143 for SIGTERM), not 0. `runMain` marks it itself when the signal came while nothing
+   * served; a program that served and then does such work (and is stopped in it) may mark it too.
+   * Ignored until a shutdown is requested.
    */
   readonly markInterrupted: () => void
   /** Whether work was interrupted by the shutdown ({@link GracefulShutdownState.markInterrupted}). */
@@ -77,6 +90,7 @@ export const make = (): GracefulShutdownState => {
   let isRequested = false
   let holds = 0
   let cutShort = false
+  let serving = false
   let interrupted = false
   const listeners = new Set<() => void>()
   const checkDrained = () => {
@@ -104,6 +118,7 @@ export const make = (): GracefulShutdownState => {
       }
     },
     hold: () => {
+      serving = true
       holds++
       let released = false
       return () => {
@@ -118,6 +133,10 @@ export const make = (): GracefulShutdownState => {
       if (isRequested) cutShort = true
     },
     isCutShort: () => cutShort,
+    markServing: () => {
+      serving = true
+    },
+    isServing: () => serving,
     markInterrupted: () => {
       if (isRequested) interrupted = true
     },
@@ -134,6 +153,8 @@ const never: GracefulShutdownState = {
   drained: Effect.never,
   markCutShort: () => {},
   isCutShort: () => false,
+  markServing: () => {},
+  isServing: () => false,
   markInterrupted: () => {},
   isInterrupted: () => false
 }
@@ -153,12 +174,23 @@ export const GracefulShutdown: Context.Reference<GracefulShutdownState> = Contex
 /**
  * Tells the running program's shutdown, if one was requested, that it interrupted work that
  * did not finish ({@link GracefulShutdownState.markInterrupted}): {@link runMain} then exits 130
- * or 143. For a command stopped before it finished, or a server before it served.
+ * or 143. For work stopped after the program served (before, {@link runMain} knows it already).
  *
  * @since 0.2.0
  * @category services
  */
 export const markInterrupted: Effect.Effect<void> = Effect.flatMap(GracefulShutdown, (shutdown) => Effect.sync(shutdown.markInterrupted))
+
+/**
+ * Tells the running program's shutdown that the program serves ({@link GracefulShutdownState.markServing}):
+ * a signal from now on is a drain's (exit 0 when it is clean), not an interruption. The transports
+ * call it themselves; for a program that drains something of its own on a signal (`effect-mcp
+ * dev`, which stops its server child).
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export const markServing: Effect.Effect<void> = Effect.flatMap(GracefulShutdown, (shutdown) => Effect.sync(shutdown.markServing))
 
 /** Exit codes: a clean end, a failure, a drain cut short (128 + SIGTERM). */
 const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as const
@@ -175,8 +207,9 @@ const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
  * (in-flight requests finish within the sessions' `shutdownTimeoutMillis`), then the program is
  * stopped. A second signal stops it at once (finalizers still running are not waited for). Exit
  * code: 0 after a clean end or drain, 143 when the drain was cut short, 130 (SIGINT) or 143
- * (SIGTERM) when the program marked its work interrupted (`markInterrupted`: a one-shot command
- * stopped before it finished, `McpServer.serve` stopped while its Layer was built), 1 after a failure
+ * (SIGTERM) when the signal came while nothing served yet (its Layer still building, a database
+ * connecting; a program that never serves MCP; see {@link GracefulShutdownState.markServing}) or
+ * the program marked its work interrupted (`markInterrupted`), 1 after a failure
  * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
  * something nothing left can do (the event loop is empty: a promise that never settles), said on
  * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.
@@ -205,22 +238,36 @@ export const runMain = <A, E>(
   )
   let signalled: keyof typeof signalExitCodes | undefined
   let forced = false
+  /** The code of a program a signal stopped: an interruption's, a drain's cut short, a clean drain's. */
+  const signalledCode = (signal: keyof typeof signalExitCodes): number =>
+    shutdown.isInterrupted()
+      ? signalExitCodes[signal]
+      : forced || shutdown.isCutShort()
+      ? exitCodes.cutShort
+      : exitCodes.clean
   let fiber: Fiber.Fiber<A, E> | undefined
-  const onSignal = (signal: keyof typeof signalExitCodes): void => {
+  // Whether the program served is read when the signal comes (Node passes a listener the signal's
+  // number too: not read as that): a transport may start serving before a signal deferred below
+  // is handled.
+  const onSignal = (signal: keyof typeof signalExitCodes): void => handleSignal(signal, shutdown.isServing())
+  const handleSignal = (signal: keyof typeof signalExitCodes, serving: boolean): void => {
     // Emitted while the program's synchronous start runs (`process.emit`: Node delivers a real
     // signal on a later turn of the loop, once `runFork` returned): handled once it returned.
-    if (fiber === undefined) return void setImmediate(() => onSignal(signal))
+    if (fiber === undefined) return void setImmediate(() => handleSignal(signal, serving))
     const running = fiber
     if (signalled !== undefined) {
       // A second signal: stop now. What interrupting ends at once is ended; a finalizer that would
       // take longer (one that never finishes, say) is not waited for.
       forced = true
       running.interruptUnsafe()
-      if (running.pollUnsafe() === undefined) process.exit(exitCodes.cutShort)
+      if (running.pollUnsafe() === undefined) process.exit(signalledCode(signalled))
       return
     }
     signalled = signal
     shutdown.request()
+    // Nothing served yet (a Layer still building): nothing to drain, the signal interrupts a
+    // program that never ran, and a supervisor must not read the 0 of a clean drain.
+    if (!serving) shutdown.markInterrupted()
     Effect.runFork(Effect.andThen(shutdown.drained, Effect.sync(() => running.interruptUnsafe())))
   }
   // The event loop emptied while the program still runs: it waits for something nothing left can
@@ -259,11 +306,7 @@ export const runMain = <A, E>(
     const code = failed
       ? exitCodes.failure
       : signalled !== undefined
-      ? (shutdown.isInterrupted()
-        ? signalExitCodes[signalled]
-        : forced || shutdown.isCutShort()
-        ? exitCodes.cutShort
-        : exitCodes.clean)
+      ? signalledCode(signalled)
       : exit._tag === "Failure"
       ? exitCodes.interrupted
       : exitCodes.clean

@@ -201,14 +201,11 @@ export const run = <E>(
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)
     const context = yield* Effect.context<never>()
     const outbox = new QueueOutbox(queue, connection)
-    const session = new SessionImpl(
-      dispatcher,
-      options,
-      outbox,
-      connection,
-      new Forks(context),
-      Context.get(context, GracefulShutdown)
-    )
+    const shutdown = Context.get(context, GracefulShutdown)
+    // The connection is open: the program serves, and a signal from now on drains it (over stdio
+    // and any transport of one's own, whether it holds the process or not).
+    shutdown.markServing()
+    const session = new SessionImpl(dispatcher, options, outbox, connection, new Forks(context), shutdown)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         session.close()

@@ -84,7 +84,8 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
  * a failure, e.g. a broken stdout); SIGTERM/SIGINT stop reading input and let in-flight requests
  * finish (within `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
- * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short, 1
+ * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short, 130
+ * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`).
  *
  * **Example** (The main program of a stdio server)
@@ -105,7 +106,8 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const stdout = (options.stdout ?? process.stdout) as Writable
     const decoder = new NdjsonDecoder(options.maxMessageBytes ?? defaultMaxMessageBytes)
     // A graceful shutdown ends the input here (nothing more is read); the session drains, and the
-    // process may stop once this scope has closed.
+    // process may stop once this scope has closed. Holding marks the program serving: a signal
+    // before this (its Layer still building) is an interruption to `runMain`, exit 130/143.
     const shutdown = yield* GracefulShutdown.GracefulShutdown
     const release = shutdown.hold()
     yield* Effect.addFinalizer(() => Effect.sync(release))

@@ -17,6 +17,7 @@ const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-se
 const stuckFinalizerServer = fileURLToPath(new URL("../fixtures/stuck-finalizer-server.ts", import.meta.url))
 const failingStartServer = fileURLToPath(new URL("../fixtures/failing-start-server.ts", import.meta.url))
 const slowStartServer = fileURLToPath(new URL("../fixtures/slow-start-server.ts", import.meta.url))
+const buildingLayerServer = fileURLToPath(new URL("../fixtures/building-layer-server.ts", import.meta.url))
 
 interface Exited {
   readonly code: number | null
@@ -323,5 +324,91 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
       running.child.kill("SIGINT")
       const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+    }), 30_000)
+})
+
+/**
+ * Spawns the building-layer fixture with an IPC channel (killed with SIGKILL when the test ends);
+ * its stderr as it comes, and how to let its Layer finish building.
+ */
+const spawnBuilding = (args: Array<string>) =>
+  Effect.gen(function*() {
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() => spawn(process.execPath, [buildingLayerServer, ...args], { stdio: ["pipe", "pipe", "pipe", "ipc"] })),
+      (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+    )
+    let stderr = ""
+    child.stderr!.setEncoding("utf8")
+    child.stderr!.on("data", (chunk: string) => stderr += chunk)
+    const building = yield* Effect.promise(() => until(() => stderr.includes("building-layer: building"), 15_000))
+    assert.isTrue(building, `the Layer did not start building: ${stderr}`)
+    return { child, stderr: () => stderr, build: () => child.send("built") }
+  })
+
+/** Waits (bounded) until the HTTP endpoint answers an initialize with 200. */
+const untilServesHttp = async (port: number) => {
+  let init: Response | undefined
+  for (let i = 0; i < 400 && init === undefined; i++) {
+    init = await post(`http://127.0.0.1:${port}/mcp`, initializeMessage(0)).catch(() => undefined)
+    if (init === undefined) await sleep(25)
+  }
+  assert.strictEqual(init?.status, 200, "the HTTP server did not serve")
+  await init!.text()
+}
+
+describe("a signal while the Layer builds, in shapes without McpServer.serve, under runMain", () => {
+  const shapes = [
+    { name: "low-level stdio (server.run + Effect.provide, Stdio.runMain)", shape: "stdio", http: false },
+    { name: "Layer.launch(StreamableHttp.serve) (GracefulShutdown.runMain)", shape: "serve", http: true },
+    { name: "StreamableHttp.route on a router of one's own (GracefulShutdown.runMain)", shape: "route", http: true }
+  ]
+  for (const { name, shape, http } of shapes) {
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      // Fails before the fix (exit 0, the code of a clean drain): only McpServer.serve knew it had
+      // not served yet; these shapes told a supervisor "ended well" for a server that never served.
+      it.live(`${name}: ${signal} before it serves: exit ${code}`, () =>
+        Effect.gen(function*() {
+          const port = http ? yield* Effect.promise(freePort) : 0
+          const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
+          running.child.kill(signal)
+          const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+          assert.deepStrictEqual(exited, { code, signal: null }, running.stderr())
+        }), 30_000)
+    }
+
+    it.live(`${name}: SIGTERM once it serves drains, exit 0`, () =>
+      Effect.gen(function*() {
+        const port = http ? yield* Effect.promise(freePort) : 0
+        const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
+        running.build()
+        if (http) yield* Effect.promise(() => untilServesHttp(port))
+        else yield* Effect.promise(() => handshake(running.child))
+        running.child.kill("SIGTERM")
+        const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+        assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      }), 30_000)
+  }
+
+  // A program that never serves MCP: nothing to drain, so a signal interrupts it, as it does any
+  // command (and as Effect's NodeRuntime.runMain reports it). Fails before the fix (exit 0).
+  it.live("a program that serves nothing: SIGINT exits 130", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnBuilding(["--shape", "plain"])
+      running.child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      assert.deepStrictEqual(exited, { code: 130, signal: null }, running.stderr())
+    }), 30_000)
+
+  // Fails before the fix (exit 143, a cut-short drain's): the second signal's forced stop took the
+  // drain's code, though the first had interrupted a server that never served.
+  it.live("a second signal while a release hangs, after a SIGINT before serving: exit 130", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnBuilding(["--shape", "stdio", "--stuck-release"])
+      running.child.kill("SIGINT")
+      yield* Effect.promise(() => sleep(300))
+      assert.isNull(running.child.exitCode, "the stuck release holds the process")
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => exitOf(running.child, 5_000))
+      assert.deepStrictEqual(exited, { code: 130, signal: null }, running.stderr())
     }), 30_000)
 })

@@ -1,9 +1,14 @@
 /**
  * The shutdown state of `GracefulShutdown.make`: `onRequest` listeners hear the request once
- * (at once when it was already made), and a removed listener hears nothing.
+ * (at once when it was already made), and a removed listener hears nothing; what marks the
+ * program serving (a signal under `runMain` before that is an interruption: exit 130/143).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { InMemory, McpServer } from "../../src/index.ts"
 import * as GracefulShutdown from "../../src/session/GracefulShutdown.ts"
+import { recorder } from "../support/recorder.ts"
 
 describe("GracefulShutdown.make", () => {
   it("onRequest: called once when a shutdown is requested, not before, not again", () => {
@@ -35,4 +40,37 @@ describe("GracefulShutdown.make", () => {
     state.request()
     assert.deepStrictEqual(heard, ["kept"])
   })
+})
+
+describe("GracefulShutdown: whether the program serves", () => {
+  it("not at first; a hold (a transport that drains) marks it, for good", () => {
+    const state = GracefulShutdown.make()
+    assert.isFalse(state.isServing())
+    const release = state.hold()
+    assert.isTrue(state.isServing())
+    release()
+    assert.isTrue(state.isServing())
+  })
+
+  // A transport of one's own that does not hold the process (the in-memory one here): its session
+  // still marks the program serving once its connection is open, so a signal under `runMain` then
+  // drains it (exit 0), as before, and is not taken for the interruption of a server that never ran.
+  it.live("a session over a connection that does not hold marks the program serving once it is open", () =>
+    Effect.gen(function*() {
+      const state = GracefulShutdown.make()
+      const pair = InMemory.makePair()
+      const { record, waitFor } = recorder()
+      pair.client.onmessage = record
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "serving", version: "1.0.0" }, Layer.empty, pair.server).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, state)
+        )
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+      yield* Effect.promise(async () => {
+        await pair.client.send({ jsonrpc: "2.0", id: "p", method: "ping" } as never)
+        await waitFor((m) => m.id === "p")
+      })
+      assert.isTrue(state.isServing())
+    }))
 })

@@ -76,6 +76,8 @@ export const handler = (
     yield* Effect.forkScoped(endpoint.reaper)
     yield* Effect.forkScoped(endpoint.keepAlive)
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
+    // Holding marks the program serving (the endpoint is up): a signal before this (a Layer still
+    // building) is an interruption to `runMain`, exit 130/143, not a drain's 0.
     const graceful = yield* GracefulShutdown
     const release = graceful.hold()
     yield* Effect.addFinalizer(() => Effect.sync(release))
