@@ -184,4 +184,11 @@ export interface SessionInput {
   readonly end: Effect.Effect<void>
   /** Closes the session at once, interrupting in-flight requests. */
   readonly interrupt: () => void
+  /**
+   * Whether the server→client request `id` still waits for the client's answer: not answered
+   * yet, its caller still waiting. A transport re-sends such a request the client may have missed
+   * (Streamable HTTP: one of a standalone stream the client left for a fresh one), and never one
+   * that no longer waits (a late request would be answered to nobody).
+   */
+  readonly awaitsAnswer: (id: JsonRpc.RequestId) => boolean
 }

@@ -344,6 +344,10 @@ class PushedSession implements SessionInput {
     })
   }
 
+  awaitsAnswer(id: JsonRpc.RequestId): boolean {
+    return this.session.awaitsAnswer(id)
+  }
+
   interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
@@ -501,6 +505,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
   get awaitingClient(): boolean {
     return this.pendingClient.size > 0
+  }
+  /** Whether the server→client request `id` still waits for the client's answer (see `SessionInput.awaitsAnswer`). */
+  awaitsAnswer(id: JsonRpc.RequestId): boolean {
+    return typeof id === "number" && this.pendingClient.has(id)
   }
   get clientCapabilities(): ClientCapabilities {
     return this.negotiated.clientCapabilities

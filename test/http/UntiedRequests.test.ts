@@ -23,7 +23,7 @@ import type * as ServerSessionApi from "../../src/session/ServerSession.ts"
 import * as KeepAlive from "../../src/middleware/builtin/KeepAlive.ts"
 import { sdk } from "../e2e/harness.ts"
 import { eventually } from "../middleware/contractHarness.ts"
-import { answerOf, freePort, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
+import { answerOf, freePort, nodeFetch, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
 
 /** How long the tool lets its untied ping wait: a refusal comes long before it. */
 const pingTimeoutMillis = 2_000
@@ -359,6 +359,58 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => again)).result), [JSON.stringify(roots)])
       yield* Effect.promise(() => resumed.cancel())
     }))
+
+  // Fails before: the fresh GET dropped the stream the client left, with the requests it had
+  // carried (stored there for a resumption): nothing came on the fresh stream (SSE: no event
+  // within 5000 ms) and the two calls would have waited out their 10 s.
+  it.live("a fresh GET (no Last-Event-ID) after the client left its stream: the requests it carried that still wait go out again, in order; an answered or abandoned one does not", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      const reader = sseReader(first.response)
+      // Answered: it no longer waits.
+      const answered = callTool(url, sessionId, 1, "roots_untied")
+      const answeredRequest = yield* answerNextRoots(url, sessionId, reader)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => answered)).result), [JSON.stringify(roots)])
+      // Abandoned: its caller timed out (the request and its notifications/cancelled were sent).
+      const gaveUp = yield* Effect.promise(() => callTool(url, sessionId, 2, "roots_untied_short"))
+      assert.strictEqual(textOf(gaveUp.result)[0], "ClientRequestTimeout")
+      const abandoned = yield* nextMessage(reader)
+      assert.strictEqual(abandoned.method, "roots/list")
+      assert.strictEqual((yield* nextMessage(reader)).method, "notifications/cancelled")
+      // Still waiting: two requests the client got and did not answer before its connection broke.
+      const waiting = [callTool(url, sessionId, 3, "roots_untied")]
+      const second = yield* nextMessage(reader)
+      waiting.push(callTool(url, sessionId, 4, "roots_untied"))
+      const third = yield* nextMessage(reader)
+      assert.deepStrictEqual([second.method, third.method], ["roots/list", "roots/list"])
+      first.destroy()
+      // A fresh GET: a conflict (409) until the server saw the first stream go.
+      let fresh: Awaited<ReturnType<typeof openStandalone>> | undefined
+      for (let attempt = 0; attempt < 50 && fresh === undefined; attempt++) {
+        const opened = yield* Effect.promise(openStandalone)
+        if (opened.response.status === 200) fresh = opened
+        else {
+          assert.strictEqual(opened.response.status, 409)
+          opened.destroy()
+          yield* Effect.sleep(50)
+        }
+      }
+      assert.isDefined(fresh, "the server never saw the first standalone stream go")
+      const again = sseReader(fresh!.response)
+      const resent = [yield* nextMessage(again), yield* nextMessage(again)]
+      assert.deepStrictEqual(resent, [second, third], "the waiting requests, again, in their order")
+      for (const request of resent) assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
+      for (const call of waiting) assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      // Neither the answered request nor the abandoned one came again: the next is a new one.
+      const later = callTool(url, sessionId, 5, "roots_untied")
+      const next = yield* answerNextRoots(url, sessionId, again)
+      assert.notInclude([answeredRequest.id, abandoned.id, second.id, third.id], next.id)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => later)).result), [JSON.stringify(roots)])
+      fresh!.destroy()
+    }), 20_000)
 
   // Fails before: the roots/list asked as the session started went nowhere (the client opens its
   // GET stream only after notifications/initialized) and the hook got ClientRequestTimeout.

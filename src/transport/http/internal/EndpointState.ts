@@ -505,6 +505,42 @@ export class Endpoint implements SessionHost {
     return Effect.forEach(session.takeAllHeld(), (message) => this.emit(session, stream, message, false), { discard: true })
   }
 
+  /**
+   * The server→client requests that standalone streams the client left carried and that still
+   * wait for the client's answer, in the order they were sent (each once): what a fresh standalone
+   * stream replacing them must carry again. A request sent after the client's stream broke but
+   * before the server saw it go reached only the event store; a client that opens a fresh stream
+   * instead of resuming would never see it, and its caller would wait out its timeout. Read from
+   * the event store (what each stream carried) and the session (what still waits), only here: an
+   * idle session keeps no list of its own, and sending a request costs nothing more. A request
+   * the client answered no longer waits; one it received and did not answer yet is sent again
+   * (nothing says it got it). A stream whose events the store no longer holds from its start
+   * (evicted, or the store failing: logged) gives nothing: its requests are lost, as before.
+   */
+  unansweredOf(session: HttpSession, left: ReadonlyArray<SseStream>): Effect.Effect<Array<JsonRpc.Message>> {
+    const input = session.input
+    if (input === undefined) return Effect.succeed([])
+    const seen = new Set<JsonRpc.RequestId>()
+    const unanswered: Array<JsonRpc.Message> = []
+    return Effect.as(
+      Effect.forEach(left, (stream) =>
+        Effect.match(this.events.replayAfter(session.id, `${stream.streamId}.0`), {
+          onFailure: () => undefined,
+          onSuccess: (replay) => {
+            for (const event of replay?.events ?? []) {
+              const message = event.message
+              if (!("method" in message) || !("id" in message)) continue
+              const id = (message as JsonRpc.Request).id
+              if (seen.has(id) || !input.awaitsAnswer(id)) continue
+              seen.add(id)
+              unanswered.push(message)
+            }
+          }
+        }), { discard: true }),
+      unanswered
+    )
+  }
+
   /** Stores an event and delivers it on the stream's connection, if any; `last` ends the stream. */
   emit(session: HttpSession, stream: SseStream, message: JsonRpc.Message, last: boolean): Effect.Effect<void> {
     // Serialised once, before it is stored: what cannot be is dropped (a notification or request).

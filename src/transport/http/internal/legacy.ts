@@ -149,21 +149,35 @@ export const get = (
     if (session.standalone?.connection !== undefined) {
       return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
     }
+    let unanswered: Array<JsonRpc.Message> | undefined
     if (session.standalone === undefined) {
       // A fresh standalone stream, not a resumed one: the client gave up the earlier ones it left
       // (their stored events are what it was sent before it left). Dropped, with those events, or
-      // each reconnect would keep one more for the session's life.
-      for (const left of [...session.streams.values()]) {
-        if (left.requestId !== undefined || left.connection !== undefined) continue
-        session.removeStream(left.streamId)
-        self.runFork(self.events.forgetStream(session.id, left.streamId))
+      // each reconnect would keep one more for the session's life; the requests they carried that
+      // still wait for an answer go out again on the fresh stream.
+      const left = [...session.streams.values()].filter((stream) => stream.requestId === undefined && stream.connection === undefined)
+      if (left.length > 0) {
+        unanswered = yield* self.unansweredOf(session, left)
+        // Read from the store, which may have taken a while: the session may have ended, or
+        // another GET opened or resumed the stream meanwhile.
+        if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+        if ((session.standalone as SseStream | undefined)?.connection !== undefined) {
+          return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
+        }
+        for (const stream of left) {
+          if (stream.connection !== undefined) continue
+          session.removeStream(stream.streamId)
+          self.runFork(self.events.forgetStream(session.id, stream.streamId))
+        }
       }
     }
     const stream = session.standalone ?? session.newStream(undefined)
     session.standalone = stream
     stream.connection = connection
     connection.push(frame(`${stream.streamId}.0`, "", self.retry))
-    // Requests that had nowhere to go until now (untied ones, those of routes: tasks).
+    // Sent again first (they were sent first), then the requests that had nowhere to go until now
+    // (untied ones, those of routes: tasks).
+    if (unanswered !== undefined) yield* Effect.forEach(unanswered, (message) => self.emit(session, stream, message, false), { discard: true })
     yield* self.flushHeld(session, stream)
     return self.sseResponse(session, stream, connection, {})
   })
