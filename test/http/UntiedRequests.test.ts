@@ -14,6 +14,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -100,6 +101,31 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
       }),
       ...more
     )
+    // `roots_detached` asks the client for its roots tied to its request, from a fiber that
+    // outlives it, and gives that question up once `slow_reuse` (called with the same request
+    // id) runs; `slow_reuse` answers once the question is given up (its cancel offered).
+    const reused = Deferred.makeUnsafe<void>()
+    const gaveUp = Deferred.makeUnsafe<void>()
+    const RootsDetached = McpServer.tool({
+      name: "roots_detached",
+      description: "Asks the client for its roots tied to this request, after it is answered",
+      handler: () =>
+        Effect.gen(function*() {
+          const context = yield* McpContext.current
+          yield* Effect.forkDetach(Effect.gen(function*() {
+            const asking = yield* Effect.forkChild(context.request("roots/list", undefined, { timeoutMillis: rootsTimeoutMillis }))
+            yield* Deferred.await(reused)
+            yield* Fiber.interrupt(asking)
+            yield* Deferred.succeed(gaveUp, undefined)
+          }))
+          return "asked"
+        })
+    })
+    const SlowReuse = McpServer.tool({
+      name: "slow_reuse",
+      description: "Answers once roots_detached gave its question up",
+      handler: () => Effect.andThen(Deferred.succeed(reused, undefined), Effect.as(Deferred.await(gaveUp), "done"))
+    })
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = yield* Effect.promise(freePort)
       const fiber = yield* Effect.forkScoped(
@@ -110,6 +136,8 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
             rootsTool("roots_untied", rootsTimeoutMillis),
             rootsTool("roots_untied_short", shortRootsTimeoutMillis),
             RootsBurst,
+            RootsDetached,
+            SlowReuse,
             observer
           ),
           StreamableHttp.make({ ...http, host: "127.0.0.1", port })
@@ -411,6 +439,40 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => later)).result), [JSON.stringify(roots)])
       fresh!.destroy()
     }), 20_000)
+
+  // Fails before: the held request's cancel went out on the stream of the request that reused
+  // its request's id, so it stayed held, and went out on the GET stream (the first message there
+  // was the given-up roots/list) for a caller long gone.
+  it.live("a held request tied to a JSON answer, given up after a new request reused that id, is never sent", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      // Answered as JSON: its roots/list, tied to it, has no stream to go on and is held.
+      const asked = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "roots_detached", arguments: {} } }, on(sessionId, {
+          accept: "application/json"
+        })).then(answerOf)
+      )
+      assert.deepStrictEqual(textOf(asked.result), ["asked"])
+      // The same id again, answered on an SSE stream: the roots/list is given up meanwhile, and its
+      // notifications/cancelled (tied to id 7) goes out on this stream.
+      const reusing = sseReader(yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow_reuse", arguments: {} } }, on(sessionId, {
+          accept: "text/event-stream"
+        }))
+      ))
+      const cancel = yield* nextMessage(reusing)
+      assert.strictEqual(cancel.method, "notifications/cancelled")
+      const done = yield* nextMessage(reusing)
+      assert.deepStrictEqual([done.id, textOf(done.result)], [7, ["done"]])
+      // The GET stream opens: the first request on it is a live one, not the given-up one.
+      const reader = sseReader(yield* getStream(url, sessionId))
+      const call = callTool(url, sessionId, 8, "roots_untied")
+      const request = yield* answerNextRoots(url, sessionId, reader)
+      assert.notStrictEqual(request.id, cancel.params.requestId)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      yield* Effect.promise(() => reader.cancel())
+    }))
 
   // Fails before: the roots/list asked as the session started went nowhere (the client opens its
   // GET stream only after notifications/initialized) and the hook got ClientRequestTimeout.

@@ -502,7 +502,22 @@ export class Endpoint implements SessionHost {
    */
   flushHeld(session: HttpSession, stream: SseStream): Effect.Effect<void> {
     if (session.held.size === 0) return Effect.void
-    return Effect.forEach(session.takeAllHeld(), (message) => this.emit(session, stream, message, false), { discard: true })
+    return this.emitHeld(session, stream, session.takeAllHeld())
+  }
+
+  /**
+   * Sends held requests on `stream`, in order, but those whose caller gave up meanwhile. Most are
+   * forgotten when their `notifications/cancelled` comes by (see `route`), but that cancel goes
+   * with the request it is tied to, and is routed by that request's id: once a new request reused
+   * the id (an SSE one), the cancel goes out on the new request's stream and the held request
+   * stays. Checked here, once per held request, rather than on every tied notification.
+   */
+  private emitHeld(session: HttpSession, stream: SseStream, held: ReadonlyArray<JsonRpc.Message>): Effect.Effect<void> {
+    const input = session.input
+    return Effect.forEach(held, (message) =>
+      input !== undefined && !input.awaitsAnswer((message as JsonRpc.Request).id)
+        ? Effect.void
+        : this.emit(session, stream, message, false), { discard: true })
   }
 
   /**
@@ -603,8 +618,7 @@ export class Endpoint implements SessionHost {
     if (pending.mode === "json") return Effect.void
     const held = session.takeHeld(route)
     if (held === undefined) return Effect.void
-    const stream = pending.stream ?? this.openSse(session, pending)
-    return Effect.forEach(held, (message) => this.emit(session, stream, message, false), { discard: true })
+    return this.emitHeld(session, pending.stream ?? this.openSse(session, pending), held)
   }
 }
 
