@@ -5,7 +5,19 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { answerOf, on, openSession, post, serveEverything, sleep, sseReader } from "./support.ts"
+import { EventStore } from "../../src/index.ts"
+import {
+  answerOf,
+  nodeFetch,
+  on,
+  openSession,
+  post,
+  recordingEventStore,
+  serveEverything,
+  sseReader,
+  streamOfEventId,
+  untilStandaloneLeft
+} from "./support.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
 
@@ -194,21 +206,38 @@ describe("tasks over Streamable HTTP", () => {
   // while it was away waited for a fresh GET.
   it.live("an elicitation held while the standalone stream is away goes out when the client resumes it (Last-Event-ID)", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })
+      const { store, stored } = recordingEventStore()
+      const { url } = yield* Effect.provideService(serveEverything({ requestTimeoutMillis: 1_500 }), EventStore.EventStore, store)
       const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
       const standaloneHeaders = (extra: Record<string, string> = {}) =>
         ({ accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25", ...extra })
-      const first = sseReader(yield* Effect.promise(() => fetch(url, { method: "GET", headers: standaloneHeaders() })))
-      const priming = yield* Effect.promise(() => first.next(2_000))
+      const opened = yield* Effect.promise(() => nodeFetch(url, "GET", standaloneHeaders()))
+      const priming = yield* Effect.promise(() => sseReader(opened.response).next(2_000))
       assert.isDefined(priming?.id)
-      yield* Effect.promise(() => first.cancel())
-      // Let the server see the stream go (else the elicitation would just be stored for the resumption).
-      yield* Effect.promise(() => sleep(200))
+      opened.destroy()
+      // Once the server saw the stream go (else the elicitation would just be stored for the
+      // resumption). A probe: a call answered as JSON, whose log messages go on the standalone stream.
+      let probes = 100
+      const probe = () =>
+        post(url, { jsonrpc: "2.0", id: probes++, method: "tools/call", params: { name: "test_tool_with_logging", arguments: {} } }, on(sessionId, {
+          accept: "application/json"
+        })).then(answerOf)
+      const lastEventId = yield* Effect.promise(() => untilStandaloneLeft(stored, sessionId, priming!.id!, probe))
       const task = yield* createTask(url, sessionId)
       const status = yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status)
       assert.strictEqual(status, "input_required")
+      // The task is input_required as it sends its elicitation: what is sent after (a probe,
+      // answered) is routed after it.
+      yield* Effect.promise(probe)
+      const left = streamOfEventId(priming!.id!)
+      assert.isFalse(
+        stored.some((event) =>
+          event.sessionId === sessionId && streamOfEventId(event.eventId) === left && event.message.method === "elicitation/create"
+        ),
+        "held, not stored on the stream the client left"
+      )
       const resumed = yield* Effect.promise(() =>
-        fetch(url, { method: "GET", headers: standaloneHeaders({ "last-event-id": priming!.id! }) })
+        fetch(url, { method: "GET", headers: standaloneHeaders({ "last-event-id": lastEventId }) })
       )
       assert.strictEqual(resumed.status, 200)
       const reader = sseReader(resumed)

@@ -18,13 +18,26 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import { Content, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { Content, EventStore, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import type * as ServerSessionApi from "../../src/session/ServerSession.ts"
 import * as KeepAlive from "../../src/middleware/builtin/KeepAlive.ts"
 import { sdk } from "../e2e/harness.ts"
 import { eventually } from "../middleware/contractHarness.ts"
-import { answerOf, freePort, nodeFetch, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
+import {
+  answerOf,
+  freePort,
+  nodeFetch,
+  on,
+  openSession,
+  post,
+  ready,
+  recordingEventStore,
+  sleep,
+  sseReader,
+  streamOfEventId,
+  untilStandaloneLeft
+} from "./support.ts"
 
 /** How long the tool lets its untied ping wait: a refusal comes long before it. */
 const pingTimeoutMillis = 2_000
@@ -121,6 +134,12 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
           return "asked"
         })
     })
+    // A log message through the session, not the request: on the standalone stream, if any.
+    const LogUntied = McpServer.tool({
+      name: "log_untied",
+      description: "Logs to the client through the session, not the request",
+      handler: () => Effect.as(Effect.flatMap(McpContext.current, (context) => context.session.log("info", "probe")), "logged")
+    })
     const SlowReuse = McpServer.tool({
       name: "slow_reuse",
       description: "Answers once roots_detached gave its question up",
@@ -138,6 +157,7 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
             RootsBurst,
             RootsDetached,
             SlowReuse,
+            LogUntied,
             observer
           ),
           StreamableHttp.make({ ...http, host: "127.0.0.1", port })
@@ -365,17 +385,28 @@ describe("untied requests of a stateful session before its GET stream opens", ()
   // what was sent while it was away, and after, went nowhere.
   it.live("held while the GET stream is away, delivered when the client resumes it (Last-Event-ID)", () =>
     Effect.gen(function*() {
-      const url = yield* serve({}, [])
+      const { store, stored } = recordingEventStore()
+      const observed: Array<string> = []
+      const url = yield* Effect.provideService(serve({}, observed), EventStore.EventStore, store)
       const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
-      const first = sseReader(yield* getStream(url, sessionId))
-      const priming = yield* Effect.promise(() => first.next())
+      const opened = yield* Effect.promise(() => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" })))
+      const priming = yield* Effect.promise(() => sseReader(opened.response).next())
       assert.isDefined(priming?.id)
-      yield* Effect.promise(() => first.cancel())
-      // Let the server see the stream go (else the request would just be stored for the resumption).
-      yield* Effect.promise(() => sleep(200))
+      opened.destroy()
+      // Once the server saw the stream go (else the request would just be stored for the resumption).
+      let probes = 100
+      const probe = () => callTool(url, sessionId, probes++, "log_untied")
+      const lastEventId = yield* Effect.promise(() => untilStandaloneLeft(stored, sessionId, priming!.id!, probe))
       const call = callTool(url, sessionId, 1, "roots_untied")
-      yield* Effect.promise(() => sleep(300))
-      const resumed = sseReader(yield* getStream(url, sessionId, priming!.id!))
+      // Once the tool asked: what is sent after the request (a probe, answered) is routed after it.
+      yield* eventually(() => observed.includes("roots/list"), 5_000)
+      yield* Effect.promise(probe)
+      const left = streamOfEventId(priming!.id!)
+      assert.isFalse(
+        stored.some((event) => event.sessionId === sessionId && streamOfEventId(event.eventId) === left && event.message.method === "roots/list"),
+        "held, not stored on the stream the client left"
+      )
+      const resumed = sseReader(yield* getStream(url, sessionId, lastEventId))
       const request = yield* answerNextRoots(url, sessionId, resumed)
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
       // The resumed stream is the session's standalone stream again: a later request goes on it.

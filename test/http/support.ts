@@ -10,7 +10,7 @@ import { request as httpRequest } from "node:http"
 import { createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
 import { components, options } from "../../examples/everything-server.ts"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -332,3 +332,64 @@ export const readSse = async (response: Response, timeoutMillis = 5_000): Promis
 /** The JSON-RPC messages of SSE events (the priming events, with empty data, left out). */
 export const messagesOf = (events: ReadonlyArray<SseEvent>): Array<any> =>
   events.filter((e) => e.data !== "").map((e) => JSON.parse(e.data))
+
+// ---------------------------------------------------------------------------
+// What the server stores
+// ---------------------------------------------------------------------------
+
+/** One event the endpoint stored: its session, its id (`<stream>.<seq>`) and its message. */
+export interface RecordedEvent {
+  readonly sessionId: string
+  readonly eventId: string
+  readonly message: any
+}
+
+/** The stream of an event id (`<stream>.<seq>`). */
+export const streamOfEventId = (eventId: string): string => eventId.slice(0, eventId.lastIndexOf("."))
+
+/**
+ * The in-memory event store, recording every event the endpoint stores in `stored` (provide
+ * `store` as the `EventStore` service of the server).
+ */
+export const recordingEventStore = () => {
+  const memory = EventStore.makeMemory()
+  const stored: Array<RecordedEvent> = []
+  const store: EventStore.EventStoreShape = {
+    ...memory,
+    append: (sessionId, streamId, message, final) =>
+      Effect.tap(memory.append(sessionId, streamId, message, final), (eventId) =>
+        Effect.sync(() => {
+          stored.push({ sessionId, eventId, message })
+        }))
+  }
+  return { store, stored }
+}
+
+/**
+ * Waits until the server has seen the client leave a session's standalone stream (the one of
+ * `lastEventId`, the last event the client got on it): until then, what is sent outside a request
+ * is stored on that stream for a resumption; after, it has nowhere to go. `probe` sends such a
+ * message (a notification on the standalone stream while the session has one) and resolves once
+ * answered; probed until a probe stores nothing on the stream (at most 50 times, within 5 s).
+ * Resolves with the id of the stream's last stored event: what a resumption is to follow, so
+ * that it replays none of the probes' notifications.
+ */
+export const untilStandaloneLeft = async (
+  stored: ReadonlyArray<RecordedEvent>,
+  sessionId: string,
+  lastEventId: string,
+  probe: () => Promise<unknown>
+): Promise<string> => {
+  const stream = streamOfEventId(lastEventId)
+  const deadline = Date.now() + 5_000
+  let last = lastEventId
+  for (let attempt = 0; attempt < 50 && Date.now() < deadline; attempt++) {
+    const before = stored.length
+    await probe()
+    const onStream = stored.slice(before).filter((event) => event.sessionId === sessionId && streamOfEventId(event.eventId) === stream)
+    if (onStream.length === 0) return last
+    last = onStream.at(-1)!.eventId
+    await sleep(20)
+  }
+  throw new Error("the server never saw the client leave its standalone stream")
+}
