@@ -33,7 +33,6 @@ import {
   post,
   ready,
   recordingEventStore,
-  sleep,
   sseReader,
   streamOfEventId,
   untilStandaloneLeft
@@ -320,13 +319,25 @@ const answerNextRoots = (url: string, sessionId: string, reader: ReturnType<type
 const callTool = (url: string, sessionId: string, id: number, name: string) =>
   post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, on(sessionId)).then(answerOf)
 
+/**
+ * Waits until the tools asked `count` roots/list requests (the observer is told as each is
+ * sent), then for a call answered after them (`log_untied`, id `probeId`): by its answer each
+ * request has been routed (held, while the client has no GET stream open).
+ */
+const untilAsked = (observed: ReadonlyArray<string>, count: number, url: string, sessionId: string, probeId: number) =>
+  Effect.gen(function*() {
+    yield* eventually(() => observed.filter((method) => method === "roots/list").length >= count, 5_000)
+    yield* Effect.promise(() => callTool(url, sessionId, probeId, "log_untied"))
+  })
+
 describe("untied requests of a stateful session before its GET stream opens", () => {
   it.live(`at most 64 are held: of ${burst} sent at once before the GET stream opens, 64 are delivered, the rest time out`, () =>
     Effect.gen(function*() {
-      const url = yield* serve({}, [])
+      const observed: Array<string> = []
+      const url = yield* serve({}, observed)
       const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
       const call = callTool(url, sessionId, 1, "roots_untied_burst")
-      yield* Effect.promise(() => sleep(300))
+      yield* untilAsked(observed, burst, url, sessionId, 100)
       const reader = sseReader(yield* getStream(url, sessionId))
       const delivered: Array<unknown> = []
       // Every held request comes at once when the stream opens; then nothing more (bounded reads).
@@ -350,12 +361,13 @@ describe("untied requests of a stateful session before its GET stream opens", ()
   // ended with ClientRequestTimeout after 10 s).
   it.live("held until the client opens its GET stream, then delivered; the tool gets the roots", () =>
     Effect.gen(function*() {
-      const url = yield* serve({}, [])
+      const observed: Array<string> = []
+      const url = yield* serve({}, observed)
       const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
       const call = callTool(url, sessionId, 1, "roots_untied")
-      // The client opens its GET stream a little later (the SDK v1 client opens it only after
+      // The client opens its GET stream later (the SDK v1 client opens it only after
       // notifications/initialized): the request is already waiting.
-      yield* Effect.promise(() => sleep(300))
+      yield* untilAsked(observed, 1, url, sessionId, 100)
       const reader = sseReader(yield* getStream(url, sessionId))
       yield* answerNextRoots(url, sessionId, reader)
       const answer = yield* Effect.promise(() => call)
@@ -366,12 +378,13 @@ describe("untied requests of a stateful session before its GET stream opens", ()
   // Fails before: the second request went nowhere too (no roots/list on the GET stream).
   it.live("a held request whose caller timed out is dropped, never delivered; the next one is", () =>
     Effect.gen(function*() {
-      const url = yield* serve({}, [])
+      const observed: Array<string> = []
+      const url = yield* serve({}, observed)
       const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
       const gaveUp = yield* Effect.promise(() => callTool(url, sessionId, 1, "roots_untied_short"))
       assert.strictEqual(textOf(gaveUp.result)[0], "ClientRequestTimeout")
       const call = callTool(url, sessionId, 2, "roots_untied")
-      yield* Effect.promise(() => sleep(300))
+      yield* untilAsked(observed, 2, url, sessionId, 100)
       const reader = sseReader(yield* getStream(url, sessionId))
       // Held messages go out in order: the first message is the live request, not the abandoned
       // one (nor its notifications/cancelled).
