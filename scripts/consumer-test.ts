@@ -27,6 +27,9 @@
  *    error in both (checked with `@ts-expect-error`) and fails at run time too. Each module exported
  *    by path (`effect-mcp-server/McpServer`, ...) is the root entry's namespace of that name, in
  *    types and at run time.
+ * 8. A consumer that emits declarations (`declaration: true`, as libraries and monorepo packages
+ *    do) exports a server, its programs and the request context's effects with inferred types:
+ *    every type they mention is named from an entry point (TypeScript refuses the export otherwise).
  *
  * Prints `consumer: N passed, M failed` and exits 1 on any failure.
  */
@@ -260,6 +263,45 @@ export const values = [
 ]
 `
 
+/**
+ * A consumer that emits declarations (a library, a package of a monorepo, `composite` projects):
+ * TypeScript must name, from an entry point, every type the inferred types of its exports mention,
+ * or it refuses the export ("cannot be named without a reference to ... dist/session/...").
+ * Written both ways the guides import: from the root entry, and by path as the README does.
+ */
+const declarationConsumer = (style: "root" | "path") => `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+${
+  style === "root"
+    ? `import { McpContext, McpServer, Stdio, StreamableHttp } from "effect-mcp-server"`
+    : ["McpContext", "McpServer", "Stdio", "StreamableHttp"].map((name) => `import * as ${name} from "effect-mcp-server/${name}"`).join("\n")
+}
+
+class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
+
+export const Weather = McpServer.tool({
+  name: "weather",
+  parameters: { city: Schema.String },
+  failure: UnknownCity,
+  handler: ({ city }) => (city === "Paris" ? Effect.succeed("sunny") : Effect.fail(new UnknownCity({ city })))
+})
+export const components = Layer.mergeAll(Weather)
+export const options = { name: "weather", version: "1.0.0" }
+export const stdio = McpServer.serve(options, components, Stdio.make())
+export const http = McpServer.serve(options, components, StreamableHttp.make({ port: 3000 }))
+export const fromConfig = StreamableHttp.fromConfig()
+export const transport = Stdio.make()
+export const stdioHandled = stdio.pipe(Effect.catchTag("TransportFailure", () => Effect.void))
+export const ask = McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }))
+export const askHandled = ask.pipe(Effect.catchTag("ClientCapabilityMissing", () => Effect.succeed(undefined)))
+export const sample = McpContext.sample({ messages: [], maxTokens: 100 })
+export const roots = McpContext.listRoots
+export const current = McpContext.current
+export const principal = McpContext.principal
+export const request = McpContext.http
+`
+
 const tsconfig = (moduleResolution: "nodenext" | "bundler") =>
   JSON.stringify({
     compilerOptions: {
@@ -437,6 +479,27 @@ const main = async () => {
       // Node strips the module's types (on by default since 22.18).
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"], node)
+    })
+
+    await check("tsc emits the declarations of a consumer's inferred exports (import from the root entry and by path)", () => {
+      const files: Array<string> = []
+      for (const style of ["root", "path"] as const) {
+        writeFileSync(join(dir, `declarations-${style}.ts`), declarationConsumer(style))
+        files.push(`declarations-${style}.ts`)
+      }
+      const config = JSON.parse(tsconfig("nodenext"))
+      config.compilerOptions = { ...config.compilerOptions, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: "declarations" }
+      config.files = files
+      writeFileSync(join(dir, "tsconfig.declarations.json"), JSON.stringify(config, null, 2))
+      const tsc = join(dir, "node_modules/typescript/bin/tsc")
+      try {
+        execFileSync(process.execPath, [tsc, "-p", "tsconfig.declarations.json"], { cwd: dir, encoding: "utf8" })
+      } catch (error) {
+        const output = error as { stdout?: string; stderr?: string }
+        throw new Error(`tsc failed:\n${output.stdout ?? ""}${output.stderr ?? ""}`)
+      }
+      const emitted = readFileSync(join(dir, "declarations/declarations-path.d.ts"), "utf8")
+      expect(!emitted.includes("/dist/"), `the declarations name internal modules:\n${emitted}`)
     })
 
     for (const moduleResolution of ["nodenext", "bundler"] as const) {

@@ -34,6 +34,20 @@ import {
 } from "../session/RequestContext.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
+// What these effects fail with and need, exported from here: a handler's inferred type then names
+// them from this module, which a user's declaration emit (a library, a monorepo package) needs.
+export {
+  ClientCapabilityMissing,
+  type ClientRequestError,
+  ClientRequestFailed,
+  ClientRequestTimeout,
+  ClientResultInvalid,
+  ClientVersionUnsupported,
+  SessionClosed
+} from "../session/ClientRequestError.ts"
+export type { HttpRequestInfo } from "../session/Connection.ts"
+export { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
+
 /** The request context itself. */
 export const current: Effect.Effect<RequestContext, never, McpRequestContext> = Effect.service(McpRequestContext)
 

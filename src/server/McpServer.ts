@@ -47,6 +47,20 @@ import { Registry } from "./Registry.ts"
 import * as Resource from "./Resource.ts"
 import * as Tool from "./Tool.ts"
 
+// The types `serve` and `run` name, exported from here: a program's inferred type then names them
+// from this module, which a user's declaration emit (a library, a monorepo package) needs (it cannot
+// name a type that only an internal module exports).
+export {
+  /** A transport broke (its input failed, or its output could not be written): see `serve`. */
+  TransportFailure
+} from "../session/Connection.ts"
+export type {
+  /** A transport that accepts many sessions (Streamable HTTP): what `serve` serves until interrupted. */
+  Listener,
+  /** One session's transport (stdio, in memory): what `serve` and `run` serve until its input ends. */
+  Transport
+} from "../session/Transport.ts"
+
 // ---------------------------------------------------------------------------
 // Service
 // ---------------------------------------------------------------------------

@@ -128,6 +128,17 @@ export interface Options {
   readonly auth?: BearerAuth.Config | undefined
 }
 
+export type {
+  /**
+   * What `make` and `fromConfig` return for `McpServer.serve` (exported from here so that a
+   * program's inferred type names it from this module, as a user's declaration emit needs).
+   *
+   * @since 0.2.0
+   * @category Models
+   */
+  Listener
+} from "../../session/Transport.ts"
+
 export {
   /**
    * The endpoint's own HTTP server could not listen (a busy port…): see {@link serve}.
