@@ -105,6 +105,19 @@ const host = Flag.String("host").pipe(
   Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
   Flag.optional
 )
+const allowedHosts = Flag.String("allowed-hosts").pipe(
+  Flag.map((value) => value.split(",").map((name) => name.trim()).filter((name) => name !== "")),
+  Flag.filter(
+    (names) => names.length > 0 && (names.length === 1 || !names.some((name) => name === "any" || name === "*")),
+    (names) => names.length === 0 ? "--allowed-hosts names no host (every request would be refused)" : "--allowed-hosts: write any alone to allow every host"
+  ),
+  Flag.map((names): ReadonlyArray<string> | "any" => names.length === 1 && (names[0] === "any" || names[0] === "*") ? "any" : names),
+  Flag.withDescription(
+    "The host names requests may name (their Host header; comma-separated, or any): default localhost, 127.0.0.1, [::1]. " +
+      "With --host serving other machines, list the names their clients use"
+  ),
+  Flag.optional
+)
 const stateless = Flag.Boolean("stateless").pipe(
   Flag.withDescription("HTTP without sessions: every POST answered on its own (no server-to-client requests)"),
   Flag.withDefault(false)
@@ -129,6 +142,7 @@ const run = Command.make("run", {
   ),
   port,
   host,
+  allowedHosts,
   stateless,
   // For `dev`, which starts its server with it (see Run.exitWithStdin); not in the help.
   exitWithStdin: Flag.Boolean("exit-with-stdin").pipe(
@@ -142,6 +156,7 @@ const run = Command.make("run", {
     const httpOnly = [
       ...(Option.isSome(input.port) ? ["--port"] : []),
       ...(Option.isSome(input.host) ? ["--host"] : []),
+      ...(Option.isSome(input.allowedHosts) ? ["--allowed-hosts"] : []),
       ...(input.stateless ? ["--stateless"] : []),
       // Over stdio, the end of input already ends the server.
       ...(input.exitWithStdin ? ["--exit-with-stdin"] : [])
@@ -154,9 +169,18 @@ const run = Command.make("run", {
         _tag: "Http",
         host: Option.getOrElse(input.host, () => defaultHost),
         port: Option.getOrElse(input.port, () => defaultPort),
-        stateless: input.stateless
+        stateless: input.stateless,
+        allowedHosts: Option.getOrUndefined(input.allowedHosts)
       }
       : { _tag: "Stdio" }
+    // Other machines' requests name this machine as they know it, which the default allowed hosts
+    // (this machine's loopback names) refuse: 403 for every one of them, with nothing said.
+    if (mode._tag === "Http" && mode.allowedHosts === undefined && !Run.isLoopback(mode.host)) {
+      yield* Console.error(
+        `effect-mcp run: --host ${mode.host} listens for other machines, but only requests naming localhost, 127.0.0.1 or [::1] ` +
+          "are answered (DNS rebinding protection): list the host names their clients use with --allowed-hosts (or any)"
+      )
+    }
     // Before the module loads: nothing it prints may reach stdout.
     if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
     // Before the module loads too: a module whose loading never ends still ends with its parent.
@@ -172,7 +196,10 @@ const run = Command.make("run", {
     Command.withExamples([
       { command: "effect-mcp run server.ts", description: "MCP over stdio, for a client that starts the server" },
       { command: "effect-mcp run server.ts --http --port 3001", description: "Streamable HTTP at http://127.0.0.1:3001/mcp" },
-      { command: "effect-mcp run dist/server.js --http --host 0.0.0.0 --stateless", description: "Stateless HTTP on every interface" }
+      {
+        command: "effect-mcp run dist/server.js --http --host 0.0.0.0 --allowed-hosts mcp.example.com --stateless",
+        description: "Stateless HTTP on every interface, for clients that reach it as mcp.example.com"
+      }
     ])
   )
 
@@ -180,6 +207,7 @@ const dev = Command.make("dev", {
   file,
   port,
   host,
+  allowedHosts,
   stateless,
   watch: Flag.Directory("watch", { mustExist: true }).pipe(
     Flag.withDescription("Another folder to watch (repeatable); the module's own folder is always watched"),
@@ -208,6 +236,7 @@ const dev = Command.make("dev", {
       host: devHost,
       port: devPort,
       stateless: input.stateless,
+      allowedHosts: Option.getOrUndefined(input.allowedHosts),
       watch: input.watch.map((folder) => path.resolve(folder)),
       command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
     })

@@ -60,6 +60,8 @@ export interface Options {
   readonly host: string
   readonly port: number
   readonly stateless: boolean
+  /** The host names requests may name (`run --allowed-hosts`); default: the loopback names. */
+  readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /** More folders to watch (absolute paths). */
   readonly watch: ReadonlyArray<string>
   /** How to start the CLI in the child: the Node, its flags, the CLI's script. */
@@ -103,6 +105,9 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     String(options.port),
     "--host",
     options.host,
+    ...(options.allowedHosts === undefined
+      ? []
+      : ["--allowed-hosts", options.allowedHosts === "any" ? "any" : options.allowedHosts.join(",")]),
     ...(options.stateless ? ["--stateless"] : []),
     "--exit-with-stdin"
   ]

@@ -1,5 +1,5 @@
 /**
- * Serving a server module: `effect-mcp run <file> [--stdio | --http --port N --host H] [--stateless]`.
+ * Serving a server module: `effect-mcp run <file> [--stdio | --http --port N --host H --allowed-hosts A,B] [--stateless]`.
  *
  * - **stdio** (the default): stdout carries only protocol messages. Logs go to stderr, and so do
  *   `console.log`, `console.info` and `console.debug` (redirected before the module is loaded,
@@ -34,7 +34,14 @@ import type { ServerModule } from "./ServerModule.ts"
  */
 export type Mode =
   | { readonly _tag: "Stdio" }
-  | { readonly _tag: "Http"; readonly host: string; readonly port: number; readonly stateless: boolean }
+  | {
+    readonly _tag: "Http"
+    readonly host: string
+    readonly port: number
+    readonly stateless: boolean
+    /** The host names requests may name (`StreamableHttp` `allowedHosts`); default: the loopback names. */
+    readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  }
 
 /**
  * The HTTP server could not listen (the port is taken, not allowed, or the host is not local).
@@ -118,6 +125,20 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
 })
 
 /**
+ * Whether `host` (an address to listen on) is this machine's loopback only: `localhost`,
+ * `127.x.x.x` (also IPv4-mapped) or `::1`. Any other (`0.0.0.0`, `::`, an interface's address)
+ * serves other machines.
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const isLoopback = (host: string): boolean => {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/^::ffff:/, "")
+  return name === "localhost" || name === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+}
+
+/**
  * Serves `server` as `mode` says, until end of input (stdio) or until interrupted (HTTP). A
  * shutdown that stops it before its components were built exits as interrupted (see
  * `GracefulShutdown.runMain`): nothing was served, so nothing drained.
@@ -132,7 +153,7 @@ export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, Por
     : McpServer.serve(
       server.options,
       server.components,
-      StreamableHttp.make({ host: mode.host, port: mode.port, stateless: mode.stateless })
+      StreamableHttp.make({ host: mode.host, port: mode.port, stateless: mode.stateless, allowedHosts: mode.allowedHosts })
     )
   return served.pipe(
     Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed> => {

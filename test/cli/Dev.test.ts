@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { readFileSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
+import { rawRequest } from "../http/support.ts"
 import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
 
 const server = (tools: ReadonlyArray<string>) =>
@@ -131,6 +132,28 @@ describe("effect-mcp dev", () => {
       const result = yield* cli(["dev", "nowhere.ts"])
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stderr, "effect-mcp: file not found: nowhere.ts\n")
+    }), 30_000)
+
+  // Fails before the fix: dev had no --allowed-hosts (exit 2), and its server answered 403 to any
+  // request that did not name a loopback host.
+  it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "mcp.example.com"], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const ask = (host: string) =>
+        Effect.promise(() =>
+          rawRequest(port, "POST", { "content-type": "application/json", accept: "application/json, text/event-stream", host }, JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+          }))
+        )
+      assert.strictEqual((yield* ask(`mcp.example.com:${port}`)).status, 200)
+      assert.strictEqual((yield* ask(`evil.example.com:${port}`)).status, 403)
     }), 30_000)
 
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev

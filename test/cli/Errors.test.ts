@@ -98,6 +98,9 @@ describe("effect-mcp errors", () => {
         [["run", hello, "--stdio", "--http"], "--stdio and --http exclude each other"],
         [["run", hello, "--port", "3000"], "--port needs --http (stdio is the default)"],
         [["run", hello, "--host", "::1", "--stateless"], "--host, --stateless need --http"],
+        [["run", hello, "--allowed-hosts", "mcp.example.com"], "--allowed-hosts needs --http"],
+        [["run", hello, "--http", "--allowed-hosts", " , "], "--allowed-hosts names no host"],
+        [["run", hello, "--http", "--allowed-hosts", "any,localhost"], "--allowed-hosts: write any alone"],
         [["install", "emacs", hello], "emacs"],
         [["install", "stdio", hello, "--config", "x.json"], "the stdio entry is printed"],
         [["frobnicate"], "Unknown subcommand \"frobnicate\""]

@@ -11,6 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { createServer, type Server } from "node:net"
+import { rawRequest } from "../http/support.ts"
 import {
   answers,
   bin,
@@ -175,6 +176,44 @@ describe("effect-mcp run --http", () => {
         return yield* Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } }))
       }))
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
+    }), 30_000)
+
+  // Fails before the fix: there was no --allowed-hosts (exit 2, "Unrecognized flag"), so a server
+  // reached under another name than localhost answered every request 403.
+  it.live("--allowed-hosts: requests naming a listed host are answered, others refused (403); no warning on loopback", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "mcp.example.com,localhost"])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      const initialize = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      })
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      for (const host of [`mcp.example.com:${port}`, `localhost:${port}`]) {
+        const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host }, initialize))
+        assert.strictEqual(answered.status, 200, `${host}: ${answered.body}`)
+      }
+      for (const host of [`evil.example.com:${port}`, `127.0.0.1:${port}`]) {
+        const refused = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host }, initialize))
+        assert.strictEqual(refused.status, 403, `${host}: ${refused.body}`)
+      }
+      assert.notInclude(running.stderr(), "--allowed-hosts")
+    }), 30_000)
+
+  // Fails before the fix: nothing was said, and every request from another machine got 403.
+  it.live("--host naming another machine's address, without --allowed-hosts: a warning naming --allowed-hosts", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      // 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning, then EADDRNOTAVAIL, and
+      // nothing listens beyond loopback.
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--host", "192.0.2.1", "--port", String(port)])
+      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
+      assert.include(running.stderr(), "--host 192.0.2.1 listens for other machines")
+      assert.include(running.stderr(), "--allowed-hosts")
+      assert.include(running.stderr(), "choose another address with --host")
     }), 30_000)
 
   it.live("a busy port: exit 1, the port named with a --port hint, and no listening line", () =>
