@@ -1,11 +1,17 @@
 /**
  * Streamable HTTP security and limits: DNS rebinding protection (Host and Origin → 403), body
  * size (413), Content-Type (415), Accept (406), the session cap (503), idle reaping and the
- * request timeout (504).
+ * request timeout (504); the listening line names a URL the Host check accepts.
  */
 import { assert, describe, it, vi } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { listeningUrl } from "../../src/transport/http/internal/guards.ts"
 import {
   BOTH,
   initializeMessage,
@@ -96,6 +102,54 @@ describe("Streamable HTTP security", () => {
       )
       assert.strictEqual(anyHost.status, 200)
     }))
+
+  // Fails before the fix: the line named http://127.0.0.1:<port>/mcp, which these allowed hosts
+  // refuse (403): the URL a user copies from it did not answer.
+  it.live("the listening line names a URL the Host check accepts: allowedHosts without 127.0.0.1, the SDK client connects to it", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      const Echo = McpServer.tool({ name: "echo", parameters: { text: Schema.String }, handler: ({ text }) => Effect.succeed(text) })
+      yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "echo", version: "1.0.0" },
+          Echo,
+          StreamableHttp.make({ port: 0, allowedHosts: ["mcp.example.com", "localhost"] })
+        ).pipe(Effect.provide(Logger.layer([logger])))
+      )
+      let line: string | undefined
+      for (let i = 0; i < 200 && line === undefined; i++) {
+        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
+        if (line === undefined) yield* Effect.sleep(25)
+      }
+      assert.isDefined(line, "no listening line within 5 s")
+      const url = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(line!)![1]!
+      assert.match(url, /^http:\/\/localhost:\d+\/mcp$/)
+      assert.include(line!, "(listening on 127.0.0.1)")
+      const result = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "listening-line", version: "1.0.0" })
+          await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "echo", arguments: { text: "hi" } })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "hi" }])
+    }))
+
+  it("the listening line's URL for other addresses: every interface, IPv6, and a host no allowed name reaches", () => {
+    const path = "/mcp"
+    assert.strictEqual(listeningUrl("http://127.0.0.1:3000", path, {}), "http://127.0.0.1:3000/mcp")
+    assert.strictEqual(listeningUrl("http://0.0.0.0:3000", path, {}), "http://localhost:3000/mcp (listening on 0.0.0.0)")
+    assert.strictEqual(listeningUrl("http://[::]:3000", path, { allowedHosts: ["[::1]"] }), "http://[::1]:3000/mcp (listening on [::])")
+    assert.strictEqual(listeningUrl("http://0.0.0.0:3000", path, { allowedHosts: "any" }), "http://0.0.0.0:3000/mcp")
+    assert.strictEqual(
+      listeningUrl("http://0.0.0.0:3000", path, { allowedHosts: ["mcp.example.com"] }),
+      "http://0.0.0.0:3000/mcp (requests must name mcp.example.com)"
+    )
+    assert.strictEqual(listeningUrl("http://192.0.2.1:3000", "/api", { allowedHosts: ["192.0.2.1"] }), "http://192.0.2.1:3000/api")
+  })
 })
 
 describe("Streamable HTTP limits", () => {

@@ -225,7 +225,8 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
  * every session with `run`.
  *
  * Once the server listens, one line is logged (`effect-mcp-server: MCP over Streamable HTTP at
- * http://127.0.0.1:3000/mcp`, with the port actually bound); a server that cannot listen dies
+ * http://127.0.0.1:3000/mcp`, with the port actually bound, under a host name `allowedHosts`
+ * accepts: `localhost` for a server on every interface, say); a server that cannot listen dies
  * with a {@link ListenError} naming the host and port, and logs nothing before.
  *
  * **Example** (The low-level server over HTTP)

@@ -30,7 +30,7 @@ import { authenticate, metadataRoute } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
-import { closing, headersOf, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import { closing, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
@@ -158,7 +158,7 @@ export const serve = <R>(
       // Logged once the endpoint is routed on a listening server (never before: a busy port logs nothing).
       const listening = Layer.effectDiscard(Effect.andThen(
         HttpServer.addressFormattedWith((address) =>
-          Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${address}${options.path ?? "/mcp"}`)
+          Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${listeningUrl(address, options.path ?? "/mcp", options)}`)
         ),
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
