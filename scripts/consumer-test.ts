@@ -27,7 +27,9 @@
  *    error in both (checked with `@ts-expect-error`) and fails at run time too. Each module exported
  *    by path (`effect-mcp-server/McpServer`, ...) is the root entry's namespace of that name, in
  *    types and at run time.
- * 8. A consumer that emits declarations (`declaration: true`, as libraries and monorepo packages
+ * 8. The getting-started guide's `tsconfig.json` and `server.ts`, with a second module importing
+ *    it by its `.ts` path (as Node's type stripping needs): `tsc -p`, then `node` runs it.
+ * 9. A consumer that emits declarations (`declaration: true`, as libraries and monorepo packages
  *    do) exports a server, its programs and the request context's effects with inferred types:
  *    every type they mention is named from an entry point (TypeScript refuses the export otherwise).
  *
@@ -37,10 +39,20 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { execFileSync, spawn } from "node:child_process"
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
 import { join } from "node:path"
-import { bundleArgs, type ConsumerProject, installNode, makeConsumerProject, oldestSupportedNode, packageManifest, pinned, readmeExample } from "./internal/consumerProject.ts"
+import {
+  bundleArgs,
+  type ConsumerProject,
+  gettingStarted,
+  installNode,
+  makeConsumerProject,
+  oldestSupportedNode,
+  packageManifest,
+  pinned,
+  readmeExample
+} from "./internal/consumerProject.ts"
 
 let passed = 0
 let failed = 0
@@ -479,6 +491,29 @@ const main = async () => {
       // Node strips the module's types (on by default since 22.18).
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"], node)
+    })
+
+    await check("the getting-started guide's tsconfig and server.ts, with a second module importing it by its .ts path: tsc, then node", () => {
+      // Node's type stripping needs relative imports to name their `.ts` files: the guide's
+      // tsconfig must accept them as soon as a server has a second module.
+      const { tsconfig: config, server: guideServer } = gettingStarted()
+      const guide = join(dir, "guide")
+      mkdirSync(guide)
+      writeFileSync(join(guide, "tsconfig.json"), config)
+      writeFileSync(join(guide, "server.ts"), guideServer)
+      writeFileSync(
+        join(guide, "main.ts"),
+        `import { components, options } from "./server.ts"\nconsole.log(options.name, typeof components)\n`
+      )
+      const tsc = join(dir, "node_modules/typescript/bin/tsc")
+      try {
+        execFileSync(process.execPath, [tsc, "-p", "guide"], { cwd: dir, encoding: "utf8" })
+      } catch (error) {
+        const output = error as { stdout?: string; stderr?: string }
+        throw new Error(`tsc failed:\n${output.stdout ?? ""}${output.stderr ?? ""}`)
+      }
+      const output = execFileSync(process.execPath, [join(guide, "main.ts")], { cwd: dir, encoding: "utf8" }).trim()
+      expect(output === "weather object", `node guide/main.ts: ${output}`)
     })
 
     await check("tsc emits the declarations of a consumer's inferred exports (import from the root entry and by path)", () => {

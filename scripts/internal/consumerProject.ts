@@ -133,6 +133,21 @@ export const readmeExample = (): string => {
 }
 
 /**
+ * The getting-started guide's `tsconfig.json` and `server.ts` (its first `json` and `ts` code
+ * blocks), exactly as a user would copy them.
+ */
+export const gettingStarted = (): { readonly tsconfig: string; readonly server: string } => {
+  const guide = readFileSync(join(repoRoot, "docs/getting-started.md"), "utf8")
+  const block = (language: string): string => {
+    const start = guide.indexOf("```" + language + "\n")
+    const end = guide.indexOf("```\n", start + language.length + 4)
+    if (start < 0 || end < 0) throw new Error(`docs/getting-started.md has no ${language} code block`)
+    return guide.slice(start + language.length + 4, end)
+  }
+  return { tsconfig: block("json"), server: block("ts") }
+}
+
+/**
  * The esbuild invocation the README documents for a single-file stdio server; the `createRequire`
  * banner lets bundled dependencies that `require` Node's built-ins keep working in ESM.
  */
