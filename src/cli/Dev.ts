@@ -34,6 +34,7 @@ import * as Stream from "effect/Stream"
 import { readdirSync } from "node:fs"
 import { createServer } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
+import { listeningUrl } from "../transport/http/internal/guards.ts"
 
 /** A port free on `host` now: `dev --port 0` picks one and keeps it across restarts. */
 export const freePort = (host: string): Promise<number> =>
@@ -94,7 +95,12 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}/mcp`
+  // A URL that answers: under a name the Host check accepts (`localhost` for a server on every interface).
+  const { url } = listeningUrl(
+    `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`,
+    "/mcp",
+    { allowedHosts: options.allowedHosts }
+  )
   const args = [
     ...options.command.nodeArgs,
     options.command.bin,

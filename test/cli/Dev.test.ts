@@ -156,6 +156,20 @@ describe("effect-mcp dev", () => {
       assert.strictEqual((yield* ask(`evil.example.com:${port}`)).status, 403)
     }), 30_000)
 
+  // Fails before the fix: the Inspector command named http://127.0.0.1:<port>/mcp, which these
+  // allowed hosts refuse (403).
+  it.live("the printed URL and Inspector command name a host --allowed-hosts accepts, and answer", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "localhost"], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const url = `http://localhost:${port}/mcp`
+      assert.include(dev.stderr(), `--server-url ${url}`)
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
+    }), 30_000)
+
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
   // (an orphan holding the port).
   it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>

@@ -140,15 +140,19 @@ describe("Streamable HTTP security", () => {
 
   it("the listening line's URL for other addresses: every interface, IPv6, and a host no allowed name reaches", () => {
     const path = "/mcp"
-    assert.strictEqual(listeningUrl("http://127.0.0.1:3000", path, {}), "http://127.0.0.1:3000/mcp")
-    assert.strictEqual(listeningUrl("http://0.0.0.0:3000", path, {}), "http://localhost:3000/mcp (listening on 0.0.0.0)")
-    assert.strictEqual(listeningUrl("http://[::]:3000", path, { allowedHosts: ["[::1]"] }), "http://[::1]:3000/mcp (listening on [::])")
-    assert.strictEqual(listeningUrl("http://0.0.0.0:3000", path, { allowedHosts: "any" }), "http://0.0.0.0:3000/mcp")
+    const line = (address: string, options: Parameters<typeof listeningUrl>[2], at = path) => {
+      const { note, url } = listeningUrl(address, at, options)
+      return note === undefined ? url : `${url} (${note})`
+    }
+    assert.strictEqual(line("http://127.0.0.1:3000", {}), "http://127.0.0.1:3000/mcp")
+    assert.strictEqual(line("http://0.0.0.0:3000", {}), "http://localhost:3000/mcp (listening on 0.0.0.0)")
+    assert.strictEqual(line("http://[::]:3000", { allowedHosts: ["[::1]"] }), "http://[::1]:3000/mcp (listening on [::])")
+    assert.strictEqual(line("http://0.0.0.0:3000", { allowedHosts: "any" }), "http://0.0.0.0:3000/mcp")
     assert.strictEqual(
-      listeningUrl("http://0.0.0.0:3000", path, { allowedHosts: ["mcp.example.com"] }),
+      line("http://0.0.0.0:3000", { allowedHosts: ["mcp.example.com"] }),
       "http://0.0.0.0:3000/mcp (requests must name mcp.example.com)"
     )
-    assert.strictEqual(listeningUrl("http://192.0.2.1:3000", "/api", { allowedHosts: ["192.0.2.1"] }), "http://192.0.2.1:3000/api")
+    assert.strictEqual(line("http://192.0.2.1:3000", { allowedHosts: ["192.0.2.1"] }, "/api"), "http://192.0.2.1:3000/api")
   })
 })
 

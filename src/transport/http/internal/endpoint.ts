@@ -157,9 +157,10 @@ export const serve = <R>(
       const stopFirst = new StopFirst()
       // Logged once the endpoint is routed on a listening server (never before: a busy port logs nothing).
       const listening = Layer.effectDiscard(Effect.andThen(
-        HttpServer.addressFormattedWith((address) =>
-          Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${listeningUrl(address, options.path ?? "/mcp", options)}`)
-        ),
+        HttpServer.addressFormattedWith((address) => {
+          const { note, url } = listeningUrl(address, options.path ?? "/mcp", options)
+          return Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`)
+        }),
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(

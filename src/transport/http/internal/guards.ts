@@ -58,21 +58,26 @@ export const originCheck = (
 const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
 
 /**
- * The endpoint's URL as the listening line names it: the address the server listens on (`address`,
- * `http://host:port`), under a host name the Host check accepts, so that the line is a URL that
- * answers. A server on loopback or on every interface (`0.0.0.0`, `::`) whose allowed hosts leave
- * its address out is named by an allowed loopback name (`localhost`...), its address said after;
- * one that no allowed name reaches keeps its address, with the names requests must use.
+ * The endpoint's URL as the listening line (and `effect-mcp dev`) names it: the address the server
+ * listens on (`address`, `http://host:port`), under a host name the Host check accepts, so that it
+ * is a URL that answers. A server on loopback or on every interface (`0.0.0.0`, `::`) whose allowed
+ * hosts leave its address out is named by an allowed loopback name (`localhost`...), the address
+ * going in `note`; one that no allowed name reaches keeps its address, `note` naming the hosts
+ * requests must name.
  */
-export const listeningUrl = (address: string, path: string, options: Options): string => {
+export const listeningUrl = (
+  address: string,
+  path: string,
+  options: Pick<Options, "allowedHosts">
+): { readonly url: string; readonly note: string | undefined } => {
   const hosts = options.allowedHosts === "any" ? undefined : (options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase())
   const url = new URL(address)
-  if (hosts === undefined || hosts.includes(url.hostname)) return `${address}${path}`
+  if (hosts === undefined || hosts.includes(url.hostname)) return { url: `${address}${path}`, note: undefined }
   const local = url.hostname === "0.0.0.0" || url.hostname === "[::]" || url.hostname === "[::1]" || url.hostname.startsWith("127.")
   const name = local ? defaultHosts.find((h) => hosts.includes(h)) : undefined
   return name === undefined
-    ? `${address}${path} (requests must name ${hosts.join(", ")})`
-    : `http://${name}:${url.port}${path} (listening on ${url.hostname})`
+    ? { url: `${address}${path}`, note: `requests must name ${hosts.join(", ")}` }
+    : { url: `http://${name}:${url.port}${path}`, note: `listening on ${url.hostname}` }
 }
 
 /** The host name of a `Host` header, without the port. */
