@@ -16,9 +16,8 @@
  * socket idles across the other peer's run), raw JSON-RPC POSTs (`content-type: application/json`,
  * `accept: application/json, text/event-stream`), `tools/call echo {text:"hello"}` with 32 in flight.
  * (Until 2026-12-05 it was `node:http`'s client with a keep-alive `Agent`: about 45 µs of CPU per
- * call, as much as our server spends answering one, on the same 2 cores; our per-round CPU figures
- * then moved by up to 2× within a run. Measured beside it on this machine, the lean driver's rounds
- * stay within ±3%. Figures before and after the change are not comparable.)
+ * call, as much as our server spends answering one, on the same 2 cores; the lean driver spends
+ * about 21. Figures before and after the change are not comparable.)
  *
  * - stateful (`mcp-protocol-version: 2025-11-25`): one session (`initialize` +
  *   `notifications/initialized`, then its `Mcp-Session-Id` on every POST);
@@ -51,9 +50,10 @@
  *   difference is what our own processing of a 2026 request costs beyond a stateless 2025 one.
  *
  * The peers alternate inside every round (ours first in rounds 1, 3, 5, …, the SDK first in rounds
- * 2, 4, …), each run after a pause of BENCH_HTTP_SETTLE_MS (500 ms: the previous run's server,
- * the SDK's especially, is done collecting its garbage on the cores this one is measured on),
- * after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
+ * 2, 4, …), each run after a pause of BENCH_HTTP_SETTLE_MS (500 ms) and then until every server
+ * of the run is idle (their threads together under 2 ms of CPU in 100 ms, 5 s at most: the
+ * previous run's server, the SDK's especially, may still collect its garbage on the cores this
+ * one is measured on), after a warm-up; each cell is the median over the rounds. Metrics: calls/s, p50/p99
  * latency (µs, send → end of response as the driver sees it, 32 in flight so it includes queueing)
  * and server CPU per call (the child's threads, `/proc/<pid>/task/*\/schedstat`, read before and
  * after). Target of mode 2026 (issue 11): our server CPU per 2026 request at most our stateless
@@ -665,6 +665,26 @@ const main = async (): Promise<number> => {
     }
   }
 
+  // Every server of the run, to wait until all are idle before each measured run.
+  const pids = [...[...runs.values()].map((run) => run.child.pid), ...(floorChild === undefined ? [] : [floorChild.pid])]
+  const idleWaits: Array<number> = []
+  /**
+   * At least SETTLE_MS, then until every server is idle: their threads, together, used under 2 ms of
+   * CPU in the last 100 ms (bounded: 5 s more at most). A server may still be collecting the
+   * previous run's garbage, or compiling, on the 2 cores the next run is measured on.
+   */
+  const settle = async (): Promise<void> => {
+    const started = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+    const cpu = () => pids.reduce((sum, pid) => sum + childCpuMicros(pid), 0)
+    for (let i = 0; i < 50; i++) {
+      const before = cpu()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (cpu() - before < 2_000) break
+    }
+    idleWaits.push(performance.now() - started)
+  }
+
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? serverNames : [...serverNames].reverse()
     for (const mode of modes) {
@@ -673,7 +693,7 @@ const main = async (): Promise<number> => {
         const run = runs.get(key(server, mode))!
         // A pause first: the previous run's server (the SDK's allocate a server per request) may
         // still collect its garbage on the 2 cores this one measures on.
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+        await settle()
         const sample = await runWorkload(run.child, mode, run.sessionId, CALLS)
         record(`${run.child.label} round ${round + 1}`, sample)
         const list = samples.get(key(server, mode)) ?? []
@@ -685,7 +705,7 @@ const main = async (): Promise<number> => {
         if (controlRun !== undefined && server === "ours" && mode === "2026") {
           const pair = round % 2 === 0 ? ["control", "2026 beside"] as const : ["2026 beside", "control"] as const
           for (const workload of pair) {
-            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+            await settle()
             const sample = await runWorkload(controlRun.child, workload, undefined, CALLS)
             record(`${workload} round ${round + 1}`, sample)
             ;(workload === "control" ? controlSamples : besideSamples).push(sample)
@@ -696,7 +716,7 @@ const main = async (): Promise<number> => {
         if (floorChild !== undefined && server === "ours" && mode === "2026") {
           const floors = round % 2 === 0 ? ["floor 2025", "floor 2026"] as const : ["floor 2026", "floor 2025"] as const
           for (const floor of floors) {
-            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+            await settle()
             const sample = await runWorkload(floorChild, floor, undefined, CALLS)
             record(`${floor} round ${round + 1}`, sample)
             floorSamples[floor].push(sample)
@@ -896,6 +916,8 @@ const main = async (): Promise<number> => {
     `Median of per-round ours / SDK ratios (same round): ${pairedNotes.join("; ")}.`,
     `Bad responses: ${totalBad}. Run time: ${elapsed.toFixed(1)} s. Node ${process.version}, ${cpus().length} cores ` +
       `(${cpus()[0]?.model ?? "?"}); 1-min load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end.`,
+    `Settling before each measured run (at least ${fmt(SETTLE_MS)} ms, then until every server was idle): median ` +
+      `${fmt(median(idleWaits))} ms, longest ${fmt(Math.max(0, ...idleWaits))} ms.`,
     `Listening after (ms): ${[...runs.values()].map((r) => `${r.child.label} ${fmt(r.readyMs)}`).join(", ")}.`,
     `Shutdown: ${[...shutdown, ...[...memory].map(([s, m]) => `${s}/heap: ${m.shutdown}`)].join("; ")}.`
   ]
