@@ -3,6 +3,8 @@
  * (protocol ← session ← tasks and the middleware contract ← server ← built-in middleware, auth
  * and extensions ← transports ← entry points and integrations), and no module imports itself
  * back through others (type-only imports included: a circle of types is a circle of concepts).
+ * JSON-RPC error codes are decided in one module, `protocol/McpError.ts`: no other writes one as a
+ * number.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
@@ -45,6 +47,30 @@ const layers: ReadonlyArray<readonly [rank: number, name: string, test: (module:
 
 const layerOf = (module: string) => layers.find(([, , test]) => test(module))!
 
+/** Where codes may be numbers: `McpError.ErrorCode` decides them (the version deltas name its members). */
+const decidesCodes = (module: string) => module === "protocol/McpError.ts" || module.startsWith("protocol/versions/")
+
+/**
+ * The lines of `text` that write a JSON-RPC error code as a number: a `code:` property given one,
+ * or a `.code` compared with one (`error?.code !== 403`). Comments are skipped (doc comments say
+ * `-32602` and exit codes freely); other numbers and other `code`s (a char code, a child's exit
+ * code, a `code: number` type) are not matched.
+ */
+const codeLiteralsOf = (text: string): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  for (const [index, line] of text.split("\n").entries()) {
+    const trimmed = line.trim()
+    if (trimmed.startsWith("*") || trimmed.startsWith("/*") || trimmed.startsWith("//")) continue
+    const code = line.replace(/(^|\s)\/\/.*$/, "")
+    if (
+      /\bcode\s*:\s*[-+]?\s*\d/.test(code) ||
+      /[.?]code\s*[!=]==?\s*[-+]?\s*\d/.test(code) ||
+      /\d\s*[!=]==?\s*[\w.?]*[.?]code\b/.test(code)
+    ) found.push(`${index + 1}: ${trimmed}`)
+  }
+  return found
+}
+
 describe("Architecture of src/", () => {
   it("reads every module and its imports", () => {
     assert.isAbove(modules.length, 100)
@@ -82,5 +108,30 @@ describe("Architecture of src/", () => {
     }
     for (const module of graph.keys()) if (!state.has(module)) visit(module)
     assert.deepStrictEqual(cycles, [])
+  })
+
+  it("JSON-RPC error codes are numbers only in McpError.ts (ErrorCode), never literals elsewhere", () => {
+    // The matcher itself: what it must find, and what it must leave alone.
+    assert.deepStrictEqual(
+      codeLiteralsOf([
+        "new JsonRpcError({ code: 403, message })",
+        "  { code: -32603, message: orphanMessage }",
+        "if (error?.code !== 403) return undefined",
+        "/** fail with `JsonRpcError({ code: 403 })` */",
+        " * code: 0 after a clean end",
+        "readonly code: number",
+        "{ code: ErrorCode.Forbidden, message }",
+        "code === 0 ? Effect.void : exit",
+        "if (code < 0x80) return hex[code >> 4]",
+        "op: \"char\", code: c.charCodeAt(0)"
+      ].join("\n")),
+      ["1: new JsonRpcError({ code: 403, message })", "2: { code: -32603, message: orphanMessage }", "3: if (error?.code !== 403) return undefined"]
+    )
+    const literals: Array<string> = []
+    for (const module of modules) {
+      if (decidesCodes(module)) continue
+      for (const line of codeLiteralsOf(readFileSync(join(src, module), "utf8"))) literals.push(`${module}:${line}`)
+    }
+    assert.deepStrictEqual(literals, [])
   })
 })

@@ -50,6 +50,19 @@ export const ErrorCode = {
    */
   LimitExceeded: 429,
   /**
+   * This server (not MCP): the `Authorization` middleware refused a use (`tools/call`,
+   * `resources/read`, `prompts/get`, ...) of a component the caller lacks scopes for;
+   * `data.missingScopes` names them (see {@link forbidden}). Neither JSON-RPC nor MCP defines a
+   * code for it, so it is an application code: the HTTP status it mirrors (as 429 is
+   * {@link ErrorCode.LimitExceeded}'s), outside the ranges they reserve (JSON-RPC's
+   * -32768…-32000, MCP 2026-07-28's -32020…-32099). Over Streamable HTTP with bearer
+   * authentication the answer is HTTP 403 with a `WWW-Authenticate: Bearer
+   * error="insufficient_scope"` challenge naming the scopes to ask for (RFC 6750 step-up: the
+   * endpoint recognizes this code with a non-empty `data.missingScopes`); elsewhere it is a
+   * plain JSON-RPC error. Documented, and the same in every version: clients may match on it.
+   */
+  Forbidden: 403,
+  /**
    * MCP 2026-07-28: the request needs a client capability it did not declare in its `_meta`;
    * `data.requiredCapabilities` names them (HTTP 400).
    */
@@ -67,7 +80,13 @@ export const ErrorCode = {
   /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */
   SessionNotFound: -32001,
   /** The request was cancelled (`notifications/cancelled`, or its HTTP stream closed) before it was answered. */
-  RequestCancelled: -32800
+  RequestCancelled: -32800,
+  /**
+   * A client's own, never sent by this server: the client gave up waiting for an answer (the
+   * official SDKs' `RequestTimeout`; `McpTestClient` fails with it). The same number as
+   * {@link ErrorCode.SessionNotFound}, which only a server sends.
+   */
+  RequestTimeout: -32001
 } as const
 
 /** -32700: the bytes received were not valid JSON. */
@@ -296,6 +315,15 @@ export const storeUnavailable = (error: { readonly store: string }): InternalErr
   withoutStackTrace(() =>
     new InternalError({ message: `Store unavailable: ${error.store}; retry later`, data: { store: error.store } })
   )
+
+/**
+ * A use the caller may not make: a {@link JsonRpcError} with {@link ErrorCode.Forbidden} (403),
+ * the message as given and `data: { missingScopes }` (the scopes the caller lacks, which the
+ * Streamable HTTP endpoint names in its `insufficient_scope` challenge), without a stack trace
+ * (see {@link withoutStackTrace}). What the `Authorization` middleware fails with.
+ */
+export const forbidden = (message: string, missingScopes: ReadonlyArray<string>): JsonRpcError =>
+  withoutStackTrace(() => new JsonRpcError({ code: ErrorCode.Forbidden, message, data: { missingScopes } }))
 
 /** A {@link ResourceNotFound} without a stack trace (see {@link withoutStackTrace}). */
 export const resourceNotFound = (uri: string): ResourceNotFound => withoutStackTrace(() => new ResourceNotFound({ uri }))

@@ -11,6 +11,7 @@
  */
 import type { ErrorObject } from "../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../protocol/internal/mcpSchemas.ts"
+import { ErrorCode } from "../protocol/McpError.ts"
 
 /** Where a task is in its life. */
 export type Status = "working" | "input_required" | "completed" | "failed" | "cancelled"
@@ -106,4 +107,4 @@ export const ended = (
 export const orphanMessage = "The server running this task stopped before it finished"
 
 /** The outcome of such a task: an internal error, so `tasks/result` answers it as one. */
-export const orphanOutcome: Outcome = { _tag: "Error", error: { code: -32603, message: orphanMessage } }
+export const orphanOutcome: Outcome = { _tag: "Error", error: { code: ErrorCode.InternalError, message: orphanMessage } }

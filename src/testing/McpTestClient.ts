@@ -41,6 +41,7 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import { ErrorCode } from "../protocol/McpError.ts"
 import type {
   CallToolResult,
   ClientCapabilities,
@@ -178,7 +179,7 @@ export const make = <EL, RL>(
     const serverFailed = Deferred.makeUnsafe<never, RequestFailed>()
     serving.addObserver((exit) => {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
-        Deferred.doneUnsafe(serverFailed, Effect.fail(new RequestFailed({ method: "(server)", code: -32603, message: `the server failed: ${Cause.pretty(exit.cause)}` })))
+        Deferred.doneUnsafe(serverFailed, Effect.fail(new RequestFailed({ method: "(server)", code: ErrorCode.InternalError, message: `the server failed: ${Cause.pretty(exit.cause)}` })))
       }
     })
 
@@ -194,13 +195,13 @@ export const make = <EL, RL>(
         case "ping":
           return Effect.succeed({})
         case "elicitation/create":
-          return options.elicit === undefined ? Effect.fail({ code: -32601, message: "no elicitation" }) : options.elicit(params)
+          return options.elicit === undefined ? Effect.fail({ code: ErrorCode.MethodNotFound, message: "no elicitation" }) : options.elicit(params)
         case "sampling/createMessage":
-          return options.sample === undefined ? Effect.fail({ code: -32601, message: "no sampling" }) : options.sample(params)
+          return options.sample === undefined ? Effect.fail({ code: ErrorCode.MethodNotFound, message: "no sampling" }) : options.sample(params)
         case "roots/list":
-          return options.roots === undefined ? Effect.fail({ code: -32601, message: "no roots" }) : Effect.succeed({ roots: options.roots })
+          return options.roots === undefined ? Effect.fail({ code: ErrorCode.MethodNotFound, message: "no roots" }) : Effect.succeed({ roots: options.roots })
         default:
-          return Effect.fail({ code: -32601, message: `Method not found: ${method}` })
+          return Effect.fail({ code: ErrorCode.MethodNotFound, message: `Method not found: ${method}` })
       }
     }
 
@@ -229,7 +230,7 @@ export const make = <EL, RL>(
     }
     yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
 
-    const timedOut = (method: string) => new RequestFailed({ method, code: -32001, message: `no answer within ${Duration.format(timeout)}` })
+    const timedOut = (method: string) => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no answer within ${Duration.format(timeout)}` })
 
     /** One request and its answer, as sent (no MRTR rounds). */
     const once = (method: string, params: { readonly [key: string]: unknown } | undefined) =>
@@ -268,7 +269,7 @@ export const make = <EL, RL>(
           }
           round = { ...params, inputResponses: responses, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) }
         }
-        return yield* Effect.fail(new RequestFailed({ method, code: -32603, message: "more than 16 input rounds" }))
+        return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "more than 16 input rounds" }))
       })
 
     let initializeResult: { readonly [key: string]: unknown } | undefined
@@ -292,7 +293,7 @@ export const make = <EL, RL>(
       }).pipe(
         Effect.timeoutOrElse({
           duration: timeout,
-          orElse: () => Effect.fail(new RequestFailed({ method, code: -32001, message: `no ${method} within ${Duration.format(timeout)}` }))
+          orElse: () => Effect.fail(new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
         })
       )
 

@@ -34,6 +34,15 @@ describe("McpError.ErrorCode", () => {
     }
     assert.strictEqual(McpError.ErrorCode.LimitExceeded, 429)
   })
+
+  it("Forbidden is 403 (the Authorization middleware's documented code), with the missing scopes as data", () => {
+    assert.strictEqual(McpError.ErrorCode.Forbidden, 403)
+    assert.deepStrictEqual(McpError.toErrorObject(McpError.forbidden("Forbidden: tool x needs scope(s) a", ["a"])), {
+      code: 403,
+      message: "Forbidden: tool x needs scope(s) a",
+      data: { missingScopes: ["a"] }
+    })
+  })
 })
 
 describe("McpError.fromCause", () => {

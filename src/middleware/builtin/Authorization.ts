@@ -9,8 +9,9 @@
  * - **Lists** (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) keep
  *   only what the caller may use. **Uses** (`tools/call`, `resources/read`, `prompts/get`, and
  *   `completion/complete` and `resources/subscribe` of what they name) of a forbidden component
- *   fail with `JsonRpcError({ code: 403, message: "Forbidden: tool x needs scope(s) a, b",
- *   data: { missingScopes } })` before anything below runs.
+ *   fail with `McpError.forbidden`: a `JsonRpcError` with code 403 (`McpError.ErrorCode.Forbidden`),
+ *   message `"Forbidden: tool x needs scope(s) a, b"` and `data: { missingScopes }`, before
+ *   anything below runs.
  * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
  *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is
  *   allowed; `{ principal }`: that principal is used, and passed down to the handlers
@@ -65,17 +66,12 @@ export interface Config {
 export type ComponentKind = "tool" | "resource" | "resource template" | "prompt"
 
 /**
- * The error of a forbidden use: `403`, the component (a URI clipped as the client's text is in
- * every error: a read through a template may name megabytes) and the scopes the caller lacks.
+ * The error of a forbidden use (`McpError.forbidden`: 403): the component (a URI clipped as the
+ * client's text is in every error: a read through a template may name megabytes) and the scopes
+ * the caller lacks.
  */
 export const forbidden = (kind: ComponentKind, name: string, missingScopes: ReadonlyArray<string>): McpError.JsonRpcError =>
-  McpError.withoutStackTrace(() =>
-    new McpError.JsonRpcError({
-      code: 403,
-      message: `Forbidden: ${kind} ${clip(name)} needs scope(s) ${missingScopes.join(", ")}`,
-      data: { missingScopes }
-    })
-  )
+  McpError.forbidden(`Forbidden: ${kind} ${clip(name)} needs scope(s) ${missingScopes.join(", ")}`, missingScopes)
 
 const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<string> =>
   rules !== undefined && Object.hasOwn(rules, key) ? rules[key]! : []

@@ -10,6 +10,7 @@ import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
 import { headersOf } from "./guards.ts"
 
@@ -81,12 +82,13 @@ export const stepUpScopes = (auth: BearerAuth.Config, principal: Principal | und
 ]
 
 /**
- * The scopes a refused call lacks: the `Authorization` middleware's 403 with `data.missingScopes`.
- * Any other error (a handler's own 403 included) is answered as it is.
+ * The scopes a refused call lacks: the `Authorization` middleware's 403
+ * (`McpError.ErrorCode.Forbidden`) with `data.missingScopes`. Any other error (a handler's own
+ * 403 without them included) is answered as it is.
  */
 export const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string> | undefined => {
   const error = (message as { readonly error?: { readonly code?: unknown; readonly data?: { readonly missingScopes?: unknown } } }).error
-  if (error?.code !== 403) return undefined
+  if (error?.code !== ErrorCode.Forbidden) return undefined
   const missing = error.data?.missingScopes
   if (!Array.isArray(missing)) return undefined
   const scopes = missing.filter((scope): scope is string => typeof scope === "string")
