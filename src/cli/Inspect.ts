@@ -82,7 +82,9 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
 
 /**
  * A description as text for people: the server, its capabilities, then each component with a
- * one-line summary of every parameter (name, type, required or not, description).
+ * one-line summary of every parameter (name, type, required or not, description). Optional tool
+ * parameters and prompt arguments are marked as TypeScript marks them (`strict?: boolean`,
+ * `language?`), required ones are not (prompt arguments are strings: no type is printed).
  *
  * @stability experimental
  * @category formatting

@@ -1,14 +1,15 @@
 /**
  * `effect-mcp inspect`: `--json` describes the everything server (server info, capabilities,
  * every component with its schemas) exactly as a client lists it over stdio; the text form of
- * the README server (a default export) names its tool, parameters and prompt. A signal while the
+ * the README server (a default export) names its tool, parameters and prompt; optional prompt
+ * arguments and tool parameters are marked `?` in the text as `--json` tells them. A signal while the
  * module loads ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), not 0.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
-import { bin, cli, example, hangingModule, interruptWhileLoading, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, example, hangingModule, interruptWhileLoading, library, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const everything = example("everything-server.ts")
 
@@ -75,6 +76,50 @@ describe("effect-mcp inspect", () => {
       assert.include(text, "    output:\n      city: string\n      celsius: number\n")
       assert.include(text, "prompts (1)\n  greeting  Greets someone\n    name\n")
       assert.include(text, "resources (0)")
+    }), 30_000)
+
+  it.live("text: a prompt's optional arguments are marked `?` as a tool's optional parameters are, required ones not (as --json says)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "review.ts",
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpServer } from "${library}"
+
+const Review = McpServer.prompt({
+  name: "review",
+  description: "Reviews code",
+  arguments: {
+    code: Schema.String.annotate({ description: "The code" }),
+    language: Schema.optional(Schema.String.annotate({ description: "Its language" })),
+    focus: Schema.optional(Schema.String)
+  },
+  handler: ({ code }) => Effect.succeed("Review " + code)
+})
+const Lint = McpServer.tool({
+  name: "lint",
+  parameters: { code: Schema.String, strict: Schema.optional(Schema.Boolean) },
+  handler: () => Effect.succeed("ok")
+})
+
+export default { options: { name: "review", version: "1.0.0" }, components: Layer.mergeAll(Review, Lint) }
+`
+      )
+      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      const prompt = JSON.parse(json.stdout).prompts[0]
+      assert.deepStrictEqual(prompt.arguments.map((a: { name: string; required?: boolean }) => [a.name, a.required === true]), [
+        ["code", true],
+        ["language", false],
+        ["focus", false]
+      ])
+      const text = yield* cli(["inspect", file], { cwd: dir })
+      assert.strictEqual(text.code, 0, text.stderr)
+      assert.include(text.stdout, "  review  Reviews code\n    code  The code\n    language?  Its language\n    focus?")
+      assert.include(text.stdout, "  lint\n    input:\n      code: string\n      strict?: boolean\n")
     }), 30_000)
 
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
