@@ -1,8 +1,7 @@
 /**
  * `npm run build` (and `prepack`): compiles `src/` into `dist/` with TypeScript's own emit
- * (`tsconfig.build.json`): ESM `.js` without comments, with source maps, `.d.ts` with their doc
- * comments and declaration maps pointing at the shipped `src/`, relative `.ts` imports rewritten
- * to `.js`. `dist/` is emptied first, so a
+ * (`tsconfig.build.json`): ESM `.js` with source maps, `.d.ts` with declaration maps pointing at
+ * the shipped `src/`, relative `.ts` imports rewritten to `.js`. `dist/` is emptied first, so a
  * module removed from `src/` never lingers in a package.
  *
  * Why TypeScript's emit and not a bundler: the package keeps one file per module, so a user's
@@ -31,13 +30,8 @@ const replaceOnce = (file: string, text: string, from: string, to: string): stri
 }
 
 rmSync(dist(""), { recursive: true, force: true })
-// `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH. Two passes: the modules
-// without their comments, which Node would otherwise read and scan at every start (the doc
-// comments are 38% of the emitted bytes; measured, spawn → `initialize` answer of the README
-// example installed: 523 → 477 ms by median of 21 alternating spawns, a loaded machine; the source
-// maps still lead to the shipped `src/`, comments and all); then the declarations, with them.
-execSync("tsc -p tsconfig.build.json --removeComments --declaration false --declarationMap false", { cwd: root, stdio: "inherit" })
-execSync("tsc -p tsconfig.build.json --emitDeclarationOnly", { cwd: root, stdio: "inherit" })
+// `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH.
+execSync("tsc -p tsconfig.build.json", { cwd: root, stdio: "inherit" })
 // The `effect-mcp` bin (package.json `bin`): executable, as `npx effect-mcp` runs it in this repository too.
 chmodSync(dist("cli/bin.js"), 0o755)
 

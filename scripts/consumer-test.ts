@@ -358,13 +358,6 @@ const main = async () => {
       expect(packed.files.some((file) => file.endsWith(".js.map")), "no source maps")
     })
 
-    await check("the modules carry no comments (Node reads them at every start); the declarations keep their docs", () => {
-      const installed = (path: string) => readFileSync(join(dir, "node_modules", packageManifest.name, path), "utf8")
-      const server = installed("dist/server/McpServer.js")
-      expect(!/\/\*\*|^\s*\/\/(?!# sourceMappingURL=)/m.test(server), "dist/server/McpServer.js holds comments")
-      expect(installed("dist/server/McpServer.d.ts").includes("/**"), "dist/server/McpServer.d.ts lost its doc comments")
-    })
-
     await check("every exports target is in the tarball and none is TypeScript source", () => {
       for (const [entry, target] of Object.entries(packageManifest.exports)) {
         const targets = typeof target === "string" ? [target] : Object.values(target)
