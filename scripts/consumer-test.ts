@@ -358,6 +358,16 @@ const main = async () => {
       expect(packed.files.some((file) => file.endsWith(".js.map")), "no source maps")
     })
 
+    await check("the modules keep their /* @__PURE__ */ annotations (a user's bundler drops unused top-level calls by them)", () => {
+      const installed = (path: string) => readFileSync(join(dir, "node_modules", packageManifest.name, path), "utf8")
+      for (const module of ["protocol/JsonRpc", "protocol/McpSchema"]) {
+        const annotations = (text: string) => text.split("@__PURE__").length - 1
+        const shipped = annotations(installed(`dist/${module}.js`))
+        const written = annotations(installed(`src/${module}.ts`))
+        expect(written > 0 && shipped === written, `dist/${module}.js has ${shipped} of the ${written} annotations of its source`)
+      }
+    })
+
     await check("every exports target is in the tarball and none is TypeScript source", () => {
       for (const [entry, target] of Object.entries(packageManifest.exports)) {
         const targets = typeof target === "string" ? [target] : Object.values(target)
