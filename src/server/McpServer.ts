@@ -29,6 +29,7 @@ import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/M
 import * as ParamHeaders from "../protocol/ParamHeaders.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
@@ -821,9 +822,10 @@ export function serve<E, EL, RL>(
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
   // A signal before it serves (its Layer still building) exits 130/143 under `runMain`: the
-  // transports tell the shutdown when they start serving (see `GracefulShutdown.markServing`).
+  // transports tell the shutdown when they start serving (see `GracefulShutdown.markServing`); a
+  // listener once built serves, whether it holds the shutdown (ours do) or not (one's own).
   return isListener(transport)
-    ? Layer.launch(transport.listen(run).pipe(Layer.provide(server)))
+    ? Layer.launch(Layer.tap(transport.listen(run), () => GracefulShutdown.markServing).pipe(Layer.provide(server)))
     : run(transport, runOptions).pipe(Effect.provide(server))
 }
 

@@ -249,13 +249,11 @@ const start = (
   connection: PushConnection
 ): Effect.Effect<void> =>
   Effect.map(Effect.context<never>(), (context) => {
-    const pushed = new PushedSession(
-      dispatcher,
-      options,
-      connection,
-      forksFor(dispatcher, context),
-      Context.get(context, GracefulShutdown)
-    )
+    const shutdown = Context.get(context, GracefulShutdown)
+    // A session open serves, as over a pulled connection (`run`): a push transport of one's own
+    // need not hold the shutdown for a signal to drain it.
+    shutdown.markServing()
+    const pushed = new PushedSession(dispatcher, options, connection, forksFor(dispatcher, context), shutdown)
     connection.attach(pushed)
   })
 

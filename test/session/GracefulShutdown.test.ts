@@ -73,4 +73,51 @@ describe("GracefulShutdown: whether the program serves", () => {
       })
       assert.isTrue(state.isServing())
     }))
+
+  // Fails before the fix: only a pulled connection (`run`) and holding marked it; a push
+  // connection of one's own (the shape HTTP sessions use) left the program "not serving", and a
+  // SIGTERM under `runMain` then exited 143 instead of draining.
+  it.live("a session over a push connection of one's own marks the program serving once it is attached", () =>
+    Effect.gen(function*() {
+      const state = GracefulShutdown.make()
+      let attached = false
+      const transport = {
+        open: Effect.succeed({
+          attach: () => {
+            attached = true
+          },
+          write: () => Effect.void
+        })
+      }
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "push", version: "1.0.0" }, Layer.empty, transport).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, state)
+        )
+      )
+      for (let i = 0; i < 100 && !attached; i++) yield* Effect.sleep(10)
+      assert.isTrue(attached)
+      assert.isTrue(state.isServing())
+    }))
+
+  // Fails before the fix: a listener of one's own that holds nothing (no session accepted yet)
+  // was never marked serving once built.
+  it.live("a listener of one's own marks the program serving once it is built", () =>
+    Effect.gen(function*() {
+      const state = GracefulShutdown.make()
+      let built = false
+      const listener = {
+        listen: () =>
+          Layer.effectDiscard(Effect.sync(() => {
+            built = true
+          }))
+      }
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "listener", version: "1.0.0" }, Layer.empty, listener).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, state)
+        )
+      )
+      for (let i = 0; i < 100 && !(built && state.isServing()); i++) yield* Effect.sleep(10)
+      assert.isTrue(built)
+      assert.isTrue(state.isServing())
+    }))
 })
