@@ -36,6 +36,14 @@ import * as JsonSchema from "./JsonSchema.ts"
 
 // What these effects fail with and need, exported from here: a handler's inferred type then names
 // them from this module, which a user's declaration emit (a library, a monorepo package) needs.
+/**
+ * What `elicit`, `elicitUrl`, `sample` and `listRoots` fail with (a `ClientRequestError`: the
+ * client lacks the capability, answered with an error, did not answer in time, answered something
+ * invalid, speaks a version without server→client requests, or the session closed).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export {
   ClientCapabilityMissing,
   type ClientRequestError,
@@ -45,7 +53,21 @@ export {
   ClientVersionUnsupported,
   SessionClosed
 } from "../session/ClientRequestError.ts"
+/**
+ * The HTTP request that carried a message (the request context's `http`; absent over stdio and
+ * in memory).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type { HttpRequestInfo } from "../session/Connection.ts"
+/**
+ * The request context (`McpRequestContext`, the service a handler's effect needs; its value a
+ * `RequestContext`) and the authenticated caller it names (`Principal`).
+ *
+ * @since 0.2.0
+ * @category context
+ */
 export { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
 
 /** The request context itself. */

@@ -51,10 +51,24 @@ import * as Tool from "./Tool.ts"
 // The types `serve` and `run` name, exported from here: a program's inferred type then names them
 // from this module, which a user's declaration emit (a library, a monorepo package) needs (it cannot
 // name a type that only an internal module exports).
+/**
+ * A transport broke (its input failed, or its output could not be written): what `serve` and
+ * `run` fail with. The same class as `effect-mcp-server/lowlevel`'s.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
 export {
-  /** A transport broke (its input failed, or its output could not be written): see `serve`. */
   TransportFailure
 } from "../session/Connection.ts"
+/**
+ * What `serve` serves: a {@link Listener} (Streamable HTTP, many sessions, until interrupted) or
+ * one session's {@link Transport} (stdio, in memory, until its input ends). The same types as
+ * `effect-mcp-server/lowlevel`'s.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type {
   /** A transport that accepts many sessions (Streamable HTTP): what `serve` serves until interrupted. */
   Listener,
