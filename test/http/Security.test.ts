@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
+import { connect } from "node:net"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { listeningUrl } from "../../src/transport/http/internal/guards.ts"
 import {
@@ -58,6 +59,41 @@ describe("Streamable HTTP security", () => {
         const ok = yield* Effect.promise(() => rawRequest(port, "POST", { ...json, ...on(sessionId), host }, JSON.stringify(ping(2))))
         assert.strictEqual(ok.status, 200, `Host: ${host}`)
       }
+    }))
+
+  // The web handler checks a request without Host by its URL's host; on Node the URL of such a
+  // request (HTTP/1.0, or malformed) is a path, so it stays refused, unless its target is absolute
+  // (whose host Node's platform makes its Host: that host is checked).
+  it.live("node:http: an HTTP/1.0 request without Host is still 403; an absolute-form target is checked by its host", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const body = JSON.stringify(ping(1))
+      const http10 = (target: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, "127.0.0.1")
+          const chunks: Array<Buffer> = []
+          const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5_000)
+          socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+          socket.on("close", () => {
+            clearTimeout(timer)
+            resolve(Buffer.concat(chunks).toString())
+          })
+          socket.on("error", reject)
+          socket.end(
+            `POST ${target} HTTP/1.0\r\ncontent-type: application/json\r\naccept: ${BOTH}\r\n` +
+              `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+          )
+        })
+      const pathOnly = yield* Effect.promise(() => http10("/mcp"))
+      assert.match(pathOnly, /^HTTP\/1\.[01] 403 /)
+      assert.include(pathOnly, "host (none) is not allowed")
+      const foreign = yield* Effect.promise(() => http10(`http://evil.example.com:${port}/mcp`))
+      assert.match(foreign, /^HTTP\/1\.[01] 403 /)
+      assert.include(foreign, "evil.example.com")
+      // Past the Host check: the session's own answer (a ping without a session).
+      const local = yield* Effect.promise(() => http10(`http://localhost:${port}/mcp`))
+      assert.match(local, /^HTTP\/1\.[01] 400 /)
+      assert.include(local, "Mcp-Session-Id header is required")
     }))
 
   it.live("Origin: foreign → 403 even with a good Host; localhost origins accepted", () =>

@@ -154,6 +154,43 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
     assert.deepStrictEqual(((await answered.json()) as any).result.content, [{ type: "text", text: "h\u00e9llo \u2713" }])
   })
 
+  // A user's unit test builds `new Request("http://localhost/mcp", ...)`, with no Host header
+  // (fetch runtimes build the URL's host from the Host they received). It was refused 403 "host
+  // (none) is not allowed" (fails before the fix): without a Host header, the URL's host is checked.
+  it("a Request without a Host header is checked by its URL's host: localhost answered, another host refused; a Host header still wins", async () => {
+    const withoutHost = (url: string, headers: Record<string, string> = {}) =>
+      new Request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: "h",
+          method: "tools/call",
+          params: {
+            name: "echo",
+            arguments: { text: "no host" },
+            _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+          }
+        })
+      })
+    const modern = { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo" }
+    for (const url of ["http://localhost/mcp", "http://127.0.0.1:8080/mcp", "http://[::1]:3000/mcp"]) {
+      const request = withoutHost(url, modern)
+      assert.isNull(request.headers.get("host"))
+      const answered = await web.handler(request)
+      const body = (await answered.json()) as any
+      assert.strictEqual(answered.status, 200, `${url}: ${JSON.stringify(body)}`)
+      assert.deepStrictEqual(body.result.content, [{ type: "text", text: "no host" }])
+    }
+    const foreign = await web.handler(withoutHost("http://evil.example/mcp", modern))
+    assert.strictEqual(foreign.status, 403)
+    assert.include(((await foreign.json()) as any).error.message, "evil.example")
+    // A Host header present is what counts, whatever the URL says.
+    const forged = await web.handler(withoutHost("http://localhost/mcp", { ...modern, host: "evil.example" }))
+    assert.strictEqual(forged.status, 403)
+    assert.include(((await forged.json()) as any).error.message, "evil.example")
+  })
+
   it("another path is 404; the health endpoint answers", async () => {
     const other = await web.handler(new Request(`${base}/elsewhere`, { headers: { host: "127.0.0.1" } }))
     assert.strictEqual(other.status, 404)

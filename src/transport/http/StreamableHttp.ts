@@ -74,7 +74,9 @@ export interface Options {
   readonly responseMode?: "auto" | "json" | "sse" | undefined
   /**
    * Accepted `Host` names (without port). Default: `localhost`, `127.0.0.1`, `[::1]` (DNS
-   * rebinding protection for local servers); `"any"` turns the check off.
+   * rebinding protection for local servers); `"any"` turns the check off. A request without a
+   * `Host` header is checked by its URL's host when that URL is absolute (a `Request` made by hand
+   * for the web handler); on Node, where it is a path, such a request is refused.
    */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /** Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port. */

@@ -44,7 +44,7 @@ export const originCheck = (
   }
   return (request) => {
     const headers = headersOf(request)
-    const host = headers.host
+    const host = headers.host ?? urlHost(request)
     if (host === undefined || !hosts.has(hostName(host))) {
       return jsonError(403, ErrorCode.InvalidRequest, `Forbidden: host ${host ?? "(none)"} is not allowed`)
     }
@@ -78,6 +78,25 @@ export const listeningUrl = (
   return name === undefined
     ? { url: `${address}${path}`, note: `requests must name ${hosts.join(", ")}` }
     : { url: `http://${name}:${url.port}${path}`, note: `listening on ${url.hostname}` }
+}
+
+/**
+ * The host of a request without a `Host` header, from its URL when that is absolute: a `Request`
+ * made by hand (`new Request("http://localhost/mcp")` in a unit test of the web handler) has none,
+ * while fetch runtimes (Deno, Bun, Workers) build the URL's host from the `Host` they received, so
+ * real traffic is checked as before. On Node the URL is the request target: a path, for a request
+ * without `Host` (HTTP/1.0, or malformed), which stays refused (an absolute-form target's host is
+ * made its `Host` by the platform). Only read when the header is absent: not on the hot path.
+ */
+const urlHost = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+  const url = request.originalUrl
+  if (!/^https?:\/\//i.test(url)) return undefined
+  try {
+    const host = new URL(url).host
+    return host === "" ? undefined : host
+  } catch {
+    return undefined
+  }
 }
 
 /** The host name of a `Host` header, without the port. */
