@@ -1,15 +1,20 @@
 /**
  * `StreamableHttp.fromConfig`: the transport's options from Effect `Config` (the environment):
  * port, path, stateless, health path; options in code win; a variable that does not parse stops
- * the server naming it.
+ * the server naming it. A real child process (test/fixtures/from-config-server.ts) for port 0 and
+ * for what a user sees of a bad variable.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as Option from "effect/Option"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import * as HttpConfig from "../../src/transport/http/internal/config.ts"
 import { freePort, sleep } from "./support.ts"
@@ -20,6 +25,42 @@ const Echo = McpServer.tool({
   parameters: { text: Schema.String },
   handler: ({ text }) => Effect.succeed(text)
 })
+
+const fromConfigServer = fileURLToPath(new URL("../fixtures/from-config-server.ts", import.meta.url))
+
+/** The fixture server as a child process, with `env` added to this one's environment (killed when the test ends). */
+const spawnFromConfig = (env: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(process.execPath, [fromConfigServer], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+      const output = { stdout: "", stderr: "" }
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output.stdout += chunk))
+      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output.stderr += chunk))
+      return { child, output }
+    }),
+    ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
+  )
+
+/** The child's exit code once it exited, or `"running"` after `millis`. */
+const exitCodeOf = (child: ChildProcess, millis: number): Promise<number | null | "running"> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
+    const timer = setTimeout(() => resolve("running"), millis)
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      resolve(code)
+    })
+  })
+
+/** Waits (10 s at most) until `found` finds something in the output, or the child exited. */
+const untilOutput = async <A>(child: ChildProcess, found: () => A | undefined): Promise<A | undefined> => {
+  for (let i = 0; i < 1000 && child.exitCode === null && child.signalCode === null; i++) {
+    const value = found()
+    if (value !== undefined) return value
+    await sleep(10)
+  }
+  return found()
+}
 
 const withEnvironment = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
 
@@ -76,6 +117,8 @@ describe("StreamableHttp.fromConfig", () => {
     Effect.gen(function*() {
       for (const [env, named] of [
         [{ MCP_HTTP_PORT: "not-a-port" }, "MCP_HTTP_PORT"],
+        [{ MCP_HTTP_PORT: "65536" }, "MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got 65536"],
+        [{ MCP_HTTP_PORT: "-1" }, "MCP_HTTP_PORT must be a port number"],
         [{ MCP_HTTP_MAX_SESSIONS: "0" }, "MCP_HTTP_MAX_SESSIONS must be greater than 0"],
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"]
@@ -109,5 +152,26 @@ describe("StreamableHttp.fromConfig", () => {
         const refused = problem?.includes(variable) === true
         assert.isTrue(refused || (Option.isSome(options) && understood(options.value)), `${JSON.stringify(env)}: ${JSON.stringify(options)}`)
       }
+    }))
+})
+
+describe("StreamableHttp.fromConfig in a process of its own", () => {
+  // `StreamableHttp.make({ port: 0 })` and `effect-mcp run --port 0` listen on a free port; the
+  // variable was refused (fails before the fix: "Expected a value between 1 and 65535", exit 1).
+  it.live("MCP_HTTP_PORT=0: it listens on a free port, names it, and answers an SDK client", () =>
+    Effect.gen(function*() {
+      const { child, output } = yield* spawnFromConfig({ MCP_HTTP_PORT: "0" })
+      const url = yield* Effect.promise(() =>
+        untilOutput(child, () => /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(output.stderr)?.[1])
+      )
+      assert.isDefined(url, `no listening line; exit ${child.exitCode}; stderr: ${output.stderr}`)
+      assert.notMatch(url!, /:0\//)
+      const client = new Client({ name: "port-0", version: "1" })
+      yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url!))))
+      const result = yield* Effect.promise(() => client.callTool({ name: "echo", arguments: { text: "free port" } }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "free port" }])
+      yield* Effect.promise(() => client.close())
+      child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => exitCodeOf(child, 10_000)), 0)
     }))
 })

@@ -6,7 +6,7 @@
  * | variable | option |
  * |---|---|
  * | `MCP_HTTP_HOST` | `host` (127.0.0.1) |
- * | `MCP_HTTP_PORT` | `port` (3000) |
+ * | `MCP_HTTP_PORT` | `port` (3000; 0: a free port) |
  * | `MCP_HTTP_PATH` | `path` (/mcp) |
  * | `MCP_HTTP_STATELESS` | `stateless` (false) |
  * | `MCP_HTTP_ALLOWED_HOSTS` | `allowedHosts`: comma-separated, or `any` |
@@ -42,8 +42,15 @@ const positive = {
   sessionIdleTimeoutMillis: "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS"
 } as const
 
-/** What is wrong with options read from the environment (a limit that is not positive), if anything. */
+/**
+ * What is wrong with options read from the environment (a port out of range, a limit that is not
+ * positive...), if anything.
+ */
 export const problemOf = (options: ServeOptions): string | undefined => {
+  const port = options.port
+  if (port !== undefined && !(port >= 0 && port <= 65535)) {
+    return `MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got ${port}`
+  }
   for (const [option, variable] of Object.entries(positive) as Array<[keyof typeof positive, string]>) {
     const value = options[option]
     if (value !== undefined && !(value > 0)) return `${variable} must be greater than 0, got ${value}`
@@ -70,7 +77,9 @@ const listOr = <W extends string>(values: ReadonlyArray<string>, word: W): Reado
 /** The options the environment sets (an option it does not set is absent). */
 export const serveOptions: Config.Config<ServeOptions> = Config.all({
   host: Config.option(Config.String("MCP_HTTP_HOST")),
-  port: Config.option(Config.Port("MCP_HTTP_PORT")),
+  // Not `Config.Port` (1 to 65535): 0 is a free port, as `StreamableHttp.make({ port: 0 })` and
+  // `effect-mcp run --port 0` take it. The range is checked by `problemOf`.
+  port: Config.option(Config.Int("MCP_HTTP_PORT")),
   path: path("MCP_HTTP_PATH"),
   stateless: Config.option(Config.Boolean("MCP_HTTP_STATELESS")),
   allowedHosts: list("MCP_HTTP_ALLOWED_HOSTS"),
