@@ -117,7 +117,7 @@ describe("StreamableHttp.fromConfig", () => {
     Effect.gen(function*() {
       for (const [env, named] of [
         [{ MCP_HTTP_PORT: "not-a-port" }, "MCP_HTTP_PORT"],
-        [{ MCP_HTTP_PORT: "65536" }, "MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got 65536"],
+        [{ MCP_HTTP_PORT: "65536" }, "MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got "],
         [{ MCP_HTTP_PORT: "-1" }, "MCP_HTTP_PORT must be a port number"],
         [{ MCP_HTTP_MAX_SESSIONS: "0" }, "MCP_HTTP_MAX_SESSIONS must be greater than 0"],
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
@@ -127,8 +127,50 @@ describe("StreamableHttp.fromConfig", () => {
           McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(withEnvironment(env))
         )
         assert.isTrue(Exit.isFailure(exit), named)
-        if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), named)
+        if (Exit.isFailure(exit)) {
+          assert.include(Cause.pretty(exit.cause), named)
+          // Typed: a defect (the listener promises no error) a program can catch and tell apart.
+          const defect = Cause.findDefect(exit.cause)
+          assert.isTrue(defect._tag === "Success" && defect.success instanceof StreamableHttp.HttpConfigError, named)
+          if (defect._tag === "Success") assert.strictEqual((defect.success as StreamableHttp.HttpConfigError).variable, Object.keys(env)[0])
+        }
       }
+    }))
+
+  it.effect("every variable is read as documented: booleans' words, integers, lists, the word for all", () =>
+    Effect.gen(function*() {
+      const options = yield* withEnvironment({
+        MCP_HTTP_HOST: "0.0.0.0",
+        MCP_HTTP_PORT: "8080",
+        MCP_HTTP_PATH: "rpc",
+        MCP_HTTP_STATELESS: "yes",
+        MCP_HTTP_ALLOWED_HOSTS: "a.example, b.example",
+        MCP_HTTP_ALLOWED_ORIGINS: "any",
+        MCP_HTTP_CORS_ORIGINS: "https://app.example,",
+        MCP_HTTP_HEALTH_PATH: "/healthz",
+        MCP_HTTP_MAX_BODY_BYTES: "1024",
+        MCP_HTTP_MAX_SESSIONS: "7",
+        MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "5000",
+        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "60000"
+      })(HttpConfig.serveOptions)
+      assert.deepStrictEqual(options, {
+        host: "0.0.0.0",
+        port: 8080,
+        path: "/rpc",
+        stateless: true,
+        allowedHosts: ["a.example", "b.example"],
+        allowedOrigins: "any",
+        cors: { allowedOrigins: ["https://app.example"] },
+        healthPath: "/healthz",
+        maxBodyBytes: 1024,
+        maxSessions: 7,
+        requestTimeoutMillis: 5000,
+        sessionIdleTimeoutMillis: 60000
+      })
+      for (const [word, value] of [["off", false], ["0", false], ["N", false], ["TRUE", true], ["1", true]] as const) {
+        assert.strictEqual((yield* withEnvironment({ MCP_HTTP_STATELESS: word })(HttpConfig.serveOptions)).stateless, value, word)
+      }
+      assert.deepStrictEqual(yield* withEnvironment({})(HttpConfig.serveOptions), {})
     }))
 
   // Found by fuzzing (fails before a fix): these were taken as written, silently: a path with a
@@ -136,9 +178,6 @@ describe("StreamableHttp.fromConfig", () => {
   // so: every browser refused), "any" beside hosts (a host named any).
   it.effect("a path with surrounding whitespace, or the word for 'all' misplaced, is refused naming the variable (or understood), never taken literally", () =>
     Effect.gen(function*() {
-      const read = (env: Record<string, string>) =>
-        Effect.map(Effect.exit(withEnvironment(env)(Effect.gen(function*() { return yield* HttpConfig.serveOptions }))), (exit) =>
-          Exit.isSuccess(exit) ? Option.some(exit.value) : Option.none())
       const cases: ReadonlyArray<readonly [Record<string, string>, string, (options: StreamableHttp.ServeOptions) => boolean]> = [
         [{ MCP_HTTP_PATH: " /rpc" }, "MCP_HTTP_PATH", (options) => options.path === "/rpc"],
         [{ MCP_HTTP_HEALTH_PATH: "/healthz " }, "MCP_HTTP_HEALTH_PATH", (options) => options.healthPath === "/healthz"],
@@ -147,10 +186,9 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_ALLOWED_HOSTS: "any, example.com" }, "MCP_HTTP_ALLOWED_HOSTS", (options) => options.allowedHosts === "any"]
       ]
       for (const [env, variable, understood] of cases) {
-        const options = yield* read(env)
-        const problem = Option.isSome(options) ? HttpConfig.problemOf(options.value) : `${variable} (did not parse)`
-        const refused = problem?.includes(variable) === true
-        assert.isTrue(refused || (Option.isSome(options) && understood(options.value)), `${JSON.stringify(env)}: ${JSON.stringify(options)}`)
+        const exit = yield* Effect.exit(withEnvironment(env)(HttpConfig.serveOptions))
+        const refused = Exit.isFailure(exit) && Option.getOrUndefined(Exit.findErrorOption(exit))?.variable === variable
+        assert.isTrue(refused || (Exit.isSuccess(exit) && understood(exit.value)), `${JSON.stringify(env)}: ${JSON.stringify(exit)}`)
       }
     }))
 })
@@ -174,4 +212,26 @@ describe("StreamableHttp.fromConfig in a process of its own", () => {
       child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => exitCodeOf(child, 10_000)), 0)
     }))
+
+  // It printed as a defect: "Error: effect-mcp-server: SchemaError(Expected a string representing a
+  // finite number\n  at [\"MCP_HTTP_PORT\"])" and a stack into the library's files (fails before
+  // the fix): a user's mistake in a variable reads as a bug of the library.
+  it.live("a bad variable: one line on stderr naming it and what is wrong, no stack, exit code 1", () =>
+    Effect.gen(function*() {
+      for (const [env, said] of [
+        [{ MCP_HTTP_PORT: "abc" }, `MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got "abc"`],
+        [{ MCP_HTTP_STATELESS: "maybe" }, `MCP_HTTP_STATELESS must be true or false (or yes/no, on/off, 1/0), got "maybe"`],
+        [{ MCP_HTTP_MAX_SESSIONS: "0" }, `MCP_HTTP_MAX_SESSIONS must be greater than 0 (a whole number), got "0"`]
+      ] as const) {
+        const { child, output } = yield* spawnFromConfig(env)
+        const code = yield* Effect.promise(() => exitCodeOf(child, 15_000))
+        assert.strictEqual(code, 1, `${JSON.stringify(env)}: ${output.stderr}`)
+        const lines = output.stderr.split("\n").filter((line) => line.trim() !== "")
+        assert.strictEqual(lines.length, 1, `${JSON.stringify(env)}: one line, got ${JSON.stringify(output.stderr)}`)
+        assert.include(lines[0], said)
+        assert.notMatch(output.stderr, /\bat \S+:\d+:\d+|\.ts:\d+|\.js:\d+/, "no stack frame")
+        assert.strictEqual(output.stdout, "")
+      }
+    }))
 })
+

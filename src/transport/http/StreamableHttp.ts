@@ -151,6 +151,17 @@ export {
   ListenError
 } from "./ListenError.ts"
 
+export {
+  /**
+   * A variable `fromConfig` reads does not parse, or names a value the endpoint cannot take
+   * (`MCP_HTTP_PORT=abc`): see {@link fromConfig}.
+   *
+   * @since 0.2.0
+   * @category Errors
+   */
+  HttpConfigError
+} from "./HttpConfigError.ts"
+
 /** Options of an endpoint on its own HTTP server: the transport's, and where it listens. */
 export interface ServeOptions extends Options {
   /** The address to listen on. Default `127.0.0.1` (loopback only). */
@@ -263,12 +274,15 @@ export const make = (options: ServeOptions = {}): Listener => ({ listen: (run) =
 
 /**
  * A listener whose options come from the environment (Effect `Config`): `MCP_HTTP_HOST`,
- * `MCP_HTTP_PORT`, `MCP_HTTP_PATH`, `MCP_HTTP_STATELESS`, `MCP_HTTP_ALLOWED_HOSTS`,
+ * `MCP_HTTP_PORT` (0: a free port), `MCP_HTTP_PATH`, `MCP_HTTP_STATELESS`, `MCP_HTTP_ALLOWED_HOSTS`,
  * `MCP_HTTP_ALLOWED_ORIGINS` (comma-separated, or `any`), `MCP_HTTP_CORS_ORIGINS` (or `*`),
  * `MCP_HTTP_HEALTH_PATH`, `MCP_HTTP_MAX_BODY_BYTES`, `MCP_HTTP_MAX_SESSIONS`,
  * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`. What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
- * context is used).
+ * context is used). A variable that does not parse, or whose value cannot be used
+ * (`MCP_HTTP_PORT=abc`, `MCP_HTTP_MAX_SESSIONS=0`), stops it before it serves: it dies with an
+ * {@link HttpConfigError} naming the variable, printed as one line without a stack (under
+ * `GracefulShutdown.runMain`, the process then exits 1).
  *
  * **Example**
  *

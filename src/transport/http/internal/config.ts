@@ -1,7 +1,8 @@
 /**
  * The Streamable HTTP options from Effect `Config` (the environment by default): what
  * `StreamableHttp.fromConfig` reads. Each variable is optional; what is not set keeps the option's
- * default, and what is given in code wins over it.
+ * default, and what is given in code wins over it. A variable that does not parse, or whose value
+ * the endpoint cannot take, is an `HttpConfigError` naming it (the first such, in the table's order).
  *
  * | variable | option |
  * |---|---|
@@ -21,88 +22,125 @@
  * @internal
  */
 import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { clip } from "../../../internal/clip.ts"
+import { HttpConfigError } from "../HttpConfigError.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
-const list = (name: string) =>
-  Config.option(Config.String(name)).pipe(
-    Config.map(Option.map((value) => value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)))
-  )
+/** A variable's value, when it is set. */
+const read = (variable: string): Effect.Effect<string | undefined, HttpConfigError> =>
+  Effect.mapBoth(Config.option(Config.String(variable)), {
+    onFailure: (error) => new HttpConfigError({ variable, problem: `could not be read: ${error.message}` }),
+    onSuccess: Option.getOrUndefined
+  })
 
-const path = (name: string) =>
-  Config.option(Config.String(name)).pipe(
-    Config.map(Option.map((value) => (value.startsWith("/") ? value : `/${value}`) as `/${string}`))
-  )
+/** A value as the error quotes it (clipped: it is a configuration mistake, maybe a whole file). */
+const quoted = (value: string): string => JSON.stringify(clip(value))
 
-/** The limits read from the environment that must be positive, by variable. */
-const positive = {
-  maxBodyBytes: "MCP_HTTP_MAX_BODY_BYTES",
-  maxSessions: "MCP_HTTP_MAX_SESSIONS",
-  requestTimeoutMillis: "MCP_HTTP_REQUEST_TIMEOUT_MILLIS",
-  sessionIdleTimeoutMillis: "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS"
-} as const
-
-/**
- * What is wrong with options read from the environment (a port out of range, a limit that is not
- * positive...), if anything.
- */
-export const problemOf = (options: ServeOptions): string | undefined => {
-  const port = options.port
-  if (port !== undefined && !(port >= 0 && port <= 65535)) {
-    return `MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got ${port}`
-  }
-  for (const [option, variable] of Object.entries(positive) as Array<[keyof typeof positive, string]>) {
-    const value = options[option]
-    if (value !== undefined && !(value > 0)) return `${variable} must be greater than 0, got ${value}`
-  }
-  for (const [option, variable] of [["path", "MCP_HTTP_PATH"], ["healthPath", "MCP_HTTP_HEALTH_PATH"]] as const) {
-    const value = options[option]
-    if (value !== undefined && /\s/.test(value)) return `${variable} must not hold whitespace, got ${JSON.stringify(value)}`
-  }
-  const misplaced = (values: ReadonlyArray<string> | string | undefined, words: ReadonlyArray<string>) =>
-    typeof values !== "string" && values !== undefined && values.some((value) => words.includes(value.toLowerCase()))
-  if (misplaced(options.allowedHosts, ["any", "*"])) return "MCP_HTTP_ALLOWED_HOSTS: write any alone to allow every host"
-  if (misplaced(options.allowedOrigins, ["any", "*"])) return "MCP_HTTP_ALLOWED_ORIGINS: write any alone to allow every origin"
-  if (misplaced(options.cors?.allowedOrigins, ["any", "*"])) return "MCP_HTTP_CORS_ORIGINS: write * alone to allow every origin"
-  if (options.allowedHosts !== undefined && options.allowedHosts !== "any" && options.allowedHosts.length === 0) {
-    return "MCP_HTTP_ALLOWED_HOSTS names no host (every request would be refused); list hosts, or any"
-  }
-  return undefined
+/** An integer: what `Config.Int` took (`Number`'s syntax), without `Number("")` reading as 0. */
+const integer = (value: string): number | undefined => {
+  const number = value.trim() === "" ? Number.NaN : Number(value)
+  return Number.isSafeInteger(number) ? number : undefined
 }
 
-/** A list, or the one word that stands for "all" (`any`, `*`) when it is the whole value. */
-const listOr = <W extends string>(values: ReadonlyArray<string>, word: W): ReadonlyArray<string> | W =>
-  values.length === 1 && values[0] === word ? word : values
+/** The words `Config.Boolean` took, in any case. */
+const booleans: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  on: true,
+  "1": true,
+  y: true,
+  false: false,
+  no: false,
+  off: false,
+  "0": false,
+  n: false
+}
 
-/** The options the environment sets (an option it does not set is absent). */
-export const serveOptions: Config.Config<ServeOptions> = Config.all({
-  host: Config.option(Config.String("MCP_HTTP_HOST")),
-  // Not `Config.Port` (1 to 65535): 0 is a free port, as `StreamableHttp.make({ port: 0 })` and
-  // `effect-mcp run --port 0` take it. The range is checked by `problemOf`.
-  port: Config.option(Config.Int("MCP_HTTP_PORT")),
-  path: path("MCP_HTTP_PATH"),
-  stateless: Config.option(Config.Boolean("MCP_HTTP_STATELESS")),
-  allowedHosts: list("MCP_HTTP_ALLOWED_HOSTS"),
-  allowedOrigins: list("MCP_HTTP_ALLOWED_ORIGINS"),
-  cors: list("MCP_HTTP_CORS_ORIGINS"),
-  healthPath: path("MCP_HTTP_HEALTH_PATH"),
-  maxBodyBytes: Config.option(Config.Int("MCP_HTTP_MAX_BODY_BYTES")),
-  maxSessions: Config.option(Config.Int("MCP_HTTP_MAX_SESSIONS")),
-  requestTimeoutMillis: Config.option(Config.Int("MCP_HTTP_REQUEST_TIMEOUT_MILLIS")),
-  sessionIdleTimeoutMillis: Config.option(Config.Int("MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS"))
-}).pipe(Config.map((read): ServeOptions => {
+const parsePort = (variable: string, value: string): Effect.Effect<number, HttpConfigError> => {
+  const port = integer(value)
+  return port !== undefined && port >= 0 && port <= 65535
+    ? Effect.succeed(port)
+    : Effect.fail(new HttpConfigError({ variable, problem: `must be a port number from 0 (a free port) to 65535, got ${quoted(value)}` }))
+}
+
+/** A limit: an integer greater than 0. */
+const parseLimit = (variable: string, value: string): Effect.Effect<number, HttpConfigError> => {
+  const limit = integer(value)
+  return limit !== undefined && limit > 0
+    ? Effect.succeed(limit)
+    : Effect.fail(new HttpConfigError({ variable, problem: `must be greater than 0 (a whole number), got ${quoted(value)}` }))
+}
+
+const parseBoolean = (variable: string, value: string): Effect.Effect<boolean, HttpConfigError> => {
+  const flag = booleans[value.trim().toLowerCase()]
+  return flag !== undefined
+    ? Effect.succeed(flag)
+    : Effect.fail(new HttpConfigError({ variable, problem: `must be true or false (or yes/no, on/off, 1/0), got ${quoted(value)}` }))
+}
+
+/** A path: `/` first, added when missing; no whitespace (every request would be 404). */
+const parsePath = (variable: string, value: string): Effect.Effect<`/${string}`, HttpConfigError> =>
+  /\s/.test(value)
+    ? Effect.fail(new HttpConfigError({ variable, problem: `must not hold whitespace, got ${quoted(value)}` }))
+    : Effect.succeed((value.startsWith("/") ? value : `/${value}`) as `/${string}`)
+
+/**
+ * A comma-separated list, or the one word that stands for "all" (`word`: `any`, `*`) when it is
+ * the whole value. Either word elsewhere (beside names, or the other one) is refused: it would be
+ * taken as a name (a host called "any", an origin called "*": every browser refused). So is a list
+ * that names nothing, when `nothing` says why.
+ */
+const parseList = <W extends string>(
+  variable: string,
+  value: string,
+  word: W,
+  what: string,
+  nothing?: string
+): Effect.Effect<ReadonlyArray<string> | W, HttpConfigError> => {
+  const values = value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)
+  if (values.length === 1 && values[0] === word) return Effect.succeed(word)
+  if (values.some((part) => ["any", "*"].includes(part.toLowerCase()))) {
+    return Effect.fail(new HttpConfigError({ variable, problem: `lists ${quoted(value)}: write ${word} alone to allow every ${what}` }))
+  }
+  if (values.length === 0 && nothing !== undefined) return Effect.fail(new HttpConfigError({ variable, problem: nothing }))
+  return Effect.succeed(values)
+}
+
+/**
+ * The options the environment sets (an option it does not set is absent), or the error of the
+ * first variable that is wrong. Read once, when the server starts.
+ */
+export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect.gen(function*() {
   const options: { -readonly [K in keyof ServeOptions]: ServeOptions[K] } = {}
-  if (Option.isSome(read.host)) options.host = read.host.value
-  if (Option.isSome(read.port)) options.port = read.port.value
-  if (Option.isSome(read.path)) options.path = read.path.value
-  if (Option.isSome(read.stateless)) options.stateless = read.stateless.value
-  if (Option.isSome(read.allowedHosts)) options.allowedHosts = listOr(read.allowedHosts.value, "any")
-  if (Option.isSome(read.allowedOrigins)) options.allowedOrigins = listOr(read.allowedOrigins.value, "any")
-  if (Option.isSome(read.cors)) options.cors = { allowedOrigins: listOr(read.cors.value, "*") }
-  if (Option.isSome(read.healthPath)) options.healthPath = read.healthPath.value
-  if (Option.isSome(read.maxBodyBytes)) options.maxBodyBytes = read.maxBodyBytes.value
-  if (Option.isSome(read.maxSessions)) options.maxSessions = read.maxSessions.value
-  if (Option.isSome(read.requestTimeoutMillis)) options.requestTimeoutMillis = read.requestTimeoutMillis.value
-  if (Option.isSome(read.sessionIdleTimeoutMillis)) options.sessionIdleTimeoutMillis = read.sessionIdleTimeoutMillis.value
+  /** `variable`'s value, parsed, when it is set. */
+  const get = <A>(variable: string, parse: (variable: string, value: string) => Effect.Effect<A, HttpConfigError>) =>
+    Effect.flatMap(read(variable), (value) => value === undefined ? Effect.undefined : parse(variable, value))
+  const host = yield* read("MCP_HTTP_HOST")
+  if (host !== undefined) options.host = host
+  const port = yield* get("MCP_HTTP_PORT", parsePort)
+  if (port !== undefined) options.port = port
+  const path = yield* get("MCP_HTTP_PATH", parsePath)
+  if (path !== undefined) options.path = path
+  const stateless = yield* get("MCP_HTTP_STATELESS", parseBoolean)
+  if (stateless !== undefined) options.stateless = stateless
+  const allowedHosts = yield* get("MCP_HTTP_ALLOWED_HOSTS", (variable, value) =>
+    parseList(variable, value, "any", "host", "names no host (every request would be refused); list hosts, or any"))
+  if (allowedHosts !== undefined) options.allowedHosts = allowedHosts
+  const allowedOrigins = yield* get("MCP_HTTP_ALLOWED_ORIGINS", (variable, value) => parseList(variable, value, "any", "origin"))
+  if (allowedOrigins !== undefined) options.allowedOrigins = allowedOrigins
+  const cors = yield* get("MCP_HTTP_CORS_ORIGINS", (variable, value) => parseList(variable, value, "*", "origin"))
+  if (cors !== undefined) options.cors = { allowedOrigins: cors }
+  const healthPath = yield* get("MCP_HTTP_HEALTH_PATH", parsePath)
+  if (healthPath !== undefined) options.healthPath = healthPath
+  const maxBodyBytes = yield* get("MCP_HTTP_MAX_BODY_BYTES", parseLimit)
+  if (maxBodyBytes !== undefined) options.maxBodyBytes = maxBodyBytes
+  const maxSessions = yield* get("MCP_HTTP_MAX_SESSIONS", parseLimit)
+  if (maxSessions !== undefined) options.maxSessions = maxSessions
+  const requestTimeout = yield* get("MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimit)
+  if (requestTimeout !== undefined) options.requestTimeoutMillis = requestTimeout
+  const idleTimeout = yield* get("MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimit)
+  if (idleTimeout !== undefined) options.sessionIdleTimeoutMillis = idleTimeout
   return options
-}))
+})

@@ -211,23 +211,14 @@ const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect
 
 /**
  * See `StreamableHttp.fromConfig`: the options the environment (Effect `Config`) sets, under those
- * given in code. A variable that does not parse (`MCP_HTTP_PORT=abc`) stops the server with the
- * variable named.
+ * given in code. A variable that does not parse (`MCP_HTTP_PORT=abc`) stops the server with an
+ * `HttpConfigError` naming it (a defect, as a `ListenError`: the listener's type promises no error).
  */
 export const serveFromConfig = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
 ): Layer.Layer<never, never, R> =>
-  Layer.unwrap(
-    Effect.map(
-      Effect.orDie(Effect.mapError(HttpConfig.serveOptions, (error) => new Error(`effect-mcp-server: ${error.message}`))),
-      (fromEnvironment) => {
-        const problem = HttpConfig.problemOf(fromEnvironment)
-        if (problem !== undefined) throw new Error(`effect-mcp-server: ${problem}`)
-        return serve(run, { ...fromEnvironment, ...options })
-      }
-    )
-  )
+  Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.serveOptions), (fromEnvironment) => serve(run, { ...fromEnvironment, ...options })))
 
 // ---------------------------------------------------------------------------
 // Requests
