@@ -35,6 +35,7 @@ import {
   recordingEventStore,
   sseReader,
   streamOfEventId,
+  unreadGet,
   untilStandaloneLeft
 } from "./support.ts"
 
@@ -62,6 +63,12 @@ const rootsTool = (name: string, timeoutMillis: number) =>
         )
       })
   })
+
+/**
+ * What `log_flood` logs: 256 lines of 4 KiB (1 MiB a call), enough that a few calls fill the
+ * socket buffers and the 1,024 events the server queues for a connection that does not read.
+ */
+const floodLines = Array.from({ length: 256 }, (_, i) => `${i} ${"x".repeat(4_096)}`)
 
 /** How many untied roots/list requests `roots_untied_burst` sends at once: past the hold's bound (64). */
 const burst = 70
@@ -139,6 +146,17 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
       description: "Logs to the client through the session, not the request",
       handler: () => Effect.as(Effect.flatMap(McpContext.current, (context) => context.session.log("info", "probe")), "logged")
     })
+    // Many long log messages through the session: on the standalone stream, if any (see `floodLogs`).
+    const LogFlood = McpServer.tool({
+      name: "log_flood",
+      description: "Logs many long messages to the client through the session, not the request",
+      handler: () =>
+        Effect.as(
+          Effect.flatMap(McpContext.current, (context) =>
+            Effect.forEach(floodLines, (line) => context.session.log("info", line), { discard: true })),
+          "flooded"
+        )
+    })
     const SlowReuse = McpServer.tool({
       name: "slow_reuse",
       description: "Answers once roots_detached gave its question up",
@@ -157,6 +175,7 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
             RootsDetached,
             SlowReuse,
             LogUntied,
+            LogFlood,
             observer
           ),
           StreamableHttp.make({ ...http, host: "127.0.0.1", port })
@@ -483,6 +502,55 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => later)).result), [JSON.stringify(roots)])
       fresh!.destroy()
     }), 20_000)
+
+  // Fails before: the fresh GET took the dropped stream as it was (the session's standalone stream
+  // until its response ended, which it cannot while the client reads nothing) and sent none of
+  // what it carried: neither the requests queued for the connection the client never read, nor
+  // one sent after the drop (SSE: no event within 5000 ms; their callers would wait out 10 s).
+  it.live("a fresh GET after the server dropped a standalone connection too slow to keep up, before its response ended: it replaces that stream, and every request still waiting comes on it, in order", () =>
+    Effect.gen(function*() {
+      // Every event kept: a stream that overflowed its connection's queue carried far more than
+      // the default 256, and a store that lost its start cannot say what it carried.
+      const { store, stored } = recordingEventStore({ maxEventsPerStream: 100_000 })
+      const observed: Array<string> = []
+      const url = yield* Effect.provideService(serve({}, observed), EventStore.EventStore, store)
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const standalone = on(sessionId, { accept: "text/event-stream" })
+      // The client's GET stream, never read: the server's writes back up until it drops the
+      // connection as too slow, and the response can never end (the window stays open).
+      const slow = yield* Effect.promise(() => unreadGet(url, standalone))
+      assert.strictEqual(slow.status, 200)
+      // Each step: 1 MiB of log messages, an untied roots/list (routed once a call after it is
+      // answered), then a fresh GET: 409 while the server still writes to the slow connection.
+      // The first GET that is not 409 comes after the drop, and its step's requests were sent
+      // after the previous step's 409 (at most 30 steps).
+      const calls: Array<Promise<any>> = []
+      let fresh: Awaited<ReturnType<typeof nodeFetch>> | undefined
+      for (let step = 0; step < 30 && fresh === undefined; step++) {
+        yield* Effect.promise(() => callTool(url, sessionId, 1_000 + step, "log_flood"))
+        calls.push(callTool(url, sessionId, 2_000 + step, "roots_untied"))
+        yield* untilAsked(observed, step + 1, url, sessionId, 3_000 + step)
+        const opened = yield* Effect.promise(() => nodeFetch(url, "GET", standalone))
+        if (opened.response.status === 200) fresh = opened
+        else {
+          assert.strictEqual(opened.response.status, 409)
+          opened.destroy()
+        }
+      }
+      assert.isDefined(fresh, "the server never dropped the connection that read nothing")
+      assert.isAbove(calls.length, 1, "the slow connection was dropped after a few steps, not at once")
+      const reader = sseReader(fresh!.response)
+      const priming = yield* Effect.promise(() => reader.next())
+      const resent: Array<number> = []
+      for (let i = 0; i < calls.length; i++) resent.push((yield* answerNextRoots(url, sessionId, reader)).id)
+      assert.deepStrictEqual(resent, [...resent].sort((a, b) => a - b), "in the order they were asked")
+      assert.strictEqual(new Set(resent).size, calls.length)
+      for (const call of calls) assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      const slowStream = streamOfEventId(stored.find((event) => event.sessionId === sessionId)!.eventId)
+      assert.notStrictEqual(streamOfEventId(priming!.id!), slowStream, "a new stream, not the dropped one")
+      slow.destroy()
+      fresh!.destroy()
+    }), 30_000)
 
   // Fails before: the held request's cancel went out on the stream of the request that reused
   // its request's id, so it stayed held, and went out on the GET stream (the first message there

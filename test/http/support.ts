@@ -241,6 +241,23 @@ export const nodeFetch = (
     request.end(body)
   })
 
+/**
+ * A GET whose answer the client never reads (node:http, its response left paused): once the
+ * socket's buffers are full the server's writes back up, as behind a client too slow to keep up.
+ * Resolves with the status once the headers came, and `destroy` to drop the connection.
+ */
+export const unreadGet = (url: string, headers: Record<string, string>): Promise<{ readonly status: number; readonly destroy: () => void }> =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: "GET", headers }, (incoming) => {
+      // No `data` listener and no `resume()`: the response stays paused, and node:http stops
+      // reading the socket once its buffer is full.
+      incoming.pause()
+      resolve({ status: incoming.statusCode ?? 0, destroy: () => request.destroy() })
+    })
+    request.on("error", reject)
+    request.end()
+  })
+
 // ---------------------------------------------------------------------------
 // SSE
 // ---------------------------------------------------------------------------
@@ -348,11 +365,11 @@ export interface RecordedEvent {
 export const streamOfEventId = (eventId: string): string => eventId.slice(0, eventId.lastIndexOf("."))
 
 /**
- * The in-memory event store, recording every event the endpoint stores in `stored` (provide
- * `store` as the `EventStore` service of the server).
+ * The in-memory event store (with `options`), recording every event the endpoint stores in
+ * `stored` (provide `store` as the `EventStore` service of the server).
  */
-export const recordingEventStore = () => {
-  const memory = EventStore.makeMemory()
+export const recordingEventStore = (options?: EventStore.MemoryOptions) => {
+  const memory = EventStore.makeMemory(options)
   const stored: Array<RecordedEvent> = []
   const store: EventStore.EventStoreShape = {
     ...memory,

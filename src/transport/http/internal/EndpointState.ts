@@ -584,6 +584,12 @@ export class Endpoint implements SessionHost {
         // The client does not keep up: drop the connection; it resumes from the event store.
         connection.close()
         stream.connection = undefined
+        // A standalone stream stops being the session's now, not when its response ends (see
+        // `sseResponse`: once the client has read what was queued, or gone, maybe long after).
+        // In between, a fresh GET took it as it was and sent none of what it carried after the
+        // drop. From now on a request is held for the client's next GET, resumed or fresh, and a
+        // fresh one replaces this stream as any other the client left (see `legacy.get`).
+        if (stream === session.standalone) session.standalone = undefined
       }
       if (last) {
         stream.done = true
