@@ -127,6 +127,14 @@ export interface PushConnection {
    */
   readonly claimRoute?: ((related: JsonRpc.RequestId, route: string) => Effect.Effect<void>) | undefined
   /**
+   * Forgets the server→client request `id` (of `route`, if any) if the transport still holds it,
+   * unsent for want of somewhere to go (Streamable HTTP: no GET stream open); whether it did.
+   * Asked once, when the session gives the request up (timed out, interrupted): the client never
+   * saw a withdrawn request, so no `notifications/cancelled` goes out for it. Transports that hold
+   * nothing leave it out.
+   */
+  readonly withdraw?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
+  /**
    * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
    * write): the transport forgets it and answers further input as for an unknown session.
    */

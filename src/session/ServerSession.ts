@@ -983,7 +983,13 @@ class SessionImpl extends Scheduler implements ServerSession {
         Effect.flatMap((result) => decode === undefined ? Effect.succeed(result) : decode(method, result)),
         Effect.onExit((exit) => {
           if (exit._tag === "Success" || !this.pendingClient.delete(id)) return Effect.void
-          // Gave up before the client answered (timeout or interruption): tell the client.
+          // Gave up before the client answered (timeout or interruption): tell the client, unless
+          // the transport still held the request (the client never saw it). Asked here, once per
+          // request given up, not of each message written: a cancel tied to a request whose id a
+          // later request reused would be routed to that one's stream (Streamable HTTP), naming
+          // a request the client never saw.
+          const connection = this.connection
+          if ("attach" in connection && connection.withdraw?.(id, route) === true) return Effect.void
           return this.offer(
             JsonRpc.notification("notifications/cancelled", {
               requestId: id,

@@ -487,9 +487,11 @@ export class Endpoint implements SessionHost {
       if (route !== undefined || session !== this.statelessSession) session.hold(route, message)
     } else if (message.method === "notifications/cancelled") {
       // Its caller gave up on a request (timed out, interrupted): one still held is forgotten,
-      // never sent late (nor this notification, about a request the client never saw).
+      // never sent late (nor this notification, about a request the client never saw). The
+      // session withdraws a held request itself as it gives it up (and sends no cancel then, see
+      // `HttpSession.withdraw`); this is for one it had not written out yet at that moment.
       const requestId = (message.params as { readonly requestId?: unknown } | undefined)?.requestId
-      if (typeof requestId === "string" || typeof requestId === "number") session.forgetHeld(requestId, route)
+      if (typeof requestId === "string" || typeof requestId === "number") session.withdraw(requestId, route)
     }
     // Otherwise, nowhere to deliver: a notification (progress, status, list changes) is lost, as a
     // notification without a stream is (best effort, not held).
@@ -506,11 +508,13 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Sends held requests on `stream`, in order, but those whose caller gave up meanwhile. Most are
-   * forgotten when their `notifications/cancelled` comes by (see `route`), but that cancel goes
-   * with the request it is tied to, and is routed by that request's id: once a new request reused
-   * the id (an SSE one), the cancel goes out on the new request's stream and the held request
-   * stays. Checked here, once per held request, rather than on every tied notification.
+   * Sends held requests on `stream`, in order, but those whose caller gave up meanwhile. Those
+   * are withdrawn as their caller gives up (`HttpSession.withdraw`), or forgotten when their
+   * `notifications/cancelled` comes by (see `route`); but a request the session had not written
+   * out yet when it gave up is held after that, and its cancel goes with the request it is tied
+   * to, routed by that request's id: once a new request reused the id (an SSE one), the cancel
+   * goes out on the new request's stream and the held request stays. Checked here, once per held
+   * request, rather than on every tied notification.
    */
   private emitHeld(session: HttpSession, stream: SseStream, held: ReadonlyArray<JsonRpc.Message>): Effect.Effect<void> {
     const input = session.input

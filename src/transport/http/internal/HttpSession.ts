@@ -288,9 +288,10 @@ export class HttpSession implements PushConnection {
   }
   /**
    * Forgets the held request `id` (of `route`, if any), if it is still held: its caller gave up
-   * (timed out, interrupted) and it is not to reach the client late. Whether it was.
+   * (timed out, interrupted) and it is not to reach the client late. Whether it was (see
+   * `PushConnection.withdraw`: then the session sends no `notifications/cancelled` for it).
    */
-  forgetHeld(id: JsonRpc.RequestId, route: string | undefined): boolean {
+  withdraw(id: JsonRpc.RequestId, route: string | undefined): boolean {
     const held = this.held.get(route ?? untied)
     if (held === undefined) return false
     for (let i = 0; i < held.length; i++) {
