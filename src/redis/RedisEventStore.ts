@@ -19,6 +19,9 @@
  *   that failed (whether Redis kept the event is unknown), or a Redis that lost the stream (it
  *   restarted without persistence, or the keys expired), makes the stream unresumable: a
  *   resumption of it is refused (the client re-issues its request) instead of skipping events.
+ * - `retained` gives what a stream still keeps, its oldest gone past `maxEventsPerStream` (gaps
+ *   allowed: what the endpoint sends again on a fresh standalone stream), nothing for a stream
+ *   that lost an event.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
  *   resumption 503 "Store unavailable: EventStore" while it lasts.
@@ -30,7 +33,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId } from "../transport/http/EventStore.ts"
+import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
 import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis event store: the bounds of the in-memory store, and how long keys live. */
@@ -116,6 +119,24 @@ const replayScript = Redis.script(
   { lua: replayLua, numberOfKeys: 2 }
 ).withReturnType<ReadonlyArray<string> | null>()
 
+// The stream's events with its first kept sequence number in front (as a string); false when
+// the stream is unknown, evicted, or lost an event (its list was dropped then).
+const retainedLua = `
+local meta = redis.pcall('HMGET', KEYS[1], 'next', 'broken')
+if meta.err or not meta[1] or meta[2] == '1' then return false end
+local nextSeq = tonumber(meta[1])
+if not nextSeq then return false end
+local events = redis.pcall('LRANGE', KEYS[2], 0, -1)
+if events.err then return false end
+table.insert(events, 1, tostring(nextSeq - #events))
+return events
+`
+
+const retainedScript = Redis.script(
+  (meta: string, events: string) => [meta, events],
+  { lua: retainedLua, numberOfKeys: 2 }
+).withReturnType<ReadonlyArray<string> | null>()
+
 const forgetSessionLua = `
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   redis.call('DEL', ARGV[1] .. 's:' .. id, ARGV[1] .. 'e:' .. id)
@@ -164,6 +185,7 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     const ttlMillis = positive("ttlMillis", options.ttlMillis ?? 3_600_000)
     const append = evalScript(redis, appendScript)
     const replay = evalScript(redis, replayScript)
+    const readRetained = evalScript(redis, retainedScript)
     const forgetAll = evalScript(redis, forgetSessionScript)
     // NOTE: session ids are the server's own (random base64url), so `<sessionId>:` never runs
     // into another session's keys.
@@ -238,6 +260,21 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
               }
             }
           )
+        }),
+      retained: (sessionId, streamId) =>
+        Effect.suspend(() => {
+          const base = baseOf(sessionId)
+          return Effect.map(run("retained", readRetained(`${base}s:${streamId}`, `${base}e:${streamId}`)), (kept) => {
+            if (kept === null || kept.length === 0) return []
+            const first = Number(kept[0])
+            const events: Array<StoredEvent> = []
+            for (let i = 1; i < kept.length; i++) {
+              const message = parseMessage(kept[i]!)
+              // An event this store did not write: left out (a gap is allowed here).
+              if (message !== undefined) events.push({ id: `${streamId}.${first + i - 1}`, message })
+            }
+            return events
+          })
         }),
       forgetStream: (sessionId, streamId) =>
         Effect.suspend(() => {

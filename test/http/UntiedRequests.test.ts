@@ -9,21 +9,24 @@
  * whose caller gave up (timed out) is dropped, never sent late.
  * Real clients over HTTP on 127.0.0.1 (SDK v2 pinned to 2026-07-28, SDK v1, raw fetch).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client"
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { Content, EventStore, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
+import { RedisEventStore } from "../../src/redis.ts"
 import type * as ServerSessionApi from "../../src/session/ServerSession.ts"
 import * as KeepAlive from "../../src/middleware/builtin/KeepAlive.ts"
 import { sdk } from "../e2e/harness.ts"
 import { eventually } from "../middleware/contractHarness.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import {
   answerOf,
   freePort,
@@ -71,6 +74,9 @@ const rootsTool = (name: string, timeoutMillis: number) =>
  * socket buffers and the 1,024 events the server queues for a connection that does not read.
  */
 const floodLines = Array.from({ length: 256 }, (_, i) => `${i} ${"x".repeat(4_096)}`)
+
+/** How many log messages `log_many` sends: past what an event store keeps of a stream by default (256). */
+const manyLogs = 300
 
 /** How many untied roots/list requests `roots_untied_burst` sends at once: past the hold's bound (64). */
 const burst = 70
@@ -159,6 +165,17 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
           "flooded"
         )
     })
+    // More short log messages through the session than the event store keeps of a stream.
+    const LogMany = McpServer.tool({
+      name: "log_many",
+      description: "Logs many short messages to the client through the session, not the request",
+      handler: () =>
+        Effect.as(
+          Effect.flatMap(McpContext.current, (context) =>
+            Effect.forEach(Array.from({ length: manyLogs }, (_, i) => i), (i) => context.session.log("info", `line ${i}`), { discard: true })),
+          "logged"
+        )
+    })
     const SlowReuse = McpServer.tool({
       name: "slow_reuse",
       description: "Answers once roots_detached gave its question up",
@@ -178,6 +195,7 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
             SlowReuse,
             LogUntied,
             LogFlood,
+            LogMany,
             observer
           ),
           StreamableHttp.make({ ...http, host: "127.0.0.1", port })
@@ -351,7 +369,63 @@ const untilAsked = (observed: ReadonlyArray<string>, count: number, url: string,
     yield* Effect.promise(() => callTool(url, sessionId, probeId, "log_untied"))
   })
 
+/**
+ * Opens the session's standalone stream afresh (no Last-Event-ID) once the client left the one
+ * it had: 409 until the server saw that one go (at most 50 tries, 50 ms apart).
+ */
+const freshStandalone = (open: () => ReturnType<typeof nodeFetch>) =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const opened = yield* Effect.promise(open)
+      if (opened.response.status === 200) return opened
+      assert.strictEqual(opened.response.status, 409)
+      opened.destroy()
+      yield* Effect.sleep(50)
+    }
+    return assert.fail("the server never saw the first standalone stream go")
+  })
+
+/**
+ * A standalone stream that carried more than the event store keeps (`manyLogs` log messages),
+ * then a roots/list the client got and did not answer before it left: a fresh GET sends that
+ * request again (same id), and the tool gets the roots answered there.
+ */
+const resentPastStoreBound = (url: string) =>
+  Effect.gen(function*() {
+    const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+    const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+    const first = yield* Effect.promise(openStandalone)
+    const reader = sseReader(first.response)
+    assert.deepStrictEqual(textOf((yield* Effect.promise(() => callTool(url, sessionId, 1, "log_many"))).result), ["logged"])
+    const waiting = callTool(url, sessionId, 2, "roots_untied")
+    let logs = 0
+    let request: any
+    for (let i = 0; i <= manyLogs && request === undefined; i++) {
+      const message = yield* nextMessage(reader)
+      if (message.method === "notifications/message") logs++
+      else request = message
+    }
+    assert.strictEqual(logs, manyLogs, "every log message came on the stream first")
+    assert.strictEqual(request?.method, "roots/list")
+    first.destroy()
+    const fresh = yield* freshStandalone(openStandalone)
+    const again = sseReader(fresh.response)
+    const resent = yield* nextMessage(again)
+    assert.deepStrictEqual(resent, request, "the waiting request again, with its id")
+    assert.strictEqual(yield* answerRoots(url, sessionId, resent), 202)
+    assert.deepStrictEqual(textOf((yield* Effect.promise(() => waiting)).result), [JSON.stringify(roots)])
+    fresh.destroy()
+  })
+
 describe("untied requests of a stateful session before its GET stream opens", () => {
+  // Fails before: the endpoint read the stream the client left with `replayAfter` from its start,
+  // which the store refuses once its oldest events went (256 kept): nothing came on the fresh
+  // stream (SSE: no event within 5000 ms) and the call would have waited out its 10 s.
+  it.live(`a fresh GET after the client left a stream that carried more than the event store keeps (${manyLogs} log messages, then a request): the request still goes out again`, () =>
+    Effect.gen(function*() {
+      yield* resentPastStoreBound(yield* serve({}, []))
+    }), 20_000)
+
   it.live(`at most 64 are held: of ${burst} sent at once before the GET stream opens, 64 are delivered, the rest time out`, () =>
     Effect.gen(function*() {
       const observed: Array<string> = []
@@ -747,4 +821,18 @@ describe("untied requests from a middleware or a low-level handler over Streamab
       const url = yield* serveLowLevel({ stateless: true })
       assert.deepStrictEqual(yield* rawCall(url, "any", "2025-11-25"), statelessRefusals)
     }))
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("untied requests with the events on Redis", (it) => {
+  // Fails before: as with the in-memory store (the Redis store refuses a replay with a gap too):
+  // nothing came on the fresh stream (SSE: no event within 5000 ms).
+  it.effect(`a fresh GET after the client left a stream that carried more than the event store keeps (${manyLogs} log messages, then a request): the request still goes out again`, () =>
+    Effect.gen(function*() {
+      const { url: redisUrl } = yield* TestRedis
+      const context = yield* Layer.build(
+        Layer.provideMerge(RedisEventStore.layer({ prefix: uniquePrefix() }), redisClient(redisUrl)).pipe(Layer.orDie)
+      )
+      const url = yield* Effect.provideService(serve({}, []), EventStore.EventStore, Context.get(context, EventStore.EventStore))
+      yield* resentPastStoreBound(url)
+    }), 20_000)
 })

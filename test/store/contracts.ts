@@ -218,6 +218,29 @@ export const eventStoreContract = <R>(
       assert.deepStrictEqual(ids(yield* store.replayAfter("S", "s1.4")), ["s1.5"])
     }))
 
+  // Fails before: the store had no `retained` (TypeError), and `replayAfter` from the stream's
+  // start, all the endpoint could read with, refuses once the oldest events went.
+  test("retained: what a stream still keeps, in order, its oldest gone past maxEventsPerStream (a gap is fine); nothing for an unknown or forgotten stream", () =>
+    Effect.gen(function*() {
+      const store = yield* make({ maxEventsPerStream: 3 })
+      const retained = store.retained!
+      assert.isFunction(retained, "the store reads what a stream keeps")
+      for (let i = 1; i <= 2; i++) yield* store.append("S", "s1", note(i))
+      assert.deepStrictEqual(yield* retained("S", "s1"), [1, 2].map((i) => ({ id: `s1.${i}`, message: note(i) })))
+      for (let i = 3; i <= 5; i++) yield* store.append("S", "s1", note(i))
+      assert.isUndefined(yield* store.replayAfter("S", "s1.0"), "a resumption from the start is refused (a gap)")
+      assert.deepStrictEqual(yield* retained("S", "s1"), [3, 4, 5].map((i) => ({ id: `s1.${i}`, message: note(i) })))
+      // Finished streams too, while kept; not another session's, nor an unknown or forgotten stream.
+      yield* store.append("S", "s2", note(9), true)
+      assert.deepStrictEqual(ids({ events: yield* retained("S", "s2") }), ["s2.1"])
+      assert.deepStrictEqual(yield* retained("T", "s1"), [])
+      assert.deepStrictEqual(yield* retained("S", "s7"), [])
+      yield* store.forgetStream("S", "s1")
+      assert.deepStrictEqual(yield* retained("S", "s1"), [])
+      yield* store.forgetSession("S")
+      assert.deepStrictEqual(yield* retained("S", "s2"), [])
+    }))
+
   test("finished streams past maxStreamsPerSession go oldest first; live ones are never evicted", () =>
     Effect.gen(function*() {
       const store = yield* make({ maxStreamsPerSession: 2 })

@@ -56,6 +56,21 @@ export class EventStore extends Context.Service<EventStore, {
     sessionId: string,
     eventId: string
   ) => Effect.Effect<{ readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined, StoreError>
+  /**
+   * The events a stream still keeps, in order, gaps allowed: past `maxEventsPerStream` its oldest
+   * are gone, and what is left is given anyway (empty when the stream is unknown or evicted). Not
+   * a resumption (that is `replayAfter`, which refuses a gap): the HTTP endpoint reads with it
+   * the requests a standalone stream the client left carried, to send those still waiting again
+   * on a fresh one.
+   *
+   * **Gotchas**
+   *
+   * Optional, for stores written before it: without it the endpoint reads the stream with
+   * `replayAfter(sessionId, "<streamId>.0")`, which gives nothing once the stream carried more
+   * than the store keeps (a standalone stream lives as long as its session), and the requests it
+   * carried are not sent again.
+   */
+  readonly retained?: (sessionId: string, streamId: string) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreError>
   /** Drops a stream's events (it completed and the client received everything). */
   readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void, StoreError>
   /** Drops a session's events. */
@@ -101,6 +116,7 @@ export interface MemoryEventStore extends EventStoreShape {
     sessionId: string,
     eventId: string
   ) => Effect.Effect<{ readonly streamId: string; readonly events: ReadonlyArray<StoredEvent> } | undefined>
+  readonly retained: (sessionId: string, streamId: string) => Effect.Effect<ReadonlyArray<StoredEvent>>
   readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void>
   readonly forgetSession: (sessionId: string) => Effect.Effect<void>
 }
@@ -155,6 +171,11 @@ export const makeMemory = (options: MemoryOptions = {}): MemoryEventStore => {
             .map((event) => ({ id: `${parsed.streamId}.${event.seq}`, message: event.message }))
         }
       }),
+    retained: (sessionId, streamId) =>
+      Effect.sync(() =>
+        sessions.get(sessionId)?.streams.get(streamId)?.events.map((event) => ({ id: `${streamId}.${event.seq}`, message: event.message })) ??
+          []
+      ),
     forgetStream: (sessionId, streamId) =>
       Effect.sync(() => {
         const session = sessions.get(sessionId)

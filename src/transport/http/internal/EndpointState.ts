@@ -533,8 +533,10 @@ export class Endpoint implements SessionHost {
    * the event store (what each stream carried) and the session (what still waits), only here: an
    * idle session keeps no list of its own, and sending a request costs nothing more. A request
    * the client answered no longer waits; one it received and did not answer yet is sent again
-   * (nothing says it got it). A stream whose events the store no longer holds from its start
-   * (evicted, or the store failing: logged) gives nothing: its requests are lost, as before.
+   * (nothing says it got it). Read with `retained`, gaps allowed: a standalone stream lives as
+   * long as its session and carries every notification of it, so past `maxEventsPerStream` its
+   * oldest events are gone, and the requests among them are lost (so are those of a stream the
+   * store no longer holds at all, or while it fails: logged).
    */
   unansweredOf(session: HttpSession, left: ReadonlyArray<SseStream>): Effect.Effect<Array<JsonRpc.Message>> {
     const input = session.input
@@ -543,10 +545,10 @@ export class Endpoint implements SessionHost {
     const unanswered: Array<JsonRpc.Message> = []
     return Effect.as(
       Effect.forEach(left, (stream) =>
-        Effect.match(this.events.replayAfter(session.id, `${stream.streamId}.0`), {
+        Effect.match(this.events.retained(session.id, stream.streamId), {
           onFailure: () => undefined,
-          onSuccess: (replay) => {
-            for (const event of replay?.events ?? []) {
+          onSuccess: (events) => {
+            for (const event of events) {
               const message = event.message
               if (!("method" in message) || !("id" in message)) continue
               const id = (message as JsonRpc.Request).id

@@ -6,7 +6,9 @@
  *   id (the store keeps it unresumable from then on, see `EventStore.append`), so a request is
  *   never failed, or held, by the store of its events;
  * - `forgetStream`/`forgetSession` that fail are logged (what they would drop expires in the store);
- * - `replayAfter` keeps its `StoreError`: the `GET` that resumes answers 503 "Store unavailable".
+ * - `replayAfter` keeps its `StoreError`: the `GET` that resumes answers 503 "Store unavailable";
+ * - `retained` too (logged; the fresh `GET` that reads it sends nothing again); a store without it
+ *   is read with `replayAfter` from the stream's start (nothing once the stream lost its oldest).
  *
  * @internal
  */
@@ -29,6 +31,8 @@ export interface EndpointEvents {
     final?: boolean
   ) => Effect.Effect<string | undefined>
   readonly replayAfter: (sessionId: string, eventId: string) => Effect.Effect<Replay, StoreError>
+  /** What a stream still keeps, gaps allowed (see `EventStore.retained`). */
+  readonly retained: (sessionId: string, streamId: string) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreError>
   readonly forgetStream: (sessionId: string, streamId: string) => Effect.Effect<void>
   readonly forgetSession: (sessionId: string) => Effect.Effect<void>
 }
@@ -37,10 +41,20 @@ const failed = (operation: string) => (error: StoreError) =>
   Effect.logWarning(`effect-mcp-server: the event store failed (${operation})`, errorForLog(error))
 
 /** Wraps a provided store (see the module's doc). */
-export const guard = (store: EventStoreShape): EndpointEvents => ({
-  append: (sessionId, streamId, message, final) =>
-    Effect.catch(store.append(sessionId, streamId, message, final), (error) => Effect.as(failed("append")(error), undefined)),
-  replayAfter: (sessionId, eventId) => Effect.tapError(store.replayAfter(sessionId, eventId), failed("replayAfter")),
-  forgetStream: (sessionId, streamId) => Effect.catch(store.forgetStream(sessionId, streamId), failed("forgetStream")),
-  forgetSession: (sessionId) => Effect.catch(store.forgetSession(sessionId), failed("forgetSession"))
-})
+export const guard = (store: EventStoreShape): EndpointEvents => {
+  const retained = store.retained
+  return {
+    append: (sessionId, streamId, message, final) =>
+      Effect.catch(store.append(sessionId, streamId, message, final), (error) => Effect.as(failed("append")(error), undefined)),
+    replayAfter: (sessionId, eventId) => Effect.tapError(store.replayAfter(sessionId, eventId), failed("replayAfter")),
+    retained: (sessionId, streamId) =>
+      Effect.tapError(
+        retained !== undefined
+          ? retained(sessionId, streamId)
+          : Effect.map(store.replayAfter(sessionId, `${streamId}.0`), (replay) => replay?.events ?? []),
+        failed("retained")
+      ),
+    forgetStream: (sessionId, streamId) => Effect.catch(store.forgetStream(sessionId, streamId), failed("forgetStream")),
+    forgetSession: (sessionId) => Effect.catch(store.forgetSession(sessionId), failed("forgetSession"))
+  }
+}
