@@ -426,6 +426,61 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       yield* resentPastStoreBound(yield* serve({}, []))
     }), 20_000)
 
+  // Fails before: the requests to send again were checked once, as the store was read; the one
+  // the client answered while the first was being stored came again on the fresh stream.
+  it.live("a fresh GET sending waiting requests again: one the client answers (on the stream it left) while they are written is not sent again", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      // Set once the two requests are on the stream the client leaves: storing the first of them
+      // on another stream (the fresh one, sending it again) waits for `release`.
+      let gate: { readonly id: unknown; readonly left: string } | undefined
+      const reached = Deferred.makeUnsafe<void>()
+      const release = Deferred.makeUnsafe<void>()
+      const store: EventStore.EventStoreShape = {
+        ...memory,
+        append: (sessionId, streamId, message, final) => {
+          const held = gate
+          if (held === undefined || !("id" in message) || message.id !== held.id || streamId === held.left) {
+            return memory.append(sessionId, streamId, message, final)
+          }
+          gate = undefined
+          return Effect.andThen(
+            Effect.andThen(Deferred.succeed(reached, undefined), Deferred.await(release)),
+            memory.append(sessionId, streamId, message, final)
+          )
+        }
+      }
+      const url = yield* Effect.provideService(serve({}, []), EventStore.EventStore, store)
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      const reader = sseReader(first.response)
+      const priming = yield* Effect.promise(() => reader.next())
+      const waiting = [callTool(url, sessionId, 1, "roots_untied")]
+      const sentFirst = yield* nextMessage(reader)
+      waiting.push(callTool(url, sessionId, 2, "roots_untied"))
+      const sentSecond = yield* nextMessage(reader)
+      assert.deepStrictEqual([sentFirst.method, sentSecond.method], ["roots/list", "roots/list"])
+      gate = { id: sentFirst.id, left: streamOfEventId(priming!.id!) }
+      first.destroy()
+      const opening = yield* Effect.forkChild(freshStandalone(openStandalone))
+      // The fresh GET is sending the first again: the client answers the second meanwhile.
+      yield* Deferred.await(reached).pipe(Effect.timeout("10 seconds"))
+      assert.strictEqual(yield* answerRoots(url, sessionId, sentSecond), 202)
+      yield* Deferred.succeed(release, undefined)
+      const fresh = yield* Fiber.join(opening)
+      const again = sseReader(fresh.response)
+      assert.deepStrictEqual(yield* nextMessage(again), sentFirst)
+      assert.strictEqual(yield* answerRoots(url, sessionId, sentFirst), 202)
+      for (const call of waiting) assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      // The answered one did not come again: the next message is a new request.
+      const later = callTool(url, sessionId, 3, "roots_untied")
+      const next = yield* answerNextRoots(url, sessionId, again)
+      assert.notInclude([sentFirst.id, sentSecond.id], next.id, "the request answered meanwhile was not sent again")
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => later)).result), [JSON.stringify(roots)])
+      fresh.destroy()
+    }), 20_000)
+
   it.live(`at most 64 are held: of ${burst} sent at once before the GET stream opens, 64 are delivered, the rest time out`, () =>
     Effect.gen(function*() {
       const observed: Array<string> = []

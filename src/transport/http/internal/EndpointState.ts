@@ -508,15 +508,20 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Sends held requests on `stream`, in order, but those whose caller gave up meanwhile. Those
-   * are withdrawn as their caller gives up (`HttpSession.withdraw`), or forgotten when their
-   * `notifications/cancelled` comes by (see `route`); but a request the session had not written
-   * out yet when it gave up is held after that, and its cancel goes with the request it is tied
-   * to, routed by that request's id: once a new request reused the id (an SSE one), the cancel
-   * goes out on the new request's stream and the held request stays. Checked here, once per held
-   * request, rather than on every tied notification.
+   * Sends held requests on `stream`, in order, but those that no longer wait for an answer (their
+   * caller gave up, or the client answered): each is checked right before it is written, as
+   * storing the one before it in a store that is not in memory yields. Also what sends again the
+   * requests of standalone streams the client left (see `unansweredOf` and `legacy.get`): the
+   * client may answer one of those on the stream it left meanwhile. (One answered while it is
+   * being stored still goes out: the client sees it twice, and its second answer is ignored.)
+   * Held requests are withdrawn as their caller gives up (`HttpSession.withdraw`), or forgotten
+   * when their `notifications/cancelled` comes by (see `route`); but a request the session had not
+   * written out yet when it gave up is held after that, and its cancel goes with the request it is
+   * tied to, routed by that request's id: once a new request reused the id (an SSE one), the
+   * cancel goes out on the new request's stream and the held request stays. Checked here, once
+   * per held request, rather than on every tied notification.
    */
-  private emitHeld(session: HttpSession, stream: SseStream, held: ReadonlyArray<JsonRpc.Message>): Effect.Effect<void> {
+  emitHeld(session: HttpSession, stream: SseStream, held: ReadonlyArray<JsonRpc.Message>): Effect.Effect<void> {
     const input = session.input
     return Effect.forEach(held, (message) =>
       input !== undefined && !input.awaitsAnswer((message as JsonRpc.Request).id)
@@ -536,7 +541,9 @@ export class Endpoint implements SessionHost {
    * (nothing says it got it). Read with `retained`, gaps allowed: a standalone stream lives as
    * long as its session and carries every notification of it, so past `maxEventsPerStream` its
    * oldest events are gone, and the requests among them are lost (so are those of a stream the
-   * store no longer holds at all, or while it fails: logged).
+   * store no longer holds at all, or while it fails: logged). Each is checked again as it is
+   * written (see `emitHeld`): with a store that is not in memory, the client may answer one in
+   * between.
    */
   unansweredOf(session: HttpSession, left: ReadonlyArray<SseStream>): Effect.Effect<Array<JsonRpc.Message>> {
     const input = session.input

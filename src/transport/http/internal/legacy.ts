@@ -176,8 +176,9 @@ export const get = (
     stream.connection = connection
     connection.push(frame(`${stream.streamId}.0`, "", self.retry))
     // Sent again first (they were sent first), then the requests that had nowhere to go until now
-    // (untied ones, those of routes: tasks).
-    if (unanswered !== undefined) yield* Effect.forEach(unanswered, (message) => self.emit(session, stream, message, false), { discard: true })
+    // (untied ones, those of routes: tasks). Each only if it still waits as it is written: the
+    // client may have answered it (on the stream it left) since the store was read.
+    if (unanswered !== undefined) yield* self.emitHeld(session, stream, unanswered)
     yield* self.flushHeld(session, stream)
     return self.sseResponse(session, stream, connection, {})
   })
