@@ -118,6 +118,8 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       assert.isUndefined(yield* events.replayAfter("S", "s1.2"))
       yield* events.append("S", "s1", message(4), true)
       assert.isUndefined(yield* events.replayAfter("S", "s1.3"))
+      // Nor does it keep anything, gaps allowed: what it kept after the loss is gone.
+      assert.deepStrictEqual(yield* events.retained!("S", "s1"), [])
       // Another stream of the session is fine.
       yield* events.append("S", "s2", message(1))
       assert.strictEqual((yield* events.replayAfter("S", "s2.0"))?.events.length, 1)

@@ -112,6 +112,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis entries written by 
         assert.deepStrictEqual(replayed, yield* Effect.exit(Effect.succeed(undefined)), `${written}: refused`)
         // The events after it are still whole.
         assert.deepStrictEqual((yield* events.replayAfter("S", `${stream}.1`))?.events.map((e) => e.message), [message(2)], written)
+        // What the stream keeps, gaps allowed: the others.
+        assert.deepStrictEqual(yield* events.retained!("S", stream), [{ id: `${stream}.2`, message: message(2) }], written)
       }
     }))
 
@@ -129,6 +131,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis entries written by 
       for (const stream of ["s1", "s2", "s3"]) {
         const replayed = yield* Effect.exit(events.replayAfter("S", `${stream}.0`))
         assert.deepStrictEqual(replayed, yield* Effect.exit(Effect.succeed(undefined)), stream)
+        assert.deepStrictEqual(yield* Effect.exit(events.retained!("S", stream)), yield* Effect.exit(Effect.succeed([])), stream)
       }
     }))
 })
