@@ -651,7 +651,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
   it.live("a fresh GET after the server dropped a standalone connection too slow to keep up, before its response ended: it replaces that stream, and every request still waiting comes on it, in order", () =>
     Effect.gen(function*() {
       // Every event kept: a stream that overflowed its connection's queue carried far more than
-      // the default 256, and a store that lost its start cannot say what it carried.
+      // the default 256, and the requests of the first steps would be among the events gone.
       const { store, stored } = recordingEventStore({ maxEventsPerStream: 100_000 })
       const observed: Array<string> = []
       const url = yield* Effect.provideService(serve({}, observed), EventStore.EventStore, store)
