@@ -76,7 +76,7 @@ const answeredThroughTheOther = (options: {
       if (waiting.status === "input_required") break
       yield* Effect.sleep("50 millis")
     }
-    assert.strictEqual(waiting.status, "input_required")
+    assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
     const [key] = Object.keys(waiting.inputRequests)
     assert.strictEqual(waiting.inputRequests[key!].method, "elicitation/create")
 
