@@ -210,23 +210,27 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
 const textOf = (result: object): Array<string | undefined> =>
   ((result as { readonly content: Array<{ readonly text?: string }> }).content).map((c) => c.text)
 
+/** The SDK v2 client pinned to 2026-07-28, connected to `url` (closed with the scope). */
+const pinnedV2 = (url: string) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const client = new ClientV2({ name: "untied-v2", version: "2.0.0" }, {
+        capabilities: {},
+        versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+      })
+      yield* Effect.promise(() => client.connect(new TransportV2(new URL(url))))
+      return client
+    }),
+    (client) => Effect.promise(() => client.close().catch(() => undefined))
+  )
+
 describe("untied server→client requests over Streamable HTTP", () => {
   // Fails before: the ping went nowhere and the tool waited for its timeout (ClientRequestTimeout).
   it.live("a 2026-07-28 request (SDK v2 pinned) on the default endpoint: ClientVersionUnsupported at once, nothing sent", () =>
     Effect.gen(function*() {
       const observed: Array<string> = []
       const url = yield* serve({}, observed)
-      const client = yield* Effect.acquireRelease(
-        Effect.gen(function*() {
-          const client = new ClientV2({ name: "untied-v2", version: "2.0.0" }, {
-            capabilities: {},
-            versionNegotiation: { mode: { pin: "2026-07-28" } as never }
-          })
-          yield* Effect.promise(() => client.connect(new TransportV2(new URL(url))))
-          return client
-        }),
-        (client) => Effect.promise(() => client.close().catch(() => undefined))
-      )
+      const client = yield* pinnedV2(url)
       assert.strictEqual(client.getNegotiatedProtocolVersion(), "2026-07-28")
       const result = yield* sdk(() => client.callTool({ name: "ping_untied", arguments: {} }))
       assert.deepStrictEqual(textOf(result), [
@@ -850,17 +854,7 @@ describe("untied requests from a middleware or a low-level handler over Streamab
   it.live("a 2026-07-28 request's middleware on the default endpoint (SDK v2 pinned): ClientVersionUnsupported", () =>
     Effect.gen(function*() {
       const url = yield* serve({}, [], AskInMiddleware)
-      const client = yield* Effect.acquireRelease(
-        Effect.gen(function*() {
-          const client = new ClientV2({ name: "untied-v2", version: "2.0.0" }, {
-            capabilities: {},
-            versionNegotiation: { mode: { pin: "2026-07-28" } as never }
-          })
-          yield* Effect.promise(() => client.connect(new TransportV2(new URL(url))))
-          return client
-        }),
-        (client) => Effect.promise(() => client.close().catch(() => undefined))
-      )
+      const client = yield* pinnedV2(url)
       assert.strictEqual(client.getNegotiatedProtocolVersion(), "2026-07-28")
       const result = yield* sdk(() => client.callTool({ name: "ask_in_middleware", arguments: {} }))
       assert.deepStrictEqual(textOf(result), modernRefusals)
