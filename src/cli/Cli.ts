@@ -44,6 +44,7 @@ import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
+import { allowedHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Run from "./Run.ts"
 import * as ServerModule from "./ServerModule.ts"
@@ -112,8 +113,19 @@ const allowedHosts = Flag.String("allowed-hosts").pipe(
     (names) => names.length === 0 ? "--allowed-hosts names no host (every request would be refused)" : "--allowed-hosts: write any alone to allow every host"
   ),
   Flag.map((names): ReadonlyArray<string> | "any" => names.length === 1 && (names[0] === "any" || names[0] === "*") ? "any" : names),
+  // Each name as the Host check compares it (`::1` is `[::1]`); one it can never match
+  // (`localhost:3000`) is refused here, not answered 403 at every request.
+  Flag.filter(
+    (names) => names === "any" || names.every((name) => "host" in allowedHost(name)),
+    (names) => {
+      const wrong = (names as ReadonlyArray<string>).find((name) => !("host" in allowedHost(name)))!
+      const parsed = allowedHost(wrong) as { readonly problem: string }
+      return `--allowed-hosts: ${JSON.stringify(wrong)} ${parsed.problem}`
+    }
+  ),
+  Flag.map((names) => names === "any" ? names : names.map((name) => (allowedHost(name) as { readonly host: string }).host)),
   Flag.withDescription(
-    "The host names requests may name (their Host header; comma-separated, or any): default localhost, 127.0.0.1, [::1]. " +
+    "The host names requests may name (their Host header, without port; comma-separated, or any): default localhost, 127.0.0.1, [::1]. " +
       "With --host serving other machines, list the names their clients use"
   ),
   Flag.optional

@@ -203,6 +203,24 @@ describe("effect-mcp run --http", () => {
       assert.notInclude(running.stderr(), "--allowed-hosts")
     }), 30_000)
 
+  // Fails before the fix: `::1` (as `--host ::1` writes it) never equalled a Host header's
+  // `[::1]`: every request was refused 403.
+  it.live("--allowed-hosts ::1 (an IPv6 address without brackets): requests naming [::1] are answered", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "::1"])
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      const initialize = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      })
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host: `[::1]:${port}` }, initialize))
+      assert.strictEqual(answered.status, 200, answered.body)
+    }), 30_000)
+
   // Fails before the fix: nothing was said, and every request from another machine got 403.
   it.live("--host naming another machine's address, without --allowed-hosts: a warning naming --allowed-hosts", () =>
     Effect.gen(function*() {

@@ -173,6 +173,26 @@ describe("StreamableHttp.fromConfig", () => {
       assert.deepStrictEqual(yield* withEnvironment({})(HttpConfig.serveOptions), {})
     }))
 
+  // Fails before the fix: both were taken as written, and never matched a Host header (`[::1]`,
+  // a name without its port): every request 403, nothing said.
+  it.effect("MCP_HTTP_ALLOWED_HOSTS: a bare IPv6 address is taken in brackets; a name with a port is refused, naming the variable", () =>
+    Effect.gen(function*() {
+      const options = yield* withEnvironment({ MCP_HTTP_ALLOWED_HOSTS: "::1, Mcp.Example.com" })(HttpConfig.serveOptions)
+      assert.deepStrictEqual(options.allowedHosts, ["[::1]", "mcp.example.com"])
+      for (const value of ["localhost:3000", "a.example,[::1]:8080"]) {
+        const exit = yield* Effect.exit(withEnvironment({ MCP_HTTP_ALLOWED_HOSTS: value })(HttpConfig.serveOptions))
+        const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
+        assert.instanceOf(error, StreamableHttp.HttpConfigError, value)
+        assert.strictEqual(error?.variable, "MCP_HTTP_ALLOWED_HOSTS")
+        assert.include(error?.message, "names a port", value)
+      }
+      const exit = yield* Effect.exit(withEnvironment({ MCP_HTTP_ALLOWED_HOSTS: "localhost:3000" })(HttpConfig.serveOptions))
+      assert.strictEqual(
+        Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit))?.message : undefined,
+        "MCP_HTTP_ALLOWED_HOSTS lists \"localhost:3000\", which names a port (the Host check compares host names without their port): write localhost"
+      )
+    }))
+
   // Found by fuzzing (fails before a fix): these were taken as written, silently: a path with a
   // space (every request 404), "*" as an allowed origin and "any" as a CORS origin (origins named
   // so: every browser refused), "any" beside hosts (a host named any).

@@ -6,7 +6,9 @@
 import { assert, describe, it, vi } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
@@ -29,6 +31,7 @@ import {
 
 const ping = (id: number | string) => ({ jsonrpc: "2.0", id, method: "ping" })
 const json = { accept: BOTH, "content-type": "application/json" }
+const Echo = McpServer.tool({ name: "echo", parameters: { text: Schema.String }, handler: ({ text }) => Effect.succeed(text) })
 
 describe("Streamable HTTP security", () => {
   it.live("Host not on the allow-list → 403 (POST, GET, DELETE); localhost names accepted", () =>
@@ -139,13 +142,42 @@ describe("Streamable HTTP security", () => {
       assert.strictEqual(anyHost.status, 200)
     }))
 
+  // Fails before the fix: `::1` (as `--host ::1` writes it) never equalled a Host header's
+  // `[::1]`, and `localhost:3000` never equalled a Host's name (its port cut off): every request
+  // was refused 403, and nothing said why.
+  it.live("allowedHosts: a bare IPv6 address is taken in brackets; an entry with a port stops the build, naming it", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify(initializeMessage())
+      const v6 = yield* serveEverything({ allowedHosts: ["::1", "0:0:0:0:0:0:0:1", "MCP.example.com"] })
+      for (const host of [`[::1]:${v6.port}`, "[::1]", `mcp.example.com:${v6.port}`]) {
+        const answered = yield* Effect.promise(() => rawRequest(v6.port, "POST", { ...json, host }, body))
+        assert.strictEqual(answered.status, 200, `Host: ${host}: ${answered.body}`)
+      }
+      const refused = yield* Effect.promise(() => rawRequest(v6.port, "POST", { ...json, host: `localhost:${v6.port}` }, body))
+      assert.strictEqual(refused.status, 403)
+
+      for (const [entry, message] of [
+        ["localhost:3000", "StreamableHttp: allowedHosts lists \"localhost:3000\", which names a port"],
+        ["[::1]:3000", "names a port (the Host check compares host names without their port): write [::1]"],
+        ["https://mcp.example.com", "which is not a host name"]
+      ] as const) {
+        const exit = yield* Effect.exit(
+          McpServer.serve({ name: "hosts", version: "1" }, Echo, StreamableHttp.make({ port: 0, allowedHosts: [entry] })).pipe(
+            // Before the fix it served (refusing every request): bounded, not awaited forever.
+            Effect.timeout("5 seconds")
+          )
+        )
+        assert.isTrue(Exit.isFailure(exit), entry)
+        if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), message, entry)
+      }
+    }))
+
   // Fails before the fix: the line named http://127.0.0.1:<port>/mcp, which these allowed hosts
   // refuse (403): the URL a user copies from it did not answer.
   it.live("the listening line names a URL the Host check accepts: allowedHosts without 127.0.0.1, the SDK client connects to it", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []
       const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      const Echo = McpServer.tool({ name: "echo", parameters: { text: Schema.String }, handler: ({ text }) => Effect.succeed(text) })
       yield* Effect.forkScoped(
         McpServer.serve(
           { name: "echo", version: "1.0.0" },

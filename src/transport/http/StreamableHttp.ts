@@ -74,7 +74,9 @@ export interface Options {
   readonly responseMode?: "auto" | "json" | "sse" | undefined
   /**
    * Accepted `Host` names (without port). Default: `localhost`, `127.0.0.1`, `[::1]` (DNS
-   * rebinding protection for local servers); `"any"` turns the check off. A request without a
+   * rebinding protection for local servers); `"any"` turns the check off. Names are compared in
+   * lower case, an IPv6 address in brackets (`::1` is taken as `[::1]`); a name with a port
+   * (`localhost:3000`), which no `Host` would match, fails the server as it is built. A request without a
    * `Host` header is checked by its URL's host when that URL is absolute (a `Request` made by hand
    * for the web handler); on Node, where it is a path, such a request is refused.
    */

@@ -10,7 +10,7 @@
  * | `MCP_HTTP_PORT` | `port` (3000; 0: a free port) |
  * | `MCP_HTTP_PATH` | `path` (/mcp) |
  * | `MCP_HTTP_STATELESS` | `stateless` (false) |
- * | `MCP_HTTP_ALLOWED_HOSTS` | `allowedHosts`: comma-separated, or `any` |
+ * | `MCP_HTTP_ALLOWED_HOSTS` | `allowedHosts`: comma-separated names without port, or `any` |
  * | `MCP_HTTP_ALLOWED_ORIGINS` | `allowedOrigins`: comma-separated, or `any` |
  * | `MCP_HTTP_CORS_ORIGINS` | `cors.allowedOrigins`: comma-separated, or `*` |
  * | `MCP_HTTP_HEALTH_PATH` | `healthPath` |
@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
+import { allowedHost } from "./hosts.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
 /** A variable's value, when it is set. */
@@ -108,6 +109,22 @@ const parseList = <W extends string>(
   return Effect.succeed(values)
 }
 
+/** Allowed hosts: a list (each made the form the Host check compares, see `allowedHost`), or any. */
+const parseHosts = (variable: string, value: string): Effect.Effect<ReadonlyArray<string> | "any", HttpConfigError> =>
+  Effect.flatMap(
+    parseList(variable, value, "any", "host", "names no host (every request would be refused); list hosts, or any"),
+    (hosts): Effect.Effect<ReadonlyArray<string> | "any", HttpConfigError> => {
+      if (hosts === "any") return Effect.succeed(hosts)
+      const names: Array<string> = []
+      for (const name of hosts) {
+        const parsed = allowedHost(name)
+        if ("problem" in parsed) return Effect.fail(new HttpConfigError({ variable, problem: `lists ${quoted(name)}, which ${parsed.problem}` }))
+        names.push(parsed.host)
+      }
+      return Effect.succeed(names)
+    }
+  )
+
 /**
  * The options the environment sets (an option it does not set is absent), or the error of the
  * first variable that is wrong. Read once, when the server starts.
@@ -125,8 +142,7 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   if (path !== undefined) options.path = path
   const stateless = yield* get("MCP_HTTP_STATELESS", parseBoolean)
   if (stateless !== undefined) options.stateless = stateless
-  const allowedHosts = yield* get("MCP_HTTP_ALLOWED_HOSTS", (variable, value) =>
-    parseList(variable, value, "any", "host", "names no host (every request would be refused); list hosts, or any"))
+  const allowedHosts = yield* get("MCP_HTTP_ALLOWED_HOSTS", parseHosts)
   if (allowedHosts !== undefined) options.allowedHosts = allowedHosts
   const allowedOrigins = yield* get("MCP_HTTP_ALLOWED_ORIGINS", (variable, value) => parseList(variable, value, "any", "origin"))
   if (allowedOrigins !== undefined) options.allowedOrigins = allowedOrigins

@@ -12,6 +12,7 @@ import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Options } from "../StreamableHttp.ts"
+import { allowedHostsOf, defaultHosts } from "./hosts.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -25,19 +26,21 @@ export interface BodyLimits {
 
 /**
  * DNS rebinding protection: the check that Host and Origin name an allowed host (`undefined`:
- * the request passes; else the 403 to answer). Built once from the options.
+ * the request passes; else the 403 to answer). Built once from the options: an allowed host that
+ * can be none (see `allowedHost`: `localhost:3000`) is thrown then, as an `Error` naming it.
  */
 export const originCheck = (
   options: Options
 ): (request: HttpServerRequest.HttpServerRequest) => HttpServerResponse.HttpServerResponse | undefined => {
-  const hosts = options.allowedHosts === "any" ? undefined : new Set((options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase()))
-  if (hosts === undefined) return () => undefined
+  const listed = allowedHostsOf(options.allowedHosts)
+  if (listed === undefined) return () => undefined
+  const hosts = new Set(listed)
   // Listed CORS origins pass the Origin check too, unless allowed origins are given of their
   // own. `"*"` does not turn the check off: a page of any origin driving a local server is what
   // the check prevents; with `"*"`, say `allowedOrigins: "any"` too (behind authentication).
   const corsOrigins = options.cors === undefined || options.cors.allowedOrigins === "*" ? undefined : options.cors.allowedOrigins
-  const listed = options.allowedOrigins ?? (corsOrigins !== undefined && corsOrigins.length > 0 ? corsOrigins : undefined)
-  const origins = listed === "any" ? "any" : listed === undefined ? undefined : new Set(listed)
+  const originsListed = options.allowedOrigins ?? (corsOrigins !== undefined && corsOrigins.length > 0 ? corsOrigins : undefined)
+  const origins = originsListed === "any" ? "any" : originsListed === undefined ? undefined : new Set(originsListed)
   const originAllowed = (origin: string): boolean => {
     const match = /^https?:\/\/(\[[^\]]+\]|[^:/]+)(:\d+)?$/i.exec(origin)
     return match !== null && hosts.has(match[1]!.toLowerCase())
@@ -55,8 +58,6 @@ export const originCheck = (
   }
 }
 
-const defaultHosts = ["localhost", "127.0.0.1", "[::1]"]
-
 /**
  * The endpoint's URL as the listening line (and `effect-mcp dev`) names it: the address the server
  * listens on (`address`, `http://host:port`), under a host name the Host check accepts, so that it
@@ -70,7 +71,7 @@ export const listeningUrl = (
   path: string,
   options: Pick<Options, "allowedHosts">
 ): { readonly url: string; readonly note: string | undefined } => {
-  const hosts = options.allowedHosts === "any" ? undefined : (options.allowedHosts ?? defaultHosts).map((h) => h.toLowerCase())
+  const hosts = allowedHostsOf(options.allowedHosts)
   const url = new URL(address)
   if (hosts === undefined || hosts.includes(url.hostname)) return { url: `${address}${path}`, note: undefined }
   const local = url.hostname === "0.0.0.0" || url.hostname === "[::]" || url.hostname === "[::1]" || url.hostname.startsWith("127.")

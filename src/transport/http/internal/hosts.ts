@@ -1,0 +1,65 @@
+/**
+ * Allowed host names as the Host check compares them: what `allowedHosts`, `--allowed-hosts` and
+ * `MCP_HTTP_ALLOWED_HOSTS` give, made the form a `Host` header carries without its port. Kept free
+ * of the HTTP stack: the CLI and the configuration read it before anything serves.
+ *
+ * @internal
+ */
+import { isIPv6 } from "node:net"
+
+/** The names allowed when none are given: this machine's loopback names. */
+export const defaultHosts: ReadonlyArray<string> = ["localhost", "127.0.0.1", "[::1]"]
+
+/**
+ * An allowed host as the Host check compares it (lower case; an IPv6 address in brackets, as a
+ * `Host` header writes it: `::1` is `[::1]`), or why it can be none: a name with a port
+ * (`localhost:3000`), which a `Host` header's name never equals once its port is cut off, and
+ * anything else that is not a host name (a URL, a path, a wildcard). Either would be refused
+ * every request, with nothing said. `problem` is said after the value (`"localhost:3000" names a
+ * port...`).
+ */
+export const allowedHost = (name: string): { readonly host: string } | { readonly problem: string } => {
+  const lower = name.trim().toLowerCase()
+  const v6 = canonicalIPv6(lower)
+  if (v6 !== undefined) return { host: v6 }
+  const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(lower)
+  const inBrackets = bracketed === null ? undefined : canonicalIPv6(bracketed[1]!)
+  if (inBrackets !== undefined) return bracketed![2] === undefined ? { host: inBrackets } : withPort(inBrackets)
+  const withPortMatch = /^([a-z0-9_.-]+):(\d*)$/.exec(lower)
+  if (withPortMatch !== null) return withPort(withPortMatch[1]!)
+  return /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/.test(lower)
+    ? { host: lower }
+    : { problem: "is not a host name (write a name or an address, without scheme, port or path)" }
+}
+
+/**
+ * An IPv6 address as a URL (so a client's `Host`) writes it: in brackets, shortest form;
+ * `undefined` when it is none (or has a zone, `%eth0`, which no `Host` carries).
+ */
+const canonicalIPv6 = (address: string): string | undefined => {
+  if (!isIPv6(address)) return undefined
+  try {
+    return new URL(`http://[${address}]/`).hostname
+  } catch {
+    return undefined
+  }
+}
+
+const withPort = (host: string) => ({
+  problem: `names a port (the Host check compares host names without their port): write ${host}`
+})
+
+/**
+ * The allowed hosts of an option (`undefined`: any host), each as {@link allowedHost} makes it;
+ * an entry that can be none is thrown as an `Error` naming it (a mistake in code, found when the
+ * endpoint is built, not at every request's 403).
+ */
+export const allowedHostsOf = (allowed: ReadonlyArray<string> | "any" | undefined): ReadonlyArray<string> | undefined => {
+  if (allowed === "any") return undefined
+  if (allowed === undefined) return defaultHosts
+  return allowed.map((name) => {
+    const parsed = allowedHost(name)
+    if ("problem" in parsed) throw new Error(`StreamableHttp: allowedHosts lists ${JSON.stringify(name)}, which ${parsed.problem}`)
+    return parsed.host
+  })
+}
