@@ -222,6 +222,73 @@ describe("Streamable HTTP security", () => {
     )
     assert.strictEqual(line("http://192.0.2.1:3000", { allowedHosts: ["192.0.2.1"] }, "/api"), "http://192.0.2.1:3000/api")
   })
+
+  // Fails before the fix: any allowed loopback name stood for any loopback or every-interface
+  // address, whatever its family: a server on 127.0.0.1 was named http://[::1]:… (no connection
+  // there), one on ::1 http://127.0.0.1:…, one on 127.0.0.2 http://localhost:… (127.0.0.1).
+  it("the listening line's URL names only a host that reaches the bound address: localhost or 127.0.0.1 for IPv4, localhost or [::1] for IPv6", () => {
+    const line = (address: string, allowedHosts?: ReadonlyArray<string>) => {
+      const { note, url } = listeningUrl(address, "/mcp", { allowedHosts })
+      return note === undefined ? url : `${url} (${note})`
+    }
+    // IPv4 loopback and every IPv4 interface: localhost, else 127.0.0.1.
+    assert.strictEqual(line("http://127.0.0.1:3000", ["[::1]"]), "http://127.0.0.1:3000/mcp (requests must name [::1])")
+    assert.strictEqual(line("http://127.0.0.1:3000", ["[::1]", "localhost"]), "http://localhost:3000/mcp (listening on 127.0.0.1)")
+    assert.strictEqual(line("http://0.0.0.0:3000", ["[::1]", "127.0.0.1"]), "http://127.0.0.1:3000/mcp (listening on 0.0.0.0)")
+    assert.strictEqual(line("http://0.0.0.0:3000", ["::1"]), "http://0.0.0.0:3000/mcp (requests must name [::1])")
+    // IPv6 loopback and every IPv6 interface: localhost, else [::1].
+    assert.strictEqual(line("http://[::1]:3000", ["127.0.0.1"]), "http://[::1]:3000/mcp (requests must name 127.0.0.1)")
+    assert.strictEqual(line("http://[::1]:3000", ["127.0.0.1", "localhost"]), "http://localhost:3000/mcp (listening on [::1])")
+    assert.strictEqual(line("http://[::]:3000", ["127.0.0.1", "[::1]"]), "http://[::1]:3000/mcp (listening on [::])")
+    assert.strictEqual(line("http://[::]:3000", ["127.0.0.1"]), "http://[::]:3000/mcp (requests must name 127.0.0.1)")
+    assert.strictEqual(line("http://[::1]:3000", ["::1"]), "http://[::1]:3000/mcp")
+    // Another loopback address: no name reaches it.
+    assert.strictEqual(line("http://127.0.0.2:3000"), "http://127.0.0.2:3000/mcp (requests must name localhost, 127.0.0.1, [::1])")
+    assert.strictEqual(line("http://127.0.0.2:3000", ["127.0.0.2"]), "http://127.0.0.2:3000/mcp")
+  })
+
+  // Fails before the fix: the line named http://[::1]:<port>/mcp, where nothing listens.
+  it.live("a server on 127.0.0.1 allowing only [::1]: the listening line's URL reaches it, and a request naming the host of its note is answered", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "echo", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port: 0, allowedHosts: ["[::1]"] }))
+          .pipe(Effect.provide(Logger.layer([logger])))
+      )
+      let line: string | undefined
+      for (let i = 0; i < 200 && line === undefined; i++) {
+        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
+        if (line === undefined) yield* Effect.sleep(25)
+      }
+      assert.isDefined(line, "no listening line within 5 s")
+      const match = /MCP over Streamable HTTP at (http:\/\/\S+) \(requests must name (.+)\)/.exec(line!)
+      assert.isNotNull(match, line)
+      const url = new URL(match![1]!)
+      assert.strictEqual(match![2], "[::1]")
+      const answer = yield* Effect.promise(() =>
+        new Promise<number>((resolve, reject) => {
+          const request = httpRequest(
+            {
+              host: url.hostname.replace(/^\[|\]$/g, ""),
+              port: url.port,
+              path: url.pathname,
+              method: "POST",
+              headers: { ...json, host: `[::1]:${url.port}` },
+              timeout: 5_000
+            },
+            (response) => {
+              response.resume()
+              resolve(response.statusCode ?? 0)
+            }
+          )
+          request.on("timeout", () => request.destroy(new Error("no answer within 5 s")))
+          request.on("error", reject)
+          request.end(JSON.stringify(initializeMessage()))
+        })
+      ).pipe(Effect.catchDefect((error) => Effect.succeed(String(error))))
+      assert.strictEqual(answer, 200, `${url.href}: ${answer}`)
+    }))
 })
 
 describe("Streamable HTTP limits", () => {

@@ -12,7 +12,7 @@ import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Options } from "../StreamableHttp.ts"
-import { allowedHostsOf, defaultHosts } from "./hosts.ts"
+import { allowedHostsOf } from "./hosts.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -61,10 +61,12 @@ export const originCheck = (
 /**
  * The endpoint's URL as the listening line (and `effect-mcp dev`) names it: the address the server
  * listens on (`address`, `http://host:port`), under a host name the Host check accepts, so that it
- * is a URL that answers. A server on loopback or on every interface (`0.0.0.0`, `::`) whose allowed
- * hosts leave its address out is named by an allowed loopback name (`localhost`...), the address
+ * is a URL that answers. A server whose allowed hosts leave its address out is named by an allowed
+ * name that reaches that address ({@link namesReaching}: `localhost` or `127.0.0.1` for 127.0.0.1
+ * and every IPv4 interface, `localhost` or `[::1]` for ::1 and every IPv6 interface), the address
  * going in `note`; one that no allowed name reaches keeps its address, `note` naming the hosts
- * requests must name.
+ * requests must name. (An allowed name of the other family would not do: `[::1]` for a server
+ * on 127.0.0.1 is refused a connection.)
  */
 export const listeningUrl = (
   address: string,
@@ -74,12 +76,24 @@ export const listeningUrl = (
   const hosts = allowedHostsOf(options.allowedHosts)
   const url = new URL(address)
   if (hosts === undefined || hosts.includes(url.hostname)) return { url: `${address}${path}`, note: undefined }
-  const local = url.hostname === "0.0.0.0" || url.hostname === "[::]" || url.hostname === "[::1]" || url.hostname.startsWith("127.")
-  const name = local ? defaultHosts.find((h) => hosts.includes(h)) : undefined
+  const name = namesReaching(url.hostname).find((name) => hosts.includes(name))
   return name === undefined
     ? { url: `${address}${path}`, note: `requests must name ${hosts.join(", ")}` }
     : { url: `http://${name}:${url.port}${path}`, note: `listening on ${url.hostname}` }
 }
+
+/**
+ * The loopback names that reach a server bound to `hostname` (as a URL writes it), in the order
+ * the listening line prefers them. A name of the other family does not (`127.0.0.1` for `::1`),
+ * nor does a name of another loopback address (`localhost` for `127.0.0.2`); `::` is taken as
+ * IPv6 only (whether it also takes IPv4 depends on the system).
+ */
+const namesReaching = (hostname: string): ReadonlyArray<string> =>
+  hostname === "127.0.0.1" || hostname === "0.0.0.0"
+    ? ["localhost", "127.0.0.1"]
+    : hostname === "[::1]" || hostname === "[::]"
+    ? ["localhost", "[::1]"]
+    : []
 
 /**
  * The host of a request without a `Host` header, from its URL when that is absolute: a `Request`
