@@ -96,7 +96,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   // A URL that answers: under a name the Host check accepts (`localhost` for a server on every interface).
-  const { url } = listeningUrl(
+  const { note, refused, url } = listeningUrl(
     `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`,
     "/mcp",
     { allowedHosts: options.allowedHosts }
@@ -142,9 +142,15 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     return scope
   })
 
+  // The note says why the URL is not the address given (`listening on 0.0.0.0`), or, when no
+  // allowed name reaches the server, that the URL as printed is refused and which names are not.
   yield* Console.error(
-    `effect-mcp dev: serving ${path.relative(process.cwd(), options.file) || options.file} at ${url}, restarted on changes\n` +
-      `  inspect it with: ${inspectorCommand(url)}`
+    `effect-mcp dev: serving ${path.relative(process.cwd(), options.file) || options.file} at ${url}` +
+      `${note === undefined ? "" : ` (${note})`}, restarted on changes\n` +
+      `  inspect it with: ${inspectorCommand(url)}` +
+      (refused
+        ? `\n  its host ${new URL(url).hostname} is not an allowed host (403): ${note}; inspect it under one of those names`
+        : "")
   )
   let current = yield* start
   yield* Effect.addFinalizer(() => Effect.suspend(() => Scope.close(current, Exit.void)))

@@ -170,6 +170,20 @@ describe("effect-mcp dev", () => {
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
     }), 30_000)
 
+  // Fails before the fix: dev printed the URL and an Inspector command its server refuses (403),
+  // and nothing said why (the listening line's note was dropped).
+  it.live("no allowed host reaches the address: the printed URL comes with the note naming the hosts requests must name", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "mcp.example.com"], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const url = `http://127.0.0.1:${port}/mcp`
+      assert.include(dev.stderr(), `serving server.ts at ${url} (requests must name mcp.example.com), restarted on changes`)
+      assert.include(dev.stderr(), `--server-url ${url}\n  its host 127.0.0.1 is not an allowed host (403): requests must name mcp.example.com`)
+    }), 30_000)
+
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
   // (an orphan holding the port).
   it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>

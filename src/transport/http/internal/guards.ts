@@ -65,21 +65,22 @@ export const originCheck = (
  * name that reaches that address ({@link namesReaching}: `localhost` or `127.0.0.1` for 127.0.0.1
  * and every IPv4 interface, `localhost` or `[::1]` for ::1 and every IPv6 interface), the address
  * going in `note`; one that no allowed name reaches keeps its address, `note` naming the hosts
- * requests must name. (An allowed name of the other family would not do: `[::1]` for a server
- * on 127.0.0.1 is refused a connection.)
+ * requests must name, and `refused` saying that a request to `url` as it is gets 403. (An
+ * allowed name of the other family would not do: `[::1]` for a server on 127.0.0.1 is refused a
+ * connection.)
  */
 export const listeningUrl = (
   address: string,
   path: string,
   options: Pick<Options, "allowedHosts">
-): { readonly url: string; readonly note: string | undefined } => {
+): { readonly url: string; readonly note: string | undefined; readonly refused: boolean } => {
   const hosts = allowedHostsOf(options.allowedHosts)
   const url = new URL(address)
-  if (hosts === undefined || hosts.includes(url.hostname)) return { url: `${address}${path}`, note: undefined }
+  if (hosts === undefined || hosts.includes(url.hostname)) return { url: `${address}${path}`, note: undefined, refused: false }
   const name = namesReaching(url.hostname).find((name) => hosts.includes(name))
   return name === undefined
-    ? { url: `${address}${path}`, note: `requests must name ${hosts.join(", ")}` }
-    : { url: `http://${name}:${url.port}${path}`, note: `listening on ${url.hostname}` }
+    ? { url: `${address}${path}`, note: `requests must name ${hosts.join(", ")}`, refused: true }
+    : { url: `http://${name}:${url.port}${path}`, note: `listening on ${url.hostname}`, refused: false }
 }
 
 /**
