@@ -142,6 +142,26 @@ describe("Streamable HTTP security", () => {
       assert.strictEqual(anyHost.status, 200)
     }))
 
+  // Fails before the fix: "any" host returned before the Origin check, so the origins listed
+  // (allowedOrigins, or the CORS origins that stand for them) were ignored: every page passed.
+  it.live("allowedHosts \"any\": listed origins are still checked (allowedOrigins, or CORS origins); none listed, any origin passes", () =>
+    Effect.gen(function*() {
+      const body = JSON.stringify(initializeMessage())
+      const status = (port: number, headers: Record<string, string>) =>
+        Effect.promise(() => rawRequest(port, "POST", { ...json, ...headers }, body)).pipe(Effect.map((answer) => answer.status))
+      const listed = yield* serveEverything({ allowedHosts: "any", allowedOrigins: ["https://app.example.com"] })
+      assert.strictEqual(yield* status(listed.port, { host: "mcp.example.com", origin: "https://app.example.com" }), 200)
+      assert.strictEqual(yield* status(listed.port, { host: "mcp.example.com" }), 200, "no Origin: not a browser")
+      assert.strictEqual(yield* status(listed.port, { host: "mcp.example.com", origin: "https://evil.example.com" }), 403)
+      assert.strictEqual(yield* status(listed.port, { host: "mcp.example.com", origin: "https://mcp.example.com" }), 403)
+      const cors = yield* serveEverything({ allowedHosts: "any", cors: { allowedOrigins: ["https://app.example.com"] } })
+      assert.strictEqual(yield* status(cors.port, { host: "mcp.example.com", origin: "https://app.example.com" }), 200)
+      assert.strictEqual(yield* status(cors.port, { host: "mcp.example.com", origin: "https://evil.example.com" }), 403)
+      for (const open of [yield* serveEverything({ allowedHosts: "any" }), yield* serveEverything({ allowedHosts: "any", allowedOrigins: "any" })]) {
+        assert.strictEqual(yield* status(open.port, { host: "mcp.example.com", origin: "https://evil.example.com" }), 200)
+      }
+    }))
+
   // Fails before the fix: `::1` (as `--host ::1` writes it) never equalled a Host header's
   // `[::1]`, and `localhost:3000` never equalled a Host's name (its port cut off): every request
   // was refused 403, and nothing said why.

@@ -74,14 +74,21 @@ export interface Options {
   readonly responseMode?: "auto" | "json" | "sse" | undefined
   /**
    * Accepted `Host` names (without port). Default: `localhost`, `127.0.0.1`, `[::1]` (DNS
-   * rebinding protection for local servers); `"any"` turns the check off. Names are compared in
+   * rebinding protection for local servers). `"any"` turns the check off, and with it DNS
+   * rebinding protection: the Origin check then has no allowed host to compare an `Origin` with,
+   * and checks only the origins listed (`allowedOrigins`, or `cors.allowedOrigins`), none by
+   * default. Use it only behind a proxy that checks `Host` itself. Names are compared in
    * lower case, an IPv6 address in brackets (`::1` is taken as `[::1]`); a name with a port
    * (`localhost:3000`), which no `Host` would match, fails the server as it is built. A request without a
    * `Host` header is checked by its URL's host when that URL is absolute (a `Request` made by hand
    * for the web handler); on Node, where it is a path, such a request is refused.
    */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
-  /** Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port. */
+  /**
+   * Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port
+   * (with `allowedHosts: "any"`, any origin). A request without `Origin` (not from a browser) is
+   * not checked. `"any"` turns the check off.
+   */
   readonly allowedOrigins?: ReadonlyArray<string> | "any" | undefined
   /**
    * Largest accepted body, however it is framed (`Content-Length` or chunked): bytes are counted

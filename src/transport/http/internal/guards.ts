@@ -25,22 +25,32 @@ export interface BodyLimits {
 }
 
 /**
- * DNS rebinding protection: the check that Host and Origin name an allowed host (`undefined`:
- * the request passes; else the 403 to answer). Built once from the options: an allowed host that
+ * DNS rebinding protection: the check that Host and Origin name an allowed host, or Origin an
+ * allowed origin when they are listed (`undefined`: the request passes; else the 403 to answer).
+ * With any host allowed (`"any"`), only listed origins are checked. Built once from the options: an allowed host that
  * can be none (see `allowedHost`: `localhost:3000`) is thrown then, as an `Error` naming it.
  */
 export const originCheck = (
   options: Options
 ): (request: HttpServerRequest.HttpServerRequest) => HttpServerResponse.HttpServerResponse | undefined => {
-  const listed = allowedHostsOf(options.allowedHosts)
-  if (listed === undefined) return () => undefined
-  const hosts = new Set(listed)
   // Listed CORS origins pass the Origin check too, unless allowed origins are given of their
   // own. `"*"` does not turn the check off: a page of any origin driving a local server is what
   // the check prevents; with `"*"`, say `allowedOrigins: "any"` too (behind authentication).
   const corsOrigins = options.cors === undefined || options.cors.allowedOrigins === "*" ? undefined : options.cors.allowedOrigins
   const originsListed = options.allowedOrigins ?? (corsOrigins !== undefined && corsOrigins.length > 0 ? corsOrigins : undefined)
   const origins = originsListed === "any" ? "any" : originsListed === undefined ? undefined : new Set(originsListed)
+  const listed = allowedHostsOf(options.allowedHosts)
+  if (listed === undefined) {
+    // Any host: no Host check, and no origin on the allowed hosts to check by default. Origins
+    // listed still are: a proxy that checks Host says nothing of the page a browser request
+    // comes from, which only `Origin` tells (the list was ignored here, every page let through).
+    if (origins === undefined || origins === "any") return () => undefined
+    return (request) => {
+      const origin = headersOf(request).origin
+      return origin === undefined || origins.has(origin) ? undefined : forbiddenOrigin(origin)
+    }
+  }
+  const hosts = new Set(listed)
   const originAllowed = (origin: string): boolean => {
     const match = /^https?:\/\/(\[[^\]]+\]|[^:/]+)(:\d+)?$/i.exec(origin)
     return match !== null && hosts.has(match[1]!.toLowerCase())
@@ -54,9 +64,11 @@ export const originCheck = (
     const origin = headers.origin
     if (origin === undefined || origins === "any") return undefined
     const allowed = origins === undefined ? originAllowed(origin) : origins.has(origin)
-    return allowed ? undefined : jsonError(403, ErrorCode.InvalidRequest, `Forbidden: origin ${origin} is not allowed`)
+    return allowed ? undefined : forbiddenOrigin(origin)
   }
 }
+
+const forbiddenOrigin = (origin: string) => jsonError(403, ErrorCode.InvalidRequest, `Forbidden: origin ${origin} is not allowed`)
 
 /**
  * The endpoint's URL as the listening line (and `effect-mcp dev`) names it: the address the server
