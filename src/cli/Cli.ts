@@ -108,11 +108,18 @@ const host = Flag.String("host").pipe(
 )
 const allowedHosts = Flag.String("allowed-hosts").pipe(
   Flag.map((value) => value.split(",").map((name) => name.trim()).filter((name) => name !== "")),
+  // `*` is no alias of any (undocumented, and a shell expands it unquoted): refused, as
+  // MCP_HTTP_ALLOWED_HOSTS refuses it.
   Flag.filter(
-    (names) => names.length > 0 && (names.length === 1 || !names.some((name) => name === "any" || name === "*")),
-    (names) => names.length === 0 ? "--allowed-hosts names no host (every request would be refused)" : "--allowed-hosts: write any alone to allow every host"
+    (names) => names.length > 0 && !names.includes("*") && (names.length === 1 || !names.includes("any")),
+    (names) =>
+      names.length === 0
+        ? "--allowed-hosts names no host (every request would be refused)"
+        : names.includes("*")
+        ? "--allowed-hosts: * is not a host name; list the names clients use (any, alone, allows every host, which turns off DNS rebinding protection)"
+        : "--allowed-hosts: write any alone to allow every host"
   ),
-  Flag.map((names): ReadonlyArray<string> | "any" => names.length === 1 && (names[0] === "any" || names[0] === "*") ? "any" : names),
+  Flag.map((names): ReadonlyArray<string> | "any" => names.length === 1 && names[0] === "any" ? "any" : names),
   // Each name as the Host check compares it (`::1` is `[::1]`); one it can never match
   // (`localhost:3000`) is refused here, not answered 403 at every request.
   Flag.filter(
@@ -125,8 +132,10 @@ const allowedHosts = Flag.String("allowed-hosts").pipe(
   ),
   Flag.map((names) => names === "any" ? names : names.map((name) => (allowedHost(name) as { readonly host: string }).host)),
   Flag.withDescription(
-    "The host names requests may name (their Host header, without port; comma-separated, or any): default localhost, 127.0.0.1, [::1]. " +
-      "With --host serving other machines, list the names their clients use"
+    "The host names requests may name (their Host header, without port; comma-separated): default localhost, 127.0.0.1, [::1]. " +
+      "With --host serving other machines, list the names their clients use. " +
+      "any allows every host and turns off DNS rebinding protection (the Host and Origin checks): " +
+      "only behind a proxy that checks Host"
   ),
   Flag.optional
 )
@@ -190,7 +199,7 @@ const run = Command.make("run", {
     if (mode._tag === "Http" && mode.allowedHosts === undefined && !Run.isLoopback(mode.host)) {
       yield* Console.error(
         `effect-mcp run: --host ${mode.host} listens for other machines, but only requests naming localhost, 127.0.0.1 or [::1] ` +
-          "are answered (DNS rebinding protection): list the host names their clients use with --allowed-hosts (or any)"
+          "are answered (DNS rebinding protection): list the host names their clients use with --allowed-hosts"
       )
     }
     // Before the module loads: nothing it prints may reach stdout.

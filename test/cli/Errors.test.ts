@@ -23,6 +23,15 @@ describe("effect-mcp --help", () => {
       }
       const run = yield* cli(["run", "--help"])
       for (const flag of ["--stdio", "--http", "--port", "--host", "--stateless"]) assert.include(run.stdout, flag)
+      // Fails before the fix: "or any" was offered with no word of what it turns off.
+      for (const command of ["run", "dev"]) {
+        const help = command === "run" ? run : yield* cli([command, "--help"])
+        assert.include(
+          help.stdout.replace(/\s+/g, " "),
+          "any allows every host and turns off DNS rebinding protection (the Host and Origin checks): only behind a proxy that checks Host",
+          command
+        )
+      }
       const top = yield* cli([])
       assert.strictEqual(top.code, 0)
       for (const command of ["run", "dev", "inspect", "install"]) assert.include(top.stdout, command)
@@ -106,6 +115,8 @@ describe("effect-mcp errors", () => {
         [["run", hello, "--http", "--port", "0", "--allowed-hosts", "localhost:3000"], "--allowed-hosts: \"localhost:3000\" names a port"],
         [["run", hello, "--http", "--port", "0", "--allowed-hosts", "a.example,[::1]:3000"], "names a port (the Host check compares host names without their port): write [::1]"],
         [["run", hello, "--http", "--port", "0", "--allowed-hosts", "http://mcp.example.com"], "\"http://mcp.example.com\" is not a host name"],
+        // Fails before the fix: an undocumented alias of any (which turns off DNS rebinding protection).
+        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "*"], "--allowed-hosts: * is not a host name"],
         [["install", "emacs", hello], "emacs"],
         [["install", "stdio", hello, "--config", "x.json"], "the stdio entry is printed"],
         [["frobnicate"], "Unknown subcommand \"frobnicate\""]

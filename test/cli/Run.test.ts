@@ -230,7 +230,10 @@ describe("effect-mcp run --http", () => {
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--host", "192.0.2.1", "--port", String(port)])
       assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
       assert.include(running.stderr(), "--host 192.0.2.1 listens for other machines")
-      assert.include(running.stderr(), "--allowed-hosts")
+      assert.include(running.stderr(), "list the host names their clients use with --allowed-hosts")
+      // Fails before the fix: it suggested "(or any)", which turns off DNS rebinding protection
+      // on a server other machines reach.
+      assert.notMatch(running.stderr(), /\bany\b/)
       assert.include(running.stderr(), "choose another address with --host")
     }), 30_000)
 
