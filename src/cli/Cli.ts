@@ -103,6 +103,9 @@ const port = Flag.Int("port").pipe(
 )
 const host = Flag.String("host").pipe(
   Flag.filter((h) => h.trim() !== "", () => "--host must name an address (an empty one listens on every interface)"),
+  // An IPv6 address as a URL writes it (`[::1]`) is the address (`::1`): Node would look the
+  // bracketed name up (ENOTFOUND), and `dev` made a URL of it with a second pair (TypeError).
+  Flag.map((h) => /^\[[^\]]*\]$/.test(h.trim()) ? h.trim().slice(1, -1) : h),
   Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
   Flag.optional
 )

@@ -184,6 +184,20 @@ describe("effect-mcp dev", () => {
       assert.include(dev.stderr(), `--server-url ${url}\n  its host 127.0.0.1 is not an allowed host (403): requests must name mcp.example.com`)
     }), 30_000)
 
+  // Fails before the fix: dev made http://[[::1]]:<port> of it and died of a TypeError (exit 1,
+  // a stack), and run's server looked the name "[::1]" up (ENOTFOUND).
+  it.live("--host [::1] (an IPv6 address in brackets): served on ::1, at the URL printed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--host", "[::1]", "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at") || dev.child.exitCode !== null, "the server")
+      const url = `http://[::1]:${port}/mcp`
+      assert.include(dev.stderr(), `--server-url ${url}`)
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
+    }), 30_000)
+
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
   // (an orphan holding the port).
   it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>
