@@ -697,6 +697,60 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       fresh!.destroy()
     }), 30_000)
 
+  // Fails before (review of d3a6329, which made the dropped stream stop being the session's at
+  // the drop): what was sent after the server dropped the slow connection went nowhere, and the
+  // resumption lacked it (its reader waited for the probes in vain).
+  it.live("a standalone connection dropped as too slow: resumed (Last-Event-ID), it carries every message sent after the drop", () =>
+    Effect.gen(function*() {
+      const { store } = recordingEventStore({ maxEventsPerStream: 100_000 })
+      const url = yield* Effect.provideService(serve({}, []), EventStore.EventStore, store)
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const standalone = on(sessionId, { accept: "text/event-stream" })
+      // Not read until the steps are done: the server's writes back up until it drops the connection.
+      const slow = yield* Effect.promise(() => nodeFetch(url, "GET", standalone))
+      assert.strictEqual(slow.response.status, 200)
+      // Each step: 1 MiB of log messages, then one "probe" message (all through the session: on
+      // the standalone stream). The drop comes after a few steps (about 8 here).
+      const steps = 16
+      for (let step = 0; step < steps; step++) {
+        yield* Effect.promise(() => callTool(url, sessionId, 1_000 + step, "log_flood"))
+        yield* Effect.promise(() => callTool(url, sessionId, 2_000 + step, "log_untied"))
+      }
+      const isProbe = (event: { readonly data: string }) => event.data.includes(`"probe"`)
+      // Read now: the response ends (what was queued written out) only because the server dropped it.
+      const first = yield* Effect.promise(() => readSse(slow.response, 10_000))
+      const before = first.filter(isProbe).length
+      assert.isBelow(before, steps, "the connection was dropped before the last probe")
+      // Resumed from the last event each connection carried: a replay longer than a connection
+      // queues (1,024 events) comes over several (each ends once written out), none with a gap.
+      const lastIdOf = (events: ReadonlyArray<{ readonly id: string | undefined }>) =>
+        [...events].reverse().find((event) => event.id !== undefined && event.id !== "")?.id
+      let lastId = lastIdOf(first)!
+      let after = 0
+      let resumptions = 0
+      const seen: Array<number> = []
+      for (; resumptions < 10 && before + after < steps; resumptions++) {
+        const resumed = yield* Effect.promise(() => nodeFetch(url, "GET", { ...standalone, "last-event-id": lastId }))
+        assert.strictEqual(resumed.response.status, 200)
+        const reader = sseReader(resumed.response)
+        for (let i = 0; i < 2_000 && before + after < steps; i++) {
+          const event = yield* Effect.promise(() => reader.next(5_000))
+          if (event === undefined) break
+          if (event.id !== undefined && event.id !== "") {
+            seen.push(Number(event.id.slice(event.id.indexOf(".") + 1)))
+            lastId = event.id
+          }
+          if (isProbe(event)) after++
+        }
+        void reader.cancel()
+        resumed.destroy()
+      }
+      assert.strictEqual(before + after, steps, "every probe, before the drop on the dropped connection, after it on the resumptions")
+      const firstSeq = Number(lastIdOf(first)!.slice(lastIdOf(first)!.indexOf(".") + 1))
+      assert.deepStrictEqual(seen, Array.from({ length: seen.length }, (_, i) => firstSeq + 1 + i), "no event missing or repeated")
+      assert.isAbove(resumptions, 1, "the replay took more than one connection")
+    }), 60_000)
+
   // Fails before (fbeafde): the held request's cancel went out on the stream of the request that
   // reused its request's id, so it stayed held, and went out on the GET stream (the first message
   // there was the given-up roots/list) for a caller long gone.

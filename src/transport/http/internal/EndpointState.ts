@@ -595,14 +595,11 @@ export class Endpoint implements SessionHost {
       const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {
         // The client does not keep up: drop the connection; it resumes from the event store.
+        // A standalone stream stays the session's: what is sent until the client comes back is
+        // stored on it for that resumption, and a fresh GET replaces it as a stream the client
+        // left (see `legacy.get`).
         connection.close()
         stream.connection = undefined
-        // A standalone stream stops being the session's now, not when its response ends (see
-        // `sseResponse`: once the client has read what was queued, or gone, maybe long after).
-        // In between, a fresh GET took it as it was and sent none of what it carried after the
-        // drop. From now on a request is held for the client's next GET, resumed or fresh, and a
-        // fresh one replaces this stream as any other the client left (see `legacy.get`).
-        if (stream === session.standalone) session.standalone = undefined
       }
       if (last) {
         stream.done = true

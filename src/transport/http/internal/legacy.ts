@@ -134,6 +134,14 @@ export const get = (
         // stream read to its end on its first connection).
         connection.lastPushed = queued
         connection.close()
+      } else if (!queued) {
+        // The replay did not fit the connection's queue (a client long away, or dropped for not
+        // keeping up): what it holds goes out, then the response ends, and the client resumes
+        // again from the last event it got, the stream storing meanwhile. Attached, the
+        // connection would have carried the live events after a gap the client could not see.
+        stream.connection?.close()
+        stream.connection = undefined
+        connection.close()
       } else {
         stream.connection?.close()
         stream.connection = connection
@@ -150,6 +158,11 @@ export const get = (
       return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
     }
     let unanswered: Array<JsonRpc.Message> | undefined
+    // A standalone stream without a connection is one the server dropped for not keeping up, its
+    // response not ended yet (it ends once the client read what was queued, or left): a fresh GET
+    // replaces it as any stream the client left, and it carried what was sent since (stored for a
+    // resumption), the requests among it sent again below. Taken as it was, none of that came.
+    if (session.standalone !== undefined && session.standalone.connection === undefined) session.standalone = undefined
     if (session.standalone === undefined) {
       // A fresh standalone stream, not a resumed one: the client gave up the earlier ones it left
       // (their stored events are what it was sent before it left). Dropped, with those events, or
