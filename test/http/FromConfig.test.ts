@@ -193,6 +193,22 @@ describe("StreamableHttp.fromConfig", () => {
       )
     }))
 
+  // Fails before (review): "[::1]" was kept in its brackets (listen: ENOTFOUND), a blank value was
+  // taken as a host, and "0x50" and "1e3" were read by Number (ports 80 and 1000). An empty value
+  // is an unset one (the default host), as before.
+  it.effect("MCP_HTTP_HOST: an IPv6 address in brackets is the address, a blank one is refused; numbers are decimal digits", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* withEnvironment({ MCP_HTTP_HOST: "[::1]" })(HttpConfig.serveOptions)).host, "::1")
+      assert.strictEqual((yield* withEnvironment({ MCP_HTTP_HOST: " 127.0.0.1 " })(HttpConfig.serveOptions)).host, "127.0.0.1")
+      assert.isUndefined((yield* withEnvironment({ MCP_HTTP_HOST: "" })(HttpConfig.serveOptions)).host)
+      for (const [variable, value] of [["MCP_HTTP_HOST", "  "], ["MCP_HTTP_PORT", "0x50"], ["MCP_HTTP_PORT", "1e3"], ["MCP_HTTP_MAX_SESSIONS", "1e3"]]) {
+        const exit = yield* Effect.exit(withEnvironment({ [variable!]: value! })(HttpConfig.serveOptions))
+        const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
+        assert.instanceOf(error, StreamableHttp.HttpConfigError, `${variable}=${JSON.stringify(value)}`)
+        assert.strictEqual(error?.variable, variable)
+      }
+    }))
+
   // Found by fuzzing (fails before a fix): these were taken as written, silently: a path with a
   // space (every request 404), "*" as an allowed origin and "any" as a CORS origin (origins named
   // so: every browser refused), "any" beside hosts (a host named any).

@@ -267,6 +267,40 @@ describe("Streamable HTTP security", () => {
     assert.strictEqual(line("http://127.0.0.2:3000", ["127.0.0.2"]), "http://127.0.0.2:3000/mcp")
   })
 
+  // Fails before (review): the brackets reached Node's listen, which looked "[::1]" up as a name
+  // (ENOTFOUND) and the server never listened.
+  it.live("make({ host: \"[::1]\" }): an IPv6 address written as in a URL is listened on, and the listening line's URL answers", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "echo", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "[::1]", port: 0 }))
+          .pipe(Effect.provide(Logger.layer([logger])))
+      )
+      let line: string | undefined
+      for (let i = 0; i < 200 && line === undefined; i++) {
+        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
+        if (line === undefined) yield* Effect.sleep(25)
+      }
+      assert.isDefined(line, `no listening line within 5 s: ${lines.join(" | ")}`)
+      const url = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(line!)![1]!
+      assert.match(url, /^http:\/\/\[::1\]:\d+\/mcp$/)
+      const response = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "v6", version: "1" } }
+          })
+        })
+      )
+      assert.strictEqual(response.status, 200)
+      assert.isString(response.headers.get("mcp-session-id"))
+    }))
+
   // Fails before the fix: the line named http://[::1]:<port>/mcp, where nothing listens.
   it.live("a server on 127.0.0.1 allowing only [::1]: the listening line's URL reaches it, and a request naming the host of its note is answered", () =>
     Effect.gen(function*() {

@@ -39,10 +39,21 @@ const read = (variable: string): Effect.Effect<string | undefined, HttpConfigErr
 /** A value as the error quotes it (clipped: it is a configuration mistake, maybe a whole file). */
 const quoted = (value: string): string => JSON.stringify(clip(value))
 
-/** An integer: what `Config.Int` took (`Number`'s syntax), without `Number("")` reading as 0. */
+/** A whole number written in decimal digits (not `0x50`, `1e3` or an empty value, which `Number` reads). */
 const integer = (value: string): number | undefined => {
-  const number = value.trim() === "" ? Number.NaN : Number(value)
+  const trimmed = value.trim()
+  const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
   return Number.isSafeInteger(number) ? number : undefined
+}
+
+/**
+ * A host to listen on: an IPv6 address may be written in brackets, as in a URL (`[::1]`); an empty
+ * value is refused (Node would listen on every interface).
+ */
+const parseHost = (variable: string, value: string): Effect.Effect<string, HttpConfigError> => {
+  const host = value.trim()
+  if (host === "") return Effect.fail(new HttpConfigError({ variable, problem: "is empty (a host or address to listen on, e.g. 127.0.0.1)" }))
+  return Effect.succeed(host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host)
 }
 
 /** The words `Config.Boolean` took, in any case. */
@@ -134,7 +145,7 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   /** `variable`'s value, parsed, when it is set. */
   const get = <A>(variable: string, parse: (variable: string, value: string) => Effect.Effect<A, HttpConfigError>) =>
     Effect.flatMap(read(variable), (value) => value === undefined ? Effect.undefined : parse(variable, value))
-  const host = yield* read("MCP_HTTP_HOST")
+  const host = yield* get("MCP_HTTP_HOST", parseHost)
   if (host !== undefined) options.host = host
   const port = yield* get("MCP_HTTP_PORT", parsePort)
   if (port !== undefined) options.port = port

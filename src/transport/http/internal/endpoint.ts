@@ -144,7 +144,9 @@ export const serve = <R>(
   Layer.unwrap(
     Effect.map(Effect.context<R>(), (context) => {
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
-      const host = options.host ?? "127.0.0.1"
+      // An IPv6 address may be written as in a URL (`[::1]`); Node listens on it bare.
+      const given = options.host ?? "127.0.0.1"
+      const host = given.startsWith("[") && given.endsWith("]") ? given.slice(1, -1) : given
       const port = options.port ?? 3000
       const server = nodeServer(host, port).pipe(
         Layer.catchTag("ServeError", (error) =>
