@@ -110,7 +110,8 @@ const host = Flag.String("host").pipe(
   Flag.optional
 )
 const allowedHosts = Flag.String("allowed-hosts").pipe(
-  Flag.map((value) => value.split(",").map((name) => name.trim()).filter((name) => name !== "")),
+  // The word for all in any case (`ANY`), as host names are (not a host named "ANY").
+  Flag.map((value) => value.split(",").map((name) => name.trim()).filter((name) => name !== "").map((name) => name.toLowerCase() === "any" ? "any" : name)),
   // `*` is no alias of any (undocumented, and a shell expands it unquoted): refused, as
   // MCP_HTTP_ALLOWED_HOSTS refuses it.
   Flag.filter(

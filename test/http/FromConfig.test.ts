@@ -201,6 +201,8 @@ describe("StreamableHttp.fromConfig", () => {
       assert.strictEqual((yield* withEnvironment({ MCP_HTTP_HOST: "[::1]" })(HttpConfig.serveOptions)).host, "::1")
       assert.strictEqual((yield* withEnvironment({ MCP_HTTP_HOST: " 127.0.0.1 " })(HttpConfig.serveOptions)).host, "127.0.0.1")
       assert.isUndefined((yield* withEnvironment({ MCP_HTTP_HOST: "" })(HttpConfig.serveOptions)).host)
+      // The word for all in any case, as host names are (it was refused as "beside names").
+      assert.strictEqual((yield* withEnvironment({ MCP_HTTP_ALLOWED_HOSTS: "ANY" })(HttpConfig.serveOptions)).allowedHosts, "any")
       for (const [variable, value] of [["MCP_HTTP_HOST", "  "], ["MCP_HTTP_PORT", "0x50"], ["MCP_HTTP_PORT", "1e3"], ["MCP_HTTP_MAX_SESSIONS", "1e3"]]) {
         const exit = yield* Effect.exit(withEnvironment({ [variable!]: value! })(HttpConfig.serveOptions))
         const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined

@@ -112,7 +112,7 @@ const parseList = <W extends string>(
   nothing?: string
 ): Effect.Effect<ReadonlyArray<string> | W, HttpConfigError> => {
   const values = value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)
-  if (values.length === 1 && values[0] === word) return Effect.succeed(word)
+  if (values.length === 1 && values[0]!.toLowerCase() === word) return Effect.succeed(word)
   if (values.some((part) => ["any", "*"].includes(part.toLowerCase()))) {
     return Effect.fail(new HttpConfigError({ variable, problem: `lists ${quoted(value)}: write ${word} alone to allow every ${what}` }))
   }
