@@ -149,7 +149,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       `${note === undefined ? "" : ` (${note})`}, restarted on changes\n` +
       `  inspect it with: ${inspectorCommand(url)}` +
       (refused
-        ? `\n  its host ${new URL(url).hostname} is not an allowed host (403): ${note}; inspect it under one of those names`
+        ? `\n  its host ${new URL(url).hostname} is not an allowed host (403): ${note}, through a name that reaches this address (a proxy, or the name of this machine)`
         : "")
   )
   let current = yield* start

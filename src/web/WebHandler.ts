@@ -8,7 +8,7 @@
  *
  * The Host check (`allowedHosts`) defaults to localhost, as for `StreamableHttp.make`: deployed
  * under another name, list it (or `"any"` behind a platform that checks hosts itself: it turns
- * off the Origin check too, unless `allowedOrigins` are listed), else every request is answered 403. A `Request` without a `Host` header (one a unit test makes, `new
+ * off the Origin check too, unless `allowedOrigins` or `cors.allowedOrigins` are listed), else every request is answered 403. A `Request` without a `Host` header (one a unit test makes, `new
  * Request("http://localhost/mcp", ...)`) is checked by its URL's host.
  *
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this

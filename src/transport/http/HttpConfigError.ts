@@ -21,7 +21,7 @@ import * as Data from "effect/Data"
  * your own way.
  *
  * @since 0.2.0
- * @category Errors
+ * @category errors
  */
 export class HttpConfigError extends Data.TaggedError("HttpConfigError")<{
   /** The variable, `MCP_HTTP_PORT`... */

@@ -19,7 +19,7 @@ import * as Data from "effect/Data"
  * `effect-mcp` CLI suggests `--port`).
  *
  * @since 0.2.0
- * @category Errors
+ * @category errors
  */
 export class ListenError extends Data.TaggedError("ListenError")<{
   readonly host: string

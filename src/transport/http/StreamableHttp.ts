@@ -81,7 +81,8 @@ export interface Options {
    * lower case, an IPv6 address in brackets (`::1` is taken as `[::1]`); a name with a port
    * (`localhost:3000`), which no `Host` would match, fails the server as it is built. A request without a
    * `Host` header is checked by its URL's host when that URL is absolute (a `Request` made by hand
-   * for the web handler); on Node, where it is a path, such a request is refused.
+   * for the web handler); on Node, where it is a path (HTTP/1.0, or malformed), such a request
+   * is refused (an absolute-form target's host is made its `Host` by the platform).
    */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /**
@@ -155,7 +156,7 @@ export {
    * The endpoint's own HTTP server could not listen (a busy port…): see {@link serve}.
    *
    * @since 0.2.0
-   * @category Errors
+   * @category errors
    */
   ListenError
 } from "./ListenError.ts"
@@ -166,7 +167,7 @@ export {
    * (`MCP_HTTP_PORT=abc`): see {@link fromConfig}.
    *
    * @since 0.2.0
-   * @category Errors
+   * @category errors
    */
   HttpConfigError
 } from "./HttpConfigError.ts"
