@@ -38,6 +38,7 @@ import * as Path from "effect/Path"
 import { Argument, CliError, CliOutput, Command, Flag } from "effect/cli"
 import { readFileSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
+import { isIPv6 } from "node:net"
 import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
@@ -105,7 +106,8 @@ const host = Flag.String("host").pipe(
   Flag.filter((h) => h.trim() !== "", () => "--host must name an address (an empty one listens on every interface)"),
   // An IPv6 address as a URL writes it (`[::1]`) is the address (`::1`): Node would look the
   // bracketed name up (ENOTFOUND), and `dev` made a URL of it with a second pair (TypeError).
-  Flag.map((h) => /^\[[^\]]*\]$/.test(h.trim()) ? h.trim().slice(1, -1) : h),
+  // Only an IPv6 address: `[]` is no host (a listen error), never the empty one (every interface).
+  Flag.map((h) => /^\[[^\]]*\]$/.test(h.trim()) && isIPv6(h.trim().slice(1, -1)) ? h.trim().slice(1, -1) : h),
   Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
   Flag.optional
 )

@@ -203,7 +203,7 @@ describe("StreamableHttp.fromConfig", () => {
       assert.isUndefined((yield* withEnvironment({ MCP_HTTP_HOST: "" })(HttpConfig.serveOptions)).host)
       // The word for all in any case, as host names are (it was refused as "beside names").
       assert.strictEqual((yield* withEnvironment({ MCP_HTTP_ALLOWED_HOSTS: "ANY" })(HttpConfig.serveOptions)).allowedHosts, "any")
-      for (const [variable, value] of [["MCP_HTTP_HOST", "  "], ["MCP_HTTP_PORT", "0x50"], ["MCP_HTTP_PORT", "1e3"], ["MCP_HTTP_MAX_SESSIONS", "1e3"]]) {
+      for (const [variable, value] of [["MCP_HTTP_HOST", "  "], ["MCP_HTTP_HOST", "[]"], ["MCP_HTTP_HOST", "[localhost]"], ["MCP_HTTP_PORT", "0x50"], ["MCP_HTTP_PORT", "1e3"], ["MCP_HTTP_MAX_SESSIONS", "1e3"]]) {
         const exit = yield* Effect.exit(withEnvironment({ [variable!]: value! })(HttpConfig.serveOptions))
         const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
         assert.instanceOf(error, StreamableHttp.HttpConfigError, `${variable}=${JSON.stringify(value)}`)

@@ -709,47 +709,55 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       // Not read until the steps are done: the server's writes back up until it drops the connection.
       const slow = yield* Effect.promise(() => nodeFetch(url, "GET", standalone))
       assert.strictEqual(slow.response.status, 200)
-      // Each step: 1 MiB of log messages, then one "probe" message (all through the session: on
-      // the standalone stream). The drop comes after a few steps (about 8 here).
-      const steps = 16
+      // Each step: 1 MiB of log messages (256 events), then one "probe" message (all through the
+      // session: on the standalone stream). The drop comes after a few steps (about 8 here).
+      const steps = 32
+      let probes = 0
+      const probe = (id: number) => Effect.promise(() => callTool(url, sessionId, id, "log_untied").then(() => void probes++))
       for (let step = 0; step < steps; step++) {
         yield* Effect.promise(() => callTool(url, sessionId, 1_000 + step, "log_flood"))
-        yield* Effect.promise(() => callTool(url, sessionId, 2_000 + step, "log_untied"))
+        yield* probe(2_000 + step)
       }
       const isProbe = (event: { readonly data: string }) => event.data.includes(`"probe"`)
       // Read now: the response ends (what was queued written out) only because the server dropped it.
       const first = yield* Effect.promise(() => readSse(slow.response, 10_000))
       const before = first.filter(isProbe).length
       assert.isBelow(before, steps, "the connection was dropped before the last probe")
+      // Sent while the client is away (its dropped response ended): stored for its resumption.
+      yield* probe(3_000)
       // Resumed from the last event each connection carried: a replay longer than a connection
-      // queues (1,024 events) comes over several (each ends once written out), none with a gap.
-      const lastIdOf = (events: ReadonlyArray<{ readonly id: string | undefined }>) =>
-        [...events].reverse().find((event) => event.id !== undefined && event.id !== "")?.id
-      let lastId = lastIdOf(first)!
+      // queues (1,024 events) comes over several (each ends once written out), none with a gap;
+      // between them, one more probe each, stored too.
+      const idOf = (event: { readonly id: string | undefined }) => event.id !== undefined && event.id !== "" ? event.id : undefined
+      const seqOf = (id: string) => Number(id.slice(id.indexOf(".") + 1))
+      let lastId = first.map(idOf).filter((id) => id !== undefined).at(-1)!
+      const firstSeq = seqOf(lastId)
       let after = 0
       let resumptions = 0
       const seen: Array<number> = []
-      for (; resumptions < 10 && before + after < steps; resumptions++) {
+      const maxResumptions = Math.ceil((steps * 257) / 1_024) + 3
+      for (; resumptions < maxResumptions && before + after < probes; resumptions++) {
+        if (resumptions > 0) yield* probe(4_000 + resumptions)
         const resumed = yield* Effect.promise(() => nodeFetch(url, "GET", { ...standalone, "last-event-id": lastId }))
         assert.strictEqual(resumed.response.status, 200)
         const reader = sseReader(resumed.response)
-        for (let i = 0; i < 2_000 && before + after < steps; i++) {
+        for (let i = 0; i < 2_000 && before + after < probes; i++) {
           const event = yield* Effect.promise(() => reader.next(5_000))
           if (event === undefined) break
-          if (event.id !== undefined && event.id !== "") {
-            seen.push(Number(event.id.slice(event.id.indexOf(".") + 1)))
-            lastId = event.id
+          const id = idOf(event)
+          if (id !== undefined) {
+            seen.push(seqOf(id))
+            lastId = id
           }
           if (isProbe(event)) after++
         }
         void reader.cancel()
         resumed.destroy()
       }
-      assert.strictEqual(before + after, steps, "every probe, before the drop on the dropped connection, after it on the resumptions")
-      const firstSeq = Number(lastIdOf(first)!.slice(lastIdOf(first)!.indexOf(".") + 1))
+      assert.strictEqual(before + after, probes, "every probe: before the drop on the dropped connection, the rest on the resumptions")
       assert.deepStrictEqual(seen, Array.from({ length: seen.length }, (_, i) => firstSeq + 1 + i), "no event missing or repeated")
       assert.isAbove(resumptions, 1, "the replay took more than one connection")
-    }), 60_000)
+    }), 90_000)
 
   // Fails before (fbeafde): the held request's cancel went out on the stream of the request that
   // reused its request's id, so it stayed held, and went out on the GET stream (the first message

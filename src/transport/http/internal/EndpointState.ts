@@ -172,10 +172,15 @@ export class Endpoint implements SessionHost {
           const pending = session.pending.get(stream.requestId)
           if (pending !== undefined) this.abandon(session, pending, "The client closed the request's stream")
         }
-        // The client went away (or the stream ended): later events wait in the event store.
+        // The client went away (or the stream ended): later events wait in the event store. A
+        // connection the stream no longer has (dropped for not keeping up, or a resumption whose
+        // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
+        // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
         connection.reading = false
-        if (stream.connection === connection) stream.connection = undefined
-        if (stream === session.standalone && stream.connection === undefined) session.standalone = undefined
+        if (stream.connection === connection) {
+          stream.connection = undefined
+          if (stream === session.standalone) session.standalone = undefined
+        }
       }))
     )
     return HttpServerResponse.stream(body, {

@@ -24,6 +24,7 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { isIPv6 } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
 import { allowedHost } from "./hosts.ts"
@@ -53,7 +54,12 @@ const integer = (value: string): number | undefined => {
 const parseHost = (variable: string, value: string): Effect.Effect<string, HttpConfigError> => {
   const host = value.trim()
   if (host === "") return Effect.fail(new HttpConfigError({ variable, problem: "is empty (a host or address to listen on, e.g. 127.0.0.1)" }))
-  return Effect.succeed(host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host)
+  if (!(host.startsWith("[") && host.endsWith("]"))) return Effect.succeed(host)
+  const address = host.slice(1, -1)
+  // Only an IPv6 address goes in brackets: `[]` would be the empty host (every interface).
+  return isIPv6(address)
+    ? Effect.succeed(address)
+    : Effect.fail(new HttpConfigError({ variable, problem: `holds no IPv6 address in its brackets, got ${quoted(value)}` }))
 }
 
 /** The words `Config.Boolean` took, in any case. */

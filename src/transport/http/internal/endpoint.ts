@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
-import type { Socket } from "node:net"
+import { isIPv6, type Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -146,7 +146,8 @@ export const serve = <R>(
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
       // An IPv6 address may be written as in a URL (`[::1]`); Node listens on it bare.
       const given = options.host ?? "127.0.0.1"
-      const host = given.startsWith("[") && given.endsWith("]") ? given.slice(1, -1) : given
+      // Only an IPv6 address: `[]` stays as given (no such host), never the empty host (every interface).
+      const host = given.startsWith("[") && given.endsWith("]") && isIPv6(given.slice(1, -1)) ? given.slice(1, -1) : given
       const port = options.port ?? 3000
       const server = nodeServer(host, port).pipe(
         Layer.catchTag("ServeError", (error) =>

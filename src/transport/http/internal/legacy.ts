@@ -142,6 +142,11 @@ export const get = (
         stream.connection?.close()
         stream.connection = undefined
         connection.close()
+        // A request's stream being caught up is not one its client left.
+        if (stream.requestId !== undefined) {
+          const pending = session.pending.get(stream.requestId)
+          if (pending !== undefined) pending.detachedSince = undefined
+        }
       } else {
         stream.connection?.close()
         stream.connection = connection
