@@ -67,6 +67,20 @@ const toolNames = (url: string) =>
     return tools.map((tool) => tool.name).sort()
   }))
 
+/**
+ * `effect-mcp dev` of a one-tool server in a fresh project, on a free port with `flags`, once its
+ * server listens (or the command ended: the caller's assertions then say why).
+ */
+const devServing = (flags: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const dir = yield* tempProject
+    const file = writeModule(dir, "server.ts", server(["one"]))
+    const port = yield* Effect.promise(freePort)
+    const dev = yield* spawnCli(["dev", file, "--port", String(port), ...flags], { cwd: dir })
+    yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at") || dev.child.exitCode !== null, `the server:\n${dev.stderr()}`)
+    return { dev, port }
+  })
+
 describe("effect-mcp dev", () => {
   it.live("restarts on a change after draining an in-flight call; the new tool is listed; SIGTERM stops everything", () =>
     Effect.gen(function*() {
@@ -138,11 +152,7 @@ describe("effect-mcp dev", () => {
   // request that did not name a loopback host.
   it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered", () =>
     Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "mcp.example.com"], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const { port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
       const ask = (host: string) =>
         Effect.promise(() =>
           rawRequest(port, "POST", { "content-type": "application/json", accept: "application/json, text/event-stream", host }, JSON.stringify({
@@ -160,11 +170,7 @@ describe("effect-mcp dev", () => {
   // allowed hosts refuse (403).
   it.live("the printed URL and Inspector command name a host --allowed-hosts accepts, and answer", () =>
     Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "localhost"], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const { dev, port } = yield* devServing(["--allowed-hosts", "localhost"])
       const url = `http://localhost:${port}/mcp`
       assert.include(dev.stderr(), `--server-url ${url}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
@@ -174,11 +180,7 @@ describe("effect-mcp dev", () => {
   // and nothing said why (the listening line's note was dropped).
   it.live("no allowed host reaches the address: the printed URL comes with the note naming the hosts requests must name", () =>
     Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--allowed-hosts", "mcp.example.com"], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const { dev, port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
       const url = `http://127.0.0.1:${port}/mcp`
       assert.include(dev.stderr(), `serving server.ts at ${url} (requests must name mcp.example.com), restarted on changes`)
       assert.include(dev.stderr(), `--server-url ${url}\n  its host 127.0.0.1 is not an allowed host (403): requests must name mcp.example.com`)
@@ -188,11 +190,7 @@ describe("effect-mcp dev", () => {
   // a stack), and run's server looked the name "[::1]" up (ENOTFOUND).
   it.live("--host [::1] (an IPv6 address in brackets): served on ::1, at the URL printed", () =>
     Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--host", "[::1]", "--port", String(port)], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at") || dev.child.exitCode !== null, "the server")
+      const { dev, port } = yield* devServing(["--host", "[::1]"])
       const url = `http://[::1]:${port}/mcp`
       assert.include(dev.stderr(), `--server-url ${url}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
