@@ -20,8 +20,9 @@
  *   restarted without persistence, or the keys expired), makes the stream unresumable: a
  *   resumption of it is refused (the client re-issues its request) instead of skipping events.
  * - `retained` gives what a stream still keeps, its oldest gone past `maxEventsPerStream` (gaps
- *   allowed: what the endpoint sends again on a fresh standalone stream), nothing for a stream
- *   that lost an event.
+ *   allowed: what the endpoint sends again on a fresh standalone stream); nothing for a stream
+ *   Redis lost, or marked as having lost an event. One whose append failed on this server only
+ *   (unknown to Redis) still gives what Redis keeps: a gap is allowed here.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
  *   resumption 503 "Store unavailable: EventStore" while it lasts.
