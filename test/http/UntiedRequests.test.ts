@@ -49,6 +49,11 @@ const pingTimeoutMillis = 2_000
 
 /** How long `roots_untied` lets its untied roots/list wait: long past the client's late GET. */
 const rootsTimeoutMillis = 10_000
+/**
+ * How long `roots_untied_long` lets its roots/list wait: past a test that asks one at each of up to
+ * 30 steps of 1 MiB of log messages, and reads the answers only once the steps are done.
+ */
+const longRootsTimeoutMillis = 60_000
 /** How long `roots_untied_short` waits: it gives up before the client opens its GET stream. */
 const shortRootsTimeoutMillis = 200
 
@@ -190,6 +195,7 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
             PingUntied,
             rootsTool("roots_untied", rootsTimeoutMillis),
             rootsTool("roots_untied_short", shortRootsTimeoutMillis),
+            rootsTool("roots_untied_long", longRootsTimeoutMillis),
             RootsBurst,
             RootsDetached,
             SlowReuse,
@@ -673,7 +679,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       let fresh: Awaited<ReturnType<typeof nodeFetch>> | undefined
       for (let step = 0; step < 30 && fresh === undefined; step++) {
         yield* Effect.promise(() => callTool(url, sessionId, 1_000 + step, "log_flood"))
-        calls.push(callTool(url, sessionId, 2_000 + step, "roots_untied"))
+        calls.push(callTool(url, sessionId, 2_000 + step, "roots_untied_long"))
         yield* untilAsked(observed, step + 1, url, sessionId, 3_000 + step)
         const opened = yield* Effect.promise(() => nodeFetch(url, "GET", standalone))
         if (opened.response.status === 200) fresh = opened
@@ -695,7 +701,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.notStrictEqual(streamOfEventId(priming!.id!), slowStream, "a new stream, not the dropped one")
       slow.destroy()
       fresh!.destroy()
-    }), 30_000)
+    }), 90_000)
 
   // Fails before (review of d3a6329, which made the dropped stream stop being the session's at
   // the drop): what was sent after the server dropped the slow connection went nowhere, and the
