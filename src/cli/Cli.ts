@@ -38,14 +38,13 @@ import * as Path from "effect/Path"
 import { Argument, CliError, CliOutput, Command, Flag } from "effect/cli"
 import { readFileSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
-import { isIPv6 } from "node:net"
 import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
-import { allowedHost } from "../transport/http/internal/hosts.ts"
+import { allowedHost, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Run from "./Run.ts"
 import * as ServerModule from "./ServerModule.ts"
@@ -107,7 +106,10 @@ const host = Flag.String("host").pipe(
   // An IPv6 address as a URL writes it (`[::1]`) is the address (`::1`): Node would look the
   // bracketed name up (ENOTFOUND), and `dev` made a URL of it with a second pair (TypeError).
   // Only an IPv6 address: `[]` is no host (a listen error), never the empty one (every interface).
-  Flag.map((h) => /^\[[^\]]*\]$/.test(h.trim()) && isIPv6(h.trim().slice(1, -1)) ? h.trim().slice(1, -1) : h),
+  Flag.map((h) => {
+    const parsed = listenHost(h)
+    return "host" in parsed ? parsed.host : h
+  }),
   Flag.withDescription("The address to listen on (default 127.0.0.1: this machine only)"),
   Flag.optional
 )

@@ -535,12 +535,12 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * The server→client requests that standalone streams the client left carried and that still
-   * wait for the client's answer, in the order they were sent (each once): what a fresh standalone
-   * stream replacing them must carry again. A request sent after the client's stream broke but
+   * The server→client requests that standalone streams the client left carried, in the order they
+   * were sent (each once): what a fresh standalone stream replacing them carries again, those that
+   * still wait for the client's answer as each is written (`emitHeld` checks them then). A request sent after the client's stream broke but
    * before the server saw it go reached only the event store; a client that opens a fresh stream
    * instead of resuming would never see it, and its caller would wait out its timeout. Read from
-   * the event store (what each stream carried) and the session (what still waits), only here: an
+   * the event store (what each stream carried) and the session (what still waits), only then: an
    * idle session keeps no list of its own, and sending a request costs nothing more. A request
    * the client answered no longer waits; one it received and did not answer yet is sent again
    * (nothing says it got it). Read with `retained`, gaps allowed: a standalone stream lives as
@@ -564,7 +564,7 @@ export class Endpoint implements SessionHost {
               const message = event.message
               if (!("method" in message) || !("id" in message)) continue
               const id = (message as JsonRpc.Request).id
-              if (seen.has(id) || !input.awaitsAnswer(id)) continue
+              if (seen.has(id)) continue
               seen.add(id)
               unanswered.push(message)
             }

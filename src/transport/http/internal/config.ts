@@ -24,10 +24,9 @@
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { isIPv6 } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
-import { allowedHost } from "./hosts.ts"
+import { allowedHost, listenHost } from "./hosts.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
 /** A variable's value, when it is set. */
@@ -47,19 +46,10 @@ const integer = (value: string): number | undefined => {
   return Number.isSafeInteger(number) ? number : undefined
 }
 
-/**
- * A host to listen on: an IPv6 address may be written in brackets, as in a URL (`[::1]`); an empty
- * value is refused (Node would listen on every interface).
- */
+/** A host to listen on (see `listenHost`: `[::1]` is `::1`; blank, or `[]`, is refused). */
 const parseHost = (variable: string, value: string): Effect.Effect<string, HttpConfigError> => {
-  const host = value.trim()
-  if (host === "") return Effect.fail(new HttpConfigError({ variable, problem: "is empty (a host or address to listen on, e.g. 127.0.0.1)" }))
-  if (!(host.startsWith("[") && host.endsWith("]"))) return Effect.succeed(host)
-  const address = host.slice(1, -1)
-  // Only an IPv6 address goes in brackets: `[]` would be the empty host (every interface).
-  return isIPv6(address)
-    ? Effect.succeed(address)
-    : Effect.fail(new HttpConfigError({ variable, problem: `holds no IPv6 address in its brackets, got ${quoted(value)}` }))
+  const parsed = listenHost(value)
+  return "host" in parsed ? Effect.succeed(parsed.host) : Effect.fail(new HttpConfigError({ variable, problem: parsed.problem }))
 }
 
 /** The words `Config.Boolean` took, in any case. */
@@ -148,32 +138,28 @@ const parseHosts = (variable: string, value: string): Effect.Effect<ReadonlyArra
  */
 export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect.gen(function*() {
   const options: { -readonly [K in keyof ServeOptions]: ServeOptions[K] } = {}
-  /** `variable`'s value, parsed, when it is set. */
-  const get = <A>(variable: string, parse: (variable: string, value: string) => Effect.Effect<A, HttpConfigError>) =>
-    Effect.flatMap(read(variable), (value) => value === undefined ? Effect.undefined : parse(variable, value))
-  const host = yield* get("MCP_HTTP_HOST", parseHost)
-  if (host !== undefined) options.host = host
-  const port = yield* get("MCP_HTTP_PORT", parsePort)
-  if (port !== undefined) options.port = port
-  const path = yield* get("MCP_HTTP_PATH", parsePath)
-  if (path !== undefined) options.path = path
-  const stateless = yield* get("MCP_HTTP_STATELESS", parseBoolean)
-  if (stateless !== undefined) options.stateless = stateless
-  const allowedHosts = yield* get("MCP_HTTP_ALLOWED_HOSTS", parseHosts)
-  if (allowedHosts !== undefined) options.allowedHosts = allowedHosts
-  const allowedOrigins = yield* get("MCP_HTTP_ALLOWED_ORIGINS", (variable, value) => parseList(variable, value, "any", "origin"))
-  if (allowedOrigins !== undefined) options.allowedOrigins = allowedOrigins
-  const cors = yield* get("MCP_HTTP_CORS_ORIGINS", (variable, value) => parseList(variable, value, "*", "origin"))
-  if (cors !== undefined) options.cors = { allowedOrigins: cors }
-  const healthPath = yield* get("MCP_HTTP_HEALTH_PATH", parsePath)
-  if (healthPath !== undefined) options.healthPath = healthPath
-  const maxBodyBytes = yield* get("MCP_HTTP_MAX_BODY_BYTES", parseLimit)
-  if (maxBodyBytes !== undefined) options.maxBodyBytes = maxBodyBytes
-  const maxSessions = yield* get("MCP_HTTP_MAX_SESSIONS", parseLimit)
-  if (maxSessions !== undefined) options.maxSessions = maxSessions
-  const requestTimeout = yield* get("MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimit)
-  if (requestTimeout !== undefined) options.requestTimeoutMillis = requestTimeout
-  const idleTimeout = yield* get("MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimit)
-  if (idleTimeout !== undefined) options.sessionIdleTimeoutMillis = idleTimeout
+  /** Sets `option` from `variable` when it is set, parsed (the first wrong one fails the whole). */
+  const set = <K extends keyof ServeOptions>(
+    option: K,
+    variable: string,
+    parse: (variable: string, value: string) => Effect.Effect<ServeOptions[K], HttpConfigError>
+  ) =>
+    Effect.flatMap(read(variable), (value) =>
+      value === undefined ? Effect.void : Effect.map(parse(variable, value), (parsed) => {
+        options[option] = parsed
+      }))
+  yield* set("host", "MCP_HTTP_HOST", parseHost)
+  yield* set("port", "MCP_HTTP_PORT", parsePort)
+  yield* set("path", "MCP_HTTP_PATH", parsePath)
+  yield* set("stateless", "MCP_HTTP_STATELESS", parseBoolean)
+  yield* set("allowedHosts", "MCP_HTTP_ALLOWED_HOSTS", parseHosts)
+  yield* set("allowedOrigins", "MCP_HTTP_ALLOWED_ORIGINS", (variable, value) => parseList(variable, value, "any", "origin"))
+  yield* set("cors", "MCP_HTTP_CORS_ORIGINS", (variable, value) =>
+    Effect.map(parseList(variable, value, "*", "origin"), (allowedOrigins) => ({ allowedOrigins })))
+  yield* set("healthPath", "MCP_HTTP_HEALTH_PATH", parsePath)
+  yield* set("maxBodyBytes", "MCP_HTTP_MAX_BODY_BYTES", parseLimit)
+  yield* set("maxSessions", "MCP_HTTP_MAX_SESSIONS", parseLimit)
+  yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimit)
+  yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimit)
   return options
 })

@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
-import { isIPv6, type Socket } from "node:net"
+import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -31,6 +31,7 @@ import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { closing, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import { listenHost } from "./hosts.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
@@ -144,10 +145,11 @@ export const serve = <R>(
   Layer.unwrap(
     Effect.map(Effect.context<R>(), (context) => {
       const runner: Runner = (transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context)
-      // An IPv6 address may be written as in a URL (`[::1]`); Node listens on it bare.
+      // `[::1]` is the address `::1` (see `listenHost`); what can be no host (`[]`) stays as given,
+      // for `listen` to refuse, never the empty host (every interface).
       const given = options.host ?? "127.0.0.1"
-      // Only an IPv6 address: `[]` stays as given (no such host), never the empty host (every interface).
-      const host = given.startsWith("[") && given.endsWith("]") && isIPv6(given.slice(1, -1)) ? given.slice(1, -1) : given
+      const parsed = listenHost(given)
+      const host = "host" in parsed ? parsed.host : given
       const port = options.port ?? 3000
       const server = nodeServer(host, port).pipe(
         Layer.catchTag("ServeError", (error) =>

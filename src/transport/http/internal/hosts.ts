@@ -6,6 +6,21 @@
  * @internal
  */
 import { isIPv6 } from "node:net"
+import { clip } from "../../../internal/clip.ts"
+
+/**
+ * A host to listen on as Node's `listen` takes it: an IPv6 address written as in a URL (`[::1]`)
+ * is the address (`::1`; Node would look the bracketed name up: ENOTFOUND). `problem` when it can
+ * be none: blank (Node would listen on every interface), or brackets that hold no IPv6 address
+ * (`[]` would be the empty host).
+ */
+export const listenHost = (host: string): { readonly host: string } | { readonly problem: string } => {
+  const trimmed = host.trim()
+  if (trimmed === "") return { problem: "is empty (a host or address to listen on, e.g. 127.0.0.1)" }
+  if (!(trimmed.startsWith("[") && trimmed.endsWith("]"))) return { host: trimmed }
+  const address = trimmed.slice(1, -1)
+  return isIPv6(address) ? { host: address } : { problem: `holds no IPv6 address in its brackets, got ${JSON.stringify(clip(host))}` }
+}
 
 /** The names allowed when none are given: this machine's loopback names. */
 export const defaultHosts: ReadonlyArray<string> = ["localhost", "127.0.0.1", "[::1]"]
