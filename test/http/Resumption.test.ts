@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, messagesOf, nodeFetch, on, openSession, post, readSse, ready, type SseEvent, serveEverything, sseReader } from "./support.ts"
+import { freePort, freshStandalone, messagesOf, nodeFetch, on, openSession, post, readSse, ready, type SseEvent, serveEverything, sseReader } from "./support.ts"
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -79,23 +79,13 @@ describe("Streamable HTTP resumption (Last-Event-ID)", () => {
       assert.match(priming!.id!, /^[^.]+\.0$/)
       first.destroy()
       // Until the server saw the first one go, a second one is a conflict (409).
-      let second: Awaited<ReturnType<typeof openStandalone>> | undefined
-      for (let attempt = 0; attempt < 50 && second === undefined; attempt++) {
-        const opened = yield* Effect.promise(openStandalone)
-        if (opened.response.status === 200) second = opened
-        else {
-          assert.strictEqual(opened.response.status, 409)
-          opened.destroy()
-          yield* Effect.sleep(50)
-        }
-      }
-      assert.isDefined(second, "the server never saw the first standalone stream go")
-      const next = yield* Effect.promise(() => sseReader(second!.response).next())
+      const second = yield* freshStandalone(openStandalone)
+      const next = yield* Effect.promise(() => sseReader(second.response).next())
       assert.notStrictEqual(streamOf(next!), streamOf(priming!))
       const resumed = yield* Effect.promise(() => resume(url, sessionId, priming!.id!))
       assert.strictEqual(resumed.status, 400)
       assert.include(((yield* Effect.promise(() => resumed.json())) as { error: { message: string } }).error.message, "cannot be resumed")
-      second!.destroy()
+      second.destroy()
     }))
 
   it.live("a client that drops mid-stream gets exactly the events after its Last-Event-ID", () =>

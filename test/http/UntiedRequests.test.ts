@@ -30,6 +30,7 @@ import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import {
   answerOf,
   freePort,
+  freshStandalone,
   messagesOf,
   nodeFetch,
   on,
@@ -383,18 +384,6 @@ const untilAsked = (observed: ReadonlyArray<string>, count: number, url: string,
  * Opens the session's standalone stream afresh (no Last-Event-ID) once the client left the one
  * it had: 409 until the server saw that one go (at most 50 tries, 50 ms apart).
  */
-const freshStandalone = (open: () => ReturnType<typeof nodeFetch>) =>
-  Effect.gen(function*() {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const opened = yield* Effect.promise(open)
-      if (opened.response.status === 200) return opened
-      assert.strictEqual(opened.response.status, 409)
-      opened.destroy()
-      yield* Effect.sleep(50)
-    }
-    return assert.fail("the server never saw the first standalone stream go")
-  })
-
 /**
  * A standalone stream that carried more than the event store keeps (`manyLogs` log messages),
  * then a roots/list the client got and did not answer before it left: a fresh GET sends that
@@ -630,18 +619,8 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.deepStrictEqual([second.method, third.method], ["roots/list", "roots/list"])
       first.destroy()
       // A fresh GET: a conflict (409) until the server saw the first stream go.
-      let fresh: Awaited<ReturnType<typeof openStandalone>> | undefined
-      for (let attempt = 0; attempt < 50 && fresh === undefined; attempt++) {
-        const opened = yield* Effect.promise(openStandalone)
-        if (opened.response.status === 200) fresh = opened
-        else {
-          assert.strictEqual(opened.response.status, 409)
-          opened.destroy()
-          yield* Effect.sleep(50)
-        }
-      }
-      assert.isDefined(fresh, "the server never saw the first standalone stream go")
-      const again = sseReader(fresh!.response)
+      const fresh = yield* freshStandalone(openStandalone)
+      const again = sseReader(fresh.response)
       const resent = [yield* nextMessage(again), yield* nextMessage(again)]
       assert.deepStrictEqual(resent, [second, third], "the waiting requests, again, in their order")
       for (const request of resent) assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
@@ -651,7 +630,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       const next = yield* answerNextRoots(url, sessionId, again)
       assert.notInclude([answeredRequest.id, abandoned.id, second.id, third.id], next.id)
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => later)).result), [JSON.stringify(roots)])
-      fresh!.destroy()
+      fresh.destroy()
     }), 20_000)
 
   // Fails before: the fresh GET took the dropped stream as it was (the session's standalone stream

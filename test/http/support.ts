@@ -3,6 +3,7 @@
  * free 127.0.0.1 port, raw HTTP helpers (fetch, and node:http where a `Host` header must be
  * forged) and an SSE reader.
  */
+import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
@@ -239,6 +240,22 @@ export const nodeFetch = (
     })
     request.on("error", reject)
     request.end(body)
+  })
+
+/**
+ * A fresh standalone GET (`open`), tried until the server saw the session's previous one go: a
+ * conflict (409) until then, at most 50 tries 50 ms apart.
+ */
+export const freshStandalone = (open: () => ReturnType<typeof nodeFetch>) =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const opened = yield* Effect.promise(open)
+      if (opened.response.status === 200) return opened
+      assert.strictEqual(opened.response.status, 409)
+      opened.destroy()
+      yield* Effect.sleep(50)
+    }
+    return assert.fail("the server never saw the first standalone stream go")
   })
 
 /**
