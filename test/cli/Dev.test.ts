@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { readFileSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
-import { rawRequest } from "../http/support.ts"
+import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
 
 const server = (tools: ReadonlyArray<string>) =>
@@ -155,12 +155,7 @@ describe("effect-mcp dev", () => {
       const { port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
       const ask = (host: string) =>
         Effect.promise(() =>
-          rawRequest(port, "POST", { "content-type": "application/json", accept: "application/json, text/event-stream", host }, JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-          }))
+          rawRequest(port, "POST", { "content-type": "application/json", accept: BOTH, host }, JSON.stringify(initializeMessage(1)))
         )
       assert.strictEqual((yield* ask(`mcp.example.com:${port}`)).status, 200)
       assert.strictEqual((yield* ask(`evil.example.com:${port}`)).status, 403)

@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { createServer, type Server } from "node:net"
-import { rawRequest } from "../http/support.ts"
+import { BOTH, initializeMessage, post, rawRequest } from "../http/support.ts"
 import {
   answers,
   bin,
@@ -158,16 +158,7 @@ describe("effect-mcp run --http", () => {
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--host", "127.0.0.1", "--stateless"])
       yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
       const initialize = yield* Effect.promise(() =>
-        fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-          body: JSON.stringify({
-            jsonrpc: "2.0",
-            id: 1,
-            method: "initialize",
-            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-          })
-        })
+        post(url, initializeMessage(1))
       )
       assert.strictEqual(initialize.status, 200)
       assert.isNull(initialize.headers.get("mcp-session-id"))
@@ -185,13 +176,8 @@ describe("effect-mcp run --http", () => {
       const port = yield* Effect.promise(freePort)
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "mcp.example.com,localhost"])
       yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
-      const initialize = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-      })
-      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const initialize = JSON.stringify(initializeMessage(1))
+      const headers = { "content-type": "application/json", accept: BOTH }
       for (const host of [`mcp.example.com:${port}`, `localhost:${port}`]) {
         const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host }, initialize))
         assert.strictEqual(answered.status, 200, `${host}: ${answered.body}`)
@@ -210,13 +196,8 @@ describe("effect-mcp run --http", () => {
       const port = yield* Effect.promise(freePort)
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "::1"])
       yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
-      const initialize = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-      })
-      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const initialize = JSON.stringify(initializeMessage(1))
+      const headers = { "content-type": "application/json", accept: BOTH }
       const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host: `[::1]:${port}` }, initialize))
       assert.strictEqual(answered.status, 200, answered.body)
     }), 30_000)
