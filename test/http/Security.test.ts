@@ -64,6 +64,23 @@ describe("Streamable HTTP security", () => {
       }
     }))
 
+  // Fails before the fix: each of these named an allowed host in another spelling and was refused 403.
+  it.live("Host: another spelling of an allowed host (long IPv6 form, IPv4 shorthand, a fully qualified name's dot) is accepted; look-alikes are not", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const status = (host: string) =>
+        Effect.promise(() => rawRequest(port, "POST", { ...json, ...on(sessionId), host }, JSON.stringify(ping(3)))).pipe(
+          Effect.map((response) => response.status)
+        )
+      for (const host of [`[0:0:0:0:0:0:0:1]:${port}`, "[0::1]", `127.1:${port}`, `localhost.:${port}`, "LocalHost."]) {
+        assert.strictEqual(yield* status(host), 200, `Host: ${host}`)
+      }
+      for (const host of ["localhost.evil.example", "evil@localhost", "localhost/x", "[::2]", "127.0.0.2", "localhost.."]) {
+        assert.strictEqual(yield* status(host), 403, `Host: ${host}`)
+      }
+    }))
+
   // The web handler checks a request without Host by its URL's host; on Node the URL of such a
   // request (HTTP/1.0, or malformed) is a path, so it stays refused, unless its target is absolute
   // (whose host Node's platform makes its Host: that host is checked).

@@ -58,7 +58,9 @@ export const originCheck = (
   return (request) => {
     const headers = headersOf(request)
     const host = headers.host ?? urlHost(request)
-    if (host === undefined || !hosts.has(hostName(host))) {
+    // The header as clients write it matches at once; another spelling of an allowed host is
+    // normalised only then, off the common path (see `canonicalHostName`).
+    if (host === undefined || (!hosts.has(hostName(host)) && !hosts.has(canonicalHostName(host)))) {
       return jsonError(403, ErrorCode.InvalidRequest, `Forbidden: host ${host ?? "(none)"} is not allowed`)
     }
     const origin = headers.origin
@@ -133,6 +135,23 @@ const hostName = (host: string): string => {
   if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1)
   const colon = lower.indexOf(":")
   return colon === -1 ? lower : lower.slice(0, colon)
+}
+
+/**
+ * The host name of a `Host` header as a URL normalises it (WHATWG: an IPv6 address in its shortest
+ * form, `[0:0::1]` is `[::1]`; IPv4 shorthand, `127.1` is `127.0.0.1`; international names in
+ * punycode), without the trailing dot of a fully qualified name (`localhost.`); `""` when it is no
+ * host (a path, userinfo, a query: characters a `Host` header never holds), which no allowed
+ * host equals.
+ */
+const canonicalHostName = (host: string): string => {
+  if (/[\s/\\@?#]/.test(host)) return ""
+  try {
+    const name = new URL(`http://${host}/`).hostname
+    return name.endsWith(".") ? name.slice(0, -1) : name
+  } catch {
+    return ""
+  }
 }
 
 /** Whether CORS is on (see `Options.cors`): an empty list is no origin (Effect's middleware would read it as any). */
