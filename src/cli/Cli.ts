@@ -44,7 +44,7 @@ import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
-import { allowedHost, listenHost } from "../transport/http/internal/hosts.ts"
+import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Run from "./Run.ts"
 import * as ServerModule from "./ServerModule.ts"
@@ -114,31 +114,16 @@ const host = Flag.String("host").pipe(
   Flag.optional
 )
 const allowedHosts = Flag.String("allowed-hosts").pipe(
-  // The word for all in any case (`ANY`), as host names are (not a host named "ANY").
-  Flag.map((value) => value.split(",").map((name) => name.trim()).filter((name) => name !== "").map((name) => name.toLowerCase() === "any" ? "any" : name)),
-  // `*` is no alias of any (undocumented, and a shell expands it unquoted): refused, as
-  // MCP_HTTP_ALLOWED_HOSTS refuses it.
-  Flag.filter(
-    (names) => names.length > 0 && !names.includes("*") && (names.length === 1 || !names.includes("any")),
-    (names) =>
-      names.length === 0
-        ? "--allowed-hosts names no host (every request would be refused)"
-        : names.includes("*")
-        ? "--allowed-hosts: * is not a host name; list the names clients use (any, alone, allows every host, which turns off DNS rebinding protection)"
-        : "--allowed-hosts: write any alone to allow every host"
+  // Parsed as MCP_HTTP_ALLOWED_HOSTS is (`allowedHostsList`): each name as the Host check
+  // compares it (`::1` is `[::1]`), `any` alone in any case; one the check can never match
+  // (`localhost:3000`), `*` or `any` beside names is refused here, not answered 403 at every request.
+  Flag.filterMap(
+    (value) => {
+      const parsed = allowedHostsList(value)
+      return "hosts" in parsed ? Option.some(parsed.hosts) : Option.none()
+    },
+    (value) => `--allowed-hosts ${(allowedHostsList(value) as { readonly problem: string }).problem}`
   ),
-  Flag.map((names): ReadonlyArray<string> | "any" => names.length === 1 && names[0] === "any" ? "any" : names),
-  // Each name as the Host check compares it (`::1` is `[::1]`); one it can never match
-  // (`localhost:3000`) is refused here, not answered 403 at every request.
-  Flag.filter(
-    (names) => names === "any" || names.every((name) => "host" in allowedHost(name)),
-    (names) => {
-      const wrong = (names as ReadonlyArray<string>).find((name) => !("host" in allowedHost(name)))!
-      const parsed = allowedHost(wrong) as { readonly problem: string }
-      return `--allowed-hosts: ${JSON.stringify(wrong)} ${parsed.problem}`
-    }
-  ),
-  Flag.map((names) => names === "any" ? names : names.map((name) => (allowedHost(name) as { readonly host: string }).host)),
   Flag.withDescription(
     "The host names requests may name (their Host header, without port; comma-separated): default localhost, 127.0.0.1, [::1]. " +
       "With --host serving other machines, list the names their clients use. " +

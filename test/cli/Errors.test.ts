@@ -109,14 +109,14 @@ describe("effect-mcp errors", () => {
         [["run", hello, "--host", "::1", "--stateless"], "--host, --stateless need --http"],
         [["run", hello, "--allowed-hosts", "mcp.example.com"], "--allowed-hosts needs --http"],
         [["run", hello, "--http", "--allowed-hosts", " , "], "--allowed-hosts names no host"],
-        [["run", hello, "--http", "--allowed-hosts", "any,localhost"], "--allowed-hosts: write any alone"],
+        [["run", hello, "--http", "--allowed-hosts", "any,localhost"], "--allowed-hosts lists \"any,localhost\": write any alone to allow every host"],
         // Fail before the fix: taken as written, every request was refused 403 (a Host's name has no port);
         // --port 0: had one served, on a free port.
-        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "localhost:3000"], "--allowed-hosts: \"localhost:3000\" names a port"],
+        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "localhost:3000"], "--allowed-hosts lists \"localhost:3000\", which names a port"],
         [["run", hello, "--http", "--port", "0", "--allowed-hosts", "a.example,[::1]:3000"], "names a port (the Host check compares host names without their port): write [::1]"],
-        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "http://mcp.example.com"], "\"http://mcp.example.com\" is not a host name"],
+        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "http://mcp.example.com"], "--allowed-hosts lists \"http://mcp.example.com\", which is not a host name"],
         // Fails before the fix: an undocumented alias of any (which turns off DNS rebinding protection).
-        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "*"], "--allowed-hosts: * is not a host name"],
+        [["run", hello, "--http", "--port", "0", "--allowed-hosts", "*"], "--allowed-hosts lists \"*\": * is not a host name"],
         [["install", "emacs", hello], "emacs"],
         [["install", "stdio", hello, "--config", "x.json"], "the stdio entry is printed"],
         [["frobnicate"], "Unknown subcommand \"frobnicate\""]

@@ -26,7 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
-import { allowedHost, listenHost } from "./hosts.ts"
+import { allowedHostsList, listenHost } from "./hosts.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
 /** A variable's value, when it is set. */
@@ -97,40 +97,28 @@ const parsePath = (variable: string, value: string): Effect.Effect<`/${string}`,
 /**
  * A comma-separated list, or the one word that stands for "all" (`word`: `any`, `*`) when it is
  * the whole value. Either word elsewhere (beside names, or the other one) is refused: it would be
- * taken as a name (a host called "any", an origin called "*": every browser refused). So is a list
- * that names nothing, when `nothing` says why.
+ * taken as a name (an origin called "*": every browser refused). (Hosts have their own parser,
+ * shared with the CLI: `allowedHostsList`.)
  */
 const parseList = <W extends string>(
   variable: string,
   value: string,
   word: W,
-  what: string,
-  nothing?: string
+  what: string
 ): Effect.Effect<ReadonlyArray<string> | W, HttpConfigError> => {
   const values = value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)
   if (values.length === 1 && values[0]!.toLowerCase() === word) return Effect.succeed(word)
   if (values.some((part) => ["any", "*"].includes(part.toLowerCase()))) {
     return Effect.fail(new HttpConfigError({ variable, problem: `lists ${quoted(value)}: write ${word} alone to allow every ${what}` }))
   }
-  if (values.length === 0 && nothing !== undefined) return Effect.fail(new HttpConfigError({ variable, problem: nothing }))
   return Effect.succeed(values)
 }
 
-/** Allowed hosts: a list (each made the form the Host check compares, see `allowedHost`), or any. */
-const parseHosts = (variable: string, value: string): Effect.Effect<ReadonlyArray<string> | "any", HttpConfigError> =>
-  Effect.flatMap(
-    parseList(variable, value, "any", "host", "names no host (every request would be refused); list hosts, or any"),
-    (hosts): Effect.Effect<ReadonlyArray<string> | "any", HttpConfigError> => {
-      if (hosts === "any") return Effect.succeed(hosts)
-      const names: Array<string> = []
-      for (const name of hosts) {
-        const parsed = allowedHost(name)
-        if ("problem" in parsed) return Effect.fail(new HttpConfigError({ variable, problem: `lists ${quoted(name)}, which ${parsed.problem}` }))
-        names.push(parsed.host)
-      }
-      return Effect.succeed(names)
-    }
-  )
+/** Allowed hosts: a list (each made the form the Host check compares), or any (see `allowedHostsList`). */
+const parseHosts = (variable: string, value: string): Effect.Effect<ReadonlyArray<string> | "any", HttpConfigError> => {
+  const parsed = allowedHostsList(value)
+  return "hosts" in parsed ? Effect.succeed(parsed.hosts) : Effect.fail(new HttpConfigError({ variable, problem: parsed.problem }))
+}
 
 /**
  * The options the environment sets (an option it does not set is absent), or the error of the

@@ -65,6 +65,38 @@ const withPort = (host: string) => ({
 })
 
 /**
+ * The allowed hosts a comma-separated value gives (`--allowed-hosts`, `MCP_HTTP_ALLOWED_HOSTS`):
+ * each name as {@link allowedHost} makes it, or `any` (in any case) alone; or why it gives none,
+ * said after the option's name (`MCP_HTTP_ALLOWED_HOSTS lists "localhost:3000", which names a
+ * port...`). One parser, so the flag and the variable take the same values with the same messages.
+ * Refused: a list that names nothing (every request would be refused), `any` beside names (it
+ * would be a host called "any") and `*` (no alias of any: undocumented, and a shell expands it).
+ */
+export const allowedHostsList = (
+  value: string
+): { readonly hosts: ReadonlyArray<string> | "any" } | { readonly problem: string } => {
+  const names = value.split(",").map((name) => name.trim()).filter((name) => name !== "")
+  if (names.length === 0) return { problem: "names no host (every request would be refused); list hosts, or any" }
+  if (names.length === 1 && names[0]!.toLowerCase() === "any") return { hosts: "any" }
+  if (names.includes("*")) {
+    return {
+      problem: `lists ${JSON.stringify(clip(value))}: * is not a host name; list the names clients use, or write any alone to allow every host ` +
+        "(which turns off DNS rebinding protection)"
+    }
+  }
+  if (names.some((name) => name.toLowerCase() === "any")) {
+    return { problem: `lists ${JSON.stringify(clip(value))}: write any alone to allow every host` }
+  }
+  const hosts: Array<string> = []
+  for (const name of names) {
+    const parsed = allowedHost(name)
+    if ("problem" in parsed) return { problem: `lists ${JSON.stringify(clip(name))}, which ${parsed.problem}` }
+    hosts.push(parsed.host)
+  }
+  return { hosts }
+}
+
+/**
  * The allowed hosts of an option (`undefined`: any host), each as {@link allowedHost} makes it;
  * an entry that can be none is thrown as an `Error` naming it (a mistake in code, found when the
  * endpoint is built, not at every request's 403).
