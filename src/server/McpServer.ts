@@ -39,6 +39,7 @@ import { filled } from "../internal/filledContext.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
+import { checkKeys } from "./internal/requestState.ts"
 import * as TaskMachinery from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
@@ -202,6 +203,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         new Error("McpServer: options.tasks takes McpServer.tasks(options?): write tasks: McpServer.tasks() where it was tasks: {}")
       )
     }
+    // The low-level server, which seals with these keys, is built by the first session: a bad key
+    // found there would fail every session of a server that said it was serving.
+    const badKeys = checkKeys(options.requestState)
+    if (badKeys !== undefined) return yield* Effect.die(new Error(`McpServer: ${badKeys}`))
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
     if (!(Number.isSafeInteger(maxSubscriptions) && maxSubscriptions >= 0) && maxSubscriptions !== Infinity) {
       return yield* Effect.die(

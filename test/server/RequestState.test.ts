@@ -1,11 +1,16 @@
 /**
  * The sealed `requestState` of MRTR (`src/server/internal/requestState.ts`): a state has one
  * spelling (any change to its text, even one that decodes to the same MAC, does not open), and
- * the digest a state is bound to is the same canonical JSON as before, now for any nesting depth.
+ * the digest a state is bound to is the same canonical JSON as before, now for any nesting depth;
+ * a key ring with a key too short is refused when the server is built.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as fc from "fast-check"
 import { createHash } from "node:crypto"
+import * as McpServer from "../../src/server/McpServer.ts"
 import { digestOf, makeSealer } from "../../src/server/internal/requestState.ts"
 
 const request = (args: unknown) => ({ jsonrpc: "2.0" as const, id: 1, method: "tools/call", params: { name: "t", arguments: args } })
@@ -68,4 +73,18 @@ describe("requestState", () => {
     const twice = { left: shared, right: shared, list: [shared, shared] }
     assert.strictEqual(digestOf(request(twice), undefined), recursiveDigest(twice, undefined))
   })
+
+  // It was checked only when the first session built the low-level server: the server started,
+  // said it was serving, and then every session failed ("the session could not start", HTTP 503).
+  it.live("a key shorter than 32 bytes is refused when the server is built, naming the rule", () =>
+    Effect.gen(function*() {
+      const build = (keys: ReadonlyArray<string>) =>
+        Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", requestState: { keys } }))))
+      const short = yield* build(["0123456789abcdef0123456789abcdef-key", "too short"])
+      assert.strictEqual(short._tag, "Failure")
+      if (short._tag === "Failure") {
+        assert.include(String(Cause.squash(short.cause)), "requestState: a key must have at least 32 bytes, got 9")
+      }
+      assert.strictEqual((yield* build(["0123456789abcdef0123456789abcdef-key"]))._tag, "Success")
+    }))
 })

@@ -33,6 +33,21 @@ export interface RequestStateSealer {
   readonly open: (state: string, digest: string) => { readonly [key: string]: unknown } | undefined
 }
 
+/** What is wrong with a key ring (a key shorter than 32 bytes), or `undefined`. */
+const keyProblem = (keys: ReadonlyArray<Uint8Array>): string | undefined => {
+  const short = keys.find((key) => key.length < 32)
+  return short === undefined ? undefined : `requestState: a key must have at least 32 bytes, got ${short.length}`
+}
+
+/**
+ * What is wrong with the key ring of `options`, or `undefined`: for the server to refuse it when
+ * it is built, not when its first session builds the sealer.
+ */
+export const checkKeys = (options: RequestStateOptions | undefined): string | undefined =>
+  options?.keys === undefined
+    ? undefined
+    : keyProblem(options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : key))
+
 /** The default key ring: one random key per process, made at its first use. */
 let processRing: ReadonlyArray<Buffer> | undefined
 
@@ -45,9 +60,8 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   const given = options.keys !== undefined && options.keys.length > 0
     ? options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : Buffer.from(key))
     : undefined
-  for (const key of given ?? []) {
-    if (key.length < 32) throw new Error(`requestState: a key must have at least 32 bytes, got ${key.length}`)
-  }
+  const problem = keyProblem(given ?? [])
+  if (problem !== undefined) throw new Error(problem)
   const ring = (): ReadonlyArray<Buffer> => given ?? (processRing ??= [nodeCrypto().randomBytes(32)])
   const ttl = options.ttlMillis ?? 10 * 60_000
   const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
