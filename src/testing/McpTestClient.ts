@@ -10,7 +10,9 @@
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
  *   (MRTR), which the client answers and retries, as a real client would.
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
- *   `waitFor` for one that has not arrived yet (progress, logs, list changes...).
+ *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
+ *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
+ *   them in its `_meta`, as a real client that wants them does.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` gives one: waits and
  * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself); closing it ends
@@ -53,6 +55,7 @@ import type {
   GetPromptResult,
   Implementation,
   ListToolsResult,
+  LoggingLevel,
   ReadResourceResult,
   Root
 } from "../protocol/McpSchema.ts"
@@ -108,6 +111,13 @@ export interface Options {
   readonly sample?: ((params: CreateMessageRequestParams) => Effect.Effect<CreateMessageResult>) | undefined
   /** The roots to list (declares `roots`). */
   readonly roots?: ReadonlyArray<Root> | undefined
+  /**
+   * The lowest level of the log messages (`notifications/message`) the server is to send; default
+   * `"debug"`, every one. 2025 era: `logging/setLevel` after the handshake when given;
+   * 2026-07-28: each request's `_meta` `io.modelcontextprotocol/logLevel` (a 2026 request gets no
+   * log message unless it asks; one given in a request's own `_meta` wins).
+   */
+  readonly logLevel?: LoggingLevel | undefined
   /** Longest wait for an answer or a notification; default 5 s. */
   readonly timeoutMillis?: number | undefined
 }
@@ -149,6 +159,8 @@ export interface McpTestClient {
 // ---------------------------------------------------------------------------
 
 const latest2026 = "2026-07-28"
+/** The `_meta` key a 2026-07-28 request asks for log messages with (the lowest level it wants). */
+const logLevelKey = "io.modelcontextprotocol/logLevel"
 
 /**
  * Serves `components` in memory and connects a client to them (the handshake is done when it
@@ -163,6 +175,7 @@ export const make = <EL, RL>(
 ): Effect.Effect<McpTestClient, RequestFailed, Scope.Scope | Exclude<RL, McpServer.McpServer>> =>
   Effect.gen(function*() {
     const version = options.protocolVersion ?? "2025-11-25"
+    const logLevel = options.logLevel ?? "debug"
     const modern = version === latest2026
     const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
     const clientInfo = options.clientInfo ?? { name: "mcp-test-client", version: "0.0.0" }
@@ -243,6 +256,7 @@ export const make = <EL, RL>(
           ? {
             ...params,
             _meta: {
+              [logLevelKey]: logLevel,
               ...(params?._meta as object | undefined),
               "io.modelcontextprotocol/protocolVersion": version,
               "io.modelcontextprotocol/clientCapabilities": capabilities,
@@ -276,6 +290,7 @@ export const make = <EL, RL>(
     if (!modern) {
       initializeResult = yield* once("initialize", { protocolVersion: version, capabilities, clientInfo })
       yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as JsonRpc.Message))
+      if (options.logLevel !== undefined) yield* once("logging/setLevel", { level: options.logLevel })
     }
 
     const waitFor = (method: string, where: (notification: Notification) => boolean = () => true) =>

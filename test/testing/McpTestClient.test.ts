@@ -120,6 +120,24 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual(weather.structuredContent, { city: "Paris", celsius: 21.5 })
     }))
 
+  // A 2026-07-28 request gets log messages only when its `_meta` asks for them (logLevel): the
+  // client never asked, so `waitFor("notifications/message")` (the README's example, "or
+  // 2026-07-28") timed out in that era.
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+    it.live(`${protocolVersion}: log messages are recorded (every level by default, from logLevel up when given)`, () =>
+      Effect.gen(function*() {
+        const client = yield* McpTestClient.make(components, { protocolVersion })
+        yield* client.callTool("weather", { city: "Paris" })
+        const log = yield* client.waitFor("notifications/message")
+        assert.deepStrictEqual([log.params?.level, log.params?.data], ["info", "looking up Paris"])
+
+        const quiet = yield* McpTestClient.make(components, { protocolVersion, logLevel: "warning" })
+        yield* quiet.callTool("weather", { city: "Paris" })
+        // The answer comes after the messages the call sent: none was an info message.
+        assert.deepStrictEqual(quiet.notifications.filter((n) => n.method === "notifications/message"), [])
+      }))
+  }
+
   it.live("a server whose components fail to build fails the client at once, with the cause", () =>
     Effect.gen(function*() {
       const Broken = Layer.effectDiscard(Effect.die(new Error("the database is not there")))
