@@ -8,7 +8,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpContext, McpServer, StreamableHttp, Tool } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { freePort, ready } from "./support.ts"
 
@@ -33,6 +33,18 @@ const HeaderProbe = McpServer.tool({
       }))
 })
 
+/** A tool whose `region` argument a 2026-07-28 client mirrors in the `Mcp-Param-Region` header (SEP-2243). */
+const Regional = McpServer.tool({
+  name: "regional",
+  description: "Names its region",
+  parameters: Tool.jsonSchema({
+    type: "object",
+    properties: { region: { type: "string", "x-mcp-header": "Region" } },
+    required: ["region"]
+  }),
+  handler: (args) => Effect.succeed(`region ${(args as { readonly region: string }).region}`)
+})
+
 const base = "http://127.0.0.1"
 const json = (body: unknown, headers: Record<string, string> = {}) =>
   new Request(`${base}/mcp`, {
@@ -46,7 +58,7 @@ const json = (body: unknown, headers: Record<string, string> = {}) =>
     body: JSON.stringify(body)
   })
 
-const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, HeaderProbe), {
+const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, HeaderProbe, Regional), {
   responseMode: "json",
   healthPath: "/healthz",
   cors: { allowedOrigins: ["https://app.example"] }
@@ -226,6 +238,49 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
 
     const foreign = await web.handler(json({ jsonrpc: "2.0", id: 1, method: "ping" }, { origin: "https://evil.example" }))
     assert.strictEqual(foreign.status, 403)
+  })
+
+  // A browser sends a call of a tool with an `x-mcp-header` argument only if the preflight allows
+  // its `Mcp-Param-*` header; the fixed list of allowed headers named none, so such calls from
+  // a page never left the browser (fails before the fix).
+  it("CORS: a preflight asking for Mcp-Param-* headers allows them (and no other header it was not given); the call is answered", async () => {
+    const preflight = await web.handler(new Request(`${base}/mcp`, {
+      method: "OPTIONS",
+      headers: {
+        host: "127.0.0.1",
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,mcp-method,mcp-name,mcp-param-region,mcp-protocol-version,x-other"
+      }
+    }))
+    assert.isBelow(preflight.status, 300)
+    const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").split(",").map((name) => name.trim())
+    for (const name of ["content-type", "mcp-method", "mcp-name", "mcp-param-region", "mcp-protocol-version"]) {
+      assert.include(allowed, name)
+    }
+    assert.notInclude(allowed, "x-other")
+    assert.include(preflight.headers.get("vary") ?? "", "Access-Control-Request-Headers")
+
+    const call = await web.handler(json({
+      jsonrpc: "2.0",
+      id: "r",
+      method: "tools/call",
+      params: {
+        name: "regional",
+        arguments: { region: "eu" },
+        _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      }
+    }, {
+      origin: "https://app.example",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/call",
+      "mcp-name": "regional",
+      "mcp-param-region": "eu"
+    }))
+    const body = (await call.json()) as any
+    assert.strictEqual(call.status, 200, JSON.stringify(body))
+    assert.strictEqual(call.headers.get("access-control-allow-origin"), "https://app.example")
+    assert.deepStrictEqual(body.result.content, [{ type: "text", text: "region eu" }])
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as ByteSize from "effect/ByteSize"
-import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { isUtf8 } from "node:buffer"
 import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -165,6 +165,33 @@ const corsOn = (cors: Options["cors"]): cors is NonNullable<Options["cors"]> =>
 export const allowedMethods = (options: Options): string =>
   `${options.stateless === true ? "POST" : "GET, POST, DELETE"}${corsOn(options.cors) ? ", OPTIONS" : ""}`
 
+/** The request headers a preflight allows, besides the `Mcp-Param-*` it asks for. */
+const corsAllowedHeaders = [
+  "content-type",
+  "accept",
+  "authorization",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "mcp-method",
+  "mcp-name",
+  "last-event-id"
+]
+
+/** An HTTP header name (RFC 9110 token), lower case. */
+const headerToken = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
+
+/**
+ * The `Mcp-Param-*` headers (SEP-2243) a preflight's `Access-Control-Request-Headers` names: a
+ * 2026-07-28 client mirrors a tool's `x-mcp-header` arguments in headers named after them, so no
+ * fixed list can hold them; only those, and well-formed, are granted.
+ */
+const paramHeadersAsked = (asked: string | undefined): ReadonlyArray<string> => {
+  if (asked === undefined || !asked.toLowerCase().includes("mcp-param-")) return []
+  return asked.split(",").map((name) => name.trim().toLowerCase()).filter((name) =>
+    name.startsWith("mcp-param-") && name.length > 10 && headerToken.test(name)
+  )
+}
+
 /** The endpoint with CORS (see `Options.cors`), or as it is. */
 export const withCors = (
   options: Options,
@@ -175,20 +202,26 @@ export const withCors = (
   const app = HttpMiddleware.cors({
     allowedOrigins: cors.allowedOrigins === "*" ? [] : cors.allowedOrigins,
     allowedMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    allowedHeaders: [
-      "content-type",
-      "accept",
-      "authorization",
-      "mcp-session-id",
-      "mcp-protocol-version",
-      "mcp-method",
-      "mcp-name",
-      "last-event-id"
-    ],
+    allowedHeaders: corsAllowedHeaders,
     exposedHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
     maxAge: cors.maxAgeSeconds ?? 600
   })(Effect.flatMap(HttpServerRequest.HttpServerRequest, handle))
-  return (): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => app
+  // A preflight's answer depends on the headers it asks for (the Mcp-Param-* ones are granted).
+  const preflight = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.map(app, (response) => {
+      const params = paramHeadersAsked(request.headers["access-control-request-headers"])
+      const vary = response.headers["vary"]
+      const varied = HttpServerResponse.setHeader(
+        response,
+        "vary",
+        vary === undefined ? "Access-Control-Request-Headers" : `${vary}, Access-Control-Request-Headers`
+      )
+      return params.length === 0
+        ? varied
+        : HttpServerResponse.setHeader(varied, "access-control-allow-headers", [...corsAllowedHeaders, ...params].join(","))
+    })
+  const endpoint = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.method === "OPTIONS" ? preflight(request) : app)
+  return (): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => endpoint
 }
 
 /**
