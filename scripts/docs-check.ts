@@ -4,10 +4,11 @@
  * settings (the package's entry points mapped to `src/`, as a user's project maps them to the
  * installed package), then run: a block with tests runs as a vitest file, any other is imported
  * (it must load without throwing; the servers it defines are values, not started). A guide whose
- * code does not compile or run fails CI.
+ * code does not compile or run fails CI. The README's `ts` blocks are type-checked too (not run:
+ * most are fragments, completed by `scripts/internal/readme-prelude.ts`).
  */
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -40,6 +41,45 @@ writeFileSync(
     modules.map((name) => `it("${name} loads", async () => { await import("./${name}") })`).join("\n")
   }\n`
 )
+
+// The README's `ts` blocks: type-checked, not run (its first example serves stdio when loaded,
+// the others are fragments). A fragment names what surrounds it in a program (the modules it
+// uses, the example server's components, `options`...): each block gets the imports below and
+// the names of `scripts/internal/readme-prelude.ts`, except those it imports or declares itself.
+const readmeImports: ReadonlyArray<readonly [string, string]> = [
+  ["Context", `import * as Context from "effect/Context"`],
+  ["Effect", `import * as Effect from "effect/Effect"`],
+  ["Layer", `import * as Layer from "effect/Layer"`],
+  ["Schema", `import * as Schema from "effect/Schema"`],
+  ["McpContext", `import * as McpContext from "effect-mcp-server/McpContext"`],
+  ["McpServer", `import * as McpServer from "effect-mcp-server/McpServer"`],
+  ["McpError", `import * as McpError from "effect-mcp-server/McpError"`],
+  ["Extension", `import * as Extension from "effect-mcp-server/Extension"`],
+  ["Stdio", `import * as Stdio from "effect-mcp-server/Stdio"`],
+  ["StreamableHttp", `import * as StreamableHttp from "effect-mcp-server/StreamableHttp"`],
+  ["Middleware", `import { Middleware } from "effect-mcp-server"`],
+  ["it", `import { it } from "@effect/vitest"`],
+  ["assert", `import { assert } from "@effect/vitest"`]
+]
+const preludeNames = ["Weather", "Greeting", "options", "Tools", "components", "loadBigFile", "rollout", "NoteBook"]
+copyFileSync(join(root, "scripts", "internal", "readme-prelude.ts"), join(out, "readme-prelude.ts"))
+const readme = readFileSync(join(root, "README.md"), "utf8")
+const readmePattern = /```ts\n([\s\S]*?)```/g
+let readmeBlocks = 0
+for (let match = readmePattern.exec(readme); match !== null; match = readmePattern.exec(readme)) {
+  readmeBlocks++
+  const code = match[1]!
+  // Names the block binds itself: imported, or declared at its top level.
+  const own = new Set<string>()
+  for (const [, clause] of code.matchAll(/^import\s+(?:type\s+)?(.+?)\s+from\s/gm)) {
+    for (const name of clause!.replace(/[{}*]/g, " ").replace(/\bas\b/g, " ").split(/[\s,]+/)) if (name !== "") own.add(name)
+  }
+  for (const [, name] of code.matchAll(/^(?:export\s+)?(?:const|let|class|function)\s+(\w+)/gm)) own.add(name!)
+  const imports = readmeImports.filter(([name]) => !own.has(name)).map(([, line]) => line)
+  const taken = preludeNames.filter((name) => !own.has(name))
+  if (taken.length > 0) imports.push(`import { ${taken.join(", ")} } from "./readme-prelude.ts"`)
+  writeFileSync(join(out, `readme-${readmeBlocks}.ts`), `${imports.join("\n")}\n${code}`)
+}
 
 const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
   string,
@@ -79,7 +119,7 @@ export default defineConfig({
 try {
   // `npm run` puts node_modules/.bin (the pinned TypeScript and vitest) first on PATH.
   execFileSync("tsc", ["-p", join(out, "tsconfig.json")], { cwd: root, stdio: "inherit" })
-  console.log(`docs: ${blocks} code blocks of docs/ type-check`)
+  console.log(`docs: ${blocks} code blocks of docs/ and ${readmeBlocks} of the README type-check`)
 } catch {
   console.error(`docs: the code blocks above do not type-check (extracted to ${out})`)
   process.exit(1)
