@@ -12,7 +12,8 @@
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
  *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
  *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
- *   them in its `_meta`, as a real client that wants them does.
+ *   them in its `_meta`, as a real client that wants them does. Each request asks for progress
+ *   (`_meta.progressToken`, its id) unless the `progress` option is `false`.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` gives one: waits and
  * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself); closing it ends
@@ -118,6 +119,13 @@ export interface Options {
    * log message unless it asks; one given in a request's own `_meta` wins).
    */
   readonly logLevel?: LoggingLevel | undefined
+  /**
+   * Whether each request asks for progress notifications (`_meta.progressToken`: the request's
+   * own id), as a client showing progress does; default `true`, so that `waitFor("notifications/progress")`
+   * sees what a handler reports with `McpContext.progress`. A token given in a request's own
+   * `_meta` wins.
+   */
+  readonly progress?: boolean | undefined
   /** Longest wait for an answer or a notification; default 5 s. */
   readonly timeoutMillis?: number | undefined
 }
@@ -176,6 +184,7 @@ export const make = <EL, RL>(
   Effect.gen(function*() {
     const version = options.protocolVersion ?? "2025-11-25"
     const logLevel = options.logLevel ?? "debug"
+    const progress = options.progress ?? true
     const modern = version === latest2026
     const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
     const clientInfo = options.clientInfo ?? { name: "mcp-test-client", version: "0.0.0" }
@@ -252,18 +261,22 @@ export const make = <EL, RL>(
         const deferred = Deferred.makeUnsafe<any, RequestFailed>()
         pending.set(id, deferred)
         methods.set(id, method)
+        const asked = progress && method !== "initialize" ? { progressToken: id } : undefined
         const withMeta = modern
           ? {
             ...params,
             _meta: {
               [logLevelKey]: logLevel,
+              ...asked,
               ...(params?._meta as object | undefined),
               "io.modelcontextprotocol/protocolVersion": version,
               "io.modelcontextprotocol/clientCapabilities": capabilities,
               "io.modelcontextprotocol/clientInfo": clientInfo
             }
           }
-          : params
+          : asked === undefined
+          ? params
+          : { ...params, _meta: { ...asked, ...(params?._meta as object | undefined) } }
         void pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
         return Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)).pipe(
           Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) })

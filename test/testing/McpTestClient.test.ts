@@ -154,4 +154,25 @@ describe("McpTestClient", () => {
       // The handler dies on the missing capability: a masked tool error.
       assert.isTrue(exit._tag === "Success" && exit.value.isError === true)
     }))
+
+  // Fails before the fix: no request asked for progress, so callTool's progress never came
+  // (waitFor timed out), and the progress option did not exist.
+  it.live("callTool asks for progress (its id as the token) in both eras: waitFor sees the handler's progress; progress: false asks for none", () =>
+    Effect.gen(function*() {
+      for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+        const client = yield* McpTestClient.make(components, { protocolVersion, timeoutMillis: 1_000 })
+        yield* client.callTool("weather", { city: "Paris" })
+        const progress = yield* client.waitFor("notifications/progress")
+        assert.deepStrictEqual({ ...progress.params, progressToken: typeof progress.params?.progressToken }, {
+          progressToken: "number",
+          progress: 1,
+          total: 2,
+          message: "halfway"
+        }, protocolVersion)
+        const quiet = yield* McpTestClient.make(components, { protocolVersion, progress: false, timeoutMillis: 300 })
+        yield* quiet.callTool("weather", { city: "Paris" })
+        // The call is answered after its progress would have been sent: none was.
+        assert.isUndefined(quiet.notifications.find((n) => n.method === "notifications/progress"), protocolVersion)
+      }
+    }))
 })
