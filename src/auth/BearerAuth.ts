@@ -169,7 +169,12 @@ export const config = (options: {
  * @category models
  */
 export interface JwtOptions {
-  /** The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`. */
+  /**
+   * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`,
+   * at most once a second (so a flood of made-up `kid`s does not flood the authorization server):
+   * a token whose `kid` the keys fetched in the last second lack is refused `401` without asking
+   * again, even if the authorization server has gone down since.
+   */
   readonly jwksUrl?: string | undefined
   /** A static key instead: a JWKS document, a PEM public key (SPKI), or a key object. */
   readonly key?: { readonly keys: ReadonlyArray<unknown> } | string | KeyObject | undefined
