@@ -158,6 +158,13 @@ const run = Command.make("run", {
   host,
   allowedHosts,
   stateless,
+  principalFromEnv: Flag.Boolean("principal-from-env").pipe(
+    Flag.withDescription(
+      "Over stdio, the session's principal (who calls, for Authorization rules and per-user state) is named by " +
+        "MCP_SUBJECT and MCP_SCOPES (space-separated), as the client's configuration sets them; without it, none"
+    ),
+    Flag.withDefault(false)
+  ),
   // For `dev`, which starts its server with it (see Run.exitWithStdin); not in the help.
   exitWithStdin: Flag.Boolean("exit-with-stdin").pipe(
     Flag.withDescription("Drain and stop when stdin ends (the parent process is gone)"),
@@ -167,6 +174,12 @@ const run = Command.make("run", {
 }, (input) =>
   Effect.gen(function*() {
     if (input.stdio && input.http) return yield* new UsageError({ command: "run", message: "--stdio and --http exclude each other" })
+    if (input.http && input.principalFromEnv) {
+      return yield* new UsageError({
+        command: "run",
+        message: "--principal-from-env is for stdio (over --http the principal comes from a bearer token: StreamableHttp's auth)"
+      })
+    }
     const httpOnly = [
       ...(Option.isSome(input.port) ? ["--port"] : []),
       ...(Option.isSome(input.host) ? ["--host"] : []),
@@ -186,7 +199,7 @@ const run = Command.make("run", {
         stateless: input.stateless,
         allowedHosts: Option.getOrUndefined(input.allowedHosts)
       }
-      : { _tag: "Stdio" }
+      : { _tag: "Stdio", principalFromEnvironment: input.principalFromEnv }
     // Other machines' requests name this machine as they know it, which the default allowed hosts
     // (this machine's loopback names) refuse: 403 for every one of them, with nothing said.
     if (mode._tag === "Http" && mode.allowedHosts === undefined && !Run.isLoopback(mode.host)) {

@@ -135,10 +135,19 @@ export const stdioEntry = (options: {
   readonly bin: string
   /** The absolute path of the server module. */
   readonly file: string
+  /** The server's environment; one that names `MCP_SUBJECT` runs it with `--principal-from-env`. */
   readonly env?: { readonly [name: string]: string } | undefined
 }): StdioEntry => ({
   command: options.node,
-  args: [...(options.nodeArgs ?? []), options.bin, "run", options.file, "--stdio"],
+  // A principal named in `env` is the session's (a configuration that names one means it).
+  args: [
+    ...(options.nodeArgs ?? []),
+    options.bin,
+    "run",
+    options.file,
+    "--stdio",
+    ...(options.env?.MCP_SUBJECT !== undefined ? ["--principal-from-env"] : [])
+  ],
   ...(options.env !== undefined && Object.keys(options.env).length > 0 ? { env: options.env } : {})
 })
 

@@ -33,7 +33,14 @@ import type { ServerModule } from "./ServerModule.ts"
  * @since 0.2.0
  */
 export type Mode =
-  | { readonly _tag: "Stdio" }
+  | {
+    readonly _tag: "Stdio"
+    /**
+     * The session's principal from `MCP_SUBJECT` and `MCP_SCOPES` (`Stdio.principalFromEnvironment`):
+     * what a client's configuration sets for the server it starts. Default: no principal.
+     */
+    readonly principalFromEnvironment?: boolean | undefined
+  }
   | {
     readonly _tag: "Http"
     readonly host: string
@@ -149,7 +156,11 @@ export const isLoopback = (host: string): boolean => {
  */
 export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, PortUnavailable | ServerFailed> => {
   const served: Effect.Effect<void, unknown> = mode._tag === "Stdio"
-    ? McpServer.serve(server.options, server.components, Stdio.make())
+    ? McpServer.serve(
+      server.options,
+      server.components,
+      Stdio.make(mode.principalFromEnvironment === true ? { principal: Stdio.principalFromEnvironment() } : {})
+    )
     : McpServer.serve(
       server.options,
       server.components,

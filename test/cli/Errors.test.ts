@@ -108,6 +108,7 @@ describe("effect-mcp errors", () => {
         [["run", hello, "--port", "3000"], "--port needs --http (stdio is the default)"],
         [["run", hello, "--host", "::1", "--stateless"], "--host, --stateless need --http"],
         [["run", hello, "--allowed-hosts", "mcp.example.com"], "--allowed-hosts needs --http"],
+        [["run", hello, "--http", "--principal-from-env"], "--principal-from-env is for stdio"],
         [["run", hello, "--http", "--allowed-hosts", " , "], "--allowed-hosts names no host"],
         [["run", hello, "--http", "--allowed-hosts", "any,localhost"], "--allowed-hosts lists \"any,localhost\": write any alone to allow every host"],
         // Fail before the fix: taken as written, every request was refused 403 (a Host's name has no port);

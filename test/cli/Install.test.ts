@@ -39,6 +39,13 @@ describe("effect-mcp install", () => {
       const stdio = yield* cli(["install", "stdio", hello])
       assert.strictEqual(stdio.code, 0, stdio.stderr)
       assert.deepStrictEqual(JSON.parse(stdio.stdout), expected)
+      // Fails before the fix: a principal named in env was not read by the server it starts.
+      const principal = yield* cli(["install", "stdio", hello, "--env", "MCP_SUBJECT=ada", "--env", "MCP_SCOPES=admin"])
+      assert.deepStrictEqual(JSON.parse(principal.stdout), {
+        ...expected,
+        args: [...expected.args, "--principal-from-env"],
+        env: { MCP_SUBJECT: "ada", MCP_SCOPES: "admin" }
+      })
     }), 30_000)
 
   it.live("--config: added beside the other servers, replaced by name, a file that is not JSON left as it is", () =>

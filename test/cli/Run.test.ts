@@ -114,6 +114,43 @@ export default {
     }), 30_000)
 })
 
+describe("effect-mcp run --stdio --principal-from-env", () => {
+  /** `whoami` of the protected example, served by `run ...flags` with `env` (the SDK v1 client over stdio). */
+  const whoami = (flags: ReadonlyArray<string>, env: Record<string, string>) =>
+    Effect.acquireUseRelease(
+      Effect.promise(async () => {
+        const transport = new StdioClientTransport({
+          command: process.execPath,
+          args: [bin, "run", example("protected-server.ts"), ...flags],
+          env: { PATH: process.env.PATH ?? "", ...env },
+          stderr: "pipe"
+        })
+        const client = new Client({ name: "cli-test", version: "1.0.0" })
+        await client.connect(transport)
+        return client
+      }),
+      (client) =>
+        Effect.promise(async () => {
+          const { tools } = await client.listTools()
+          const result = await client.callTool({ name: "whoami", arguments: {} })
+          return { tools: tools.map((tool) => tool.name).sort(), principal: result.structuredContent }
+        }),
+      (client) => Effect.promise(() => client.close().catch(() => undefined))
+    )
+
+  // Fails before the fix: there was no such flag (exit 2), and `run` served stdio with no principal
+  // whatever the environment said (admin_echo hidden, whoami anonymous).
+  it.live("MCP_SUBJECT and MCP_SCOPES name the session's principal; without the flag there is none", () =>
+    Effect.gen(function*() {
+      const env = { MCP_SUBJECT: "ada", MCP_SCOPES: "admin notes:read" }
+      const named = yield* whoami(["--stdio", "--principal-from-env"], env)
+      assert.deepStrictEqual(named, { tools: ["admin_echo", "whoami"], principal: { subject: "ada", scopes: ["admin", "notes:read"] } })
+      const anonymous = yield* whoami(["--stdio"], env)
+      assert.deepStrictEqual(anonymous.tools, ["whoami"])
+      assert.deepStrictEqual(anonymous.principal, { subject: "anonymous", scopes: [] })
+    }))
+})
+
 describe("effect-mcp run --http", () => {
   it.live("--http --port N: the SDK v1 client over Streamable HTTP; one line once listening; SIGTERM drains, exit 0", () =>
     Effect.gen(function*() {
