@@ -385,7 +385,8 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
  * 2. over HTTP, `MCP-Protocol-Version` must equal the `_meta` version, `Mcp-Method` the method,
  *    and `Mcp-Name` (optional whitespace trimmed, its `=?base64?…?=` form decoded; raw characters
  *    outside printable ASCII are invalid) the param it mirrors (`name` of `tools/call` and
- *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`) → else -32020, 400;
+ *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`; when a string: one of another
+ *    type is left to the method's params schema, -32602) → else -32020, 400;
  * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400;
  * 4. a method 2026-07-28 removed (`initialize`, `ping`, `logging/setLevel`, subscribe, ...) →
  *    -32601, 404;
@@ -438,7 +439,10 @@ export const resolveModern = (
     }
     const param = namedParam(request.method)
     const named = param === undefined ? undefined : request.params?.[param]
-    if (named !== undefined) {
+    // Only a string is compared: a name, URI or task id of another type (`null`, an object, an
+    // array nested thousands deep, which `String` and `JSON.stringify` overflow the stack on) is
+    // the method's own -32602, from its params schema, whatever Mcp-Name says.
+    if (typeof named === "string") {
       const raw = headers["mcp-name"]?.trim()
       // Decoded before comparing: a name or URI outside printable ASCII travels base64-encoded.
       const name = raw === undefined ? undefined : ParamHeaders.decodeHeaderValue(raw)
@@ -449,7 +453,7 @@ export const resolveModern = (
           `Header mismatch: Mcp-Name ${JSON.stringify(raw)} is invalid (${ParamHeaders.invalidValue})`
         )
       }
-      if (name !== String(named)) {
+      if (name !== named) {
         return reject(
           400,
           v2026_07_28.errorCodes.HeaderMismatch,

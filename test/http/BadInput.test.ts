@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
-import { BOTH, nodeFetch, on, openSession, post, rawRequest, serveEverything } from "./support.ts"
+import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything } from "./support.ts"
 
 const VERSION = "2026-07-28"
 const meta = (over: Record<string, unknown> = {}) => ({
@@ -104,6 +104,31 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
         const name = yield* Effect.promise(() => call("test_simple_text", {}, { "mcp-name": `test_simple_text${raw}` }))
         assert.strictEqual(name.message.error?.code, -32020, name.body)
       }
+    }))
+
+  it.live("a name, URI or task id that is not a string (even nested 5,000 deep) is its method's -32602, with or without Mcp-Name (was an empty 500: comparing it overflowed the stack)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const cases = [
+        ["tools/call", "name", "Expected string"],
+        ["resources/read", "uri", "Expected string"],
+        ["tasks/get", "taskId", "Expected string"]
+      ] as const
+      for (const [method, param, problem] of cases) {
+        for (const [value, mcpName] of [[nestedText(5_000), "1"], [nestedText(5_000), undefined], ['{"a":1}', "[object Object]"], ["null", undefined]] as const) {
+          const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { [param]: "VALUE", _meta: meta() } }).replace('"VALUE"', value)
+          const answer = yield* Effect.promise(() => rawRequest(port, "POST", modernHeaders(method, mcpName === undefined ? {} : { "mcp-name": mcpName }), body))
+          const label = `${method} ${param}: ${value.slice(0, 20)}, Mcp-Name ${mcpName}`
+          assert.strictEqual(answer.status, 200, `${label}: ${answer.body.slice(0, 300)}`)
+          const message = JSON.parse(answer.body)
+          assert.strictEqual(message.error?.code, -32602, label)
+          assert.include(message.error.message, problem, label)
+        }
+      }
+      const alive = yield* Effect.promise(() =>
+        rawPost(port, modernHeaders("tools/list"), { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta() } })
+      )
+      assert.strictEqual(alive.status, 200)
     }))
 
   it.live("an Mcp-* header sent twice is -32020 (Node would join the two values, and a proxy route on the first)", () =>
