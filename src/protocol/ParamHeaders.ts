@@ -73,7 +73,8 @@ export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= f
 /**
  * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else
  * what is wrong (a header missing while the argument is present, a value that differs, an invalid
- * base64 form). Arguments that are absent or null need no header. `received`: the request's headers
+ * base64 form). Arguments that are absent or null need no header; objects and arrays are not
+ * checked (the tool's validation refuses them). `received`: the request's headers
  * by lower-case name, as a record or a lookup (`HttpRequestInfo.header`, which copies nothing).
  */
 export const check = (
@@ -84,7 +85,10 @@ export const check = (
   for (const { header, path } of headers) {
     let value: unknown = args
     for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
-    if (value === undefined || value === null) continue
+    // An object or array is no value a header can mirror: the arguments break the tool's schema
+    // (which declares a string, integer or boolean here), for its validation to say so. Never
+    // turned into text: `String` of an array nested thousands deep overflows the stack.
+    if (value === undefined || value === null || typeof value === "object") continue
     const raw = typeof received === "function" ? received(header) : received[header]
     if (raw === undefined) return `${header} is missing (the argument ${path.join(".")} is set)`
     const text = decodeHeaderValue(raw.trim())

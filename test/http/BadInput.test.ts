@@ -131,6 +131,26 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       assert.strictEqual(alive.status, 200)
     }))
 
+  it.live("an Mcp-Param-* argument that is not a string, integer or boolean (even nested 5,000 deep) is the tool's invalid-arguments error, not -32603", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      for (const [value, header] of [[nestedText(5_000), "1"], [nestedText(5_000), undefined], ['{"a":1}', "[object Object]"]] as const) {
+        const body = JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "test_header_routed", arguments: { region: "VALUE" }, _meta: meta() }
+        }).replace('"VALUE"', value)
+        const headers = modernHeaders("tools/call", { "mcp-name": "test_header_routed", ...(header === undefined ? {} : { "mcp-param-region": header }) })
+        const answer = yield* Effect.promise(() => rawRequest(port, "POST", headers, body))
+        const label = `${value.slice(0, 20)}, Mcp-Param-Region ${header}`
+        assert.strictEqual(answer.status, 200, `${label}: ${answer.body.slice(0, 300)}`)
+        const result = JSON.parse(answer.body).result
+        assert.isTrue(result?.isError, `${label}: ${answer.body.slice(0, 300)}`)
+        assert.include(result.content[0].text, "Invalid arguments for tool test_header_routed", label)
+      }
+    }))
+
   it.live("an Mcp-* header sent twice is -32020 (Node would join the two values, and a proxy route on the first)", () =>
     Effect.gen(function*() {
       const { port } = yield* serveEverything()

@@ -58,4 +58,15 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     // an absent or null argument needs no header
     assert.isUndefined(ParamHeaders.check(headers, { region: null }, {}))
   })
+
+  it("an argument that is not a string, number or boolean is left to the tool's validation, never thrown on (was: a stack overflow nested 5,000 deep)", () => {
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    // Built by hand: nested this deep, JSON.parse of text is how a request brings it.
+    const deep = JSON.parse(`${"[".repeat(5_000)}1${"]".repeat(5_000)}`)
+    for (const region of [deep, { a: 1 }, [1]]) {
+      for (const header of ["1", "[object Object]", undefined]) {
+        assert.isUndefined(ParamHeaders.check(headers, { region }, { "mcp-param-region": header }), String(header))
+      }
+    }
+  })
 })
