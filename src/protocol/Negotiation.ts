@@ -373,6 +373,9 @@ const checkClientInfo = lazy(() => jitDecoder(Schemas.Implementation()))
 
 const emptyMeta: { readonly [key: string]: unknown } = {}
 
+/** A header or body value quoted in a -32020 message: as JSON, clipped; a missing header as `null`. */
+const quoted = (value: string | undefined): string => value === undefined ? "null" : JSON.stringify(clip(value))
+
 /** A malformed `_meta` entry as the -32602 it gets. */
 const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Result.Result<never, Rejection> =>
   reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${key}"]: ${schemaFailureMessage(cause)}`)
@@ -426,7 +429,7 @@ export const resolveModern = (
       return reject(
         400,
         v2026_07_28.errorCodes.HeaderMismatch,
-        `Header mismatch: MCP-Protocol-Version ${JSON.stringify(headerVersion ?? null)} is not the _meta version ${JSON.stringify(version)}`
+        `Header mismatch: MCP-Protocol-Version ${quoted(headerVersion)} is not the _meta version ${quoted(version)}`
       )
     }
     const method = headers["mcp-method"]
@@ -434,7 +437,7 @@ export const resolveModern = (
       return reject(
         400,
         v2026_07_28.errorCodes.HeaderMismatch,
-        `Header mismatch: Mcp-Method ${JSON.stringify(method ?? null)} is not the method ${JSON.stringify(request.method)}`
+        `Header mismatch: Mcp-Method ${quoted(method)} is not the method ${quoted(request.method)}`
       )
     }
     const param = namedParam(request.method)
@@ -450,14 +453,14 @@ export const resolveModern = (
         return reject(
           400,
           v2026_07_28.errorCodes.HeaderMismatch,
-          `Header mismatch: Mcp-Name ${JSON.stringify(raw)} is invalid (${ParamHeaders.invalidValue})`
+          `Header mismatch: Mcp-Name ${quoted(raw)} is invalid (${ParamHeaders.invalidValue})`
         )
       }
       if (name !== named) {
         return reject(
           400,
           v2026_07_28.errorCodes.HeaderMismatch,
-          `Header mismatch: Mcp-Name ${JSON.stringify(raw ?? null)} is not params.${param} ${JSON.stringify(named)}`
+          `Header mismatch: Mcp-Name ${quoted(raw)} is not params.${param} ${quoted(named)}`
         )
       }
     }

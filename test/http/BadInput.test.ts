@@ -271,6 +271,29 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
     }))
 })
 
+describe("Streamable HTTP: 2026-07-28 header mismatches quote client text clipped", () => {
+  it.live("a huge _meta version, method, name or Mcp-Name is quoted short in the -32020 message", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const long = "x".repeat(100_000)
+      const header = "\u00e9".repeat(6_000) // raw, outside printable ASCII: an invalid Mcp-Name, quoted
+      const cases: ReadonlyArray<readonly [string, Record<string, string>, Record<string, unknown>]> = [
+        ["tools/list", {}, { _meta: meta({ "io.modelcontextprotocol/protocolVersion": long }) }],
+        [long, { "mcp-method": "tools/list" }, { _meta: meta() }],
+        ["tools/call", { "mcp-name": "a" }, { name: long, _meta: meta() }],
+        ["tools/call", { "mcp-name": header }, { name: "a", _meta: meta() }]
+      ]
+      for (const [method, headers, params] of cases) {
+        const answer = yield* Effect.promise(() => rawPost(port, modernHeaders(method, headers), { jsonrpc: "2.0", id: 1, method, params }))
+        assert.strictEqual(answer.status, 400, answer.body.slice(0, 300))
+        assert.strictEqual(answer.message.error.code, -32020, answer.body.slice(0, 300))
+        // Fails before: 100,000 characters and more
+        assert.isBelow(answer.message.error.message.length, 600, answer.body.slice(0, 300))
+        assert.include(answer.message.error.message, "more characters")
+      }
+    }))
+})
+
 describe("Streamable HTTP: bytes that are not UTF-8", () => {
   it.live("a body that is not valid UTF-8 is -32700, not a message with U+FFFD in place of its bytes", () =>
     Effect.gen(function*() {
