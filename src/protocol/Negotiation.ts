@@ -376,6 +376,21 @@ const emptyMeta: { readonly [key: string]: unknown } = {}
 /** A header or body value quoted in a -32020 message: as JSON, clipped; a missing header as `null`. */
 const quoted = (value: string | undefined): string => value === undefined ? "null" : JSON.stringify(clip(value))
 
+/**
+ * A required `_meta` entry absent, or of the wrong type, as the -32602 it gets: what it must be,
+ * and what it is when given (a version sent as a number is not "required": it is a number).
+ */
+const missingMeta = (key: string, value: unknown, expected: string): Result.Result<never, Rejection> =>
+  reject(
+    400,
+    ErrorCode.InvalidParams,
+    value === undefined
+      ? `Invalid params: _meta["${key}"] is required (${expected})`
+      : `Invalid params: _meta["${key}"] must be ${expected}, not ${
+        value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`
+      }`
+  )
+
 /** A malformed `_meta` entry as the -32602 it gets. */
 const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Result.Result<never, Rejection> =>
   reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${key}"]: ${schemaFailureMessage(cause)}`)
@@ -417,12 +432,8 @@ export const resolveModern = (
   const fields = isRecord(meta) ? meta : emptyMeta
   const version = fields[v2026_07_28.metaKeys.protocolVersion]
   const capabilities = fields[v2026_07_28.metaKeys.clientCapabilities]
-  if (typeof version !== "string") {
-    return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.protocolVersion}"] is required`)
-  }
-  if (!isRecord(capabilities)) {
-    return reject(400, ErrorCode.InvalidParams, `Invalid params: _meta["${v2026_07_28.metaKeys.clientCapabilities}"] is required (an object)`)
-  }
+  if (typeof version !== "string") return missingMeta(v2026_07_28.metaKeys.protocolVersion, version, "a string")
+  if (!isRecord(capabilities)) return missingMeta(v2026_07_28.metaKeys.clientCapabilities, capabilities, "an object")
   if (headers !== undefined) {
     const headerVersion = headers["mcp-protocol-version"]
     if (headerVersion !== version) {

@@ -226,6 +226,26 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     assert.strictEqual(Negotiation.resolveModern(noInfo, headers("server/discover"))._tag, "Success")
   })
 
+  it("a protocolVersion or clientCapabilities of the wrong type → -32602 saying what it must be and what it is", () => {
+    const cases: ReadonlyArray<readonly [string, unknown, string]> = [
+      ["protocolVersion", 20260728, "must be a string, not a number"],
+      ["protocolVersion", ["2026-07-28"], "must be a string, not an array"],
+      ["protocolVersion", { v: "2026-07-28" }, "must be a string, not an object"],
+      ["protocolVersion", null, "must be a string, not null"],
+      ["clientCapabilities", [], "must be an object, not an array"],
+      ["clientCapabilities", null, "must be an object, not null"],
+      ["clientCapabilities", "sampling", "must be an object, not a string"]
+    ]
+    for (const [entry, value, problem] of cases) {
+      const refused = rejection(Negotiation.resolveModern(request("tools/list", {}, { [`io.modelcontextprotocol/${entry}`]: value }), headers("tools/list")))
+      assert.deepStrictEqual([refused.status, refused.error.code], [400, -32602])
+      assert.strictEqual(refused.error.message, `Invalid params: _meta["io.modelcontextprotocol/${entry}"] ${problem}`)
+    }
+    // absent: required
+    const absent = rejection(Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": undefined }), undefined))
+    assert.strictEqual(absent.error.message, `Invalid params: _meta["io.modelcontextprotocol/protocolVersion"] is required (a string)`)
+  })
+
   it("malformed clientCapabilities or clientInfo → -32602, 400, naming the entry (2026-07-28's shapes)", () => {
     const malformed: ReadonlyArray<[string, Record<string, unknown>]> = [
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { elicitation: null } }],
