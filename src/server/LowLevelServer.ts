@@ -441,11 +441,15 @@ const inRound = (
     const tooDeep = tooDeepAnswer(responses as { readonly [key: string]: unknown })
     if (tooDeep !== undefined) return Exit.fail(tooDeep)
   }
+  // Not a state this server could have sealed, nor tampered with: the wrong type, said so.
+  if (state !== undefined && typeof state !== "string") {
+    return Exit.fail(McpError.invalidParams("Invalid params: requestState must be a string (the one an input_required result gave)"))
+  }
   if (state !== undefined || hasResponses) {
     const given = new Map<string, unknown>()
     if (state !== undefined) {
       digest = digestOf(request, context.principal?.subject)
-      const opened = typeof state === "string" ? sealer.open(state, digest) : undefined
+      const opened = sealer.open(state as string, digest)
       if (opened === undefined) {
         return Exit.fail(McpError.invalidParams("Invalid requestState: tampered with, expired, or from another request"))
       }

@@ -386,6 +386,23 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       }
     }))
 
+  it.live("a requestState that is not a string (a number, null, an object, an array) is -32602 saying so, not 'tampered with'", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      for (const requestState of [5, null, {}, []]) {
+        const answer = yield* Effect.promise(() => retry(url, "test_input_required_result_elicitation", caps, { requestState }))
+        assert.strictEqual(answer.message.error?.code, -32602, JSON.stringify(answer.message))
+        assert.strictEqual(
+          answer.message.error.message,
+          "Invalid params: requestState must be a string (the one an input_required result gave)",
+          JSON.stringify(requestState)
+        )
+      }
+      // A string that does not open is still said to be tampered with, expired or another request's
+      const forged = yield* Effect.promise(() => retry(url, "test_input_required_result_elicitation", caps, { requestState: "" }))
+      assert.include(forged.message.error?.message, "tampered with")
+    }))
+
   it.live("deep nesting: arguments thousands of levels deep get their rounds; an answer nested deeper than 64 levels is -32602 (both were -32603: a stack overflow)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()
