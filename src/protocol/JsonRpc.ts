@@ -163,7 +163,7 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
     return new InvalidMessage(undefined, invalidRequest("a JSON-RPC message must be a JSON object"))
   }
   if (Array.isArray(value)) {
-    return new InvalidMessage(undefined, invalidRequest("JSON-RPC batches are not supported; send one message per line"))
+    return new InvalidMessage(undefined, invalidRequest("JSON-RPC batches are not supported; send each message on its own"))
   }
   const message = value as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown }
   const hasId = "id" in message

@@ -199,6 +199,18 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       }
     }))
 
+  it.live("a batch (an array), 2026-07-28 or not, is -32600 400 saying to send each message on its own (not 'one per line', which is stdio's framing)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const one = { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta() } }
+      for (const [headers, body] of [[modernHeaders("tools/list"), [one]], [{ "content-type": "application/json", accept: BOTH }, []]] as const) {
+        const answer = yield* Effect.promise(() => rawPost(port, headers, body))
+        assert.strictEqual(answer.status, 400, answer.body)
+        assert.strictEqual(answer.message.error.code, -32600)
+        assert.strictEqual(answer.message.error.message, "Invalid Request: JSON-RPC batches are not supported; send each message on its own")
+      }
+    }))
+
   it.live("media types: any case and parameters are JSON; look-alikes and q=0 are not", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })
