@@ -50,6 +50,18 @@ describe("requestState", () => {
     assert.isUndefined(sealer.open(state, digestOf(request({ a: 2 }), undefined)), "another request's")
   })
 
+  it("a state expires after ttlMillis; a ttlMillis that is not a positive finite number is refused when the sealer is made (every state would have been refused as expired)", async () => {
+    const digest = digestOf(request({ a: 1 }), undefined)
+    const short = makeSealer({ ttlMillis: 5 })
+    const state = short.seal(digest, {})
+    assert.deepStrictEqual(short.open(state, digest), {})
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.isUndefined(short.open(state, digest), "expired")
+    for (const ttlMillis of [Infinity, Number.NaN, 0, -1]) {
+      assert.throws(() => makeSealer({ ttlMillis }), `requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttlMillis}`)
+    }
+  })
+
   it("the digest is the recursive canonical form's (keys sorted), for any JSON", () => {
     fc.assert(fc.property(fc.jsonValue(), fc.option(fc.string(), { nil: undefined }), (args, requestor) => {
       assert.strictEqual(digestOf(request(args), requestor), recursiveDigest(args, requestor))

@@ -22,7 +22,7 @@ export interface RequestStateOptions {
    * retry then has to reach the same process).
    */
   readonly keys?: ReadonlyArray<string | Uint8Array> | undefined
-  /** How long a sealed state may be used. Default 10 minutes. */
+  /** How long a sealed state may be used (positive, finite). Default 10 minutes. */
   readonly ttlMillis?: number | undefined
 }
 
@@ -64,6 +64,11 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   if (problem !== undefined) throw new Error(problem)
   const ring = (): ReadonlyArray<Buffer> => given ?? (processRing ??= [nodeCrypto().randomBytes(32)])
   const ttl = options.ttlMillis ?? 10 * 60_000
+  // Infinity would be sealed as `null` (JSON has no Infinity), NaN likewise, and 0 or less is past
+  // at once: every state refused as expired, a server whose MRTR rounds never end.
+  if (!(Number.isFinite(ttl) && ttl > 0)) {
+    throw new Error(`requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttl}`)
+  }
   const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
   return {
     seal: (digest, answers) => {
