@@ -211,6 +211,27 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       }
     }))
 
+  it.live("a session request whose id is already in progress: 409 naming that id, quoted clipped in the message (was no id, the id whole)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const id = "i".repeat(100_000)
+      const slow = { jsonrpc: "2.0", id, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 60_000, steps: 600 } } }
+      const headers = { "content-type": "application/json", accept: "text/event-stream", ...on(sessionId) }
+      const first = yield* Effect.acquireRelease(
+        Effect.promise(() => nodeFetch(url, "POST", headers, JSON.stringify(slow))),
+        ({ destroy }) => Effect.sync(destroy)
+      )
+      assert.strictEqual(first.response.status, 200)
+      const again = yield* Effect.promise(() => post(url, slow, on(sessionId)))
+      assert.strictEqual(again.status, 409)
+      const answer: any = yield* Effect.promise(() => again.json())
+      assert.strictEqual(answer.id, id, "the refused request's id")
+      assert.strictEqual(answer.error.code, -32600)
+      assert.isBelow(answer.error.message.length, 400)
+      assert.include(answer.error.message, "already in progress")
+    }))
+
   it.live("media types: any case and parameters are JSON; look-alikes and q=0 are not", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })

@@ -18,6 +18,7 @@ import type { HttpServerRequest } from "effect/http"
 import { HttpServerError, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { challenge } from "../../../auth/internal/challenge.ts"
+import { clip } from "../../../internal/clip.ts"
 import { Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -654,7 +655,14 @@ const answerImpl = Effect.fnUntraced(function*(
   resolved: Negotiation.ResolvedRequest | undefined
 ) {
       if (session.pending.has(request.id)) {
-        return jsonError(409, ErrorCode.InvalidRequest, `Invalid Request: a request with id ${JSON.stringify(request.id)} is already in progress`)
+        // Only a session's own client ids can repeat (the shared session's are internal, unique).
+        return jsonError(
+          409,
+          ErrorCode.InvalidRequest,
+          `Invalid Request: a request with id ${clip(JSON.stringify(request.id))} is already in progress`,
+          undefined,
+          clientId ?? request.id
+        )
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
