@@ -558,6 +558,35 @@ describe("Streamable HTTP limits", () => {
       assert.isAtMost(armed, 2, `one timer for 10 requests in flight, not one each (armed ${armed})`)
     }))
 
+  it.live("requestTimeoutMillis: the 504 names the request's id, a session's and a 2026-07-28 client's (it had none)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: 200 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const slow = (id: string, meta?: Record<string, unknown>) => ({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "test_task_slow", arguments: { ms: 1_500 }, ...(meta === undefined ? {} : { _meta: meta }) }
+      })
+      const legacy = yield* Effect.promise(() => post(url, slow("legacy-slow"), on(sessionId)))
+      const modern = yield* Effect.promise(() =>
+        post(
+          url,
+          slow("modern-slow", {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}
+          }),
+          { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "test_task_slow" }
+        )
+      )
+      for (const [response, id] of [[legacy, "legacy-slow"], [modern, "modern-slow"]] as const) {
+        assert.strictEqual(response.status, 504, id)
+        const answer = yield* Effect.promise(() => jsonOf(response))
+        assert.strictEqual(answer.error?.code, -32603, id)
+        assert.strictEqual(answer.id, id)
+      }
+    }))
+
   it.live("requestTimeoutMillis: a slow call in JSON mode → 504; the session stays usable", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ responseMode: "json", requestTimeoutMillis: 200 })

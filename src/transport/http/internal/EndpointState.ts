@@ -679,7 +679,7 @@ const answerImpl = Effect.fnUntraced(function*(
       const headers = answerHeaders(session, request, clientId)
       if (answer === undefined) {
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
-        return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers)
+        return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers, clientId ?? request.id)
       }
       if (!(answer instanceof SseAnswer)) return jsonAnswer(self, answer, headers, http, resolved)
       return self.sseResponse(session, answer.stream, answer.connection, headers)
