@@ -9,7 +9,6 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
@@ -19,6 +18,7 @@ import {
   BOTH,
   initializeMessage,
   jsonOf,
+  listeningLine,
   nodeFetch,
   on,
   openEndedPost,
@@ -213,20 +213,13 @@ describe("Streamable HTTP security", () => {
   // refuse (403): the URL a user copies from it did not answer.
   it.live("the listening line names a URL the Host check accepts: allowedHosts without 127.0.0.1, the SDK client connects to it", () =>
     Effect.gen(function*() {
-      const lines: Array<string> = []
-      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      yield* Effect.forkScoped(
+      const { line } = yield* listeningLine(
         McpServer.serve(
           { name: "echo", version: "1.0.0" },
           Echo,
           StreamableHttp.make({ port: 0, allowedHosts: ["mcp.example.com", "localhost"] })
-        ).pipe(Effect.provide(Logger.layer([logger])))
+        )
       )
-      let line: string | undefined
-      for (let i = 0; i < 200 && line === undefined; i++) {
-        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
-        if (line === undefined) yield* Effect.sleep(25)
-      }
       assert.isDefined(line, "no listening line within 5 s")
       const url = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(line!)![1]!
       assert.match(url, /^http:\/\/localhost:\d+\/mcp$/)
@@ -288,18 +281,10 @@ describe("Streamable HTTP security", () => {
   // (ENOTFOUND) and the server never listened.
   it.live("make({ host: \"[::1]\" }): an IPv6 address written as in a URL is listened on, and the listening line's URL answers", () =>
     Effect.gen(function*() {
-      const lines: Array<string> = []
-      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      yield* Effect.forkScoped(
+      const { line, logged } = yield* listeningLine(
         McpServer.serve({ name: "echo", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "[::1]", port: 0 }))
-          .pipe(Effect.provide(Logger.layer([logger])))
       )
-      let line: string | undefined
-      for (let i = 0; i < 200 && line === undefined; i++) {
-        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
-        if (line === undefined) yield* Effect.sleep(25)
-      }
-      assert.isDefined(line, `no listening line within 5 s: ${lines.join(" | ")}`)
+      assert.isDefined(line, `no listening line within 5 s: ${logged.join(" | ")}`)
       const url = /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(line!)![1]!
       assert.match(url, /^http:\/\/\[::1\]:\d+\/mcp$/)
       const response = yield* Effect.promise(() =>
@@ -321,17 +306,9 @@ describe("Streamable HTTP security", () => {
   // Fails before the fix: the line named http://[::1]:<port>/mcp, where nothing listens.
   it.live("a server on 127.0.0.1 allowing only [::1]: the listening line's URL reaches it, and a request naming the host of its note is answered", () =>
     Effect.gen(function*() {
-      const lines: Array<string> = []
-      const logger = Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      yield* Effect.forkScoped(
+      const { line } = yield* listeningLine(
         McpServer.serve({ name: "echo", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port: 0, allowedHosts: ["[::1]"] }))
-          .pipe(Effect.provide(Logger.layer([logger])))
       )
-      let line: string | undefined
-      for (let i = 0; i < 200 && line === undefined; i++) {
-        line = lines.find((text) => text.includes("MCP over Streamable HTTP at"))
-        if (line === undefined) yield* Effect.sleep(25)
-      }
       assert.isDefined(line, "no listening line within 5 s")
       const match = /MCP over Streamable HTTP at (http:\/\/\S+) \(requests must name (.+)\)/.exec(line!)
       assert.isNotNull(match, line)

@@ -6,6 +6,7 @@
 import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { request as httpRequest } from "node:http"
 import { createServer as createNetServer } from "node:net"
@@ -65,6 +66,27 @@ export const serveEverything = (
       yield* Fiber.interrupt(fiber)
     }
     return yield* Effect.die(new Error("could not start the HTTP server"))
+  })
+
+/**
+ * Runs `serving` (an `McpServer.serve` program) in the test's scope with a logger that keeps what
+ * it logs, and waits for its listening line (`effect-mcp-server: MCP over Streamable HTTP at …`),
+ * at most 200 looks 25 ms apart (about 5 s). Returns that line (`undefined` if none came) and
+ * everything logged, for a failure's message. For the tests of what the listening line names.
+ */
+export const listeningLine = <E, R>(
+  serving: Effect.Effect<unknown, E, R>
+): Effect.Effect<{ readonly line: string | undefined; readonly logged: ReadonlyArray<string> }, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const logged: Array<string> = []
+    const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
+    yield* Effect.forkScoped(serving.pipe(Effect.provide(Logger.layer([logger]))))
+    let line: string | undefined
+    for (let i = 0; i < 200 && line === undefined; i++) {
+      line = logged.find((text) => text.includes("MCP over Streamable HTTP at"))
+      if (line === undefined) yield* Effect.sleep(25)
+    }
+    return { line, logged }
   })
 
 // ---------------------------------------------------------------------------
