@@ -16,13 +16,13 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
-import { type ChildProcess, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { BearerAuth } from "../../src/auth.ts"
 import { Stdio } from "../../src/index.ts"
 import { freePort, initializeMessage, LATEST, post, sleep } from "../http/support.ts"
+import { kill, type NodeChild, startNode } from "../support/child.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
 /** The authorization server's issuer: set once it listens. */
@@ -130,11 +130,10 @@ const modernCall = (name: string, args: Record<string, unknown> = {}) => ({
 
 describe("bearer authentication (examples/protected-server.ts over HTTP)", () => {
   let jwks: Awaited<ReturnType<typeof startJwks>>
-  let child: ChildProcess
+  let protectedServer: NodeChild | undefined
   let port: number
   let url: string
   let signer: { readonly key: Key; readonly kid: string }
-  let output = ""
 
   beforeAll(async () => {
     jwks = await startJwks()
@@ -142,8 +141,7 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     signer = await newKey("k1", jwks)
     port = await freePort()
     url = `http://127.0.0.1:${port}/mcp`
-    child = spawn(process.execPath, [
-      example,
+    protectedServer = startNode(example, [
       "--http",
       "--port",
       String(port),
@@ -153,15 +151,14 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
       issuer,
       "--audience",
       url
-    ], { stdio: ["ignore", "pipe", "pipe"] })
-    child.stdout!.on("data", (chunk) => void (output += String(chunk)))
-    child.stderr!.on("data", (chunk) => void (output += String(chunk)))
-    for (let i = 0; i < 400 && !output.includes("MCP over Streamable HTTP at"); i++) await sleep(25)
-    assert.include(output, `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
+    ], { stdin: "ignore" })
+    const output = () => protectedServer!.stdout() + protectedServer!.stderr()
+    await protectedServer.until(() => output().includes("MCP over Streamable HTTP at"), 10_000)
+    assert.include(output(), `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
   }, 20_000)
 
   afterAll(() => {
-    child?.kill("SIGKILL")
+    if (protectedServer !== undefined) kill(protectedServer.child)
     jwks?.server.close()
   })
 

@@ -7,12 +7,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
-import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { type NodeChild, spawnNode } from "../support/child.ts"
 
 /** A port free on 127.0.0.1 now. */
 export const freePort = (): Promise<number> =>
@@ -64,34 +65,17 @@ export const cli = (
     })
   )
 
-/** A running child with its output so far. */
-export interface Running {
-  readonly child: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
+/** A running CLI with its output so far. */
+export interface Running extends Omit<NodeChild, "exited"> {
   /** Resolves with the exit code (`null` when killed by a signal), or `undefined` after `millis`. */
   readonly exited: (millis: number) => Promise<number | null | undefined>
 }
 
-/** Starts `effect-mcp ...args` in the scope; SIGKILLed (its process group too) when the scope closes, if still running. */
+/** Starts `effect-mcp ...args` in the scope; SIGKILLed when the scope closes, if still running. */
 export const spawnCli = (args: ReadonlyArray<string>, options: { readonly cwd?: string } = {}) =>
-  Effect.acquireRelease(
-    Effect.sync((): Running => {
-      const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, stdio: ["pipe", "pipe", "pipe"] })
-      let stdout = ""
-      let stderr = ""
-      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      return {
-        child,
-        stdout: () => stdout,
-        stderr: () => stderr,
-        exited: (millis) =>
-          Promise.race([exit, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), millis).unref())])
-      }
-    }),
-    ({ child }) => Effect.sync(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")))
+  Effect.map(
+    spawnNode(bin, args, { cwd: options.cwd ?? root }),
+    (running): Running => ({ ...running, exited: (millis) => running.exited(millis).then((exited) => exited?.code) })
   )
 
 /** Waits (polling every 25 ms, at most `millis`) until `condition` holds; fails naming `what`. */

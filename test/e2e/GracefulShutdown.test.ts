@@ -8,52 +8,16 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http/support.ts"
+import { type NodeChild, spawnNode } from "../support/child.ts"
 
-const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+const everythingServer = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
 const stuckFinalizerServer = fileURLToPath(new URL("../fixtures/stuck-finalizer-server.ts", import.meta.url))
 const failingStartServer = fileURLToPath(new URL("../fixtures/failing-start-server.ts", import.meta.url))
 const slowStartServer = fileURLToPath(new URL("../fixtures/slow-start-server.ts", import.meta.url))
 const buildingLayerServer = fileURLToPath(new URL("../fixtures/building-layer-server.ts", import.meta.url))
-
-interface Exited {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-}
-
-/** Resolves when the child exits, or with `undefined` after `millis`. */
-const exitOf = (child: ChildProcess, millis: number): Promise<Exited | undefined> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode })
-    const timer = setTimeout(() => resolve(undefined), millis)
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal })
-    })
-  })
-
-/** Spawns the everything server (killed with SIGKILL when the test ends, if still running). */
-const spawnServer = (args: Array<string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => spawn(process.execPath, [server, ...args], { stdio: ["pipe", "pipe", "pipe"] })),
-    (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-  )
-
-/** stdout lines parsed as JSON, as they arrive. */
-const messagesOf = (child: ChildProcess): Array<any> => {
-  const messages: Array<any> = []
-  let partial = ""
-  child.stdout!.setEncoding("utf8")
-  child.stdout!.on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n")
-    partial = lines.pop()!
-    for (const line of lines) messages.push(JSON.parse(line))
-  })
-  return messages
-}
 
 const slowCall = (id: number, ms: number) => ({
   jsonrpc: "2.0",
@@ -62,47 +26,39 @@ const slowCall = (id: number, ms: number) => ({
   params: { name: "test_task_slow", arguments: { ms, steps: 1 } }
 })
 
-const until = async (condition: () => boolean, millis: number) => {
-  const started = Date.now()
-  while (!condition() && Date.now() - started < millis) await sleep(10)
-  return condition()
-}
-
-/** Initializes a stdio child; returns what it answers (parsed lines) and how to write to it. */
-const handshake = async (child: ChildProcess) => {
-  const messages = messagesOf(child)
-  const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
-  write(initializeMessage("init"))
-  assert.isTrue(await until(() => messages.some((m) => m.id === "init"), 10_000), "no initialize answer")
-  write({ jsonrpc: "2.0", method: "notifications/initialized" })
-  return { messages, write }
+/** Initializes a stdio child (waiting 10 s at most for its answer). */
+const handshake = async (running: NodeChild) => {
+  running.send(initializeMessage("init"))
+  assert.isTrue(await running.until(() => running.messages().some((m) => m.id === "init"), 10_000), "no initialize answer")
+  running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
 }
 
 describe("graceful shutdown (stdio)", () => {
   it.live("SIGTERM with 50 calls in flight: all 50 answered, then exit 0", () =>
     Effect.gen(function*() {
-      const child = yield* spawnServer([])
-      const { messages, write } = yield* Effect.promise(() => handshake(child))
-      for (let id = 1; id <= 50; id++) write(slowCall(id, 600))
+      const running = yield* spawnNode(everythingServer)
+      yield* Effect.promise(() => handshake(running))
+      for (let id = 1; id <= 50; id++) running.send(slowCall(id, 600))
       yield* Effect.promise(() => sleep(200))
-      child.kill("SIGTERM")
-      const exited = yield* Effect.promise(() => exitOf(child, 10_000))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null })
+      const messages = running.messages()
       const answered = messages.filter((m) => typeof m.id === "number" && m.result?.content?.[0]?.text === "done")
       assert.strictEqual(answered.length, 50, JSON.stringify(messages.filter((m) => m.error !== undefined).slice(0, 3)))
     }), 30_000)
 
   it.live("a second signal cuts the drain short: exit 143", () =>
     Effect.gen(function*() {
-      const child = yield* spawnServer([])
-      const { write } = yield* Effect.promise(() => handshake(child))
-      write(slowCall(1, 60_000))
+      const running = yield* spawnNode(everythingServer)
+      yield* Effect.promise(() => handshake(running))
+      running.send(slowCall(1, 60_000))
       yield* Effect.promise(() => sleep(200))
-      child.kill("SIGTERM")
+      running.child.kill("SIGTERM")
       yield* Effect.promise(() => sleep(200))
-      assert.isNull(child.exitCode, "exited before the in-flight call finished")
-      child.kill("SIGINT")
-      const exited = yield* Effect.promise(() => exitOf(child, 5_000))
+      assert.isNull(running.child.exitCode, "exited before the in-flight call finished")
+      running.child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
     }), 30_000)
 })
@@ -113,16 +69,13 @@ describe("a second signal while a finalizer does not finish", () => {
   // a Redis that stopped answering never does). The doc: "A second signal stops it at once."
   it.live("stops the process at once: exit 143", () =>
     Effect.gen(function*() {
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [stuckFinalizerServer], { stdio: ["pipe", "pipe", "pipe"] })),
-        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-      )
-      yield* Effect.promise(() => handshake(child))
-      child.kill("SIGTERM")
+      const running = yield* spawnNode(stuckFinalizerServer)
+      yield* Effect.promise(() => handshake(running))
+      running.child.kill("SIGTERM")
       yield* Effect.promise(() => sleep(300))
-      assert.isNull(child.exitCode, "the first signal drains: the stuck release holds the process")
-      child.kill("SIGINT")
-      const exited = yield* Effect.promise(() => exitOf(child, 3_000))
+      assert.isNull(running.child.exitCode, "the first signal drains: the stuck release holds the process")
+      running.child.kill("SIGINT")
+      const exited = yield* Effect.promise(() => running.exited(3_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
     }), 30_000)
 })
@@ -130,51 +83,58 @@ describe("a second signal while a finalizer does not finish", () => {
 describe("graceful shutdown cut short by the shutdown timeout", () => {
   it.live("SIGTERM while a call outlasts shutdownTimeoutMillis: the call is interrupted, exit 143", () =>
     Effect.gen(function*() {
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [shortShutdownServer], { stdio: ["pipe", "pipe", "pipe"] })),
-        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-      )
-      const { messages, write } = yield* Effect.promise(() => handshake(child))
-      write({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } })
-      write({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "sleep", arguments: { ms: 50 } } })
+      const running = yield* spawnNode(shortShutdownServer)
+      yield* Effect.promise(() => handshake(running))
+      running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } })
+      running.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "sleep", arguments: { ms: 50 } } })
       yield* Effect.promise(() => sleep(300))
-      child.kill("SIGTERM")
-      const exited = yield* Effect.promise(() => exitOf(child, 5_000))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
       // the short call was answered; the long one was cut
+      const messages = running.messages()
       assert.strictEqual(messages.find((m) => m.id === 2)?.result?.content?.[0]?.text, "slept")
       assert.isUndefined(messages.find((m) => m.id === 1))
     }), 30_000)
 })
+
+/**
+ * An initialize (with client `capabilities`) posted to the HTTP endpoint on `port` until something
+ * answers it: at most 400 tries 25 ms apart. The answer, or `undefined`.
+ */
+const initializeOnceUp = async (port: number, capabilities: Record<string, unknown> = {}) => {
+  let init: Response | undefined
+  for (let i = 0; i < 400 && init === undefined; i++) {
+    init = await post(`http://127.0.0.1:${port}/mcp`, initializeMessage(0, capabilities)).catch(() => undefined)
+    if (init === undefined) await sleep(25)
+  }
+  return init
+}
 
 /** The everything server over HTTP as a child, with one session opened (client `capabilities`). */
 const serveHttp = (capabilities: Record<string, unknown>) =>
   Effect.gen(function*() {
     const port = yield* Effect.promise(freePort)
     const url = `http://127.0.0.1:${port}/mcp`
-    const child = yield* spawnServer(["--http", "--port", String(port)])
-    let init: Response | undefined
-    for (let i = 0; i < 400 && init === undefined; i++) {
-      init = yield* Effect.promise(() => post(url, initializeMessage(0, capabilities)).catch(() => undefined))
-      if (init === undefined) yield* Effect.promise(() => sleep(25))
-    }
+    const running = yield* spawnNode(everythingServer, ["--http", "--port", String(port)])
+    const init = yield* Effect.promise(() => initializeOnceUp(port, capabilities))
     assert.isDefined(init, "the HTTP server did not start")
     const sessionId = init!.headers.get("mcp-session-id")!
     yield* Effect.promise(() => init!.text())
-    return { child, url, sessionId }
+    return { running, url, sessionId }
   })
 
 describe("graceful shutdown (Streamable HTTP)", () => {
   it.live("SIGTERM with 50 calls in flight: all answered, new requests 503 with a JSON-RPC body, exit 0", () =>
     Effect.gen(function*() {
-      const { child, url, sessionId } = yield* serveHttp({})
+      const { running, url, sessionId } = yield* serveHttp({})
       const calls = Array.from({ length: 50 }, (_, i) =>
         post(url, slowCall(i + 1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
           status: response.status,
           body: await response.json() as any
         })))
       yield* Effect.promise(() => sleep(300))
-      child.kill("SIGTERM")
+      running.child.kill("SIGTERM")
       yield* Effect.promise(() => sleep(100))
       // a new request while draining: refused with a JSON-RPC body
       const refused = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: "late", method: "ping" }, on(sessionId)))
@@ -188,13 +148,13 @@ describe("graceful shutdown (Streamable HTTP)", () => {
         assert.strictEqual(answer.status, 200)
         assert.strictEqual(answer.body.result?.content?.[0]?.text, "done", JSON.stringify(answer.body))
       }
-      const exited = yield* Effect.promise(() => exitOf(child, 10_000))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null })
     }), 30_000)
 
   it.live("SIGTERM while a call waits on the client: the client's answer still reaches the draining session", () =>
     Effect.gen(function*() {
-      const { child, url, sessionId } = yield* serveHttp({ elicitation: {} })
+      const { running, url, sessionId } = yield* serveHttp({ elicitation: {} })
       yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId)).then((r) => r.text()))
       const call = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: "e", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "Who?" } } }, on(sessionId))
@@ -207,7 +167,7 @@ describe("graceful shutdown (Streamable HTTP)", () => {
         if (event.data !== "" && JSON.parse(event.data).method === "elicitation/create") elicitation = JSON.parse(event.data)
       }
       assert.isDefined(elicitation, "no elicitation request arrived")
-      child.kill("SIGTERM")
+      running.child.kill("SIGTERM")
       yield* Effect.promise(() => sleep(200))
       const answered = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { username: "ada", email: "a@b.c" } } }, on(sessionId))
@@ -220,22 +180,17 @@ describe("graceful shutdown (Streamable HTTP)", () => {
         if (event.data !== "" && JSON.parse(event.data).id === "e") result = JSON.parse(event.data).result
       }
       assert.include(result?.content?.[0]?.text ?? "", "action=accept")
-      assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 10_000)), { code: 0, signal: null })
+      assert.deepStrictEqual(yield* Effect.promise(() => running.exited(10_000)), { code: 0, signal: null })
     }), 30_000)
 })
 
 describe("a server that stops with a defect", () => {
   it.live("logs it on stderr with the message clipped to 4 KB, and exits 1", () =>
     Effect.gen(function*() {
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [failingStartServer], { stdio: ["pipe", "pipe", "pipe"] })),
-        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-      )
-      let stderr = ""
-      child.stderr!.setEncoding("utf8")
-      child.stderr!.on("data", (chunk: string) => stderr += chunk)
-      const exited = yield* Effect.promise(() => exitOf(child, 20_000))
+      const running = yield* spawnNode(failingStartServer)
+      const exited = yield* Effect.promise(() => running.exited(20_000))
       assert.deepStrictEqual(exited, { code: 1, signal: null })
+      const stderr = running.stderr()
       assert.include(stderr, "the server stopped")
       assert.include(stderr, "cannot read the configuration")
       // Fails before: 10 MB (the message, and the stack that repeats it)
@@ -243,19 +198,6 @@ describe("a server that stops with a defect", () => {
       assert.isBelow(stderr.length, 64 * 1024)
     }), 30_000)
 })
-
-/** Spawns the slow-start fixture (killed with SIGKILL when the test ends); its stderr as it comes. */
-const spawnSlowStart = (args: Array<string>) =>
-  Effect.gen(function*() {
-    const child = yield* Effect.acquireRelease(
-      Effect.sync(() => spawn(process.execPath, [slowStartServer, ...args], { stdio: ["pipe", "pipe", "pipe"] })),
-      (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-    )
-    let stderr = ""
-    child.stderr!.setEncoding("utf8")
-    child.stderr!.on("data", (chunk: string) => stderr += chunk)
-    return { child, stderr: () => stderr }
-  })
 
 describe("a signal before McpServer.serve serves (its Layer still building), under runMain", () => {
   const modes = [
@@ -269,11 +211,11 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
       it.live(`${mode.name}: ${signal} while the components are built: exit ${code}`, () =>
         Effect.gen(function*() {
           const args = yield* Effect.promise(mode.args)
-          const running = yield* spawnSlowStart(args)
-          const building = yield* Effect.promise(() => until(() => running.stderr().includes("slow-start: building"), 15_000))
+          const running = yield* spawnNode(slowStartServer, args)
+          const building = yield* Effect.promise(() => running.until(() => running.stderr().includes("slow-start: building"), 15_000))
           assert.isTrue(building, `the components did not start building: ${running.stderr()}`)
           running.child.kill(signal)
-          const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+          const exited = yield* Effect.promise(() => running.exited(10_000))
           assert.deepStrictEqual(exited, { code, signal: null }, running.stderr())
         }), 30_000)
     }
@@ -284,11 +226,11 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
   // Node's default killed the process, without the exit code.
   it.live("stdio: SIGTERM during the program's synchronous start (a Layer blocking the thread) is handled: exit 143", () =>
     Effect.gen(function*() {
-      const running = yield* spawnSlowStart(["--block-millis", "1500"])
-      const blocking = yield* Effect.promise(() => until(() => running.stderr().includes("slow-start: blocking"), 15_000))
+      const running = yield* spawnNode(slowStartServer, ["--block-millis", "1500"])
+      const blocking = yield* Effect.promise(() => running.until(() => running.stderr().includes("slow-start: blocking"), 15_000))
       assert.isTrue(blocking, `the components did not start: ${running.stderr()}`)
       running.child.kill("SIGTERM")
-      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
     }), 30_000)
 
@@ -296,33 +238,29 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
   // before runFork had returned it, threw in a detached fiber, and the signal was lost).
   it.live("stdio: SIGTERM emitted on process during the program's synchronous start is handled once it returned: exit 143", () =>
     Effect.gen(function*() {
-      const running = yield* spawnSlowStart(["--emit-sigterm"])
-      const exited = yield* Effect.promise(() => exitOf(running.child, 15_000))
+      const running = yield* spawnNode(slowStartServer, ["--emit-sigterm"])
+      const exited = yield* Effect.promise(() => running.exited(15_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
     }), 30_000)
 
   it.live("stdio: SIGINT once it serves drains, exit 0", () =>
     Effect.gen(function*() {
-      const running = yield* spawnSlowStart(["--build-millis", "0"])
-      yield* Effect.promise(() => handshake(running.child))
+      const running = yield* spawnNode(slowStartServer, ["--build-millis", "0"])
+      yield* Effect.promise(() => handshake(running))
       running.child.kill("SIGINT")
-      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
     }), 30_000)
 
   it.live("Streamable HTTP: SIGINT once it serves drains, exit 0", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
-      const running = yield* spawnSlowStart(["--http", String(port), "--build-millis", "0"])
-      let init: Response | undefined
-      for (let i = 0; i < 400 && init === undefined; i++) {
-        init = yield* Effect.promise(() => post(`http://127.0.0.1:${port}/mcp`, initializeMessage(0)).catch(() => undefined))
-        if (init === undefined) yield* Effect.promise(() => sleep(25))
-      }
+      const running = yield* spawnNode(slowStartServer, ["--http", String(port), "--build-millis", "0"])
+      const init = yield* Effect.promise(() => initializeOnceUp(port))
       assert.strictEqual(init?.status, 200, "the HTTP server did not serve")
       yield* Effect.promise(() => init!.text())
       running.child.kill("SIGINT")
-      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
     }), 30_000)
 })
@@ -333,25 +271,15 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
  */
 const spawnBuilding = (args: Array<string>) =>
   Effect.gen(function*() {
-    const child = yield* Effect.acquireRelease(
-      Effect.sync(() => spawn(process.execPath, [buildingLayerServer, ...args], { stdio: ["pipe", "pipe", "pipe", "ipc"] })),
-      (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-    )
-    let stderr = ""
-    child.stderr!.setEncoding("utf8")
-    child.stderr!.on("data", (chunk: string) => stderr += chunk)
-    const building = yield* Effect.promise(() => until(() => stderr.includes("building-layer: building"), 15_000))
-    assert.isTrue(building, `the Layer did not start building: ${stderr}`)
-    return { child, stderr: () => stderr, build: () => child.send("built") }
+    const running = yield* spawnNode(buildingLayerServer, args, { ipc: true })
+    const building = yield* Effect.promise(() => running.until(() => running.stderr().includes("building-layer: building"), 15_000))
+    assert.isTrue(building, `the Layer did not start building: ${running.stderr()}`)
+    return { ...running, build: () => running.child.send("built") }
   })
 
 /** Waits (bounded) until the HTTP endpoint answers an initialize with 200. */
 const untilServesHttp = async (port: number) => {
-  let init: Response | undefined
-  for (let i = 0; i < 400 && init === undefined; i++) {
-    init = await post(`http://127.0.0.1:${port}/mcp`, initializeMessage(0)).catch(() => undefined)
-    if (init === undefined) await sleep(25)
-  }
+  const init = await initializeOnceUp(port)
   assert.strictEqual(init?.status, 200, "the HTTP server did not serve")
   await init!.text()
 }
@@ -371,7 +299,7 @@ describe("a signal while the Layer builds, in shapes without McpServer.serve, un
           const port = http ? yield* Effect.promise(freePort) : 0
           const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
           running.child.kill(signal)
-          const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+          const exited = yield* Effect.promise(() => running.exited(10_000))
           assert.deepStrictEqual(exited, { code, signal: null }, running.stderr())
         }), 30_000)
     }
@@ -382,9 +310,9 @@ describe("a signal while the Layer builds, in shapes without McpServer.serve, un
         const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
         running.build()
         if (http) yield* Effect.promise(() => untilServesHttp(port))
-        else yield* Effect.promise(() => handshake(running.child))
+        else yield* Effect.promise(() => handshake(running))
         running.child.kill("SIGTERM")
-        const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+        const exited = yield* Effect.promise(() => running.exited(10_000))
         assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
       }), 30_000)
   }
@@ -395,7 +323,7 @@ describe("a signal while the Layer builds, in shapes without McpServer.serve, un
     Effect.gen(function*() {
       const running = yield* spawnBuilding(["--shape", "plain"])
       running.child.kill("SIGINT")
-      const exited = yield* Effect.promise(() => exitOf(running.child, 10_000))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 130, signal: null }, running.stderr())
     }), 30_000)
 
@@ -408,7 +336,7 @@ describe("a signal while the Layer builds, in shapes without McpServer.serve, un
       yield* Effect.promise(() => sleep(300))
       assert.isNull(running.child.exitCode, "the stuck release holds the process")
       running.child.kill("SIGTERM")
-      const exited = yield* Effect.promise(() => exitOf(running.child, 5_000))
+      const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 130, signal: null }, running.stderr())
     }), 30_000)
 })

@@ -6,8 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { spawnNode } from "../support/child.ts"
 import { isIsoTimestamp, metaOf, pollTask, sleep, TASKS, withTasks } from "./support.ts"
 
 const serverPath = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
@@ -16,60 +16,23 @@ const serverPath = fileURLToPath(new URL("../../examples/everything-server.ts", 
 interface Child {
   readonly request: (method: string, params: Record<string, unknown>, meta?: Record<string, unknown>) => Promise<any>
   /** Every message the server wrote. */
-  readonly messages: Array<any>
+  readonly messages: () => ReadonlyArray<any>
   readonly stderr: () => string
 }
 
 /** Spawns the everything server for the scope (killed when it closes). */
-const spawnServer = Effect.acquireRelease(
-  Effect.sync(() => {
-    const child: ChildProcess = spawn(process.execPath, [serverPath], { stdio: ["pipe", "pipe", "pipe"] })
-    const messages: Array<any> = []
-    const waiting = new Map<string, (message: any) => void>()
-    const stderr: Array<Buffer> = []
-    let partial = ""
-    child.stdout!.setEncoding("utf8")
-    child.stdout!.on("data", (chunk: string) => {
-      const lines = (partial + chunk).split("\n")
-      partial = lines.pop()!
-      for (const line of lines) {
-        if (line.trim() === "") continue
-        const message = JSON.parse(line)
-        messages.push(message)
-        if (message.id !== undefined && message.method === undefined) {
-          waiting.get(String(message.id))?.(message)
-          waiting.delete(String(message.id))
-        }
-      }
-    })
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk))
-    child.stdin!.on("error", () => {})
-    let next = 0
-    const request: Child["request"] = (method, params, meta = withTasks({ elicitation: {} })) => {
-      const id = `s${next++}`
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(id)
-          reject(new Error(`no answer to ${method} within 15 s; stderr: ${Buffer.concat(stderr).toString().slice(0, 2000)}`))
-        }, 15_000)
-        waiting.set(id, (message) => {
-          clearTimeout(timer)
-          resolve(message)
-        })
-        child.stdin!.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })}\n`)
-      })
-    }
-    return { child, request, messages, stderr: () => Buffer.concat(stderr).toString() }
-  }),
-  ({ child }) =>
-    Effect.promise(() =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve()
-        child.once("exit", () => resolve())
-        child.kill("SIGKILL")
-      })
-    )
-)
+const spawnServer = Effect.map(spawnNode(serverPath), (running): Child => {
+  running.child.stdin!.on("error", () => {}) // EPIPE once the child is gone
+  let next = 0
+  const request: Child["request"] = async (method, params, meta = withTasks({ elicitation: {} })) => {
+    const id = `s${next++}`
+    running.send({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })
+    const answer = await running.until(() => running.messages().find((message) => message.id === id && message.method === undefined), 15_000)
+    if (answer === undefined) throw new Error(`no answer to ${method} within 15 s; stderr: ${running.stderr().slice(0, 2000)}`)
+    return answer
+  }
+  return { request, messages: running.messages, stderr: running.stderr }
+})
 
 const run = <A>(body: () => Promise<A>) => Effect.promise(body)
 
@@ -114,6 +77,6 @@ describe("tasks extension over stdio", () => {
       assert.strictEqual((yield* run(() => server.request("tasks/get", { taskId: created.taskId }, metaOf()))).error.code, -32021)
       assert.strictEqual((yield* run(() => server.request("tasks/list", {}))).error.code, -32601)
       // nothing but answers went out: no notifications or server→client requests for extension tasks
-      for (const message of server.messages) assert.isUndefined(message.method, JSON.stringify(message))
+      for (const message of server.messages()) assert.isUndefined(message.method, JSON.stringify(message))
     }), 30_000)
 })

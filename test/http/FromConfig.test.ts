@@ -13,10 +13,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as Option from "effect/Option"
-import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import * as HttpConfig from "../../src/transport/http/internal/config.ts"
+import { spawnNode } from "../support/child.ts"
 import { freePort, sleep } from "./support.ts"
 
 const Echo = McpServer.tool({
@@ -30,37 +30,7 @@ const fromConfigServer = fileURLToPath(new URL("../fixtures/from-config-server.t
 
 /** The fixture server as a child process, with `env` added to this one's environment (killed when the test ends). */
 const spawnFromConfig = (env: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const child = spawn(process.execPath, [fromConfigServer], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-      const output = { stdout: "", stderr: "" }
-      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output.stdout += chunk))
-      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output.stderr += chunk))
-      return { child, output }
-    }),
-    ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-  )
-
-/** The child's exit code once it exited, or `"running"` after `millis`. */
-const exitCodeOf = (child: ChildProcess, millis: number): Promise<number | null | "running"> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
-    const timer = setTimeout(() => resolve("running"), millis)
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      resolve(code)
-    })
-  })
-
-/** Waits (10 s at most) until `found` finds something in the output, or the child exited. */
-const untilOutput = async <A>(child: ChildProcess, found: () => A | undefined): Promise<A | undefined> => {
-  for (let i = 0; i < 1000 && child.exitCode === null && child.signalCode === null; i++) {
-    const value = found()
-    if (value !== undefined) return value
-    await sleep(10)
-  }
-  return found()
-}
+  spawnNode(fromConfigServer, [], { env: { ...process.env, ...env }, stdin: "ignore" })
 
 const withEnvironment = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
 
@@ -238,19 +208,19 @@ describe("StreamableHttp.fromConfig in a process of its own", () => {
   // variable was refused (fails before the fix: "Expected a value between 1 and 65535", exit 1).
   it.live("MCP_HTTP_PORT=0: it listens on a free port, names it, and answers an SDK client", () =>
     Effect.gen(function*() {
-      const { child, output } = yield* spawnFromConfig({ MCP_HTTP_PORT: "0" })
+      const running = yield* spawnFromConfig({ MCP_HTTP_PORT: "0" })
       const url = yield* Effect.promise(() =>
-        untilOutput(child, () => /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(output.stderr)?.[1])
+        running.until(() => /MCP over Streamable HTTP at (http:\/\/\S+)/.exec(running.stderr())?.[1], 10_000)
       )
-      assert.isDefined(url, `no listening line; exit ${child.exitCode}; stderr: ${output.stderr}`)
+      assert.isDefined(url, `no listening line; exit ${running.child.exitCode}; stderr: ${running.stderr()}`)
       assert.notMatch(url!, /:0\//)
       const client = new Client({ name: "port-0", version: "1" })
       yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url!))))
       const result = yield* Effect.promise(() => client.callTool({ name: "echo", arguments: { text: "free port" } }))
       assert.deepStrictEqual(result.content, [{ type: "text", text: "free port" }])
       yield* Effect.promise(() => client.close())
-      child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => exitCodeOf(child, 10_000)), 0)
+      running.child.kill("SIGTERM")
+      assert.strictEqual((yield* Effect.promise(() => running.exited(10_000)))?.code, 0)
     }))
 
   // It printed as a defect: "Error: effect-mcp-server: SchemaError(Expected a string representing a
@@ -263,8 +233,9 @@ describe("StreamableHttp.fromConfig in a process of its own", () => {
         [{ MCP_HTTP_STATELESS: "maybe" }, `MCP_HTTP_STATELESS must be true or false (or yes/no, on/off, 1/0), got "maybe"`],
         [{ MCP_HTTP_MAX_SESSIONS: "0" }, `MCP_HTTP_MAX_SESSIONS must be greater than 0 (a whole number), got "0"`]
       ] as const) {
-        const { child, output } = yield* spawnFromConfig(env)
-        const code = yield* Effect.promise(() => exitCodeOf(child, 15_000))
+        const running = yield* spawnFromConfig(env)
+        const code = (yield* Effect.promise(() => running.exited(15_000)))?.code
+        const output = { stdout: running.stdout(), stderr: running.stderr() }
         assert.strictEqual(code, 1, `${JSON.stringify(env)}: ${output.stderr}`)
         const lines = output.stderr.split("\n").filter((line) => line.trim() !== "")
         assert.strictEqual(lines.length, 1, `${JSON.stringify(env)}: one line, got ${JSON.stringify(output.stderr)}`)

@@ -9,8 +9,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { spawnNode } from "../support/child.ts"
 import { BOTH, serveEverything, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
@@ -261,27 +261,12 @@ const serverPath = fileURLToPath(new URL("../../examples/everything-server.ts", 
 describe("subscriptions/listen over stdio", () => {
   it.live("notifications/cancelled ends one listen; stdin EOF drains: the other ends with its result", () =>
     Effect.gen(function*() {
-      const child: ChildProcess = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [serverPath], { stdio: ["pipe", "pipe", "pipe"] })),
-        (child) => Effect.sync(() => child.kill("SIGKILL"))
-      )
-      const messages: Array<any> = []
-      let partial = ""
-      child.stdout!.setEncoding("utf8")
-      child.stdout!.on("data", (chunk: string) => {
-        const lines = (partial + chunk).split("\n")
-        partial = lines.pop()!
-        for (const line of lines) if (line.trim() !== "") messages.push(JSON.parse(line))
-      })
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      const send = (message: object) => child.stdin!.write(`${JSON.stringify(message)}\n`)
+      const running = yield* spawnNode(serverPath)
+      const { send, messages } = running
       const waitFor = async (predicate: (message: any) => boolean, what: string) => {
-        for (let i = 0; i < 200; i++) {
-          const found = messages.find(predicate)
-          if (found !== undefined) return found
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
-        throw new Error(`stdio: no ${what} within 5 s; got ${JSON.stringify(messages).slice(0, 1000)}`)
+        const found = await running.until(() => messages().find(predicate), 5_000)
+        if (found === undefined) throw new Error(`stdio: no ${what} within 5 s; got ${JSON.stringify(messages()).slice(0, 1000)}`)
+        return found
       }
       const tagged = (id: unknown) => (m: any) => m.params?._meta?.[SUBSCRIPTION] === id
       send({ jsonrpc: "2.0", id: "keep", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
@@ -293,13 +278,13 @@ describe("subscriptions/listen over stdio", () => {
       send({ jsonrpc: "2.0", id: "t", method: "tools/call", params: { name: "test_trigger_tool_change", arguments: {}, _meta: metaOf() } })
       yield* Effect.promise(() => waitFor((m) => m.id === "t", "trigger answer"))
       yield* Effect.promise(() => waitFor((m) => m.method === "notifications/tools/list_changed" && tagged("keep")(m), "list change on keep"))
-      child.stdin!.end()
-      const code = yield* Effect.promise(() => exited)
+      running.child.stdin!.end()
+      const code = (yield* Effect.promise(() => running.exited(10_000)))?.code
       assert.strictEqual(code, 0)
-      const ended = messages.find((m) => m.id === "keep")
+      const ended = messages().find((m) => m.id === "keep")
       assert.deepStrictEqual(ended?.result, { resultType: "complete", _meta: { [SUBSCRIPTION]: "keep" } })
       assert.isFalse(
-        messages.some((m) => m.method === "notifications/tools/list_changed" && tagged("stop")(m)),
+        messages().some((m) => m.method === "notifications/tools/list_changed" && tagged("stop")(m)),
         "the cancelled listen got nothing after its cancellation"
       )
     }), { timeout: 30_000 })

@@ -7,12 +7,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { sdk } from "../e2e/harness.ts"
 import * as Layer from "effect/Layer"
 import { StreamableHttp } from "../../src/index.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
+import { spawnNode } from "../support/child.ts"
 import { answerOf, freePort, initializeMessage, LATEST, messagesOf, post, readSse, ready, serveEverything, sleep } from "./support.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -27,39 +27,32 @@ const call = (id: number | string, name: string, args: Record<string, unknown> =
 const texts = (content: unknown) =>
   (content as Array<{ type: string; text?: string }>).filter((c) => c.type === "text").map((c) => c.text)
 
-/** Starts `examples/everything-server.ts --http --port N ...args` as a child process in the scope. */
+/**
+ * Starts `examples/everything-server.ts --http --port N ...args` as a child process in the scope, once
+ * it answers HTTP (5 s at most; on another free port, 3 at most, when it does not).
+ */
 const spawnEverything = (...args: Array<string>) =>
-  Effect.acquireRelease(
-    Effect.promise(async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort()
-        const child = spawn(process.execPath, [`${root}examples/everything-server.ts`, "--http", "--port", String(port), ...args], {
-          stdio: ["ignore", "ignore", "pipe"]
-        })
-        let stderr = ""
-        child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-        for (let i = 0; i < 200 && child.exitCode === null; i++) {
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnNode(`${root}examples/everything-server.ts`, ["--http", "--port", String(port), ...args], { stdin: "ignore" })
+      const up = yield* Effect.promise(async () => {
+        for (let i = 0; i < 200 && running.child.exitCode === null; i++) {
           try {
-            await fetch(`http://127.0.0.1:${port}/mcp`, { method: "DELETE" })
-            return { child, url: `http://127.0.0.1:${port}/mcp`, stderr: () => stderr }
+            await fetch(url, { method: "DELETE", signal: AbortSignal.timeout(1_000) })
+            return true
           } catch {
             await sleep(25)
           }
         }
-        child.kill()
-      }
-      throw new Error("the everything server did not start")
-    }),
-    ({ child }) =>
-      Effect.promise(() =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve()
-          child.once("exit", () => resolve())
-          child.kill("SIGTERM")
-          setTimeout(() => child.kill("SIGKILL"), 3_000).unref()
-        })
-      )
-  )
+        return false
+      })
+      if (up) return { ...running, url }
+      running.child.kill()
+    }
+    return yield* Effect.die(new Error("the everything server did not start"))
+  })
 
 describe("Streamable HTTP, stateless", () => {
   it.live("anonymous clients of a stateless server cannot list each other's tasks", () =>

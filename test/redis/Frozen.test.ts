@@ -11,26 +11,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
+import { spawnNode } from "../support/child.ts"
 import { TestRedis } from "../support/redis.ts"
 
 const fixture = fileURLToPath(new URL("../fixtures/redis-stores-server.ts", import.meta.url))
-
-/** Resolves with the exit code when `child` exits, or `"running"` after `millis`. */
-const exited = (child: ReturnType<typeof spawn>, millis: number) =>
-  Effect.promise(() =>
-    new Promise<number | null | "running">((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
-      const timer = setTimeout(() => resolve("running"), millis)
-      child.once("exit", (code) => {
-        clearTimeout(timer)
-        resolve(code)
-      })
-    })
-  )
 
 layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not answer", (it) => {
   it.effect("RedisStores.layer fails with a StoreError within a bound, instead of waiting for ever", () =>
@@ -63,40 +50,24 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
   it.effect("a server on the stores stops on SIGTERM while Redis does not answer (it waited for Redis, a second signal too)", () =>
     Effect.gen(function*() {
       const redis = yield* TestRedis
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [fixture, redis.url], { stdio: ["pipe", "pipe", "pipe"] })),
-        (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-      )
+      const running = yield* spawnNode(fixture, [redis.url])
       yield* Effect.addFinalizer(() => redis.thaw)
-      const lines: Array<any> = []
-      let partial = ""
-      child.stdout!.setEncoding("utf8")
-      child.stdout!.on("data", (chunk: string) => {
-        const parts = (partial + chunk).split("\n")
-        partial = parts.pop()!
-        for (const line of parts) lines.push(JSON.parse(line))
-      })
-      const write = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`)
-      const answer = (id: number) =>
-        Effect.promise(async () => {
-          for (let i = 0; i < 500 && !lines.some((m) => m.id === id); i++) await new Promise((r) => setTimeout(r, 20))
-          return lines.find((m) => m.id === id)
-        })
-      write({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } })
+      const answer = (id: number) => Effect.promise(() => running.until(() => running.messages().find((m) => m.id === id), 10_000))
+      running.send({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } })
       assert.isDefined(yield* answer(0), "initialized")
-      write({ jsonrpc: "2.0", method: "notifications/initialized" })
-      write({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } })
+      running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } })
       assert.strictEqual((yield* answer(1))?.result?.content?.[0]?.text, "echo")
 
       yield* redis.freeze
-      write({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: {} } })
+      running.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: {} } })
       assert.include((yield* answer(2))?.error?.message, "Store unavailable: RateLimitStore")
-      child.kill("SIGTERM")
-      const first = yield* exited(child, 5_000)
-      if (first === "running") {
-        child.kill("SIGTERM")
-        const second = yield* exited(child, 3_000)
-        assert.fail(`still running 5 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second}`)
+      running.child.kill("SIGTERM")
+      const first = yield* Effect.promise(() => running.exited(5_000))
+      if (first === undefined) {
+        running.child.kill("SIGTERM")
+        const second = yield* Effect.promise(() => running.exited(3_000))
+        assert.fail(`still running 5 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second === undefined ? "running" : second.code}`)
       }
     }), 30_000)
 })
