@@ -11,7 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { spawnNode } from "../support/child.ts"
-import { BOTH, serveEverything, sseReader } from "./support.ts"
+import { BOTH, nextMessage, serveEverything, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
 const TASKS = "io.modelcontextprotocol/tasks"
@@ -66,14 +66,7 @@ const listen = async (url: string, id: string | number, notifications: Record<st
     return { status: response.status, first: await response.json(), next: undefined, close: () => undefined }
   }
   const reader = sseReader(response)
-  const next = async (timeoutMillis = 5_000): Promise<any> => {
-    for (let i = 0; i < 100; i++) {
-      const event = await reader.next(timeoutMillis)
-      if (event === undefined) return undefined
-      if (event.data !== "") return JSON.parse(event.data)
-    }
-    throw new Error("listen: only empty events")
-  }
+  const next = (timeoutMillis = 5_000): Promise<any> => nextMessage(reader, { events: 100, timeoutMillis })
   return {
     status: response.status,
     first: await next(),

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import { EventStore } from "../../src/index.ts"
 import {
   answerOf,
+  nextMessage,
   nodeFetch,
   on,
   openSession,
@@ -45,17 +46,6 @@ const untilStatus = (url: string, sessionId: string, taskId: string, status: str
       seen = (yield* getTask(url, sessionId, taskId)).status
     }
     return seen
-  })
-
-/** The first JSON-RPC message among the next three events of `reader` (priming events skipped), if any. */
-const firstMessage = (reader: ReturnType<typeof sseReader>) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 3; i++) {
-      const event = await reader.next(2_000)
-      if (event === undefined) return undefined
-      if (event.data !== "") return JSON.parse(event.data)
-    }
-    return undefined
   })
 
 /** Answers an elicitation request the way a client does: a separate POST carrying the response. */
@@ -153,7 +143,7 @@ describe("tasks over Streamable HTTP", () => {
       )
       assert.strictEqual(response.status, 200, "tasks/result got no answer: the elicitation request was lost")
       const reader = sseReader(response)
-      const elicitation = yield* firstMessage(reader)
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
       const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
@@ -194,7 +184,7 @@ describe("tasks over Streamable HTTP", () => {
         fetch(url, { method: "GET", headers: { accept: "text/event-stream", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" } })
       )
       const reader = sseReader(standalone)
-      const elicitation = yield* firstMessage(reader)
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "grace"), 202)
       const done = yield* untilStatus(url, sessionId, task.taskId, "completed", "working")
@@ -241,7 +231,7 @@ describe("tasks over Streamable HTTP", () => {
       )
       assert.strictEqual(resumed.status, 200)
       const reader = sseReader(resumed)
-      const elicitation = yield* firstMessage(reader)
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "linus"), 202)
       const done = yield* untilStatus(url, sessionId, task.taskId, "completed", "input_required")

@@ -32,6 +32,7 @@ import {
   freePort,
   freshStandalone,
   messagesOf,
+  nextMessage,
   nodeFetch,
   on,
   openSession,
@@ -336,17 +337,6 @@ const getStream = (url: string, sessionId: string, lastEventId?: string) =>
     fetch(url, { headers: on(sessionId, { accept: "text/event-stream", ...(lastEventId === undefined ? {} : { "last-event-id": lastEventId }) }) })
   )
 
-/** The next JSON-RPC message of an SSE stream (priming events skipped); fails after a few seconds without one. */
-const nextMessage = (reader: ReturnType<typeof sseReader>) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 10; i++) {
-      const event = await reader.next(5_000)
-      if (event === undefined) throw new Error("the stream ended")
-      if (event.data !== "") return JSON.parse(event.data)
-    }
-    throw new Error("no message among the first events")
-  })
-
 const roots = [{ uri: "file:///work", name: "work" }]
 
 /** Answers a roots/list request the way a client does: a separate POST (202). */
@@ -360,7 +350,7 @@ const answerRoots = (url: string, sessionId: string, request: { readonly id: unk
 /** Reads the next message of `reader`, a roots/list request, and answers it with `roots` (202); the request. */
 const answerNextRoots = (url: string, sessionId: string, reader: ReturnType<typeof sseReader>) =>
   Effect.gen(function*() {
-    const request = yield* nextMessage(reader)
+    const request = yield* Effect.promise(() => nextMessage(reader))
     assert.strictEqual(request.method, "roots/list")
     assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
     return request
@@ -400,7 +390,7 @@ const resentPastStoreBound = (url: string) =>
     let logs = 0
     let request: any
     for (let i = 0; i <= manyLogs && request === undefined; i++) {
-      const message = yield* nextMessage(reader)
+      const message = yield* Effect.promise(() => nextMessage(reader))
       if (message.method === "notifications/message") logs++
       else request = message
     }
@@ -409,7 +399,7 @@ const resentPastStoreBound = (url: string) =>
     first.destroy()
     const fresh = yield* freshStandalone(openStandalone)
     const again = sseReader(fresh.response)
-    const resent = yield* nextMessage(again)
+    const resent = yield* Effect.promise(() => nextMessage(again))
     assert.deepStrictEqual(resent, request, "the waiting request again, with its id")
     assert.strictEqual(yield* answerRoots(url, sessionId, resent), 202)
     assert.deepStrictEqual(textOf((yield* Effect.promise(() => waiting)).result), [JSON.stringify(roots)])
@@ -466,9 +456,9 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       const reader = sseReader(first.response)
       const priming = yield* Effect.promise(() => reader.next())
       const waiting = [callTool(url, sessionId, 1, "roots_untied")]
-      const sentFirst = yield* nextMessage(reader)
+      const sentFirst = yield* Effect.promise(() => nextMessage(reader))
       waiting.push(callTool(url, sessionId, 2, "roots_untied"))
-      const sentSecond = yield* nextMessage(reader)
+      const sentSecond = yield* Effect.promise(() => nextMessage(reader))
       assert.deepStrictEqual([sentFirst.method, sentSecond.method], ["roots/list", "roots/list"])
       gate = { id: sentFirst.id, left: streamOfEventId(priming!.id!) }
       first.destroy()
@@ -479,7 +469,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       yield* Deferred.succeed(release, undefined)
       const fresh = yield* Fiber.join(opening)
       const again = sseReader(fresh.response)
-      assert.deepStrictEqual(yield* nextMessage(again), sentFirst)
+      assert.deepStrictEqual(yield* Effect.promise(() => nextMessage(again)), sentFirst)
       assert.strictEqual(yield* answerRoots(url, sessionId, sentFirst), 202)
       for (const call of waiting) assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
       // The answered one did not come again: the next message is a new request.
@@ -583,7 +573,7 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
       // The resumed stream is the session's standalone stream again: a later request goes on it.
       const again = callTool(url, sessionId, 2, "roots_untied")
-      const second = yield* nextMessage(resumed)
+      const second = yield* Effect.promise(() => nextMessage(resumed))
       assert.strictEqual(second.method, "roots/list")
       assert.notStrictEqual(second.id, request.id)
       assert.strictEqual(yield* answerRoots(url, sessionId, second), 202)
@@ -608,20 +598,20 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       // Abandoned: its caller timed out (the request and its notifications/cancelled were sent).
       const gaveUp = yield* Effect.promise(() => callTool(url, sessionId, 2, "roots_untied_short"))
       assert.strictEqual(textOf(gaveUp.result)[0], "ClientRequestTimeout")
-      const abandoned = yield* nextMessage(reader)
+      const abandoned = yield* Effect.promise(() => nextMessage(reader))
       assert.strictEqual(abandoned.method, "roots/list")
-      assert.strictEqual((yield* nextMessage(reader)).method, "notifications/cancelled")
+      assert.strictEqual((yield* Effect.promise(() => nextMessage(reader))).method, "notifications/cancelled")
       // Still waiting: two requests the client got and did not answer before its connection broke.
       const waiting = [callTool(url, sessionId, 3, "roots_untied")]
-      const second = yield* nextMessage(reader)
+      const second = yield* Effect.promise(() => nextMessage(reader))
       waiting.push(callTool(url, sessionId, 4, "roots_untied"))
-      const third = yield* nextMessage(reader)
+      const third = yield* Effect.promise(() => nextMessage(reader))
       assert.deepStrictEqual([second.method, third.method], ["roots/list", "roots/list"])
       first.destroy()
       // A fresh GET: a conflict (409) until the server saw the first stream go.
       const fresh = yield* freshStandalone(openStandalone)
       const again = sseReader(fresh.response)
-      const resent = [yield* nextMessage(again), yield* nextMessage(again)]
+      const resent = [yield* Effect.promise(() => nextMessage(again)), yield* Effect.promise(() => nextMessage(again))]
       assert.deepStrictEqual(resent, [second, third], "the waiting requests, again, in their order")
       for (const request of resent) assert.strictEqual(yield* answerRoots(url, sessionId, request), 202)
       for (const call of waiting) assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])

@@ -374,6 +374,24 @@ export const sseReader = (response: Response) => {
   return { next, cancel }
 }
 
+/**
+ * The next JSON-RPC message of an SSE stream, priming events (empty data) skipped: at most
+ * `events` events read (default 10), each within `timeoutMillis` (default 5 s; the reader throws
+ * past it). Throws when the stream ends first, or when only empty events came.
+ */
+export const nextMessage = async (
+  reader: ReturnType<typeof sseReader>,
+  options: { readonly events?: number; readonly timeoutMillis?: number } = {}
+): Promise<any> => {
+  const events = options.events ?? 10
+  for (let i = 0; i < events; i++) {
+    const event = await reader.next(options.timeoutMillis ?? 5_000)
+    if (event === undefined) throw new Error("the stream ended")
+    if (event.data !== "") return JSON.parse(event.data)
+  }
+  throw new Error(`no message among the next ${events} events`)
+}
+
 /** Reads an SSE response to its end. */
 export const readSse = async (response: Response, timeoutMillis = 5_000): Promise<Array<SseEvent>> => {
   const reader = sseReader(response)
