@@ -5,13 +5,12 @@
  * and a bounded poll of `tasks/get`.
  */
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import type * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import type { Server } from "../server/McpServerHarness.ts"
-import { freePort, readSse, ready, type Running, withRawValues } from "../http/support.ts"
+import { readSse, type Running, serveOnFreePort, withRawValues } from "../http/support.ts"
 
 export const VERSION = "2026-07-28"
 /** The tasks extension's id. */
@@ -93,20 +92,11 @@ export const serveHttp = (
   components: Layer.Layer<never, never, McpServer.McpServer>,
   http: StreamableHttp.Options = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkScoped(
-        McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port })).pipe(
-          Effect.provide(Logger.layer([]))
-        )
-      )
-      const up = yield* Effect.promise(() => ready(port, 300))
-      if (up && fiber.pollUnsafe() === undefined) return { port, url: `http://127.0.0.1:${port}/mcp` }
-      yield* Fiber.interrupt(fiber)
-    }
-    return yield* Effect.die(new Error("could not start the HTTP server"))
-  })
+  serveOnFreePort((port) =>
+    McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port })).pipe(
+      Effect.provide(Logger.layer([]))
+    )
+  )
 
 /** A raw in-memory client of a server: 2026 requests by `_meta` (no handshake), or anything. */
 export interface ModernClient {

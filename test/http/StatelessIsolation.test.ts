@@ -10,13 +10,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { McpContext, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { freePort, ready } from "./support.ts"
+import { serveOnFreePort } from "./support.ts"
 
 const Greeting = McpServer.resource({ uri: "test://greeting", name: "greeting", read: Effect.succeed("hello") })
 
@@ -45,22 +44,16 @@ const serveStateless = (
   Effect.gen(function*() {
     let server: McpServer.McpServer["Service"] | undefined
     const capture = Layer.effectDiscard(Effect.map(Effect.service(McpServer.McpServer), (s) => void (server = s)))
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkScoped(
+    const { url } = yield* serveOnFreePort(
+      (port) =>
         McpServer.serve(
           { name: "stateless-isolation", version: "1.0.0", ...options },
           Layer.mergeAll(Greeting, Items, Chatty, capture),
           StreamableHttp.make({ stateless: true, host: "127.0.0.1", port })
-        )
-      )
-      const up = yield* Effect.promise(() => ready(port, 300))
-      if (up && fiber.pollUnsafe() === undefined && server !== undefined) {
-        return { url: `http://127.0.0.1:${port}/mcp`, server }
-      }
-      yield* Fiber.interrupt(fiber)
-    }
-    return yield* Effect.die(new Error("could not start the HTTP server"))
+        ),
+      () => server !== undefined
+    )
+    return { url, server: server! }
   })
 
 /** An SDK v1 client connected over Streamable HTTP, recording the log messages it receives. */

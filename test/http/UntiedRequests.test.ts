@@ -29,7 +29,6 @@ import { eventually } from "../middleware/contractHarness.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import {
   answerOf,
-  freePort,
   freshStandalone,
   messagesOf,
   nextMessage,
@@ -37,9 +36,9 @@ import {
   on,
   openSession,
   post,
-  ready,
   readSse,
   recordingEventStore,
+  serveOnFreePort,
   sseReader,
   streamOfEventId,
   unreadGet,
@@ -188,31 +187,26 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
       description: "Answers once roots_detached gave its question up",
       handler: () => Effect.andThen(Deferred.succeed(reused, undefined), Effect.as(Deferred.await(gaveUp), "done"))
     })
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkScoped(
-        McpServer.serve(
-          { name: "untied", version: "1.0.0" },
-          Layer.mergeAll(
-            PingUntied,
-            rootsTool("roots_untied", rootsTimeoutMillis),
-            rootsTool("roots_untied_short", shortRootsTimeoutMillis),
-            rootsTool("roots_untied_long", longRootsTimeoutMillis),
-            RootsBurst,
-            RootsDetached,
-            SlowReuse,
-            LogUntied,
-            LogFlood,
-            LogMany,
-            observer
-          ),
-          StreamableHttp.make({ ...http, host: "127.0.0.1", port })
-        )
+    const { url } = yield* serveOnFreePort((port) =>
+      McpServer.serve(
+        { name: "untied", version: "1.0.0" },
+        Layer.mergeAll(
+          PingUntied,
+          rootsTool("roots_untied", rootsTimeoutMillis),
+          rootsTool("roots_untied_short", shortRootsTimeoutMillis),
+          rootsTool("roots_untied_long", longRootsTimeoutMillis),
+          RootsBurst,
+          RootsDetached,
+          SlowReuse,
+          LogUntied,
+          LogFlood,
+          LogMany,
+          observer
+        ),
+        StreamableHttp.make({ ...http, host: "127.0.0.1", port })
       )
-      if ((yield* Effect.promise(() => ready(port, 300))) && fiber.pollUnsafe() === undefined) return `http://127.0.0.1:${port}/mcp`
-      yield* Fiber.interrupt(fiber)
-    }
-    return yield* Effect.die(new Error("could not start the HTTP server"))
+    )
+    return url
   })
 
 const textOf = (result: object): Array<string | undefined> =>
@@ -843,17 +837,12 @@ const lowLevel = LowLevelServer.make({
 
 /** Serves {@link lowLevel} over Streamable HTTP on a free port; its URL. */
 const serveLowLevel = (http: { readonly stateless?: boolean }) =>
-  Effect.gen(function*() {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkScoped(
-        Layer.launch(StreamableHttp.serve((transport, options) => lowLevel.run(transport, options), { ...http, host: "127.0.0.1", port }))
-      )
-      if ((yield* Effect.promise(() => ready(port, 300))) && fiber.pollUnsafe() === undefined) return `http://127.0.0.1:${port}/mcp`
-      yield* Fiber.interrupt(fiber)
-    }
-    return yield* Effect.die(new Error("could not start the HTTP server"))
-  })
+  Effect.map(
+    serveOnFreePort((port) =>
+      Layer.launch(StreamableHttp.serve((transport, options) => lowLevel.run(transport, options), { ...http, host: "127.0.0.1", port }))
+    ),
+    ({ url }) => url
+  )
 
 /** A raw `tools/call` of `name` as a 2026-07-28 request (its truth in `_meta` and headers), or as a 2025-11-25 one. */
 const rawCall = (url: string, name: string, version: "2026-07-28" | "2025-11-25") =>

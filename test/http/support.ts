@@ -34,11 +34,18 @@ export interface Running {
   readonly url: string
 }
 
-/** Polls until something accepts HTTP on `port` (any status), or gives up. */
+/**
+ * Polls until something accepts HTTP on `port` (any status), or gives up after `attempts` tries;
+ * each try waits 1 s at most (a port another process took may accept and never answer).
+ */
 export const ready = async (port: number, attempts: number): Promise<boolean> => {
   for (let i = 0; i < attempts; i++) {
     try {
-      await fetch(`http://127.0.0.1:${port}/mcp`, { method: "GET", headers: { accept: "text/event-stream" } })
+      await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: "GET",
+        headers: { accept: "text/event-stream" },
+        signal: AbortSignal.timeout(1_000)
+      })
       return true
     } catch {
       await sleep(10)
@@ -48,6 +55,27 @@ export const ready = async (port: number, attempts: number): Promise<boolean> =>
 }
 
 /**
+ * Runs `serve(port)` (a program serving HTTP on 127.0.0.1:`port` until interrupted) in the test's
+ * scope on a free port: once something answers HTTP there ({@link ready}), the program still runs
+ * and `started()` holds. Tried again on another port (5 at most) when another process took the
+ * port first or the program stopped. Its port and `/mcp` URL.
+ */
+export const serveOnFreePort = <E, R>(
+  serve: (port: number) => Effect.Effect<unknown, E, R>,
+  started: () => boolean = () => true
+): Effect.Effect<Running, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = yield* Effect.promise(freePort)
+      const fiber = yield* Effect.forkScoped(serve(port))
+      const up = yield* Effect.promise(() => ready(port, 300))
+      if (up && fiber.pollUnsafe() === undefined && started()) return { port, url: `http://127.0.0.1:${port}/mcp` }
+      yield* Fiber.interrupt(fiber)
+    }
+    return yield* Effect.die(new Error("could not start the HTTP server"))
+  })
+
+/**
  * Serves the everything server over Streamable HTTP (`McpServer.serve` with `StreamableHttp.make`) in the test's scope,
  * on a free port (retried when another process took it first).
  */
@@ -55,18 +83,9 @@ export const serveEverything = (
   http: StreamableHttp.Options = {},
   server: Partial<McpServer.Options> = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkScoped(
-        McpServer.serve({ ...options, ...server }, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
-      )
-      const up = yield* Effect.promise(() => ready(port, 300))
-      if (up && fiber.pollUnsafe() === undefined) return { port, url: `http://127.0.0.1:${port}/mcp` }
-      yield* Fiber.interrupt(fiber)
-    }
-    return yield* Effect.die(new Error("could not start the HTTP server"))
-  })
+  serveOnFreePort((port) =>
+    McpServer.serve({ ...options, ...server }, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
+  )
 
 /**
  * Runs `serving` (an `McpServer.serve` program) in the test's scope with a logger that keeps what
