@@ -9,24 +9,14 @@ import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { request as httpRequest } from "node:http"
-import { createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
 import { components, options } from "../../examples/everything-server.ts"
 import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
+import { freePort } from "../support/ports.ts"
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** A port nobody listens on right now. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+export { freePort } from "../support/ports.ts"
 
 export interface Running {
   readonly port: number

@@ -23,9 +23,10 @@ import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
-import { connect, createServer } from "node:net"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { freePort } from "./ports.ts"
 
 /** A running test Redis. */
 export interface RedisServer {
@@ -54,18 +55,6 @@ export class TestRedis extends Context.Service<TestRedis, RedisServer>()("test/T
 }
 
 const binary = process.env.REDIS_SERVER ?? "redis-server"
-
-/** A port nobody listens on right now. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** One PING over a raw socket: true when the answer is +PONG within `timeoutMillis`. */
 const ping = (port: number, timeoutMillis = 200): Promise<boolean> =>
