@@ -269,6 +269,27 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.strictEqual(init.status, 200)
       yield* Effect.promise(() => init.text())
     }))
+
+  // Fails before the fix: both were 400 "Mcp-Session-Id header is required", the handshake era's answer.
+  it.live("GET and DELETE naming 2026-07-28 without a session: 405 (that era is POST only); a 2025 session's GET and DELETE still work", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      for (const method of ["GET", "DELETE"]) {
+        const response = yield* Effect.promise(() =>
+          fetch(url, { method, headers: { accept: "text/event-stream", "mcp-protocol-version": VERSION } })
+        )
+        assert.strictEqual(response.status, 405, method)
+        assert.include(response.headers.get("allow") ?? "", "POST", method)
+        const body = (yield* Effect.promise(() => response.json())) as any
+        assert.include(body.error.message, "POST only", method)
+      }
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const stream = yield* Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } }))
+      assert.strictEqual(stream.status, 200)
+      yield* Effect.promise(() => stream.body!.cancel())
+      const ended = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(ended.status, 200)
+    }))
 })
 
 describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
+import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
@@ -84,6 +85,19 @@ const postToSession = Effect.fnUntraced(function*(
 const statelessOnlyPost = (self: Endpoint, method: "GET" | "DELETE") =>
   methodNotAllowed(self.allow, `Method Not Allowed: ${method} (a stateless server answers POST only)`)
 
+/**
+ * A GET or DELETE without a session that names a 2026-07-28 version: that era is POST only (no
+ * standalone stream: `subscriptions/listen`; no session to end), so 405, as the spec asks, rather
+ * than the handshake era's "Mcp-Session-Id header is required".
+ */
+const modernWithoutSession = (self: Endpoint, method: "GET" | "DELETE", version: string | undefined) =>
+  ProtocolVersion.isModern(version)
+    ? methodNotAllowed(
+      self.allow,
+      `Method Not Allowed: ${method} (MCP ${version} is POST only${method === "GET" ? "; listen for notifications with subscriptions/listen" : ""})`
+    )
+    : undefined
+
 /** GET: the session's standalone SSE stream, or the resumption of a stream after `Last-Event-ID`. */
 export const get = (
   self: Endpoint,
@@ -97,7 +111,10 @@ export const get = (
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
     const sessionId = headers["mcp-session-id"]
-    if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
+    if (sessionId === undefined) {
+      return modernWithoutSession(self, "GET", headers["mcp-protocol-version"]) ??
+        jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
+    }
     const session = self.sessions.get(sessionId)
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
@@ -208,8 +225,14 @@ export const del = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
-  const sessionId = headersOf(request)["mcp-session-id"]
-  if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
+  const headers = headersOf(request)
+  const sessionId = headers["mcp-session-id"]
+  if (sessionId === undefined) {
+    return Effect.succeed(
+      modernWithoutSession(self, "DELETE", headers["mcp-protocol-version"]) ??
+        jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
+    )
+  }
   const session = self.sessions.get(sessionId)
   if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
   if (!ownedBy(session, principal)) return Effect.succeed(notYours())
