@@ -8,7 +8,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
-import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything } from "./support.ts"
+import { components as everythingComponents, options as everythingOptions } from "../../examples/everything-server.ts"
+import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
+import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnFreePort } from "./support.ts"
 
 const VERSION = "2026-07-28"
 const meta = (over: Record<string, unknown> = {}) => ({
@@ -370,5 +372,32 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       assert.strictEqual(declared.response.status, 413)
       assert.strictEqual(declared.response.headers.get("connection"), "close")
       yield* Effect.promise(() => declared.response.text())
+    }))
+
+  // Fails before the fix: the HTTP server's empty 500, no JSON-RPC body.
+  it.live("a defect on a request's way (a session store of one's own that throws) is a JSON-RPC -32603 500, logged; other requests are served", () =>
+    Effect.gen(function*() {
+      const memory = SessionStore.makeMemory()
+      let broken = false
+      const store = SessionStore.SessionStore.of({
+        ...memory,
+        touch: (id, now) => broken ? Effect.die(new Error("the store broke")) : memory.touch(id, now)
+      })
+      const { port, url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(everythingOptions, everythingComponents, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(SessionStore.SessionStore, store)
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      broken = true
+      const failed = yield* Effect.promise(() =>
+        rawRequest(port, "POST", { accept: BOTH, "content-type": "application/json", ...on(sessionId) }, JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" }))
+      )
+      assert.strictEqual(failed.status, 500)
+      assert.deepStrictEqual(JSON.parse(failed.body).error, { code: -32603, message: "Internal error" })
+      broken = false
+      const served = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 8, method: "ping" }, on(sessionId)))
+      assert.strictEqual(served.status, 200)
+      assert.deepStrictEqual(((yield* Effect.promise(() => served.json())) as any).result, {})
     }))
 })

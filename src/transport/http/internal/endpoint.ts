@@ -7,6 +7,7 @@
  * @internal
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -14,6 +15,7 @@ import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpSe
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
+import { forLog } from "../../../internal/loggedCause.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -83,8 +85,21 @@ export const handler = (
     const release = graceful.hold()
     yield* Effect.addFinalizer(() => Effect.sync(release))
     yield* Effect.forkScoped(Effect.andThen(graceful.requested, Effect.ensuring(endpoint.drain, Effect.sync(release))))
-    return (request) => handle(endpoint, request)
+    return (request) => Effect.catchCause(handle(endpoint, request), unexpected)
   })
+
+/**
+ * A defect on a request's way (a bug, a store of one's own that throws): logged, and answered
+ * as JSON-RPC's internal error, as every other failure is, instead of the HTTP server's empty
+ * 500. An interruption (the client went away, the server stops) stays one.
+ */
+const unexpected = (cause: Cause.Cause<never>): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Cause.hasInterruptsOnly(cause)
+    ? Effect.failCause(cause)
+    : Effect.as(
+      Effect.logError("effect-mcp-server: a Streamable HTTP request failed unexpectedly", forLog(cause)),
+      jsonError(500, ErrorCode.InternalError, "Internal error")
+    )
 
 /** See `StreamableHttp.route`. */
 export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
