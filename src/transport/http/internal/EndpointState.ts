@@ -666,7 +666,7 @@ const answerImpl = Effect.fnUntraced(function*(
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
-      if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+      if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
       session.addPending(request.id, pending)
       if (mode === "sse") self.openSse(session, pending)
       yield* session.receive(request, http, resolved)
