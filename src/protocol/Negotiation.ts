@@ -495,11 +495,22 @@ export const resolveModern = (
     if (infoChecked._tag === "Failure") return invalidMeta(v2026_07_28.metaKeys.clientInfo, infoChecked.cause)
   }
   const logLevel = fields[v2026_07_28.metaKeys.logLevel]
+  // A level that is none (`"DEBUG"`, `5`) is refused, as `logging/setLevel` refuses it: ignored,
+  // the client would wait for log messages that never come, with nothing said.
+  if (logLevel !== undefined && !(typeof logLevel === "string" && loggingLevels().has(logLevel))) {
+    return reject(
+      400,
+      ErrorCode.InvalidParams,
+      `Invalid params: _meta["${v2026_07_28.metaKeys.logLevel}"] must be one of ${[...loggingLevels()].join(", ")}, got ${
+        typeof logLevel === "string" ? JSON.stringify(clip(logLevel)) : logLevel === null ? "null" : Array.isArray(logLevel) ? "an array" : `a ${typeof logLevel}`
+      }`
+    )
+  }
   return Result.succeed({
     protocolVersion: known,
     clientCapabilities: capabilities as ClientCapabilities,
     clientInfo: info as Implementation | undefined,
-    logLevel: typeof logLevel === "string" && loggingLevels().has(logLevel) ? logLevel as LoggingLevel : undefined
+    logLevel: logLevel as LoggingLevel | undefined
   })
 }
 

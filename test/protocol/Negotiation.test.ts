@@ -246,6 +246,18 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     assert.strictEqual(absent.error.message, `Invalid params: _meta["io.modelcontextprotocol/protocolVersion"] is required (a string)`)
   })
 
+  // Fails before the fix: ignored, so the request got no log messages and said nothing.
+  it("a logLevel that is no level (another case, a number, null) → -32602 naming the levels; absent, none asked", () => {
+    for (const [value, shown] of [["DEBUG", "\"DEBUG\""], ["verbose", "\"verbose\""], [5, "a number"], [null, "null"]] as const) {
+      const refused = rejection(Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/logLevel": value }), headers("tools/list")))
+      assert.deepStrictEqual([refused.status, refused.error.code], [400, -32602])
+      assert.include(refused.error.message, "must be one of debug, info, notice, warning, error, critical, alert, emergency")
+      assert.include(refused.error.message, `got ${shown}`)
+    }
+    const none = Negotiation.resolveModern(request("tools/list"), headers("tools/list"))
+    assert.isUndefined(none._tag === "Success" ? none.success.logLevel : "refused")
+  })
+
   it("malformed clientCapabilities or clientInfo → -32602, 400, naming the entry (2026-07-28's shapes)", () => {
     const malformed: ReadonlyArray<[string, Record<string, unknown>]> = [
       ["clientCapabilities", { "io.modelcontextprotocol/clientCapabilities": { elicitation: null } }],
