@@ -471,6 +471,26 @@ describe("tasks extension: input by tasks/update", () => {
       assert.strictEqual((yield* run(() => client.poll(task.taskId))).status, "completed")
     }))
 
+  it.live("tasks/update: an answer that is not a result of its request's method is not taken (as in MRTR): the task still asks for it, then completes with a valid one", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve()
+      const client = clientOf(url)
+      const task = yield* run(() => client.create("confirm_delete", { filename: "shape.txt" }))
+      const waiting = yield* run(() => client.poll(task.taskId, (t) => t.status === "input_required"))
+      const key = Object.keys(waiting.inputRequests)[0]!
+      for (const bad of [12345, { action: "accept", content: "not an object" }, { action: "maybe" }, null]) {
+        // Acked, as an unknown key's answer is ("SHOULD be ignored"), and not given to the work.
+        assertAck(yield* run(() => client.update(task.taskId, { [key]: bad })), `update with ${JSON.stringify(bad)}`)
+        const still = (yield* run(() => client.get(task.taskId))).message.result
+        assert.strictEqual(still.status, "input_required", JSON.stringify(still))
+        assert.deepStrictEqual(Object.keys(still.inputRequests), [key])
+      }
+      assertAck(yield* run(() => client.update(task.taskId, { [key]: accept({ confirm: true }) })), "update")
+      const done = yield* run(() => client.poll(task.taskId))
+      assert.strictEqual(done.status, "completed", JSON.stringify(done))
+      assert.deepStrictEqual(done.result.content, [{ type: "text", text: "Deleted shape.txt" }])
+    }))
+
   it.live("multi_input: two keys pending at once; a partial answer (and unknown keys) acked; completed once both are answered", () =>
     Effect.gen(function*() {
       const { url } = yield* serve()

@@ -24,6 +24,7 @@ import * as Exit from "effect/Exit"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientCapabilities, Implementation } from "../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import { resultDecoder } from "../../session/internal/clientAnswers.ts"
 import { detachedContext } from "../../session/internal/requestContext.ts"
 import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { isInputRequired } from "../../session/InputRound.ts"
@@ -254,7 +255,14 @@ export const make = (options: {
         : Effect.flatMap(store.sendInput(taskId, responses), (here) => here ? answerHere(taskId, responses) : Effect.void)
     )
 
-  /** Answers a task's pending input if its work runs here (answers from another process arrive here too). */
+  /**
+   * Answers a task's pending input if its work runs here (answers from another process arrive here
+   * too, and so do those kept in a shared store, again while the task waits). Each answer is
+   * decoded as the result of its request's method, here where it is taken whichever store carried
+   * it: one that does not decode is not taken (the input stays pending, listed in
+   * `inputRequests`), as a multi round-trip asks again for such an answer; the work gets the
+   * decoded result.
+   */
   const answerHere = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() => {
       const inputs = waiting.get(taskId)
@@ -263,8 +271,14 @@ export const make = (options: {
       for (const [key, value] of Object.entries(responses)) {
         const pending = inputs.pending.get(key)
         if (pending === undefined) continue // unknown, answered or superseded keys are dropped
+        const method = pending.request.method
+        const decode = resultDecoder(method)
+        const decoded = decode === undefined ? Exit.succeed(value) : decode(method, value)
+        // An answer of the wrong shape is dropped as an unknown key's is ("SHOULD be ignored"):
+        // given to the work, it failed the task with a decode error.
+        if (!Exit.isExit(decoded) || decoded._tag === "Failure") continue
         inputs.pending.delete(key)
-        Deferred.doneUnsafe(pending.answer, Exit.succeed(value))
+        Deferred.doneUnsafe(pending.answer, Exit.succeed(decoded.value))
         answered = true
       }
       unlist(taskId, inputs)

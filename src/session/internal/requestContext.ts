@@ -118,8 +118,9 @@ const inputFromRound = (
 
 /**
  * A server→client request of a 2026-07-28 extension task: listed in the task's `inputRequests`
- * until `tasks/update` answers it, then decoded like a session's answer (an answer that does not
- * decode fails typed). A request the client did not declare the capability for fails typed.
+ * until `tasks/update` answers it; the task takes only an answer that decodes as the method's
+ * result, and gives it decoded (see `RelatedTask.ask`). A request the client did not declare the
+ * capability for fails typed.
  */
 const inputFromTask = (
   task: RelatedTask,
@@ -131,9 +132,7 @@ const inputFromTask = (
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
-    const decode = resultDecoder(method)
-    const asked = task.ask!(method, params, options?.inputKey)
-    return decode === undefined ? asked : Effect.flatMap(asked, (answer) => decode(method, answer))
+    return task.ask!(method, params, options?.inputKey)
   })
 
 /** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
