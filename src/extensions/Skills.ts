@@ -366,8 +366,9 @@ export interface Options {
  * - `resources/directory/read {uri, cursor?}` lists the direct children of a skill directory
  *   (`skill://<name>` or a subdirectory), a subdirectory with `mimeType: "inode/directory"`;
  *   -32602 for any other URI.
- * - 2026-07-28 results of `skills/list` and `skills/get` carry the caching hints `ttlMs: 0` and
- *   `cacheScope: "private"`, like the core lists.
+ * - 2026-07-28 results of `skills/list`, `skills/get` and `resources/directory/read` carry the
+ *   caching hints `ttlMs: 0` and `cacheScope: "private"`, like the core lists (the SDK's skills
+ *   client refuses a page without them).
  * - The `SKILL.md` resource is named and described by its frontmatter, with `mimeType`
  *   `text/markdown`; another file's resource name is its path within the skill.
  * - Requests need not declare the extension: SEP-2640 defines no client-side declaration.
@@ -426,7 +427,7 @@ export const layer = (
     const directories = directoriesOf(skills)
     methods["resources/directory/read"] = Extension.method({
       params: Schema.Struct({ ...Schemas.ResourceRequestParams().fields, cursor: Schema.optionalKey(Schemas.Cursor()) }),
-      handler: (params) => {
+      handler: (params, context) => {
         const children = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (children === undefined) {
           return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
@@ -434,7 +435,7 @@ export const layer = (
         const page = Pagination.paginate(children, params.cursor, pageSize)
         if (page._tag === "Failure") return Exit.fail(page.failure)
         const resources = page.success.items.map((item) => item.resource)
-        return Exit.succeed(page.success.nextCursor === undefined ? { resources } : { resources, nextCursor: page.success.nextCursor })
+        return Exit.succeed(cached(page.success.nextCursor === undefined ? { resources } : { resources, nextCursor: page.success.nextCursor }, context))
       }
     })
   }

@@ -17,6 +17,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parse as parseYaml } from "yaml"
+import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import { SkillsClient } from "@modelcontextprotocol/client/ext/skills"
+import * as Logger from "effect/Logger"
+import { InMemory } from "../../src/index.ts"
 import { Skills } from "../../src/skills.ts"
 import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
 import { startServer } from "../server/McpServerHarness.ts"
@@ -66,6 +70,23 @@ const serve = (skills: ReadonlyArray<Skills.Skill>, options?: Skills.Options) =>
         return raw.waitFor((message) => message.id === requestId)
       })
     return { raw, request }
+  })
+
+/**
+ * Serves `skills` and connects the official SDK v2 client (negotiating `mode`) over an in-memory
+ * pair, with the SDK's own skills client on it.
+ */
+const serveToSdk = (skills: ReadonlyArray<Skills.Skill>, options: Skills.Options, mode: "legacy" | { readonly pin: string }) =>
+  Effect.gen(function*() {
+    const server = yield* startServer({}, Skills.layer(skills, options))
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+    const client = new ClientV2({ name: "skills-host", version: "1.0.0" }, { versionNegotiation: { mode: mode as never } })
+    yield* Effect.acquireRelease(
+      Effect.promise(() => client.connect(pair.client as never)),
+      () => Effect.promise(() => client.close())
+    )
+    return { client, skills: new SkillsClient(client) }
   })
 
 /** The bytes a `resources/read` contents entry carries. */
@@ -403,6 +424,37 @@ describe("Skills.layer", () => {
       assert.deepStrictEqual(second.resources.map((r: any) => r.uri), ["skill://code-review/scripts"])
       assert.isUndefined(second.nextCursor)
     }))
+
+  // The SDK's skills client checks 2026-07-28 directory pages for the caching hints, as it does
+  // skills/list's: they had none, and it refused every directory read ("Invalid result for
+  // resources/directory/read: ttlMs: ... expected number").
+  it.live("the SDK v2 skills client lists, gets, reads and verifies every file, and reads directories, on both eras", () =>
+    Effect.gen(function*() {
+      for (const [mode, version] of [[{ pin: "2026-07-28" }, "2026-07-28"], ["legacy", "2025-11-25"]] as const) {
+        const { client, skills } = yield* serveToSdk([Review, Plain], { directoryRead: true }, mode)
+        assert.strictEqual(client.getNegotiatedProtocolVersion(), version)
+        assert.isTrue(skills.supported && skills.directoryRead, version)
+        const listing = yield* Effect.promise(() => skills.list())
+        assert.deepStrictEqual(listing.skills.map((skill) => skill.uri), [Review.uri, Plain.uri], version)
+        const entry = (yield* Effect.promise(() => skills.get(Review.uri))).skill
+        for (const resource of Review.entry.resources) {
+          const file = yield* Effect.promise(() => skills.read(entry, resource.uri))
+          assert.isTrue(file.verified, resource.uri)
+          assert.strictEqual(file.bytes.byteLength, resource.size, resource.uri)
+        }
+        const root = yield* Effect.promise(() => skills.readDirectory("skill://code-review"))
+        assert.deepStrictEqual(root.resources.map((resource) => resource.uri), [
+          "skill://code-review/SKILL.md",
+          "skill://code-review/assets",
+          "skill://code-review/references",
+          "skill://code-review/scripts"
+        ], version)
+        if (version === "2026-07-28") {
+          assert.strictEqual(root.ttlMs, 0)
+          assert.strictEqual(root.cacheScope, "private")
+        }
+      }
+    }).pipe(Effect.scoped))
 
   it.effect("a 2025-11-25 session lists skills too, without the 2026 caching hints", () =>
     Effect.gen(function*() {
