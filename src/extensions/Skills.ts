@@ -13,7 +13,8 @@
  * **Example** (One skill built in code, served over stdio)
  *
  * ```ts
- * import { McpServer, Skills, Stdio } from "effect-mcp-server"
+ * import { McpServer, Stdio } from "effect-mcp-server"
+ * import { Skills } from "effect-mcp-server/skills"
  *
  * const Invoices = Skills.make({
  *   name: "invoice-review",
