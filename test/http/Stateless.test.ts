@@ -13,7 +13,23 @@ import * as Layer from "effect/Layer"
 import { StreamableHttp } from "../../src/index.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 import { spawnNode } from "../support/child.ts"
-import { answerOf, freePort, initializeMessage, LATEST, messagesOf, post, readSse, ready, serveEverything, sleep } from "./support.ts"
+import { taskProbe } from "../../examples/everything-server.ts"
+import { EventStore } from "../../src/index.ts"
+import {
+  answerOf,
+  freePort,
+  initializeMessage,
+  LATEST,
+  messagesOf,
+  nodeFetch,
+  post,
+  readSse,
+  ready,
+  recordingEventStore,
+  serveEverything,
+  sleep,
+  sseReader
+} from "./support.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -199,6 +215,43 @@ describe("Streamable HTTP, stateless", () => {
       const message = yield* Effect.promise(() => answerOf(response))
       assert.strictEqual(message.id, "r")
       assert.deepStrictEqual(texts(message.result.content), ["Reconnection test completed"])
+    }))
+
+  // No GET can resume a stateless stream (405): its SSE answers were primed with event ids all the
+  // same (an SDK client that lost one tried that GET), every event was written to the event store
+  // (Redis, for replicas) where nothing could read it, and a dropped one kept its handler running.
+  it.live("SSE answers have no priming event, no event ids and store nothing; a dropped one stops its handler", () =>
+    Effect.gen(function*() {
+      const { store, stored } = recordingEventStore()
+      const { url } = yield* Effect.provideService(serveEverything({ stateless: true }), EventStore.EventStore, store)
+      const progress = yield* Effect.promise(() =>
+        post(url, call("p", "test_tool_with_progress", {}, { progressToken: "t" }), { "mcp-protocol-version": LATEST })
+      )
+      assert.strictEqual(progress.headers.get("content-type"), "text/event-stream")
+      const events = yield* Effect.promise(() => readSse(progress))
+      assert.isAbove(events.length, 1)
+      for (const event of events) {
+        assert.isUndefined(event.id, "a stateless stream carries no event ids")
+        assert.notStrictEqual(event.data, "", "no priming event")
+      }
+      assert.strictEqual(JSON.parse(events.at(-1)!.data).id, "p")
+      assert.deepStrictEqual(stored, [], "nothing is stored for a stream no one can resume")
+
+      // a slow call on SSE, its stream dropped: the handler stops at once (not after the request timeout)
+      const { response, destroy } = yield* Effect.promise(() =>
+        nodeFetch(url, "POST", {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": LATEST
+        }, JSON.stringify(call("slow", "test_task_slow", { ms: 60_000, steps: 1_200 }, { progressToken: "s" })))
+      )
+      const reader = sseReader(response)
+      assert.isDefined(yield* Effect.promise(() => reader.next(3_000)), "no progress event arrived")
+      destroy()
+      yield* Effect.sleep(300)
+      const before = taskProbe.steps
+      yield* Effect.sleep(400)
+      assert.strictEqual(taskProbe.steps, before, "the handler kept running after its stream closed")
     }))
 
   it.live("a server→client request cannot be answered statelessly: the call still gets an answer", () =>

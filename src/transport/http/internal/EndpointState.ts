@@ -145,8 +145,8 @@ export class Endpoint implements SessionHost {
     const stream = session.newStream(pending.request.id)
     const connection = new SseConnection(newConnectionQueue())
     stream.connection = connection
-    stream.modern = pending.modern
-    if (!stream.modern) connection.push(frame(`${stream.streamId}.0`, "", this.retry))
+    stream.unresumable = pending.modern || session === this.statelessSession
+    if (!stream.unresumable) connection.push(frame(`${stream.streamId}.0`, "", this.retry))
     pending.stream = stream
     settle(pending, new SseAnswer(stream, connection))
     return stream
@@ -168,8 +168,8 @@ export class Endpoint implements SessionHost {
         if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
       })),
       Stream.ensuring(Effect.sync(() => {
-        // 2026-07-28: the client closing the stream cancels its request.
-        if (stream.modern && !stream.done && stream.requestId !== undefined) {
+        // 2026-07-28 or stateless: the client closing the stream cancels its request.
+        if (stream.unresumable && !stream.done && stream.requestId !== undefined) {
           const pending = session.pending.get(stream.requestId)
           if (pending !== undefined) this.abandon(session, pending, "The client closed the request's stream")
         }
@@ -580,8 +580,8 @@ export class Endpoint implements SessionHost {
     // Serialised once, before it is stored: what cannot be is dropped (a notification or request).
     const data = JsonRpc.stringify(message)
     if (data === undefined) return Effect.void
-    if (stream.modern) {
-      // No event id, nothing stored: a 2026-07-28 stream cannot be resumed. A client that does not
+    if (stream.unresumable) {
+      // No event id, nothing stored: the stream cannot be resumed. A client that does not
       // keep up loses the stream (and with it the request, which it re-issues), never a frame.
       const connection = stream.connection
       const delivered = connection?.push(frame(undefined, data)) === true

@@ -63,7 +63,7 @@ export class Pending implements Deadlined {
   stream: SseStream | undefined = undefined
   /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
   detachedSince: number | undefined = undefined
-  /** A 2026-07-28 request (see {@link SseStream.modern}). */
+  /** A 2026-07-28 request (its stream is unresumable: see {@link SseStream.unresumable}). */
   readonly modern: boolean
   /** The route it claimed (see `PushConnection.claimRoute`): its stream carries that route's messages. */
   route: string | undefined = undefined

@@ -51,10 +51,11 @@ export class SseStream {
   connection: SseConnection | undefined = undefined
   done = false
   /**
-   * A 2026-07-28 request's stream: no priming event, no event ids, nothing stored (that revision
-   * has no resumption), and closing it cancels the request.
+   * A stream no client can resume: a 2026-07-28 request's (that revision has no resumption), or
+   * any of the shared stateless session (no GET reaches it: a stateless endpoint answers GET 405).
+   * No priming event, no event ids, nothing stored, and closing it cancels the request.
    */
-  modern = false
+  unresumable = false
   constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
     this.streamId = streamId
     this.requestId = requestId
