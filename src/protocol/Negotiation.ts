@@ -377,6 +377,15 @@ const emptyMeta: { readonly [key: string]: unknown } = {}
 const quoted = (value: string | undefined): string => value === undefined ? "null" : JSON.stringify(clip(value))
 
 /**
+ * The message of a header that does not agree with the body: `header` sent as `value` (or not
+ * sent: named as missing, not as a `null` no one sent), `what` in the body being `expected`.
+ */
+const mismatchMessage = (header: string, value: string | undefined, what: string, expected: string | undefined): string =>
+  value === undefined
+    ? `Header mismatch: the ${header} header is missing (${what} is ${quoted(expected)})`
+    : `Header mismatch: ${header} ${quoted(value)} is not ${what} ${quoted(expected)}`
+
+/**
  * A required `_meta` entry absent, or of the wrong type, as the -32602 it gets: what it must be,
  * and what it is when given (a version sent as a number is not "required": it is a number).
  */
@@ -440,7 +449,7 @@ export const resolveModern = (
       return reject(
         400,
         v2026_07_28.errorCodes.HeaderMismatch,
-        `Header mismatch: MCP-Protocol-Version ${quoted(headerVersion)} is not the _meta version ${quoted(version)}`
+        mismatchMessage("MCP-Protocol-Version", headerVersion, "the _meta version", version)
       )
     }
     const method = headers["mcp-method"]
@@ -448,7 +457,7 @@ export const resolveModern = (
       return reject(
         400,
         v2026_07_28.errorCodes.HeaderMismatch,
-        `Header mismatch: Mcp-Method ${quoted(method)} is not the method ${quoted(request.method)}`
+        mismatchMessage("Mcp-Method", method, "the method", request.method)
       )
     }
     const param = namedParam(request.method)
@@ -471,7 +480,7 @@ export const resolveModern = (
         return reject(
           400,
           v2026_07_28.errorCodes.HeaderMismatch,
-          `Header mismatch: Mcp-Name ${quoted(raw)} is not params.${param} ${quoted(named)}`
+          mismatchMessage("Mcp-Name", raw, `params.${param}`, named)
         )
       }
     }

@@ -120,6 +120,15 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.deepStrictEqual([noMeta.status, noMeta.message.error.code, noMeta.message.id], [400, -32602, "m-server/discover"])
       const mismatch = yield* Effect.promise(() => modern(url, "tools/list", {}, { headers: { "mcp-method": "prompts/list" } }))
       assert.deepStrictEqual([mismatch.status, mismatch.message.error.code], [400, -32020])
+      // A header left out is named as missing (the message said `Mcp-Method null`, a value no one sent).
+      const noMethod = yield* Effect.promise(() => modern(url, "tools/list", {}, { headers: { "mcp-method": undefined } }))
+      assert.deepStrictEqual([noMethod.status, noMethod.message.error.code], [400, -32020])
+      assert.strictEqual(noMethod.message.error.message, `Header mismatch: the Mcp-Method header is missing (the method is "tools/list")`)
+      const noName = yield* Effect.promise(() =>
+        modern(url, "tools/call", { name: "test_simple_text", arguments: {} }, { headers: { "mcp-name": undefined } })
+      )
+      assert.deepStrictEqual([noName.status, noName.message.error.code], [400, -32020])
+      assert.strictEqual(noName.message.error.message, `Header mismatch: the Mcp-Name header is missing (params.name is "test_simple_text")`)
       const unsupported = yield* Effect.promise(() =>
         modern(url, "tools/list", {}, {
           meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": "v999.0.0" },
