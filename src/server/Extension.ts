@@ -42,11 +42,12 @@ import type * as Schema from "effect/Schema"
 import * as McpError from "../protocol/McpError.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type * as Middleware from "../middleware/Middleware.ts"
-import type { RequestContext } from "../session/RequestContext.ts"
+import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 
 /**
  * One method of an extension: its params Schema (decoded once per request; an invalid params
- * object is answered -32602) and its handler.
+ * object is answered -32602) and its handler. The handler runs with the request's
+ * `McpRequestContext`, as a tool's does: `McpContext.log`, `progress`, `elicit`... work in it.
  *
  * @since 0.2.0
  * @category models
@@ -57,7 +58,8 @@ export interface Method<R = never> {
 }
 
 /**
- * Builds a {@link Method} with its handler typed by the params Schema.
+ * Builds a {@link Method} with its handler typed by the params Schema. The `McpRequestContext` its
+ * handler needs (`McpContext`) is the server's to give, not a requirement of the extension.
  *
  * @since 0.2.0
  * @category constructors
@@ -67,7 +69,7 @@ export const method = <S extends Schema.Top & { readonly DecodingServices: never
     readonly params: S
     readonly handler: (params: S["Type"], context: RequestContext) => Effect.Effect<A, McpError.McpError, R>
   }
-): Method<R> => definition as unknown as Method<R>
+): Method<Exclude<R, McpRequestContext>> => definition as unknown as Method<Exclude<R, McpRequestContext>>
 
 /**
  * The protocol versions an extension is served to: `"modern"` only to MCP 2026-07-28 requests
@@ -194,20 +196,21 @@ export const capabilitiesFor = (
 }
 
 /**
- * Provides `context` to an extension's methods and middleware (what `McpServer.extension` does).
+ * Provides `context` to an extension's methods and middleware (what `McpServer.extension` does);
+ * a method's effect is given its request too, for the `McpRequestContext` service.
  *
  * @internal
  */
 export const provide = <R>(
   extension: Extension<R>,
-  provideEffect: <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E>,
+  provideEffect: <A, E>(effect: Effect.Effect<A, E, R>, request: RequestContext) => Effect.Effect<A, E>,
   provideMiddleware: (middleware: Middleware.Middleware<R>) => Middleware.Middleware<never>
 ): Extension<never> => ({
   ...extension,
   methods: extension.methods === undefined ? undefined : Object.fromEntries(
     Object.entries(extension.methods).map(([name, m]) => [name, {
       params: m.params,
-      handler: (params: unknown, context: RequestContext) => provideEffect(m.handler(params, context))
+      handler: (params: unknown, context: RequestContext) => provideEffect(m.handler(params, context), context)
     }])
   ),
   middleware: extension.middleware?.map(provideMiddleware)

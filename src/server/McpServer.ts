@@ -35,10 +35,10 @@ import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
-import { filled } from "../internal/filledContext.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as Listen from "./internal/listen.ts"
+import { completed, provideRequest } from "./internal/provideRequest.ts"
 import { checkKeys } from "./internal/requestState.ts"
 import * as TaskMachinery from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
@@ -722,11 +722,9 @@ export const extension = <R = never>(
     const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>()) as Context.Context<R>
     const provided = Extension.provide(
       definition,
-      // As components and middleware: what the fiber has wins, merged once per pair of contexts.
-      (effect) =>
-        context.mapUnsafe.size === 0
-          ? effect as Effect.Effect<any, any>
-          : Effect.updateContext(effect, (current: Context.Context<never>) => filled(context, current) as Context.Context<any>),
+      // As a tool's handler: the captured services (what the fiber has wins, merged once per pair
+      // of contexts) and the request as `McpRequestContext`, unless the method answered at once.
+      (effect, request) => completed(effect) ?? provideRequest(effect, context, request),
       (m) => Middleware.provide(m, context)
     )
     server.extensions.push(provided)

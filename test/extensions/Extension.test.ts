@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Extension, McpError, McpServer, Middleware } from "../../src/index.ts"
+import { Extension, McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { connectRaw, startServer, using } from "../server/McpServerHarness.ts"
 import { connectModern, metaOf } from "./support.ts"
 
@@ -215,6 +215,33 @@ describe("Extension API", () => {
       const modern = yield* connectModern(server)
       assert.strictEqual((yield* run(() => modern.request("station/read", { city: "Oslo" }))).error?.code, -32601)
       assert.notProperty((yield* run(() => modern.request("server/discover"))).result.capabilities, "extensions")
+    }))
+
+  // A method's handler had no McpRequestContext: `McpServer.extension` of one that used McpContext
+  // did not type-check (its Layer required the service), and run anyway it died with "Service not
+  // found: effect-mcp-server/McpRequestContext" (-32603), where a tool's handler has it.
+  it.live("its methods may use McpContext, as a tool's handler does: the request's context is theirs", () =>
+    Effect.gen(function*() {
+      const Who = Extension.make({
+        id: "com.example/who",
+        methods: {
+          "who/am-i": Extension.method({
+            params: Schema.Struct({}),
+            handler: () =>
+              Effect.gen(function*() {
+                yield* McpContext.log("info", "asked who")
+                return { version: yield* McpContext.protocolVersion, client: (yield* McpContext.clientInfo)?.name ?? null }
+              })
+          })
+        }
+      })
+      const server = yield* startServer({}, McpServer.extension(Who))
+      const modern = yield* connectModern(server)
+      const answer = yield* run(() => modern.request("who/am-i"))
+      assert.deepStrictEqual(answer.result, { version: "2026-07-28", client: "extension-test", resultType: "complete" })
+      const legacy = yield* legacyRequest(server)
+      const legacyAnswer = yield* run(() => legacy.request("who/am-i", {}))
+      assert.strictEqual(legacyAnswer.result?.version, "2025-11-25", JSON.stringify(legacyAnswer))
     }))
 
   it.live("refusals: a malformed id, the same id registered twice (the Layer dies), a core method's name", () =>
