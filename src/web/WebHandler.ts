@@ -36,6 +36,8 @@ import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
+import { forLog } from "../internal/loggedCause.ts"
+import { ErrorCode } from "../protocol/McpError.ts"
 
 /**
  * A running server's web handler, and how to stop it.
@@ -64,7 +66,23 @@ export const make = <EL>(
   const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
   const app = Layer.unwrap(
     Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), http))
-  ).pipe(Layer.provide(server), Layer.provide(HttpServer.layerServices))
+  ).pipe(
+    Layer.provide(server),
+    Layer.provide(HttpServer.layerServices),
+    // Said once, when the server is built (each request would only reject with it).
+    Layer.tapCause((cause) => Effect.logError("effect-mcp-server: the server could not be built", forLog(cause)))
+  )
   const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
-  return { handler: (request) => web.handler(request), dispose: web.dispose }
+  return { handler: (request) => web.handler(request).catch(notBuilt), dispose: web.dispose }
 }
+
+/**
+ * The answer of a handler whose server could not be built (a component that failed; logged when
+ * it did): JSON-RPC's internal error, HTTP 500, instead of a rejected promise the framework turns
+ * into its own bare 500 (or an unhandled rejection).
+ */
+const notBuilt = (): Response =>
+  new Response(
+    JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: ErrorCode.InternalError, message: "Internal error: the server could not be built" } }),
+    { status: 500, headers: { "content-type": "application/json" } }
+  )

@@ -4,7 +4,7 @@
  * 2026-07-28 request, 404 elsewhere; CORS (preflight answered, headers exposed, other origins
  * refused) and the health endpoint, on the handler and on a real HTTP server.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -321,6 +321,31 @@ describe("WebHandler after dispose", () => {
     assert.strictEqual(init.status, 503)
     assert.isNull(init.headers.get("mcp-session-id"))
     await init.text()
+  })
+})
+
+describe("WebHandler whose server cannot be built", () => {
+  // Fails before the fix: every handler() promise rejected (the framework's bare 500), and the
+  // library said nothing of why.
+  it("every request is a JSON-RPC -32603 500 naming it; the failure is logged once", async () => {
+    const logged: Array<string> = []
+    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
+    const spies = [vi.spyOn(console, "log").mockImplementation(keep), vi.spyOn(console, "error").mockImplementation(keep)]
+    const Broken = Layer.effectDiscard(Effect.die(new Error("no skills directory at ./skills")))
+    const broken = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, Broken), { responseMode: "json" })
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await broken.handler(json({ jsonrpc: "2.0", id: 1, method: "ping" }))
+        assert.strictEqual(response.status, 500)
+        assert.deepStrictEqual(((await response.json()) as any).error, { code: -32603, message: "Internal error: the server could not be built" })
+      }
+      const said = logged.filter((line) => line.includes("the server could not be built"))
+      assert.strictEqual(said.length, 1, logged.join("\n"))
+      assert.include(said[0], "no skills directory at ./skills")
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+      await broken.dispose()
+    }
   })
 })
 
