@@ -303,6 +303,22 @@ describe("raw stdio framing", () => {
       assert.strictEqual(child.messages.length, 3)
     }))
 
+  // Failed before: -32700 without an id ("Unexpected token '\uFEFF'"), the initialize unanswered.
+  it.live("a byte order mark before the first line (as some Windows tools write) is skipped: initialize is answered", () =>
+    withChild(async (child) => {
+      const bytes = Buffer.from(initialize(), "utf8")
+      // The mark in a write of its own, cut in the middle, then the line.
+      await child.write(Buffer.from([0xef, 0xbb]))
+      await sleep(20)
+      await child.write(Buffer.concat([Buffer.from([0xbf]), bytes]))
+      const init = await child.waitFor((m) => m.id === "init" || m.error !== undefined)
+      assert.strictEqual(init.result?.protocolVersion, "2025-11-25", JSON.stringify(init))
+      await child.write(initialized)
+      await child.write(echoCall(1, "after") + "\n")
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === 1)).result.content, [{ type: "text", text: "after" }])
+      assert.isUndefined(child.messages.find((m) => m?.error !== undefined), JSON.stringify(child.messages))
+    }))
+
   it.live("a 10 MB line is answered with one -32600 size error; the next request is answered", () =>
     withChild(async (child) => {
       await handshake(child)

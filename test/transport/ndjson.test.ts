@@ -66,6 +66,28 @@ describe("NdjsonDecoder", () => {
     assert.strictEqual((out[0] as InvalidFrame).response.error.message, "Parse error: the message is not valid UTF-8")
   })
 
+  it("a byte order mark that starts the input is skipped, wherever the chunks cut it; one later is not", () => {
+    const first = { jsonrpc: "2.0", id: "init", method: "initialize" }
+    const all = bytes(`\uFEFF${JSON.stringify(first)}\n\uFEFF{"a":1}\n{"b":2}\n`)
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+      const out = decodeCut(1024, all, cuts)
+      assert.strictEqual(out.length, 3, JSON.stringify(out))
+      assert.deepStrictEqual(out[0], first)
+      // Only the input's start: one before a later line is that line's, not JSON.
+      assert.strictEqual((out[1] as InvalidFrame).response.error.code, -32700)
+      assert.deepStrictEqual(out[2], { b: 2 })
+    }))
+    // Text chunks (an input with an encoding set) alike; and a line with bad bytes after the mark
+    // is measured without it (3 bytes), as a line without it is.
+    const text = new NdjsonDecoder(1024)
+    const out: Array<unknown> = []
+    text.push(`\uFEFF${JSON.stringify(first)}\n`, out)
+    assert.deepStrictEqual(out, [first])
+    const bad = Uint8Array.from([0xef, 0xbb, 0xbf, ...bytes('{"n":"'), 0xff, ...bytes("x".repeat(91)), ...bytes('"}\n')])
+    const sized = decodeCut(100, bad, [])
+    assert.strictEqual((sized[0] as InvalidFrame).response.error.code, -32700, JSON.stringify(sized))
+  })
+
   it("answers unparsable lines with -32700 and goes on", () => {
     const decoder = new NdjsonDecoder(1024)
     const out: Array<unknown> = []

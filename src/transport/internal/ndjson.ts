@@ -10,6 +10,10 @@
  * argument it never had). The bytes are checked only when the decoded chunk holds a U+FFFD (a
  * decoder's replacement, or the character itself): one scan of the text per chunk otherwise.
  *
+ * A byte order mark that starts the input is skipped (RFC 8259 §8.1 lets a JSON parser ignore
+ * one): some Windows tools write it before the first line, which was otherwise a -32700 without
+ * an id, the client left waiting for the answer to its `initialize`.
+ *
  * @internal
  */
 import * as JsonRpc from "../../protocol/JsonRpc.ts"
@@ -31,6 +35,8 @@ export class NdjsonDecoder {
    * not UTF-8 were decoded into it: a U+FFFD takes 3 bytes for 1 to 3 received).
    */
   private bufferExcess = 0
+  /** Nothing decoded yet: a byte order mark here is skipped. */
+  private atStart = true
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes
@@ -65,6 +71,15 @@ export class NdjsonDecoder {
       if (end < bytes.length) this.carry = Buffer.from(bytes.subarray(end))
       text = bytes.toString("utf8", 0, end)
       if (text.indexOf("\uFFFD") !== -1 && !isUtf8(bytes.subarray(0, end))) invalid = invalidLines(bytes, end)
+    }
+    if (this.atStart && text.length > 0) {
+      this.atStart = false
+      // Not part of the first line: dropped from its text and its received size alike (the
+      // byte order mark is one UTF-16 unit, its bytes are decoded whole, never in `invalid`).
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1)
+        if (invalid !== undefined) invalid.sizes[0]! -= 3
+      }
     }
     let ordinal = 0
     let start = 0
