@@ -176,6 +176,35 @@ describe("NdjsonDecoder", () => {
     }
   })
 
+  it("the limit is the message's: a \"\\r\\n\" ending is not counted, wherever the chunks cut it", () => {
+    // Messages of exactly the limit, and of one byte more, in text, then in multi-byte text.
+    const sized = (n: number, fill: string) => {
+      const body = `{"n":"${fill.repeat(Math.floor((n - 8) / Buffer.byteLength(fill)))}"}`
+      return body.slice(0, -2) + "x".repeat(n - Buffer.byteLength(body)) + body.slice(-2)
+    }
+    for (const fill of ["x", "é"]) {
+      const exact = sized(100, fill)
+      const over = sized(101, fill)
+      assert.strictEqual(Buffer.byteLength(exact), 100)
+      assert.strictEqual(Buffer.byteLength(over), 101)
+      const all = bytes(`${exact}\r\n${over}\r\n${exact}\r\n`)
+      fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const out = decodeCut(100, all, cuts)
+        assert.strictEqual(out.length, 3, JSON.stringify(out))
+        assert.deepStrictEqual(out[0], JSON.parse(exact))
+        assert.strictEqual((out[1] as InvalidFrame).response?.error.code, -32600, JSON.stringify(out[1]))
+        assert.deepStrictEqual(out[2], JSON.parse(exact))
+      }))
+    }
+    // A "\r" that does not end the line is the line's own: past the limit with it, too large.
+    const out: Array<unknown> = []
+    const decoder = new NdjsonDecoder(10)
+    decoder.push(bytes("1234567890\r"), out)
+    decoder.push(bytes(" \n{}\n"), out)
+    assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32600, JSON.stringify(out))
+    assert.deepStrictEqual(out[1], {})
+  })
+
   it("flushes a final line without a newline at end of input", () => {
     const decoder = new NdjsonDecoder(100)
     const out: Array<unknown> = []

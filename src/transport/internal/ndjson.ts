@@ -105,7 +105,9 @@ export class NdjsonDecoder {
       if (this.discarding) return
       text = start === 0 ? text : text.slice(start)
       const excess = invalid === undefined ? this.bufferExcess : this.bufferExcess + excessOf(text, invalid.sizes[ordinal]!)
-      if (this.tooLarge(this.buffer.length + text.length, () => this.buffer + text, excess)) {
+      // A last "\r" may be half of the "\r\n" that ends the line: not counted (see `tooLarge`).
+      const cr = text.charCodeAt(text.length - 1) === 13 ? 1 : 0
+      if (this.tooLarge(this.buffer.length + text.length - cr, () => this.buffer + text, excess + cr)) {
         this.buffer = ""
         this.bufferInvalid = false
         this.bufferExcess = 0
@@ -138,7 +140,9 @@ export class NdjsonDecoder {
    * UTF-16 units took between `length` and `3 × length` bytes (a U+FFFD decoded from bytes that
    * are not UTF-8 stands for 1 to 3 of them). `excess`: how many more bytes the text takes as
    * UTF-8 than it took as received (see `bufferExcess`), so that a line is measured by its bytes
-   * whether it comes whole or in pieces, valid or not.
+   * whether it comes whole or in pieces, valid or not. The limit is the message's: the "\r" of a
+   * "\r\n" line ending is no part of it (it was: with CRLF endings a message of exactly the limit
+   * was refused), and the caller leaves it out of `length` and adds it to `excess`.
    */
   private tooLarge(length: number, text: string | (() => string), excess = 0): boolean {
     if (length > this.maxBytes) return true
@@ -151,7 +155,8 @@ export class NdjsonDecoder {
    * is too large is -32600 however the chunks cut it, whatever its bytes), then not UTF-8 (-32700).
    */
   private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean, excess = 0): void {
-    if (this.tooLarge(line.length, line, excess)) return void out.push(this.oversized())
+    const cr = line.charCodeAt(line.length - 1) === 13 ? 1 : 0
+    if (this.tooLarge(line.length - cr, line, excess + cr)) return void out.push(this.oversized())
     if (notUtf8Bytes) return void out.push(notUtf8())
     if (line.length === 0 || line === "\r") return
     try {
