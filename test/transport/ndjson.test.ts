@@ -98,6 +98,19 @@ describe("NdjsonDecoder", () => {
     assert.deepStrictEqual(out[1], { ok: 1 })
   })
 
+  it("blank lines (empty, or spaces and tabs, with \"\\n\" or \"\\r\\n\") are skipped, not answered, wherever the chunks cut them", () => {
+    const all = bytes(`\n   \n{"a":1}\r\n\t\r\n \t \n\r\n{"b":2}\n  `)
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 6 }), (cuts) => {
+      assert.deepStrictEqual(decodeCut(1024, all, cuts), [{ a: 1 }, { b: 2 }])
+    }))
+    // Other white space is not JSON's: such a line is -32700, in the middle or at the end.
+    const out = decodeCut(1024, bytes("\u00a0\n{}\n\u00a0"), [])
+    assert.strictEqual(out.length, 3, JSON.stringify(out))
+    assert.strictEqual((out[0] as InvalidFrame).response.error.code, -32700)
+    assert.deepStrictEqual(out[1], {})
+    assert.strictEqual((out[2] as InvalidFrame).response.error.code, -32700)
+  })
+
   it("discards an oversized line as it streams, answers once, and keeps memory bounded", () => {
     const decoder = new NdjsonDecoder(100)
     const out: Array<unknown> = []

@@ -131,7 +131,7 @@ export class NdjsonDecoder {
     this.carry = undefined
     this.bufferInvalid = false
     this.bufferExcess = 0
-    if (!this.discarding && rest.trim().length > 0) this.line(rest, out, invalid, excess)
+    if (!this.discarding && rest.length > 0) this.line(rest, out, invalid, excess)
     this.discarding = false
   }
 
@@ -162,6 +162,9 @@ export class NdjsonDecoder {
     try {
       out.push(JSON.parse(line))
     } catch (error) {
+      // A blank line of spaces or tabs is no message, as an empty one is not (and as a last line
+      // of them is not at end of input): skipped, not answered -32700.
+      if (blank.test(line)) return
       out.push(new InvalidFrame(JsonRpc.parseError(error instanceof Error ? error.message : String(error))))
     }
   }
@@ -175,6 +178,9 @@ export class NdjsonDecoder {
     )
   }
 }
+
+/** A line of JSON whitespace only (checked only for a line that did not parse). */
+const blank = /^[ \t\r]*$/
 
 /** How many more bytes `text` (decoded from `received` bytes) takes as UTF-8 than it took. */
 const excessOf = (text: string, received: number): number => Buffer.byteLength(text, "utf8") - received
