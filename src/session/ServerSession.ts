@@ -78,7 +78,7 @@ import {
   type TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
-import { clientError, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
+import { answerExit, malformedAnswer, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
 import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
@@ -581,6 +581,12 @@ class SessionImpl extends Scheduler implements ServerSession {
     const kind = JsonRpc.classify(value)
     if (kind instanceof JsonRpc.InvalidMessage) {
       if (kind.answer) this.send(JsonRpc.failure(kind.id, kind.error), kind.id)
+      // Never answered: maybe the client's answer to a request of ours, which is not JSON-RPC
+      // (`"jsonrpc": "1.0"`). Its request fails now, not at its timeout.
+      else if (this.pendingClient.size > 0) {
+        const pending = this.takePending((value as { readonly id?: unknown }).id)
+        if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, Exit.fail(malformedAnswer(pending.method, kind.error.message)))
+      }
       return this.observeInvalid(value, kind.error)
     }
     switch (kind) {
@@ -735,16 +741,18 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   private onResponse(response: JsonRpc.Response): void {
-    const id = response.id
-    if (typeof id !== "number") return
+    const pending = this.takePending(response.id)
+    if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, answerExit(pending.method, response))
+  }
+
+  /** The server→client request `id`, if it waits for its answer: it waits no more. */
+  private takePending(id: unknown): PendingClientRequest | undefined {
+    if (typeof id !== "number") return undefined
     const pending = this.pendingClient.get(id)
-    if (pending === undefined) return
+    if (pending === undefined) return undefined
     this.pendingClient.delete(id)
     this.pendingClient = shrink(this.pendingClient)
-    Deferred.doneUnsafe(
-      pending.deferred,
-      "result" in response ? Exit.succeed(response.result) : Exit.fail(clientError(pending.method, response.error))
-    )
+    return pending
   }
 
   // --- concurrency --------------------------------------------------------

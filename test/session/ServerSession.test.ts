@@ -80,6 +80,41 @@ describe("server→client requests", () => {
     }))
 })
 
+describe("a malformed answer to a server→client request", () => {
+  // Failed before: an answer with both was taken as its result (the client's error unseen), and
+  // one that is not JSON-RPC 2.0 was ignored, the handler waiting for its timeout (30 s here).
+  it.live("with both a result and an error, or not JSON-RPC 2.0: the handler fails at once with ClientResultInvalid; the session goes on", () =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(makeFullServer(makeProbe()))
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
+      const accepted = { action: "accept", content: { name: "Ada" } }
+      const answers = [
+        { result: accepted, error: { code: -32603, message: "the user's client broke" } },
+        { jsonrpc: "1.0", result: accepted },
+        { result: accepted }
+      ]
+      const asks = () => raw.received.filter((m) => m.method === "elicitation/create")
+      const texts: Array<string> = []
+      for (let i = 0; i < answers.length; i++) {
+        yield* Effect.promise(() =>
+          raw.send({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "elicit", arguments: { timeoutMillis: 30_000 } } })
+        )
+        yield* Effect.promise(() => waitUntil(() => asks().length > i))
+        const asked = asks()[i]
+        yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: asked.id, ...answers[i] }))
+        const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === i && "result" in m, 5_000))
+        texts.push(response.result.content[0].text)
+      }
+      assert.deepStrictEqual(texts, [
+        "ClientResultInvalid: malformed answer: it has both a \"result\" and an \"error\"",
+        "ClientResultInvalid: malformed answer: Invalid Request: \"jsonrpc\" must be \"2.0\"",
+        "accept:{\"name\":\"Ada\"}"
+      ])
+      // Nothing was said to the client about its answers (a response is never answered).
+      assert.isUndefined(raw.received.find((m) => m.error !== undefined || m.method === "notifications/cancelled"))
+    }))
+})
+
 describe("before notifications/initialized", () => {
   it.live("a list change between the initialize answer and notifications/initialized is sent after it, once", () =>
     Effect.gen(function*() {

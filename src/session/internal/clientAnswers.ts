@@ -37,6 +37,24 @@ export const clientError = (method: string, error: unknown): ClientRequestError 
     : new ClientRequestFailed({ method, code, message, data })
 }
 
+/**
+ * What a client's answer settles its pending request with: its result, or the typed failure of
+ * its error. JSON-RPC allows one of them: an answer with both is malformed (its result was
+ * taking its result would leave the error it carries unseen).
+ */
+export const answerExit = (
+  method: string,
+  answer: { readonly result?: unknown; readonly error?: unknown }
+): Exit.Exit<unknown, ClientRequestError> => {
+  if (!("error" in answer)) return Exit.succeed(answer.result)
+  if ("result" in answer) return Exit.fail(malformedAnswer(method, "it has both a \"result\" and an \"error\""))
+  return Exit.fail(clientError(method, answer.error))
+}
+
+/** The typed failure for an answer that is not a JSON-RPC response (`detail` says why). */
+export const malformedAnswer = (method: string, detail: string): ClientResultInvalid =>
+  new ClientResultInvalid({ method, message: `malformed answer: ${detail}` })
+
 /** Decodes a client's result for a server→client request; a result that does not decode is a typed `ClientResultInvalid`. */
 export type ResultDecoder = (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>
 
