@@ -787,7 +787,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (request === undefined) {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
     } else if (!inflight.cancelled) {
-      this.respond(request, exit, inflight.version)
+      this.respond(request, exit, inflight.version, inflight.interrupted)
     }
   }
 
@@ -807,7 +807,12 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   // --- outbound -----------------------------------------------------------
 
-  private respond(request: JsonRpc.Request, exit: Exit.Exit<unknown, unknown>, version: ProtocolVersion.ProtocolVersion): void {
+  private respond(
+    request: JsonRpc.Request,
+    exit: Exit.Exit<unknown, unknown>,
+    version: ProtocolVersion.ProtocolVersion,
+    interruptedBySession = false
+  ): void {
     if (exit._tag === "Success") {
       const value = exit.value
       const result = (value === undefined || value === null ? noParams : value) as object
@@ -823,8 +828,11 @@ class SessionImpl extends Scheduler implements ServerSession {
       }
       return this.send(JsonRpc.success(request.id, projected), request.id)
     }
-    const error = McpError.fromCause(exit.cause)
-    if (error === undefined) return // interrupted: no response
+    // Interrupted by the session (a cancellation, its end): no response. A request that
+    // interrupted itself (`Effect.interrupt` in a handler or middleware, the join of a fiber that
+    // was interrupted) is -32603: left unanswered, its client waited for ever.
+    const error = McpError.fromCause(exit.cause) ?? (interruptedBySession ? undefined : McpError.internalErrorObject)
+    if (error === undefined) return
     if (error === McpError.internalErrorObject) this.logFailure(request.method, exit.cause)
     this.send(JsonRpc.failure(request.id, version === ProtocolVersion.latest ? error : projectError(error, version)), request.id)
   }

@@ -31,6 +31,11 @@ export class Inflight {
   readonly version: ProtocolVersion.ProtocolVersion
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   cancelled = false
+  /**
+   * The session interrupted it (a cancellation, the end of the session). An interruption it did
+   * not ask for (the handler or a middleware interrupted itself) still owes the client an answer.
+   */
+  interrupted = false
   constructor(
     key: JsonRpc.RequestId | symbol,
     request: JsonRpc.Request | undefined,
@@ -170,6 +175,7 @@ export abstract class Scheduler {
     const inflight = this.running.get(requestId)
     if (inflight === undefined || inflight.request?.method === "initialize") return
     inflight.cancelled = true
+    inflight.interrupted = true
     inflight.fiber?.interruptUnsafe()
   }
 
@@ -178,6 +184,7 @@ export abstract class Scheduler {
     this.queued.clear()
     for (const inflight of this.running.values()) {
       if (cancelled) inflight.cancelled = true
+      inflight.interrupted = true
       inflight.fiber?.interruptUnsafe()
     }
   }

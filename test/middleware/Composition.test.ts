@@ -1,0 +1,190 @@
+/**
+ * Several middlewares composed, as an application stacks them, checked four ways (SDK v1 and SDK
+ * v2 pinned to 2026-07-28, in memory and over Streamable HTTP on 127.0.0.1): one explicit order
+ * whatever order the Layers are built in; what one changes is what the next sees; a short-circuit
+ * runs nothing below; a typed rejection is its code; a middleware that dies, fails untyped, throws
+ * or interrupts itself is -32603 and the server goes on.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpError, McpServer, Middleware } from "../../src/index.ts"
+import { errorOf, fourWays } from "./fourWays.ts"
+
+/** A tool whose handler records that it ran and echoes its text. */
+const echoTool = (events: Array<string>) =>
+  McpServer.tool({
+    name: "echo",
+    parameters: { text: Schema.String },
+    handler: ({ text }) =>
+      Effect.sync(() => {
+        events.push(`handler(${text})`)
+        return text
+      })
+  })
+
+/** A middleware recording its onCallTool's entry and exit into `events`. */
+const traced = (name: string, events: Array<string>) =>
+  Middleware.make(name, {
+    onCallTool: (params, _context, next) =>
+      Effect.suspend(() => {
+        events.push(`${name}>`)
+        return Effect.tap(next(params), () => Effect.sync(() => events.push(`<${name}`)))
+      })
+  })
+
+const textOf = (result: any): Array<string> => result.content.map((block: { text: string }) => block.text)
+
+describe("Middleware composition: order", () => {
+  it.live("stacked in the order the Layers were made, whether merged or provided, in any order", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const a = McpServer.middleware(traced("a", events))
+      const b = McpServer.middleware(traced("b", events))
+      const c = McpServer.middleware(traced("c", events))
+      const tool = echoTool(events)
+      const stacks = {
+        "mergeAll(a, b, c)": Layer.mergeAll(a, b, c, tool),
+        "mergeAll(c, b, a)": Layer.mergeAll(tool, c, b, a),
+        "c provided by b provided by a": Layer.mergeAll(c.pipe(Layer.provideMerge(b), Layer.provideMerge(a)), tool),
+        "a provided by b provided by c": Layer.mergeAll(a.pipe(Layer.provideMerge(b), Layer.provideMerge(c)), tool),
+        "merge(b, provide(a, c))": Layer.mergeAll(b, a.pipe(Layer.provideMerge(c)), tool)
+      }
+      const way = fourWays[0]!
+      for (const [name, stack] of Object.entries(stacks)) {
+        events.length = 0
+        const client = yield* Effect.scoped(Effect.gen(function*() {
+          const client = yield* way.connect(stack)
+          yield* Effect.promise(() => client.callTool("echo", { text: "x" }))
+          return client
+        }))
+        assert.ok(client)
+        assert.deepStrictEqual(events, ["a>", "b>", "c>", "handler(x)", "<c", "<b", "<a"], name)
+      }
+    }))
+})
+
+describe("Middleware composition: change, short-circuit, reject", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: changed params reach the next and the handler; a changed result reaches the outer ones`, () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const seen: Array<string> = []
+        const outer = Middleware.make("outer", {
+          onCallTool: (params, _context, next) =>
+            Effect.map(
+              next({ ...params, arguments: { text: `${params.arguments?.text}+outer` } }),
+              (result) => {
+                seen.push(`outer saw ${textOf(result).join(",")}`)
+                return result
+              }
+            )
+        })
+        const inner = Middleware.make("inner", {
+          onCallTool: (params, _context, next) => {
+            seen.push(`inner saw ${params.arguments?.text}`)
+            return Effect.map(next(params), (result) => ({
+              ...result,
+              content: [...(result as any).content, { type: "text" as const, text: "added by inner" }]
+            }))
+          }
+        })
+        const client = yield* way.connect(Layer.mergeAll(McpServer.middleware(outer, inner), echoTool(events)))
+        const result = yield* Effect.promise(() => client.callTool("echo", { text: "x" }))
+        assert.deepStrictEqual(textOf(result), ["x+outer", "added by inner"])
+        assert.deepStrictEqual(events, ["handler(x+outer)"])
+        assert.deepStrictEqual(seen, ["inner saw x+outer", "outer saw x+outer,added by inner"])
+      }))
+
+    it.live(`${way.name}: an outer short-circuit runs neither the inner ones nor the handler`, () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const outer = Middleware.make("outer", {
+          onCallTool: (params, _context, next) =>
+            params.arguments?.text === "cached"
+              ? Effect.succeed({ content: [{ type: "text" as const, text: "from outer" }] })
+              : next(params)
+        })
+        const client = yield* way.connect(
+          Layer.mergeAll(McpServer.middleware(traced("before", events), outer, traced("inner", events)), echoTool(events))
+        )
+        const result = yield* Effect.promise(() => client.callTool("echo", { text: "cached" }))
+        assert.deepStrictEqual(textOf(result), ["from outer"])
+        assert.deepStrictEqual(events, ["before>", "<before"])
+        events.length = 0
+        yield* Effect.promise(() => client.callTool("echo", { text: "y" }))
+        assert.deepStrictEqual(events, ["before>", "inner>", "handler(y)", "<inner", "<before"])
+      }))
+
+    it.live(`${way.name}: a typed rejection is its code (-32602, 403, 429), and nothing below runs`, () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const guard = Middleware.make("guard", {
+          onCallTool: (params, _context, next) => {
+            switch (params.arguments?.text) {
+              case "params":
+                return Effect.fail(McpError.invalidParams("not these params"))
+              case "forbidden":
+                return Effect.fail(McpError.forbidden("Forbidden: not you", ["admin"]))
+              case "limit":
+                return Effect.fail(McpError.limitExceeded("Slow down", "test", { max: 1 }))
+              default:
+                return next(params)
+            }
+          }
+        })
+        const client = yield* way.connect(Layer.mergeAll(McpServer.middleware(guard, traced("inner", events)), echoTool(events)))
+        const params = yield* errorOf(() => client.callTool("echo", { text: "params" }))
+        assert.strictEqual(params.code, -32602)
+        assert.include(params.message, "not these params")
+        const forbidden = yield* errorOf(() => client.callTool("echo", { text: "forbidden" }))
+        assert.strictEqual(forbidden.code, 403)
+        assert.include(forbidden.message, "Forbidden: not you")
+        const limit = yield* errorOf(() => client.callTool("echo", { text: "limit" }))
+        assert.strictEqual(limit.code, 429)
+        assert.deepStrictEqual(events, [])
+      }))
+
+    it.live(`${way.name}: a middleware that dies, fails untyped, throws or interrupts itself is -32603; the server goes on`, () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const broken = Middleware.make("broken", {
+          onCallTool: (params, _context, next) => {
+            switch (params.arguments?.text) {
+              case "die":
+                return Effect.die(new Error("a defect in middleware"))
+              case "untyped":
+                return Effect.fail(new Error("not an McpError")) as never
+              case "throw":
+                throw new Error("thrown by the hook")
+              case "throw-later":
+                return Effect.sync(() => {
+                  throw new Error("thrown inside the effect")
+                })
+              case "interrupt":
+                return Effect.interrupt
+              case "interrupt-later":
+                return Effect.andThen(Effect.sleep(1), Effect.interrupt)
+              default:
+                return next(params)
+            }
+          }
+        })
+        // A handler that interrupts itself is answered the same way.
+        const Quits = McpServer.tool({ name: "quits", handler: () => Effect.andThen(Effect.sleep(1), Effect.interrupt) })
+        const client = yield* way.connect(Layer.mergeAll(McpServer.middleware(broken), echoTool(events), Quits))
+        const quit = yield* errorOf(() => client.callTool("quits"))
+        assert.strictEqual(quit.code, -32603)
+        for (const text of ["die", "untyped", "throw", "throw-later", "interrupt", "interrupt-later"]) {
+          const error = yield* errorOf(() => client.callTool("echo", { text }))
+          assert.strictEqual(error.code, -32603, text)
+          // The defect's own message stays on the server.
+          assert.notInclude(error.message, "thrown", text)
+          assert.notInclude(error.message, "defect", text)
+          const ok = yield* Effect.promise(() => client.callTool("echo", { text: `after ${text}` }))
+          assert.deepStrictEqual(textOf(ok), [`after ${text}`])
+        }
+      }), 30_000)
+  }
+})
