@@ -276,10 +276,13 @@ export interface Config {
   readonly key?: Key | undefined
   /**
    * The request methods limited (default: all but `initialize`, `ping` and 2026-07-28's
-   * `server/discover`). Methods the server does not serve are never limited (the request fails
-   * anyway), except those without a typed hook (2026-07-28's `tasks/update`,
-   * `subscriptions/listen`, an extension's own): they are limited on the raw request, before it
-   * is routed, so a request for one the server does not serve spends budget too.
+   * `server/discover`). A request for a method the server does not serve spends budget too: the
+   * typed hooks run around the -32601 of a missing handler (so that tools a middleware injects
+   * into a server without tools are limited like any), and past the budget it is 429, not
+   * -32601. Methods without a typed hook (2026-07-28's `tasks/update`, `subscriptions/listen`, an
+   * extension's own) are limited on the raw request, before it is routed. Requests refused before
+   * the typed hooks run (invalid params: -32602) or above this middleware (by `Authorization`, or
+   * answered by `ResponseCache`, placed before it) spend nothing.
    */
   readonly methods?: ReadonlyArray<string> | undefined
   /** The middleware's name, also the prefix of its keys in the store (default `"rate-limit"`). */
