@@ -6,10 +6,12 @@
  * or interrupts itself is -32603 and the server goes on.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpError, McpServer, Middleware } from "../../src/index.ts"
+import { eventually } from "./contractHarness.ts"
 import { errorOf, fourWays } from "./fourWays.ts"
 
 /** A tool whose handler records that it ran and echoes its text. */
@@ -188,3 +190,53 @@ describe("Middleware composition: change, short-circuit, reject", () => {
       }), 30_000)
   }
 })
+
+describe("Middleware composition: every message", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: onMessage and onNotification see the client's notifications (cancelled included); the cancelled handler is interrupted`, () =>
+      Effect.gen(function*() {
+        const seen: Array<string> = []
+        let interrupted = 0
+        const started = yield* Deferred.make<void>()
+        const Slow = McpServer.tool({
+          name: "slow",
+          handler: () =>
+            Effect.andThen(Deferred.succeed(started, undefined), Effect.sleep("20 seconds")).pipe(
+              Effect.as("woke"),
+              Effect.onInterrupt(() => Effect.sync(() => interrupted++))
+            )
+        })
+        const observer = Middleware.make("observer", {
+          onMessage: (message, next) => {
+            seen.push(`onMessage ${message._tag === "Request" ? message.request.method : message._tag === "Notification" ? message.notification.method : "invalid"}`)
+            return next()
+          },
+          onNotification: (notification, _session, next) => {
+            seen.push(`onNotification ${notification.method}`)
+            return next(notification)
+          }
+        })
+        const client = yield* way.connect(Layer.mergeAll(McpServer.middleware(observer), Slow))
+        const modern = client.version() === "2026-07-28"
+        // The 2025 handshake's notification; 2026-07-28 has none.
+        if (!modern) yield* eventually(() => seen.includes("onNotification notifications/initialized"))
+        const controller = new AbortController()
+        const call = client.callTool("slow", {}, controller.signal).then(() => "answered", () => "aborted")
+        yield* Deferred.await(started)
+        controller.abort()
+        assert.strictEqual(yield* Effect.promise(() => call), "aborted")
+        yield* eventually(() => interrupted === 1)
+        // Everything the client sent, in order: the 2025 handshake or the 2026-07-28 discovery first.
+        const opening = modern
+          ? ["onMessage server/discover"]
+          : ["onMessage initialize", "onMessage notifications/initialized", "onNotification notifications/initialized"]
+        assert.deepStrictEqual(seen, [
+          ...opening,
+          "onMessage tools/call",
+          "onMessage notifications/cancelled",
+          "onNotification notifications/cancelled"
+        ])
+      }), 30_000)
+  }
+})
+

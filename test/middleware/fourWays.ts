@@ -17,7 +17,7 @@ import { serveOnFreePort } from "../http/support.ts"
 
 /** What the tests ask of a client, whichever it is. */
 export interface Calls {
-  readonly callTool: (name: string, args?: Record<string, unknown>) => Promise<any>
+  readonly callTool: (name: string, args?: Record<string, unknown>, signal?: AbortSignal) => Promise<any>
   readonly listTools: () => Promise<any>
   /** The negotiated protocol version. */
   readonly version: () => string | undefined
@@ -71,7 +71,7 @@ const v1 = (transport: unknown) =>
     }),
     (client) => Effect.promise(() => client.close().catch(() => undefined))
   ).pipe(Effect.map((client): Calls => ({
-    callTool: (name, args = {}) => client.callTool({ name, arguments: args }),
+    callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, undefined, signal && { signal }),
     listTools: () => client.listTools(),
     version: () => undefined
   })))
@@ -88,7 +88,7 @@ const v2 = (transport: unknown) =>
     }),
     (client) => Effect.promise(() => client.close().catch(() => undefined))
   ).pipe(Effect.map((client): Calls => ({
-    callTool: (name, args = {}) => client.callTool({ name, arguments: args }),
+    callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, signal && { signal }),
     listTools: () => client.listTools(),
     version: () => client.getNegotiatedProtocolVersion()
   })))
