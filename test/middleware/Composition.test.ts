@@ -240,3 +240,37 @@ describe("Middleware composition: every message", () => {
   }
 })
 
+describe("Middleware composition: the handshake and the discovery", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: onInitialize / onDiscover change what the client is told, and a typed rejection is its code; a later attempt succeeds`, () =>
+      Effect.gen(function*() {
+        let refuse = true
+        const opening = Middleware.make("opening", {
+          onInitialize: (params, _context, next) =>
+            refuse
+              ? Effect.fail(new McpError.InvalidRequest({ message: "not yet" }))
+              : Effect.map(next(params), (result) => ({ ...result, instructions: "from onInitialize" })),
+          onDiscover: (params, _context, next) =>
+            refuse
+              ? Effect.fail(new McpError.InvalidRequest({ message: "not yet" }))
+              : Effect.map(next(params), (result) => ({ ...result, instructions: "from onDiscover" }))
+        })
+        const stack = Layer.mergeAll(McpServer.middleware(opening), echoTool([]))
+        const refused = yield* Effect.flip(Effect.scoped(way.connect(stack)))
+        if (way.name.startsWith("SDK v1")) {
+          assert.strictEqual(refused.code, -32600)
+          assert.include(refused.message, "not yet")
+        } else {
+          // The SDK v2 client takes a refused server/discover (its code is checked raw in
+          // Discover.test.ts) for a server without 2026-07-28: pinned, it gives up.
+          assert.include(refused.message, "server/discover")
+        }
+        refuse = false
+        const client = yield* way.connect(stack)
+        const modern = client.version() === "2026-07-28"
+        assert.strictEqual(client.instructions(), modern ? "from onDiscover" : "from onInitialize")
+        assert.deepStrictEqual(textOf(yield* Effect.promise(() => client.callTool("echo", { text: "in" }))), ["in"])
+      }), 30_000)
+  }
+})
+

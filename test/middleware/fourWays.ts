@@ -19,6 +19,8 @@ import { serveOnFreePort } from "../http/support.ts"
 export interface Calls {
   readonly callTool: (name: string, args?: Record<string, unknown>, signal?: AbortSignal) => Promise<any>
   readonly listTools: () => Promise<any>
+  /** The instructions the handshake (or the discovery) gave. */
+  readonly instructions: () => string | undefined
   /** The negotiated protocol version. */
   readonly version: () => string | undefined
 }
@@ -29,7 +31,13 @@ export interface Way {
   readonly connect: (
     components: Layer.Layer<never, never, McpServer.McpServer>,
     options?: Partial<McpServer.Options>
-  ) => Effect.Effect<Calls, never, Scope.Scope>
+  ) => Effect.Effect<Calls, ConnectError, Scope.Scope>
+}
+
+/** Why a client could not connect: the JSON-RPC error of a refused `initialize` or `server/discover`. */
+export interface ConnectError {
+  readonly code: number
+  readonly message: string
 }
 
 const serverOptions = (options: Partial<McpServer.Options>): McpServer.Options => ({
@@ -62,36 +70,51 @@ const http = (components: Layer.Layer<never, never, McpServer.McpServer>, option
     (running) => new URL(running.url)
   )
 
-const v1 = (transport: unknown) =>
+/** Connects `make()`'s client over `transport`; a refused handshake (or discovery) is its JSON-RPC error. */
+const connected = <C extends { readonly connect: (transport: never) => Promise<void>; readonly close: () => Promise<void> }>(
+  make: () => C,
+  transport: unknown
+): Effect.Effect<C, ConnectError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.promise(async () => {
-      const client = new ClientV1({ name: "four-ways-v1", version: "1.0.0" }, { capabilities: {} })
-      await client.connect(transport as never)
-      return client
+    Effect.tryPromise({
+      try: async () => {
+        const client = make()
+        await client.connect(transport as never)
+        return client
+      },
+      catch: (error) => error as ConnectError
     }),
     (client) => Effect.promise(() => client.close().catch(() => undefined))
-  ).pipe(Effect.map((client): Calls => ({
-    callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, undefined, signal && { signal }),
-    listTools: () => client.listTools(),
-    version: () => undefined
-  })))
+  )
+
+const v1 = (transport: unknown) =>
+  Effect.map(
+    connected(() => new ClientV1({ name: "four-ways-v1", version: "1.0.0" }, { capabilities: {} }), transport),
+    (client): Calls => ({
+      instructions: () => client.getInstructions(),
+      callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, undefined, signal && { signal }),
+      listTools: () => client.listTools(),
+      version: () => undefined
+    })
+  )
 
 const v2 = (transport: unknown) =>
-  Effect.acquireRelease(
-    Effect.promise(async () => {
-      const client = new ClientV2({ name: "four-ways-v2", version: "2.0.0" }, {
-        capabilities: {},
-        versionNegotiation: { mode: { pin: "2026-07-28" } as never }
-      })
-      await client.connect(transport as never)
-      return client
-    }),
-    (client) => Effect.promise(() => client.close().catch(() => undefined))
-  ).pipe(Effect.map((client): Calls => ({
-    callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, signal && { signal }),
-    listTools: () => client.listTools(),
-    version: () => client.getNegotiatedProtocolVersion()
-  })))
+  Effect.map(
+    connected(
+      () =>
+        new ClientV2({ name: "four-ways-v2", version: "2.0.0" }, {
+          capabilities: {},
+          versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+        }),
+      transport
+    ),
+    (client): Calls => ({
+      instructions: () => client.getInstructions(),
+      callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, signal && { signal }),
+      listTools: () => client.listTools(),
+      version: () => client.getNegotiatedProtocolVersion()
+    })
+  )
 
 /** The four ways: SDK v1 and SDK v2 (2026-07-28), in memory and over HTTP. */
 export const fourWays: ReadonlyArray<Way> = [
