@@ -1,7 +1,12 @@
 /**
  * Middleware: code that sees every inbound message — requests (`initialize` and `ping`
  * included), notifications (`initialized` and `cancelled` included) and invalid input — and can
- * observe, change, reject or answer it, and change what comes back.
+ * observe, change, reject or answer it, and change what comes back. Invalid input, which
+ * `onMessage` observes (as `Invalid`, with the error it was answered with), is malformed messages
+ * and the requests the session refuses before dispatching them (a request before `initialize`,
+ * `initialize` twice, an id already in progress, a 2026-07-28 `_meta` that does not resolve).
+ * Over Streamable HTTP, what the transport refuses before it reaches a session (an unknown
+ * session, a header that disagrees with the body) is not seen.
  *
  * A middleware is a set of hooks:
  *
@@ -17,7 +22,9 @@
  *
  * **Order.** In a stack, the first middleware is the outermost. The raw hooks of every middleware
  * run first (outermost first), then the params are decoded once, then the typed hooks run
- * (outermost first), then the handler. A hook that does not call `next` answers by itself; one
+ * (outermost first), then the handler. So the raw hooks of an inner middleware run around the
+ * typed hooks of an outer one: a typed hook that answers or refuses stops the typed hooks and the
+ * handler below it, not those raw hooks (they already ran, and see its answer on their way out). A hook that does not call `next` answers by itself; one
  * that fails rejects the message (a typed `McpError` becomes its JSON-RPC error, and nothing below
  * runs — for `initialize` too).
  *

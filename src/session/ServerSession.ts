@@ -620,7 +620,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     switch (admission._tag) {
       case "Modern": {
         const modern = Negotiation.resolveModern(request, undefined)
-        if (modern._tag === "Failure") return this.send(JsonRpc.failure(request.id, modern.failure.error), request.id)
+        if (modern._tag === "Failure") return this.refuse(request, modern.failure.error)
         // The era is picked by the first request resolved (see `internal/lifecycle.ts`).
         if (this.phase === "new") this.phase = "modern"
         resolved = modern.success
@@ -630,7 +630,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         this.phase = "initializing"
         return this.startInitialize(request, http)
       case "InitializeAfterModern":
-        return this.send(JsonRpc.failure(request.id, Negotiation.initializeAfterModern(request)), request.id)
+        return this.refuse(request, Negotiation.initializeAfterModern(request))
       case "Reject":
         return this.reject(request, admission.detail)
       case "Drop":
@@ -657,10 +657,17 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   private reject(request: JsonRpc.Request, detail: string): void {
-    this.send(
-      JsonRpc.failure(request.id, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` }),
-      request.id
-    )
+    this.refuse(request, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
+  }
+
+  /**
+   * Answers a request the session refuses before dispatching it (the lifecycle, a malformed
+   * `_meta`, an id in progress) with `error`; middleware observes it as invalid input, as it
+   * observes a malformed message (it saw none of them: logging and telemetry missed them).
+   */
+  private refuse(request: JsonRpc.Request, error: JsonRpc.ErrorObject): void {
+    this.send(JsonRpc.failure(request.id, error), request.id)
+    this.observeInvalid(request, error)
   }
 
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {

@@ -19,6 +19,7 @@ import { McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { components, sdk, sdkError, startServer } from "../server/McpServerHarness.ts"
 import {
   eventually,
+  initializeRaw,
   initializeRequest,
   openRaw,
   promise,
@@ -666,6 +667,48 @@ describe("Middleware contract: raw hooks", () => {
       // The invalid message was answered; the invalid notification was not.
       yield* sleepReal(20)
       assert.deepStrictEqual(raw.received.map((message) => message.error?.code), [-32600])
+    }))
+
+  it.live("onMessage observes the requests the session refuses before dispatching them, with the error they were answered", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const { server } = yield* serverWith(Middleware.make("watch", {
+        onMessage: (message, next) => {
+          seen.push(
+            message._tag === "Invalid"
+              ? `invalid ${(message.invalid.value as { method?: string }).method} ${message.invalid.error.code}`
+              : message._tag === "Request"
+              ? `request ${message.request.method}`
+              : `notification ${message.notification.method}`
+          )
+          return next()
+        }
+      }))
+      // The 2025 lifecycle: a request before initialize, initialize twice, an id already in progress.
+      const raw = yield* openRaw(server)
+      yield* promise(() => raw.send({ jsonrpc: "2.0", id: "early", method: "tools/list" }))
+      assert.strictEqual((yield* promise(() => raw.waitFor((message) => message.id === "early"))).error.code, -32600)
+      yield* promise(() => initializeRaw(raw))
+      yield* promise(() => raw.send(initializeRequest("again")))
+      assert.strictEqual((yield* promise(() => raw.waitFor((message) => message.id === "again"))).error.code, -32600)
+      const call = { jsonrpc: "2.0", id: "twice", method: "tools/call", params: { name: "sleep", arguments: {} } }
+      yield* promise(() => raw.send(call))
+      yield* promise(() => raw.send(call))
+      assert.strictEqual((yield* promise(() => raw.waitFor((message) => message.id === "twice"))).error.code, -32600)
+      // 2026-07-28: a request whose _meta is refused.
+      const modern = yield* openRaw(server)
+      const _meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/logLevel": "LOUD" }
+      yield* promise(() => modern.send({ jsonrpc: "2.0", id: "meta", method: "tools/list", params: { _meta } }))
+      assert.strictEqual((yield* promise(() => modern.waitFor((message) => message.id === "meta"))).error.code, -32602)
+      yield* eventually(() => seen.filter((line) => line.startsWith("invalid")).length >= 4)
+      assert.deepStrictEqual(seen.filter((line) => !line.startsWith("request tools/call")), [
+        "invalid tools/list -32600",
+        "request initialize",
+        "notification notifications/initialized",
+        "invalid initialize -32600",
+        "invalid tools/call -32600",
+        "invalid tools/list -32602"
+      ])
     }))
 })
 
