@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpError, McpServer, Middleware } from "../../src/index.ts"
+import { RateLimit, Timeout } from "../../src/middleware/index.ts"
 import { eventually } from "./contractHarness.ts"
 import { errorOf, fourWays } from "./fourWays.ts"
 
@@ -270,6 +271,32 @@ describe("Middleware composition: the handshake and the discovery", () => {
         const modern = client.version() === "2026-07-28"
         assert.strictEqual(client.instructions(), modern ? "from onDiscover" : "from onInitialize")
         assert.deepStrictEqual(textOf(yield* Effect.promise(() => client.callTool("echo", { text: "in" }))), ["in"])
+      }), 30_000)
+  }
+})
+
+describe("Middleware composition: built-ins four ways", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: Timeout answers a slow call isError and interrupts it; RateLimit refuses with 429 past the budget`, () =>
+      Effect.gen(function*() {
+        let interrupted = 0
+        const Slow = McpServer.tool({
+          name: "slow",
+          handler: () => Effect.as(Effect.sleep("20 seconds"), "woke").pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted++)))
+        })
+        const limits = McpServer.middleware(
+          Timeout.middleware({ default: "100 millis" }),
+          RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 2, windowMillis: 60_000 }), methods: ["tools/call"] })
+        ).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+        const client = yield* way.connect(Layer.mergeAll(limits, Slow, echoTool([])))
+        const timedOut = yield* Effect.promise(() => client.callTool("slow"))
+        assert.isTrue(timedOut.isError)
+        assert.deepStrictEqual(textOf(timedOut), ["Tool slow timed out after 100 ms"])
+        yield* eventually(() => interrupted === 1)
+        assert.deepStrictEqual(textOf(yield* Effect.promise(() => client.callTool("echo", { text: "second" }))), ["second"])
+        const limited = yield* errorOf(() => client.callTool("echo", { text: "third" }))
+        assert.strictEqual(limited.code, 429)
+        assert.include(limited.message, "Rate limit exceeded")
       }), 30_000)
   }
 })
