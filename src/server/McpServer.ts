@@ -26,8 +26,7 @@ import * as Scope from "effect/Scope"
 import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
 import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
-import * as ParamHeaders from "../protocol/ParamHeaders.ts"
-import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
@@ -37,6 +36,7 @@ import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
+import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import { checkKeys } from "./internal/requestState.ts"
@@ -314,12 +314,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.name)}`))
           // 2026-07-28 over HTTP: arguments mirrored in `Mcp-Param-*` headers must agree (SEP-2243).
-          const http = context.http
-          if (http !== undefined && ProtocolVersion.isModern(context.protocolVersion)) {
-            const mirrored = paramHeadersOf(tool.wire)
-            const problem = mirrored.length === 0 ? undefined : ParamHeaders.check(mirrored, params.arguments, (name) => http.header(name))
-            if (problem !== undefined) return Exit.fail(McpError.withoutStackTrace(() => new McpError.HeaderMismatch({ message: problem })))
-          }
+          const mismatch = context.http === undefined ? undefined : headerMismatch(tool.wire, params.arguments, context)
+          if (mismatch !== undefined) return Exit.fail(mismatch)
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
           return tasks!.run(
             context,
@@ -985,15 +981,6 @@ const listOf = <A, R>(
     }
     return result
   }
-}
-
-const paramHeaderCache = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
-
-/** The `Mcp-Param-*` headers a tool declares, computed once per tool. */
-const paramHeadersOf = (wire: { readonly inputSchema: unknown }): ReadonlyArray<ParamHeaders.ParamHeader> => {
-  let headers = paramHeaderCache.get(wire)
-  if (headers === undefined) paramHeaderCache.set(wire, headers = ParamHeaders.paramHeadersOf(wire.inputSchema))
-  return headers
 }
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */

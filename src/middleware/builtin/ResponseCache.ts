@@ -14,6 +14,8 @@
  *   16,384 characters (as JSON) are never cached. An untied request is seen when the handler's
  *   fiber, or a fiber it forked, sends it; not one sent for the handler by a fiber started
  *   outside the request (e.g. a worker fed by a queue): do not name such tools in `callTools`.
+ *   A cached tool's 2026-07-28 call over HTTP whose `Mcp-Param-*` headers disagree with its
+ *   arguments is refused (-32020), as the handler refuses it, never answered from the cache.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
  *   per principal by authorization); the rest of the key is the method and the params without
@@ -50,6 +52,7 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -59,6 +62,7 @@ import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
+import { headerMismatch } from "../../server/internal/paramHeaders.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -301,7 +305,15 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       return (params, context, next) => {
         // A task-augmented request creates a task each time: never answered from the cache.
         if ((params as { readonly task?: unknown }).task !== undefined) return next(params)
-        if (method === "tools/call" && !callTools.has((params as { readonly name: string }).name)) return next(params)
+        if (method === "tools/call") {
+          const call = params as ClientRequestParams<"tools/call">
+          if (!callTools.has(call.name)) return next(params)
+          // A 2026-07-28 call over HTTP whose `Mcp-Param-*` headers disagree with its arguments is
+          // refused (-32020) by the handler: refused here too, not answered from the cache.
+          const tool = context.http === undefined ? undefined : server.tools.get(call.name)
+          const mismatch = tool === undefined ? undefined : headerMismatch(tool.wire, call.arguments, context)
+          if (mismatch !== undefined) return Exit.fail(mismatch)
+        }
         // Params nested deeper than any a cached method takes are not cached.
         if (nestedDeeperThan(params, maxKeyDepth)) return next(params)
         // A retried 2026-07-28 round carries the client's answers (`inputResponses`,
