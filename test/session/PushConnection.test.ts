@@ -80,12 +80,13 @@ describe("ServerSession over a push connection", () => {
       yield* input!.receive([initialize, initialized])
       // Synchronous handlers are answered before `receive` completes.
       assert.strictEqual(responseTo(written, 0)?.result.protocolVersion, "2025-11-25")
-      yield* input!.receive([callTool(1, "progress", {}, { progressToken: "p" }), callTool(2, "slow", { ms: 50 })])
+      yield* input!.receive([callTool(1, "progress", {}, { progressToken: "p" }), callTool(2, "slow", { ms: 1_000 })])
       yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
       const progress = written.filter((m) => "method" in m && m.method === "notifications/progress")
       assert.deepStrictEqual(progress.map((m) => (m as any).params.progress), [1, 2, 3])
       assert.isBelow(written.indexOf(progress[2]!), written.indexOf(responseTo(written, 1) as JsonRpc.Message))
-      // `end` waits for the slow request, writes its answer, then closes once.
+      // `end` waits for the slow request, writes its answer, then closes once. (It sleeps 1 s: with
+      // 50 ms it could finish before this check on a loaded machine, 1 run in 4 beside another file.)
       assert.isUndefined(responseTo(written, 2))
       yield* input!.end
       assert.deepStrictEqual(probe.completed, ["slow:2"])
