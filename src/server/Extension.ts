@@ -36,13 +36,13 @@
  *
  * @since 0.2.0
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
 import * as McpError from "../protocol/McpError.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type * as Middleware from "../middleware/Middleware.ts"
-import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 
 /**
  * One method of an extension: its params Schema (decoded once per request; an invalid params
@@ -175,7 +175,10 @@ export const routeHandler = (
   ) {
     return Exit.fail(McpError.withoutStackTrace(() => notDeclared(extension.id, `${name} needs the ${extension.id} extension: declare it in clientCapabilities.extensions`)))
   }
-  return handler(params, context)
+  // The method's effect runs with its request as `McpRequestContext` (`McpContext.log`...), as a
+  // tool handler's does, whichever server serves it; one that answered at once needs nothing.
+  const effect = handler(params, context)
+  return Exit.isExit(effect) ? effect : Effect.provideService(effect, McpRequestContext, context)
 }
 
 /**
@@ -197,20 +200,20 @@ export const capabilitiesFor = (
 
 /**
  * Provides `context` to an extension's methods and middleware (what `McpServer.extension` does);
- * a method's effect is given its request too, for the `McpRequestContext` service.
+ * the request's `McpRequestContext` is given where every server routes a method (`routeHandler`).
  *
  * @internal
  */
 export const provide = <R>(
   extension: Extension<R>,
-  provideEffect: <A, E>(effect: Effect.Effect<A, E, R>, request: RequestContext) => Effect.Effect<A, E>,
+  provideEffect: <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E>,
   provideMiddleware: (middleware: Middleware.Middleware<R>) => Middleware.Middleware<never>
 ): Extension<never> => ({
   ...extension,
   methods: extension.methods === undefined ? undefined : Object.fromEntries(
     Object.entries(extension.methods).map(([name, m]) => [name, {
       params: m.params,
-      handler: (params: unknown, context: RequestContext) => provideEffect(m.handler(params, context), context)
+      handler: (params: unknown, context: RequestContext) => provideEffect(m.handler(params, context))
     }])
   ),
   middleware: extension.middleware?.map(provideMiddleware)

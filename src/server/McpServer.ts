@@ -38,7 +38,7 @@ import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
-import { completed, provideRequest } from "./internal/provideRequest.ts"
+import { filled } from "../internal/filledContext.ts"
 import { checkKeys } from "./internal/requestState.ts"
 import * as TaskMachinery from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
@@ -718,9 +718,12 @@ export const extension = <R = never>(
     const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>()) as Context.Context<R>
     const provided = Extension.provide(
       definition,
-      // As a tool's handler: the captured services (what the fiber has wins, merged once per pair
-      // of contexts) and the request as `McpRequestContext`, unless the method answered at once.
-      (effect, request) => completed(effect) ?? provideRequest(effect, context, request),
+      // As components and middleware: what the fiber has wins, merged once per pair of contexts
+      // (the request's `McpRequestContext` is given where the method is routed, `Extension.routeHandler`).
+      (effect) =>
+        context.mapUnsafe.size === 0 || Exit.isExit(effect)
+          ? effect as Effect.Effect<any, any>
+          : Effect.updateContext(effect, (current: Context.Context<never>) => filled(context, current) as Context.Context<any>),
       (m) => Middleware.provide(m, context)
     )
     server.extensions.push(provided)

@@ -14,6 +14,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Extension, McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import { connectRaw as connectRawLow } from "../e2e/harness.ts"
 import { connectRaw, startServer, using } from "../server/McpServerHarness.ts"
 import { connectModern, metaOf } from "./support.ts"
 
@@ -242,6 +244,27 @@ describe("Extension API", () => {
       const legacy = yield* legacyRequest(server)
       const legacyAnswer = yield* run(() => legacy.request("who/am-i", {}))
       assert.strictEqual(legacyAnswer.result?.version, "2025-11-25", JSON.stringify(legacyAnswer))
+    }))
+
+  // Fails before the fix: its type no longer asked for McpRequestContext (McpServer gives it), but
+  // the low-level server routed it without: -32603 "Service not found: ...McpRequestContext".
+  it.live("its methods may use McpContext on a LowLevelServer too (its extensions option)", () =>
+    Effect.gen(function*() {
+      const Who = Extension.make({
+        id: "com.example/who",
+        methods: {
+          "who/am-i": Extension.method({
+            params: Schema.Struct({}),
+            handler: () => Effect.map(McpContext.protocolVersion, (version) => ({ version }))
+          })
+        }
+      })
+      const server = LowLevelServer.make({ serverInfo: { name: "low", version: "1.0.0" }, handlers: {}, extensions: [Who] })
+      const raw = yield* connectRawLow(server)
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "who/am-i", params: { _meta: meta } }))
+      const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1))
+      assert.deepStrictEqual(answer.result, { version: "2026-07-28", resultType: "complete" }, JSON.stringify(answer))
     }))
 
   it.live("refusals: a malformed id, the same id registered twice (the Layer dies), a core method's name", () =>
