@@ -39,7 +39,7 @@ import { makeLogger, withLoggers } from "../internal/logger.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
-import { checkKeys } from "./internal/requestState.ts"
+import { checkRequestState } from "./internal/requestState.ts"
 import * as TaskMachinery from "./internal/tasks.ts"
 import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
@@ -204,9 +204,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       )
     }
     // The low-level server, which seals with these keys, is built by the first session: a bad key
-    // found there would fail every session of a server that said it was serving.
-    const badKeys = checkKeys(options.requestState)
-    if (badKeys !== undefined) return yield* Effect.die(new Error(`McpServer: ${badKeys}`))
+    // or time to live found there would fail every session of a server that said it was serving.
+    const badRequestState = checkRequestState(options.requestState)
+    if (badRequestState !== undefined) return yield* Effect.die(new Error(`McpServer: ${badRequestState}`))
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
     if (!(Number.isSafeInteger(maxSubscriptions) && maxSubscriptions >= 0) && maxSubscriptions !== Infinity) {
       return yield* Effect.die(

@@ -99,4 +99,19 @@ describe("requestState", () => {
       }
       assert.strictEqual((yield* build(["0123456789abcdef0123456789abcdef-key"]))._tag, "Success")
     }))
+
+  // Fails before the fix: only the sealer checked it, which the first session builds (the server
+  // said it was serving, then every session failed).
+  it.live("a ttlMillis that is not a positive finite number is refused when the server is built", () =>
+    Effect.gen(function*() {
+      for (const ttlMillis of [0, -1, Infinity, Number.NaN]) {
+        const built = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", requestState: { ttlMillis } }))))
+        assert.strictEqual(built._tag, "Failure", String(ttlMillis))
+        if (built._tag === "Failure") {
+          assert.include(String(Cause.squash(built.cause)), `requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttlMillis}`)
+        }
+      }
+      const fine = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", requestState: { ttlMillis: 1_000 } }))))
+      assert.strictEqual(fine._tag, "Success")
+    }))
 })

@@ -40,13 +40,23 @@ const keyProblem = (keys: ReadonlyArray<Uint8Array>): string | undefined => {
 }
 
 /**
- * What is wrong with the key ring of `options`, or `undefined`: for the server to refuse it when
- * it is built, not when its first session builds the sealer.
+ * What is wrong with `options` (the key ring, the time to live), or `undefined`: for the server
+ * to refuse them when it is built, not when its first session builds the sealer.
  */
-export const checkKeys = (options: RequestStateOptions | undefined): string | undefined =>
-  options?.keys === undefined
-    ? undefined
-    : keyProblem(options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : key))
+export const checkRequestState = (options: RequestStateOptions | undefined): string | undefined =>
+  (options?.keys === undefined ? undefined : keyProblem(options.keys.map((key) => typeof key === "string" ? Buffer.from(key) : key))) ??
+    ttlProblem(options?.ttlMillis ?? defaultTtlMillis)
+
+/** How long a sealed state may be used when the options do not say: 10 minutes. */
+const defaultTtlMillis = 10 * 60_000
+
+/**
+ * What is wrong with a time to live, or `undefined`. Infinity would be sealed as `null` (JSON has
+ * no Infinity), NaN likewise, and 0 or less is past at once: every state refused as expired, a
+ * server whose MRTR rounds never end.
+ */
+const ttlProblem = (ttl: number): string | undefined =>
+  Number.isFinite(ttl) && ttl > 0 ? undefined : `requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttl}`
 
 /** The default key ring: one random key per process, made at its first use. */
 let processRing: ReadonlyArray<Buffer> | undefined
@@ -63,12 +73,9 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   const problem = keyProblem(given ?? [])
   if (problem !== undefined) throw new Error(problem)
   const ring = (): ReadonlyArray<Buffer> => given ?? (processRing ??= [nodeCrypto().randomBytes(32)])
-  const ttl = options.ttlMillis ?? 10 * 60_000
-  // Infinity would be sealed as `null` (JSON has no Infinity), NaN likewise, and 0 or less is past
-  // at once: every state refused as expired, a server whose MRTR rounds never end.
-  if (!(Number.isFinite(ttl) && ttl > 0)) {
-    throw new Error(`requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttl}`)
-  }
+  const ttl = options.ttlMillis ?? defaultTtlMillis
+  const badTtl = ttlProblem(ttl)
+  if (badTtl !== undefined) throw new Error(badTtl)
   const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
   return {
     seal: (digest, answers) => {
