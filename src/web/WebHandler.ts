@@ -37,6 +37,7 @@ import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
 import { forLog } from "../internal/loggedCause.ts"
+import * as JsonRpc from "../protocol/JsonRpc.ts"
 import { ErrorCode } from "../protocol/McpError.ts"
 
 /**
@@ -64,16 +65,30 @@ export const make = <EL>(
   http: HttpOptions = {}
 ): WebHandler => {
   const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
+  // Whether the server was built: a request is answered by the platform's handler once it was, at
+  // no cost of ours; until then (and after a failed build) a rejection is the build's.
+  let built: "pending" | "done" | "failed" = "pending"
   const app = Layer.unwrap(
     Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), http))
   ).pipe(
     Layer.provide(server),
     Layer.provide(HttpServer.layerServices),
+    Layer.tap(() => Effect.sync(() => void (built = "done"))),
     // Said once, when the server is built (each request would only reject with it).
-    Layer.tapCause((cause) => Effect.logError("effect-mcp-server: the server could not be built", forLog(cause)))
+    Layer.tapCause((cause) =>
+      Effect.andThen(
+        Effect.sync(() => void (built = "failed")),
+        Effect.logError("effect-mcp-server: the server could not be built", forLog(cause))
+      )
+    )
   )
   const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
-  return { handler: (request) => web.handler(request).catch(notBuilt), dispose: web.dispose }
+  const whileBuilding = (request: Request) =>
+    web.handler(request).catch((error: unknown) => built === "failed" ? notBuilt() : Promise.reject(error))
+  return {
+    handler: (request) => built === "done" ? web.handler(request) : built === "failed" ? Promise.resolve(notBuilt()) : whileBuilding(request),
+    dispose: web.dispose
+  }
 }
 
 /**
@@ -83,6 +98,6 @@ export const make = <EL>(
  */
 const notBuilt = (): Response =>
   new Response(
-    JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: ErrorCode.InternalError, message: "Internal error: the server could not be built" } }),
+    JSON.stringify(JsonRpc.failure(undefined, { code: ErrorCode.InternalError, message: "Internal error: the server could not be built" })),
     { status: 500, headers: { "content-type": "application/json" } }
   )
