@@ -93,7 +93,7 @@ export const handler = (
  * as JSON-RPC's internal error, as every other failure is, instead of the HTTP server's empty
  * 500. An interruption (the client went away, the server stops) stays one. The wrapper costs
  * 16–33 ns per request (micro-benchmark, 3 million `runFork`s of a two-step effect with and
- * without it, five rounds), not the ~0.7 µs performance-notes measured for `catchTag` in 2025.
+ * without it, five rounds).
  */
 const unexpected = (cause: Cause.Cause<never>): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Cause.hasInterruptsOnly(cause)
