@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -80,15 +81,19 @@ describe("ServerSession over a push connection", () => {
       yield* input!.receive([initialize, initialized])
       // Synchronous handlers are answered before `receive` completes.
       assert.strictEqual(responseTo(written, 0)?.result.protocolVersion, "2025-11-25")
-      yield* input!.receive([callTool(1, "progress", {}, { progressToken: "p" }), callTool(2, "slow", { ms: 1_000 })])
+      yield* input!.receive([callTool(1, "progress", {}, { progressToken: "p" }), callTool(2, "slow", { gated: true })])
       yield* Effect.promise(() => waitUntil(() => responseTo(written, 1) !== undefined))
       const progress = written.filter((m) => "method" in m && m.method === "notifications/progress")
       assert.deepStrictEqual(progress.map((m) => (m as any).params.progress), [1, 2, 3])
       assert.isBelow(written.indexOf(progress[2]!), written.indexOf(responseTo(written, 1) as JsonRpc.Message))
-      // `end` waits for the slow request, writes its answer, then closes once. (It sleeps 1 s: with
-      // 50 ms it could finish before this check on a loaded machine, 1 run in 4 beside another file.)
+      // `end` waits for the slow request (held until the test opens its gate: a sleep could end
+      // before this check on a loaded machine), writes its answer, then closes once.
       assert.isUndefined(responseTo(written, 2))
-      yield* input!.end
+      const ending = yield* Effect.forkChild(input!.end)
+      yield* Effect.sleep(20)
+      assert.isUndefined(ending.pollUnsafe(), "end waits for the request in flight")
+      yield* Deferred.succeed(probe.gate, undefined)
+      yield* Fiber.join(ending)
       assert.deepStrictEqual(probe.completed, ["slow:2"])
       assert.deepStrictEqual(responseTo(written, 2)?.result, { content: [{ type: "text", text: "slept" }] })
       assert.strictEqual(closed, 1)
