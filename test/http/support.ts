@@ -29,7 +29,9 @@ export interface Running {
  * each try waits 1 s at most (a port another process took may accept and never answer).
  */
 export const ready = async (port: number, attempts: number): Promise<boolean> => {
-  for (let i = 0; i < attempts; i++) {
+  // Bounded in time as well: a try waits at most 1 s, and all of them 10 s.
+  const deadline = Date.now() + 10_000
+  for (let i = 0; i < attempts && Date.now() < deadline; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: "GET",

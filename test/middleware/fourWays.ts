@@ -129,12 +129,14 @@ export const fourWays: ReadonlyArray<Way> = [
 
 /** An SDK call's JSON-RPC error (`code`, `message`); the test fails when the call succeeded. */
 export const errorOf = (f: () => Promise<unknown>): Effect.Effect<{ readonly code: number; readonly message: string }> =>
-  Effect.promise(() =>
+  Effect.promise(() => {
     // Bounded: a request left unanswered fails the test in 5 s, not at the test's timeout.
-    Promise.race([f(), new Promise((_, reject) => setTimeout(() => reject({ code: 0, message: "no answer in 5 s" }), 5_000))]).then(
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject({ code: 0, message: "no answer in 5 s" }), 5_000)))
+    return Promise.race([f(), timeout]).finally(() => clearTimeout(timer)).then(
       (result) => {
         throw new Error(`expected an error, got ${JSON.stringify(result)}`)
       },
       (error: { readonly code: number; readonly message: string }) => ({ code: error.code, message: error.message })
     )
-  )
+  })

@@ -65,6 +65,9 @@ export const startNode = (script: string, args: ReadonlyArray<string> = [], opti
     env: options.env ?? process.env,
     stdio: [options.stdin ?? "pipe", "pipe", "pipe", ...(options.ipc === true ? ["ipc" as const] : [])]
   })
+  // A write after the child exited is an EPIPE on stdin: ignored here (the test sees the exit),
+  // never an unhandled 'error' that fails the run outside any test.
+  child.stdin?.on("error", () => {})
   let stdout = ""
   let stderr = ""
   let gone = false
