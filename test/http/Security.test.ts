@@ -76,9 +76,17 @@ describe("Streamable HTTP security", () => {
       for (const host of [`[0:0:0:0:0:0:0:1]:${port}`, "[0::1]", `127.1:${port}`, `localhost.:${port}`, "LocalHost."]) {
         assert.strictEqual(yield* status(host), 200, `Host: ${host}`)
       }
-      for (const host of ["localhost.evil.example", "evil@localhost", "localhost/x", "[::2]", "127.0.0.2", "localhost.."]) {
+      // Percent-escapes and characters outside printable ASCII a URL would decode or map to an
+      // allowed name (no client writes a Host so): refused (Node itself refuses to send the latter).
+      for (const host of ["localhost.evil.example", "evil@localhost", "localhost/x", "[::2]", "127.0.0.2", "localhost..", "%6cocalhost"]) {
         assert.strictEqual(yield* status(host), 403, `Host: ${host}`)
       }
+      // An allowed name written with a fully qualified name's dot is the name without it.
+      const dotted = yield* serveEverything({ allowedHosts: ["mcp.example.com."] })
+      const dottedSession = yield* Effect.promise(() =>
+        rawRequest(dotted.port, "POST", { ...json, host: "mcp.example.com" }, JSON.stringify(initializeMessage()))
+      )
+      assert.strictEqual(dottedSession.status, 200)
     }))
 
   // The web handler checks a request without Host by its URL's host; on Node the URL of such a

@@ -139,13 +139,14 @@ const hostName = (host: string): string => {
 
 /**
  * The host name of a `Host` header as a URL normalises it (WHATWG: an IPv6 address in its shortest
- * form, `[0:0::1]` is `[::1]`; IPv4 shorthand, `127.1` is `127.0.0.1`; international names in
- * punycode), without the trailing dot of a fully qualified name (`localhost.`); `""` when it is no
- * host (a path, userinfo, a query: characters a `Host` header never holds), which no allowed
- * host equals.
+ * form, `[0:0::1]` is `[::1]`; IPv4 shorthand, `127.1` is `127.0.0.1`), without the trailing dot
+ * of a fully qualified name (`localhost.`), as allowed names are kept (`allowedHost`); `""` when
+ * it is no host as a client writes one (a path, userinfo, a query, percent-escapes, anything
+ * outside printable ASCII: a URL would decode or map them, `%6cocalhost` to `localhost`), which
+ * no allowed host equals.
  */
 const canonicalHostName = (host: string): string => {
-  if (/[\s/\\@?#]/.test(host)) return ""
+  if (/[^!$&'()*+,\-.0-9:;=A-Z\[\]_a-z~]/.test(host)) return ""
   try {
     const name = new URL(`http://${host}/`).hostname
     return name.endsWith(".") ? name.slice(0, -1) : name

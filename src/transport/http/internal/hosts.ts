@@ -34,7 +34,10 @@ export const defaultHosts: ReadonlyArray<string> = ["localhost", "127.0.0.1", "[
  * port...`).
  */
 export const allowedHost = (name: string): { readonly host: string } | { readonly problem: string } => {
-  const lower = name.trim().toLowerCase()
+  // A fully qualified name's trailing dot is no part of the host (`example.com.` is `example.com`,
+  // as the Host check reads a header that has one).
+  const given = name.trim().toLowerCase()
+  const lower = given.endsWith(".") && !given.endsWith("..") ? given.slice(0, -1) : given
   const v6 = canonicalIPv6(lower)
   if (v6 !== undefined) return { host: v6 }
   const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(lower)
