@@ -91,6 +91,13 @@ export interface Connection {
    */
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
   /**
+   * Completes once everything written has left the transport's own buffers (stdio: reached the
+   * pipe). The session waits for it at its end, after its writer, within its
+   * `shutdownTimeoutMillis`: a client that does not read cannot hold the process. Transports whose
+   * writes are done when `write` completes leave it out.
+   */
+  readonly flush?: Effect.Effect<void> | undefined
+  /**
    * Closes the response stream of a request while it is still running (Streamable HTTP: the
    * client reconnects with `Last-Event-ID` and gets the rest from the event store). Transports
    * without such streams leave it out.

@@ -7,7 +7,8 @@
  * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
- * the shutdown timeout, or a second signal), and 130 or 143 (SIGINT or SIGTERM) when the signal
+ * the shutdown timeout, or a second signal) or their answers were (a stdio client that did not
+ * read them within the shutdown timeout), and 130 or 143 (SIGINT or SIGTERM) when the signal
  * came while nothing served yet (a Layer still building, a one-shot command): it interrupted work
  * that had nothing to drain. The transports say when they start serving
  * ({@link GracefulShutdownState.markServing}): a session's stdio (or other) connection open, a
@@ -53,7 +54,10 @@ export interface GracefulShutdownState {
   readonly hold: () => () => void
   /** Completes once a shutdown was requested and every hold is released. */
   readonly drained: Effect.Effect<void>
-  /** Records that in-flight work was interrupted instead of finishing (a session's shutdown timeout). */
+  /**
+   * Records that in-flight work was interrupted instead of finishing (a session's shutdown
+   * timeout), or its output given up on (a client that did not read it within that timeout).
+   */
   readonly markCutShort: () => void
   /** Whether in-flight work was cut short. */
   readonly isCutShort: () => boolean

@@ -23,7 +23,8 @@
  *
  * At end of input the session stops reading, lets in-flight requests finish (or interrupts them
  * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
- * written everything.
+ * written everything (within `shutdownTimeoutMillis` again: a client that does not read does not
+ * hold it).
  *
  * Over a push connection (Streamable HTTP) there is no read loop and no writer fiber: the
  * transport pushes messages in with `SessionInput.receive`, asynchronous messages wait in a
@@ -75,7 +76,7 @@ import {
   type Outbound,
   type PushConnection,
   type SessionInput,
-  type TransportFailure
+  TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
 import { answerExit, malformedAnswer, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
@@ -155,7 +156,11 @@ export interface SessionOptions {
   readonly outboundCapacity?: number | undefined
   /** Default timeout of server→client requests. Default 60 000 ms. */
   readonly clientRequestTimeoutMillis?: number | undefined
-  /** At end of input, how long in-flight requests may finish before they are interrupted. Default 10 000 ms. */
+  /**
+   * At end of input, how long in-flight requests may finish before they are interrupted; then, over
+   * a pulled connection (stdio), how long what the session wrote may take to go out (a client that
+   * does not read is given up on). Default 10 000 ms.
+   */
   readonly shutdownTimeoutMillis?: number | undefined
   /**
    * Stateless mode: no lifecycle is enforced and nothing is remembered between requests
@@ -184,8 +189,10 @@ export interface SessionOptions {
  *
  * `open` opens the connection (a transport's `open`). The returned effect succeeds after a clean
  * end of input (in-flight requests finished or were interrupted after `shutdownTimeoutMillis`,
- * everything written), fails with {@link TransportFailure} when the connection broke, and, when
- * interrupted, interrupts every in-flight request.
+ * everything written), fails with {@link TransportFailure} when the connection broke or its output
+ * was not taken within `shutdownTimeoutMillis` after that (a client that does not read; under a
+ * graceful shutdown it succeeds, the drain marked cut short), and, when interrupted, interrupts
+ * every in-flight request.
  *
  * Over a {@link PushConnection} it succeeds as soon as the session has started and its
  * {@link SessionInput} is attached; the transport then ends the session with `end` or `interrupt`.
@@ -221,20 +228,40 @@ export const run = <E>(
       disableYield: true
     }).pipe(
       Effect.catchIf(Cause.isDone, () => Effect.void),
-      Effect.andThen(session.drain()),
+      Effect.andThen(session.drain())
+    )
+    // Then what the session produced goes out: the overflow into the Queue, the Queue through the
+    // writer, the connection's own buffer. Within `shutdownTimeoutMillis` again (the bound the
+    // server gave its shutdown; a client that reads takes little of it): past it the client does
+    // not read, and must not hold the process (the writer is stopped, the rest dropped).
+    const flushed = session.overflowFlushed().pipe(
       Effect.andThen(Queue.end(queue)),
-      Effect.andThen(Fiber.join(writer))
+      Effect.andThen(Fiber.join(writer)),
+      Effect.andThen(connection.flush ?? Effect.void)
     )
     // A failed write in the writer fiber ends the session as well (without a race: no extra fibers per session).
     yield* Effect.withFiber((main) => {
       const stop = writer.addObserver((exit) => {
         if (exit._tag === "Failure") main.interruptUnsafe()
       })
-      return Effect.ensuring(serve, Effect.sync(stop))
+      const unflushed = () =>
+        Effect.suspend(() => {
+          stop()
+          writer.interruptUnsafe()
+          Queue.shutdownUnsafe(queue) // an overflow still waiting for room goes too
+          return session.unflushed()
+        })
+      return Effect.ensuring(
+        Effect.andThen(serve, Effect.timeoutOrElse(flushed, { duration: session.shutdownTimeout, orElse: unflushed })),
+        Effect.sync(stop)
+      )
     }).pipe(
       Effect.catchCause((cause) => {
+        // The writer's failure, not its interruption (the session's own, when it gave up on the output).
         const failed = writer.pollUnsafe()
-        return failed !== undefined && failed._tag === "Failure" ? Effect.failCause(failed.cause) : Effect.failCause(cause)
+        return failed !== undefined && failed._tag === "Failure" && !Cause.hasInterruptsOnly(failed.cause)
+          ? Effect.failCause(failed.cause)
+          : Effect.failCause(cause)
       })
     )
   }))
@@ -333,6 +360,7 @@ class PushedSession implements SessionInput {
       if (this.closed) return Effect.void
       const ending = this.ending = Deferred.makeUnsafe<void>()
       return this.session.drain().pipe(
+        Effect.andThen(this.session.overflowFlushed()),
         Effect.andThen(this.outbox.flushed()),
         Effect.ensuring(Effect.sync(() => {
           this.interrupt()
@@ -421,7 +449,8 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   readonly stateless: boolean
   private readonly clientTimeout: number
-  private readonly shutdownTimeout: number
+  /** At the end of input, how long in-flight work may finish, and then how long its output may take to go out. */
+  readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
 
   /** server→client requests waiting for the client's answer */
@@ -1103,16 +1132,28 @@ class SessionImpl extends Scheduler implements ServerSession {
             return idle
           })
       }),
-      Effect.andThen(Effect.sync(() => this.close())),
-      Effect.andThen(this.overflowFlushed())
+      Effect.andThen(Effect.sync(() => this.close()))
     )
   }
 
   /** Waits until messages that did not fit in the outbound Queue are in it (only at shutdown). */
-  private overflowFlushed(): Effect.Effect<void> {
+  overflowFlushed(): Effect.Effect<void> {
     return Effect.suspend(() =>
       this.flushing || this.overflow.length > 0 ? Effect.andThen(Effect.sleep(1), this.overflowFlushed()) : Effect.void
     )
+  }
+
+  /**
+   * A pulled session's output did not go out within the bound after its input ended (see `run`):
+   * its client does not read. Under a shutdown, the drain was cut short (the exit code says so);
+   * at a mere end of input, the last messages are lost: the session fails, so that a process
+   * built on it exits (its pending output would hold the event loop) and says why.
+   */
+  unflushed(): Effect.Effect<void, TransportFailure> {
+    const message = `the output was not read for ${this.shutdownTimeout} ms after the input ended: the last messages were not delivered`
+    if (!this.shutdown.isRequested()) return Effect.fail(new TransportFailure({ message }))
+    this.shutdown.markCutShort()
+    return Effect.logWarning(`MCP session ${this.id}: ${message}`)
   }
 
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */

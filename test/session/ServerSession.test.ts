@@ -1,8 +1,11 @@
 /** Session behaviour at end of input: drain, shutdown timeout, pending client requests. */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { LowLevelServer, type ServerSession } from "../../src/lowlevel.ts"
+import { type Connection, TransportFailure } from "../../src/session/Connection.ts"
+import * as GracefulShutdown from "../../src/session/GracefulShutdown.ts"
 import { connectRaw, initializeRaw, initializeRequest, type RawClient, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 
@@ -48,6 +51,54 @@ describe("ServerSession shutdown", () => {
       const response = raw.received.find((m) => m.id === 1 && "result" in m)
       assert.isTrue(response?.result?.isError)
       assert.include(response?.result?.content?.[0]?.text, "SessionClosed: The session closed before the client answered elicitation/create")
+    }))
+})
+
+describe("ServerSession shutdown: a connection whose output is never taken", () => {
+  /**
+   * A transport of one's own whose sink stops taking output after the reply to `tools/list` (a
+   * peer that does not read), over one read: that request, then end of input. Its reply comes
+   * from the session's writer fiber (the handler sleeps), whose write then never completes.
+   */
+  const stuckOutput = () => {
+    let reads = 0
+    const connection: Connection = {
+      read: Effect.suspend(() =>
+        reads++ === 0 ? Effect.succeed([[{ jsonrpc: "2.0", id: "stuck", method: "tools/list" }]]) : Effect.fail(Cause.Done())
+      ),
+      write: (batch) => (batch.some((outbound) => outbound.related === "stuck") ? Effect.never : Effect.void)
+    }
+    return { open: Effect.succeed(connection) }
+  }
+  const server = LowLevelServer.make({
+    serverInfo: { name: "stuck-output", version: "1" },
+    handlers: { "tools/list": () => Effect.as(Effect.sleep(20), { tools: [] }) }
+  })
+
+  // Failed before the fix: the session joined its writer with no bound, and never ended.
+  it.live("at end of input: the session ends after the shutdown timeout, failed (the output was not read)", () =>
+    Effect.gen(function*() {
+      const exit = yield* server.run(stuckOutput(), { stateless: true, shutdownTimeoutMillis: 100 }).pipe(
+        Effect.timeout(5_000),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.instanceOf(error, TransportFailure, String(error))
+      assert.include((error as TransportFailure).message, "was not read")
+    }))
+
+  it.live("under a shutdown: the session ends after the shutdown timeout, its drain marked cut short", () =>
+    Effect.gen(function*() {
+      const state = GracefulShutdown.make()
+      state.request()
+      const exit = yield* server.run(stuckOutput(), { stateless: true, shutdownTimeoutMillis: 100 }).pipe(
+        Effect.provideService(GracefulShutdown.GracefulShutdown, state),
+        Effect.timeout(5_000),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isSuccess(exit), String(exit))
+      assert.isTrue(state.isCutShort())
     }))
 })
 
