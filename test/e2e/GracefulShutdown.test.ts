@@ -98,6 +98,92 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
     }), 30_000)
 })
 
+/** `tools/call` of the short-shutdown fixture's `name` tool. */
+const call = (id: number, name: "big" | "sleep", args: { readonly kb: number } | { readonly ms: number }) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args }
+})
+
+/**
+ * `count` calls answering 64 KiB each (together many times an OS pipe's 64 KiB), then one short
+ * sleep (answered by the session's writer fiber, behind them), as one write of under 4 KiB
+ * (atomic on a pipe: the server reads it all at once, and so sees an end of input right after it).
+ */
+const overfill = (count: number) =>
+  [
+    ...Array.from({ length: count }, (_, i) => call(i + 1, "big", { kb: 64 })),
+    call(count + 1, "sleep", { ms: 50 })
+  ].map((message) => JSON.stringify(message) + "\n").join("")
+
+/** A short-shutdown server, initialized (so it serves), whose output is read no more. */
+const notRead = Effect.gen(function*() {
+  const running = yield* spawnNode(shortShutdownServer)
+  yield* Effect.promise(() => handshake(running))
+  running.child.stdout!.pause()
+  return running
+})
+
+describe("a client that does not read the server's output", () => {
+  // Found by a bad-input hunt (fails before the fix: the server waited for the pipe to drain, in
+  // its reading fiber, its writer and its last flush, and never exited; only SIGKILL ended it).
+  it.live("SIGTERM: the output's flush is cut after the shutdown timeout, exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* notRead
+      const lines = overfill(16)
+      assert.isBelow(lines.length, 4096)
+      running.child.stdin!.write(lines)
+      yield* Effect.promise(() => sleep(500))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+      assert.include(running.stderr(), "was not read")
+    }), 30_000)
+
+  it.live("end of input: the output's flush is cut after the shutdown timeout, exit 1 (its messages were lost)", () =>
+    Effect.gen(function*() {
+      const running = yield* notRead
+      running.child.stdin!.end(overfill(16))
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 1, signal: null }, running.stderr())
+      assert.include(running.stderr(), "was not read")
+    }), 30_000)
+
+  it.live("end of input behind requests not read yet (the reader waits on the output): exit 1 all the same", () =>
+    Effect.gen(function*() {
+      const running = yield* notRead
+      running.child.stdin!.write(overfill(16))
+      // The server answers those and waits for the pipe to take the answers: what comes now
+      // waits unread behind them, and so does the end of input.
+      yield* Effect.promise(() => sleep(300))
+      running.child.stdin!.end(overfill(4))
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 1, signal: null }, running.stderr())
+      assert.include(running.stderr(), "was not read")
+    }), 30_000)
+
+  it.live("a client that reads gets every answer, though a slow call was cut short: exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(shortShutdownServer)
+      yield* Effect.promise(() => handshake(running))
+      for (let id = 1; id <= 16; id++) running.send(call(id, "big", { kb: 64 }))
+      running.send(call(17, "sleep", { ms: 60_000 }))
+      running.send(call(18, "sleep", { ms: 50 }))
+      yield* Effect.promise(() => sleep(100))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+      yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === 18), 5_000))
+      const messages = running.messages()
+      for (let id = 1; id <= 16; id++) {
+        assert.strictEqual(messages.find((m) => m.id === id)?.result?.content?.[0]?.text.length, 64 * 1024, `call ${id}`)
+      }
+      assert.strictEqual(messages.find((m) => m.id === 18)?.result?.content?.[0]?.text, "slept")
+      assert.isUndefined(messages.find((m) => m.id === 17))
+    }), 30_000)
+})
+
 /**
  * An initialize (with client `capabilities`) posted to the HTTP endpoint on `port` until something
  * answers it: at most 400 tries 25 ms apart. The answer, or `undefined`.

@@ -145,3 +145,38 @@ describe("Stdio transport: the end of its input", () => {
       assert.strictEqual(stdin.listenerCount("error"), 0, "none once the input has closed")
     }))
 })
+
+describe("Stdio transport: an output nobody reads", () => {
+  // Fails before the fix: the session waited for its output to drain with no bound (in its
+  // reading fiber, here), and the server never ended.
+  it.live("at end of input the server ends after the shutdown timeout, failed; the output failing later is no uncaught error", () =>
+    Effect.gen(function*() {
+      const uncaught: Array<unknown> = []
+      const onUncaught = (error: unknown) => void uncaught.push(error)
+      process.on("uncaughtException", onUncaught)
+      try {
+        const stdin = new PassThrough()
+        const stdout = new PassThrough() // never read: its buffers fill, and it never drains
+        const Big = McpServer.prompt({ name: "big", handler: () => Effect.succeed("x".repeat(256 * 1024)) })
+        const fiber = yield* Effect.forkChild(
+          McpServer.serve({ name: "s", version: "1" }, Big, Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis: 100 })
+        )
+        stdin.end(
+          initialize +
+            `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n` +
+            `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "prompts/get", params: { name: "big" } })}\n`
+        )
+        const exit = yield* within2s(fiber)
+        assert.isDefined(exit, "the server ended")
+        assert.isTrue(Exit.isFailure(exit!), String(exit))
+        assert.include(String(exit), "was not read")
+        assert.isAbove(stdout.writableLength, 0, "the answer was left in the output's buffer")
+        stdout.destroy(new Error("EPIPE: the client went away"))
+        yield* Effect.sleep("20 millis")
+        assert.deepStrictEqual(uncaught, [])
+        assert.strictEqual(stdout.listenerCount("error"), 0, "none once the output has closed")
+      } finally {
+        process.off("uncaughtException", onUncaught)
+      }
+    }))
+})
