@@ -146,7 +146,7 @@ const hostName = (host: string): string => {
  * no allowed host equals.
  */
 const canonicalHostName = (host: string): string => {
-  if (/[^!$&'()*+,.0-9:;=A-Z\[\]_a-z~-]/.test(host)) return ""
+  if (/[^!$&'()*+,.0-9:;=A-Z[\]_a-z~-]/.test(host)) return ""
   try {
     const name = new URL(`http://${host}/`).hostname
     return name.endsWith(".") ? name.slice(0, -1) : name
