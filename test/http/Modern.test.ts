@@ -293,6 +293,12 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         assert.include(body.error.message, "POST only", method)
       }
       const sessionId = yield* Effect.promise(() => openSession(url))
+      // First: an Accept without text/event-stream, or a session id (ignored in that era), changes nothing.
+      for (const [method, headers] of [["GET", { accept: "application/json" }], ["GET", { "mcp-session-id": sessionId }], ["DELETE", { "mcp-session-id": sessionId }]] as const) {
+        const response = yield* Effect.promise(() => fetch(url, { method, headers: { accept: "text/event-stream", ...headers, "mcp-protocol-version": VERSION } }))
+        assert.strictEqual(response.status, 405, `${method} ${JSON.stringify(headers)}`)
+        yield* Effect.promise(() => response.text())
+      }
       const stream = yield* Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } }))
       assert.strictEqual(stream.status, 200)
       yield* Effect.promise(() => stream.body!.cancel())

@@ -86,11 +86,12 @@ const statelessOnlyPost = (self: Endpoint, method: "GET" | "DELETE") =>
   methodNotAllowed(self.allow, `Method Not Allowed: ${method} (a stateless server answers POST only)`)
 
 /**
- * A GET or DELETE without a session that names a 2026-07-28 version: that era is POST only (no
- * standalone stream: `subscriptions/listen`; no session to end), so 405, as the spec asks, rather
- * than the handshake era's "Mcp-Session-Id header is required".
+ * A GET or DELETE that names a 2026-07-28 version: that era is POST only (no standalone stream:
+ * `subscriptions/listen`; no session to end; an `Mcp-Session-Id` is ignored), so 405, as the spec
+ * asks, before anything of the handshake era is checked ("Mcp-Session-Id header is required", an
+ * `Accept` without `text/event-stream`, the session's lookup).
  */
-const modernWithoutSession = (self: Endpoint, method: "GET" | "DELETE", version: string | undefined) =>
+const modernMethod = (self: Endpoint, method: "GET" | "DELETE", version: string | undefined) =>
   ProtocolVersion.isModern(version)
     ? methodNotAllowed(
       self.allow,
@@ -105,16 +106,15 @@ export const get = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
-    if (self.options.stateless === true) return statelessOnlyPost(self, "GET")
     const headers = headersOf(request)
+    const modern = modernMethod(self, "GET", headers["mcp-protocol-version"])
+    if (modern !== undefined) return modern
+    if (self.options.stateless === true) return statelessOnlyPost(self, "GET")
     if (!MediaTypes.accepted(headers.accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
     const sessionId = headers["mcp-session-id"]
-    if (sessionId === undefined) {
-      return modernWithoutSession(self, "GET", headers["mcp-protocol-version"]) ??
-        jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
-    }
+    if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
@@ -224,15 +224,12 @@ export const del = (
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
   const headers = headersOf(request)
+  const modern = modernMethod(self, "DELETE", headers["mcp-protocol-version"])
+  if (modern !== undefined) return Effect.succeed(modern)
+  if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
   const sessionId = headers["mcp-session-id"]
-  if (sessionId === undefined) {
-    return Effect.succeed(
-      modernWithoutSession(self, "DELETE", headers["mcp-protocol-version"]) ??
-        jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
-    )
-  }
+  if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)
   if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
   if (!ownedBy(session, principal)) return Effect.succeed(notYours())
