@@ -276,7 +276,7 @@ export const make = (options: {
         const decoded = decode === undefined ? Exit.succeed(value) : decode(method, value)
         // An answer of the wrong shape is dropped as an unknown key's is ("SHOULD be ignored"):
         // given to the work, it failed the task with a decode error.
-        if (!Exit.isExit(decoded) || decoded._tag === "Failure") continue
+        if (decoded._tag === "Failure") continue
         inputs.pending.delete(key)
         Deferred.doneUnsafe(pending.answer, Exit.succeed(decoded.value))
         answered = true

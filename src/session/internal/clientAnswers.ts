@@ -7,7 +7,6 @@
  */
 import * as Cause from "effect/Cause"
 import type * as Deferred from "effect/Deferred"
-import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { ServerRequests } from "../../protocol/internal/mcpSchemas.ts"
@@ -39,8 +38,8 @@ export const clientError = (method: string, error: unknown): ClientRequestError 
 
 /**
  * What a client's answer settles its pending request with: its result, or the typed failure of
- * its error. JSON-RPC allows one of them: an answer with both is malformed (its result was
- * taking its result would leave the error it carries unseen).
+ * its error. JSON-RPC allows one of them: an answer with both is malformed (taking its result
+ * would leave the error it carries unseen).
  */
 export const answerExit = (
   method: string,
@@ -55,8 +54,12 @@ export const answerExit = (
 export const malformedAnswer = (method: string, detail: string): ClientResultInvalid =>
   new ClientResultInvalid({ method, message: `malformed answer: ${detail}` })
 
-/** Decodes a client's result for a server→client request; a result that does not decode is a typed `ClientResultInvalid`. */
-export type ResultDecoder = (method: string, u: unknown) => Effect.Effect<unknown, ClientResultInvalid>
+/**
+ * Decodes a client's result for a server→client request; a result that does not decode is a typed
+ * `ClientResultInvalid`. Synchronous: an `Exit` (an Effect too), which a task taking an answer reads
+ * at once.
+ */
+export type ResultDecoder = (method: string, u: unknown) => Exit.Exit<unknown, ClientResultInvalid>
 
 const resultDecoders = new Map<string, ResultDecoder>()
 
