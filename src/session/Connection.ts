@@ -92,9 +92,9 @@ export interface Connection {
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
   /**
    * Completes once everything written has left the transport's own buffers (stdio: reached the
-   * pipe). The session waits for it at its end, after its writer, within its
-   * `shutdownTimeoutMillis`: a client that does not read cannot hold the process. Transports whose
-   * writes are done when `write` completes leave it out.
+   * pipe). The session waits for it at its end, after its writer (under a graceful shutdown within
+   * its `shutdownTimeoutMillis`: a client that does not read cannot hold the process the signal is
+   * to stop). Transports whose writes are done when `write` completes leave it out.
    */
   readonly flush?: Effect.Effect<void> | undefined
   /**

@@ -23,8 +23,8 @@
  *
  * At end of input the session stops reading, lets in-flight requests finish (or interrupts them
  * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
- * written everything (within `shutdownTimeoutMillis` again: a client that does not read does not
- * hold it).
+ * written everything (under a graceful shutdown, within `shutdownTimeoutMillis` again: a client
+ * that does not read does not hold the process).
  *
  * Over a push connection (Streamable HTTP) there is no read loop and no writer fiber: the
  * transport pushes messages in with `SessionInput.receive`, asynchronous messages wait in a
@@ -76,7 +76,7 @@ import {
   type Outbound,
   type PushConnection,
   type SessionInput,
-  TransportFailure
+  type TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
 import { answerExit, malformedAnswer, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
@@ -158,8 +158,8 @@ export interface SessionOptions {
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
    * At end of input, how long in-flight requests may finish before they are interrupted; then, over
-   * a pulled connection (stdio), how long what the session wrote may take to go out (a client that
-   * does not read is given up on). Default 10 000 ms.
+   * a pulled connection (stdio) under a graceful shutdown, how long what the session wrote may take
+   * to go out (a client that does not read is given up on). Default 10 000 ms.
    */
   readonly shutdownTimeoutMillis?: number | undefined
   /**
@@ -189,10 +189,10 @@ export interface SessionOptions {
  *
  * `open` opens the connection (a transport's `open`). The returned effect succeeds after a clean
  * end of input (in-flight requests finished or were interrupted after `shutdownTimeoutMillis`,
- * everything written), fails with {@link TransportFailure} when the connection broke or its output
- * was not taken within `shutdownTimeoutMillis` after that (a client that does not read; under a
- * graceful shutdown it succeeds, the drain marked cut short), and, when interrupted, interrupts
- * every in-flight request.
+ * everything written, however slowly the client reads), fails with {@link TransportFailure} when
+ * the connection broke, and, when interrupted, interrupts every in-flight request. Under a
+ * graceful shutdown, output the client has not taken `shutdownTimeoutMillis` after the drain is
+ * given up (the drain marked cut short): a client that does not read does not hold the process.
  *
  * Over a {@link PushConnection} it succeeds as soon as the session has started and its
  * {@link SessionInput} is attached; the transport then ends the session with `end` or `interrupt`.
@@ -231,9 +231,10 @@ export const run = <E>(
       Effect.andThen(session.drain())
     )
     // Then what the session produced goes out: the overflow into the Queue, the Queue through the
-    // writer, the connection's own buffer. Within `shutdownTimeoutMillis` again (the bound the
-    // server gave its shutdown; a client that reads takes little of it): past it the client does
-    // not read, and must not hold the process (the writer is stopped, the rest dropped).
+    // writer, the connection's own buffer. However long a client that reads takes (one that closed
+    // its input and reads slowly gets everything); under a graceful shutdown, within
+    // `shutdownTimeoutMillis` more: past it the client does not read, and must not hold the
+    // process the signal is to stop (the writer is stopped, the rest dropped, the drain cut short).
     const flushed = session.overflowFlushed().pipe(
       Effect.andThen(Queue.end(queue)),
       Effect.andThen(Fiber.join(writer)),
@@ -251,10 +252,13 @@ export const run = <E>(
           Queue.shutdownUnsafe(queue) // an overflow still waiting for room goes too
           return session.unflushed()
         })
-      return Effect.ensuring(
-        Effect.andThen(serve, Effect.timeoutOrElse(flushed, { duration: session.shutdownTimeout, orElse: unflushed })),
-        Effect.sync(stop)
+      // Raced, then given up: giving up interrupts the writer, which would end the flush first.
+      const givenUp = Effect.andThen(shutdown.requested, Effect.as(Effect.sleep(session.shutdownTimeout), true))
+      const bounded = Effect.flatMap(
+        Effect.raceFirst(Effect.as(flushed, false), givenUp),
+        (gaveUp) => gaveUp ? Effect.suspend(unflushed) : Effect.void
       )
+      return Effect.ensuring(Effect.andThen(serve, bounded), Effect.sync(stop))
     }).pipe(
       Effect.catchCause((cause) => {
         // The writer's failure, not its interruption (the session's own, when it gave up on the output).
@@ -1144,16 +1148,15 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * A pulled session's output did not go out within the bound after its input ended (see `run`):
-   * its client does not read. Under a shutdown, the drain was cut short (the exit code says so);
-   * at a mere end of input, the last messages are lost: the session fails, so that a process
-   * built on it exits (its pending output would hold the event loop) and says why.
+   * A pulled session's output did not go out within the bound a graceful shutdown gives it after
+   * the drain (see `run`): its client does not read. The drain was cut short (the exit code says
+   * so), the last messages lost.
    */
-  unflushed(): Effect.Effect<void, TransportFailure> {
-    const message = `the output was not read for ${this.shutdownTimeout} ms after the input ended: the last messages were not delivered`
-    if (!this.shutdown.isRequested()) return Effect.fail(new TransportFailure({ message }))
+  unflushed(): Effect.Effect<void> {
     this.shutdown.markCutShort()
-    return Effect.logWarning(`MCP session ${this.id}: ${message}`)
+    return Effect.logWarning(
+      `MCP session ${this.id}: the output was not read for ${this.shutdownTimeout} ms after the shutdown's drain: the last messages were not delivered`
+    )
   }
 
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */

@@ -5,9 +5,10 @@
  * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
  * buffering; every batch the session produced is written with one `write`. At end of input the
  * session finishes or cancels what is in flight, everything is flushed, and `run` returns (so a
- * process built on it exits with code 0). A client that does not read its output does not hold
- * the process: the flush waits for it `shutdownTimeoutMillis` at most, then the session fails
- * (exit 1; under a signal, the drain is cut short: exit 143).
+ * process built on it exits with code 0), however slowly the client reads. Under a graceful
+ * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
+ * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
+ * (exit 143).
  *
  * @since 0.1.0
  */
@@ -89,8 +90,7 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short (a
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
- * after a failure (see `GracefulShutdown.runMain`), such as an output not read for
- * `shutdownTimeoutMillis` after the end of input.
+ * after a failure (see `GracefulShutdown.runMain`).
  *
  * **Example** (The main program of a stdio server)
  *
@@ -151,32 +151,22 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     )
 
     // Writes waiting for the output to drain (its backpressure holds the session's reader, and so
-    // the client). Once the input has ended (or a shutdown stopped it) holding them back slows
-    // nobody down: they are resumed (their batch is in the stream's buffer), and later writes do
-    // not wait; the session reads what is left of the input (at most what Node buffered: it saw
-    // the end), drains, then waits for the output to drain (`flush`), within its shutdown timeout.
-    // Else a client that stops reading holds the reader in its write forever: it never learns of
-    // the shutdown or the end of input, and never ends.
+    // the client). Once a graceful shutdown stopped the input, holding them back slows nobody
+    // down: they are resumed (their batch is in the stream's buffer), and later writes do not
+    // wait; the session drains, then waits for the output to drain (`flush`), within its shutdown
+    // timeout. Else a client that stops reading holds the reader in its write forever: it never
+    // learns of the shutdown, and the process never ends. (At a mere end of input the writes keep
+    // waiting: a client that reads slowly gets every answer, however slowly.)
     let blocked: Set<() => void> | undefined
     const unblock = () => {
       if (blocked === undefined) return
       const resumes = blocked
       blocked = undefined
-      stdin.off("readable", endedWhileBlocked)
       for (const resume of resumes) resume()
     }
     const unblocked = (resume: () => void) => {
       if (blocked?.delete(resume) !== true || blocked.size > 0) return
       blocked = undefined
-      stdin.off("readable", endedWhileBlocked)
-    }
-    // The end of an input the reader has not read to its end yet: Node has read it (and says so
-    // with a `readable` event), but `end` comes only once the buffered rest is read, which the
-    // blocked reader does not. Only Node's state tells (`readableEnded` is that `end`).
-    const inputEnded = () =>
-      ended || (stdin as { readonly _readableState?: { readonly ended?: boolean } })._readableState?.ended === true
-    const endedWhileBlocked = () => {
-      if (inputEnded()) unblock()
     }
 
     // Reading: stdin in paused mode, read when the session asks (`read`), woken by Node's events.
@@ -196,7 +186,6 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const onEnd = () => {
       ended = true
       wake()
-      unblock()
     }
     const onClose = () => {
       if (stdin.readableEnded) wake()
@@ -261,7 +250,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       Effect.callback<void, TransportFailure>((resume) => {
         if (failure !== undefined) return resume(failure)
         if (stdout.write(encodeBatch(batch))) return resume(Effect.void)
-        if (stopped || inputEnded()) return resume(Effect.void) // nothing more is to be read: see `blocked`
+        if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
         const done = () => {
           stdout.off("drain", done)
           stdout.off("close", done)
@@ -270,11 +259,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         }
         stdout.on("drain", done)
         stdout.on("close", done)
-        if (blocked === undefined) {
-          blocked = new Set()
-          stdin.on("readable", endedWhileBlocked)
-        }
-        blocked.add(done)
+        ;(blocked ??= new Set()).add(done)
         return Effect.sync(() => {
           stdout.off("drain", done)
           stdout.off("close", done)
