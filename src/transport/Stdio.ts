@@ -182,6 +182,8 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const fail = (cause: unknown) => {
       inputFailure ??= Exit.fail(new TransportFailure({ message: "reading input failed", cause }))
       wake()
+      // The input failed: the reader must learn it, not wait in a write the client may never take.
+      unblock()
     }
     const onEnd = () => {
       ended = true

@@ -187,4 +187,27 @@ describe("Stdio transport: an output nobody reads", () => {
         process.off("uncaughtException", onUncaught)
       }
     }))
+
+  // Fails before the fix: the reader waited in its write for an output no one read, and never
+  // learned that its input had failed: the server never ended.
+  it.live("an input that fails while the reader waits on the output: the server ends, failed with the input's error", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      const stdout = new PassThrough() // never read
+      const Big = McpServer.prompt({ name: "big", handler: () => Effect.succeed("x".repeat(256 * 1024)) })
+      const fiber = yield* Effect.forkChild(McpServer.serve({ name: "s", version: "1" }, Big, Stdio.make({ stdin, stdout })))
+      stdin.write(
+        initialize +
+          `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n` +
+          `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "prompts/get", params: { name: "big" } })}\n`
+      )
+      yield* Effect.sleep(100)
+      assert.isAbove(stdout.writableLength, 0, "the answer waits in the output's buffer")
+      stdin.destroy(new Error("the client's pipe broke"))
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isFailure(exit!), String(exit))
+      assert.include(String(exit), "reading input failed")
+      stdout.destroy()
+    }))
 })
