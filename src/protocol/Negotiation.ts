@@ -27,6 +27,7 @@ import { jitDecoder } from "./internal/jitDecoder.ts"
 import * as Schemas from "./internal/mcpSchemas.ts"
 import { clip } from "../internal/clip.ts"
 import { lazy } from "../internal/lazy.ts"
+import { jsonKindOf } from "../internal/valueKind.ts"
 import * as ParamHeaders from "./ParamHeaders.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
 import { projectResult } from "./versions/Projection.ts"
@@ -395,12 +396,9 @@ const missingMeta = (key: string, value: unknown, expected: string): Result.Resu
     ErrorCode.InvalidParams,
     value === undefined
       ? `Invalid params: _meta["${key}"] is required (${expected})`
-      : `Invalid params: _meta["${key}"] must be ${expected}, not ${kindOf(value)}`
+      : `Invalid params: _meta["${key}"] must be ${expected}, not ${jsonKindOf(value)}`
   )
 
-/** What a JSON value is, as a message says it: `null`, `an array`, `an object`, `a number`... */
-const kindOf = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`
 
 /** A malformed `_meta` entry as the -32602 it gets. */
 const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Result.Result<never, Rejection> =>
@@ -513,7 +511,7 @@ export const resolveModern = (
       400,
       ErrorCode.InvalidParams,
       `Invalid params: _meta["${v2026_07_28.metaKeys.logLevel}"] must be one of ${[...loggingLevels()].join(", ")}, got ${
-        typeof logLevel === "string" ? JSON.stringify(clip(logLevel)) : kindOf(logLevel)
+        typeof logLevel === "string" ? JSON.stringify(clip(logLevel)) : jsonKindOf(logLevel)
       }`
     )
   }

@@ -12,7 +12,7 @@ import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Options } from "../StreamableHttp.ts"
-import { allowedHostsOf } from "./hosts.ts"
+import { allowedHostsOf, canonicalHostName } from "./hosts.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -135,24 +135,6 @@ const hostName = (host: string): string => {
   if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1)
   const colon = lower.indexOf(":")
   return colon === -1 ? lower : lower.slice(0, colon)
-}
-
-/**
- * The host name of a `Host` header as a URL normalises it (WHATWG: an IPv6 address in its shortest
- * form, `[0:0::1]` is `[::1]`; IPv4 shorthand, `127.1` is `127.0.0.1`), without the trailing dot
- * of a fully qualified name (`localhost.`), as allowed names are kept (`allowedHost`); `""` when
- * it is no host as a client writes one (a path, userinfo, a query, percent-escapes, anything
- * outside printable ASCII: a URL would decode or map them, `%6cocalhost` to `localhost`), which
- * no allowed host equals.
- */
-const canonicalHostName = (host: string): string => {
-  if (/[^!$&'()*+,.0-9:;=A-Z[\]_a-z~-]/.test(host)) return ""
-  try {
-    const name = new URL(`http://${host}/`).hostname
-    return name.endsWith(".") ? name.slice(0, -1) : name
-  } catch {
-    return ""
-  }
 }
 
 /** Whether CORS is on (see `Options.cors`): an empty list is no origin (Effect's middleware would read it as any). */

@@ -34,10 +34,7 @@ export const defaultHosts: ReadonlyArray<string> = ["localhost", "127.0.0.1", "[
  * port...`).
  */
 export const allowedHost = (name: string): { readonly host: string } | { readonly problem: string } => {
-  // A fully qualified name's trailing dot is no part of the host (`example.com.` is `example.com`,
-  // as the Host check reads a header that has one).
-  const given = name.trim().toLowerCase()
-  const lower = given.endsWith(".") && !given.endsWith("..") ? given.slice(0, -1) : given
+  const lower = withoutRootDot(name.trim().toLowerCase())
   const v6 = canonicalIPv6(lower)
   if (v6 !== undefined) return { host: v6 }
   const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(lower)
@@ -48,6 +45,29 @@ export const allowedHost = (name: string): { readonly host: string } | { readonl
   return /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/.test(lower)
     ? { host: lower }
     : { problem: "is not a host name (write a name or an address, without scheme, port or path)" }
+}
+
+/**
+ * A fully qualified name without its trailing dot (`example.com.` is `example.com`), in allowed
+ * names and in `Host` headers alike; two dots are no name, left as they are.
+ */
+const withoutRootDot = (name: string): string => name.endsWith(".") && !name.endsWith("..") ? name.slice(0, -1) : name
+
+/**
+ * The host name of a `Host` header as a URL normalises it (WHATWG: an IPv6 address in its shortest
+ * form, `[0:0::1]` is `[::1]`; IPv4 shorthand, `127.1` is `127.0.0.1`), without the trailing dot
+ * of a fully qualified name, as {@link allowedHost} keeps allowed names; `""` when it is no host as
+ * a client writes one (a path, userinfo, a query, percent-escapes, anything outside printable
+ * ASCII: a URL would decode or map them, `%6cocalhost` to `localhost`), which no allowed host
+ * equals. For a `Host` that did not match as written: off the common path.
+ */
+export const canonicalHostName = (host: string): string => {
+  if (/[^!$&'()*+,.0-9:;=A-Z[\]_a-z~-]/.test(host)) return ""
+  try {
+    return withoutRootDot(new URL(`http://${host}/`).hostname)
+  } catch {
+    return ""
+  }
 }
 
 /**
