@@ -5,8 +5,10 @@
  * `onMessage` observes (as `Invalid`, with the error it was answered with), is malformed messages
  * and the requests the session refuses before dispatching them (a request before `initialize`,
  * `initialize` twice, an id already in progress, a 2026-07-28 `_meta` that does not resolve).
- * Over Streamable HTTP, what the transport refuses before it reaches a session (an unknown
- * session, a header that disagrees with the body) is not seen.
+ * Over Streamable HTTP, so is what the transport refuses before a session takes it (a body that
+ * is not JSON, an unknown session, a header that disagrees with the body): on the session the
+ * POST names, else on the endpoint's shared stateless session. What is not a message (a GET, a
+ * body over the size limit) and what is refused during a shutdown are not observed.
  *
  * A middleware is a set of hooks:
  *

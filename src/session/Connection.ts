@@ -206,4 +206,12 @@ export interface SessionInput {
    * that no longer waits (a late request would be answered to nobody).
    */
   readonly awaitsAnswer: (id: JsonRpc.RequestId) => boolean
+  /**
+   * Tells the session that the transport refused `value` and answered it with `error` itself,
+   * before handing it over (Streamable HTTP: a body that is not JSON, a header that disagrees
+   * with the body, an unknown session): the server's middleware observes it (`onMessage`, as
+   * `Invalid`), as it observes the input a session refuses. Nothing is sent; ignored once the
+   * session has closed.
+   */
+  readonly refused: (value: unknown, error: JsonRpc.ErrorObject) => void
 }

@@ -378,6 +378,10 @@ class PushedSession implements SessionInput {
     return this.session.awaitsAnswer(id)
   }
 
+  refused(value: unknown, error: JsonRpc.ErrorObject): void {
+    if (!this.closed) this.session.observeRefused(value, error)
+  }
+
   interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
@@ -753,6 +757,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     if (this.phase === "closed") return
     this.runObserver(notification.method, () => this.dispatcher.notification(notification, this))
+  }
+
+  /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */
+  observeRefused(value: unknown, error: JsonRpc.ErrorObject): void {
+    this.observeInvalid(value, error)
   }
 
   private observeInvalid(value: unknown, error: JsonRpc.ErrorObject): void {

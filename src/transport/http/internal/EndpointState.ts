@@ -139,6 +139,37 @@ export class Endpoint implements SessionHost {
         : this.answer(opened, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth))
   }
 
+  /**
+   * Refuses a message the endpoint answers itself (`status` and a JSON-RPC error), and lets the
+   * server's middleware observe it (`SessionInput.refused`): on `session`, the session it named,
+   * else on the shared stateless session (started if need be, as a stateless request would), so
+   * that what no session takes is observed too. `value` is the message, `undefined` for a body
+   * that was not JSON. Not observed during a shutdown. Only refusals pay for this.
+   */
+  refuse(
+    value: unknown,
+    status: number,
+    error: JsonRpc.ErrorObject,
+    id?: JsonRpc.RequestId,
+    session?: HttpSession
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    const response = jsonError(status, error.code, error.message, undefined, id, error.data)
+    if (session !== undefined) {
+      session.input?.refused(value, error)
+      return Effect.succeed(response)
+    }
+    if (this.closing) return Effect.succeed(response)
+    const shared = this.statelessSession
+    if (shared !== undefined) {
+      shared.input?.refused(value, error)
+      return Effect.succeed(response)
+    }
+    return Effect.map(this.openStateless, (opened) => {
+      opened?.input?.refused(value, error)
+      return response
+    })
+  }
+
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */
   openSse(session: HttpSession, pending: Pending): SseStream {
     if (pending.stream !== undefined) return pending.stream
@@ -656,13 +687,8 @@ const answerImpl = Effect.fnUntraced(function*(
 ) {
       if (session.pending.has(request.id)) {
         // Only a session's own client ids can repeat (the shared session's are internal, unique).
-        return jsonError(
-          409,
-          ErrorCode.InvalidRequest,
-          `Invalid Request: a request with id ${clip(JSON.stringify(request.id))} is already in progress`,
-          undefined,
-          clientId ?? request.id
-        )
+        const message = `Invalid Request: a request with id ${clip(JSON.stringify(request.id))} is already in progress`
+        return yield* self.refuse(request, 409, { code: ErrorCode.InvalidRequest, message }, clientId ?? request.id, session)
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).

@@ -31,6 +31,7 @@ import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 import { authenticate, metadataRoute } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
+import { type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { closing, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import { listenHost } from "./hosts.ts"
@@ -320,12 +321,13 @@ const serveBody = (
   try {
     message = JSON.parse(body)
   } catch (error) {
-    return Effect.succeed(jsonError(400, ErrorCode.ParseError, `Parse error: ${error instanceof Error ? error.message : String(error)}`))
+    const message = `Parse error: ${error instanceof Error ? error.message : String(error)}`
+    return self.refuse(undefined, 400, { code: ErrorCode.ParseError, message }, undefined, namedSession(self, headers, principal))
   }
   const kind = JsonRpc.classify(message)
   // The id is named when it could be read (a request with a bad envelope), as over stdio.
   if (kind instanceof JsonRpc.InvalidMessage) {
-    return Effect.succeed(jsonError(400, kind.error.code, kind.error.message, undefined, kind.id))
+    return self.refuse(message, 400, kind.error, kind.id, namedSession(self, headers, principal))
   }
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
@@ -340,7 +342,7 @@ const serveBody = (
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
     return Modern.post(self, request, headers, message as JsonRpc.Request, mode, principal)
   }
-  if (version !== undefined && !ProtocolVersion.isSupported(version)) return Effect.succeed(unsupportedHeader(version, requestId))
+  if (version !== undefined && !ProtocolVersion.isSupported(version)) return self.refuse(message, 400, unsupportedHeader(version), requestId)
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   return Legacy.post(self, request, message, kind, requestId, mode, principal)
 }
@@ -360,16 +362,24 @@ const supportedList = ProtocolVersion.all.join(", ")
  * `Negotiation.unsupportedVersionError` clips it. The code stays the handshake era's -32600 (the
  * 2026-07-28 era's -32022 is for a request whose `_meta` names its version).
  */
-const unsupportedHeader = (version: string, requestId: JsonRpc.RequestId | undefined) => {
+const unsupportedHeader = (version: string): JsonRpc.ErrorObject => {
   const requested = clip(version)
-  return jsonError(
-    400,
-    ErrorCode.InvalidRequest,
-    `Bad Request: unsupported MCP-Protocol-Version ${version === "" ? "(empty)" : requested} (supported: ${supportedList})`,
-    undefined,
-    requestId,
-    { supported: [...ProtocolVersion.all], requested }
-  )
+  return {
+    code: ErrorCode.InvalidRequest,
+    message: `Bad Request: unsupported MCP-Protocol-Version ${version === "" ? "(empty)" : requested} (supported: ${supportedList})`,
+    data: { supported: [...ProtocolVersion.all], requested }
+  }
+}
+
+/**
+ * The session a refused POST names (`Mcp-Session-Id`), which observes the refusal (see
+ * `Endpoint.refuse`); `undefined`, for the shared stateless session to observe it, if it names
+ * none, one that has ended, or one of another principal.
+ */
+const namedSession = (self: Endpoint, headers: Negotiation.Headers, principal: Principal | undefined): HttpSession | undefined => {
+  const id = headers["mcp-session-id"]
+  const session = id === undefined ? undefined : self.sessions.get(id)
+  return session === undefined || session.ended || !ownedBy(session, principal) ? undefined : session
 }
 
 /** The `code` of a Node system error (`EADDRINUSE`…). */

@@ -17,11 +17,17 @@ import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
-import { jsonError, methodNotAllowed, notYours, storeUnavailable } from "./responses.ts"
+import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
 const { ErrorCode } = McpError
+
+/** A POST of a stateful endpoint that names no session (and is no `initialize`). */
+const sessionIdRequired: JsonRpc.ErrorObject = { code: ErrorCode.InvalidRequest, message: "Bad Request: Mcp-Session-Id header is required" }
+
+/** A POST naming a session the endpoint does not have (never had, or forgot). */
+const sessionNotFound: JsonRpc.ErrorObject = { code: ErrorCode.SessionNotFound, message: "Session not found" }
 
 /**
  * POST of a 2025-era message (already read and classified): answered by the shared session of a
@@ -56,7 +62,7 @@ const postToSession = Effect.fnUntraced(function*(
     let session: HttpSession | undefined
     if (sessionId === undefined) {
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
-        return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required", undefined, requestId)
+        return yield* self.refuse(message, 400, sessionIdRequired, requestId)
       }
       const opened = yield* self.open(false)
       if (opened === "full") return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
@@ -67,8 +73,8 @@ const postToSession = Effect.fnUntraced(function*(
       session.subject = principal?.subject
     } else {
       session = self.sessions.get(sessionId)
-      if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, requestId)
-      if (!ownedBy(session, principal)) return notYours(requestId)
+      if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
+      if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId)
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     if (kind !== JsonRpc.Kind.Request) {

@@ -1,11 +1,11 @@
 /**
  * The 2026-07-28 path of the Streamable HTTP endpoint: a request that names its version (header or
  * `_meta`), resolved from its own `_meta` and headers and answered by the shared stateless
- * session, whatever the endpoint's mode.
+ * session, whatever the endpoint's mode. What it refuses, that session's middleware observes.
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -13,7 +13,6 @@ import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { repeatedMcpHeader } from "./guards.ts"
-import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
 
@@ -34,21 +33,20 @@ export const post = (
   // on it, and must see what the server checks).
   const repeated = repeatedMcpHeader(request)
   if (repeated !== undefined) {
-    return Effect.succeed(
-      jsonError(400, ErrorCode.HeaderMismatch, `Header mismatch: ${repeated} is sent more than once`, undefined, rpc.id)
-    )
+    return self.refuse(rpc, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` }, rpc.id)
   }
   const resolved = Negotiation.resolveModern(rpc, headers)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
-    return Effect.succeed(jsonError(status, error.code, error.message, undefined, rpc.id, error.data))
+    return self.refuse(rpc, status, error, rpc.id)
   }
   // A listen stream is a stream: a client that takes only JSON could never receive it (it would
   // wait for the request timeout).
   if (mode === "json" && rpc.method === "subscriptions/listen") {
-    return Effect.succeed(
-      jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: subscriptions/listen answers with a stream; Accept must list text/event-stream", undefined, rpc.id)
-    )
+    return self.refuse(rpc, 406, {
+      code: ErrorCode.InvalidRequest,
+      message: "Not Acceptable: subscriptions/listen answers with a stream; Accept must list text/event-stream"
+    }, rpc.id)
   }
   const truth = rpc.id === null ? resolved.success : { ...resolved.success, clientRequestId: rpc.id }
   // A plain function, not a generator of its own: the request goes straight to the shared session,

@@ -46,9 +46,14 @@ export const storeUnavailable = (error: StoreError) => {
   return jsonError(503, object.code, object.message, { "retry-after": "1" }, undefined, object.data)
 }
 
-/** A session used by another principal than the one that opened it (with bearer authentication). */
-export const notYours = (id?: JsonRpc.RequestId) =>
-  jsonError(403, ErrorCode.InvalidRequest, "Forbidden: the session belongs to another principal", undefined, id)
+/** The error of a session used by another principal than the one that opened it (with bearer authentication). */
+export const notYoursError: JsonRpc.ErrorObject = {
+  code: ErrorCode.InvalidRequest,
+  message: "Forbidden: the session belongs to another principal"
+}
+
+/** 403 to a session used by another principal than the one that opened it. */
+export const notYours = (id?: JsonRpc.RequestId) => jsonError(403, notYoursError.code, notYoursError.message, undefined, id)
 
 /** The health endpoint (see `Options.healthPath`). */
 export const health: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.map(GracefulShutdown, (shutdown) =>
