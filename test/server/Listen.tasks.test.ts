@@ -97,3 +97,39 @@ describe("subscriptions/listen following tasks", () => {
       yield* Fiber.interrupt(fiber)
     }))
 })
+
+describe("subscriptions/listen following tasks: changes made while the stream starts", () => {
+  it.live("a task that ends while the stream reads it is told ended (the change is not lost between the read and the subscription)", () =>
+    Effect.gen(function*() {
+      const changes = yield* PubSub.unbounded<Task>()
+      const told: Array<string> = []
+      const listen = method({
+        serves: { tools: false, prompts: false, resources: false },
+        onChange: () => () => {},
+        onResourceUpdated: () => () => {},
+        resourceExists: () => false,
+        maxResourceSubscriptions: 10,
+        tasks: {
+          changes,
+          // A store read that takes a while (a remote store): the task was working when read,
+          // and its work ends (its change published) before the answer arrives.
+          visible: () =>
+            Effect.andThen(
+              Effect.andThen(Effect.sleep("10 millis"), PubSub.publish(changes, task("completed", 1_100))),
+              Effect.succeed(task("working", 1_000))
+            )
+        }
+      })
+      const context = {
+        clientRequestId: "l",
+        clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
+        notify: (method: string, params: { readonly status?: string }) =>
+          Effect.sync(() => void (method === "notifications/tasks" && told.push(params.status!))),
+        session: { untilDraining: Effect.never }
+      } as unknown as RequestContext
+      const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(told, ["completed"])
+    }))
+})

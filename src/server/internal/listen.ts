@@ -17,9 +17,11 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import type * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
@@ -113,13 +115,21 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         // Each followed task's state as the stream last told it (at first, as the acknowledgement
         // found it).
         const told = new Map<string, Told>()
+        let heard: PubSub.Subscription<Task> | undefined
         if (filter.taskIds !== undefined && tasks !== undefined) {
+          // Subscribed before the tasks are read: a change made while a read is under way (a store
+          // round trip) is heard, not lost between the read and the subscription. It may tell
+          // again the state the read found (a full snapshot: telling it twice is harmless). Left
+          // at once when no task is followed (it would keep every change of the server).
+          const following = yield* Scope.fork(yield* Effect.scope)
+          heard = yield* Scope.provide(PubSub.subscribe(tasks.changes), following)
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
           // store that fails fails the request at once: the client is not told its tasks are gone).
           const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
           const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
           accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
           for (const task of seen) if (task !== undefined) told.set(task.taskId, toldOf(task))
+          if (told.size === 0) yield* Scope.close(following, Exit.void)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
         const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)
@@ -142,7 +152,7 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             (unsubscribe) => Effect.sync(unsubscribe)
           )
         }
-        if (told.size > 0 && tasks !== undefined) {
+        if (told.size > 0 && tasks !== undefined && heard !== undefined) {
           // Every change is told, as it comes, until the task's end (final: a change heard after it
           // is stale). Changes are not ordered by `lastUpdatedAt`: replicas' clocks differ, and a
           // cancel made on a replica a little behind is still the last change.
@@ -152,8 +162,7 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             told.set(task.taskId, toldOf(task))
             Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
           }
-          const subscription = yield* PubSub.subscribe(tasks.changes)
-          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(subscription), (task) => Effect.sync(() => tell(task)))))
+          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(heard), (task) => Effect.sync(() => tell(task)))))
           // A shared store's changes come from other replicas by Redis pub/sub, which drops what is
           // published while a subscriber reconnects: the tasks not ended yet are read again now and
           // then, and a state other than the last told is told (a failed read waits for the next).
