@@ -1,7 +1,8 @@
 /**
  * Timeout middleware: a slow tool is interrupted (its onInterrupt runs) and answered with an
  * isError result within about the timeout; other methods get -32603; fast requests are
- * unaffected; per-method overrides, "Infinity", and tasks/result untimed by default.
+ * unaffected; per-method overrides, "Infinity", and tasks/result and subscriptions/listen untimed by
+ * default.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -10,6 +11,8 @@ import * as Schema from "effect/Schema"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
 import { McpServer } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
+import { connectModern, sleep } from "../extensions/support.ts"
+import { startServer } from "../server/McpServerHarness.ts"
 import { connectRawTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
 /** Components whose slow handlers record their interruption. */
@@ -123,6 +126,26 @@ describe("Timeout middleware", () => {
       const timed = yield* connectRawTo((transport) => server({ "tasks/result": 20 }).run(transport))
       const timedOut = yield* Effect.promise(() => timed.request(1, "tasks/result", { taskId: "t" }))
       assert.deepStrictEqual(timedOut.error, { code: -32603, message: "Request timed out after 20 ms" })
+    }))
+
+  it.live("subscriptions/listen (a stream that lasts until the client leaves) is not timed unless named", () =>
+    Effect.gen(function*() {
+      const { layer } = components()
+      const listening = (methods?: Timeout.Config["methods"]) =>
+        Effect.gen(function*() {
+          const middleware = Timeout.middleware(methods === undefined ? { default: 50 } : { default: 50, methods })
+          const server = yield* startServer({}, Layer.merge(layer, McpServer.middleware(middleware)))
+          const client = yield* connectModern(server)
+          const answer = client.request("subscriptions/listen", { notifications: { toolsListChanged: true } })
+          // Well past the default timeout: the stream is still open (no answer).
+          const early = yield* Effect.promise(() => Promise.race([answer, sleep(300).then(() => undefined)]))
+          return { client, early }
+        })
+      const { client, early } = yield* listening()
+      assert.isUndefined(early, `the listen stream ended: ${JSON.stringify(early)}`)
+      assert.isTrue(client.received.some((m) => m.method === "notifications/subscriptions/acknowledged"))
+      const named = yield* listening({ "subscriptions/listen": 50 })
+      assert.deepStrictEqual(named.early?.error, { code: -32603, message: "Request timed out after 50 ms" })
     }))
 })
 

@@ -31,7 +31,8 @@ export interface Config {
   readonly default?: Duration.Input | undefined
   /**
    * Timeouts per method, overriding `default` (`"Infinity"`: none). `tasks/result`, which waits
-   * for a task to end, has no timeout unless it is named here.
+   * for a task to end, and `subscriptions/listen` (MCP 2026-07-28), a stream that lasts until the
+   * client leaves, have no timeout unless they are named here.
    */
   readonly methods?: { readonly [method: string]: Duration.Input } | undefined
 }
@@ -51,7 +52,8 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   const fallback = millisOf(config.default ?? defaultTimeout)
-  const overrides = new Map<string, number | undefined>([["tasks/result", undefined]])
+  // Requests that last as long as something else does, not as long as work: untimed by default.
+  const overrides = new Map<string, number | undefined>([["tasks/result", undefined], ["subscriptions/listen", undefined]])
   for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(input))
   return Middleware.make("timeout", {
     onRequest: (request, _context, next) => {
