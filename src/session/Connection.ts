@@ -129,8 +129,9 @@ export interface PushConnection {
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
   /**
    * From now until the request `related` is answered, messages of `route` (see
-   * {@link Outbound.route}) go with it: on its stream, after the route's requests that were
-   * waiting for somewhere to go. Transports without streams leave it out.
+   * {@link Outbound.route}) go with it: on its stream (Streamable HTTP opens it at once: the
+   * request may wait long), after the route's requests that were waiting for somewhere to go.
+   * Transports without streams leave it out.
    */
   readonly claimRoute?: ((related: JsonRpc.RequestId, route: string) => Effect.Effect<void>) | undefined
   /**

@@ -126,6 +126,33 @@ describe("tasks over Streamable HTTP", () => {
       yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
     }))
 
+  // Fails before: a tasks/result waiting on a running task produced nothing until the task ended,
+  // so the endpoint's requestTimeoutMillis (5 min by default, shorter than the default TTL of an
+  // hour) answered it 504 while the task still ran.
+  it.live("tasks/result on a task that runs past requestTimeoutMillis: its stream opens at once and ends with the result (no 504)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 300 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const created = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "slow",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 1_000, steps: 2 }, task: {} }
+        }, on(sessionId)).then(answerOf)
+      )
+      const taskId = created.result.task.taskId as string
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "r", method: "tasks/result", params: { taskId } }, on(sessionId))
+      )
+      assert.strictEqual(response.status, 200)
+      assert.include(response.headers.get("content-type") ?? "", "text/event-stream")
+      const result = yield* Effect.promise(() => nextMessage(sseReader(response), { events: 3, timeoutMillis: 5_000 }))
+      assert.strictEqual(result.id, "r")
+      assert.isUndefined(result.error, JSON.stringify(result))
+      assert.strictEqual(result.result._meta[RELATED].taskId, taskId)
+    }))
+
   // Spec flow (2025-11-25 tasks: "When the requestor encounters the input_required status, it
   // SHOULD preemptively call tasks/result"): the requestor polls tasks/get, sees input_required,
   // then calls tasks/result. The elicitation was emitted before any tasks/result was waiting and

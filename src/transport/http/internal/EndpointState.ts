@@ -669,9 +669,13 @@ export class Endpoint implements SessionHost {
     session.claim(route, pending)
     // A JSON answer cannot carry requests before it: held ones wait for a stream.
     if (pending.mode === "json") return Effect.void
+    // Its stream opens now, not at the route's first message: the request waits for as long as
+    // the route lasts (a task's `tasks/result`, up to its TTL), and one that produced nothing
+    // would be cut at the request timeout (504) while a stream gets its keep-alives.
+    const stream = pending.stream ?? this.openSse(session, pending)
     const held = session.takeHeld(route)
     if (held === undefined) return Effect.void
-    return this.emitHeld(session, pending.stream ?? this.openSse(session, pending), held)
+    return this.emitHeld(session, stream, held)
   }
 }
 
