@@ -79,6 +79,7 @@ import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import { StoreError } from "../store/StoreError.ts"
 import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
 import {
+  checkMemoryOptions,
   InvalidTaskCursor,
   type MemoryOptions,
   type InputDelivery,
@@ -668,6 +669,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
     const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
+    checkMemoryOptions(options, "TaskStore")
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
     const maxPerAddress = options.maxTasksPerAddress ?? 500

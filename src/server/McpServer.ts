@@ -555,6 +555,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
  * not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the work.
  * Past a limit, task creation is answered 429 with `data.limit` `"tasksPerRequestor"`,
  * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
+ * An option out of range (a limit that is `NaN` or below 1, a TTL of 0) is a `RangeError` here.
  *
  * Only a server that calls this carries the task machinery: a bundler drops it from the others.
  *
@@ -579,11 +580,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
  * @since 0.1.0
  * @category tasks
  */
-export const tasks = (options: TaskOptions = {}): Tasks => ({
-  _tag: "Tasks",
-  options,
-  make: (rerun) => TaskMachinery.make(options, rerun)
-})
+export const tasks = (options: TaskOptions = {}): Tasks => {
+  TaskMachinery.checkTaskOptions(options)
+  return { _tag: "Tasks", options, make: (rerun) => TaskMachinery.make(options, rerun) }
+}
 
 /** The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases. */
 export type TaskOptions = TaskMachinery.TaskOptions

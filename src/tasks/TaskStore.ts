@@ -245,9 +245,11 @@ export class TaskStore extends Context.Service<TaskStore, {
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {
-  /** The in-memory store; see {@link MemoryOptions}. */
-  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<TaskStore> =>
-    Layer.effect(TaskStore, makeMemory(options))
+  /** The in-memory store; see {@link MemoryOptions} (a `RangeError` for one out of range: {@link checkMemoryOptions}). */
+  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<TaskStore> => {
+    checkMemoryOptions(options, "TaskStore")
+    return Layer.effect(TaskStore, makeMemory(options))
+  }
 }
 
 /**
@@ -300,6 +302,42 @@ export interface MemoryOptions {
   readonly reapIntervalMillis?: number | undefined
 }
 
+/**
+ * Refuses limits and times that are not numbers of their kind, with a `RangeError` naming the
+ * option (`who` names the caller). A limit of `NaN` (a variable that does not parse) compared
+ * false with every count: it lifted the limit, and a TTL of `NaN` kept tasks forever; a TTL of 0
+ * made every task expired on creation. The three task limits are integers ≥ 1 or `Infinity`; the
+ * TTLs (but `minTtlMillis`, ≥ 0) and the reap interval numbers > 0 (`maxTtlMillis` and
+ * `defaultTtlMillis` may be `Infinity`); the poll interval a finite number ≥ 0.
+ *
+ * @since 0.2.0
+ */
+export const checkMemoryOptions = (options: MemoryOptions, who: string): void => {
+  const fail = (name: string, rule: string) => {
+    throw new RangeError(`${who}: ${name} must be ${rule}, got ${(options as Record<string, unknown>)[name]}`)
+  }
+  for (const name of ["maxTasks", "maxTasksPerOwner", "maxTasksPerAddress"] as const) {
+    const value = options[name]
+    if (value !== undefined && !(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
+      fail(name, "an integer >= 1 or Infinity")
+    }
+  }
+  for (const name of ["defaultTtlMillis", "maxTtlMillis"] as const) {
+    const value = options[name]
+    if (value !== undefined && !(value > 0)) fail(name, "a number > 0 (milliseconds)")
+  }
+  const { minTtlMillis, pollIntervalMillis, reapIntervalMillis } = options
+  if (minTtlMillis !== undefined && !(Number.isFinite(minTtlMillis) && minTtlMillis >= 0)) {
+    fail("minTtlMillis", "a finite number >= 0 (milliseconds)")
+  }
+  if (pollIntervalMillis !== undefined && !(Number.isFinite(pollIntervalMillis) && pollIntervalMillis >= 0)) {
+    fail("pollIntervalMillis", "a finite number >= 0 (milliseconds)")
+  }
+  if (reapIntervalMillis !== undefined && !(Number.isFinite(reapIntervalMillis) && reapIntervalMillis > 0)) {
+    fail("reapIntervalMillis", "a finite number > 0 (milliseconds)")
+  }
+}
+
 // ---------------------------------------------------------------------------
 // In memory
 // ---------------------------------------------------------------------------
@@ -333,6 +371,7 @@ interface Entry {
 /** Builds the in-memory store (the body of {@link TaskStore.layerMemory}). */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
+    checkMemoryOptions(options, "TaskStore")
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
     const maxPerAddress = options.maxTasksPerAddress ?? 500

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { taskProbe } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
+import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { connect, connectRaw, sdkError, settle } from "../server/McpServerHarness.ts"
 import {
   callAsTask,
@@ -170,4 +171,43 @@ describe("limits", () => {
       yield* settle(200)
       assert.strictEqual(taskProbe.steps, steps, "the work of an expired (unreachable) task is still running")
     }))
+})
+
+describe("options out of range", () => {
+  // Fails before: nothing was checked. A limit of NaN (e.g. `Number(process.env.X)` of a variable
+  // that does not parse) compared false with every count, lifting the limit; a TTL of 0 made every
+  // task expired as it was created; a lease of 0 renewed every millisecond.
+  it("are refused when made, with a RangeError naming the option", () => {
+    const bad: ReadonlyArray<[string, McpServer.TaskOptions]> = [
+      ["maxTasksPerOwner", { maxTasksPerOwner: Number.NaN }],
+      ["maxTasksPerOwner", { maxTasksPerOwner: 0 }],
+      ["maxTasks", { maxTasks: 2.5 }],
+      ["maxTasksPerAddress", { maxTasksPerAddress: -1 }],
+      ["defaultTtlMillis", { defaultTtlMillis: 0 }],
+      ["maxTtlMillis", { maxTtlMillis: Number.NaN }],
+      ["minTtlMillis", { minTtlMillis: Number.NaN }],
+      ["pollIntervalMillis", { pollIntervalMillis: -1 }],
+      ["reapIntervalMillis", { reapIntervalMillis: 0 }],
+      ["listPageSize", { listPageSize: Number.NaN }],
+      ["promoteAfterMillis", { promoteAfterMillis: Number.POSITIVE_INFINITY }],
+      ["leaseMillis", { leaseMillis: 0 }]
+    ]
+    for (const [name, options] of bad) {
+      assert.throws(() => McpServer.tasks(options), RangeError, `McpServer.tasks: ${name} must be`, name)
+    }
+    assert.throws(() => TaskStore.layerMemory({ maxTasksPerOwner: Number.NaN }), RangeError, "TaskStore: maxTasksPerOwner must be")
+    // What the limits document stays allowed: Infinity lifts one.
+    assert.doesNotThrow(() =>
+      McpServer.tasks({
+        maxTasks: Number.POSITIVE_INFINITY,
+        maxTasksPerOwner: 1,
+        maxTtlMillis: Number.POSITIVE_INFINITY,
+        minTtlMillis: 0,
+        pollIntervalMillis: 0,
+        listPageSize: 1,
+        promoteAfterMillis: 0,
+        leaseMillis: 1
+      })
+    )
+  })
 })

@@ -17,7 +17,7 @@ import { peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import { type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
+import { checkMemoryOptions, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -60,6 +60,28 @@ export interface TaskOptions extends MemoryOptions {
    * 15 000 ms (see `TaskSupervisor.SupervisorOptions`).
    */
   readonly leaseMillis?: number | undefined
+}
+
+/**
+ * Refuses task options out of range with a `RangeError` (`McpServer.tasks` checks them when it is
+ * called): the store's limits and times (see `TaskStore.checkMemoryOptions`, also for a provided
+ * store's options: a server that uses them names them), `listPageSize` a number >= 1,
+ * `promoteAfterMillis` a finite number >= 0, `leaseMillis` a finite number > 0 (0 or `NaN`
+ * renewed leases every millisecond).
+ */
+export const checkTaskOptions = (options: TaskOptions): void => {
+  checkMemoryOptions(options, "McpServer.tasks")
+  const fail = (name: string, rule: string, value: unknown) => {
+    throw new RangeError(`McpServer.tasks: ${name} must be ${rule}, got ${value}`)
+  }
+  const { leaseMillis, listPageSize, promoteAfterMillis } = options
+  if (listPageSize !== undefined && !(listPageSize >= 1)) fail("listPageSize", "a number >= 1", listPageSize)
+  if (promoteAfterMillis !== undefined && !(Number.isFinite(promoteAfterMillis) && promoteAfterMillis >= 0)) {
+    fail("promoteAfterMillis", "a finite number >= 0 (milliseconds)", promoteAfterMillis)
+  }
+  if (leaseMillis !== undefined && !(Number.isFinite(leaseMillis) && leaseMillis > 0)) {
+    fail("leaseMillis", "a finite number > 0 (milliseconds)", leaseMillis)
+  }
 }
 
 /** Tasks as the server uses them. */
