@@ -7,10 +7,10 @@
  * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
- * the shutdown timeout, or a second signal) or their answers were (a stdio client that did not
- * read them within the shutdown timeout), and 130 or 143 (SIGINT or SIGTERM) when the signal
- * came while nothing served yet (a Layer still building, a one-shot command): it interrupted work
- * that had nothing to drain. The transports say when they start serving
+ * the shutdown timeout, or a second signal) or their answers were (a client, over stdio or an SSE
+ * stream, that did not read them within the shutdown timeout), and 130 or 143 (SIGINT or
+ * SIGTERM) when the signal came while nothing served yet (a Layer still building, a one-shot
+ * command): it interrupted work that had nothing to drain. The transports say when they start serving
  * ({@link GracefulShutdownState.markServing}): a session's stdio (or other) connection open, a
  * Streamable HTTP endpoint up.
  *

@@ -157,9 +157,10 @@ export interface SessionOptions {
   /** Default timeout of server→client requests. Default 60 000 ms. */
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
-   * At end of input, how long in-flight requests may finish before they are interrupted; then, over
-   * a pulled connection (stdio) under a graceful shutdown, how long what the session wrote may take
-   * to go out (a client that does not read is given up on). Default 10 000 ms.
+   * At end of input, how long in-flight requests may finish before they are interrupted; then, under
+   * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
+   * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
+   * `session` option): a client that does not read is given up on. Default 10 000 ms.
    */
   readonly shutdownTimeoutMillis?: number | undefined
   /**

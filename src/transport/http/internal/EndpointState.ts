@@ -25,6 +25,7 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { HttpRequestInfo, Outbound } from "../../../session/Connection.ts"
+import type { GracefulShutdownState } from "../../../session/GracefulShutdown.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
@@ -63,6 +64,10 @@ export class Endpoint implements SessionHost {
   nextInternalId = 1
   /** The request timeouts of the POSTs waiting for their answer: one timer for all (see `awaitAnswer`). */
   readonly answerDeadlines = new Deadlines<Pending>(timeUp)
+  /** SSE response bodies started and not ended: what a graceful drain waits for once its sessions closed. */
+  private sseBodies = 0
+  /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
+  private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
   /** The `Allow` of its 405s (see `allowedMethods`). */
   readonly allow: string
@@ -192,6 +197,7 @@ export class Endpoint implements SessionHost {
     const body = Stream.fromQueue(connection.queue).pipe(
       Stream.onStart(Effect.sync(() => {
         connection.reading = true
+        this.sseBodies++
       })),
       Stream.encodeText,
       // Everything written out, the last event too: the stream's stored events can go.
@@ -208,6 +214,7 @@ export class Endpoint implements SessionHost {
         // connection the stream no longer has (dropped for not keeping up, or a resumption whose
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
         // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
+        if (connection.reading && --this.sseBodies === 0) this.bodiesEnded?.()
         connection.reading = false
         if (stream.connection === connection) {
           stream.connection = undefined
@@ -427,19 +434,50 @@ export class Endpoint implements SessionHost {
   /**
    * The graceful shutdown: new requests are refused (503 with a JSON-RPC error) and every session
    * ends as a DELETE ends it: in-flight requests finish (or are interrupted after the session's
-   * shutdown timeout) and their answers are sent. Completes when every session has closed.
+   * shutdown timeout) and their answers are sent. Completes when every session has closed and the
+   * SSE responses have written out what was queued for their clients (see {@link written}).
    */
-  get drain(): Effect.Effect<void> {
+  drain(shutdown: GracefulShutdownState): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closing = true
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
       // Not marked ended: the client's answers, cancellations and resumptions still reach them
-      // (new requests are refused by `closing`); each closes once its input has drained. Then a
-      // short grace lets the last answers (a 202, a final SSE event) reach their sockets before
-      // the server closes.
+      // (new requests are refused by `closing`); each closes once its input has drained. Then the
+      // SSE responses write out what their clients have not read yet, and a short grace lets the
+      // last answers (a 202, a JSON answer) reach their sockets before the server closes.
       return Effect.forEach(sessions, (session) => this.drainSession(session), { concurrency: "unbounded", discard: true })
-        .pipe(Effect.andThen(Effect.sleep(drainGraceMillis)))
+        .pipe(Effect.andThen(this.written(shutdown)), Effect.andThen(Effect.sleep(drainGraceMillis)))
+    })
+  }
+
+  /**
+   * Waits, after the drain, until every SSE response body has ended: the sessions closed their
+   * streams, and a body ends once it has handed its client everything queued for it (up to a
+   * connection's 1024 events: the server stopping sooner cut a client that reads slowly, its last
+   * events and answer lost). Within the sessions' `shutdownTimeoutMillis`, as over stdio: past it
+   * the clients that do not read are given up on (their responses are cut as the server stops),
+   * the drain is marked cut short and a warning says so. Nothing is done per request for it: the
+   * bodies are counted where they start and end.
+   */
+  private written(shutdown: GracefulShutdownState): Effect.Effect<void> {
+    const timeout = this.options.session?.shutdownTimeoutMillis ?? 10_000
+    const ended = Effect.callback<void>((resume) => {
+      if (this.sseBodies === 0) return resume(Effect.void)
+      this.bodiesEnded = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.bodiesEnded = undefined
+      })
+    })
+    return Effect.timeoutOrElse(ended, {
+      duration: timeout,
+      orElse: () =>
+        Effect.suspend(() => {
+          shutdown.markCutShort()
+          return Effect.logWarning(
+            `effect-mcp-server: ${this.sseBodies} SSE stream(s) not read for ${timeout} ms after the shutdown's drain: cut, their last events not delivered`
+          )
+        })
     })
   }
 

@@ -85,7 +85,7 @@ export const handler = (
     const graceful = yield* GracefulShutdown
     const release = graceful.hold()
     yield* Effect.addFinalizer(() => Effect.sync(release))
-    yield* Effect.forkScoped(Effect.andThen(graceful.requested, Effect.ensuring(endpoint.drain, Effect.sync(release))))
+    yield* Effect.forkScoped(Effect.andThen(graceful.requested, Effect.ensuring(endpoint.drain(graceful), Effect.sync(release))))
     return (request) => Effect.catchCause(handle(endpoint, request), unexpected)
   })
 
