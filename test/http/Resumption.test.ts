@@ -4,8 +4,9 @@
  * (the response included), never another stream's or another session's.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { freePort, freshStandalone, messagesOf, nodeFetch, on, openSession, post, readSse, ready, type SseEvent, serveEverything, sseReader } from "./support.ts"
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
@@ -232,5 +233,38 @@ describe("Streamable HTTP resumption: the last event", () => {
       yield* Effect.sleep(100)
       const after = yield* Effect.promise(() => resume(url, sessionId, events.find((event) => event.data.includes("progress"))!.id!))
       assert.strictEqual(after.status, 400, "forgotten once written out")
+    }))
+})
+
+describe("Streamable HTTP resumption: a session that ends while the store replays", () => {
+  // Fails before: the session's end was checked before the store was read, not after: the
+  // resumption was answered 200 with a stream attached to a session that had ended, a response
+  // nothing would ever end (a graceful drain then counted it as a client that did not read).
+  it.live("a GET with Last-Event-ID whose replay is slow, the session deleted meanwhile: 404, no stream left open", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      const reached = Deferred.makeUnsafe<void>()
+      const release = Deferred.makeUnsafe<void>()
+      const slow: EventStore.EventStoreShape = {
+        ...memory,
+        replayAfter: (sessionId, lastEventId) =>
+          Effect.andThen(
+            Effect.andThen(Deferred.succeed(reached, undefined), Deferred.await(release)),
+            memory.replayAfter(sessionId, lastEventId)
+          )
+      }
+      const { url } = yield* Effect.provideService(serveEverything(), EventStore.EventStore, slow)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // A call whose stream the server closes after its priming event, the call still running.
+      const response = yield* Effect.promise(() => post(url, call("r1", "test_reconnection"), on(sessionId)))
+      const [priming] = yield* Effect.promise(() => readSse(response))
+      const resuming = nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream", "last-event-id": priming!.id! }))
+      yield* Deferred.await(reached)
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(deleted.status, 200)
+      yield* Deferred.succeed(release, undefined)
+      const resumed = yield* Effect.promise(() => resuming)
+      resumed.destroy()
+      assert.strictEqual(resumed.response.status, 404)
     }))
 })

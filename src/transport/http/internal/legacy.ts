@@ -125,6 +125,9 @@ export const get = (
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    // A store's `touch` and `replayAfter` may take a while: the session may end meanwhile (a
+    // DELETE, its idle timeout), and a stream attached to it then would never be ended.
+    if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     const connection = new SseConnection(newConnectionQueue())
     const lastEventId = headers["last-event-id"]
     if (lastEventId !== undefined) {
@@ -133,6 +136,7 @@ export const get = (
       const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
+      if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       let replay = replayed.success
       // A live stream that has sent nothing but its priming event has nothing stored yet.
       if (replay === undefined && live !== undefined && !live.done && parsed!.seq === 0) {
