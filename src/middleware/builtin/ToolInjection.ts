@@ -10,7 +10,9 @@
  * - appends their wire descriptions to `tools/list`, on the last page (the result without a
  *   `nextCursor`), and drops registered tools of the same name from every page (an injected tool
  *   shadows a registered one);
- * - answers `tools/call` for their names, and calls `next` for every other name.
+ * - answers `tools/call` for their names, and calls `next` for every other name. A 2026-07-28
+ *   call over Streamable HTTP is checked against its `Mcp-Param-*` headers as a registered
+ *   tool's is (a mismatch is -32020).
  *
  * Injected tools are never in `server.tools`: they are not counted by it, and adding or removing
  * them sends no `list_changed`.
@@ -47,6 +49,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
+import { headerMismatch } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -119,7 +122,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/call", params.cause))
     const tool = byName.get(params.value.name)
     if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.value.name)}`))
-    return tool.call(params.value.arguments, context)
+    return call(tool, params.value.arguments, context)
   }
 
   return Middleware.make("tool-injection", {
@@ -141,7 +144,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     },
     onCallTool: (params, context, next) => {
       const tool = byName.get(params.name)
-      return tool === undefined ? next(params) : tool.call(params.arguments, context)
+      return tool === undefined ? next(params) : call(tool, params.arguments, context)
     },
     onRequest: (request, context, next) => {
       const effect: Effect.Effect<unknown, McpError.McpError> = next(request)
@@ -159,6 +162,16 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * Calls an injected tool as the server calls its own: a 2026-07-28 call over HTTP whose
+ * `Mcp-Param-*` headers disagree with its arguments is refused (-32020, SEP-2243), by the check the
+ * server's `tools/call` handler runs (an injected tool never reaches that handler).
+ */
+const call = (tool: Tool.Registered, args: unknown, context: RequestContext): ReturnType<Tool.Registered["call"]> => {
+  const mismatch = context.http === undefined ? undefined : headerMismatch(tool.wire, args, context)
+  return mismatch === undefined ? tool.call(args, context) : Exit.fail(mismatch)
+}
 
 const decodeCallParams = Schema.decodeUnknownExit(Schemas.CallToolRequestParams())
 const decodeListParams = Schema.decodeUnknownExit(Schemas.PaginatedRequestParams())

@@ -1,7 +1,8 @@
 /**
  * The `Mcp-Param-*` check of a 2026-07-28 `tools/call` over HTTP (SEP-2243), shared by the
- * `tools/call` handler and the middleware that may answer a call without it (`ResponseCache`): a
- * call whose mirrored headers disagree with its arguments is refused wherever it is answered.
+ * `tools/call` handler and the middlewares that may answer a call without it (`ResponseCache`,
+ * `ToolInjection`): a call whose mirrored headers disagree with its arguments is refused wherever
+ * it is answered.
  *
  * @internal
  */

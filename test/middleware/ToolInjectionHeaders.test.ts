@@ -1,0 +1,80 @@
+/**
+ * ToolInjection and the `Mcp-Param-*` headers of MCP 2026-07-28 over Streamable HTTP (SEP-2243):
+ * an injected tool's call whose mirrored header disagrees with its argument (or lacks it) is
+ * refused (-32020, HTTP 400), as a registered tool's is, whether the server has tools of its own
+ * (the call reaches the middleware's `onCallTool`) or none (its `onRequest` answers). Raw `fetch`
+ * on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
+import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
+import { serveOnFreePort } from "../http/support.ts"
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {}
+}
+
+/** A 2026-07-28 tools/call of `routed` with `region`, its `Mcp-Param-Region` header as given. */
+const call = async (url: string, region: string, header: string | undefined) => {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json",
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": "tools/call",
+    "mcp-name": "routed"
+  }
+  if (header !== undefined) headers["mcp-param-region"] = header
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "routed", arguments: { region }, _meta: meta }
+    })
+  })
+  return { status: response.status, message: (await response.json()) as any }
+}
+
+const Routed = ToolInjection.tool({
+  name: "routed",
+  parameters: Tool.jsonSchema({
+    type: "object",
+    properties: { region: { type: "string", "x-mcp-header": "Region" } },
+    required: ["region"]
+  }),
+  handler: (args) => Effect.succeed(`Region: ${String((args as { readonly region?: unknown }).region)}`)
+})
+
+const Own = McpServer.tool({ name: "own", handler: () => Effect.succeed("own") })
+
+describe("ToolInjection and Mcp-Param-* headers", () => {
+  for (const [label, components] of [
+    ["beside the server's own tools", Layer.mergeAll(Own, ToolInjection.layer(Routed))],
+    ["on a server without tools of its own", ToolInjection.layer(Routed)]
+  ] as const) {
+    it.live(`${label}: a mismatching or missing header is -32020, a matching one is answered`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "injected-headers", version: "1" },
+            components,
+            StreamableHttp.make({ host: "127.0.0.1", port })
+          ).pipe(Effect.provide(Logger.layer([])))
+        )
+        const agreeing = yield* Effect.promise(() => call(url, "eu", "eu"))
+        assert.strictEqual(agreeing.status, 200)
+        assert.strictEqual(agreeing.message.result.content[0].text, "Region: eu")
+        for (const header of ["us", undefined]) {
+          const refused = yield* Effect.promise(() => call(url, "eu", header))
+          assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], String(header))
+          assert.include(refused.message.error?.message, "mcp-param-region")
+        }
+      }))
+  }
+})
