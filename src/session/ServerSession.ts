@@ -469,6 +469,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   private inBatch = false
   /** unsolicited messages produced before `notifications/initialized`, sent after it */
   private held: Array<JsonRpc.Notification> | undefined = undefined
+  /** `notifications/initialized` received while `initialize` was being answered: applied after the answer */
+  private pipelinedInitialized: JsonRpc.Notification | undefined = undefined
   /** messages produced outside a batch that did not fit in the outbound Queue, in order */
   private overflow: Array<Outbound> = noOutbound
   private flushing = false
@@ -743,11 +745,17 @@ class SessionImpl extends Scheduler implements ServerSession {
   private onNotification(notification: JsonRpc.Notification): void {
     switch (notification.method) {
       case "notifications/initialized":
-        if (this.phase === "initialized") {
-          this.phase = "operational"
-          const held = this.held
-          this.held = undefined
-          if (held !== undefined) for (const message of held) this.send(message, undefined)
+        switch (Lifecycle.initializedNotice(this.phase)) {
+          case "apply":
+            this.becomeOperational()
+            break
+          case "defer":
+            // Sent before the `initialize` answer, which is still being made (asynchronously): it
+            // takes effect, and middleware observes it, once that answer is sent (`finished`).
+            if (this.pipelinedInitialized === undefined) {
+              this.pipelinedInitialized = notification
+              return
+            }
         }
         break
       case "notifications/cancelled":
@@ -763,6 +771,25 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */
   observeRefused(value: unknown, error: JsonRpc.ErrorObject): void {
     this.observeInvalid(value, error)
+  }
+
+  /** `notifications/initialized` took effect: what was held for it goes out. */
+  private becomeOperational(): void {
+    this.phase = "operational"
+    const held = this.held
+    this.held = undefined
+    if (held !== undefined) for (const message of held) this.send(message, undefined)
+  }
+
+  /**
+   * The `initialize` answer is sent (or given up) and a pipelined `notifications/initialized`
+   * waited for it: applied now, after that answer, if `initialize` succeeded (the phase is
+   * `"initialized"`); dropped if it failed (the session is new again: the client may retry).
+   */
+  private initializeAnswered(): void {
+    const notification = this.pipelinedInitialized!
+    this.pipelinedInitialized = undefined
+    if (this.phase === "initialized") this.onNotification(notification)
   }
 
   private observeInvalid(value: unknown, error: JsonRpc.ErrorObject): void {
@@ -836,9 +863,12 @@ class SessionImpl extends Scheduler implements ServerSession {
     const request = inflight.request
     if (request === undefined) {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
-    } else if (!inflight.cancelled) {
-      this.respond(request, exit, inflight.version, inflight.interrupted)
+      return
     }
+    if (!inflight.cancelled) this.respond(request, exit, inflight.version, inflight.interrupted)
+    // A `notifications/initialized` that came before this answer waited for it (one field read
+    // per request otherwise).
+    if (this.pipelinedInitialized !== undefined && request.method === "initialize") this.initializeAnswered()
   }
 
   /** Nothing runs or waits: a drain waiting for that resumes. */

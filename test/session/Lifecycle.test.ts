@@ -45,3 +45,21 @@ describe("Lifecycle.admit", () => {
     })
   }
 })
+
+describe("Lifecycle.initializedNotice", () => {
+  // phase → what becomes of notifications/initialized
+  const rows: ReadonlyArray<readonly [Phase, "apply" | "defer" | "pass"]> = [
+    ["initialized", "apply"],
+    // Pipelined: sent before the initialize answer, which is still being made.
+    ["initializing", "defer"],
+    ["new", "pass"],
+    ["operational", "pass"],
+    ["modern", "pass"],
+    ["closed", "pass"]
+  ]
+  for (const [phase, expected] of rows) {
+    it(`${phase} → ${expected}`, () => {
+      assert.strictEqual(Lifecycle.initializedNotice(phase), expected)
+    })
+  }
+})

@@ -12,6 +12,10 @@
  *   refused naming the versions it serves (`Negotiation.initializeAfterModern`).
  * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
  * - `initialize` comes once per session (a stateless session takes it from anyone).
+ * - `notifications/initialized` takes effect once `initialize` was answered; one that arrives
+ *   while `initialize` is still being answered (a client that does not wait for the answer, and
+ *   a handler or middleware that answers asynchronously) waits for that answer, and is dropped if
+ *   `initialize` failed ({@link initializedNotice}).
  * - A closed session answers nothing.
  *
  * @internal
@@ -71,3 +75,13 @@ export const admit = (
   if (method === "initialize" && !stateless) return initializeTwice
   return dispatch
 }
+
+/**
+ * What becomes of `notifications/initialized` in `phase`: `"apply"` once `initialize` was answered
+ * (the session becomes operational); `"defer"` while `initialize` is being answered: the client
+ * sent it without waiting for the answer (pipelined, as a hand-written client or a proxy may),
+ * so it is applied once the answer is sent, or dropped if `initialize` failed; `"pass"` otherwise
+ * (it changes nothing; middleware still observes it).
+ */
+export const initializedNotice = (phase: Phase): "apply" | "defer" | "pass" =>
+  phase === "initialized" ? "apply" : phase === "initializing" ? "defer" : "pass"
