@@ -3,15 +3,20 @@
  * waiting for its answer (pipelined: a hand-written client, a proxy), to a server whose
  * `initialize` is answered asynchronously (an `onInitialize` middleware that does I/O): the
  * notification takes effect once the answer is sent, so the list changes held until then go out;
- * it is dropped when `initialize` fails. Raw messages over an in-memory pair, the real server.
+ * it is dropped when `initialize` fails. Raw messages over an in-memory pair, the real server; and
+ * over stdio, a child process.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InMemory, McpError, McpRequestContext, McpServer, Middleware } from "../../src/index.ts"
+import { fileURLToPath } from "node:url"
 import { initializeRequest } from "../e2e/harness.ts"
+import { spawnNode } from "../support/child.ts"
 import { recorder } from "../support/recorder.ts"
+
+const slowInitializeServer = fileURLToPath(new URL("../fixtures/slow-initialize-server.ts", import.meta.url))
 
 /** A tool whose call changes the list of tools (what a server adding a tool at runtime tells its clients). */
 const Change = McpServer.tool({
@@ -104,4 +109,15 @@ describe("notifications/initialized sent before the initialize answer", () => {
       yield* client.wait(isListChanged)
       assert.deepStrictEqual(seen, ["notifications/initialized"])
     }))
+
+  it.live("over stdio: both in one write, then a call whose list change reaches the client", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(slowInitializeServer)
+      running.child.stdin!.write(`${JSON.stringify(initializeRequest("init"))}\n${JSON.stringify(initialized)}\n`)
+      const answered = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === "init"), 10_000))
+      assert.strictEqual(answered?.result?.protocolVersion, "2025-11-25")
+      running.send(callChange(1))
+      const changed = yield* Effect.promise(() => running.until(() => running.messages().find(isListChanged), 3_000))
+      assert.isDefined(changed, `no list change; received ${JSON.stringify(running.messages())}`)
+    }), 30_000)
 })
