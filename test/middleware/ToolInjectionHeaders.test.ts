@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
+import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { serveOnFreePort } from "../http/support.ts"
 
@@ -77,4 +78,27 @@ describe("ToolInjection and Mcp-Param-* headers", () => {
         }
       }))
   }
+
+  it.live("a ResponseCache outside the injection refuses a mismatching call of an injected tool, not answered from the cache", () =>
+    Effect.gen(function*() {
+      // Made first: outermost in the stack, it sees the injected tool's calls before the injection.
+      const cache = ResponseCache.layer({ callTools: ["routed"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
+      const injected = ToolInjection.layer(Routed)
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "injected-cached-headers", version: "1" },
+          Layer.mergeAll(cache, injected),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ).pipe(Effect.provide(Logger.layer([])))
+      )
+      for (let i = 0; i < 2; i++) {
+        const agreeing = yield* Effect.promise(() => call(url, "eu", "eu"))
+        assert.strictEqual(agreeing.status, 200)
+        assert.strictEqual(agreeing.message.result.content[0].text, "Region: eu")
+      }
+      for (const header of ["us", undefined]) {
+        const refused = yield* Effect.promise(() => call(url, "eu", header))
+        assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], String(header))
+      }
+    }))
 })

@@ -62,7 +62,7 @@ import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
-import { headerMismatch } from "../../server/internal/paramHeaders.ts"
+import { headerMismatch, toolWire } from "../../server/internal/paramHeaders.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -310,8 +310,9 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
           if (!callTools.has(call.name)) return next(params)
           // A 2026-07-28 call over HTTP whose `Mcp-Param-*` headers disagree with its arguments is
           // refused (-32020) by the handler: refused here too, not answered from the cache.
-          const tool = context.http === undefined ? undefined : server.tools.get(call.name)
-          const mismatch = tool === undefined ? undefined : headerMismatch(tool.wire, call.arguments, context)
+          // An injected tool's (`ToolInjection`) too: the registry does not hold it.
+          const wire = context.http === undefined ? undefined : toolWire(server, call.name)
+          const mismatch = wire === undefined ? undefined : headerMismatch(wire, call.arguments, context)
           if (mismatch !== undefined) return Exit.fail(mismatch)
         }
         // Params nested deeper than any a cached method takes are not cached.

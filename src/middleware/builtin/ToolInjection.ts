@@ -49,7 +49,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
-import { headerMismatch } from "../../server/internal/paramHeaders.ts"
+import { headerMismatch, injectTools } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -83,7 +83,12 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
     const context = yield* Effect.context<never>()
     const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
-    return middleware(tools)
+    const built = middleware(tools)
+    // Known to the middlewares that check a call's `Mcp-Param-*` headers without calling it
+    // (`ResponseCache` answering from its store), while the Layer lives.
+    const forget = injectTools(server, tools)
+    yield* Effect.addFinalizer(() => Effect.sync(forget))
+    return built
   })) as Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>>
 
 /**
