@@ -22,7 +22,10 @@ export type Phase =
    * (`initialize` is not a method of that era)
    */
   | "modern"
-  /** `initialize` is being answered */
+  /**
+   * `initialize` is being answered (a `notifications/initialized` sent meanwhile, without waiting
+   * for the answer, takes effect once the answer is sent)
+   */
   | "initializing"
   /** `initialize` answered; waiting for `notifications/initialized` (requests are accepted) */
   | "initialized"
