@@ -94,7 +94,8 @@ export interface Connection {
    * Completes once everything written has left the transport's own buffers (stdio: reached the
    * pipe). The session waits for it at its end, after its writer (under a graceful shutdown within
    * its `shutdownTimeoutMillis`: a client that does not read cannot hold the process the signal is
-   * to stop). Transports whose writes are done when `write` completes leave it out.
+   * to stop; so too when its input failed or it was interrupted). Transports whose writes are done
+   * when `write` completes leave it out.
    */
   readonly flush?: Effect.Effect<void> | undefined
   /**

@@ -24,7 +24,8 @@
  * At end of input the session stops reading, lets in-flight requests finish (or interrupts them
  * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
  * written everything (under a graceful shutdown, within `shutdownTimeoutMillis` again: a client
- * that does not read does not hold the process).
+ * that does not read does not hold the process). When its input fails or it is interrupted it
+ * stops what runs, and writes what it had produced within `shutdownTimeoutMillis`.
  *
  * Over a push connection (Streamable HTTP) there is no read loop and no writer fiber: the
  * transport pushes messages in with `SessionInput.receive`, asynchronous messages wait in a
@@ -160,7 +161,8 @@ export interface SessionOptions {
    * At end of input, how long in-flight requests may finish before they are interrupted; then, under
    * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
    * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
-   * `session` option): a client that does not read is given up on. Default 10 000 ms.
+   * `session` option): a client that does not read is given up on. Over a pulled connection, the
+   * same bound on what it wrote when its input failed or it was interrupted. Default 10 000 ms.
    */
   readonly shutdownTimeoutMillis?: number | undefined
   /**
@@ -194,6 +196,8 @@ export interface SessionOptions {
  * the connection broke, and, when interrupted, interrupts every in-flight request. Under a
  * graceful shutdown, output the client has not taken `shutdownTimeoutMillis` after the drain is
  * given up (the drain marked cut short): a client that does not read does not hold the process.
+ * When the input fails or the run is interrupted nothing is drained, but what the session had
+ * produced is still written, within `shutdownTimeoutMillis` (not after a broken output).
  *
  * Over a {@link PushConnection} it succeeds as soon as the session has started and its
  * {@link SessionInput} is attached; the transport then ends the session with `end` or `interrupt`.
@@ -241,33 +245,50 @@ export const run = <E>(
       Effect.andThen(Fiber.join(writer)),
       Effect.andThen(connection.flush ?? Effect.void)
     )
+    // A broken output: the writer's failure, which ended the session (nothing more can go out).
+    let writerFailure: Cause.Cause<TransportFailure> | undefined
     // A failed write in the writer fiber ends the session as well (without a race: no extra fibers per session).
     yield* Effect.withFiber((main) => {
       const stop = writer.addObserver((exit) => {
-        if (exit._tag === "Failure") main.interruptUnsafe()
+        if (exit._tag !== "Failure") return
+        if (!Cause.hasInterruptsOnly(exit.cause)) writerFailure = exit.cause
+        main.interruptUnsafe()
       })
-      const unflushed = () =>
+      const unflushed = (when: string) =>
         Effect.suspend(() => {
           stop()
           writer.interruptUnsafe()
           Queue.shutdownUnsafe(queue) // an overflow still waiting for room goes too
-          return session.unflushed()
+          return session.unflushed(when)
         })
       // Raced, then given up: giving up interrupts the writer, which would end the flush first.
       const givenUp = Effect.andThen(shutdown.requested, Effect.as(Effect.sleep(session.shutdownTimeout), true))
       const bounded = Effect.flatMap(
         Effect.raceFirst(Effect.as(flushed, false), givenUp),
-        (gaveUp) => gaveUp ? Effect.suspend(unflushed) : Effect.void
+        (gaveUp) => gaveUp ? unflushed("after the shutdown's drain") : Effect.void
       )
-      return Effect.ensuring(Effect.andThen(serve, bounded), Effect.sync(stop))
+      // The input failed (a read error such as EIO, a pipe closed before its end) or the session
+      // was interrupted: nothing is drained (what still runs is stopped), but what the session had
+      // produced still goes out, within `shutdownTimeoutMillis`: else the process, which ends
+      // next, drops it (the client loses answers it may be waiting for), and a client that does
+      // not read must not hold it longer. Not after a broken output: nothing can go out. Run as
+      // a finalizer (uninterruptible: a second interruption does not cut it, the bound does);
+      // the session's failure or interruption stands.
+      const last = (exit: Exit.Exit<void, TransportFailure>) =>
+        exit._tag === "Success" || writerFailure !== undefined ? Effect.void : Effect.suspend(() => {
+          stop() // a write failing now does not replace the session's own cause
+          session.close()
+          const timedOut = Effect.as(Effect.sleep(session.shutdownTimeout), true)
+          const when = Cause.hasInterruptsOnly(exit.cause) ? "after it was interrupted" : "after it failed"
+          return Effect.flatMap(
+            Effect.raceFirst(Effect.as(Effect.exit(flushed), false), timedOut),
+            (gaveUp) => gaveUp ? unflushed(when) : Effect.void
+          )
+        })
+      return Effect.ensuring(Effect.onExit(Effect.andThen(serve, bounded), last), Effect.sync(stop))
     }).pipe(
-      Effect.catchCause((cause) => {
-        // The writer's failure, not its interruption (the session's own, when it gave up on the output).
-        const failed = writer.pollUnsafe()
-        return failed !== undefined && failed._tag === "Failure" && !Cause.hasInterruptsOnly(failed.cause)
-          ? Effect.failCause(failed.cause)
-          : Effect.failCause(cause)
-      })
+      // The writer's failure, not the interruption it caused.
+      Effect.catchCause((cause) => Effect.failCause(writerFailure ?? cause))
     )
   }))
 
@@ -1188,14 +1209,14 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * A pulled session's output did not go out within the bound a graceful shutdown gives it after
-   * the drain (see `run`): its client does not read. The drain was cut short (the exit code says
-   * so), the last messages lost.
+   * A pulled session's output did not go out within the bound it had (see `run`: after a graceful
+   * shutdown's drain, or `when` the session failed or was interrupted): its client does not read.
+   * The last messages are lost; under a shutdown, the drain was cut short (the exit code says so).
    */
-  unflushed(): Effect.Effect<void> {
+  unflushed(when: string): Effect.Effect<void> {
     this.shutdown.markCutShort()
     return Effect.logWarning(
-      `MCP session ${this.id}: the output was not read for ${this.shutdownTimeout} ms after the shutdown's drain: the last messages were not delivered`
+      `MCP session ${this.id}: the output was not read for ${this.shutdownTimeout} ms ${when}: the last messages were not delivered`
     )
   }
 

@@ -8,7 +8,9 @@
  * process built on it exits with code 0), however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
  * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
- * (exit 143).
+ * (exit 143). When the input fails (EIO, a pipe or socket closed before its end) or the run is
+ * interrupted, nothing is drained, but the answers already produced are still flushed, within
+ * `shutdownTimeoutMillis`, before `run` fails or ends interrupted.
  *
  * @since 0.1.0
  */
@@ -90,7 +92,8 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short (a
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
- * after a failure (see `GracefulShutdown.runMain`).
+ * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
+ * written first, within `shutdownTimeoutMillis`).
  *
  * **Example** (The main program of a stdio server)
  *

@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
+import type { Socket } from "node:net"
 
 /** How a child exited: its exit code, or the signal that ended it. */
 export interface Exited {
@@ -20,8 +21,11 @@ export interface NodeChildOptions {
   readonly cwd?: string | undefined
   /** Its whole environment (default: this process's). */
   readonly env?: NodeJS.ProcessEnv | undefined
-  /** Its stdin: a pipe to write to (the default), or none. */
-  readonly stdin?: "pipe" | "ignore" | undefined
+  /**
+   * Its stdin: a pipe to write to (the default), none, or a socket of the test's own (connected:
+   * its descriptor is given to the child; the test writes to, or resets, its peer).
+   */
+  readonly stdin?: "pipe" | "ignore" | Socket | undefined
   /** An IPC channel too (`child.send`). */
   readonly ipc?: boolean | undefined
 }

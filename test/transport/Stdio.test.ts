@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
 import { PassThrough, Readable } from "node:stream"
 import { GracefulShutdown, McpServer, Stdio } from "../../src/index.ts"
 
@@ -189,13 +190,16 @@ describe("Stdio transport: an output nobody reads", () => {
     }))
 
   // Fails before the fix: the reader waited in its write for an output no one read, and never
-  // learned that its input had failed: the server never ended.
-  it.live("an input that fails while the reader waits on the output: the server ends, failed with the input's error", () =>
+  // learned that its input had failed: the server never ended. (It waits for that output the
+  // shutdown timeout now, as an input that failed leaves it: see the next tests.)
+  it.live("an input that fails while the reader waits on the output: the server ends after the shutdown timeout, failed with the input's error", () =>
     Effect.gen(function*() {
       const stdin = new PassThrough()
       const stdout = new PassThrough() // never read
       const Big = McpServer.prompt({ name: "big", handler: () => Effect.succeed("x".repeat(256 * 1024)) })
-      const fiber = yield* Effect.forkChild(McpServer.serve({ name: "s", version: "1" }, Big, Stdio.make({ stdin, stdout })))
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, Big, Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis: 100 })
+      )
       stdin.write(
         initialize +
           `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n` +
@@ -208,6 +212,87 @@ describe("Stdio transport: an output nobody reads", () => {
       assert.isDefined(exit, "the server ended")
       assert.isTrue(Exit.isFailure(exit!), String(exit))
       assert.include(String(exit), "reading input failed")
+      stdout.destroy()
+    }))
+})
+
+/**
+ * A server whose three answers come from its writer fiber, 64 KiB each, 20 ms apart: over an
+ * output that is not read, the first waits in the output's buffer and the others in the session's
+ * queue. Its fiber, its streams, and the output's bytes once it is read.
+ */
+const answeringLater = (shutdownTimeoutMillis: number) =>
+  Effect.gen(function*() {
+    const stdin = new PassThrough()
+    const stdout = new PassThrough() // read only when the test says
+    const Later = McpServer.prompt({
+      name: "later",
+      arguments: { ms: Schema.NumberFromString },
+      handler: ({ ms }) => Effect.as(Effect.sleep(ms), "x".repeat(64 * 1024))
+    })
+    const fiber = yield* Effect.forkChild(
+      McpServer.serve({ name: "s", version: "1" }, Later, Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis })
+    )
+    const get = (id: number, ms: number) =>
+      `${JSON.stringify({ jsonrpc: "2.0", id, method: "prompts/get", params: { name: "later", arguments: { ms: String(ms) } } })}\n`
+    stdin.write(initialize + `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n` + get(2, 1) + get(3, 20) + get(4, 40))
+    yield* Effect.sleep(200)
+    assert.isAbove(stdout.writableLength, 0, "the first answer waits in the output's buffer")
+    let output = ""
+    const read = () => void stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    return { fiber, stdin, stdout, read, output: () => output }
+  })
+
+/** The ids of the JSON-RPC answers in `output` whose prompt text is whole (64 KiB). */
+const wholeAnswers = (output: string) =>
+  output.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line)).filter((m) =>
+    m.result?.messages?.[0]?.content?.text?.length === 64 * 1024
+  ).map((m) => m.id)
+
+/** The whole answers read once all three are (or after 2 s: those read then), as the output's last chunks are read a turn later. */
+const allAnswers = (output: () => string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 200 && wholeAnswers(output()).length < 3; i++) yield* Effect.sleep(10)
+    return wholeAnswers(output())
+  })
+
+describe("Stdio transport: a session that ends without a drain delivers what it had produced", () => {
+  // Fails before the fix: the session stopped its writer as it failed, the answers still in its
+  // queue were dropped (the client got answer 2 only).
+  it.live("an input that fails: a client that reads on gets every answer; the server fails with the input's error", () =>
+    Effect.gen(function*() {
+      const { fiber, stdin, read, output } = yield* answeringLater(5_000)
+      stdin.destroy(new Error("read EIO"))
+      yield* Effect.sleep(100)
+      read()
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isFailure(exit!), String(exit))
+      assert.include(String(exit), "reading input failed")
+      assert.deepStrictEqual(yield* allAnswers(output), [2, 3, 4])
+    }))
+
+  // Fails before the fix: as above, the answers in the queue dropped.
+  it.live("a run interrupted: a client that reads on gets every answer; the run ends interrupted", () =>
+    Effect.gen(function*() {
+      const { fiber, read, output } = yield* answeringLater(5_000)
+      const interrupted = yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* Effect.sleep(100)
+      read()
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.hasInterrupts(exit!), String(exit))
+      yield* Fiber.join(interrupted)
+      assert.deepStrictEqual(yield* allAnswers(output), [2, 3, 4])
+    }))
+
+  it.live("a run interrupted, its output never read: it ends after the shutdown timeout", () =>
+    Effect.gen(function*() {
+      const { fiber, stdout } = yield* answeringLater(100)
+      fiber.interruptUnsafe()
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.hasInterrupts(exit!), String(exit))
       stdout.destroy()
     }))
 })
