@@ -107,7 +107,10 @@ export interface Options {
   /**
    * How long a request may wait before anything is produced for it (its response, or a first
    * message that opens its SSE stream); then it is answered 504. A request already streaming is
-   * not cut (its progress shows it is alive). Default 5 min.
+   * not cut (its progress shows it is alive). A 2025-11-25 `tasks/result` waiting on a running
+   * task streams at once, so it is not cut, unless its answer must be JSON (`responseMode: "json"`,
+   * or a client that accepts only JSON): then a task running longer gets the 504, and the client
+   * calls `tasks/result` again (or polls `tasks/get`). Default 5 min.
    */
   readonly requestTimeoutMillis?: number | undefined
   /** The `retry:` (ms) of priming events. Default 1 000. */
