@@ -112,7 +112,8 @@ export interface Options {
   readonly maxSubscriptionsPerSession?: number | undefined
   /**
    * Advertise a component kind even while none is registered (for servers that add them at run
-   * time). By default a kind is advertised when a session starts with at least one registered.
+   * time). By default a kind is advertised when a session starts with at least one registered (a
+   * stateless session, shared by many clients for the server's life: when each request comes).
    */
   readonly capabilities?: {
     readonly tools?: boolean | undefined
@@ -218,6 +219,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const wake = yield* Queue.sliding<void>(1)
     // Changes are counted so that a session is told only of changes made after it opened.
     let changeCount = 0
+    // Changes of the middleware stack (see `current`).
+    let stackChanges = 0
     const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
     const listeners = new Set<(kind: Kind) => void>()
     const updateListeners = new Set<(uri: string) => void>()
@@ -454,24 +457,31 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       })
     }
 
-    // Sessions share one low-level server until a component list or the middleware changes.
+    // Sessions share one low-level server until a component list, the middleware or the extensions
+    // change. Checked per request of the shared stateless session (it follows `current`): one
+    // number for the components and the middleware stack (changed only through `stack`), and the
+    // extensions, few, compared by identity.
     let cached: {
-      readonly changeCount: number
-      readonly middleware: ReadonlyArray<unknown>
+      readonly revision: number
       readonly extensions: ReadonlyArray<unknown>
       readonly server: LowLevelServer.LowLevelServer
     } | undefined
     const current = (): LowLevelServer.LowLevelServer => {
-      if (
-        cached !== undefined && cached.changeCount === changeCount && cached.middleware.length === middleware.length &&
-        cached.middleware.every((m, i) => m === middleware[i]) && cached.extensions.length === extensions.length &&
-        cached.extensions.every((e, i) => e === extensions[i])
-      ) return cached.server
-      cached = { changeCount, middleware: [...middleware], extensions: [...extensions], server: lowLevel() }
+      if (cached !== undefined && cached.revision === changeCount + stackChanges && sameExtensions(cached.extensions)) {
+        return cached.server
+      }
+      cached = { revision: changeCount + stackChanges, extensions: [...extensions], server: lowLevel() }
       return cached.server
+    }
+    const sameExtensions = (seen: ReadonlyArray<unknown>): boolean => {
+      if (seen.length !== extensions.length) return false
+      for (let i = 0; i < seen.length; i++) if (seen[i] !== extensions[i]) return false
+      return true
     }
 
     const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
+      // A stateless session (Streamable HTTP's shared one) answers many clients for the server's
+      // whole life, each request standing alone: it answers each by the server as it is then.
       current().run(transport, {
         ...runOptions,
         onOpen: (session) => {
@@ -485,7 +495,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
         }
-      }).pipe(
+      }, runOptions?.stateless === true ? current : undefined).pipe(
         Effect.provide(clientLogger),
         // Handlers and middleware find the server in every request (so registrations need not capture it).
         Effect.provideService(McpServer, service)
@@ -499,11 +509,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       prompts,
       middleware,
       stack: (rank, added) => {
+        stackChanges++
         let at = 0
         while (at < ranks.length && ranks[at]! <= rank) at++
         middleware.splice(at, 0, ...added)
         ranks.splice(at, 0, ...added.map(() => rank))
         return () => {
+          stackChanges++
           for (const m of added) {
             // This registration's entry (the same middleware may be in the stack twice, at two ranks).
             let index = -1
