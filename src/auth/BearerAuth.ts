@@ -47,7 +47,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
-import { createLocalJWKSet, createRemoteJWKSet, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
@@ -173,7 +173,8 @@ export interface JwtOptions {
    * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`,
    * at most once a second (so a flood of made-up `kid`s does not flood the authorization server):
    * a token whose `kid` the keys fetched in the last second lack is refused `401` without asking
-   * again, even if the authorization server has gone down since.
+   * again, even if the authorization server has gone down since. A fetch that fails is not tried
+   * again for a second either: meanwhile a token that needs the keys fetched is `503` at once.
    */
   readonly jwksUrl?: string | undefined
   /** A static key instead: a JWKS document, a PEM public key (SPKI), or a key object. */
@@ -223,9 +224,15 @@ export const jwt = (options: JwtOptions): Verifier => {
   }
   const key = options.key
   let getKey: JWTVerifyGetKey
+  // When the last fetch of the JWKS failed (see `fetchAfterCooldown`); never set without a JWKS URL.
+  const lastFailure = { at: Number.NEGATIVE_INFINITY }
   if (options.jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-    getKey = createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge, cooldownDuration: 1_000 })
+    getKey = createRemoteJWKSet(new URL(options.jwksUrl), {
+      cacheMaxAge,
+      cooldownDuration: refetchCooldownMillis,
+      [customFetch]: fetchAfterCooldown(lastFailure)
+    })
   } else if (typeof key === "string") {
     // A PEM key is imported for the algorithm the token names (an EC key cannot be an RS256 key),
     // once per algorithm; the allowed algorithms are still checked by jwtVerify.
@@ -265,13 +272,35 @@ export const jwt = (options: JwtOptions): Verifier => {
           }
           return principalOf(payload, qualified)
         },
-        catch: (error): InvalidToken | VerifierUnavailable =>
-          unavailable(error)
-            ? new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
-            : new InvalidToken({ description: describeJoseError(error) })
+        catch: (error): InvalidToken | VerifierUnavailable => {
+          if (!unavailable(error)) return new InvalidToken({ description: describeJoseError(error) })
+          // A fetch refused for the cooldown does not start another one: the next real fetch
+          // comes a cooldown after the last one that failed, however many tokens arrive meanwhile.
+          if (!(error instanceof JwksCoolingDown)) lastFailure.at = Date.now()
+          return new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
+        }
       })
   }
 }
+
+/** The least time between two fetches of a JWKS (jose's cooldown, and ours after a failure). */
+const refetchCooldownMillis = 1_000
+
+/** A JWKS fetch not made: the last one failed less than {@link refetchCooldownMillis} ago. */
+class JwksCoolingDown extends Error {}
+
+/**
+ * The JWKS fetch, refused (without asking the authorization server) for a second after a fetch
+ * that failed. jose's own cooldown starts at a fetch that succeeded: while the authorization
+ * server failed (an error status, no answer, a body that is no JWKS), every token with a `kid` the
+ * cached keys lack (a flood of made-up ones), and every token once the keys were stale or had
+ * never been fetched, fetched them again, at the rate the tokens came. `lastFailure` is set by the
+ * verifier, which sees every way a fetch fails.
+ */
+const fetchAfterCooldown = (lastFailure: { readonly at: number }) => (url: string, init: RequestInit): Promise<Response> =>
+  Date.now() - lastFailure.at < refetchCooldownMillis
+    ? Promise.reject(new JwksCoolingDown("the JWKS fetch is cooling down after a failure"))
+    : fetch(url, init)
 
 /**
  * Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read):
@@ -280,6 +309,7 @@ export const jwt = (options: JwtOptions): Verifier => {
  * is not JSON (an authorization server failing, a proxy's HTML error page).
  */
 const unavailable = (error: unknown): boolean =>
+  error instanceof JwksCoolingDown ||
   error instanceof JoseErrors.JWKSTimeout ||
   (error instanceof JoseErrors.JOSEError && (error.code === "ERR_JWKS_INVALID" || error.code === "ERR_JOSE_GENERIC")) ||
   (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))

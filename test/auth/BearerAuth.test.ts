@@ -390,6 +390,55 @@ describe("BearerAuth.jwt with a static key", () => {
     }))
 })
 
+describe("BearerAuth.jwt with a JWKS URL that fails", () => {
+  it.live("at most one fetch a second while the authorization server fails: a flood of made-up kids does not flood it; it is asked again once the second has passed", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const jwk = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), kid: "k1", alg: "RS256", use: "sig" }
+      let failing = false
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        if (failing) return void response.writeHead(500, { "content-type": "text/plain" }).end("down")
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+      const signed = (kid: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test").setAudience("https://aud.test")
+            .setExpirationTime("1m").sign(key.privateKey))
+      const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
+        const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+        return reason?._tag === "Fail" ? reason.error : reason
+      }
+      assert.strictEqual((yield* verifier.verify(yield* signed("k1"))).subject, "x")
+      assert.strictEqual(fetches, 1)
+      // Past jose's cooldown after that fetch; then the authorization server fails.
+      yield* Effect.sleep("1100 millis")
+      failing = true
+      const madeUp = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => `made-up-${i}`), signed)
+      const started = Date.now()
+      for (const token of madeUp) {
+        assert.instanceOf(failureOf(yield* Effect.exit(verifier.verify(token))), BearerAuth.VerifierUnavailable)
+      }
+      const seconds = Math.ceil((Date.now() - started) / 1000)
+      // One fetch, and at most one more per second the 20 tokens took (every one of them fetched).
+      assert.isAtMost(fetches - 1, seconds, `${fetches - 1} fetches in ${seconds} s`)
+      // Not refused for ever: once the second has passed, the next such token asks again.
+      failing = false
+      yield* Effect.sleep("1100 millis")
+      const before = fetches
+      assert.instanceOf(failureOf(yield* Effect.exit(verifier.verify(yield* signed("made-up-again")))), BearerAuth.InvalidToken)
+      assert.strictEqual(fetches, before + 1)
+      assert.strictEqual((yield* verifier.verify(yield* signed("k1"))).subject, "x")
+    }), 20_000)
+})
+
 describe("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
