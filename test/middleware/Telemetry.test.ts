@@ -18,9 +18,11 @@ import { SpanKind } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { createServer } from "node:http"
 import { fileURLToPath } from "node:url"
-import { InMemory, McpServer } from "../../src/index.ts"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
+import { serveOnFreePort } from "../http/support.ts"
 
 interface OtlpSpan {
   readonly traceId: string
@@ -39,6 +41,8 @@ const receiver = Effect.acquireRelease(
     const metrics: Array<string> = []
     // The attributes of the duration histogram's data points.
     const durationAttributes: Array<Record<string, string | undefined>> = []
+    // The value of `mcp.server.session.count` in each export, in the order they arrived.
+    const sessionCounts: Array<number> = []
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => void (body += String(chunk)))
@@ -54,6 +58,9 @@ const receiver = Effect.acquireRelease(
             for (const scope of resource.scopeMetrics ?? []) {
               for (const metric of scope.metrics ?? []) {
                 metrics.push(metric.name)
+                if (metric.name === "mcp.server.session.count") {
+                  for (const point of metric.gauge?.dataPoints ?? []) sessionCounts.push(Number(point.asDouble ?? point.asInt))
+                }
                 if (metric.name !== "mcp.server.operation.duration") continue
                 for (const point of metric.histogram?.dataPoints ?? []) {
                   durationAttributes.push(
@@ -73,7 +80,7 @@ const receiver = Effect.acquireRelease(
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    return { server, spans, metrics, durationAttributes, url: `http://127.0.0.1:${port}` }
+    return { server, spans, metrics, durationAttributes, sessionCounts, url: `http://127.0.0.1:${port}` }
   }),
   ({ server }) => Effect.sync(() => server.close())
 )
@@ -280,6 +287,63 @@ describe("Telemetry", () => {
       const handler = spans.find((span) => span.name === "lookup.database")!
       assert.strictEqual(handler.parentSpanContext?.spanId, call.spanContext().spanId)
     }))
+
+  it.live("over Streamable HTTP: 2026-07-28 requests (no sessions) count no session; a 2025 session counts while it lives", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      /** The session count of the second export from now (the first may have been under way). */
+      const exportedCount = Effect.gen(function*() {
+        const seen = otlp.sessionCounts.length
+        yield* until(() => otlp.sessionCounts.length >= seen + 2)
+        assert.isAtLeast(otlp.sessionCounts.length, seen + 2, "the gauge is exported")
+        return otlp.sessionCounts[otlp.sessionCounts.length - 1]
+      })
+      for (let id = 1; id <= 3; id++) {
+        const response = yield* Effect.promise(() =>
+          fetch(url, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": "tools/call",
+              "mcp-name": "lookup"
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id,
+              method: "tools/call",
+              params: {
+                name: "lookup",
+                arguments: { key: "k" },
+                _meta: {
+                  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {},
+                  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+                }
+              }
+            })
+          }).then(async (response) => ({ status: response.status, body: await response.json() as any }))
+        )
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(response.body.result.content[0].text, "value of k")
+      }
+      yield* until(() => otlp.spans.filter((span) => span.name === "tools/call lookup").length >= 3)
+      assert.strictEqual(attribute(otlp.spans.find((span) => span.name === "tools/call lookup")!, "mcp.protocol.version"), "2026-07-28")
+      assert.strictEqual(yield* exportedCount, 0, "the endpoint's shared stateless session is no MCP session")
+
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.promise(() => client.connect(transport))
+      assert.strictEqual(yield* exportedCount, 1)
+      yield* Effect.promise(() => transport.terminateSession().then(() => client.close()))
+      assert.strictEqual(yield* exportedCount, 0)
+    }), 20_000)
 
   it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent", () => {
     const context = (headers: Record<string, string>) => ({ http: { headers, header: (name: string) => headers[name] } }) as never

@@ -59,7 +59,8 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
 })
 
 /**
- * `mcp.server.session.count`: sessions alive now (stdio, stateful HTTP).
+ * `mcp.server.session.count`: sessions alive now (stdio, stateful HTTP; not the shared stateless
+ * session a Streamable HTTP endpoint answers 2026-07-28 and stateless requests with).
  *
  * @since 0.1.0
  * @category metrics
@@ -203,8 +204,10 @@ export const middleware = (): Middleware.Middleware<never> => {
         spanOptions(attributes, parent)
       )
     },
-    onSession: () =>
-      Effect.acquireRelease(
+    // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
+    // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
+    onSession: (session) =>
+      session.stateless ? Effect.void : Effect.acquireRelease(
         Effect.suspend(() => Metric.update(sessionCount, ++liveSessions)),
         () => Effect.suspend(() => Metric.update(sessionCount, --liveSessions))
       ).pipe(Effect.andThen(Effect.never))
