@@ -382,8 +382,9 @@ export interface IntrospectionOptions {
  * Verifies opaque tokens by asking the authorization server (RFC 7662): the token must be
  * `active`, unexpired and, when configured, for this audience and from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
- * each at most once per cache period). An endpoint that cannot be reached is an invalid token for
- * the client (`401`) and a logged warning for the operator.
+ * each at most once per cache period); concurrent requests with one token share one request to
+ * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
+ * `VerifierUnavailable` (`503`: the client keeps its token) and a logged warning for the operator.
  *
  * @since 0.1.0
  * @category constructors
@@ -467,13 +468,20 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
         if (waiting !== undefined) return Deferred.await(waiting)
         const deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()
         inFlight.set(key, deferred)
-        return lookup(token, key).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              inFlight.delete(key)
-              Deferred.doneUnsafe(deferred, exit)
-            })
-          )
+        // The lookup is every waiting request's, not the first one's: in the first request's
+        // fiber, a client that went away interrupted it, and every other request with the token
+        // got that interruption (an empty 499). Detached, it ends by itself (the endpoint's
+        // answer or the timeout); whoever goes away stops waiting only.
+        return Effect.andThen(
+          Effect.forkDetach(lookup(token, key).pipe(
+            Effect.onExit((exit) =>
+              Effect.sync(() => {
+                inFlight.delete(key)
+                Deferred.doneUnsafe(deferred, exit)
+              })
+            )
+          )),
+          Deferred.await(deferred)
         )
       })
   }

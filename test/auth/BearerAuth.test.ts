@@ -20,8 +20,9 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { BearerAuth } from "../../src/auth.ts"
-import { Stdio } from "../../src/index.ts"
-import { freePort, initializeMessage, LATEST, post, sleep } from "../http/support.ts"
+import * as Schema from "effect/Schema"
+import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
+import { freePort, initializeMessage, LATEST, post, serveOnFreePort, sleep } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
@@ -538,6 +539,68 @@ describe("token introspection (RFC 7662)", () => {
       assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "i", audience: undefined as never }), /audience/)
       assert.throws(() => BearerAuth.introspection({ url: "http://x", audience: "" }), /audience/)
     }))
+})
+
+describe("token introspection shared by concurrent requests", () => {
+  const Whoami = McpServer.tool({
+    name: "whoami",
+    description: "The caller",
+    success: Schema.Struct({ subject: Schema.String }),
+    handler: () => Effect.map(McpContext.principal, (principal) => ({ subject: principal?.subject ?? "anonymous" }))
+  })
+
+  it.live("a client that goes away while its token is introspected does not take the answer from another client with the same token", () =>
+    Effect.gen(function*() {
+      // An introspection endpoint that holds its answers until released.
+      let calls = 0
+      const held: Array<() => void> = []
+      const endpoint = createServer((request, response) => {
+        calls++
+        request.resume()
+        request.on("end", () =>
+          held.push(() =>
+            response.writeHead(200, { "content-type": "application/json" }).end(
+              JSON.stringify({ active: true, sub: "dana", aud: "https://mcp.test/mcp", exp: Math.floor(Date.now() / 1000) + 300 })
+            )
+          ))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => endpoint.close(resolve)))
+      )
+      const auth = BearerAuth.config({
+        verifier: BearerAuth.introspection({ url: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/introspect`, audience: "https://mcp.test/mcp" }),
+        resource: "https://mcp.test/mcp",
+        authorizationServers: ["https://auth.test"]
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "introspected", version: "1" }, Whoami, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
+      )
+      const whoami = (signal: AbortSignal | null = null) =>
+        fetch(url, {
+          method: "POST",
+          signal,
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...modernHeaders("whoami", "Bearer shared-opaque-token") },
+          body: JSON.stringify(modernCall("whoami"))
+        })
+      const until = (condition: () => boolean) => Effect.promise(async () => {
+        for (let i = 0; i < 200 && !condition(); i++) await sleep(25)
+      })
+
+      const goingAway = new AbortController()
+      const first = whoami(goingAway.signal).then(() => "answered", (error: Error) => error.name)
+      yield* until(() => calls === 1)
+      const second = whoami().then(async (response) => ({ status: response.status, body: await response.text() }))
+      yield* Effect.promise(() => sleep(200)) // the second request waits for the first one's introspection
+      goingAway.abort()
+      assert.strictEqual(yield* Effect.promise(() => first), "AbortError")
+      yield* Effect.promise(() => sleep(200)) // the server sees the first client go
+      for (const release of held) release()
+      const answer = yield* Effect.promise(() => second)
+      assert.strictEqual(answer.status, 200, answer.body)
+      assert.strictEqual(JSON.parse(answer.body).result.structuredContent.subject, "dana")
+      assert.strictEqual(calls, 1, "one introspection for both")
+    }), 20_000)
 })
 
 describe("the stdio principal comes from configuration", () => {
