@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -22,7 +23,8 @@ import { fileURLToPath } from "node:url"
 import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
-import { freePort, initializeMessage, LATEST, post, serveOnFreePort, sleep } from "../http/support.ts"
+import { Authorization } from "../../src/middleware/index.ts"
+import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
@@ -600,6 +602,80 @@ describe("token introspection shared by concurrent requests", () => {
       assert.strictEqual(answer.status, 200, answer.body)
       assert.strictEqual(JSON.parse(answer.body).result.structuredContent.subject, "dana")
       assert.strictEqual(calls, 1, "one introspection for both")
+    }), 20_000)
+})
+
+describe("Authorization of resources in both eras (BearerAuth over HTTP)", () => {
+  it.live("a resource the token's scopes do not open: 2025 resources/subscribe is 403; 2026 subscriptions/listen leaves it out of the accepted subscriptions", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("ES256"))
+      const resource = "https://mcp.test/mcp"
+      const auth = BearerAuth.config({
+        verifier: BearerAuth.jwt({ key: key.publicKey, issuer: "https://auth.test", audience: resource }),
+        resource,
+        authorizationServers: ["https://auth.test"]
+      })
+      const components = Layer.mergeAll(
+        McpServer.resource({ uri: "test://public", name: "public", read: Effect.succeed("public") }),
+        McpServer.resource({ uri: "test://private", name: "private", read: Effect.succeed("private") }),
+        McpServer.resource({ uri: "test://tagged", name: "tagged", tags: ["admin"], read: Effect.succeed("tagged") }),
+        Authorization.layer({ rules: { resources: { "test://private": ["write"] }, tags: { admin: ["admin"] } }, unauthenticated: "deny" })
+      )
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "resources", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
+      )
+      const bearer = (sub: string, scope: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub, scope }).setProtectedHeader({ alg: "ES256" }).setIssuer("https://auth.test").setAudience(resource)
+            .setExpirationTime("5m").sign(key.privateKey).then((token) => `Bearer ${token}`))
+      const reader = yield* bearer("reader", "read")
+      const writer = yield* bearer("writer", "read write admin")
+
+      // 2025-11-25: a subscription is a request of its own, refused like a read.
+      const client = new Client({ name: "subscriber", version: "1" })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: reader } } }))),
+        () => Effect.promise(() => client.close())
+      )
+      const refused = yield* Effect.promise(() => client.subscribeResource({ uri: "test://private" }).then(() => undefined, (error: { code?: number }) => error))
+      assert.strictEqual(refused?.code, 403)
+
+      // 2026-07-28: the subscriptions are the listen request's filter; the acknowledgement says
+      // which were accepted.
+      const acknowledged = (authorization: string) =>
+        Effect.acquireUseRelease(
+          Effect.sync(() => new AbortController()),
+          (controller) =>
+            Effect.promise(async () => {
+              const response = await fetch(url, {
+                method: "POST",
+                signal: controller.signal,
+                headers: {
+                  authorization,
+                  "content-type": "application/json",
+                  accept: BOTH,
+                  "mcp-protocol-version": "2026-07-28",
+                  "mcp-method": "subscriptions/listen"
+                },
+                body: JSON.stringify({
+                  jsonrpc: "2.0",
+                  id: "listen",
+                  method: "subscriptions/listen",
+                  params: {
+                    notifications: { resourceSubscriptions: ["test://public", "test://private", "test://tagged"] },
+                    _meta: modernCall("x").params._meta
+                  }
+                })
+              })
+              assert.strictEqual(response.status, 200)
+              const first = await nextMessage(sseReader(response))
+              assert.strictEqual(first.method, "notifications/subscriptions/acknowledged")
+              return first.params.notifications.resourceSubscriptions as ReadonlyArray<string>
+            }),
+          (controller) => Effect.sync(() => controller.abort())
+        )
+      assert.deepStrictEqual(yield* acknowledged(reader), ["test://public"])
+      assert.deepStrictEqual(yield* acknowledged(writer), ["test://public", "test://private", "test://tagged"])
     }), 20_000)
 })
 

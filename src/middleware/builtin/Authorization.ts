@@ -12,6 +12,9 @@
  *   fail with `McpError.forbidden`: a `JsonRpcError` with code 403 (`McpError.ErrorCode.Forbidden`),
  *   message `"Forbidden: tool x needs scope(s) a, b"` and `data: { missingScopes }`, before
  *   anything below runs.
+ * - **Listens** (`subscriptions/listen`, MCP 2026-07-28, whose filter names the resources to follow
+ *   in place of `resources/subscribe`) leave out the resources the caller may not use, as the
+ *   server leaves out those it does not serve: the acknowledgement lists what was accepted.
  * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
  *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is
  *   allowed; `{ principal }`: that principal is used, and passed down to the handlers
@@ -32,6 +35,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import { clip } from "../../internal/clip.ts"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RegisteredTemplate } from "../../server/Resource.ts"
@@ -104,6 +108,9 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       ? undefined
       : Object.fromEntries(Object.entries(rules.resources).map(([uri, scopes]) => [normalizeUri(uri), scopes]))
     const fallback = typeof unauthenticated === "object" ? unauthenticated.principal : undefined
+    // Only rules that can name a resource make a listen's filter something to check.
+    const guardsListens = rules.resources !== undefined || rules.tags !== undefined
+    const maxListened = server.options.maxSubscriptionsPerSession ?? 1_000
 
     const templateOf = (uri: string): RegisteredTemplate | undefined => {
       for (const entry of server.templates.list()) if (entry.value.matches(uri)) return entry.value
@@ -150,15 +157,35 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       return lacking.length === 0 ? use() : Exit.fail(forbidden(kind, name, lacking))
     }
 
+    /**
+     * A `subscriptions/listen` request without the resources its caller may not use in its filter
+     * (`request` itself when there are none). As the listen method does, only the first distinct
+     * URIs, as many as a stream may follow, are looked at: each may be matched against every
+     * template, and a 4 MB request names 150,000 URIs. A filter that is not a list of strings is
+     * left as it is, for the method's decoder to refuse.
+     */
+    const withoutForbidden = (request: JsonRpc.Request, context: RequestContext): JsonRpc.Request => {
+      const params = request.params as { readonly notifications?: { readonly resourceSubscriptions?: unknown } } | undefined
+      const uris = params?.notifications?.resourceSubscriptions
+      if (!Array.isArray(uris) || !uris.every((uri) => typeof uri === "string")) return request
+      const distinct = [...new Set(uris as ReadonlyArray<string>)].slice(0, maxListened)
+      const kept = distinct.filter((uri) => allowed(resourceNeeds(uri), context))
+      if (kept.length === uris.length) return request
+      return { ...request, params: { ...params, notifications: { ...params!.notifications, resourceSubscriptions: kept } } }
+    }
+
     /** Maps a list result, keeping an already complete answer complete (the inline fast path). */
     const filtered = <A>(result: Effect.Effect<A, McpError.McpError>, f: (a: A) => A): Effect.Effect<A, McpError.McpError> =>
       Exit.isExit(result) ? Exit.map(result as Exit.Exit<A, McpError.McpError>, f) : Effect.map(result, f)
 
     return Middleware.make("authorization", {
-      onRequest: fallback === undefined
+      onRequest: fallback === undefined && !guardsListens
         ? undefined
-        : (request, context, next) =>
-          context.principal === undefined ? next(request, context.with({ principal: fallback })) : next(request),
+        : (request, context, next) => {
+          const acting = fallback !== undefined && context.principal === undefined ? context.with({ principal: fallback }) : undefined
+          const checked = guardsListens && request.method === "subscriptions/listen" ? withoutForbidden(request, acting ?? context) : request
+          return acting === undefined ? next(checked) : next(checked, acting)
+        },
       onListTools: (params, context, next) =>
         filtered(next(params), (result) => ({
           ...result,
