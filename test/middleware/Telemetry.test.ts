@@ -32,6 +32,7 @@ interface OtlpSpan {
   readonly kind: number
   readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: { readonly stringValue?: string } }>
   readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
+  readonly status?: { readonly code?: number; readonly message?: string }
 }
 
 /** An OTLP/HTTP receiver: every span and metric name posted to it. */
@@ -187,6 +188,46 @@ describe("Telemetry", () => {
       assert.deepStrictEqual(task.links?.map((link) => link.spanId), [request.spanId], "linked to the request")
       const work = otlp.spans.find((span) => span.name === "slow.work")!
       assert.strictEqual(work.parentSpanId, task.spanId, "the work's own spans are the task's children")
+    }))
+
+  it.live("a span with error.type has the ERROR status: a JSON-RPC error (its message) and a tool result that is an error (which the client still gets)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { key: Schema.String }) {}
+      const Find = McpServer.tool({
+        name: "find",
+        description: "Finds a key, or fails with NotFound",
+        parameters: { key: Schema.String },
+        failure: NotFound,
+        handler: ({ key }) => key === "k" ? Effect.succeed("found") : Effect.fail(new NotFound({ key }))
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Find, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const missing = yield* sdk(() => client.callTool({ name: "find", arguments: { key: "x" } }))
+      assert.isTrue(missing.isError, "the client gets the tool's error result")
+      assert.deepStrictEqual(JSON.parse((missing.content as Array<{ text: string }>)[0]!.text), { _tag: "NotFound", key: "x" })
+      const found = yield* sdk(() => client.callTool({ name: "find", arguments: { key: "k" } }))
+      assert.isUndefined(found.isError)
+      const unknown = yield* Effect.promise(() => client.callTool({ name: "nope", arguments: {} }).then(() => undefined, (e: Error) => e))
+      assert.isDefined(unknown)
+      yield* until(() => otlp.spans.filter((span) => span.name === "tools/call find").length >= 2 && otlp.spans.some((s) => s.name === "tools/call nope"))
+
+      const [toolError, ok] = otlp.spans.filter((span) => span.name === "tools/call find")
+        .sort((a, b) => (attribute(a, "error.type") === undefined ? 1 : 0) - (attribute(b, "error.type") === undefined ? 1 : 0))
+      assert.strictEqual(attribute(toolError!, "error.type"), "tool_error")
+      assert.strictEqual(toolError!.status?.code, 2, "STATUS_CODE_ERROR")
+      assert.notInclude(toolError!.status?.message ?? "", "NotFound", "the result's content is not the status")
+      assert.isUndefined(attribute(ok!, "error.type"))
+      assert.notStrictEqual(ok!.status?.code, 2)
+      const failed = otlp.spans.find((span) => span.name === "tools/call nope")!
+      assert.strictEqual(failed.status?.code, 2)
+      assert.include(failed.status?.message ?? "", "nope")
     }))
 
   it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>

@@ -6,7 +6,8 @@
  *   `resources/read file:///a`, `initialize`), with `mcp.method.name`, `gen_ai.tool.name` /
  *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
  *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails (the
- *   error's tag, or `tool_error` for a tool result with `isError`). Handlers' spans
+ *   error's tag, or `tool_error` for a tool result with `isError`), with the span's status ERROR
+ *   (a tool result that is an error included; the client still gets it). Handlers' spans
  *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
  *   request id) is clipped past 512 characters, in the metric's series too.
  * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
@@ -33,7 +34,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Tracer from "effect/Tracer"
@@ -41,6 +42,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Otlp from "effect/observability/Otlp"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
 import { clip } from "../../internal/clip.ts"
+import type * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
@@ -115,6 +117,33 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
   }
 }
 
+/**
+ * A tool result that is an error (`isError`), as the failure of its request's span only: the
+ * conventions want a span with `error.type` to have the ERROR status, and Effect's tracers give
+ * that status to a span whose effect failed (a tool error's span was OK). Caught right outside
+ * the span: the client gets the result. Its message is fixed: the result's content is the
+ * application's, not the span's.
+ */
+class ToolErrorResult extends Error {
+  readonly result: unknown
+  constructor(result: unknown) {
+    super("The tool's result is an error (isError)")
+    this.result = result
+    this.name = "tool_error"
+    // Where it was made says nothing (the exporter sends it as the exception's stack trace).
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
+/** The methods whose result may be a tool result (`tools/call`, and `tasks/result` of its task). */
+const toolResultMethods: ReadonlySet<string> = new Set(["tools/call", "tasks/result"])
+
+/** A tool result that is an error, as a {@link ToolErrorResult} failure; any other result as it is. */
+const failOnToolError = (result: unknown): Effect.Effect<unknown, ToolErrorResult> =>
+  (result as { readonly isError?: unknown } | undefined)?.isError === true ? Exit.fail(new ToolErrorResult(result)) : Exit.succeed(result)
+
+const isToolErrorResult = (error: unknown): error is ToolErrorResult => error instanceof ToolErrorResult
+
 /** `error.type` of an answer: the error's tag, or `tool_error` for a tool result that is an error. */
 const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   if (exit._tag === "Success") {
@@ -122,6 +151,7 @@ const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   }
   if (Cause.hasInterruptsOnly(exit.cause)) return "cancelled"
   const error = Cause.squash(exit.cause) as { readonly _tag?: unknown; readonly code?: unknown } | undefined
+  if (isToolErrorResult(error)) return "tool_error"
   return typeof error?._tag === "string" ? error._tag : "_OTHER"
 }
 
@@ -191,10 +221,11 @@ export const middleware = (): Middleware.Middleware<never> => {
       if (target !== undefined) attributes[target.key] = target.value
       const parent = parentOf(request, context)
       const started = performance.now()
+      const toolResult = toolResultMethods.has(request.method)
       // Data-first: Effect 4.1's pipeable `withSpan(name, options)` reads `captureStackTrace` from
       // the wrong argument and always captures a stack trace.
-      return Effect.withSpan(
-        Effect.onExit(next(request, context), (exit) => {
+      const spanned = Effect.withSpan(
+        Effect.onExit(toolResult ? Effect.flatMap(next(request, context), failOnToolError) : next(request, context), (exit) => {
           const errorType = errorTypeOf(exit)
           const seconds = (performance.now() - started) / 1000
           const record = Metric.update(durationWith(method, target, errorType), seconds)
@@ -203,6 +234,10 @@ export const middleware = (): Middleware.Middleware<never> => {
         target === undefined ? method : `${method} ${target.value}`,
         spanOptions(attributes, parent)
       )
+      // Only a tool result's request can fail with a ToolErrorResult.
+      return toolResult
+        ? Effect.catchIf(spanned, isToolErrorResult, (error) => Exit.succeed(error.result))
+        : spanned as Effect.Effect<unknown, McpError.McpError>
     },
     // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
