@@ -19,7 +19,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
 import { CacheStore, type CacheStoreShape } from "../middleware/builtin/ResponseCache.ts"
-import { resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis cache store. */
 export interface Options extends StoreOptions {}
@@ -82,5 +82,8 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
     }
   })
 
-/** The `CacheStore` on the `Redis` service (see the module's doc). */
-export const layer = (options: Options = {}): Layer.Layer<CacheStore, never, Redis.Redis> => Layer.effect(CacheStore, make(options))
+/** The `CacheStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+export const layer = (options: Options = {}): Layer.Layer<CacheStore, never, Redis.Redis> => {
+  checkStoreOptions("CacheStore", options)
+  return Layer.effect(CacheStore, make(options))
+}

@@ -35,7 +35,7 @@ import * as Redis from "effect/persistence/Redis"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
-import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis event store: the bounds of the in-memory store, and how long keys live. */
 export interface Options extends StoreOptions, MemoryOptions {
@@ -176,14 +176,22 @@ const positive = (what: string, value: number) => {
   return value
 }
 
+/** Refuses an option out of range with a `RangeError` naming it (see `make`). */
+const checkOptions = (options: Options) => {
+  checkStoreOptions("EventStore", options)
+  return {
+    maxEvents: positive("maxEventsPerStream", options.maxEventsPerStream ?? 256),
+    maxFinished: positive("maxStreamsPerSession", options.maxStreamsPerSession ?? 64),
+    ttlMillis: positive("ttlMillis", options.ttlMillis ?? 3_600_000)
+  }
+}
+
 /** Builds the store on the `Redis` service. */
 export const make = (options: Options = {}): Effect.Effect<EventStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
     const { prefix, run } = resolve("EventStore", "events:", options)
-    const maxEvents = positive("maxEventsPerStream", options.maxEventsPerStream ?? 256)
-    const maxFinished = positive("maxStreamsPerSession", options.maxStreamsPerSession ?? 64)
-    const ttlMillis = positive("ttlMillis", options.ttlMillis ?? 3_600_000)
+    const { maxEvents, maxFinished, ttlMillis } = checkOptions(options)
     const append = evalScript(redis, appendScript)
     const replay = evalScript(redis, replayScript)
     const readRetained = evalScript(redis, retainedScript)
@@ -298,5 +306,8 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     })
   })
 
-/** The `EventStore` on the `Redis` service (see the module's doc). */
-export const layer = (options: Options = {}): Layer.Layer<EventStore, never, Redis.Redis> => Layer.effect(EventStore, make(options))
+/** The `EventStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+export const layer = (options: Options = {}): Layer.Layer<EventStore, never, Redis.Redis> => {
+  checkOptions(options)
+  return Layer.effect(EventStore, make(options))
+}

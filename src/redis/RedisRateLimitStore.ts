@@ -34,7 +34,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } from "../middleware/builtin/RateLimit.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis rate-limit store. */
 export interface Options extends StoreOptions {}
@@ -163,6 +163,8 @@ export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, 
     }
   })
 
-/** The `RateLimitStore` on the `Redis` service (see the module's doc). */
-export const layer = (options: Options = {}): Layer.Layer<RateLimitStore, never, Redis.Redis> =>
-  Layer.effect(RateLimitStore, make(options))
+/** The `RateLimitStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+export const layer = (options: Options = {}): Layer.Layer<RateLimitStore, never, Redis.Redis> => {
+  checkStoreOptions("RateLimitStore", options)
+  return Layer.effect(RateLimitStore, make(options))
+}

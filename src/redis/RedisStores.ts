@@ -55,7 +55,7 @@ import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
 import type { TaskStore } from "../tasks/TaskStore.ts"
 import type { EventStore } from "../transport/http/EventStore.ts"
-import type { StoreOptions } from "./internal/store.ts"
+import { checkMillis, type StoreOptions } from "./internal/store.ts"
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
@@ -101,7 +101,8 @@ export type NodeRedisOptions = NonNullable<Parameters<typeof NodeRedis.layer>[0]
 
 /**
  * The stores on the `Redis` service you provide (any client `effect/persistence`'s `Redis.make`
- * wraps). No dependency on `redis` or `@effect/platform-node`.
+ * wraps). No dependency on `redis` or `@effect/platform-node`. An option out of range is a
+ * `RangeError` naming it, thrown here.
  */
 export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> => {
   const common: StoreOptions = { prefix: options.prefix, timeoutMillis: options.timeoutMillis }
@@ -116,9 +117,14 @@ export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, ne
 /**
  * Connects to Redis at `url` and provides every store on it (see the module's doc), and the
  * `Redis` service itself (for stores of your own). The client closes when the Layer's scope does.
+ * An option out of range (a time that is `NaN`, 0 or negative, a limit that is not one) is a
+ * `RangeError` naming it, thrown here.
  */
-export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> =>
-  layerStores(options).pipe(Layer.provideMerge(client(options)))
+export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> => {
+  // `NaN` gave up on every connect after a second ("no answer within NaN ms"), 0 at once.
+  checkMillis("RedisStores", "connectTimeoutMillis", options.connectTimeoutMillis)
+  return layerStores(options).pipe(Layer.provideMerge(client(options)))
+}
 
 /** The node-redis client as the `Redis` service, `redis` loaded on first use. */
 const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>

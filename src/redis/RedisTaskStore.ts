@@ -93,7 +93,7 @@ import {
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
-import { evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
@@ -664,12 +664,23 @@ const keptInputsScript = Redis.script(
 const keptInputsBatch = 500
 
 
-/** Builds the store on the `Redis` service. */
+/**
+ * Refuses an option out of range with a `RangeError` naming it: the in-memory store's
+ * (`checkMemoryOptions`), `timeoutMillis`, and `recheckMillis` (`NaN` or 0 made the re-reads a loop
+ * that never waits: a process's CPU spent reading Redis, or spinning, for ever).
+ */
+const checkOptions = (options: Options): void => {
+  checkStoreOptions("TaskStore", options)
+  checkMemoryOptions(options, "TaskStore")
+  checkMillis("TaskStore", "recheckMillis", options.recheckMillis)
+}
+
+/** Builds the store on the `Redis` service (a `RangeError`, as a defect, for an option out of range). */
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
   Effect.gen(function*() {
+    checkOptions(options)
     const redis = yield* Redis.Redis
     const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
-    checkMemoryOptions(options, "TaskStore")
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
     const maxPerAddress = options.maxTasksPerAddress ?? 500
@@ -1209,6 +1220,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     })
   })
 
-/** The `TaskStore` on the `Redis` service (see the module's doc). */
-export const layer = (options: Options = {}): Layer.Layer<TaskStore, never, Redis.Redis> =>
-  Layer.effect(TaskStore, make(options))
+/** The `TaskStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+export const layer = (options: Options = {}): Layer.Layer<TaskStore, never, Redis.Redis> => {
+  checkOptions(options)
+  return Layer.effect(TaskStore, make(options))
+}

@@ -87,14 +87,31 @@ export const evalScript = <Config extends { readonly params: ReadonlyArray<unkno
 }
 
 /** The longest bound a timer takes (Node fires a longer one at once). */
-const maxTimerMillis = 2 ** 31 - 1
+export const maxTimerMillis = 2 ** 31 - 1
+
+/**
+ * Refuses a time of `store`'s options that no timer takes, with a `RangeError` naming the option:
+ * `NaN` or 0 would be a bound of nothing (or, for an interval, a loop that never waits), and past
+ * `maxTimerMillis` Node fires the timer at once. `undefined` (the default) passes.
+ */
+export const checkMillis = (store: string, name: string, value: number | undefined): void => {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= maxTimerMillis)) {
+    throw new RangeError(`${store}: ${name} must be a number > 0 and at most ${maxTimerMillis}, got ${value}`)
+  }
+}
+
+/**
+ * Refuses options every store takes that are out of range (`timeoutMillis`), with a `RangeError`
+ * naming the option: what each store's `layer` calls, so that a bad value is refused when the
+ * Layer is made, not when it is built.
+ */
+export const checkStoreOptions = (store: string, options: StoreOptions = {}): void =>
+  checkMillis(store, "timeoutMillis", options.timeoutMillis)
 
 /** Reads the options: the full key prefix of a store and a function that runs its Redis calls. */
 export const resolve = (store: string, part: string, options: StoreOptions = {}) => {
+  checkStoreOptions(store, options)
   const timeoutMillis = options.timeoutMillis ?? defaultTimeoutMillis
-  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0 && timeoutMillis <= maxTimerMillis)) {
-    throw new RangeError(`${store}: timeoutMillis must be a number > 0 and at most ${maxTimerMillis}, got ${timeoutMillis}`)
-  }
   const timedOut = (operation: string) => () =>
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })
   return {
