@@ -660,6 +660,12 @@ const keptInputsScript = Redis.script(
   { lua: keptInputsLua, numberOfKeys: 1 }
 ).withReturnType<ReadonlyArray<string | number | ReadonlyArray<string>>>()
 
+/**
+ * The latest expiry sent to Redis (ms since the epoch): the latest time a `Date` holds, year
+ * 275760, an integer Lua prints as one, and far within what `PEXPIREAT` takes.
+ */
+const latestExpiry = 8.64e15
+
 /** At most this many waiting tasks' kept answers are read in one round trip. */
 const keptInputsBatch = 500
 
@@ -1049,7 +1055,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             createBatched({
               taskId: task.taskId,
               json: JSON.stringify(task),
-              expiresAt: now + ttl,
+              // Redis takes an expiry in whole ms (a TTL of the options may have a fraction), and
+              // none of `Infinity` (a TTL the options allow) nor past a date it can hold: such a
+              // task's keys live until the latest date a `Date` holds. The task (its JSON) keeps
+              // its TTL: reads decide by it, never seeing it expired.
+              expiresAt: Math.min(Math.ceil(now + ttl), latestExpiry),
               now,
               owner: input.owner,
               address: input.address ?? "",

@@ -232,6 +232,33 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* Fiber.join(waiter))._tag, "TaskNotFound")
     }))
 
+  // Fails before: the expiry went to Redis as is, and PEXPIREAT refuses "inf" (a time past what it
+  // takes, one with a fraction too): every creation failed with "Store unavailable: TaskStore",
+  // though the task options allow `Infinity` (and any TTL > 0), as the in-memory store does.
+  it.effect("a TTL of Infinity (or past any date, or with a fraction of a ms) is taken: created, read, listed, counted and changed", () =>
+    Effect.gen(function*() {
+      const forever = yield* store({ defaultTtlMillis: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY })
+      const unbounded = yield* forever.create({ owner: A, method: "tools/call" })
+      assert.strictEqual(unbounded.ttlMillis, Number.POSITIVE_INFINITY)
+      const huge = yield* forever.create({ owner: A, method: "tools/call", ttlMillis: 1e20 })
+      assert.strictEqual(huge.ttlMillis, 1e20)
+      const bounded = yield* forever.create({ owner: A, method: "tools/call", ttlMillis: 60_000 })
+      assert.strictEqual((yield* forever.get(unbounded.taskId, A)).status, "working")
+      assert.strictEqual((yield* forever.get(huge.taskId, A)).ttlMillis, 1e20)
+      assert.deepStrictEqual((yield* forever.list(A, undefined, 10)).tasks.map((task) => task.taskId), [
+        unbounded.taskId,
+        huge.taskId,
+        bounded.taskId
+      ])
+      assert.strictEqual(yield* forever.size, 3)
+      assert.strictEqual((yield* forever.finish(unbounded.taskId, "completed", result("done")))?.status, "completed")
+      assert.strictEqual((yield* forever.cancel(huge.taskId, A)).status, "cancelled")
+      // A TTL with a fraction of a millisecond (the options allow one): Redis takes whole ms.
+      const fractional = yield* store({ defaultTtlMillis: 60_000.5 })
+      const task = yield* fractional.create({ owner: A, method: "tools/call" })
+      assert.strictEqual((yield* fractional.get(task.taskId, A)).ttlMillis, 60_000.5)
+    }))
+
   it.effect("list: the owner's tasks oldest first, in pages; an unknown cursor fails", () =>
     Effect.gen(function*() {
       const tasks = yield* store()
