@@ -12,13 +12,19 @@
  * (`charge`, `runOnce`) ends `failed` instead. `REDIS_PREFIX` (default `replicas:`) separates
  * deployments sharing a Redis; `STORE=memory` keeps each replica's stores in memory instead (for
  * comparisons: nothing is shared then).
+ *
+ * `MCP_REQUEST_STATE_KEYS` (keys of 32 bytes or more, comma-separated, the same on every replica;
+ * e.g. `openssl rand -base64 32`) is the key ring that seals the `requestState` of `input_required`
+ * answers (`greet_later` asking before it became a task), so that the retry may reach another
+ * replica. Without it each replica seals with a key of its own, and says so: a retry that reaches
+ * another replica is refused (-32602 "Invalid requestState").
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../src/index.ts"
 import { RedisStores } from "../src/redis.ts"
-import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
+import { flags, isMain, traced, withPortHint, withRequestStateKeys } from "./internal/cli.ts"
 
 /** A long piece of work: a task-supporting tool (MCP 2026-07-28 makes it a task after 100 ms). */
 const Crunch = McpServer.tool({
@@ -86,8 +92,10 @@ if (isMain(import.meta)) {
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
   // `STORE=memory`: each replica its own stores in memory (for comparisons: nothing is shared).
   const stores = process.env.STORE === "memory" ? Layer.empty : RedisStores.layer({ url, prefix: process.env.REDIS_PREFIX ?? "replicas:", tasks: limits })
-  const tracing = traced(options, components)
-  McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: true })).pipe(
+  // One key ring for `requestState` across the replicas (MCP_REQUEST_STATE_KEYS).
+  const served = withRequestStateKeys(options, process.env.STORE !== "memory")
+  const tracing = traced(served, components)
+  McpServer.serve(served, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: true })).pipe(
     Effect.provide(stores),
     withPortHint,
     tracing.provide,

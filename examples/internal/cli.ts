@@ -131,9 +131,29 @@ export const traced = <E, R>(options: McpServer.Options, components: Layer.Layer
   }
 }
 
+/**
+ * `options` with the `requestState` key ring of `MCP_REQUEST_STATE_KEYS` (keys of 32 bytes or
+ * more, comma-separated), when it is set and the options have none: replicas behind a load
+ * balancer must share one, or the retry of an `input_required` answer that reaches another replica
+ * is refused (-32602 "Invalid requestState"). `shared` (a replica on Redis): says on stderr when
+ * the variable is not set, since each replica then seals with a key of its own.
+ */
+export const withRequestStateKeys = (options: McpServer.Options, shared: boolean): McpServer.Options => {
+  const keys = process.env.MCP_REQUEST_STATE_KEYS?.split(",").map((key) => key.trim()).filter((key) => key !== "") ?? []
+  if (options.requestState !== undefined) return options
+  if (keys.length > 0) return { ...options, requestState: { keys } }
+  if (shared) {
+    process.stderr.write(
+      `${options.name}: MCP_REQUEST_STATE_KEYS is not set: requestState is sealed with a key of this process, ` +
+        "so the retry of an input_required answer must reach this replica\n"
+    )
+  }
+  return options
+}
+
 /** The flags of {@link main} besides the common ones. */
 const serverFlags: ExtraFlags = {
-  "--redis": "with --http: tasks, rate limits, caches and SSE events on this Redis (REDIS_PREFIX)",
+  "--redis": "with --http: tasks, rate limits, caches and SSE events on this Redis (REDIS_PREFIX; MCP_REQUEST_STATE_KEYS the replicas' requestState keys)",
   "--rate-limit": "at most N tools/call a minute per requestor (one budget for replicas on one Redis)"
 }
 
@@ -159,6 +179,8 @@ export const main = <E>(options: McpServer.Options, components: Layer.Layer<neve
   // Replicas in tests and demos take a dead replica's tasks over sooner than the default 15 s.
   const lease = process.env.LEASE_MILLIS === undefined ? undefined : Number(process.env.LEASE_MILLIS)
   if (lease !== undefined && options.tasks !== undefined) options = { ...options, tasks: McpServer.tasks({ ...options.tasks.options, leaseMillis: lease }) }
+  // Replicas on one Redis share the key ring that seals `requestState` (MCP_REQUEST_STATE_KEYS).
+  options = withRequestStateKeys(options, redisUrl !== undefined)
   const tracing = traced(options, limited)
   if (cli.http) {
     const served = McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless }))

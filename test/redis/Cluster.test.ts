@@ -119,6 +119,43 @@ layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas b
       assert.strictEqual(limited.length, 6)
       assert.sameMembers([...new Set(proxy.served)], ports, "both replicas answered")
     }), 60_000)
+
+  // Fails before: the example servers on Redis ignored MCP_REQUEST_STATE_KEYS (each replica sealed
+  // with a random key of its own), so the retry reaching the other replica was refused with -32602
+  // "Invalid requestState: tampered with, expired, or from another request".
+  it.effect("an input_required answer's retry is answered by the other replica (one requestState key ring: MCP_REQUEST_STATE_KEYS)", () =>
+    Effect.gen(function*() {
+      const { call, last } = yield* cluster()
+      const tool = "test_input_required_result_tampered_state"
+      const first = yield* call("tools/call", tool, { name: tool, arguments: {} })
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      const asked = last()
+      const retry = yield* call("tools/call", tool, {
+        name: tool,
+        arguments: {},
+        inputResponses: { user_name: { action: "accept", content: { name: "Zoe" } } },
+        requestState: first.result.requestState
+      })
+      assert.notStrictEqual(last(), asked, "the proxy sent the retry to the other replica")
+      assert.deepStrictEqual(retry.result?.content, [{ type: "text", text: "Hello, Zoe!" }], JSON.stringify(retry))
+
+      // The same with examples/replica-server.ts (`greet_later` asks before it becomes a task).
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [a, b] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      yield* startReplica({ redisUrl: url, prefix, port: a!, leaseMillis: 2_000 })
+      yield* startReplica({ redisUrl: url, prefix, port: b!, leaseMillis: 2_000 })
+      const params = { name: "greet_later", arguments: { seconds: 0 } }
+      const asking = yield* modernRequest(a!, "tools/call", "greet_later", params, elicitation)
+      assert.strictEqual(asking.result?.resultType, "input_required", JSON.stringify(asking))
+      const [key] = Object.keys(asking.result.inputRequests)
+      const greeted = yield* modernRequest(b!, "tools/call", "greet_later", {
+        ...params,
+        inputResponses: { [key!]: { action: "accept", content: { name: "Zoe" } } },
+        requestState: asking.result.requestState
+      }, elicitation)
+      assert.deepStrictEqual(greeted.result?.content, [{ type: "text", text: "Hello, Zoe (on replicas)" }], JSON.stringify(greeted))
+    }), 60_000)
 })
 
 layer(TestRedis.layerPersistent, { excludeTestServices: true })("two replicas while Redis restarts", (it) => {

@@ -5,12 +5,19 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 
 const examples = {
   replica: fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url)),
   everything: fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 }
+
+/**
+ * The `requestState` key ring of every replica this process starts (`MCP_REQUEST_STATE_KEYS`), as
+ * a deployment's replicas share one: a retry of an `input_required` answer may reach another.
+ */
+const requestStateKeys = randomBytes(32).toString("base64url")
 
 /**
  * Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens.
@@ -39,6 +46,7 @@ export const startReplica = (options: {
             REDIS_URL: options.redisUrl,
             REDIS_PREFIX: options.prefix,
             LEASE_MILLIS: String(options.leaseMillis),
+            MCP_REQUEST_STATE_KEYS: requestStateKeys,
             ...options.env
           },
           stdio: ["ignore", "pipe", "pipe"]
