@@ -56,7 +56,13 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
       set: (key, value, ttlMillis) => {
         const json = JSON.stringify(value)
         if (json === undefined || !(ttlMillis > 0)) return Effect.void
-        return run("SET", redis.send("SET", prefix + key, json, "PX", String(Math.ceil(ttlMillis))))
+        // Redis takes whole milliseconds, and refuses `Infinity` or a time past what it holds:
+        // such an entry is kept without expiry (as the in-memory store keeps it), until invalidated
+        // or evicted by `maxmemory`.
+        const px = Math.ceil(ttlMillis)
+        return px > Number.MAX_SAFE_INTEGER
+          ? run("SET", redis.send("SET", prefix + key, json))
+          : run("SET", redis.send("SET", prefix + key, json, "PX", String(px)))
       },
       invalidate: (keyPrefix) =>
         run(

@@ -142,6 +142,22 @@ export const cacheStoreContract = <R>(
       assert.isTrue(Option.isNone(yield* store.get("long")))
     }))
 
+  // Fails before on Redis: the TTL went to `SET … PX` as is, which Redis refuses for "Infinity",
+  // past what it takes, or with a fraction: every answer of such a TTL went uncached (and logged).
+  test("a TTL of Infinity, past any date, or with a fraction of a millisecond is taken", () =>
+    Effect.gen(function*() {
+      const store = yield* make
+      yield* store.set("forever", 1, Number.POSITIVE_INFINITY)
+      yield* store.set("huge", 2, 1e20)
+      yield* store.set("fraction", 3, 60_000.5)
+      yield* advance(400)
+      assert.deepStrictEqual(yield* store.get("forever"), Option.some(1))
+      assert.deepStrictEqual(yield* store.get("huge"), Option.some(2))
+      assert.deepStrictEqual(yield* store.get("fraction"), Option.some(3))
+      yield* store.invalidate("forever")
+      assert.isTrue(Option.isNone(yield* store.get("forever")))
+    }))
+
   test("invalidate drops exactly the keys under a prefix (glob characters are literal)", () =>
     Effect.gen(function*() {
       const store = yield* make
