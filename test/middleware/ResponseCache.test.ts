@@ -542,3 +542,22 @@ describe("ResponseCache and resource updates", () => {
       assert.strictEqual((fresh.contents[0] as { text: string }).text, "version 2")
     }))
 })
+
+describe("ResponseCache options out of range", () => {
+  // Fails before: nothing was checked. A TTL of NaN (a variable that does not parse) kept answers
+  // for ever in the in-memory store and cached none on Redis; 0 or less cached nothing, silently.
+  it("are refused when made, with a RangeError naming the option", () => {
+    const bad: ReadonlyArray<[string, ResponseCache.Config]> = [
+      ["ttlMillis", { ttlMillis: Number.NaN }],
+      ["ttlMillis", { ttlMillis: 0 }],
+      ["methods[\"tools/list\"]", { methods: { "tools/list": -1 } }],
+      ["methods[\"resources/read\"]", { methods: { "resources/read": Number.NaN } }]
+    ]
+    for (const [name, config] of bad) {
+      assert.throws(() => ResponseCache.layer(config), RangeError, `ResponseCache: ${name} must be a number > 0`, name)
+    }
+    assert.doesNotThrow(() =>
+      ResponseCache.layer({ ttlMillis: Number.POSITIVE_INFINITY, methods: { "tools/list": 1, "prompts/get": false, "tools/call": undefined } })
+    )
+  })
+})

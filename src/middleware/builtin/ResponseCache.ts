@@ -231,11 +231,26 @@ export const paramsKey = (params: object): string => {
 const storeFailed = (operation: string) => `effect-mcp-server: the response cache store failed (${operation})`
 
 /**
+ * Refuses a TTL that is not a number > 0 (`ttlMillis`, or one of `methods` but `false`) with a
+ * `RangeError` naming it. A `NaN` TTL (a variable that does not parse) kept answers for ever in
+ * the in-memory store and never on Redis; 0 or less cached nothing (`false` says so). `Infinity`
+ * keeps an answer until a change drops it.
+ */
+const checkConfig = (config: Config): void => {
+  const check = (name: string, ttl: number | undefined) => {
+    if (ttl !== undefined && !(ttl > 0)) throw new RangeError(`ResponseCache: ${name} must be a number > 0 (milliseconds), got ${ttl}`)
+  }
+  check("ttlMillis", config.ttlMillis)
+  for (const [method, ttl] of Object.entries(config.methods ?? {})) if (ttl !== false) check(`methods["${method}"]`, ttl)
+}
+
+/**
  * Builds the cache middleware and subscribes it to the server's changes (unsubscribed when the
  * scope closes). Register it with `McpServer.middleware` (or use {@link layer}).
  */
 export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<never>, never, McpServer.McpServer | CacheStore | Scope.Scope> =>
   Effect.gen(function*() {
+    checkConfig(config)
     const server = yield* McpServer.McpServer
     const store = yield* CacheStore
     const prefix = config.keyPrefix ?? "mcp-response-cache:"
@@ -354,8 +369,11 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
 
 /**
  * The cache as a Layer: builds it ({@link make}) and registers its middleware with the server
- * while the Layer lives (like `McpServer.middleware`).
+ * while the Layer lives (like `McpServer.middleware`). A TTL that is not a number > 0 is a
+ * `RangeError` naming it, thrown here.
  */
-export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> =>
-  McpServer.middlewareFrom(make(config))
+export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> => {
+  checkConfig(config)
+  return McpServer.middlewareFrom(make(config))
+}
 
