@@ -10,18 +10,9 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import { McpRequestContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
-
-const Change = McpServer.tool({
-  name: "change",
-  handler: () =>
-    Effect.gen(function*() {
-      const request = yield* McpRequestContext
-      yield* request.session.notify("notifications/tools/list_changed")
-      return "changed"
-    })
-})
+import { Change } from "../fixtures/listChanging.ts"
 
 describe("Streamable HTTP: notifications/initialized sent before the initialize answer", () => {
   it.live("takes effect once initialize is answered: a list change reaches the standalone stream", () =>

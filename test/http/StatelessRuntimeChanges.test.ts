@@ -11,31 +11,12 @@ import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { modern } from "../extensions/support.ts"
 import { serveOnFreePort } from "./support.ts"
 
-const meta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {}
-}
-
-let nextId = 1
-
 /** A 2026-07-28 request (headers and `_meta`), its JSON-RPC answer. */
-const modern = async (url: string, method: string, params: Record<string, unknown> = {}, name?: string) => {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-    "mcp-protocol-version": "2026-07-28",
-    "mcp-method": method
-  }
-  if (name !== undefined) headers["mcp-name"] = name
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: { ...params, _meta: meta } })
-  })
-  return (await response.json()) as any
-}
+const request = (url: string, method: string, params: Record<string, unknown> = {}) =>
+  modern(url, method, params).then((answer) => answer.message)
 
 describe("the shared stateless session follows run-time changes", () => {
   it.live("a tool kind added after its first request is served; a middleware Layer built later sees later requests", () =>
@@ -70,15 +51,15 @@ describe("the shared stateless session follows run-time changes", () => {
           )
         }).pipe(Effect.provide(Logger.layer([])))
       )
-      const before = yield* Effect.promise(() => modern(url, "tools/list"))
+      const before = yield* Effect.promise(() => request(url, "tools/list"))
       assert.strictEqual(before.error?.code, -32601, JSON.stringify(before))
-      const installed = yield* Effect.promise(() => modern(url, "prompts/get", { name: "install" }, "install"))
+      const installed = yield* Effect.promise(() => request(url, "prompts/get", { name: "install" }))
       assert.strictEqual(installed.result?.messages?.[0]?.content?.text, "installed", JSON.stringify(installed))
-      const after = yield* Effect.promise(() => modern(url, "tools/list"))
+      const after = yield* Effect.promise(() => request(url, "tools/list"))
       assert.deepStrictEqual(after.result?.tools?.map((tool: any) => [tool.name, tool.title]), [["late", "tagged"]], JSON.stringify(after))
-      const called = yield* Effect.promise(() => modern(url, "tools/call", { name: "late", arguments: { text: "x" } }, "late"))
+      const called = yield* Effect.promise(() => request(url, "tools/call", { name: "late", arguments: { text: "x" } }))
       assert.deepStrictEqual(called.result?.content, [{ type: "text", text: "late:x" }])
-      const discovered = yield* Effect.promise(() => modern(url, "server/discover"))
+      const discovered = yield* Effect.promise(() => request(url, "server/discover"))
       assert.isDefined(discovered.result?.capabilities?.tools, JSON.stringify(discovered))
     }))
 })

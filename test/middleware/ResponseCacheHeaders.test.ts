@@ -6,39 +6,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
+import { McpServer, Tool } from "../../src/index.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { modern, serveHttp } from "../extensions/support.ts"
 import { counter } from "./builtinSupport.ts"
 
-const meta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {}
-}
-
 /** A 2026-07-28 tools/call of `routed` with `region`, its `Mcp-Param-Region` header as given. */
-const call = async (url: string, region: string, header: string | undefined) => {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-    "mcp-protocol-version": "2026-07-28",
-    "mcp-method": "tools/call",
-    "mcp-name": "routed"
-  }
-  if (header !== undefined) headers["mcp-param-region"] = header
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "routed", arguments: { region }, _meta: meta }
-    })
-  })
-  return { status: response.status, message: (await response.json()) as any }
-}
+const call = (url: string, region: string, header: string | undefined) =>
+  modern(url, "tools/call", { name: "routed", arguments: { region } }, { headers: { "mcp-param-region": header } })
 
 describe("ResponseCache and Mcp-Param-* headers", () => {
   it.live("a call whose header disagrees with its argument is -32020 even when the call is cached", () =>
@@ -54,13 +29,7 @@ describe("ResponseCache and Mcp-Param-* headers", () => {
         handler: (args) => Effect.as(hits.hit("routed"), `Region: ${String((args as { readonly region?: unknown }).region)}`)
       })
       const cache = ResponseCache.layer({ callTools: ["routed"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
-      const { url } = yield* serveOnFreePort((port) =>
-        McpServer.serve(
-          { name: "cached-headers", version: "1" },
-          Layer.mergeAll(Routed, cache),
-          StreamableHttp.make({ host: "127.0.0.1", port })
-        ).pipe(Effect.provide(Logger.layer([])))
-      )
+      const { url } = yield* serveHttp({ name: "cached-headers", version: "1" }, Layer.mergeAll(Routed, cache))
       for (let i = 0; i < 2; i++) {
         const agreeing = yield* Effect.promise(() => call(url, "eu", "eu"))
         assert.strictEqual(agreeing.status, 200)

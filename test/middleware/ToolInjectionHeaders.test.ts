@@ -8,39 +8,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
+import { McpServer, Tool } from "../../src/index.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
-import { serveOnFreePort } from "../http/support.ts"
-
-const meta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {}
-}
+import { modern, serveHttp } from "../extensions/support.ts"
 
 /** A 2026-07-28 tools/call of `routed` with `region`, its `Mcp-Param-Region` header as given. */
-const call = async (url: string, region: string, header: string | undefined) => {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-    "mcp-protocol-version": "2026-07-28",
-    "mcp-method": "tools/call",
-    "mcp-name": "routed"
-  }
-  if (header !== undefined) headers["mcp-param-region"] = header
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "routed", arguments: { region }, _meta: meta }
-    })
-  })
-  return { status: response.status, message: (await response.json()) as any }
-}
+const call = (url: string, region: string, header: string | undefined) =>
+  modern(url, "tools/call", { name: "routed", arguments: { region } }, { headers: { "mcp-param-region": header } })
 
 const Routed = ToolInjection.tool({
   name: "routed",
@@ -61,13 +36,7 @@ describe("ToolInjection and Mcp-Param-* headers", () => {
   ] as const) {
     it.live(`${label}: a mismatching or missing header is -32020, a matching one is answered`, () =>
       Effect.gen(function*() {
-        const { url } = yield* serveOnFreePort((port) =>
-          McpServer.serve(
-            { name: "injected-headers", version: "1" },
-            components,
-            StreamableHttp.make({ host: "127.0.0.1", port })
-          ).pipe(Effect.provide(Logger.layer([])))
-        )
+        const { url } = yield* serveHttp({ name: "injected-headers", version: "1" }, components)
         const agreeing = yield* Effect.promise(() => call(url, "eu", "eu"))
         assert.strictEqual(agreeing.status, 200)
         assert.strictEqual(agreeing.message.result.content[0].text, "Region: eu")
@@ -84,13 +53,7 @@ describe("ToolInjection and Mcp-Param-* headers", () => {
       // Made first: outermost in the stack, it sees the injected tool's calls before the injection.
       const cache = ResponseCache.layer({ callTools: ["routed"] }).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
       const injected = ToolInjection.layer(Routed)
-      const { url } = yield* serveOnFreePort((port) =>
-        McpServer.serve(
-          { name: "injected-cached-headers", version: "1" },
-          Layer.mergeAll(cache, injected),
-          StreamableHttp.make({ host: "127.0.0.1", port })
-        ).pipe(Effect.provide(Logger.layer([])))
-      )
+      const { url } = yield* serveHttp({ name: "injected-cached-headers", version: "1" }, Layer.mergeAll(cache, injected))
       for (let i = 0; i < 2; i++) {
         const agreeing = yield* Effect.promise(() => call(url, "eu", "eu"))
         assert.strictEqual(agreeing.status, 200)

@@ -10,24 +10,14 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpError, McpRequestContext, McpServer, Middleware } from "../../src/index.ts"
+import { InMemory, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { fileURLToPath } from "node:url"
 import { initializeRequest } from "../e2e/harness.ts"
 import { spawnNode } from "../support/child.ts"
 import { recorder } from "../support/recorder.ts"
+import { Change } from "../fixtures/listChanging.ts"
 
 const slowInitializeServer = fileURLToPath(new URL("../fixtures/slow-initialize-server.ts", import.meta.url))
-
-/** A tool whose call changes the list of tools (what a server adding a tool at runtime tells its clients). */
-const Change = McpServer.tool({
-  name: "change",
-  handler: () =>
-    Effect.gen(function*() {
-      const request = yield* McpRequestContext
-      yield* request.session.notify("notifications/tools/list_changed")
-      return "changed"
-    })
-})
 
 /**
  * An `onInitialize` that answers only once `gate` is open (asynchronously, as one doing I/O), and
