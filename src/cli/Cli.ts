@@ -406,20 +406,39 @@ export const program = (args: ReadonlyArray<string>): Effect.Effect<void> =>
   )
 
 /**
- * The CLI's main program: {@link program} under `GracefulShutdown.runMain`, logs on stderr.
+ * The CLI's main program: {@link program} under `GracefulShutdown.runMain`, logs on stderr. The
+ * process exits once the command is done (its output written), even when the module left
+ * something running that would keep Node up (a timer, a client's socket opened at import).
  *
  * @stability experimental
  * @category running
  * @since 0.2.0
  */
 export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void =>
-  GracefulShutdown.runMain(program(args), { logToStderr: true })
+  GracefulShutdown.runMain(Effect.andThen(program(args), exitOnceWritten), { logToStderr: true })
 
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
 
 const exitCodes = { failure: 1, usage: 2 } as const
+
+/**
+ * Exits with `process.exitCode` once stdout and stderr have written what they hold. The module's
+ * top-level code runs in this process, and what it leaves running (an interval, a connection)
+ * is no part of the command: Node would wait on it for ever after `inspect` printed, or after a
+ * stdio server ended with its input. Scheduled, not awaited: the program ends first, so that
+ * `runMain` still exits with a signal's code when a signal stopped it (it exits at once then).
+ */
+const exitOnceWritten: Effect.Effect<void> = Effect.sync(() => {
+  let pending = 2
+  const written = () => {
+    if (--pending === 0) process.exit()
+  }
+  // Called once what was written before is written, or the stream failed (a reader gone).
+  process.stdout.write("", written)
+  process.stderr.write("", written)
+})
 
 const colors = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env.NO_COLOR === undefined
 

@@ -237,3 +237,36 @@ describe("effect-mcp errors", () => {
       assert.include(result.stderr, fifo)
     }), 30_000)
 })
+
+describe("effect-mcp: a module that leaves something running at import (a timer, a client's socket)", () => {
+  // A module's top-level code may open what Node waits for (a pool's timer, a telemetry exporter's
+  // interval, a client connection): the command ends all the same once it is done.
+  const timer = "setInterval(() => {}, 60_000)\n"
+
+  it.live("inspect, install --print, run --stdio at end of input, and a module that exports no server: each exits when done (it stayed up for ever)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const server = writeModule(
+        dir,
+        "server.ts",
+        `${timer}import { McpServer } from "${library}"\nimport * as Effect from "effect/Effect"\n` +
+          "export const options = { name: 'busy', version: '1.0.0' }\n" +
+          "export const components = McpServer.tool({ name: 'ping', handler: () => Effect.succeed('pong') })\n"
+      )
+      const none = writeModule(dir, "none.ts", `${timer}export const tools = 1\n`)
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, number, string]> = [
+        [["inspect", server], 0, "busy 1.0.0"],
+        [["inspect", server, "--json"], 0, "\"name\": \"ping\""],
+        [["install", "stdio", server], 0, server],
+        // stdin is closed: the end of input ends the server.
+        [["run", server], 0, ""],
+        [["inspect", none], 1, ""]
+      ]
+      for (const [args, code, says] of cases) {
+        // SIGKILL after 10 s: a command still running then exits with null.
+        const result = yield* cli(args, { timeout: 10_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, code, `${args.join(" ")}: ${JSON.stringify(result)}`)
+        assert.include(result.stdout, says, args.join(" "))
+      }
+    }), 90_000)
+})
