@@ -2,13 +2,14 @@
  * The echo server rebuilt on the authoring API (`McpServer`): the same tool, resource and prompt
  * as `examples/echo-server.ts`, in a few lines. The benchmark compares the two.
  *
- * Run: `node examples/echo-api-server.ts` (MCP over stdio).
+ * Run: `node examples/echo-api-server.ts` (MCP over stdio), `--http [--port N]` for Streamable HTTP,
+ * `--help` for its flags; or `npx effect-mcp run examples/echo-api-server.ts`.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpServer, Stdio } from "../src/index.ts"
-import { isMain, traced } from "./internal/cli.ts"
+import { GracefulShutdown, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
+import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
 
 /** Server info. */
 export const options: McpServer.Options = { name: "echo-api-server", version: "0.1.0" }
@@ -37,7 +38,18 @@ export const components = Layer.mergeAll(
 )
 
 if (isMain(import.meta)) {
-  process.stderr.write("echo-api-server: speaking MCP on stdin/stdout.\n")
+  // The flags every example reads: `--help` must not start a server, a mistyped flag must not be ignored.
+  const cli = flags()
   const tracing = traced(options, components)
-  McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
+  if (cli.http) {
+    // One line is logged once it listens; a busy port is named, with the flag to change it.
+    McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
+      withPortHint,
+      tracing.provide,
+      GracefulShutdown.runMain
+    )
+  } else {
+    process.stderr.write("echo-api-server: speaking MCP on stdin/stdout.\n")
+    McpServer.serve(options, tracing.components, Stdio.make()).pipe(tracing.provide, Stdio.runMain)
+  }
 }

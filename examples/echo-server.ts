@@ -6,7 +6,9 @@
  * - resource `bench://static` → a short text
  * - prompt `greet {name}` → one user message
  *
- * Run: `npm start` (or `node examples/echo-server.ts`); it speaks MCP on stdin/stdout.
+ * Run: `node examples/echo-server.ts`; it speaks MCP on stdin/stdout (`--http` for Streamable HTTP,
+ * `--help` for its flags). It is written on the low-level API, which the `effect-mcp` CLI does not
+ * run: it exports no `options` and `components`.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"

@@ -3,8 +3,9 @@
  * (`--http`, `--stdio`, `--port N`, `--host H`, `--stateless`), whether the module is the main
  * program, and the main program itself.
  *
- * Each example also exports its server (`options` and `components`), so `effect-mcp run
- * examples/<name>.ts` runs it too (see `src/cli/ServerModule.ts`).
+ * Each example but `echo-server.ts` (written on the low-level API) also exports its server
+ * (`options` and `components`), so `effect-mcp run examples/<name>.ts` runs it too (see
+ * `src/cli/ServerModule.ts`).
  */
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
