@@ -2,9 +2,9 @@
  * Serving a server module: `effect-mcp run <file> [--stdio | --http --port N --host H --allowed-hosts A,B] [--stateless]`.
  *
  * - **stdio** (the default): stdout carries only protocol messages. Logs go to stderr, and so do
- *   `console.log`, `console.info` and `console.debug` (redirected before the module is loaded,
- *   so a stray `console.log` in a handler cannot corrupt the stream); only a direct
- *   `process.stdout.write` could still break it. The process ends at end of input.
+ *   `console.log`, `console.info`, `console.debug`, `console.dir` and the like (redirected before
+ *   the module is loaded, so a stray `console.log` in a handler cannot corrupt the stream); only a
+ *   direct `process.stdout.write` could still break it. The process ends at end of input.
  * - **http**: Streamable HTTP at `http://<host>:<port>/mcp` (127.0.0.1:3000 by default), one
  *   line logged once it listens; a port that cannot be bound ends the command with an error
  *   naming it ({@link PortUnavailable}).
@@ -20,6 +20,7 @@ import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { finished } from "node:stream"
+import { inspect } from "node:util"
 import * as McpServer from "../server/McpServer.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
@@ -82,18 +83,24 @@ export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly ca
 }
 
 /**
- * Sends `console.log`, `console.info` and `console.debug` to stderr (stdio servers call it before
- * loading the module: stdout is the protocol's).
+ * Sends what `console` writes to stdout to stderr (stdio servers call it before loading the
+ * module: stdout is the protocol's): `console.log`, `info`, `debug`, `dir` and `dirxml`, and what
+ * writes through `console.log` (`table`, `count`, `group`, `timeEnd`…).
  *
  * @stability experimental
  * @category running
  * @since 0.2.0
  */
 export const redirectConsoleToStderr: Effect.Effect<void> = Effect.sync(() => {
+  // The console's own `error`: its group indentation stays.
   const toStderr = console.error.bind(console)
   console.log = toStderr
   console.info = toStderr
   console.debug = toStderr
+  // Node writes these to stdout by their own paths, not through `console.log` (`dirxml` is `log`
+  // under another name, bound before it was replaced).
+  console.dirxml = toStderr
+  console.dir = (item, options) => toStderr(inspect(item, { customInspect: false, ...options }))
 })
 
 /**

@@ -72,7 +72,9 @@ describe("effect-mcp run --stdio", () => {
       assert.deepStrictEqual(errors, [])
     }), 30_000)
 
-  it.live("stdout carries only protocol: console.log at import and in a handler goes to stderr", () =>
+  // Fails before the fix for console.dir and console.dirxml: Node writes them to stdout by their own
+  // paths (dirxml is log under another name), not through console.log.
+  it.live("stdout carries only protocol: console.log (info, debug, dir, dirxml, table) at import and in a handler goes to stderr", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(
@@ -81,11 +83,21 @@ describe("effect-mcp run --stdio", () => {
         `import * as Effect from "effect/Effect"
 import { McpServer } from "${library}"
 console.log("noisy: loading")
+console.dir({ noisy: "dir at import" })
+console.dirxml("noisy: dirxml")
+console.table([{ noisy: "table" }])
 export default {
   options: { name: "noisy", version: "1.0.0" },
   components: McpServer.tool({
     name: "shout",
-    handler: () => Effect.sync(() => { console.log("noisy: in the handler"); console.info("noisy: info"); return "done" })
+    handler: () =>
+      Effect.sync(() => {
+        console.log("noisy: in the handler")
+        console.info("noisy: info")
+        console.debug("noisy: debug")
+        console.dir({ noisy: "dir in the handler" }, { depth: 0 })
+        return "done"
+      })
   })
 }
 `
@@ -109,7 +121,10 @@ export default {
       for (const line of lines) assert.strictEqual(JSON.parse(line).jsonrpc, "2.0", line)
       assert.include(running.stderr(), "noisy: loading")
       assert.include(running.stderr(), "noisy: in the handler")
-      assert.include(running.stderr(), "noisy: info")
+      for (const said of ["noisy: info", "noisy: debug", "dir at import", "noisy: dirxml", "│ 'table' │", "dir in the handler"]) {
+        assert.include(running.stderr(), said)
+        assert.notInclude(running.stdout(), said)
+      }
       assert.notInclude(running.stdout(), "noisy:")
     }), 30_000)
 })
