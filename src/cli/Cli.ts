@@ -44,6 +44,7 @@ import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
+import * as NodeArgs from "./internal/nodeArgs.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Run from "./Run.ts"
@@ -85,7 +86,7 @@ const version: string = (JSON.parse(readFileSync(new URL("../../package.json", i
   .version
 
 /** Node's flags for a child or a client config: a loader (`--import tsx`) is kept, a debugger is not. */
-const nodeArgs = (): ReadonlyArray<string> => process.execArgv.filter((arg) => !/^--(inspect|debug|watch)/.test(arg))
+const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArgv)
 
 // ---------------------------------------------------------------------------
 // Shared arguments and flags
@@ -334,7 +335,8 @@ const install = Command.make("install", {
     const name = Option.getOrElse(input.name, () => loaded.server.options.name)
     const entry = Install.stdioEntry({
       node: process.execPath,
-      nodeArgs: nodeArgs(),
+      // A client starts it in a working directory of its own: the files the flags name, named absolutely.
+      nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
       bin: binPath,
       file: loaded.path,
       env: Option.getOrUndefined(input.env)

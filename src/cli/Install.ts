@@ -129,7 +129,10 @@ export class ConfigWriteFailed extends Data.TaggedError("ConfigWriteFailed")<{
 export const stdioEntry = (options: {
   /** The absolute path of the Node to run. */
   readonly node: string
-  /** Node's own flags (`process.execArgv`: a loader such as `--import tsx` must be kept). */
+  /**
+   * Node's own flags (`process.execArgv`: a loader such as `--import tsx` must be kept), with the
+   * files they name given absolutely: the client starts the server in a working directory of its own.
+   */
   readonly nodeArgs?: ReadonlyArray<string> | undefined
   /** The absolute path of the CLI's script. */
   readonly bin: string

@@ -16,8 +16,9 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as PlatformError from "effect/PlatformError"
 import { execFileSync } from "node:child_process"
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { isAbsolute, join } from "node:path"
+import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
 import { bin, cli, example, hangingModule, interruptWhileLoading, spawnCli, tempProject, writeModule } from "./support.ts"
 
@@ -227,6 +228,42 @@ describe("effect-mcp install", () => {
       )
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
     }), 30_000)
+
+  // Fails before the fix: the flags were written as given, and from another working directory the
+  // server did not start (".env: not found", exit 9); `--inspect-port 0` left "0" for the script.
+  it.live("Node's flags naming files from the working directory (--import ./x.mjs, --env-file=.env, -r and --import of a package) are written absolute: the server starts from a client's working directory", () =>
+    Effect.gen(function*() {
+      const dir = realpathSync(yield* tempProject)
+      writeModule(dir, "preload.mjs", "process.stderr.write('preload: ran\\n')\n")
+      writeModule(dir, ".env", "FROM_ENV_FILE=yes\n")
+      const printed = execFileSync(
+        process.execPath,
+        ["--import", "./preload.mjs", "--env-file=.env", "-r", "jsonc-parser", "--import", "effect/Function", "--inspect-port", "0", bin, "install", "stdio", hello],
+        { cwd: dir, encoding: "utf8", timeout: 30_000 }
+      )
+      const entry = JSON.parse(printed) as { command: string; args: Array<string> }
+      assert.deepStrictEqual(entry.args.slice(0, 3), ["--import", pathToFileURL(join(dir, "preload.mjs")).href, `--env-file=${join(dir, ".env")}`])
+      assert.strictEqual(entry.args[3], "-r")
+      assert.isTrue(isAbsolute(entry.args[4]!) && existsSync(entry.args[4]!), entry.args[4])
+      assert.strictEqual(entry.args[5], "--import")
+      assert.match(entry.args[6]!, /^file:\/\/.*\/effect\//)
+      assert.deepStrictEqual(entry.args.slice(7), expected.args)
+      const started = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const transport = new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" })
+          let stderr = ""
+          transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          await client.connect(transport)
+          return { client, stderr: () => stderr }
+        }),
+        ({ client, stderr }) =>
+          Effect.promise(async () => ({ result: await client.callTool({ name: "weather", arguments: { city: "Paris" } }), stderr: stderr() })),
+        ({ client }) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(started.result.structuredContent, { city: "Paris", celsius: 21.5 })
+      assert.include(started.stderr, "preload: ran")
+    }), 60_000)
 
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
   // interrupted command exited 0 as if it had written the configuration.
