@@ -20,7 +20,8 @@
  *    and `run --stdio` of it driven by the SDK client as in 3.
  * 6. The oldest Node `engines.node` allows (22.19.0), installed from the registry: the README
  *    example over stdio, its Streamable HTTP variant unbundled (the endpoint loaded on first use),
- *    and the bin's `run --stdio` of the `.ts` server module (Node strips the types).
+ *    and the bin's `run --stdio` of the `.ts` server module (Node strips the types). On the
+ *    system's Node when it is older than that (CI's 20), the bin refuses clearly (exit 1).
  * 7. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
  *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
@@ -38,7 +39,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
 import { join } from "node:path"
@@ -69,6 +70,23 @@ const check = async (name: string, body: () => void | Promise<void>): Promise<vo
 }
 const expect = (condition: boolean, message: string): void => {
   if (!condition) throw new Error(message)
+}
+
+/**
+ * A `node` on the system's PATH (not this repository's) older than `engines.node`: its path and
+ * version (`v20.20.2`), or `undefined`.
+ */
+const systemNodeOlderThanFloor = (): { readonly path: string; readonly version: string } | undefined => {
+  const [major, minor] = oldestSupportedNode().split(".").map(Number) as [number, number]
+  for (const folder of (process.env.PATH ?? "").split(":")) {
+    if (folder === "" || folder.includes("node_modules")) continue
+    const path = join(folder, "node")
+    if (!existsSync(path)) continue
+    const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? ""
+    const match = /^v(\d+)\.(\d+)\./.exec(version)
+    if (match !== null && (Number(match[1]) < major || (Number(match[1]) === major && Number(match[2]) < minor))) return { path, version }
+  }
+  return undefined
 }
 
 /**
@@ -495,6 +513,20 @@ const main = async () => {
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"], node)
     })
+
+    // The system's Node, when it is older than engines.node allows (CI's is 20): the bin says so
+    // and exits 1, instead of loading and misbehaving. Not counted where there is none.
+    const olderNode = systemNodeOlderThanFloor()
+    if (olderNode === undefined) console.log("skip the bin on a Node older than engines.node: no such Node on this machine")
+    else {
+      await check(`the bin on a Node older than engines.node (${olderNode.version}): a clear refusal, exit 1`, () => {
+        const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
+        const run = spawnSync(olderNode.path, [bin, "--help"], { cwd: dir, encoding: "utf8" })
+        expect(run.status === 1, `exit ${run.status}; stdout ${run.stdout}; stderr ${run.stderr}`)
+        expect(run.stdout === "", `stdout: ${run.stdout}`)
+        expect(run.stderr.includes(`Node.js ${oldestSupportedNode()} or newer is needed; this is Node.js ${olderNode.version.slice(1)}`), `stderr: ${run.stderr}`)
+      })
+    }
 
     await check("the getting-started guide's tsconfig and server.ts, with a second module importing it by its .ts path: tsc, then node", () => {
       // Node's type stripping needs relative imports to name their `.ts` files: the guide's
