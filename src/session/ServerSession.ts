@@ -1087,7 +1087,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     observer?.(method)
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
     const id = this.nextClientRequestId++
-    const decode = resultDecoder(method)
+    // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
+    const decode = resultDecoder(method, projected?.["task"] !== undefined)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)
     this.pendingClient.set(id, { deferred, method })

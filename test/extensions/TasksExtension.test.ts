@@ -478,7 +478,12 @@ describe("tasks extension: input by tasks/update", () => {
       const task = yield* run(() => client.create("confirm_delete", { filename: "shape.txt" }))
       const waiting = yield* run(() => client.poll(task.taskId, (t) => t.status === "input_required"))
       const key = Object.keys(waiting.inputRequests)[0]!
-      for (const bad of [12345, { action: "accept", content: "not an object" }, { action: "maybe" }, null]) {
+      // A CreateTaskResult too: 2026-07-28 asks for no task this way (it was taken: the work got
+      // `{ action: undefined }` and the task completed "Kept shape.txt").
+      const taskCreated = {
+        task: { taskId: "t1", status: "working", createdAt: "2026-01-01T00:00:00Z", lastUpdatedAt: "2026-01-01T00:00:00Z", ttl: null }
+      }
+      for (const bad of [12345, { action: "accept", content: "not an object" }, { action: "maybe" }, null, taskCreated]) {
         // Acked, as an unknown key's answer is ("SHOULD be ignored"), and not given to the work.
         assertAck(yield* run(() => client.update(task.taskId, { [key]: bad })), `update with ${JSON.stringify(bad)}`)
         const still = (yield* run(() => client.get(task.taskId))).message.result

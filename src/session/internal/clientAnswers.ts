@@ -9,7 +9,7 @@ import * as Cause from "effect/Cause"
 import type * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import { ServerRequests } from "../../protocol/internal/mcpSchemas.ts"
+import { CreateMessageResult, ElicitResult, ServerRequests } from "../../protocol/internal/mcpSchemas.ts"
 import { type ClientRequestError, ClientRequestFailed, ClientResultInvalid } from "../ClientRequestError.ts"
 
 /** A server→client request waiting for the client's answer. */
@@ -62,24 +62,39 @@ export const malformedAnswer = (method: string, detail: string): ClientResultInv
 export type ResultDecoder = (method: string, u: unknown) => Exit.Exit<unknown, ClientResultInvalid>
 
 const resultDecoders = new Map<string, ResultDecoder>()
+const taskResultDecoders = new Map<string, ResultDecoder>()
+
+/**
+ * The results of the methods a request may ask as a task (`params.task`, 2025-11-25), without the
+ * `CreateTaskResult` such a request may be answered with: a request that asked for no task takes
+ * only these (a `CreateTaskResult` taken for an elicitation's answer gave the handler
+ * `{ action: undefined }`). MCP 2026-07-28 asks for no task this way at all.
+ */
+const plainResults: { readonly [method: string]: () => Schema.Top } = {
+  "sampling/createMessage": CreateMessageResult,
+  "elicitation/create": ElicitResult
+}
 
 /**
  * The decoder of a server→client request's result, by method (`undefined` for a method with no
- * result schema), built on first use and kept.
+ * result schema), built on first use and kept. `taskAugmented`: the request asked to be run as a
+ * task (`params.task`), so a `CreateTaskResult` answers it too.
  */
-export const resultDecoder = (method: string): ResultDecoder | undefined => {
-  let decoder = resultDecoders.get(method)
+export const resultDecoder = (method: string, taskAugmented = false): ResultDecoder | undefined => {
+  const decoders = taskAugmented ? taskResultDecoders : resultDecoders
+  let decoder = decoders.get(method)
   if (decoder === undefined) {
     if (!Object.hasOwn(ServerRequests, method)) return undefined
     const spec = (ServerRequests as Record<string, { readonly result: () => Schema.Top }>)[method]!
-    const decode = Schema.decodeUnknownExit(spec.result() as Schema.Codec<unknown, unknown>)
+    const result = !taskAugmented && Object.hasOwn(plainResults, method) ? plainResults[method]! : spec.result
+    const decode = Schema.decodeUnknownExit(result() as Schema.Codec<unknown, unknown>)
     decoder = (method, u) => {
       const exit = decode(u)
       return exit._tag === "Success"
         ? Exit.succeed(exit.value)
         : Exit.fail(new ClientResultInvalid({ method, message: Cause.pretty(exit.cause) }))
     }
-    resultDecoders.set(method, decoder)
+    decoders.set(method, decoder)
   }
   return decoder
 }

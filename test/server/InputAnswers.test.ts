@@ -1,0 +1,107 @@
+/**
+ * The client's answers to what a handler asks (`McpContext.elicit`, `sample`, `listRoots`), in
+ * both eras: a 2025-11-25 session's answers to server→client requests, and a 2026-07-28 client's
+ * `inputResponses` (MRTR). Raw JSON-RPC over an in-memory pair, as a client that misbehaves
+ * speaks it.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
+
+/** What the handler got, or the tag of the failure it got. */
+const outcome = <A>(effect: Effect.Effect<A, { readonly _tag: string }, McpContext.McpRequestContext>) =>
+  Effect.match(effect, { onSuccess: (value) => JSON.stringify(value), onFailure: (error) => error._tag })
+
+const Ask = McpServer.tool({
+  name: "ask",
+  handler: () => outcome(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })))
+})
+const Sample = McpServer.tool({
+  name: "sample",
+  handler: () =>
+    outcome(Effect.map(
+      McpContext.sample({ messages: [{ role: "user", content: { type: "text", text: "hi" } }], maxTokens: 5 }),
+      (result) => ({ model: result.model, role: result.role })
+    ))
+})
+const components = Layer.mergeAll(Ask, Sample)
+
+const modern = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": { elicitation: {}, sampling: {} }
+}
+
+/** A `CreateTaskResult`: what a client answers a task-augmented request with, and only such a request. */
+const taskCreated = {
+  task: { taskId: "t1", status: "working", createdAt: "2025-11-25T00:00:00Z", lastUpdatedAt: "2025-11-25T00:00:00Z", ttl: null }
+}
+
+const textOf = (answer: any): string => answer.result?.content?.[0]?.text
+
+describe("answers to the server's questions", () => {
+  // Fails before: the results were decoded as `ElicitResult | CreateTaskResult` (the union the
+  // schema gives for task-augmented requests), so the handler got `{ action: undefined }` and a
+  // sampling "result" with no model or role, though the server never asked for a task.
+  it.live("2026-07-28: a CreateTaskResult is no answer to an elicitation or a sampling: asked again", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ name: "answers", version: "1" }, components)
+      const asked = yield* request("tools/call", {
+        name: "ask",
+        arguments: {},
+        _meta: modern,
+        inputResponses: { "elicitation/create-1": taskCreated }
+      })
+      assert.strictEqual(asked.result?.resultType, "input_required", JSON.stringify(asked))
+      assert.deepStrictEqual(Object.keys(asked.result.inputRequests), ["elicitation/create-1"])
+      const sampled = yield* request("tools/call", {
+        name: "sample",
+        arguments: {},
+        _meta: modern,
+        inputResponses: { "sampling/createMessage-1": taskCreated }
+      })
+      assert.strictEqual(sampled.result?.resultType, "input_required", JSON.stringify(sampled))
+      assert.deepStrictEqual(Object.keys(sampled.result.inputRequests), ["sampling/createMessage-1"])
+      // A real answer is taken.
+      const answered = yield* request("tools/call", {
+        name: "ask",
+        arguments: {},
+        _meta: modern,
+        inputResponses: { "elicitation/create-1": { action: "accept", content: { name: "Ada" } } }
+      })
+      assert.strictEqual(textOf(answered), JSON.stringify({ action: "accept", content: { name: "Ada" } }))
+    }))
+
+  // Fails before: as above, over a session (the handler got `{"action":undefined}` → "{}").
+  it.live("2025-11-25: a CreateTaskResult answering a request that asked for no task is ClientResultInvalid", () =>
+    Effect.gen(function*() {
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1" }, components, pair.server))
+      const answers = new Map<unknown, (message: any) => void>()
+      pair.client.onmessage = (message: any) => {
+        if ("method" in message && "id" in message) {
+          // The server's question: answered with a task it did not ask for.
+          void pair.client.send({ jsonrpc: "2.0", id: message.id, result: taskCreated } as never)
+          return
+        }
+        answers.get(message.id)?.(message)
+      }
+      const request = (id: number, method: string, params: Record<string, unknown>) =>
+        Effect.promise(() =>
+          new Promise<any>((resolve) => {
+            answers.set(id, resolve)
+            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+          })
+        )
+      yield* request(1, "initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: { elicitation: {}, sampling: {} },
+        clientInfo: { name: "c", version: "1" }
+      })
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
+      assert.strictEqual(textOf(yield* request(2, "tools/call", { name: "ask", arguments: {} })), "ClientResultInvalid")
+      assert.strictEqual(textOf(yield* request(3, "tools/call", { name: "sample", arguments: {} })), "ClientResultInvalid")
+    }))
+})
