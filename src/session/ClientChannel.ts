@@ -16,7 +16,8 @@ export interface ClientRequestOptions {
   readonly timeoutMillis?: number | undefined
   /**
    * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`
-   * answer (default `<method>-<n>`, by order of asking).
+   * answer (default `<method>-<n>`, by order of asking). A key asked already in the request gets
+   * `-<n>` after it: each question has a key, and an answer, of its own.
    */
   readonly inputKey?: string | undefined
 }

@@ -41,12 +41,17 @@ export class InputRound {
   }
   /**
    * The key of the next input: the one the handler chose, else `<method>-<n>` by order of asking
-   * (stable from round to round, as the handler replays the same way).
+   * (stable from round to round, as the handler replays the same way). Unique in the round, as a
+   * task's keys are: a key asked already (the same `inputKey` for another question, or one that
+   * spells a default key) is followed by `-<n>`, else the second question got the first one's
+   * answer, and only one of them was listed.
    */
   keyOf(method: string, chosen: string | undefined): string {
+    const asked = this.asked ??= new Set()
     this.counter++
-    const key = chosen ?? `${method}-${this.counter}`
-    ;(this.asked ??= new Set()).add(key)
+    let key = chosen ?? `${method}-${this.counter}`
+    while (asked.has(key)) key = `${chosen ?? method}-${++this.counter}`
+    asked.add(key)
     return key
   }
   /** Records an input still missing (an answer given for it did not decode: it is asked again). */

@@ -27,7 +27,37 @@ const Sample = McpServer.tool({
       (result) => ({ model: result.model, role: result.role })
     ))
 })
-const components = Layer.mergeAll(Ask, Sample)
+const Confirm = Schema.Struct({ ok: Schema.Boolean })
+/** Two questions under one `inputKey`, one after the other. */
+const SameKey = McpServer.tool({
+  name: "same_key",
+  handler: () =>
+    outcome(Effect.gen(function*() {
+      const first = yield* McpContext.elicit("Delete the file?", Confirm, { inputKey: "confirm" })
+      const second = yield* McpContext.elicit("Delete the backups too?", Confirm, { inputKey: "confirm" })
+      return [first, second]
+    }))
+})
+/** Two questions under one `inputKey`, asked together. */
+const SameKeyTogether = McpServer.tool({
+  name: "same_key_together",
+  handler: () =>
+    outcome(Effect.all([
+      McpContext.elicit("Delete the file?", Confirm, { inputKey: "confirm" }),
+      McpContext.elicit("Delete the backups too?", Confirm, { inputKey: "confirm" })
+    ], { concurrency: 2 }))
+})
+/** A chosen key that spells the default key of the question after it. */
+const DefaultSpelled = McpServer.tool({
+  name: "default_spelled",
+  handler: () =>
+    outcome(Effect.gen(function*() {
+      const first = yield* McpContext.elicit("Delete the file?", Confirm, { inputKey: "elicitation/create-2" })
+      const second = yield* McpContext.elicit("Delete the backups too?", Confirm)
+      return [first, second]
+    }))
+})
+const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled)
 
 const modern = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -103,5 +133,34 @@ describe("answers to the server's questions", () => {
       yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
       assert.strictEqual(textOf(yield* request(2, "tools/call", { name: "ask", arguments: {} })), "ClientResultInvalid")
       assert.strictEqual(textOf(yield* request(3, "tools/call", { name: "sample", arguments: {} })), "ClientResultInvalid")
+    }))
+
+  // Fails before: the second question took the key of the first, so it was answered with the
+  // first's answer (the backups deleted on the file's "yes", never asked), and, asked together,
+  // only one of the two was listed.
+  it.live("2026-07-28: two questions asked under one key get keys of their own, each its own answer", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ name: "answers", version: "1" }, components)
+      const call = (name: string, round: Record<string, unknown> = {}) =>
+        request("tools/call", { name, arguments: {}, _meta: modern, ...round })
+      const yes = { action: "accept", content: { ok: true } }
+      const no = { action: "accept", content: { ok: false } }
+      for (const [tool, firstKey] of [["same_key", "confirm"], ["default_spelled", "elicitation/create-2"]] as const) {
+        const one = (yield* call(tool)).result
+        assert.deepStrictEqual(Object.keys(one.inputRequests), [firstKey], tool)
+        const two = (yield* call(tool, { inputResponses: { [firstKey]: yes }, requestState: one.requestState })).result
+        assert.strictEqual(two.resultType, "input_required", `${tool}: ${JSON.stringify(two)}`)
+        const [secondKey] = Object.keys(two.inputRequests)
+        assert.notStrictEqual(secondKey, firstKey)
+        assert.strictEqual(two.inputRequests[secondKey!].params.message, "Delete the backups too?")
+        const three = yield* call(tool, { inputResponses: { [secondKey!]: no }, requestState: two.requestState })
+        assert.strictEqual(textOf(three), JSON.stringify([yes, no]), tool)
+      }
+      const together = (yield* call("same_key_together")).result
+      const keys = Object.keys(together.inputRequests)
+      assert.strictEqual(keys.length, 2, JSON.stringify(together.inputRequests))
+      assert.deepStrictEqual(keys.map((key) => together.inputRequests[key].params.message), ["Delete the file?", "Delete the backups too?"])
+      const answered = yield* call("same_key_together", { inputResponses: { [keys[0]!]: no, [keys[1]!]: yes } })
+      assert.strictEqual(textOf(answered), JSON.stringify([no, yes]))
     }))
 })
