@@ -259,7 +259,8 @@ export const elicit = <S extends Schema.Top>(
 /**
  * Sends the user to a URL (URL-mode elicitation, MCP 2025-11-25; needs client `elicitation.url`):
  * for flows that must not pass through the client (credentials, payments). The answer only says
- * whether the user agreed to open it.
+ * whether the user agreed to open it. `elicitationId` (default: a random UUID) names it to a
+ * 2025-11-25 client; MCP 2026-07-28 has none (its input key names it), so it is not sent there.
  */
 export const elicitUrl = (options: {
   readonly message: string

@@ -57,7 +57,18 @@ const DefaultSpelled = McpServer.tool({
       return [first, second]
     }))
 })
-const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled)
+/** Sends the user to a URL; as a task (tasks extension) when `task` is true. */
+const GoTo = McpServer.tool({
+  name: "go_to",
+  parameters: { task: Schema.Boolean },
+  execution: { taskSupport: "optional" },
+  handler: ({ task }) =>
+    outcome(Effect.gen(function*() {
+      if (task) yield* McpContext.becomeTask
+      return yield* McpContext.elicitUrl({ message: "Sign in", url: "https://example.com/sign-in" })
+    }))
+})
+const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled, GoTo)
 
 const modern = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -162,5 +173,43 @@ describe("answers to the server's questions", () => {
       assert.deepStrictEqual(keys.map((key) => together.inputRequests[key].params.message), ["Delete the file?", "Delete the backups too?"])
       const answered = yield* call("same_key_together", { inputResponses: { [keys[0]!]: no, [keys[1]!]: yes } })
       assert.strictEqual(textOf(answered), JSON.stringify([no, yes]))
+    }))
+
+  // Fails before: the input request carried the `elicitationId` elicitUrl made, a field 2026-07-28
+  // removed (a new one each round, so the same question differed from round to round), in a
+  // round's input_required and in a task's inputRequests alike.
+  it.live("2026-07-28: a URL elicitation's input request has no elicitationId, in a round and in a task", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ name: "answers", version: "1", tasks: McpServer.tasks() }, components)
+      const capabilities = { elicitation: { url: {} } }
+      const meta = { ...modern, "io.modelcontextprotocol/clientCapabilities": capabilities }
+      const wanted = { mode: "url", message: "Sign in", url: "https://example.com/sign-in" }
+      const round = (yield* request("tools/call", { name: "go_to", arguments: { task: false }, _meta: meta })).result
+      assert.strictEqual(round.resultType, "input_required", JSON.stringify(round))
+      assert.deepStrictEqual(Object.values(round.inputRequests), [{ method: "elicitation/create", params: wanted }])
+      const key = Object.keys(round.inputRequests)[0]!
+      const done = yield* request("tools/call", {
+        name: "go_to",
+        arguments: { task: false },
+        _meta: meta,
+        inputResponses: { [key]: { action: "accept" } },
+        requestState: round.requestState
+      })
+      assert.strictEqual(textOf(done), JSON.stringify({ action: "accept" }))
+      // As a task of the tasks extension: listed in tasks/get's inputRequests.
+      const withTasks = {
+        ...modern,
+        "io.modelcontextprotocol/clientCapabilities": { ...capabilities, extensions: { "io.modelcontextprotocol/tasks": {} } }
+      }
+      const created = (yield* request("tools/call", { name: "go_to", arguments: { task: true }, _meta: withTasks })).result
+      assert.strictEqual(created.resultType, "task", JSON.stringify(created))
+      let waiting: any
+      for (let i = 0; i < 200; i++) {
+        waiting = (yield* request("tasks/get", { taskId: created.taskId, _meta: withTasks })).result
+        if (waiting?.status === "input_required") break
+        yield* Effect.sleep(10)
+      }
+      assert.strictEqual(waiting?.status, "input_required", JSON.stringify(waiting))
+      assert.deepStrictEqual(Object.values(waiting.inputRequests), [{ method: "elicitation/create", params: wanted }])
     }))
 })

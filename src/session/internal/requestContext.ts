@@ -88,6 +88,17 @@ const missingPerRequest = (
 }
 
 /**
+ * The params of an input request as 2026-07-28 has them: a URL elicitation has no `elicitationId`
+ * there (it keyed `notifications/elicitation/complete`, which that revision removed; the input's key
+ * names it), so the one `McpContext.elicitUrl` makes (a new one each round) is left out.
+ */
+const modernInputParams = (method: string, params: JsonRpc.Params | undefined): JsonRpc.Params | undefined => {
+  if (method !== "elicitation/create" || params?.mode !== "url" || !("elicitationId" in params)) return params
+  const { elicitationId: _elicitationId, ...rest } = params
+  return rest
+}
+
+/**
  * A server→client request in a 2026-07-28 round (MRTR): answered from the round when the client
  * sent its answer (a valid one: an answer that does not decode is asked again), else recorded as
  * missing and the handler stopped (after one yield, so that inputs asked concurrently are all
@@ -112,7 +123,8 @@ const inputFromRound = (
       const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
       if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
     }
-    round.ask(key, params === undefined ? { method } : { method, params })
+    const asked = modernInputParams(method, params)
+    round.ask(key, asked === undefined ? { method } : { method, params: asked })
     return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
   })
 
@@ -132,7 +144,7 @@ const inputFromTask = (
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
-    return task.ask!(method, params, options?.inputKey)
+    return task.ask!(method, modernInputParams(method, params), options?.inputKey)
   })
 
 /** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
