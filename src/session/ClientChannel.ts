@@ -12,7 +12,11 @@ import type { ClientRequestError } from "./ClientRequestError.ts"
 
 /** Options of a server→client request. */
 export interface ClientRequestOptions {
-  /** How long to wait for the client; defaults to the session's `clientRequestTimeout`. */
+  /**
+   * How long to wait for the client; defaults to the session's `clientRequestTimeoutMillis`.
+   * Positive (`Infinity`: no timeout); another value (NaN, 0, negative) is a defect, a
+   * `RangeError`, and nothing is sent.
+   */
   readonly timeoutMillis?: number | undefined
   /**
    * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`

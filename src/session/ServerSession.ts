@@ -155,7 +155,10 @@ export interface SessionOptions {
   readonly maxWaitingRequests?: number | undefined
   /** Capacity of the outbound Queue of asynchronously produced messages. Default 1024. */
   readonly outboundCapacity?: number | undefined
-  /** Default timeout of server→client requests. Default 60 000 ms. */
+  /**
+   * Default timeout of server→client requests. Default 60 000 ms. Positive (`Infinity`: none);
+   * another value makes each request a defect (see `ClientRequestOptions.timeoutMillis`).
+   */
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
    * At end of input, how long in-flight requests may finish before they are interrupted; then, under
@@ -1084,8 +1087,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (projected === NotSendable) {
       return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
     }
-    observer?.(method)
     const timeoutMillis = options?.timeoutMillis ?? this.clientTimeout
+    // NaN (`Number()` of a variable that does not parse), 0 or less: the request went out and was
+    // given up at once, a `ClientRequestTimeout` the handler took for a client that did not answer.
+    if (!(timeoutMillis > 0)) return Effect.die(badTimeout(method, options?.timeoutMillis === undefined, timeoutMillis))
+    observer?.(method)
     const id = this.nextClientRequestId++
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
     const decode = resultDecoder(method, projected?.["task"] !== undefined)
@@ -1259,3 +1265,14 @@ const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): Cl
 }
 
 /** The client capability a server→client request needs and the client did not declare, if any. */
+
+/**
+ * The defect of a server→client request whose timeout is not a positive number of milliseconds
+ * (a programming error, as a `KeepAlive` or `Timeout` middleware's is): nothing is sent.
+ */
+const badTimeout = (method: string, sessionDefault: boolean, millis: number): RangeError =>
+  new RangeError(
+    `${method}: ${
+      sessionDefault ? "clientRequestTimeoutMillis" : "timeoutMillis"
+    } must be a positive number of milliseconds (Infinity: no timeout), got ${millis}`
+  )

@@ -68,7 +68,16 @@ const GoTo = McpServer.tool({
       return yield* McpContext.elicitUrl({ message: "Sign in", url: "https://example.com/sign-in" })
     }))
 })
-const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled, GoTo)
+/** Asks with the `timeoutMillis` given (as text: JSON has no NaN); a defect is said, not masked. */
+const AskWithin = McpServer.tool({
+  name: "ask_within",
+  parameters: { timeoutMillis: Schema.String },
+  handler: ({ timeoutMillis }) =>
+    outcome(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }), { timeoutMillis: Number(timeoutMillis) })).pipe(
+      Effect.catchDefect((defect) => Effect.succeed(`defect: ${String(defect)}`))
+    )
+})
+const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled, GoTo, AskWithin)
 
 const modern = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -81,6 +90,45 @@ const taskCreated = {
 }
 
 const textOf = (answer: any): string => answer.result?.content?.[0]?.text
+
+/**
+ * A 2025-11-25 session over an in-memory pair, its client declaring elicitation and sampling and
+ * answering each server request with `answer(request)` (none when it returns `undefined`); `asked`
+ * records the server's requests.
+ */
+const legacySession = (answer: (request: any) => unknown) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1" }, components, pair.server))
+    const asked: Array<any> = []
+    const answers = new Map<unknown, (message: any) => void>()
+    pair.client.onmessage = (message: any) => {
+      if ("method" in message) {
+        asked.push(message)
+        const result = "id" in message ? answer(message) : undefined
+        if (result !== undefined) void pair.client.send({ jsonrpc: "2.0", id: message.id, result } as never)
+        return
+      }
+      answers.get(message.id)?.(message)
+    }
+    let next = 0
+    const request = (method: string, params: Record<string, unknown>) =>
+      Effect.promise(() =>
+        new Promise<any>((resolve) => {
+          const id = ++next
+          answers.set(id, resolve)
+          void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
+        })
+      )
+    yield* request("initialize", {
+      protocolVersion: "2025-11-25",
+      capabilities: { elicitation: {}, sampling: {} },
+      clientInfo: { name: "c", version: "1" }
+    })
+    yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
+    const call = (name: string, args: Record<string, unknown> = {}) => request("tools/call", { name, arguments: args })
+    return { call, asked }
+  })
 
 describe("answers to the server's questions", () => {
   // Fails before: the results were decoded as `ElicitResult | CreateTaskResult` (the union the
@@ -118,32 +166,10 @@ describe("answers to the server's questions", () => {
   // Fails before: as above, over a session (the handler got `{"action":undefined}` → "{}").
   it.live("2025-11-25: a CreateTaskResult answering a request that asked for no task is ClientResultInvalid", () =>
     Effect.gen(function*() {
-      const pair = InMemory.makePair()
-      yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1" }, components, pair.server))
-      const answers = new Map<unknown, (message: any) => void>()
-      pair.client.onmessage = (message: any) => {
-        if ("method" in message && "id" in message) {
-          // The server's question: answered with a task it did not ask for.
-          void pair.client.send({ jsonrpc: "2.0", id: message.id, result: taskCreated } as never)
-          return
-        }
-        answers.get(message.id)?.(message)
-      }
-      const request = (id: number, method: string, params: Record<string, unknown>) =>
-        Effect.promise(() =>
-          new Promise<any>((resolve) => {
-            answers.set(id, resolve)
-            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-          })
-        )
-      yield* request(1, "initialize", {
-        protocolVersion: "2025-11-25",
-        capabilities: { elicitation: {}, sampling: {} },
-        clientInfo: { name: "c", version: "1" }
-      })
-      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
-      assert.strictEqual(textOf(yield* request(2, "tools/call", { name: "ask", arguments: {} })), "ClientResultInvalid")
-      assert.strictEqual(textOf(yield* request(3, "tools/call", { name: "sample", arguments: {} })), "ClientResultInvalid")
+      // The server's questions: answered with a task they did not ask for.
+      const { call } = yield* legacySession(() => taskCreated)
+      assert.strictEqual(textOf(yield* call("ask")), "ClientResultInvalid")
+      assert.strictEqual(textOf(yield* call("sample")), "ClientResultInvalid")
     }))
 
   // Fails before: the second question took the key of the first, so it was answered with the
@@ -211,5 +237,28 @@ describe("answers to the server's questions", () => {
       }
       assert.strictEqual(waiting?.status, "input_required", JSON.stringify(waiting))
       assert.deepStrictEqual(Object.values(waiting.inputRequests), [{ method: "elicitation/create", params: wanted }])
+    }))
+
+  // Fails before: the question was sent and given up at once (a notifications/cancelled after
+  // it): the handler got ClientRequestTimeout "within NaN ms", as if the user had not answered, or
+  // the answer of a client quicker than that (this in-memory one: '{"action":"accept",…').
+  it.live("2025-11-25: a timeoutMillis that is not a positive number is a RangeError, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const { asked, call } = yield* legacySession((request) =>
+        request.method === "elicitation/create" ? { action: "accept", content: { name: "Ada" } } : undefined
+      )
+      for (const timeoutMillis of ["NaN", "0", "-5"]) {
+        const text = textOf(yield* call("ask_within", { timeoutMillis }))
+        assert.strictEqual(
+          text,
+          `defect: RangeError: elicitation/create: timeoutMillis must be a positive number of milliseconds (Infinity: no timeout), got ${timeoutMillis}`
+        )
+      }
+      assert.deepStrictEqual(asked.map((message) => message.method), [])
+      // A positive timeout, and Infinity, still ask.
+      const accepted = JSON.stringify({ action: "accept", content: { name: "Ada" } })
+      assert.strictEqual(textOf(yield* call("ask_within", { timeoutMillis: "5000" })), accepted)
+      assert.strictEqual(textOf(yield* call("ask_within", { timeoutMillis: "Infinity" })), accepted)
+      assert.deepStrictEqual(asked.map((message) => message.method), ["elicitation/create", "elicitation/create"])
     }))
 })
