@@ -1264,8 +1264,6 @@ const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): Cl
     })
 }
 
-/** The client capability a server→client request needs and the client did not declare, if any. */
-
 /**
  * The defect of a server→client request whose timeout is not a positive number of milliseconds
  * (a programming error, as a `KeepAlive` or `Timeout` middleware's is): nothing is sent.
@@ -1276,3 +1274,5 @@ const badTimeout = (method: string, sessionDefault: boolean, millis: number): Ra
       sessionDefault ? "clientRequestTimeoutMillis" : "timeoutMillis"
     } must be a positive number of milliseconds (Infinity: no timeout), got ${millis}`
   )
+
+/** The client capability a server→client request needs and the client did not declare, if any. */
