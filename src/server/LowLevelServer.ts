@@ -142,17 +142,8 @@ export interface LowLevelServer {
   /**
    * Runs one session over `transport` until its input ends; over a push connection (Streamable
    * HTTP) it returns once the session has started, and the transport ends the session.
-   *
-   * `follow`, when given, is asked for the server that answers each message, instead of this one:
-   * for a session that outlives the server's changes while each of its requests stands alone (the
-   * shared stateless session of Streamable HTTP, which `McpServer` runs so: a component kind or a
-   * middleware added at run time reaches its next request).
    */
-  readonly run: <E>(
-    transport: Transport<E>,
-    options?: RunOptions,
-    follow?: () => LowLevelServer
-  ) => Effect.Effect<void, E | TransportFailure>
+  readonly run: <E>(transport: Transport<E>, options?: RunOptions) => Effect.Effect<void, E | TransportFailure>
 }
 
 // ---------------------------------------------------------------------------
@@ -403,28 +394,14 @@ export const make = (options: Options): LowLevelServer => {
     createInitializationOptions: () => description,
     getCapabilities: () => capabilities,
     dispatcher,
-    run: (transport, runOptions, follow) =>
+    run: (transport, runOptions) =>
       ServerSession.run(
-        follow === undefined ? dispatcher : following(follow),
+        dispatcher,
         { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
         transport.open
       )
   }
 }
-
-/**
- * A dispatcher answering each message by the server `follow` gives at that moment (see
- * `LowLevelServer.run`): one call more per message; `follow` is expected to be cheap when nothing
- * changed (`McpServer` compares one revision number).
- */
-const following = (follow: () => LowLevelServer): ServerSession.Dispatcher => ({
-  request: (request, context) => follow().dispatcher.request(request, context),
-  notification: (notification, session) => follow().dispatcher.notification(notification, session),
-  invalid: (invalid, session) => {
-    const observe = follow().dispatcher.invalid
-    return observe === undefined ? Effect.void : observe(invalid, session)
-  }
-})
 
 // ---------------------------------------------------------------------------
 // Internal

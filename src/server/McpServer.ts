@@ -458,7 +458,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     }
 
     // Sessions share one low-level server until a component list, the middleware or the extensions
-    // change. Checked per request of the shared stateless session (it follows `current`): one
+    // change. Checked per 2026-07-28 or stateless request (`LowLevelServer.Options.latest`): one
     // number for the components and the middleware stack (changed only through `stack`), and the
     // extensions, few, compared by identity.
     let cached: {
@@ -480,8 +480,6 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     }
 
     const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
-      // A stateless session (Streamable HTTP's shared one) answers many clients for the server's
-      // whole life, each request standing alone: it answers each by the server as it is then.
       current().run(transport, {
         ...runOptions,
         onOpen: (session) => {
@@ -495,7 +493,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
         }
-      }, runOptions?.stateless === true ? current : undefined).pipe(
+      }).pipe(
         Effect.provide(clientLogger),
         // Handlers and middleware find the server in every request (so registrations need not capture it).
         Effect.provideService(McpServer, service)
