@@ -19,10 +19,11 @@
  *   empty value, written `;var`). `{var}` matches one or more characters other than `/ ? # &`;
  *   `{+var}` and the FastMCP-style wildcard `{var*}` may span `/` (not `?` or `#`); `{#var}` takes
  *   the fragment. In an expression with several variables, `,` separates them. A variable
- *   followed by a literal and then another variable stops at that literal's first character
- *   (`{org}-{name}`: `org` has no `-`). Where a URI could be split between variables in several
- *   ways (`{a}{b}`, `{/a*}{/b}`), earlier variables take as much as they can. URIs over 8 KB
- *   match no template.
+ *   followed by a literal and then another variable ends at the first of that literal's first
+ *   character after which the rest matches (`{org}-{name}` on `acme-jane-doe`: `org` is `acme`;
+ *   `{+dir}/{file}` on `src/lib/a.ts`: `dir` is `src/lib`). Otherwise, where a URI could be split
+ *   between variables in several ways (`{a}{b}`, `{/a*}{/b}`), earlier variables take as much as
+ *   they can. URIs over 8 KB match no template.
  * - `{/var*}`, `{.var*}` and `{;var*}` match one or more segments and give a string array; every
  *   other non-query variable gives a string (a non-exploded list such as `red,green,blue` is
  *   returned as that string).
@@ -747,10 +748,11 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
     query = undefined
     const spec = operators[operator]
     const comma = vars.length > 1 ? "," : ""
-    // A value followed by a literal and then another value stops at that literal's first
-    // character (`{org}-{name}`: `org` has no `-`). (`{name}.json` keeps dots in `name`.) Not
-    // at a `%`: the value's own percent-encoding has them (`{a}%{b}`, `{a}%2F{b}`: `a` takes
-    // as much as it can).
+    // A value followed by a literal and then another value ends at the first of that literal's
+    // first character after which the rest matches (`{org}-{name}`: `org` has no `-` when the
+    // rest matches after the first one; `{+dir}/{file}`: `dir` spans `/` up to the last one).
+    // (`{name}.json` keeps dots in `name`.) Not at a `%`: the value's own percent-encoding has
+    // them (`{a}%{b}`, `{a}%2F{b}`: `a` takes as much as it can).
     const next = parts[index + 1]
     const stop = typeof next === "string" && next.length > 0 && next[0] !== "%" &&
         typeof parts[index + 2] === "object" && !queryOperators.has((parts[index + 2] as Expression).operator)
@@ -763,12 +765,28 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
         case "+":
         case "#": {
           const excluded = operator === "#" ? "#" : operator === "+" || v.explode ? "?#" : "/?#&"
-          const last = i === vars.length - 1 ? stop : ""
-          // lead([^excluded]+)
+          const last = i === vars.length - 1 && !(excluded + comma).includes(stop) ? stop : ""
           program.chars(lead)
           slots.push({ kind: "value", group: ++group, name: v.name })
           open()
-          program.plus(excluded + comma + last)
+          if (last === "") {
+            // lead([^excluded]+)
+            program.plus(excluded + comma)
+          } else {
+            // lead((?:[^excluded]+|(?=last))(?:last[^excluded]*)*?): up to the first `last`, then
+            // one more stretch at a time while what follows fails (`org` in `{org}-{name}` is
+            // the shortest; `{+dir}/{file}` still matches `a/b/c`). `last` is excluded from both
+            // loops, so neither is entered again inside a stretch it took (see `run`).
+            const first = program.split()
+            program.plus(excluded + comma + last)
+            const again = program.next
+            const more = program.split()
+            first.alt = more.alt = program.next
+            program.char(last)
+            program.star(excluded + comma + last)
+            program.jump().to = again
+            more.next = program.next
+          }
           close()
           break
         }

@@ -366,6 +366,20 @@ describe("UriTemplate.match", () => {
     assert.deepStrictEqual(parse("list://{items}").match("list://a,b"), { items: "a,b" })
   })
 
+  it("a value that may hold the first character of the literal after it spans it when the rest needs that", () => {
+    // `{+dir}` and `{path*}` span `/`: a `/{file}` after them takes the last segment, not the first.
+    assert.deepStrictEqual(parse("repo://{+dir}/{file}").match("repo://src/lib/a.ts"), { dir: "src/lib", file: "a.ts" })
+    assert.deepStrictEqual(parse("repo://{+dir}/{file}").match("repo://src/a.ts"), { dir: "src", file: "a.ts" })
+    assert.deepStrictEqual(parse("repo://{+dir}/{file}").match("repo://a//b"), { dir: "a/", file: "b" })
+    assert.deepStrictEqual(parse("files://{path*}/{name}").match("files://a/b/c"), { path: "a/b", name: "c" })
+    assert.deepStrictEqual(parse("doc://{#a}/{b}").match("doc://#p/q/r"), { a: "p/q", b: "r" })
+    assert.deepStrictEqual(parse("x://{+a}-{b}").match("x://a-b/c-d"), { a: "a-b/c", b: "d" })
+    // Where the first such character lets the rest match, the value still ends there.
+    assert.deepStrictEqual(parse("x://{+a}-{+b}").match("x://1-2-3"), { a: "1", b: "2-3" })
+    assert.isUndefined(parse("repo://{+dir}/{file}").match("repo://src/lib/"))
+    assert.isUndefined(parse("repo://{+dir}/{file}").match("repo://src"))
+  })
+
   it("prefix modifiers match like plain variables", () => {
     assert.deepStrictEqual(parse("p://{var:3}/{+path:6}").match("p://value/a/b/c"), { var: "value", path: "a/b/c" })
   })
@@ -460,6 +474,8 @@ describe("UriTemplate round trip", () => {
     ["size://{x,y}", fc.record({ x: str(unreservedSafe), y: str(unreservedSafe) })],
     ["files://{path*}", fc.record({ path: str(unreservedSafe) })],
     ["file:///{+path}", fc.record({ path: str(reservedSafe) })],
+    ["repo://{+dir}/{file}", fc.record({ dir: str(reservedSafe), file: str(unreservedSafe) })],
+    ["doc://{#a}/{b}", fc.record({ a: str(reservedSafe), b: str(unreservedSafe) })],
     ["doc://{+a,b}{#section}", fc.record({ a: str(reservedSafe.replace(",", "")), b: str(reservedSafe), section: str(reservedSafe) })],
     ["dns://www{.dom*}{.tld}", fc.record({ dom: list(labelSafe), tld: str(labelSafe) })],
     ["fs://root{/segs*}{/name}", fc.record({ segs: list(unreservedSafe), name: str(unreservedSafe) })],
@@ -567,7 +583,10 @@ describe("UriTemplate.match on hostile URIs", () => {
       ["x://{a}{.b*}{.c*}", long(".a", "#")],
       ["x://{/a*}{b}", "x:///" + "a".repeat(8_000) + "#"],
       ["x://{a}%{b}%{c}", long("%25", "/")],
-      ["x://{a}%{b}%{c}", long("%", "/")]
+      ["x://{a}%{b}%{c}", long("%", "/")],
+      ["x://{a}-{b}-{c}-{d}-{e}", long("a-", "/")],
+      ["x://{+a}/{+b}/{+c}/{d}", long("a/", "#")],
+      ["x://{+a}/{b}/{c}", long("a/", "")]
     ]
     for (const [template, uri] of hostile) assert.isUndefined(parse(template).match(uri), template)
     // And they still match what they should.
