@@ -415,6 +415,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers["completion/complete"] = (params, context) => {
           const ref = params.ref
           const complete = ref.type === "ref/prompt" ? prompts.get(ref.name) : templates.get(ref.uri)
+          // `ref/resource` names "the URI or URI template of the resource": a fixed resource's URI
+          // has nothing to complete, but is no unknown reference (as the SDK's servers answer).
+          if (complete === undefined && ref.type === "ref/resource" && resources.get(ref.uri) !== undefined) {
+            return Exit.succeed(Completion.empty)
+          }
           if (complete === undefined) {
             const what = ref.type === "ref/prompt" ? `prompt: ${clip(ref.name)}` : `resource template: ${clip(ref.uri)}`
             return Exit.fail(McpError.invalidParams(`Unknown ${what}`))

@@ -60,7 +60,9 @@ const Many = McpServer.resourceTemplate({
   read: (_, uri) => Effect.succeed(uri)
 })
 
-const All = Layer.mergeAll(Scaffold, Plain, Repos, Many)
+const Readme = McpServer.resource({ uri: "test://readme", name: "readme", read: Effect.succeed("# Readme") })
+
+const All = Layer.mergeAll(Scaffold, Plain, Repos, Many, Readme)
 
 describe("McpServer completion", () => {
   it.live("completions are advertised when a completer exists, and only then", () =>
@@ -180,5 +182,19 @@ describe("McpServer completion", () => {
         client.complete({ ref: { type: "ref/resource", uri: "test://nope/{x}" }, argument: { name: "x", value: "" } })
       )
       assert.strictEqual(unknownTemplate.code, -32602)
+      assert.include(unknownTemplate.message, "test://nope/{x}")
+    }))
+
+  it.live("a fixed resource's URI as the reference (\"the URI or URI template of the resource\") completes to nothing, not -32602", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      const fixed = yield* sdk(() =>
+        client.complete({ ref: { type: "ref/resource", uri: "test://readme" }, argument: { name: "x", value: "a" } })
+      )
+      assert.deepStrictEqual(fixed.completion.values, [])
+      const missing = yield* sdkError(() =>
+        client.complete({ ref: { type: "ref/resource", uri: "test://readme2" }, argument: { name: "x", value: "a" } })
+      )
+      assert.strictEqual(missing.code, -32602)
     }))
 })
