@@ -119,6 +119,14 @@ export interface Options {
    * streams).
    */
   readonly modernMethods?: { readonly [method: string]: Extension.Method<never> } | undefined
+  /**
+   * The server as it is now, when it may have been rebuilt since a session started (`McpServer`:
+   * components or middleware added or removed). A session keeps the server it started with for
+   * what it negotiated, but a 2026-07-28 request and any request of a stateless session negotiated
+   * nothing to keep: they are answered by this one (else a prompt added after the shared session
+   * started stayed -32601 and out of `server/discover` for good). Default: this server.
+   */
+  readonly latest?: (() => LowLevelServer) | undefined
 }
 
 /**
@@ -382,13 +390,20 @@ export const make = (options: Options): LowLevelServer => {
   // waiting requests, never in the request slots that `tasks/get` and `tasks/cancel` need.
   const waitingMethods = handlers["tasks/result"] === undefined ? undefined : taskResultWaits
 
+  const latest = options.latest
   const dispatcher: ServerSession.Dispatcher = {
-    request: dispatchRequest,
+    request: latest === undefined ? dispatchRequest : (request, context) => {
+      if (context.session.stateless || ProtocolVersion.isModern(context.protocolVersion)) {
+        const now = latest()
+        if (now !== server) return now.dispatcher.request(request, context)
+      }
+      return dispatchRequest(request, context)
+    },
     notification: dispatchNotification,
     invalid
   }
 
-  return {
+  const server: LowLevelServer = {
     capabilities,
     description,
     createInitializationOptions: () => description,
@@ -401,6 +416,7 @@ export const make = (options: Options): LowLevelServer => {
         transport.open
       )
   }
+  return server
 }
 
 // ---------------------------------------------------------------------------

@@ -458,7 +458,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         extensions: taskTools ? [tasks!.extension, ...extensions] : [...extensions],
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion,
-        requestState: options.requestState
+        requestState: options.requestState,
+        latest: current
       })
     }
 

@@ -1006,7 +1006,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     related: JsonRpc.RequestId | undefined,
     version: ProtocolVersion.ProtocolVersion
   ): JsonRpc.Notification | undefined {
-    if (!OutboundGates.mayNotify(this.phase, this.caps, method, related)) return undefined
+    const modern = related !== undefined && ProtocolVersion.isModern(version)
+    if (!OutboundGates.mayNotify(this.phase, this.caps, method, related, modern)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)

@@ -47,7 +47,23 @@ describe("OutboundGates.mayNotify", () => {
       assert.strictEqual(OutboundGates.mayNotify(phase, capabilities, method, related), expected)
     })
   }
+
+  it("for a 2026-07-28 request (a listen stream), list changes and updates are not gated by the session's capabilities; logs are", () => {
+    for (const method of listenNotifications) {
+      assert.isTrue(OutboundGates.mayNotify("operational", nothing, method, 5, true), method)
+      assert.isFalse(OutboundGates.mayNotify("operational", nothing, method, 5, false), method)
+      assert.isFalse(OutboundGates.mayNotify("closed", everything, method, 5, true), method)
+    }
+    assert.isFalse(OutboundGates.mayNotify("operational", nothing, "notifications/message", 5, true))
+  })
 })
+
+const listenNotifications = [
+  "notifications/tools/list_changed",
+  "notifications/prompts/list_changed",
+  "notifications/resources/list_changed",
+  "notifications/resources/updated"
+]
 
 describe("OutboundGates: held until notifications/initialized", () => {
   it("only unsolicited notifications other than logs, between the initialize answer and initialized", () => {

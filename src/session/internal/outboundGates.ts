@@ -14,13 +14,17 @@ import type { Phase } from "../Session.ts"
 /**
  * Whether a notification may be sent: the server advertised what it is about (logging, list
  * changes, resource subscriptions), and it is tied to a request (`related`) or the handshake has
- * been answered. A closed session sends nothing.
+ * been answered. A closed session sends nothing. `modern`: it is tied to a 2026-07-28 request (a
+ * listen stream), whose handler chose what it follows from what the server serves now; list
+ * changes and resource updates are not gated by the capabilities the session started with (a
+ * shared stateless session's can predate the server's first prompt).
  */
 export const mayNotify = (
   phase: Phase,
   capabilities: ServerCapabilities,
   method: string,
-  related: JsonRpc.RequestId | undefined
+  related: JsonRpc.RequestId | undefined,
+  modern = false
 ): boolean => {
   if (phase === "closed") return false
   // A 2026-07-28 connection has no unsolicited notifications: they go on listen streams.
@@ -29,13 +33,13 @@ export const mayNotify = (
     case "notifications/message":
       return capabilities.logging !== undefined
     case "notifications/tools/list_changed":
-      return capabilities.tools?.listChanged === true
+      return modern || capabilities.tools?.listChanged === true
     case "notifications/prompts/list_changed":
-      return capabilities.prompts?.listChanged === true
+      return modern || capabilities.prompts?.listChanged === true
     case "notifications/resources/list_changed":
-      return capabilities.resources?.listChanged === true
+      return modern || capabilities.resources?.listChanged === true
     case "notifications/resources/updated":
-      return capabilities.resources?.subscribe === true
+      return modern || capabilities.resources?.subscribe === true
   }
   return true
 }

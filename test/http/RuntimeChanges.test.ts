@@ -1,0 +1,140 @@
+/**
+ * Components added while a Streamable HTTP server runs, seen by the requests answered by the
+ * shared stateless session: MCP 2026-07-28 requests (raw fetch, as the conformance suite speaks)
+ * and the clients of a `stateless: true` endpoint (SDK v1). That session starts with the server's
+ * first such request; what is added later is served and advertised to the requests after it.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { BOTH, nextMessage, serveOnFreePort, sseReader } from "./support.ts"
+
+const VERSION = "2026-07-28"
+
+/** A server with one tool, which adds a prompt with a completer (a kind the server had none of). */
+const serve = (http: StreamableHttp.Options) =>
+  serveOnFreePort((port) =>
+    McpServer.serve(
+      { name: "runtime-changes", version: "1.0.0" },
+      McpServer.tool({
+        name: "add_prompt",
+        handler: () =>
+          Effect.as(
+            McpServer.addPrompt({
+              name: "greet",
+              arguments: { who: Schema.String },
+              complete: { who: (value) => Effect.succeed(["world", "you"].filter((who) => who.startsWith(value))) },
+              handler: ({ who }) => Effect.succeed(`Hello, ${who}!`)
+            }),
+            "added"
+          )
+      }),
+      StreamableHttp.make({ ...http, host: "127.0.0.1", port })
+    )
+  )
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": VERSION,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "runtime-test", version: "1.0.0" }
+}
+
+/** One 2026-07-28 request, answered with JSON. */
+const modern = async (url: string, method: string, params: Record<string, unknown> = {}) => {
+  const name = method === "tools/call" || method === "prompts/get" ? String(params["name"]) : undefined
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      "mcp-protocol-version": VERSION,
+      "mcp-method": method,
+      ...(name === undefined ? {} : { "mcp-name": name })
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method,
+      params: {
+        ...params,
+        _meta: meta
+      }
+    })
+  })
+  return { status: response.status, message: await response.json() as any }
+}
+
+describe("components added while the shared stateless session runs", () => {
+  it.live("2026-07-28: server/discover, prompts/list, prompts/get and completion/complete see a prompt added later", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({})
+      const before = yield* Effect.promise(() => modern(url, "server/discover"))
+      assert.isUndefined(before.message.result.capabilities.prompts)
+      const missing = yield* Effect.promise(() => modern(url, "prompts/list"))
+      assert.strictEqual(missing.message.error?.code, -32601)
+
+      const added = yield* Effect.promise(() => modern(url, "tools/call", { name: "add_prompt", arguments: {} }))
+      assert.deepStrictEqual(added.message.result.content, [{ type: "text", text: "added" }])
+
+      const after = yield* Effect.promise(() => modern(url, "server/discover"))
+      assert.isDefined(after.message.result.capabilities.prompts)
+      assert.isDefined(after.message.result.capabilities.completions)
+      const list = yield* Effect.promise(() => modern(url, "prompts/list"))
+      assert.deepStrictEqual(list.message.result.prompts.map((prompt: any) => prompt.name), ["greet"])
+      const got = yield* Effect.promise(() => modern(url, "prompts/get", { name: "greet", arguments: { who: "you" } }))
+      assert.deepStrictEqual(got.message.result.messages, [{ role: "user", content: { type: "text", text: "Hello, you!" } }])
+      const completed = yield* Effect.promise(() =>
+        modern(url, "completion/complete", { ref: { type: "ref/prompt", name: "greet" }, argument: { name: "who", value: "w" } })
+      )
+      assert.deepStrictEqual(completed.message.result.completion.values, ["world"])
+
+      // A listen stream asking for prompt changes now gets them (replacing the prompt is one).
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const response = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          signal: controller.signal,
+          headers: { "content-type": "application/json", accept: BOTH, "mcp-protocol-version": VERSION, "mcp-method": "subscriptions/listen" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: "listen",
+            method: "subscriptions/listen",
+            params: { notifications: { promptsListChanged: true }, _meta: meta }
+          })
+        })
+      )
+      const reader = sseReader(response)
+      const acknowledged = yield* Effect.promise(() => nextMessage(reader, { events: 100, timeoutMillis: 5_000 }))
+      assert.deepStrictEqual(acknowledged.params.notifications, { promptsListChanged: true })
+      yield* Effect.promise(() => modern(url, "tools/call", { name: "add_prompt", arguments: {} }))
+      const changed = yield* Effect.promise(() => nextMessage(reader, { events: 100, timeoutMillis: 5_000 }))
+      assert.strictEqual(changed.method, "notifications/prompts/list_changed")
+    }))
+
+  it.live("stateless 2025-11-25 (SDK v1): a client that connects after the prompt was added is offered it and gets it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ stateless: true })
+      const connect = Effect.acquireRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "runtime-test", version: "1.0.0" })
+          await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { accept: BOTH } } }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close())
+      )
+      const first = yield* connect
+      assert.isUndefined(first.getServerCapabilities()?.prompts)
+      yield* Effect.promise(() => first.callTool({ name: "add_prompt", arguments: {} }))
+
+      const second = yield* connect
+      assert.isDefined(second.getServerCapabilities()?.prompts)
+      const prompts = yield* Effect.promise(() => second.listPrompts())
+      assert.deepStrictEqual(prompts.prompts.map((prompt) => prompt.name), ["greet"])
+      const got = yield* Effect.promise(() => second.getPrompt({ name: "greet", arguments: { who: "world" } }))
+      assert.deepStrictEqual(got.messages, [{ role: "user", content: { type: "text", text: "Hello, world!" } }])
+    }))
+})
