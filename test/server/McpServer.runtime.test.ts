@@ -9,8 +9,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { McpServer } from "../../src/index.ts"
-import { type Connected, connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
+import { InMemory, McpServer } from "../../src/index.ts"
+import { type Connected, connect, sdk, sdkError, type Server, settle, startServer, using } from "./McpServerHarness.ts"
 
 const echo = (name: string) =>
   ({
@@ -284,4 +284,48 @@ describe("McpServer run-time changes", () => {
       const shared = yield* sdk(() => client.client.callTool({ name: "shared", arguments: {} }))
       assert.deepStrictEqual(shared.content, [{ type: "text", text: "replacement" }])
     }))
+
+  it.live("2026-07-28 requests on a connection that started before: a kind added later is served and discovered", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, McpServer.tool(echo("a")))
+      const raw = yield* connectModern(server)
+      const before = yield* raw.request("server/discover")
+      assert.isUndefined(before.result.capabilities.prompts)
+      yield* using(server, McpServer.addPrompt({ name: "late", handler: () => Effect.succeed("late prompt") }))
+      const after = yield* raw.request("server/discover")
+      assert.deepStrictEqual(after.result.capabilities.prompts, { listChanged: true })
+      const got = yield* raw.request("prompts/get", { name: "late" })
+      assert.deepStrictEqual(got.result.messages, [{ role: "user", content: { type: "text", text: "late prompt" } }])
+    }))
 })
+
+/** A raw 2026-07-28 client on a connection of `server` (no initialize: every request carries its `_meta`). */
+const connectModern = (server: Server) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(server.run(pair.server))
+    const answers = new Map<unknown, (message: any) => void>()
+    pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
+    let next = 0
+    const request = (method: string, params: Record<string, unknown> = {}) =>
+      Effect.promise(() =>
+        new Promise<any>((resolve) => {
+          const id = ++next
+          answers.set(id, resolve)
+          void pair.client.send({
+            jsonrpc: "2.0",
+            id,
+            method,
+            params: {
+              ...params,
+              _meta: {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": { name: "modern", version: "1.0.0" }
+              }
+            }
+          } as never)
+        })
+      )
+    return { request }
+  })
