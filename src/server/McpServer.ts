@@ -645,7 +645,15 @@ export const resource = <R = never>(
   definition: Resource.Definition<R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition))
 
-/** A Layer that registers a resource template while it is alive. */
+/**
+ * A Layer that registers a resource template while it is alive.
+ *
+ * `resources/read` of a URI that a fixed resource has reads that resource; else the first
+ * template, in the order of `resources/templates/list` (registration order; a template added
+ * again with the same `uriTemplate` moves last), whose `uriTemplate` matches the URI reads it,
+ * even when its `params` then refuse the variables (-32602): a URI matching two templates goes to
+ * the earlier one.
+ */
 export const resourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))

@@ -144,6 +144,20 @@ describe("McpServer resource templates", () => {
       assert.strictEqual((other.contents[0] as { text: string }).text, "{\"id\":8,\"type\":\"number\"}")
     }))
 
+  it.live("a URI matching two templates is read by the earlier one; one added again moves last", () =>
+    Effect.gen(function*() {
+      const template = (uriTemplate: string, name: string) =>
+        ({ uriTemplate, name, read: (_: unknown, uri: string) => Effect.succeed(`${name} ${uri}`) }) as const
+      const { client, server } = yield* serveAndConnect(
+        Layer.mergeAll(McpServer.resourceTemplate(template("docs://{+path}", "any")), McpServer.resourceTemplate(template("docs://{dir}/{file}", "pair")))
+      )
+      const read = (uri: string) => Effect.map(sdk(() => client.readResource({ uri })), (r) => (r.contents[0] as { text: string }).text)
+      assert.strictEqual(yield* read("docs://a/b"), "any docs://a/b")
+      yield* using(server, McpServer.addResourceTemplate(template("docs://{+path}", "any")))
+      assert.strictEqual(yield* read("docs://a/b"), "pair docs://a/b")
+      assert.strictEqual(yield* read("docs://a/b/c"), "any docs://a/b/c")
+    }))
+
   it.live("a defect in a read is a masked -32603", () =>
     Effect.gen(function*() {
       const Broken = McpServer.resource({
