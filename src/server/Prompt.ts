@@ -9,6 +9,7 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as McpError from "../protocol/McpError.ts"
 import type {
   GetPromptResult,
@@ -71,6 +72,15 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   // Checked now (the wire description is built later): a `meta: null` where types are not checked
   // fails the registration, naming the prompt, rather than make clients refuse `prompts/list`.
   checkDescription(`Prompt ${name}`, definition)
+  // Every argument arrives as a string: one whose Schema takes no string (`Schema.Number` where
+  // `Schema.FiniteFromString` was meant) would refuse every call with "Expected number".
+  for (const [argument, field] of Object.entries(definition.arguments ?? {})) {
+    if (!takesString(SchemaAST.toEncoded((field as Schema.Top).ast), new Set())) {
+      throw new Error(
+        `Prompt ${name}: argument ${argument} must decode from a string (prompt arguments are strings on the wire); use e.g. Schema.String, Schema.Literals of strings or Schema.FiniteFromString`
+      )
+    }
+  }
   const argsSchema = Schema.Struct(definition.arguments ?? ({} as Args))
   const decode = Schema.decodeUnknownExit(argsSchema as unknown as Schema.Codec<unknown, unknown>)
   // The wire description is built at its first use (`prompts/list`): its JSON Schema work stays off
@@ -127,6 +137,40 @@ const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
     if (required.has(name)) argument.required = true
     return argument
   })
+}
+
+/**
+ * Whether an encoded AST admits some string: false only where it certainly admits none (a number,
+ * a boolean, an object, a non-string literal); a declaration or `Unknown` is given the benefit.
+ */
+const takesString = (ast: SchemaAST.AST, seen: Set<SchemaAST.AST>): boolean => {
+  switch (ast._tag) {
+    case "Literal":
+      return typeof ast.literal === "string"
+    case "Enum":
+      return ast.enums.some(([, value]) => typeof value === "string")
+    case "Union":
+      return ast.types.some((member) => takesString(member, seen))
+    case "Suspend":
+      if (seen.has(ast)) return false
+      seen.add(ast)
+      return takesString(ast.thunk(), seen)
+    case "Number":
+    case "Boolean":
+    case "BigInt":
+    case "Symbol":
+    case "UniqueSymbol":
+    case "Null":
+    case "Undefined":
+    case "Void":
+    case "Never":
+    case "Objects":
+    case "Arrays":
+    case "ObjectKeyword":
+      return false
+    default:
+      return true
+  }
 }
 
 const normalize = (output: Output): GetPromptResult => {

@@ -3,7 +3,9 @@
  * wire, messages of every content kind, and the -32602 answers.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Content, McpContext, McpError, McpServer } from "../../src/index.ts"
@@ -170,6 +172,30 @@ describe("McpServer prompts", () => {
       const undecodable = yield* sdkError(() => client.getPrompt({ name: "repeat", arguments: { word: "hi", times: "lots" } }))
       assert.strictEqual(undecodable.code, -32602)
       assert.deepStrictEqual(seenCounts, [])
+    }))
+
+  it.live("an argument whose Schema takes no string (arguments are strings on the wire) is refused at registration, naming it", () =>
+    Effect.gen(function*() {
+      const prompt = (argument: Schema.Top) =>
+        McpServer.prompt({ name: "typed", arguments: { count: argument as typeof Schema.String }, handler: () => Effect.succeed("x") })
+      for (const argument of [Schema.Number, Schema.Boolean, Schema.Literals([1, 2]), Schema.Struct({ a: Schema.String }), Schema.optionalKey(Schema.Int)]) {
+        const exit = yield* Effect.exit(Effect.scoped(startServer({}, prompt(argument))))
+        assert.isTrue(Exit.isFailure(exit))
+        assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", "Prompt typed: argument count must decode from a string")
+      }
+      const accepted = [
+        Schema.String,
+        Schema.FiniteFromString,
+        Schema.Literals(["a", "b"]),
+        Schema.optionalKey(Schema.String),
+        Schema.optional(Schema.NonEmptyString),
+        Schema.Union([Schema.Number, Schema.String])
+      ]
+      for (const argument of accepted) {
+        const { client } = yield* serveAndConnect(prompt(argument))
+        const listed = yield* sdk(() => client.listPrompts())
+        assert.strictEqual(listed.prompts[0]?.arguments?.[0]?.name, "count")
+      }
     }))
 
   it.live("an unknown prompt is -32602; a handler's McpError keeps its code", () =>
