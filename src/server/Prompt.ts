@@ -9,7 +9,6 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
-import * as SchemaAST from "effect/SchemaAST"
 import * as McpError from "../protocol/McpError.ts"
 import type {
   GetPromptResult,
@@ -24,6 +23,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import type { TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
+import { takesString } from "./internal/takesString.ts"
 import { checkDescription } from "./internal/wireFields.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
@@ -75,7 +75,7 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   // Every argument arrives as a string: one whose Schema takes no string (`Schema.Number` where
   // `Schema.FiniteFromString` was meant) would refuse every call with "Expected number".
   for (const [argument, field] of Object.entries(definition.arguments ?? {})) {
-    if (!takesString(SchemaAST.toEncoded((field as Schema.Top).ast), new Set())) {
+    if (!takesString((field as Schema.Top).ast)) {
       throw new Error(
         `Prompt ${name}: argument ${argument} must decode from a string (prompt arguments are strings on the wire); use e.g. Schema.String, Schema.Literals of strings or Schema.FiniteFromString`
       )
@@ -137,40 +137,6 @@ const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
     if (required.has(name)) argument.required = true
     return argument
   })
-}
-
-/**
- * Whether an encoded AST admits some string: false only where it certainly admits none (a number,
- * a boolean, an object, a non-string literal); a declaration or `Unknown` is given the benefit.
- */
-const takesString = (ast: SchemaAST.AST, seen: Set<SchemaAST.AST>): boolean => {
-  switch (ast._tag) {
-    case "Literal":
-      return typeof ast.literal === "string"
-    case "Enum":
-      return ast.enums.some(([, value]) => typeof value === "string")
-    case "Union":
-      return ast.types.some((member) => takesString(member, seen))
-    case "Suspend":
-      if (seen.has(ast)) return false
-      seen.add(ast)
-      return takesString(ast.thunk(), seen)
-    case "Number":
-    case "Boolean":
-    case "BigInt":
-    case "Symbol":
-    case "UniqueSymbol":
-    case "Null":
-    case "Undefined":
-    case "Void":
-    case "Never":
-    case "Objects":
-    case "Arrays":
-    case "ObjectKeyword":
-      return false
-    default:
-      return true
-  }
 }
 
 const normalize = (output: Output): GetPromptResult => {

@@ -28,6 +28,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
+import { takesString } from "./internal/takesString.ts"
 import { checkAnnotations, checkDescription, checkListedResources, checkSize, checkText, invalid } from "./internal/wireFields.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
@@ -140,6 +141,15 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
     throw invalid(`Resource template ${definition.name}`, "uriTemplate", "a string", definition.uriTemplate)
   }
   const template = UriTemplate.parse(definition.uriTemplate)
+  // A variable arrives as a string (a list of strings when exploded): a Schema that takes neither
+  // would refuse every read with "Expected number".
+  for (const [variable, field] of Object.entries(definition.params ?? {})) {
+    if (!takesString((field as Schema.Top).ast, true)) {
+      throw new Error(
+        `Resource template ${definition.uriTemplate}: parameter ${variable} must decode from a string (URI variables are strings); use e.g. Schema.String or Schema.FiniteFromString`
+      )
+    }
+  }
   const paramsSchema = Schema.Struct(definition.params ?? ({} as Params))
   const decode = Schema.decodeUnknownExit(paramsSchema as unknown as Schema.Codec<unknown, unknown>)
   const wire: WireTemplate = { ...metadata(`Resource template ${definition.uriTemplate}`, definition), uriTemplate: definition.uriTemplate }

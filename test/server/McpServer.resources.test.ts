@@ -4,7 +4,9 @@
  * and subscriptions with `McpServer.notifyResourceUpdated`.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer } from "../../src/index.ts"
@@ -142,6 +144,25 @@ describe("McpServer resource templates", () => {
       assert.deepStrictEqual(special.contents, [{ uri: "test://items/7", text: "special seven" }])
       const other = yield* sdk(() => client.readResource({ uri: "test://items/8" }))
       assert.strictEqual((other.contents[0] as { text: string }).text, "{\"id\":8,\"type\":\"number\"}")
+    }))
+
+  it.live("a parameter whose Schema takes no string (URI variables are strings) is refused at registration, naming it", () =>
+    Effect.gen(function*() {
+      const template = (param: Schema.Top) =>
+        McpServer.resourceTemplate({
+          uriTemplate: "typed://{id}{/rest*}",
+          name: "typed",
+          params: { id: param as typeof Schema.String, rest: Schema.optionalKey(Schema.Array(Schema.String)) },
+          read: ({ id }) => Effect.succeed(`typed ${id}`)
+        })
+      for (const param of [Schema.Number, Schema.Boolean, Schema.Struct({ a: Schema.String })]) {
+        const exit = yield* Effect.exit(Effect.scoped(startServer({}, template(param))))
+        assert.isTrue(Exit.isFailure(exit))
+        assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", "Resource template typed://{id}{/rest*}: parameter id must decode from a string")
+      }
+      const { client } = yield* serveAndConnect(template(Schema.FiniteFromString))
+      const read = yield* sdk(() => client.readResource({ uri: "typed://7/a/b" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "typed://7/a/b", text: "typed 7" }])
     }))
 
   it.live("a URI matching two templates is read by the earlier one; one added again moves last", () =>
