@@ -1,6 +1,6 @@
 /**
- * Components added while a Streamable HTTP server runs, seen by the requests answered by the
- * shared stateless session: MCP 2026-07-28 requests (raw fetch, as the conformance suite speaks)
+ * Components and middleware added while a Streamable HTTP server runs, seen by the requests
+ * answered by the shared stateless session: MCP 2026-07-28 requests (raw fetch, as the conformance suite speaks)
  * and the clients of a `stateless: true` endpoint (SDK v1). That session starts with the server's
  * first such request; what is added later is served and advertised to the requests after it.
  */
@@ -8,8 +8,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import * as Scope from "effect/Scope"
+import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { modern as modernAnswer } from "../extensions/support.ts"
 import { BOTH, nextMessage, serveOnFreePort, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
@@ -66,6 +70,10 @@ const modern = async (url: string, method: string, params: Record<string, unknow
   })
   return { status: response.status, message: await response.json() as any }
 }
+
+/** A 2026-07-28 request (headers and `_meta`), its JSON-RPC answer. */
+const modernRequest = (url: string, method: string, params: Record<string, unknown> = {}) =>
+  modernAnswer(url, method, params).then((answer) => answer.message)
 
 describe("components added while the shared stateless session runs", () => {
   it.live("2026-07-28: server/discover, prompts/list, prompts/get and completion/complete see a prompt added later", () =>
@@ -136,5 +144,49 @@ describe("components added while the shared stateless session runs", () => {
       assert.deepStrictEqual(prompts.prompts.map((prompt) => prompt.name), ["greet"])
       const got = yield* Effect.promise(() => second.getPrompt({ name: "greet", arguments: { who: "world" } }))
       assert.deepStrictEqual(got.messages, [{ role: "user", content: { type: "text", text: "Hello, world!" } }])
+    }))
+
+  it.live("2026-07-28: a tool kind added after the first request is served, and a middleware Layer built later sees the requests after it", () =>
+    Effect.gen(function*() {
+      // The server starts with a prompt only: no tools.
+      const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hi") })
+      const { url } = yield* serveOnFreePort((port) =>
+        Effect.gen(function*() {
+          const scope = yield* Effect.scope
+          // A prompt whose `get` adds a tool and a middleware while the server runs.
+          const Install = McpServer.prompt({
+            name: "install",
+            handler: () =>
+              Effect.gen(function*() {
+                yield* McpServer.addTool({
+                  name: "late",
+                  parameters: { text: Schema.String },
+                  handler: ({ text }) => Effect.succeed(`late:${text}`)
+                })
+                const tagging = McpServer.middleware(Middleware.make("tagging", {
+                  onListTools: (params, _context, next) =>
+                    Effect.map(next(params), (result) => ({ ...result, tools: result.tools.map((tool) => ({ ...tool, title: "tagged" })) }))
+                }))
+                yield* Layer.buildWithScope(tagging, scope)
+                return "installed"
+              }).pipe(Effect.provideService(Scope.Scope, scope))
+          })
+          return yield* McpServer.serve(
+            { name: "runtime", version: "1" },
+            Layer.mergeAll(Hello, Install),
+            StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
+          )
+        }).pipe(Effect.provide(Logger.layer([])))
+      )
+      const before = yield* Effect.promise(() => modernRequest(url, "tools/list"))
+      assert.strictEqual(before.error?.code, -32601, JSON.stringify(before))
+      const installed = yield* Effect.promise(() => modernRequest(url, "prompts/get", { name: "install" }))
+      assert.strictEqual(installed.result?.messages?.[0]?.content?.text, "installed", JSON.stringify(installed))
+      const after = yield* Effect.promise(() => modernRequest(url, "tools/list"))
+      assert.deepStrictEqual(after.result?.tools?.map((tool: any) => [tool.name, tool.title]), [["late", "tagged"]], JSON.stringify(after))
+      const called = yield* Effect.promise(() => modernRequest(url, "tools/call", { name: "late", arguments: { text: "x" } }))
+      assert.deepStrictEqual(called.result?.content, [{ type: "text", text: "late:x" }])
+      const discovered = yield* Effect.promise(() => modernRequest(url, "server/discover"))
+      assert.isDefined(discovered.result?.capabilities?.tools, JSON.stringify(discovered))
     }))
 })
