@@ -199,45 +199,69 @@ export const isMcpError = (u: unknown): u is McpError =>
   typeof u === "object" && u !== null && mcpErrorTags.has((u as { _tag?: unknown })._tag as string)
 
 /**
- * Maps a typed error to its JSON-RPC error object. The one place where codes are decided.
+ * The JSON-RPC code of a typed error: the `code` of its {@link toErrorObject}, without building
+ * the object. The one place where codes are decided.
  */
-export const toErrorObject = (error: McpError): ErrorObject => {
+export const codeOf = (error: McpError): number => {
   switch (error._tag) {
     case "ParseError":
-      return { code: ErrorCode.ParseError, message: error.message }
+      return ErrorCode.ParseError
     case "InvalidRequest":
-      return withData(ErrorCode.InvalidRequest, error.message, error.data)
+      return ErrorCode.InvalidRequest
     case "MethodNotFound":
-      return { code: ErrorCode.MethodNotFound, message: error.message || `Method not found: ${clip(error.method)}` }
+      return ErrorCode.MethodNotFound
     case "InvalidParams":
-      return withData(ErrorCode.InvalidParams, error.message, error.data)
+      return ErrorCode.InvalidParams
     case "InternalError":
-      return withData(ErrorCode.InternalError, error.message, error.data)
+      return ErrorCode.InternalError
     case "ResourceNotFound":
-      return { code: ErrorCode.ResourceNotFound, message: `Resource not found: ${clip(error.uri)}`, data: { uri: error.uri } }
+      return ErrorCode.ResourceNotFound
     case "UrlElicitationRequired":
-      return {
-        code: ErrorCode.UrlElicitationRequired,
-        message: error.message || "URL elicitation required",
-        data: { elicitations: error.elicitations }
-      }
+      return ErrorCode.UrlElicitationRequired
+    case "LimitExceeded":
+      return ErrorCode.LimitExceeded
+    case "MissingRequiredClientCapability":
+      return ErrorCode.MissingRequiredClientCapability
+    case "HeaderMismatch":
+      return ErrorCode.HeaderMismatch
+    case "JsonRpcError":
+      return error.code
+  }
+}
+
+/**
+ * Maps a typed error to its JSON-RPC error object (its code is {@link codeOf}'s).
+ */
+export const toErrorObject = (error: McpError): ErrorObject => {
+  const code = codeOf(error)
+  switch (error._tag) {
+    case "ParseError":
+    case "HeaderMismatch":
+      return { code, message: error._tag === "HeaderMismatch" ? `Header mismatch: ${error.message}` : error.message }
+    case "MethodNotFound":
+      return { code, message: error.message || `Method not found: ${clip(error.method)}` }
+    case "InvalidRequest":
+    case "InvalidParams":
+    case "InternalError":
+    case "JsonRpcError":
+      return withData(code, error.message, error.data)
+    case "ResourceNotFound":
+      return { code, message: `Resource not found: ${clip(error.uri)}`, data: { uri: error.uri } }
+    case "UrlElicitationRequired":
+      return { code, message: error.message || "URL elicitation required", data: { elicitations: error.elicitations } }
     case "LimitExceeded": {
       const data: Record<string, unknown> = { limit: error.limit }
       if (error.max !== undefined) data.max = error.max
       if (error.retryAfterMillis !== undefined) data.retryAfterMillis = error.retryAfterMillis
-      return { code: ErrorCode.LimitExceeded, message: error.message, data }
+      return { code, message: error.message, data }
     }
     case "MissingRequiredClientCapability":
       return {
-        code: ErrorCode.MissingRequiredClientCapability,
+        code,
         message: error.message ??
           `Missing required client capability: ${Object.keys(error.requiredCapabilities).join(", ")}`,
         data: { requiredCapabilities: error.requiredCapabilities }
       }
-    case "HeaderMismatch":
-      return { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${error.message}` }
-    case "JsonRpcError":
-      return withData(error.code, error.message, error.data)
   }
 }
 
@@ -262,6 +286,18 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
   return internalErrorObject
+}
+
+/**
+ * The code of {@link fromCause}'s answer, without building it: a typed failure's code, -32603 for
+ * anything else; `undefined` for a cancellation (no response). What telemetry records of a failure.
+ */
+export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => {
+  if (Cause.hasInterruptsOnly(cause)) return undefined
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
+  }
+  return ErrorCode.InternalError
 }
 
 /**

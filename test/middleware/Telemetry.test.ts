@@ -16,77 +16,13 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { SpanKind } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { createServer } from "node:http"
 import { fileURLToPath } from "node:url"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnFreePort } from "../http/support.ts"
-
-interface OtlpSpan {
-  readonly traceId: string
-  readonly spanId: string
-  readonly parentSpanId?: string
-  readonly name: string
-  readonly kind: number
-  readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: { readonly stringValue?: string } }>
-  readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
-  readonly status?: { readonly code?: number; readonly message?: string }
-}
-
-/** An OTLP/HTTP receiver: every span and metric name posted to it. */
-const receiver = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const spans: Array<OtlpSpan> = []
-    const metrics: Array<string> = []
-    // The attributes of the duration histogram's data points.
-    const durationAttributes: Array<Record<string, string | undefined>> = []
-    // The value of `mcp.server.session.count` in each export, in the order they arrived.
-    const sessionCounts: Array<number> = []
-    const server = createServer((request, response) => {
-      let body = ""
-      request.on("data", (chunk) => void (body += String(chunk)))
-      request.on("end", () => {
-        const json = JSON.parse(body || "{}")
-        if (request.url === "/v1/traces") {
-          for (const resource of json.resourceSpans ?? []) {
-            for (const scope of resource.scopeSpans ?? []) spans.push(...scope.spans)
-          }
-        }
-        if (request.url === "/v1/metrics") {
-          for (const resource of json.resourceMetrics ?? []) {
-            for (const scope of resource.scopeMetrics ?? []) {
-              for (const metric of scope.metrics ?? []) {
-                metrics.push(metric.name)
-                if (metric.name === "mcp.server.session.count") {
-                  for (const point of metric.gauge?.dataPoints ?? []) sessionCounts.push(Number(point.asDouble ?? point.asInt))
-                }
-                if (metric.name !== "mcp.server.operation.duration") continue
-                for (const point of metric.histogram?.dataPoints ?? []) {
-                  durationAttributes.push(
-                    Object.fromEntries(
-                      (point.attributes ?? []).map((a: { key: string; value: { stringValue?: string } }) => [a.key, a.value.stringValue])
-                    )
-                  )
-                }
-              }
-            }
-          }
-        }
-        response.writeHead(200, { "content-type": "application/json" })
-        response.end("{}")
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    return { server, spans, metrics, durationAttributes, sessionCounts, url: `http://127.0.0.1:${port}` }
-  }),
-  ({ server }) => Effect.sync(() => server.close())
-)
-
-const attribute = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue
+import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 const Lookup = McpServer.tool({
   name: "lookup",
@@ -104,11 +40,6 @@ const Slow = McpServer.tool({
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
 const callerSpanId = "00f067aa0ba902b7"
-
-const until = (condition: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 200 && !condition(); i++) yield* Effect.sleep("25 millis")
-  })
 
 /** A server with `Lookup` and the middleware, exporting to `url`, and an SDK client connected to it (in memory). */
 const tracedLookup = (url: string) =>
@@ -180,7 +111,7 @@ describe("Telemetry", () => {
       yield* until(() => otlp.spans.some((span) => span.name === "slow.work") && otlp.spans.some((s) => s.name === "tools/call nope"))
 
       const failed = otlp.spans.find((span) => span.name === "tools/call nope")!
-      assert.strictEqual(attribute(failed, "error.type"), "InvalidParams")
+      assert.strictEqual(attribute(failed, "error.type"), "-32602", "the JSON-RPC error code")
       const request = otlp.spans.find((span) => span.name === "tools/call slow")!
       const task = otlp.spans.find((span) => span.name === "mcp.task")!
       assert.isDefined(task, "the task's work has a span")
@@ -255,7 +186,7 @@ describe("Telemetry", () => {
       assert.strictEqual(call.name, `tools/call ${toolName}`)
       assert.isBelow(attribute(read, "mcp.resource.uri")!.length, 600)
       assert.isBelow(read.name.length, 620)
-      assert.strictEqual(attribute(call, "error.type"), "InvalidParams")
+      assert.strictEqual(attribute(call, "error.type"), "-32602")
       assert.strictEqual(pointOf("gen_ai.tool.name")!["gen_ai.tool.name"], toolName)
       assert.strictEqual(pointOf("mcp.resource.uri")!["mcp.resource.uri"], attribute(read, "mcp.resource.uri"))
     }))

@@ -5,9 +5,11 @@
  * - **One SERVER span per request**, named `{mcp.method.name} {target}` (`tools/call get_weather`,
  *   `resources/read file:///a`, `initialize`), with `mcp.method.name`, `gen_ai.tool.name` /
  *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
- *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails (the
- *   error's tag, or `tool_error` for a tool result with `isError`), with the span's status ERROR
- *   (a tool result that is an error included; the client still gets it). Handlers' spans
+ *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails: the
+ *   JSON-RPC error code the client gets, as a string (`-32602`, `-32603` for a defect), also
+ *   given as `rpc.response.status_code`; `tool_error` for a tool result with `isError`. Such a
+ *   span's status is ERROR (a tool result that is an error included; the client still gets it).
+ *   Handlers' spans
  *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
  *   request id) is clipped past 512 characters, in the metric's series too.
  * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
@@ -32,7 +34,6 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -42,7 +43,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Otlp from "effect/observability/Otlp"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
 import { clip } from "../../internal/clip.ts"
-import type * as McpError from "../../protocol/McpError.ts"
+import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
@@ -50,7 +51,7 @@ import * as Middleware from "../Middleware.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
- * answer, by `mcp.method.name`, target and `error.type`.
+ * answer, by `mcp.method.name`, target, `error.type` and `rpc.response.status_code`.
  *
  * @since 0.1.0
  * @category metrics
@@ -144,15 +145,54 @@ const failOnToolError = (result: unknown): Effect.Effect<unknown, ToolErrorResul
 
 const isToolErrorResult = (error: unknown): error is ToolErrorResult => error instanceof ToolErrorResult
 
-/** `error.type` of an answer: the error's tag, or `tool_error` for a tool result that is an error. */
+/**
+ * `error.type` of an answer, as the conventions ask: the JSON-RPC error code the client gets, as a
+ * string (`-32602`; -32603 for a defect, which the client gets masked), `tool_error` for a tool
+ * result that is an error, `cancelled` for a request cancelled (no answer); `undefined` for a
+ * success.
+ */
 const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   if (exit._tag === "Success") {
-    return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? "tool_error" : undefined
+    return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? toolError : undefined
   }
-  if (Cause.hasInterruptsOnly(exit.cause)) return "cancelled"
-  const error = Cause.squash(exit.cause) as { readonly _tag?: unknown; readonly code?: unknown } | undefined
-  if (isToolErrorResult(error)) return "tool_error"
-  return typeof error?._tag === "string" ? error._tag : "_OTHER"
+  for (const reason of exit.cause.reasons) {
+    if (reason._tag === "Fail" && isToolErrorResult(reason.error)) return toolError
+  }
+  const code = McpError.codeOfCause(exit.cause)
+  return code === undefined ? cancelled : codeText(code)
+}
+
+const toolError = "tool_error"
+const cancelled = "cancelled"
+
+/**
+ * A code as text, made once per code: the framework's codes are few. An application's own
+ * (`JsonRpcError`) are kept up to a bound; past it, made per answer.
+ */
+const codeTexts = new Map<number, string>()
+const codeText = (code: number): string => {
+  let text = codeTexts.get(code)
+  if (text === undefined) {
+    text = String(code)
+    if (codeTexts.size < 100) codeTexts.set(code, text)
+  }
+  return text
+}
+
+/**
+ * The attributes a failed request's span gets: `error.type`, and for a JSON-RPC error answered,
+ * `rpc.response.status_code` (the same code), made once per error type.
+ */
+const failureAttributes = new Map<string, Record<string, string>>()
+const failureAttributesOf = (errorType: string): Record<string, string> => {
+  let attributes = failureAttributes.get(errorType)
+  if (attributes === undefined) {
+    attributes = errorType === toolError || errorType === cancelled
+      ? { "error.type": errorType }
+      : { "error.type": errorType, "rpc.response.status_code": errorType }
+    if (failureAttributes.size < 100) failureAttributes.set(errorType, attributes)
+  }
+  return attributes
 }
 
 /**
@@ -186,7 +226,7 @@ const durationWith = (
     // the request's text (V8 keeps the whole text alive for a slice of it), and series live on.
     const labels: Record<string, string> = { "mcp.method.name": copied(method) }
     if (target !== undefined) labels[target.key] = copied(target.value)
-    if (errorType !== undefined) labels["error.type"] = copied(errorType)
+    if (errorType !== undefined) Object.assign(labels, failureAttributesOf(errorType))
     metric = Metric.withAttributes(operationDuration, labels)
     durations.set(copied(key), metric)
   }
@@ -229,7 +269,7 @@ export const middleware = (): Middleware.Middleware<never> => {
           const errorType = errorTypeOf(exit)
           const seconds = (performance.now() - started) / 1000
           const record = Metric.update(durationWith(method, target, errorType), seconds)
-          return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan("error.type", errorType), record)
+          return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan(failureAttributesOf(errorType)), record)
         }),
         target === undefined ? method : `${method} ${target.value}`,
         spanOptions(attributes, parent)

@@ -1,0 +1,86 @@
+/**
+ * Telemetry against the OpenTelemetry semantic conventions for MCP, as a real OTLP/HTTP receiver
+ * sees them: `error.type` and `rpc.response.status_code` of a JSON-RPC error (its code as a
+ * string), span names without resource URIs, the ERROR status of a cancelled request, the parent
+ * and link of a request's span over Streamable HTTP, the session gauge shared by servers, and
+ * `fromEnvironment`'s standard variables.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { InMemory, McpServer } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
+import * as McpError from "../../src/protocol/McpError.ts"
+import { sdk } from "../e2e/harness.ts"
+import { attribute, receiver, until } from "./otlpReceiver.ts"
+
+/** Serves `components` with the middleware in memory, exporting to `url`; an SDK client connected to it. */
+const traced = <E>(url: string, components: Layer.Layer<never, E, McpServer.McpServer>, middleware = Telemetry.layer) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(
+      McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(components, middleware), pair.server).pipe(
+        Effect.provide(Telemetry.otlp({ url, serviceName: "traced", exportIntervalMillis: 100 }))
+      )
+    )
+    const client = new Client({ name: "c", version: "1" })
+    yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+    return client
+  })
+
+const failed = <A>(run: () => Promise<A>) => Effect.promise(() => run().then(() => undefined, (error: { code?: number }) => error))
+
+describe("Telemetry and the semantic conventions", () => {
+  it.live("error.type and rpc.response.status_code of a JSON-RPC error are its code (span and metric); a tool error is tool_error", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Refused = McpServer.tool({
+        name: "refused",
+        description: "Fails with an application's JSON-RPC error (Authorization's refusal)",
+        parameters: {},
+        handler: () => Effect.fail(McpError.forbidden("Forbidden: refused needs scope admin", ["admin"]))
+      })
+      // A defect, answered -32603 (a tool's defect is a tool error result: a prompt's is not).
+      const Explodes = McpServer.prompt({ name: "explodes", description: "Dies", handler: () => Effect.die(new Error("boom")) })
+      const Flaky = McpServer.tool({
+        name: "flaky",
+        description: "A tool result that is an error",
+        parameters: {},
+        handler: () => Effect.succeed({ content: [{ type: "text" as const, text: "no" }], isError: true })
+      })
+      const Note = McpServer.resource({ uri: "test://note", name: "note", read: Effect.succeed("a note") })
+      const client = yield* traced(otlp.url, Layer.mergeAll(Refused, Explodes, Flaky, Note))
+      assert.strictEqual((yield* failed(() => client.callTool({ name: "nope", arguments: {} })))?.code, -32602)
+      assert.strictEqual((yield* failed(() => client.callTool({ name: "refused", arguments: {} })))?.code, 403)
+      assert.strictEqual((yield* failed(() => client.getPrompt({ name: "explodes" })))?.code, -32603)
+      assert.strictEqual((yield* failed(() => client.readResource({ uri: "test://none" })))?.code, -32002)
+      const flaky = yield* sdk(() => client.callTool({ name: "flaky", arguments: {} }))
+      assert.isTrue(flaky.isError)
+      const names = ["tools/call nope", "tools/call refused", "prompts/get explodes", "resources/read", "tools/call flaky"]
+      const span = (name: string) =>
+        otlp.spans.find((s) => s.name === name || (name === "resources/read" && s.name.startsWith("resources/read")))
+      const point = (name: string) =>
+        otlp.durationAttributes.find((a) => (a["gen_ai.tool.name"] ?? a["gen_ai.prompt.name"]) === name && a["error.type"] !== undefined)
+      yield* until(() => names.every((name) => span(name) !== undefined) && ["nope", "refused", "explodes", "flaky"].every((t) => point(t) !== undefined))
+
+      const expected: ReadonlyArray<readonly [string, string, string | undefined]> = [
+        ["tools/call nope", "-32602", "-32602"],
+        ["tools/call refused", "403", "403"],
+        ["prompts/get explodes", "-32603", "-32603"],
+        ["resources/read", "-32002", "-32002"],
+        ["tools/call flaky", "tool_error", undefined]
+      ]
+      for (const [name, errorType, statusCode] of expected) {
+        const s = span(name)!
+        assert.strictEqual(attribute(s, "error.type"), errorType, name)
+        assert.strictEqual(attribute(s, "rpc.response.status_code"), statusCode, name)
+        assert.strictEqual(s.status?.code, 2, `${name}: STATUS_CODE_ERROR`)
+      }
+      assert.strictEqual(point("refused")!["error.type"], "403")
+      assert.strictEqual(point("refused")!["rpc.response.status_code"], "403")
+      assert.strictEqual(point("explodes")!["error.type"], "-32603")
+      assert.strictEqual(point("flaky")!["error.type"], "tool_error")
+      assert.isUndefined(point("flaky")!["rpc.response.status_code"])
+    }))
+})
