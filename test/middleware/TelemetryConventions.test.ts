@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InMemory, McpServer } from "../../src/index.ts"
@@ -82,5 +83,29 @@ describe("Telemetry and the semantic conventions", () => {
       assert.strictEqual(point("explodes")!["error.type"], "-32603")
       assert.strictEqual(point("flaky")!["error.type"], "tool_error")
       assert.isUndefined(point("flaky")!["rpc.response.status_code"])
+    }))
+
+  it.live("a cancelled request's span has error.type cancelled and the ERROR status", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const started = yield* Deferred.make<void>()
+      const Waits = McpServer.tool({
+        name: "waits",
+        description: "Waits until cancelled",
+        parameters: {},
+        handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+      })
+      const client = yield* traced(otlp.url, Waits)
+      const abort = new AbortController()
+      const call = client.callTool({ name: "waits", arguments: {} }, undefined, { signal: abort.signal }).then(() => "answered", () => "aborted")
+      yield* Deferred.await(started)
+      abort.abort()
+      assert.strictEqual(yield* Effect.promise(() => call), "aborted")
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call waits"))
+
+      const span = otlp.spans.find((s) => s.name === "tools/call waits")!
+      assert.strictEqual(attribute(span, "error.type"), "cancelled")
+      assert.isUndefined(attribute(span, "rpc.response.status_code"), "no answer, so no code")
+      assert.strictEqual(span.status?.code, 2, "STATUS_CODE_ERROR (it was UNSET)")
     }))
 })

@@ -7,8 +7,9 @@
  *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
  *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails: the
  *   JSON-RPC error code the client gets, as a string (`-32602`, `-32603` for a defect), also
- *   given as `rpc.response.status_code`; `tool_error` for a tool result with `isError`. Such a
- *   span's status is ERROR (a tool result that is an error included; the client still gets it).
+ *   given as `rpc.response.status_code`; `tool_error` for a tool result with `isError`, `cancelled` for
+ *   a request cancelled. Such a span's status is ERROR (a tool result that is an error and a
+ *   cancellation included; the client still gets the result).
  *   Handlers' spans
  *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
  *   request id) is clipped past 512 characters, in the metric's series too.
@@ -34,10 +35,12 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Otlp from "effect/observability/Otlp"
@@ -119,33 +122,6 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
 }
 
 /**
- * A tool result that is an error (`isError`), as the failure of its request's span only: the
- * conventions want a span with `error.type` to have the ERROR status, and Effect's tracers give
- * that status to a span whose effect failed (a tool error's span was OK). Caught right outside
- * the span: the client gets the result. Its message is fixed: the result's content is the
- * application's, not the span's.
- */
-class ToolErrorResult extends Error {
-  readonly result: unknown
-  constructor(result: unknown) {
-    super("The tool's result is an error (isError)")
-    this.result = result
-    this.name = "tool_error"
-    // Where it was made says nothing (the exporter sends it as the exception's stack trace).
-    this.stack = `${this.name}: ${this.message}`
-  }
-}
-
-/** The methods whose result may be a tool result (`tools/call`, and `tasks/result` of its task). */
-const toolResultMethods: ReadonlySet<string> = new Set(["tools/call", "tasks/result"])
-
-/** A tool result that is an error, as a {@link ToolErrorResult} failure; any other result as it is. */
-const failOnToolError = (result: unknown): Effect.Effect<unknown, ToolErrorResult> =>
-  (result as { readonly isError?: unknown } | undefined)?.isError === true ? Exit.fail(new ToolErrorResult(result)) : Exit.succeed(result)
-
-const isToolErrorResult = (error: unknown): error is ToolErrorResult => error instanceof ToolErrorResult
-
-/**
  * `error.type` of an answer, as the conventions ask: the JSON-RPC error code the client gets, as a
  * string (`-32602`; -32603 for a defect, which the client gets masked), `tool_error` for a tool
  * result that is an error, `cancelled` for a request cancelled (no answer); `undefined` for a
@@ -155,15 +131,30 @@ const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   if (exit._tag === "Success") {
     return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? toolError : undefined
   }
-  for (const reason of exit.cause.reasons) {
-    if (reason._tag === "Fail" && isToolErrorResult(reason.error)) return toolError
-  }
   const code = McpError.codeOfCause(exit.cause)
   return code === undefined ? cancelled : codeText(code)
 }
 
 const toolError = "tool_error"
 const cancelled = "cancelled"
+
+/**
+ * The failure a span ends with in place of its request's exit, for the status ERROR the
+ * conventions want wherever `error.type` is set: Effect's tracers give it only to a span whose
+ * effect failed, not to a tool result that is an error (a success: OK) nor to a cancellation (an
+ * interruption: UNSET). The client still gets the result, or nothing. Made once, with a fixed
+ * message (the result's content is the application's, not the span's) and no stack trace (where
+ * it was made says nothing; the exporter sends it as the exception's).
+ */
+class SpanFailure extends Error {
+  constructor(name: string, message: string) {
+    super(message)
+    this.name = name
+    this.stack = `${name}: ${message}`
+  }
+}
+const toolErrorExit = Exit.fail(new SpanFailure(toolError, "The tool's result is an error (isError)"))
+const cancelledExit = Exit.fail(new SpanFailure(cancelled, "The request was cancelled"))
 
 /**
  * A code as text, made once per code: the framework's codes are few. An application's own
@@ -196,9 +187,11 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
 }
 
 /**
- * A request span's options. No stack trace: capturing one per span was the largest cost of
- * tracing a call (profiled); the span's name and attributes already say where it comes from.
+ * A request span's options, and how its effect runs under it. No stack trace: capturing one per
+ * span was the largest cost of tracing a call (profiled); the span's name and attributes already
+ * say where it comes from.
  */
+const noStackTrace: Tracer.TraceOptions = { captureStackTrace: false }
 const spanOptions = (attributes: Record<string, unknown>, parent: Tracer.ExternalSpan | undefined): Tracer.SpanOptions =>
   parent === undefined
     ? { kind: "server", captureStackTrace: false, attributes }
@@ -261,23 +254,25 @@ export const middleware = (): Middleware.Middleware<never> => {
       if (target !== undefined) attributes[target.key] = target.value
       const parent = parentOf(request, context)
       const started = performance.now()
-      const toolResult = toolResultMethods.has(request.method)
-      // Data-first: Effect 4.1's pipeable `withSpan(name, options)` reads `captureStackTrace` from
-      // the wrong argument and always captures a stack trace.
-      const spanned = Effect.withSpan(
-        Effect.onExit(toolResult ? Effect.flatMap(next(request, context), failOnToolError) : next(request, context), (exit) => {
-          const errorType = errorTypeOf(exit)
-          const seconds = (performance.now() - started) / 1000
-          const record = Metric.update(durationWith(method, target, errorType), seconds)
-          return errorType === undefined ? record : Effect.andThen(Effect.annotateCurrentSpan(failureAttributesOf(errorType)), record)
-        }),
+      return Effect.useSpan(
         target === undefined ? method : `${method} ${target.value}`,
-        spanOptions(attributes, parent)
+        spanOptions(attributes, parent),
+        (span) =>
+          Effect.onExit(Effect.withParentSpan(next(request, context), span, noStackTrace), (exit) => {
+            const errorType = errorTypeOf(exit)
+            const record = Metric.update(durationWith(method, target, errorType), (performance.now() - started) / 1000)
+            if (errorType === undefined) return record
+            const failure = failureAttributesOf(errorType)
+            for (const key in failure) span.attribute(key, failure[key])
+            if (errorType !== toolError && errorType !== cancelled) return record
+            // Ended here, with its failure; `useSpan` then leaves the span as it is.
+            return Effect.withFiber((fiber) => {
+              const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n
+              span.end(now, errorType === toolError ? toolErrorExit : cancelledExit)
+              return record
+            })
+          })
       )
-      // Only a tool result's request can fail with a ToolErrorResult.
-      return toolResult
-        ? Effect.catchIf(spanned, isToolErrorResult, (error) => Exit.succeed(error.result))
-        : spanned as Effect.Effect<unknown, McpError.McpError>
     },
     // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
