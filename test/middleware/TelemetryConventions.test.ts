@@ -108,4 +108,21 @@ describe("Telemetry and the semantic conventions", () => {
       assert.isUndefined(attribute(span, "rpc.response.status_code"), "no answer, so no code")
       assert.strictEqual(span.status?.code, 2, "STATUS_CODE_ERROR (it was UNSET)")
     }))
+
+  it.live("a resource's URI is an attribute of its span, not in the span's name nor the metric's series (high cardinality)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Note = McpServer.resource({ uri: "test://note/1", name: "note", read: Effect.succeed("a note") })
+      const client = yield* traced(otlp.url, Note)
+      const read = yield* sdk(() => client.readResource({ uri: "test://note/1" }))
+      assert.strictEqual((read.contents[0] as { text: string }).text, "a note")
+      const readSpan = () => otlp.spans.find((s) => attribute(s, "mcp.method.name") === "resources/read")
+      // Metrics are the process's: the other tests' series are exported too.
+      const point = () => otlp.durationAttributes.find((a) => a["mcp.method.name"] === "resources/read" && a["error.type"] === undefined)
+      yield* until(() => readSpan() !== undefined && point() !== undefined)
+
+      assert.strictEqual(readSpan()!.name, "resources/read")
+      assert.strictEqual(attribute(readSpan()!, "mcp.resource.uri"), "test://note/1")
+      assert.deepStrictEqual(point(), { "mcp.method.name": "resources/read" }, "the URI is opt-in for the metric")
+    }))
 })

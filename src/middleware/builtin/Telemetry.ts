@@ -2,8 +2,9 @@
  * OpenTelemetry for MCP servers: traces and metrics as the MCP semantic conventions describe them,
  * through Effect's own tracer and metrics.
  *
- * - **One SERVER span per request**, named `{mcp.method.name} {target}` (`tools/call get_weather`,
- *   `resources/read file:///a`, `initialize`), with `mcp.method.name`, `gen_ai.tool.name` /
+ * - **One SERVER span per request**, named `{mcp.method.name} {target}` where the target is a
+ *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
+ *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with `mcp.method.name`, `gen_ai.tool.name` /
  *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
  *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails: the
  *   JSON-RPC error code the client gets, as a string (`-32602`, `-32603` for a defect), also
@@ -15,8 +16,8 @@
  *   request id) is clipped past 512 characters, in the metric's series too.
  * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
  *   request's `_meta` (SEP-414), else in the HTTP request's headers.
- * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, target and
- *   `error.type`) and `mcp.server.session.count` (live sessions, where there are sessions).
+ * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
+ *   prompt name and `error.type`) and `mcp.server.session.count` (live sessions, where there are sessions).
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
  *
@@ -54,7 +55,8 @@ import * as Middleware from "../Middleware.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
- * answer, by `mcp.method.name`, target, `error.type` and `rpc.response.status_code`.
+ * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`
+ * (not by resource URI: opt-in in the conventions).
  *
  * @since 0.1.0
  * @category metrics
@@ -104,7 +106,13 @@ const maxText = 512
 /** `text`, clipped to {@link maxText}. */
 const bounded = (text: string): string => text.length <= maxText ? text : clip(text, maxText)
 
-/** What a request acts on, per the conventions: the tool or prompt name, the resource URI (clipped). */
+/**
+ * What a request acts on, per the conventions: the tool or prompt name, the resource URI (clipped).
+ * Only a name is a target of the span's name and of the duration metric's series: the conventions
+ * leave a URI out of both by default (opt-in), a high-cardinality value (a URI per file, per
+ * record) that would make a span name or series per resource; it is the span's attribute.
+ */
+const resourceUri = "mcp.resource.uri"
 const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly value: string } | undefined => {
   const params = request.params as { readonly name?: unknown; readonly uri?: unknown } | undefined
   switch (request.method) {
@@ -115,7 +123,7 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
     case "resources/read":
     case "resources/subscribe":
     case "resources/unsubscribe":
-      return typeof params?.uri === "string" ? { key: "mcp.resource.uri", value: bounded(params.uri) } : undefined
+      return typeof params?.uri === "string" ? { key: resourceUri, value: bounded(params.uri) } : undefined
     default:
       return undefined
   }
@@ -198,9 +206,9 @@ const spanOptions = (attributes: Record<string, unknown>, parent: Tracer.Externa
     : { kind: "server", captureStackTrace: false, attributes, parent }
 
 /**
- * The duration histogram with its attributes, made once per method, target and error type (a
- * metric with attributes is a new metric and key each time: measured, a cost per call). Method
- * names, tool names and URIs are the client's to choose: past `maxSeries` series, every new one
+ * The duration histogram with its attributes, made once per method, tool or prompt name and error
+ * type (a metric with attributes is a new metric and key each time: measured, a cost per call).
+ * Method, tool and prompt names are the client's to choose: past `maxSeries` series, every new one
  * is counted in one overflow series (`_OTHER`), so a client cannot grow the metrics without bound.
  */
 const durations = new Map<string, Metric.Histogram<number>>()
@@ -252,15 +260,16 @@ export const middleware = (): Middleware.Middleware<never> => {
       }
       if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
       if (target !== undefined) attributes[target.key] = target.value
+      const named = target === undefined || target.key === resourceUri ? undefined : target
       const parent = parentOf(request, context)
       const started = performance.now()
       return Effect.useSpan(
-        target === undefined ? method : `${method} ${target.value}`,
+        named === undefined ? method : `${method} ${named.value}`,
         spanOptions(attributes, parent),
         (span) =>
           Effect.onExit(Effect.withParentSpan(next(request, context), span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
-            const record = Metric.update(durationWith(method, target, errorType), (performance.now() - started) / 1000)
+            const record = Metric.update(durationWith(method, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) return record
             const failure = failureAttributesOf(errorType)
             for (const key in failure) span.attribute(key, failure[key])
