@@ -125,4 +125,20 @@ describe("Telemetry and the semantic conventions", () => {
       assert.strictEqual(attribute(readSpan()!, "mcp.resource.uri"), "test://note/1")
       assert.deepStrictEqual(point(), { "mcp.method.name": "resources/read" }, "the URI is opt-in for the metric")
     }))
+
+  it.live("mcp.server.session.count counts the sessions of every server in the process, each with its own Telemetry.middleware()", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Ping = McpServer.tool({ name: "ping2", description: "Answers", parameters: {}, handler: () => Effect.succeed("pong") })
+      // Two servers, each with a middleware of its own (as a program serving two transports builds them).
+      const first = yield* traced(otlp.url, Ping, McpServer.middleware(Telemetry.middleware()))
+      const second = yield* traced(otlp.url, Ping, McpServer.middleware(Telemetry.middleware()))
+      yield* sdk(() => first.callTool({ name: "ping2", arguments: {} }))
+      yield* sdk(() => second.callTool({ name: "ping2", arguments: {} }))
+      // The gauge is one for the process: the count of the second export from now.
+      const seen = otlp.sessionCounts.length
+      yield* until(() => otlp.sessionCounts.length >= seen + 2)
+      assert.isAtLeast(otlp.sessionCounts.length, seen + 2, "the gauge is exported")
+      assert.strictEqual(otlp.sessionCounts[otlp.sessionCounts.length - 1], 2, "both servers' sessions")
+    }))
 })

@@ -67,8 +67,9 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
 })
 
 /**
- * `mcp.server.session.count`: sessions alive now (stdio, stateful HTTP; not the shared stateless
- * session a Streamable HTTP endpoint answers 2026-07-28 and stateless requests with).
+ * `mcp.server.session.count`: sessions alive now in the process, of every server with the
+ * middleware (stdio, stateful HTTP; not the shared stateless session a Streamable HTTP endpoint
+ * answers 2026-07-28 and stateless requests with).
  *
  * @since 0.1.0
  * @category metrics
@@ -244,10 +245,8 @@ const copied = (text: string): string => JSON.parse(JSON.stringify(text))
  * @since 0.1.0
  * @category middleware
  */
-export const middleware = (): Middleware.Middleware<never> => {
-  // This server's live sessions (each middleware counts its own server's).
-  let liveSessions = 0
-  return Middleware.make("telemetry", {
+export const middleware = (): Middleware.Middleware<never> =>
+  Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
       const method = bounded(request.method)
@@ -286,12 +285,18 @@ export const middleware = (): Middleware.Middleware<never> => {
     // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
     onSession: (session) =>
-      session.stateless ? Effect.void : Effect.acquireRelease(
-        Effect.suspend(() => Metric.update(sessionCount, ++liveSessions)),
-        () => Effect.suspend(() => Metric.update(sessionCount, --liveSessions))
-      ).pipe(Effect.andThen(Effect.never))
+      session.stateless ? Effect.void : liveSession
   })
-}
+
+/**
+ * A session's life on the gauge: one more while it lives. The gauge is one for the process (its
+ * state is the metric registry's), so each session adds to it and takes itself off, whichever
+ * server it belongs to and whichever middleware counts it: a count kept by each middleware, set
+ * as the gauge's value, made servers with middlewares of their own overwrite each other's.
+ */
+const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => Metric.modify(sessionCount, -1)).pipe(
+  Effect.andThen(Effect.never)
+)
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
