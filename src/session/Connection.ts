@@ -23,6 +23,7 @@
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 import type { Principal } from "./Principal.ts"
@@ -177,6 +178,13 @@ export interface HttpRequestInfo {
    * token): the request context's `principal`. `undefined` without authentication.
    */
   readonly principal?: Principal | undefined
+  /**
+   * The span current where the HTTP request was served: the HTTP server span Effect's HTTP server
+   * makes for it (`HttpMiddleware.tracer`), unless its tracing is off. The MCP request runs in its
+   * session, outside that span: telemetry relates them (`Telemetry`). `undefined` when there is
+   * none, or the transport does not say.
+   */
+  readonly span?: Tracer.AnySpan | undefined
 }
 
 /** How a transport feeds a session started over a {@link PushConnection}. */

@@ -10,10 +10,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpServer } from "../../src/index.ts"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import * as McpError from "../../src/protocol/McpError.ts"
 import { sdk } from "../e2e/harness.ts"
+import { serveOnFreePort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 /** Serves `components` with the middleware in memory, exporting to `url`; an SDK client connected to it. */
@@ -141,4 +143,83 @@ describe("Telemetry and the semantic conventions", () => {
       assert.isAtLeast(otlp.sessionCounts.length, seen + 2, "the gauge is exported")
       assert.strictEqual(otlp.sessionCounts[otlp.sessionCounts.length - 1], 2, "both servers' sessions")
     }))
+
+  it.live("over Streamable HTTP: the span's parent is _meta's traceparent, linked to the HTTP server span; without it, the HTTP server span", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Echo = McpServer.tool({ name: "echo", description: "Echoes", parameters: {}, handler: () => Effect.succeed("echo") })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Echo, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const metaTrace = "11111111111111111111111111111111"
+      const metaSpan = "1111111111111111"
+      const headerTrace = "22222222222222222222222222222222"
+      const headerSpan = "2222222222222222"
+      /** A 2026-07-28 tools/call of `echo` (its id), with a traceparent in the HTTP headers and maybe in `_meta`. */
+      const call = (id: number, withMeta: boolean) =>
+        Effect.promise(() =>
+          fetch(url, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": "tools/call",
+              "mcp-name": "echo",
+              traceparent: `00-${headerTrace}-${headerSpan}-01`
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id,
+              method: "tools/call",
+              params: {
+                name: "echo",
+                arguments: {},
+                _meta: {
+                  ...(withMeta ? { traceparent: `00-${metaTrace}-${metaSpan}-01` } : {}),
+                  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {},
+                  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+                }
+              }
+            })
+          }).then((response) => response.status)
+        )
+      assert.strictEqual(yield* call(1, true), 200)
+      assert.strictEqual(yield* call(2, false), 200)
+      const mcpSpans = () => otlp.spans.filter((s) => s.name === "tools/call echo")
+      const httpSpans = () => otlp.spans.filter((s) => s.kind === 2 && s.name !== "tools/call echo" && s.parentSpanId === headerSpan)
+      yield* until(() => mcpSpans().length >= 2 && httpSpans().length >= 2)
+
+      const fromMeta = mcpSpans().find((s) => s.traceId === metaTrace)!
+      assert.isDefined(fromMeta, "_meta's trace is continued")
+      assert.strictEqual(fromMeta.parentSpanId, metaSpan)
+      assert.strictEqual(fromMeta.links?.length, 1, "linked to the HTTP server span")
+      const linked = httpSpans().find((s) => s.spanId === fromMeta.links![0]!.spanId)
+      assert.isDefined(linked, "the link is to an HTTP server span the router made")
+      assert.strictEqual(fromMeta.links![0]!.traceId, headerTrace)
+
+      const fromHttp = mcpSpans().find((s) => s.traceId !== metaTrace)!
+      assert.strictEqual(fromHttp.traceId, headerTrace)
+      const parent = httpSpans().find((s) => s.spanId === fromHttp.parentSpanId)
+      assert.isDefined(parent, "the HTTP server span (itself the header's traceparent's child) is the parent")
+      assert.notStrictEqual(parent!.spanId, linked!.spanId, "each request's own HTTP span")
+
+      // The 2025-11-25 transport (sessions): the same.
+      const client = new Client({ name: "c", version: "1" })
+      const transport = new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { traceparent: `00-${headerTrace}-${headerSpan}-01` } }
+      })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
+      yield* sdk(() => client.callTool({ name: "echo", arguments: {}, _meta: { traceparent: `00-${metaTrace}-${metaSpan}-01` } }))
+      yield* sdk(() => client.callTool({ name: "echo", arguments: {} }))
+      yield* until(() => mcpSpans().length >= 4)
+      const [withMeta, withoutMeta] = mcpSpans().filter((s) => attribute(s, "mcp.protocol.version") === "2025-11-25")
+        .sort((a, b) => (a.traceId === metaTrace ? 0 : 1) - (b.traceId === metaTrace ? 0 : 1))
+      assert.strictEqual(withMeta!.parentSpanId, metaSpan)
+      assert.isDefined(httpSpans().find((s) => s.spanId === withMeta!.links?.[0]?.spanId), "linked to its POST's HTTP server span")
+      assert.isDefined(httpSpans().find((s) => s.spanId === withoutMeta!.parentSpanId), "a child of its POST's HTTP server span")
+    }), 20_000)
 })

@@ -15,7 +15,10 @@
  *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
  *   request id) is clipped past 512 characters, in the metric's series too.
  * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
- *   request's `_meta` (SEP-414), else in the HTTP request's headers.
+ *   request's `_meta` (SEP-414). Over Streamable HTTP the span is linked to the HTTP server span
+ *   Effect's HTTP server made for the request that carried it (the conventions' way: an MCP
+ *   request is not an HTTP request), or, without a `_meta` context, is that span's child (which
+ *   continues the HTTP `traceparent` header).
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
  *   prompt name and `error.type`) and `mcp.server.session.count` (live sessions, where there are sessions).
  * - **A background task's work** is a span of its own, linked to the request that created it
@@ -86,14 +89,26 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
  * @category tracing
  */
 export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
+  const traceparent = metaTraceparent(request) ?? context.http?.header("traceparent")
+  return traceparent === undefined ? undefined : fromTraceparent(traceparent)
+}
+
+/** `traceparent` in a request's `_meta`, when it is text. */
+const metaTraceparent = (request: JsonRpc.Request): string | undefined => {
   const meta = (request.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
-  const fromMeta = meta?.traceparent
-  const traceparent = typeof fromMeta === "string" ? fromMeta : context.http?.header("traceparent")
-  if (traceparent === undefined) return undefined
+  const traceparent = meta?.traceparent
+  return typeof traceparent === "string" ? traceparent : undefined
+}
+
+/** The span a W3C `traceparent` names, `undefined` when it is malformed. */
+const fromTraceparent = (traceparent: string): Tracer.ExternalSpan | undefined => {
   const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim().toLowerCase())
   if (match === null || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!)) return undefined
   return Tracer.externalSpan({ traceId: match[2]!, spanId: match[3]!, sampled: (parseInt(match[4]!, 16) & 1) === 1 })
 }
+
+/** The attributes of the link to the HTTP server span: none. */
+const noAttributes: Readonly<Record<string, unknown>> = {}
 
 /**
  * The longest client-chosen text (a method, a tool or prompt name, a URI, a request id) a span or
@@ -201,10 +216,16 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
  * say where it comes from.
  */
 const noStackTrace: Tracer.TraceOptions = { captureStackTrace: false }
-const spanOptions = (attributes: Record<string, unknown>, parent: Tracer.ExternalSpan | undefined): Tracer.SpanOptions =>
+const spanOptions = (
+  attributes: Record<string, unknown>,
+  parent: Tracer.AnySpan | undefined,
+  links: ReadonlyArray<Tracer.SpanLink> | undefined
+): Tracer.SpanOptions =>
   parent === undefined
     ? { kind: "server", captureStackTrace: false, attributes }
-    : { kind: "server", captureStackTrace: false, attributes, parent }
+    : links === undefined
+    ? { kind: "server", captureStackTrace: false, attributes, parent }
+    : { kind: "server", captureStackTrace: false, attributes, parent, links }
 
 /**
  * The duration histogram with its attributes, made once per method, tool or prompt name and error
@@ -260,11 +281,21 @@ export const middleware = (): Middleware.Middleware<never> =>
       if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
       if (target !== undefined) attributes[target.key] = target.value
       const named = target === undefined || target.key === resourceUri ? undefined : target
-      const parent = parentOf(request, context)
+      // As the conventions relate the span to its transport: the caller's context in `_meta` is
+      // the parent, and the span current where the HTTP request was served (the HTTP server span)
+      // is linked, for an MCP request is not its HTTP request (one may be retried over several,
+      // one SSE response may carry several); without a `_meta` context, the HTTP server span is
+      // the parent (itself the child of the HTTP `traceparent`); without one either (its tracing
+      // off), the HTTP `traceparent`. Given explicitly: the request runs in its session's fiber.
+      const meta = metaTraceparent(request)
+      const fromMeta = meta === undefined ? undefined : fromTraceparent(meta)
+      const transport = context.http?.span
+      const parent = fromMeta ?? transport ?? parentOf(request, context)
+      const links = fromMeta === undefined || transport === undefined ? undefined : [{ span: transport, attributes: noAttributes }]
       const started = performance.now()
       return Effect.useSpan(
         named === undefined ? method : `${method} ${named.value}`,
-        spanOptions(attributes, parent),
+        spanOptions(attributes, parent, links),
         (span) =>
           Effect.onExit(Effect.withParentSpan(next(request, context), span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)

@@ -4,9 +4,11 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import type { HttpServerRequest } from "effect/http"
+import * as Tracer from "effect/Tracer"
 import type { Deadlined, Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap, shrink, writable } from "../../../internal/emptyMap.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -121,14 +123,21 @@ export const timeUp = (pending: Pending): void => {
 
 /**
  * The HTTP request of a message as the request context exposes it: read from the platform's
- * request when asked, so a call that never looks costs one small object.
+ * request when asked, so a call that never looks costs one small object. Made in the fiber that
+ * serves the HTTP request: it keeps that fiber's services (a reference), for {@link span}.
  */
 export class HttpInfo implements HttpRequestInfo {
   private readonly request: HttpServerRequest.HttpServerRequest
+  private readonly services: Context.Context<never> | undefined
   readonly principal: Principal | undefined
   constructor(request: HttpServerRequest.HttpServerRequest, principal: Principal | undefined) {
     this.request = request
     this.principal = principal
+    this.services = Fiber.getCurrent()?.context
+  }
+  /** The HTTP server span, looked up only when asked (telemetry asks; nothing else does). */
+  get span(): Tracer.AnySpan | undefined {
+    return this.services === undefined ? undefined : Context.getOrUndefined(this.services, Tracer.ParentSpan)
   }
   get method(): string {
     return this.request.method
