@@ -14,8 +14,9 @@
  *   Handlers' spans
  *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
  *   request id) is clipped past 512 characters, in the metric's series too.
- * - **The parent** is the caller's W3C trace context: `traceparent` (and `tracestate`) in the
- *   request's `_meta` (SEP-414). Over Streamable HTTP the span is linked to the HTTP server span
+ * - **The parent** is the caller's W3C trace context: `traceparent` in the request's `_meta`
+ *   (SEP-414). Its `tracestate` is not carried on: an Effect span (`Tracer.ExternalSpan`) has no
+ *   trace state, and Effect's OTLP exporter sends none. Over Streamable HTTP the span is linked to the HTTP server span
  *   Effect's HTTP server made for the request that carried it (the conventions' way: an MCP
  *   request is not an HTTP request), or, without a `_meta` context, is that span's child (which
  *   continues the HTTP `traceparent` header).
