@@ -222,4 +222,80 @@ describe("Telemetry and the semantic conventions", () => {
       assert.isDefined(httpSpans().find((s) => s.spanId === withMeta!.links?.[0]?.spanId), "linked to its POST's HTTP server span")
       assert.isDefined(httpSpans().find((s) => s.spanId === withoutMeta!.parentSpanId), "a child of its POST's HTTP server span")
     }), 20_000)
+
+  describe("fromEnvironment and the standard OpenTelemetry variables", () => {
+    const Ping = McpServer.tool({ name: "ping3", description: "Answers", parameters: {}, handler: () => Effect.succeed("pong") })
+    /** Serves `Ping` with what `fromEnvironment` gives for `environment`, in memory; one call. */
+    const serveFrom = (environment: Record<string, string>) =>
+      Effect.gen(function*() {
+        const telemetry = Telemetry.fromEnvironment("given-name", environment)
+        const pair = InMemory.makePair()
+        yield* Effect.forkScoped(
+          McpServer.serve({ name: "env", version: "1" }, Layer.mergeAll(Ping, telemetry.components), pair.server).pipe(
+            Effect.provide(telemetry.exporter)
+          )
+        )
+        const client = new Client({ name: "c", version: "1" })
+        yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+        yield* sdk(() => client.callTool({ name: "ping3", arguments: {} }))
+      })
+
+    it.live("OTEL_SERVICE_NAME names the service, OTEL_RESOURCE_ATTRIBUTES are the resource's, OTEL_EXPORTER_OTLP_HEADERS go with each export", () =>
+      Effect.gen(function*() {
+        const otlp = yield* receiver
+        yield* serveFrom({
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+          OTEL_SERVICE_NAME: "from-env",
+          OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20t0ken , x-tenant=acme",
+          OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=test,team=a%2Cb,service.name=not-this-one"
+        })
+        yield* until(() => otlp.spans.some((s) => s.name === "tools/call ping3"))
+        assert.isTrue(otlp.spans.some((s) => s.name === "tools/call ping3"))
+        const resource = otlp.resources[otlp.resources.length - 1]!
+        assert.strictEqual(resource["service.name"], "from-env")
+        assert.strictEqual(resource["deployment.environment"], "test")
+        assert.strictEqual(resource.team, "a,b", "percent-decoded")
+        const headers = otlp.headers[otlp.headers.length - 1]!
+        assert.strictEqual(headers.authorization, "Bearer t0ken")
+        assert.strictEqual(headers["x-tenant"], "acme")
+      }))
+
+    it.live("OTEL_SDK_DISABLED=true: nothing is traced, the endpoint set or not", () =>
+      Effect.gen(function*() {
+        const otlp = yield* receiver
+        yield* serveFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SDK_DISABLED: "TRUE" })
+        // Past the export interval (1 s), twice over: an enabled exporter would have sent the span.
+        yield* Effect.sleep("2200 millis")
+        assert.deepStrictEqual(otlp.spans.map((s) => s.name), [])
+      }))
+
+    it("a variable that does not parse is a TelemetryConfigError naming it", () => {
+      const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }
+      const cases: ReadonlyArray<readonly [Record<string, string>, string, string]> = [
+        [{ OTEL_SDK_DISABLED: "yes" }, "OTEL_SDK_DISABLED", "must be true or false"],
+        [{ OTEL_EXPORTER_OTLP_HEADERS: "authorization" }, "OTEL_EXPORTER_OTLP_HEADERS", "key=value"],
+        [{ OTEL_EXPORTER_OTLP_HEADERS: "api-key=%ZZ" }, "OTEL_EXPORTER_OTLP_HEADERS", "percent-encoded"],
+        [{ OTEL_EXPORTER_OTLP_HEADERS: "bad name=x" }, "OTEL_EXPORTER_OTLP_HEADERS", "not a header name"],
+        [{ OTEL_EXPORTER_OTLP_HEADERS: "x=a%0Ab" }, "OTEL_EXPORTER_OTLP_HEADERS", "line break"],
+        [{ OTEL_RESOURCE_ATTRIBUTES: "team=%E0%A4%A" }, "OTEL_RESOURCE_ATTRIBUTES", "percent-encoded"],
+        [{ OTEL_RESOURCE_ATTRIBUTES: "=x" }, "OTEL_RESOURCE_ATTRIBUTES", "key=value"]
+      ]
+      for (const [variables, variable, problem] of cases) {
+        let thrown: unknown
+        try {
+          Telemetry.fromEnvironment("svc", { ...endpoint, ...variables })
+        } catch (error) {
+          thrown = error
+        }
+        assert.instanceOf(thrown, Telemetry.TelemetryConfigError, JSON.stringify(variables))
+        const error = thrown as Telemetry.TelemetryConfigError
+        assert.strictEqual(error.variable, variable)
+        assert.isTrue(error.message.startsWith(`${variable} `), error.message)
+        assert.include(error.message, problem)
+      }
+      // Disabled, the other variables are not read; without an endpoint, nothing is.
+      assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { ...endpoint, OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_HEADERS: "x" }))
+      assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { OTEL_EXPORTER_OTLP_HEADERS: "x" }))
+    })
+  })
 })

@@ -27,7 +27,9 @@
  *
  * Off unless asked: {@link layer} adds the middleware; without it no span is made and nothing is
  * measured. {@link otlp} exports over OTLP/HTTP with Effect's exporter (`effect/observability`);
- * {@link fromEnvironment} does both when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+ * {@link fromEnvironment} does both when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, as the standard
+ * variables say (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`,
+ * `OTEL_SDK_DISABLED`).
  *
  * **Example** (Traces and metrics to an OpenTelemetry collector)
  *
@@ -41,6 +43,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -56,6 +59,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
+import * as OtelEnvironment from "./internal/otelEnvironment.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
@@ -352,13 +356,20 @@ export const otlp = (options: {
   readonly serviceVersion?: string | undefined
   /** How often spans are sent; default 1 s. */
   readonly exportIntervalMillis?: number | undefined
+  /** Headers sent with every export (an `authorization`, a backend's API key). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** More attributes of the resource (the service) the data comes from: `deployment.environment`... */
+  readonly resourceAttributes?: Readonly<Record<string, string>> | undefined
 }): Layer.Layer<OtlpExporter.Flusher> => {
   const url = options.url ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
   if (url === undefined) throw new Error("Telemetry.otlp: no url and OTEL_EXPORTER_OTLP_ENDPOINT is not set")
   const interval = options.exportIntervalMillis ?? 1_000
   return Otlp.layerJson({
     baseUrl: url.replace(/\/$/, ""),
-    resource: { serviceName: options.serviceName, serviceVersion: options.serviceVersion },
+    resource: options.resourceAttributes === undefined
+      ? { serviceName: options.serviceName, serviceVersion: options.serviceVersion }
+      : { serviceName: options.serviceName, serviceVersion: options.serviceVersion, attributes: { ...options.resourceAttributes } },
+    headers: options.headers,
     tracerExportInterval: `${interval} millis`,
     metricsExportInterval: `${Math.max(interval, 1_000)} millis`,
     loggerExcludeLogSpans: true,
@@ -367,9 +378,30 @@ export const otlp = (options: {
 }
 
 /**
- * Telemetry as the environment asks: when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the server's
+ * The error `fromEnvironment` throws for a standard variable that does not parse (it names it).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export { TelemetryConfigError } from "./internal/otelEnvironment.ts"
+
+/**
+ * Telemetry as the environment asks, with the standard OpenTelemetry variables: when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (and `OTEL_SDK_DISABLED` is not `true`), the server's
  * requests are traced and measured and everything is exported there ({@link layer} and
  * {@link otlp}); otherwise nothing is added. `components` are the server's.
+ *
+ * **Details**
+ *
+ * - `OTEL_SERVICE_NAME` names the service (else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,
+ *   else `serviceName`).
+ * - `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,key2=value2`, values percent-encoded: `%20` for a
+ *   space) are sent with every export.
+ * - `OTEL_RESOURCE_ATTRIBUTES` (the same format) are the resource's attributes.
+ * - `OTEL_SDK_DISABLED=true` turns it all off, the endpoint set or not.
+ *
+ * A variable that does not parse (`OTEL_SDK_DISABLED=yes`, a pair without `=`, `%ZZ`) is a
+ * {@link TelemetryConfigError} naming it, thrown here.
  *
  * @since 0.1.0
  * @category layers
@@ -380,7 +412,20 @@ export const fromEnvironment = (
 ): {
   readonly components: Layer.Layer<never, never, McpServer.McpServer>
   readonly exporter: Layer.Layer<OtlpExporter.Flusher> | Layer.Layer<never>
-} =>
-  environment.OTEL_EXPORTER_OTLP_ENDPOINT === undefined || environment.OTEL_EXPORTER_OTLP_ENDPOINT === ""
-    ? { components: Layer.empty, exporter: Layer.empty }
-    : { components: layer, exporter: otlp({ url: environment.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName }) }
+} => {
+  const url = OtelEnvironment.nonEmpty(environment, "OTEL_EXPORTER_OTLP_ENDPOINT")
+  if (url === undefined || OtelEnvironment.sdkDisabled(environment)) return { components: Layer.empty, exporter: Layer.empty }
+  const headers = OtelEnvironment.exportHeaders(environment)
+  const resourceAttributes = OtelEnvironment.keyValues(environment, "OTEL_RESOURCE_ATTRIBUTES")
+  const exporter = otlp({
+    url,
+    serviceName: OtelEnvironment.nonEmpty(environment, "OTEL_SERVICE_NAME") ?? resourceAttributes?.["service.name"] ?? serviceName,
+    headers,
+    resourceAttributes
+  }).pipe(
+    // Effect's exporter reads `OTEL_RESOURCE_ATTRIBUTES` itself, through its `ConfigProvider`: from
+    // this same environment (checked above), not `process.env`.
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord({ ...environment })))
+  )
+  return { components: layer, exporter }
+}

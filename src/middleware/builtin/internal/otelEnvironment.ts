@@ -1,0 +1,113 @@
+/**
+ * The standard OpenTelemetry environment variables `Telemetry.fromEnvironment` honours, read and
+ * checked: `OTEL_SDK_DISABLED`, `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS` and
+ * `OTEL_RESOURCE_ATTRIBUTES`, in the formats the OpenTelemetry specification gives them.
+ *
+ * @internal
+ */
+import * as Data from "effect/Data"
+
+/**
+ * A standard OpenTelemetry variable read by `Telemetry.fromEnvironment` does not parse:
+ * `OTEL_SDK_DISABLED=yes`, `OTEL_EXPORTER_OTLP_HEADERS=authorization` (no `=`), a value that is not
+ * percent-encoded (`%ZZ`). Thrown by `fromEnvironment`, before anything is served; its message
+ * names the variable and what is wrong with it, in one line. No stack: it is a mistake in the
+ * configuration, not in code.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class TelemetryConfigError extends Data.TaggedError("TelemetryConfigError")<{
+  /** The variable, `OTEL_EXPORTER_OTLP_HEADERS`... */
+  readonly variable: string
+  /** What is wrong with its value, as the rest of the sentence after the variable's name. */
+  readonly problem: string
+}> {
+  constructor(args: { readonly variable: string; readonly problem: string }) {
+    super(args)
+    Object.defineProperty(this, "stack", { value: `${this.name}: ${this.message}`, writable: true, configurable: true })
+  }
+
+  override get message(): string {
+    return `${this.variable} ${this.problem}`
+  }
+}
+
+/** The environment, as `process.env` is. */
+export type Environment = { readonly [name: string]: string | undefined }
+
+/**
+ * `OTEL_SDK_DISABLED`: a boolean, `true` (any case) disables; unset, empty or `false` does not.
+ * The specification has other values read as false with a warning: refused here instead, since a
+ * value meant to disable (`1`, `yes`) would silently leave telemetry on.
+ */
+export const sdkDisabled = (environment: Environment): boolean => {
+  const value = environment.OTEL_SDK_DISABLED?.trim().toLowerCase()
+  if (value === undefined || value === "" || value === "false") return false
+  if (value === "true") return true
+  throw new TelemetryConfigError({
+    variable: "OTEL_SDK_DISABLED",
+    problem: `must be true or false, got ${JSON.stringify(environment.OTEL_SDK_DISABLED)}`
+  })
+}
+
+/** A variable that is set and not empty (blank counts as unset, as the specification says). */
+export const nonEmpty = (environment: Environment, variable: string): string | undefined => {
+  const value = environment[variable]?.trim()
+  return value === undefined || value === "" ? undefined : value
+}
+
+/**
+ * A list of `key=value` pairs, as `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES` are
+ * written (the W3C Baggage format without properties): separated by commas, spaces and tabs
+ * around them and around `=` ignored, keys and values percent-decoded (`%2C` for a comma, `%20`
+ * for a space), a value containing `=` kept whole. An empty member is skipped; a member without
+ * `=`, with an empty key, or with an escape that does not decode is refused, naming the variable.
+ * `undefined` when the variable is unset or empty.
+ */
+export const keyValues = (environment: Environment, variable: string): Record<string, string> | undefined => {
+  const text = nonEmpty(environment, variable)
+  if (text === undefined) return undefined
+  const pairs: Record<string, string> = {}
+  for (const member of text.split(",")) {
+    if (member.trim() === "") continue
+    const equals = member.indexOf("=")
+    const key = equals < 0 ? "" : decoded(variable, member.slice(0, equals).trim())
+    if (key === "") {
+      throw new TelemetryConfigError({
+        variable,
+        problem: `must be a list of key=value pairs separated by commas, got ${JSON.stringify(member.trim())}`
+      })
+    }
+    pairs[key] = decoded(variable, member.slice(equals + 1).trim())
+  }
+  return pairs
+}
+
+const decoded = (variable: string, text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new TelemetryConfigError({ variable, problem: `has ${JSON.stringify(text)}, which is not percent-encoded (write %25 for %)` })
+  }
+}
+
+/** An HTTP header name (RFC 9110 `token`). */
+const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS`: the headers every export is sent with (an API key, an
+ * `authorization`). Names must be header names, values must not break a line.
+ */
+export const exportHeaders = (environment: Environment): Record<string, string> | undefined => {
+  const variable = "OTEL_EXPORTER_OTLP_HEADERS"
+  const headers = keyValues(environment, variable)
+  if (headers === undefined) return undefined
+  for (const [name, value] of Object.entries(headers)) {
+    if (!token.test(name)) throw new TelemetryConfigError({ variable, problem: `names ${JSON.stringify(name)}, which is not a header name` })
+    if (/[\r\n\0]/.test(value)) {
+      throw new TelemetryConfigError({ variable, problem: `gives ${name} a value with a line break or NUL, which no header may have` })
+    }
+  }
+  return headers
+}
