@@ -4,24 +4,25 @@
  *
  * - **One SERVER span per request**, named `{mcp.method.name} {target}` where the target is a
  *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
- *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with `mcp.method.name`, `gen_ai.tool.name` /
- *   `gen_ai.prompt.name` / `mcp.resource.uri`, `mcp.session.id`, `jsonrpc.request.id`,
- *   `mcp.protocol.version`, `network.transport`, and `error.type` when the request fails: the
- *   JSON-RPC error code the client gets, as a string (`-32602`, `-32603` for a defect), also
- *   given as `rpc.response.status_code`; `tool_error` for a tool result with `isError`, `cancelled` for
- *   a request cancelled. Such a span's status is ERROR (a tool result that is an error and a
- *   cancellation included; the client still gets the result).
- *   Handlers' spans
- *   (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in them (method, name, URI,
- *   request id) is clipped past 512 characters, in the metric's series too.
+ *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
+ *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
+ *   `mcp.session.id`, `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport`, and
+ *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
+ *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
+ *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
+ *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
+ *   result). Handlers' spans (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in
+ *   them (method, name, URI, request id) is clipped past 512 characters, in the metric's series
+ *   too.
  * - **The parent** is the caller's W3C trace context: `traceparent` in the request's `_meta`
  *   (SEP-414). Its `tracestate` is not carried on: an Effect span (`Tracer.ExternalSpan`) has no
- *   trace state, and Effect's OTLP exporter sends none. Over Streamable HTTP the span is linked to the HTTP server span
- *   Effect's HTTP server made for the request that carried it (the conventions' way: an MCP
- *   request is not an HTTP request), or, without a `_meta` context, is that span's child (which
- *   continues the HTTP `traceparent` header).
+ *   trace state, and Effect's OTLP exporter sends none. Over Streamable HTTP the span is linked
+ *   to the HTTP server span Effect's HTTP server made for the request that carried it (the
+ *   conventions' way: an MCP request is not an HTTP request), or, without a `_meta` context, is
+ *   that span's child (which continues the HTTP `traceparent` header).
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
- *   prompt name and `error.type`) and `mcp.server.session.count` (live sessions, where there are sessions).
+ *   prompt name, `error.type` and `rpc.response.status_code`) and `mcp.server.session.count`
+ *   (live sessions in the process, where there are sessions).
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
  *
