@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry: spans and metrics exported over real OTLP/HTTP (JSON) to a receiver served by
+ * OpenTelemetry: spans and metrics exported over real OTLP/HTTP (JSON) to a receiver (`otlpReceiver.ts`) served by
  * this test on 127.0.0.1, from a server driven by the SDK client. One SERVER span per request,
  * named and attributed as the MCP semantic conventions say; the trace continued from the
  * request's `_meta` `traceparent` (SEP-414); a handler's span nested under the request's; a
