@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url"
 
 const examples = {
   replica: fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url)),
-  everything: fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
+  everything: fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url)),
+  other: fileURLToPath(new URL("../fixtures/other-server.ts", import.meta.url))
 }
 
 /**
@@ -22,24 +23,28 @@ const requestStateKeys = randomBytes(32).toString("base64url")
 /**
  * Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens.
  * `examples/replica-server.ts` by default; `everything`: `examples/everything-server.ts --http
- * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`).
+ * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`); `other`: another server
+ * (`test/fixtures/other-server.ts`, named `other`, its own `crunch`). `output` collects what it
+ * writes (stdout and stderr), if given.
  */
 export const startReplica = (options: {
   readonly redisUrl: string
   readonly prefix: string
   readonly port: number
   readonly leaseMillis: number
-  readonly server?: "replica" | "everything" | undefined
+  readonly server?: "replica" | "everything" | "other" | undefined
   readonly args?: ReadonlyArray<string> | undefined
   /** More environment (e.g. `STORE=memory`). */
   readonly env?: { readonly [name: string]: string } | undefined
+  /** Receives everything the process writes, as it comes. */
+  readonly output?: ((chunk: string) => void) | undefined
 }): Effect.Effect<ChildProcess, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() =>
       new Promise<ChildProcess>((resolve, reject) => {
         const args = options.server === "everything"
           ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
-          : [examples.replica, "--http", ...(options.args ?? [])]
+          : [options.server === "other" ? examples.other : examples.replica, "--http", ...(options.args ?? [])]
         const child = spawn(process.execPath, [...args, "--port", String(options.port)], {
           env: {
             PATH: process.env.PATH ?? "",
@@ -54,6 +59,7 @@ export const startReplica = (options: {
         let output = ""
         const timer = setTimeout(() => reject(new Error(`the replica did not listen:\n${output}`)), 15_000)
         const onData = (chunk: unknown) => {
+          options.output?.(String(chunk))
           output += String(chunk)
           if (output.includes("MCP over Streamable HTTP at")) {
             clearTimeout(timer)
