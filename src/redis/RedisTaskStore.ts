@@ -93,7 +93,7 @@ import {
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
-import { checkMillis, checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
@@ -136,7 +136,8 @@ end
 // Creates tasks, in order, each atomically (a batch of the creations one process made meanwhile:
 // see `batch`). KEYS: all, done, seq. ARGV: base, maxTasks, maxPerOwner, maxPerAddress, channel,
 // message prefix, now (the batch's latest), deadline (Redis's clock), then for each task: its id,
-// JSON, expiresAt, owner, address ('' for none), work JSON ('' for none), lease ms ('' for none).
+// JSON, expiresAt, owner, address ('' for none), work JSON ('' for none), lease ms ('' for none),
+// the name of its server ('' for none).
 // Answers, for each task, 'ok' and its creation sequence, or the scope whose limit refused it and
 // '', or 'late' and '' for all when the script ran past its deadline (its caller has stopped
 // waiting: a creation it was told failed must not happen later, holding a lease nobody renews);
@@ -149,7 +150,7 @@ local clock = redis.call('TIME')
 local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 if redisNow > tonumber(ARGV[8]) then
   local late = {}
-  for _ = 9, #ARGV - 6, 7 do
+  for _ = 9, #ARGV - 7, 8 do
     late[#late + 1] = 'late'
     late[#late + 1] = ''
   end
@@ -198,7 +199,7 @@ local function later(set, expiresAt)
   if (outlive[set] or 0) < expiresAt then outlive[set] = expiresAt end
 end
 local created = {}
-local function create(id, json, expiresAt, owner, address, work, lease)
+local function create(id, json, expiresAt, owner, address, work, lease, server)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
   purge(ownerSet)
@@ -220,11 +221,17 @@ local function create(id, json, expiresAt, owner, address, work, lease)
   end
   local seq = redis.call('INCR', KEYS[3])
   local key = base .. 't:' .. id
+  local fields = { 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', 1 }
   if work ~= '' then
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', 1, 'work', work)
-  else
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', 1)
+    fields[#fields + 1] = 'work'
+    fields[#fields + 1] = work
   end
+  -- the server whose work it is: only a process of that server claims it (see claimLua)
+  if server ~= '' then
+    fields[#fields + 1] = 'server'
+    fields[#fields + 1] = server
+  end
+  redis.call('HSET', key, unpack(fields))
   if lease ~= '' then
     -- leases start at the batch's one reading of Redis's clock
     redis.call('ZADD', base .. 'leases', redisNow + tonumber(lease), id)
@@ -245,8 +252,8 @@ local function create(id, json, expiresAt, owner, address, work, lease)
   return 'ok', tostring(seq)
 end
 local out = {}
-for i = 9, #ARGV - 6, 7 do
-  local outcome, seq = create(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+for i = 9, #ARGV - 7, 8 do
+  local outcome, seq = create(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
   out[#out + 1] = outcome
   out[#out + 1] = seq or ''
 end
@@ -269,6 +276,8 @@ interface Creation {
   readonly address: string
   readonly work: string
   readonly leaseMillis: string
+  /** The name of the task's server, `""` for none. */
+  readonly server: string
 }
 
 const createScript = Redis.script(
@@ -286,7 +295,7 @@ const createScript = Redis.script(
     let now = 0
     for (const creation of creations) if (creation.now > now) now = creation.now
     const args: Array<string | number> = [...keys, base, maxTasks, maxPerOwner, maxPerAddress, channel, messagePrefix, now, deadline]
-    for (const c of creations) args.push(c.taskId, c.json, c.expiresAt, c.owner, c.address, c.work, c.leaseMillis)
+    for (const c of creations) args.push(c.taskId, c.json, c.expiresAt, c.owner, c.address, c.work, c.leaseMillis, c.server)
     return args
   },
   { lua: createLua, numberOfKeys: 3 }
@@ -420,55 +429,78 @@ const renewScript = Redis.script(
 // not those that ran out while the call waited: calls queued in a Redis that stalled (SIGSTOP, a
 // long command) run when it resumes, after every lease has run out on its clock, and would take
 // the tasks of replicas alive all along (their renewals were queued too).
-// KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms). Answers id, task JSON, work
-// JSON ('' for none) and claims, for each task claimed, then Redis's time (the caller's clock offset).
+// A task of another server (its 'server' field, set at creation, is not the claimer's name
+// ARGV[5]; '' claims any) is left alone, its lease still run out, for a process of its own server:
+// another server given the same prefix by mistake would run its own tool of that name on the
+// task's call, or fail it. Such leases are skipped (at most 1 000 looked at per call, so that those
+// of a server that is gone for good, until their tasks expire, delay nobody's claims for long).
+// KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms), server name. Answers id, task
+// JSON, work JSON ('' for none) and claims, for each task claimed, then Redis's time (the caller's
+// clock offset).
 const claimLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 local cutoff = math.min(now, tonumber(ARGV[4]))
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', 0, 100)) do
-  local key = ARGV[1] .. 't:' .. id
-  -- A record that cannot be read (a key of another type, a task or work that is not JSON) is not
-  -- claimed, and loses its lease: it must not stop the claims of every other orphan.
-  local fields = redis.pcall('HMGET', key, 'task', 'work', 'status')
-  if fields.err then fields = {} end
-  local readable = false
-  if fields[1] then
-    local ok, task = pcall(cjson.decode, fields[1])
-    readable = ok and type(task) == 'table' and task.taskId ~= nil
-      and (not fields[2] or fields[2] == '' or (pcall(cjson.decode, fields[2])))
-  end
-  local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
-  local status = fields[3]
-  if readable and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled' then
-    local previous = redis.call('HGET', KEYS[2], id)
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
-    redis.call('HSET', KEYS[2], id, ARGV[3])
-    -- the work starts over: no answer kept for the old run's inputs reaches the new one
-    redis.call('DEL', ARGV[1] .. 'in:' .. id)
-    -- claims: take-overs so far; ran: how many of them started their work (confirmed), absent
-    -- when all did (no claim yet, or a record of a version without confirmations). A count that is
-    -- not an integer (written by hand) starts over, not fails every claim.
-    local counts = redis.call('HMGET', key, 'claims', 'ran')
-    local claims = tonumber(counts[1]) or 0
-    if not (claims >= 0 and claims <= 1e9 and claims == math.floor(claims)) then claims = 0 end
-    local ran = tonumber(counts[2]) or claims
-    if not (ran >= 0 and ran <= claims) then ran = claims end
-    -- Not another take-over: the claimer held the lease it claims (its own claim whose answer it
-    -- never received, or its own work whose renewals failed for a lease), or the last claim was
-    -- never confirmed (its claimer never started the work: its answer lost, or it stopped first).
-    if previous ~= ARGV[3] and ran >= claims then
-      redis.call('HSET', key, 'claims', claims + 1, 'ran', claims)
-      claims = claims + 1
+local server = ARGV[5] or ''
+-- leases left run out (another server's): the next page starts after them
+local skipped = 0
+local looked = 0
+local claimed = 0
+while claimed < 100 and looked < 1000 do
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff, 'LIMIT', skipped, 100)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    looked = looked + 1
+    local key = ARGV[1] .. 't:' .. id
+    -- A record that cannot be read (a key of another type, a task or work that is not JSON) is not
+    -- claimed, and loses its lease: it must not stop the claims of every other orphan.
+    local fields = redis.pcall('HMGET', key, 'task', 'work', 'status', 'server')
+    if fields.err then fields = {} end
+    local readable = false
+    if fields[1] then
+      local ok, task = pcall(cjson.decode, fields[1])
+      readable = ok and type(task) == 'table' and task.taskId ~= nil
+        and (not fields[2] or fields[2] == '' or (pcall(cjson.decode, fields[2])))
     end
-    out[#out + 1] = id
-    out[#out + 1] = fields[1]
-    out[#out + 1] = fields[2] or ''
-    out[#out + 1] = tostring(claims)
-  else
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('HDEL', KEYS[2], id)
+    local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
+    local status = fields[3]
+    local owner = fields[4]
+    if not (readable and expiry and tonumber(expiry) > now and status ~= 'completed' and status ~= 'failed' and status ~= 'cancelled') then
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('HDEL', KEYS[2], id)
+    elseif server ~= '' and owner and owner ~= '' and owner ~= server then
+      skipped = skipped + 1
+    elseif claimed < 100 then
+      claimed = claimed + 1
+      local previous = redis.call('HGET', KEYS[2], id)
+      redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
+      redis.call('HSET', KEYS[2], id, ARGV[3])
+      -- the work starts over: no answer kept for the old run's inputs reaches the new one
+      redis.call('DEL', ARGV[1] .. 'in:' .. id)
+      -- claims: take-overs so far; ran: how many of them started their work (confirmed), absent
+      -- when all did (no claim yet, or a record of a version without confirmations). A count that is
+      -- not an integer (written by hand) starts over, not fails every claim.
+      local counts = redis.call('HMGET', key, 'claims', 'ran')
+      local claims = tonumber(counts[1]) or 0
+      if not (claims >= 0 and claims <= 1e9 and claims == math.floor(claims)) then claims = 0 end
+      local ran = tonumber(counts[2]) or claims
+      if not (ran >= 0 and ran <= claims) then ran = claims end
+      -- Not another take-over: the claimer held the lease it claims (its own claim whose answer it
+      -- never received, or its own work whose renewals failed for a lease), or the last claim was
+      -- never confirmed (its claimer never started the work: its answer lost, or it stopped first).
+      if previous ~= ARGV[3] and ran >= claims then
+        redis.call('HSET', key, 'claims', claims + 1, 'ran', claims)
+        claims = claims + 1
+      end
+      out[#out + 1] = id
+      out[#out + 1] = fields[1]
+      out[#out + 1] = fields[2] or ''
+      out[#out + 1] = tostring(claims)
+    else
+      -- the 101st claimable one: left for the next call (and the page moves past it)
+      skipped = skipped + 1
+    end
   end
 end
 out[#out + 1] = tostring(now)
@@ -509,16 +541,51 @@ const confirmScript = Redis.script(
 ).withReturnType<number>()
 
 const claimScript = Redis.script(
-  (leases: string, holders: string, base: string, leaseMillis: number, holder: string, sentAt: number) => [
+  (leases: string, holders: string, base: string, leaseMillis: number, holder: string, sentAt: number, server: string) => [
     leases,
     holders,
     base,
     leaseMillis,
     holder,
-    sentAt
+    sentAt,
+    server
   ],
   { lua: claimLua, numberOfKeys: 2 }
 ).withReturnType<ReadonlyArray<string>>()
+
+// The servers using the prefix (see `TaskStore.announce`): a hash, each server's name and when it
+// last said so (Redis's clock); a name not heard of within the window is dropped, and the hash goes
+// with the last one. KEYS: the hash. ARGV: this server's name, the window (ms). Answers the other
+// names heard of within the window.
+const announceLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+local others = {}
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local seen = tonumber(entries[i + 1])
+  if not seen or now - seen > window then
+    redis.call('HDEL', KEYS[1], entries[i])
+  elseif entries[i] ~= ARGV[1] then
+    others[#others + 1] = entries[i]
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('PEXPIRE', KEYS[1], window)
+return others
+`
+
+const announceScript = Redis.script(
+  (servers: string, server: string, windowMillis: number) => [servers, server, windowMillis],
+  { lua: announceLua, numberOfKeys: 1 }
+).withReturnType<ReadonlyArray<string>>()
+
+/**
+ * How long a server's `announce` counts (it announces every minute while it runs: `McpServer`):
+ * another name heard of within it is a server using the prefix now, or a moment ago.
+ */
+const announceWindowMillis = 3 * 60_000
 
 /** A task's work as JSON; `""` (none: the task is not run again) when it cannot be serialised. */
 const workJson = (work: unknown): string => {
@@ -786,6 +853,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const claim = evalScript(redis, claimScript)
     const confirm = evalScript(redis, confirmScript)
     const listPage = evalScript(redis, listScript)
+    const announce = evalScript(redis, announceScript)
     const sendInputs = evalScript(redis, sendInputScript)
     const keptInputs = evalScript(redis, keptInputsScript)
     const answersKey = (taskId: string) => `${base}in:${taskId}`
@@ -1064,7 +1132,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
               owner: input.owner,
               address: input.address ?? "",
               work: workJson(input.work),
-              leaseMillis: input.leaseMillis === undefined ? "" : String(input.leaseMillis)
+              leaseMillis: input.leaseMillis === undefined ? "" : String(input.leaseMillis),
+              server: input.server ?? ""
             }),
             (outcome): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
               switch (outcome) {
@@ -1177,10 +1246,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         taskIds.length === 0
           ? Exit.succeed(noTaskIds)
           : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
-      claimOrphans: (leaseMillis) =>
+      claimOrphans: (leaseMillis, server) =>
         Effect.suspend(() => {
           const sentAt = Date.now()
-          return Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin, sentAt + clockOffset)), (flat) => {
+          return Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin, sentAt + clockOffset, server ?? "")), (flat) => {
             // The last element: Redis's time (see `sampleClock`).
             sampleClock(Number(flat[flat.length - 1]), sentAt)
             const orphans: Array<Orphan> = []
@@ -1225,6 +1294,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         }),
       inputs,
+      announce: (server) =>
+        Effect.map(run("announce", announce(`${base}servers`, server, announceWindowMillis)), (others) => ({
+          where: `the Redis key prefix "${options.prefix ?? defaultPrefix}"`,
+          others
+        })),
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
     })

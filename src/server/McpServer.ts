@@ -287,7 +287,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         ? undefined
         : Effect.provideService(tool.call(args, context), McpServer, service)
     }
-    const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun)
+    const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
+    // A store shared with servers of other names by mistake (one Redis prefix) is said so.
+    yield* TaskMachinery.watchSharing(options.name)
 
     const pageSize = options.pageSize
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
@@ -598,7 +600,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
  */
 export const tasks = (options: TaskOptions = {}): Tasks => {
   TaskMachinery.checkTaskOptions(options)
-  return { _tag: "Tasks", options, make: (rerun) => TaskMachinery.make(options, rerun) }
+  return { _tag: "Tasks", options, make: (rerun, server) => TaskMachinery.make(options, rerun, server) }
 }
 
 /** The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases. */
@@ -611,7 +613,8 @@ export interface Tasks {
   readonly options: TaskOptions
   /** @internal Builds the task machinery in the server's scope. */
   readonly make: (
-    rerun: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined
+    rerun: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined,
+    server?: string | undefined
   ) => Effect.Effect<TaskMachinery.ServerTasks, never, Scope.Scope>
 }
 

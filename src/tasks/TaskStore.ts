@@ -120,6 +120,13 @@ export interface CreateInput {
    * again); the in-memory store ignores it.
    */
   readonly leaseMillis?: number | undefined
+  /**
+   * The name of the server whose work the task is (`McpServer` options' `name`), kept by a shared
+   * store with the lease: its orphan is claimed only by a process of a server of that name (see
+   * `claimOrphans`), never run again (or failed) by another server given the same store by
+   * mistake. Ignored by the in-memory store.
+   */
+  readonly server?: string | undefined
 }
 
 /** A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`). */
@@ -228,9 +235,14 @@ export class TaskStore extends Context.Service<TaskStore, {
    * stopped without a word: killed, crashed, cut off): each is handed to one caller only, leased
    * to it for `leaseMillis`, with the work it recorded. The caller runs it again (renewing the
    * lease) or ends it; should it stop first, the lease lapses and another claims the task. So no
-   * task stays `working` forever. Any replica may call it.
+   * task stays `working` forever. Any replica may call it. With `server` (the caller's server
+   * name), a task created for a server of another name (`CreateInput.server`) is left alone: not
+   * claimed, its lease left run out for a process of its own server (one created without a name is
+   * anyone's, as before names were kept).
    */
-  readonly claimOrphans?: ((leaseMillis: number) => Effect.Effect<ReadonlyArray<Orphan>, StoreError>) | undefined
+  readonly claimOrphans?:
+    | ((leaseMillis: number, server?: string | undefined) => Effect.Effect<ReadonlyArray<Orphan>, StoreError>)
+    | undefined
   /**
    * Says that the caller starts the work of an orphan it claimed, before it does: the claim
    * becomes a take-over that counts (`Orphan.claims`), and the lease is renewed for
@@ -242,6 +254,16 @@ export class TaskStore extends Context.Service<TaskStore, {
    * second try answers `true`.
    */
   readonly confirmClaim?: ((taskId: string, leaseMillis: number) => Effect.Effect<boolean, StoreError>) | undefined
+  /**
+   * A shared store's guard against two different servers sharing it by mistake (replicas of one
+   * server share it on purpose): records that the server named `server` uses the store now, and
+   * answers the names of the other servers that did within the last few minutes (each records
+   * itself at start and then every minute: `McpServer` does), and `where`, the store's place as a
+   * message names it (e.g. its key prefix). Absent on a store only one process uses.
+   */
+  readonly announce?:
+    | ((server: string) => Effect.Effect<{ readonly where: string; readonly others: ReadonlyArray<string> }, StoreError>)
+    | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {

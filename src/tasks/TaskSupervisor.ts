@@ -248,6 +248,14 @@ export interface SupervisorOptions {
    * fails then.
    */
   readonly resume?: ((orphan: Orphan) => Resumed | undefined) | undefined
+  /**
+   * On a shared store: the name of the server this process is (`McpServer` options' `name`, which
+   * the server passes). Its tasks are stored with it, and it claims only the orphans of its own
+   * server: another server given the same store by mistake leaves them alone (it would run its own
+   * tool of that name on their calls, or fail them), for a replica of theirs. `undefined`: its
+   * tasks are anyone's, and it claims anyone's.
+   */
+  readonly server?: string | undefined
 }
 
 /** An orphan's work as this process runs it again (see `SupervisorOptions.resume`). */
@@ -358,14 +366,15 @@ export const make = (
   const reap = Effect.suspend(() =>
     renewedInARow < 2
       ? Effect.void
-      : Effect.flatMap(claimOrphans!(leaseMillis), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
+      : Effect.flatMap(claimOrphans!(leaseMillis, options.server), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
   )
   const leasing = renewLeases !== undefined && claimOrphans !== undefined
     ? [every("lease renewal", renewal), every("the orphan reaper", reap)]
     : undefined
 
   /** On a store with leases, a creation takes the task's first lease with it. */
-  const leased = (input: CreateInput): CreateInput => leasing === undefined ? input : { ...input, leaseMillis }
+  const leased = (input: CreateInput): CreateInput =>
+    leasing === undefined ? input : options.server === undefined ? { ...input, leaseMillis } : { ...input, leaseMillis, server: options.server }
 
   /**
    * Stops the work of tasks whose lease this process lost (cut off longer than a lease: another

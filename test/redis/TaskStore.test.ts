@@ -1106,4 +1106,33 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* cancelTask(aliceOnTwo, slow.taskId)).status, "cancelled")
       assert.strictEqual((yield* getTask(aliceOnOne, slow.taskId)).status, "cancelled")
     }))
+
+  it.effect("an orphan is claimed only by a claimer of its own server; another server's is left alone, however many", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [dead, other, own, anonymous] = [yield* onRedis(prefix), yield* onRedis(prefix), yield* onRedis(prefix), yield* onRedis(prefix)]
+      const redis = yield* rawRedis
+      const lapse = (taskId: string) => Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", taskId))
+      // More of the other server's orphans than one claim takes (100), ahead of this server's own.
+      const theirs = yield* Effect.forEach(Array.from({ length: 120 }, (_, i) => i), (i) =>
+        dead.create({ owner: `session:${i}`, method: "tools/call", work: { tool: "crunch" }, leaseMillis: 60_000, server: "other" }))
+      const mine = yield* dead.create({ owner: A, method: "tools/call", work: { tool: "crunch" }, leaseMillis: 60_000, server: "replica" })
+      const unnamed = yield* dead.create({ owner: A, method: "tools/call", work: { tool: "crunch" }, leaseMillis: 60_000 })
+      for (const task of [...theirs, mine, unnamed]) yield* lapse(task.taskId)
+      const ids = (orphans: ReadonlyArray<Orphan>) => orphans.map((orphan) => orphan.task.taskId).sort()
+
+      // `own` (a replica of "replica") takes its own and the unnamed one (a task created before
+      // names were kept is anyone's), not one of the 120 ahead of them.
+      assert.deepStrictEqual(ids(yield* own.claimOrphans!(60_000, "replica")), [mine.taskId, unnamed.taskId].sort())
+      // Left alone: not failed, their leases still run out (for a replica of their own server).
+      assert.strictEqual((yield* own.get(theirs[0]!.taskId, "session:0")).status, "working")
+      assert.strictEqual(Number(yield* Effect.orDie(redis.send<string>("ZCOUNT", `${prefix}tasks:leases`, "-inf", "0"))), 120)
+      // Their own server takes them, a claim's worth at a time.
+      assert.strictEqual((yield* other.claimOrphans!(60_000, "other")).length, 100)
+      assert.strictEqual((yield* other.claimOrphans!(60_000, "other")).length, 20)
+      // A claimer without a name (a store used without a server) claims anyone's, as before.
+      const stray = yield* dead.create({ owner: A, method: "tools/call", leaseMillis: 60_000, server: "other" })
+      yield* lapse(stray.taskId)
+      assert.deepStrictEqual(ids(yield* anonymous.claimOrphans!(60_000)), [stray.taskId])
+    }))
 })

@@ -65,8 +65,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis })
       yield* startReplica({ redisUrl: url, prefix, port: portA2, leaseMillis, output: (chunk) => replicaOutput += chunk })
       yield* startReplica({ redisUrl: url, prefix, port: portOther, leaseMillis, server: "other", output: (chunk) => otherOutput += chunk })
-      // Logged as the server starts, before it listens (what `startReplica` waits for).
-      const warning = otherOutput.split("\n").find((line) => line.includes("in use by"))
+      // Logged as the server starts (within a few seconds at most).
+      const warningIn = (output: string) => output.split("\n").find((line) => line.includes("in use by"))
+      for (let i = 0; i < 50 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")
+      const warning = warningIn(otherOutput)
       assert.isDefined(warning, otherOutput)
       assert.include(warning, `"${prefix}"`)
       assert.include(warning, `"replica"`)

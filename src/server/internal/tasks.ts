@@ -115,13 +115,51 @@ export interface ServerTasks {
 
 export { keysOf, type TaskKeys } from "./requestorKeys.ts"
 
+/** How often a server on a shared store says it uses it (see {@link watchSharing}). */
+const announceEveryMillis = 60_000
+
+/**
+ * On a store shared by replicas (`TaskStore.announce`: Redis, whether the server has tasks or
+ * not), says at start, and then every minute, that the server `name` uses it, and warns (once per
+ * name) of each server of another name that uses it too: servers given one Redis prefix by
+ * mistake share their tasks (lists, limits), rate-limit budgets and stores, which no key tells
+ * apart. Only the take-over of orphaned tasks is kept to their own server (`TaskSupervisor`'s
+ * `server`); the rest is fixed by giving each server its own prefix, as the warning says. A store
+ * that fails is not reported here (the requests that need it are answered so).
+ */
+export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const provided = yield* Effect.serviceOption(TaskStore)
+    const announce = provided._tag === "Some" ? provided.value.announce : undefined
+    if (announce === undefined) return
+    const warned = new Set<string>()
+    const round = Effect.matchEffect(announce(name), {
+      onFailure: () => Effect.void,
+      onSuccess: ({ others, where }) => {
+        const fresh = others.filter((other) => !warned.has(other))
+        if (fresh.length === 0) return Effect.void
+        for (const other of fresh) warned.add(other)
+        return Effect.logWarning(
+          `effect-mcp-server: ${where} is in use by the server ${fresh.map((other) => JSON.stringify(other)).join(", ")} too, ` +
+            `and this server is ${JSON.stringify(name)}: servers of different names must not share it (their tasks, ` +
+            `rate-limit budgets and event streams mix; only the take-over of a task stopped with its replica is kept to ` +
+            `its own server). Give each server its own prefix (the option prefix of RedisStores.layer); replicas of one ` +
+            `server share one prefix and one name.`
+        )
+      }
+    })
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(round, Effect.sleep(announceEveryMillis))))
+  })
+
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
  * a supervisor whose fibers live in the server's scope, and the status notifier.
  */
 export const make = (
   options: TaskOptions,
-  rerun?: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined
+  rerun?: (tool: string, args: unknown, context: RequestContext) => Effect.Effect<object, McpError.McpError> | undefined,
+  /** The server's name: on a shared store, its tasks are its own (only its replicas take them over). */
+  server?: string | undefined
 ): Effect.Effect<ServerTasks, never, Scope.Scope> =>
   Effect.gen(function*() {
     const provided = yield* Effect.serviceOption(TaskStore)
@@ -134,7 +172,7 @@ export const make = (
       const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
       return work === undefined ? undefined : { work, services }
     }
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services })
+    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server })
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
     const clientAddress = options.clientAddress ?? peerAddress
