@@ -22,7 +22,11 @@
  *   optional peer dependency `redis` is not installed (it is loaded only here: the store layers
  *   on a `Redis` service of your own, {@link layerStores}, do not need it).
  * - `prefix` (default `"mcp:"`) comes before every key; servers sharing a Redis under distinct
- *   prefixes never see each other's keys. Replicas of one server share one prefix.
+ *   prefixes never see each other's keys. Replicas of one server (one `name` in the server's
+ *   options) share one prefix; two servers of different names need one each. Given one by
+ *   mistake, a task is still taken over only by a replica of its own server, but their task lists,
+ *   limits and rate-limit budgets mix: a server that finds its prefix in use by a server of
+ *   another name logs a warning naming both (see `TaskStore.announce`).
  *
  * **Example** (The stores of a replicated server)
  *

@@ -10,7 +10,8 @@
  *   creation sequence, status and a version), expiring at `createdAt + ttl`; `in:<taskId>` the
  *   answers to its pending input not yet taken (expiring with the task); `o:<owner>` and
  *   `a:<address>` the owner's and the address's task ids by creation sequence; `all` every task
- *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter. The sets
+ *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter; `servers`
+ *   the names of the servers using the prefix, each with when it last said so (`announce`). The sets
  *   lose an expired task lazily (the next creation or list of that scope). One Redis (or a
  *   primary): not Redis Cluster (a script touches the keys of several tasks).
  * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
@@ -51,7 +52,10 @@
  *   in Redis after the caller's time bound) or whose claimer stopped before starting the work is
  *   not counted, whoever claims the task next; nor is a claimer claiming back a lease it held.
  *   Only leases that had run out when the claim was sent are claimed (not those that ran out
- *   while it waited in a Redis that stalled, and would take the tasks of live replicas).
+ *   while it waited in a Redis that stalled, and would take the tasks of live replicas). A task
+ *   records the name of its server (`server` in its hash, `CreateInput.server`), and a claimer
+ *   naming its own server claims only that server's tasks (and those of no name, created by older
+ *   versions): another server given the prefix by mistake leaves them alone.
  * - A creation carries a deadline: run by a Redis that stalled after its caller stopped waiting
  *   (and answered it with a `StoreError`), it creates nothing (no task, no lease nobody renews).
  * - Times are the callers' clocks (replicas should keep them in sync, NTP); expiry and leases are
