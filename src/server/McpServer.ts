@@ -83,6 +83,11 @@ export type {
 
 /** How the server describes itself and behaves. */
 export interface Options {
+  /**
+   * The server's name (its `serverInfo`). On stores shared through Redis it is also what makes
+   * replicas one server: a task is taken over only by a replica of the same name, and a server
+   * that finds its prefix in use by a server of another name warns (see `RedisStores`).
+   */
   readonly name: string
   readonly version: string
   readonly title?: string | undefined

@@ -56,7 +56,8 @@ export interface TaskOptions extends MemoryOptions {
   readonly promoteAfterMillis?: number | undefined
   /**
    * On a store shared by replicas (Redis): how long a lease on this replica's running tasks lasts.
-   * A replica that dies has its tasks ended `failed` by another within about this long. Default
+   * A replica that dies has its tasks taken over (run again, or ended `failed`) by another replica
+   * of this server (the same `name`) within about this long. Default
    * 15 000 ms (see `TaskSupervisor.SupervisorOptions`).
    */
   readonly leaseMillis?: number | undefined
