@@ -48,6 +48,7 @@ import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValues
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
+import { outputEncoder } from "./internal/outputCodec.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { checkDescription, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
@@ -474,7 +475,7 @@ interface OutputCodec {
  * schema is wrapped as `{ result: ... }` (as FastMCP does).
  */
 const outputOf = (success: Schema.Top): OutputCodec => {
-  const encode = encoder(success)
+  const encode = outputEncoder(success)
   try {
     return { jsonSchema: JsonSchema.toolOutputSchema(success), encode }
   } catch {

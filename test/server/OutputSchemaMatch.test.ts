@@ -1,0 +1,84 @@
+/**
+ * What a tool with a `success` schema sends matches the `outputSchema` it advertises, checked
+ * with the SDK clients that validate `structuredContent` against it (v1 2025-11-25 and v2 pinned
+ * to 2026-07-28, in memory and over Streamable HTTP): an optional member holding `undefined` is
+ * left out (not `null`, which the schema does not allow), and a number that is not finite is a
+ * masked tool error (not `"NaN"`, which fails the whole call on the client).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpServer } from "../../src/index.ts"
+import { fourWays } from "../middleware/fourWays.ts"
+
+class Person extends Schema.Class<Person>("Person")({ name: Schema.String, nick: Schema.optional(Schema.String) }) {}
+
+const Optional = McpServer.tool({
+  name: "optional",
+  success: Schema.Struct({
+    note: Schema.optional(Schema.String),
+    nested: Schema.Struct({ when: Schema.optional(Schema.NullOr(Schema.Number)) }),
+    person: Person,
+    pair: Schema.Tuple([Schema.String, Schema.optional(Schema.Number)]),
+    plain: Schema.UndefinedOr(Schema.String)
+  }),
+  handler: () =>
+    Effect.succeed({
+      note: undefined,
+      nested: { when: undefined },
+      person: new Person({ name: "Ada", nick: undefined }),
+      pair: ["a", undefined] as const,
+      plain: undefined
+    })
+})
+
+const Given = McpServer.tool({
+  name: "given",
+  success: Schema.Struct({ note: Schema.optional(Schema.String), nested: Schema.Struct({ when: Schema.optional(Schema.NullOr(Schema.Number)) }) }),
+  handler: () => Effect.succeed({ note: "n", nested: { when: null } })
+})
+
+const NotFinite = McpServer.tool({
+  name: "not_finite",
+  success: Schema.Struct({ ratio: Schema.Number }),
+  handler: () => Effect.succeed({ ratio: Number.NaN })
+})
+
+const Wrapped = McpServer.tool({
+  name: "wrapped",
+  success: Schema.Number,
+  handler: () => Effect.succeed(Number.POSITIVE_INFINITY)
+})
+
+const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped)
+
+describe("Tool results match their outputSchema", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: an optional member holding undefined is left out, not sent as null`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        // Listed first: the clients validate the results of the tools they know the outputSchema of.
+        yield* Effect.promise(() => client.listTools())
+        const result = yield* Effect.promise(() => client.callTool("optional"))
+        assert.isUndefined(result.isError)
+        // `plain` is required and may be undefined: the schema says null for it.
+        assert.deepStrictEqual(result.structuredContent, { nested: {}, person: { name: "Ada" }, pair: ["a"], plain: null })
+        const given = yield* Effect.promise(() => client.callTool("given"))
+        assert.deepStrictEqual(given.structuredContent, { note: "n", nested: { when: null } })
+      }), 30_000)
+
+    it.live(`${way.name}: a number that is not finite is a masked tool error, not "NaN"`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        // Listed first: the clients validate the results of the tools they know the outputSchema of.
+        yield* Effect.promise(() => client.listTools())
+        for (const name of ["not_finite", "wrapped"]) {
+          const result = yield* Effect.promise(() => client.callTool(name))
+          assert.isTrue(result.isError, name)
+          assert.isUndefined(result.structuredContent, name)
+          assert.deepStrictEqual(result.content, [{ type: "text", text: `Tool ${name} failed: internal error` }])
+        }
+      }), 30_000)
+  }
+})
