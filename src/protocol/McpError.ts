@@ -11,6 +11,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaIssue from "effect/SchemaIssue"
@@ -372,6 +373,24 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
   invalidParams(`Invalid ${what}: ${schemaFailureMessage(cause)}`)
 
 /**
+ * Whether a failed decode's cause is the schema's verdict on the value (a `SchemaError`), not a
+ * defect of the decode itself: a transformation or filter that threw (the server's bug, its message
+ * possibly a secret), or a recursive schema's decoder overflowing the stack on a value nested
+ * thousands deep.
+ */
+export const isSchemaVerdict = (cause: Cause.Cause<Schema.SchemaError>): boolean =>
+  cause.reasons.some((reason) => reason._tag === "Fail")
+
+/**
+ * A failed decode of a request's params as the request's answer: the schema's verdict is
+ * {@link invalidParamsFromSchema} (-32602); a decode that died stays a defect, answered as every
+ * defect is (the masked -32603, its cause logged), so that its message and stack trace never reach
+ * the client.
+ */
+export const decodeFailure = (what: string, cause: Cause.Cause<Schema.SchemaError>): Exit.Exit<never, InvalidParams> =>
+  isSchemaVerdict(cause) ? Exit.fail(invalidParamsFromSchema(what, cause)) : Exit.failCause(cause as Cause.Cause<never>)
+
+/**
  * What a failed decode says, for a message: the schema error's own message (the paths and what
  * was expected), not the `Cause` around it. The keys of its paths are the client's (an argument
  * object's keys): quoted clipped, as other client text is (`["KKK…… (99800 more characters)"]`).
@@ -384,7 +403,8 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
  */
 export const schemaFailureMessage = (cause: Cause.Cause<Schema.SchemaError>): string => {
   const error = Cause.findErrorOption(cause)
-  return error._tag === "Some" ? formatIssue(readable(error.value.issue)) : Cause.pretty(cause)
+  // A decode that died (see `isSchemaVerdict`): its message and stack are the server's, not the client's to read.
+  return error._tag === "Some" ? formatIssue(readable(error.value.issue)) : "the value could not be checked"
 }
 
 /** What `SchemaError.message` is made with. */

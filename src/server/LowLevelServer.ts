@@ -320,11 +320,9 @@ export const make = (options: Options): LowLevelServer => {
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(request.params ?? emptyParams)
     if (params._tag === "Failure") {
-      return Exit.fail(
-        hookOnly.has(request.method)
-          ? McpError.methodNotFound(request.method)
-          : McpError.invalidParamsFromSchema(`params for ${request.method}`, params.cause)
-      )
+      return hookOnly.has(request.method)
+        ? Exit.fail(McpError.methodNotFound(request.method))
+        : McpError.decodeFailure(`params for ${request.method}`, params.cause)
     }
     const chain = route.chain!
     if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {

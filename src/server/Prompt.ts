@@ -105,9 +105,7 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
     },
     get: (args, request) => {
       const decoded = decode(args ?? {})
-      if (decoded._tag === "Failure") {
-        return Exit.fail(McpError.invalidParamsFromSchema(`arguments for prompt ${name}`, decoded.cause))
-      }
+      if (decoded._tag === "Failure") return McpError.decodeFailure(`arguments for prompt ${name}`, decoded.cause)
       const effect = handler(decoded.value)
       const done = completed(effect)
       if (done !== undefined) return Exit.map(done, normalize)

@@ -158,9 +158,7 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   const mimeType = definition.mimeType
   const readMatch = (uri: string, variables: Variables, request: RequestContext) => {
     const params = decode(variables)
-    if (params._tag === "Failure") {
-      return Exit.fail(McpError.invalidParamsFromSchema(`URI for template ${definition.uriTemplate}`, params.cause))
-    }
+    if (params._tag === "Failure") return McpError.decodeFailure(`URI for template ${definition.uriTemplate}`, params.cause)
     const effect = read(params.value, uri)
     const done = completed(effect)
     if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))

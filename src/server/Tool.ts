@@ -372,16 +372,33 @@ export const compile = <
     const decoders = decodeParams ??= jit(paramsSchema)
     const decoded = decoders.first(params)
     if (decoded._tag === "Success") return run(decoded.value, request)
+    if (!McpError.isSchemaVerdict(decoded.cause)) return undecodable(decoded.cause, request)
     // Every problem, for the model to fix them in one go; only the first of arguments too large
     // to find and list them all (see `maxValuesForEveryProblem`).
     const large = moreValuesThan(params, maxValuesForEveryProblem)
     const every = large ? decoded : decoders.every(params)
-    const problems = McpError.schemaFailureMessage((every._tag === "Failure" ? every : decoded).cause)
+    const problems = McpError.schemaFailureMessage(
+      (every._tag === "Failure" && McpError.isSchemaVerdict(every.cause) ? every : decoded).cause
+    )
     const message = large
       ? `Invalid arguments for tool ${name} (${firstProblemOnly}): ${problems}`
       : `Invalid arguments for tool ${name}: ${problems}`
     return invalidArguments(McpError.invalidParams(clip(message, maxProblemsText)), request)
   }
+
+  /**
+   * A decode of the arguments that died, never shown to the client: a recursive schema's decoder
+   * that overflowed the stack is told as arguments nested too deeply (the client's to change);
+   * anything else (a transformation or filter that threw) is a defect of the tool, masked and
+   * logged as its handler's are.
+   */
+  const undecodable = (
+    cause: Cause.Cause<Schema.SchemaError>,
+    request: RequestContext
+  ): Effect.Effect<CallToolResult, McpError.McpError> =>
+    isStackOverflow(cause)
+      ? invalidArguments(McpError.invalidParams(`Invalid arguments for tool ${name}: ${tooDeep}`), request)
+      : undeclared(name, cause, masking)
 
   return {
     name,
@@ -418,6 +435,15 @@ const checkWireFields = (definition: Definition<any, any, any, any>): void => {
     }
   }
 }
+
+/** What arguments a recursive schema could not decode without overflowing the stack are told. */
+const tooDeep = "nested too deeply to be checked (objects and arrays thousands of levels deep)"
+
+/** Whether a decode died of a stack overflow (V8's `RangeError`), on a value nested too deeply. */
+const isStackOverflow = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) =>
+    reason._tag === "Die" && reason.defect instanceof RangeError && reason.defect.message.includes("call stack")
+  )
 
 /** The params schema of a tool without parameters (made by the first one). */
 const emptyParameters = lazy(() => Schema.Struct({}))

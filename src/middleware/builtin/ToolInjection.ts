@@ -119,12 +119,12 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
   const fallback = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     if (request.method === "tools/list") {
       const params = decodeListParams(request.params ?? {})
-      if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/list", params.cause))
+      if (params._tag === "Failure") return McpError.decodeFailure("params for tools/list", params.cause)
       const cursor = params.value.cursor
       return cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
     }
     const params = decodeCallParams(request.params ?? {})
-    if (params._tag === "Failure") return Exit.fail(McpError.invalidParamsFromSchema("params for tools/call", params.cause))
+    if (params._tag === "Failure") return McpError.decodeFailure("params for tools/call", params.cause)
     const tool = byName.get(params.value.name)
     if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.value.name)}`))
     return call(tool, params.value.arguments, context)
