@@ -55,7 +55,9 @@ describe("tool errors at the edges", () => {
           },
           path: ".options.callback"
         },
-        { name: "array_of", parameters: Schema.Struct({ items: Schema.Array(Schema.instanceOf(Connection)) }), path: ".items[*]" }
+        { name: "array_of", parameters: Schema.Struct({ items: Schema.Array(Schema.instanceOf(Connection)) }), path: ".items[*]" },
+        { name: "option_of", parameters: { maybe: Schema.Option(Schema.instanceOf(Connection)) }, path: ".maybe" },
+        { name: "with_unknown", parameters: { any: Schema.Unknown, conn: Schema.instanceOf(Connection) }, path: ".conn" }
       ] as const
       for (const { name, parameters, path } of cases) {
         const Tool = McpServer.tool({ name, parameters: parameters as never, handler: () => Effect.succeed("never") })
@@ -88,6 +90,32 @@ describe("tool errors at the edges", () => {
         arguments: { at: "2024-01-02T00:00:00.000Z", note: { _tag: "None" }, big: "41", bytes: "AQID", counts: [["a", 3]] }
       })
       assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "2024 42 3 3" }])
+    }))
+
+  it.live("JSON values (Schema.Json, JsonObject, Unknown, ObjectKeyword) are accepted beside declared types, and decoded", () =>
+    Effect.gen(function*() {
+      // Fails before: refused at start (".payload cannot be decoded from JSON"): with a declared type
+      // beside them, Unknown and ObjectKeyword were taken for declarations without a JSON form, as
+      // Schema.Json and JsonObject always were.
+      const Json = McpServer.tool({
+        name: "json",
+        parameters: {
+          payload: Schema.Json,
+          record: Schema.JsonObject,
+          any: Schema.Unknown,
+          object: Schema.ObjectKeyword,
+          at: Schema.Date,
+          note: Schema.Option(Schema.String)
+        },
+        handler: ({ payload, record, any, object, at }) =>
+          Effect.succeed(JSON.stringify({ payload, record, any, object, year: at.getUTCFullYear() }))
+      })
+      const { client } = yield* serveAndConnect(Json)
+      const args = { payload: [1, { a: null }], record: { k: "v" }, any: "x", object: { o: 1 } }
+      const result = yield* sdk(() =>
+        client.callTool({ name: "json", arguments: { ...args, at: "2024-01-02T00:00:00.000Z", note: { _tag: "None" } } })
+      )
+      assert.deepStrictEqual(result.content, [{ type: "text", text: JSON.stringify({ ...args, year: 2024 }) }])
     }))
 
   it.live("every problem of the arguments is reported at once", () =>

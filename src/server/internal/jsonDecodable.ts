@@ -4,33 +4,33 @@
  * functions, ...) could never be satisfied by a client, so the tool is refused at registration,
  * naming the tool and the path, instead of failing every call.
  *
- * Cheap where it costs nothing: a schema whose type has no declaration at all (strings, numbers,
- * structs, arrays, unions of those: most tools) is accepted after one walk, without building its
- * JSON codec (kept off a server's start, see `Tool.compile`).
+ * Cheap: one walk of the schema, without building its JSON codec (kept off a server's start, see
+ * `Tool.compile`).
  *
  * @internal
  */
-import * as Schema from "effect/Schema"
-import * as SchemaAST from "effect/SchemaAST"
+import type * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 
 /** The paths (`.a.b[0]`) of the parameters that have no JSON form; empty when all have one. */
 export const undecodablePaths = (schema: Schema.Top): ReadonlyArray<string> => {
-  if (!hasDeclaration(schema.ast, new Set())) return []
-  const encoded = SchemaAST.toEncoded(Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>).ast)
   const found: Array<string> = []
-  walk(encoded, "", new Set(), (ast, path) => {
-    if (ast._tag === "Declaration") found.push(path === "" ? "(the parameters)" : path)
+  walk(schema.ast, "", new Set(), (ast, path) => {
+    if (ast._tag === "Declaration" && !hasJsonForm(ast)) found.push(path === "" ? "(the parameters)" : path)
   })
   return found
 }
 
-const hasDeclaration = (ast: SchemaAST.AST, seen: Set<SchemaAST.AST>): boolean => {
-  let any = false
-  walk(ast, "", seen, (node) => {
-    if (node._tag === "Declaration") any = true
-  })
-  return any
-}
+/**
+ * Whether a declaration that is its own encoded side has a JSON form: a `toCodecJson` or
+ * `toCodec` annotation, which the JSON codec builds it from (`Date`, `Option`, `Schema.Json`,
+ * whose JSON form is itself). Without one the codec takes any JSON value and the declaration's
+ * check refuses it (`instanceOf`). Decided here, not on the codec's encoded side, where both end
+ * at the same `Json` declaration as `Schema.Unknown` and `Schema.ObjectKeyword` do (which were
+ * refused with them).
+ */
+const hasJsonForm = (ast: SchemaAST.Declaration): boolean =>
+  typeof ast.annotations?.toCodecJson === "function" || typeof ast.annotations?.toCodec === "function"
 
 /** Visits every node once (suspended schemas are followed once), with its path from the root. */
 const walk = (
@@ -41,6 +41,9 @@ const walk = (
 ): void => {
   if (seen.has(ast)) return
   seen.add(ast)
+  // A node with an encoding is what its last link's target is in JSON (the JSON codec is derived
+  // there: a `Schema.Class`'s struct, a transformation's string).
+  if (ast.encoding !== undefined) return walk(ast.encoding[ast.encoding.length - 1]!.to, path, seen, visit)
   visit(ast, path)
   switch (ast._tag) {
     case "Objects":
@@ -58,7 +61,7 @@ const walk = (
       walk(ast.thunk(), path, seen, visit)
       return
     case "Declaration":
-      // Its own type parameters (e.g. an Option's value): a declaration is reported on its own.
+      // Its own type parameters (e.g. an Option's value), which its JSON form is built from.
       for (const parameter of ast.typeParameters) walk(parameter, path, seen, visit)
       return
   }
