@@ -2,8 +2,9 @@
  * What a tool with a `success` schema sends matches the `outputSchema` it advertises, checked
  * with the SDK clients that validate `structuredContent` against it (v1 2025-11-25 and v2 pinned
  * to 2026-07-28, in memory and over Streamable HTTP): an optional member holding `undefined` is
- * left out (not `null`, which the schema does not allow), and a number that is not finite is a
- * masked tool error (not `"NaN"`, which fails the whole call on the client).
+ * left out (not `null`, which the schema does not allow), a number that is not finite is a
+ * masked tool error (not `"NaN"`, which fails the whole call on the client), and a null literal is
+ * advertised as `{ type: "null" }` (Effect writes `{ type: "object", enum: [null] }`).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -51,7 +52,14 @@ const Wrapped = McpServer.tool({
   handler: () => Effect.succeed(Number.POSITIVE_INFINITY)
 })
 
-const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped)
+const NullLiteral = McpServer.tool({
+  name: "null_literal",
+  parameters: { state: Schema.Literals(["set", null]) },
+  success: Schema.Struct({ state: Schema.Literals(["set", null]), none: Schema.Literal(null) }),
+  handler: ({ state }) => Effect.succeed({ state, none: null })
+})
+
+const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped, NullLiteral)
 
 describe("Tool results match their outputSchema", () => {
   for (const way of fourWays) {
@@ -66,6 +74,18 @@ describe("Tool results match their outputSchema", () => {
         assert.deepStrictEqual(result.structuredContent, { nested: {}, person: { name: "Ada" }, pair: ["a"], plain: null })
         const given = yield* Effect.promise(() => client.callTool("given"))
         assert.deepStrictEqual(given.structuredContent, { note: "n", nested: { when: null } })
+      }), 30_000)
+
+    it.live(`${way.name}: a null literal is advertised as type null, and null passes the clients' validation`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before in the clients: "Structured content does not match the tool's output schema".
+        const result = yield* Effect.promise(() => client.callTool("null_literal", { state: null }))
+        assert.deepStrictEqual(result.structuredContent, { state: null, none: null })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "null_literal")
+        assert.deepStrictEqual(tool.inputSchema.properties.state, { anyOf: [{ type: "string", enum: ["set"] }, { type: "null" }] })
+        assert.deepStrictEqual(tool.outputSchema.properties.none, { type: "null" })
       }), 30_000)
 
     it.live(`${way.name}: a number that is not finite is a masked tool error, not "NaN"`, () =>
