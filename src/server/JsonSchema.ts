@@ -14,7 +14,9 @@
  *   nullable (Effect's JSON codec would accept `null` for `optional`); only `Schema.NullOr` is.
  * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` (Effect halves `n`,
  *   because it counts UTF-16 code units and JSON Schema counts code points); `isPattern` gives
- *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`).
+ *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`), its
+ *   needless escapes dropped (`\-` is `-`: clients compile patterns as Unicode RegExps), or none
+ *   when it still is not a valid Unicode RegExp.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `Schema.Literal(null)` is `{ type: "null" }` (Effect writes `{ type: "object", enum: [null] }`).
@@ -275,11 +277,47 @@ const overrideCheck = (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
       const source: string = payload.source
       const flags: string = payload.flags
       if (!/^[dguy]*$/.test(flags)) return check
-      const pattern = flags.includes("y") ? `^(?:${source})` : source
+      const unicode = flags.includes("u") ? source : asUnicodePattern(source)
+      // Not one clients can compile: left out (the schema says less, rather than break the list).
+      if (unicode === undefined) return check.annotate({ toJsonSchema: () => approximate({}) })
+      const pattern = flags.includes("y") ? `^(?:${unicode})` : unicode
       return check.annotate({ toJsonSchema: () => approximate({ pattern }) })
     }
   }
   return check
+}
+
+/**
+ * The source of a RegExp without the `u` flag as a pattern clients can compile: JSON Schema
+ * patterns are read as Unicode regular expressions (the SDK clients' validators, this package's
+ * own for raw JSON Schemas, compile them with `u`), where an identity escape of a character that
+ * needs none (`\-` outside a class, `\'`, `\@`, ...) is a syntax error: a tool whose schema held
+ * `^\d{3}\-\d{4}$` made the SDK v1 client's `tools/list` throw, and the SDK v2 client refuse
+ * its calls. Such escapes are dropped (they match the character itself); `undefined` when the
+ * pattern still does not compile.
+ */
+const asUnicodePattern = (source: string): string | undefined => {
+  let out = ""
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!
+    if (char === "\\" && i + 1 < source.length) {
+      const next = source[++i]!
+      // Kept: escapes with a meaning (letters, digits), of syntax characters, and `\-` in a class.
+      const needed = /[A-Za-z0-9^$\\.*+?()[\]{}|/]/.test(next) || (next === "-" && inClass)
+      out += needed ? `\\${next}` : next
+      continue
+    }
+    if (char === "[" && !inClass) inClass = true
+    else if (char === "]" && inClass) inClass = false
+    out += char
+  }
+  try {
+    new RegExp(out, "u")
+    return out
+  } catch {
+    return undefined
+  }
 }
 
 /** A shallow copy of an AST node with some fields replaced (what `SchemaAST` does internally). */

@@ -115,6 +115,28 @@ describe("JsonSchema.toolInputSchema", () => {
     })
   })
 
+  it("gives patterns clients compile as Unicode RegExps: needless escapes dropped, or no pattern", () => {
+    const schema = Schema.Struct({
+      phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)),
+      range: Schema.String.check(Schema.isPattern(/^[a\-z\.\]]+\@\'x\/$/)),
+      sticky: Schema.String.check(Schema.isPattern(/a\-b/y)),
+      // `a{` is a literal brace without the `u` flag, a syntax error with it: no pattern.
+      brace: Schema.String.check(Schema.isPattern(/^a{$/)),
+      unicode: Schema.String.check(Schema.isPattern(/^\p{L}+$/u))
+    })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
+      phone: { type: "string", pattern: "^\\d{3}-\\d{4}$" },
+      range: { type: "string", pattern: "^[a\\-z\\.\\]]+@'x\\/$" },
+      sticky: { type: "string", pattern: "^(?:a-b)" },
+      brace: { type: "string" },
+      unicode: { type: "string", pattern: "^\\p{L}+$" }
+    })
+    const source = (JsonSchema.toolInputSchema(schema) as any).properties
+    for (const name of ["phone", "range", "sticky", "unicode"]) assert.doesNotThrow(() => new RegExp(source[name].pattern, "u"))
+    assert.isTrue(new RegExp(source.phone.pattern, "u").test("123-4567"))
+    assert.isTrue(new RegExp(source.range.pattern, "u").test("a-z.]@'x/"))
+  })
+
   it("emits Literals as a string enum, nested structs inline and arrays with items", () => {
     const schema = Schema.Struct({
       status: Schema.Literals(["open", "closed"]),

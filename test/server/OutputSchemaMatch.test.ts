@@ -3,8 +3,9 @@
  * with the SDK clients that validate `structuredContent` against it (v1 2025-11-25 and v2 pinned
  * to 2026-07-28, in memory and over Streamable HTTP): an optional member holding `undefined` is
  * left out (not `null`, which the schema does not allow), a number that is not finite is a
- * masked tool error (not `"NaN"`, which fails the whole call on the client), and a null literal is
- * advertised as `{ type: "null" }` (Effect writes `{ type: "object", enum: [null] }`).
+ * masked tool error (not `"NaN"`, which fails the whole call on the client), a null literal is
+ * advertised as `{ type: "null" }` (Effect writes `{ type: "object", enum: [null] }`), and a
+ * pattern is one the clients compile (as a Unicode RegExp).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -59,7 +60,14 @@ const NullLiteral = McpServer.tool({
   handler: ({ state }) => Effect.succeed({ state, none: null })
 })
 
-const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped, NullLiteral)
+const Phone = McpServer.tool({
+  name: "phone",
+  parameters: { phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)) },
+  success: Schema.Struct({ phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)) }),
+  handler: ({ phone }) => Effect.succeed({ phone })
+})
+
+const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped, NullLiteral, Phone)
 
 describe("Tool results match their outputSchema", () => {
   for (const way of fourWays) {
@@ -86,6 +94,18 @@ describe("Tool results match their outputSchema", () => {
         const tool = listed.tools.find((tool: { name: string }) => tool.name === "null_literal")
         assert.deepStrictEqual(tool.inputSchema.properties.state, { anyOf: [{ type: "string", enum: ["set"] }, { type: "null" }] })
         assert.deepStrictEqual(tool.outputSchema.properties.none, { type: "null" })
+      }), 30_000)
+
+    it.live(`${way.name}: a pattern written without the u flag (\\- outside a class) is one the clients compile`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        // Fails before: SDK v1's tools/list throws "Invalid regular expression: /^\d{3}\-\d{4}$/u:
+        // Invalid escape"; SDK v2 refuses the call ("Tool 'phone' has an invalid outputSchema").
+        const listed = yield* Effect.promise(() => client.listTools())
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "phone")
+        assert.deepStrictEqual(tool.outputSchema.properties.phone, { type: "string", pattern: "^\\d{3}-\\d{4}$" })
+        const result = yield* Effect.promise(() => client.callTool("phone", { phone: "123-4567" }))
+        assert.deepStrictEqual(result.structuredContent, { phone: "123-4567" })
       }), 30_000)
 
     it.live(`${way.name}: a number that is not finite is a masked tool error, not "NaN"`, () =>
