@@ -19,7 +19,6 @@
  *   when it still is not a valid Unicode RegExp.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
- * - `Schema.Literal(null)` is `{ type: "null" }` (Effect writes `{ type: "object", enum: [null] }`).
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
  *   structs nested directly in its fields, when the default can be computed synchronously without
@@ -494,12 +493,6 @@ const tidy = (schema: JsonSchema): MutableJsonSchema => {
   }
   // `additionalProperties: true` is the default.
   if (out.additionalProperties === true) delete out.additionalProperties
-  // `Schema.Literal(null)` comes out as `{ type: "object", enum: [null] }` (`typeof null`), which
-  // no value matches: null is not an object. Clients refused the null it stands for.
-  if (out.type === "object" && Array.isArray(out.enum) && out.enum.length > 0 && out.enum.every((value) => value === null)) {
-    out.type = "null"
-    delete out.enum
-  }
   // Check groups (e.g. `isInt32`) come out as `allOf` members of plain constraints: inline them.
   if (Array.isArray(out.allOf)) {
     const kept = out.allOf.filter((member) => {

@@ -264,16 +264,6 @@ describe("JsonSchema.toolOutputSchema", () => {
 })
 
 describe("JsonSchema.fromSchema", () => {
-  it("gives a null literal type null (Effect's own output, type object, matches no value)", () => {
-    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Literal(null).annotate({ description: "nothing" })), {
-      type: "null",
-      description: "nothing"
-    })
-    assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Literals(["a", null])), {
-      anyOf: [{ type: "string", enum: ["a"] }, { type: "null" }]
-    })
-  })
-
   it("emits any schema, cleaned", () => {
     assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Number), { type: "number" })
     assert.deepStrictEqual(JsonSchema.fromSchema(Schema.Int.annotate({ description: "n" })), {
