@@ -117,8 +117,11 @@ describe("JsonSchema.toolInputSchema", () => {
 
   it("gives patterns clients compile as Unicode RegExps: needless escapes dropped, or no pattern", () => {
     const schema = Schema.Struct({
+      // biome-ignore lint/complexity/noUselessEscapeInRegex: the needless escape is what is tested
       phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)),
+      // biome-ignore lint/complexity/noUselessEscapeInRegex: the needless escape is what is tested
       range: Schema.String.check(Schema.isPattern(/^[a\-z\.\]]+\@\'x\/$/)),
+      // biome-ignore lint/complexity/noUselessEscapeInRegex: the needless escape is what is tested
       sticky: Schema.String.check(Schema.isPattern(/a\-b/y)),
       // `a{` is a literal brace without the `u` flag, a syntax error with it: no pattern.
       brace: Schema.String.check(Schema.isPattern(/^a{$/)),

@@ -54,7 +54,9 @@ const Wrapped = McpServer.tool({
 
 const Phone = McpServer.tool({
   name: "phone",
+  // biome-ignore lint/complexity/noUselessEscapeInRegex: the needless escape is what is tested
   parameters: { phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)) },
+  // biome-ignore lint/complexity/noUselessEscapeInRegex: the needless escape is what is tested
   success: Schema.Struct({ phone: Schema.String.check(Schema.isPattern(/^\d{3}\-\d{4}$/)) }),
   handler: ({ phone }) => Effect.succeed({ phone })
 })
