@@ -75,7 +75,9 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * **Details**
  *
  * Same shape and cleaning as {@link toolInputSchema}. MCP 2025-11-25 requires the root of an
- * output schema to be an object type, because `structuredContent` is a JSON object.
+ * output schema to be an object type, because `structuredContent` is a JSON object. Clients
+ * validate results against it, in floating point: a `multipleOf` that is a fraction
+ * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001).
  *
  * **Gotchas**
  *
@@ -85,7 +87,7 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * @since 0.1.0
  */
 export const toolOutputSchema = (schema: Schema.Top): JsonSchema =>
-  objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema))
+  objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema, "output"))
 
 /**
  * Any schema as clean JSON Schema 2020-12 (used for prompt arguments' descriptions, resource
@@ -169,8 +171,14 @@ interface Compiled {
   readonly defs: Record<string, MutableJsonSchema>
 }
 
-const compile = (schema: Schema.Top): Compiled => {
-  const document = Schema.toJsonSchemaDocument(Schema.make<Schema.Top>(prepare(schema.ast)))
+/**
+ * What a schema is for: `"output"` for the results clients validate against it (see
+ * `overrideCheck`), `"input"` for everything else (what a model reads and sends).
+ */
+type Use = "input" | "output"
+
+const compile = (schema: Schema.Top, use: Use = "input"): Compiled => {
+  const document = Schema.toJsonSchemaDocument(Schema.make<Schema.Top>(prepare(schema.ast, use)))
   const defs: Record<string, MutableJsonSchema> = {}
   for (const [name, definition] of Object.entries(document.definitions)) {
     defs[name] = tidy(definition)
@@ -233,9 +241,9 @@ const approximate = (schema: JsonSchema): readonly [JsonSchema, true] => [schema
  * are recognised by their representation id, so a custom `toJsonSchema` passed to these very
  * filters is replaced too.
  */
-const overrideCheck = (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
+const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
   if (check._tag === "FilterGroup") {
-    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck)
+    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use))
     return checks === check.checks
       ? check
       : new SchemaAST.FilterGroup(
@@ -271,6 +279,13 @@ const overrideCheck = (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
             ? { minItems: minimum, maxItems: maximum }
             : approximate({})
       })
+    }
+    case "effect/schema/isMultipleOf": {
+      // Clients validate results in floating point (0.07 / 0.01 is 7.000000000000001), where Effect
+      // finds 0.07 a multiple of 0.01: a fraction's multiple is left to the server's own check.
+      const divisor: number = payload.divisor
+      if (use === "output" && !Number.isInteger(divisor)) return check.annotate({ toJsonSchema: () => approximate({}) })
+      return check
     }
     case "effect/schema/isPattern": {
       const source: string = payload.source
@@ -329,10 +344,11 @@ const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<SchemaAST.AS
  * (which the JSON codec turns into `null`), and LLM-friendly check translations. Recursion goes
  * through `Suspend` lazily; the memo keeps shared and recursive nodes shared.
  */
-const prepare = (root: SchemaAST.AST): SchemaAST.AST => {
+const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
+  const override = overrideCheck(use)
   const memo = new Map<SchemaAST.AST, SchemaAST.AST>()
   const checksOf = (ast: SchemaAST.AST) =>
-    ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, overrideCheck) as SchemaAST.Checks
+    ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
   const go = (ast: SchemaAST.AST): SchemaAST.AST => {
     const cached = memo.get(ast)
     if (cached !== undefined) return cached

@@ -505,15 +505,10 @@ const outputOf = (success: Schema.Top): OutputCodec => {
   try {
     return { jsonSchema: JsonSchema.toolOutputSchema(success), encode }
   } catch {
-    // Definitions stay at the root, where the inner schema's `#/$defs/...` references point.
-    const { $defs, ...inner } = JsonSchema.fromSchema(success) as { readonly $defs?: unknown; readonly [key: string]: unknown }
+    // Made as an output schema too (definitions at the root, where the inner schema's
+    // `#/$defs/...` references point).
     return {
-      jsonSchema: {
-        type: "object",
-        properties: { result: inner },
-        required: ["result"],
-        ...($defs === undefined ? {} : { $defs })
-      },
+      jsonSchema: JsonSchema.toolOutputSchema(Schema.Struct({ result: success })),
       encode: (value) => Exit.map(encode(value), (result) => ({ result }))
     }
   }

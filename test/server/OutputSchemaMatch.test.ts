@@ -3,14 +3,16 @@
  * with the SDK clients that validate `structuredContent` against it (v1 2025-11-25 and v2 pinned
  * to 2026-07-28, in memory and over Streamable HTTP): an optional member holding `undefined` is
  * left out (not `null`, which the schema does not allow), a number that is not finite is a
- * masked tool error (not `"NaN"`, which fails the whole call on the client), and a pattern is
- * one the clients compile (as a Unicode RegExp).
+ * masked tool error (not `"NaN"`, which fails the whole call on the client), a pattern is one
+ * the clients compile (as a Unicode RegExp), and a multiple of a fraction is not checked by the
+ * clients in floating point.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpServer } from "../../src/index.ts"
+import * as JsonSchema from "../../src/server/JsonSchema.ts"
 import { fourWays } from "../middleware/fourWays.ts"
 
 class Person extends Schema.Class<Person>("Person")({ name: Schema.String, nick: Schema.optional(Schema.String) }) {}
@@ -61,7 +63,20 @@ const Phone = McpServer.tool({
   handler: ({ phone }) => Effect.succeed({ phone })
 })
 
-const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped, Phone)
+const Price = McpServer.tool({
+  name: "price",
+  parameters: { cents: Schema.Int },
+  success: Schema.Struct({ price: Schema.Number.check(Schema.isMultipleOf(0.01)) }),
+  handler: ({ cents }) => Effect.succeed({ price: cents / 100 })
+})
+
+const Prices = McpServer.tool({
+  name: "prices",
+  success: Schema.Array(Schema.Number.check(Schema.isMultipleOf(0.1))),
+  handler: () => Effect.succeed([0.3, 0.7])
+})
+
+const tools = Layer.mergeAll(Optional, Given, NotFinite, Wrapped, Phone, Price, Prices)
 
 describe("Tool results match their outputSchema", () => {
   for (const way of fourWays) {
@@ -88,6 +103,26 @@ describe("Tool results match their outputSchema", () => {
         assert.deepStrictEqual(tool.outputSchema.properties.phone, { type: "string", pattern: "^\\d{3}-\\d{4}$" })
         const result = yield* Effect.promise(() => client.callTool("phone", { phone: "123-4567" }))
         assert.deepStrictEqual(result.structuredContent, { phone: "123-4567" })
+      }), 30_000)
+
+    it.live(`${way.name}: a multiple of a fraction the server accepts is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: the clients' validators divide in floating point (0.07 / 0.01 is
+        // 7.000000000000001) and refused "data/price must be multiple of 0.01".
+        const result = yield* Effect.promise(() => client.callTool("price", { cents: 7 }))
+        assert.deepStrictEqual(result.structuredContent, { price: 0.07 })
+        const wrapped = yield* Effect.promise(() => client.callTool("prices"))
+        assert.deepStrictEqual(wrapped.structuredContent, { result: [0.3, 0.7] })
+        // The server still checks it: not in the outputSchema, which clients validate with floats.
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "price")
+        assert.deepStrictEqual(tool.outputSchema.properties.price, { type: "number" })
+        // Arguments are checked by the server alone: their schema keeps it, for the model to read.
+        assert.deepStrictEqual(
+          JsonSchema.toolInputSchema(Schema.Struct({ price: Schema.Number.check(Schema.isMultipleOf(0.01)) })).properties,
+          { price: { type: "number", multipleOf: 0.01 } }
+        )
       }), 30_000)
 
     it.live(`${way.name}: a number that is not finite is a masked tool error, not "NaN"`, () =>
