@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -247,11 +248,13 @@ export const elicit = <S extends Schema.Top>(
     Effect.flatMap(context.elicit(params, options), (result): Effect.Effect<ElicitOutcome<S["Type"]>, ElicitationInvalid> => {
       if (result.action !== "accept") return Exit.succeed({ action: result.action })
       const content = decode(result.content ?? {})
-      return content._tag === "Success"
-        ? Exit.succeed({ action: "accept", content: content.value })
-        : Exit.fail(new ElicitationInvalid({
-            message: `The client's answer does not match the form: ${McpError.schemaFailureMessage(content.cause)}`
-          }))
+      if (content._tag === "Success") return Exit.succeed({ action: "accept", content: content.value })
+      // A decode that died (a transformation of the form's schema threw) is the server's defect,
+      // not an answer that does not match: it stays one (masked for the client, logged).
+      if (!McpError.isSchemaVerdict(content.cause)) return Exit.failCause(content.cause as Cause.Cause<never>)
+      return Exit.fail(new ElicitationInvalid({
+        message: `The client's answer does not match the form: ${McpError.schemaFailureMessage(content.cause)}`
+      }))
     })
   )
 }

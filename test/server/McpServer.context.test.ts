@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
 import { McpContext, McpRequestContext, McpServer } from "../../src/index.ts"
 import { connect, connectRaw, sdk, startServer } from "./McpServerHarness.ts"
 
@@ -43,6 +44,29 @@ const RegisterStrict = McpServer.tool({
       Effect.map(() => "answered"),
       Effect.catchTag("ClientRequestFailed", (error) =>
         Effect.succeed(JSON.stringify({ tag: error._tag, method: error.method, code: error.code, message: error.message }))),
+      Effect.catch((error) => Effect.succeed(`other: ${error._tag}`))
+    )
+})
+
+/** A form whose name field's decoding throws for "boom" (the server's bug). */
+const Fragile = Schema.Struct({
+  name: Schema.String.pipe(
+    Schema.decodeTo(Schema.String, {
+      decode: SchemaGetter.transform((name: string) => {
+        if (name === "boom") throw new Error("lookup failed: postgres://admin:hunter2@db")
+        return name
+      }),
+      encode: SchemaGetter.passthrough()
+    })
+  )
+})
+
+const RegisterFragile = McpServer.tool({
+  name: "register-fragile",
+  handler: () =>
+    McpContext.elicit("Who are you?", Fragile).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : outcome.action),
+      Effect.catchTag("ElicitationInvalid", (error) => Effect.succeed(`invalid: ${error.message}`)),
       Effect.catch((error) => Effect.succeed(`other: ${error._tag}`))
     )
 })
@@ -107,7 +131,7 @@ const Greet = McpServer.tool({
     })
 })
 
-const All = Layer.mergeAll(Register, RegisterStrict, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
+const All = Layer.mergeAll(Register, RegisterStrict, RegisterFragile, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
   Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
 )
 
@@ -164,6 +188,22 @@ describe("McpContext.elicit in a tool", () => {
       // The message says what is wrong (the schema's own words), not the Cause around it.
       assert.include(text(wrongType), "age")
       assert.notInclude(text(wrongType), "Cause(")
+    }))
+
+  it.live("a form whose decoding throws is the tool's defect (masked), not ElicitationInvalid quoting the throw", () =>
+    Effect.gen(function*() {
+      let name = "boom"
+      const { client } = yield* elicitingClient(() => ({ action: "accept", content: { name } }))
+      // Fails before: "invalid: The client's answer does not match the form: ...", the server's bug
+      // blamed on the client's answer (quoting the throw and its stack, before b36bb04).
+      const result = yield* sdk(() => client.callTool({ name: "register-fragile", arguments: {} }))
+      assert.deepStrictEqual(result, {
+        content: [{ type: "text", text: "Tool register-fragile failed: internal error" }],
+        isError: true
+      })
+      name = "Ada"
+      const fine = yield* sdk(() => client.callTool({ name: "register-fragile", arguments: {} }))
+      assert.strictEqual(text(fine), "hello Ada")
     }))
 
   it.live("without the client capability it is ClientCapabilityMissing and nothing is sent", () =>
