@@ -36,6 +36,8 @@ import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
+import * as NumericOptions from "../internal/options.ts"
+import { checkSessionOptions } from "../session/internal/sessionOptions.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -95,7 +97,7 @@ export interface Options {
   readonly icons?: ReadonlyArray<Icon> | undefined
   readonly websiteUrl?: string | undefined
   readonly instructions?: string | undefined
-  /** Items per page of every list; `undefined` (default): one page. */
+  /** Items per page of every list (an integer >= 1); `undefined` (default): one page. */
   readonly pageSize?: number | undefined
   /** Hide the messages of defects and undeclared tool failures from clients (default true). */
   readonly maskErrors?: boolean | undefined
@@ -200,9 +202,11 @@ export class McpServer extends Context.Service<McpServer, {
 /** Builds the server service (the body of {@link McpServer.layer}). */
 export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
-    if (options.pageSize !== undefined && !(Number.isSafeInteger(options.pageSize) && options.pageSize > 0)) {
-      return yield* Effect.die(new Error(`McpServer: pageSize must be a positive integer, got ${options.pageSize}`))
-    }
+    // A `RangeError` naming an option out of range: the server's build dies with it.
+    NumericOptions.checkAll("McpServer", options, {
+      pageSize: NumericOptions.integer(1),
+      maxSubscriptionsPerSession: NumericOptions.limit(0)
+    })
     // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
     if (options.tasks !== undefined && typeof (options.tasks as Partial<Tasks>).make !== "function") {
       return yield* Effect.die(
@@ -214,11 +218,6 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const badRequestState = checkRequestState(options.requestState)
     if (badRequestState !== undefined) return yield* Effect.die(new Error(`McpServer: ${badRequestState}`))
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
-    if (!(Number.isSafeInteger(maxSubscriptions) && maxSubscriptions >= 0) && maxSubscriptions !== Infinity) {
-      return yield* Effect.die(
-        new Error(`McpServer: maxSubscriptionsPerSession must be a non-negative integer, got ${maxSubscriptions}`)
-      )
-    }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
     const wake = yield* Queue.sliding<void>(1)
@@ -868,6 +867,8 @@ export function serve<E, EL, RL>(
   transport: Transport<E> | Listener,
   runOptions?: LowLevelServer.RunOptions
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
+  // Session options out of range are refused here, before anything is built.
+  if (!isListener(transport)) checkSessionOptions("McpServer.serve", runOptions)
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
   // A signal before it serves (its Layer still building) exits 130/143 under `runMain`: the
   // transports tell the shutdown when they start serving (see `GracefulShutdown.markServing`); a

@@ -87,6 +87,7 @@ import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
 import { ClientRequestObserver, RequestContextImpl } from "./internal/requestContext.ts"
 import { Inflight, Scheduler } from "./internal/scheduler.ts"
+import { checkSessionOptions } from "./internal/sessionOptions.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 import { McpRequestContext, type RequestContext } from "./RequestContext.ts"
@@ -126,12 +127,18 @@ export interface Dispatcher {
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
 }
 
-/** Tuning and behaviour of a session. All limits are per session. */
+/**
+ * Tuning and behaviour of a session. All limits are per session. A number out of range (`NaN`,
+ * a limit below 1 or with a fraction, a timeout below 0) is a `RangeError` naming it: thrown by
+ * `McpServer.serve` and the Streamable HTTP endpoint when they are made, a defect of the session
+ * otherwise.
+ */
 export interface SessionOptions {
-  /** Requests running at once; further ones wait in a FIFO. Default 64. */
+  /** Requests running at once; further ones wait in a FIFO. Default 64 (an integer >= 1; `Infinity`: no limit). */
   readonly maxConcurrentRequests?: number | undefined
   /**
-   * Requests waiting for a slot before the session pauses reading input (backpressure). Default 256.
+   * Requests waiting for a slot before the session pauses reading input (backpressure). Default
+   * 256 (an integer >= 1; `Infinity`: no limit).
    *
    * **Details**
    *
@@ -151,13 +158,14 @@ export interface SessionOptions {
    * the request slots that `tasks/get` or `tasks/cancel` need. Default: none.
    */
   readonly waitingMethods?: ReadonlyArray<string> | undefined
-  /** Requests of the waiting lane running at once. Default 1024. */
+  /** Requests of the waiting lane running at once. Default 1024 (an integer >= 1; `Infinity`: no limit). */
   readonly maxWaitingRequests?: number | undefined
-  /** Capacity of the outbound Queue of asynchronously produced messages. Default 1024. */
+  /** Capacity of the outbound Queue of asynchronously produced messages. Default 1024 (an integer >= 1; `Infinity`: no limit). */
   readonly outboundCapacity?: number | undefined
   /**
    * Default timeout of server→client requests. Default 60 000 ms. Positive (`Infinity`: none);
-   * another value makes each request a defect (see `ClientRequestOptions.timeoutMillis`).
+   * another value is refused (see above; a request's own `timeoutMillis`: see
+   * `ClientRequestOptions.timeoutMillis`).
    */
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
@@ -165,7 +173,8 @@ export interface SessionOptions {
    * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
    * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
    * `session` option): a client that does not read is given up on. Over a pulled connection, the
-   * same bound on what it wrote when its input failed or it was interrupted. Default 10 000 ms.
+   * same bound on what it wrote when its input failed or it was interrupted. Default 10 000 ms
+   * (0: none, interrupted and given up at once; `Infinity`: no bound).
    */
   readonly shutdownTimeoutMillis?: number | undefined
   /**
@@ -211,6 +220,8 @@ export const run = <E>(
   open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
 ): Effect.Effect<void, E | TransportFailure> =>
   Effect.scoped(Effect.gen(function*() {
+    // Before the connection opens: a session with an option out of range would hang or misbehave.
+    checkSessionOptions("ServerSession", options)
     const connection = yield* open
     if ("attach" in connection) return yield* start(dispatcher, options, connection)
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)

@@ -23,6 +23,7 @@ import type { Readable, Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
+import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import type { Transport } from "../session/Transport.ts"
 
@@ -32,7 +33,10 @@ export interface StdioOptions {
   readonly stdin?: Readable | NodeJS.ReadableStream | undefined
   /** Output stream; `process.stdout` by default. */
   readonly stdout?: Writable | NodeJS.WritableStream | undefined
-  /** Largest accepted message in bytes (4 MiB by default); larger lines are discarded and answered with -32600. */
+  /**
+   * Largest accepted message in bytes (4 MiB by default; an integer >= 1, `Infinity`: no limit);
+   * larger lines are discarded and answered with -32600.
+   */
   readonly maxMessageBytes?: number | undefined
   /**
    * Who the client is. The MCP authorization spec leaves stdio to configuration (there is no HTTP
@@ -70,8 +74,15 @@ export const principalFromEnvironment = (
 /** The default largest message: 4 MiB. */
 export const defaultMaxMessageBytes = 4 * 1024 * 1024
 
-/** Makes a stdio transport (or one over any pair of Node streams, e.g. a socket). */
-export const make = (options: StdioOptions = {}): Transport => ({ open: open(options) })
+/**
+ * Makes a stdio transport (or one over any pair of Node streams, e.g. a socket). A
+ * `maxMessageBytes` that is not an integer >= 1 (or `Infinity`) is a `RangeError` here: `NaN`
+ * lifted the limit, 0 discarded every message.
+ */
+export const make = (options: StdioOptions = {}): Transport => {
+  NumericOptions.check("Stdio.make", "maxMessageBytes", options.maxMessageBytes, NumericOptions.limit(1))
+  return { open: open(options) }
+}
 
 /**
  * Sends Effect's log output to stderr, as a stdio server must (stdout is the protocol).

@@ -36,6 +36,7 @@ import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
+import { checkOptions } from "../transport/http/internal/options.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import { ErrorCode } from "../protocol/McpError.ts"
@@ -64,6 +65,7 @@ export const make = <EL>(
   components: Layer.Layer<never, EL, McpServer.McpServer>,
   http: HttpOptions = {}
 ): WebHandler => {
+  checkOptions("WebHandler.make", http)
   const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
   // Whether the server was built: a request is answered by the platform's handler once it was, at
   // no cost of ours; until then (and after a failed build) a rejection is the build's.

@@ -188,7 +188,7 @@ describe("McpServer pageSize validation", () => {
       for (const pageSize of [0, -1, 1.5, Number.NaN]) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", pageSize }))))
         assert.strictEqual(exit._tag, "Failure")
-        if (exit._tag === "Failure") assert.include(String(Cause.squash(exit.cause)), "pageSize must be a positive integer")
+        if (exit._tag === "Failure") assert.include(String(Cause.squash(exit.cause)), "McpServer: pageSize must be an integer >= 1")
       }
       const ok = yield* Effect.exit(Effect.scoped(Layer.build(McpServer.McpServer.layer({ name: "p", version: "1", pageSize: 1 }))))
       assert.strictEqual(ok._tag, "Success")

@@ -79,7 +79,11 @@ class Bounds {
  * were 12 of the ~1 KB an idle session holds.
  */
 const boundsOf = (limits: SchedulerLimits): Bounds => {
-  const key = JSON.stringify([limits.maxConcurrentRequests, limits.maxQueuedRequests, limits.maxWaitingRequests, limits.waitingMethods])
+  // Numbers as `String` spells them: `JSON.stringify` spells `Infinity` (no limit) as it does an
+  // absent option (`null`), and a session would get the bounds of another with the default.
+  const key = `${limits.maxConcurrentRequests},${limits.maxQueuedRequests},${limits.maxWaitingRequests},${
+    JSON.stringify(limits.waitingMethods)
+  }`
   let bounds = sharedBounds.get(key)
   if (bounds === undefined) {
     if (sharedBounds.size >= 64) sharedBounds.clear()

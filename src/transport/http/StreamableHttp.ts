@@ -45,6 +45,7 @@ import type * as BearerAuth from "../../auth/BearerAuth.ts"
 import type { TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
 import type { Listener, ListenerSessionOptions, Transport } from "../../session/Transport.ts"
+import { checkOptions } from "./internal/options.ts"
 
 // ---------------------------------------------------------------------------
 // Options
@@ -62,7 +63,11 @@ import type { Listener, ListenerSessionOptions, Transport } from "../../session/
  */
 export type Runner = (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure>
 
-/** Options of the transport. */
+/**
+ * Options of the transport. A number out of range (`NaN`, a count below 1 or with a fraction, a
+ * time of 0 or less where 0 means nothing) is a `RangeError` naming the option, thrown by
+ * `make`, `serve`, `route`, `handler` and `fromConfig`.
+ */
 export interface Options {
   /** The endpoint's path. Default `/mcp`. */
   readonly path?: `/${string}` | undefined
@@ -95,14 +100,17 @@ export interface Options {
   readonly allowedOrigins?: ReadonlyArray<string> | "any" | undefined
   /**
    * Largest accepted body, however it is framed (`Content-Length` or chunked): bytes are counted
-   * as they arrive and reading stops at the limit. Default 4 MiB (413 above).
+   * as they arrive and reading stops at the limit. Default 4 MiB (413 above; an integer >= 1).
    */
   readonly maxBodyBytes?: number | undefined
-  /** Longest a request body may take to arrive; a slower one is cut (408). Default 30 000 ms. */
+  /**
+   * Longest a request body may take to arrive; a slower one is cut (408). Default 30 000 ms (at
+   * most 2 147 483 647: a Node timer fires a longer one at once).
+   */
   readonly bodyTimeoutMillis?: number | undefined
-  /** Sessions held at most. Default 10 000 (503 above). */
+  /** Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). */
   readonly maxSessions?: number | undefined
-  /** A session without any request for this long is ended. Default 30 min. */
+  /** A session without any request for this long is ended. Default 30 min (`Infinity`: never). */
   readonly sessionIdleTimeoutMillis?: number | undefined
   /**
    * How long a request may wait before anything is produced for it (its response, or a first
@@ -110,10 +118,10 @@ export interface Options {
    * not cut (its progress shows it is alive). A 2025-11-25 `tasks/result` waiting on a running
    * task streams at once, so it is not cut, unless its answer must be JSON (`responseMode: "json"`,
    * or a client that accepts only JSON): then a task running longer gets the 504, and the client
-   * calls `tasks/result` again (or polls `tasks/get`). Default 5 min.
+   * calls `tasks/result` again (or polls `tasks/get`). Default 5 min (`Infinity`: none).
    */
   readonly requestTimeoutMillis?: number | undefined
-  /** The `retry:` (ms) of priming events. Default 1 000. */
+  /** The `retry:` (ms) of priming events. Default 1 000 (an integer >= 0). */
   readonly retryMillis?: number | undefined
   /**
    * An SSE comment (`: keep-alive`) on every open SSE stream at this interval, so proxies and load
@@ -214,7 +222,10 @@ export const handler = (
   (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>,
   never,
   Scope.Scope
-> => Effect.flatMap(endpoint, (module) => module.handler(run, options))
+> => {
+  checkOptions("StreamableHttp.handler", options)
+  return Effect.flatMap(endpoint, (module) => module.handler(run, options))
+}
 
 /**
  * A Layer adding the endpoint (POST, GET, DELETE on `options.path`) to the `HttpRouter` in context.
@@ -245,8 +256,10 @@ export const handler = (
  * @since 0.1.0
  * @category Layers
  */
-export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
-  Layer.unwrap(Effect.map(endpoint, (module) => module.route(run, options)))
+export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
+  checkOptions("StreamableHttp.route", options)
+  return Layer.unwrap(Effect.map(endpoint, (module) => module.route(run, options)))
+}
 
 /**
  * Serves the endpoint on its own HTTP server (`host` default 127.0.0.1, `port` default 3000),
@@ -270,7 +283,10 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
 export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
-): Layer.Layer<never, never, R> => Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, options)))
+): Layer.Layer<never, never, R> => {
+  checkOptions("StreamableHttp.serve", options)
+  return Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, options)))
+}
 
 /**
  * The endpoint on its own HTTP server, as a {@link Listener} for `McpServer.serve`.
@@ -285,7 +301,10 @@ export const serve = <R>(
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (options: ServeOptions = {}): Listener => ({ listen: (run) => serve(run, options) })
+export const make = (options: ServeOptions = {}): Listener => {
+  checkOptions("StreamableHttp.make", options)
+  return { listen: (run) => serve(run, options) }
+}
 
 /**
  * A listener whose options come from the environment (Effect `Config`): `MCP_HTTP_HOST`,
@@ -309,6 +328,7 @@ export const make = (options: ServeOptions = {}): Listener => ({ listen: (run) =
  * @since 0.1.0
  * @category constructors
  */
-export const fromConfig = (options: ServeOptions = {}): Listener => ({
-  listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, options)))
-})
+export const fromConfig = (options: ServeOptions = {}): Listener => {
+  checkOptions("StreamableHttp.fromConfig", options)
+  return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, options))) }
+}

@@ -1,0 +1,51 @@
+/**
+ * The check of the Streamable HTTP endpoint's numeric options, where an endpoint is made
+ * (`StreamableHttp.make`, `serve`, `route`, `handler`, `fromConfig`, `WebHandler.make`): imported
+ * statically by those, without the endpoint's implementation.
+ *
+ * @internal
+ */
+import * as NumericOptions from "../../../internal/options.ts"
+import { checkSessionOptions, type SessionNumbers } from "../../../session/internal/sessionOptions.ts"
+
+/** The numbers of `StreamableHttp.Options` (not imported from there: it imports this). */
+export interface HttpNumbers {
+  readonly maxBodyBytes?: number | undefined
+  readonly bodyTimeoutMillis?: number | undefined
+  readonly maxSessions?: number | undefined
+  readonly sessionIdleTimeoutMillis?: number | undefined
+  readonly requestTimeoutMillis?: number | undefined
+  readonly retryMillis?: number | undefined
+  readonly keepAliveMillis?: number | undefined
+  readonly cors?: { readonly maxAgeSeconds?: number | undefined } | undefined
+  readonly session?: SessionNumbers | undefined
+}
+
+/**
+ * Refuses an option out of range with a `RangeError` naming it (`who`: what took the options).
+ * What each did before: a `bodyTimeoutMillis` of `NaN`, 0 or less, or past a Node timer's
+ * longest (about 24.8 days), cut every body after 1 ms (408); a `requestTimeoutMillis` of 0 or
+ * less answered every request 504 at once, and of `NaN` timed none out while the endpoint's
+ * timer fired every millisecond; a `sessionIdleTimeoutMillis` (or `requestTimeoutMillis`) of
+ * `NaN` made the reaper run every millisecond, and kept idle sessions for ever; of 0 or less it
+ * ended every session within 100 ms of its last request;
+ * `maxSessions` of `NaN` lifted the limit, and of 0 or less refused every session (503);
+ * `maxBodyBytes` of 0 refused every body (413); a `keepAliveMillis` of `NaN` or less than 0 turned
+ * the keep-alive off, as 0 does; a `retryMillis` or `cors.maxAgeSeconds` of `NaN`, below 0 or
+ * with a fraction was sent as is (`retry: NaN`, which clients ignore); and `session` (see
+ * `checkSessionOptions`).
+ */
+export const checkOptions = (who: string, options: HttpNumbers): void => {
+  NumericOptions.checkAll(who, options, {
+    maxBodyBytes: NumericOptions.integer(1),
+    // A Node timer (`setTimeout`): past its longest it fires at once.
+    bodyTimeoutMillis: NumericOptions.timerMillis,
+    maxSessions: NumericOptions.limit(1),
+    sessionIdleTimeoutMillis: NumericOptions.millis,
+    requestTimeoutMillis: NumericOptions.millis,
+    retryMillis: NumericOptions.integer(0),
+    keepAliveMillis: NumericOptions.millisOrZero
+  })
+  NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
+  checkSessionOptions(who, options.session, "session.")
+}

@@ -1,0 +1,119 @@
+/**
+ * The numeric options of the Streamable HTTP endpoint and of stdio, out of range, are refused
+ * with a `RangeError` naming the option and its rule when the endpoint or transport is made
+ * (`StreamableHttp.make`, `serve`, `route`, `handler`, `fromConfig`, `WebHandler.make`,
+ * `Stdio.make`). Before, a `bodyTimeoutMillis` of `NaN` or 0 cut every body after 1 ms (408), a
+ * `requestTimeoutMillis` of 0 answered every request 504, a `maxSessions` or `maxMessageBytes` of
+ * `NaN` was no limit, 0 refused everything. The documented values still serve: defaults,
+ * `keepAliveMillis: 0` (off), `Infinity` for the limits and timeouts that say so.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { PassThrough } from "node:stream"
+import { Stdio, StreamableHttp } from "../../src/index.ts"
+import { WebHandler } from "../../src/web.ts"
+import { answerOf, on, openSession, post, serveEverything } from "./support.ts"
+
+const run: StreamableHttp.Runner = () => Effect.void
+
+/** Each option with values it must refuse. */
+const bad: ReadonlyArray<readonly [name: string, options: StreamableHttp.Options, values: ReadonlyArray<unknown>]> = [
+  ["maxBodyBytes", {}, [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY]],
+  ["bodyTimeoutMillis", {}, [Number.NaN, 0, -1, 2 ** 31, Number.POSITIVE_INFINITY]],
+  ["maxSessions", {}, [Number.NaN, 0, -1, 2.5]],
+  ["sessionIdleTimeoutMillis", {}, [Number.NaN, 0, -1]],
+  ["requestTimeoutMillis", {}, [Number.NaN, 0, -1, "1000"]],
+  ["retryMillis", {}, [Number.NaN, -1, 0.5, Number.POSITIVE_INFINITY]],
+  ["keepAliveMillis", {}, [Number.NaN, -1]],
+  ["session.maxConcurrentRequests", {}, [Number.NaN, 0]],
+  ["session.shutdownTimeoutMillis", {}, [Number.NaN, -5]],
+  ["cors.maxAgeSeconds", { cors: { allowedOrigins: "*" } }, [Number.NaN, -1, 1.5]]
+]
+
+/** `name` (maybe `a.b`) set to `value` in `base`. */
+const withOption = (base: StreamableHttp.Options, name: string, value: unknown): StreamableHttp.Options => {
+  const [outer, inner] = name.split(".") as [string, string | undefined]
+  if (inner === undefined) return { ...base, [outer]: value }
+  return { ...base, [outer]: { ...(base as Record<string, object | undefined>)[outer], [inner]: value } }
+}
+
+const makers: ReadonlyArray<readonly [who: string, make: (options: StreamableHttp.Options) => unknown]> = [
+  ["StreamableHttp.make", (options) => StreamableHttp.make(options)],
+  ["StreamableHttp.serve", (options) => StreamableHttp.serve(run, options)],
+  ["StreamableHttp.route", (options) => StreamableHttp.route(run, options)],
+  ["StreamableHttp.handler", (options) => StreamableHttp.handler(run, options)],
+  ["StreamableHttp.fromConfig", (options) => StreamableHttp.fromConfig(options)],
+  ["WebHandler.make", (options) => WebHandler.make({ name: "w", version: "1" }, Layer.empty, options)]
+]
+
+describe("Streamable HTTP options out of range", () => {
+  it("are refused when the endpoint is made, with a RangeError naming the option", () => {
+    for (const [who, make] of makers) {
+      for (const [name, base, values] of bad) {
+        for (const value of values) {
+          assert.throws(() => make(withOption(base, name, value)), RangeError, `${who}: ${name} must be `, `${who} ${name}: ${value}`)
+        }
+      }
+    }
+  })
+
+  it("the message says the rule and the value", () => {
+    assert.throws(
+      () => StreamableHttp.make({ bodyTimeoutMillis: 2 ** 31 }),
+      "StreamableHttp.make: bodyTimeoutMillis must be a number > 0 and at most 2147483647 (milliseconds), got 2147483648"
+    )
+    assert.throws(
+      () => StreamableHttp.make({ session: { maxQueuedRequests: 0 } }),
+      "StreamableHttp.make: session.maxQueuedRequests must be an integer >= 1 or Infinity, got 0"
+    )
+  })
+
+  it("defaults and documented values are taken", () => {
+    for (const [, make] of makers) {
+      for (
+        const options of [
+          {},
+          { keepAliveMillis: 0, retryMillis: 0, cors: { allowedOrigins: "*" as const, maxAgeSeconds: 0 } },
+          {
+            maxSessions: Number.POSITIVE_INFINITY,
+            requestTimeoutMillis: Number.POSITIVE_INFINITY,
+            sessionIdleTimeoutMillis: Number.POSITIVE_INFINITY,
+            keepAliveMillis: Number.POSITIVE_INFINITY,
+            bodyTimeoutMillis: 2 ** 31 - 1,
+            maxBodyBytes: 1,
+            session: { maxConcurrentRequests: Number.POSITIVE_INFINITY, shutdownTimeoutMillis: 0 }
+          }
+        ]
+      ) assert.doesNotThrow(() => make(options), JSON.stringify(options))
+    }
+  })
+
+  it.live("an endpoint with the special values serves a session", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({
+        keepAliveMillis: 0,
+        maxSessions: Number.POSITIVE_INFINITY,
+        requestTimeoutMillis: Number.POSITIVE_INFINITY,
+        sessionIdleTimeoutMillis: Number.POSITIVE_INFINITY,
+        session: { maxConcurrentRequests: Number.POSITIVE_INFINITY, shutdownTimeoutMillis: 0 }
+      })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const answer = yield* Effect.promise(async () =>
+        answerOf(await post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_simple_text", arguments: {} } }, on(sessionId)))
+      )
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "This is a simple text response for testing." }])
+    }).pipe(Effect.scoped))
+})
+
+describe("Stdio options out of range", () => {
+  it("maxMessageBytes is refused by Stdio.make, with a RangeError naming it", () => {
+    const streams = { stdin: new PassThrough(), stdout: new PassThrough() }
+    for (const value of [Number.NaN, 0, -1, 1.5]) {
+      assert.throws(() => Stdio.make({ ...streams, maxMessageBytes: value }), RangeError, "Stdio.make: maxMessageBytes must be an integer >= 1 or Infinity, got", String(value))
+    }
+    for (const value of [undefined, 1, 4096, Number.POSITIVE_INFINITY]) {
+      assert.doesNotThrow(() => Stdio.make({ ...streams, maxMessageBytes: value }), String(value))
+    }
+  })
+})
