@@ -49,6 +49,7 @@ import * as Effect from "effect/Effect"
 import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
+import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
 import { forLog } from "../internal/loggedCause.ts"
@@ -192,9 +193,9 @@ export interface JwtOptions {
   readonly audience: string | ReadonlyArray<string>
   /** Accepted signature algorithms; default the asymmetric ones jose supports (never `none`). */
   readonly algorithms?: ReadonlyArray<string> | undefined
-  /** Leeway for `exp` and `nbf`, in seconds; default 5. */
+  /** Leeway for `exp` and `nbf`, in seconds; default 5 (a finite number >= 0). */
   readonly clockToleranceSeconds?: number | undefined
-  /** How long fetched keys are trusted before they are fetched again; default 10 minutes. */
+  /** How long fetched keys are trusted before they are fetched again; default 10 minutes (a number >= 0). */
   readonly jwksCacheMillis?: number | undefined
 }
 
@@ -212,6 +213,12 @@ export const jwt = (options: JwtOptions): Verifier => {
   if ((options.jwksUrl === undefined) === (options.key === undefined)) {
     throw new Error("BearerAuth.jwt: give exactly one of jwksUrl and key")
   }
+  // jose takes a tolerance of `NaN`, `Infinity` or less than 0 here and throws at every
+  // verification: every token was refused (401) as if it were invalid.
+  NumericOptions.checkAll("BearerAuth.jwt", options, {
+    clockToleranceSeconds: { text: "a finite number >= 0 (seconds)", holds: (value) => Number.isFinite(value) && value >= 0 },
+    jwksCacheMillis: NumericOptions.millisOrZero
+  })
   // jose skips a check whose expected value is undefined: a missing issuer or audience (an unset
   // environment variable, say) would accept any. Refused here instead.
   const nonEmpty = (value: string | ReadonlyArray<string> | undefined) =>
@@ -372,9 +379,9 @@ export interface IntrospectionOptions {
   readonly issuer?: string | undefined
   /** How long an answer is reused (never past the token's `exp`); default 60 s, 0: never. */
   readonly cacheMillis?: number | undefined
-  /** Most answers kept (the oldest are dropped first); default 10,000. */
+  /** Most answers kept (the oldest are dropped first); default 10,000 (an integer >= 1). */
   readonly maxCacheEntries?: number | undefined
-  /** Longest wait for the endpoint; default 5 s. */
+  /** Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). */
   readonly timeoutMillis?: number | undefined
 }
 
@@ -393,6 +400,14 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   if (options.audience !== false && (typeof options.audience !== "string" || options.audience.length === 0)) {
     throw new Error("BearerAuth.introspection: audience is required (this resource), or false to skip the check")
   }
+  // A cache age of `NaN` cached nothing (every answer expired as kept) and a bound of `NaN` none
+  // (every answer kept: a flood of made-up tokens grew the cache without end); a timeout of
+  // `NaN`, 0 or less gave the endpoint no time (every token 503).
+  NumericOptions.checkAll("BearerAuth.introspection", options, {
+    cacheMillis: NumericOptions.millisOrZero,
+    maxCacheEntries: NumericOptions.limit(1),
+    timeoutMillis: NumericOptions.millis
+  })
   const cacheMillis = options.cacheMillis ?? 60_000
   const maxEntries = options.maxCacheEntries ?? 10_000
   const timeout = Duration.millis(options.timeoutMillis ?? 5_000)

@@ -39,6 +39,7 @@ import * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as NumericOptions from "../internal/options.ts"
 import * as McpError from "../protocol/McpError.ts"
 import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
@@ -393,9 +394,7 @@ export const layer = (
   options: Options = {}
 ): Layer.Layer<never, never, McpServer.McpServer> => {
   const pageSize = options.pageSize
-  if (pageSize !== undefined && !(Number.isSafeInteger(pageSize) && pageSize > 0)) {
-    throw new Error(`Skills.layer: pageSize must be a positive integer, got ${pageSize}`)
-  }
+  NumericOptions.check("Skills.layer", "pageSize", pageSize, NumericOptions.integer(1))
   const byUri = new Map<string, Skill>()
   for (const skill of skills) {
     if (byUri.has(skill.uri)) {

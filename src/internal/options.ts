@@ -57,16 +57,22 @@ export const timerMillis: Rule = {
   holds: (value) => value > 0 && value <= maxTimerMillis
 }
 
-/** The message of an option out of range (also for a check of one's own). */
-export const outOfRange = (who: string, name: string, text: string, value: unknown): RangeError =>
-  new RangeError(`${who}: ${name} must be ${text}, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`)
+/**
+ * The error of an option out of range (also for a check of one's own: a duration, say); `shown`
+ * is the value as the message shows it.
+ */
+export const outOfRange = (who: string, name: string, text: string, shown: string): RangeError =>
+  new RangeError(`${who}: ${name} must be ${text}, got ${shown}`)
 
 /**
  * Throws {@link outOfRange} unless `value` is a number that keeps `rule`; `undefined` (the
  * default) passes. `who` names what takes the option (`StreamableHttp.make`), `name` the option.
  */
 export const check = (who: string, name: string, value: unknown, rule: Rule): void => {
-  if (value !== undefined && !(typeof value === "number" && rule.holds(value))) throw outOfRange(who, name, rule.text, value)
+  if (value !== undefined && !(typeof value === "number" && rule.holds(value))) {
+    // A string (an environment variable passed as is) is quoted: "1000" is not 1000.
+    throw outOfRange(who, name, rule.text, typeof value === "string" ? JSON.stringify(value) : String(value))
+  }
 }
 
 /**

@@ -32,6 +32,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
+import * as NumericOptions from "../internal/options.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
@@ -172,7 +173,7 @@ interface LocalStream {
 }
 
 const positive = (what: string, value: number) => {
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`EventStore: ${what} must be a positive integer, got ${value}`)
+  NumericOptions.check("EventStore", what, value, NumericOptions.integer(1))
   return value
 }
 

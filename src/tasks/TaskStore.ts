@@ -34,6 +34,7 @@ import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import { clip } from "../internal/clip.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
+import * as NumericOptions from "../internal/options.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
@@ -334,31 +335,17 @@ export interface MemoryOptions {
  *
  * @since 0.2.0
  */
-export const checkMemoryOptions = (options: MemoryOptions, who: string): void => {
-  const fail = (name: string, rule: string) => {
-    throw new RangeError(`${who}: ${name} must be ${rule}, got ${(options as Record<string, unknown>)[name]}`)
-  }
-  for (const name of ["maxTasks", "maxTasksPerOwner", "maxTasksPerAddress"] as const) {
-    const value = options[name]
-    if (value !== undefined && !(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
-      fail(name, "an integer >= 1 or Infinity")
-    }
-  }
-  for (const name of ["defaultTtlMillis", "maxTtlMillis"] as const) {
-    const value = options[name]
-    if (value !== undefined && !(value > 0)) fail(name, "a number > 0 (milliseconds)")
-  }
-  const { minTtlMillis, pollIntervalMillis, reapIntervalMillis } = options
-  if (minTtlMillis !== undefined && !(Number.isFinite(minTtlMillis) && minTtlMillis >= 0)) {
-    fail("minTtlMillis", "a finite number >= 0 (milliseconds)")
-  }
-  if (pollIntervalMillis !== undefined && !(Number.isFinite(pollIntervalMillis) && pollIntervalMillis >= 0)) {
-    fail("pollIntervalMillis", "a finite number >= 0 (milliseconds)")
-  }
-  if (reapIntervalMillis !== undefined && !(Number.isFinite(reapIntervalMillis) && reapIntervalMillis > 0)) {
-    fail("reapIntervalMillis", "a finite number > 0 (milliseconds)")
-  }
-}
+export const checkMemoryOptions = (options: MemoryOptions, who: string): void =>
+  NumericOptions.checkAll(who, options, {
+    maxTasks: NumericOptions.limit(1),
+    maxTasksPerOwner: NumericOptions.limit(1),
+    maxTasksPerAddress: NumericOptions.limit(1),
+    defaultTtlMillis: NumericOptions.millis,
+    maxTtlMillis: NumericOptions.millis,
+    minTtlMillis: NumericOptions.finiteMillisOrZero,
+    pollIntervalMillis: NumericOptions.finiteMillisOrZero,
+    reapIntervalMillis: NumericOptions.finiteMillis
+  })
 
 // ---------------------------------------------------------------------------
 // In memory

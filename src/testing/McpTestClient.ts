@@ -43,6 +43,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as NumericOptions from "../internal/options.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import { ErrorCode } from "../protocol/McpError.ts"
 import type {
@@ -126,7 +127,10 @@ export interface Options {
    * `_meta` wins.
    */
   readonly progress?: boolean | undefined
-  /** Longest wait for an answer or a notification; default 5 s. */
+  /**
+   * Longest wait for an answer or a notification; default 5 s (a number > 0 of milliseconds;
+   * another is a `RangeError` naming it: `NaN` or 0 timed out every wait at once).
+   */
   readonly timeoutMillis?: number | undefined
 }
 
@@ -186,6 +190,7 @@ export const make = <EL, RL>(
     const logLevel = options.logLevel ?? "debug"
     const progress = options.progress ?? true
     const modern = version === latest2026
+    NumericOptions.check("McpTestClient.make", "timeoutMillis", options.timeoutMillis, NumericOptions.millis)
     const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
     const clientInfo = options.clientInfo ?? { name: "mcp-test-client", version: "0.0.0" }
     const capabilities: Record<string, unknown> = { ...options.capabilities }

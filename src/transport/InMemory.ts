@@ -12,6 +12,7 @@
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
+import * as NumericOptions from "../internal/options.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { Outbound } from "../session/Connection.ts"
 import type { Transport } from "../session/Transport.ts"
@@ -36,7 +37,10 @@ export interface Pair {
 
 /** Options of the in-memory pair. */
 export interface PairOptions {
-  /** Capacity of the Queue of client messages waiting for the server. Default 1024. */
+  /**
+   * Capacity of the Queue of client messages waiting for the server. Default 1024 (an integer
+   * >= 1, `Infinity`: no limit; another number is a `RangeError` naming it, from `makePair`).
+   */
   readonly capacity?: number | undefined
 }
 
@@ -50,6 +54,8 @@ export interface PairOptions {
  * `onclose` fires on the client once the server has written its last message.
  */
 export const makePair = (options: PairOptions = {}): Pair => {
+  // 0 made every message wait for the server to take it; `NaN`, no bound.
+  NumericOptions.check("InMemory.makePair", "capacity", options.capacity, NumericOptions.limit(1))
   let inbound: Queue.Queue<JsonRpc.Message, Cause.Done> | undefined
   let early: Array<JsonRpc.Message> = []
   let closed = false

@@ -85,7 +85,7 @@ describe("RateLimit algorithms", () => {
     assert.deepStrictEqual(RateLimit.consume(bucket, used, 0).decision, { allowed: true, remaining: 4, retryAfterMillis: 0 })
     assert.throws(() => RateLimit.tokenBucket({ capacity: 0, refillPerSecond: 1 }), /capacity/)
     assert.throws(() => RateLimit.slidingWindow({ limit: 3, windowMillis: -1 }), /windowMillis/)
-    assert.throws(() => RateLimit.slidingWindow({ limit: 0.5, windowMillis: 1000 }), /limit must be a number >= 1/)
+    assert.throws(() => RateLimit.slidingWindow({ limit: 0.5, windowMillis: 1000 }), /limit must be a finite number >= 1/)
     assert.strictEqual(RateLimit.limitOf(bucket), 5)
     assert.strictEqual(RateLimit.limitOf(window), 1)
   })

@@ -91,7 +91,7 @@ describe("SizeLimit middleware", () => {
     }))
 
   it("rejects a limit that is not a positive integer", () => {
-    assert.throws(() => SizeLimit.middleware({ maxBytes: 0 }), /positive integer/)
-    assert.throws(() => SizeLimit.middleware({ maxBytes: 1.5 }), /positive integer/)
+    assert.throws(() => SizeLimit.middleware({ maxBytes: 0 }), /maxBytes must be an integer >= 1/)
+    assert.throws(() => SizeLimit.middleware({ maxBytes: 1.5 }), /maxBytes must be an integer >= 1/)
   })
 })

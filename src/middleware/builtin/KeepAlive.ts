@@ -27,6 +27,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as NumericOptions from "../../internal/options.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -40,21 +41,21 @@ export interface Options {
   readonly maxMisses?: number | undefined
 }
 
-/** The keep-alive middleware; see the module documentation. Invalid options are a defect. */
+/**
+ * The keep-alive middleware; see the module documentation. An option out of range (an interval
+ * or timeout that is not finite and > 0, a `maxMisses` that is not an integer >= 1) is a
+ * `RangeError` naming it.
+ */
 export const middleware = (options: Options): Middleware.Middleware<never> => {
   const interval = Duration.fromInputUnsafe(options.interval)
   const intervalMillis = Duration.toMillis(interval)
   const timeoutMillis = Duration.toMillis(options.timeout ?? interval)
   const maxMisses = options.maxMisses ?? 3
   if (!(intervalMillis > 0 && Number.isFinite(intervalMillis))) {
-    throw new Error(`KeepAlive: interval must be positive and finite, got ${Duration.format(interval)}`)
+    throw NumericOptions.outOfRange("KeepAlive", "interval", "a finite duration > 0", Duration.format(interval))
   }
-  if (!(timeoutMillis > 0 && Number.isFinite(timeoutMillis))) {
-    throw new Error(`KeepAlive: timeout must be positive and finite, got ${timeoutMillis} ms`)
-  }
-  if (!(Number.isSafeInteger(maxMisses) && maxMisses > 0)) {
-    throw new Error(`KeepAlive: maxMisses must be a positive integer, got ${maxMisses}`)
-  }
+  NumericOptions.check("KeepAlive", "timeout", timeoutMillis, NumericOptions.finiteMillis)
+  NumericOptions.check("KeepAlive", "maxMisses", maxMisses, NumericOptions.integer(1))
 
   // Inbound messages per session; sessions are only held weakly.
   const activity = new WeakMap<ServerSession, { count: number }>()

@@ -31,6 +31,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NumericOptions from "../../internal/options.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestMethod } from "../../protocol/McpSchema.ts"
@@ -61,23 +62,20 @@ export interface SlidingWindowPolicy {
 /** A rate-limit policy. */
 export type Policy = TokenBucketPolicy | SlidingWindowPolicy
 
-const atLeast = (what: string, value: number, min: number) => {
-  if (!(Number.isFinite(value) && value >= min && value > 0)) {
-    throw new RangeError(`RateLimit: ${what} must be a number ${min > 0 ? `>= ${min}` : "> 0"}, got ${value}`)
-  }
-}
+/** A budget (a bucket's capacity, a window's limit): a finite number >= 1. */
+const budget: NumericOptions.Rule = { text: "a finite number >= 1", holds: (value) => Number.isFinite(value) && value >= 1 }
+/** A rate or a window: a finite number > 0. */
+const finitePositive: NumericOptions.Rule = { text: "a finite number > 0", holds: (value) => Number.isFinite(value) && value > 0 }
 
 /** A token bucket policy; throws a `RangeError` unless `capacity` ≥ 1 and `refillPerSecond` > 0. */
 export const tokenBucket = (options: { readonly capacity: number; readonly refillPerSecond: number }): TokenBucketPolicy => {
-  atLeast("capacity", options.capacity, 1)
-  atLeast("refillPerSecond", options.refillPerSecond, 0)
+  NumericOptions.checkAll("RateLimit", options, { capacity: budget, refillPerSecond: finitePositive })
   return { _tag: "TokenBucket", capacity: options.capacity, refillPerSecond: options.refillPerSecond }
 }
 
 /** A sliding window policy; throws a `RangeError` unless `limit` ≥ 1 and `windowMillis` > 0. */
 export const slidingWindow = (options: { readonly limit: number; readonly windowMillis: number }): SlidingWindowPolicy => {
-  atLeast("limit", options.limit, 1)
-  atLeast("windowMillis", options.windowMillis, 0)
+  NumericOptions.checkAll("RateLimit", options, { limit: budget, windowMillis: NumericOptions.finiteMillis })
   return { _tag: "SlidingWindow", limit: options.limit, windowMillis: options.windowMillis }
 }
 
@@ -239,9 +237,7 @@ export class RateLimitStore extends Context.Service<RateLimitStore, RateLimitSto
 export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryStore> =>
   Effect.sync(() => {
     const maxKeys = options.maxKeys ?? 10_000
-    if (!(Number.isSafeInteger(maxKeys) && maxKeys > 0)) {
-      throw new RangeError(`RateLimitStore: maxKeys must be a positive integer, got ${maxKeys}`)
-    }
+    NumericOptions.check("RateLimitStore", "maxKeys", maxKeys, NumericOptions.integer(1))
     // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
     const states = new Map<string, State>()
     return {

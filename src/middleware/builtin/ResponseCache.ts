@@ -59,6 +59,7 @@ import type * as Scope from "effect/Scope"
 import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
+import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
@@ -112,9 +113,7 @@ export class CacheStore extends Context.Service<CacheStore, CacheStoreShape>()("
 export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryCacheStore> =>
   Effect.sync(() => {
     const maxEntries = options.maxEntries ?? 1000
-    if (!(Number.isSafeInteger(maxEntries) && maxEntries > 0)) {
-      throw new RangeError(`CacheStore: maxEntries must be a positive integer, got ${maxEntries}`)
-    }
+    NumericOptions.check("CacheStore", "maxEntries", maxEntries, NumericOptions.integer(1))
     // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
     const entries = new Map<string, { readonly value: unknown; readonly expiresAt: number }>()
     return {
@@ -237,9 +236,7 @@ const storeFailed = (operation: string) => `effect-mcp-server: the response cach
  * keeps an answer until a change drops it.
  */
 const checkConfig = (config: Config): void => {
-  const check = (name: string, ttl: number | undefined) => {
-    if (ttl !== undefined && !(ttl > 0)) throw new RangeError(`ResponseCache: ${name} must be a number > 0 (milliseconds), got ${ttl}`)
-  }
+  const check = (name: string, ttl: number | undefined) => NumericOptions.check("ResponseCache", name, ttl, NumericOptions.millis)
   check("ttlMillis", config.ttlMillis)
   for (const [method, ttl] of Object.entries(config.methods ?? {})) if (ttl !== false) check(`methods["${method}"]`, ttl)
 }

@@ -15,6 +15,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -48,9 +49,7 @@ export const sizeOf = (result: unknown): number =>
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   const maxBytes = config.maxBytes ?? defaultMaxBytes
-  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
-    throw new Error(`SizeLimit: maxBytes must be a positive integer, got ${maxBytes}`)
-  }
+  NumericOptions.check("SizeLimit", "maxBytes", maxBytes, NumericOptions.integer(1))
   const methods = config.methods === undefined ? undefined : new Set(config.methods)
   const check = (method: string) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
     const size = sizeOf(result)

@@ -55,6 +55,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Otlp from "effect/observability/Otlp"
 import type * as OtlpExporter from "effect/observability/OtlpExporter"
 import { clip } from "../../internal/clip.ts"
+import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
@@ -355,7 +356,7 @@ export const otlp = (options: {
   readonly url?: string | undefined
   readonly serviceName: string
   readonly serviceVersion?: string | undefined
-  /** How often spans are sent; default 1 s. */
+  /** How often spans are sent; default 1 s (a number > 0 of milliseconds, finite). */
   readonly exportIntervalMillis?: number | undefined
   /** Headers sent with every export (an `authorization`, a backend's API key). */
   readonly headers?: Readonly<Record<string, string>> | undefined
@@ -364,6 +365,7 @@ export const otlp = (options: {
 }): Layer.Layer<OtlpExporter.Flusher> => {
   const url = options.url ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
   if (url === undefined) throw new Error("Telemetry.otlp: no url and OTEL_EXPORTER_OTLP_ENDPOINT is not set")
+  NumericOptions.check("Telemetry.otlp", "exportIntervalMillis", options.exportIntervalMillis, NumericOptions.finiteMillis)
   const interval = options.exportIntervalMillis ?? 1_000
   return Otlp.layerJson({
     baseUrl: url.replace(/\/$/, ""),

@@ -17,6 +17,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import * as Middleware from "../Middleware.ts"
@@ -51,10 +52,10 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * timeout, and synchronous handlers, pass untouched (no fiber).
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
-  const fallback = millisOf(config.default ?? defaultTimeout)
+  const fallback = millisOf("default", config.default ?? defaultTimeout)
   // Requests that last as long as something else does, not as long as work: untimed by default.
   const overrides = new Map<string, number | undefined>([["tasks/result", undefined], ["subscriptions/listen", undefined]])
-  for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(input))
+  for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(`methods["${method}"]`, input))
   return Middleware.make("timeout", {
     onRequest: (request, _context, next) => {
       const millis = overrides.has(request.method) ? overrides.get(request.method) : fallback
@@ -77,12 +78,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
  * The timeout in milliseconds, `undefined` when infinite; a `RangeError` for one that is not a
  * duration (negative, `NaN`: every call that took any time would time out).
  */
-const millisOf = (input: Duration.Input): number | undefined => {
+const millisOf = (name: string, input: Duration.Input): number | undefined => {
   const duration = Duration.fromInputUnsafe(input)
   const millis = Duration.toMillis(duration)
   if (millis === Number.POSITIVE_INFINITY) return undefined
   // A timer fires after 1 ms at the soonest: shorter would time out nearly every call.
-  if (!(millis >= 1)) throw new RangeError(`Timeout: a timeout must be 1 ms or longer, got ${Duration.format(duration)}`)
+  if (!(millis >= 1)) throw NumericOptions.outOfRange("Timeout", name, "a duration of 1 ms or longer", Duration.format(duration))
   return millis
 }
 

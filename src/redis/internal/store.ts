@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type * as Redis from "effect/persistence/Redis"
 import { createHash } from "node:crypto"
+import * as NumericOptions from "../../internal/options.ts"
 import { StoreError } from "../../store/StoreError.ts"
 
 /** Options every Redis store takes. */
@@ -86,19 +87,13 @@ export const evalScript = <Config extends { readonly params: ReadonlyArray<unkno
   }
 }
 
-/** The longest bound a timer takes (Node fires a longer one at once). */
-export const maxTimerMillis = 2 ** 31 - 1
-
 /**
  * Refuses a time of `store`'s options that no timer takes, with a `RangeError` naming the option:
  * `NaN` or 0 would be a bound of nothing (or, for an interval, a loop that never waits), and past
- * `maxTimerMillis` Node fires the timer at once. `undefined` (the default) passes.
+ * a Node timer's longest (`NumericOptions.maxTimerMillis`) it fires at once. `undefined` (the default) passes.
  */
-export const checkMillis = (store: string, name: string, value: number | undefined): void => {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= maxTimerMillis)) {
-    throw new RangeError(`${store}: ${name} must be a number > 0 and at most ${maxTimerMillis}, got ${value}`)
-  }
-}
+export const checkMillis = (store: string, name: string, value: number | undefined): void =>
+  NumericOptions.check(store, name, value, NumericOptions.timerMillis)
 
 /**
  * Refuses options every store takes that are out of range (`timeoutMillis`), with a `RangeError`

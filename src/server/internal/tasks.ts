@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
+import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
@@ -72,17 +73,12 @@ export interface TaskOptions extends MemoryOptions {
  */
 export const checkTaskOptions = (options: TaskOptions): void => {
   checkMemoryOptions(options, "McpServer.tasks")
-  const fail = (name: string, rule: string, value: unknown) => {
-    throw new RangeError(`McpServer.tasks: ${name} must be ${rule}, got ${value}`)
-  }
-  const { leaseMillis, listPageSize, promoteAfterMillis } = options
-  if (listPageSize !== undefined && !(listPageSize >= 1)) fail("listPageSize", "a number >= 1", listPageSize)
-  if (promoteAfterMillis !== undefined && !(Number.isFinite(promoteAfterMillis) && promoteAfterMillis >= 0)) {
-    fail("promoteAfterMillis", "a finite number >= 0 (milliseconds)", promoteAfterMillis)
-  }
-  if (leaseMillis !== undefined && !(Number.isFinite(leaseMillis) && leaseMillis > 0)) {
-    fail("leaseMillis", "a finite number > 0 (milliseconds)", leaseMillis)
-  }
+  NumericOptions.checkAll("McpServer.tasks", options, {
+    // Floored where it is used: a fraction is taken.
+    listPageSize: { text: "a number >= 1", holds: (value) => value >= 1 },
+    promoteAfterMillis: NumericOptions.finiteMillisOrZero,
+    leaseMillis: NumericOptions.finiteMillis
+  })
 }
 
 /** Tasks as the server uses them. */

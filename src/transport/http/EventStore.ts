@@ -18,6 +18,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NumericOptions from "../../internal/options.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 
@@ -77,11 +78,16 @@ export class EventStore extends Context.Service<EventStore, {
   readonly forgetSession: (sessionId: string) => Effect.Effect<void, StoreError>
 }>()("effect-mcp-server/EventStore") {
   /** The in-memory store. */
-  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<EventStore> =>
-    Layer.sync(EventStore, () => makeMemory(options))
+  static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<EventStore> => {
+    checkMemoryOptions(options)
+    return Layer.sync(EventStore, () => makeMemory(options))
+  }
 }
 
-/** Bounds of the in-memory store. */
+/**
+ * Bounds of the in-memory store: integers >= 1 (`Infinity`: no bound); another number is a
+ * `RangeError` naming it, thrown by `layerMemory` and `makeMemory`.
+ */
 export interface MemoryOptions {
   /**
    * Events kept per stream (the oldest go first; a client resuming from before them is refused,
@@ -124,8 +130,19 @@ export interface MemoryEventStore extends EventStoreShape {
 /** What an event store does (the shape of the {@link EventStore} service). */
 export type EventStoreShape = EventStore["Service"]
 
-/** Builds the in-memory store. */
+/**
+ * Refuses a bound out of range: one of `NaN` kept every event (or dropped every finished
+ * stream), one of 0 kept none, so no stream could be resumed.
+ */
+const checkMemoryOptions = (options: MemoryOptions): void =>
+  NumericOptions.checkAll("EventStore", options, {
+    maxEventsPerStream: NumericOptions.limit(1),
+    maxStreamsPerSession: NumericOptions.limit(1)
+  })
+
+/** Builds the in-memory store (a `RangeError` for a bound out of range). */
 export const makeMemory = (options: MemoryOptions = {}): MemoryEventStore => {
+  checkMemoryOptions(options)
   const maxEvents = options.maxEventsPerStream ?? 256
   const maxFinished = options.maxStreamsPerSession ?? 64
   const sessions = new Map<string, { readonly streams: Map<string, Stream>; finished: number }>()

@@ -9,6 +9,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NumericOptions from "../../internal/options.ts"
 
 /** What is known of a session. */
 export interface SessionRecord {
@@ -29,13 +30,23 @@ export class SessionStore extends Context.Service<SessionStore, {
   readonly idle: (now: number, idleMillis: number) => Effect.Effect<ReadonlyArray<string>>
   readonly size: Effect.Effect<number>
 }>()("effect-mcp-server/SessionStore") {
-  /** The in-memory store, holding at most `maxSessions` (default 10 000). */
-  static readonly layerMemory = (options: { readonly maxSessions?: number | undefined } = {}): Layer.Layer<SessionStore> =>
-    Layer.sync(SessionStore, () => makeMemory(options))
+  /**
+   * The in-memory store, holding at most `maxSessions` (default 10 000; an integer >= 1,
+   * `Infinity`: no limit; another number is a `RangeError` naming it).
+   */
+  static readonly layerMemory = (options: { readonly maxSessions?: number | undefined } = {}): Layer.Layer<SessionStore> => {
+    checkMaxSessions(options.maxSessions)
+    return Layer.sync(SessionStore, () => makeMemory(options))
+  }
 }
 
-/** Builds the in-memory store. */
+/** A `maxSessions` of `NaN` was no limit, and of 0 or less refused every session. */
+const checkMaxSessions = (maxSessions: number | undefined): void =>
+  NumericOptions.check("SessionStore", "maxSessions", maxSessions, NumericOptions.limit(1))
+
+/** Builds the in-memory store (a `RangeError` for a `maxSessions` out of range). */
 export const makeMemory = (options: { readonly maxSessions?: number | undefined } = {}): SessionStore["Service"] => {
+  checkMaxSessions(options.maxSessions)
   const maxSessions = options.maxSessions ?? 10_000
   const sessions = new Map<string, SessionRecord>()
   return SessionStore.of({
