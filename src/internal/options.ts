@@ -57,6 +57,12 @@ export const timerMillis: Rule = {
   holds: (value) => value > 0 && value <= maxTimerMillis
 }
 
+/** A time for a Node timer that may be 0 (at once): a number >= 0 and at most {@link maxTimerMillis}. */
+export const timerMillisOrZero: Rule = {
+  text: `a number >= 0 and at most ${maxTimerMillis} (milliseconds)`,
+  holds: (value) => value >= 0 && value <= maxTimerMillis
+}
+
 /**
  * The error of an option out of range (also for a check of one's own: a duration, say); `shown`
  * is the value as the message shows it.

@@ -190,6 +190,8 @@ describe("options out of range", () => {
       ["reapIntervalMillis", { reapIntervalMillis: 0 }],
       ["listPageSize", { listPageSize: Number.NaN }],
       ["promoteAfterMillis", { promoteAfterMillis: Number.POSITIVE_INFINITY }],
+      // A Node timer past 2^31 - 1 ms fires after 1 ms: every call would become a task at once.
+      ["promoteAfterMillis", { promoteAfterMillis: 2 ** 31 }],
       ["leaseMillis", { leaseMillis: 0 }]
     ]
     for (const [name, options] of bad) {

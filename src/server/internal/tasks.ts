@@ -68,7 +68,7 @@ export interface TaskOptions extends MemoryOptions {
  * Refuses task options out of range with a `RangeError` (`McpServer.tasks` checks them when it is
  * called): the store's limits and times (see `TaskStore.checkMemoryOptions`, also for a provided
  * store's options: a server that uses them names them), `listPageSize` a number >= 1,
- * `promoteAfterMillis` a finite number >= 0, `leaseMillis` a finite number > 0 (0 or `NaN`
+ * `promoteAfterMillis` a number >= 0 and at most 2^31 - 1 (a Node timer), `leaseMillis` a finite number > 0 (0 or `NaN`
  * renewed leases every millisecond).
  */
 export const checkTaskOptions = (options: TaskOptions): void => {
@@ -76,7 +76,8 @@ export const checkTaskOptions = (options: TaskOptions): void => {
   NumericOptions.checkAll("McpServer.tasks", options, {
     // Floored where it is used: a fraction is taken.
     listPageSize: { text: "a number >= 1", holds: (value) => value >= 1 },
-    promoteAfterMillis: NumericOptions.finiteMillisOrZero,
+    // A Node timer (`TaskSupervisor`): past 2^31 - 1 ms it would fire after 1 ms.
+    promoteAfterMillis: NumericOptions.timerMillisOrZero,
     leaseMillis: NumericOptions.finiteMillis
   })
 }
