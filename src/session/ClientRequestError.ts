@@ -16,9 +16,16 @@ export class ClientCapabilityMissing extends Data.TaggedError("ClientCapabilityM
   readonly method: string
   readonly capability: string
   readonly perRequest?: boolean
+  /**
+   * The request came to a stateless session in the handshake era: it carries no capabilities,
+   * and the session keeps none from an `initialize` (the client may well have declared it).
+   */
+  readonly stateless?: boolean
 }> {
   override get message() {
-    return `The client did not declare the "${this.capability}" capability needed for ${this.method}`
+    return this.stateless === true
+      ? `${this.method} needs the client's "${this.capability}" capability, which a stateless session cannot know: it keeps nothing of initialize, and a 2025-era request carries no capabilities`
+      : `The client did not declare the "${this.capability}" capability needed for ${this.method}`
   }
 }
 

@@ -1089,7 +1089,10 @@ class SessionImpl extends Scheduler implements ServerSession {
     observer?: (method: string) => void
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
-    if (missing !== undefined) return Effect.fail(new ClientCapabilityMissing({ method, capability: missing }))
+    if (missing !== undefined) {
+      const stateless = this.stateless && !ProtocolVersion.isModern(truth.protocolVersion)
+      return Effect.fail(new ClientCapabilityMissing(stateless ? { method, capability: missing, stateless } : { method, capability: missing }))
+    }
     // Closed, or draining (the input ended): no answer is to be waited for any more.
     if (this.phase === "closed" || this.draining) return Effect.fail(new SessionClosed({ method }))
     const version = truth.protocolVersion

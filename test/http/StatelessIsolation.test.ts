@@ -26,6 +26,16 @@ const Items = McpServer.resourceTemplate({
   read: ({ id }) => Effect.succeed(`item ${id}`)
 })
 
+/** Asks the client for a name (a server→client request tied to the call); says why it could not. */
+const Ask = McpServer.tool({
+  name: "ask",
+  handler: () =>
+    McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.as("answered"),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
 const Chatty = McpServer.tool({
   name: "chatty",
   description: "Logs at info and at warning",
@@ -48,7 +58,7 @@ const serveStateless = (
       (port) =>
         McpServer.serve(
           { name: "stateless-isolation", version: "1.0.0", ...options },
-          Layer.mergeAll(Greeting, Items, Chatty, capture),
+          Layer.mergeAll(Greeting, Items, Chatty, Ask, capture),
           StreamableHttp.make({ stateless: true, host: "127.0.0.1", port })
         ),
       () => server !== undefined
@@ -57,9 +67,9 @@ const serveStateless = (
   })
 
 /** An SDK v1 client connected over Streamable HTTP, recording the log messages it receives. */
-const connectSdk = (url: string, name: string) =>
+const connectSdk = (url: string, name: string, capabilities: Record<string, unknown> = {}) =>
   Effect.gen(function*() {
-    const client = new Client({ name, version: "1.0.0" })
+    const client = new Client({ name, version: "1.0.0" }, { capabilities })
     const logs: Array<{ readonly level: string; readonly data: unknown }> = []
     client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
       logs.push({ level: notification.params.level, data: notification.params.data })
@@ -104,5 +114,15 @@ describe("Streamable HTTP, stateless: no client state", () => {
       // Nor what a itself receives (a later request cannot be tied to it).
       yield* sdk(() => a.client.callTool({ name: "chatty", arguments: {} }))
       assert.deepStrictEqual(a.logs.map((log) => log.level), ["info", "warning"])
+    }))
+
+  // Fails before: the message said the client did not declare the capability, which it had.
+  it.live("an elicitation tied to a call: ClientCapabilityMissing says a stateless session cannot know the capability the client declared", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveStateless()
+      const { client } = yield* connectSdk(url, "asker", { elicitation: {} })
+      const result = yield* sdk(() => client.callTool({ name: "ask", arguments: {} }))
+      const [text] = (result.content as Array<{ readonly text: string }>).map((block) => block.text)
+      assert.include(text, `ClientCapabilityMissing: elicitation/create needs the client's "elicitation" capability, which a stateless session cannot know`)
     }))
 })
