@@ -33,6 +33,7 @@ import {
   type Principal,
   type RequestContext
 } from "../session/RequestContext.ts"
+import * as InputRound from "../session/InputRound.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 
 // What these effects fail with and need, exported from here: a handler's inferred type then names
@@ -214,6 +215,26 @@ export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{
 const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
 
 /**
+ * Whether a cause is the stop of a handler whose input is missing (MCP 2026-07-28: `elicit`,
+ * `sample`, `listRoots` without an answer yet; the request is answered `input_required` and the
+ * handler runs again when the client retries). Code that catches every cause must let it through,
+ * or the question is never asked and the call completes with whatever that code made of it. A
+ * guard: such a cause holds a defect only (`Cause<never>`), to fail with as it is.
+ *
+ * **Example** (A cleanup that catches everything but the stop)
+ *
+ * ```ts
+ * const guarded = Effect.catchCause(work, (cause) =>
+ *   McpContext.isInputRequired(cause) ? Effect.failCause(cause) : Effect.succeed("failed, cleaned up"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category input
+ */
+export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Cause<never> = InputRound
+  .isInputRequired as (cause: Cause.Cause<unknown>) => cause is Cause.Cause<never>
+
+/**
  * Asks the user to fill in a form described by a Schema of primitive fields (strings, numbers,
  * booleans, enums; defaults and descriptions from annotations) and decodes the answer with it.
  *
@@ -223,7 +244,10 @@ const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
  * 2026-07-28 the server sends no requests: the call answers from the client's `inputResponses`
  * when they hold it, else the request is answered `input_required` and the handler runs again,
  * from the start, when the client retries with the answer (multi round-trip; so ask before acting).
- * `options.inputKey` names the input (default `elicitation/create-<n>` by order of asking).
+ * `options.inputKey` names the input (default `elicitation/create-<n>` by order of asking). The
+ * stop is a defect, so that catching typed failures lets it through; code that catches every cause
+ * around the question (`Effect.catchCause`, `Effect.exit`, `Effect.sandbox`) must let it through
+ * too (see {@link isInputRequired}), or the question is never asked.
  *
  * **Example** (Asking for a name)
  *

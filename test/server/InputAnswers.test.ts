@@ -77,7 +77,28 @@ const AskWithin = McpServer.tool({
       Effect.catchDefect((defect) => Effect.succeed(`defect: ${String(defect)}`))
     )
 })
-const components = Layer.mergeAll(Ask, Sample, SameKey, SameKeyTogether, DefaultSpelled, GoTo, AskWithin)
+/** A question inside code that catches every cause: `guarded` lets the input stop through, `swallowing` does not. */
+const catchingAll = (name: string, guarded: boolean) =>
+  McpServer.tool({
+    name,
+    handler: () =>
+      Effect.catchCause(
+        Effect.map(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })), (answer) => JSON.stringify(answer)),
+        (cause) => guarded && McpContext.isInputRequired(cause) ? Effect.failCause(cause) : Effect.succeed("caught")
+      )
+  })
+
+const components = Layer.mergeAll(
+  Ask,
+  Sample,
+  SameKey,
+  SameKeyTogether,
+  DefaultSpelled,
+  GoTo,
+  AskWithin,
+  catchingAll("guarded", true),
+  catchingAll("swallowing", false)
+)
 
 const modern = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -260,5 +281,20 @@ describe("answers to the server's questions", () => {
       assert.strictEqual(textOf(yield* call("ask_within", { timeoutMillis: "5000" })), accepted)
       assert.strictEqual(textOf(yield* call("ask_within", { timeoutMillis: "Infinity" })), accepted)
       assert.deepStrictEqual(asked.map((message) => message.method), ["elicitation/create", "elicitation/create"])
+    }))
+
+  it.live("2026-07-28: code that catches every cause asks its question only if it lets McpContext.isInputRequired causes through", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ name: "answers", version: "1" }, components)
+      const call = (name: string, round: Record<string, unknown> = {}) =>
+        request("tools/call", { name, arguments: {}, _meta: modern, ...round })
+      const asked = (yield* call("guarded")).result
+      assert.strictEqual(asked.resultType, "input_required", JSON.stringify(asked))
+      const [key] = Object.keys(asked.inputRequests)
+      const answer = { action: "accept", content: { name: "Ada" } }
+      const answered = yield* call("guarded", { inputResponses: { [key!]: answer }, requestState: asked.requestState })
+      assert.strictEqual(textOf(answered), JSON.stringify(answer))
+      // What the docs warn of: the stop caught, the question is never asked.
+      assert.strictEqual(textOf(yield* call("swallowing")), "caught")
     }))
 })
