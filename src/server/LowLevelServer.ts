@@ -388,17 +388,28 @@ export const make = (options: Options): LowLevelServer => {
   // waiting requests, never in the request slots that `tasks/get` and `tasks/cancel` need.
   const waitingMethods = handlers["tasks/result"] === undefined ? undefined : taskResultWaits
 
+  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid }
   const latest = options.latest
-  const dispatcher: ServerSession.Dispatcher = {
-    request: latest === undefined ? dispatchRequest : (request, context) => {
+  // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
+  // notifications and the input it refused, which middleware observes), go to the server as it
+  // is now, straight to its own dispatch (it does not ask `latest` again).
+  const dispatcher: ServerSession.Dispatcher = latest === undefined ? own : {
+    request: (request, context) => {
       if (context.session.stateless || ProtocolVersion.isModern(context.protocolVersion)) {
         const now = latest()
-        if (now !== server) return now.dispatcher.request(request, context)
+        if (now !== server) return ownDispatch.get(now)!.request(request, context)
       }
       return dispatchRequest(request, context)
     },
-    notification: dispatchNotification,
-    invalid
+    notification: (notification, session) => {
+      const now = session.stateless ? latest() : server
+      return now === server ? dispatchNotification(notification, session) : ownDispatch.get(now)!.notification(notification, session)
+    },
+    invalid: (value, session) => {
+      const now = session.stateless ? latest() : server
+      const observe = now === server ? invalid : ownDispatch.get(now)!.invalid
+      return observe === undefined ? Effect.void : observe(value, session)
+    }
   }
 
   const server: LowLevelServer = {
@@ -414,8 +425,12 @@ export const make = (options: Options): LowLevelServer => {
         transport.open
       )
   }
+  ownDispatch.set(server, own)
   return server
 }
+
+/** Each server's own dispatch, without the forwarding to `Options.latest` (see `make`). */
+const ownDispatch = new WeakMap<LowLevelServer, ServerSession.Dispatcher>()
 
 // ---------------------------------------------------------------------------
 // Internal

@@ -13,7 +13,7 @@ import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
-import { modern as modernAnswer } from "../extensions/support.ts"
+import { modern } from "../extensions/support.ts"
 import { BOTH, nextMessage, serveOnFreePort, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
@@ -46,34 +46,9 @@ const meta = {
   "io.modelcontextprotocol/clientInfo": { name: "runtime-test", version: "1.0.0" }
 }
 
-/** One 2026-07-28 request, answered with JSON. */
-const modern = async (url: string, method: string, params: Record<string, unknown> = {}) => {
-  const name = method === "tools/call" || method === "prompts/get" ? String(params["name"]) : undefined
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json",
-      "mcp-protocol-version": VERSION,
-      "mcp-method": method,
-      ...(name === undefined ? {} : { "mcp-name": name })
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: meta
-      }
-    })
-  })
-  return { status: response.status, message: await response.json() as any }
-}
-
 /** A 2026-07-28 request (headers and `_meta`), its JSON-RPC answer. */
 const modernRequest = (url: string, method: string, params: Record<string, unknown> = {}) =>
-  modernAnswer(url, method, params).then((answer) => answer.message)
+  modern(url, method, params).then((answer) => answer.message)
 
 describe("components added while the shared stateless session runs", () => {
   it.live("2026-07-28: server/discover, prompts/list, prompts/get and completion/complete see a prompt added later", () =>
@@ -150,6 +125,8 @@ describe("components added while the shared stateless session runs", () => {
     Effect.gen(function*() {
       // The server starts with a prompt only: no tools.
       const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hi") })
+      // The codes of the refused input the middleware added at run time observes.
+      const refused: Array<number> = []
       const { url } = yield* serveOnFreePort((port) =>
         Effect.gen(function*() {
           const scope = yield* Effect.scope
@@ -164,6 +141,10 @@ describe("components added while the shared stateless session runs", () => {
                   handler: ({ text }) => Effect.succeed(`late:${text}`)
                 })
                 const tagging = McpServer.middleware(Middleware.make("tagging", {
+                  onMessage: (message, next) => {
+                    if (message._tag === "Invalid") refused.push(message.invalid.error.code)
+                    return next()
+                  },
                   onListTools: (params, _context, next) =>
                     Effect.map(next(params), (result) => ({ ...result, tools: result.tools.map((tool) => ({ ...tool, title: "tagged" })) }))
                 }))
@@ -188,5 +169,10 @@ describe("components added while the shared stateless session runs", () => {
       assert.deepStrictEqual(called.result?.content, [{ type: "text", text: "late:x" }])
       const discovered = yield* Effect.promise(() => modernRequest(url, "server/discover"))
       assert.isDefined(discovered.result?.capabilities?.tools, JSON.stringify(discovered))
+      // What the endpoint refuses (a header that disagrees with the body) reaches it too.
+      const mismatch = yield* Effect.promise(() => modern(url, "tools/list", {}, { headers: { "mcp-method": "tools/call" } }))
+      assert.strictEqual(mismatch.message.error?.code, -32020)
+      for (let i = 0; i < 50 && refused.length === 0; i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(refused, [-32020])
     }))
 })
