@@ -93,6 +93,7 @@ describe("Middleware observes what Streamable HTTP refuses before a session", ()
         [JSON.stringify(list), {}, 400, -32600],
         [JSON.stringify(list), { "mcp-session-id": "unknown" }, 404, -32001],
         [JSON.stringify(list), { "mcp-protocol-version": "1999-01-01" }, 400, -32600],
+        [JSON.stringify(list), { "mcp-session-id": sessionId, "mcp-protocol-version": "1999-01-01" }, 400, -32600],
         [
           JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/list", params: { _meta: modernMeta } }),
           { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call" },
@@ -113,16 +114,16 @@ describe("Middleware observes what Streamable HTTP refuses before a session", ()
       assert.strictEqual((yield* Effect.promise(() => first)).status, 200)
 
       yield* eventually(() => seen.length >= refusals.length + 1)
-      assert.deepStrictEqual(seen.map((s) => s.code), [-32700, -32600, -32600, -32001, -32600, -32020, -32600])
+      assert.deepStrictEqual(seen.map((s) => s.code), [-32700, -32600, -32600, -32001, -32600, -32600, -32020, -32600])
       // The body that was not JSON has no value; the others are the messages received.
       assert.strictEqual(seen[0]!.value, undefined)
       assert.deepStrictEqual(seen[1]!.value, { jsonrpc: "1.0", id: 3, method: "ping" })
       assert.deepStrictEqual(seen[3]!.value, list)
-      assert.deepStrictEqual((seen[6]!.value as { readonly id: unknown }).id, 9)
+      assert.deepStrictEqual((seen[7]!.value as { readonly id: unknown }).id, 9)
       // Refusals naming the live session are observed on it; the others on the shared stateless session.
       const shared = seen[2]!.session
       assert.notStrictEqual(shared, sessionId)
-      assert.deepStrictEqual(seen.map((s) => s.session), [sessionId, sessionId, shared, shared, shared, shared, sessionId])
+      assert.deepStrictEqual(seen.map((s) => s.session), [sessionId, sessionId, shared, shared, shared, sessionId, shared, sessionId])
     }))
 
   it.live("stateless endpoint: a 2026-07-28 _meta that does not resolve and a repeated Mcp-Method are observed", () =>

@@ -342,7 +342,9 @@ const serveBody = (
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode
     return Modern.post(self, request, headers, message as JsonRpc.Request, mode, principal)
   }
-  if (version !== undefined && !ProtocolVersion.isSupported(version)) return self.refuse(message, 400, unsupportedHeader(version), requestId)
+  if (version !== undefined && !ProtocolVersion.isSupported(version)) {
+    return self.refuse(message, 400, unsupportedHeader(version), requestId, namedSession(self, headers, principal))
+  }
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   return Legacy.post(self, request, message, kind, requestId, mode, principal)
 }
