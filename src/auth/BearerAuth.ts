@@ -405,7 +405,8 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   // `NaN`, 0 or less gave the endpoint no time (every token 503).
   NumericOptions.checkAll("BearerAuth.introspection", options, {
     cacheMillis: NumericOptions.millisOrZero,
-    maxCacheEntries: NumericOptions.limit(1),
+    // A bound, never lifted (`Infinity` would let made-up tokens grow the cache without end).
+    maxCacheEntries: NumericOptions.integer(1),
     timeoutMillis: NumericOptions.millis
   })
   const cacheMillis = options.cacheMillis ?? 60_000

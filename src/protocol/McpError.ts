@@ -377,6 +377,8 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
  * defect of the decode itself: a transformation or filter that threw (the server's bug, its message
  * possibly a secret), or a recursive schema's decoder overflowing the stack on a value nested
  * thousands deep.
+ *
+ * @internal
  */
 export const isSchemaVerdict = (cause: Cause.Cause<Schema.SchemaError>): boolean =>
   cause.reasons.some((reason) => reason._tag === "Fail")
@@ -386,6 +388,8 @@ export const isSchemaVerdict = (cause: Cause.Cause<Schema.SchemaError>): boolean
  * {@link invalidParamsFromSchema} (-32602); a decode that died stays a defect, answered as every
  * defect is (the masked -32603, its cause logged), so that its message and stack trace never reach
  * the client.
+ *
+ * @internal
  */
 export const decodeFailure = (what: string, cause: Cause.Cause<Schema.SchemaError>): Exit.Exit<never, InvalidParams> =>
   isSchemaVerdict(cause) ? Exit.fail(invalidParamsFromSchema(what, cause)) : Exit.failCause(cause as Cause.Cause<never>)

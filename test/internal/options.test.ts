@@ -30,7 +30,7 @@ const refused: ReadonlyArray<readonly [who: string, make: (value: number) => unk
   ["BearerAuth.jwt: jwksCacheMillis", (v) => jwt({ key: undefined, jwksUrl: "http://127.0.0.1:1/jwks", jwksCacheMillis: v }), [Number.NaN, -1]],
   // Before: `NaN` cached nothing, or kept every answer (no bound); a timeout of `NaN` or 0 gave the endpoint no time.
   ["BearerAuth.introspection: cacheMillis", (v) => introspection({ cacheMillis: v }), [Number.NaN, -1]],
-  ["BearerAuth.introspection: maxCacheEntries", (v) => introspection({ maxCacheEntries: v }), [Number.NaN, 0, 1.5]],
+  ["BearerAuth.introspection: maxCacheEntries", (v) => introspection({ maxCacheEntries: v }), [Number.NaN, 0, 1.5, Number.POSITIVE_INFINITY]],
   ["BearerAuth.introspection: timeoutMillis", (v) => introspection({ timeoutMillis: v }), [Number.NaN, 0, -1]],
   // Before: `NaN` kept everything, 0 nothing (no stream could be resumed).
   ["EventStore: maxEventsPerStream", (v) => EventStore.EventStore.layerMemory({ maxEventsPerStream: v }), [Number.NaN, 0, 2.5]],
@@ -94,7 +94,7 @@ describe("numeric options in range", () => {
       ["jwt clockToleranceSeconds 0", () => jwt({ clockToleranceSeconds: 0 })],
       ["jwt jwksCacheMillis 0 and Infinity", () => [0, Number.POSITIVE_INFINITY].map((jwksCacheMillis) => jwt({ key: undefined, jwksUrl: "http://127.0.0.1:1/jwks", jwksCacheMillis }))],
       ["introspection defaults", () => introspection({})],
-      ["introspection cacheMillis 0 (never)", () => introspection({ cacheMillis: 0, maxCacheEntries: Number.POSITIVE_INFINITY, timeoutMillis: Number.POSITIVE_INFINITY })],
+      ["introspection cacheMillis 0 (never)", () => introspection({ cacheMillis: 0, maxCacheEntries: 1, timeoutMillis: Number.POSITIVE_INFINITY })],
       ["EventStore Infinity", () => EventStore.makeMemory({ maxEventsPerStream: Number.POSITIVE_INFINITY, maxStreamsPerSession: 1 })],
       ["SessionStore Infinity", () => SessionStore.makeMemory({ maxSessions: Number.POSITIVE_INFINITY })],
       ["InMemory defaults and Infinity", () => [InMemory.makePair(), InMemory.makePair({ capacity: Number.POSITIVE_INFINITY })]],
