@@ -10,6 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { HttpMiddleware } from "effect/http"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
@@ -221,6 +222,55 @@ describe("Telemetry and the semantic conventions", () => {
       assert.strictEqual(withMeta!.parentSpanId, metaSpan)
       assert.isDefined(httpSpans().find((s) => s.spanId === withMeta!.links?.[0]?.spanId), "linked to its POST's HTTP server span")
       assert.isDefined(httpSpans().find((s) => s.spanId === withoutMeta!.parentSpanId), "a child of its POST's HTTP server span")
+    }), 20_000)
+
+  // Fails before: with the HTTP tracer off, the span current where the request was served is the
+  // program's own (here `program`), which became the parent of every MCP span, hiding the header's.
+  it.live("over Streamable HTTP with its tracer off, inside a span of the program's: the HTTP traceparent is the parent", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Echo = McpServer.tool({ name: "echo2", description: "Echoes", parameters: {}, handler: () => Effect.succeed("echo") })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Echo, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.withSpan("program"),
+          Effect.provideService(HttpMiddleware.TracerDisabledWhen, () => true),
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const headerTrace = "33333333333333333333333333333333"
+      const headerSpan = "3333333333333333"
+      const status = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": "tools/call",
+            "mcp-name": "echo2",
+            traceparent: `00-${headerTrace}-${headerSpan}-01`
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: {
+              name: "echo2",
+              arguments: {},
+              _meta: {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+              }
+            }
+          })
+        }).then((response) => response.status)
+      )
+      assert.strictEqual(status, 200)
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call echo2"))
+      const span = otlp.spans.find((s) => s.name === "tools/call echo2")!
+      assert.deepStrictEqual([span.traceId, span.parentSpanId], [headerTrace, headerSpan])
+      assert.isUndefined(span.links?.[0], "no link: there is no HTTP server span")
     }), 20_000)
 
   describe("fromEnvironment and the standard OpenTelemetry variables", () => {

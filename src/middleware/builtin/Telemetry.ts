@@ -297,7 +297,8 @@ export const middleware = (): Middleware.Middleware<never> =>
       const meta = metaTraceparent(request)
       const fromMeta = meta === undefined ? undefined : fromTraceparent(meta)
       const transport = context.http?.span
-      const parent = fromMeta ?? transport ?? parentOf(request, context)
+      const header = fromMeta === undefined && transport === undefined ? context.http?.header("traceparent") : undefined
+      const parent = fromMeta ?? transport ?? (header === undefined ? undefined : fromTraceparent(header))
       const links = fromMeta === undefined || transport === undefined ? undefined : [{ span: transport, attributes: noAttributes }]
       const started = performance.now()
       return Effect.useSpan(

@@ -135,9 +135,14 @@ export class HttpInfo implements HttpRequestInfo {
     this.principal = principal
     this.services = Fiber.getCurrent()?.context
   }
-  /** The HTTP server span, looked up only when asked (telemetry asks; nothing else does). */
+  /**
+   * The HTTP server span, looked up only when asked (telemetry asks; nothing else does): the span
+   * current where the request was served, if it is a server span (not one around the whole
+   * program, which is what is current there when the HTTP tracer is off).
+   */
   get span(): Tracer.AnySpan | undefined {
-    return this.services === undefined ? undefined : Context.getOrUndefined(this.services, Tracer.ParentSpan)
+    const span = this.services === undefined ? undefined : Context.getOrUndefined(this.services, Tracer.ParentSpan)
+    return span !== undefined && span._tag === "Span" && span.kind === "server" ? span : undefined
   }
   get method(): string {
     return this.request.method
