@@ -42,6 +42,7 @@ import { observedBelow } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
+import { derived as derivedOptions } from "../session/internal/sessionOptions.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
@@ -421,7 +422,8 @@ export const make = (options: Options): LowLevelServer => {
     run: (transport, runOptions) =>
       ServerSession.run(
         dispatcher,
-        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
+        // Checked options stay checked: only functions and flags are added (see `derived`).
+        derivedOptions(runOptions, { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession }),
         transport.open
       )
   }

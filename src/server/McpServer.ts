@@ -37,7 +37,7 @@ import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
-import { checkSessionOptions } from "../session/internal/sessionOptions.ts"
+import { checkedSessionOptions, derived } from "../session/internal/sessionOptions.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -492,7 +492,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     }
 
     const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
-      current().run(transport, {
+      // Checked options stay checked: only the hooks are added (see `derived`).
+      current().run(transport, derived(runOptions, {
         ...runOptions,
         onOpen: (session) => {
           sessions.set(session, changeCount)
@@ -505,7 +506,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
         }
-      }).pipe(
+      })).pipe(
         Effect.provide(clientLogger),
         // Handlers and middleware find the server in every request (so registrations need not capture it).
         Effect.provideService(McpServer, service)
@@ -867,15 +868,16 @@ export function serve<E, EL, RL>(
   transport: Transport<E> | Listener,
   runOptions?: LowLevelServer.RunOptions
 ): Effect.Effect<void, E | EL | TransportFailure, Exclude<RL, McpServer>> {
-  // Session options out of range are refused here, before anything is built.
-  if (!isListener(transport)) checkSessionOptions("McpServer.serve", runOptions)
+  // Session options out of range are refused here, before anything is built; the session gets
+  // the checked copy (not checked again as it starts).
+  const checked = isListener(transport) ? undefined : checkedSessionOptions("McpServer.serve", runOptions)
   const server = Layer.provideMerge(components, McpServer.layer(options)) as Layer.Layer<McpServer, EL, Exclude<RL, McpServer>>
   // A signal before it serves (its Layer still building) exits 130/143 under `runMain`: the
   // transports tell the shutdown when they start serving (see `GracefulShutdown.markServing`); a
   // listener once built serves, whether it holds the shutdown (ours do) or not (one's own).
   return isListener(transport)
     ? Layer.launch(Layer.tap(transport.listen(run), () => GracefulShutdown.markServing).pipe(Layer.provide(server)))
-    : run(transport, runOptions).pipe(Effect.provide(server))
+    : run(transport, checked).pipe(Effect.provide(server))
 }
 
 

@@ -65,13 +65,13 @@ export const make = <EL>(
   components: Layer.Layer<never, EL, McpServer.McpServer>,
   http: HttpOptions = {}
 ): WebHandler => {
-  checkOptions("WebHandler.make", http)
+  const checked = checkOptions("WebHandler.make", http)
   const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
   // Whether the server was built: a request is answered by the platform's handler once it was, at
   // no cost of ours; until then (and after a failed build) a rejection is the build's.
   let built: "pending" | "done" | "failed" = "pending"
   const app = Layer.unwrap(
-    Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), http))
+    Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), checked))
   ).pipe(
     Layer.provide(server),
     Layer.provide(HttpServer.layerServices),

@@ -106,6 +106,24 @@ describe("Streamable HTTP options out of range", () => {
     }).pipe(Effect.scoped))
 })
 
+describe("Streamable HTTP session options: checked once, when the endpoint is made", () => {
+  // Failed before: every session's options were the caller's `session` object as it was then,
+  // checked again as each session started, so a change after the endpoint was made (a NaN) was
+  // a defect of every new session (it could not start). Now the endpoint keeps the checked copy
+  // its sessions start with, unchecked as they start.
+  it.live("a change to the session object after the endpoint was made does not reach a session", () =>
+    Effect.gen(function*() {
+      const session: { maxConcurrentRequests: number } = { maxConcurrentRequests: 4 }
+      const { url } = yield* serveEverything({ session })
+      session.maxConcurrentRequests = Number.NaN
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const answer = yield* Effect.promise(async () =>
+        answerOf(await post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_simple_text", arguments: {} } }, on(sessionId)))
+      )
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "This is a simple text response for testing." }])
+    }).pipe(Effect.scoped))
+})
+
 describe("Stdio options out of range", () => {
   it("maxMessageBytes is refused by Stdio.make, with a RangeError naming it", () => {
     const streams = { stdin: new PassThrough(), stdout: new PassThrough() }

@@ -54,7 +54,7 @@ describe("SessionOptions out of range", () => {
           if (Exit.isFailure(exit)) {
             const error = Cause.squash(exit.cause)
             assert.instanceOf(error, RangeError, `${name}: ${value}: ${String(error)}`)
-            assert.include(String(error), `ServerSession: ${name} must be `)
+            assert.include(String(error), `ServerSession.run: ${name} must be `)
           }
         }
       }

@@ -1,7 +1,14 @@
 /**
  * The check of a session's numeric options (`SessionOptions`), for every place that takes them:
- * the session itself when it starts, and, so that a bad value is refused before anything
- * serves, `McpServer.serve` and the Streamable HTTP endpoint when they are made.
+ * `McpServer.serve` and the Streamable HTTP endpoint when they are made (so that a bad value is
+ * refused before anything serves), and a session when it starts with options nobody checked (a
+ * session of one's own, a runner that adds options of its own).
+ *
+ * Checked once, not once per session: the entry points check the options and keep them (a
+ * snapshot: a later change to the caller's object does not reach a session unchecked), and the
+ * objects made from them for each session (the endpoint's, `McpServer.run`'s,
+ * `LowLevelServer.run`'s, which add only functions and flags) are remembered as checked
+ * ({@link derived}), so that `ServerSession.run` checks only the options nobody checked.
  *
  * @internal
  */
@@ -17,6 +24,19 @@ export interface SessionNumbers {
   readonly shutdownTimeoutMillis?: number | undefined
 }
 
+/** The rules, made once (not a new object and closures per check). */
+const rules: { readonly [K in keyof SessionNumbers]-?: Options.Rule } = {
+  maxConcurrentRequests: Options.limit(1),
+  maxQueuedRequests: Options.limit(1),
+  maxWaitingRequests: Options.limit(1),
+  outboundCapacity: Options.limit(1),
+  clientRequestTimeoutMillis: Options.millis,
+  shutdownTimeoutMillis: Options.millisOrZero
+}
+
+/** Option objects known to hold numbers in range: checked snapshots, and objects made from them. */
+const checked = new WeakSet<object>()
+
 /**
  * Refuses a session option out of range with a `RangeError` naming it (`who` names what took
  * the options; `prefix` is put before each option's name: `session.`). What each did before: a limit of `NaN` compared false with every count, so
@@ -29,11 +49,32 @@ export interface SessionNumbers {
  * stays "no limit" (for the timeouts: no timeout).
  */
 export const checkSessionOptions = (who: string, options: SessionNumbers | undefined, prefix = ""): void =>
-  Options.checkAll(who, options, {
-    maxConcurrentRequests: Options.limit(1),
-    maxQueuedRequests: Options.limit(1),
-    maxWaitingRequests: Options.limit(1),
-    outboundCapacity: Options.limit(1),
-    clientRequestTimeoutMillis: Options.millis,
-    shutdownTimeoutMillis: Options.millisOrZero
-  }, prefix)
+  Options.checkAll(who, options, rules, prefix)
+
+/**
+ * Checks `options` as {@link checkSessionOptions} does and returns a copy of them remembered as
+ * checked (`undefined` for none): what an entry point keeps and gives its sessions.
+ */
+export const checkedSessionOptions = <O extends SessionNumbers>(who: string, options: O | undefined, prefix = ""): O | undefined => {
+  if (options === undefined) return undefined
+  // The copy first: a getter read twice cannot give the check one value and the sessions another.
+  const copy = { ...options }
+  checkSessionOptions(who, copy, prefix)
+  checked.add(copy)
+  return copy
+}
+
+/**
+ * `made`, an object made from `from` for one session by adding functions or flags (no number):
+ * remembered as checked when `from` was (or there was none), so that the session does not check
+ * it again. One `WeakSet` lookup and insertion per session, no check.
+ */
+export const derived = <O extends object>(from: object | undefined, made: O): O => {
+  if (from === undefined || checked.has(from)) checked.add(made)
+  return made
+}
+
+/** Checks the options of a session as it starts, unless they were checked already (see {@link derived}). */
+export const checkSessionStart = (who: string, options: SessionNumbers): void => {
+  if (!checked.has(options)) checkSessionOptions(who, options)
+}

@@ -223,8 +223,8 @@ export const handler = (
   never,
   Scope.Scope
 > => {
-  checkOptions("StreamableHttp.handler", options)
-  return Effect.flatMap(endpoint, (module) => module.handler(run, options))
+  const checked = checkOptions("StreamableHttp.handler", options)
+  return Effect.flatMap(endpoint, (module) => module.handler(run, checked))
 }
 
 /**
@@ -257,8 +257,8 @@ export const handler = (
  * @category Layers
  */
 export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
-  checkOptions("StreamableHttp.route", options)
-  return Layer.unwrap(Effect.map(endpoint, (module) => module.route(run, options)))
+  const checked = checkOptions("StreamableHttp.route", options)
+  return Layer.unwrap(Effect.map(endpoint, (module) => module.route(run, checked)))
 }
 
 /**
@@ -284,8 +284,8 @@ export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
 ): Layer.Layer<never, never, R> => {
-  checkOptions("StreamableHttp.serve", options)
-  return Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, options)))
+  const checked = checkOptions("StreamableHttp.serve", options)
+  return Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, checked)))
 }
 
 /**
@@ -302,8 +302,8 @@ export const serve = <R>(
  * @category Constructors
  */
 export const make = (options: ServeOptions = {}): Listener => {
-  checkOptions("StreamableHttp.make", options)
-  return { listen: (run) => serve(run, options) }
+  const checked = checkOptions("StreamableHttp.make", options)
+  return { listen: (run) => serve(run, checked) }
 }
 
 /**
@@ -329,6 +329,6 @@ export const make = (options: ServeOptions = {}): Listener => {
  * @category constructors
  */
 export const fromConfig = (options: ServeOptions = {}): Listener => {
-  checkOptions("StreamableHttp.fromConfig", options)
-  return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, options))) }
+  const checked = checkOptions("StreamableHttp.fromConfig", options)
+  return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, checked))) }
 }

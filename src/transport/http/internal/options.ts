@@ -6,7 +6,7 @@
  * @internal
  */
 import * as NumericOptions from "../../../internal/options.ts"
-import { checkSessionOptions, type SessionNumbers } from "../../../session/internal/sessionOptions.ts"
+import { checkedSessionOptions, type SessionNumbers } from "../../../session/internal/sessionOptions.ts"
 
 /** The numbers of `StreamableHttp.Options` (not imported from there: it imports this). */
 export interface HttpNumbers {
@@ -22,7 +22,8 @@ export interface HttpNumbers {
 }
 
 /**
- * Refuses an option out of range with a `RangeError` naming it (`who`: what took the options).
+ * Refuses an option out of range with a `RangeError` naming it (`who`: what took the options);
+ * returns the options to build the endpoint with (`session` a checked copy).
  * What each did before: a `bodyTimeoutMillis` of `NaN`, 0 or less, or past a Node timer's
  * longest (about 24.8 days), cut every body after 1 ms (408); a `requestTimeoutMillis` of 0 or
  * less answered every request 504 at once, and of `NaN` timed none out while the endpoint's
@@ -35,7 +36,7 @@ export interface HttpNumbers {
  * with a fraction was sent as is (`retry: NaN`, which clients ignore); and `session` (see
  * `checkSessionOptions`).
  */
-export const checkOptions = (who: string, options: HttpNumbers): void => {
+export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O => {
   NumericOptions.checkAll(who, options, {
     maxBodyBytes: NumericOptions.integer(1),
     // A Node timer (`setTimeout`): past its longest it fires at once.
@@ -47,5 +48,7 @@ export const checkOptions = (who: string, options: HttpNumbers): void => {
     keepAliveMillis: NumericOptions.millisOrZero
   })
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
-  checkSessionOptions(who, options.session, "session.")
+  // The sessions get a checked copy of `session` (see `checkedSessionOptions`): not checked again
+  // as each starts, and a later change to the caller's object does not reach them unchecked.
+  return options.session === undefined ? options : { ...options, session: checkedSessionOptions(who, options.session, "session.") }
 }
