@@ -90,6 +90,6 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
 
 /** The `CacheStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
 export const layer = (options: Options = {}): Layer.Layer<CacheStore, never, Redis.Redis> => {
-  checkStoreOptions("CacheStore", options)
+  checkStoreOptions("RedisCacheStore.layer", options)
   return Layer.effect(CacheStore, make(options))
 }

@@ -38,7 +38,11 @@ import type { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
 import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
-/** Options of the Redis event store: the bounds of the in-memory store, and how long keys live. */
+/**
+ * Options of the Redis event store: the bounds of the in-memory store, but integers >= 1 (not
+ * `Infinity`: Redis trims a stream by a count), and how long keys live. Another value is a
+ * `RangeError` naming it, from `layer` and `make`.
+ */
 export interface Options extends StoreOptions, MemoryOptions {
   /** How long a session's keys outlive its last append (default 3 600 000 ms). */
   readonly ttlMillis?: number | undefined
@@ -172,19 +176,21 @@ interface LocalStream {
   broken: boolean
 }
 
-const positive = (what: string, value: number) => {
-  NumericOptions.check("EventStore", what, value, NumericOptions.integer(1))
-  return value
-}
-
-/** Refuses an option out of range with a `RangeError` naming it (see `make`). */
-const checkOptions = (options: Options) => {
-  checkStoreOptions("EventStore", options)
-  return {
-    maxEvents: positive("maxEventsPerStream", options.maxEventsPerStream ?? 256),
-    maxFinished: positive("maxStreamsPerSession", options.maxStreamsPerSession ?? 64),
-    ttlMillis: positive("ttlMillis", options.ttlMillis ?? 3_600_000)
-  }
+/**
+ * Refuses an option out of range with a `RangeError` naming it and `who` took it (`prefix` goes
+ * before each name: `events.` under `RedisStores`). The bounds are whole numbers: Redis trims a
+ * list by a count, and `Infinity`, which the in-memory store takes, is none.
+ *
+ * @internal
+ */
+export const checkOptions = (who: string, options: Options | undefined, prefix = ""): void => {
+  if (options === undefined) return
+  checkStoreOptions(who, options, prefix)
+  NumericOptions.checkAll(who, options, {
+    maxEventsPerStream: NumericOptions.integer(1),
+    maxStreamsPerSession: NumericOptions.integer(1),
+    ttlMillis: NumericOptions.integer(1)
+  }, prefix)
 }
 
 /** Builds the store on the `Redis` service. */
@@ -192,7 +198,10 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
     const { prefix, run } = resolve("EventStore", "events:", options)
-    const { maxEvents, maxFinished, ttlMillis } = checkOptions(options)
+    checkOptions("RedisEventStore.make", options)
+    const maxEvents = options.maxEventsPerStream ?? 256
+    const maxFinished = options.maxStreamsPerSession ?? 64
+    const ttlMillis = options.ttlMillis ?? 3_600_000
     const append = evalScript(redis, appendScript)
     const replay = evalScript(redis, replayScript)
     const readRetained = evalScript(redis, retainedScript)
@@ -309,6 +318,6 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
 
 /** The `EventStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
 export const layer = (options: Options = {}): Layer.Layer<EventStore, never, Redis.Redis> => {
-  checkOptions(options)
+  checkOptions("RedisEventStore.layer", options)
   return Layer.effect(EventStore, make(options))
 }

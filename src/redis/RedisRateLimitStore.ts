@@ -165,6 +165,6 @@ export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, 
 
 /** The `RateLimitStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
 export const layer = (options: Options = {}): Layer.Layer<RateLimitStore, never, Redis.Redis> => {
-  checkStoreOptions("RateLimitStore", options)
+  checkStoreOptions("RedisRateLimitStore.layer", options)
   return Layer.effect(RateLimitStore, make(options))
 }

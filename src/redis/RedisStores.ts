@@ -59,7 +59,7 @@ import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
 import type { TaskStore } from "../tasks/TaskStore.ts"
 import type { EventStore } from "../transport/http/EventStore.ts"
-import { checkMillis, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, type StoreOptions } from "./internal/store.ts"
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
@@ -108,7 +108,17 @@ export type NodeRedisOptions = NonNullable<Parameters<typeof NodeRedis.layer>[0]
  * wraps). No dependency on `redis` or `@effect/platform-node`. An option out of range is a
  * `RangeError` naming it, thrown here.
  */
-export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> => {
+export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> =>
+  stores("RedisStores.layerStores", options)
+
+/**
+ * The stores, their options checked first as `who`'s (a nested one named with its prefix:
+ * `events.maxEventsPerStream`), not as the store's that gets it.
+ */
+const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never, Redis.Redis> => {
+  checkStoreOptions(who, options)
+  RedisEventStore.checkOptions(who, options.events, "events.")
+  RedisTaskStore.checkOptions(who, options.tasks, "tasks.")
   const common: StoreOptions = { prefix: options.prefix, timeoutMillis: options.timeoutMillis }
   return Layer.mergeAll(
     RedisRateLimitStore.layer(common),
@@ -126,8 +136,8 @@ export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, ne
  */
 export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> => {
   // `NaN` gave up on every connect after a second ("no answer within NaN ms"), 0 at once.
-  checkMillis("RedisStores", "connectTimeoutMillis", options.connectTimeoutMillis)
-  return layerStores(options).pipe(Layer.provideMerge(client(options)))
+  checkMillis("RedisStores.layer", "connectTimeoutMillis", options.connectTimeoutMillis)
+  return stores("RedisStores.layer", options).pipe(Layer.provideMerge(client(options)))
 }
 
 /** The node-redis client as the `Redis` service, `redis` loaded on first use. */

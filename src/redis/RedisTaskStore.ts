@@ -744,18 +744,22 @@ const keptInputsBatch = 500
 /**
  * Refuses an option out of range with a `RangeError` naming it: the in-memory store's
  * (`checkMemoryOptions`), `timeoutMillis`, and `recheckMillis` (`NaN` or 0 made the re-reads a loop
- * that never waits: a process's CPU spent reading Redis, or spinning, for ever).
+ * that never waits: a process's CPU spent reading Redis, or spinning, for ever). `who` names what
+ * took them, `prefix` goes before each name (`tasks.` under `RedisStores`).
+ *
+ * @internal
  */
-const checkOptions = (options: Options): void => {
-  checkStoreOptions("TaskStore", options)
-  checkMemoryOptions(options, "TaskStore")
-  checkMillis("TaskStore", "recheckMillis", options.recheckMillis)
+export const checkOptions = (who: string, options: Options | undefined, prefix = ""): void => {
+  if (options === undefined) return
+  checkStoreOptions(who, options, prefix)
+  checkMemoryOptions(options, who, prefix)
+  checkMillis(who, `${prefix}recheckMillis`, options.recheckMillis)
 }
 
 /** Builds the store on the `Redis` service (a `RangeError`, as a defect, for an option out of range). */
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
   Effect.gen(function*() {
-    checkOptions(options)
+    checkOptions("RedisTaskStore.make", options)
     const redis = yield* Redis.Redis
     const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
     const maxTasks = options.maxTasks ?? 10_000
@@ -1310,6 +1314,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
 
 /** The `TaskStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
 export const layer = (options: Options = {}): Layer.Layer<TaskStore, never, Redis.Redis> => {
-  checkOptions(options)
+  checkOptions("RedisTaskStore.layer", options)
   return Layer.effect(TaskStore, make(options))
 }

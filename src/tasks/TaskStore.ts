@@ -331,11 +331,12 @@ export interface MemoryOptions {
  * false with every count: it lifted the limit, and a TTL of `NaN` kept tasks forever; a TTL of 0
  * made every task expired on creation. The three task limits are integers ≥ 1 or `Infinity`; the
  * TTLs (but `minTtlMillis`, ≥ 0) and the reap interval numbers > 0 (`maxTtlMillis` and
- * `defaultTtlMillis` may be `Infinity`); the poll interval a finite number ≥ 0.
+ * `defaultTtlMillis` may be `Infinity`); the poll interval a finite number ≥ 0. `prefix` goes
+ * before each name in the message (`tasks.` for options nested under `tasks`).
  *
  * @since 0.2.0
  */
-export const checkMemoryOptions = (options: MemoryOptions, who: string): void =>
+export const checkMemoryOptions = (options: MemoryOptions, who: string, prefix = ""): void =>
   NumericOptions.checkAll(who, options, {
     maxTasks: NumericOptions.limit(1),
     maxTasksPerOwner: NumericOptions.limit(1),
@@ -345,7 +346,7 @@ export const checkMemoryOptions = (options: MemoryOptions, who: string): void =>
     minTtlMillis: NumericOptions.finiteMillisOrZero,
     pollIntervalMillis: NumericOptions.finiteMillisOrZero,
     reapIntervalMillis: NumericOptions.finiteMillis
-  })
+  }, prefix)
 
 // ---------------------------------------------------------------------------
 // In memory

@@ -14,28 +14,32 @@ describe("Redis store options out of range", () => {
   // re-reads a loop that never waits, and `connectTimeoutMillis` of NaN failed every connect after
   // a second ("no answer within NaN ms"), 0 at once.
   it("are refused when made, with a RangeError naming the option", () => {
+    // Named by the function they were given to, a nested one with its prefix (failed before: a
+    // store's own name, unprefixed, "EventStore: maxEventsPerStream" for `events` of
+    // `RedisStores.layer`, "RateLimitStore: timeoutMillis" for its `timeoutMillis`).
     const bad: ReadonlyArray<[string, RedisStores.Options]> = [
-      ["TaskStore: recheckMillis", { url, tasks: { recheckMillis: Number.NaN } }],
-      ["TaskStore: recheckMillis", { url, tasks: { recheckMillis: 0 } }],
-      ["TaskStore: recheckMillis", { url, tasks: { recheckMillis: -5 } }],
-      ["TaskStore: recheckMillis", { url, tasks: { recheckMillis: Number.POSITIVE_INFINITY } }],
-      ["TaskStore: maxTasksPerOwner", { url, tasks: { maxTasksPerOwner: Number.NaN } }],
-      ["RateLimitStore: timeoutMillis", { url, timeoutMillis: Number.NaN }],
-      ["RateLimitStore: timeoutMillis", { url, timeoutMillis: 0 }],
-      ["EventStore: maxEventsPerStream", { url, events: { maxEventsPerStream: Number.NaN } }],
-      ["EventStore: ttlMillis", { url, events: { ttlMillis: 0 } }],
-      ["RedisStores: connectTimeoutMillis", { url, connectTimeoutMillis: Number.NaN }],
-      ["RedisStores: connectTimeoutMillis", { url, connectTimeoutMillis: 0 }]
+      ["tasks.recheckMillis", { url, tasks: { recheckMillis: Number.NaN } }],
+      ["tasks.recheckMillis", { url, tasks: { recheckMillis: 0 } }],
+      ["tasks.recheckMillis", { url, tasks: { recheckMillis: -5 } }],
+      ["tasks.recheckMillis", { url, tasks: { recheckMillis: Number.POSITIVE_INFINITY } }],
+      ["tasks.maxTasksPerOwner", { url, tasks: { maxTasksPerOwner: Number.NaN } }],
+      ["timeoutMillis", { url, timeoutMillis: Number.NaN }],
+      ["timeoutMillis", { url, timeoutMillis: 0 }],
+      ["events.maxEventsPerStream", { url, events: { maxEventsPerStream: Number.NaN } }],
+      ["events.maxEventsPerStream", { url, events: { maxEventsPerStream: Number.POSITIVE_INFINITY } }],
+      ["events.ttlMillis", { url, events: { ttlMillis: 0 } }],
+      ["connectTimeoutMillis", { url, connectTimeoutMillis: Number.NaN }],
+      ["connectTimeoutMillis", { url, connectTimeoutMillis: 0 }]
     ]
-    for (const [message, options] of bad) {
-      assert.throws(() => RedisStores.layer(options), RangeError, `${message} must be`, JSON.stringify(options))
-      if (message.startsWith("RedisStores")) continue
-      assert.throws(() => RedisStores.layerStores(options), RangeError, `${message} must be`, JSON.stringify(options))
+    for (const [name, options] of bad) {
+      assert.throws(() => RedisStores.layer(options), RangeError, `RedisStores.layer: ${name} must be`, JSON.stringify(options))
+      if (name === "connectTimeoutMillis") continue
+      assert.throws(() => RedisStores.layerStores(options), RangeError, `RedisStores.layerStores: ${name} must be`, JSON.stringify(options))
     }
-    assert.throws(() => RedisTaskStore.layer({ recheckMillis: Number.NaN }), RangeError, "TaskStore: recheckMillis must be")
-    assert.throws(() => RedisEventStore.layer({ maxStreamsPerSession: 0 }), RangeError, "EventStore: maxStreamsPerSession must be")
-    assert.throws(() => RedisCacheStore.layer({ timeoutMillis: -1 }), RangeError, "CacheStore: timeoutMillis must be")
-    assert.throws(() => RedisRateLimitStore.layer({ timeoutMillis: Number.NaN }), RangeError, "RateLimitStore: timeoutMillis must be")
+    assert.throws(() => RedisTaskStore.layer({ recheckMillis: Number.NaN }), RangeError, "RedisTaskStore.layer: recheckMillis must be")
+    assert.throws(() => RedisEventStore.layer({ maxStreamsPerSession: 0 }), RangeError, "RedisEventStore.layer: maxStreamsPerSession must be")
+    assert.throws(() => RedisCacheStore.layer({ timeoutMillis: -1 }), RangeError, "RedisCacheStore.layer: timeoutMillis must be")
+    assert.throws(() => RedisRateLimitStore.layer({ timeoutMillis: Number.NaN }), RangeError, "RedisRateLimitStore.layer: timeoutMillis must be")
     // What the options document stays allowed.
     assert.doesNotThrow(() =>
       RedisStores.layer({

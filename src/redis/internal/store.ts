@@ -92,20 +92,22 @@ export const evalScript = <Config extends { readonly params: ReadonlyArray<unkno
  * `NaN` or 0 would be a bound of nothing (or, for an interval, a loop that never waits), and past
  * a Node timer's longest (`NumericOptions.maxTimerMillis`) it fires at once. `undefined` (the default) passes.
  */
-export const checkMillis = (store: string, name: string, value: number | undefined): void =>
-  NumericOptions.check(store, name, value, NumericOptions.timerMillis)
+export const checkMillis = (who: string, name: string, value: number | undefined): void =>
+  NumericOptions.check(who, name, value, NumericOptions.timerMillis)
 
 /**
  * Refuses options every store takes that are out of range (`timeoutMillis`), with a `RangeError`
- * naming the option: what each store's `layer` calls, so that a bad value is refused when the
+ * naming the option and `who` took it (`RedisCacheStore.layer`; `prefix` before the name of a
+ * nested option): what each store's `layer` calls, so that a bad value is refused when the
  * Layer is made, not when it is built.
  */
-export const checkStoreOptions = (store: string, options: StoreOptions = {}): void =>
-  checkMillis(store, "timeoutMillis", options.timeoutMillis)
+export const checkStoreOptions = (who: string, options: StoreOptions = {}, prefix = ""): void =>
+  checkMillis(who, `${prefix}timeoutMillis`, options.timeoutMillis)
 
 /** Reads the options: the full key prefix of a store and a function that runs its Redis calls. */
 export const resolve = (store: string, part: string, options: StoreOptions = {}) => {
-  checkStoreOptions(store, options)
+  // Named by the function that takes them: `RedisCacheStore.make` for the `CacheStore`.
+  checkStoreOptions(`Redis${store}.make`, options)
   const timeoutMillis = options.timeoutMillis ?? defaultTimeoutMillis
   const timedOut = (operation: string) => () =>
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })
