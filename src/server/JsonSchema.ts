@@ -11,7 +11,9 @@
  *   checks and annotations of the field are kept (Effect drops them on that path).
  * - `Schema.Int` is `{ type: "integer" }`, without the ±`Number.MAX_SAFE_INTEGER` bounds.
  * - `Schema.optional(X)` / `Schema.optionalKey(X)` fields are absent from `required` and never
- *   nullable (Effect's JSON codec would accept `null` for `optional`); only `Schema.NullOr` is.
+ *   nullable (Effect's JSON codec would accept `null` for `optional`); only `Schema.NullOr` is. In
+ *   an output schema, an array's `Schema.optional(X)` element (of a tuple, or its rest) is
+ *   nullable: a tool's `undefined` there is sent as `null`, an array having no holes.
  * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` (Effect halves `n`,
  *   because it counts UTF-16 code units and JSON Schema counts code points); `isPattern` gives
  *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`), its
@@ -347,10 +349,15 @@ const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<SchemaAST.AS
 const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
   const override = overrideCheck(use)
   const memo = new Map<SchemaAST.AST, SchemaAST.AST>()
+  const elementMemo = new Map<SchemaAST.AST, SchemaAST.AST>()
   const checksOf = (ast: SchemaAST.AST) =>
     ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
-  const go = (ast: SchemaAST.AST): SchemaAST.AST => {
-    const cached = memo.get(ast)
+  // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as null
+  // (see `outputCodec`: left out, one before a present element would be a hole): it stays nullable.
+  const asElement = (ast: SchemaAST.AST): SchemaAST.AST => go(ast, use === "output")
+  const go = (ast: SchemaAST.AST, nullable = false): SchemaAST.AST => {
+    const memo_ = nullable ? elementMemo : memo
+    const cached = memo_.get(ast)
     if (cached !== undefined) return cached
     let out: SchemaAST.AST
     switch (ast._tag) {
@@ -386,8 +393,8 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         break
       }
       case "Arrays": {
-        const elements = SchemaAST.mapOrSame(ast.elements, go)
-        const rest = SchemaAST.mapOrSame(ast.rest, go)
+        const elements = SchemaAST.mapOrSame(ast.elements, asElement)
+        const rest = SchemaAST.mapOrSame(ast.rest, asElement)
         const checks = checksOf(ast)
         out = elements === ast.elements && rest === ast.rest && checks === ast.checks
           ? ast
@@ -405,11 +412,11 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
       }
       case "Union": {
         // An optional member is absent, not `undefined`: the JSON codec would offer `null` for it.
-        const members = SchemaAST.isOptional(ast) && ast.types.some(SchemaAST.isUndefined) &&
+        const members = SchemaAST.isOptional(ast) && !nullable && ast.types.some(SchemaAST.isUndefined) &&
             !ast.types.every(SchemaAST.isUndefined)
           ? ast.types.filter((type) => !SchemaAST.isUndefined(type))
           : ast.types
-        const types = SchemaAST.mapOrSame(members, go)
+        const types = SchemaAST.mapOrSame(members, (member) => go(member))
         const checks = checksOf(ast)
         out = types === ast.types && checks === ast.checks
           ? ast
@@ -425,7 +432,7 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         break
       }
       case "Suspend": {
-        out = new SchemaAST.Suspend(() => go(ast.thunk()), ast.annotations, ast.checks, ast.encoding, ast.context)
+        out = new SchemaAST.Suspend(() => go(ast.thunk(), nullable), ast.annotations, ast.checks, ast.encoding, ast.context)
         break
       }
       default: {
@@ -433,7 +440,7 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         out = checks === ast.checks ? ast : copyNode(ast, { checks })
       }
     }
-    memo.set(ast, out)
+    memo_.set(ast, out)
     return out
   }
   return go(SchemaAST.toEncoded(root))

@@ -4,10 +4,14 @@
  * `structuredContent` against that schema and refuse the whole call (-32602) when it does not
  * match, so the two must agree where Effect's JSON codec and the advertised schema differ:
  *
- * - an optional member (`Schema.optional(X)`) holding `undefined` is left out, as the schema,
- *   which lists it as neither required nor nullable, says (the JSON codec writes `null`);
+ * - an optional property (`Schema.optional(X)`) holding `undefined` is left out, as the schema,
+ *   which lists it as neither required nor nullable, says (the JSON codec writes `null`); an
+ *   array's optional element (a tuple's, or `Schema.Array(Schema.optional(X))`'s) stays `null`,
+ *   which its schema allows: left out, one before a present element would leave a hole;
  * - a `Schema.Number` that is not finite fails the encoding (a masked tool error, logged), as
  *   the schema says `{ type: "number" }` (the JSON codec writes `"NaN"` or `"Infinity"`).
+ *
+ * Both hold inside declarations too (`Option`, `ReadonlyMap`, ...), through their type parameters.
  *
  * Built once per tool, at its first success.
  *
@@ -48,21 +52,25 @@ const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<SchemaAST.AS
 
 /**
  * Rewrites the encoded end of every node (where the JSON codec is derived): numbers finite,
- * optional members' `undefined` missing. Recursion goes through `Suspend` lazily; the memo keeps
- * shared and recursive nodes shared. Declarations (`Option`, ...) are left as they are: their JSON
- * forms are built by their own links.
+ * optional properties' `undefined` missing. Recursion goes through `Suspend` lazily; the memos keep
+ * shared and recursive nodes shared. A declaration's (`Option`, ...) type parameters are rewritten:
+ * they encode its members, and its JSON form is built from their encoded sides.
  */
 const asAdvertised = (root: SchemaAST.AST): SchemaAST.AST => {
   const memo = new Map<SchemaAST.AST, SchemaAST.AST>()
+  const elementMemo = new Map<SchemaAST.AST, SchemaAST.AST>()
   let missing: SchemaAST.AST | undefined
-  const go = (ast: SchemaAST.AST): SchemaAST.AST => {
-    const cached = memo.get(ast)
+  const asElement = (ast: SchemaAST.AST): SchemaAST.AST => go(ast, true)
+  // `element`: the node is an array's element (of a tuple or its rest), where `undefined` stays null.
+  const go = (ast: SchemaAST.AST, element = false): SchemaAST.AST => {
+    const memo_ = element ? elementMemo : memo
+    const cached = memo_.get(ast)
     if (cached !== undefined) return cached
     let out: SchemaAST.AST = ast
     if (ast.encoding !== undefined) {
       const links = ast.encoding
       const last = links[links.length - 1]!
-      const to = go(last.to)
+      const to = go(last.to, element)
       if (to !== last.to) {
         out = copyNode(ast, {
           encoding: [...links.slice(0, -1), new SchemaAST.Link(to, last.transformation)] as unknown as SchemaAST.Encoding
@@ -97,16 +105,17 @@ const asAdvertised = (root: SchemaAST.AST): SchemaAST.AST => {
           break
         }
         case "Arrays": {
-          const elements = SchemaAST.mapOrSame(ast.elements, go)
-          const rest = SchemaAST.mapOrSame(ast.rest, go)
+          const elements = SchemaAST.mapOrSame(ast.elements, asElement)
+          const rest = SchemaAST.mapOrSame(ast.rest, asElement)
           if (elements !== ast.elements || rest !== ast.rest) {
             out = new SchemaAST.Arrays(ast.isMutable, elements, rest, ast.annotations, ast.checks, undefined, ast.context, ast.encodingChecks)
           }
           break
         }
         case "Union": {
-          // An optional member (a property, a tuple's element) that is `undefined` is absent.
-          const optional = SchemaAST.isOptional(ast)
+          // An optional property that is `undefined` is absent. An array's optional element stays
+          // null (as the outputSchema says): left out, one before a present element would be a hole.
+          const optional = SchemaAST.isOptional(ast) && !element
           const types = SchemaAST.mapOrSame(ast.types, (member) =>
             optional && SchemaAST.isUndefined(member) && member.encoding === undefined
               ? (missing ??= undefinedAsMissing())
@@ -116,13 +125,31 @@ const asAdvertised = (root: SchemaAST.AST): SchemaAST.AST => {
           }
           break
         }
+        case "Declaration": {
+          // `Option`, `ReadonlyMap`, ...: their members are encoded by the type parameters (the
+          // declaration's JSON form is built from their encoded sides), so the rules hold in them too.
+          const typeParameters = SchemaAST.mapOrSame(ast.typeParameters, (typeParameter) => go(typeParameter))
+          if (typeParameters !== ast.typeParameters) {
+            out = new SchemaAST.Declaration(
+              typeParameters,
+              ast.run,
+              ast.annotations,
+              ast.checks,
+              undefined,
+              ast.context,
+              ast.encodingChecks,
+              ast.encodingRun
+            )
+          }
+          break
+        }
         case "Suspend": {
-          out = new SchemaAST.Suspend(() => go(ast.thunk()), ast.annotations, ast.checks, undefined, ast.context)
+          out = new SchemaAST.Suspend(() => go(ast.thunk(), element), ast.annotations, ast.checks, undefined, ast.context)
           break
         }
       }
     }
-    memo.set(ast, out)
+    memo_.set(ast, out)
     return out
   }
   return go(root)
