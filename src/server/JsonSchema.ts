@@ -17,8 +17,9 @@
  * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` (Effect halves `n`,
  *   because it counts UTF-16 code units and JSON Schema counts code points); `isPattern` gives
  *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`), its
- *   needless escapes dropped (`\-` is `-`: clients compile patterns as Unicode RegExps), or none
- *   when it still is not a valid Unicode RegExp.
+ *   needless escapes dropped (`\-` is `-`, `\p` is `p`: clients compile patterns as Unicode
+ *   RegExps), or none when it still is not a valid Unicode RegExp or holds characters outside the
+ *   BMP (on strings with such characters, `.` and negations still count code points, not units).
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
@@ -309,18 +310,34 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
  * own for raw JSON Schemas, compile them with `u`), where an identity escape of a character that
  * needs none (`\-` outside a class, `\'`, `\@`, ...) is a syntax error: a tool whose schema held
  * `^\d{3}\-\d{4}$` made the SDK v1 client's `tools/list` throw, and the SDK v2 client refuse
- * its calls. Such escapes are dropped (they match the character itself); `undefined` when the
- * pattern still does not compile.
+ * its calls. Such escapes are dropped (they match the character itself), also of letters, where
+ * `u` gives some a meaning (`\p{L}` is `p{L}` without it, any letter with it); `undefined` when
+ * the pattern still does not compile, or holds characters outside the BMP. On strings without such
+ * characters the pattern means what the RegExp does; on strings with them, `.`, `\S`, `[^...]`
+ * and the like count code points, not code units, a difference no rewriting removes.
  */
 const asUnicodePattern = (source: string): string | undefined => {
+  // Without `u`, `\k` is a backreference only in a pattern with named groups.
+  const namedGroups = /\(\?<[^=!]/.test(source)
   let out = ""
   let inClass = false
   for (let i = 0; i < source.length; i++) {
     const char = source[i]!
     if (char === "\\" && i + 1 < source.length) {
       const next = source[++i]!
-      // Kept: escapes with a meaning (letters, digits), of syntax characters, and `\-` in a class.
-      const needed = /[A-Za-z0-9^$\\.*+?()[\]{}|/]/.test(next) || (next === "-" && inClass)
+      const rest = source.slice(i + 1)
+      // `\cX` with a letter is a control character; else it is a backslash and a `c` (or, in a
+      // class, something else again): no pattern.
+      if (next === "c" && !/^[A-Za-z]/.test(rest)) return undefined
+      // Kept: escapes with a meaning (`\d`, `\x41`, `\u0041`, `\k<name>` where groups have names,
+      // digits: the Unicode compile refuses what differs), of syntax characters, `\-` in a class.
+      // Any other letter is an identity escape, the letter itself, as `\p` and `\P` are (Unicode
+      // property escapes with `u`) and `\u` not followed by four hex digits (`\u{41}` is 41 `u`s).
+      const needed = /[bBdDsSwWfnrtvc0-9^$\\.*+?()[\]{}|/]/.test(next) ||
+        (next === "-" && inClass) ||
+        (next === "x" && /^[0-9A-Fa-f]{2}/.test(rest)) ||
+        (next === "u" && /^[0-9A-Fa-f]{4}/.test(rest)) ||
+        (next === "k" && namedGroups)
       out += needed ? `\\${next}` : next
       continue
     }
@@ -328,6 +345,9 @@ const asUnicodePattern = (source: string): string | undefined => {
     else if (char === "]" && inClass) inClass = false
     out += char
   }
+  // A character outside the BMP is two code units without `u`, one with it (`[😀]`, `😀+`,
+  // `\uD83D\uDE00` match differently): no pattern.
+  if (/[\uD800-\uDFFF]|\\u[Dd][89A-Fa-f]/.test(out)) return undefined
   try {
     new RegExp(out, "u")
     return out

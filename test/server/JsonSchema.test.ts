@@ -140,6 +140,35 @@ describe("JsonSchema.toolInputSchema", () => {
     assert.isTrue(new RegExp(source.range.pattern, "u").test("a-z.]@'x/"))
   })
 
+  it("gives a pattern that means what the RegExp without the u flag does, or none", () => {
+    // Without `u`, `\p` and `\u` not followed by four hex digits are the letters themselves: with
+    // it, `\p{L}` is any letter and `\u{3}` is U+0003. Before, both were kept as they were.
+    // (Sources as strings: TypeScript and biome read regular expression literals as if with `u`.)
+    const cases: ReadonlyArray<readonly [string, string | undefined, ReadonlyArray<string>]> = [
+      [String.raw`^[\p{L}]+$`, "^[p{L}]+$", ["p{L}", "a", "é"]],
+      [String.raw`^\u{3}$`, "^u{3}$", ["uuu", "\u0003", "u"]],
+      [String.raw`^\x4g\e$`, "^x4ge$", ["x4ge", "\u0004ge"]],
+      [String.raw`^\k<a>$`, "^k<a>$", ["k<a>", "k"]],
+      [String.raw`^(?<a>x)\k<a>$`, String.raw`^(?<a>x)\k<a>$`, ["xx", "xk<a>"]],
+      [String.raw`^\cA\u0041$`, String.raw`^\cA\u0041$`, ["\u0001A", "cA"]],
+      // `{L}` with `u` is a syntax error; `\c1` is a backslash, a c and a 1 without it.
+      [String.raw`^\p{L}$`, undefined, []],
+      [String.raw`^\c1$`, undefined, []],
+      // Characters outside the BMP are two code units without `u`, one with it.
+      ["^😀+$", undefined, []],
+      [String.raw`^\uD83D\uDE00$`, undefined, []]
+    ]
+    for (const [source, expected, samples] of cases) {
+      const regExp = new RegExp(source)
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      const pattern = (JsonSchema.toolInputSchema(schema) as any).properties.s.pattern
+      assert.strictEqual(pattern, expected, source)
+      if (pattern === undefined) continue
+      const unicode = new RegExp(pattern, "u")
+      for (const sample of samples) assert.strictEqual(unicode.test(sample), regExp.test(sample), `${source} on ${sample}`)
+    }
+  })
+
   it("emits Literals as a string enum, nested structs inline and arrays with items", () => {
     const schema = Schema.Struct({
       status: Schema.Literals(["open", "closed"]),

@@ -83,6 +83,13 @@ const Phone = McpServer.tool({
   handler: ({ phone }) => Effect.succeed({ phone })
 })
 
+// Without the u flag `\u{2}` is "uu"; with it (as the clients compile patterns), U+0002.
+const Twice = McpServer.tool({
+  name: "twice",
+  success: Schema.Struct({ us: Schema.String.check(Schema.isPattern(new RegExp(String.raw`^\u{2}$`))) }),
+  handler: () => Effect.succeed({ us: "uu" })
+})
+
 const Price = McpServer.tool({
   name: "price",
   parameters: { cents: Schema.Int },
@@ -96,7 +103,7 @@ const Prices = McpServer.tool({
   handler: () => Effect.succeed([0.3, 0.7])
 })
 
-const tools = Layer.mergeAll(Optional, Inside, OptionNotFinite, Given, NotFinite, Wrapped, Phone, Price, Prices)
+const tools = Layer.mergeAll(Optional, Inside, OptionNotFinite, Given, NotFinite, Wrapped, Phone, Twice, Price, Prices)
 
 describe("Tool results match their outputSchema", () => {
   for (const way of fourWays) {
@@ -140,6 +147,11 @@ describe("Tool results match their outputSchema", () => {
         assert.deepStrictEqual(tool.outputSchema.properties.phone, { type: "string", pattern: "^\\d{3}-\\d{4}$" })
         const result = yield* Effect.promise(() => client.callTool("phone", { phone: "123-4567" }))
         assert.deepStrictEqual(result.structuredContent, { phone: "123-4567" })
+        // Fails before: the pattern was `^\u{2}$`, U+0002 for the clients, which refused the call.
+        const twice = yield* Effect.promise(() => client.callTool("twice"))
+        assert.deepStrictEqual(twice.structuredContent, { us: "uu" })
+        const tool2 = listed.tools.find((tool: { name: string }) => tool.name === "twice")
+        assert.deepStrictEqual(tool2.outputSchema.properties.us, { type: "string", pattern: "^u{2}$" })
       }), 30_000)
 
     it.live(`${way.name}: a multiple of a fraction the server accepts is one the clients accept`, () =>
