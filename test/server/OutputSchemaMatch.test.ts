@@ -86,6 +86,7 @@ const Phone = McpServer.tool({
 // Without the u flag `\u{2}` is "uu"; with it (as the clients compile patterns), U+0002.
 const Twice = McpServer.tool({
   name: "twice",
+  // biome-ignore lint/complexity/useRegexLiterals: TypeScript reads the literal as if with the u flag
   success: Schema.Struct({ us: Schema.String.check(Schema.isPattern(new RegExp(String.raw`^\u{2}$`))) }),
   handler: () => Effect.succeed({ us: "uu" })
 })
