@@ -347,5 +347,25 @@ describe("Telemetry and the semantic conventions", () => {
       assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { ...endpoint, OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_HEADERS: "x" }))
       assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { OTEL_EXPORTER_OTLP_HEADERS: "x" }))
     })
+
+    it("an OTEL_EXPORTER_OTLP_ENDPOINT that is not an http(s) URL is a TelemetryConfigError (the exporter failed every export silently)", () => {
+      for (const value of ["127.0.0.1:4318", "collector:4318", "not a url", "ftp://collector"]) {
+        let thrown: unknown
+        try {
+          Telemetry.fromEnvironment("svc", { OTEL_EXPORTER_OTLP_ENDPOINT: value })
+        } catch (error) {
+          thrown = error
+        }
+        assert.instanceOf(thrown, Telemetry.TelemetryConfigError, value)
+        const error = thrown as Telemetry.TelemetryConfigError
+        assert.strictEqual(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT")
+        assert.strictEqual(error.message, `OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL (OTLP/HTTP), got ${JSON.stringify(value)}`)
+        // Given in code, the same mistake throws too, naming the option.
+        assert.throws(() => Telemetry.otlp({ url: value, serviceName: "svc" }), /Telemetry\.otlp: url must be an http:\/\/ or https:\/\/ URL/)
+      }
+      assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { OTEL_EXPORTER_OTLP_ENDPOINT: "https://collector.example:4318/" }))
+      // Disabled, the endpoint is not read.
+      assert.doesNotThrow(() => Telemetry.fromEnvironment("svc", { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318", OTEL_SDK_DISABLED: "true" }))
+    })
   })
 })

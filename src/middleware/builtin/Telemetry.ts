@@ -346,8 +346,9 @@ const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => 
 export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.middleware(middleware())
 
 /**
- * Exports traces and metrics over OTLP/HTTP (JSON) with Effect's exporter. `url` defaults to
- * `OTEL_EXPORTER_OTLP_ENDPOINT`; spans go to `<url>/v1/traces`, metrics to `<url>/v1/metrics`.
+ * Exports traces and metrics over OTLP/HTTP (JSON) with Effect's exporter. `url` (an http(s) URL:
+ * anything else throws) defaults to `OTEL_EXPORTER_OTLP_ENDPOINT`; spans go to `<url>/v1/traces`,
+ * metrics to `<url>/v1/metrics`.
  * Provide it to the program that serves (`Effect.provide`); pending data is flushed when it ends.
  *
  * @since 0.1.0
@@ -366,6 +367,11 @@ export const otlp = (options: {
 }): Layer.Layer<OtlpExporter.Flusher> => {
   const url = options.url ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
   if (url === undefined) throw new Error("Telemetry.otlp: no url and OTEL_EXPORTER_OTLP_ENDPOINT is not set")
+  if (options.url === undefined) OtelEnvironment.endpointUrl("OTEL_EXPORTER_OTLP_ENDPOINT", url)
+  else if (!OtelEnvironment.isHttpUrl(url)) {
+    // Effect's exporter would fail every export without a word.
+    throw new TypeError(`Telemetry.otlp: url must be an http:// or https:// URL (OTLP/HTTP), got ${JSON.stringify(url)}`)
+  }
   NumericOptions.check("Telemetry.otlp", "exportIntervalMillis", options.exportIntervalMillis, NumericOptions.finiteMillis)
   const interval = options.exportIntervalMillis ?? 1_000
   return Otlp.layerJson({
@@ -404,8 +410,8 @@ export { TelemetryConfigError } from "./internal/otelEnvironment.ts"
  * - `OTEL_RESOURCE_ATTRIBUTES` (the same format) are the resource's attributes.
  * - `OTEL_SDK_DISABLED=true` turns it all off, the endpoint set or not.
  *
- * A variable that does not parse (`OTEL_SDK_DISABLED=yes`, a pair without `=`, `%ZZ`) is a
- * {@link TelemetryConfigError} naming it, thrown here.
+ * A variable that does not parse (`OTEL_SDK_DISABLED=yes`, a pair without `=`, `%ZZ`, an endpoint
+ * that is not an http(s) URL) is a {@link TelemetryConfigError} naming it, thrown here.
  *
  * @since 0.1.0
  * @category layers
@@ -419,6 +425,7 @@ export const fromEnvironment = (
 } => {
   const url = OtelEnvironment.nonEmpty(environment, "OTEL_EXPORTER_OTLP_ENDPOINT")
   if (url === undefined || OtelEnvironment.sdkDisabled(environment)) return { components: Layer.empty, exporter: Layer.empty }
+  OtelEnvironment.endpointUrl("OTEL_EXPORTER_OTLP_ENDPOINT", url)
   const headers = OtelEnvironment.exportHeaders(environment)
   const resourceAttributes = OtelEnvironment.keyValues(environment, "OTEL_RESOURCE_ATTRIBUTES")
   const exporter = otlp({

@@ -1,7 +1,7 @@
 /**
  * The standard OpenTelemetry environment variables `Telemetry.fromEnvironment` honours, read and
- * checked: `OTEL_SDK_DISABLED`, `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS` and
- * `OTEL_RESOURCE_ATTRIBUTES`, in the formats the OpenTelemetry specification gives them.
+ * checked: `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SDK_DISABLED`, `OTEL_SERVICE_NAME`,
+ * `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES`, in the formats the OpenTelemetry specification gives them.
  *
  * @internal
  */
@@ -10,7 +10,7 @@ import * as Data from "effect/Data"
 /**
  * A standard OpenTelemetry variable read by `Telemetry.fromEnvironment` does not parse:
  * `OTEL_SDK_DISABLED=yes`, `OTEL_EXPORTER_OTLP_HEADERS=authorization` (no `=`), a value that is not
- * percent-encoded (`%ZZ`). Thrown by `fromEnvironment`, before anything is served; its message
+ * percent-encoded (`%ZZ`), an `OTEL_EXPORTER_OTLP_ENDPOINT` that is not an http(s) URL. Thrown by `fromEnvironment`, before anything is served; its message
  * names the variable and what is wrong with it, in one line. No stack: it is a mistake in the
  * configuration, not in code.
  *
@@ -55,6 +55,27 @@ export const sdkDisabled = (environment: Environment): boolean => {
 export const nonEmpty = (environment: Environment, variable: string): string | undefined => {
   const value = environment[variable]?.trim()
   return value === undefined || value === "" ? undefined : value
+}
+
+/** Whether `value` is an absolute `http:` or `https:` URL. */
+export const isHttpUrl = (value: string): boolean => {
+  const url = URL.parse(value)
+  return url !== null && (url.protocol === "http:" || url.protocol === "https:")
+}
+
+/**
+ * The endpoint's base URL, checked: an absolute `http:` or `https:` URL. Effect's exporter takes
+ * any string and fails every export without a word, so an endpoint without its scheme
+ * (`127.0.0.1:4318`, `collector:4318`) would have exported nothing, silently.
+ */
+export const endpointUrl = (variable: string, value: string): string => {
+  if (!isHttpUrl(value)) {
+    throw new TelemetryConfigError({
+      variable,
+      problem: `must be an http:// or https:// URL (OTLP/HTTP), got ${JSON.stringify(value)}`
+    })
+  }
+  return value
 }
 
 /**
