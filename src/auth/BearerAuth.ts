@@ -121,6 +121,19 @@ export interface Config {
 }
 
 /**
+ * An option that must be an absolute http(s) URL, checked when the verifier or config is made: an
+ * unset environment variable (`""`) or a URL without its scheme made `new URL` throw a bare
+ * "Invalid URL" naming no option, or (an introspection `url`) was taken and every token was 503.
+ */
+const httpUrl = (where: string, option: string, value: string): URL => {
+  const url = typeof value === "string" ? URL.parse(value) : null
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(`${where}: ${option} must be an http:// or https:// URL, got ${JSON.stringify(value)}`)
+  }
+  return url
+}
+
+/**
  * Builds the transport's authentication settings and the metadata document from them.
  *
  * @since 0.1.0
@@ -135,7 +148,7 @@ export const config = (options: {
   /** Further metadata fields (`resource_name`, `resource_documentation`, ...). */
   readonly metadata?: { readonly [key: string]: unknown } | undefined
 }): Config => {
-  const resource = new URL(options.resource)
+  const resource = httpUrl("BearerAuth.config", "resource", options.resource)
   const requiredScopes = options.requiredScopes ?? []
   const scopesSupported = options.scopesSupported ?? (requiredScopes.length > 0 ? requiredScopes : undefined)
   const base = "/.well-known/oauth-protected-resource"
@@ -229,13 +242,14 @@ export const jwt = (options: JwtOptions): Verifier => {
   if (algorithms.some((algorithm) => algorithm.toLowerCase() === "none")) {
     throw new Error("BearerAuth.jwt: the algorithm none cannot be accepted")
   }
+  const jwksUrl = options.jwksUrl === undefined ? undefined : httpUrl("BearerAuth.jwt", "jwksUrl", options.jwksUrl)
   const key = options.key
   let getKey: JWTVerifyGetKey
   // When the last fetch of the JWKS failed (see `fetchAfterCooldown`); never set without a JWKS URL.
   const lastFailure = { at: Number.NEGATIVE_INFINITY }
-  if (options.jwksUrl !== undefined) {
+  if (jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-    getKey = createRemoteJWKSet(new URL(options.jwksUrl), {
+    getKey = createRemoteJWKSet(jwksUrl, {
       cacheMaxAge,
       cooldownDuration: refetchCooldownMillis,
       [customFetch]: fetchAfterCooldown(lastFailure)
@@ -400,6 +414,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   if (options.audience !== false && (typeof options.audience !== "string" || options.audience.length === 0)) {
     throw new Error("BearerAuth.introspection: audience is required (this resource), or false to skip the check")
   }
+  httpUrl("BearerAuth.introspection", "url", options.url)
   // A cache age of `NaN` cached nothing (every answer expired as kept) and a bound of `NaN` none
   // (every answer kept: a flood of made-up tokens grew the cache without end); a timeout of
   // `NaN`, 0 or less gave the endpoint no time (every token 503).

@@ -541,6 +541,21 @@ describe("token introspection (RFC 7662)", () => {
       assert.throws(() => BearerAuth.jwt({ jwksUrl: "http://x/jwks", issuer: "i", audience: undefined as never }), /audience/)
       assert.throws(() => BearerAuth.introspection({ url: "http://x", audience: "" }), /audience/)
     }))
+
+  it("a URL option that is not an http(s) URL is refused naming it (was: a bare \"Invalid URL\", or every token 503)", () => {
+    // An unset environment variable, a URL without its scheme, another scheme.
+    for (const value of ["", "auth.example.com/jwks.json", "file:///etc/jwks.json"]) {
+      const expected = `must be an http:// or https:// URL, got ${JSON.stringify(value)}`
+      assert.throws(() => BearerAuth.jwt({ jwksUrl: value, issuer: "i", audience: "a" }), TypeError, `BearerAuth.jwt: jwksUrl ${expected}`)
+      assert.throws(() => BearerAuth.introspection({ url: value, audience: "a" }), TypeError, `BearerAuth.introspection: url ${expected}`)
+      const verifier = BearerAuth.jwt({ jwksUrl: "https://auth.example.com/jwks.json", issuer: "i", audience: "a" })
+      assert.throws(
+        () => BearerAuth.config({ verifier, resource: value, authorizationServers: ["https://auth.example.com"] }),
+        TypeError,
+        `BearerAuth.config: resource ${expected}`
+      )
+    }
+  })
 })
 
 describe("token introspection shared by concurrent requests", () => {
