@@ -83,6 +83,29 @@ describe("StreamableHttp.fromConfig", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/ready`)), { status: "ok" })
     }))
 
+  it.live("an option given as undefined in code is not given: the environment's value is kept (was: the default)", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      // As `fromConfig({ healthPath: flags.healthPath })` passes it when the flag is absent.
+      const fromFlags: { readonly healthPath?: `/${string}` | undefined; readonly path?: `/${string}` | undefined } = {
+        healthPath: undefined,
+        path: undefined
+      }
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, ...fromFlags })).pipe(
+          withEnvironment({ MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_PATH: "/rpc" })
+        )
+      )
+      assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/healthz`)), { status: "ok" })
+      const status = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/rpc`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+        }).then((r) => r.status))
+      assert.notStrictEqual(status, 404)
+    }))
+
   it.live("a variable that does not parse, or a limit that is not positive, stops the server, naming it", () =>
     Effect.gen(function*() {
       for (const [env, named] of [

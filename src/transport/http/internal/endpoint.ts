@@ -240,8 +240,12 @@ const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect
 export const serveFromConfig = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
-): Layer.Layer<never, never, R> =>
-  Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.serveOptions), (fromEnvironment) => serve(run, { ...fromEnvironment, ...options })))
+): Layer.Layer<never, never, R> => {
+  // An option given as `undefined` (`{ port: flags.port }` without the flag) is not given: spread
+  // as it is, it would have put the environment's value back to the default.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as ServeOptions
+  return Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.serveOptions), (fromEnvironment) => serve(run, { ...fromEnvironment, ...given })))
+}
 
 // ---------------------------------------------------------------------------
 // Requests
