@@ -129,7 +129,7 @@ export type RequestError =
  * The handler's error type: `failure`'s type when declared, else nothing of its own; plus the
  * {@link RequestError}s, and `ClientCapabilityMissing` (input the client cannot give: in MCP
  * 2026-07-28, where capabilities are the request's, it answers -32021 naming the capability; in a
- * 2025-era session it is a tool error).
+ * 2025-era session it is a tool error whose text is its message, naming the capability).
  */
 export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | RequestError | ClientCapabilityMissing
 
@@ -318,6 +318,14 @@ export const compile = <
         if (reason._tag !== "Fail") continue
         const encoded = encodeFailure(reason.error)
         if (encoded._tag === "Success") return Exit.succeed(failureResult(reason.error, encoded.value))
+      }
+    }
+    // A 2025-era session: input the client cannot give is every handler's failure (not the
+    // server's fault, nothing secret in it), a tool error saying which capability is missing.
+    // Masked as "internal error", neither the model nor the user could tell what was wrong.
+    for (const reason of cause.reasons) {
+      if (reason._tag === "Fail" && reason.error instanceof ClientCapabilityMissing) {
+        return Exit.succeed({ content: [{ type: "text", text: reason.error.message }], isError: true })
       }
     }
     return undeclared(name, cause, masking)

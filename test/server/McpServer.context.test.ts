@@ -71,6 +71,16 @@ const RegisterFragile = McpServer.tool({
     )
 })
 
+/** Lets `ClientCapabilityMissing` out, as a handler may (it is every handler's failure). */
+const RegisterUncaught = McpServer.tool({
+  name: "register-uncaught",
+  handler: () =>
+    McpContext.elicit("Who are you?", Person).pipe(
+      Effect.map((outcome) => outcome.action),
+      Effect.catch((error) => error._tag === "ClientCapabilityMissing" ? Effect.fail(error) : Effect.succeed(`other: ${error._tag}`))
+    )
+})
+
 const OpenUrl = McpServer.tool({
   name: "open-url",
   handler: () =>
@@ -131,7 +141,7 @@ const Greet = McpServer.tool({
     })
 })
 
-const All = Layer.mergeAll(Register, RegisterStrict, RegisterFragile, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
+const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
   Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
 )
 
@@ -212,6 +222,16 @@ describe("McpContext.elicit in a tool", () => {
       const { client, received } = yield* connect(server)
       const result = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
       assert.strictEqual(text(result), "missing capability: elicitation")
+      assert.isFalse(received.some((message) => message.method === "elicitation/create"))
+    }))
+
+  it.live("let out of the handler, ClientCapabilityMissing is a tool error saying which capability is missing (was: \"internal error\")", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { client, received } = yield* connect(server)
+      const result = yield* sdk(() => client.callTool({ name: "register-uncaught", arguments: {} }))
+      assert.isTrue(result.isError)
+      assert.strictEqual(text(result), `The client did not declare the "elicitation" capability needed for elicitation/create`)
       assert.isFalse(received.some((message) => message.method === "elicitation/create"))
     }))
 
