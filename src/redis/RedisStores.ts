@@ -25,7 +25,7 @@
  *   prefixes never see each other's keys. Replicas of one server (one `name` in the server's
  *   options) share one prefix; two servers of different names need one each. Given one by
  *   mistake, a task is still taken over only by a replica of its own server, but their task lists,
- *   limits and rate-limit budgets mix: a server that finds its prefix in use by a server of
+ *   limits and rate-limit budgets mix: a server with tasks that finds its prefix in use by one of
  *   another name logs a warning naming both (see `TaskStore.announce`).
  *
  * **Example** (The stores of a replicated server)

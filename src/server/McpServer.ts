@@ -292,8 +292,6 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         : Effect.provideService(tool.call(args, context), McpServer, service)
     }
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
-    // A store shared with servers of other names by mistake (one Redis prefix) is said so.
-    yield* TaskMachinery.watchSharing(options.name)
 
     const pageSize = options.pageSize
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */

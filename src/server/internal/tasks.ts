@@ -117,8 +117,8 @@ export { keysOf, type TaskKeys } from "./requestorKeys.ts"
 const announceEveryMillis = 60_000
 
 /**
- * On a store shared by replicas (`TaskStore.announce`: Redis, whether the server has tasks or
- * not), says at start, and then every minute, that the server `name` uses it, and warns (once per
+ * On a store shared by replicas (`TaskStore.announce`: Redis), for a server with tasks (one
+ * without carries none of this machinery: a bundler drops it), says at start, and then every minute, that the server `name` uses it, and warns (once per
  * name) of each server of another name that uses it too: servers given one Redis prefix by
  * mistake share their tasks (lists, limits), rate-limit budgets and stores, which no key tells
  * apart. Only the take-over of orphaned tasks is kept to their own server (`TaskSupervisor`'s
@@ -171,6 +171,8 @@ export const make = (
       return work === undefined ? undefined : { work, services }
     }
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server })
+    // A store shared with servers of other names by mistake (one Redis prefix) is said so.
+    if (server !== undefined) yield* watchSharing(server)
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
     const clientAddress = options.clientAddress ?? peerAddress
