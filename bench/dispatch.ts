@@ -33,7 +33,8 @@ const passThrough = McpServer.middleware(
 )
 const withMiddleware = await build(Layer.merge(components, passThrough))
 
-const context = { protocolVersion: "2025-11-25", requestId: 1 } as unknown as RequestContext
+// A session-held request (the server answers a stateless or 2026 request by the server as it is now).
+const context = { protocolVersion: "2025-11-25", requestId: 1, session: { stateless: false } } as unknown as RequestContext
 const request = { jsonrpc: "2.0" as const, id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hello" } } }
 const warmup = 200_000
 const calls = 2_000_000

@@ -42,7 +42,6 @@ import { observedBelow } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
-import { derived as derivedOptions } from "../session/internal/sessionOptions.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
@@ -422,8 +421,7 @@ export const make = (options: Options): LowLevelServer => {
     run: (transport, runOptions) =>
       ServerSession.run(
         dispatcher,
-        // Checked options stay checked: only functions and flags are added (see `derived`).
-        derivedOptions(runOptions, { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession }),
+        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
         transport.open
       )
   }

@@ -37,7 +37,7 @@ import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
-import { checkedSessionOptions, derived } from "../session/internal/sessionOptions.ts"
+import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -490,8 +490,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     }
 
     const run = <E>(transport: Transport<E>, runOptions?: LowLevelServer.RunOptions): Effect.Effect<void, E | TransportFailure> =>
-      // Checked options stay checked: only the hooks are added (see `derived`).
-      current().run(transport, derived(runOptions, {
+      current().run(transport, {
         ...runOptions,
         onOpen: (session) => {
           sessions.set(session, changeCount)
@@ -504,7 +503,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
         }
-      })).pipe(
+      }).pipe(
         Effect.provide(clientLogger),
         // Handlers and middleware find the server in every request (so registrations need not capture it).
         Effect.provideService(McpServer, service)

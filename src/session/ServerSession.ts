@@ -87,7 +87,7 @@ import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
 import { ClientRequestObserver, RequestContextImpl } from "./internal/requestContext.ts"
 import { Inflight, Scheduler } from "./internal/scheduler.ts"
-import { checkSessionStart } from "./internal/sessionOptions.ts"
+import { checkSessionOptions } from "./internal/sessionOptions.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 import { McpRequestContext, type RequestContext } from "./RequestContext.ts"
@@ -222,7 +222,7 @@ export const run = <E>(
   Effect.scoped(Effect.gen(function*() {
     // Before the connection opens: a session with an option out of range would hang or misbehave.
     // Options an entry point checked (`McpServer.serve`, the HTTP endpoint) are not checked again.
-    checkSessionStart("ServerSession.run", options)
+    checkSessionOptions("ServerSession.run", options)
     const connection = yield* open
     if ("attach" in connection) return yield* start(dispatcher, options, connection)
     const queue = yield* Queue.bounded<Outbound, Cause.Done>(options.outboundCapacity ?? 1024)

@@ -36,7 +36,6 @@ import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHos
 import { jsonError, modernStatusOf } from "./responses.ts"
 import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
-import { derived } from "../../../session/internal/sessionOptions.ts"
 
 const { ErrorCode } = McpError
 
@@ -243,9 +242,9 @@ export class Endpoint implements SessionHost {
       if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return "full" as const
       const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
-      // Its options: `session` as checked when the endpoint was made (not checked again as it
-      // starts); frozen, since the runner is the application's (a change would go unchecked).
-      const options = derived(self.options.session, Object.freeze({ ...self.options.session, stateless, sessionId: session.id }))
+      // Its options: `session` as checked when the endpoint was made (a snapshot; the session
+      // checks them again as it starts).
+      const options = { ...self.options.session, stateless, sessionId: session.id }
       const run = self.run({ open: Effect.succeed(session) }, options)
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
       self.runFork(Effect.onExit(run, (exit) =>
