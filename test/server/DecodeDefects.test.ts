@@ -20,7 +20,7 @@ const secret = "hunter2-db-password"
 const Throwing = Schema.String.pipe(
   Schema.decodeTo(Schema.String, {
     decode: SchemaGetter.transform((s: string) => {
-      if (s === "boom") throw new Error(`connection to postgres://admin:${secret}@db failed`)
+      if (s === "boom") throw new Error(`connection to db://admin:${secret}@db failed`)
       return s
     }),
     encode: SchemaGetter.passthrough()

@@ -53,7 +53,7 @@ const Fragile = Schema.Struct({
   name: Schema.String.pipe(
     Schema.decodeTo(Schema.String, {
       decode: SchemaGetter.transform((name: string) => {
-        if (name === "boom") throw new Error("lookup failed: postgres://admin:hunter2@db")
+        if (name === "boom") throw new Error("lookup failed: db://admin:hunter2@db")
         return name
       }),
       encode: SchemaGetter.passthrough()

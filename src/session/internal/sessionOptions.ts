@@ -7,7 +7,7 @@
  * The entry points check the options when they are made and keep a snapshot (a later change to
  * the caller's object does not reach a session); a session checks its own again as it starts (six
  * comparisons, the rules made once): remembering the objects already checked (a `WeakSet` entry
- * per live session) cost 40 B of heap per idle session, measured, for nothing worth it.
+ * per live session) cost 32 B of heap per idle session (bench/http.ts: 1,030 B against 998 B).
  *
  * @internal
  */
