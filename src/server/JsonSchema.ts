@@ -20,6 +20,8 @@
  *   needless escapes dropped (`\-` is `-`, `\p` is `p`: clients compile patterns as Unicode
  *   RegExps), or none when it still is not a valid Unicode RegExp or holds characters outside the
  *   BMP (on strings with such characters, `.` and negations still count code points, not units).
+ * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
+ *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
@@ -448,6 +450,25 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
             ast.encoding,
             ast.context,
             ast.encodingChecks
+          )
+        break
+      }
+      case "Declaration": {
+        // `Option`, `ReadonlyMap`, ...: their JSON form is built from their type parameters, so the
+        // rules hold in them too (as `outputCodec` encodes them).
+        const typeParameters = SchemaAST.mapOrSame(ast.typeParameters, (typeParameter) => go(typeParameter))
+        const checks = checksOf(ast)
+        out = typeParameters === ast.typeParameters && checks === ast.checks
+          ? ast
+          : new SchemaAST.Declaration(
+            typeParameters,
+            ast.run,
+            ast.annotations,
+            checks,
+            ast.encoding,
+            ast.context,
+            ast.encodingChecks,
+            ast.encodingRun
           )
         break
       }

@@ -169,6 +169,26 @@ describe("JsonSchema.toolInputSchema", () => {
     }
   })
 
+  it("applies the same rules inside declarations (Option, ReadonlyMap)", () => {
+    // Fails before: inside them, an optional field was nullable (`anyOf: [{ type: "string" }, { type:
+    // "null" }]`) and an Int had the ±Number.MAX_SAFE_INTEGER bounds.
+    const Inner = Schema.Struct({ note: Schema.optional(Schema.String), count: Schema.Int })
+    const inner = { type: "object", properties: { note: { type: "string" }, count: { type: "integer" } }, required: ["count"] }
+    const schema = Schema.Struct({ maybe: Schema.Option(Inner), byName: Schema.ReadonlyMap(Schema.String, Inner) })
+    const properties = (JsonSchema.toolInputSchema(schema) as any).properties
+    assert.deepStrictEqual(properties.maybe.anyOf[0].properties.value, inner)
+    assert.deepStrictEqual(properties.byName, {
+      type: "array",
+      items: { type: "array", prefixItems: [{ type: "string" }, inner], maxItems: 2, minItems: 2 }
+    })
+    // In an output schema an array's optional element stays nullable there too (it is sent as null).
+    const output = Schema.Struct({ maybe: Schema.Option(Schema.Array(Schema.optional(Schema.Number))) })
+    assert.deepStrictEqual((JsonSchema.toolOutputSchema(output) as any).properties.maybe.anyOf[0].properties.value, {
+      type: "array",
+      items: { anyOf: [{ type: "number" }, { type: "null" }] }
+    })
+  })
+
   it("emits Literals as a string enum, nested structs inline and arrays with items", () => {
     const schema = Schema.Struct({
       status: Schema.Literals(["open", "closed"]),
