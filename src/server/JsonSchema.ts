@@ -38,6 +38,7 @@ import * as Exit from "effect/Exit"
 import * as JsonPointer from "effect/JsonPointer"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
+import { copyNode, finite, rewrite } from "./internal/schemaRewrite.ts"
 
 /**
  * A JSON Schema object, as sent on the wire.
@@ -232,13 +233,6 @@ const objectRoot = (api: string, what: string, compiled: Compiled): JsonSchema =
 // Preparing the AST
 // ---------------------------------------------------------------------------
 
-const hasCheck = (checks: ReadonlyArray<SchemaAST.Check<any>> | undefined, ids: ReadonlyArray<string>): boolean =>
-  (checks ?? []).some((check) =>
-    check._tag === "FilterGroup"
-      ? hasCheck(check.checks, ids)
-      : ids.includes(check.annotations?.representation?.id ?? "")
-  )
-
 const approximate = (schema: JsonSchema): readonly [JsonSchema, true] => [schema, true]
 
 /**
@@ -358,133 +352,27 @@ const asUnicodePattern = (source: string): string | undefined => {
   }
 }
 
-/** A shallow copy of an AST node with some fields replaced (what `SchemaAST` does internally). */
-const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<SchemaAST.AST>): A =>
-  Object.assign(Object.create(Object.getPrototypeOf(ast)), ast, changes)
-
 /**
- * Rewrites the encoded side of a schema so that Effect's canonical JSON codec describes what an
- * LLM should send: numbers without non-finite alternatives, optional members without `undefined`
- * (which the JSON codec turns into `null`), and LLM-friendly check translations. Recursion goes
- * through `Suspend` lazily; the memo keeps shared and recursive nodes shared.
+ * Rewrites the encoded side of a schema (see `schemaRewrite`) so that Effect's canonical JSON codec
+ * describes what an LLM should send: numbers without non-finite alternatives, optional members
+ * without `undefined` (which the JSON codec turns into `null`), and LLM-friendly check translations.
  */
 const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
   const override = overrideCheck(use)
-  const memo = new Map<SchemaAST.AST, SchemaAST.AST>()
-  const elementMemo = new Map<SchemaAST.AST, SchemaAST.AST>()
-  const checksOf = (ast: SchemaAST.AST) =>
-    ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
-  // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as null
-  // (see `outputCodec`: left out, one before a present element would be a hole): it stays nullable.
-  const asElement = (ast: SchemaAST.AST): SchemaAST.AST => go(ast, use === "output")
-  const go = (ast: SchemaAST.AST, nullable = false): SchemaAST.AST => {
-    const memo_ = nullable ? elementMemo : memo
-    const cached = memo_.get(ast)
-    if (cached !== undefined) return cached
-    let out: SchemaAST.AST
-    switch (ast._tag) {
-      case "Number": {
-        const checks = checksOf(ast)
-        out = hasCheck(checks, ["effect/schema/isFinite", "effect/schema/isInt"])
-          ? (checks === ast.checks ? ast : copyNode(ast, { checks }))
-          : copyNode(ast, { checks: [Schema.isFinite(), ...(checks ?? [])] })
-        break
-      }
-      case "Objects": {
-        const propertySignatures = SchemaAST.mapOrSame(ast.propertySignatures, (ps) => {
-          const type = go(ps.type)
-          return type === ps.type ? ps : new SchemaAST.PropertySignature(ps.name, type)
-        })
-        const indexSignatures = SchemaAST.mapOrSame(ast.indexSignatures, (is) => {
-          const type = go(is.type)
-          return type === is.type ? is : new SchemaAST.IndexSignature(is.parameter, type)
-        })
-        const checks = checksOf(ast)
-        out = propertySignatures === ast.propertySignatures && indexSignatures === ast.indexSignatures &&
-            checks === ast.checks
-          ? ast
-          : new SchemaAST.Objects(
-            propertySignatures,
-            indexSignatures,
-            ast.annotations,
-            checks,
-            ast.encoding,
-            ast.context,
-            ast.encodingChecks
-          )
-        break
-      }
-      case "Arrays": {
-        const elements = SchemaAST.mapOrSame(ast.elements, asElement)
-        const rest = SchemaAST.mapOrSame(ast.rest, asElement)
-        const checks = checksOf(ast)
-        out = elements === ast.elements && rest === ast.rest && checks === ast.checks
-          ? ast
-          : new SchemaAST.Arrays(
-            ast.isMutable,
-            elements,
-            rest,
-            ast.annotations,
-            checks,
-            ast.encoding,
-            ast.context,
-            ast.encodingChecks
-          )
-        break
-      }
-      case "Union": {
-        // An optional member is absent, not `undefined`: the JSON codec would offer `null` for it.
-        const members = SchemaAST.isOptional(ast) && !nullable && ast.types.some(SchemaAST.isUndefined) &&
-            !ast.types.every(SchemaAST.isUndefined)
-          ? ast.types.filter((type) => !SchemaAST.isUndefined(type))
-          : ast.types
-        const types = SchemaAST.mapOrSame(members, (member) => go(member))
-        const checks = checksOf(ast)
-        out = types === ast.types && checks === ast.checks
-          ? ast
-          : new SchemaAST.Union(
-            types,
-            ast.options,
-            ast.annotations,
-            checks,
-            ast.encoding,
-            ast.context,
-            ast.encodingChecks
-          )
-        break
-      }
-      case "Declaration": {
-        // `Option`, `ReadonlyMap`, ...: their JSON form is built from their type parameters, so the
-        // rules hold in them too (as `outputCodec` encodes them).
-        const typeParameters = SchemaAST.mapOrSame(ast.typeParameters, (typeParameter) => go(typeParameter))
-        const checks = checksOf(ast)
-        out = typeParameters === ast.typeParameters && checks === ast.checks
-          ? ast
-          : new SchemaAST.Declaration(
-            typeParameters,
-            ast.run,
-            ast.annotations,
-            checks,
-            ast.encoding,
-            ast.context,
-            ast.encodingChecks,
-            ast.encodingRun
-          )
-        break
-      }
-      case "Suspend": {
-        out = new SchemaAST.Suspend(() => go(ast.thunk(), nullable), ast.annotations, ast.checks, ast.encoding, ast.context)
-        break
-      }
-      default: {
-        const checks = checksOf(ast)
-        out = checks === ast.checks ? ast : copyNode(ast, { checks })
-      }
+  return rewrite(SchemaAST.toEncoded(root), {
+    // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as
+    // null (see `outputCodec`): it stays nullable.
+    elements: use === "output",
+    // An optional member is absent, not `undefined`: the JSON codec would offer `null` for it.
+    optionalMembers: (types) =>
+      types.some(SchemaAST.isUndefined) && !types.every(SchemaAST.isUndefined)
+        ? types.filter((type) => !SchemaAST.isUndefined(type))
+        : types,
+    node: (ast) => {
+      const checks = ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
+      return finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
     }
-    memo_.set(ast, out)
-    return out
-  }
-  return go(SchemaAST.toEncoded(root))
+  })
 }
 
 // ---------------------------------------------------------------------------
