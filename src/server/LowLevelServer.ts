@@ -384,9 +384,11 @@ export const make = (options: Options): LowLevelServer => {
     : (session: ServerSession.ServerSession) =>
       Effect.forEach(sessionHooks, (hook) => hook(session), { concurrency: "unbounded", discard: true })
 
-  // `tasks/result` (2025-11-25) blocks until its task ends: it waits in the session's lane for
-  // waiting requests, never in the request slots that `tasks/get` and `tasks/cancel` need.
-  const waitingMethods = handlers["tasks/result"] === undefined ? undefined : taskResultWaits
+  // `tasks/result` (2025-11-25) blocks until its task ends, a 2026-07-28 `subscriptions/listen`
+  // until it is cancelled or the session drains: they wait in the session's lane for waiting
+  // requests, never in the request slots other requests need (a client's open subscriptions, as
+  // many as the slots, left its every other request waiting for ever).
+  const waitingMethods = waitsFor(handlers["tasks/result"] !== undefined, modernRoutes.has("subscriptions/listen"))
 
   const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid }
   const latest = options.latest
@@ -436,8 +438,12 @@ const ownDispatch = new WeakMap<LowLevelServer, ServerSession.Dispatcher>()
 // Internal
 // ---------------------------------------------------------------------------
 
-/** The methods whose requests wait by design, when the server answers `tasks/result`. */
+/** The methods whose requests wait by design: `tasks/result` and `subscriptions/listen`, when served. */
+const waitsFor = (taskResults: boolean, listens: boolean): ReadonlyArray<string> | undefined =>
+  taskResults ? (listens ? bothWait : taskResultWaits) : listens ? listenWaits : undefined
 const taskResultWaits: ReadonlyArray<string> = ["tasks/result"]
+const listenWaits: ReadonlyArray<string> = ["subscriptions/listen"]
+const bothWait: ReadonlyArray<string> = ["tasks/result", "subscriptions/listen"]
 
 /** The 2026-07-28 methods that may answer `input_required` (MRTR). */
 const inputMethods: ReadonlySet<string> = new Set(["tools/call", "prompts/get", "resources/read"])

@@ -154,8 +154,9 @@ export interface SessionOptions {
   readonly maxQueuedRequests?: number | undefined
   /**
    * Methods whose requests wait by design (a server answering `tasks/result`, which blocks until
-   * its task ends, gives `["tasks/result"]`): they run in a lane of their own, so they never take
-   * the request slots that `tasks/get` or `tasks/cancel` need. Default: none.
+   * its task ends, gives `["tasks/result"]`; one answering 2026-07-28's `subscriptions/listen`,
+   * open until cancelled, gives that too): they run in a lane of their own, so they never take
+   * the request slots that `tasks/get`, `tasks/cancel` or any other request need. Default: none.
    */
   readonly waitingMethods?: ReadonlyArray<string> | undefined
   /** Requests of the waiting lane running at once. Default 1024 (an integer >= 1; `Infinity`: no limit). */

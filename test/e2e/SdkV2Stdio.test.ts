@@ -44,3 +44,24 @@ describe("SDK v2 client over stdio, both eras", () => {
       }), 30_000)
   }
 })
+
+describe("SDK v2 client over stdio, 2026-07-28 subscriptions", () => {
+  // Fails before the fix: an open subscriptions/listen held one of the session's 64 request slots
+  // for as long as it lived, so a client with 64 subscriptions (a server with a lower
+  // maxConcurrentRequests: with fewer) had every later request that does not answer at once wait
+  // for ever (here: the SDK client gave up, REQUEST_TIMEOUT).
+  it.live("open subscriptions do not take the request slots: a call after 64 of them is answered", () =>
+    Effect.gen(function*() {
+      const client = yield* connect({ pin: "2026-07-28" })
+      const subscriptions = yield* Effect.forEach(
+        Array.from({ length: 64 }, (_, i) => i),
+        (i) => sdk(() => client.listen(i % 2 === 0 ? { toolsListChanged: true } : { promptsListChanged: true })),
+        { concurrency: 8 }
+      )
+      assert.strictEqual(subscriptions.length, 64)
+      // A tool that sleeps: it needs a slot (a handler that answers at once is answered inline).
+      const result = yield* sdk(() => client.callTool({ name: "test_task_slow", arguments: { ms: 10 } }, { timeout: 5_000 }))
+      assert.deepStrictEqual(texts(result.content), ["done"])
+      yield* Effect.forEach(subscriptions, (subscription) => sdk(() => subscription.close()), { discard: true })
+    }), 30_000)
+})

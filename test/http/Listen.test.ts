@@ -243,6 +243,27 @@ describe("subscriptions/listen over stateless HTTP", () => {
       const event = yield* Effect.promise(() => live.next!())
       assert.strictEqual(event.params._meta[SUBSCRIPTION], "b")
     }))
+
+  // Fails before the fix: every 2026-07-28 request over HTTP is answered by the endpoint's one
+  // shared stateless session, and each open listen stream held one of its 64 request slots: 64
+  // subscribers, whoever they were, left every request that does not answer at once (a tool that
+  // sleeps) waiting for ever (here: no answer within 5 s).
+  it.live("64 open listen streams (any clients') do not take the request slots: a call is still answered", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const streams = yield* Effect.acquireRelease(
+        Effect.promise(() => Promise.all(Array.from({ length: 64 }, (_, i) => listen(url, i, { toolsListChanged: true })))),
+        (opened) => Effect.sync(() => opened.forEach((stream) => stream.close()))
+      )
+      for (const stream of streams) assert.strictEqual(stream.first.method, "notifications/subscriptions/acknowledged")
+      const answer = yield* Effect.promise(() =>
+        Promise.race([
+          call(url, "t", "tools/call", { name: "test_task_slow", arguments: { ms: 10 } }),
+          new Promise((resolve) => setTimeout(() => resolve("no answer within 5 s"), 5_000))
+        ])
+      )
+      assert.deepStrictEqual((answer as any).result?.content, [{ type: "text", text: "done" }], JSON.stringify(answer))
+    }), 20_000)
 })
 
 // ---------------------------------------------------------------------------
