@@ -253,7 +253,10 @@ describe("subscriptions/listen over stateless HTTP", () => {
       const { url } = yield* serveEverything()
       const streams = yield* Effect.acquireRelease(
         Effect.promise(() => Promise.all(Array.from({ length: 64 }, (_, i) => listen(url, i, { toolsListChanged: true })))),
-        (opened) => Effect.sync(() => opened.forEach((stream) => stream.close()))
+        (opened) =>
+          Effect.sync(() => {
+            for (const stream of opened) stream.close()
+          })
       )
       for (const stream of streams) assert.strictEqual(stream.first.method, "notifications/subscriptions/acknowledged")
       const answer = yield* Effect.promise(() =>
