@@ -77,7 +77,9 @@ export const defaultMaxMessageBytes = 4 * 1024 * 1024
 /**
  * Makes a stdio transport (or one over any pair of Node streams, e.g. a socket). A
  * `maxMessageBytes` that is not an integer >= 1 (or `Infinity`) is a `RangeError` here: `NaN`
- * lifted the limit, 0 discarded every message.
+ * lifted the limit, 0 discarded every message. One socket for both that closes its output when
+ * its input ends (`net`'s default, `allowHalfOpen: false`) is kept open after the end of its
+ * input until the answers to what was in flight are written, then ended.
  */
 export const make = (options: StdioOptions = {}): Transport => {
   NumericOptions.check("Stdio.make", "maxMessageBytes", options.maxMessageBytes, NumericOptions.limit(1))
@@ -206,6 +208,19 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const onClose = () => {
       if (stdin.readableEnded) wake()
       else fail(new Error("the input closed before its end"))
+    }
+    // One duplex for both (a socket) that closes its output when its input ends (`net`'s default,
+    // `allowHalfOpen: false`): the answers to what was in flight at the end of input, which the
+    // session still writes, were written after the end, lost (the client that half-closed, as a
+    // stdio client closes stdin, got nothing, and the run failed). It stays open for them, and is
+    // ended once the session is done.
+    if (stdin === (stdout as unknown) && (stdin as Readable & { allowHalfOpen?: boolean }).allowHalfOpen === false) {
+      ;(stdin as Readable & { allowHalfOpen: boolean }).allowHalfOpen = true
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          if (!stdout.writableEnded && !stdout.destroyed) stdout.end()
+        })
+      )
     }
     stdin.on("readable", wake)
     stdin.on("end", onEnd)

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
+import * as Net from "node:net"
 import { PassThrough, Readable } from "node:stream"
 import { GracefulShutdown, McpServer, Stdio } from "../../src/index.ts"
 
@@ -294,5 +295,54 @@ describe("Stdio transport: a session that ends without a drain delivers what it 
       assert.isDefined(exit, "the server ended")
       assert.isTrue(Exit.hasInterrupts(exit!), String(exit))
       stdout.destroy()
+    }))
+})
+
+describe("Stdio transport: one socket for input and output", () => {
+  // Fails before the fix: a socket of `net.createServer` closes its output when its input ends
+  // (`allowHalfOpen: false`, Node's default), so the answer to the request in flight at the
+  // client's half-close was written after the end: lost (the client read nothing), the run failed.
+  it.live("a client that half-closes after its request gets the answer, then the close; the run ends successfully", () =>
+    Effect.gen(function*() {
+      const runs: Array<Fiber.Fiber<void, unknown>> = []
+      const slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.sleep(200), "done") })
+      const listener = yield* Effect.acquireRelease(
+        Effect.callback<Net.Server>((resume) => {
+          const server = Net.createServer((socket) => {
+            runs.push(Effect.runFork(McpServer.serve({ name: "s", version: "1" }, slow, Stdio.make({ stdin: socket, stdout: socket }))))
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.sync(() => server.close())
+      )
+      const { port } = listener.address() as Net.AddressInfo
+      const request = {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "slow",
+          _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+        }
+      }
+      const received = yield* Effect.promise(() =>
+        new Promise<string>((resolve) => {
+          let data = ""
+          const client = Net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => client.end(`${JSON.stringify(request)}\n`))
+          client.setEncoding("utf8").on("data", (chunk: string) => (data += chunk))
+          client.on("close", () => resolve(data))
+          client.on("error", () => {})
+          // Bounded: a socket never closed is a failure, not a hang.
+          setTimeout(() => client.destroy(), 5_000).unref()
+        })
+      )
+      assert.include(received, `"id":1`, "the client got no answer")
+      const answer = JSON.parse(received.split("\n")[0]!)
+      assert.strictEqual(answer.id, 1, received)
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "done" }])
+      assert.strictEqual(runs.length, 1)
+      const exit = yield* within2s(runs[0]!)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isSuccess(exit!), String(exit))
     }))
 })
