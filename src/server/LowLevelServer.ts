@@ -423,7 +423,7 @@ export const make = (options: Options): LowLevelServer => {
     run: (transport, runOptions) =>
       ServerSession.run(
         dispatcher,
-        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
+        { waitingMethods, ...runOptions, serverCapabilities: capabilities, serverInfo: options.serverInfo, onSession },
         transport.open
       )
   }

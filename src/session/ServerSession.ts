@@ -186,6 +186,8 @@ export interface SessionOptions {
   readonly stateless?: boolean | undefined
   /** The capabilities the server advertises: gate outgoing list-changed, update and log notifications. */
   readonly serverCapabilities: ServerCapabilities
+  /** The server's identity, put in every 2026-07-28 result's `_meta` (`io.modelcontextprotocol/serverInfo`). */
+  readonly serverInfo?: Implementation | undefined
   /** A session id; a random UUID by default. */
   readonly sessionId?: string | undefined
   /** The authenticated principal of this connection, when the transport established one. */
@@ -498,6 +500,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** At the end of input, how long in-flight work may finish, and then how long its output may take to go out. */
   readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
+  private readonly serverInfo: Implementation | undefined
 
   /** server→client requests waiting for the client's answer */
   private pendingClient: Map<number, PendingClientRequest> = emptyMap
@@ -548,6 +551,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
+    this.serverInfo = options.serverInfo
     this.principal = ("principal" in connection ? connection.principal : undefined) ?? options.principal
     if (this.stateless) this.phase = "operational"
   }
@@ -935,7 +939,9 @@ class SessionImpl extends Scheduler implements ServerSession {
       const result = (value === undefined || value === null ? noParams : value) as object
       let projected: object
       try {
-        projected = version === ProtocolVersion.latest ? result : projectResult(request.method, result, version)
+        projected = version === ProtocolVersion.latest
+          ? result
+          : projectResult(request.method, result, version, this.serverInfo)
       } catch (defect) {
         // A result whose properties cannot be read (a getter or a Proxy that throws) is answered as
         // one JSON cannot hold (`JsonRpc.stringify`): a -32603 for this request. Thrown from here,

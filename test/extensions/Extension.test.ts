@@ -18,6 +18,7 @@ import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectRaw as connectRawLow } from "../e2e/harness.ts"
 import { connectRaw, startServer, using } from "../server/McpServerHarness.ts"
 import { connectModern, metaOf } from "./support.ts"
+import { withoutServerInfo } from "../support/serverInfo.ts"
 
 const WEATHER = "com.example/weather"
 
@@ -97,7 +98,7 @@ describe("Extension API", () => {
       const server = yield* startServer({}, McpServer.extension(Weather))
       const modern = yield* connectModern(server)
       const answer = yield* run(() => modern.request("weather/current", { city: "Oslo" }))
-      assert.deepStrictEqual(answer.result, { city: "Oslo", celsius: 21, resultType: "complete" })
+      assert.deepStrictEqual(withoutServerInfo(answer.result), { city: "Oslo", celsius: 21, resultType: "complete" })
       const legacy = yield* legacyRequest(server)
       const legacyAnswer = yield* run(() => legacy.request("weather/current", { city: "Oslo", days: 2 }))
       assert.deepStrictEqual(legacyAnswer.result, { city: "Oslo", celsius: 21 })
@@ -146,7 +147,7 @@ describe("Extension API", () => {
       const server = yield* startServer({}, Layer.mergeAll(McpServer.extension(own), McpServer.middleware(spy)))
       const modern = yield* connectModern(server)
       const answer = yield* run(() => modern.request("weather/current", { city: "Bergen" }))
-      assert.deepStrictEqual(answer.result, { city: "Bergen", celsius: 21, observed: true, resultType: "complete" })
+      assert.deepStrictEqual(withoutServerInfo(answer.result), { city: "Bergen", celsius: 21, observed: true, resultType: "complete" })
       assert.deepStrictEqual(seen, ["message weather/current", "request weather/current@2026-07-28", "own weather/current"])
       seen.length = 0
       const refused = yield* run(() => modern.request("weather/current", { city: "Mordor" }))
@@ -172,7 +173,7 @@ describe("Extension API", () => {
       const declared = yield* run(() =>
         modern.request("strict/echo", { text: "hi" }, metaOf({ extensions: { "com.example/strict": {} } }))
       )
-      assert.deepStrictEqual(declared.result, { echoed: "hi", resultType: "complete" })
+      assert.deepStrictEqual(withoutServerInfo(declared.result), { echoed: "hi", resultType: "complete" })
       // the declaration is per request: the next undeclared one is refused again
       assert.strictEqual((yield* run(() => modern.request("strict/echo", { text: "again" }))).error?.code, -32021)
       // a declaration that is not an object is malformed, as in initialize: -32602
@@ -187,7 +188,7 @@ describe("Extension API", () => {
       assert.strictEqual((yield* run(() => legacy.request("modern/hello", {}))).error?.code, -32601)
       assert.strictEqual((yield* run(() => legacy.request("strict/echo", { text: "x" }))).error?.code, -32601)
       const modern = yield* connectModern(server)
-      assert.deepStrictEqual((yield* run(() => modern.request("modern/hello"))).result, { hello: "2026", resultType: "complete" })
+      assert.deepStrictEqual(withoutServerInfo((yield* run(() => modern.request("modern/hello"))).result), { hello: "2026", resultType: "complete" })
     }))
 
   it.live("its methods get the services of its Layer; it is unregistered when that Layer's scope closes (for sessions opened after)", () =>
@@ -210,7 +211,7 @@ describe("Extension API", () => {
         // (a session runs with the extensions registered when it opened, as with middleware)
         const modern = yield* connectModern(server)
         const answer = yield* run(() => modern.request("station/read", { city: "Oslo" }))
-        assert.deepStrictEqual(answer.result, { celsius: 4, resultType: "complete" })
+        assert.deepStrictEqual(withoutServerInfo(answer.result), { celsius: 4, resultType: "complete" })
         const discovered = yield* run(() => modern.request("server/discover"))
         assert.deepStrictEqual(discovered.result.capabilities.extensions, { "com.example/station": {} })
       }))
@@ -240,7 +241,7 @@ describe("Extension API", () => {
       const server = yield* startServer({}, McpServer.extension(Who))
       const modern = yield* connectModern(server)
       const answer = yield* run(() => modern.request("who/am-i"))
-      assert.deepStrictEqual(answer.result, { version: "2026-07-28", client: "extension-test", resultType: "complete" })
+      assert.deepStrictEqual(withoutServerInfo(answer.result), { version: "2026-07-28", client: "extension-test", resultType: "complete" })
       const legacy = yield* legacyRequest(server)
       const legacyAnswer = yield* run(() => legacy.request("who/am-i", {}))
       assert.strictEqual(legacyAnswer.result?.version, "2025-11-25", JSON.stringify(legacyAnswer))
@@ -264,7 +265,11 @@ describe("Extension API", () => {
       const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
       yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "who/am-i", params: { _meta: meta } }))
       const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1))
-      assert.deepStrictEqual(answer.result, { version: "2026-07-28", resultType: "complete" }, JSON.stringify(answer))
+      assert.deepStrictEqual(answer.result, {
+        version: "2026-07-28",
+        resultType: "complete",
+        _meta: { "io.modelcontextprotocol/serverInfo": { name: "low", version: "1.0.0" } }
+      }, JSON.stringify(answer))
     }))
 
   it.live("refusals: a malformed id, the same id registered twice (the Layer dies), a core method's name", () =>

@@ -113,6 +113,26 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.deepStrictEqual(missing.message.error.data, { uri: "test://nowhere" })
     }))
 
+  it.live("every 2026 result carries the server's identity in _meta (a list, a call, a round asking for input); 2025 results do not", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const identity = { name: "effect-mcp-everything-server", version: "0.1.0" }
+      const key = "io.modelcontextprotocol/serverInfo"
+      const list = (yield* Effect.promise(() => modern(url, "tools/list"))).message.result
+      const called = (yield* Effect.promise(() => modern(url, "tools/call", { name: "test_simple_text", arguments: {} }))).message.result
+      const round = (yield* Effect.promise(() =>
+        modern(url, "tools/call", { name: "test_sampling", arguments: { prompt: "hi" } }, { meta: metaOf({ sampling: {} }) })
+      )).message.result
+      assert.strictEqual(round.resultType, "input_required")
+      for (const result of [list, called, round]) assert.deepInclude(result._meta[key], identity)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const legacy = (yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_simple_text", arguments: {} } }, on(sessionId))
+          .then((response) => response.json())
+      )) as any
+      assert.notProperty(legacy.result, "_meta")
+    }))
+
   it.live("rejections before any handler, with their HTTP status and the request's id", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

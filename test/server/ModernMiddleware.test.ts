@@ -45,7 +45,13 @@ describe("middleware on MCP 2026-07-28 requests", () => {
       assert.strictEqual(refused.error.code, -32600)
       yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: meta({ roots: {} }) } }))
       const listed = yield* Effect.promise(() => raw.waitFor((m) => m.id === 3))
-      assert.deepStrictEqual(listed.result, { tools: [], resultType: "complete", ttlMs: 0, cacheScope: "private" })
+      assert.deepStrictEqual(listed.result, {
+        tools: [],
+        resultType: "complete",
+        ttlMs: 0,
+        cacheScope: "private",
+        _meta: { "io.modelcontextprotocol/serverInfo": { name: "modern-mw", version: "1.0.0" } }
+      })
       assert.deepStrictEqual(seen, [
         "server/discover@2026-07-28:roots",
         "tools/list@2026-07-28:",

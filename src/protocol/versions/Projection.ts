@@ -59,6 +59,7 @@ import * as v2024_11_05 from "./v2024_11_05.ts"
 import * as v2025_03_26 from "./v2025_03_26.ts"
 import * as v2025_06_18 from "./v2025_06_18.ts"
 import { ErrorCode } from "../McpError.ts"
+import type { Implementation } from "../McpSchema.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"
 import type { Features } from "./v2025_11_25.ts"
 import * as v2026_07_28 from "./v2026_07_28.ts"
@@ -560,9 +561,17 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  * - `prompts/get`: projects each message's content block like `tools/call`.
  * - `completion/complete` and every other method: returned unchanged.
  *
+ * For 2026-07-28 it adds `resultType`, the caching hints of cacheable methods and, given
+ * `serverInfo`, `_meta["io.modelcontextprotocol/serverInfo"]` (unless the result set it).
+ *
  * Returns `result` itself when nothing has to change (always for 2025-11-25).
  */
-export const projectResult = <A extends object>(method: string, result: A, version: ProjectedVersion): A => {
+export const projectResult = <A extends object>(
+  method: string,
+  result: A,
+  version: ProjectedVersion,
+  serverInfo?: Implementation | undefined
+): A => {
   if (version === newest) return result
   const plan = planOf(version)
   // Measured (--cpu-prof of the echo server under 200,000 2026-07-28 tools/call over HTTP): walking
@@ -570,7 +579,7 @@ export const projectResult = <A extends object>(method: string, result: A, versi
   const projected = plan.unchangedResults.has(method)
     ? result as unknown as JsonObject
     : projectResultWith(method, result as unknown as JsonObject, plan)
-  return (version === v2026_07_28.version ? completeResult(method, projected) : projected) as unknown as A
+  return (version === v2026_07_28.version ? completeResult(method, projected, serverInfo) : projected) as unknown as A
 }
 
 /**
@@ -578,20 +587,34 @@ export const projectResult = <A extends object>(method: string, result: A, versi
  * otherwise, e.g. `"input_required"`), and on a complete result of a cacheable method the caching
  * hints (SEP-2549) when the handler set none: `ttlMs: 0` (stale at once: lists change at run time
  * and are announced by list-changed notifications) and `cacheScope: "private"` (results may depend
- * on the caller's authorization).
+ * on the caller's authorization); and the server's identity in `_meta` under
+ * `io.modelcontextprotocol/serverInfo`, which servers SHOULD put on every result (the SDK v2 server
+ * does too).
  */
-const completeResult = (method: string, result: JsonObject): JsonObject => {
+const completeResult = (method: string, result: JsonObject, serverInfo: Implementation | undefined): JsonObject => {
   const resultType = result["resultType"]
   const cacheable = (resultType === undefined || resultType === "complete") && v2026_07_28.cacheableMethods.has(method)
   const needsHints = cacheable && (result["ttlMs"] === undefined || result["cacheScope"] === undefined)
-  if (resultType !== undefined && !needsHints) return result
+  const meta = result["_meta"]
+  const needsServerInfo = serverInfo !== undefined &&
+    (meta === undefined || (isObject(meta) && meta[serverInfoKey] === undefined))
+  if (resultType !== undefined && !needsHints && !needsServerInfo) return result
   const out: JsonObject = resultType === undefined ? { ...result, resultType: "complete" } : { ...result }
   if (needsHints) {
     if (out["ttlMs"] === undefined) out["ttlMs"] = 0
     if (out["cacheScope"] === undefined) out["cacheScope"] = "private"
   }
+  // The handler's own `_meta` entries are kept (a key it set itself wins); a `_meta` that is not
+  // an object is left for the client to refuse, never replaced.
+  if (needsServerInfo) {
+    out["_meta"] = meta === undefined
+      ? { [serverInfoKey]: serverInfo }
+      : { ...(meta as JsonObject), [serverInfoKey]: serverInfo }
+  }
   return out
 }
+
+const serverInfoKey = v2026_07_28.metaKeys.serverInfo
 
 /**
  * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with

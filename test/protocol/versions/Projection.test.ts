@@ -514,6 +514,30 @@ describe("projection: 2026-07-28", () => {
     assert.notProperty(called, "cacheScope")
   })
 
+  it("given the server's identity, every result carries it in _meta; a handler's own _meta entries (and its own serverInfo) are kept", () => {
+    const serverInfo = deepFreeze({ name: "s", version: "1.0.0" })
+    const key = "io.modelcontextprotocol/serverInfo"
+    const called = projectResult("tools/call", deepFreeze({ content: [] }), v, serverInfo) as Record<string, any>
+    assert.deepStrictEqual(called["_meta"], { [key]: serverInfo })
+    const own = deepFreeze({ content: [], _meta: { "example.com/trace": "t1" } })
+    assert.deepStrictEqual((projectResult("tools/call", own, v, serverInfo) as Record<string, any>)["_meta"], {
+      "example.com/trace": "t1",
+      [key]: serverInfo
+    })
+    assert.deepStrictEqual(own._meta, { "example.com/trace": "t1" }, "the handler's result is not changed")
+    // A round asking for input, a task: every result (the key is optional on all of them).
+    const inputRequired = deepFreeze({ resultType: "input_required", inputRequests: {} })
+    assert.deepStrictEqual((projectResult("tools/call", inputRequired, v, serverInfo) as Record<string, any>)["_meta"], { [key]: serverInfo })
+    const mine = deepFreeze({ content: [], _meta: { [key]: { name: "proxy", version: "2" } } })
+    assertEqual(projectResult("tools/call", mine, v, serverInfo), { ...mine, resultType: "complete" })
+    // A `_meta` that is not an object is left for the client to refuse, never replaced.
+    const malformed = deepFreeze({ content: [], _meta: "oops" })
+    assertEqual(projectResult("tools/call", malformed, v, serverInfo), { ...malformed, resultType: "complete" })
+    // Earlier versions, and no identity given: nothing added.
+    assert.notProperty(projectResult("tools/call", deepFreeze({ content: [] }), "2025-06-18", serverInfo), "_meta")
+    assert.notProperty(projectResult("tools/call", deepFreeze({ content: [] }), v), "_meta")
+  })
+
   it("drops what 2026-07-28 removed: Tool.execution, the core tasks capability", () => {
     const tools = projectResult("tools/list", toolsList, v) as { tools: Array<Record<string, unknown>> }
     for (const tool of tools.tools) assert.notProperty(tool, "execution")
