@@ -202,8 +202,8 @@ export interface Skill {
  * **Details**
  *
  * Every file is checked and digested here, once: a name that breaks the naming rule
- * ({@link namePattern}), an empty description, a `metadata` key under the reserved
- * `io.modelcontextprotocol/` prefix, a path that is absolute, has `.`/`..`/empty segments or is
+ * ({@link namePattern}), an empty description or one past 1,024 characters (the Agent Skills
+ * bounds), a `metadata` key under the reserved `io.modelcontextprotocol/` prefix, a path that is absolute, has `.`/`..`/empty segments or is
  * both a file and a directory, more than 512 files or more than 16 MiB throw a {@link SkillError}.
  *
  * **Example** (A skill with a reference file)
@@ -252,7 +252,8 @@ export const make = (definition: {
  *
  * Needs the `FileSystem` and `Path` services (`NodeServices.layer` of `@effect/platform-node`).
  * The checks are those of {@link make}, plus: the directory has a `SKILL.md` that starts with a
- * frontmatter block. Entries whose name starts with `.` are skipped, and so are symbolic links to
+ * frontmatter block, and a `compatibility` field, when there is one, is a string of 1 to 500
+ * characters. Entries whose name starts with `.` are skipped, and so are symbolic links to
  * directories; a link to a file is followed wherever it points (a file shared by several skills),
  * so whoever can write the directory chooses what is served: load skills from directories only
  * trusted hands write. Each file is measured before it is read (a file past the size limit is
@@ -458,6 +459,17 @@ export const layer = (
 
 const reservedMetadataPrefix = "io.modelcontextprotocol/"
 
+/** The Agent Skills limits of `description` and `compatibility`, in characters (code points). */
+const maxDescription = 1024
+const maxCompatibility = 500
+
+/** The number of characters (code points, as Agent Skills counts them) of `text`. */
+const characters = (text: string): number => {
+  let count = 0
+  for (const _ of text) count++
+  return count
+}
+
 /** The first problem of a frontmatter object, or `undefined` when it is valid. */
 const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | undefined => {
   const refuse = (reason: SkillError["reason"], message: string) => new SkillError({ reason, skill, message })
@@ -473,6 +485,18 @@ const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | und
   }
   if (typeof description !== "string" || description.trim() === "") {
     return refuse("InvalidFrontmatter", `${skill}: the description must be a non-empty string`)
+  }
+  // The Agent Skills bounds: a host refuses an entry past them, and the SDK's skills client refuses
+  // the whole `skills/list` for one such entry (every skill of the server with it).
+  if (characters(description) > maxDescription) {
+    return refuse("InvalidFrontmatter", `${skill}: the description has ${characters(description)} characters, more than ${maxDescription}`)
+  }
+  const compatibility = (frontmatter as { readonly [key: string]: unknown }).compatibility
+  if (
+    compatibility !== undefined &&
+    (typeof compatibility !== "string" || compatibility === "" || characters(compatibility) > maxCompatibility)
+  ) {
+    return refuse("InvalidFrontmatter", `${skill}: compatibility must be a string of 1 to ${maxCompatibility} characters`)
   }
   if (metadata !== undefined) {
     if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {

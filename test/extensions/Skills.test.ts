@@ -20,6 +20,7 @@ import { parse as parseYaml } from "yaml"
 import { Client as ClientV2 } from "@modelcontextprotocol/client"
 import { SkillsClient } from "@modelcontextprotocol/client/ext/skills"
 import * as Logger from "effect/Logger"
+import * as Result from "effect/Result"
 import { InMemory } from "../../src/index.ts"
 import { Skills } from "../../src/skills.ts"
 import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
@@ -231,6 +232,49 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(yield* reason("---\nname: [unclosed\n---\n"), "InvalidFrontmatter")
       assert.strictEqual(yield* reason("---\nname: Not_Valid\ndescription: d\n---\n"), "InvalidName")
       assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
+  // The SDK's skills client checks each entry against the Agent Skills bounds and refused the whole
+  // `skills/list` for one entry past them ("skills/list returned invalid entries"): a server that
+  // served one such skill hid every skill it had.
+  it.live("a description past 1,024 characters, or a compatibility that is not 1-500 characters, is refused; at the bounds the SDK's skills client lists and verifies them", () =>
+    Effect.gen(function*() {
+      const tooLong = refusal(() => Skills.make({ name: "a", description: "x".repeat(1025), body: "" }))
+      assert.strictEqual(tooLong.reason, "InvalidFrontmatter")
+      assert.include(tooLong.message, "1025 characters, more than 1024")
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (frontmatter: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: bounds\n${frontmatter}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (
+        const frontmatter of [
+          `description: ${"d".repeat(1025)}`,
+          `description: d\ncompatibility: ${"c".repeat(501)}`,
+          `description: d\ncompatibility: ""`,
+          `description: d\ncompatibility: 5`,
+          `description: d\ncompatibility: [node]`
+        ]
+      ) {
+        const result = yield* load(frontmatter)
+        assert.isTrue(Result.isFailure(result), frontmatter.slice(0, 40))
+        const error = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(error.reason, "InvalidFrontmatter", frontmatter.slice(0, 40))
+      }
+      // At the bounds, counted in characters (an emoji is two UTF-16 code units): taken, and the
+      // SDK's client lists both skills and verifies their SKILL.md.
+      const emoji = Skills.make({ name: "emoji", description: "\u{1F600}".repeat(1024), body: "" })
+      const onDisk = yield* load(`description: ${"d".repeat(1024)}\ncompatibility: ${"c".repeat(500)}`)
+      assert.isTrue(Result.isSuccess(onDisk))
+      const bounds = (onDisk as Result.Success<Skills.Skill, never>).success
+      const { skills } = yield* serveToSdk([emoji, bounds], {}, { pin: "2026-07-28" })
+      const listing = yield* Effect.promise(() => skills.list())
+      assert.deepStrictEqual(listing.skills.map((skill) => skill.uri), [emoji.uri, bounds.uri])
+      for (const entry of listing.skills) {
+        assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified, entry.uri)
+      }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
   it.effect("a link that leads to no file (dangling, or round a loop) is named: InvalidPath, not the file system's NotFound", () =>
