@@ -252,8 +252,10 @@ export const make = (definition: {
  *
  * Needs the `FileSystem` and `Path` services (`NodeServices.layer` of `@effect/platform-node`).
  * The checks are those of {@link make}, plus: the directory has a `SKILL.md` that starts with a
- * frontmatter block, and a `compatibility` field, when there is one, is a string of 1 to 500
- * characters. Entries whose name starts with `.` are skipped, and so are symbolic links to
+ * frontmatter block, a `compatibility` field, when there is one, is a string of 1 to 500
+ * characters, and every frontmatter value is one JSON carries as it is (the entry's frontmatter
+ * must equal what a client parses: no `.inf` or `.nan`, no `!!binary`, `!!set` or `!!timestamp`,
+ * no `__proto__` key). Entries whose name starts with `.` are skipped, and so are symbolic links to
  * directories; a link to a file is followed wherever it points (a file shared by several skills),
  * so whoever can write the directory chooses what is served: load skills from directories only
  * trusted hands write. Each file is measured before it is read (a file past the size limit is
@@ -476,6 +478,13 @@ const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | und
   if (typeof frontmatter !== "object" || frontmatter === null || Array.isArray(frontmatter)) {
     return refuse("InvalidFrontmatter", `${skill}: the frontmatter is not a map`)
   }
+  const unsent = notJson(frontmatter, "")
+  if (unsent !== undefined) {
+    return refuse(
+      "InvalidFrontmatter",
+      `${skill}: ${unsent.path === "" ? "the frontmatter" : `the frontmatter field ${unsent.path}`} is ${unsent.what}, which a skill entry cannot carry as it is (the entry's frontmatter must equal the SKILL.md's)`
+    )
+  }
   const { name, description, metadata } = frontmatter as { readonly [key: string]: unknown }
   if (typeof name !== "string" || !namePattern.test(name)) {
     return refuse(
@@ -510,6 +519,46 @@ const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | und
     }
   }
   return undefined
+}
+
+/**
+ * The first value in `value` that JSON does not carry as it is, with its path: a number that is
+ * not finite (YAML's `.inf`, `.nan`, `1e400`: sent as `null`), an object that is not a plain map
+ * or list (`!!binary` bytes, `!!set`, `!!omap`, `!!timestamp`: sent as `{}`, a byte dump or a date
+ * string), or a `__proto__` key (which a reader's object either drops or takes as its prototype).
+ * The entry would then differ from the frontmatter a client parses, which refuses the skill.
+ */
+const notJson = (value: unknown, path: string): { readonly path: string; readonly what: string } | undefined => {
+  const at = (key: string | number) => typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined
+    case "number":
+      return Number.isFinite(value) ? undefined : { path, what: `the number ${value}` }
+    case "object": {
+      if (value === null) return undefined
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const found = notJson(value[i], at(i))
+          if (found !== undefined) return found
+        }
+        return undefined
+      }
+      const prototype = Object.getPrototypeOf(value)
+      if (prototype !== Object.prototype && prototype !== null) {
+        return { path, what: `a ${(value as object).constructor?.name ?? "non-plain"} object` }
+      }
+      for (const key of Object.keys(value)) {
+        if (key === "__proto__") return { path: at(key), what: "a __proto__ key" }
+        const found = notJson((value as { readonly [key: string]: unknown })[key], at(key))
+        if (found !== undefined) return found
+      }
+      return undefined
+    }
+    default:
+      return { path, what: `a ${typeof value}` }
+  }
 }
 
 /** Checks the paths and the limits, digests every file, and builds the entry. */

@@ -277,6 +277,48 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // The entry's frontmatter must equal what a client parses from the SKILL.md: a value JSON does
+  // not carry as it is was sent changed (`.inf` as null, `!!binary` as a byte dump, `!!set` as {}),
+  // and the SDK's skills client refused the skill's SKILL.md ("differs from the skill entry", or,
+  // for a `__proto__` key, the whole listing).
+  it.live("frontmatter values JSON does not carry as they are (non-finite numbers, tagged objects, __proto__ keys) are refused; any JSON value is served and verified", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (extra: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (
+        const [extra, field] of [
+          ["limit: .inf", "limit"],
+          ["limit: 1e400", "limit"],
+          ["ratios: [1, .nan]", "ratios[1]"],
+          ["logo: !!binary aGVsbG8=", "logo"],
+          ["tags: !!set {a, b}", "tags"],
+          ["since: !!timestamp 2001-12-14", "since"],
+          ["__proto__: {admin: true}", "__proto__"],
+          ["nested:\n  deeper:\n    __proto__: x", "nested.deeper.__proto__"]
+        ]
+      ) {
+        const result = yield* load(extra)
+        assert.isTrue(Result.isFailure(result), extra)
+        const error = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(error.reason, "InvalidFrontmatter", extra)
+        assert.include(error.message, `the frontmatter field ${field} is`, extra)
+      }
+      const rich = yield* load("license: MIT\nversion: 2\nratio: 0.5\nbeta: false\nowner: null\ntags: [a, b]\nextra:\n  nested: {deep: [1, {x: y}]}")
+      assert.isTrue(Result.isSuccess(rich))
+      const skill = (rich as Result.Success<Skills.Skill, never>).success
+      assert.deepStrictEqual(skill.frontmatter.extra, { nested: { deep: [1, { x: "y" }] } })
+      const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+      const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+      const read = yield* Effect.promise(() => skills.read(entry))
+      assert.isTrue(read.verified)
+      assert.deepStrictEqual(read.frontmatter, JSON.parse(JSON.stringify(skill.frontmatter)))
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   it.effect("a link that leads to no file (dangling, or round a loop) is named: InvalidPath, not the file system's NotFound", () =>
     Effect.gen(function*() {
       for (const [name, make] of [
