@@ -574,7 +574,9 @@ const build = (
     return refuse("TooManyFiles", `${skill}: ${given.length + 1} files (SKILL.md included), more than ${limits.files}`)
   }
   const sorted = [...given].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-  const paths = new Set(sorted.map(([path]) => path))
+  // SKILL.md among them: `SKILL.md/x` would make it a directory too (a directory read of the root
+  // listed it as one, and never the file).
+  const paths = new Set(["SKILL.md", ...sorted.map(([path]) => path)])
   const files: Array<File> = [fileOf(root, "SKILL.md", manifest, "text/markdown")]
   let bytes = files[0]!.size
   for (const [path, input] of sorted) {

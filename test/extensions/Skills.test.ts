@@ -151,13 +151,18 @@ describe("Skills.make", () => {
     assert.include(reserved.message, "reserved")
   })
 
-  it("refuses paths outside the skill, SKILL.md itself, and a path that is both file and directory", () => {
+  it("refuses paths outside the skill, SKILL.md itself, and a path that is both file and directory (SKILL.md too)", () => {
     for (const path of ["../x.md", "/x.md", "a//b.md", "./a.md", "a/../b.md", "SKILL.md", "a\\b.md", ""]) {
       const error = refusal(() => Skills.make({ name: "a", description: "d", body: "", files: { [path]: "x" } }))
       assert.strictEqual(error.reason, "InvalidPath", path)
     }
     const both = refusal(() => Skills.make({ name: "a", description: "d", body: "", files: { "ref": "x", "ref/guide.md": "y" } }))
     assert.strictEqual(both.reason, "InvalidPath")
+    // SKILL.md is a file: `SKILL.md/x` made it a directory too, and a directory read of the root
+    // listed skill://a/SKILL.md as inode/directory, never the file.
+    const underSkillMd = refusal(() => Skills.make({ name: "a", description: "d", body: "", files: { "SKILL.md/x": "y" } }))
+    assert.strictEqual(underSkillMd.reason, "InvalidPath")
+    assert.include(underSkillMd.message, "SKILL.md is both a file and a directory")
   })
 
   it("holds at most 512 files (SKILL.md included) and 16 MiB", () => {
