@@ -324,8 +324,17 @@ export const fromDirectory = (
       return yield* new SkillError({ reason: "MissingSkillMd", skill: directory, message: `${directory} has no SKILL.md` })
     }
     const text = textOf(manifest)
-    const yaml = text === undefined ? undefined : FrontmatterText.extract(text)
-    if (text === undefined || yaml === undefined) {
+    if (text === undefined) {
+      // Said as such: a UTF-16 file (what some editors save as "Unicode") does start with `---`
+      // to whoever looks at it.
+      return yield* new SkillError({
+        reason: "InvalidFrontmatter",
+        skill: directory,
+        message: `${directory}/SKILL.md is not valid UTF-8 (a SKILL.md is UTF-8 text)`
+      })
+    }
+    const yaml = FrontmatterText.extract(text)
+    if (yaml === undefined) {
       return yield* new SkillError({
         reason: "InvalidFrontmatter",
         skill: directory,

@@ -221,7 +221,7 @@ describe("Skills.fromDirectory", () => {
       assert.isTrue((skill.files[0]!.content as string).startsWith("\uFEFF---"))
     }).pipe(Effect.provide(platform), Effect.scoped))
 
-  it.effect("fails without SKILL.md, without frontmatter, or with a bad name", () =>
+  it.effect("fails without SKILL.md, without frontmatter, with a bad name, or not in UTF-8 (said so)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
@@ -237,6 +237,11 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(yield* reason("---\nname: [unclosed\n---\n"), "InvalidFrontmatter")
       assert.strictEqual(yield* reason("---\nname: Not_Valid\ndescription: d\n---\n"), "InvalidName")
       assert.strictEqual(yield* reason("---\nname: ok\n---\n"), "InvalidFrontmatter")
+      // Saved as UTF-16 (with its BOM): said to be not UTF-8, not to lack the block it shows.
+      writeFileSync(join(dir, "SKILL.md"), Buffer.from("\uFEFF---\nname: ok\ndescription: d\n---\n", "utf16le"))
+      const utf16 = yield* Effect.flip(Skills.fromDirectory(dir))
+      assert.strictEqual(utf16._tag === "SkillError" ? utf16.reason : utf16._tag, "InvalidFrontmatter")
+      assert.include(utf16.message, "SKILL.md is not valid UTF-8")
     }).pipe(Effect.provide(platform), Effect.scoped))
 
   // The SDK's skills client checks each entry against the Agent Skills bounds and refused the whole
