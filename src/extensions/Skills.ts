@@ -458,11 +458,18 @@ export const layer = (
     requireDeclaration: false,
     methods
   })
-  return Layer.mergeAll(
-    McpServer.extension(extension),
-    ...skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
-  )
+  const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
+  // Merged in groups: one `mergeAll(...files)` passed every file as an argument, and past about
+  // 120,000 of them (250 skills at the 512-file limit) the call overflowed the stack (RangeError).
+  const groups: Array<Layer.Layer<never, never, McpServer.McpServer>> = []
+  for (let i = 0; i < files.length; i += layersPerGroup) {
+    groups.push(Layer.mergeAll(...files.slice(i, i + layersPerGroup) as [Layer.Layer<never, never, McpServer.McpServer>]))
+  }
+  return Layer.mergeAll(McpServer.extension(extension), ...groups)
 }
+
+/** The file Layers merged in one `Layer.mergeAll` call (an argument each). */
+const layersPerGroup = 4096
 
 // ---------------------------------------------------------------------------
 // Internal

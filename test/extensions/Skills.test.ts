@@ -434,6 +434,21 @@ describe("Skills.layer", () => {
       assert.isUndefined(all.nextCursor)
     }))
 
+  // Every file was one argument of a single `Layer.mergeAll(...)`: past about 120,000 files (250
+  // skills at the 512-file limit, which SEP-2640 lets a server have however many of) the call
+  // overflowed the stack, and `Skills.layer` threw a RangeError.
+  it.live("serves 300 skills at the 512-file limit (153,600 files): the last skill and its last file answer", () =>
+    Effect.gen(function*() {
+      const files = Object.fromEntries(Array.from({ length: Skills.limits.files - 1 }, (_, i) => [`f${i}.txt`, `${i}`]))
+      const many = Array.from({ length: 300 }, (_, i) => Skills.make({ name: `s${i}`, description: "d", body: "", files }))
+      const { request } = yield* serve(many)
+      const got = (yield* request("skills/get", { uri: "skill://s299/SKILL.md" })).result
+      assert.strictEqual(got.skill.resources.length, Skills.limits.files)
+      const read = (yield* request("resources/read", { uri: "skill://s299/f510.txt" })).result
+      assert.strictEqual(read.contents[0].text, "510")
+      assert.strictEqual((yield* request("skills/list")).result.skills.length, 300)
+    }), 120_000)
+
   it.effect("skills/get answers the entry without a cursor, -32602 for an unknown skill", () =>
     Effect.gen(function*() {
       const { request } = yield* serve([Review, Plain], { pageSize: 1 })
