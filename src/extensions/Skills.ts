@@ -258,7 +258,8 @@ export const make = (definition: {
  * no `__proto__` key). Entries whose name starts with `.` are skipped, and so are symbolic links to
  * directories; a link to a file is followed wherever it points (a file shared by several skills),
  * so whoever can write the directory chooses what is served: load skills from directories only
- * trusted hands write. Each file is measured before it is read (a file past the size limit is
+ * trusted hands write. A file or directory whose name is not UTF-8 is refused (`InvalidPath`).
+ * Each file is measured before it is read (a file past the size limit is
  * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
  * name.
  *
@@ -291,6 +292,16 @@ export const fromDirectory = (
           if (entry.name.startsWith(".")) continue
           const child = path.join(absolute, entry.name)
           const childRelative = relative === "" ? entry.name : `${relative}/${entry.name}`
+          // A name that is not UTF-8 is read with U+FFFD in place of its bytes, a path that names
+          // nothing: said as such (it was the file system's NotFound for a file that is there).
+          // A name with a real U+FFFD exists, and is served.
+          if (entry.name.includes("\uFFFD") && !(yield* fs.exists(child))) {
+            return yield* new SkillError({
+              reason: "InvalidPath",
+              skill: directory,
+              message: `${directory}: the name of ${childRelative} is not valid UTF-8 (rename it; a skill's paths are UTF-8)`
+            })
+          }
           if (entry.type === "Directory") {
             yield* walk(child, childRelative)
             continue

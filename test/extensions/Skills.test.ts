@@ -329,6 +329,33 @@ describe("Skills.fromDirectory", () => {
       assert.deepStrictEqual(read.frontmatter, JSON.parse(JSON.stringify(skill.frontmatter)))
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked
+  // for a path that names nothing and failed with the file system's "NotFound" for a file there.
+  it.effect("a file or directory whose name is not UTF-8 is InvalidPath, said so; a name with a real U+FFFD is served", () =>
+    Effect.gen(function*() {
+      for (const [label, make] of [
+        ["file", (dir: string) => writeFileSync(Buffer.from(`${dir}/f\xff.txt`, "latin1"), "x")],
+        ["directory", (dir: string) => {
+          mkdirSync(Buffer.from(`${dir}/d\xff`, "latin1"))
+          writeFileSync(Buffer.from(`${dir}/d\xff/inner.txt`, "latin1"), "x")
+        }]
+      ] as const) {
+        const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+        writeFileSync(join(dir, "SKILL.md"), "---\nname: names\ndescription: d\n---\n")
+        make(dir)
+        const error = yield* Effect.flip(Skills.fromDirectory(dir))
+        assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "InvalidPath", label)
+        assert.include(error.message, "is not valid UTF-8", label)
+      }
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: names\ndescription: d\n---\n")
+      writeFileSync(join(dir, "f\uFFFD.txt"), "x")
+      const skill = yield* Skills.fromDirectory(dir)
+      assert.deepStrictEqual(skill.files.map((file) => file.uri), ["skill://names/SKILL.md", "skill://names/f%EF%BF%BD.txt"])
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   it.effect("a link that leads to no file (dangling, or round a loop) is named: InvalidPath, not the file system's NotFound", () =>
     Effect.gen(function*() {
       for (const [name, make] of [
