@@ -467,6 +467,9 @@ export const layer = (
     settings: options.directoryRead === true ? { directoryRead: true } : {},
     versions: "all",
     requireDeclaration: false,
+    // SEP-2640: a server that declares skills declares `resources`, and serves `resources/*`, even
+    // with no skill (a skills folder with none in it): it declared the extension alone.
+    advertise: { resources: true },
     methods
   })
   const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))

@@ -109,6 +109,18 @@ export interface Extension<R = never> {
    * there).
    */
   readonly methods?: { readonly [method: string]: Method<R> } | undefined
+  /**
+   * Component kinds the extension relies on, advertised (and their methods served) by an
+   * `McpServer` even while none is registered, as its `capabilities` option does: the skills
+   * extension has `{ resources: true }` (SEP-2640: a server that declares it declares `resources`,
+   * with no skill as with many). A `LowLevelServer` is given its handlers, and so its
+   * capabilities, directly.
+   */
+  readonly advertise?: {
+    readonly tools?: boolean | undefined
+    readonly resources?: boolean | undefined
+    readonly prompts?: boolean | undefined
+  } | undefined
   /** Middleware the extension brings (after the server's own, in the order given). */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<R>> | undefined
 }

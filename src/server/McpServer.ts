@@ -298,7 +298,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const served = (uri: string) =>
       resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))
     const lowLevel = (): LowLevelServer.LowLevelServer => {
-      const advertise = options.capabilities ?? {}
+      const advertise = advertised(options.capabilities, extensions)
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
       // Which requests may be task-augmented: those with a task-capable component right now.
       const capable = (entries: ReadonlyArray<{ readonly value: { readonly taskSupport: Tool.TaskSupport } }>) =>
@@ -932,6 +932,20 @@ const register = <A>(registration: Registration<A>): Effect.Effect<readonly [Mcp
     registration.registry(server).add(registration.key(component), component)
     return [server, component] as const
   })
+
+/**
+ * The component kinds advertised even while none is registered: the server's `capabilities`
+ * option, and what its extensions rely on (`Extension.advertise`).
+ */
+const advertised = (
+  given: Options["capabilities"],
+  extensions: ReadonlyArray<Extension.Extension<never>>
+): NonNullable<Options["capabilities"]> => {
+  if (!extensions.some((extension) => extension.advertise !== undefined)) return given ?? {}
+  const kind = (name: "tools" | "resources" | "prompts") =>
+    given?.[name] === true || extensions.some((extension) => extension.advertise?.[name] === true)
+  return { tools: kind("tools"), resources: kind("resources"), prompts: kind("prompts") }
+}
 
 /** A Layer that keeps a component registered while it is alive (removed unless replaced meanwhile). */
 const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> =>

@@ -435,6 +435,34 @@ describe("Skills.layer", () => {
       assert.strictEqual((yield* plain.request("resources/directory/read", { uri: "skill://plain" })).error.code, -32601)
     }))
 
+  // SEP-2640: a server that declares skills MUST declare `resources`. With no skill (a skills
+  // folder with none in it) no resource was registered: the extension was declared alone,
+  // `resources/list` was -32601, and an SDK client enforcing capabilities took skills as unsupported.
+  it.live("with no skill, the server still declares (and serves) resources in both eras", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serve([], { directoryRead: true })
+      const discovered = (yield* request("server/discover")).result.capabilities
+      assert.deepStrictEqual(discovered.extensions, { [id]: { directoryRead: true } })
+      assert.isObject(discovered.resources)
+      assert.deepStrictEqual((yield* request("resources/list")).result.resources, [])
+      assert.deepStrictEqual((yield* request("skills/list")).result.skills, [])
+      const legacy = yield* serve([])
+      const initialized = yield* Effect.promise(() => initializeRaw(legacy.raw))
+      assert.isObject(initialized.result.capabilities.resources)
+      // The SDK's skills client, enforcing capabilities as the spec asks of hosts.
+      const server = yield* startServer({}, Skills.layer([]))
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+      const client = new ClientV2({ name: "skills-host", version: "1.0.0" }, {
+        versionNegotiation: { mode: { pin: "2026-07-28" } as never },
+        enforceStrictCapabilities: true
+      })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const skills = new SkillsClient(client)
+      assert.isTrue(skills.supported)
+      assert.deepStrictEqual((yield* Effect.promise(() => skills.list())).skills, [])
+    }).pipe(Effect.scoped))
+
   it.effect("skills/list pages one entry at a time, never splitting one, with caching hints", () =>
     Effect.gen(function*() {
       const { request } = yield* serve([Review, Plain, Numeric], { pageSize: 1 })
