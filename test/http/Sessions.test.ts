@@ -70,6 +70,38 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.strictEqual(tools.result.tools.length, 40)
     }))
 
+  it.live("an initialize answered with an error opens no session: no Mcp-Session-Id, no place taken under maxSessions (JSON and SSE answers)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ maxSessions: 1 })
+      const badInitialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: {} }
+      // Answered as JSON: the error, and no session id to use.
+      const json = yield* Effect.promise(() => post(url, badInitialize))
+      assert.strictEqual(json.status, 200)
+      assert.strictEqual((yield* Effect.promise(() => errorOf(json))).code, -32602)
+      assert.isNull(json.headers.get("mcp-session-id"))
+      // Answered on SSE (the client accepts nothing else): a stream's headers may go before its
+      // answer is known, with the id; the session ends with the error all the same, and an id
+      // that went out names no session then.
+      const sse = yield* Effect.promise(() => post(url, badInitialize, { accept: "text/event-stream" }))
+      assert.strictEqual(sse.status, 200)
+      assert.include(sse.headers.get("content-type")!, "text/event-stream")
+      const sseSession = sse.headers.get("mcp-session-id") ?? "(none)"
+      assert.strictEqual((yield* Effect.promise(() => answerOf(sse))).error.code, -32602)
+      const afterError = yield* Effect.promise(() => post(url, initializeMessage(2), on(sseSession)))
+      assert.strictEqual(afterError.status, 404)
+      yield* Effect.promise(() => afterError.text())
+      // Neither holds the only place: a good initialize opens a session (its record goes as the
+      // failed session closes, just after its answer: a few tries, 20 ms apart).
+      let status = 0
+      for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+        const good = yield* Effect.promise(() => post(url, initializeMessage(3)))
+        status = good.status
+        yield* Effect.promise(() => good.text())
+        if (status !== 200) yield* Effect.sleep(20)
+      }
+      assert.strictEqual(status, 200)
+    }))
+
   it.live("MCP-Protocol-Version: an older supported version is accepted, an unsupported one → 400", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -110,16 +110,20 @@ export class Endpoint implements SessionHost {
 
   // --- requests -----------------------------------------------------------
 
-  /** Feeds a request to its session and answers with what it produces (JSON or SSE). */
+  /**
+   * Feeds a request to its session and answers with what it produces (JSON or SSE). `opens`: the
+   * `initialize` whose POST opened `session` (see `Pending.opens`).
+   */
   answer(
     session: HttpSession,
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
     clientId: JsonRpc.RequestId | undefined,
     http: HttpRequestInfo,
-    resolved?: Negotiation.ResolvedRequest
+    resolved?: Negotiation.ResolvedRequest,
+    opens = false
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
-    return answerImpl(this, session, request, mode, clientId, http, resolved)
+    return answerImpl(this, session, request, mode, clientId, http, resolved, opens)
   }
 
   /**
@@ -281,12 +285,15 @@ export class Endpoint implements SessionHost {
 
   /** Ends a session's input: it finishes its requests, then closes. */
   end(session: HttpSession): Effect.Effect<void> {
-    return Effect.sync(() => {
-      if (session.ended) return
-      session.ended = true
-      const input = session.input
-      if (input !== undefined) this.runFork(Effect.ensuring(input.end, this.ended(session)))
-    })
+    return Effect.sync(() => this.endInput(session))
+  }
+
+  /** {@link end}, at once: the session takes no more input from now on. */
+  endInput(session: HttpSession): void {
+    if (session.ended) return
+    session.ended = true
+    const input = session.input
+    if (input !== undefined) this.runFork(Effect.ensuring(input.end, this.ended(session)))
   }
 
   /**
@@ -403,6 +410,8 @@ export class Endpoint implements SessionHost {
   settle(session: HttpSession, pending: Pending, message: JsonRpc.Message | undefined): void {
     session.removePending(pending.request.id)
     session.unclaim(pending)
+    // An opening `initialize` given up (its POST dropped, its time out): nobody has the session's id.
+    if (pending.opens) this.endInput(session)
     const stream = pending.stream
     if (stream === undefined) {
       const answer = message ?? JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
@@ -532,6 +541,10 @@ export class Endpoint implements SessionHost {
       if (pending === undefined) return undefined
       session.removePending(id)
       session.unclaim(pending)
+      // The `initialize` that opened the session failed (bad params, a middleware's refusal): the
+      // client starts again without a session id, so this one would only hold a place (under
+      // `maxSessions`) until its idle timeout.
+      if (pending.opens && "error" in message) this.endInput(session)
       const stream = pending.stream
       if (stream === undefined) {
         settle(pending, forClient(pending, message))
@@ -728,14 +741,15 @@ const answerImpl = Effect.fnUntraced(function*(
   mode: "auto" | "json" | "sse",
   clientId: JsonRpc.RequestId | undefined,
   http: HttpRequestInfo,
-  resolved: Negotiation.ResolvedRequest | undefined
+  resolved: Negotiation.ResolvedRequest | undefined,
+  opens: boolean
 ) {
       if (session.pending.has(request.id)) {
         // Only a session's own client ids can repeat (the shared session's are internal, unique).
         const message = `Invalid Request: a request with id ${clip(JSON.stringify(request.id))} is already in progress`
         return yield* self.refuse(request, 409, { code: ErrorCode.InvalidRequest, message }, clientId ?? request.id, session)
       }
-      const pending = new Pending(request, mode, clientId, resolved !== undefined)
+      const pending = new Pending(request, mode, clientId, resolved !== undefined, opens)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
       if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
       session.addPending(request.id, pending)
@@ -747,18 +761,23 @@ const answerImpl = Effect.fnUntraced(function*(
       const answer = yield* awaitAnswer(pending, self.answerDeadlines, self.requestTimeout).pipe(
         Effect.onError((cause) => interrupted(self, session, pending, cause, clientId, http, resolved))
       )
-      const headers = answerHeaders(session, request, clientId)
       if (answer === undefined) {
+        // Abandoned, an opening `initialize` ends its session: no id goes with the 504.
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)
-        return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, headers, clientId ?? request.id)
+        return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, undefined, clientId ?? request.id)
       }
+      const headers = answerHeaders(session, pending)
       if (!(answer instanceof SseAnswer)) return jsonAnswer(self, answer, headers, http, resolved)
       return self.sseResponse(session, answer.stream, answer.connection, headers)
 })
 
-/** The headers of a request's answer: the new session's id on an `initialize`. */
-const answerHeaders = (session: HttpSession, request: JsonRpc.Request, clientId: JsonRpc.RequestId | undefined): Record<string, string> =>
-  request.method === "initialize" && clientId === undefined ? { "mcp-session-id": session.id } : {}
+/**
+ * The headers of a request's answer: the new session's id on the `initialize` that opened it,
+ * unless that failed (its session ended: see `Endpoint.route`). An SSE answer's headers go before
+ * its answer is known: they carry the id, and the session ends with an error all the same.
+ */
+const answerHeaders = (session: HttpSession, pending: Pending): Record<string, string> =>
+  pending.opens && !session.ended ? { "mcp-session-id": session.id } : {}
 
 /** A request's answer as JSON. */
 const jsonAnswer = (
@@ -809,6 +828,6 @@ const interrupted = (
   return Effect.suspend(() => {
     self.abandon(session, pending, "The server stopped serving the request")
     const answer = forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
-    return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending.request, clientId), http, resolved))
+    return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending), http, resolved))
   })
 }

@@ -67,18 +67,25 @@ export class Pending implements Deadlined {
   detachedSince: number | undefined = undefined
   /** A 2026-07-28 request (its stream is unresumable: see {@link SseStream.unresumable}). */
   readonly modern: boolean
+  /**
+   * The `initialize` whose POST opened its session: the session is the client's only if it
+   * succeeds (else it is ended, see `Endpoint.route`), and its answer carries the session's id.
+   */
+  readonly opens: boolean
   /** The route it claimed (see `PushConnection.claimRoute`): its stream carries that route's messages. */
   route: string | undefined = undefined
   constructor(
     request: JsonRpc.Request,
     mode: "auto" | "json" | "sse",
     clientId: JsonRpc.RequestId | undefined,
-    modern: boolean
+    modern: boolean,
+    opens: boolean
   ) {
     this.request = request
     this.mode = mode
     this.clientId = clientId
     this.modern = modern
+    this.opens = opens
   }
 }
 

@@ -84,7 +84,7 @@ const postToSession = Effect.fnUntraced(function*(
       yield* session.receive(message as JsonRpc.Message, new HttpInfo(request, principal))
       return HttpServerResponse.empty({ status: 202 })
     }
-    return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal))
+    return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal), undefined, sessionId === undefined)
 })
 
 /** GET and DELETE on a stateless server: it has no sessions, so only POST (RFC 9110: with `Allow`). */
