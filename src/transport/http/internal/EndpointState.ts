@@ -759,7 +759,7 @@ const answerImpl = Effect.fnUntraced(function*(
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it.
       yield* Effect.yieldNow
       const answer = yield* awaitAnswer(pending, self.answerDeadlines, self.requestTimeout).pipe(
-        Effect.onError((cause) => interrupted(self, session, pending, cause, clientId, http, resolved))
+        Effect.onError((cause) => interrupted(self, session, pending, cause, http, resolved))
       )
       if (answer === undefined) {
         // Abandoned, an opening `initialize` ends its session: no id goes with the 504.
@@ -817,7 +817,6 @@ const interrupted = (
   session: HttpSession,
   pending: Pending,
   cause: Cause.Cause<never>,
-  clientId: JsonRpc.RequestId | undefined,
   http: HttpRequestInfo,
   resolved: Negotiation.ResolvedRequest | undefined
 ): Effect.Effect<void> => {
