@@ -110,7 +110,11 @@ export interface Options {
   readonly bodyTimeoutMillis?: number | undefined
   /** Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). */
   readonly maxSessions?: number | undefined
-  /** A session without any request for this long is ended. Default 30 min (`Infinity`: never). */
+  /**
+   * A session idle for this long is ended: no request came, none was in flight, and its standalone
+   * stream was not read (an idle time starts as a call ends, or such a stream closes: checked
+   * every half of it, at most every minute). Default 30 min (`Infinity`: never).
+   */
   readonly sessionIdleTimeoutMillis?: number | undefined
   /**
    * How long a request may wait before anything is produced for it (its response, or a first

@@ -66,6 +66,8 @@ export class Endpoint implements SessionHost {
   readonly answerDeadlines = new Deadlines<Pending>(timeUp)
   /** SSE response bodies started and not ended: what a graceful drain waits for once its sessions closed. */
   private sseBodies = 0
+  /** The sessions the reaper's last look found in use (see `reaper`). */
+  private inUseAtLastLook: Set<string> | undefined = undefined
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -358,16 +360,27 @@ export class Endpoint implements SessionHost {
       Effect.sleep(every),
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         this.abandonDetached(now)
+        const wasInUse = this.inUseAtLastLook
+        this.inUseAtLastLook = this.inUse()
         return Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
           Effect.forEach(ids, (id) => {
             const session = this.sessions.get(id)
-            // A session still waiting on an answer, or holding its standalone stream open, is not idle.
-            return session === undefined || session.pending.size > 0 || session.standalone?.connection?.reading === true
-              ? Effect.void
-              : this.end(session)
+            if (session === undefined || inUse(session)) return Effect.void
+            // In use at the last look and no longer: its idle time starts now. Its last request
+            // may have come long ago (a call longer than the idle timeout, a standalone stream
+            // read as long): it was ended as soon as that call was answered or that stream closed.
+            if (wasInUse?.has(id) === true) return Effect.asVoid(this.records.touch(id, now))
+            return this.end(session)
           }, { discard: true }))
       })
     ))
+  }
+
+  /** The ids of the sessions {@link inUse} (`undefined`: none). */
+  private inUse(): Set<string> | undefined {
+    let ids: Set<string> | undefined
+    for (const session of this.sessions.values()) if (inUse(session)) (ids ??= new Set()).add(session.id)
+    return ids
   }
 
   /**
@@ -732,6 +745,12 @@ export class Endpoint implements SessionHost {
     return this.emitHeld(session, stream, held)
   }
 }
+
+/**
+ * A session waiting on an answer, or holding its standalone stream open: not idle, whenever its
+ * last request came.
+ */
+const inUse = (session: HttpSession): boolean => session.pending.size > 0 || session.standalone?.connection?.reading === true
 
 /** Feeds a request to its session and answers with what it produces (hoisted generator). */
 const answerImpl = Effect.fnUntraced(function*(
