@@ -152,6 +152,36 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.include(error.message, "(800 more characters)")
     }))
 
+  // Fails before the fix: GET opened the standalone stream (200) and DELETE ended the session (200).
+  it.live("GET and DELETE with an unsupported MCP-Protocol-Version → 400 naming the supported versions; the session is untouched", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      for (const method of ["GET", "DELETE"]) {
+        const bad = yield* Effect.promise(() =>
+          fetch(url, {
+            method,
+            headers: on(sessionId, { accept: "text/event-stream", "mcp-protocol-version": "1999-01-01" }),
+            signal: AbortSignal.timeout(5_000)
+          })
+        )
+        assert.strictEqual(bad.status, 400, method)
+        const answer = yield* Effect.promise(() => jsonOf(bad))
+        assert.strictEqual(answer.error.code, -32600)
+        assert.include(answer.error.message, "1999-01-01")
+        assert.deepStrictEqual(answer.error.data.requested, "1999-01-01")
+      }
+      // Neither took effect: the session lives, and its standalone stream can be opened.
+      const stream = yield* Effect.promise(() =>
+        fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }), signal: AbortSignal.timeout(5_000) })
+      )
+      assert.strictEqual(stream.status, 200)
+      yield* Effect.promise(() => stream.body!.cancel())
+      const listed = yield* Effect.promise(() => post(url, toolsList(7), on(sessionId)))
+      assert.strictEqual(listed.status, 200)
+      yield* Effect.promise(() => listed.text())
+    }))
+
   it.live("notifications and responses → 202; malformed bodies → 400; a duplicate in-flight id → 409", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

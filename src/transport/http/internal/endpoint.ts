@@ -38,7 +38,7 @@ import { listenHost } from "./hosts.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
-import { health, jsonError, methodNotAllowed, shuttingDown } from "./responses.ts"
+import { health, jsonError, methodNotAllowed, shuttingDown, unsupportedHeader } from "./responses.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
 const { ErrorCode } = McpError
@@ -351,30 +351,6 @@ const serveBody = (
   }
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   return Legacy.post(self, request, message, kind, requestId, mode, principal)
-}
-
-/**
- * Every version the endpoint's header check takes, as the answer to an unsupported header lists
- * them (built once). The library's versions: the endpoint does not know a server's
- * `supportedVersions`, which narrows what its `initialize` then accepts (and `server/discover`
- * names).
- */
-const supportedList = ProtocolVersion.all.join(", ")
-
-/**
- * 400 to a handshake-era request whose `MCP-Protocol-Version` header names no version served
- * here (the spec asks only for the 400): the message and `data.supported` name the versions that
- * are, both eras, for the client to retry with one; `data.requested` is the header, clipped as
- * `Negotiation.unsupportedVersionError` clips it. The code stays the handshake era's -32600 (the
- * 2026-07-28 era's -32022 is for a request whose `_meta` names its version).
- */
-const unsupportedHeader = (version: string): JsonRpc.ErrorObject => {
-  const requested = clip(version)
-  return {
-    code: ErrorCode.InvalidRequest,
-    message: `Bad Request: unsupported MCP-Protocol-Version ${version === "" ? "(empty)" : requested} (supported: ${supportedList})`,
-    data: { supported: [...ProtocolVersion.all], requested }
-  }
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
-import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable } from "./responses.ts"
+import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unsupportedHeader } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
@@ -105,6 +105,16 @@ const modernMethod = (self: Endpoint, method: "GET" | "DELETE", version: string 
     )
     : undefined
 
+/**
+ * 400 to a GET or DELETE whose `MCP-Protocol-Version` names no version served here, as to a POST
+ * (the spec's MUST is for every request): the stream is not opened, the session not ended.
+ */
+const unsupportedVersion = (version: string | undefined): HttpServerResponse.HttpServerResponse | undefined => {
+  if (version === undefined || ProtocolVersion.isSupported(version)) return undefined
+  const error = unsupportedHeader(version)
+  return jsonError(400, error.code, error.message, undefined, undefined, error.data)
+}
+
 /** GET: the session's standalone SSE stream, or the resumption of a stream after `Last-Event-ID`. */
 export const get = (
   self: Endpoint,
@@ -119,6 +129,8 @@ export const get = (
     if (!MediaTypes.accepted(headers.accept).sse) {
       return jsonError(406, ErrorCode.InvalidRequest, "Not Acceptable: Accept must list text/event-stream")
     }
+    const unsupported = unsupportedVersion(headers["mcp-protocol-version"])
+    if (unsupported !== undefined) return unsupported
     const sessionId = headers["mcp-session-id"]
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
@@ -238,6 +250,8 @@ export const del = (
   const modern = modernMethod(self, "DELETE", headers["mcp-protocol-version"])
   if (modern !== undefined) return Effect.succeed(modern)
   if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
+  const unsupported = unsupportedVersion(headers["mcp-protocol-version"])
+  if (unsupported !== undefined) return Effect.succeed(unsupported)
   const sessionId = headers["mcp-session-id"]
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)

@@ -8,6 +8,8 @@ import * as Effect from "effect/Effect"
 import { HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
+import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
+import { clip } from "../../../internal/clip.ts"
 import type { StoreError } from "../../../store/StoreError.ts"
 import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 
@@ -30,6 +32,30 @@ export const jsonError = (
     contentType: "application/json",
     ...(headers === undefined ? {} : { headers })
   })
+
+/**
+ * Every version the endpoint's header check takes, as the answer to an unsupported header lists
+ * them (built once). The library's versions: the endpoint does not know a server's
+ * `supportedVersions`, which narrows what its `initialize` then accepts (and `server/discover`
+ * names).
+ */
+const supportedList = ProtocolVersion.all.join(", ")
+
+/**
+ * 400 to a handshake-era request (a POST, GET or DELETE) whose `MCP-Protocol-Version` header
+ * names no version served here (the spec asks only for the 400): the message and `data.supported` name the versions that
+ * are, both eras, for the client to retry with one; `data.requested` is the header, clipped as
+ * `Negotiation.unsupportedVersionError` clips it. The code stays the handshake era's -32600 (the
+ * 2026-07-28 era's -32022 is for a request whose `_meta` names its version).
+ */
+export const unsupportedHeader = (version: string): JsonRpc.ErrorObject => {
+  const requested = clip(version)
+  return {
+    code: ErrorCode.InvalidRequest,
+    message: `Bad Request: unsupported MCP-Protocol-Version ${version === "" ? "(empty)" : requested} (supported: ${supportedList})`,
+    data: { supported: [...ProtocolVersion.all], requested }
+  }
+}
 
 /** 405, with the methods the endpoint answers (`allow`, RFC 9110) and why in `message`. */
 export const methodNotAllowed = (allow: string, message: string) => jsonError(405, ErrorCode.InvalidRequest, message, { allow })
