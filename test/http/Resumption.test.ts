@@ -6,8 +6,24 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import { components, options } from "../../examples/everything-server.ts"
 import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, freshStandalone, messagesOf, nodeFetch, on, openSession, post, readSse, ready, type SseEvent, serveEverything, sseReader } from "./support.ts"
+import type { Listener } from "../../src/session/Transport.ts"
+import {
+  freePort,
+  freshStandalone,
+  messagesOf,
+  nodeFetch,
+  on,
+  openSession,
+  post,
+  readSse,
+  ready,
+  type SseEvent,
+  serveEverything,
+  serveOnFreePort,
+  sseReader
+} from "./support.ts"
 
 const call = (id: number | string, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -266,5 +282,36 @@ describe("Streamable HTTP resumption: a session that ends while the store replay
       const resumed = yield* Effect.promise(() => resuming)
       resumed.destroy()
       assert.strictEqual(resumed.response.status, 404)
+    }))
+
+  // Fails before (3: a stream whose last event was stored while its client was away stayed with
+  // its session for the session's life, resumed and replayed or not: one more per such call, with
+  // every SEP-1699 poll of a call that outlives its closed stream).
+  it.live("a stream that ended while its client was away, then resumed and replayed, is no longer held by its session", () =>
+    Effect.gen(function*() {
+      // The session's push connection, as the server's runner gets it: what it holds is the leak.
+      const connections: Array<{ readonly id: string; readonly streams: ReadonlyMap<string, unknown> }> = []
+      const capturing = (listener: Listener): Listener => ({
+        listen: (run) =>
+          listener.listen((transport, sessionOptions) =>
+            run({ open: Effect.tap(transport.open, (connection) => Effect.sync(() => connections.push(connection as never))) }, sessionOptions)
+          )
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, components, capturing(StreamableHttp.make({ host: "127.0.0.1", port, retryMillis: 50 })))
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const session = connections.find((connection) => connection.id === sessionId)!
+      for (const id of ["r1", "r2", "r3"]) {
+        const response = yield* Effect.promise(() => post(url, call(id, "test_reconnection"), on(sessionId)))
+        const [priming] = yield* Effect.promise(() => readSse(response))
+        // The server closed the stream after its priming event; the call answers 100 ms later,
+        // while the client is away: its answer is stored, not delivered.
+        yield* Effect.sleep(400)
+        const resumed = yield* Effect.promise(() => resume(url, sessionId, priming!.id!))
+        const messages = messagesOf(yield* Effect.promise(() => readSse(resumed)))
+        assert.deepStrictEqual(messages.map((message) => message.id), [id])
+      }
+      assert.strictEqual(session.streams.size, 0)
     }))
 })

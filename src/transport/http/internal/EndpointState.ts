@@ -707,12 +707,15 @@ export class Endpoint implements SessionHost {
       }
       if (last) {
         stream.done = true
+        // Ended, the stream is the store's: a resumption replays it from there (a stream the
+        // session no longer has is one that ended, see `legacy.get`). Kept while its client was
+        // away, it stayed with the session for the session's life, resumed or not.
+        session.removeStream(stream.streamId)
         if (delivered) {
           // Queued is not received: the stored events go once the response has written them all
           // out (see `sseResponse`). A client gone before then resumes from the store.
           connection!.lastPushed = true
           connection!.close()
-          session.removeStream(stream.streamId)
         }
       }
     })
