@@ -623,6 +623,11 @@ export interface Tasks {
 /**
  * A Layer that registers a tool while it is alive.
  *
+ * Its name should follow MCP's rule (2025-11-25, SEP-986): 1 to 128 characters, each a letter
+ * A-Z a-z, a digit, `_`, `-` or `.`. One that does not is served, with a warning logged once; an
+ * empty name, or a name another component Layer registers too, fails the Layer's build (to
+ * replace a tool while the server runs, use {@link addTool}).
+ *
  * **Example** (A tool with typed parameters and a declared failure)
  *
  * ```ts
@@ -893,18 +898,31 @@ const captured = <R>(context: Context.Context<R>): Context.Context<R> =>
 
 /** How to compile a component and where it goes: its registry and its key. */
 interface Registration<A> {
+  /** What the component and its key are called in messages ("Tool", "name"), and what replaces it at run time. */
+  readonly kind: string
+  readonly keyName: string
+  readonly add: string
   readonly registry: (server: McpServer["Service"]) => Registry<A>
   readonly key: (component: A) => string
   readonly compile: (server: McpServer["Service"], context: Context.Context<any>) => A
+  /** What to warn of once per server and key (a tool name against MCP's naming rule), if anything. */
+  readonly warning?: ((key: string) => string | undefined) | undefined
 }
 
 const toolRegistration = (definition: Tool.Definition<any, any, any, any>): Registration<Tool.Registered> => ({
+  kind: "Tool",
+  keyName: "name",
+  add: "McpServer.addTool",
   registry: (server) => server.tools,
   key: (tool) => tool.name,
-  compile: (server, context) => Tool.compile(definition, context, masking(server))
+  compile: (server, context) => Tool.compile(definition, context, masking(server)),
+  warning: Tool.nameWarning
 })
 
 const resourceRegistration = (definition: Resource.Definition<any>): Registration<Resource.Registered> => ({
+  kind: "Resource",
+  keyName: "URI",
+  add: "McpServer.addResource",
   registry: (server) => server.resources,
   key: (resource) => resource.uri,
   compile: (_, context) => Resource.compile(definition, context)
@@ -913,23 +931,50 @@ const resourceRegistration = (definition: Resource.Definition<any>): Registratio
 const templateRegistration = (
   definition: Resource.TemplateDefinition<any, any>
 ): Registration<Resource.RegisteredTemplate> => ({
+  kind: "Resource template",
+  keyName: "URI template",
+  add: "McpServer.addResourceTemplate",
   registry: (server) => server.templates,
   key: (template) => template.uriTemplate,
   compile: (_, context) => Resource.compileTemplate(definition, context)
 })
 
 const promptRegistration = (definition: Prompt.Definition<any, any>): Registration<Prompt.Registered> => ({
+  kind: "Prompt",
+  keyName: "name",
+  add: "McpServer.addPrompt",
   registry: (server) => server.prompts,
   key: (prompt) => prompt.name,
   compile: (_, context) => Prompt.compile(definition, context)
 })
 
-/** Compiles a component with the services in context (captured for its handler) and adds it. */
-const register = <A>(registration: Registration<A>): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
+/**
+ * Compiles a component with the services in context (captured for its handler) and adds it. With
+ * `unique` (a component Layer), a key already registered fails the registration: two Layers of one
+ * name would hide one another, which one depending on the order `Layer.mergeAll` happened to build
+ * them in. Run-time additions (`addTool`...) replace, as documented.
+ */
+const register = <A>(
+  registration: Registration<A>,
+  unique = false
+): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
   Effect.gen(function*() {
     const server = yield* McpServer
     const component = registration.compile(server, captured(yield* Effect.context<any>()))
-    registration.registry(server).add(registration.key(component), component)
+    const registry = registration.registry(server)
+    const key = registration.key(component)
+    // No yield between this check and `add`: Layers built concurrently cannot both pass it.
+    if (unique && registry.has(key)) {
+      return yield* Effect.die(
+        new Error(
+          `${registration.kind} ${clip(key)} is registered twice (two component Layers give it): one would hide the ` +
+            `other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.`
+        )
+      )
+    }
+    registry.add(key, component)
+    const warning = registration.warning?.(key)
+    if (warning !== undefined && once(registry, key)) yield* Effect.logWarning(warning)
     return [server, component] as const
   })
 
@@ -947,10 +992,22 @@ const advertised = (
   return { tools: kind("tools"), resources: kind("resources"), prompts: kind("prompts") }
 }
 
+/** The keys each registry warned of already: a tool added again and again warns once. */
+const warned = new WeakMap<object, Set<string>>()
+
+/** True the first time for `key` in `registry`. */
+const once = (registry: object, key: string): boolean => {
+  let keys = warned.get(registry)
+  if (keys === undefined) warned.set(registry, keys = new Set())
+  if (keys.has(key)) return false
+  keys.add(key)
+  return true
+}
+
 /** A Layer that keeps a component registered while it is alive (removed unless replaced meanwhile). */
 const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> =>
   Layer.effectDiscard(Effect.gen(function*() {
-    const [server, component] = yield* register(registration)
+    const [server, component] = yield* register(registration, true)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => registration.registry(server).removeIf(registration.key(component), component))
     )

@@ -60,6 +60,11 @@ export class Registry<A> {
     return true
   }
 
+  /** Whether a component is registered under `key`, enabled or not. */
+  has(key: string): boolean {
+    return this.entries.has(key)
+  }
+
   /** The enabled component under `key`. */
   get(key: string): A | undefined {
     const entry = this.entries.get(key)

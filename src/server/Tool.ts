@@ -431,7 +431,12 @@ export const compile = <
  * make clients refuse every `tools/list` page it is on.
  */
 const checkWireFields = (definition: Definition<any, any, any, any>): void => {
-  const owner = `Tool ${definition.name}`
+  const name: unknown = definition.name
+  // A name no client can call the tool by (`tools/call` names it with a non-empty string): refused.
+  // One that only breaks the naming rule is served, with a warning (see `nameWarning`).
+  if (typeof name !== "string") throw invalid("Tool", "name", "a string", name)
+  if (name.length === 0) throw new TypeError("Tool: name must not be empty")
+  const owner = `Tool ${name}`
   checkDescription(owner, definition)
   if (definition.annotations !== undefined) checkToolAnnotations(owner, definition.annotations)
   const execution: unknown = definition.execution
@@ -442,6 +447,31 @@ const checkWireFields = (definition: Definition<any, any, any, any>): void => {
       throw invalid(owner, "execution.taskSupport", `"forbidden", "optional" or "required"`, taskSupport)
     }
   }
+}
+
+/** The characters of a tool name that follows MCP 2025-11-25's naming rule (SEP-986), 1 to 128 of them. */
+const toolNameRule = /^[A-Za-z0-9_.-]{1,128}$/
+
+/**
+ * What is wrong with a tool name by MCP 2025-11-25's rule (SEP-986: 1 to 128 characters of
+ * A-Z a-z 0-9 `_` `-` `.`), or `undefined` when nothing is. The rule is a SHOULD: clients may refuse
+ * or rename such a tool (model APIs take fewer characters), but it can be called, so the server
+ * serves it and warns once (see `McpServer.tool`).
+ *
+ * @internal
+ */
+export const nameWarning = (name: string): string | undefined => {
+  if (toolNameRule.test(name)) return undefined
+  const problems: Array<string> = []
+  if (name.length > 128) problems.push(`it is ${name.length} characters long (at most 128)`)
+  const others = [...new Set(name.replace(/[A-Za-z0-9_.-]/g, ""))]
+  if (others.length > 0) {
+    const shown = others.slice(0, 10).map((char) => JSON.stringify(char)).join(", ")
+    problems.push(`it has ${shown}${others.length > 10 ? ` and ${others.length - 10} other characters` : ""}`)
+  }
+  return `effect-mcp-server: the tool name ${JSON.stringify(clip(name))} does not follow MCP's naming rule ` +
+    `(MCP 2025-11-25, SEP-986: 1 to 128 characters, each a letter A-Z a-z, a digit, "_", "-" or "."): ` +
+    `${problems.join(", and ")}. It is served as it is, but clients may refuse or rename it; give it a name that follows the rule.`
 }
 
 /** What arguments a recursive schema could not decode without overflowing the stack are told. */

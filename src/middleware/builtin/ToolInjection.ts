@@ -84,6 +84,11 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
     const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
     const built = middleware(tools)
+    // As `McpServer.tool`: a name against MCP's naming rule is served, with a warning.
+    for (const tool of tools) {
+      const warning = Tool.nameWarning(tool.name)
+      if (warning !== undefined) yield* Effect.logWarning(warning)
+    }
     // Known to the middlewares that check a call's `Mcp-Param-*` headers without calling it
     // (`ResponseCache` answering from its store), while the Layer lives.
     const forget = injectTools(server, tools)
