@@ -7,7 +7,9 @@
  * - a declared failure → an `isError: true` result carrying the encoded failure (the model can
  *   read it and react);
  * - an undeclared failure or a defect → an `isError: true` result with a masked message (the
- *   real cause is logged), unless masking is turned off;
+ *   real cause is logged), unless masking is turned off; a result or content blocks built by hand
+ *   that clients would refuse (`content` not an array, a block without a valid `type`...) are the
+ *   handler's defect, the log saying what was wrong;
  * - a failure about the request itself (`McpError.MissingRequiredClientCapability`, -32021;
  *   `McpError.UrlElicitationRequired`, -32042) → that JSON-RPC error (in MCP 2026-07-28, which
  *   retired -32042, the URL elicitations become the call's input requests: `input_required`);
@@ -49,6 +51,7 @@ import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import { outputEncoder } from "./internal/outputCodec.ts"
+import { resultProblem } from "./internal/toolResult.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { checkDescription, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
@@ -290,10 +293,30 @@ export const compile = <
       if (success === undefined) {
         const output = exit.value
         // Not an `Output` (where types are not checked): a defect of the handler, answered as one.
-        if (typeof output !== "string" && (typeof output !== "object" || output === null)) {
+        if (typeof output === "string") return Exit.succeed({ content: [{ type: "text", text: output }] })
+        if (typeof output !== "object" || output === null) {
           return undeclared(name, Cause.die(new TypeError(`the handler succeeded with ${kindOf(output)}, not a string, content blocks or a CallToolResult`)), masking)
         }
-        return Exit.succeed(normalize(output as Output))
+        // Built by hand (proxied, parsed, cast): a shape the wire does not allow would make the
+        // client refuse the whole answer. A defect of the handler, answered as one, the log saying
+        // what was wrong.
+        let result: CallToolResult
+        let problem: string | undefined
+        try {
+          if (!Array.isArray(output) && !("content" in output) && !("type" in output)) {
+            return undeclared(name, Cause.die(new TypeError(`the handler succeeded with ${neither}`)), masking)
+          }
+          result = normalize(output as Output)
+          problem = resultProblem(result as unknown as { readonly [key: string]: unknown })
+        } catch {
+          // Properties that cannot be read (a getter or a Proxy that throws): not judged here;
+          // serialising it fails, and that request is answered -32603 saying why.
+          return Exit.succeed(output as CallToolResult)
+        }
+        if (problem !== undefined) {
+          return undeclared(name, Cause.die(new TypeError(`the handler succeeded with a result clients would refuse: ${problem}`)), masking)
+        }
+        return Exit.succeed(result)
       }
       const encoded = outputCodec(success).encode(exit.value)
       if (encoded._tag === "Success") return Exit.succeed(structured(encoded.value))
@@ -473,6 +496,9 @@ export const nameWarning = (name: string): string | undefined => {
     `(MCP 2025-11-25, SEP-986: 1 to 128 characters, each a letter A-Z a-z, a digit, "_", "-" or "."): ` +
     `${problems.join(", and ")}. It is served as it is, but clients may refuse or rename it; give it a name that follows the rule.`
 }
+
+/** What a handler that returned an object of neither shape is told. */
+const neither = "an object that is neither a CallToolResult (it has no content) nor a content block (it has no type)"
 
 /** What arguments a recursive schema could not decode without overflowing the stack are told. */
 const tooDeep = "nested too deeply to be checked (objects and arrays thousands of levels deep)"

@@ -1,0 +1,134 @@
+/**
+ * A tool handler (without a `success` schema) may return a whole `CallToolResult`, or content
+ * blocks, built by hand: where types are not checked (a result proxied from another server, JSON,
+ * a cast), one that the wire does not allow (`content` not an array, a block without a valid
+ * `type` or its required fields, `isError` not a boolean, `structuredContent` not an object) was
+ * sent as it was, and the SDK clients refused the whole answer (v1 with a ZodError, v2 with an
+ * `SdkError`): the user saw a protocol failure, the server's log nothing. It is now a defect of the
+ * handler, answered as one: the masked tool error "Tool x failed: internal error", and a log line
+ * saying what was wrong (the path and the kind of value, not the value); `maskErrors: false` shows
+ * the same to the client.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import { Content, InMemory, McpServer } from "../../src/index.ts"
+import { components, type Server, startServer } from "./McpServerHarness.ts"
+
+/** A tool returning `value` as it is (what untyped code can do). */
+const returning = (name: string, value: unknown) => McpServer.tool({ name, handler: () => Effect.succeed(value as never) })
+
+/** Malformed outputs, and what the log (and, unmasked, the client) must be told about each. */
+const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
+  ["content_string", { content: "oops" }, "content must be an array of content blocks, not a string"],
+  ["content_missing_type", { content: [{ text: "x" }] }, `content[0].type must be "text", "image", "audio", "resource" or "resource_link", not undefined`],
+  ["content_bad_type", { content: [{ type: "text", text: "a" }, { type: "txt", text: "b" }] }, `content[1].type must be "text", "image", "audio", "resource" or "resource_link", not "txt"`],
+  ["text_number", { content: [{ type: "text", text: 5 }] }, "content[0].text must be a string, not a number"],
+  ["is_error_string", { content: [], isError: "yes" }, "isError must be a boolean, not a string"],
+  ["structured_array", { content: [], structuredContent: [1, 2] }, "structuredContent must be an object, not an array"],
+  ["structured_null", { content: [], structuredContent: null }, "structuredContent must be an object, not null"],
+  ["meta_string", { content: [], _meta: "m" }, "_meta must be an object, not a string"],
+  ["image_no_mime", [{ type: "image", data: "AAAA" }], "content[0].mimeType must be a string, not undefined"],
+  ["resource_no_uri", { type: "resource", resource: { text: "t" } }, "content[0].resource.uri must be a string, not undefined"],
+  ["resource_no_body", { type: "resource", resource: { uri: "x://a" } }, "content[0].resource must have a text or a blob string"],
+  ["link_no_name", [{ type: "resource_link", uri: "x://a" }], "content[0].name must be a string, not undefined"],
+  ["block_annotations", [{ type: "text", text: "a", annotations: "high" }], "content[0].annotations must be an object, not a string"],
+  ["block_null", [null], "content[0] must be a content block (an object), not null"],
+  ["neither", { structured: { a: 1 } }, "an object that is neither a CallToolResult (it has no content) nor a content block (it has no type)"]
+]
+
+/** Well-formed outputs of every shape, which must reach both clients as they are. */
+const wellFormed = Layer.mergeAll(
+  returning("whole", { content: [{ type: "text", text: "t" }], structuredContent: { a: 1 }, isError: false, _meta: { k: 1 } }),
+  returning("blocks", [
+    Content.text("a", { annotations: { priority: 0.5 } }),
+    Content.image(new Uint8Array([1, 2, 3]), "image/png"),
+    Content.audio("AAAA", "audio/wav"),
+    Content.resourceText("x://t", "text"),
+    Content.resourceBlob("x://b", new Uint8Array([1])),
+    Content.resourceLink("x://l", "link")
+  ]),
+  returning("block", Content.text("one")),
+  returning("empty", { content: [] })
+)
+
+/** Serves `components` to an SDK v1 and an SDK v2 client, the server's log lines kept. */
+const serveBoth = (components: Layer.Layer<never, never, McpServer.McpServer>, options: Partial<McpServer.Options> = {}) =>
+  Effect.gen(function*() {
+    const server = yield* startServer(options, components)
+    const logged: Array<string> = []
+    const Capture = Logger.layer([
+      Logger.make((entry) => {
+        const message = Array.isArray(entry.message) ? entry.message.join(" ") : String(entry.message)
+        logged.push(`${message} ${Cause.pretty(entry.cause)}`)
+      })
+    ])
+    const runOne = (server: Server) => {
+      const pair = InMemory.makePair()
+      return Effect.as(Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Capture))), pair.client)
+    }
+    const v1 = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+    const v1Transport = yield* runOne(server)
+    yield* Effect.acquireRelease(Effect.promise(() => v1.connect(v1Transport as never)), () => Effect.promise(() => v1.close()))
+    const v2 = new ClientV2({ name: "v2", version: "2" }, { capabilities: {} })
+    const v2Transport = yield* runOne(server)
+    yield* Effect.acquireRelease(Effect.promise(() => v2.connect(v2Transport as never)), () => Effect.promise(() => v2.close()))
+    return { v1, v2, logged }
+  })
+
+/** Calls `name` with both clients: their results, or their failures' messages. */
+const callBoth = (clients: { readonly v1: Client; readonly v2: ClientV2 }, name: string) =>
+  Effect.promise(async () => {
+    const settle = (promise: Promise<any>) => promise.then((result) => ({ result }), (error) => ({ error: String(error) }))
+    return {
+      v1: await settle(clients.v1.callTool({ name, arguments: {} })),
+      v2: await settle(clients.v2.callTool({ name, arguments: {} }))
+    }
+  })
+
+describe("a malformed result of a tool handler", () => {
+  it.live("is the masked tool error both SDK clients accept, and the log says what was wrong (not the value)", () =>
+    Effect.gen(function*() {
+      const { logged, ...clients } = yield* serveBoth(components(malformed.map(([name, value]) => returning(name, value))))
+      for (const [name, , problem] of malformed) {
+        const { v1, v2 } = yield* callBoth(clients, name)
+        for (const [client, answer] of [["v1", v1], ["v2", v2]] as const) {
+          assert.notProperty(answer, "error", `${name} (${client}): ${JSON.stringify(answer)}`)
+          const result = (answer as { result: any }).result
+          assert.isTrue(result.isError, name)
+          assert.deepStrictEqual(result.content, [{ type: "text", text: `Tool ${name} failed: internal error` }], name)
+        }
+        const line = logged.find((line) => line.includes(`tool ${name} failed`))
+        assert.include(line, problem, name)
+      }
+      // What the log names is the kind of the value, not the value.
+      assert.isFalse(logged.some((line) => line.includes("oops")), "the raw value is not logged")
+    }))
+
+  it.live("with maskErrors: false, the client is told what was wrong", () =>
+    Effect.gen(function*() {
+      const { logged: _, ...clients } = yield* serveBoth(returning("content_string", { content: "oops" }), { maskErrors: false })
+      const { v1 } = yield* callBoth(clients, "content_string")
+      const text = (v1 as { result: any }).result.content[0].text as string
+      assert.include(text, "Tool content_string failed")
+      assert.include(text, "content must be an array of content blocks, not a string")
+    }))
+
+  it.live("well-formed results of every shape reach both clients as they are", () =>
+    Effect.gen(function*() {
+      const { logged, ...clients } = yield* serveBoth(wellFormed)
+      for (const name of ["whole", "blocks", "block", "empty"]) {
+        const { v1, v2 } = yield* callBoth(clients, name)
+        assert.notProperty(v1, "error", `${name}: ${JSON.stringify(v1)}`)
+        assert.notProperty(v2, "error", `${name}: ${JSON.stringify(v2)}`)
+        assert.notStrictEqual((v1 as { result: any }).result.isError, true, name)
+      }
+      const { v1 } = yield* callBoth(clients, "whole")
+      assert.deepStrictEqual((v1 as { result: any }).result.structuredContent, { a: 1 })
+      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+    }))
+})
