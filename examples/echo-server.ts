@@ -54,8 +54,11 @@ const promptsList = Exit.succeed({
   }]
 })
 
-/** Tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (as every example): the low-level server takes the middleware itself. */
-const traced = (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "") !== ""
+/**
+ * Tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` or a per-signal endpoint is set (as every example):
+ * the low-level server takes the middleware itself.
+ */
+const traced = ["", "TRACES_", "METRICS_", "LOGS_"].some((signal) => (process.env[`OTEL_EXPORTER_OTLP_${signal}ENDPOINT`] ?? "").trim() !== "")
 const exporter = traced ? Telemetry.otlp({ serviceName: "echo-server" }) : Layer.empty
 
 /** The echo server's handlers and info. */

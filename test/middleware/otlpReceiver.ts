@@ -1,6 +1,8 @@
 /**
- * A real OTLP/HTTP (JSON) receiver on 127.0.0.1 for the Telemetry tests: every span, metric name,
- * duration data point and session count posted to it, in the order they arrived.
+ * A real OTLP/HTTP receiver on 127.0.0.1 for the Telemetry tests: every span, metric name,
+ * duration data point and session count posted to it as JSON, in the order they arrived; and every
+ * export, JSON or protobuf, at whatever path it was posted to (its path, content type, and the
+ * span names, metric names and log bodies it carried, protobuf decoded by the OTLP field numbers).
  */
 import * as Effect from "effect/Effect"
 import { createServer } from "node:http"
@@ -23,6 +25,71 @@ export interface OtlpSpan {
   readonly status?: { readonly code?: number; readonly message?: string }
 }
 
+/** One export as it was posted: where, how encoded, and what it carried. */
+export interface OtlpExport {
+  readonly path: string
+  readonly contentType: string
+  readonly spanNames: ReadonlyArray<string>
+  readonly metricNames: ReadonlyArray<string>
+  readonly logBodies: ReadonlyArray<string>
+}
+
+/**
+ * The length-delimited fields numbered `path` (one number per level) of a protobuf message: the
+ * bytes of every match. Varint, 64-bit and 32-bit fields are skipped; a malformed message ends the
+ * walk (bounded by its length).
+ */
+const protobufAt = (message: Uint8Array, path: ReadonlyArray<number>): Array<Uint8Array> => {
+  if (path.length === 0) return [message]
+  const found: Array<Uint8Array> = []
+  let at = 0
+  const varint = (): number => {
+    let value = 0
+    for (let shift = 0; at < message.length && shift < 64; shift += 7) {
+      const byte = message[at++]!
+      value += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) break
+    }
+    return value
+  }
+  while (at < message.length) {
+    const key = varint()
+    const field = Math.floor(key / 8)
+    const wire = key % 8
+    if (wire === 0) varint()
+    else if (wire === 1) at += 8
+    else if (wire === 5) at += 4
+    else if (wire === 2) {
+      const length = varint()
+      const bytes = message.subarray(at, at + length)
+      at += length
+      if (field === path[0]) found.push(...protobufAt(bytes, path.slice(1)))
+    } else break
+  }
+  return found
+}
+
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString("utf8")
+
+/** What an export carried, read from its protobuf body (the OTLP collector services' messages). */
+const protobufExport = (body: Uint8Array) => ({
+  // ExportTraceServiceRequest.resource_spans(1).scope_spans(2).spans(2).name(5)
+  spanNames: protobufAt(body, [1, 2, 2, 5]).map(utf8),
+  // ExportMetricsServiceRequest.resource_metrics(1).scope_metrics(2).metrics(2).name(1)
+  metricNames: protobufAt(body, [1, 2, 2, 1]).map(utf8),
+  // ExportLogsServiceRequest.resource_logs(1).scope_logs(2).log_records(2).body(5).string_value(1)
+  logBodies: protobufAt(body, [1, 2, 2, 5, 1]).map(utf8)
+})
+
+/** What an export carried, read from its JSON body. */
+const jsonExport = (json: any) => ({
+  spanNames: (json.resourceSpans ?? []).flatMap((r: any) => (r.scopeSpans ?? []).flatMap((s: any) => (s.spans ?? []).map((span: any) => span.name))),
+  metricNames: (json.resourceMetrics ?? []).flatMap((r: any) => (r.scopeMetrics ?? []).flatMap((s: any) => (s.metrics ?? []).map((m: any) => m.name))),
+  logBodies: (json.resourceLogs ?? []).flatMap((r: any) =>
+    (r.scopeLogs ?? []).flatMap((s: any) => (s.logRecords ?? []).map((l: any) => String(l.body?.stringValue)))
+  )
+})
+
 /** The receiver: started for the test's scope, closed when it ends. */
 export const receiver = Effect.acquireRelease(
   Effect.promise(async () => {
@@ -35,11 +102,17 @@ export const receiver = Effect.acquireRelease(
     // The resource attributes of each export of spans, and the headers it came with.
     const resources: Array<Record<string, string | undefined>> = []
     const headers: Array<Record<string, string | Array<string> | undefined>> = []
+    // Every export, at any path, JSON or protobuf.
+    const exports: Array<OtlpExport> = []
     const server = createServer((request, response) => {
-      let body = ""
-      request.on("data", (chunk) => void (body += String(chunk)))
+      const chunks: Array<Buffer> = []
+      request.on("data", (chunk: Buffer) => void chunks.push(chunk))
       request.on("end", () => {
-        const json = JSON.parse(body || "{}")
+        const raw = Buffer.concat(chunks)
+        const contentType = request.headers["content-type"] ?? ""
+        const protobuf = contentType.includes("protobuf")
+        const json = protobuf ? {} : JSON.parse(raw.toString("utf8") || "{}")
+        exports.push({ path: request.url ?? "", contentType, ...(protobuf ? protobufExport(raw) : jsonExport(json)) })
         if (request.url === "/v1/traces") {
           headers.push(request.headers)
           for (const resource of json.resourceSpans ?? []) {
@@ -78,7 +151,7 @@ export const receiver = Effect.acquireRelease(
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    return { server, spans, metrics, durationAttributes, sessionCounts, resources, headers, url: `http://127.0.0.1:${port}` }
+    return { server, spans, metrics, durationAttributes, sessionCounts, resources, headers, exports, url: `http://127.0.0.1:${port}` }
   }),
   ({ server }) => Effect.sync(() => server.close())
 )

@@ -27,10 +27,11 @@
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
  *
  * Off unless asked: {@link layer} adds the middleware; without it no span is made and nothing is
- * measured. {@link otlp} exports over OTLP/HTTP with Effect's exporter (`effect/observability`);
- * {@link fromEnvironment} does both when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, as the standard
- * variables say (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`,
- * `OTEL_SDK_DISABLED`).
+ * measured. {@link otlp} exports over OTLP/HTTP (JSON or protobuf) with Effect's exporter
+ * (`effect/observability`); {@link fromEnvironment} does both when `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (or a per-signal endpoint, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`...) is set, as the standard
+ * variables say (`OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS`,
+ * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SDK_DISABLED`).
  *
  * **Example** (Traces and metrics to an OpenTelemetry collector)
  *
@@ -52,8 +53,12 @@ import * as Metric from "effect/Metric"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import * as Otlp from "effect/observability/Otlp"
-import type * as OtlpExporter from "effect/observability/OtlpExporter"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as OtlpExporter from "effect/observability/OtlpExporter"
+import * as OtlpLogger from "effect/observability/OtlpLogger"
+import * as OtlpMetrics from "effect/observability/OtlpMetrics"
+import * as OtlpSerialization from "effect/observability/OtlpSerialization"
+import * as OtlpTracer from "effect/observability/OtlpTracer"
 import { clip } from "../../internal/clip.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -346,9 +351,18 @@ const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => 
 export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.middleware(middleware())
 
 /**
- * Exports traces and metrics over OTLP/HTTP (JSON) with Effect's exporter. `url` (an http(s) URL:
- * anything else throws) defaults to `OTEL_EXPORTER_OTLP_ENDPOINT`; spans go to `<url>/v1/traces`,
- * metrics to `<url>/v1/metrics`.
+ * Exports traces, metrics and logs over OTLP/HTTP with Effect's exporter, as JSON (default) or
+ * protobuf (`protocol`). `url` is the endpoint's base: spans go to `<url>/v1/traces`, metrics to
+ * `<url>/v1/metrics`, logs to `<url>/v1/logs`; `tracesUrl`, `metricsUrl` and `logsUrl` are one
+ * signal's URL, used as it is (no `/v1/traces` added), in place of `url`'s for that signal. A
+ * signal without a URL is not exported. Every URL must be an http(s) URL (anything else throws:
+ * Effect's exporter would fail every export without a word).
+ *
+ * Given no URL at all, the endpoints and protocols come from the environment as
+ * {@link fromEnvironment} reads them (`OTEL_EXPORTER_OTLP_ENDPOINT`, the per-signal
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`..., `OTEL_EXPORTER_OTLP_PROTOCOL` and its per-signal
+ * variables), a value that does not parse throwing a {@link TelemetryConfigError} naming it.
+ *
  * Provide it to the program that serves (`Effect.provide`); pending data is flushed when it ends.
  *
  * @since 0.1.0
@@ -356,6 +370,17 @@ export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.m
  */
 export const otlp = (options: {
   readonly url?: string | undefined
+  /** The URL spans are sent to, as it is (default `<url>/v1/traces`). */
+  readonly tracesUrl?: string | undefined
+  /** The URL metrics are sent to, as it is (default `<url>/v1/metrics`). */
+  readonly metricsUrl?: string | undefined
+  /** The URL logs are sent to, as it is (default `<url>/v1/logs`). */
+  readonly logsUrl?: string | undefined
+  /**
+   * The bodies' encoding: `"http/json"` (default) or `"http/protobuf"` (what most backends and
+   * the OpenTelemetry SDKs default to). gRPC is not spoken by Effect's exporter.
+   */
+  readonly protocol?: Protocol | undefined
   readonly serviceName: string
   readonly serviceVersion?: string | undefined
   /** How often spans are sent; default 1 s (a number > 0 of milliseconds, finite). */
@@ -365,26 +390,94 @@ export const otlp = (options: {
   /** More attributes of the resource (the service) the data comes from: `deployment.environment`... */
   readonly resourceAttributes?: Readonly<Record<string, string>> | undefined
 }): Layer.Layer<OtlpExporter.Flusher> => {
-  const url = options.url ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
-  if (url === undefined) throw new Error("Telemetry.otlp: no url and OTEL_EXPORTER_OTLP_ENDPOINT is not set")
-  if (options.url === undefined) OtelEnvironment.endpointUrl("OTEL_EXPORTER_OTLP_ENDPOINT", url)
-  else if (!OtelEnvironment.isHttpUrl(url)) {
-    // Effect's exporter would fail every export without a word.
-    throw new TypeError(`Telemetry.otlp: url must be an http:// or https:// URL (OTLP/HTTP), got ${JSON.stringify(url)}`)
+  const given = options.url !== undefined || options.tracesUrl !== undefined || options.metricsUrl !== undefined ||
+    options.logsUrl !== undefined
+  let targets: OtelEnvironment.Targets
+  if (given) {
+    const protocol = options.protocol ?? "http/json"
+    if (protocol !== "http/json" && protocol !== "http/protobuf") {
+      throw new TypeError(`Telemetry.otlp: protocol must be "http/json" or "http/protobuf", got ${JSON.stringify(protocol)}`)
+    }
+    const target = (option: string, url: string | undefined, signal: OtelEnvironment.Signal) => {
+      const own = url === undefined ? undefined : checkedUrl(option, url)
+      const chosen = own ?? (options.url === undefined ? undefined : OtelEnvironment.signalUrl(checkedUrl("url", options.url), signal))
+      return chosen === undefined ? undefined : { url: chosen, protocol }
+    }
+    targets = {
+      traces: target("tracesUrl", options.tracesUrl, "traces"),
+      metrics: target("metricsUrl", options.metricsUrl, "metrics"),
+      logs: target("logsUrl", options.logsUrl, "logs")
+    }
+  } else {
+    const environment = process.env
+    const found = OtelEnvironment.targets(environment)
+    if (found === undefined) {
+      throw new Error("Telemetry.otlp: no url, and neither OTEL_EXPORTER_OTLP_ENDPOINT nor a per-signal endpoint is set")
+    }
+    targets = found
   }
+  return exporters(targets, options)
+}
+
+/** What {@link otlp} and {@link fromEnvironment} export with: the endpoints' protocol. */
+export type Protocol = OtelEnvironment.Protocol
+
+/** A URL given in code, checked: an http(s) URL (Effect's exporter fails any other without a word). */
+const checkedUrl = (option: string, url: string): string => {
+  if (!OtelEnvironment.isHttpUrl(url)) {
+    throw new TypeError(`Telemetry.otlp: ${option} must be an http:// or https:// URL (OTLP/HTTP), got ${JSON.stringify(url)}`)
+  }
+  return url
+}
+
+/** Effect's exporter of each signal that has a target, each with its protocol's encoding. */
+const exporters = (
+  targets: OtelEnvironment.Targets,
+  options: {
+    readonly serviceName: string
+    readonly serviceVersion?: string | undefined
+    readonly exportIntervalMillis?: number | undefined
+    readonly headers?: Readonly<Record<string, string>> | undefined
+    readonly resourceAttributes?: Readonly<Record<string, string>> | undefined
+  }
+): Layer.Layer<OtlpExporter.Flusher> => {
   NumericOptions.check("Telemetry.otlp", "exportIntervalMillis", options.exportIntervalMillis, NumericOptions.finiteMillis)
   const interval = options.exportIntervalMillis ?? 1_000
-  return Otlp.layerJson({
-    baseUrl: url.replace(/\/$/, ""),
-    resource: options.resourceAttributes === undefined
-      ? { serviceName: options.serviceName, serviceVersion: options.serviceVersion }
-      : { serviceName: options.serviceName, serviceVersion: options.serviceVersion, attributes: { ...options.resourceAttributes } },
-    headers: options.headers,
-    tracerExportInterval: `${interval} millis`,
-    metricsExportInterval: `${Math.max(interval, 1_000)} millis`,
-    loggerExcludeLogSpans: true,
-    loggerMergeWithExisting: true
-  }).pipe(Layer.provide(FetchHttpClient.layer))
+  const resource = options.resourceAttributes === undefined
+    ? { serviceName: options.serviceName, serviceVersion: options.serviceVersion }
+    : { serviceName: options.serviceName, serviceVersion: options.serviceVersion, attributes: { ...options.resourceAttributes } }
+  const headers = options.headers
+  const encoding = (target: OtelEnvironment.Target) =>
+    target.protocol === "http/protobuf" ? OtlpSerialization.layerProtobuf : OtlpSerialization.layerJson
+  const layers: Array<Layer.Layer<OtlpExporter.Flusher, never, HttpClient.HttpClient>> = []
+  const { traces, metrics, logs } = targets
+  if (traces !== undefined) {
+    layers.push(
+      OtlpTracer.layer({ url: traces.url, resource, headers, exportInterval: `${interval} millis` }).pipe(
+        Layer.provide(encoding(traces))
+      )
+    )
+  }
+  if (metrics !== undefined) {
+    layers.push(
+      OtlpMetrics.layer({ url: metrics.url, resource, headers, exportInterval: `${Math.max(interval, 1_000)} millis` }).pipe(
+        Layer.provide(encoding(metrics))
+      )
+    )
+  }
+  if (logs !== undefined) {
+    layers.push(
+      OtlpLogger.layer({ url: logs.url, resource, headers, excludeLogSpans: true, mergeWithExisting: true }).pipe(
+        Layer.provide(encoding(logs))
+      )
+    )
+  }
+  // The signals share one `Flusher` (Effect's `layerFlusher`, memoized within the build): one
+  // flush drains them all.
+  const merged = layers.length === 0
+    ? OtlpExporter.layerFlusher
+    : Layer.mergeAll(layers[0]!, ...layers.slice(1))
+  return merged.pipe(Layer.provide(FetchHttpClient.layer))
 }
 
 /**
@@ -397,12 +490,20 @@ export { TelemetryConfigError } from "./internal/otelEnvironment.ts"
 
 /**
  * Telemetry as the environment asks, with the standard OpenTelemetry variables: when
- * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (and `OTEL_SDK_DISABLED` is not `true`), the server's
- * requests are traced and measured and everything is exported there ({@link layer} and
- * {@link otlp}); otherwise nothing is added. `components` are the server's.
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or a per-signal endpoint is set (and `OTEL_SDK_DISABLED` is not
+ * `true`), the server's requests are traced and measured and everything is exported there
+ * ({@link layer} and {@link otlp}); otherwise nothing is added. `components` are the server's.
  *
  * **Details**
  *
+ * - `OTEL_EXPORTER_OTLP_ENDPOINT` is the base URL: traces go to `<endpoint>/v1/traces`, metrics
+ *   to `/v1/metrics`, logs to `/v1/logs` under it. `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+ *   `_METRICS_ENDPOINT` and `_LOGS_ENDPOINT` are one signal's URL, used as it is (nothing
+ *   appended), as the specification says. A signal with neither is not exported.
+ * - `OTEL_EXPORTER_OTLP_PROTOCOL` (and per signal `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`...):
+ *   `http/protobuf` or `http/json`; unset, `http/json` (the specification's default is
+ *   `http/protobuf`; JSON is what this server always sent). `grpc`, which Effect's exporter does
+ *   not speak, is refused naming the variable, as any other value.
  * - `OTEL_SERVICE_NAME` names the service (else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,
  *   else `serviceName`).
  * - `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,key2=value2`, values percent-encoded: `%20` for a
@@ -411,7 +512,8 @@ export { TelemetryConfigError } from "./internal/otelEnvironment.ts"
  * - `OTEL_SDK_DISABLED=true` turns it all off, the endpoint set or not.
  *
  * A variable that does not parse (`OTEL_SDK_DISABLED=yes`, a pair without `=`, `%ZZ`, an endpoint
- * that is not an http(s) URL) is a {@link TelemetryConfigError} naming it, thrown here.
+ * that is not an http(s) URL, a protocol of `grpc`) is a {@link TelemetryConfigError} naming it,
+ * thrown here.
  *
  * @since 0.1.0
  * @category layers
@@ -423,13 +525,17 @@ export const fromEnvironment = (
   readonly components: Layer.Layer<never, never, McpServer.McpServer>
   readonly exporter: Layer.Layer<OtlpExporter.Flusher> | Layer.Layer<never>
 } => {
-  const url = OtelEnvironment.nonEmpty(environment, "OTEL_EXPORTER_OTLP_ENDPOINT")
-  if (url === undefined || OtelEnvironment.sdkDisabled(environment)) return { components: Layer.empty, exporter: Layer.empty }
-  OtelEnvironment.endpointUrl("OTEL_EXPORTER_OTLP_ENDPOINT", url)
+  const off = { components: Layer.empty, exporter: Layer.empty }
+  const endpointSet = OtelEnvironment.nonEmpty(environment, "OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined ||
+    OtelEnvironment.signals.some((signal) =>
+      OtelEnvironment.nonEmpty(environment, `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`) !== undefined
+    )
+  if (!endpointSet || OtelEnvironment.sdkDisabled(environment)) return off
+  const targets = OtelEnvironment.targets(environment)
+  if (targets === undefined) return off
   const headers = OtelEnvironment.exportHeaders(environment)
   const resourceAttributes = OtelEnvironment.keyValues(environment, "OTEL_RESOURCE_ATTRIBUTES")
-  const exporter = otlp({
-    url,
+  const exporter = exporters(targets, {
     serviceName: OtelEnvironment.nonEmpty(environment, "OTEL_SERVICE_NAME") ?? resourceAttributes?.["service.name"] ?? serviceName,
     headers,
     resourceAttributes

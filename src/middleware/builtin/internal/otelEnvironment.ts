@@ -1,6 +1,7 @@
 /**
  * The standard OpenTelemetry environment variables `Telemetry.fromEnvironment` honours, read and
- * checked: `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SDK_DISABLED`, `OTEL_SERVICE_NAME`,
+ * checked: `OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal `OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT`,
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` and its per-signal variables, `OTEL_SDK_DISABLED`, `OTEL_SERVICE_NAME`,
  * `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES`, in the formats the OpenTelemetry specification gives them.
  *
  * @internal
@@ -131,4 +132,72 @@ export const exportHeaders = (environment: Environment): Record<string, string> 
     }
   }
   return headers
+}
+
+/** The signals exported over OTLP, as their variables name them (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). */
+export const signals = ["traces", "metrics", "logs"] as const
+
+/** One of {@link signals}. */
+export type Signal = typeof signals[number]
+
+/** The OTLP protocols Effect's exporter speaks: OTLP/HTTP with JSON or protobuf bodies (not gRPC). */
+export type Protocol = "http/json" | "http/protobuf"
+
+/** Where a signal is exported, and how. */
+export interface Target {
+  readonly url: string
+  readonly protocol: Protocol
+}
+
+/** Where each signal is exported; a signal without a target is not exported. */
+export type Targets = { readonly [S in Signal]?: Target | undefined }
+
+/**
+ * The exports the environment asks for, or `undefined` when no endpoint is set. Per the
+ * OpenTelemetry specification, `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` is the signal's URL as it is
+ * (no `v1/traces` added), else `OTEL_EXPORTER_OTLP_ENDPOINT` with `v1/<signal>` appended to its
+ * path; `OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else
+ * `http/json` (what the server exported before these variables were read; the specification's
+ * default is `http/protobuf`), is its protocol. A signal with neither endpoint is not exported
+ * (the specification would send it to `http://localhost:4318`: telemetry here is on only where an
+ * endpoint is given). An endpoint set but not an http(s) URL, or a protocol other than
+ * `http/json` and `http/protobuf` (`grpc` included: Effect's exporter speaks OTLP/HTTP only), is a
+ * {@link TelemetryConfigError} naming the variable.
+ */
+export const targets = (environment: Environment): Targets | undefined => {
+  const base = nonEmpty(environment, "OTEL_EXPORTER_OTLP_ENDPOINT")
+  if (base !== undefined) endpointUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base)
+  const fallback = protocolOf(environment, "OTEL_EXPORTER_OTLP_PROTOCOL")
+  const result: { [S in Signal]?: Target } = {}
+  let any = false
+  for (const signal of signals) {
+    const variable = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`
+    const own = nonEmpty(environment, variable)
+    const url = own !== undefined ? endpointUrl(variable, own) : base !== undefined ? signalUrl(base, signal) : undefined
+    if (url === undefined) continue
+    const protocol = protocolOf(environment, `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`) ?? fallback ?? "http/json"
+    result[signal] = { url, protocol }
+    any = true
+  }
+  return any ? result : undefined
+}
+
+/** `base` with `v1/<signal>` appended to its path (after a `/`), as the specification builds it. */
+export const signalUrl = (base: string, signal: Signal): string => {
+  const url = new URL(base)
+  url.pathname = `${url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`}v1/${signal}`
+  return url.href
+}
+
+/** A protocol variable, checked; `undefined` when unset or empty. */
+const protocolOf = (environment: Environment, variable: string): Protocol | undefined => {
+  const value = nonEmpty(environment, variable)
+  if (value === undefined) return undefined
+  if (value === "http/json" || value === "http/protobuf") return value
+  throw new TelemetryConfigError({
+    variable,
+    problem: value === "grpc"
+      ? `is "grpc", which this server cannot export with (Effect's OTLP exporter speaks OTLP/HTTP only): use http/protobuf or http/json, and the collector's OTLP/HTTP port (4318)`
+      : `must be http/protobuf or http/json, got ${JSON.stringify(value)}`
+  })
 }
