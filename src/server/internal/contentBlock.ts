@@ -1,0 +1,93 @@
+/**
+ * The structural check of one content block built by hand (a tool's result, a prompt's message):
+ * where types are not checked (proxied from another server, parsed JSON, a cast), a block without
+ * a valid `type` or the fields its type requires makes the SDK clients refuse the whole answer it
+ * is in. Shared by `toolResult` and `promptResult`, which say what to do about it.
+ *
+ * A few `typeof` tests per block (see `toolResult` for what they cost): no schema decode, and no
+ * message built unless something is wrong. What the SDK clients check beyond it is left to the code
+ * that makes blocks (`Content.image` makes valid base64, checks annotations): base64 data and the
+ * fields of annotations are not read here, only that annotations and `_meta` are objects.
+ *
+ * @internal
+ */
+import { kindOf } from "../../internal/valueKind.ts"
+
+const blockTypes = `"text", "image", "audio", "resource" or "resource_link"`
+
+/** A plain object (not `null`, not an array): what the wire's objects are. */
+export const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * A tag field's value as a message shows it: a string quoted (its first 40 characters, it may be
+ * the user's), anything else by its kind.
+ */
+export const shownTag = (value: unknown): string => typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : kindOf(value)
+
+/** Whether `block` is a content block with the fields its `type` requires (the common case: no message is built). */
+export const wellFormedBlock = (block: unknown): boolean => {
+  if (!isObject(block)) return false
+  switch (block.type) {
+    case "text":
+      if (typeof block.text !== "string") return false
+      break
+    case "image":
+    case "audio":
+      if (typeof block.data !== "string" || typeof block.mimeType !== "string") return false
+      break
+    case "resource": {
+      const resource = block.resource
+      if (!isObject(resource) || typeof resource.uri !== "string") return false
+      if (typeof resource.text !== "string" && typeof resource.blob !== "string") return false
+      break
+    }
+    case "resource_link":
+      if (typeof block.uri !== "string" || typeof block.name !== "string") return false
+      break
+    default:
+      return false
+  }
+  return (block.annotations === undefined || isObject(block.annotations)) && (block._meta === undefined || isObject(block._meta))
+}
+
+const notString = (at: string, field: string, value: unknown): string | undefined =>
+  typeof value === "string" ? undefined : `${at}.${field} must be a string, not ${kindOf(value)}`
+
+/**
+ * What is wrong with the content block at `at` (`content[1]`, `messages[0].content`), found not
+ * {@link wellFormedBlock}: said by its path and the kind of the value (never the value: it may be
+ * large, or the user's data).
+ */
+export const blockProblem = (block: unknown, at: string): string => {
+  if (!isObject(block)) return `${at} must be a content block (an object), not ${kindOf(block)}`
+  let problem: string | undefined
+  switch (block.type) {
+    case "text":
+      problem = notString(at, "text", block.text)
+      break
+    case "image":
+    case "audio":
+      problem = notString(at, "data", block.data) ?? notString(at, "mimeType", block.mimeType)
+      break
+    case "resource": {
+      const resource = block.resource
+      if (!isObject(resource)) return `${at}.resource must be an object, not ${kindOf(resource)}`
+      problem = notString(`${at}.resource`, "uri", resource.uri) ??
+        (typeof resource.text === "string" || typeof resource.blob === "string"
+          ? undefined
+          : `${at}.resource must have a text or a blob string`)
+      break
+    }
+    case "resource_link":
+      problem = notString(at, "uri", block.uri) ?? notString(at, "name", block.name)
+      break
+    default:
+      return `${at}.type must be ${blockTypes}, not ${shownTag(block.type)}`
+  }
+  if (problem !== undefined) return problem
+  if (block.annotations !== undefined && !isObject(block.annotations)) {
+    return `${at}.annotations must be an object, not ${kindOf(block.annotations)}`
+  }
+  return `${at}._meta must be an object, not ${kindOf(block._meta)}`
+}
