@@ -1,7 +1,9 @@
 /**
  * Prompts of the authoring API: Schema-typed arguments (their encoded side is the string the
  * client sends), messages with text, image, audio or embedded resources, and completion of
- * arguments. A missing required argument or one that fails decoding is answered with -32602.
+ * arguments. A missing required argument or one that fails decoding is answered with -32602;
+ * messages built by hand that clients would refuse (a `role` of "system", a block without a valid
+ * `type`...) are the handler's defect (-32603, the log saying what was wrong).
  *
  * @since 0.1.0
  */
@@ -24,6 +26,7 @@ import * as JsonSchema from "./JsonSchema.ts"
 import type { TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
+import { promptResultProblem } from "./internal/promptResult.ts"
 import { checkDescription } from "./internal/wireFields.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
@@ -96,6 +99,8 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
     return wire
   }
   const handler = definition.handler as (args: unknown) => Effect.Effect<Output, McpError.McpError, any>
+  // Made once: the result of every `prompts/get`, or the handler's defect naming this prompt.
+  const finish = (output: Output) => normalize(name, output)
   return {
     name,
     tags: definition.tags ?? [],
@@ -108,8 +113,8 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
       if (decoded._tag === "Failure") return McpError.decodeFailure(`arguments for prompt ${name}`, decoded.cause)
       const effect = handler(decoded.value)
       const done = completed(effect)
-      if (done !== undefined) return Exit.map(done, normalize)
-      return Effect.map(provideRequest(effect, context, request), normalize)
+      if (done !== undefined) return done._tag === "Success" ? finish(done.value) : Exit.failCause(done.cause)
+      return Effect.flatMap(provideRequest(effect, context, request), finish)
     },
     complete: definition.complete === undefined
       ? undefined
@@ -137,13 +142,34 @@ const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
   })
 }
 
-const normalize = (output: Output): GetPromptResult => {
-  if (typeof output === "string") return { messages: [{ role: "user", content: { type: "text", text: output } }] }
+/**
+ * The wire result of what a handler returned, or its defect (-32603, logged naming the prompt and
+ * what was wrong) when it is not an `Output`, or messages built by hand that clients would refuse
+ * (see `promptResultProblem`): sent as they were, the SDK clients refused the whole answer.
+ */
+const normalize = (name: string, output: Output): Exit.Exit<GetPromptResult> => {
+  if (typeof output === "string") return Exit.succeed({ messages: [{ role: "user", content: { type: "text", text: output } }] })
   // Not an `Output` (where types are not checked): a defect of the handler, with what it was.
   if (typeof output !== "object" || output === null) {
-    throw new TypeError(`Prompt handler succeeded with ${kindOf(output)}, not a string, messages or a GetPromptResult`)
+    return defect(name, `${kindOf(output)}, not a string, messages or a GetPromptResult`)
   }
-  if (Array.isArray(output)) return { messages: output as ReadonlyArray<PromptMessage> }
-  if ("messages" in (output as object)) return output as GetPromptResult
-  return { messages: [output as PromptMessage] }
+  try {
+    let result: GetPromptResult
+    if (Array.isArray(output)) result = { messages: output as ReadonlyArray<PromptMessage> }
+    else if ("messages" in output) result = output as GetPromptResult
+    else if ("role" in output) result = { messages: [output as PromptMessage] }
+    else return defect(name, neither)
+    const problem = promptResultProblem(result as unknown as { readonly [key: string]: unknown })
+    return problem === undefined ? Exit.succeed(result) : defect(name, `a result clients would refuse: ${problem}`)
+  } catch (error) {
+    // Properties that cannot be read (a getter or a Proxy that throws): the handler's defect too.
+    return Exit.die(error)
+  }
 }
+
+/** What a handler that returned an object of neither shape is told. */
+const neither = "an object that is neither a GetPromptResult (it has no messages) nor a message (it has no role)"
+
+/** The defect of prompt `name`'s handler, which succeeded with `what`. */
+const defect = (name: string, what: string): Exit.Exit<never> =>
+  Exit.die(new TypeError(`Prompt ${name}: the handler succeeded with ${what}`))
