@@ -650,7 +650,13 @@ export const tool = <
 >(definition: Tool.Definition<P, S, F, R>): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
   registerWhileAlive(toolRegistration(definition))
 
-/** A Layer that registers a resource at a fixed URI while it is alive. */
+/**
+ * A Layer that registers a resource at a fixed URI while it is alive.
+ *
+ * Its `uri` must start with its scheme (MCP requires RFC 3986 URIs: `file:///notes/today.md`,
+ * `notes://today`, not `notes/today.md`) and its `name` must not be empty: the Layer's build
+ * fails otherwise, naming the resource.
+ */
 export const resource = <R = never>(
   definition: Resource.Definition<R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition))
@@ -663,12 +669,19 @@ export const resource = <R = never>(
  * again with the same `uriTemplate` moves last), whose `uriTemplate` matches the URI reads it,
  * even when its `params` then refuse the variables (-32602): a URI matching two templates goes to
  * the earlier one.
+ *
+ * Its `uriTemplate` must give URIs that start with their scheme (`notes://{day}`, not
+ * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not
+ * be empty: the Layer's build fails otherwise, naming the template.
  */
 export const resourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))
 
-/** A Layer that registers a prompt while it is alive. */
+/**
+ * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
+ * gives prompt names no other rule (`review code` is served as it is).
+ */
 export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))

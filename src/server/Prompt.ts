@@ -27,7 +27,7 @@ import type { TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
 import { promptResultProblem } from "./internal/promptResult.ts"
-import { checkDescription } from "./internal/wireFields.ts"
+import { checkDescription, checkName } from "./internal/wireFields.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -72,6 +72,9 @@ export const compile = <Args extends Schema.Struct.Fields, R>(
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Registered => {
   const name = definition.name
+  // A prompt is got by its name: an empty one (or not a string, where types are not checked) is
+  // refused. MCP gives prompt names no naming rule (tools have SEP-986's): nothing else is warned of.
+  checkName("Prompt", name)
   // Checked now (the wire description is built later): a `meta: null` where types are not checked
   // fails the registration, naming the prompt, rather than make clients refuse `prompts/list`.
   checkDescription(`Prompt ${name}`, definition)

@@ -29,7 +29,17 @@ import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
-import { checkAnnotations, checkDescription, checkListedResources, checkSize, checkText, invalid } from "./internal/wireFields.ts"
+import {
+  checkAnnotations,
+  checkDescription,
+  checkListedResources,
+  checkName,
+  checkSize,
+  checkText,
+  checkUri,
+  checkUriTemplate,
+  invalid
+} from "./internal/wireFields.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
@@ -111,6 +121,8 @@ export interface RegisteredTemplate {
 export const compile = <R>(definition: Definition<R>, context: Context.Context<Exclude<R, McpRequestContext>>): Registered => {
   if (typeof definition.uri !== "string") throw invalid(`Resource ${definition.name}`, "uri", "a string", definition.uri)
   const owner = `Resource ${definition.uri}`
+  checkName(owner, definition.name)
+  checkUri(`Resource ${definition.name}`, definition.uri)
   const wire: { -readonly [K in keyof WireResource]: WireResource[K] } = { ...metadata(owner, definition), uri: definition.uri }
   if (definition.size !== undefined) {
     checkSize(owner, definition.size)
@@ -140,6 +152,8 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   if (typeof definition.uriTemplate !== "string") {
     throw invalid(`Resource template ${definition.name}`, "uriTemplate", "a string", definition.uriTemplate)
   }
+  checkName(`Resource template ${definition.uriTemplate}`, definition.name)
+  checkUriTemplate(`Resource template ${definition.name}`, definition.uriTemplate)
   const template = UriTemplate.parse(definition.uriTemplate)
   // A variable arrives as a string (a list of strings when exploded): a Schema that takes neither
   // would refuse every read with "Expected number".

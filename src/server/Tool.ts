@@ -54,7 +54,7 @@ import { outputEncoder } from "./internal/outputCodec.ts"
 import { resultProblem } from "./internal/toolResult.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
-import { checkDescription, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
+import { checkDescription, checkName, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
 
 // ---------------------------------------------------------------------------
 // Definition types
@@ -457,9 +457,8 @@ const checkWireFields = (definition: Definition<any, any, any, any>): void => {
   const name: unknown = definition.name
   // A name no client can call the tool by (`tools/call` names it with a non-empty string): refused.
   // One that only breaks the naming rule is served, with a warning (see `nameWarning`).
-  if (typeof name !== "string") throw invalid("Tool", "name", "a string", name)
-  if (name.length === 0) throw new TypeError("Tool: name must not be empty")
-  const owner = `Tool ${name}`
+  checkName("Tool", name)
+  const owner = `Tool ${name as string}`
   checkDescription(owner, definition)
   if (definition.annotations !== undefined) checkToolAnnotations(owner, definition.annotations)
   const execution: unknown = definition.execution

@@ -17,6 +17,53 @@ import { kindOf } from "../../internal/valueKind.ts"
 export const invalid = (owner: string, field: string, expected: string, value: unknown): TypeError =>
   new TypeError(`${owner}: ${field} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`)
 
+/**
+ * A component's `name`: a non-empty string. A tool or a prompt is called by it, every component is
+ * listed (and shown, when it has no title) by it: an empty one names nothing. `owner` is the kind
+ * ("Tool") where the name is the key, the kind and the key ("Resource x://a") otherwise.
+ */
+export const checkName = (owner: string, name: unknown): void => {
+  if (typeof name !== "string") throw invalid(owner, "name", "a string", name)
+  if (name.length === 0) throw new TypeError(`${owner}: name must not be empty`)
+}
+
+/** RFC 3986's `scheme ":"`, with which every URI (not a relative reference) starts. */
+const schemeStart = /^[A-Za-z][A-Za-z0-9+.-]*:/
+
+/** What can still begin a scheme: a template whose scheme comes (in part) from a variable. */
+const schemePrefix = /^(?:[A-Za-z][A-Za-z0-9+.-]*)?$/
+
+/**
+ * A resource's `uri`: MCP requires an RFC 3986 URI (`format: uri`), which starts with its scheme.
+ * One without (`notes/today.md`, `//host/a`, empty) is a relative reference: clients that check
+ * the format (the Python SDK's `AnyUrl`) refuse every `resources/list` page it is on, and the
+ * TypeScript SDK's server cannot read it. Only the scheme is checked (registration time, once).
+ */
+export const checkUri = (owner: string, uri: string): void => {
+  if (schemeStart.test(uri)) return
+  throw new TypeError(
+    `${owner}: uri must be a URI that starts with its scheme (RFC 3986, as MCP requires: file:///notes/today.md, notes://today), not ${JSON.stringify(clip(uri, 64))}`
+  )
+}
+
+/**
+ * A template's `uriTemplate`: the URIs it gives must start with their scheme ({@link checkUri}).
+ * Refused only when none can: its literal start has no scheme, and is not one a variable may end
+ * (`{scheme}://host/{path}`, `x{rest}` are taken; `{/path}`, which expands to `/...`, is not).
+ */
+export const checkUriTemplate = (owner: string, template: string): void => {
+  const brace = template.indexOf("{")
+  const literal = brace === -1 ? template : template.slice(0, brace)
+  if (schemeStart.test(literal)) return
+  if (brace > 0 && schemePrefix.test(literal)) return
+  // First an expression: a simple `{var}` or a reserved `{+var}` may give a scheme, the operators
+  // `/ ? # . ; &` start their expansion with that character, never a scheme's first letter.
+  if (brace === 0 && !"/?#.;&".includes(template.charAt(1))) return
+  throw new TypeError(
+    `${owner}: uriTemplate must give URIs that start with their scheme (RFC 3986, as MCP requires: file:///notes/{day}.md, notes://{day}), not ${JSON.stringify(clip(template, 64))}`
+  )
+}
+
 /** `_meta` (given as `meta`): an object. */
 export const checkMeta = (owner: string, meta: unknown): void => {
   if (!isObject(meta)) throw invalid(owner, "meta", "an object", meta)
