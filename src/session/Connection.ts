@@ -207,6 +207,15 @@ export interface SessionInput {
    * everything is written, then the session closes. Completes when it has closed.
    */
   readonly end: Effect.Effect<void>
+  /**
+   * Ends the input as {@link end} does, for a session whose client can send nothing more
+   * (Streamable HTTP: it was terminated by a DELETE or its idle timeout, and answers to it are
+   * 404): the server→client requests waiting for the client's answer fail at once
+   * (`SessionClosed`), as new ones do, so their handlers go on instead of waiting for the
+   * shutdown timeout. Also once `end` began (a graceful drain, then a DELETE). Completes when the
+   * session has closed.
+   */
+  readonly terminate: Effect.Effect<void>
   /** Closes the session at once, interrupting in-flight requests. */
   readonly interrupt: () => void
   /**

@@ -215,7 +215,7 @@ export interface SessionOptions {
  * produced is still written, within `shutdownTimeoutMillis` (not after a broken output).
  *
  * Over a {@link PushConnection} it succeeds as soon as the session has started and its
- * {@link SessionInput} is attached; the transport then ends the session with `end` or `interrupt`.
+ * {@link SessionInput} is attached; the transport then ends the session with `end`, `terminate` or `interrupt`.
  */
 export const run = <E>(
   dispatcher: Dispatcher,
@@ -399,7 +399,19 @@ class PushedSession implements SessionInput {
   }
 
   get end(): Effect.Effect<void> {
+    return this.finish(false)
+  }
+
+  get terminate(): Effect.Effect<void> {
+    return this.finish(true)
+  }
+
+  /** `end`; `answersEnded`: `terminate` (no answer of the client's can come any more). */
+  private finish(answersEnded: boolean): Effect.Effect<void> {
     return Effect.suspend(() => {
+      // Before anything else: a drain already under way (a graceful shutdown) still has handlers
+      // waiting on answers that can no longer come.
+      if (answersEnded && !this.closed) this.session.endAnswers()
       if (this.ending !== undefined) return Deferred.await(this.ending)
       if (this.closed) return Effect.void
       const ending = this.ending = Deferred.makeUnsafe<void>()
@@ -1207,12 +1219,27 @@ class SessionImpl extends Scheduler implements ServerSession {
     return "attach" in connection && connection.claimRoute !== undefined ? connection.claimRoute(related, route) : Effect.void
   }
 
-  private drainNow(): Effect.Effect<void> {
+  /**
+   * No answer of the client's can come any more (a pulled connection's input ended; a pushed one's
+   * session was terminated, see `SessionInput.terminate`): the session drains, and the
+   * server→client requests waiting for an answer fail now (`SessionClosed`), as new ones do at once.
+   */
+  endAnswers(): void {
+    this.startDraining()
+    this.failPendingClientRequests()
+  }
+
+  private startDraining(): void {
     this.draining = true
     if (this.drainSignal !== undefined) Deferred.doneUnsafe(this.drainSignal, Exit.void)
+  }
+
+  private drainNow(): Effect.Effect<void> {
     // A pull connection's input has ended: no answer can arrive, handlers waiting on the client
-    // learn it now. A pushed one (HTTP) still takes the client's answers while it drains.
-    if (!("attach" in this.connection)) this.failPendingClientRequests()
+    // learn it now. A pushed one (HTTP) still takes the client's answers while it drains, unless
+    // it was terminated (`endAnswers`, called before this).
+    if ("attach" in this.connection) this.startDraining()
+    else this.endAnswers()
     const idle = Effect.callback<void>((resume) => {
       if (this.isIdle) return resume(Effect.void)
       this.resumeDrain = () => resume(Effect.void)

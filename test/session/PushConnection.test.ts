@@ -203,6 +203,33 @@ describe("ServerSession over a push connection", () => {
       assert.strictEqual(state.closedCalls, 1)
     }))
 
+  // Fails before (no `terminate`: a transport could only `end`, and the elicitation waited for
+  // an answer that could not come until the shutdown timeout interrupted its handler).
+  it.live("end keeps a waiting elicitation answerable; terminate, even once end began, fails it at once with SessionClosed", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { state, transport, written } = pushConnection()
+      let closed = 0
+      yield* makeFullServer(probe).run(transport, { onClose: () => closed++, shutdownTimeoutMillis: 60_000 })
+      const elicitation = { ...initialize, params: { ...initialize.params, capabilities: { elicitation: {} } } }
+      yield* state.input!.receive([elicitation, initialized, callTool(1, "elicit", { timeoutMillis: 60_000 })])
+      const asked = () => written.filter((m) => "method" in m && m.method === "elicitation/create") as Array<{ id: number }>
+      yield* Effect.promise(() => waitUntil(() => asked().length === 1))
+      // A graceful end: the client may still answer, and the handler waits for it.
+      const ending = yield* Effect.forkChild(state.input!.end)
+      yield* Effect.sleep(20)
+      assert.isUndefined(responseTo(written, 1), "end failed the elicitation the client could still answer")
+      // Then the client can no longer answer (a DELETE): the handler learns it now.
+      const terminating = yield* Effect.forkChild(state.input!.terminate)
+      const joined = yield* Effect.timeoutOption(Fiber.join(terminating), "5 seconds")
+      assert.isTrue(Option.isSome(joined), "terminate waited for the shutdown timeout")
+      yield* Effect.timeout(Fiber.join(ending), "5 seconds")
+      const answer = responseTo(written, 1)
+      assert.isTrue(answer?.result.isError)
+      assert.match(answer?.result.content[0].text, /^SessionClosed: /)
+      assert.strictEqual(closed, 1)
+    }))
+
   it.live("several pushers waiting for room in a full FIFO all resume (backpressure)", () =>
     Effect.gen(function*() {
       const probe = makeProbe()

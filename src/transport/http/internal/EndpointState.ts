@@ -290,12 +290,15 @@ export class Endpoint implements SessionHost {
     return Effect.sync(() => this.endInput(session))
   }
 
-  /** {@link end}, at once: the session takes no more input from now on. */
+  /**
+   * {@link end}, at once: the session takes no more input from now on (answers to it are 404), so
+   * its requests to the client fail at once (`SessionInput.terminate`).
+   */
   endInput(session: HttpSession): void {
     if (session.ended) return
     session.ended = true
     const input = session.input
-    if (input !== undefined) this.runFork(Effect.ensuring(input.end, this.ended(session)))
+    if (input !== undefined) this.runFork(Effect.ensuring(input.terminate, this.ended(session)))
   }
 
   /**

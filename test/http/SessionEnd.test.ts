@@ -1,0 +1,139 @@
+/**
+ * The end of a Streamable HTTP session (2025-11-25) while work is in flight: a DELETE (or the
+ * idle timeout) ends it for its client at once. Server→client requests waiting for that client's
+ * answer fail at once (`SessionClosed`: no answer can come, the client's is refused 404), not
+ * after the session's shutdown timeout; and the session's place under `maxSessions` is free at
+ * once, while its calls still running finish. SDK v1 client and raw fetch over 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { Content, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { answerOf, on, openSession, post, serveOnFreePort } from "./support.ts"
+
+/**
+ * The sessions' shutdown timeout: long past how long a test waits for what it expects (before the
+ * fixes a waiting elicitation failed, and a deleted session's place was freed, only after it).
+ */
+const shutdownTimeoutMillis = 30_000
+/** How long a test waits for an outcome it expects at once (far below the shutdown timeout). */
+const patienceMillis = 5_000
+
+/** What each tool saw: the outcome of its elicitation; the release of the long call. */
+interface Probes {
+  readonly elicited: Deferred.Deferred<string>
+  readonly release: Deferred.Deferred<void>
+  readonly longStarted: Deferred.Deferred<void>
+}
+
+/**
+ * Serves `ask` (elicits a name: the answer's action, or the failure's tag, told to `elicited` and
+ * answered) and `long` (runs until `release`), over Streamable HTTP with `http`'s options.
+ */
+const serve = (http: StreamableHttp.Options) =>
+  Effect.gen(function*() {
+    const probes: Probes = {
+      elicited: yield* Deferred.make<string>(),
+      release: yield* Deferred.make<void>(),
+      longStarted: yield* Deferred.make<void>()
+    }
+    const Ask = McpServer.tool({
+      name: "ask",
+      description: "Asks the user for a name",
+      handler: () =>
+        McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String })).pipe(
+          Effect.match({ onSuccess: (outcome) => outcome.action, onFailure: (error) => error._tag }),
+          Effect.tap((outcome) => Deferred.succeed(probes.elicited, outcome)),
+          Effect.map((outcome) => [Content.text(outcome)])
+        )
+    })
+    const Long = McpServer.tool({
+      name: "long",
+      description: "Runs until the test releases it",
+      handler: () =>
+        Deferred.succeed(probes.longStarted, undefined).pipe(
+          Effect.andThen(Deferred.await(probes.release)),
+          Effect.as("finished")
+        )
+    })
+    const running = yield* serveOnFreePort((port) =>
+      McpServer.serve(
+        { name: "session-end", version: "1.0.0" },
+        Layer.mergeAll(Ask, Long),
+        StreamableHttp.make({ ...http, host: "127.0.0.1", port, session: { shutdownTimeoutMillis } })
+      )
+    )
+    return { ...running, probes }
+  })
+
+/** Waits for `deferred` at most {@link patienceMillis}: `None` if it was not done by then. */
+const within = <A>(deferred: Deferred.Deferred<A>) =>
+  Effect.timeoutOption(Deferred.await(deferred), patienceMillis)
+
+describe("Streamable HTTP: a session ended with work in flight", () => {
+  // Fails before: the elicitation went on waiting after the DELETE (the client's answer was
+  // refused 404), for the session's whole shutdown timeout (None here).
+  it.live("DELETE while a tool's elicitation waits (SDK v1 client): the elicitation fails at once with SessionClosed, the tool finishes", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({})
+      const asked = yield* Deferred.make<void>()
+      const answer = yield* Deferred.make<void>()
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      const client = new Client({ name: "session-end-test", version: "1.0.0" }, { capabilities: { elicitation: {} } })
+      client.setRequestHandler(ElicitRequestSchema, async () => {
+        Effect.runSync(Deferred.succeed(asked, undefined))
+        // The user answers only after the client ended the session.
+        await Effect.runPromise(Deferred.await(answer))
+        return { action: "accept", content: { name: "ada" } }
+      })
+      // The SDK reports the refusal of its late answer through `onerror` (it sends it without the
+      // session's id once it terminated the session: 400); the call's own outcome is what counts.
+      client.onerror = () => undefined
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(transport)),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const call = client.callTool({ name: "ask", arguments: {} }).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error: String(error) })
+      )
+      yield* Deferred.await(asked)
+      yield* Effect.promise(() => transport.terminateSession())
+      yield* Deferred.succeed(answer, undefined)
+      const outcome = yield* within(probes.elicited)
+      assert.deepStrictEqual(outcome, Option.some("SessionClosed"), "the elicitation still waited after the DELETE")
+      // The tool finished with it, and its answer reached the client on the call's stream.
+      const called = yield* Effect.promise(() => call)
+      assert.deepStrictEqual(called, { result: { content: [{ type: "text", text: "SessionClosed" }] } } as never)
+    }))
+
+  // Fails before, as the SDK v1 case: the same over raw fetch, the answer POSTed by hand.
+  it.live("DELETE while a tool's elicitation waits (raw fetch): SessionClosed at once; the client's late answer is 404", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({})
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const called = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask", arguments: {} } }, on(sessionId))
+      )
+      assert.include(called.headers.get("content-type") ?? "", "text/event-stream")
+      // Read while the test goes on (a failure is the test's, not an unhandled rejection).
+      const answered = answerOf(called).catch((error: unknown) => ({ error: String(error) }))
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(deleted.status, 200)
+      const outcome = yield* within(probes.elicited)
+      assert.deepStrictEqual(outcome, Option.some("SessionClosed"), "the elicitation still waited after the DELETE")
+      const late = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, result: { action: "accept", content: { name: "ada" } } }, on(sessionId))
+      )
+      assert.strictEqual(late.status, 404)
+      yield* Effect.promise(() => late.text())
+      const last = yield* Effect.promise(() => answered)
+      assert.deepStrictEqual(last, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "SessionClosed" }] } })
+    }))
+})
