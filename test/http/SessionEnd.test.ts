@@ -30,6 +30,7 @@ interface Probes {
   readonly elicited: Deferred.Deferred<string>
   readonly release: Deferred.Deferred<void>
   readonly longStarted: Deferred.Deferred<void>
+  readonly untied: Deferred.Deferred<string>
 }
 
 /**
@@ -41,7 +42,8 @@ const serve = (http: StreamableHttp.Options) =>
     const probes: Probes = {
       elicited: yield* Deferred.make<string>(),
       release: yield* Deferred.make<void>(),
-      longStarted: yield* Deferred.make<void>()
+      longStarted: yield* Deferred.make<void>(),
+      untied: yield* Deferred.make<string>()
     }
     const Ask = McpServer.tool({
       name: "ask",
@@ -62,10 +64,24 @@ const serve = (http: StreamableHttp.Options) =>
           Effect.as("finished")
         )
     })
+    // Asks the client for its roots untied, from a fiber that outlives the call (the outcome, or
+    // the failure's tag, told to `untied`): with no GET stream open, the request waits for one.
+    const AskLater = McpServer.tool({
+      name: "ask_later",
+      description: "Asks the client for its roots after answering",
+      handler: () =>
+        Effect.flatMap(McpContext.current, (context) =>
+          Effect.forkDetach(
+            context.session.request("roots/list", undefined, { timeoutMillis: shutdownTimeoutMillis }).pipe(
+              Effect.match({ onSuccess: () => "answered", onFailure: (error) => error._tag }),
+              Effect.flatMap((outcome) => Deferred.succeed(probes.untied, outcome))
+            )
+          )).pipe(Effect.as("asking"))
+    })
     const running = yield* serveOnFreePort((port) =>
       McpServer.serve(
         { name: "session-end", version: "1.0.0" },
-        Layer.mergeAll(Ask, Long),
+        Layer.mergeAll(Ask, Long, AskLater),
         StreamableHttp.make({ ...http, host: "127.0.0.1", port, session: { shutdownTimeoutMillis } })
       )
     )
@@ -135,5 +151,22 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
       yield* Effect.promise(() => late.text())
       const last = yield* Effect.promise(() => answered)
       assert.deepStrictEqual(last, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "SessionClosed" }] } })
+    }))
+
+  // Passed before too (checked): an idle session has nothing in flight, so it closes at once and
+  // its waiting requests fail as it closes.
+  it.live("the idle timeout ends a session whose untied roots/list waits (no GET stream): it fails at once with SessionClosed", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({ sessionIdleTimeoutMillis: 300 })
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const called = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask_later", arguments: {} } }, on(sessionId)).then(answerOf)
+      )
+      assert.deepStrictEqual(called.result.content, [{ type: "text", text: "asking" }])
+      const outcome = yield* within(probes.untied)
+      assert.deepStrictEqual(outcome, Option.some("SessionClosed"), "the untied request outlived its reaped session")
+      const after = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, on(sessionId)))
+      assert.strictEqual(after.status, 404)
+      yield* Effect.promise(() => after.text())
     }))
 })
