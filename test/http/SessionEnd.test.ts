@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Content, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
-import { answerOf, on, openSession, post, serveOnFreePort } from "./support.ts"
+import { answerOf, initializeMessage, on, openSession, post, serveOnFreePort } from "./support.ts"
 
 /**
  * The sessions' shutdown timeout: long past how long a test waits for what it expects (before the
@@ -168,5 +168,60 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
       const after = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, on(sessionId)))
       assert.strictEqual(after.status, 404)
       yield* Effect.promise(() => after.text())
+    }))
+
+  // Fails before: the deleted session held its place until its long call finished (503).
+  it.live("maxSessions: 1: DELETE of a session with a long call running frees its place at once (raw fetch); the call still finishes", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({ maxSessions: 1 })
+      const first = yield* Effect.promise(() => openSession(url))
+      const long = post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "long", arguments: {} } }, on(first))
+        .then(answerOf)
+        .catch((error: unknown) => ({ error: String(error) }))
+      yield* Deferred.await(probes.longStarted)
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(first) }))
+      assert.strictEqual(deleted.status, 200)
+      yield* Effect.promise(() => deleted.text())
+      // The deleted session is gone for its client at once (404), and so is its place.
+      const gone = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 2, method: "ping" }, on(first)))
+      assert.strictEqual(gone.status, 404)
+      yield* Effect.promise(() => gone.text())
+      const second = yield* Effect.promise(() => post(url, initializeMessage(0)))
+      const secondBody = yield* Effect.promise(() => second.text())
+      assert.strictEqual(second.status, 200, `a new session after the DELETE: ${secondBody}`)
+      // One place still: a third session is refused while the second lives.
+      const third = yield* Effect.promise(() => post(url, initializeMessage(0)))
+      assert.strictEqual(third.status, 503)
+      yield* Effect.promise(() => third.text())
+      // The call in flight when its session was deleted still finishes, and is answered.
+      yield* Deferred.succeed(probes.release, undefined)
+      const answered = yield* Effect.promise(() => long)
+      assert.deepStrictEqual(answered, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "finished" }] } })
+    }))
+
+  // Fails before, as the raw fetch case: the second client's connect was refused 503.
+  it.live("maxSessions: 1: an SDK v1 client that terminates its session during a long call makes room for another at once", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({ maxSessions: 1 })
+      const connect = Effect.acquireRelease(
+        Effect.gen(function*() {
+          const transport = new StreamableHTTPClientTransport(new URL(url))
+          const client = new Client({ name: "session-end-test", version: "1.0.0" })
+          yield* Effect.tryPromise(() => client.connect(transport))
+          return { client, transport }
+        }),
+        ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const first = yield* Effect.orDie(connect)
+      const long = first.client.callTool({ name: "long", arguments: {} }).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error: String(error) })
+      )
+      yield* Deferred.await(probes.longStarted)
+      yield* Effect.promise(() => first.transport.terminateSession())
+      const second = yield* Effect.result(connect)
+      assert.strictEqual(second._tag, "Success", `the second client could not connect: ${second._tag === "Failure" ? String(second.failure.cause) : ""}`)
+      yield* Deferred.succeed(probes.release, undefined)
+      assert.deepStrictEqual(yield* Effect.promise(() => long), { result: { content: [{ type: "text", text: "finished" }] } } as never)
     }))
 })

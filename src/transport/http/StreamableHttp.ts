@@ -108,7 +108,11 @@ export interface Options {
    * most 2 147 483 647: a Node timer fires a longer one at once).
    */
   readonly bodyTimeoutMillis?: number | undefined
-  /** Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). */
+  /**
+   * Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). A
+   * session ended by a DELETE or its idle timeout frees its place at once (when the DELETE is
+   * answered), while the calls it still runs finish (within its `shutdownTimeoutMillis`).
+   */
   readonly maxSessions?: number | undefined
   /**
    * A session idle for this long is ended: no request came, none was in flight, and its standalone

@@ -285,9 +285,17 @@ export class Endpoint implements SessionHost {
     })
   }
 
-  /** Ends a session's input: it finishes its requests, then closes. */
+  /**
+   * Ends a session's input (a DELETE, the idle timeout): it finishes its requests, then closes.
+   * Completes once its place under `maxSessions` is free: at once, not when its calls still
+   * running finish (its client can no longer use it; they are bounded by its shutdown timeout).
+   */
   end(session: HttpSession): Effect.Effect<void> {
-    return Effect.sync(() => this.endInput(session))
+    return Effect.suspend(() => {
+      if (session.ended) return Effect.void
+      this.endInput(session)
+      return this.records.remove(session.id)
+    })
   }
 
   /**

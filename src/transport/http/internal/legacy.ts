@@ -240,7 +240,10 @@ export const get = (
     return self.sseResponse(session, stream, connection, {})
   })
 
-/** DELETE: ends the session (its requests finish, then it closes). */
+/**
+ * DELETE: ends the session (its requests finish, then it closes; its requests to the client fail
+ * at once), and answers once its place under `maxSessions` is free.
+ */
 export const del = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
