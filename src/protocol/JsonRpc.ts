@@ -103,6 +103,16 @@ export type Message = Request | Notification | SuccessResponse | ErrorResponse
 /** A response of either kind. */
 export type Response = SuccessResponse | ErrorResponse
 
+/**
+ * The answer to a JSON-RPC batch (JSON-RPC 2.0 §6): the responses to its requests, in one array.
+ * MCP 2025-03-26 only (see `ProtocolVersion.batching`); never empty (a batch of notifications is
+ * not answered at all).
+ */
+export type BatchResponse = ReadonlyArray<Response>
+
+/** What a session writes: one message, or the answer to a batch. */
+export type Outgoing = Message | BatchResponse
+
 // ---------------------------------------------------------------------------
 // Classification of inbound values
 // ---------------------------------------------------------------------------
@@ -156,7 +166,13 @@ const isParams = (u: unknown): boolean => u === undefined || (typeof u === "obje
  * with `method` (a string) it is a request when it has an `id` (string or integer) and a
  * notification otherwise; `params`, when present, must be an object (MCP never uses positional
  * params); without `method` it is a response with an `id` and exactly one of `result`/`error`.
- * Batches (arrays, legal only in 2025-03-26) are answered with -32600.
+ *
+ * A batch (an array) is an {@link InvalidMessage} here (-32600): JSON-RPC batches are MCP
+ * 2025-03-26's only (2025-06-18 removed them, and `initialize`, which picks the version, must not
+ * be in one), so only a session that negotiated that version takes them, and it looks for an
+ * array only once this said "invalid": a single message pays nothing for them. Over stdio (any
+ * pulled connection) the session answers a batch with one array (`ServerSession`). Everywhere
+ * else (Streamable HTTP too, for now) this -32600 is the answer.
  */
 export const classify = (value: unknown): Kind | InvalidMessage => {
   if (typeof value !== "object" || value === null) {
@@ -195,7 +211,8 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
   return new InvalidMessage(id, invalidRequest(`a message needs a "method" (request or notification) or a "result"/"error" (response)`))
 }
 
-const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
+/** The -32600 error object saying why a message is not a valid request (`detail`). */
+export const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
 
 // ---------------------------------------------------------------------------
 // Constructors
@@ -218,10 +235,15 @@ export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorRes
  * notification that cannot be serialised is dropped (`undefined`; a server→client request then
  * times out).
  */
-export const stringify = (message: Message): string | undefined => {
+export const stringify = (message: Outgoing): string | undefined => {
   try {
     return JSON.stringify(message)
   } catch (error) {
+    // A batch's answer: each response on its own, one that cannot be serialised as its -32603.
+    if (isBatch(message)) {
+      const members = message.map(stringify).filter((member) => member !== undefined)
+      return members.length === 0 ? undefined : `[${members.join(",")}]`
+    }
     if ("method" in message || message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, unserialisable(error)))
   }
@@ -240,6 +262,9 @@ export const unserialisable = (cause: unknown): ErrorObject => {
   }
   return { code: ErrorCode.InternalError, message: `Internal error: the result could not be serialised as JSON (${detail})` }
 }
+
+/** Whether an outgoing value is a batch's answer (an array), not one message. */
+export const isBatch = (message: Outgoing): message is BatchResponse => Array.isArray(message)
 
 /** Builds a notification. */
 export const notification = (method: string, params?: Params): Notification =>

@@ -45,7 +45,11 @@ import type { Principal } from "./Principal.ts"
  * for such a request or for the standalone stream. Transports without streams ignore it.
  */
 export interface Outbound {
-  readonly message: JsonRpc.Message
+  /**
+   * The message; an array is the answer to a JSON-RPC batch (MCP 2025-03-26 over a pulled
+   * connection only: see `JsonRpc.BatchResponse`), written as one message.
+   */
+  readonly message: JsonRpc.Outgoing
   readonly related: JsonRpc.RequestId | undefined
   readonly route?: string | undefined
 }

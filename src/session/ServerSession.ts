@@ -80,6 +80,7 @@ import {
   type TransportFailure
 } from "./Connection.ts"
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
+import { BatchAnswer, BatchMember } from "./internal/batch.ts"
 import { answerExit, malformedAnswer, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
 import { logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
@@ -535,6 +536,12 @@ class SessionImpl extends Scheduler implements ServerSession {
   private refusedObservers = false
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
   private draining = false
+  /**
+   * The requests of JSON-RPC batches (2025-03-26) waiting for their answers, by their objects
+   * (ids may repeat; each member is its own object): `undefined` while there are none, so a
+   * single message's answer pays one field read for batches.
+   */
+  private batchMembers: Map<JsonRpc.Request, BatchMember> | undefined = undefined
 
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
@@ -673,6 +680,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     const kind = JsonRpc.classify(value)
     if (kind instanceof JsonRpc.InvalidMessage) {
+      // A batch is looked for only here, off a single message's path.
+      if (Array.isArray(value) && this.takesBatches) return this.processBatch(value, http, resolved)
       if (kind.answer) this.send(JsonRpc.failure(kind.id, kind.error), kind.id)
       // Never answered: maybe the client's answer to a request of ours, which is not JSON-RPC
       // (`"jsonrpc": "1.0"`). Its request fails now, not at its timeout.
@@ -690,6 +699,95 @@ class SessionImpl extends Scheduler implements ServerSession {
       case JsonRpc.Kind.Response:
         return this.onResponse(value as JsonRpc.Response)
     }
+  }
+
+  /**
+   * Whether a JSON-RPC batch is taken (else it is -32600, as `JsonRpc.classify` says): only once
+   * `initialize` settled 2025-03-26 (the one version that has batches; `initialize` itself may not
+   * be in one), over a pulled connection (stdio, in-memory: an HTTP POST has one answer of its
+   * own, which the endpoint makes), in a session of one client.
+   */
+  private get takesBatches(): boolean {
+    return this.negotiated.protocolVersion === ProtocolVersion.batching && !this.stateless &&
+      (this.phase === "initialized" || this.phase === "operational") && !("attach" in this.connection)
+  }
+
+  /**
+   * A JSON-RPC batch (JSON-RPC 2.0 §6): each member is taken in as a single message is (through
+   * middleware, a request slot each, cancellable), and the responses to its requests are written
+   * as one array once all are answered (see {@link BatchAnswer}); notifications and responses get
+   * no entry, and a batch without an entry is not answered. An empty batch, and an `initialize`
+   * in one (2025-03-26: it "MUST NOT be part of a JSON-RPC batch"), are -32600.
+   */
+  private processBatch(
+    members: ReadonlyArray<unknown>,
+    http: HttpRequestInfo | undefined,
+    resolved: Negotiation.ResolvedRequest | undefined
+  ): void {
+    if (members.length === 0) {
+      const error = JsonRpc.invalidRequest("a JSON-RPC batch must hold at least one message")
+      this.send(JsonRpc.failure(undefined, error), undefined)
+      return this.observeInvalid(members, error)
+    }
+    const batch = new BatchAnswer(members.length)
+    for (let index = 0; index < members.length; index++) {
+      const member = members[index]
+      const kind = Array.isArray(member)
+        ? new JsonRpc.InvalidMessage(undefined, JsonRpc.invalidRequest("a member of a batch must be a JSON-RPC message, not an array"))
+        : JsonRpc.classify(member)
+      if (kind instanceof JsonRpc.InvalidMessage) {
+        if (!kind.answer && this.pendingClient.size > 0) {
+          // As for a single message: maybe the client's malformed answer to a request of ours.
+          const pending = this.takePending((member as { readonly id?: unknown }).id)
+          if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, Exit.fail(malformedAnswer(pending.method, kind.error.message)))
+        }
+        batch.settle(index, kind.answer ? JsonRpc.failure(kind.id, kind.error) : undefined)
+        this.observeInvalid(member, kind.error)
+        continue
+      }
+      if (kind !== JsonRpc.Kind.Request) {
+        batch.settle(index, undefined)
+        if (kind === JsonRpc.Kind.Notification) this.onNotification(member as JsonRpc.Notification)
+        else this.onResponse(member as JsonRpc.Response)
+        continue
+      }
+      let request = member as JsonRpc.Request
+      if (request.method === "initialize") {
+        const error = JsonRpc.invalidRequest(`"initialize" must not be part of a JSON-RPC batch`)
+        batch.settle(index, JsonRpc.failure(request.id, error))
+        this.observeInvalid(request, error)
+        continue
+      }
+      // The same object twice (a client in the same process): each needs a key of its own.
+      if (this.batchMembers?.has(request) === true) request = { ...request }
+      ;(this.batchMembers ??= new Map()).set(request, new BatchMember(batch, index))
+      this.onRequest(request, http, resolved)
+    }
+    if (batch.seal()) this.batchAnswered(batch)
+  }
+
+  /**
+   * A request's answer (`undefined`: none, it was cancelled or stopped): written, or, for a
+   * member of a batch, put in its slot (the batch is written once complete).
+   */
+  private answer(request: JsonRpc.Request, message: JsonRpc.Response | undefined): void {
+    const members = this.batchMembers
+    if (members !== undefined) {
+      const member = members.get(request)
+      if (member !== undefined) {
+        members.delete(request)
+        if (members.size === 0) this.batchMembers = undefined
+        if (member.batch.settle(member.index, message)) this.batchAnswered(member.batch)
+        return
+      }
+    }
+    if (message !== undefined) this.send(message, request.id)
+  }
+
+  /** Every member of a batch is settled: its responses go out as one array, if it has any. */
+  private batchAnswered(batch: BatchAnswer): void {
+    const responses = batch.responses
+    if (responses !== undefined) this.send(responses, undefined)
   }
 
   private onRequest(
@@ -727,7 +825,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       case "Reject":
         return this.reject(request, admission.detail)
       case "Drop":
-        return
+        return this.answer(request, undefined)
     }
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)
@@ -759,7 +857,7 @@ class SessionImpl extends Scheduler implements ServerSession {
    * observes a malformed message (it saw none of them: logging and telemetry missed them).
    */
   private refuse(request: JsonRpc.Request, error: JsonRpc.ErrorObject): void {
-    this.send(JsonRpc.failure(request.id, error), request.id)
+    this.answer(request, JsonRpc.failure(request.id, error))
     this.observeInvalid(request, error)
   }
 
@@ -867,7 +965,21 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   private cancel(requestId: unknown): void {
     if (typeof requestId !== "string" && typeof requestId !== "number") return
+    // A member of a batch still waiting for a slot is dropped unanswered: its slot is settled.
+    const waiting = this.batchMembers === undefined ? undefined : this.queued.get(requestId)?.request
     this.cancelRequest(requestId)
+    if (waiting !== undefined && !this.queued.has(requestId)) this.answer(waiting, undefined)
+  }
+
+  /** As the scheduler's, and the members of batches that waited for a slot are settled unanswered. */
+  override stopAll(cancelled: boolean): void {
+    if (this.batchMembers !== undefined && this.queued.size > 0) {
+      const waiting = [...this.queued.values()]
+      super.stopAll(cancelled)
+      for (const inflight of waiting) if (inflight.request !== undefined) this.answer(inflight.request, undefined)
+      return
+    }
+    super.stopAll(cancelled)
   }
 
   private onResponse(response: JsonRpc.Response): void {
@@ -908,7 +1020,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       "queuedRequests",
       { max }
     )
-    this.send(JsonRpc.failure(request.id, McpError.toErrorObject(error)), request.id)
+    this.answer(request, JsonRpc.failure(request.id, McpError.toErrorObject(error)))
   }
 
   /** A request or handler ended: a request's answer goes out (unless it was cancelled). */
@@ -919,6 +1031,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       return
     }
     if (!inflight.cancelled) this.respond(request, exit, inflight.version, inflight.interrupted)
+    else if (this.batchMembers !== undefined) this.answer(request, undefined)
     // A `notifications/initialized` that came before this answer waited for it (one field read
     // per request otherwise).
     if (this.pipelinedInitialized !== undefined && request.method === "initialize") this.initializeAnswered()
@@ -959,24 +1072,24 @@ class SessionImpl extends Scheduler implements ServerSession {
         // one JSON cannot hold (`JsonRpc.stringify`): a -32603 for this request. Thrown from here,
         // it ended the session, and a stdio server with it.
         this.logFailure(request.method, Cause.die(defect))
-        return this.send(JsonRpc.failure(request.id, JsonRpc.unserialisable(defect)), request.id)
+        return this.answer(request, JsonRpc.failure(request.id, JsonRpc.unserialisable(defect)))
       }
-      return this.send(JsonRpc.success(request.id, projected), request.id)
+      return this.answer(request, JsonRpc.success(request.id, projected))
     }
     // Interrupted by the session (a cancellation, its end): no response. A request that
     // interrupted itself (`Effect.interrupt` in a handler or middleware, the join of a fiber that
     // was interrupted) is -32603: left unanswered, its client waited for ever.
     const error = McpError.fromCause(exit.cause) ?? (interruptedBySession ? undefined : McpError.internalErrorObject)
-    if (error === undefined) return
+    if (error === undefined) return this.answer(request, undefined)
     if (error === McpError.internalErrorObject) this.logFailure(request.method, exit.cause)
-    this.send(JsonRpc.failure(request.id, version === ProtocolVersion.latest ? error : projectError(error, version)), request.id)
+    this.answer(request, JsonRpc.failure(request.id, version === ProtocolVersion.latest ? error : projectError(error, version)))
   }
 
   /**
    * Queues a message from synchronous code: during a batch it is written right after the batch;
    * otherwise it goes to the outbound Queue (keeping order with anything already overflowing).
    */
-  private send(message: JsonRpc.Message, related: JsonRpc.RequestId | undefined): void {
+  private send(message: JsonRpc.Outgoing, related: JsonRpc.RequestId | undefined): void {
     const outbound: Outbound = { message, related }
     if (this.inBatch) {
       if (this.pendingOut === noOutbound) this.pendingOut = []

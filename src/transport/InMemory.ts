@@ -97,7 +97,7 @@ export const makePair = (options: PairOptions = {}): Pair => {
   }
 
   // A throwing client callback is the client's bug: report it there, keep the server running.
-  const deliver = (message: JsonRpc.Message) => {
+  const deliver = (message: JsonRpc.Outgoing) => {
     try {
       client.onmessage?.(message)
     } catch (error) {

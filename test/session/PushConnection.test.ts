@@ -38,7 +38,7 @@ const pushConnection = () => {
   }
   const land = (batch: ReadonlyArray<Connection.Outbound>) =>
     Effect.sync(() => {
-      for (const outbound of batch) written.push(outbound.message)
+      for (const outbound of batch) written.push(outbound.message as JsonRpc.Message)
     })
   const connection: Connection.PushConnection = {
     attach: (input) => {

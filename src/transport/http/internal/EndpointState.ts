@@ -556,7 +556,8 @@ export class Endpoint implements SessionHost {
 
   /** Routes one message; returns an effect only when the event store is involved. */
   private route(session: HttpSession, outbound: Outbound): Effect.Effect<void> | undefined {
-    const message = outbound.message
+    // Never a batch's answer: a session answers batches as one array over pulled connections only.
+    const message = outbound.message as JsonRpc.Message
     if (!("method" in message)) {
       // A response: it ends its request's answer.
       const id = (message as JsonRpc.Response).id
