@@ -171,8 +171,9 @@ const isParams = (u: unknown): boolean => u === undefined || (typeof u === "obje
  * 2025-03-26's only (2025-06-18 removed them, and `initialize`, which picks the version, must not
  * be in one), so only a session that negotiated that version takes them, and it looks for an
  * array only once this said "invalid": a single message pays nothing for them. Over stdio (any
- * pulled connection) the session answers a batch with one array (`ServerSession`). Everywhere
- * else (Streamable HTTP too, for now) this -32600 is the answer.
+ * pulled connection) the session answers a batch with one array (`ServerSession`); Streamable
+ * HTTP answers a POST whose body is one (`transport/http/internal/batch.ts`). Everywhere else
+ * this -32600 is the answer.
  */
 export const classify = (value: unknown): Kind | InvalidMessage => {
   if (typeof value !== "object" || value === null) {

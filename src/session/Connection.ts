@@ -237,4 +237,11 @@ export interface SessionInput {
    * session has closed.
    */
   readonly refused: (value: unknown, error: JsonRpc.ErrorObject) => void
+  /**
+   * Whether the session receives JSON-RPC batches: its `initialize` settled MCP 2025-03-26, the
+   * one version that has them (see `ProtocolVersion.batching`), and it serves one client. The
+   * transport answers a batch itself (one HTTP answer for the POST), feeding the session each
+   * member as a message of its own; else it refuses the batch with -32600.
+   */
+  readonly takesBatches: boolean
 }

@@ -435,6 +435,10 @@ class PushedSession implements SessionInput {
     if (!this.closed) this.session.observeRefused(value, error)
   }
 
+  get takesBatches(): boolean {
+    return !this.closed && this.session.negotiatedBatches
+  }
+
   interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
@@ -704,12 +708,17 @@ class SessionImpl extends Scheduler implements ServerSession {
   /**
    * Whether a JSON-RPC batch is taken (else it is -32600, as `JsonRpc.classify` says): only once
    * `initialize` settled 2025-03-26 (the one version that has batches; `initialize` itself may not
-   * be in one), over a pulled connection (stdio, in-memory: an HTTP POST has one answer of its
-   * own, which the endpoint makes), in a session of one client.
+   * be in one), over a pulled connection (stdio, in-memory: a batch POST has one HTTP answer,
+   * which the endpoint makes, see `transport/http/internal/batch.ts`), in a session of one client.
    */
   private get takesBatches(): boolean {
+    return this.negotiatedBatches && !("attach" in this.connection)
+  }
+
+  /** Whether `initialize` settled the version that has batches, in a session of one client (see `SessionInput.takesBatches`). */
+  get negotiatedBatches(): boolean {
     return this.negotiated.protocolVersion === ProtocolVersion.batching && !this.stateless &&
-      (this.phase === "initialized" || this.phase === "operational") && !("attach" in this.connection)
+      (this.phase === "initialized" || this.phase === "operational")
   }
 
   /**

@@ -201,16 +201,23 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       }
     }))
 
-  it.live("a batch (an array), 2026-07-28 or not, is -32600 400 saying to send each message on its own (not 'one per line', which is stdio's framing)", () =>
+  it.live("a batch (an array), 2026-07-28 or 2025-11-25, is -32600 400 saying to send each message on its own (not 'one per line', which is stdio's framing)", () =>
     Effect.gen(function*() {
       const { port } = yield* serveEverything()
       const one = { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta() } }
-      for (const [headers, body] of [[modernHeaders("tools/list"), [one]], [{ "content-type": "application/json", accept: BOTH }, []]] as const) {
+      const headers2025 = { "content-type": "application/json", accept: BOTH, "mcp-protocol-version": "2025-11-25" }
+      for (const [headers, body] of [[modernHeaders("tools/list"), [one]], [headers2025, []]] as const) {
         const answer = yield* Effect.promise(() => rawPost(port, headers, body))
         assert.strictEqual(answer.status, 400, answer.body)
         assert.strictEqual(answer.message.error.code, -32600)
         assert.strictEqual(answer.message.error.message, "Invalid Request: JSON-RPC batches are not supported; send each message on its own")
       }
+      // No version and no session: maybe a 2025-03-26 client (which has batches, and sends no
+      // version header), told what its batch lacks.
+      const answer = yield* Effect.promise(() => rawPost(port, { "content-type": "application/json", accept: BOTH }, []))
+      assert.strictEqual(answer.status, 400, answer.body)
+      assert.strictEqual(answer.message.error.code, -32600)
+      assert.include(answer.message.error.message, "Mcp-Session-Id")
     }))
 
   it.live("a session request whose id is already in progress: 409 naming that id, quoted clipped in the message (was no id, the id whole)", () =>

@@ -129,6 +129,50 @@ export class Endpoint implements SessionHost {
   }
 
   /**
+   * Feeds one request of a JSON-RPC batch to its session (see `batch.ts`), answered as JSON (what
+   * it sends while it runs goes where a JSON-answered request's goes); `clientId`: the id the
+   * client used, when the session sees another (the shared stateless session). Returns what to
+   * await the answer on ({@link awaitMember}), or the answer itself when the request is refused
+   * here (its id already in progress, the session gone).
+   */
+  startMember(
+    session: HttpSession,
+    request: JsonRpc.Request,
+    clientId: JsonRpc.RequestId | undefined,
+    http: HttpRequestInfo
+  ): Effect.Effect<Pending | JsonRpc.Message> {
+    const id = clientId ?? request.id
+    if (session.pending.has(request.id)) {
+      const error = JsonRpc.invalidRequest(`a request with id ${clip(JSON.stringify(request.id))} is already in progress`)
+      session.input?.refused(request, error)
+      return Effect.succeed(JsonRpc.failure(id, error))
+    }
+    if (session.finished) return Effect.succeed(JsonRpc.failure(id, { code: ErrorCode.SessionNotFound, message: "Session not found" }))
+    const pending = new Pending(request, "json", clientId, false, false)
+    session.addPending(request.id, pending)
+    return Effect.as(session.receive(request, http), pending)
+  }
+
+  /**
+   * The answer of a batch's request ({@link startMember}): within the request timeout, else a
+   * -32603 "Gateway Timeout" for it (the request abandoned). Interrupted (the client dropped the
+   * POST, the server stops), the request is abandoned: cancelled in its session.
+   */
+  awaitMember(session: HttpSession, pending: Pending): Effect.Effect<JsonRpc.Message> {
+    return awaitAnswer(pending, this.answerDeadlines, this.requestTimeout).pipe(
+      Effect.onInterrupt(() => Effect.sync(() => this.abandon(session, pending, "The client closed the HTTP request"))),
+      Effect.map((answer) => {
+        if (answer !== undefined) return answer as JsonRpc.Message
+        this.abandon(session, pending, `No answer within the request timeout (${this.requestTimeout} ms)`)
+        return JsonRpc.failure(pending.clientId ?? pending.request.id, {
+          code: ErrorCode.InternalError,
+          message: `Gateway Timeout: no answer within ${this.requestTimeout} ms`
+        })
+      })
+    )
+  }
+
+  /**
    * Answers a request by the shared stateless session (started by the first such request), under
    * an internal id so that its many clients cannot collide; `truth` for a 2026-07-28 request. A
    * plain function: once the session runs, the request goes straight to {@link answer}.
@@ -556,7 +600,8 @@ export class Endpoint implements SessionHost {
 
   /** Routes one message; returns an effect only when the event store is involved. */
   private route(session: HttpSession, outbound: Outbound): Effect.Effect<void> | undefined {
-    // Never a batch's answer: a session answers batches as one array over pulled connections only.
+    // Never a batch's answer: a session answers batches as one array over pulled connections
+    // only; a batch POST's answer is the endpoint's (`batch.ts`).
     const message = outbound.message as JsonRpc.Message
     if (!("method" in message)) {
       // A response: it ends its request's answer.

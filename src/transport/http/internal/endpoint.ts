@@ -34,6 +34,7 @@ import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { closing, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import * as Batch from "./batch.ts"
 import { listenHost } from "./hosts.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
@@ -331,6 +332,11 @@ const serveBody = (
   const kind = JsonRpc.classify(message)
   // The id is named when it could be read (a request with a bad envelope), as over stdio.
   if (kind instanceof JsonRpc.InvalidMessage) {
+    // A batch (MCP 2025-03-26's), looked for only here: a single message pays nothing for it.
+    // 2026-07-28 has none (nor a session to take one).
+    if (Array.isArray(message) && !ProtocolVersion.isModern(headers["mcp-protocol-version"])) {
+      return Batch.post(self, request, headers, principal, message, json, sse)
+    }
     return self.refuse(message, 400, kind.error, kind.id, namedSession(self, headers, principal))
   }
   // The id of a request, so that the errors below name it.

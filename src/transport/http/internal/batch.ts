@@ -1,0 +1,158 @@
+/**
+ * A POST whose body is a JSON-RPC batch (an array), which MCP 2025-03-26 lets a client send ("MUST
+ * support receiving JSON-RPC batches"; 2025-06-18 removed them). Taken by a session that
+ * negotiated 2025-03-26, and by a stateless endpoint when the request's `MCP-Protocol-Version` is
+ * that version (or absent, which means it); everything else keeps the -32600 a batch always got.
+ *
+ * The body holds requests and notifications, or responses (the spec's two kinds of batch). Each
+ * member goes to the session as a message of its own, in order (through middleware, a request
+ * slot each, cancellable); the POST's answer is the endpoint's: 202 without requests, else the
+ * responses to its requests, as one JSON array (a client that accepts only JSON, an endpoint in
+ * JSON mode) or an SSE stream of one event per response as each is ready, then closed. A member
+ * that is not a valid message, and an `initialize` (which may not be in a batch), get their own
+ * -32600 entry.
+ *
+ * **Gotchas**
+ *
+ * Each request is answered as a JSON-answered request is: what it sends while it runs (progress,
+ * logs, a request to the client) goes to the session's standalone stream, not to the batch's
+ * stream, and the batch's stream cannot be resumed (its events carry no id). Only a batch pays
+ * for any of this: a single message never reaches this module.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import * as McpError from "../../../protocol/McpError.ts"
+import type * as Negotiation from "../../../protocol/Negotiation.ts"
+import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
+import type { Principal } from "../../../session/Principal.ts"
+import type { Endpoint } from "./EndpointState.ts"
+import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
+import { jsonError, notYoursError, shuttingDown, unsupportedHeader } from "./responses.ts"
+import { frame, sseHeaders } from "./sse.ts"
+
+const { ErrorCode } = McpError
+
+/** What a batch gets where batches are not taken (every version but 2025-03-26): as before. */
+const notTaken = JsonRpc.invalidRequest("JSON-RPC batches are not supported; send each message on its own")
+
+/**
+ * POST of a batch (`members`, parsed): answered as the module says; `json`, `sse`: what the
+ * client's `Accept` lists.
+ */
+export const post = Effect.fnUntraced(function*(
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
+  principal: Principal | undefined,
+  members: ReadonlyArray<unknown>,
+  json: boolean,
+  sse: boolean
+) {
+  const version = headers["mcp-protocol-version"]
+  let session: HttpSession | undefined
+  if (self.options.stateless === true) {
+    // One client per request: the header is the version in force (none: 2025-03-26, as ever).
+    if ((version ?? ProtocolVersion.assumedWhenUnknown) !== ProtocolVersion.batching) {
+      return yield* refuse(self, members, version, undefined)
+    }
+    if (self.closing) return shuttingDown()
+    session = self.statelessSession ?? (yield* self.openStateless)
+    if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start")
+  } else {
+    const sessionId = headers["mcp-session-id"]
+    // No session: `initialize`, which settles the version, may not be in a batch.
+    if (sessionId === undefined) {
+      return yield* (version === undefined || version === ProtocolVersion.batching
+        ? self.refuse(members, 400, { code: ErrorCode.InvalidRequest, message: "Bad Request: Mcp-Session-Id header is required" })
+        : refuse(self, members, version, undefined))
+    }
+    session = self.sessions.get(sessionId)
+    if (session === undefined || session.ended) {
+      return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+    }
+    if (!ownedBy(session, principal)) return yield* self.refuse(members, 403, notYoursError)
+    if (session.input?.takesBatches !== true || (version !== undefined && version !== ProtocolVersion.batching)) {
+      return yield* refuse(self, members, version, session)
+    }
+    yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+  }
+  const shared = self.options.stateless === true
+  if (members.length === 0) {
+    return yield* self.refuse(members, 400, JsonRpc.invalidRequest("a JSON-RPC batch must hold at least one message"), undefined, shared ? undefined : session)
+  }
+  const kinds = members.map((member) => Array.isArray(member) ? nested : JsonRpc.classify(member))
+  const responses = kinds.some((kind) => kind === JsonRpc.Kind.Response)
+  if (responses && kinds.some((kind) => kind === JsonRpc.Kind.Request || kind === JsonRpc.Kind.Notification)) {
+    const error = JsonRpc.invalidRequest("a batch holds requests and notifications, or responses, not both")
+    return yield* self.refuse(members, 400, error, undefined, shared ? undefined : session)
+  }
+  if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return shuttingDown()
+  const http = new HttpInfo(request, principal)
+  // In the order of the batch: each answer, or what it will be.
+  const answers: Array<JsonRpc.Message | Pending> = []
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index]
+    const kind = kinds[index]!
+    if (kind instanceof JsonRpc.InvalidMessage) {
+      session.input?.refused(member, kind.error)
+      if (kind.answer) answers.push(JsonRpc.failure(kind.id, kind.error))
+      continue
+    }
+    if (kind === JsonRpc.Kind.Notification || kind === JsonRpc.Kind.Response) {
+      // The shared stateless session takes no notification or response (as for a single POST):
+      // its requests' ids are its own, and it asks its clients nothing.
+      if (shared) continue
+      if (kind === JsonRpc.Kind.Notification && (member as JsonRpc.Notification).method === "notifications/cancelled") {
+        self.cancelled(session, member as JsonRpc.Notification)
+      }
+      yield* session.receive(member as JsonRpc.Message, http)
+      continue
+    }
+    const rpc = member as JsonRpc.Request
+    if (rpc.method === "initialize") {
+      const error = JsonRpc.invalidRequest(`"initialize" must not be part of a JSON-RPC batch`)
+      session.input?.refused(rpc, error)
+      answers.push(JsonRpc.failure(rpc.id, error))
+      continue
+    }
+    // The shared session sees an id of its own (its clients' ids may collide), as for a single POST.
+    answers.push(
+      shared
+        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http)
+        : yield* self.startMember(session, rpc, undefined, http)
+    )
+  }
+  if (answers.length === 0) return HttpServerResponse.empty({ status: 202 })
+  // Only members refused here (no request reached the session): their errors, as a refusal's.
+  if (!answers.some((answer) => answer instanceof Pending)) return jsonArray(answers as Array<JsonRpc.Message>, 400)
+  const owner = session
+  const each = answers.map((answer) => answer instanceof Pending ? self.awaitMember(owner, answer) : Effect.succeed(answer))
+  const mode = !sse ? "json" : !json ? "sse" : self.mode
+  if (mode === "json") {
+    return jsonArray(yield* Effect.all(each, { concurrency: "unbounded" }), 200)
+  }
+  // One event per response as each is ready; the stream ends with the last.
+  const events = Stream.mergeAll(each.map((answer) => Stream.fromEffect(answer)), { concurrency: "unbounded" }).pipe(
+    Stream.map((message) => frame(undefined, JsonRpc.stringify(message)!)),
+    Stream.encodeText
+  )
+  return HttpServerResponse.stream(events, { contentType: "text/event-stream", headers: sseHeaders })
+})
+
+/** A member that is itself an array: no message. */
+const nested = new JsonRpc.InvalidMessage(undefined, JsonRpc.invalidRequest("a member of a batch must be a JSON-RPC message, not an array"))
+
+/** The -32600 of a batch where batches are not taken (400 naming an unsupported version first, as for a single message). */
+const refuse = (self: Endpoint, members: ReadonlyArray<unknown>, version: string | undefined, session: HttpSession | undefined) =>
+  version !== undefined && !ProtocolVersion.isSupported(version) && !ProtocolVersion.isModern(version)
+    ? self.refuse(members, 400, unsupportedHeader(version), undefined, session)
+    : self.refuse(members, 400, notTaken, undefined, session)
+
+/** A batch's answer as one JSON array. */
+const jsonArray = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(JsonRpc.stringify(answers as JsonRpc.BatchResponse)!, { contentType: "application/json", status })
