@@ -390,7 +390,8 @@ export const make = (options: Options): LowLevelServer => {
   // many as the slots, left its every other request waiting for ever).
   const waitingMethods = waitsFor(handlers["tasks/result"] !== undefined, modernRoutes.has("subscriptions/listen"))
 
-  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid }
+  const serverInfo = options.serverInfo
+  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid, serverInfo }
   const latest = options.latest
   // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
   // notifications and the input it refused, which middleware observes), go to the server as it
@@ -411,7 +412,8 @@ export const make = (options: Options): LowLevelServer => {
       const now = session.stateless ? latest() : server
       const observe = now === server ? invalid : ownDispatch.get(now)!.invalid
       return observe === undefined ? Effect.void : observe(value, session)
-    }
+    },
+    serverInfo
   }
 
   const server: LowLevelServer = {
@@ -423,7 +425,7 @@ export const make = (options: Options): LowLevelServer => {
     run: (transport, runOptions) =>
       ServerSession.run(
         dispatcher,
-        { waitingMethods, ...runOptions, serverCapabilities: capabilities, serverInfo: options.serverInfo, onSession },
+        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
         transport.open
       )
   }

@@ -126,6 +126,12 @@ export interface Dispatcher {
   readonly notification: (notification: JsonRpc.Notification, session: ServerSession) => Effect.Effect<void, unknown>
   /** Observes invalid input after the session answered it (optional). */
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
+  /**
+   * The server's identity, put in every 2026-07-28 result's `_meta`
+   * (`io.modelcontextprotocol/serverInfo`) as the session answers (optional). Here, and not in
+   * the session's options, so that a session holds nothing more for it.
+   */
+  readonly serverInfo?: Implementation | undefined
 }
 
 /**
@@ -187,8 +193,6 @@ export interface SessionOptions {
   readonly stateless?: boolean | undefined
   /** The capabilities the server advertises: gate outgoing list-changed, update and log notifications. */
   readonly serverCapabilities: ServerCapabilities
-  /** The server's identity, put in every 2026-07-28 result's `_meta` (`io.modelcontextprotocol/serverInfo`). */
-  readonly serverInfo?: Implementation | undefined
   /** A session id; a random UUID by default. */
   readonly sessionId?: string | undefined
   /** The authenticated principal of this connection, when the transport established one. */
@@ -517,7 +521,6 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** At the end of input, how long in-flight work may finish, and then how long its output may take to go out. */
   readonly shutdownTimeout: number
   private readonly caps: ServerCapabilities
-  private readonly serverInfo: Implementation | undefined
 
   /** server→client requests waiting for the client's answer */
   private pendingClient: Map<number, PendingClientRequest> = emptyMap
@@ -574,7 +577,6 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.clientTimeout = options.clientRequestTimeoutMillis ?? 60_000
     this.shutdownTimeout = options.shutdownTimeoutMillis ?? 10_000
     this.caps = options.serverCapabilities
-    this.serverInfo = options.serverInfo
     this.principal = ("principal" in connection ? connection.principal : undefined) ?? options.principal
     if (this.stateless) this.phase = "operational"
   }
@@ -1075,7 +1077,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       try {
         projected = version === ProtocolVersion.latest
           ? result
-          : projectResult(request.method, result, version, this.serverInfo)
+          : projectResult(request.method, result, version, this.dispatcher.serverInfo)
       } catch (defect) {
         // A result whose properties cannot be read (a getter or a Proxy that throws) is answered as
         // one JSON cannot hold (`JsonRpc.stringify`): a -32603 for this request. Thrown from here,

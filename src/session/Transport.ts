@@ -34,7 +34,7 @@ export interface Transport<E = never> {
  * @since 0.1.0
  * @category Models
  */
-export type ListenerSessionOptions = Omit<SessionOptions, "serverCapabilities" | "serverInfo" | "onSession">
+export type ListenerSessionOptions = Omit<SessionOptions, "serverCapabilities" | "onSession">
 
 /**
  * A transport that accepts many sessions: `listen(run)` serves each accepted session with `run`

@@ -151,7 +151,7 @@ export interface Options {
    */
   readonly healthPath?: `/${string}` | undefined
   /** Tuning of each session (concurrency limits, timeouts). */
-  readonly session?: Omit<SessionOptions, "serverCapabilities" | "serverInfo" | "onSession" | "stateless"> | undefined
+  readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**
    * Bearer authentication (`BearerAuth.config` from `effect-mcp-server/auth`): every request needs
    * a token that verifies (else `401` with a challenge), the protected-resource metadata is served
