@@ -3,7 +3,8 @@
  * idle timeout) ends it for its client at once. Server→client requests waiting for that client's
  * answer fail at once (`SessionClosed`: no answer can come, the client's is refused 404), not
  * after the session's shutdown timeout; and the session's place under `maxSessions` is free at
- * once, while its calls still running finish. SDK v1 client and raw fetch over 127.0.0.1.
+ * once, while its calls still running finish (for `maxSessions` such sessions at a time). SDK v1
+ * client and raw fetch over 127.0.0.1.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -31,6 +32,8 @@ interface Probes {
   readonly release: Deferred.Deferred<void>
   readonly longStarted: Deferred.Deferred<void>
   readonly untied: Deferred.Deferred<string>
+  /** How many `long` calls run now. */
+  readonly longRunning: { count: number }
 }
 
 /**
@@ -43,7 +46,8 @@ const serve = (http: StreamableHttp.Options) =>
       elicited: yield* Deferred.make<string>(),
       release: yield* Deferred.make<void>(),
       longStarted: yield* Deferred.make<void>(),
-      untied: yield* Deferred.make<string>()
+      untied: yield* Deferred.make<string>(),
+      longRunning: { count: 0 }
     }
     const Ask = McpServer.tool({
       name: "ask",
@@ -59,8 +63,10 @@ const serve = (http: StreamableHttp.Options) =>
       name: "long",
       description: "Runs until the test releases it",
       handler: () =>
-        Deferred.succeed(probes.longStarted, undefined).pipe(
+        Effect.sync(() => probes.longRunning.count++).pipe(
+          Effect.andThen(Deferred.succeed(probes.longStarted, undefined)),
           Effect.andThen(Deferred.await(probes.release)),
+          Effect.ensuring(Effect.sync(() => probes.longRunning.count--)),
           Effect.as("finished")
         )
     })
@@ -87,6 +93,28 @@ const serve = (http: StreamableHttp.Options) =>
     )
     return { ...running, probes }
   })
+
+/** Waits until `done()` holds, {@link patienceMillis} at most (every 10 ms); whether it held. */
+const until = (done: () => boolean) =>
+  Effect.promise(async () => {
+    for (let waited = 0; waited < patienceMillis; waited += 10) {
+      if (done()) return true
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    return done()
+  })
+
+/** Opens a session by hand; `undefined` when it is refused for want of room (503). */
+const tryOpen = (url: string) =>
+  Effect.promise(() =>
+    openSession(url).then(
+      (sessionId): string | undefined => sessionId,
+      (error: unknown) => {
+        if (String(error).includes("initialize: 503")) return undefined
+        throw error
+      }
+    )
+  )
 
 /** Waits for `deferred` at most {@link patienceMillis}: `None` if it was not done by then. */
 const within = <A>(deferred: Deferred.Deferred<A>) =>
@@ -223,5 +251,42 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
       assert.strictEqual(second._tag, "Success", `the second client could not connect: ${second._tag === "Failure" ? String(second.failure.cause) : ""}`)
       yield* Deferred.succeed(probes.release, undefined)
       assert.deepStrictEqual(yield* Effect.promise(() => long), { result: { content: [{ type: "text", text: "finished" }] } } as never)
+    }))
+
+  // Fails before: every DELETE freed its place at once, however many deleted sessions still ran
+  // their calls: five sessions opened in turn, each deleted with a call running, all ran at once
+  // (any number would have: the shutdown timeout is long). Now `maxSessions` sessions at most
+  // drain with their place freed; past that, a DELETE keeps the place until its calls finish.
+  it.live("maxSessions: 1: open, start a long call, DELETE, again: the second deleted session keeps its place; 2 calls run at most", () =>
+    Effect.gen(function*() {
+      const { url, probes } = yield* serve({ maxSessions: 1 })
+      const calls: Array<Promise<unknown>> = []
+      for (let round = 1; round <= 5; round++) {
+        const sessionId = yield* tryOpen(url)
+        if (sessionId === undefined) break
+        calls.push(
+          post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "long", arguments: {} } }, on(sessionId))
+            .then(answerOf)
+            .catch((error: unknown) => ({ error: String(error) }))
+        )
+        assert.isTrue(yield* until(() => probes.longRunning.count === calls.length), `call ${round} did not start`)
+        const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+        assert.strictEqual(deleted.status, 200)
+        yield* Effect.promise(() => deleted.text())
+      }
+      assert.strictEqual(calls.length, 2, "sessions opened in turn, each deleted with a call running")
+      assert.strictEqual(probes.longRunning.count, 2)
+      // The calls of both deleted sessions still finish and are answered; then there is room again.
+      yield* Deferred.succeed(probes.release, undefined)
+      const answers = yield* Effect.promise(() => Promise.all(calls))
+      for (const answer of answers) {
+        assert.deepStrictEqual(answer, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "finished" }] } })
+      }
+      let reopened: string | undefined
+      for (let attempt = 0; attempt < patienceMillis / 50 && reopened === undefined; attempt++) {
+        reopened = yield* tryOpen(url)
+        if (reopened === undefined) yield* Effect.sleep(50)
+      }
+      assert.isDefined(reopened, "no room once the deleted sessions' calls finished")
     }))
 })

@@ -111,7 +111,12 @@ export interface Options {
   /**
    * Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). A
    * session ended by a DELETE or its idle timeout frees its place at once (when the DELETE is
-   * answered), while the calls it still runs finish (within its `shutdownTimeoutMillis`).
+   * answered), while the calls it still runs finish (within its `shutdownTimeoutMillis`); but at
+   * most this many ended sessions of the process drain so at a time (this number, also with a
+   * `SessionStore` of one's own, whose own cap counts the places): past that, an ended session
+   * keeps its place until its calls have finished. So at most twice this many sessions run calls
+   * at once, however often a client opens a session, starts a long call and deletes it; and no
+   * call is cut short for it (each still gets its `shutdownTimeoutMillis`).
    */
   readonly maxSessions?: number | undefined
   /**

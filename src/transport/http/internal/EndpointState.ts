@@ -68,6 +68,15 @@ export class Endpoint implements SessionHost {
   private sseBodies = 0
   /** The sessions the reaper's last look found in use (see `reaper`). */
   private inUseAtLastLook: Set<string> | undefined = undefined
+  /**
+   * The ids of the sessions whose place under `maxSessions` was freed as they ended (see `end`)
+   * and that still drain (their calls run): at most {@link maxReleased}. Without that bound a
+   * client that opens a session, starts a long call and deletes it, again and again, held any
+   * number of sessions and calls (a long or infinite `shutdownTimeoutMillis`).
+   */
+  private readonly released = new Set<string>()
+  /** The bound of {@link released}: `maxSessions` (the store's own cap aside, its default). */
+  private readonly maxReleased: number
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -108,6 +117,7 @@ export class Endpoint implements SessionHost {
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
+    this.maxReleased = options.maxSessions ?? 10_000
   }
 
   // --- requests -----------------------------------------------------------
@@ -332,12 +342,17 @@ export class Endpoint implements SessionHost {
   /**
    * Ends a session's input (a DELETE, the idle timeout): it finishes its requests, then closes.
    * Completes once its place under `maxSessions` is free: at once, not when its calls still
-   * running finish (its client can no longer use it; they are bounded by its shutdown timeout).
+   * running finish (its client can no longer use it; they are bounded by its shutdown timeout);
+   * but while `maxSessions` sessions freed so drain, it keeps its place until it closes (see
+   * {@link released}).
    */
   end(session: HttpSession): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (session.ended) return Effect.void
       this.endInput(session)
+      // Closed at once (nothing ran), it is forgotten already: no place to free, none to count.
+      if (session.finished || this.released.size >= this.maxReleased) return Effect.void
+      this.released.add(session.id)
       return this.records.remove(session.id)
     })
   }
@@ -366,6 +381,7 @@ export class Endpoint implements SessionHost {
       session.finished = true
       if (this.statelessSession === session) this.statelessSession = undefined
       this.sessions.delete(session.id)
+      this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
         const answer = forClient(pending, JsonRpc.failure(pending.request.id, error))
