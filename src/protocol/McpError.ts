@@ -75,7 +75,9 @@ export const ErrorCode = {
   /**
    * Streamable HTTP: the server cannot take the request now (shutting down, too many sessions, a
    * session that could not start: HTTP 503); retry later or elsewhere. Also the answer of a request
-   * still in flight when the endpoint shut down (its handler was stopped).
+   * still in flight when the endpoint shut down (its handler was stopped), and, over any transport,
+   * of one that still waited for a request slot when its session's drain ran out of time
+   * ({@link notStartedObject}).
    */
   ServerUnavailable: -32000,
   /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */
@@ -271,6 +273,17 @@ const withData = (code: number, message: string, data: unknown): ErrorObject =>
 
 /** The masked answer for a defect: the client learns nothing of the server's internals. */
 export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError, message: "Internal error" }
+
+/**
+ * The answer of a request that still waited for a request slot when its session's drain ran out
+ * of time (`shutdownTimeoutMillis`): it was never started, so nothing of it ran and the client may
+ * send it again (elsewhere, or later). -32000 ({@link ErrorCode.ServerUnavailable}), as a request
+ * stopped by a shutdown is answered over Streamable HTTP; not MCP's: the spec has no code for it.
+ */
+export const notStartedObject: ErrorObject = {
+  code: ErrorCode.ServerUnavailable,
+  message: "Session shutting down: the request was not started (it still waited for a request slot when the shutdown timeout ran out)"
+}
 
 /**
  * What a failed request answers, decided from its cause.

@@ -177,7 +177,9 @@ export interface SessionOptions {
    */
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
-   * At end of input, how long in-flight requests may finish before they are interrupted; then, under
+   * At end of input, how long in-flight requests may finish before they are interrupted (those
+   * still waiting for a request slot then are answered -32000, `McpError.notStartedObject`: they
+   * never started, and may be sent again); then, under
    * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
    * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
    * `session` option): a client that does not read is given up on. Over a pulled connection, the
@@ -982,15 +984,22 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (waiting !== undefined && !this.queued.has(requestId)) this.answer(waiting, undefined)
   }
 
-  /** As the scheduler's, and the members of batches that waited for a slot are settled unanswered. */
+  /**
+   * As the scheduler's, and the requests that waited for a slot (never started) are answered: at
+   * the drain's timeout (not `cancelled`) with -32000 (`McpError.notStartedObject`), while the
+   * output still takes it. Dropped unanswered, their clients waited for ever (over stdio; a batch
+   * whose requests all waited was not answered at all). As the session closes (`cancelled`: its
+   * input failed, it was interrupted) nothing more is answered, but the members of batches are
+   * settled unanswered, so that the rest of their batch still goes out.
+   */
   override stopAll(cancelled: boolean): void {
-    if (this.batchMembers !== undefined && this.queued.size > 0) {
-      const waiting = [...this.queued.values()]
-      super.stopAll(cancelled)
-      for (const inflight of waiting) if (inflight.request !== undefined) this.answer(inflight.request, undefined)
-      return
-    }
+    if (this.queued.size === 0 || (cancelled && this.batchMembers === undefined)) return super.stopAll(cancelled)
+    const waiting = [...this.queued.values()]
     super.stopAll(cancelled)
+    for (const inflight of waiting) {
+      const request = inflight.request
+      if (request !== undefined) this.answer(request, cancelled ? undefined : JsonRpc.failure(request.id, McpError.notStartedObject))
+    }
   }
 
   private onResponse(response: JsonRpc.Response): void {

@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
+import { McpError } from "../../src/index.ts"
 import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http/support.ts"
 import { type NodeChild, spawnNode } from "../support/child.ts"
 
@@ -438,5 +439,69 @@ describe("a signal while the Layer builds, in shapes without McpServer.serve, un
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 130, signal: null }, running.stderr())
+    }), 30_000)
+})
+
+/**
+ * The answer of a request that still waited for a request slot when the drain ran out of time: it
+ * never started (`McpError.notStartedObject`).
+ */
+const notStarted = (id: number) => ({ jsonrpc: "2.0", id, error: McpError.notStartedObject })
+
+/** A short-shutdown server with one request slot, initialized in `protocolVersion`. */
+const oneSlot = (protocolVersion: string) =>
+  Effect.gen(function*() {
+    const running = yield* spawnNode(shortShutdownServer, ["--max-concurrent-requests", "1"])
+    running.send({ ...initializeMessage("init"), params: { ...initializeMessage("init").params, protocolVersion } })
+    const initialized = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === "init"), 10_000))
+    assert.strictEqual(initialized?.result?.protocolVersion, protocolVersion, "no initialize answer")
+    running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+    return running
+  })
+
+describe("requests that wait for a request slot when the drain runs out of time", () => {
+  // Fails before: the scheduler dropped the waiting call (`stopAll`) without an answer; its client
+  // waited for ever (here: until the process exited). A call running then is interrupted,
+  // unanswered, as before (see above).
+  it.live("SIGTERM, one slot taken by a call outlasting shutdownTimeoutMillis: the call waiting for it is answered -32000, exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* oneSlot("2025-11-25")
+      running.send(call(1, "sleep", { ms: 60_000 }))
+      running.send(call(2, "sleep", { ms: 50 }))
+      yield* Effect.promise(() => sleep(300))
+      assert.strictEqual(running.messages().length, 1, "only the initialize answer before the signal")
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+      const messages = running.messages()
+      assert.deepStrictEqual(messages.find((m) => m.id === 2), notStarted(2), JSON.stringify(messages))
+      assert.isUndefined(messages.find((m) => m.id === 1))
+    }), 30_000)
+
+  // Fails before, as the SIGTERM case: the end of the client's input drains the same way.
+  it.live("end of input, one slot taken by a call outlasting shutdownTimeoutMillis: the calls waiting for it are answered -32000", () =>
+    Effect.gen(function*() {
+      const running = yield* oneSlot("2025-11-25")
+      running.send(call(1, "sleep", { ms: 60_000 }))
+      running.send(call(2, "sleep", { ms: 50 }))
+      running.child.stdin!.end(JSON.stringify(call(3, "sleep", { ms: 50 })) + "\n")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.isDefined(exited, "the server did not exit at the end of its input")
+      const messages = running.messages()
+      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [notStarted(2), notStarted(3)], JSON.stringify(messages))
+    }), 30_000)
+
+  // Fails before: a batch (MCP 2025-03-26) whose requests were all stopped at the drain's timeout
+  // (one running, one waiting for the slot) got no answer at all; now the waiting one's entry.
+  it.live("SIGTERM, a batch of a call outlasting shutdownTimeoutMillis and one waiting for the slot: answered with the waiting one's -32000", () =>
+    Effect.gen(function*() {
+      const running = yield* oneSlot("2025-03-26")
+      running.send([call(1, "sleep", { ms: 60_000 }), call(2, "sleep", { ms: 50 })])
+      yield* Effect.promise(() => sleep(300))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+      const messages = running.messages()
+      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [[notStarted(2)]], JSON.stringify(messages))
     }), 30_000)
 })

@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Content, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Content, McpContext, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { answerOf, initializeMessage, on, openSession, post, serveOnFreePort } from "./support.ts"
 
 /**
@@ -38,7 +38,8 @@ interface Probes {
 
 /**
  * Serves `ask` (elicits a name: the answer's action, or the failure's tag, told to `elicited` and
- * answered) and `long` (runs until `release`), over Streamable HTTP with `http`'s options.
+ * answered) and `long` (runs until `release`), over Streamable HTTP with `http`'s options (its
+ * `session` options over a shutdown timeout of {@link shutdownTimeoutMillis}).
  */
 const serve = (http: StreamableHttp.Options) =>
   Effect.gen(function*() {
@@ -88,7 +89,7 @@ const serve = (http: StreamableHttp.Options) =>
       McpServer.serve(
         { name: "session-end", version: "1.0.0" },
         Layer.mergeAll(Ask, Long, AskLater),
-        StreamableHttp.make({ ...http, host: "127.0.0.1", port, session: { shutdownTimeoutMillis } })
+        StreamableHttp.make({ ...http, host: "127.0.0.1", port, session: { shutdownTimeoutMillis, ...http.session } })
       )
     )
     return { ...running, probes }
@@ -288,5 +289,36 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
         if (reopened === undefined) yield* Effect.sleep(50)
       }
       assert.isDefined(reopened, "no room once the deleted sessions' calls finished")
+    }))
+
+  // Fails before: the session dropped the call that waited for the slot as its drain ran out of
+  // time, unanswered; the endpoint then answered it as a call it had stopped, -32603 "The session
+  // ended", though it never ran (nothing says the client may send it again). Over stdio nothing
+  // answered it at all (test/e2e/GracefulShutdown.test.ts).
+  it.live("DELETE, one slot taken by a call outlasting shutdownTimeoutMillis: the call waiting for it is answered -32000 (SSE and JSON)", () =>
+    Effect.gen(function*() {
+      for (const responseMode of ["sse", "json"] as const) {
+        const { url, probes } = yield* serve({ responseMode, session: { shutdownTimeoutMillis: 200, maxConcurrentRequests: 1 } })
+        const sessionId = yield* Effect.promise(() => openSession(url))
+        const callLong = (id: number) =>
+          post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name: "long", arguments: {} } }, on(sessionId))
+            .then(answerOf)
+            .catch((error: unknown) => ({ error: String(error) }))
+        const first = callLong(1)
+        assert.isTrue(yield* until(() => probes.longRunning.count === 1), "the first call did not start")
+        const second = callLong(2)
+        // Well past the time the second call takes to arrive: it waits for the slot.
+        yield* Effect.sleep(300)
+        assert.strictEqual(probes.longRunning.count, 1, responseMode)
+        const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+        assert.strictEqual(deleted.status, 200)
+        yield* Effect.promise(() => deleted.text())
+        const answers = yield* Effect.promise(() => Promise.all([first, second]))
+        assert.deepStrictEqual(answers, [
+          // Interrupted as the drain ran out of time, as before.
+          { jsonrpc: "2.0", id: 1, error: { code: McpError.ErrorCode.InternalError, message: "The session ended" } },
+          { jsonrpc: "2.0", id: 2, error: McpError.notStartedObject }
+        ], responseMode)
+      }
     }))
 })
