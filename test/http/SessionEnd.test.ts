@@ -307,8 +307,9 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
         const first = callLong(1)
         assert.isTrue(yield* until(() => probes.longRunning.count === 1), "the first call did not start")
         const second = callLong(2)
-        // Well past the time the second call takes to arrive: it waits for the slot.
-        yield* Effect.sleep(300)
+        // Well past the time the second call takes to arrive (nothing shows it queued): it waits
+        // for the slot. A generous margin: a loaded machine delays a loopback POST, rarely by 1 s.
+        yield* Effect.sleep(1_000)
         assert.strictEqual(probes.longRunning.count, 1, responseMode)
         const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
         assert.strictEqual(deleted.status, 200)
