@@ -255,8 +255,8 @@ export const make = (definition: {
  * frontmatter block, a `compatibility` field, when there is one, is a string of 1 to 500
  * characters, and every frontmatter value is one JSON carries as it is (the entry's frontmatter
  * must equal what a client parses: no `.inf` or `.nan`, no `!!binary`, `!!set` or `!!timestamp`,
- * no `__proto__` key). Entries whose name starts with `.` are skipped, and so are symbolic links to
- * directories; a link to a file is followed wherever it points (a file shared by several skills),
+ * no `__proto__` key, no alias within its own anchor). Entries whose name starts with `.` are
+ * skipped, and so are symbolic links to directories; a link to a file is followed wherever it points (a file shared by several skills),
  * so whoever can write the directory chooses what is served: load skills from directories only
  * trusted hands write. A file or directory whose name is not UTF-8 is refused (`InvalidPath`).
  * Each file is measured before it is read (a file past the size limit is
@@ -555,10 +555,17 @@ const checkFrontmatter = (frontmatter: unknown, skill: string): SkillError | und
  * The first value in `value` that JSON does not carry as it is, with its path: a number that is
  * not finite (YAML's `.inf`, `.nan`, `1e400`: sent as `null`), an object that is not a plain map
  * or list (`!!binary` bytes, `!!set`, `!!omap`, `!!timestamp`: sent as `{}`, a byte dump or a date
- * string), or a `__proto__` key (which a reader's object either drops or takes as its prototype).
- * The entry would then differ from the frontmatter a client parses, which refuses the skill.
+ * string), a `__proto__` key (which a reader's object either drops or takes as its prototype), or
+ * a value inside itself (an alias in its own anchor, `&a [*a]`, which the `yaml` parser makes a
+ * circular value: JSON cannot write it, and walking it overflowed the stack). The entry would then
+ * differ from the frontmatter a client parses, which refuses the skill. `within`: the objects and
+ * lists `value` is inside (an alias used twice, not inside itself, is a value JSON writes twice).
  */
-const notJson = (value: unknown, path: string): { readonly path: string; readonly what: string } | undefined => {
+const notJson = (
+  value: unknown,
+  path: string,
+  within: Set<object> = new Set()
+): { readonly path: string; readonly what: string } | undefined => {
   const at = (key: string | number) => typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`
   switch (typeof value) {
     case "string":
@@ -568,22 +575,27 @@ const notJson = (value: unknown, path: string): { readonly path: string; readonl
       return Number.isFinite(value) ? undefined : { path, what: `the number ${value}` }
     case "object": {
       if (value === null) return undefined
+      if (within.has(value)) return { path, what: "a value inside itself (a YAML alias within its own anchor)" }
       if (Array.isArray(value)) {
+        within.add(value)
         for (let i = 0; i < value.length; i++) {
-          const found = notJson(value[i], at(i))
+          const found = notJson(value[i], at(i), within)
           if (found !== undefined) return found
         }
+        within.delete(value)
         return undefined
       }
       const prototype = Object.getPrototypeOf(value)
       if (prototype !== Object.prototype && prototype !== null) {
         return { path, what: `a ${(value as object).constructor?.name ?? "non-plain"} object` }
       }
+      within.add(value)
       for (const key of Object.keys(value)) {
         if (key === "__proto__") return { path: at(key), what: "a __proto__ key" }
-        const found = notJson((value as { readonly [key: string]: unknown })[key], at(key))
+        const found = notJson((value as { readonly [key: string]: unknown })[key], at(key), within)
         if (found !== undefined) return found
       }
+      within.delete(value)
       return undefined
     }
     default:

@@ -329,6 +329,32 @@ describe("Skills.fromDirectory", () => {
       assert.deepStrictEqual(read.frontmatter, JSON.parse(JSON.stringify(skill.frontmatter)))
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: the `yaml` parser makes an alias inside its own anchor (`&a [*a]`) a
+  // value that contains itself, and the walk looking for values JSON does not carry recursed until
+  // the stack overflowed: the load died (a RangeError defect), not a SkillError naming the field.
+  it.live("a frontmatter value that contains itself (a YAML alias inside its own anchor) is InvalidFrontmatter naming it; an alias used twice is served", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (extra: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (const [extra, field] of [["loop: &a [1, *a]", "loop[1]"], ["outer:\n  inner: &m {self: *m}", "outer.inner.self"]]) {
+        const result = yield* load(extra)
+        assert.isTrue(Result.isFailure(result), extra)
+        const failure = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(failure.reason, "InvalidFrontmatter", extra)
+        assert.include(failure.message, `the frontmatter field ${field} is`, extra)
+      }
+      // Shared, not circular: JSON carries it (written out twice).
+      const shared = yield* load("base: &b {x: 1}\ncopy: *b")
+      assert.isTrue(Result.isSuccess(shared))
+      const skill = (shared as Result.Success<Skills.Skill, never>).success
+      assert.deepStrictEqual(skill.frontmatter.copy, { x: 1 })
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked
   // for a path that names nothing and failed with the file system's "NotFound" for a file there.
   it.effect("a file or directory whose name is not UTF-8 is InvalidPath, said so; a name with a real U+FFFD is served", () =>
