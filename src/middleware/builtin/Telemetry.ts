@@ -419,7 +419,13 @@ export const otlp = (options: {
   return exporters(targets, options)
 }
 
-/** What {@link otlp} and {@link fromEnvironment} export with: the endpoints' protocol. */
+/**
+ * The OTLP/HTTP encoding {@link otlp} and {@link fromEnvironment} export with: `"http/json"` or
+ * `"http/protobuf"` (gRPC is not spoken by Effect's exporter).
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Protocol = OtelEnvironment.Protocol
 
 /** A URL given in code, checked: an http(s) URL (Effect's exporter fails any other without a word). */
