@@ -146,14 +146,15 @@ describe("Streamable HTTP abandoned requests", () => {
   // The reaper looks every half idle timeout (750 ms here): before, it ended the session at its
   // first look after the call's answer (or the stream's end), within 750 ms, its last request
   // having come 3 s before; now its idle time starts at that look, and it is ended 1.5 s after
-  // the end at the soonest. The ping, 1 s after, falls between the two.
+  // the end at the soonest. The ping, 850 ms after, falls between the two (650 ms to spare on a
+  // loaded machine).
   it.live("a session busy until a moment ago (a call longer than the idle timeout, a standalone stream read as long) is not reaped as it ends", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ sessionIdleTimeoutMillis: 1_500 })
       const sessionId = yield* Effect.promise(() => openSession(url))
       const call = yield* Effect.promise(() => post(url, slowCall("long", 3_000), on(sessionId)))
       assert.strictEqual((yield* Effect.promise(() => answerOf(call))).result.content[0].text, "done")
-      yield* Effect.promise(() => sleep(1_000))
+      yield* Effect.promise(() => sleep(850))
       const afterCall = yield* Effect.promise(() => post(url, ping("after-call"), on(sessionId)))
       assert.strictEqual(afterCall.status, 200, "the session was reaped as its long call was answered")
       yield* Effect.promise(() => afterCall.text())
@@ -162,7 +163,7 @@ describe("Streamable HTTP abandoned requests", () => {
       assert.strictEqual(stream.response.status, 200)
       yield* Effect.promise(() => sleep(3_000))
       stream.destroy()
-      yield* Effect.promise(() => sleep(1_000))
+      yield* Effect.promise(() => sleep(850))
       const afterStream = yield* Effect.promise(() => post(url, ping("after-stream"), on(sessionId)))
       assert.strictEqual(afterStream.status, 200, "the session was reaped as its standalone stream closed")
       yield* Effect.promise(() => afterStream.text())

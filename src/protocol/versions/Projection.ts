@@ -608,13 +608,26 @@ const completeResult = (method: string, result: JsonObject, serverInfo: Implemen
   // an object is left for the client to refuse, never replaced.
   if (needsServerInfo) {
     out["_meta"] = meta === undefined
-      ? { [serverInfoKey]: serverInfo }
+      ? identityMeta(serverInfo!)
       : { ...(meta as JsonObject), [serverInfoKey]: serverInfo }
   }
   return out
 }
 
 const serverInfoKey = v2026_07_28.metaKeys.serverInfo
+
+// The `_meta` of results that had none, made once per server identity (the last one asked: a
+// process serves one server, as a rule) and shared by its results, frozen: nothing may change one
+// result's `_meta` through another (an in-memory client gets the objects themselves).
+let lastIdentity: Implementation | undefined
+let lastIdentityMeta: JsonObject = {}
+const identityMeta = (serverInfo: Implementation): JsonObject => {
+  if (serverInfo !== lastIdentity) {
+    lastIdentity = serverInfo
+    lastIdentityMeta = Object.freeze({ [serverInfoKey]: serverInfo })
+  }
+  return lastIdentityMeta
+}
 
 /**
  * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with

@@ -519,6 +519,10 @@ describe("projection: 2026-07-28", () => {
     const key = "io.modelcontextprotocol/serverInfo"
     const called = projectResult("tools/call", deepFreeze({ content: [] }), v, serverInfo) as Record<string, any>
     assert.deepStrictEqual(called["_meta"], { [key]: serverInfo })
+    // Made once per identity and shared, frozen: no result can change another's.
+    const again = projectResult("tools/call", deepFreeze({ content: [] }), v, serverInfo) as Record<string, any>
+    assert.strictEqual(again["_meta"], called["_meta"])
+    assert.isTrue(Object.isFrozen(called["_meta"]))
     const own = deepFreeze({ content: [], _meta: { "example.com/trace": "t1" } })
     assert.deepStrictEqual((projectResult("tools/call", own, v, serverInfo) as Record<string, any>)["_meta"], {
       "example.com/trace": "t1",
