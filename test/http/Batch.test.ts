@@ -7,17 +7,20 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything } from "./support.ts"
+import { components, options, taskProbe } from "../../examples/everything-server.ts"
+import { WebHandler } from "../../src/web.ts"
+import { request as httpRequest } from "node:http"
+import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything, sleep, sseReader } from "./support.ts"
 
 const V = "2025-03-26"
 
 /** Initializes a session at `version` (2025-03-26 clients send no `MCP-Protocol-Version`); its id. */
-const openAt = async (url: string, version: string): Promise<string> => {
+const openAt = async (url: string, version: string, capabilities: Record<string, unknown> = {}): Promise<string> => {
   const response = await post(url, {
     jsonrpc: "2.0",
     id: 0,
     method: "initialize",
-    params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw-batch", version: "0" } }
+    params: { protocolVersion: version, capabilities, clientInfo: { name: "raw-batch", version: "0" } }
   })
   const sessionId = response.headers.get("mcp-session-id")
   const text = await response.text()
@@ -27,11 +30,11 @@ const openAt = async (url: string, version: string): Promise<string> => {
   return sessionId
 }
 
-const call = (id: string | number, name: string, args: Record<string, unknown> = {}) => ({
+const call = (id: string | number, name: string, args: Record<string, unknown> = {}, progressToken?: string) => ({
   jsonrpc: "2.0",
   id,
   method: "tools/call",
-  params: { name, arguments: args }
+  params: { name, arguments: args, ...(progressToken === undefined ? {} : { _meta: { progressToken } }) }
 })
 const ping = (id: string | number) => ({ jsonrpc: "2.0", id, method: "ping" })
 const jsonOnly = (sessionId: string) => ({ "mcp-session-id": sessionId, accept: "application/json" })
@@ -152,5 +155,173 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
         const answer: any = yield* Effect.promise(() => response.json())
         assert.strictEqual(answer.error.code, -32600, version)
       }
+    }))
+})
+
+/** The steps `test_task_slow` took during `ms` (0 once every slow call stopped). */
+const stepsDuring = async (ms: number): Promise<number> => {
+  const before = taskProbe.steps
+  await sleep(ms)
+  return taskProbe.steps - before
+}
+
+/** Posts `ping` with `id` until it is not a 409 (the id is free), at most `attempts` times, 50 ms apart. */
+const untilIdFree = async (url: string, sessionId: string, id: string, attempts: number): Promise<number> => {
+  let status = 409
+  for (let i = 0; i < attempts && status === 409; i++) {
+    if (i > 0) await sleep(50)
+    const response = await post(url, ping(id), jsonOnly(sessionId))
+    status = response.status
+    await response.text()
+  }
+  return status
+}
+
+describe("a batch answered as SSE is answered as a request on a stream of its own", () => {
+  // Fails before: the members' progress, logs and sampling request went to the session's
+  // standalone stream (none open here: lost, and the sampling call waited for one), not the batch's.
+  it.live("what a member sends while it runs (progress for its token, logs, a request to the client) comes on the batch's stream, before its response", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openAt(url, V, { sampling: {} }))
+      const response = yield* Effect.promise(() =>
+        post(url, [
+          call("p", "test_tool_with_progress", {}, "token-p"),
+          call("l", "test_tool_with_logging"),
+          call("s", "test_sampling", { prompt: "hi" }),
+          ping("q")
+        ], { "mcp-session-id": sessionId })
+      )
+      assert.strictEqual(response.status, 200)
+      assert.include(response.headers.get("content-type") ?? "", "text/event-stream")
+      const reader = sseReader(response)
+      const seen: Array<any> = []
+      // Bounded: 4 answers, 3 progress, 3 logs, 1 request, and room to spare.
+      for (let i = 0; i < 40; i++) {
+        const event = yield* Effect.promise(() => reader.next(5_000))
+        if (event === undefined) break
+        const message = JSON.parse(event.data)
+        seen.push(message)
+        if (message.method === "sampling/createMessage") {
+          // Answered by a batch of responses: 202.
+          const answered = yield* Effect.promise(() =>
+            post(url, [{ jsonrpc: "2.0", id: message.id, result: { role: "assistant", content: { type: "text", text: "sampled" }, model: "m" } }], {
+              "mcp-session-id": sessionId
+            })
+          )
+          assert.strictEqual(answered.status, 202)
+          yield* Effect.promise(() => answered.text())
+        }
+      }
+      const indexOf = (id: string) => seen.findIndex((message) => message.id === id && !("method" in message))
+      const progress = seen.flatMap((message, index) => message.method === "notifications/progress" ? [{ message, index }] : [])
+      assert.deepStrictEqual(progress.map(({ message }) => message.params.progress), [0, 50, 100])
+      assert.isTrue(progress.every(({ message, index }) => message.params.progressToken === "token-p" && index < indexOf("p")))
+      const logs = seen.flatMap((message, index) => message.method === "notifications/message" ? [index] : [])
+      assert.strictEqual(logs.length, 3)
+      assert.isTrue(logs.every((index) => index < indexOf("l")))
+      const sampling = seen.findIndex((message) => message.method === "sampling/createMessage")
+      assert.isTrue(sampling !== -1 && sampling < indexOf("s"))
+      assert.deepStrictEqual(seen[indexOf("s")].result.content, [{ type: "text", text: "LLM response: sampled" }])
+      assert.deepStrictEqual(seen[indexOf("q")], { jsonrpc: "2.0", id: "q", result: {} })
+      assert.strictEqual(seen.length, 4 + 3 + 3 + 1)
+
+      // The shared stateless session too (its requests' ids are internal: the client's come back).
+      const { url: statelessUrl } = yield* serveEverything({ stateless: true })
+      const stateless = yield* Effect.promise(() => post(statelessUrl, [call(7, "test_tool_with_progress", {}, "token-7"), ping(8)], {}))
+      const messages = messagesOf(yield* Effect.promise(() => readSse(stateless)))
+      assert.deepStrictEqual(
+        messages.filter((message) => message.method === "notifications/progress").map((message) => message.params.progressToken),
+        ["token-7", "token-7", "token-7"]
+      )
+      assert.deepStrictEqual(messages.filter((message) => !("method" in message)).map((message) => message.id).sort(), [7, 8])
+    }))
+
+  // Fails before: the batch's stream was not among the streams the keep-alive timer writes on.
+  it.live("the batch's stream gets keep-alive comments while a member runs", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ keepAliveMillis: 50 })
+      const sessionId = yield* Effect.promise(() => openAt(url, V))
+      const response = yield* Effect.promise(() =>
+        post(url, [call("slow", "test_task_slow", { ms: 500, steps: 1 }), ping("b")], { "mcp-session-id": sessionId })
+      )
+      assert.include(response.headers.get("content-type") ?? "", "text/event-stream")
+      const text = yield* Effect.promise(() => response.text())
+      assert.include(text, ": keep-alive\n\n")
+      const ids = messagesOf(text.split("\n\n").filter((block) => block.startsWith("data: ")).map((block) => ({
+        id: undefined,
+        retry: undefined,
+        event: undefined,
+        data: block.slice(6)
+      }))).map((message) => message.id)
+      assert.deepStrictEqual(ids.sort(), ["b", "slow"])
+    }))
+
+  it.live("the client leaving the batch's stream (or dropping its JSON POST) cancels the requests not answered yet", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openAt(url, V))
+      for (const accept of ["text/event-stream", "application/json"]) {
+        const ids = [`${accept}-1`, `${accept}-2`]
+        // node:http: its socket closes at once when dropped (a JSON answer's headers would come only with it).
+        const request = httpRequest(url, { method: "POST", headers: { "mcp-session-id": sessionId, accept, "content-type": "application/json" } })
+        request.on("error", () => {})
+        request.end(JSON.stringify([...ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 })), ping(`${accept}-ping`)]))
+        yield* Effect.promise(() => sleep(300))
+        assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow calls did not start (${accept})`)
+        request.destroy()
+        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, sessionId, id, 40)), 200, `${id} stayed in progress`)
+        assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handlers kept running (${accept})`)
+      }
+    }))
+
+  it.live("the endpoint stopping (WebHandler.dispose): each request of the batch still running gets its -32000 on the stream, which then ends", () =>
+    Effect.gen(function*() {
+      const web = WebHandler.make(options, components, {})
+      const request = (body: unknown, headers: Record<string, string> = {}) =>
+        web.handler(
+          new Request("http://127.0.0.1/mcp", {
+            method: "POST",
+            headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json", ...headers },
+            body: JSON.stringify(body)
+          })
+        )
+      const init = yield* Effect.promise(() =>
+        request({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: V, capabilities: {}, clientInfo: { name: "x", version: "0" } } })
+      )
+      const sessionId = init.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => init.text())
+      const initialized = yield* Effect.promise(() => request({ jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": sessionId }))
+      yield* Effect.promise(() => initialized.text())
+      const slow = (id: string) => call(id, "test_task_slow", { ms: 60_000, steps: 1 })
+      const batch = yield* Effect.promise(() => request([slow("x"), ping("p"), slow("y")], { "mcp-session-id": sessionId }))
+      assert.include(batch.headers.get("content-type") ?? "", "text/event-stream")
+      yield* Effect.promise(() => sleep(200))
+      yield* Effect.promise(() => web.dispose())
+      const answers = messagesOf(yield* Effect.promise(() => readSse(batch)))
+      assert.deepStrictEqual(answers.map((answer) => answer.id).sort(), ["p", "x", "y"])
+      for (const answer of answers.filter((answer) => answer.id !== "p")) assert.strictEqual(answer.error.code, -32000, JSON.stringify(answer))
+    }))
+
+  it.live("answered as JSON, a member with no answer within the request timeout gets its -32603 entry, the others their answers", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ requestTimeoutMillis: 400 })
+      const sessionId = yield* Effect.promise(() => openAt(url, V))
+      const response = yield* Effect.promise(() =>
+        post(url, [
+          call("never1", "test_task_slow", { ms: 60_000, steps: 1_200 }),
+          ping("b"),
+          call("never2", "test_task_slow", { ms: 60_000, steps: 1_200 })
+        ], jsonOnly(sessionId))
+      )
+      assert.strictEqual(response.status, 200)
+      const answer: any = yield* Effect.promise(() => response.json())
+      assert.deepStrictEqual(answer.map((entry: any) => entry.id), ["never1", "b", "never2"])
+      assert.deepStrictEqual(answer[1].result, {})
+      for (const entry of [answer[0], answer[2]]) {
+        assert.strictEqual(entry.error.code, -32603)
+        assert.include(entry.error.message, "Gateway Timeout")
+      }
+      assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the timed-out handlers kept running")
     }))
 })

@@ -150,6 +150,47 @@ for (const mode of ["session", "stateless"] as const) {
   })
 }
 
+describe("SIGTERM while a client holds the unread SSE answer of a JSON-RPC batch (a 2025-03-26 session)", () => {
+  const members = 100
+  const kb = 64
+  // Fails before: the batch's stream was not counted among the SSE bodies the drain waits for:
+  // 100 ms after it the server stopped, cutting the answers the client had not read yet (a few
+  // of 100), and exited 0.
+  it.live("a client that reads only after the drain gets every answer: exit 0", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnNode(floodServer, [String(port), "session", "10000"])
+      const initialize = { ...initializeMessage(0), params: { ...initializeMessage(0).params, protocolVersion: "2025-03-26" } }
+      let init: Response | undefined
+      for (let i = 0; i < 400 && init === undefined; i++) {
+        init = yield* Effect.promise(() => post(url, initialize).catch(() => undefined))
+        if (init === undefined) yield* Effect.promise(() => sleep(25))
+      }
+      assert.isDefined(init, "the HTTP server did not start")
+      const sessionId = init!.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => init!.text())
+      const initialized = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": sessionId }))
+      yield* Effect.promise(() => initialized.text())
+      const batch = Array.from({ length: members }, (_, id) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "big", arguments: { kb } } }))
+      const call = yield* Effect.promise(() =>
+        held(url, "POST", { "mcp-session-id": sessionId, accept: BOTH, "content-type": "application/json" }, JSON.stringify(batch))
+      )
+      assert.strictEqual(call.status, 200)
+      // The calls answer in milliseconds: their answers wait in the stream's queue.
+      yield* Effect.promise(() => sleep(300))
+      running.child.kill("SIGTERM")
+      // Well past the drain and its 100 ms grace.
+      yield* Effect.promise(() => sleep(1_000))
+      call.resume()
+      const answered = messagesOf((yield* Effect.promise(() => call.ended(20_000))) ?? "")
+      assert.strictEqual(answered.length, members)
+      assert.deepStrictEqual(answered.map((message) => message.id).sort((a, b) => a - b), batch.map((request) => request.id))
+      assert.isTrue(answered.every((message) => message.result.content[0].text.length === kb * 1024))
+      assert.deepStrictEqual(yield* exitOf(running, 10_000), { code: 0, signal: null }, running.stderr())
+    }), 60_000)
+})
+
 /** The fixture's tool, for the servers run in this process. */
 const Flood = McpServer.tool({
   name: "flood",

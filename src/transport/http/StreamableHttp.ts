@@ -128,7 +128,8 @@ export interface Options {
   /**
    * How long a request may wait before anything is produced for it (its response, or a first
    * message that opens its SSE stream); then it is answered 504. A request already streaming is
-   * not cut (its progress shows it is alive). A 2025-11-25 `tasks/result` waiting on a running
+   * not cut (its progress shows it is alive), nor one of a JSON-RPC batch answered as SSE (its
+   * stream opens at once; answered as JSON, each request of a batch gets a -32603 entry instead). A 2025-11-25 `tasks/result` waiting on a running
    * task streams at once, so it is not cut, unless its answer must be JSON (`responseMode: "json"`,
    * or a client that accepts only JSON): then a task running longer gets the 504, and the client
    * calls `tasks/result` again (or polls `tasks/get`). Default 5 min (`Infinity`: none).

@@ -34,7 +34,7 @@ import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, originCheck } from "./guards.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
-import { frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
+import { BatchStream, frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 
 const { ErrorCode } = McpError
@@ -139,17 +139,20 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Feeds one request of a JSON-RPC batch to its session (see `batch.ts`), answered as JSON (what
-   * it sends while it runs goes where a JSON-answered request's goes); `clientId`: the id the
-   * client used, when the session sees another (the shared stateless session). Returns what to
-   * await the answer on ({@link awaitMember}), or the answer itself when the request is refused
-   * here (its id already in progress, the session gone).
+   * Feeds one request of a JSON-RPC batch to its session (see `batch.ts`): answered on the batch's
+   * `stream` ({@link openBatch}), with what it sends while it runs, as a request answered on a
+   * stream of its own; without one, as JSON (what it sends while it runs goes where a
+   * JSON-answered request's goes). `clientId`: the id the client used, when the session sees
+   * another (the shared stateless session). Returns what to await its JSON answer on
+   * ({@link awaitMember}), or the answer itself when the request is refused here (its id already
+   * in progress, the session gone).
    */
   startMember(
     session: HttpSession,
     request: JsonRpc.Request,
     clientId: JsonRpc.RequestId | undefined,
-    http: HttpRequestInfo
+    http: HttpRequestInfo,
+    stream: BatchStream | undefined
   ): Effect.Effect<Pending | JsonRpc.Message> {
     const id = clientId ?? request.id
     if (session.pending.has(request.id)) {
@@ -158,13 +161,55 @@ export class Endpoint implements SessionHost {
       return Effect.succeed(JsonRpc.failure(id, error))
     }
     if (session.finished) return Effect.succeed(JsonRpc.failure(id, { code: ErrorCode.SessionNotFound, message: "Session not found" }))
-    const pending = new Pending(request, "json", clientId, false, false)
+    const pending = new Pending(request, stream === undefined ? "json" : "sse", clientId, false, false)
+    if (stream !== undefined) {
+      pending.stream = stream
+      stream.unanswered.add(request.id)
+    }
     session.addPending(request.id, pending)
     return Effect.as(session.receive(request, http), pending)
   }
 
   /**
-   * The answer of a batch's request ({@link startMember}): within the request timeout, else a
+   * The stream of a batch POST answered as SSE (see `BatchStream`), for `requests` requests: its
+   * connection's queue has room for all their answers beyond what any stream queues (those of a
+   * batch's quick requests are all queued before its response is read).
+   */
+  openBatch(session: HttpSession, requests: number): BatchStream {
+    const stream = session.newBatchStream()
+    stream.connection = new SseConnection(newConnectionQueue(1024 + requests))
+    return stream
+  }
+
+  /**
+   * The response of a batch POST answered on `stream` once {@link startMember} handed the session
+   * its requests: the entries of the members refused before reaching it (`refused`) first, then
+   * each answer (and what each request sends while it runs) as it comes; it ends with the last
+   * answer. Read as a request's stream is: counted among the SSE bodies a graceful drain waits
+   * for, kept alive by comments; the client leaving it gives up the requests not answered yet.
+   */
+  batchResponse(
+    session: HttpSession,
+    stream: BatchStream,
+    connection: SseConnection,
+    refused: ReadonlyArray<JsonRpc.Message>
+  ): HttpServerResponse.HttpServerResponse {
+    for (const message of refused) connection.push(frame(undefined, JsonRpc.stringify(message)!))
+    stream.starting = false
+    // Every request already answered (or given up) while the others were being handed over.
+    if (stream.unanswered.size === 0 && !stream.done) this.endStream(session, stream, connection)
+    return this.sseResponse(session, stream, connection, {})
+  }
+
+  /** Ends an unresumable stream: nothing more goes on it, its response ends once written out. */
+  private endStream(session: HttpSession, stream: SseStream, connection: SseConnection | undefined): void {
+    stream.done = true
+    connection?.close()
+    session.removeStream(stream.streamId)
+  }
+
+  /**
+   * The JSON answer of a batch's request ({@link startMember}): within the request timeout, else a
    * -32603 "Gateway Timeout" for it (the request abandoned). Interrupted (the client dropped the
    * POST, the server stops), the request is abandoned: cancelled in its session.
    */
@@ -265,11 +310,8 @@ export class Endpoint implements SessionHost {
         if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
       })),
       Stream.ensuring(Effect.sync(() => {
-        // 2026-07-28 or stateless: the client closing the stream cancels its request.
-        if (stream.unresumable && !stream.done && stream.requestId !== undefined) {
-          const pending = session.pending.get(stream.requestId)
-          if (pending !== undefined) this.abandon(session, pending, "The client closed the request's stream")
-        }
+        // 2026-07-28, stateless or a batch's: the client closing the stream cancels its requests.
+        if (stream.unresumable && !stream.done) this.abandonOn(session, stream, "The client closed the request's stream")
         // The client went away (or the stream ended): later events wait in the event store. A
         // connection the stream no longer has (dropped for not keeping up, or a resumption whose
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
@@ -387,13 +429,14 @@ export class Endpoint implements SessionHost {
         const answer = forClient(pending, JsonRpc.failure(pending.request.id, error))
         const stream = pending.stream
         if (stream === undefined) settle(pending, answer)
-        else if (!stream.done) {
-          // Not stored: the session's events are forgotten below, and no GET could resume its streams.
-          stream.connection?.push(frame(undefined, JsonRpc.stringify(answer)!))
-          stream.done = true
-        }
+        // Not stored: the session's events are forgotten below, and no GET could resume its
+        // streams. Ended below, once each request of a batch's stream has its error on it.
+        else if (!stream.done) stream.connection?.push(frame(undefined, JsonRpc.stringify(answer)!))
       }
-      for (const stream of session.streams.values()) stream.connection?.close()
+      for (const stream of session.streams.values()) {
+        stream.done = true
+        stream.connection?.close()
+      }
       session.pending = emptyMap
       session.dropHeld()
       return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
@@ -488,6 +531,23 @@ export class Endpoint implements SessionHost {
   }
 
   /**
+   * Gives up ({@link abandon}) what an unresumable stream answers, which its client can no longer
+   * read: its request, or a batch's requests not answered yet.
+   */
+  private abandonOn(session: HttpSession, stream: SseStream, reason: string): void {
+    if (stream instanceof BatchStream) {
+      for (const id of [...stream.unanswered]) {
+        const pending = session.pending.get(id)
+        if (pending !== undefined && pending.stream === stream) this.abandon(session, pending, reason)
+      }
+      return
+    }
+    if (stream.requestId === undefined) return
+    const pending = session.pending.get(stream.requestId)
+    if (pending !== undefined) this.abandon(session, pending, reason)
+  }
+
+  /**
    * Ends a pending request's answer without the session's response: with `message` (JSON, or the
    * last event of its stream), or, when `undefined`, by closing its stream.
    */
@@ -498,12 +558,19 @@ export class Endpoint implements SessionHost {
     if (pending.opens) this.endInput(session)
     const stream = pending.stream
     if (stream === undefined) {
-      const answer = message ?? JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
-      settle(pending, forClient(pending, answer))
+      settle(pending, forClient(pending, message ?? abandoned(pending)))
       return
     }
     if (message !== undefined) {
-      this.runFork(this.emit(session, stream, forClient(pending, message), true))
+      this.runFork(this.emit(session, stream, forClient(pending, message), endsWith(stream, pending.request.id)))
+      return
+    }
+    if (stream instanceof BatchStream) {
+      // One request of a batch given up: the others go on (its stream is given up with them all
+      // when the client left it). Its entry, while the stream is read, says so; the stream ends
+      // with its last request.
+      stream.connection?.push(frame(undefined, JsonRpc.stringify(forClient(pending, abandoned(pending)))!))
+      if (stream.answered(pending.request.id)) this.endStream(session, stream, stream.connection)
       return
     }
     stream.done = true
@@ -636,7 +703,7 @@ export class Endpoint implements SessionHost {
         settle(pending, forClient(pending, message))
         return undefined
       }
-      return this.emit(session, stream, forClient(pending, message), true)
+      return this.emit(session, stream, forClient(pending, message), endsWith(stream, id))
     }
     const related = outbound.related
     if (related !== undefined) {
@@ -757,13 +824,8 @@ export class Endpoint implements SessionHost {
       const connection = stream.connection
       const delivered = connection?.push(frame(undefined, data)) === true
       if (last || !delivered) {
-        if (!delivered && !last && stream.requestId !== undefined) {
-          const pending = session.pending.get(stream.requestId)
-          if (pending !== undefined) this.abandon(session, pending, "The client did not keep up with the request's stream")
-        }
-        stream.done = true
-        connection?.close()
-        session.removeStream(stream.streamId)
+        if (!delivered && !last) this.abandonOn(session, stream, "The client did not keep up with the request's stream")
+        this.endStream(session, stream, connection)
       }
       return Effect.void
     }
@@ -798,8 +860,9 @@ export class Endpoint implements SessionHost {
     // Stateless: no GET can resume a stream, so it stays open until the response.
     if (this.options.stateless === true) return
     const pending = session.pending.get(related)
-    // 2026-07-28 has no resumption either: closing its stream would cancel the request.
-    if (pending === undefined || pending.mode === "json" || pending.modern) return
+    // 2026-07-28 has no resumption either, nor a batch's stream: closing it would cancel the
+    // request (a batch's, all of its requests).
+    if (pending === undefined || pending.mode === "json" || pending.modern || pending.stream instanceof BatchStream) return
     const stream = pending.stream ?? this.openSse(session, pending)
     stream.connection?.close()
     stream.connection = undefined
@@ -821,6 +884,16 @@ export class Endpoint implements SessionHost {
     return this.emitHeld(session, stream, held)
   }
 }
+
+/**
+ * Whether the answer of request `id` ends `stream`: always, but a batch's, which ends with the
+ * last of its requests' answers.
+ */
+const endsWith = (stream: SseStream, id: JsonRpc.RequestId): boolean => !(stream instanceof BatchStream) || stream.answered(id)
+
+/** The answer of a request given up (that anyone still reading gets). */
+const abandoned = (pending: Pending): JsonRpc.Message =>
+  JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
 
 /**
  * A session waiting on an answer, or holding its standalone stream open: not idle, whenever its

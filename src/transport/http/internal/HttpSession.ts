@@ -16,7 +16,7 @@ import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { HttpRequestInfo, Outbound, PushConnection, SessionInput } from "../../../session/Connection.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { headersOf } from "./guards.ts"
-import { type SseConnection, SseStream } from "./sse.ts"
+import { BatchStream, type SseConnection, SseStream } from "./sse.ts"
 
 /** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
 export const maxHeldPerRoute = 64
@@ -249,6 +249,12 @@ export class HttpSession implements PushConnection {
   }
   newStream(requestId: JsonRpc.RequestId | undefined): SseStream {
     const stream = new SseStream(`s${this.nextStream++}`, requestId)
+    ;(this.streams = writable(this.streams)).set(stream.streamId, stream)
+    return stream
+  }
+  /** The stream of a batch POST (see `BatchStream`). */
+  newBatchStream(): BatchStream {
+    const stream = new BatchStream(`s${this.nextStream++}`)
     ;(this.streams = writable(this.streams)).set(stream.streamId, stream)
     return stream
   }

@@ -8,22 +8,29 @@
  * member goes to the session as a message of its own, in order (through middleware, a request
  * slot each, cancellable); the POST's answer is the endpoint's: 202 without requests, else the
  * responses to its requests, as one JSON array (a client that accepts only JSON, an endpoint in
- * JSON mode) or an SSE stream of one event per response as each is ready, then closed. A member
- * that is not a valid message, and an `initialize` (which may not be in a batch), get their own
- * -32600 entry.
+ * JSON mode) or an SSE stream (`BatchStream`) of one event per response as each is ready, then
+ * closed. A member that is not a valid message, and an `initialize` (which may not be in a
+ * batch), get their own -32600 entry.
+ *
+ * On the SSE stream, each request is answered as one on a stream of its own: what it sends while
+ * it runs (progress for its token, its logs, a request to the client tied to it) goes on the
+ * batch's stream before its response, as 2025-03-26 has it; the stream gets keep-alive comments,
+ * and a graceful drain waits for it to be written out. Answered as JSON, what it sends goes where
+ * a JSON-answered request's goes (the session's standalone stream), and each request has the
+ * request timeout (then its entry is a -32603 "Gateway Timeout").
  *
  * **Gotchas**
  *
- * Each request is answered as a JSON-answered request is: what it sends while it runs (progress,
- * logs, a request to the client) goes to the session's standalone stream, not to the batch's
- * stream, and the batch's stream cannot be resumed (its events carry no id). Only a batch pays
- * for any of this: a single message never reaches this module.
+ * The batch's stream cannot be resumed (its events carry no id: one stream answers several
+ * requests, which a resumption would have to replay as one): the client leaving it cancels the
+ * requests not answered yet, as a dropped JSON POST does. Its requests have no request timeout,
+ * as a request whose stream opens at once has none (the stream shows the client they are alive).
+ * Only a batch pays for any of this: a single message never reaches this module.
  *
  * @internal
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -33,7 +40,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
 import { jsonError, notYoursError, shuttingDown, unsupportedHeader } from "./responses.ts"
-import { frame, sseHeaders } from "./sse.ts"
+import type { BatchStream, SseConnection } from "./sse.ts"
 
 const { ErrorCode } = McpError
 
@@ -93,6 +100,10 @@ export const post = Effect.fnUntraced(function*(
   }
   if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return shuttingDown()
   const http = new HttpInfo(request, principal)
+  const mode = !sse ? "json" : !json ? "sse" : self.mode
+  // Answered as SSE: opened with the first request handed to the session.
+  let stream: BatchStream | undefined
+  let connection: SseConnection | undefined
   // In the order of the batch: each answer, or what it will be.
   const answers: Array<JsonRpc.Message | Pending> = []
   for (let index = 0; index < members.length; index++) {
@@ -120,28 +131,30 @@ export const post = Effect.fnUntraced(function*(
       answers.push(JsonRpc.failure(rpc.id, error))
       continue
     }
+    if (mode !== "json" && stream === undefined) {
+      stream = self.openBatch(session, members.length)
+      connection = stream.connection
+    }
     // The shared session sees an id of its own (its clients' ids may collide), as for a single POST.
     answers.push(
       shared
-        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http)
-        : yield* self.startMember(session, rpc, undefined, http)
+        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http, stream)
+        : yield* self.startMember(session, rpc, undefined, http, stream)
     )
   }
   if (answers.length === 0) return HttpServerResponse.empty({ status: 202 })
   // Only members refused here (no request reached the session): their errors, as a refusal's.
-  if (!answers.some((answer) => answer instanceof Pending)) return jsonArray(answers as Array<JsonRpc.Message>, 400)
+  if (!answers.some((answer) => answer instanceof Pending)) {
+    if (stream !== undefined) session.removeStream(stream.streamId)
+    return jsonArray(answers as Array<JsonRpc.Message>, 400)
+  }
+  if (stream !== undefined) {
+    const refused = answers.filter((answer): answer is JsonRpc.Message => !(answer instanceof Pending))
+    return self.batchResponse(session, stream, connection!, refused)
+  }
   const owner = session
   const each = answers.map((answer) => answer instanceof Pending ? self.awaitMember(owner, answer) : Effect.succeed(answer))
-  const mode = !sse ? "json" : !json ? "sse" : self.mode
-  if (mode === "json") {
-    return jsonArray(yield* Effect.all(each, { concurrency: "unbounded" }), 200)
-  }
-  // One event per response as each is ready; the stream ends with the last.
-  const events = Stream.mergeAll(each.map((answer) => Stream.fromEffect(answer)), { concurrency: "unbounded" }).pipe(
-    Stream.map((message) => frame(undefined, JsonRpc.stringify(message)!)),
-    Stream.encodeText
-  )
-  return HttpServerResponse.stream(events, { contentType: "text/event-stream", headers: sseHeaders })
+  return jsonArray(yield* Effect.all(each, { concurrency: "unbounded" }), 200)
 })
 
 /** A member that is itself an array: no message. */

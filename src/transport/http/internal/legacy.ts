@@ -144,7 +144,9 @@ export const get = (
     const lastEventId = headers["last-event-id"]
     if (lastEventId !== undefined) {
       const parsed = parseEventId(lastEventId)
-      const live = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
+      const found = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
+      // A stream whose events carry no id (a batch's) is not resumed, whatever id is forged for it.
+      const live = found?.unresumable === true ? undefined : found
       const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)

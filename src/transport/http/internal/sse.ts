@@ -11,7 +11,7 @@ import * as Queue from "effect/Queue"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 
 /** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
-export const newConnectionQueue = () => Effect.runSync(Queue.bounded<string, Cause.Done>(1024))
+export const newConnectionQueue = (capacity = 1024) => Effect.runSync(Queue.bounded<string, Cause.Done>(capacity))
 
 /** The headers of an SSE response (no caching or proxy buffering). */
 export const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no", connection: "keep-alive" }
@@ -51,13 +51,39 @@ export class SseStream {
   connection: SseConnection | undefined = undefined
   done = false
   /**
-   * A stream no client can resume: a 2026-07-28 request's (that revision has no resumption), or
-   * any of the shared stateless session (no GET reaches it: a stateless endpoint answers GET 405).
-   * No priming event, no event ids, nothing stored, and closing it cancels the request.
+   * A stream no client can resume: a 2026-07-28 request's (that revision has no resumption), any
+   * of the shared stateless session (no GET reaches it: a stateless endpoint answers GET 405), or
+   * a batch's ({@link BatchStream}). No priming event, no event ids, nothing stored, and closing
+   * it cancels the request (a batch's, those not answered yet).
    */
   unresumable = false
   constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
     this.streamId = streamId
     this.requestId = requestId
+  }
+}
+
+/**
+ * The SSE stream of a POST whose body is a JSON-RPC batch (MCP 2025-03-26, see `batch.ts`): it
+ * carries the answer of each of the batch's requests, and what each sends while it runs (as a
+ * single request's stream does), and ends with the last answer. Unresumable (see
+ * {@link SseStream.unresumable}): the client leaving it gives up the requests still running.
+ */
+export class BatchStream extends SseStream {
+  /** The batch's requests not answered yet, by their id in the session. */
+  readonly unanswered = new Set<JsonRpc.RequestId>()
+  /**
+   * Its requests are still being handed to the session: the stream does not end yet, even if every
+   * request handed so far is answered.
+   */
+  starting = true
+  constructor(streamId: string) {
+    super(streamId, undefined)
+    this.unresumable = true
+  }
+  /** Request `id` is answered (or given up): whether that ends the stream. */
+  answered(id: JsonRpc.RequestId): boolean {
+    this.unanswered.delete(id)
+    return !this.starting && this.unanswered.size === 0
   }
 }
