@@ -291,6 +291,39 @@ describe("StreamableHttp.route in one's own router (the server's preemptive wait
       assert.include((failed as { readonly message?: string }).message, "Server shutting down")
     }), 30_000)
 
+  // Fails before: the batch's POST was interrupted before the endpoint stopped, and effect/http
+  // answered it an empty 503.
+  it.live("interrupted with a JSON-RPC batch answered as JSON in flight (MCP 2025-03-26): each request still running gets its -32000 entry, the others their answers", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const server = yield* Effect.forkDetach(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)))
+      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
+      const init = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "x", version: "0" } } })
+      )
+      const sessionId = init.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => init.text())
+      const initialized = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": sessionId }))
+      yield* Effect.promise(() => initialized.text())
+      const batch = [{ ...blockCall, id: "a" }, { jsonrpc: "2.0", id: "p", method: "ping" }, { ...blockCall, id: "b" }]
+      const answer = Effect.runPromise(Effect.promise(() =>
+        post(url, batch, { "mcp-session-id": sessionId, accept: "application/json" }).then(async (response) => ({ status: response.status, body: await response.text() }))
+      ))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 2)), "the calls did not start")
+      const stopping = yield* Effect.forkDetach(Fiber.interrupt(server))
+      const answered = yield* Effect.promise(() => answer)
+      yield* Fiber.await(stopping)
+      assert.strictEqual(answered.status, 200, answered.body)
+      assert.deepStrictEqual(JSON.parse(answered.body), [
+        { ...shutDownAnswer, id: "a" },
+        { jsonrpc: "2.0", id: "p", result: {} },
+        { ...shutDownAnswer, id: "b" }
+      ])
+    }), 30_000)
+
   it.live("a graceful shutdown (GracefulShutdown.runMain's SIGTERM) first: the call in flight finishes with its result, then the server stops within 2 s", () =>
     Effect.gen(function*() {
       const block = blocking()

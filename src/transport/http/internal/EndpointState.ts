@@ -144,7 +144,7 @@ export class Endpoint implements SessionHost {
    * stream of its own; without one, as JSON (what it sends while it runs goes where a
    * JSON-answered request's goes). `clientId`: the id the client used, when the session sees
    * another (the shared stateless session). Returns what to await its JSON answer on
-   * ({@link awaitMember}), or the answer itself when the request is refused here (its id already
+   * ({@link awaitMembers}), or the answer itself when the request is refused here (its id already
    * in progress, the session gone).
    */
   startMember(
@@ -209,20 +209,47 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * The JSON answer of a batch's request ({@link startMember}): within the request timeout, else a
-   * -32603 "Gateway Timeout" for it (the request abandoned). Interrupted (the client dropped the
-   * POST, the server stops), the request is abandoned: cancelled in its session.
+   * The entries of a batch answered as JSON, in its order: each answer (a request's,
+   * {@link startMember}, within the request timeout, else a -32603 "Gateway Timeout" for it, the
+   * request abandoned). Interrupted, the requests not answered yet are abandoned (cancelled in the
+   * session): the client dropped the POST (effect/http's `ClientAbort`), nobody can read them;
+   * else the server stops serving the POST before the endpoint's own shutdown could answer it
+   * (see `interrupted`), and the batch is answered as `shutdown` answers it, each of those
+   * requests with -32000 "Server shutting down", by the response the interruption carries.
    */
-  awaitMember(session: HttpSession, pending: Pending): Effect.Effect<JsonRpc.Message> {
+  awaitMembers(session: HttpSession, answers: ReadonlyArray<JsonRpc.Message | Pending>): Effect.Effect<Array<JsonRpc.Message>> {
+    const each = answers.map((answer) => answer instanceof Pending ? this.awaitMember(session, answer) : Effect.succeed(answer))
+    return Effect.all(each, { concurrency: "unbounded" }).pipe(
+      Effect.onError((cause) => {
+        if (!Cause.hasInterrupts(cause)) return Effect.void
+        const clientLeft = cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))
+        return Effect.suspend(() => {
+          const entries = answers.map((answer) => {
+            if (!(answer instanceof Pending)) return answer
+            // Answered before the interruption (as JSON: the answer is the message itself).
+            if (answer.answered !== undefined) return answer.answered as JsonRpc.Message
+            this.abandon(session, answer, clientLeft ? "The client closed the HTTP request" : "The server stopped serving the request")
+            return forClient(answer, JsonRpc.failure(answer.request.id, stoppedByShutdown))
+          })
+          return clientLeft ? Effect.void : Effect.die(jsonBatch(entries, 200))
+        })
+      })
+    )
+  }
+
+  /** A batch's request answered as JSON (see {@link awaitMembers}). */
+  private awaitMember(session: HttpSession, pending: Pending): Effect.Effect<JsonRpc.Message> {
     return awaitAnswer(pending, this.answerDeadlines, this.requestTimeout).pipe(
-      Effect.onInterrupt(() => Effect.sync(() => this.abandon(session, pending, "The client closed the HTTP request"))),
       Effect.map((answer) => {
         if (answer !== undefined) return answer as JsonRpc.Message
-        this.abandon(session, pending, `No answer within the request timeout (${this.requestTimeout} ms)`)
-        return JsonRpc.failure(pending.clientId ?? pending.request.id, {
+        const timedOut = forClient(pending, JsonRpc.failure(pending.request.id, {
           code: ErrorCode.InternalError,
           message: `Gateway Timeout: no answer within ${this.requestTimeout} ms`
-        })
+        }))
+        // Its entry from now on (see `awaitMembers`), not the abandoned request's.
+        settle(pending, timedOut)
+        this.abandon(session, pending, `No answer within the request timeout (${this.requestTimeout} ms)`)
+        return timedOut
       })
     )
   }
@@ -946,6 +973,10 @@ const answerImpl = Effect.fnUntraced(function*(
  */
 const answerHeaders = (session: HttpSession, pending: Pending): Record<string, string> =>
   pending.opens && !session.ended ? { "mcp-session-id": session.id } : {}
+
+/** A JSON-RPC batch's answer as one JSON array. */
+export const jsonBatch = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(JsonRpc.stringify(answers as JsonRpc.BatchResponse)!, { contentType: "application/json", status })
 
 /** A request's answer as JSON. */
 const jsonAnswer = (

@@ -37,7 +37,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
-import type { Endpoint } from "./EndpointState.ts"
+import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
 import { jsonError, notYoursError, shuttingDown, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
@@ -146,15 +146,13 @@ export const post = Effect.fnUntraced(function*(
   // Only members refused here (no request reached the session): their errors, as a refusal's.
   if (!answers.some((answer) => answer instanceof Pending)) {
     if (stream !== undefined) session.removeStream(stream.streamId)
-    return jsonArray(answers as Array<JsonRpc.Message>, 400)
+    return jsonBatch(answers as Array<JsonRpc.Message>, 400)
   }
   if (stream !== undefined) {
     const refused = answers.filter((answer): answer is JsonRpc.Message => !(answer instanceof Pending))
     return self.batchResponse(session, stream, connection!, refused)
   }
-  const owner = session
-  const each = answers.map((answer) => answer instanceof Pending ? self.awaitMember(owner, answer) : Effect.succeed(answer))
-  return jsonArray(yield* Effect.all(each, { concurrency: "unbounded" }), 200)
+  return jsonBatch(yield* self.awaitMembers(session, answers), 200)
 })
 
 /** A member that is itself an array: no message. */
@@ -165,7 +163,3 @@ const refuse = (self: Endpoint, members: ReadonlyArray<unknown>, version: string
   version !== undefined && !ProtocolVersion.isSupported(version) && !ProtocolVersion.isModern(version)
     ? self.refuse(members, 400, unsupportedHeader(version), undefined, session)
     : self.refuse(members, 400, notTaken, undefined, session)
-
-/** A batch's answer as one JSON array. */
-const jsonArray = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(JsonRpc.stringify(answers as JsonRpc.BatchResponse)!, { contentType: "application/json", status })
