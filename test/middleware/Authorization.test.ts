@@ -276,4 +276,27 @@ describe("Authorization cannot be slipped past", () => {
       assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools, [])
       assert.strictEqual((yield* rpcError(() => client.callTool({ name: "admin_flush", arguments: {} }))).code, 403)
     }))
+
+  it.live("an injected tool is judged by its own tags, also when it shadows a registered tool", () =>
+    Effect.gen(function*() {
+      const hits = counter()
+      // Made first, so outside the injection.
+      const Authz = Authorization.layer({ rules: { tags: { admin: ["admin"] } }, unauthenticated: "deny" })
+      const Injected = ToolInjection.layer(
+        { name: "admin_flush", tags: ["admin"], handler: () => Effect.as(hits.hit("admin_flush"), "flushed!") },
+        { name: "report", tags: ["admin"], handler: () => Effect.as(hits.hit("injected report"), "secret report") },
+        { name: "status", handler: () => Effect.succeed("up") }
+      )
+      const Report = McpServer.tool({ name: "report", handler: () => Effect.succeed("public report") })
+      const server = yield* startServer({ name: "authz-injected-tags", version: "1" }, Layer.mergeAll(Authz, Injected, Report))
+      const { client } = yield* connect(server)
+      assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools.map((tool) => tool.name), ["status"])
+      for (const name of ["admin_flush", "report"]) {
+        const refused = yield* rpcError(() => client.callTool({ name, arguments: {} }))
+        assert.strictEqual(refused.code, 403, name)
+        assert.deepStrictEqual(refused.data.missingScopes, ["admin"], name)
+      }
+      assert.strictEqual(hits.get("admin_flush") + hits.get("injected report"), 0)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "status", arguments: {} }))), "up")
+    }))
 })

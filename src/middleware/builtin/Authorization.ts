@@ -5,7 +5,8 @@
  * - **Rules.** Scopes required by component name (`tools`, `prompts`), by URI or URI template
  *   (`resources`), and by tag (`tags`). A component needs every scope of its own rule and of the
  *   rule of each of its tags; a resource listed or read through a template also needs the
- *   template's. Components without any rule are open to every caller.
+ *   template's. Components without any rule are open to every caller. A tool a middleware
+ *   injects (`ToolInjection`) is judged by its own tags, also when it shadows a registered tool.
  * - **Lists** (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) keep
  *   only what the caller may use. **Uses** (`tools/call`, `resources/read`, `prompts/get`, and
  *   `completion/complete` and `resources/subscribe` of what they name) of a forbidden component
@@ -38,6 +39,7 @@ import { clip } from "../../internal/clip.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
+import { injectedTool } from "../../server/internal/injectedTools.ts"
 import type { RegisteredTemplate } from "../../server/Resource.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -123,7 +125,10 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       for (const tag of tags) for (const scope of ruleOf(rules.tags, tag)) scopes.add(scope)
       return [...scopes]
     }
-    const toolNeeds = (name: string) => needs([ruleOf(rules.tools, name)], server.tools.get(name)?.tags ?? [])
+    // The tool a call reaches: one a middleware injects (`ToolInjection`: the registry does not
+    // hold it, and it shadows a registered tool of its name), else the registry's.
+    const toolNeeds = (name: string) =>
+      needs([ruleOf(rules.tools, name)], (injectedTool(server, name) ?? server.tools.get(name))?.tags ?? [])
     const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
     const templateNeeds = (uriTemplate: string) =>
       needs([ruleOf(resourceRules, normalizeUri(uriTemplate))], server.templates.get(uriTemplate)?.tags ?? [])

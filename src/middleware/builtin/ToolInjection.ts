@@ -49,7 +49,8 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
-import { headerMismatch, injectTools } from "../../server/internal/paramHeaders.ts"
+import { injectTools } from "../../server/internal/injectedTools.ts"
+import { headerMismatch } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -89,8 +90,9 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
       const warning = Tool.nameWarning(tool.name)
       if (warning !== undefined) yield* Effect.logWarning(warning)
     }
-    // Known to the middlewares that check a call's `Mcp-Param-*` headers without calling it
-    // (`ResponseCache` answering from its store), while the Layer lives.
+    // Known, while the Layer lives, to the middlewares that judge a call without calling it:
+    // `ResponseCache` (answering from its store) checks its `Mcp-Param-*` headers,
+    // `Authorization` the rules of its tags.
     const forget = injectTools(server, tools)
     yield* Effect.addFinalizer(() => Effect.sync(forget))
     return built

@@ -10,36 +10,12 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as ParamHeaders from "../../protocol/ParamHeaders.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import { injectedTool } from "./injectedTools.ts"
 
 /** What the check needs of a tool: its wire description's input schema. */
 type Wire = { readonly inputSchema: unknown }
 
 const paramHeaderCache = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHeader>>()
-
-/**
- * The tools middleware serves for a server beside its registry (`ToolInjection`), by name, per
- * server (its `McpServer` service): what a middleware answering calls without their handler
- * (`ResponseCache`) checks an injected tool's call against, as the registry's tools are not them.
- */
-const injectedTools = new WeakMap<object, Map<string, Wire>>()
-
-/**
- * Makes the wire descriptions of tools a middleware injects into `server` known to
- * {@link toolWire}; returns what forgets them (when the middleware's Layer goes).
- */
-export const injectTools = (
-  server: object,
-  tools: ReadonlyArray<{ readonly name: string; readonly wire: Wire }>
-): () => void => {
-  let byName = injectedTools.get(server)
-  if (byName === undefined) injectedTools.set(server, byName = new Map())
-  const names = byName
-  for (const tool of tools) names.set(tool.name, tool.wire)
-  return () => {
-    // Unless a later injection of the same name replaced it.
-    for (const tool of tools) if (names.get(tool.name) === tool.wire) names.delete(tool.name)
-  }
-}
 
 /**
  * The wire description of the tool a call of `name` on `server` reaches: an injected one (it
@@ -48,7 +24,7 @@ export const injectTools = (
 export const toolWire = (
   server: { readonly tools: { readonly get: (name: string) => { readonly wire: Wire } | undefined } },
   name: string
-): Wire | undefined => injectedTools.get(server)?.get(name) ?? server.tools.get(name)?.wire
+): Wire | undefined => injectedTool(server, name)?.wire ?? server.tools.get(name)?.wire
 
 /** The `Mcp-Param-*` headers a tool declares, computed once per tool. */
 const paramHeadersOf = (wire: Wire): ReadonlyArray<ParamHeaders.ParamHeader> => {
