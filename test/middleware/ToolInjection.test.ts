@@ -15,6 +15,7 @@ import { McpServer, Middleware } from "../../src/index.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { components, sdk, sdkError, startServer } from "../server/McpServerHarness.ts"
 import { tryConnect } from "./contractHarness.ts"
+import { fourWays } from "./fourWays.ts"
 
 class Deployment extends Context.Service<Deployment, { readonly name: string }>()("test/ToolInjection/Deployment") {}
 
@@ -137,6 +138,18 @@ describe("ToolInjection", () => {
       const { prompts } = yield* sdk(() => client.listPrompts())
       assert.deepStrictEqual(prompts.map((prompt) => prompt.name), ["hello"])
     }))
+
+  for (const way of fourWays) {
+    it.live(`a server without tools of its own advertises tools in either era (${way.name})`, () =>
+      Effect.gen(function*() {
+        const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hello") })
+        const client = yield* way.connect(components([Hello, Admin]))
+        // 2026-07-28: what `server/discover` says; it said no tools, as if the server had none.
+        assert.deepStrictEqual(client.capabilities()?.["tools"], {})
+        const { tools } = yield* Effect.promise(() => client.listTools())
+        assert.deepStrictEqual(tools.map((tool: { readonly name: string }) => tool.name), ["admin_status", "admin_flush"])
+      }))
+  }
 
   it.live("a middleware outside the injection sees injected tool calls in onCallTool", () =>
     Effect.gen(function*() {

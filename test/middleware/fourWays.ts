@@ -23,6 +23,8 @@ export interface Calls {
   readonly instructions: () => string | undefined
   /** The negotiated protocol version. */
   readonly version: () => string | undefined
+  /** The server's capabilities, as the handshake (or the discovery) gave them. */
+  readonly capabilities: () => { readonly [key: string]: unknown } | undefined
 }
 
 /** A way to reach a server built from component Layers. */
@@ -94,7 +96,8 @@ const v1 = (transport: unknown) =>
       instructions: () => client.getInstructions(),
       callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, undefined, signal && { signal }),
       listTools: () => client.listTools(),
-      version: () => undefined
+      version: () => undefined,
+      capabilities: () => client.getServerCapabilities()
     })
   )
 
@@ -112,7 +115,8 @@ const v2 = (transport: unknown) =>
       instructions: () => client.getInstructions(),
       callTool: (name, args = {}, signal) => client.callTool({ name, arguments: args }, signal && { signal }),
       listTools: () => client.listTools(),
-      version: () => client.getNegotiatedProtocolVersion()
+      version: () => client.getNegotiatedProtocolVersion(),
+      capabilities: () => client.getServerCapabilities()
     })
   )
 

@@ -10,6 +10,8 @@
  * - appends their wire descriptions to `tools/list`, on the last page (the result without a
  *   `nextCursor`), and drops registered tools of the same name from every page (an injected tool
  *   shadows a registered one);
+ * - advertises the `tools` capability (in `initialize`, and in 2026-07-28's `server/discover`)
+ *   when the server has no tools of its own;
  * - answers `tools/call` for their names, and calls `next` for every other name. A 2026-07-28
  *   call over Streamable HTTP is checked against its `Mcp-Param-*` headers as a registered
  *   tool's is (a mismatch is -32020).
@@ -47,7 +49,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { clip } from "../../internal/clip.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
-import type { ClientRequestResult, Tool as WireTool } from "../../protocol/McpSchema.ts"
+import type { ClientRequestResult, ServerCapabilities, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectTools } from "../../server/internal/injectedTools.ts"
 import { headerMismatch } from "../../server/internal/paramHeaders.ts"
@@ -138,11 +140,10 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
   }
 
   return Middleware.make("tool-injection", {
-    onInitialize: (params, _context, next) =>
-      mapInline(next(params), (result) =>
-        result.capabilities.tools !== undefined
-          ? result
-          : { ...result, capabilities: { ...result.capabilities, tools: {} } }),
+    onInitialize: (params, _context, next) => mapInline(next(params), withTools),
+    // MCP 2026-07-28 says up front what `initialize` said: a server without tools of its own
+    // serves the injected ones in that era too.
+    onDiscover: (params, _context, next) => mapInline(next(params), withTools),
     onListTools: (params, _context, next): Effect.Effect<ListResult, McpError.McpError> => {
       const listed: Effect.Effect<ListResult, McpError.McpError> = next(params)
       // A server without tools of its own: the injected tools are the list.
@@ -187,6 +188,10 @@ const call = (tool: Tool.Registered, args: unknown, context: RequestContext): Re
 
 const decodeCallParams = Schema.decodeUnknownExit(Schemas.CallToolRequestParams())
 const decodeListParams = Schema.decodeUnknownExit(Schemas.PaginatedRequestParams())
+
+/** Capabilities that advertise `tools` (a server without tools of its own serves the injected ones). */
+const withTools = <A extends { readonly capabilities: ServerCapabilities }>(result: A): A =>
+  result.capabilities.tools !== undefined ? result : { ...result, capabilities: { ...result.capabilities, tools: {} } }
 
 /** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */
 const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> => {
