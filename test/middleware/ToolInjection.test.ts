@@ -151,6 +151,23 @@ describe("ToolInjection", () => {
       }))
   }
 
+  it.live("an injected tool's execution is not listed: it never runs as a task", () =>
+    Effect.gen(function*() {
+      const Background = ToolInjection.layer({
+        name: "background",
+        execution: { taskSupport: "required" },
+        handler: () => Effect.succeed("done inline")
+      })
+      const server = yield* startServer({}, components([registered("alpha"), Background]))
+      const { client } = yield* tryConnect(server)
+      const { tools } = yield* sdk(() => client.listTools())
+      const background = tools.find((tool) => tool.name === "background")
+      assert.isDefined(background)
+      assert.isUndefined(background!.execution)
+      const result = yield* sdk(() => client.callTool({ name: "background", arguments: {} }))
+      assert.deepStrictEqual(textOf(result), ["done inline"])
+    }))
+
   it.live("a middleware outside the injection sees injected tool calls in onCallTool", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []

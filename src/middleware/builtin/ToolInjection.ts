@@ -17,7 +17,8 @@
  *   tool's is (a mismatch is -32020).
  *
  * Injected tools are never in `server.tools`: they are not counted by it, and adding or removing
- * them sends no `list_changed`.
+ * them sends no `list_changed`. They never run as tasks: their `execution` is not listed, and a
+ * task-augmented call is answered with the result, as by a server without tasks.
  *
  * **Example** (An admin tool for one deployment)
  *
@@ -110,7 +111,10 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     if (byName.has(tool.name)) throw new Error(`ToolInjection: two tools are named ${JSON.stringify(tool.name)}`)
     byName.set(tool.name, tool)
   }
-  const wires: ReadonlyArray<WireTool> = tools.map((tool) => tool.wire)
+  // An injected tool never runs as a task (its call is answered here, not by the server's task
+  // machinery): its `execution` would promise what it does not do, as the server drops a tool's
+  // own without the tasks capability.
+  const wires: ReadonlyArray<WireTool> = tools.map((tool) => withoutExecution(tool.wire))
 
   type ListResult = ClientRequestResult<"tools/list">
   const withInjected = (result: ListResult): ListResult => {
@@ -192,6 +196,13 @@ const decodeListParams = Schema.decodeUnknownExit(Schemas.PaginatedRequestParams
 /** Capabilities that advertise `tools` (a server without tools of its own serves the injected ones). */
 const withTools = <A extends { readonly capabilities: ServerCapabilities }>(result: A): A =>
   result.capabilities.tools !== undefined ? result : { ...result, capabilities: { ...result.capabilities, tools: {} } }
+
+/** A wire description without `execution` (see `middleware`). */
+const withoutExecution = (wire: WireTool): WireTool => {
+  if (wire.execution === undefined) return wire
+  const { execution: _, ...rest } = wire
+  return rest
+}
 
 /** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */
 const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> => {
