@@ -72,6 +72,10 @@ describe("ToolInjection", () => {
       // Unknown names still get the server's answer.
       const unknown = yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
       assert.strictEqual(unknown.code, -32602)
+      // One page: a cursor is one nobody gave, as the server answers it (was: the first page again).
+      const cursor = yield* sdkError(() => client.listTools({ cursor: "bogus" }))
+      assert.strictEqual(cursor.code, -32602)
+      assert.match(cursor.message, /Invalid cursor: bogus/)
       assert.include(unknown.message, "Unknown tool: nope")
     }))
 
@@ -134,6 +138,10 @@ describe("ToolInjection", () => {
       assert.deepStrictEqual(textOf(status), ["eu-1: all good"])
       const unknown = yield* sdkError(() => client.callTool({ name: "nope", arguments: {} }))
       assert.strictEqual(unknown.code, -32602)
+      // One page: a cursor is one nobody gave, as the server answers it (was: the first page again).
+      const cursor = yield* sdkError(() => client.listTools({ cursor: "bogus" }))
+      assert.strictEqual(cursor.code, -32602)
+      assert.match(cursor.message, /Invalid cursor: bogus/)
       // Prompts are untouched.
       const { prompts } = yield* sdk(() => client.listPrompts())
       assert.deepStrictEqual(prompts.map((prompt) => prompt.name), ["hello"])

@@ -126,6 +126,13 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
   }
 
   /**
+   * The list of a server without tools of its own: the injected tools, on one page. A cursor is
+   * one nobody gave (-32602, as the server answers an unknown cursor), never the first page again.
+   */
+  const alone = (cursor: string | undefined): Exit.Exit<ListResult, McpError.McpError> =>
+    cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
+
+  /**
    * Answers `tools/list` and `tools/call` when the server has no handlers for them (as the
    * server would: an unknown tool is -32602).
    */
@@ -133,8 +140,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     if (request.method === "tools/list") {
       const params = decodeListParams(request.params ?? {})
       if (params._tag === "Failure") return McpError.decodeFailure("params for tools/list", params.cause)
-      const cursor = params.value.cursor
-      return cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
+      return alone(params.value.cursor)
     }
     const params = decodeCallParams(request.params ?? {})
     if (params._tag === "Failure") return McpError.decodeFailure("params for tools/call", params.cause)
@@ -154,10 +160,10 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === "tools/list"
       if (Exit.isExit(listed)) {
         const error = Exit.findErrorOption(listed as Exit.Exit<ListResult, McpError.McpError>)
-        if (Option.isSome(error) && isMissing(error.value)) return Exit.succeed(withInjected({ tools: [] }))
+        if (Option.isSome(error) && isMissing(error.value)) return alone(params.cursor)
         return mapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
       }
-      return Effect.map(Effect.catchIf(listed, isMissing, () => Effect.succeed<ListResult>({ tools: [] })), withInjected)
+      return Effect.catchIf(Effect.map(listed, withInjected), isMissing, () => alone(params.cursor))
     },
     onCallTool: (params, context, next) => {
       const tool = byName.get(params.name)
