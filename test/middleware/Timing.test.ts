@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Timing from "../../src/middleware/builtin/Timing.ts"
 import { McpServer } from "../../src/index.ts"
 import { connectRaw, startServer } from "../server/McpServerHarness.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { eventually, sdk, sdkError, serve } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
@@ -126,4 +127,19 @@ describe("Timing middleware", () => {
     assert.strictEqual(Timing.methodAttribute("evil/random-123"), "other")
     assert.strictEqual(Timing.methodAttribute("constructor"), "other")
   })
+
+  it.live("2026-07-28's methods have series of their own (server/discover was counted as \"other\")", () =>
+    Effect.gen(function*() {
+      const attributes = testAttributes()
+      const { request } = yield* serveInMemory(
+        { name: "timing-2026", version: "1" },
+        Layer.merge(All, McpServer.middleware(Timing.middleware({ attributes })))
+      )
+      const _meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      const discovered = yield* request("server/discover", { _meta })
+      assert.isDefined(discovered.result)
+      assert.strictEqual(yield* count({ ...attributes, method: "server/discover", outcome: "success" }), 1)
+      assert.strictEqual(yield* count({ ...attributes, method: "other", outcome: "success" }), 0)
+      for (const method of ["subscriptions/listen", "tasks/update"]) assert.strictEqual(Timing.methodAttribute(method), method)
+    }))
 })

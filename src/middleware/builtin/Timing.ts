@@ -66,10 +66,18 @@ export interface Config {
 }
 
 /**
- * The `method` attribute of a request: its method when it is an MCP client request method,
- * `"other"` for anything else (a client must not be able to create unbounded metric series).
+ * MCP 2026-07-28's request methods that have no typed hook (`server/discover`,
+ * `subscriptions/listen`, the tasks extension's `tasks/update`): MCP methods all the same.
  */
-export const methodAttribute = (method: string): string => Object.hasOwn(Middleware.hookNames, method) ? method : "other"
+const modernMethods: ReadonlySet<string> = new Set(["server/discover", "subscriptions/listen", "tasks/update"])
+
+/**
+ * The `method` attribute of a request: its method when it is an MCP client request method (of
+ * any version, 2026-07-28's included), `"other"` for anything else (a client must not be able to
+ * create unbounded metric series).
+ */
+export const methodAttribute = (method: string): string =>
+  Object.hasOwn(Middleware.hookNames, method) || modernMethods.has(method) ? method : "other"
 
 // ---------------------------------------------------------------------------
 // Middleware
