@@ -50,6 +50,15 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * It is an `onRequest` hook: the time counts everything below it, typed hooks included. Put it
  * inside a retry middleware to time each attempt, outside to time them all. Requests without a
  * timeout, and synchronous handlers, pass untouched (no fiber).
+ *
+ * **Gotchas**
+ *
+ * The eras differ where a handler asks the client (`McpContext.elicit`, `sample`, `listRoots`).
+ * In a 2025 session the request waits for the answer, and that wait (a user filling a form)
+ * counts: give such methods (or tools, through `methods["tools/call"]`) a timeout that leaves
+ * the user time. In MCP 2026-07-28 each input round is a request of its own, timed alone, and
+ * the time between rounds counts for nothing. A task (a task-augmented request, a 2026-07-28 call
+ * the server makes a task) is timed until it is created, not while it runs.
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   const fallback = millisOf("default", config.default ?? defaultTimeout)
