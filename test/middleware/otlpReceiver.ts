@@ -22,6 +22,8 @@ export interface OtlpSpan {
   readonly kind: number
   readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: OtlpValue }>
   readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
+  /** The W3C `tracestate` of the span's context, when it has one. */
+  readonly traceState?: string
   readonly status?: { readonly code?: number; readonly message?: string }
 }
 
@@ -30,6 +32,8 @@ export interface OtlpExport {
   readonly path: string
   readonly contentType: string
   readonly spanNames: ReadonlyArray<string>
+  /** The trace states of the spans that have one. */
+  readonly traceStates: ReadonlyArray<string>
   readonly metricNames: ReadonlyArray<string>
   readonly logBodies: ReadonlyArray<string>
 }
@@ -75,6 +79,8 @@ const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString("utf8")
 const protobufExport = (body: Uint8Array) => ({
   // ExportTraceServiceRequest.resource_spans(1).scope_spans(2).spans(2).name(5)
   spanNames: protobufAt(body, [1, 2, 2, 5]).map(utf8),
+  // ...spans(2).trace_state(3)
+  traceStates: protobufAt(body, [1, 2, 2, 3]).map(utf8),
   // ExportMetricsServiceRequest.resource_metrics(1).scope_metrics(2).metrics(2).name(1)
   metricNames: protobufAt(body, [1, 2, 2, 1]).map(utf8),
   // ExportLogsServiceRequest.resource_logs(1).scope_logs(2).log_records(2).body(5).string_value(1)
@@ -84,6 +90,9 @@ const protobufExport = (body: Uint8Array) => ({
 /** What an export carried, read from its JSON body. */
 const jsonExport = (json: any) => ({
   spanNames: (json.resourceSpans ?? []).flatMap((r: any) => (r.scopeSpans ?? []).flatMap((s: any) => (s.spans ?? []).map((span: any) => span.name))),
+  traceStates: (json.resourceSpans ?? []).flatMap((r: any) =>
+    (r.scopeSpans ?? []).flatMap((s: any) => (s.spans ?? []).flatMap((span: any) => span.traceState ? [span.traceState] : []))
+  ),
   metricNames: (json.resourceMetrics ?? []).flatMap((r: any) => (r.scopeMetrics ?? []).flatMap((s: any) => (s.metrics ?? []).map((m: any) => m.name))),
   logBodies: (json.resourceLogs ?? []).flatMap((r: any) =>
     (r.scopeLogs ?? []).flatMap((s: any) => (s.logRecords ?? []).map((l: any) => String(l.body?.stringValue)))

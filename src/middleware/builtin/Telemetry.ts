@@ -15,11 +15,16 @@
  *   them (method, name, URI, request id) is clipped past 512 characters, in the metric's series
  *   too.
  * - **The parent** is the caller's W3C trace context: `traceparent` in the request's `_meta`
- *   (SEP-414). Its `tracestate` is not carried on: an Effect span (`Tracer.ExternalSpan`) has no
- *   trace state, and Effect's OTLP exporter sends none. Over Streamable HTTP the span is linked
- *   to the HTTP server span Effect's HTTP server made for the request that carried it (the
- *   conventions' way: an MCP request is not an HTTP request), or, without a `_meta` context, is
- *   that span's child (which continues the HTTP `traceparent` header).
+ *   (SEP-414, every protocol version). Over Streamable HTTP the span is linked to the HTTP server
+ *   span Effect's HTTP server made for the request that carried it (the conventions' way: an MCP
+ *   request is not an HTTP request), or, without a `_meta` context, is that span's child (which
+ *   continues the HTTP `traceparent` header).
+ * - **The trace state**: the `tracestate` that came with that `traceparent` (`_meta`'s, or the
+ *   HTTP header's) is the parent's ({@link TraceState}), so the request's span and the spans
+ *   under it carry it, as in OpenTelemetry. {@link otlp} exports it (each span's `traceState`;
+ *   Effect's own OTLP tracer makes spans without one, so `otlp` wraps it); `@effect/opentelemetry`
+ *   gives it to the OpenTelemetry SDK's span context. Effect's HTTP server span, which reads no
+ *   `tracestate`, has none.
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
  *   prompt name, `error.type` and `rpc.response.status_code`) and `mcp.server.session.count`
  *   (live sessions in the process, where there are sessions).
@@ -46,6 +51,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -67,6 +73,8 @@ import * as McpServer from "../../server/McpServer.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
+import * as OtlpTraceState from "./internal/otlpTraceState.ts"
+import * as TraceContext from "./internal/traceContext.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
@@ -95,29 +103,53 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
 
 /**
  * The W3C trace context of a request: `traceparent` in its `_meta` (SEP-414), else in its HTTP
- * headers; `undefined` when there is none or it is malformed.
+ * headers; `undefined` when there is none or it is malformed. Its `tracestate`, from the same
+ * place, is its trace state: a {@link TraceState} in its annotations (none when it has no valid
+ * entry).
  *
  * @since 0.1.0
  * @category tracing
  */
 export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
-  const traceparent = metaTraceparent(request) ?? context.http?.header("traceparent")
-  return traceparent === undefined ? undefined : fromTraceparent(traceparent)
-}
-
-/** `traceparent` in a request's `_meta`, when it is text. */
-const metaTraceparent = (request: JsonRpc.Request): string | undefined => {
-  const meta = (request.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
+  const meta = metaOf(request)
   const traceparent = meta?.traceparent
-  return typeof traceparent === "string" ? traceparent : undefined
+  if (typeof traceparent === "string") return TraceContext.parentOf(traceparent, meta!.tracestate)
+  const header = context.http?.header("traceparent")
+  return header === undefined ? undefined : TraceContext.parentOf(header, context.http!.header("tracestate"))
 }
 
-/** The span a W3C `traceparent` names, `undefined` when it is malformed. */
-const fromTraceparent = (traceparent: string): Tracer.ExternalSpan | undefined => {
-  const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim().toLowerCase())
-  if (match === null || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!)) return undefined
-  return Tracer.externalSpan({ traceId: match[2]!, spanId: match[3]!, sampled: (parseInt(match[4]!, 16) & 1) === 1 })
-}
+/** A request's `_meta`. */
+const metaOf = (request: JsonRpc.Request): { readonly [key: string]: unknown } | undefined =>
+  (request.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
+
+/**
+ * A W3C `tracestate`: the tracing systems' entries of a trace, as OpenTelemetry's `TraceState`
+ * reads and changes it (`get`, `set`, `unset`, `serialize`).
+ *
+ * @since 0.2.0
+ * @category tracing
+ */
+export type TraceStateEntries = TraceContext.TraceStateEntries
+
+/**
+ * The trace state of a span context, in its annotations: on the parent {@link parentOf} gives
+ * when the request carried a `tracestate`. Its key is `@effect/opentelemetry`'s `OtelTraceState`,
+ * so that with `@effect/opentelemetry` the OpenTelemetry SDK's spans carry it; {@link otlp}
+ * exports it too, as each span's `traceState`.
+ *
+ * @since 0.2.0
+ * @category tracing
+ */
+export const TraceState: typeof TraceContext.TraceState = TraceContext.TraceState
+
+/**
+ * The trace state of a span's context: its {@link TraceState} annotation (an external span's,
+ * such as {@link parentOf}'s); `undefined` without one.
+ *
+ * @since 0.2.0
+ * @category tracing
+ */
+export const traceStateOf = (span: Tracer.AnySpan): TraceStateEntries | undefined => TraceContext.traceStateIn(span.annotations)
 
 /** The attributes of the link to the HTTP server span: none. */
 const noAttributes: Readonly<Record<string, unknown>> = {}
@@ -231,9 +263,12 @@ const noStackTrace: Tracer.TraceOptions = { captureStackTrace: false }
 const spanOptions = (
   attributes: Record<string, unknown>,
   parent: Tracer.AnySpan | undefined,
-  links: ReadonlyArray<Tracer.SpanLink> | undefined
+  links: ReadonlyArray<Tracer.SpanLink> | undefined,
+  annotations: Context.Context<never> | undefined
 ): Tracer.SpanOptions =>
-  parent === undefined
+  annotations !== undefined
+    ? { kind: "server", captureStackTrace: false, attributes, parent, annotations }
+    : parent === undefined
     ? { kind: "server", captureStackTrace: false, attributes }
     : links === undefined
     ? { kind: "server", captureStackTrace: false, attributes, parent }
@@ -299,16 +334,30 @@ export const middleware = (): Middleware.Middleware<never> =>
       // one SSE response may carry several); without a `_meta` context, the HTTP server span is
       // the parent (itself the child of the HTTP `traceparent`); without one either (its tracing
       // off), the HTTP `traceparent`. Given explicitly: the request runs in its session's fiber.
-      const meta = metaTraceparent(request)
-      const fromMeta = meta === undefined ? undefined : fromTraceparent(meta)
-      const transport = context.http?.span
-      const header = fromMeta === undefined && transport === undefined ? context.http?.header("traceparent") : undefined
-      const parent = fromMeta ?? transport ?? (header === undefined ? undefined : fromTraceparent(header))
+      // A `tracestate` goes with the `traceparent` it came with (the parent's trace state).
+      const meta = metaOf(request)
+      const traceparent = meta?.traceparent
+      const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
+      const http = context.http
+      const transport = http?.span
+      let parent: Tracer.AnySpan | undefined = fromMeta ?? transport
+      let annotations: Context.Context<never> | undefined
+      if (fromMeta === undefined && http !== undefined) {
+        if (transport === undefined) {
+          const header = http.header("traceparent")
+          if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
+        } else {
+          // Effect's HTTP server continues the header's `traceparent` but reads no `tracestate`:
+          // its span has none. Given to the MCP span, its child, when it belongs to that trace.
+          const tracestate = http.header("tracestate")
+          if (tracestate !== undefined) annotations = transportTraceState(transport, http.header("traceparent"), tracestate)
+        }
+      }
       const links = fromMeta === undefined || transport === undefined ? undefined : [{ span: transport, attributes: noAttributes }]
       const started = performance.now()
       return Effect.useSpan(
         named === undefined ? method : `${method} ${named.value}`,
-        spanOptions(attributes, parent, links),
+        spanOptions(attributes, parent, links, annotations),
         (span) =>
           Effect.onExit(Effect.withParentSpan(next(request, context), span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
@@ -333,6 +382,21 @@ export const middleware = (): Middleware.Middleware<never> =>
   })
 
 /**
+ * The trace state of the HTTP header `tracestate`, as a span's annotations, when the header's
+ * `traceparent` is valid and of the HTTP server span's trace (which Effect's HTTP server continued).
+ */
+const transportTraceState = (
+  transport: Tracer.AnySpan,
+  traceparent: string | undefined,
+  tracestate: string
+): Context.Context<never> | undefined => {
+  const caller = traceparent === undefined ? undefined : TraceContext.parentOf(traceparent, tracestate)
+  return caller === undefined || caller.traceId !== transport.traceId || TraceContext.traceStateIn(caller.annotations) === undefined
+    ? undefined
+    : caller.annotations
+}
+
+/**
  * A session's life on the gauge: one more while it lives. The gauge is one for the process (its
  * state is the metric registry's), so each session adds to it and takes itself off, whichever
  * server it belongs to and whichever middleware counts it: a count kept by each middleware, set
@@ -351,8 +415,9 @@ const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => 
 export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.middleware(middleware())
 
 /**
- * Exports traces, metrics and logs over OTLP/HTTP with Effect's exporter, as JSON (default) or
- * protobuf (`protocol`). `url` is the endpoint's base: spans go to `<url>/v1/traces`, metrics to
+ * Exports traces, metrics and logs over OTLP/HTTP with Effect's exporter, as JSON (default: not
+ * the OpenTelemetry specification's default, `http/protobuf`) or protobuf (`protocol`). A span's
+ * trace state ({@link TraceState}) is exported as its `traceState`. `url` is the endpoint's base: spans go to `<url>/v1/traces`, metrics to
  * `<url>/v1/metrics`, logs to `<url>/v1/logs`; `tracesUrl`, `metricsUrl` and `logsUrl` are one
  * signal's URL, used as it is (no `/v1/traces` added), in place of `url`'s for that signal. A
  * signal without a URL is not exported. Every URL must be an http(s) URL (anything else throws:
@@ -458,10 +523,22 @@ const exporters = (
   const layers: Array<Layer.Layer<OtlpExporter.Flusher, never, HttpClient.HttpClient>> = []
   const { traces, metrics, logs } = targets
   if (traces !== undefined) {
+    // Effect's tracer, its spans given the trace state of their context (`otlpTraceState.ts`).
+    const tracesEncoding = encoding(traces)
     layers.push(
-      OtlpTracer.layer({ url: traces.url, resource, headers, exportInterval: `${interval} millis` }).pipe(
-        Layer.provide(encoding(traces))
-      )
+      Layer.unwrap(Effect.sync(() => {
+        const pending = new OtlpTraceState.PendingStates()
+        return Layer.effect(
+          Tracer.Tracer,
+          Effect.map(
+            OtlpTracer.make({ url: traces.url, resource, headers, exportInterval: `${interval} millis` }),
+            (tracer) => OtlpTraceState.tracer(tracer, pending)
+          )
+        ).pipe(
+          Layer.provideMerge(OtlpExporter.layerFlusher),
+          Layer.provide(OtlpTraceState.serialization(tracesEncoding, pending))
+        )
+      }))
     )
   }
   if (metrics !== undefined) {
