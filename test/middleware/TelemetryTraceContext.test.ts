@@ -2,8 +2,10 @@
  * The whole W3C trace context of a request, against a real OTLP/HTTP receiver on 127.0.0.1 (and
  * the OpenTelemetry SDK through `@effect/opentelemetry`): the `tracestate` that came with the
  * `traceparent` (in `_meta`, SEP-414, or the HTTP headers) is the trace state of the request's
- * span and of its handler's spans, exported as their `traceState` (JSON and protobuf). Before,
- * the `tracestate` was dropped (no span had a trace state).
+ * span and of its handler's spans, exported as their `traceState` (JSON and protobuf); the
+ * `baggage` (in `_meta`, else the HTTP header) is the handler's `Telemetry.Baggage`, and a span
+ * attribute only for the entries the middleware is told to copy. Before, the `tracestate` was
+ * dropped (no span had a trace state) and the baggage was not read at all.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
@@ -26,6 +28,14 @@ const Trip = McpServer.tool({
   handler: ({ key }) => Effect.withSpan(Effect.succeed(`trip ${key}`), "trip.work")
 })
 
+/** A tool that answers with the request's baggage (as JSON entries). */
+const Bag = McpServer.tool({
+  name: "bag",
+  description: "Answers with the request's baggage",
+  parameters: { key: Schema.String },
+  handler: () => Effect.map(Effect.service(Telemetry.Baggage), (baggage) => JSON.stringify([...baggage]))
+})
+
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
 const callerSpanId = "00f067aa0ba902b7"
 const traceparent = `00-${traceId}-${callerSpanId}-01`
@@ -36,7 +46,7 @@ const served = (url: string, telemetry: Layer.Layer<never, never, McpServer.McpS
   Effect.gen(function*() {
     const pair = InMemory.makePair()
     yield* Effect.forkScoped(
-      McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Trip, telemetry), pair.server).pipe(
+      McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Trip, Bag, telemetry), pair.server).pipe(
         Effect.provide(Telemetry.otlp({ url, serviceName: "traced", exportIntervalMillis: 100, protocol }))
       )
     )
@@ -44,6 +54,9 @@ const served = (url: string, telemetry: Layer.Layer<never, never, McpServer.McpS
     yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
     return client
   })
+
+/** The text a call answered. */
+const textOf = (result: { readonly [key: string]: unknown }) => (result.content as Array<{ readonly text: string }>)[0]!.text
 
 /** A 2026-07-28 `tools/call` of `tool` over HTTP, with these HTTP headers and `_meta` entries. */
 const post = (url: string, id: number, headers: Record<string, string>, meta: Record<string, string>, tool = "trip") =>
@@ -136,6 +149,53 @@ describe("Telemetry and the W3C trace context", () => {
       assert.strictEqual(byKey("2").traceId, headerTrace)
       assert.isUndefined(byKey("3").traceState)
     }), 20_000)
+
+  it.live("baggage: the handler's Telemetry.Baggage, from _meta or else the HTTP header; a span attribute only when asked", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "traced", version: "1" },
+          Layer.mergeAll(Bag, McpServer.middleware(Telemetry.middleware({ baggageAttributes: ["userId", "mcp.method.name"] }))),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 })))
+      )
+      const fromMeta = yield* post(url, 1, { baggage: "userId=bob" }, {
+        traceparent,
+        baggage: "userId=alice,serverNode=DF%2028;prop=1, isProduction=false,bad key=1,mcp.method.name=spoofed"
+      }, "bag")
+      assert.strictEqual(fromMeta.status, 200)
+      assert.deepStrictEqual(JSON.parse(fromMeta.body.result.content[0].text), [
+        ["userId", "alice"],
+        ["serverNode", "DF 28"],
+        ["isProduction", "false"],
+        ["mcp.method.name", "spoofed"]
+      ])
+      const fromHeader = yield* post(url, 2, { baggage: "userId=bob" }, {}, "bag")
+      assert.deepStrictEqual(JSON.parse(fromHeader.body.result.content[0].text), [["userId", "bob"]])
+      const none = yield* post(url, 3, {}, {}, "bag")
+      assert.deepStrictEqual(JSON.parse(none.body.result.content[0].text), [])
+
+      const mcp = () => otlp.spans.filter((span) => span.name === "tools/call bag")
+      yield* until(() => mcp().length >= 3)
+      const byKey = (key: string) => mcp().find((span) => attribute(span, "jsonrpc.request.id") === key)!
+      assert.strictEqual(attribute(byKey("1"), "userId"), "alice", "an entry asked for is an attribute")
+      assert.isUndefined(attribute(byKey("1"), "serverNode"), "one not asked for is not")
+      assert.strictEqual(attribute(byKey("1"), "mcp.method.name"), "tools/call", "nor does it overwrite the middleware's own")
+      assert.strictEqual(attribute(byKey("2"), "userId"), "bob")
+      assert.isUndefined(attribute(byKey("3"), "userId"))
+    }), 20_000)
+
+  it.live("by default no baggage entry is a span attribute", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const client = yield* served(otlp.url, Telemetry.layer)
+      const result = yield* sdk(() => client.callTool({ name: "bag", arguments: { key: "k" }, _meta: { baggage: "userId=alice" } }))
+      assert.deepStrictEqual(JSON.parse(textOf(result)), [["userId", "alice"]])
+      yield* until(() => otlp.spans.some((span) => span.name === "tools/call bag"))
+      const call = otlp.spans.find((span) => span.name === "tools/call bag")!
+      assert.isUndefined(call.attributes.find((a) => a.key === "userId" || a.value.stringValue === "alice"))
+    }))
 
   it.live("through @effect/opentelemetry and the OpenTelemetry SDK: the span context carries the trace state", () =>
     Effect.gen(function*() {

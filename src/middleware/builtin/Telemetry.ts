@@ -25,6 +25,9 @@
  *   Effect's own OTLP tracer makes spans without one, so `otlp` wraps it); `@effect/opentelemetry`
  *   gives it to the OpenTelemetry SDK's span context. Effect's HTTP server span, which reads no
  *   `tracestate`, has none.
+ * - **Baggage**: the W3C `baggage` in the request's `_meta`, else its HTTP header, is the
+ *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
+ *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
  *   prompt name, `error.type` and `rpc.response.status_code`) and `mcp.server.session.count`
  *   (live sessions in the process, where there are sessions).
@@ -51,7 +54,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -150,6 +153,22 @@ export const TraceState: typeof TraceContext.TraceState = TraceContext.TraceStat
  * @category tracing
  */
 export const traceStateOf = (span: Tracer.AnySpan): TraceStateEntries | undefined => TraceContext.traceStateIn(span.annotations)
+
+/**
+ * The W3C baggage of the request being handled (`baggage` in its `_meta`, else its HTTP header):
+ * key to value (percent-decoded), in order; empty without one. Set by the {@link middleware} for
+ * the request's middleware after it and its handler (`yield* Telemetry.Baggage`). Not a span
+ * attribute unless the middleware is told so (`baggageAttributes`), as OpenTelemetry leaves it:
+ * baggage is the caller's, any service on the way may have added to it, and it may be private.
+ *
+ * @since 0.2.0
+ * @category tracing
+ */
+export const Baggage: Context.Reference<ReadonlyMap<string, string>> = Context.Reference<ReadonlyMap<string, string>>(
+  "effect-mcp-server/Telemetry/Baggage",
+  { defaultValue: () => noBaggage }
+)
+const noBaggage: ReadonlyMap<string, string> = new Map()
 
 /** The attributes of the link to the HTTP server span: none. */
 const noAttributes: Readonly<Record<string, unknown>> = {}
@@ -310,11 +329,23 @@ const copied = (text: string): string => JSON.parse(JSON.stringify(text))
  * The telemetry middleware: a SERVER span per request and the duration metric (see the module).
  * Put it first (outermost) to time everything the other middleware does too.
  *
+ * **Details**
+ *
+ * `baggageAttributes` names the entries of the request's W3C baggage that become attributes of
+ * its span, under their keys (as OpenTelemetry's baggage span processor does); none by default.
+ * An attribute of the middleware's own (`mcp.method.name`...) is not overwritten.
+ *
  * @since 0.1.0
  * @category middleware
  */
-export const middleware = (): Middleware.Middleware<never> =>
-  Middleware.make("telemetry", {
+export const middleware = (options: {
+  /** The baggage entries (keys) copied into the request's span as attributes; none by default. */
+  readonly baggageAttributes?: ReadonlyArray<string> | undefined
+} = {}): Middleware.Middleware<never> => {
+  const baggageAttributes = options.baggageAttributes === undefined || options.baggageAttributes.length === 0
+    ? undefined
+    : [...options.baggageAttributes]
+  return Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
       const method = bounded(request.method)
@@ -354,12 +385,22 @@ export const middleware = (): Middleware.Middleware<never> =>
         }
       }
       const links = fromMeta === undefined || transport === undefined ? undefined : [{ span: transport, attributes: noAttributes }]
+      // Baggage is independent of the trace: `_meta`'s, else the HTTP header's.
+      const baggageText = typeof meta?.baggage === "string" ? meta.baggage : http?.header("baggage")
+      const baggage = baggageText === undefined ? undefined : TraceContext.baggageOf(baggageText)
+      if (baggage !== undefined && baggageAttributes !== undefined) {
+        for (const key of baggageAttributes) {
+          const value = baggage.get(key)
+          if (value !== undefined && !Object.hasOwn(attributes, key)) attributes[key] = value
+        }
+      }
+      const handled = baggage === undefined ? next(request, context) : Effect.provideService(next(request, context), Baggage, baggage)
       const started = performance.now()
       return Effect.useSpan(
         named === undefined ? method : `${method} ${named.value}`,
         spanOptions(attributes, parent, links, annotations),
         (span) =>
-          Effect.onExit(Effect.withParentSpan(next(request, context), span, noStackTrace), (exit) => {
+          Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
             const record = Metric.update(durationWith(method, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) return record
@@ -380,6 +421,7 @@ export const middleware = (): Middleware.Middleware<never> =>
     onSession: (session) =>
       session.stateless ? Effect.void : liveSession
   })
+}
 
 /**
  * The trace state of the HTTP header `tracestate`, as a span's annotations, when the header's

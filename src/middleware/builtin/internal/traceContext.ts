@@ -1,7 +1,7 @@
 /**
  * The W3C trace context a request carries, read: `traceparent` and `tracestate` (W3C Trace
- * Context), in the formats that specification gives them, from a request's `_meta` (SEP-414) or
- * its HTTP headers.
+ * Context) and `baggage` (W3C Baggage), in the formats those specifications give them, from a
+ * request's `_meta` (SEP-414) or its HTTP headers.
  *
  * @internal
  */
@@ -110,3 +110,41 @@ export const parentOf = (traceparent: string, tracestate: unknown): Tracer.Exter
 /** The trace state in a span's annotations (`undefined` without one). */
 export const traceStateIn = (annotations: Context.Context<never>): TraceStateEntries | undefined =>
   Context.getOrUndefined(annotations, TraceState)
+
+/** The most entries baggage keeps, and its most characters (W3C Baggage: at least 64 and 8192). */
+const maxBaggageEntries = 64
+const maxBaggageLength = 8192
+
+/** A baggage key: an HTTP token. */
+const baggageKey = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * The entries of a W3C `baggage`, key to (percent-decoded) value, in order; `undefined` when it
+ * has none. An entry's properties (`;key=value` after its value) are left out. As OpenTelemetry
+ * reads it: an entry that does not parse is left out, not the whole list; past 64 entries or
+ * 8192 characters, the rest is (the limits every W3C platform propagates).
+ */
+export const baggageOf = (text: string): ReadonlyMap<string, string> | undefined => {
+  let entries: Map<string, string> | undefined
+  let length = 0
+  for (const member of text.split(",")) {
+    length += member.length + 1
+    if (length > maxBaggageLength + 1) break
+    const semicolon = member.indexOf(";")
+    const pair = semicolon === -1 ? member : member.slice(0, semicolon)
+    const equals = pair.indexOf("=")
+    if (equals === -1) continue
+    const key = pair.slice(0, equals).trim()
+    if (!baggageKey.test(key)) continue
+    let value: string
+    try {
+      value = decodeURIComponent(pair.slice(equals + 1).trim())
+    } catch {
+      continue
+    }
+    entries ??= new Map()
+    entries.set(key, value)
+    if (entries.size === maxBaggageEntries) break
+  }
+  return entries
+}
