@@ -20,6 +20,8 @@
  * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
  * its path-suffixed form. The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
+ * A stream ends when the token that opened it expires (see `streamExpiryGraceMillis` of
+ * {@link config}): a caller whose token expired, or was revoked and not renewed, stops receiving.
  *
  * **Example** (JWTs from an authorization server, scope `mcp` for every request)
  *
@@ -118,6 +120,11 @@ export interface Config {
   readonly metadataUrl: string
   /** The paths the document is served at: `/.well-known/oauth-protected-resource` and with the resource's path after it. */
   readonly metadataPaths: ReadonlyArray<string>
+  /**
+   * How long a stream outlives the expiry of the token that opened it (see {@link config});
+   * `undefined`: 0.
+   */
+  readonly streamExpiryGraceMillis?: number | undefined
 }
 
 /**
@@ -147,7 +154,34 @@ export const config = (options: {
   readonly scopesSupported?: ReadonlyArray<string> | undefined
   /** Further metadata fields (`resource_name`, `resource_documentation`, ...). */
   readonly metadata?: { readonly [key: string]: unknown } | undefined
+  /**
+   * How long after its token expires ({@link Principal.expiresAt}) a stream opened with it is
+   * ended; default 0, `Infinity`: never (a stream then lasts as long as its connection, whatever
+   * became of the token). A request is checked when it arrives; a stream outlives that moment, and
+   * without this, a caller whose token had expired (or was revoked, and so not renewed) kept
+   * receiving list changes and resource updates for as long as its connection lived. At the
+   * token's expiry:
+   *
+   * - a stream the client can resume (MCP 2025: the session's `GET` stream, and the SSE answer of
+   *   a request, a long call's or a `tasks/result`'s) has its connection closed: the client
+   *   resumes it (`Last-Event-ID`, as the SDK clients do by themselves) with a valid token, and
+   *   gets what was sent meanwhile; with the expired one (or an introspected token since
+   *   revoked) it gets `401`;
+   * - a 2026-07-28 `subscriptions/listen` (or a `tasks/result` of a stateless server: neither can
+   *   be resumed) ends with the error `McpError.ErrorCode.Unauthorized` (401), and the
+   *   client listens again with a fresh token (the SDK v2 client's subscription closes: `closed`
+   *   resolves `"remote"`);
+   * - any other request that cannot be resumed (a 2026-07-28 call, a call of a stateless server)
+   *   runs to its end and its answer
+   *   is delivered: it was admitted with a valid token, and its stream carries only what that
+   *   call produces (the `Timeout` middleware bounds how long a call may run).
+   *
+   * Revocation is seen at the next request, not on an open stream: introspection is asked when a
+   * request comes, so a revoked token's stream ends at its `exp`, like any other.
+   */
+  readonly streamExpiryGraceMillis?: number | undefined
 }): Config => {
+  NumericOptions.checkAll("BearerAuth.config", options, { streamExpiryGraceMillis: NumericOptions.millisOrZero })
   const resource = httpUrl("BearerAuth.config", "resource", options.resource)
   const requiredScopes = options.requiredScopes ?? []
   const scopesSupported = options.scopesSupported ?? (requiredScopes.length > 0 ? requiredScopes : undefined)
@@ -168,7 +202,8 @@ export const config = (options: {
     scopesSupported,
     metadata,
     metadataUrl: `${resource.origin}${base}${suffix}`,
-    metadataPaths: suffix === "" ? [base] : [base, `${base}${suffix}`]
+    metadataPaths: suffix === "" ? [base] : [base, `${base}${suffix}`],
+    streamExpiryGraceMillis: options.streamExpiryGraceMillis ?? 0
   }
 }
 
@@ -291,7 +326,7 @@ export const jwt = (options: JwtOptions): Verifier => {
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
-          return principalOf(payload, qualified)
+          return principalOf(payload, qualified, verifyOptions.clockTolerance)
         },
         catch: (error): InvalidToken | VerifierUnavailable => {
           if (!unavailable(error)) return new InvalidToken({ description: describeJoseError(error) })
@@ -335,11 +370,15 @@ const unavailable = (error: unknown): boolean =>
   (error instanceof JoseErrors.JOSEError && (error.code === "ERR_JWKS_INVALID" || error.code === "ERR_JOSE_GENERIC")) ||
   (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))
 
-/** The principal of a verified payload; its subject qualified by its issuer when several are trusted. */
-const principalOf = (payload: JWTPayload, qualified: boolean): Principal => ({
+/**
+ * The principal of a verified payload; its subject qualified by its issuer when several are
+ * trusted. It holds until jose would refuse the token: `exp` (required) plus the clock tolerance.
+ */
+const principalOf = (payload: JWTPayload, qualified: boolean, toleranceSeconds: number): Principal => ({
   subject: qualified ? `${payload.iss} ${payload.sub}` : payload.sub!,
   scopes: scopesOf(payload),
-  claims: payload as { readonly [key: string]: unknown }
+  claims: payload as { readonly [key: string]: unknown },
+  expiresAt: (payload.exp! + toleranceSeconds) * 1000
 })
 
 /** `scope` (space-separated, RFC 8693 / 9068) or `scp` (a list or a string). */
@@ -456,7 +495,9 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       return new InvalidToken({ description: "the token is from another issuer" })
     }
     if (typeof answer.sub !== "string" || answer.sub.length === 0) return new InvalidToken({ description: "the token names no subject" })
-    return { subject: answer.sub, scopes: scopesOf(answer), claims: answer }
+    // Refused from its `exp` on (above): a stream opened with it ends then.
+    const principal: Principal = { subject: answer.sub, scopes: scopesOf(answer), claims: answer }
+    return typeof answer.exp === "number" ? { ...principal, expiresAt: answer.exp * 1000 } : principal
   }
   const ask = (token: string) =>
     Effect.tryPromise({

@@ -64,6 +64,15 @@ export const ErrorCode = {
    */
   Forbidden: 403,
   /**
+   * This server (not MCP): the bearer token a long-lived request was admitted with has expired, and
+   * the request ends with it (a 2026-07-28 `subscriptions/listen`, a `tasks/result` of a stateless
+   * server: see `BearerAuth.config`'s `streamExpiryGraceMillis`); sent again with a valid token, it
+   * is served again. An application code, the HTTP status it mirrors, as {@link ErrorCode.Forbidden}
+   * is: neither JSON-RPC nor MCP defines one (an expired token is refused `401` by HTTP before any
+   * JSON-RPC, but a stream's `200` is long sent by then).
+   */
+  Unauthorized: 401,
+  /**
    * MCP 2026-07-28: the request needs a client capability it did not declare in its `_meta`;
    * `data.requiredCapabilities` names them (HTTP 400).
    */
@@ -283,6 +292,15 @@ export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError,
 export const notStartedObject: ErrorObject = {
   code: ErrorCode.ServerUnavailable,
   message: "Session shutting down: the request was not started (it still waited for a request slot when the shutdown timeout ran out)"
+}
+
+/**
+ * The answer that ends a long-lived request at the expiry of the bearer token it was admitted with
+ * ({@link ErrorCode.Unauthorized}).
+ */
+export const tokenExpiredObject: ErrorObject = {
+  code: ErrorCode.Unauthorized,
+  message: "Unauthorized: the access token this request was sent with has expired; send it again with a valid token"
 }
 
 /**

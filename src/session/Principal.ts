@@ -17,4 +17,11 @@ export interface Principal {
   readonly scopes: ReadonlyArray<string>
   /** Any further claims, as the authenticator provides them. */
   readonly claims: { readonly [key: string]: unknown }
+  /**
+   * When the principal stops holding (epoch milliseconds): the moment its verifier refuses the
+   * token (`BearerAuth.jwt`: the token's `exp` plus the clock tolerance; `BearerAuth.introspection`:
+   * the answer's `exp`). Over Streamable HTTP, the streams a request with it opened end then (see
+   * `BearerAuth.config`'s `streamExpiryGraceMillis`). Absent: it does not expire.
+   */
+  readonly expiresAt?: number | undefined
 }

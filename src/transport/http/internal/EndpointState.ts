@@ -19,7 +19,7 @@ import { HttpServerError, HttpServerResponse } from "effect/http"
 import { randomBytes } from "node:crypto"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import { clip } from "../../../internal/clip.ts"
-import { Deadlines } from "../../../internal/deadlines.ts"
+import { type Deadlined, Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -54,6 +54,29 @@ const stoppedByShutdown: JsonRpc.ErrorObject = {
   message: "Server shutting down: the request was stopped before it was answered"
 }
 
+/**
+ * The requests that only wait (for a task's end, for notifications) rather than work: one that
+ * cannot be resumed ends at the expiry of the token it came with (see `Endpoint.tokenExpired`).
+ */
+const waitingMethods: ReadonlySet<string> = new Set(["subscriptions/listen", "tasks/result"])
+
+/**
+ * An SSE connection opened with a bearer token that expires, in the endpoint's heap of token
+ * expiries (see `Endpoint.watchExpiry`). Made only for such connections.
+ */
+class Expiring implements Deadlined {
+  deadline = 0
+  slot = -1
+  readonly session: HttpSession
+  readonly stream: SseStream
+  readonly connection: SseConnection
+  constructor(session: HttpSession, stream: SseStream, connection: SseConnection) {
+    this.session = session
+    this.stream = stream
+    this.connection = connection
+  }
+}
+
 export class Endpoint implements SessionHost {
   readonly sessions = new Map<string, HttpSession>()
   /** A graceful shutdown is under way: new requests are refused. */
@@ -64,6 +87,13 @@ export class Endpoint implements SessionHost {
   nextInternalId = 1
   /** The request timeouts of the POSTs waiting for their answer: one timer for all (see `awaitAnswer`). */
   readonly answerDeadlines = new Deadlines<Pending>(timeUp)
+  /**
+   * The expiries of the tokens SSE connections were opened with (bearer authentication): one timer
+   * for all, an entry per such connection while it is read, nothing per event or per JSON answer.
+   */
+  private readonly tokenDeadlines = new Deadlines<Expiring>((entry) => this.tokenExpired(entry))
+  /** How long a stream outlives its token (`BearerAuth.Config.streamExpiryGraceMillis`); `Infinity`: no authentication, or never. */
+  private readonly streamGrace: number
   /** SSE response bodies started and not ended: what a graceful drain waits for once its sessions closed. */
   private sseBodies = 0
   /** The sessions the reaper's last look found in use (see `reaper`). */
@@ -118,6 +148,7 @@ export class Endpoint implements SessionHost {
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
     this.maxReleased = options.maxSessions ?? 10_000
+    this.streamGrace = options.auth === undefined ? Number.POSITIVE_INFINITY : options.auth.streamExpiryGraceMillis ?? 0
   }
 
   // --- requests -----------------------------------------------------------
@@ -320,16 +351,23 @@ export class Endpoint implements SessionHost {
     return stream
   }
 
+  /**
+   * The SSE response reading `connection` (of `stream`); `principal`: the request's (with bearer
+   * authentication), whose token's expiry ends the connection (see {@link watchExpiry}).
+   */
   sseResponse(
     session: HttpSession,
     stream: SseStream,
     connection: SseConnection,
-    headers: Record<string, string>
+    headers: Record<string, string>,
+    principal: Principal | undefined
   ): HttpServerResponse.HttpServerResponse {
+    let expiring: Expiring | undefined
     const body = Stream.fromQueue(connection.queue).pipe(
       Stream.onStart(Effect.sync(() => {
         connection.reading = true
         this.sseBodies++
+        expiring = this.watchExpiry(session, stream, connection, principal)
       })),
       Stream.encodeText,
       // Everything written out, the last event too: the stream's stored events can go.
@@ -343,6 +381,7 @@ export class Endpoint implements SessionHost {
         // connection the stream no longer has (dropped for not keeping up, or a resumption whose
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
         // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
+        if (expiring !== undefined) this.tokenDeadlines.remove(expiring)
         if (connection.reading && --this.sseBodies === 0) this.bodiesEnded?.()
         connection.reading = false
         if (stream.connection === connection) {
@@ -355,6 +394,52 @@ export class Endpoint implements SessionHost {
       contentType: "text/event-stream",
       headers: { ...sseHeaders, ...headers }
     })
+  }
+
+  /**
+   * Puts a connection that starts being read in the heap of token expiries, when the principal that
+   * opened it expires (`Principal.expiresAt`, plus the grace); `undefined` when it is not watched:
+   * no expiry, a grace of `Infinity`, or a request that cannot be resumed and does work (a
+   * 2026-07-28 call: admitted with a valid token, it runs to its end and its answer is delivered).
+   */
+  private watchExpiry(
+    session: HttpSession,
+    stream: SseStream,
+    connection: SseConnection,
+    principal: Principal | undefined
+  ): Expiring | undefined {
+    const expiresAt = principal?.expiresAt
+    if (expiresAt === undefined || !Number.isFinite(expiresAt) || this.streamGrace === Number.POSITIVE_INFINITY) return undefined
+    if (stream.unresumable) {
+      const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
+      if (pending === undefined || !waitingMethods.has(pending.request.method)) return undefined
+    }
+    const entry = new Expiring(session, stream, connection)
+    this.tokenDeadlines.add(entry, expiresAt + this.streamGrace - Date.now())
+    return entry
+  }
+
+  /**
+   * The token a connection was opened with has expired (and the grace passed): nothing more reaches
+   * its client on the strength of it. A stream the client can resume loses its connection only: the
+   * client resumes it with a valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored
+   * as for a client that left; a standalone stream stays the session's, as one dropped for not
+   * keeping up does), or is refused `401` with an expired or revoked one. A waiting request that
+   * cannot be resumed (a `subscriptions/listen`) is answered `tokenExpiredObject` and cancelled in
+   * its session: the client sends it again with a fresh token.
+   */
+  private tokenExpired(entry: Expiring): void {
+    const { connection, session, stream } = entry
+    // Resumed on another connection, left, or ended since: nothing of this one to end.
+    if (stream.connection !== connection || stream.done) return
+    if (!stream.unresumable) {
+      stream.connection = undefined
+      connection.close()
+      return
+    }
+    const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
+    if (pending === undefined) return
+    this.abandon(session, pending, "The access token the request was sent with expired", JsonRpc.failure(pending.request.id, McpError.tokenExpiredObject))
   }
 
   // --- sessions -----------------------------------------------------------
@@ -547,13 +632,14 @@ export class Endpoint implements SessionHost {
 
   /**
    * Gives up a request nobody will read the answer of (its POST dropped, its stream left, its
-   * time out): forgotten here, cancelled in the session (its handler is interrupted), its stream
+   * time out), or that is to end now (`answer`: what it is answered, the last event of its
+   * stream): forgotten here, cancelled in the session (its handler is interrupted), its stream
    * closed. The id may be used again at once.
    */
-  abandon(session: HttpSession, pending: Pending, reason: string): void {
+  abandon(session: HttpSession, pending: Pending, reason: string, answer?: JsonRpc.Message): void {
     const id = pending.request.id
     if (session.pending.get(id) !== pending) return
-    this.settle(session, pending, undefined)
+    this.settle(session, pending, answer)
     this.runFork(session.receive(JsonRpc.notification("notifications/cancelled", { requestId: id, reason })))
   }
 
@@ -689,6 +775,7 @@ export class Endpoint implements SessionHost {
       const sessions = [...this.sessions.values()]
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
       this.answerDeadlines.clear()
+      this.tokenDeadlines.clear()
       const inFlight = sessions.some((session) => session.pending.size > 0)
       return Effect.forEach(sessions, (session) => {
         session.input?.interrupt()
@@ -963,7 +1050,7 @@ const answerImpl = Effect.fnUntraced(function*(
       }
       const headers = answerHeaders(session, pending)
       if (!(answer instanceof SseAnswer)) return jsonAnswer(self, answer, headers, http, resolved)
-      return self.sseResponse(session, answer.stream, answer.connection, headers)
+      return self.sseResponse(session, answer.stream, answer.connection, headers, http.principal)
 })
 
 /**

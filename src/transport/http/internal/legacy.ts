@@ -198,7 +198,7 @@ export const get = (
           yield* self.flushHeld(session, stream)
         }
       }
-      return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {})
+      return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {}, principal)
     }
     if (session.standalone?.connection !== undefined) {
       return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
@@ -239,7 +239,7 @@ export const get = (
     // client may have answered it (on the stream it left) since the store was read.
     if (unanswered !== undefined) yield* self.emitHeld(session, stream, unanswered)
     yield* self.flushHeld(session, stream)
-    return self.sseResponse(session, stream, connection, {})
+    return self.sseResponse(session, stream, connection, {}, principal)
   })
 
 /**

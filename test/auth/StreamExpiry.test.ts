@@ -1,0 +1,360 @@
+/**
+ * Streams end when the bearer token that opened them expires (`BearerAuth.config`'s
+ * `streamExpiryGraceMillis`), with real parts: an authorization server's JWKS served on 127.0.0.1,
+ * tokens signed by `jose` that expire within 3 s (no clock tolerance), the everything server over
+ * Streamable HTTP. A 2025 standalone `GET` stream and a long call's SSE answer lose their connection
+ * at the expiry and are resumed with a valid token (with the expired one: 401), nothing lost; a
+ * 2026-07-28 `subscriptions/listen` ends with the error 401 (the SDK v2 client's subscription
+ * closes); a 2026-07-28 call admitted with a valid token still gets its answer.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import * as Effect from "effect/Effect"
+import { exportJWK, generateKeyPair, SignJWT } from "jose"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { BearerAuth } from "../../src/auth.ts"
+import { McpError } from "../../src/index.ts"
+import { BOTH, initializeMessage, LATEST, nextMessage, post, serveEverything, sleep, sseReader } from "../http/support.ts"
+
+const resource = "https://mcp.test/mcp"
+const MODERN = "2026-07-28"
+
+/** An HTTP server on a free 127.0.0.1 port for the test's scope; its base URL. */
+const httpServer = (handler: Parameters<typeof createServer>[1]) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(() => {
+        const server = createServer(handler)
+        return new Promise<ReturnType<typeof createServer>>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)))
+      }),
+      (server) =>
+        Effect.promise(() =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections()
+            server.close(() => resolve())
+          })
+        )
+    ),
+    (server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  )
+
+/**
+ * The authorization server's JWKS on 127.0.0.1, and the everything server over Streamable HTTP
+ * checking tokens against it (`streamExpiryGraceMillis` as given). `token(seconds)`: a bearer token
+ * of `ada` expiring in `seconds` (its `exp` is a whole second: in `seconds - 1` to `seconds`).
+ */
+const setup = (streamExpiryGraceMillis?: number) =>
+  Effect.gen(function*() {
+    const keys = yield* Effect.promise(() => generateKeyPair("ES256"))
+    const jwk = { ...(yield* Effect.promise(() => exportJWK(keys.publicKey))), kid: "k1", alg: "ES256", use: "sig" }
+    const issuer = yield* httpServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" })
+      response.end(JSON.stringify({ keys: [jwk] }))
+    })
+    const auth = BearerAuth.config({
+      verifier: BearerAuth.jwt({ jwksUrl: `${issuer}/jwks.json`, issuer, audience: resource, clockToleranceSeconds: 0 }),
+      resource,
+      authorizationServers: [issuer],
+      streamExpiryGraceMillis
+    })
+    const { url } = yield* serveEverything({ auth })
+    const token = (seconds: number) =>
+      Effect.promise(async () => {
+        const exp = Math.floor(Date.now() / 1000) + seconds
+        const signed = await new SignJWT({ sub: "ada", scope: "mcp" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(issuer)
+          .setAudience(resource).setIssuedAt().setExpirationTime(exp).sign(keys.privateKey)
+        return { authorization: `Bearer ${signed}`, exp }
+      })
+    return { url, token }
+  })
+
+/** Opens a 2025-11-25 session with `authorization` (initialize, notifications/initialized); its id. */
+const openSessionAs = async (url: string, authorization: string): Promise<string> => {
+  const response = await post(url, initializeMessage(), { authorization })
+  const sessionId = response.headers.get("mcp-session-id")
+  await response.text()
+  if (response.status !== 200 || sessionId === null) throw new Error(`initialize: ${response.status}`)
+  const initialized = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, {
+    authorization,
+    "mcp-session-id": sessionId,
+    "mcp-protocol-version": LATEST
+  })
+  await initialized.text()
+  return sessionId
+}
+
+/** The session's GET stream with `authorization`, resumed after `lastEventId` when given. */
+const getStream = (url: string, sessionId: string, authorization: string, lastEventId?: string) =>
+  fetch(url, {
+    method: "GET",
+    headers: {
+      accept: "text/event-stream",
+      authorization,
+      "mcp-session-id": sessionId,
+      "mcp-protocol-version": LATEST,
+      ...(lastEventId === undefined ? {} : { "last-event-id": lastEventId })
+    }
+  })
+
+/** Every event of an SSE response until it ends (at most 50, each within 8 s: past that the reader throws). */
+const untilEnd = async (reader: ReturnType<typeof sseReader>) => {
+  const events: Array<{ readonly id: string | undefined; readonly data: string }> = []
+  for (let i = 0; i < 50; i++) {
+    const event = await reader.next(8_000)
+    if (event === undefined) return events
+    events.push(event)
+  }
+  throw new Error("the stream did not end within 50 events")
+}
+
+/** The id of the last event that had one: where a client resumes from. */
+const lastIdOf = (events: ReadonlyArray<{ readonly id: string | undefined }>): string | undefined =>
+  [...events].reverse().find((event) => event.id !== undefined)?.id
+
+const messagesOf = (events: ReadonlyArray<{ readonly data: string }>): Array<any> =>
+  events.filter((event) => event.data !== "").map((event) => JSON.parse(event.data))
+
+const modernMeta = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "expiry-test", version: "1.0.0" }
+}
+
+/** A 2026-07-28 request over HTTP (no session). */
+const modernPost = (url: string, authorization: string, rpc: { id: string; method: string; params: Record<string, unknown> }) =>
+  fetch(url, {
+    method: "POST",
+    headers: {
+      authorization,
+      "content-type": "application/json",
+      accept: BOTH,
+      "mcp-protocol-version": MODERN,
+      "mcp-method": rpc.method,
+      ...(rpc.method === "tools/call" ? { "mcp-name": String(rpc.params["name"]) } : {})
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", ...rpc, params: { ...rpc.params, _meta: { ...modernMeta, ...(rpc.params["_meta"] as object) } } })
+  })
+
+describe("streams opened with a bearer token end when it expires", () => {
+  // Fails before the fix: the GET stream opened with a token expiring in 3 s stayed open (no
+  // event within 8 s, the reader gave up), delivering every later list change to its holder.
+  it.live("2025 standalone GET stream: its connection closes at the token's expiry; resumed with a valid token, what was sent meanwhile arrives; with the expired one, 401", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const lasting = yield* token(300)
+      const brief = yield* token(3)
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, lasting.authorization))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, brief.authorization))
+      assert.strictEqual(response.status, 200)
+      const events = yield* Effect.promise(() => untilEnd(sseReader(response)))
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+      const lastEventId = lastIdOf(events)
+      assert.isString(lastEventId, "the priming event gave the client an id to resume from")
+
+      // A list change while the client is away: stored for its resumption.
+      const changed = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_trigger_tool_change", arguments: {} } }, {
+          authorization: lasting.authorization,
+          "mcp-session-id": sessionId,
+          "mcp-protocol-version": LATEST
+        }).then((r) => r.text())
+      )
+      assert.include(changed, "tools list changed")
+
+      const expired = yield* Effect.promise(() => getStream(url, sessionId, brief.authorization, lastEventId))
+      yield* Effect.promise(() => expired.text())
+      assert.strictEqual(expired.status, 401)
+      assert.include(expired.headers.get("www-authenticate") ?? "", "invalid_token")
+
+      const renewed = yield* token(300)
+      const resumed = yield* Effect.promise(() => getStream(url, sessionId, renewed.authorization, lastEventId))
+      assert.strictEqual(resumed.status, 200)
+      const reader = sseReader(resumed)
+      const message = yield* Effect.promise(() => nextMessage(reader))
+      assert.strictEqual(message.method, "notifications/tools/list_changed")
+      yield* Effect.promise(reader.cancel)
+    }), 30_000)
+
+  // Fails before the fix: the call's answer ("done", at 4 s) came on the stream opened with a token
+  // that had expired at 2–3 s.
+  it.live("2025 long call answered on SSE: the connection closes at the token's expiry without the answer; resumed with a valid token, the answer arrives", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const lasting = yield* token(300)
+      const brief = yield* token(3)
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, lasting.authorization))
+      const response = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "slow",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 4_000, steps: 4 }, _meta: { progressToken: "p" } }
+        }, { authorization: brief.authorization, "mcp-session-id": sessionId, "mcp-protocol-version": LATEST })
+      )
+      assert.include(response.headers.get("content-type") ?? "", "text/event-stream")
+      const events = yield* Effect.promise(() => untilEnd(sseReader(response)))
+      const before = messagesOf(events)
+      assert.isTrue(before.every((message) => message.method === "notifications/progress"), JSON.stringify(before))
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+
+      const lastEventId = lastIdOf(events)!
+      const resumed = yield* Effect.promise(() => getStream(url, sessionId, lasting.authorization, lastEventId))
+      assert.strictEqual(resumed.status, 200)
+      const after = messagesOf(yield* Effect.promise(() => untilEnd(sseReader(resumed))))
+      const answer = after.find((message) => message.id === "slow")
+      assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "done" }], JSON.stringify(after))
+      assert.deepStrictEqual(
+        [...before, ...after].filter((message) => message.method === "notifications/progress").map((message) => message.params.progress),
+        [1, 2, 3, 4],
+        "every progress once"
+      )
+    }), 30_000)
+
+  // Fails before the fix: the task's result ("done", at 4 s) came on the tasks/result stream opened
+  // with a token that had expired at 2–3 s.
+  it.live("2025 tasks/result wait: the connection closes at the token's expiry without the result; resumed with a valid token, the result arrives", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const lasting = yield* token(300)
+      const brief = yield* token(3)
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, lasting.authorization))
+      const headers = (authorization: string) => ({ authorization, "mcp-session-id": sessionId, "mcp-protocol-version": LATEST })
+      const created: any = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "create",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 4_000 }, task: { ttl: 60_000 } }
+        }, headers(lasting.authorization)).then((r) => r.json())
+      )
+      const taskId = created.result.task.taskId
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, headers(brief.authorization))
+      )
+      assert.include(response.headers.get("content-type") ?? "", "text/event-stream")
+      const events = yield* Effect.promise(() => untilEnd(sseReader(response)))
+      assert.deepStrictEqual(messagesOf(events).filter((message) => message.id === "result"), [], "no result on the expired token's stream")
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+
+      const lastEventId = lastIdOf(events)!
+      const resumed = yield* Effect.promise(() => getStream(url, sessionId, lasting.authorization, lastEventId))
+      assert.strictEqual(resumed.status, 200)
+      const answer = messagesOf(yield* Effect.promise(() => untilEnd(sseReader(resumed)))).find((message) => message.id === "result")
+      assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "done" }])
+    }), 30_000)
+
+  // Fails before the fix: the listen stream opened with a token expiring in 3 s stayed open (no
+  // event within 8 s after its acknowledgement).
+  it.live("2026-07-28 subscriptions/listen: ends at the token's expiry with the error 401 (Unauthorized), and its stream closes", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const brief = yield* token(3)
+      const response = yield* Effect.promise(() =>
+        modernPost(url, brief.authorization, { id: "listen", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true } } })
+      )
+      assert.strictEqual(response.status, 200)
+      const events = yield* Effect.promise(() => untilEnd(sseReader(response)))
+      const messages = messagesOf(events)
+      assert.strictEqual(messages[0]?.method, "notifications/subscriptions/acknowledged")
+      const last = messages.at(-1)
+      assert.strictEqual(last?.id, "listen")
+      assert.strictEqual(last?.error?.code, McpError.ErrorCode.Unauthorized)
+      assert.strictEqual(last?.error?.code, 401)
+      assert.match(last?.error?.message, /expired/)
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+    }), 30_000)
+
+  // Fails before the fix: the subscription was still open 8 s after it was made.
+  it.live("2026-07-28 with the SDK v2 client: the subscription closes (cause remote) when its token expires", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const brief = yield* token(3)
+      const client = new Client({ name: "expiry-v2", version: "2.0.0" }, { capabilities: {}, versionNegotiation: { mode: { pin: MODERN } as never } })
+      yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: brief.authorization } } }))
+        ),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const subscription = yield* Effect.promise(() => client.listen({ toolsListChanged: true }))
+      assert.deepStrictEqual(subscription.honoredFilter, { toolsListChanged: true })
+      const cause = yield* Effect.promise(() => Promise.race([subscription.closed, sleep(8_000).then(() => "still open")]))
+      assert.strictEqual(cause, "remote")
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+    }), 30_000)
+
+  it.live("a 2026-07-28 call admitted with a valid token runs to its end: its answer comes after the token expired", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const brief = yield* token(3)
+      const response = yield* Effect.promise(() =>
+        modernPost(url, brief.authorization, {
+          id: "slow",
+          method: "tools/call",
+          params: { name: "test_task_slow", arguments: { ms: 4_000, steps: 4 }, _meta: { progressToken: "p" } }
+        })
+      )
+      const messages = messagesOf(yield* Effect.promise(() => untilEnd(sseReader(response))))
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "answered after the token expired")
+      const answer = messages.at(-1)
+      assert.strictEqual(answer?.id, "slow")
+      assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "done" }])
+    }), 30_000)
+
+  it.live("streamExpiryGraceMillis: Infinity keeps the former behaviour (the GET stream outlives its token)", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup(Number.POSITIVE_INFINITY)
+      const lasting = yield* token(300)
+      const brief = yield* token(2)
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, lasting.authorization))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, brief.authorization))
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event")
+      const wait = Math.max(0, brief.exp * 1000 - Date.now()) + 1_000
+      const outcome = yield* Effect.promise(() => reader.next(wait).then((event) => event === undefined ? "ended" : "event", () => "open"))
+      assert.strictEqual(outcome, "open")
+      yield* Effect.promise(reader.cancel)
+    }), 30_000)
+})
+
+describe("the principal's expiry", () => {
+  it.live("BearerAuth.jwt: exp plus the clock tolerance; BearerAuth.introspection: the answer's exp (none without one)", () =>
+    Effect.gen(function*() {
+      const keys = yield* Effect.promise(() => generateKeyPair("ES256"))
+      const exp = Math.floor(Date.now() / 1000) + 60
+      const signed = yield* Effect.promise(() =>
+        new SignJWT({ sub: "ada" }).setProtectedHeader({ alg: "ES256" }).setIssuer("https://auth.test").setAudience(resource)
+          .setExpirationTime(exp).sign(keys.privateKey)
+      )
+      const jwt = (clockToleranceSeconds?: number) =>
+        BearerAuth.jwt({ key: keys.publicKey, issuer: "https://auth.test", audience: resource, clockToleranceSeconds }).verify(signed)
+      assert.strictEqual((yield* jwt()).expiresAt, (exp + 5) * 1000, "the default tolerance, 5 s")
+      assert.strictEqual((yield* jwt(0)).expiresAt, exp * 1000)
+
+      const answers: Array<Record<string, unknown>> = [
+        { active: true, sub: "ada", aud: resource, exp },
+        { active: true, sub: "bob", aud: resource }
+      ]
+      const endpoint = yield* httpServer((request, response) => {
+        request.resume()
+        request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers.shift())))
+      })
+      const introspection = BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 0 })
+      assert.strictEqual((yield* introspection.verify("first")).expiresAt, exp * 1000)
+      assert.isUndefined((yield* introspection.verify("second")).expiresAt)
+    }))
+
+  it("streamExpiryGraceMillis out of range is refused naming it", () => {
+    const make = (streamExpiryGraceMillis: number) =>
+      BearerAuth.config({
+        verifier: { verify: () => Effect.die("unused") },
+        resource,
+        authorizationServers: ["https://auth.test"],
+        streamExpiryGraceMillis
+      })
+    assert.throws(() => make(-1), /BearerAuth\.config: streamExpiryGraceMillis must be a number >= 0/)
+    assert.throws(() => make(Number.NaN), /streamExpiryGraceMillis/)
+    assert.strictEqual(make(0).streamExpiryGraceMillis, 0)
+  })
+})
