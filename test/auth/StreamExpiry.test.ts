@@ -9,6 +9,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import { createServer } from "node:http"
@@ -174,6 +177,44 @@ describe("streams opened with a bearer token end when it expires", () => {
       const message = yield* Effect.promise(() => nextMessage(reader))
       assert.strictEqual(message.method, "notifications/tools/list_changed")
       yield* Effect.promise(reader.cancel)
+    }), 30_000)
+
+  // Fails before the fix: the client never had to resume its GET stream (no GET with the fresh
+  // token): the stream opened with the expired token went on carrying the session's notifications.
+  it.live("the SDK v1 client resumes its GET stream with its current token when the expired one's is closed, and gets the list changes after it", () =>
+    Effect.gen(function*() {
+      const { token, url } = yield* setup()
+      const brief = yield* token(3)
+      const lasting = yield* token(300)
+      // The client's token as its auth provider would hand it out: the brief one until it is renewed.
+      let current = brief.authorization
+      const gets: Array<{ readonly authorization: string; readonly lastEventId: string | null }> = []
+      const client = new ClientV1({ name: "expiry-v1", version: "1.0.0" })
+      const changes: Array<string> = []
+      client.setNotificationHandler(ToolListChangedNotificationSchema, (notification) => void changes.push(notification.method))
+      const transport = new TransportV1(new URL(url), {
+        fetch: (input, init) => {
+          const headers = new Headers(init?.headers)
+          headers.set("authorization", current)
+          if (init?.method === "GET") gets.push({ authorization: current, lastEventId: headers.get("last-event-id") })
+          return fetch(input, { ...init, headers })
+        }
+      })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
+      const until = (condition: () => boolean, what: string) =>
+        Effect.promise(async () => {
+          for (let i = 0; i < 160 && !condition(); i++) await sleep(50)
+          assert.isTrue(condition(), what)
+        })
+      yield* until(() => gets.length === 1, "the GET stream opened with the brief token")
+      current = lasting.authorization
+      yield* until(
+        () => gets.some((get) => get.authorization === lasting.authorization && get.lastEventId !== null),
+        `the stream resumed with the fresh token after the brief one expired (GETs: ${gets.length})`
+      )
+      assert.isAtLeast(Date.now(), brief.exp * 1000, "not before the token expired")
+      yield* Effect.promise(() => client.callTool({ name: "test_trigger_tool_change", arguments: {} }))
+      yield* until(() => changes.length > 0, "the list change reached the client on the resumed stream")
     }), 30_000)
 
   // Fails before the fix: the call's answer ("done", at 4 s) came on the stream opened with a token
