@@ -223,13 +223,14 @@ export class Endpoint implements SessionHost {
     session: HttpSession,
     stream: BatchStream,
     connection: SseConnection,
-    refused: ReadonlyArray<JsonRpc.Message>
+    refused: ReadonlyArray<JsonRpc.Message>,
+    principal: Principal | undefined
   ): HttpServerResponse.HttpServerResponse {
     for (const message of refused) connection.push(frame(undefined, JsonRpc.stringify(message)!))
     stream.starting = false
     // Every request already answered (or given up) while the others were being handed over.
     if (stream.unanswered.size === 0 && !stream.done) this.endStream(session, stream, connection)
-    return this.sseResponse(session, stream, connection, {})
+    return this.sseResponse(session, stream, connection, {}, principal)
   }
 
   /** Ends an unresumable stream: nothing more goes on it, its response ends once written out. */

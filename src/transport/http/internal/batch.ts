@@ -150,7 +150,7 @@ export const post = Effect.fnUntraced(function*(
   }
   if (stream !== undefined) {
     const refused = answers.filter((answer): answer is JsonRpc.Message => !(answer instanceof Pending))
-    return self.batchResponse(session, stream, connection!, refused)
+    return self.batchResponse(session, stream, connection!, refused, principal)
   }
   return jsonBatch(yield* self.awaitMembers(session, answers), 200)
 })
