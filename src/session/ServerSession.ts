@@ -497,6 +497,24 @@ class Forks {
 
 const noParams: JsonRpc.Params = {}
 
+/**
+ * The result of the request of `context` as its session sends it (an absent one is `{}`),
+ * projected to the request's protocol version: what a middleware measuring what goes out
+ * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing (2025-11-25).
+ * Throws as the projection does (a result whose properties cannot be read).
+ *
+ * @internal
+ */
+export const resultAsSent = (context: RequestContext, method: string, result: unknown): object => {
+  const value = (result === undefined || result === null ? noParams : result) as object
+  const session: unknown = context.session
+  return session instanceof SessionImpl
+    ? session.asSent(method, value, context.protocolVersion)
+    : context.protocolVersion === ProtocolVersion.latest
+    ? value
+    : projectResult(method, value, context.protocolVersion)
+}
+
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
 /** A session's truth before `initialize`: the newest version, no capabilities. */
@@ -1073,6 +1091,15 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   // --- outbound -----------------------------------------------------------
 
+  /**
+   * A request's result as it is sent at `version`: projected to that version (2026-07-28 adds
+   * `resultType` and the server's identity). Throws as `projectResult` does (a result whose
+   * properties cannot be read).
+   */
+  asSent(method: string, result: object, version: ProtocolVersion.ProtocolVersion): object {
+    return version === ProtocolVersion.latest ? result : projectResult(method, result, version, this.dispatcher.serverInfo)
+  }
+
   private respond(
     request: JsonRpc.Request,
     exit: Exit.Exit<unknown, unknown>,
@@ -1084,9 +1111,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       const result = (value === undefined || value === null ? noParams : value) as object
       let projected: object
       try {
-        projected = version === ProtocolVersion.latest
-          ? result
-          : projectResult(request.method, result, version, this.dispatcher.serverInfo)
+        projected = this.asSent(request.method, result, version)
       } catch (defect) {
         // A result whose properties cannot be read (a getter or a Proxy that throws) is answered as
         // one JSON cannot hold (`JsonRpc.stringify`): a -32603 for this request. Thrown from here,

@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
 import { McpServer } from "../../src/index.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
 const Repeat = McpServer.tool({
@@ -94,4 +95,126 @@ describe("SizeLimit middleware", () => {
     assert.throws(() => SizeLimit.middleware({ maxBytes: 0 }), /maxBytes must be an integer >= 1/)
     assert.throws(() => SizeLimit.middleware({ maxBytes: 1.5 }), /maxBytes must be an integer >= 1/)
   })
+})
+
+// ---------------------------------------------------------------------------
+// What is measured: the result as it goes to the client (its version), and a task's tool result
+// ---------------------------------------------------------------------------
+
+/** A tool whose result has a short text block and a large `structuredContent` (dropped before 2025-06-18). */
+const Report = McpServer.tool({
+  name: "report",
+  execution: { taskSupport: "optional" },
+  handler: () => Effect.succeed({ content: [{ type: "text" as const, text: "summary" }], structuredContent: { rows: "r".repeat(400) } })
+})
+/** A tool that must run as a task, with a result of `times` characters. */
+const Export = McpServer.tool({
+  name: "export",
+  execution: { taskSupport: "required" },
+  parameters: { times: Schema.Int },
+  handler: ({ times }) => Effect.as(Effect.sleep(5), "e".repeat(times))
+})
+const Reports = Layer.mergeAll(Report, Export)
+
+const modernMeta = (capabilities: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": capabilities,
+  "io.modelcontextprotocol/clientInfo": { name: "size-test", version: "1.0.0" }
+})
+
+/** Bytes of the UTF-8 JSON of a value as received (the order of its keys is the order sent). */
+const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8")
+
+/** A raw JSON-RPC client of a server with `Reports`, tasks and a size limit of `maxBytes` (none without). */
+const rawServer = (maxBytes: number | undefined) =>
+  serveInMemory(
+    { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+    maxBytes === undefined ? Reports : Layer.mergeAll(Reports, McpServer.middleware(SizeLimit.middleware({ maxBytes })))
+  )
+
+/** Initializes a raw client at `version`. */
+const initialize = (client: Effect.Success<ReturnType<typeof rawServer>>, version: string) =>
+  Effect.gen(function*() {
+    const answer = yield* client.request("initialize", { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw", version: "0" } })
+    assert.strictEqual(answer.result?.protocolVersion, version, JSON.stringify(answer))
+    yield* client.notify("notifications/initialized")
+  })
+
+describe("SizeLimit measures what is sent", () => {
+  it.live("2025-03-26: the result as that version gets it (structuredContent dropped), not as the handler made it", () =>
+    Effect.gen(function*() {
+      const free = yield* rawServer(undefined)
+      yield* initialize(free, "2025-03-26")
+      const sent = (yield* free.request("tools/call", { name: "report", arguments: {} })).result
+      assert.isUndefined(sent.structuredContent)
+      const wire = bytesOf(sent)
+      assert.isBelow(wire, 200, "the 2025-03-26 body is small")
+      // A limit that the body sent fits exactly: it passes, though the handler's result is larger.
+      const limited = yield* rawServer(wire)
+      yield* initialize(limited, "2025-03-26")
+      const answer = yield* limited.request("tools/call", { name: "report", arguments: {} })
+      assert.deepStrictEqual(answer.result, sent, JSON.stringify(answer))
+      // A 2025-11-25 client gets the structured content: over the same limit.
+      const current = yield* rawServer(wire)
+      yield* initialize(current, "2025-11-25")
+      const over = yield* current.request("tools/call", { name: "report", arguments: {} })
+      assert.isTrue(over.result?.isError, JSON.stringify(over))
+    }))
+
+  it.live("2026-07-28: what the server adds (resultType, its identity in _meta) counts", () =>
+    Effect.gen(function*() {
+      const free = yield* rawServer(undefined)
+      const sent = (yield* free.request("tools/call", { name: "report", arguments: {}, _meta: modernMeta() })).result
+      assert.strictEqual(sent.resultType, "complete")
+      const wire = bytesOf(sent)
+      const fits = yield* rawServer(wire)
+      const fitting = yield* fits.request("tools/call", { name: "report", arguments: {}, _meta: modernMeta() })
+      assert.deepStrictEqual(fitting.result, sent, JSON.stringify(fitting))
+      // One byte less than what goes out: refused, though the handler's result alone is smaller.
+      const tight = yield* rawServer(wire - 1)
+      const over = yield* tight.request("tools/call", { name: "report", arguments: {}, _meta: modernMeta() })
+      assert.isTrue(over.result?.isError, JSON.stringify(over).slice(0, 300))
+      assert.strictEqual(over.result.content[0].text, `Tool result too large: ${wire} bytes (limit ${wire - 1})`)
+    }))
+
+  it.live("2025-11-25: a task's tool result over the limit is the same isError result from tasks/result, with its related task", () =>
+    Effect.gen(function*() {
+      const client = yield* rawServer(300)
+      yield* initialize(client, "2025-11-25")
+      // Direct (optional task support, no task asked): the isError result.
+      const direct = yield* client.request("tools/call", { name: "report", arguments: {} })
+      assert.isTrue(direct.result?.isError, JSON.stringify(direct))
+      const created = yield* client.request("tools/call", { name: "export", arguments: { times: 1000 }, task: { ttl: 60_000 } })
+      const taskId = created.result?.task?.taskId
+      assert.isString(taskId, JSON.stringify(created))
+      const fetched = yield* client.request("tasks/result", { taskId })
+      assert.isUndefined(fetched.error, JSON.stringify(fetched))
+      assert.isTrue(fetched.result.isError)
+      assert.match(fetched.result.content[0].text, /^Tool result too large: \d+ bytes \(limit 300\)$/)
+      assert.deepStrictEqual(fetched.result._meta, { "io.modelcontextprotocol/related-task": { taskId } })
+      // A small one passes as it is.
+      const small = yield* client.request("tools/call", { name: "export", arguments: { times: 3 }, task: { ttl: 60_000 } })
+      const smallResult = yield* client.request("tasks/result", { taskId: small.result.task.taskId })
+      assert.deepStrictEqual(smallResult.result.content, [{ type: "text", text: "eee" }])
+    }))
+
+  it.live("2026-07-28: a task's tool result over the limit is the isError result inline in tasks/get", () =>
+    Effect.gen(function*() {
+      const client = yield* rawServer(400)
+      const meta = modernMeta({ extensions: { "io.modelcontextprotocol/tasks": {} } })
+      const created = yield* client.request("tools/call", { name: "export", arguments: { times: 1000 }, _meta: meta })
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId = created.result.taskId
+      let task: any
+      for (let i = 0; i < 250; i++) {
+        const got = yield* client.request("tasks/get", { taskId, _meta: meta })
+        assert.isUndefined(got.error, JSON.stringify(got).slice(0, 300))
+        task = got.result
+        if (task.status !== "working") break
+        yield* Effect.sleep(20)
+      }
+      assert.strictEqual(task.status, "completed", JSON.stringify(task).slice(0, 300))
+      assert.isTrue(task.result.isError)
+      assert.match(task.result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
+    }))
 })

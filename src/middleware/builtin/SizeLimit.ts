@@ -1,9 +1,18 @@
 /**
- * A limit on the size of results: one over `maxBytes` (its UTF-8 JSON) is not sent.
+ * A limit on the size of results: one over `maxBytes` (the UTF-8 JSON of the result as it is
+ * sent) is not sent.
  *
- * A `tools/call` result over the limit is replaced by an `isError` result, "Tool result too
- * large: N bytes (limit M)" (the model can see it and ask for less); any other method's by a
- * JSON-RPC `-32603` error, "Result too large: N bytes (limit M)".
+ * A tool's result over the limit is replaced by an `isError` result, "Tool result too large: N
+ * bytes (limit M)" (the model can see it and ask for less): the result of a `tools/call`, and the
+ * same result fetched from a task (2025-11-25's `tasks/result`, keeping its related-task `_meta`;
+ * 2026-07-28's `tasks/get` of a completed task, inline). Any other result over the limit is
+ * replaced by a JSON-RPC `-32603` error, "Result too large: N bytes (limit M)".
+ *
+ * What is measured is what goes out: the result as the server sends it to the request's protocol
+ * version, not as the handler made it. An older version may get less (before 2025-06-18 a tool's
+ * `structuredContent` is dropped), MCP 2026-07-28 gets more (`resultType`, the server's identity
+ * in `_meta`, caching hints on lists). So one tool result can fit for one client and not for
+ * another. A middleware placed outside this one may still change the result after it was measured.
  *
  * **Example** (At most 256 KiB per result)
  *
@@ -16,7 +25,10 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as NumericOptions from "../../internal/options.ts"
+import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
+import { resultAsSent } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
 
 /** Options of {@link middleware}; every one has a default. */
@@ -33,7 +45,7 @@ export interface Config {
 /** The default of {@link Config.maxBytes}: 1 MiB. */
 export const defaultMaxBytes = 1_048_576
 
-/** The size of a result as sent: the bytes of its UTF-8 JSON (an absent result is sent as `{}`). */
+/** The size of a result: the bytes of its UTF-8 JSON (an absent result is sent as `{}`). */
 export const sizeOf = (result: unknown): number =>
   result === undefined || result === null ? 2 : Buffer.byteLength(JSON.stringify(result), "utf8")
 
@@ -44,27 +56,57 @@ export const sizeOf = (result: unknown): number =>
  * **Details**
  *
  * It is an `onRequest` hook: it measures the result as everything below it made it, typed hooks
- * included. Synchronous results are measured without a fiber. Measuring serializes each result
- * once more.
+ * included, projected to the request's protocol version as the session sends it. Synchronous
+ * results are measured without a fiber. Measuring serializes each result once more (and, for a
+ * version other than 2025-11-25, projects it once more).
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   const maxBytes = config.maxBytes ?? defaultMaxBytes
   NumericOptions.check("SizeLimit", "maxBytes", maxBytes, NumericOptions.integer(1))
   const methods = config.methods === undefined ? undefined : new Set(config.methods)
-  const check = (method: string) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
-    const size = sizeOf(result)
+  const check = (method: string, context: RequestContext) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
+    const size = sizeOf(resultAsSent(context, method, result))
     if (size <= maxBytes) return Exit.succeed(result)
-    const message = `${method === "tools/call" ? "Tool result" : "Result"} too large: ${size} bytes (limit ${maxBytes})`
-    return method === "tools/call"
-      ? Exit.succeed({ content: [{ type: "text", text: message }], isError: true })
-      : Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
+    const tool = toolResultOver(method, result, `Tool result too large: ${size} bytes (limit ${maxBytes})`)
+    if (tool !== undefined) return Exit.succeed(tool)
+    const message = `Result too large: ${size} bytes (limit ${maxBytes})`
+    return Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
   }
   return Middleware.make("size-limit", {
-    onRequest: (request, _context, next) => {
+    onRequest: (request, context, next) => {
       if (methods === undefined ? request.method === "initialize" : !methods.has(request.method)) return next(request)
       const effect = next(request)
-      if (Exit.isExit(effect)) return effect._tag === "Success" ? check(request.method)(effect.value) : effect
-      return Effect.flatMap(effect, check(request.method))
+      if (Exit.isExit(effect)) return effect._tag === "Success" ? check(request.method, context)(effect.value) : effect
+      return Effect.flatMap(effect, check(request.method, context))
     }
   })
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+/** An `isError` tool result saying `message`. */
+const tooLarge = (message: string) => ({ content: [{ type: "text", text: message }], isError: true })
+
+/**
+ * What replaces a result over the limit that is a tool's (the failure a model can read, as the
+ * spec shapes a tool's failure), or `undefined` for another method's: the result of `tools/call`;
+ * a task's tool result fetched by 2025-11-25's `tasks/result` (a result with a `content` array:
+ * a read's has `contents`, a prompt's `messages`), with its related-task `_meta`, which that
+ * result must carry; a completed task's result inline in 2026-07-28's `tasks/get` (only
+ * `tools/call` makes tasks there), the task around it kept.
+ */
+const toolResultOver = (method: string, result: unknown, message: string): object | undefined => {
+  if (method === "tools/call") return tooLarge(message)
+  if (typeof result !== "object" || result === null) return undefined
+  const fields = result as { readonly [key: string]: unknown }
+  if (method === "tasks/result" && Array.isArray(fields["content"])) {
+    const related = (fields["_meta"] as { readonly [key: string]: unknown } | undefined)?.[RELATED_TASK_META_KEY]
+    return related === undefined ? tooLarge(message) : { ...tooLarge(message), _meta: { [RELATED_TASK_META_KEY]: related } }
+  }
+  if (method === "tasks/get" && fields["status"] === "completed" && typeof fields["result"] === "object") {
+    return { ...fields, result: tooLarge(message) }
+  }
+  return undefined
 }
