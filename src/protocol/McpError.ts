@@ -358,6 +358,14 @@ export const invalidParams = (message: string, data?: unknown): InvalidParams =>
 /** A {@link MethodNotFound} without a stack trace (see {@link withoutStackTrace}). */
 export const methodNotFound = (method: string): MethodNotFound => withoutStackTrace(() => new MethodNotFound({ method }))
 
+/**
+ * The -32601 of a task augmentation a component does not allow (MCP 2025-11-25, the tool-level
+ * rule): called as a task though its `taskSupport` is "forbidden" (a tool a middleware injects
+ * too), or without one though it is "required". `message` names the component and the rule.
+ */
+export const taskSupportMismatch = (message: string): MethodNotFound =>
+  withoutStackTrace(() => new MethodNotFound({ method: "", message }))
+
 /** A {@link LimitExceeded} without a stack trace (see {@link withoutStackTrace}). */
 export const limitExceeded = (
   message: string,

@@ -300,7 +300,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = advertised(options.capabilities, extensions)
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
-      // Which requests may be task-augmented: those with a task-capable component right now.
+      // Which requests may be task-augmented: those with a task-capable component right now
+      // (`ToolInjection` reads the rule for tools again, to refuse its tools' task calls alike).
       const capable = (entries: ReadonlyArray<{ readonly value: { readonly taskSupport: Tool.TaskSupport } }>) =>
         tasks !== undefined && entries.some((entry) => entry.value.taskSupport !== "forbidden")
       const taskTools = capable(tools.list())

@@ -16,6 +16,7 @@ import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { components, sdk, sdkError, startServer } from "../server/McpServerHarness.ts"
 import { tryConnect } from "./contractHarness.ts"
 import { fourWays } from "./fourWays.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 
 class Deployment extends Context.Service<Deployment, { readonly name: string }>()("test/ToolInjection/Deployment") {}
 
@@ -216,5 +217,44 @@ describe("ToolInjection", () => {
       const exit = yield* Effect.exit(Effect.scoped(startServer({}, Twice)))
       assert.isTrue(Exit.isFailure(exit))
       assert.include(String(exit), "two tools are named")
+    }))
+
+  it.live("2025-11-25: a task-augmented call of an injected tool is -32601 without running, as of a registered tool without task support", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const Injected = ToolInjection.layer({ name: "injected", handler: () => Effect.as(Effect.sync(() => calls.push("injected")), "ran") })
+      const Background = McpServer.tool({ name: "background", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("bg") })
+      const { notify, request } = yield* serveInMemory(
+        { name: "tasks", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(Background, registered("plain", calls), Injected)
+      )
+      const init = yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } })
+      assert.deepStrictEqual(init.result?.capabilities?.tasks?.requests, { tools: { call: {} } })
+      yield* notify("notifications/initialized")
+      const own = yield* request("tools/call", { name: "plain", arguments: {}, task: { ttl: 60_000 } })
+      const injected = yield* request("tools/call", { name: "injected", arguments: {}, task: { ttl: 60_000 } })
+      assert.strictEqual(own.error?.code, -32601, JSON.stringify(own))
+      assert.strictEqual(injected.error?.code, -32601, JSON.stringify(injected))
+      assert.strictEqual(injected.error.message, own.error.message.replace("plain", "injected"))
+      assert.deepStrictEqual(calls, [], "neither ran")
+      // Without task augmentation it runs inline, as before.
+      const inline = yield* request("tools/call", { name: "injected", arguments: {} })
+      assert.deepStrictEqual(textOf(inline.result), ["ran"])
+    }))
+
+  it.live("a task-augmented call of an injected tool runs where the server does not take tool tasks (the task field ignored)", () =>
+    Effect.gen(function*() {
+      const Injected = ToolInjection.layer({ name: "injected", handler: () => Effect.succeed("ran") })
+      // Tasks on, but no tool supports them: no tasks.requests.tools.call, so the field is ignored.
+      const { notify, request } = yield* serveInMemory(
+        { name: "tasks", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(registered("plain"), Injected)
+      )
+      yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } })
+      yield* notify("notifications/initialized")
+      const own = yield* request("tools/call", { name: "plain", arguments: {}, task: { ttl: 60_000 } })
+      const injected = yield* request("tools/call", { name: "injected", arguments: {}, task: { ttl: 60_000 } })
+      assert.deepStrictEqual(textOf(own.result), ["registered plain"])
+      assert.deepStrictEqual(textOf(injected.result), ["ran"])
     }))
 })

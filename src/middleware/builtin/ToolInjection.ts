@@ -18,7 +18,10 @@
  *
  * Injected tools are never in `server.tools`: they are not counted by it, and adding or removing
  * them sends no `list_changed`. They never run as tasks: their `execution` is not listed, and a
- * task-augmented call is answered with the result, as by a server without tasks.
+ * task-augmented call (MCP 2025-11-25's `params.task`) is refused with -32601 without running
+ * where the server takes task-augmented tool calls (`tasks.requests.tools.call`), as the server
+ * refuses its own tools whose `taskSupport` is "forbidden"; elsewhere the `task` field is ignored,
+ * as by a server without that capability.
  *
  * **Example** (An admin tool for one deployment)
  *
@@ -50,6 +53,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { clip } from "../../internal/clip.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
+import { featuresOf } from "../../protocol/versions/Projection.ts"
 import type { ClientRequestResult, ServerCapabilities, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectTools } from "../../server/internal/injectedTools.ts"
@@ -167,7 +171,11 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     },
     onCallTool: (params, context, next) => {
       const tool = byName.get(params.name)
-      return tool === undefined ? next(params) : call(tool, params.arguments, context)
+      if (tool === undefined) return next(params)
+      // MCP 2025-11-25 (the only version with `params.task`): asked to run as a task.
+      return params.task !== undefined && featuresOf(context.protocolVersion).taskMethods
+        ? callAsTask(tool, params.arguments, context)
+        : call(tool, params.arguments, context)
     },
     onRequest: (request, context, next) => {
       const effect: Effect.Effect<unknown, McpError.McpError> = next(request)
@@ -195,6 +203,23 @@ const call = (tool: Tool.Registered, args: unknown, context: RequestContext): Re
   const mismatch = context.http === undefined ? undefined : headerMismatch(tool.wire, args, context)
   return mismatch === undefined ? tool.call(args, context) : Exit.fail(mismatch)
 }
+
+/**
+ * A task-augmented call of an injected tool (MCP 2025-11-25): refused with -32601, without
+ * running, where the server takes task-augmented calls (`tasks.requests.tools.call`: it has tasks
+ * and a tool that supports them), as it refuses its own tools whose `taskSupport` is "forbidden"
+ * (an injected tool never runs as a task); elsewhere the `task` field is ignored, as the spec
+ * directs a server without that capability to, and the tool runs.
+ */
+const callAsTask = (tool: Tool.Registered, args: unknown, context: RequestContext): ReturnType<Tool.Registered["call"]> =>
+  Effect.flatMap(Effect.serviceOption(McpServer.McpServer), (server) =>
+    Option.isSome(server) && takesToolTasks(server.value)
+      ? Exit.fail(McpError.taskSupportMismatch(`Tool ${tool.name} does not support task-augmented execution`))
+      : call(tool, args, context))
+
+/** Whether `server` advertises `tasks.requests.tools.call` (the rule of its `tools/call` handler). */
+const takesToolTasks = (server: McpServer.McpServer["Service"]): boolean =>
+  server.options.tasks !== undefined && server.tools.list().some((entry) => entry.value.taskSupport !== "forbidden")
 
 const decodeCallParams = Schema.decodeUnknownExit(Schemas.CallToolRequestParams())
 const decodeListParams = Schema.decodeUnknownExit(Schemas.PaginatedRequestParams())

@@ -283,8 +283,7 @@ export const make = (
           : Effect.andThen(context.session.routeTo(taskId, context.requestId), store.awaitTerminal(taskId, owner)))
     }
 
-    const refuse = (message: string) =>
-      Exit.fail(McpError.withoutStackTrace(() => new McpError.MethodNotFound({ method: "", message })))
+    const refuse = (message: string) => Exit.fail(McpError.taskSupportMismatch(message))
 
     return {
       sessionClosed: (sessionId) => {
