@@ -257,4 +257,26 @@ describe("ToolInjection", () => {
       assert.deepStrictEqual(textOf(own.result), ["registered plain"])
       assert.deepStrictEqual(textOf(injected.result), ["ran"])
     }))
+
+  it.live("two ToolInjection Layers injecting one name fail the build, naming it", () =>
+    Effect.gen(function*() {
+      const one = ToolInjection.layer({ name: "same", tags: ["admin"], handler: () => Effect.succeed("one") })
+      const two = ToolInjection.layer({ name: "same", handler: () => Effect.succeed("two") })
+      const exit = yield* Effect.exit(Effect.scoped(startServer({}, Layer.mergeAll(registered("alpha"), one, two))))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.include(String(exit), "Tool same is injected twice")
+      // The same Layer twice is built once (memoized): served.
+      const server = yield* startServer({}, Layer.mergeAll(registered("alpha"), one, one))
+      const { client } = yield* tryConnect(server)
+      const result = yield* sdk(() => client.callTool({ name: "same", arguments: {} }))
+      assert.deepStrictEqual(textOf(result), ["one"])
+      // Once one is gone, the name may be injected again (a Layer replaced over time).
+      const other = yield* startServer({}, registered("alpha"))
+      const onOther = (layer: typeof one) => layer.pipe(Layer.provide(Layer.succeed(McpServer.McpServer, other)))
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(onOther(two), scope)
+      yield* Scope.close(scope, Exit.void)
+      const again = yield* Effect.exit(Effect.scoped(Effect.flatMap(Effect.scope, (scope) => Layer.buildWithScope(onOther(one), scope))))
+      assert.isTrue(Exit.isSuccess(again), String(again))
+    }))
 })

@@ -41,6 +41,9 @@
  * in `initialize`, and the server still runs every typed hook around its (missing) handlers, so
  * Authorization, RateLimit and the others outside it see the injected tools.
  *
+ * A name another `ToolInjection` Layer injects already fails the Layer's build (as two component
+ * Layers of one name do); injecting a registered tool's name shadows it, as said above.
+ *
  * @since 0.1.0
  */
 import type * as Context from "effect/Context"
@@ -56,7 +59,7 @@ import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import type { ClientRequestResult, ServerCapabilities, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
-import { injectTools } from "../../server/internal/injectedTools.ts"
+import { alreadyInjected, injectTools } from "../../server/internal/injectedTools.ts"
 import { headerMismatch } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
@@ -99,7 +102,17 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
     }
     // Known, while the Layer lives, to the middlewares that judge a call without calling it:
     // `ResponseCache` (answering from its store) checks its `Mcp-Param-*` headers,
-    // `Authorization` the rules of its tags.
+    // `Authorization` the rules of its tags. A name another Layer injects already fails the
+    // build: the stack order would pick the tool that answers, the build order the one they judge.
+    const twice = alreadyInjected(server, tools)
+    if (twice !== undefined) {
+      return yield* Effect.die(
+        new Error(
+          `Tool ${clip(twice)} is injected twice (two ToolInjection Layers give it): one would answer its calls while ` +
+            `middleware (Authorization, ResponseCache) judged them by the other. Give each its own name, or inject it from one Layer.`
+        )
+      )
+    }
     const forget = injectTools(server, tools)
     yield* Effect.addFinalizer(() => Effect.sync(forget))
     return built

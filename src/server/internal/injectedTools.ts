@@ -17,6 +17,19 @@ export interface InjectedTool {
 const injectedTools = new WeakMap<object, Map<string, InjectedTool>>()
 
 /**
+ * The name of one of `tools` that another Layer injects into `server` already, if any: two
+ * injections of one name would disagree (the stack order picks the one that answers, the order
+ * they were built the one recorded here), so the second fails its build, as two component Layers
+ * of one key do. Check and {@link injectTools} with no yield between them.
+ */
+export const alreadyInjected = (server: object, tools: ReadonlyArray<InjectedTool>): string | undefined => {
+  const names = injectedTools.get(server)
+  if (names === undefined) return undefined
+  for (const tool of tools) if (names.has(tool.name)) return tool.name
+  return undefined
+}
+
+/**
  * Makes the tools a middleware injects into `server` known to {@link injectedTool}; returns what
  * forgets them (when the middleware's Layer goes).
  */
@@ -26,7 +39,6 @@ export const injectTools = (server: object, tools: ReadonlyArray<InjectedTool>):
   const names = byName
   for (const tool of tools) names.set(tool.name, tool)
   return () => {
-    // Unless a later injection of the same name replaced it.
     for (const tool of tools) if (names.get(tool.name) === tool) names.delete(tool.name)
   }
 }
