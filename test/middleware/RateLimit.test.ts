@@ -6,9 +6,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
-import { McpServer } from "../../src/index.ts"
+import { McpContext, McpServer } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
@@ -220,6 +221,88 @@ describe("RateLimit.middleware (SDK client)", () => {
       assert.strictEqual(error.code, 429)
       assert.deepStrictEqual(error.data, { limit: "rateLimit", max: 1, retryAfterMillis: error.data.retryAfterMillis })
       for (let i = 0; i < 5; i++) yield* sdk(() => a.client.listTools())
+    }))
+})
+
+describe("RateLimit keyed by what a request names", () => {
+  const Tools = Layer.mergeAll(
+    McpServer.tool({ name: "search", handler: () => Effect.succeed("found") }),
+    McpServer.tool({ name: "export", handler: () => Effect.succeed("exported") })
+  )
+
+  it.live("a budget per tool: the key function gets the request's params (the tool's name)", () =>
+    Effect.gen(function*() {
+      const keys: Array<string> = []
+      const perTool = McpServer.middleware(RateLimit.middleware({
+        policy: RateLimit.tokenBucket({ capacity: 1, refillPerSecond: 0.001 }),
+        methods: ["tools/call"],
+        key: (context, params) => {
+          const key = JSON.stringify([RateLimit.requestorKey(context), params?.["name"]])
+          keys.push(key)
+          return key
+        }
+      })).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+      const server = yield* startServer({}, Layer.merge(Tools, perTool))
+      const { client } = yield* connect(server)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "search" }))), "found")
+      // Another tool has a budget of its own (before: the params were not given, one budget for all).
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "export" }))), "exported")
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "search" }))).code, 429)
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "export" }))).code, 429)
+      assert.match(keys[0]!, /^\["session:[^"]+","search"\]$/)
+    }))
+
+  it.live("a method without a typed hook gives its raw params (2026-07-28 tasks/update: the task id)", () =>
+    Effect.gen(function*() {
+      const limits = McpServer.middleware(RateLimit.middleware({
+        policy: RateLimit.tokenBucket({ capacity: 1, refillPerSecond: 0.001 }),
+        methods: ["tasks/update"],
+        key: (_context, params) => String(params?.["taskId"])
+      })).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+      const taskTool = McpServer.tool({ name: "job", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("done") })
+      const { request } = yield* serveInMemory({ name: "limited", version: "1", tasks: McpServer.tasks() }, Layer.merge(limits, taskTool))
+      const _meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } }
+      }
+      const update = (taskId: string) => Effect.map(request("tasks/update", { taskId, inputResponses: {}, _meta }), (answer) => answer.error?.code)
+      // Each (unknown) task id has its own budget: -32602 once, then 429.
+      assert.deepStrictEqual([yield* update("AAAAAAAAAAAAAAAAAAAAAA"), yield* update("BBBBBBBBBBBBBBBBBBBBBB")], [-32602, -32602])
+      assert.strictEqual(yield* update("AAAAAAAAAAAAAAAAAAAAAA"), 429)
+    }))
+
+  it.live("2026-07-28: each input round of a call is a request and spends budget (documented)", () =>
+    Effect.gen(function*() {
+      const limits = McpServer.middleware(RateLimit.middleware({
+        policy: RateLimit.tokenBucket({ capacity: 2, refillPerSecond: 0.001 }),
+        methods: ["tools/call"]
+      })).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+      const ask = McpServer.tool({
+        name: "ask",
+        handler: () =>
+          McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(
+            Effect.map((answer) => answer.action),
+            Effect.catch((error) => Effect.succeed(`no input: ${error.message}`))
+          )
+      })
+      const { request } = yield* serveInMemory({ name: "limited", version: "1" }, Layer.merge(limits, ask))
+      const _meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { elicitation: {} }
+      }
+      const round = yield* request("tools/call", { name: "ask", arguments: {}, _meta })
+      assert.strictEqual(round.result?.resultType, "input_required", JSON.stringify(round))
+      const [key] = Object.keys(round.result.inputRequests)
+      const answered = yield* request("tools/call", {
+        name: "ask",
+        arguments: {},
+        _meta,
+        inputResponses: { [key!]: { action: "decline" } },
+        requestState: round.result.requestState
+      })
+      assert.deepStrictEqual(answered.result?.content, [{ type: "text", text: "decline" }], JSON.stringify(answered))
+      // Two rounds, two units: the budget of 2 is spent.
+      assert.strictEqual((yield* request("tools/call", { name: "ask", arguments: {}, _meta })).error?.code, 429)
     }))
 })
 

@@ -261,9 +261,38 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
  * Whose budget a request spends: `"principal"` (default: the principal's subject when there is
  * one, else the session; for an anonymous caller of a stateless HTTP server, its client address),
  * `"session"` (the session, always; on a stateless server, which one session serves, the client
- * address too), or a function of the request context.
+ * address too), or a function of the request context and the request's params (decoded for a
+ * method with a typed hook, as the request has them for the others; `undefined` when it has none):
+ * what the request names (a tool's `name`, a resource's `uri`) can choose the budget.
+ *
+ * **Example** (A budget per caller and tool: five calls of each tool a minute)
+ *
+ * ```ts
+ * const PerTool = RateLimit.middleware({
+ *   name: "per-tool",
+ *   policy: RateLimit.slidingWindow({ limit: 5, windowMillis: 60_000 }),
+ *   methods: ["tools/call"],
+ *   // JSON: no caller and tool name can spell another pair's key.
+ *   key: (context, params) => JSON.stringify([RateLimit.requestorKey(context), params?.name])
+ * })
+ * ```
+ *
+ * A name is the client's choice: every name, unknown ones included (answered -32602 without
+ * running anything), gets a budget of its own, and the store keeps at most `maxKeys` of them. Pair
+ * a per-tool budget with one per caller (a second middleware with another `name`) to bound the
+ * total.
  */
-export type Key = "principal" | "session" | ((context: RequestContext) => string)
+export type Key =
+  | "principal"
+  | "session"
+  | ((context: RequestContext, params: { readonly [key: string]: unknown } | undefined) => string)
+
+/**
+ * The key the default `"principal"` keys a request by (`principal:<subject>`, else the client's
+ * address for an anonymous caller of a stateless HTTP server, else `session:<id>`): for a key
+ * function of one's own that refines it (per tool, per tenant).
+ */
+export const requestorKey = (context: RequestContext): string => Requestor.keyOf(context)
 
 /** Configuration of {@link middleware}. */
 export interface Config {
@@ -296,8 +325,10 @@ export const defaultMethods: ReadonlyArray<string> = [
   "subscriptions/listen"
 ]
 
-const keyFunction = (key: Key): (context: RequestContext) => string => {
-  if (typeof key === "function") return (context) => `custom:${key(context)}`
+type KeyFunction = (context: RequestContext, params: { readonly [key: string]: unknown } | undefined) => string
+
+const keyFunction = (key: Key): KeyFunction => {
+  if (typeof key === "function") return (context, params) => `custom:${key(context, params)}`
   if (key === "session") {
     return (context) => {
       const address = context.session.stateless ? Requestor.anonymousAddressOf(context) : undefined
@@ -331,6 +362,15 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalE
  * Middlewares sharing one store need distinct `name`s, or they spend the same budgets. A store
  * that fails refuses the request (-32603 "Store unavailable: RateLimitStore"): a limit is never
  * silently lifted.
+ *
+ * In MCP 2026-07-28 a request that asks the client for input (multi round-trip: `tools/call`,
+ * `prompts/get`, `resources/read`) is sent again with the answers, and each round is a request
+ * that spends budget: a call that asks twice costs 3, where a 2025 session, whose request waits
+ * for the answers, pays 1. The rounds that carry answers are not let through free on purpose: a
+ * round's `requestState` is valid until it expires (10 minutes by default) and can be sent again
+ * and again, each time running the handler (a round runs it anew), so exempting them would let a
+ * client call without spending. Give tools that ask for input room for their rounds (a larger
+ * budget, or a budget of their own with a `key` per tool).
  */
 export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
   const policy = config.policy
@@ -338,15 +378,21 @@ export const middleware = (config: Config): Middleware.Middleware<RateLimitStore
   const prefix = `${config.name ?? "rate-limit"}:`
   const keyOf = keyFunction(config.key ?? "principal")
   const check = (
-    context: RequestContext
+    context: RequestContext,
+    params: { readonly [key: string]: unknown } | undefined
   ): Effect.Effect<void, McpError.LimitExceeded | McpError.InternalError, RateLimitStore> =>
     Effect.flatMap(Effect.service(RateLimitStore), (store) =>
-      Effect.matchEffect(store.consume(prefix + keyOf(context), policy), {
+      Effect.matchEffect(store.consume(prefix + keyOf(context, params), policy), {
         onFailure: storeFailed,
         onSuccess: (decision) => decision.allowed ? Effect.void : Effect.fail(rateLimitExceeded(decision.retryAfterMillis, limit))
       }))
-  const hook = (params: unknown, context: RequestContext, next: (params: unknown) => Effect.Effect<unknown, McpError.McpError>) =>
-    Effect.flatMap(check(context), () => next(params))
+  // The params go to the key function as they are (no copy): nothing is made for a key that
+  // does not read them.
+  const hook = (
+    params: { readonly [key: string]: unknown },
+    context: RequestContext,
+    next: (params: unknown) => Effect.Effect<unknown, McpError.McpError>
+  ) => Effect.flatMap(check(context, params), () => next(params))
   const hooks: Record<string, unknown> = {}
   // Methods without a typed hook (2026-07-28's, an extension's): limited on the raw request. They
   // used to be left out silently (a name the typed hooks did not know limited nothing).
@@ -360,7 +406,7 @@ export const middleware = (config: Config): Middleware.Middleware<RateLimitStore
       request: JsonRpc.Request,
       context: RequestContext,
       next: (request: JsonRpc.Request) => Effect.Effect<unknown, McpError.McpError>
-    ) => raw.has(request.method) ? Effect.flatMap(check(context), () => next(request)) : next(request)
+    ) => raw.has(request.method) ? Effect.flatMap(check(context, request.params), () => next(request)) : next(request)
   }
   return Middleware.make(config.name ?? "rate-limit", hooks as Middleware.Hooks<RateLimitStore>)
 }
