@@ -8,7 +8,9 @@
  * - **The client's side of the conversation**: answers for elicitation (`elicit`), sampling
  *   (`sample`) and roots (`roots`) are given as options; a capability is declared for each one
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
- *   (MRTR), which the client answers and retries, as a real client would.
+ *   (MRTR), which the client answers and retries, as a real client would. An answer that fails
+ *   with `{ code, message }` is sent as that JSON-RPC error; one that dies, as -32603 (Internal
+ *   error) with the defect.
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
  *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
  *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
@@ -16,9 +18,9 @@
  *   (`_meta.progressToken`, its id) unless the `progress` option is `false`.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` gives one: waits and
- * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself); closing it ends
- * the session. A server that fails (a component that does not build) fails every request with
- * its cause.
+ * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself; closing it ends
+ * the session and interrupts the answers still running). A server that fails (a component that
+ * does not build) fails every request with its cause.
  *
  * **Example**
  *
@@ -41,6 +43,8 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Option from "effect/Option"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as NumericOptions from "../internal/options.ts"
@@ -215,6 +219,9 @@ export const make = <EL, RL>(
     const notifications: Array<Notification> = []
     const waiters = new Set<() => void>()
     let nextId = 1
+    // The client's answers to server requests run as fibers of the client's scope: one still
+    // running when the test ends (an `elicit` that never answers) is interrupted with it.
+    const runAnswer = yield* FiberSet.makeRuntime<never>()
 
     /** The client's answer to a server request (2025) or an input request (2026). */
     const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
@@ -232,13 +239,25 @@ export const make = <EL, RL>(
       }
     }
 
+    /** Sends `message`; once the client is closed (the test's scope ended) there is no one to tell. */
+    const sendQuietly = (message: JsonRpc.Message): Promise<void> => pair.client.send(message).catch(() => undefined)
+
+    /** The JSON-RPC error answering a server request whose answer failed (or died). */
+    const errorOf = (method: string, cause: Cause.Cause<{ code: number; message: string }>) => {
+      const failure = Cause.findErrorOption(cause)
+      return Option.isSome(failure)
+        ? failure.value
+        : { code: ErrorCode.InternalError, message: `the test's answer to ${method} failed: ${Cause.pretty(cause)}` }
+    }
+
     pair.client.onmessage = (message: any) => {
       if ("method" in message && "id" in message) {
-        // A request of the server: answered with the options' handlers.
-        void Effect.runPromise(Effect.match(answerOf(message.method, message.params), {
+        // A request of the server: answered with the options' handlers. One that dies is
+        // answered -32603 with the defect, as a client whose handler throws answers.
+        runAnswer(Effect.matchCause(answerOf(message.method, message.params), {
           onSuccess: (result) => ({ jsonrpc: "2.0", id: message.id, result }),
-          onFailure: (error) => ({ jsonrpc: "2.0", id: message.id, error })
-        })).then((answer) => pair.client.send(answer as JsonRpc.Message))
+          onFailure: (cause) => ({ jsonrpc: "2.0", id: message.id, error: errorOf(message.method, cause) })
+        }).pipe(Effect.flatMap((answer) => Effect.promise(() => sendQuietly(answer as JsonRpc.Message)))))
         return
       }
       if ("method" in message) {

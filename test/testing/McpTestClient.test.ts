@@ -5,6 +5,7 @@
  * 2026-07-28 era (input-required rounds answered and retried).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -174,5 +175,37 @@ describe("McpTestClient", () => {
         // The call is answered after its progress would have been sent: none was.
         assert.isUndefined(quiet.notifications.find((n) => n.method === "notifications/progress"), protocolVersion)
       }
+    }))
+
+  // Fails before the fix: the answer ran with `Effect.runPromise`, so a defect rejected a promise
+  // nobody handled (vitest: "Unhandled Rejection: Error: boom") and nothing was sent: the server
+  // waited for an answer until the call timed out (RequestFailed "no answer within 2s").
+  it.live("2025-11-25: an answer handler that dies is answered with a JSON-RPC error, at once", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, {
+        elicit: () => Effect.die(new Error("boom")),
+        timeoutMillis: 2_000
+      })
+      const result = yield* client.callTool("ask_name")
+      // The handler's `elicit` failed (the client answered -32603): a masked tool error.
+      assert.isTrue(result.isError)
+    }))
+
+  // Fails before the fix: the answer ran with `Effect.runPromise`, outside the client's scope, so
+  // an answer still running when the test ended ran on ("the answer was not interrupted").
+  it.live("an answer handler still running when the client's scope closes is interrupted", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* McpTestClient.make(components, {
+          elicit: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))),
+          timeoutMillis: 2_000
+        })
+        yield* Effect.forkScoped(client.callTool("ask_name"))
+        yield* Deferred.await(started)
+      }))
+      const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "1 second"))
+      assert.strictEqual(exit._tag, "Success", "the answer was not interrupted")
     }))
 })
