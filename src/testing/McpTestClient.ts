@@ -4,7 +4,9 @@
  *
  * - **Typed calls** returning Effects: `callTool`, `listTools`, `readResource`, `listResources`,
  *   `getPrompt`, `listPrompts`, `complete`, `ping`, and `request` for any method. A JSON-RPC error
- *   fails the Effect with {@link RequestFailed} (its code, message and data).
+ *   fails the Effect with {@link RequestFailed} (its code, message and data). A request interrupted
+ *   (or not answered within the timeout) is cancelled, as a real client cancels it:
+ *   `notifications/cancelled` with its id, so that its handler is interrupted.
  * - **The client's side of the conversation**: answers for elicitation (`elicit`), sampling
  *   (`sample`) and roots (`roots`) are given as options; a capability is declared for each one
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
@@ -133,7 +135,8 @@ export interface Options {
   readonly progress?: boolean | undefined
   /**
    * Longest wait for an answer or a notification; default 5 s (a number > 0 of milliseconds;
-   * another is a `RangeError` naming it: `NaN` or 0 timed out every wait at once).
+   * another is a `RangeError` naming it: `NaN` or 0 timed out every wait at once). A request not
+   * answered in time fails with {@link RequestFailed} -32001 and is cancelled.
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -147,6 +150,10 @@ export interface Options {
 export interface McpTestClient {
   /** What `initialize` answered (2025 era), or `undefined` (2026-07-28). */
   readonly initializeResult: { readonly [key: string]: unknown } | undefined
+  /**
+   * Any request, its answer as the server sent it (2026-07-28: after the input rounds).
+   * Interrupting it sends `notifications/cancelled`: the way to test a cancellation.
+   */
   readonly request: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<any, RequestFailed>
   readonly callTool: (name: string, args?: { readonly [key: string]: unknown }) => Effect.Effect<CallToolResult, RequestFailed>
   readonly listTools: Effect.Effect<ListToolsResult, RequestFailed>
@@ -301,9 +308,21 @@ export const make = <EL, RL>(
           : asked === undefined
           ? params
           : { ...params, _meta: { ...asked, ...(params?._meta as object | undefined) } }
-        void pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
+        pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
+          .catch(() => Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "the client is closed" }))))
+        // Given up (the test interrupted the call, or no answer came in time): the server is told
+        // with `notifications/cancelled`, as a real client tells it, so that the handler stops
+        // instead of running on in the test's server. `initialize` is never cancelled (the spec).
+        const withdraw = Effect.sync(() => {
+          if (!pending.delete(id)) return
+          methods.delete(id)
+          if (method !== "initialize") {
+            void sendQuietly({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "the test client gave up on the request" } } as JsonRpc.Message)
+          }
+        })
         return Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)).pipe(
-          Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) })
+          Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) }),
+          Effect.ensuring(withdraw)
         )
       })
 

@@ -7,6 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
@@ -208,4 +209,46 @@ describe("McpTestClient", () => {
       const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "1 second"))
       assert.strictEqual(exit._tag, "Success", "the answer was not interrupted")
     }))
+
+  // Fails before the fix: the request was sent with its rejection unhandled (vitest: "Unhandled
+  // Rejection: the in-memory transport is closed"), then waited for the timeout.
+  it.live("a request after the client's scope closed fails at once: the client is closed", () =>
+    Effect.gen(function*() {
+      const client = yield* Effect.scoped(McpTestClient.make(components, { timeoutMillis: 2_000 }))
+      const error = yield* Effect.flip(client.ping)
+      assert.deepStrictEqual([error.code, error.message], [-32603, "the client is closed"])
+    }))
+
+  // A tool that reports progress, then waits until it is interrupted (which it tells).
+  const waiting = (interrupted: Deferred.Deferred<void>) =>
+    McpServer.tool({
+      name: "wait",
+      handler: () =>
+        McpContext.progress(0, 1).pipe(
+          Effect.andThen(Effect.never),
+          Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
+        )
+    })
+
+  // Fails before the fix: nothing told the server the client gave up, so the handler ran on
+  // (the wait for its interruption timed out: "the handler was not interrupted").
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+    it.live(`${protocolVersion}: a request interrupted, or timed out, is cancelled (notifications/cancelled): the handler is interrupted`, () =>
+      Effect.gen(function*() {
+        const interrupted = yield* Deferred.make<void>()
+        const client = yield* McpTestClient.make(waiting(interrupted), { protocolVersion })
+        const call = yield* Effect.forkChild(client.callTool("wait"))
+        yield* client.waitFor("notifications/progress")
+        yield* Fiber.interrupt(call)
+        const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "2 seconds"))
+        assert.strictEqual(exit._tag, "Success", "the handler was not interrupted")
+
+        const again = yield* Deferred.make<void>()
+        const impatient = yield* McpTestClient.make(waiting(again), { protocolVersion, timeoutMillis: 300 })
+        const timedOut = yield* Effect.flip(impatient.callTool("wait"))
+        assert.strictEqual(timedOut.code, -32001)
+        const after = yield* Effect.exit(Effect.timeout(Deferred.await(again), "2 seconds"))
+        assert.strictEqual(after._tag, "Success", "the handler was not interrupted after the timeout")
+      }))
+  }
 })
