@@ -19,10 +19,12 @@
  *   them in its `_meta`, as a real client that wants them does. Each request asks for progress
  *   (`_meta.progressToken`, its id) unless the `progress` option is `false`.
  *
- * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` gives one: waits and
- * timeouts use the clock, which `it.effect`'s TestClock does not advance by itself; closing it ends
- * the session and interrupts the answers still running). A server that fails (a component that
- * does not build) fails every request with its cause.
+ * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
+ * one); closing it ends the session and interrupts the answers still running. The client's own
+ * waits (answers, `waitFor`) are bounded in real time on any test clock; the server's time (a
+ * handler's `Effect.sleep`, task promotion) is the test's: under `it.effect`'s TestClock it moves
+ * only with `TestClock.adjust`, so prefer `it.live` unless the test drives time. A server that
+ * fails (a component that does not build) fails every request with its cause.
  *
  * **Example**
  *
@@ -41,6 +43,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -134,9 +137,10 @@ export interface Options {
    */
   readonly progress?: boolean | undefined
   /**
-   * Longest wait for an answer or a notification; default 5 s (a number > 0 of milliseconds;
-   * another is a `RangeError` naming it: `NaN` or 0 timed out every wait at once). A request not
-   * answered in time fails with {@link RequestFailed} -32001 and is cancelled.
+   * Longest wait for an answer or a notification, in real time (whatever clock the test runs
+   * on); default 5 s (a number > 0 of milliseconds; another is a `RangeError` naming it: `NaN`
+   * or 0 timed out every wait at once). A request not answered in time fails with
+   * {@link RequestFailed} -32001 and is cancelled.
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -229,6 +233,14 @@ export const make = <EL, RL>(
     // The client's answers to server requests run as fibers of the client's scope: one still
     // running when the test ends (an `elicit` that never answers) is interrupted with it.
     const runAnswer = yield* FiberSet.makeRuntime<never>()
+    // The client's waits are bounded in real time, whatever clock the test runs on: `it.effect`'s
+    // TestClock (which only `TestClock.adjust` moves) would make a wait that cannot end hang.
+    const realClock = Clock.Clock.defaultValue()
+    const within = <A>(self: Effect.Effect<A, RequestFailed>, timedOut: () => RequestFailed): Effect.Effect<A, RequestFailed> =>
+      Effect.raceFirst(
+        self,
+        Effect.sleep(timeout).pipe(Effect.provideService(Clock.Clock, realClock), Effect.andThen(Effect.fail(timedOut())))
+      )
 
     /** The client's answer to a server request (2025) or an input request (2026). */
     const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
@@ -320,8 +332,7 @@ export const make = <EL, RL>(
             void sendQuietly({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "the test client gave up on the request" } } as JsonRpc.Message)
           }
         })
-        return Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)).pipe(
-          Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(timedOut(method)) }),
+        return within(Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)), () => timedOut(method)).pipe(
           Effect.ensuring(withdraw)
         )
       })
@@ -361,11 +372,8 @@ export const make = <EL, RL>(
         if (check()) return
         waiters.add(check)
         return Effect.sync(() => void waiters.delete(check))
-      }).pipe(
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () => Effect.fail(new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
-        })
+      }).pipe((waiting) =>
+        within(waiting, () => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
       )
 
     const client: McpTestClient = {

@@ -251,4 +251,18 @@ describe("McpTestClient", () => {
         assert.strictEqual(after._tag, "Success", "the handler was not interrupted after the timeout")
       }))
   }
+
+  // Fails before the fix: the client's timeouts slept on the test's clock, which `it.effect`'s
+  // TestClock does not advance: the wait hung until vitest's own timeout ("Test timed out").
+  it.effect("the client's timeouts run on the real clock: with it.effect, a wait that cannot end fails with a clear error", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { timeoutMillis: 200 })
+      const error = yield* Effect.flip(client.waitFor("notifications/tools/list_changed"))
+      assert.strictEqual(error.code, -32001)
+      assert.strictEqual(error.message, "no notifications/tools/list_changed within 200ms")
+      const slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.sleep("1 minute"), "done") })
+      const other = yield* McpTestClient.make(slow, { timeoutMillis: 200 })
+      const timedOut = yield* Effect.flip(other.callTool("slow"))
+      assert.strictEqual(timedOut.message, "no answer within 200ms")
+    }), 10_000)
 })
