@@ -48,6 +48,7 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import type * as Layer from "effect/Layer"
@@ -146,6 +147,20 @@ export interface Options {
 }
 
 /**
+ * What a 2026-07-28 `subscriptions/listen` asks for (and the server acknowledges).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ListenFilter {
+  readonly toolsListChanged?: boolean | undefined
+  readonly promptsListChanged?: boolean | undefined
+  readonly resourcesListChanged?: boolean | undefined
+  readonly resourceSubscriptions?: ReadonlyArray<string> | undefined
+  readonly taskIds?: ReadonlyArray<string> | undefined
+}
+
+/**
  * A connected test client.
  *
  * @since 0.1.0
@@ -174,6 +189,15 @@ export interface McpTestClient {
   readonly notify: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<void>
   /** Every notification received so far, in order. */
   readonly notifications: ReadonlyArray<Notification>
+  /**
+   * MCP 2026-07-28: opens a `subscriptions/listen` stream for the notifications named (list
+   * changes, resource updates, the tasks extension's `taskIds`) and returns what the server
+   * accepted (its `notifications/subscriptions/acknowledged`), once acknowledged. The stream stays
+   * open, without a timeout, until the scope ends (it is then cancelled); its notifications are
+   * recorded, for `waitFor`. A 2025 session is refused -32601: it gets list changes without asking,
+   * and follows a resource with `resources/subscribe`.
+   */
+  readonly listen: (notifications: ListenFilter) => Effect.Effect<ListenFilter, RequestFailed, Scope.Scope>
   /** The first notification of `method` (matching `where`) received so far or next; fails after the timeout. */
   readonly waitFor: (
     method: string,
@@ -188,6 +212,8 @@ export interface McpTestClient {
 const latest2026 = "2026-07-28"
 /** The `_meta` key a 2026-07-28 request asks for log messages with (the lowest level it wants). */
 const logLevelKey = "io.modelcontextprotocol/logLevel"
+/** The `_meta` key naming the `subscriptions/listen` stream a notification belongs to (its request's id). */
+const subscriptionIdKey = "io.modelcontextprotocol/subscriptionId"
 
 /**
  * Serves `components` in memory and connects a client to them (the handshake is done when it
@@ -239,7 +265,7 @@ export const make = <EL, RL>(
     const within = <A>(self: Effect.Effect<A, RequestFailed>, timedOut: () => RequestFailed): Effect.Effect<A, RequestFailed> =>
       Effect.raceFirst(
         self,
-        Effect.sleep(timeout).pipe(Effect.provideService(Clock.Clock, realClock), Effect.andThen(Effect.fail(timedOut())))
+        Effect.sleep(timeout).pipe(Effect.provideService(Clock.Clock, realClock), Effect.andThen(() => Effect.fail(timedOut())))
       )
 
     /** The client's answer to a server request (2025) or an input request (2026). */
@@ -298,9 +324,13 @@ export const make = <EL, RL>(
     const timedOut = (method: string) => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no answer within ${Duration.format(timeout)}` })
 
     /** One request and its answer, as sent (no MRTR rounds). */
-    const once = (method: string, params: { readonly [key: string]: unknown } | undefined) =>
+    const once = (
+      method: string,
+      params: { readonly [key: string]: unknown } | undefined,
+      options: { readonly id?: number; readonly timed?: boolean } = {}
+    ) =>
       Effect.suspend(() => {
-        const id = nextId++
+        const id = options.id ?? nextId++
         const deferred = Deferred.makeUnsafe<any, RequestFailed>()
         pending.set(id, deferred)
         methods.set(id, method)
@@ -332,9 +362,8 @@ export const make = <EL, RL>(
             void sendQuietly({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "the test client gave up on the request" } } as JsonRpc.Message)
           }
         })
-        return within(Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed)), () => timedOut(method)).pipe(
-          Effect.ensuring(withdraw)
-        )
+        const answer = Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed))
+        return (options.timed === false ? answer : within(answer, () => timedOut(method))).pipe(Effect.ensuring(withdraw))
       })
 
     /** A request; in 2026-07-28, input-required rounds are answered and the request retried. */
@@ -376,6 +405,22 @@ export const make = <EL, RL>(
         within(waiting, () => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
       )
 
+    const listen = (filter: ListenFilter) =>
+      Effect.gen(function*() {
+        // The acknowledgement names the stream by its request's id (`_meta` subscriptionId).
+        const id = nextId++
+        const stream = yield* Effect.forkScoped(once("subscriptions/listen", { notifications: filter }, { id, timed: false }))
+        const acknowledged = waitFor(
+          "notifications/subscriptions/acknowledged",
+          (notification) => (notification.params?._meta as { readonly [key: string]: unknown } | undefined)?.[subscriptionIdKey] === id
+        )
+        // A refused listen (-32601 in 2025, -32021 for taskIds without the extension) fails at once.
+        const refused = Effect.flatMap(Fiber.join(stream), () =>
+          Effect.fail(new RequestFailed({ method: "subscriptions/listen", code: ErrorCode.InternalError, message: "the stream ended before it was acknowledged" })))
+        const ack = yield* Effect.raceFirst(acknowledged, refused)
+        return (ack.params?.notifications ?? {}) as ListenFilter
+      })
+
     const client: McpTestClient = {
       initializeResult,
       request,
@@ -392,6 +437,7 @@ export const make = <EL, RL>(
       get notifications() {
         return notifications
       },
+      listen,
       waitFor
     }
     return client

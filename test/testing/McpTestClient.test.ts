@@ -265,4 +265,33 @@ describe("McpTestClient", () => {
       const timedOut = yield* Effect.flip(other.callTool("slow"))
       assert.strictEqual(timedOut.message, "no answer within 200ms")
     }), 10_000)
+
+  // A tool that adds another (the tool list changes) and reports the readme updated.
+  const Change = McpServer.tool({
+    name: "change",
+    handler: () =>
+      Effect.gen(function*() {
+        yield* McpServer.addTool({ name: "added", handler: () => Effect.succeed("hi") })
+        yield* McpServer.notifyResourceUpdated("docs://readme")
+        return "changed"
+      })
+  })
+
+  it.live("2026-07-28: listen opens a subscriptions/listen stream, acknowledged, that outlives the timeout; 2025 is refused -32601", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(Layer.mergeAll(Readme, Change), { protocolVersion: "2026-07-28", timeoutMillis: 300 })
+      const accepted = yield* client.listen({ toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ["docs://readme", "docs://missing"] })
+      // No prompts served, and no resource docs://missing: left out of what the server accepted.
+      assert.deepStrictEqual(accepted, { toolsListChanged: true, resourceSubscriptions: ["docs://readme"] })
+      yield* Effect.sleep("500 millis") // longer than the timeout: the stream is still open
+      yield* client.callTool("change")
+      const changed = yield* client.waitFor("notifications/tools/list_changed")
+      const updated = yield* client.waitFor("notifications/resources/updated")
+      assert.deepStrictEqual(updated.params?.uri, "docs://readme")
+      assert.deepStrictEqual(changed.params?._meta, updated.params?._meta)
+
+      const legacy = yield* McpTestClient.make(Layer.mergeAll(Readme, Change))
+      const refused = yield* Effect.flip(legacy.listen({ toolsListChanged: true }))
+      assert.deepStrictEqual([refused.method, refused.code], ["subscriptions/listen", -32601])
+    }))
 })
