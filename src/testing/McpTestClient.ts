@@ -10,14 +10,16 @@
  * - **The client's side of the conversation**: answers for elicitation (`elicit`), sampling
  *   (`sample`) and roots (`roots`) are given as options; a capability is declared for each one
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
- *   (MRTR), which the client answers and retries, as a real client would. An answer that fails
- *   with `{ code, message }` is sent as that JSON-RPC error; one that dies, as -32603 (Internal
- *   error) with the defect.
+ *   (MRTR), which the client answers and retries, as a real client would (`inputResponses` gives
+ *   those answers for input a test answers itself: a 2026 task's, with `tasks/update`). An
+ *   answer that fails with `{ code, message }` is sent as that JSON-RPC error; one that dies, as
+ *   -32603 (Internal error) with the defect.
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
  *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
  *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
  *   them in its `_meta`, as a real client that wants them does. Each request asks for progress
- *   (`_meta.progressToken`, its id) unless the `progress` option is `false`.
+ *   (`_meta.progressToken`, its id) unless the `progress` option is `false`. In 2026-07-28, list
+ *   changes and resource updates come on a `subscriptions/listen` stream: `listen` opens one.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
  * one); closing it ends the session and interrupts the answers still running. The client's own
@@ -147,6 +149,17 @@ export interface Options {
 }
 
 /**
+ * A 2026-07-28 `inputRequests` map (an input-required result's, a task's): the server's
+ * questions by key.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface InputRequests {
+  readonly [key: string]: { readonly method: string; readonly params?: unknown }
+}
+
+/**
  * What a 2026-07-28 `subscriptions/listen` asks for (and the server acknowledges).
  *
  * @since 0.2.0
@@ -189,6 +202,13 @@ export interface McpTestClient {
   readonly notify: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<void>
   /** Every notification received so far, in order. */
   readonly notifications: ReadonlyArray<Notification>
+  /**
+   * MCP 2026-07-28: the answers the options (`elicit`, `sample`, `roots`) give to an
+   * `inputRequests` map, by key, as `request` sends them back after an input-required result; for
+   * input a test answers itself, such as a task's (`tasks/get` lists it, `tasks/update` answers:
+   * `{ taskId, inputResponses }`). An elicitation without an answer is declined.
+   */
+  readonly inputResponses: (inputRequests: InputRequests) => Effect.Effect<{ readonly [key: string]: unknown }>
   /**
    * MCP 2026-07-28: opens a `subscriptions/listen` stream for the notifications named (list
    * changes, resource updates, the tasks extension's `taskIds`) and returns what the server
@@ -366,6 +386,16 @@ export const make = <EL, RL>(
         return (options.timed === false ? answer : within(answer, () => timedOut(method))).pipe(Effect.ensuring(withdraw))
       })
 
+    /** The options' answers to 2026-07-28 input requests, by key; an elicitation without one is declined. */
+    const inputResponses = (inputRequests: InputRequests) =>
+      Effect.gen(function*() {
+        const responses: Record<string, unknown> = {}
+        for (const [key, input] of Object.entries(inputRequests)) {
+          responses[key] = yield* Effect.orElseSucceed(answerOf(input.method, input.params), () => ({ action: "decline" }))
+        }
+        return responses
+      })
+
     /** A request; in 2026-07-28, input-required rounds are answered and the request retried. */
     const request = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
       Effect.gen(function*() {
@@ -373,10 +403,7 @@ export const make = <EL, RL>(
         for (let attempt = 0; attempt < 16; attempt++) {
           const result = yield* once(method, round)
           if (!modern || result?.resultType !== "input_required") return result
-          const responses: Record<string, unknown> = {}
-          for (const [key, input] of Object.entries(result.inputRequests ?? {}) as Array<[string, any]>) {
-            responses[key] = yield* Effect.orElseSucceed(answerOf(input.method, input.params), () => ({ action: "decline" }))
-          }
+          const responses = yield* inputResponses(result.inputRequests ?? {})
           round = { ...params, inputResponses: responses, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) }
         }
         return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "more than 16 input rounds" }))
@@ -437,6 +464,7 @@ export const make = <EL, RL>(
       get notifications() {
         return notifications
       },
+      inputResponses,
       listen,
       waitFor
     }

@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
 import { McpTestClient } from "../../src/testing.ts"
@@ -293,5 +294,40 @@ describe("McpTestClient", () => {
       const legacy = yield* McpTestClient.make(Layer.mergeAll(Readme, Change))
       const refused = yield* Effect.flip(legacy.listen({ toolsListChanged: true }))
       assert.deepStrictEqual([refused.method, refused.code], ["subscriptions/listen", -32601])
+    }))
+
+  it.live("2026-07-28: inputResponses answers a task's input with the options, for tasks/update", () =>
+    Effect.gen(function*() {
+      const Export = McpServer.tool({
+        name: "export",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            yield* McpContext.becomeTask // its questions wait in the task, for tasks/update
+            const answer = yield* McpContext.elicit("Format?", Schema.Struct({ name: Schema.String }))
+            return answer.action === "accept" ? `as ${answer.content.name}` : "declined"
+          }).pipe(Effect.orDie)
+      })
+      const client = yield* McpTestClient.make(Export, {
+        ...answers,
+        protocolVersion: "2026-07-28",
+        server: { name: "test-server", version: "0.0.0", tasks: McpServer.tasks() },
+        capabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } }
+      })
+      const created = yield* client.request("tools/call", { name: "export", arguments: {} })
+      assert.strictEqual(created.resultType, "task")
+      const read = client.request("tasks/get", { taskId: created.taskId })
+      const until = (done: (task: any) => boolean) => Effect.repeat(read, { until: done, schedule: Schedule.spaced("10 millis"), times: 200 })
+      const asking = yield* until((task) => task.status !== "working")
+      assert.strictEqual(asking.status, "input_required")
+      const inputResponses = yield* client.inputResponses(asking.inputRequests)
+      assert.deepStrictEqual(inputResponses, { "elicitation/create-1": { action: "accept", content: { name: "Ada" } } })
+      yield* client.request("tasks/update", { taskId: created.taskId, inputResponses })
+      const done = yield* until((task) => task.status === "completed")
+      assert.deepStrictEqual(done.result.content, [{ type: "text", text: "as Ada" }])
+
+      // An elicitation the options have no answer for is declined.
+      const bare = yield* McpTestClient.make(Export, { protocolVersion: "2026-07-28" })
+      assert.deepStrictEqual(yield* bare.inputResponses(asking.inputRequests), { "elicitation/create-1": { action: "decline" } })
     }))
 })
