@@ -12,8 +12,10 @@
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
  *   (MRTR), which the client answers and retries, as a real client would (`inputResponses` gives
  *   those answers for input a test answers itself: a 2026 task's, with `tasks/update`). An
- *   answer that fails with `{ code, message }` is sent as that JSON-RPC error; one that dies, as
- *   -32603 (Internal error) with the defect.
+ *   answer that fails with `{ code, message }` (one that dies: -32603, Internal error, with the
+ *   defect) is that JSON-RPC error in both eras: sent to the server in 2025-11-25; in 2026-07-28,
+ *   whose answers can only be results, the request fails with it, as the SDK's client fails it.
+ *   Without `elicit` an elicitation is declined (when the capability is declared by hand).
  * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
  *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
  *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
@@ -206,9 +208,12 @@ export interface McpTestClient {
    * MCP 2026-07-28: the answers the options (`elicit`, `sample`, `roots`) give to an
    * `inputRequests` map, by key, as `request` sends them back after an input-required result; for
    * input a test answers itself, such as a task's (`tasks/get` lists it, `tasks/update` answers:
-   * `{ taskId, inputResponses }`). An elicitation without an answer is declined.
+   * `{ taskId, inputResponses }`). An elicitation without an `elicit` option is declined; an
+   * answer that fails (or a sampling or roots input without its option) fails with
+   * {@link RequestFailed}: its code and message, `data.inputKey` naming the input (2026-07-28
+   * answers hold results only: a client cannot send an error for an input).
    */
-  readonly inputResponses: (inputRequests: InputRequests) => Effect.Effect<{ readonly [key: string]: unknown }>
+  readonly inputResponses: (inputRequests: InputRequests) => Effect.Effect<{ readonly [key: string]: unknown }, RequestFailed>
   /**
    * MCP 2026-07-28: opens a `subscriptions/listen` stream for the notifications named (list
    * changes, resource updates, the tasks extension's `taskIds`) and returns what the server
@@ -288,13 +293,17 @@ export const make = <EL, RL>(
         Effect.sleep(timeout).pipe(Effect.provideService(Clock.Clock, realClock), Effect.andThen(() => Effect.fail(timedOut())))
       )
 
-    /** The client's answer to a server request (2025) or an input request (2026). */
+    /**
+     * The client's answer to a server request (2025) or an input request (2026). Without an
+     * `elicit` option an elicitation is declined (a valid answer: the user said no); sampling and
+     * roots have no such answer, so without their option they fail (-32601).
+     */
     const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
       switch (method) {
         case "ping":
           return Effect.succeed({})
         case "elicitation/create":
-          return options.elicit === undefined ? Effect.fail({ code: ErrorCode.MethodNotFound, message: "no elicitation" }) : options.elicit(params)
+          return options.elicit === undefined ? Effect.succeed({ action: "decline" }) : options.elicit(params)
         case "sampling/createMessage":
           return options.sample === undefined ? Effect.fail({ code: ErrorCode.MethodNotFound, message: "no sampling" }) : options.sample(params)
         case "roots/list":
@@ -386,15 +395,35 @@ export const make = <EL, RL>(
         return (options.timed === false ? answer : within(answer, () => timedOut(method))).pipe(Effect.ensuring(withdraw))
       })
 
-    /** The options' answers to 2026-07-28 input requests, by key; an elicitation without one is declined. */
-    const inputResponses = (inputRequests: InputRequests) =>
+    /**
+     * The options' answers to 2026-07-28 input requests, by key. An answer that fails cannot be
+     * sent: `inputResponses` hold results only (an elicitation's, a sampling's, a roots list), no
+     * error, and a made-up result (a decline for a sampling) is not one the server can take (it
+     * asks again, round after round). So the request fails here, with the answer's code and
+     * message (`method`: the request's, or the input's own for `inputResponses`), as the SDK's
+     * client fails a call whose input handler throws. The 2025 era sends the same error to the
+     * server, as the answer to its request.
+     */
+    const answerInputs = (inputRequests: InputRequests, method?: string) =>
       Effect.gen(function*() {
         const responses: Record<string, unknown> = {}
         for (const [key, input] of Object.entries(inputRequests)) {
-          responses[key] = yield* Effect.orElseSucceed(answerOf(input.method, input.params), () => ({ action: "decline" }))
+          responses[key] = yield* answerOf(input.method, input.params).pipe(
+            Effect.catchCause((cause) => {
+              if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+              const error = errorOf(input.method, cause)
+              return Effect.fail(new RequestFailed({
+                method: method ?? input.method,
+                code: error.code,
+                message: `the answer to input "${key}" (${input.method}) failed: ${error.message}`,
+                data: { inputKey: key, inputMethod: input.method }
+              }))
+            })
+          )
         }
         return responses
       })
+    const inputResponses = (inputRequests: InputRequests) => answerInputs(inputRequests)
 
     /** A request; in 2026-07-28, input-required rounds are answered and the request retried. */
     const request = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
@@ -403,7 +432,7 @@ export const make = <EL, RL>(
         for (let attempt = 0; attempt < 16; attempt++) {
           const result = yield* once(method, round)
           if (!modern || result?.resultType !== "input_required") return result
-          const responses = yield* inputResponses(result.inputRequests ?? {})
+          const responses = yield* answerInputs(result.inputRequests ?? {}, method)
           round = { ...params, inputResponses: responses, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) }
         }
         return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "more than 16 input rounds" }))

@@ -330,4 +330,42 @@ describe("McpTestClient", () => {
       const bare = yield* McpTestClient.make(Export, { protocolVersion: "2026-07-28" })
       assert.deepStrictEqual(yield* bare.inputResponses(asking.inputRequests), { "elicitation/create-1": { action: "decline" } })
     }))
+
+  // Fails before the fix: in 2026-07-28 a failed answer was sent as `{ action: "decline" }` for
+  // every input, which is no sampling result (nor roots list): the server asked again, round after
+  // round, and the call failed "more than 16 input rounds" (-32603) instead of with the answer's
+  // error. And a hand-declared elicitation without `elicit` was declined in 2026 but -32601 in 2025.
+  it.live("a failed answer is its JSON-RPC error in both eras: sent to the server (2025), failing the request (2026)", () =>
+    Effect.gen(function*() {
+      const noModel = { code: -32000, message: "no model today" }
+      const failing = { ...answers, sample: () => Effect.fail(noModel) }
+      const modern = yield* McpTestClient.make(components, { ...failing, protocolVersion: "2026-07-28" })
+      const failed = yield* Effect.flip(modern.callTool("ask_name"))
+      assert.deepStrictEqual(
+        [failed.method, failed.code, failed.message, failed.data],
+        ["tools/call", -32000, `the answer to input "sampling/createMessage-2" (sampling/createMessage) failed: no model today`, {
+          inputKey: "sampling/createMessage-2",
+          inputMethod: "sampling/createMessage"
+        }]
+      )
+      // 2025-11-25: the same error answers the server's request; the tool's handler fails on it.
+      const legacy = yield* McpTestClient.make(components, failing)
+      assert.isTrue((yield* legacy.callTool("ask_name")).isError)
+
+      // Roots declared by hand, without the roots option: no answer to give (-32601) in both eras.
+      const { roots: _roots, ...rootless } = answers
+      const noRoots = yield* McpTestClient.make(components, { ...rootless, capabilities: { roots: {} }, protocolVersion: "2026-07-28" })
+      const missing = yield* Effect.flip(noRoots.callTool("ask_name"))
+      assert.deepStrictEqual([missing.code, missing.data], [-32601, { inputKey: "roots/list-3", inputMethod: "roots/list" }])
+      const legacyNoRoots = yield* McpTestClient.make(components, { ...rootless, capabilities: { roots: {} } })
+      assert.isTrue((yield* legacyNoRoots.callTool("ask_name")).isError)
+
+      // An elicitation declared by hand, without `elicit`: declined, in both eras.
+      const { elicit: _elicit, ...silent } = answers
+      for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+        const client = yield* McpTestClient.make(components, { ...silent, capabilities: { elicitation: {} }, protocolVersion })
+        const result = yield* client.callTool("ask_name")
+        assert.deepStrictEqual(result.content, [{ type: "text", text: `Hello! ("greet nobody") (file:///work)` }], protocolVersion)
+      }
+    }))
 })
