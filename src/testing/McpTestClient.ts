@@ -107,6 +107,18 @@ export interface Notification {
 }
 
 /**
+ * The JSON-RPC error an answer of the options (`elicit`, `sample`) fails with, to answer the
+ * server's question with it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AnswerError {
+  readonly code: number
+  readonly message: string
+}
+
+/**
  * Options of {@link make}.
  *
  * @since 0.1.0
@@ -121,10 +133,13 @@ export interface Options {
   readonly clientInfo?: Implementation | undefined
   /** Capabilities declared besides those implied by `elicit`, `sample` and `roots`. */
   readonly capabilities?: ClientCapabilities | undefined
-  /** Answers elicitation requests (declares `elicitation`). */
-  readonly elicit?: ((params: ElicitRequestParams) => Effect.Effect<ElicitResult>) | undefined
-  /** Answers sampling requests (declares `sampling`). */
-  readonly sample?: ((params: CreateMessageRequestParams) => Effect.Effect<CreateMessageResult>) | undefined
+  /**
+   * Answers elicitation requests (declares `elicitation`). Failing with `{ code, message }` is
+   * answering that JSON-RPC error (see {@link McpTestClient}); so is dying (-32603).
+   */
+  readonly elicit?: ((params: ElicitRequestParams) => Effect.Effect<ElicitResult, AnswerError>) | undefined
+  /** Answers sampling requests (declares `sampling`); fails as `elicit` does. */
+  readonly sample?: ((params: CreateMessageRequestParams) => Effect.Effect<CreateMessageResult, AnswerError>) | undefined
   /** The roots to list (declares `roots`). */
   readonly roots?: ReadonlyArray<Root> | undefined
   /**
