@@ -7,6 +7,9 @@
  *   fails the Effect with {@link RequestFailed} (its code, message and data). A request interrupted
  *   (or not answered within the timeout) is cancelled, as a real client cancels it:
  *   `notifications/cancelled` with its id, so that its handler is interrupted.
+ * - **Tasks**: `callTool` always gives the tool's result, following a task the server makes of the
+ *   call (2026-07-28) to its end; `callToolAsTask` gives the task (asked for in 2025-11-25) and
+ *   `taskResult` awaits its result, its questions answered by the options in both eras.
  * - **The client's side of the conversation**: answers for elicitation (`elicit`), sampling
  *   (`sample`) and roots (`roots`) are given as options; a capability is declared for each one
  *   given. In 2025-11-25 the server asks with requests; in 2026-07-28 with input-required results
@@ -191,6 +194,20 @@ export interface ListenFilter {
 }
 
 /**
+ * A task as the server created it: 2025-11-25's `CreateTaskResult.task`, or 2026-07-28's flat
+ * `CreateTaskResult` (its `resultType: "task"` included), the era's own field names (`ttl` and
+ * `pollInterval` in 2025, `ttlMs` and `pollIntervalMs` in 2026).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CreatedTask {
+  readonly taskId: string
+  readonly status: "working" | "input_required" | "completed" | "failed" | "cancelled"
+  readonly [key: string]: unknown
+}
+
+/**
  * A connected test client.
  *
  * @since 0.1.0
@@ -204,7 +221,35 @@ export interface McpTestClient {
    * Interrupting it sends `notifications/cancelled`: the way to test a cancellation.
    */
   readonly request: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<any, RequestFailed>
+  /**
+   * Calls a tool and returns its result. A call the server makes a task of (2026-07-28, for a
+   * client declaring the tasks extension) is followed to its end, as {@link McpTestClient.taskResult}
+   * follows it, all within the client's timeout; a call that gives up on its task (the timeout,
+   * an interruption, an input it cannot answer) cancels it with `tasks/cancel`. For the task
+   * itself, {@link McpTestClient.callToolAsTask}.
+   */
   readonly callTool: (name: string, args?: { readonly [key: string]: unknown }) => Effect.Effect<CallToolResult, RequestFailed>
+  /**
+   * Calls a tool as a task and returns the task, for tests of the task itself (its status,
+   * `tasks/get`, `tasks/cancel`, `listen`'s `taskIds`); {@link McpTestClient.taskResult} awaits
+   * its result. 2025-11-25: asks for a task (`params.task`, with `ttlMillis` when given). 2026-07-28:
+   * the server decides, for a client declaring the tasks extension
+   * (`capabilities.extensions["io.modelcontextprotocol/tasks"]`); `ttlMillis` is not sent (there
+   * is no such param). A call answered without a task fails with {@link RequestFailed} (-32603).
+   */
+  readonly callToolAsTask: (
+    name: string,
+    args?: { readonly [key: string]: unknown },
+    options?: { readonly ttlMillis?: number | undefined }
+  ) => Effect.Effect<CreatedTask, RequestFailed>
+  /**
+   * The result of a task once it ends. 2025-11-25: `tasks/result` (the server answers it at the
+   * end; its questions come as requests, answered by the options). 2026-07-28: `tasks/get` every
+   * 10 ms, its `inputRequests` answered with the options through `tasks/update` (once each key).
+   * A failed task fails with its error; a cancelled one with -32602 (as 2025's `tasks/result`).
+   * Within the client's timeout (-32001); the task is left as it is (cancel it with `tasks/cancel`).
+   */
+  readonly taskResult: (taskId: string) => Effect.Effect<CallToolResult, RequestFailed>
   readonly listTools: Effect.Effect<ListToolsResult, RequestFailed>
   readonly readResource: (uri: string) => Effect.Effect<ReadResourceResult, RequestFailed>
   readonly listResources: Effect.Effect<{ readonly resources: ReadonlyArray<{ readonly uri: string; readonly name: string }> }, RequestFailed>
@@ -453,6 +498,85 @@ export const make = <EL, RL>(
         return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "more than 16 input rounds" }))
       })
 
+    /** How often a 2026-07-28 task is read while it runs: often, in memory, to end tests soon. */
+    const pollEvery = Duration.millis(10)
+    const pause = Effect.sleep(pollEvery).pipe(Effect.provideService(Clock.Clock, realClock))
+
+    /** 2026-07-28: a task read until it ends, its input answered (failures named as `method`'s). */
+    const followModern = (taskId: string, method: string) =>
+      Effect.gen(function*() {
+        const answered = new Set<string>()
+        // Bounded by the timeout (`within`, below) and in count: one read per pause at most.
+        const reads = Math.ceil(Duration.toMillis(timeout) / Duration.toMillis(pollEvery)) + 1
+        for (let read = 0; read < reads; read++) {
+          const task = yield* once("tasks/get", { taskId })
+          switch (task?.status) {
+            case "completed":
+              return task.result as CallToolResult
+            case "failed": {
+              const error = task.error ?? {}
+              return yield* Effect.fail(new RequestFailed({ method, code: error.code ?? ErrorCode.InternalError, message: error.message ?? `task ${taskId} failed`, data: error.data }))
+            }
+            case "cancelled":
+              return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InvalidParams, message: `Task ${taskId} was cancelled: it has no result` }))
+            case "input_required": {
+              // Each question answered once: `tasks/update` is acknowledged before the task
+              // takes the answer, so a read soon after may still list it.
+              const fresh = Object.fromEntries(Object.entries((task.inputRequests ?? {}) as InputRequests).filter(([key]) => !answered.has(key)))
+              if (Object.keys(fresh).length > 0) {
+                const inputResponses = yield* answerInputs(fresh, method)
+                yield* once("tasks/update", { taskId, inputResponses })
+                for (const key of Object.keys(fresh)) answered.add(key)
+              }
+            }
+          }
+          yield* pause
+        }
+        return yield* Effect.fail(timedOutTask(taskId, method))
+      }).pipe((following) => within(following, () => timedOutTask(taskId, method)))
+    const timedOutTask = (taskId: string, method: string) =>
+      new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `task ${taskId} did not end within ${Duration.format(timeout)}` })
+
+    const taskResult = (taskId: string): Effect.Effect<CallToolResult, RequestFailed> =>
+      modern ? followModern(taskId, "tasks/result") : once("tasks/result", { taskId })
+
+    /** The task a `tools/call` was answered with, if it was: 2026's flat one, 2025's `task`. */
+    const taskOf = (result: any): CreatedTask | undefined =>
+      modern ? (result?.resultType === "task" ? result : undefined) : (result?.content === undefined ? result?.task : undefined)
+
+    const callTool = (name: string, args: { readonly [key: string]: unknown } = {}): Effect.Effect<CallToolResult, RequestFailed> =>
+      Effect.flatMap(request("tools/call", { name, arguments: args }), (result) => {
+        const task = taskOf(result)
+        if (task === undefined) return Effect.succeed(result as CallToolResult)
+        // The test asked for a result, not a task: one it gives up on is of no use, cancelled.
+        return Effect.onError(
+          modern ? followModern(task.taskId, "tools/call") : once("tasks/result", { taskId: task.taskId }),
+          () => Effect.ignore(once("tasks/cancel", { taskId: task.taskId }))
+        )
+      })
+
+    const callToolAsTask = (
+      name: string,
+      args: { readonly [key: string]: unknown } = {},
+      asTask: { readonly ttlMillis?: number | undefined } = {}
+    ): Effect.Effect<CreatedTask, RequestFailed> =>
+      Effect.flatMap(
+        request("tools/call", modern ? { name, arguments: args } : { name, arguments: args, task: asTask.ttlMillis === undefined ? {} : { ttl: asTask.ttlMillis } }),
+        (result) => {
+          const task = taskOf(result)
+          return task !== undefined ? Effect.succeed(task) : Effect.fail(
+            new RequestFailed({
+              method: "tools/call",
+              code: ErrorCode.InternalError,
+              message: modern
+                ? `tools/call ${name} was answered without a task (in 2026-07-28 the server decides, for a client that declares the tasks extension, capabilities.extensions["io.modelcontextprotocol/tasks"])`
+                : `tools/call ${name} was answered without a task`,
+              data: { result }
+            })
+          )
+        }
+      )
+
     let initializeResult: { readonly [key: string]: unknown } | undefined
     if (!modern) {
       initializeResult = yield* once("initialize", { protocolVersion: version, capabilities, clientInfo })
@@ -495,7 +619,9 @@ export const make = <EL, RL>(
     const client: McpTestClient = {
       initializeResult,
       request,
-      callTool: (name, args = {}) => request("tools/call", { name, arguments: args }),
+      callTool,
+      callToolAsTask,
+      taskResult,
       listTools: request("tools/list", {}),
       readResource: (uri) => request("resources/read", { uri }),
       listResources: request("resources/list", {}),

@@ -368,4 +368,60 @@ describe("McpTestClient", () => {
         assert.deepStrictEqual(result.content, [{ type: "text", text: `Hello! ("greet nobody") (file:///work)` }], protocolVersion)
       }
     }))
+
+  // A tool that becomes a task at once (in 2026-07-28, for a client declaring the tasks extension)
+  // and asks a name in it.
+  const Export = McpServer.tool({
+    name: "export",
+    execution: { taskSupport: "optional" },
+    handler: () =>
+      Effect.gen(function*() {
+        yield* McpContext.becomeTask
+        const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }))
+        return answer.action === "accept" ? `as ${answer.content.name}` : "declined"
+      }).pipe(Effect.orDie)
+  })
+  const withTasks = { name: "test-server", version: "0.0.0", tasks: McpServer.tasks() }
+  const taskExtension = { extensions: { "io.modelcontextprotocol/tasks": {} } }
+
+  // Fails before the fix: a 2026 callTool answered with a task returned the task (typed a tool's
+  // result: no content), and there were no callToolAsTask and taskResult.
+  it.live("callTool follows a task the server makes to its result; callToolAsTask returns the task and taskResult its result, in both eras", () =>
+    Effect.gen(function*() {
+      const modern = yield* McpTestClient.make(Export, { ...answers, protocolVersion: "2026-07-28", server: withTasks, capabilities: taskExtension })
+      const result = yield* modern.callTool("export")
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "as Ada" }])
+
+      for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+        const client = yield* McpTestClient.make(Export, { ...answers, protocolVersion, server: withTasks, capabilities: taskExtension })
+        const task = yield* client.callToolAsTask("export", {}, { ttlMillis: 60_000 })
+        assert.isString(task.taskId, protocolVersion)
+        assert.include(["working", "input_required"], task.status, protocolVersion)
+        const done = yield* client.taskResult(task.taskId)
+        assert.deepStrictEqual(done.content, [{ type: "text", text: "as Ada" }], protocolVersion)
+      }
+
+      // 2026-07-28 without the extension: the server makes no task, and callToolAsTask says so.
+      const plain = yield* McpTestClient.make(Export, { ...answers, protocolVersion: "2026-07-28", server: withTasks })
+      const refused = yield* Effect.flip(plain.callToolAsTask("export"))
+      assert.strictEqual(refused.code, -32603)
+      assert.include(refused.message, "tools/call export was answered without a task")
+    }))
+
+  // Fails before the fix: callTool returned the task at once, left running.
+  it.live("2026-07-28: callTool gives up on its task within the timeout, and cancels it", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Deferred.make<void>()
+      const Forever = McpServer.tool({
+        name: "forever",
+        execution: { taskSupport: "optional" },
+        handler: () => McpContext.becomeTask.pipe(Effect.andThen(Effect.never), Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined)))
+      })
+      const client = yield* McpTestClient.make(Forever, { protocolVersion: "2026-07-28", server: withTasks, capabilities: taskExtension, timeoutMillis: 300 })
+      const timedOut = yield* Effect.flip(client.callTool("forever"))
+      assert.strictEqual(timedOut.code, -32001)
+      assert.match(timedOut.message, /^task .+ did not end within 300ms$/)
+      const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "2 seconds"))
+      assert.strictEqual(exit._tag, "Success", "the task was not cancelled")
+    }))
 })
