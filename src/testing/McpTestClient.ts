@@ -19,8 +19,9 @@
  *   defect) is that JSON-RPC error in both eras: sent to the server in 2025-11-25; in 2026-07-28,
  *   whose answers can only be results, the request fails with it, as the SDK's client fails it.
  *   Without `elicit` an elicitation is declined (when the capability is declared by hand).
- * - **Recorded notifications**: `notifications` (everything the server sent, in order), and
- *   `waitFor` for one that has not arrived yet (progress, logs, list changes...). Log messages
+ * - **Recorded notifications**: `notifications` (everything the server sent, in order), `waitFor`
+ *   for the first of a kind (progress, logs, list changes...), received or not yet, and
+ *   `waitForNext` for each of a kind in turn. Log messages
  *   come in both eras, from `logLevel` up (every level by default): a 2026-07-28 request asks for
  *   them in its `_meta`, as a real client that wants them does. Each request asks for progress
  *   (`_meta.progressToken`, its id) unless the `progress` option is `false`. In 2026-07-28, list
@@ -283,8 +284,21 @@ export interface McpTestClient {
    * and follows a resource with `resources/subscribe`.
    */
   readonly listen: (notifications: ListenFilter) => Effect.Effect<ListenFilter, RequestFailed, Scope.Scope>
-  /** The first notification of `method` (matching `where`) received so far or next; fails after the timeout. */
+  /**
+   * The first notification of `method` (matching `where`) received so far, or the next one; fails
+   * after the timeout. Asked twice, it returns the same one: for a later one, {@link McpTestClient.waitForNext}.
+   */
   readonly waitFor: (
+    method: string,
+    where?: (notification: Notification) => boolean
+  ) => Effect.Effect<Notification, RequestFailed>
+  /**
+   * The first notification of `method` (matching `where`) received after the last one of `method`
+   * a wait (`waitFor`, `waitForNext`) returned, or the first one if none was; fails after the
+   * timeout. Called again, it returns the one after: each notification of a method once, in the
+   * order received, however long ago it came (while the test was calling a tool, say).
+   */
+  readonly waitForNext: (
     method: string,
     where?: (notification: Notification) => boolean
   ) => Effect.Effect<Notification, RequestFailed>
@@ -584,14 +598,22 @@ export const make = <EL, RL>(
       if (options.logLevel !== undefined) yield* once("logging/setLevel", { level: options.logLevel })
     }
 
-    const waitFor = (method: string, where: (notification: Notification) => boolean = () => true) =>
+    // By method, the position after the last notification a wait returned: where `waitForNext` looks from.
+    const returned = new Map<string, number>()
+    const waitFrom = (method: string, where: (notification: Notification) => boolean, next: boolean) =>
       Effect.callback<Notification, RequestFailed>((resume) => {
+        // Decided when the wait starts, not when it is made.
+        let from = next ? (returned.get(method) ?? 0) : 0
         const check = () => {
-          const found = notifications.find((notification) => notification.method === method && where(notification))
-          if (found === undefined) return false
-          waiters.delete(check)
-          resume(Effect.succeed(found))
-          return true
+          for (; from < notifications.length; from++) {
+            const found = notifications[from]!
+            if (found.method !== method || !where(found)) continue
+            waiters.delete(check)
+            returned.set(method, Math.max(returned.get(method) ?? 0, from + 1))
+            resume(Effect.succeed(found))
+            return true
+          }
+          return false
         }
         if (check()) return
         waiters.add(check)
@@ -599,6 +621,8 @@ export const make = <EL, RL>(
       }).pipe((waiting) =>
         within(waiting, () => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
       )
+    const waitFor = (method: string, where: (notification: Notification) => boolean = () => true) => waitFrom(method, where, false)
+    const waitForNext = (method: string, where: (notification: Notification) => boolean = () => true) => waitFrom(method, where, true)
 
     const listen = (filter: ListenFilter) =>
       Effect.gen(function*() {
@@ -636,7 +660,8 @@ export const make = <EL, RL>(
       },
       inputResponses,
       listen,
-      waitFor
+      waitFor,
+      waitForNext
     }
     return client
   })

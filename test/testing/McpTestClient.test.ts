@@ -424,4 +424,24 @@ describe("McpTestClient", () => {
       const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "2 seconds"))
       assert.strictEqual(exit._tag, "Success", "the task was not cancelled")
     }))
+
+  // Fails before the fix: there was no waitForNext, and waitFor, asked again, returned the first
+  // message again ("looking up Paris" twice).
+  it.live("waitForNext returns each notification of a method in turn, however long ago it came; waitFor the first", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { timeoutMillis: 300 })
+      yield* client.callTool("weather", { city: "Paris" })
+      yield* client.callTool("weather", { city: "Rome" }) // both messages have come
+      const first = yield* client.waitForNext("notifications/message")
+      const second = yield* client.waitForNext("notifications/message")
+      assert.deepStrictEqual([first.params?.data, second.params?.data], ["looking up Paris", "looking up Rome"])
+      assert.strictEqual(yield* client.waitFor("notifications/message"), first)
+      const none = yield* Effect.flip(client.waitForNext("notifications/message"))
+      assert.strictEqual(none.message, "no notifications/message within 300ms")
+      // One still to come is waited for; `where` narrows it.
+      const waiting = yield* Effect.forkChild(client.waitForNext("notifications/message", (n) => String(n.params?.data).includes("Oslo")))
+      yield* client.callTool("weather", { city: "Lima" })
+      yield* client.callTool("weather", { city: "Oslo" })
+      assert.strictEqual((yield* Fiber.join(waiting)).params?.data, "looking up Oslo")
+    }))
 })
