@@ -4,8 +4,9 @@
  * settings (the package's entry points mapped to `src/`, as a user's project maps them to the
  * installed package), then run: a block with tests runs as a vitest file, any other is imported
  * (it must load without throwing; the servers it defines are values, not started). A guide whose
- * code does not compile or run fails CI. The README's `ts` blocks are type-checked too (not run:
- * most are fragments, completed by `scripts/internal/readme-prelude.ts`).
+ * code does not compile or run fails CI. The README's `ts` blocks are type-checked too (most are
+ * fragments, completed by `scripts/internal/readme-prelude.ts`); those that are tests are run too,
+ * against the prelude's stand-ins for the README's server.
  */
 import { execFileSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -42,10 +43,11 @@ writeFileSync(
   }\n`
 )
 
-// The README's `ts` blocks: type-checked, not run (its first example serves stdio when loaded,
-// the others are fragments). A fragment names what surrounds it in a program (the modules it
-// uses, the example server's components, `options`...): each block gets the imports below and
-// the names of `scripts/internal/readme-prelude.ts`, except those it imports or declares itself.
+// The README's `ts` blocks: type-checked; not run (its first example serves stdio when loaded,
+// the others are fragments), but for the tests (`it.live(...)`), run as vitest files. A fragment
+// names what surrounds it in a program (the modules it uses, the example server's components,
+// `options`...): each block gets the imports below and the names of
+// `scripts/internal/readme-prelude.ts`, except those it imports or declares itself.
 const readmeImports: ReadonlyArray<readonly [string, string]> = [
   ["Context", `import * as Context from "effect/Context"`],
   ["Effect", `import * as Effect from "effect/Effect"`],
@@ -78,7 +80,8 @@ for (let match = readmePattern.exec(readme); match !== null; match = readmePatte
   const imports = readmeImports.filter(([name]) => !own.has(name)).map(([, line]) => line)
   const taken = preludeNames.filter((name) => !own.has(name))
   if (taken.length > 0) imports.push(`import { ${taken.join(", ")} } from "./readme-prelude.ts"`)
-  writeFileSync(join(out, `readme-${readmeBlocks}.ts`), `${imports.join("\n")}\n${code}`)
+  const test = /^\s*it\.(?:live|effect|scoped)\(/m.test(code) ? ".test" : ""
+  writeFileSync(join(out, `readme-${readmeBlocks}${test}.ts`), `${imports.join("\n")}\n${code}`)
 }
 
 const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
@@ -126,7 +129,7 @@ try {
 }
 try {
   execFileSync("vitest", ["run", "--config", join(out, "vitest.config.ts")], { cwd: root, stdio: "inherit" })
-  console.log(`docs: every module of docs/ loads, and its tests pass`)
+  console.log(`docs: every module of docs/ loads, and its tests (and the README's) pass`)
 } catch {
   console.error(`docs: a code block of docs/ failed when run (extracted to ${out})`)
   process.exit(1)

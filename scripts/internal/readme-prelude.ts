@@ -11,17 +11,30 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpServer } from "effect-mcp-server"
+import { McpContext, McpServer } from "effect-mcp-server"
 
-/** The README's first example's components. */
+class UnknownCity extends Schema.TaggedError<UnknownCity>()("UnknownCity", { city: Schema.String }) {}
+
+/**
+ * The README's first example's components, as it writes them: its testing example runs against
+ * them (it waits for the tool's log message), so they must do what the README's do.
+ */
 export const Weather = McpServer.tool({
   name: "weather",
-  parameters: { city: Schema.String },
+  description: "Current temperature in a city",
+  parameters: { city: Schema.String.annotate({ description: "City name" }) },
   success: Schema.Struct({ city: Schema.String, celsius: Schema.Finite }),
-  handler: ({ city }) => Effect.succeed({ city, celsius: 21.5 })
+  failure: UnknownCity,
+  handler: ({ city }) =>
+    Effect.gen(function*() {
+      yield* McpContext.log("info", `looking up ${city}`)
+      if (city !== "Paris") return yield* new UnknownCity({ city })
+      return { city, celsius: 21.5 }
+    })
 })
 export const Greeting = McpServer.prompt({
   name: "greeting",
+  description: "Greets someone",
   arguments: { name: Schema.String },
   handler: ({ name }) => Effect.succeed(`Say hello to ${name}.`)
 })
