@@ -68,9 +68,7 @@ const answeredThroughTheOther = (options: {
     const one = yield* replica()
     const two = yield* replica()
 
-    const created = yield* one.callTool("ask_later")
-    assert.strictEqual((created as any).resultType, "task", JSON.stringify(created))
-    const taskId: string = (created as any).taskId ?? (created as any).task?.taskId
+    const { taskId } = yield* one.callToolAsTask("ask_later")
 
     // Polled on the other replica until the work (on the first) asks.
     let waiting: any
@@ -114,8 +112,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("2026 tasks on two replica
         capabilities,
         timeoutMillis: 10_000
       }).pipe(Effect.provideContext(yield* store()))
-      const created = yield* one.callTool("ask_later")
-      const taskId: string = (created as any).taskId ?? (created as any).task?.taskId
+      const { taskId } = yield* one.callToolAsTask("ask_later")
       let waiting: any
       for (let i = 0; i < 100 && waiting?.status !== "input_required"; i++) {
         yield* Effect.sleep("50 millis")
