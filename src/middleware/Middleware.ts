@@ -20,7 +20,10 @@
  *   `onReadResource`, `onGetPrompt`, `onComplete`, ...) — the decoded params, the request
  *   context, and `next`; they return the method's result type (for `tools/call`: a tool result
  *   *or* a created task);
- * - `onSession` — runs for the lifetime of each session (keep-alive pings, ...).
+ * - `onSession` — runs for the lifetime of each session (keep-alive pings, ...);
+ * - `onOutgoingRequest` — every request the server sends the client (sampling, elicitation, roots,
+ *   ping), as it goes out: it can change its params (`Telemetry` adds its trace context) and sees
+ *   the client's answer.
  *
  * **Order.** In a stack, the first middleware is the outermost. The raw hooks of every middleware
  * run first (outermost first), then the params are decoded once, then the typed hooks run
@@ -52,8 +55,9 @@ import type {
   ClientRequestResult,
   ServerCapabilities
 } from "../protocol/McpSchema.ts"
+import type { ClientRequestError } from "../session/ClientRequestError.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
-import type { InvalidInbound, ServerSession } from "../session/ServerSession.ts"
+import type { InvalidInbound, OutgoingRequest, ServerSession } from "../session/ServerSession.ts"
 import { filled } from "../internal/filledContext.ts"
 
 // ---------------------------------------------------------------------------
@@ -151,7 +155,24 @@ export interface Hooks<R> extends MethodHooks<R> {
     | undefined
   /** Runs for each session while it lives (interrupted when it ends). */
   readonly onSession?: ((session: ServerSession) => Effect.Effect<void, never, R | Scope.Scope>) | undefined
+  /**
+   * Every server→client request a session sends (`sampling/createMessage`, `elicitation/create`,
+   * `roots/list`, `ping`), once it passed the session's checks (a request refused for a capability
+   * the client lacks, or one a 2026-07-28 request asks by multi round-trip, is not sent and not
+   * seen): `send` sends it with the params given (call it once) and waits for the client's answer,
+   * which the hook returns (or fails with). It runs in the fiber of the code that asked (a
+   * handler's: its services and current span are there). Outermost first, as the other hooks.
+   */
+  readonly onOutgoingRequest?:
+    | ((
+      request: OutgoingRequest,
+      send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
+    ) => Effect.Effect<unknown, ClientRequestError, R>)
+    | undefined
 }
+
+/** A server→client request as {@link Hooks.onOutgoingRequest} sees it. */
+export type { OutgoingRequest } from "../session/ServerSession.ts"
 
 /** A middleware: a name (for logs and tests) and hooks that may need services `R`. */
 export interface Middleware<R = never> extends Hooks<R> {
@@ -186,6 +207,7 @@ const hookKeys = [
   "onRequest",
   "onNotification",
   "onSession",
+  "onOutgoingRequest",
   "onDiscover",
   ...Object.values(hookNames)
 ] as const

@@ -378,6 +378,16 @@ export const make = (options: Options): LowLevelServer => {
       Effect.void
     ).pipe(Effect.asVoid)
 
+  // Around each request the server sends the client: the `onOutgoingRequest` hooks, outermost
+  // first; none (the common case) leaves the session's `outgoing` undefined.
+  const outgoingHooks = middleware.flatMap((m) => m.onOutgoingRequest === undefined ? [] : [m.onOutgoingRequest])
+  let outgoing: ServerSession.OutgoingHook | undefined
+  for (let i = outgoingHooks.length - 1; i >= 0; i--) {
+    const hook = outgoingHooks[i]!
+    const inner = outgoing
+    outgoing = inner === undefined ? hook : (request, send) => hook(request, (params) => inner({ ...request, params }, send))
+  }
+
   const sessionHooks = middleware.flatMap((m) => m.onSession === undefined ? [] : [m.onSession])
   const onSession = sessionHooks.length === 0
     ? undefined
@@ -391,7 +401,7 @@ export const make = (options: Options): LowLevelServer => {
   const waitingMethods = waitsFor(handlers["tasks/result"] !== undefined, modernRoutes.has("subscriptions/listen"))
 
   const serverInfo = options.serverInfo
-  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid, serverInfo }
+  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid, serverInfo, outgoing }
   const latest = options.latest
   // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
   // notifications and the input it refused, which middleware observes), go to the server as it
@@ -413,7 +423,11 @@ export const make = (options: Options): LowLevelServer => {
       const observe = now === server ? invalid : ownDispatch.get(now)!.invalid
       return observe === undefined ? Effect.void : observe(value, session)
     },
-    serverInfo
+    serverInfo,
+    // The server the session started with: a stateless session's requests to the client (on the
+    // streams of the requests that asked) are rare, and looking up the server as it is now for
+    // each would make this defined for every server.
+    outgoing
   }
 
   const server: LowLevelServer = {

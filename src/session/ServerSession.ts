@@ -132,7 +132,39 @@ export interface Dispatcher {
    * the session's options, so that a session holds nothing more for it.
    */
   readonly serverInfo?: Implementation | undefined
+  /**
+   * Around each server→client request the session sends (optional): the middleware's
+   * `onOutgoingRequest` hooks, outermost first. Read once per such request, never per inbound
+   * message; `undefined` (no middleware has the hook) sends as it is.
+   */
+  readonly outgoing?: OutgoingHook | undefined
 }
+
+/**
+ * A server→client request about to be sent (`sampling/createMessage`, `elicitation/create`,
+ * `roots/list`, `ping`), as `Middleware.onOutgoingRequest` sees it: it passed the session's
+ * checks (the client's capability, the protocol version) and has its id.
+ */
+export interface OutgoingRequest {
+  /** The JSON-RPC id it goes out with (the session's own numbering; the client answers under it). */
+  readonly id: number
+  readonly method: string
+  /** Its params as they go out: projected to the protocol version, the task's `_meta` added. */
+  readonly params: JsonRpc.Params | undefined
+  /** The protocol version it is sent in. */
+  readonly protocolVersion: ProtocolVersion.ProtocolVersion
+  /** The session that sends it. */
+  readonly session: ServerSession
+}
+
+/**
+ * Sends an {@link OutgoingRequest} through `send` (once), which sends `params` and waits for the
+ * client's answer (within the request's timeout) and is what it returns.
+ */
+export type OutgoingHook = (
+  request: OutgoingRequest,
+  send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
+) => Effect.Effect<unknown, ClientRequestError>
 
 /**
  * Tuning and behaviour of a session. All limits are per session. A number out of range (`NaN`,
@@ -1286,12 +1318,30 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (!(timeoutMillis > 0)) return Effect.die(badTimeout(method, options?.timeoutMillis === undefined, timeoutMillis))
     observer?.(method)
     const id = this.nextClientRequestId++
+    const outgoing = this.dispatcher.outgoing
+    if (outgoing === undefined) return this.sendRequest(id, method, projected, related, route, timeoutMillis)
+    return outgoing(
+      { id, method, params: projected, protocolVersion: version, session: this },
+      // Registered when the send runs: a hook that built it and did not run it leaves nothing pending.
+      (params) => Effect.suspend(() => this.sendRequest(id, method, params, related, route, timeoutMillis))
+    )
+  }
+
+  /** Sends the request `id` and waits for its answer, within `timeoutMillis`; a request given up is cancelled. */
+  private sendRequest(
+    id: number,
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined,
+    route: string | undefined,
+    timeoutMillis: number
+  ): Effect.Effect<unknown, ClientRequestError> {
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
-    const decode = resultDecoder(method, projected?.["task"] !== undefined)
+    const decode = resultDecoder(method, params?.["task"] !== undefined)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)
     this.pendingClient.set(id, { deferred, method })
-    return this.offer(JsonRpc.request(id, method, projected), related, route).pipe(
+    return this.offer(JsonRpc.request(id, method, params), related, route).pipe(
         Effect.andThen(Deferred.await(deferred)),
         Effect.timeoutOrElse({
           duration: timeoutMillis,

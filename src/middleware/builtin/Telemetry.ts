@@ -25,6 +25,15 @@
  *   Effect's own OTLP tracer makes spans without one, so `otlp` wraps it); `@effect/opentelemetry`
  *   gives it to the OpenTelemetry SDK's span context. Effect's HTTP server span, which reads no
  *   `tracestate`, has none.
+ * - **Requests to the client** (MCP 2025: `sampling/createMessage`, `elicitation/create`,
+ *   `roots/list`, `ping`) made where a span is current (a handler's) are a CLIENT span each, named
+ *   by the method, the current span's child, ended when the client answers (status ERROR and
+ *   `error.type` on an error answer: its code, as `rpc.response.status_code` too; `timeout`...);
+ *   the request's `_meta` carries that span's `traceparent` (and the trace's `tracestate`), so the
+ *   client's work joins the trace, as the conventions ask of the side that sends a request. MCP
+ *   2026-07-28 sends none: a handler's questions travel in its result (`inputRequests`), no
+ *   request of their own, and the conventions give them no span; the call that brings the answers
+ *   is a request of the client's, with its own `traceparent`.
  * - **Baggage**: the W3C `baggage` in the request's `_meta`, else its HTTP header, is the
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
@@ -52,6 +61,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
@@ -73,6 +83,7 @@ import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
+import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
@@ -326,7 +337,9 @@ const durationWith = (
 const copied = (text: string): string => JSON.parse(JSON.stringify(text))
 
 /**
- * The telemetry middleware: a SERVER span per request and the duration metric (see the module).
+ * The telemetry middleware: a SERVER span per request, a CLIENT span per request the server
+ * sends the client (its context in that request's `_meta`), and the duration metric (see the
+ * module).
  * Put it first (outermost) to time everything the other middleware does too.
  *
  * **Details**
@@ -419,8 +432,83 @@ export const middleware = (options: {
     // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
     onSession: (session) =>
-      session.stateless ? Effect.void : liveSession
+      session.stateless ? Effect.void : liveSession,
+    // A request to the client made where a span is current (a handler's, under the request's
+    // SERVER span) is a CLIENT span of that trace, whose context its `_meta` carries; one made
+    // outside any span (a session's keep-alive ping) is sent as it is.
+    onOutgoingRequest: (request, send) =>
+      Effect.withFiber((fiber) => {
+        const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+        return parent === undefined ? send(request.params) : outgoingSpan(request, parent, send)
+      })
   })
+}
+
+/**
+ * A server→client request as a CLIENT span, as the conventions describe the side that initiates
+ * one: named by its method (these requests have no target), the child of `parent`, with
+ * `mcp.method.name`, `jsonrpc.request.id` (the id the server sent), `mcp.protocol.version` and
+ * `mcp.session.id`; ended when the client's answer comes, with status ERROR and `error.type` when
+ * it is no success (see {@link outgoingErrorTypeOf}). The request carries the span's context in
+ * its `_meta` (`traceparent`, and `tracestate` when the trace has one: SEP-414), so that what the
+ * client does to answer is of the same trace.
+ */
+const outgoingSpan = (
+  request: Middleware.OutgoingRequest,
+  parent: Tracer.AnySpan,
+  send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
+): Effect.Effect<unknown, ClientRequestError> => {
+  const method = bounded(request.method)
+  const attributes: Record<string, unknown> = {
+    "mcp.method.name": method,
+    "jsonrpc.request.id": String(request.id),
+    "mcp.protocol.version": request.protocolVersion
+  }
+  if (!request.session.stateless) attributes["mcp.session.id"] = request.session.id
+  const options: Tracer.SpanOptions = { kind: "client", captureStackTrace: false, attributes, parent }
+  return Effect.useSpan(method, options, (span) =>
+    Effect.onExit(send(withTraceContext(request.params, span)), (exit) => {
+      if (exit._tag === "Success") return Effect.void
+      const errorType = outgoingErrorTypeOf(exit.cause)
+      const failure = errorType.code === undefined ? { "error.type": errorType.type } : failureAttributesOf(errorType.type)
+      for (const key in failure) span.attribute(key, failure[key as keyof typeof failure])
+      if (errorType.type !== cancelled) return Effect.void
+      // Ended here, with its failure (an interruption is no failure to Effect's tracers).
+      return Effect.withFiber((fiber) => {
+        const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n
+        span.end(now, cancelledExit)
+        return Effect.void
+      })
+    }))
+}
+
+/**
+ * `params` with the W3C trace context of `span` in their `_meta` (what the application put there
+ * kept; a `traceparent` of its own replaced, as a propagator's inject does).
+ */
+const withTraceContext = (params: JsonRpc.Params | undefined, span: Tracer.Span): JsonRpc.Params => {
+  const meta: Record<string, unknown> = { ...(params?._meta as object | undefined), traceparent: TraceContext.traceparentOf(span) }
+  const state = TraceContext.traceStateOfSpan(span)
+  if (state !== undefined) meta.tracestate = state.serialize()
+  return { ...params, _meta: meta }
+}
+
+/**
+ * `error.type` of a server→client request that failed: the JSON-RPC code of the client's error
+ * answer (also its `rpc.response.status_code`), `timeout` when it did not answer in time,
+ * `cancelled` when the code that asked was interrupted, else the failure's tag
+ * (`ClientResultInvalid`: an answer that is not the method's result; `SessionClosed`) or `_OTHER`
+ * for a defect.
+ */
+const outgoingErrorTypeOf = (cause: Cause.Cause<ClientRequestError>): { readonly type: string; readonly code?: number } => {
+  if (Cause.hasInterruptsOnly(cause)) return { type: cancelled }
+  for (const reason of cause.reasons) {
+    if (reason._tag !== "Fail") continue
+    const error = reason.error
+    if (error._tag === "ClientRequestFailed") return { type: codeText(error.code), code: error.code }
+    return { type: error._tag === "ClientRequestTimeout" ? "timeout" : error._tag }
+  }
+  return { type: "_OTHER" }
 }
 
 /**

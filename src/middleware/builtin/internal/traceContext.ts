@@ -1,7 +1,8 @@
 /**
  * The W3C trace context a request carries, read: `traceparent` and `tracestate` (W3C Trace
  * Context) and `baggage` (W3C Baggage), in the formats those specifications give them, from a
- * request's `_meta` (SEP-414) or its HTTP headers.
+ * request's `_meta` (SEP-414) or its HTTP headers; and a span's, written for a request the server
+ * sends.
  *
  * @internal
  */
@@ -110,6 +111,27 @@ export const parentOf = (traceparent: string, tracestate: unknown): Tracer.Exter
 /** The trace state in a span's annotations (`undefined` without one). */
 export const traceStateIn = (annotations: Context.Context<never>): TraceStateEntries | undefined =>
   Context.getOrUndefined(annotations, TraceState)
+
+/** The most ancestors {@link traceStateOfSpan} looks through (spans nest far less deep). */
+const maxAncestors = 256
+
+/**
+ * The trace state of a span's context: its own (its annotations'), else its nearest ancestor's,
+ * as OpenTelemetry's span contexts inherit it (and `otlpTraceState.ts` exports it); `undefined`
+ * without one.
+ */
+export const traceStateOfSpan = (span: Tracer.AnySpan): TraceStateEntries | undefined => {
+  let current: Tracer.AnySpan | undefined = span
+  for (let depth = 0; current !== undefined && depth < maxAncestors; depth++) {
+    const state = traceStateIn(current.annotations)
+    if (state !== undefined) return state
+    current = current._tag === "Span" && current.parent._tag === "Some" ? current.parent.value : undefined
+  }
+  return undefined
+}
+
+/** A span's W3C `traceparent`: version 00, its trace and span ids, and whether it is sampled. */
+export const traceparentOf = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
 /** The most entries baggage keeps, and its most characters (W3C Baggage: at least 64 and 8192). */
 const maxBaggageEntries = 64
