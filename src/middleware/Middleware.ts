@@ -220,7 +220,9 @@ export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R
   if (context.mapUnsafe.size === 0) return middleware as Middleware<never>
   // What the fiber has wins over what the Layer captured (see `filled` in the server internals).
   const fill = (current: Context.Context<never>) => filled(context, current)
-  const bound: Record<string, unknown> = { name: middleware.name }
+  const bound: Record<PropertyKey, unknown> = { name: middleware.name }
+  // What a middleware says of itself under symbol keys (the tools `ToolInjection` serves) stays.
+  for (const key of Object.getOwnPropertySymbols(middleware)) bound[key] = (middleware as unknown as Record<symbol, unknown>)[key]
   for (const key of hookKeys) {
     const hook = (middleware as unknown as Record<string, Hook | undefined>)[key]
     if (hook === undefined) continue

@@ -38,6 +38,7 @@ import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
+import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -518,12 +519,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       prompts,
       middleware,
       stack: (rank, added) => {
+        // Throws (nothing stacked) when one of them injects a tool another injects already.
+        const forget = injectTools(service, added)
         stackChanges++
         let at = 0
         while (at < ranks.length && ranks[at]! <= rank) at++
         middleware.splice(at, 0, ...added)
         ranks.splice(at, 0, ...added.map(() => rank))
         return () => {
+          forget()
           stackChanges++
           for (const m of added) {
             // This registration's entry (the same middleware may be in the stack twice, at two ranks).
@@ -558,8 +562,31 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       lowLevel,
       run
     })
+    // Tools a middleware given in the options injects, known to the middleware that judge a call
+    // without calling it (Authorization, ResponseCache) for the server's life.
+    const injectedTwice = recordInjected(service, options.middleware ?? [])
+    if (injectedTwice !== undefined) return yield* Effect.die(injectedTwice)
     return service
   })
+
+/**
+ * Records the tools `middleware` inject into `server` (see `internal/injectedTools.ts`): the
+ * error naming a tool another middleware injects already, else nothing; `onRecorded` gets what
+ * forgets them (those of the options are forgotten with the server).
+ */
+const recordInjected = (
+  server: object,
+  middleware: ReadonlyArray<object>,
+  onRecorded?: (forget: () => void) => void
+): unknown => {
+  try {
+    const forget = injectTools(server, middleware)
+    onRecorded?.(forget)
+    return undefined
+  } catch (error) {
+    return error
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Registration
@@ -774,9 +801,14 @@ export const extension = <R = never>(
           : Effect.updateContext(effect, (current: Context.Context<never>) => filled(context, current) as Context.Context<any>),
       (m) => Middleware.provide(m, context)
     )
+    // Tools its middleware injects, as for middleware Layers (see `stack`).
+    let forget: () => void = () => {}
+    const injectedTwice = recordInjected(server, provided.middleware ?? [], (f) => forget = f)
+    if (injectedTwice !== undefined) return yield* Effect.die(injectedTwice)
     server.extensions.push(provided)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
+        forget()
         const index = server.extensions.indexOf(provided)
         if (index !== -1) server.extensions.splice(index, 1)
       })

@@ -4,12 +4,13 @@
  * (the `{ principal }` form reaching handlers through `McpContext.principal`).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
-import { McpContext, McpServer, type Principal } from "../../src/index.ts"
+import { McpContext, McpServer, type Principal, Tool } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
 
@@ -297,6 +298,35 @@ describe("Authorization cannot be slipped past", () => {
         assert.deepStrictEqual(refused.data.missingScopes, ["admin"], name)
       }
       assert.strictEqual(hits.get("admin_flush") + hits.get("injected report"), 0)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "status", arguments: {} }))), "up")
+    }))
+
+  it.live("tools of ToolInjection.middleware used directly (not its Layer) are judged by their own tags too", () =>
+    Effect.gen(function*() {
+      const hits = counter()
+      const compile = (definition: ToolInjection.AnyDefinition) => Tool.compile(definition, Context.empty() as Context.Context<any>, { maskErrors: true })
+      // Made first, so outside the injections.
+      const Authz = Authorization.layer({ rules: { tags: { admin: ["admin"] } }, unauthenticated: "deny" })
+      // Given to McpServer.middleware as it is, and spread into a middleware of one's own.
+      const Direct = McpServer.middleware(ToolInjection.middleware([
+        compile({ name: "admin_flush", tags: ["admin"], handler: () => Effect.as(hits.hit("admin_flush"), "flushed!") }),
+        compile({ name: "status", handler: () => Effect.succeed("up") })
+      ]))
+      const Spread = McpServer.middleware({
+        ...ToolInjection.middleware([
+          compile({ name: "admin_drop", tags: ["admin"], handler: () => Effect.as(hits.hit("admin_drop"), "dropped!") })
+        ]),
+        name: "my-admin-tools"
+      })
+      const server = yield* startServer({ name: "authz-injected-direct", version: "1" }, Layer.mergeAll(Authz, Direct, Spread))
+      const { client } = yield* connect(server)
+      assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools.map((tool) => tool.name), ["status"])
+      for (const name of ["admin_flush", "admin_drop"]) {
+        const refused = yield* rpcError(() => client.callTool({ name, arguments: {} }))
+        assert.strictEqual(refused.code, 403, name)
+        assert.deepStrictEqual(refused.data.missingScopes, ["admin"], name)
+      }
+      assert.strictEqual(hits.get("admin_flush") + hits.get("admin_drop"), 0)
       assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "status", arguments: {} }))), "up")
     }))
 })

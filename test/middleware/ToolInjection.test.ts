@@ -11,7 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { McpServer, Middleware } from "../../src/index.ts"
+import { McpServer, Middleware, Tool } from "../../src/index.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { components, sdk, sdkError, startServer } from "../server/McpServerHarness.ts"
 import { tryConnect } from "./contractHarness.ts"
@@ -278,5 +278,30 @@ describe("ToolInjection", () => {
       yield* Scope.close(scope, Exit.void)
       const again = yield* Effect.exit(Effect.scoped(Effect.flatMap(Effect.scope, (scope) => Layer.buildWithScope(onOther(one), scope))))
       assert.isTrue(Exit.isSuccess(again), String(again))
+    }))
+
+  it.live("ToolInjection.middleware given directly is recorded too: a name it shares with another injection fails the build", () =>
+    Effect.gen(function*() {
+      const compile = (name: string, answer: string) =>
+        Tool.compile({ name, handler: () => Effect.succeed(answer) }, Context.empty() as Context.Context<any>, { maskErrors: true })
+      const direct = ToolInjection.middleware([compile("same", "direct")])
+      // options.middleware and a ToolInjection Layer.
+      const withLayer = yield* Effect.exit(Effect.scoped(startServer(
+        { middleware: [direct] },
+        Layer.mergeAll(registered("alpha"), ToolInjection.layer({ name: "same", handler: () => Effect.succeed("layer") }))
+      )))
+      assert.isTrue(Exit.isFailure(withLayer))
+      assert.include(String(withLayer), "Tool same is injected twice")
+      // Two middlewares in options.middleware: the server's build fails.
+      const inOptions = yield* Effect.exit(Effect.scoped(startServer(
+        { middleware: [direct, ToolInjection.middleware([compile("same", "other")])] },
+        registered("alpha")
+      )))
+      assert.isTrue(Exit.isFailure(inOptions))
+      assert.include(String(inOptions), "Tool same is injected twice")
+      // The same middleware in the options and in a middleware Layer is one injection: served.
+      const server = yield* startServer({ middleware: [direct] }, Layer.mergeAll(registered("alpha"), McpServer.middleware(direct)))
+      const { client } = yield* tryConnect(server)
+      assert.deepStrictEqual(textOf(yield* sdk(() => client.callTool({ name: "same", arguments: {} }))), ["direct"])
     }))
 })

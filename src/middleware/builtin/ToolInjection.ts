@@ -41,8 +41,8 @@
  * in `initialize`, and the server still runs every typed hook around its (missing) handlers, so
  * Authorization, RateLimit and the others outside it see the injected tools.
  *
- * A name another `ToolInjection` Layer injects already fails the Layer's build (as two component
- * Layers of one name do); injecting a registered tool's name shadows it, as said above.
+ * A name another `ToolInjection` Layer (or middleware) injects already fails the Layer's build (as
+ * two component Layers of one name do); injecting a registered tool's name shadows it, as said above.
  *
  * @since 0.1.0
  */
@@ -59,7 +59,7 @@ import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import type { ClientRequestResult, ServerCapabilities, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
-import { alreadyInjected, injectTools } from "../../server/internal/injectedTools.ts"
+import { type InjectedTool, injectedToolsKey } from "../../server/internal/injectedTools.ts"
 import { headerMismatch } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
@@ -94,33 +94,27 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
     const context = yield* Effect.context<never>()
     const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
-    const built = middleware(tools)
     // As `McpServer.tool`: a name against MCP's naming rule is served, with a warning.
     for (const tool of tools) {
       const warning = Tool.nameWarning(tool.name)
       if (warning !== undefined) yield* Effect.logWarning(warning)
     }
-    // Known, while the Layer lives, to the middlewares that judge a call without calling it:
-    // `ResponseCache` (answering from its store) checks its `Mcp-Param-*` headers,
-    // `Authorization` the rules of its tags. A name another Layer injects already fails the
-    // build: the stack order would pick the tool that answers, the build order the one they judge.
-    const twice = alreadyInjected(server, tools)
-    if (twice !== undefined) {
-      return yield* Effect.die(
-        new Error(
-          `Tool ${clip(twice)} is injected twice (two ToolInjection Layers give it): one would answer its calls while ` +
-            `middleware (Authorization, ResponseCache) judged them by the other. Give each its own name, or inject it from one Layer.`
-        )
-      )
-    }
-    const forget = injectTools(server, tools)
-    yield* Effect.addFinalizer(() => Effect.sync(forget))
-    return built
+    // The server records its tools as it stacks it (see `middleware`); a name another
+    // ToolInjection injects already fails the build there.
+    return middleware(tools)
   })) as Layer.Layer<never, never, McpServer.McpServer | Services<Definitions[number]>>
 
 /**
  * The middleware serving already compiled tools (what {@link layer} registers). Two tools of the
  * same name are a defect.
+ *
+ * However it reaches a server (`McpServer.middleware`, `options.middleware`, an extension's
+ * middleware; spread into another middleware object too), the server records its tools while it
+ * is there, for the middleware that judge a call without calling it: `Authorization` (the rules of
+ * their tags) and `ResponseCache` (their `Mcp-Param-*` headers). A tool name another
+ * `ToolInjection` middleware in the same server injects already fails its registration (the
+ * Layer's build, the server's for `options.middleware`). A middleware of your own that calls its
+ * hooks without being it is not seen: its tools are judged as unknown ones (untagged).
  */
 export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Middleware<never> => {
   const byName = new Map<string, Tool.Registered>()
@@ -166,7 +160,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     return call(tool, params.value.arguments, context)
   }
 
-  return Middleware.make("tool-injection", {
+  const made = Middleware.make("tool-injection", {
     onInitialize: (params, _context, next) => mapInline(next(params), withTools),
     // MCP 2026-07-28 says up front what `initialize` said: a server without tools of its own
     // serves the injected ones in that era too.
@@ -201,6 +195,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       return Effect.catchIf(effect, isMissing, () => fallback(request, context))
     }
   })
+  // What the server records of it when it enters one (see `server/internal/injectedTools.ts`).
+  return Object.assign(made, { [injectedToolsKey]: tools as ReadonlyArray<InjectedTool> })
 }
 
 // ---------------------------------------------------------------------------
