@@ -29,6 +29,8 @@ import type { TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
+import { readContentsProblem } from "./internal/readResult.ts"
+import { clip } from "../internal/clip.ts"
 import {
   checkAnnotations,
   checkDescription,
@@ -138,8 +140,8 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
     wire,
     read: (request) => {
       const done = completed(read)
-      if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
-      return Effect.map(provideRequest(read, context, request), (output) => toResult(uri, mimeType, output))
+      if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
+      return Effect.map(provideRequest(read, context, request), (output) => toResult(owner, uri, mimeType, output))
     }
   }
 }
@@ -170,13 +172,14 @@ export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
   const read = definition.read as (params: unknown, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, any>
   const list = definition.list as Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, any> | undefined
   const mimeType = definition.mimeType
+  const owner = `Resource template ${definition.uriTemplate}`
   const readMatch = (uri: string, variables: Variables, request: RequestContext) => {
     const params = decode(variables)
     if (params._tag === "Failure") return McpError.decodeFailure(`URI for template ${definition.uriTemplate}`, params.cause)
     const effect = read(params.value, uri)
     const done = completed(effect)
-    if (done !== undefined) return Exit.map(done, (output) => toResult(uri, mimeType, output))
-    return Effect.map(provideRequest(effect, context, request), (output) => toResult(uri, mimeType, output))
+    if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
+    return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output))
   }
   return {
     uriTemplate: definition.uriTemplate,
@@ -233,10 +236,18 @@ const metadata = (owner: string, definition: Metadata) => {
   return out
 }
 
-const toResult = (uri: string, mimeType: string | undefined, output: ReadOutput): ReadResourceResult => {
+/**
+ * The result of a read of `uri` that succeeded with `output`. Contents built by hand (an array, a
+ * whole result) that clients would refuse are the read's defect (-32603, logged naming `owner`,
+ * the resource or template, and the path): see `internal/readResult.ts`.
+ */
+const toResult = (owner: string, uri: string, mimeType: string | undefined, output: ReadOutput): ReadResourceResult => {
   if (typeof output === "string") return { contents: [Content.textContents(uri, output, mimeType)] }
   if (output instanceof Uint8Array) return { contents: [Content.blobContents(uri, output, mimeType)] }
-  if (Array.isArray(output)) return { contents: output as ReadonlyArray<ResourceContentsUnion> }
+  if (Array.isArray(output)) {
+    checkContents(owner, uri, output)
+    return { contents: output as ReadonlyArray<ResourceContentsUnion> }
+  }
   // Not a `ReadOutput` (where types are not checked): a defect of the read (-32603, logged), not a
   // result without contents (`undefined` went out as `{}`, a number as the result itself).
   if (typeof output !== "object" || output === null || !Array.isArray((output as { readonly contents?: unknown }).contents)) {
@@ -244,6 +255,12 @@ const toResult = (uri: string, mimeType: string | undefined, output: ReadOutput)
       `Resource ${uri}: the read succeeded with ${kindOf(output)}, not a string, bytes (a Uint8Array), contents or a ReadResourceResult`
     )
   }
+  checkContents(owner, uri, (output as ReadResourceResult).contents)
   return output as ReadResourceResult
+}
+
+const checkContents = (owner: string, uri: string, contents: ReadonlyArray<unknown>): void => {
+  const problem = readContentsProblem(contents)
+  if (problem !== undefined) throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with contents clients refuse: ${problem}`)
 }
 

@@ -33,6 +33,9 @@ const schemeStart = /^[A-Za-z][A-Za-z0-9+.-]*:/
 /** What can still begin a scheme: a template whose scheme comes (in part) from a variable. */
 const schemePrefix = /^(?:[A-Za-z][A-Za-z0-9+.-]*)?$/
 
+/** Whether `uri` starts with its scheme ({@link checkUri}): one anchored test, cheap per request. */
+export const hasScheme = (uri: string): boolean => schemeStart.test(uri)
+
 /**
  * A resource's `uri`: MCP requires an RFC 3986 URI (`format: uri`), which starts with its scheme.
  * One without (`notes/today.md`, `//host/a`, empty) is a relative reference: clients that check
@@ -40,7 +43,7 @@ const schemePrefix = /^(?:[A-Za-z][A-Za-z0-9+.-]*)?$/
  * TypeScript SDK's server cannot read it. Only the scheme is checked (registration time, once).
  */
 export const checkUri = (owner: string, uri: string): void => {
-  if (schemeStart.test(uri)) return
+  if (hasScheme(uri)) return
   throw new TypeError(
     `${owner}: uri must be a URI that starts with its scheme (RFC 3986, as MCP requires: file:///notes/today.md, notes://today), not ${JSON.stringify(clip(uri, 64))}`
   )
@@ -159,9 +162,13 @@ export const checkDescription = (
 /**
  * The resources a template's `list` answered with, at request time (typed code computes values
  * too: `size: Number(header)` is `NaN`): an array of resources with the fields clients accept.
- * Laxer than a registration's checks on `size` alone: a finite number (JSON writes `NaN` and the
- * infinities as `null`, which clients refuse), as the SDK clients' schemas take any number; a
- * negative or fractional size, wrong but accepted, does not fail the whole page at run time.
+ * As a registration's checks, a `uri` must start with its scheme (the Python SDK's `AnyUrl`
+ * refuses the whole page for one that does not) and a `name` must not be empty; a failure is the
+ * list's defect (the whole `resources/list` is -32603, logged naming the template, the index and
+ * the field), as a tool's or a prompt's result built by hand is: a resource silently dropped would
+ * hide the bug. Laxer than a registration's checks on `size` alone: a finite number (JSON writes
+ * `NaN` and the infinities as `null`, which clients refuse), as the SDK clients' schemas take any
+ * number; a negative or fractional size, wrong but accepted, does not fail the whole page.
  */
 export const checkListedResources = (owner: string, resources: unknown): void => {
   if (!Array.isArray(resources)) throw invalid(owner, "list", "an array of resources", resources)
@@ -170,7 +177,8 @@ export const checkListedResources = (owner: string, resources: unknown): void =>
     const at = `${owner} (listed resource ${i})`
     if (!isObject(resource)) throw invalid(at, "resource", "an object", resource)
     if (typeof resource.uri !== "string") throw invalid(at, "uri", "a string", resource.uri)
-    if (typeof resource.name !== "string") throw invalid(at, "name", "a string", resource.name)
+    checkUri(at, resource.uri)
+    checkName(at, resource.name)
     checkText(at, "title", resource.title)
     checkText(at, "description", resource.description)
     checkText(at, "mimeType", resource.mimeType)

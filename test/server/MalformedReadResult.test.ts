@@ -1,0 +1,119 @@
+/**
+ * What a resource's read (contents or a whole `ReadResourceResult` built by hand) and a template's
+ * `list` return at request time is checked as registrations are: a contents `uri` or a listed
+ * resource's `uri` without a scheme (a relative reference: the Python SDK's `AnyUrl` refuses the
+ * whole answer), a `uri` that is not a string, contents without `text` or `blob`, a listed
+ * resource with an empty name. Before, such answers went out as they were; now each is the
+ * handler's defect, as a tool's or a prompt's malformed result is: the masked -32603 both SDK
+ * clients take as a JSON-RPC error, and a log line naming the resource or template and the path.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import { InMemory, McpServer } from "../../src/index.ts"
+import { components, type Server, startServer } from "./McpServerHarness.ts"
+
+/** Serves `components` to an SDK v1 and an SDK v2 client, the server's log lines kept. */
+const serveBoth = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
+  Effect.gen(function*() {
+    const server = yield* startServer({}, components)
+    const logged: Array<string> = []
+    const Capture = Logger.layer([
+      Logger.make((entry) => {
+        const message = Array.isArray(entry.message) ? entry.message.join(" ") : String(entry.message)
+        logged.push(`${message} ${Cause.pretty(entry.cause)}`)
+      })
+    ])
+    const runOne = (server: Server) => {
+      const pair = InMemory.makePair()
+      return Effect.as(Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Capture))), pair.client)
+    }
+    const v1 = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+    const v1Transport = yield* runOne(server)
+    yield* Effect.acquireRelease(Effect.promise(() => v1.connect(v1Transport as never)), () => Effect.promise(() => v1.close()))
+    const v2 = new ClientV2({ name: "v2", version: "2" }, { capabilities: {} })
+    const v2Transport = yield* runOne(server)
+    yield* Effect.acquireRelease(Effect.promise(() => v2.connect(v2Transport as never)), () => Effect.promise(() => v2.close()))
+    return { clients: [["v1", v1], ["v2", v2]] as const, logged }
+  })
+
+/** The answer to `call` with each client: its result, or its failure (code and message). */
+const settle = (promise: Promise<unknown>) =>
+  Effect.promise(() =>
+    promise.then((result) => ({ result }), (error) => ({ error: { code: error?.code as unknown, message: String(error) } }))
+  )
+
+/** Asserts the server answered -32603 "Internal error" (not the client refusing what it got). */
+const assertDefect = (answer: { readonly result?: unknown; readonly error?: { code: unknown; message: string } }, what: string) => {
+  assert.property(answer, "error", `${what}: ${JSON.stringify(answer)}`)
+  assert.strictEqual(answer.error!.code, -32603, `${what}: ${answer.error!.message}`)
+  assert.include(answer.error!.message, "Internal error", what)
+}
+
+/** Contents built by hand that clients would refuse, and what the log must say of each. */
+const badContents: ReadonlyArray<readonly [string, unknown, string]> = [
+  ["relative", [{ uri: "notes/today.md", text: "t" }], `contents[0].uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/today.md"`],
+  ["number_uri", { contents: [{ uri: "x://a", text: "a" }, { uri: 3, text: "b" }] }, "contents[1].uri must be a string, not a number"],
+  ["no_body", [{ uri: "x://a" }], "contents[0] must have text or blob (a string), not undefined"],
+  ["null_entry", { contents: [null] }, "contents[0] must be resource contents (an object with a uri and text or blob), not null"],
+  ["mime_number", [{ uri: "x://a", text: "a", mimeType: 1 }], "contents[0].mimeType must be a string, not a number"]
+]
+
+describe("malformed resource answers", () => {
+  it.live("a read's contents built by hand that clients refuse are -32603 (logged naming the resource and the path)", () =>
+    Effect.gen(function*() {
+      const layers = badContents.flatMap(([name, value]) => [
+        McpServer.resource({ uri: `x://${name}`, name, read: Effect.succeed(value as never) }),
+        McpServer.resourceTemplate({
+          uriTemplate: `t://${name}/{id}`,
+          name: `t-${name}`,
+          read: () => Effect.as(Effect.yieldNow, value as never)
+        })
+      ])
+      // Well-formed contents of another URI (a part of the resource read) are served as they are.
+      const good = [{ uri: "x://fine/part", text: "part" }, { uri: "x://fine/bytes", blob: "AQI=", mimeType: "application/octet-stream" }]
+      const Fine = McpServer.resource({ uri: "x://fine", name: "fine", read: Effect.succeed(good) })
+      const { clients, logged } = yield* serveBoth(components([...layers, Fine]))
+      for (const [client, c] of clients) {
+        const fine = yield* settle(c.readResource({ uri: "x://fine" }))
+        assert.deepStrictEqual(fine, { result: { contents: good } }, client)
+        for (const [name, , problem] of badContents) {
+          for (const [uri, owner] of [[`x://${name}`, `Resource x://${name}:`], [`t://${name}/1`, `Resource template t://${name}/{id}:`]]) {
+            assertDefect(yield* settle(c.readResource({ uri })), `${uri} (${client})`)
+            const line = logged.find((line) => line.includes(owner))
+            assert.isDefined(line, `${uri}: no log line in\n${logged.join("\n")}`)
+            assert.include(line, problem, uri)
+          }
+        }
+      }
+    }))
+
+  it.live("a template's listed resource without a URI scheme or with an empty name fails resources/list (-32603, logged naming the template)", () =>
+    Effect.gen(function*() {
+      let listed: ReadonlyArray<unknown> = []
+      const Template = McpServer.resourceTemplate({
+        uriTemplate: "notes://{day}",
+        name: "notes",
+        list: Effect.sync(() => listed as never),
+        read: () => Effect.succeed("x")
+      })
+      const { clients, logged } = yield* serveBoth(Template)
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [{ uri: "notes/today", name: "today" }, `Resource template notes://{day} (listed resource 1): uri must be a URI that starts with its scheme`],
+        [{ uri: "notes://today", name: "" }, "Resource template notes://{day} (listed resource 1): name must not be empty"]
+      ]
+      for (const [client, c] of clients) {
+        listed = [{ uri: "notes://yesterday", name: "yesterday" }]
+        assert.deepStrictEqual(yield* settle(c.listResources()), { result: { resources: listed } }, client)
+        for (const [resource, problem] of cases) {
+          listed = [{ uri: "notes://yesterday", name: "yesterday" }, resource]
+          assertDefect(yield* settle(c.listResources()), `${JSON.stringify(resource)} (${client})`)
+          assert.isTrue(logged.some((line) => line.includes(problem)), `${problem}: not in\n${logged.join("\n")}`)
+        }
+      }
+    }))
+})
