@@ -198,6 +198,35 @@ describe("SizeLimit measures what is sent", () => {
       assert.deepStrictEqual(smallResult.result.content, [{ type: "text", text: "eee" }])
     }))
 
+  it.live("2025-11-25: a task whose tool result is over the limit is failed, as one whose tool reported an error (tasks/get agrees with tasks/result)", () =>
+    Effect.gen(function*() {
+      const client = yield* rawServer(300)
+      yield* initialize(client, "2025-11-25")
+      const ended = (times: number) =>
+        Effect.gen(function*() {
+          const created = yield* client.request("tools/call", { name: "export", arguments: { times }, task: { ttl: 60_000 } })
+          const taskId: string = created.result?.task?.taskId
+          assert.isString(taskId, JSON.stringify(created))
+          let task: any
+          for (let i = 0; i < 250; i++) {
+            task = (yield* client.request("tasks/get", { taskId })).result
+            if (task?.status !== "working") break
+            yield* Effect.sleep(20)
+          }
+          return { taskId, task, fetched: (yield* client.request("tasks/result", { taskId })).result }
+        })
+      // The 2025-11-25 rule: a tool result with isError is a failed task.
+      const over = yield* ended(1000)
+      assert.strictEqual(over.task.status, "failed", JSON.stringify(over.task))
+      assert.isTrue(over.fetched.isError)
+      assert.match(over.fetched.content[0].text, /^Tool result too large: \d+ bytes \(limit 300\)$/)
+      assert.deepStrictEqual(over.fetched._meta, { "io.modelcontextprotocol/related-task": { taskId: over.taskId } })
+      // Under the limit: completed, its result as it is.
+      const under = yield* ended(3)
+      assert.strictEqual(under.task.status, "completed", JSON.stringify(under.task))
+      assert.deepStrictEqual(under.fetched.content, [{ type: "text", text: "eee" }])
+    }))
+
   it.live("2026-07-28: a task's tool result over the limit is the isError result inline in tasks/get", () =>
     Effect.gen(function*() {
       const client = yield* rawServer(400)

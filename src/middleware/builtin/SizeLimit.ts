@@ -8,6 +8,13 @@
  * 2026-07-28's `tasks/get` of a completed task, inline). Any other result over the limit is
  * replaced by a JSON-RPC `-32603` error, "Result too large: N bytes (limit M)".
  *
+ * A 2025-11-25 task's tool result is measured when the task ends, as its `tasks/result` will send
+ * it: one over the limit is recorded as that `isError` result, so the task is `failed` (that
+ * version's status for a tool result with `isError`; 2026-07-28 calls such a task `completed`),
+ * and `tasks/get` agrees with `tasks/result`. A task another replica took over and ran again is
+ * not measured there (the middleware did not see its request): its result is replaced when it is
+ * fetched, the task staying `completed`.
+ *
  * What is measured is what goes out: the result as the server sends it to the request's protocol
  * version, not as the handler made it. An older version may get less (before 2025-06-18 a tool's
  * `structuredContent` is dropped), MCP 2026-07-28 gets more (`resultType`, the server's identity
@@ -27,6 +34,9 @@ import * as Exit from "effect/Exit"
 import * as NumericOptions from "../../internal/options.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+import { featuresOf } from "../../protocol/versions/Projection.ts"
+import { TaskResultLimit } from "../../server/internal/taskResultLimit.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
@@ -72,12 +82,30 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     const message = `Result too large: ${size} bytes (limit ${maxBytes})`
     return Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
   }
+  const measured = (method: string, effect: Effect.Effect<unknown, McpError.McpError>, context: RequestContext) => {
+    if (Exit.isExit(effect)) return effect._tag === "Success" ? check(method, context)(effect.value) : effect
+    return Effect.flatMap(effect, check(method, context))
+  }
+  // A 2025-11-25 task's tool result is measured as its `tasks/result` will send it (with its
+  // related-task `_meta`) when the task records it: replaced there, the task is `failed`, as one
+  // whose tool reported an error is in that version, and `tasks/get` agrees with `tasks/result`.
+  const limitsTasks = methods === undefined || methods.has("tasks/result")
+  const taskLimit = (context: RequestContext) => (result: object, taskId: string): object => {
+    const meta = (result as { readonly _meta?: { readonly [key: string]: unknown } | undefined })._meta
+    const size = sizeOf(resultAsSent(context, "tasks/result", { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } }))
+    return size <= maxBytes ? result : tooLarge(`Tool result too large: ${size} bytes (limit ${maxBytes})`)
+  }
+  const asksForTask = (request: JsonRpc.Request, context: RequestContext) =>
+    request.method === "tools/call" && limitsTasks && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
+    featuresOf(context.protocolVersion).taskMethods
   return Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
-      if (methods === undefined ? request.method === "initialize" : !methods.has(request.method)) return next(request)
-      const effect = next(request)
-      if (Exit.isExit(effect)) return effect._tag === "Success" ? check(request.method, context)(effect.value) : effect
-      return Effect.flatMap(effect, check(request.method, context))
+      const measures = methods === undefined ? request.method !== "initialize" : methods.has(request.method)
+      // The task's work is forked with this request's services: it finds the limit there.
+      const effect = asksForTask(request, context)
+        ? Effect.provideService(next(request), TaskResultLimit, taskLimit(context))
+        : next(request)
+      return measures ? measured(request.method, effect, context) : effect
     }
   })
 }

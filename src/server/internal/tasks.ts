@@ -25,6 +25,7 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
 import { keysOf } from "./requestorKeys.ts"
+import { TaskResultLimit } from "./taskResultLimit.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -254,10 +255,20 @@ export const make = (
       const policy = policyOf(context.session)
       return supervisor.spawn(
         { owner, address, method, ttlMillis: ttl },
-        (task) => work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>,
+        (task) => {
+          const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>
+          return method === "tools/call" ? Effect.flatMap(result, (value) => limited(value, task.taskId)) : result
+        },
         policy
       ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
     }
+
+    /**
+     * A tool's result as its task records it: replaced by the limit a middleware put on it (see
+     * `taskResultLimit.ts`), so that an isError replacement fails the task as the tool's own would.
+     */
+    const limited = (result: object, taskId: string): Effect.Effect<object> =>
+      Effect.map(Effect.serviceOption(TaskResultLimit), (limit) => limit._tag === "None" ? result : limit.value(result, taskId))
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
     // (no capability is advertised to them).
