@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
-import { McpContext, McpServer, type Principal, Tool } from "../../src/index.ts"
+import { Extension, McpContext, McpServer, type Principal, Tool } from "../../src/index.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "./builtinSupport.ts"
 
@@ -318,15 +318,24 @@ describe("Authorization cannot be slipped past", () => {
         ]),
         name: "my-admin-tools"
       })
-      const server = yield* startServer({ name: "authz-injected-direct", version: "1" }, Layer.mergeAll(Authz, Direct, Spread))
+      // An extension's middleware (innermost: after every middleware Layer).
+      const Ext = McpServer.extension(Extension.make({
+        id: "example.com/admin",
+        middleware: [
+          ToolInjection.middleware([
+            compile({ name: "admin_purge", tags: ["admin"], handler: () => Effect.as(hits.hit("admin_purge"), "purged!") })
+          ])
+        ]
+      }))
+      const server = yield* startServer({ name: "authz-injected-direct", version: "1" }, Layer.mergeAll(Authz, Direct, Spread, Ext))
       const { client } = yield* connect(server)
       assert.deepStrictEqual((yield* sdk(() => client.listTools())).tools.map((tool) => tool.name), ["status"])
-      for (const name of ["admin_flush", "admin_drop"]) {
+      for (const name of ["admin_flush", "admin_drop", "admin_purge"]) {
         const refused = yield* rpcError(() => client.callTool({ name, arguments: {} }))
         assert.strictEqual(refused.code, 403, name)
         assert.deepStrictEqual(refused.data.missingScopes, ["admin"], name)
       }
-      assert.strictEqual(hits.get("admin_flush") + hits.get("admin_drop"), 0)
+      assert.strictEqual(hits.get("admin_flush") + hits.get("admin_drop") + hits.get("admin_purge"), 0)
       assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "status", arguments: {} }))), "up")
     }))
 })
