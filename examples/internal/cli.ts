@@ -120,7 +120,8 @@ export const withPortHint = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A
       : Effect.die(defect))
 
 /**
- * An example's components with tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (spans and
+ * An example's components with tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` (or a per-signal
+ * endpoint, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`...) is set (spans and
  * metrics of every request, exported over OTLP/HTTP there: `Telemetry.fromEnvironment`), and
  * what the served program needs for it (`provide`). Without the variable, nothing changes.
  */
@@ -161,7 +162,7 @@ const serverFlags: ExtraFlags = {
 /**
  * The main program of an example server: MCP over Streamable HTTP with `--http` (one line is
  * logged once it listens), else over stdio (stdout carries only protocol); traced when
- * `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see {@link traced}).
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` or a per-signal endpoint is set (see {@link traced}).
  */
 export const main = <E>(options: McpServer.Options, components: Layer.Layer<never, E, McpServer.McpServer>): void => {
   const cli = flags(process.argv.slice(2), serverFlags)
