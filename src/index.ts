@@ -8,7 +8,12 @@
  * - `effect-mcp-server/protocol`: wire schemas, JSON-RPC, negotiation, version projection;
  * - `effect-mcp-server/lowlevel`: the low-level server, sessions, connections, transports;
  * - `effect-mcp-server/middleware`: the built-in middleware;
- * - `effect-mcp-server/tasks`: the task store and supervisor.
+ * - `effect-mcp-server/tasks`: the task store and supervisor;
+ * - `effect-mcp-server/testing`: `McpTestClient`, a client for tests, in memory;
+ * - `effect-mcp-server/web`: a server as a web-standard `(Request) => Promise<Response>` handler;
+ * - `effect-mcp-server/auth`: bearer authentication (`BearerAuth`);
+ * - `effect-mcp-server/skills`: the skills extension;
+ * - `effect-mcp-server/redis`: the stores on Redis, for replicas.
  *
  * @example
  * ```ts

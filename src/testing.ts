@@ -3,7 +3,9 @@
  *
  * `McpTestClient.make(components, options)`: a client connected in memory to a server's
  * components, with typed calls as Effects, answers for elicitation, sampling and roots, recorded
- * notifications, in either protocol era.
+ * notifications (`waitFor`, `waitForNext`), tasks (`callTool` follows one to its result,
+ * `callToolAsTask`, `taskResult`) and 2026-07-28 `subscriptions/listen` streams (`listen`), in
+ * either protocol era.
  *
  * @since 0.1.0
  */

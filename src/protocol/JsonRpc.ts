@@ -107,10 +107,16 @@ export type Response = SuccessResponse | ErrorResponse
  * The answer to a JSON-RPC batch (JSON-RPC 2.0 §6): the responses to its requests, in one array.
  * MCP 2025-03-26 only (see `ProtocolVersion.batching`); never empty (a batch of notifications is
  * not answered at all).
+ *
+ * @since 0.2.0
  */
 export type BatchResponse = ReadonlyArray<Response>
 
-/** What a session writes: one message, or the answer to a batch. */
+/**
+ * What a session writes: one message, or the answer to a batch.
+ *
+ * @since 0.2.0
+ */
 export type Outgoing = Message | BatchResponse
 
 // ---------------------------------------------------------------------------
@@ -212,7 +218,11 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
   return new InvalidMessage(id, invalidRequest(`a message needs a "method" (request or notification) or a "result"/"error" (response)`))
 }
 
-/** The -32600 error object saying why a message is not a valid request (`detail`). */
+/**
+ * The -32600 error object saying why a message is not a valid request (`detail`).
+ *
+ * @since 0.2.0
+ */
 export const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
 
 // ---------------------------------------------------------------------------
@@ -264,7 +274,11 @@ export const unserialisable = (cause: unknown): ErrorObject => {
   return { code: ErrorCode.InternalError, message: `Internal error: the result could not be serialised as JSON (${detail})` }
 }
 
-/** Whether an outgoing value is a batch's answer (an array), not one message. */
+/**
+ * Whether an outgoing value is a batch's answer (an array), not one message.
+ *
+ * @since 0.2.0
+ */
 export const isBatch = (message: Outgoing): message is BatchResponse => Array.isArray(message)
 
 /** Builds a notification. */

@@ -288,6 +288,8 @@ export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError,
  * of time (`shutdownTimeoutMillis`): it was never started, so nothing of it ran and the client may
  * send it again (elsewhere, or later). -32000 ({@link ErrorCode.ServerUnavailable}), as a request
  * stopped by a shutdown is answered over Streamable HTTP; not MCP's: the spec has no code for it.
+ *
+ * @since 0.2.0
  */
 export const notStartedObject: ErrorObject = {
   code: ErrorCode.ServerUnavailable,
@@ -297,6 +299,8 @@ export const notStartedObject: ErrorObject = {
 /**
  * The answer that ends a long-lived request at the expiry of the bearer token it was admitted with
  * ({@link ErrorCode.Unauthorized}).
+ *
+ * @since 0.2.0
  */
 export const tokenExpiredObject: ErrorObject = {
   code: ErrorCode.Unauthorized,
@@ -362,6 +366,8 @@ export const methodNotFound = (method: string): MethodNotFound => withoutStackTr
  * The -32601 of a task augmentation a component does not allow (MCP 2025-11-25, the tool-level
  * rule): called as a task though its `taskSupport` is "forbidden" (a tool a middleware injects
  * too), or without one though it is "required". `message` names the component and the rule.
+ *
+ * @since 0.2.0
  */
 export const taskSupportMismatch = (message: string): MethodNotFound =>
   withoutStackTrace(() => new MethodNotFound({ method: "", message }))

@@ -37,6 +37,8 @@ export const assumedWhenUnknown: LegacyVersion = "2025-03-26"
 /**
  * The one version whose sessions receive JSON-RPC batches: 2025-03-26 says implementations "MUST
  * support receiving JSON-RPC batches"; 2025-06-18 removed them, and 2024-11-05 never had them.
+ *
+ * @since 0.2.0
  */
 export const batching: LegacyVersion = "2025-03-26"
 

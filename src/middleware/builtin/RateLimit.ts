@@ -14,8 +14,10 @@
  *   unavailable: RateLimitStore" (`McpError.storeUnavailable`): the request is refused, not let
  *   through unlimited, and the failure is logged.
  * - The middleware, {@link middleware}: keyed by the principal's subject when there is one, else by
- *   the session id; applied to every request but `initialize`, `ping` and `server/discover`
- *   unless `methods` says otherwise.
+ *   the client's address for an anonymous caller of a stateless HTTP server, else by the session
+ *   id ({@link requestorKey}), or by a key function of one's own, which gets the request's params
+ *   too (a budget per tool: see {@link Key}); applied to every request but `initialize`, `ping`
+ *   and `server/discover` unless `methods` says otherwise.
  *
  * **Example** (Ten calls per minute per caller)
  *
@@ -291,6 +293,8 @@ export type Key =
  * The key the default `"principal"` keys a request by (`principal:<subject>`, else the client's
  * address for an anonymous caller of a stateless HTTP server, else `session:<id>`): for a key
  * function of one's own that refines it (per tool, per tenant).
+ *
+ * @since 0.2.0
  */
 export const requestorKey = (context: RequestContext): string => Requestor.keyOf(context)
 

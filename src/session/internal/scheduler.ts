@@ -1,7 +1,7 @@
 /**
  * The scheduler of a session: what runs now and what waits. Requests (and notification handlers)
  * run in one of two lanes: the request slots (`maxConcurrentRequests`), or, for methods that wait
- * by design (`tasks/result`), a lane of their own (`maxWaitingRequests`). What has no room waits
+ * by design (`tasks/result`, `subscriptions/listen`), a lane of their own (`maxWaitingRequests`). What has no room waits
  * in a FIFO, started in arrival order as slots free (a full lane does not block the other). The
  * reader pauses while the FIFO is full, and while the session works through it reads more only
  * below twice the bound; a FIFO that stays full with nothing finishing is stalled, and past twice
