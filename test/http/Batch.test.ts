@@ -275,6 +275,29 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
       }
     }))
 
+  // Fails before: the POST was dropped while its requests were still being handed to the session
+  // (its queue full: each hand-over pauses), so no response (nor the wait for its answers) was
+  // made to give them up: the calls already handed over ran on (SSE and JSON), and the batch's
+  // stream stayed the session's, never ended (its hand-over never finished).
+  it.live("the client dropping the batch's POST while its requests are still handed to a full session cancels those handed over", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ session: { maxConcurrentRequests: 1, maxQueuedRequests: 1 } })
+      for (const accept of ["text/event-stream", "application/json"]) {
+        const sessionId = yield* Effect.promise(() => openAt(url, V))
+        const ids = [`${accept}-1`, `${accept}-2`]
+        // The first runs, the second waits for the slot; each request after them pauses the hand-over.
+        const pings = Array.from({ length: 80 }, (_, i) => ping(`${accept}-ping-${i}`))
+        const request = httpRequest(url, { method: "POST", headers: { "mcp-session-id": sessionId, accept, "content-type": "application/json" } })
+        request.on("error", () => {})
+        request.end(JSON.stringify([...ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 })), ...pings]))
+        yield* Effect.promise(() => sleep(300))
+        assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow call did not start (${accept})`)
+        request.destroy()
+        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, sessionId, id, 40)), 200, `${id} stayed in progress`)
+        assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handler kept running (${accept})`)
+      }
+    }))
+
   it.live("the endpoint stopping (WebHandler.dispose): each request of the batch still running gets its -32000 on the stream, which then ends", () =>
     Effect.gen(function*() {
       const web = WebHandler.make(options, components, {})

@@ -233,6 +233,21 @@ export class Endpoint implements SessionHost {
     return this.sseResponse(session, stream, connection, {}, principal)
   }
 
+  /**
+   * Gives up a batch whose POST ended (the client left, the server stopped serving it) while its
+   * requests were being handed to the session (see `batch.ts`): no response reads their answers,
+   * nor gives them up. Those handed over (`answers`' pending ones) are abandoned, cancelled in the
+   * session; its stream, if it was answered as SSE, ends (it would wait for the requests never
+   * handed over).
+   */
+  dropBatch(session: HttpSession, answers: ReadonlyArray<JsonRpc.Message | Pending>, stream: BatchStream | undefined): void {
+    if (stream !== undefined) stream.starting = false
+    for (const answer of answers) {
+      if (answer instanceof Pending) this.abandon(session, answer, "The HTTP request ended before its batch was handed over")
+    }
+    if (stream !== undefined && !stream.done) this.endStream(session, stream, stream.connection)
+  }
+
   /** Ends an unresumable stream: nothing more goes on it, its response ends once written out. */
   private endStream(session: HttpSession, stream: SseStream, connection: SseConnection | undefined): void {
     stream.done = true

@@ -101,17 +101,52 @@ export const post = Effect.fnUntraced(function*(
   if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return shuttingDown()
   const http = new HttpInfo(request, principal)
   const mode = !sse ? "json" : !json ? "sse" : self.mode
-  // Answered as SSE: opened with the first request handed to the session.
-  let stream: BatchStream | undefined
-  let connection: SseConnection | undefined
-  // In the order of the batch: each answer, or what it will be.
-  const answers: Array<JsonRpc.Message | Pending> = []
+  const handed = new Handed()
+  // The POST may end while its requests are handed over (each waits while the session's queue is
+  // full): no response will give up those handed over, so they are given up here.
+  yield* handOver(self, session, members, kinds, http, mode !== "json", shared, handed).pipe(
+    Effect.onInterrupt(() => Effect.sync(() => self.dropBatch(session, handed.answers, handed.stream)))
+  )
+  const { answers, stream } = handed
+  if (answers.length === 0) return HttpServerResponse.empty({ status: 202 })
+  // Only members refused here (no request reached the session): their errors, as a refusal's.
+  if (!answers.some((answer) => answer instanceof Pending)) {
+    if (stream !== undefined) session.removeStream(stream.streamId)
+    return jsonBatch(answers as Array<JsonRpc.Message>, 400)
+  }
+  if (stream !== undefined) {
+    const refused = answers.filter((answer): answer is JsonRpc.Message => !(answer instanceof Pending))
+    return self.batchResponse(session, stream, handed.connection!, refused, principal)
+  }
+  return jsonBatch(yield* self.awaitMembers(session, answers), 200)
+})
+
+/** What a batch's hand-over made so far (see {@link handOver}). */
+class Handed {
+  /** In the order of the batch: each answer, or what it will be. */
+  readonly answers: Array<JsonRpc.Message | Pending> = []
+  /** Answered as SSE: the batch's stream, opened with the first request handed to the session. */
+  stream: BatchStream | undefined = undefined
+  connection: SseConnection | undefined = undefined
+}
+
+/** Hands each member of a batch to `session`, in order, noting in `handed` what each will answer. */
+const handOver = Effect.fnUntraced(function*(
+  self: Endpoint,
+  session: HttpSession,
+  members: ReadonlyArray<unknown>,
+  kinds: ReadonlyArray<ReturnType<typeof JsonRpc.classify>>,
+  http: HttpInfo,
+  asSse: boolean,
+  shared: boolean,
+  handed: Handed
+) {
   for (let index = 0; index < members.length; index++) {
     const member = members[index]
     const kind = kinds[index]!
     if (kind instanceof JsonRpc.InvalidMessage) {
       session.input?.refused(member, kind.error)
-      if (kind.answer) answers.push(JsonRpc.failure(kind.id, kind.error))
+      if (kind.answer) handed.answers.push(JsonRpc.failure(kind.id, kind.error))
       continue
     }
     if (kind === JsonRpc.Kind.Notification || kind === JsonRpc.Kind.Response) {
@@ -128,31 +163,20 @@ export const post = Effect.fnUntraced(function*(
     if (rpc.method === "initialize") {
       const error = JsonRpc.invalidRequest(`"initialize" must not be part of a JSON-RPC batch`)
       session.input?.refused(rpc, error)
-      answers.push(JsonRpc.failure(rpc.id, error))
+      handed.answers.push(JsonRpc.failure(rpc.id, error))
       continue
     }
-    if (mode !== "json" && stream === undefined) {
-      stream = self.openBatch(session, members.length)
-      connection = stream.connection
+    if (asSse && handed.stream === undefined) {
+      handed.stream = self.openBatch(session, members.length)
+      handed.connection = handed.stream.connection
     }
     // The shared session sees an id of its own (its clients' ids may collide), as for a single POST.
-    answers.push(
+    handed.answers.push(
       shared
-        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http, stream)
-        : yield* self.startMember(session, rpc, undefined, http, stream)
+        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http, handed.stream)
+        : yield* self.startMember(session, rpc, undefined, http, handed.stream)
     )
   }
-  if (answers.length === 0) return HttpServerResponse.empty({ status: 202 })
-  // Only members refused here (no request reached the session): their errors, as a refusal's.
-  if (!answers.some((answer) => answer instanceof Pending)) {
-    if (stream !== undefined) session.removeStream(stream.streamId)
-    return jsonBatch(answers as Array<JsonRpc.Message>, 400)
-  }
-  if (stream !== undefined) {
-    const refused = answers.filter((answer): answer is JsonRpc.Message => !(answer instanceof Pending))
-    return self.batchResponse(session, stream, connection!, refused, principal)
-  }
-  return jsonBatch(yield* self.awaitMembers(session, answers), 200)
 })
 
 /** A member that is itself an array: no message. */
