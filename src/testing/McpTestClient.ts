@@ -225,7 +225,8 @@ export interface McpTestClient {
   /**
    * Calls a tool and returns its result. A call the server makes a task of (2026-07-28, for a
    * client declaring the tasks extension) is followed to its end, as {@link McpTestClient.taskResult}
-   * follows it, all within the client's timeout; a call that gives up on its task (the timeout,
+   * follows it: the call, then the following, each within the client's timeout (at most twice it
+   * in all); a call that gives up on its task (the timeout,
    * an interruption, an input it cannot answer) cancels it with `tasks/cancel`. For the task
    * itself, {@link McpTestClient.callToolAsTask}.
    */

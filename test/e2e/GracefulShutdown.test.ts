@@ -468,7 +468,9 @@ describe("requests that wait for a request slot when the drain runs out of time"
       const running = yield* oneSlot("2025-11-25")
       running.send(call(1, "sleep", { ms: 60_000 }))
       running.send(call(2, "sleep", { ms: 50 }))
-      yield* Effect.promise(() => sleep(300))
+      // Time for the child to read both calls (nothing shows the second queued); generous for a
+      // loaded machine.
+      yield* Effect.promise(() => sleep(1_000))
       assert.strictEqual(running.messages().length, 1, "only the initialize answer before the signal")
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
@@ -497,7 +499,7 @@ describe("requests that wait for a request slot when the drain runs out of time"
     Effect.gen(function*() {
       const running = yield* oneSlot("2025-03-26")
       running.send([call(1, "sleep", { ms: 60_000 }), call(2, "sleep", { ms: 50 })])
-      yield* Effect.promise(() => sleep(300))
+      yield* Effect.promise(() => sleep(1_000))
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
