@@ -42,6 +42,9 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["image_no_mime", [user({ type: "image", data: "AAAA" })], "messages[0].content.mimeType must be a string, not undefined"],
   ["resource_no_body", [user({ type: "resource", resource: { uri: "x://a" } })], "messages[0].content.resource must have a text or a blob string"],
   ["link_no_name", [user({ type: "resource_link", uri: "x://a" })], "messages[0].content.name must be a string, not undefined"],
+  // A relative URI: the Python SDK's `AnyUrl` refuses it, and the whole result.
+  ["resource_relative_uri", [user({ type: "resource", resource: { uri: "", blob: "AAAA" } })], `messages[0].content.resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not ""`],
+  ["link_relative_uri", [user({ type: "resource_link", uri: "notes/a", name: "a" })], `messages[0].content.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/a"`],
   ["message_null", [null], "messages[0] must be a message (an object with a role and a content block), not null"],
   ["description_number", { description: 7, messages: [] }, "description must be a string, not a number"],
   ["meta_array", { messages: [], _meta: [] }, "_meta must be an object, not an array"]

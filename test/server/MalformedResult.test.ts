@@ -36,6 +36,9 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["resource_no_uri", { type: "resource", resource: { text: "t" } }, "content[0].resource.uri must be a string, not undefined"],
   ["resource_no_body", { type: "resource", resource: { uri: "x://a" } }, "content[0].resource must have a text or a blob string"],
   ["link_no_name", [{ type: "resource_link", uri: "x://a" }], "content[0].name must be a string, not undefined"],
+  // A relative URI: the Python SDK's `AnyUrl` refuses it, and the whole result.
+  ["resource_relative_uri", [{ type: "resource", resource: { uri: "notes/today.md", text: "t" } }], `content[0].resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/today.md"`],
+  ["link_relative_uri", [Content.text("a"), { type: "resource_link", uri: "//host/a", name: "a" }], `content[1].uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "//host/a"`],
   ["block_annotations", [{ type: "text", text: "a", annotations: "high" }], "content[0].annotations must be an object, not a string"],
   ["block_null", [null], "content[0] must be a content block (an object), not null"],
   ["neither", { structured: { a: 1 } }, "an object that is neither a CallToolResult (it has no content) nor a content block (it has no type)"]

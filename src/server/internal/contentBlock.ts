@@ -7,11 +7,15 @@
  * A few `typeof` tests per block (see `toolResult` for what they cost): no schema decode, and no
  * message built unless something is wrong. What the SDK clients check beyond it is left to the code
  * that makes blocks (`Content.image` makes valid base64, checks annotations): base64 data and the
- * fields of annotations are not read here, only that annotations and `_meta` are objects.
+ * fields of annotations are not read here, only that annotations and `_meta` are objects. A
+ * resource's or a link's `uri` must start with its scheme (one anchored test), as a registered or
+ * a read resource's must: the Python SDK's `AnyUrl` refuses a relative URI, and the whole answer.
  *
  * @internal
  */
+import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
+import { hasScheme } from "./wireFields.ts"
 
 const blockTypes = `"text", "image", "audio", "resource" or "resource_link"`
 
@@ -38,12 +42,12 @@ export const wellFormedBlock = (block: unknown): boolean => {
       break
     case "resource": {
       const resource = block.resource
-      if (!isObject(resource) || typeof resource.uri !== "string") return false
+      if (!isObject(resource) || typeof resource.uri !== "string" || !hasScheme(resource.uri)) return false
       if (typeof resource.text !== "string" && typeof resource.blob !== "string") return false
       break
     }
     case "resource_link":
-      if (typeof block.uri !== "string" || typeof block.name !== "string") return false
+      if (typeof block.uri !== "string" || !hasScheme(block.uri) || typeof block.name !== "string") return false
       break
     default:
       return false
@@ -54,10 +58,19 @@ export const wellFormedBlock = (block: unknown): boolean => {
 const notString = (at: string, field: string, value: unknown): string | undefined =>
   typeof value === "string" ? undefined : `${at}.${field} must be a string, not ${kindOf(value)}`
 
+/** The same for a `uri`, which must also start with its scheme (the URI shown shortened, as a read's is). */
+const notUri = (at: string, value: unknown): string | undefined =>
+  typeof value !== "string"
+    ? `${at}.uri must be a string, not ${kindOf(value)}`
+    : hasScheme(value)
+    ? undefined
+    : `${at}.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not ${JSON.stringify(clip(value, 64))}`
+
 /**
  * What is wrong with the content block at `at` (`content[1]`, `messages[0].content`), found not
  * {@link wellFormedBlock}: said by its path and the kind of the value (never the value: it may be
- * large, or the user's data).
+ * large, or the user's data; a `uri` without a scheme alone is shown, shortened, as a registration's
+ * or a read's is).
  */
 export const blockProblem = (block: unknown, at: string): string => {
   if (!isObject(block)) return `${at} must be a content block (an object), not ${kindOf(block)}`
@@ -73,14 +86,14 @@ export const blockProblem = (block: unknown, at: string): string => {
     case "resource": {
       const resource = block.resource
       if (!isObject(resource)) return `${at}.resource must be an object, not ${kindOf(resource)}`
-      problem = notString(`${at}.resource`, "uri", resource.uri) ??
+      problem = notUri(`${at}.resource`, resource.uri) ??
         (typeof resource.text === "string" || typeof resource.blob === "string"
           ? undefined
           : `${at}.resource must have a text or a blob string`)
       break
     }
     case "resource_link":
-      problem = notString(at, "uri", block.uri) ?? notString(at, "name", block.name)
+      problem = notUri(at, block.uri) ?? notString(at, "name", block.name)
       break
     default:
       return `${at}.type must be ${blockTypes}, not ${shownTag(block.type)}`
