@@ -155,6 +155,14 @@ export interface OutgoingRequest {
   readonly protocolVersion: ProtocolVersion.ProtocolVersion
   /** The session that sends it. */
   readonly session: ServerSession
+  /**
+   * Sent untied, through the session (`session.request`: KeepAlive's pings, an `onSession` hook's,
+   * a handler's `context.session.request`), rather than by a request through its context
+   * (`McpContext.sample`, `elicit`, `listRoots`, `ping`, `context.request`; a background task's
+   * too). The former may belong to no request being handled: `Telemetry` makes it no CLIENT span
+   * unless a handler's code sent it.
+   */
+  readonly untied: boolean
 }
 
 /**
@@ -1285,7 +1293,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   ): Effect.Effect<unknown, ClientRequestError> {
     // Everything is decided when the effect runs, not when it is built: a retried effect checks
     // again and sends a fresh request id (a late answer to the first attempt cannot resolve it).
-    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route))
+    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route, false))
   }
 
   /** `observer`, if any, is told once the request is to be sent (not for one refused here). */
@@ -1296,6 +1304,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     options: ClientRequestOptions | undefined,
     truth: Negotiation.ResolvedRequest,
     route: string | undefined,
+    untied: boolean,
     observer?: (method: string) => void
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
@@ -1321,7 +1330,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     const outgoing = this.dispatcher.outgoing
     if (outgoing === undefined) return this.sendRequest(id, method, projected, related, route, timeoutMillis)
     return outgoing(
-      { id, method, params: projected, protocolVersion: version, session: this },
+      { id, method, params: projected, protocolVersion: version, session: this, untied },
       // Registered when the send runs: a hook that built it and did not run it leaves nothing pending.
       (params) => Effect.suspend(() => this.sendRequest(id, method, params, related, route, timeoutMillis))
     )
@@ -1399,7 +1408,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         ? Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: ProtocolVersion.modern[0] }))
         : this.stateless
         ? Effect.fail(untiedRefused(method, fiber))
-        : this.requestNow(method, params, undefined, options, this.negotiated, undefined, fiber.getRef(ClientRequestObserver))
+        : this.requestNow(method, params, undefined, options, this.negotiated, undefined, true, fiber.getRef(ClientRequestObserver))
     )
   }
 

@@ -6,20 +6,28 @@
  * the handler's span, ended when the client's answer comes (status ERROR on an error answer), and
  * its `_meta` carries that span's `traceparent` (and `tracestate`), so the client's work joins the
  * tool call's trace. Before, the request carried no trace context and no span was made for it.
- * Also the `Middleware.onOutgoingRequest` hook Telemetry uses: its order, and that a server without
- * it gives its sessions nothing to run per request.
+ * A request for no request being handled (KeepAlive's pings, from a session's `onSession`) is no
+ * span and carries no trace context, even under a span of the program's around the whole server:
+ * before, each ping was a CLIENT span of that span's trace, for as long as the process ran.
+ * Also the `Middleware.onOutgoingRequest` hook Telemetry uses: its order, its `untied`, and that a
+ * server without it gives its sessions nothing to run per request.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  PingRequestSchema
+} from "@modelcontextprotocol/sdk/types.js"
 import { McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { Telemetry } from "../../src/middleware/index.ts"
+import { KeepAlive, Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnFreePort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
@@ -59,6 +67,19 @@ const Survey = McpServer.tool({
       const roots = yield* McpContext.listRoots
       const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }))
       return `${roots.roots.length} roots, ${answer.action}`
+    }).pipe(Effect.orDie)
+})
+
+/** A tool that asks the client for its roots untied, through the session, in its own code. */
+const Untied = McpServer.tool({
+  name: "untied",
+  description: "Lists the roots through the session",
+  parameters: {},
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpContext.current
+      const roots = (yield* context.session.request("roots/list", undefined)) as { readonly roots: ReadonlyArray<unknown> }
+      return `${roots.roots.length} roots`
     }).pipe(Effect.orDie)
 })
 
@@ -239,6 +260,49 @@ describe("Telemetry and the server's requests to the client", () => {
       assert.strictEqual(sampling.kind, kindClient)
     }), 20_000)
 
+  it.live("KeepAlive's pings under a program's span: no CLIENT span, no trace context; a handler's requests still have theirs", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const received: Received = []
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "traced", version: "1" },
+          Layer.mergeAll(Ask, Untied, Telemetry.layer, McpServer.middleware(KeepAlive.middleware({ interval: "20 millis" }))),
+          pair.server
+        ).pipe(
+          // The user's span around the whole server (as around `McpServer.run` over stdio).
+          Effect.withSpan("program"),
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = answeringClient(received)
+      client.setRequestHandler(PingRequestSchema, (request) => {
+        received.push({ method: request.method, meta: request.params?._meta })
+        return {}
+      })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const pings = () => received.filter((r) => r.method === "ping")
+      yield* until(() => pings().length >= 2)
+      assert.isAtLeast(pings().length, 2, "the idle client was pinged")
+      for (const ping of pings()) assert.isUndefined(ping.meta?.traceparent, "a keep-alive ping carries no trace context")
+
+      // A handler's requests, through its context and through its session, are still traced.
+      const asked = yield* sdk(() => client.callTool({ name: "ask", arguments: { prompt: "hi" } }))
+      assert.strictEqual(textOf(asked), "model said: echo hi")
+      const untied = yield* sdk(() => client.callTool({ name: "untied", arguments: {} }))
+      assert.strictEqual(textOf(untied), "1 roots")
+      const sampling = parsed(received.find((r) => r.method === "sampling/createMessage")!.meta?.traceparent)
+      const roots = parsed(received.find((r) => r.method === "roots/list")!.meta?.traceparent)
+      const named = (name: string) => otlp.spans.find((span) => span.name === name)
+      yield* until(() => named("sampling/createMessage") !== undefined && named("roots/list") !== undefined && named("tools/call untied") !== undefined)
+      assert.strictEqual(named("sampling/createMessage")!.spanId, sampling.spanId)
+      assert.strictEqual(named("roots/list")!.spanId, roots.spanId)
+      assert.strictEqual(named("roots/list")!.parentSpanId, named("tools/call untied")!.spanId, "the handler's span's child")
+      // Exported after the pings were answered: a span of theirs would be there.
+      assert.deepStrictEqual(otlp.spans.filter((span) => span.name === "ping").map((span) => span.parentSpanId), [])
+    }))
+
   it.live("without Telemetry nothing is added to the request's _meta", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
@@ -256,7 +320,7 @@ describe("Telemetry and the server's requests to the client", () => {
       const tagging = (name: string) =>
         Middleware.make(name, {
           onOutgoingRequest: (request, send) => {
-            seen.push(`${name}:${request.method}:${JSON.stringify(request.params?._meta ?? {})}`)
+            seen.push(`${name}:${request.method}:${request.untied}:${JSON.stringify(request.params?._meta ?? {})}`)
             return Effect.tap(send({ ...request.params, _meta: { ...(request.params?._meta as object | undefined), [name]: true } }), () =>
               Effect.sync(() => seen.push(`${name}:answered`)))
           }
@@ -271,8 +335,8 @@ describe("Telemetry and the server's requests to the client", () => {
       const result = yield* sdk(() => client.callTool({ name: "ask", arguments: { prompt: "hi" } }))
       assert.strictEqual(textOf(result), "model said: echo hi")
       assert.deepStrictEqual(seen, [
-        "outer:sampling/createMessage:{}",
-        `inner:sampling/createMessage:{"outer":true}`,
+        "outer:sampling/createMessage:false:{}",
+        `inner:sampling/createMessage:false:{"outer":true}`,
         "inner:answered",
         "outer:answered"
       ])

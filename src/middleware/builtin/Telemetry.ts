@@ -26,14 +26,17 @@
  *   gives it to the OpenTelemetry SDK's span context. Effect's HTTP server span, which reads no
  *   `tracestate`, has none.
  * - **Requests to the client** (MCP 2025: `sampling/createMessage`, `elicitation/create`,
- *   `roots/list`, `ping`) made where a span is current (a handler's) are a CLIENT span each, named
- *   by the method, the current span's child, ended when the client answers (status ERROR and
- *   `error.type` on an error answer: its code, as `rpc.response.status_code` too; `timeout`...);
- *   the request's `_meta` carries that span's `traceparent` (and the trace's `tracestate`), so the
- *   client's work joins the trace, as the conventions ask of the side that sends a request. MCP
- *   2026-07-28 sends none: a handler's questions travel in its result (`inputRequests`), no
- *   request of their own, and the conventions give them no span; the call that brings the answers
- *   is a request of the client's, with its own `traceparent`.
+ *   `roots/list`, `ping`) made for a request being handled (by its handler, through its context or
+ *   its session; a background task's too) where a span is current (a handler's) are a CLIENT span
+ *   each, named by the method, the current span's child, ended when the client answers (status
+ *   ERROR and `error.type` on an error answer: its code, as `rpc.response.status_code` too;
+ *   `timeout`...); the request's `_meta` carries that span's `traceparent` (and the trace's
+ *   `tracestate`), so the client's work joins the trace, as the conventions ask of the side that
+ *   sends a request. MCP 2026-07-28 sends none: a handler's questions travel in its result
+ *   (`inputRequests`), no request of their own, and the conventions give them no span; the call
+ *   that brings the answers is a request of the client's, with its own `traceparent`. A request for
+ *   no request being handled (KeepAlive's pings, from a session's `onSession`) gets no span and no
+ *   trace context, whatever span is current (one of the program's around the whole server).
  * - **Baggage**: the W3C `baggage` in the request's `_meta`, else its HTTP header, is the
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
@@ -84,7 +87,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import type { ClientRequestError } from "../../session/ClientRequestError.ts"
-import type { RequestContext } from "../../session/RequestContext.ts"
+import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
 import * as OtlpTraceState from "./internal/otlpTraceState.ts"
@@ -433,13 +436,18 @@ export const middleware = (options: {
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
     onSession: (session) =>
       session.stateless ? Effect.void : liveSession,
-    // A request to the client made where a span is current (a handler's, under the request's
-    // SERVER span) is a CLIENT span of that trace, whose context its `_meta` carries; one made
-    // outside any span (a session's keep-alive ping) is sent as it is.
+    // A request to the client made for a request being handled where a span is current (a
+    // handler's, under the request's SERVER span) is a CLIENT span of that trace, whose context
+    // its `_meta` carries. One made outside any span, or for no request (KeepAlive's pings from a
+    // session's `onSession`: untied, and no handler's code), is sent as it is: the span current
+    // there may be one of the program's around the whole server (`Effect.withSpan` around
+    // `McpServer.run`), which would gather a CLIENT span per ping for the process's life.
     onOutgoingRequest: (request, send) =>
       Effect.withFiber((fiber) => {
         const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
-        return parent === undefined ? send(request.params) : outgoingSpan(request, parent, send)
+        if (parent === undefined) return send(request.params)
+        if (request.untied && Context.getOrUndefined(fiber.context, McpRequestContext) === undefined) return send(request.params)
+        return outgoingSpan(request, parent, send)
       })
   })
 }
