@@ -220,6 +220,12 @@ describe("Telemetry and the semantic conventions", () => {
       const [withMeta, withoutMeta] = mcpSpans().filter((s) => attribute(s, "mcp.protocol.version") === "2025-11-25")
         .sort((a, b) => (a.traceId === metaTrace ? 0 : 1) - (b.traceId === metaTrace ? 0 : 1))
       assert.strictEqual(withMeta!.parentSpanId, metaSpan)
+      // An HTTP server span ends (and is exported) after its response is written, so after the
+      // MCP span inside it: wait for both POSTs' before looking for them.
+      yield* until(() =>
+        httpSpans().some((s) => s.spanId === withMeta!.links?.[0]?.spanId) &&
+        httpSpans().some((s) => s.spanId === withoutMeta!.parentSpanId)
+      )
       assert.isDefined(httpSpans().find((s) => s.spanId === withMeta!.links?.[0]?.spanId), "linked to its POST's HTTP server span")
       assert.isDefined(httpSpans().find((s) => s.spanId === withoutMeta!.parentSpanId), "a child of its POST's HTTP server span")
     }), 20_000)
