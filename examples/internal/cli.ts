@@ -41,7 +41,8 @@ const usage = (extra: ExtraFlags): string => {
     ...Object.entries(extra).map(([flag, description]) => `  ${flag.padEnd(14)} ${description}`),
     "  --help         this text",
     "",
-    "Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT to export spans and metrics over OTLP/HTTP."
+    "Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal one, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT...)",
+    "to export spans and metrics over OTLP/HTTP (OTEL_EXPORTER_OTLP_PROTOCOL: http/json, the default, or http/protobuf)."
   ]
   return `${lines.join("\n")}\n`
 }
