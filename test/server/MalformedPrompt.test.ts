@@ -9,14 +9,13 @@
  * line naming the prompt and saying what was wrong (the path and the kind of value, not the value).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Client as ClientV2 } from "@modelcontextprotocol/client"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import * as Cause from "effect/Cause"
+import type { Client as ClientV2 } from "@modelcontextprotocol/client"
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import { Content, InMemory, McpServer } from "../../src/index.ts"
-import { components, type Server, startServer } from "./McpServerHarness.ts"
+import { Content, McpServer } from "../../src/index.ts"
+import { serveBoth } from "./bothClients.ts"
+import { components } from "./McpServerHarness.ts"
 
 /** A prompt returning `value` as it is (what untyped code can do). */
 const returning = (name: string, value: unknown) => McpServer.prompt({ name, handler: () => Effect.succeed(value as never) })
@@ -66,30 +65,6 @@ const wellFormed = Layer.mergeAll(
   returning("none", { messages: [] }),
   returningLater("later", [user(Content.text("later"))])
 )
-
-/** Serves `components` to an SDK v1 and an SDK v2 client, the server's log lines kept. */
-const serveBoth = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
-  Effect.gen(function*() {
-    const server = yield* startServer({}, components)
-    const logged: Array<string> = []
-    const Capture = Logger.layer([
-      Logger.make((entry) => {
-        const message = Array.isArray(entry.message) ? entry.message.join(" ") : String(entry.message)
-        logged.push(`${message} ${Cause.pretty(entry.cause)}`)
-      })
-    ])
-    const runOne = (server: Server) => {
-      const pair = InMemory.makePair()
-      return Effect.as(Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Capture))), pair.client)
-    }
-    const v1 = new Client({ name: "v1", version: "1" }, { capabilities: {} })
-    const v1Transport = yield* runOne(server)
-    yield* Effect.acquireRelease(Effect.promise(() => v1.connect(v1Transport as never)), () => Effect.promise(() => v1.close()))
-    const v2 = new ClientV2({ name: "v2", version: "2" }, { capabilities: {} })
-    const v2Transport = yield* runOne(server)
-    yield* Effect.acquireRelease(Effect.promise(() => v2.connect(v2Transport as never)), () => Effect.promise(() => v2.close()))
-    return { v1, v2, logged }
-  })
 
 /** Gets prompt `name` with both clients: their results, or their failures (code and message). */
 const getBoth = (clients: { readonly v1: Client; readonly v2: ClientV2 }, name: string) =>

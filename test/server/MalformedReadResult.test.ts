@@ -8,38 +8,10 @@
  * clients take as a JSON-RPC error, and a log line naming the resource or template and the path.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Client as ClientV2 } from "@modelcontextprotocol/client"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import { InMemory, McpServer } from "../../src/index.ts"
-import { components, type Server, startServer } from "./McpServerHarness.ts"
-
-/** Serves `components` to an SDK v1 and an SDK v2 client, the server's log lines kept. */
-const serveBoth = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
-  Effect.gen(function*() {
-    const server = yield* startServer({}, components)
-    const logged: Array<string> = []
-    const Capture = Logger.layer([
-      Logger.make((entry) => {
-        const message = Array.isArray(entry.message) ? entry.message.join(" ") : String(entry.message)
-        logged.push(`${message} ${Cause.pretty(entry.cause)}`)
-      })
-    ])
-    const runOne = (server: Server) => {
-      const pair = InMemory.makePair()
-      return Effect.as(Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Capture))), pair.client)
-    }
-    const v1 = new Client({ name: "v1", version: "1" }, { capabilities: {} })
-    const v1Transport = yield* runOne(server)
-    yield* Effect.acquireRelease(Effect.promise(() => v1.connect(v1Transport as never)), () => Effect.promise(() => v1.close()))
-    const v2 = new ClientV2({ name: "v2", version: "2" }, { capabilities: {} })
-    const v2Transport = yield* runOne(server)
-    yield* Effect.acquireRelease(Effect.promise(() => v2.connect(v2Transport as never)), () => Effect.promise(() => v2.close()))
-    return { clients: [["v1", v1], ["v2", v2]] as const, logged }
-  })
+import { McpServer } from "../../src/index.ts"
+import { serveBoth } from "./bothClients.ts"
+import { components } from "./McpServerHarness.ts"
 
 /** The answer to `call` with each client: its result, or its failure (code and message). */
 const settle = (promise: Promise<unknown>) =>
@@ -77,8 +49,8 @@ describe("malformed resource answers", () => {
       // Well-formed contents of another URI (a part of the resource read) are served as they are.
       const good = [{ uri: "x://fine/part", text: "part" }, { uri: "x://fine/bytes", blob: "AQI=", mimeType: "application/octet-stream" }]
       const Fine = McpServer.resource({ uri: "x://fine", name: "fine", read: Effect.succeed(good) })
-      const { clients, logged } = yield* serveBoth(components([...layers, Fine]))
-      for (const [client, c] of clients) {
+      const { v1, v2, logged } = yield* serveBoth(components([...layers, Fine]))
+      for (const [client, c] of [["v1", v1], ["v2", v2]] as const) {
         const fine = yield* settle(c.readResource({ uri: "x://fine" }))
         assert.deepStrictEqual(fine, { result: { contents: good } }, client)
         for (const [name, , problem] of badContents) {
@@ -101,12 +73,12 @@ describe("malformed resource answers", () => {
         list: Effect.sync(() => listed as never),
         read: () => Effect.succeed("x")
       })
-      const { clients, logged } = yield* serveBoth(Template)
+      const { v1, v2, logged } = yield* serveBoth(Template)
       const cases: ReadonlyArray<readonly [unknown, string]> = [
         [{ uri: "notes/today", name: "today" }, `Resource template notes://{day} (listed resource 1): uri must be a URI that starts with its scheme`],
         [{ uri: "notes://today", name: "" }, "Resource template notes://{day} (listed resource 1): name must not be empty"]
       ]
-      for (const [client, c] of clients) {
+      for (const [client, c] of [["v1", v1], ["v2", v2]] as const) {
         listed = [{ uri: "notes://yesterday", name: "yesterday" }]
         assert.deepStrictEqual(yield* settle(c.listResources()), { result: { resources: listed } }, client)
         for (const [resource, problem] of cases) {
