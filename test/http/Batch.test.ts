@@ -7,10 +7,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { components, options, taskProbe } from "../../examples/everything-server.ts"
+import { components, options, } from "../../examples/everything-server.ts"
 import { WebHandler } from "../../src/web.ts"
 import { request as httpRequest } from "node:http"
-import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything, sleep, sseReader } from "./support.ts"
+import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything, sleep, sseReader, stepsDuring, untilIdFree } from "./support.ts"
 
 const V = "2025-03-26"
 
@@ -158,25 +158,6 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
     }))
 })
 
-/** The steps `test_task_slow` took during `ms` (0 once every slow call stopped). */
-const stepsDuring = async (ms: number): Promise<number> => {
-  const before = taskProbe.steps
-  await sleep(ms)
-  return taskProbe.steps - before
-}
-
-/** Posts `ping` with `id` until it is not a 409 (the id is free), at most `attempts` times, 50 ms apart. */
-const untilIdFree = async (url: string, sessionId: string, id: string, attempts: number): Promise<number> => {
-  let status = 409
-  for (let i = 0; i < attempts && status === 409; i++) {
-    if (i > 0) await sleep(50)
-    const response = await post(url, ping(id), jsonOnly(sessionId))
-    status = response.status
-    await response.text()
-  }
-  return status
-}
-
 describe("a batch answered as SSE is answered as a request on a stream of its own", () => {
   // Fails before: the members' progress, logs and sampling request went to the session's
   // standalone stream (none open here: lost, and the sampling call waited for one), not the batch's.
@@ -270,7 +251,7 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
         yield* Effect.promise(() => sleep(300))
         assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow calls did not start (${accept})`)
         request.destroy()
-        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, sessionId, id, 40)), 200, `${id} stayed in progress`)
+        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
         assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handlers kept running (${accept})`)
       }
     }))
@@ -293,7 +274,7 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
         yield* Effect.promise(() => sleep(300))
         assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow call did not start (${accept})`)
         request.destroy()
-        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, sessionId, id, 40)), 200, `${id} stayed in progress`)
+        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
         assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handler kept running (${accept})`)
       }
     }))

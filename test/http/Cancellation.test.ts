@@ -7,8 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
-import { taskProbe } from "../../examples/everything-server.ts"
-import { answerOf, BOTH, nodeFetch, on, openSession, post, serveEverything, sleep, sseReader } from "./support.ts"
+import { answerOf, BOTH, nodeFetch, on, openSession, post, serveEverything, sleep, sseReader, stepsDuring, untilIdFree } from "./support.ts"
 
 const slowCall = (id: string, ms = 60_000, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -29,25 +28,6 @@ const droppablePost = (url: string, headers: Record<string, string>, body: unkno
   request.on("error", () => {})
   request.end(JSON.stringify(body))
   return () => request.destroy()
-}
-
-/** The steps `test_task_slow` took during `ms` (0 once every slow call stopped). */
-const stepsDuring = async (ms: number): Promise<number> => {
-  const before = taskProbe.steps
-  await sleep(ms)
-  return taskProbe.steps - before
-}
-
-/** Posts `ping` with `id` until it is not a 409 (the id is free), at most `attempts` times, 50 ms apart. */
-const untilIdFree = async (url: string, sessionId: string, id: string, attempts: number): Promise<number> => {
-  let status = 409
-  for (let i = 0; i < attempts && status === 409; i++) {
-    if (i > 0) await sleep(50)
-    const response = await post(url, ping(id), on(sessionId))
-    status = response.status
-    await response.text()
-  }
-  return status
 }
 
 describe("Streamable HTTP cancellation", () => {
@@ -104,7 +84,7 @@ describe("Streamable HTTP abandoned requests", () => {
       yield* Effect.promise(() => sleep(300))
       assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, "the slow call did not start")
       drop()
-      const status = yield* Effect.promise(() => untilIdFree(url, sessionId, "d1", 40))
+      const status = yield* Effect.promise(() => untilIdFree(url, on(sessionId), "d1", 40))
       assert.strictEqual(status, 200, "the dropped request's id stayed in progress")
       assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
     }))
@@ -125,7 +105,7 @@ describe("Streamable HTTP abandoned requests", () => {
       assert.isDefined(yield* Effect.promise(() => reader.next(2_000)))
       destroy()
       // still resumable for a while: then given up
-      const status = yield* Effect.promise(() => untilIdFree(url, sessionId, "d2", 60))
+      const status = yield* Effect.promise(() => untilIdFree(url, on(sessionId), "d2", 60))
       assert.strictEqual(status, 200, "the left request's id stayed in progress")
       assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, "the handler kept running")
     }))

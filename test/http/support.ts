@@ -10,7 +10,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { request as httpRequest } from "node:http"
 import { Readable } from "node:stream"
-import { components, options } from "../../examples/everything-server.ts"
+import { components, options, taskProbe } from "../../examples/everything-server.ts"
 import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
 import { freePort } from "../support/ports.ts"
 
@@ -477,4 +477,26 @@ export const untilStandaloneLeft = async (
     await sleep(20)
   }
   throw new Error("the server never saw the client leave its standalone stream")
+}
+
+/** The steps the everything server's `test_task_slow` took during `ms` (0 once every slow call stopped). */
+export const stepsDuring = async (ms: number): Promise<number> => {
+  const before = taskProbe.steps
+  await sleep(ms)
+  return taskProbe.steps - before
+}
+
+/**
+ * Posts a `ping` with `id` (with `headers`: a session's) until it is not a 409 (the id is free), at
+ * most `attempts` times, 50 ms apart; the last status.
+ */
+export const untilIdFree = async (url: string, headers: Record<string, string>, id: string, attempts: number): Promise<number> => {
+  let status = 409
+  for (let i = 0; i < attempts && status === 409; i++) {
+    if (i > 0) await sleep(50)
+    const response = await post(url, { jsonrpc: "2.0", id, method: "ping" }, headers)
+    status = response.status
+    await response.text()
+  }
+  return status
 }
