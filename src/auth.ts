@@ -5,7 +5,7 @@
  * against a JWKS, or token introspection; `401`/`403` challenges; protected-resource metadata).
  * An entry point of its own: it loads `jose`, which a server without authentication does not need.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** Bearer authentication for Streamable HTTP. */

@@ -43,7 +43,11 @@ export * as Resource from "./server/Resource.ts"
 export * as Prompt from "./server/Prompt.ts"
 /** Argument completion for prompts and templates. */
 export * as Completion from "./server/Completion.ts"
-/** Extensions (SEP-2133): declared capabilities with methods of their own. */
+/**
+ * Extensions (SEP-2133): declared capabilities with methods of their own.
+ *
+ * @since 0.2.0
+ */
 export * as Extension from "./server/Extension.ts"
 /** Content block constructors. */
 export * as Content from "./server/Content.ts"
@@ -51,7 +55,13 @@ export * as Content from "./server/Content.ts"
 export * as McpContext from "./server/McpContext.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
+/**
+ * The HTTP request that carried a message (`McpContext.http`); absent on stdio and in memory.
+ *
+ * @since 0.2.0
+ */
 export type { HttpRequestInfo } from "./session/Connection.ts"
+/** The service tag of the per-request context (`McpContext` reads it). */
 export { McpRequestContext } from "./session/RequestContext.ts"
 /** Middleware: hooks on every message, composed outermost first (built-ins: `effect-mcp-server/middleware`). */
 export * as Middleware from "./middleware/Middleware.ts"
@@ -63,7 +73,11 @@ export type { Transport } from "./session/Transport.ts"
 export * as Stdio from "./transport/Stdio.ts"
 /** The Streamable HTTP transport (`effect/http`, loaded on first use). */
 export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
-/** The failure of a store's infrastructure (a shared store down), mapped by `McpError.storeUnavailable`. */
+/**
+ * The failure of a store's infrastructure (a shared store down), mapped by `McpError.storeUnavailable`.
+ *
+ * @since 0.2.0
+ */
 export * as StoreError from "./store/StoreError.ts"
 /** The event store behind SSE resumability (a service the HTTP transport uses when provided). */
 export * as EventStore from "./transport/http/EventStore.ts"
@@ -71,7 +85,15 @@ export * as EventStore from "./transport/http/EventStore.ts"
 export * as SessionStore from "./transport/http/SessionStore.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
-/** The graceful shutdown (SIGTERM/SIGINT drain) and `runMain` for servers on any transport. */
+/**
+ * The graceful shutdown (SIGTERM/SIGINT drain) and `runMain` for servers on any transport.
+ *
+ * @since 0.2.0
+ */
 export * as GracefulShutdown from "./session/GracefulShutdown.ts"
-/** What a module exports for the `effect-mcp` CLI: `{ options, components }` (default export, or named exports). */
+/**
+ * What a module exports for the `effect-mcp` CLI: `{ options, components }` (default export, or named exports).
+ *
+ * @since 0.2.0
+ */
 export type { ServerModule } from "./cli/ServerModule.ts"

@@ -22,6 +22,7 @@ export type { Transport } from "./session/Transport.ts"
 export * as ClientRequestError from "./session/ClientRequestError.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
+/** The service tag of the per-request context (`McpContext` reads it). */
 export { McpRequestContext } from "./session/RequestContext.ts"
 /** Clean JSON Schema 2020-12 from Effect Schemas. */
 export * as JsonSchema from "./server/JsonSchema.ts"

@@ -7,7 +7,7 @@
  * it) and provides them all. A store whose Redis fails or does not answer fails with a
  * `StoreError`, which requests answer with -32603 "Store unavailable: <store>".
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** Every store on one Redis in one call: `RedisStores.layer({ url, prefix })`. */

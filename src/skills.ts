@@ -6,7 +6,7 @@
  * which loads `effect/Stream` and its Channel machinery, about 20 ms of every installed server's
  * start (measured in the note of issue 9) that a server without skills should not pay.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** The skills extension: `Skills.make`, `Skills.fromDirectory`, `Skills.layer`. */

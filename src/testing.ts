@@ -7,7 +7,7 @@
  * `callToolAsTask`, `taskResult`) and 2026-07-28 `subscriptions/listen` streams (`listen`), in
  * either protocol era.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** A client for tests, in memory. */

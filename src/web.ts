@@ -4,7 +4,7 @@
  * `WebHandler.make(options, components, httpOptions)`: a server as `(request: Request) =>
  * Promise<Response>` for Workers, Deno, Bun, serverless and other frameworks.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** A server as a web-standard `fetch` handler. */

@@ -41,7 +41,7 @@
  * McpServer.serve(options, components, StreamableHttp.make({ port: 3000, auth }))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
@@ -65,7 +65,7 @@ import { forLog } from "../internal/loggedCause.ts"
  * issuer, badly signed, unsigned, inactive. `description` is sent to the client
  * (`error_description`): it says what is wrong, never a secret.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category errors
  */
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly description: string }> {
@@ -79,7 +79,7 @@ export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly de
  * endpoint did not answer. Not the token's fault: the client gets `503` with `Retry-After` and
  * keeps its token (a `401` would make it start its OAuth flow again).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category errors
  */
 export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")<{ readonly description: string }> {
@@ -91,7 +91,7 @@ export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")
 /**
  * Turns an access token into the principal it stands for.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Verifier {
@@ -101,7 +101,7 @@ export interface Verifier {
 /**
  * The transport's authentication settings (see {@link config}).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Config {
@@ -143,7 +143,7 @@ const httpUrl = (where: string, option: string, value: string): URL => {
 /**
  * Builds the transport's authentication settings and the metadata document from them.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const config = (options: {
@@ -214,7 +214,7 @@ export const config = (options: {
 /**
  * Options of {@link jwt}: where the keys are and what the token must say.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface JwtOptions {
@@ -254,7 +254,7 @@ const defaultAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
  * makes the principal from `sub` (required), the scopes from `scope` (space-separated) or `scp`
  * (a list), and every claim.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const jwt = (options: JwtOptions): Verifier => {
@@ -413,7 +413,7 @@ const describeJoseError = (error: unknown): string => {
 /**
  * Options of {@link introspection}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface IntrospectionOptions {
@@ -446,7 +446,7 @@ export interface IntrospectionOptions {
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
  * `VerifierUnavailable` (`503`: the client keeps its token) and a logged warning for the operator.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const introspection = (options: IntrospectionOptions): Verifier => {
@@ -567,7 +567,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
  * The `WWW-Authenticate` value of a refusal: no token (no error), a token that does not verify
  * (`invalid_token`), or one that lacks scopes (`insufficient_scope`, naming them).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category challenges
  */
 export const challenge: (

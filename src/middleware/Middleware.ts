@@ -109,7 +109,11 @@ export type Message =
   | { readonly _tag: "Notification"; readonly notification: JsonRpc.Notification; readonly session: ServerSession }
   | { readonly _tag: "Invalid"; readonly invalid: InvalidInbound; readonly session: ServerSession }
 
-/** What `server/discover` answers (MCP 2026-07-28): what `initialize` said, up front. */
+/**
+ * What `server/discover` answers (MCP 2026-07-28): what `initialize` said, up front.
+ *
+ * @since 0.2.0
+ */
 export interface DiscoverResult {
   readonly supportedVersions: ReadonlyArray<string>
   readonly capabilities: ServerCapabilities
@@ -171,7 +175,11 @@ export interface Hooks<R> extends MethodHooks<R> {
     | undefined
 }
 
-/** A server→client request as {@link Hooks.onOutgoingRequest} sees it. */
+/**
+ * A server→client request as {@link Hooks.onOutgoingRequest} sees it.
+ *
+ * @since 0.2.0
+ */
 export type { OutgoingRequest } from "../session/ServerSession.ts"
 
 /** A middleware: a name (for logs and tests) and hooks that may need services `R`. */

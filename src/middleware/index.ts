@@ -37,5 +37,9 @@ export * as Authorization from "./builtin/Authorization.ts"
 export * as ToolInjection from "./builtin/ToolInjection.ts"
 /** Built-in middleware: pings idle sessions. */
 export * as KeepAlive from "./builtin/KeepAlive.ts"
-/** Built-in middleware: OpenTelemetry spans and metrics per request (MCP semantic conventions), OTLP export. */
+/**
+ * Built-in middleware: OpenTelemetry spans and metrics per request (MCP semantic conventions), OTLP export.
+ *
+ * @since 0.2.0
+ */
 export * as Telemetry from "./builtin/Telemetry.ts"

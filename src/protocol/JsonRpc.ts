@@ -263,6 +263,8 @@ export const stringify = (message: Outgoing): string | undefined => {
 /**
  * The -32603 error answering a result that cannot go out as JSON: `JSON.stringify` rejects it (a
  * BigInt, a cycle), or reading it throws (a getter, a Proxy). Names why, clipped.
+ *
+ * @since 0.2.0
  */
 export const unserialisable = (cause: unknown): ErrorObject => {
   let detail: string

@@ -21,7 +21,7 @@ import { clip, maxQuoted } from "../internal/clip.ts"
  * The error object of a JSON-RPC error response (`JsonRpc.ErrorObject` is its schema): what every
  * mapping here produces.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface ErrorObject {
@@ -145,6 +145,8 @@ export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequ
 /**
  * 429: a limit of the server refused the request (see {@link ErrorCode.LimitExceeded}).
  * `limit` names which one (e.g. `"tasks"`, `"rateLimit"`, `"queuedRequests"`), `max` its size.
+ *
+ * @since 0.2.0
  */
 export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{
   readonly message: string
@@ -156,13 +158,19 @@ export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{
 /**
  * -32021 (MCP 2026-07-28): the request needs client capabilities it did not declare
  * (`requiredCapabilities`, a `ClientCapabilities` object, e.g. `{ sampling: {} }`).
+ *
+ * @since 0.2.0
  */
 export class MissingRequiredClientCapability extends Data.TaggedError("MissingRequiredClientCapability")<{
   readonly requiredCapabilities: { readonly [key: string]: unknown }
   readonly message?: string
 }> {}
 
-/** -32020 (MCP 2026-07-28): an HTTP header disagrees with the request body (e.g. `Mcp-Param-*`). */
+/**
+ * -32020 (MCP 2026-07-28): an HTTP header disagrees with the request body (e.g. `Mcp-Param-*`).
+ *
+ * @since 0.2.0
+ */
 export class HeaderMismatch extends Data.TaggedError("HeaderMismatch")<{ readonly message: string }> {}
 
 /**
@@ -213,6 +221,8 @@ export const isMcpError = (u: unknown): u is McpError =>
 /**
  * The JSON-RPC code of a typed error: the `code` of its {@link toErrorObject}, without building
  * the object. The one place where codes are decided.
+ *
+ * @since 0.2.0
  */
 export const codeOf = (error: McpError): number => {
   switch (error._tag) {
@@ -327,6 +337,8 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
 /**
  * The code of {@link fromCause}'s answer, without building it: a typed failure's code, -32603 for
  * anything else; `undefined` for a cancellation (no response). What telemetry records of a failure.
+ *
+ * @since 0.2.0
  */
 export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
@@ -372,7 +384,11 @@ export const methodNotFound = (method: string): MethodNotFound => withoutStackTr
 export const taskSupportMismatch = (message: string): MethodNotFound =>
   withoutStackTrace(() => new MethodNotFound({ method: "", message }))
 
-/** A {@link LimitExceeded} without a stack trace (see {@link withoutStackTrace}). */
+/**
+ * A {@link LimitExceeded} without a stack trace (see {@link withoutStackTrace}).
+ *
+ * @since 0.2.0
+ */
 export const limitExceeded = (
   message: string,
   limit: string,
@@ -392,6 +408,8 @@ export const limitExceeded = (
  * `InternalError` "Store unavailable: <store>; retry later", with `data: { store }`. The one place
  * that decides how a store's failure reaches clients: the middleware and transports that call a
  * store map its failure with this (and log the cause, which clients never see).
+ *
+ * @since 0.2.0
  */
 export const storeUnavailable = (error: { readonly store: string }): InternalError =>
   withoutStackTrace(() =>
@@ -403,6 +421,8 @@ export const storeUnavailable = (error: { readonly store: string }): InternalErr
  * the message as given and `data: { missingScopes }` (the scopes the caller lacks, which the
  * Streamable HTTP endpoint names in its `insufficient_scope` challenge), without a stack trace
  * (see {@link withoutStackTrace}). What the `Authorization` middleware fails with.
+ *
+ * @since 0.2.0
  */
 export const forbidden = (message: string, missingScopes: ReadonlyArray<string>): JsonRpcError =>
   withoutStackTrace(() => new JsonRpcError({ code: ErrorCode.Forbidden, message, data: { missingScopes } }))
@@ -447,7 +467,7 @@ export const decodeFailure = (what: string, cause: Cause.Cause<Schema.SchemaErro
  * JSON Schema, `{ type: "number" }`, says), not the strings its JSON form also takes for `NaN`
  * and the infinities (`Expected "Infinity" | "-Infinity" | "NaN"`, of a string).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const schemaFailureMessage = (cause: Cause.Cause<Schema.SchemaError>): string => {

@@ -32,6 +32,7 @@
  * its author does) starts without building the hundred-odd schemas here: about 2.5 ms of a
  * bundled stdio server's start (the note of issue 9).
  *
+ * @since 0.1.0
  * @module
  */
 import * as Built from "./internal/mcpSchemas.ts"

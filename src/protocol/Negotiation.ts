@@ -181,7 +181,7 @@ export const negotiate = (
  * handler sends) are projected to, and what the client declared. Handlers, middleware, projection
  * and capability gates read it from the request context, never from a session.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface ResolvedRequest {
@@ -208,7 +208,7 @@ export interface ResolvedRequest {
  * - `Stateless`: one session answers every client, nothing is remembered: the request itself and
  *   its `MCP-Protocol-Version` header (HTTP) are all there is.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export type RequestFacts =
@@ -241,7 +241,7 @@ const noCapabilities: ClientCapabilities = {}
  * // { protocolVersion: "2025-06-18", clientCapabilities: {}, clientInfo: undefined }
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category negotiation
  */
 export const resolve = (request: JsonRpc.Request, facts: RequestFacts): ResolvedRequest => {
@@ -273,7 +273,7 @@ export const resolve = (request: JsonRpc.Request, facts: RequestFacts): Resolved
  * Why a 2026-07-28 request is refused before any handler sees it: the JSON-RPC error to answer
  * and the HTTP status it travels with (the status is what dual-era clients detect the era by).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Rejection {
@@ -281,7 +281,11 @@ export interface Rejection {
   readonly error: ErrorObject
 }
 
-/** Request headers by lower-case name (Node's `IncomingMessage.headers`). */
+/**
+ * Request headers by lower-case name (Node's `IncomingMessage.headers`).
+ *
+ * @since 0.2.0
+ */
 export type Headers = { readonly [name: string]: string | undefined }
 
 /** The logging levels, made on first use (a `logLevel` in `_meta` is checked against them). */
@@ -354,7 +358,7 @@ const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
  * Whether a request is of the stateless era (MCP 2026-07-28): its `_meta` names a protocol
  * version. Total over whatever a client sent as `_meta` (`null`, an array, a string: then not).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category negotiation
  */
 export const namesItsVersion = (request: JsonRpc.Request): boolean => {
@@ -429,7 +433,7 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
  * Negotiation.resolveModern(request, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" })
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category negotiation
  */
 export const resolveModern = (
@@ -529,7 +533,7 @@ export const resolveModern = (
  * when the request may be sent. Pure: a session checks it before sending, a 2026-07-28 round
  * before asking.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category Capabilities
  */
 export const requiredClientCapability = (

@@ -5,7 +5,7 @@
  * body agree (else -32020, HTTP 400). Values outside visible ASCII travel as
  * `=?base64?<base64 of UTF-8>?=`; integers compare as numbers. Pure functions.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
 /** One mirrored argument: where it sits in the arguments and the header carrying it (lower case). */

@@ -10,19 +10,35 @@
 /** Every supported handshake-era protocol version (what `initialize` negotiates), newest first. */
 export const supported = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const
 
-/** A supported handshake-era protocol version. */
+/**
+ * A supported handshake-era protocol version.
+ *
+ * @since 0.2.0
+ */
 export type LegacyVersion = (typeof supported)[number]
 
-/** Every supported stateless-era protocol version (per-request `_meta`, no `initialize`), newest first. */
+/**
+ * Every supported stateless-era protocol version (per-request `_meta`, no `initialize`), newest first.
+ *
+ * @since 0.2.0
+ */
 export const modern = ["2026-07-28"] as const
 
-/** A supported stateless-era protocol version. */
+/**
+ * A supported stateless-era protocol version.
+ *
+ * @since 0.2.0
+ */
 export type ModernVersion = (typeof modern)[number]
 
 /** A protocol version a request may be answered at: either era. */
 export type ProtocolVersion = LegacyVersion | ModernVersion
 
-/** Every version this server answers at, newest first (what `server/discover` lists). */
+/**
+ * Every version this server answers at, newest first (what `server/discover` lists).
+ *
+ * @since 0.2.0
+ */
 export const all: ReadonlyArray<ProtocolVersion> = [...modern, ...supported]
 
 /** The newest handshake-era version: answered when an `initialize` asks for one we do not speak. */
@@ -49,7 +65,11 @@ const modernSet: ReadonlySet<string> = new Set(modern)
 export const isSupported = (version: unknown): version is LegacyVersion =>
   typeof version === "string" && supportedSet.has(version)
 
-/** True when `version` is a stateless-era version we speak. */
+/**
+ * True when `version` is a stateless-era version we speak.
+ *
+ * @since 0.2.0
+ */
 export const isModern = (version: unknown): version is ModernVersion =>
   typeof version === "string" && modernSet.has(version)
 

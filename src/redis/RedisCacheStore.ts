@@ -12,7 +12,7 @@
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (see `ResponseCache` for what the cache then does).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -27,7 +27,7 @@
  *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
  *   resumption 503 "Store unavailable: EventStore" while it lasts.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

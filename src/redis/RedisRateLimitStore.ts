@@ -26,7 +26,7 @@
  * ).pipe(Layer.provide(RedisRateLimitStore.layer({ prefix: "my-server:" })), Layer.provide(redis))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"

@@ -42,7 +42,7 @@
  * )
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import type * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Context from "effect/Context"

@@ -166,6 +166,8 @@ export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect
  * ```ts
  * const tenant = Effect.map(McpContext.http, (http) => http?.header("x-tenant"))
  * ```
+ *
+ * @since 0.2.0
  */
 export const http: Effect.Effect<HttpRequestInfo | undefined, never, McpRequestContext> = Effect.map(
   current,
@@ -194,7 +196,11 @@ export const listRoots: Effect.Effect<ListRootsResult, ClientRequestError, McpRe
   context.listRoots()
 )
 
-/** {@link listRoots} with options (e.g. the MRTR `inputKey`). */
+/**
+ * {@link listRoots} with options (e.g. the MRTR `inputKey`).
+ *
+ * @since 0.2.0
+ */
 export const listRootsWith = (
   options: ClientRequestOptions
 ): Effect.Effect<ListRootsResult, ClientRequestError, McpRequestContext> => use((context) => context.listRoots(options))

@@ -625,7 +625,7 @@ const recordInjected = (
  *   .pipe(Stdio.runMain)
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category tasks
  */
 export const tasks = (options: TaskOptions = {}): Tasks => {
@@ -633,10 +633,18 @@ export const tasks = (options: TaskOptions = {}): Tasks => {
   return { _tag: "Tasks", options, make: (rerun, server) => TaskMachinery.make(options, rerun, server) }
 }
 
-/** The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases. */
+/**
+ * The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases.
+ *
+ * @since 0.2.0
+ */
 export type TaskOptions = TaskMachinery.TaskOptions
 
-/** Background tasks enabled for a server: made by {@link tasks}, given as `Options.tasks`. */
+/**
+ * Background tasks enabled for a server: made by {@link tasks}, given as `Options.tasks`.
+ *
+ * @since 0.2.0
+ */
 export interface Tasks {
   readonly _tag: "Tasks"
   /** The settings it was made with. */

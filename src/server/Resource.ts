@@ -91,7 +91,11 @@ export interface Registered {
   readonly read: (context: RequestContext) => Effect.Effect<ReadResourceResult, McpError.McpError>
 }
 
-/** The variables a template found in a URI (percent-decoded, not yet decoded by its `params`). */
+/**
+ * The variables a template found in a URI (percent-decoded, not yet decoded by its `params`).
+ *
+ * @since 0.2.0
+ */
 export type Variables = NonNullable<ReturnType<UriTemplate.UriTemplate["match"]>>
 
 /** A template ready to be served. */

@@ -121,6 +121,8 @@ export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
  * as JSON-RPC errors (-32021, -32042, 429), not as tool errors. A handler that means to answer
  * with a JSON-RPC error of its own (a protocol-level failure, not the tool's) fails with
  * `McpError.JsonRpcError`.
+ *
+ * @since 0.2.0
  */
 export type RequestError =
   | McpError.MissingRequiredClientCapability

@@ -10,7 +10,11 @@ import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { LoggingLevel } from "../protocol/McpSchema.ts"
 import type { ClientRequestError } from "./ClientRequestError.ts"
 
-/** Options of a server→client request. */
+/**
+ * Options of a server→client request.
+ *
+ * @since 0.1.0
+ */
 export interface ClientRequestOptions {
   /**
    * How long to wait for the client; defaults to the session's `clientRequestTimeoutMillis`.
@@ -33,6 +37,8 @@ export interface ClientRequestOptions {
  *
  * A {@link RequestContext} sends them tied to its request (Streamable HTTP delivers them on that
  * request's stream, before its response); a `ServerSession` sends them untied.
+ *
+ * @since 0.1.0
  */
 export interface ClientChannel {
   /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */

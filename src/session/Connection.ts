@@ -158,6 +158,8 @@ export interface PushConnection {
 /**
  * The HTTP request that carried a message, as handlers and middleware may read it (read-only):
  * the request context's `http`. Absent on transports without HTTP (stdio, in-memory).
+ *
+ * @since 0.2.0
  */
 export interface HttpRequestInfo {
   /** The HTTP method (`POST` for a request's message). */

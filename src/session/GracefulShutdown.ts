@@ -16,7 +16,7 @@
  *
  * Outside {@link runMain} the service is a default that is never requested: nothing changes.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -30,7 +30,7 @@ import { forLog } from "../internal/loggedCause.ts"
 /**
  * The shutdown state a transport or session reads from its context.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface GracefulShutdownState {
@@ -85,7 +85,7 @@ export interface GracefulShutdownState {
 /**
  * Makes a shutdown state: never requested until `request` is called.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = (): GracefulShutdownState => {
@@ -167,7 +167,7 @@ const never: GracefulShutdownState = {
  * The shutdown state of the running program: {@link runMain} provides a live one; elsewhere it
  * is never requested.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category services
  */
 export const GracefulShutdown: Context.Reference<GracefulShutdownState> = Context.Reference<GracefulShutdownState>(
@@ -225,7 +225,7 @@ const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
  *   .pipe(GracefulShutdown.runMain)
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category running
  */
 export const runMain = <A, E>(

@@ -13,7 +13,7 @@
  * A handler must therefore be replayable: ask before it acts, or make what it does before an
  * input idempotent.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import type * as Cause from "effect/Cause"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"

@@ -9,6 +9,8 @@
 /**
  * Who is calling: the authenticated principal, when the transport or an auth middleware
  * established one (HTTP with a bearer token, ...). Stdio has none unless configured.
+ *
+ * @since 0.1.0
  */
 export interface Principal {
   /** A stable identifier of the caller (e.g. the token's `sub`). */

@@ -36,7 +36,9 @@ import type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 import type { ServerSession } from "./Session.ts"
 
+/** The channel to the client and its request options: declared in `ClientChannel.ts`, kept here where they always were. */
 export type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
+/** Who is calling: declared in `Principal.ts`, kept here where it always was. */
 export type { Principal } from "./Principal.ts"
 
 /** What a middleware may replace in the request context it passes on. */

@@ -4,7 +4,7 @@
  * HTTP, the client's address; else the session. So nothing one anonymous stateless client does
  * (spend a budget, fill a cache, own a task) reaches another.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import { isIPv4, isIPv6 } from "node:net"
 import type { HttpRequestInfo } from "./Connection.ts"
@@ -15,7 +15,7 @@ import type { RequestContext } from "./RequestContext.ts"
  * IPv6 address by its /64 prefix (a host is usually given a whole /64, so counting single
  * addresses would let it take as many budgets as it likes); anything else as is.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 export const addressKey = (address: string): string => {
   const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address
@@ -43,7 +43,7 @@ export const peerAddress: ClientAddress = (http) => http.remoteAddress
  * The client address of an anonymous caller over HTTP ({@link addressKey} form), else `undefined`
  * (a principal, or no HTTP).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 export const anonymousAddressOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string | undefined => {
   if (context.principal !== undefined || context.http === undefined) return undefined
@@ -56,7 +56,7 @@ export const anonymousAddressOf = (context: RequestContext, clientAddress: Clien
  * anonymous caller of a stateless session over HTTP, else `session:<id>` (a stateless caller
  * whose address is unknown shares the session's).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 export const keyOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string => {
   if (context.principal !== undefined) return `principal:${context.principal.subject}`

@@ -99,6 +99,11 @@ import { McpRequestContext, type RequestContext } from "./RequestContext.ts"
 
 import type { Established, Phase, ServerSession } from "./Session.ts"
 
+/**
+ * The session's public face (declared in `Session.ts`, which the request context names without this
+ * implementation): `ServerSession` and `Phase` as they have always been here, and `Established`
+ * (since 0.2.0).
+ */
 export type { Established, Phase, ServerSession } from "./Session.ts"
 
 /**
@@ -144,6 +149,8 @@ export interface Dispatcher {
  * A server→client request about to be sent (`sampling/createMessage`, `elicitation/create`,
  * `roots/list`, `ping`), as `Middleware.onOutgoingRequest` sees it: it passed the session's
  * checks (the client's capability, the protocol version) and has its id.
+ *
+ * @since 0.2.0
  */
 export interface OutgoingRequest {
   /** The JSON-RPC id it goes out with (the session's own numbering; the client answers under it). */
@@ -168,6 +175,8 @@ export interface OutgoingRequest {
 /**
  * Sends an {@link OutgoingRequest} through `send` (once), which sends `params` and waits for the
  * client's answer (within the request's timeout) and is what it returns.
+ *
+ * @since 0.2.0
  */
 export type OutgoingHook = (
   request: OutgoingRequest,

@@ -12,7 +12,11 @@ import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { ClientChannel } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
 
-/** Where a session is in the handshake-era lifecycle. */
+/**
+ * Where a session is in the handshake-era lifecycle.
+ *
+ * @since 0.1.0
+ */
 export type Phase =
   /** nothing yet: only `ping` and `initialize` are accepted (or a 2026-07-28 request, see `"modern"`) */
   | "new"
@@ -50,6 +54,8 @@ export interface Established {
 /**
  * A live session, as handlers and server code see it; its {@link ClientChannel} sends messages
  * not tied to a request (list changes, resource updates, ...).
+ *
+ * @since 0.1.0
  */
 export interface ServerSession extends ClientChannel {
   /** An opaque id, unique per connection. */

@@ -11,7 +11,7 @@
  * - It is not a retryable protocol error of its own: a client retries later, when the store is
  *   back.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Data from "effect/Data"
 

@@ -54,7 +54,11 @@ export interface Task {
   readonly inputRequests?: { readonly [key: string]: InputRequest } | undefined
 }
 
-/** An input a task waits for: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`). */
+/**
+ * An input a task waits for: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`).
+ *
+ * @since 0.2.0
+ */
 export interface InputRequest {
   readonly method: string
   readonly params?: { readonly [key: string]: unknown } | undefined
@@ -67,13 +71,19 @@ export const relatedTaskMetaKey = RELATED_TASK_META_KEY
 export const expiresAt = (task: Task): number | undefined =>
   task.ttlMillis === null ? undefined : task.createdAt + task.ttlMillis
 
-/** Whether the task's TTL has elapsed at `now`. */
+/**
+ * Whether the task's TTL has elapsed at `now`.
+ *
+ * @since 0.2.0
+ */
 export const isExpired = (task: Task, now: number): boolean => task.ttlMillis !== null && task.createdAt + task.ttlMillis <= now
 
 /**
  * The task in a terminal state (a new value: tasks are immutable), without the inputs it waited
  * for: what every store records. Built field by field: copying it with rest and spread was
  * ~0.15 µs per task.
+ *
+ * @since 0.2.0
  */
 export const ended = (
   task: Task,
@@ -102,9 +112,13 @@ export const ended = (
  * and that was not run again (its work must not run twice, or was taken over too often). The
  * supervisor of that process, should it still be alive, stops the work.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 export const orphanMessage = "The server running this task stopped before it finished"
 
-/** The outcome of such a task: an internal error, so `tasks/result` answers it as one. */
+/**
+ * The outcome of such a task: an internal error, so `tasks/result` answers it as one.
+ *
+ * @since 0.2.0
+ */
 export const orphanOutcome: Outcome = { _tag: "Error", error: { code: ErrorCode.InternalError, message: orphanMessage } }

@@ -88,7 +88,11 @@ export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ r
 // Service
 // ---------------------------------------------------------------------------
 
-/** Answers for a task's pending input, sent from another process (see `TaskStore.sendInput`). */
+/**
+ * Answers for a task's pending input, sent from another process (see `TaskStore.sendInput`).
+ *
+ * @since 0.2.0
+ */
 export interface InputDelivery {
   readonly taskId: string
   readonly responses: { readonly [key: string]: unknown }
@@ -130,7 +134,11 @@ export interface CreateInput {
   readonly server?: string | undefined
 }
 
-/** A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`). */
+/**
+ * A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`).
+ *
+ * @since 0.2.0
+ */
 export interface Orphan {
   /** The task as stored (working or input_required). */
   readonly task: Task
@@ -356,6 +364,8 @@ export const checkMemoryOptions = (options: MemoryOptions, who: string, prefix =
  * A new task id: 128 random bits, base64url. The bits come from a pool filled 256 ids at a time
  * (each byte used once), as Node's `randomUUID` does: measured, `randomBytes(16)` per task was a
  * fifth of the CPU of creating a task.
+ *
+ * @since 0.2.0
  */
 export const newTaskId = (): string => {
   if (idOffset === idPool.length) {

@@ -44,7 +44,11 @@ import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 import { errorForLog, forLog } from "../internal/loggedCause.ts"
 
-/** How a wire wants its tasks run: how an ending maps to a status, and who hears of changes. */
+/**
+ * How a wire wants its tasks run: how an ending maps to a status, and who hears of changes.
+ *
+ * @since 0.2.0
+ */
 export interface SpawnOptions {
   /** Called with the task after every status change the supervisor makes. */
   readonly onTransition?: ((task: Task) => Effect.Effect<void>) | undefined
@@ -55,7 +59,11 @@ export interface SpawnOptions {
   readonly outcomeOf?: ((method: string, exit: Exit.Exit<object, McpError.McpError>) => Ending | undefined) | undefined
 }
 
-/** How a task ends: its terminal status and outcome. */
+/**
+ * How a task ends: its terminal status and outcome.
+ *
+ * @since 0.2.0
+ */
 export interface Ending {
   readonly status: "completed" | "failed"
   readonly outcome: Outcome
@@ -65,12 +73,18 @@ export interface Ending {
 /**
  * How a {@link TaskSupervisor.promotable} work was decided: it ended before it was promoted (its
  * exit, for the caller to answer with), or it became the task.
+ *
+ * @since 0.2.0
  */
 export type Decision =
   | { readonly _tag: "Ended"; readonly exit: Exit.Exit<object, McpError.McpError> }
   | { readonly _tag: "Promoted"; readonly task: Task }
 
-/** Options of {@link TaskSupervisor.promotable}. */
+/**
+ * Options of {@link TaskSupervisor.promotable}.
+ *
+ * @since 0.2.0
+ */
 export interface PromotableOptions extends SpawnOptions {
   /** Promote when no decision came within this many milliseconds (`undefined`: only the work promotes). */
   readonly promoteAfter?: number | undefined
@@ -222,7 +236,11 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
   options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
 
-/** Options of {@link make}. */
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.2.0
+ */
 export interface SupervisorOptions {
   /**
    * The services the supervisor's own fibers run with (lease renewal, the orphan reaper and its
@@ -258,7 +276,11 @@ export interface SupervisorOptions {
   readonly server?: string | undefined
 }
 
-/** An orphan's work as this process runs it again (see `SupervisorOptions.resume`). */
+/**
+ * An orphan's work as this process runs it again (see `SupervisorOptions.resume`).
+ *
+ * @since 0.2.0
+ */
 export interface Resumed {
   readonly work: Effect.Effect<object, McpError.McpError>
   /** The services it runs with. */
@@ -266,12 +288,18 @@ export interface Resumed {
   readonly options?: SpawnOptions | undefined
 }
 
-/** How many times a task is taken over before it fails (its work may be what stops its processes). */
+/**
+ * How many times a task is taken over before it fails (its work may be what stops its processes).
+ *
+ * @since 0.2.0
+ */
 export const maxTakeOvers = 3
 
 /**
  * How long a process keeps trying to record the end of a task's work (the task kept meanwhile,
  * its lease renewed) before it lets the lease lapse: 15 minutes.
+ *
+ * @since 0.2.0
  */
 export const maxRecordingMillis = 15 * 60_000
 

@@ -48,7 +48,7 @@
  *   }))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -89,7 +89,7 @@ import * as InMemory from "../transport/InMemory.ts"
 /**
  * The server answered a request with a JSON-RPC error.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category errors
  */
 export class RequestFailed extends Data.TaggedError("RequestFailed")<{
@@ -102,7 +102,7 @@ export class RequestFailed extends Data.TaggedError("RequestFailed")<{
 /**
  * A notification the server sent.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Notification {
@@ -125,7 +125,7 @@ export interface AnswerError {
 /**
  * Options of {@link make}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -211,7 +211,7 @@ export interface CreatedTask {
 /**
  * A connected test client.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface McpTestClient {
@@ -319,7 +319,7 @@ const subscriptionIdKey = "io.modelcontextprotocol/subscriptionId"
  * Serves `components` in memory and connects a client to them (the handshake is done when it
  * returns, in the 2025 era). The server lives in the scope.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = <EL, RL>(

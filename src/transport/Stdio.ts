@@ -58,7 +58,7 @@ export interface StdioOptions {
  * McpServer.serve(options, components, Stdio.make({ principal: Stdio.principalFromEnvironment() }))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category principal
  */
 export const principalFromEnvironment = (

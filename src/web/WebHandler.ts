@@ -28,7 +28,7 @@
  * app.all("/mcp", (c) => mcp.handler(c.req.raw))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -44,7 +44,7 @@ import { ErrorCode } from "../protocol/McpError.ts"
 /**
  * A running server's web handler, and how to stop it.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface WebHandler {
@@ -57,7 +57,7 @@ export interface WebHandler {
  * requests on `http.path` (default `/mcp`), with the health and protected-resource metadata paths
  * when configured; any other path is 404.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = <EL>(

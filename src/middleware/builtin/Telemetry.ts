@@ -62,7 +62,7 @@
  * )
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -98,7 +98,7 @@ import * as TraceContext from "./internal/traceContext.ts"
  * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`
  * (not by resource URI: opt-in in the conventions).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category metrics
  */
 export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp.server.operation.duration", {
@@ -111,7 +111,7 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
  * middleware (stdio, stateful HTTP; not the shared stateless session a Streamable HTTP endpoint
  * answers 2026-07-28 and stateless requests with).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category metrics
  */
 export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.session.count", {
@@ -124,7 +124,7 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
  * place, is its trace state: a {@link TraceState} in its annotations (none when it has no valid
  * entry).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category tracing
  */
 export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
@@ -351,7 +351,7 @@ const copied = (text: string): string => JSON.parse(JSON.stringify(text))
  * its span, under their keys (as OpenTelemetry's baggage span processor does); none by default.
  * An attribute of the middleware's own (`mcp.method.name`...) is not overwritten.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category middleware
  */
 export const middleware = (options: {
@@ -547,7 +547,7 @@ const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
 export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.middleware(middleware())
@@ -568,7 +568,7 @@ export const layer: Layer.Layer<never, never, McpServer.McpServer> = McpServer.m
  *
  * Provide it to the program that serves (`Effect.provide`); pending data is flushed when it ends.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
 export const otlp = (options: {
@@ -736,7 +736,7 @@ export { TelemetryConfigError } from "./internal/otelEnvironment.ts"
  * that is not an http(s) URL, a protocol of `grpc`) is a {@link TelemetryConfigError} naming it,
  * thrown here.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
 export const fromEnvironment = (

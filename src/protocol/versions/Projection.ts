@@ -64,6 +64,7 @@ import * as v2025_11_25 from "./v2025_11_25.ts"
 import type { Features } from "./v2025_11_25.ts"
 import * as v2026_07_28 from "./v2026_07_28.ts"
 
+/** What a protocol version knows, flag by flag: what projection goes by (declared in `v2025_11_25.ts`). */
 export type { Features } from "./v2025_11_25.ts"
 
 // ---------------------------------------------------------------------------
@@ -634,6 +635,8 @@ const identityMeta = (serverInfo: Implementation): JsonObject => {
  * `data.uri` (SEP-2164) instead of -32002, and URL-elicitation-required (-32042, retired: a
  * request asks for input with MRTR, which `tools/call`, `prompts/get` and `resources/read` do
  * with it) is -32603 elsewhere. Returns `error` itself when nothing changes.
+ *
+ * @since 0.2.0
  */
 export const projectError = <A extends { readonly code: number }>(error: A, version: ProjectedVersion): A =>
   version !== v2026_07_28.version

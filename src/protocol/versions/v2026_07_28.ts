@@ -13,7 +13,7 @@
  * Requests of this revision carry their version, client capabilities and client info in
  * `params._meta` (`Negotiation.resolveModern`); there is no `initialize`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import type { Features } from "./v2025_11_25.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"

@@ -32,6 +32,8 @@ export const toWire = (task: Task): WireTask => {
 /**
  * How a 2025-11-25 task ends: as by default ({@link TaskSupervisor.outcomeOf}), except that a tool
  * result with `isError: true` makes the task `failed` (the 2026-07-28 extension completes it).
+ *
+ * @since 0.2.0
  */
 export const outcomeOf = (method: string, exit: Exit.Exit<object, McpError.McpError>): TaskSupervisor.Ending | undefined => {
   if (exit._tag === "Success" && method === "tools/call" && (exit.value as { readonly isError?: boolean }).isError === true) {
@@ -78,6 +80,8 @@ export const toMcpError = (
  * Fails with {@link toMcpError} of a store error; a `StoreError` is logged first (its cause is
  * for the server's log, never for clients). The one mapping of every call site of the store:
  * `Effect.catch(failWith)`.
+ *
+ * @since 0.2.0
  */
 export const failWith = (
   error: TaskNotFound | TaskAlreadyTerminal | InvalidTaskCursor | TaskLimitExceeded | StoreError

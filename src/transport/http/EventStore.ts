@@ -115,7 +115,11 @@ interface Stream {
   readonly events: Array<{ readonly seq: number; readonly message: JsonRpc.Message }>
 }
 
-/** The in-memory store: it never fails. */
+/**
+ * The in-memory store: it never fails.
+ *
+ * @since 0.2.0
+ */
 export interface MemoryEventStore extends EventStoreShape {
   readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean) => Effect.Effect<string>
   readonly replayAfter: (
@@ -127,7 +131,11 @@ export interface MemoryEventStore extends EventStoreShape {
   readonly forgetSession: (sessionId: string) => Effect.Effect<void>
 }
 
-/** What an event store does (the shape of the {@link EventStore} service). */
+/**
+ * What an event store does (the shape of the {@link EventStore} service).
+ *
+ * @since 0.2.0
+ */
 export type EventStoreShape = EventStore["Service"]
 
 /**

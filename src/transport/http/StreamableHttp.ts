@@ -339,7 +339,7 @@ export const make = (options: ServeOptions = {}): Listener => {
  * McpServer.serve(options, components, StreamableHttp.fromConfig())
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const fromConfig = (options: ServeOptions = {}): Listener => {
