@@ -43,6 +43,7 @@ import { InputRound, type InputRequest, isInputRequired } from "../session/Input
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
+import { notificationMetaOf } from "./internal/notificationMeta.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 import { forLog } from "../internal/loggedCause.ts"
@@ -387,6 +388,9 @@ export const make = (options: Options): LowLevelServer => {
     const inner = outgoing
     outgoing = inner === undefined ? hook : (request, send) => hook(request, (params) => inner({ ...request, params }, send))
   }
+  // What the notifications sent for a request carry in their `_meta` (Telemetry's trace context);
+  // none (the common case) leaves the session's `notificationMeta` undefined.
+  const notificationMeta = notificationMetaOf(middleware)
 
   const sessionHooks = middleware.flatMap((m) => m.onSession === undefined ? [] : [m.onSession])
   const onSession = sessionHooks.length === 0
@@ -401,7 +405,14 @@ export const make = (options: Options): LowLevelServer => {
   const waitingMethods = waitsFor(handlers["tasks/result"] !== undefined, modernRoutes.has("subscriptions/listen"))
 
   const serverInfo = options.serverInfo
-  const own: ServerSession.Dispatcher = { request: dispatchRequest, notification: dispatchNotification, invalid, serverInfo, outgoing }
+  const own: ServerSession.Dispatcher = {
+    request: dispatchRequest,
+    notification: dispatchNotification,
+    invalid,
+    serverInfo,
+    outgoing,
+    notificationMeta
+  }
   const latest = options.latest
   // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
   // notifications and the input it refused, which middleware observes), go to the server as it
@@ -426,8 +437,9 @@ export const make = (options: Options): LowLevelServer => {
     serverInfo,
     // The server the session started with: a stateless session's requests to the client (on the
     // streams of the requests that asked) are rare, and looking up the server as it is now for
-    // each would make this defined for every server.
-    outgoing
+    // each would make this defined for every server. So for what its notifications carry.
+    outgoing,
+    notificationMeta
   }
 
   const server: LowLevelServer = {

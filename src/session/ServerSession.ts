@@ -143,6 +143,13 @@ export interface Dispatcher {
    * message; `undefined` (no middleware has the hook) sends as it is.
    */
   readonly outgoing?: OutgoingHook | undefined
+  /**
+   * What the notifications sent for a request (progress, log messages, a handler's own; not those
+   * tied to no request) carry in their `_meta`, from the context of the fiber sending each one
+   * (optional: `Telemetry`'s trace context, from its current span). Asked once per such
+   * notification, synchronously; `undefined` (no middleware adds anything) sends them as they are.
+   */
+  readonly notificationMeta?: ((context: Context.Context<never>) => Readonly<Record<string, string>> | undefined) | undefined
 }
 
 /**
@@ -1231,7 +1238,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   ) {
     const message = this.notification(method, params, related, version)
     if (message === undefined || this.hold(message, related)) return Effect.void
-    return this.offer(message, related, route)
+    const meta = this.dispatcher.notificationMeta
+    if (meta === undefined || related === undefined) return this.offer(message, related, route)
+    // Read where the notification is sent (when the effect runs): the sender's current span.
+    return Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context)), related, route))
   }
 
   /**
@@ -1274,9 +1284,14 @@ class SessionImpl extends Scheduler implements ServerSession {
     route?: string
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return
-    const message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
+    let message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
+    if (message === undefined) return
+    // Called from within the sending fiber (Effect's logger): its context is the sender's.
+    const added = this.dispatcher.notificationMeta
+    const fiber = added === undefined || related === undefined ? undefined : Fiber.getCurrent()
+    if (fiber !== undefined) message = withMeta(message, added!(fiber.context))
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
-    if (message !== undefined) this.enqueue(route === undefined ? { message, related } : { message, related, route })
+    this.enqueue(route === undefined ? { message, related } : { message, related, route })
   }
 
   logRelated(
@@ -1538,6 +1553,17 @@ const untiedRefused = (method: string, fiber: Fiber.Fiber<unknown, unknown>): Cl
       method,
       reason: "stateless"
     })
+}
+
+/**
+ * A notification with `entries` in its `_meta` (what the sender put there kept, but the same keys:
+ * a `traceparent` of its own is replaced, as a propagator's inject does). Nothing is made for
+ * none.
+ */
+const withMeta = (message: JsonRpc.Notification, entries: Readonly<Record<string, string>> | undefined): JsonRpc.Notification => {
+  if (entries === undefined) return message
+  const params = message.params
+  return JsonRpc.notification(message.method, { ...params, _meta: { ...(params?._meta as object | undefined), ...entries } })
 }
 
 /**

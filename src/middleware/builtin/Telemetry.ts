@@ -37,6 +37,11 @@
  *   that brings the answers is a request of the client's, with its own `traceparent`. A request for
  *   no request being handled (KeepAlive's pings, from a session's `onSession`) gets no span and no
  *   trace context, whatever span is current (one of the program's around the whole server).
+ * - **Notifications sent for a request** (`notifications/progress`, `notifications/message`,
+ *   a handler's own through its context; in MCP 2026-07-28 those in the call's SSE response) carry
+ *   in their `_meta` the `traceparent` of the span current where they are sent (a handler's) and
+ *   the trace's `tracestate`, as the conventions ask of the sender of a notification; no span is
+ *   made for them. Those tied to no request (list changes, resource updates) carry none.
  * - **Baggage**: the W3C `baggage` in the request's `_meta`, else its HTTP header, is the
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
@@ -86,6 +91,7 @@ import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
+import { type NotificationMeta, notificationMetaKey } from "../../server/internal/notificationMeta.ts"
 import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -341,8 +347,8 @@ const copied = (text: string): string => JSON.parse(JSON.stringify(text))
 
 /**
  * The telemetry middleware: a SERVER span per request, a CLIENT span per request the server
- * sends the client (its context in that request's `_meta`), and the duration metric (see the
- * module).
+ * sends the client (its context in that request's `_meta`), the trace context in the `_meta` of the
+ * notifications sent for a request, and the duration metric (see the module).
  * Put it first (outermost) to time everything the other middleware does too.
  *
  * **Details**
@@ -361,7 +367,7 @@ export const middleware = (options: {
   const baggageAttributes = options.baggageAttributes === undefined || options.baggageAttributes.length === 0
     ? undefined
     : [...options.baggageAttributes]
-  return Middleware.make("telemetry", {
+  const telemetry = Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
       const method = bounded(request.method)
@@ -450,6 +456,24 @@ export const middleware = (options: {
         return outgoingSpan(request, parent, send)
       })
   })
+  return Object.assign(telemetry, { [notificationMetaKey]: notificationTraceContext })
+}
+
+/**
+ * The trace context a notification sent for a request carries in its `_meta` (progress, log
+ * messages, a handler's own: the conventions' sender injects it "when creating a request or
+ * notification"): the `traceparent` of the span current where it is sent (a handler's, under the
+ * request's SERVER span), and the trace's `tracestate`; nothing where no span is current. No span
+ * is made for it: a notification has no answer to time, and a span per log line or progress step
+ * would be the largest part of a trace. A notification tied to no request (a list change, a
+ * resource update) is not asked: the span current where it is sent says nothing of it.
+ */
+const notificationTraceContext: NotificationMeta = (context) => {
+  const span = Context.getOrUndefined(context, Tracer.ParentSpan)
+  if (span === undefined) return undefined
+  const traceparent = TraceContext.traceparentOf(span)
+  const state = TraceContext.traceStateOfSpan(span)
+  return state === undefined ? { traceparent } : { traceparent, tracestate: state.serialize() }
 }
 
 /**
