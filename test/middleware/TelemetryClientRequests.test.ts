@@ -9,6 +9,9 @@
  * A request for no request being handled (KeepAlive's pings, from a session's `onSession`) is no
  * span and carries no trace context, even under a span of the program's around the whole server:
  * before, each ping was a CLIENT span of that span's trace, for as long as the process ran.
+ * Every request to the client is measured in `mcp.client.operation.duration` (by method,
+ * `error.type` and `rpc.response.status_code`, as the server's requests are in
+ * `mcp.server.operation.duration`); before, none was.
  * Also the `Middleware.onOutgoingRequest` hook Telemetry uses: its order, its `untied`, and that a
  * server without it gives its sessions nothing to run per request.
  */
@@ -210,6 +213,42 @@ describe("Telemetry and the server's requests to the client", () => {
       assert.isUndefined(attribute(sampling, "rpc.response.status_code"), "no code: the client answered nothing")
     }))
 
+  it.live("each request to the client is measured in mcp.client.operation.duration, by method and error, as the server's requests are", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const received: Received = []
+      const client = yield* served(otlp.url, Telemetry.layer, received)
+      const answered = yield* sdk(() => client.callTool({ name: "ask", arguments: { prompt: "hi" } }))
+      assert.strictEqual(textOf(answered), "model said: echo hi")
+      const refused = yield* sdk(() => client.callTool({ name: "ask", arguments: { prompt: "fail" } }))
+      assert.strictEqual(textOf(refused), "failed: ClientRequestFailed")
+      const late = yield* sdk(() => client.callTool({ name: "hurry", arguments: {} }))
+      assert.strictEqual(textOf(late), "failed: ClientRequestTimeout")
+      const surveyed = yield* sdk(() => client.callTool({ name: "survey", arguments: {} }))
+      assert.strictEqual(textOf(surveyed), "1 roots, accept")
+
+      // Each series, as the latest export has it (its attributes, whole).
+      const series = (method: string, errorType?: string) =>
+        otlp.clientDurationAttributes.find((a) => a["mcp.method.name"] === method && a["error.type"] === errorType)
+      yield* until(() =>
+        series("sampling/createMessage") !== undefined && series("sampling/createMessage", "-32001") !== undefined &&
+        series("sampling/createMessage", "timeout") !== undefined && series("roots/list") !== undefined &&
+        series("elicitation/create") !== undefined
+      )
+      assert.deepStrictEqual(series("sampling/createMessage"), { "mcp.method.name": "sampling/createMessage" })
+      assert.deepStrictEqual(series("sampling/createMessage", "-32001"), {
+        "mcp.method.name": "sampling/createMessage",
+        "error.type": "-32001",
+        "rpc.response.status_code": "-32001"
+      }, "the client's error code, as the server's metric has a request's")
+      assert.deepStrictEqual(series("sampling/createMessage", "timeout"), {
+        "mcp.method.name": "sampling/createMessage",
+        "error.type": "timeout"
+      }, "no status code: the client answered nothing")
+      assert.deepStrictEqual(series("roots/list"), { "mcp.method.name": "roots/list" })
+      assert.deepStrictEqual(series("elicitation/create"), { "mcp.method.name": "elicitation/create" })
+    }))
+
   it.live("roots/list and elicitation/create straight under the request's span: each a CLIENT span, the SERVER span's child", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
@@ -301,6 +340,9 @@ describe("Telemetry and the server's requests to the client", () => {
       assert.strictEqual(named("roots/list")!.parentSpanId, named("tools/call untied")!.spanId, "the handler's span's child")
       // Exported after the pings were answered: a span of theirs would be there.
       assert.deepStrictEqual(otlp.spans.filter((span) => span.name === "ping").map((span) => span.parentSpanId), [])
+      // They are measured all the same: a metric gathers nothing per ping.
+      yield* until(() => otlp.clientDurationAttributes.some((a) => a["mcp.method.name"] === "ping"))
+      assert.deepStrictEqual(otlp.clientDurationAttributes.find((a) => a["mcp.method.name"] === "ping"), { "mcp.method.name": "ping" })
     }))
 
   it.live("without Telemetry nothing is added to the request's _meta", () =>

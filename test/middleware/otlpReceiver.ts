@@ -1,8 +1,9 @@
 /**
  * A real OTLP/HTTP receiver on 127.0.0.1 for the Telemetry tests: every span, metric name,
- * duration data point and session count posted to it as JSON, in the order they arrived; and every
- * export, JSON or protobuf, at whatever path it was posted to (its path, content type, and the
- * span names, metric names and log bodies it carried, protobuf decoded by the OTLP field numbers).
+ * duration data point (the server's and the client side's) and session count posted to it as
+ * JSON, in the order they arrived; and every export, JSON or protobuf, at whatever path it was
+ * posted to (its path, content type, and the span names, metric names and log bodies it carried,
+ * protobuf decoded by the OTLP field numbers).
  */
 import * as Effect from "effect/Effect"
 import { createServer } from "node:http"
@@ -104,8 +105,10 @@ export const receiver = Effect.acquireRelease(
   Effect.promise(async () => {
     const spans: Array<OtlpSpan> = []
     const metrics: Array<string> = []
-    // The attributes of the duration histogram's data points.
+    // The attributes of the duration histograms' data points: the server's, and the client side's
+    // (the requests the server sends its client).
     const durationAttributes: Array<Record<string, string | undefined>> = []
+    const clientDurationAttributes: Array<Record<string, string | undefined>> = []
     // The value of `mcp.server.session.count` in each export, in the order they arrived.
     const sessionCounts: Array<number> = []
     // The resource attributes of each export of spans, and the headers it came with.
@@ -141,9 +144,14 @@ export const receiver = Effect.acquireRelease(
                 if (metric.name === "mcp.server.session.count") {
                   for (const point of metric.gauge?.dataPoints ?? []) sessionCounts.push(Number(point.asDouble ?? point.asInt))
                 }
-                if (metric.name !== "mcp.server.operation.duration") continue
+                const points = metric.name === "mcp.server.operation.duration"
+                  ? durationAttributes
+                  : metric.name === "mcp.client.operation.duration"
+                  ? clientDurationAttributes
+                  : undefined
+                if (points === undefined) continue
                 for (const point of metric.histogram?.dataPoints ?? []) {
-                  durationAttributes.push(
+                  points.push(
                     Object.fromEntries(
                       (point.attributes ?? []).map((a: { key: string; value: OtlpValue }) => [a.key, a.value.stringValue])
                     )
@@ -160,7 +168,18 @@ export const receiver = Effect.acquireRelease(
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
     const address = server.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
-    return { server, spans, metrics, durationAttributes, sessionCounts, resources, headers, exports, url: `http://127.0.0.1:${port}` }
+    return {
+      server,
+      spans,
+      metrics,
+      durationAttributes,
+      clientDurationAttributes,
+      sessionCounts,
+      resources,
+      headers,
+      exports,
+      url: `http://127.0.0.1:${port}`
+    }
   }),
   ({ server }) => Effect.sync(() => server.close())
 )

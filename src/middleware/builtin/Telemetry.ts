@@ -46,8 +46,10 @@
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
- *   prompt name, `error.type` and `rpc.response.status_code`) and `mcp.server.session.count`
- *   (live sessions in the process, where there are sessions).
+ *   prompt name, `error.type` and `rpc.response.status_code`), `mcp.client.operation.duration`
+ *   (seconds, for each request to the client until its answer; by method, `error.type` and
+ *   `rpc.response.status_code`) and `mcp.server.session.count` (live sessions in the process,
+ *   where there are sessions).
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
  *
@@ -109,6 +111,21 @@ import * as TraceContext from "./internal/traceContext.ts"
  */
 export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp.server.operation.duration", {
   description: "Duration of MCP requests handled by the server",
+  boundaries: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+})
+
+/**
+ * `mcp.client.operation.duration`: seconds from a request the server sends its client (MCP 2025:
+ * `sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`) going out to the client's
+ * answer (or the server giving up), by `mcp.method.name`, `error.type` and
+ * `rpc.response.status_code`, as the conventions measure the side that sends a request. Every
+ * such request the middleware sees is measured, KeepAlive's pings too (they get no span).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const clientOperationDuration: Metric.Histogram<number> = Metric.histogram("mcp.client.operation.duration", {
+  description: "Duration of the MCP requests the server sends the client, until the client's answer",
   boundaries: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 })
 
@@ -346,6 +363,40 @@ const durationWith = (
 const copied = (text: string): string => JSON.parse(JSON.stringify(text))
 
 /**
+ * The client-side duration histogram with its attributes, made once per method and error type, as
+ * {@link durationWith} makes the server's. The methods are the server's own, but an error type may
+ * be the client's (the code of its error answer): past `maxSeries` series, every new one is
+ * counted in one overflow series.
+ */
+const clientDurations = new Map<string, Metric.Histogram<number>>()
+const clientOverflow = Metric.withAttributes(clientOperationDuration, { "mcp.method.name": "_OTHER" })
+const clientDurationWith = (method: string, errorType: OutgoingErrorType | undefined): Metric.Histogram<number> => {
+  const key = errorType === undefined ? method : `${method}\u0000${errorType.type}`
+  let metric = clientDurations.get(key)
+  if (metric === undefined) {
+    if (clientDurations.size >= maxSeries) return clientOverflow
+    const labels: Record<string, string> = { "mcp.method.name": copied(method) }
+    if (errorType !== undefined) Object.assign(labels, outgoingFailureAttributes(errorType))
+    metric = Metric.withAttributes(clientOperationDuration, labels)
+    clientDurations.set(copied(key), metric)
+  }
+  return metric
+}
+
+/**
+ * A server→client request measured in {@link clientOperationDuration}: from now (it is about to be
+ * sent) to its end, whatever it ends with (an interruption too: `cancelled`).
+ */
+const measuredOutgoing = (method: string, sent: Effect.Effect<unknown, ClientRequestError>): Effect.Effect<unknown, ClientRequestError> => {
+  const started = performance.now()
+  return Effect.onExit(sent, (exit) =>
+    Metric.update(
+      clientDurationWith(method, exit._tag === "Success" ? undefined : outgoingErrorTypeOf(exit.cause)),
+      (performance.now() - started) / 1000
+    ))
+}
+
+/**
  * The telemetry middleware: a SERVER span per request, a CLIENT span per request the server
  * sends the client (its context in that request's `_meta`), the trace context in the `_meta` of the
  * notifications sent for a request, and the duration metric (see the module).
@@ -448,12 +499,14 @@ export const middleware = (options: {
     // session's `onSession`: untied, and no handler's code), is sent as it is: the span current
     // there may be one of the program's around the whole server (`Effect.withSpan` around
     // `McpServer.run`), which would gather a CLIENT span per ping for the process's life.
+    // Each is measured, spanned or not (a metric gathers nothing per request).
     onOutgoingRequest: (request, send) =>
       Effect.withFiber((fiber) => {
+        const method = bounded(request.method)
         const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
-        if (parent === undefined) return send(request.params)
-        if (request.untied && Context.getOrUndefined(fiber.context, McpRequestContext) === undefined) return send(request.params)
-        return outgoingSpan(request, parent, send)
+        const untraced = parent === undefined ||
+          (request.untied && Context.getOrUndefined(fiber.context, McpRequestContext) === undefined)
+        return measuredOutgoing(method, untraced ? send(request.params) : outgoingSpan(request, method, parent, send))
       })
   })
   return Object.assign(telemetry, { [notificationMetaKey]: notificationTraceContext })
@@ -487,10 +540,10 @@ const notificationTraceContext: NotificationMeta = (context) => {
  */
 const outgoingSpan = (
   request: Middleware.OutgoingRequest,
+  method: string,
   parent: Tracer.AnySpan,
   send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
 ): Effect.Effect<unknown, ClientRequestError> => {
-  const method = bounded(request.method)
   const attributes: Record<string, unknown> = {
     "mcp.method.name": method,
     "jsonrpc.request.id": String(request.id),
@@ -502,8 +555,8 @@ const outgoingSpan = (
     Effect.onExit(send(withTraceContext(request.params, span)), (exit) => {
       if (exit._tag === "Success") return Effect.void
       const errorType = outgoingErrorTypeOf(exit.cause)
-      const failure = errorType.code === undefined ? { "error.type": errorType.type } : failureAttributesOf(errorType.type)
-      for (const key in failure) span.attribute(key, failure[key as keyof typeof failure])
+      const failure = outgoingFailureAttributes(errorType)
+      for (const key in failure) span.attribute(key, failure[key])
       if (errorType.type !== cancelled) return Effect.void
       // Ended here, with its failure (an interruption is no failure to Effect's tracers).
       return Effect.withFiber((fiber) => {
@@ -532,16 +585,41 @@ const withTraceContext = (params: JsonRpc.Params | undefined, span: Tracer.Span)
  * (`ClientResultInvalid`: an answer that is not the method's result; `SessionClosed`) or `_OTHER`
  * for a defect.
  */
-const outgoingErrorTypeOf = (cause: Cause.Cause<ClientRequestError>): { readonly type: string; readonly code?: number } => {
-  if (Cause.hasInterruptsOnly(cause)) return { type: cancelled }
+const outgoingErrorTypeOf = (cause: Cause.Cause<ClientRequestError>): OutgoingErrorType => {
+  if (Cause.hasInterruptsOnly(cause)) return cancelledType
   for (const reason of cause.reasons) {
     if (reason._tag !== "Fail") continue
     const error = reason.error
     if (error._tag === "ClientRequestFailed") return { type: codeText(error.code), code: error.code }
     return { type: error._tag === "ClientRequestTimeout" ? "timeout" : error._tag }
   }
-  return { type: "_OTHER" }
+  return otherType
 }
+
+/** The `error.type` of a server→client request that failed, and the client's error code, if it answered one. */
+interface OutgoingErrorType {
+  readonly type: string
+  readonly code?: number
+}
+const cancelledType: OutgoingErrorType = { type: cancelled }
+const otherType: OutgoingErrorType = { type: "_OTHER" }
+
+/**
+ * The attributes of a server→client request that failed (its span's and its duration series'):
+ * `error.type`, and for the client's error answer `rpc.response.status_code` (its code); made once
+ * per error type.
+ */
+const outgoingFailureAttributes = (errorType: OutgoingErrorType): Readonly<Record<string, string>> => {
+  if (errorType.code !== undefined) return failureAttributesOf(errorType.type)
+  let attributes = namedFailures.get(errorType.type)
+  if (attributes === undefined) {
+    attributes = { "error.type": errorType.type }
+    namedFailures.set(errorType.type, attributes)
+  }
+  return attributes
+}
+/** The attributes of the failures that are no code (`timeout`, `cancelled`, a failure's tag): a few. */
+const namedFailures = new Map<string, Readonly<Record<string, string>>>()
 
 /**
  * The trace state of the HTTP header `tracestate`, as a span's annotations, when the header's
