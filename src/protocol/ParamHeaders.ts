@@ -46,18 +46,34 @@ const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Printable US-ASCII: what a value may hold as it is (Node reads header bytes as Latin-1). */
 const printable = /^[\x20-\x7e]*$/
 
+let strictDecoder: InstanceType<typeof TextDecoder> | undefined
+
+/**
+ * Bytes as UTF-8 text, or `undefined` when they are not UTF-8 (a lenient decoder would put U+FFFD
+ * in their place: a value no client encoded, that an argument holding U+FFFD would match). A byte
+ * order mark is kept: it is part of the value the client encoded.
+ */
+const utf8 = (bytes: Uint8Array): string | undefined => {
+  try {
+    return (strictDecoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })).decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * A mirrored header value (`Mcp-Name`, `Mcp-Param-*`) as the text it stands for: the
  * `=?base64?…?=` form decoded (UTF-8), any other value as it is; `undefined` when the value is
- * invalid: a base64 form that is not base64, or characters outside printable US-ASCII, which a
- * client must send base64-encoded (SEP-2243: servers reject such values, so that the server and
- * an intermediary reading the bytes differently never see two different values).
+ * invalid: a base64 form that is not base64, or whose bytes are not UTF-8, or characters outside
+ * printable US-ASCII, which a client must send base64-encoded (SEP-2243: servers reject such
+ * values, so that the server and an intermediary reading the bytes differently never see two
+ * different values).
  */
 export const decodeHeaderValue = (value: string): string | undefined => {
   const match = sentinel.exec(value)
   if (match === null) return printable.test(value) ? value : undefined
   const encoded = match[1]!
-  return base64.test(encoded) ? Buffer.from(encoded, "base64").toString("utf8") : undefined
+  return base64.test(encoded) ? utf8(Buffer.from(encoded, "base64")) : undefined
 }
 
 /**
@@ -68,7 +84,7 @@ export const decodeHeaderValue = (value: string): string | undefined => {
 const numeric = /^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 
 /** Why {@link decodeHeaderValue} refuses a value, for error messages. */
-export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= form"
+export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= form (not base64, or not UTF-8)"
 
 /**
  * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else

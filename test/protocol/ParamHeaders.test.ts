@@ -31,6 +31,19 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8="), "=?base64?SGVsbG8=")
   })
 
+  it("refuses a base64 form whose bytes are not UTF-8 (was decoded with U+FFFD in their place, and matched an argument holding U+FFFD)", () => {
+    // 0xFF, and a lone continuation byte: never UTF-8; an intermediary decoding them strictly sees no value.
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?/w==?="))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?gA==?="))
+    // A truncated sequence (the first two bytes of "€").
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?4oI=?="))
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    assert.include(ParamHeaders.check(headers, { region: "\ufffd" }, { "mcp-param-region": "=?base64?/w==?=" })!, "invalid value")
+    // UTF-8 decodes as it is, a byte order mark kept (it is part of the value the client encoded).
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?4oKs?="), "\u20ac")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?77u/YQ==?="), "\ufeffa")
+  })
+
   it("refuses raw characters outside printable ASCII (they must travel base64-encoded)", () => {
     // Node reads header bytes as Latin-1: the byte 0xE9 arrives as "é", the UTF-8 bytes of "é" as "Ã©".
     assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00e9"))
