@@ -348,8 +348,13 @@ export const initializeAfterModern = (request: JsonRpc.Request): ErrorObject => 
   )
 }
 
+const rejection = (status: 400 | 404, code: number, message: string, data?: unknown): Rejection => ({
+  status,
+  error: data === undefined ? { code, message } : { code, message, data }
+})
+
 const reject = (status: 400 | 404, code: number, message: string, data?: unknown): Result.Result<never, Rejection> =>
-  Result.fail({ status, error: data === undefined ? { code, message } : { code, message, data } })
+  Result.fail(rejection(status, code, message, data))
 
 const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -525,6 +530,39 @@ export const resolveModern = (
     clientInfo: info as Implementation | undefined,
     logLevel: logLevel as LoggingLevel | undefined
   })
+}
+
+/**
+ * Checks the headers of a 2026-07-28 notification over HTTP against its body (pure): `Mcp-Method`,
+ * when sent, must be its method, and `MCP-Protocol-Version` its `_meta` version, when it names one
+ * → else -32020, 400 (SEP-2243: an intermediary routes on the headers, the server reads the body;
+ * they must not disagree). `undefined` when they agree.
+ *
+ * **Details**
+ *
+ * A header not sent is not required, unlike a request's: the official SDK v2 client sends
+ * `Mcp-Method` on requests only, and the notification is not processed (2026-07-28 defines no
+ * client notification over HTTP; it is accepted, 202, and dropped).
+ *
+ * @since 0.2.0
+ * @category negotiation
+ */
+export const checkModernNotification = (notification: JsonRpc.Notification, headers: Headers): Rejection | undefined => {
+  const method = headers["mcp-method"]
+  if (method !== undefined && method !== notification.method) {
+    return rejection(400, v2026_07_28.errorCodes.HeaderMismatch, mismatchMessage("Mcp-Method", method, "the method", notification.method))
+  }
+  const meta = notification.params?._meta
+  const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
+  const headerVersion = headers["mcp-protocol-version"]
+  if (typeof version === "string" && headerVersion !== undefined && headerVersion !== version) {
+    return rejection(
+      400,
+      v2026_07_28.errorCodes.HeaderMismatch,
+      mismatchMessage("MCP-Protocol-Version", headerVersion, "the _meta version", version)
+    )
+  }
+  return undefined
 }
 
 /**

@@ -313,6 +313,70 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
     }))
 })
 
+describe("Streamable HTTP: 2026-07-28 POSTs without a request", () => {
+  /** The 2026 headers without `Mcp-Method`. */
+  const withoutMethod = (): Record<string, string> => {
+    const { "mcp-method": _, ...headers } = modernHeaders("")
+    return headers
+  }
+
+  it.live("a JSON-RPC response (a result or an error) is 400 -32600 saying that era has none, not a 202 that takes it; both modes", () =>
+    Effect.gen(function*() {
+      for (const stateless of [false, true]) {
+        const { port } = yield* serveEverything({ stateless })
+        for (const response of [{ jsonrpc: "2.0", id: 5, result: {} }, { jsonrpc: "2.0", id: "e", error: { code: -1, message: "no" } }]) {
+          const answer = yield* Effect.promise(() => rawRequest(port, "POST", withoutMethod(), JSON.stringify(response)))
+          const label = `${JSON.stringify(response)}, stateless: ${stateless}`
+          // Fails before: 202 with no body.
+          assert.strictEqual(answer.status, 400, `${label}: ${answer.body}`)
+          const message = JSON.parse(answer.body)
+          assert.strictEqual(message.error.code, -32600, label)
+          assert.include(message.error.message, "no JSON-RPC responses", label)
+          assert.notProperty(message, "id", label)
+        }
+        const alive = yield* Effect.promise(() =>
+          rawPost(port, modernHeaders("tools/list"), { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta() } })
+        )
+        assert.strictEqual(alive.status, 200)
+      }
+    }))
+
+  it.live("a notification is 202 when its headers agree with it (or are not sent); an Mcp-Method or MCP-Protocol-Version that disagrees is 400 -32020", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      const cancelled = (params: Record<string, unknown>) => ({ jsonrpc: "2.0", method: "notifications/cancelled", params })
+      const accepted = [
+        [modernHeaders("notifications/cancelled"), cancelled({ requestId: 1, _meta: meta() })],
+        // Mcp-Method is not required of notifications by the SDK v2 client, which sends none.
+        [withoutMethod(), cancelled({ requestId: 1, _meta: meta() })],
+        // No _meta version to compare with.
+        [modernHeaders("notifications/cancelled"), cancelled({ requestId: 1 })]
+      ] as const
+      for (const [headers, body] of accepted) {
+        const answer = yield* Effect.promise(() => rawRequest(port, "POST", headers, JSON.stringify(body)))
+        assert.strictEqual(answer.status, 202, `${JSON.stringify(headers)}: ${answer.body}`)
+        assert.strictEqual(answer.body, "")
+      }
+      const refused = [
+        [modernHeaders("tools/list"), cancelled({ requestId: 1, _meta: meta() }), `Mcp-Method "tools/list" is not the method "notifications/cancelled"`],
+        [
+          modernHeaders("notifications/cancelled"),
+          cancelled({ requestId: 1, _meta: meta({ "io.modelcontextprotocol/protocolVersion": "2099-01-01" }) }),
+          `MCP-Protocol-Version "${VERSION}" is not the _meta version "2099-01-01"`
+        ]
+      ] as const
+      for (const [headers, body, problem] of refused) {
+        const answer = yield* Effect.promise(() => rawRequest(port, "POST", headers, JSON.stringify(body)))
+        // Fails before: 202, the disagreement taken.
+        assert.strictEqual(answer.status, 400, answer.body)
+        const message = JSON.parse(answer.body)
+        assert.strictEqual(message.error.code, -32020, answer.body)
+        assert.include(message.error.message, problem)
+        assert.notProperty(message, "id")
+      }
+    }))
+})
+
 describe("Streamable HTTP: 2026-07-28 header mismatches quote client text clipped", () => {
   it.live("a huge _meta version, method, name or Mcp-Name is quoted short in the -32020 message", () =>
     Effect.gen(function*() {

@@ -11,7 +11,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
@@ -346,7 +346,7 @@ const serveBody = (
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode.
   if (ProtocolVersion.isModern(version) || (requestId !== undefined && Negotiation.namesItsVersion(message as JsonRpc.Request))) {
-    if (requestId === undefined) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
+    if (requestId === undefined) return Modern.postWithoutRequest(self, request, headers, message as JsonRpc.Notification | JsonRpc.Response, kind)
     // A listen stream is a stream whatever the response mode (its refusals are still JSON).
     const listen = (message as JsonRpc.Request).method === "subscriptions/listen"
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode

@@ -5,9 +5,9 @@
  *
  * @internal
  */
-import type * as Effect from "effect/Effect"
-import type { HttpServerRequest, HttpServerResponse } from "effect/http"
-import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import * as Effect from "effect/Effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
@@ -54,3 +54,34 @@ export const post = (
   // 2026 request, bench/http.ts mode 2026 under --cpu-prof).
   return self.answerShared(request, rpc, mode, principal, truth)
 }
+
+/**
+ * A 2026-07-28 POST without a request. A notification is accepted (202) and dropped (that era
+ * defines no client notification over HTTP: closing a response stream cancels its request),
+ * unless its headers disagree with it (`Negotiation.checkModernNotification`: -32020, 400). A
+ * response is refused (400, -32600): that era's servers send no requests, so a client answering
+ * one is broken, and a 202 would tell it the answer was taken.
+ */
+export const postWithoutRequest = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
+  message: JsonRpc.Notification | JsonRpc.Response,
+  kind: JsonRpc.Kind
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  if (kind === JsonRpc.Kind.Response) {
+    return self.refuse(message, 400, {
+      code: ErrorCode.InvalidRequest,
+      message: "Invalid Request: MCP 2026-07-28 clients send no JSON-RPC responses (its servers send no requests: " +
+        "they ask for input in input_required results)"
+    })
+  }
+  const repeated = repeatedMcpHeader(request)
+  if (repeated !== undefined) {
+    return self.refuse(message, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` })
+  }
+  const rejected = Negotiation.checkModernNotification(message as JsonRpc.Notification, headers)
+  return rejected === undefined ? Effect.succeed(accepted()) : self.refuse(message, rejected.status, rejected.error)
+}
+
+const accepted = () => HttpServerResponse.empty({ status: 202 })
