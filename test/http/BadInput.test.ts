@@ -374,6 +374,14 @@ describe("Streamable HTTP: 2026-07-28 POSTs without a request", () => {
         assert.include(message.error.message, problem)
         assert.notProperty(message, "id")
       }
+      // A header sent twice: Node would join the two values.
+      const twice = { ...modernHeaders("notifications/cancelled"), "mcp-method": ["notifications/cancelled", "tools/list"] }
+      const answer = yield* Effect.promise(() =>
+        rawRequest(port, "POST", twice as unknown as Record<string, string>, JSON.stringify(cancelled({ requestId: 1, _meta: meta() })))
+      )
+      assert.strictEqual(answer.status, 400, answer.body)
+      assert.strictEqual(JSON.parse(answer.body).error.code, -32020)
+      assert.include(JSON.parse(answer.body).error.message, "mcp-method is sent more than once")
     }))
 })
 
