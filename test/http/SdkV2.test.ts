@@ -5,8 +5,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { components, options } from "../../examples/everything-server.ts"
+import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { LATEST, serveEverything } from "./support.ts"
+import { LATEST, serveEverything, serveOnFreePort } from "./support.ts"
 
 const connect = (url: string) =>
   Effect.acquireRelease(
@@ -104,6 +107,27 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
       assert.strictEqual(prompt.messages.length, 1)
       const read = yield* sdk(() => client.readResource({ uri: "test://static-text" }))
       assert.strictEqual(read.contents.length, 1)
+    }))
+
+  it.live("an integer argument mirrored in Mcp-Param-*: served in the safe range (the client sends the header) and beyond it (the client sends none; was -32020 'missing')", () =>
+    Effect.gen(function*() {
+      const Sharded = McpServer.tool({
+        name: "sharded",
+        description: "Echoes its shard, which clients mirror into Mcp-Param-Shard",
+        parameters: Tool.jsonSchema({ type: "object", properties: { shard: { type: "integer", "x-mcp-header": "Shard" } } }),
+        handler: (args) => Effect.succeed(`Shard: ${String((args as { readonly shard?: unknown }).shard)}`)
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, Layer.merge(components, Sharded), StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const client = yield* connectModern(url, { pin: "2026-07-28" })
+      yield* sdk(() => client.listTools())
+      for (const shard of [42, 2 ** 53 - 1, 2 ** 53, 2 ** 60]) {
+        const result = yield* sdk(() => client.callTool({ name: "sharded", arguments: { shard } })).pipe(
+          Effect.catch((error) => Effect.succeed({ content: [{ type: "text", text: `error ${error.code}: ${error.message}` }] }))
+        )
+        assert.deepStrictEqual(texts(result.content), [`Shard: ${shard}`], String(shard))
+      }
     }))
 
   it.live("auto negotiation picks 2026-07-28 from server/discover", () =>

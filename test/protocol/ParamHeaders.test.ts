@@ -72,6 +72,20 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.isUndefined(ParamHeaders.check(headers, { region: null }, {}))
   })
 
+  it("an integer outside the safe range needs no header (clients cannot mirror it: the SDK v2 client sends none), but one sent still compares", () => {
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    for (const shard of [2 ** 53, -(2 ** 60), 1e300]) {
+      // Fails before: "mcp-param-shard is missing".
+      assert.isUndefined(ParamHeaders.check(headers, { shard }, {}), String(shard))
+      assert.include(ParamHeaders.check(headers, { shard }, { "mcp-param-shard": "7" })!, "does not match", String(shard))
+    }
+    assert.isUndefined(ParamHeaders.check(headers, { shard: 2 ** 53 }, { "mcp-param-shard": "9007199254740992" }))
+    // The safe range's ends, and a fraction (which the client mirrors), still need it.
+    for (const shard of [2 ** 53 - 1, -(2 ** 53 - 1), 7.5]) {
+      assert.include(ParamHeaders.check(headers, { shard }, {})!, "missing", String(shard))
+    }
+  })
+
   it("an argument that is not a string, number or boolean is left to the tool's validation, never thrown on (was: a stack overflow nested 5,000 deep)", () => {
     const headers = ParamHeaders.paramHeadersOf(schema)
     // Built by hand: nested this deep, JSON.parse of text is how a request brings it.
