@@ -41,6 +41,93 @@ export const paramHeadersOf = (inputSchema: unknown): ReadonlyArray<ParamHeader>
   return found
 }
 
+/** The keywords whose subschemas are not reached through `properties` (an `x-mcp-header` there is invalid). */
+const unreachable = [
+  "items",
+  "prefixItems",
+  "contains",
+  "additionalProperties",
+  "unevaluatedProperties",
+  "unevaluatedItems",
+  "propertyNames",
+  "not",
+  "if",
+  "then",
+  "else",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "patternProperties",
+  "dependentSchemas",
+  "$defs",
+  "definitions"
+] as const
+
+/** Of {@link unreachable}, the keywords whose value maps names to subschemas. */
+const schemaMaps: ReadonlySet<string> = new Set(["patternProperties", "dependentSchemas", "$defs", "definitions"])
+
+/**
+ * What makes a tool's `x-mcp-header` declarations invalid by SEP-2243, the first found, or
+ * `undefined` when they are valid (or there are none): a name that is not a non-empty HTTP token,
+ * two names equal but for case, a property not of type string, integer or boolean (`number`, a
+ * list of types, none), or a declaration not reached from the root through `properties` only
+ * (under `items`, `anyOf`, `$defs`...). Clients on Streamable HTTP must leave such a tool out of
+ * their tool list, so a server says so when it is registered (the declarations that are valid are
+ * still checked, see {@link paramHeadersOf}).
+ *
+ * @since 0.2.0
+ */
+export const declarationProblem = (inputSchema: unknown): string | undefined => {
+  const names = new Map<string, string>()
+  const walk = (schema: unknown, at: string, reachable: boolean, depth: number): string | undefined => {
+    // Bounded: a schema built in code may hold a cycle.
+    if (depth > 64 || typeof schema !== "object" || schema === null) return undefined
+    const node = schema as { readonly [key: string]: unknown }
+    if (Object.hasOwn(node, "x-mcp-header")) {
+      const header = node["x-mcp-header"]
+      const where = at === "" ? "the root" : at
+      if (!reachable || at === "") {
+        return `${where}: x-mcp-header is allowed only on a property reached from the root through "properties" alone`
+      }
+      if (typeof header !== "string" || header === "") return `${where}: x-mcp-header must be a non-empty string`
+      if (!token.test(header)) {
+        return `${where}: x-mcp-header ${JSON.stringify(header)} is not an HTTP header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_\`|~)`
+      }
+      const type = node["type"]
+      if (type !== "string" && type !== "integer" && type !== "boolean") {
+        return `${where}: x-mcp-header is allowed only on a property of type "string", "integer" or "boolean", not ${
+          type === undefined ? "one without a type" : JSON.stringify(type)
+        }`
+      }
+      const other = names.get(header.toLowerCase())
+      if (other !== undefined) return `${where}: x-mcp-header ${JSON.stringify(header)} is declared twice, ignoring case (also as ${JSON.stringify(other)})`
+      names.set(header.toLowerCase(), header)
+    }
+    const properties = node["properties"]
+    if (typeof properties === "object" && properties !== null) {
+      for (const [name, property] of Object.entries(properties)) {
+        const problem = walk(property, `${at}/properties/${name}`, reachable, depth + 1)
+        if (problem !== undefined) return problem
+      }
+    }
+    for (const keyword of unreachable) {
+      const value = node[keyword]
+      if (typeof value !== "object" || value === null) continue
+      const entries = Array.isArray(value)
+        ? value.map((schema, index) => [`${index}`, schema] as const)
+        : schemaMaps.has(keyword)
+        ? Object.entries(value)
+        : [["", value] as const]
+      for (const [key, schema] of entries) {
+        const problem = walk(schema, key === "" ? `${at}/${keyword}` : `${at}/${keyword}/${key}`, false, depth + 1)
+        if (problem !== undefined) return problem
+      }
+    }
+    return undefined
+  }
+  return walk(inputSchema, "", true, 0)
+}
+
 const sentinel = /^=\?base64\?(.*)\?=$/
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 /** Printable US-ASCII: what a value may hold as it is (Node reads header bytes as Latin-1). */

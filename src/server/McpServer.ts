@@ -959,8 +959,11 @@ interface Registration<A> {
   readonly registry: (server: McpServer["Service"]) => Registry<A>
   readonly key: (component: A) => string
   readonly compile: (server: McpServer["Service"], context: Context.Context<any>) => A
-  /** What to warn of once per server and key (a tool name against MCP's naming rule), if anything. */
-  readonly warning?: ((key: string) => string | undefined) | undefined
+  /**
+   * What to warn of once per server and key (a tool name against MCP's naming rule, its invalid
+   * `x-mcp-header` declarations), if anything.
+   */
+  readonly warnings?: ((component: A) => ReadonlyArray<string>) | undefined
 }
 
 const toolRegistration = (definition: Tool.Definition<any, any, any, any>): Registration<Tool.Registered> => ({
@@ -970,7 +973,7 @@ const toolRegistration = (definition: Tool.Definition<any, any, any, any>): Regi
   registry: (server) => server.tools,
   key: (tool) => tool.name,
   compile: (server, context) => Tool.compile(definition, context, masking(server)),
-  warning: Tool.nameWarning
+  warnings: Tool.warningsOf
 })
 
 const resourceRegistration = (definition: Resource.Definition<any>): Registration<Resource.Registered> => ({
@@ -1027,8 +1030,10 @@ const register = <A>(
       )
     }
     registry.add(key, component)
-    const warning = registration.warning?.(key)
-    if (warning !== undefined && once(registry, key)) yield* Effect.logWarning(warning)
+    const warnings = registration.warnings?.(component)
+    if (warnings !== undefined && warnings.length > 0 && once(registry, key)) {
+      for (const warning of warnings) yield* Effect.logWarning(warning)
+    }
     return [server, component] as const
   })
 

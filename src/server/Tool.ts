@@ -30,6 +30,7 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as McpError from "../protocol/McpError.ts"
+import * as ParamHeaders from "../protocol/ParamHeaders.ts"
 import type {
   CallToolResult,
   ContentBlock,
@@ -189,6 +190,12 @@ export interface Registered {
   readonly runOnce: boolean
   readonly wire: WireTool
   readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
+  /**
+   * @internal What is wrong with the `x-mcp-header` declarations of its raw JSON Schema
+   * (`ParamHeaders.declarationProblem`), if anything: said when it is registered (see
+   * {@link warningsOf}).
+   */
+  readonly paramHeaderProblem?: string | undefined
 }
 
 /** How failures nobody declared are shown to clients. */
@@ -441,7 +448,10 @@ export const compile = <
     get wire() {
       return wire ??= describe()
     },
-    call
+    call,
+    // Only a raw JSON Schema can declare `x-mcp-header` (the JSON Schema made of an Effect Schema
+    // has no such keyword); checked here, at registration, not at the first `tools/list`.
+    paramHeaderProblem: parameters instanceof RawJsonSchema ? ParamHeaders.declarationProblem(parameters.schema) : undefined
   }
 }
 
@@ -496,6 +506,24 @@ export const nameWarning = (name: string): string | undefined => {
   return `effect-mcp-server: the tool name ${JSON.stringify(clip(name))} does not follow MCP's naming rule ` +
     `(MCP 2025-11-25, SEP-986: 1 to 128 characters, each a letter A-Z a-z, a digit, "_", "-" or "."): ` +
     `${problems.join(", and ")}. It is served as it is, but clients may refuse or rename it; give it a name that follows the rule.`
+}
+
+/**
+ * What to warn of when `tool` is registered: its name against MCP's naming rule ({@link nameWarning}),
+ * and `x-mcp-header` declarations that MCP 2026-07-28 clients on Streamable HTTP refuse (SEP-2243:
+ * they must leave the tool out of their tool list). Such a tool is served as it is: over stdio,
+ * and to clients of earlier versions, nothing is wrong with it.
+ *
+ * @internal
+ */
+export const warningsOf = (tool: Registered): ReadonlyArray<string> => {
+  const name = nameWarning(tool.name)
+  const header = tool.paramHeaderProblem === undefined
+    ? undefined
+    : `effect-mcp-server: the tool ${JSON.stringify(clip(tool.name))} declares an invalid x-mcp-header (MCP 2026-07-28, ` +
+      `SEP-2243): ${tool.paramHeaderProblem}. It is served as it is, but clients on Streamable HTTP at 2026-07-28 leave it ` +
+      `out of their tool list; fix the declaration.`
+  return name === undefined ? header === undefined ? [] : [header] : header === undefined ? [name] : [name, header]
 }
 
 /** What a handler that returned an object of neither shape is told. */

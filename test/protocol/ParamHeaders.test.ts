@@ -22,6 +22,36 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     ])
   })
 
+  it("declarationProblem: what makes x-mcp-header declarations invalid (clients leave such a tool out), the first found", () => {
+    const of = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      ParamHeaders.declarationProblem({ type: "object", properties, ...extra })
+    // Valid: string, integer and boolean properties, at any depth through properties.
+    assert.isUndefined(of({ region: { type: "string", "x-mcp-header": "Region" }, n: { type: "integer", "x-mcp-header": "N" } }))
+    assert.isUndefined(of({ a: { type: "object", properties: { b: { type: "boolean", "x-mcp-header": "B" } } } }))
+    assert.isUndefined(of({ plain: { type: "string" } }))
+    assert.isUndefined(ParamHeaders.declarationProblem({ type: "object" }))
+    const cases: ReadonlyArray<readonly [Record<string, unknown>, Record<string, unknown>, string]> = [
+      [{ bad: { type: "string", "x-mcp-header": "Not A Token" } }, {}, `/properties/bad: x-mcp-header "Not A Token" is not an HTTP header name`],
+      [{ bad: { type: "string", "x-mcp-header": "" } }, {}, "/properties/bad: x-mcp-header must be a non-empty string"],
+      [{ bad: { type: "string", "x-mcp-header": 5 } }, {}, "/properties/bad: x-mcp-header must be a non-empty string"],
+      [{ ratio: { type: "number", "x-mcp-header": "Ratio" } }, {}, `/properties/ratio: x-mcp-header is allowed only on a property of type "string", "integer" or "boolean", not "number"`],
+      [{ note: { type: ["string", "null"], "x-mcp-header": "Note" } }, {}, `not ["string","null"]`],
+      [{ any: { "x-mcp-header": "Any" } }, {}, "not one without a type"],
+      [{ a: { type: "string", "x-mcp-header": "Dup" }, b: { type: "string", "x-mcp-header": "dup" } }, {}, `/properties/b: x-mcp-header "dup" is declared twice, ignoring case (also as "Dup")`],
+      [{ list: { type: "array", items: { type: "string", "x-mcp-header": "Item" } } }, {}, `/properties/list/items: x-mcp-header is allowed only on a property reached from the root through "properties" alone`],
+      [{ either: { anyOf: [{ type: "object", properties: { x: { type: "string", "x-mcp-header": "X" } } }] } }, {}, "/properties/either/anyOf/0/properties/x: x-mcp-header is allowed only"],
+      [{}, { $defs: { d: { type: "string", "x-mcp-header": "D" } } }, "/$defs/d: x-mcp-header is allowed only"],
+      [{}, { "x-mcp-header": "Root" }, "the root: x-mcp-header is allowed only"]
+    ]
+    for (const [properties, extra, problem] of cases) {
+      assert.include(of(properties, extra), problem, JSON.stringify(properties))
+    }
+    // A cycle (a schema built in code) ends.
+    const cyclic: Record<string, unknown> = { type: "object" }
+    cyclic["properties"] = { self: cyclic }
+    assert.isUndefined(ParamHeaders.declarationProblem(cyclic))
+  })
+
   it("decodes the base64 sentinel strictly; other values are literal", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8=?="), "Hello")
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?w6lsw6g=?="), "élè")

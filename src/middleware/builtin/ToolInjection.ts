@@ -94,10 +94,10 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
     const context = yield* Effect.context<never>()
     const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
-    // As `McpServer.tool`: a name against MCP's naming rule is served, with a warning.
+    // As `McpServer.tool`: a name against MCP's naming rule, or invalid `x-mcp-header`
+    // declarations, are served, with a warning.
     for (const tool of tools) {
-      const warning = Tool.nameWarning(tool.name)
-      if (warning !== undefined) yield* Effect.logWarning(warning)
+      for (const warning of Tool.warningsOf(tool)) yield* Effect.logWarning(warning)
     }
     // The server records its tools as it stacks it (see `middleware`); a name another
     // ToolInjection injects already fails the build there.
