@@ -17,6 +17,12 @@ export interface ParamHeader {
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
+ * How deep the schema walks go (levels of subschemas): clients mirror a declaration at any depth,
+ * so the bound is only there to end a schema built in code that holds a cycle.
+ */
+const maxDepth = 64
+
+/**
  * The mirrored arguments a tool's input schema declares: `x-mcp-header` on a property of type
  * string, integer or boolean, reachable through `properties` only; names that are not HTTP tokens
  * are ignored (clients drop such tools).
@@ -24,7 +30,7 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 export const paramHeadersOf = (inputSchema: unknown): ReadonlyArray<ParamHeader> => {
   const found: Array<ParamHeader> = []
   const walk = (schema: unknown, path: ReadonlyArray<string>, depth: number) => {
-    if (depth > 16 || typeof schema !== "object" || schema === null) return
+    if (depth > maxDepth || typeof schema !== "object" || schema === null) return
     const properties = (schema as { readonly properties?: unknown }).properties
     if (typeof properties !== "object" || properties === null) return
     for (const [name, property] of Object.entries(properties)) {
@@ -80,8 +86,7 @@ const schemaMaps: ReadonlySet<string> = new Set(["patternProperties", "dependent
 export const declarationProblem = (inputSchema: unknown): string | undefined => {
   const names = new Map<string, string>()
   const walk = (schema: unknown, at: string, reachable: boolean, depth: number): string | undefined => {
-    // Bounded: a schema built in code may hold a cycle.
-    if (depth > 64 || typeof schema !== "object" || schema === null) return undefined
+    if (depth > maxDepth || typeof schema !== "object" || schema === null) return undefined
     const node = schema as { readonly [key: string]: unknown }
     if (Object.hasOwn(node, "x-mcp-header")) {
       const header = node["x-mcp-header"]

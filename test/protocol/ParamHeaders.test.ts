@@ -52,6 +52,22 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.isUndefined(ParamHeaders.declarationProblem(cyclic))
   })
 
+  it("a declaration nested 40 properties deep is found and checked (was ignored past 16 levels, though clients mirror it at any depth)", () => {
+    let schema: Record<string, unknown> = { type: "string", "x-mcp-header": "Deep" }
+    let args: unknown = "v"
+    const path: Array<string> = []
+    for (let level = 39; level >= 0; level--) {
+      schema = { type: "object", properties: { [`p${level}`]: schema } }
+      args = { [`p${level}`]: args }
+      path.unshift(`p${level}`)
+    }
+    const headers = ParamHeaders.paramHeadersOf(schema)
+    assert.deepStrictEqual(headers, [{ path, header: "mcp-param-deep" }])
+    assert.include(ParamHeaders.check(headers, args, { "mcp-param-deep": "other" })!, "does not match")
+    assert.isUndefined(ParamHeaders.check(headers, args, { "mcp-param-deep": "v" }))
+    assert.isUndefined(ParamHeaders.declarationProblem(schema))
+  })
+
   it("decodes the base64 sentinel strictly; other values are literal", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8=?="), "Hello")
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?w6lsw6g=?="), "élè")
