@@ -8,19 +8,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
-import { HttpRouter } from "effect/http"
-import { createServer, request as httpRequest } from "node:http"
+import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
-import type { TransportFailure } from "../../src/session/Connection.ts"
-import type { Listener, ListenerSessionOptions, Transport } from "../../src/session/Transport.ts"
 import { WebHandler } from "../../src/web.ts"
-import { freePort, on, openSession, post, ready, sleep, sseReader } from "./support.ts"
+import { freePort, on, openSession, ownRouter, post, ready, routerReady, sleep, sseReader } from "./support.ts"
 
 describe("Streamable HTTP shutdown", () => {
   it.live("interrupting McpServer.serve over StreamableHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
@@ -226,35 +221,6 @@ describe("a request in flight when the endpoint stops is answered, on an SSE str
       yield* Effect.promise(() => client.close().catch(() => undefined))
     }), 30_000)
 })
-
-/**
- * `StreamableHttp.route` in one's own router on a Node server with the preemptive wait off, as
- * docs/http.md recommends, for `McpServer.serve`.
- */
-const ownRouter = (port: number): Listener => ({
-  listen: <R>(run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>) =>
-    Layer.unwrap(Effect.map(Effect.context<R>(), (context) =>
-      HttpRouter.serve(
-        StreamableHttp.route((transport, options) => Effect.provideContext(run(transport, options), context)),
-        { disableLogger: true, disableListenLog: true }
-      ).pipe(
-        Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port, disablePreemptiveShutdown: true })),
-        Layer.orDie
-      )))
-})
-
-/**
- * Until the router answers on `port` (bounded: 100 tries, 1 s each). The server listens before the
- * router is attached to it: a request in between is never answered, so each try has a timeout.
- */
-const routerReady = async (port: number): Promise<boolean> => {
-  for (let i = 0; i < 100; i++) {
-    const answered = await fetch(`http://127.0.0.1:${port}/mcp`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
-    if (answered) return true
-    await sleep(10)
-  }
-  return false
-}
 
 /** An SDK v1 client's call of `block`: its result, or the error it failed with. */
 const callBlock = (client: Client) =>

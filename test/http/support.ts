@@ -4,14 +4,19 @@
  * forged) and an SSE reader.
  */
 import { assert } from "@effect/vitest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
-import { request as httpRequest } from "node:http"
+import { HttpRouter } from "effect/http"
+import { createServer, request as httpRequest } from "node:http"
 import { Readable } from "node:stream"
 import { components, options, taskProbe } from "../../examples/everything-server.ts"
 import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
+import type { TransportFailure } from "../../src/session/Connection.ts"
+import type { Listener, ListenerSessionOptions, Transport } from "../../src/session/Transport.ts"
 import { freePort } from "../support/ports.ts"
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -99,6 +104,35 @@ export const listeningLine = <E, R>(
     }
     return { line, logged }
   })
+
+/**
+ * `StreamableHttp.route` (with `options`) in one's own router on a Node server with the preemptive
+ * wait off, as docs/http.md recommends, for `McpServer.serve`.
+ */
+export const ownRouter = (port: number, options: StreamableHttp.Options = {}): Listener => ({
+  listen: <R>(run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>) =>
+    Layer.unwrap(Effect.map(Effect.context<R>(), (context) =>
+      HttpRouter.serve(
+        StreamableHttp.route((transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context), options),
+        { disableLogger: true, disableListenLog: true }
+      ).pipe(
+        Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port, disablePreemptiveShutdown: true })),
+        Layer.orDie
+      )))
+})
+
+/**
+ * Until the router answers on `port` (bounded: 100 tries, 1 s each). The server listens before the
+ * router is attached to it: a request in between is never answered, so each try has a timeout.
+ */
+export const routerReady = async (port: number): Promise<boolean> => {
+  for (let i = 0; i < 100; i++) {
+    const answered = await fetch(`http://127.0.0.1:${port}/mcp`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
+    if (answered) return true
+    await sleep(10)
+  }
+  return false
+}
 
 // ---------------------------------------------------------------------------
 // Raw HTTP
