@@ -32,8 +32,9 @@
  *   nowhere to send the answer). So are 2026-07-28 requests in either mode. An untied request of
  *   that session (`context.session.request`) reaches no client: it fails at once (`SessionClosed`
  *   with `reason: "stateless"`, or `ClientVersionUnsupported` in a 2026-07-28 request), sending nothing.
- *   Its SSE answers cannot be resumed (no `GET`): no priming event, no event ids, nothing kept in
- *   the event store, and a client that drops one cancels its request.
+ *   Its SSE answers cannot be resumed (no `GET`): no priming event (an SSE comment starts them,
+ *   so their headers go at once), no event ids, nothing kept in the event store, and a client that
+ *   drops one cancels its request.
  *
  * @since 0.1.0
  */

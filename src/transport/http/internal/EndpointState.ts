@@ -11,6 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
 import type * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
@@ -34,7 +35,7 @@ import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, originCheck } from "./guards.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf } from "./responses.ts"
-import { BatchStream, frame, keepAliveComment, newConnectionQueue, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
+import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 
 const { ErrorCode } = McpError
@@ -384,6 +385,8 @@ export class Endpoint implements SessionHost {
         connection.reading = true
         this.sseBodies++
         expiring = this.watchExpiry(session, stream, connection, principal)
+        // The headers go with the first bytes: something goes at once (see `openedComment`).
+        if (Queue.sizeUnsafe(connection.queue) === 0) connection.push(openedComment)
       })),
       Stream.encodeText,
       // Everything written out, the last event too: the stream's stored events can go.

@@ -23,6 +23,14 @@ export const frame = (id: string | undefined, data: string, retry?: number): str
 /** The SSE comment that keeps a quiet stream alive (clients ignore comments). */
 export const keepAliveComment = ": keep-alive\n\n"
 
+/**
+ * The SSE comment a response starts with when it has nothing else to write yet (a stream without
+ * a priming event whose request has sent nothing, a resumption with nothing to replay): Node
+ * sends a response's status and headers with its first bytes, so without it the client (and
+ * any proxy) saw nothing of the response until the call sent something or the keep-alive came.
+ */
+export const openedComment = ": open\n\n"
+
 /** One HTTP response carrying an SSE stream; its body reads `queue`. */
 export class SseConnection {
   readonly queue: Queue.Queue<string, Cause.Done>

@@ -1,0 +1,204 @@
+/**
+ * An SSE answer starts as soon as the endpoint decides on it: its status and headers reach the
+ * client while the call still runs, also for the streams that have no priming event (a 2026-07-28
+ * request, a stateless 2025 request, a 2025-03-26 JSON-RPC batch) and for a resumption with nothing
+ * to replay. Raw node:http clients: they see when the headers arrive and how a response ends.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { request as httpRequest } from "node:http"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { freePort, on, openSession, ready, sleep } from "./support.ts"
+
+/** A tool that blocks until the test releases it (every call made so far). */
+const blocking = () => {
+  const waiting: Array<() => void> = []
+  const tool = McpServer.tool({
+    name: "block",
+    description: "Blocks until released",
+    handler: () => Effect.promise(() => new Promise<string>((resolve) => waiting.push(() => resolve("released"))))
+  })
+  const release = () => {
+    for (const resume of waiting.splice(0)) resume()
+  }
+  return { tool, started: () => waiting.length, release }
+}
+
+/** Polls `condition` (bounded: 250 × 20 ms, 5 s). */
+const until = async (condition: () => boolean): Promise<boolean> => {
+  for (let i = 0; i < 250 && !condition(); i++) await sleep(20)
+  return condition()
+}
+
+/** What a raw client saw of one response: when its headers came, its body, how it ended. */
+interface Seen {
+  status: number | undefined
+  contentType: string | undefined
+  /** The headers came (the response started). */
+  started: boolean
+  body: string
+  /** `"end"`: the response ended as HTTP ends one; else how the connection broke. */
+  ended: string | undefined
+}
+
+/**
+ * A request made with node:http (`path` /mcp): `seen` as it goes, and `done` once the response
+ * ended or broke (at most 15 s: then the request is destroyed, `ended: "timeout"`).
+ */
+const send = (port: number, method: "POST" | "GET", headers: Record<string, string>, body?: unknown) => {
+  const seen: Seen = { status: undefined, contentType: undefined, started: false, body: "", ended: undefined }
+  let destroy = () => {}
+  const done = new Promise<Seen>((resolve) => {
+    const finish = (how: string) => {
+      if (seen.ended !== undefined) return
+      seen.ended = how
+      clearTimeout(timer)
+      resolve(seen)
+    }
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port,
+      method,
+      path: "/mcp",
+      headers: method === "POST" ? { "content-type": "application/json", ...headers } : headers
+    }, (response) => {
+      seen.started = true
+      seen.status = response.statusCode
+      seen.contentType = response.headers["content-type"]
+      response.setEncoding("utf8")
+      response.on("data", (chunk: string) => (seen.body += chunk))
+      response.on("end", () => finish("end"))
+      response.on("error", (error) => finish(`broken: ${error.message}`))
+      response.on("close", () => finish("closed without its end"))
+    })
+    request.on("error", (error) => finish(`broken: ${error.message}`))
+    const timer = setTimeout(() => {
+      finish("timeout")
+      request.destroy()
+    }, 15_000)
+    destroy = () => request.destroy()
+    request.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+  return { seen, done, destroy: () => destroy() }
+}
+
+/** The JSON-RPC messages of an SSE body (events with data; comments and priming events left out). */
+const messagesIn = (body: string): Array<any> =>
+  body.split("\n\n").flatMap((event) => {
+    const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trimStart()).join("\n")
+    return data === "" ? [] : [JSON.parse(data)]
+  })
+
+/** The event ids of an SSE body. */
+const idsIn = (body: string): Array<string> =>
+  body.split("\n").filter((line) => line.startsWith("id:")).map((line) => line.slice(3).trim())
+
+const blockCall = (id: string | number, meta?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "block", arguments: {}, ...(meta === undefined ? {} : { _meta: meta }) }
+})
+
+const MODERN = "2026-07-28"
+const modernMeta = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "sse-start-test", version: "1" }
+}
+
+/**
+ * The calls whose SSE answers cannot be resumed, on a stateless endpoint (`port`): a 2026-07-28
+ * request and a stateless 2025 request from clients that accept only SSE, and a 2025-03-26 batch
+ * (answered as SSE whenever the client accepts it). Each blocks in the tool.
+ */
+const unresumableCalls = (port: number) => ({
+  "2026-07-28": send(port, "POST", {
+    accept: "text/event-stream",
+    "mcp-protocol-version": MODERN,
+    "mcp-method": "tools/call",
+    "mcp-name": "block"
+  }, blockCall("m", modernMeta)),
+  "stateless 2025": send(port, "POST", { accept: "text/event-stream", "mcp-protocol-version": "2025-11-25" }, blockCall("s")),
+  "2025-03-26 batch": send(port, "POST", { accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-03-26" }, [
+    blockCall("b")
+  ])
+})
+
+/** Drops the connections of `calls` (the end of a test). */
+const destroyAll = (calls: Record<string, ReturnType<typeof send>>) => {
+  for (const call of Object.values(calls)) call.destroy()
+}
+
+/** The id each call of {@link unresumableCalls} was sent with. */
+const idOf: Record<string, string> = { "2026-07-28": "m", "stateless 2025": "s", "2025-03-26 batch": "b" }
+
+describe("an SSE answer starts at once", () => {
+  // Fails before: these streams have no priming event, and Node sends a response's headers with
+  // its first bytes: nothing reached the client until the call sent something, ended, or the
+  // keep-alive (15 s by default; off here) wrote a comment.
+  it.live("a 2026-07-28 request, a stateless 2025 request and a 2025-03-26 batch answered as SSE: the status and headers come while the call runs", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(McpServer.serve(
+        { name: "sse-start", version: "1" },
+        block.tool,
+        StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, keepAliveMillis: 0 })
+      ))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server did not start")
+      const calls = unresumableCalls(port)
+      yield* Effect.addFinalizer(() => Effect.sync(() => destroyAll(calls)))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 3)), "the calls did not start")
+      yield* Effect.promise(() => until(() => Object.values(calls).every((call) => call.seen.started)))
+      for (const [kind, call] of Object.entries(calls)) {
+        assert.isTrue(call.seen.started, `${kind}: no headers while the call runs`)
+        assert.strictEqual(call.seen.status, 200, kind)
+        assert.include(call.seen.contentType ?? "", "text/event-stream", kind)
+        assert.deepStrictEqual(messagesIn(call.seen.body), [], kind)
+      }
+      assert.strictEqual(block.started(), 3, "a call ended before it was released")
+      block.release()
+      for (const [kind, call] of Object.entries(calls)) {
+        const seen = yield* Effect.promise(() => call.done)
+        assert.strictEqual(seen.ended, "end", kind)
+        const messages = messagesIn(seen.body)
+        assert.deepStrictEqual(messages.map((message) => message.id), [idOf[kind]], kind)
+        assert.deepStrictEqual(messages[0].result.content, [{ type: "text", text: "released" }], kind)
+        assert.deepStrictEqual(idsIn(seen.body), [], `${kind}: an unresumable stream's events carry no id`)
+      }
+    }), 30_000)
+
+  // Fails before: a resumption replays what the client missed, then the live events; with none
+  // of either, its headers waited for the call's next event as well.
+  it.live("a resumption (GET with Last-Event-ID) of a call's stream with nothing to replay: the status and headers come while the call runs", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(McpServer.serve(
+        { name: "sse-start", version: "1" },
+        block.tool,
+        StreamableHttp.make({ host: "127.0.0.1", port, keepAliveMillis: 0 })
+      ))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server did not start")
+      const sessionId = yield* Effect.promise(() => openSession(`http://127.0.0.1:${port}/mcp`))
+      const first = send(port, "POST", on(sessionId, { accept: "text/event-stream" }), blockCall(7))
+      yield* Effect.addFinalizer(() => Effect.sync(first.destroy))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1 && idsIn(first.seen.body).length === 1)), "no priming event")
+      const [priming] = idsIn(first.seen.body)
+      first.destroy()
+      yield* Effect.promise(() => first.done)
+      const resumed = send(port, "GET", on(sessionId, { accept: "text/event-stream", "last-event-id": priming! }))
+      yield* Effect.addFinalizer(() => Effect.sync(resumed.destroy))
+      assert.isTrue(yield* Effect.promise(() => until(() => resumed.seen.started)), "no headers while the call runs")
+      assert.strictEqual(resumed.seen.status, 200)
+      assert.include(resumed.seen.contentType ?? "", "text/event-stream")
+      assert.strictEqual(block.started(), 1, "the call ended before it was released")
+      block.release()
+      const seen = yield* Effect.promise(() => resumed.done)
+      assert.strictEqual(seen.ended, "end")
+      assert.deepStrictEqual(messagesIn(seen.body).map((message) => message.result.content), [[{ type: "text", text: "released" }]])
+    }), 30_000)
+})
