@@ -2,13 +2,17 @@
  * An SSE answer starts as soon as the endpoint decides on it: its status and headers reach the
  * client while the call still runs, also for the streams that have no priming event (a 2026-07-28
  * request, a stateless 2025 request, a 2025-03-26 JSON-RPC batch) and for a resumption with nothing
- * to replay. Raw node:http clients: they see when the headers arrive and how a response ends.
+ * to replay. And a server that stops during the call ends such a stream with the call's -32000
+ * "Server shutting down" answer, whichever way the endpoint is served (`StreamableHttp.make`, or
+ * `StreamableHttp.route` in a router of one's own) and however it stops (interrupted, or a graceful
+ * drain cut short). Raw node:http clients: they see when the headers arrive and how a response ends.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, on, openSession, ready, sleep } from "./support.ts"
+import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { freePort, on, openSession, ownRouter, ready, routerReady, sleep } from "./support.ts"
 
 /** A tool that blocks until the test releases it (every call made so far). */
 const blocking = () => {
@@ -133,6 +137,12 @@ const destroyAll = (calls: Record<string, ReturnType<typeof send>>) => {
 /** The id each call of {@link unresumableCalls} was sent with. */
 const idOf: Record<string, string> = { "2026-07-28": "m", "stateless 2025": "s", "2025-03-26 batch": "b" }
 
+const shutDownAnswer = (id: string | number) => ({
+  jsonrpc: "2.0",
+  id,
+  error: { code: McpError.ErrorCode.ServerUnavailable, message: "Server shutting down: the request was stopped before it was answered" }
+})
+
 describe("an SSE answer starts at once", () => {
   // Fails before: these streams have no priming event, and Node sends a response's headers with
   // its first bytes: nothing reached the client until the call sent something, ended, or the
@@ -201,4 +211,83 @@ describe("an SSE answer starts at once", () => {
       assert.strictEqual(seen.ended, "end")
       assert.deepStrictEqual(messagesIn(seen.body).map((message) => message.result.content), [[{ type: "text", text: "released" }]])
     }), 30_000)
+})
+
+/** How the endpoint is served: on its own server, or in a router of one's own. */
+const forms = ["StreamableHttp.make", "StreamableHttp.route"] as const
+
+/** How the server stops: interrupted (Ctrl-C under `runMain`), or a graceful drain whose calls outlive `shutdownTimeoutMillis`. */
+const stops = ["interrupted", "a graceful drain cut short"] as const
+
+/**
+ * Serves `tool` on a free port in `form` (with `options`): its port, and `stop`, which stops it
+ * in the way named (interrupted at the test's end whatever happens).
+ */
+const serveStoppable = (
+  tool: ReturnType<typeof blocking>["tool"],
+  form: typeof forms[number],
+  how: typeof stops[number],
+  options: StreamableHttp.Options
+) =>
+  Effect.gen(function*() {
+    const port = yield* Effect.promise(freePort)
+    const shutdown = GracefulShutdown.make()
+    const listener = form === "StreamableHttp.make" ? StreamableHttp.make({ ...options, host: "127.0.0.1", port }) : ownRouter(port, options)
+    const server = yield* Effect.forkDetach(
+      McpServer.serve({ name: "sse-stop", version: "1" }, tool, listener).pipe(
+        Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
+      )
+    )
+    yield* Effect.addFinalizer(() => Fiber.interrupt(server))
+    const up = yield* Effect.promise(() => form === "StreamableHttp.make" ? ready(port, 300) : routerReady(port))
+    assert.isTrue(up, "the server did not start")
+    // As `GracefulShutdown.runMain` stops a program: a drain (when asked), then the interruption.
+    const stop = how === "interrupted"
+      ? Fiber.interrupt(server)
+      : Effect.andThen(Effect.sync(() => shutdown.request()), Effect.andThen(shutdown.drained, Fiber.interrupt(server)))
+    return { port, stop }
+  })
+
+describe("a server stopping during a call ends its SSE stream with the call's -32000 answer", () => {
+  for (const form of forms) {
+    for (const how of stops) {
+      // Fails before (StreamableHttp.route, interrupted): the server interrupted the responses it
+      // served before the endpoint stopped, and effect/http cut a started response: the client
+      // got a broken connection ("socket hang up" where no headers had gone yet, "aborted" after).
+      it.live(`${form}, ${how}: a 2026-07-28 request, a stateless 2025 request and a 2025-03-26 batch`, () =>
+        Effect.gen(function*() {
+          const block = blocking()
+          yield* Effect.addFinalizer(() => Effect.sync(block.release))
+          const { port, stop } = yield* serveStoppable(block.tool, form, how, { stateless: true, session: { shutdownTimeoutMillis: 200 } })
+          const calls = unresumableCalls(port)
+          yield* Effect.addFinalizer(() => Effect.sync(() => destroyAll(calls)))
+          assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 3)), "the calls did not start")
+          yield* stop
+          for (const [kind, call] of Object.entries(calls)) {
+            const seen = yield* Effect.promise(() => call.done)
+            assert.strictEqual(seen.ended, "end", `${kind}: ${JSON.stringify(seen)}`)
+            assert.strictEqual(seen.status, 200, kind)
+            assert.deepStrictEqual(messagesIn(seen.body), [shutDownAnswer(idOf[kind]!)], kind)
+          }
+        }), 30_000)
+
+      // Fails before (StreamableHttp.route, interrupted), as above: the stream was cut after its
+      // priming event.
+      it.live(`${form}, ${how}: a 2025 session's call answered on a stream it could resume`, () =>
+        Effect.gen(function*() {
+          const block = blocking()
+          yield* Effect.addFinalizer(() => Effect.sync(block.release))
+          const { port, stop } = yield* serveStoppable(block.tool, form, how, { session: { shutdownTimeoutMillis: 200 } })
+          const sessionId = yield* Effect.promise(() => openSession(`http://127.0.0.1:${port}/mcp`))
+          const call = send(port, "POST", on(sessionId, { accept: "text/event-stream" }), blockCall(7))
+          yield* Effect.addFinalizer(() => Effect.sync(call.destroy))
+          assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1 && call.seen.started)), "the call did not start")
+          yield* stop
+          const seen = yield* Effect.promise(() => call.done)
+          assert.strictEqual(seen.ended, "end", JSON.stringify(seen))
+          assert.strictEqual(seen.status, 200)
+          assert.deepStrictEqual(messagesIn(seen.body), [shutDownAnswer(7)])
+        }), 30_000)
+    }
+  }
 })

@@ -255,8 +255,9 @@ export const handler = (
  * standalone GET stream, a call still running): interrupted, the server takes the whole 20 s. Give
  * the server `disablePreemptiveShutdown: true` (or a short `gracefulShutdownTimeout`): interrupted,
  * it stops at once, a call still waiting for its result answered -32000 "Server shutting down"
- * (a call answered on an SSE stream has its stream cut). Run it with `GracefulShutdown.runMain` so
- * that SIGTERM drains the endpoint first (calls in flight finish and are answered, streams end).
+ * (on an SSE stream, as its last event, on a Node server; a client that does not keep up is cut).
+ * Run it with `GracefulShutdown.runMain` so that SIGTERM drains the endpoint first (calls in
+ * flight finish and are answered, streams end).
  * `serve` stops the endpoint before its server and closes the connections that carried no
  * request; run it with `GracefulShutdown.runMain` too, for the drain. On a server of one's own,
  * such a connection (undici opens one in place of a GET stream a client's `close()` aborts)

@@ -15,8 +15,8 @@ import * as Queue from "effect/Queue"
 import type * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as ByteSize from "effect/ByteSize"
-import type { HttpServerRequest } from "effect/http"
-import { HttpServerError, HttpServerResponse } from "effect/http"
+import { HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { toServerResponse } from "@effect/platform-node/NodeHttpServerRequest"
 import { randomBytes } from "node:crypto"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import { clip } from "../../../internal/clip.ts"
@@ -270,7 +270,7 @@ export class Endpoint implements SessionHost {
     return Effect.all(each, { concurrency: "unbounded" }).pipe(
       Effect.onError((cause) => {
         if (!Cause.hasInterrupts(cause)) return Effect.void
-        const clientLeft = cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))
+        const clientLeft = clientAborted(cause)
         return Effect.suspend(() => {
           const entries = answers.map((answer) => {
             if (!(answer instanceof Pending)) return answer
@@ -393,6 +393,14 @@ export class Endpoint implements SessionHost {
       Stream.onEnd(Effect.sync(() => {
         if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
       })),
+      // The server stopped writing the response, not for the client leaving: see `stoppedServing`.
+      Stream.onExit((exit) =>
+        exit._tag === "Success" || !Cause.hasInterrupts(exit.cause) || clientAborted(exit.cause)
+          ? Effect.void
+          : Effect.map(Effect.serviceOption(HttpServerRequest.HttpServerRequest), (request) => {
+            if (request._tag === "Some") this.stoppedServing(session, stream, connection, request.value)
+          })
+      ),
       Stream.ensuring(Effect.sync(() => {
         // 2026-07-28, stateless or a batch's: the client closing the stream cancels its requests.
         if (stream.unresumable && !stream.done) this.abandonOn(session, stream, "The client closed the request's stream")
@@ -413,6 +421,37 @@ export class Endpoint implements SessionHost {
       contentType: "text/event-stream",
       headers: { ...sseHeaders, ...headers }
     })
+  }
+
+  /**
+   * The server stopped serving an SSE response (interrupted what wrote it, the client still
+   * there) while the endpoint still runs: `route` in a router of one's own, whose server
+   * interrupts the requests it serves before the router's layers, the endpoint among them, are
+   * released. effect/http cuts a started response it stops writing, and the client would learn of
+   * the stop from a broken connection; on Node (whose response is at hand) the response is ended
+   * here instead, as the endpoint's shutdown ends it: what was queued for it and not written yet,
+   * then the -32000 "Server shutting down" answer of each request answered on it (the stream's
+   * own, or a batch's still running), which are given up (cancelled in their session). A client
+   * that does not keep up (its socket's buffer full) is cut as before, and one that stops reading
+   * now is cut after `drainGraceMillis`: the server's stop does not wait for a client.
+   */
+  private stoppedServing(session: HttpSession, stream: SseStream, connection: SseConnection, request: HttpServerRequest.HttpServerRequest): void {
+    const response = toServerResponse(request) as NodeResponse | undefined
+    if (response === undefined || response.destroyed || response.writableEnded || response.writableNeedDrain === true) return
+    let text = ""
+    for (let taken = Queue.takeUnsafe(connection.queue); taken !== undefined && taken._tag === "Success"; taken = Queue.takeUnsafe(connection.queue)) {
+      text += taken.value
+    }
+    if (stream.connection === connection && !stream.done) {
+      for (const pending of answeredOn(session, stream)) {
+        text += frame(undefined, JsonRpc.stringify(forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown)))!)
+        this.abandon(session, pending, "The server stopped serving the request")
+      }
+    }
+    response.end(text)
+    setTimeout(() => {
+      if (!response.writableFinished) response.destroy()
+    }, drainGraceMillis).unref()
   }
 
   /**
@@ -1019,6 +1058,34 @@ export class Endpoint implements SessionHost {
 }
 
 /**
+ * The requests still waiting whose answer goes on `stream`: its request, or a batch's requests not
+ * answered yet; none for a standalone stream.
+ */
+const answeredOn = (session: HttpSession, stream: SseStream): Array<Pending> => {
+  const ids = stream instanceof BatchStream ? [...stream.unanswered] : stream.requestId === undefined ? [] : [stream.requestId]
+  const pendings: Array<Pending> = []
+  for (const id of ids) {
+    const pending = session.pending.get(id)
+    if (pending !== undefined && pending.stream === stream) pendings.push(pending)
+  }
+  return pendings
+}
+
+/** The client went away (effect/http's `ClientAbort`), rather than the server stopping what it served. */
+const clientAborted = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))
+
+/** What {@link Endpoint.stoppedServing} uses of Node's `ServerResponse` (HTTP/1) or `Http2ServerResponse`. */
+interface NodeResponse {
+  readonly destroyed: boolean
+  readonly writableEnded: boolean
+  readonly writableFinished: boolean
+  readonly writableNeedDrain?: boolean | undefined
+  end(text: string): unknown
+  destroy(): unknown
+}
+
+/**
  * Whether the answer of request `id` ends `stream`: always, but a batch's, which ends with the
  * last of its requests' answers.
  */
@@ -1126,7 +1193,7 @@ const interrupted = (
   resolved: Negotiation.ResolvedRequest | undefined
 ): Effect.Effect<void> => {
   if (!Cause.hasInterrupts(cause)) return Effect.void
-  if (cause.reasons.some((reason) => reason._tag === "Interrupt" && reason.annotations.has(HttpServerError.ClientAbort.key))) {
+  if (clientAborted(cause)) {
     return Effect.sync(() => self.abandon(session, pending, "The client closed the HTTP request"))
   }
   return Effect.suspend(() => {
