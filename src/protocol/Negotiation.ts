@@ -30,7 +30,7 @@ import { lazy } from "../internal/lazy.ts"
 import { jsonKindOf } from "../internal/valueKind.ts"
 import * as ParamHeaders from "./ParamHeaders.ts"
 import * as ProtocolVersion from "./ProtocolVersion.ts"
-import { projectResult } from "./versions/Projection.ts"
+import { featuresOf, projectResult } from "./versions/Projection.ts"
 import * as v2026_07_28 from "./versions/v2026_07_28.ts"
 import { ErrorCode } from "./McpError.ts"
 
@@ -571,13 +571,21 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * when the request may be sent. Pure: a session checks it before sending, a 2026-07-28 round
  * before asking.
  *
+ * **Details**
+ *
+ * `protocolVersion` is the version the client negotiated (default: the newest handshake-era one):
+ * an `includeContext` other than `"none"` needs `sampling.context` from 2025-11-25 on only. Before
+ * it, `sampling` alone allowed any `includeContext`, and a client of then could not declare
+ * `sampling.context`.
+ *
  * @since 0.2.0
  * @category Capabilities
  */
 export const requiredClientCapability = (
   method: string,
   params: JsonRpc.Params | undefined,
-  caps: ClientCapabilities
+  caps: ClientCapabilities,
+  protocolVersion: ProtocolVersion.ProtocolVersion = ProtocolVersion.latest
 ): string | undefined => {
   switch (method) {
     case "sampling/createMessage": {
@@ -586,7 +594,10 @@ export const requiredClientCapability = (
         if (caps.sampling.tools === undefined) return "sampling.tools"
       }
       const includeContext = params?.includeContext
-      if (includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined) {
+      if (
+        includeContext !== undefined && includeContext !== "none" && caps.sampling.context === undefined &&
+        featuresOf(protocolVersion).samplingContextCapability
+      ) {
         return "sampling.context"
       }
       return undefined

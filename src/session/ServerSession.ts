@@ -1331,7 +1331,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     untied: boolean,
     observer?: (method: string) => void
   ): Effect.Effect<unknown, ClientRequestError> {
-    const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
+    const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities, truth.protocolVersion)
     if (missing !== undefined) {
       const stateless = this.stateless && !ProtocolVersion.isModern(truth.protocolVersion)
       return Effect.fail(new ClientCapabilityMissing(stateless ? { method, capability: missing, stateless } : { method, capability: missing }))

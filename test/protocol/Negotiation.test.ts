@@ -375,6 +375,16 @@ describe("requiredClientCapability (what a server→client request needs)", () =
     assert.strictEqual(required("sampling/createMessage", { includeContext: "thisServer" }, { sampling: {} }), "sampling.context")
     assert.strictEqual(required("sampling/createMessage", { includeContext: "none" }, { sampling: {} }), undefined)
   })
+  it("sampling: includeContext needs sampling.context from 2025-11-25 on; before, sampling alone allowed it", () => {
+    const params = { messages: [], includeContext: "thisServer" }
+    for (const version of ["2024-11-05", "2025-03-26", "2025-06-18"] as const) {
+      assert.strictEqual(required("sampling/createMessage", params, { sampling: {} }, version), undefined, version)
+    }
+    for (const version of ["2025-11-25", "2026-07-28"] as const) {
+      assert.strictEqual(required("sampling/createMessage", params, { sampling: {} }, version), "sampling.context", version)
+      assert.strictEqual(required("sampling/createMessage", params, { sampling: { context: {} } }, version), undefined, version)
+    }
+  })
   it("elicitation: {} is form mode only; url mode needs elicitation.url", () => {
     assert.strictEqual(required("elicitation/create", { message: "m" }, {}), "elicitation")
     assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: {} }), undefined)

@@ -100,6 +100,20 @@ const Ask = McpServer.tool({
     )
 })
 
+/** Samples with the server's context included (`includeContext: "thisServer"`). */
+const AskWithContext = McpServer.tool({
+  name: "ask-with-context",
+  handler: () =>
+    McpContext.sample({
+      messages: [{ role: "user", content: { type: "text", text: "what do you know?" } }],
+      maxTokens: 20,
+      includeContext: "thisServer"
+    }).pipe(
+      Effect.map((result) => `${result.model}: ${(result.content as { readonly text: string }).text}`),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
 const Roots = McpServer.tool({
   name: "roots",
   handler: () =>
@@ -141,7 +155,7 @@ const Greet = McpServer.tool({
     })
 })
 
-const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, Roots, Whoami, Greet).pipe(
+const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, AskWithContext, Roots, Whoami, Greet).pipe(
   Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
 )
 
@@ -290,6 +304,28 @@ describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () =>
       const opened = yield* Effect.promise(() => raw.request(2, "tools/call", { name: "open-url", arguments: {} }))
       assert.match(opened.result.content[0].text, /^ClientVersionUnsupported: /)
       assert.strictEqual(raw.received.filter((m) => m.method === "elicitation/create").length, 1)
+    }))
+
+  it.live("sampling with includeContext is sent on `sampling` alone (`sampling.context` is 2025-11-25's)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const raw = yield* connectRaw(server, "2025-06-18", { sampling: {} })
+      assert.strictEqual(raw.initializeResult.result.protocolVersion, "2025-06-18")
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask-with-context", arguments: {} } }))
+      const sampling = yield* Effect.promise(() => raw.waitFor((m) => m.method === "sampling/createMessage"))
+      assert.strictEqual(sampling.params.includeContext, "thisServer")
+      yield* Effect.promise(() =>
+        raw.send({ jsonrpc: "2.0", id: sampling.id, result: { role: "assistant", model: "m", content: { type: "text", text: "all" } } })
+      )
+      const answered = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && m.method === undefined))
+      assert.deepStrictEqual(answered.result, { content: [{ type: "text", text: "m: all" }] })
+
+      // A 2025-11-25 client must declare sampling.context for it: refused, never sent.
+      const latest = yield* connectRaw(server, "2025-11-25", { sampling: {} })
+      const refused = yield* Effect.promise(() => latest.request(1, "tools/call", { name: "ask-with-context", arguments: {} }))
+      assert.match(refused.result.content[0].text, /^ClientCapabilityMissing: /)
+      assert.include(refused.result.content[0].text, "sampling.context")
+      assert.isFalse(latest.received.some((m) => m.method === "sampling/createMessage"))
     }))
 })
 

@@ -8,7 +8,8 @@
  * (`mode`, `elicitationId`, `url`) with `notifications/elicitation/complete`; `requestedSchema.$schema`,
  * string/number/enum `default`s and the titled / multi-select enum schemas; sampling with tools
  * (`tools`, `toolChoice`, `tool_use` / `tool_result`), array content and `_meta` on sampling
- * messages; and made `notifications/cancelled` `requestId` optional.
+ * messages, and the `sampling.context` client capability that an `includeContext` other than
+ * `"none"` now needs; and made `notifications/cancelled` `requestId` optional.
  *
  * @since 0.1.0
  */
@@ -35,6 +36,7 @@ export const features: Features = {
   elicitationSchemaDefaults: false,
   elicitationEnumSchemas: false,
   samplingTools: false,
+  samplingContextCapability: false,
   samplingContentArrays: false,
   samplingMessageMeta: false,
   cancelledWithoutRequestId: false

@@ -106,6 +106,13 @@ export interface Features {
   readonly elicitationEnumSchemas: boolean
   /** Sampling with tools: `tools`, `toolChoice`, `tool_use` / `tool_result` content (2025-11-25). */
   readonly samplingTools: boolean
+  /**
+   * The client capability `sampling.context`, which an `includeContext` other than `"none"` needs
+   * (2025-11-25, which soft-deprecated those values). Before it, `sampling` alone allowed any
+   * `includeContext`: a client of then could not declare `sampling.context`. Behaviour, not a
+   * field: read by `Negotiation.requiredClientCapability`.
+   */
+  readonly samplingContextCapability: boolean
   /** `SamplingMessage.content` as an array of blocks (2025-11-25; a single block before). */
   readonly samplingContentArrays: boolean
   /** `SamplingMessage._meta` (2025-11-25). */
@@ -146,6 +153,7 @@ export const features: Features = {
   elicitationSchemaDefaults: true,
   elicitationEnumSchemas: true,
   samplingTools: true,
+  samplingContextCapability: true,
   samplingContentArrays: true,
   samplingMessageMeta: true,
   taskAugmentedRequests: true,

@@ -83,7 +83,7 @@ const missingPerRequest = (
   params: JsonRpc.Params | undefined,
   truth: Negotiation.ResolvedRequest
 ): Effect.Effect<never, ClientCapabilityMissing> | undefined => {
-  const capability = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities)
+  const capability = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities, truth.protocolVersion)
   return capability === undefined ? undefined : Effect.fail(new ClientCapabilityMissing({ method, capability, perRequest: true }))
 }
 
