@@ -405,11 +405,13 @@ export const make = (options: Options): LowLevelServer => {
   const waitingMethods = waitsFor(handlers["tasks/result"] !== undefined, modernRoutes.has("subscriptions/listen"))
 
   const serverInfo = options.serverInfo
+  const supportedVersions = options.supportedVersions
   const own: ServerSession.Dispatcher = {
     request: dispatchRequest,
     notification: dispatchNotification,
     invalid,
     serverInfo,
+    supportedVersions,
     outgoing,
     notificationMeta
   }
@@ -435,6 +437,7 @@ export const make = (options: Options): LowLevelServer => {
       return observe === undefined ? Effect.void : observe(value, session)
     },
     serverInfo,
+    supportedVersions,
     // The server the session started with: a stateless session's requests to the client (on the
     // streams of the requests that asked) are rare, and looking up the server as it is now for
     // each would make this defined for every server. So for what its notifications carry.

@@ -133,6 +133,11 @@ export interface Options {
    * {@link middleware} Layers; see {@link Middleware}.
    */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
+  /**
+   * The handshake-era versions served, newest first (default: every one). `initialize` negotiates
+   * one of them; a stateless HTTP request whose `MCP-Protocol-Version` header (none: 2025-03-26)
+   * names another is refused 400. 2026-07-28 is served whatever this says.
+   */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
   /**

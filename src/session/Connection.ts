@@ -26,6 +26,7 @@ import type * as Effect from "effect/Effect"
 import type * as Tracer from "effect/Tracer"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
+import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { Principal } from "./Principal.ts"
 
 /**
@@ -246,4 +247,11 @@ export interface SessionInput {
    * member as a message of its own; else it refuses the batch with -32600.
    */
   readonly takesBatches: boolean
+  /**
+   * The handshake-era versions the session's server serves, when it narrows them (its
+   * `supportedVersions`); `undefined` when it serves every one. A stateless transport, where a
+   * request's `MCP-Protocol-Version` header (none: 2025-03-26) is the version it is answered at,
+   * refuses a request at another (Streamable HTTP: 400, as for a version no server serves).
+   */
+  readonly legacyVersions: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
 }

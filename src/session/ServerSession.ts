@@ -138,6 +138,13 @@ export interface Dispatcher {
    */
   readonly serverInfo?: Implementation | undefined
   /**
+   * The handshake-era versions the server serves, when it narrows them (its `supportedVersions`;
+   * optional, `undefined`: every one). What its `initialize` negotiates; a stateless transport,
+   * where a request's `MCP-Protocol-Version` header is its version, refuses one outside them
+   * (`SessionInput.legacyVersions`).
+   */
+  readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
+  /**
    * Around each server→client request the session sends (optional): the middleware's
    * `onOutgoingRequest` hooks, outermost first. Read once per such request, never per inbound
    * message; `undefined` (no middleware has the hook) sends as it is.
@@ -501,6 +508,10 @@ class PushedSession implements SessionInput {
     return !this.closed && this.session.negotiatedBatches
   }
 
+  get legacyVersions(): ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined {
+    return this.session.legacyVersions
+  }
+
   interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
@@ -791,6 +802,11 @@ class SessionImpl extends Scheduler implements ServerSession {
    */
   private get takesBatches(): boolean {
     return this.negotiatedBatches && !("attach" in this.connection)
+  }
+
+  /** The versions the server narrowed its service to (see `SessionInput.legacyVersions`). */
+  get legacyVersions(): ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined {
+    return this.dispatcher.supportedVersions
   }
 
   /** Whether `initialize` settled the version that has batches, in a session of one client (see `SessionInput.takesBatches`). */

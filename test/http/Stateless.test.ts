@@ -207,6 +207,44 @@ describe("Streamable HTTP, stateless", () => {
       assert.strictEqual((yield* badCall("2025-06-18")).error.code, -32602)
     }))
 
+  it.live("a version the server's supportedVersions leave out is refused 400, header or none (none is 2025-03-26); initialize still negotiates", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true }, { supportedVersions: ["2025-11-25", "2025-06-18"] })
+      const list = (headers: Record<string, string>) =>
+        Effect.promise(async () => {
+          const response = await post(url, { jsonrpc: "2.0", id: "l", method: "tools/list" }, headers)
+          return { status: response.status, body: await answerOf(response) }
+        })
+      const served = yield* list({ "mcp-protocol-version": "2025-06-18" })
+      assert.strictEqual(served.status, 200)
+      assert.isArray(served.body.result.tools)
+      const supported = ["2026-07-28", "2025-11-25", "2025-06-18"]
+      for (const version of ["2025-03-26", "2024-11-05"]) {
+        const refused = yield* list({ "mcp-protocol-version": version })
+        assert.strictEqual(refused.status, 400, version)
+        assert.strictEqual(refused.body.id, "l")
+        assert.strictEqual(refused.body.error.code, -32600)
+        assert.deepStrictEqual(refused.body.error.data, { supported, requested: version })
+        assert.include(refused.body.error.message, `unsupported MCP-Protocol-Version ${version}`)
+      }
+      const headerless = yield* list({})
+      assert.strictEqual(headerless.status, 400)
+      assert.deepStrictEqual(headerless.body.error.data, { supported })
+      assert.include(headerless.body.error.message, "the MCP-Protocol-Version header is required")
+      // A batch (2025-03-26's, without a header) likewise.
+      const batch = yield* Effect.promise(async () => {
+        const response = await post(url, [{ jsonrpc: "2.0", id: "b", method: "tools/list" }])
+        return { status: response.status, body: (await response.json()) as any }
+      })
+      assert.strictEqual(batch.status, 400)
+      assert.deepStrictEqual(batch.body.error.data, { supported })
+      // initialize negotiates a served version, whatever it asked for.
+      const init = yield* Effect.promise(() =>
+        post(url, { ...initializeMessage(1), params: { ...initializeMessage(1).params, protocolVersion: "2024-11-05" } }).then(answerOf)
+      )
+      assert.strictEqual(init.result.protocolVersion, "2025-11-25")
+    }))
+
   it.live("McpContext.closeStream is a no-op when stateless: the stream stays open until the result (no GET to resume)", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ stateless: true })

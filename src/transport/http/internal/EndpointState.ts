@@ -32,9 +32,9 @@ import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
-import { allowedMethods, originCheck } from "./guards.ts"
+import { allowedMethods, headersOf, originCheck } from "./guards.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
-import { jsonError, modernStatusOf } from "./responses.ts"
+import { jsonError, modernStatusOf, unservedVersion } from "./responses.ts"
 import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 
@@ -315,13 +315,30 @@ export class Endpoint implements SessionHost {
     truth?: Negotiation.ResolvedRequest
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const shared = this.statelessSession
-    if (shared !== undefined) {
-      return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
-    }
+    if (shared !== undefined) return this.answerOnShared(shared, request, rpc, mode, principal, truth)
     return Effect.flatMap(this.openStateless, (opened) =>
       opened === undefined
         ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
-        : this.answer(opened, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth))
+        : this.answerOnShared(opened, request, rpc, mode, principal, truth))
+  }
+
+  private answerOnShared(
+    shared: HttpSession,
+    request: HttpServerRequest.HttpServerRequest,
+    rpc: JsonRpc.Request,
+    mode: "auto" | "json" | "sse",
+    principal: Principal | undefined,
+    truth: Negotiation.ResolvedRequest | undefined
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    // A handshake-era request is answered at its header's version (none: 2025-03-26): one the
+    // server's `supportedVersions` leave out is refused, as one no server serves is (it was
+    // answered at that version, which the server's `initialize` would never have negotiated).
+    // Not `initialize`, which negotiates a version the server serves whatever the header.
+    if (truth === undefined && rpc.method !== "initialize") {
+      const unserved = unservedVersion(shared.input?.legacyVersions, headersOf(request)["mcp-protocol-version"])
+      if (unserved !== undefined) return this.refuse(rpc, 400, unserved, rpc.id, shared)
+    }
+    return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
   }
 
   /**

@@ -39,7 +39,7 @@ import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
-import { jsonError, notYoursError, shuttingDown, unsupportedHeader } from "./responses.ts"
+import { jsonError, notYoursError, shuttingDown, unservedVersion, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
 
 const { ErrorCode } = McpError
@@ -70,6 +70,9 @@ export const post = Effect.fnUntraced(function*(
     if (self.closing) return shuttingDown()
     session = self.statelessSession ?? (yield* self.openStateless)
     if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start")
+    // 2025-03-26, which a server's `supportedVersions` may leave out (as for a single message).
+    const unserved = unservedVersion(session.input?.legacyVersions, version)
+    if (unserved !== undefined) return yield* self.refuse(members, 400, unserved, undefined, session)
   } else {
     const sessionId = headers["mcp-session-id"]
     // No session: `initialize`, which settles the version, may not be in a batch.

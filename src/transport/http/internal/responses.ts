@@ -57,6 +57,46 @@ export const unsupportedHeader = (version: string): JsonRpc.ErrorObject => {
   }
 }
 
+/**
+ * 400 to a request of a stateless endpoint at a handshake-era version its server does not serve
+ * (its `supportedVersions`): the one its `MCP-Protocol-Version` header names, or, without the
+ * header, 2025-03-26 (the version such a request is taken at). As {@link unsupportedHeader}, but
+ * `supported` names the versions this server serves (2026-07-28 and its own), as `server/discover`
+ * does. Refusals only: built when one is made.
+ */
+export const unservedHeader = (
+  version: string | undefined,
+  served: ReadonlyArray<ProtocolVersion.LegacyVersion>
+): JsonRpc.ErrorObject => {
+  const supported = [...ProtocolVersion.modern, ...served]
+  return version === undefined
+    ? {
+      code: ErrorCode.InvalidRequest,
+      message: `Bad Request: the MCP-Protocol-Version header is required (a request without it is taken as ${ProtocolVersion.assumedWhenUnknown}, which this server does not serve; supported: ${supported.join(", ")})`,
+      data: { supported }
+    }
+    : {
+      code: ErrorCode.InvalidRequest,
+      message: `Bad Request: unsupported MCP-Protocol-Version ${clip(version)} (supported: ${supported.join(", ")})`,
+      data: { supported, requested: clip(version) }
+    }
+}
+
+/**
+ * The refusal of a stateless endpoint's handshake-era request whose `MCP-Protocol-Version`
+ * `header` (none: 2025-03-26) names a version `served` leaves out (see {@link unservedHeader});
+ * `undefined` when it is served, and at once when the server serves every version (`served`
+ * undefined).
+ */
+export const unservedVersion = (
+  served: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined,
+  header: string | undefined
+): JsonRpc.ErrorObject | undefined => {
+  if (served === undefined) return undefined
+  const version = header ?? ProtocolVersion.assumedWhenUnknown
+  return (served as ReadonlyArray<string>).includes(version) ? undefined : unservedHeader(header, served)
+}
+
 /** 405, with the methods the endpoint answers (`allow`, RFC 9110) and why in `message`. */
 export const methodNotAllowed = (allow: string, message: string) => jsonError(405, ErrorCode.InvalidRequest, message, { allow })
 
