@@ -574,9 +574,10 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * **Details**
  *
  * `protocolVersion` is the version the client negotiated (default: the newest handshake-era one):
- * an `includeContext` other than `"none"` needs `sampling.context` from 2025-11-25 on only. Before
- * it, `sampling` alone allowed any `includeContext`, and a client of then could not declare
- * `sampling.context`.
+ * an `includeContext` other than `"none"` needs `sampling.context`, and form elicitation
+ * `elicitation.form` when `elicitation.url` is declared, from 2025-11-25 on only. Before it,
+ * `sampling` alone allowed any `includeContext` and `elicitation` was form elicitation whatever it
+ * held: a client of then could declare neither sub-capability.
  *
  * @since 0.2.0
  * @category Capabilities
@@ -606,6 +607,9 @@ export const requiredClientCapability = (
       const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
       if (elicitation === undefined) return "elicitation"
       if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
+      // Before 2025-11-25 elicitation had no modes: `elicitation` present is form elicitation,
+      // whatever it holds (a client declaring the newer shape, `{ url: {} }`, at an older version).
+      if (!featuresOf(protocolVersion).elicitationUrlMode) return undefined
       // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
       return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
     }

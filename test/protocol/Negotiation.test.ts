@@ -392,6 +392,11 @@ describe("requiredClientCapability (what a server→client request needs)", () =
     assert.strictEqual(required("elicitation/create", { mode: "url" }, { elicitation: { url: {} } }), undefined)
     assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }), "elicitation.form")
   })
+  it("elicitation: before 2025-11-25 (no modes) the capability is form elicitation, whatever it holds", () => {
+    assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }, "2025-06-18"), undefined)
+    assert.strictEqual(required("elicitation/create", { message: "m" }, {}, "2025-06-18"), "elicitation")
+    assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }, "2025-11-25"), "elicitation.form")
+  })
   it("roots/list needs roots; other methods need nothing", () => {
     assert.strictEqual(required("roots/list", undefined, {}), "roots")
     assert.strictEqual(required("roots/list", undefined, { roots: {} }), undefined)

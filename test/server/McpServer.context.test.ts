@@ -306,6 +306,20 @@ describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () =>
       assert.strictEqual(raw.received.filter((m) => m.method === "elicitation/create").length, 1)
     }))
 
+  it.live("form elicitation is sent whatever `elicitation` holds (`{ url: {} }`: modes are 2025-11-25's)", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const raw = yield* connectRaw(server, "2025-06-18", { elicitation: { url: {} } })
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "register", arguments: {} } }))
+      const elicitation = yield* Effect.promise(() => raw.waitFor((m) => m.method === "elicitation/create" || (m.id === 1 && m.method === undefined)))
+      assert.strictEqual(elicitation.method, "elicitation/create", JSON.stringify(elicitation))
+      yield* Effect.promise(() =>
+        raw.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "Bo", age: 9 } } })
+      )
+      const registered = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && m.method === undefined))
+      assert.deepStrictEqual(registered.result, { content: [{ type: "text", text: "hello Bo, 10 next year" }] })
+    }))
+
   it.live("sampling with includeContext is sent on `sampling` alone (`sampling.context` is 2025-11-25's)", () =>
     Effect.gen(function*() {
       const server = yield* startServer({}, All)
