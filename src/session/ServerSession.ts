@@ -578,8 +578,23 @@ export const resultAsSent = (context: RequestContext, method: string, result: un
   return session instanceof SessionImpl
     ? session.asSent(method, value, context.protocolVersion)
     : context.protocolVersion === ProtocolVersion.latest
-    ? value
+    ? (method === "initialize" ? initializeAsSent(value) : value)
     : projectResult(method, value, context.protocolVersion)
+}
+
+/**
+ * An `initialize` result as the version it negotiated has it. The request is answered before any
+ * version is settled (at the newest, its truth), and the negotiation projects what it makes; but
+ * what is around the handler (an `onInitialize` or `onRequest` middleware, a `LowLevelServer`'s
+ * own `initialize` handler) may add what that version lacks (`serverInfo.icons`,
+ * `capabilities.completions` for 2024-11-05...): projected again (idempotent) at the version the
+ * result names. Once per session.
+ */
+const initializeAsSent = (result: object): object => {
+  const version = (result as { readonly protocolVersion?: unknown }).protocolVersion
+  return version !== ProtocolVersion.latest && ProtocolVersion.isSupported(version)
+    ? projectResult("initialize", result, version)
+    : result
 }
 
 /** The value of the session's message arrays while they are empty: never pushed to. */
@@ -1169,7 +1184,10 @@ class SessionImpl extends Scheduler implements ServerSession {
    * properties cannot be read).
    */
   asSent(method: string, result: object, version: ProtocolVersion.ProtocolVersion): object {
-    return version === ProtocolVersion.latest ? result : projectResult(method, result, version, this.dispatcher.serverInfo)
+    if (version !== ProtocolVersion.latest) return projectResult(method, result, version, this.dispatcher.serverInfo)
+    // `initialize` is answered at the newest (nothing is settled before it), its result at the
+    // version it names (see `initializeAsSent`).
+    return method === "initialize" ? initializeAsSent(result) : result
   }
 
   private respond(

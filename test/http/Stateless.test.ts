@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { sdk } from "../e2e/harness.ts"
 import * as Layer from "effect/Layer"
-import { StreamableHttp } from "../../src/index.ts"
+import { Middleware, StreamableHttp } from "../../src/index.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 import { spawnNode } from "../support/child.ts"
 import { taskProbe } from "../../examples/everything-server.ts"
@@ -243,6 +243,21 @@ describe("Streamable HTTP, stateless", () => {
         post(url, { ...initializeMessage(1), params: { ...initializeMessage(1).params, protocolVersion: "2024-11-05" } }).then(answerOf)
       )
       assert.strictEqual(init.result.protocolVersion, "2025-11-25")
+    }))
+
+  it.live("initialize is answered at the version it negotiated, what a middleware added to its result too", () =>
+    Effect.gen(function*() {
+      const brand = Middleware.make("brand", {
+        onInitialize: (params, _context, next) =>
+          Effect.map(next(params), (result) => ({ ...result, serverInfo: { ...result.serverInfo, icons: [{ src: "https://example.com/i.png" }] } }))
+      })
+      const { url } = yield* serveEverything({ stateless: true }, { middleware: [brand] })
+      const initialize = (protocolVersion: string) =>
+        Effect.promise(() => post(url, { ...initializeMessage(1), params: { ...initializeMessage(1).params, protocolVersion } }).then(answerOf))
+      assert.deepStrictEqual((yield* initialize("2025-11-25")).result.serverInfo.icons, [{ src: "https://example.com/i.png" }])
+      const old = (yield* initialize("2025-06-18")).result
+      assert.strictEqual(old.protocolVersion, "2025-06-18")
+      assert.notProperty(old.serverInfo, "icons")
     }))
 
   it.live("McpContext.closeStream is a no-op when stateless: the stream stays open until the result (no GET to resume)", () =>

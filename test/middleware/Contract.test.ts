@@ -277,6 +277,33 @@ describe("Middleware contract: initialize (onInitialize)", () => {
       assert.strictEqual(seen.protocolVersion, "2025-06-18")
     }))
 
+  it.live("changes the result: what the negotiated version lacks is not sent (projected as the handler's result is)", () =>
+    Effect.gen(function*() {
+      const { server } = yield* serverWith(Middleware.make("brand", {
+        onInitialize: (params, _context, next) =>
+          Effect.map(next(params), (result) => ({
+            ...result,
+            serverInfo: { ...result.serverInfo, title: "Branded", websiteUrl: "https://example.com", icons: [{ src: "https://example.com/i.png" }] },
+            capabilities: { ...result.capabilities, completions: {} }
+          }))
+      }))
+      const raw = yield* openRaw(server)
+      yield* promise(() => raw.send(initializeRequest("init", "2024-11-05")))
+      const old = (yield* promise(() => raw.waitFor((message) => message.id === "init"))).result
+      assert.strictEqual(old.protocolVersion, "2024-11-05")
+      // 2024-11-05 has no Implementation title, websiteUrl or icons, and no completions capability.
+      assert.deepStrictEqual(Object.keys(old.serverInfo).sort(), ["name", "version"])
+      assert.notProperty(old.capabilities, "completions")
+      assert.isDefined(old.capabilities.tools)
+
+      const newer = yield* openRaw(server)
+      yield* promise(() => newer.send(initializeRequest("init", "2025-06-18")))
+      const answer = (yield* promise(() => newer.waitFor((message) => message.id === "init"))).result
+      // 2025-06-18 has the title and completions, not websiteUrl or icons.
+      assert.deepStrictEqual(Object.keys(answer.serverInfo).sort(), ["name", "title", "version"])
+      assert.deepStrictEqual(answer.capabilities.completions, {})
+    }))
+
   it.live("changes clientInfo and capabilities before the handler: the session and the handlers see the changed ones", () =>
     Effect.gen(function*() {
       const { server } = yield* serverWith(Middleware.make("rewrite-client", {
