@@ -334,8 +334,10 @@ export class Endpoint implements SessionHost {
     // server's `supportedVersions` leave out is refused, as one no server serves is (it was
     // answered at that version, which the server's `initialize` would never have negotiated).
     // Not `initialize`, which negotiates a version the server serves whatever the header.
-    if (truth === undefined && rpc.method !== "initialize") {
-      const unserved = unservedVersion(shared.input?.legacyVersions, headersOf(request)["mcp-protocol-version"])
+    // A server serving every version (the default) pays a getter for it, no header read.
+    const served = truth === undefined ? shared.input?.legacyVersions : undefined
+    if (served !== undefined && rpc.method !== "initialize") {
+      const unserved = unservedVersion(served, headersOf(request)["mcp-protocol-version"])
       if (unserved !== undefined) return this.refuse(rpc, 400, unserved, rpc.id, shared)
     }
     return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
