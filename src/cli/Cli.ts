@@ -287,13 +287,15 @@ const inspect = Command.make("inspect", {
   )
 }, (input) =>
   Effect.gen(function*() {
+    // Before the module loads: stdout is the description's (`inspect --json | jq`), not the module's.
+    yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
     const description = yield* Inspect.describe(loaded.server).pipe(
       Effect.catchCause((cause) =>
         Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(new Run.ServerFailed({ cause }))
       )
     )
-    yield* Console.log(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
+    yield* print(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
   })).pipe(
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
@@ -331,6 +333,8 @@ const install = Command.make("install", {
     if (input.client === "stdio" && Option.isSome(input.config)) {
       return yield* new UsageError({ command: "install", message: "the stdio entry is printed, it has no configuration file: drop --config" })
     }
+    // Before the module loads: stdout is the printed configuration's, not the module's.
+    yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
     const name = Option.getOrElse(input.name, () => loaded.server.options.name)
     const entry = Install.stdioEntry({
@@ -353,7 +357,7 @@ const install = Command.make("install", {
     })
     if (input.print || target === undefined) {
       const config = yield* Install.configFor(input.client, name, entry)
-      yield* Console.log(JSON.stringify(config, null, 2))
+      yield* print(JSON.stringify(config, null, 2))
       return
     }
     const { replaced } = yield* Install.write(input.client, target, name, entry)
@@ -424,6 +428,13 @@ export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void 
 // ---------------------------------------------------------------------------
 
 const exitCodes = { failure: 1, usage: 2 } as const
+
+/**
+ * Writes a command's output (`inspect`'s description, `install`'s printed configuration) on
+ * stdout. Not through `console.log`: by then it writes to stderr (`Run.redirectConsoleToStderr`,
+ * so that what the module logs stays out of the output).
+ */
+const print = (text: string): Effect.Effect<void> => Effect.sync(() => void process.stdout.write(`${text}\n`))
 
 /**
  * Exits with `process.exitCode` once stdout and stderr have written what they hold. The module's

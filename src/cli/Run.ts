@@ -84,8 +84,9 @@ export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly ca
 
 /**
  * Sends what `console` writes to stdout to stderr (stdio servers call it before loading the
- * module: stdout is the protocol's): `console.log`, `info`, `debug`, `dir` and `dirxml`, and what
- * writes through `console.log` (`table`, `count`, `group`, `timeEnd`…).
+ * module: stdout is the protocol's; so do `inspect` and `install`, whose output stdout is):
+ * `console.log`, `info`, `debug`, `dir` and `dirxml`, and what writes through `console.log`
+ * (`table`, `count`, `group`, `timeEnd`…).
  *
  * @stability experimental
  * @category running

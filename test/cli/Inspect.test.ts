@@ -122,6 +122,40 @@ export default { options: { name: "review", version: "1.0.0" }, components: Laye
       assert.include(text.stdout, "  lint\n    input:\n      code: string\n      strict?: boolean\n")
     }), 30_000)
 
+  // Fails before the fix: what the module wrote with console.log (at import, while its components
+  // were built) came first on stdout, and `inspect --json | jq` read no JSON.
+  it.live("stdout is the description only: what the module writes with console.log (at import, while its components are built) goes to stderr", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "noisy.ts",
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+console.log("noisy: loading")
+console.info("noisy: info")
+export default {
+  options: { name: "noisy", version: "1.0.0" },
+  components: Layer.mergeAll(
+    McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") }),
+    Layer.effectDiscard(Effect.sync(() => console.log("noisy: building")))
+  )
+}
+`
+      )
+      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      assert.deepStrictEqual(JSON.parse(json.stdout).tools.map((tool: { name: string }) => tool.name), ["ping"])
+      const text = yield* cli(["inspect", file], { cwd: dir })
+      assert.strictEqual(text.code, 0, text.stderr)
+      assert.match(text.stdout, /^noisy 1\.0\.0\n/)
+      for (const result of [json, text]) {
+        assert.notInclude(result.stdout, "noisy:")
+        for (const said of ["noisy: loading", "noisy: info", "noisy: building"]) assert.include(result.stderr, said)
+      }
+    }), 30_000)
+
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
   // interrupted command exited 0 as if it had described the server.
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {

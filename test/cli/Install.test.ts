@@ -20,7 +20,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
-import { bin, cli, example, hangingModule, interruptWhileLoading, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, example, hangingModule, interruptWhileLoading, library, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 const expected = { command: process.execPath, args: [realpathSync(bin), "run", hello, "--stdio"] }
@@ -47,6 +47,32 @@ describe("effect-mcp install", () => {
         args: [...expected.args, "--principal-from-env"],
         env: { MCP_SUBJECT: "ada", MCP_SCOPES: "admin" }
       })
+    }), 30_000)
+
+  // Fails before the fix: what the module wrote with console.log at import came first on stdout,
+  // before the entry (`install stdio server.ts > entry.json` wrote no JSON).
+  it.live("stdout is the configuration only: what the module writes with console.log at import goes to stderr", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "noisy.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+console.log("noisy: loading")
+export default { options: { name: "noisy", version: "1.0.0" }, components: McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") }) }
+`
+      )
+      const noisy = { ...expected, args: [realpathSync(bin), "run", file, "--stdio"] }
+      const stdio = yield* cli(["install", "stdio", file], { cwd: dir })
+      assert.strictEqual(stdio.code, 0, stdio.stderr)
+      assert.deepStrictEqual(JSON.parse(stdio.stdout), noisy)
+      const printed = yield* cli(["install", "cursor", file, "--print"], { cwd: dir })
+      assert.deepStrictEqual(JSON.parse(printed.stdout), { mcpServers: { noisy } })
+      const written = yield* cli(["install", "mcp-json", file], { cwd: dir })
+      assert.strictEqual(written.code, 0, written.stderr)
+      assert.strictEqual(written.stdout, "")
+      for (const result of [stdio, printed, written]) assert.include(result.stderr, "noisy: loading")
     }), 30_000)
 
   it.live("--config: added beside the other servers, replaced by name, a file that is not JSON left as it is", () =>
