@@ -35,7 +35,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Path from "effect/Path"
-import { Argument, CliError, CliOutput, Command, Flag } from "effect/cli"
+import { Argument, CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { readFileSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
 import { extname } from "node:path"
@@ -259,8 +259,11 @@ const dev = Command.make("dev", {
         }
       })
       : requested
+    // `--log-level` is for the server's logs (dev itself logs nothing): passed on to it.
+    const logLevel = yield* GlobalFlag.LogLevel
     yield* Dev.run({
       file: loaded.path,
+      logLevel: Option.getOrUndefined(logLevel),
       host: devHost,
       port: devPort,
       stateless: input.stateless,

@@ -2,8 +2,8 @@
  * Development mode: `effect-mcp dev <file>` serves the module over Streamable HTTP in a child
  * process and restarts it when a file changes.
  *
- * - **Child**: `node <the CLI> run <file> --http --port N --host H`, with this process's Node and
- *   Node flags, so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
+ * - **Child**: `node <the CLI> run <file> --http --port N --host H` (and dev's `--log-level`),
+ *   with this process's Node and Node flags, so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
  *   the changed modules: Node's module cache cannot be emptied in place). Its stdin is a pipe from
  *   this process, never written to: when this process ends, however it ends (SIGKILL included),
  *   the child reads end-of-file and drains (`--exit-with-stdin`, see `Run.exitWithStdin`): no
@@ -27,6 +27,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FileSystem from "effect/FileSystem"
+import type * as LogLevel from "effect/LogLevel"
 import * as Path from "effect/Path"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Scope from "effect/Scope"
@@ -63,6 +64,8 @@ export interface Options {
   readonly stateless: boolean
   /** The host names requests may name (`run --allowed-hosts`); default: the loopback names. */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  /** The server's minimum log level (`--log-level`); default: `run`'s. */
+  readonly logLevel?: LogLevel.LogLevel | undefined
   /** More folders to watch (absolute paths). */
   readonly watch: ReadonlyArray<string>
   /** How to start the CLI in the child: the Node, its flags, the CLI's script. */
@@ -115,6 +118,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       ? []
       : ["--allowed-hosts", options.allowedHosts === "any" ? "any" : options.allowedHosts.join(",")]),
     ...(options.stateless ? ["--stateless"] : []),
+    // The flag's spelling of the level (`Debug` is `debug`).
+    ...(options.logLevel === undefined ? [] : ["--log-level", options.logLevel.toLowerCase()]),
     "--exit-with-stdin"
   ]
   const command = ChildProcess.make(options.command.node, args, {

@@ -191,6 +191,41 @@ describe("effect-mcp dev", () => {
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
     }), 30_000)
 
+  // Fails before the fix: the level set only dev's own logs; its server, which logs what there is
+  // to see, ran at the default level (no debug line, the info lines of `--log-level error` kept).
+  it.live("--log-level reaches the server it starts: debug shows the server's debug lines, error hides its info lines", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "server.ts",
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+export const options = { name: "dev-test", version: "1.0.0" }
+export const components = Layer.mergeAll(
+  McpServer.tool({ name: "one", handler: () => Effect.succeed("one") }),
+  Layer.effectDiscard(Effect.logDebug("dev-test: a debug line"))
+)
+`
+      )
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const debug = yield* spawnCli(["dev", file, "--port", String(port), "--log-level", "debug"], { cwd: dir })
+      yield* waitUntil(() => debug.stderr().includes("MCP over Streamable HTTP at") || debug.child.exitCode !== null, `the server:\n${debug.stderr()}`)
+      assert.include(debug.stderr(), "dev-test: a debug line")
+      debug.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => debug.exited(15_000)), 0)
+
+      const quiet = yield* spawnCli(["dev", file, "--port", String(port), "--log-level", "error"], { cwd: dir })
+      yield* waitUntil(() => quiet.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      // Served (its tool answers: at most 15 s to start), without a word from its logger.
+      for (let attempt = 0; attempt < 60 && !(yield* Effect.promise(() => answers(url))); attempt++) yield* Effect.sleep(250)
+      assert.deepStrictEqual(yield* toolNames(url), ["one"])
+      assert.notInclude(quiet.stderr(), "MCP over Streamable HTTP at")
+      assert.notInclude(quiet.stderr(), "dev-test: a debug line")
+    }), 60_000)
+
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
   // (an orphan holding the port).
   it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>
