@@ -54,6 +54,7 @@ import * as Layer from "effect/Layer"
 import { statSync } from "node:fs"
 import { extname, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
+import { inspect } from "node:util"
 import type * as McpServer from "../server/McpServer.ts"
 
 // ---------------------------------------------------------------------------
@@ -168,11 +169,7 @@ export class LoadFailed extends Data.TaggedError("LoadFailed")<{
 }> {
   override get message(): string {
     const code = errorCode(this.cause)
-    const detail = this.cause instanceof Error
-      ? (this.cause.stack ?? this.cause.message).split("\n").filter((line) =>
-        !/^\s+at /.test(line) || !(line.includes("node:internal/") || line.includes(ownFiles))
-      ).join("\n")
-      : String(this.cause)
+    const detail = thrown(this.cause, 0)
     const advice = code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX"
       ? "\nNode's type stripping runs only erasable TypeScript (no enum, namespace or parameter properties): " +
         "rewrite that syntax (tsconfig: erasableSyntaxOnly) or compile to JavaScript"
@@ -328,6 +325,22 @@ const problemOf = (value: Readonly<Record<string, unknown>>, where: string): str
 
 /** The package's own files (their frames say nothing about the user's module). */
 const ownFiles = new URL("../", import.meta.url).href
+
+/** How deep a chain of `cause`s is followed. */
+const maxCauseDepth = 8
+
+/**
+ * What a module threw, for people: an error's stack without the frames of Node's loader and of
+ * this package, then its causes (what a connection that failed at import says is often only
+ * there); anything else as `util.inspect` shows it (a thrown object is not "[object Object]").
+ */
+const thrown = (value: unknown, depth: number): string => {
+  if (!(value instanceof Error)) return typeof value === "string" ? value : inspect(value, { depth: 4, breakLength: Infinity })
+  const stack = (value.stack ?? value.message).split("\n").filter((line) =>
+    !/^\s+at /.test(line) || !(line.includes("node:internal/") || line.includes(ownFiles))
+  ).join("\n")
+  return value.cause === undefined || depth >= maxCauseDepth ? stack : `${stack}\nCaused by: ${thrown(value.cause, depth + 1)}`
+}
 
 const errorCode = (cause: unknown): string | undefined =>
   isRecord(cause) && typeof cause.code === "string" ? cause.code : undefined

@@ -213,6 +213,28 @@ describe("effect-mcp errors", () => {
       }
     }), 30_000)
 
+  // Fails before the fix: the error's cause was dropped (only its own message and stack were shown),
+  // and a thrown object that is not an Error was shown as "[object Object]".
+  it.live("a module that throws an error with a cause, or an object that is not an Error: what they say is shown", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const chained = writeModule(
+        dir,
+        "chained.ts",
+        "throw new Error('connecting to the database failed', { cause: new Error('ECONNREFUSED 127.0.0.1:5432') })\n"
+      )
+      const object = writeModule(dir, "object.ts", "throw { code: 'EDB', reason: 'the database is down' }\n")
+      const cases = [[chained, ["connecting to the database failed", "ECONNREFUSED 127.0.0.1:5432"]], [object, ["EDB", "the database is down"]]] as const
+      for (const [file, says] of cases) {
+        const result = yield* cli(["inspect", file])
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, `loading ${file} failed: `)
+        for (const said of says) assert.include(result.stderr, said)
+        assert.notInclude(result.stderr, "[object Object]")
+        assert.notInclude(result.stderr, "node:internal", "a stack dump of Node's module loader")
+      }
+    }), 30_000)
+
   it.live("exports that throw when read (a getter, a Proxy): exit 1 naming the file, not a stack of the CLI's own code", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
