@@ -78,7 +78,7 @@ export class PortUnavailable extends Data.TaggedError("PortUnavailable")<{ reado
  */
 export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly cause: Cause.Cause<unknown> }> {
   override get message(): string {
-    return `the server failed: ${Cause.pretty(this.cause)}`
+    return `the server failed: ${Cause.pretty(withFieldsAsMessages(this.cause))}`
   }
 }
 
@@ -184,4 +184,42 @@ export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, Por
       return Effect.fail(new ServerFailed({ cause }))
     })
   )
+}
+
+// ---------------------------------------------------------------------------
+// Internal
+// ---------------------------------------------------------------------------
+
+/** What an error has that is not one of its fields. */
+const notFields = new Set(["_tag", "name", "message", "stack", "cause"])
+
+/**
+ * `cause` with each error that has no message but fields (an Effect tagged error, as a Layer fails
+ * with one: `new DbDown({ host, port })`) given its fields as its message: `Cause.pretty` prints
+ * an error's name and message, and that one was `DbDown: `, what went wrong left out. Its stack,
+ * cause and annotations are kept.
+ */
+const withFieldsAsMessages = (cause: Cause.Cause<unknown>): Cause.Cause<unknown> => {
+  let changed = false
+  const reasons = cause.reasons.map((reason): Cause.Reason<unknown> => {
+    if (reason._tag === "Interrupt") return reason
+    const described = fieldsAsMessage(reason._tag === "Fail" ? reason.error : reason.defect)
+    if (described === undefined) return reason
+    changed = true
+    const made = reason._tag === "Fail" ? Cause.makeFailReason(described) : Cause.makeDieReason(described)
+    return made.annotate(Cause.reasonAnnotations(reason))
+  })
+  return changed ? Cause.fromReasons(reasons) : cause
+}
+
+const fieldsAsMessage = (error: unknown) => {
+  if (!(error instanceof Error) || error.message !== "") return undefined
+  const fields = Object.entries(error).filter(([key]) => !notFields.has(key))
+  if (fields.length === 0) return undefined
+  return {
+    name: error.name,
+    message: inspect(Object.fromEntries(fields), { depth: 4, breakLength: Infinity }),
+    stack: error.stack,
+    cause: error.cause
+  }
 }

@@ -151,6 +151,33 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(run.stdout, "")
     }), 30_000)
 
+  // Fails before the fix: an error with fields and no message (Effect's tagged errors, as a Layer
+  // fails with them) was shown as "DbDown: ", its fields (what went wrong) left out.
+  it.live("components that fail with a tagged error made of fields only: the error shown with its fields", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const failing = writeModule(
+        dir,
+        "tagged.ts",
+        `import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+class DbDown extends Data.TaggedError("DbDown")<{ readonly host: string; readonly port: number }> {}
+export const options = { name: "tagged", version: "1" }
+export const components = Layer.effectDiscard(Effect.gen(function*() {
+  return yield* new DbDown({ host: "db.internal", port: 5432 })
+}))
+`
+      )
+      for (const args of [["inspect", failing], ["run", failing]]) {
+        const result = yield* cli(args)
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, "the server failed: DbDown: { host: 'db.internal', port: 5432 }", args.join(" "))
+        assert.include(result.stderr, `${failing}:`, "where it failed")
+        assert.strictEqual(result.stdout, "")
+      }
+    }), 30_000)
+
   // Found by fuzzing the CLI; each fails before a fix.
 
   it.live("a module whose top-level await never settles, or whose components never finish building, with nothing left to run: exit 1 and a message (it exited 0 and said nothing)", () =>
