@@ -52,8 +52,8 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { statSync } from "node:fs"
-import { extname, resolve } from "node:path"
-import { pathToFileURL } from "node:url"
+import { basename, extname, resolve } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { inspect } from "node:util"
 import type * as McpServer from "../server/McpServer.ts"
 
@@ -173,6 +173,8 @@ export class LoadFailed extends Data.TaggedError("LoadFailed")<{
     const advice = code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX"
       ? "\nNode's type stripping runs only erasable TypeScript (no enum, namespace or parameter properties): " +
         "rewrite that syntax (tsconfig: erasableSyntaxOnly) or compile to JavaScript"
+      : code === "ERR_MODULE_NOT_FOUND"
+      ? missingModuleAdvice(this.cause)
       : ""
     return `loading ${this.path} failed: ${detail}${advice}`
   }
@@ -325,6 +327,43 @@ const problemOf = (value: Readonly<Record<string, unknown>>, where: string): str
 
 /** The package's own files (their frames say nothing about the user's module). */
 const ownFiles = new URL("../", import.meta.url).href
+
+/** The TypeScript file an import of a JavaScript file may have meant (`./x.js` for `./x.ts`). */
+const typeScriptOf: { readonly [extension: string]: string | undefined } = { ".js": ".ts", ".mjs": ".mts", ".cjs": ".cts" }
+
+/**
+ * Advice for an import of a file that is not there when a file it likely meant is: `./helper.js`
+ * for `helper.ts` (TypeScript's `nodenext` resolution has one write `.js`, which Node's type
+ * stripping does not map to `.ts`), or `./helper` without extension (which ES modules do not
+ * complete). Node's error names the file it looked for (`url`).
+ */
+const missingModuleAdvice = (cause: unknown): string => {
+  const url = isRecord(cause) && typeof cause.url === "string" && cause.url.startsWith("file:") ? cause.url : undefined
+  if (url === undefined) return ""
+  const missing = fileURLToPath(url)
+  const extension = extname(missing)
+  const typeScript = typeScriptOf[extension]
+  const candidates = typeScript !== undefined
+    ? [missing.slice(0, -extension.length) + typeScript]
+    : extension === ""
+    ? extensions.map((candidate) => missing + candidate)
+    : []
+  const found = candidates.find(isFile)
+  if (found === undefined) return ""
+  return `\n${basename(missing)} is not there, ${basename(found)} is: ` + (typeScript !== undefined
+    ? `Node runs the file an import names (it does not map ${extension} to ${typeScript}): write the import with ${basename(found)} ` +
+      "(tsconfig: allowImportingTsExtensions, and rewriteRelativeImportExtensions to compile it)"
+    : `an ES module's import names the file with its extension: write the import with ${basename(found)}`)
+}
+
+/** Whether `path` is a file (not when it cannot be told: a folder that cannot be read). */
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true
+  } catch {
+    return false
+  }
+}
 
 /** How deep a chain of `cause`s is followed. */
 const maxCauseDepth = 8

@@ -262,6 +262,33 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
       }
     }), 30_000)
 
+  // Fails before the fix: only Node's "Cannot find module .../helper.js", though helper.ts is there
+  // (what TypeScript's nodenext resolution has one write, and Node's type stripping does not map).
+  it.live("a relative import of helper.js, or of helper without extension, where helper.ts is: the advice names helper.ts", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      writeModule(dir, "helper.ts", "export const name = 'helper'\n")
+      const js = writeModule(dir, "imports-js.ts", "import { name } from './helper.js'\nexport const options = { name, version: '1' }\n")
+      const bare = writeModule(dir, "imports-bare.ts", "import { name } from './helper'\nexport const options = { name, version: '1' }\n")
+      const cases = [
+        [js, "helper.js is not there, helper.ts is: Node runs the file an import names (it does not map .js to .ts)"],
+        [bare, "helper is not there, helper.ts is: an ES module's import names the file with its extension"]
+      ] as const
+      for (const [file, advice] of cases) {
+        const result = yield* cli(["inspect", file])
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, `loading ${file} failed: `)
+        assert.include(result.stderr, advice)
+        assert.include(result.stderr, "write the import with helper.ts")
+      }
+      // Nothing of the kind when there is no such file.
+      const none = writeModule(dir, "imports-none.ts", "import './nowhere.js'\n")
+      const result = yield* cli(["inspect", none])
+      assert.strictEqual(result.code, 1, result.stderr)
+      assert.include(result.stderr, "nowhere.js")
+      assert.notInclude(result.stderr, "is not there")
+    }), 30_000)
+
   it.live("exports that throw when read (a getter, a Proxy): exit 1 naming the file, not a stack of the CLI's own code", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
