@@ -16,8 +16,8 @@
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
  *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. Folders are
  *   listed once, at start.
- * - **Failures**: a child that exits by itself (a syntax error, a busy port) is reported, and
- *   the next change starts a new one.
+ * - **Failures**: a child that exits by itself (a syntax error, a busy port) or is killed by a
+ *   signal (the OOM killer) is reported, and the next change starts a new one.
  *
  * @stability experimental
  * @since 0.2.0
@@ -135,11 +135,15 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const start = Effect.gen(function*() {
     const scope = yield* Scope.make()
     const handle = yield* Scope.provide(spawner.spawn(command), scope)
+    // Interrupted first when the scope closes (a restart, dev's end): only an end of its own is told.
     yield* Effect.forkIn(
       handle.exitCode.pipe(
-        Effect.flatMap((code) =>
-          code === 0 ? Effect.void : Console.error(`effect-mcp dev: the server exited with code ${code}; waiting for a change to restart it`)
-        ),
+        Effect.matchEffect({
+          onSuccess: (code) =>
+            code === 0 ? Effect.void : Console.error(`effect-mcp dev: the server exited with code ${code}; waiting for a change to restart it`),
+          // Killed by a signal (the OOM killer's SIGKILL, a crash's SIGSEGV): the exit code fails.
+          onFailure: (error) => Console.error(`effect-mcp dev: the server ${endedBy(error)}; waiting for a change to restart it`)
+        }),
         Effect.ignore
       ),
       scope
@@ -192,6 +196,16 @@ export const run = Effect.fnUntraced(function*(options: Options) {
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * How a server whose exit code could not be read ended: the signal that killed it, which the
+ * spawner's error (its `cause`) names.
+ */
+const endedBy = (error: { readonly message: string; readonly cause?: unknown }): string => {
+  const said = error.cause instanceof Error ? `${error.cause.message} ${error.message}` : error.message
+  const signal = /signal: '(SIG[A-Z0-9]+)'/.exec(said)?.[1]
+  return signal !== undefined ? `was killed by ${signal}` : `stopped: ${error.message}`
+}
 
 const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])
 const skippedFolders = new Set(["node_modules", "dist", "build", "coverage"])

@@ -191,6 +191,32 @@ describe("effect-mcp dev", () => {
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
     }), 30_000)
 
+  // Fails before the fix: a server killed by a signal (the OOM killer's SIGKILL, a crash's SIGSEGV)
+  // was not reported: dev said nothing, and requests were refused with no word of why.
+  it.live("a server killed by a signal is reported, and the next change starts a new one", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the server")
+      const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
+      assert.isTrue(Number.isSafeInteger(child) && child !== dev.child.pid, dev.stderr())
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (alive(child) && process.kill(child, "SIGKILL"))))
+      process.kill(child, "SIGKILL")
+      yield* waitUntil(
+        () => dev.stderr().includes("effect-mcp dev: the server was killed by SIGKILL; waiting for a change to restart it"),
+        `the report:\n${dev.stderr()}`,
+        5_000
+      )
+      writeFileSync(file, server(["one", "two"]))
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the next server")
+      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow", "two"])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
+
   // Fails before the fix: the level set only dev's own logs; its server, which logs what there is
   // to see, ran at the default level (no debug line, the info lines of `--log-level error` kept).
   it.live("--log-level reaches the server it starts: debug shows the server's debug lines, error hides its info lines", () =>
