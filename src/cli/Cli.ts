@@ -47,6 +47,7 @@ import * as Install from "./Install.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
+import * as Stdio from "../transport/Stdio.ts"
 import * as Run from "./Run.ts"
 import * as ServerModule from "./ServerModule.ts"
 
@@ -207,6 +208,14 @@ const run = Command.make("run", {
       yield* Console.error(
         `effect-mcp run: --host ${mode.host} listens for other machines, but only requests naming localhost, 127.0.0.1 or [::1] ` +
           "are answered (DNS rebinding protection): list the host names their clients use with --allowed-hosts"
+      )
+    }
+    // The flag asks for a principal: one the environment does not name (a client's configuration
+    // without MCP_SUBJECT, or a blank one) leaves the session anonymous, which is said.
+    if (mode._tag === "Stdio" && mode.principalFromEnvironment === true && Stdio.principalFromEnvironment() === undefined) {
+      yield* Console.error(
+        "effect-mcp run: --principal-from-env, but MCP_SUBJECT names no one: the session has no principal " +
+          "(set MCP_SUBJECT, and MCP_SCOPES, in the server's environment)"
       )
     }
     // Before the module loads: nothing it prints may reach stdout.

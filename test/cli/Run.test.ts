@@ -15,6 +15,7 @@ import { BOTH, initializeMessage, post, rawRequest } from "../http/support.ts"
 import {
   answers,
   bin,
+  cli,
   example,
   freePort,
   hangingModule,
@@ -164,6 +165,33 @@ describe("effect-mcp run --stdio --principal-from-env", () => {
       assert.deepStrictEqual(anonymous.tools, ["whoami"])
       assert.deepStrictEqual(anonymous.principal, { subject: "anonymous", scopes: [] })
     }))
+})
+
+describe("effect-mcp run --stdio --principal-from-env without MCP_SUBJECT", () => {
+  // Fails before the fix: the flag asked for a principal, the environment named none (unset, or
+  // blank), and the server ran anonymous without a word.
+  it.live("says on stderr that the session has no principal and why; serves all the same", () =>
+    Effect.gen(function*() {
+      const { MCP_SUBJECT: _, ...environment } = process.env
+      for (const env of [{ ...environment, MCP_SCOPES: "admin" }, { ...environment, MCP_SUBJECT: "  " }]) {
+        // stdin is closed: the end of input ends the server.
+        const result = yield* cli(["run", example("protected-server.ts"), "--principal-from-env"], { env, timeout: 15_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, 0, result.stderr)
+        assert.strictEqual(result.stdout, "")
+        assert.include(
+          result.stderr,
+          "effect-mcp run: --principal-from-env, but MCP_SUBJECT names no one: the session has no principal " +
+            "(set MCP_SUBJECT, and MCP_SCOPES, in the server's environment)"
+        )
+      }
+      const named = yield* cli(["run", example("protected-server.ts"), "--principal-from-env"], {
+        env: { ...environment, MCP_SUBJECT: "ada" },
+        timeout: 15_000,
+        killSignal: "SIGKILL"
+      })
+      assert.strictEqual(named.code, 0, named.stderr)
+      assert.notInclude(named.stderr, "--principal-from-env")
+    }), 60_000)
 })
 
 describe("effect-mcp run --http", () => {
