@@ -335,7 +335,7 @@ const install = Command.make("install", {
   ),
   print: Flag.Boolean("print").pipe(Flag.withDescription("Print the configuration instead of writing it"), Flag.withDefault(false)),
   config: Flag.String("config").pipe(
-    Flag.withDescription("Write this configuration file instead of the client's usual one"),
+    Flag.withDescription("Write this configuration file instead of the client's usual one (~/ names the home folder)"),
     Flag.optional
   ),
   env: Flag.KeyValuePair("env").pipe(Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable)"), Flag.optional)
@@ -358,7 +358,7 @@ const install = Command.make("install", {
       env: Option.getOrUndefined(input.env)
     })
     const target = Option.match(input.config, {
-      onSome: (config) => path.resolve(config),
+      onSome: (config) => path.resolve(inHome(config, homedir(), path)),
       onNone: () =>
         Install.configPath(input.client, {
           platform: process.platform,
@@ -464,6 +464,14 @@ const exitOnceWritten: Effect.Effect<void> = Effect.sync(() => {
   process.stdout.write("", written)
   process.stderr.write("", written)
 })
+
+/**
+ * `~` and `~/…` named from the home folder: a shell leaves `--config=~/.cursor/mcp.json` as it is
+ * (it expands `~` at the start of a word only), and resolved from the working directory it made
+ * a folder named `~` there. `~user` is left as it is.
+ */
+const inHome = (file: string, home: string, path: Path.Path): string =>
+  file === "~" ? home : /^~[\\/]/.test(file) ? path.join(home, file.slice(2)) : file
 
 const colors = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env.NO_COLOR === undefined
 

@@ -228,6 +228,19 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.deepStrictEqual(readdirSync(dir).filter((name) => name !== "node_modules"), ["mcp.json"], "no temporary file left")
     }), 30_000)
 
+  // Fails before the fix: the shell leaves ~ after = as it is, and the CLI made a folder named ~
+  // in the working directory, wrote there and said so as a success; the file meant was untouched.
+  it.live("--config=~/mcp.json (a ~ the shell did not expand): the file in the home folder, no folder named ~", () =>
+    Effect.gen(function*() {
+      const home = yield* tempProject
+      const cwd = yield* tempProject
+      const result = yield* cli(["install", "cursor", hello, "--config=~/cursor/mcp.json"], { cwd, env: { ...process.env, HOME: home } })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.include(result.stderr, `added the server "hello" in ${join(home, "cursor", "mcp.json")}`)
+      assert.deepStrictEqual(JSON.parse(readFileSync(join(home, "cursor", "mcp.json"), "utf8")), { mcpServers: { hello: expected } })
+      assert.isFalse(existsSync(join(cwd, "~")), "a folder named ~")
+    }), 30_000)
+
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
     Effect.gen(function*() {
       if (process.platform !== "linux") return
