@@ -277,7 +277,8 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
       jsonc.modify(text, [key, name], value, {
         formattingOptions: {
           insertSpaces: !/^\t/m.test(text),
-          tabSize: 2,
+          // The file's own indentation (four spaces, say), that of its first indented line.
+          tabSize: /^( +)\S/m.exec(text)?.[1]?.length ?? 2,
           eol: text.includes("\r\n") ? "\r\n" : "\n"
         }
       })

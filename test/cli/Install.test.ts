@@ -173,6 +173,13 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       writeFileSync(tabs, "{\n\t\"servers\": {\n\t\t\"other\": {}\n\t}\n}\n")
       assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", tabs])).code, 0)
       assert.include(readFileSync(tabs, "utf8"), "\t\t\"hello\": {")
+      // Indented with four spaces: the entry too (fails before the fix: it was indented by two).
+      const four = join(dir, "four.json")
+      writeFileSync(four, "{\n    \"servers\": {\n        \"other\": {}\n    }\n}\n")
+      assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", four])).code, 0)
+      const fourAfter = readFileSync(four, "utf8")
+      assert.include(fourAfter, "\n        \"hello\": {\n            \"type\": \"stdio\",\n")
+      for (const line of fourAfter.split("\n")) assert.strictEqual(/^ */.exec(line)![0].length % 4, 0, line)
       // A name the file does not hold is added, whatever it is ("toString" is no server of an object's).
       // An empty name is an invalid invocation (exit 2), and nothing is written.
       const unchanged = readFileSync(tabs, "utf8")
