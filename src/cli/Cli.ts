@@ -302,11 +302,7 @@ const inspect = Command.make("inspect", {
     // Before the module loads: stdout is the description's (`inspect --json | jq`), not the module's.
     yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
-    const description = yield* Inspect.describe(loaded.server).pipe(
-      Effect.catchCause((cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.fail(new Run.ServerFailed({ cause }))
-      )
-    )
+    const description = yield* Inspect.describe(loaded.server).pipe(Effect.catchCause(Run.failed))
     yield* print(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
   })).pipe(
     Command.withDescription(

@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import { finished } from "node:stream"
 import { inspect } from "node:util"
 import * as McpServer from "../server/McpServer.ts"
+import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -78,7 +79,11 @@ export class PortUnavailable extends Data.TaggedError("PortUnavailable")<{ reado
  */
 export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly cause: Cause.Cause<unknown> }> {
   override get message(): string {
-    return `the server failed: ${Cause.pretty(withFieldsAsMessages(this.cause))}`
+    // Interrupted with no signal (see `failed`): what the pretty cause alone does not say.
+    const interrupted = Cause.hasInterruptsOnly(this.cause)
+      ? "it was interrupted, though no signal came (a fiber its components wait for was interrupted): "
+      : ""
+    return `the server failed: ${interrupted}${Cause.pretty(withFieldsAsMessages(this.cause))}`
   }
 }
 
@@ -176,15 +181,34 @@ export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, Por
     )
   return served.pipe(
     Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed> => {
-      if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       const defect = Cause.findDefect(cause)
       if (defect._tag === "Success" && defect.success instanceof StreamableHttp.ListenError) {
         return Effect.fail(new PortUnavailable({ error: defect.success }))
       }
-      return Effect.fail(new ServerFailed({ cause }))
+      return failed(cause)
     })
   )
 }
+
+/**
+ * A server's failure as the CLI tells it: an interruption while a shutdown is requested (a signal
+ * stopped the server, or its components being built) goes on as one (`GracefulShutdown.runMain`
+ * exits 130 or 143); any other cause is {@link ServerFailed}, an interruption of the components'
+ * own making included (a fiber they join was interrupted): no signal came, and the 130 of an
+ * interruption, without a word, would tell of a Ctrl+C.
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const failed = (cause: Cause.Cause<unknown>): Effect.Effect<never, ServerFailed> =>
+  Effect.flatMap(
+    GracefulShutdown.GracefulShutdown,
+    (shutdown) =>
+      Cause.hasInterruptsOnly(cause) && shutdown.isRequested()
+        ? Effect.failCause(cause as Cause.Cause<never>)
+        : Effect.fail(new ServerFailed({ cause }))
+  )
 
 // ---------------------------------------------------------------------------
 // Internal

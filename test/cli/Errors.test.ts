@@ -178,6 +178,34 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
       }
     }), 30_000)
 
+  // Fails before the fix: exit 130 and not a word, as if the user had pressed Ctrl+C; no signal came.
+  it.live("components that interrupt themselves (no signal): exit 1 and a message, not the 130 of a Ctrl+C", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const interrupted = writeModule(
+        dir,
+        "interrupted.ts",
+        `import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+export const options = { name: "interrupted", version: "1" }
+// A fiber the components wait for, interrupted by other code: joining it is an interruption.
+export const components = Layer.effectDiscard(Effect.gen(function*() {
+  const fiber = yield* Effect.forkChild(Effect.never)
+  yield* Fiber.interrupt(fiber)
+  yield* Fiber.join(fiber)
+}))
+`
+      )
+      for (const args of [["inspect", interrupted], ["run", interrupted], ["run", interrupted, "--http", "--port", "0"]]) {
+        const result = yield* cli(args, { timeout: 15_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
+        assert.include(result.stderr, "the server failed: ", args.join(" "))
+        assert.include(result.stderr, "interrupted", args.join(" "))
+        assert.strictEqual(result.stdout, "", args.join(" "))
+      }
+    }), 60_000)
+
   // Found by fuzzing the CLI; each fails before a fix.
 
   it.live("a module whose top-level await never settles, or whose components never finish building, with nothing left to run: exit 1 and a message (it exited 0 and said nothing)", () =>
