@@ -83,7 +83,7 @@ export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly ca
     const interrupted = Cause.hasInterruptsOnly(this.cause)
       ? "it was interrupted, though no signal came (a fiber its components wait for was interrupted): "
       : ""
-    return `the server failed: ${interrupted}${Cause.pretty(withFieldsAsMessages(this.cause))}`
+    return `the server failed: ${interrupted}${Cause.pretty(withFieldsAsMessages(this.cause))}${advice(this.cause)}`
   }
 }
 
@@ -213,6 +213,19 @@ export const failed = (cause: Cause.Cause<unknown>): Effect.Effect<never, Server
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * What to do, when the cause says it: a service the components use that nothing provides (Effect
+ * dies with "Service not found: <key>"; a module without `satisfies ServerModule`, or in
+ * JavaScript, is not told by the type checker).
+ */
+const advice = (cause: Cause.Cause<unknown>): string =>
+  cause.reasons.some((reason) =>
+      reason._tag === "Die" && reason.defect instanceof Error && reason.defect.message.startsWith("Service not found")
+    )
+    ? "\nthe components use a service that nothing provides: provide it in the exported components " +
+      "(Layer.provide(components, its Layer)); they may require only the McpServer"
+    : ""
 
 /** What an error has that is not one of its fields. */
 const notFields = new Set(["_tag", "name", "message", "stack", "cause"])

@@ -206,6 +206,34 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
       }
     }), 60_000)
 
+  // Fails before the fix: "Service not found: app/Db" alone, with no word of what to do.
+  it.live("components that use a service the module does not provide: the service named, and how to provide it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "unprovided.js",
+        `import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+const Db = Context.Service("app/Db")
+export const options = { name: "unprovided", version: "1" }
+export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.connect()))
+`
+      )
+      for (const args of [["inspect", file], ["run", file]]) {
+        const result = yield* cli(args)
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, "Service not found: app/Db", args.join(" "))
+        assert.include(
+          result.stderr,
+          "the components use a service that nothing provides: provide it in the exported components " +
+            "(Layer.provide(components, its Layer)); they may require only the McpServer",
+          args.join(" ")
+        )
+      }
+    }), 30_000)
+
   // Found by fuzzing the CLI; each fails before a fix.
 
   it.live("a module whose top-level await never settles, or whose components never finish building, with nothing left to run: exit 1 and a message (it exited 0 and said nothing)", () =>
