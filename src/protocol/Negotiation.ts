@@ -577,7 +577,9 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * an `includeContext` other than `"none"` needs `sampling.context`, and form elicitation
  * `elicitation.form` when `elicitation.url` is declared, from 2025-11-25 on only. Before it,
  * `sampling` alone allowed any `includeContext` and `elicitation` was form elicitation whatever it
- * held: a client of then could declare neither sub-capability.
+ * held: a client of then could declare neither sub-capability. Sampling with `tools` or
+ * `toolChoice` needs `sampling.tools`, which before 2025-11-25 no client has, whatever it
+ * declares: that version has no tool use in sampling.
  *
  * @since 0.2.0
  * @category Capabilities
@@ -592,7 +594,10 @@ export const requiredClientCapability = (
     case "sampling/createMessage": {
       if (caps.sampling === undefined) return "sampling"
       if (params?.tools !== undefined || params?.toolChoice !== undefined) {
-        if (caps.sampling.tools === undefined) return "sampling.tools"
+        // Before 2025-11-25 sampling had no tool use: a client of then lacks it whatever it
+        // declares (a `sampling.tools` there means nothing), and sent without them (all its
+        // version can carry) the request would ask something else.
+        if (caps.sampling.tools === undefined || !featuresOf(protocolVersion).samplingTools) return "sampling.tools"
       }
       const includeContext = params?.includeContext
       if (

@@ -385,6 +385,19 @@ describe("requiredClientCapability (what a server→client request needs)", () =
       assert.strictEqual(required("sampling/createMessage", params, { sampling: { context: {} } }, version), undefined, version)
     }
   })
+  it("sampling: tools need sampling.tools, which no client before 2025-11-25 has, whatever it declares", () => {
+    for (const params of [{ messages: [], tools: [] }, { messages: [], toolChoice: { mode: "auto" } }]) {
+      for (const version of ["2024-11-05", "2025-03-26", "2025-06-18"] as const) {
+        assert.strictEqual(required("sampling/createMessage", params, { sampling: {} }, version), "sampling.tools", version)
+        assert.strictEqual(required("sampling/createMessage", params, { sampling: { tools: {} } }, version), "sampling.tools", version)
+      }
+      for (const version of ["2025-11-25", "2026-07-28"] as const) {
+        assert.strictEqual(required("sampling/createMessage", params, { sampling: {} }, version), "sampling.tools", version)
+        assert.strictEqual(required("sampling/createMessage", params, { sampling: { tools: {} } }, version), undefined, version)
+      }
+    }
+    assert.strictEqual(required("sampling/createMessage", { messages: [] }, { sampling: {} }, "2025-06-18"), undefined)
+  })
   it("elicitation: {} is form mode only; url mode needs elicitation.url", () => {
     assert.strictEqual(required("elicitation/create", { message: "m" }, {}), "elicitation")
     assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: {} }), undefined)

@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SchemaGetter from "effect/SchemaGetter"
 import { McpContext, McpRequestContext, McpServer } from "../../src/index.ts"
-import { connect, connectRaw, sdk, startServer } from "./McpServerHarness.ts"
+import { connect, connectRaw, sdk, type Server, startServer } from "./McpServerHarness.ts"
 
 const text = (result: object) => ((result as { readonly content: unknown }).content as Array<{ readonly text: string }>)[0]!.text
 
@@ -114,6 +114,21 @@ const AskWithContext = McpServer.tool({
     )
 })
 
+/** Samples with a tool the model may call (`tools`, `toolChoice: auto`: 2025-11-25's tool use in sampling). */
+const AskWithTools = McpServer.tool({
+  name: "ask-with-tools",
+  handler: () =>
+    McpContext.sample({
+      messages: [{ role: "user", content: { type: "text", text: "what is the weather?" } }],
+      maxTokens: 20,
+      tools: [{ name: "get_weather", inputSchema: { type: "object", properties: { city: { type: "string" } } } }],
+      toolChoice: { mode: "auto" }
+    }).pipe(
+      Effect.map((result) => `${result.model}: ${JSON.stringify(result.content)}`),
+      Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+    )
+})
+
 const Roots = McpServer.tool({
   name: "roots",
   handler: () =>
@@ -155,7 +170,7 @@ const Greet = McpServer.tool({
     })
 })
 
-const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, AskWithContext, Roots, Whoami, Greet).pipe(
+const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, AskWithContext, AskWithTools, Roots, Whoami, Greet).pipe(
   Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
 )
 
@@ -340,6 +355,54 @@ describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () =>
       assert.match(refused.result.content[0].text, /^ClientCapabilityMissing: /)
       assert.include(refused.result.content[0].text, "sampling.context")
       assert.isFalse(latest.received.some((m) => m.method === "sampling/createMessage"))
+    }))
+})
+
+describe("Sampling with tools to a 2025-06-18 client (SDK v1, the server pinned to 2025-06-18)", () => {
+  /** An SDK v1 client declaring `capabilities`, recording the sampling requests it gets. */
+  const samplingClient = (server: Server, capabilities: object) =>
+    Effect.gen(function*() {
+      const connected = yield* connect(server, { capabilities })
+      const requests: Array<any> = []
+      connected.client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        requests.push(request.params)
+        return { role: "assistant", model: "m", content: { type: "text", text: "sunny" } }
+      })
+      return { ...connected, requests }
+    })
+
+  it.live("is ClientCapabilityMissing (sampling.tools), never sent, whatever the client declares", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ supportedVersions: ["2025-06-18"] }, All)
+      // `sampling.tools` does not exist in 2025-06-18: declared or not, the client has no tool use
+      // in sampling. Before, one declaring it got the request with its tools silently dropped.
+      for (const capabilities of [{ sampling: {} }, { sampling: { tools: {} } }]) {
+        const { client, requests, received } = yield* samplingClient(server, capabilities)
+        const whoami = yield* sdk(() => client.callTool({ name: "whoami", arguments: {} }))
+        assert.strictEqual(JSON.parse(text(whoami)).protocolVersion, "2025-06-18")
+        const refused = yield* sdk(() => client.callTool({ name: "ask-with-tools", arguments: {} }))
+        assert.strictEqual(
+          text(refused),
+          `ClientCapabilityMissing: The client did not declare the "sampling.tools" capability needed for sampling/createMessage`,
+          JSON.stringify(capabilities)
+        )
+        assert.deepStrictEqual(requests, [], JSON.stringify(capabilities))
+        assert.isFalse(received.some((m) => m.method === "sampling/createMessage"))
+        // Sampling without tools is sent as ever.
+        const asked = yield* sdk(() => client.callTool({ name: "ask", arguments: { question: "hi?" } }))
+        assert.strictEqual(text(asked), "m: sunny")
+      }
+    }))
+
+  it.live("a 2025-11-25 client declaring sampling.tools gets the request with its tools", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const { requests, client } = yield* samplingClient(server, { sampling: { tools: {} } })
+      const answered = yield* sdk(() => client.callTool({ name: "ask-with-tools", arguments: {} }))
+      assert.strictEqual(text(answered), `m: {"type":"text","text":"sunny"}`)
+      assert.strictEqual(requests.length, 1)
+      assert.deepStrictEqual(requests[0].tools.map((tool: { readonly name: string }) => tool.name), ["get_weather"])
+      assert.deepStrictEqual(requests[0].toolChoice, { mode: "auto" })
     }))
 })
 

@@ -655,7 +655,9 @@ export const projectError = <A extends { readonly code: number }>(error: A, vers
  *   anyway), `tools` / `toolChoice` (< 2025-11-25) and `SamplingMessage._meta`; splits array content
  *   into single-block messages; projects blocks like `tools/call`. {@link NotSendable} when a
  *   message holds `tool_use` / `tool_result` content or `toolChoice.mode` is `"required"`
- *   (< 2025-11-25), or a message holds audio (2024-11-05).
+ *   (< 2025-11-25), or a message holds audio (2024-11-05). (A session never sends `tools` or
+ *   `toolChoice` before 2025-11-25: `Negotiation.requiredClientCapability` refuses such a request
+ *   first, `sampling.tools`, since without them it would ask something else.)
  * - `elicitation/create`: {@link NotSendable} before 2025-06-18 and, before 2025-11-25, for URL mode
  *   or a multi-select enum property. Otherwise drops `mode`, `task`, `requestedSchema.$schema` and
  *   non-boolean `default`s, and turns titled enums into `enum` + `enumNames` (< 2025-11-25).
