@@ -18,8 +18,10 @@
  *   arguments is refused (-32020), as the handler refuses it, never answered from the cache.
  * - **Whose answer.** The key holds the caller: the principal (subject and scopes) when there is
  *   one, else the session (on a stateless HTTP server, the client address). An answer is never served to another principal (lists may be filtered
- *   per principal by authorization); the rest of the key is the method and the params without
- *   `_meta` (object keys in any order).
+ *   per principal by authorization), nor to a request of another protocol version (what is below
+ *   the cache may answer each version in its own way); the rest of the key is the method and the
+ *   params without `_meta` (object keys in any order). What is kept is the answer before its
+ *   projection to the version (which the session applies as it sends every answer).
  * - **Invalidation.** Through `McpServer.onChange`: a change of the tools drops `tools/list` and
  *   `tools/call`; of the resources or templates, the three resource methods; of the prompts,
  *   `prompts/list` and `prompts/get`. The drop is synchronous (each change starts a new key
@@ -336,7 +338,10 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
         const paramsPart = paramsKey(params)
         // Params larger than any a cache should keep are not cached (see `maxParamsKey`).
         if (paramsPart.length > maxParamsKey) return next(params)
-        const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${callerKey(context)}${separator}${paramsPart}`
+        // The protocol version too: what is below the cache may answer a version in its own way (a
+        // handler reading it, a middleware's 2026-07-28 caching hints, a `required` task tool run
+        // directly for a version without tasks), which another version must not be served.
+        const key = `${prefix}${method}${separator}${instance}.${generations[group]}${separator}${context.protocolVersion}${separator}${callerKey(context)}${separator}${paramsPart}`
         return Effect.matchEffect(store.get(key), {
           // The store cannot say whether an answer is cached: the request is refused, not run uncached.
           onFailure: (error): Effect.Effect<never, McpError.McpError> =>
