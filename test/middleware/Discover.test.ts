@@ -72,4 +72,22 @@ describe("onDiscover", () => {
       assert.strictEqual(rejected.error.code, -32602)
       assert.match(rejected.error.message, /no discovery today/)
     }))
+
+  it.live("what onDiscover adds that 2026-07-28 does not define (the core tasks capability) is not sent", () =>
+    Effect.gen(function*() {
+      // A hook shared with onInitialize's 2025-11-25 shape: `tasks` is an extension in 2026-07-28.
+      const Advertise = McpServer.middleware(Middleware.make("advertise", {
+        onDiscover: (params, _context, next) =>
+          Effect.map(next(params), (result) => ({
+            ...result,
+            capabilities: { ...result.capabilities, tasks: { list: {}, cancel: {} }, completions: {} }
+          }))
+      }))
+      const answer = yield* discover(Layer.mergeAll(Echo, Advertise))
+      assert.notProperty(answer.result.capabilities, "tasks", JSON.stringify(answer.result.capabilities))
+      // What 2026-07-28 defines is kept.
+      assert.deepStrictEqual(answer.result.capabilities.completions, {})
+      assert.isDefined(answer.result.capabilities.tools)
+      assert.strictEqual(answer.result.resultType, "complete")
+    }))
 })

@@ -384,6 +384,10 @@ const projectResultWith = (method: string, result: JsonObject, plan: Plan): Json
         "serverInfo",
         (i) => projectInfo(i, plan)
       )
+    case "server/discover":
+      // What a middleware (`onDiscover`) adds is projected as the handler's own capabilities are
+      // (2026-07-28 has no `tasks` capability: tasks are an extension there).
+      return mapObject(result, "capabilities", (c) => projectCapabilities(c, plan))
     case "tools/list":
       return mapObjects(result, "tools", (t) => projectTool(t, plan))
     case "tools/call":
@@ -519,7 +523,7 @@ const projectElicit = (params: JsonObject, plan: Plan): JsonObject | NotSendable
 
 /**
  * Projects the server's `ServerCapabilities` (2025-11-25 shape) to `version`: drops `tasks` before
- * 2025-11-25 and `completions` before 2025-03-26. `experimental`, `logging`, `prompts`, `resources`,
+ * 2025-11-25 and in 2026-07-28 (an extension there), and `completions` before 2025-03-26. `experimental`, `logging`, `prompts`, `resources`,
  * `tools` (and their sub-fields) exist in every supported version and are kept, as are unknown keys.
  *
  * Returns `capabilities` itself when nothing has to go (always for 2025-11-25).
@@ -545,6 +549,7 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  *
  * - `initialize`: `capabilities` via {@link projectServerCapabilities}, `serverInfo` via
  *   {@link projectImplementation}.
+ * - `server/discover` (2026-07-28): `capabilities` via {@link projectServerCapabilities} (no `tasks`).
  * - `tools/list`: per tool drops `title`, `outputSchema`, `_meta` (< 2025-06-18), `annotations`
  *   (< 2025-03-26), `execution`, `icons` (< 2025-11-25); for 2025-03-26 a `title` moves to
  *   `annotations.title` when that is unset.
