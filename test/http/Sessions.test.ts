@@ -122,6 +122,42 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       assert.include(error.message, "1999-01-01")
     }))
 
+  // Fails before the fix: each was answered (200), the GET's stream opened, the DELETE ended the session.
+  it.live("a version the server's supportedVersions leave out → 400 in a session too (POST, GET, DELETE), naming the served ones; no header is the negotiated version", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({}, { supportedVersions: ["2025-11-25", "2025-06-18"] })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const supported = ["2026-07-28", "2025-11-25", "2025-06-18"]
+      for (const version of ["2025-03-26", "2024-11-05"]) {
+        const refused = yield* Effect.promise(() => post(url, toolsList(`l-${version}`), on(sessionId, { "mcp-protocol-version": version })))
+        assert.strictEqual(refused.status, 400, version)
+        const answer = yield* Effect.promise(() => jsonOf(refused))
+        assert.strictEqual(answer.id, `l-${version}`)
+        assert.strictEqual(answer.error.code, -32600)
+        assert.include(answer.error.message, `unsupported MCP-Protocol-Version ${version}`)
+        assert.deepStrictEqual(answer.error.data, { supported, requested: version })
+        for (const method of ["GET", "DELETE"]) {
+          const bad = yield* Effect.promise(() =>
+            fetch(url, {
+              method,
+              headers: on(sessionId, { accept: "text/event-stream", "mcp-protocol-version": version }),
+              signal: AbortSignal.timeout(5_000)
+            })
+          )
+          assert.strictEqual(bad.status, 400, `${method} ${version}`)
+          assert.deepStrictEqual((yield* Effect.promise(() => jsonOf(bad))).error.data, { supported, requested: version })
+        }
+      }
+      // A version served (the negotiated one, or another: the spec asks the client for the
+      // negotiated one, and says nothing of a server refusing another it serves), or no header
+      // (the session knows its version): answered. The DELETEs above ended nothing.
+      for (const headers of [on(sessionId), on(sessionId, { "mcp-protocol-version": "2025-06-18" }), { "mcp-session-id": sessionId }]) {
+        const listed = yield* Effect.promise(() => post(url, toolsList(8), headers))
+        assert.strictEqual(listed.status, 200, JSON.stringify(headers))
+        assert.isArray((yield* Effect.promise(() => answerOf(listed))).result.tools)
+      }
+    }))
+
   // Fails before the fix: the message named no supported version, and there was no `data`.
   it.live("an unsupported MCP-Protocol-Version (no 2026 _meta) → 400 -32600 naming every supported version, data { supported, requested }", () =>
     Effect.gen(function*() {

@@ -17,7 +17,8 @@ import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
-import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unsupportedHeader } from "./responses.ts"
+import type * as Negotiation from "../../../protocol/Negotiation.ts"
+import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unservedVersion, unsupportedHeader } from "./responses.ts"
 import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
@@ -75,6 +76,8 @@ const postToSession = Effect.fnUntraced(function*(
       session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
       if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId)
+      const unserved = unservedInSession(session, headersOf(request))
+      if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session)
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     if (kind !== JsonRpc.Kind.Request) {
@@ -104,6 +107,28 @@ const modernMethod = (self: Endpoint, method: "GET" | "DELETE", version: string 
       `Method Not Allowed: ${method} (MCP ${version} is POST only${method === "GET" ? "; listen for notifications with subscriptions/listen" : ""})`
     )
     : undefined
+
+/**
+ * The refusal (400, as {@link unservedVersion}'s on a stateless endpoint) of a request to a session
+ * whose `MCP-Protocol-Version` names a version its server's `supportedVersions` leave out: the
+ * spec's "unsupported" version, which a server MUST answer with 400, as it does one no server
+ * serves. A header not sent is the version the session negotiated. One naming another version the
+ * server serves is taken: the spec asks the client for the negotiated one (SHOULD) and asks
+ * nothing of the server then, and the SDK's servers take it. A server serving every version (the
+ * default) pays a getter, no header read.
+ */
+const unservedInSession = (session: HttpSession, headers: Negotiation.Headers): JsonRpc.ErrorObject | undefined => {
+  const served = session.input?.legacyVersions
+  if (served === undefined) return undefined
+  const header = headers["mcp-protocol-version"]
+  return header === undefined ? undefined : unservedVersion(served, header)
+}
+
+/** {@link unservedInSession} as the 400 a GET or DELETE gets. */
+const unservedResponse = (session: HttpSession, headers: Negotiation.Headers): HttpServerResponse.HttpServerResponse | undefined => {
+  const error = unservedInSession(session, headers)
+  return error === undefined ? undefined : jsonError(400, error.code, error.message, undefined, undefined, error.data)
+}
 
 /**
  * 400 to a GET or DELETE whose `MCP-Protocol-Version` names no version served here, as to a POST
@@ -136,6 +161,8 @@ export const get = (
     const session = self.sessions.get(sessionId)
     if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
+    const unserved = unservedResponse(session, headers)
+    if (unserved !== undefined) return unserved
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` and `replayAfter` may take a while: the session may end meanwhile (a
     // DELETE, its idle timeout), and a stream attached to it then would never be ended.
@@ -262,5 +289,7 @@ export const del = (
   const session = self.sessions.get(sessionId)
   if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
   if (!ownedBy(session, principal)) return Effect.succeed(notYours())
+  const unserved = unservedResponse(session, headers)
+  if (unserved !== undefined) return Effect.succeed(unserved)
   return Effect.as(self.end(session), HttpServerResponse.empty({ status: 200 }))
 }

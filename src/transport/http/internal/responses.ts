@@ -58,9 +58,9 @@ export const unsupportedHeader = (version: string): JsonRpc.ErrorObject => {
 }
 
 /**
- * 400 to a request of a stateless endpoint at a handshake-era version its server does not serve
- * (its `supportedVersions`): the one its `MCP-Protocol-Version` header names, or, without the
- * header, 2025-03-26 (the version such a request is taken at). As {@link unsupportedHeader}, but
+ * 400 to a request of a stateless endpoint (or of a session) at a handshake-era version its
+ * server does not serve (its `supportedVersions`): the one its `MCP-Protocol-Version` header
+ * names, or, without the header, 2025-03-26 (the version a stateless request is taken at). As {@link unsupportedHeader}, but
  * `supported` names the versions this server serves (2026-07-28 and its own), as `server/discover`
  * does. Refusals only: built when one is made.
  */
@@ -86,7 +86,7 @@ export const unservedHeader = (
  * The refusal of a stateless endpoint's handshake-era request whose `MCP-Protocol-Version`
  * `header` (none: 2025-03-26) names a version `served` leaves out (see {@link unservedHeader});
  * `undefined` when it is served, and at once when the server serves every version (`served`
- * undefined).
+ * undefined). A session's request, with its header (none: the negotiated version), likewise.
  */
 export const unservedVersion = (
   served: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined,
