@@ -8,7 +8,7 @@ import { afterAll, assert, describe, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpServer, StreamableHttp, Tool } from "../../src/index.ts"
+import { McpContext, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { freePort, ready } from "./support.ts"
 
@@ -281,6 +281,86 @@ describe("WebHandler: the endpoint as (Request) => Promise<Response>", () => {
     assert.strictEqual(call.status, 200, JSON.stringify(body))
     assert.strictEqual(call.headers.get("access-control-allow-origin"), "https://app.example")
     assert.deepStrictEqual(body.result.content, [{ type: "text", text: "region eu" }])
+  })
+})
+
+describe("WebHandler: a client that leaves (request.signal)", () => {
+  // Fails before the fix: the POST yields once after handing the request to the session, and an
+  // abort during that yield (a client gone at once: its handler already running) was outside the
+  // guard that gives the request up. The handler ran on (here for ever: nothing bounded it, not
+  // even the request timeout), answered to nobody.
+  it("as soon as its call reached the session: the call is given up (its handler interrupted), JSON and SSE", async () => {
+    let leave: (() => void) | undefined
+    let interrupted = 0
+    const Leaves = McpServer.tool({
+      name: "leaves",
+      description: "Its client leaves as it starts",
+      // The client's abort comes in the turn the call started, as a dropped connection would.
+      handler: () =>
+        Effect.andThen(Effect.sync(() => queueMicrotask(() => leave?.())), Effect.never).pipe(
+          Effect.onInterrupt(() => Effect.sync(() => void interrupted++))
+        )
+    })
+    const left = WebHandler.make({ name: "web", version: "1.0.0" }, Leaves, {})
+    try {
+      for (const accept of ["application/json", "text/event-stream"]) {
+        const client = new AbortController()
+        leave = () => client.abort()
+        const request = json(
+          {
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: {
+              name: "leaves",
+              arguments: {},
+              _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+            }
+          },
+          { accept, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "leaves" }
+        )
+        const response = await left.handler(new Request(request, { signal: client.signal }))
+        await response.body?.cancel()
+      }
+      for (let i = 0; i < 100 && interrupted < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.strictEqual(interrupted, 2, "a handler whose client left ran on")
+    } finally {
+      await left.dispose()
+    }
+  })
+
+  // Fails before the fix: an `initialize` is answered in the turn it arrives, and its client gone
+  // during the POST's yield never got the session's id; the session held the one place of
+  // `maxSessions: 1` (until the idle timeout, 30 minutes): every later initialize was 503.
+  it("as soon as its initialize was answered: the session it opened ends (its place under maxSessions is free)", async () => {
+    let leave: (() => void) | undefined
+    const Leaves = McpServer.middleware(Middleware.make("leaves", {
+      onInitialize: (params, _context, next) => Effect.andThen(Effect.sync(() => queueMicrotask(() => leave?.())), next(params))
+    }))
+    const one = WebHandler.make({ name: "web", version: "1.0.0" }, Leaves, { responseMode: "json", maxSessions: 1 })
+    const initialize = json({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    })
+    try {
+      const client = new AbortController()
+      leave = () => client.abort()
+      await (await one.handler(new Request(initialize.clone(), { signal: client.signal }))).text()
+      leave = undefined
+      let status = 0
+      // The session ends as its input does: a few turns.
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+        const again = await one.handler(initialize.clone())
+        status = again.status
+        await again.text()
+      }
+      assert.strictEqual(status, 200, "the session of the initialize whose client left kept its place")
+    } finally {
+      await one.dispose()
+    }
   })
 })
 

@@ -1141,11 +1141,14 @@ const answerImpl = Effect.fnUntraced(function*(
       if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
       session.addPending(request.id, pending)
       if (mode === "sse") self.openSse(session, pending)
-      yield* session.receive(request, http, resolved)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
-      // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it.
-      yield* Effect.yieldNow
-      const answer = yield* awaitAnswer(pending, self.answerDeadlines, self.requestTimeout).pipe(
+      // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it. The
+      // POST may be interrupted from the moment the session has the request (the client leaving
+      // during the yield, its handler already running), not only while its answer is awaited:
+      // outside the guard, the request was neither given up nor bounded by the request timeout.
+      const answer = yield* session.receive(request, http, resolved).pipe(
+        Effect.andThen(Effect.yieldNow),
+        Effect.andThen(awaitAnswer(pending, self.answerDeadlines, self.requestTimeout)),
         Effect.onError((cause) => interrupted(self, session, pending, cause, http, resolved))
       )
       if (answer === undefined) {
@@ -1196,8 +1199,8 @@ const jsonAnswer = (
 }
 
 /**
- * A POST interrupted while it waits for its answer: the request is abandoned (cancelled in the
- * session). The client dropped the POST (effect/http's `ClientAbort`): nobody can read an answer.
+ * A POST interrupted once its session has the request (while it waits for its answer, or yields
+ * before): the request is abandoned (cancelled in the session). The client dropped the POST (effect/http's `ClientAbort`): nobody can read an answer.
  * Else the server stops serving with the request in flight before the endpoint's own shutdown
  * could answer it (`route` in a router of one's own: the server interrupts its requests first):
  * it is answered as `shutdown` answers it, -32000 "Server shutting down", by the response the
@@ -1213,7 +1216,12 @@ const interrupted = (
 ): Effect.Effect<void> => {
   if (!Cause.hasInterrupts(cause)) return Effect.void
   if (clientAborted(cause)) {
-    return Effect.sync(() => self.abandon(session, pending, "The client closed the HTTP request"))
+    return Effect.sync(() => {
+      self.abandon(session, pending, "The client closed the HTTP request")
+      // An opening `initialize` answered already (in the turn it arrived) but never delivered:
+      // nobody has the session's id either.
+      if (pending.opens) self.endInput(session)
+    })
   }
   return Effect.suspend(() => {
     self.abandon(session, pending, "The server stopped serving the request")
