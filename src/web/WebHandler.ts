@@ -14,7 +14,9 @@
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
  * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
  * stateless requests. The server is built when the handler is made; `dispose` stops it (requests
- * still in flight are answered -32000 "Server shutting down", on their SSE stream as in JSON).
+ * still in flight are answered -32000 "Server shutting down", on their SSE stream as in JSON; a
+ * build still under way is interrupted, the requests waiting for it answered 503 -32000) and
+ * resolves once all of it is released.
  *
  * **Example** (Mounted in Hono)
  *
@@ -30,7 +32,10 @@
  *
  * @since 0.2.0
  */
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
@@ -68,30 +73,72 @@ export const make = <EL>(
   const checked = checkOptions("WebHandler.make", http)
   const server = Layer.provideMerge(components, McpServer.McpServer.layer(options))
   // Whether the server was built: a request is answered by the platform's handler once it was, at
-  // no cost of ours; until then (and after a failed build) a rejection is the build's.
-  let built: "pending" | "done" | "failed" = "pending"
-  const app = Layer.unwrap(
+  // no cost of ours; until then (and after a failed build) a rejection is the build's. "stopped":
+  // disposed before its build ended.
+  let built: "pending" | "done" | "failed" | "stopped" = "pending"
+  // Done by `dispose`: a build still under way is interrupted. The platform's `dispose` only closes
+  // the scope the build adds to: the build went on (a component that never finished building held
+  // every request for ever), its resources acquired after `dispose` had resolved.
+  const stop = Deferred.makeUnsafe<void>()
+  // Done once the build ended, however: `dispose` waits for it.
+  const settled = Deferred.makeUnsafe<void>()
+  const endpoint = Layer.unwrap(
     Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), checked))
   ).pipe(
     Layer.provide(server),
-    Layer.provide(HttpServer.layerServices),
+    Layer.provide(HttpServer.layerServices)
+  )
+  const build = Effect.raceFirst(Layer.build(endpoint), Effect.andThen(Deferred.await(stop), Effect.interrupt)).pipe(
+    Effect.ensuring(Effect.sync(() => Deferred.doneUnsafe(settled, Exit.void)))
+  )
+  const app = Layer.effectContext(build).pipe(
     Layer.tap(() => Effect.sync(() => void (built = "done"))),
-    // Said once, when the server is built (each request would only reject with it).
+    // Said once, when the server is built (each request would only reject with it); not when
+    // `dispose` stopped the build.
     Layer.tapCause((cause) =>
-      Effect.andThen(
-        Effect.sync(() => void (built = "failed")),
-        Effect.logError("effect-mcp-server: the server could not be built", forLog(cause))
-      )
+      Effect.suspend(() => {
+        if (built === "stopped" && Cause.hasInterruptsOnly(cause)) return Effect.void
+        built = "failed"
+        return Effect.logError("effect-mcp-server: the server could not be built", forLog(cause))
+      })
     )
   )
   const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
   const whileBuilding = (request: Request) =>
-    web.handler(request).catch((error: unknown) => built === "failed" ? notBuilt() : Promise.reject(error))
+    web.handler(request).catch((error: unknown) =>
+      built === "failed" ? notBuilt() : built === "stopped" ? stopped() : Promise.reject(error)
+    )
+  let disposing: Promise<void> | undefined
   return {
-    handler: (request) => built === "done" ? web.handler(request) : built === "failed" ? Promise.resolve(notBuilt()) : whileBuilding(request),
-    dispose: web.dispose
+    handler: (request) =>
+      built === "done"
+        ? web.handler(request)
+        : built === "failed"
+        ? Promise.resolve(notBuilt())
+        : built === "stopped"
+        ? Promise.resolve(stopped())
+        : whileBuilding(request),
+    dispose: () =>
+      disposing ??= (() => {
+        if (built === "pending") built = "stopped"
+        Deferred.doneUnsafe(stop, Exit.void)
+        return Promise.all([web.dispose(), Effect.runPromise(Deferred.await(settled))]).then(() => undefined)
+      })()
   }
 }
+
+/**
+ * The answer of a handler disposed before its server was built: as the stopped endpoint answers,
+ * -32000, HTTP 503.
+ */
+const stopped = (): Response =>
+  new Response(
+    JSON.stringify(JsonRpc.failure(undefined, {
+      code: ErrorCode.ServerUnavailable,
+      message: "Service Unavailable: the server is shutting down; retry on another instance or later"
+    })),
+    { status: 503, headers: { "content-type": "application/json" } }
+  )
 
 /**
  * The answer of a handler whose server could not be built (a component that failed; logged when

@@ -429,6 +429,41 @@ describe("WebHandler whose server cannot be built", () => {
   })
 })
 
+describe("WebHandler disposed while its server is still building", () => {
+  // Fails before the fix: `dispose` only closed the scope the build adds to; the build went on,
+  // here for ever, and the requests waiting for it (and every later one) were never answered.
+  it("the build is interrupted (what it acquired released); waiting and later requests are 503 -32000; nothing is logged as a failure", async () => {
+    const logged: Array<string> = []
+    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
+    const spies = [vi.spyOn(console, "log").mockImplementation(keep), vi.spyOn(console, "error").mockImplementation(keep)]
+    let released = false
+    let interrupted = false
+    const Hangs = Layer.effectDiscard(Effect.andThen(
+      Effect.addFinalizer(() => Effect.sync(() => void (released = true))),
+      Effect.onInterrupt(Effect.never, () => Effect.sync(() => void (interrupted = true)))
+    ))
+    const building = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, Hangs), { responseMode: "json" })
+    const within = <A>(promise: Promise<A>) =>
+      Promise.race([promise, new Promise<"unanswered">((resolve) => setTimeout(() => resolve("unanswered"), 2_000))])
+    try {
+      const waiting = building.handler(json({ jsonrpc: "2.0", id: 1, method: "ping" }))
+      assert.notStrictEqual(await within(building.dispose()), "unanswered", "dispose did not end")
+      assert.isTrue(interrupted, "the build went on")
+      assert.isTrue(released)
+      for (const answer of [waiting, building.handler(json({ jsonrpc: "2.0", id: 2, method: "ping" }))]) {
+        const response = await within(answer)
+        assert.notStrictEqual(response, "unanswered", "a request was never answered")
+        const stopped = response as Response
+        assert.strictEqual(stopped.status, 503)
+        assert.strictEqual(((await stopped.json()) as any).error.code, -32000)
+      }
+      assert.deepStrictEqual(logged.filter((line) => line.includes("could not be built")), [])
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
+  })
+})
+
 describe("CORS \"*\"", () => {
   it("answers any origin's preflight, but keeps the Origin check (a page of any origin must not drive a local server)", async () => {
     const open = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json", cors: { allowedOrigins: "*" } })
