@@ -402,6 +402,19 @@ describe("WebHandler after dispose", () => {
     assert.isNull(init.headers.get("mcp-session-id"))
     await init.text()
   })
+
+  // Fails before the fix: the health endpoint went on answering 200 "ok" for a handler whose every
+  // request was 503 (a load balancer kept sending it traffic).
+  it("the health endpoint answers 503 (stopped), not ok", async () => {
+    const stopped = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { healthPath: "/healthz" })
+    const before = await stopped.handler(new Request(`${base}/healthz`))
+    assert.strictEqual(before.status, 200)
+    assert.deepStrictEqual(await before.json(), { status: "ok" })
+    await stopped.dispose()
+    const after = await stopped.handler(new Request(`${base}/healthz`))
+    assert.strictEqual(after.status, 503)
+    assert.deepStrictEqual(await after.json(), { status: "stopped" })
+  })
 })
 
 describe("WebHandler whose server cannot be built", () => {

@@ -154,7 +154,8 @@ export interface Options {
   /**
    * A health endpoint for load balancers and orchestrators (with `route` and `serve`): `GET` on
    * this path answers 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during a graceful
-   * shutdown. Default: none.
+   * shutdown, 503 `{"status":"stopped"}` once the endpoint stopped (`WebHandler.dispose`).
+   * Default: none.
    */
   readonly healthPath?: `/${string}` | undefined
   /** Tuning of each session (concurrency limits, timeouts). */

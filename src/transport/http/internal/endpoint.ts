@@ -49,11 +49,12 @@ const { ErrorCode } = McpError
 // ---------------------------------------------------------------------------
 
 /**
- * Where `serve` learns the endpoint's shutdown, to run it before the server stops the requests it
- * serves (see `serve`).
+ * What the routes learn of their endpoint: its shutdown, for `serve` to run it before the server
+ * stops the requests it serves (see `serve`), and whether it stopped, for the health endpoint.
  */
 class StopFirst {
   shutdown: Effect.Effect<void> = Effect.void
+  stopped: () => boolean = () => false
 }
 
 /** See `StreamableHttp.handler`; `stopFirst` is told the endpoint's shutdown. */
@@ -77,7 +78,10 @@ export const handler = (
       Effect.runForkWith(yield* Effect.context<never>())
     )
     yield* Effect.addFinalizer(() => endpoint.shutdown)
-    if (stopFirst !== undefined) stopFirst.shutdown = endpoint.shutdown
+    if (stopFirst !== undefined) {
+      stopFirst.shutdown = endpoint.shutdown
+      stopFirst.stopped = () => endpoint.closing
+    }
     yield* Effect.forkScoped(endpoint.reaper)
     yield* Effect.forkScoped(endpoint.keepAlive)
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
@@ -124,10 +128,11 @@ const routes = (
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const path = options.path ?? "/mcp"
-      const endpoint = withCors(options, yield* handler(run, options, stopFirst))
+      const state = stopFirst ?? new StopFirst()
+      const endpoint = withCors(options, yield* handler(run, options, state))
       yield* router.add("*", path, endpoint)
       if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, endpoint))
-      if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health)
+      if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health(state.stopped))
       // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
       yield* Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
         discard: true

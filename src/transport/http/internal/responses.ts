@@ -121,11 +121,18 @@ export const notYoursError: JsonRpc.ErrorObject = {
 /** 403 to a session used by another principal than the one that opened it. */
 export const notYours = (id?: JsonRpc.RequestId) => jsonError(403, notYoursError.code, notYoursError.message, undefined, id)
 
-/** The health endpoint (see `Options.healthPath`). */
-export const health: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.map(GracefulShutdown, (shutdown) =>
-  shutdown.isRequested()
-    ? HttpServerResponse.text(JSON.stringify({ status: "draining" }), { status: 503, contentType: "application/json" })
-    : HttpServerResponse.text(JSON.stringify({ status: "ok" }), { contentType: "application/json" }))
+/**
+ * The health endpoint (see `Options.healthPath`) of an endpoint that has `stopped` (its scope
+ * closed: `WebHandler.dispose`, a router of one's own stopping it) or not: a stopped endpoint
+ * answers every request 503, and said `ok` here (a load balancer kept sending it traffic).
+ */
+export const health = (stopped: () => boolean): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.map(GracefulShutdown, (shutdown) =>
+    shutdown.isRequested()
+      ? HttpServerResponse.text(JSON.stringify({ status: "draining" }), { status: 503, contentType: "application/json" })
+      : stopped()
+      ? HttpServerResponse.text(JSON.stringify({ status: "stopped" }), { status: 503, contentType: "application/json" })
+      : HttpServerResponse.text(JSON.stringify({ status: "ok" }), { contentType: "application/json" }))
 
 /** The HTTP status of a 2026-07-28 answer: 404 for -32601, 400 for -32021 and -32020, else 200. */
 export const modernStatusOf = (message: JsonRpc.Message): number => {
