@@ -403,6 +403,37 @@ describe("WebHandler after dispose", () => {
     await init.text()
   })
 
+  // Fails before the fix: the platform does not interrupt the requests it serves when disposed,
+  // and a POST whose body was still arriving waited for it up to the body timeout (30 s by
+  // default), then was answered 408; its body stream was read on meanwhile.
+  it("a POST whose body is still arriving is answered 503 -32000 at once, its body given up", async () => {
+    const stopped = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json" })
+    let send: ((text: string) => void) | undefined
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => void (send = (text) => controller.enqueue(new TextEncoder().encode(text))),
+      cancel: () => void (cancelled = true)
+    })
+    const posted = stopped.handler(
+      new Request(`${base}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", host: "127.0.0.1" },
+        body,
+        duplex: "half"
+      } as RequestInit)
+    )
+    send!("{\"jsonrpc\":\"2.0\",")
+    // The body is being read (its first bytes taken) when the handler is disposed.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await stopped.dispose()
+    const answer = await Promise.race([posted, new Promise<"unanswered">((resolve) => setTimeout(() => resolve("unanswered"), 2_000))])
+    assert.notStrictEqual(answer, "unanswered", "the POST waited for its body")
+    const response = answer as Response
+    assert.strictEqual(response.status, 503)
+    assert.strictEqual(((await response.json()) as any).error.code, -32000)
+    assert.isTrue(cancelled, "its body was read on")
+  })
+
   // Fails before the fix: the health endpoint went on answering 200 "ok" for a handler whose every
   // request was 503 (a load balancer kept sending it traffic).
   it("the health endpoint answers 503 (stopped), not ok", async () => {

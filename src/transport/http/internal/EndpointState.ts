@@ -118,6 +118,8 @@ export class Endpoint implements SessionHost {
   readonly maxBody: number
   readonly maxBodySize: ByteSize.ByteSize
   readonly bodyTimeout: number
+  /** See `BodyLimits.bodyReads`. */
+  readonly bodyReads = new Set<() => void>()
   private readonly idleTimeout: number
   readonly requestTimeout: number
   readonly retry: number
@@ -853,6 +855,9 @@ export class Endpoint implements SessionHost {
       if (this.statelessSession !== undefined) sessions.push(this.statelessSession)
       this.answerDeadlines.clear()
       this.tokenDeadlines.clear()
+      // The POSTs whose body still arrives (on other platforms than Node, whose server interrupts them).
+      for (const stop of this.bodyReads) stop()
+      this.bodyReads.clear()
       const inFlight = sessions.some((session) => session.pending.size > 0)
       return Effect.forEach(sessions, (session) => {
         session.input?.interrupt()

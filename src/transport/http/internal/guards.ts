@@ -13,7 +13,7 @@ import * as McpError from "../../../protocol/McpError.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Options } from "../StreamableHttp.ts"
 import { allowedHostsOf, canonicalHostName } from "./hosts.ts"
-import { jsonError } from "./responses.ts"
+import { jsonError, shuttingDown } from "./responses.ts"
 
 const { ErrorCode } = McpError
 
@@ -22,6 +22,11 @@ export interface BodyLimits {
   readonly maxBody: number
   readonly maxBodySize: ByteSize.ByteSize
   readonly bodyTimeout: number
+  /**
+   * The bodies still arriving on other platforms than Node (the web handler), each by what ends
+   * its read with 503 -32000: called when the endpoint stops (see `readPlatformBody`).
+   */
+  readonly bodyReads: Set<() => void>
 }
 
 /**
@@ -313,25 +318,45 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
 
 /**
  * The body on other platforms (the web handler): its bytes, checked as on Node (the platform's
- * `request.text` would decode bytes that are not UTF-8 to U+FFFD).
+ * `request.text` would decode bytes that are not UTF-8 to U+FFFD). Raced against its deadline
+ * ({@link bodyDeadline}), as `Effect.timeoutOrElse` would race it against a sleep.
  */
 const readPlatformBody = (
   self: BodyLimits,
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
-  Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
-    Effect.timeoutOrElse({
-      duration: self.bodyTimeout,
-      orElse: () =>
-        Effect.succeed(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`))
-    }),
-    Effect.catch((error) =>
-      Effect.succeed(
-        (error.reason as { readonly reason?: string }).reason === "BodyTooLarge" ? payloadTooLarge(self) : unreadableBody()
+  Effect.raceFirst(
+    Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
+      Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
+      Effect.catch((error) =>
+        Effect.succeed(
+          (error.reason as { readonly reason?: string }).reason === "BodyTooLarge" ? payloadTooLarge(self) : unreadableBody()
+        )
       )
-    )
+    ),
+    bodyDeadline(self)
   )
+
+/**
+ * 408 once the body timeout passed, or 503 -32000 as soon as the endpoint stops (its scope closed:
+ * `WebHandler.dispose`). Nothing else stops such a read: the platform does not interrupt the
+ * requests it serves when the handler is disposed, so a body still arriving held its request (and
+ * a timer) up to the body timeout, to be answered 408.
+ */
+const bodyDeadline = (self: BodyLimits): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.callback((resume) => {
+    const stop = () => resume(Effect.succeed(shuttingDown()))
+    const timer = setTimeout(
+      () =>
+        resume(Effect.succeed(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`))),
+      self.bodyTimeout
+    )
+    self.bodyReads.add(stop)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      self.bodyReads.delete(stop)
+    })
+  })
 
 /**
  * The first `Mcp-*` header a Node request carries more than once (Node joins repeated headers with
