@@ -2,14 +2,22 @@
  * The web-standard handler (`effect-mcp-server/web`), driven with `fetch` `Request` objects (no
  * socket): a 2025-11-25 session (initialize, then a call on its `Mcp-Session-Id`), a stateless
  * 2026-07-28 request, 404 elsewhere; CORS (preflight answered, headers exposed, other origins
- * refused) and the health endpoint, on the handler and on a real HTTP server.
+ * refused) and the health endpoint, on the handler and on a real HTTP server; a client that leaves
+ * (the request's `signal`); the handler disposed (in flight, during its build) or never built;
+ * and behind a `node:http` server adapted as frameworks adapt it, driven by the SDK clients.
  */
 import { afterAll, assert, describe, it, vi } from "@effect/vitest"
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Readable } from "node:stream"
 import { freePort, ready } from "./support.ts"
 
 const Echo = McpServer.tool({
@@ -540,4 +548,117 @@ describe("health and CORS on a real HTTP server", () => {
       assert.strictEqual(preflight.status, 405, "no CORS: OPTIONS is not a method of the endpoint")
       assert.isNull(preflight.headers.get("access-control-allow-origin"))
     }))
+})
+
+/**
+ * The handler behind a `node:http` server on 127.0.0.1, adapted as frameworks adapt it (Hono's
+ * Node server): each header appended as it came, the body streamed, the request's `signal`
+ * aborted when the client goes away, the response body written as it is produced (and cancelled
+ * when the client goes away). Its URL, and how to close it.
+ */
+const serveOnNode = (handler: (request: Request) => Promise<Response>) =>
+  new Promise<{ readonly url: string; readonly close: () => Promise<void> }>((resolve) => {
+    const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+      const gone = new AbortController()
+      res.on("close", () => res.writableFinished || gone.abort())
+      const headers = new Headers()
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
+      const response = await handler(
+        new Request(`http://${req.headers.host}${req.url}`, {
+          method: req.method,
+          headers,
+          body: req.method === "GET" || req.method === "HEAD" ? undefined : Readable.toWeb(req) as ReadableStream,
+          duplex: "half",
+          signal: gone.signal
+        } as RequestInit)
+      )
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      if (response.body === null) return void res.end()
+      const reader = response.body.getReader()
+      res.on("close", () => void reader.cancel().catch(() => undefined))
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value)
+        res.end()
+      } catch {
+        res.destroy()
+      }
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+        close: () =>
+          new Promise((closed) => {
+            server.closeAllConnections()
+            server.close(() => closed())
+          })
+      }))
+  })
+
+describe("WebHandler behind a node:http server, driven by the SDK clients", () => {
+  it("SDK v1 (2025-11-25 session: progress, a stream closed and resumed, DELETE) and SDK v2 (2026-07-28); a call the client aborts is cancelled", async () => {
+    let running = 0
+    let cancelled = 0
+    const Steps = McpServer.tool({
+      name: "steps",
+      description: "Reports progress, closes its stream (the client resumes it), answers",
+      handler: () =>
+        Effect.gen(function*() {
+          yield* McpContext.progress(1, 2, "half")
+          yield* McpContext.closeStream
+          yield* Effect.sleep(50)
+          return "stepped"
+        })
+    })
+    const Waits = McpServer.tool({
+      name: "waits",
+      description: "Waits until cancelled",
+      handler: () =>
+        Effect.andThen(Effect.sync(() => void running++), Effect.never).pipe(Effect.onInterrupt(() => Effect.sync(() => void cancelled++)))
+    })
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, Regional, Steps, Waits), {})
+    const node = await serveOnNode(web.handler)
+    const v1 = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+    const v2 = new ClientV2({ name: "v2", version: "2" }, { capabilities: {}, versionNegotiation: { mode: { pin: "2026-07-28" } as never } })
+    try {
+      const transport = new StreamableHTTPClientTransport(new URL(node.url), {
+        reconnectionOptions: { initialReconnectionDelay: 20, maxReconnectionDelay: 50, reconnectionDelayGrowFactor: 1, maxRetries: 5 }
+      })
+      await v1.connect(transport)
+      assert.isString(transport.sessionId)
+      const progress: Array<number> = []
+      const stepped = await v1.callTool({ name: "steps", arguments: {} }, undefined, {
+        timeout: 5_000,
+        onprogress: (p) => void progress.push(p.progress)
+      })
+      assert.deepStrictEqual(stepped.content, [{ type: "text", text: "stepped" }])
+      assert.deepStrictEqual(progress, [1])
+
+      await v2.connect(new TransportV2(new URL(node.url)))
+      assert.strictEqual(v2.getNegotiatedProtocolVersion(), "2026-07-28")
+      const regional = await v2.callTool({ name: "regional", arguments: { region: "eu" } })
+      assert.deepStrictEqual(regional.content, [{ type: "text", text: "region eu" }])
+
+      for (const call of [
+        (signal: AbortSignal) => v1.callTool({ name: "waits", arguments: {} }, undefined, { signal }),
+        (signal: AbortSignal) => v2.callTool({ name: "waits", arguments: {} }, { signal })
+      ]) {
+        const client = new AbortController()
+        const failed = call(client.signal).then(() => false, () => true)
+        const before = running
+        for (let i = 0; i < 200 && running === before; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+        client.abort()
+        assert.isTrue(await failed)
+      }
+      for (let i = 0; i < 200 && cancelled < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      assert.strictEqual(cancelled, 2, "an aborted call ran on")
+
+      await transport.terminateSession()
+      assert.isUndefined(transport.sessionId)
+    } finally {
+      await v1.close().catch(() => undefined)
+      await v2.close().catch(() => undefined)
+      await web.dispose()
+      await node.close()
+    }
+  })
 })
