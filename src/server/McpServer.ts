@@ -38,6 +38,7 @@ import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
+import { checkServerOptions } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
@@ -84,7 +85,12 @@ export type {
 // Service
 // ---------------------------------------------------------------------------
 
-/** How the server describes itself and behaves. */
+/**
+ * How the server describes itself and behaves. An option that is not what it takes (a module in
+ * JavaScript, options read from a configuration file) is refused when the server is built, its
+ * Layer dying with a `TypeError` naming it (a `RangeError` for a number out of range): `name` not
+ * blank, strings, booleans and arrays where they are said, `capabilities` of the three kinds only.
+ */
 export interface Options {
   /**
    * The server's name (its `serverInfo`). On stores shared through Redis it is also what makes
@@ -134,8 +140,8 @@ export interface Options {
    */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   /**
-   * The handshake-era versions served, newest first (default: every one). `initialize` negotiates
-   * one of them; a stateless HTTP request whose `MCP-Protocol-Version` header (none: 2025-03-26)
+   * The handshake-era versions served, newest first, each once (default: every one; not none).
+   * `initialize` negotiates one of them; a stateless HTTP request whose `MCP-Protocol-Version` header (none: 2025-03-26)
    * names another is refused 400. 2026-07-28 is served whatever this says.
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
@@ -208,7 +214,9 @@ export class McpServer extends Context.Service<McpServer, {
 /** Builds the server service (the body of {@link McpServer.layer}). */
 export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
-    // A `RangeError` naming an option out of range: the server's build dies with it.
+    // A `TypeError` naming an option that is not what it takes (a module in JavaScript, options
+    // from a configuration file), a `RangeError` naming one out of range: the build dies with it.
+    checkServerOptions("McpServer", options)
     NumericOptions.checkAll("McpServer", options, {
       pageSize: NumericOptions.integer(1),
       maxSubscriptionsPerSession: NumericOptions.limit(0)

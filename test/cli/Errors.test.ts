@@ -151,6 +151,31 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(run.stdout, "")
     }), 30_000)
 
+  // Fails before the fix: inspect crashed with a TypeError of its own ("... is not iterable"), and
+  // run served: every initialize failed (-32603), or was answered with a version nobody speaks.
+  it.live("server options that are not what they take (a module in JavaScript): exit 1, the option named and what it takes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const module = (name: string, options: string) =>
+        writeModule(dir, name, `import * as Layer from "effect/Layer"\nexport const options = ${options}\nexport const components = Layer.empty\n`)
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [
+          ["inspect", module("versions.js", "{ name: 'v', version: '1', supportedVersions: 5 }")],
+          "the server failed: TypeError: McpServer: supportedVersions must be a non-empty array of the protocol versions served among 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, newest first (2026-07-28 is served whatever it says), not 5"
+        ],
+        [
+          ["run", module("misspelt.js", "{ name: 'v', version: '1', supportedVersions: ['2025-11-05'] }")],
+          "the server failed: TypeError: McpServer: supportedVersions[0] must be one of 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05 (2026-07-28 is served whatever supportedVersions says), not \"2025-11-05\""
+        ]
+      ]
+      for (const [args, message] of cases) {
+        const result = yield* cli(args)
+        assert.strictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`)
+        assert.include(result.stderr, message, args.join(" "))
+        assert.strictEqual(result.stdout, "", args.join(" "))
+      }
+    }), 30_000)
+
   // Fails before the fix: an error with fields and no message (Effect's tagged errors, as a Layer
   // fails with them) was shown as "DbDown: ", its fields (what went wrong) left out.
   it.live("components that fail with a tagged error made of fields only: the error shown with its fields", () =>

@@ -1,0 +1,125 @@
+/**
+ * The check of `McpServer`'s options that are not numbers (the numbers have the shared check of
+ * `internal/options.ts`), made once, when the server is built: for values no type checked (a
+ * module in JavaScript, options read from a configuration file, `as` casts). Each such value went
+ * through unseen and broke something later, far from where it was given: `supportedVersions: 5`
+ * made every `initialize` fail (-32603) and `effect-mcp inspect` crash (`not iterable`); `[]` or a
+ * version misspelt refused every client, or answered `initialize` with a version nobody speaks; an
+ * empty `name` named the server nothing; a `version` or an `icons` entry of the wrong type made the
+ * SDK clients refuse `initialize`; `maskErrors: "false"` (a string, from an environment variable)
+ * masked errors; a `capabilities` typo (`tool: true`) advertised nothing.
+ *
+ * A value not what its option takes is a `TypeError`, `<who>: <option> must be <what it takes>, not
+ * <what it is>` (the form of `wireFields.ts`), thrown where the server is built (its Layer dies with
+ * it), never when a request comes.
+ *
+ * @internal
+ */
+import { isObject } from "effect/Predicate"
+import { clip } from "../../internal/clip.ts"
+import { kindOf } from "../../internal/valueKind.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import { checkIcons, checkText, invalid } from "./wireFields.ts"
+
+/** What `supportedVersions` takes, as the message says it. */
+const versionsText = `a non-empty array of the protocol versions served among ${
+  ProtocolVersion.supported.join(", ")
+}, newest first (${ProtocolVersion.modern.join(", ")} is served whatever it says)`
+
+/** The kinds `capabilities` may advertise before any is registered. */
+const capabilityKinds: ReadonlyArray<string> = ["tools", "resources", "prompts"]
+
+/** A value as a message shows it: a string quoted (clipped), anything else by its kind. */
+const shown = (value: unknown): string =>
+  typeof value === "string"
+    ? JSON.stringify(clip(value, 64))
+    : typeof value === "number"
+    ? String(value)
+    : Array.isArray(value)
+    ? `[${value.slice(0, 8).map(shown).join(", ")}${value.length > 8 ? ", …" : ""}]`
+    : kindOf(value)
+
+/** The error for `option` of `who` that is not `expected`, the value shown as {@link shown} shows it. */
+const notWhat = (who: string, option: string, expected: string, value: unknown): TypeError =>
+  new TypeError(`${who}: ${option} must be ${expected}, not ${shown(value)}`)
+
+/** An optional boolean option. */
+const checkBoolean = (who: string, option: string, value: unknown): void => {
+  if (value !== undefined && typeof value !== "boolean") throw notWhat(who, option, "true or false", value)
+}
+
+/**
+ * Throws a `TypeError` naming the first option of `options` (`McpServer.Options`) that is not what
+ * it takes: `name` (a string that is not blank), `version` (a string), `title`, `description`,
+ * `websiteUrl` and `instructions` (strings), `icons`, `maskErrors` and `logging` (booleans),
+ * `capabilities` (`tools`, `resources`, `prompts`: booleans), `middleware` (an array of
+ * middleware), `supportedVersions` (see {@link versionsText}), `unsupportedVersion` (`"latest"` or
+ * `"reject"`) and the shape of `requestState` (its key lengths and time to live are
+ * `checkRequestState`'s). `undefined` is the default of every optional one.
+ */
+export const checkServerOptions = (who: string, options: unknown): void => {
+  if (!isObject(options)) throw invalid(who, "options", "an object (at least { name, version })", options)
+  const { name, version } = options
+  if (typeof name !== "string") throw notWhat(who, "name", "a string", name)
+  // The server's name to every client (and what makes replicas one server on shared stores).
+  if (name.trim() === "") throw new TypeError(`${who}: name must name the server, not ${shown(name)}`)
+  if (typeof version !== "string") throw notWhat(who, "version", "a string", version)
+  for (const option of ["title", "description", "websiteUrl", "instructions"] as const) checkText(who, option, options[option])
+  if (options.icons !== undefined) checkIcons(who, options.icons)
+  checkBoolean(who, "maskErrors", options.maskErrors)
+  checkBoolean(who, "logging", options.logging)
+  checkCapabilities(who, options.capabilities)
+  checkMiddleware(who, options.middleware)
+  checkVersions(who, options.supportedVersions)
+  const unsupported = options.unsupportedVersion
+  if (unsupported !== undefined && unsupported !== "latest" && unsupported !== "reject") {
+    throw notWhat(who, "unsupportedVersion", `"latest" or "reject"`, unsupported)
+  }
+  checkRequestStateShape(who, options.requestState)
+}
+
+const checkCapabilities = (who: string, capabilities: unknown): void => {
+  if (capabilities === undefined) return
+  const expected = "an object of booleans: { tools?, resources?, prompts? }"
+  if (!isObject(capabilities)) throw notWhat(who, "capabilities", expected, capabilities)
+  for (const [kind, value] of Object.entries(capabilities)) {
+    // A misspelt kind (`tool`), or a wire capability (`logging`: see the `logging` option), advertised nothing.
+    if (!capabilityKinds.includes(kind)) {
+      throw new TypeError(`${who}: capabilities must be ${expected}; ${JSON.stringify(clip(kind, 64))} is none of them`)
+    }
+    // The wire's form (`tools: { listChanged: true }`) is not this option's: the server says that itself.
+    checkBoolean(who, `capabilities.${kind}`, value)
+  }
+}
+
+const checkMiddleware = (who: string, middleware: unknown): void => {
+  if (middleware === undefined) return
+  const expected = "an array of middleware (Middleware.make(name, hooks))"
+  if (!Array.isArray(middleware)) throw notWhat(who, "middleware", expected, middleware)
+  middleware.forEach((m: unknown, i) => {
+    // A middleware Layer (`McpServer.middleware(...)`) goes with the components, not here.
+    if (!isObject(m) || typeof m.name !== "string") {
+      throw notWhat(who, `middleware[${i}]`, "a middleware (Middleware.make(name, hooks); a middleware Layer goes with the components)", m)
+    }
+  })
+}
+
+const checkVersions = (who: string, versions: unknown): void => {
+  if (versions === undefined) return
+  if (!Array.isArray(versions) || versions.length === 0) throw notWhat(who, "supportedVersions", versionsText, versions)
+  const known = `one of ${ProtocolVersion.supported.join(", ")} (${ProtocolVersion.modern.join(", ")} is served whatever supportedVersions says)`
+  versions.forEach((version: unknown, i) => {
+    if (!ProtocolVersion.isSupported(version)) throw notWhat(who, `supportedVersions[${i}]`, known, version)
+    // Negotiation answers a version it does not speak with the first: the newest, as documented.
+    if (i > 0 && version >= versions[i - 1]) throw notWhat(who, "supportedVersions", "newest first, each version once", versions)
+  })
+}
+
+const checkRequestStateShape = (who: string, requestState: unknown): void => {
+  if (requestState === undefined) return
+  if (!isObject(requestState)) throw notWhat(who, "requestState", "an object: { keys?, ttlMillis? }", requestState)
+  const keys = requestState.keys
+  if (keys !== undefined && !(Array.isArray(keys) && keys.every((key) => typeof key === "string" || key instanceof Uint8Array))) {
+    throw notWhat(who, "requestState.keys", "an array of keys (strings or Uint8Arrays)", keys)
+  }
+}
