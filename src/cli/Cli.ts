@@ -44,6 +44,7 @@ import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
+import * as Colors from "./internal/colors.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
@@ -469,7 +470,7 @@ const exitOnceWritten: Effect.Effect<void> = Effect.sync(() => {
 const inHome = (file: string, home: string, path: Path.Path): string =>
   file === "~" ? home : /^~[\\/]/.test(file) ? path.join(home, file.slice(2)) : file
 
-const colors = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env.NO_COLOR === undefined
+const colors = (stream: NodeJS.WriteStream): boolean => Colors.colors(stream.isTTY, process.env)
 
 /** Help on stdout; an invalid invocation on stderr only (never on a stdio server's stdout). */
 const presenter: CliOutput.Presenter = {
