@@ -335,7 +335,18 @@ const install = Command.make("install", {
     Flag.withDescription("Write this configuration file instead of the client's usual one (~/ names the home folder)"),
     Flag.optional
   ),
-  env: Flag.KeyValuePair("env").pipe(Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable)"), Flag.optional)
+  // Not `Flag.KeyValuePair`, which refuses an empty value: `--env DEBUG=` sets a variable to "",
+  // which a server may well read (a variable that is set, or cleared on purpose).
+  env: Flag.String("env").pipe(
+    Flag.withMetavar("key=value"),
+    Flag.atLeast(1),
+    Flag.filterMap(
+      (pairs) => Option.fromUndefinedOr(environmentOf(pairs)),
+      (pairs) => `--env takes KEY=VALUE (the value may be empty), got ${JSON.stringify(pairs.find((pair) => !isPair(pair)))}`
+    ),
+    Flag.withDescription("An environment variable for the server, KEY=VALUE (repeatable; KEY= sets it empty)"),
+    Flag.optional
+  )
 }, (input) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
@@ -471,6 +482,20 @@ const inHome = (file: string, home: string, path: Path.Path): string =>
   file === "~" ? home : /^~[\\/]/.test(file) ? path.join(home, file.slice(2)) : file
 
 const colors = (stream: NodeJS.WriteStream): boolean => Colors.colors(stream.isTTY, process.env)
+
+/** Whether `pair` is `KEY=VALUE`: a name before its first `=`, the value (possibly empty) after. */
+const isPair = (pair: string): boolean => pair.indexOf("=") > 0
+
+/** The variables `--env` pairs set (the last of one name wins), or `undefined` when one is not a pair. */
+const environmentOf = (pairs: ReadonlyArray<string>): Record<string, string> | undefined => {
+  const environment: Record<string, string> = {}
+  for (const pair of pairs) {
+    if (!isPair(pair)) return undefined
+    const separator = pair.indexOf("=")
+    environment[pair.slice(0, separator)] = pair.slice(separator + 1)
+  }
+  return environment
+}
 
 /** Help on stdout; an invalid invocation on stderr only (never on a stdio server's stdout). */
 const presenter: CliOutput.Presenter = {

@@ -120,6 +120,7 @@ describe("effect-mcp errors", () => {
         [["run", hello, "--http", "--port", "0", "--allowed-hosts", "*"], "--allowed-hosts lists \"*\": * is not a host name"],
         [["install", "emacs", hello], "emacs"],
         [["install", "stdio", hello, "--config", "x.json"], "the stdio entry is printed"],
+        [["install", "stdio", hello, "--env", "API_KEY"], "--env takes KEY=VALUE (the value may be empty), got \"API_KEY\""],
         [["frobnicate"], "Unknown subcommand \"frobnicate\""]
       ]
       for (const [args, message] of cases) {

@@ -33,9 +33,13 @@ describe("effect-mcp install", () => {
         assert.strictEqual(result.code, 0, result.stderr)
         assert.deepStrictEqual(JSON.parse(result.stdout), { mcpServers: { hello: expected } }, client)
       }
-      const vscode = yield* cli(["install", "vscode", hello, "--print", "--name", "weather", "--env", "API_KEY=xyz", "--env", "MODE=dev"])
+      // Fails before the fix: `--env DEBUG=` (a variable set empty) was refused, exit 2.
+      const vscode = yield* cli(
+        ["install", "vscode", hello, "--print", "--name", "weather", "--env", "API_KEY=xyz", "--env", "MODE=dev", "--env", "DEBUG=", "--env", "QUERY=a=b"]
+      )
+      assert.strictEqual(vscode.code, 0, vscode.stderr)
       assert.deepStrictEqual(JSON.parse(vscode.stdout), {
-        servers: { weather: { type: "stdio", ...expected, env: { API_KEY: "xyz", MODE: "dev" } } }
+        servers: { weather: { type: "stdio", ...expected, env: { API_KEY: "xyz", MODE: "dev", DEBUG: "", QUERY: "a=b" } } }
       })
       const stdio = yield* cli(["install", "stdio", hello])
       assert.strictEqual(stdio.code, 0, stdio.stderr)
