@@ -14,9 +14,10 @@
  *
  * The whole command runs under `GracefulShutdown.runMain` with logs on stderr (as
  * `Stdio.runMain` does), in every mode: stdout is the protocol's in stdio mode, and the output of
- * `inspect` and `install --print` elsewhere. Exit codes: 0 on success (and after a clean drain),
- * 1 when the command failed (file not found, nothing exported that is a server, port
- * unavailable, the server failed), 2 for an invalid invocation (unknown or conflicting flags),
+ * `inspect` and `install --print` elsewhere; `--wizard` asks its questions on stderr. Exit codes:
+ * 0 on success (and after a clean drain), 1 when the command failed (file not found, nothing
+ * exported that is a server, port unavailable, the server failed) or a `--wizard` ended without
+ * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags),
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
  * or `dev` before it served (while its module loaded, or its components were built): a signal
@@ -46,6 +47,7 @@ import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
 import * as Colors from "./internal/colors.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
+import * as Wizard from "./internal/wizard.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
@@ -227,6 +229,7 @@ const run = Command.make("run", {
     const loaded = yield* ServerModule.load(input.file)
     yield* Run.serve(loaded.server, mode)
   })).pipe(
+    Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Runs a server module: MCP over stdio (default; stdout carries only protocol) or over Streamable HTTP. " +
         "SIGTERM or SIGINT drains it: in-flight requests finish."
@@ -282,6 +285,7 @@ const dev = Command.make("dev", {
       command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
     })
   })).pipe(
+    Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
         "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command."
@@ -306,6 +310,7 @@ const inspect = Command.make("inspect", {
     const description = yield* Inspect.describe(loaded.server).pipe(Effect.catchCause(Run.failed))
     yield* print(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
   })).pipe(
+    Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
         "and prompts, with their schemas."
@@ -386,6 +391,7 @@ const install = Command.make("install", {
         (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
     )
   })).pipe(
+    Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
         "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH)."
@@ -424,12 +430,15 @@ export const command = Command.make("effect-mcp").pipe(
  * @category running
  * @since 0.2.0
  */
-export const program = (args: ReadonlyArray<string>): Effect.Effect<void> =>
-  Command.runWith(command, { version })(args).pipe(
+export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
+  const parsed = Command.runWith(command, { version })(args)
+  // effect/cli writes `--wizard` on stdout and ends a cancelled one as a success: see `Wizard`.
+  return (Wizard.requested(args) ? Wizard.onStderr(parsed) : parsed).pipe(
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)
   )
+}
 
 /**
  * The CLI's main program: {@link program} under `GracefulShutdown.runMain`, logs on stderr. The
@@ -501,10 +510,11 @@ const environmentOf = (pairs: ReadonlyArray<string>): Record<string, string> | u
 const presenter: CliOutput.Presenter = {
   present: (event) => {
     switch (event._tag) {
+      // Written, not logged: with `--wizard`, what is logged goes to stderr (see `Wizard`).
       case "Help":
-        return Console.log(CliOutput.defaultFormatter({ colors: colors(process.stdout) }).formatHelpDoc(event.helpDoc))
+        return print(CliOutput.defaultFormatter({ colors: colors(process.stdout) }).formatHelpDoc(event.helpDoc))
       case "Version":
-        return Console.log(`effect-mcp ${event.version}`)
+        return print(`effect-mcp ${event.version}`)
       case "InvalidInvocation":
         return Console.error(
           `${CliOutput.defaultFormatter({ colors: colors(process.stderr) }).formatErrors(event.errors).trim()}\n` +

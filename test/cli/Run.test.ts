@@ -128,6 +128,23 @@ export default {
       }
       assert.notInclude(running.stdout(), "noisy:")
     }), 30_000)
+
+  // Fails before the fix: the wizard (effect/cli's --wizard) was written on stdout, the protocol's
+  // channel, and a cancelled one (here: its input ended at the first question) exited 0.
+  it.live("--wizard writes on stderr, stdout keeps nothing; a cancelled wizard (its input ended) exits 1, said; --help beside it still 0", () =>
+    Effect.gen(function*() {
+      const cancelled = yield* cli(["run", everything, "--wizard"])
+      assert.strictEqual(cancelled.code, 1, cancelled.stderr)
+      assert.strictEqual(cancelled.stdout, "")
+      assert.include(cancelled.stderr, "Command wizard")
+      assert.include(cancelled.stderr, "Wizard cancelled.")
+      assert.include(cancelled.stderr, "effect-mcp: --wizard ended without running the command (cancelled, or declined): nothing was done")
+      // Help comes first (effect/cli shows no wizard then): on stdout, a success.
+      const help = yield* cli(["run", "--help", "--wizard"])
+      assert.strictEqual(help.code, 0, help.stderr)
+      assert.include(help.stdout, "effect-mcp run")
+      assert.strictEqual(help.stderr, "")
+    }), 30_000)
 })
 
 describe("effect-mcp run --stdio --principal-from-env", () => {
