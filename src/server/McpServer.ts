@@ -140,9 +140,10 @@ export interface Options {
    */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   /**
-   * The handshake-era versions served, newest first, each once (default: every one; not none).
+   * The handshake-era versions served, newest first, each once (default: every one).
    * `initialize` negotiates one of them; a stateless HTTP request whose `MCP-Protocol-Version` header (none: 2025-03-26)
-   * names another is refused 400. 2026-07-28 is served whatever this says.
+   * names another is refused 400. 2026-07-28 is served whatever this says: `[]` is a server of 2026-07-28
+   * alone (every `initialize` refused with -32602). Newest first, each version once (checked at build).
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined

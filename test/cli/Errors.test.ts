@@ -162,7 +162,7 @@ describe("effect-mcp errors", () => {
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
         [
           ["inspect", module("versions.js", "{ name: 'v', version: '1', supportedVersions: 5 }")],
-          "the server failed: TypeError: McpServer: supportedVersions must be a non-empty array of the protocol versions served among 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, newest first (2026-07-28 is served whatever it says), not 5"
+          "the server failed: TypeError: McpServer: supportedVersions must be an array of the protocol versions served among 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, newest first (2026-07-28 is served whatever it says; [] serves it alone), not 5"
         ],
         [
           ["run", module("misspelt.js", "{ name: 'v', version: '1', supportedVersions: ['2025-11-05'] }")],

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { InMemory, McpServer, Middleware } from "../../src/index.ts"
+import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { connect, sdk, startServer } from "./McpServerHarness.ts"
 
 /** Options with one value no type checked. */
@@ -41,9 +42,8 @@ const refused: ReadonlyArray<readonly [McpServer.Options, string]> = [
   [given({ capabilities: { tools: { listChanged: true } } }), "McpServer: capabilities.tools must be true or false, not an object ([object Object])"],
   [given({ middleware: Middleware.make("m", {}) }), "McpServer: middleware must be an array of middleware (Middleware.make(name, hooks)), not an object"],
   [given({ middleware: [McpServer.middleware()] }), "McpServer: middleware[0] must be a middleware (Middleware.make(name, hooks); a middleware Layer goes with the components)"],
-  [given({ supportedVersions: 5 }), `McpServer: supportedVersions must be a non-empty array of the protocol versions served among ${versions}, newest first (2026-07-28 is served whatever it says), not 5`],
-  [given({ supportedVersions: [] }), "McpServer: supportedVersions must be a non-empty array of the protocol versions served among"],
-  [given({ supportedVersions: "2025-11-25" }), "McpServer: supportedVersions must be a non-empty array"],
+  [given({ supportedVersions: 5 }), `McpServer: supportedVersions must be an array of the protocol versions served among ${versions}, newest first (2026-07-28 is served whatever it says; [] serves it alone), not 5`],
+  [given({ supportedVersions: "2025-11-25" }), "McpServer: supportedVersions must be an array"],
   [given({ supportedVersions: ["2025-11-25", "2025-11-05"] }), `McpServer: supportedVersions[1] must be one of ${versions} (2026-07-28 is served whatever supportedVersions says), not "2025-11-05"`],
   [given({ supportedVersions: ["2026-07-28"] }), "McpServer: supportedVersions[0] must be one of"],
   [given({ supportedVersions: ["2024-11-05", "2025-11-25"] }), "McpServer: supportedVersions must be newest first, each version once, not [\"2024-11-05\", \"2025-11-25\"]"],
@@ -77,6 +77,31 @@ describe("McpServer options that are not what they take", () => {
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "TypeError: McpServer: supportedVersions must be")
     }))
+
+  it.effect("supportedVersions: [] is a server of 2026-07-28 alone: it builds, refuses initialize (-32602), serves 2026-07-28", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("echoed") })
+      const options = given({ supportedVersions: [] })
+      const legacy = yield* serveInMemory(options, Echo)
+      const refused = yield* legacy.request("initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "old", version: "1" }
+      })
+      assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
+      assert.deepStrictEqual(refused.error?.data?.supported, [])
+      const modern = yield* serveInMemory(options, Echo)
+      const answer = yield* modern.request("tools/call", {
+        name: "echo",
+        arguments: {},
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "new", version: "1" }
+        }
+      })
+      assert.deepStrictEqual(answer.result?.content, [{ type: "text", text: "echoed" }], JSON.stringify(answer))
+    })))
 
   it.effect("valid values are taken, and reach the SDK v1 client", () =>
     Effect.scoped(Effect.gen(function*() {

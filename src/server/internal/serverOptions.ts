@@ -3,8 +3,8 @@
  * `internal/options.ts`), made once, when the server is built: for values no type checked (a
  * module in JavaScript, options read from a configuration file, `as` casts). Each such value went
  * through unseen and broke something later, far from where it was given: `supportedVersions: 5`
- * made every `initialize` fail (-32603) and `effect-mcp inspect` crash (`not iterable`); `[]` or a
- * version misspelt refused every client, or answered `initialize` with a version nobody speaks; an
+ * made every `initialize` fail (-32603) and `effect-mcp inspect` crash (`not iterable`); a version
+ * misspelt refused every client, or answered `initialize` with a version nobody speaks; an
  * empty `name` named the server nothing; a `version` or an `icons` entry of the wrong type made the
  * SDK clients refuse `initialize`; `maskErrors: "false"` (a string, from an environment variable)
  * masked errors; a `capabilities` typo (`tool: true`) advertised nothing.
@@ -22,9 +22,9 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { checkIcons, checkText, invalid } from "./wireFields.ts"
 
 /** What `supportedVersions` takes, as the message says it. */
-const versionsText = `a non-empty array of the protocol versions served among ${
+const versionsText = `an array of the protocol versions served among ${
   ProtocolVersion.supported.join(", ")
-}, newest first (${ProtocolVersion.modern.join(", ")} is served whatever it says)`
+}, newest first (${ProtocolVersion.modern.join(", ")} is served whatever it says; [] serves it alone)`
 
 /** The kinds `capabilities` may advertise before any is registered. */
 const capabilityKinds: ReadonlyArray<string> = ["tools", "resources", "prompts"]
@@ -106,7 +106,9 @@ const checkMiddleware = (who: string, middleware: unknown): void => {
 
 const checkVersions = (who: string, versions: unknown): void => {
   if (versions === undefined) return
-  if (!Array.isArray(versions) || versions.length === 0) throw notWhat(who, "supportedVersions", versionsText, versions)
+  // `[]` is a server of the stateless era only: every `initialize` is refused (-32602, naming no
+  // version), every 2025-era stateless request too (400).
+  if (!Array.isArray(versions)) throw notWhat(who, "supportedVersions", versionsText, versions)
   const known = `one of ${ProtocolVersion.supported.join(", ")} (${ProtocolVersion.modern.join(", ")} is served whatever supportedVersions says)`
   versions.forEach((version: unknown, i) => {
     if (!ProtocolVersion.isSupported(version)) throw notWhat(who, `supportedVersions[${i}]`, known, version)
