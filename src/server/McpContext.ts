@@ -262,7 +262,7 @@ export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Ca
  * if (outcome.action === "accept") return `hello ${outcome.content.name}`
  * ```
  */
-export const elicit = <S extends Schema.Top>(
+export const elicit = <S extends Schema.Top & { readonly DecodingServices: never }>(
   message: string,
   schema: S,
   options?: ClientRequestOptions

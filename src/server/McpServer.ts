@@ -21,7 +21,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
-import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Middleware from "../middleware/Middleware.ts"
 import * as McpError from "../protocol/McpError.ts"
@@ -694,8 +693,8 @@ export interface Tasks {
  */
 export const tool = <
   const P extends Tool.Parameters | undefined = undefined,
-  S extends Schema.Top | undefined = undefined,
-  F extends Schema.Top | undefined = undefined,
+  S extends Tool.EncodedWithoutServices | undefined = undefined,
+  F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
 >(definition: Tool.Definition<P, S, F, R>): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
   registerWhileAlive(toolRegistration(definition))
@@ -724,7 +723,7 @@ export const resource = <R = never>(
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not
  * be empty: the Layer's build fails otherwise, naming the template.
  */
-export const resourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
+export const resourceTemplate = <const Params extends Tool.Fields = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))
 
@@ -732,7 +731,7 @@ export const resourceTemplate = <const Params extends Schema.Struct.Fields = {},
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
  * gives prompt names no other rule (`review code` is served as it is).
  */
-export const prompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
+export const prompt = <const Args extends Tool.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))
 
@@ -844,8 +843,8 @@ export const extension = <R = never>(
 /** Adds (or replaces) a tool while the server runs; sessions are told the list changed. */
 export const addTool = <
   const P extends Tool.Parameters | undefined = undefined,
-  S extends Schema.Top | undefined = undefined,
-  F extends Schema.Top | undefined = undefined,
+  S extends Tool.EncodedWithoutServices | undefined = undefined,
+  F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
 >(definition: Tool.Definition<P, S, F, R>): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(toolRegistration(definition)))
@@ -857,13 +856,13 @@ export const addResource = <R = never>(
   Effect.asVoid(register(resourceRegistration(definition)))
 
 /** Adds (or replaces) a resource template while the server runs. */
-export const addResourceTemplate = <const Params extends Schema.Struct.Fields = {}, R = never>(
+export const addResourceTemplate = <const Params extends Tool.Fields = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
-export const addPrompt = <const Args extends Schema.Struct.Fields = {}, R = never>(
+export const addPrompt = <const Args extends Tool.Fields = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))

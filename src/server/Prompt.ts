@@ -23,7 +23,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
-import type { TaskSupport } from "./Tool.ts"
+import type { Fields, TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
 import { promptResultProblem } from "./internal/promptResult.ts"
@@ -33,7 +33,7 @@ import { checkDescription, checkName } from "./internal/wireFields.ts"
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
 
 /** Everything that describes a prompt, its handler included. */
-export interface Definition<Args extends Schema.Struct.Fields, R> {
+export interface Definition<Args extends Fields, R> {
   readonly name: string
   readonly title?: string | undefined
   readonly description?: string | undefined
@@ -67,7 +67,7 @@ export interface Registered {
 }
 
 /** Compiles a prompt definition once; `context` holds the services the handler needs. */
-export const compile = <Args extends Schema.Struct.Fields, R>(
+export const compile = <Args extends Fields, R>(
   definition: Definition<Args, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Registered => {

@@ -25,7 +25,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import * as Content from "./Content.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
-import type { TaskSupport } from "./Tool.ts"
+import type { Fields, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
@@ -72,7 +72,7 @@ export interface Definition<R> extends Metadata {
 }
 
 /** A resource template: `params` decode the URI's variables (their encoded side is the string in the URI). */
-export interface TemplateDefinition<Params extends Schema.Struct.Fields, R> extends Metadata {
+export interface TemplateDefinition<Params extends Fields, R> extends Metadata {
   readonly uriTemplate: string
   readonly params?: Params | undefined
   /** Concrete resources of this template, listed by `resources/list`. */
@@ -151,7 +151,7 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
 }
 
 /** Compiles a template definition once: the URI matcher, the variable decoders, the completers. */
-export const compileTemplate = <Params extends Schema.Struct.Fields, R>(
+export const compileTemplate = <Params extends Fields, R>(
   definition: TemplateDefinition<Params, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): RegisteredTemplate => {

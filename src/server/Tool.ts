@@ -99,8 +99,34 @@ export class RawJsonSchema {
 export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
   new RawJsonSchema(schema, (tool) => JsonSchemaValidator.make(tool, schema))
 
+/**
+ * A Schema the server decodes with (a tool's parameters, a prompt's arguments, a template's
+ * variables, an elicitation's form): its decoding needs no services. The server decodes
+ * synchronously, with no services provided, so a transformation that reads one
+ * (`SchemaGetter.transformEffect` yielding a service) would fail every request with "Service not
+ * found", whatever the Layers provide: it does not compile instead. Read the service in the handler.
+ *
+ * @since 0.2.0
+ */
+export type DecodedWithoutServices = Schema.Top & { readonly DecodingServices: never }
+
+/**
+ * A Schema the server encodes with (a tool's `success` and `failure`): its encoding needs no
+ * services, as {@link DecodedWithoutServices}'s decoding.
+ *
+ * @since 0.2.0
+ */
+export type EncodedWithoutServices = Schema.Top & { readonly EncodingServices: never }
+
+/**
+ * Struct fields the server decodes with (see {@link DecodedWithoutServices}).
+ *
+ * @since 0.2.0
+ */
+export type Fields = { readonly [name: string]: DecodedWithoutServices }
+
 /** What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema. */
-export type Parameters = Schema.Struct.Fields | Schema.Top | RawJsonSchema
+export type Parameters = Fields | DecodedWithoutServices | RawJsonSchema
 
 /** The handler's parameter type for the given `parameters`. */
 export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: string]: unknown }
@@ -142,8 +168,8 @@ export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | Re
 /** Everything that describes a tool, its handler included. */
 export interface Definition<
   P extends Parameters | undefined,
-  S extends Schema.Top | undefined,
-  F extends Schema.Top | undefined,
+  S extends EncodedWithoutServices | undefined,
+  F extends EncodedWithoutServices | undefined,
   R
 > {
   readonly name: string
@@ -214,8 +240,8 @@ export interface ErrorMasking {
  */
 export const compile = <
   P extends Parameters | undefined,
-  S extends Schema.Top | undefined,
-  F extends Schema.Top | undefined,
+  S extends EncodedWithoutServices | undefined,
+  F extends EncodedWithoutServices | undefined,
   R
 >(
   definition: Definition<P, S, F, R>,

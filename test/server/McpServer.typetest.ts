@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
 import { expectTypeOf } from "vitest"
 import { Content, type InMemory, McpContext, type McpError, type McpRequestContext, McpServer, Tool } from "../../src/index.ts"
 import type { ClientRequestError } from "../../src/lowlevel.ts"
@@ -293,3 +294,61 @@ expectTypeOf(McpContext.listRoots).toExtend<Effect.Effect<unknown, ClientRequest
 // ClientCapabilityMissing is one of the typed failures a handler can catch by tag.
 expectTypeOf<ClientRequestError.ClientCapabilityMissing>().toExtend<ClientRequestError.ClientRequestError>()
 expectTypeOf<McpError.McpError>().not.toExtend<ClientRequestError.ClientRequestError>()
+
+// ---------------------------------------------------------------------------
+// Schemas whose decoding or encoding needs a service: the server runs them with none (it decodes
+// and encodes synchronously), so every request would fail with "Service not found" whatever the
+// Layers provide. They do not compile.
+// ---------------------------------------------------------------------------
+
+const needsGreeter = SchemaGetter.transformEffect((s: string) => Effect.map(Effect.service(Greeter), (g) => g.greet(s)))
+const DecodedByGreeter = Schema.String.pipe(Schema.decodeTo(Schema.String, { decode: needsGreeter, encode: SchemaGetter.passthrough() }))
+const EncodedByGreeter = Schema.String.pipe(Schema.decodeTo(Schema.String, { decode: SchemaGetter.passthrough(), encode: needsGreeter }))
+
+McpServer.tool({
+  name: "parameter-needs-a-service",
+  // @ts-expect-error: decoding the parameter needs Greeter
+  parameters: { name: DecodedByGreeter },
+  handler: () => Effect.succeed("ok")
+})
+McpServer.tool({
+  name: "parameters-schema-needs-a-service",
+  // @ts-expect-error: decoding the parameters needs Greeter
+  parameters: Schema.Struct({ name: DecodedByGreeter }),
+  handler: () => Effect.succeed("ok")
+})
+McpServer.tool({
+  name: "success-needs-a-service",
+  // @ts-expect-error: encoding the result needs Greeter
+  success: Schema.Struct({ name: EncodedByGreeter }),
+  handler: () => Effect.die("unreachable")
+})
+class GreetedError extends Schema.TaggedError<GreetedError>()("GreetedError", { name: EncodedByGreeter }) {}
+McpServer.tool({
+  name: "failure-needs-a-service",
+  // @ts-expect-error: encoding the failure needs Greeter
+  failure: GreetedError,
+  handler: () => Effect.die("unreachable")
+})
+// Only the direction the server runs matters: parameters are only decoded, results only encoded.
+McpServer.tool({
+  name: "directions",
+  parameters: { name: EncodedByGreeter },
+  success: Schema.Struct({ name: DecodedByGreeter }),
+  handler: ({ name }) => Effect.succeed({ name })
+})
+McpServer.prompt({
+  name: "argument-needs-a-service",
+  // @ts-expect-error: decoding the argument needs Greeter
+  arguments: { name: DecodedByGreeter },
+  handler: () => Effect.succeed("p")
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://greeted/{name}",
+  name: "variable-needs-a-service",
+  // @ts-expect-error: decoding the variable needs Greeter
+  params: { name: DecodedByGreeter },
+  read: () => Effect.succeed("r")
+})
+// @ts-expect-error: decoding the answer needs Greeter
+McpContext.elicit("Who?", Schema.Struct({ name: DecodedByGreeter }))

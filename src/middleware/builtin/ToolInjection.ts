@@ -77,8 +77,8 @@ export type Services<D> = D extends Tool.Definition<any, any, any, infer R> ? Ex
  */
 export const tool = <
   const P extends Tool.Parameters | undefined = undefined,
-  S extends Schema.Top | undefined = undefined,
-  F extends Schema.Top | undefined = undefined,
+  S extends Tool.EncodedWithoutServices | undefined = undefined,
+  F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
 >(definition: Tool.Definition<P, S, F, R>): Tool.Definition<P, S, F, R> => definition
 
