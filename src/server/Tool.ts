@@ -125,8 +125,18 @@ export type EncodedWithoutServices = Schema.Top & { readonly EncodingServices: n
  */
 export type Fields = { readonly [name: string]: DecodedWithoutServices }
 
+/**
+ * A tool's parameters given as one Schema: of a JSON object (a Struct, a Class, a union of
+ * Structs, a Record), decoded without services. A Schema of a string or a number does not compile
+ * (MCP's arguments are an object); one of an array or a `Date`, objects too, fails the
+ * registration, naming the tool.
+ *
+ * @since 0.2.0
+ */
+export type ParametersSchema = DecodedWithoutServices & { readonly Encoded: object }
+
 /** What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema. */
-export type Parameters = Fields | DecodedWithoutServices | RawJsonSchema
+export type Parameters = Fields | ParametersSchema | RawJsonSchema
 
 /** The handler's parameter type for the given `parameters`. */
 export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: string]: unknown }

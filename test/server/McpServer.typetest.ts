@@ -57,6 +57,73 @@ McpServer.tool({
   }
 })
 
+// A Class, a union of Structs, a Record, a recursive Schema of an interface: objects, accepted.
+class Query extends Schema.Class<Query>("Query")({ q: Schema.String }) {}
+McpServer.tool({
+  name: "class-parameters",
+  parameters: Query,
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<Query>()
+    return Effect.succeed(params.q)
+  }
+})
+McpServer.tool({
+  name: "union-parameters",
+  parameters: Schema.Union([
+    Schema.Struct({ kind: Schema.Literal("id"), id: Schema.Int }),
+    Schema.Struct({ kind: Schema.Literal("name"), name: Schema.String })
+  ]),
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<
+      { readonly kind: "id"; readonly id: number } | { readonly kind: "name"; readonly name: string }
+    >()
+    return Effect.succeed(params.kind === "id" ? `${params.id}` : params.name)
+  }
+})
+McpServer.tool({
+  name: "record-parameters",
+  parameters: Schema.Record(Schema.String, Schema.Number),
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly [x: string]: number }>()
+    return Effect.succeed("ok")
+  }
+})
+interface Tree {
+  readonly label: string
+  readonly children: ReadonlyArray<Tree>
+}
+const Tree: Schema.Codec<Tree> = Schema.Struct({
+  label: Schema.String,
+  children: Schema.Array(Schema.suspend((): Schema.Codec<Tree> => Tree))
+})
+McpServer.tool({
+  name: "recursive-parameters",
+  parameters: Tree,
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<Tree>()
+    return Effect.succeed(params.label)
+  }
+})
+// MCP's arguments are an object: a Schema of a scalar does not compile.
+McpServer.tool({
+  name: "string-parameters",
+  // @ts-expect-error: a string is not an object
+  parameters: Schema.String,
+  handler: () => Effect.succeed("ok")
+})
+McpServer.tool({
+  name: "number-parameters",
+  // @ts-expect-error: nor is a number
+  parameters: Schema.Int,
+  handler: () => Effect.succeed("ok")
+})
+McpServer.tool({
+  name: "json-string-parameters",
+  // @ts-expect-error: nor an object sent as a JSON string
+  parameters: Schema.fromJsonString(Schema.Struct({ a: Schema.Number })),
+  handler: () => Effect.succeed("ok")
+})
+
 // No parameters: an empty object.
 McpServer.tool({
   name: "none",
