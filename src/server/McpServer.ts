@@ -723,7 +723,7 @@ export const resource = <R = never>(
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not
  * be empty: the Layer's build fails otherwise, naming the template.
  */
-export const resourceTemplate = <const Params extends Tool.Fields = {}, R = never>(
+export const resourceTemplate = <const Params extends Resource.TemplateParams = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))
 
@@ -731,7 +731,7 @@ export const resourceTemplate = <const Params extends Tool.Fields = {}, R = neve
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
  * gives prompt names no other rule (`review code` is served as it is).
  */
-export const prompt = <const Args extends Tool.Fields = {}, R = never>(
+export const prompt = <const Args extends Prompt.Arguments = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))
 
@@ -856,13 +856,13 @@ export const addResource = <R = never>(
   Effect.asVoid(register(resourceRegistration(definition)))
 
 /** Adds (or replaces) a resource template while the server runs. */
-export const addResourceTemplate = <const Params extends Tool.Fields = {}, R = never>(
+export const addResourceTemplate = <const Params extends Resource.TemplateParams = {}, R = never>(
   definition: Resource.TemplateDefinition<Params, R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
-export const addPrompt = <const Args extends Tool.Fields = {}, R = never>(
+export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never>(
   definition: Prompt.Definition<Args, R>
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))

@@ -23,7 +23,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
-import type { Fields, TaskSupport } from "./Tool.ts"
+import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
 import { promptResultProblem } from "./internal/promptResult.ts"
@@ -32,8 +32,18 @@ import { checkDescription, checkName } from "./internal/wireFields.ts"
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
 
+/**
+ * A prompt's arguments by name: Schemas that decode from a string (prompt arguments are strings on
+ * the wire), without services: `Schema.String`, string `Schema.Literals`, `Schema.FiniteFromString`,
+ * optional with `Schema.optionalKey`. One that takes no string (`Schema.Number` where
+ * `Schema.FiniteFromString` was meant, which would refuse every call) does not compile.
+ *
+ * @since 0.2.0
+ */
+export type Arguments = { readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | undefined } }
+
 /** Everything that describes a prompt, its handler included. */
-export interface Definition<Args extends Fields, R> {
+export interface Definition<Args extends Arguments, R> {
   readonly name: string
   readonly title?: string | undefined
   readonly description?: string | undefined
@@ -67,7 +77,7 @@ export interface Registered {
 }
 
 /** Compiles a prompt definition once; `context` holds the services the handler needs. */
-export const compile = <Args extends Fields, R>(
+export const compile = <Args extends Arguments, R>(
   definition: Definition<Args, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Registered => {

@@ -25,7 +25,7 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import * as Completion from "./Completion.ts"
 import * as Content from "./Content.ts"
 import { completed, provideRequest } from "./internal/provideRequest.ts"
-import type { Fields, TaskSupport } from "./Tool.ts"
+import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
@@ -71,8 +71,21 @@ export interface Definition<R> extends Metadata {
   readonly read: Effect.Effect<ReadOutput, McpError.McpError, R>
 }
 
+/**
+ * A template's variables by name: Schemas that decode from the string in the URI (a list of
+ * strings for an exploded variable, `{path*}`), without services: `Schema.String`,
+ * `Schema.FiniteFromString`, `Schema.Array(Schema.String)`. One that takes no string
+ * (`Schema.Number` where `Schema.FiniteFromString` was meant, which would refuse every read) does
+ * not compile.
+ *
+ * @since 0.2.0
+ */
+export type TemplateParams = {
+  readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | ReadonlyArray<string> | undefined }
+}
+
 /** A resource template: `params` decode the URI's variables (their encoded side is the string in the URI). */
-export interface TemplateDefinition<Params extends Fields, R> extends Metadata {
+export interface TemplateDefinition<Params extends TemplateParams, R> extends Metadata {
   readonly uriTemplate: string
   readonly params?: Params | undefined
   /** Concrete resources of this template, listed by `resources/list`. */
@@ -151,7 +164,7 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
 }
 
 /** Compiles a template definition once: the URI matcher, the variable decoders, the completers. */
-export const compileTemplate = <Params extends Fields, R>(
+export const compileTemplate = <Params extends TemplateParams, R>(
   definition: TemplateDefinition<Params, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): RegisteredTemplate => {

@@ -292,6 +292,31 @@ McpServer.resourceTemplate({
   }
 })
 
+// URI variables are strings (lists of strings when exploded).
+McpServer.resourceTemplate({
+  uriTemplate: "test://files{/path*}",
+  name: "exploded",
+  params: { path: Schema.Array(Schema.String) },
+  read: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{ readonly path: ReadonlyArray<string> }>()
+    return Effect.succeed(params.path.join("/"))
+  }
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "number-variable",
+  // @ts-expect-error: a number never arrives (Schema.FiniteFromString was meant)
+  params: { id: Schema.Number },
+  read: () => Effect.succeed("x")
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://files{/path*}",
+  name: "number-list-variable",
+  // @ts-expect-error: nor a list of numbers
+  params: { path: Schema.Array(Schema.Int) },
+  read: () => Effect.succeed("x")
+})
+
 McpServer.resourceTemplate({
   uriTemplate: "test://items/{id}",
   name: "completers-are-keyed-by-param",
@@ -320,6 +345,38 @@ McpServer.prompt({
     expectTypeOf(args).toEqualTypeOf<{ readonly code: string; readonly language?: string; readonly times: number }>()
     return Effect.succeed(`${args.code} ${args.language ?? ""} ${args.times}`)
   }
+})
+
+// Prompt arguments are strings on the wire: each Schema decodes from a string.
+McpServer.prompt({
+  name: "string-arguments",
+  arguments: {
+    level: Schema.Literals(["low", "high"]),
+    note: Schema.optional(Schema.String),
+    count: Schema.FiniteFromString.pipe(Schema.withDecodingDefaultKey(Effect.succeed("1")))
+  },
+  handler: (args) => {
+    expectTypeOf(args).toEqualTypeOf<{ readonly level: "low" | "high"; readonly note?: string | undefined; readonly count: number }>()
+    return Effect.succeed(`${args.level} ${args.count}`)
+  }
+})
+McpServer.prompt({
+  name: "number-argument",
+  // @ts-expect-error: a number never arrives (Schema.FiniteFromString was meant)
+  arguments: { times: Schema.Number },
+  handler: () => Effect.succeed("p")
+})
+McpServer.prompt({
+  name: "boolean-argument",
+  // @ts-expect-error: nor a boolean
+  arguments: { strict: Schema.Boolean },
+  handler: () => Effect.succeed("p")
+})
+McpServer.prompt({
+  name: "object-argument",
+  // @ts-expect-error: nor an object
+  arguments: { options: Schema.Struct({ a: Schema.String }) },
+  handler: () => Effect.succeed("p")
 })
 
 McpServer.prompt({
