@@ -29,6 +29,20 @@ export type Completer<R> = (
 /** Completers by argument name. */
 export type Completers<Fields, R> = { readonly [K in keyof Fields]?: Completer<R> | undefined }
 
+/**
+ * Completers by argument name, each needing its own services: `Services` gives them by name
+ * (inferred from the completers, so one completer may need a database and another a cache).
+ * Only names of `Fields` may have one (a typo does not compile); with no `Fields` (a template
+ * without `params`), any variable's name.
+ *
+ * @since 0.2.0
+ */
+export type CompletersOf<Fields, Services> = {
+  readonly [K in keyof Services]?:
+    | ([keyof Fields] extends [never] ? Completer<Services[K]> : K extends keyof Fields ? Completer<Services[K]> : never)
+    | undefined
+}
+
 /** Compiled completers: answer `completion/complete` for one argument. */
 export type Compiled = (
   argument: string,

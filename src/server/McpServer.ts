@@ -723,17 +723,24 @@ export const resource = <R = never>(
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not
  * be empty: the Layer's build fails otherwise, naming the template.
  */
-export const resourceTemplate = <const Params extends Resource.TemplateParams = {}, R = never>(
-  definition: Resource.TemplateDefinition<Params, R>
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(templateRegistration(definition))
+export const resourceTemplate = <
+  const Params extends Resource.TemplateParams = {},
+  R = never,
+  RL = never,
+  RC = {}
+>(
+  definition: Resource.TemplateDefinition<Params, R, RL, RC>
+): Layer.Layer<never, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
+  registerWhileAlive(templateRegistration(definition))
 
 /**
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
  * gives prompt names no other rule (`review code` is served as it is).
  */
-export const prompt = <const Args extends Prompt.Arguments = {}, R = never>(
-  definition: Prompt.Definition<Args, R>
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(promptRegistration(definition))
+export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
+  definition: Prompt.Definition<Args, R, RC>
+): Layer.Layer<never, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
+  registerWhileAlive(promptRegistration(definition))
 
 /**
  * A Layer that adds middleware to the server while it is alive, in the given order: the first is
@@ -856,15 +863,20 @@ export const addResource = <R = never>(
   Effect.asVoid(register(resourceRegistration(definition)))
 
 /** Adds (or replaces) a resource template while the server runs. */
-export const addResourceTemplate = <const Params extends Resource.TemplateParams = {}, R = never>(
-  definition: Resource.TemplateDefinition<Params, R>
-): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+export const addResourceTemplate = <
+  const Params extends Resource.TemplateParams = {},
+  R = never,
+  RL = never,
+  RC = {}
+>(
+  definition: Resource.TemplateDefinition<Params, R, RL, RC>
+): Effect.Effect<void, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
-export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never>(
-  definition: Prompt.Definition<Args, R>
-): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
+  definition: Prompt.Definition<Args, R, RC>
+): Effect.Effect<void, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))
 
 /** Removes a component (by name, URI or URI template); false when there was none. */
@@ -999,7 +1011,7 @@ const resourceRegistration = (definition: Resource.Definition<any>): Registratio
 })
 
 const templateRegistration = (
-  definition: Resource.TemplateDefinition<any, any>
+  definition: Resource.TemplateDefinition<any, any, any, any>
 ): Registration<Resource.RegisteredTemplate> => ({
   kind: "Resource template",
   keyName: "URI template",
@@ -1009,7 +1021,7 @@ const templateRegistration = (
   compile: (_, context) => Resource.compileTemplate(definition, context)
 })
 
-const promptRegistration = (definition: Prompt.Definition<any, any>): Registration<Prompt.Registered> => ({
+const promptRegistration = (definition: Prompt.Definition<any, any, any>): Registration<Prompt.Registered> => ({
   kind: "Prompt",
   keyName: "name",
   add: "McpServer.addPrompt",

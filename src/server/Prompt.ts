@@ -42,8 +42,11 @@ export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | Get
  */
 export type Arguments = { readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | undefined } }
 
-/** Everything that describes a prompt, its handler included. */
-export interface Definition<Args extends Arguments, R> {
+/**
+ * Everything that describes a prompt, its handler included: `R` is what the handler needs, `RC`
+ * what each completer needs, by argument name.
+ */
+export interface Definition<Args extends Arguments, R, RC = { readonly [K in keyof Args]: R }> {
   readonly name: string
   readonly title?: string | undefined
   readonly description?: string | undefined
@@ -59,7 +62,7 @@ export interface Definition<Args extends Arguments, R> {
   /** Arguments by name; optional ones with `Schema.optionalKey`; descriptions via `.annotate({ description })`. */
   readonly arguments?: Args | undefined
   /** Completions of arguments (`completion/complete` with `ref/prompt`). */
-  readonly complete?: Completion.Completers<Args, R> | undefined
+  readonly complete?: Completion.CompletersOf<Args, RC> | undefined
   readonly handler: (args: Schema.Struct<Args>["Type"]) => Effect.Effect<Output, McpError.McpError, R>
 }
 
@@ -78,7 +81,7 @@ export interface Registered {
 
 /** Compiles a prompt definition once; `context` holds the services the handler needs. */
 export const compile = <Args extends Arguments, R>(
-  definition: Definition<Args, R>,
+  definition: Definition<Args, R, any>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): Registered => {
   const name = definition.name

@@ -84,16 +84,34 @@ export type TemplateParams = {
   readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | ReadonlyArray<string> | undefined }
 }
 
-/** A resource template: `params` decode the URI's variables (their encoded side is the string in the URI). */
-export interface TemplateDefinition<Params extends TemplateParams, R> extends Metadata {
+/**
+ * A resource template: `params` decode the URI's variables (their encoded side is the string in the
+ * URI). `R` is what `read` needs, `RL` what `list` needs, `RC` what each completer needs, by
+ * variable name.
+ */
+export interface TemplateDefinition<
+  Params extends TemplateParams,
+  R,
+  RL = R,
+  RC = { readonly [K in keyof Params]: R }
+> extends Metadata {
   readonly uriTemplate: string
   readonly params?: Params | undefined
   /** Concrete resources of this template, listed by `resources/list`. */
-  readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, R> | undefined
+  readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, RL> | undefined
   /** Completions of the template's variables (`completion/complete` with `ref/resource`). */
-  readonly complete?: Completion.Completers<Params, R> | undefined
-  readonly read: (params: Schema.Struct<Params>["Type"], uri: string) => Effect.Effect<ReadOutput, McpError.McpError, R>
+  readonly complete?: Completion.CompletersOf<Params, RC> | undefined
+  readonly read: (params: ReadParams<Params>, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, R>
 }
+
+/**
+ * What a template's `read` gets: its variables decoded by `params`; without `params`, the variables
+ * as they matched (strings, lists of strings for exploded ones).
+ *
+ * @since 0.2.0
+ */
+export type ReadParams<Params extends TemplateParams> = [keyof Params] extends [never] ? Variables
+  : Schema.Struct<Params>["Type"]
 
 /** A resource ready to be served. */
 export interface Registered {
@@ -165,7 +183,7 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
 
 /** Compiles a template definition once: the URI matcher, the variable decoders, the completers. */
 export const compileTemplate = <Params extends TemplateParams, R>(
-  definition: TemplateDefinition<Params, R>,
+  definition: TemplateDefinition<Params, R, R, any>,
   context: Context.Context<Exclude<R, McpRequestContext>>
 ): RegisteredTemplate => {
   if (typeof definition.uriTemplate !== "string") {

@@ -266,6 +266,54 @@ expectTypeOf(added).toEqualTypeOf<Effect.Effect<void, never, McpServer.McpServer
 expectTypeOf<Layer.Services<typeof WithServices>>().not.toEqualTypeOf<McpRequestContext>()
 expectTypeOf<McpRequestContext>().not.toExtend<Layer.Services<typeof WithServices>>()
 
+// Each part of a template or a prompt may need services of its own: they all reach the Layer.
+class Cache extends Context.Service<Cache, { readonly get: (key: string) => ReadonlyArray<string> }>()("typetest/Cache") {}
+const TemplateLayer = McpServer.resourceTemplate({
+  uriTemplate: "test://notes/{owner}/{id}",
+  name: "notes",
+  params: { owner: Schema.String, id: Schema.String },
+  list: Effect.map(Effect.service(Clock), () => []),
+  complete: {
+    owner: (value) => Effect.map(Effect.service(Cache), (cache) => cache.get(value)),
+    id: (value, context) => Effect.map(McpContext.clientInfo, () => [value, context.arguments.owner ?? ""])
+  },
+  read: ({ owner, id }) => Effect.map(Effect.service(Greeter), (greeter) => greeter.greet(`${owner}/${id}`))
+})
+expectTypeOf(TemplateLayer).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock | Cache>>()
+const CompletedPrompt = McpServer.prompt({
+  name: "completed",
+  arguments: { city: Schema.String, day: Schema.String },
+  complete: {
+    city: (value) => Effect.map(Effect.service(Cache), (cache) => cache.get(value)),
+    day: () => Effect.map(Effect.service(Clock), (clock) => [`${clock.now}`])
+  },
+  handler: ({ city }) => Effect.map(Effect.service(Greeter), (greeter) => greeter.greet(city))
+})
+expectTypeOf(CompletedPrompt).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Cache | Clock>>()
+const addedPrompt = McpServer.addPrompt({
+  name: "added-prompt",
+  arguments: { city: Schema.String },
+  complete: { city: (value) => Effect.map(Effect.service(Cache), (cache) => cache.get(value)) },
+  handler: () => Effect.succeed("p")
+})
+expectTypeOf(addedPrompt).toEqualTypeOf<Effect.Effect<void, never, McpServer.McpServer | Cache>>()
+const addedTemplate = McpServer.addResourceTemplate({
+  uriTemplate: "test://added/{id}",
+  name: "added-template",
+  params: { id: Schema.String },
+  complete: { id: (value) => Effect.map(Effect.service(Cache), (cache) => cache.get(value)) },
+  read: () => Effect.map(Effect.service(Clock), (clock) => `${clock.now}`)
+})
+expectTypeOf(addedTemplate).toEqualTypeOf<Effect.Effect<void, never, McpServer.McpServer | Clock | Cache>>()
+// Without services anywhere, the Layer needs the server only.
+const PlainPrompt = McpServer.prompt({
+  name: "plain",
+  arguments: { a: Schema.String },
+  complete: { a: (value) => Effect.succeed([value]) },
+  handler: () => Effect.succeed("p")
+})
+expectTypeOf(PlainPrompt).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+
 // serve needs the components' services but not McpServer.
 const served = McpServer.serve({ name: "s", version: "1" }, WithServices, pair.server)
 expectTypeOf<Effect.Services<typeof served>>().toEqualTypeOf<Greeter>()
@@ -324,6 +372,39 @@ McpServer.resourceTemplate({
   // @ts-expect-error: there is no `nope` parameter to complete
   complete: { nope: () => Effect.succeed([]) },
   read: () => Effect.succeed("x")
+})
+
+McpServer.resourceTemplate({
+  uriTemplate: "test://items/{id}",
+  name: "completers-are-keyed-by-param-beside-a-good-one",
+  params: { id: Schema.String },
+  complete: {
+    id: () => Effect.succeed([]),
+    // @ts-expect-error: there is no `nope` parameter to complete, even beside `id`
+    nope: () => Effect.succeed([])
+  },
+  read: () => Effect.succeed("x")
+})
+McpServer.prompt({
+  name: "prompt-completers-are-keyed-by-argument",
+  arguments: { a: Schema.String },
+  complete: {
+    a: () => Effect.succeed([]),
+    // @ts-expect-error: there is no `b` argument to complete
+    b: () => Effect.succeed([])
+  },
+  handler: () => Effect.succeed("p")
+})
+
+// Without `params`, `read` gets the variables as they matched (strings, lists when exploded).
+McpServer.resourceTemplate({
+  uriTemplate: "test://repos/{owner}/{repo}",
+  name: "undeclared-variables",
+  complete: { owner: (value) => Effect.succeed([value]) },
+  read: (params) => {
+    expectTypeOf(params).toEqualTypeOf<Readonly<Record<string, string | ReadonlyArray<string>>>>()
+    return Effect.succeed(`${params.owner}/${params.repo}`)
+  }
 })
 
 McpServer.resourceTemplate({
