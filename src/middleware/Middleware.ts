@@ -188,6 +188,14 @@ export interface Middleware<R = never> extends Hooks<R> {
 }
 
 /**
+ * The services the hooks of a middleware `M` need (of several, a union: all of them), `never` for
+ * one that needs none.
+ *
+ * @since 0.2.0
+ */
+export type Services<M> = M extends Middleware<infer R> ? unknown extends R ? never : R : never
+
+/**
  * Makes a middleware.
  *
  * **Example** (Rejecting a tool and timing every request)

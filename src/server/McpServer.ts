@@ -761,9 +761,10 @@ export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC =
  * @since 0.1.0
  * @category middleware
  */
-export const middleware = <R = never>(
-  ...middlewares: ReadonlyArray<Middleware.Middleware<R>>
-): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> => stacked(++middlewareLayersMade, Effect.succeed(middlewares))
+export const middleware = <const M extends ReadonlyArray<Middleware.Middleware<any>>>(
+  ...middlewares: M
+): Layer.Layer<never, never, McpServer | Exclude<Middleware.Services<M[number]>, Scope.Scope>> =>
+  stacked(++middlewareLayersMade, Effect.succeed(middlewares))
 
 /**
  * {@link middleware} for middleware that has to be built first (reading configuration or services):
@@ -777,23 +778,24 @@ export const middleware = <R = never>(
  * export const layer = (config: Config) => McpServer.middlewareFrom(make(config))
  * ```
  */
-export const middlewareFrom = <R = never, E = never, R2 = never>(
-  make: Effect.Effect<Middleware.Middleware<R> | ReadonlyArray<Middleware.Middleware<R>>, E, R2>
-): Layer.Layer<never, E, McpServer | Exclude<R2 | R, Scope.Scope>> => stacked(++middlewareLayersMade, make)
+export const middlewareFrom = <M extends Middleware.Middleware<any>, E = never, R2 = never>(
+  make: Effect.Effect<M | ReadonlyArray<M>, E, R2>
+): Layer.Layer<never, E, McpServer | Exclude<R2 | Middleware.Services<M>, Scope.Scope>> =>
+  stacked(++middlewareLayersMade, make)
 
 /** How many middleware Layers were made so far: each one's rank in the stack. */
 let middlewareLayersMade = 0
 
-const stacked = <R, E, R2>(
+const stacked = <E, R2>(
   rank: number,
-  make: Effect.Effect<Middleware.Middleware<R> | ReadonlyArray<Middleware.Middleware<R>>, E, R2>
-): Layer.Layer<never, E, McpServer | Exclude<R2 | R, Scope.Scope>> =>
+  make: Effect.Effect<Middleware.Middleware<any> | ReadonlyArray<Middleware.Middleware<any>>, E, R2>
+): Layer.Layer<never, E, any> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const server = yield* McpServer
     const made = yield* make
-    const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>())
-    const provided = (Array.isArray(made) ? made as ReadonlyArray<Middleware.Middleware<R>> : [made as Middleware.Middleware<R>])
-      .map((m) => Middleware.provide(m, context as Context.Context<R>))
+    const context = captured(yield* Effect.context<any>())
+    const provided = (Array.isArray(made) ? made as ReadonlyArray<Middleware.Middleware<any>> : [made as Middleware.Middleware<any>])
+      .map((m) => Middleware.provide(m, context))
     yield* Effect.acquireRelease(Effect.sync(() => server.stack(rank, provided)), (remove) => Effect.sync(remove))
   }))
 

@@ -11,7 +11,16 @@ import type * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SchemaGetter from "effect/SchemaGetter"
 import { expectTypeOf } from "vitest"
-import { Content, type InMemory, McpContext, type McpError, type McpRequestContext, McpServer, Tool } from "../../src/index.ts"
+import {
+  Content,
+  type InMemory,
+  McpContext,
+  McpError,
+  type McpRequestContext,
+  McpServer,
+  Middleware,
+  Tool
+} from "../../src/index.ts"
 import type { ClientRequestError } from "../../src/lowlevel.ts"
 
 declare const pair: InMemory.Pair
@@ -313,6 +322,32 @@ const PlainPrompt = McpServer.prompt({
   handler: () => Effect.succeed("p")
 })
 expectTypeOf(PlainPrompt).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+
+// Middleware: the services of every hook of every middleware reach the Layer.
+const NeedsGreeter = Middleware.make("needs-greeter", {
+  onCallTool: (params, _context, next) => Effect.flatMap(Effect.service(Greeter), () => next(params))
+})
+const NeedsClock = Middleware.make("needs-clock", {
+  onListTools: (params, _context, next) => Effect.flatMap(Effect.service(Clock), () => next(params))
+})
+const Free = Middleware.make("free", { onPing: (params, _context, next) => next(params) })
+expectTypeOf(Free).toEqualTypeOf<Middleware.Middleware<never>>()
+const Stack = McpServer.middleware(NeedsGreeter, NeedsClock, Free)
+expectTypeOf(Stack).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock>>()
+const FreeStack = McpServer.middleware(Free, { name: "literal" })
+expectTypeOf(FreeStack).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+const Literal = McpServer.middleware({
+  name: "literal-with-a-hook",
+  onCallTool: (params, context, next) => {
+    expectTypeOf(context.sessionId).toEqualTypeOf<string>()
+    return params.name === "x" ? Effect.fail(McpError.invalidParams("no")) : Effect.flatMap(Effect.service(Clock), () => next(params))
+  }
+})
+expectTypeOf(Literal).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Clock>>()
+const Built = McpServer.middlewareFrom(Effect.succeed([NeedsGreeter, NeedsClock]))
+expectTypeOf(Built).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock>>()
+const BuiltWithService = McpServer.middlewareFrom(Effect.map(Effect.service(Greeter), () => NeedsClock))
+expectTypeOf(BuiltWithService).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock>>()
 
 // serve needs the components' services but not McpServer.
 const served = McpServer.serve({ name: "s", version: "1" }, WithServices, pair.server)
