@@ -219,6 +219,7 @@ export type ElicitOutcome<A> =
 export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{ readonly message: string }> {}
 
 const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
+const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
 
 /**
  * Whether a cause is the stop of a handler whose input is missing (MCP 2026-07-28: `elicit`,
@@ -242,7 +243,9 @@ export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Ca
 
 /**
  * Asks the user to fill in a form described by a Schema of primitive fields (strings, numbers,
- * booleans, enums; defaults and descriptions from annotations) and decodes the answer with it.
+ * booleans, enums; defaults and descriptions from annotations) and decodes the answer with it,
+ * from the JSON form the client was asked for (a `Schema.Date` field is asked as a string and
+ * arrives a `Date`, as a tool's parameters do).
  *
  * **Details**
  *
@@ -272,7 +275,14 @@ export const elicit = <S extends Schema.Top & { readonly DecodingServices: never
     requestedSchema = JsonSchema.elicitationSchema(schema)
     elicitationSchemas.set(schema, requestedSchema)
   }
-  const decode = Schema.decodeUnknownExit(schema as unknown as Schema.Codec<S["Type"], unknown>)
+  // Decoded through the schema's JSON codec: the form the client filled in is the JSON Schema of
+  // that codec (a `Schema.Date` field is asked as a string), not of the schema's own encoded side.
+  let decoder = elicitationDecoders.get(schema)
+  if (decoder === undefined) {
+    decoder = Schema.decodeUnknownExit(Schema.toCodecJson(schema as unknown as Schema.Codec<unknown, unknown>))
+    elicitationDecoders.set(schema, decoder)
+  }
+  const decode = decoder as (input: unknown) => Exit.Exit<S["Type"], Schema.SchemaError>
   const params = { message, requestedSchema } as unknown as Parameters<RequestContext["elicit"]>[0]
   return use((context) =>
     Effect.flatMap(context.elicit(params, options), (result): Effect.Effect<ElicitOutcome<S["Type"]>, ElicitationInvalid> => {

@@ -71,6 +71,17 @@ const RegisterFragile = McpServer.tool({
     )
 })
 
+/** A form with a date: sent as a string (its JSON form), decoded into a `Date` for the tool. */
+const Appointment = McpServer.tool({
+  name: "appointment",
+  handler: () =>
+    McpContext.elicit("When?", Schema.Struct({ when: Schema.Date, note: Schema.optionalKey(Schema.String) })).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `on ${outcome.content.when.toISOString()}` : outcome.action),
+      Effect.catchTag("ElicitationInvalid", (error) => Effect.succeed(`invalid: ${error.message}`)),
+      Effect.catch((error) => Effect.succeed(`other: ${error._tag}`))
+    )
+})
+
 /** Lets `ClientCapabilityMissing` out, as a handler may (it is every handler's failure). */
 const RegisterUncaught = McpServer.tool({
   name: "register-uncaught",
@@ -170,7 +181,20 @@ const Greet = McpServer.tool({
     })
 })
 
-const All = Layer.mergeAll(Register, RegisterUncaught, RegisterStrict, RegisterFragile, OpenUrl, Ask, AskWithContext, AskWithTools, Roots, Whoami, Greet).pipe(
+const All = Layer.mergeAll(
+  Register,
+  RegisterUncaught,
+  RegisterStrict,
+  RegisterFragile,
+  Appointment,
+  OpenUrl,
+  Ask,
+  AskWithContext,
+  AskWithTools,
+  Roots,
+  Whoami,
+  Greet
+).pipe(
   Layer.provide(Layer.succeed(Greeter, { greet: (name) => `Hi ${name}!` }))
 )
 
@@ -227,6 +251,20 @@ describe("McpContext.elicit in a tool", () => {
       // The message says what is wrong (the schema's own words), not the Cause around it.
       assert.include(text(wrongType), "age")
       assert.notInclude(text(wrongType), "Cause(")
+    }))
+
+  it.live("the answer is decoded from the form's JSON form, as it was asked: a date asked as a string is a Date", () =>
+    Effect.gen(function*() {
+      let when: unknown = "2025-03-04T05:06:07.000Z"
+      const { client, requests } = yield* elicitingClient(() => ({ action: "accept", content: { when } }))
+      // Fails before: "invalid: ... Expected Date, got "2025-03-04T05:06:07.000Z"": the form asked
+      // for a string and the answer was decoded as if the client could send a Date.
+      const result = yield* sdk(() => client.callTool({ name: "appointment", arguments: {} }))
+      assert.strictEqual(text(result), "on 2025-03-04T05:06:07.000Z")
+      assert.deepStrictEqual(requests[0].requestedSchema.properties.when.type, "string")
+      when = "not a date"
+      const invalid = yield* sdk(() => client.callTool({ name: "appointment", arguments: {} }))
+      assert.match(text(invalid), /^invalid: /)
     }))
 
   it.live("a form whose decoding throws is the tool's defect (masked), not ElicitationInvalid quoting the throw", () =>
