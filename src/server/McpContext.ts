@@ -265,7 +265,7 @@ export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Ca
  * if (outcome.action === "accept") return `hello ${outcome.content.name}`
  * ```
  */
-export const elicit = <S extends Schema.Top & { readonly DecodingServices: never }>(
+export const elicit = <S extends Schema.Top & { readonly Encoded: object; readonly DecodingServices: never }>(
   message: string,
   schema: S,
   options?: ClientRequestOptions

@@ -530,6 +530,20 @@ Effect.map(elicited, (outcome) => {
     void outcome.content
   }
 })
+// The form is an object (a Struct of primitive fields): a Schema of a scalar does not compile.
+// @ts-expect-error: a string is no form
+McpContext.elicit("Name?", Schema.String)
+// @ts-expect-error: nor is a number
+McpContext.elicit("Age?", Schema.Int)
+// A Class is a form too; the answer is its Type.
+class Contact extends Schema.Class<Contact>("Contact")({ email: Schema.String }) {}
+expectTypeOf(McpContext.elicit("Contact?", Contact)).toEqualTypeOf<
+  Effect.Effect<
+    McpContext.ElicitOutcome<Contact>,
+    ClientRequestError.ClientRequestError | McpContext.ElicitationInvalid,
+    McpRequestContext
+  >
+>()
 expectTypeOf(McpContext.listRoots).toExtend<Effect.Effect<unknown, ClientRequestError.ClientRequestError, McpRequestContext>>()
 // ClientCapabilityMissing is one of the typed failures a handler can catch by tag.
 expectTypeOf<ClientRequestError.ClientCapabilityMissing>().toExtend<ClientRequestError.ClientRequestError>()
