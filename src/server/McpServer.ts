@@ -670,6 +670,41 @@ export interface Tasks {
 }
 
 /**
+ * What a handler that needs a `Scope` is told, at compile time: none is given per call. The scope
+ * its effect would find is the session's or the server's, so what it acquired would be released
+ * only when that closes (one more resource held per call). Open one per call: `Effect.scoped`
+ * around what needs it.
+ *
+ * @since 0.2.0
+ * @category registration
+ */
+export interface NeedsEffectScoped {
+  readonly "a handler gets no Scope per call: wrap what needs one in Effect.scoped": never
+}
+
+/**
+ * Nothing when `R` (what the handler `K` of a definition needs) has no `Scope`; else the
+ * requirement, on that handler, of {@link NeedsEffectScoped}, which no handler meets: the error
+ * points at it.
+ *
+ * @since 0.2.0
+ * @category registration
+ */
+export type ScopeFree<R, K extends string> = [Extract<R, Scope.Scope>] extends [never] ? unknown
+  : { readonly [_ in K]: NeedsEffectScoped }
+
+/**
+ * {@link ScopeFree} for completers, by name (`RC`: what each needs).
+ *
+ * @since 0.2.0
+ * @category registration
+ */
+export type ScopeFreeCompleters<RC> = [ScopedKeys<RC>] extends [never] ? unknown
+  : { readonly complete: { readonly [K in ScopedKeys<RC>]: NeedsEffectScoped } }
+
+type ScopedKeys<RC> = { readonly [K in keyof RC]-?: [Extract<RC[K], Scope.Scope>] extends [never] ? never : K }[keyof RC]
+
+/**
  * A Layer that registers a tool while it is alive.
  *
  * Its name should follow MCP's rule (2025-11-25, SEP-986): 1 to 128 characters, each a letter
@@ -696,7 +731,9 @@ export const tool = <
   S extends Tool.EncodedWithoutServices | undefined = undefined,
   F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
->(definition: Tool.Definition<P, S, F, R>): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
+>(
+  definition: Tool.Definition<P, S, F, R> & ScopeFree<R, "handler">
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
   registerWhileAlive(toolRegistration(definition))
 
 /**
@@ -707,7 +744,7 @@ export const tool = <
  * fails otherwise, naming the resource.
  */
 export const resource = <R = never>(
-  definition: Resource.Definition<R>
+  definition: Resource.Definition<R> & ScopeFree<R, "read">
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition))
 
 /**
@@ -729,7 +766,7 @@ export const resourceTemplate = <
   RL = never,
   RC = {}
 >(
-  definition: Resource.TemplateDefinition<Params, R, RL, RC>
+  definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
   registerWhileAlive(templateRegistration(definition))
 
@@ -738,7 +775,7 @@ export const resourceTemplate = <
  * gives prompt names no other rule (`review code` is served as it is).
  */
 export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
-  definition: Prompt.Definition<Args, R, RC>
+  definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
   registerWhileAlive(promptRegistration(definition))
 
@@ -855,12 +892,14 @@ export const addTool = <
   S extends Tool.EncodedWithoutServices | undefined = undefined,
   F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
->(definition: Tool.Definition<P, S, F, R>): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
+>(
+  definition: Tool.Definition<P, S, F, R> & ScopeFree<R, "handler">
+): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(toolRegistration(definition)))
 
 /** Adds (or replaces) a resource while the server runs. */
 export const addResource = <R = never>(
-  definition: Resource.Definition<R>
+  definition: Resource.Definition<R> & ScopeFree<R, "read">
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(resourceRegistration(definition)))
 
@@ -871,13 +910,13 @@ export const addResourceTemplate = <
   RL = never,
   RC = {}
 >(
-  definition: Resource.TemplateDefinition<Params, R, RL, RC>
+  definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
 export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
-  definition: Prompt.Definition<Args, R, RC>
+  definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))
 

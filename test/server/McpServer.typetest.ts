@@ -349,6 +349,68 @@ expectTypeOf(Built).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer 
 const BuiltWithService = McpServer.middlewareFrom(Effect.map(Effect.service(Greeter), () => NeedsClock))
 expectTypeOf(BuiltWithService).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock>>()
 
+// No Scope is given per call (README: "a hook or handler that needs a Scope opens one per call with
+// Effect.scoped"): one the handler needed would be the session's or the server's, holding what each
+// call acquired until it closed. A handler that needs one does not compile; `Effect.scoped` does.
+const acquired = Effect.acquireRelease(Effect.succeed("held"), () => Effect.void)
+McpServer.tool({
+  name: "needs-a-scope",
+  // @ts-expect-error: the handler needs a Scope
+  handler: () => acquired
+})
+const ScopedTool = McpServer.tool({ name: "opens-its-scope", handler: () => Effect.scoped(acquired) })
+expectTypeOf(ScopedTool).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+McpServer.addTool({
+  name: "added-needs-a-scope",
+  // @ts-expect-error: the handler needs a Scope
+  handler: () => Effect.andThen(Effect.service(Clock), acquired)
+})
+McpServer.resource({
+  uri: "test://scoped",
+  name: "scoped",
+  // @ts-expect-error: the read needs a Scope
+  read: acquired
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://scoped/{id}",
+  name: "scoped-read",
+  params: { id: Schema.String },
+  // @ts-expect-error: the read needs a Scope
+  read: () => acquired
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://scoped/{id}",
+  name: "scoped-list",
+  // @ts-expect-error: the list needs a Scope
+  list: Effect.map(acquired, () => []),
+  read: () => Effect.succeed("r")
+})
+McpServer.resourceTemplate({
+  uriTemplate: "test://scoped/{id}",
+  name: "scoped-completer",
+  params: { id: Schema.String },
+  complete: {
+    // @ts-expect-error: the completer needs a Scope
+    id: () => Effect.map(acquired, (value) => [value])
+  },
+  read: () => Effect.succeed("r")
+})
+McpServer.prompt({
+  name: "scoped-prompt",
+  // @ts-expect-error: the handler needs a Scope
+  handler: () => acquired
+})
+McpServer.prompt({
+  name: "scoped-prompt-completer",
+  arguments: { a: Schema.String, b: Schema.String },
+  complete: {
+    a: (value) => Effect.succeed([value]),
+    // @ts-expect-error: the completer needs a Scope
+    b: () => Effect.map(acquired, (value) => [value])
+  },
+  handler: () => Effect.succeed("p")
+})
+
 // serve needs the components' services but not McpServer.
 const served = McpServer.serve({ name: "s", version: "1" }, WithServices, pair.server)
 expectTypeOf<Effect.Services<typeof served>>().toEqualTypeOf<Greeter>()
