@@ -126,17 +126,28 @@ export interface Extension<R = never> {
 }
 
 /**
- * Declares an extension (checks its id and returns it).
+ * Declares an extension (checks its id and returns it). Its methods and middleware may each need
+ * services of their own: the extension needs all of them (inferred; or given, `make<R>(...)`).
  *
  * @since 0.2.0
  * @category constructors
  */
-export const make = <R = never>(extension: Extension<R>): Extension<R> => {
+export function make<RM = {}, RW extends ReadonlyArray<unknown> = []>(
+  extension: Omit<Extension<never>, "methods" | "middleware"> & {
+    readonly methods?: { readonly [M in keyof RM]: Method<RM[M]> } | undefined
+    readonly middleware?: { readonly [I in keyof RW]: Middleware.Middleware<RW[I]> } | undefined
+  }
+): Extension<{ readonly [M in keyof RM]: Known<RM[M]> }[keyof RM] | { readonly [I in keyof RW]: Known<RW[I]> }[number]>
+export function make<R>(extension: Extension<R>): Extension<R>
+export function make(extension: Extension<any>): Extension<any> {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(extension.id)) {
     throw new Error(`Extension: the id must be "<vendor-prefix>/<name>", got ${JSON.stringify(extension.id)}`)
   }
   return extension
 }
+
+/** `R` without the `unknown` of a method or middleware whose services nothing said (it needs none). */
+type Known<R> = unknown extends R ? never : R
 
 /**
  * Whether `context`'s request declared the extension `id` in its client capabilities (for a

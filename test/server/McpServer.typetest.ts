@@ -13,6 +13,7 @@ import * as SchemaGetter from "effect/SchemaGetter"
 import { expectTypeOf } from "vitest"
 import {
   Content,
+  Extension,
   type InMemory,
   McpContext,
   McpError,
@@ -409,6 +410,42 @@ McpServer.prompt({
     b: () => Effect.map(acquired, (value) => [value])
   },
   handler: () => Effect.succeed("p")
+})
+
+// Extensions: each method and middleware may need services of its own; the Layer needs them all.
+const Stations = Extension.make({
+  id: "com.example/stations",
+  methods: {
+    "stations/greet": Extension.method({
+      params: Schema.Struct({ name: Schema.String }),
+      handler: ({ name }) => Effect.map(Effect.service(Greeter), (greeter) => ({ text: greeter.greet(name) }))
+    }),
+    "stations/now": Extension.method({
+      params: Schema.Struct({}),
+      handler: () => Effect.map(Effect.service(Clock), (clock) => ({ now: clock.now }))
+    })
+  },
+  middleware: [NeedsClock, Free]
+})
+expectTypeOf(Stations).toEqualTypeOf<Extension.Extension<Greeter | Clock>>()
+expectTypeOf(McpServer.extension(Stations)).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock>>()
+const Bare = Extension.make({ id: "com.example/bare", settings: { a: 1 } })
+expectTypeOf(McpServer.extension(Bare)).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+// Given explicitly, as before.
+const Given = Extension.make<Greeter>({
+  id: "com.example/given",
+  methods: {
+    "given/greet": Extension.method({
+      params: Schema.Struct({}),
+      handler: () => Effect.map(Effect.service(Greeter), (greeter) => ({ text: greeter.greet("x") }))
+    })
+  }
+})
+expectTypeOf(Given).toEqualTypeOf<Extension.Extension<Greeter>>()
+Extension.make({
+  id: "com.example/typo",
+  // @ts-expect-error: no such field (requireDeclaration was meant)
+  requireDeclartion: true
 })
 
 // serve needs the components' services but not McpServer.
