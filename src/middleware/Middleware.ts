@@ -212,7 +212,43 @@ export type Services<M> = M extends Middleware<infer R> ? unknown extends R ? ne
  * })
  * ```
  */
-export const make = <R = never>(name: string, hooks: Hooks<R>): Middleware<R> => ({ ...hooks, name })
+export function make<R = never>(name: string, hooks: NoInfer<Hooks<R>>): Middleware<R>
+export function make<const H extends Hooks<any>>(name: string, hooks: H & ScopeFreeHooks<H>): Middleware<HooksServices<H>>
+export function make(name: string, hooks: Hooks<any>): Middleware<any> {
+  return { ...hooks, name }
+}
+
+/**
+ * The services the hooks `H` need: each hook's, but the `Scope` of `onSession` (each session gives
+ * it one).
+ *
+ * @since 0.2.0
+ */
+export type HooksServices<H> = {
+  readonly [K in keyof H]-?: K extends "onSession" ? Exclude<HookServices<H[K]>, Scope.Scope> : HookServices<H[K]>
+}[keyof H]
+
+type HookServices<F> = F extends (...args: ReadonlyArray<any>) => Effect.Effect<any, any, infer R> ? unknown extends R ? never : R
+  : never
+
+/**
+ * What a hook that needs a `Scope` (but `onSession`) is told, at compile time: none is given per
+ * message. The scope its effect would find is the session's or the server's, so what it acquired
+ * would be released only when that closes (one more resource held per request). Open one per
+ * call: `Effect.scoped` around what needs it.
+ *
+ * @since 0.2.0
+ */
+export interface NeedsEffectScoped {
+  readonly "a hook gets no Scope per message (only onSession has one): wrap what needs one in Effect.scoped": never
+}
+
+/** Nothing when no hook of `H` but `onSession` needs a `Scope`; else {@link NeedsEffectScoped} on those that do. */
+type ScopeFreeHooks<H> = [ScopedHooks<H>] extends [never] ? unknown : { readonly [K in ScopedHooks<H>]: NeedsEffectScoped }
+
+type ScopedHooks<H> = {
+  readonly [K in keyof H]-?: K extends "onSession" ? never : [Extract<HookServices<H[K]>, Scope.Scope>] extends [never] ? never : K
+}[keyof H]
 
 // ---------------------------------------------------------------------------
 // Services

@@ -412,6 +412,29 @@ McpServer.prompt({
   handler: () => Effect.succeed("p")
 })
 
+// A hook gets no Scope per message (only `onSession` has one, for the session's life).
+const PerSession = Middleware.make("per-session", {
+  onSession: () => Effect.andThen(acquired, Effect.service(Clock)).pipe(Effect.asVoid),
+  onCallTool: (params, context, next) => {
+    expectTypeOf(context.sessionId).toEqualTypeOf<string>()
+    return Effect.scoped(Effect.andThen(acquired, next(params)))
+  }
+})
+expectTypeOf(PerSession).toEqualTypeOf<Middleware.Middleware<Clock>>()
+expectTypeOf(McpServer.middleware(PerSession)).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Clock>>()
+Middleware.make("hook-needs-a-scope", {
+  // @ts-expect-error: the hook needs a Scope
+  onCallTool: (params, _context, next) => Effect.andThen(acquired, next(params))
+})
+Middleware.make("raw-hook-needs-a-scope", {
+  // @ts-expect-error: the hook needs a Scope
+  onRequest: (request, _context, next) => Effect.andThen(acquired, next(request))
+})
+// Services given explicitly, as before.
+expectTypeOf(Middleware.make<Greeter>("given", { onPing: (params, _context, next) => next(params) })).toEqualTypeOf<
+  Middleware.Middleware<Greeter>
+>()
+
 // Extensions: each method and middleware may need services of its own; the Layer needs them all.
 const Stations = Extension.make({
   id: "com.example/stations",
