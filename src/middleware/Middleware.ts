@@ -232,15 +232,17 @@ type HookServices<F> = F extends (...args: ReadonlyArray<any>) => Effect.Effect<
   : never
 
 /**
- * What a hook that needs a `Scope` (but `onSession`) is told, at compile time: none is given per
- * message. The scope its effect would find is the session's or the server's, so what it acquired
- * would be released only when that closes (one more resource held per request). Open one per
- * call: `Effect.scoped` around what needs it.
+ * What a handler or a hook that needs a `Scope` is told, at compile time (a tool's, resource's or
+ * prompt's handler, a completer, an extension's method, a middleware's hook but `onSession`): none
+ * is given per request. The scope its effect would find is the session's or the server's, so what
+ * it acquired would be released only when that closes (one more resource held per request). Open
+ * one per request: `Effect.scoped` around what needs it.
  *
  * @since 0.2.0
  */
 export interface NeedsEffectScoped {
-  readonly "a hook gets no Scope per message (only onSession has one): wrap what needs one in Effect.scoped": never
+  readonly "a handler or hook gets no Scope per request (only onSession has one): wrap what needs one in Effect.scoped":
+    never
 }
 
 /** Nothing when no hook of `H` but `onSession` needs a `Scope`; else {@link NeedsEffectScoped} on those that do. */

@@ -39,6 +39,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type * as Middleware from "../middleware/Middleware.ts"
@@ -68,7 +69,7 @@ export const method = <S extends Schema.Top & { readonly DecodingServices: never
   definition: {
     readonly params: S
     readonly handler: (params: S["Type"], context: RequestContext) => Effect.Effect<A, McpError.McpError, R>
-  }
+  } & ([Extract<R, Scope.Scope>] extends [never] ? unknown : { readonly handler: Middleware.NeedsEffectScoped })
 ): Method<Exclude<R, McpRequestContext>> => definition as unknown as Method<Exclude<R, McpRequestContext>>
 
 /**

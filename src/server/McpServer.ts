@@ -670,17 +670,13 @@ export interface Tasks {
 }
 
 /**
- * What a handler that needs a `Scope` is told, at compile time: none is given per call. The scope
- * its effect would find is the session's or the server's, so what it acquired would be released
- * only when that closes (one more resource held per call). Open one per call: `Effect.scoped`
- * around what needs it.
+ * What a handler that needs a `Scope` is told, at compile time: none is given per call (see
+ * `Middleware.NeedsEffectScoped`). Open one per call: `Effect.scoped` around what needs it.
  *
  * @since 0.2.0
  * @category registration
  */
-export interface NeedsEffectScoped {
-  readonly "a handler gets no Scope per call: wrap what needs one in Effect.scoped": never
-}
+export type NeedsEffectScoped = Middleware.NeedsEffectScoped
 
 /**
  * Nothing when `R` (what the handler `K` of a definition needs) has no `Scope`; else the

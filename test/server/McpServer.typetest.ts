@@ -465,6 +465,11 @@ const Given = Extension.make<Greeter>({
   }
 })
 expectTypeOf(Given).toEqualTypeOf<Extension.Extension<Greeter>>()
+Extension.method({
+  params: Schema.Struct({}),
+  // @ts-expect-error: the method needs a Scope
+  handler: () => Effect.map(acquired, () => ({}))
+})
 Extension.make({
   id: "com.example/typo",
   // @ts-expect-error: no such field (requireDeclaration was meant)
