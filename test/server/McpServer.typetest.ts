@@ -23,6 +23,7 @@ import {
   Tool
 } from "../../src/index.ts"
 import type { ClientRequestError } from "../../src/lowlevel.ts"
+import { ToolInjection } from "../../src/middleware/index.ts"
 
 declare const pair: InMemory.Pair
 
@@ -356,6 +357,11 @@ expectTypeOf(BuiltWithService).toEqualTypeOf<Layer.Layer<never, never, McpServer
 const acquired = Effect.acquireRelease(Effect.succeed("held"), () => Effect.void)
 McpServer.tool({
   name: "needs-a-scope",
+  // @ts-expect-error: the handler needs a Scope
+  handler: () => acquired
+})
+ToolInjection.tool({
+  name: "injected-needs-a-scope",
   // @ts-expect-error: the handler needs a Scope
   handler: () => acquired
 })

@@ -80,7 +80,7 @@ export const tool = <
   S extends Tool.EncodedWithoutServices | undefined = undefined,
   F extends Tool.EncodedWithoutServices | undefined = undefined,
   R = never
->(definition: Tool.Definition<P, S, F, R>): Tool.Definition<P, S, F, R> => definition
+>(definition: Tool.Definition<P, S, F, R> & McpServer.ScopeFree<R, "handler">): Tool.Definition<P, S, F, R> => definition
 
 /**
  * A Layer that serves the given tools from a middleware while it is alive (see the module
