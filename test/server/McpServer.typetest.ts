@@ -5,6 +5,7 @@
  * `// @ts-expect-error` marks a definition that must NOT compile (if it ever compiles, the unused
  * directive fails the build). Each rejected handler sits on the line right after its directive.
  */
+import type * as Brand from "effect/Brand"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
@@ -65,6 +66,52 @@ McpServer.tool({
     // @ts-expect-error: unvalidated arguments are unknown
     params.q.toUpperCase()
     return Effect.succeed("ok")
+  }
+})
+
+// Field by field: optional (with or without undefined), defaults, brands, unions, records, arrays,
+// transformations (the decoded side), dates (the handler gets a Date; clients send its ISO string).
+const UserId = Schema.String.pipe(Schema.brand("UserId"))
+McpServer.tool({
+  name: "every-kind-of-field",
+  parameters: {
+    optional: Schema.optional(Schema.String),
+    optionalKey: Schema.optionalKey(Schema.Int),
+    withDefault: Schema.Int.pipe(Schema.withDecodingDefaultKey(Effect.succeed(10))),
+    user: UserId,
+    idOrName: Schema.Union([Schema.Int, Schema.String]),
+    counts: Schema.Record(Schema.String, Schema.Int),
+    tags: Schema.Array(Schema.String),
+    pair: Schema.Tuple([Schema.String, Schema.Int]),
+    level: Schema.Literals(["low", "high"]),
+    size: Schema.NumberFromString,
+    since: Schema.Date
+  },
+  handler: (params) => {
+    expectTypeOf(params).toEqualTypeOf<{
+      readonly optional?: string | undefined
+      readonly optionalKey?: number
+      readonly withDefault: number
+      readonly user: string & Brand.Brand<"UserId">
+      readonly idOrName: number | string
+      readonly counts: { readonly [x: string]: number }
+      readonly tags: ReadonlyArray<string>
+      readonly pair: readonly [string, number]
+      readonly level: "low" | "high"
+      readonly size: number
+      readonly since: Date
+    }>()
+    return Effect.succeed(params.user)
+  }
+})
+McpServer.tool({
+  name: "brand-is-checked",
+  parameters: { user: UserId },
+  handler: ({ user }) => {
+    const plain: string = user
+    // @ts-expect-error: a plain string is no UserId
+    const branded: typeof UserId.Type = plain
+    return Effect.succeed(branded)
   }
 })
 
