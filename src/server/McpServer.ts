@@ -759,8 +759,8 @@ export const resource = <R = never>(
 export const resourceTemplate = <
   const Params extends Resource.TemplateParams = {},
   R = never,
-  RL = never,
-  RC = {}
+  RL = R,
+  RC = { readonly [K in keyof Params]: R }
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
@@ -770,7 +770,7 @@ export const resourceTemplate = <
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
  * gives prompt names no other rule (`review code` is served as it is).
  */
-export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
+export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
   registerWhileAlive(promptRegistration(definition))
@@ -903,15 +903,15 @@ export const addResource = <R = never>(
 export const addResourceTemplate = <
   const Params extends Resource.TemplateParams = {},
   R = never,
-  RL = never,
-  RC = {}
+  RL = R,
+  RC = { readonly [K in keyof Params]: R }
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
-export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = {}>(
+export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))

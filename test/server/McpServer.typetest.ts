@@ -363,6 +363,24 @@ const addedTemplate = McpServer.addResourceTemplate({
   read: () => Effect.map(Effect.service(Clock), (clock) => `${clock.now}`)
 })
 expectTypeOf(addedTemplate).toEqualTypeOf<Effect.Effect<void, never, McpServer.McpServer | Clock | Cache>>()
+// With the types given (as before: one `R` for every part), completers and `list` may need `R`.
+const GivenPrompt = McpServer.prompt<{ readonly city: typeof Schema.String }, Greeter>({
+  name: "given-types",
+  arguments: { city: Schema.String },
+  complete: { city: (value) => Effect.map(Effect.service(Greeter), (greeter) => [greeter.greet(value)]) },
+  handler: ({ city }) => Effect.map(Effect.service(Greeter), (greeter) => greeter.greet(city))
+})
+expectTypeOf(GivenPrompt).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter>>()
+const GivenTemplate = McpServer.resourceTemplate<{ readonly id: typeof Schema.String }, Clock>({
+  uriTemplate: "test://given/{id}",
+  name: "given-types",
+  params: { id: Schema.String },
+  list: Effect.map(Effect.service(Clock), () => []),
+  complete: { id: () => Effect.map(Effect.service(Clock), (clock) => [`${clock.now}`]) },
+  read: () => Effect.map(Effect.service(Clock), (clock) => `${clock.now}`)
+})
+expectTypeOf(GivenTemplate).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Clock>>()
+
 // Without services anywhere, the Layer needs the server only.
 const PlainPrompt = McpServer.prompt({
   name: "plain",
