@@ -78,7 +78,10 @@ export const current: Effect.Effect<RequestContext, never, McpRequestContext> = 
 const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.Effect<A, E, McpRequestContext> =>
   Effect.flatMap(current, f)
 
-/** Logs to the client (`notifications/message`), honouring the session's `logging/setLevel`. */
+/**
+ * Logs to the client (`notifications/message`), honouring the session's `logging/setLevel` (2026-07-28:
+ * the request's `logLevel`). A level MCP does not have, or a logger that is not a string, is a defect.
+ */
 export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void, never, McpRequestContext> =>
   use((context) => context.log(level, data, logger))
 

@@ -43,7 +43,11 @@ export interface ClientRequestOptions {
 export interface ClientChannel {
   /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */
   readonly notify: (method: string, params?: JsonRpc.Params) => Effect.Effect<void>
-  /** Logs to the client (`notifications/message`) when `level` passes the session's level. */
+  /**
+   * Logs to the client (`notifications/message`) when `level` passes the session's level. A level
+   * MCP does not have (`"warn"`, from untyped code) or a logger that is not a string is a defect
+   * (a `TypeError` naming it), whatever the client asked for.
+   */
   readonly log: (level: LoggingLevel, data: unknown, logger?: string) => Effect.Effect<void>
   /**
    * Sends a server→client request and waits for the client's answer. Sent untied (a

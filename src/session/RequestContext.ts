@@ -160,7 +160,8 @@ export interface RequestContext extends ClientChannel {
    */
   readonly inputRound: InputRound | undefined
   /**
-   * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`.
+   * Logs to the client synchronously (what the `Effect.log` bridge uses): same gates as `log`
+   * (a level MCP does not have, or a logger that is not a string, throws the `TypeError`).
    */
   readonly logUnsafe: (level: LoggingLevel, data: unknown, logger?: string) => void
   /**

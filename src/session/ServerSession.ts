@@ -82,7 +82,7 @@ import {
 import { GracefulShutdown, type GracefulShutdownState } from "./GracefulShutdown.ts"
 import { BatchAnswer, BatchMember } from "./internal/batch.ts"
 import { answerExit, malformedAnswer, type PendingClientRequest, resultDecoder } from "./internal/clientAnswers.ts"
-import { logLevels, logParams } from "./internal/logMessages.ts"
+import { invalidLog, logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
@@ -1449,7 +1449,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   log(level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void> {
-    return this.logRelated(level, data, logger, undefined)
+    const invalid = invalidLog(level, logger)
+    return invalid === undefined ? this.logRelated(level, data, logger, undefined) : Effect.die(invalid)
   }
 
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {

@@ -1,11 +1,14 @@
 /**
  * `notifications/message`: the order of log levels (a client's `logging/setLevel` minimum, a
- * 2026-07-28 request's `logLevel`), and the params of a log message.
+ * 2026-07-28 request's `logLevel`), what a log call must give (a level MCP has, a string logger),
+ * and the params of a log message.
  *
  * @internal
  */
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import type { LoggingLevel } from "../../protocol/McpSchema.ts"
+import { clip } from "../../internal/clip.ts"
+import { kindOf } from "../../internal/valueKind.ts"
 
 /** Each level's rank: a message is sent when its rank is at least the minimum's. */
 export const logLevels: Record<LoggingLevel, number> = {
@@ -18,6 +21,26 @@ export const logLevels: Record<LoggingLevel, number> = {
   alert: 6,
   emergency: 7
 }
+
+/** The levels by name, for untyped input (a Map: `toString` and `constructor` are no levels). */
+const ranks: ReadonlyMap<unknown, number> = new Map(Object.entries(logLevels))
+
+/**
+ * The defect of a log call whose level is not one of MCP's (`"warn"`, `"WARNING"`, `4`: untyped
+ * code) or whose logger is not a string, else `undefined`. Such a message is one no client takes
+ * (2025-11-25 clients refuse it) and no 2026-07-28 request's minimum can be compared with: the
+ * handler learns of its mistake whatever the client asked for, rather than its logs vanishing.
+ */
+export const invalidLog = (level: unknown, logger: unknown): TypeError | undefined =>
+  !ranks.has(level)
+    ? new TypeError(
+      `Logging to the client: the level must be one of ${Object.keys(logLevels).join(", ")}, got ${
+        typeof level === "string" ? JSON.stringify(clip(level)) : kindOf(level)
+      }`
+    )
+    : logger !== undefined && typeof logger !== "string"
+    ? new TypeError(`Logging to the client: the logger must be a string, got ${kindOf(logger)}`)
+    : undefined
 
 /** The params of a `notifications/message`. */
 export const logParams = (level: LoggingLevel, data: unknown, logger: string | undefined, meta: JsonRpc.Params | undefined) => {

@@ -34,7 +34,7 @@ import type {
 } from "../RequestContext.ts"
 import type { ServerSession } from "../Session.ts"
 import { resultDecoder } from "./clientAnswers.ts"
-import { logLevels } from "./logMessages.ts"
+import { invalidLog, logLevels } from "./logMessages.ts"
 
 /** What a request context needs of its session: the public face, and the sends tied to a request. */
 export interface ContextSession extends ServerSession {
@@ -264,10 +264,15 @@ export class RequestContextImpl implements RequestContext {
     return this.session.notifyRelated("notifications/progress", this.tagged(params), this.requestId, this.protocolVersion, this.relatedTask?.route)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
+    // Checked first: a level MCP does not have is a mistake whether or not this request logs.
+    const invalid = invalidLog(level, logger)
+    if (invalid !== undefined) return Effect.die(invalid)
     if (!this.mayLog(level)) return Effect.void
     return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
+    const invalid = invalidLog(level, logger)
+    if (invalid !== undefined) throw invalid
     if (!this.mayLog(level)) return
     this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
   }

@@ -1,0 +1,88 @@
+/**
+ * `notifications/message` as clients receive it, in both eras: a level or logger MCP does not have
+ * (untyped code) is the handler's defect, not a message no client takes; data JSON has no form for
+ * still goes out with its `data`; and a 2026-07-28 request's logs and progress stop with its
+ * answer (its stream ends there) over a connection of its own (stdio, in memory) as over HTTP.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Schema from "effect/Schema"
+import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { recorder } from "../support/recorder.ts"
+import { sdk, serveAndConnect, startServer } from "./McpServerHarness.ts"
+
+const logLevelKey = "io.modelcontextprotocol/logLevel"
+
+/**
+ * Logs with the level and logger its arguments name (what untyped code may pass), through its
+ * context or (`untied`) its session.
+ */
+const Logs = McpServer.tool({
+  name: "logs",
+  parameters: { level: Schema.Unknown, logger: Schema.optionalKey(Schema.Unknown), untied: Schema.optionalKey(Schema.Boolean) },
+  handler: ({ level, logger, untied }) =>
+    Effect.flatMap(McpContext.current, (context) =>
+      Effect.as((untied === true ? context.session : context).log(level as never, "a line", logger as never), "logged"))
+})
+
+/**
+ * Connects an SDK v2 client pinned to 2026-07-28 to one session of `server` over an in-memory
+ * pair, every message it receives recorded; the server logs with `logger`.
+ */
+const connectModern = (server: McpServer.McpServer["Service"], logger: Logger.Logger<unknown, unknown>) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([logger]))))
+    const client = new ClientV2({ name: "log-messages", version: "2.0.0" }, {
+      capabilities: {},
+      versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+    })
+    yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+    const { received, record } = recorder()
+    const deliver = pair.client.onmessage
+    pair.client.onmessage = (message, extra) => {
+      record(message)
+      deliver?.(message, extra)
+    }
+    return { client, received }
+  })
+
+describe("log messages", () => {
+  it.live("a level or logger MCP does not have (untyped code) is the handler's defect (logged), in both eras", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const { client, received } = yield* serveAndConnect(Logs)
+      const modern = yield* connectModern(yield* startServer({}, Logs), capture)
+      const failed = [{ type: "text", text: "Tool logs failed: internal error" }]
+      for (
+        const args of [{ level: "warn" }, { level: "WARNING" }, { level: 4 }, { level: "toString" }, { level: "info", logger: 7 }, {
+          level: "warn",
+          untied: true
+        }]
+      ) {
+        // 2025-11-25: the message went out (and the client refused it: not a level it knows).
+        const legacy = yield* sdk(() => client.callTool({ name: "logs", arguments: args }))
+        assert.deepStrictEqual([legacy.isError, legacy.content], [true, failed], JSON.stringify(args))
+        // 2026-07-28, whether the request asks for logs or not: it was dropped with nothing said.
+        for (const meta of [{ [logLevelKey]: "debug" }, {}]) {
+          const result = yield* sdk(() => modern.client.callTool({ name: "logs", arguments: args, _meta: meta }))
+          assert.deepStrictEqual([result.isError, result.content], [true, failed], JSON.stringify(args))
+        }
+      }
+      assert.isUndefined(received.find((message) => message.method === "notifications/message"))
+      assert.isUndefined(modern.received.find((message) => message.method === "notifications/message"))
+      assert.isTrue(logged.some((line) => line.includes(`the level must be one of debug, info, notice, warning, error, critical, alert, emergency, got "warn"`)))
+      assert.isTrue(logged.some((line) => line.includes("the logger must be a string, got a number")))
+      // A level and logger MCP has still logs.
+      assert.deepStrictEqual(
+        (yield* sdk(() => client.callTool({ name: "logs", arguments: { level: "notice", logger: "db" } }))).content,
+        [{ type: "text", text: "logged" }]
+      )
+      const line = received.find((message) => message.method === "notifications/message")
+      assert.deepStrictEqual(line?.params, { level: "notice", logger: "db", data: "a line" })
+    }))
+})
