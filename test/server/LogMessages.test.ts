@@ -6,11 +6,15 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { serveOnFreePort } from "../http/support.ts"
 import { recorder } from "../support/recorder.ts"
 import { sdk, serveAndConnect, startServer } from "./McpServerHarness.ts"
 
@@ -84,5 +88,42 @@ describe("log messages", () => {
       )
       const line = received.find((message) => message.method === "notifications/message")
       assert.deepStrictEqual(line?.params, { level: "notice", logger: "db", data: "a line" })
+    }))
+
+  it.live("data JSON has no form for (undefined, a function) goes out as null, not as a message without its data", () =>
+    Effect.gen(function*() {
+      const Odd = McpServer.tool({
+        name: "odd",
+        handler: () =>
+          Effect.gen(function*() {
+            yield* McpContext.log("info", "plain")
+            yield* McpContext.log("info", undefined)
+            yield* McpContext.log("info", () => "a function")
+            yield* Effect.log(undefined)
+            return "logged"
+          })
+      })
+      // Over HTTP: the wire is JSON (`JSON.stringify` leaves such a property out).
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "odd", version: "1" }, Odd, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Logger.layer([]))
+        )
+      )
+      const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
+      const logs: Array<{ readonly [key: string]: unknown }> = []
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => client.close())
+      )
+      const result = yield* sdk(() => client.callTool({ name: "odd", arguments: {} }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "logged" }])
+      // On the call's stream, before its answer. Without its `data` (required), the client refused it.
+      assert.deepStrictEqual(logs, [
+        { level: "info", data: "plain" },
+        { level: "info", data: null },
+        { level: "info", data: null },
+        { level: "info", data: null }
+      ])
     }))
 })

@@ -42,8 +42,14 @@ export const invalidLog = (level: unknown, logger: unknown): TypeError | undefin
     ? new TypeError(`Logging to the client: the logger must be a string, got ${kindOf(logger)}`)
     : undefined
 
-/** The params of a `notifications/message`. */
+/**
+ * The params of a `notifications/message`. `data` is required: a value JSON has no form for
+ * (`undefined`, a function, a symbol; `Effect.log(undefined)`) is sent as `null`, as
+ * `JSON.stringify` writes it in an array (as a property it would be left out, and clients refuse
+ * the message).
+ */
 export const logParams = (level: LoggingLevel, data: unknown, logger: string | undefined, meta: JsonRpc.Params | undefined) => {
+  if (data === undefined || typeof data === "function" || typeof data === "symbol") data = null
   const params: Record<string, unknown> = logger === undefined ? { level, data } : { level, logger, data }
   if (meta !== undefined) params._meta = meta
   return params
