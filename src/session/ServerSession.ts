@@ -641,6 +641,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   private resumeDrain: (() => void) | undefined = undefined
   /** The drain may resume, once the batch being processed is handed to the outbox. */
   private drainAfterBatch = false
+  /** The 2026-07-28 request whose effect is being made, on a connection of its own (see `dispatchModern`). */
+  private dispatchingModern: JsonRpc.RequestId | undefined = undefined
   /** A notification's handlers were skipped for a full queue (logged once). */
   private refusedObservers = false
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
@@ -947,7 +949,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)
-    const effect = this.dispatch(request, http, truth)
+    const effect = admission === Lifecycle.modern ? this.dispatchModern(request, truth) : this.dispatch(request, http, truth)
     if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
@@ -963,6 +965,28 @@ class SessionImpl extends Scheduler implements ServerSession {
     } catch (defect) {
       return Effect.die(defect)
     }
+  }
+
+  /**
+   * Dispatches a 2026-07-28 request of a connection of its own (stdio, in memory), which may
+   * notify while its effect is made, before it is admitted (see {@link answering}).
+   */
+  private dispatchModern(request: JsonRpc.Request, truth: Negotiation.ResolvedRequest): Effect.Effect<unknown, unknown> {
+    this.dispatchingModern = request.id
+    try {
+      return this.dispatch(request, undefined, truth)
+    } finally {
+      this.dispatchingModern = undefined
+    }
+  }
+
+  /**
+   * Whether the request `id` has not been answered yet, so that its notifications may still go out:
+   * it runs (and was not cancelled), or its effect is being made.
+   */
+  private answering(id: JsonRpc.RequestId): boolean {
+    const inflight = this.running.get(id)
+    return inflight === undefined ? id === this.dispatchingModern : !inflight.cancelled
   }
 
   private reject(request: JsonRpc.Request, detail: string): void {
@@ -1273,9 +1297,23 @@ class SessionImpl extends Scheduler implements ServerSession {
     const message = this.notification(method, params, related, version)
     if (message === undefined || this.hold(message, related)) return Effect.void
     const meta = this.dispatcher.notificationMeta
-    if (meta === undefined || related === undefined) return this.offer(message, related, route)
-    // Read where the notification is sent (when the effect runs): the sender's current span.
-    return Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context)), related, route))
+    const send = meta === undefined || related === undefined
+      ? this.offer(message, related, route)
+      // Read where the notification is sent (when the effect runs): the sender's current span.
+      : Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context)), related, route))
+    // Asked again as it is sent: an effect made while its request ran (`Effect.andThen(context.log(...))`
+    // in a fiber the handler forked) may run after the answer.
+    return this.endsWithAnswer(related, version) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
+  }
+
+  /**
+   * Whether the notifications tied to `related` stop with its answer here: a 2026-07-28 request's
+   * (they go on its stream, before its answer, which ends it: later ones are for no request) on a
+   * connection of its own (stdio, in memory: one stream for every request). Over Streamable HTTP
+   * its stream has ended then, and the transport drops them.
+   */
+  private endsWithAnswer(related: JsonRpc.RequestId | undefined, version: ProtocolVersion.ProtocolVersion): boolean {
+    return related !== undefined && ProtocolVersion.isModern(version) && !("attach" in this.connection)
   }
 
   /**
@@ -1290,6 +1328,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   ): JsonRpc.Notification | undefined {
     const modern = related !== undefined && ProtocolVersion.isModern(version)
     if (!OutboundGates.mayNotify(this.phase, this.caps, method, related, modern)) return undefined
+    // Its request answered (or cancelled): for no request any more (see `endsWithAnswer`).
+    if (modern && this.endsWithAnswer(related, version) && !this.answering(related)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)

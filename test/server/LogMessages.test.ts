@@ -10,6 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
@@ -125,5 +126,43 @@ describe("log messages", () => {
         { level: "info", data: null },
         { level: "info", data: null }
       ])
+    }))
+
+  it.live("2026-07-28 over a connection of its own: a request's logs and progress stop with its answer", () =>
+    Effect.gen(function*() {
+      const answered = yield* Deferred.make<void>()
+      const lateSent = yield* Deferred.make<void>()
+      // Logs and reports progress before its answer, and (a fiber it forked) after it.
+      const Late = McpServer.tool({
+        name: "late",
+        handler: () =>
+          Effect.gen(function*() {
+            const context = yield* McpContext.current
+            yield* McpContext.log("info", "before the answer")
+            yield* McpContext.progress(1)
+            yield* Effect.forkDetach(
+              Deferred.await(answered).pipe(
+                Effect.andThen(McpContext.log("info", "after the answer")),
+                Effect.andThen(Effect.logInfo("after the answer, Effect.log")),
+                Effect.andThen(context.progress(2)),
+                Effect.ensuring(Deferred.succeed(lateSent, undefined))
+              )
+            )
+            return "answered"
+          })
+      })
+      const { client, received } = yield* connectModern(yield* startServer({}, Late), Logger.make(() => undefined))
+      const result = yield* sdk(() =>
+        client.callTool({ name: "late", arguments: {}, _meta: { [logLevelKey]: "debug" } }, { onprogress: () => undefined })
+      )
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "answered" }])
+      yield* Deferred.succeed(answered, undefined)
+      yield* Deferred.await(lateSent)
+      // Answered after whatever the late fiber sent.
+      yield* sdk(() => client.listTools())
+      const notifications = received.filter((message) => message.method !== undefined)
+      assert.deepStrictEqual(notifications.map((message) => message.params.data ?? message.params.progress), ["before the answer", 1])
+      const answer = received.findIndex((message) => message.result?.content?.[0]?.text === "answered")
+      assert.isTrue(received.slice(answer).every((message) => message.method === undefined))
     }))
 })
