@@ -73,6 +73,21 @@ export const toResult = (values: ReadonlyArray<string>): CompleteResult => {
   }
 }
 
+/**
+ * Whether `completers` complete anything: an argument has a completer function (`complete: {}`,
+ * or every argument's `undefined`, has none). A component with none is compiled without completion,
+ * so that the server advertises `completions` only when something can be completed.
+ *
+ * @since 0.2.0
+ */
+export const hasCompleters = (completers: object | undefined): boolean => {
+  if (completers === undefined) return false
+  for (const name of Object.keys(completers)) {
+    if (typeof (completers as { readonly [name: string]: unknown })[name] === "function") return true
+  }
+  return false
+}
+
 /** Compiles completers once; `context` holds the services they need. */
 export const compile = <R>(
   completers: Completers<{ readonly [name: string]: unknown }, R>,

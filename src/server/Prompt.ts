@@ -76,6 +76,7 @@ export interface Registered {
     args: { readonly [name: string]: string } | undefined,
     context: RequestContext
   ) => Effect.Effect<GetPromptResult, McpError.McpError>
+  /** Its completion (`undefined` when it completes nothing: no completer function). */
   readonly complete: Completion.Compiled | undefined
 }
 
@@ -132,7 +133,7 @@ export const compile = <Args extends Arguments, R>(
       if (done !== undefined) return done._tag === "Success" ? finish(done.value) : Exit.failCause(done.cause)
       return Effect.flatMap(provideRequest(effect, context, request), finish)
     },
-    complete: definition.complete === undefined
+    complete: !Completion.hasCompleters(definition.complete)
       ? undefined
       : Completion.compile(definition.complete as Completion.Completers<Schema.Struct.Fields, R>, context)
   }

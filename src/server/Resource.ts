@@ -151,6 +151,7 @@ export interface RegisteredTemplate {
   /** Whether the template matches `uri` (without reading anything). */
   readonly matches: (uri: string) => boolean
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
+  /** Its completion (`undefined` when it completes nothing: no completer function). */
   readonly complete: Completion.Compiled | undefined
 }
 
@@ -234,7 +235,7 @@ export const compileTemplate = <Params extends TemplateParams, R>(
         checkListedResources(`Resource template ${definition.uriTemplate}`, listed)
         return listed
       }),
-    complete: definition.complete === undefined
+    complete: !Completion.hasCompleters(definition.complete)
       ? undefined
       : Completion.compile(definition.complete as Completion.Completers<Schema.Struct.Fields, R>, context)
   }

@@ -73,6 +73,29 @@ describe("McpServer completion", () => {
       assert.isUndefined(none.client.getServerCapabilities()?.completions)
     }))
 
+  it.live("completers that are none (`complete: {}`, every argument's undefined) advertise nothing: completion/complete is -32601", () =>
+    Effect.gen(function*() {
+      const EmptyPrompt = McpServer.prompt({
+        name: "empty",
+        arguments: { a: Schema.String },
+        complete: {},
+        handler: () => Effect.succeed("empty")
+      })
+      const UndefinedTemplate = McpServer.resourceTemplate({
+        uriTemplate: "test://undefined/{n}",
+        name: "undefined",
+        complete: { n: undefined },
+        read: (_, uri) => Effect.succeed(uri)
+      })
+      const { client } = yield* serveAndConnect(Layer.merge(EmptyPrompt, UndefinedTemplate))
+      assert.isUndefined(client.getServerCapabilities()?.completions)
+      const error = yield* sdkError(() => client.complete({ ref: { type: "ref/prompt", name: "empty" }, argument: { name: "a", value: "" } }))
+      assert.strictEqual(error.code, -32601)
+      // One completer among them is enough.
+      const { client: completing } = yield* serveAndConnect(Layer.mergeAll(EmptyPrompt, UndefinedTemplate, Scaffold))
+      assert.deepStrictEqual(completing.getServerCapabilities()?.completions, {})
+    }))
+
   it.live("a completer that succeeds with values that are not strings (untyped code) is -32603, not values sent on", () =>
     Effect.gen(function*() {
       const Odd = McpServer.prompt({
