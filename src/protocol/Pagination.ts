@@ -3,8 +3,11 @@
  *
  * Every registered component gets a sequence number when it is added; lists are ordered by it, and
  * a cursor names the last sequence number a page contained. A cursor therefore stays valid while
- * the list changes: removals never shift later items, additions land at the end. Cursors are
- * opaque to clients (base64url); one that cannot be read is answered with -32602.
+ * the list changes: removals never shift later items, additions land at the end. A cursor may also
+ * name the list it continues (its `scope`: `McpServer` names the list method and the server), so
+ * that one of another list, or of another server, is not taken for a place in this one. Cursors are
+ * opaque to clients (base64url); one that cannot be read, or is of another scope, is answered
+ * with -32602.
  *
  * @since 0.1.0
  */
@@ -25,32 +28,45 @@ export interface Page<A> {
 
 const prefix = "v1:"
 
-/** Encodes the cursor that continues after sequence number `seq`. */
-export const encodeCursor = (seq: number): string => Buffer.from(`${prefix}${seq}`, "utf8").toString("base64url")
+/** What a cursor of `scope` starts with (`""`: no scope, the cursors of earlier versions). */
+const prefixOf = (scope: string): string => scope === "" ? prefix : `${prefix}${scope}:`
 
-/** Decodes a cursor to the sequence number it continues after; `undefined` when it is not ours. */
-export const decodeCursor = (cursor: string): number | undefined => {
+/**
+ * Encodes the cursor that continues after sequence number `seq` in the list `scope` names (default
+ * none).
+ */
+export const encodeCursor = (seq: number, scope = ""): string =>
+  Buffer.from(`${prefixOf(scope)}${seq}`, "utf8").toString("base64url")
+
+/**
+ * Decodes a cursor of the list `scope` names (default none) to the sequence number it continues
+ * after; `undefined` when it is not ours, or of another scope.
+ */
+export const decodeCursor = (cursor: string, scope = ""): number | undefined => {
   const text = Buffer.from(cursor, "base64url").toString("utf8")
-  if (!text.startsWith(prefix)) return undefined
-  const digits = text.slice(prefix.length)
+  const start = prefixOf(scope)
+  if (!text.startsWith(start)) return undefined
+  const digits = text.slice(start.length)
   // Only what encodeCursor writes (and what it writes again when re-encoded): plain decimal digits.
-  if (!/^(0|[1-9][0-9]*)$/.test(digits) || encodeCursor(Number(digits)) !== cursor) return undefined
+  if (!/^(0|[1-9][0-9]*)$/.test(digits) || encodeCursor(Number(digits), scope) !== cursor) return undefined
   const seq = Number(digits)
   return Number.isSafeInteger(seq) ? seq : undefined
 }
 
 /**
  * The page of `items` (sorted by `seq`) that follows `cursor`, at most `pageSize` long
- * (`undefined`: everything in one page).
+ * (`undefined`: everything in one page); its cursors are of the list `scope` names (default none),
+ * and so must `cursor` be.
  */
 export const paginate = <A extends Sequenced>(
   items: ReadonlyArray<A>,
   cursor: string | undefined,
-  pageSize: number | undefined
+  pageSize: number | undefined,
+  scope = ""
 ): Result.Result<Page<A>, InvalidParams> => {
   let start = 0
   if (cursor !== undefined) {
-    const after = decodeCursor(cursor)
+    const after = decodeCursor(cursor, scope)
     if (after === undefined) return Result.fail(invalidParams(`Invalid cursor: ${clip(cursor)}`))
     // first item with seq > after (binary search: items are sorted by seq)
     let lo = 0
@@ -66,5 +82,5 @@ export const paginate = <A extends Sequenced>(
     return Result.succeed({ items: start === 0 ? items : items.slice(start), nextCursor: undefined })
   }
   const page = items.slice(start, start + pageSize)
-  return Result.succeed({ items: page, nextCursor: encodeCursor(page[page.length - 1]!.seq) })
+  return Result.succeed({ items: page, nextCursor: encodeCursor(page[page.length - 1]!.seq, scope) })
 }

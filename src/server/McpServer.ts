@@ -308,6 +308,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
 
     const pageSize = options.pageSize
+    // Each list's cursors name it and this server (see `cursorScope`), made once.
+    const scopes = cursorScopes(options.name)
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
     const served = (uri: string) =>
       resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))
@@ -327,7 +329,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         ...(taskPrompts ? ["prompts/get" as const] : [])
       ]
       if (tools.size > 0 || advertise.tools === true) {
-        handlers["tools/list"] = listOf(tools, pageSize, (page, nextCursor) =>
+        handlers["tools/list"] = listOf(tools, pageSize, scopes.tools, (page, nextCursor) =>
           withCursor({
             // Without the tasks capability, `execution` would promise what the server does not do.
             tools: page.map((entry) => taskTools ? entry.value.wire : withoutExecution(entry.value.wire))
@@ -352,7 +354,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       }
       if (advertise.resources === true || resources.size > 0 || templates.size > 0) {
         handlers["resources/list"] = (params, context) => {
-          const page = Pagination.paginate(resources.list(), params.cursor, pageSize)
+          const page = Pagination.paginate(resources.list(), params.cursor, pageSize, scopes.resources)
           if (page._tag === "Failure") return Exit.fail(page.failure)
           const listed = page.success.items.map((entry) => entry.value.wire)
           // Resources listed by templates come after the registered ones, on the last page.
@@ -365,7 +367,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             (lists) => ({ resources: listed.concat(...(lists as Array<Array<WireResource>>)) })
           )
         }
-        handlers["resources/templates/list"] = listOf(templates, pageSize, (page, nextCursor) =>
+        handlers["resources/templates/list"] = listOf(templates, pageSize, scopes.resourceTemplates, (page, nextCursor) =>
           withCursor({ resourceTemplates: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["resources/read"] = (params, context) => {
           const resource = resources.get(params.uri)
@@ -418,7 +420,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         }
       }
       if (advertise.prompts === true || prompts.size > 0) {
-        handlers["prompts/list"] = listOf(prompts, pageSize, (page, nextCursor) =>
+        handlers["prompts/list"] = listOf(prompts, pageSize, scopes.prompts, (page, nextCursor) =>
           withCursor({ prompts: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["prompts/get"] = (params, context) => {
           const prompt = prompts.get(params.name)
@@ -1191,6 +1193,7 @@ const withCursor = <A extends object>(result: A, nextCursor: string | undefined)
 const listOf = <A, R>(
   registry: Registry<A>,
   pageSize: number | undefined,
+  scope: string,
   build: (page: ReadonlyArray<{ readonly value: A }>, nextCursor: string | undefined) => R
 ) => {
   let lastList: ReadonlyArray<unknown> | undefined
@@ -1198,7 +1201,7 @@ const listOf = <A, R>(
   return (params: { readonly cursor?: string | undefined }): Exit.Exit<R, McpError.McpError> => {
     const list = registry.list()
     if (params.cursor === undefined && list === lastList && lastFirstPage !== undefined) return lastFirstPage
-    const page = Pagination.paginate(list, params.cursor, pageSize)
+    const page = Pagination.paginate(list, params.cursor, pageSize, scope)
     const result: Exit.Exit<R, McpError.McpError> = page._tag === "Failure"
       ? Exit.fail(page.failure)
       : Exit.succeed(build(page.success.items, page.success.nextCursor))
@@ -1207,6 +1210,24 @@ const listOf = <A, R>(
       lastFirstPage = result
     }
     return result
+  }
+}
+
+/**
+ * The scopes of the cursors of a server's lists (see `Pagination`): the list, and a digest of the
+ * server's name (32-bit FNV-1a, base 36: a few characters, whatever the name). A cursor of another
+ * list, or of another server, is then no place in this one (-32602); replicas of one server share
+ * its name, so each takes the others' (a 2026-07-28 client's next page may reach any of them).
+ */
+const cursorScopes = (serverName: string) => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < serverName.length; i++) hash = Math.imul(hash ^ serverName.charCodeAt(i), 0x01000193)
+  const server = (hash >>> 0).toString(36)
+  return {
+    tools: `tools.${server}`,
+    prompts: `prompts.${server}`,
+    resources: `resources.${server}`,
+    resourceTemplates: `resourceTemplates.${server}`
   }
 }
 

@@ -138,9 +138,51 @@ describe("McpServer pagination", () => {
           assert.strictEqual(error.code, -32602, `cursor ${JSON.stringify(cursor)}`)
         }
       }
-      // A well-formed cursor of ours is accepted (it names a sequence number).
-      const ours = yield* page(client, Pagination.encodeCursor(3))
-      assert.deepStrictEqual(ours.names, ["t4", "t5"])
+      // A cursor the server gave is accepted.
+      const ours = yield* page(client, (yield* page(client)).nextCursor)
+      assert.deepStrictEqual(ours.names, ["t3", "t4"])
+    }))
+
+  it.live("a cursor is its list's and its server's: one of another list method or of another server is -32602; a replica's is taken", () =>
+    Effect.gen(function*() {
+      const two = (kind: string) => [1, 2].map((n) => `${kind}${n}`)
+      const everything = Layer.mergeAll(
+        components(two("t").map((name) => McpServer.tool(tool(name)))),
+        components(two("p").map((name) => McpServer.prompt({ name, handler: () => Effect.succeed(name) }))),
+        components(two("r").map((name) => McpServer.resource({ uri: `test://${name}`, name, read: Effect.succeed(name) }))),
+        components(two("u").map((name) => McpServer.resourceTemplate({ uriTemplate: `test://${name}/{x}`, name, read: () => Effect.succeed(name) })))
+      )
+      const named = (items: ReadonlyArray<{ readonly name: string }>, nextCursor: string | undefined) => ({
+        names: items.map((item) => item.name),
+        nextCursor
+      })
+      const params = (cursor?: string) => cursor === undefined ? {} : { cursor }
+      // Each list's pages, by the first letter of its items' names.
+      const lists = (client: Connected): Record<string, (cursor?: string) => Promise<ReturnType<typeof named>>> => ({
+        t: (cursor) => client.client.listTools(params(cursor)).then((r) => named(r.tools, r.nextCursor)),
+        p: (cursor) => client.client.listPrompts(params(cursor)).then((r) => named(r.prompts, r.nextCursor)),
+        r: (cursor) => client.client.listResources(params(cursor)).then((r) => named(r.resources, r.nextCursor)),
+        u: (cursor) => client.client.listResourceTemplates(params(cursor)).then((r) => named(r.resourceTemplates, r.nextCursor))
+      })
+      const of = lists(yield* connect(yield* startServer({ name: "one", pageSize: 1 }, everything)))
+      const cursors: Record<string, string> = {}
+      for (const [kind, list] of Object.entries(of)) {
+        const first = yield* sdk(() => list())
+        assert.deepStrictEqual(first.names, [`${kind}1`])
+        cursors[kind] = first.nextCursor!
+      }
+      for (const [kind, list] of Object.entries(of)) {
+        // Its own cursor: the second page. Another list's was taken, and named a place in this one.
+        assert.deepStrictEqual(yield* sdk(() => list(cursors[kind])), { names: [`${kind}2`], nextCursor: undefined })
+        for (const [from, cursor] of Object.entries(cursors)) {
+          if (from !== kind) assert.strictEqual((yield* sdkError(() => list(cursor))).code, -32602, `${from}'s cursor on ${kind}`)
+        }
+      }
+      // Another server's cursor (another name) is not ours; a replica's (the same name) is.
+      const other = lists(yield* connect(yield* startServer({ name: "other", pageSize: 1 }, everything)))
+      const replica = lists(yield* connect(yield* startServer({ name: "one", pageSize: 1 }, everything)))
+      assert.strictEqual((yield* sdkError(() => other["t"]!(cursors["t"]))).code, -32602)
+      assert.deepStrictEqual((yield* sdk(() => replica["t"]!(cursors["t"]))).names, ["t2"])
     }))
 
   it.live("prompts, resources and templates are paginated too; template-listed resources come on the last page", () =>
@@ -214,5 +256,24 @@ describe("Pagination cursors", () => {
     }
     // Base64 padding or other spellings of a valid cursor are not ours either.
     assert.isUndefined(Pagination.decodeCursor(Pagination.encodeCursor(5) + "="))
+  })
+
+  it("a cursor of a scope decodes in that scope only", () => {
+    const tools = Pagination.encodeCursor(7, "tools.x")
+    assert.strictEqual(Pagination.decodeCursor(tools, "tools.x"), 7)
+    // Another list's scope, another server's, none; and a cursor of none in a scope.
+    const refused: ReadonlyArray<readonly [string, string]> = [
+      [tools, "prompts.x"],
+      [tools, "tools.y"],
+      [tools, ""],
+      [Pagination.encodeCursor(7), "tools.x"]
+    ]
+    for (const [cursor, scope] of refused) {
+      assert.isUndefined(Pagination.decodeCursor(cursor, scope), `${cursor} in ${JSON.stringify(scope)}`)
+    }
+    const page = Pagination.paginate([{ seq: 1 }, { seq: 2 }], undefined, 1, "s")
+    assert.strictEqual(page._tag, "Success")
+    if (page._tag === "Success") assert.strictEqual(Pagination.decodeCursor(page.success.nextCursor!, "s"), 1)
+    assert.strictEqual(Pagination.paginate([{ seq: 1 }, { seq: 2 }], Pagination.encodeCursor(1), 1, "s")._tag, "Failure")
   })
 })
