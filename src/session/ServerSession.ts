@@ -227,6 +227,7 @@ export interface SessionOptions {
    * its task ends, gives `["tasks/result"]`; one answering 2026-07-28's `subscriptions/listen`,
    * open until cancelled, gives that too): they run in a lane of their own, so they never take
    * the request slots that `tasks/get`, `tasks/cancel` or any other request need. Default: none.
+   * `ping` is always in that lane (a client's ping is answered even while every slot is taken).
    */
   readonly waitingMethods?: ReadonlyArray<string> | undefined
   /** Requests of the waiting lane running at once. Default 1024 (an integer >= 1; `Infinity`: no limit). */

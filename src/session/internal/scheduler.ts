@@ -1,7 +1,8 @@
 /**
  * The scheduler of a session: what runs now and what waits. Requests (and notification handlers)
  * run in one of two lanes: the request slots (`maxConcurrentRequests`), or, for methods that wait
- * by design (`tasks/result`, `subscriptions/listen`), a lane of their own (`maxWaitingRequests`). What has no room waits
+ * by design (`tasks/result`, `subscriptions/listen`) and `ping` (answered promptly, whatever holds
+ * the slots), a lane of their own (`maxWaitingRequests`). What has no room waits
  * in a FIFO, started in arrival order as slots free (a full lane does not block the other). The
  * reader pauses while the FIFO is full, and while the session works through it reads more only
  * below twice the bound; a FIFO that stays full with nothing finishing is stalled, and past twice
@@ -57,7 +58,14 @@ export interface SchedulerLimits {
   readonly waitingMethods?: ReadonlyArray<string> | undefined
 }
 
-const defaultWaitingMethods: ReadonlySet<string> = new Set()
+/**
+ * `ping` is always answered in the waiting lane: the receiver "MUST respond promptly", and in the
+ * request slots a ping that middleware made asynchronous (no answer inline) waited for a slot
+ * behind the calls that held them all, its client timing out (a keep-alive giving up on a busy
+ * server). It takes a place there only the moment it is answered.
+ */
+const alwaysWaiting = "ping"
+const defaultWaitingMethods: ReadonlySet<string> = new Set([alwaysWaiting])
 
 /** The bounds, resolved: one object for every session with the same ones (not four fields each). */
 class Bounds {
@@ -69,7 +77,9 @@ class Bounds {
     this.limit = limits.maxConcurrentRequests ?? 64
     this.maxQueued = limits.maxQueuedRequests ?? 256
     this.maxWaiting = limits.maxWaitingRequests ?? 1024
-    this.waitingMethods = limits.waitingMethods === undefined ? defaultWaitingMethods : new Set(limits.waitingMethods)
+    this.waitingMethods = limits.waitingMethods === undefined
+      ? defaultWaitingMethods
+      : new Set([...limits.waitingMethods, alwaysWaiting])
   }
 }
 
