@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Formatter from "effect/Formatter"
 import * as Schema from "effect/Schema"
 import { clip } from "../internal/clip.ts"
 import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
@@ -242,9 +243,11 @@ export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorRes
  * **Details**
  *
  * A value `JSON.stringify` rejects (a BigInt, a cycle) in a handler's result must not take the
- * session down: a response becomes a -32603 error response for the same id; a request or
- * notification that cannot be serialised is dropped (`undefined`; a server→client request then
- * times out).
+ * session down: a response becomes a -32603 error response for the same id; a log message
+ * (`notifications/message`, whose data is free-form) goes out with its data made JSON as Effect's
+ * structured logs make it (`Formatter.formatJson`: a BigInt as `"10n"`, a cycle cut, an Error as
+ * its name and message); another request or notification that cannot be serialised is dropped
+ * (`undefined`; a server→client request then times out).
  */
 export const stringify = (message: Outgoing): string | undefined => {
   try {
@@ -255,8 +258,18 @@ export const stringify = (message: Outgoing): string | undefined => {
       const members = message.map(stringify).filter((member) => member !== undefined)
       return members.length === 0 ? undefined : `[${members.join(",")}]`
     }
-    if ("method" in message || message.id === undefined) return undefined
+    if ("method" in message) return message.method === "notifications/message" ? logMadeJson(message) : undefined
+    if (message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, unserialisable(error)))
+  }
+}
+
+/** A log message made JSON (see {@link stringify}); `undefined` when even that fails (a getter that throws). */
+const logMadeJson = (message: Message): string | undefined => {
+  try {
+    return Formatter.formatJson(message)
+  } catch {
+    return undefined
   }
 }
 

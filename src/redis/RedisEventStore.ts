@@ -33,7 +33,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as NumericOptions from "../internal/options.ts"
-import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
 import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
@@ -235,7 +235,9 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
               [`${base}order`, `${base}streams`, `${base}s:${streamId}`, `${base}e:${streamId}`],
               streamId,
               seq,
-              JSON.stringify(message),
+              // As it is sent (a log's data JSON cannot hold made JSON); what cannot be sent at all
+              // (the endpoint stores none of it) throws as `JSON.stringify` does.
+              JsonRpc.stringify(message) ?? JSON.stringify(message),
               final === true,
               current.broken,
               maxEvents,

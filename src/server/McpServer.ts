@@ -36,6 +36,7 @@ import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
+import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { checkServerOptions } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
@@ -1256,6 +1257,8 @@ const clientLogger = withLoggers([
     const parts = Array.isArray(message) ? message : [message]
     let data: unknown = parts.length === 1 ? parts[0] : parts
     if (parts.every((part) => typeof part === "string")) data = parts.join(" ")
+    // `Effect.logError("failed:", error)`: the Error as its name and message (JSON writes `{}`).
+    else if (parts.length > 1) data = parts.map(errorAsData)
     if (options.cause.reasons.length > 0) {
       // Its messages clipped, as in the server's own logs (see `forLog`).
       data = { message: data, cause: Cause.pretty(forLog(options.cause)) }

@@ -1,7 +1,7 @@
 /**
  * A handler whose output JSON cannot express (a BigInt) does not take its session down over
- * Streamable HTTP: the response becomes a -32603 error, such a notification is dropped, and the
- * session keeps answering.
+ * Streamable HTTP: the response becomes a -32603 error, such a log goes out with its data made
+ * JSON (the BigInt as text), and the session keeps answering.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -31,7 +31,7 @@ const server = LowLevelServer.make({
 const call = (id: number, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } })
 
 describe("Streamable HTTP: values JSON cannot express", () => {
-  it.live("a BigInt result is a -32603 answer, a BigInt log is dropped, and the session goes on", () =>
+  it.live("a BigInt result is a -32603 answer, a BigInt log goes out with it as text, and the session goes on", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
       yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { port })))
@@ -48,8 +48,9 @@ describe("Streamable HTTP: values JSON cannot express", () => {
       const messages = logged.headers.get("content-type")?.includes("text/event-stream")
         ? messagesOf(yield* Effect.promise(() => readSse(logged)))
         : [yield* Effect.promise(() => answerOf(logged))]
-      assert.deepStrictEqual(messages.map((m) => m.id), [2])
-      assert.deepStrictEqual(messages[0].result.content, [{ type: "text", text: "logged" }])
+      assert.deepStrictEqual(messages.map((m) => m.id), [undefined, 2])
+      assert.deepStrictEqual(messages[0].params, { level: "info", data: { n: "1n" } })
+      assert.deepStrictEqual(messages[1].result.content, [{ type: "text", text: "logged" }])
 
       const fine = yield* Effect.promise(() => post(url, call(3, "fine"), on(sessionId)).then(answerOf))
       assert.deepStrictEqual(fine.result.content, [{ type: "text", text: "fine" }])

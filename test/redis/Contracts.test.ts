@@ -104,6 +104,17 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       }
     }))
 
+  it.effect("a log whose data JSON cannot hold (a BigInt) is stored made JSON, as it is sent, not a defect", () =>
+    Effect.gen(function*() {
+      const events = yield* onRedis((prefix) => RedisEventStore.make({ prefix }))
+      const log = { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: { n: 1n } } } as JsonRpc.Message
+      assert.strictEqual(yield* events.append("S", "s1", log), "s1.1")
+      const replay = yield* events.replayAfter("S", "s1.0")
+      assert.deepStrictEqual(replay?.events.map((event) => event.message), [
+        { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: { n: "1n" } } }
+      ])
+    }))
+
   it.effect("a stream Redis lost (a restart without persistence) is refused, not replayed with a gap", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()

@@ -1,8 +1,9 @@
 /**
  * `notifications/message` as clients receive it, in both eras: a level or logger MCP does not have
  * (untyped code) is the handler's defect, not a message no client takes; data JSON has no form for
- * still goes out with its `data`; and a 2026-07-28 request's logs and progress stop with its
- * answer (its stream ends there) over a connection of its own (stdio, in memory) as over HTTP.
+ * (undefined, a BigInt, a cycle, an Error) still goes out, with its `data` made JSON; and a
+ * 2026-07-28 request's logs and progress stop with its answer (its stream ends there) over a
+ * connection of its own (stdio, in memory) as over HTTP.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2 } from "@modelcontextprotocol/client"
@@ -55,6 +56,30 @@ const connectModern = (server: McpServer.McpServer["Service"], logger: Logger.Lo
     return { client, received }
   })
 
+/**
+ * The logs an SDK v1 client receives over Streamable HTTP (the wire is JSON) from a tool running
+ * `logging`, on the call's stream, before its answer.
+ */
+const logsOverHttp = (logging: Effect.Effect<void, never, McpContext.McpRequestContext>) =>
+  Effect.gen(function*() {
+    const Logging = McpServer.tool({ name: "logging", handler: () => Effect.as(logging, "logged") })
+    const { url } = yield* serveOnFreePort((port) =>
+      McpServer.serve({ name: "logging", version: "1" }, Logging, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+        Effect.provide(Logger.layer([]))
+      )
+    )
+    const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
+    const logs: Array<{ readonly [key: string]: unknown }> = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params))
+    yield* Effect.acquireRelease(
+      Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+      () => Effect.promise(() => client.close())
+    )
+    const result = yield* sdk(() => client.callTool({ name: "logging", arguments: {} }))
+    assert.deepStrictEqual(result.content, [{ type: "text", text: "logged" }])
+    return logs
+  })
+
 describe("log messages", () => {
   it.live("a level or logger MCP does not have (untyped code) is the handler's defect (logged), in both eras", () =>
     Effect.gen(function*() {
@@ -93,38 +118,39 @@ describe("log messages", () => {
 
   it.live("data JSON has no form for (undefined, a function) goes out as null, not as a message without its data", () =>
     Effect.gen(function*() {
-      const Odd = McpServer.tool({
-        name: "odd",
-        handler: () =>
-          Effect.gen(function*() {
-            yield* McpContext.log("info", "plain")
-            yield* McpContext.log("info", undefined)
-            yield* McpContext.log("info", () => "a function")
-            yield* Effect.log(undefined)
-            return "logged"
-          })
-      })
-      // Over HTTP: the wire is JSON (`JSON.stringify` leaves such a property out).
-      const { url } = yield* serveOnFreePort((port) =>
-        McpServer.serve({ name: "odd", version: "1" }, Odd, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
-          Effect.provide(Logger.layer([]))
-        )
-      )
-      const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
-      const logs: Array<{ readonly [key: string]: unknown }> = []
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params))
-      yield* Effect.acquireRelease(
-        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
-        () => Effect.promise(() => client.close())
-      )
-      const result = yield* sdk(() => client.callTool({ name: "odd", arguments: {} }))
-      assert.deepStrictEqual(result.content, [{ type: "text", text: "logged" }])
-      // On the call's stream, before its answer. Without its `data` (required), the client refused it.
+      const logs = yield* logsOverHttp(Effect.gen(function*() {
+        yield* McpContext.log("info", "plain")
+        yield* McpContext.log("info", undefined)
+        yield* McpContext.log("info", () => "a function")
+        yield* Effect.log(undefined)
+      }))
+      // Without its `data` (required), the client refused it.
       assert.deepStrictEqual(logs, [
         { level: "info", data: "plain" },
         { level: "info", data: null },
         { level: "info", data: null },
         { level: "info", data: null }
+      ])
+    }))
+
+  it.live("data JSON cannot hold (a BigInt, a cycle) or holds as {} (an Error) goes out made JSON, as Effect's structured logs have it", () =>
+    Effect.gen(function*() {
+      const cycle: { a: number; self?: unknown } = { a: 1 }
+      cycle.self = cycle
+      const logs = yield* logsOverHttp(Effect.gen(function*() {
+        yield* McpContext.log("info", { n: 10n })
+        yield* McpContext.log("info", cycle)
+        yield* McpContext.log("error", new Error("boom"))
+        yield* Effect.logError("failed:", new TypeError("bad input"))
+        yield* McpContext.log("info", "the last")
+      }))
+      // The first two were dropped (the message could not be serialised), the errors sent as {}.
+      assert.deepStrictEqual(logs, [
+        { level: "info", data: { n: "10n" } },
+        { level: "info", data: { a: 1 } },
+        { level: "error", data: { name: "Error", message: "boom" } },
+        { level: "error", data: ["failed:", { name: "TypeError", message: "bad input" }] },
+        { level: "info", data: "the last" }
       ])
     }))
 

@@ -231,18 +231,20 @@ describe("NdjsonDecoder", () => {
     assert.strictEqual(encodeBatch([{ message: { a: 1 } }, { message: { b: "x\ny" } }]), "{\"a\":1}\n{\"b\":\"x\\ny\"}\n")
   })
 
-  it("a result JSON cannot express becomes a -32603 error for its id; such a notification is dropped", () => {
+  it("a result JSON cannot express becomes a -32603 error for its id; such a notification is dropped, a log made JSON", () => {
     const line = encodeBatch([
-      { message: { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: { n: 1n } } } },
+      { message: { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1, progress: 1n } } },
       { message: { jsonrpc: "2.0", id: 7, result: { n: 1n } } },
+      { message: { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: { n: 1n } } } },
       { message: { jsonrpc: "2.0", id: 8, result: {} } }
     ])
-    const [first, second, ...rest] = line.trimEnd().split("\n").map((l) => JSON.parse(l))
+    const [first, second, third, ...rest] = line.trimEnd().split("\n").map((l) => JSON.parse(l))
     assert.strictEqual(rest.length, 0)
     assert.strictEqual(first.id, 7)
     assert.strictEqual(first.error.code, -32603)
     assert.include(first.error.message, "could not be serialised as JSON")
-    assert.deepStrictEqual(second, { jsonrpc: "2.0", id: 8, result: {} })
+    assert.deepStrictEqual(second, { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: { n: "1n" } } })
+    assert.deepStrictEqual(third, { jsonrpc: "2.0", id: 8, result: {} })
   })
 })
 

@@ -43,13 +43,23 @@ export const invalidLog = (level: unknown, logger: unknown): TypeError | undefin
     : undefined
 
 /**
+ * An Error as log data: its name and message (and its own enumerable fields), as Effect's
+ * structured logs have it (`JSON.stringify` writes a plain Error as `{}`); one that says how it
+ * is written (`toJSON`), and any other value, as it is.
+ */
+export const errorAsData = (value: unknown): unknown =>
+  value instanceof Error && !("toJSON" in value) ? { ...value, name: value.name, message: value.message } : value
+
+/**
  * The params of a `notifications/message`. `data` is required: a value JSON has no form for
  * (`undefined`, a function, a symbol; `Effect.log(undefined)`) is sent as `null`, as
  * `JSON.stringify` writes it in an array (as a property it would be left out, and clients refuse
- * the message).
+ * the message); an Error as {@link errorAsData} has it. (Data `JSON.stringify` rejects, a BigInt
+ * or a cycle, is made JSON as the message is sent: see `JsonRpc.stringify`.)
  */
 export const logParams = (level: LoggingLevel, data: unknown, logger: string | undefined, meta: JsonRpc.Params | undefined) => {
   if (data === undefined || typeof data === "function" || typeof data === "symbol") data = null
+  else if (typeof data === "object") data = errorAsData(data)
   const params: Record<string, unknown> = logger === undefined ? { level, data } : { level, logger, data }
   if (meta !== undefined) params._meta = meta
   return params
