@@ -598,6 +598,12 @@ const initializeAsSent = (result: object): object => {
     : result
 }
 
+/**
+ * The most messages that may wait beyond a full outbound Queue for a log sent synchronously (the
+ * `Effect.log` bridge, `logUnsafe`) to join them: past it, the log is dropped.
+ */
+const maxOverflowingLogs = 1024
+
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
 /** A session's truth before `initialize`: the newest version, no capabilities. */
@@ -644,6 +650,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   private drainAfterBatch = false
   /** The 2026-07-28 request whose effect is being made, on a connection of its own (see `dispatchModern`). */
   private dispatchingModern: JsonRpc.RequestId | undefined = undefined
+  /** Logs were dropped for a client that does not take its output (logged once, see `dropLog`). */
+  private droppedLogs = false
   /** A notification's handlers were skipped for a full queue (logged once). */
   private refusedObservers = false
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
@@ -1365,8 +1373,22 @@ class SessionImpl extends Scheduler implements ServerSession {
     const added = this.dispatcher.notificationMeta
     const fiber = added === undefined || related === undefined ? undefined : Fiber.getCurrent()
     if (fiber !== undefined) message = withMeta(message, added!(fiber.context))
+    // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
+    // output, what overflows the outbound Queue grew with every line a handler logged. Past a
+    // bound, a log is dropped (said once per session): logs are best effort, the memory is not.
+    if (this.overflow.length >= maxOverflowingLogs) return this.dropLog()
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
     this.enqueue(route === undefined ? { message, related } : { message, related, route })
+  }
+
+  /** A log did not fit (see `logRelatedUnsafe`): dropped, the first time said. */
+  private dropLog(): void {
+    if (this.droppedLogs) return
+    this.droppedLogs = true
+    this.runFork(Effect.logWarning(
+      `MCP session ${this.id}: the client does not take its output: log messages are dropped ` +
+        `(more than ${maxOverflowingLogs} wait beyond the outbound queue)`
+    ))
   }
 
   logRelated(

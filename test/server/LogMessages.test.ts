@@ -13,9 +13,11 @@ import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/type
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import type { Connection } from "../../src/session/Connection.ts"
 import { serveOnFreePort } from "../http/support.ts"
 import { recorder } from "../support/recorder.ts"
 import { sdk, serveAndConnect, startServer } from "./McpServerHarness.ts"
@@ -190,5 +192,48 @@ describe("log messages", () => {
       assert.deepStrictEqual(notifications.map((message) => message.params.data ?? message.params.progress), ["before the answer", 1])
       const answer = received.findIndex((message) => message.result?.content?.[0]?.text === "answered")
       assert.isTrue(received.slice(answer).every((message) => message.method === undefined))
+    }))
+
+  it.live("Effect.log in a handler whose client does not take its output: what waits is bounded (the rest dropped, said once)", () =>
+    Effect.gen(function*() {
+      const lines = 20_000
+      const logged = yield* Deferred.make<void>()
+      const Chatty = McpServer.tool({
+        name: "chatty",
+        handler: () =>
+          Effect.gen(function*() {
+            // The bridge is synchronous (Effect's logger): it cannot wait for room.
+            for (let i = 0; i < lines; i++) yield* Effect.log(`line ${i}`)
+            yield* Deferred.succeed(logged, undefined)
+            return "done"
+          })
+      })
+      const server = yield* startServer({}, Chatty)
+      // A transport of one's own: the handshake and the call; its output taken only once released.
+      const input = yield* Queue.unbounded<ReadonlyArray<unknown>>()
+      const release = yield* Deferred.make<void>()
+      const written: Array<any> = []
+      const connection: Connection = {
+        read: Effect.map(Queue.take(input), (batch) => [batch]),
+        write: (batch) => {
+          written.push(...batch.map((outbound) => outbound.message))
+          return written.length <= 1 ? Effect.void : Deferred.await(release)
+        }
+      }
+      const warnings: Array<string> = []
+      const capture = Logger.make((entry) => void warnings.push(String(entry.message)))
+      yield* Effect.forkScoped(server.run({ open: Effect.succeed(connection) }).pipe(Effect.provide(Logger.layer([capture]))))
+      yield* Queue.offer(input, [{ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }])
+      yield* Queue.offer(input, [{ jsonrpc: "2.0", method: "notifications/initialized" }, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "chatty", arguments: {} } }])
+      yield* Deferred.await(logged)
+      yield* Deferred.succeed(release, undefined)
+      for (let i = 0; i < 500 && !written.some((message) => message.id === 1); i++) yield* Effect.sleep(10)
+      const logs = written.filter((message) => message.method === "notifications/message")
+      // Every line waited (20,000 messages held for a client that does not read); now a few queues' worth.
+      assert.isBelow(logs.length, 4 * 1024)
+      // In order, the first ones.
+      assert.deepStrictEqual(logs.slice(0, 3).map((message) => message.params.data), ["line 0", "line 1", "line 2"])
+      assert.deepStrictEqual(written.at(-1).result.content, [{ type: "text", text: "done" }])
+      assert.strictEqual(warnings.filter((line) => line.includes("log messages are dropped")).length, 1)
     }))
 })
