@@ -13,10 +13,12 @@ import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/type
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import type { Connection } from "../../src/session/Connection.ts"
 import { serveOnFreePort } from "../http/support.ts"
 import { recorder } from "../support/recorder.ts"
@@ -192,6 +194,27 @@ describe("log messages", () => {
       assert.deepStrictEqual(notifications.map((message) => message.params.data ?? message.params.progress), ["before the answer", 1])
       const answer = received.findIndex((message) => message.result?.content?.[0]?.text === "answered")
       assert.isTrue(received.slice(answer).every((message) => message.method === undefined))
+    }))
+
+  it.live("2026-07-28 over a connection of its own: a log sent as the handler is called, answered at once, still goes before the answer", () =>
+    Effect.gen(function*() {
+      const server = LowLevelServer.make({
+        serverInfo: { name: "inline", version: "1" },
+        handlers: {
+          "tools/list": (_params, context) => {
+            context.logUnsafe("info", "as it is called")
+            return Exit.succeed({ tools: [] })
+          }
+        }
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server))
+      const { received, record, waitFor } = recorder()
+      pair.client.onmessage = record
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, [logLevelKey]: "info" }
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta } } as never))
+      yield* Effect.promise(() => waitFor((message) => message.id === 1))
+      assert.deepStrictEqual(received.map((message) => message.params?.data ?? message.id), ["as it is called", 1])
     }))
 
   it.live("Effect.log in a handler whose client does not take its output: what waits is bounded (the rest dropped, said once)", () =>
