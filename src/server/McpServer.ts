@@ -309,7 +309,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
 
     const pageSize = options.pageSize
-    // Each list's cursors name it and this server (see `cursorScope`), made once.
+    // Each list's cursors name it and this server (see `cursorScopes`), made once.
     const scopes = cursorScopes(options.name)
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
     const served = (uri: string) =>
