@@ -701,6 +701,16 @@ export type ScopeFree<R, K extends string> = [Extract<R, Scope.Scope>] extends [
 export type ScopeFreeCompleters<RC> = [ScopedKeys<RC>] extends [never] ? unknown
   : { readonly complete: { readonly [K in ScopedKeys<RC>]: NeedsEffectScoped } }
 
+/**
+ * The services a prompt's or template's completers need, from what was inferred for each: a
+ * completer given as `undefined` (`complete: { n: undefined }`, or from untyped code) is inferred
+ * as needing `unknown`, which would make the whole Layer need `unknown`; it needs nothing.
+ *
+ * @since 0.2.0
+ * @category registration
+ */
+export type CompleterServices<RC> = { readonly [K in keyof RC]-?: unknown extends RC[K] ? never : RC[K] }[keyof RC]
+
 type ScopedKeys<RC> = { readonly [K in keyof RC]-?: [Extract<RC[K], Scope.Scope>] extends [never] ? never : K }[keyof RC]
 
 /**
@@ -766,7 +776,7 @@ export const resourceTemplate = <
   RC = { readonly [K in keyof Params]: R }
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
-): Layer.Layer<never, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
+): Layer.Layer<never, never, McpServer | Exclude<R | RL | CompleterServices<RC>, McpRequestContext>> =>
   registerWhileAlive(templateRegistration(definition))
 
 /**
@@ -775,7 +785,7 @@ export const resourceTemplate = <
  */
 export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
-): Layer.Layer<never, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
+): Layer.Layer<never, never, McpServer | Exclude<R | CompleterServices<RC>, McpRequestContext>> =>
   registerWhileAlive(promptRegistration(definition))
 
 /**
@@ -910,13 +920,13 @@ export const addResourceTemplate = <
   RC = { readonly [K in keyof Params]: R }
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
-): Effect.Effect<void, never, McpServer | Exclude<R | RL | RC[keyof RC], McpRequestContext>> =>
+): Effect.Effect<void, never, McpServer | Exclude<R | RL | CompleterServices<RC>, McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition)))
 
 /** Adds (or replaces) a prompt while the server runs. */
 export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
-): Effect.Effect<void, never, McpServer | Exclude<R | RC[keyof RC], McpRequestContext>> =>
+): Effect.Effect<void, never, McpServer | Exclude<R | CompleterServices<RC>, McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition)))
 
 /** Removes a component (by name, URI or URI template); false when there was none. */

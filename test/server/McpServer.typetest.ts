@@ -338,6 +338,21 @@ const TemplateLayer = McpServer.resourceTemplate({
   read: ({ owner, id }) => Effect.map(Effect.service(Greeter), (greeter) => greeter.greet(`${owner}/${id}`))
 })
 expectTypeOf(TemplateLayer).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer | Greeter | Clock | Cache>>()
+// A completer given as `undefined` (untyped code, a conditional) needs nothing: the Layer does not need `unknown`.
+const UndefinedCompleter = McpServer.resourceTemplate({
+  uriTemplate: "test://undefined/{n}",
+  name: "undefined",
+  complete: { n: undefined },
+  read: (_, uri) => Effect.succeed(uri)
+})
+expectTypeOf(UndefinedCompleter).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
+const UndefinedPromptCompleter = McpServer.prompt({
+  name: "undefined",
+  arguments: { a: Schema.String },
+  complete: { a: undefined },
+  handler: () => Effect.succeed("x")
+})
+expectTypeOf(UndefinedPromptCompleter).toEqualTypeOf<Layer.Layer<never, never, McpServer.McpServer>>()
 const CompletedPrompt = McpServer.prompt({
   name: "completed",
   arguments: { city: Schema.String, day: Schema.String },
