@@ -11,6 +11,10 @@
  * off the Origin check too, unless `allowedOrigins` or `cors.allowedOrigins` are listed), else every request is answered 403. A `Request` without a `Host` header (one a unit test makes, `new
  * Request("http://localhost/mcp", ...)`) is checked by its URL's host.
  *
+ * Its answers carry no connection-specific header (`Connection`, which HTTP/2 forbids): what
+ * becomes of a body it refuses unread (413 to a `Content-Length` over `maxBodyBytes`) is the
+ * server's it runs in (see docs/http.md).
+ *
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
  * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
  * stateless requests. The server is built when the handler is made; `dispose` stops it (requests

@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
+import { connect } from "node:net"
 import { components as everythingComponents, options as everythingOptions } from "../../examples/everything-server.ts"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnFreePort } from "./support.ts"
@@ -453,6 +454,22 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       yield* Effect.promise(() => declared.response.text())
     }))
 
+  // What `Connection: close` is for on Node's HTTP/1.1 server: the platform closes the connection
+  // as soon as the 413 is written. Without it, the platform reads what is left of the body (up to
+  // 256 KiB) to keep the connection: here the whole upload. HTTP/2 and the web handler carry no
+  // such header (WebHandler.test.ts); this keeps it where it stops an upload.
+  it.live("a 413 stops the upload: the server closes the connection while the client still sends (declared length, chunked)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything({ maxBodyBytes: 1000, stateless: true })
+      for (const framing of ["declared", "chunked"] as const) {
+        const upload = yield* Effect.promise(() => refusedUpload(port, framing))
+        assert.match(upload.answer, /^HTTP\/1\.1 413 /, upload.answer.slice(0, 200))
+        assert.match(upload.answer, /\r\nconnection: close\r\n/i, upload.answer.slice(0, 400))
+        assert.isTrue(upload.closed, `${framing}: the connection stayed open, ${upload.sent} bytes sent`)
+        assert.isBelow(upload.sent, uploadBytes, `${framing}: the whole body was read`)
+      }
+    }))
+
   // Fails before the fix: the HTTP server's empty 500, no JSON-RPC body.
   it.live("a defect on a request's way (a session store of one's own that throws) is a JSON-RPC -32603 500, logged; other requests are served", () =>
     Effect.gen(function*() {
@@ -480,3 +497,46 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       assert.deepStrictEqual(((yield* Effect.promise(() => served.json())) as any).result, {})
     }))
 })
+
+/** The body `refusedUpload` sends: 192 KiB, within what the platform would drain to keep a connection. */
+const uploadBytes = 192 * 1024
+
+/**
+ * A POST of {@link uploadBytes} (a declared `Content-Length`, or chunked) sent 16 KiB every 20 ms
+ * on a raw socket, as long as the server keeps the connection (at most 3 s): what it answered,
+ * whether it closed the connection, and how much was sent by then.
+ */
+const refusedUpload = (port: number, framing: "declared" | "chunked") =>
+  new Promise<{ readonly answer: string; readonly closed: boolean; readonly sent: number }>((resolve) => {
+    const socket = connect(port, "127.0.0.1")
+    let answer = ""
+    let sent = 0
+    let closed = false
+    const chunk = Buffer.alloc(16 * 1024, "x")
+    const finish = () => {
+      clearInterval(pump)
+      clearTimeout(bound)
+      socket.destroy()
+      resolve({ answer, closed, sent })
+    }
+    socket.setEncoding("latin1")
+    socket.on("data", (data: string) => void (answer += data))
+    socket.on("end", () => {
+      closed = true
+      finish()
+    })
+    socket.on("error", () => {
+      closed = true
+      finish()
+    })
+    socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: ${BOTH}\r\n` +
+        (framing === "declared" ? `Content-Length: ${uploadBytes}\r\n\r\n` : "Transfer-Encoding: chunked\r\n\r\n")
+    )
+    const pump = setInterval(() => {
+      if (socket.destroyed || sent >= uploadBytes) return
+      socket.write(framing === "declared" ? chunk : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]))
+      sent += chunk.length
+    }, 20)
+    const bound = setTimeout(finish, 3_000)
+  })

@@ -16,6 +16,13 @@ import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import {
+  type ClientHttp2Session,
+  connect as connectHttp2,
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse
+} from "node:http2"
 import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
 import { freePort, ready } from "./support.ts"
@@ -659,6 +666,166 @@ describe("WebHandler behind a node:http server, driven by the SDK clients", () =
       await v2.close().catch(() => undefined)
       await web.dispose()
       await node.close()
+    }
+  })
+})
+
+/**
+ * The handler behind a `node:http2` server (h2c) on 127.0.0.1, adapted as a fetch adapter adapts
+ * it (Hono's Node server on `http2`): the request's pseudo-headers left out, the body streamed,
+ * the response's headers given to `writeHead` as they are. Every header name the handler
+ * answered is kept in `answered`.
+ */
+const serveOnHttp2 = (handler: (request: Request) => Promise<Response>) =>
+  new Promise<{ readonly origin: string; readonly answered: Array<string>; readonly close: () => Promise<void> }>((resolve) => {
+    const answered: Array<string> = []
+    const server = createHttp2Server(async (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      const headers = new Headers()
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (!name.startsWith(":") && typeof value === "string") headers.append(name, value)
+      }
+      const response = await handler(
+        new Request(`http://${req.headers[":authority"]}${req.url}`, {
+          method: req.method,
+          headers,
+          body: req.method === "GET" || req.method === "HEAD" ? undefined : Readable.toWeb(req) as ReadableStream,
+          duplex: "half"
+        } as RequestInit)
+      )
+      for (const name of response.headers.keys()) answered.push(name)
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      if (response.body === null) return void res.end()
+      const reader = response.body.getReader()
+      res.on("close", () => void reader.cancel().catch(() => undefined))
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value)
+        res.end()
+      } catch {
+        res.destroy()
+      }
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        answered,
+        close: () => new Promise((closed) => server.close(() => closed()))
+      }))
+  })
+
+/**
+ * One request on an HTTP/2 session: its status, headers and body; an SSE stream that does not end
+ * (a standalone GET) is closed once its headers came, `body` then empty. Bounded: 5 s.
+ */
+const h2Request = (
+  client: ClientHttp2Session,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+  headersOnly = false
+) =>
+  new Promise<{ readonly status: number; readonly headers: Record<string, unknown>; readonly body: string }>((resolve, reject) => {
+    const stream = client.request({ ":method": method, ":path": "/mcp", ...headers })
+    const timer = setTimeout(() => {
+      stream.close()
+      reject(new Error(`no answer to ${method} within 5 s`))
+    }, 5_000)
+    let status = 0
+    let received: Record<string, unknown> = {}
+    let text = ""
+    stream.on("response", (answer) => {
+      status = Number(answer[":status"])
+      received = answer
+      if (!headersOnly) return
+      clearTimeout(timer)
+      stream.close()
+      resolve({ status, headers: received, body: "" })
+    })
+    stream.setEncoding("utf8")
+    stream.on("data", (chunk: string) => void (text += chunk))
+    stream.on("end", () => {
+      clearTimeout(timer)
+      resolve({ status, headers: received, body: text })
+    })
+    stream.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    stream.end(body)
+  })
+
+describe("WebHandler behind a node:http2 server (h2c)", () => {
+  // Fails before the fix: SSE answers said `Connection: keep-alive`, and the 413 to a declared
+  // length and the 503 of a stopped handler `Connection: close`; HTTP/2 forbids such headers
+  // (RFC 9113 §8.2.2): Node's compatibility API dropped them with an UnsupportedWarning.
+  it("its answers (SSE, JSON, 202, 413, 503) carry no connection-specific header, and Node warns of none", async () => {
+    const warnings: Array<string> = []
+    const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`)
+    process.on("warning", onWarning)
+    const h2web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Echo, Regional), {
+      responseMode: "sse",
+      maxBodyBytes: 1_000
+    })
+    const h2 = await serveOnHttp2(h2web.handler)
+    const client = connectHttp2(h2.origin)
+    const connectionSpecific = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
+    const post = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+    try {
+      const statuses: Array<number> = []
+      const answers: Array<{ readonly status: number; readonly headers: Record<string, unknown>; readonly body: string }> = []
+      const ask = async (method: string, headers: Record<string, string>, body?: string, headersOnly = false) => {
+        const answer = await h2Request(client, method, headers, body, headersOnly)
+        statuses.push(answer.status)
+        answers.push(answer)
+        return answer
+      }
+      const init = await ask("POST", post, JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "h2", version: "1" } }
+      }))
+      assert.strictEqual(init.headers["content-type"], "text/event-stream")
+      assert.include(init.body, "\"protocolVersion\":\"2025-11-25\"")
+      const session = { "mcp-session-id": String(init.headers["mcp-session-id"]), "mcp-protocol-version": "2025-11-25" }
+      await ask("POST", { ...post, ...session }, JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }))
+      const call = await ask(
+        "POST",
+        { ...post, ...session },
+        JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { text: "over h2" } } })
+      )
+      assert.include(call.body, "over h2")
+      await ask("GET", { accept: "text/event-stream", ...session }, undefined, true)
+      const modern = await ask(
+        "POST",
+        { ...post, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "regional", "mcp-param-region": "eu" },
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 3,
+          method: "tools/call",
+          params: {
+            name: "regional",
+            arguments: { region: "eu" },
+            _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+          }
+        })
+      )
+      assert.include(modern.body, "region eu")
+      // A declared length past the limit: refused unread.
+      const big = JSON.stringify({ jsonrpc: "2.0", id: 4, method: "ping", params: { pad: "x".repeat(5_000) } })
+      await ask("POST", { ...post, ...session, "content-length": String(Buffer.byteLength(big)) }, big)
+      await h2web.dispose()
+      await ask("POST", { ...post, ...session }, JSON.stringify({ jsonrpc: "2.0", id: 5, method: "ping" }))
+      assert.deepStrictEqual(statuses, [200, 202, 200, 200, 200, 413, 503])
+      assert.deepStrictEqual(h2.answered.filter((name) => connectionSpecific.includes(name.toLowerCase())), [])
+      for (const answer of answers) {
+        assert.deepStrictEqual(Object.keys(answer.headers).filter((name) => connectionSpecific.includes(name)), [])
+      }
+      assert.deepStrictEqual(warnings.filter((warning) => /connection header/i.test(warning)), [])
+    } finally {
+      process.off("warning", onWarning)
+      client.close()
+      await h2web.dispose()
+      await h2.close()
     }
   })
 })

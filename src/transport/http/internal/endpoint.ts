@@ -33,7 +33,7 @@ import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
-import { closing, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import { closingFor, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import * as Batch from "./batch.ts"
 import { listenHost } from "./hosts.ts"
 import * as Legacy from "./legacy.ts"
@@ -276,7 +276,7 @@ const dispatch = (
   // Shutting down: no new stream (resumptions still work); POSTs are checked once classified
   // (answers to the server's own requests and cancellations still reach the draining sessions).
   if (endpoint.closing && request.method === "GET" && headersOf(request)["last-event-id"] === undefined) {
-    return Effect.succeed(shuttingDown())
+    return Effect.succeed(shuttingDown(undefined, closingFor(request)))
   }
   switch (request.method) {
     case "POST":
@@ -309,8 +309,9 @@ const post = (
     return Effect.succeed(jsonError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: Content-Type must be application/json"))
   }
   const length = Number(headers["content-length"] ?? 0)
-  // Not read: the connection closes after the answer (Node would otherwise read the whole body to keep it).
-  if (length > self.maxBody) return Effect.succeed(payloadTooLarge(self, closing))
+  // Not read: on Node's HTTP/1.x server the connection closes after the answer (Node would
+  // otherwise read the whole body to keep it); elsewhere the server the handler runs in decides.
+  if (length > self.maxBody) return Effect.succeed(payloadTooLarge(self, closingFor(request)))
   // Bytes are counted while they arrive, however the body is framed (Content-Length or
   // chunked): reading stops at the limit, and a body slower than the body timeout is cut.
   return Effect.flatMap(readBody(self, request), (body) =>
@@ -346,7 +347,7 @@ const serveBody = (
   }
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
-  if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId))
+  if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId, closingFor(request)))
   const version = headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode.

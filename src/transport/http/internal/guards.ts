@@ -214,9 +214,9 @@ export const withCors = (
 
 /**
  * The body of a POST as text, or the error answer: 413 once more than `maxBody` bytes arrived
- * (nothing more is buffered; after the answer the platform drains a little, then closes the
- * connection), 400 when it cannot be read, 408 when it is still arriving after the body timeout
- * (the connection is then closed: its client is gone or hostile).
+ * (nothing more is buffered), 400 when it cannot be read, 408 when it is still arriving after the
+ * body timeout (its client is gone or hostile). After a 413 or a 408 on Node's HTTP/1.x server the
+ * connection closes ({@link closingFor}).
  *
  * On Node the body is read here, by hand, from the `IncomingMessage`: measured against the
  * platform's `request.text` under `Effect.provideService(MaxBodySize)` and `Effect.timeoutOrElse`
@@ -232,11 +232,25 @@ export const readBody = (
   return incoming === undefined ? readPlatformBody(self, request) : readNodeBody(self, incoming)
 }
 
-/** 413; `headers` {@link closing} when the rest of the body is not read. */
+/** 413; `headers` {@link closingFor} the request when the rest of the body is not read. */
 export const payloadTooLarge = (self: BodyLimits, headers?: Record<string, string>) =>
   jsonError(413, ErrorCode.InvalidRequest, `Payload Too Large: at most ${self.maxBody} bytes`, headers)
-/** An answer after which the connection closes (its request's body was not read to its end). */
-export const closing: Record<string, string> = { connection: "close" }
+
+/** The headers of an answer after which the connection closes (see {@link closingFor}). */
+const closing: Record<string, string> = { connection: "close" }
+
+/**
+ * The headers of an answer after which the connection should close (a body not read to its end,
+ * a server shutting down): `Connection: close` on Node's HTTP/1.x server, whose platform then
+ * closes the socket as soon as the answer is written (without it, it reads what is left of the
+ * body, up to 256 KiB, to keep the connection); `undefined` elsewhere. HTTP/2 forbids
+ * connection-specific headers (RFC 9113 §8.2.2: a fetch adapter on `node:http2` drops them with a
+ * warning, one that writes the stream's headers itself fails the response), and behind the web
+ * handler the connection is the server's the handler runs in, whose HTTP version the handler
+ * cannot know. Off the common path: only refusals read it.
+ */
+export const closingFor = (request: HttpServerRequest.HttpServerRequest): Record<string, string> | undefined =>
+  nodeRequestOf(request)?.httpVersionMajor === 1 ? closing : undefined
 const unreadableBody = () => jsonError(400, ErrorCode.ParseError, "Parse error: the body could not be read")
 
 const readNodeBody = (self: BodyLimits, incoming: IncomingMessage): Effect.Effect<string | HttpServerResponse.HttpServerResponse> => {
@@ -290,7 +304,7 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
       if (bytes > self.maxBody) {
         incoming.pause()
         // The rest of the body stays unread: the connection cannot carry another request.
-        return done(payloadTooLarge(self, closing))
+        return done(payloadTooLarge(self, closingOf(incoming)))
       }
       chunks.push(chunk)
     }
@@ -299,7 +313,9 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
     // After the 408 the connection closes: the body never completed.
     const timer = setTimeout(
       () =>
-        done(jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`, closing)),
+        done(
+          jsonError(408, ErrorCode.InvalidRequest, `Request Timeout: the body did not arrive within ${self.bodyTimeout} ms`, closingOf(incoming))
+        ),
       self.bodyTimeout
     )
     incoming.on("data", onData)
@@ -315,6 +331,9 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
       incoming.off("aborted", onFailure)
     })
   })
+
+/** {@link closingFor} a Node request. */
+const closingOf = (incoming: IncomingMessage): Record<string, string> | undefined => incoming.httpVersionMajor === 1 ? closing : undefined
 
 /**
  * The body on other platforms (the web handler): its bytes, checked as on Node (the platform's

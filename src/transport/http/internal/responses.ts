@@ -100,11 +100,13 @@ export const unservedVersion = (
 /** 405, with the methods the endpoint answers (`allow`, RFC 9110) and why in `message`. */
 export const methodNotAllowed = (allow: string, message: string) => jsonError(405, ErrorCode.InvalidRequest, message, { allow })
 
-/** The answer to a new request during a graceful shutdown. */
-export const shuttingDown = (id?: JsonRpc.RequestId) =>
-  jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", {
-    connection: "close"
-  }, id)
+/**
+ * The answer to a new request during a graceful shutdown (or once the endpoint stopped);
+ * `headers` `Connection: close` on Node's HTTP/1.x server (see `closingFor`), for the client to
+ * retry on a new connection.
+ */
+export const shuttingDown = (id?: JsonRpc.RequestId, headers?: Record<string, string>) =>
+  jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", headers, id)
 
 /** 503 with -32603 "Store unavailable: EventStore" (`McpError.storeUnavailable`). */
 export const storeUnavailable = (error: StoreError) => {

@@ -13,8 +13,13 @@ import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 /** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
 export const newConnectionQueue = (capacity = 1024) => Effect.runSync(Queue.bounded<string, Cause.Done>(capacity))
 
-/** The headers of an SSE response (no caching or proxy buffering). */
-export const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no", connection: "keep-alive" }
+/**
+ * The headers of an SSE response (no caching or proxy buffering). No `Connection: keep-alive`:
+ * Node's HTTP/1.1 server says it itself (keep-alive is HTTP/1.1's default), and HTTP/2 forbids
+ * connection-specific headers (RFC 9113 §8.2.2): a fetch adapter on `node:http2` dropped it with a
+ * warning, one that writes the stream's headers itself failed the response.
+ */
+export const sseHeaders = { "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" }
 
 /** One event: its id (for resumption), the client's reconnection delay, and its data. */
 export const frame = (id: string | undefined, data: string, retry?: number): string =>
