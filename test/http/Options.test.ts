@@ -5,7 +5,9 @@
  * `Stdio.make`). Before, a `bodyTimeoutMillis` of `NaN` or 0 cut every body after 1 ms (408), a
  * `requestTimeoutMillis` of 0 answered every request 504, a `maxSessions` or `maxMessageBytes` of
  * `NaN` was no limit, 0 refused everything. The documented values still serve: defaults,
- * `keepAliveMillis: 0` (off), `Infinity` for the limits and timeouts that say so.
+ * `keepAliveMillis: 0` (off), `Infinity` for the limits and timeouts that say so. An
+ * `allowedHosts` entry that can be no host name (`localhost:3000`) is refused there too, with a
+ * `TypeError`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -104,6 +106,34 @@ describe("Streamable HTTP options out of range", () => {
       )
       assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "This is a simple text response for testing." }])
     }).pipe(Effect.scoped))
+})
+
+describe("Streamable HTTP allowedHosts that can be no host names", () => {
+  // Fails before the fix: `make` took them; the endpoint failed as it was built (a WebHandler
+  // logged it and answered every request 500, a served endpoint died once it ran).
+  it("are refused when the endpoint is made, with a TypeError naming the option, the entry and why", () => {
+    const cases: ReadonlyArray<readonly [allowedHosts: unknown, message: string]> = [
+      [["localhost:3000"], "allowedHosts lists \"localhost:3000\", which names a port (the Host check compares host names without their port): write localhost"],
+      [["mcp.example.com", "[::1]:3000"], "allowedHosts lists \"[::1]:3000\", which names a port (the Host check compares host names without their port): write [::1]"],
+      [["https://mcp.example.com"], "allowedHosts lists \"https://mcp.example.com\", which is not a host name"],
+      [["*"], "allowedHosts lists \"*\", which is not a host name"],
+      [[3000], "allowedHosts lists 3000, which is not a host name"],
+      ["localhost", "allowedHosts must be a list of host names or \"any\", got \"localhost\""]
+    ]
+    for (const [who, make] of makers) {
+      for (const [allowedHosts, message] of cases) {
+        assert.throws(() => make({ allowedHosts } as StreamableHttp.Options), TypeError, `${who}: ${message}`, `${who} ${JSON.stringify(allowedHosts)}`)
+      }
+    }
+  })
+
+  it("names, addresses (an IPv6 one bare or in brackets), a trailing dot and \"any\" are taken", () => {
+    for (const [, make] of makers) {
+      for (const allowedHosts of [["localhost", "127.0.0.1", "::1", "[::1]", "MCP.example.com."], "any" as const, undefined]) {
+        assert.doesNotThrow(() => make({ allowedHosts }), JSON.stringify(allowedHosts))
+      }
+    }
+  })
 })
 
 describe("Streamable HTTP session options: checked once, when the endpoint is made", () => {

@@ -87,7 +87,8 @@ export interface Options {
    * and checks only the origins listed (`allowedOrigins`, or `cors.allowedOrigins`), none by
    * default. Use it only behind a proxy that checks `Host` itself. Names are compared in
    * lower case, an IPv6 address in brackets (`::1` is taken as `[::1]`); a name with a port
-   * (`localhost:3000`), which no `Host` would match, fails the server as it is built. A request without a
+   * (`localhost:3000`), which no `Host` would match, or anything else that is no host name (a
+   * URL), is refused where the endpoint is made (a `TypeError` naming it). A request without a
    * `Host` header is checked by its URL's host when that URL is absolute (a `Request` made by hand
    * for the web handler); on Node, where it is a path (HTTP/1.0, or malformed), such a request
    * is refused (an absolute-form target's host is made its `Host` by the platform).

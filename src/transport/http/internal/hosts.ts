@@ -120,9 +120,29 @@ export const allowedHostsList = (
 }
 
 /**
- * The allowed hosts of an option (`undefined`: any host), each as {@link allowedHost} makes it;
- * an entry that can be none is thrown as an `Error` naming it (a mistake in code, found when the
- * endpoint is built, not at every request's 403).
+ * Why the `allowedHosts` option can be no list of allowed hosts, said after its name (`lists
+ * "localhost:3000", which names a port...`), or `undefined` when it can: `"any"`, or a list of
+ * names each {@link allowedHost} takes. Checked where an endpoint is made (`checkOptions`): such a
+ * value failed the endpoint as it was built, the server logging it and answering every request
+ * 500 (a `WebHandler`), or dying once it served.
+ */
+export const allowedHostsProblem = (allowed: unknown): string | undefined => {
+  if (allowed === undefined || allowed === "any") return undefined
+  if (!Array.isArray(allowed)) {
+    return `must be a list of host names or "any", got ${typeof allowed === "string" ? JSON.stringify(clip(allowed)) : String(allowed)}`
+  }
+  for (const name of allowed as ReadonlyArray<unknown>) {
+    if (typeof name !== "string") return `lists ${String(name)}, which is not a host name (write a name or an address, as a string)`
+    const parsed = allowedHost(name)
+    if ("problem" in parsed) return `lists ${JSON.stringify(clip(name))}, which ${parsed.problem}`
+  }
+  return undefined
+}
+
+/**
+ * The allowed hosts of an option (`undefined`: any host), each as {@link allowedHost} makes it.
+ * The option was checked where the endpoint was made ({@link allowedHostsProblem}); a list changed
+ * since to hold an entry that can be none is thrown as an `Error` naming it.
  */
 export const allowedHostsOf = (allowed: ReadonlyArray<string> | "any" | undefined): ReadonlyArray<string> | undefined => {
   if (allowed === "any") return undefined

@@ -1,15 +1,20 @@
 /**
- * The check of the Streamable HTTP endpoint's numeric options, where an endpoint is made
- * (`StreamableHttp.make`, `serve`, `route`, `handler`, `fromConfig`, `WebHandler.make`): imported
- * statically by those, without the endpoint's implementation.
+ * The check of the Streamable HTTP endpoint's numeric options and allowed hosts, where an
+ * endpoint is made (`StreamableHttp.make`, `serve`, `route`, `handler`, `fromConfig`,
+ * `WebHandler.make`): imported statically by those, without the endpoint's implementation.
  *
  * @internal
  */
 import * as NumericOptions from "../../../internal/options.ts"
 import { checkedSessionOptions, type SessionNumbers } from "../../../session/internal/sessionOptions.ts"
+import { allowedHostsProblem } from "./hosts.ts"
 
-/** The numbers of `StreamableHttp.Options` (not imported from there: it imports this). */
+/**
+ * The numbers of `StreamableHttp.Options`, and its allowed hosts (not imported from there: it
+ * imports this).
+ */
 export interface HttpNumbers {
+  readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   readonly maxBodyBytes?: number | undefined
   readonly bodyTimeoutMillis?: number | undefined
   readonly maxSessions?: number | undefined
@@ -35,6 +40,9 @@ export interface HttpNumbers {
  * the keep-alive off, as 0 does; a `retryMillis` or `cors.maxAgeSeconds` of `NaN`, below 0 or
  * with a fraction was sent as is (`retry: NaN`, which clients ignore); and `session` (see
  * `checkSessionOptions`).
+ * An `allowedHosts` entry that can be no host name (`localhost:3000`, a URL; see
+ * `allowedHostsProblem`) is refused with a `TypeError` naming it: it failed the endpoint as it was
+ * built (a `WebHandler` answered every request 500).
  */
 export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O => {
   NumericOptions.checkAll(who, options, {
@@ -48,6 +56,8 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O 
     keepAliveMillis: NumericOptions.millisOrZero
   })
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
+  const hosts = allowedHostsProblem(options.allowedHosts)
+  if (hosts !== undefined) throw new TypeError(`${who}: allowedHosts ${hosts}`)
   // The sessions get a checked copy of `session` (see `checkedSessionOptions`): not checked again
   // as each starts, and a later change to the caller's object does not reach them unchecked.
   return options.session === undefined ? options : { ...options, session: checkedSessionOptions(who, options.session, "session.") }
