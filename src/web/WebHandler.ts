@@ -15,6 +15,12 @@
  * becomes of a body it refuses unread (413 to a `Content-Length` over `maxBodyBytes`) is the
  * server's it runs in (see docs/http.md).
  *
+ * Make a handler once (at module level, as below) and use it for every request: each `make`
+ * builds a whole server, and a session lives in the handler that opened it. One never disposed
+ * keeps nothing running while idle (its timers hold neither the process nor the handler: a
+ * program with nothing else to do exits, and a handler dropped is collected), but what its
+ * components acquired (a Redis connection...) is released only by `dispose`.
+ *
  * Both protocol eras are served as by `StreamableHttp.make`: 2025-11-25 sessions (kept in this
  * process: use `stateless: true` where requests may reach different instances) and 2026-07-28
  * stateless requests. The server is built when the handler is made; `dispose` stops it (requests

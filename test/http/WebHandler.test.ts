@@ -25,6 +25,8 @@ import {
 } from "node:http2"
 import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
+import { fileURLToPath } from "node:url"
+import { kill, startNode } from "../support/child.ts"
 import { freePort, ready } from "./support.ts"
 
 const Echo = McpServer.tool({
@@ -460,6 +462,23 @@ describe("WebHandler after dispose", () => {
     const after = await stopped.handler(new Request(`${base}/healthz`))
     assert.strictEqual(after.status, 503)
     assert.deepStrictEqual(await after.json(), { status: "stopped" })
+  })
+})
+
+describe("WebHandler never disposed", () => {
+  // Fails before the fix: the endpoint's reaper and keep-alive slept on Effect timers, which held
+  // the process (it never exited: killed after 15 s) and, through their fibers, every server
+  // (none collected): a program making a handler per request grew without bound.
+  it("holds nothing once idle and dropped: the process exits by itself and each server is collected", async () => {
+    const running = startNode(fileURLToPath(new URL("../fixtures/undisposed-web-handlers.ts", import.meta.url)))
+    try {
+      const exited = await running.exited(15_000)
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, `never exited by itself; ${running.stdout()} ${running.stderr()}`)
+      const { made, collected } = JSON.parse(running.stdout()) as { readonly made: number; readonly collected: number }
+      assert.strictEqual(collected, made, "servers kept after their handlers were dropped")
+    } finally {
+      kill(running.child)
+    }
   })
 })
 

@@ -635,50 +635,50 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Writes an SSE comment on every stream a client is reading, every `keepAliveMillis`: one timer
-   * for the endpoint, not one per stream.
+   * How often the keep-alive runs (`keepAliveMillis`); `undefined`: never (0, or `Infinity`).
+   * One timer for the endpoint, not one per stream (see `endpoint.ts`).
    */
-  get keepAlive(): Effect.Effect<void> {
+  get keepAliveMillis(): number | undefined {
     const every = this.options.keepAliveMillis ?? 15_000
-    if (!(every > 0) || !Number.isFinite(every)) return Effect.void
-    return Effect.forever(Effect.andThen(
-      Effect.sleep(every),
-      Effect.sync(() => {
-        const beat = (session: HttpSession) => {
-          for (const stream of session.streams.values()) {
-            if (stream.connection?.reading === true) stream.connection.push(keepAliveComment)
-          }
-        }
-        for (const session of this.sessions.values()) beat(session)
-        if (this.statelessSession !== undefined) beat(this.statelessSession)
-      })
-    ))
+    return every > 0 && Number.isFinite(every) ? every : undefined
+  }
+
+  /** The keep-alive: an SSE comment on every stream a client is reading. */
+  keepAlive(): void {
+    const beat = (session: HttpSession) => {
+      for (const stream of session.streams.values()) {
+        if (stream.connection?.reading === true) stream.connection.push(keepAliveComment)
+      }
+    }
+    for (const session of this.sessions.values()) beat(session)
+    if (this.statelessSession !== undefined) beat(this.statelessSession)
+  }
+
+  /** How often the reaper looks: half the shorter of the idle and request timeouts, within 100 ms and a minute. */
+  get reapMillis(): number {
+    return Math.max(100, Math.min(60_000, Math.floor(Math.min(this.idleTimeout, this.requestTimeout) / 2)))
   }
 
   /**
-   * Ends sessions idle for longer than the idle timeout, and abandons requests whose answer no
-   * client has read for longer than the request timeout.
+   * The reaper's look: ends sessions idle for longer than the idle timeout, and abandons requests
+   * whose answer no client has read for longer than the request timeout.
    */
-  get reaper(): Effect.Effect<void> {
-    const every = Math.max(100, Math.min(60_000, Math.floor(Math.min(this.idleTimeout, this.requestTimeout) / 2)))
-    return Effect.forever(Effect.andThen(
-      Effect.sleep(every),
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        this.abandonDetached(now)
-        const wasInUse = this.inUseAtLastLook
-        this.inUseAtLastLook = this.inUse()
-        return Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
-          Effect.forEach(ids, (id) => {
-            const session = this.sessions.get(id)
-            if (session === undefined || inUse(session)) return Effect.void
-            // In use at the last look and no longer: its idle time starts now. Its last request
-            // may have come long ago (a call longer than the idle timeout, a standalone stream
-            // read as long): it was ended as soon as that call was answered or that stream closed.
-            if (wasInUse?.has(id) === true) return Effect.asVoid(this.records.touch(id, now))
-            return this.end(session)
-          }, { discard: true }))
-      })
-    ))
+  get reap(): Effect.Effect<void> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      this.abandonDetached(now)
+      const wasInUse = this.inUseAtLastLook
+      this.inUseAtLastLook = this.inUse()
+      return Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
+        Effect.forEach(ids, (id) => {
+          const session = this.sessions.get(id)
+          if (session === undefined || inUse(session)) return Effect.void
+          // In use at the last look and no longer: its idle time starts now. Its last request
+          // may have come long ago (a call longer than the idle timeout, a standalone stream
+          // read as long): it was ended as soon as that call was answered or that stream closed.
+          if (wasInUse?.has(id) === true) return Effect.asVoid(this.records.touch(id, now))
+          return this.end(session)
+        }, { discard: true }))
+    })
   }
 
   /** The ids of the sessions {@link inUse} (`undefined`: none). */

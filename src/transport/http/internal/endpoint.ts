@@ -16,6 +16,7 @@ import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
+import * as Ticker from "../../../internal/ticker.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -82,8 +83,11 @@ export const handler = (
       stopFirst.shutdown = endpoint.shutdown
       stopFirst.stopped = () => endpoint.closing
     }
-    yield* Effect.forkScoped(endpoint.reaper)
-    yield* Effect.forkScoped(endpoint.keepAlive)
+    // On timers that keep neither the process nor the endpoint (see `Ticker.every`): an endpoint
+    // never stopped (a `WebHandler` never disposed) holds nothing once idle and dropped.
+    yield* Ticker.every(endpoint, endpoint.reapMillis, reap)
+    const keepAliveMillis = endpoint.keepAliveMillis
+    if (keepAliveMillis !== undefined) yield* Ticker.every(endpoint, keepAliveMillis, keepAlive)
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
     // Holding marks the program serving (the endpoint is up): a signal before this (a Layer still
     // building) is an interruption to `runMain`, exit 130/143, not a drain's 0.
@@ -93,6 +97,13 @@ export const handler = (
     yield* Effect.forkScoped(Effect.andThen(graceful.requested, Effect.ensuring(endpoint.drain(graceful), Effect.sync(release))))
     return (request) => Effect.catchCause(handle(endpoint, request), unexpected)
   })
+
+/**
+ * The endpoint's chores for `Ticker.every`, defined here, where no endpoint is in scope: a closure
+ * made in `handler` would keep the endpoint through that scope.
+ */
+const reap = (endpoint: Endpoint) => endpoint.reap
+const keepAlive = (endpoint: Endpoint) => Effect.sync(() => endpoint.keepAlive())
 
 /**
  * A defect on a request's way (a bug, a store of one's own that throws): logged, and answered

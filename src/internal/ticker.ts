@@ -1,0 +1,69 @@
+/**
+ * A periodic chore of a long-lived object (the Streamable HTTP endpoint's reaper and keep-alive),
+ * on a Node timer that holds neither the process nor the object: `unref`'d, so that a program
+ * with nothing else to do exits (the HTTP server that brings the requests keeps it alive while
+ * it serves), and reaching the object through a `WeakRef`, so that an object dropped without
+ * being stopped (a `WebHandler` never disposed) can be collected, its timer ending at its next
+ * tick.
+ *
+ * An Effect fiber sleeping between the runs did neither: its timer held the process open, and
+ * through the fiber the object and all it reaches, so that each `WebHandler` never disposed
+ * kept its whole server and two timers for ever (one made per request grew without bound).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+
+/** What a chore runs on: the object's own `runFork`, so that the timer holds no context of its own. */
+export interface Owner {
+  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+}
+
+/**
+ * Runs `chore(owner)` every `millis` (counted from the end of the last run, as a loop of sleeps
+ * counts it) until the scope closes, which interrupts a run under way. `chore` is called with
+ * the owner each time: it must hold no reference to it (define it at module level: a closure
+ * made where the owner is in scope may keep it through that scope).
+ */
+export const every = <O extends Owner>(
+  owner: O,
+  millis: number,
+  chore: (owner: O) => Effect.Effect<void>
+): Effect.Effect<void, never, Scope.Scope> => {
+  const ref = new WeakRef(owner)
+  return Effect.asVoid(Effect.acquireRelease(Effect.sync(() => start(ref, millis, chore)), (stop) => stop))
+}
+
+/** Arms the first run; returns what stops the runs (the one under way interrupted). */
+const start = <O extends Owner>(ref: WeakRef<O>, millis: number, chore: (owner: O) => Effect.Effect<void>): Effect.Effect<void> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running: Fiber.Fiber<void> | undefined
+  let stopped = false
+  const arm = () => {
+    timer = setTimeout(fire, millis)
+    timer.unref()
+  }
+  const fire = () => {
+    timer = undefined
+    const owner = ref.deref()
+    // Collected: nothing is left to look after.
+    if (owner === undefined || stopped) return
+    const fiber = owner.runFork(chore(owner))
+    running = fiber
+    fiber.addObserver(() => {
+      running = undefined
+      if (!stopped) arm()
+    })
+  }
+  arm()
+  return Effect.suspend(() => {
+    stopped = true
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    const fiber = running
+    running = undefined
+    return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+  })
+}
