@@ -118,7 +118,9 @@ describe("Streamable HTTP allowedHosts that can be no host names", () => {
       [["https://mcp.example.com"], "allowedHosts lists \"https://mcp.example.com\", which is not a host name"],
       [["*"], "allowedHosts lists \"*\", which is not a host name"],
       [[3000], "allowedHosts lists 3000, which is not a host name"],
-      ["localhost", "allowedHosts must be a list of host names or \"any\", got \"localhost\""]
+      ["localhost", "allowedHosts must be a list of host names or \"any\", got \"localhost\""],
+      // Failed before: taken, and every request was a 403.
+      [[], "allowedHosts is empty, which allows no host (every request 403): list the host names clients use, or \"any\""]
     ]
     for (const [who, make] of makers) {
       for (const [allowedHosts, message] of cases) {

@@ -131,6 +131,8 @@ export const allowedHostsProblem = (allowed: unknown): string | undefined => {
   if (!Array.isArray(allowed)) {
     return `must be a list of host names or "any", got ${typeof allowed === "string" ? JSON.stringify(clip(allowed)) : String(allowed)}`
   }
+  // No host allowed: every request a silent 403 (`--allowed-hosts` and `MCP_HTTP_ALLOWED_HOSTS` refuse it too).
+  if (allowed.length === 0) return `is empty, which allows no host (every request 403): list the host names clients use, or "any"`
   for (const name of allowed as ReadonlyArray<unknown>) {
     if (typeof name !== "string") return `lists ${String(name)}, which is not a host name (write a name or an address, as a string)`
     const parsed = allowedHost(name)
