@@ -373,7 +373,7 @@ const serveBody = (
     return self.refuse(message, 400, unsupportedHeader(version), requestId, namedSession(self, headers, principal))
   }
   const mode = !sse ? "json" : !json ? "sse" : self.mode
-  return Legacy.post(self, request, message, kind, requestId, mode, principal)
+  return Legacy.post(self, request, headers, message, kind, requestId, mode, principal)
 }
 
 /**

@@ -33,18 +33,20 @@ const sessionNotFound: JsonRpc.ErrorObject = { code: ErrorCode.SessionNotFound, 
 /**
  * POST of a 2025-era message (already read and classified): answered by the shared session of a
  * stateless endpoint (under an internal id, so clients cannot collide), else by its session.
- * A plain function: the stateless path adds no generator step to the request.
+ * A plain function: the stateless path adds no generator step to the request. `headers`: the
+ * request's, as the POST read them (`headersOf`), not read again here.
  */
 export const post = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
   message: unknown,
   kind: JsonRpc.Kind,
   requestId: JsonRpc.RequestId | undefined,
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  if (self.options.stateless !== true) return postToSession(self, request, message, kind, requestId, mode, principal)
+  if (self.options.stateless !== true) return postToSession(self, request, headers, message, kind, requestId, mode, principal)
   if (kind !== JsonRpc.Kind.Request) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
   return self.answerShared(request, message as JsonRpc.Request, mode, principal)
 }
@@ -53,13 +55,14 @@ export const post = (
 const postToSession = Effect.fnUntraced(function*(
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
   message: unknown,
   kind: JsonRpc.Kind,
   requestId: JsonRpc.RequestId | undefined,
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ) {
-    const sessionId = headersOf(request)["mcp-session-id"]
+    const sessionId = headers["mcp-session-id"]
     let session: HttpSession | undefined
     if (sessionId === undefined) {
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
@@ -76,7 +79,7 @@ const postToSession = Effect.fnUntraced(function*(
       session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
       if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId)
-      const unserved = unservedInSession(session, headersOf(request))
+      const unserved = unservedInSession(session, headers)
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session)
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
