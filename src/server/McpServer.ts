@@ -140,10 +140,11 @@ export interface Options {
    */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
   /**
-   * The handshake-era versions served, newest first, each once (default: every one).
-   * `initialize` negotiates one of them; a stateless HTTP request whose `MCP-Protocol-Version` header (none: 2025-03-26)
-   * names another is refused 400. 2026-07-28 is served whatever this says: `[]` is a server of 2026-07-28
-   * alone (every `initialize` refused with -32602). Newest first, each version once (checked at build).
+   * The handshake-era versions served, newest first, each once (checked when the server is built;
+   * default: every one). `initialize` negotiates one of them. Over Streamable HTTP, a request whose
+   * `MCP-Protocol-Version` header names another is refused 400 (-32600): a stateless one (no header:
+   * 2025-03-26), and a session's (no header: the negotiated version). 2026-07-28 is served whatever
+   * this says: `[]` is a server of 2026-07-28 alone (every `initialize` refused with -32602).
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   readonly unsupportedVersion?: "latest" | "reject" | undefined
