@@ -339,7 +339,7 @@ describe("WebHandler: a client that leaves (request.signal)", () => {
         const response = await left.handler(new Request(request, { signal: client.signal }))
         await response.body?.cancel()
       }
-      for (let i = 0; i < 100 && interrupted < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let i = 0; i < 500 && interrupted < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
       assert.strictEqual(interrupted, 2, "a handler whose client left ran on")
     } finally {
       await left.dispose()
@@ -367,8 +367,8 @@ describe("WebHandler: a client that leaves (request.signal)", () => {
       await (await one.handler(new Request(initialize.clone(), { signal: client.signal }))).text()
       leave = undefined
       let status = 0
-      // The session ends as its input does: a few turns.
-      for (let i = 0; i < 100 && status !== 200; i++) {
+      // The session ends as its input does: a few turns (bounded: 5 s).
+      for (let i = 0; i < 500 && status !== 200; i++) {
         if (i > 0) await new Promise((resolve) => setTimeout(resolve, 10))
         const again = await one.handler(initialize.clone())
         status = again.status
@@ -427,10 +427,15 @@ describe("WebHandler after dispose", () => {
     const stopped = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, { responseMode: "json" })
     let send: ((text: string) => void) | undefined
     let cancelled = false
+    let reading: () => void = () => {}
+    const read = new Promise<"reading">((resolve) => (reading = () => resolve("reading")))
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => void (send = (text) => controller.enqueue(new TextEncoder().encode(text))),
+      // With no high-water mark, asked for more only by a reader that took what was sent: the
+      // endpoint reads the body (not a sleep: the server may still be building).
+      pull: () => reading(),
       cancel: () => void (cancelled = true)
-    })
+    }, { highWaterMark: 0 })
     const posted = stopped.handler(
       new Request(`${base}/mcp`, {
         method: "POST",
@@ -441,7 +446,8 @@ describe("WebHandler after dispose", () => {
     )
     send!("{\"jsonrpc\":\"2.0\",")
     // The body is being read (its first bytes taken) when the handler is disposed.
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = await Promise.race([read, new Promise<"not read">((resolve) => setTimeout(() => resolve("not read"), 10_000))])
+    assert.strictEqual(started, "reading", "the endpoint did not start reading the body")
     await stopped.dispose()
     const answer = await Promise.race([posted, new Promise<"unanswered">((resolve) => setTimeout(() => resolve("unanswered"), 2_000))])
     assert.notStrictEqual(answer, "unanswered", "the POST waited for its body")
@@ -671,11 +677,12 @@ describe("WebHandler behind a node:http server, driven by the SDK clients", () =
         const client = new AbortController()
         const failed = call(client.signal).then(() => false, () => true)
         const before = running
-        for (let i = 0; i < 200 && running === before; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+        for (let i = 0; i < 1_000 && running === before; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+        assert.strictEqual(running, before + 1, "the call did not start")
         client.abort()
         assert.isTrue(await failed)
       }
-      for (let i = 0; i < 200 && cancelled < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      for (let i = 0; i < 1_000 && cancelled < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5))
       assert.strictEqual(cancelled, 2, "an aborted call ran on")
 
       await transport.terminateSession()
