@@ -277,8 +277,7 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
       jsonc.modify(text, [key, name], value, {
         formattingOptions: {
           insertSpaces: !/^\t/m.test(text),
-          // The file's own indentation (four spaces, say), that of its first indented line.
-          tabSize: /^( +)\S/m.exec(text)?.[1]?.length ?? 2,
+          tabSize: indentationOf(jsonc, text),
           eol: text.includes("\r\n") ? "\r\n" : "\n"
         }
       })
@@ -317,6 +316,18 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * The file's own indentation (four spaces, say): the spaces before its first member, when they
+ * start its line (else 2). Not the first indented line's: a leading block comment's ` * ` lines
+ * (JSONC) are indented by one.
+ */
+const indentationOf = (jsonc: typeof import("jsonc-parser"), text: string): number => {
+  const first = jsonc.parseTree(text, [], { allowTrailingComma: true })?.children?.[0]
+  if (first === undefined) return 2
+  const before = text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset)
+  return /^ +$/.test(before) ? before.length : 2
+}
 
 const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)

@@ -184,6 +184,14 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const fourAfter = readFileSync(four, "utf8")
       assert.include(fourAfter, "\n        \"hello\": {\n            \"type\": \"stdio\",\n")
       for (const line of fourAfter.split("\n")) assert.strictEqual(/^ */.exec(line)![0].length % 4, 0, line)
+      // A block comment first (JSONC): its ` * ` lines are not the file's indentation (fails before
+      // the fix: the entry was indented by one space, that of the comment's second line).
+      const commented = join(dir, "commented.json")
+      writeFileSync(commented, "/*\n * Servers of this workspace.\n */\n{\n    \"servers\": {\n        \"other\": {}\n    }\n}\n")
+      assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", commented])).code, 0)
+      const commentedAfter = readFileSync(commented, "utf8")
+      assert.include(commentedAfter, "\n        \"hello\": {\n            \"type\": \"stdio\",\n")
+      assert.isTrue(commentedAfter.startsWith("/*\n * Servers of this workspace.\n */\n{\n"), commentedAfter)
       // A name the file does not hold is added, whatever it is ("toString" is no server of an object's).
       // An empty name is an invalid invocation (exit 2), and nothing is written.
       const unchanged = readFileSync(tabs, "utf8")
