@@ -1,9 +1,12 @@
 /**
  * Stable cursor pagination for the list methods (`tools/list`, `resources/list`, ...).
  *
- * Every registered component gets a sequence number when it is added; lists are ordered by it, and
- * a cursor names the last sequence number a page contained. A cursor therefore stays valid while
- * the list changes: removals never shift later items, additions land at the end. A cursor may also
+ * Every registered component has a sequence number (`McpServer`: its Layer's place among the
+ * component Layers made, run-time additions after them in the order added); lists are ordered by
+ * it, and a cursor names the last sequence number a page contained. A cursor therefore stays valid
+ * while the list changes: removals never shift later items, and an addition lands at its place (a
+ * component Layer built while a client pages is seen only if its place comes after the cursor's;
+ * the client hears of the change by `list_changed`). A cursor may also
  * name the list it continues (its `scope`: `McpServer` names the list method and the server), so
  * that one of another list, or of another server, is not taken for a place in this one. Cursors are
  * opaque to clients (base64url); one that cannot be read, or is of another scope, is answered

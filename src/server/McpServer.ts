@@ -722,6 +722,13 @@ type ScopedKeys<RC> = { readonly [K in keyof RC]-?: [Extract<RC[K], Scope.Scope>
  * empty name, or a name another component Layer registers too, fails the Layer's build (to
  * replace a tool while the server runs, use {@link addTool}).
  *
+ * Lists (`tools/list`, and alike `resources/list`, `resources/templates/list`, `prompts/list`)
+ * give components in the order their Layers were **made** (this call), as the middleware stack
+ * is, not the order they happen to be built in (`Layer.mergeAll` builds them concurrently, and one
+ * waiting for I/O would finish last): the same on every run and every replica, whose cursors one
+ * another take. Components added at run time ({@link addTool}...) come after, in the order added.
+ * A Layer made while the server builds (inside `Layer.unwrap`, after I/O) takes its place then.
+ *
  * **Example** (A tool with typed parameters and a declared failure)
  *
  * ```ts
@@ -761,8 +768,9 @@ export const resource = <R = never>(
  * A Layer that registers a resource template while it is alive.
  *
  * `resources/read` of a URI that a fixed resource has reads that resource; else the first
- * template, in the order of `resources/templates/list` (registration order; a template added
- * again with the same `uriTemplate` moves last), whose `uriTemplate` matches the URI reads it,
+ * template, in the order of `resources/templates/list` (see {@link tool}: the order in which the
+ * Layers were made; one added again at run time with the same `uriTemplate` moves last), whose
+ * `uriTemplate` matches the URI reads it,
  * even when its `params` then refuse the variables (-32602): a URI matching two templates goes to
  * the earlier one.
  *
@@ -1083,13 +1091,14 @@ const promptRegistration = (definition: Prompt.Definition<any, any, any>): Regis
 
 /**
  * Compiles a component with the services in context (captured for its handler) and adds it. With
- * `unique` (a component Layer), a key already registered fails the registration: two Layers of one
- * name would hide one another, which one depending on the order `Layer.mergeAll` happened to build
- * them in. Run-time additions (`addTool`...) replace, as documented.
+ * a `position` (a component Layer: its place in the list, see {@link registerWhileAlive}), a key
+ * already registered fails the registration: two Layers of one name would hide one another, which
+ * one depending on the order `Layer.mergeAll` happened to build them in. Run-time additions
+ * (`addTool`...) replace, as documented, and are listed after the component Layers' components.
  */
 const register = <A>(
   registration: Registration<A>,
-  unique = false
+  position?: number
 ): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
   Effect.gen(function*() {
     const server = yield* McpServer
@@ -1097,7 +1106,7 @@ const register = <A>(
     const registry = registration.registry(server)
     const key = registration.key(component)
     // No yield between this check and `add`: Layers built concurrently cannot both pass it.
-    if (unique && registry.has(key)) {
+    if (position !== undefined && registry.has(key)) {
       return yield* Effect.die(
         new Error(
           `${registration.kind} ${clip(key)} is registered twice (two component Layers give it): one would hide the ` +
@@ -1105,7 +1114,7 @@ const register = <A>(
         )
       )
     }
-    registry.add(key, component)
+    registry.add(key, component, position)
     const warnings = registration.warnings?.(component)
     if (warnings !== undefined && warnings.length > 0 && once(registry, key)) {
       for (const warning of warnings) yield* Effect.logWarning(warning)
@@ -1139,14 +1148,30 @@ const once = (registry: object, key: string): boolean => {
   return true
 }
 
-/** A Layer that keeps a component registered while it is alive (removed unless replaced meanwhile). */
-const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const [server, component] = yield* register(registration, true)
+/**
+ * A Layer that keeps a component registered while it is alive (removed unless replaced meanwhile).
+ *
+ * Its component's place in its list is taken here, when the Layer is made, as middleware's is
+ * (see {@link middleware}): not when it is built, since `Layer.mergeAll` builds Layers concurrently
+ * and one that waits for I/O (a service it needs, a configuration read) would register after the
+ * others, in an order that differs from run to run and from replica to replica (whose lists, and
+ * cursors, must agree). Built again in a running server (hot swap), it takes the same place.
+ */
+const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> => {
+  const position = ++componentLayersMade
+  return Layer.effectDiscard(Effect.gen(function*() {
+    const [server, component] = yield* register(registration, position)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => registration.registry(server).removeIf(registration.key(component), component))
     )
   }))
+}
+
+/**
+ * How many component Layers were made so far in this process: each one's place in its list. The
+ * same program makes its Layers in the same order, so replicas number them alike.
+ */
+let componentLayersMade = 0
 
 /** Resource updates held for the notifier at most (the oldest are dropped first). */
 const maxPendingUpdates = 1024

@@ -2,7 +2,9 @@
  * An ordered, observable registry of components (tools, resources, templates, prompts).
  *
  * Components are kept by key with a sequence number (their stable position for pagination) and
- * an enabled flag. Listing returns the enabled components in sequence order from a cached array
+ * an enabled flag. A component added with a `position` (a component Layer's: the order in which
+ * the Layers were made) takes that place; one added without (at run time) goes after all of those,
+ * in the order added. Listing returns the enabled components in sequence order from a cached array
  * (rebuilt only after a change), and every change calls `onChange`, which the server turns into
  * a coalesced `notifications/<kind>/list_changed` for every session.
  *
@@ -17,6 +19,12 @@ export interface Entry<A> extends Sequenced {
   readonly enabled: boolean
 }
 
+/**
+ * Where components added without a position start: past any position a process gives (one per
+ * component Layer made), and far enough below 2^53 for as many additions as a process makes.
+ */
+const unpositioned = 2 ** 40
+
 /** An ordered registry; see the module documentation. */
 export class Registry<A> {
   private readonly entries = new Map<string, Entry<A>>()
@@ -28,10 +36,14 @@ export class Registry<A> {
     this.onChange = onChange
   }
 
-  /** Adds a component, or replaces the one with the same key (the new one is listed last). */
-  add(key: string, value: A): void {
+  /**
+   * Adds a component, or replaces the one with the same key: at `position` (a positive integer no
+   * other component of this registry holds), else after every positioned one and every component
+   * added before it (the new one is listed last).
+   */
+  add(key: string, value: A, position?: number): void {
     this.entries.delete(key)
-    this.entries.set(key, { key, value, seq: this.nextSeq++, enabled: true })
+    this.entries.set(key, { key, value, seq: position ?? unpositioned + this.nextSeq++, enabled: true })
     this.changed()
   }
 

@@ -4,8 +4,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { McpServer } from "../../src/index.ts"
 import { Pagination } from "../../src/lowlevel.ts"
 import { components, type Connected, connect, connectRaw, sdk, sdkError, startServer, using } from "./McpServerHarness.ts"
@@ -183,6 +186,48 @@ describe("McpServer pagination", () => {
       const replica = lists(yield* connect(yield* startServer({ name: "one", pageSize: 1 }, everything)))
       assert.strictEqual((yield* sdkError(() => other["t"]!(cursors["t"]))).code, -32602)
       assert.deepStrictEqual((yield* sdk(() => replica["t"]!(cursors["t"]))).names, ["t2"])
+    }))
+
+  it.live("the order is that of the component Layers, however long each takes to build: replicas list alike and take each other's cursors", () =>
+    Effect.gen(function*() {
+      // Each tool's Layer waits for a service that takes its time (I/O); each replica's take
+      // another time, so that `Layer.mergeAll` sees the registrations end in opposite orders.
+      class Delays extends Context.Service<Delays, Readonly<Record<string, number>>>()("test/Delays") {}
+      const slow = (name: string) =>
+        McpServer.tool(tool(name)).pipe(Layer.provide(Layer.effectDiscard(Effect.flatMap(Effect.service(Delays), (delays) => Effect.sleep(delays[name]!)))))
+      const replicated = Layer.mergeAll(slow("t1"), slow("t2"), slow("t3"), slow("t4"))
+      const replica = (delays: Record<string, number>) =>
+        Effect.flatMap(startServer({ name: "one", pageSize: 2 }, replicated.pipe(Layer.provide(Layer.succeed(Delays, delays)))), connect)
+      const first = yield* replica({ t1: 60, t2: 40, t3: 20, t4: 0 })
+      const second = yield* replica({ t1: 0, t2: 20, t3: 40, t4: 60 })
+      assert.deepStrictEqual(yield* walk(first), [["t1", "t2"], ["t3", "t4"]])
+      assert.deepStrictEqual(yield* walk(second), [["t1", "t2"], ["t3", "t4"]])
+      // A client whose next page reaches the other replica goes on where it was.
+      const start = yield* page(first)
+      assert.deepStrictEqual(yield* page(second, start.nextCursor), { names: ["t3", "t4"], nextCursor: undefined })
+    }))
+
+  it.live("a component Layer built again while the server runs (hot swap) takes its place back; run-time additions come after", () =>
+    Effect.gen(function*() {
+      const [t1, t2, t3] = ["t1", "t2", "t3"].map((name) => McpServer.tool(tool(name)))
+      const server = yield* startServer({ pageSize: 2 }, components([t1!, t3!]))
+      yield* using(server, McpServer.addTool(tool("added")))
+      const client = yield* connect(server)
+      const buildT2 = Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+        yield* using(server, Layer.buildWithScope(t2!, scope))
+        return scope
+      })
+      // Built last, t2 is listed where its Layer was made: between t1 and t3, before what addTool added.
+      const swap = yield* buildT2
+      const first = yield* page(client)
+      assert.deepStrictEqual(first.names, ["t1", "t2"])
+      // Swapped out and in again between two pages: back in its place, not listed twice.
+      yield* Scope.close(swap, Exit.void)
+      yield* buildT2
+      assert.deepStrictEqual((yield* page(client, first.nextCursor)).names, ["t3", "added"])
+      assert.deepStrictEqual(yield* walk(client), [["t1", "t2"], ["t3", "added"]])
     }))
 
   it.live("prompts, resources and templates are paginated too; template-listed resources come on the last page", () =>
