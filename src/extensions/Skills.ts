@@ -386,7 +386,9 @@ export interface Options {
  *
  * **Details**
  *
- * - `skills/list` pages with an opaque cursor; an entry is never split across pages.
+ * - `skills/list` pages with an opaque cursor; an entry is never split across pages. A cursor is
+ *   its list's (`skills/list`'s, or one directory's) and its server's, as the core lists' are: one
+ *   of another list or of another server is -32602.
  * - `skills/get {uri}` answers `{ skill: entry }` for a skill's `SKILL.md` URI, -32602 otherwise.
  * - `resources/directory/read {uri, cursor?}` lists the direct children of a skill directory
  *   (`skill://<name>` or a subdirectory), a subdirectory with `mimeType: "inode/directory"`;
@@ -425,12 +427,40 @@ export const layer = (
     }
     byUri.set(skill.uri, skill)
   }
+  // The extension is made for the server it is built in: each list's cursors name it and the
+  // server, as the core lists' do (`Pagination.scope`).
+  const extension = Layer.unwrap(
+    Effect.map(Effect.service(McpServer.McpServer), (server) => McpServer.extension(extensionOf(skills, byUri, options, server.options.name)))
+  )
+  const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
+  // Merged in groups: one `mergeAll(...files)` passed every file as an argument, and past about
+  // 120,000 of them (250 skills at the 512-file limit) the call overflowed the stack (RangeError).
+  const groups: Array<Layer.Layer<never, never, McpServer.McpServer>> = []
+  for (let i = 0; i < files.length; i += layersPerGroup) {
+    groups.push(Layer.mergeAll(...files.slice(i, i + layersPerGroup) as [Layer.Layer<never, never, McpServer.McpServer>]))
+  }
+  return Layer.mergeAll(extension, ...groups)
+}
+
+/**
+ * The extension serving `skills` on the server named `server`. Each of its lists' cursors name it
+ * (`skills/list`, one directory of `resources/directory/read`) and the server (see
+ * `Pagination.scope`): one of another list, or of another server, is no place in this one (-32602).
+ */
+const extensionOf = (
+  skills: ReadonlyArray<Skill>,
+  byUri: ReadonlyMap<string, Skill>,
+  options: Options,
+  server: string
+): Extension.Extension<never> => {
+  const pageSize = options.pageSize
   const listed = skills.map((skill, seq) => ({ seq, entry: skill.entry }))
+  const listScope = Pagination.scope("skills", server)
   const methods: Record<string, Extension.Method> = {
     "skills/list": Extension.method({
       params: Schemas.PaginatedRequestParams(),
       handler: (params, context) => {
-        const page = Pagination.paginate(listed, params.cursor, pageSize)
+        const page = Pagination.paginate(listed, params.cursor, pageSize, listScope)
         if (page._tag === "Failure") return Exit.fail(page.failure)
         const result = { skills: page.success.items.map((item) => item.entry) }
         return Exit.succeed(cached(page.success.nextCursor === undefined ? result : { ...result, nextCursor: page.success.nextCursor }, context))
@@ -447,22 +477,22 @@ export const layer = (
     })
   }
   if (options.directoryRead === true) {
-    const directories = directoriesOf(skills)
+    const directories = directoriesOf(skills, server)
     methods["resources/directory/read"] = Extension.method({
       params: Schema.Struct({ ...Schemas.ResourceRequestParams().fields, cursor: Schema.optionalKey(Schemas.Cursor()) }),
       handler: (params, context) => {
-        const children = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
-        if (children === undefined) {
+        const directory = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
+        if (directory === undefined) {
           return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
         }
-        const page = Pagination.paginate(children, params.cursor, pageSize)
+        const page = Pagination.paginate(directory.children, params.cursor, pageSize, directory.scope)
         if (page._tag === "Failure") return Exit.fail(page.failure)
         const resources = page.success.items.map((item) => item.resource)
         return Exit.succeed(cached(page.success.nextCursor === undefined ? { resources } : { resources, nextCursor: page.success.nextCursor }, context))
       }
     })
   }
-  const extension = Extension.make({
+  return Extension.make({
     id,
     settings: options.directoryRead === true ? { directoryRead: true } : {},
     versions: "all",
@@ -472,14 +502,6 @@ export const layer = (
     advertise: { resources: true },
     methods
   })
-  const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
-  // Merged in groups: one `mergeAll(...files)` passed every file as an argument, and past about
-  // 120,000 of them (250 skills at the 512-file limit) the call overflowed the stack (RangeError).
-  const groups: Array<Layer.Layer<never, never, McpServer.McpServer>> = []
-  for (let i = 0; i < files.length; i += layersPerGroup) {
-    groups.push(Layer.mergeAll(...files.slice(i, i + layersPerGroup) as [Layer.Layer<never, never, McpServer.McpServer>]))
-  }
-  return Layer.mergeAll(McpServer.extension(extension), ...groups)
 }
 
 /** The file Layers merged in one `Layer.mergeAll` call (an argument each). */
@@ -719,8 +741,17 @@ interface Child {
   readonly resource: Listed
 }
 
-/** Every directory of every skill (`skill://<name>` and its subdirectories) → its direct children. */
-const directoriesOf = (skills: ReadonlyArray<Skill>): ReadonlyMap<string, ReadonlyArray<Child>> => {
+/** A skill directory as `resources/directory/read` pages it: its children, and its cursors' scope. */
+interface Directory {
+  readonly children: ReadonlyArray<Child>
+  readonly scope: string
+}
+
+/**
+ * Every directory of every skill (`skill://<name>` and its subdirectories) → its direct children,
+ * and the scope of its cursors (the directory by a digest of its URI, and the server).
+ */
+const directoriesOf = (skills: ReadonlyArray<Skill>, server: string): ReadonlyMap<string, Directory> => {
   const directories = new Map<string, Map<string, Listed>>()
   const directory = (uri: string) => {
     let children = directories.get(uri)
@@ -743,9 +774,12 @@ const directoriesOf = (skills: ReadonlyArray<Skill>): ReadonlyMap<string, Readon
       directory(parent).set(file.uri, listedOf(skill, file))
     }
   }
-  const out = new Map<string, ReadonlyArray<Child>>()
+  const out = new Map<string, Directory>()
   for (const [uri, children] of directories) {
-    out.set(uri, [...children.values()].sort((a, b) => a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0).map((resource, seq) => ({ seq, resource })))
+    out.set(uri, {
+      children: [...children.values()].sort((a, b) => a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0).map((resource, seq) => ({ seq, resource })),
+      scope: Pagination.scope(`directory.${Pagination.digest(uri)}`, server)
+    })
   }
   return out
 }

@@ -35,6 +35,24 @@ const prefix = "v1:"
 const prefixOf = (scope: string): string => scope === "" ? prefix : `${prefix}${scope}:`
 
 /**
+ * A short digest of `text` (32-bit FNV-1a, base 36: a few characters, however long the text): what
+ * names a server, or a list of many (a directory by its URI), in a {@link scope}.
+ */
+export const digest = (text: string): string => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(36)
+}
+
+/**
+ * The scope of the cursors of the list `list` (a short name, such as `tools`) of the server named
+ * `server` (by its {@link digest}): a cursor of another list, or of another server, is then no
+ * place in this one (-32602), and replicas of one server (one name) take each other's (a
+ * 2026-07-28 client's next page may reach any of them).
+ */
+export const scope = (list: string, server: string): string => `${list}.${digest(server)}`
+
+/**
  * Encodes the cursor that continues after sequence number `seq` in the list `scope` names (default
  * none).
  */

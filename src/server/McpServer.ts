@@ -1251,22 +1251,16 @@ const listOf = <A, R>(
 }
 
 /**
- * The scopes of the cursors of a server's lists (see `Pagination`): the list, and a digest of the
- * server's name (32-bit FNV-1a, base 36: a few characters, whatever the name). A cursor of another
- * list, or of another server, is then no place in this one (-32602); replicas of one server share
- * its name, so each takes the others' (a 2026-07-28 client's next page may reach any of them).
+ * The scopes of the cursors of a server's lists (see `Pagination.scope`): a cursor of another list,
+ * or of another server, is no place in this one (-32602); replicas of one server share its name,
+ * so each takes the others'.
  */
-const cursorScopes = (serverName: string) => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < serverName.length; i++) hash = Math.imul(hash ^ serverName.charCodeAt(i), 0x01000193)
-  const server = (hash >>> 0).toString(36)
-  return {
-    tools: `tools.${server}`,
-    prompts: `prompts.${server}`,
-    resources: `resources.${server}`,
-    resourceTemplates: `resourceTemplates.${server}`
-  }
-}
+const cursorScopes = (serverName: string) => ({
+  tools: Pagination.scope("tools", serverName),
+  prompts: Pagination.scope("prompts", serverName),
+  resources: Pagination.scope("resources", serverName),
+  resourceTemplates: Pagination.scope("resourceTemplates", serverName)
+})
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */
 const maxSubscriptionUriLength = 8 * 1024

@@ -59,9 +59,9 @@ const refusal = (f: () => unknown): Skills.SkillError => {
 }
 
 /** Serves `skills` and connects a raw client (no handshake: every request names 2026-07-28 in `_meta`). */
-const serve = (skills: ReadonlyArray<Skills.Skill>, options?: Skills.Options) =>
+const serve = (skills: ReadonlyArray<Skills.Skill>, options?: Skills.Options, serverName?: string) =>
   Effect.gen(function*() {
-    const server = yield* startServer({}, Skills.layer(skills, options))
+    const server = yield* startServer(serverName === undefined ? {} : { name: serverName }, Skills.layer(skills, options))
     const raw = yield* connectRaw(server.lowLevel())
     let next = 0
     const request = (method: string, params: Record<string, unknown> = {}, _meta: object = meta) =>
@@ -615,6 +615,37 @@ describe("Skills.layer", () => {
       const second = (yield* request("resources/directory/read", { uri: "skill://code-review", cursor: first.nextCursor })).result
       assert.deepStrictEqual(second.resources.map((r: any) => r.uri), ["skill://code-review/scripts"])
       assert.isUndefined(second.nextCursor)
+    }))
+
+  it.effect("a cursor is its list's: one of skills/list, of another directory or of another server is -32602 (as the core lists')", () =>
+    Effect.gen(function*() {
+      const served = yield* serve([Review, Plain, Numeric], { directoryRead: true, pageSize: 1 })
+      const first = (method: string, params: Record<string, unknown> = {}) =>
+        Effect.map(served.request(method, params), (response) => response.result.nextCursor as string)
+      const cursors = {
+        skills: yield* first("skills/list"),
+        root: yield* first("resources/directory/read", { uri: "skill://code-review" }),
+        references: yield* first("resources/directory/read", { uri: "skill://code-review/references" })
+      }
+      // Each list, continued with each cursor: its own gives its second page, any other -32602.
+      const lists: Record<keyof typeof cursors, (cursor: string) => ReturnType<typeof served.request>> = {
+        skills: (cursor) => served.request("skills/list", { cursor }),
+        root: (cursor) => served.request("resources/directory/read", { uri: "skill://code-review", cursor }),
+        references: (cursor) => served.request("resources/directory/read", { uri: "skill://code-review/references", cursor })
+      }
+      for (const [list, continued] of Object.entries(lists)) {
+        for (const [from, cursor] of Object.entries(cursors)) {
+          const response = yield* continued(cursor)
+          if (from === list) assert.isDefined(response.result, `${from}'s cursor on ${list}`)
+          else assert.strictEqual(response.error?.code, -32602, `${from}'s cursor on ${list}`)
+        }
+      }
+      assert.deepStrictEqual((yield* lists.skills(cursors.skills)).result.skills, [JSON.parse(JSON.stringify(Plain.entry))])
+      // Another server's (another name) is not ours; a replica's (the same name) is.
+      const other = yield* serve([Review, Plain, Numeric], { directoryRead: true, pageSize: 1 }, "other")
+      assert.strictEqual((yield* other.request("skills/list", { cursor: cursors.skills })).error.code, -32602)
+      const replica = yield* serve([Review, Plain, Numeric], { directoryRead: true, pageSize: 1 })
+      assert.deepStrictEqual((yield* replica.request("skills/list", { cursor: cursors.skills })).result.skills, [JSON.parse(JSON.stringify(Plain.entry))])
     }))
 
   // The SDK's skills client checks 2026-07-28 directory pages for the caching hints, as it does
