@@ -36,6 +36,7 @@
  *
  * @since 0.2.0
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
@@ -43,7 +44,8 @@ import type * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type * as Middleware from "../middleware/Middleware.ts"
-import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
+import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import { withRequest } from "./internal/provideRequest.ts"
 
 /**
  * One method of an extension: its params Schema (decoded once per request; an invalid params
@@ -202,7 +204,9 @@ export const routeHandler = (
   // The method's effect runs with its request as `McpRequestContext` (`McpContext.log`...), as a
   // tool handler's does, whichever server serves it; one that answered at once needs nothing.
   const effect = handler(params, context)
-  return Exit.isExit(effect) ? effect : Effect.provideService(effect, McpRequestContext, context)
+  return Exit.isExit(effect)
+    ? effect
+    : Effect.updateContext(effect, (current: Context.Context<never>) => withRequest(current, context) as Context.Context<any>)
 }
 
 /**

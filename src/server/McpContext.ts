@@ -81,6 +81,8 @@ const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.
 /**
  * Logs to the client (`notifications/message`), honouring the session's `logging/setLevel` (2026-07-28:
  * the request's `logLevel`). A level MCP does not have, or a logger that is not a string, is a defect.
+ * `Effect.log` in a handler reaches the client too; `Effect.logDebug` and `logTrace` only when the
+ * client asked for `debug` (Effect's minimum log level holds them back otherwise).
  */
 export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void, never, McpRequestContext> =>
   use((context) => context.log(level, data, logger))

@@ -34,7 +34,7 @@ import { isListener, type Listener, type Transport } from "../session/Transport.
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
-import { makeLogger, withLoggers } from "../internal/logger.ts"
+import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
 import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
@@ -1276,9 +1276,12 @@ const loggingLevels: Record<LogLevel.Severity, LoggingLevel> = {
 
 /**
  * The `Effect.log` bridge: inside a handler (where the request context is provided), log lines
- * also go to the client as `notifications/message`; elsewhere this logger does nothing.
+ * also go to the client as `notifications/message`; elsewhere this logger does nothing. A handler
+ * whose client asked for debug logs runs with Effect's minimum log level lowered (see
+ * `provideRequest.withRequest`): the session's other loggers (the server's console) are gated to
+ * show what they showed.
  */
-const clientLogger = withLoggers([
+const clientLogger = withGatedLoggers([
   makeLogger((options) => {
     const request = Context.getOrUndefined(options.fiber.context, McpRequestContext)
     if (request === undefined) return

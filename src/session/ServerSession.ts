@@ -623,6 +623,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Stateless: the truth of requests by `MCP-Protocol-Version` header (a handful of values). */
   private statelessTruths: Map<string, Negotiation.ResolvedRequest> | undefined = undefined
   logLevel: LoggingLevel = "debug"
+  /** The level the client set (`logging/setLevel`), if it did: see `ContextSession.askedLogLevel`. */
+  askedLogLevel: LoggingLevel | undefined = undefined
   readonly principal: Principal | undefined
 
   readonly stateless: boolean
@@ -1504,6 +1506,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   setLogLevel(level: LoggingLevel): Effect.Effect<void> {
     return Effect.sync(() => {
       this.logLevel = level
+      this.askedLogLevel = level
     })
   }
 

@@ -11,6 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Context from "effect/Context"
 import * as Exit from "effect/Exit"
 import { filled } from "../../internal/filledContext.ts"
+import { loweredFor } from "../../internal/logger.ts"
+import { asksForDebugLogs } from "../../session/internal/requestContext.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 
 /** Provides `context` (registration-time services) and `request` to `effect`, with one context update. */
@@ -24,12 +26,22 @@ export const provideRequest = <A, E>(
     (current: Context.Context<never>) => requestServices(context, current, request) as Context.Context<any>
   ) as Effect.Effect<A, E>
 
-/** The services of a handler: `current` (the fiber's) filled with `captured`, and `request`. */
+/** The services of a handler: `current` (the fiber's) filled with `captured`, and `request` (see {@link withRequest}). */
 export const requestServices = (
   captured: Context.Context<any>,
   current: Context.Context<never>,
   request: RequestContext
-): Context.Context<never> => Context.add(filled(captured, current), McpRequestContext, request)
+): Context.Context<never> => withRequest(filled(captured, current), request)
+
+/**
+ * `services` with `request` as the `McpRequestContext`; when its client asked for debug logs, with
+ * the minimum log level lowered, so that `Effect.logDebug` and `Effect.logTrace` reach the
+ * `Effect.log` bridge (the server's own loggers still show what they showed: see `loweredFor`).
+ */
+export const withRequest = (services: Context.Context<never>, request: RequestContext): Context.Context<never> => {
+  const withContext = Context.add(services, McpRequestContext, request)
+  return asksForDebugLogs(request) ? loweredFor(withContext) : withContext
+}
 
 /** The effect as a typed `Exit` when it is already complete (`Exit.isExit` loses the types). */
 export const completed = <A, E>(effect: Effect.Effect<A, E, any>): Exit.Exit<A, E> | undefined =>

@@ -39,6 +39,11 @@ import { invalidLog, logLevels } from "./logMessages.ts"
 /** What a request context needs of its session: the public face, and the sends tied to a request. */
 export interface ContextSession extends ServerSession {
   readonly connection: { readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined }
+  /**
+   * The level the client set with `logging/setLevel`, if it did (`logLevel` is `"debug"` until
+   * then, for `McpContext.log`): whether it asked for debug logs (see {@link asksForDebugLogs}).
+   */
+  readonly askedLogLevel?: LoggingLevel | undefined
   readonly notifyRelated: (
     method: string,
     params: JsonRpc.Params | undefined,
@@ -185,6 +190,13 @@ export const observedBelow = <A, E>(effect: Effect.Effect<A, E>, context: Reques
     : Effect.provideService(effect, ClientRequestObserver, observer)
 }
 
+/**
+ * Whether the client of the request `context` asked for debug logs (see
+ * `RequestContextImpl.asksForDebugLogs`); false for a context made elsewhere.
+ */
+export const asksForDebugLogs = (context: RequestContext): boolean =>
+  context instanceof RequestContextImpl && context.asksForDebugLogs
+
 /** A request's context; `with` makes a new one of the same shape. */
 export class RequestContextImpl implements RequestContext {
   readonly session: ContextSession
@@ -275,6 +287,15 @@ export class RequestContextImpl implements RequestContext {
     if (invalid !== undefined) throw invalid
     if (!this.mayLog(level)) return
     this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
+  }
+  /**
+   * Whether the client asked for debug logs: 2026-07-28, by the request's `_meta` logLevel (a task
+   * of the tasks extension sends none); before, by `logging/setLevel` (the session's level before
+   * it lets them out, but a client that never set one did not ask for `Effect.logDebug`'s lines).
+   */
+  get asksForDebugLogs(): boolean {
+    if (!ProtocolVersion.isModern(this.protocolVersion)) return this.session.askedLogLevel === "debug"
+    return this.truth.logLevel === "debug" && !this.inExtensionTask
   }
   /** 2026-07-28: logs only when the request opted in (`_meta` logLevel), at that level or above. */
   private mayLog(level: LoggingLevel): boolean {
