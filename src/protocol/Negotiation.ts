@@ -578,8 +578,9 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * `elicitation.form` when `elicitation.url` is declared, from 2025-11-25 on only. Before it,
  * `sampling` alone allowed any `includeContext` and `elicitation` was form elicitation whatever it
  * held: a client of then could declare neither sub-capability. Sampling with `tools` or
- * `toolChoice` needs `sampling.tools`, which before 2025-11-25 no client has, whatever it
- * declares: that version has no tool use in sampling.
+ * `toolChoice` needs `sampling.tools`, and URL elicitation `elicitation.url`, which before
+ * 2025-11-25 no client has, whatever it declares: those versions have no tool use in sampling and
+ * no URL elicitation.
  *
  * @since 0.2.0
  * @category Capabilities
@@ -611,10 +612,13 @@ export const requiredClientCapability = (
     case "elicitation/create": {
       const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
       if (elicitation === undefined) return "elicitation"
-      if (params?.mode === "url") return elicitation.url === undefined ? "elicitation.url" : undefined
+      const modes = featuresOf(protocolVersion).elicitationUrlMode
+      // Before 2025-11-25 there is no URL elicitation: a client of then lacks it whatever it
+      // declares (an `elicitation.url` there means nothing), as it lacks `sampling.tools`.
+      if (params?.mode === "url") return elicitation.url === undefined || !modes ? "elicitation.url" : undefined
       // Before 2025-11-25 elicitation had no modes: `elicitation` present is form elicitation,
       // whatever it holds (a client declaring the newer shape, `{ url: {} }`, at an older version).
-      if (!featuresOf(protocolVersion).elicitationUrlMode) return undefined
+      if (!modes) return undefined
       // `{}` alone means form mode only (2025-11-25 backwards compatibility rule).
       return elicitation.form === undefined && elicitation.url !== undefined ? "elicitation.form" : undefined
     }

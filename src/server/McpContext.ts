@@ -305,7 +305,8 @@ export const elicit = <S extends Schema.Top & { readonly Encoded: object; readon
 }
 
 /**
- * Sends the user to a URL (URL-mode elicitation, MCP 2025-11-25; needs client `elicitation.url`):
+ * Sends the user to a URL (URL-mode elicitation, MCP 2025-11-25; needs client `elicitation.url`,
+ * which a client of an earlier version never has: `ClientCapabilityMissing` whatever it declared):
  * for flows that must not pass through the client (credentials, payments). The answer only says
  * whether the user agreed to open it. `elicitationId` (default: a random UUID) names it to a
  * 2025-11-25 client; MCP 2026-07-28 has none (its input key names it), so it is not sent there.

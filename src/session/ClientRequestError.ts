@@ -29,7 +29,12 @@ export class ClientCapabilityMissing extends Data.TaggedError("ClientCapabilityM
   }
 }
 
-/** The negotiated protocol version cannot express this request (e.g. URL elicitation before 2025-11-25). */
+/**
+ * The negotiated protocol version cannot express this request: any server→client request in MCP
+ * 2026-07-28, a form with a multi-select enum before 2025-11-25. (What a version lacks as a
+ * capability is `ClientCapabilityMissing`, whatever the client declared: URL elicitation or
+ * sampling with tools before 2025-11-25.)
+ */
 export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUnsupported")<{
   readonly method: string
   readonly protocolVersion: string

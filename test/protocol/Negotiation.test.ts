@@ -410,6 +410,19 @@ describe("requiredClientCapability (what a server→client request needs)", () =
     assert.strictEqual(required("elicitation/create", { message: "m" }, {}, "2025-06-18"), "elicitation")
     assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }, "2025-11-25"), "elicitation.form")
   })
+  it("elicitation: url mode needs elicitation.url, which no client before 2025-11-25 has, whatever it declares", () => {
+    const url = { mode: "url", message: "m", url: "https://example.com", elicitationId: "e" }
+    for (const version of ["2024-11-05", "2025-03-26", "2025-06-18"] as const) {
+      for (const elicitation of [{}, { url: {} }, { form: {}, url: {} }]) {
+        assert.strictEqual(required("elicitation/create", url, { elicitation }, version), "elicitation.url", `${version} ${JSON.stringify(elicitation)}`)
+      }
+      assert.strictEqual(required("elicitation/create", url, {}, version), "elicitation", version)
+    }
+    for (const version of ["2025-11-25", "2026-07-28"] as const) {
+      assert.strictEqual(required("elicitation/create", url, { elicitation: {} }, version), "elicitation.url", version)
+      assert.strictEqual(required("elicitation/create", url, { elicitation: { url: {} } }, version), undefined, version)
+    }
+  })
   it("roots/list needs roots; other methods need nothing", () => {
     assert.strictEqual(required("roots/list", undefined, {}), "roots")
     assert.strictEqual(required("roots/list", undefined, { roots: {} }), undefined)

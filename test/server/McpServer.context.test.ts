@@ -339,7 +339,7 @@ describe("McpContext.elicitUrl in a tool", () => {
 })
 
 describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () => {
-  it.live("form elicitation works; URL elicitation is ClientVersionUnsupported and is never sent", () =>
+  it.live("form elicitation works; URL elicitation is ClientCapabilityMissing (elicitation.url) and is never sent", () =>
     Effect.gen(function*() {
       const server = yield* startServer({}, All)
       const raw = yield* connectRaw(server, "2025-06-18", { elicitation: { form: {}, url: {} } })
@@ -355,7 +355,11 @@ describe("Server→client requests to a 2025-06-18 client (raw JSON-RPC)", () =>
       assert.deepStrictEqual(registered.result, { content: [{ type: "text", text: "hello Bo, 10 next year" }] })
 
       const opened = yield* Effect.promise(() => raw.request(2, "tools/call", { name: "open-url", arguments: {} }))
-      assert.match(opened.result.content[0].text, /^ClientVersionUnsupported: /)
+      // That version has no URL elicitation, whatever the client declared (here `url: {}`).
+      assert.strictEqual(
+        opened.result.content[0].text,
+        `ClientCapabilityMissing: The client did not declare the "elicitation.url" capability needed for elicitation/create`
+      )
       assert.strictEqual(raw.received.filter((m) => m.method === "elicitation/create").length, 1)
     }))
 
@@ -441,6 +445,53 @@ describe("Sampling with tools to a 2025-06-18 client (SDK v1, the server pinned 
       assert.strictEqual(requests.length, 1)
       assert.deepStrictEqual(requests[0].tools.map((tool: { readonly name: string }) => tool.name), ["get_weather"])
       assert.deepStrictEqual(requests[0].toolChoice, { mode: "auto" })
+    }))
+})
+
+describe("URL elicitation to a 2025-06-18 client (SDK v1, the server pinned to 2025-06-18)", () => {
+  /** An SDK v1 client declaring `capabilities`, recording the elicitation requests it gets. */
+  const elicitedClient = (server: Server, capabilities: object) =>
+    Effect.gen(function*() {
+      const connected = yield* connect(server, { capabilities })
+      const requests: Array<any> = []
+      connected.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        requests.push(request.params)
+        return { action: "accept", content: { name: "Bo", age: 9 } } as never
+      })
+      return { ...connected, requests }
+    })
+
+  it.live("is ClientCapabilityMissing (elicitation.url), never sent, whatever the client declares", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ supportedVersions: ["2025-06-18"] }, All)
+      // 2025-06-18 has no URL elicitation: `elicitation.url` means nothing there, declared or not.
+      // Before, a client declaring it (as a newer SDK does) got ClientVersionUnsupported, one
+      // declaring `elicitation: {}` ClientCapabilityMissing.
+      const declared: Array<{ readonly elicitation: { readonly form?: object; readonly url?: object } }> = [
+        { elicitation: {} },
+        { elicitation: { url: {} } },
+        { elicitation: { form: {}, url: {} } }
+      ]
+      for (const capabilities of declared) {
+        const { client, received, requests } = yield* elicitedClient(server, capabilities)
+        const whoami = yield* sdk(() => client.callTool({ name: "whoami", arguments: {} }))
+        assert.strictEqual(JSON.parse(text(whoami)).protocolVersion, "2025-06-18")
+        const refused = yield* sdk(() => client.callTool({ name: "open-url", arguments: {} }))
+        assert.strictEqual(
+          text(refused),
+          `ClientCapabilityMissing: The client did not declare the "elicitation.url" capability needed for elicitation/create`,
+          JSON.stringify(capabilities)
+        )
+        assert.deepStrictEqual(requests, [], JSON.stringify(capabilities))
+        assert.isFalse(received.some((m) => m.method === "elicitation/create"))
+        // Form elicitation is sent as ever (the SDK client itself refuses a form when it declared
+        // `url` alone).
+        if (capabilities.elicitation.url !== undefined && !("form" in capabilities.elicitation)) continue
+        const registered = yield* sdk(() => client.callTool({ name: "register", arguments: {} }))
+        assert.strictEqual(text(registered), "hello Bo, 10 next year", JSON.stringify(capabilities))
+        assert.strictEqual(requests.length, 1)
+        assert.isUndefined(requests[0].mode)
+      }
     }))
 })
 

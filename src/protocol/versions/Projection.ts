@@ -665,7 +665,9 @@ export const projectError = <A extends { readonly code: number }>(error: A, vers
  *   first, `sampling.tools`, since without them it would ask something else.)
  * - `elicitation/create`: {@link NotSendable} before 2025-06-18 and, before 2025-11-25, for URL mode
  *   or a multi-select enum property. Otherwise drops `mode`, `task`, `requestedSchema.$schema` and
- *   non-boolean `default`s, and turns titled enums into `enum` + `enumNames` (< 2025-11-25).
+ *   non-boolean `default`s, and turns titled enums into `enum` + `enumNames` (< 2025-11-25). (A
+ *   session never sends URL mode before 2025-11-25: `Negotiation.requiredClientCapability` refuses
+ *   it first, `elicitation.url`.)
  * - `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel`: {@link NotSendable} before 2025-11-25.
  * - `ping`, `roots/list` and unknown methods: returned unchanged.
  *
