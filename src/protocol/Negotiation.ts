@@ -360,13 +360,14 @@ const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
- * Whether a request is of the stateless era (MCP 2026-07-28): its `_meta` names a protocol
- * version. Total over whatever a client sent as `_meta` (`null`, an array, a string: then not).
+ * Whether a request (or a notification) is of the stateless era (MCP 2026-07-28): its `_meta`
+ * names a protocol version. Total over whatever a client sent as `_meta` (`null`, an array, a
+ * string: then not).
  *
  * @since 0.2.0
  * @category negotiation
  */
-export const namesItsVersion = (request: JsonRpc.Request): boolean => {
+export const namesItsVersion = (request: JsonRpc.Request | JsonRpc.Notification): boolean => {
   const meta = request.params?._meta
   return isRecord(meta) && Object.hasOwn(meta, v2026_07_28.metaKeys.protocolVersion)
 }
@@ -540,9 +541,11 @@ export const resolveModern = (
  *
  * **Details**
  *
- * A header not sent is not required, unlike a request's: the official SDK v2 client sends
- * `Mcp-Method` on requests only, and the notification is not processed (2026-07-28 defines no
- * client notification over HTTP; it is accepted, 202, and dropped).
+ * `Mcp-Method` not sent is not required, unlike a request's: the official SDK v2 client sends it
+ * on requests only, and the notification is not processed (2026-07-28 defines no client
+ * notification over HTTP; it is accepted, 202, and dropped). `MCP-Protocol-Version` not sent, when
+ * the `_meta` names a version, is refused as it is for a request, named as missing: that header
+ * is what tells a server a 2026-07-28 message from a 2025-03-26 one (which sends none).
  *
  * @since 0.2.0
  * @category negotiation
@@ -555,7 +558,7 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
   const meta = notification.params?._meta
   const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
   const headerVersion = headers["mcp-protocol-version"]
-  if (typeof version === "string" && headerVersion !== undefined && headerVersion !== version) {
+  if (typeof version === "string" && headerVersion !== version) {
     return rejection(
       400,
       v2026_07_28.errorCodes.HeaderMismatch,

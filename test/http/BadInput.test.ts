@@ -386,6 +386,51 @@ describe("Streamable HTTP: 2026-07-28 POSTs without a request", () => {
     }))
 })
 
+describe("Streamable HTTP: a 2026-07-28 notification without MCP-Protocol-Version", () => {
+  it.live("is 400 -32020 naming the missing header, as a request in that situation is; both modes", () =>
+    Effect.gen(function*() {
+      const { "mcp-protocol-version": _, ...withoutVersion } = modernHeaders("notifications/cancelled")
+      const { "mcp-method": __, ...withoutEither } = withoutVersion
+      const missing = `Header mismatch: the MCP-Protocol-Version header is missing (the _meta version is "${VERSION}")`
+      for (const stateless of [false, true]) {
+        const { port } = yield* serveEverything({ stateless })
+        // A request whose _meta names 2026-07-28 without the header: what the notification is answered like.
+        const request = yield* Effect.promise(() =>
+          rawRequest(port, "POST", { ...withoutVersion, "mcp-method": "tools/list" }, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta() } }))
+        )
+        assert.strictEqual(request.status, 400, request.body)
+        assert.deepStrictEqual(JSON.parse(request.body).error, { code: -32020, message: missing })
+        for (const headers of [withoutVersion, withoutEither]) {
+          const label = `stateless: ${stateless}, ${JSON.stringify(headers)}`
+          const body = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, _meta: meta() } }
+          const answer = yield* Effect.promise(() => rawRequest(port, "POST", headers, JSON.stringify(body)))
+          // Fails before: taken for a 2025-03-26 notification (no header): 400 -32600 "Mcp-Session-Id
+          // header is required" on a stateful endpoint, 202 on a stateless one.
+          assert.strictEqual(answer.status, 400, `${label}: ${answer.body}`)
+          const message = JSON.parse(answer.body)
+          assert.deepStrictEqual(message.error, { code: -32020, message: missing }, label)
+          assert.notProperty(message, "id", label)
+        }
+        // With the header, as ever: taken (202).
+        const taken = yield* Effect.promise(() =>
+          rawRequest(port, "POST", modernHeaders("notifications/cancelled"), JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, _meta: meta() } }))
+        )
+        assert.strictEqual(taken.status, 202, taken.body)
+      }
+    }))
+
+  it.live("a 2025-03-26 notification (no header, no _meta version) is still a session's", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const headers = { "content-type": "application/json", accept: BOTH, "mcp-session-id": sessionId }
+      const answer = yield* Effect.promise(() =>
+        rawRequest(port, "POST", headers, JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } }))
+      )
+      assert.strictEqual(answer.status, 202, answer.body)
+    }))
+})
+
 describe("Streamable HTTP: 2026-07-28 header mismatches quote client text clipped", () => {
   it.live("a huge _meta version, method, name or Mcp-Name is quoted short in the -32020 message", () =>
     Effect.gen(function*() {

@@ -361,8 +361,16 @@ const serveBody = (
   if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId, closingFor(request)))
   const version = headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
-  // names its version. Served by the shared stateless session whatever the endpoint's mode.
-  if (ProtocolVersion.isModern(version) || (requestId !== undefined && Negotiation.namesItsVersion(message as JsonRpc.Request))) {
+  // names its version. Served by the shared stateless session whatever the endpoint's mode. So is
+  // a notification whose `_meta` names one without the header, to be refused for the header it
+  // lacks, as such a request is: taken for a 2025-03-26 one (no header), it was refused for a
+  // session id (or taken, stateless). A 2025 client's notifications name none: only those of a
+  // client not sending the header (2025-03-26's) pay the look.
+  if (
+    ProtocolVersion.isModern(version) ||
+    ((requestId !== undefined || (version === undefined && kind === JsonRpc.Kind.Notification)) &&
+      Negotiation.namesItsVersion(message as JsonRpc.Request | JsonRpc.Notification))
+  ) {
     if (requestId === undefined) return Modern.postWithoutRequest(self, request, headers, message as JsonRpc.Notification | JsonRpc.Response, kind)
     // A listen stream is a stream whatever the response mode (its refusals are still JSON).
     const listen = (message as JsonRpc.Request).method === "subscriptions/listen"

@@ -58,7 +58,8 @@ export const post = (
 /**
  * A 2026-07-28 POST without a request. A notification is accepted (202) and dropped (that era
  * defines no client notification over HTTP: closing a response stream cancels its request),
- * unless its headers disagree with it (`Negotiation.checkModernNotification`: -32020, 400). A
+ * unless its headers disagree with it, or it lacks the `MCP-Protocol-Version` its `_meta` names
+ * (`Negotiation.checkModernNotification`: -32020, 400). A
  * response is refused (400, -32600): that era's servers send no requests, so a client answering
  * one is broken, and a 202 would tell it the answer was taken.
  */
