@@ -5,27 +5,33 @@
  * to replay. And a server that stops during the call ends such a stream with the call's -32000
  * "Server shutting down" answer, whichever way the endpoint is served (`StreamableHttp.make`, or
  * `StreamableHttp.route` in a router of one's own) and however it stops (interrupted, or a graceful
- * drain cut short). Raw node:http clients: they see when the headers arrive and how a response ends.
+ * drain cut short); a middleware of one's own server that gives up such a stream, the server
+ * serving on, is no shutdown: the stream is cut. Raw node:http clients: they see when the headers
+ * arrive and how a response ends.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, on, openSession, ownRouter, ready, routerReady, sleep } from "./support.ts"
+import { freePort, on, openSession, ownRouter, ready, routerReady, type ServerMiddleware, sleep } from "./support.ts"
 
-/** A tool that blocks until the test releases it (every call made so far). */
+/** A tool that blocks until the test releases it (every call made so far); `interrupted`: the calls cancelled. */
 const blocking = () => {
   const waiting: Array<() => void> = []
+  let interrupted = 0
   const tool = McpServer.tool({
     name: "block",
     description: "Blocks until released",
-    handler: () => Effect.promise(() => new Promise<string>((resolve) => waiting.push(() => resolve("released"))))
+    handler: () =>
+      Effect.promise(() => new Promise<string>((resolve) => waiting.push(() => resolve("released")))).pipe(
+        Effect.onInterrupt(() => Effect.sync(() => interrupted++))
+      )
   })
   const release = () => {
     for (const resume of waiting.splice(0)) resume()
   }
-  return { tool, started: () => waiting.length, release }
+  return { tool, started: () => waiting.length, interrupted: () => interrupted, release }
 }
 
 /** Polls `condition` (bounded: 250 × 20 ms, 5 s). */
@@ -290,4 +296,82 @@ describe("a server stopping during a call ends its SSE stream with the call's -3
         }), 30_000)
     }
   }
+})
+
+/** How long the server middleware of the tests below lets a request be served. */
+const servedFor = 2_000
+
+/** A middleware of one's own server that gives up serving a request after {@link servedFor} (its response cut). */
+const timeout: ServerMiddleware = (served) => Effect.timeout(served, servedFor)
+
+/**
+ * Serves `tool` on a free port with `StreamableHttp.route` in a router of one's own whose server
+ * runs {@link timeout}: its port (the server runs till the test's end).
+ */
+const serveTimedOut = (tool: ReturnType<typeof blocking>["tool"], options: StreamableHttp.Options) =>
+  Effect.gen(function*() {
+    const port = yield* Effect.promise(freePort)
+    yield* Effect.forkScoped(McpServer.serve({ name: "sse-timeout", version: "1" }, tool, ownRouter(port, options, timeout)))
+    assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the server did not start")
+    return port
+  })
+
+describe("a middleware of one's own interrupting an SSE answer, the server still serving, is no shutdown", () => {
+  // Fails before: the endpoint took any interruption of an SSE response that was not the client
+  // leaving for its server stopping, and ended each stream with -32000 "Server shutting down".
+  // The response is cut, as the middleware asked, and the calls it carried, which no one can
+  // read any more, are cancelled, as when a client leaves such a stream.
+  it.live("a 2026-07-28 request, a stateless 2025 request and a 2025-03-26 batch: cut, their calls cancelled", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* serveTimedOut(block.tool, { stateless: true, keepAliveMillis: 0 })
+      const calls = unresumableCalls(port)
+      yield* Effect.addFinalizer(() => Effect.sync(() => destroyAll(calls)))
+      assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 3)), "the calls did not start")
+      for (const [kind, call] of Object.entries(calls)) {
+        const seen = yield* Effect.promise(() => call.done)
+        assert.strictEqual(seen.status, 200, kind)
+        assert.notStrictEqual(seen.ended, "end", `${kind}: ${JSON.stringify(seen)}`)
+        assert.notInclude(seen.ended ?? "", "timeout", kind)
+        assert.deepStrictEqual(messagesIn(seen.body), [], `${kind}: ${seen.body}`)
+      }
+      assert.isTrue(yield* Effect.promise(() => until(() => block.interrupted() === 3)), `${block.interrupted()} of 3 calls cancelled`)
+      // The server serves on.
+      const listed = send(port, "POST", {
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "tools/list"
+      }, { jsonrpc: "2.0", id: "l", method: "tools/list", params: { _meta: modernMeta } })
+      const seen = yield* Effect.promise(() => listed.done)
+      assert.strictEqual(seen.status, 200, seen.body)
+      assert.strictEqual(JSON.parse(seen.body).result.tools[0].name, "block")
+    }), 30_000)
+
+  // Fails before, as above: the stream ended with -32000 and its call was cancelled. The client
+  // can resume a 2025 session's stream: its call runs on, and the resumption gets its answer.
+  it.live("a 2025 session's call answered on a stream it can resume: cut, the call runs on, resumed it is answered", () =>
+    Effect.gen(function*() {
+      const block = blocking()
+      yield* Effect.addFinalizer(() => Effect.sync(block.release))
+      const port = yield* serveTimedOut(block.tool, { keepAliveMillis: 0 })
+      const sessionId = yield* Effect.promise(() => openSession(`http://127.0.0.1:${port}/mcp`))
+      const call = send(port, "POST", on(sessionId, { accept: "text/event-stream" }), blockCall(7))
+      yield* Effect.addFinalizer(() => Effect.sync(call.destroy))
+      const seen = yield* Effect.promise(() => call.done)
+      assert.strictEqual(seen.status, 200)
+      assert.notStrictEqual(seen.ended, "end", JSON.stringify(seen))
+      assert.notInclude(seen.ended ?? "", "timeout")
+      assert.deepStrictEqual(messagesIn(seen.body), [], seen.body)
+      const [priming] = idsIn(seen.body)
+      assert.isDefined(priming, "no priming event")
+      assert.strictEqual(block.started(), 1, "the call did not start")
+      assert.strictEqual(block.interrupted(), 0, "the call was cancelled")
+      block.release()
+      const resumed = send(port, "GET", on(sessionId, { accept: "text/event-stream", "last-event-id": priming! }))
+      yield* Effect.addFinalizer(() => Effect.sync(resumed.destroy))
+      const replayed = yield* Effect.promise(() => resumed.done)
+      assert.strictEqual(replayed.ended, "end", JSON.stringify(replayed))
+      assert.deepStrictEqual(messagesIn(replayed.body).map((message) => message.result.content), [[{ type: "text", text: "released" }]])
+    }), 30_000)
 })

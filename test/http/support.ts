@@ -5,12 +5,13 @@
  */
 import { assert } from "@effect/vitest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
-import { HttpRouter } from "effect/http"
+import { HttpRouter, type HttpServerResponse } from "effect/http"
 import { createServer, request as httpRequest } from "node:http"
 import { Readable } from "node:stream"
 import { components, options, taskProbe } from "../../examples/everything-server.ts"
@@ -106,15 +107,23 @@ export const listeningLine = <E, R>(
   })
 
 /**
- * `StreamableHttp.route` (with `options`) in one's own router on a Node server with the preemptive
- * wait off, as docs/http.md recommends, for `McpServer.serve`.
+ * A middleware of one's own server (`HttpRouter.serve`'s `middleware`): it wraps the whole serving
+ * of a request, the writing of its response (an SSE body) included.
  */
-export const ownRouter = (port: number, options: StreamableHttp.Options = {}): Listener => ({
+export type ServerMiddleware = <E, R>(
+  served: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, E | Cause.TimeoutError, R>
+
+/**
+ * `StreamableHttp.route` (with `options`) in one's own router on a Node server with the preemptive
+ * wait off, as docs/http.md recommends, for `McpServer.serve`; `middleware`: the server's own.
+ */
+export const ownRouter = (port: number, options: StreamableHttp.Options = {}, middleware?: ServerMiddleware): Listener => ({
   listen: <R>(run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>) =>
     Layer.unwrap(Effect.map(Effect.context<R>(), (context) =>
       HttpRouter.serve(
         StreamableHttp.route((transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context), options),
-        { disableLogger: true, disableListenLog: true }
+        { disableLogger: true, disableListenLog: true, ...(middleware === undefined ? {} : { middleware }) }
       ).pipe(
         Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port, disablePreemptiveShutdown: true })),
         Layer.orDie

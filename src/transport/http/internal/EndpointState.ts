@@ -414,7 +414,8 @@ export class Endpoint implements SessionHost {
       Stream.onEnd(Effect.sync(() => {
         if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
       })),
-      // The server stopped writing the response, not for the client leaving: see `stoppedServing`.
+      // The server stopped writing the response, not for the client leaving (it stops serving, or
+      // something of the application's gave the response up): see `stoppedServing`.
       Stream.onExit((exit) =>
         exit._tag === "Success" || !Cause.hasInterrupts(exit.cause) || clientAborted(exit.cause)
           ? Effect.void
@@ -446,19 +447,35 @@ export class Endpoint implements SessionHost {
 
   /**
    * The server stopped serving an SSE response (interrupted what wrote it, the client still
-   * there) while the endpoint still runs: `route` in a router of one's own, whose server
-   * interrupts the requests it serves before the router's layers, the endpoint among them, are
-   * released. effect/http cuts a started response it stops writing, and the client would learn of
-   * the stop from a broken connection; on Node (whose response is at hand) the response is ended
-   * here instead, as the endpoint's shutdown ends it: what was queued for it and not written yet,
-   * then the -32000 "Server shutting down" answer of each request answered on it (the stream's
-   * own, or a batch's still running), which are given up (cancelled in their session). A client
-   * that does not keep up (its socket's buffer full) is cut as before, and one that stops reading
-   * now is cut after `drainGraceMillis`: the server's stop does not wait for a client.
+   * there). When it stops serving at all, the endpoint still running: `route` in a router of
+   * one's own, whose server interrupts the requests it serves before the router's layers, the
+   * endpoint among them, are released. effect/http cuts a started response it stops writing, and
+   * the client would learn of the stop from a broken connection; on Node (whose response is at
+   * hand) the response is ended here instead, as the endpoint's shutdown ends it: what was queued
+   * for it and not written yet, then the -32000 "Server shutting down" answer of each request
+   * answered on it (the stream's own, or a batch's still running), which are given up (cancelled
+   * in their session). A client that does not keep up (its socket's buffer full) is cut as
+   * before, and one that stops reading now is cut after `drainGraceMillis`: the server's stop
+   * does not wait for a client.
+   *
+   * Else the server serves on, and something of the application's gave up this response (a
+   * middleware of its own server: an `Effect.timeout` around what it serves): that is no shutdown,
+   * which the client would take the server for gone on. The response is cut, as effect/http cuts
+   * a started response that fails (ended, its body would look complete; left, nothing would end
+   * it: effect/http ends no response whose writing was interrupted); a stream that cannot be
+   * resumed has its requests given up, as when a client leaves it (nobody can read their
+   * answers); a 2025 session's stream keeps its request, for the client to resume.
    */
   private stoppedServing(session: HttpSession, stream: SseStream, connection: SseConnection, request: HttpServerRequest.HttpServerRequest): void {
     const response = toServerResponse(request) as NodeResponse | undefined
-    if (response === undefined || response.destroyed || response.writableEnded || response.writableNeedDrain === true) return
+    if (response === undefined || response.destroyed || response.writableEnded) return
+    if (!this.closing && !serverStopped(response)) {
+      if (stream.unresumable && !stream.done) this.abandonOn(session, stream, "The server stopped serving the request's stream")
+      // As effect/http aborts a response: an HTTP/2 stream is reset with INTERNAL_ERROR, not NO_ERROR.
+      response.destroy(response.req?.httpVersionMajor === 2 ? new Error("The response was given up") : undefined)
+      return
+    }
+    if (response.writableNeedDrain === true) return
     let text = ""
     for (let taken = Queue.takeUnsafe(connection.queue); taken !== undefined && taken._tag === "Success"; taken = Queue.takeUnsafe(connection.queue)) {
       text += taken.value
@@ -1105,8 +1122,29 @@ interface NodeResponse {
   readonly writableEnded: boolean
   readonly writableFinished: boolean
   readonly writableNeedDrain?: boolean | undefined
+  /** Its connection's socket (for HTTP/2, a proxy of it), whose `server` is the one that accepted it. */
+  readonly socket?: { readonly server?: NodeServer | undefined } | null | undefined
+  readonly req?: { readonly httpVersionMajor?: number } | undefined
   end(text: string): unknown
-  destroy(): unknown
+  destroy(error?: Error): unknown
+}
+
+/** What {@link serverStopped} uses of Node's `http.Server` or `Http2Server`. */
+interface NodeServer {
+  readonly listening: boolean
+  listenerCount(event: string): number
+}
+
+/**
+ * Whether the Node server that carried `response` stopped serving: it no longer listens
+ * (`server.close()`: `NodeHttpServer`'s preemptive shutdown closes it first) or no longer has a
+ * `request` listener (effect/http removes its own as it stops serving, before it interrupts the
+ * requests it serves). A server one gave a request listener of one's own besides is taken for
+ * serving still: its responses are cut, as an application's own interruption cuts them.
+ */
+const serverStopped = (response: NodeResponse): boolean => {
+  const server = response.socket?.server
+  return server !== undefined && (!server.listening || server.listenerCount("request") === 0)
 }
 
 /**
