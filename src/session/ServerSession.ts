@@ -599,10 +599,17 @@ const initializeAsSent = (result: object): object => {
 }
 
 /**
- * The most messages that may wait beyond a full outbound Queue for a log sent synchronously (the
- * `Effect.log` bridge, `logUnsafe`) to join them: past it, the log is dropped.
+ * How many messages may wait beyond a full outbound Queue before a log sent synchronously (the
+ * `Effect.log` bridge, `logUnsafe`, which cannot wait for room) is dropped, unless the client took
+ * some of the output within the last {@link stalledOutputMillis}: a handler's burst outruns a
+ * client that reads (over stdio, the pipe), and is kept; a client that reads nothing loses the
+ * logs past this.
  */
 const maxOverflowingLogs = 1024
+/** How long the output may stand still before the logs past {@link maxOverflowingLogs} are dropped. */
+const stalledOutputMillis = 1_000
+/** Past this many waiting beyond the Queue, a log is dropped however the client reads (memory stays bounded). */
+const maxHeldLogs = 64 * 1024
 
 /** The value of the session's message arrays while they are empty: never pushed to. */
 const noOutbound: Array<Outbound> = []
@@ -619,7 +626,9 @@ const Once = {
   /** A notification's handlers were skipped for a full queue (logged once). */
   RefusedObservers: 2,
   /** The client set a level (`logging/setLevel`): see {@link SessionImpl.askedLogLevel}. */
-  LevelSet: 4
+  LevelSet: 4,
+  /** The input has ended: in-flight requests finish, new server→client requests fail. */
+  Draining: 8
 } as const
 
 class SessionImpl extends Scheduler implements ServerSession {
@@ -665,8 +674,11 @@ class SessionImpl extends Scheduler implements ServerSession {
    * each, for the heap of an idle session (measured: `npm run bench`, at most 1,024 B).
    */
   private once = 0
-  /** The input has ended: in-flight requests finish, new server→client requests fail. */
-  private draining = false
+  /**
+   * The outbox's progress when last looked at (as messages began to overflow, and past the bound),
+   * and when it was last seen to grow (see `logFits`): made when messages first overflow.
+   */
+  private pace: { seen: number; at: number } | undefined = undefined
   /**
    * The requests of JSON-RPC batches (2025-03-26) waiting for their answers, by their objects
    * (ids may repeat; each member is its own object): `undefined` while there are none, so a
@@ -1290,6 +1302,14 @@ class SessionImpl extends Scheduler implements ServerSession {
   private flushOverflow(): void {
     if (this.flushing) return
     this.flushing = true
+    // Where the output stands as messages begin to overflow (see `logFits`): off the common path.
+    const progress = this.outbound.progress()
+    const now = performance.now()
+    if (this.pace === undefined) this.pace = { seen: progress, at: now }
+    else {
+      this.pace.seen = progress
+      this.pace.at = now
+    }
     this.runFork(Effect.suspend(() => {
       const pending = this.overflow
       this.overflow = noOutbound
@@ -1387,9 +1407,30 @@ class SessionImpl extends Scheduler implements ServerSession {
     // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
     // output, what overflows the outbound Queue grew with every line a handler logged. Past a
     // bound, a log is dropped (said once per session): logs are best effort, the memory is not.
-    if (this.overflow.length >= maxOverflowingLogs) return this.dropLog()
+    if (this.overflow.length >= maxOverflowingLogs && !this.logFits()) return this.dropLog()
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
     this.enqueue(route === undefined ? { message, related } : { message, related, route })
+  }
+
+  /**
+   * Whether a log may still wait beyond the outbound Queue, {@link maxOverflowingLogs} waiting
+   * there already: while the client takes some output (the outbox's progress grew within
+   * {@link stalledOutputMillis}, or messages began to overflow since), up to {@link maxHeldLogs}.
+   * A burst outruns a client that reads (a handler logging each item of a loop, over a stdio
+   * pipe): counting alone dropped all of it past a few thousand lines. Off the common path: only
+   * past the bound.
+   */
+  private logFits(): boolean {
+    if (this.overflow.length >= maxHeldLogs) return false
+    const now = performance.now()
+    const progress = this.outbound.progress()
+    // Made as messages began to overflow (`flushOverflow`), before any log could wait beyond the Queue.
+    const pace = this.pace ??= { seen: progress, at: now }
+    if (progress !== pace.seen) {
+      pace.seen = progress
+      pace.at = now
+    }
+    return now - pace.at < stalledOutputMillis
   }
 
   /** A log did not fit (see `logRelatedUnsafe`): dropped, the first time said. */
@@ -1398,7 +1439,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.once |= Once.DroppedLogs
     this.runFork(Effect.logWarning(
       `MCP session ${this.id}: the client does not take its output: log messages are dropped ` +
-        `(more than ${maxOverflowingLogs} wait beyond the outbound queue)`
+        `(more than ${maxOverflowingLogs} wait beyond the outbound queue, and it took none for ` +
+        `${stalledOutputMillis} ms; or more than ${maxHeldLogs} wait)`
     ))
   }
 
@@ -1445,7 +1487,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       return Effect.fail(new ClientCapabilityMissing(stateless ? { method, capability: missing, stateless } : { method, capability: missing }))
     }
     // Closed, or draining (the input ended): no answer is to be waited for any more.
-    if (this.phase === "closed" || this.draining) return Effect.fail(new SessionClosed({ method }))
+    if (this.phase === "closed" || (this.once & Once.Draining) !== 0) return Effect.fail(new SessionClosed({ method }))
     const version = truth.protocolVersion
     // 2026-07-28 has no server→client requests (input reaches a handler through MRTR).
     if (ProtocolVersion.isModern(version)) return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
@@ -1562,7 +1604,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   private drainSignal: Deferred.Deferred<void> | undefined
 
   get untilDraining(): Effect.Effect<void> {
-    if (this.draining) return Effect.void
+    if ((this.once & Once.Draining) !== 0) return Effect.void
     return Deferred.await(this.drainSignal ??= Deferred.makeUnsafe<void>())
   }
 
@@ -1586,7 +1628,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   private startDraining(): void {
-    this.draining = true
+    this.once |= Once.Draining
     if (this.drainSignal !== undefined) Deferred.doneUnsafe(this.drainSignal, Exit.void)
   }
 

@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2 } from "@modelcontextprotocol/client"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
@@ -17,6 +18,7 @@ import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
+import { fileURLToPath } from "node:url"
 import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import type { Connection } from "../../src/session/Connection.ts"
@@ -82,6 +84,42 @@ const logsOverHttp = (logging: Effect.Effect<void, never, McpContext.McpRequestC
     const result = yield* sdk(() => client.callTool({ name: "logging", arguments: {} }))
     assert.deepStrictEqual(result.content, [{ type: "text", text: "logged" }])
     return logs
+  })
+
+/**
+ * A session of a server whose tool `chatty` runs `logging` and answers "done", over a connection
+ * of the test's own whose client, until the call's logging is over, takes none of its output
+ * after the handshake (`stuck`) or takes it slowly (`slow`: a write every 300 ms, at most the
+ * outbound queue's worth each), and then all of it. The data of the logs it received, the
+ * server's warnings, and the call's answer.
+ */
+const chattySession = (logging: Effect.Effect<void>, client: "stuck" | "slow") =>
+  Effect.gen(function*() {
+    const logged = yield* Deferred.make<void>()
+    const Chatty = McpServer.tool({
+      name: "chatty",
+      handler: () => Effect.as(Effect.ensuring(logging, Deferred.succeed(logged, undefined)), "done")
+    })
+    const server = yield* startServer({}, Chatty)
+    const input = yield* Queue.unbounded<ReadonlyArray<unknown>>()
+    const written: Array<any> = []
+    const connection: Connection = {
+      read: Effect.map(Queue.take(input), (batch) => [batch]),
+      write: (batch) => {
+        written.push(...batch.map((outbound) => outbound.message))
+        if (written.length <= 1 || Deferred.isDoneUnsafe(logged)) return Effect.void
+        return client === "stuck" ? Deferred.await(logged) : Effect.raceFirst(Effect.sleep("300 millis"), Deferred.await(logged))
+      }
+    }
+    const warnings: Array<string> = []
+    const capture = Logger.make((entry) => void warnings.push(String(entry.message)))
+    yield* Effect.forkScoped(server.run({ open: Effect.succeed(connection) }).pipe(Effect.provide(Logger.layer([capture]))))
+    yield* Queue.offer(input, [{ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }])
+    yield* Queue.offer(input, [{ jsonrpc: "2.0", method: "notifications/initialized" }, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "chatty", arguments: {} } }])
+    yield* Deferred.await(logged)
+    for (let i = 0; i < 2_000 && !written.some((message) => message.id === 1); i++) yield* Effect.sleep(10)
+    const logs = written.filter((message) => message.method === "notifications/message").map((message) => message.params.data)
+    return { logs, warnings, answer: written.find((message) => message.id === 1)?.result?.content }
   })
 
 describe("log messages", () => {
@@ -217,46 +255,63 @@ describe("log messages", () => {
       assert.deepStrictEqual(received.map((message) => message.params?.data ?? message.id), ["as it is called", 1])
     }))
 
-  it.live("Effect.log in a handler whose client does not take its output: what waits is bounded (the rest dropped, said once)", () =>
+  // Fails before the fix: past 1,024 messages beyond the full outbound queue a log was dropped
+  // whether or not the client read; over stdio a handler's burst outran the pipe, and its client
+  // received 4,093 of the 20,000 lines.
+  it.live("Effect.log in a handler: a burst its client takes (20,000 lines over stdio) reaches it whole, in order, before the answer", () =>
     Effect.gen(function*() {
       const lines = 20_000
-      const logged = yield* Deferred.make<void>()
-      const Chatty = McpServer.tool({
-        name: "chatty",
-        handler: () =>
-          Effect.gen(function*() {
-            // The bridge is synchronous (Effect's logger): it cannot wait for room.
-            for (let i = 0; i < lines; i++) yield* Effect.log(`line ${i}`)
-            yield* Deferred.succeed(logged, undefined)
-            return "done"
-          })
-      })
-      const server = yield* startServer({}, Chatty)
-      // A transport of one's own: the handshake and the call; its output taken only once released.
-      const input = yield* Queue.unbounded<ReadonlyArray<unknown>>()
-      const release = yield* Deferred.make<void>()
-      const written: Array<any> = []
-      const connection: Connection = {
-        read: Effect.map(Queue.take(input), (batch) => [batch]),
-        write: (batch) => {
-          written.push(...batch.map((outbound) => outbound.message))
-          return written.length <= 1 ? Effect.void : Deferred.await(release)
-        }
-      }
-      const warnings: Array<string> = []
-      const capture = Logger.make((entry) => void warnings.push(String(entry.message)))
-      yield* Effect.forkScoped(server.run({ open: Effect.succeed(connection) }).pipe(Effect.provide(Logger.layer([capture]))))
-      yield* Queue.offer(input, [{ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }])
-      yield* Queue.offer(input, [{ jsonrpc: "2.0", method: "notifications/initialized" }, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "chatty", arguments: {} } }])
-      yield* Deferred.await(logged)
-      yield* Deferred.succeed(release, undefined)
-      for (let i = 0; i < 500 && !written.some((message) => message.id === 1); i++) yield* Effect.sleep(10)
-      const logs = written.filter((message) => message.method === "notifications/message")
-      // Every line waited (20,000 messages held for a client that does not read); now a few queues' worth.
-      assert.isBelow(logs.length, 4 * 1024)
-      // In order, the first ones.
-      assert.deepStrictEqual(logs.slice(0, 3).map((message) => message.params.data), ["line 0", "line 1", "line 2"])
-      assert.deepStrictEqual(written.at(-1).result.content, [{ type: "text", text: "done" }])
+      const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
+      const logs: Array<unknown> = []
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params.data))
+      const server = fileURLToPath(new URL("../fixtures/chatty-stdio-server.ts", import.meta.url))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StdioClientTransport({ command: process.execPath, args: [server], env: { PATH: process.env.PATH ?? "" } }))),
+        () => Effect.promise(() => client.close())
+      )
+      const result = yield* sdk(() => client.callTool({ name: "chatty", arguments: { lines } }, undefined, { timeout: 60_000 }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "done" }])
+      assert.strictEqual(logs.length, lines)
+      assert.isTrue(logs.every((data, i) => data === `line ${i}`))
+    }), 90_000)
+
+  it.live("Effect.log in a handler whose client takes none of its output: past a second, what waits is bounded (the rest dropped, said once)", () =>
+    Effect.gen(function*() {
+      const { logs, warnings, answer } = yield* chattySession(
+        Effect.gen(function*() {
+          // The bridge is synchronous (Effect's logger): it cannot wait for room.
+          // More than the client took and the outbound queue holds: some wait beyond it.
+          for (let i = 0; i < 5_000; i++) yield* Effect.log(`line ${i}`)
+          // The output has not moved for longer than the bound allows.
+          yield* Effect.sleep("1500 millis")
+          for (let i = 0; i < 20_000; i++) yield* Effect.log(`late ${i}`)
+        }),
+        "stuck"
+      )
+      // Every line waited (20,000 messages held for a client that does not read); now of those
+      // that came once the output had stood still, only what fits within the bound (1,024
+      // beyond the outbound queue, some of which the first lines may hold).
+      const late = logs.filter((data) => String(data).startsWith("late "))
+      assert.isAtMost(late.length, 1_024)
+      assert.deepStrictEqual(logs.slice(0, 5_000), Array.from({ length: 5_000 }, (_, i) => `line ${i}`))
+      assert.deepStrictEqual(answer, [{ type: "text", text: "done" }])
       assert.strictEqual(warnings.filter((line) => line.includes("log messages are dropped")).length, 1)
     }))
+
+  it.live("Effect.log in a handler whose client takes its output slowly: what waits is bounded all the same", () =>
+    Effect.gen(function*() {
+      const lines = 150_000
+      const { logs, warnings, answer } = yield* chattySession(
+        Effect.gen(function*() {
+          for (let i = 0; i < lines; i++) yield* Effect.log(`line ${i}`)
+        }),
+        "slow"
+      )
+      // Some were dropped (past 65,536 waiting), though the client kept taking some.
+      assert.isAbove(logs.length, 64 * 1024)
+      assert.isBelow(logs.length, lines)
+      assert.deepStrictEqual(logs.slice(0, 3), ["line 0", "line 1", "line 2"])
+      assert.deepStrictEqual(answer, [{ type: "text", text: "done" }])
+      assert.strictEqual(warnings.filter((line) => line.includes("log messages are dropped")).length, 1)
+    }), 60_000)
 })

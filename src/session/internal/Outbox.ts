@@ -20,6 +20,11 @@ import type { Outbound, TransportFailure } from "../Connection.ts"
 export interface Outbox {
   /** How many messages wait to be written. */
   readonly size: () => number
+  /**
+   * A count that grows each time written messages are handed over (what the session compares to
+   * tell a client that takes its output slowly from one that takes none: see `ServerSession`).
+   */
+  readonly progress: () => number
   /** Adds a message without suspending; `false` when the outbox is full. */
   readonly offerUnsafe: (outbound: Outbound) => boolean
   /** Adds a message, suspending while the outbox is full. */
@@ -57,12 +62,17 @@ export class QueueOutbox implements Outbox {
   private readonly sink: Sink
   /** The writer has taken messages it has not handed over yet. */
   private writerHolds = false
+  /** The writer's writes handed over so far (see {@link Outbox.progress}). */
+  private writes = 0
   constructor(queue: Queue.Queue<Outbound, Cause.Done>, sink: Sink) {
     this.queue = queue
     this.sink = sink
   }
   size() {
     return Queue.sizeUnsafe(this.queue)
+  }
+  progress() {
+    return this.writes
   }
   offerUnsafe(outbound: Outbound) {
     return Queue.offerUnsafe(this.queue, outbound)
@@ -92,6 +102,7 @@ export class QueueOutbox implements Outbox {
         const batch = yield* Queue.takeAll(self.queue)
         yield* self.sink.write(batch)
         self.writerHolds = false
+        self.writes++
       }
     }).pipe(Effect.catch((error) => Cause.isDone(error) ? Effect.void : Effect.fail(error)))
   }
@@ -143,6 +154,10 @@ export class PushOutbox implements Outbox {
 
   size() {
     return this.buffer.length
+  }
+
+  progress() {
+    return this.written
   }
 
   offerUnsafe(outbound: Outbound) {
