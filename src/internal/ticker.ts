@@ -43,7 +43,8 @@ const start = <O extends Owner>(ref: WeakRef<O>, millis: number, chore: (owner: 
   let stopped = false
   const arm = () => {
     timer = setTimeout(fire, millis)
-    timer.unref()
+    // Where timers are numbers (the web's, Cloudflare Workers'), there is nothing to unref.
+    timer.unref?.()
   }
   const fire = () => {
     timer = undefined

@@ -488,6 +488,24 @@ describe("WebHandler never disposed", () => {
   })
 })
 
+describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", () => {
+  // Fails before the fix: the endpoint's timers were unref'd as Node's are, which a number is not
+  // (TypeError: timer.unref is not a function): the server could not be built, every request was
+  // answered 500, and the process never exited (killed after 15 s).
+  it("serves, and is disposed", async () => {
+    const running = startNode(fileURLToPath(new URL("../fixtures/web-timers-handler.ts", import.meta.url)))
+    try {
+      const exited = await running.exited(15_000)
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, `${running.stdout()} ${running.stderr()}`)
+      const { statuses, bodies } = JSON.parse(running.stdout()) as { readonly statuses: Array<number>; readonly bodies: Array<string> }
+      assert.deepStrictEqual(statuses, [200, 200], bodies.join(" "))
+      assert.deepStrictEqual(JSON.parse(bodies[1]!), { jsonrpc: "2.0", id: 2, result: {} })
+    } finally {
+      kill(running.child)
+    }
+  })
+})
+
 describe("WebHandler whose server cannot be built", () => {
   // Fails before the fix: every handler() promise rejected (the framework's bare 500), and the
   // library said nothing of why.
