@@ -12,9 +12,11 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
+import { forLog } from "./loggedCause.ts"
 
 /** What a chore runs on: the object's own `runFork`, so that the timer holds no context of its own. */
 export interface Owner {
@@ -25,22 +27,32 @@ export interface Owner {
  * Runs `chore(owner)` every `millis` (counted from the end of the last run, as a loop of sleeps
  * counts it) until the scope closes, which interrupts a run under way. `chore` is called with
  * the owner each time: it must hold no reference to it (define it at module level: a closure
- * made where the owner is in scope may keep it through that scope).
+ * made where the owner is in scope may keep it through that scope). A run that fails (a defect:
+ * a store of one's own that throws) is logged, naming `what`, and the runs go on; a chore that
+ * keeps failing is logged once, and again only after it has succeeded.
  */
 export const every = <O extends Owner>(
   owner: O,
   millis: number,
-  chore: (owner: O) => Effect.Effect<void>
+  chore: (owner: O) => Effect.Effect<void>,
+  what: string
 ): Effect.Effect<void, never, Scope.Scope> => {
   const ref = new WeakRef(owner)
-  return Effect.asVoid(Effect.acquireRelease(Effect.sync(() => start(ref, millis, chore)), (stop) => stop))
+  return Effect.asVoid(Effect.acquireRelease(Effect.sync(() => start(ref, millis, chore, what)), (stop) => stop))
 }
 
 /** Arms the first run; returns what stops the runs (the one under way interrupted). */
-const start = <O extends Owner>(ref: WeakRef<O>, millis: number, chore: (owner: O) => Effect.Effect<void>): Effect.Effect<void> => {
+const start = <O extends Owner>(
+  ref: WeakRef<O>,
+  millis: number,
+  chore: (owner: O) => Effect.Effect<void>,
+  what: string
+): Effect.Effect<void> => {
   let timer: ReturnType<typeof setTimeout> | undefined
   let running: Fiber.Fiber<void> | undefined
   let stopped = false
+  // The last run failed, and was logged.
+  let failing = false
   const arm = () => {
     timer = setTimeout(fire, millis)
     // Where timers are numbers (the web's, Cloudflare Workers'), there is nothing to unref.
@@ -53,8 +65,17 @@ const start = <O extends Owner>(ref: WeakRef<O>, millis: number, chore: (owner: 
     if (owner === undefined || stopped) return
     const fiber = owner.runFork(chore(owner))
     running = fiber
-    fiber.addObserver(() => {
+    fiber.addObserver((exit) => {
       running = undefined
+      if (exit._tag === "Success") failing = false
+      else if (!failing && !Cause.hasInterruptsOnly(exit.cause)) {
+        failing = true
+        // Without it, a chore that failed at every run did nothing, and nothing said so.
+        ref.deref()?.runFork(Effect.logError(
+          `effect-mcp-server: ${what} failed (it runs again every ${millis} ms; said again once it has succeeded)`,
+          forLog(exit.cause)
+        ))
+      }
       if (!stopped) arm()
     })
   }

@@ -6,7 +6,9 @@
  * also checks that the server still answers.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components as everythingComponents, options as everythingOptions } from "../../examples/everything-server.ts"
@@ -540,6 +542,47 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       const served = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 8, method: "ping" }, on(sessionId)))
       assert.strictEqual(served.status, 200)
       assert.deepStrictEqual(((yield* Effect.promise(() => served.json())) as any).result, {})
+    }))
+
+  // Fails before the fix: the reaper's runs died one after another, and nothing said so.
+  it.live("a session store of one's own whose idle look dies: the reaper says so, once while it keeps failing, and goes on looking", () =>
+    Effect.gen(function*() {
+      const memory = SessionStore.makeMemory()
+      const looks = { failed: 0, served: 0 }
+      let broken = true
+      const store = SessionStore.SessionStore.of({
+        ...memory,
+        idle: (now, idleMillis) => {
+          if (!broken) {
+            return Effect.tap(memory.idle(now, idleMillis), () =>
+              Effect.sync(() => {
+                looks.served++
+              }))
+          }
+          looks.failed++
+          return Effect.die(new Error("the store broke"))
+        }
+      })
+      const logged: Array<string> = []
+      const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const failures = () => logged.filter((line) => line.includes("the Streamable HTTP endpoint's reaper") && line.includes("the store broke"))
+      // Looks every 100 ms (half the idle timeout, at least 100 ms).
+      yield* serveOnFreePort((port) =>
+        McpServer.serve(everythingOptions, everythingComponents, StreamableHttp.make({ host: "127.0.0.1", port, sessionIdleTimeoutMillis: 200 })).pipe(
+          Effect.provideService(SessionStore.SessionStore, store),
+          Effect.provide(Logger.layer([capture]))
+        )
+      )
+      for (let i = 0; i < 300 && looks.failed < 3; i++) yield* Effect.sleep(10)
+      assert.isAtLeast(looks.failed, 3)
+      assert.strictEqual(failures().length, 1, logged.join("\n"))
+      // Mended, it looks again; broken again, it says so again.
+      broken = false
+      for (let i = 0; i < 300 && looks.served < 1; i++) yield* Effect.sleep(10)
+      assert.isAtLeast(looks.served, 1)
+      broken = true
+      for (let i = 0; i < 300 && failures().length < 2; i++) yield* Effect.sleep(10)
+      assert.strictEqual(failures().length, 2, logged.join("\n"))
     }))
 })
 

@@ -85,9 +85,9 @@ export const handler = (
     }
     // On timers that keep neither the process nor the endpoint (see `Ticker.every`): an endpoint
     // never stopped (a `WebHandler` never disposed) holds nothing once idle and dropped.
-    yield* Ticker.every(endpoint, endpoint.reapMillis, reap)
+    yield* Ticker.every(endpoint, endpoint.reapMillis, reap, "the Streamable HTTP endpoint's reaper (idle sessions, unread answers)")
     const keepAliveMillis = endpoint.keepAliveMillis
-    if (keepAliveMillis !== undefined) yield* Ticker.every(endpoint, keepAliveMillis, keepAlive)
+    if (keepAliveMillis !== undefined) yield* Ticker.every(endpoint, keepAliveMillis, keepAlive, "the Streamable HTTP endpoint's keep-alive")
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
     // Holding marks the program serving (the endpoint is up): a signal before this (a Layer still
     // building) is an interruption to `runMain`, exit 130/143, not a drain's 0.
