@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import { forLog } from "./loggedCause.ts"
+import { maxTimerMillis } from "./options.ts"
 
 /** What a chore runs on: the object's own `runFork`, so that the timer holds no context of its own. */
 export interface Owner {
@@ -53,8 +54,10 @@ const start = <O extends Owner>(
   let stopped = false
   // The last run failed, and was logged.
   let failing = false
-  const arm = () => {
-    timer = setTimeout(fire, millis)
+  // Past the longest delay a Node timer takes, it fires after 1 ms (with a warning): a longer wait
+  // (a `keepAliveMillis` of days) is made of several.
+  const arm = (wait = millis) => {
+    timer = wait > maxTimerMillis ? setTimeout(() => arm(wait - maxTimerMillis), maxTimerMillis) : setTimeout(fire, wait)
     // Where timers are numbers (the web's, Cloudflare Workers'), there is nothing to unref.
     timer.unref?.()
   }

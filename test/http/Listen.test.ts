@@ -79,6 +79,29 @@ const listen = async (url: string, id: string | number, notifications: Record<st
   }
 }
 
+/** What a `subscriptions/listen` stream of the server at `url` sends in its first 700 ms. */
+const readListen = (url: string) =>
+  Effect.promise(async () => {
+    const controller = new AbortController()
+    const response = await fetch(url, {
+      method: "POST",
+      signal: controller.signal,
+      headers: headersOf("subscriptions/listen"),
+      body: JSON.stringify({ jsonrpc: "2.0", id: "k", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
+    })
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ""
+    const deadline = Date.now() + 700
+    while (Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now())))])
+      if (chunk === undefined || chunk.done) break
+      text += decoder.decode(chunk.value, { stream: true })
+    }
+    controller.abort()
+    return text
+  })
+
 describe("subscriptions/listen over stateless HTTP", () => {
   it.live("discover advertises listChanged and subscribe; the acknowledgement comes first with the accepted subset and the client's id", () =>
     Effect.gen(function*() {
@@ -199,35 +222,24 @@ describe("subscriptions/listen over stateless HTTP", () => {
 
   it.live("a quiet listen stream gets SSE keep-alive comments (keepAliveMillis); with 0 it gets none", () =>
     Effect.gen(function*() {
-      const read = (url: string) =>
-        Effect.promise(async () => {
-          const controller = new AbortController()
-          const response = await fetch(url, {
-            method: "POST",
-            signal: controller.signal,
-            headers: headersOf("subscriptions/listen"),
-            body: JSON.stringify({ jsonrpc: "2.0", id: "k", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
-          })
-          const reader = response.body!.getReader()
-          const decoder = new TextDecoder()
-          let text = ""
-          const deadline = Date.now() + 700
-          while (Date.now() < deadline) {
-            const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now())))])
-            if (chunk === undefined || chunk.done) break
-            text += decoder.decode(chunk.value, { stream: true })
-          }
-          controller.abort()
-          return text
-        })
       const beating = yield* serveEverything({ keepAliveMillis: 150 })
-      const withBeats = yield* read(beating.url)
+      const withBeats = yield* readListen(beating.url)
       assert.include(withBeats, "notifications/subscriptions/acknowledged")
       assert.isAtLeast(withBeats.split(": keep-alive\n\n").length - 1, 2)
       const silent = yield* serveEverything({ keepAliveMillis: 0 })
-      const without = yield* read(silent.url)
+      const without = yield* readListen(silent.url)
       assert.include(without, "notifications/subscriptions/acknowledged")
       assert.notInclude(without, ": keep-alive")
+    }))
+
+  // Fails before the fix: past the longest delay a Node timer takes (2 ** 31 - 1 ms), the
+  // keep-alive's timer fired after 1 ms, every time: a comment on every stream every millisecond.
+  it.live("a keepAliveMillis past the longest Node timer (2 ** 31 ms, about 25 days) sends no keep-alive within the stream's first moments", () =>
+    Effect.gen(function*() {
+      const far = yield* serveEverything({ keepAliveMillis: 2 ** 31 })
+      const text = yield* readListen(far.url)
+      assert.include(text, "notifications/subscriptions/acknowledged")
+      assert.notInclude(text, ": keep-alive")
     }))
 
   it.live("a dropped listen stream unregisters its listeners (a later change reaches only the live stream)", () =>
