@@ -689,6 +689,11 @@ class SessionImpl extends Scheduler implements ServerSession {
   private readonly dispatcher: Dispatcher
   private readonly outbound: Outbox
   readonly connection: Connection | PushConnection
+  /**
+   * A connection of its own (stdio, in memory: every request's messages on one stream), not
+   * Streamable HTTP's: told once, not at every notification (see `endsWithAnswer`).
+   */
+  private readonly ownConnection: boolean
   private readonly forks: Forks
   /** Told when the drain at end of input interrupts in-flight work (the process's exit code). */
   private readonly shutdown: GracefulShutdownState
@@ -707,6 +712,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.dispatcher = dispatcher
     this.outbound = outbound
     this.connection = connection
+    this.ownConnection = !("attach" in connection)
     this.forks = forks
     this.sessionId = options.sessionId
     this.stateless = options.stateless === true
@@ -1353,7 +1359,7 @@ class SessionImpl extends Scheduler implements ServerSession {
    * its stream has ended then, and the transport drops them.
    */
   private endsWithAnswer(related: JsonRpc.RequestId | undefined, version: ProtocolVersion.ProtocolVersion): boolean {
-    return related !== undefined && ProtocolVersion.isModern(version) && !("attach" in this.connection)
+    return related !== undefined && this.ownConnection && ProtocolVersion.isModern(version)
   }
 
   /**
@@ -1369,7 +1375,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     const modern = related !== undefined && ProtocolVersion.isModern(version)
     if (!OutboundGates.mayNotify(this.phase, this.caps, method, related, modern)) return undefined
     // Its request answered (or cancelled): for no request any more (see `endsWithAnswer`).
-    if (modern && this.endsWithAnswer(related, version) && !this.answering(related)) return undefined
+    if (modern && this.ownConnection && !this.answering(related)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)
