@@ -118,6 +118,9 @@ describe("Streamable HTTP allowedHosts that can be no host names", () => {
       [["https://mcp.example.com"], "allowedHosts lists \"https://mcp.example.com\", which is not a host name"],
       [["*"], "allowedHosts lists \"*\", which is not a host name"],
       [[3000], "allowedHosts lists 3000, which is not a host name"],
+      // Failed before: a TypeError that named neither (String() of an object without a prototype throws).
+      [[Object.create(null)], "allowedHosts lists an object ([object Object]), which is not a host name"],
+      [Object.create(null), "allowedHosts must be a list of host names or \"any\", got an object ([object Object])"],
       ["localhost", "allowedHosts must be a list of host names or \"any\", got \"localhost\""],
       // Failed before: taken, and every request was a 403.
       [[], "allowedHosts is empty, which allows no host (every request 403): list the host names clients use, or \"any\""]

@@ -7,6 +7,7 @@
  */
 import { isIPv6 } from "node:net"
 import { clip } from "../../../internal/clip.ts"
+import { kindOf } from "../../../internal/valueKind.ts"
 
 /**
  * A host to listen on as Node's `listen` takes it: an IPv6 address written as in a URL (`[::1]`)
@@ -129,17 +130,24 @@ export const allowedHostsList = (
 export const allowedHostsProblem = (allowed: unknown): string | undefined => {
   if (allowed === undefined || allowed === "any") return undefined
   if (!Array.isArray(allowed)) {
-    return `must be a list of host names or "any", got ${typeof allowed === "string" ? JSON.stringify(clip(allowed)) : String(allowed)}`
+    return `must be a list of host names or "any", got ${typeof allowed === "string" ? JSON.stringify(clip(allowed)) : shown(allowed)}`
   }
   // No host allowed: every request a silent 403 (`--allowed-hosts` and `MCP_HTTP_ALLOWED_HOSTS` refuse it too).
   if (allowed.length === 0) return `is empty, which allows no host (every request 403): list the host names clients use, or "any"`
   for (const name of allowed as ReadonlyArray<unknown>) {
-    if (typeof name !== "string") return `lists ${String(name)}, which is not a host name (write a name or an address, as a string)`
+    if (typeof name !== "string") return `lists ${shown(name)}, which is not a host name (write a name or an address, as a string)`
     const parsed = allowedHost(name)
     if ("problem" in parsed) return `lists ${JSON.stringify(clip(name))}, which ${parsed.problem}`
   }
   return undefined
 }
+
+/**
+ * A value that is no string as a message shows it: a number as itself, an object as its kind
+ * (`String` of an object without a prototype throws; a function's would be its source).
+ */
+const shown = (value: unknown): string =>
+  typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value === null ? String(value) : kindOf(value)
 
 /**
  * The allowed hosts of an option (`undefined`: any host), each as {@link allowedHost} makes it.
