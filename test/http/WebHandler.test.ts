@@ -601,6 +601,32 @@ describe("health and CORS on a real HTTP server", () => {
 })
 
 /**
+ * Writes a web `Response` to a Node response (HTTP/1 or HTTP/2) as the adapters below do: its
+ * status and headers, then its body as it is produced (cancelled when the client goes away).
+ */
+const writeResponse = async (
+  response: Response,
+  res: {
+    writeHead(status: number, headers: Record<string, string>): unknown
+    write(chunk: Uint8Array): unknown
+    end(): unknown
+    destroy(): unknown
+    on(event: "close", listener: () => void): unknown
+  }
+): Promise<void> => {
+  res.writeHead(response.status, Object.fromEntries(response.headers))
+  if (response.body === null) return void res.end()
+  const reader = response.body.getReader()
+  res.on("close", () => void reader.cancel().catch(() => undefined))
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value)
+    res.end()
+  } catch {
+    res.destroy()
+  }
+}
+
+/**
  * The handler behind a `node:http` server on 127.0.0.1, adapted as frameworks adapt it (Hono's
  * Node server): each header appended as it came, the body streamed, the request's `signal`
  * aborted when the client goes away, the response body written as it is produced (and cancelled
@@ -622,16 +648,7 @@ const serveOnNode = (handler: (request: Request) => Promise<Response>) =>
           signal: gone.signal
         } as RequestInit)
       )
-      res.writeHead(response.status, Object.fromEntries(response.headers))
-      if (response.body === null) return void res.end()
-      const reader = response.body.getReader()
-      res.on("close", () => void reader.cancel().catch(() => undefined))
-      try {
-        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value)
-        res.end()
-      } catch {
-        res.destroy()
-      }
+      await writeResponse(response, res)
     })
     server.listen(0, "127.0.0.1", () =>
       resolve({
@@ -737,16 +754,7 @@ const serveOnHttp2 = (handler: (request: Request) => Promise<Response>) =>
         } as RequestInit)
       )
       for (const name of response.headers.keys()) answered.push(name)
-      res.writeHead(response.status, Object.fromEntries(response.headers))
-      if (response.body === null) return void res.end()
-      const reader = response.body.getReader()
-      res.on("close", () => void reader.cancel().catch(() => undefined))
-      try {
-        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value)
-        res.end()
-      } catch {
-        res.destroy()
-      }
+      await writeResponse(response, res)
     })
     server.listen(0, "127.0.0.1", () =>
       resolve({
