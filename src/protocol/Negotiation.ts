@@ -614,8 +614,11 @@ export const requiredClientCapability = (
     }
     case "elicitation/create": {
       const elicitation = caps.elicitation as { readonly form?: object; readonly url?: object } | undefined
-      if (elicitation === undefined) return "elicitation"
-      const modes = featuresOf(protocolVersion).elicitationUrlMode
+      const features = featuresOf(protocolVersion)
+      // Before 2025-06-18 there is no elicitation: a client of then lacks it whatever it declares,
+      // as it lacks `sampling.tools` (one typed failure, not one that depends on its declaration).
+      if (elicitation === undefined || !features.elicitation) return "elicitation"
+      const modes = features.elicitationUrlMode
       // Before 2025-11-25 there is no URL elicitation: a client of then lacks it whatever it
       // declares (an `elicitation.url` there means nothing), as it lacks `sampling.tools`.
       if (params?.mode === "url") return elicitation.url === undefined || !modes ? "elicitation.url" : undefined

@@ -410,9 +410,20 @@ describe("requiredClientCapability (what a server→client request needs)", () =
     assert.strictEqual(required("elicitation/create", { message: "m" }, {}, "2025-06-18"), "elicitation")
     assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: { url: {} } }, "2025-11-25"), "elicitation.form")
   })
+  it("elicitation: no client before 2025-06-18 has it, whatever it declares", () => {
+    const url = { mode: "url", message: "m", url: "https://example.com", elicitationId: "e" }
+    for (const version of ["2024-11-05", "2025-03-26"] as const) {
+      for (const elicitation of [undefined, {}, { form: {} }, { url: {} }]) {
+        const caps = elicitation === undefined ? {} : { elicitation }
+        assert.strictEqual(required("elicitation/create", { message: "m" }, caps, version), "elicitation", `${version} ${JSON.stringify(elicitation)}`)
+        assert.strictEqual(required("elicitation/create", url, caps, version), "elicitation", `${version} url ${JSON.stringify(elicitation)}`)
+      }
+    }
+    assert.strictEqual(required("elicitation/create", { message: "m" }, { elicitation: {} }, "2025-06-18"), undefined)
+  })
   it("elicitation: url mode needs elicitation.url, which no client before 2025-11-25 has, whatever it declares", () => {
     const url = { mode: "url", message: "m", url: "https://example.com", elicitationId: "e" }
-    for (const version of ["2024-11-05", "2025-03-26", "2025-06-18"] as const) {
+    for (const version of ["2025-06-18"] as const) {
       for (const elicitation of [{}, { url: {} }, { form: {}, url: {} }]) {
         assert.strictEqual(required("elicitation/create", url, { elicitation }, version), "elicitation.url", `${version} ${JSON.stringify(elicitation)}`)
       }
