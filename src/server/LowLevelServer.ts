@@ -44,6 +44,7 @@ import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { notificationMetaOf } from "./internal/notificationMeta.ts"
+import { checkLowLevelOptions } from "./internal/serverOptions.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 import { forLog } from "../internal/loggedCause.ts"
@@ -159,8 +160,13 @@ export interface LowLevelServer {
 // Construction
 // ---------------------------------------------------------------------------
 
-/** Builds a low-level server from its handlers; see {@link Options}. */
+/**
+ * Builds a low-level server from its handlers; see {@link Options}. Options that are not what they
+ * take (a module in JavaScript, an `as` cast, a misspelt method in `handlers`) throw a `TypeError`
+ * naming the first of them here, not when a request comes.
+ */
 export const make = (options: Options): LowLevelServer => {
+  checkLowLevelOptions("LowLevelServer.make", options)
   const handlers: Record<string, RequestHandler<any> | undefined> = { ...options.handlers }
   if (options.logging !== false && handlers["logging/setLevel"] === undefined) {
     handlers["logging/setLevel"] = setLevel

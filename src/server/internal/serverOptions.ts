@@ -18,6 +18,7 @@
 import { isObject } from "effect/Predicate"
 import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
+import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { checkIcons, checkText, invalid } from "./wireFields.ts"
 
@@ -67,8 +68,13 @@ export const checkServerOptions = (who: string, options: unknown): void => {
   for (const option of ["title", "description", "websiteUrl", "instructions"] as const) checkText(who, option, options[option])
   if (options.icons !== undefined) checkIcons(who, options.icons)
   checkBoolean(who, "maskErrors", options.maskErrors)
-  checkBoolean(who, "logging", options.logging)
   checkCapabilities(who, options.capabilities)
+  checkShared(who, options)
+}
+
+/** The options `McpServer` and `LowLevelServer` share. */
+const checkShared = (who: string, options: { readonly [key: string]: unknown }): void => {
+  checkBoolean(who, "logging", options.logging)
   checkMiddleware(who, options.middleware)
   checkVersions(who, options.supportedVersions)
   const unsupported = options.unsupportedVersion
@@ -76,6 +82,93 @@ export const checkServerOptions = (who: string, options: unknown): void => {
     throw notWhat(who, "unsupportedVersion", `"latest" or "reject"`, unsupported)
   }
   checkRequestStateShape(who, options.requestState)
+}
+
+/**
+ * Throws a `TypeError` naming the first option of `options` (`LowLevelServer.Options`) that is not
+ * what it takes, as {@link checkServerOptions} does for `McpServer`'s: `serverInfo` (`name`, a
+ * string that is not blank, `version`, a string, and its descriptive fields), `instructions`,
+ * `handlers` and `notificationHandlers` (functions, by the name of a core client request or
+ * notification: a misspelt method, or an extension's, registered nothing and was answered
+ * -32601), `taskRequests` (client request methods), `listChanged` (booleans by list), `experimental`
+ * and the shared ones (`logging`, `middleware`, `supportedVersions`, `unsupportedVersion`,
+ * `requestState`), `extensions` (an array of extensions), `modernMethods` (methods:
+ * `{ params, handler }`) and `latest` (a function). Made once per low-level server built.
+ */
+export const checkLowLevelOptions = (who: string, options: unknown): void => {
+  if (!isObject(options)) throw invalid(who, "options", "an object (at least { serverInfo, handlers })", options)
+  const info = options.serverInfo
+  if (!isObject(info)) throw notWhat(who, "serverInfo", "an object: { name, version, title?, ... }", info)
+  if (typeof info.name !== "string") throw notWhat(who, "serverInfo.name", "a string", info.name)
+  if (info.name.trim() === "") throw new TypeError(`${who}: serverInfo.name must name the server, not ${shown(info.name)}`)
+  if (typeof info.version !== "string") throw notWhat(who, "serverInfo.version", "a string", info.version)
+  for (const field of ["title", "description", "websiteUrl"] as const) checkText(who, `serverInfo.${field}`, info[field])
+  if (info.icons !== undefined) checkIcons(`${who}: serverInfo`, info.icons)
+  checkText(who, "instructions", options.instructions)
+  checkHandlers(who, "handlers", options.handlers, Schemas.ClientRequests, "a client request (an extension's go in extensions, MCP 2026-07-28's in modernMethods)")
+  if (options.notificationHandlers !== undefined) {
+    checkHandlers(who, "notificationHandlers", options.notificationHandlers, Schemas.ClientNotifications, "a client notification")
+  }
+  const taskRequests = options.taskRequests
+  if (taskRequests !== undefined) {
+    if (!Array.isArray(taskRequests)) throw notWhat(who, "taskRequests", "an array of client request methods", taskRequests)
+    taskRequests.forEach((method: unknown, i) => {
+      if (typeof method !== "string" || !Object.hasOwn(Schemas.ClientRequests, method)) {
+        throw notWhat(who, `taskRequests[${i}]`, "a client request method (\"tools/call\")", method)
+      }
+    })
+  }
+  const listChanged = options.listChanged
+  if (listChanged !== undefined) {
+    const expected = "an object of booleans: { tools?, resources?, prompts? }"
+    if (!isObject(listChanged)) throw notWhat(who, "listChanged", expected, listChanged)
+    for (const [kind, value] of Object.entries(listChanged)) {
+      if (!capabilityKinds.includes(kind)) {
+        throw new TypeError(`${who}: listChanged must be ${expected}; ${JSON.stringify(clip(kind, 64))} is none of them`)
+      }
+      checkBoolean(who, `listChanged.${kind}`, value)
+    }
+  }
+  const experimental = options.experimental
+  if (experimental !== undefined) {
+    if (!isObject(experimental)) throw notWhat(who, "experimental", "an object of objects", experimental)
+    for (const [key, value] of Object.entries(experimental)) {
+      if (!isObject(value)) throw notWhat(who, `experimental[${JSON.stringify(clip(key, 64))}]`, "an object", value)
+    }
+  }
+  checkShared(who, options)
+  const extensions = options.extensions
+  if (extensions !== undefined) {
+    if (!Array.isArray(extensions)) throw notWhat(who, "extensions", "an array of extensions (Extension.make(...))", extensions)
+    extensions.forEach((extension: unknown, i) => {
+      if (!isObject(extension) || typeof extension.id !== "string") {
+        throw notWhat(who, `extensions[${i}]`, "an extension (Extension.make(...))", extension)
+      }
+    })
+  }
+  const modernMethods = options.modernMethods
+  if (modernMethods !== undefined) {
+    if (!isObject(modernMethods)) throw notWhat(who, "modernMethods", "an object of methods: { params, handler }", modernMethods)
+    for (const [name, method] of Object.entries(modernMethods)) {
+      // `params` not read: it may be a getter that builds its Schema at the first request.
+      if (!isObject(method) || typeof method.handler !== "function" || !("params" in method)) {
+        throw notWhat(who, `modernMethods[${JSON.stringify(clip(name, 64))}]`, "a method: { params, handler }", method)
+      }
+    }
+  }
+  if (options.latest !== undefined && typeof options.latest !== "function") {
+    throw notWhat(who, "latest", "a function", options.latest)
+  }
+}
+
+/** `handlers` / `notificationHandlers`: functions (or `undefined`) by the name of a method of `methods`. */
+const checkHandlers = (who: string, option: string, handlers: unknown, methods: object, what: string): void => {
+  if (!isObject(handlers)) throw notWhat(who, option, "an object of handlers by method", handlers)
+  for (const [method, handler] of Object.entries(handlers)) {
+    const name = `${option}[${JSON.stringify(clip(method, 64))}]`
+    if (!Object.hasOwn(methods, method)) throw new TypeError(`${who}: ${name} is no method of MCP: it takes ${what}`)
+    if (handler !== undefined && typeof handler !== "function") throw notWhat(who, name, "a function", handler)
+  }
 }
 
 const checkCapabilities = (who: string, capabilities: unknown): void => {
