@@ -18,6 +18,7 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
@@ -270,7 +271,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // the last round goes out once per kind. Then resource updates reach the sessions subscribed
     // to their URI, in order. It starts (in this layer's scope) at the first change there is a
     // session to tell of: not on the start of every server, where the components registering are
-    // changes no session can hear.
+    // changes no session can hear. It hands each session what it is owed (see `Owed`), and a fiber
+    // of that session's delivers it: a client that does not read (its outbound Queue full) holds
+    // its own notifications, not every other session's for as long as it does not read.
     const scope = yield* Effect.scope
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
     let notifierStarted = false
@@ -281,22 +284,57 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       }
       Queue.offerUnsafe(wake, undefined)
     }
+    const owed = new Map<ServerSession, Owed>()
     const notifier = Effect.forever(Effect.gen(function*() {
       yield* Queue.take(wake)
       const kinds = [...dirty]
       dirty.clear()
-      for (const [session, openedAt] of sessions) {
-        const methods = new Set<string>()
-        for (const kind of kinds) if (lastChange[kind] > openedAt) methods.add(listChangedMethod[kind])
-        for (const method of methods) yield* session.notify(method)
-      }
       const uris = pendingUpdates.splice(0)
-      for (const uri of uris) {
-        for (const session of sessions.keys()) {
-          if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
+      for (const [session, openedAt] of sessions) {
+        let entry = owed.get(session)
+        for (const kind of kinds) {
+          if (lastChange[kind] > openedAt) (entry ??= owe(session)).methods.add(listChangedMethod[kind])
         }
+        const subscribed = subscriptions.get(session)
+        if (subscribed !== undefined) {
+          for (const uri of uris) {
+            if (!subscribed.has(uri)) continue
+            entry ??= owe(session)
+            if (entry.uris.length === maxPendingUpdates) entry.uris.shift()
+            entry.uris.push(uri)
+          }
+        }
+        if (entry === undefined || entry.running || (entry.methods.size === 0 && entry.uris.length === 0)) continue
+        entry.running = true
+        entry.fiber = yield* Effect.forkIn(deliver(session, entry), scope)
       }
     }))
+    const owe = (session: ServerSession): Owed => {
+      const entry: Owed = { methods: new Set(), uris: [], running: false, fiber: undefined }
+      owed.set(session, entry)
+      return entry
+    }
+    // What a session is owed, in turn until none is left: its list changes first (one per
+    // method however many came meanwhile), then its resource updates in order, each only while
+    // the session is still subscribed (not after its unsubscribe).
+    const deliver = (session: ServerSession, entry: Owed): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        while (true) {
+          if (entry.methods.size > 0) {
+            const methods = [...entry.methods]
+            entry.methods.clear()
+            for (const method of methods) yield* session.notify(method)
+            continue
+          }
+          const uri = entry.uris.shift()
+          if (uri === undefined) {
+            // In the step that found nothing left: the next round starts another.
+            entry.running = false
+            return
+          }
+          if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
+        }
+      })
 
     // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
     const rerun = (name: string, args: unknown, context: RequestContext) => {
@@ -518,6 +556,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         onClose: (session) => {
           sessions.delete(session)
           subscriptions.delete(session)
+          // Its deliverer may wait for room in an outbound Queue nobody takes from any more.
+          const entry = owed.get(session)
+          owed.delete(session)
+          if (entry?.running === true && entry.fiber !== undefined) runFork(Fiber.interrupt(entry.fiber))
           // A stateless session is shared by clients whose tasks outlive it in the same process.
           if (!session.stateless) tasks?.sessionClosed(session.id)
           runOptions?.onClose?.(session)
@@ -1173,8 +1215,20 @@ const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never
  */
 let componentLayersMade = 0
 
-/** Resource updates held for the notifier at most (the oldest are dropped first). */
+/** Resource updates held for the notifier, and for each session, at most (the oldest are dropped first). */
 const maxPendingUpdates = 1024
+
+/**
+ * What the notifier owes one session and has not delivered yet: the list changes (by method) and
+ * the updated resource URIs (oldest first, at most {@link maxPendingUpdates}), and the fiber
+ * delivering them while `running`.
+ */
+interface Owed {
+  readonly methods: Set<string>
+  readonly uris: Array<string>
+  running: boolean
+  fiber: Fiber.Fiber<void> | undefined
+}
 
 const listChangedMethod: Record<Kind, string> = {
   tool: "notifications/tools/list_changed",

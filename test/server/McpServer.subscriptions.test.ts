@@ -8,8 +8,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { McpError, McpServer } from "../../src/index.ts"
+import { PassThrough, Writable } from "node:stream"
+import { McpError, McpServer, Stdio } from "../../src/index.ts"
 import { connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
 
 const Greeting = McpServer.resource({
@@ -118,6 +120,55 @@ describe("McpServer resources/subscribe bounds", () => {
       yield* Effect.promise(() => a.client.close())
       yield* settle()
       assert.deepStrictEqual(subscribed(server), [["test://items/1"]])
+    }))
+
+  // Fails before the fix: one notifier fiber told every session in turn, waiting for room in each
+  // one's outbound Queue: once a client that reads nothing had a full Queue, the notifier waited
+  // for it for ever, and no other session heard of any change or update again (here: the other
+  // client got 1,280 of 3,000 updates, and never the tool list's change).
+  it.live("a client that reads nothing holds only its own notifications: the others get every update and later list change", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ capabilities: { tools: true } }, All)
+      // A session over stdio whose client takes its first 2 KB of output, then reads no more.
+      const stdin = new PassThrough()
+      let taken = 0
+      const stdout = new Writable({
+        highWaterMark: 1024,
+        write: (chunk: Buffer, _encoding, done) => {
+          taken += chunk.length
+          if (taken < 2048) done()
+        }
+      })
+      yield* Effect.forkScoped(
+        server.run(Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis: 100 }).pipe(Effect.provide(Logger.layer([])))
+      )
+      const line = (message: unknown) => void stdin.write(`${JSON.stringify(message)}\n`)
+      line({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "stalled", version: "1" } }
+      })
+      line({ jsonrpc: "2.0", method: "notifications/initialized" })
+      line({ jsonrpc: "2.0", id: 2, method: "resources/subscribe", params: { uri: "test://greeting" } })
+      const reader = yield* connect(server, { name: "reader" })
+      yield* sdk(() => reader.client.subscribeResource({ uri: "test://greeting" }))
+      for (let i = 0; i < 100 && server.subscriptions.size < 2; i++) yield* settle(10)
+      assert.strictEqual(server.subscriptions.size, 2, "both clients subscribed")
+      // Far more updates than the stalled session's outbound Queue (1,024) holds, in rounds the
+      // notifier takes one at a time (it holds 1,024 updates at most).
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 500; i++) yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+        yield* settle(20)
+      }
+      yield* using(server, McpServer.addTool({ name: "late", description: "added last", handler: () => Effect.succeed("ok") }))
+      const heard = yield* Effect.promise(() =>
+        reader.waitFor((m) => m.method === "notifications/tools/list_changed", 5_000).then(() => "heard", () => "not heard within 5 s")
+      )
+      assert.strictEqual(heard, "heard")
+      const updates = () => reader.notifications("notifications/resources/updated").length
+      for (let i = 0; i < 250 && updates() < 3_000; i++) yield* settle(20)
+      assert.strictEqual(updates(), 3_000)
     }))
 
   it.live("maxSubscriptionsPerSession must be a non-negative integer", () =>
