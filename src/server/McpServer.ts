@@ -9,7 +9,8 @@
  *
  * Every change to a list is announced to every live session as one coalesced
  * `notifications/<kind>/list_changed`; `notifyResourceUpdated(uri)` reaches the sessions
- * subscribed to `uri` (both from one notifier fiber). Lists are paginated with stable cursors. Inside handlers,
+ * subscribed to `uri` (each session told by a fiber of its own, so that a client that does not
+ * read holds only its own). Lists are paginated with stable cursors. Inside handlers,
  * `Effect.log*` reaches the client as `notifications/message` (honouring `logging/setLevel`).
  *
  * @since 0.1.0
@@ -291,6 +292,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       dirty.clear()
       const uris = pendingUpdates.splice(0)
       for (const [session, openedAt] of sessions) {
+        // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that
+        // era's changes go on listen streams, see `Listen`).
+        if (session.stateless || session.phase === "modern") continue
         let entry = owed.get(session)
         for (const kind of kinds) {
           if (lastChange[kind] > openedAt) (entry ??= owe(session)).methods.add(listChangedMethod[kind])
