@@ -40,3 +40,49 @@ describe("subscriptions/listen resourceSubscriptions", () => {
       yield* Fiber.interrupt(fiber)
     }))
 })
+
+describe("subscriptions/listen list changes", () => {
+  it.live("a list change waiting when the queue overflows (its oldest entries dropped) is told again at the next change, not lost", () =>
+    Effect.gen(function*() {
+      let change: (kind: "tool") => void = () => {}
+      let update: (uri: string) => void = () => {}
+      const listen = method({
+        serves: { tools: true, prompts: false, resources: true },
+        onChange: (listener) => {
+          change = listener
+          return () => {}
+        },
+        onResourceUpdated: (listener) => {
+          update = listener
+          return () => {}
+        },
+        resourceExists: () => true,
+        maxResourceSubscriptions: 10
+      })
+      const told: Array<string> = []
+      // The client reads nothing until `open`: what the stream sends waits in its queue.
+      let open = false
+      const read = (method: string): Effect.Effect<void> =>
+        Effect.suspend(() => open ? Effect.sync(() => void told.push(method)) : Effect.andThen(Effect.sleep("5 millis"), read(method)))
+      const context = {
+        clientRequestId: "l",
+        clientCapabilities: {},
+        notify: (method: string) => method === "notifications/subscriptions/acknowledged" ? Effect.void : read(method),
+        session: { untilDraining: Effect.never }
+      } as unknown as RequestContext
+      const fiber = yield* Effect.forkChild(
+        listen.handler({ notifications: { toolsListChanged: true, resourceSubscriptions: ["test://r"] } }, context)
+      )
+      yield* Effect.sleep("20 millis")
+      update("test://r") // taken by the stream, which waits for the client with it
+      yield* Effect.sleep("20 millis")
+      change("tool") // waits in the queue, first
+      for (let i = 0; i < 1_100; i++) update("test://r") // push it out of the queue (1,024 entries)
+      change("tool")
+      open = true
+      yield* Effect.sleep("300 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(told.filter((method) => method === "notifications/tools/list_changed").length, 1)
+      assert.strictEqual(told.at(-1), "notifications/tools/list_changed")
+    }))
+})

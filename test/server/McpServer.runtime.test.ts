@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { InMemory, McpServer } from "../../src/index.ts"
+import { McpTestClient } from "../../src/testing.ts"
 import { type Connected, connect, sdk, sdkError, type Server, settle, startServer, using } from "./McpServerHarness.ts"
 
 const echo = (name: string) =>
@@ -283,6 +284,34 @@ describe("McpServer run-time changes", () => {
       assert.deepStrictEqual(yield* toolNames(client), ["a", "shared"])
       const shared = yield* sdk(() => client.client.callTool({ name: "shared", arguments: {} }))
       assert.deepStrictEqual(shared.content, [{ type: "text", text: "replacement" }])
+    }))
+
+  // Fails before the fix: a listen stream was told of every change of a list, one notification
+  // each (here 4, each a re-read of the list), where a 2025 session gets one per burst.
+  it.live("2026-07-28: several changes in one go reach a listen stream as one list_changed, after which the list has them all", () =>
+    Effect.gen(function*() {
+      const Burst = McpServer.tool({
+        name: "burst",
+        handler: () =>
+          Effect.as(
+            Effect.all([
+              McpServer.addTool(echo("b")),
+              McpServer.addTool(echo("c")),
+              McpServer.addTool(echo("d")),
+              McpServer.setEnabled("tool", "a", false)
+            ]),
+            "changed"
+          )
+      })
+      const client = yield* McpTestClient.make(Layer.mergeAll(McpServer.tool(echo("a")), Burst), { protocolVersion: "2026-07-28" })
+      assert.deepStrictEqual(yield* client.listen({ toolsListChanged: true }), { toolsListChanged: true })
+      yield* client.callTool("burst")
+      yield* client.waitFor("notifications/tools/list_changed")
+      yield* settle(100)
+      const told = client.notifications.filter((n) => n.method === "notifications/tools/list_changed")
+      assert.strictEqual(told.length, 1)
+      const listed = (yield* client.listTools) as { readonly tools: ReadonlyArray<{ readonly name: string }> }
+      assert.deepStrictEqual(listed.tools.map((tool) => tool.name), ["burst", "b", "c", "d"])
     }))
 
   it.live("2026-07-28 requests on a connection that started before: a kind added later is served and discovered", () =>

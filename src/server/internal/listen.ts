@@ -12,7 +12,8 @@
  * on stdio), or, when the server drains, with the result `{ _meta: { subscriptionId } }`.
  *
  * Notifications wait in a bounded queue per stream (the oldest dropped past 1,024: list changes
- * are idempotent, and a client that far behind re-reads its lists anyway).
+ * are idempotent, and a client that far behind re-reads its lists anyway); a list change already
+ * waiting there is not queued again.
  *
  * @internal
  */
@@ -132,22 +133,39 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           if (told.size === 0) yield* Scope.close(following, Exit.void)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
-        const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(1_024)
+        const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(queueCapacity)
+        // The list changes waiting in the queue, not taken yet: another change of the same list
+        // adds nothing (the one waiting is sent after it, and the client lists after that), as a
+        // 2025 session gets one per burst. Else a burst of changes (a Layer registering ten tools)
+        // was as many notifications, and as many lists read again.
+        const waitingLists = new Set<string>()
+        const offer = (entry: readonly [string, { readonly [key: string]: unknown }]) => {
+          // Full, the queue drops its oldest entry, which may be a list change waiting: those are
+          // offered again (once more, rather than lost).
+          if (Queue.sizeUnsafe(queue) >= queueCapacity) waitingLists.clear()
+          Queue.offerUnsafe(queue, entry)
+        }
         const wanted = (kind: ListKind) =>
           kind === "tool"
             ? accepted.toolsListChanged === true
             : kind === "prompt"
             ? accepted.promptsListChanged === true
             : accepted.resourcesListChanged === true
+        const onChange = (kind: ListKind) => {
+          const method = listMethods[kind]
+          if (!wanted(kind) || waitingLists.has(method)) return
+          offer([method, {}])
+          waitingLists.add(method)
+        }
         yield* Effect.acquireRelease(
-          Effect.sync(() => sources.onChange((kind) => void (wanted(kind) && Queue.offerUnsafe(queue, [listMethods[kind], {}])))),
+          Effect.sync(() => sources.onChange(onChange)),
           (unsubscribe) => Effect.sync(unsubscribe)
         )
         const uris = new Set(accepted.resourceSubscriptions ?? [])
         if (uris.size > 0) {
           yield* Effect.acquireRelease(
             Effect.sync(() =>
-              sources.onResourceUpdated((uri) => void (uris.has(uri) && Queue.offerUnsafe(queue, ["notifications/resources/updated", { uri }])))
+              sources.onResourceUpdated((uri) => void (uris.has(uri) && offer(["notifications/resources/updated", { uri }])))
             ),
             (unsubscribe) => Effect.sync(unsubscribe)
           )
@@ -160,7 +178,7 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             const last = told.get(task.taskId)
             if (last === undefined || last.ended) return
             told.set(task.taskId, toldOf(task))
-            Queue.offerUnsafe(queue, ["notifications/tasks", TasksWire.detailedTask(task)])
+            offer(["notifications/tasks", TasksWire.detailedTask(task)])
           }
           yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(heard), (task) => Effect.sync(() => tell(task)))))
           // A shared store's changes come from other replicas by Redis pub/sub, which drops what is
@@ -191,13 +209,19 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           }
         }
         yield* context.notify("notifications/subscriptions/acknowledged", { notifications: accepted, _meta: meta })
-        const pump = Effect.forever(Effect.flatMap(Queue.take(queue), ([method, params]) =>
-          context.notify(method, { ...params, _meta: meta })))
+        const pump = Effect.forever(Effect.flatMap(Queue.take(queue), ([method, params]) => {
+          // Taken: a change from now on is one the client has not been told of.
+          waitingLists.delete(method)
+          return context.notify(method, { ...params, _meta: meta })
+        }))
         // Until the client cancels (interruption) or the server drains (the graceful result).
         yield* Effect.raceFirst(pump, context.session.untilDraining)
         return { _meta: meta }
       }))
   })
+
+/** The notifications waiting per stream at most (the oldest dropped past it). */
+const queueCapacity = 1_024
 
 /** What a stream keeps of a task it told (not the task: a result may be large). */
 interface Told {
