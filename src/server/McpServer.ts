@@ -332,8 +332,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }
           const uri = entry.uris.shift()
           if (uri === undefined) {
-            // In the step that found nothing left: the next round starts another.
+            // In the step that found nothing left: the next round starts another, with a record
+            // of its own (a session told of everything holds none).
             entry.running = false
+            if (owed.get(session) === entry) owed.delete(session)
             return
           }
           if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
