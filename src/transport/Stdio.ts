@@ -2,6 +2,7 @@
  * The stdio transport: newline-delimited JSON-RPC on stdin/stdout.
  *
  * stdout carries only protocol messages (log with `References.LogToStderr`, see {@link logToStderr});
+ * a client that closes the process's stderr loses its logs, nothing more (the server serves on);
  * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
  * buffering; every batch the session produced is written with one `write`. At end of input the
  * session finishes or cancels what is in flight, everything is flushed, and `run` returns (so a
@@ -120,11 +121,23 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
 /** The listener of an input's errors once the session no longer reads it. */
 const ignore = (): void => {}
 
+/** The listener of the process's stderr errors (see `open`). */
+const ignoreStderr = (): void => {}
+
 const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const stdin = (options.stdin ?? process.stdin) as Readable
     const stdout = (options.stdout ?? process.stdout) as Writable
     const decoder = new NdjsonDecoder(options.maxMessageBytes ?? defaultMaxMessageBytes)
+    // A process speaking MCP on its own stdout logs on its stderr, which a client may close (or
+    // leave, as it goes): a log's write then fails with EPIPE, emitted on `process.stderr` after
+    // the write returned (`console.error` ignores only the errors it sees at once). Unheard, that
+    // error was uncaught: the process ended, every answer still due lost. Logs have nowhere to go
+    // then; the protocol goes on. Kept after the session (the report of its end is a log too),
+    // once per process.
+    if (stdout === process.stdout && !process.stderr.listeners("error").includes(ignoreStderr)) {
+      process.stderr.on("error", ignoreStderr)
+    }
     // A graceful shutdown ends the input here (nothing more is read); the session drains, and the
     // process may stop once this scope has closed. Holding marks the program serving: a signal
     // before this (its Layer still building) is an interruption to `runMain`, exit 130/143.

@@ -1,0 +1,49 @@
+/**
+ * A stdio server's stderr carries only its logs: a client that closed it (one that does not want
+ * them, or a wrapper that went away) must not stop the protocol. Real child processes of
+ * test/fixtures/cut-input-server.ts, whose `later` tool logs to stderr as it answers.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { fileURLToPath } from "node:url"
+import { initializeMessage } from "../http/support.ts"
+import { spawnNode } from "../support/child.ts"
+
+const cutInputServer = fileURLToPath(new URL("../fixtures/cut-input-server.ts", import.meta.url))
+
+const later = (id: number) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "later", arguments: { kb: 1, ms: 10 } }
+})
+
+describe("stdio: a client that closed the server's stderr", () => {
+  // Fails before the fix: the first log after the close failed with EPIPE on `process.stderr`, an
+  // error no one listened to, uncaught: the server exited 1, the second call and the ping never
+  // answered.
+  for (const runner of ["stdio", "effect"] as const) {
+    it.live(`logs go nowhere, every request is still answered, end of input exits 0 (${runner} runner)`, () =>
+      Effect.gen(function*() {
+        const running = yield* spawnNode(cutInputServer, runner === "effect" ? ["--runner", "effect"] : [])
+        running.child.stderr!.destroy()
+        running.send(initializeMessage("init"))
+        const initialized = yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === "init"), 10_000))
+        assert.isTrue(initialized, `no initialize answer: ${running.stdout()}`)
+        running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+        // Each logs (to stderr, which fails) before its answer.
+        running.send(later(1))
+        yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === 1), 5_000))
+        running.send(later(2))
+        running.send({ jsonrpc: "2.0", id: 3, method: "ping" })
+        running.child.stdin!.end()
+        const exited = yield* Effect.promise(() => running.exited(10_000))
+        const messages = running.messages()
+        for (const id of [1, 2]) {
+          assert.strictEqual(messages.find((m) => m.id === id)?.result?.content?.[0]?.text?.length, 1024, `call ${id} unanswered, exit ${JSON.stringify(exited)}`)
+        }
+        assert.deepStrictEqual(messages.find((m) => m.id === 3)?.result, {})
+        assert.deepStrictEqual(exited, { code: 0, signal: null })
+      }), 30_000)
+  }
+})
