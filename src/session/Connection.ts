@@ -58,11 +58,20 @@ export interface Outbound {
 /**
  * An inbound frame that could not become a message (bytes that are not JSON, a message over the
  * size limit), with the error response the session sends for it.
+ *
+ * **Details**
+ *
+ * `answer` false: the frame was a notification or a response (a transport read that much of it),
+ * which JSON-RPC never answers; middleware still observes the error. A response's `id` is the one
+ * it answered: the session's request of that id fails with the error, instead of waiting for its
+ * timeout.
  */
 export class InvalidFrame {
   readonly response: JsonRpc.ErrorResponse
-  constructor(response: JsonRpc.ErrorResponse) {
+  readonly answer: boolean
+  constructor(response: JsonRpc.ErrorResponse, answer = true) {
     this.response = response
+    this.answer = answer
   }
 }
 

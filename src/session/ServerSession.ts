@@ -823,7 +823,13 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   private processOne(value: unknown, http: HttpRequestInfo | undefined, resolved: Negotiation.ResolvedRequest | undefined): void {
     if (value instanceof InvalidFrame) {
-      this.send(value.response, undefined)
+      const id = value.response.id
+      if (value.answer) this.send(value.response, id)
+      // A response too large to read: its request fails now, not at its timeout.
+      else if (id !== undefined && this.pendingClient.size > 0) {
+        const pending = this.takePending(id)
+        if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, Exit.fail(malformedAnswer(pending.method, value.response.error.message)))
+      }
       return this.observeInvalid(undefined, value.response.error)
     }
     const kind = JsonRpc.classify(value)

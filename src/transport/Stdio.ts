@@ -36,7 +36,9 @@ export interface StdioOptions {
   readonly stdout?: Writable | NodeJS.WritableStream | undefined
   /**
    * Largest accepted message in bytes (4 MiB by default; an integer >= 1, `Infinity`: no limit);
-   * larger lines are discarded and answered with -32600.
+   * larger lines are discarded as they stream in, a request's answered with -32600 and its id
+   * once it ends (a notification's and a response's are not answered: the server's request that
+   * a response answered fails).
    */
   readonly maxMessageBytes?: number | undefined
   /**

@@ -319,7 +319,9 @@ describe("raw stdio framing", () => {
       assert.isUndefined(child.messages.find((m) => m?.error !== undefined), JSON.stringify(child.messages))
     }))
 
-  it.live("a 10 MB line is answered with one -32600 size error; the next request is answered", () =>
+  // Fails before the fix: the error had no id (the line was discarded unread), and a client,
+  // which matches answers by id, waited for its timeout.
+  it.live("a 10 MB request is answered with one -32600 size error, with its id; the next request is answered", () =>
     withChild(async (child) => {
       await handshake(child)
       const baseline = memoryOf(child.process.pid!)
@@ -331,14 +333,31 @@ describe("raw stdio framing", () => {
       const errors = child.messages.filter((m) => m?.error !== undefined)
       assert.strictEqual(errors.length, 1, JSON.stringify(errors))
       assert.strictEqual(errors[0].error.code, -32600)
-      assert.notProperty(errors[0], "id")
+      assert.strictEqual(errors[0].id, "big")
       assert.include(errors[0].error.message, "maximum size")
       assert.include(errors[0].error.message, String(4 * 1024 * 1024))
-      assert.isUndefined(child.messages.find((m) => m?.id === "big"))
+      assert.notProperty(errors[0], "result")
       const after = memoryOf(child.process.pid!)
       // the line is discarded as it streams in: memory must not hold it (or several copies)
       assert.isBelow(after.peakMb - baseline.rssMb, 100, `baseline ${JSON.stringify(baseline)}, after ${JSON.stringify(after)}`)
       assert.isBelow(after.peakMb, 300, JSON.stringify(after))
+    }), 20_000)
+
+  // Fails before the fix: both were answered with one -32600 without an id.
+  it.live("a request too large whose id comes last (as the SDKs write it) is answered with it; a notification too large is not answered", () =>
+    withChild(async (child) => {
+      await handshake(child)
+      const text = "x".repeat(5 * 1024 * 1024)
+      const request = { method: "tools/call", params: { name: "echo", arguments: { text, id: "not-this" } }, jsonrpc: "2.0", id: 41 }
+      await child.write(JSON.stringify(request) + "\n")
+      await child.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1, progress: 1, message: text } }) + "\n")
+      await child.write(JSON.stringify({ jsonrpc: "2.0", id: "fence", method: "ping" }) + "\n")
+      await child.waitFor((m) => m.id === "fence", 10_000)
+      const errors = child.messages.filter((m) => m?.error !== undefined)
+      assert.strictEqual(errors.length, 1, JSON.stringify(errors))
+      assert.strictEqual(errors[0].id, 41)
+      assert.strictEqual(errors[0].error.code, -32600)
+      assert.include(errors[0].error.message, "maximum size")
     }), 20_000)
 
   it.live("stdout carries only JSON-RPC lines; logs go to stderr", () =>

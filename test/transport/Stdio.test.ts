@@ -9,7 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Net from "node:net"
 import { PassThrough, Readable } from "node:stream"
-import { GracefulShutdown, McpServer, Stdio } from "../../src/index.ts"
+import { GracefulShutdown, McpContext, McpServer, Stdio } from "../../src/index.ts"
 
 const initialize = `${
   JSON.stringify({
@@ -344,5 +344,52 @@ describe("Stdio transport: one socket for input and output", () => {
       const exit = yield* within2s(runs[0]!)
       assert.isDefined(exit, "the server ended")
       assert.isTrue(Exit.isSuccess(exit!), String(exit))
+    }))
+})
+
+describe("Stdio transport: a client's answer too large to read", () => {
+  // Fails before the fix: the answer was refused with a -32600 without an id, sent to the client
+  // (JSON-RPC answers no response), and the server's request waited for its timeout (60 s).
+  it.live("fails the server's request at once (the handler goes on); the client gets no error", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      const stdout = new PassThrough()
+      let output = ""
+      stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+      const Roots = McpServer.tool({
+        name: "roots",
+        handler: () =>
+          McpContext.listRoots.pipe(
+            Effect.map(() => "listed"),
+            Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+          )
+      })
+      yield* Effect.forkChild(McpServer.serve({ name: "s", version: "1" }, Roots, Stdio.make({ stdin, stdout, maxMessageBytes: 1000 })))
+      const messages = () => output.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line))
+      const waitFor = (predicate: (message: any) => boolean) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 300 && !messages().some(predicate); i++) yield* Effect.sleep(10)
+          return messages().find(predicate)
+        })
+      const line = (message: unknown) => `${JSON.stringify(message)}\n`
+      stdin.write(line({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: { roots: {} }, clientInfo: { name: "t", version: "1" } }
+      }))
+      assert.isDefined(yield* waitFor((m) => m.id === 1))
+      stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }))
+      stdin.write(line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "roots", arguments: {} } }))
+      const request = yield* waitFor((m) => m.method === "roots/list")
+      assert.isDefined(request, output)
+      // The answer, as the SDKs write it (the id last), over the limit.
+      stdin.write(line({ result: { roots: [{ uri: `file:///${"r".repeat(2000)}` }] }, jsonrpc: "2.0", id: request.id }))
+      const call = yield* waitFor((m) => m.id === 2)
+      assert.isDefined(call, `the call is not answered: ${output}`)
+      assert.match(call.result.content[0].text, /^ClientResultInvalid: /)
+      assert.include(call.result.content[0].text, "maximum size of 1000 bytes")
+      assert.isUndefined(messages().find((m) => m.error !== undefined), output)
+      stdin.end()
     }))
 })

@@ -122,6 +122,49 @@ describe("NdjsonDecoder", () => {
     assert.deepStrictEqual(out[1], { next: true })
   })
 
+  // Fails before the fix: every line too large was answered without an id (and a notification's,
+  // a response's were answered at all).
+  it("a line too large is answered by what its envelope says, however the chunks cut it: a request with its id, a notification or a response not at all", () => {
+    const filler = "x\\\"{[,:".repeat(40) // escapes and structure inside a string are none of the envelope's
+    const cases: ReadonlyArray<readonly [string, string | number | undefined, boolean]> = [
+      [`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"t":"${filler}"}}`, 7, true],
+      // The SDKs write the id last; a member named "id" deeper down is not the request's.
+      [`{"method":"tools/call","params":{"arguments":{"id":3,"t":"${filler}"}},"jsonrpc":"2.0","id":"abc"}`, "abc", true],
+      [`{"jsonrpc":"2.0","\\u0069d":12,"method":"a","params":{"t":"${filler}"}}`, 12, true],
+      [`{"jsonrpc":"2.0","id":1,"id":2,"method":"a","params":{"t":"${filler}"}}`, 2, true],
+      // The input ends in it: what was read is what it said.
+      [`{"jsonrpc":"2.0","method":"a","params":{"t":"${filler}"},"id":99`, 99, true],
+      // An id that is none: no id, as for a small line.
+      [`{"jsonrpc":"2.0","id":null,"method":"a","params":{"t":"${filler}"}}`, undefined, true],
+      [`{"jsonrpc":"2.0","id":1.5,"method":"a","params":{"t":"${filler}"}}`, undefined, true],
+      [`{"jsonrpc":"2.0","id":{"a":1},"method":"a","params":{"t":"${filler}"}}`, undefined, true],
+      [`{"jsonrpc":"2.0","method":"a","params":{"t":"${filler}"},"id":9007199254740993}`, undefined, true],
+      [`{"jsonrpc":"2.0","method":"a","params":{"t":"${filler}"},"id":"${"q".repeat(300)}"}`, undefined, true],
+      // Not an object: no envelope.
+      [`[{"jsonrpc":"2.0","id":1,"method":"a","params":{"t":"${filler}"}}]`, undefined, true],
+      [`x{"jsonrpc":"2.0","id":1,"method":"a","params":{"t":"${filler}"}}`, undefined, true],
+      [`{"n":"${filler}"}`, undefined, true],
+      // Never answered: a notification; a response (its id: the request it answered).
+      [`{"jsonrpc":"2.0","method":"notifications/progress","params":{"t":"${filler}"}}`, undefined, false],
+      [`{"jsonrpc":"2.0","id":5,"result":{"t":"${filler}"}}`, 5, false]
+    ]
+    for (const [line, id, answer] of cases) {
+      for (const last of [false, true]) {
+        const all = bytes(last ? line : `${line}\n{"next":1}\n`)
+        fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 4 }), (cuts) => {
+          const out = decodeCut(100, all, cuts)
+          assert.strictEqual(out.length, last ? 1 : 2, JSON.stringify(out))
+          const frame = out[0] as InvalidFrame
+          assert.instanceOf(frame, InvalidFrame)
+          assert.strictEqual(frame.response.error.code, -32600)
+          assert.strictEqual(frame.response.id, id, line.slice(0, 80))
+          assert.strictEqual(frame.answer, answer, line.slice(0, 80))
+          if (!last) assert.deepStrictEqual(out[1], { next: 1 })
+        }), { numRuns: 50 })
+      }
+    }
+  })
+
   it("a short line of bad bytes is -32700 however the chunks cut it, not too large (its U+FFFDs are not its size)", () => {
     // 48 bytes, 40 of them bad: decoded, 128 bytes of text; received, 48 (the limit is 100).
     const all = Uint8Array.from([...bytes('{"n":"'), ...new Array(40).fill(0xff), ...bytes('"}\n{"next":1}\n')])

@@ -3,7 +3,8 @@
  *
  * Whole chunks are decoded at once (`Buffer#toString` + `indexOf`), each complete line is parsed
  * with one `JSON.parse`, and a line longer than the limit is discarded as it streams in (memory
- * stays bounded) and answered with one error.
+ * stays bounded) and answered with one error once it ends, by its id when it was a request (its
+ * envelope is read as it streams by: see `Envelope`).
  *
  * JSON-RPC messages are UTF-8: a line whose bytes are not is answered -32700, as an HTTP body is,
  * instead of being read with U+FFFD in place of its bad bytes (a request with an id, a name or an
@@ -24,8 +25,11 @@ import { ErrorCode } from "../../protocol/McpError.ts"
 export class NdjsonDecoder {
   private readonly maxBytes: number
   private buffer = ""
-  /** true while skipping the rest of an oversized line */
-  private discarding = false
+  /**
+   * Set while skipping the rest of an oversized line: what its envelope says so far (answered
+   * once the line ends).
+   */
+  private discarding: Envelope | undefined = undefined
   /** The bytes of a character the end of the last chunk cut (at most 3), decoded with the next. */
   private carry: Buffer | undefined = undefined
   /** Whether the partial line in `buffer` had bytes that are not UTF-8. */
@@ -85,8 +89,10 @@ export class NdjsonDecoder {
     let start = 0
     let newline = text.indexOf("\n")
     while (newline !== -1) {
-      if (this.discarding) {
-        this.discarding = false
+      if (this.discarding !== undefined) {
+        this.discarding.read(text, start, newline)
+        out.push(this.oversized(this.discarding))
+        this.discarding = undefined
       } else {
         const segment = text.slice(start, newline)
         const line = this.buffer.length > 0 ? this.buffer + segment : segment
@@ -102,17 +108,19 @@ export class NdjsonDecoder {
     }
     if (invalid?.lines.has(ordinal) === true) this.bufferInvalid = true
     if (start < text.length) {
-      if (this.discarding) return
+      if (this.discarding !== undefined) return this.discarding.read(text, start, text.length)
       text = start === 0 ? text : text.slice(start)
       const excess = invalid === undefined ? this.bufferExcess : this.bufferExcess + excessOf(text, invalid.sizes[ordinal]!)
       // A last "\r" may be half of the "\r\n" that ends the line: not counted (see `tooLarge`).
       const cr = text.charCodeAt(text.length - 1) === 13 ? 1 : 0
       if (this.tooLarge(this.buffer.length + text.length - cr, () => this.buffer + text, excess + cr)) {
+        // Answered once it ends: the id a client waits for may be its last member.
+        this.discarding = new Envelope()
+        this.discarding.read(this.buffer, 0, this.buffer.length)
+        this.discarding.read(text, 0, text.length)
         this.buffer = ""
         this.bufferInvalid = false
         this.bufferExcess = 0
-        this.discarding = true
-        out.push(this.oversized())
         return
       }
       this.buffer += text
@@ -131,8 +139,9 @@ export class NdjsonDecoder {
     this.carry = undefined
     this.bufferInvalid = false
     this.bufferExcess = 0
-    if (!this.discarding && rest.length > 0) this.line(rest, out, invalid, excess)
-    this.discarding = false
+    if (this.discarding !== undefined) out.push(this.oversized(this.discarding))
+    else if (rest.length > 0) this.line(rest, out, invalid, excess)
+    this.discarding = undefined
   }
 
   /**
@@ -156,7 +165,11 @@ export class NdjsonDecoder {
    */
   private line(line: string, out: Array<unknown>, notUtf8Bytes: boolean, excess = 0): void {
     const cr = line.charCodeAt(line.length - 1) === 13 ? 1 : 0
-    if (this.tooLarge(line.length - cr, line, excess + cr)) return void out.push(this.oversized())
+    if (this.tooLarge(line.length - cr, line, excess + cr)) {
+      const envelope = new Envelope()
+      envelope.read(line, 0, line.length)
+      return void out.push(this.oversized(envelope))
+    }
     if (notUtf8Bytes) return void out.push(notUtf8())
     if (line.length === 0 || line === "\r") return
     try {
@@ -169,15 +182,175 @@ export class NdjsonDecoder {
     }
   }
 
-  private oversized(): InvalidFrame {
+  /**
+   * The error of a line too large, by what its envelope said: a request's carries its id; a
+   * notification's and a response's are not answered (JSON-RPC answers neither; a response's
+   * names the id it answered, whose request then fails). Without a readable envelope, no id.
+   */
+  private oversized(envelope: Envelope): InvalidFrame {
+    const { id, kind } = envelope.result()
     return new InvalidFrame(
-      JsonRpc.failure(undefined, {
+      JsonRpc.failure(id, {
         code: ErrorCode.InvalidRequest,
         message: `Invalid Request: message exceeds the maximum size of ${this.maxBytes} bytes and was discarded`
-      })
+      }),
+      kind === "request" || kind === "unknown"
     )
   }
 }
+
+/**
+ * The envelope of a line too large to keep, read as it streams by (one pass over its characters,
+ * constant memory): whether its top-level object has a `method` (a request, or a notification
+ * without an `id`) or a `result`/`error` (a response), and its `id`. The size error then answers
+ * a request by its id: without it the client, which matches answers by id, waited for its
+ * timeout (its `id` may come last: the official SDKs write it after `params`). Only top-level
+ * members count (a tool's argument named `id` is none); as `JSON.parse`, the last of duplicate
+ * members wins.
+ */
+class Envelope {
+  /** Nesting depth: 1 inside the top-level object. */
+  private depth = 0
+  private inString = false
+  private escaped = false
+  /** At depth 1: whether a member's name comes next (else its value). */
+  private nameNext = false
+  /** What is being taken: nothing, a top-level member's name, or the `id`'s value (a string, a number or literal). */
+  private taking: 0 | 1 | 2 | 3 = 0
+  /** Its raw text so far (bounded: see {@link maxTaken}). */
+  private taken = ""
+  /** The name of the top-level member whose value comes (`undefined`: one this does not look for). */
+  private name: string | undefined = undefined
+  /** Not a JSON object, or one that ended: nothing more is read. */
+  private done = false
+  private notObject = false
+  private hasMethod = false
+  private hasAnswer = false
+  private hasId = false
+  private id: JsonRpc.RequestId | undefined = undefined
+
+  /** Reads `text` from `start` to `end`. */
+  read(text: string, start: number, end: number): void {
+    for (let i = start; i < end && !this.done; i++) {
+      if (this.inString && this.taking === 0 && !this.escaped) {
+        // The body of a string not taken (a large argument, most of such a line): skipped to its
+        // next quote or backslash in one scan, not looked at character by character.
+        i = nextSpecial(text, i, end)
+        if (i === end) break
+      }
+      const c = text.charCodeAt(i)
+      if (this.inString) {
+        if (this.taking !== 0) this.take(c)
+        if (this.escaped) this.escaped = false
+        else if (c === 92) this.escaped = true // a backslash
+        else if (c === 34) { // a quote
+          this.inString = false
+          if (this.taking !== 0) this.took()
+        }
+        continue
+      }
+      if (this.taking === 3) {
+        // A number or literal ends at whitespace or a delimiter.
+        if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 44 && c !== 125 && c !== 93) {
+          this.take(c)
+          continue
+        }
+        this.took()
+      }
+      switch (c) {
+        case 32:
+        case 9:
+        case 10:
+        case 13:
+          break
+        case 34: // a quote
+          this.inString = true
+          if (this.depth === 1 && (this.nameNext || this.name === "id")) this.begin(this.nameNext ? 1 : 2, c)
+          break
+        case 123: // {
+        case 91: // [
+          if (this.depth === 0) {
+            if (c === 91) this.notObject = this.done = true
+            this.nameNext = true
+          } else if (this.depth === 1 && !this.nameNext && this.name === "id") this.setId(undefined)
+          this.depth++
+          break
+        case 125: // }
+        case 93: // ]
+          if (--this.depth === 0) this.done = true // what follows is none of it
+          break
+        case 44: // ,
+          if (this.depth === 1) this.nameNext = true
+          break
+        case 58: // :
+          if (this.depth === 1) this.nameNext = false
+          break
+        default:
+          if (this.depth === 0) this.notObject = this.done = true
+          else if (this.depth === 1 && !this.nameNext && this.name === "id") this.begin(3, c)
+      }
+    }
+  }
+
+  /** What the envelope said: the request id, and the kind of message. */
+  result(): { readonly id: JsonRpc.RequestId | undefined; readonly kind: "request" | "notification" | "response" | "unknown" } {
+    if (this.notObject) return { id: undefined, kind: "unknown" }
+    if (this.taking === 3) this.took() // the line ended right after the id
+    if (this.hasMethod) return this.hasId ? { id: this.id, kind: "request" } : { id: undefined, kind: "notification" }
+    if (this.hasAnswer && this.id !== undefined) return { id: this.id, kind: "response" }
+    return { id: undefined, kind: "unknown" }
+  }
+
+  private begin(taking: 1 | 2 | 3, c: number): void {
+    this.taking = taking
+    this.taken = String.fromCharCode(c)
+  }
+
+  private take(c: number): void {
+    if (this.taken.length < maxTaken) return void (this.taken += String.fromCharCode(c))
+    // Longer than any name looked for, or than an id answered with: none of them.
+    if (this.taking !== 1) this.setId(undefined)
+    this.name = undefined
+    this.taking = 0
+  }
+
+  private took(): void {
+    const taking = this.taking
+    this.taking = 0
+    let value: unknown
+    try {
+      value = JSON.parse(this.taken)
+    } catch {
+      value = undefined
+    }
+    if (taking !== 1) {
+      this.name = undefined // its value is read
+      return this.setId(value)
+    }
+    this.name = value === "method" || value === "result" || value === "error" || value === "id" ? value : undefined
+    if (this.name === "method") this.hasMethod = true
+    else if (this.name === "result" || this.name === "error") this.hasAnswer = true
+    else if (this.name === "id") this.hasId = true
+  }
+
+  /** The `id`'s value (`JSON.parse` keeps the last of several): a request id, or none. */
+  private setId(value: unknown): void {
+    this.id = typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value)) ? value : undefined
+  }
+}
+
+/** Where the next quote or backslash of `text` is, from `from` (`end` when none is before it). */
+const nextSpecial = (text: string, from: number, end: number): number => {
+  special.lastIndex = from
+  const found = special.exec(text)
+  return found === null || found.index > end ? end : found.index
+}
+
+/** A quote or a backslash (one scan for either: two `indexOf`s would rescan a long way each time). */
+const special = /["\\]/g
+
+/** The longest raw name or id an {@link Envelope} takes (a UUID as an id is 38). */
+const maxTaken = 256
 
 /** A line of JSON whitespace only (checked only for a line that did not parse). */
 const blank = /^[ \t\r]*$/
