@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import * as fc from "fast-check"
 import { InvalidFrame } from "../../src/session/Connection.ts"
 import { encodeBatch, NdjsonDecoder } from "../../src/transport/internal/ndjson.ts"
@@ -292,6 +292,33 @@ describe("NdjsonDecoder", () => {
 })
 
 describe("NdjsonDecoder size limit", () => {
+  // Fails before the fix: each chunk of a line measured the whole line so far (joined to it), so a
+  // message near the 4 MiB limit, read in 64 KiB chunks, was measured over 100 MB in all (about
+  // half a second of the server's time for one message, growing with the square of its size).
+  it("measures a long line as it streams in by its new bytes, not the whole line again at each chunk", () => {
+    const limit = 4 * 1024 * 1024
+    const line = bytes(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { text: "é".repeat(limit / 2 - 100) } })}\n`)
+    assert.isBelow(line.length, limit)
+    const decoder = new NdjsonDecoder(limit)
+    const out: Array<unknown> = []
+    // What the decoder measures (observed, not changed: the real `byteLength` answers).
+    const original = Buffer.byteLength
+    let measured = 0
+    const spy = vi.spyOn(Buffer, "byteLength").mockImplementation((...args: Parameters<typeof Buffer.byteLength>) => {
+      if (typeof args[0] === "string") measured += args[0].length
+      return original.apply(Buffer, args)
+    })
+    try {
+      for (let i = 0; i < line.length; i += 64 * 1024) decoder.push(line.subarray(i, i + 64 * 1024), out)
+    } finally {
+      spy.mockRestore()
+    }
+    assert.strictEqual(out.length, 1)
+    assert.strictEqual((out[0] as { id: number }).id, 1)
+    // The line is measured as a whole once, as it completes; its pieces once each as they come.
+    assert.isBelow(measured, 3 * line.length, `${measured} characters measured for a line of ${line.length} bytes`)
+  })
+
   it("counts UTF-8 bytes, not characters", () => {
     const decoder = new NdjsonDecoder(100)
     const out: Array<unknown> = []
