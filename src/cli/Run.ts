@@ -21,6 +21,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { finished } from "node:stream"
 import { inspect } from "node:util"
+import { redirectConsoleToStderr as redirectConsole } from "../internal/console.ts"
 import * as McpServer from "../server/McpServer.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
@@ -97,17 +98,7 @@ export class ServerFailed extends Data.TaggedError("ServerFailed")<{ readonly ca
  * @category running
  * @since 0.2.0
  */
-export const redirectConsoleToStderr: Effect.Effect<void> = Effect.sync(() => {
-  // The console's own `error`: its group indentation stays.
-  const toStderr = console.error.bind(console)
-  console.log = toStderr
-  console.info = toStderr
-  console.debug = toStderr
-  // Node writes these to stdout by their own paths, not through `console.log` (`dirxml` is `log`
-  // under another name, bound before it was replaced).
-  console.dirxml = toStderr
-  console.dir = (item, options) => toStderr(inspect(item, { customInspect: false, ...options }))
-})
+export const redirectConsoleToStderr: Effect.Effect<void> = Effect.sync(redirectConsole)
 
 /**
  * Drains the server (as SIGTERM does) once stdin ends: `dev` starts its server as

@@ -24,6 +24,7 @@ import type { Readable, Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
+import { redirectConsoleToStderr } from "../internal/console.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import type { Transport } from "../session/Transport.ts"
@@ -103,7 +104,9 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
 
 /**
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
- * a failure, e.g. a broken stdout); SIGTERM/SIGINT stop reading input and let in-flight requests
+ * a failure, e.g. a broken stdout), and so does what `console` writes to stdout (`console.log`,
+ * `info`, `debug`, `dir`, `table`…: a handler's stray debug line would be no JSON-RPC message in
+ * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT stop reading input and let in-flight requests
  * finish (within `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
  * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short (a
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
@@ -117,8 +120,10 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * server.run(Stdio.make()).pipe(Stdio.runMain)
  * ```
  */
-export const runMain = <A, E>(effect: Effect.Effect<A, E>): void =>
+export const runMain = <A, E>(effect: Effect.Effect<A, E>): void => {
+  redirectConsoleToStderr()
   GracefulShutdown.runMain(effect, { logToStderr: true })
+}
 
 /** The listener of an input's errors once the session no longer reads it. */
 const ignore = (): void => {}

@@ -10,6 +10,7 @@ import { initializeMessage } from "../http/support.ts"
 import { spawnNode } from "../support/child.ts"
 
 const cutInputServer = fileURLToPath(new URL("../fixtures/cut-input-server.ts", import.meta.url))
+const consoleLogServer = fileURLToPath(new URL("../fixtures/console-log-server.ts", import.meta.url))
 
 const later = (id: number) => ({
   jsonrpc: "2.0",
@@ -46,4 +47,34 @@ describe("stdio: a client that closed the server's stderr", () => {
         assert.deepStrictEqual(exited, { code: 0, signal: null })
       }), 30_000)
   }
+})
+
+describe("stdio: a handler that writes with console.log (under Stdio.runMain)", () => {
+  // Fails before the fix: its lines went to stdout, in the protocol's stream (lines that are no
+  // JSON-RPC message: a client refuses them, or gives up the connection).
+  it.live("what it writes goes to stderr; stdout carries only JSON-RPC messages", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(consoleLogServer)
+      running.send(initializeMessage("init"))
+      yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":"init"`), 10_000))
+      running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "noisy", arguments: {} } })
+      yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":1`), 5_000))
+      running.child.stdin!.end()
+      const exited = yield* Effect.promise(() => running.exited(10_000))
+      const lines = running.stdout().split("\n").filter((line) => line.length > 0)
+      for (const line of lines) {
+        let message: any
+        try {
+          message = JSON.parse(line)
+        } catch {
+          assert.fail(`a line on stdout that is not JSON: ${line}`)
+        }
+        assert.strictEqual(message.jsonrpc, "2.0", line)
+      }
+      const answer = lines.map((line) => JSON.parse(line)).find((m) => m.id === 1)
+      assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "quiet" }])
+      for (const text of ["noisy: log", "noisy: info", "noisy: debug", "dir", "table"]) assert.include(running.stderr(), text)
+      assert.deepStrictEqual(exited, { code: 0, signal: null })
+    }), 30_000)
 })
