@@ -297,7 +297,8 @@ export interface McpTestClient {
    * The first notification of `method` (matching `where`) received after the last one of `method`
    * a wait (`waitFor`, `waitForNext`) returned, or the first one if none was; fails after the
    * timeout. Called again, it returns the one after: each notification of a method once, in the
-   * order received, however long ago it came (while the test was calling a tool, say).
+   * order received, however long ago it came (while the test was calling a tool, say). Waits
+   * running at once (forked) take one each, in the order they started.
    */
   readonly waitForNext: (
     method: string,
@@ -601,16 +602,22 @@ export const make = <EL, RL>(
 
     // By method, the position after the last notification a wait returned: where `waitForNext` looks from.
     const returned = new Map<string, number>()
+    // By method, the position after the last notification a `waitForNext` returned: waits of it
+    // running at once take a notification each (the first waits, woken in the order they started,
+    // the first ones), not all the same one. A `waitFor`, which returns the first, takes none.
+    const taken = new Map<string, number>()
     const waitFrom = (method: string, where: (notification: Notification) => boolean, next: boolean) =>
       Effect.callback<Notification, RequestFailed>((resume) => {
         // Decided when the wait starts, not when it is made.
         let from = next ? (returned.get(method) ?? 0) : 0
         const check = () => {
+          if (next) from = Math.max(from, taken.get(method) ?? 0)
           for (; from < notifications.length; from++) {
             const found = notifications[from]!
             if (found.method !== method || !where(found)) continue
             waiters.delete(check)
             returned.set(method, Math.max(returned.get(method) ?? 0, from + 1))
+            if (next) taken.set(method, from + 1)
             resume(Effect.succeed(found))
             return true
           }

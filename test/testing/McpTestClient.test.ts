@@ -444,4 +444,23 @@ describe("McpTestClient", () => {
       yield* client.callTool("weather", { city: "Oslo" })
       assert.strictEqual((yield* Fiber.join(waiting)).params?.data, "looking up Oslo")
     }))
+
+  // Fails before the fix: each wait started from the same position, so both returned the first
+  // message ("looking up Paris" twice) and the second message was returned by neither.
+  it.live("waitForNext waits at once take a notification each, in the order they started", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { timeoutMillis: 1_000 })
+      const first = yield* Effect.forkChild(client.waitForNext("notifications/message"))
+      const second = yield* Effect.forkChild(client.waitForNext("notifications/message"))
+      const oslo = yield* Effect.forkChild(client.waitForNext("notifications/message", (n) => String(n.params?.data).includes("Oslo")))
+      yield* Effect.yieldNow // the three are waiting before any message comes
+      yield* client.callTool("weather", { city: "Paris" })
+      yield* client.callTool("weather", { city: "Rome" })
+      yield* client.callTool("weather", { city: "Oslo" })
+      const data = yield* Effect.forEach([first, second, oslo], (fiber) => Effect.map(Fiber.join(fiber), (n) => n.params?.data))
+      assert.deepStrictEqual(data, ["looking up Paris", "looking up Rome", "looking up Oslo"])
+      // Each was returned once: the next one is still to come.
+      const none = yield* Effect.flip(client.waitForNext("notifications/message"))
+      assert.strictEqual(none.message, "no notifications/message within 1s")
+    }))
 })
