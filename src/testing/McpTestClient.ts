@@ -163,7 +163,8 @@ export interface Options {
   /**
    * Longest wait for an answer or a notification, in real time (whatever clock the test runs
    * on); default 5 s (a number > 0 of milliseconds; another is a `RangeError` naming it: `NaN`
-   * or 0 timed out every wait at once). A request not answered in time fails with
+   * or 0 timed out every wait at once). A request not answered in time (a 2026-07-28 request
+   * with its input rounds; `callTool` with the following of its task) fails with
    * {@link RequestFailed} -32001 and is cancelled.
    */
   readonly timeoutMillis?: number | undefined
@@ -218,17 +219,17 @@ export interface McpTestClient {
   /** What `initialize` answered (2025 era), or `undefined` (2026-07-28). */
   readonly initializeResult: { readonly [key: string]: unknown } | undefined
   /**
-   * Any request, its answer as the server sent it (2026-07-28: after the input rounds).
+   * Any request, its answer as the server sent it (2026-07-28: after the input rounds, all within
+   * the client's timeout).
    * Interrupting it sends `notifications/cancelled`: the way to test a cancellation.
    */
   readonly request: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<any, RequestFailed>
   /**
    * Calls a tool and returns its result. A call the server makes a task of (2026-07-28, for a
    * client declaring the tasks extension) is followed to its end, as {@link McpTestClient.taskResult}
-   * follows it: the call, then the following, each within the client's timeout (at most twice it
-   * in all); a call that gives up on its task (the timeout,
-   * an interruption, an input it cannot answer) cancels it with `tasks/cancel`. For the task
-   * itself, {@link McpTestClient.callToolAsTask}.
+   * follows it: the call and the following within the client's timeout; a call that gives up on
+   * its task (the timeout, an interruption, an input it cannot answer) cancels it with
+   * `tasks/cancel`. For the task itself, {@link McpTestClient.callToolAsTask}.
    */
   readonly callTool: (name: string, args?: { readonly [key: string]: unknown }) => Effect.Effect<CallToolResult, RequestFailed>
   /**
@@ -501,28 +502,37 @@ export const make = <EL, RL>(
       })
     const inputResponses = (inputRequests: InputRequests) => answerInputs(inputRequests)
 
-    /** A request; in 2026-07-28, input-required rounds are answered and the request retried. */
-    const request = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
+    /**
+     * A request; in 2026-07-28, input-required rounds are answered and the request retried. Not
+     * bounded in time: `request` bounds it, all rounds in one timeout, as a 2025 request's
+     * questions (asked while it runs) are.
+     */
+    const rounds = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
       Effect.gen(function*() {
         let round = params
         for (let attempt = 0; attempt < 16; attempt++) {
-          const result = yield* once(method, round)
+          const result = yield* once(method, round, { timed: false })
           if (!modern || result?.resultType !== "input_required") return result
           const responses = yield* answerInputs(result.inputRequests ?? {}, method)
           round = { ...params, inputResponses: responses, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) }
         }
         return yield* Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "more than 16 input rounds" }))
       })
+    const request = (method: string, params?: { readonly [key: string]: unknown }): Effect.Effect<any, RequestFailed> =>
+      within(rounds(method, params), () => timedOut(method))
 
     /** How often a 2026-07-28 task is read while it runs: often, in memory, to end tests soon. */
     const pollEvery = Duration.millis(10)
     const pause = Effect.sleep(pollEvery).pipe(Effect.provideService(Clock.Clock, realClock))
 
-    /** 2026-07-28: a task read until it ends, its input answered (failures named as `method`'s). */
-    const followModern = (taskId: string, method: string) =>
+    /**
+     * 2026-07-28: a task read until it ends, its input answered (failures named as `method`'s).
+     * Bounded in count; in time by its caller.
+     */
+    const following = (taskId: string, method: string) =>
       Effect.gen(function*() {
         const answered = new Set<string>()
-        // Bounded by the timeout (`within`, below) and in count: one read per pause at most.
+        // At most one read per pause within the timeout.
         const reads = Math.ceil(Duration.toMillis(timeout) / Duration.toMillis(pollEvery)) + 1
         for (let read = 0; read < reads; read++) {
           const task = yield* once("tasks/get", { taskId })
@@ -549,25 +559,29 @@ export const make = <EL, RL>(
           yield* pause
         }
         return yield* Effect.fail(timedOutTask(taskId, method))
-      }).pipe((following) => within(following, () => timedOutTask(taskId, method)))
+      })
     const timedOutTask = (taskId: string, method: string) =>
       new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `task ${taskId} did not end within ${Duration.format(timeout)}` })
 
     const taskResult = (taskId: string): Effect.Effect<CallToolResult, RequestFailed> =>
-      modern ? followModern(taskId, "tasks/result") : once("tasks/result", { taskId })
+      modern ? within(following(taskId, "tasks/result"), () => timedOutTask(taskId, "tasks/result")) : once("tasks/result", { taskId })
 
     /** The task a `tools/call` was answered with, if it was: 2026's flat one, 2025's `task`. */
     const taskOf = (result: any): CreatedTask | undefined =>
       modern ? (result?.resultType === "task" ? result : undefined) : (result?.content === undefined ? result?.task : undefined)
 
+    /** The call and the following of its task in one timeout: the test's bound on the call. */
     const callTool = (name: string, args: { readonly [key: string]: unknown } = {}): Effect.Effect<CallToolResult, RequestFailed> =>
-      Effect.flatMap(request("tools/call", { name, arguments: args }), (result) => {
-        const task = taskOf(result)
-        if (task === undefined) return Effect.succeed(result as CallToolResult)
-        // The test asked for a result, not a task: one it gives up on is of no use, cancelled.
-        return Effect.onError(
-          modern ? followModern(task.taskId, "tools/call") : once("tasks/result", { taskId: task.taskId }),
-          () => Effect.ignore(once("tasks/cancel", { taskId: task.taskId }))
+      Effect.suspend(() => {
+        let task: CreatedTask | undefined
+        const calling = Effect.flatMap(rounds("tools/call", { name, arguments: args }), (result) => {
+          task = taskOf(result)
+          if (task === undefined) return Effect.succeed(result as CallToolResult)
+          return modern ? following(task.taskId, "tools/call") : once("tasks/result", { taskId: task.taskId }, { timed: false })
+        })
+        return within(calling, () => task === undefined ? timedOut("tools/call") : timedOutTask(task.taskId, "tools/call")).pipe(
+          // The test asked for a result, not a task: one it gives up on is of no use, cancelled.
+          Effect.onError(() => task === undefined ? Effect.void : Effect.ignore(once("tasks/cancel", { taskId: task.taskId })))
         )
       })
 

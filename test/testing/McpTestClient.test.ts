@@ -425,6 +425,55 @@ describe("McpTestClient", () => {
       assert.strictEqual(exit._tag, "Success", "the task was not cancelled")
     }))
 
+  // Fails before the fix: the call and the following of its task each had the timeout, so a task
+  // made late in the first ending late in the second was followed to its result (up to twice the
+  // timeout); 2026-07-28's input rounds each had it too, where 2025's questions, asked while the
+  // call runs, share the call's.
+  it.live("callTool, with its task's following or its input rounds, is bounded by one timeout, in both eras", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Deferred.make<void>()
+      // Answered with a task after 600 ms (not promoted before it asks), done 700 ms later: past
+      // the 1 s timeout in all.
+      const server = { ...withTasks, tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }
+      const Late = McpServer.tool({
+        name: "late",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.sleep("600 millis").pipe(
+            Effect.andThen(McpContext.becomeTask),
+            Effect.andThen(Effect.sleep("700 millis")),
+            Effect.as("done"),
+            Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
+          )
+      })
+      const client = yield* McpTestClient.make(Late, { protocolVersion: "2026-07-28", server, capabilities: taskExtension, timeoutMillis: 1_000 })
+      const timedOut = yield* Effect.flip(client.callTool("late"))
+      assert.strictEqual(timedOut.code, -32001)
+      assert.match(timedOut.message, /^task .+ did not end within 1s$/)
+      const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "2 seconds"))
+      assert.strictEqual(exit._tag, "Success", "the call was not cancelled")
+
+      // Two questions, each answered in 600 ms: past the timeout in both eras.
+      const TwoQuestions = McpServer.tool({
+        name: "two_questions",
+        handler: () =>
+          Effect.gen(function*() {
+            yield* McpContext.elicit("First?", Schema.Struct({ name: Schema.String }))
+            yield* McpContext.elicit("Second?", Schema.Struct({ name: Schema.String }))
+            return "answered"
+          }).pipe(Effect.orDie)
+      })
+      for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+        const asked = yield* McpTestClient.make(TwoQuestions, {
+          protocolVersion,
+          timeoutMillis: 1_000,
+          elicit: () => Effect.as(Effect.sleep("600 millis"), { action: "accept" as const, content: { name: "Ada" } })
+        })
+        const slow = yield* Effect.flip(asked.callTool("two_questions"))
+        assert.deepStrictEqual([slow.code, slow.message], [-32001, "no answer within 1s"], protocolVersion)
+      }
+    }))
+
   // Fails before the fix: there was no waitForNext, and waitFor, asked again, returned the first
   // message again ("looking up Paris" twice).
   it.live("waitForNext returns each notification of a method in turn, however long ago it came; waitFor the first", () =>
