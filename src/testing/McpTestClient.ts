@@ -28,11 +28,12 @@
  *   changes and resource updates come on a `subscriptions/listen` stream: `listen` opens one.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
- * one); closing it ends the session and interrupts the answers still running. The client's own
+ * one); closing it ends the session and interrupts the answers still running; a request, wait or
+ * notification then fails at once (-32603, "the client is closed"). The client's own
  * waits (answers, `waitFor`) are bounded in real time on any test clock; the server's time (a
  * handler's `Effect.sleep`, task promotion) is the test's: under `it.effect`'s TestClock it moves
  * only with `TestClock.adjust`, so prefer `it.live` unless the test drives time. A server that
- * fails (a component that does not build) fails every request with its cause.
+ * fails (a component that does not build) fails every request and wait with its cause.
  *
  * **Example**
  *
@@ -263,8 +264,8 @@ export interface McpTestClient {
     argument: { readonly name: string; readonly value: string }
   ) => Effect.Effect<CompleteResult, RequestFailed>
   readonly ping: Effect.Effect<void, RequestFailed>
-  /** Sends a notification to the server. */
-  readonly notify: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<void>
+  /** Sends a notification to the server; once the client is closed, fails (-32603, "the client is closed"). */
+  readonly notify: (method: string, params?: { readonly [key: string]: unknown }) => Effect.Effect<void, RequestFailed>
   /** Every notification received so far, in order. */
   readonly notifications: ReadonlyArray<Notification>
   /**
@@ -346,17 +347,29 @@ export const make = <EL, RL>(
     // The server's fiber: if it fails (a component that does not build, say), every request
     // fails at once with its cause, instead of waiting for the timeout.
     const serving = yield* Effect.forkScoped(McpServer.serve(server, components, pair.server))
-    const serverFailed = Deferred.makeUnsafe<never, RequestFailed>()
-    serving.addObserver((exit) => {
-      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
-        Deferred.doneUnsafe(serverFailed, Effect.fail(new RequestFailed({ method: "(server)", code: ErrorCode.InternalError, message: `the server failed: ${Cause.pretty(exit.cause)}` })))
-      }
-    })
-
     const pending = new Map<JsonRpc.RequestId, Deferred.Deferred<any, RequestFailed>>()
     const methods = new Map<JsonRpc.RequestId, string>()
     const notifications: Array<Notification> = []
     const waiters = new Set<() => void>()
+
+    // Why no answer nor notification can come any more: the server failed, or the client closed
+    // (the test's scope ended). Requests and waits then fail at once with it, named by their own
+    // method, instead of waiting for the timeout to say that nothing came.
+    let ended: { readonly code: number; readonly message: string } | undefined
+    const endedSignal = Deferred.makeUnsafe<void>()
+    const end = (reason: { readonly code: number; readonly message: string }) => {
+      if (ended !== undefined) return
+      ended = reason
+      Deferred.doneUnsafe(endedSignal, Effect.void)
+      for (const wake of [...waiters]) wake()
+    }
+    const endedAs = (method: string) => new RequestFailed({ method, ...ended! })
+    serving.addObserver((exit) => {
+      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
+        end({ code: ErrorCode.InternalError, message: `the server failed: ${Cause.pretty(exit.cause)}` })
+      }
+    })
+    const clientClosed = { code: ErrorCode.InternalError, message: "the client is closed" }
     let nextId = 1
     // The client's answers to server requests run as fibers of the client's scope: one still
     // running when the test ends (an `elicit` that never answers) is interrupted with it.
@@ -425,7 +438,12 @@ export const make = <EL, RL>(
         Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, code: message.error.code, message: message.error.message, data: message.error.data })))
       } else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
     }
-    yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        end(clientClosed)
+        return Effect.promise(() => pair.client.close())
+      })
+    )
 
     const timedOut = (method: string) => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no answer within ${Duration.format(timeout)}` })
 
@@ -457,7 +475,7 @@ export const make = <EL, RL>(
           ? params
           : { ...params, _meta: { ...asked, ...(params?._meta as object | undefined) } }
         pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
-          .catch(() => Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, code: ErrorCode.InternalError, message: "the client is closed" }))))
+          .catch(() => Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, ...clientClosed }))))
         // Given up (the test interrupted the call, or no answer came in time): the server is told
         // with `notifications/cancelled`, as a real client tells it, so that the handler stops
         // instead of running on in the test's server. `initialize` is never cancelled (the spec).
@@ -468,7 +486,7 @@ export const make = <EL, RL>(
             void sendQuietly({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "the test client gave up on the request" } } as JsonRpc.Message)
           }
         })
-        const answer = Effect.raceFirst(Deferred.await(deferred), Deferred.await(serverFailed))
+        const answer = Effect.raceFirst(Deferred.await(deferred), Effect.andThen(Deferred.await(endedSignal), () => Effect.fail(endedAs(method))))
         return (options.timed === false ? answer : within(answer, () => timedOut(method))).pipe(Effect.ensuring(withdraw))
       })
 
@@ -635,7 +653,10 @@ export const make = <EL, RL>(
             resume(Effect.succeed(found))
             return true
           }
-          return false
+          if (ended === undefined) return false
+          waiters.delete(check)
+          resume(Effect.fail(endedAs(method)))
+          return true
         }
         if (check()) return
         waiters.add(check)
@@ -676,7 +697,10 @@ export const make = <EL, RL>(
       complete: (ref, argument) => request("completion/complete", { ref, argument }),
       ping: Effect.asVoid(request("ping", {})),
       notify: (method, params) =>
-        Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) } as JsonRpc.Message)),
+        Effect.tryPromise({
+          try: () => pair.client.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) } as JsonRpc.Message),
+          catch: () => new RequestFailed({ method, ...clientClosed })
+        }),
       get notifications() {
         return notifications
       },

@@ -220,6 +220,29 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual([error.code, error.message], [-32603, "the client is closed"])
     }))
 
+  // Fails before the fix: a wait after (or across) the end of the client's scope waited for the
+  // timeout, then said that nothing came ("no notifications/message within 2s"), and `notify`
+  // died with the transport's Error, untyped.
+  it.live("after the client's scope closed, waits and notifications fail at once: the client is closed", () =>
+    Effect.gen(function*() {
+      const waiting = yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* McpTestClient.make(components, { timeoutMillis: 2_000 })
+        yield* client.callTool("weather", { city: "Paris" })
+        return { client, waiting: yield* Effect.forkChild(client.waitFor("notifications/tools/list_changed")) }
+      }))
+      const { client } = waiting
+      const closed = ["the client is closed", -32603]
+      const across = yield* Effect.flip(Fiber.join(waiting.waiting))
+      assert.deepStrictEqual([across.message, across.code, across.method], [...closed, "notifications/tools/list_changed"])
+      // What came before is still there.
+      assert.strictEqual((yield* client.waitFor("notifications/message")).params?.data, "looking up Paris")
+      const after = yield* Effect.flip(client.waitForNext("notifications/message"))
+      assert.deepStrictEqual([after.message, after.code, after.method], [...closed, "notifications/message"])
+      const notified = yield* Effect.flip(client.notify("notifications/roots/list_changed"))
+      assert.instanceOf(notified, McpTestClient.RequestFailed)
+      assert.deepStrictEqual([notified.message, notified.code, notified.method], [...closed, "notifications/roots/list_changed"])
+    }))
+
   // A tool that reports progress, then waits until it is interrupted (which it tells).
   const waiting = (interrupted: Deferred.Deferred<void>) =>
     McpServer.tool({
