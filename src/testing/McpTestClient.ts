@@ -75,6 +75,8 @@ import type {
   ElicitResult,
   GetPromptResult,
   Implementation,
+  ListPromptsResult,
+  ListResourcesResult,
   ListToolsResult,
   LoggingLevel,
   ReadResourceResult,
@@ -254,11 +256,14 @@ export interface McpTestClient {
    * Within the client's timeout (-32001); the task is left as it is (cancel it with `tasks/cancel`).
    */
   readonly taskResult: (taskId: string) => Effect.Effect<CallToolResult, RequestFailed>
+  /** The first page of tools (`nextCursor` names the next: `request("tools/list", { cursor })`). */
   readonly listTools: Effect.Effect<ListToolsResult, RequestFailed>
   readonly readResource: (uri: string) => Effect.Effect<ReadResourceResult, RequestFailed>
-  readonly listResources: Effect.Effect<{ readonly resources: ReadonlyArray<{ readonly uri: string; readonly name: string }> }, RequestFailed>
+  /** The first page of resources (`nextCursor` names the next: `request("resources/list", { cursor })`). */
+  readonly listResources: Effect.Effect<ListResourcesResult, RequestFailed>
   readonly getPrompt: (name: string, args?: { readonly [key: string]: string }) => Effect.Effect<GetPromptResult, RequestFailed>
-  readonly listPrompts: Effect.Effect<{ readonly prompts: ReadonlyArray<{ readonly name: string }> }, RequestFailed>
+  /** The first page of prompts (`nextCursor` names the next: `request("prompts/list", { cursor })`). */
+  readonly listPrompts: Effect.Effect<ListPromptsResult, RequestFailed>
   readonly complete: (
     ref: { readonly type: "ref/prompt"; readonly name: string } | { readonly type: "ref/resource"; readonly uri: string },
     argument: { readonly name: string; readonly value: string }

@@ -106,6 +106,26 @@ describe("McpTestClient", () => {
       yield* client.ping
     }))
 
+  // Fails before the fix (type check): listResources and listPrompts were typed with a resource's
+  // uri and name and a prompt's name only: no nextCursor (a test could not see that a page
+  // followed), no mimeType, description nor arguments, though the server sends them.
+  it.live("listResources and listPrompts are typed as the server's results: every field, and nextCursor", () =>
+    Effect.gen(function*() {
+      const Notes = McpServer.resource({ uri: "docs://notes", name: "notes", description: "Notes", mimeType: "text/markdown", read: Effect.succeed("-") })
+      const client = yield* McpTestClient.make(Layer.mergeAll(Readme, Notes, Greeting, Weather), {
+        server: { name: "test-server", version: "0.0.0", pageSize: 1 }
+      })
+      const first = yield* client.listResources
+      assert.isString(first.nextCursor)
+      const second = yield* client.request("resources/list", { cursor: first.nextCursor })
+      const notes = [...first.resources, ...second.resources].find((resource) => resource.uri === "docs://notes")
+      assert.deepStrictEqual([notes?.description, notes?.mimeType], ["Notes", "text/markdown"])
+      const prompts = yield* client.listPrompts
+      assert.isUndefined(prompts.nextCursor)
+      assert.deepStrictEqual(prompts.prompts[0]?.arguments, [{ name: "name", required: true }])
+      assert.strictEqual(prompts.prompts[0]?.description, "Greets someone")
+    }))
+
   it.live("2025-11-25: the server's elicitation, sampling and roots requests are answered by the options", () =>
     Effect.gen(function*() {
       const client = yield* McpTestClient.make(components, answers)
