@@ -391,9 +391,13 @@ export const make = <EL, RL>(
     /**
      * The client's answer to a server request (2025) or an input request (2026). Without an
      * `elicit` option an elicitation is declined (a valid answer: the user said no); sampling and
-     * roots have no such answer, so without their option they fail (-32601).
+     * roots have no such answer, so without their option they fail (-32601). An option that throws
+     * (instead of returning an Effect) dies, so it is answered as one that dies: it would
+     * otherwise throw into the transport, and the server wait for an answer until the timeout.
      */
-    const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
+    const answerOf = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> =>
+      Effect.suspend(() => answerWith(method, params))
+    const answerWith = (method: string, params: any): Effect.Effect<unknown, { code: number; message: string }> => {
       switch (method) {
         case "ping":
           return Effect.succeed({})
@@ -651,7 +655,19 @@ export const make = <EL, RL>(
           if (next) from = Math.max(from, taken.get(method) ?? 0)
           for (; from < notifications.length; from++) {
             const found = notifications[from]!
-            if (found.method !== method || !where(found)) continue
+            if (found.method !== method) continue
+            let matches: boolean
+            try {
+              matches = where(found)
+            } catch (defect) {
+              // The test's `where` threw: its wait dies with the error, at once (as a throwing
+              // `Effect.filter` predicate does), instead of the throw ending the loop that wakes
+              // the other waits (they waited for the timeout) and its own wait saying nothing came.
+              waiters.delete(check)
+              resume(Effect.die(defect))
+              return true
+            }
+            if (!matches) continue
             waiters.delete(check)
             returned.set(method, Math.max(returned.get(method) ?? 0, from + 1))
             if (next) taken.set(method, from + 1)

@@ -5,8 +5,10 @@
  * 2026-07-28 era (input-required rounds answered and retried).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
@@ -261,6 +263,36 @@ describe("McpTestClient", () => {
       const notified = yield* Effect.flip(client.notify("notifications/roots/list_changed"))
       assert.instanceOf(notified, McpTestClient.RequestFailed)
       assert.deepStrictEqual([notified.message, notified.code, notified.method], [...closed, "notifications/roots/list_changed"])
+    }))
+
+  // Fails before the fix: a `where` that threw threw into the transport's delivery, ending the loop
+  // that woke the waits: the other wait never saw the message (it timed out, "no
+  // notifications/message within 1s") and the throwing one said nothing came, the TypeError lost.
+  // An `elicit` that threw (instead of returning an Effect) threw there too: the server waited for
+  // an answer until the call timed out.
+  it.live("a where or an answer that throws fails its own wait or answer at once, not the others", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { timeoutMillis: 1_000 })
+      const throwing = yield* Effect.forkChild(client.waitFor("notifications/message", (n) => (n.params as any).missing.length > 0))
+      const other = yield* Effect.forkChild(client.waitForNext("notifications/message"))
+      yield* Effect.yieldNow // both wait before the message comes
+      yield* client.callTool("weather", { city: "Paris" })
+      assert.strictEqual((yield* Fiber.join(other)).params?.data, "looking up Paris")
+      const died = yield* Effect.exit(Fiber.join(throwing))
+      assert.isTrue(Exit.isFailure(died) && Cause.hasDies(died.cause), "the wait did not die")
+      assert.include(Cause.pretty((died as Exit.Failure<unknown, unknown>).cause), "TypeError")
+
+      const throwingElicit = () => {
+        throw new Error("not an Effect")
+      }
+      // 2025-11-25: answered -32603 with the error; the tool's `elicit` failed, a masked tool error.
+      const legacy = yield* McpTestClient.make(components, { ...answers, elicit: throwingElicit, timeoutMillis: 1_000 })
+      assert.isTrue((yield* legacy.callTool("ask_name")).isError)
+      // 2026-07-28: the request fails with it, as with an answer that dies.
+      const modern = yield* McpTestClient.make(components, { ...answers, elicit: throwingElicit, timeoutMillis: 1_000, protocolVersion: "2026-07-28" })
+      const failed = yield* Effect.flip(modern.callTool("ask_name"))
+      assert.deepStrictEqual([failed.code, failed.data], [-32603, { inputKey: "elicitation/create-1", inputMethod: "elicitation/create" }])
+      assert.include(failed.message, "not an Effect")
     }))
 
   // A tool that reports progress, then waits until it is interrupted (which it tells).
