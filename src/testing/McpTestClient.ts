@@ -100,6 +100,12 @@ export class RequestFailed extends Data.TaggedError("RequestFailed")<{
   readonly code: number
   readonly message: string
   readonly data?: unknown | undefined
+  /**
+   * What made it, when the client did (not an answer of the server): the server's failure (a
+   * component's error, as it failed: its message only says it), the defect of a test's answer
+   * that died (2026-07-28).
+   */
+  readonly cause?: unknown
 }> {}
 
 /**
@@ -360,9 +366,9 @@ export const make = <EL, RL>(
     // Why no answer nor notification can come any more: the server failed, or the client closed
     // (the test's scope ended). Requests and waits then fail at once with it, named by their own
     // method, instead of waiting for the timeout to say that nothing came.
-    let ended: { readonly code: number; readonly message: string } | undefined
+    let ended: { readonly code: number; readonly message: string; readonly cause?: unknown } | undefined
     const endedSignal = Deferred.makeUnsafe<void>()
-    const end = (reason: { readonly code: number; readonly message: string }) => {
+    const end = (reason: { readonly code: number; readonly message: string; readonly cause?: unknown }) => {
       if (ended !== undefined) return
       ended = reason
       Deferred.doneUnsafe(endedSignal, Effect.void)
@@ -371,7 +377,7 @@ export const make = <EL, RL>(
     const endedAs = (method: string) => new RequestFailed({ method, ...ended! })
     serving.addObserver((exit) => {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
-        end({ code: ErrorCode.InternalError, message: `the server failed: ${Cause.pretty(exit.cause)}` })
+        end({ code: ErrorCode.InternalError, message: `the server failed: ${Cause.pretty(exit.cause)}`, cause: Cause.squash(exit.cause) })
       }
     })
     const clientClosed = { code: ErrorCode.InternalError, message: "the client is closed" }
@@ -520,7 +526,9 @@ export const make = <EL, RL>(
                 method: method ?? input.method,
                 code: error.code,
                 message: `the answer to input "${key}" (${input.method}) failed: ${error.message}`,
-                data: { inputKey: key, inputMethod: input.method }
+                data: { inputKey: key, inputMethod: input.method },
+                // An answer that died (or threw): its defect, for the test to look at.
+                ...(Cause.hasFails(cause) ? {} : { cause: Cause.squash(cause) })
               }))
             })
           )

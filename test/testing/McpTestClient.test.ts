@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -170,6 +171,24 @@ describe("McpTestClient", () => {
       const error = yield* Effect.flip(McpTestClient.make(Broken as unknown as Layer.Layer<never>))
       assert.include(error.message, "the database is not there")
       assert.isBelow(Date.now() - started, 2_000, "not after the 5 s timeout")
+    }))
+
+  // Fails before the fix: the component's error (or the answer's defect) was only named in the
+  // message, as text: `cause` was undefined.
+  it.live("a server that fails, and a 2026 answer that dies, fail with their error as the cause", () =>
+    Effect.gen(function*() {
+      class DatabaseDown extends Data.TaggedError("DatabaseDown")<{ readonly host: string }> {}
+      const Broken = Layer.effectDiscard(Effect.fail(new DatabaseDown({ host: "db.local" })))
+      const error = yield* Effect.flip(McpTestClient.make(Layer.merge(Weather, Broken)))
+      assert.instanceOf(error.cause, DatabaseDown)
+      assert.strictEqual((error.cause as DatabaseDown).host, "db.local")
+      assert.include(error.message, "DatabaseDown")
+
+      const boom = new Error("boom")
+      const client = yield* McpTestClient.make(components, { ...answers, elicit: () => Effect.die(boom), protocolVersion: "2026-07-28" })
+      const failed = yield* Effect.flip(client.callTool("ask_name"))
+      assert.strictEqual(failed.code, -32603)
+      assert.strictEqual(failed.cause, boom)
     }))
 
   it.live("without an answer for elicitation the capability is not declared: the tool cannot ask", () =>
