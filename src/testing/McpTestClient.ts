@@ -385,6 +385,8 @@ export const make = <EL, RL>(
     // The client's answers to server requests run as fibers of the client's scope: one still
     // running when the test ends (an `elicit` that never answers) is interrupted with it.
     const runAnswer = yield* FiberSet.makeRuntime<never>()
+    // The answers running, by the id of the server's request they answer.
+    const answering = new Map<JsonRpc.RequestId, Fiber.Fiber<unknown, unknown>>()
     // The client's waits are bounded in real time, whatever clock the test runs on: `it.effect`'s
     // TestClock (which only `TestClock.adjust` moves) would make a wait that cannot end hang.
     const realClock = Clock.Clock.defaultValue()
@@ -433,13 +435,20 @@ export const make = <EL, RL>(
       if ("method" in message && "id" in message) {
         // A request of the server: answered with the options' handlers. One that dies is
         // answered -32603 with the defect, as a client whose handler throws answers.
-        runAnswer(Effect.matchCause(answerOf(message.method, message.params), {
+        const fiber = runAnswer(Effect.matchCause(answerOf(message.method, message.params), {
           onSuccess: (result) => ({ jsonrpc: "2.0", id: message.id, result }),
           onFailure: (cause) => ({ jsonrpc: "2.0", id: message.id, error: errorOf(message.method, cause) })
         }).pipe(Effect.flatMap((answer) => Effect.promise(() => sendQuietly(answer as JsonRpc.Message)))))
+        answering.set(message.id, fiber)
+        fiber.addObserver(() => {
+          if (answering.get(message.id) === fiber) answering.delete(message.id)
+        })
         return
       }
       if ("method" in message) {
+        // The server gave up on one of its requests (its tool was cancelled, its wait timed out):
+        // the answer still running is interrupted, as the SDK's client aborts its handler's signal.
+        if (message.method === "notifications/cancelled") answering.get(message.params?.requestId)?.interruptUnsafe()
         notifications.push({ method: message.method, params: message.params })
         for (const wake of [...waiters]) wake()
         return

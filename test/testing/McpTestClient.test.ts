@@ -252,6 +252,27 @@ describe("McpTestClient", () => {
       assert.strictEqual(exit._tag, "Success", "the answer was not interrupted")
     }))
 
+  // Fails before the fix (2025-11-25): the server's notifications/cancelled for its elicitation
+  // (the call it belonged to cancelled) was recorded only: the answer ran on until the client's
+  // scope ended. (In 2026-07-28 the answer runs in the call's own fiber, interrupted with it.)
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+    it.live(`${protocolVersion}: an answer the server gives up on (its call cancelled) is interrupted`, () =>
+      Effect.gen(function*() {
+        const started = yield* Deferred.make<void>()
+        const interrupted = yield* Deferred.make<void>()
+        const client = yield* McpTestClient.make(components, {
+          ...answers,
+          protocolVersion,
+          elicit: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined)))
+        })
+        const call = yield* Effect.forkChild(client.callTool("ask_name"))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(call)
+        const exit = yield* Effect.exit(Effect.timeout(Deferred.await(interrupted), "2 seconds"))
+        assert.strictEqual(exit._tag, "Success", "the answer was not interrupted")
+      }))
+  }
+
   // Fails before the fix: the request was sent with its rejection unhandled (vitest: "Unhandled
   // Rejection: the in-memory transport is closed"), then waited for the timeout.
   it.live("a request after the client's scope closed fails at once: the client is closed", () =>
