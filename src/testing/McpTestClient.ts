@@ -664,7 +664,7 @@ export const make = <EL, RL>(
     // running at once take a notification each (the first waits, woken in the order they started,
     // the first ones), not all the same one. A `waitFor`, which returns the first, takes none.
     const taken = new Map<string, number>()
-    const waitFrom = (method: string, where: (notification: Notification) => boolean, next: boolean) =>
+    const waitFrom = (method: string, where: ((notification: Notification) => boolean) | undefined, next: boolean) =>
       Effect.callback<Notification, RequestFailed>((resume) => {
         // Decided when the wait starts, not when it is made.
         let from = next ? (returned.get(method) ?? 0) : 0
@@ -675,7 +675,7 @@ export const make = <EL, RL>(
             if (found.method !== method) continue
             let matches: boolean
             try {
-              matches = where(found)
+              matches = where === undefined || where(found)
             } catch (defect) {
               // The test's `where` threw: its wait dies with the error, at once (as a throwing
               // `Effect.filter` predicate does), instead of the throw ending the loop that wakes
@@ -700,10 +700,20 @@ export const make = <EL, RL>(
         waiters.add(check)
         return Effect.sync(() => void waiters.delete(check))
       }).pipe((waiting) =>
-        within(waiting, () => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}` }))
+        within(waiting, () => new RequestFailed({ method, code: ErrorCode.RequestTimeout, message: `no ${method} within ${Duration.format(timeout)}${received(method, where, next)}` }))
       )
-    const waitFor = (method: string, where: (notification: Notification) => boolean = () => true) => waitFrom(method, where, false)
-    const waitForNext = (method: string, where: (notification: Notification) => boolean = () => true) => waitFrom(method, where, true)
+    /**
+     * Why a wait found none of `method` when some came, for its message: "none came" would send
+     * the test's author looking for a notification that came but did not match, or was returned.
+     */
+    const received = (method: string, where: ((notification: Notification) => boolean) | undefined, next: boolean) => {
+      const count = notifications.filter((notification) => notification.method === method).length
+      if (count === 0) return ""
+      const matching = where === undefined ? "" : " matching where"
+      return next ? ` (${count} received, none${matching} after the last one returned)` : ` (${count} received, none${matching})`
+    }
+    const waitFor = (method: string, where?: (notification: Notification) => boolean) => waitFrom(method, where, false)
+    const waitForNext = (method: string, where?: (notification: Notification) => boolean) => waitFrom(method, where, true)
 
     const listen = (filter: ListenFilter) =>
       Effect.gen(function*() {

@@ -601,7 +601,7 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual([first.params?.data, second.params?.data], ["looking up Paris", "looking up Rome"])
       assert.strictEqual(yield* client.waitFor("notifications/message"), first)
       const none = yield* Effect.flip(client.waitForNext("notifications/message"))
-      assert.strictEqual(none.message, "no notifications/message within 1s")
+      assert.strictEqual(none.message, "no notifications/message within 1s (2 received, none after the last one returned)")
       // One still to come is waited for; `where` narrows it.
       const waiting = yield* Effect.forkChild(client.waitForNext("notifications/message", (n) => String(n.params?.data).includes("Oslo")))
       yield* client.callTool("weather", { city: "Lima" })
@@ -625,6 +625,21 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual(data, ["looking up Paris", "looking up Rome", "looking up Oslo"])
       // Each was returned once: the next one is still to come.
       const none = yield* Effect.flip(client.waitForNext("notifications/message"))
-      assert.strictEqual(none.message, "no notifications/message within 1s")
+      assert.strictEqual(none.message, "no notifications/message within 1s (3 received, none after the last one returned)")
+    }))
+
+  // Fails before the fix: a wait that timed out said "no notifications/message within 1s" when
+  // some had come but did not match its `where`, or had been returned: as if none had come.
+  it.live("a wait that times out says how many of its method came when some did", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { timeoutMillis: 500 })
+      const nothing = yield* Effect.flip(client.waitFor("notifications/message"))
+      assert.strictEqual(nothing.message, "no notifications/message within 500ms")
+      yield* client.callTool("weather", { city: "Paris" })
+      const unmatched = yield* Effect.flip(client.waitFor("notifications/message", (n) => n.params?.data === "looking up Oslo"))
+      assert.strictEqual(unmatched.message, "no notifications/message within 500ms (1 received, none matching where)")
+      yield* client.waitForNext("notifications/message")
+      const returned = yield* Effect.flip(client.waitForNext("notifications/message", () => true))
+      assert.strictEqual(returned.message, "no notifications/message within 500ms (1 received, none matching where after the last one returned)")
     }))
 })
