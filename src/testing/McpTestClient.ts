@@ -75,6 +75,7 @@ import type {
   ElicitResult,
   GetPromptResult,
   Implementation,
+  InitializeResult,
   ListPromptsResult,
   ListResourcesResult,
   ListToolsResult,
@@ -226,7 +227,7 @@ export interface CreatedTask {
  */
 export interface McpTestClient {
   /** What `initialize` answered (2025 era), or `undefined` (2026-07-28). */
-  readonly initializeResult: { readonly [key: string]: unknown } | undefined
+  readonly initializeResult: InitializeResult | undefined
   /**
    * Any request, its answer as the server sent it (2026-07-28: after the input rounds, all within
    * the client's timeout).
@@ -651,7 +652,7 @@ export const make = <EL, RL>(
         }
       )
 
-    let initializeResult: { readonly [key: string]: unknown } | undefined
+    let initializeResult: InitializeResult | undefined
     if (!modern) {
       initializeResult = yield* once("initialize", { protocolVersion: version, capabilities, clientInfo })
       yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as JsonRpc.Message))

@@ -79,7 +79,10 @@ describe("McpTestClient", () => {
   it.live("2025-11-25: calls as Effects, errors as RequestFailed, notifications recorded and awaited", () =>
     Effect.gen(function*() {
       const client = yield* McpTestClient.make(components)
-      assert.strictEqual((client.initializeResult as any).protocolVersion, "2025-11-25")
+      assert.strictEqual(client.initializeResult?.protocolVersion, "2025-11-25")
+      // Typed as the server's answer: before, each field was unknown.
+      assert.strictEqual(client.initializeResult?.serverInfo.name, "test-server")
+      assert.isDefined(client.initializeResult?.capabilities.tools)
       const tools = yield* client.listTools
       assert.deepStrictEqual(tools.tools.map((tool) => tool.name).sort(), ["ask_name", "weather"])
 
