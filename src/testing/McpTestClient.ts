@@ -271,9 +271,14 @@ export interface McpTestClient {
   readonly getPrompt: (name: string, args?: { readonly [key: string]: string }) => Effect.Effect<GetPromptResult, RequestFailed>
   /** The first page of prompts (`nextCursor` names the next: `request("prompts/list", { cursor })`). */
   readonly listPrompts: Effect.Effect<ListPromptsResult, RequestFailed>
+  /**
+   * Completes an argument; `context.arguments` gives the arguments already chosen, which a
+   * completer receives (a city completed for the country chosen).
+   */
   readonly complete: (
     ref: { readonly type: "ref/prompt"; readonly name: string } | { readonly type: "ref/resource"; readonly uri: string },
-    argument: { readonly name: string; readonly value: string }
+    argument: { readonly name: string; readonly value: string },
+    context?: { readonly arguments?: { readonly [name: string]: string } | undefined }
   ) => Effect.Effect<CompleteResult, RequestFailed>
   readonly ping: Effect.Effect<void, RequestFailed>
   /** Sends a notification to the server; once the client is closed, fails (-32603, "the client is closed"). */
@@ -743,7 +748,7 @@ export const make = <EL, RL>(
       listResources: request("resources/list", {}),
       getPrompt: (name, args = {}) => request("prompts/get", { name, arguments: args }),
       listPrompts: request("prompts/list", {}),
-      complete: (ref, argument) => request("completion/complete", { ref, argument }),
+      complete: (ref, argument, context) => request("completion/complete", { ref, argument, ...(context === undefined ? {} : { context }) }),
       ping: Effect.asVoid(request("ping", {})),
       notify: (method, params) =>
         Effect.tryPromise({

@@ -132,6 +132,29 @@ describe("McpTestClient", () => {
       assert.strictEqual(prompts.prompts[0]?.description, "Greets someone")
     }))
 
+  // Fails before the fix (type check, then at run time): complete took no context, so a completer
+  // using the arguments already chosen could not be tested with it (the third argument was not
+  // sent: every city came).
+  it.live("complete sends the arguments already chosen (context.arguments) to the completer", () =>
+    Effect.gen(function*() {
+      const cities: Record<string, ReadonlyArray<string>> = { FR: ["Paris", "Pau"], PE: ["Lima", "Puno"] }
+      const Trip = McpServer.prompt({
+        name: "trip",
+        arguments: { country: Schema.String, city: Schema.String },
+        complete: {
+          city: (value, context) =>
+            Effect.succeed((cities[context.arguments.country ?? ""] ?? Object.values(cities).flat()).filter((city) => city.startsWith(value)))
+        },
+        handler: ({ city }) => Effect.succeed(`Go to ${city}.`)
+      })
+      const client = yield* McpTestClient.make(Trip)
+      const ref = { type: "ref/prompt" as const, name: "trip" }
+      const inPeru = yield* client.complete(ref, { name: "city", value: "P" }, { arguments: { country: "PE" } })
+      assert.deepStrictEqual(inPeru.completion.values, ["Puno"])
+      const anywhere = yield* client.complete(ref, { name: "city", value: "P" })
+      assert.deepStrictEqual(anywhere.completion.values, ["Paris", "Pau", "Puno"])
+    }))
+
   it.live("2025-11-25: the server's elicitation, sampling and roots requests are answered by the options", () =>
     Effect.gen(function*() {
       const client = yield* McpTestClient.make(components, answers)
