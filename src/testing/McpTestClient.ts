@@ -670,7 +670,8 @@ export const make = <EL, RL>(
     // running at once take a notification each (the first waits, woken in the order they started,
     // the first ones), not all the same one. A `waitFor`, which returns the first, takes none.
     const taken = new Map<string, number>()
-    const waitFrom = (method: string, where: ((notification: Notification) => boolean) | undefined, next: boolean) =>
+    /** A wait; `ownWait`: the client's own (`listen`'s), which moves no test's `waitForNext` on. */
+    const waitFrom = (method: string, where: ((notification: Notification) => boolean) | undefined, next: boolean, ownWait = false) =>
       Effect.callback<Notification, RequestFailed>((resume) => {
         // Decided when the wait starts, not when it is made.
         let from = next ? (returned.get(method) ?? 0) : 0
@@ -692,7 +693,7 @@ export const make = <EL, RL>(
             }
             if (!matches) continue
             waiters.delete(check)
-            returned.set(method, Math.max(returned.get(method) ?? 0, from + 1))
+            if (!ownWait) returned.set(method, Math.max(returned.get(method) ?? 0, from + 1))
             if (next) taken.set(method, from + 1)
             resume(Effect.succeed(found))
             return true
@@ -726,9 +727,11 @@ export const make = <EL, RL>(
         // The acknowledgement names the stream by its request's id (`_meta` subscriptionId).
         const id = nextId++
         const stream = yield* Effect.forkScoped(once("subscriptions/listen", { notifications: filter }, { id, timed: false }))
-        const acknowledged = waitFor(
+        const acknowledged = waitFrom(
           "notifications/subscriptions/acknowledged",
-          (notification) => (notification.params?._meta as { readonly [key: string]: unknown } | undefined)?.[subscriptionIdKey] === id
+          (notification) => (notification.params?._meta as { readonly [key: string]: unknown } | undefined)?.[subscriptionIdKey] === id,
+          false,
+          true
         )
         // A refused listen (-32601 in 2025, -32021 for taskIds without the extension) fails at once.
         const refused = Effect.flatMap(Fiber.join(stream), () =>

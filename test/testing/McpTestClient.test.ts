@@ -425,6 +425,10 @@ describe("McpTestClient", () => {
       const accepted = yield* client.listen({ toolsListChanged: true, promptsListChanged: true, resourceSubscriptions: ["docs://readme", "docs://missing"] })
       // No prompts served, and no resource docs://missing: left out of what the server accepted.
       assert.deepStrictEqual(accepted, { toolsListChanged: true, resourceSubscriptions: ["docs://readme"] })
+      // The acknowledgement listen waited for is the test's first, for waitForNext too (before,
+      // listen's own wait had returned it: "no notifications/subscriptions/acknowledged within 1s").
+      const acknowledged = yield* client.waitForNext("notifications/subscriptions/acknowledged")
+      assert.deepStrictEqual(acknowledged.params?.notifications, accepted)
       yield* Effect.sleep("1200 millis") // longer than the timeout: the stream is still open
       yield* client.callTool("change")
       const changed = yield* client.waitFor("notifications/tools/list_changed")
