@@ -292,7 +292,8 @@ export interface McpTestClient {
    * `{ taskId, inputResponses }`). An elicitation without an `elicit` option is declined; an
    * answer that fails (or a sampling or roots input without its option) fails with
    * {@link RequestFailed}: its code and message, `data.inputKey` naming the input (2026-07-28
-   * answers hold results only: a client cannot send an error for an input).
+   * answers hold results only: a client cannot send an error for an input). Within the client's
+   * timeout (-32001, naming the input still unanswered).
    */
   readonly inputResponses: (inputRequests: InputRequests) => Effect.Effect<{ readonly [key: string]: unknown }, RequestFailed>
   /**
@@ -529,10 +530,14 @@ export const make = <EL, RL>(
      * client fails a call whose input handler throws. The 2025 era sends the same error to the
      * server, as the answer to its request.
      */
-    const answerInputs = (inputRequests: InputRequests, method?: string) =>
+    const answerInputs = (inputRequests: InputRequests, method?: string, answering?: { key: string; method: string }) =>
       Effect.gen(function*() {
         const responses: Record<string, unknown> = {}
         for (const [key, input] of Object.entries(inputRequests)) {
+          if (answering !== undefined) {
+            answering.key = key
+            answering.method = input.method
+          }
           responses[key] = yield* answerOf(input.method, input.params).pipe(
             Effect.catchCause((cause) => {
               if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
@@ -550,7 +555,18 @@ export const make = <EL, RL>(
         }
         return responses
       })
-    const inputResponses = (inputRequests: InputRequests) => answerInputs(inputRequests)
+    /** Bounded by the timeout as a request is: an answer that never comes would hang the test. */
+    const inputResponses = (inputRequests: InputRequests) =>
+      Effect.suspend(() => {
+        const answering = { key: "", method: "" }
+        return within(answerInputs(inputRequests, undefined, answering), () =>
+          new RequestFailed({
+            method: answering.method,
+            code: ErrorCode.RequestTimeout,
+            message: `the answer to input "${answering.key}" (${answering.method}) did not come within ${Duration.format(timeout)}`,
+            data: { inputKey: answering.key, inputMethod: answering.method }
+          }))
+      })
 
     /**
      * A request; in 2026-07-28, input-required rounds are answered and the request retried. Not

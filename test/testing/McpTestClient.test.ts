@@ -476,6 +476,19 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual(yield* bare.inputResponses(asking.inputRequests), { "elicitation/create-1": { action: "decline" } })
     }))
 
+  // Fails before the fix: inputResponses was not bounded in time: an answer that never came hung
+  // the test (here, until the test's own 3 s bound).
+  it.live("inputResponses is bounded by the timeout, naming the input it still waits for", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, { ...answers, elicit: () => Effect.never, protocolVersion: "2026-07-28", timeoutMillis: 300 })
+      const error = yield* Effect.flip(client.inputResponses({
+        "roots/list-1": { method: "roots/list" },
+        "elicitation/create-2": { method: "elicitation/create", params: { message: "Name?", requestedSchema: { type: "object", properties: {} } } }
+      })).pipe(Effect.timeout("3 seconds"))
+      assert.deepStrictEqual([error.code, error.method, error.data], [-32001, "elicitation/create", { inputKey: "elicitation/create-2", inputMethod: "elicitation/create" }])
+      assert.strictEqual(error.message, `the answer to input "elicitation/create-2" (elicitation/create) did not come within 300ms`)
+    }))
+
   // Fails before the fix: in 2026-07-28 a failed answer was sent as `{ action: "decline" }` for
   // every input, which is no sampling result (nor roots list): the server asked again, round after
   // round, and the call failed "more than 16 input rounds" (-32603) instead of with the answer's
