@@ -307,7 +307,9 @@ export interface McpTestClient {
   readonly listen: (notifications: ListenFilter) => Effect.Effect<ListenFilter, RequestFailed, Scope.Scope>
   /**
    * The first notification of `method` (matching `where`) received so far, or the next one; fails
-   * after the timeout. Asked twice, it returns the same one: for a later one, {@link McpTestClient.waitForNext}.
+   * after the timeout (saying how many of `method` came, when some did), at once when the client is
+   * closed. Asked twice, it returns the same one: for a later one, {@link McpTestClient.waitForNext}.
+   * A `where` that throws ends the wait with its error (a defect), not the others.
    */
   readonly waitFor: (
     method: string,
