@@ -532,13 +532,14 @@ export const make = <EL, RL>(
      * client fails a call whose input handler throws. The 2025 era sends the same error to the
      * server, as the answer to its request.
      */
-    const answerInputs = (inputRequests: InputRequests, method?: string, answering?: { key: string; method: string }) =>
+    const answerInputs = (inputRequests: InputRequests, method?: string, current?: { key: string; method: string }) =>
       Effect.gen(function*() {
         const responses: Record<string, unknown> = {}
         for (const [key, input] of Object.entries(inputRequests)) {
-          if (answering !== undefined) {
-            answering.key = key
-            answering.method = input.method
+          // The input being answered, for the timeout's message.
+          if (current !== undefined) {
+            current.key = key
+            current.method = input.method
           }
           responses[key] = yield* answerOf(input.method, input.params).pipe(
             Effect.catchCause((cause) => {
@@ -560,13 +561,13 @@ export const make = <EL, RL>(
     /** Bounded by the timeout as a request is: an answer that never comes would hang the test. */
     const inputResponses = (inputRequests: InputRequests) =>
       Effect.suspend(() => {
-        const answering = { key: "", method: "" }
-        return within(answerInputs(inputRequests, undefined, answering), () =>
+        const current = { key: "", method: "" }
+        return within(answerInputs(inputRequests, undefined, current), () =>
           new RequestFailed({
-            method: answering.method,
+            method: current.method,
             code: ErrorCode.RequestTimeout,
-            message: `the answer to input "${answering.key}" (${answering.method}) did not come within ${Duration.format(timeout)}`,
-            data: { inputKey: answering.key, inputMethod: answering.method }
+            message: `the answer to input "${current.key}" (${current.method}) did not come within ${Duration.format(timeout)}`,
+            data: { inputKey: current.key, inputMethod: current.method }
           }))
       })
 
