@@ -196,10 +196,14 @@ export class McpServer extends Context.Service<McpServer, {
   readonly subscriptions: ReadonlyMap<ServerSession, ReadonlySet<string>>
   /**
    * Calls `listener` synchronously on every change of a component list (before any session is
-   * told), e.g. to invalidate a cache; returns the function that unsubscribes.
+   * told), e.g. to invalidate a cache; returns the function that unsubscribes. A listener that
+   * throws is logged; the other listeners, the sessions and the change go on without it.
    */
   readonly onChange: (listener: (kind: Kind) => void) => () => void
-  /** Calls `listener` synchronously when a resource is reported updated; returns the unsubscribe. */
+  /**
+   * Calls `listener` synchronously when a resource is reported updated; returns the unsubscribe.
+   * A listener that throws is logged, as for {@link onChange}.
+   */
   readonly onResourceUpdated: (listener: (uri: string) => void) => () => void
   /** Tells the sessions subscribed to `uri` that it changed. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
@@ -248,7 +252,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const updateListeners = new Set<(uri: string) => void>()
     const changed = (kind: Kind) => () => {
       lastChange[kind] = ++changeCount
-      for (const listener of listeners) listener(kind)
+      callEach(listeners, kind, "onChange")
       // Without a session nobody is told (a session opened later hears of later changes only).
       if (sessions.size === 0) return
       dirty.add(kind)
@@ -284,6 +288,18 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         runFork(Effect.forkIn(notifier, scope))
       }
       Queue.offerUnsafe(wake, undefined)
+    }
+    // A listener's failure is its own: the listeners after it, the sessions' notices and what made
+    // the change (a registration; `addTool` in a handler) go on. A listener that threw stopped all
+    // three. Logged once, with its message clipped (see `forLog`).
+    const callEach = <A>(each: ReadonlySet<(value: A) => void>, value: A, hook: string) => {
+      for (const listener of each) {
+        try {
+          listener(value)
+        } catch (error) {
+          runFork(Effect.logError(`effect-mcp-server: an McpServer.${hook} listener failed; going on`, forLog(Cause.die(error))))
+        }
+      }
     }
     const owed = new Map<ServerSession, Owed>()
     const notifier = Effect.forever(Effect.gen(function*() {
@@ -618,7 +634,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       },
       notifyResourceUpdated: (uri) =>
         Effect.sync(() => {
-          for (const listener of updateListeners) listener(uri)
+          callEach(updateListeners, uri, "onResourceUpdated")
           if (sessions.size === 0) return
           if (pendingUpdates.length === maxPendingUpdates) pendingUpdates.shift()
           pendingUpdates.push(uri)

@@ -7,11 +7,12 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { InMemory, McpServer } from "../../src/index.ts"
 import { McpTestClient } from "../../src/testing.ts"
-import { type Connected, connect, sdk, sdkError, type Server, settle, startServer, using } from "./McpServerHarness.ts"
+import { components, type Connected, connect, sdk, sdkError, type Server, settle, startServer, using } from "./McpServerHarness.ts"
 
 const echo = (name: string) =>
   ({
@@ -284,6 +285,45 @@ describe("McpServer run-time changes", () => {
       assert.deepStrictEqual(yield* toolNames(client), ["a", "shared"])
       const shared = yield* sdk(() => client.client.callTool({ name: "shared", arguments: {} }))
       assert.deepStrictEqual(shared.content, [{ type: "text", text: "replacement" }])
+    }))
+
+  // Fails before the fix: the listener that threw stopped the listeners after it and the sessions'
+  // notices, and `addTool` died with its error.
+  it.live("an onChange or onResourceUpdated listener that throws is logged (clipped, once); the other listeners, the sessions and the change go on", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const capture = Logger.layer([Logger.make((options) => {
+        if (options.logLevel === "Error") logged.push(Logger.formatSimple.log(options))
+      })])
+      const server = yield* startServer({}, components([
+        McpServer.tool(echo("a")),
+        McpServer.resource({ uri: "test://r", name: "r", read: Effect.succeed("r") })
+      ])).pipe(Effect.provide(capture))
+      const client = yield* connect(server)
+      yield* sdk(() => client.client.subscribeResource({ uri: "test://r" }))
+      const heard: Array<string> = []
+      server.onChange(() => {
+        throw new Error(`listener broke ${"x".repeat(100_000)}`)
+      })
+      server.onChange((kind) => void heard.push(kind))
+      server.onResourceUpdated(() => {
+        throw new Error("update listener broke")
+      })
+      server.onResourceUpdated((uri) => void heard.push(uri))
+      const added = yield* Effect.exit(using(server, McpServer.addTool(echo("b"))))
+      assert.strictEqual(added._tag, "Success", "addTool goes on")
+      const updated = yield* Effect.exit(using(server, McpServer.notifyResourceUpdated("test://r")))
+      assert.strictEqual(updated._tag, "Success", "notifyResourceUpdated goes on")
+      assert.deepStrictEqual(heard, ["tool", "test://r"])
+      yield* awaitNotifications(client, "notifications/tools/list_changed", 1)
+      yield* awaitNotifications(client, "notifications/resources/updated", 1)
+      assert.deepStrictEqual(yield* toolNames(client), ["a", "b"])
+      assert.strictEqual(logged.length, 2)
+      assert.include(logged[0], "McpServer.onChange listener failed")
+      assert.include(logged[0], "listener broke xxx")
+      assert.isBelow(logged[0]!.length, 16_000, "the message is clipped")
+      assert.include(logged[1], "McpServer.onResourceUpdated listener failed")
+      assert.include(logged[1], "update listener broke")
     }))
 
   // Fails before the fix: a listen stream was told of every change of a list, one notification
