@@ -98,6 +98,57 @@ describe("subscriptions/listen following tasks", () => {
     }))
 })
 
+/**
+ * How many subscriptions of `changes` have taken from it and are not left (a subscription enters
+ * the PubSub's `subscribers` the first time it waits for a message, and leaves it when it is
+ * unsubscribed): the server's task-change listeners.
+ */
+const listening = (changes: PubSub.PubSub<Task>) => changes.subscribers.size
+
+// Fail before the fix: a stream whose tasks had all ended stayed subscribed to the server's task
+// changes until its client left, its fiber woken (and doing nothing) by every change of the server.
+describe("subscriptions/listen following tasks: once every task has ended", () => {
+  it.live("the stream leaves the server's task changes (a task that ends while followed); it stays open", () =>
+    Effect.gen(function*() {
+      const { changes, fiber, told } = yield* following(task("working", 1_000))
+      assert.strictEqual(listening(changes), 1, "following a working task")
+      yield* PubSub.publish(changes, task("completed", 1_100))
+      yield* Effect.sleep("30 millis")
+      assert.deepStrictEqual(told, ["completed"])
+      assert.strictEqual(listening(changes), 0, "nothing left to follow")
+      for (let i = 0; i < 100; i++) yield* PubSub.publish(changes, task("working", 1_200 + i))
+      yield* Effect.sleep("20 millis")
+      assert.deepStrictEqual(told, ["completed"])
+      assert.strictEqual(PubSub.sizeUnsafe(changes), 0, "no change kept for it")
+      assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.live("a stream whose tasks had all ended when it started leaves at once", () =>
+    Effect.gen(function*() {
+      const { changes, fiber, told } = yield* following(task("failed", 1_000))
+      yield* PubSub.publish(changes, task("working", 1_100))
+      yield* Effect.sleep("20 millis")
+      assert.deepStrictEqual(told, [])
+      assert.strictEqual(listening(changes), 0)
+      assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.live("a shared store's re-read that finds the last end leaves too (its fiber waiting for a change ends)", () =>
+    Effect.gen(function*() {
+      const { changes, fiber, state, told } = yield* following(task("working", 1_000), 20)
+      assert.strictEqual(listening(changes), 1)
+      // Ended where this stream does not hear it (pub/sub lost the message): a re-read finds it.
+      state.stored = task("cancelled", 1_100)
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(told, ["cancelled"])
+      assert.strictEqual(listening(changes), 0)
+      assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
+      yield* Fiber.interrupt(fiber)
+    }))
+})
+
 describe("subscriptions/listen following tasks: changes made while the stream starts", () => {
   it.live("a task that ends while the stream reads it is told ended (the change is not lost between the read and the subscription)", () =>
     Effect.gen(function*() {

@@ -116,13 +116,25 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         // Each followed task's state as the stream last told it (at first, as the acknowledgement
         // found it).
         const told = new Map<string, Told>()
+        // Whether a followed task has not ended yet (an ended one has nothing more to tell).
+        const anyOpen = () => {
+          for (const last of told.values()) if (!last.ended) return true
+          return false
+        }
         let heard: PubSub.Subscription<Task> | undefined
+        // Holds the subscription to the server's task changes: closed once no followed task is
+        // open, or a stream whose tasks have all ended would take every change of the server
+        // (each a step of its fiber) until its client leaves. The stream itself stays open (for
+        // the list changes it asked for; with nothing else, until the client leaves or the server
+        // drains, as every listen stream: the spec ends one with its result only as the server
+        // closes).
+        let following: Scope.Closeable | undefined
         if (filter.taskIds !== undefined && tasks !== undefined) {
           // Subscribed before the tasks are read: a change made while a read is under way (a store
           // round trip) is heard, not lost between the read and the subscription. It may tell
           // again the state the read found (a full snapshot: telling it twice is harmless). Left
-          // at once when no task is followed (it would keep every change of the server).
-          const following = yield* Scope.fork(yield* Effect.scope)
+          // at once when no task is followed, or all have ended.
+          following = yield* Scope.fork(yield* Effect.scope)
           heard = yield* Scope.provide(PubSub.subscribe(tasks.changes), following)
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
           // store that fails fails the request at once: the client is not told its tasks are gone).
@@ -130,7 +142,7 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
           accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
           for (const task of seen) if (task !== undefined) told.set(task.taskId, toldOf(task))
-          if (told.size === 0) yield* Scope.close(following, Exit.void)
+          if (!anyOpen()) yield* Scope.close(following, Exit.void)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
         const queue = yield* Queue.sliding<readonly [string, { readonly [key: string]: unknown }]>(queueCapacity)
@@ -170,7 +182,9 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             (unsubscribe) => Effect.sync(unsubscribe)
           )
         }
-        if (told.size > 0 && tasks !== undefined && heard !== undefined) {
+        if (anyOpen() && tasks !== undefined && heard !== undefined && following !== undefined) {
+          const subscription = heard
+          const unsubscribe = Scope.close(following, Exit.void)
           // Every change is told, as it comes, until the task's end (final: a change heard after it
           // is stale). Changes are not ordered by `lastUpdatedAt`: replicas' clocks differ, and a
           // cancel made on a replica a little behind is still the last change.
@@ -180,7 +194,16 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             told.set(task.taskId, toldOf(task))
             offer(["notifications/tasks", TasksWire.detailedTask(task)])
           }
-          yield* Effect.forkScoped(Effect.forever(Effect.flatMap(PubSub.take(heard), (task) => Effect.sync(() => tell(task)))))
+          // Until every followed task has ended; then the subscription is left (which also ends
+          // a wait of this fiber, when the re-reads below found the last end).
+          const hear: Effect.Effect<void> = Effect.flatMap(
+            PubSub.take(subscription),
+            (task) => {
+              tell(task)
+              return anyOpen() ? hear : unsubscribe
+            }
+          )
+          yield* Effect.forkScoped(hear)
           // A shared store's changes come from other replicas by Redis pub/sub, which drops what is
           // published while a subscriber reconnects: the tasks not ended yet are read again now and
           // then, and a state other than the last told is told (a failed read waits for the next).
@@ -191,19 +214,16 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
             const recheck = Effect.suspend(() => {
               const open: Array<string> = []
               for (const [taskId, last] of told) if (!last.ended) open.push(taskId)
-              if (open.length === 0) return Effect.succeed(false)
-              return Effect.as(
-                Effect.forEach(open, (taskId) =>
-                  Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
-                    if (task === undefined) told.delete(taskId) // expired: nothing more to tell
-                    else if (!sameState(task, told.get(taskId))) tell(task)
-                  })), { concurrency: 16, discard: true }),
-                true
-              )
+              return Effect.forEach(open, (taskId) =>
+                Effect.ignore(Effect.map(tasks.visible(taskId, context), (task) => {
+                  if (task === undefined) told.delete(taskId) // expired: nothing more to tell
+                  else if (!sameState(task, told.get(taskId))) tell(task)
+                })), { concurrency: 16, discard: true })
             })
+            // Once none is open (ended as read here, or heard, or expired), the subscription is left.
             const rereads: Effect.Effect<void> = Effect.andThen(
               Effect.sleep(recheckMillis),
-              Effect.flatMap(recheck, (open) => open ? rereads : Effect.void)
+              Effect.andThen(recheck, Effect.suspend(() => anyOpen() ? rereads : unsubscribe))
             )
             yield* Effect.forkScoped(rereads)
           }
