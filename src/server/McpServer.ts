@@ -207,6 +207,13 @@ export class McpServer extends Context.Service<McpServer, {
   readonly onResourceUpdated: (listener: (uri: string) => void) => () => void
   /** Tells the sessions subscribed to `uri` that it changed. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /**
+   * Tells the sessions that the resource list changed though no component did: what a resource
+   * template's `list` returns is other now (see {@link notifyResourceListChanged}).
+   *
+   * @since 0.2.0
+   */
+  readonly notifyResourceListChanged: () => Effect.Effect<void>
   /** The low-level server for the components registered now. */
   readonly lowLevel: () => LowLevelServer.LowLevelServer
   /** Serves one session over `transport` until its input ends. */
@@ -247,6 +254,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     let changeCount = 0
     // Changes of the middleware stack (see `current`).
     let stackChanges = 0
+    // Changes counted that changed no component (`notifyResourceListChanged`): the low-level server
+    // built for the components serves on (see `current`).
+    let announced = 0
     const lastChange: Record<Kind, number> = { tool: 0, resource: 0, template: 0, prompt: 0 }
     const listeners = new Set<(kind: Kind) => void>()
     const updateListeners = new Set<(uri: string) => void>()
@@ -258,6 +268,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       dirty.add(kind)
       wakeNotifier()
     }
+    // What a template's `list` returns changed: a change of the resources, as sessions and
+    // listeners hear of it.
+    const announceResources = changed("resource")
     const tools = new Registry<Tool.Registered>(changed("tool"))
     const resources = new Registry<Resource.Registered>(changed("resource"))
     const templates = new Registry<Resource.RegisteredTemplate>(changed("template"))
@@ -556,10 +569,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       readonly server: LowLevelServer.LowLevelServer
     } | undefined
     const current = (): LowLevelServer.LowLevelServer => {
-      if (cached !== undefined && cached.revision === changeCount + stackChanges && sameExtensions(cached.extensions)) {
+      const revision = changeCount - announced + stackChanges
+      if (cached !== undefined && cached.revision === revision && sameExtensions(cached.extensions)) {
         return cached.server
       }
-      cached = { revision: changeCount + stackChanges, extensions: [...extensions], server: lowLevel() }
+      cached = { revision, extensions: [...extensions], server: lowLevel() }
       return cached.server
     }
     const sameExtensions = (seen: ReadonlyArray<unknown>): boolean => {
@@ -632,6 +646,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         updateListeners.add(listener)
         return () => void updateListeners.delete(listener)
       },
+      notifyResourceListChanged: () =>
+        Effect.sync(() => {
+          announced++
+          announceResources()
+        }),
       notifyResourceUpdated: (uri) =>
         Effect.sync(() => {
           callEach(updateListeners, uri, "onResourceUpdated")
@@ -1013,6 +1032,33 @@ export const setEnabled = (kind: Kind, key: string, enabled: boolean): Effect.Ef
 /** Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`). */
 export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, McpServer> =>
   Effect.flatMap(Effect.service(McpServer), (server) => server.notifyResourceUpdated(uri))
+
+/**
+ * Announces that the resource list changed though no resource or template was added, removed,
+ * enabled or disabled: what a resource template's `list` returns is other now (a file appeared in
+ * the directory it lists). Reaches the sessions as a registration does: one
+ * `notifications/resources/list_changed`, coalesced with the other changes of the moment, to each
+ * 2025 session (a session opened later hears of later changes only), and to each 2026-07-28
+ * `subscriptions/listen` stream that asked for `resourcesListChanged`; `onChange` listeners hear
+ * it as a change of `"resource"` (`ResponseCache` drops its cached resource lists).
+ *
+ * @since 0.2.0
+ * @category changes
+ * @example
+ * ```ts
+ * const notes = new Map<string, string>()
+ * const Notes = McpServer.resourceTemplate({
+ *   uriTemplate: "notes://{name}",
+ *   name: "note",
+ *   list: Effect.sync(() => [...notes.keys()].map((name) => ({ uri: `notes://${name}`, name }))),
+ *   read: ({ name }) => Effect.succeed(notes.get(name) ?? "")
+ * })
+ * const save = (name: string, text: string) =>
+ *   Effect.andThen(Effect.sync(() => notes.set(name, text)), McpServer.notifyResourceListChanged())
+ * ```
+ */
+export const notifyResourceListChanged = (): Effect.Effect<void, never, McpServer> =>
+  Effect.flatMap(Effect.service(McpServer), (server) => server.notifyResourceListChanged())
 
 // ---------------------------------------------------------------------------
 // Running

@@ -326,6 +326,67 @@ describe("McpServer run-time changes", () => {
       assert.include(logged[1], "update listener broke")
     }))
 
+  // New API (did not exist before: no way to announce a template's listed resources changing).
+  it.live("notifyResourceListChanged: a template's listed resources changed reach 2025 sessions as one resources/list_changed, and onChange listeners", () =>
+    Effect.gen(function*() {
+      const names = ["a"]
+      const Files = McpServer.resourceTemplate({
+        uriTemplate: "files://{name}",
+        name: "file",
+        list: Effect.sync(() => names.map((name) => ({ uri: `files://${name}`, name }))),
+        read: ({ name }) => Effect.succeed(`file ${name}`)
+      })
+      const server = yield* startServer({}, Files)
+      const heard: Array<string> = []
+      server.onChange((kind) => void heard.push(kind))
+      const client = yield* connect(server)
+      const listed = () => Effect.map(sdk(() => client.client.listResources()), (r) => r.resources.map((resource) => resource.uri))
+      assert.deepStrictEqual(yield* listed(), ["files://a"])
+      names.push("b")
+      // Twice in one go: one notification.
+      yield* using(server, Effect.andThen(McpServer.notifyResourceListChanged(), McpServer.notifyResourceListChanged()))
+      yield* awaitNotifications(client, "notifications/resources/list_changed", 1)
+      assert.strictEqual(resourcesChanged(client), 1)
+      assert.deepStrictEqual(heard, ["resource", "resource"])
+      assert.deepStrictEqual(yield* listed(), ["files://a", "files://b"])
+      // A session opened after the announcement is not told of it.
+      const later = yield* connect(server)
+      yield* settle(80)
+      assert.strictEqual(resourcesChanged(later), 0)
+      assert.strictEqual(toolsChanged(client) + promptsChanged(client), 0)
+    }))
+
+  it.live("notifyResourceListChanged: a 2026-07-28 listen stream that asked for resourcesListChanged is told, one that did not is not", () =>
+    Effect.gen(function*() {
+      const names = ["a"]
+      const Files = McpServer.resourceTemplate({
+        uriTemplate: "files://{name}",
+        name: "file",
+        list: Effect.sync(() => names.map((name) => ({ uri: `files://${name}`, name })))
+        ,
+        read: ({ name }) => Effect.succeed(`file ${name}`)
+      })
+      const Grow = McpServer.tool({
+        name: "grow",
+        handler: () => Effect.as(Effect.andThen(Effect.sync(() => names.push("b")), McpServer.notifyResourceListChanged()), "grown")
+      })
+      const options = { protocolVersion: "2026-07-28" } as const
+      const resourcesClient = yield* McpTestClient.make(Layer.mergeAll(Files, Grow), options)
+      assert.deepStrictEqual(yield* resourcesClient.listen({ resourcesListChanged: true }), { resourcesListChanged: true })
+      yield* resourcesClient.callTool("grow")
+      yield* resourcesClient.waitFor("notifications/resources/list_changed")
+      yield* settle(80)
+      assert.strictEqual(resourcesClient.notifications.filter((n) => n.method === "notifications/resources/list_changed").length, 1)
+      const listed = yield* resourcesClient.listResources
+      assert.deepStrictEqual(listed.resources.map((resource) => resource.uri), ["files://a", "files://b"])
+
+      const toolsClient = yield* McpTestClient.make(Layer.mergeAll(Files, Grow), options)
+      assert.deepStrictEqual(yield* toolsClient.listen({ toolsListChanged: true }), { toolsListChanged: true })
+      yield* toolsClient.callTool("grow")
+      yield* settle(100)
+      assert.deepStrictEqual(toolsClient.notifications.filter((n) => n.method.endsWith("list_changed")), [])
+    }))
+
   // Fails before the fix: a listen stream was told of every change of a list, one notification
   // each (here 4, each a re-read of the list), where a 2025 session gets one per burst.
   it.live("2026-07-28: several changes in one go reach a listen stream as one list_changed, after which the list has them all", () =>
