@@ -7,11 +7,14 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
-import { McpServer } from "../../src/index.ts"
-import { captureLogs, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
+import { McpServer, type Middleware } from "../../src/index.ts"
+import * as Logger from "effect/Logger"
+import { startServer } from "../server/McpServerHarness.ts"
+import { captureLogs, connectRawTo, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
 
@@ -166,6 +169,47 @@ describe("Logging middleware", () => {
         arguments: { text: "hi", password: "[redacted]" }
       })
     }))
+
+  it.live("params nested thousands of levels deep: answered as without the middleware, the line logged, the params not walked", () =>
+    Effect.gen(function*() {
+      let deep: unknown = "bottom"
+      for (let i = 0; i < 20_000; i++) deep = [deep]
+      const params = { name: "echo", arguments: { text: "hi", extra: deep } }
+      const answer = (middleware: ReadonlyArray<Middleware.Middleware>, logger: Logger.Logger<unknown, unknown>) =>
+        Effect.gen(function*() {
+          const server = yield* startServer({}, Layer.merge(All, McpServer.middleware(...middleware)))
+          const raw = yield* connectRawTo((transport) => server.run(transport).pipe(Effect.provide(Logger.layer([logger]))))
+          return yield* Effect.promise(() => raw.request(1, "tools/call", params))
+        }).pipe(Effect.scoped)
+      const { logger: silent } = captureLogs()
+      const expected = yield* answer([], silent)
+      assert.deepStrictEqual(expected.result?.content, [{ type: "text", text: "hi" }])
+      // With redactKeys (which recursed), and with a logger that writes JSON (as Logger.consoleJson).
+      const { entries, logger } = captureLogs()
+      const json: Array<string> = []
+      const jsonLogger = Logger.make((options) => {
+        json.push(JSON.stringify(options.fiber.getRef(References.CurrentLogAnnotations)))
+      })
+      const redacted = Logging.middleware({ includeParams: true, redact: Logging.redactKeys("password") })
+      // Fails before: -32603 Internal error (a stack overflow), and no line logged.
+      assert.deepStrictEqual(yield* answer([redacted], logger), expected)
+      assert.deepStrictEqual(yield* answer([Logging.middleware({ includeParams: true })], jsonLogger), expected)
+      const [line] = requestLines(entries, "tools/call")
+      assert.strictEqual(line?.annotations.outcome, "success")
+      assert.strictEqual(line?.annotations.params, Logging.paramsTooDeep)
+      const jsonLine = json.map((text) => JSON.parse(text)).find((annotations) => annotations.method === "tools/call")
+      assert.strictEqual(jsonLine?.params, Logging.paramsTooDeep)
+    }))
+
+  it("redactKeys replaces what nests deeper than maxParamsDepth levels (it recursed: a stack overflow)", () => {
+    let deep: unknown = { password: "hunter2" }
+    for (let i = 0; i < 20_000; i++) deep = { inner: deep }
+    const redacted = Logging.redactKeys("password")({ password: "p", deep }) as { readonly [key: string]: any }
+    assert.strictEqual(redacted.password, "[redacted]")
+    let level = redacted.deep
+    for (let depth = 2; depth <= Logging.maxParamsDepth; depth++) level = level.inner
+    assert.strictEqual(level, Logging.paramsTooDeep)
+  })
 
   it.live("levels are configurable", () =>
     Effect.gen(function*() {

@@ -21,6 +21,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as LogLevel from "effect/LogLevel"
 import { forLog } from "../../internal/loggedCause.ts"
+import { nestedDeeperThan } from "../../internal/nesting.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
@@ -70,7 +71,10 @@ export interface Config {
    * `ErrorMapping` does: the session then never sees it.)
    */
   readonly defectLevel?: LogLevel.Severity | undefined
-  /** Add the request params as the `params` annotation (default false). */
+  /**
+   * Add the request params as the `params` annotation (default false). Params nested deeper than
+   * {@link maxParamsDepth} levels are logged as {@link paramsTooDeep}, not walked.
+   */
   readonly includeParams?: boolean | undefined
   /**
    * What of the params to log (with `includeParams`), e.g. {@link redactKeys}; default: the
@@ -93,6 +97,22 @@ export interface Annotations {
   /** The (redacted) params, with `includeParams`. */
   readonly params?: unknown
 }
+
+/**
+ * How deep logged params may nest (a top-level object is level 1). The client chooses them: a few
+ * KB of `[[[…]]]` overflowed the stack of what walks them next (`redactKeys`, a JSON logger), and
+ * the request, answered until then, was answered -32603 with no line logged.
+ *
+ * @since 0.2.0
+ */
+export const maxParamsDepth = 64
+
+/**
+ * What the `params` annotation says of params nested deeper than {@link maxParamsDepth} levels.
+ *
+ * @since 0.2.0
+ */
+export const paramsTooDeep = `[params nested deeper than ${maxParamsDepth} levels: not logged]`
 
 // ---------------------------------------------------------------------------
 // Middleware
@@ -127,7 +147,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
             outcome: outcomeOf(exit)
           }
           if (includeParams) {
-            annotations.params = redact === undefined ? request.params : redact(request.params, request.method)
+            // Measured without recursion, before anything walks them (see `maxParamsDepth`).
+            annotations.params = nestedDeeperThan(request.params, maxParamsDepth)
+              ? paramsTooDeep
+              : redact === undefined
+              ? request.params
+              : redact(request.params, request.method)
           }
           const message = `${request.method} ${annotations.outcome}`
           let log: Effect.Effect<void>
@@ -161,16 +186,18 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 
 /**
  * A `redact` function that replaces the value of every property with one of the given names,
- * at any depth, by `"[redacted]"`.
+ * at any depth, by `"[redacted]"`. What nests deeper than {@link maxParamsDepth} levels is
+ * replaced by {@link paramsTooDeep} (it recurses: deeper, it would overflow the stack).
  */
 export const redactKeys = (...keys: ReadonlyArray<string>): (params: unknown) => unknown => {
   const secret = new Set(keys)
-  const go = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(go)
+  const go = (value: unknown, depth: number): unknown => {
     if (typeof value !== "object" || value === null) return value
+    if (depth > maxParamsDepth) return paramsTooDeep
+    if (Array.isArray(value)) return value.map((inner) => go(inner, depth + 1))
     const out: Record<string, unknown> = {}
-    for (const [key, inner] of Object.entries(value)) out[key] = secret.has(key) ? "[redacted]" : go(inner)
+    for (const [key, inner] of Object.entries(value)) out[key] = secret.has(key) ? "[redacted]" : go(inner, depth + 1)
     return out
   }
-  return go
+  return (params) => go(params, 1)
 }
