@@ -125,11 +125,19 @@ const modernMeta = (capabilities: Record<string, unknown> = {}) => ({
 /** Bytes of the UTF-8 JSON of a value as received (the order of its keys is the order sent). */
 const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8")
 
-/** A raw JSON-RPC client of a server with `Reports`, tasks and a size limit of `maxBytes` (none without). */
-const rawServer = (maxBytes: number | undefined) =>
+/**
+ * A raw JSON-RPC client of a server with `Reports`, tasks and a size limit of `maxBytes` (none
+ * without; several: one SizeLimit each, outermost first).
+ */
+const rawServer = (maxBytes: number | undefined | ReadonlyArray<number>) =>
   serveInMemory(
     { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
-    maxBytes === undefined ? Reports : Layer.mergeAll(Reports, McpServer.middleware(SizeLimit.middleware({ maxBytes })))
+    maxBytes === undefined
+      ? Reports
+      : Layer.mergeAll(
+        Reports,
+        McpServer.middleware(...(typeof maxBytes === "number" ? [maxBytes] : maxBytes).map((max) => SizeLimit.middleware({ maxBytes: max })))
+      )
   )
 
 /** Initializes a raw client at `version`. */
@@ -200,31 +208,36 @@ describe("SizeLimit measures what is sent", () => {
 
   it.live("2025-11-25: a task whose tool result is over the limit is failed, as one whose tool reported an error (tasks/get agrees with tasks/result)", () =>
     Effect.gen(function*() {
-      const client = yield* rawServer(300)
-      yield* initialize(client, "2025-11-25")
-      const ended = (times: number) =>
-        Effect.gen(function*() {
-          const created = yield* client.request("tools/call", { name: "export", arguments: { times }, task: { ttl: 60_000 } })
-          const taskId: string = created.result?.task?.taskId
-          assert.isString(taskId, JSON.stringify(created))
-          let task: any
-          for (let i = 0; i < 250; i++) {
-            task = (yield* client.request("tasks/get", { taskId })).result
-            if (task?.status !== "working") break
-            yield* Effect.sleep(20)
-          }
-          return { taskId, task, fetched: (yield* client.request("tasks/result", { taskId })).result }
-        })
-      // The 2025-11-25 rule: a tool result with isError is a failed task.
-      const over = yield* ended(1000)
-      assert.strictEqual(over.task.status, "failed", JSON.stringify(over.task))
-      assert.isTrue(over.fetched.isError)
-      assert.match(over.fetched.content[0].text, /^Tool result too large: \d+ bytes \(limit 300\)$/)
-      assert.deepStrictEqual(over.fetched._meta, { "io.modelcontextprotocol/related-task": { taskId: over.taskId } })
-      // Under the limit: completed, its result as it is.
-      const under = yield* ended(3)
-      assert.strictEqual(under.task.status, "completed", JSON.stringify(under.task))
-      assert.deepStrictEqual(under.fetched.content, [{ type: "text", text: "eee" }])
+      // One SizeLimit, and two of them whose outer one is the tighter (the inner one's limit alone
+      // was applied to the task: completed, while the outer one's tasks/result was the isError result).
+      for (const limits of [[300], [300, 1_048_576], [1_048_576, 300]]) {
+        const client = yield* rawServer(limits)
+        yield* initialize(client, "2025-11-25")
+        const ended = (times: number) =>
+          Effect.gen(function*() {
+            const created = yield* client.request("tools/call", { name: "export", arguments: { times }, task: { ttl: 60_000 } })
+            const taskId: string = created.result?.task?.taskId
+            assert.isString(taskId, JSON.stringify(created))
+            let task: any
+            for (let i = 0; i < 250; i++) {
+              task = (yield* client.request("tasks/get", { taskId })).result
+              if (task?.status !== "working") break
+              yield* Effect.sleep(20)
+            }
+            return { taskId, task, fetched: (yield* client.request("tasks/result", { taskId })).result }
+          })
+        // The 2025-11-25 rule: a tool result with isError is a failed task.
+        const over = yield* ended(1000)
+        // Fails before with [300, 1 MiB]: "completed"
+        assert.strictEqual(over.task.status, "failed", JSON.stringify(over.task))
+        assert.isTrue(over.fetched.isError)
+        assert.match(over.fetched.content[0].text, /^Tool result too large: \d+ bytes \(limit 300\)$/)
+        assert.deepStrictEqual(over.fetched._meta, { "io.modelcontextprotocol/related-task": { taskId: over.taskId } })
+        // Under the limit: completed, its result as it is.
+        const under = yield* ended(3)
+        assert.strictEqual(under.task.status, "completed", JSON.stringify(under.task))
+        assert.deepStrictEqual(under.fetched.content, [{ type: "text", text: "eee" }])
+      }
     }))
 
   it.live("2026-07-28: a task's tool result over the limit is the isError result inline in tasks/get", () =>

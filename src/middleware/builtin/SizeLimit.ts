@@ -13,7 +13,8 @@
  * version's status for a tool result with `isError`; 2026-07-28 calls such a task `completed`),
  * and `tasks/get` agrees with `tasks/result`. A task another replica took over and ran again is
  * not measured there (the middleware did not see its request): its result is replaced when it is
- * fetched, the task staying `completed`.
+ * fetched, the task staying `completed`. Of two `SizeLimit`s in one stack, each limit applies to
+ * the task's result as it does to a direct call's.
  *
  * What is measured is what goes out: the result as the server sends it to the request's protocol
  * version, not as the handler made it. An older version may get less (before 2025-06-18 a tool's
@@ -31,6 +32,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as NumericOptions from "../../internal/options.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -103,7 +105,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const measures = methods === undefined ? request.method !== "initialize" : methods.has(request.method)
       // The task's work is forked with this request's services: it finds the limit there.
       const effect = asksForTask(request, context)
-        ? Effect.provideService(next(request), TaskResultLimit, taskLimit(context))
+        ? Effect.provideServiceEffect(next(request), TaskResultLimit, Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(taskLimit(context))))
         : next(request)
       return measures ? measured(request.method, effect, context) : effect
     }
@@ -113,6 +115,16 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+type Limit = (result: object, taskId: string) => object
+
+/**
+ * This middleware's task limit, then that of a `SizeLimit` outside it (two in one stack): the one
+ * provided nearest the task hid the others, so a tighter outer limit was not the task's outcome
+ * (`completed`, while that middleware's `tasks/result` sent the isError result).
+ */
+const withOuter = (own: Limit) => (outer: Option.Option<Limit>): Limit =>
+  Option.isNone(outer) ? own : (result, taskId) => outer.value(own(result, taskId), taskId)
 
 /** An `isError` tool result saying `message`. */
 const tooLarge = (message: string) => ({ content: [{ type: "text", text: message }], isError: true })
