@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Retry from "../../src/middleware/builtin/Retry.ts"
+import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
 import { McpError, McpServer } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
@@ -95,6 +96,37 @@ describe("Retry middleware", () => {
       yield* sdk(() => client.callTool({ name: "busy_twice", arguments: {} }))
       assert.isAtLeast(Date.now() - start, 75)
       assert.strictEqual(runs.busy, 3)
+    }))
+
+  it.live("a tool that dies, or a call Timeout gave up on, is not retried, even by a predicate that takes every failure", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const Dies = McpServer.tool({
+        name: "dies",
+        handler: () => Effect.andThen(Effect.sync(() => runs++), Effect.die(new Error("halfway through")))
+      })
+      const Hangs = McpServer.tool({
+        name: "hangs",
+        handler: () => Effect.andThen(Effect.sync(() => runs++), Effect.never)
+      })
+      const seen: Array<Retry.Failure> = []
+      const everything = (failure: Retry.Failure) => {
+        seen.push(failure)
+        return true
+      }
+      const { client } = yield* serve(Layer.merge(Dies, Hangs), [
+        Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times: 3 })), retryable: everything }),
+        Timeout.middleware({ default: "50 millis" })
+      ])
+      const died = yield* sdk(() => client.callTool({ name: "dies", arguments: {} }))
+      assert.isTrue(died.isError)
+      assert.strictEqual(text(died), "Tool dies failed: internal error")
+      // Fails before: 4 (the defect, a masked isError result, was offered to the predicate and retried)
+      assert.strictEqual(runs, 1)
+      const gaveUp = yield* sdk(() => client.callTool({ name: "hangs", arguments: {} }))
+      assert.strictEqual(text(gaveUp), "Tool hangs timed out after 50 ms")
+      assert.strictEqual(runs, 2)
+      assert.deepStrictEqual(seen, [])
     }))
 
   it.live("retries a retryable McpError, only for the configured methods", () =>

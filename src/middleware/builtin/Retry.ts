@@ -5,7 +5,9 @@
  * result with `isError: true` whose text is the JSON of a declared failure (tools of `McpServer`
  * encode their declared failures so, e.g. `{"_tag":"Busy","retryAfter":1}`). `retryable`
  * decides; {@link byTag} matches both kinds by `_tag`. Defects and cancellations are never
- * retried.
+ * retried: a tool's defect reaches the middleware as an `isError` result whose text is no JSON
+ * ("Tool <name> failed: …"), which is not offered to `retryable`, nor is a tool call `Timeout`
+ * gave up on ("Tool <name> timed out …") or `SizeLimit` replaced.
  *
  * **Gotchas**
  *
@@ -45,7 +47,11 @@ export type Failure =
   }
   | {
     readonly _tag: "ToolError"
-    /** The declared failure: the JSON of the result's first text block (`undefined` when not JSON). */
+    /**
+     * The declared failure: the JSON of the result's first text block. An `isError` result whose
+     * text is not JSON is no declared failure (a tool's defect or undeclared failure, masked or
+     * not, "Tool <name> failed: …"; `Timeout`'s and `SizeLimit`'s answers): it is never retried.
+     */
     readonly error: unknown
     /** The `isError` result. */
     readonly result: CallToolResult
@@ -118,7 +124,11 @@ export const middleware = (config: Config): Middleware.Middleware => {
     }
     const content = (result as CallToolResult).content
     const first = Array.isArray(content) ? content[0] : undefined
-    return { _tag: "ToolError", error: first?.type === "text" ? parse(first.text) : undefined, result: result as CallToolResult }
+    const error = first?.type === "text" ? parse(first.text) : undefined
+    // Not the JSON of a declared failure: a defect (or an undeclared failure) the tool masked, or
+    // a call Timeout gave up on. Offered to `retryable`, a predicate that takes every tool error
+    // ran a tool that died, perhaps halfway through its work, again.
+    return error === undefined ? undefined : { _tag: "ToolError", error, result: result as CallToolResult }
   }
   const settle = (failure: Failure) =>
     failure._tag === "McpError" ? Exit.fail(failure.error) : Exit.succeed(failure.result as unknown)

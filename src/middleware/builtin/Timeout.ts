@@ -48,7 +48,8 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * **Details**
  *
  * It is an `onRequest` hook: the time counts everything below it, typed hooks included. Put it
- * inside a retry middleware to time each attempt, outside to time them all. Requests without a
+ * inside a retry middleware to time each attempt, outside to time them all (a tool call it gave
+ * up on is no declared failure: `Retry` does not run it again). Requests without a
  * timeout, and synchronous handlers, pass untouched (no fiber).
  *
  * **Gotchas**
