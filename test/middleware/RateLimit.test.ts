@@ -90,6 +90,29 @@ describe("RateLimit algorithms", () => {
     assert.strictEqual(RateLimit.limitOf(bucket), 5)
     assert.strictEqual(RateLimit.limitOf(window), 1)
   })
+
+  it("the middleware refuses a policy, key, methods or name no type checked, naming it, when it is made", () => {
+    const make = (config: unknown) => () => RateLimit.middleware(config as RateLimit.Config)
+    const window = RateLimit.slidingWindow({ limit: 1, windowMillis: 1000 })
+    // A policy is an interface: an object literal is one. Fails before: made, then every request
+    // 429 "retry in Infinity ms" (capacity 0), or every one refused (a NaN limit, a misspelt _tag).
+    assert.throws(make({ policy: { _tag: "TokenBucket", capacity: 0, refillPerSecond: 1 } }), RangeError, "RateLimit: policy.capacity must be a finite number >= 1, got 0")
+    assert.throws(make({ policy: { _tag: "SlidingWindow", limit: Number.NaN, windowMillis: 1000 } }), RangeError, "RateLimit: policy.limit must be")
+    assert.throws(make({ policy: { _tag: "SlidingWindow", limit: 5 } }), RangeError, "RateLimit: policy.windowMillis must be a finite number > 0 (milliseconds), got undefined")
+    assert.throws(make({ policy: { _tag: "slidingWindow", limit: 5, windowMillis: 1000 } }), TypeError, "RateLimit: policy must be RateLimit.tokenBucket(...) or RateLimit.slidingWindow(...), not an object")
+    assert.throws(make({}), TypeError, "RateLimit: policy must be")
+    assert.throws(make(undefined), TypeError, "RateLimit: the configuration must be an object")
+    // Keyed by principal, silently, before.
+    assert.throws(make({ policy: window, key: "sessions" }), TypeError, `RateLimit: key must be "principal", "session" or a function (context, params) => string, not "sessions"`)
+    // Limited the methods named by its characters (none), before.
+    assert.throws(make({ policy: window, methods: "tools/call" }), TypeError, `RateLimit: methods must be an array of strings, not "tools/call"`)
+    assert.throws(make({ policy: window, methods: ["tools/call", 5] }), TypeError, "RateLimit: methods[1] must be a string, not 5")
+    assert.throws(make({ policy: window, name: 5 }), TypeError, "RateLimit: name must be a string, not 5")
+    assert.throws(() => RateLimit.tokenBucket({ capacity: 5 } as never), RangeError, "RateLimit: refillPerSecond must be a finite number > 0, got undefined")
+    // What they take is made.
+    for (const key of [undefined, "principal", "session", () => "k"]) RateLimit.middleware({ policy: window, key: key as RateLimit.Key })
+    RateLimit.middleware({ policy: { _tag: "TokenBucket", capacity: 2, refillPerSecond: 0.5 }, methods: ["tools/call"], name: "calls" })
+  })
 })
 
 describe("RateLimitStore.layerMemory", () => {

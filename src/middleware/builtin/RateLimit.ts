@@ -41,6 +41,7 @@ import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkString, checkStrings, notWhat } from "./internal/config.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
@@ -69,16 +70,47 @@ const budget: NumericOptions.Rule = { text: "a finite number >= 1", holds: (valu
 /** A rate or a window: a finite number > 0. */
 const finitePositive: NumericOptions.Rule = { text: "a finite number > 0", holds: (value) => Number.isFinite(value) && value > 0 }
 
+const tokenBucketRules = { capacity: budget, refillPerSecond: finitePositive }
+const slidingWindowRules = { limit: budget, windowMillis: NumericOptions.finiteMillis }
+
+/**
+ * Throws a `RangeError` naming the first field of `options` that `rules` names and that breaks
+ * its rule. Every field is required: one left out (`undefined`) is no default here (a bucket
+ * without a rate never refilled).
+ */
+const checkFields = (options: object, rules: { readonly [name: string]: NumericOptions.Rule }, prefix: string): void => {
+  for (const [name, rule] of Object.entries(rules)) {
+    const value = (options as { readonly [name: string]: unknown })[name]
+    if (!(typeof value === "number" && rule.holds(value))) {
+      throw NumericOptions.outOfRange("RateLimit", prefix + name, rule.text, typeof value === "string" ? JSON.stringify(value) : String(value))
+    }
+  }
+}
+
 /** A token bucket policy; throws a `RangeError` unless `capacity` ≥ 1 and `refillPerSecond` > 0. */
 export const tokenBucket = (options: { readonly capacity: number; readonly refillPerSecond: number }): TokenBucketPolicy => {
-  NumericOptions.checkAll("RateLimit", options, { capacity: budget, refillPerSecond: finitePositive })
+  checkFields(options, tokenBucketRules, "")
   return { _tag: "TokenBucket", capacity: options.capacity, refillPerSecond: options.refillPerSecond }
 }
 
 /** A sliding window policy; throws a `RangeError` unless `limit` ≥ 1 and `windowMillis` > 0. */
 export const slidingWindow = (options: { readonly limit: number; readonly windowMillis: number }): SlidingWindowPolicy => {
-  NumericOptions.checkAll("RateLimit", options, { limit: budget, windowMillis: NumericOptions.finiteMillis })
+  checkFields(options, slidingWindowRules, "")
   return { _tag: "SlidingWindow", limit: options.limit, windowMillis: options.windowMillis }
+}
+
+/**
+ * Checks a policy given to {@link middleware}, which need not come from {@link tokenBucket} or
+ * {@link slidingWindow} (`Policy` is an interface: an object literal is one): a `TypeError` for
+ * what is neither kind, a `RangeError` naming the field out of range. Unchecked, a bucket of
+ * capacity 0 refused every request ("retry in Infinity ms"), a `NaN` limit every one too, and a
+ * misspelt `_tag` was taken for a window without a limit.
+ */
+const checkPolicy = (policy: unknown): void => {
+  const tag = typeof policy === "object" && policy !== null ? (policy as { readonly _tag?: unknown })._tag : undefined
+  if (tag === "TokenBucket") return checkFields(policy as object, tokenBucketRules, "policy.")
+  if (tag === "SlidingWindow") return checkFields(policy as object, slidingWindowRules, "policy.")
+  throw notWhat("RateLimit", "policy", "RateLimit.tokenBucket(...) or RateLimit.slidingWindow(...)", policy)
 }
 
 /** The budget of a policy: the bucket's capacity or the window's limit. */
@@ -329,6 +361,22 @@ export const defaultMethods: ReadonlyArray<string> = [
   "subscriptions/listen"
 ]
 
+/**
+ * Refuses what no type checked, when the middleware is made (see {@link checkPolicy}): a `key`
+ * misspelt (`"sessions"`) keyed by principal, silently; `methods` as one string limited the
+ * methods its characters name (none).
+ */
+const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("RateLimit", "the configuration", "an object ({ policy, ... })", config)
+  checkPolicy(config.policy)
+  const key: unknown = config.key
+  if (key !== undefined && typeof key !== "function" && key !== "principal" && key !== "session") {
+    throw notWhat("RateLimit", "key", `"principal", "session" or a function (context, params) => string`, key)
+  }
+  checkStrings("RateLimit", "methods", config.methods)
+  checkString("RateLimit", "name", config.name)
+}
+
 type KeyFunction = (context: RequestContext, params: { readonly [key: string]: unknown } | undefined) => string
 
 const keyFunction = (key: Key): KeyFunction => {
@@ -359,7 +407,9 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalE
 
 /**
  * The rate-limit middleware. It runs as typed hooks, so it sees the principal set by middleware
- * above it (raw or typed); place it below authentication.
+ * above it (raw or typed); place it below authentication. A policy out of range (one written as
+ * an object, not made by {@link tokenBucket} or {@link slidingWindow}) is a `RangeError` naming
+ * the field, and a `key`, `methods` or `name` of the wrong kind a `TypeError`, thrown here.
  *
  * **Gotchas**
  *
@@ -377,6 +427,7 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalE
  * budget, or a budget of their own with a `key` per tool).
  */
 export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
+  checkConfig(config)
   const policy = config.policy
   const limit = limitOf(policy)
   const prefix = `${config.name ?? "rate-limit"}:`
