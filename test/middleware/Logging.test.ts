@@ -220,6 +220,18 @@ describe("Logging middleware", () => {
       assert.deepStrictEqual(requestLines(entries, "tools/call").map((line) => line.level), ["Warn", "Error"])
     }))
 
+  it("refuses a level or an option no type checked, naming it, when it is made", () => {
+    const make = (config: unknown) => () => Logging.middleware(config as Logging.Config)
+    // Fails before: made, and every line logged at "info" was printed by no logger (all lost).
+    assert.throws(make({ level: "info" }), TypeError, `Logging: level must be one of "Fatal", "Error", "Warn", "Info", "Debug", "Trace", not "info"`)
+    assert.throws(make({ failureLevel: "Warning" }), TypeError, "Logging: failureLevel must be one of")
+    assert.throws(make({ defectLevel: 3 }), TypeError, "Logging: defectLevel must be one of")
+    assert.throws(make({ includeParams: "true" }), TypeError, "Logging: includeParams must be true or false, not \"true\"")
+    assert.throws(make({ redact: ["password"] }), TypeError, "Logging: redact must be a function, not an array")
+    assert.throws(make(null), TypeError, "Logging: the configuration must be an object, not null")
+    Logging.middleware({ level: "Debug", failureLevel: "Error", defectLevel: "Fatal", includeParams: false, redact: Logging.redactKeys("x") })
+  })
+
   it("redactKeys replaces the named keys at any depth and leaves the rest", () => {
     const redact = Logging.redactKeys("token", "secret")
     assert.deepStrictEqual(

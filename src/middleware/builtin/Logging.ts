@@ -25,6 +25,7 @@ import { nestedDeeperThan } from "../../internal/nesting.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkBoolean, checkFunction, checkOneOf, notWhat } from "./internal/config.ts"
 
 // ---------------------------------------------------------------------------
 // Outcomes
@@ -126,9 +127,12 @@ export const paramsTooDeep = `[params nested deeper than ${maxParamsDepth} level
  *
  * It is an `onRequest` hook: it sees every request (unknown methods and invalid params too) and
  * times everything below it, typed hooks included. Put it first (outermost) to log what clients
- * get. Wrapping costs every request a fiber, even synchronous ones.
+ * get. Wrapping costs every request a fiber, even synchronous ones. A level that is not a
+ * `LogLevel.Severity` (`"info"`), or an option of the wrong kind, is a `TypeError` naming it,
+ * thrown here.
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
+  checkConfig(config)
   const level = config.level ?? "Info"
   const failureLevel = config.failureLevel ?? "Warn"
   const defectLevel = config.defectLevel ?? "Error"
@@ -178,6 +182,21 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
         })
       })
   })
+}
+
+/** The levels a line may be logged at. */
+const severities: ReadonlyArray<LogLevel.Severity> = ["Fatal", "Error", "Warn", "Info", "Debug", "Trace"]
+
+/**
+ * Refuses what no type checked, when the middleware is made: a level Effect does not know
+ * (`"info"`, `"warning"`) logged every line at it, which no logger printed (every request's line
+ * lost, silently); `includeParams: "true"` (a string) included nothing.
+ */
+const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("Logging", "the configuration", "an object", config)
+  for (const option of ["level", "failureLevel", "defectLevel"] as const) checkOneOf("Logging", option, config[option], severities)
+  checkBoolean("Logging", "includeParams", config.includeParams)
+  checkFunction("Logging", "redact", config.redact)
 }
 
 // ---------------------------------------------------------------------------
