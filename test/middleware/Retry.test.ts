@@ -176,6 +176,17 @@ describe("Retry middleware", () => {
       assert.deepStrictEqual(seen.map((failure) => failure._tag), ["McpError", "McpError"])
     }))
 
+  it("refuses a configuration no type checked, naming the option, when it is made", () => {
+    const make = (config: unknown) => () => Retry.middleware(config as Retry.Config)
+    // Fails before: made, and every failure retried (a non-idempotent tool's too).
+    assert.throws(make({}), TypeError, "Retry: retryable must be a function (failure) => boolean")
+    assert.throws(make({ retryable: "Busy" }), TypeError, `Retry: retryable must be a function (failure) => boolean (e.g. Retry.byTag("Busy")), not "Busy"`)
+    assert.throws(make({ retryable: Retry.byTag("Busy"), schedule: 3 }), TypeError, "Retry: schedule must be a Schedule, not 3")
+    assert.throws(make({ retryable: Retry.byTag("Busy"), methods: "resources/read" }), TypeError, `Retry: methods must be an array of strings, not "resources/read"`)
+    assert.throws(make(undefined), TypeError, "Retry: the configuration must be an object")
+    Retry.middleware({ retryable: Retry.byTag("Busy"), schedule: fast, methods: ["tools/call", "resources/read"] })
+  })
+
   it("byTag matches McpErrors and declared tool failures by tag", () => {
     const busy = Retry.byTag("Busy", "InternalError")
     const toolError = (error: unknown): Retry.Failure => ({

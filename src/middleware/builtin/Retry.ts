@@ -33,6 +33,7 @@ import * as Schedule from "effect/Schedule"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkStrings, notWhat } from "./internal/config.ts"
 
 // ---------------------------------------------------------------------------
 // Failures
@@ -112,9 +113,11 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  * **Gotchas**
  *
  * Only retry what is safe to run twice. Progress notifications and logs of every attempt reach
- * the client.
+ * the client. A configuration of the wrong kind (no `retryable` function, a `schedule` that is
+ * not one, `methods` that are not strings) is a `TypeError` naming the option, thrown here.
  */
 export const middleware = (config: Config): Middleware.Middleware => {
+  checkConfig(config)
   const retryable = config.retryable
   const schedule = config.schedule ?? defaultSchedule
   const methods = new Set(config.methods ?? ["tools/call"])
@@ -161,6 +164,23 @@ export const middleware = (config: Config): Middleware.Middleware => {
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * Refuses what no type checked, when the middleware is made: without `retryable` (JavaScript, a
+ * configuration read from elsewhere) every failure was retried, a non-idempotent tool's too;
+ * a `schedule` that is not one failed every retried request; `methods` as one string retried the
+ * methods its characters name (none).
+ */
+const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("Retry", "the configuration", "an object ({ retryable, ... })", config)
+  if (typeof config.retryable !== "function") {
+    throw notWhat("Retry", "retryable", "a function (failure) => boolean (e.g. Retry.byTag(\"Busy\"))", config.retryable)
+  }
+  if (config.schedule !== undefined && !Schedule.isSchedule(config.schedule)) {
+    throw notWhat("Retry", "schedule", "a Schedule", config.schedule)
+  }
+  checkStrings("Retry", "methods", config.methods)
+}
 
 const parse = (text: string): unknown => {
   try {
