@@ -163,4 +163,14 @@ describe("ErrorMapping middleware", () => {
     assert.isUndefined(map("Busy"))
     assert.isUndefined(map(null))
   })
+
+  it("refuses an option no type checked, naming it, when it is made", () => {
+    const make = (config: unknown) => () => ErrorMapping.middleware(config as ErrorMapping.Config)
+    // Fails before: made, and a defect answered with { message: 500 }, which SDK clients refuse (no answer).
+    assert.throws(make({ defectMessage: 500 }), TypeError, "ErrorMapping: defectMessage must be a string, not 500")
+    assert.throws(make({ map: { Busy: () => undefined } }), TypeError, "ErrorMapping: map must be a function")
+    assert.throws(make({ maskDefects: "false" }), TypeError, `ErrorMapping: maskDefects must be true or false, not "false"`)
+    assert.throws(make(null), TypeError, "ErrorMapping: the configuration must be an object, not null")
+    ErrorMapping.middleware({ map: busyMap, maskDefects: false, defectMessage: "Something broke" })
+  })
 })

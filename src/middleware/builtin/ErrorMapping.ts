@@ -22,6 +22,7 @@ import { clip } from "../../internal/clip.ts"
 import { forLog, maxLoggedMessage } from "../../internal/loggedCause.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/config.ts"
 
 /** Options of {@link middleware}; every one has a default. */
 export interface Config {
@@ -56,9 +57,11 @@ export interface Config {
  * **Gotchas**
  *
  * Tools of `McpServer` never fail this way: their failures are already `isError` results (see
- * `Tool`).
+ * `Tool`). An option of the wrong kind (a `defectMessage` that is not a string) is a `TypeError`
+ * naming it, thrown here.
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
+  checkConfig(config)
   const map = config.map
   const mask = config.maskDefects !== false
   const defectMessage = config.defectMessage ?? "Internal error"
@@ -108,6 +111,19 @@ export const byTag = (
 // ---------------------------------------------------------------------------
 // Internal
 // ---------------------------------------------------------------------------
+
+/**
+ * Refuses what no type checked, when the middleware is made: a `defectMessage` that is not a
+ * string went out as the error's `message`, which the SDK clients refuse (the response dropped:
+ * the client waited for ever); a `map` that is not a function failed each request it was asked
+ * of; `maskDefects: "false"` (a string) masked.
+ */
+const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("ErrorMapping", "the configuration", "an object", config)
+  checkFunction("ErrorMapping", "map", config.map)
+  checkBoolean("ErrorMapping", "maskDefects", config.maskDefects)
+  checkString("ErrorMapping", "defectMessage", config.defectMessage)
+}
 
 /** A cause this middleware leaves as it is: an interruption, or a failure with an `McpError`. */
 const isPlain = (cause: Cause.Cause<unknown>): boolean =>
