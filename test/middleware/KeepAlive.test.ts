@@ -139,6 +139,11 @@ describe("KeepAlive (live sessions)", () => {
     assert.throws(() => KeepAlive.middleware({ interval: 0 }), /interval/)
     assert.throws(() => KeepAlive.middleware({ interval: "1 second", timeout: "0 millis" }), /timeout/)
     assert.throws(() => KeepAlive.middleware({ interval: "1 second", maxMisses: 0 }), /maxMisses/)
+    // What is no duration at all: named (fails before: "Invalid Input: 30 secs").
+    const expected = `a duration ("30 seconds", a number of milliseconds, a Duration)`
+    assert.throws(() => KeepAlive.middleware({ interval: "30 secs" as never }), TypeError, `KeepAlive: interval must be ${expected}, not "30 secs"`)
+    assert.throws(() => KeepAlive.middleware({} as never), TypeError, `KeepAlive: interval must be ${expected}, not undefined`)
+    assert.throws(() => KeepAlive.middleware({ interval: "1 second", timeout: "soon" as never }), TypeError, `KeepAlive: timeout must be ${expected}, not "soon"`)
   })
 })
 

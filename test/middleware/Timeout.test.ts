@@ -157,4 +157,15 @@ describe("Timeout configuration", () => {
     }
     assert.doesNotThrow(() => Timeout.middleware({ default: "Infinity", methods: { "tools/call": 1 } }))
   })
+
+  it("what is no duration at all, or methods that are no object, is a TypeError naming the option", () => {
+    const make = (config: unknown) => () => Timeout.middleware(config as Timeout.Config)
+    const expected = `a duration ("30 seconds", a number of milliseconds, a Duration)`
+    // Fails before: "Invalid Input: ten seconds", naming no option.
+    assert.throws(make({ default: "ten seconds" }), TypeError, `Timeout: default must be ${expected}, not "ten seconds"`)
+    assert.throws(make({ methods: { "tools/call": undefined } }), TypeError, `Timeout: methods["tools/call"] must be ${expected}, not undefined`)
+    assert.throws(make({ methods: ["1 second"] }), TypeError, "Timeout: methods must be an object of timeouts by method")
+    assert.throws(make({ methods: "tools/call" }), TypeError, "Timeout: methods must be an object of timeouts by method")
+    assert.throws(make(null), TypeError, "Timeout: the configuration must be an object, not null")
+  })
 })

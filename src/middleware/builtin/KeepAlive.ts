@@ -30,6 +30,7 @@ import * as Effect from "effect/Effect"
 import * as NumericOptions from "../../internal/options.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
+import { durationOf, notWhat } from "./internal/config.ts"
 
 /** Options of {@link middleware}. */
 export interface Options {
@@ -44,12 +45,14 @@ export interface Options {
 /**
  * The keep-alive middleware; see the module documentation. An option out of range (an interval
  * or timeout that is not finite and > 0, a `maxMisses` that is not an integer >= 1) is a
- * `RangeError` naming it.
+ * `RangeError` naming it; an interval or timeout that is no duration at all (`"30 secs"`, none)
+ * a `TypeError` naming it.
  */
 export const middleware = (options: Options): Middleware.Middleware<never> => {
-  const interval = Duration.fromInputUnsafe(options.interval)
+  if (typeof options !== "object" || options === null) throw notWhat("KeepAlive", "the options", "an object ({ interval, ... })", options)
+  const interval = durationOf("KeepAlive", "interval", options.interval)
   const intervalMillis = Duration.toMillis(interval)
-  const timeoutMillis = Duration.toMillis(options.timeout ?? interval)
+  const timeoutMillis = Duration.toMillis(options.timeout === undefined ? interval : durationOf("KeepAlive", "timeout", options.timeout))
   const maxMisses = options.maxMisses ?? 3
   if (!(intervalMillis > 0 && Number.isFinite(intervalMillis))) {
     throw NumericOptions.outOfRange("KeepAlive", "interval", "a finite duration > 0", Duration.format(interval))

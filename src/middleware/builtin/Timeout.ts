@@ -21,6 +21,7 @@ import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import * as Middleware from "../Middleware.ts"
+import { durationOf, notWhat } from "./internal/config.ts"
 
 /** Options of {@link middleware}; every one has a default. */
 export interface Config {
@@ -62,9 +63,15 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * the server makes a task) is timed until it is created, not while it runs.
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
+  if (typeof config !== "object" || config === null) throw notWhat("Timeout", "the configuration", "an object", config)
   const fallback = millisOf("default", config.default ?? defaultTimeout)
   // Requests that last as long as something else does, not as long as work: untimed by default.
   const overrides = new Map<string, number | undefined>([["tasks/result", undefined], ["subscriptions/listen", undefined]])
+  const methods: unknown = config.methods
+  // An array or a string has entries too: its indexes were taken for method names.
+  if (methods !== undefined && (typeof methods !== "object" || methods === null || Array.isArray(methods))) {
+    throw notWhat("Timeout", "methods", `an object of timeouts by method ({ "tools/call": "1 minute" })`, methods)
+  }
   for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(`methods["${method}"]`, input))
   return Middleware.make("timeout", {
     onRequest: (request, _context, next) => {
@@ -86,10 +93,11 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 
 /**
  * The timeout in milliseconds, `undefined` when infinite; a `RangeError` for one that is not a
- * duration (negative, `NaN`: every call that took any time would time out).
+ * duration (negative, `NaN`: every call that took any time would time out), a `TypeError` naming
+ * the option for what is no duration at all (`"ten seconds"`, `undefined`).
  */
 const millisOf = (name: string, input: Duration.Input): number | undefined => {
-  const duration = Duration.fromInputUnsafe(input)
+  const duration = durationOf("Timeout", name, input)
   const millis = Duration.toMillis(duration)
   if (millis === Number.POSITIVE_INFINITY) return undefined
   // A timer fires after 1 ms at the soonest: shorter would time out nearly every call.
