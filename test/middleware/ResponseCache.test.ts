@@ -560,4 +560,15 @@ describe("ResponseCache options out of range", () => {
       ResponseCache.layer({ ttlMillis: Number.POSITIVE_INFINITY, methods: { "tools/list": 1, "prompts/get": false, "tools/call": undefined } })
     )
   })
+
+  it("a method misspelt in methods, or callTools and keyPrefix of the wrong kind, are a TypeError naming them", () => {
+    const make = (config: unknown) => () => ResponseCache.layer(config as ResponseCache.Config)
+    // Fails before: made, and resources/read (meant to be off) cached.
+    assert.throws(make({ methods: { "resource/read": false } }), TypeError, `ResponseCache: methods must name methods the cache answers (tools/list, tools/call, resources/list, resources/templates/list, resources/read, prompts/list, prompts/get); "resource/read" is none of them`)
+    assert.throws(make({ methods: [false] }), TypeError, "ResponseCache: methods must be an object of TTLs (or false) by method")
+    // A string alone: the tools its characters name (none) were cached.
+    assert.throws(make({ callTools: "convert_units" }), TypeError, `ResponseCache: callTools must be an array of strings, not "convert_units"`)
+    assert.throws(make({ keyPrefix: 5 }), TypeError, "ResponseCache: keyPrefix must be a string, not 5")
+    assert.throws(make(null), TypeError, "ResponseCache: the configuration must be an object, not null")
+  })
 })

@@ -95,6 +95,13 @@ describe("SizeLimit middleware", () => {
     assert.throws(() => SizeLimit.middleware({ maxBytes: 0 }), /maxBytes must be an integer >= 1/)
     assert.throws(() => SizeLimit.middleware({ maxBytes: 1.5 }), /maxBytes must be an integer >= 1/)
   })
+
+  it("rejects methods that are not an array of strings (one string measured the methods its characters name: none)", () => {
+    // Fails before: made.
+    assert.throws(() => SizeLimit.middleware({ methods: "tools/call" as never }), TypeError, `SizeLimit: methods must be an array of strings, not "tools/call"`)
+    assert.throws(() => SizeLimit.middleware({ methods: [5] as never }), TypeError, "SizeLimit: methods[0] must be a string, not 5")
+    assert.throws(() => SizeLimit.middleware(null as never), TypeError, "SizeLimit: the configuration must be an object, not null")
+  })
 })
 
 // ---------------------------------------------------------------------------

@@ -59,6 +59,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { canonicalJson } from "../../internal/canonicalJson.ts"
+import { clip } from "../../internal/clip.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
 import * as NumericOptions from "../../internal/options.ts"
@@ -70,6 +71,7 @@ import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkString, checkStrings, notWhat } from "./internal/config.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
@@ -233,14 +235,33 @@ const storeFailed = (operation: string) => `effect-mcp-server: the response cach
 
 /**
  * Refuses a TTL that is not a number > 0 (`ttlMillis`, or one of `methods` but `false`) with a
- * `RangeError` naming it. A `NaN` TTL (a variable that does not parse) kept answers for ever in
+ * `RangeError` naming it, and a method the cache does not answer in `methods`, `callTools` that
+ * are not strings or a `keyPrefix` that is not one with a `TypeError`. A `NaN` TTL (a variable that does not parse) kept answers for ever in
  * the in-memory store and never on Redis; 0 or less cached nothing (`false` says so). `Infinity`
  * keeps an answer until a change drops it.
  */
 const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("ResponseCache", "the configuration", "an object", config)
   const check = (name: string, ttl: number | undefined) => NumericOptions.check("ResponseCache", name, ttl, NumericOptions.millis)
   check("ttlMillis", config.ttlMillis)
-  for (const [method, ttl] of Object.entries(config.methods ?? {})) if (ttl !== false) check(`methods["${method}"]`, ttl)
+  const methods: unknown = config.methods
+  if (methods !== undefined && (typeof methods !== "object" || methods === null || Array.isArray(methods))) {
+    throw notWhat("ResponseCache", "methods", `an object of TTLs (or false) by method ({ "resources/read": false })`, methods)
+  }
+  for (const [method, ttl] of Object.entries(config.methods ?? {})) {
+    // A method misspelt (`"resource/read": false`) kept the method it meant cached, silently.
+    if (!Object.hasOwn(groupOfMethod, method)) {
+      throw new TypeError(
+        `ResponseCache: methods must name methods the cache answers (${Object.keys(groupOfMethod).join(", ")}); ${
+          JSON.stringify(clip(method, 64))
+        } is none of them`
+      )
+    }
+    if (ttl !== false) check(`methods["${method}"]`, ttl)
+  }
+  // A string alone named the tools its characters spell: none cached.
+  checkStrings("ResponseCache", "callTools", config.callTools)
+  checkString("ResponseCache", "keyPrefix", config.keyPrefix)
 }
 
 /**
@@ -372,7 +393,8 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
 /**
  * The cache as a Layer: builds it ({@link make}) and registers its middleware with the server
  * while the Layer lives (like `McpServer.middleware`). A TTL that is not a number > 0 is a
- * `RangeError` naming it, thrown here.
+ * `RangeError` naming it, a method misspelt in `methods` or an option of the wrong kind a
+ * `TypeError`, thrown here.
  */
 export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> => {
   checkConfig(config)

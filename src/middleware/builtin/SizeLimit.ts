@@ -42,6 +42,7 @@ import { TaskResultLimit } from "../../server/internal/taskResultLimit.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkStrings, notWhat } from "./internal/config.ts"
 
 /** Options of {@link middleware}; every one has a default. */
 export interface Config {
@@ -73,8 +74,11 @@ export const sizeOf = (result: unknown): number =>
  * version other than 2025-11-25, projects it once more).
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
+  if (typeof config !== "object" || config === null) throw notWhat("SizeLimit", "the configuration", "an object", config)
   const maxBytes = config.maxBytes ?? defaultMaxBytes
   NumericOptions.check("SizeLimit", "maxBytes", maxBytes, NumericOptions.integer(1))
+  // A string alone measured the methods its characters name: none.
+  checkStrings("SizeLimit", "methods", config.methods)
   const methods = config.methods === undefined ? undefined : new Set(config.methods)
   const check = (method: string, context: RequestContext) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
     const size = sizeOf(resultAsSent(context, method, result))
