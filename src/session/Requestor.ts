@@ -40,16 +40,25 @@ export type ClientAddress = (http: HttpRequestInfo) => string | undefined
 export const peerAddress: ClientAddress = (http) => http.remoteAddress
 
 /**
+ * The client address of a caller over HTTP ({@link addressKey} form), a principal or not, else
+ * `undefined` (no HTTP, or no address).
+ *
+ * @since 0.2.0
+ */
+export const addressOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string | undefined => {
+  if (context.http === undefined) return undefined
+  const raw = clientAddress(context.http)
+  return raw === undefined || raw === "" ? undefined : addressKey(raw)
+}
+
+/**
  * The client address of an anonymous caller over HTTP ({@link addressKey} form), else `undefined`
  * (a principal, or no HTTP).
  *
  * @since 0.2.0
  */
-export const anonymousAddressOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string | undefined => {
-  if (context.principal !== undefined || context.http === undefined) return undefined
-  const raw = clientAddress(context.http)
-  return raw === undefined || raw === "" ? undefined : addressKey(raw)
-}
+export const anonymousAddressOf = (context: RequestContext, clientAddress: ClientAddress = peerAddress): string | undefined =>
+  context.principal !== undefined ? undefined : addressOf(context, clientAddress)
 
 /**
  * The requestor key of a request: `principal:<subject>`, else `address:<address>` for an

@@ -295,7 +295,7 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
  * Whose budget a request spends: `"principal"` (default: the principal's subject when there is
  * one, else the session; for an anonymous caller of a stateless HTTP server, its client address),
  * `"session"` (the session, always; on a stateless server, which one session serves, the client
- * address too), or a function of the request context and the request's params (decoded for a
+ * address, a principal's too), or a function of the request context and the request's params (decoded for a
  * method with a typed hook, as the request has them for the others; `undefined` when it has none):
  * what the request names (a tool's `name`, a resource's `uri`) can choose the budget.
  *
@@ -383,7 +383,8 @@ const keyFunction = (key: Key): KeyFunction => {
   if (typeof key === "function") return (context, params) => `custom:${key(context, params)}`
   if (key === "session") {
     return (context) => {
-      const address = context.session.stateless ? Requestor.anonymousAddressOf(context) : undefined
+      // A principal's too: the one stateless session's budget was every principal's.
+      const address = context.session.stateless ? Requestor.addressOf(context) : undefined
       return address === undefined ? `session:${context.sessionId}` : `address:${address}`
     }
   }
