@@ -12,7 +12,7 @@ import * as Timing from "../../src/middleware/builtin/Timing.ts"
 import { McpServer } from "../../src/index.ts"
 import { connectRaw, startServer } from "../server/McpServerHarness.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
-import { eventually, sdk, sdkError, serve } from "./builtinHarness.ts"
+import { captureLogs, eventually, sdk, sdkError, serve } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
 
@@ -119,6 +119,19 @@ describe("Timing middleware", () => {
       const custom = yield* Metric.value(Metric.withAttributes(counter, { ...attributes, method: "tools/call", outcome: "success" }))
       assert.strictEqual(custom.count, 1)
       assert.strictEqual(yield* count({ ...attributes, method: "tools/call", outcome: "success" }), 0)
+    }))
+
+  it.live("a report that fails or throws is logged; the request keeps its answer", () =>
+    Effect.gen(function*() {
+      for (const report of [() => Effect.die(new Error("report broke")), () => { throw new Error("report threw") }]) {
+        const { entries, logger } = captureLogs()
+        const { client } = yield* serve(All, [Timing.middleware({ attributes: testAttributes(), report })], [logger])
+        // Fails before: -32603 Internal error (the call had done its work).
+        const result = yield* sdk(() => client.callTool({ name: "slow", arguments: { millis: 1 } }))
+        assert.deepStrictEqual(result.content, [{ type: "text", text: "done" }])
+        yield* eventually(() => entries.some((entry) => entry.message === "effect-mcp-server: the Timing middleware's report failed"))
+        assert.include(entries.find((entry) => entry.message.includes("report failed"))!.cause, "report")
+      }
     }))
 
   it("methodAttribute keeps MCP methods and folds the rest", () => {

@@ -17,6 +17,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import { forLog } from "../../internal/loggedCause.ts"
 import * as Middleware from "../Middleware.ts"
 import { type Outcome, outcomeOf } from "./Logging.ts"
 
@@ -61,7 +62,10 @@ export interface Config {
   readonly counter?: Metric.Metric<number, unknown> | undefined
   /** Attributes added to every series (e.g. `{ server: "search" }`). */
   readonly attributes?: { readonly [key: string]: string } | undefined
-  /** Called with every request's timing, after the metrics are updated (e.g. to flag slow calls). */
+  /**
+   * Called with every request's timing, after the metrics are updated (e.g. to flag slow calls).
+   * One that fails (or throws) is logged as a warning; the request keeps its answer.
+   */
   readonly report?: ((timing: Timing) => Effect.Effect<void>) | undefined
 }
 
@@ -82,6 +86,17 @@ export const methodAttribute = (method: string): string =>
 // ---------------------------------------------------------------------------
 // Middleware
 // ---------------------------------------------------------------------------
+
+/**
+ * Runs `report` on a timing. What it observes it never changes: a report that fails or throws is
+ * logged (its messages clipped), and the request keeps its answer (a report that died turned every
+ * answer, a call that had done its work included, into -32603).
+ */
+const reported = (report: (timing: Timing) => Effect.Effect<void>, timing: Timing): Effect.Effect<void> =>
+  Effect.catchCause(
+    Effect.suspend(() => report(timing)),
+    (cause) => Effect.logWarning("effect-mcp-server: the Timing middleware's report failed", forLog(cause))
+  )
 
 /**
  * Records every request's duration in the histogram (attribute `method`) and counts it in the
@@ -126,7 +141,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
           )
           return report === undefined
             ? update
-            : Effect.andThen(update, report({ method: request.method, durationMillis, outcome }))
+            : Effect.andThen(update, reported(report, { method: request.method, durationMillis, outcome }))
         })
       })
   })
