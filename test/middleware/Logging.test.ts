@@ -211,6 +211,23 @@ describe("Logging middleware", () => {
     assert.strictEqual(level, Logging.paramsTooDeep)
   })
 
+  it.live("a redact that throws logs redactFailed as the params; the request keeps its answer", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const redact = (params: unknown) => {
+        if ((params as { readonly arguments?: { readonly text?: unknown } })?.arguments?.text === "boom") throw new Error("secret: hunter2")
+        return params
+      }
+      const { client } = yield* serve(All, [Logging.middleware({ includeParams: true, redact })], [logger])
+      // Fails before: -32603 Internal error, and no line for the call.
+      const result = yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "boom" } }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "boom" }])
+      const [line] = requestLines(entries, "tools/call")
+      assert.strictEqual(line?.annotations.outcome, "success")
+      assert.strictEqual(line?.annotations.params, Logging.redactFailed)
+      assert.isFalse(entries.some((entry) => JSON.stringify(entry).includes("hunter2")))
+    }))
+
   it.live("levels are configurable", () =>
     Effect.gen(function*() {
       const { entries, logger } = captureLogs()

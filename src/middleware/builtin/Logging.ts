@@ -79,7 +79,7 @@ export interface Config {
   readonly includeParams?: boolean | undefined
   /**
    * What of the params to log (with `includeParams`), e.g. {@link redactKeys}; default: the
-   * params as received.
+   * params as received. One that throws logs {@link redactFailed} instead (the answer is kept).
    */
   readonly redact?: ((params: unknown, method: string) => unknown) | undefined
 }
@@ -156,7 +156,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
               ? paramsTooDeep
               : redact === undefined
               ? request.params
-              : redact(request.params, request.method)
+              : redacted(redact, request.params, request.method)
           }
           const message = `${request.method} ${annotations.outcome}`
           let log: Effect.Effect<void>
@@ -182,6 +182,27 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
         })
       })
   })
+}
+
+/**
+ * What the `params` annotation says when `redact` threw: not the params (what it was to hide may be
+ * in them, or in its error).
+ *
+ * @since 0.2.0
+ */
+export const redactFailed = "[params not logged: redact threw]"
+
+/**
+ * The params as `redact` makes them; {@link redactFailed} when it throws. A line is an observation:
+ * a `redact` that threw on some params turned the request's answer, a call that had done its work
+ * included, into -32603, and its line was lost.
+ */
+const redacted = (redact: (params: unknown, method: string) => unknown, params: unknown, method: string): unknown => {
+  try {
+    return redact(params, method)
+  } catch {
+    return redactFailed
+  }
 }
 
 /** The levels a line may be logged at. */
