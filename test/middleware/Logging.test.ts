@@ -11,7 +11,8 @@ import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
-import { McpServer, type Middleware } from "../../src/index.ts"
+import { InMemory, McpServer, type Middleware } from "../../src/index.ts"
+import { initializeMessage } from "../http/support.ts"
 import * as Logger from "effect/Logger"
 import { startServer } from "../server/McpServerHarness.ts"
 import { captureLogs, connectRawTo, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
@@ -226,6 +227,30 @@ describe("Logging middleware", () => {
       assert.strictEqual(line?.annotations.outcome, "success")
       assert.strictEqual(line?.annotations.params, Logging.redactFailed)
       assert.isFalse(entries.some((entry) => JSON.stringify(entry).includes("hunter2")))
+    }))
+
+  it.live("a client's long method name and string id are clipped in the line, as error messages quote them", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const server = yield* startServer({}, Layer.merge(All, McpServer.middleware(Logging.middleware())))
+      const pair = InMemory.makePair()
+      const answers: Array<any> = []
+      pair.client.onmessage = (message: any) => void answers.push(message)
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([logger]))))
+      yield* Effect.promise(() => pair.client.send(initializeMessage(0) as never))
+      yield* eventually(() => answers.length === 1)
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
+      const method = `x/${"m".repeat(1_000_000)}`
+      const id = "i".repeat(1_000_000)
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", id, method } as never))
+      yield* eventually(() => answers.length === 2)
+      assert.strictEqual(answers[1].error?.code, -32601)
+      const [line] = entries.filter((entry) => entry.annotations.outcome === "error")
+      // Fails before: 1,000,002 characters, twice
+      assert.isBelow(line!.message.length, 300)
+      assert.strictEqual(line!.annotations.method, `${method.slice(0, 200)}… (${method.length - 200} more characters)`)
+      assert.strictEqual(line!.message, `${line!.annotations.method} error`)
+      assert.strictEqual(line!.annotations.requestId, `${id.slice(0, 200)}… (${id.length - 200} more characters)`)
     }))
 
   it.live("levels are configurable", () =>

@@ -20,6 +20,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as LogLevel from "effect/LogLevel"
+import { clip } from "../../internal/clip.ts"
 import { forLog } from "../../internal/loggedCause.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
@@ -86,7 +87,9 @@ export interface Config {
 
 /** The annotations of a request's log line. */
 export interface Annotations {
+  /** The method; a name longer than 200 characters (a client's own) is clipped, as error messages quote it. */
   readonly method: string
+  /** The request's id; a string id longer than 200 characters is clipped. */
   readonly requestId: JsonRpc.RequestId
   readonly sessionId: string
   readonly durationMillis: number
@@ -143,9 +146,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       Effect.clockWith((clock) => {
         const start = clock.currentTimeNanosUnsafe()
         return Effect.onExit(next(request), (exit) => {
+          // The client's text, clipped as error messages quote it: a 3 MB method name (or string
+          // id) was written whole, twice for the method (its annotation and the message).
+          const method = clip(request.method)
           const annotations: Record<string, unknown> = {
-            method: request.method,
-            requestId: request.id,
+            method,
+            requestId: typeof request.id === "string" ? clip(request.id) : request.id,
             sessionId: context.sessionId,
             durationMillis: Math.round(Number(clock.currentTimeNanosUnsafe() - start) / 1_000) / 1_000,
             outcome: outcomeOf(exit)
@@ -158,7 +164,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
               ? request.params
               : redacted(redact, request.params, request.method)
           }
-          const message = `${request.method} ${annotations.outcome}`
+          const message = `${method} ${annotations.outcome}`
           let log: Effect.Effect<void>
           if (exit._tag === "Success") {
             log = Effect.logWithLevel(annotations.outcome === "tool-error" ? failureLevel : level)(message)
