@@ -247,6 +247,23 @@ describe("SizeLimit measures what is sent", () => {
       }
     }))
 
+  it.live("2026-07-28: server/discover (what initialize is to the earlier versions) is not measured by default", () =>
+    Effect.gen(function*() {
+      const client = yield* rawServer(10)
+      // Fails before: -32603 "Result too large" (a 2026 client could not discover a server a 2025 one initializes with).
+      const discovered = yield* client.request("server/discover", { _meta: modernMeta() })
+      assert.isUndefined(discovered.error, JSON.stringify(discovered))
+      assert.include(discovered.result.supportedVersions, "2026-07-28")
+      // Every other method is, in that era too; and named in methods, server/discover is.
+      const listed = yield* client.request("tools/list", { _meta: modernMeta() })
+      assert.strictEqual(listed.error?.code, -32603)
+      const named = yield* serveInMemory(
+        { name: "size", version: "1.0.0" },
+        Layer.mergeAll(Reports, McpServer.middleware(SizeLimit.middleware({ maxBytes: 10, methods: ["server/discover"] })))
+      )
+      assert.strictEqual((yield* named.request("server/discover", { _meta: modernMeta() })).error?.code, -32603)
+    }))
+
   it.live("2026-07-28: a task's tool result over the limit is the isError result inline in tasks/get", () =>
     Effect.gen(function*() {
       const client = yield* rawServer(400)

@@ -49,11 +49,19 @@ export interface Config {
   /** The largest result allowed, in bytes of UTF-8 JSON (default 1 MiB). */
   readonly maxBytes?: number | undefined
   /**
-   * The request methods whose results are measured (default: every method but `initialize`,
-   * whose result the server controls and the handshake needs).
+   * The request methods whose results are measured (default: every method but `initialize` and
+   * its MCP 2026-07-28 counterpart `server/discover`, whose results the server controls and a
+   * client needs to start).
    */
   readonly methods?: ReadonlyArray<string> | undefined
 }
+
+/**
+ * What is not measured by default: the handshake of each era. `server/discover` was measured: a
+ * limit a server's instructions and capabilities went over refused 2026-07-28 clients (-32603)
+ * while earlier ones initialized.
+ */
+const handshakes: ReadonlySet<string> = new Set(["initialize", "server/discover"])
 
 /** The default of {@link Config.maxBytes}: 1 MiB. */
 export const defaultMaxBytes = 1_048_576
@@ -106,7 +114,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     featuresOf(context.protocolVersion).taskMethods
   return Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
-      const measures = methods === undefined ? request.method !== "initialize" : methods.has(request.method)
+      const measures = methods === undefined ? !handshakes.has(request.method) : methods.has(request.method)
       // The task's work is forked with this request's services: it finds the limit there.
       const effect = asksForTask(request, context)
         ? Effect.provideServiceEffect(next(request), TaskResultLimit, Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(taskLimit(context))))
