@@ -134,6 +134,18 @@ describe("Timing middleware", () => {
       }
     }))
 
+  it("refuses an option no type checked, naming it, when it is made", () => {
+    const make = (config: unknown) => () => Timing.middleware(config as Timing.Config)
+    // Fails before: made, and every request (initialize too) failed.
+    assert.throws(make({ histogram: "mcp_duration" }), TypeError, `Timing: histogram must be a Metric, not "mcp_duration"`)
+    assert.throws(make({ counter: {} }), TypeError, "Timing: counter must be a Metric, not an object")
+    assert.throws(make({ attributes: { replica: 3 } }), TypeError, `Timing: attributes["replica"] must be a string, not 3`)
+    assert.throws(make({ attributes: ["server"] }), TypeError, "Timing: attributes must be an object of strings, not an array")
+    assert.throws(make({ report: "slow" }), TypeError, `Timing: report must be a function, not "slow"`)
+    assert.throws(make(null), TypeError, "Timing: the configuration must be an object, not null")
+    Timing.middleware({ histogram: Timing.requestDuration, counter: Timing.requestsTotal, attributes: { server: "s" }, report: () => Effect.void })
+  })
+
   it("methodAttribute keeps MCP methods and folds the rest", () => {
     assert.strictEqual(Timing.methodAttribute("tools/call"), "tools/call")
     assert.strictEqual(Timing.methodAttribute("resources/read"), "resources/read")

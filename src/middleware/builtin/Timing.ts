@@ -19,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import { forLog } from "../../internal/loggedCause.ts"
 import * as Middleware from "../Middleware.ts"
+import { checkFunction, checkString, notWhat } from "./internal/config.ts"
 import { type Outcome, outcomeOf } from "./Logging.ts"
 
 // ---------------------------------------------------------------------------
@@ -88,6 +89,26 @@ export const methodAttribute = (method: string): string =>
 // ---------------------------------------------------------------------------
 
 /**
+ * Refuses what no type checked, when the middleware is made: a `histogram` or `counter` that is
+ * no `Metric` failed every request (the client of a server with it could not even initialize);
+ * `attributes` are the series' labels: strings, as the type says.
+ */
+const checkConfig = (config: Config): void => {
+  if (typeof config !== "object" || config === null) throw notWhat("Timing", "the configuration", "an object", config)
+  for (const option of ["histogram", "counter"] as const) {
+    if (config[option] !== undefined && !Metric.isMetric(config[option])) throw notWhat("Timing", option, "a Metric", config[option])
+  }
+  const attributes: unknown = config.attributes
+  if (attributes !== undefined) {
+    if (typeof attributes !== "object" || attributes === null || Array.isArray(attributes)) {
+      throw notWhat("Timing", "attributes", "an object of strings", attributes)
+    }
+    for (const [name, value] of Object.entries(attributes)) checkString("Timing", `attributes["${name}"]`, value)
+  }
+  checkFunction("Timing", "report", config.report)
+}
+
+/**
  * Runs `report` on a timing. What it observes it never changes: a report that fails or throws is
  * logged (its messages clipped), and the request keeps its answer (a report that died turned every
  * answer, a call that had done its work included, into -32603).
@@ -106,9 +127,11 @@ const reported = (report: (timing: Timing) => Effect.Effect<void>, timing: Timin
  *
  * It is an `onRequest` hook: it sees every request (unknown methods and invalid params too) and
  * times everything below it, typed hooks included. Wrapping costs every request a fiber, even
- * synchronous ones.
+ * synchronous ones. An option of the wrong kind (a `histogram` that is no `Metric`) is a
+ * `TypeError` naming it, thrown here.
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
+  checkConfig(config)
   const histogram = config.histogram ?? requestDuration
   const counter = config.counter ?? requestsTotal
   const extra = config.attributes ?? {}
