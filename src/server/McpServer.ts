@@ -40,7 +40,7 @@ import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
 import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
-import { checkServerOptions } from "./internal/serverOptions.ts"
+import { checkMiddlewares, checkServerOptions } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
 import * as Listen from "./internal/listen.ts"
@@ -901,8 +901,10 @@ export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC =
  */
 export const middleware = <const M extends ReadonlyArray<Middleware.Middleware<any>>>(
   ...middlewares: M
-): Layer.Layer<never, never, McpServer | Exclude<Middleware.Services<M[number]>, Scope.Scope>> =>
-  stacked(++middlewareLayersMade, Effect.succeed(middlewares))
+): Layer.Layer<never, never, McpServer | Exclude<Middleware.Services<M[number]>, Scope.Scope>> => {
+  checkMiddlewares("McpServer.middleware", middlewares)
+  return stacked(++middlewareLayersMade, Effect.succeed(middlewares), undefined)
+}
 
 /**
  * {@link middleware} for middleware that has to be built first (reading configuration or services):
@@ -919,21 +921,24 @@ export const middleware = <const M extends ReadonlyArray<Middleware.Middleware<a
 export const middlewareFrom = <M extends Middleware.Middleware<any>, E = never, R2 = never>(
   make: Effect.Effect<M | ReadonlyArray<M>, E, R2>
 ): Layer.Layer<never, E, McpServer | Exclude<R2 | Middleware.Services<M>, Scope.Scope>> =>
-  stacked(++middlewareLayersMade, make)
+  stacked(++middlewareLayersMade, make, "McpServer.middlewareFrom")
 
 /** How many middleware Layers were made so far: each one's rank in the stack. */
 let middlewareLayersMade = 0
 
+/** `who`: the function whose made middleware is checked here (`middleware` checks its arguments when called). */
 const stacked = <E, R2>(
   rank: number,
-  make: Effect.Effect<Middleware.Middleware<any> | ReadonlyArray<Middleware.Middleware<any>>, E, R2>
+  make: Effect.Effect<Middleware.Middleware<any> | ReadonlyArray<Middleware.Middleware<any>>, E, R2>,
+  who: string | undefined
 ): Layer.Layer<never, E, any> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const server = yield* McpServer
     const made = yield* make
     const context = captured(yield* Effect.context<any>())
-    const provided = (Array.isArray(made) ? made as ReadonlyArray<Middleware.Middleware<any>> : [made as Middleware.Middleware<any>])
-      .map((m) => Middleware.provide(m, context))
+    const list = Array.isArray(made) ? made as ReadonlyArray<Middleware.Middleware<any>> : [made as Middleware.Middleware<any>]
+    if (who !== undefined) yield* Effect.try({ try: () => checkMiddlewares(who, list), catch: (error) => error }).pipe(Effect.orDie)
+    const provided = list.map((m) => Middleware.provide(m, context))
     yield* Effect.acquireRelease(Effect.sync(() => server.stack(rank, provided)), (remove) => Effect.sync(remove))
   }))
 

@@ -6,6 +6,7 @@
  * or interrupts itself is -32603 and the server goes on.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -65,6 +66,25 @@ describe("Middleware composition: order", () => {
         assert.ok(client)
         assert.deepStrictEqual(events, ["a>", "b>", "c>", "handler(x)", "<c", "<b", "<a"], name)
       }
+    }))
+})
+
+describe("Middleware composition: what is not a middleware", () => {
+  const expected = "must be a middleware (Middleware.make(name, hooks)), not a function: call the one that makes it"
+
+  it("the function that makes one, not called, is a TypeError when the Layer is made (it was taken and did nothing)", () => {
+    // The types take it (a function has a name, every hook is optional). Fails before: no throw,
+    // and the server ran with no timeout and no limit.
+    assert.throws(() => McpServer.middleware(Timeout.middleware), TypeError, `McpServer.middleware: middleware[0] ${expected}`)
+    assert.throws(() => McpServer.middleware(Timeout.middleware(), RateLimit.middleware as never), TypeError, `McpServer.middleware: middleware[1] ${expected}`)
+    assert.throws(() => McpServer.middleware({ onRequest: () => Effect.void } as never), TypeError, "McpServer.middleware: middleware[0] must be a middleware (Middleware.make(name, hooks)), not an object")
+  })
+
+  it.effect("what middlewareFrom makes is checked as its Layer is built", () =>
+    Effect.gen(function*() {
+      const layer = McpServer.middlewareFrom(Effect.succeed(Timeout.middleware as never))
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(Layer.provide(layer, McpServer.McpServer.layer({ name: "s", version: "1" })))))
+      assert.isTrue(exit._tag === "Failure" && String(Cause.squash(exit.cause)).includes(`McpServer.middlewareFrom: middleware[0] ${expected}`), String(exit))
     }))
 })
 

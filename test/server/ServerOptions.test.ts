@@ -42,6 +42,8 @@ const refused: ReadonlyArray<readonly [McpServer.Options, string]> = [
   [given({ capabilities: { tools: { listChanged: true } } }), "McpServer: capabilities.tools must be true or false, not an object ([object Object])"],
   [given({ middleware: Middleware.make("m", {}) }), "McpServer: middleware must be an array of middleware (Middleware.make(name, hooks)), not an object"],
   [given({ middleware: [McpServer.middleware()] }), "McpServer: middleware[0] must be a middleware (Middleware.make(name, hooks); a middleware Layer goes with the components)"],
+  // The function that makes one, not called (`Logging.middleware`): taken, it did nothing.
+  [given({ middleware: [() => Middleware.make("m", {})] }), "McpServer: middleware[0] must be a middleware (Middleware.make(name, hooks)), not a function: call the one that makes it"],
   [given({ supportedVersions: 5 }), `McpServer: supportedVersions must be an array of the protocol versions served among ${versions}, newest first (2026-07-28 is served whatever it says; [] serves it alone), not 5`],
   [given({ supportedVersions: "2025-11-25" }), "McpServer: supportedVersions must be an array"],
   [given({ supportedVersions: ["2025-11-25", "2025-11-05"] }), `McpServer: supportedVersions[1] must be one of ${versions} (2026-07-28 is served whatever supportedVersions says), not "2025-11-05"`],

@@ -190,11 +190,38 @@ const checkMiddleware = (who: string, middleware: unknown): void => {
   const expected = "an array of middleware (Middleware.make(name, hooks))"
   if (!Array.isArray(middleware)) throw notWhat(who, "middleware", expected, middleware)
   middleware.forEach((m: unknown, i) => {
+    checkNotMaker(who, `middleware[${i}]`, m)
     // A middleware Layer (`McpServer.middleware(...)`) goes with the components, not here.
     if (!isObject(m) || typeof m.name !== "string") {
       throw notWhat(who, `middleware[${i}]`, "a middleware (Middleware.make(name, hooks); a middleware Layer goes with the components)", m)
     }
   })
+}
+
+/**
+ * Throws a `TypeError` naming the first of `middlewares` that is not a middleware, where
+ * `McpServer.middleware(...)` takes them (and `middlewareFrom` makes them).
+ */
+export const checkMiddlewares = (who: string, middlewares: ReadonlyArray<unknown>): void => {
+  middlewares.forEach((m, i) => {
+    checkNotMaker(who, `middleware[${i}]`, m)
+    if (!isObject(m) || typeof (m as { readonly name?: unknown }).name !== "string") {
+      throw notWhat(who, `middleware[${i}]`, "a middleware (Middleware.make(name, hooks))", m)
+    }
+  })
+}
+
+/**
+ * A function given as a middleware is the one that makes it, not called (`Logging.middleware`
+ * for `Logging.middleware()`): it has a `name` and no hooks, so the types take it and it did
+ * nothing, silently (no line logged, no timeout).
+ */
+const checkNotMaker = (who: string, option: string, m: unknown): void => {
+  if (typeof m === "function") {
+    throw new TypeError(
+      `${who}: ${option} must be a middleware (Middleware.make(name, hooks)), not a function: call the one that makes it (Logging.middleware(), not Logging.middleware)`
+    )
+  }
 }
 
 const checkVersions = (who: string, versions: unknown): void => {
