@@ -1,6 +1,10 @@
 /**
  * Request timeouts: a handler that runs too long is interrupted (its finalizers and
- * `Effect.onInterrupt` run) and the client is answered at once.
+ * `Effect.onInterrupt` run) and the client is answered as soon as the interruption is done. An
+ * uninterruptible region (`Effect.uninterruptible`, a transaction) runs to its end first, and a
+ * slow finalizer delays the answer as long as it runs: the answer still says the request timed
+ * out, even when such a region completed the work. Keep what must not be cut short brief, or give
+ * its method a longer timeout.
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
  * N ms" (an execution problem the model can see and react to); any other method with a
