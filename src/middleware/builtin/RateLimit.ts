@@ -426,6 +426,13 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalE
  * and again, each time running the handler (a round runs it anew), so exempting them would let a
  * client call without spending. Give tools that ask for input room for their rounds (a larger
  * budget, or a budget of their own with a `key` per tool).
+ *
+ * Tasks are followed by polling (`tasks/get`, every `pollInterval` the task gives: a second by
+ * default; MCP 2026-07-28 has no `tasks/result` that waits), and each poll spends budget: with ten
+ * requests a minute, a client following a task for longer than a few seconds is refused (429) its
+ * `tasks/get`, and its other calls with it. Limit the task methods apart (a second middleware,
+ * with its own `name`, `methods: ["tasks/get", "tasks/list"]` and a budget that fits the poll
+ * rate), and leave them out of this one's `methods`.
  */
 export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
   checkConfig(config)
