@@ -1164,11 +1164,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         }),
       get,
-      list: (owner, cursor, pageSize) =>
+      list: (owner, cursor, pageSize, scope) =>
         Effect.suspend((): Effect.Effect<TaskPage, InvalidTaskCursor | StoreError> => {
           let after = 0
           if (cursor !== undefined) {
-            const decoded = decodeCursor(cursor)
+            const decoded = decodeCursor(cursor, scope)
             if (decoded === undefined) return Exit.fail(new InvalidTaskCursor({ cursor }))
             after = decoded
           }
@@ -1187,7 +1187,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 tasks.push(task)
                 last = Number(flat[i])
               }
-              return { tasks, nextCursor: more ? encodeCursor(last) : undefined }
+              return { tasks, nextCursor: more ? encodeCursor(last, scope) : undefined }
             }))
         }),
       setStatus: (taskId, status, statusMessage) =>

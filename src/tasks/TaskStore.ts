@@ -77,7 +77,7 @@ export class TaskLimitExceeded extends Data.TaggedError("TaskLimitExceeded")<{
   }
 }
 
-/** A `tasks/list` cursor that this store did not issue. */
+/** A `tasks/list` cursor that this store did not issue (for that list: see `TaskStore.list`'s `scope`). */
 export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ readonly cursor: string }> {
   override get message() {
     return `Invalid cursor: ${clip(this.cursor)}`
@@ -164,8 +164,18 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly create: (input: CreateInput) => Effect.Effect<Task, TaskLimitExceeded | StoreError>
   /** The task, if `owner` may see it and it has not expired. */
   readonly get: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
-  /** The owner's tasks, oldest first. */
-  readonly list: (owner: string, cursor: string | undefined, pageSize: number) => Effect.Effect<TaskPage, InvalidTaskCursor | StoreError>
+  /**
+   * The owner's tasks, oldest first. `scope` names the list its cursors belong to (see
+   * `Pagination.scope`; the server names `tasks/list` and itself): the cursors it hands out are of
+   * that scope, and a cursor of another scope (another list's, another server's) is an
+   * `InvalidTaskCursor`, as one it never issued. Default none.
+   */
+  readonly list: (
+    owner: string,
+    cursor: string | undefined,
+    pageSize: number,
+    scope?: string | undefined
+  ) => Effect.Effect<TaskPage, InvalidTaskCursor | StoreError>
   /** Moves a non-terminal task between `working` and `input_required`; `undefined` when it is terminal or gone. */
   readonly setStatus: (
     taskId: string,
@@ -549,11 +559,11 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           const entry = visible(taskId, owner, now)
           return entry === undefined ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(entry.task)
         }),
-      list: (owner, cursor, pageSize) =>
+      list: (owner, cursor, pageSize, scope) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           let after = 0
           if (cursor !== undefined) {
-            const decoded = decodeCursor(cursor)
+            const decoded = decodeCursor(cursor, scope)
             if (decoded === undefined) return Exit.fail(new InvalidTaskCursor({ cursor }))
             after = decoded
           }
@@ -570,7 +580,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
             tasks.push(entry.task)
             last = entry.seq
           }
-          return Exit.succeed({ tasks, nextCursor: more ? encodeCursor(last) : undefined })
+          return Exit.succeed({ tasks, nextCursor: more ? encodeCursor(last, scope) : undefined })
         }),
       setStatus: (taskId, status, statusMessage) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {

@@ -84,6 +84,11 @@ describe("Streamable HTTP, stateless", () => {
       assert.isString(taskId)
       const listed = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 3, method: "tasks/list", params: {} }, { "mcp-protocol-version": LATEST }).then(answerOf))
       assert.deepStrictEqual(listed.result.tasks, [])
+      // A cursor this list never issued is -32602 here too, as on any list.
+      const foreign = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 6, method: "tasks/list", params: { cursor: "garbage" } }, { "mcp-protocol-version": LATEST }).then(answerOf)
+      )
+      assert.strictEqual(foreign.error?.code, -32602)
       // The task id is the key: whoever holds it can still follow the task.
       const got = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 4, method: "tasks/get", params: { taskId } }, { "mcp-protocol-version": LATEST }).then(answerOf))
       assert.strictEqual(got.result.taskId, taskId)

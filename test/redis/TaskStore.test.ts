@@ -282,6 +282,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(exact.tasks.length, 5)
       assert.isUndefined(exact.nextCursor)
       assert.strictEqual((yield* Effect.flip(tasks.list(A, "not-a-cursor", 2)))._tag, "InvalidTaskCursor")
+      // A scoped list's cursors are of its scope: one of no scope, or of another, is not a place in it.
+      const scoped = yield* tasks.list(A, undefined, 2, "tasks.x")
+      assert.deepStrictEqual((yield* tasks.list(A, scoped.nextCursor, 2, "tasks.x")).tasks.map((t) => t.taskId), ids.slice(2, 4))
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2, "tasks.y")))._tag, "InvalidTaskCursor")
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2)))._tag, "InvalidTaskCursor")
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, (yield* tasks.list(A, undefined, 2)).nextCursor, 2, "tasks.x")))._tag, "InvalidTaskCursor")
     }))
 
   it.effect("limits per owner, address and server are shared by replicas; the oldest terminal task makes room", () =>

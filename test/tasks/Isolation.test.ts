@@ -4,9 +4,13 @@
  * `tasks/list` shows only the caller's tasks. Also `tasks/list` pagination.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { components, options } from "../../examples/everything-server.ts"
 import { Middleware, McpServer, type Principal } from "../../src/index.ts"
-import { connect, connectRaw, sdkError } from "../server/McpServerHarness.ts"
+import { TaskStore } from "../../src/tasks/TaskStore.ts"
+import { connect, connectRaw, sdk, sdkError } from "../server/McpServerHarness.ts"
 import {
   callAsTask,
   cancelTask,
@@ -111,5 +115,42 @@ describe("tasks/list", () => {
         const answer = yield* Effect.promise(() => call("tasks/list", { cursor }))
         assert.strictEqual(answer.error?.code, -32602, JSON.stringify(cursor))
       }
+    }))
+
+  it.live("a cursor is tasks/list's and its server's: one of another list or of another server is -32602; a replica's is taken", () =>
+    Effect.gen(function*() {
+      // Two servers of one name (replicas) share a store and a principal's tasks; a third has another name.
+      const store = yield* Layer.build(TaskStore.layerMemory())
+      const serve = (name: string) =>
+        Effect.map(
+          Layer.build(
+            Layer.provideMerge(
+              Layer.merge(components, Auth),
+              Layer.provide(McpServer.McpServer.layer({ ...options, name, pageSize: 1, tasks: McpServer.tasks({ listPageSize: 1 }) }), Layer.succeedContext(store))
+            )
+          ),
+          (context) => Context.get(context, McpServer.McpServer)
+        )
+      const one = yield* connect(yield* serve("one"), { name: "alice-1" })
+      const replica = yield* connect(yield* serve("one"), { name: "alice-2" })
+      const other = yield* connect(yield* serve("other"), { name: "alice-3" })
+      const ids: Array<string> = []
+      for (let i = 0; i < 2; i++) ids.push((yield* callAsTask(one.client, "test_task_slow", { ms: 0 })).task.taskId)
+      const first = yield* listTasks(one.client)
+      assert.deepStrictEqual(first.tasks.map((task) => task.taskId), [ids[0]])
+      const cursor = first.nextCursor!
+      // Its own cursor, and a replica's (the same name), continue the list.
+      assert.deepStrictEqual((yield* listTasks(one.client, cursor)).tasks.map((task) => task.taskId), [ids[1]])
+      assert.deepStrictEqual((yield* listTasks(replica.client, cursor)).tasks.map((task) => task.taskId), [ids[1]])
+      // Another server's (another name) is not a place in this one's list, though it sees the same tasks.
+      assert.deepStrictEqual((yield* listTasks(other.client)).tasks.map((task) => task.taskId), [ids[0]])
+      assert.strictEqual((yield* sdkError(() => other.client.experimental.tasks.listTasks(cursor))).code, -32602)
+      // A cursor of tools/list is no place in tasks/list, nor one of tasks/list in tools/list.
+      const tools = (yield* sdk(() => one.client.listTools())).nextCursor!
+      assert.isString(tools)
+      const foreign = yield* sdkError(() => one.client.experimental.tasks.listTasks(tools))
+      assert.strictEqual(foreign.code, -32602)
+      assert.include(foreign.message, "Invalid cursor")
+      assert.strictEqual((yield* sdkError(() => one.client.listTools({ cursor }))).code, -32602)
     }))
 })

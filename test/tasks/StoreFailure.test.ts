@@ -38,7 +38,7 @@ const flaky = Effect.gen(function*() {
   const store = TaskStore.of({
     create: (input) => guard("create", () => memory.create(input)),
     get: (taskId, owner) => guard("get", () => memory.get(taskId, owner)),
-    list: (owner, cursor, pageSize) => guard("list", () => memory.list(owner, cursor, pageSize)),
+    list: (owner, cursor, pageSize, scope) => guard("list", () => memory.list(owner, cursor, pageSize, scope)),
     setStatus: (taskId, status, message) => guard("setStatus", () => memory.setStatus(taskId, status, message)),
     setInputRequests: (taskId, requests) => guard("setInputRequests", () => memory.setInputRequests(taskId, requests)),
     finish: (taskId, status, outcome, message) => guard("finish", () => memory.finish(taskId, status, outcome, message)),

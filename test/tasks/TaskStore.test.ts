@@ -219,6 +219,12 @@ describe("TaskStore (memory)", () => {
       assert.strictEqual(exact.tasks.length, 5)
       assert.isUndefined(exact.nextCursor)
       assert.strictEqual((yield* Effect.flip(tasks.list(A, "not-a-cursor", 2)))._tag, "InvalidTaskCursor")
+      // A scoped list's cursors are of its scope: one of no scope, or of another, is not a place in it.
+      const scoped = yield* tasks.list(A, undefined, 2, "tasks.x")
+      assert.deepStrictEqual((yield* tasks.list(A, scoped.nextCursor, 2, "tasks.x")).tasks.map((t) => t.taskId), ids.slice(2, 4))
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2, "tasks.y")))._tag, "InvalidTaskCursor")
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2)))._tag, "InvalidTaskCursor")
+      assert.strictEqual((yield* Effect.flip(tasks.list(A, (yield* tasks.list(A, undefined, 2)).nextCursor, 2, "tasks.x")))._tag, "InvalidTaskCursor")
     }))
 
   it.effect("maxTasksPerOwner: refused while the owner's tasks run; the oldest terminal one makes room", () =>

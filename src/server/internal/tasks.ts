@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import * as Pagination from "../../protocol/Pagination.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
 import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
@@ -18,7 +19,7 @@ import { peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import { checkMemoryOptions, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
+import { checkMemoryOptions, InvalidTaskCursor, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -176,6 +177,9 @@ export const make = (
     if (server !== undefined) yield* watchSharing(server)
     // At least one task per page: an empty page with a cursor would send clients round forever.
     const listPageSize = Math.max(1, Math.floor(options.listPageSize ?? 100))
+    // Its cursors name tasks/list and this server, as the other lists' do (`Pagination.scope`): one
+    // of another list, or of another server, is -32602; replicas (one name) take each other's.
+    const listScope = Pagination.scope("tasks", server ?? "")
     const clientAddress = options.clientAddress ?? peerAddress
     const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
     const runFork = Effect.runForkWith(services)
@@ -347,15 +351,23 @@ export const make = (
               ))
             })
           ) as Effect.Effect<never, McpError.McpError>),
-        "tasks/list": guarded("tasks/list", (params, context) =>
-          context.session.stateless && context.principal === undefined ? Exit.succeed({ tasks: [] }) : store.list(ownerOf(context), params.cursor, listPageSize).pipe(
+        "tasks/list": guarded("tasks/list", (params, context) => {
+          // An anonymous caller of a stateless server is no one: it has no tasks to list, and its
+          // cursor is checked as anyone's.
+          if (context.session.stateless && context.principal === undefined) {
+            return params.cursor === undefined || Pagination.decodeCursor(params.cursor, listScope) !== undefined
+              ? Exit.succeed({ tasks: [] })
+              : Exit.fail(Wire.toMcpError(new InvalidTaskCursor({ cursor: params.cursor })))
+          }
+          return store.list(ownerOf(context), params.cursor, listPageSize, listScope).pipe(
             Effect.map((page) =>
               page.nextCursor === undefined
                 ? { tasks: page.tasks.map(Wire.toWire) }
                 : { tasks: page.tasks.map(Wire.toWire), nextCursor: page.nextCursor }
             ),
             Effect.catch(Wire.failWith)
-          )),
+          )
+        }),
         "tasks/cancel": guarded("tasks/cancel", (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
             Effect.map(Wire.toWire),
