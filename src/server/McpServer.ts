@@ -381,6 +381,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         : Effect.provideService(tool.call(args, context), McpServer, service)
     }
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
+    // Whether a component ever supported tasks (2025-11-25), and a tool (the 2026-07-28 extension):
+    // the tasks it started outlive it, so once it is removed at run time their methods stay served
+    // (a client holding a task id still reads, awaits and cancels it), though nothing offers tasks.
+    let servedTasks = false
+    let servedTaskTools = false
 
     const pageSize = options.pageSize
     // Each list's cursors name it and this server (see `cursorScopes`), made once.
@@ -403,6 +408,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         ...(taskReads ? ["resources/read" as const] : []),
         ...(taskPrompts ? ["prompts/get" as const] : [])
       ]
+      servedTasks ||= taskRequests.length > 0
+      servedTaskTools ||= taskTools
       if (tools.size > 0 || advertise.tools === true) {
         handlers["tools/list"] = listOf(tools, pageSize, scopes.tools, (page, nextCursor) =>
           withCursor({
@@ -526,7 +533,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           }, context)
         }
       }
-      if (taskRequests.length > 0) Object.assign(handlers, tasks!.handlers)
+      if (servedTasks) Object.assign(handlers, tasks!.handlers)
       return LowLevelServer.make({
         serverInfo: serverInfoOf(options),
         instructions: options.instructions,
@@ -547,11 +554,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             resourceExists: (uri) =>
               uri.length <= maxSubscriptionUriLength && served(uri),
             maxResourceSubscriptions: maxSubscriptions,
-            tasks: taskTools ? tasks!.listen : undefined
+            tasks: servedTaskTools ? tasks!.listen : undefined
           })
         },
-        // The tasks extension is declared to 2026-07-28 requests when a tool supports tasks.
-        extensions: taskTools ? [tasks!.extension, ...extensions] : [...extensions],
+        // The tasks extension is declared to 2026-07-28 requests when a tool supports tasks (or did).
+        extensions: servedTaskTools ? [tasks!.extension, ...extensions] : [...extensions],
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion,
         requestState: options.requestState,
