@@ -668,6 +668,24 @@ describe("tasks extension: what a task sends (in memory)", () => {
       }
     }))
 
+  it.live("a required tool whose handler interrupts itself at once: answered as an interrupted call, no task left working in its place", () =>
+    Effect.gen(function*() {
+      const tools = Layer.merge(
+        McpServer.tool({ name: "gives_up", execution: { taskSupport: "required" }, handler: () => Effect.interrupt }),
+        McpServer.tool({ name: "required_quick", execution: { taskSupport: "required" }, handler: () => Effect.succeed("quick") })
+      )
+      // One task per requestor: a task kept for the call that gave up would refuse every later one.
+      const server = yield* startServer({ tasks: McpServer.tasks({ maxTasksPerOwner: 1 }) }, tools)
+      const client = yield* connectModern(server)
+      for (let i = 0; i < 2; i++) {
+        const gaveUp = yield* run(() => client.request("tools/call", { name: "gives_up", arguments: {} }, withTasks()))
+        assert.strictEqual(gaveUp.error?.code, -32603, JSON.stringify(gaveUp))
+      }
+      const quick = yield* run(() => client.request("tools/call", { name: "required_quick", arguments: {} }, withTasks()))
+      assert.strictEqual(quick.result?.resultType, "task", JSON.stringify(quick))
+      assert.strictEqual(quick.result.status, "completed")
+    }))
+
   it.live("a task's input request is gated by the creating request's capabilities: no elicitation declared, no input_required", () =>
     Effect.gen(function*() {
       const server = yield* startServer({ ...options, tasks: McpServer.tasks() }, components)

@@ -226,10 +226,12 @@ export const make = (options: {
         if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
         const exit = decision.exit
         if (taskSupport !== "required" || (exit._tag === "Failure" && isInputRequired(exit.cause))) return exit
-        // A required tool is always answered as a task: one that already ended.
+        // A required tool is always answered as a task: one that already ended. One interrupted
+        // (it interrupted itself) has no ending to record: answered as it is, with no task (one
+        // created first stayed working until its TTL, holding a place against the limits).
+        const error = exit._tag === "Failure" ? McpError.fromCause(exit.cause) : undefined
+        if (exit._tag === "Failure" && error === undefined) return exit
         return Effect.flatMap(Effect.catch(store.create(input), Wire.failWith), (task) => {
-          const error = exit._tag === "Failure" ? McpError.fromCause(exit.cause) : undefined
-          if (exit._tag === "Failure" && error === undefined) return exit
           const finished = exit._tag === "Success"
             ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
             : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
