@@ -33,7 +33,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import { featuresOf, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
@@ -325,7 +325,7 @@ export const make = (options: Options): LowLevelServer => {
       route = modernRoutes.get(request.method) ?? route
     }
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
-    const params = route.decode(request.params ?? emptyParams)
+    const params = route.decode(paramsOf(request, context))
     if (params._tag === "Failure") {
       return hookOnly.has(request.method)
         ? Exit.fail(McpError.methodNotFound(request.method))
@@ -635,6 +635,25 @@ interface NotificationRoute {
 }
 
 const emptyParams = {}
+
+/** The requests whose params carry `task` in a version with task-augmented requests (2025-11-25). */
+const taskAugmentable: ReadonlySet<string> = new Set(["tools/call", "resources/read", "prompts/get"])
+
+/**
+ * A request's params as they are decoded: without `task` for a version that has no task-augmented
+ * requests (2026-07-28, where a legacy `task` MUST be ignored, and those before 2025-11-25, where
+ * it is no field), so that it is an unknown key whatever its value. Decoded with the field, a
+ * malformed one (`"task": null`) was -32602. One property read per request when there is none.
+ */
+const paramsOf = (request: JsonRpc.Request, context: RequestContext): JsonRpc.Params => {
+  const params = request.params
+  if (params === undefined) return emptyParams
+  if (params.task === undefined || !taskAugmentable.has(request.method) || featuresOf(context.protocolVersion).taskAugmentedRequests) {
+    return params
+  }
+  const { task: _task, ...rest } = params
+  return rest
+}
 
 /**
  * 2026-07-28 delivers list changes and resource updates only on `subscriptions/listen` streams: a

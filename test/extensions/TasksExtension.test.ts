@@ -15,7 +15,7 @@ import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { nestedText } from "../http/support.ts"
-import { startServer } from "../server/McpServerHarness.ts"
+import { connectRaw, startServer } from "../server/McpServerHarness.ts"
 import {
   type Answer,
   connectModern,
@@ -666,6 +666,33 @@ describe("tasks extension: what a task sends (in memory)", () => {
         assert.strictEqual(got.result.status, "completed")
         assert.deepStrictEqual(got.result.result.content, [{ type: "text", text: "instant" }])
       }
+    }))
+
+  it.live("a legacy params.task of any shape is ignored where the version has none (2026-07-28, 2025-06-18): the call, read or prompt is answered", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ ...options, tasks: McpServer.tasks() }, components)
+      const client = yield* connectModern(server)
+      const old = yield* connectRaw(server, "2025-06-18")
+      let id = 0
+      for (const task of ["x", null, 5, [], { ttl: 1.5 }, { ttl: "x" }]) {
+        const label = JSON.stringify(task)
+        for (const meta of [withTasks(), metaOf()]) {
+          const call = yield* run(() => client.request("tools/call", { name: "test_simple_text", arguments: {}, task }, meta))
+          assert.strictEqual(call.result?.resultType, "complete", `${label}: ${JSON.stringify(call)}`)
+          assert.strictEqual(call.result.content[0].text, "This is a simple text response for testing.")
+        }
+        const slow = yield* run(() => client.request("tools/call", { name: "test_task_slow", arguments: { ms: 0 }, task }, withTasks()))
+        assert.isUndefined(slow.error, `${label}: ${JSON.stringify(slow)}`)
+        const read = yield* run(() => client.request("resources/read", { uri: "test://static-text", task }))
+        assert.isUndefined(read.error, `${label}: ${JSON.stringify(read)}`)
+        const prompt = yield* run(() => client.request("prompts/get", { name: "test_simple_prompt", task }))
+        assert.isUndefined(prompt.error, `${label}: ${JSON.stringify(prompt)}`)
+        const legacy = yield* run(() => old.request(`o${id++}`, "tools/call", { name: "test_simple_text", arguments: {}, task }))
+        assert.strictEqual(legacy.result?.content?.[0]?.text, "This is a simple text response for testing.", `${label}: ${JSON.stringify(legacy)}`)
+      }
+      // 2025-11-25, which has the field, still refuses a malformed one.
+      const current = yield* connectRaw(server)
+      assert.strictEqual((yield* run(() => current.request("c", "tools/call", { name: "test_simple_text", arguments: {}, task: "x" }))).error?.code, -32602)
     }))
 
   it.live("a required tool whose handler interrupts itself at once: answered as an interrupted call, no task left working in its place", () =>
