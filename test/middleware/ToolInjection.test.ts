@@ -258,6 +258,30 @@ describe("ToolInjection", () => {
       assert.deepStrictEqual(textOf(injected.result), ["ran"])
     }))
 
+  it.live("a server without tools of its own: a legacy task of any shape is ignored where the version has none (2026-07-28, 2025-06-18)", () =>
+    Effect.gen(function*() {
+      const Injected = ToolInjection.layer({ name: "injected", handler: () => Effect.succeed("ran") })
+      const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hello") })
+      const serve = () => serveInMemory({ name: "alone", version: "1.0.0" }, Layer.merge(Hello, Injected))
+      const { request } = yield* serve()
+      const modern = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" }
+      }
+      for (const task of ["x", null, { ttl: 1.5 }]) {
+        const answer = yield* request("tools/call", { name: "injected", arguments: {}, task, _meta: modern })
+        assert.isUndefined(answer.error, JSON.stringify(answer))
+        assert.deepStrictEqual(textOf(answer.result), ["ran"])
+      }
+      const legacy = yield* serve()
+      yield* legacy.request("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } })
+      yield* legacy.notify("notifications/initialized")
+      const old = yield* legacy.request("tools/call", { name: "injected", arguments: {}, task: "x" })
+      assert.isUndefined(old.error, JSON.stringify(old))
+      assert.deepStrictEqual(textOf(old.result), ["ran"])
+    }))
+
   it.live("two ToolInjection Layers injecting one name fail the build, naming it", () =>
     Effect.gen(function*() {
       const one = ToolInjection.layer({ name: "same", tags: ["admin"], handler: () => Effect.succeed("one") })
