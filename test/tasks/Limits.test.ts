@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import { taskProbe } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
+import { connectModern, withTasks } from "../extensions/support.ts"
 import { connect, connectRaw, sdkError, settle } from "../server/McpServerHarness.ts"
 import {
   callAsTask,
@@ -71,6 +72,30 @@ describe("TTL", () => {
       const capped = yield* everything({ maxTtlMillis: 1_000, defaultTtlMillis: 5_000 })
       const other = yield* connect(capped)
       assert.strictEqual((yield* callAsTask(other.client, "test_task_slow", { ms: 0 })).task.ttl, 1_000)
+    }))
+})
+
+describe("TTL and poll interval on the wire", () => {
+  it.live("whole milliseconds (a fractional option is not sent as is); an unbounded TTL is null, in both eras", () =>
+    Effect.gen(function*() {
+      const fractional = yield* everything({ pollIntervalMillis: 1_500.5, defaultTtlMillis: 60_000.7, promoteAfterMillis: 0 })
+      const call = rawCaller(yield* connectRaw(fractional))
+      const created = yield* Effect.promise(() => call("tools/call", { name: "test_task_slow", arguments: { ms: 300 }, task: {} }))
+      assert.deepInclude(created.result?.task, { ttl: 60_000, pollInterval: 1_501 }, JSON.stringify(created))
+      const got = yield* Effect.promise(() => call("tasks/get", { taskId: created.result.task.taskId }))
+      assert.deepInclude(got.result, { ttl: 60_000, pollInterval: 1_501 }, JSON.stringify(got))
+      const modern = yield* connectModern(fractional)
+      const task = yield* Effect.promise(() => modern.request("tools/call", { name: "test_task_slow", arguments: { ms: 300 } }, withTasks()))
+      assert.deepInclude(task.result, { resultType: "task", ttlMs: 60_000, pollIntervalMs: 1_501 }, JSON.stringify(task))
+      // Kept until the server decides: null (an SDK client refused the Infinity it got in memory).
+      const unbounded = yield* everything({ defaultTtlMillis: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY, promoteAfterMillis: 0 })
+      const { client } = yield* connect(unbounded)
+      const { task: kept } = yield* callAsTask(client, "test_task_slow", { ms: 0 })
+      assert.isNull(kept.ttl)
+      assert.isNull((yield* untilTerminal(client, kept.taskId)).ttl)
+      const other = yield* connectModern(unbounded)
+      const modernKept = yield* Effect.promise(() => other.request("tools/call", { name: "test_task_slow", arguments: { ms: 300 } }, withTasks()))
+      assert.isNull(modernKept.result?.ttlMs, JSON.stringify(modernKept))
     }))
 })
 

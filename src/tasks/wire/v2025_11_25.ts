@@ -10,7 +10,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as TaskSupervisor from "../TaskSupervisor.ts"
 import type { CreateTaskResult, Task as WireTask } from "../../protocol/McpSchema.ts"
 import { relatedTaskMetaKey, type Task } from "../Task.ts"
-import { isoTime } from "./time.ts"
+import { isoTime, wirePollInterval, wireTtl } from "./time.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { InvalidTaskCursor, TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
@@ -22,10 +22,10 @@ export const toWire = (task: Task): WireTask => {
     status: task.status,
     createdAt: isoTime(task.createdAt),
     lastUpdatedAt: isoTime(task.lastUpdatedAt),
-    ttl: task.ttlMillis
+    ttl: wireTtl(task.ttlMillis)
   }
   if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
-  if (task.pollIntervalMillis !== undefined) wire.pollInterval = task.pollIntervalMillis
+  if (task.pollIntervalMillis !== undefined) wire.pollInterval = wirePollInterval(task.pollIntervalMillis)
   return wire
 }
 

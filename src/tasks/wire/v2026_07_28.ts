@@ -16,7 +16,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import { projectError } from "../../protocol/versions/Projection.ts"
 import * as v2026_07_28 from "../../protocol/versions/v2026_07_28.ts"
 import type { Task } from "../Task.ts"
-import { isoTime } from "./time.ts"
+import { isoTime, wirePollInterval, wireTtl } from "./time.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { TaskAlreadyTerminal, TaskLimitExceeded, TaskNotFound } from "../TaskStore.ts"
 import * as Wire2025 from "./v2025_11_25.ts"
@@ -31,10 +31,10 @@ const base = (task: Task): { [key: string]: unknown } => {
     status: task.status,
     createdAt: isoTime(task.createdAt),
     lastUpdatedAt: isoTime(task.lastUpdatedAt),
-    ttlMs: task.ttlMillis
+    ttlMs: wireTtl(task.ttlMillis)
   }
   if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
-  if (task.pollIntervalMillis !== undefined) wire.pollIntervalMs = task.pollIntervalMillis
+  if (task.pollIntervalMillis !== undefined) wire.pollIntervalMs = wirePollInterval(task.pollIntervalMillis)
   return wire
 }
 
