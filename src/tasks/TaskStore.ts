@@ -283,6 +283,12 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly announce?:
     | ((server: string) => Effect.Effect<{ readonly where: string; readonly others: ReadonlyArray<string> }, StoreError>)
     | undefined
+  /**
+   * Removes every task of `owner`, ended or not: for an owner nobody can be again (the session that
+   * owned them closed), whose tasks no request can reach (the server cancels their work first).
+   * Absent: they stay until their TTL (a shared store: its own expiry frees them).
+   */
+  readonly removeOwnedBy?: ((owner: string) => Effect.Effect<void, StoreError>) | undefined
   /** How many tasks are stored (for tests and metrics). */
   readonly size: Effect.Effect<number, StoreError>
 }>()("effect-mcp-server/TaskStore") {
@@ -627,6 +633,11 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           return Deferred.await(entry.waiters)
         }),
       changes,
+      removeOwnedBy: (owner) =>
+        Effect.sync(() => {
+          const owned = byOwner.get(owner)
+          if (owned !== undefined) for (const taskId of [...owned]) remove(taskId)
+        }),
       size: Effect.sync(() => entries.size)
     })
   })

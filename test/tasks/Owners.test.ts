@@ -1,13 +1,15 @@
 /**
- * Tasks and the life of their owner: a session's tasks are cancelled when it closes (nothing
- * unreachable keeps running or holds the limits); work interrupted without `tasks/cancel` fails
+ * Tasks and the life of their owner: a session's tasks are cancelled when it closes, and removed
+ * (nothing unreachable keeps running, holds the limits or stays in memory); work interrupted without `tasks/cancel` fails
  * the task instead of leaving it `working`; a requested TTL of zero or less gets the default.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { McpServer } from "../../src/index.ts"
+import * as Layer from "effect/Layer"
+import { McpServer, Middleware } from "../../src/index.ts"
+import { connectModern, withTasks } from "../extensions/support.ts"
 import { connect, connectRaw, settle } from "../server/McpServerHarness.ts"
-import { callAsTask, everything, getTask, rawCaller, untilTerminal } from "./support.ts"
+import { callAsTask, everything, everythingWithStore, getTask, listTasks, rawCaller, sleep, untilTerminal } from "./support.ts"
 
 describe("tasks and their owners", () => {
   it.live("a session's running tasks are cancelled when it closes, freeing the server's limits", () =>
@@ -31,6 +33,44 @@ describe("tasks and their owners", () => {
       const b = rawCaller(yield* connectRaw(server))
       const again = yield* Effect.promise(() => b("tools/call", task))
       assert.isDefined(again.result?.task, JSON.stringify(again))
+    }))
+
+  it.live("a closed session's tasks leave the store, ended ones too (nobody can reach them again); a principal's stay", () =>
+    Effect.gen(function*() {
+      const Forever = McpServer.tool({ name: "forever", execution: { taskSupport: "optional" }, handler: () => Effect.never })
+      // Requests of clients named "alice" run as the principal alice.
+      const Alice = McpServer.middleware(Middleware.make("alice", {
+        onRequest: (request, context, next) =>
+          context.clientInfo?.name === "alice"
+            ? next(request, context.with({ principal: { subject: "alice", scopes: [], claims: {} } }))
+            : next(request)
+      }))
+      const { server, store } = yield* everythingWithStore({}, { promoteAfterMillis: 0 }, Layer.merge(Forever, Alice))
+      const sizeBecomes = (size: number) =>
+        Effect.promise(async () => {
+          for (let i = 0; i < 200 && Effect.runSync(store.size) !== size; i++) await sleep(10)
+          return Effect.runSync(store.size)
+        })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const call = rawCaller(yield* connectRaw(server))
+        const ended = yield* Effect.promise(() => call("tools/call", { name: "test_task_slow", arguments: { ms: 0 }, task: {} }))
+        assert.isDefined(ended.result?.task)
+        assert.isDefined((yield* Effect.promise(() => call("tools/call", { name: "forever", arguments: {}, task: {} }))).result?.task)
+        const modern = yield* connectModern(server)
+        const created = yield* Effect.promise(() => modern.request("tools/call", { name: "test_task_slow", arguments: { ms: 200 } }, withTasks()))
+        assert.strictEqual(created.result?.resultType, "task")
+        assert.strictEqual(yield* sizeBecomes(3), 3)
+      }))
+      assert.strictEqual(yield* sizeBecomes(0), 0)
+      // A principal's tasks are reached from its other sessions: they stay.
+      const { client } = yield* connect(server, { name: "alice" })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const other = yield* connect(server, { name: "alice" })
+        yield* callAsTask(other.client, "test_task_slow", { ms: 0 })
+      }))
+      yield* settle(100)
+      assert.strictEqual(Effect.runSync(store.size), 1)
+      assert.strictEqual((yield* listTasks(client)).tasks.length, 1)
     }))
 
   it.live("work that interrupts itself fails its task (-32603) instead of leaving it working", () =>

@@ -101,8 +101,9 @@ export interface ServerTasks {
     replay?: TaskExtension.Replay | undefined
   ) => Effect.Effect<A | CreateTaskResult, McpError.McpError>
   /**
-   * A session has closed: its tasks (those it owns, not a principal's) can never be reached again
-   * and are cancelled.
+   * A session has closed: its tasks (those it owns, not a principal's) can never be reached again:
+   * they are cancelled, then removed from the store (the ended ones kept their results until
+   * their TTL, an hour by default, for nobody).
    */
   readonly sessionClosed: (sessionId: string) => void
   /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` (2025-11-25). */
@@ -303,8 +304,11 @@ export const make = (
 
     return {
       sessionClosed: (sessionId) => {
-        runFork(supervisor.cancelOwnedBy(`session:${sessionId}`))
-        runFork(supervisor.cancelOwnedBy(TaskExtension.ownerKey(`session:${sessionId}`)))
+        const removeOwnedBy = store.removeOwnedBy
+        for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
+          const cancelled = supervisor.cancelOwnedBy(owner)
+          runFork(removeOwnedBy === undefined ? cancelled : Effect.andThen(cancelled, Effect.ignore(removeOwnedBy(owner))))
+        }
       },
       extension: modern.extension,
       listen: {
