@@ -668,6 +668,29 @@ describe("tasks extension: what a task sends (in memory)", () => {
       }
     }))
 
+  it.live("a required tool that ended before it became a task, with no room for its task: its result, not a 429 that loses it", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const tools = Layer.merge(
+        McpServer.tool({ name: "holds", execution: { taskSupport: "optional" }, handler: () => Effect.andThen(McpContext.becomeTask, Effect.never) }),
+        McpServer.tool({
+          name: "required_quick",
+          execution: { taskSupport: "required" },
+          handler: () => Effect.sync(() => `run ${++runs}`)
+        })
+      )
+      const server = yield* startServer({ tasks: McpServer.tasks({ maxTasksPerOwner: 1 }) }, tools)
+      const client = yield* connectModern(server)
+      const held = yield* run(() => client.request("tools/call", { name: "holds", arguments: {} }, withTasks()))
+      assert.strictEqual(held.result?.resultType, "task", JSON.stringify(held))
+      // The work ran: answered with its result (a client that declared the extension takes either).
+      const quick = yield* run(() => client.request("tools/call", { name: "required_quick", arguments: {} }, withTasks()))
+      assert.isUndefined(quick.error, JSON.stringify(quick))
+      assert.strictEqual(quick.result.resultType, "complete", JSON.stringify(quick))
+      assert.deepStrictEqual(quick.result.content, [{ type: "text", text: "run 1" }])
+      assert.strictEqual(runs, 1)
+    }))
+
   it.live("a legacy params.task of any shape is ignored where the version has none (2026-07-28, 2025-06-18): the call, read or prompt is answered", () =>
     Effect.gen(function*() {
       const server = yield* startServer({ ...options, tasks: McpServer.tasks() }, components)

@@ -231,11 +231,20 @@ export const make = (options: {
         // created first stayed working until its TTL, holding a place against the limits).
         const error = exit._tag === "Failure" ? McpError.fromCause(exit.cause) : undefined
         if (exit._tag === "Failure" && error === undefined) return exit
-        return Effect.flatMap(Effect.catch(store.create(input), Wire.failWith), (task) => {
-          const finished = exit._tag === "Success"
-            ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
-            : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
-          return Effect.map(Effect.catch(finished, Wire.failWith), (ended) => Wire.createTaskResult(ended ?? task))
+        return Effect.matchEffect(store.create(input), {
+          // No room for its task (a limit), or a store that failed: the call's own answer, which
+          // is in hand (a client that declared the extension takes either). A 429 lost the result
+          // of work that ran, and a client asking again ran it twice.
+          onFailure: (failure) =>
+            failure._tag === "StoreError"
+              ? Effect.andThen(Effect.logWarning("TaskStore failed to record a required tool's task", errorForLog(failure)), exit)
+              : exit,
+          onSuccess: (task) => {
+            const finished = exit._tag === "Success"
+              ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
+              : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
+            return Effect.map(Effect.catch(finished, Wire.failWith), (ended) => Wire.createTaskResult(ended ?? task))
+          }
         })
       })
     )
