@@ -651,6 +651,13 @@ end
 return out
 `
 
+/**
+ * A page size as the list script takes it: a whole number Lua writes as one (Redis's LIMIT takes
+ * no other). The server's `listPageSize` may be `Infinity` (all at once), which the script got as
+ * "Infinity" and failed every `tasks/list` with; such a page is as many as Lua counts exactly.
+ */
+const scriptPageSize = (pageSize: number): number => Math.max(1, Math.min(Math.floor(pageSize), 2 ** 31 - 1))
+
 const listScript = Redis.script(
   (key: string, base: string, after: number, pageSize: number, now: number) => [key, base, after, pageSize, now],
   { lua: listLua, numberOfKeys: 1 }
@@ -1173,7 +1180,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             after = decoded
           }
           return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.map(run("list", listPage(`${base}o:${owner}`, base, after, pageSize, now)), (flat) => {
+            Effect.map(run("list", listPage(`${base}o:${owner}`, base, after, scriptPageSize(pageSize), now)), (flat) => {
               const tasks: Array<Task> = []
               let last = 0
               let more = false

@@ -225,6 +225,10 @@ describe("TaskStore (memory)", () => {
       assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2, "tasks.y")))._tag, "InvalidTaskCursor")
       assert.strictEqual((yield* Effect.flip(tasks.list(A, scoped.nextCursor, 2)))._tag, "InvalidTaskCursor")
       assert.strictEqual((yield* Effect.flip(tasks.list(A, (yield* tasks.list(A, undefined, 2)).nextCursor, 2, "tasks.x")))._tag, "InvalidTaskCursor")
+      // A page of any size (the server's listPageSize may be Infinity): all of them, at once.
+      const all = yield* tasks.list(A, undefined, Number.POSITIVE_INFINITY)
+      assert.deepStrictEqual(all.tasks.map((t) => t.taskId), ids)
+      assert.isUndefined(all.nextCursor)
     }))
 
   it.effect("maxTasksPerOwner: refused while the owner's tasks run; the oldest terminal one makes room", () =>
