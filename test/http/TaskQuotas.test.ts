@@ -167,14 +167,14 @@ describe("task quotas over Streamable HTTP", () => {
       assert.strictEqual(after.result?.task?.status, "working", JSON.stringify(after))
     }))
 
-  it.live("stateless: one anonymous caller cannot exceed its cap; tasks/list stays empty", () =>
+  it.live("stateless: one anonymous caller cannot exceed its cap; tasks/list is not offered to it (-32601)", () =>
     Effect.gen(function*() {
       const port = yield* serveTasks({ maxTasksPerOwner: 2 }, true)
       const anonymous = caller(port)
       for (let i = 0; i < 2; i++) assert.strictEqual((yield* Effect.promise(() => anonymous.startTask())).result?.task?.status, "working")
       const refused = yield* Effect.promise(() => anonymous.startTask())
       assert.deepStrictEqual(refused.error?.data, { limit: "tasksPerRequestor", max: 2 })
-      assert.deepStrictEqual((yield* Effect.promise(() => anonymous.request("tasks/list", {}))).result?.tasks, [])
+      assert.strictEqual((yield* Effect.promise(() => anonymous.request("tasks/list", {}))).error?.code, -32601)
       // a principal on the same stateless server has its own budget
       const bob = caller(port, undefined, { "x-user": "bob" })
       assert.strictEqual((yield* Effect.promise(() => bob.startTask())).result?.task?.status, "working")

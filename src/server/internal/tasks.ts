@@ -19,7 +19,7 @@ import { peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import { checkMemoryOptions, InvalidTaskCursor, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
+import { checkMemoryOptions, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -301,6 +301,12 @@ export const make = (
     }
 
     const refuse = (message: string) => Exit.fail(McpError.taskSupportMismatch(message))
+    const anonymousList = McpError.withoutStackTrace(() =>
+      new McpError.MethodNotFound({
+        method: "tasks/list",
+        message: "Method not found: tasks/list is not offered to anonymous callers of a stateless server (their tasks are not bound to them)"
+      })
+    )
 
     return {
       sessionClosed: (sessionId) => {
@@ -356,13 +362,10 @@ export const make = (
             })
           ) as Effect.Effect<never, McpError.McpError>),
         "tasks/list": guarded("tasks/list", (params, context) => {
-          // An anonymous caller of a stateless server is no one: it has no tasks to list, and its
-          // cursor is checked as anyone's.
-          if (context.session.stateless && context.principal === undefined) {
-            return params.cursor === undefined || Pagination.decodeCursor(params.cursor, listScope) !== undefined
-              ? Exit.succeed({ tasks: [] })
-              : Exit.fail(Wire.toMcpError(new InvalidTaskCursor({ cursor: params.cursor })))
-          }
+          // An anonymous caller of a stateless server is no one: its tasks cannot be bound to it,
+          // and `tasks.list` is not advertised to it (see `LowLevelServer`): not offered, -32601 as
+          // for any capability a server does not have (was: an empty list).
+          if (context.session.stateless && context.principal === undefined) return Exit.fail(anonymousList)
           return store.list(ownerOf(context), params.cursor, listPageSize, listScope).pipe(
             Effect.map((page) =>
               page.nextCursor === undefined
