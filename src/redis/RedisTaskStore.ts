@@ -651,6 +651,20 @@ end
 return out
 `
 
+// Removes every task of an owner (see `TaskStore.removeOwnedBy`), each as an expiry does (its
+// lease too: its work was cancelled first). KEYS: the owner's set. ARGV: base. Answers the ids.
+const removeOwnedLua = `${removeTask}
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, id in ipairs(ids) do removeTask(ARGV[1], id, false) end
+redis.call('DEL', KEYS[1])
+return ids
+`
+
+const removeOwnedScript = Redis.script(
+  (key: string, base: string) => [key, base],
+  { lua: removeOwnedLua, numberOfKeys: 1 }
+).withReturnType<ReadonlyArray<string>>()
+
 /**
  * A page size as the list script takes it: a whole number Lua writes as one (Redis's LIMIT takes
  * no other). The server's `listPageSize` may be `Infinity` (all at once), which the script got as
@@ -868,6 +882,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const claim = evalScript(redis, claimScript)
     const confirm = evalScript(redis, confirmScript)
     const listPage = evalScript(redis, listScript)
+    const removeOwned = evalScript(redis, removeOwnedScript)
     const announce = evalScript(redis, announceScript)
     const sendInputs = evalScript(redis, sendInputScript)
     const keptInputs = evalScript(redis, keptInputsScript)
@@ -1314,6 +1329,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           where: `the Redis key prefix "${options.prefix ?? defaultPrefix}"`,
           others
         })),
+      removeOwnedBy: (owner) =>
+        Effect.map(run("removeOwnedBy", removeOwned(`${base}o:${owner}`, base)), (taskIds) => {
+          for (const taskId of taskIds) forget(taskId)
+        }),
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
     })

@@ -294,6 +294,29 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.isUndefined(all.nextCursor)
     }))
 
+  it.effect("removeOwnedBy: every task of the owner leaves (ended or not, and its address's count); another owner's stay", () =>
+    Effect.gen(function*() {
+      const tasks = yield* store({ maxTasksPerAddress: 2 })
+      const running = yield* tasks.create({ owner: A, method: "m", address: "10.0.0.1" })
+      const done = yield* tasks.create({ owner: A, method: "m", address: "10.0.0.1" })
+      yield* tasks.finish(done.taskId, "completed", result("ok"))
+      const other = yield* tasks.create({ owner: B, method: "m" })
+      assert.isFunction(tasks.removeOwnedBy)
+      yield* tasks.removeOwnedBy!(A)
+      for (const taskId of [running.taskId, done.taskId]) {
+        assert.strictEqual((yield* Effect.flip(tasks.get(taskId, A)))._tag, "TaskNotFound")
+      }
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks, [])
+      assert.strictEqual(yield* tasks.size, 1)
+      assert.strictEqual((yield* tasks.get(other.taskId, B)).taskId, other.taskId)
+      // The address's places are free again.
+      yield* tasks.create({ owner: "session:c", method: "m", address: "10.0.0.1" })
+      yield* tasks.create({ owner: "session:c", method: "m", address: "10.0.0.1" })
+      // A task that changes after (its cancelled work's end) finds nothing, and brings nothing back.
+      assert.isUndefined(yield* tasks.finish(running.taskId, "completed", result("late")))
+      assert.strictEqual((yield* Effect.flip(tasks.get(running.taskId, A)))._tag, "TaskNotFound")
+    }))
+
   it.effect("limits per owner, address and server are shared by replicas; the oldest terminal task makes room", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas({ maxTasks: 6, maxTasksPerOwner: 2, maxTasksPerAddress: 3 })
