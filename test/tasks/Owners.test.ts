@@ -4,9 +4,12 @@
  * the task instead of leaving it `working`; a requested TTL of zero or less gets the default.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, Middleware } from "../../src/index.ts"
+import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import { connectModern, withTasks } from "../extensions/support.ts"
 import { connect, connectRaw, settle } from "../server/McpServerHarness.ts"
 import { callAsTask, everything, everythingWithStore, getTask, listTasks, rawCaller, sleep, untilTerminal } from "./support.ts"
@@ -71,6 +74,42 @@ describe("tasks and their owners", () => {
       yield* settle(100)
       assert.strictEqual(Effect.runSync(store.size), 1)
       assert.strictEqual((yield* listTasks(client)).tasks.length, 1)
+    }))
+
+  it.live("only a session that made tasks has them looked for in the store when it closes (one removal, none for the others)", () =>
+    Effect.gen(function*() {
+      const removals: Array<string> = []
+      const Counted = Layer.effect(
+        TaskStore,
+        Effect.map(makeMemory(), (store) =>
+          TaskStore.of({
+            ...store,
+            removeOwnedBy: (owner) => {
+              removals.push(owner)
+              return store.removeOwnedBy!(owner)
+            }
+          }))
+      )
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(components, Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }), Counted))),
+        McpServer.McpServer
+      )
+      for (let i = 0; i < 3; i++) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const call = rawCaller(yield* connectRaw(server))
+          assert.isDefined((yield* Effect.promise(() => call("tools/call", { name: "test_simple_text", arguments: {} }))).result)
+        }))
+      }
+      yield* settle(100)
+      assert.deepStrictEqual(removals, [])
+      yield* Effect.scoped(Effect.gen(function*() {
+        const call = rawCaller(yield* connectRaw(server))
+        const made = yield* Effect.promise(() => call("tools/call", { name: "test_task_slow", arguments: { ms: 0 }, task: {} }))
+        assert.isDefined(made.result?.task, JSON.stringify(made))
+      }))
+      yield* settle(100)
+      assert.strictEqual(removals.length, 1, JSON.stringify(removals))
+      assert.match(removals[0]!, /^session:/)
     }))
 
   it.live("work that interrupts itself fails its task (-32603) instead of leaving it working", () =>

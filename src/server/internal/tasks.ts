@@ -116,6 +116,9 @@ export interface ServerTasks {
 
 export { keysOf, type TaskKeys } from "./requestorKeys.ts"
 
+/** The start of a session's owner key in the 2026-07-28 tasks extension (`TaskExtension.ownerKey`). */
+const sessionOwnerPrefix2026 = TaskExtension.ownerKey("session:")
+
 /** How often a server on a shared store says it uses it (see {@link watchSharing}). */
 const announceEveryMillis = 60_000
 
@@ -173,7 +176,21 @@ export const make = (
       const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
       return work === undefined ? undefined : { work, services }
     }
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server })
+    // The sessions whose tasks this process made (by owner key): only theirs are removed from the
+    // store when their session closes (else each closing session cost a store round trip, two
+    // scripts on Redis, for tasks nearly no session has). A store without `removeOwnedBy` keeps
+    // none.
+    const sessionOwners = new Set<string>()
+    const removeOwnedBy = store.removeOwnedBy
+    const creating: TaskStore["Service"] = removeOwnedBy === undefined ? store : {
+      ...store,
+      create: (input) =>
+        Effect.map(store.create(input), (task) => {
+          if (input.owner.startsWith("session:") || input.owner.startsWith(sessionOwnerPrefix2026)) sessionOwners.add(input.owner)
+          return task
+        })
+    }
+    const supervisor = TaskSupervisor.make(creating, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server })
     // A store shared with servers of other names by mistake (one Redis prefix) is said so.
     if (server !== undefined) yield* watchSharing(server)
     // At least one task per page: an empty page with a cursor would send clients round forever.
@@ -185,7 +202,7 @@ export const make = (
     const ownerOf = (context: RequestContext) => keysOf(context, clientAddress).owner
     const runFork = Effect.runForkWith(services)
     const modern = TaskExtension.make({
-      store,
+      store: creating,
       supervisor,
       keysOf: (context) => keysOf(context, clientAddress),
       promoteAfterMillis: options.promoteAfterMillis
@@ -310,10 +327,9 @@ export const make = (
 
     return {
       sessionClosed: (sessionId) => {
-        const removeOwnedBy = store.removeOwnedBy
         for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
           const cancelled = supervisor.cancelOwnedBy(owner)
-          runFork(removeOwnedBy === undefined ? cancelled : Effect.andThen(cancelled, Effect.ignore(removeOwnedBy(owner))))
+          runFork(!sessionOwners.delete(owner) ? cancelled : Effect.andThen(cancelled, Effect.ignore(removeOwnedBy!(owner))))
         }
       },
       extension: modern.extension,
