@@ -48,7 +48,7 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type { JWTPayload, JWTVerifyGetKey, KeyObject } from "jose"
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
@@ -322,7 +322,7 @@ export const jwt = (options: JwtOptions): Verifier => {
     verify: (token) =>
       Effect.tryPromise({
         try: async () => {
-          const { payload } = await jwtVerify(token, getKey, verifyOptions)
+          const payload = await verifyWithEach(token, getKey, verifyOptions)
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
@@ -336,6 +336,33 @@ export const jwt = (options: JwtOptions): Verifier => {
           return new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
         }
       })
+  }
+}
+
+/**
+ * `jwtVerify`, trying in turn each key that may have signed the token when several do. jose
+ * leaves that to its caller (it fails with `JWKSMultipleMatchingKeys`): a JWKS whose keys have no
+ * `kid` (or share one) holds two during a rotation, and a token without a `kid` matches both, so
+ * every valid token was refused, as "malformed". The candidates are the JWKS's own keys, as many
+ * as the authorization server publishes.
+ */
+const verifyWithEach = async (
+  token: string,
+  getKey: JWTVerifyGetKey,
+  options: JWTVerifyOptions
+): Promise<JWTPayload> => {
+  try {
+    return (await jwtVerify(token, getKey, options)).payload
+  } catch (error) {
+    if (!(error instanceof JoseErrors.JWKSMultipleMatchingKeys)) throw error
+    for await (const candidate of error) {
+      try {
+        return (await jwtVerify(token, candidate, options)).payload
+      } catch (inner) {
+        if (!(inner instanceof JoseErrors.JWSSignatureVerificationFailed)) throw inner
+      }
+    }
+    throw new JoseErrors.JWSSignatureVerificationFailed()
   }
 }
 

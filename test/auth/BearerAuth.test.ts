@@ -442,6 +442,41 @@ describe("BearerAuth.jwt with a JWKS URL that fails", () => {
     }), 20_000)
 })
 
+describe("BearerAuth.jwt with a JWKS whose keys have no kid", () => {
+  it.live("a token without a kid verifies with whichever of the matching keys signed it (a rotation publishes two); a token neither signed is refused as badly signed", () =>
+    Effect.gen(function*() {
+      const old = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const next = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const keys = [
+        { ...(yield* Effect.promise(() => exportJWK(old.publicKey))), use: "sig" },
+        { ...(yield* Effect.promise(() => exportJWK(next.publicKey))), use: "sig" }
+      ]
+      const server = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const options = { issuer: "https://iss.test", audience: "https://aud.test" }
+      const remote = BearerAuth.jwt({ ...options, jwksUrl: `http://127.0.0.1:${port}/jwks.json` })
+      const local = BearerAuth.jwt({ ...options, key: { keys } })
+      const signedBy = (key: Key, sub: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub }).setProtectedHeader({ alg: "RS256" }).setIssuer("https://iss.test").setAudience("https://aud.test")
+            .setExpirationTime("1m").sign(key.privateKey))
+      const stranger = yield* Effect.promise(() => generateKeyPair("RS256"))
+      for (const verifier of [remote, local]) {
+        assert.strictEqual((yield* verifier.verify(yield* signedBy(old, "signed-by-old"))).subject, "signed-by-old")
+        assert.strictEqual((yield* verifier.verify(yield* signedBy(next, "signed-by-next"))).subject, "signed-by-next")
+        const forged = yield* Effect.flip(verifier.verify(yield* signedBy(stranger, "forged")))
+        assert.instanceOf(forged, BearerAuth.InvalidToken)
+        assert.strictEqual(forged.description, "the token's signature does not verify")
+      }
+    }))
+})
+
 describe("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
