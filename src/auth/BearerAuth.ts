@@ -149,6 +149,11 @@ const httpUrl = (where: string, option: string, value: string): URL => {
 export const config = (options: {
   readonly verifier: Verifier
   readonly resource: string
+  /**
+   * The authorization servers that issue tokens for it (their issuer URLs): at least one, each an
+   * http(s) URL (MCP asks the metadata's `authorization_servers` for at least one, which is where a
+   * client gets its token).
+   */
   readonly authorizationServers: ReadonlyArray<string>
   readonly requiredScopes?: ReadonlyArray<string> | undefined
   readonly scopesSupported?: ReadonlyArray<string> | undefined
@@ -183,6 +188,14 @@ export const config = (options: {
 }): Config => {
   NumericOptions.checkAll("BearerAuth.config", options, { streamExpiryGraceMillis: NumericOptions.millisOrZero })
   const resource = httpUrl("BearerAuth.config", "resource", options.resource)
+  // Served as they are: an empty list (an unset environment variable split), an entry without its
+  // scheme, `undefined` (`null` in the document) or a string spread into its characters made a
+  // document no client could get a token from, every client failing at discovery with its own error.
+  const servers: unknown = options.authorizationServers
+  if (!Array.isArray(servers) || servers.length === 0) {
+    throw new TypeError(`BearerAuth.config: authorizationServers must list at least one authorization server (its issuer URL), got ${JSON.stringify(servers)}`)
+  }
+  servers.forEach((server, i) => void httpUrl("BearerAuth.config", `authorizationServers[${i}]`, server as string))
   const requiredScopes = options.requiredScopes ?? []
   const scopesSupported = options.scopesSupported ?? (requiredScopes.length > 0 ? requiredScopes : undefined)
   const base = "/.well-known/oauth-protected-resource"

@@ -591,6 +591,19 @@ describe("token introspection (RFC 7662)", () => {
       )
     }
   })
+
+  it("authorizationServers must name at least one http(s) URL, else a TypeError naming it (was: served as given, a document no client could use)", () => {
+    const verifier = BearerAuth.jwt({ jwksUrl: "https://auth.example.com/jwks.json", issuer: "i", audience: "a" })
+    const withServers = (authorizationServers: unknown) =>
+      () => BearerAuth.config({ verifier, resource: "https://mcp.example.com/mcp", authorizationServers: authorizationServers as ReadonlyArray<string> })
+    assert.throws(withServers([]), TypeError, "BearerAuth.config: authorizationServers must list at least one authorization server (its issuer URL), got []")
+    assert.throws(withServers("https://auth.example.com"), TypeError, "authorizationServers must list at least one")
+    assert.throws(withServers([""]), TypeError, "BearerAuth.config: authorizationServers[0] must be an http:// or https:// URL, got \"\"")
+    assert.throws(withServers(["https://a.example.com", undefined]), TypeError, "BearerAuth.config: authorizationServers[1] must be an http:// or https:// URL, got undefined")
+    assert.throws(withServers(["auth.example.com"]), TypeError, "authorizationServers[0] must be an http:// or https:// URL")
+    const config = BearerAuth.config({ verifier, resource: "https://mcp.example.com/mcp", authorizationServers: ["https://a.example.com", "http://127.0.0.1:8080"] })
+    assert.deepStrictEqual(config.metadata.authorization_servers, ["https://a.example.com", "http://127.0.0.1:8080"])
+  })
 })
 
 describe("token introspection shared by concurrent requests", () => {
