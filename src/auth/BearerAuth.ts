@@ -49,7 +49,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, importSPKI, jwtVerify } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
@@ -239,7 +239,10 @@ export interface JwtOptions {
    * again for a second either: meanwhile a token that needs the keys fetched is `503` at once.
    */
   readonly jwksUrl?: string | undefined
-  /** A static key instead: a JWKS document, a PEM public key (SPKI), or a key object. */
+  /**
+   * A static key instead: a JWKS document, a PEM public key (SPKI, PKCS#1, or an X.509
+   * certificate: its key), or a key object. A PEM that cannot be read is a `TypeError` here.
+   */
   readonly key?: { readonly keys: ReadonlyArray<unknown> } | string | KeyObject | undefined
   /**
    * The expected `iss`: one issuer, or several. With several, a principal's subject is
@@ -303,19 +306,13 @@ export const jwt = (options: JwtOptions): Verifier => {
       [customFetch]: fetchAfterCooldown(lastFailure)
     })
   } else if (typeof key === "string") {
-    // A PEM key is imported for the algorithm the token names (an EC key cannot be an RS256 key),
-    // once per algorithm; the allowed algorithms are still checked by jwtVerify.
-    const imported = new Map<string, ReturnType<typeof importSPKI>>()
-    getKey = (header) => {
-      const alg = header.alg ?? ""
-      let found = imported.get(alg)
-      if (found === undefined) {
-        found = importSPKI(key, alg)
-        found.catch(() => imported.delete(alg))
-        imported.set(alg, found)
-      }
-      return found
-    }
+    // Read once, here: a PEM that is no public key jose reads (a certificate, a PKCS#1 key, a
+    // truncated or mistyped one) was taken, and every token was then refused 401 "the token could
+    // not be verified", the operator's mistake blamed on each client. Node reads SPKI, PKCS#1 and
+    // X.509 certificates; jose imports the key object for each algorithm a token names (an EC key
+    // cannot verify RS256: refused as ever), and the allowed algorithms are still checked.
+    const object = publicKeyOf(key)
+    getKey = () => object
   } else if (key !== undefined && "keys" in key) {
     getKey = createLocalJWKSet(key as Parameters<typeof createLocalJWKSet>[0])
   } else {
@@ -349,6 +346,19 @@ export const jwt = (options: JwtOptions): Verifier => {
           return new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
         }
       })
+  }
+}
+
+/** A PEM public key (SPKI, PKCS#1 or an X.509 certificate's) as a key object, or a `TypeError` saying why not. */
+const publicKeyOf = (pem: string): KeyObject => {
+  try {
+    return nodeCrypto().createPublicKey(pem)
+  } catch (error) {
+    throw new TypeError(
+      `BearerAuth.jwt: key must be a PEM public key (SPKI, PKCS#1 or an X.509 certificate), a JWKS or a key object; the PEM given could not be read (${
+        error instanceof Error ? error.message : String(error)
+      })`
+    )
   }
 }
 

@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
+import { generateKeyPairSync } from "node:crypto"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
@@ -371,6 +372,56 @@ describe("BearerAuth.jwt with a static key", () => {
       assert.isTrue(Exit.isFailure(exit))
       assert.throws(() => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: ["none"] }), /none/)
       assert.throws(() => BearerAuth.jwt({ issuer: "i", audience: "a" }), /exactly one/)
+    }))
+
+  it.live("a PEM in each form Node reads (SPKI, PKCS#1, an X.509 certificate) verifies its tokens; one that is no key is a TypeError when the verifier is made (was: taken, every token 401)", () =>
+    Effect.gen(function*() {
+      const { exportSPKI, importJWK } = yield* Effect.promise(() => import("jose"))
+      const options = { issuer: "https://iss.test", audience: "https://aud.test" }
+      const signed = (alg: string, key: Parameters<SignJWT["sign"]>[0]) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: "fay" }).setProtectedHeader({ alg }).setIssuer(options.issuer).setAudience(options.audience)
+            .setExpirationTime("1m").sign(key))
+      const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      const rsaToken = yield* signed("RS256", rsa.privateKey)
+      for (const pem of [rsa.publicKey.export({ type: "spki", format: "pem" }), rsa.publicKey.export({ type: "pkcs1", format: "pem" })]) {
+        assert.strictEqual((yield* BearerAuth.jwt({ ...options, key: String(pem) }).verify(rsaToken)).subject, "fay")
+      }
+      // A self-signed certificate made for this test (its key signs nothing else), as an
+      // authorization server publishes its signing key.
+      const certificate = [
+        "-----BEGIN CERTIFICATE-----",
+        "MIIBmjCCAT+gAwIBAgIUEEgwHnmRjcVTDOcFfA87dTGNmMswCgYIKoZIzj0EAwIw",
+        "ITEfMB0GA1UEAwwWZWZmZWN0LW1jcC1zZXJ2ZXIgdGVzdDAgFw0yNjEyMDYwMTAw",
+        "MjdaGA8yMTI2MTExMjAxMDAyN1owITEfMB0GA1UEAwwWZWZmZWN0LW1jcC1zZXJ2",
+        "ZXIgdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKSKp9674hTACzzxg8Sq",
+        "oTdeevJ7qgvKGZeDGIFlYuOsiflMuRg2xsXAQqYvF7L30nqL9c+o+Sx8F8RB/rXu",
+        "BoyjUzBRMB0GA1UdDgQWBBQ9BRRzfjAlIug1dIQknjnCY5/ayDAfBgNVHSMEGDAW",
+        "gBQ9BRRzfjAlIug1dIQknjnCY5/ayDAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49",
+        "BAMCA0kAMEYCIQCRRkH4xyaDssg9p9+yhvJ4HOdgS33PxCr/MqaA5v0JqAIhAKPu",
+        "xrYftu50ZkJ93VbeqaiOVmU8w7ZYGmEdHa9k3YbN",
+        "-----END CERTIFICATE-----"
+      ].join("\n")
+      const certified = yield* Effect.promise(() =>
+        importJWK({
+          kty: "EC",
+          crv: "P-256",
+          x: "pIqn3rviFMALPPGDxKqhN1568nuqC8oZl4MYgWVi46w",
+          y: "iflMuRg2xsXAQqYvF7L30nqL9c-o-Sx8F8RB_rXuBow",
+          d: "WOhqOgERVy4aKR5hw5orZjUP7sqkirh1ChRO5cSI6lo"
+        }, "ES256")
+      )
+      const fromCertificate = BearerAuth.jwt({ ...options, key: certificate })
+      assert.strictEqual((yield* fromCertificate.verify(yield* signed("ES256", certified))).subject, "fay")
+      // Another key's token, and one whose algorithm the key cannot be (an EC key for RS256), are refused.
+      const other = yield* Effect.promise(() => generateKeyPair("ES256"))
+      assert.instanceOf(yield* Effect.flip(fromCertificate.verify(yield* signed("ES256", other.privateKey))), BearerAuth.InvalidToken)
+      assert.instanceOf(yield* Effect.flip(fromCertificate.verify(rsaToken)), BearerAuth.InvalidToken)
+      // What is no key: a typo, a truncated PEM, a JWKS pasted as text.
+      const spki = yield* Effect.promise(() => exportSPKI(rsa.publicKey))
+      for (const bad of ["not a key", spki.slice(0, 100), "{\"keys\":[]}"]) {
+        assert.throws(() => BearerAuth.jwt({ ...options, key: bad }), TypeError, "BearerAuth.jwt: key must be a PEM public key")
+      }
     }))
 
   it.live("several issuers: a subject is qualified by its issuer (two issuers' user-1 are two principals); one issuer: the sub as it is", () =>
