@@ -232,11 +232,12 @@ export const config = (options: {
  */
 export interface JwtOptions {
   /**
-   * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`,
-   * at most once a second (so a flood of made-up `kid`s does not flood the authorization server):
-   * a token whose `kid` the keys fetched in the last second lack is refused `401` without asking
-   * again, even if the authorization server has gone down since. A fetch that fails is not tried
-   * again for a second either: meanwhile a token that needs the keys fetched is `503` at once.
+   * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`
+   * or a token they do not verify (a key rotated under the same `kid`, or without one), at most
+   * once a second (so a flood of made-up `kid`s or forged tokens does not flood the authorization
+   * server): such a token is refused `401` without asking again in the second after a fetch, even
+   * if the authorization server has gone down since. A fetch that fails is not tried again for a
+   * second either: meanwhile a token that needs the keys fetched is `503` at once.
    */
   readonly jwksUrl?: string | undefined
   /**
@@ -298,9 +299,11 @@ export const jwt = (options: JwtOptions): Verifier => {
   let getKey: JWTVerifyGetKey
   // When the last fetch of the JWKS failed (see `fetchAfterCooldown`); never set without a JWKS URL.
   const lastFailure = { at: Number.NEGATIVE_INFINITY }
+  // The keys fetched from the JWKS URL, when given (see `verifyRotated`).
+  let remote: RemoteKeys | undefined
   if (jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-    getKey = createRemoteJWKSet(jwksUrl, {
+    getKey = remote = createRemoteJWKSet(jwksUrl, {
       cacheMaxAge,
       cooldownDuration: refetchCooldownMillis,
       [customFetch]: fetchAfterCooldown(lastFailure)
@@ -332,7 +335,9 @@ export const jwt = (options: JwtOptions): Verifier => {
     verify: (token) =>
       Effect.tryPromise({
         try: async () => {
-          const payload = await verifyWithEach(token, getKey, verifyOptions)
+          const payload = remote === undefined
+            ? await verifyWithEach(token, getKey, verifyOptions)
+            : await verifyRotated(token, remote, verifyOptions)
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
@@ -386,6 +391,28 @@ const verifyWithEach = async (
       }
     }
     throw new JoseErrors.JWSSignatureVerificationFailed()
+  }
+}
+
+/** The keys of a JWKS URL (jose's remote key set). */
+type RemoteKeys = ReturnType<typeof createRemoteJWKSet>
+
+/**
+ * {@link verifyWithEach} against a JWKS URL, whose keys are fetched again when the cached ones do
+ * not verify the token, unless they were fetched less than {@link refetchCooldownMillis} ago (a
+ * flood of forged tokens asks no more often than one of made-up `kid`s). jose fetches them again
+ * only for a `kid` none of them has: an authorization server that rotated its key under the same
+ * `kid`, or whose keys have none, had every token of the new key refused `401` "the token's
+ * signature does not verify" until the cache expired (`jwksCacheMillis`, 10 minutes by default),
+ * the clients' new tokens as well.
+ */
+const verifyRotated = async (token: string, remote: RemoteKeys, options: JWTVerifyOptions): Promise<JWTPayload> => {
+  try {
+    return await verifyWithEach(token, remote, options)
+  } catch (error) {
+    if (!(error instanceof JoseErrors.JWSSignatureVerificationFailed) || remote.coolingDown) throw error
+    await remote.reload()
+    return await verifyWithEach(token, remote, options)
   }
 }
 

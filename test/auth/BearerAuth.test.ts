@@ -528,6 +528,48 @@ describe("BearerAuth.jwt with a JWKS whose keys have no kid", () => {
     }))
 })
 
+describe("BearerAuth.jwt with a JWKS rotated without a new kid", () => {
+  it.live("a token the cached keys do not verify has the keys fetched again (at most once a second): a rotation that keeps the kid, or whose keys have none, is seen at once", () =>
+    Effect.gen(function*() {
+      let keys: Array<unknown> = []
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const signed = (key: Key, kid: string | undefined, sub: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub }).setProtectedHeader(kid === undefined ? { alg: "RS256" } : { alg: "RS256", kid }).setIssuer("https://iss.test")
+            .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
+      const publish = (key: Key, kid: string | undefined) =>
+        Effect.promise(async () => [{ ...(await exportJWK(key.publicKey)), ...(kid === undefined ? {} : { kid }), use: "sig" }])
+      for (const kid of [undefined, "k1"]) {
+        const first = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+        const second = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+        const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+        keys = yield* publish(first, kid)
+        assert.strictEqual((yield* verifier.verify(yield* signed(first, kid, "before"))).subject, "before")
+        // Past the second after that fetch; the authorization server rotates to another key, under
+        // the same kid (or none).
+        yield* Effect.sleep("1100 millis")
+        keys = yield* publish(second, kid)
+        const before = fetches
+        assert.strictEqual((yield* verifier.verify(yield* signed(second, kid, "after"))).subject, "after", `kid ${kid}`)
+        assert.strictEqual(fetches, before + 1)
+        // A token no key verifies, in the second after that fetch: refused without asking again.
+        const forged = yield* Effect.flip(verifier.verify(yield* signed(first, kid, "forged")))
+        assert.instanceOf(forged, BearerAuth.InvalidToken)
+        assert.strictEqual(forged.description, "the token's signature does not verify")
+        assert.strictEqual(fetches, before + 1)
+      }
+    }), 20_000)
+})
+
 describe("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
