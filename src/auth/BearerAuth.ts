@@ -16,7 +16,8 @@
  * verify, the answer is `401` with `WWW-Authenticate: Bearer resource_metadata="…"` (and
  * `error="invalid_token"` when a token was given), which is what a spec-following client needs to
  * start its OAuth flow; a token without the scopes every request needs is `403` with an
- * `insufficient_scope` challenge, as is a call the `Authorization` middleware refuses. The
+ * `insufficient_scope` challenge, as is a call the `Authorization` middleware refuses; a request
+ * with more than one `Authorization` header is `400` `invalid_request` (RFC 6750 §3.1). The
  * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
  * its path-suffixed form. The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
@@ -641,13 +642,14 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
 // ---------------------------------------------------------------------------
 
 /**
- * The `WWW-Authenticate` value of a refusal: no token (no error), a token that does not verify
- * (`invalid_token`), or one that lacks scopes (`insufficient_scope`, naming them).
+ * The `WWW-Authenticate` value of a refusal: no token (no error), a malformed request (`invalid_request`:
+ * more than one `Authorization` header), a token that does not verify (`invalid_token`), or one
+ * that lacks scopes (`insufficient_scope`, naming them).
  *
  * @since 0.2.0
  * @category challenges
  */
 export const challenge: (
   config: Config,
-  error?: { readonly error: "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
+  error?: { readonly error: "invalid_request" | "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
 ) => string = Challenge.challenge

@@ -25,7 +25,7 @@ import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
-import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
+import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
@@ -230,6 +230,31 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     await refusedWith(`Bearer ${await token({ scope: "mcp" })}`, /sub/)
     await refusedWith(`Bearer ${await token({ sub: 42 as never, scope: "mcp" })}`, /sub/)
     await refusedWith(`Bearer ${"a".repeat(9_000)}`, /not a bearer token/)
+  })
+
+  it("more than one Authorization header: 400 invalid_request (RFC 6750 3.1), whichever token comes first (Node kept the first and took it)", async () => {
+    const valid = `Bearer ${await token()}`
+    const refused = (response: { readonly status: number; readonly headers: Record<string, unknown>; readonly body: string }) => {
+      assert.strictEqual(response.status, 400, response.body)
+      const challenge = String(response.headers["www-authenticate"])
+      assert.include(challenge, `resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`)
+      assert.include(challenge, `error="invalid_request"`)
+      assert.deepStrictEqual(JSON.parse(response.body), {
+        error: "invalid_request",
+        error_description: "the request carries more than one Authorization header"
+      })
+    }
+    const headers = (authorization: ReadonlyArray<string> | string) =>
+      ({ "content-type": "application/json", accept: BOTH, authorization }) as unknown as Record<string, string>
+    const body = JSON.stringify(initializeMessage())
+    // Two fields, as Node's client sends an array: the valid token first, then last.
+    refused(await rawRequest(port, "POST", headers([valid, "Bearer another"]), body))
+    refused(await rawRequest(port, "POST", headers(["Bearer another", valid]), body))
+    refused(await rawRequest(port, "POST", headers([valid, valid]), body))
+    // Joined into one, as fetch and proxies join them.
+    refused(await rawRequest(port, "POST", headers(`${valid}, Bearer another`), body))
+    // One is taken, as ever.
+    assert.strictEqual((await rawRequest(port, "POST", headers(valid), body)).status, 200)
   })
 
   it("the SDK v1 client with a valid token: whoami answers the token's subject; tools it may not use are hidden", async () => {

@@ -15,7 +15,7 @@ const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 /** See `BearerAuth.challenge`. */
 export const challenge = (
   config: Challenged,
-  error?: { readonly error: "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
+  error?: { readonly error: "invalid_request" | "invalid_token" | "insufficient_scope"; readonly description?: string; readonly scopes?: ReadonlyArray<string> }
 ): string => {
   const parts = [`resource_metadata="${config.metadataUrl}"`]
   if (error !== undefined) {

@@ -12,10 +12,10 @@ import { challenge } from "../../../auth/internal/challenge.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
-import { headersOf } from "./guards.ts"
+import { headersOf, repeatsAuthorization } from "./guards.ts"
 
 /** An OAuth error answer: the status, the challenge, and RFC 6750's JSON body. */
-export const oauthError = (status: 401 | 403, wwwAuthenticate: string, error: string, description: string) =>
+export const oauthError = (status: 400 | 401 | 403, wwwAuthenticate: string, error: string, description: string) =>
   HttpServerResponse.text(JSON.stringify({ error, error_description: description }), {
     status,
     contentType: "application/json",
@@ -37,7 +37,10 @@ export const authenticate = (
   // Tokens longer than this are refused before any verifier sees them (a verifier may cache or
   // send them on).
   const match = header.length > maxAuthorizationLength ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
+  // Several fields, joined by the platform (a token has no comma), or kept apart by Node.
+  if (match === null && header.includes(",")) return Effect.succeed(severalCredentials(auth))
   if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
+  if (repeatsAuthorization(request)) return Effect.succeed(severalCredentials(auth))
   return Effect.match(auth.verifier.verify(match[1]!), {
     onFailure: (error) =>
       error._tag === "VerifierUnavailable"
@@ -57,6 +60,16 @@ export const authenticate = (
       return insufficientScope(auth, principal, missing)
     }
   })
+}
+
+/**
+ * 400 `invalid_request` to a request with more than one `Authorization` field: RFC 6750 §3.1's
+ * answer to a request that "repeats the same parameter" or "uses more than one method for
+ * including an access token". Which of two tokens is the caller's is not the server's to guess.
+ */
+const severalCredentials = (auth: BearerAuth.Config) => {
+  const description = "the request carries more than one Authorization header"
+  return oauthError(400, challenge(auth, { error: "invalid_request", description }), "invalid_request", description)
 }
 
 /** Longest `Authorization` header taken: 8 KiB. */

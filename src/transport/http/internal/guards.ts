@@ -421,6 +421,26 @@ export const headersOf = (request: HttpServerRequest.HttpServerRequest): Negotia
   return request.headers
 }
 
+/**
+ * Whether the request carries more than one `Authorization` field (bearer authentication). Node
+ * keeps the first of them in `headers` and drops the others (a field that is no list), so two
+ * tokens were taken as the first alone; other platforms join them (`Bearer a, Bearer b`), which is
+ * no bearer token. A look at the names of Node's raw headers, only for a request that is
+ * authenticated anyway (its token's signature check costs far more).
+ */
+export const repeatsAuthorization = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const raw = nodeRequestOf(request)?.rawHeaders
+  if (raw === undefined) return false
+  let seen = false
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length !== 13 || name.toLowerCase() !== "authorization") continue
+    if (seen) return true
+    seen = true
+  }
+  return false
+}
+
 /** The Node request behind a platform request (`undefined` on other platforms). */
 const nodeRequestOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessage | undefined => {
   const source = request.source as { readonly complete?: unknown; readonly on?: unknown }
