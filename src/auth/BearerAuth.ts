@@ -55,7 +55,7 @@ import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
-import { forLog } from "../internal/loggedCause.ts"
+import { errorForLog, forLog } from "../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -237,8 +237,9 @@ export interface JwtOptions {
    * or a token they do not verify (a key rotated under the same `kid`, or without one), at most
    * once a second (so a flood of made-up `kid`s or forged tokens does not flood the authorization
    * server): such a token is refused `401` without asking again in the second after a fetch, even
-   * if the authorization server has gone down since. A fetch that fails is not tried again for a
-   * second either: meanwhile a token that needs the keys fetched is `503` at once.
+   * if the authorization server has gone down since. A fetch that fails is logged (a warning
+   * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
+   * the keys fetched is `503` at once.
    */
   readonly jwksUrl?: string | undefined
   /**
@@ -332,6 +333,32 @@ export const jwt = (options: JwtOptions): Verifier => {
     clockTolerance: options.clockToleranceSeconds ?? 5,
     requiredClaims: ["exp", "sub"]
   }
+  /**
+   * Why a token is refused. A JWKS fetch that failed is told the operator (a warning, at most one
+   * a second: the requests that waited for one fetch share its failure), as an introspection
+   * endpoint's is: every token was `503` with nothing logged, whatever the cause (a wrong
+   * `jwksUrl` answering 404, a redirect, which jose does not follow, an authorization server down).
+   */
+  const refused = (error: unknown): Effect.Effect<never, InvalidToken | VerifierUnavailable> => {
+    if (!unavailable(error)) return Effect.fail(new InvalidToken({ description: describeJoseError(error) }))
+    const failure = new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
+    // A fetch refused for the cooldown does not start another one: the next real fetch comes a
+    // cooldown after the last one that failed, however many tokens arrive meanwhile.
+    if (error instanceof JwksCoolingDown) return Effect.fail(failure)
+    const now = Date.now()
+    const told = now - lastFailure.at < refetchCooldownMillis
+    lastFailure.at = now
+    if (told) return Effect.fail(failure)
+    return Effect.andThen(
+      Effect.logWarning(
+        `effect-mcp-server: the authorization server's keys could not be ${
+          jwksUrl === undefined ? "read" : `fetched from ${jwksUrl.href}`
+        } (tokens that need them are refused 503)`,
+        errorForLog(error)
+      ),
+      Effect.fail(failure)
+    )
+  }
   return {
     verify: (token) =>
       Effect.tryPromise({
@@ -344,14 +371,8 @@ export const jwt = (options: JwtOptions): Verifier => {
           }
           return principalOf(payload, qualified, verifyOptions.clockTolerance)
         },
-        catch: (error): InvalidToken | VerifierUnavailable => {
-          if (!unavailable(error)) return new InvalidToken({ description: describeJoseError(error) })
-          // A fetch refused for the cooldown does not start another one: the next real fetch
-          // comes a cooldown after the last one that failed, however many tokens arrive meanwhile.
-          if (!(error instanceof JwksCoolingDown)) lastFailure.at = Date.now()
-          return new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
-        }
-      })
+        catch: (error) => error
+      }).pipe(Effect.catch(refused))
   }
 }
 

@@ -16,6 +16,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { generateKeyPairSync } from "node:crypto"
 import { createServer, type Server } from "node:http"
@@ -515,6 +516,52 @@ describe("BearerAuth.jwt with a JWKS URL that fails", () => {
       assert.instanceOf(failureOf(yield* Effect.exit(verifier.verify(yield* signed("made-up-again")))), BearerAuth.InvalidToken)
       assert.strictEqual(fetches, before + 1)
       assert.strictEqual((yield* verifier.verify(yield* signed("k1"))).subject, "x")
+    }), 20_000)
+})
+
+describe("BearerAuth.jwt tells the operator why the JWKS could not be fetched", () => {
+  it.live("a warning naming the URL and the reason, once per failed fetch (not per request, nor per refusal in the cooldown); none once it is fetched", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const jwk = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), kid: "k1", alg: "RS256", use: "sig" }
+      let status = 404
+      const server = createServer((_request, response) => {
+        if (status !== 200) return void response.writeHead(status, { "content-type": "text/plain" }).end("not here")
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const jwksUrl = `http://127.0.0.1:${port}/wrong/jwks.json`
+      const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test" })
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const token = yield* Effect.promise(() =>
+        new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer("https://iss.test").setAudience("https://aud.test")
+          .setExpirationTime("1m").sign(key.privateKey))
+      const verify = verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
+      // Five requests wait for one fetch, which fails: one warning.
+      const refused = yield* Effect.forEach(Array.from({ length: 5 }), () => Effect.flip(verify), { concurrency: "unbounded" })
+      for (const error of refused) assert.instanceOf(error, BearerAuth.VerifierUnavailable)
+      assert.strictEqual(warnings.length, 1, warnings.join("\n"))
+      assert.include(warnings[0], `fetched from ${jwksUrl}`)
+      assert.include(warnings[0], "Expected 200 OK")
+      // In the second after it, refused without a fetch: nothing more to tell.
+      assert.instanceOf(yield* Effect.flip(verify), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(warnings.length, 1)
+      // The next fetch fails again: told again.
+      yield* Effect.sleep("1100 millis")
+      status = 500
+      assert.instanceOf(yield* Effect.flip(verify), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(warnings.length, 2)
+      yield* Effect.sleep("1100 millis")
+      status = 200
+      assert.strictEqual((yield* verify).subject, "x")
+      assert.strictEqual(warnings.length, 2)
     }), 20_000)
 })
 
