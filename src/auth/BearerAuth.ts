@@ -258,7 +258,10 @@ export interface JwtOptions {
   readonly issuer: string | ReadonlyArray<string>
   /** The expected `aud`: this resource (RFC 8707). */
   readonly audience: string | ReadonlyArray<string>
-  /** Accepted signature algorithms; default the asymmetric ones jose supports (never `none`). */
+  /**
+   * Accepted signature algorithms, at least one; default the asymmetric ones jose supports (never
+   * `none`).
+   */
   readonly algorithms?: ReadonlyArray<string> | undefined
   /** Leeway for `exp` and `nbf`, in seconds; default 5 (a finite number >= 0). */
   readonly clockToleranceSeconds?: number | undefined
@@ -292,6 +295,12 @@ export const jwt = (options: JwtOptions): Verifier => {
     typeof value === "string" ? value.length > 0 : Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string" && v.length > 0)
   if (!nonEmpty(options.issuer)) throw new Error("BearerAuth.jwt: issuer is required")
   if (!nonEmpty(options.audience)) throw new Error("BearerAuth.jwt: audience is required (this resource, RFC 8707)")
+  // An empty list (an unset environment variable split) or one string (spread into letters)
+  // accepted no algorithm: every token was refused 401 "the token's algorithm is not accepted".
+  const given: unknown = options.algorithms
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0 || !given.every((a) => typeof a === "string" && a.length > 0))) {
+    throw new TypeError(`BearerAuth.jwt: algorithms must list at least one algorithm (names such as "RS256"), got ${JSON.stringify(given)}`)
+  }
   const algorithms = [...(options.algorithms ?? defaultAlgorithms)]
   if (algorithms.some((algorithm) => algorithm.toLowerCase() === "none")) {
     throw new Error("BearerAuth.jwt: the algorithm none cannot be accepted")

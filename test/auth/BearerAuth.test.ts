@@ -397,6 +397,15 @@ describe("BearerAuth.jwt with a static key", () => {
       const exit = yield* Effect.exit(verifier.verify(forged))
       assert.isTrue(Exit.isFailure(exit))
       assert.throws(() => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: ["none"] }), /none/)
+      // No algorithm, or one given as a string: no token could verify.
+      for (const algorithms of [[], "ES256", [""]]) {
+        assert.throws(
+          () => BearerAuth.jwt({ key: pem, issuer: "i", audience: "a", algorithms: algorithms as ReadonlyArray<string> }),
+          TypeError,
+          `BearerAuth.jwt: algorithms must list at least one algorithm (names such as "RS256"), got ${JSON.stringify(algorithms)}`
+        )
+      }
+      assert.strictEqual((yield* BearerAuth.jwt({ key: pem, issuer: "https://iss.test", audience: "https://aud.test", algorithms: ["ES256"] }).verify(good)).subject, "fay")
       assert.throws(() => BearerAuth.jwt({ issuer: "i", audience: "a" }), /exactly one/)
     }))
 
