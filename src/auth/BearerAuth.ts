@@ -546,13 +546,17 @@ export interface IntrospectionOptions {
   readonly timeoutMillis?: number | undefined
 }
 
+/** The least time between two warnings of failed introspections. */
+const introspectionWarningMillis = 1_000
+
 /**
  * Verifies opaque tokens by asking the authorization server (RFC 7662): the token must be
  * `active`, unexpired and, when configured, for this audience and from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
  * each at most once per cache period); concurrent requests with one token share one request to
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
- * `VerifierUnavailable` (`503`: the client keeps its token) and a logged warning for the operator.
+ * `VerifierUnavailable` (`503`: the client keeps its token) and a logged warning for the operator
+ * (at most one a second, saying how many failures it did not tell).
  *
  * @since 0.2.0
  * @category constructors
@@ -624,9 +628,27 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       catch: (cause) => cause
     }).pipe(
       Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new Error("introspection timed out")) }),
-      Effect.tapCause((cause) => Effect.logWarning("effect-mcp-server: token introspection failed", Cause.squash(forLog(cause)))),
+      Effect.tapCause((cause) => Effect.suspend(() => warnFailed(cause))),
       Effect.mapError(() => new VerifierUnavailable({ description: "the token could not be checked; try again later" }))
     )
+  // A failure is told at most once a second, with how many went untold since: every request
+  // with a token not cached asks, and while the endpoint failed each one logged its warning (with
+  // its stack), a line per request.
+  const warned = { at: Number.NEGATIVE_INFINITY, since: 0 }
+  const warnFailed = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+    const now = Date.now()
+    if (now - warned.at < introspectionWarningMillis) {
+      warned.since++
+      return Effect.void
+    }
+    const untold = warned.since
+    warned.at = now
+    warned.since = 0
+    return Effect.logWarning(
+      `effect-mcp-server: token introspection failed${untold > 0 ? ` (and ${untold} more times since the last warning)` : ""}`,
+      Cause.squash(forLog(cause))
+    )
+  }
   const lookup = (token: string, key: string) =>
     Effect.flatMap(ask(token), (answer) => {
       const outcome = judge(answer)

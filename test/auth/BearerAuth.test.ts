@@ -780,6 +780,47 @@ describe("token introspection (RFC 7662)", () => {
   })
 })
 
+describe("token introspection that fails", () => {
+  it.live("is told the operator at most once a second, with how many failures went untold (was: a warning per request)", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      const server = createServer((request, response) => {
+        asked++
+        request.resume()
+        request.on("end", () => response.writeHead(500, { "content-type": "text/plain" }).end("down"))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const verify = (token: string) => Effect.flip(verifier.verify(token)).pipe(Effect.provide(Logger.layer([logger])))
+      // Twenty tokens, twenty requests to the endpoint (each must be asked); one warning, and at
+      // most one more per second they took.
+      const started = Date.now()
+      const failures = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => `token-${i}`), verify, { concurrency: "unbounded" })
+      const seconds = Math.floor((Date.now() - started) / 1000)
+      for (const failure of failures) assert.instanceOf(failure, BearerAuth.VerifierUnavailable)
+      assert.strictEqual(asked, 20)
+      assert.isAtLeast(warnings.length, 1)
+      assert.isAtMost(warnings.length, 1 + seconds, warnings.join("\n"))
+      assert.include(warnings[0], "token introspection failed")
+      assert.include(warnings[0], "introspection answered 500")
+      // The next, a second later: told, with the failures told by no warning since the last.
+      const told = warnings.length
+      yield* Effect.sleep("1100 millis")
+      assert.instanceOf(yield* verify("token-20"), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(warnings.length, told + 1)
+      const untold = warnings.slice(1).map((warning) => Number(/\(and (\d+) more times since the last warning\)/.exec(warning)?.[1] ?? 0))
+      assert.strictEqual(told + untold.reduce((a, b) => a + b, 0), 20, warnings.join("\n"))
+    }), 20_000)
+})
+
 describe("token introspection shared by concurrent requests", () => {
   const Whoami = McpServer.tool({
     name: "whoami",
