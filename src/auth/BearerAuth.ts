@@ -16,8 +16,10 @@
  * verify, the answer is `401` with `WWW-Authenticate: Bearer resource_metadata="…"` (and
  * `error="invalid_token"` when a token was given), which is what a spec-following client needs to
  * start its OAuth flow; a token without the scopes every request needs is `403` with an
- * `insufficient_scope` challenge, as is a call the `Authorization` middleware refuses; a request
- * with more than one `Authorization` header is `400` `invalid_request` (RFC 6750 §3.1). The
+ * `insufficient_scope` challenge, as is a call the `Authorization` middleware refuses when its
+ * answer is JSON (an SSE answer, `responseMode: "sse"`, has begun with `200`: its JSON-RPC error
+ * 403, with `data.missingScopes`, says it alone); a request with more than one `Authorization`
+ * header is `400` `invalid_request` (RFC 6750 §3.1). The
  * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
  * its path-suffixed form. The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
