@@ -144,6 +144,25 @@ const httpUrl = (where: string, option: string, value: string): URL => {
 }
 
 /**
+ * Checks a list of scopes of {@link config}: each a scope token (RFC 6749 §3.3: no space, quote or
+ * backslash). `["read write"]` (two scopes written as one) was required as one scope no token has,
+ * and every request was refused `403`, its challenge naming no scope (a challenge names only scope
+ * tokens); a string (`"mcp"`) failed every request (500), or was advertised letter by letter.
+ */
+const scopeList = (option: string, scopes: ReadonlyArray<string> | undefined): void => {
+  if (scopes === undefined) return
+  const given: unknown = scopes
+  if (!Array.isArray(given)) throw new TypeError(`BearerAuth.config: ${option} must be a list of scopes, got ${JSON.stringify(given)}`)
+  given.forEach((scope, i) => {
+    if (typeof scope !== "string" || !Challenge.scopeToken.test(scope)) {
+      throw new TypeError(
+        `BearerAuth.config: ${option}[${i}] must be one scope (no space, quote or backslash: RFC 6749 §3.3), got ${JSON.stringify(scope)}`
+      )
+    }
+  })
+}
+
+/**
  * Builds the transport's authentication settings and the metadata document from them.
  *
  * @since 0.2.0
@@ -158,6 +177,7 @@ export const config = (options: {
    * client gets its token).
    */
   readonly authorizationServers: ReadonlyArray<string>
+  /** Scopes every request needs, each one scope (`["read", "write"]`, never `["read write"]`). */
   readonly requiredScopes?: ReadonlyArray<string> | undefined
   readonly scopesSupported?: ReadonlyArray<string> | undefined
   /** Further metadata fields (`resource_name`, `resource_documentation`, ...). */
@@ -199,6 +219,8 @@ export const config = (options: {
     throw new TypeError(`BearerAuth.config: authorizationServers must list at least one authorization server (its issuer URL), got ${JSON.stringify(servers)}`)
   }
   servers.forEach((server, i) => void httpUrl("BearerAuth.config", `authorizationServers[${i}]`, server as string))
+  scopeList("requiredScopes", options.requiredScopes)
+  scopeList("scopesSupported", options.scopesSupported)
   const requiredScopes = options.requiredScopes ?? []
   const scopesSupported = options.scopesSupported ?? (requiredScopes.length > 0 ? requiredScopes : undefined)
   const base = "/.well-known/oauth-protected-resource"

@@ -766,6 +766,24 @@ describe("token introspection (RFC 7662)", () => {
     }
   })
 
+  it("requiredScopes and scopesSupported must list scope tokens, else a TypeError naming the entry (was: [\"read write\"] refused every request 403)", () => {
+    const verifier = BearerAuth.jwt({ jwksUrl: "https://auth.example.com/jwks.json", issuer: "i", audience: "a" })
+    const withScopes = (scopes: Partial<Record<"requiredScopes" | "scopesSupported", unknown>>) =>
+      () => BearerAuth.config({ verifier, resource: "https://mcp.example.com/mcp", authorizationServers: ["https://auth.example.com"], ...scopes as object })
+    assert.throws(withScopes({ requiredScopes: ["mcp", "read write"] }), TypeError, "BearerAuth.config: requiredScopes[1] must be one scope (no space, quote or backslash: RFC 6749 §3.3), got \"read write\"")
+    assert.throws(withScopes({ requiredScopes: [""] }), TypeError, "requiredScopes[0] must be one scope")
+    assert.throws(withScopes({ requiredScopes: "mcp" }), TypeError, "BearerAuth.config: requiredScopes must be a list of scopes, got \"mcp\"")
+    assert.throws(withScopes({ scopesSupported: ["a\"b"] }), TypeError, "scopesSupported[0] must be one scope")
+    assert.throws(withScopes({ scopesSupported: "a b" }), TypeError, "scopesSupported must be a list of scopes")
+    const config = BearerAuth.config({
+      verifier,
+      resource: "https://mcp.example.com/mcp",
+      authorizationServers: ["https://auth.example.com"],
+      requiredScopes: ["mcp:read", "mcp:write"]
+    })
+    assert.deepStrictEqual(config.metadata.scopes_supported, ["mcp:read", "mcp:write"])
+  })
+
   it("authorizationServers must name at least one http(s) URL, else a TypeError naming it (was: served as given, a document no client could use)", () => {
     const verifier = BearerAuth.jwt({ jwksUrl: "https://auth.example.com/jwks.json", issuer: "i", audience: "a" })
     const withServers = (authorizationServers: unknown) =>

@@ -10,7 +10,8 @@ interface Challenged {
   readonly requiredScopes: ReadonlyArray<string>
 }
 
-const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+/** A scope token (RFC 6749 §3.3, RFC 6750 §3): %x21 / %x23-5B / %x5D-7E. */
+export const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 /** See `BearerAuth.challenge`. */
 export const challenge = (
