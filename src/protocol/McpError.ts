@@ -84,9 +84,9 @@ export const ErrorCode = {
   /**
    * Streamable HTTP: the server cannot take the request now (shutting down, too many sessions, a
    * session that could not start: HTTP 503); retry later or elsewhere. Also the answer of a request
-   * still in flight when the endpoint shut down (its handler was stopped), and, over any transport,
-   * of one that still waited for a request slot when its session's drain ran out of time
-   * ({@link notStartedObject}).
+   * still in flight when the endpoint shut down, or (stdio, in memory) when its session's drain ran
+   * out of time: its handler was stopped ({@link stoppedByShutdownObject}); and, over any
+   * transport, of one that still waited for a request slot then ({@link notStartedObject}).
    */
   ServerUnavailable: -32000,
   /** Streamable HTTP (2025-era): the `Mcp-Session-Id` names no live session (HTTP 404). */
@@ -304,6 +304,20 @@ export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError,
 export const notStartedObject: ErrorObject = {
   code: ErrorCode.ServerUnavailable,
   message: "Session shutting down: the request was not started (it still waited for a request slot when the shutdown timeout ran out)"
+}
+
+/**
+ * The answer of a request still running when the server stopped it because it shuts down: its
+ * session's drain ran out of time (`shutdownTimeoutMillis`: over stdio and the in-memory pair, at
+ * the end of input or under a graceful shutdown), or a Streamable HTTP endpoint stopped with the
+ * request in flight. It was interrupted, so what it did may be half done. -32000
+ * ({@link ErrorCode.ServerUnavailable}), as for {@link notStartedObject}; the spec has no code for it.
+ *
+ * @since 0.2.0
+ */
+export const stoppedByShutdownObject: ErrorObject = {
+  code: ErrorCode.ServerUnavailable,
+  message: "Server shutting down: the request was stopped before it was answered"
 }
 
 /**

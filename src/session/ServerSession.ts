@@ -22,7 +22,7 @@
  * - notifications a request emits are queued before that request's response.
  *
  * At end of input the session stops reading, lets in-flight requests finish (or interrupts them
- * after `shutdownTimeoutMillis`), ends the outbound Queue, and returns once the transport has
+ * after `shutdownTimeoutMillis`, over a pulled connection answered -32000 first), ends the outbound Queue, and returns once the transport has
  * written everything (under a graceful shutdown, within `shutdownTimeoutMillis` again: a client
  * that does not read does not hold the process). When its input fails or it is interrupted it
  * stops what runs, and writes what it had produced within `shutdownTimeoutMillis`.
@@ -241,9 +241,11 @@ export interface SessionOptions {
    */
   readonly clientRequestTimeoutMillis?: number | undefined
   /**
-   * At end of input, how long in-flight requests may finish before they are interrupted (those
-   * still waiting for a request slot then are answered -32000, `McpError.notStartedObject`: they
-   * never started, and may be sent again); then, under
+   * At end of input, how long in-flight requests may finish before they are interrupted (over a
+   * pulled connection, stdio or in memory, answered -32000 "Server shutting down" first,
+   * `McpError.stoppedByShutdownObject`, as Streamable HTTP answers them; those still waiting for a
+   * request slot then are answered -32000, `McpError.notStartedObject`: they never started, and
+   * may be sent again); then, under
    * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
    * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
    * `session` option): a client that does not read is given up on. Over a pulled connection, the
@@ -278,7 +280,7 @@ export interface SessionOptions {
  *
  * `open` opens the connection (a transport's `open`). The returned effect succeeds after a clean
  * end of input (in-flight requests finished or were interrupted after `shutdownTimeoutMillis`,
- * everything written, however slowly the client reads), fails with {@link TransportFailure} when
+ * those answered -32000 "Server shutting down", everything written, however slowly the client reads), fails with {@link TransportFailure} when
  * the connection broke, and, when interrupted, interrupts every in-flight request. Under a
  * graceful shutdown, output the client has not taken `shutdownTimeoutMillis` after the drain is
  * given up (the drain marked cut short): a client that does not read does not hold the process.
@@ -1161,17 +1163,37 @@ class SessionImpl extends Scheduler implements ServerSession {
    * As the scheduler's, and the requests that waited for a slot (never started) are answered: at
    * the drain's timeout (not `cancelled`) with -32000 (`McpError.notStartedObject`), while the
    * output still takes it. Dropped unanswered, their clients waited for ever (over stdio; a batch
-   * whose requests all waited was not answered at all). As the session closes (`cancelled`: its
-   * input failed, it was interrupted) nothing more is answered, but the members of batches are
-   * settled unanswered, so that the rest of their batch still goes out.
+   * whose requests all waited was not answered at all). Over a pulled connection (stdio, in
+   * memory) the requests still running then are answered too, before they are interrupted, with
+   * -32000 (`McpError.stoppedByShutdownObject`), as Streamable HTTP answers the ones its shutdown
+   * stops: interrupted unanswered, their clients learnt of it only from the output closing (or at
+   * their own timeout); answered now, not once they end (a finalizer may never end). Over a push
+   * connection the transport answers them (`EndpointState.ended`). As the session closes
+   * (`cancelled`: its input failed, it was interrupted) nothing more is answered, but the members
+   * of batches are settled unanswered, so that the rest of their batch still goes out.
    */
   override stopAll(cancelled: boolean): void {
+    if (!cancelled && this.ownConnection) this.answerStopped()
     if (this.queued.size === 0 || (cancelled && this.batchMembers === undefined)) return super.stopAll(cancelled)
     const waiting = [...this.queued.values()]
     super.stopAll(cancelled)
     for (const inflight of waiting) {
       const request = inflight.request
       if (request !== undefined) this.answer(request, cancelled ? undefined : JsonRpc.failure(request.id, McpError.notStartedObject))
+    }
+  }
+
+  /**
+   * The running requests the drain stops (see `stopAll`) are answered -32000 and marked cancelled
+   * first: their end, at their interruption or later, sends nothing more (nor do their
+   * notifications), and a batch's member keeps its answer.
+   */
+  private answerStopped(): void {
+    for (const inflight of this.running.values()) {
+      const request = inflight.request
+      if (request === undefined || inflight.cancelled) continue
+      inflight.cancelled = true
+      this.answer(request, JsonRpc.failure(request.id, McpError.stoppedByShutdownObject))
     }
   }
 

@@ -9,7 +9,9 @@
  * process built on it exits with code 0), however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
  * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
- * (exit 143). When the input fails (EIO, a pipe or socket closed before its end) or the run is
+ * (exit 143). A request still running when the drain's `shutdownTimeoutMillis` runs out (at end
+ * of input or under a shutdown) is interrupted and answered -32000 "Server shutting down"
+ * (`McpError.stoppedByShutdownObject`), written before the output closes. When the input fails (EIO, a pipe or socket closed before its end) or the run is
  * interrupted, nothing is drained, but the answers already produced are still flushed, within
  * `shutdownTimeoutMillis`, before `run` fails or ends interrupted.
  *

@@ -7,6 +7,8 @@
  * server and of fixtures, stdio and Streamable HTTP.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { McpError } from "../../src/index.ts"
@@ -26,6 +28,12 @@ const slowCall = (id: number, ms: number) => ({
   method: "tools/call",
   params: { name: "test_task_slow", arguments: { ms, steps: 1 } }
 })
+
+/**
+ * The answer of a request still running when the drain ran out of time: stopped
+ * (`McpError.stoppedByShutdownObject`, as Streamable HTTP answers one its shutdown stops).
+ */
+const stopped = (id: number) => ({ jsonrpc: "2.0", id, error: McpError.stoppedByShutdownObject })
 
 /** Initializes a stdio child (waiting 10 s at most for its answer). */
 const handshake = async (running: NodeChild) => {
@@ -82,7 +90,9 @@ describe("a second signal while a finalizer does not finish", () => {
 })
 
 describe("graceful shutdown cut short by the shutdown timeout", () => {
-  it.live("SIGTERM while a call outlasts shutdownTimeoutMillis: the call is interrupted, exit 143", () =>
+  // Changed on purpose (fails before: the cut call had no answer, its client learnt of it only
+  // from stdout closing): the cut call is answered -32000 "Server shutting down", as over HTTP.
+  it.live("SIGTERM while a call outlasts shutdownTimeoutMillis: the call is interrupted and answered -32000, exit 143", () =>
     Effect.gen(function*() {
       const running = yield* spawnNode(shortShutdownServer)
       yield* Effect.promise(() => handshake(running))
@@ -92,10 +102,31 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
-      // the short call was answered; the long one was cut
+      // the short call was answered; the long one was cut, and answered so
       const messages = running.messages()
       assert.strictEqual(messages.find((m) => m.id === 2)?.result?.content?.[0]?.text, "slept")
-      assert.isUndefined(messages.find((m) => m.id === 1))
+      assert.deepStrictEqual(messages.filter((m) => m.id === 1), [stopped(1)], JSON.stringify(messages))
+    }), 30_000)
+})
+
+describe("graceful shutdown cut short, seen by the SDK v1 client over stdio", () => {
+  // Fails before: the SDK's call failed only as the server's stdout closed ("Connection closed",
+  // from the client itself), never told why; a client whose server's output stays open (a
+  // wrapper holding the pipe) waited for its own timeout. Now the server's answer says so.
+  it.live("a call cut by SIGTERM's drain fails with the server's -32000 \"Server shutting down\", not at its timeout", () =>
+    Effect.gen(function*() {
+      const client = new Client({ name: "graceful-shutdown", version: "1.0.0" }, { capabilities: {} })
+      const transport = new StdioClientTransport({ command: process.execPath, args: [shortShutdownServer], env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
+      const call = client.callTool({ name: "sleep", arguments: { ms: 60_000 } }, undefined, { timeout: 20_000 }).then(
+        () => ({ code: undefined, message: "answered" }),
+        (error: { readonly code?: number; readonly message: string }) => ({ code: error.code, message: error.message })
+      )
+      yield* Effect.promise(() => sleep(300))
+      process.kill(transport.pid!, "SIGTERM")
+      const failed = yield* Effect.promise(() => call)
+      assert.strictEqual(failed.code, McpError.ErrorCode.ServerUnavailable, failed.message)
+      assert.include(failed.message, McpError.stoppedByShutdownObject.message)
     }), 30_000)
 })
 
@@ -175,7 +206,7 @@ describe("a client that does not read the server's output", () => {
       assert.strictEqual(messages.find((m) => m.id === 17)?.result?.content?.[0]?.text, "slept")
     }), 30_000)
 
-  it.live("a client that reads gets every answer, though a slow call was cut short: exit 143", () =>
+  it.live("a client that reads gets every answer, though a slow call was cut short (answered -32000): exit 143", () =>
     Effect.gen(function*() {
       const running = yield* spawnNode(shortShutdownServer)
       yield* Effect.promise(() => handshake(running))
@@ -195,7 +226,7 @@ describe("a client that does not read the server's output", () => {
         assert.strictEqual(messages.find((m) => m.id === id)?.result?.content?.[0]?.text.length, 64 * 1024, `call ${id}`)
       }
       assert.strictEqual(messages.find((m) => m.id === 18)?.result?.content?.[0]?.text, "slept")
-      assert.isUndefined(messages.find((m) => m.id === 17))
+      assert.deepStrictEqual(messages.filter((m) => m.id === 17), [stopped(17)])
     }), 30_000)
 })
 
@@ -461,8 +492,8 @@ const oneSlot = (protocolVersion: string) =>
 
 describe("requests that wait for a request slot when the drain runs out of time", () => {
   // Fails before: the scheduler dropped the waiting call (`stopAll`) without an answer; its client
-  // waited for ever (here: until the process exited). A call running then is interrupted,
-  // unanswered, as before (see above).
+  // waited for ever (here: until the process exited). The call running then is interrupted and
+  // answered -32000 "Server shutting down" (see above; unanswered before).
   it.live("SIGTERM, one slot taken by a call outlasting shutdownTimeoutMillis: the call waiting for it is answered -32000, exit 143", () =>
     Effect.gen(function*() {
       const running = yield* oneSlot("2025-11-25")
@@ -477,7 +508,7 @@ describe("requests that wait for a request slot when the drain runs out of time"
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
       const messages = running.messages()
       assert.deepStrictEqual(messages.find((m) => m.id === 2), notStarted(2), JSON.stringify(messages))
-      assert.isUndefined(messages.find((m) => m.id === 1))
+      assert.deepStrictEqual(messages.filter((m) => m.id === 1), [stopped(1)], JSON.stringify(messages))
     }), 30_000)
 
   // Fails before, as the SIGTERM case: the end of the client's input drains the same way.
@@ -490,12 +521,13 @@ describe("requests that wait for a request slot when the drain runs out of time"
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.isDefined(exited, "the server did not exit at the end of its input")
       const messages = running.messages()
-      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [notStarted(2), notStarted(3)], JSON.stringify(messages))
+      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [stopped(1), notStarted(2), notStarted(3)], JSON.stringify(messages))
     }), 30_000)
 
   // Fails before: a batch (MCP 2025-03-26) whose requests were all stopped at the drain's timeout
-  // (one running, one waiting for the slot) got no answer at all; now the waiting one's entry.
-  it.live("SIGTERM, a batch of a call outlasting shutdownTimeoutMillis and one waiting for the slot: answered with the waiting one's -32000", () =>
+  // (one running, one waiting for the slot) got no answer at all; then only the waiting one's
+  // entry; now both (the running one's "Server shutting down").
+  it.live("SIGTERM, a batch of a call outlasting shutdownTimeoutMillis and one waiting for the slot: answered with both -32000 entries", () =>
     Effect.gen(function*() {
       const running = yield* oneSlot("2025-03-26")
       running.send([call(1, "sleep", { ms: 60_000 }), call(2, "sleep", { ms: 50 })])
@@ -504,6 +536,6 @@ describe("requests that wait for a request slot when the drain runs out of time"
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
       const messages = running.messages()
-      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [[notStarted(2)]], JSON.stringify(messages))
+      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [[stopped(1), notStarted(2)]], JSON.stringify(messages))
     }), 30_000)
 })

@@ -48,12 +48,10 @@ const sessionEnded: JsonRpc.ErrorObject = { code: ErrorCode.InternalError, messa
 
 /**
  * The answer of a request still waiting when the endpoint shut down (its handler interrupted after
- * the shutdown timeout of a graceful drain, or at once by `dispose`).
+ * the shutdown timeout of a graceful drain, or at once by `dispose`): as a stdio session answers
+ * one its drain stopped.
  */
-const stoppedByShutdown: JsonRpc.ErrorObject = {
-  code: ErrorCode.ServerUnavailable,
-  message: "Server shutting down: the request was stopped before it was answered"
-}
+const stoppedByShutdown = McpError.stoppedByShutdownObject
 
 /**
  * The requests that only wait (for a task's end, for notifications) rather than work: one that
