@@ -397,6 +397,40 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
     }), 30_000)
 })
 
+describe("end of input while the Layer builds (stdio, Stdio.runMain)", () => {
+  // What a client that gives up on a server still starting does: it closes the server's stdin.
+  // Nothing reads the input before the transport opens (the Layer first): the end is found then,
+  // and the session ends at once, with nothing to drain. A check, not a fix: it held before.
+  it.live("stdin closed at once: the process exits 0 once the build ends, without waiting for anything else", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(slowStartServer, ["--build-millis", "1500"])
+      running.child.stdin!.end()
+      const exited = yield* Effect.promise(() => running.exited(15_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      assert.include(running.stderr(), "slow-start: building", "the build ran")
+      assert.strictEqual(running.stdout(), "")
+    }), 30_000)
+
+  // A client that wrote its requests before closing stdin (`echo '...' | server`) is still answered.
+  it.live("an initialize and a call, then stdin closed at once: both answered once the build ends, exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(slowStartServer, ["--build-millis", "1500"])
+      running.child.stdin!.end(
+        [initializeMessage("init"), { jsonrpc: "2.0", method: "notifications/initialized" }, {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "ready", arguments: {} }
+        }].map((message) => JSON.stringify(message) + "\n").join("")
+      )
+      const exited = yield* Effect.promise(() => running.exited(15_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      const messages = running.messages()
+      assert.isDefined(messages.find((m) => m.id === "init")?.result, JSON.stringify(messages))
+      assert.strictEqual(messages.find((m) => m.id === 1)?.result?.content?.[0]?.text, "ready", JSON.stringify(messages))
+    }), 30_000)
+})
+
 /**
  * Spawns the building-layer fixture with an IPC channel (killed with SIGKILL when the test ends);
  * its stderr as it comes, and how to let its Layer finish building.
