@@ -114,7 +114,9 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
- * written first, within `shutdownTimeoutMillis`).
+ * written first, within `shutdownTimeoutMillis`). A signal before `runMain` is called (the
+ * program's modules still loading) meets Node's default: the process ends by the signal, having
+ * served nothing (no handler can be listening before the program's code runs).
  *
  * **Example** (The main program of a stdio server)
  *
