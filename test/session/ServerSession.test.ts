@@ -45,6 +45,35 @@ describe("ServerSession shutdown", () => {
       ])
     }))
 
+  // The answer goes out as the request is cut, not once its fiber ends: a release that takes long
+  // (or never ends) must not hold it back. Fails before (no answer at all).
+  it.live("a request cut by the drain whose release takes long is answered -32000 before the release ends", () =>
+    Effect.gen(function*() {
+      let started = false
+      let released = false
+      const server = LowLevelServer.make({
+        serverInfo: { name: "slow-release", version: "1" },
+        handlers: {
+          "tools/call": () =>
+            Effect.sync(() => (started = true)).pipe(
+              Effect.andThen(Effect.never),
+              Effect.ensuring(Effect.andThen(Effect.sleep(3_000), Effect.sync(() => (released = true))))
+            )
+        }
+      })
+      const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 50 })
+      yield* Effect.promise(() => initializeRaw(raw))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "any", arguments: {} } }))
+      yield* Effect.promise(() => waitUntil(() => started))
+      yield* Effect.promise(() => raw.close())
+      const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1, 2_500))
+      assert.isFalse(released, "answered only once the release ended")
+      assert.deepStrictEqual(answer, { jsonrpc: "2.0", id: 1, error: McpError.stoppedByShutdownObject })
+      yield* Effect.promise(() => raw.closed)
+      assert.isTrue(released)
+      assert.deepStrictEqual(raw.received.filter((m) => m.id === 1), [answer], "answered once")
+    }))
+
   it.live("at end of input, a handler waiting on the client gets SessionClosed at once", () =>
     Effect.gen(function*() {
       const raw = yield* connectRaw(makeFullServer(makeProbe()))
