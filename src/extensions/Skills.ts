@@ -256,9 +256,10 @@ export const make = (definition: {
  * characters, and every frontmatter value is one JSON carries as it is (the entry's frontmatter
  * must equal what a client parses: no `.inf` or `.nan`, no `!!binary`, `!!set` or `!!timestamp`,
  * no `__proto__` key, no alias within its own anchor). Entries whose name starts with `.` are
- * skipped, and so are symbolic links to directories; a link to a file is followed wherever it points (a file shared by several skills),
- * so whoever can write the directory chooses what is served: load skills from directories only
- * trusted hands write. A file or directory whose name is not UTF-8 is refused (`InvalidPath`).
+ * skipped, and so are symbolic links to directories; a link to a file is followed when the file is
+ * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
+ * to a file of another skill: copy it in instead). A file or directory whose name is not UTF-8 is
+ * refused (`InvalidPath`).
  * Each file is measured before it is read (a file past the size limit is
  * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
  * name.
@@ -280,6 +281,8 @@ export const fromDirectory = (
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const files: Array<[string, Uint8Array]> = []
+    // The directory as the links are resolved: a link is followed only to a file under it.
+    const root = yield* fs.realPath(directory)
     let manifest: Uint8Array | undefined
     // Bytes read so far: a file that would pass the limit is refused before it is read (a 1 GiB
     // file was read whole, 2 GB of memory, before the limit was checked).
@@ -317,6 +320,18 @@ export const fromDirectory = (
               })
               : error)
           if (info.type === "File") {
+            // A link out of the skill is refused, not served: whoever could write a link in the
+            // directory served any file the server can read, to every client.
+            if (entry.type === "SymbolicLink") {
+              const relative = path.relative(root, yield* fs.realPath(child))
+              if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+                return yield* new SkillError({
+                  reason: "InvalidPath",
+                  skill: directory,
+                  message: `${directory}: ${childRelative} is a link to a file outside the skill's directory (copy the file in)`
+                })
+              }
+            }
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
             }

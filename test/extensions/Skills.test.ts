@@ -401,6 +401,35 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  it.effect("a link to a file outside the skill's directory is refused (InvalidPath), not served; one inside it is served", () =>
+    Effect.gen(function*() {
+      const outside = mkdtempSync(join(tmpdir(), "skills-secret-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outside, { recursive: true, force: true })))
+      writeFileSync(join(outside, "secret.txt"), "not for clients\n")
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: links\ndescription: d\n---\n")
+      mkdirSync(join(dir, "references"))
+      writeFileSync(join(dir, "references", "guide.md"), "Guide.\n")
+      // Inside: an absolute link and a relative one from a subdirectory.
+      symlinkSync(join(dir, "references", "guide.md"), join(dir, "alias.md"))
+      symlinkSync("guide.md", join(dir, "references", "same.md"))
+      const skill = yield* Skills.fromDirectory(dir)
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: links\ndescription: d\n---\n"],
+        ["alias.md", "Guide.\n"],
+        ["references/guide.md", "Guide.\n"],
+        ["references/same.md", "Guide.\n"]
+      ])
+      for (const [name, target] of [["absolute", join(outside, "secret.txt")], ["relative", join("..", "..", outside.split("/").pop()!, "secret.txt")]]) {
+        rmSync(join(dir, "references", "leak.txt"), { force: true })
+        symlinkSync(target, join(dir, "references", "leak.txt"))
+        const error = yield* Effect.flip(Skills.fromDirectory(dir))
+        assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "InvalidPath", name)
+        assert.include(error.message, "references/leak.txt is a link to a file outside the skill's directory", name)
+      }
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   it.effect("files past the size limit are refused before they are read: one too large, or the SKILL.md and files together (TooLarge, not 2 GB of memory and a defect)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
