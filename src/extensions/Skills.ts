@@ -253,9 +253,10 @@ export const make = (definition: {
  * Needs the `FileSystem` and `Path` services (`NodeServices.layer` of `@effect/platform-node`).
  * The checks are those of {@link make}, plus: the directory has a `SKILL.md` that starts with a
  * frontmatter block, a `compatibility` field, when there is one, is a string of 1 to 500
- * characters, and every frontmatter value is one JSON carries as it is (the entry's frontmatter
- * must equal what a client parses: no `.inf` or `.nan`, no `!!binary`, `!!set` or `!!timestamp`,
- * no `__proto__` key, no alias within its own anchor). Entries whose name starts with `.` are
+ * characters, and the frontmatter is YAML that every reader reads alike, as JSON carries it (the
+ * entry's frontmatter must equal what a client parses): no anchor, alias or tag (`&a`, `*a`,
+ * `!!str`), no key that is not a string (`1:`, `~:`; quote it), no `.inf` or `.nan`, no
+ * `__proto__` key. Entries whose name starts with `.` are
  * skipped, and so are symbolic links to directories; a link to a file is followed when the file is
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
  * to a file of another skill: copy it in instead). A file or directory whose name is not UTF-8 is

@@ -305,18 +305,19 @@ describe("Skills.fromDirectory", () => {
           ["limit: .inf", "limit"],
           ["limit: 1e400", "limit"],
           ["ratios: [1, .nan]", "ratios[1]"],
-          ["logo: !!binary aGVsbG8=", "logo"],
-          ["tags: !!set {a, b}", "tags"],
-          ["since: !!timestamp 2001-12-14", "since"],
           ["__proto__: {admin: true}", "__proto__"],
-          ["nested:\n  deeper:\n    __proto__: x", "nested.deeper.__proto__"]
-        ]
+          ["nested:\n  deeper:\n    __proto__: x", "nested.deeper.__proto__"],
+          // Tagged values are refused as tags (by the test below), before they are values.
+          ["logo: !!binary aGVsbG8=", undefined],
+          ["tags: !!set {a, b}", undefined],
+          ["since: !!timestamp 2001-12-14", undefined]
+        ] as const
       ) {
         const result = yield* load(extra)
         assert.isTrue(Result.isFailure(result), extra)
         const error = (result as Result.Failure<never, Skills.SkillError>).failure
         assert.strictEqual(error.reason, "InvalidFrontmatter", extra)
-        assert.include(error.message, `the frontmatter field ${field} is`, extra)
+        assert.include(error.message, field === undefined ? "tags (!!" : `the frontmatter field ${field} is`, extra)
       }
       const rich = yield* load("license: MIT\nversion: 2\nratio: 0.5\nbeta: false\nowner: null\ntags: [a, b]\nextra:\n  nested: {deep: [1, {x: y}]}")
       assert.isTrue(Result.isSuccess(rich))
@@ -329,10 +330,12 @@ describe("Skills.fromDirectory", () => {
       assert.deepStrictEqual(read.frontmatter, JSON.parse(JSON.stringify(skill.frontmatter)))
     }).pipe(Effect.provide(platform), Effect.scoped))
 
-  // Fails before the fix: the `yaml` parser makes an alias inside its own anchor (`&a [*a]`) a
-  // value that contains itself, and the walk looking for values JSON does not carry recursed until
-  // the stack overflowed: the load died (a RangeError defect), not a SkillError naming the field.
-  it.live("a frontmatter value that contains itself (a YAML alias inside its own anchor) is InvalidFrontmatter naming it; an alias used twice is served", () =>
+  // Fails before the fix: anchors, aliases, tags and keys that are not strings were read by the
+  // `yaml` parser and served, but readers differ on them (the SDK's skills client reads a subset
+  // without them and could not verify such a skill: "anchors, aliases and tags are not supported";
+  // a YAML 1.1 reader merges `<<: *b`; a key `1` is a number to most readers, "1" in the entry).
+  // An alias inside its own anchor (`&a [*a]`) overflowed the stack once: it is an anchor too.
+  it.live("anchors, aliases, tags and keys that are not strings are InvalidFrontmatter naming the line; the SDK's skills client verifies what is served", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
@@ -341,18 +344,34 @@ describe("Skills.fromDirectory", () => {
           writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
           return yield* Effect.result(Skills.fromDirectory(dir))
         })
-      for (const [extra, field] of [["loop: &a [1, *a]", "loop[1]"], ["outer:\n  inner: &m {self: *m}", "outer.inner.self"]]) {
+      for (
+        const [extra, said] of [
+          ["base: &b {x: 1}\ncopy: *b", "anchors (&b) are not supported (line 4 of SKILL.md)"],
+          ["loop: &a [1, *a]", "anchors (&a) are not supported (line 4 of SKILL.md)"],
+          ["outer:\n  inner: &m {self: *m}", "anchors (&m) are not supported (line 5 of SKILL.md)"],
+          ["base: {x: 1}\nmerged:\n  <<: *b", "aliases (*b) are not supported (line 6 of SKILL.md)"],
+          ["license: !foo MIT", "tags (!foo) are not supported (line 4 of SKILL.md)"],
+          ["version: !!str 2", "tags (!!str) are not supported (line 4 of SKILL.md)"],
+          ["tags: !!seq [a]", "tags (!!seq) are not supported (line 4 of SKILL.md)"],
+          ["1: one", "the key 1 is not a string; quote it (line 4 of SKILL.md)"],
+          ["~: none", "the key null is not a string; quote it (line 4 of SKILL.md)"],
+          ["? [a, b]\n: pair", "the key [\"a\",\"b\"] is not a string; quote it (line 4 of SKILL.md)"]
+        ] as const
+      ) {
         const result = yield* load(extra)
         assert.isTrue(Result.isFailure(result), extra)
         const failure = (result as Result.Failure<never, Skills.SkillError>).failure
         assert.strictEqual(failure.reason, "InvalidFrontmatter", extra)
-        assert.include(failure.message, `the frontmatter field ${field} is`, extra)
+        assert.include(failure.message, said, extra)
       }
-      // Shared, not circular: JSON carries it (written out twice).
-      const shared = yield* load("base: &b {x: 1}\ncopy: *b")
-      assert.isTrue(Result.isSuccess(shared))
-      const skill = (shared as Result.Success<Skills.Skill, never>).success
-      assert.deepStrictEqual(skill.frontmatter.copy, { x: 1 })
+      // Quoted, the same values are strings every reader reads alike, and the SDK verifies them.
+      const quoted = yield* load("\"1\": one\nlicense: \"!foo MIT\"\nbase: \"&b\"")
+      assert.isTrue(Result.isSuccess(quoted))
+      const skill = (quoted as Result.Success<Skills.Skill, never>).success
+      assert.deepStrictEqual(skill.frontmatter, { "1": "one", name: "values", description: "d", license: "!foo MIT", base: "&b" })
+      const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+      const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+      assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
     }).pipe(Effect.provide(platform), Effect.scoped))
 
   // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked

@@ -21,13 +21,52 @@ const block = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/
 export const extract = (text: string): string | undefined => block.exec(text)?.[1]
 
 /**
- * Parses frontmatter YAML; fails with the parser's message (invalid YAML, duplicate keys).
- * The `yaml` package is imported on first use.
+ * Parses frontmatter YAML; fails with the parser's message (invalid YAML, duplicate keys), or
+ * naming the first anchor, alias, tag or key that is not a string. The `yaml` package is imported
+ * on first use.
+ *
+ * Those are refused because readers differ on them, and the entry's frontmatter must equal what
+ * the client reads: the SDK's skills client reads a YAML subset without them and refused such a
+ * skill ("anchors, aliases and tags are not supported"), a YAML 1.1 reader merges `<<: *base`,
+ * tags are whatever each reader makes of them (`!foo` a string here, an error elsewhere), and a
+ * key `1` or `[a, b]` is the JSON key `"1"` or `"[ a, b ]"` here but a number or a list elsewhere.
  */
 export const parse = (yaml: string): Effect.Effect<unknown, string> =>
   Effect.flatMap(
     Effect.promise(() => library ??= import("yaml")),
-    (lib) => Effect.try({ try: () => lib.parse(yaml) as unknown, catch: (error) => String((error as Error)?.message ?? error) })
+    (lib) =>
+      Effect.try({
+        try: () => {
+          const lines = new lib.LineCounter()
+          const document = lib.parseDocument(yaml, { lineCounter: lines })
+          if (document.errors.length > 0) throw document.errors[0]
+          let problem: string | undefined
+          // Lines of SKILL.md: the frontmatter's first line is its second.
+          const at = (node: { readonly range?: ReadonlyArray<number> | null | undefined }) =>
+            node.range ? ` (line ${lines.linePos(node.range[0]!).line + 1} of SKILL.md)` : ""
+          lib.visit(document, {
+            Alias: (_, node) => {
+              problem = `aliases (*${node.source}) are not supported${at(node)}`
+              return lib.visit.BREAK
+            },
+            Node: (_, node) => {
+              if (lib.isAlias(node)) return undefined
+              if (node.anchor !== undefined) problem = `anchors (&${node.anchor}) are not supported${at(node)}`
+              else if (node.tag !== undefined) problem = `tags (${node.tag.replace(/^tag:yaml\.org,2002:/, "!!")}) are not supported${at(node)}`
+              return problem === undefined ? undefined : lib.visit.BREAK
+            },
+            Pair: (_, pair) => {
+              const key = pair.key
+              if (lib.isScalar(key) && typeof key.value === "string") return undefined
+              problem = `the key ${lib.isNode(key) ? String(key) : JSON.stringify(key)} is not a string; quote it${lib.isNode(key) ? at(key) : ""}`
+              return lib.visit.BREAK
+            }
+          })
+          if (problem !== undefined) throw new Error(problem)
+          return document.toJS() as unknown
+        },
+        catch: (error) => String((error as Error)?.message ?? error)
+      })
   )
 
 let library: Promise<typeof import("yaml")> | undefined
