@@ -370,6 +370,14 @@ export const fromDirectory = (
     }
     const parsed = yield* Effect.mapError(FrontmatterText.parse(yaml), (problem) =>
       new SkillError({ reason: "InvalidFrontmatter", skill: directory, message: `${directory}/SKILL.md: invalid frontmatter: ${problem}` }))
+    // No YAML, or only comments: said as such, not "not a map" of a block that has nothing in it.
+    if (parsed === null || parsed === undefined) {
+      return yield* new SkillError({
+        reason: "InvalidFrontmatter",
+        skill: directory,
+        message: `${directory}/SKILL.md: the frontmatter is empty (it needs a name and a description)`
+      })
+    }
     const problem = checkFrontmatter(parsed, directory)
     if (problem !== undefined) return yield* problem
     return yield* Effect.fromResult(build(parsed as Frontmatter, text, files.map(([file, bytes]) => [file, textOf(bytes) ?? bytes]), directory))

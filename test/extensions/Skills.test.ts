@@ -244,6 +244,20 @@ describe("Skills.fromDirectory", () => {
       assert.include(utf16.message, "SKILL.md is not valid UTF-8")
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: `---` twice (or with only comments between) is a block, an empty one, as
+  // a client reads it; it was said to be no block at all ("does not start with a YAML frontmatter block").
+  it.effect("an empty frontmatter block is InvalidFrontmatter said to be empty, not missing", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      for (const skillMd of ["---\n---\nBody\n", "---\r\n---", "---\n# nothing yet\n\n---\n", "\uFEFF---\n---\n---\n"]) {
+        writeFileSync(join(dir, "SKILL.md"), skillMd)
+        const error = yield* Effect.flip(Skills.fromDirectory(dir))
+        assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "InvalidFrontmatter", skillMd)
+        assert.include(error.message, "SKILL.md: the frontmatter is empty (it needs a name and a description)", skillMd)
+      }
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // The SDK's skills client checks each entry against the Agent Skills bounds and refused the whole
   // `skills/list` for one entry past them ("skills/list returned invalid entries"): a server that
   // served one such skill hid every skill it had.

@@ -14,11 +14,17 @@
  */
 import * as Effect from "effect/Effect"
 
-/** The frontmatter block of a `SKILL.md`: `---` line, YAML, `---` line (an optional BOM first). */
-const block = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/
+/**
+ * The frontmatter block of a `SKILL.md`: `---` line, YAML, `---` line (an optional BOM first). The
+ * YAML may be no line at all (`---` twice): that file has a block, an empty one, as a client reads it.
+ */
+const block = /^\uFEFF?---\r?\n(?:([\s\S]*?)\r?\n)??---[ \t]*(?:\r?\n|$)/
 
-/** The YAML text of the frontmatter block of `text`; `undefined` when it has none. */
-export const extract = (text: string): string | undefined => block.exec(text)?.[1]
+/** The YAML text of the frontmatter block of `text` (`""` when empty); `undefined` when it has none. */
+export const extract = (text: string): string | undefined => {
+  const found = block.exec(text)
+  return found === null ? undefined : found[1] ?? ""
+}
 
 /**
  * Parses frontmatter YAML; fails with the parser's message (invalid YAML, duplicate keys), or
