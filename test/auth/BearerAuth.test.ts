@@ -220,6 +220,8 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     const valid = await token()
     const [header, payload] = valid.split(".")
     await refusedWith("Basic YWxpY2U6c2VjcmV0", /not a bearer token/)
+    // One field of another scheme whose parameters have commas is one credential, not several.
+    await refusedWith(`Digest username="alice", realm="mcp", nonce="abc", response="def"`, /not a bearer token/)
     await refusedWith("Bearer not-a-jwt", /malformed/)
     await refusedWith(`Bearer ${await token({ sub: "alice" }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`, /expired/)
     await refusedWith(`Bearer ${await token({ sub: "alice" }, { notBefore: "10m" })}`, /not valid yet/)
@@ -254,6 +256,7 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     refused(await rawRequest(port, "POST", headers([valid, valid]), body))
     // Joined into one, as fetch and proxies join them.
     refused(await rawRequest(port, "POST", headers(`${valid}, Bearer another`), body))
+    refused(await rawRequest(port, "POST", headers(`Basic YWxpY2U6c2VjcmV0, ${valid}`), body))
     // One is taken, as ever.
     assert.strictEqual((await rawRequest(port, "POST", headers(valid), body)).status, 200)
   })

@@ -37,8 +37,10 @@ export const authenticate = (
   // Tokens longer than this are refused before any verifier sees them (a verifier may cache or
   // send them on).
   const match = header.length > maxAuthorizationLength ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
-  // Several fields, joined by the platform (a token has no comma), or kept apart by Node.
-  if (match === null && header.includes(",")) return Effect.succeed(severalCredentials(auth))
+  // Several fields, joined by the platform (a token has no comma), or kept apart by Node. Joined,
+  // one of them is a bearer credential; a single field of another scheme may have commas of its
+  // own (`Digest username="a", realm="b"`): that is one credential, of a scheme not supported.
+  if (match === null && header.includes(",") && joinedBearer.test(header)) return Effect.succeed(severalCredentials(auth))
   if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
   if (repeatsAuthorization(request)) return Effect.succeed(severalCredentials(auth))
   return Effect.match(auth.verifier.verify(match[1]!), {
@@ -71,6 +73,9 @@ const severalCredentials = (auth: BearerAuth.Config) => {
   const description = "the request carries more than one Authorization header"
   return oauthError(400, challenge(auth, { error: "invalid_request", description }), "invalid_request", description)
 }
+
+/** A bearer credential among fields joined with commas (`Basic x, Bearer y`, `Bearer x, Bearer y`). */
+const joinedBearer = /(?:^|,)[ \t]*Bearer +[^ ,]/i
 
 /** Longest `Authorization` header taken: 8 KiB. */
 export const maxAuthorizationLength = 8 * 1024
