@@ -118,17 +118,7 @@ export const checkLowLevelOptions = (who: string, options: unknown): void => {
       }
     })
   }
-  const listChanged = options.listChanged
-  if (listChanged !== undefined) {
-    const expected = "an object of booleans: { tools?, resources?, prompts? }"
-    if (!isObject(listChanged)) throw notWhat(who, "listChanged", expected, listChanged)
-    for (const [kind, value] of Object.entries(listChanged)) {
-      if (!capabilityKinds.includes(kind)) {
-        throw new TypeError(`${who}: listChanged must be ${expected}; ${JSON.stringify(clip(kind, 64))} is none of them`)
-      }
-      checkBoolean(who, `listChanged.${kind}`, value)
-    }
-  }
+  checkBooleansByKind(who, "listChanged", options.listChanged)
   const experimental = options.experimental
   if (experimental !== undefined) {
     if (!isObject(experimental)) throw notWhat(who, "experimental", "an object of objects", experimental)
@@ -171,17 +161,22 @@ const checkHandlers = (who: string, option: string, handlers: unknown, methods: 
   }
 }
 
-const checkCapabilities = (who: string, capabilities: unknown): void => {
-  if (capabilities === undefined) return
+const checkCapabilities = (who: string, capabilities: unknown): void => checkBooleansByKind(who, "capabilities", capabilities)
+
+/**
+ * An optional object of booleans by list kind (`capabilities`, `listChanged`). A misspelt kind
+ * (`tool`), or a wire capability (`logging`: see the `logging` option), advertised nothing; the
+ * wire's form (`tools: { listChanged: true }`) is not these options': the server says that itself.
+ */
+const checkBooleansByKind = (who: string, option: string, value: unknown): void => {
+  if (value === undefined) return
   const expected = "an object of booleans: { tools?, resources?, prompts? }"
-  if (!isObject(capabilities)) throw notWhat(who, "capabilities", expected, capabilities)
-  for (const [kind, value] of Object.entries(capabilities)) {
-    // A misspelt kind (`tool`), or a wire capability (`logging`: see the `logging` option), advertised nothing.
+  if (!isObject(value)) throw notWhat(who, option, expected, value)
+  for (const [kind, flag] of Object.entries(value)) {
     if (!capabilityKinds.includes(kind)) {
-      throw new TypeError(`${who}: capabilities must be ${expected}; ${JSON.stringify(clip(kind, 64))} is none of them`)
+      throw new TypeError(`${who}: ${option} must be ${expected}; ${JSON.stringify(clip(kind, 64))} is none of them`)
     }
-    // The wire's form (`tools: { listChanged: true }`) is not this option's: the server says that itself.
-    checkBoolean(who, `capabilities.${kind}`, value)
+    checkBoolean(who, `${option}.${kind}`, flag)
   }
 }
 
