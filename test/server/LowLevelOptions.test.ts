@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { Extension, InMemory, Middleware } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
+import { requestsOver } from "../support/inMemoryRequests.ts"
 
 /** Options with one value no type checked. */
 const given = (options: Record<string, unknown>): LowLevelServer.Options =>
@@ -80,17 +81,7 @@ describe("LowLevelServer.make options that are not what they take", () => {
       })
       const pair = InMemory.makePair()
       yield* Effect.forkScoped(server.run(pair.server))
-      const answers = new Map<unknown, (message: any) => void>()
-      pair.client.onmessage = (message: any) => answers.get(message.id)?.(message)
-      let next = 0
-      const request = (method: string, params: Record<string, unknown>) =>
-        Effect.promise(() =>
-          new Promise<any>((resolve) => {
-            const id = ++next
-            answers.set(id, resolve)
-            void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-          })
-        )
+      const { request } = requestsOver(pair.client)
       const init = yield* request("initialize", {
         protocolVersion: "2025-11-25",
         capabilities: {},

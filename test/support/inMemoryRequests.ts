@@ -19,20 +19,31 @@ export const serveInMemory = (
   Effect.gen(function*() {
     const pair = InMemory.makePair()
     yield* Effect.forkScoped(McpServer.serve(options, components, pair.server))
-    const answers = new Map<unknown, (message: any) => void>()
-    pair.client.onmessage = (message: any) => {
-      answers.get(message.id)?.(message)
-      answers.delete(message.id)
-    }
-    let next = 0
-    const request = (method: string, params: Record<string, unknown>) =>
-      Effect.promise(() =>
-        new Promise<any>((resolve) => {
-          const id = ++next
-          answers.set(id, resolve)
-          void pair.client.send({ jsonrpc: "2.0", id, method, params } as never)
-        })
-      )
-    const notify = (method: string) => Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method } as never))
-    return { request, notify }
+    return requestsOver(pair.client)
   })
+
+/**
+ * `request` and `notify` over the client end of an in-memory pair whose server end something
+ * serves (a low-level server, say).
+ */
+export const requestsOver = (client: InMemory.Pair["client"]): {
+  readonly request: (method: string, params: Record<string, unknown>) => Effect.Effect<any>
+  readonly notify: (method: string) => Effect.Effect<void>
+} => {
+  const answers = new Map<unknown, (message: any) => void>()
+  client.onmessage = (message: any) => {
+    answers.get(message.id)?.(message)
+    answers.delete(message.id)
+  }
+  let next = 0
+  const request = (method: string, params: Record<string, unknown>) =>
+    Effect.promise(() =>
+      new Promise<any>((resolve) => {
+        const id = ++next
+        answers.set(id, resolve)
+        void client.send({ jsonrpc: "2.0", id, method, params } as never)
+      })
+    )
+  const notify = (method: string) => Effect.promise(() => client.send({ jsonrpc: "2.0", method } as never))
+  return { request, notify }
+}
