@@ -8,10 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
-import { connect } from "node:net"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RateLimit, ResponseCache } from "../../src/middleware/index.ts"
-import { freePort, ready } from "./support.ts"
+import { freePort, loopbackAliasesBindable, ready } from "./support.ts"
 
 /** One POST from a local source address; resolves with the JSON-RPC answer. */
 const postFrom = (port: number, from: string, body: unknown): Promise<any> =>
@@ -33,12 +32,7 @@ const postFrom = (port: number, from: string, body: unknown): Promise<any> =>
     request.end(JSON.stringify(body))
   })
 
-const canBindLoopbackAliases = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: "127.0.0.1", port: 9, localAddress: "127.0.0.2" })
-  socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code !== "EADDRNOTAVAIL"))
-  socket.once("connect", () => resolve(true))
-  setTimeout(() => resolve(false), 1_000).unref()
-})
+const canBindLoopbackAliases = await loopbackAliasesBindable()
 
 let calls = 0
 const Counter = McpServer.tool({

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
-import { freePort, initializeMessage, LATEST, ready } from "./support.ts"
+import { freePort, initializeMessage, LATEST, loopbackAliasesBindable, ready } from "./support.ts"
 
 /** A task tool that runs until cancelled. */
 const Forever = McpServer.tool({
@@ -120,23 +120,7 @@ const serveTasks = (tasks: McpServer.TaskOptions, stateless = false) =>
   })
 
 /** Whether a client socket can be bound to 127.0.0.2 (Linux: yes; macOS by default: no). */
-const canBindLoopbackAliases = await new Promise<boolean>((resolve) => {
-  import("node:net").then(({ createServer, connect }) => {
-    const server = createServer((socket) => socket.destroy())
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" })
-      const done = (ok: boolean) => {
-        socket.destroy()
-        server.close()
-        resolve(ok)
-      }
-      socket.once("connect", () => done(true))
-      socket.once("error", () => done(false))
-    })
-  }, () => resolve(false))
-})
+const canBindLoopbackAliases = await loopbackAliasesBindable()
 
 describe("task quotas over Streamable HTTP", () => {
   it.live("11 anonymous sessions from one address share maxTasksPerAddress; a principal from that address is unaffected", () =>

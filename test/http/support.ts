@@ -13,6 +13,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { HttpRouter, type HttpServerResponse } from "effect/http"
 import { createServer, request as httpRequest } from "node:http"
+import { connect, createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
 import { components, options, taskProbe } from "../../examples/everything-server.ts"
 import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
@@ -160,6 +161,29 @@ export const withRawValues = (json: string, raw: Record<string, string> | undefi
 
 /** JSON text of `leaf` inside `levels` arrays: `[[[…leaf…]]]`, without recursion. */
 export const nestedText = (levels: number, leaf = "1"): string => "[".repeat(levels) + leaf + "]".repeat(levels)
+
+/**
+ * Whether a client socket can be bound to 127.0.0.2 (Linux: yes; macOS by default: no): tests of
+ * several client addresses (`localAddress: "127.0.0.x"`) run only where it can. Tried against a
+ * listener of its own on a free port.
+ */
+export const loopbackAliasesBindable = (): Promise<boolean> =>
+  new Promise<boolean>((resolve) => {
+    const server = createNetServer((socket) => socket.destroy())
+    server.once("error", () => resolve(false))
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" })
+      const done = (ok: boolean) => {
+        socket.destroy()
+        server.close()
+        resolve(ok)
+      }
+      socket.once("connect", () => done(true))
+      socket.once("error", () => done(false))
+    })
+  })
 
 export const BOTH = "application/json, text/event-stream"
 export const LATEST = "2025-11-25"

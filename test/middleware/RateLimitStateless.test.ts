@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
-import { freePort, LATEST, ready } from "../http/support.ts"
+import { freePort, LATEST, loopbackAliasesBindable, ready } from "../http/support.ts"
 
 const Echo = McpServer.tool({ name: "echo", parameters: { text: Schema.String }, handler: ({ text }) => Effect.succeed(text) })
 
@@ -52,23 +52,7 @@ const call = (port: number, from: string, user: string | undefined, id: number):
   })
 
 /** Whether a client socket can be bound to 127.0.0.2 (Linux: yes; macOS by default: no). */
-const canBindLoopbackAliases = await new Promise<boolean>((resolve) => {
-  import("node:net").then(({ createServer, connect }) => {
-    const server = createServer((socket) => socket.destroy())
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" })
-      const done = (ok: boolean) => {
-        socket.destroy()
-        server.close()
-        resolve(ok)
-      }
-      socket.once("connect", () => done(true))
-      socket.once("error", () => done(false))
-    })
-  }, () => resolve(false))
-})
+const canBindLoopbackAliases = await loopbackAliasesBindable()
 
 describe.skipIf(!canBindLoopbackAliases)("RateLimit keyed by session on a stateless HTTP server", () => {
   it.live("principals from different addresses have separate budgets, as anonymous callers do (they shared one)", () =>
