@@ -29,6 +29,7 @@ import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
+import { isObject } from "./internal/contentBlock.ts"
 import { readContentsProblem } from "./internal/readResult.ts"
 import { clip } from "../internal/clip.ts"
 import {
@@ -292,6 +293,12 @@ const toResult = (owner: string, uri: string, mimeType: string | undefined, outp
     )
   }
   checkContents(owner, uri, (output as ReadResourceResult).contents)
+  // A `_meta` that is not an object makes the SDK clients drop the whole response as no JSON-RPC
+  // response at all: the read would never be answered (the client waits until its timeout).
+  const meta = (output as { readonly _meta?: unknown })._meta
+  if (meta !== undefined && !isObject(meta)) {
+    throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with a result clients refuse: _meta must be an object, not ${kindOf(meta)}`)
+  }
   return output as ReadResourceResult
 }
 

@@ -64,6 +64,20 @@ describe("malformed resource answers", () => {
       }
     }))
 
+  it.live("a whole result whose _meta is not an object is -32603 (logged), not a response the clients drop unanswered", () =>
+    Effect.gen(function*() {
+      const result = { contents: [{ uri: "x://meta", text: "t" }], _meta: null }
+      const Meta = McpServer.resource({ uri: "x://meta", name: "meta", read: Effect.succeed(result as never) })
+      const { v1, v2, logged } = yield* serveBoth(Meta)
+      for (const [client, c] of [["v1", v1], ["v2", v2]] as const) {
+        // Before, both clients took the answer for no JSON-RPC response and timed out.
+        assertDefect(yield* settle(c.readResource({ uri: "x://meta" }, { timeout: 5_000 })), client)
+      }
+      const line = logged.find((line) => line.includes("Resource x://meta:"))
+      assert.isDefined(line, `no log line in\n${logged.join("\n")}`)
+      assert.include(line, "_meta must be an object, not null")
+    }))
+
   it.live("a template's listed resource without a URI scheme or with an empty name fails resources/list (-32603, logged naming the template)", () =>
     Effect.gen(function*() {
       let listed: ReadonlyArray<unknown> = []
