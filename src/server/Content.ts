@@ -19,7 +19,7 @@ import type {
   TextContent,
   TextResourceContents
 } from "../protocol/McpSchema.ts"
-import { checkAnnotations, checkMeta, checkSize } from "./internal/wireFields.ts"
+import { checkAnnotations, checkMeta, checkSize, isBase64 } from "./internal/wireFields.ts"
 
 /** Options shared by every content block. */
 export interface BlockOptions {
@@ -41,8 +41,18 @@ const extras = (owner: string, options: BlockOptions | undefined) => {
   return out
 }
 
-const base64 = (data: string | Uint8Array): string =>
-  typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")
+/**
+ * `data` as base64: bytes encoded, a string as it is when it is base64 (the SDK clients refuse the
+ * whole result for one `data` or `blob` that `atob` does not take: given text or raw binary as a
+ * string, where bytes were meant).
+ */
+const base64 = (owner: string, field: string, data: string | Uint8Array): string => {
+  if (typeof data !== "string") return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")
+  if (!isBase64(data)) {
+    throw new TypeError(`${owner}: ${field} must be base64 (as atob takes it) or bytes (a Uint8Array); the string given is not base64`)
+  }
+  return data
+}
 
 /** A text block. */
 export const text = (text: string, options?: BlockOptions): TextContent => ({
@@ -51,18 +61,18 @@ export const text = (text: string, options?: BlockOptions): TextContent => ({
   ...extras("Content.text", options)
 })
 
-/** An image block; `data` is base64 or raw bytes. */
+/** An image block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`). */
 export const image = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): ImageContent => ({
   type: "image",
-  data: base64(data),
+  data: base64("Content.image", "data", data),
   mimeType,
   ...extras("Content.image", options)
 })
 
-/** An audio block; `data` is base64 or raw bytes. */
+/** An audio block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`). */
 export const audio = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): AudioContent => ({
   type: "audio",
-  data: base64(data),
+  data: base64("Content.audio", "data", data),
   mimeType,
   ...extras("Content.audio", options)
 })
@@ -78,14 +88,14 @@ export const resourceText = (
   ...extras("Content.resourceText", options)
 })
 
-/** An embedded resource with binary contents (`data`: base64 or raw bytes). */
+/** An embedded resource with binary contents (`data`: base64 or raw bytes; a string that is not base64 throws). */
 export const resourceBlob = (
   uri: string,
   data: string | Uint8Array,
   options?: BlockOptions & { readonly mimeType?: string | undefined }
 ): EmbeddedResource => ({
   type: "resource",
-  resource: blobContents(uri, data, options?.mimeType),
+  resource: blobOf("Content.resourceBlob", uri, data, options?.mimeType),
   ...extras("Content.resourceBlob", options)
 })
 
@@ -115,6 +125,11 @@ export const resourceLink = (
 export const textContents = (uri: string, text: string, mimeType?: string): TextResourceContents =>
   mimeType === undefined ? { uri, text } : { uri, mimeType, text }
 
-/** Binary contents of a resource (`data`: base64 or raw bytes). */
+/** Binary contents of a resource (`data`: base64 or raw bytes; a string that is not base64 throws a `TypeError`). */
 export const blobContents = (uri: string, data: string | Uint8Array, mimeType?: string): BlobResourceContents =>
-  mimeType === undefined ? { uri, blob: base64(data) } : { uri, mimeType, blob: base64(data) }
+  blobOf("Content.blobContents", uri, data, mimeType)
+
+const blobOf = (owner: string, uri: string, data: string | Uint8Array, mimeType: string | undefined): BlobResourceContents => {
+  const blob = base64(owner, "data", data)
+  return mimeType === undefined ? { uri, blob } : { uri, mimeType, blob }
+}

@@ -67,6 +67,37 @@ describe("Content constructors", () => {
     }
   })
 
+  it("refuse base64 data that atob (the SDK clients' check) refuses, and keep what it takes as given", () => {
+    const makers: ReadonlyArray<readonly [string, (data: string) => unknown]> = [
+      ["image", (data) => Content.image(data, "image/png")],
+      ["audio", (data) => Content.audio(data, "audio/wav")],
+      ["resourceBlob", (data) => Content.resourceBlob("x://a", data)],
+      ["blobContents", (data) => Content.blobContents("x://a", data)]
+    ]
+    // Text or raw binary given as a string where bytes were meant; a length one past a multiple of 4.
+    const refused = ["hello, world", "\u0089PNG\r\n", "AQI=A", "A", "AQ=", "AQ==="]
+    const taken = ["", "AQI=", "AQI", "AQ==", "AQ", "AQ I=\n", "+/+/"]
+    const atobTakes = (data: string) => {
+      try {
+        atob(data)
+        return true
+      } catch {
+        return false
+      }
+    }
+    for (const data of refused) assert.isFalse(atobTakes(data), data)
+    for (const data of taken) assert.isTrue(atobTakes(data), data)
+    for (const [name, make] of makers) {
+      for (const data of refused) {
+        throwsNaming(() => make(data), `Content.${name}: data must be base64 (as atob takes it) or bytes (a Uint8Array); the string given is not base64`)
+      }
+      for (const data of taken) {
+        const made = make(data) as { readonly data?: string; readonly blob?: string; readonly resource?: { readonly blob: string } }
+        assert.strictEqual(made.data ?? made.blob ?? made.resource?.blob, data, `${name} ${JSON.stringify(data)}`)
+      }
+    }
+  })
+
   it("keep every value the wire allows, as given", () => {
     const annotations = { audience: ["user", "assistant"], priority: 0, lastModified: "2025-01-01T00:00:00Z" } as const
     for (const [name, make] of constructors({ annotations, meta: { k: null } })) {

@@ -32,6 +32,7 @@ const badContents: ReadonlyArray<readonly [string, unknown, string]> = [
   ["number_uri", { contents: [{ uri: "x://a", text: "a" }, { uri: 3, text: "b" }] }, "contents[1].uri must be a string, not a number"],
   ["no_body", [{ uri: "x://a" }], "contents[0] must have text or blob (a string), not undefined"],
   ["null_entry", { contents: [null] }, "contents[0] must be resource contents (an object with a uri and text or blob), not null"],
+  ["blob_not_base64", [{ uri: "x://a", blob: "not base64!" }], "contents[0].blob must be base64 (as atob takes it), not a string base64 has not"],
   ["mime_number", [{ uri: "x://a", text: "a", mimeType: 1 }], "contents[0].mimeType must be a string, not a number"]
 ]
 

@@ -34,6 +34,9 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["image_no_mime", [{ type: "image", data: "AAAA" }], "content[0].mimeType must be a string, not undefined"],
   ["resource_no_uri", { type: "resource", resource: { text: "t" } }, "content[0].resource.uri must be a string, not undefined"],
   ["resource_no_body", { type: "resource", resource: { uri: "x://a" } }, "content[0].resource must have a text or a blob string"],
+  // Text given as base64 data: both SDK clients check it with `atob`, and refuse the whole result.
+  ["image_not_base64", [{ type: "image", data: "hello, world", mimeType: "image/png" }], "content[0].data must be base64 (as atob takes it), not a string base64 has not"],
+  ["blob_not_base64", [{ type: "resource", resource: { uri: "x://a", blob: "AQI=A" } }], "content[0].resource.blob must be base64 (as atob takes it), not a string base64 has not"],
   ["link_no_name", [{ type: "resource_link", uri: "x://a" }], "content[0].name must be a string, not undefined"],
   // A relative URI: the Python SDK's `AnyUrl` refuses it, and the whole result.
   ["resource_relative_uri", [{ type: "resource", resource: { uri: "notes/today.md", text: "t" } }], `content[0].resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/today.md"`],

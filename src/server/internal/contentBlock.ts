@@ -6,8 +6,10 @@
  *
  * A few `typeof` tests per block (see `toolResult` for what they cost): no schema decode, and no
  * message built unless something is wrong. What the SDK clients check beyond it is left to the code
- * that makes blocks (`Content.image` makes valid base64, checks annotations): base64 data and the
- * fields of annotations are not read here, only that annotations and `_meta` are objects. A
+ * that makes blocks (`Content.image` checks annotations): the fields of annotations are not read
+ * here, only that annotations and `_meta` are objects. Base64 data (an image's, an embedded
+ * resource's blob) is searched once for a character outside the alphabet, as the SDK clients
+ * refuse the whole answer for data `atob` throws on. A
  * resource's or a link's `uri` must start with its scheme (one anchored test), as a registered or
  * a read resource's must: the Python SDK's `AnyUrl` refuses a relative URI, and the whole answer.
  *
@@ -15,7 +17,7 @@
  */
 import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
-import { hasScheme } from "./wireFields.ts"
+import { hasScheme, isBase64 } from "./wireFields.ts"
 
 const blockTypes = `"text", "image", "audio", "resource" or "resource_link"`
 
@@ -38,12 +40,12 @@ export const wellFormedBlock = (block: unknown): boolean => {
       break
     case "image":
     case "audio":
-      if (typeof block.data !== "string" || typeof block.mimeType !== "string") return false
+      if (typeof block.data !== "string" || typeof block.mimeType !== "string" || !isBase64(block.data)) return false
       break
     case "resource": {
       const resource = block.resource
       if (!isObject(resource) || typeof resource.uri !== "string" || !hasScheme(resource.uri)) return false
-      if (typeof resource.text !== "string" && typeof resource.blob !== "string") return false
+      if (typeof resource.text !== "string" && (typeof resource.blob !== "string" || !isBase64(resource.blob))) return false
       break
     }
     case "resource_link":
@@ -57,6 +59,10 @@ export const wellFormedBlock = (block: unknown): boolean => {
 
 const notString = (at: string, field: string, value: unknown): string | undefined =>
   typeof value === "string" ? undefined : `${at}.${field} must be a string, not ${kindOf(value)}`
+
+/** The same for base64 data (a string already). */
+const notBase64 = (at: string, field: string, value: string): string | undefined =>
+  isBase64(value) ? undefined : `${at}.${field} must be base64 (as atob takes it), not a string base64 has not`
 
 /** The same for a `uri`, which must also start with its scheme (the URI shown shortened, as a read's is). */
 const notUri = (at: string, value: unknown): string | undefined =>
@@ -81,14 +87,17 @@ export const blockProblem = (block: unknown, at: string): string => {
       break
     case "image":
     case "audio":
-      problem = notString(at, "data", block.data) ?? notString(at, "mimeType", block.mimeType)
+      problem = notString(at, "data", block.data) ?? notString(at, "mimeType", block.mimeType) ??
+        notBase64(at, "data", block.data as string)
       break
     case "resource": {
       const resource = block.resource
       if (!isObject(resource)) return `${at}.resource must be an object, not ${kindOf(resource)}`
       problem = notUri(`${at}.resource`, resource.uri) ??
-        (typeof resource.text === "string" || typeof resource.blob === "string"
+        (typeof resource.text === "string"
           ? undefined
+          : typeof resource.blob === "string"
+          ? notBase64(`${at}.resource`, "blob", resource.blob)
           : `${at}.resource must have a text or a blob string`)
       break
     }
