@@ -19,7 +19,7 @@ import type {
   TextContent,
   TextResourceContents
 } from "../protocol/McpSchema.ts"
-import { checkAnnotations, checkMeta, checkSize, isBase64 } from "./internal/wireFields.ts"
+import { checkAnnotations, checkMeta, checkSize, checkText, isBase64 } from "./internal/wireFields.ts"
 
 /** Options shared by every content block. */
 export interface BlockOptions {
@@ -54,6 +54,12 @@ const base64 = (owner: string, field: string, data: string | Uint8Array): string
   return data
 }
 
+/** An embedded resource's `mimeType` option, checked (a string when given). */
+const mimeTypeOf = (owner: string, mimeType: string | undefined): string | undefined => {
+  checkText(owner, "mimeType", mimeType)
+  return mimeType
+}
+
 /** A text block. */
 export const text = (text: string, options?: BlockOptions): TextContent => ({
   type: "text",
@@ -84,7 +90,7 @@ export const resourceText = (
   options?: BlockOptions & { readonly mimeType?: string | undefined }
 ): EmbeddedResource => ({
   type: "resource",
-  resource: textContents(uri, text, options?.mimeType),
+  resource: textContents(uri, text, mimeTypeOf("Content.resourceText", options?.mimeType)),
   ...extras("Content.resourceText", options)
 })
 
@@ -95,7 +101,7 @@ export const resourceBlob = (
   options?: BlockOptions & { readonly mimeType?: string | undefined }
 ): EmbeddedResource => ({
   type: "resource",
-  resource: blobOf("Content.resourceBlob", uri, data, options?.mimeType),
+  resource: blobOf("Content.resourceBlob", uri, data, mimeTypeOf("Content.resourceBlob", options?.mimeType)),
   ...extras("Content.resourceBlob", options)
 })
 
@@ -111,6 +117,11 @@ export const resourceLink = (
   }
 ): ResourceLink => {
   const link: { -readonly [K in keyof ResourceLink]: ResourceLink[K] } = { type: "resource_link", uri, name }
+  if (options !== undefined) {
+    checkText("Content.resourceLink", "title", options.title)
+    checkText("Content.resourceLink", "description", options.description)
+    checkText("Content.resourceLink", "mimeType", options.mimeType)
+  }
   if (options?.title !== undefined) link.title = options.title
   if (options?.description !== undefined) link.description = options.description
   if (options?.mimeType !== undefined) link.mimeType = options.mimeType

@@ -98,6 +98,19 @@ describe("Content constructors", () => {
     }
   })
 
+  it("refuse a title, description or mimeType that is not a string", () => {
+    for (const [value, kind] of [[5, "5"], [null, "null"], [["a"], "an array"]] as const) {
+      for (const field of ["title", "description", "mimeType"] as const) {
+        throwsNaming(
+          () => Content.resourceLink("x://a", "a", { [field]: value as never }),
+          `Content.resourceLink: ${field} must be a string, not ${kind}`
+        )
+      }
+      throwsNaming(() => Content.resourceText("x://a", "t", { mimeType: value as never }), `Content.resourceText: mimeType must be a string, not ${kind}`)
+      throwsNaming(() => Content.resourceBlob("x://a", "AAAA", { mimeType: value as never }), `Content.resourceBlob: mimeType must be a string, not ${kind}`)
+    }
+  })
+
   it("keep every value the wire allows, as given", () => {
     const annotations = { audience: ["user", "assistant"], priority: 0, lastModified: "2025-01-01T00:00:00Z" } as const
     for (const [name, make] of constructors({ annotations, meta: { k: null } })) {

@@ -37,6 +37,9 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   // Text given as base64 data: both SDK clients check it with `atob`, and refuse the whole result.
   ["image_not_base64", [{ type: "image", data: "hello, world", mimeType: "image/png" }], "content[0].data must be base64 (as atob takes it), not a string base64 has not"],
   ["blob_not_base64", [{ type: "resource", resource: { uri: "x://a", blob: "AQI=A" } }], "content[0].resource.blob must be base64 (as atob takes it), not a string base64 has not"],
+  ["link_description_number", [{ type: "resource_link", uri: "x://a", name: "a", description: 1 }], "content[0].description must be a string, not a number"],
+  ["link_size_string", [{ type: "resource_link", uri: "x://a", name: "a", size: "big" }], "content[0].size must be a finite number, not a string"],
+  ["resource_mime_number", [{ type: "resource", resource: { uri: "x://a", text: "t", mimeType: 1 } }], "content[0].resource.mimeType must be a string, not a number"],
   ["link_no_name", [{ type: "resource_link", uri: "x://a" }], "content[0].name must be a string, not undefined"],
   // A relative URI: the Python SDK's `AnyUrl` refuses it, and the whole result.
   ["resource_relative_uri", [{ type: "resource", resource: { uri: "notes/today.md", text: "t" } }], `content[0].resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/today.md"`],

@@ -9,7 +9,8 @@
  * that makes blocks (`Content.image` checks annotations): the fields of annotations are not read
  * here, only that annotations and `_meta` are objects. Base64 data (an image's, an embedded
  * resource's blob) is searched once for a character outside the alphabet, as the SDK clients
- * refuse the whole answer for data `atob` throws on. A
+ * refuse the whole answer for data `atob` throws on. A link's `title`, `description`, `mimeType`
+ * (and an embedded resource's `mimeType`) must be strings when given, its `size` a finite number. A
  * resource's or a link's `uri` must start with its scheme (one anchored test), as a registered or
  * a read resource's must: the Python SDK's `AnyUrl` refuses a relative URI, and the whole answer.
  *
@@ -31,6 +32,9 @@ export const isObject = (value: unknown): value is { readonly [key: string]: unk
  */
 export const shownTag = (value: unknown): string => typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : kindOf(value)
 
+/** An optional text field (`title`, `mimeType`): absent or a string. */
+const optionalString = (value: unknown): boolean => value === undefined || typeof value === "string"
+
 /** Whether `block` is a content block with the fields its `type` requires (the common case: no message is built). */
 export const wellFormedBlock = (block: unknown): boolean => {
   if (!isObject(block)) return false
@@ -46,10 +50,13 @@ export const wellFormedBlock = (block: unknown): boolean => {
       const resource = block.resource
       if (!isObject(resource) || typeof resource.uri !== "string" || !hasScheme(resource.uri)) return false
       if (typeof resource.text !== "string" && (typeof resource.blob !== "string" || !isBase64(resource.blob))) return false
+      if (!optionalString(resource.mimeType)) return false
       break
     }
     case "resource_link":
       if (typeof block.uri !== "string" || !hasScheme(block.uri) || typeof block.name !== "string") return false
+      if (!optionalString(block.title) || !optionalString(block.description) || !optionalString(block.mimeType)) return false
+      if (block.size !== undefined && !Number.isFinite(block.size)) return false
       break
     default:
       return false
@@ -59,6 +66,10 @@ export const wellFormedBlock = (block: unknown): boolean => {
 
 const notString = (at: string, field: string, value: unknown): string | undefined =>
   typeof value === "string" ? undefined : `${at}.${field} must be a string, not ${kindOf(value)}`
+
+/** The same for an optional text field: absent or a string. */
+const notOptionalString = (at: string, field: string, value: unknown): string | undefined =>
+  value === undefined ? undefined : notString(at, field, value)
 
 /** The same for base64 data (a string already). */
 const notBase64 = (at: string, field: string, value: string): string | undefined =>
@@ -98,11 +109,14 @@ export const blockProblem = (block: unknown, at: string): string => {
           ? undefined
           : typeof resource.blob === "string"
           ? notBase64(`${at}.resource`, "blob", resource.blob)
-          : `${at}.resource must have a text or a blob string`)
+          : `${at}.resource must have a text or a blob string`) ??
+        notOptionalString(`${at}.resource`, "mimeType", resource.mimeType)
       break
     }
     case "resource_link":
-      problem = notUri(at, block.uri) ?? notString(at, "name", block.name)
+      problem = notUri(at, block.uri) ?? notString(at, "name", block.name) ?? notOptionalString(at, "title", block.title) ??
+        notOptionalString(at, "description", block.description) ?? notOptionalString(at, "mimeType", block.mimeType) ??
+        (block.size === undefined || Number.isFinite(block.size) ? undefined : `${at}.size must be a finite number, not ${kindOf(block.size)}`)
       break
     default:
       return `${at}.type must be ${blockTypes}, not ${shownTag(block.type)}`
