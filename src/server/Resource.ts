@@ -97,6 +97,7 @@ export interface TemplateDefinition<
   RC = { readonly [K in keyof Params]: R }
 > extends Metadata {
   readonly uriTemplate: string
+  /** Decoders of the template's variables, by name: each must be a variable of `uriTemplate` (registration fails otherwise). */
   readonly params?: Params | undefined
   /** Concrete resources of this template, listed by `resources/list`. */
   readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, RL> | undefined
@@ -197,6 +198,15 @@ export const compileTemplate = <Params extends TemplateParams, R>(
   // A variable arrives as a string (a list of strings when exploded): a Schema that takes neither
   // would refuse every read with "Expected number".
   for (const [variable, field] of Object.entries(definition.params ?? {})) {
+    // A parameter the template does not have (a misspelt `ID` for `{id}`) is never in what a URI
+    // gives: a required one would refuse every read with "Missing key" (-32602).
+    if (!template.variables.includes(variable)) {
+      throw new Error(
+        `Resource template ${definition.uriTemplate}: parameter ${variable} is not a variable of the template (its variables: ${
+          template.variables.length === 0 ? "none" : template.variables.join(", ")
+        })`
+      )
+    }
     if (!takesString((field as Schema.Top).ast, true)) {
       throw new Error(
         `Resource template ${definition.uriTemplate}: parameter ${variable} must decode from a string (URI variables are strings); use e.g. Schema.String or Schema.FiniteFromString`

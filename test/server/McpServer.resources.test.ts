@@ -165,6 +165,27 @@ describe("McpServer resource templates", () => {
       assert.deepStrictEqual(read.contents, [{ uri: "typed://7/a/b", text: "typed 7" }])
     }))
 
+  it.live("a parameter that is not a variable of the template (which every read would refuse) is refused at registration, naming it", () =>
+    Effect.gen(function*() {
+      const template = (params: Record<string, typeof Schema.String>) =>
+        McpServer.resourceTemplate({
+          uriTemplate: "users://{id}{?fields}",
+          name: "user",
+          params,
+          read: (_, uri) => Effect.succeed(`user ${uri}`)
+        })
+      // `ID` for `{id}`: before, registered, and every read answered -32602 "Missing key".
+      const exit = yield* Effect.exit(Effect.scoped(startServer({}, template({ ID: Schema.String }))))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.include(
+        Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "",
+        "Resource template users://{id}{?fields}: parameter ID is not a variable of the template (its variables: id, fields)"
+      )
+      const { client } = yield* serveAndConnect(template({ id: Schema.String }))
+      const read = yield* sdk(() => client.readResource({ uri: "users://7?fields=name" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "users://7?fields=name", text: "user users://7?fields=name" }])
+    }))
+
   it.live("a URI matching two templates is read by the earlier one; one added again moves last", () =>
     Effect.gen(function*() {
       const template = (uriTemplate: string, name: string) =>
