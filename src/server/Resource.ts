@@ -28,7 +28,7 @@ import { completed, provideRequest } from "./internal/provideRequest.ts"
 import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
-import { takesString } from "./internal/takesString.ts"
+import { takesList, takesString } from "./internal/takesString.ts"
 import { isObject } from "./internal/contentBlock.ts"
 import { readContentsProblem } from "./internal/readResult.ts"
 import { clip } from "../internal/clip.ts"
@@ -207,7 +207,15 @@ export const compileTemplate = <Params extends TemplateParams, R>(
         })`
       )
     }
-    if (!takesString((field as Schema.Top).ast, true)) {
+    // An exploded `{/path*}` gives a list of strings, any other variable a string: a Schema that
+    // takes the other refuses every read of a URI with that variable (-32602).
+    if (template.listVariables.includes(variable)) {
+      if (!takesList((field as Schema.Top).ast)) {
+        throw new Error(
+          `Resource template ${definition.uriTemplate}: parameter ${variable} must decode from a list of strings (an exploded variable gives one); use e.g. Schema.Array(Schema.String)`
+        )
+      }
+    } else if (!takesString((field as Schema.Top).ast)) {
       throw new Error(
         `Resource template ${definition.uriTemplate}: parameter ${variable} must decode from a string (URI variables are strings); use e.g. Schema.String or Schema.FiniteFromString`
       )

@@ -52,6 +52,11 @@ export interface UriTemplate {
   readonly template: string
   /** The variable names, without duplicates, in order of first appearance. */
   readonly variables: ReadonlyArray<string>
+  /**
+   * The variables `match` gives as string arrays (exploded `{/var*}`, `{.var*}`, `{;var*}`,
+   * `{?var*}`, `{&var*}`); the others it gives as strings.
+   */
+  readonly listVariables: ReadonlyArray<string>
   /** Match a concrete URI; undefined when it does not match. Values are percent-decoded; exploded/list vars give string arrays. */
   readonly match: (uri: string) => Readonly<Record<string, string | ReadonlyArray<string>>> | undefined
   /** Expand with values (RFC 6570 encoding rules per operator). */
@@ -705,6 +710,8 @@ const matchQuery = (
 const maxMatchLength = 8_192
 
 const queryOperators: ReadonlySet<string> = new Set(["?", "&"])
+/** The operators whose exploded variables `match` gives as lists. */
+const listOperators: ReadonlySet<string> = new Set(["/", ".", ";", "?", "&"])
 
 interface Compiled {
   readonly program: ReadonlyArray<Step>
@@ -864,6 +871,11 @@ export const parse = (template: string): UriTemplate => {
   const expressions = parts.filter((part): part is Expression => typeof part !== "string")
   const all = expressions.flatMap((expression) => expression.vars.map((v) => v.name))
   const variables = [...new Set(all)]
+  const listVariables = [
+    ...new Set(expressions.flatMap((expression) =>
+      listOperators.has(expression.operator) ? expression.vars.filter((v) => v.explode).map((v) => v.name) : []
+    ))
+  ]
   const checkRepeat = variables.length !== all.length
   const { program, runs, captures, slots } = compile(parts)
   // Most templates a URI is tried against differ from it in their scheme: refused at once.
@@ -912,7 +924,7 @@ export const parse = (template: string): UriTemplate => {
     return out
   }
 
-  return { template, variables, match, expand }
+  return { template, variables, listVariables, match, expand }
 }
 
 const expressionPattern = /\{[^{}]+\}/

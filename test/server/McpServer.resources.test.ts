@@ -186,6 +186,31 @@ describe("McpServer resource templates", () => {
       assert.deepStrictEqual(read.contents, [{ uri: "users://7?fields=name", text: "user users://7?fields=name" }])
     }))
 
+  it.live("an exploded variable's parameter must take a list of strings, any other's a string (else every read is refused): registration says which", () =>
+    Effect.gen(function*() {
+      const template = (path: Schema.Top, owner: Schema.Top) =>
+        McpServer.resourceTemplate({
+          uriTemplate: "repo://{owner}/files{/path*}",
+          name: "files",
+          params: { owner: owner as typeof Schema.String, path: path as Schema.$Array<typeof Schema.String> },
+          read: ({ owner, path }) => Effect.succeed(`${owner}: ${path.join("|")}`)
+        })
+      const refused: ReadonlyArray<readonly [Schema.Top, Schema.Top, string]> = [
+        // Before, registered: every read answered -32602 ("Expected string, got an array").
+        [Schema.String, Schema.String, "parameter path must decode from a list of strings (an exploded variable gives one)"],
+        // Before, registered: every read answered -32602 ("Expected array, got a string").
+        [Schema.Array(Schema.String), Schema.Array(Schema.String), "parameter owner must decode from a string"]
+      ]
+      for (const [path, owner, problem] of refused) {
+        const exit = yield* Effect.exit(Effect.scoped(startServer({}, template(path, owner))))
+        assert.isTrue(Exit.isFailure(exit), problem)
+        assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", `Resource template repo://{owner}/files{/path*}: ${problem}`)
+      }
+      const { client } = yield* serveAndConnect(template(Schema.Array(Schema.String), Schema.String))
+      const read = yield* sdk(() => client.readResource({ uri: "repo://acme/files/src/a.ts" }))
+      assert.deepStrictEqual(read.contents, [{ uri: "repo://acme/files/src/a.ts", text: "acme: src|a.ts" }])
+    }))
+
   it.live("a URI matching two templates is read by the earlier one; one added again moves last", () =>
     Effect.gen(function*() {
       const template = (uriTemplate: string, name: string) =>

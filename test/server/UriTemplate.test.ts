@@ -200,6 +200,16 @@ describe("UriTemplate.parse", () => {
     assert.strictEqual(parse("a{b}").template, "a{b}")
   })
 
+  it("lists the variables match gives as arrays: the exploded ones of / . ; ? &", () => {
+    const template = parse("x://{a*}{+b*}{#c*}{/d*}{.e*}{;f*}{/g}{?h*,i}{&j*}")
+    assert.deepStrictEqual(template.listVariables, ["d", "e", "f", "h", "j"])
+    const matched = template.match("x://a1b1#c1/d1/d2.e1;f;f=2/g1?h=1&i=2&j=3")
+    assert.isDefined(matched)
+    for (const name of template.variables) {
+      assert.strictEqual(Array.isArray(matched![name]), template.listVariables.includes(name), name)
+    }
+  })
+
   it("throws a descriptive error for malformed templates", () => {
     const cases: ReadonlyArray<readonly [string, RegExp]> = [
       ["test://{id", /unclosed "\{" at position 7/],

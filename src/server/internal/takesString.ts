@@ -9,27 +9,26 @@
 import * as SchemaAST from "effect/SchemaAST"
 
 /**
- * Whether the encoded side of `ast` admits some string (or, with `lists`, an array): false only
- * where it certainly admits none (a number, a boolean, an object, a non-string literal); a
- * declaration or `Unknown` is given the benefit of the doubt.
+ * Whether the encoded side of `ast` admits some string: false only where it certainly admits none
+ * (a number, a boolean, an array, an object, a non-string literal); a declaration or `Unknown` is
+ * given the benefit of the doubt.
  */
-export const takesString = (ast: SchemaAST.AST, lists = false): boolean => admits(SchemaAST.toEncoded(ast), lists, new Set())
+export const takesString = (ast: SchemaAST.AST): boolean => admits(SchemaAST.toEncoded(ast), new Set())
 
-const admits = (ast: SchemaAST.AST, lists: boolean, seen: Set<SchemaAST.AST>): boolean => {
+const admits = (ast: SchemaAST.AST, seen: Set<SchemaAST.AST>): boolean => {
   switch (ast._tag) {
     case "Literal":
       return typeof ast.literal === "string"
     case "Enum":
       return ast.enums.some(([, value]) => typeof value === "string")
     case "Union":
-      return ast.types.some((member) => admits(member, lists, seen))
+      return ast.types.some((member) => admits(member, seen))
     case "Suspend":
       if (seen.has(ast)) return false
       seen.add(ast)
-      return admits(ast.thunk(), lists, seen)
-    case "Arrays":
-      return lists
+      return admits(ast.thunk(), seen)
     case "Number":
+    case "Arrays":
     case "Boolean":
     case "BigInt":
     case "Symbol":
@@ -43,5 +42,30 @@ const admits = (ast: SchemaAST.AST, lists: boolean, seen: Set<SchemaAST.AST>): b
       return false
     default:
       return true
+  }
+}
+
+/**
+ * Whether the encoded side of `ast` admits an array (what an exploded template variable,
+ * `{/path*}`, gives): false only where it certainly admits none (a string, a number, a literal...).
+ */
+export const takesList = (ast: SchemaAST.AST): boolean => admitsList(SchemaAST.toEncoded(ast), new Set())
+
+const admitsList = (ast: SchemaAST.AST, seen: Set<SchemaAST.AST>): boolean => {
+  switch (ast._tag) {
+    case "Arrays":
+      return true
+    case "Union":
+      return ast.types.some((member) => admitsList(member, seen))
+    case "Suspend":
+      if (seen.has(ast)) return false
+      seen.add(ast)
+      return admitsList(ast.thunk(), seen)
+    case "Declaration":
+    case "Unknown":
+    case "Any":
+      return true // given the benefit of the doubt
+    default:
+      return false
   }
 }
