@@ -33,7 +33,8 @@
  *   first value. Without a query expression a URI with a query string does not match.
  * - Captured values are percent-decoded (RFC 3986: `+` is not a space); malformed
  *   percent-encoding makes the URI not match. A variable used twice must capture equal values.
- * - A literal character that `expand` percent-encodes matches raw or encoded. A literal `%` that
+ * - A literal character that `expand` percent-encodes matches raw or encoded; a pct-encoded
+ *   triplet of the literal matches with its hex digits in either case (`%2f` and `%2F`). A literal `%` that
  *   does not start a pct-encoded triplet (`docs://100%/{name}`) is one (`expand` writes `%25`);
  *   raw, it matches only a `%` that starts no triplet. A value is not stopped by a literal that
  *   starts with `%` (`{a}%{b}`: `a` takes as much as it can).
@@ -470,6 +471,8 @@ const tripletAt = (s: string, i: number): boolean => isHex(s.charCodeAt(i + 1)) 
 /**
  * A literal matches itself; a character that `expand` would percent-encode also matches its
  * encoding (hex digits in either case), so `match(expand(values))` works for such templates too.
+ * A pct-encoded triplet of the literal matches with its hex digits in either case (RFC 3986
+ * section 2.1: `%2f` and `%2F` are the same octet).
  * A `%` that does not start a pct-encoded triplet in the literal is such a character: `expand`
  * writes `%25` (RFC 6570 section 3.1). Written raw (clients that copy literals as they are send
  * `100%/` for `100%/{x}`), it matches only where it does not start a triplet: a `%` that `expand`
@@ -478,10 +481,23 @@ const tripletAt = (s: string, i: number): boolean => isHex(s.charCodeAt(i + 1)) 
 const literalProgram = (program: Program, literal: string): void => {
   let plain = ""
   let at = 0
+  let hexDigits = 0
   for (const c of literal) {
     const i = at
     at += c.length
-    if (c === "%" ? tripletAt(literal, i) : unreservedOrReserved.test(c)) {
+    if (hexDigits > 0) {
+      // A triplet's hex digit matches in either case: RFC 3986 makes `%2f` and `%2F` the same.
+      hexDigits--
+      program.char(c.toUpperCase(), c.toLowerCase())
+      continue
+    }
+    if (c === "%" && tripletAt(literal, i)) {
+      program.chars(plain + c)
+      plain = ""
+      hexDigits = 2
+      continue
+    }
+    if (c !== "%" && unreservedOrReserved.test(c)) {
       plain += c
       continue
     }

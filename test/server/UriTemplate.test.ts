@@ -417,6 +417,14 @@ describe("UriTemplate.match", () => {
     assert.isUndefined(parse("r://a.b/{id}").match("r://aXb/1"))
   })
 
+  it("a pct-encoded triplet of the literal matches with its hex digits in either case (RFC 3986 section 2.1)", () => {
+    for (const template of ["x://a%2fb/{id}", "x://a%2Fb/{id}"]) {
+      for (const uri of ["x://a%2fb/1", "x://a%2Fb/1"]) assert.deepStrictEqual(parse(template).match(uri), { id: "1" }, `${template} ${uri}`)
+      assert.isUndefined(parse(template).match("x://a/b/1"), template)
+    }
+    assert.deepStrictEqual(parse("x://%e2%82%ac{/rest*}").match("x://%E2%82%ac/a"), { rest: ["a"] })
+  })
+
   it("a literal % that starts no pct-encoded triplet matches %25, as expand writes it, or itself raw", () => {
     const t = parse("docs://100%/{name}")
     assert.strictEqual(t.expand({ name: "a b" }), "docs://100%25/a%20b")
