@@ -77,17 +77,19 @@ const asciiWhitespace = /[\t\n\f\r ]/g
  * (WHATWG forgiving-base64): ASCII whitespace is ignored, then one or two `=` may end a length
  * that is a multiple of 4, what is left must be of the alphabet and not one character past a
  * multiple of 4 (padding may be left out). One search for a character outside the alphabet, and no
- * copy, for the usual unpadded or padding-free data; nothing is decoded.
+ * copy, for data without whitespace; nothing is decoded.
  */
 export const isBase64 = (data: string): boolean => {
-  let s = data
-  if (notBase64.test(s)) {
-    s = s.replace(asciiWhitespace, "")
-    if (s.length % 4 === 0) s = s.endsWith("==") ? s.slice(0, -2) : s.endsWith("=") ? s.slice(0, -1) : s
-    if (notBase64.test(s)) return false
-  }
-  return s.length % 4 !== 1
+  const unpadded = withoutPadding(data)
+  if (!notBase64.test(unpadded)) return unpadded.length % 4 !== 1
+  // Whitespace (line breaks every 76 characters) or not base64: the whole rule, on a copy.
+  const s = withoutPadding(data.replace(asciiWhitespace, ""))
+  return !notBase64.test(s) && s.length % 4 !== 1
 }
+
+/** `s` without the one or two `=` that may end a length that is a multiple of 4. */
+const withoutPadding = (s: string): string =>
+  s.length % 4 !== 0 || !s.endsWith("=") ? s : s.slice(0, s.endsWith("==") ? -2 : -1)
 
 /** `_meta` (given as `meta`): an object. */
 export const checkMeta = (owner: string, meta: unknown): void => {
