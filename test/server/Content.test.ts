@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Content } from "../../src/index.ts"
+import { isBase64 } from "../../src/server/internal/wireFields.ts"
 
 /** Each constructor with the block options given (casts: the values are what untyped code passes). */
 const constructors = (options: unknown): ReadonlyArray<readonly [string, () => unknown]> => {
@@ -95,6 +96,23 @@ describe("Content constructors", () => {
         const made = make(data) as { readonly data?: string; readonly blob?: string; readonly resource?: { readonly blob: string } }
         assert.strictEqual(made.data ?? made.blob ?? made.resource?.blob, data, `${name} ${JSON.stringify(data)}`)
       }
+    }
+  })
+
+  it("take as base64 exactly what atob takes (every string of up to 5 characters of 9)", () => {
+    const atobTakes = (data: string) => {
+      try {
+        atob(data)
+        return true
+      } catch {
+        return false
+      }
+    }
+    const alphabet = ["A", "Q", "+", "/", "=", " ", "\n", "-", "é"]
+    let strings = [""]
+    for (let length = 0; length <= 5; length++) {
+      for (const data of strings) assert.strictEqual(isBase64(data), atobTakes(data), JSON.stringify(data))
+      strings = strings.flatMap((data) => alphabet.map((c) => data + c))
     }
   })
 
