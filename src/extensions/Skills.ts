@@ -365,7 +365,11 @@ export const fromDirectory = (
       return yield* new SkillError({
         reason: "InvalidFrontmatter",
         skill: directory,
-        message: `${directory}/SKILL.md does not start with a YAML frontmatter block (--- … ---)`
+        // A block opened and never closed is said so: "does not start with a block" was wrong to
+        // whoever sees the opening `---` first thing in the file.
+        message: FrontmatterText.opens(text)
+          ? `${directory}/SKILL.md: the frontmatter block has no closing --- line`
+          : `${directory}/SKILL.md does not start with a YAML frontmatter block (--- … ---)`
       })
     }
     const parsed = yield* Effect.mapError(FrontmatterText.parse(yaml), (problem) =>

@@ -258,6 +258,27 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: a block opened by `---` and never closed was said to be no block at all
+  // ("does not start with a YAML frontmatter block"), to whoever sees the `---` first in the file.
+  it.effect("a frontmatter block with no closing --- is InvalidFrontmatter said to have none; a file without the opening one still has no block", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const message = (skillMd: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), skillMd)
+          const error = yield* Effect.flip(Skills.fromDirectory(dir))
+          assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "InvalidFrontmatter", skillMd)
+          return error.message
+        })
+      for (const skillMd of ["---\nname: open\ndescription: d\n", "\uFEFF---\r\nname: open\r\n\r\nBody\r\n", "---\nname: open\n--- not a closing line\n", "---"]) {
+        assert.include(yield* message(skillMd), "SKILL.md: the frontmatter block has no closing --- line", JSON.stringify(skillMd))
+      }
+      for (const skillMd of ["# Title\n---\nname: late\n---\n", " ---\nname: indented\n---\n", ""]) {
+        assert.include(yield* message(skillMd), "SKILL.md does not start with a YAML frontmatter block", JSON.stringify(skillMd))
+      }
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // The SDK's skills client checks each entry against the Agent Skills bounds and refused the whole
   // `skills/list` for one entry past them ("skills/list returned invalid entries"): a server that
   // served one such skill hid every skill it had.

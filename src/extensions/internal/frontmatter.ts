@@ -20,6 +20,15 @@ import * as Effect from "effect/Effect"
  */
 const block = /^\uFEFF?---\r?\n(?:([\s\S]*?)\r?\n)??---[ \t]*(?:\r?\n|$)/
 
+/** The opening `---` line of a frontmatter block (an optional BOM first), as {@link block} takes it. */
+const opening = /^\uFEFF?---(?:\r?\n|$)/
+
+/**
+ * Whether `text` opens a frontmatter block: when {@link extract} finds none in such a text, the
+ * block has no closing `---` line (not "no block": the file does start with one).
+ */
+export const opens = (text: string): boolean => opening.test(text)
+
 /** The YAML text of the frontmatter block of `text` (`""` when empty); `undefined` when it has none. */
 export const extract = (text: string): string | undefined => {
   const found = block.exec(text)
