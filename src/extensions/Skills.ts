@@ -259,7 +259,8 @@ export const make = (definition: {
  * `__proto__` key. Entries whose name starts with `.` are
  * skipped, and so are symbolic links to directories; a link to a file is followed when the file is
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
- * to a file of another skill: copy it in instead). A file or directory whose name is not UTF-8 is
+ * to a file of another skill: copy it in instead). A link to a file under a `.` entry of the
+ * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name is not UTF-8 is
  * refused (`InvalidPath`).
  * Each file is measured before it is read (a file past the size limit is
  * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
@@ -332,6 +333,9 @@ export const fromDirectory = (
                   message: `${directory}: ${childRelative} is a link to a file outside the skill's directory (copy the file in)`
                 })
               }
+              // Skipped as the dot entry it leads into is (`notes -> .git/config`): the rule is
+              // where the bytes are, not what the link is called.
+              if (relative.split(path.sep).some((segment) => segment.startsWith("."))) continue
             }
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })

@@ -484,6 +484,30 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
+  // .git/config`) was followed and served, the skipped file's bytes under another name.
+  it.effect("a link to a file under a dot entry is skipped as the entry is; a link to a visible file is served", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: dots\ndescription: d\n---\n")
+      mkdirSync(join(dir, ".git"))
+      writeFileSync(join(dir, ".git", "config"), "[remote] url = https://token@example.invalid\n")
+      writeFileSync(join(dir, ".env"), "SECRET=1\n")
+      writeFileSync(join(dir, "visible.txt"), "Visible.\n")
+      mkdirSync(join(dir, "deep"))
+      symlinkSync(join(".git", "config"), join(dir, "notes"))
+      symlinkSync(join(dir, ".env"), join(dir, "env.txt"))
+      symlinkSync(join("..", ".git", "config"), join(dir, "deep", "config"))
+      symlinkSync("visible.txt", join(dir, "alias.txt"))
+      const skill = yield* Skills.fromDirectory(dir)
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: dots\ndescription: d\n---\n"],
+        ["alias.txt", "Visible.\n"],
+        ["visible.txt", "Visible.\n"]
+      ])
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   it.effect("files past the size limit are refused before they are read: one too large, or the SKILL.md and files together (TooLarge, not 2 GB of memory and a defect)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
