@@ -94,8 +94,9 @@ export const directoryMimeType = "inode/directory"
 // ---------------------------------------------------------------------------
 
 /**
- * Why a skill was refused: a bad name, frontmatter or file path, too many files or bytes, two
- * skills of one name in a {@link layer}, or a directory without a readable `SKILL.md`.
+ * Why a skill was refused: a bad name, frontmatter or file path (a link that leads to no file, a
+ * file or directory removed while it was read or that cannot be read), too many files or bytes,
+ * two skills of one name in a {@link layer}, or a directory without a readable `SKILL.md`.
  *
  * @since 0.2.0
  * @category errors
@@ -261,7 +262,9 @@ export const make = (definition: {
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
  * to a file of another skill: copy it in instead). A link to a file under a `.` entry of the
  * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name is not UTF-8 is
- * refused (`InvalidPath`).
+ * refused (`InvalidPath`). A file or directory under it that is removed after it was listed, or
+ * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
+ * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
  * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
  * name.
@@ -289,10 +292,27 @@ export const fromDirectory = (
     // Bytes read so far: a file that would pass the limit is refused before it is read (a 1 GiB
     // file was read whole, 2 GB of memory, before the limit was checked).
     let read = 0
+    // A file or directory under the root that went away after it was listed, or that the server
+    // may not read, is named (as the skill's, which a `catchTag("SkillError")` sees), not a bare
+    // NotFound or PermissionDenied of the file system that fails the load without saying whose.
+    // A SKILL.md so is what the module says `MissingSkillMd` is, a directory without a readable
+    // one; any other path is `InvalidPath`, as a link that leads to no file is.
+    const named = <A>(effect: Effect.Effect<A, SkillError | PlatformError.PlatformError>, relative: string) =>
+      Effect.mapError(effect, (error): SkillError | PlatformError.PlatformError =>
+        error._tag !== "SkillError" && (error.reason._tag === "NotFound" || error.reason._tag === "PermissionDenied")
+          ? new SkillError({
+            reason: relative === "SKILL.md" ? "MissingSkillMd" : "InvalidPath",
+            skill: directory,
+            message: `${directory}: ${relative} could not be read (${
+              error.reason._tag === "NotFound" ? "it was removed while the skill was read" : "permission denied"
+            })`
+          })
+          : error)
     // Depth first; `relative` is `/`-separated whatever the platform's separator.
     const walk = (absolute: string, relative: string): Effect.Effect<void, SkillError | PlatformError.PlatformError> =>
       Effect.gen(function*() {
-        const entries = [...yield* fs.readDirectoryEntries(absolute)].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+        const listed = fs.readDirectoryEntries(absolute)
+        const entries = [...yield* (relative === "" ? listed : named(listed, relative))].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
         for (const entry of entries) {
           if (entry.name.startsWith(".")) continue
           const child = path.join(absolute, entry.name)
@@ -313,19 +333,22 @@ export const fromDirectory = (
           }
           // A link is followed to a file, never to a directory (no cycles). One that leads nowhere
           // (to nothing, or round in a loop) is named, not a bare NotFound from the file system.
-          const info = yield* Effect.mapError(fs.stat(child), (error): SkillError | PlatformError.PlatformError =>
-            entry.type === "SymbolicLink" && (error.reason._tag === "NotFound" || error.reason._tag === "BadResource")
-              ? new SkillError({
-                reason: "InvalidPath",
-                skill: directory,
-                message: `${directory}: ${childRelative} is a link that leads to no file (to nothing, or round a loop)`
-              })
-              : error)
+          const info = yield* named(
+            Effect.mapError(fs.stat(child), (error): SkillError | PlatformError.PlatformError =>
+              entry.type === "SymbolicLink" && (error.reason._tag === "NotFound" || error.reason._tag === "BadResource")
+                ? new SkillError({
+                  reason: "InvalidPath",
+                  skill: directory,
+                  message: `${directory}: ${childRelative} is a link that leads to no file (to nothing, or round a loop)`
+                })
+                : error),
+            childRelative
+          )
           if (info.type === "File") {
             // A link out of the skill is refused, not served: whoever could write a link in the
             // directory served any file the server can read, to every client.
             if (entry.type === "SymbolicLink") {
-              const relative = path.relative(root, yield* fs.realPath(child))
+              const relative = path.relative(root, yield* named(fs.realPath(child), childRelative))
               if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
                 return yield* new SkillError({
                   reason: "InvalidPath",
@@ -344,7 +367,7 @@ export const fromDirectory = (
             if (read > limits.bytes) {
               return yield* new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
             }
-            const bytes = yield* fs.readFile(child)
+            const bytes = yield* named(fs.readFile(child), childRelative)
             if (childRelative === "SKILL.md") manifest = bytes
             else files.push([childRelative, bytes])
           }

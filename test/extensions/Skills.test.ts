@@ -20,6 +20,7 @@ import { parse as parseYaml } from "yaml"
 import { Client as ClientV2 } from "@modelcontextprotocol/client"
 import { SkillsClient } from "@modelcontextprotocol/client/ext/skills"
 import * as Logger from "effect/Logger"
+import * as PlatformError from "effect/PlatformError"
 import * as Result from "effect/Result"
 import { InMemory } from "../../src/index.ts"
 import { Skills } from "../../src/skills.ts"
@@ -507,6 +508,58 @@ describe("Skills.fromDirectory", () => {
         ["visible.txt", "Visible.\n"]
       ])
     }).pipe(Effect.provide(platform), Effect.scoped))
+
+  // Fails before the fix: a file removed between the listing and its read failed the whole load
+  // with the file system's bare NotFound, and an unreadable one with PermissionDenied: neither a
+  // SkillError, so a `catchTag("SkillError")` on the documented errors missed them, and neither
+  // said whose file it was. (As root, permissions deny nothing: the file system the loader gets
+  // refuses the one file, as Node's does for a file of mode 000.)
+  it.effect("a file or directory removed after it was listed, or unreadable, is a SkillError naming the file (MissingSkillMd for SKILL.md, InvalidPath otherwise)", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      // The entry removed right after its directory was listed, and the file the server may not read.
+      let removed: string | undefined
+      let denied: string | undefined
+      const deny = (path: string, method: string) =>
+        Effect.fail(PlatformError.systemError({ _tag: "PermissionDenied", module: "FileSystem", method, pathOrDescriptor: path }))
+      const racing = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          readDirectoryEntries: (path: string) =>
+            Effect.tap(fs.readDirectoryEntries(path), () =>
+              Effect.sync(() => {
+                if (removed !== undefined && path === dir) rmSync(join(dir, removed), { recursive: true, force: true })
+              })),
+          readFile: (path: string) => path === join(dir, denied ?? "\0") ? deny(path, "readFile") : fs.readFile(path),
+          open: ((path: string, options?: never) => path === join(dir, denied ?? "\0") ? deny(path, "open") : fs.open(path, options)) as typeof fs.open
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(racing, NodePath.layer)))
+      const refused = (setup: () => void) =>
+        Effect.gen(function*() {
+          rmSync(dir, { recursive: true, force: true })
+          mkdirSync(join(dir, "sub"), { recursive: true })
+          writeFileSync(join(dir, "SKILL.md"), "---\nname: racing\ndescription: d\n---\n")
+          writeFileSync(join(dir, "gone.txt"), "here when listed\n")
+          writeFileSync(join(dir, "sub", "inner.txt"), "inner\n")
+          removed = undefined
+          denied = undefined
+          setup()
+          // Caught by its tag, as a user's code catches the documented errors.
+          return yield* load.pipe(
+            Effect.as("loaded"),
+            Effect.catchTag("SkillError", (error) => Effect.succeed(`${error.reason}: ${error.message.slice(dir.length + 2)}`))
+          )
+        })
+      assert.strictEqual(yield* refused(() => removed = "gone.txt"), "InvalidPath: gone.txt could not be read (it was removed while the skill was read)")
+      assert.strictEqual(yield* refused(() => removed = "sub"), "InvalidPath: sub could not be read (it was removed while the skill was read)")
+      assert.strictEqual(yield* refused(() => removed = "SKILL.md"), "MissingSkillMd: SKILL.md could not be read (it was removed while the skill was read)")
+      assert.strictEqual(yield* refused(() => denied = "gone.txt"), "InvalidPath: gone.txt could not be read (permission denied)")
+      assert.strictEqual(yield* refused(() => denied = "SKILL.md"), "MissingSkillMd: SKILL.md could not be read (permission denied)")
+      assert.strictEqual(yield* refused(() => {}), "loaded")
+    }).pipe(Effect.scoped))
 
   it.effect("files past the size limit are refused before they are read: one too large, or the SKILL.md and files together (TooLarge, not 2 GB of memory and a defect)", () =>
     Effect.gen(function*() {
