@@ -266,7 +266,8 @@ export const make = (definition: {
  * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
- * `TooLarge` unread). The skill's URIs come from the frontmatter `name`, not from the directory's
+ * `TooLarge` unread), and read no further than the limit (one that grew past it since is
+ * `TooLarge` too). The skill's URIs come from the frontmatter `name`, not from the directory's
  * name.
  *
  * **Example** (Serving a skill read from disk)
@@ -308,6 +309,26 @@ export const fromDirectory = (
             })`
           })
           : error)
+    // The file at `path`, read up to `most + 1` bytes at most (one more than `most` says it holds
+    // more); `expected` is its size as measured, the buffer's first size.
+    const readAtMost = (path: string, expected: number, most: number) =>
+      Effect.scoped(Effect.gen(function*() {
+        const file = yield* fs.open(path)
+        let buffer = new Uint8Array(Math.min(expected, most) + 1)
+        let total = 0
+        // Each turn reads a byte at least, or ends: at most `most + 1` turns.
+        while (total <= most) {
+          if (total === buffer.length) {
+            const larger = new Uint8Array(Math.min(buffer.length * 2, most + 1))
+            larger.set(buffer)
+            buffer = larger
+          }
+          const count = yield* file.read(buffer.subarray(total))
+          if (count === 0) break
+          total += count
+        }
+        return buffer.subarray(0, total)
+      }))
     // Depth first; `relative` is `/`-separated whatever the platform's separator.
     const walk = (absolute: string, relative: string): Effect.Effect<void, SkillError | PlatformError.PlatformError> =>
       Effect.gen(function*() {
@@ -363,11 +384,15 @@ export const fromDirectory = (
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
             }
-            read += Number(info.size)
-            if (read > limits.bytes) {
-              return yield* new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
-            }
-            const bytes = yield* named(fs.readFile(child), childRelative)
+            const tooLarge = new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
+            // What this file may hold: a file that grew since it was measured is read no further
+            // than one byte past it (it was read whole, however large, before the limit was
+            // checked again).
+            const room = limits.bytes - read
+            if (Number(info.size) > room) return yield* tooLarge
+            const bytes = yield* named(readAtMost(child, Number(info.size), room), childRelative)
+            if (bytes.byteLength > room) return yield* tooLarge
+            read += bytes.byteLength
             if (childRelative === "SKILL.md") manifest = bytes
             else files.push([childRelative, bytes])
           }

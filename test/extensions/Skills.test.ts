@@ -571,7 +571,7 @@ describe("Skills.fromDirectory", () => {
         writeFileSync(join(dir, file), "")
         truncateSync(join(dir, file), size)
       }
-      // The file system the loader gets, with the files it read whole.
+      // The file system the loader gets, with the files it read (whole, or opened to read).
       const read: Array<string> = []
       const counting = Layer.effect(
         FileSystem.FileSystem,
@@ -580,7 +580,11 @@ describe("Skills.fromDirectory", () => {
           readFile: (path: string) => {
             read.push(path.slice(dir.length + 1))
             return fs.readFile(path)
-          }
+          },
+          open: ((path: string, options?: never) => {
+            read.push(path.slice(dir.length + 1))
+            return fs.open(path, options)
+          }) as typeof fs.open
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
       const load = Effect.flip(Skills.fromDirectory(dir)).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
@@ -600,6 +604,55 @@ describe("Skills.fromDirectory", () => {
       sparse("exact.bin", Skills.limits.bytes - Buffer.byteLength("---\nname: big\ndescription: d\n---\n"))
       const skill = yield* Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
       assert.strictEqual(skill.files.reduce((sum, file) => sum + file.size, 0), Skills.limits.bytes)
+    }).pipe(Effect.scoped))
+
+  // Fails before the fix: a file measured within the limit and grown past it before its read was
+  // read whole (here 64 MiB; any size, as much memory) before the limit was checked again.
+  it.effect("a file that grows past the limit between its measure and its read is read no further than the limit (TooLarge); one that grows within it is served as read", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: grows\ndescription: d\n---\n")
+      writeFileSync(join(dir, "grow.bin"), "small")
+      // The size the file takes right after the loader measured it (sparse: no disk), and the
+      // bytes of it that came back to the loader, whole or through the file it opened.
+      let grownTo = 0
+      let delivered = 0
+      const growing = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          stat: (path: string) =>
+            Effect.tap(fs.stat(path), () => Effect.sync(() => path === join(dir, "grow.bin") && truncateSync(path, grownTo))),
+          readFile: (path: string) =>
+            Effect.tap(fs.readFile(path), (bytes) => Effect.sync(() => path === join(dir, "grow.bin") && (delivered += bytes.byteLength))),
+          open: ((path: string, options?: never) =>
+            Effect.map(fs.open(path, options), (file) => {
+              if (path !== join(dir, "grow.bin")) return file
+              // The same open file, its reads counted.
+              const counted: FileSystem.File = Object.create(file)
+              return Object.assign(counted, {
+                read: (buffer: Uint8Array, readOptions?: FileSystem.File.ReadOptions) =>
+                  Effect.tap(file.read(buffer, readOptions), (count) => Effect.sync(() => delivered += count)),
+                readAlloc: (size: number, readOptions?: FileSystem.File.ReadOptions) =>
+                  Effect.tap(file.readAlloc(size, readOptions), (bytes) => Effect.sync(() => delivered += bytes._tag === "Some" ? bytes.value.byteLength : 0))
+              })
+            })) as typeof fs.open
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(growing, NodePath.layer)))
+      grownTo = 4 * Skills.limits.bytes
+      const error = yield* Effect.flip(load)
+      assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "TooLarge")
+      assert.isAtMost(delivered, Skills.limits.bytes + 1, "bytes of grow.bin read")
+      // Grown within the limit: served as it was read, its digest that of the bytes served.
+      writeFileSync(join(dir, "grow.bin"), "small")
+      grownTo = 1000
+      delivered = 0
+      const skill = yield* load
+      const grown = skill.files.find((file) => file.path === "grow.bin")!
+      assert.strictEqual(grown.size, 1000)
+      assert.strictEqual(grown.digest, sha256(Buffer.concat([Buffer.from("small"), Buffer.alloc(995)])))
     }).pipe(Effect.scoped))
 })
 
