@@ -485,6 +485,15 @@ export interface Options {
  * The extension is registered once per server: serve all skills from one `layer` (two skills of
  * one name throw a {@link SkillError}). `pageSize` must be a positive integer.
  *
+ * The skills can be swapped while the server runs: close the scope of its `layer` and build
+ * another in the server (`Layer.buildWithScope`). Every session is told
+ * `notifications/resources/list_changed`, and lists, gets and reads the new skills. A 2025-11-25
+ * session keeps what it negotiated at `initialize`, though: the extension's settings it was told
+ * (`directoryRead`: a swap to skills served without it answers its directory reads -32601), and
+ * whether skills were served at all (a session that started with no `layer` in the server has no
+ * skills methods, nor `resources/*` unless another component served resources); MCP 2025-11-25
+ * has no way to tell a session its capabilities changed: its client reconnects to see them.
+ *
  * **Example** (Serving two skills with directory reads)
  *
  * ```ts
@@ -510,7 +519,26 @@ export const layer = (
   // The extension is made for the server it is built in: each list's cursors name it and the
   // server, as the core lists' do (`Pagination.scope`).
   const extension = Layer.unwrap(
-    Effect.map(Effect.service(McpServer.McpServer), (server) => McpServer.extension(extensionOf(skills, byUri, options, server.options.name)))
+    Effect.map(Effect.service(McpServer.McpServer), (server) => {
+      const own = methodsOf(skills, byUri, options, server.options.name)
+      const live = servedOn(server)
+      return Layer.merge(
+        McpServer.extension(extensionOf(own, options, live)),
+        // These skills answer every session of the server while this Layer is alive; closed, the
+        // skills served before it (none, unless it was built over a live one and failed) do.
+        Layer.effectDiscard(Effect.acquireRelease(
+          Effect.sync(() => {
+            const previous = live.methods
+            live.methods = own
+            return previous
+          }),
+          (previous) =>
+            Effect.sync(() => {
+              if (live.methods === own) live.methods = previous
+            })
+        ))
+      )
+    })
   )
   const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
   // Merged in groups: one `mergeAll(...files)` passed every file as an argument, and past about
@@ -522,17 +550,86 @@ export const layer = (
   return Layer.mergeAll(extension, ...groups)
 }
 
+/** The skills extension's methods, by name. */
+type Methods = Readonly<Record<string, Extension.Method>>
+
 /**
- * The extension serving `skills` on the server named `server`. Each of its lists' cursors name it
+ * What a server's skills extension answers with now: the methods of the `Skills.layer` alive in it
+ * (`undefined` while there is none). A 2025 session keeps the server it started with, the routes
+ * of the extension it negotiated among them; so each extension's methods answer from here, not
+ * from their own skills, or a run-time swap (one `Skills.layer` closed, another built in the
+ * running server) left that session's `skills/list`, `skills/get` and directory reads answering
+ * the skills swapped out (while its resource list and reads were the new ones: the files'
+ * digests no longer matched). A 2026-07-28 request is answered by the server as it is now.
+ */
+interface Served {
+  methods: Methods | undefined
+}
+
+const served = new WeakMap<object, Served>()
+
+/** The {@link Served} of `server` (the `McpServer` service). */
+const servedOn = (server: object): Served => {
+  let live = served.get(server)
+  if (live === undefined) served.set(server, live = { methods: undefined })
+  return live
+}
+
+/** Answers a 2025 session whose skills layer was closed and none built since: no skills. */
+const noSkills: Methods = {
+  "skills/list": Extension.method({
+    params: Schemas.PaginatedRequestParams(),
+    handler: (_, context) => Exit.succeed(cached({ skills: [] }, context))
+  }),
+  "skills/get": Extension.method({
+    params: Schemas.ResourceRequestParams(),
+    handler: (params) => Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: params.uri }))
+  }),
+  "resources/directory/read": Extension.method({
+    params: Schemas.ResourceRequestParams(),
+    handler: (params) => Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
+  })
+}
+
+/**
+ * The extension whose methods are those of `own` (their params), each answered by the same
+ * method of the skills `live` serves now; one these do not serve (`resources/directory/read`
+ * after a swap to skills served without `directoryRead`) is -32601, as a server without it answers.
+ */
+const extensionOf = (own: Methods, options: Options, live: Served): Extension.Extension<never> => {
+  const methods: Record<string, Extension.Method> = {}
+  for (const [name, method] of Object.entries(own)) {
+    methods[name] = {
+      params: method.params,
+      handler: (params, context) => {
+        const now = (live.methods ?? noSkills)[name]
+        return now === undefined ? Exit.fail(McpError.methodNotFound(name)) : now.handler(params, context)
+      }
+    }
+  }
+  return Extension.make({
+    id,
+    settings: options.directoryRead === true ? { directoryRead: true } : {},
+    versions: "all",
+    requireDeclaration: false,
+    // SEP-2640: a server that declares skills declares `resources`, and serves `resources/*`, even
+    // with no skill (a skills folder with none in it): it declared the extension alone.
+    advertise: { resources: true },
+    methods
+  })
+}
+
+/**
+ * The methods serving `skills` on the server named `server`. Each of their lists' cursors name it
  * (`skills/list`, one directory of `resources/directory/read`) and the server (see
  * `Pagination.scope`): one of another list, or of another server, is no place in this one (-32602).
  */
-const extensionOf = (
+const methodsOf = (
   skills: ReadonlyArray<Skill>,
   byUri: ReadonlyMap<string, Skill>,
   options: Options,
   server: string
-): Extension.Extension<never> => {
+): Methods => {
   const pageSize = options.pageSize
   const listed = skills.map((skill, seq) => ({ seq, entry: skill.entry }))
   const listScope = Pagination.scope("skills", server)
@@ -572,16 +669,7 @@ const extensionOf = (
       }
     })
   }
-  return Extension.make({
-    id,
-    settings: options.directoryRead === true ? { directoryRead: true } : {},
-    versions: "all",
-    requireDeclaration: false,
-    // SEP-2640: a server that declares skills declares `resources`, and serves `resources/*`, even
-    // with no skill (a skills folder with none in it): it declared the extension alone.
-    advertise: { resources: true },
-    methods
-  })
+  return methods
 }
 
 /** The file Layers merged in one `Layer.mergeAll` call (an argument each). */

@@ -22,10 +22,13 @@ import { SkillsClient } from "@modelcontextprotocol/client/ext/skills"
 import * as Logger from "effect/Logger"
 import * as PlatformError from "effect/PlatformError"
 import * as Result from "effect/Result"
-import { InMemory } from "../../src/index.ts"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { InMemory, McpServer } from "../../src/index.ts"
 import { Skills } from "../../src/skills.ts"
 import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
 import { startServer } from "../server/McpServerHarness.ts"
+import { recorder } from "../support/recorder.ts"
 
 const id = "io.modelcontextprotocol/skills"
 const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
@@ -890,6 +893,69 @@ describe("Skills.layer", () => {
           assert.strictEqual(root.cacheScope, "private")
         }
       }
+    }).pipe(Effect.scoped))
+
+  // Fails before the fix: a 2025 session keeps the server it started with (what it negotiated), and
+  // with it the skills extension's methods as they were: after the skills were swapped (one
+  // `Skills.layer` closed, another built in the running server) it was told the resources changed
+  // and read the new files, but `skills/list`, `skills/get` and `resources/directory/read` answered
+  // the old set: skills gone, and a skill of the same name with its old digests, which the files
+  // it read then failed.
+  it.live("a run-time swap of skills reaches an open 2025 session: told resources/list_changed, it lists, gets, reads and reads directories of the new set", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer()
+      const swapIn = (skills: ReadonlyArray<Skills.Skill>, directoryRead = true) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+          yield* Layer.buildWithScope(Skills.layer(skills, { directoryRead }), scope).pipe(Effect.provideService(McpServer.McpServer, server))
+          return scope
+        })
+      const before = yield* swapIn([Review, Plain])
+      // A 2025-11-25 session, open across the swap.
+      const pair = InMemory.makePair()
+      const { record, waitFor } = recorder()
+      pair.client.onmessage = record
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+      yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+      let next = 0
+      const request = (method: string, params: Record<string, unknown> = {}) =>
+        Effect.promise(async () => {
+          const requestId = `s${next++}`
+          await pair.client.send({ jsonrpc: "2.0", id: requestId, method, params } as never)
+          return waitFor((message) => message.id === requestId)
+        })
+      assert.strictEqual((yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } })).result.protocolVersion, "2025-11-25")
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
+      assert.deepStrictEqual((yield* request("skills/list")).result.skills.map((entry: any) => entry.uri), [Review.uri, Plain.uri])
+      // Swapped: code-review gone, plain in a new version (same URIs, other bytes), numeric new.
+      const PlainAgain = Skills.make({ name: "plain", description: "Plain, second version.", body: "Plain again.\n", files: { "notes.md": "New.\n" } })
+      yield* Scope.close(before, Exit.void)
+      const after = yield* swapIn([PlainAgain, Numeric])
+      yield* Effect.promise(() => waitFor((message) => message.method === "notifications/resources/list_changed"))
+      const json = (value: unknown) => JSON.parse(JSON.stringify(value))
+      assert.deepStrictEqual((yield* request("skills/list")).result.skills, [json(PlainAgain.entry), json(Numeric.entry)])
+      assert.deepStrictEqual((yield* request("skills/get", { uri: PlainAgain.uri })).result.skill, json(PlainAgain.entry))
+      assert.strictEqual((yield* request("skills/get", { uri: Review.uri })).error?.code, -32602)
+      // Every file the entry lists is read with the bytes its digest says.
+      for (const entry of PlainAgain.entry.resources) {
+        const read = (yield* request("resources/read", { uri: entry.uri })).result
+        assert.strictEqual(sha256(bytesOf(read.contents[0])), entry.digest, entry.uri)
+      }
+      assert.deepStrictEqual((yield* request("resources/directory/read", { uri: "skill://plain" })).result.resources.map((r: any) => r.uri), [
+        "skill://plain/SKILL.md",
+        "skill://plain/notes.md"
+      ])
+      assert.strictEqual((yield* request("resources/directory/read", { uri: "skill://code-review" })).error?.code, -32602)
+      // With no skills layer left, the session's extension methods answer as one with no skill.
+      yield* Scope.close(after, Exit.void)
+      assert.deepStrictEqual((yield* request("skills/list")).result, { skills: [] })
+      assert.strictEqual((yield* request("skills/get", { uri: PlainAgain.uri })).error?.code, -32602)
+      assert.strictEqual((yield* request("resources/directory/read", { uri: "skill://plain" })).error?.code, -32602)
+      // Swapped in without directoryRead: the directory reads are not served, as by such a server.
+      yield* swapIn([PlainAgain], false)
+      assert.deepStrictEqual((yield* request("skills/list")).result.skills, [json(PlainAgain.entry)])
+      assert.strictEqual((yield* request("resources/directory/read", { uri: "skill://plain" })).error?.code, -32601)
     }).pipe(Effect.scoped))
 
   it.effect("a 2025-11-25 session lists skills too, without the 2026 caching hints", () =>
