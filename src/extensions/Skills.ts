@@ -261,8 +261,8 @@ export const make = (definition: {
  * skipped, and so are symbolic links to directories; a link to a file is followed when the file is
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
  * to a file of another skill: copy it in instead). A link to a file under a `.` entry of the
- * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name is not UTF-8 is
- * refused (`InvalidPath`). A file or directory under it that is removed after it was listed, or
+ * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name
+ * is not UTF-8 is refused (`InvalidPath`). A file or directory under it that is removed after it was listed, or
  * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
@@ -384,14 +384,14 @@ export const fromDirectory = (
             if (files.length >= limits.files) {
               return yield* new SkillError({ reason: "TooManyFiles", skill: directory, message: `${directory} holds more than ${limits.files} files` })
             }
-            const tooLarge = new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
+            const tooLarge = () => new SkillError({ reason: "TooLarge", skill: directory, message: `${directory}: its files hold more than ${limits.bytes} bytes` })
             // What this file may hold: a file that grew since it was measured is read no further
             // than one byte past it (it was read whole, however large, before the limit was
             // checked again).
             const room = limits.bytes - read
-            if (Number(info.size) > room) return yield* tooLarge
+            if (Number(info.size) > room) return yield* tooLarge()
             const bytes = yield* named(readAtMost(child, Number(info.size), room), childRelative)
-            if (bytes.byteLength > room) return yield* tooLarge
+            if (bytes.byteLength > room) return yield* tooLarge()
             read += bytes.byteLength
             if (childRelative === "SKILL.md") manifest = bytes
             else files.push([childRelative, bytes])
