@@ -41,6 +41,11 @@ export const authenticate = (
   // one of them is a bearer credential; a single field of another scheme may have commas of its
   // own (`Digest username="a", realm="b"`): that is one credential, of a scheme not supported.
   if (match === null && header.includes(",") && joinedBearer.test(header)) return Effect.succeed(severalCredentials(auth))
+  // A bearer token too long to be taken is said to be that, not "not a bearer token", which sent
+  // its operator looking for a malformed header.
+  if (match === null && header.length > maxAuthorizationLength && /^Bearer +/i.test(header)) {
+    return Effect.succeed(invalidToken(auth, tooLong))
+  }
   if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
   if (repeatsAuthorization(request)) return Effect.succeed(severalCredentials(auth))
   return Effect.match(auth.verifier.verify(match[1]!), {
@@ -79,6 +84,9 @@ const joinedBearer = /(?:^|,)[ \t]*Bearer +[^ ,]/i
 
 /** Longest `Authorization` header taken: 8 KiB. */
 export const maxAuthorizationLength = 8 * 1024
+
+/** The refusal of a bearer token longer than {@link maxAuthorizationLength}. */
+const tooLong = `the token is too long (the Authorization header may have at most ${maxAuthorizationLength} characters)`
 
 /** 401 `invalid_token`: a token that is not one, or does not verify (RFC 6750). */
 export const invalidToken = (auth: BearerAuth.Config, description: string) =>
