@@ -119,7 +119,11 @@ export interface Config {
   readonly scopesSupported: ReadonlyArray<string> | undefined
   /** The protected-resource metadata document (RFC 9728), as served. */
   readonly metadata: { readonly [key: string]: unknown }
-  /** The absolute URL of that document (what `resource_metadata` in challenges points at). */
+  /**
+   * The absolute URL of that document (what `resource_metadata` in challenges points at): the
+   * resource's, with `/.well-known/oauth-protected-resource` between its host and its path and
+   * query (RFC 9728 §3.1).
+   */
   readonly metadataUrl: string
   /** The paths the document is served at: `/.well-known/oauth-protected-resource` and with the resource's path after it. */
   readonly metadataPaths: ReadonlyArray<string>
@@ -239,7 +243,11 @@ export const config = (options: {
     requiredScopes,
     scopesSupported,
     metadata,
-    metadataUrl: `${resource.origin}${base}${suffix}`,
+    // RFC 9728 §3.1: the well-known path goes between the host and the resource's path and query;
+    // the query is kept (a resource `…/mcp?tenant=a` has its metadata at `…/mcp?tenant=a`): dropped,
+    // the URL was not the one the RFC makes of the resource. It is served whatever its query. A
+    // backslash, which URL leaves in a query, is escaped: it would end the challenge's quoted string.
+    metadataUrl: `${resource.origin}${base}${suffix}${resource.search.replaceAll("\\", "%5C")}`,
     metadataPaths: suffix === "" ? [base] : [base, `${base}${suffix}`],
     streamExpiryGraceMillis: options.streamExpiryGraceMillis ?? 0
   }

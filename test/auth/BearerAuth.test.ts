@@ -670,6 +670,59 @@ describe("challenges", () => {
   })
 })
 
+describe("the protected-resource metadata (RFC 9728)", () => {
+  const Ping = McpServer.tool({
+    name: "ping",
+    description: "Answers",
+    success: Schema.Struct({ ok: Schema.Boolean }),
+    handler: () => Effect.succeed({ ok: true })
+  })
+  /** A server on a free port whose resource is its MCP URL with `query` (the verifier is never asked). */
+  const serveWith = (query: string) =>
+    serveOnFreePort((port) =>
+      McpServer.serve(
+        { name: "metadata", version: "1" },
+        Ping,
+        StreamableHttp.make({
+          host: "127.0.0.1",
+          port,
+          auth: BearerAuth.config({
+            verifier: { verify: () => Effect.die("unused") },
+            resource: `http://127.0.0.1:${port}/mcp${query}`,
+            authorizationServers: ["https://auth.test"]
+          })
+        })
+      )
+    )
+
+  it("its URL keeps the resource's query (RFC 9728 3.1), and is served there (was: the query dropped)", () => {
+    const at = (resource: string) =>
+      BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource, authorizationServers: ["https://auth.test"] }).metadataUrl
+    assert.strictEqual(at("https://mcp.test/mcp?tenant=a"), "https://mcp.test/.well-known/oauth-protected-resource/mcp?tenant=a")
+    assert.strictEqual(at("https://mcp.test/?tenant=a"), "https://mcp.test/.well-known/oauth-protected-resource?tenant=a")
+    assert.strictEqual(at("https://mcp.test/mcp"), "https://mcp.test/.well-known/oauth-protected-resource/mcp")
+    // What could break the challenge's quoted string is escaped.
+    assert.strictEqual(at("https://mcp.test/mcp?a=\\\"b"), "https://mcp.test/.well-known/oauth-protected-resource/mcp?a=%5C%22b")
+  })
+
+  it.live("a challenge points at the metadata URL with the resource's query, which serves the document", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveWith("?tenant=a")
+      const refused = yield* Effect.promise(() => post(`${url}?tenant=a`, initializeMessage()))
+      assert.strictEqual(refused.status, 401)
+      const challenge = refused.headers.get("www-authenticate")!
+      const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp?tenant=a`
+      assert.strictEqual(challenge, `Bearer resource_metadata="${metadataUrl}"`)
+      const document = yield* Effect.promise(() => fetch(metadataUrl))
+      assert.strictEqual(document.status, 200)
+      assert.deepStrictEqual(yield* Effect.promise(() => document.json()), {
+        resource: `http://127.0.0.1:${port}/mcp?tenant=a`,
+        authorization_servers: ["https://auth.test"],
+        bearer_methods_supported: ["header"]
+      })
+    }), 20_000)
+})
+
 describe("token introspection (RFC 7662)", () => {
   const startIntrospection = async () => {
     const calls: Array<{ token: string; authorization: string | undefined }> = []
