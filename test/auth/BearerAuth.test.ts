@@ -721,6 +721,42 @@ describe("the protected-resource metadata (RFC 9728)", () => {
         bearer_methods_supported: ["header"]
       })
     }), 20_000)
+
+  it.live("a browser can read it cross-origin: its CORS preflight is answered, the headers asked for granted (was: 404)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveWith("")
+      for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+        const metadataUrl = `http://127.0.0.1:${port}${path}`
+        // What a browser sends before the SDK's fetch of it, which carries MCP-Protocol-Version.
+        const preflight = yield* Effect.promise(() =>
+          fetch(metadataUrl, {
+            method: "OPTIONS",
+            headers: { origin: "http://localhost:6274", "access-control-request-method": "GET", "access-control-request-headers": "mcp-protocol-version" }
+          })
+        )
+        assert.strictEqual(preflight.status, 204, path)
+        assert.strictEqual(preflight.headers.get("access-control-allow-origin"), "*")
+        assert.include(preflight.headers.get("access-control-allow-methods")!, "GET")
+        assert.strictEqual(preflight.headers.get("access-control-allow-headers"), "mcp-protocol-version")
+        assert.include(preflight.headers.get("vary")!, "Access-Control-Request-Headers")
+        // Then the fetch itself.
+        const document = yield* Effect.promise(() =>
+          fetch(metadataUrl, { headers: { origin: "http://localhost:6274", "mcp-protocol-version": "2025-11-25" } })
+        )
+        assert.strictEqual(document.status, 200)
+        assert.strictEqual(document.headers.get("access-control-allow-origin"), "*")
+        assert.strictEqual((yield* Effect.promise(() => document.json()) as { resource: string }).resource, `http://127.0.0.1:${port}/mcp`)
+      }
+      // A request-headers value that is no list of header names is not echoed back.
+      const odd = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource`, {
+          method: "OPTIONS",
+          headers: { origin: "http://localhost:6274", "access-control-request-method": "GET", "access-control-request-headers": "a;b=\"c\"" }
+        })
+      )
+      assert.strictEqual(odd.status, 204)
+      assert.isNull(odd.headers.get("access-control-allow-headers"))
+    }), 20_000)
 })
 
 describe("token introspection (RFC 7662)", () => {

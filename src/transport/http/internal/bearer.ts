@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -121,7 +121,11 @@ export const missingScopesOf = (message: JsonRpc.Message): ReadonlyArray<string>
   return scopes.length > 0 ? scopes : undefined
 }
 
-/** Serves the protected-resource metadata (RFC 9728). */
+/**
+ * Serves the protected-resource metadata (RFC 9728), to any origin: a browser-based MCP client (the
+ * Inspector in a browser) reads it cross-origin, as the TypeScript SDK's `metadataHandler` lets it
+ * (`cors()`: any origin). The document is public.
+ */
 export const metadataRoute = (auth: BearerAuth.Config) => {
   const body = JSON.stringify(auth.metadata)
   return Effect.succeed(HttpServerResponse.text(body, {
@@ -129,3 +133,25 @@ export const metadataRoute = (auth: BearerAuth.Config) => {
     headers: { "cache-control": "max-age=3600", "access-control-allow-origin": "*" }
   }))
 }
+
+/**
+ * The CORS preflight of the metadata document (`OPTIONS`, 204). The SDK clients fetch it with an
+ * `MCP-Protocol-Version` header, which a browser asks leave for first: without an answer (the
+ * router's 404) the fetch failed, and the SDK fell back to one without the header, or the client
+ * had no metadata. The headers asked for are granted, as `cors()` grants them, when they are a list
+ * of header names (anything else is not echoed into the answer).
+ */
+export const metadataPreflight = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+  const asked = request.headers["access-control-request-headers"]
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, OPTIONS",
+    "access-control-max-age": "3600",
+    vary: "Access-Control-Request-Headers"
+  }
+  if (asked !== undefined && headerNames.test(asked)) headers["access-control-allow-headers"] = asked
+  return HttpServerResponse.empty({ status: 204, headers })
+})
+
+/** A list of header names (RFC 9110 tokens, separated by commas and spaces). */
+const headerNames = /^[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*[ \t]*$/

@@ -29,7 +29,7 @@ import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts
 import { ListenError } from "../ListenError.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
-import { authenticate, metadataRoute } from "./bearer.ts"
+import { authenticate, metadataPreflight, metadataRoute } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
@@ -144,10 +144,13 @@ const routes = (
       yield* router.add("*", path, endpoint)
       if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, endpoint))
       if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health(state.stopped))
-      // With bearer authentication: the protected-resource metadata, at every path it is looked up at.
-      yield* Effect.forEach(options.auth?.metadataPaths ?? [], (path) => router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)), {
-        discard: true
-      })
+      // With bearer authentication: the protected-resource metadata, at every path it is looked up
+      // at, with its CORS preflight.
+      yield* Effect.forEach(options.auth?.metadataPaths ?? [], (path) =>
+        Effect.andThen(
+          router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)),
+          router.add("OPTIONS", path as HttpRouter.PathInput, metadataPreflight)
+        ), { discard: true })
     })
   )
 
