@@ -745,7 +745,8 @@ describe("the protected-resource metadata (RFC 9728)", () => {
         )
         assert.strictEqual(document.status, 200)
         assert.strictEqual(document.headers.get("access-control-allow-origin"), "*")
-        assert.strictEqual((yield* Effect.promise(() => document.json()) as { resource: string }).resource, `http://127.0.0.1:${port}/mcp`)
+        const body = (yield* Effect.promise(() => document.json())) as { resource: string }
+        assert.strictEqual(body.resource, `http://127.0.0.1:${port}/mcp`)
       }
       // A request-headers value that is no list of header names is not echoed back.
       const odd = yield* Effect.promise(() =>
