@@ -582,8 +582,23 @@ export interface IntrospectionOptions {
 const introspectionWarningMillis = 1_000
 
 /**
+ * How far in the future an introspected token's `nbf` may be and the token still be taken, in
+ * seconds: the authorization server's clock and this one's may differ by that much (`jwt`'s
+ * default clock tolerance).
+ */
+const nbfLeewaySeconds = 5
+
+/**
+ * Whether an introspection answer's `nbf` (RFC 7662 §2.2) is still to come. It was not read: an
+ * authorization server that said `active: true` of a token not valid yet had it taken.
+ */
+const notYetValid = (answer: { readonly [key: string]: unknown }): boolean =>
+  typeof answer.nbf === "number" && (answer.nbf - nbfLeewaySeconds) * 1000 > Date.now()
+
+/**
  * Verifies opaque tokens by asking the authorization server (RFC 7662): the token must be
- * `active`, unexpired and, when configured, for this audience and from this issuer. Answers are
+ * `active`, unexpired, valid already (`nbf`, with 5 s of leeway for the clocks) and, when
+ * configured, for this audience and from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
  * each at most once per cache period); concurrent requests with one token share one request to
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
@@ -619,17 +634,22 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   if (options.clientId !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret ?? "")}`).toString("base64")}`
   }
-  const remember = (key: string, outcome: Principal | InvalidToken, exp: number | undefined) => {
+  // `notAfter`: when the answer stops holding (the token's `exp`; for a token not valid yet, when
+  // it becomes so), in milliseconds.
+  const remember = (key: string, outcome: Principal | InvalidToken, notAfter: number) => {
     if (cacheMillis <= 0) return
     const now = Date.now()
-    const until = Math.min(now + cacheMillis, exp === undefined ? Infinity : exp * 1000)
+    const until = Math.min(now + cacheMillis, notAfter)
     if (until <= now) return
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!)
     cache.set(key, { until, outcome })
   }
   const judge = (answer: { readonly [key: string]: unknown }): Principal | InvalidToken => {
     if (answer.active !== true) return new InvalidToken({ description: "the token is not active" })
+    // An authorization server should say `active: false` of these; one that does not (a bug, a
+    // token store that checks revocation only) is not trusted with them.
     if (typeof answer.exp === "number" && answer.exp * 1000 <= Date.now()) return new InvalidToken({ description: "the token has expired" })
+    if (notYetValid(answer)) return new InvalidToken({ description: "the token is not valid yet" })
     if (options.audience !== false) {
       const aud = answer.aud
       const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : []
@@ -684,7 +704,9 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   const lookup = (token: string, key: string) =>
     Effect.flatMap(ask(token), (answer) => {
       const outcome = judge(answer)
-      remember(key, outcome, typeof answer.exp === "number" ? answer.exp : undefined)
+      // A token refused as not valid yet is refused only until it is (not for the cache's 60 s).
+      const validFrom = notYetValid(answer) ? ((answer.nbf as number) - nbfLeewaySeconds) * 1000 : Infinity
+      remember(key, outcome, Math.min(validFrom, typeof answer.exp === "number" ? answer.exp * 1000 : Infinity))
       return outcome instanceof InvalidToken ? Effect.fail(outcome) : Effect.succeed(outcome)
     })
   return {

@@ -810,6 +810,46 @@ describe("token introspection (RFC 7662)", () => {
       }
     }))
 
+  it.live("an active token not valid yet (nbf) is refused (was: taken)", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
+      const now = Math.floor(Date.now() / 1000)
+      const active = { active: true, sub: "dana", aud: "https://mcp.test", exp: now + 900 }
+      const verifier = BearerAuth.introspection({ url: endpoint.url, audience: "https://mcp.test" })
+      const refused = (token: string, answer: Record<string, unknown>, description: RegExp) =>
+        Effect.gen(function*() {
+          endpoint.answers.set(token, { ...active, ...answer })
+          const error = yield* Effect.flip(verifier.verify(token))
+          assert.instanceOf(error, BearerAuth.InvalidToken, token)
+          assert.match(error.description, description, token)
+        })
+      const taken = (token: string, answer: Record<string, unknown>) =>
+        Effect.gen(function*() {
+          endpoint.answers.set(token, { ...active, ...answer })
+          assert.strictEqual((yield* verifier.verify(token)).subject, "dana", token)
+        })
+      // The authorization server said active of a token not valid yet, or expired: refused.
+      yield* refused("later", { nbf: now + 600 }, /^the token is not valid yet$/)
+      yield* refused("expired", { exp: now - 5 }, /^the token has expired$/)
+      // A few seconds ahead: the clocks may differ by that much.
+      yield* taken("skewed", { nbf: now + 2 })
+      yield* taken("valid", { nbf: now - 60 })
+    }))
+
+  it.live("a token refused as not valid yet is refused only until it is, then asked about again (not after the cache period)", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
+      // Valid (nbf with the 5 s of leeway) in one to two seconds.
+      const nbf = Math.floor(Date.now() / 1000) + 7
+      endpoint.answers.set("soon", { active: true, sub: "dana", aud: "https://mcp.test", exp: nbf + 900, nbf })
+      const verifier = BearerAuth.introspection({ url: endpoint.url, audience: "https://mcp.test" })
+      const early = yield* Effect.flip(verifier.verify("soon"))
+      assert.strictEqual(early.description, "the token is not valid yet")
+      yield* Effect.promise(() => sleep(Math.max(0, (nbf - 5) * 1000 - Date.now()) + 200))
+      assert.strictEqual((yield* verifier.verify("soon")).subject, "dana")
+      assert.strictEqual(endpoint.calls.length, 2, "asked again once the token is valid")
+    }), 10_000)
+
   it.live("an endpoint that cannot be reached, or answers no keys, is VerifierUnavailable (503), not an invalid token, a hang or a crash", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
