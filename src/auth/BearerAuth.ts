@@ -596,9 +596,37 @@ const notYetValid = (answer: { readonly [key: string]: unknown }): boolean =>
   typeof answer.nbf === "number" && (answer.nbf - nbfLeewaySeconds) * 1000 > Date.now()
 
 /**
+ * The `token_type` values (compared without case) of an access token a client sends as `Bearer`:
+ * RFC 7662 §2.2 gives OAuth's token type (RFC 6749 §5.1: `Bearer`); some authorization servers say
+ * `access_token` (RFC 7009's token type hint) or RFC 8693's URN, and a JWT access token's type is
+ * `at+jwt` (RFC 9068 §2.1).
+ */
+const accessTokenTypes = new Set(["bearer", "access_token", "urn:ietf:params:oauth:token-type:access_token", "at+jwt", "application/at+jwt"])
+
+/**
+ * `token_use` values (not RFC 7662's: Ory Hydra says `access_token` or `refresh_token`, Cognito's
+ * claims `access` or `id`) of a token that is no access token. Only these are refused: the field is
+ * no standard's, and a value of another vocabulary is not taken for a refresh token.
+ */
+const notAccessTokenUses = new Set(["refresh_token", "refresh", "id_token", "id"])
+
+/**
+ * Whether an introspection answer is of an access token to be sent as `Bearer`: its `token_type`,
+ * when given, one of {@link accessTokenTypes}, and its `token_use`, when given, none of
+ * {@link notAccessTokenUses}. Neither was read: a refresh token (`refresh_token`,
+ * `urn:…:refresh_token`), an ID token, or a DPoP-bound token (`DPoP`, RFC 9449, whose proof this
+ * server does not check) that the endpoint said was active was taken as an access token.
+ */
+const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =>
+  (answer.token_type === undefined || (typeof answer.token_type === "string" && accessTokenTypes.has(answer.token_type.toLowerCase()))) &&
+  !(typeof answer.token_use === "string" && notAccessTokenUses.has(answer.token_use.toLowerCase()))
+
+/**
  * Verifies opaque tokens by asking the authorization server (RFC 7662): the token must be
- * `active`, unexpired, valid already (`nbf`, with 5 s of leeway for the clocks) and, when
- * configured, for this audience and from this issuer. Answers are
+ * `active`, unexpired, valid already (`nbf`, with 5 s of leeway for the clocks), an access token
+ * (a `token_type` given must be `Bearer`, or another name of an access token's type: a refresh
+ * token, an ID token or a DPoP-bound one is refused) and, when configured, for this audience and
+ * from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
  * each at most once per cache period); concurrent requests with one token share one request to
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
@@ -650,6 +678,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     // token store that checks revocation only) is not trusted with them.
     if (typeof answer.exp === "number" && answer.exp * 1000 <= Date.now()) return new InvalidToken({ description: "the token has expired" })
     if (notYetValid(answer)) return new InvalidToken({ description: "the token is not valid yet" })
+    if (!accessTokenType(answer)) return new InvalidToken({ description: "the token is not a bearer access token" })
     if (options.audience !== false) {
       const aud = answer.aud
       const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : []

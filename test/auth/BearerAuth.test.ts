@@ -810,7 +810,7 @@ describe("token introspection (RFC 7662)", () => {
       }
     }))
 
-  it.live("an active token not valid yet (nbf) is refused (was: taken)", () =>
+  it.live("an active token not valid yet (nbf), or not a bearer access token (token_type, token_use), is refused (was: taken)", () =>
     Effect.gen(function*() {
       const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
       const now = Math.floor(Date.now() / 1000)
@@ -834,6 +834,19 @@ describe("token introspection (RFC 7662)", () => {
       // A few seconds ahead: the clocks may differ by that much.
       yield* taken("skewed", { nbf: now + 2 })
       yield* taken("valid", { nbf: now - 60 })
+      // A token that is not an access token to be sent as Bearer (RFC 7662 2.2's token_type is
+      // RFC 6749 5.1's), whatever the endpoint said of it.
+      for (const tokenType of ["refresh_token", "Refresh", "urn:ietf:params:oauth:token-type:refresh_token", "urn:ietf:params:oauth:token-type:id_token", "N_A", "DPoP", 42]) {
+        yield* refused(`typed-${String(tokenType)}`, { token_type: tokenType }, /^the token is not a bearer access token$/)
+      }
+      // Ory Hydra's token_use says which it is, with token_type Bearer for both.
+      yield* refused("hydra-refresh", { token_type: "Bearer", token_use: "refresh_token" }, /^the token is not a bearer access token$/)
+      yield* refused("id-token", { token_use: "id" }, /^the token is not a bearer access token$/)
+      for (const tokenType of ["Bearer", "bearer", "access_token", "urn:ietf:params:oauth:token-type:access_token", "at+jwt"]) {
+        yield* taken(`typed-${tokenType}`, { token_type: tokenType })
+      }
+      yield* taken("hydra-access", { token_type: "bearer", token_use: "access_token" })
+      yield* taken("cognito-access", { token_use: "access" })
     }))
 
   it.live("a token refused as not valid yet is refused only until it is, then asked about again (not after the cache period)", () =>
