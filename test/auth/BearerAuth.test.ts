@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
@@ -984,6 +985,50 @@ describe("token introspection that fails", () => {
       assert.strictEqual(warnings.length, told + 1)
       const untold = warnings.slice(1).map((warning) => Number(/\(and (\d+) more times since the last warning\)/.exec(warning)?.[1] ?? 0))
       assert.strictEqual(told + untold.reduce((a, b) => a + b, 0), 20, warnings.join("\n"))
+    }), 20_000)
+})
+
+describe("token introspection that fails, asked by concurrent requests with one token", () => {
+  it.live("is one request to the endpoint, its failure (503) every request's; the next request asks again, unrefused by any cooldown", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      let failing = true
+      const held: Array<() => void> = []
+      const server = createServer((request, response) => {
+        asked++
+        request.resume()
+        request.on("end", () => {
+          const answer = () =>
+            failing
+              ? response.writeHead(500, { "content-type": "text/plain" }).end("down")
+              : response.writeHead(200, { "content-type": "application/json" }).end(
+                JSON.stringify({ active: true, sub: "dana", aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+              )
+          if (failing) held.push(answer)
+          else answer()
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      const quiet = Logger.layer([Logger.make(() => {})])
+      // Ten requests with one token while the endpoint holds its (failing) answer.
+      const waiting = yield* Effect.forkChild(
+        Effect.forEach(Array.from({ length: 10 }), () => Effect.flip(verifier.verify("shared")), { concurrency: "unbounded" }).pipe(Effect.provide(quiet))
+      )
+      for (let i = 0; i < 200 && held.length === 0; i++) yield* Effect.sleep("10 millis")
+      yield* Effect.sleep("100 millis") // the other nine come while the first one's request is held
+      for (const release of held) release()
+      const failures = yield* Fiber.join(waiting)
+      for (const failure of failures) assert.instanceOf(failure, BearerAuth.VerifierUnavailable)
+      assert.strictEqual(asked, 1, "one request to the endpoint for the ten")
+      // The endpoint is back: the next request asks, and its valid token is taken at once.
+      failing = false
+      assert.strictEqual((yield* verifier.verify("shared")).subject, "dana")
+      assert.strictEqual(asked, 2)
     }), 20_000)
 })
 
