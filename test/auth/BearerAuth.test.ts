@@ -27,6 +27,7 @@ import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
+import { WebHandler } from "../../src/web.ts"
 import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
 
@@ -759,6 +760,28 @@ describe("the protected-resource metadata (RFC 9728)", () => {
       assert.strictEqual(odd.status, 204)
       assert.isNull(odd.headers.get("access-control-allow-headers"))
     }), 20_000)
+
+  it("a web handler (WebHandler.make) answers the preflight too", async () => {
+    const web = WebHandler.make({ name: "metadata", version: "1" }, Ping, {
+      auth: BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })
+    })
+    try {
+      const preflight = await web.handler(
+        new Request("https://mcp.test/.well-known/oauth-protected-resource/mcp", {
+          method: "OPTIONS",
+          headers: { origin: "http://localhost:6274", "access-control-request-method": "GET", "access-control-request-headers": "mcp-protocol-version" }
+        })
+      )
+      assert.strictEqual(preflight.status, 204)
+      assert.strictEqual(preflight.headers.get("access-control-allow-origin"), "*")
+      assert.strictEqual(preflight.headers.get("access-control-allow-headers"), "mcp-protocol-version")
+      const document = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource/mcp"))
+      assert.strictEqual(document.status, 200)
+      assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp")
+    } finally {
+      await web.dispose()
+    }
+  })
 })
 
 describe("token introspection (RFC 7662)", () => {
