@@ -648,7 +648,7 @@ const methodsOf = (
       handler: (params, context) => {
         const skill = byUri.get(params.uri)
         return skill === undefined
-          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: params.uri }))
+          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: clip(params.uri) }))
           : Exit.succeed(cached({ skill: skill.entry }, context))
       }
     })
@@ -660,7 +660,7 @@ const methodsOf = (
       handler: (params, context) => {
         const directory = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (directory === undefined) {
-          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
+          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: clip(params.uri) }))
         }
         const page = Pagination.paginate(directory.children, params.cursor, pageSize, directory.scope)
         if (page._tag === "Failure") return Exit.fail(page.failure)

@@ -268,7 +268,8 @@ export const toErrorObject = (error: McpError): ErrorObject => {
     case "JsonRpcError":
       return withData(code, error.message, error.data)
     case "ResourceNotFound":
-      return { code, message: `Resource not found: ${clip(error.uri)}`, data: { uri: error.uri } }
+      // The URI clipped in `data` too: a client that asks for a 3 MB URI gets a short answer.
+      return { code, message: `Resource not found: ${clip(error.uri)}`, data: { uri: clip(error.uri) } }
     case "UrlElicitationRequired":
       return { code, message: error.message || "URL elicitation required", data: { elicitations: error.elicitations } }
     case "LimitExceeded": {

@@ -759,11 +759,11 @@ describe("Skills.layer", () => {
       // A file of a skill is not a skill.
       assert.strictEqual((yield* request("skills/get", { uri: Review.files[1]!.uri })).error.code, -32602)
       assert.strictEqual((yield* request("skills/get", {})).error.code, -32602)
-      // A long URI is quoted clipped in the message (data.uri keeps it, as resource-not-found's does).
+      // A long URI is quoted clipped in the message and in data.uri, as resource-not-found's is.
       const long = `skill://${"x".repeat(100_000)}`
       const refused = (yield* request("skills/get", { uri: long })).error
       assert.isBelow(refused.message.length, 400)
-      assert.strictEqual(refused.data.uri, long)
+      assert.isBelow(refused.data.uri.length, 400)
     }))
 
   it.effect("every file is a resource whose served bytes match the entry's digest and size", () =>

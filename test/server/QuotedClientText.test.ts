@@ -80,6 +80,41 @@ describe("client-sent text quoted in error messages", () => {
     }))
 })
 
+describe("the URI of resource-not-found", () => {
+  it.live("data.uri is clipped as the message is, in both eras (-32002; -32602 in 2026-07-28)", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ ...options }, components)
+      const uri = `test://${long}`
+      const clipped = `${uri.slice(0, maxQuoted)}… (${uri.length - maxQuoted} more characters)`
+      const modern = yield* request("resources/read", {
+        uri,
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" }
+        }
+      })
+      assert.strictEqual(modern.error?.code, -32602)
+      // Fails before: data.uri was the whole 100,007 characters
+      assert.deepStrictEqual(modern.error.data, { uri: clipped })
+      const legacyServer = yield* serveInMemory({ ...options }, components)
+      yield* legacyServer.request("initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "raw", version: "0" }
+      })
+      yield* legacyServer.notify("notifications/initialized")
+      const legacy = yield* legacyServer.request("resources/read", { uri })
+      assert.strictEqual(legacy.error?.code, -32002)
+      assert.isAtMost(legacy.error.message.length, bound)
+      assert.deepStrictEqual(legacy.error.data, { uri: clipped })
+      // A short URI is given whole.
+      assert.deepStrictEqual((yield* legacyServer.request("resources/read", { uri: "test://nowhere" })).error.data, {
+        uri: "test://nowhere"
+      })
+    }))
+})
+
 describe("argument keys quoted in the problems of tool arguments", () => {
   const Scores = McpServer.tool({
     name: "scores",
