@@ -41,6 +41,7 @@
  *
  * @since 0.1.0
  */
+import { kindOf } from "../internal/valueKind.ts"
 
 /**
  * A parsed RFC 6570 URI template: the variables it declares, a matcher for concrete URIs and an
@@ -60,9 +61,13 @@ export interface UriTemplate {
   readonly listVariables: ReadonlyArray<string>
   /** Match a concrete URI; undefined when it does not match. Values are percent-decoded; exploded/list vars give string arrays. */
   readonly match: (uri: string) => Readonly<Record<string, string | ReadonlyArray<string>>> | undefined
-  /** Expand with values (RFC 6570 encoding rules per operator). */
+  /**
+   * Expand with values (RFC 6570 encoding rules per operator). Throws a `TypeError` naming the
+   * variable for a value that is neither a string, a number, a boolean nor a list of them (a
+   * key/value object: associative arrays are not supported).
+   */
   readonly expand: (
-    values: Readonly<Record<string, string | number | boolean | ReadonlyArray<string> | undefined>>
+    values: Readonly<Record<string, string | number | boolean | ReadonlyArray<string | number | boolean> | undefined>>
   ) => string
 }
 
@@ -220,18 +225,38 @@ const truncate = (s: string, codePoints: number): string => {
 
 type ExpandValues = Parameters<UriTemplate["expand"]>[0]
 
-const expandExpression = (expression: Expression, values: ExpandValues): string => {
+const isScalar = (value: unknown): value is string | number | boolean =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+
+/**
+ * The `TypeError` for a value `expand` cannot write (where types are not checked): a key/value
+ * object (RFC 6570's associative array, not supported), or anything else that is neither a string,
+ * a number, a boolean nor a list of them. Without it, an object failed as "value.map is not a
+ * function", naming neither the template nor the variable.
+ */
+const unsupportedValue = (template: string, name: string, value: unknown, item?: number): TypeError =>
+  new TypeError(
+    `UriTemplate ${JSON.stringify(template)}: expand got ${kindOf(value)} for ${name}${
+      item === undefined ? "" : `[${item}]`
+    }; it takes a string, a number, a boolean or a list of them (key/value values, RFC 6570's associative arrays, are not supported)`
+  )
+
+const expandExpression = (template: string, expression: Expression, values: ExpandValues): string => {
   const spec = operators[expression.operator]
   const encode = spec.allowReserved ? encodeReserved : encodeUnreserved
   const named = (name: string, encoded: string) => (encoded === "" ? name + spec.ifemp : name + "=" + encoded)
   const out: Array<string> = []
   for (const v of expression.vars) {
-    const value = Object.hasOwn(values, v.name) ? values[v.name] : undefined
+    const value: unknown = Object.hasOwn(values, v.name) ? values[v.name] : undefined
     if (value === undefined || value === null) continue
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    if (isScalar(value)) {
       const s = v.prefix === undefined ? String(value) : truncate(String(value), v.prefix)
       out.push(spec.named ? named(v.name, encode(s)) : encode(s))
       continue
+    }
+    if (!Array.isArray(value)) throw unsupportedValue(template, v.name, value)
+    for (let i = 0; i < value.length; i++) {
+      if (!isScalar(value[i])) throw unsupportedValue(template, v.name, value[i], i)
     }
     if (value.length === 0) continue // an empty list is undefined (RFC 6570 section 2.3)
     if (!v.explode) {
@@ -936,7 +961,7 @@ export const parse = (template: string): UriTemplate => {
 
   const expand = (values: ExpandValues): string => {
     let out = ""
-    for (const part of parts) out += typeof part === "string" ? encodeReserved(part) : expandExpression(part, values)
+    for (const part of parts) out += typeof part === "string" ? encodeReserved(part) : expandExpression(template, part, values)
     return out
   }
 

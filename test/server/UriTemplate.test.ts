@@ -187,6 +187,29 @@ describe("UriTemplate.expand (RFC 6570 section 3.2)", () => {
     assert.strictEqual(t.expand({ a: "é%41 ", b: "😀é!" }), "%C3%A9%2541%20%7C%C3%A9%41%20%7C%F0%9F%98%80%C3%A9")
   })
 
+  it("refuses a key/value object or a list item that is not a string, number or boolean, naming the variable", () => {
+    const t = parse("x://{+base}{?keys*}")
+    const refused = (values: Record<string, unknown>) => {
+      try {
+        t.expand(values as never)
+      } catch (error) {
+        assert.instanceOf(error, TypeError)
+        return (error as TypeError).message
+      }
+      return assert.fail("expand did not throw")
+    }
+    // Fails before: "value.map is not a function"
+    assert.strictEqual(
+      refused({ keys: { a: "1" } }),
+      `UriTemplate "x://{+base}{?keys*}": expand got an object ([object Object]) for keys; it takes a string, a number, a boolean or a list of them (key/value values, RFC 6570's associative arrays, are not supported)`
+    )
+    assert.include(refused({ base: new Date(0) }), "expand got an object ([object Date]) for base;")
+    // Before: written as "[object Object]".
+    assert.include(refused({ keys: ["a", { b: 1 }] }), "expand got an object ([object Object]) for keys[1];")
+    assert.include(refused({ keys: 1n }), "expand got a bigint for keys;")
+    assert.strictEqual(t.expand({ base: "a", keys: ["1", 2, true] }), "x://a?keys=1&keys=2&keys=true")
+  })
+
   it("stringifies numbers and booleans, reads only own properties, and encodes literals", () => {
     const t = parse("x://é{n}/{flag}/{constructor}")
     assert.strictEqual(t.expand({ n: 42, flag: false }), "x://%C3%A942/false/")
