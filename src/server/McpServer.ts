@@ -390,6 +390,21 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const pageSize = options.pageSize
     // Each list's cursors name it and this server (see `cursorScopes`), made once.
     const scopes = cursorScopes(options.name)
+    // One template whose `list` fails (its store is down, it lists a resource clients would refuse)
+    // is left out of `resources/list`, logged once per failure with its messages clipped: the
+    // registered resources and the other templates' are still listed (as FastMCP lists the
+    // providers that answer). It made the whole list fail, hiding every resource behind one error.
+    const listedBy = (template: Resource.RegisteredTemplate, context: RequestContext) =>
+      Effect.flatMap(Effect.exit(template.list!(context)), (exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.succeed(exit.value)
+          : Effect.as(
+            Effect.logError(
+              `effect-mcp-server: resource template ${clip(template.uriTemplate, 64)} failed to list its resources; resources/list lists the others`,
+              forLog(exit.cause)
+            ),
+            noResources
+          ))
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
     const served = (uri: string) =>
       resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))
@@ -441,12 +456,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const listed = page.success.items.map((entry) => entry.value.wire)
           // Resources listed by templates come after the registered ones, on the last page.
           const listers = page.success.nextCursor === undefined
-            ? templates.list().flatMap((entry) => entry.value.list === undefined ? [] : [entry.value.list])
+            ? templates.list().filter((entry) => entry.value.list !== undefined)
             : []
           if (listers.length === 0) return Exit.succeed(withCursor({ resources: listed }, page.success.nextCursor))
           return Effect.map(
-            Effect.forEach(listers, (list) => list(context)),
-            (lists) => ({ resources: listed.concat(...(lists as Array<Array<WireResource>>)) })
+            Effect.forEach(listers, (entry) => listedBy(entry.value, context)),
+            (lists) => ({ resources: listed.concat(...lists) })
           )
         }
         handlers["resources/templates/list"] = listOf(templates, pageSize, scopes.resourceTemplates, (page, nextCursor) =>
@@ -1395,6 +1410,9 @@ const cursorScopes = (serverName: string) => ({
   resources: Pagination.scope("resources", serverName),
   resourceTemplates: Pagination.scope("resourceTemplates", serverName)
 })
+
+/** What a template whose `list` failed adds to `resources/list`. */
+const noResources: ReadonlyArray<WireResource> = []
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */
 const maxSubscriptionUriLength = 8 * 1024

@@ -99,7 +99,11 @@ export interface TemplateDefinition<
   readonly uriTemplate: string
   /** Decoders of the template's variables, by name: each must be a variable of `uriTemplate` (registration fails otherwise). */
   readonly params?: Params | undefined
-  /** Concrete resources of this template, listed by `resources/list`. */
+  /**
+   * Concrete resources of this template, listed by `resources/list` after the registered ones.
+   * When it fails (or lists a resource clients would refuse), its resources are left out, the
+   * failure logged naming the template: the rest of the list is still answered.
+   */
   readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, RL> | undefined
   /** Completions of the template's variables (`completion/complete` with `ref/resource`). */
   readonly complete?: Completion.CompletersOf<Params, RC> | undefined

@@ -4,12 +4,15 @@
  * and subscriptions with `McpServer.notifyResourceUpdated`.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client as ClientV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { McpContext, McpError, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpError, McpServer } from "../../src/index.ts"
 import { connect, sdk, sdkError, serveAndConnect, settle, startServer, using } from "./McpServerHarness.ts"
 
 const logoBytes = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 255])
@@ -73,6 +76,19 @@ const Pages = McpServer.resourceTemplate({
 })
 
 const All = Layer.mergeAll(Greeting, Logo, Whoami, Items, Pages)
+
+/** An SDK v2 client pinned to 2026-07-28 on one quiet session of `server`. */
+const connectV2 = (server: McpServer.McpServer["Service"]) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+    const client = new ClientV2({ name: "v2", version: "2.0.0" }, {
+      capabilities: {},
+      versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+    })
+    yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+    return client
+  })
 
 describe("McpServer resources", () => {
   it.live("advertises resources with subscribe and listChanged", () =>
@@ -309,6 +325,59 @@ describe("McpServer resource templates", () => {
       assert.deepStrictEqual(list.resources.map((r) => r.uri), ["test://items/1", "test://items/2"])
       const read = yield* sdk(() => client.readResource({ uri: "test://items/7" }))
       assert.strictEqual((read.contents[0] as { text: string }).text, "{\"id\":7,\"type\":\"number\"}")
+    }))
+})
+
+describe("a template whose list fails", () => {
+  const secret = "S".repeat(50_000)
+  const Down = McpServer.resourceTemplate({
+    uriTemplate: "down://{id}",
+    name: "down",
+    list: Effect.fail(new McpError.InternalError({ message: `the store is down ${secret}` })),
+    read: ({ id }) => Effect.succeed(String(id))
+  })
+  const Dies = McpServer.resourceTemplate({
+    uriTemplate: "dies://{id}",
+    name: "dies",
+    list: Effect.die(new Error("list bug")),
+    read: ({ id }) => Effect.succeed(String(id))
+  })
+  // A listed resource without a scheme: clients would refuse the whole page.
+  const Bad = McpServer.resourceTemplate({
+    uriTemplate: "bad://{id}",
+    name: "bad",
+    list: Effect.succeed([{ uri: "no-scheme", name: "x" }]),
+    read: ({ id }) => Effect.succeed(String(id))
+  })
+
+  it.live("is left out of resources/list (logged once per failure, clipped); the others are listed, for SDK v1 and v2 clients", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Layer.mergeAll(Greeting, Down, Items, Dies, Bad))
+      const logged: Array<string> = []
+      const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([capture]))))
+      const client = new Client({ name: "v1", version: "1.0.0" }, { capabilities: {} })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      // Fails before: -32603 (the whole list failed with the first template's error)
+      const list = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(list.resources.map((resource) => resource.uri), ["test://greeting", "test://items/1", "test://items/2"])
+      const failures = logged.filter((line) => line.includes("failed to list its resources"))
+      assert.strictEqual(failures.length, 3)
+      assert.include(failures[0]!, "resource template down://{id} failed to list its resources; resources/list lists the others")
+      assert.include(failures[0]!, "the store is down SSS")
+      assert.isBelow(failures[0]!.length, 10_000)
+      assert.include(failures[1]!, "resource template dies://{id}")
+      assert.include(failures[1]!, "list bug")
+      assert.include(failures[2]!, "resource template bad://{id}")
+      assert.include(failures[2]!, "no-scheme")
+      // Each listing logs its own failures once.
+      yield* sdk(() => client.listResources())
+      assert.strictEqual(logged.filter((line) => line.includes("failed to list its resources")).length, 6)
+      // The v2 client (2026-07-28) takes the list too.
+      const modern = yield* connectV2(server)
+      const listed = yield* Effect.promise(() => modern.listResources())
+      assert.deepStrictEqual(listed.resources.map((resource) => resource.uri), ["test://greeting", "test://items/1", "test://items/2"])
     }))
 })
 
