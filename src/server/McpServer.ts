@@ -53,6 +53,8 @@ import * as Pagination from "../protocol/Pagination.ts"
 import * as Prompt from "./Prompt.ts"
 import { Registry } from "./Registry.ts"
 import * as Resource from "./Resource.ts"
+import { resourceKey } from "./internal/resourceKey.ts"
+import { findResource } from "./internal/resourceLookup.ts"
 import * as Tool from "./Tool.ts"
 
 // The types `serve` and `run` name, exported from here: a program's inferred type then names them
@@ -119,7 +121,8 @@ export interface Options {
   /**
    * The most resources one session may be subscribed to at once (`resources/subscribe`; default
    * 1,000; `Infinity`: no cap). Past it a new subscription is answered 429 ({@link McpError.LimitExceeded} with
-   * `limit: "subscriptions"` and `max`); subscribing again to a subscribed URI is not a new one,
+   * `limit: "subscriptions"` and `max`); subscribing again to a subscribed URI (or to the same
+   * resource written otherwise, `%2f` for `%2F`: see {@link resourceTemplate}) is not a new one,
    * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
    * subscribed (else -32002, as `resources/read` answers), of at most 8,192 characters (else -32602). A
    * stateless session keeps no subscriptions: nothing could be delivered to its clients, so
@@ -281,6 +284,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const ranks: Array<number> = []
     const extensions: Array<Extension.Extension<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
+    // Each session's subscriptions by the normal form of their URI (`resourceKey`), to the URI as
+    // the session wrote it: `x://a%2fb` and `x://a%2Fb` are one resource (reads agree), one
+    // subscription, told of an update of either with the URI the session subscribed to.
+    const subscribedKeys = new Map<ServerSession, Map<string, string>>()
     // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
     // are dropped (a client that missed one re-reads the resource at the next update anyway).
     const pendingUpdates: Array<string> = []
@@ -320,6 +327,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       const kinds = [...dirty]
       dirty.clear()
       const uris = pendingUpdates.splice(0)
+      const keys = uris.length === 0 ? uris : uris.map(resourceKey)
       for (const [session, openedAt] of sessions) {
         // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that
         // era's changes go on listen streams, see `Listen`).
@@ -328,10 +336,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         for (const kind of kinds) {
           if (lastChange[kind] > openedAt) (entry ??= owe(session)).methods.add(listChangedMethod[kind])
         }
-        const subscribed = subscriptions.get(session)
+        const subscribed = subscribedKeys.get(session)
         if (subscribed !== undefined) {
-          for (const uri of uris) {
-            if (!subscribed.has(uri)) continue
+          for (const key of keys) {
+            const uri = subscribed.get(key)
+            if (uri === undefined) continue
             entry ??= owe(session)
             if (entry.uris.length === maxPendingUpdates) entry.uris.shift()
             entry.uris.push(uri)
@@ -406,8 +415,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             noResources
           ))
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
-    const served = (uri: string) =>
-      resources.get(uri) !== undefined || templates.list().some((entry) => entry.value.matches(uri))
+    const served = (uri: string) => findResource(resources, templates, uri) !== undefined
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = advertised(options.capabilities, extensions)
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
@@ -467,22 +475,21 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers["resources/templates/list"] = listOf(templates, pageSize, scopes.resourceTemplates, (page, nextCursor) =>
           withCursor({ resourceTemplates: page.map((entry) => entry.value.wire) }, nextCursor))
         handlers["resources/read"] = (params, context) => {
-          const resource = resources.get(params.uri)
+          // The URI as written first; its normal form only when that names nothing (see `findResource`).
+          const found = findResource(resources, templates, params.uri)
+          if (found === undefined) return Exit.fail(McpError.resourceNotFound(params.uri))
+          const resource = found.resource
           if (resource !== undefined) {
             if (!taskReads) return resource.read(context)
             return tasks!.run(context, "resources/read", `Resource ${resource.uri}`, resource.taskSupport, params.task, (context) =>
               resource.read(context))
           }
-          for (const entry of templates.list()) {
-            const template = entry.value
-            // Matched once: a read run later as a task gets the variables found here.
-            const variables = template.match(params.uri)
-            if (variables === undefined) continue
-            if (!taskReads) return template.readMatch(params.uri, variables, context)
-            return tasks!.run(context, "resources/read", `Resource ${params.uri}`, template.taskSupport, params.task, (context) =>
-              template.readMatch(params.uri, variables, context))
-          }
-          return Exit.fail(McpError.resourceNotFound(params.uri))
+          const template = found.template
+          // Matched once: a read run later as a task gets the variables found here.
+          const variables = found.variables
+          if (!taskReads) return template.readMatch(params.uri, variables, context)
+          return tasks!.run(context, "resources/read", `Resource ${params.uri}`, template.taskSupport, params.task, (context) =>
+            template.readMatch(params.uri, variables, context))
         }
         handlers["resources/subscribe"] = (params, context) => {
           const uri = params.uri
@@ -496,7 +503,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           // A stateless session answers many clients, none of which could be told of an update.
           if (context.session.stateless) return Exit.succeed({})
           const uris = subscriptions.get(context.session)
-          if (uris?.has(uri) === true) return Exit.succeed({})
+          const keys = subscribedKeys.get(context.session)
+          // The same resource written otherwise (`%2f` for `%2F`) is not a new subscription.
+          const key = resourceKey(uri)
+          if (keys?.has(key) === true) return Exit.succeed({})
           if ((uris?.size ?? 0) >= maxSubscriptions) {
             return Exit.fail(McpError.limitExceeded(
               `Too many resource subscriptions in this session (at most ${maxSubscriptions})`,
@@ -508,11 +518,22 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!sessions.has(context.session)) return Exit.succeed({})
           if (uris === undefined) subscriptions.set(context.session, new Set([uri]))
           else uris.add(uri)
+          if (keys === undefined) subscribedKeys.set(context.session, new Map([[key, uri]]))
+          else keys.set(key, uri)
           return Exit.succeed({})
         }
         handlers["resources/unsubscribe"] = (params, context) => {
+          const keys = subscribedKeys.get(context.session)
+          const key = keys === undefined ? undefined : resourceKey(params.uri)
+          const uri = key === undefined ? undefined : keys!.get(key)
+          if (uri === undefined) return Exit.succeed({})
+          keys!.delete(key!)
           const uris = subscriptions.get(context.session)
-          if (uris?.delete(params.uri) === true && uris.size === 0) subscriptions.delete(context.session)
+          uris?.delete(uri)
+          if (keys!.size === 0) {
+            subscribedKeys.delete(context.session)
+            subscriptions.delete(context.session)
+          }
           return Exit.succeed({})
         }
       }
@@ -614,6 +635,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         onClose: (session) => {
           sessions.delete(session)
           subscriptions.delete(session)
+          subscribedKeys.delete(session)
           // Its deliverer may wait for room in an outbound Queue nobody takes from any more.
           const entry = owed.get(session)
           owed.delete(session)
@@ -877,7 +899,10 @@ export const resource = <R = never>(
  * Layers were made; one added again at run time with the same `uriTemplate` moves last), whose
  * `uriTemplate` matches the URI reads it,
  * even when its `params` then refuse the variables (-32602): a URI matching two templates goes to
- * the earlier one.
+ * the earlier one. A URI that names nothing as written is looked up again in its RFC 3986 normal
+ * form (scheme in lower case, `%2f` as `%2F`, `%61` as `a`): a fixed resource first, then the
+ * templates, their literal scheme in either case. Subscriptions agree (one resource, one
+ * subscription, told with the URI the client subscribed to).
  *
  * Its `uriTemplate` must give URIs that start with their scheme (`notes://{day}`, not
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not

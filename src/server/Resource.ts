@@ -31,6 +31,7 @@ import { kindOf } from "../internal/valueKind.ts"
 import { takesList, takesString } from "./internal/takesString.ts"
 import { isObject } from "./internal/contentBlock.ts"
 import { readContentsProblem } from "./internal/readResult.ts"
+import { literalScheme } from "./internal/resourceKey.ts"
 import { clip } from "../internal/clip.ts"
 import {
   checkAnnotations,
@@ -156,6 +157,13 @@ export interface RegisteredTemplate {
   ) => Effect.Effect<ReadResourceResult, McpError.McpError>
   /** Whether the template matches `uri` (without reading anything). */
   readonly matches: (uri: string) => boolean
+  /**
+   * The variables of a URI in its normal form (`internal/resourceKey.ts`) when it matches this
+   * template with its literal scheme in lower case (`Docs://{id}` as `docs://{id}`).
+   */
+  readonly matchKey: (key: string) => Variables | undefined
+  /** Whether the template's literal scheme has an upper-case letter (`matchKey` is then not `match`). */
+  readonly foldsScheme: boolean
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
   /** Its completion (`undefined` when it completes nothing: no completer function). */
   readonly complete: Completion.Compiled | undefined
@@ -225,6 +233,13 @@ export const compileTemplate = <Params extends TemplateParams, R>(
       )
     }
   }
+  // URIs are compared with their scheme in lower case (RFC 3986 section 6.2.2.1): a template whose
+  // literal scheme is not matches a URI in its normal form as one that is would.
+  const scheme = literalScheme(definition.uriTemplate)
+  const foldsScheme = scheme !== undefined && scheme !== scheme.toLowerCase()
+  const keyTemplate = foldsScheme
+    ? UriTemplate.parse(scheme!.toLowerCase() + definition.uriTemplate.slice(scheme!.length))
+    : template
   const paramsSchema = Schema.Struct(definition.params ?? ({} as Params))
   const decode = Schema.decodeUnknownExit(paramsSchema as unknown as Schema.Codec<unknown, unknown>)
   const wire: WireTemplate = { ...metadata(`Resource template ${definition.uriTemplate}`, definition), uriTemplate: definition.uriTemplate }
@@ -252,6 +267,8 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     match: template.match,
     readMatch,
     matches: (uri) => template.match(uri) !== undefined,
+    matchKey: keyTemplate.match,
+    foldsScheme,
     // What it lists is checked as a registered resource is (a bad field made clients refuse the whole list).
     list: list === undefined ? undefined : (request) =>
       Effect.map(provideRequest(list, context, request), (listed) => {

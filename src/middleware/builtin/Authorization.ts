@@ -40,7 +40,8 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectedTool } from "../../server/internal/injectedTools.ts"
-import type { RegisteredTemplate } from "../../server/Resource.ts"
+import { resourceKey } from "../../server/internal/resourceKey.ts"
+import { findResource } from "../../server/internal/resourceLookup.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -83,15 +84,12 @@ const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<strin
   rules !== undefined && Object.hasOwn(rules, key) ? rules[key]! : []
 
 /**
- * A URI in the form rules are looked up by (RFC 3986 §6.2.2): percent-encoded unreserved
- * characters decoded, other escapes upper-cased, so `users://%61dmin` meets the rule of
- * `users://admin` instead of slipping past it.
+ * A URI in the form rules are looked up by (RFC 3986 §6.2.2), the form in which the server
+ * compares resource URIs: the scheme in lower case, percent-encoded unreserved characters decoded,
+ * other escapes upper-cased, so `users://%61dmin` and `USERS://admin` meet the rule of
+ * `users://admin` instead of slipping past it (`resources/read` serves them that resource).
  */
-export const normalizeUri = (uri: string): string =>
-  uri.indexOf("%") === -1 ? uri : uri.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
-    const c = String.fromCharCode(Number.parseInt(hex, 16))
-    return /[A-Za-z0-9\-._~]/.test(c) ? c : encoded.toUpperCase()
-  })
+export const normalizeUri = (uri: string): string => resourceKey(uri)
 
 /**
  * Builds the authorization middleware for the server in context (it reads the components' tags
@@ -114,11 +112,6 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const guardsListens = rules.resources !== undefined || rules.tags !== undefined
     const maxListened = server.options.maxSubscriptionsPerSession ?? 1_000
 
-    const templateOf = (uri: string): RegisteredTemplate | undefined => {
-      for (const entry of server.templates.list()) if (entry.value.matches(uri)) return entry.value
-      return undefined
-    }
-
     const needs = (own: ReadonlyArray<ReadonlyArray<string>>, tags: ReadonlyArray<string>): ReadonlyArray<string> => {
       const scopes = new Set<string>()
       for (const rule of own) for (const scope of rule) scopes.add(scope)
@@ -132,12 +125,14 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
     const templateNeeds = (uriTemplate: string) =>
       needs([ruleOf(resourceRules, normalizeUri(uriTemplate))], server.templates.get(uriTemplate)?.tags ?? [])
+    // The resource or template the server would serve `uri` with (its one rule: `findResource`),
+    // however the URI is written.
     const resourceNeeds = (uri: string) => {
       const own = ruleOf(resourceRules, normalizeUri(uri))
-      const resource = server.resources.get(uri)
-      if (resource !== undefined) return needs([own], resource.tags)
-      const template = templateOf(uri)
-      if (template === undefined) return needs([own], [])
+      const found = findResource(server.resources, server.templates, uri)
+      if (found === undefined) return needs([own], [])
+      if (found.resource !== undefined) return needs([own], found.resource.tags)
+      const template = found.template
       return needs([own, ruleOf(resourceRules, normalizeUri(template.uriTemplate))], template.tags)
     }
 

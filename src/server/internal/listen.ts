@@ -30,6 +30,7 @@ import { isTerminal, type Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import { lazy } from "../../internal/lazy.ts"
 import * as Extension from "../Extension.ts"
+import { resourceKey } from "./resourceKey.ts"
 
 /** The params of `subscriptions/listen`, made on first use (a server builds its decoder at the first request). */
 export const ListenParams = lazy(() =>
@@ -173,11 +174,21 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           Effect.sync(() => sources.onChange(onChange)),
           (unsubscribe) => Effect.sync(unsubscribe)
         )
-        const uris = new Set(accepted.resourceSubscriptions ?? [])
+        // By the normal form of their URI (`resourceKey`), to the URI as the client wrote it: an
+        // update of `x://a%2Fb` is told to a stream that follows `x://a%2fb` (one resource, as
+        // reads have it), with the URI it follows.
+        const uris = new Map<string, string>()
+        for (const uri of accepted.resourceSubscriptions ?? []) {
+          const key = resourceKey(uri)
+          if (!uris.has(key)) uris.set(key, uri)
+        }
         if (uris.size > 0) {
           yield* Effect.acquireRelease(
             Effect.sync(() =>
-              sources.onResourceUpdated((uri) => void (uris.has(uri) && offer(["notifications/resources/updated", { uri }])))
+              sources.onResourceUpdated((updated) => {
+                const uri = uris.get(resourceKey(updated))
+                if (uri !== undefined) offer(["notifications/resources/updated", { uri }])
+              })
             ),
             (unsubscribe) => Effect.sync(unsubscribe)
           )

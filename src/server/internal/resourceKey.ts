@@ -1,0 +1,47 @@
+/**
+ * Resource URIs as they are compared (RFC 3986 section 6.2.2, the cheap and safe part): the
+ * scheme in lower case (`X://a` is `x://a`), percent-encoded unreserved characters decoded
+ * (`%61` is `a`), the hex digits of other percent-encodings in upper case (`%2f` is `%2F`).
+ * Nothing else (the host's case, dot segments, a default port): what those mean depends on the
+ * scheme, and MCP's resource URIs are mostly custom ones (`notes://Today` may not be `notes://today`).
+ *
+ * `resources/read` looks a URI up as it is written first; its normal form only when that found
+ * nothing (see `resourceLookup.ts`), so a read of a URI written as registered does none of this.
+ *
+ * @internal
+ */
+
+const schemePattern = /^[A-Za-z][A-Za-z0-9+.-]*:/
+const escapePattern = /%([0-9A-Fa-f]{2})/g
+const unreservedPattern = /^[A-Za-z0-9\-._~]$/
+
+/** Whether `uri`'s scheme (if it has one) has an upper-case letter: one short scan. */
+const schemeHasUpper = (uri: string): boolean => {
+  let upper = false
+  for (let i = 0; i < uri.length; i++) {
+    const code = uri.charCodeAt(i)
+    if (code === 58) return upper // ":" ends the scheme
+    if (code >= 65 && code <= 90) upper = true
+    // Not a character of a scheme: there is none to fold.
+    else if (!((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 45 || code === 46)) return false
+  }
+  return false
+}
+
+const normalizeEscape = (encoded: string, hex: string): string => {
+  const c = String.fromCharCode(Number.parseInt(hex, 16))
+  return unreservedPattern.test(c) ? c : encoded.toUpperCase()
+}
+
+/** `uri` in the form resource URIs are compared in (`uri` itself when it is in that form already). */
+export const resourceKey = (uri: string): string => {
+  let key = uri
+  if (schemeHasUpper(uri)) {
+    const scheme = schemePattern.exec(uri)
+    if (scheme !== null) key = scheme[0].toLowerCase() + uri.slice(scheme[0].length)
+  }
+  return key.indexOf("%") === -1 ? key : key.replace(escapePattern, normalizeEscape)
+}
+
+/** The literal scheme a URI template starts with (`Docs:` of `Docs://{id}`), or undefined. */
+export const literalScheme = (template: string): string | undefined => schemePattern.exec(template)?.[0]

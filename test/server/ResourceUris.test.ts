@@ -1,0 +1,123 @@
+/**
+ * Resource URIs compared as RFC 3986 section 6.2.2 has them (the cheap and safe part: the scheme's
+ * case, the hex digits of percent-encodings, percent-encoded unreserved characters), by reads,
+ * subscriptions (2025 `resources/subscribe`, 2026-07-28 listen streams) and the Authorization
+ * middleware alike, with the SDK v1 client (and McpTestClient for listen streams).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
+import { McpServer } from "../../src/index.ts"
+import { McpTestClient } from "../../src/testing.ts"
+import { rpcError } from "../middleware/builtinSupport.ts"
+import { connect, sdk, sdkError, serveAndConnect, settle, startServer, using } from "./McpServerHarness.ts"
+
+const Slashed = McpServer.resource({ uri: "x://a%2Fb", name: "slashed", read: Effect.succeed("fixed a/b") })
+// Registered in a form that is not the normal one: lower-case hex digits.
+const Lower = McpServer.resource({ uri: "x://c%2fd", name: "lower", read: Effect.succeed("fixed c/d") })
+const Paths = McpServer.resourceTemplate({
+  uriTemplate: "x://{+path}",
+  name: "paths",
+  read: ({ path }) => Effect.succeed(`template ${String(path)}`)
+})
+const Notes = McpServer.resourceTemplate({
+  uriTemplate: "Notes://{id}",
+  name: "notes",
+  read: ({ id }) => Effect.succeed(`note ${String(id)}`)
+})
+const All = Layer.mergeAll(Slashed, Lower, Paths, Notes)
+
+const text = (result: { readonly contents: ReadonlyArray<unknown> }) => (result.contents[0] as { readonly text: string }).text
+
+describe("resource URIs compared per RFC 3986 6.2.2", () => {
+  it.live("a fixed resource is read however its URI is written (scheme case, hex digits, unreserved escapes), before a template", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      // As registered: exact.
+      assert.strictEqual(text(yield* sdk(() => client.readResource({ uri: "x://a%2Fb" }))), "fixed a/b")
+      assert.strictEqual(text(yield* sdk(() => client.readResource({ uri: "x://c%2fd" }))), "fixed c/d")
+      // Fails before: "template a/b" (x://{+path} took what the fixed resource has), and X:// -32002.
+      for (const uri of ["x://a%2fb", "X://a%2Fb", "x://%61%2fb", "X://%61%2Fb"]) {
+        assert.strictEqual(text(yield* sdk(() => client.readResource({ uri }))), "fixed a/b", uri)
+      }
+      for (const uri of ["x://c%2Fd", "X://c%2fd"]) {
+        assert.strictEqual(text(yield* sdk(() => client.readResource({ uri }))), "fixed c/d", uri)
+      }
+      // Other URIs are still the template's; the host (or any other part) keeps its case.
+      assert.strictEqual(text(yield* sdk(() => client.readResource({ uri: "x://A%2Fb" }))), "template A/b")
+    }))
+
+  it.live("a template's scheme is matched in either case, the read gets the URI as asked", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      for (const uri of ["Notes://1", "notes://1", "NOTES://1"]) {
+        const read = yield* sdk(() => client.readResource({ uri }))
+        assert.deepStrictEqual(read.contents, [{ uri, text: "note 1" }], uri)
+      }
+      // The template's own scheme case-folded, not the rest: x://{+path} on X://q.
+      assert.strictEqual(text(yield* sdk(() => client.readResource({ uri: "X://q" }))), "template q")
+      assert.strictEqual((yield* sdkError(() => client.readResource({ uri: "notes:/1" }))).code, -32002)
+    }))
+
+  it.live("resources/subscribe and notifyResourceUpdated agree with reads: one resource, told with the URI subscribed to", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Layer.mergeAll(Slashed, Notes))
+      const a = yield* connect(server, { name: "a" })
+      // Fails before: -32002 (not served as written).
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://a%2fb" }))
+      // The same resource again: not a second subscription.
+      yield* sdk(() => a.client.subscribeResource({ uri: "X://a%2Fb" }))
+      yield* sdk(() => a.client.subscribeResource({ uri: "notes://7" }))
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["x://a%2fb", "notes://7"]])
+      yield* using(server, McpServer.notifyResourceUpdated("x://a%2Fb"))
+      yield* using(server, McpServer.notifyResourceUpdated("Notes://7"))
+      yield* Effect.promise(() => a.waitFor((m) => m.method === "notifications/resources/updated" && m.params.uri === "notes://7"))
+      yield* settle()
+      const updates = () => a.notifications("notifications/resources/updated").map((m) => m.params.uri)
+      assert.deepStrictEqual(updates(), ["x://a%2fb", "notes://7"])
+      // Unsubscribed however it is written.
+      yield* sdk(() => a.client.unsubscribeResource({ uri: "X://%61%2Fb" }))
+      yield* using(server, McpServer.notifyResourceUpdated("x://a%2Fb"))
+      yield* using(server, McpServer.notifyResourceUpdated("notes://7"))
+      yield* Effect.promise(() => a.waitFor((m) => m.method === "notifications/resources/updated" && updates().length === 3))
+      yield* settle()
+      assert.deepStrictEqual(updates(), ["x://a%2fb", "notes://7", "notes://7"])
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["notes://7"]])
+    }))
+
+  it.live("2026-07-28: a listen stream follows the resource however it is written, told with its URI", () =>
+    Effect.gen(function*() {
+      const Touch = McpServer.tool({
+        name: "touch",
+        handler: () => Effect.as(McpServer.notifyResourceUpdated("X://a%2Fb"), "touched")
+      })
+      const client = yield* McpTestClient.make(Layer.mergeAll(Slashed, Touch), { protocolVersion: "2026-07-28", timeoutMillis: 2_000 })
+      // Fails before: x://a%2fb left out (not served as written).
+      const accepted = yield* client.listen({ resourceSubscriptions: ["x://a%2fb"] })
+      assert.deepStrictEqual(accepted, { resourceSubscriptions: ["x://a%2fb"] })
+      yield* client.callTool("touch")
+      const updated = yield* client.waitFor("notifications/resources/updated")
+      assert.strictEqual(updated.params?.uri, "x://a%2fb")
+    }))
+
+  it.live("Authorization guards the resource however its URI is written (its rule and its tags)", () =>
+    Effect.gen(function*() {
+      const Secret = McpServer.resource({ uri: "secret://admin", name: "secret", tags: ["admin"], read: Effect.succeed("secret") })
+      const Ruled = McpServer.resource({ uri: "ruled://a%2Fb", name: "ruled", read: Effect.succeed("ruled") })
+      const server = yield* startServer(
+        { name: "authz-uris", version: "1" },
+        Layer.mergeAll(
+          Secret,
+          Ruled,
+          Authorization.layer({ rules: { tags: { admin: ["admin"] }, resources: { "ruled://a%2Fb": ["r"] } }, unauthenticated: "deny" })
+        )
+      )
+      const { client } = yield* connect(server)
+      // Fails before: -32002 (not found as written), now served: so the guard must hold.
+      for (const uri of ["secret://admin", "SECRET://admin", "secret://%61dmin", "Secret://adm%69n", "ruled://a%2fb", "RULED://a%2Fb"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      assert.strictEqual(Authorization.normalizeUri("X://a%2fb%7E"), "x://a%2Fb~")
+    }))
+})
