@@ -6,6 +6,7 @@
  * @since 0.2.0
  */
 import type * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { ClientCapabilities, Implementation, LoggingLevel } from "../protocol/McpSchema.ts"
 import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
@@ -102,4 +103,12 @@ export interface ServerSession extends ClientChannel {
    * and if the answer fails.
    */
   readonly establish: (established: Established) => void
+  /**
+   * The request `requestId`, about to be answered, leaves `fiber` running (interrupted, winding
+   * down: `Timeout` answers at the deadline): the request's slot (`maxConcurrentRequests`) stays
+   * taken until the fiber ends, and the session's end interrupts it.
+   *
+   * @internal
+   */
+  readonly holdSlot: (requestId: JsonRpc.RequestId, fiber: Fiber.Fiber<unknown, unknown>) => void
 }

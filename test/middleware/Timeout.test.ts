@@ -5,6 +5,7 @@
  * default.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -13,7 +14,7 @@ import { McpServer } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, sleep } from "../extensions/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
-import { connectRawTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
+import { connectRawTo, connectTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
 /** Components whose slow handlers record their interruption. */
 const components = () => {
@@ -146,6 +147,66 @@ describe("Timeout middleware", () => {
       assert.isTrue(client.received.some((m) => m.method === "notifications/subscriptions/acknowledged"))
       const named = yield* listening({ "subscriptions/listen": 50 })
       assert.deepStrictEqual(named.early?.error, { code: -32603, message: "Request timed out after 50 ms" })
+    }))
+})
+
+describe("Timeout at the deadline", () => {
+  /**
+   * A tool stuck in an uninterruptible region until the test releases it, and a fast one, on a
+   * session that runs one request at a time, under a 100 ms timeout.
+   */
+  const stuckServer = Effect.gen(function*() {
+    const release = yield* Deferred.make<void>()
+    const events: Array<string> = []
+    const Stuck = McpServer.tool({
+      name: "stuck",
+      handler: () =>
+        Effect.uninterruptible(Effect.as(Deferred.await(release), "worked")).pipe(
+          Effect.ensuring(Effect.sync(() => void events.push("stuck ended")))
+        )
+    })
+    const Fast = McpServer.tool({
+      name: "fast",
+      handler: () => Effect.as(Effect.sync(() => void events.push("fast ran")), "quick")
+    })
+    const server = yield* startServer({}, Layer.mergeAll(Stuck, Fast, McpServer.middleware(Timeout.middleware({ default: "100 millis" }))))
+    const client = yield* connectTo((transport) => server.run(transport, { maxConcurrentRequests: 1 }))
+    return { client, events, release }
+  })
+
+  it.live("the client is answered at the deadline while an uninterruptible region goes on, whose slot stays taken until it ends", () =>
+    Effect.gen(function*() {
+      const { client, events, release } = yield* stuckServer
+      // Fails before: the answer waited for the region, which waits for the release (no answer in 5 s).
+      const answer = yield* Effect.promise(() =>
+        Promise.race([client.callTool({ name: "stuck", arguments: {} }), sleep(5_000).then(() => "no answer" as const)])
+      )
+      assert.notStrictEqual(answer, "no answer", "the timed-out call was not answered while its handler was stuck")
+      assert.strictEqual(text(answer), "Tool stuck timed out after 100 ms")
+      assert.isTrue((answer as { readonly isError?: boolean }).isError)
+      assert.deepStrictEqual(events, [])
+      // The handler still runs: the session's one slot is its, the next call waits for it.
+      const fast = client.callTool({ name: "fast", arguments: {} })
+      yield* Effect.sleep(300)
+      assert.deepStrictEqual(events, [], "a call started while the timed-out handler still held the slot")
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(text(yield* Effect.promise(() => fast)), "quick")
+      assert.deepStrictEqual(events, ["stuck ended", "fast ran"])
+    }))
+
+  it.live("a call cancelled before the deadline interrupts its handler and is not answered", () =>
+    Effect.gen(function*() {
+      const { interrupted, layer } = components()
+      const { client } = yield* serve(layer, [Timeout.middleware({ default: "10 seconds" })])
+      const abort = new AbortController()
+      const call = client.callTool({ name: "slow", arguments: { millis: 10_000 } }, undefined, { signal: abort.signal })
+      yield* Effect.sleep(50)
+      abort.abort("enough")
+      const error = yield* Effect.promise(() => call.then(() => undefined, (error: unknown) => error))
+      assert.isDefined(error)
+      yield* eventually(() => interrupted.includes("slow"))
+      // The session goes on.
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "fast", arguments: {} }))), "quick")
     }))
 })
 

@@ -1,10 +1,14 @@
 /**
  * Request timeouts: a handler that runs too long is interrupted (its finalizers and
- * `Effect.onInterrupt` run) and the client is answered as soon as the interruption is done. An
- * uninterruptible region (`Effect.uninterruptible`, a transaction) runs to its end first, and a
- * slow finalizer delays the answer as long as it runs: the answer still says the request timed
- * out, even when such a region completed the work. Keep what must not be cut short brief, or give
- * its method a longer timeout.
+ * `Effect.onInterrupt` run) and the client is answered at the deadline. The interruption goes on
+ * in the background: an uninterruptible region (`Effect.uninterruptible`, a transaction) runs to
+ * its end, a slow finalizer as long as it runs, and the answer says the request timed out even
+ * when such a region then completes the work. Until the handler has really ended, the request
+ * keeps its slot of the session (`maxConcurrentRequests`): a client whose timed-out calls are
+ * still winding down cannot have more running at once than the bound; its next request waits
+ * for the slot. What the handler still says after the answer (progress, logs) is not sent, and
+ * the session's end interrupts it too. Keep what must not be cut short brief, or give its method
+ * a longer timeout.
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
  * N ms" (an execution problem the model can see and react to); any other method with a
@@ -21,9 +25,12 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { durationOf, notWhat } from "./internal/config.ts"
 
@@ -78,15 +85,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   }
   for (const [method, input] of Object.entries(config.methods ?? {})) overrides.set(method, millisOf(`methods["${method}"]`, input))
   return Middleware.make("timeout", {
-    onRequest: (request, _context, next) => {
+    onRequest: (request, context, next) => {
       const millis = overrides.has(request.method) ? overrides.get(request.method) : fallback
       if (millis === undefined) return next(request)
       const effect = next(request)
       if (Exit.isExit(effect)) return effect
-      return Effect.timeoutOrElse(effect, {
-        duration: millis,
-        orElse: () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis)
-      })
+      return timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
     }
   })
 }
@@ -108,6 +112,30 @@ const millisOf = (name: string, input: Duration.Input): number | undefined => {
   if (!(millis >= 1)) throw NumericOptions.outOfRange("Timeout", name, "a duration of 1 ms or longer", Duration.format(duration))
   return millis
 }
+
+/**
+ * `effect` within `millis`, else `orElse` at the deadline. The handler runs in a fiber of its own:
+ * at the deadline it is interrupted without waiting for it (`Effect.timeout` waits, and an
+ * uninterruptible region or a slow finalizer held the answer back until it ended), the session
+ * keeping the request's slot until it ends (`holdSlot`). A request interrupted before (cancelled,
+ * its session ending) waits for the handler's interruption, as without a timeout.
+ */
+const timed = <A>(
+  effect: Effect.Effect<A, McpError.McpError>,
+  millis: number,
+  context: RequestContext,
+  orElse: () => Exit.Exit<unknown, McpError.McpError>
+): Effect.Effect<unknown, McpError.McpError> =>
+  Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
+    Effect.onInterrupt(
+      Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
+        if (Option.isSome(done)) return Exit.succeed(done.value)
+        context.session.holdSlot(context.requestId, fiber)
+        fiber.interruptUnsafe()
+        return orElse()
+      }),
+      () => Fiber.interrupt(fiber)
+    ))
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
   const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined

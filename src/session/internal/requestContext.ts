@@ -412,6 +412,8 @@ class DetachedSession implements ContextSession {
     return Effect.void
   }
   establish() {}
+  // No slots: the work is the supervisor's, bounded by its task.
+  holdSlot() {}
   notify() {
     return Effect.void
   }

@@ -125,6 +125,14 @@ export abstract class Scheduler {
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
   private finishedCount = 0
+  /**
+   * Work left running by requests already answered ({@link holdSlot}), each with whether it holds
+   * a place of the waiting lane; `undefined` while there is none (nearly always).
+   */
+  private lingering: Map<Fiber.Fiber<unknown, unknown>, boolean> | undefined = undefined
+  /** Request slots (`heldSlots`) and waiting-lane places (`heldWaiting`) the lingering work holds. */
+  private heldSlots = 0
+  private heldWaiting = 0
 
   constructor(limits: SchedulerLimits) {
     this.bounds = boundsOf(limits)
@@ -151,9 +159,36 @@ export abstract class Scheduler {
     return this.running.has(id) || this.queued.has(id)
   }
 
-  /** Whether nothing runs or waits. */
+  /** Whether nothing runs or waits (work a request left running counts: see {@link holdSlot}). */
   get isIdle(): boolean {
-    return this.running.size === 0 && this.queued.size === 0
+    return this.running.size === 0 && this.queued.size === 0 && this.lingering === undefined
+  }
+
+  /**
+   * The request `key`, about to be answered, leaves `fiber` running (interrupted, its uninterruptible
+   * regions and finalizers still to run: `Timeout` answers at the deadline): the slot of the
+   * request (its lane's) stays taken until the fiber ends, so a client whose answered requests
+   * still work cannot start more than the bound at once; the fiber is interrupted with what runs
+   * (`stopAll`), and the session is not idle (a drain waits) while it runs.
+   *
+   * @internal
+   */
+  holdSlot(key: JsonRpc.RequestId, fiber: Fiber.Fiber<unknown, unknown>): void {
+    if (fiber.pollUnsafe() !== undefined) return
+    const inflight = this.running.get(key)
+    const waiting = inflight !== undefined && this.isWaiting(inflight)
+    ;(this.lingering ??= new Map()).set(fiber, waiting)
+    if (waiting) this.heldWaiting++
+    else this.heldSlots++
+    fiber.addObserver(() => {
+      if (this.lingering?.delete(fiber) !== true) return
+      if (this.lingering.size === 0) this.lingering = undefined
+      if (waiting) this.heldWaiting--
+      else this.heldSlots--
+      this.finishedCount++
+      this.stalled = false
+      this.pump()
+    })
   }
 
   /** Whether the FIFO is full (the reader should wait for room). */
@@ -201,6 +236,7 @@ export abstract class Scheduler {
       inflight.interrupted = true
       inflight.fiber?.interruptUnsafe()
     }
+    if (this.lingering !== undefined) for (const fiber of this.lingering.keys()) fiber.interruptUnsafe()
   }
 
   /**
@@ -248,7 +284,9 @@ export abstract class Scheduler {
   }
 
   private hasRoom(inflight: Inflight): boolean {
-    return this.isWaiting(inflight) ? this.waiting < this.bounds.maxWaiting : this.running.size - this.waiting < this.bounds.limit
+    return this.isWaiting(inflight)
+      ? this.waiting + this.heldWaiting < this.bounds.maxWaiting
+      : this.running.size - this.waiting + this.heldSlots < this.bounds.limit
   }
 
   private start(inflight: Inflight): void {
@@ -295,7 +333,7 @@ export abstract class Scheduler {
     }
     this.queued = shrink(this.queued)
     this.wakeReader()
-    if (this.running.size === 0 && this.queued.size === 0) this.idle()
+    if (this.isIdle) this.idle()
   }
 
   private wakeReader(): void {
