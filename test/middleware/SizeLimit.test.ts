@@ -121,7 +121,21 @@ const Export = McpServer.tool({
   parameters: { times: Schema.Int },
   handler: ({ times }) => Effect.as(Effect.sleep(5), "e".repeat(times))
 })
-const Reports = Layer.mergeAll(Report, Export)
+/** A resource and a prompt that may run as tasks, of `size` characters (a query parameter, an argument). */
+const BigRead = McpServer.resourceTemplate({
+  uriTemplate: "test://big/{size}",
+  name: "big",
+  taskSupport: "optional",
+  params: { size: Schema.FiniteFromString },
+  read: ({ size }) => Effect.as(Effect.sleep(5), "b".repeat(size))
+})
+const LongPrompt = McpServer.prompt({
+  name: "long",
+  taskSupport: "optional",
+  arguments: { size: Schema.FiniteFromString },
+  handler: ({ size }) => Effect.as(Effect.sleep(5), "p".repeat(size))
+})
+const Reports = Layer.mergeAll(Report, Export, BigRead, LongPrompt)
 
 const modernMeta = (capabilities: Record<string, unknown> = {}) => ({
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -244,6 +258,40 @@ describe("SizeLimit measures what is sent", () => {
         const under = yield* ended(3)
         assert.strictEqual(under.task.status, "completed", JSON.stringify(under.task))
         assert.deepStrictEqual(under.fetched.content, [{ type: "text", text: "eee" }])
+      }
+    }))
+
+  it.live("2025-11-25: a resources/read or prompts/get task whose result is over the limit is failed with the error tasks/result answers", () =>
+    Effect.gen(function*() {
+      for (const limits of [[300], [300, 1_048_576], [1_048_576, 300]]) {
+        const client = yield* rawServer(limits)
+        yield* initialize(client, "2025-11-25")
+        const ended = (method: string, params: (size: number) => Record<string, unknown>, size: number) =>
+          Effect.gen(function*() {
+            const created = yield* client.request(method, { ...params(size), task: { ttl: 60_000 } })
+            const taskId: string = created.result?.task?.taskId
+            assert.isString(taskId, JSON.stringify(created))
+            let task: any
+            for (let i = 0; i < 250; i++) {
+              task = (yield* client.request("tasks/get", { taskId })).result
+              if (task?.status !== "working") break
+              yield* Effect.sleep(20)
+            }
+            return { task, fetched: yield* client.request("tasks/result", { taskId }) }
+          })
+        const read = (size: number) => ({ uri: `test://big/${size}` })
+        const get = (size: number) => ({ name: "long", arguments: { size: String(size) } })
+        for (const [method, params] of [["resources/read", read], ["prompts/get", get]] as const) {
+          const over = yield* ended(method, params, 1000)
+          // Fails before: "completed", while tasks/result answered -32603.
+          assert.strictEqual(over.task.status, "failed", `${method} ${JSON.stringify(limits)}: ${JSON.stringify(over.task)}`)
+          assert.strictEqual(over.fetched.error?.code, -32603, JSON.stringify(over.fetched).slice(0, 300))
+          assert.match(over.fetched.error.message, /^Result too large: \d+ bytes \(limit 300\)$/)
+          assert.strictEqual(over.task.statusMessage, over.fetched.error.message)
+          const under = yield* ended(method, params, 3)
+          assert.strictEqual(under.task.status, "completed", JSON.stringify(under.task))
+          assert.isUndefined(under.fetched.error, JSON.stringify(under.fetched))
+        }
       }
     }))
 

@@ -8,10 +8,12 @@
  * 2026-07-28's `tasks/get` of a completed task, inline). Any other result over the limit is
  * replaced by a JSON-RPC `-32603` error, "Result too large: N bytes (limit M)".
  *
- * A 2025-11-25 task's tool result is measured when the task ends, as its `tasks/result` will send
- * it: one over the limit is recorded as that `isError` result, so the task is `failed` (that
- * version's status for a tool result with `isError`; 2026-07-28 calls such a task `completed`),
- * and `tasks/get` agrees with `tasks/result`. A task another replica took over and ran again is
+ * A 2025-11-25 task's result is measured when the task ends, as its `tasks/result` will send it:
+ * a tool result over the limit is recorded as that `isError` result, so the task is `failed`
+ * (that version's status for a tool result with `isError`; 2026-07-28 calls such a task
+ * `completed`); a `resources/read` or `prompts/get` result over it (tasks the server runs for
+ * them too) as the `-32603` error, so the task is `failed` with it. `tasks/get` agrees with
+ * `tasks/result`. A task another replica took over and ran again is
  * not measured there (the middleware did not see its request): its result is replaced when it is
  * fetched, the task staying `completed`. Of two `SizeLimit`s in one stack, each limit applies to
  * the task's result as it does to a direct call's.
@@ -93,31 +95,40 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     if (size <= maxBytes) return Exit.succeed(result)
     const tool = toolResultOver(method, result, `Tool result too large: ${size} bytes (limit ${maxBytes})`)
     if (tool !== undefined) return Exit.succeed(tool)
-    const message = `Result too large: ${size} bytes (limit ${maxBytes})`
-    return Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
+    return resultTooLarge(size, maxBytes)
   }
   const measured = (method: string, effect: Effect.Effect<unknown, McpError.McpError>, context: RequestContext) => {
     if (Exit.isExit(effect)) return effect._tag === "Success" ? check(method, context)(effect.value) : effect
     return Effect.flatMap(effect, check(method, context))
   }
-  // A 2025-11-25 task's tool result is measured as its `tasks/result` will send it (with its
-  // related-task `_meta`) when the task records it: replaced there, the task is `failed`, as one
-  // whose tool reported an error is in that version, and `tasks/get` agrees with `tasks/result`.
+  // A 2025-11-25 task's result is measured as its `tasks/result` will send it (with its
+  // related-task `_meta`) when the task records it: replaced there, the task is `failed` (a tool's
+  // by the isError result, as one whose tool reported an error is in that version; a read's or a
+  // prompt's by the -32603 error), and `tasks/get` agrees with `tasks/result`.
   const limitsTasks = methods === undefined || methods.has("tasks/result")
-  const taskLimit = (context: RequestContext) => (result: object, taskId: string): object => {
+  const taskLimit = (context: RequestContext, method: string): Limit => (exit, taskId) => {
+    if (exit._tag === "Failure") return exit
+    const result = exit.value
     const meta = (result as { readonly _meta?: { readonly [key: string]: unknown } | undefined })._meta
     const size = sizeOf(resultAsSent(context, "tasks/result", { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } }))
-    return size <= maxBytes ? result : tooLarge(`Tool result too large: ${size} bytes (limit ${maxBytes})`)
+    if (size <= maxBytes) return exit
+    return method === "tools/call"
+      ? Exit.succeed(tooLarge(`Tool result too large: ${size} bytes (limit ${maxBytes})`))
+      : resultTooLarge(size, maxBytes)
   }
   const asksForTask = (request: JsonRpc.Request, context: RequestContext) =>
-    request.method === "tools/call" && limitsTasks && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
+    taskMethods.has(request.method) && limitsTasks && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
     featuresOf(context.protocolVersion).taskMethods
   return Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
       const measures = methods === undefined ? !handshakes.has(request.method) : methods.has(request.method)
       // The task's work is forked with this request's services: it finds the limit there.
       const effect = asksForTask(request, context)
-        ? Effect.provideServiceEffect(next(request), TaskResultLimit, Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(taskLimit(context))))
+        ? Effect.provideServiceEffect(
+          next(request),
+          TaskResultLimit,
+          Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(taskLimit(context, request.method)))
+        )
         : next(request)
       return measures ? measured(request.method, effect, context) : effect
     }
@@ -128,7 +139,16 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 // Internal
 // ---------------------------------------------------------------------------
 
-type Limit = (result: object, taskId: string) => object
+type Limit = TaskResultLimit["Service"]
+
+/** The methods a 2025-11-25 request may ask to run as a task (see `server/internal/tasks.ts`). */
+const taskMethods: ReadonlySet<string> = new Set(["tools/call", "resources/read", "prompts/get"])
+
+/** The -32603 error that replaces a result (not a tool's) over the limit. */
+const resultTooLarge = (size: number, maxBytes: number): Exit.Exit<never, McpError.McpError> => {
+  const message = `Result too large: ${size} bytes (limit ${maxBytes})`
+  return Exit.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
+}
 
 /**
  * This middleware's task limit, then that of a `SizeLimit` outside it (two in one stack): the one
@@ -136,7 +156,7 @@ type Limit = (result: object, taskId: string) => object
  * (`completed`, while that middleware's `tasks/result` sent the isError result).
  */
 const withOuter = (own: Limit) => (outer: Option.Option<Limit>): Limit =>
-  Option.isNone(outer) ? own : (result, taskId) => outer.value(own(result, taskId), taskId)
+  Option.isNone(outer) ? own : (exit, taskId) => outer.value(own(exit, taskId), taskId)
 
 /** An `isError` tool result saying `message`. */
 const tooLarge = (message: string) => ({ content: [{ type: "text", text: message }], isError: true })

@@ -280,17 +280,17 @@ export const make = (
           { owner, address, method, ttlMillis: ttl },
           (task) => {
             const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>
-            return limit === undefined ? result : Effect.map(result, (value) => limit(value, task.taskId))
+            return limit === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => limit(exit, task.taskId))
           },
           policy
         ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
-      // A tool's result as its task records it: replaced by the limit a middleware put on it (see
-      // `taskResultLimit.ts`), so that an isError replacement fails the task as the tool's own
-      // would. Looked up as the task is made: a task without a limit runs its work as it is (a
-      // step added to every task's work cost 1.2 KB of heap per working task, measured).
-      return method === "tools/call"
-        ? Effect.flatMap(Effect.serviceOption(TaskResultLimit), (limit) => spawn(limit._tag === "None" ? undefined : limit.value))
-        : spawn(undefined)
+      // The outcome as the task records it: replaced by the limit a middleware put on it (see
+      // `taskResultLimit.ts`), so that a replacement fails the task as the handler's own isError
+      // result or error would (a read's or prompt's too: only tool tasks were limited, and one
+      // over it stayed completed while its tasks/result answered -32603). Looked up as the task is
+      // made: a task without a limit runs its work as it is (a step added to every task's work
+      // cost 1.2 KB of heap per working task, measured).
+      return Effect.flatMap(Effect.serviceOption(TaskResultLimit), (limit) => spawn(limit._tag === "None" ? undefined : limit.value))
     }
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
