@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
+import * as McpError from "../../src/protocol/McpError.ts"
 import { McpServer } from "../../src/index.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { sdk, sdkError, serve, text } from "./builtinHarness.ts"
@@ -168,6 +169,80 @@ const initialize = (client: Effect.Success<ReturnType<typeof rawServer>>, versio
     assert.strictEqual(answer.result?.protocolVersion, version, JSON.stringify(answer))
     yield* client.notify("notifications/initialized")
   })
+
+// ---------------------------------------------------------------------------
+// Errors: measured as they are sent; one over the limit keeps its code and the start of its message
+// ---------------------------------------------------------------------------
+
+/** A read that fails with -32602 and `size` characters of data (a task too, if asked). */
+const FailingRead = McpServer.resourceTemplate({
+  uriTemplate: "test://fail/{size}",
+  name: "fail",
+  taskSupport: "optional",
+  params: { size: Schema.FiniteFromString },
+  read: ({ size }) => Effect.andThen(Effect.sleep(5), Effect.fail(new McpError.InvalidParams({ message: "No such row", data: { row: "d".repeat(size) } })))
+})
+/** A tool that needs a URL elicitation with a large URL. */
+const NeedsUrl = McpServer.tool({
+  name: "needs_url",
+  handler: () =>
+    Effect.fail(new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", elicitationId: "e", url: `https://example.com/${"u".repeat(2000)}`, message: "Sign in" }] }))
+})
+
+const errorServer = (maxBytes: number) =>
+  serveInMemory(
+    { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+    Layer.mergeAll(FailingRead, NeedsUrl, Small, McpServer.middleware(SizeLimit.middleware({ maxBytes })))
+  )
+
+describe("SizeLimit measures errors", () => {
+  it.live("an error over the limit keeps its code and the start of its message, without its data", () =>
+    Effect.gen(function*() {
+      const client = yield* errorServer(500)
+      yield* initialize(client as never, "2025-11-25")
+      // Under the limit: as it is.
+      const small = yield* client.request("resources/read", { uri: "test://fail/10" })
+      assert.deepStrictEqual(small.error, { code: -32602, message: "No such row", data: { row: "d".repeat(10) } })
+      // Fails before: sent whole, 2,000 characters of data.
+      const large = yield* client.request("resources/read", { uri: "test://fail/2000" })
+      const size = bytesOf({ code: -32602, message: "No such row", data: { row: "d".repeat(2000) } })
+      assert.deepStrictEqual(large.error, { code: -32602, message: `No such row (error too large: ${size} bytes, limit 500; its data left out)` })
+      // A client's 5,000-character URI, echoed in -32002's data.
+      const uri = `test://nothing/${"x".repeat(5_000)}`
+      const unknown = yield* client.request("resources/read", { uri })
+      assert.strictEqual(unknown.error?.code, -32002, JSON.stringify(unknown).slice(0, 300))
+      assert.isUndefined(unknown.error.data)
+      assert.match(unknown.error.message, /^Resource not found: test:\/\/nothing\/x+… \(\d+ more characters\) \(error too large: \d+ bytes, limit 500; its data left out\)$/)
+      // -32042 means nothing without its elicitations: -32603.
+      const url = yield* client.request("tools/call", { name: "needs_url", arguments: {} })
+      assert.strictEqual(url.error?.code, -32603, JSON.stringify(url).slice(0, 300))
+      assert.match(url.error.message, /^Sign in|^URL elicitation required/)
+      assert.include(url.error.message, "(error too large: ")
+      assert.isUndefined(url.error.data)
+    }))
+
+  it.live("2025-11-25: a task whose error is over the limit is failed with the replaced error, which tasks/result answers", () =>
+    Effect.gen(function*() {
+      const client = yield* errorServer(500)
+      yield* initialize(client as never, "2025-11-25")
+      const created = yield* client.request("resources/read", { uri: "test://fail/2000", task: { ttl: 60_000 } })
+      const taskId: string = created.result?.task?.taskId
+      assert.isString(taskId, JSON.stringify(created))
+      let task: any
+      for (let i = 0; i < 250; i++) {
+        task = (yield* client.request("tasks/get", { taskId })).result
+        if (task?.status !== "working") break
+        yield* Effect.sleep(20)
+      }
+      assert.strictEqual(task.status, "failed", JSON.stringify(task))
+      const fetched = yield* client.request("tasks/result", { taskId })
+      // Fails before: the error with its 2,000 characters of data.
+      assert.isUndefined(fetched.error?.data, JSON.stringify(fetched).slice(0, 300))
+      assert.strictEqual(fetched.error.code, -32602)
+      assert.match(fetched.error.message, /^No such row \(error too large: \d+ bytes, limit 500; its data left out\)$/)
+      assert.strictEqual(task.statusMessage, fetched.error.message)
+    }))
+})
 
 describe("SizeLimit measures what is sent", () => {
   it.live("2025-03-26: the result as that version gets it (structuredContent dropped), not as the handler made it", () =>

@@ -8,6 +8,13 @@
  * 2026-07-28's `tasks/get` of a completed task, inline). Any other result over the limit is
  * replaced by a JSON-RPC `-32603` error, "Result too large: N bytes (limit M)".
  *
+ * An error is measured too (its JSON-RPC error object): one over the limit, as a large `data`
+ * makes it (a handler's, a client's URI echoed in -32002's), keeps its code and the start of its
+ * message, which says "(error too large: N bytes, limit M; its data left out)", and loses its
+ * `data`: a part of data of any shape would be no use. An error whose code means nothing without
+ * its data (-32042 `UrlElicitationRequired`, -32021 `MissingRequiredClientCapability`) becomes
+ * -32603 with that message. Defects, answered with the masked -32603, are small already.
+ *
  * A 2025-11-25 task's result is measured when the task ends, as its `tasks/result` will send it:
  * a tool result over the limit is recorded as that `isError` result, so the task is `failed`
  * (that version's status for a tool result with `isError`; 2026-07-28 calls such a task
@@ -35,6 +42,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { clip } from "../../internal/clip.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -97,9 +105,14 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     if (tool !== undefined) return Exit.succeed(tool)
     return resultTooLarge(size, maxBytes)
   }
+  // An error is measured too: one whose data a client sent back whole, or a handler filled, was
+  // sent at any size (a 2 MB unknown URI echoed in -32002's data).
+  const checkError = (error: McpError.McpError): Exit.Exit<never, McpError.McpError> => Exit.fail(errorOver(error, maxBytes) ?? error)
   const measured = (method: string, effect: Effect.Effect<unknown, McpError.McpError>, context: RequestContext) => {
-    if (Exit.isExit(effect)) return effect._tag === "Success" ? check(method, context)(effect.value) : effect
-    return Effect.flatMap(effect, check(method, context))
+    if (Exit.isExit(effect)) {
+      return effect._tag === "Success" ? check(method, context)(effect.value) : failureWithin(effect as Exit.Failure<unknown, McpError.McpError>, maxBytes)
+    }
+    return Effect.flatMap(Effect.catch(effect, checkError), check(method, context))
   }
   // A 2025-11-25 task's result is measured as its `tasks/result` will send it (with its
   // related-task `_meta`) when the task records it: replaced there, the task is `failed` (a tool's
@@ -107,7 +120,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   // prompt's by the -32603 error), and `tasks/get` agrees with `tasks/result`.
   const limitsTasks = methods === undefined || methods.has("tasks/result")
   const taskLimit = (context: RequestContext, method: string): Limit => (exit, taskId) => {
-    if (exit._tag === "Failure") return exit
+    if (exit._tag === "Failure") return failureWithin(exit, maxBytes)
     const result = exit.value
     const meta = (result as { readonly _meta?: { readonly [key: string]: unknown } | undefined })._meta
     const size = sizeOf(resultAsSent(context, "tasks/result", { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } }))
@@ -157,6 +170,36 @@ const resultTooLarge = (size: number, maxBytes: number): Exit.Exit<never, McpErr
  */
 const withOuter = (own: Limit) => (outer: Option.Option<Limit>): Limit =>
   Option.isNone(outer) ? own : (exit, taskId) => outer.value(own(exit, taskId), taskId)
+
+/**
+ * The error that replaces `error` when its JSON-RPC error object is over `maxBytes` (`undefined`
+ * when it fits): its code and the start of its message, saying how large it was, without its
+ * `data` (what makes an error large: it has no shape a part of it would keep). An error whose
+ * code means nothing without its data (-32042's elicitations, -32021's required capabilities)
+ * becomes -32603.
+ */
+const errorOver = (error: unknown, maxBytes: number): McpError.McpError | undefined => {
+  if (!McpError.isMcpError(error)) return undefined
+  const object = McpError.toErrorObject(error)
+  const size = sizeOf(object)
+  if (size <= maxBytes) return undefined
+  const message = `${clip(object.message)} (error too large: ${size} bytes, limit ${maxBytes}; its data left out)`
+  return McpError.withoutStackTrace(() =>
+    error._tag === "UrlElicitationRequired" || error._tag === "MissingRequiredClientCapability"
+      ? new McpError.InternalError({ message })
+      : new McpError.JsonRpcError({ code: object.code, message })
+  )
+}
+
+/** A failed exit whose typed error is over the limit, failed with {@link errorOver}'s instead; else itself. */
+const failureWithin = <A>(exit: Exit.Failure<A, McpError.McpError>, maxBytes: number): Exit.Exit<A, McpError.McpError> => {
+  for (const reason of exit.cause.reasons) {
+    if (reason._tag !== "Fail") continue
+    const over = errorOver(reason.error, maxBytes)
+    return over === undefined ? exit : Exit.fail(over)
+  }
+  return exit
+}
 
 /** An `isError` tool result saying `message`. */
 const tooLarge = (message: string) => ({ content: [{ type: "text", text: message }], isError: true })

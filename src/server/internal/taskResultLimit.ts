@@ -5,7 +5,8 @@
  * notification) would say "completed" of a task whose `tasks/result` is an error. A tool result
  * over the limit becomes the isError result "Tool result too large" (a `failed` task in that
  * version); a `resources/read` or `prompts/get` result the -32603 error "Result too large" (a
- * `failed` task with that error). Provided by the middleware around a task-augmented request; the
+ * `failed` task with that error); an error over it its clipped replacement. Provided by the
+ * middleware around a task-augmented request; the
  * task's work, forked with that request's services, reads it once as the work ends.
  *
  * @internal
