@@ -126,16 +126,20 @@ const timed = <A>(
   context: RequestContext,
   orElse: () => Exit.Exit<unknown, McpError.McpError>
 ): Effect.Effect<unknown, McpError.McpError> =>
-  Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
-    Effect.onInterrupt(
-      Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
-        if (Option.isSome(done)) return Exit.succeed(done.value)
-        context.session.holdSlot(context.requestId, fiber)
-        fiber.interruptUnsafe()
-        return orElse()
-      }),
-      () => Fiber.interrupt(fiber)
-    ))
+  // Uninterruptible until the handler's interruption is tied to the request's: an interruption
+  // between the fork and `onInterrupt` left the handler running, its slot free.
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
+      Effect.onInterrupt(
+        restore(Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
+          if (Option.isSome(done)) return Exit.succeed(done.value)
+          context.session.holdSlot(context.requestId, fiber)
+          fiber.interruptUnsafe()
+          return orElse()
+        })),
+        () => Fiber.interrupt(fiber)
+      ))
+  )
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
   const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined
