@@ -21,7 +21,7 @@ import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { emptyMap, shrink, writable } from "../../internal/emptyMap.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
-import type * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 
 /** A request (or notification, then `request` is undefined) running or waiting for a slot. */
 export class Inflight {
@@ -125,14 +125,6 @@ export abstract class Scheduler {
   private stalled = false
   /** Requests and handlers finished so far: a read pause without progress is a stall. */
   private finishedCount = 0
-  /**
-   * Work left running by requests already answered ({@link holdSlot}), each with whether it holds
-   * a place of the waiting lane; `undefined` while there is none (nearly always).
-   */
-  private lingering: Map<Fiber.Fiber<unknown, unknown>, boolean> | undefined = undefined
-  /** Request slots (`heldSlots`) and waiting-lane places (`heldWaiting`) the lingering work holds. */
-  private heldSlots = 0
-  private heldWaiting = 0
 
   constructor(limits: SchedulerLimits) {
     this.bounds = boundsOf(limits)
@@ -161,34 +153,30 @@ export abstract class Scheduler {
 
   /** Whether nothing runs or waits (work a request left running counts: see {@link holdSlot}). */
   get isIdle(): boolean {
-    return this.running.size === 0 && this.queued.size === 0 && this.lingering === undefined
+    return this.running.size === 0 && this.queued.size === 0
   }
 
   /**
    * The request `key`, about to be answered, leaves `fiber` running (interrupted, its uninterruptible
-   * regions and finalizers still to run: `Timeout` answers at the deadline): the slot of the
-   * request (its lane's) stays taken until the fiber ends, so a client whose answered requests
+   * regions and finalizers still to run: `Timeout` answers at the deadline): a request slot
+   * stays taken until the fiber ends, so a client whose answered requests
    * still work cannot start more than the bound at once; the fiber is interrupted with what runs
    * (`stopAll`), and the session is not idle (a drain waits) while it runs.
    *
    * @internal
    */
-  holdSlot(key: JsonRpc.RequestId, fiber: Fiber.Fiber<unknown, unknown>): void {
+  holdSlot(_key: JsonRpc.RequestId, fiber: Fiber.Fiber<unknown, unknown>): void {
     if (fiber.pollUnsafe() !== undefined) return
-    const inflight = this.running.get(key)
-    const waiting = inflight !== undefined && this.isWaiting(inflight)
-    ;(this.lingering ??= new Map()).set(fiber, waiting)
-    if (waiting) this.heldWaiting++
-    else this.heldSlots++
-    fiber.addObserver(() => {
-      if (this.lingering?.delete(fiber) !== true) return
-      if (this.lingering.size === 0) this.lingering = undefined
-      if (waiting) this.heldWaiting--
-      else this.heldSlots--
-      this.finishedCount++
-      this.stalled = false
-      this.pump()
-    })
+    // A running entry of its own, with no request (as a notification handler's: its end answers
+    // nothing, a failure other than the interruption is logged): it takes a request slot (of the
+    // request slots whatever the request's lane: a bound kept, never exceeded), is interrupted
+    // by `stopAll`, and keeps the session from being idle. No field of the session's for it: an
+    // idle session's size is a target.
+    const held = new Inflight(Symbol(), undefined, Effect.void, ProtocolVersion.latest)
+    held.fiber = fiber
+    this.running = writable(this.running)
+    this.running.set(held.key, held)
+    fiber.addObserver((exit) => this.finish(held, exit))
   }
 
   /** Whether the FIFO is full (the reader should wait for room). */
@@ -236,7 +224,6 @@ export abstract class Scheduler {
       inflight.interrupted = true
       inflight.fiber?.interruptUnsafe()
     }
-    if (this.lingering !== undefined) for (const fiber of this.lingering.keys()) fiber.interruptUnsafe()
   }
 
   /**
@@ -284,9 +271,7 @@ export abstract class Scheduler {
   }
 
   private hasRoom(inflight: Inflight): boolean {
-    return this.isWaiting(inflight)
-      ? this.waiting + this.heldWaiting < this.bounds.maxWaiting
-      : this.running.size - this.waiting + this.heldSlots < this.bounds.limit
+    return this.isWaiting(inflight) ? this.waiting < this.bounds.maxWaiting : this.running.size - this.waiting < this.bounds.limit
   }
 
   private start(inflight: Inflight): void {
