@@ -129,6 +129,8 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   /**
    * Cancels every running task of `owner` (as `cancel` does, without the answer): for an owner
    * that is gone, e.g. the session that created them has closed, so nothing unreachable runs on.
+   * A task of `owner` whose creation is under way (a promotion landing as its session closes) is
+   * cancelled as soon as it is created, and waited for.
    */
   readonly cancelOwnedBy: (owner: string) => Effect.Effect<void>
   /** How many tasks are running now (a work that ended counts until its end is recorded). */
@@ -231,6 +233,13 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
         : Effect.andThen(Effect.logWarning(`effect-mcp-server: ${what} failed; going on`, forLog(cause)), Effect.sleep("1 second"))),
     { disableYield: true }
   )
+
+/** The creations under way of one owner (see `created` in {@link make}). */
+class Creations {
+  count = 0
+  /** Set once the owner went while they were under way: done when the last one ended. */
+  gone: Deferred.Deferred<void> | undefined = undefined
+}
 
 /** What a promoted work keeps of its options: the spawn policy, when it has one. */
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
@@ -399,6 +408,47 @@ export const make = (
   const leasing = renewLeases !== undefined && claimOrphans !== undefined
     ? [every("lease renewal", renewal), every("the orphan reaper", reap)]
     : undefined
+
+  /**
+   * The creations under way, by owner: how many, and, once the owner went (`cancelOwnedBy` while
+   * one was under way: its session closed as a promotion landed), what `cancelOwnedBy` waits for.
+   * A task created for an owner that went is cancelled as soon as its work is in hand: else it ran
+   * until its TTL, for nobody. An owner is listed only while a creation of it is under way.
+   */
+  const creations = new Map<string, Creations>()
+
+  /**
+   * `create` (the store's creation and the work's entry) for `owner`, counted under way until it
+   * ends; a task it created for an owner that went meanwhile is cancelled before it answers.
+   */
+  const created = <E>(owner: string, create: Effect.Effect<Task, E>): Effect.Effect<Task, E> =>
+    Effect.suspend(() => {
+      let underWay = creations.get(owner)
+      if (underWay === undefined) creations.set(owner, underWay = new Creations())
+      underWay.count++
+      const counted = underWay
+      return Effect.onExit(create, (exit) => {
+        const done = Effect.sync(() => {
+          if (--counted.count > 0) return
+          if (creations.get(owner) === counted) creations.delete(owner)
+          if (counted.gone !== undefined) Deferred.doneUnsafe(counted.gone, Exit.void)
+        })
+        if (counted.gone === undefined || exit._tag === "Failure") return done
+        return Effect.ensuring(cancelGone(running.get(exit.value.taskId), owner), done)
+      })
+    })
+
+  /**
+   * Cancels the task of an owner that is gone: records `cancelled`, then stops its work (stopped
+   * even when the store failed to record it: nobody can reach the task).
+   */
+  const cancelGone = (entry: Running | undefined, owner: string): Effect.Effect<void> =>
+    entry?.task === undefined ? Effect.void : Effect.ensuring(
+      Effect.ignore(store.cancel(entry.task.taskId, owner)),
+      Effect.sync(() => {
+        leave(entry)?.fiber?.interruptUnsafe()
+      })
+    )
 
   /** On a store with leases, a creation takes the task's first lease with it. */
   const leased = (input: CreateInput): CreateInput =>
@@ -696,7 +746,7 @@ export const make = (
       // One creation, however many ask (the work itself, the caller's timer).
       if (unpromoted.creation !== undefined) return Deferred.await(unpromoted.creation)
       const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
-      return Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit) => {
+      return created(unpromoted.input.owner, Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit) => {
         if (exit._tag === "Success") {
           const task = exit.value
           const options = unpromoted.options
@@ -708,7 +758,7 @@ export const make = (
         }
         Deferred.doneUnsafe(creation, exit)
         return exit
-      })
+      }))
     }
 
     ended(exit: Exit.Exit<object, McpError.McpError>): Effect.Effect<void> {
@@ -758,24 +808,29 @@ export const make = (
 
   return TaskSupervisor.of({
     spawn: (input, work, options) =>
-      Effect.flatMap(store.create(leased(input)), (task) =>
+      created(input.owner, Effect.flatMap(store.create(leased(input)), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
           const entry = enter(new Running(), task, options)
           const fiber = fork(entry, services, started(work, task), recordExit.bind(entry), true)
           // Unless it ended already (and `record` forgot it).
           if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
           return Exit.succeed(task)
-        })),
+        }))),
     promotable,
     cancelOwnedBy: (owner) =>
       Effect.suspend(() => {
         const owned: Array<Running> = []
         for (const entry of running.values()) if (entry.task!.owner === owner) owned.push(entry)
-        return Effect.forEach(owned, (entry) =>
+        const cancelled = Effect.forEach(owned, (entry) =>
           Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
             Effect.sync(() => {
               leave(entry)?.fiber?.interruptUnsafe()
             })).pipe(Effect.ignore), { discard: true })
+        // Its tasks still being created are cancelled as each is (see `created`): waited for, so
+        // that what follows (the removal of the owner's tasks) finds them.
+        const underWay = creations.get(owner)
+        if (underWay === undefined) return cancelled
+        return Effect.andThen(cancelled, Deferred.await(underWay.gone ??= Deferred.makeUnsafe<void>()))
       }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {

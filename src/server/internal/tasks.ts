@@ -328,8 +328,12 @@ export const make = (
     return {
       sessionClosed: (sessionId) => {
         for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
-          const cancelled = supervisor.cancelOwnedBy(owner)
-          runFork(!sessionOwners.delete(owner) ? cancelled : Effect.andThen(cancelled, Effect.ignore(removeOwnedBy!(owner))))
+          // Asked once the cancellation is over: it waits for the tasks still being created, whose
+          // creation adds their owner to `sessionOwners` (again) as it lands.
+          runFork(Effect.andThen(
+            supervisor.cancelOwnedBy(owner),
+            Effect.suspend(() => sessionOwners.delete(owner) ? Effect.ignore(removeOwnedBy!(owner)) : Effect.void)
+          ))
         }
       },
       extension: modern.extension,
