@@ -369,6 +369,8 @@ export const make = (
   // takes over the tasks whose lease ran out (their process stopped): it runs them again, or ends
   // them failed. None stays working forever.
   const leaseMillis = options.leaseMillis ?? 15_000
+  // Called on the store (`store.renewLeases!(...)`), not detached: a store written as a class
+  // keeps its `this`.
   const renewLeases = store.renewLeases
   const claimOrphans = store.claimOrphans
   // Renewal and reaping run apart: a slow reap never delays this process's own renewals.
@@ -384,7 +386,7 @@ export const make = (
    */
   let renewedInARow = 0
   const renewal = Effect.suspend(() =>
-    Effect.matchEffect(renewLeases!([...running.keys()], leaseMillis), {
+    Effect.matchEffect(store.renewLeases!([...running.keys()], leaseMillis), {
       onFailure: (error) =>
         Effect.suspend(() => {
           renewedInARow = 0
@@ -403,7 +405,7 @@ export const make = (
   const reap = Effect.suspend(() =>
     renewedInARow < 2
       ? Effect.void
-      : Effect.flatMap(claimOrphans!(leaseMillis, options.server), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
+      : Effect.flatMap(store.claimOrphans!(leaseMillis, options.server), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
   )
   const leasing = renewLeases !== undefined && claimOrphans !== undefined
     ? [every("lease renewal", renewal), every("the orphan reaper", reap)]
@@ -495,9 +497,8 @@ export const make = (
     // when the confirmation fails twice (the lease lapses; the next claim counts this one only if
     // a try was made in time and its answer lost). A second try (safe to repeat) covers an answer
     // lost after the confirmation was made, or one run past its deadline.
-    const confirmClaim = store.confirmClaim
-    if (confirmClaim === undefined) return begin
-    return Effect.matchEffect(Effect.retry(confirmClaim(task.taskId, leaseMillis), { times: 1 }), {
+    if (store.confirmClaim === undefined) return begin
+    return Effect.matchEffect(Effect.retry(store.confirmClaim(task.taskId, leaseMillis), { times: 1 }), {
       onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, errorForLog(error)),
       onSuccess: (mine) => mine ? begin : Effect.void
     })

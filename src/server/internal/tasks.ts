@@ -134,10 +134,10 @@ const announceEveryMillis = 60_000
 export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
     const provided = yield* Effect.serviceOption(TaskStore)
-    const announce = provided._tag === "Some" ? provided.value.announce : undefined
-    if (announce === undefined) return
+    const store = provided._tag === "Some" ? provided.value : undefined
+    if (store?.announce === undefined) return
     const warned = new Set<string>()
-    const round = Effect.matchEffect(announce(name), {
+    const round = Effect.matchEffect(store.announce(name), {
       onFailure: () => Effect.void,
       onSuccess: ({ others, where }) => {
         const fresh = others.filter((other) => !warned.has(other))
@@ -154,6 +154,56 @@ export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Sco
     })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(round, Effect.sleep(announceEveryMillis))))
   })
+
+/**
+ * `store` with its `create` replaced, every other member delegated to it and called on it: a store
+ * written as a class keeps its methods (on its prototype) and their `this`, which a spread
+ * (`{ ...store, create }`) lost, copying only own properties. A member added to `TaskStore` must
+ * be delegated here too.
+ */
+const withCreate = (store: TaskStore["Service"], create: TaskStore["Service"]["create"]): TaskStore["Service"] => {
+  const {
+    announce,
+    claimOrphans,
+    confirmClaim,
+    onEndedElsewhere,
+    removeOwnedBy,
+    renewLeases,
+    sendInput
+  } = store
+  return {
+    create,
+    get: (taskId, owner) => store.get(taskId, owner),
+    list: (owner, cursor, pageSize, scope) => store.list(owner, cursor, pageSize, scope),
+    setStatus: (taskId, status, statusMessage) => store.setStatus(taskId, status, statusMessage),
+    setInputRequests: (taskId, inputRequests) => store.setInputRequests(taskId, inputRequests),
+    finish: (taskId, status, outcome, statusMessage) => store.finish(taskId, status, outcome, statusMessage),
+    cancel: (taskId, owner) => store.cancel(taskId, owner),
+    awaitTerminal: (taskId, owner) => store.awaitTerminal(taskId, owner),
+    get changes() {
+      return store.changes
+    },
+    get recheckMillis() {
+      return store.recheckMillis
+    },
+    get shared() {
+      return store.shared
+    },
+    get inputs() {
+      return store.inputs
+    },
+    get size() {
+      return store.size
+    },
+    onEndedElsewhere: onEndedElsewhere === undefined ? undefined : (listener) => store.onEndedElsewhere!(listener),
+    sendInput: sendInput === undefined ? undefined : (taskId, responses) => store.sendInput!(taskId, responses),
+    renewLeases: renewLeases === undefined ? undefined : (taskIds, leaseMillis) => store.renewLeases!(taskIds, leaseMillis),
+    claimOrphans: claimOrphans === undefined ? undefined : (leaseMillis, server) => store.claimOrphans!(leaseMillis, server),
+    confirmClaim: confirmClaim === undefined ? undefined : (taskId, leaseMillis) => store.confirmClaim!(taskId, leaseMillis),
+    announce: announce === undefined ? undefined : (server) => store.announce!(server),
+    removeOwnedBy: removeOwnedBy === undefined ? undefined : (owner) => store.removeOwnedBy!(owner)
+  }
+}
 
 /**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
@@ -182,14 +232,11 @@ export const make = (
     // none.
     const sessionOwners = new Set<string>()
     const removeOwnedBy = store.removeOwnedBy
-    const creating: TaskStore["Service"] = removeOwnedBy === undefined ? store : {
-      ...store,
-      create: (input) =>
-        Effect.map(store.create(input), (task) => {
-          if (input.owner.startsWith("session:") || input.owner.startsWith(sessionOwnerPrefix2026)) sessionOwners.add(input.owner)
-          return task
-        })
-    }
+    const creating: TaskStore["Service"] = removeOwnedBy === undefined ? store : withCreate(store, (input) =>
+      Effect.map(store.create(input), (task) => {
+        if (input.owner.startsWith("session:") || input.owner.startsWith(sessionOwnerPrefix2026)) sessionOwners.add(input.owner)
+        return task
+      }))
     const supervisor = TaskSupervisor.make(creating, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server })
     // A store shared with servers of other names by mistake (one Redis prefix) is said so.
     if (server !== undefined) yield* watchSharing(server)
@@ -332,7 +379,7 @@ export const make = (
           // creation adds their owner to `sessionOwners` (again) as it lands.
           runFork(Effect.andThen(
             supervisor.cancelOwnedBy(owner),
-            Effect.suspend(() => sessionOwners.delete(owner) ? Effect.ignore(removeOwnedBy!(owner)) : Effect.void)
+            Effect.suspend(() => sessionOwners.delete(owner) ? Effect.ignore(store.removeOwnedBy!(owner)) : Effect.void)
           ))
         }
       },
