@@ -55,6 +55,7 @@ import type {
   ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
+import { RELATED_TASK_META_KEY } from "../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import {
   NotSendable,
@@ -1574,14 +1575,15 @@ class SessionImpl extends Scheduler implements ServerSession {
           // a request the client never saw.
           const connection = this.connection
           if ("attach" in connection && connection.withdraw?.(id, route) === true) return Effect.void
-          return this.offer(
-            JsonRpc.notification("notifications/cancelled", {
-              requestId: id,
-              reason: Exit.hasInterrupts(exit) ? "The server cancelled the request" : "Timed out"
-            }),
-            related,
-            route
-          )
+          const cancelled: Record<string, unknown> = {
+            requestId: id,
+            reason: Exit.hasInterrupts(exit) ? "The server cancelled the request" : "Timed out"
+          }
+          // The cancel of a task's request belongs to the task, as the request did: it carries
+          // the request's related-task `_meta` (2025-11-25: every message of a task MUST).
+          const task = (params?._meta as { readonly [key: string]: unknown } | undefined)?.[RELATED_TASK_META_KEY]
+          if (task !== undefined) cancelled._meta = { [RELATED_TASK_META_KEY]: task }
+          return this.offer(JsonRpc.notification("notifications/cancelled", cancelled), related, route)
         })
       )
   }

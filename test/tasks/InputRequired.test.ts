@@ -85,4 +85,27 @@ describe("input_required", () => {
       yield* Effect.promise(() => sleep(50))
       assert.strictEqual((yield* getTask(client, task.taskId)).status, "cancelled")
     }))
+
+  it.live("cancelling a task that waits for input: the notifications/cancelled of its request carries the related-task _meta", () =>
+    Effect.gen(function*() {
+      const server = yield* everything()
+      const { client, requests, received } = yield* connectEliciting(server)
+      const { task } = yield* callAsTask(client, "test_task_input")
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 500 && requests.length === 0; i++) await sleep(5)
+      })
+      const request = received.find((m) => m.method === "elicitation/create")
+      assert.isDefined(request, "no elicitation request reached the client")
+      assert.strictEqual((yield* cancelTask(client, task.taskId)).status, "cancelled")
+      const cancelled = yield* Effect.promise(async () => {
+        for (let i = 0; i < 200; i++) {
+          const found = received.find((m) => m.method === "notifications/cancelled" && m.params?.requestId === request.id)
+          if (found !== undefined) return found
+          await sleep(5)
+        }
+        return undefined
+      })
+      assert.isDefined(cancelled, "no notifications/cancelled for the task's request")
+      assert.deepStrictEqual(cancelled.params._meta?.[RELATED], { taskId: task.taskId }, JSON.stringify(cancelled))
+    }))
 })
