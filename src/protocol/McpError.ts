@@ -128,6 +128,18 @@ export class InternalError extends Data.TaggedError("InternalError")<{
   readonly data?: unknown
 }> {}
 
+/**
+ * -32603: a store the request needed failed (a `StoreError`: a shared store down, say); `store`
+ * names it (`"TaskStore"`, `"RateLimitStore"`, ...). Made by {@link storeUnavailable}, which
+ * decides its message; a handler can catch it by its tag (e.g. `McpContext.becomeTask`'s).
+ *
+ * @since 0.2.0
+ */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
+  readonly message: string
+  readonly store: string
+}> {}
+
 /** -32002: `resources/read` of a URI no resource or template serves. */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly uri: string }> {}
 
@@ -193,6 +205,7 @@ export type McpError =
   | MethodNotFound
   | InvalidParams
   | InternalError
+  | StoreUnavailable
   | ResourceNotFound
   | UrlElicitationRequired
   | LimitExceeded
@@ -206,6 +219,7 @@ const mcpErrorTags = new Set([
   "MethodNotFound",
   "InvalidParams",
   "InternalError",
+  "StoreUnavailable",
   "ResourceNotFound",
   "UrlElicitationRequired",
   "LimitExceeded",
@@ -235,6 +249,7 @@ export const codeOf = (error: McpError): number => {
     case "InvalidParams":
       return ErrorCode.InvalidParams
     case "InternalError":
+    case "StoreUnavailable":
       return ErrorCode.InternalError
     case "ResourceNotFound":
       return ErrorCode.ResourceNotFound
@@ -267,6 +282,8 @@ export const toErrorObject = (error: McpError): ErrorObject => {
     case "InternalError":
     case "JsonRpcError":
       return withData(code, error.message, error.data)
+    case "StoreUnavailable":
+      return { code, message: error.message, data: { store: error.store } }
     case "ResourceNotFound":
       // The URI clipped in `data` too: a client that asks for a 3 MB URI gets a short answer.
       return { code, message: `Resource not found: ${clip(error.uri)}`, data: { uri: clip(error.uri) } }
@@ -420,16 +437,14 @@ export const limitExceeded = (
 
 /**
  * The answer to a request that needed a store that failed (a `StoreError`): a -32603
- * `InternalError` "Store unavailable: <store>; retry later", with `data: { store }`. The one place
- * that decides how a store's failure reaches clients: the middleware and transports that call a
- * store map its failure with this (and log the cause, which clients never see).
+ * {@link StoreUnavailable} "Store unavailable: <store>; retry later", with `data: { store }`. The
+ * one place that decides how a store's failure reaches clients: the middleware and transports that
+ * call a store map its failure with this (and log the cause, which clients never see).
  *
  * @since 0.2.0
  */
-export const storeUnavailable = (error: { readonly store: string }): InternalError =>
-  withoutStackTrace(() =>
-    new InternalError({ message: `Store unavailable: ${error.store}; retry later`, data: { store: error.store } })
-  )
+export const storeUnavailable = (error: { readonly store: string }): StoreUnavailable =>
+  withoutStackTrace(() => new StoreUnavailable({ message: `Store unavailable: ${error.store}; retry later`, store: error.store }))
 
 /**
  * A use the caller may not make: a {@link JsonRpcError} with {@link ErrorCode.Forbidden} (403),

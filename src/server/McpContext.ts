@@ -108,7 +108,10 @@ export const progress = (
  *
  * A no-op anywhere else: a 2025-11-25 request (its client decides with `params.task`), a client
  * that did not declare the extension, a tool that does not support tasks, a call already a task.
- * Fails with 429 (`LimitExceeded`) when a task limit is reached.
+ * Fails with 429 (`LimitExceeded`) when a task limit is reached, and with -32603 "Store
+ * unavailable: TaskStore" (`StoreUnavailable`) when the task store failed (a shared store down):
+ * uncaught, the call is answered so; caught (`Effect.catchTag("StoreUnavailable", ...)`), the
+ * handler goes on as a call that is not a task.
  *
  * @since 0.2.0
  * @category tasks
@@ -127,10 +130,9 @@ export const progress = (
  * })
  * ```
  */
-export const becomeTask: Effect.Effect<void, McpError.LimitExceeded, McpRequestContext> = use((context) => {
-  const promote = context.relatedTask?.promote
-  return promote === undefined ? Effect.void : promote as Effect.Effect<void, McpError.LimitExceeded>
-})
+export const becomeTask: Effect.Effect<void, McpError.LimitExceeded | McpError.StoreUnavailable, McpRequestContext> = use((context) =>
+  context.relatedTask?.promote ?? Effect.void
+)
 
 /** The request's `params._meta`. */
 export const meta: Effect.Effect<{ readonly [key: string]: unknown } | undefined, never, McpRequestContext> = Effect

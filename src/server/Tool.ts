@@ -155,7 +155,7 @@ export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
 
 /**
  * The errors about the request itself a handler may fail with, whatever it declares: they answer
- * as JSON-RPC errors (-32021, -32042, 429), not as tool errors. A handler that means to answer
+ * as JSON-RPC errors (-32021, -32042, 429, -32603 "Store unavailable"), not as tool errors. A handler that means to answer
  * with a JSON-RPC error of its own (a protocol-level failure, not the tool's) fails with
  * `McpError.JsonRpcError`.
  *
@@ -165,6 +165,7 @@ export type RequestError =
   | McpError.MissingRequiredClientCapability
   | McpError.UrlElicitationRequired
   | McpError.LimitExceeded
+  | McpError.StoreUnavailable
   | McpError.JsonRpcError
 
 /**
@@ -670,11 +671,12 @@ const normalize = (output: Output): CallToolResult => {
 /**
  * The failures of a handler that answer the request as JSON-RPC errors rather than tool errors:
  * they are about the request (a client capability it lacks, an elicitation it needs first, a limit
- * it reached, e.g. `McpContext.becomeTask` past the task limits), not about the tool's work.
+ * it reached, e.g. `McpContext.becomeTask` past the task limits, a store it needed that failed,
+ * e.g. `becomeTask`'s task store), not about the tool's work.
  */
 const isRequestError = (error: unknown): error is RequestError =>
   error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired ||
-  error instanceof McpError.LimitExceeded || error instanceof McpError.JsonRpcError
+  error instanceof McpError.LimitExceeded || error instanceof McpError.StoreUnavailable || error instanceof McpError.JsonRpcError
 
 /** -32021 for a capability the request did not declare: `sampling.tools` → `{ sampling: { tools: {} } }`. */
 const missingCapability = (error: ClientCapabilityMissing): McpError.MissingRequiredClientCapability => {

@@ -15,7 +15,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
-import type { McpError } from "../protocol/McpError.ts"
+import type { LimitExceeded, StoreUnavailable } from "../protocol/McpError.ts"
 import type {
   ClientCapabilities,
   CreateMessageRequestParams,
@@ -98,9 +98,9 @@ export interface RelatedTask {
   readonly ask?: ((method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) => Effect.Effect<unknown>) | undefined
   /**
    * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
-   * fails with 429 when a task limit is reached.
+   * fails with 429 when a task limit is reached, -32603 `StoreUnavailable` when the task store failed.
    */
-  readonly promote?: Effect.Effect<void, McpError> | undefined
+  readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
 }
 
 /**

@@ -14,7 +14,7 @@ import * as Logger from "effect/Logger"
 import * as Scope from "effect/Scope"
 import { components, options } from "../../examples/everything-server.ts"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
-import { McpServer } from "../../src/index.ts"
+import { McpContext, McpServer } from "../../src/index.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
@@ -220,5 +220,37 @@ describe("a TaskStore that fails", () => {
       assert.strictEqual((yield* request("tasks/get", { taskId: created.taskId })).result.status, "working")
       assert.deepStrictEqual(withoutServerInfo((yield* request("tasks/cancel", { taskId: created.taskId })).result), { resultType: "complete" })
       assert.strictEqual((yield* request("tasks/get", { taskId: created.taskId })).result.status, "cancelled")
+    }))
+
+  it.live("2026-07-28: McpContext.becomeTask fails with a StoreUnavailable the handler can catch (a store that failed), as its type says", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const Fallback = McpServer.tool({
+        name: "fallback",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          McpContext.becomeTask.pipe(
+            Effect.as("a task"),
+            Effect.catchTag("StoreUnavailable", (error) => Effect.succeed(`inline, ${error.store} unavailable`))
+          )
+      })
+      const Bare = McpServer.tool({ name: "bare", execution: { taskSupport: "optional" }, handler: () => Effect.as(McpContext.becomeTask, "a task") })
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(
+          Layer.merge(Fallback, Bare),
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }),
+            Layer.succeed(TaskStore, flakyStore.store)
+          )
+        )),
+        McpServer.McpServer
+      )
+      const client = yield* connectModern(server)
+      flakyStore.fail("create")
+      const answer = yield* Effect.promise(() => client.request("tools/call", { name: "fallback", arguments: {} }, withTasks()))
+      assert.isUndefined(answer.error, JSON.stringify(answer))
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "inline, TaskStore unavailable" }], JSON.stringify(answer))
+      // Uncaught, it is answered -32603 "Store unavailable: TaskStore" as before.
+      assertUnavailable((yield* Effect.promise(() => client.request("tools/call", { name: "bare", arguments: {} }, withTasks()))).error)
     }))
 })

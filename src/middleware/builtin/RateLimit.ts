@@ -400,7 +400,7 @@ export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpE
   McpError.limitExceeded(`Rate limit exceeded: retry in ${retryAfterMillis} ms`, "rateLimit", { max: limit, retryAfterMillis })
 
 /** A store that failed: logged with its cause, answered with -32603 "Store unavailable". */
-const storeFailed = (error: StoreError): Effect.Effect<never, McpError.InternalError> =>
+const storeFailed = (error: StoreError): Effect.Effect<never, McpError.StoreUnavailable> =>
   Effect.andThen(
     Effect.logWarning("effect-mcp-server: the rate-limit store failed; request refused", errorForLog(error)),
     Effect.fail(McpError.storeUnavailable(error))
@@ -443,7 +443,7 @@ export const middleware = (config: Config): Middleware.Middleware<RateLimitStore
   const check = (
     context: RequestContext,
     params: { readonly [key: string]: unknown } | undefined
-  ): Effect.Effect<void, McpError.LimitExceeded | McpError.InternalError, RateLimitStore> =>
+  ): Effect.Effect<void, McpError.LimitExceeded | McpError.StoreUnavailable, RateLimitStore> =>
     Effect.flatMap(Effect.service(RateLimitStore), (store) =>
       Effect.matchEffect(store.consume(prefix + keyOf(context, params), policy), {
         onFailure: storeFailed,

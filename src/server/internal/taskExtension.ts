@@ -135,9 +135,9 @@ export const make = (options: {
     get taskId(): string {
       return typeof this.state === "string" ? this.state : ""
     }
-    get promote(): Effect.Effect<void, McpError.McpError> | undefined {
+    get promote(): Effect.Effect<void, McpError.LimitExceeded | McpError.StoreUnavailable> | undefined {
       // A task already (or not started): `becomeTask` has nothing left to do.
-      return typeof this.state === "string" ? undefined : Effect.asVoid(Effect.catch(this.state, Wire.failWith))
+      return typeof this.state === "string" ? undefined : Effect.asVoid(Effect.catch(this.state, Wire.failCreation))
     }
     awaitingInput(): Effect.Effect<void> {
       return Effect.void

@@ -58,6 +58,17 @@ export const withRelatedTask = (result: object, taskId: string): object => {
 const limitNames = { owner: "tasksPerRequestor", address: "tasksPerAddress", server: "tasks" } as const
 
 /**
+ * The JSON-RPC error for a creation's failure: 429 for a limit (`McpError.LimitExceeded`, see
+ * {@link toMcpError}), -32603 for a store that failed (`McpError.StoreUnavailable`).
+ *
+ * @since 0.2.0
+ */
+export const creationError = (error: TaskLimitExceeded | StoreError): McpError.LimitExceeded | McpError.StoreUnavailable =>
+  error._tag === "StoreError"
+    ? McpError.storeUnavailable(error)
+    : McpError.limitExceeded(error.message, limitNames[error.scope], { max: error.limit })
+
+/**
  * The JSON-RPC error for a store error: every one of them is -32602 except a limit (429,
  * `McpError.LimitExceeded`, whose `data.limit` names it: `"tasksPerRequestor"`,
  * `"tasksPerAddress"` or `"tasks"`, and `data.max` is its maximum) and a store that failed
@@ -68,9 +79,8 @@ export const toMcpError = (
 ): McpError.McpError => {
   switch (error._tag) {
     case "TaskLimitExceeded":
-      return McpError.limitExceeded(error.message, limitNames[error.scope], { max: error.limit })
     case "StoreError":
-      return McpError.storeUnavailable(error)
+      return creationError(error)
     default:
       return McpError.invalidParams(error.message)
   }
@@ -89,3 +99,16 @@ export const failWith = (
   error._tag === "StoreError"
     ? Effect.andThen(Effect.logWarning("TaskStore failed", errorForLog(error)), Effect.fail(toMcpError(error)))
     : Effect.fail(toMcpError(error))
+
+/**
+ * {@link failWith} of a creation's failure, typed as it fails ({@link creationError}): what
+ * `McpContext.becomeTask` fails with.
+ *
+ * @since 0.2.0
+ */
+export const failCreation = (
+  error: TaskLimitExceeded | StoreError
+): Effect.Effect<never, McpError.LimitExceeded | McpError.StoreUnavailable> =>
+  error._tag === "StoreError"
+    ? Effect.andThen(Effect.logWarning("TaskStore failed", errorForLog(error)), Effect.fail(creationError(error)))
+    : Effect.fail(creationError(error))

@@ -90,3 +90,6 @@ export const toMcpError = (error: TaskNotFound | TaskAlreadyTerminal | TaskLimit
 
 /** Fails with {@link toMcpError}, a `StoreError` logged first (as in 2025-11-25). */
 export const failWith = Wire2025.failWith
+
+/** {@link failWith} of a creation's failure, typed as it fails (as in 2025-11-25): what `McpContext.becomeTask` fails with. */
+export const failCreation = Wire2025.failCreation
