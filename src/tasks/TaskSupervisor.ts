@@ -759,7 +759,16 @@ export const make = (
         }
         Deferred.doneUnsafe(creation, exit)
         return exit
-      }))
+      })).pipe(
+        // Interrupted while the store creates it (the work's own `becomeTask`, as its session
+        // closes): no task, and whoever waits for the creation hears so. The work's end waited for
+        // it forever, and with it the caller interrupting the work (the session's close).
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            if (!Deferred.isDoneUnsafe(creation)) Deferred.doneUnsafe(creation, Exit.interrupt())
+          })
+        )
+      )
     }
 
     ended(exit: Exit.Exit<object, McpError.McpError>): Effect.Effect<void> {

@@ -1,8 +1,9 @@
 /**
  * A session that closes while one of its tasks is being created (the store's answer arrives after
  * the session's tasks were cancelled): the task is cancelled and removed at once, its work
- * interrupted; it did not run until its TTL. The race is made deterministic by a store whose
- * `create` waits for the test to let it through.
+ * interrupted; it did not run until its TTL. A handler's own `becomeTask` under way as its session
+ * closes ends with no task, and the close does not hang. The race is made deterministic by a store
+ * whose `create` waits for the test to let it through.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -80,5 +81,48 @@ describe("a session closing while its task is created", () => {
       assert.strictEqual(size, 0)
       // The session's owner key, added as the creation landed, was taken out again (with the removal).
       assert.deepStrictEqual(removals, ["2026|session:" + sessionId])
+    }))
+  it.live("2026-07-28: a becomeTask whose creation is under way as the session closes: nothing hangs, nothing stays", () =>
+    Effect.gen(function*() {
+      const entered = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      let store: TaskStore["Service"] | undefined
+      const Gated = Layer.effect(
+        TaskStore,
+        Effect.map(makeMemory(), (memory) => {
+          store = memory
+          return TaskStore.of({
+            ...memory,
+            create: (input) => Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), memory.create(input)))
+          })
+        })
+      )
+      let after = 0
+      const Becomes = McpServer.tool({
+        name: "becomes",
+        execution: { taskSupport: "optional" },
+        handler: () => Effect.andThen(McpContext.becomeTask, Effect.sync(() => `after ${++after}`))
+      })
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(
+          Becomes,
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ name: "race", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }),
+            Gated
+          )
+        )),
+        McpServer.McpServer
+      )
+      const closed = yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* connectModern(server)
+        void client.request("tools/call", { name: "becomes", arguments: {} }, withTasks()).catch(() => undefined)
+        yield* Deferred.await(entered)
+        // The store answers a little after the session closed.
+        yield* Effect.forkDetach(Effect.andThen(Effect.sleep(100), Deferred.succeed(gate, undefined)))
+      })).pipe(Effect.timeoutOption("5 seconds"))
+      assert.strictEqual(closed._tag, "Some", "the session did not close")
+      yield* Effect.promise(() => sleep(100))
+      assert.strictEqual(Effect.runSync(store!.size), 0)
+      assert.strictEqual(after, 0)
     }))
 })
