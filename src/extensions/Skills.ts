@@ -575,6 +575,14 @@ const servedOn = (server: object): Served => {
   return live
 }
 
+/**
+ * The refusals of a URI that names no skill, or no directory of one: one place for both the
+ * served skills and {@link noSkills}, the client's URI clipped in the message and in `data.uri`
+ * (a 3 MB URI is not sent back whole).
+ */
+const unknownSkill = (uri: string) => McpError.invalidParams(`Unknown skill: ${clip(uri)}`, { uri: clip(uri) })
+const notADirectory = (uri: string) => McpError.invalidParams(`Not a skill directory: ${clip(uri)}`, { uri: clip(uri) })
+
 /** Answers a 2025 session whose skills layer was closed and none built since: no skills. */
 const noSkills: Methods = {
   "skills/list": Extension.method({
@@ -583,11 +591,11 @@ const noSkills: Methods = {
   }),
   "skills/get": Extension.method({
     params: Schemas.ResourceRequestParams(),
-    handler: (params) => Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: params.uri }))
+    handler: (params) => Exit.fail(unknownSkill(params.uri))
   }),
   "resources/directory/read": Extension.method({
     params: Schemas.ResourceRequestParams(),
-    handler: (params) => Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: params.uri }))
+    handler: (params) => Exit.fail(notADirectory(params.uri))
   })
 }
 
@@ -648,7 +656,7 @@ const methodsOf = (
       handler: (params, context) => {
         const skill = byUri.get(params.uri)
         return skill === undefined
-          ? Exit.fail(McpError.invalidParams(`Unknown skill: ${clip(params.uri)}`, { uri: clip(params.uri) }))
+          ? Exit.fail(unknownSkill(params.uri))
           : Exit.succeed(cached({ skill: skill.entry }, context))
       }
     })
@@ -660,7 +668,7 @@ const methodsOf = (
       handler: (params, context) => {
         const directory = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (directory === undefined) {
-          return Exit.fail(McpError.invalidParams(`Not a skill directory: ${clip(params.uri)}`, { uri: clip(params.uri) }))
+          return Exit.fail(notADirectory(params.uri))
         }
         const page = Pagination.paginate(directory.children, params.cursor, pageSize, directory.scope)
         if (page._tag === "Failure") return Exit.fail(page.failure)

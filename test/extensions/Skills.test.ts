@@ -958,6 +958,38 @@ describe("Skills.layer", () => {
       assert.strictEqual((yield* request("resources/directory/read", { uri: "skill://plain" })).error?.code, -32601)
     }).pipe(Effect.scoped))
 
+  it.live("after a swap to no skills, the refusals of skills/get and directory reads quote a long URI clipped in data.uri too", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer()
+      const scope = yield* Scope.make()
+      yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+      yield* Layer.buildWithScope(Skills.layer([Plain], { directoryRead: true }), scope).pipe(Effect.provideService(McpServer.McpServer, server))
+      const pair = InMemory.makePair()
+      const { record, waitFor } = recorder()
+      pair.client.onmessage = record
+      yield* Effect.forkScoped(server.run(pair.server).pipe(Effect.provide(Logger.layer([]))))
+      yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+      let next = 0
+      const request = (method: string, params: Record<string, unknown> = {}) =>
+        Effect.promise(async () => {
+          const requestId = `c${next++}`
+          await pair.client.send({ jsonrpc: "2.0", id: requestId, method, params } as never)
+          return waitFor((message) => message.id === requestId)
+        })
+      yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } })
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never))
+      // The session's extension now answers as one with no skill.
+      yield* Scope.close(scope, Exit.void)
+      const long = `skill://${"x".repeat(100_000)}`
+      for (const method of ["skills/get", "resources/directory/read"]) {
+        const refused = (yield* request(method, { uri: long })).error
+        assert.strictEqual(refused.code, -32602, method)
+        assert.isBelow(refused.message.length, 400, method)
+        // Fails before: data.uri was the whole 100,008 characters (the clip missed this copy)
+        assert.isBelow(refused.data.uri.length, 400, method)
+      }
+    }).pipe(Effect.scoped))
+
   it.effect("a 2025-11-25 session lists skills too, without the 2026 caching hints", () =>
     Effect.gen(function*() {
       const { raw } = yield* serve([Plain])
