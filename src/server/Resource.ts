@@ -164,6 +164,12 @@ export interface RegisteredTemplate {
   readonly matchKey: (key: string) => Variables | undefined
   /** Whether the template's literal scheme has an upper-case letter (`matchKey` is then not `match`). */
   readonly foldsScheme: boolean
+  /**
+   * The URI the template gives for `variables` (RFC 6570 expansion): one spelling of every URI
+   * that matches it with them (`docs://a%2Fb` and `docs://a/b` both match `docs://{+path}` with
+   * `path` `a/b`, read as one resource), what the Authorization middleware compares rules in.
+   */
+  readonly expand: (variables: Variables) => string
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined
   /** Its completion (`undefined` when it completes nothing: no completer function). */
   readonly complete: Completion.Compiled | undefined
@@ -269,6 +275,7 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     matches: (uri) => template.match(uri) !== undefined,
     matchKey: keyTemplate.match,
     foldsScheme,
+    expand: template.expand,
     // What it lists is checked as a registered resource is (a bad field made clients refuse the whole list).
     list: list === undefined ? undefined : (request) =>
       Effect.map(provideRequest(list, context, request), (listed) => {

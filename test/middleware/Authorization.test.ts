@@ -267,6 +267,41 @@ describe("Authorization cannot be slipped past", () => {
       assert.strictEqual(Authorization.normalizeUri("x://a%2fb%7E"), "x://a%2Fb~")
     }))
 
+  it.live("a per-URI rule holds for every URI its template reads the same (reserved characters percent-encoded or not)", () =>
+    Effect.gen(function*() {
+      const Docs = McpServer.resourceTemplate({
+        uriTemplate: "docs://{+path}",
+        name: "doc",
+        params: { path: Schema.String },
+        read: ({ path }) => Effect.succeed(`doc ${path}`)
+      })
+      const Search = McpServer.resourceTemplate({
+        uriTemplate: "search://x{?q}",
+        name: "search",
+        params: { q: Schema.String },
+        read: ({ q }) => Effect.succeed(`search ${q}`)
+      })
+      const server = yield* startServer(
+        { name: "authz-uri-expansion", version: "1" },
+        Layer.mergeAll(
+          Docs,
+          Search,
+          Authorization.layer({
+            // One rule written with the reserved character as is, one percent-encoded.
+            rules: { resources: { "docs://secret/key": ["admin"], "search://x?q=a%2Cb": ["admin"] } },
+            unauthenticated: "deny"
+          })
+        )
+      )
+      const { client } = yield* connect(server)
+      // Fails before: docs://secret%2Fkey (and %2f) read "doc secret/key", search://x?q=a,b read "search a,b"
+      for (const uri of ["docs://secret/key", "docs://secret%2Fkey", "docs://secret%2fkey", "search://x?q=a%2Cb", "search://x?q=a,b"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      const open = yield* sdk(() => client.readResource({ uri: "docs://public/key" }))
+      assert.strictEqual((open.contents[0] as { text: string }).text, "doc public/key")
+    }))
+
   it.live("tools a middleware injects into a server without tools are still authorized", () =>
     Effect.gen(function*() {
       // Made first, so outside the injection (middleware Layers stack in the order they are made).

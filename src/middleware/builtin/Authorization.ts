@@ -5,7 +5,10 @@
  * - **Rules.** Scopes required by component name (`tools`, `prompts`), by URI or URI template
  *   (`resources`), and by tag (`tags`). A component needs every scope of its own rule and of the
  *   rule of each of its tags; a resource listed or read through a template also needs the
- *   template's. Components without any rule are open to every caller. A tool a middleware
+ *   template's. A URI's rule holds however the URI is written: in its RFC 3986 normal form
+ *   (`USERS://%61dmin` is `users://admin`), and, read through a template, for every URI the
+ *   template reads alike (`docs://a%2Fb` and `docs://a/b` of `docs://{+path}`). Components
+ *   without any rule are open to every caller. A tool a middleware
  *   injects (`ToolInjection`) is judged by its own tags, also when it shadows a registered tool.
  * - **Lists** (`tools/list`, `resources/list`, `resources/templates/list`, `prompts/list`) keep
  *   only what the caller may use. **Uses** (`tools/call`, `resources/read`, `prompts/get`, and
@@ -42,6 +45,7 @@ import * as McpServer from "../../server/McpServer.ts"
 import { injectedTool } from "../../server/internal/injectedTools.ts"
 import { resourceKey } from "../../server/internal/resourceKey.ts"
 import { findResource } from "../../server/internal/resourceLookup.ts"
+import type { RegisteredTemplate, Variables } from "../../server/Resource.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 
@@ -91,6 +95,9 @@ const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<strin
  */
 export const normalizeUri = (uri: string): string => resourceKey(uri)
 
+/** The URI `template` gives for `variables`, in normal form: one for every spelling it reads alike. */
+const expanded = (template: RegisteredTemplate, variables: Variables): string => normalizeUri(template.expand(variables))
+
 /**
  * Builds the authorization middleware for the server in context (it reads the components' tags
  * from the server's registries). Register it with `McpServer.middleware` (or use {@link layer}).
@@ -125,15 +132,38 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
     const templateNeeds = (uriTemplate: string) =>
       needs([ruleOf(resourceRules, normalizeUri(uriTemplate))], server.templates.get(uriTemplate)?.tags ?? [])
+    // The resource rules by the URI their template gives for what it matches in them (see
+    // `expanded`), for the registries as they are (recomputed when a list changes; none without
+    // resource rules or templates).
+    let byExpansion: { templates: unknown; resources: unknown; rules: ReadonlyMap<string, ReadonlyArray<string>> } | undefined
+    const expansionRules = (): ReadonlyMap<string, ReadonlyArray<string>> => {
+      const templates = server.templates.list()
+      const resources = server.resources.list()
+      if (byExpansion?.templates === templates && byExpansion.resources === resources) return byExpansion.rules
+      const found = new Map<string, Array<string>>()
+      for (const [uri, scopes] of Object.entries(resourceRules ?? {})) {
+        const served = findResource(server.resources, server.templates, uri)
+        if (served?.template === undefined) continue
+        const key = expanded(served.template, served.variables)
+        found.set(key, [...(found.get(key) ?? []), ...scopes])
+      }
+      byExpansion = { templates, resources, rules: found }
+      return found
+    }
     // The resource or template the server would serve `uri` with (its one rule: `findResource`),
-    // however the URI is written.
+    // however the URI is written. A URI a template serves meets the rules of every URI it reads
+    // the same as: a template's variables are percent-decoded, so `docs://secret%2Fkey` and
+    // `docs://secret/key` are one read of `docs://{+path}` (and `q=a,b`, `q=a%2Cb` one of
+    // `{?q}`), which the normal form keeps apart (RFC 3986 does not equate them); both are
+    // compared as the URI the template gives for their variables.
     const resourceNeeds = (uri: string) => {
       const own = ruleOf(resourceRules, normalizeUri(uri))
       const found = findResource(server.resources, server.templates, uri)
       if (found === undefined) return needs([own], [])
       if (found.resource !== undefined) return needs([own], found.resource.tags)
       const template = found.template
-      return needs([own, ruleOf(resourceRules, normalizeUri(template.uriTemplate))], template.tags)
+      const likeIt = resourceRules === undefined ? [] : expansionRules().get(expanded(template, found.variables)) ?? []
+      return needs([own, likeIt, ruleOf(resourceRules, normalizeUri(template.uriTemplate))], template.tags)
     }
 
     /** The scopes the caller lacks (none: allowed). */
