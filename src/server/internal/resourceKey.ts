@@ -33,6 +33,24 @@ const normalizeEscape = (encoded: string, hex: string): string => {
   return unreservedPattern.test(c) ? c : encoded.toUpperCase()
 }
 
+const isHex = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102)
+
+/**
+ * Whether a percent-encoding of `uri` is not in normal form (a lower-case hex digit, or an
+ * unreserved character encoded): one scan, no string made. The URIs a template gives (`%2F`,
+ * `%20`) are in normal form: a read of one makes no copy of it.
+ */
+const escapesToNormalize = (uri: string): boolean => {
+  for (let i = uri.indexOf("%"); i !== -1 && i + 2 < uri.length; i = uri.indexOf("%", i + 1)) {
+    const high = uri.charCodeAt(i + 1)
+    const low = uri.charCodeAt(i + 2)
+    if (!isHex(high) || !isHex(low)) continue
+    if (high >= 97 || low >= 97) return true
+    if (unreservedPattern.test(String.fromCharCode(Number.parseInt(uri.slice(i + 1, i + 3), 16)))) return true
+  }
+  return false
+}
+
 /** `uri` in the form resource URIs are compared in (`uri` itself when it is in that form already). */
 export const resourceKey = (uri: string): string => {
   let key = uri
@@ -40,7 +58,7 @@ export const resourceKey = (uri: string): string => {
     const scheme = schemePattern.exec(uri)
     if (scheme !== null) key = scheme[0].toLowerCase() + uri.slice(scheme[0].length)
   }
-  return key.indexOf("%") === -1 ? key : key.replace(escapePattern, normalizeEscape)
+  return escapesToNormalize(key) ? key.replace(escapePattern, normalizeEscape) : key
 }
 
 /** The literal scheme a URI template starts with (`Docs:` of `Docs://{id}`), or undefined. */
