@@ -281,21 +281,35 @@ describe("Authorization cannot be slipped past", () => {
         params: { q: Schema.String },
         read: ({ q }) => Effect.succeed(`search ${q}`)
       })
+      // A fixed resource shadows the template for its URI as written, not for another spelling.
+      const Fixed = McpServer.resource({ uri: "docs://fixed/key", name: "fixed", read: Effect.succeed("fixed") })
       const server = yield* startServer(
         { name: "authz-uri-expansion", version: "1" },
         Layer.mergeAll(
           Docs,
           Search,
+          Fixed,
           Authorization.layer({
             // One rule written with the reserved character as is, one percent-encoded.
-            rules: { resources: { "docs://secret/key": ["admin"], "search://x?q=a%2Cb": ["admin"] } },
+            rules: { resources: { "docs://secret/key": ["admin"], "search://x?q=a%2Cb": ["admin"], "docs://fixed/key": ["admin"] } },
             unauthenticated: "deny"
           })
         )
       )
       const { client } = yield* connect(server)
-      // Fails before: docs://secret%2Fkey (and %2f) read "doc secret/key", search://x?q=a,b read "search a,b"
-      for (const uri of ["docs://secret/key", "docs://secret%2Fkey", "docs://secret%2fkey", "search://x?q=a%2Cb", "search://x?q=a,b"]) {
+      // Fails before: docs://secret%2Fkey (and %2f) read "doc secret/key", search://x?q=a,b read
+      // "search a,b", docs://fixed%2Fkey read "doc fixed/key"
+      for (
+        const uri of [
+          "docs://secret/key",
+          "docs://secret%2Fkey",
+          "docs://secret%2fkey",
+          "search://x?q=a%2Cb",
+          "search://x?q=a,b",
+          "docs://fixed/key",
+          "docs://fixed%2Fkey"
+        ]
+      ) {
         assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
       }
       const open = yield* sdk(() => client.readResource({ uri: "docs://public/key" }))

@@ -142,10 +142,16 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       if (byExpansion?.templates === templates && byExpansion.resources === resources) return byExpansion.rules
       const found = new Map<string, Array<string>>()
       for (const [uri, scopes] of Object.entries(resourceRules ?? {})) {
-        const served = findResource(server.resources, server.templates, uri)
-        if (served?.template === undefined) continue
-        const key = expanded(served.template, served.variables)
-        found.set(key, [...(found.get(key) ?? []), ...scopes])
+        // The first template that matches the ruled URI (as reads try them), even when a fixed
+        // resource serves that URI: the template reads it, spelled otherwise, all the same.
+        const normal = resourceKey(uri)
+        for (const entry of templates) {
+          const variables = entry.value.match(uri) ?? entry.value.matchKey(normal)
+          if (variables === undefined) continue
+          const key = expanded(entry.value, variables)
+          found.set(key, [...(found.get(key) ?? []), ...scopes])
+          break
+        }
       }
       byExpansion = { templates, resources, rules: found }
       return found
