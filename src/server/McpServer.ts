@@ -43,6 +43,7 @@ import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { checkMiddlewares, checkServerOptions } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch } from "./internal/paramHeaders.ts"
+import { markPartial } from "./internal/partialList.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
 import { checkRequestState } from "./internal/requestState.ts"
@@ -469,7 +470,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (listers.length === 0) return Exit.succeed(withCursor({ resources: listed }, page.success.nextCursor))
           return Effect.map(
             Effect.forEach(listers, (entry) => listedBy(entry.value, context)),
-            (lists) => ({ resources: listed.concat(...lists) })
+            (lists) => {
+              const result = { resources: listed.concat(...lists) }
+              // A template left out (its `list` failed): a cache must not keep this answer.
+              return lists.includes(noResources) ? markPartial(result) : result
+            }
           )
         }
         handlers["resources/templates/list"] = listOf(templates, pageSize, scopes.resourceTemplates, (page, nextCursor) =>
@@ -1436,7 +1441,7 @@ const cursorScopes = (serverName: string) => ({
   resourceTemplates: Pagination.scope("resourceTemplates", serverName)
 })
 
-/** What a template whose `list` failed adds to `resources/list`. */
+/** What a template whose `list` failed adds to `resources/list` (this very array: it marks the list partial). */
 const noResources: ReadonlyArray<WireResource> = []
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */

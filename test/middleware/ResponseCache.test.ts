@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
+import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { McpContext, McpError, McpServer, Middleware, type Principal } from "../../src/index.ts"
 import { connect, sdk, settle, startServer, using } from "../server/McpServerHarness.ts"
@@ -518,6 +519,45 @@ describe("ResponseCache (SDK client)", () => {
       // An unknown prompt is an error each time, then a valid call is computed (nothing was stored).
       yield* sdk(() => client.getPrompt({ name: "greet", arguments: { name: "Ada" } }))
       assert.strictEqual(hits.get("greet"), 1)
+    }))
+})
+
+describe("ResponseCache and a template whose list fails", () => {
+  it.live("a resources/list that left the template out is not kept: the next list (within the TTL) asks it again and has its resources", () =>
+    Effect.gen(function*() {
+      let lists = 0
+      const Flaky = McpServer.resourceTemplate({
+        uriTemplate: "flaky://{id}",
+        name: "flaky",
+        // Its store is down the first time only.
+        list: Effect.suspend(() =>
+          ++lists === 1
+            ? Effect.fail(new McpError.InternalError({ message: "the store is down" }))
+            : Effect.succeed([{ uri: "flaky://1", name: "one" }])
+        ),
+        read: ({ id }) => Effect.succeed(String(id))
+      })
+      const cacheAndAuthorization = Layer.unwrap(Effect.gen(function*() {
+        const cache = yield* ResponseCache.make({ ttlMillis: 60_000 })
+        // Below the cache, a middleware that rebuilds the list (spreading it) as it filters it.
+        const authorization = yield* Authorization.make({ rules: { resources: { "test://secret": ["admin"] } }, unauthenticated: "allow" })
+        return McpServer.middleware(cache, authorization)
+      })).pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
+      const server = yield* startServer(
+        {},
+        Layer.mergeAll(McpServer.resource({ uri: "test://a", name: "a", read: Effect.succeed("a") }), Flaky, cacheAndAuthorization)
+      )
+      const { client } = yield* connect(server)
+      const first = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(first.resources.map((resource) => resource.uri), ["test://a"])
+      // Fails before: the partial list was kept and answered again, without flaky://1
+      const second = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(second.resources.map((resource) => resource.uri), ["test://a", "flaky://1"])
+      assert.strictEqual(lists, 2)
+      // The whole list is kept as any other.
+      const third = yield* sdk(() => client.listResources())
+      assert.deepStrictEqual(third.resources.map((resource) => resource.uri), ["test://a", "flaky://1"])
+      assert.strictEqual(lists, 2)
     }))
 })
 

@@ -6,7 +6,8 @@
  *   `prompts/list`, `resources/read`, `prompts/get`, and `tools/call` only for the tools named in
  *   `callTools` (tools may have side effects). Each method has a TTL (`ttlMillis`, overridable
  *   per method, or `false` not to cache it). Failures, `isError` tool results, task-augmented
- *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), rounds that ask
+ *   requests and the tasks any call becomes (2026-07-28's `resultType: "task"`), a `resources/list`
+ *   that left out a template whose `list` failed (the next list asks it again), rounds that ask
  *   for input (`input_required`) and the answers of a retried round (they hold the client's
  *   answers), answers of a call that asked the client (the answer may hold the client's input),
  *   through its request context (`McpContext.elicit`, `sample`, `listRoots`) or untied, through a
@@ -67,6 +68,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { headerMismatch, toolWire } from "../../server/internal/paramHeaders.ts"
+import { isPartial } from "../../server/internal/partialList.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -381,7 +383,8 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       onCallTool: callTools.size === 0
         ? undefined
         : cached("tools/call", (result) => (result as { readonly isError?: boolean }).isError !== true),
-      onListResources: cached("resources/list", always),
+      // A list that left out a template whose `list` failed: the next list asks that template again.
+      onListResources: cached("resources/list", (result) => !isPartial(result)),
       onListResourceTemplates: cached("resources/templates/list", always),
       onReadResource: cached("resources/read", always),
       onListPrompts: cached("prompts/list", always),
