@@ -21,7 +21,8 @@
  * 403, with `data.missingScopes`, says it alone); a request with more than one `Authorization`
  * header is `400` `invalid_request` (RFC 6750 §3.1). The
  * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
- * its path-suffixed form, to any origin (CORS, its preflight answered). The verified principal is the request's (`McpContext.principal`): tasks,
+ * its path-suffixed form, to any origin (CORS, its preflight answered; another method than GET or
+ * OPTIONS is 405 with `Allow: GET, OPTIONS`). The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
  * A stream ends when the token that opened it expires (see `streamExpiryGraceMillis` of
  * {@link config}): a caller whose token expired, or was revoked and not renewed, stops receiving.

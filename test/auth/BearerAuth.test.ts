@@ -761,6 +761,48 @@ describe("the protected-resource metadata (RFC 9728)", () => {
       assert.isNull(odd.headers.get("access-control-allow-headers"))
     }), 20_000)
 
+  it.live("another method than GET or OPTIONS is 405 with Allow: GET, OPTIONS, as the SDK's metadata handler answers (was: the router's 404)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveWith("")
+      for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+        for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+          // Fails before: 404
+          const refused = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}?a=1`, { method, body: method === "DELETE" ? undefined : "{}" }))
+          assert.strictEqual(refused.status, 405, `${method} ${path}`)
+          assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS")
+          assert.deepStrictEqual(yield* Effect.promise(() => refused.json()), {
+            error: "method_not_allowed",
+            error_description: `The method ${method} is not allowed for this endpoint`
+          })
+        }
+        // GET (and HEAD, as the router answers it) still serve the document.
+        assert.strictEqual((yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`))).status, 200)
+        assert.strictEqual((yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`, { method: "HEAD" }))).status, 200)
+      }
+      // Another path keeps the router's 404.
+      assert.strictEqual((yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/.well-known/other`, { method: "POST" }))).status, 404)
+    }), 20_000)
+
+  it("a web handler (WebHandler.make) answers 405 too, for a method the router does not know as well", async () => {
+    const web = WebHandler.make({ name: "metadata", version: "1" }, Ping, {
+      auth: BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })
+    })
+    try {
+      for (const method of ["POST", "DELETE", "FOO"]) {
+        // Fails before: 404
+        const refused = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource/mcp", { method }))
+        assert.strictEqual(refused.status, 405, method)
+        assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS")
+        assert.strictEqual(((await refused.json()) as { error: string }).error, "method_not_allowed")
+      }
+      const document = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource"))
+      assert.strictEqual(document.status, 200)
+      assert.strictEqual((await web.handler(new Request("https://mcp.test/elsewhere", { method: "FOO" }))).status, 404)
+    } finally {
+      await web.dispose()
+    }
+  })
+
   it("a web handler (WebHandler.make) answers the preflight too", async () => {
     const web = WebHandler.make({ name: "metadata", version: "1" }, Ping, {
       auth: BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })

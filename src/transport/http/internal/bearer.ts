@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
+import { clip } from "../../../internal/clip.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
@@ -152,6 +153,30 @@ export const metadataPreflight = Effect.map(HttpServerRequest.HttpServerRequest,
   if (asked !== undefined && headerNames.test(asked)) headers["access-control-allow-headers"] = asked
   return HttpServerResponse.empty({ status: 204, headers })
 })
+
+/** The methods the metadata document answers, as the `Allow` header of a 405 lists them (the SDK's). */
+const metadataAllow = "GET, OPTIONS"
+
+/**
+ * The metadata document's paths, every method: `GET` (and `HEAD`, as the router answers it for a
+ * `GET` route) the document, `OPTIONS` its preflight, any other 405 with `Allow: GET, OPTIONS` and
+ * an OAuth error body, as the TypeScript SDK's `metadataHandler` answers (`allowedMethods`); it
+ * was the router's 404, which says the document is not there.
+ */
+export const metadataMethods = (auth: BearerAuth.Config) => {
+  const document = metadataRoute(auth)
+  return (request: HttpServerRequest.HttpServerRequest) => {
+    const method = request.method
+    if (method === "GET" || method === "HEAD") return document
+    if (method === "OPTIONS") return metadataPreflight
+    const description = `The method ${clip(method, 64)} is not allowed for this endpoint`
+    return Effect.succeed(HttpServerResponse.text(JSON.stringify({ error: "method_not_allowed", error_description: description }), {
+      status: 405,
+      contentType: "application/json",
+      headers: { allow: metadataAllow, "access-control-allow-origin": "*" }
+    }))
+  }
+}
 
 /** A list of header names (RFC 9110 tokens, separated by commas and spaces). */
 const headerNames = /^[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*[ \t]*$/

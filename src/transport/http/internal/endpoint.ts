@@ -29,7 +29,7 @@ import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts
 import { ListenError } from "../ListenError.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
-import { authenticate, metadataPreflight, metadataRoute } from "./bearer.ts"
+import { authenticate, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
@@ -142,37 +142,51 @@ const routes = (
       const state = stopFirst ?? new StopFirst()
       const endpoint = withCors(options, yield* handler(run, options, state))
       yield* router.add("*", path, endpoint)
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, endpoint))
+      const anyMethodOn = new Map<string, Handler>([[path, endpoint]])
       if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health(state.stopped))
       // With bearer authentication: the protected-resource metadata, at every path it is looked up
-      // at, with its CORS preflight.
-      yield* Effect.forEach(options.auth?.metadataPaths ?? [], (path) =>
-        Effect.andThen(
-          router.add("GET", path as HttpRouter.PathInput, () => metadataRoute(options.auth!)),
-          router.add("OPTIONS", path as HttpRouter.PathInput, metadataPreflight)
-        ), { discard: true })
+      // at, with its CORS preflight; another method is 405 (see `metadataMethods`).
+      if (options.auth !== undefined) {
+        const metadata = metadataMethods(options.auth)
+        for (const metadataPath of options.auth.metadataPaths) {
+          yield* router.add("*", metadataPath as HttpRouter.PathInput, metadata)
+          anyMethodOn.set(metadataPath, metadata)
+        }
+      }
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn))
     })
   )
+
+/** A route's handler, as the router takes it. */
+type Handler = (
+  request: HttpServerRequest.HttpServerRequest
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
 
 /**
  * The router has a tree per method it knows (Node's `http.METHODS`), and `"*"` routes only those:
  * any other (`FOO`, which a fetch `Request` may carry: web handlers, Deno, Bun) is the router's
  * empty 404 on every path. On the endpoint's path the endpoint answers it instead, as it answers
- * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body. Other paths keep the 404.
+ * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body; on the protected-resource
+ * metadata's paths, their 405. Other paths keep the 404.
  */
-const unknownMethodsOn = (
-  path: string,
-  endpoint: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
-) =>
+const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>) =>
 <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.catchIf(app, (error) => notFoundOn(error, path) !== undefined, (error) => endpoint(notFoundOn(error, path)!))
+  Effect.catchIf(app, (error) => notFoundOn(error, handlers) !== undefined, (error) => {
+    const request = notFoundOn(error, handlers)!
+    return handlers.get(pathOf(request))!(request)
+  })
 
-/** The request of a `RouteNotFound` on `path` (its query aside), else `undefined`. */
-const notFoundOn = (error: unknown, path: string): HttpServerRequest.HttpServerRequest | undefined => {
+/** The request of a `RouteNotFound` on one of the paths of `handlers` (its query aside), else `undefined`. */
+const notFoundOn = (error: unknown, handlers: ReadonlyMap<string, Handler>): HttpServerRequest.HttpServerRequest | undefined => {
   if (!HttpServerError.isHttpServerError(error) || error.reason._tag !== "RouteNotFound") return undefined
   const request = error.reason.request
+  return handlers.has(pathOf(request)) ? request : undefined
+}
+
+/** A request's path: its URL without the query. */
+const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
   const query = request.url.indexOf("?")
-  return (query === -1 ? request.url : request.url.slice(0, query)) === path ? request : undefined
+  return query === -1 ? request.url : request.url.slice(0, query)
 }
 
 /** See `StreamableHttp.serve`. */
