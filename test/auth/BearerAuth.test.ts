@@ -767,7 +767,7 @@ describe("the protected-resource metadata (RFC 9728)", () => {
       for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
         for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
           // Fails before: 404
-          const refused = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}?a=1`, { method, body: method === "DELETE" ? undefined : "{}" }))
+          const refused = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}?a=1`, method === "DELETE" ? { method } : { method, body: "{}" }))
           assert.strictEqual(refused.status, 405, `${method} ${path}`)
           assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS")
           assert.deepStrictEqual(yield* Effect.promise(() => refused.json()), {
