@@ -244,6 +244,46 @@ describe("SizeLimit measures errors", () => {
     }))
 })
 
+/** A tool that runs only as a task and fails (a JSON-RPC error of its own) with -32602 and `size` characters of data after `millis`. */
+const FailingExport = McpServer.tool({
+  name: "failing_export",
+  execution: { taskSupport: "required" },
+  parameters: { size: Schema.Int, millis: Schema.Int },
+  handler: ({ size, millis }) =>
+    Effect.andThen(Effect.sleep(millis), Effect.fail(new McpError.JsonRpcError({ code: -32602, message: "No such row", data: { row: "d".repeat(size) } })))
+})
+
+describe("SizeLimit measures a 2026-07-28 task's error", () => {
+  it.live("a task whose error is over the limit records the replaced error: tasks/get answers it inline (not -32603 'Result too large')", () =>
+    Effect.gen(function*() {
+      const client = yield* serveInMemory(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(FailingExport, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1000 })))
+      )
+      const meta = modernMeta({ extensions: { "io.modelcontextprotocol/tasks": {} } })
+      // One that fails before the server would make it a task (a required tool's task that already
+      // ended), one that fails after it was made one (past the 100 ms promotion).
+      for (const millis of [5, 300]) {
+        const created = yield* client.request("tools/call", { name: "failing_export", arguments: { size: 3000, millis }, _meta: meta })
+        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
+        const taskId = created.result.taskId
+        let got: any
+        for (let i = 0; i < 250; i++) {
+          got = yield* client.request("tasks/get", { taskId, _meta: meta })
+          if (got.result?.status !== "working") break
+          yield* Effect.sleep(20)
+        }
+        // Fails before: -32603 "Result too large" (the error's 3,000 characters of data inline)
+        assert.isUndefined(got.error, `${millis} ms: ${JSON.stringify(got).slice(0, 300)}`)
+        assert.strictEqual(got.result.status, "failed")
+        assert.strictEqual(got.result.error.code, -32602)
+        assert.isUndefined(got.result.error.data)
+        assert.match(got.result.error.message, /^No such row \(error too large: \d+ bytes, limit 1000; its data left out\)$/)
+        assert.strictEqual(got.result.statusMessage, got.result.error.message)
+      }
+    }))
+})
+
 describe("SizeLimit measures what is sent", () => {
   it.live("2025-03-26: the result as that version gets it (structuredContent dropped), not as the handler made it", () =>
     Effect.gen(function*() {

@@ -13,7 +13,9 @@
  * message, which says "(error too large: N bytes, limit M; its data left out)", and loses its
  * `data`: a part of data of any shape would be no use. An error whose code means nothing without
  * its data (-32042 `UrlElicitationRequired`, -32021 `MissingRequiredClientCapability`) becomes
- * -32603 with that message. Defects, answered with the masked -32603, are small already.
+ * -32603 with that message. Defects, answered with the masked -32603, are small already. A
+ * 2026-07-28 task's error (a `tools/call` of a client that declared the tasks extension) is
+ * replaced so as its task records it: `tasks/get` carries it inline, with its status message.
  *
  * A 2025-11-25 task's result is measured when the task ends, as its `tasks/result` will send it:
  * a tool result over the limit is recorded as that `isError` result, so the task is `failed`
@@ -48,7 +50,10 @@ import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
+import * as Extension from "../../server/Extension.ts"
 import { TaskResultLimit } from "../../server/internal/taskResultLimit.ts"
+import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
@@ -132,16 +137,25 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   const asksForTask = (request: JsonRpc.Request, context: RequestContext) =>
     taskMethods.has(request.method) && limitsTasks && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
     featuresOf(context.protocolVersion).taskMethods
+  // A 2026-07-28 call may become a task (the tasks extension declared): its error is carried
+  // inline by `tasks/get`, so one over the limit is replaced as the task records it (it made the
+  // whole `tasks/get` -32603). Its result is replaced when `tasks/get` carries it (a tool result
+  // over the limit is the isError result there, the task `completed` either way in that version).
+  const limitsModernTasks = methods === undefined || methods.has("tasks/get")
+  const modernTaskLimit: Limit = (exit) => exit._tag === "Failure" ? failureWithin(exit, maxBytes) : exit
+  const mayBecomeTask = (request: JsonRpc.Request, context: RequestContext) =>
+    request.method === "tools/call" && limitsModernTasks && ProtocolVersion.isModern(context.protocolVersion) &&
+    Extension.isDeclared(context, TasksWire.extensionId)
+  const withTaskLimit = (effect: Effect.Effect<unknown, McpError.McpError>, limit: Limit) =>
+    Effect.provideServiceEffect(effect, TaskResultLimit, Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(limit)))
   return Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
       const measures = methods === undefined ? !handshakes.has(request.method) : methods.has(request.method)
       // The task's work is forked with this request's services: it finds the limit there.
       const effect = asksForTask(request, context)
-        ? Effect.provideServiceEffect(
-          next(request),
-          TaskResultLimit,
-          Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(taskLimit(context, request.method)))
-        )
+        ? withTaskLimit(next(request), taskLimit(context, request.method))
+        : mayBecomeTask(request, context)
+        ? withTaskLimit(next(request), modernTaskLimit)
         : next(request)
       return measures ? measured(request.method, effect, context) : effect
     }

@@ -7,7 +7,9 @@
  * version); a `resources/read` or `prompts/get` result the -32603 error "Result too large" (a
  * `failed` task with that error); an error over it its clipped replacement. Provided by the
  * middleware around a task-augmented request; the
- * task's work, forked with that request's services, reads it once as the work ends.
+ * task's work, forked with that request's services, reads it once as the work ends. For a
+ * 2026-07-28 `tools/call` that may become a task (tasks extension declared) it replaces only an
+ * error (inline in `tasks/get`); the call's work ends through it whether or not it became one.
  *
  * @internal
  */
