@@ -282,6 +282,30 @@ describe("SizeLimit measures a 2026-07-28 task's error", () => {
         assert.strictEqual(got.result.statusMessage, got.result.error.message)
       }
     }))
+
+  it.live("a failed task whose tasks/get is over the limit though its error is not (its message twice, the task's fields) keeps its code and the start of its message", () =>
+    Effect.gen(function*() {
+      const Wordy = McpServer.tool({
+        name: "wordy",
+        execution: { taskSupport: "required" },
+        handler: () => Effect.andThen(Effect.sleep(5), Effect.fail(new McpError.JsonRpcError({ code: -32602, message: "m".repeat(600) })))
+      })
+      const client = yield* serveInMemory(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(Wordy, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1000 })))
+      )
+      const meta = modernMeta({ extensions: { "io.modelcontextprotocol/tasks": {} } })
+      const created = yield* client.request("tools/call", { name: "wordy", arguments: {}, _meta: meta })
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
+      const got = yield* client.request("tasks/get", { taskId: created.result.taskId, _meta: meta })
+      // Fails before: -32603 "Result too large: 1534 bytes (limit 1000)" (the message there twice, with the task's fields)
+      assert.isUndefined(got.error, JSON.stringify(got).slice(0, 300))
+      assert.strictEqual(got.result.status, "failed")
+      assert.strictEqual(got.result.error.code, -32602)
+      assert.match(got.result.error.message, /^m{200}… \(400 more characters\) \(task too large: \d+ bytes, limit 1000; its error's data left out\)$/)
+      assert.strictEqual(got.result.statusMessage, `${"m".repeat(200)}… (400 more characters)`)
+      assert.isAtMost(bytesOf(got.result), 1000)
+    }))
 })
 
 describe("SizeLimit measures what is sent", () => {

@@ -15,7 +15,9 @@
  * its data (-32042 `UrlElicitationRequired`, -32021 `MissingRequiredClientCapability`) becomes
  * -32603 with that message. Defects, answered with the masked -32603, are small already. A
  * 2026-07-28 task's error (a `tools/call` of a client that declared the tasks extension) is
- * replaced so as its task records it: `tasks/get` carries it inline, with its status message.
+ * replaced so as its task records it: `tasks/get` carries it inline, with its status message. A
+ * `tasks/get` of a failed task still over the limit (the message twice, the task's fields; a task
+ * another replica recorded) keeps the error's code and the start of its message, without data.
  *
  * A 2025-11-25 task's result is measured when the task ends, as its `tasks/result` will send it:
  * a tool result over the limit is recorded as that `isError` result, so the task is `failed`
@@ -108,6 +110,8 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     if (size <= maxBytes) return Exit.succeed(result)
     const tool = toolResultOver(method, result, `Tool result too large: ${size} bytes (limit ${maxBytes})`)
     if (tool !== undefined) return Exit.succeed(tool)
+    const failed = failedTaskOver(method, result, size, maxBytes)
+    if (failed !== undefined) return Exit.succeed(failed)
     return resultTooLarge(size, maxBytes)
   }
   // An error is measured too: one whose data a client sent back whole, or a handler filled, was
@@ -213,6 +217,26 @@ const failureWithin = <A>(exit: Exit.Failure<A, McpError.McpError>, maxBytes: nu
     return over === undefined ? exit : Exit.fail(over)
   }
   return exit
+}
+
+/**
+ * What replaces a 2026-07-28 `tasks/get` of a failed task that is over the limit though its
+ * error, replaced as the task recorded it, was not (its message is there twice, as the error's and
+ * as the task's status message, among the task's fields), or that another replica recorded: the
+ * task with its error's code and the start of its message, saying how large the answer was,
+ * without the error's data, its status message clipped. -32021 means nothing without its data:
+ * -32603. `undefined` for anything else: a -32603 error could not tell the client how its task ended.
+ */
+const failedTaskOver = (method: string, result: unknown, size: number, maxBytes: number): object | undefined => {
+  if (method !== "tasks/get" || typeof result !== "object" || result === null) return undefined
+  const fields = result as { readonly [key: string]: unknown }
+  const error = fields["error"] as { readonly code?: unknown; readonly message?: unknown } | undefined
+  if (fields["status"] !== "failed" || typeof error !== "object" || error === null) return undefined
+  if (typeof error.code !== "number" || typeof error.message !== "string") return undefined
+  const message = `${clip(error.message)} (task too large: ${size} bytes, limit ${maxBytes}; its error's data left out)`
+  const code = error.code === McpError.ErrorCode.MissingRequiredClientCapability ? McpError.ErrorCode.InternalError : error.code
+  const statusMessage = fields["statusMessage"]
+  return { ...fields, ...(typeof statusMessage === "string" ? { statusMessage: clip(statusMessage) } : {}), error: { code, message } }
 }
 
 /** An `isError` tool result saying `message`. */
