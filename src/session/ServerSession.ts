@@ -88,7 +88,7 @@ import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
 import { ClientRequestObserver, RequestContextImpl } from "./internal/requestContext.ts"
-import { Inflight, Scheduler } from "./internal/scheduler.ts"
+import { heldWork, Inflight, Scheduler } from "./internal/scheduler.ts"
 import { checkSessionOptions } from "./internal/sessionOptions.ts"
 import type { ClientRequestOptions } from "./ClientChannel.ts"
 import type { Principal } from "./Principal.ts"
@@ -1243,7 +1243,9 @@ class SessionImpl extends Scheduler implements ServerSession {
   finished(inflight: Inflight, exit: Exit.Exit<unknown, unknown>): void {
     const request = inflight.request
     if (request === undefined) {
-      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) this.logFailure("notification", exit.cause)
+      if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
+        this.logFailure(inflight.effect === heldWork ? "a request's work after its answer (Timeout)" : "notification", exit.cause)
+      }
       return
     }
     if (!inflight.cancelled) this.respond(request, exit, inflight.version, inflight.interrupted)

@@ -14,7 +14,7 @@ import { McpServer } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, sleep } from "../extensions/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
-import { connectRawTo, connectTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
+import { captureLogs, connectRawTo, connectTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
 /** Components whose slow handlers record their interruption. */
 const components = () => {
@@ -192,6 +192,21 @@ describe("Timeout at the deadline", () => {
       yield* Deferred.succeed(release, undefined)
       assert.strictEqual(text(yield* Effect.promise(() => fast)), "quick")
       assert.deepStrictEqual(events, ["stuck ended", "fast ran"])
+    }))
+
+  it.live("work that fails after its timed-out answer is logged as the request's work, not as a notification's", () =>
+    Effect.gen(function*() {
+      const Late = McpServer.tool({
+        name: "late",
+        handler: () => Effect.uninterruptible(Effect.andThen(Effect.sleep(150), Effect.die(new Error("late boom"))))
+      })
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(Late, [Timeout.middleware({ default: "50 millis" })], [logger])
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "late", arguments: {} }))), "Tool late timed out after 50 ms")
+      yield* eventually(() => entries.some((entry) => entry.cause.includes("late boom")))
+      const failed = entries.find((entry) => entry.cause.includes("late boom"))!
+      // Fails before: "effect-mcp-server: notification failed".
+      assert.strictEqual(failed.message, "effect-mcp-server: a request's work after its answer (Timeout) failed")
     }))
 
   it.live("a call cancelled before the deadline interrupts its handler and is not answered", () =>

@@ -50,6 +50,13 @@ export class Inflight {
   }
 }
 
+/**
+ * The effect of the running entry that holds the slot of work an answered request left running
+ * ({@link Scheduler.holdSlot}): it is never run (the work's fiber is given), only told apart from a
+ * notification handler's when its failure is logged.
+ */
+export const heldWork: Effect.Effect<unknown> = Effect.void
+
 /** The scheduler's bounds (see `SessionOptions`). */
 export interface SchedulerLimits {
   readonly maxConcurrentRequests?: number | undefined
@@ -172,7 +179,7 @@ export abstract class Scheduler {
     // request slots whatever the request's lane: a bound kept, never exceeded), is interrupted
     // by `stopAll`, and keeps the session from being idle. No field of the session's for it: an
     // idle session's size is a target.
-    const held = new Inflight(Symbol(), undefined, Effect.void, ProtocolVersion.latest)
+    const held = new Inflight(Symbol(), undefined, heldWork, ProtocolVersion.latest)
     held.fiber = fiber
     this.running = writable(this.running)
     this.running.set(held.key, held)
