@@ -17,7 +17,7 @@
  */
 import { isObject } from "effect/Predicate"
 import { clip } from "../../internal/clip.ts"
-import { kindOf } from "../../internal/valueKind.ts"
+import { checkBoolean as sharedCheckBoolean, notWhat as sharedNotWhat, shownValue } from "../../internal/optionChecks.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { checkIcons, checkText, invalid } from "./wireFields.ts"
@@ -30,24 +30,16 @@ const versionsText = `an array of the protocol versions served among ${
 /** The kinds `capabilities` may advertise before any is registered. */
 const capabilityKinds: ReadonlyArray<string> = ["tools", "resources", "prompts"]
 
-/** A value as a message shows it: a string quoted (clipped), anything else by its kind. */
+/** A value as the server's messages show it: an array listed (its first 8), else as `shownValue` shows it. */
 const shown = (value: unknown): string =>
-  typeof value === "string"
-    ? JSON.stringify(clip(value, 64))
-    : typeof value === "number"
-    ? String(value)
-    : Array.isArray(value)
-    ? `[${value.slice(0, 8).map(shown).join(", ")}${value.length > 8 ? ", …" : ""}]`
-    : kindOf(value)
+  Array.isArray(value) ? `[${value.slice(0, 8).map(shown).join(", ")}${value.length > 8 ? ", …" : ""}]` : shownValue(value)
 
 /** The error for `option` of `who` that is not `expected`, the value shown as {@link shown} shows it. */
 const notWhat = (who: string, option: string, expected: string, value: unknown): TypeError =>
-  new TypeError(`${who}: ${option} must be ${expected}, not ${shown(value)}`)
+  sharedNotWhat(who, option, expected, value, shown)
 
 /** An optional boolean option. */
-const checkBoolean = (who: string, option: string, value: unknown): void => {
-  if (value !== undefined && typeof value !== "boolean") throw notWhat(who, option, "true or false", value)
-}
+const checkBoolean = (who: string, option: string, value: unknown): void => sharedCheckBoolean(who, option, value, shown)
 
 /**
  * Throws a `TypeError` naming the first option of `options` (`McpServer.Options`) that is not what

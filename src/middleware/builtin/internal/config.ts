@@ -12,25 +12,13 @@
  * @internal
  */
 import * as Duration from "effect/Duration"
-import { clip } from "../../../internal/clip.ts"
-import { kindOf } from "../../../internal/valueKind.ts"
+import { checkBoolean, notWhat } from "../../../internal/optionChecks.ts"
 
-/** A value as a message shows it: a string quoted (clipped), a number as it is, anything else by its kind. */
-const shown = (value: unknown): string =>
-  typeof value === "string" ? JSON.stringify(clip(value, 64)) : typeof value === "number" ? String(value) : kindOf(value)
-
-/** The error for `option` of `who` that is not `expected`. */
-export const notWhat = (who: string, option: string, expected: string, value: unknown): TypeError =>
-  new TypeError(`${who}: ${option} must be ${expected}, not ${shown(value)}`)
+export { checkBoolean, notWhat }
 
 /** An optional function option. */
 export const checkFunction = (who: string, option: string, value: unknown): void => {
   if (value !== undefined && typeof value !== "function") throw notWhat(who, option, "a function", value)
-}
-
-/** An optional boolean option. */
-export const checkBoolean = (who: string, option: string, value: unknown): void => {
-  if (value !== undefined && typeof value !== "boolean") throw notWhat(who, option, "true or false", value)
 }
 
 /** An optional string option. */
