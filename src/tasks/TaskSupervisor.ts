@@ -129,8 +129,9 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   /**
    * Cancels every running task of `owner` (as `cancel` does, without the answer): for an owner
    * that is gone, e.g. the session that created them has closed, so nothing unreachable runs on.
-   * A task of `owner` whose creation is under way (a promotion landing as its session closes) is
-   * cancelled as soon as it is created, and waited for.
+   * A task of `owner` whose creation was under way (a promotion landing as its session closes) is
+   * cancelled as soon as it is created (not waited for), and `SupervisorOptions.onCreatedForGone`
+   * hears of it.
    */
   readonly cancelOwnedBy: (owner: string) => Effect.Effect<void>
   /** How many tasks are running now (a work that ended counts until its end is recorded). */
@@ -189,6 +190,9 @@ const lostSlot = -3
 /** How many orphans of one claim are taken over at once (see the reaper). */
 const takeOversAtOnce = 16
 
+/** How many owners that went the supervisor remembers (see `gone` in {@link make}). */
+const goneKept = 256
+
 /**
  * A work the supervisor runs: its fiber, the task it runs for, the policy it runs under and its
  * TTL deadline. One object per task in flight, which the deadline heap holds too (no timer and
@@ -234,13 +238,6 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
     { disableYield: true }
   )
 
-/** The creations under way of one owner (see `created` in {@link make}). */
-class Creations {
-  count = 0
-  /** Set once the owner went while they were under way: done when the last one ended. */
-  gone: Deferred.Deferred<void> | undefined = undefined
-}
-
 /** What a promoted work keeps of its options: the spawn policy, when it has one. */
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
   options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
@@ -283,6 +280,12 @@ export interface SupervisorOptions {
    * tasks are anyone's, and it claims anyone's.
    */
   readonly server?: string | undefined
+  /**
+   * Called with a task whose creation was under way when its owner went (`cancelOwnedBy`), once
+   * the task is cancelled: what else must go with it (the server removes it from the store, as it
+   * removed the owner's other tasks when the owner went).
+   */
+  readonly onCreatedForGone?: ((task: Task) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -412,33 +415,29 @@ export const make = (
     : undefined
 
   /**
-   * The creations under way, by owner: how many, and, once the owner went (`cancelOwnedBy` while
-   * one was under way: its session closed as a promotion landed), what `cancelOwnedBy` waits for.
-   * A task created for an owner that went is cancelled as soon as its work is in hand: else it ran
-   * until its TTL, for nobody. An owner is listed only while a creation of it is under way.
+   * The owners that went (`cancelOwnedBy`), each with the number of its going (`goings` counts
+   * them): a creation takes the count as it starts, and a task created for an owner that went
+   * since is cancelled as soon as its work is in hand (else it ran until its TTL, for nobody).
+   * Bounded (the {@link goneKept} last: a creation lasts one store round trip), and nothing is
+   * counted per creation: one number read as it starts, one lookup in a mostly empty map as it
+   * lands (measured: counting creations under way per owner, an `onExit` each, cost 10-30 % of
+   * the task creation rate).
    */
-  const creations = new Map<string, Creations>()
-
-  /**
-   * `create` (the store's creation and the work's entry) for `owner`, counted under way until it
-   * ends; a task it created for an owner that went meanwhile is cancelled before it answers.
-   */
-  const created = <E>(owner: string, create: Effect.Effect<Task, E>): Effect.Effect<Task, E> =>
-    Effect.suspend(() => {
-      let underWay = creations.get(owner)
-      if (underWay === undefined) creations.set(owner, underWay = new Creations())
-      underWay.count++
-      const counted = underWay
-      return Effect.onExit(create, (exit) => {
-        const done = Effect.sync(() => {
-          if (--counted.count > 0) return
-          if (creations.get(owner) === counted) creations.delete(owner)
-          if (counted.gone !== undefined) Deferred.doneUnsafe(counted.gone, Exit.void)
-        })
-        if (counted.gone === undefined || exit._tag === "Failure") return done
-        return Effect.ensuring(cancelGone(running.get(exit.value.taskId), owner), done)
-      })
-    })
+  const gone = new Map<string, number>()
+  let goings = 0
+  const noteGone = (owner: string) => {
+    gone.delete(owner)
+    gone.set(owner, ++goings)
+    if (gone.size > goneKept) gone.delete(gone.keys().next().value!)
+  }
+  /** Whether `owner` went after a creation that started at `since` (a `goings` count). */
+  const wentSince = (owner: string, since: number) => gone.size !== 0 && (gone.get(owner) ?? 0) > since
+  /** Cancels a task created for an owner that went meanwhile, then tells `onCreatedForGone`. */
+  const cancelLate = (entry: Running | undefined, task: Task): Effect.Effect<void> => {
+    const cancelled = cancelGone(entry, task.owner)
+    const tell = options.onCreatedForGone
+    return tell === undefined ? cancelled : Effect.andThen(cancelled, Effect.suspend(() => tell(task)))
+  }
 
   /**
    * Cancels the task of an owner that is gone: records `cancelled`, then stops its work (stopped
@@ -747,7 +746,9 @@ export const make = (
       // One creation, however many ask (the work itself, the caller's timer).
       if (unpromoted.creation !== undefined) return Deferred.await(unpromoted.creation)
       const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
-      return created(unpromoted.input.owner, Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit) => {
+      const since = goings
+      return Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
+        let late = false
         if (exit._tag === "Success") {
           const task = exit.value
           const options = unpromoted.options
@@ -756,10 +757,11 @@ export const make = (
           this.unpromoted = undefined
           options?.onPromoted?.(task)
           this.decide(Exit.succeed({ _tag: "Promoted", task }))
+          late = wentSince(task.owner, since)
         }
         Deferred.doneUnsafe(creation, exit)
-        return exit
-      })).pipe(
+        return late ? Effect.andThen(cancelLate(this, (exit as Exit.Success<Task>).value), exit) : exit
+      }).pipe(
         // Interrupted while the store creates it (the work's own `becomeTask`, as its session
         // closes): no task, and whoever waits for the creation hears so. The work's end waited for
         // it forever, and with it the caller interrupting the work (the session's close).
@@ -817,30 +819,30 @@ export const make = (
     })
 
   return TaskSupervisor.of({
-    spawn: (input, work, options) =>
-      created(input.owner, Effect.flatMap(store.create(leased(input)), (task) =>
+    spawn: (input, work, options) => {
+      // Taken as the creation is made (the caller runs it at once): see `gone`.
+      const since = goings
+      return Effect.flatMap(store.create(leased(input)), (task) =>
         Effect.contextWith((services: Context.Context<never>) => {
           const entry = enter(new Running(), task, options)
           const fiber = fork(entry, services, started(work, task), recordExit.bind(entry), true)
           // Unless it ended already (and `record` forgot it).
           if (fiber.pollUnsafe() === undefined) entry.fiber = fiber
-          return Exit.succeed(task)
-        }))),
+          return wentSince(task.owner, since) ? Effect.as(cancelLate(entry, task), task) : Exit.succeed(task)
+        }))
+    },
     promotable,
     cancelOwnedBy: (owner) =>
       Effect.suspend(() => {
+        // Its tasks still being created are cancelled as each lands (see `gone`).
+        noteGone(owner)
         const owned: Array<Running> = []
         for (const entry of running.values()) if (entry.task!.owner === owner) owned.push(entry)
-        const cancelled = Effect.forEach(owned, (entry) =>
+        return Effect.forEach(owned, (entry) =>
           Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
             Effect.sync(() => {
               leave(entry)?.fiber?.interruptUnsafe()
             })).pipe(Effect.ignore), { discard: true })
-        // Its tasks still being created are cancelled as each is (see `created`): waited for, so
-        // that what follows (the removal of the owner's tasks) finds them.
-        const underWay = creations.get(owner)
-        if (underWay === undefined) return cancelled
-        return Effect.andThen(cancelled, Deferred.await(underWay.gone ??= Deferred.makeUnsafe<void>()))
       }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {

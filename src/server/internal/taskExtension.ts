@@ -107,6 +107,8 @@ export const make = (options: {
   readonly keysOf: (context: RequestContext, clientAddress?: ClientAddress) => TaskKeys
   /** When the server makes a still-running call a task (default 100 ms). */
   readonly promoteAfterMillis?: number | undefined
+  /** Told the owner of each task made (as it is made). */
+  readonly created?: ((owner: string) => void) | undefined
 }): TaskExtension => {
   const { store, supervisor } = options
   const promoteAfter = options.promoteAfterMillis ?? 100
@@ -235,6 +237,7 @@ export const make = (options: {
       onPromoted: (task) => {
         // The task does not keep the promotion.
         handle.state = task.taskId
+        options.created?.(task.owner)
       },
       // A call that is stopping for input (MRTR) is answered input_required, not made a task.
       mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
@@ -258,6 +261,7 @@ export const make = (options: {
               ? Effect.andThen(Effect.logWarning("TaskStore failed to record a required tool's task", errorForLog(failure)), exit)
               : exit,
           onSuccess: (task) => {
+            options.created?.(task.owner)
             const finished = exit._tag === "Success"
               ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
               : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
