@@ -7,7 +7,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { components, options } from "../../examples/everything-server.ts"
+import * as Schema from "effect/Schema"
 import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
 import type { Listener } from "../../src/session/Transport.ts"
 import {
   freePort,
@@ -313,5 +315,55 @@ describe("Streamable HTTP resumption: a session that ends while the store replay
         assert.deepStrictEqual(messages.map((message) => message.id), [id])
       }
       assert.strictEqual(session.streams.size, 0)
+    }))
+})
+
+describe("Streamable HTTP resumption from a priming event", () => {
+  // Fails before (200, nothing replayed): a live stream resumed from its priming event (seq 0)
+  // whose store had nothing after it was taken for one that had sent nothing yet, and answered
+  // with an empty replay, the stream attached: the client silently missed every event the store
+  // had dropped (its oldest, past `maxEventsPerStream`) or could not keep (a failed append).
+  it.live("a live stream that lost events since its priming event (the store's bound, a failed append) is refused (400), not resumed with a gap", () =>
+    Effect.gen(function*() {
+      const release = Deferred.makeUnsafe<void>()
+      const Chatty = McpServer.tool({
+        name: "chatty",
+        parameters: { count: Schema.Number },
+        handler: ({ count }) =>
+          Effect.gen(function*() {
+            yield* McpContext.closeStream
+            for (let i = 1; i <= count; i++) yield* McpContext.progress(i, count, `step ${i}`)
+            yield* Deferred.await(release)
+            return "done"
+          })
+      })
+      const memory = EventStore.makeMemory({ maxEventsPerStream: 3 })
+      // The second call's stream: its one event could not be stored (it can never be resumed).
+      const failing: EventStore.EventStoreShape = {
+        ...memory,
+        append: (sessionId, streamId, message, final) =>
+          streamId === "s2" && final !== true
+            ? Effect.fail(new StoreError({ store: "EventStore", message: "down" }))
+            : memory.append(sessionId, streamId, message, final)
+      }
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "chatty", version: "1" }, Chatty, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(EventStore.EventStore, failing)
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // Six events, the store keeping three; one event, not kept.
+      for (const [id, count] of [[1, 6], [2, 1]] as const) {
+        const response = yield* Effect.promise(() => post(url, call(id, "chatty", { count }, { progressToken: `p${id}` }), on(sessionId)))
+        const [priming] = yield* Effect.promise(() => readSse(response))
+        assert.match(priming!.id!, /\.0$/)
+        // The call has sent its progress notifications (none delivered) and waits.
+        yield* Effect.sleep(200)
+        const resumed = yield* Effect.promise(() => resume(url, sessionId, priming!.id!))
+        if (resumed.status !== 400) yield* Effect.promise(() => resumed.body!.cancel())
+        assert.strictEqual(resumed.status, 400, `stream ${streamOf(priming!)}`)
+        assert.include(((yield* Effect.promise(() => resumed.json())) as any).error.message, "re-issue the request")
+      }
+      yield* Deferred.succeed(release, undefined)
     }))
 })

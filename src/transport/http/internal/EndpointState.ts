@@ -1041,6 +1041,7 @@ export class Endpoint implements SessionHost {
       return Effect.void
     }
     return Effect.map(this.events.append(session.id, stream.streamId, message, last), (eventId) => {
+      stream.sent = true
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {

@@ -182,8 +182,9 @@ export const get = (
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
       if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       let replay = replayed.success
-      // A live stream that has sent nothing but its priming event has nothing stored yet.
-      if (replay === undefined && live !== undefined && !live.done && parsed!.seq === 0) {
+      // A live stream that has sent nothing but its priming event has nothing stored yet. One
+      // that has sent more, which the store cannot replay, lost events (see `SseStream.sent`).
+      if (replay === undefined && live !== undefined && !live.done && !live.sent && parsed!.seq === 0) {
         replay = { streamId: live.streamId, events: [] }
       }
       if (replay === undefined) {

@@ -70,6 +70,13 @@ export class SseStream {
    * it cancels the request (a batch's, those not answered yet).
    */
   unresumable = false
+  /**
+   * An event went on it after its priming event, kept by the event store or not (its append
+   * failed): a resumption from the priming event that the store cannot replay is refused, as
+   * one that would hide events (dropped past `maxEventsPerStream`, or never kept), not taken for
+   * a stream that has sent nothing yet.
+   */
+  sent = false
   constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
     this.streamId = streamId
     this.requestId = requestId
