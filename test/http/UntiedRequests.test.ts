@@ -19,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Context from "effect/Context"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import { request as httpRequest } from "node:http"
 import { Content, EventStore, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { RedisEventStore } from "../../src/redis.ts"
@@ -502,6 +503,48 @@ describe("untied requests of a stateful session before its GET stream opens", ()
 
   // Fails before: the roots/list went nowhere (the GET stream got nothing; the tool would have
   // ended with ClientRequestTimeout after 10 s).
+  // Fails before (409): the stream stayed attached to the dropped GET's connection, which nothing
+  // would ever read or end, and every later fresh GET of the session was refused as a second
+  // standalone stream; the request it was storing never reached the client.
+  it.live("a fresh GET the client drops while the held requests are being stored: a next fresh GET opens the stream (not 409) and carries them", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      let blocking = false
+      const reached = Deferred.makeUnsafe<void>()
+      const release = Deferred.makeUnsafe<void>()
+      // A store that takes a while (a remote one) to store the held roots/list on the GET's stream.
+      const slow: EventStore.EventStoreShape = {
+        ...memory,
+        append: (sessionId, streamId, message, final) =>
+          blocking && "method" in message && message.method === "roots/list"
+            ? Effect.andThen(Effect.andThen(Deferred.succeed(reached, undefined), Deferred.await(release)), memory.append(sessionId, streamId, message, final))
+            : memory.append(sessionId, streamId, message, final)
+      }
+      const observed: Array<string> = []
+      const url = yield* Effect.provideService(serve({}, observed), EventStore.EventStore, slow)
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const call = callTool(url, sessionId, 1, "roots_untied")
+      yield* untilAsked(observed, 1, url, sessionId, 100)
+      blocking = true
+      const dropped = httpRequest(url, { method: "GET", headers: on(sessionId, { accept: "text/event-stream" }) })
+      dropped.on("error", () => undefined)
+      dropped.end()
+      yield* Deferred.await(reached)
+      // The client gives up its GET while the server stores the held request on it.
+      dropped.destroy()
+      yield* Effect.sleep(200)
+      blocking = false
+      yield* Deferred.succeed(release, undefined)
+      yield* Effect.sleep(100)
+      const fresh = yield* getStream(url, sessionId)
+      if (fresh.status !== 200) yield* Effect.promise(() => fresh.text())
+      assert.strictEqual(fresh.status, 200)
+      const reader = sseReader(fresh)
+      yield* answerNextRoots(url, sessionId, reader)
+      assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
+      yield* Effect.promise(() => reader.cancel())
+    }))
+
   it.live("held until the client opens its GET stream, then delivered; the tool gets the roots", () =>
     Effect.gen(function*() {
       const observed: Array<string> = []

@@ -226,7 +226,7 @@ export const get = (
           // A standalone stream resumed while the session has none: it is the standalone stream
           // again, and what was held while it was away goes out on it, after the replay.
           session.standalone = stream
-          yield* self.flushHeld(session, stream)
+          yield* whileAttached(session, stream, connection, self.flushHeld(session, stream))
         }
       }
       return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {}, principal)
@@ -268,10 +268,28 @@ export const get = (
     // Sent again first (they were sent first), then the requests that had nowhere to go until now
     // (untied ones, those of routes: tasks). Each only if it still waits as it is written: the
     // client may have answered it (on the stream it left) since the store was read.
-    if (unanswered !== undefined) yield* self.emitHeld(session, stream, unanswered)
-    yield* self.flushHeld(session, stream)
+    const held = self.flushHeld(session, stream)
+    yield* whileAttached(session, stream, connection, unanswered === undefined ? held : Effect.andThen(self.emitHeld(session, stream, unanswered), held))
     return self.sseResponse(session, stream, connection, {}, principal)
   })
+
+/**
+ * Sends `sending` (the requests a GET sends first) on the stream it has just attached `connection`
+ * to, and detaches the connection when the GET is interrupted (the client left before its response
+ * started). Storing them may take a while (a store that is not in memory): interrupted then, the
+ * connection stayed the stream's though no response would ever read or end it, so each later
+ * fresh GET of the session was a 409, and what it carried was lost. They are stored whole
+ * (uninterruptibly), so that a fresh GET sends those still waiting again, as for any stream the
+ * client left.
+ */
+const whileAttached = (session: HttpSession, stream: SseStream, connection: SseConnection, sending: Effect.Effect<void>) =>
+  Effect.onInterrupt(Effect.andThen(Effect.uninterruptible(sending), Effect.yieldNow), () =>
+    Effect.sync(() => {
+      connection.close()
+      if (stream.connection !== connection) return
+      stream.connection = undefined
+      if (session.standalone === stream) session.standalone = undefined
+    }))
 
 /**
  * DELETE: ends the session (its requests finish, then it closes; its requests to the client fail
