@@ -4,8 +4,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { request as httpRequest } from "node:http"
+import { StreamableHttp } from "../../src/index.ts"
+import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 import {
   answerOf,
+  BOTH,
   initializeMessage,
   jsonOf,
   LATEST,
@@ -15,6 +20,7 @@ import {
   post,
   readSse,
   serveEverything,
+  serveOnFreePort,
   sseReader
 } from "./support.ts"
 
@@ -430,5 +436,40 @@ describe("Streamable HTTP sessions (raw fetch)", () => {
       )
       assert.include(jsonOnly.headers.get("content-type")!, "application/json")
       assert.deepStrictEqual(yield* Effect.promise(() => jsonOf(jsonOnly)), { jsonrpc: "2.0", id: 3, result: {} })
+    }))
+})
+
+describe("Streamable HTTP: an initialize dropped while its session starts", () => {
+  // Fails before (503 "too many sessions"): the session's record was made, then the POST, interrupted
+  // while the session started, never put it among the endpoint's sessions: nothing ended it, the
+  // reaper skipped a record of no session it held, and its place under maxSessions was taken for
+  // the endpoint's life (one more per such initialize).
+  it.live("maxSessions: 1: an initialize the client drops while a slow runner starts its session frees its place", () =>
+    Effect.gen(function*() {
+      const server = makeFullServer(makeProbe())
+      let started = 0
+      let closed = 0
+      const { url } = yield* serveOnFreePort((port) =>
+        Layer.launch(StreamableHttp.serve(
+          // A runner with work of its own before the session (a per-session setup that takes a while).
+          (transport, options) =>
+            Effect.andThen(Effect.sleep(300), server.run(transport, { ...options, onOpen: () => started++, onClose: () => closed++ })),
+          { host: "127.0.0.1", port, maxSessions: 1 }
+        ))
+      )
+      const dropped = httpRequest(url, { method: "POST", headers: { accept: BOTH, "content-type": "application/json" } })
+      dropped.on("error", () => undefined)
+      dropped.end(JSON.stringify(initializeMessage(0)))
+      yield* Effect.sleep(100)
+      dropped.destroy()
+      // The runner finishes starting the session the client gave up.
+      yield* Effect.sleep(500)
+      const response = yield* Effect.promise(() => post(url, initializeMessage(1)))
+      const body = yield* Effect.promise(() => response.text())
+      assert.strictEqual(response.status, 200, body)
+      assert.isNotNull(response.headers.get("mcp-session-id"))
+      // The session started for the dropped initialize was closed, not kept for nothing.
+      assert.strictEqual(started, 2)
+      assert.strictEqual(closed, 1)
     }))
 })

@@ -560,7 +560,20 @@ export class Endpoint implements SessionHost {
           if (exit._tag === "Failure") self.runFork(Effect.logError("MCP session could not start", forLog(exit.cause)))
           Deferred.doneUnsafe(started, Exit.succeed(session.input !== undefined))
         })))
-      if (!(yield* Deferred.await(started))) {
+      // The POST interrupted meanwhile (its client left): nobody will ever have the session's id,
+      // and, never among the endpoint's sessions, nothing would end it (its record held a place
+      // under `maxSessions` for good). Ended once it has started.
+      const ready = yield* Effect.onInterrupt(Deferred.await(started), () =>
+        Effect.sync(() => {
+          self.runFork(Effect.andThen(
+            Deferred.await(started),
+            Effect.suspend(() => {
+              session.input?.interrupt()
+              return self.ended(session)
+            })
+          ))
+        }))
+      if (!ready) {
         yield* self.ended(session)
         return "failed" as const
       }
