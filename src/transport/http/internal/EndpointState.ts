@@ -545,9 +545,11 @@ export class Endpoint implements SessionHost {
    */
   open(stateless: boolean): Effect.Effect<HttpSession | "full" | "failed"> {
     const self = this
-    return Effect.gen(function*() {
+    // Interruptible only while waiting (for the store, for the session to start): once its record
+    // is made, an interruption reaches the wait below, which ends the session (see there).
+    return Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
-      if (!stateless && !(yield* self.records.create(id, yield* Clock.currentTimeMillis))) return "full" as const
+      if (!stateless && !(yield* restore(self.records.create(id, yield* Clock.currentTimeMillis)))) return "full" as const
       const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       // Its options: `session` as checked when the endpoint was made (a snapshot; the session
@@ -563,7 +565,7 @@ export class Endpoint implements SessionHost {
       // The POST interrupted meanwhile (its client left): nobody will ever have the session's id,
       // and, never among the endpoint's sessions, nothing would end it (its record held a place
       // under `maxSessions` for good). Ended once it has started.
-      const ready = yield* Effect.onInterrupt(Deferred.await(started), () =>
+      const ready = yield* Effect.onInterrupt(restore(Deferred.await(started)), () =>
         Effect.sync(() => {
           self.runFork(Effect.andThen(
             Deferred.await(started),
@@ -581,7 +583,7 @@ export class Endpoint implements SessionHost {
       // Started while a graceful shutdown began: it drains like the others.
       if (self.closing) self.runFork(self.drainSession(session))
       return session
-    })
+    }))
   }
 
   /**
