@@ -41,7 +41,9 @@ export class InputRound {
   }
   /**
    * The key of the next input: the one the handler chose, else `<method>-<n>` by order of asking
-   * (stable from round to round, as the handler replays the same way). Unique in the round, as a
+   * (stable from round to round, as the handler replays the same way: an input is given or stopped
+   * after one yield alike, so that concurrent askers take their keys in the same order whichever
+   * answers are in). Unique in the round, as a
    * task's keys are: a key asked already (the same `inputKey` for another question, or one that
    * spells a default key) is followed by `-<n>`, else the second question got the first one's
    * answer, and only one of them was listed.

@@ -57,6 +57,23 @@ const DefaultSpelled = McpServer.tool({
       return [first, second]
     }))
 })
+/** Two files, each deleted and then its backups, asked about side by side (default keys). */
+const confirmDeletion = (question: string) =>
+  Effect.match(McpContext.elicit(question, Confirm), {
+    onSuccess: (answer) => `${question} ${answer.action === "accept" ? answer.content.ok : answer.action}`,
+    onFailure: (error) => `${question} ${error._tag}`
+  })
+const TwoFiles = McpServer.tool({
+  name: "two_files",
+  handler: () =>
+    Effect.map(
+      Effect.all([
+        Effect.all([confirmDeletion("Delete file A?"), confirmDeletion("Delete the backups of A?")]),
+        Effect.all([confirmDeletion("Delete file B?"), confirmDeletion("Delete the backups of B?")])
+      ], { concurrency: 2 }),
+      (answers) => JSON.stringify(answers.flat())
+    )
+})
 /** Sends the user to a URL; as a task (tasks extension) when `task` is true. */
 const GoTo = McpServer.tool({
   name: "go_to",
@@ -94,6 +111,7 @@ const components = Layer.mergeAll(
   SameKey,
   SameKeyTogether,
   DefaultSpelled,
+  TwoFiles,
   GoTo,
   AskWithin,
   catchingAll("guarded", true),
@@ -220,6 +238,34 @@ describe("answers to the server's questions", () => {
       assert.deepStrictEqual(keys.map((key) => together.inputRequests[key].params.message), ["Delete the file?", "Delete the backups too?"])
       const answered = yield* call("same_key_together", { inputResponses: { [keys[0]!]: no, [keys[1]!]: yes } })
       assert.strictEqual(textOf(answered), JSON.stringify([no, yes]))
+    }))
+
+  // Fails before: in round 2 the fiber of file A, its answer in, went on at once to "Delete the
+  // backups of A?" and took the key "Delete file B?" had in round 1, with its answer: the backups
+  // of A were decided by the user's "no" to file B (never asked about them), and "Delete file B?"
+  // was asked again.
+  it.live("2026-07-28: questions asked side by side, each followed by another, get their own answers in every round", () =>
+    Effect.gen(function*() {
+      const { request } = yield* serveInMemory({ name: "answers", version: "1" }, components)
+      const asked: Array<ReadonlyArray<string>> = []
+      let round: Record<string, unknown> = {}
+      let answer: any
+      for (let i = 0; i < 5; i++) {
+        answer = yield* request("tools/call", { name: "two_files", arguments: {}, _meta: modern, ...round })
+        if (answer.result?.resultType !== "input_required") break
+        const questions = Object.entries(answer.result.inputRequests as Record<string, any>)
+        asked.push(questions.map(([, input]) => input.params.message))
+        // The user agrees to everything about A, to nothing about B.
+        const inputResponses = Object.fromEntries(
+          questions.map(([key, input]) => [key, { action: "accept", content: { ok: input.params.message.includes(" A?") } }])
+        )
+        round = { inputResponses, requestState: answer.result.requestState }
+      }
+      assert.deepStrictEqual(asked, [["Delete file A?", "Delete file B?"], ["Delete the backups of A?", "Delete the backups of B?"]])
+      assert.strictEqual(
+        textOf(answer),
+        JSON.stringify(["Delete file A? true", "Delete the backups of A? true", "Delete file B? false", "Delete the backups of B? false"])
+      )
     }))
 
   // Fails before: the input request carried the `elicitationId` elicitUrl made, a field 2026-07-28

@@ -126,7 +126,12 @@ const inputFromRound = (
       const decode = resultDecoder(method)
       const answer = round.answers.get(key)
       const decoded = decode === undefined ? Exit.succeed(answer) : decode(method, answer)
-      if (Exit.isExit(decoded) && decoded._tag === "Success") return decoded
+      // Given after one yield, as a missing input is stopped after one: the keys of the inputs
+      // asked next (`<method>-<n>`, by order of asking) are then handed out in the same order in
+      // every round, whichever answers are in. Given at once, a fiber whose answer was in went on
+      // to its next question first, and took the key its sibling's question had in the round
+      // before, with the answer to that question.
+      if (Exit.isExit(decoded) && decoded._tag === "Success") return Effect.andThen(Effect.yieldNow, decoded)
     }
     const asked = modernInputParams(method, params)
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
