@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
 import * as McpError from "../../src/protocol/McpError.ts"
-import { McpServer } from "../../src/index.ts"
+import { McpContext, McpServer } from "../../src/index.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
 import { sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
@@ -469,5 +469,99 @@ describe("SizeLimit measures what is sent", () => {
       assert.strictEqual(task.status, "completed", JSON.stringify(task).slice(0, 300))
       assert.isTrue(task.result.isError)
       assert.match(task.result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
+    }))
+})
+
+describe("SizeLimit and 2026-07-28 input (MRTR, a task's inputRequests)", () => {
+  const document = "All work and no play. ".repeat(100)
+  const summary = (text: string) => `Summary: ${text.slice(0, 20)}`
+  const samplingOf = (taskFirst: boolean) =>
+    Effect.gen(function*() {
+      if (taskFirst) yield* McpContext.becomeTask
+      const sampled = yield* McpContext.sample({
+        messages: [{ role: "user", content: { type: "text", text: `Summarize: ${document}` } }],
+        maxTokens: 50
+      }, { inputKey: "summary" })
+      const content = sampled.content as { readonly type: string; readonly text?: string }
+      return summary(content.type === "text" ? content.text ?? "?" : "?")
+    }).pipe(Effect.orDie)
+  const Summarize = McpServer.tool({ name: "summarize", handler: () => samplingOf(false) })
+  const SummarizeLater = McpServer.tool({ name: "summarize_later", execution: { taskSupport: "optional" }, handler: () => samplingOf(true) })
+  const Briefing = McpServer.prompt({
+    name: "briefing",
+    handler: () =>
+      Effect.map(
+        McpContext.elicit(`Which part of this matters? ${document}`, Schema.Struct({ part: Schema.String }), { inputKey: "part" }),
+        (answer) => `Brief on ${answer.action === "accept" ? answer.content.part : "all of it"}`
+      ).pipe(Effect.orDie)
+  })
+  const answers = {
+    summary: { role: "assistant", content: { type: "text", text: "Dull Jack" }, model: "m", stopReason: "endTurn" },
+    part: { action: "accept", content: { part: "the play" } }
+  }
+
+  // Fails before: the round's input_required (the question: a sampling request with the
+  // document, 2,500 bytes) was replaced as if it were the tool's result, "Tool result too large"
+  // (the prompt's: -32603 "Result too large"; the task's tasks/get: -32603, the task then
+  // unreadable while it waited), so the question was never asked, where a 2025-11-25 session
+  // sends it (a request to the client, not a result) whatever the limit.
+  it.live("a question over the limit is asked, in a round and in a task; the answer over it is still replaced", () =>
+    Effect.gen(function*() {
+      const client = yield* serveInMemory(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(Summarize, SummarizeLater, Briefing, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1000 })))
+      )
+      const meta = modernMeta({ sampling: {}, elicitation: {}, extensions: { "io.modelcontextprotocol/tasks": {} } })
+      const asked = yield* client.request("tools/call", { name: "summarize", arguments: {}, _meta: meta })
+      assert.strictEqual(asked.result?.resultType, "input_required", JSON.stringify(asked).slice(0, 300))
+      assert.isAbove(bytesOf(asked.result), 1000)
+      assert.include(asked.result.inputRequests.summary.params.messages[0].content.text, document)
+      const done = yield* client.request("tools/call", {
+        name: "summarize",
+        arguments: {},
+        _meta: meta,
+        inputResponses: { summary: answers.summary },
+        requestState: asked.result.requestState
+      })
+      assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "Summary: Dull Jack" }], JSON.stringify(done).slice(0, 300))
+
+      const prompt = yield* client.request("prompts/get", { name: "briefing", _meta: meta })
+      assert.strictEqual(prompt.result?.resultType, "input_required", JSON.stringify(prompt).slice(0, 300))
+      const briefed = yield* client.request("prompts/get", {
+        name: "briefing",
+        _meta: meta,
+        inputResponses: { part: answers.part },
+        requestState: prompt.result.requestState
+      })
+      assert.strictEqual(briefed.result?.messages?.[0]?.content?.text, "Brief on the play", JSON.stringify(briefed).slice(0, 300))
+
+      const created = yield* client.request("tools/call", { name: "summarize_later", arguments: {}, _meta: meta })
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
+      const taskId = created.result.taskId
+      let task: any
+      for (let i = 0; i < 250; i++) {
+        const got = yield* client.request("tasks/get", { taskId, _meta: meta })
+        assert.isUndefined(got.error, JSON.stringify(got).slice(0, 300))
+        task = got.result
+        if (task.status !== "working") break
+        yield* Effect.sleep(20)
+      }
+      assert.strictEqual(task.status, "input_required", JSON.stringify(task).slice(0, 300))
+      assert.deepStrictEqual(Object.keys(task.inputRequests), ["summary"])
+      yield* client.request("tasks/update", { taskId, inputResponses: { summary: answers.summary }, _meta: meta })
+      for (let i = 0; i < 250 && task.status !== "completed"; i++) {
+        yield* Effect.sleep(20)
+        task = (yield* client.request("tasks/get", { taskId, _meta: meta })).result
+      }
+      assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Summary: Dull Jack" }], JSON.stringify(task).slice(0, 300))
+
+      // What the handler makes is still measured.
+      const Long = McpServer.tool({ name: "long", handler: () => Effect.succeed("x".repeat(2000)) })
+      const limited = yield* serveInMemory(
+        { name: "size", version: "1.0.0" },
+        Layer.mergeAll(Long, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1000 })))
+      )
+      const long = yield* limited.request("tools/call", { name: "long", arguments: {}, _meta: meta })
+      assert.match(long.result?.content?.[0]?.text, /^Tool result too large: \d+ bytes \(limit 1000\)$/)
     }))
 })

@@ -29,6 +29,10 @@
  * fetched, the task staying `completed`. Of two `SizeLimit`s in one stack, each limit applies to
  * the task's result as it does to a direct call's.
  *
+ * A 2026-07-28 answer that asks the client for input (a round's `input_required`, `tasks/get` of
+ * a task waiting for input) is not replaced: it holds the handler's questions, which a 2025-11-25
+ * session sends as requests (not measured), and the client's own earlier answers.
+ *
  * What is measured is what goes out: the result as the server sends it to the request's protocol
  * version, not as the handler made it. An older version may get less (before 2025-06-18 a tool's
  * `structuredContent` is dropped), MCP 2026-07-28 gets more (`resultType`, the server's identity
@@ -107,7 +111,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   const methods = config.methods === undefined ? undefined : new Set(config.methods)
   const check = (method: string, context: RequestContext) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
     const size = sizeOf(resultAsSent(context, method, result))
-    if (size <= maxBytes) return Exit.succeed(result)
+    if (size <= maxBytes || asksForInput(method, result)) return Exit.succeed(result)
     const tool = toolResultOver(method, result, `Tool result too large: ${size} bytes (limit ${maxBytes})`)
     if (tool !== undefined) return Exit.succeed(tool)
     const failed = failedTaskOver(method, result, size, maxBytes)
@@ -237,6 +241,20 @@ const failedTaskOver = (method: string, result: unknown, size: number, maxBytes:
   const code = error.code === McpError.ErrorCode.MissingRequiredClientCapability ? McpError.ErrorCode.InternalError : error.code
   const statusMessage = fields["statusMessage"]
   return { ...fields, ...(typeof statusMessage === "string" ? { statusMessage: clip(statusMessage) } : {}), error: { code, message } }
+}
+
+/**
+ * Whether a result over the limit asks the client for input instead of answering (MCP
+ * 2026-07-28): a round's `input_required` (MRTR), or `tasks/get` of a task waiting for input. Its
+ * size is that of the handler's questions (what a 2025-11-25 session sends as requests, which are
+ * not measured) and of the client's own answers, carried back in `requestState`: replaced, the
+ * question was never asked (a tool's turned into "Tool result too large", though there was no
+ * result yet), and a waiting task could not be read at all.
+ */
+const asksForInput = (method: string, result: unknown): boolean => {
+  if (typeof result !== "object" || result === null) return false
+  const fields = result as { readonly resultType?: unknown; readonly status?: unknown }
+  return fields.resultType === "input_required" || (method === "tasks/get" && fields.status === "input_required")
 }
 
 /** An `isError` tool result saying `message`. */
