@@ -64,6 +64,24 @@ const GreetLater = McpServer.tool({
     }).pipe(Effect.orDie)
 })
 
+/**
+ * Works a while, then asks two questions, one after the other: taken over by another replica
+ * after the first was answered, its run there asks that one again, under a key of its own.
+ */
+const Survey = McpServer.tool({
+  name: "survey",
+  description: "Works for `seconds`, then asks your name and your favourite colour",
+  parameters: { seconds: Schema.Finite },
+  execution: { taskSupport: "optional" },
+  handler: ({ seconds }) =>
+    Effect.gen(function*() {
+      yield* Effect.sleep(`${seconds} seconds`)
+      const name = yield* McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }))
+      const colour = yield* McpContext.elicit("Your favourite colour?", Schema.Struct({ colour: Schema.String }))
+      return `${name.action === "accept" ? name.content.name : "someone"} likes ${colour.action === "accept" ? colour.content.colour : "no colour"}`
+    }).pipe(Effect.orDie)
+})
+
 /** A task at once, done after `ms`: what `bench/cluster.ts` creates by the thousand. */
 const Queued = McpServer.tool({
   name: "queued",
@@ -85,7 +103,7 @@ const limits = {
 }
 
 export const options: McpServer.Options = { name: "replica", version: "1.0.0", tasks: McpServer.tasks({ leaseMillis: lease, ...limits }) }
-export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Queued)
+export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Survey, Queued)
 
 if (isMain(import.meta)) {
   const cli = flags()

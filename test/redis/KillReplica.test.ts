@@ -75,6 +75,44 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Grace (on replicas)" }])
     }), 60_000)
 
+  // Fails before: the run on the survivor asked "Your name?" again under elicitation/create-1,
+  // the key the client had answered already: the official client (@modelcontextprotocol/ext-tasks)
+  // takes a request under a key it answered as a duplicate and does not answer it (or fails the
+  // task when it differs), and the task waited for input until its TTL.
+  it.effect("a task taken over after one of its questions was answered asks it again under a key of its own; the one still waiting keeps its key", () =>
+    Effect.gen(function*() {
+      const { a, portA, portB } = yield* twoReplicas
+      const elicitation = { elicitation: { form: {} } }
+      const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.result.taskId
+      const asking = (message: string) => (task: any) =>
+        task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
+      const keyOf = (task: any, message: string) =>
+        Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
+      let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
+      const answered = keyOf(task, "Your name?")
+      assert.strictEqual(answered, "elicitation/create-1", JSON.stringify(task))
+      yield* call(portA, "tasks/update", taskId, { taskId, inputResponses: { [answered!]: { action: "accept", content: { name: "Ada" } } } })
+      task = yield* pollTask(portA, taskId, asking("Your favourite colour?"), 100, 50)
+      const waiting = keyOf(task, "Your favourite colour?")
+      assert.strictEqual(waiting, "elicitation/create-2", JSON.stringify(task))
+      a.kill("SIGKILL")
+      // Taken over, run again from the start: it asks the name again, not under the key answered.
+      task = yield* pollTask(portB, taskId, asking("Your name?"), 200, 50)
+      const again = keyOf(task, "Your name?")
+      assert.isDefined(again, JSON.stringify(task))
+      assert.notStrictEqual(again, answered)
+      yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [again!]: { action: "accept", content: { name: "Grace" } } } })
+      // The question the task still waited for when its replica died keeps its key: the client
+      // may be answering it.
+      task = yield* pollTask(portB, taskId, asking("Your favourite colour?"), 100, 50)
+      assert.strictEqual(keyOf(task, "Your favourite colour?"), waiting, JSON.stringify(task))
+      yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [waiting!]: { action: "accept", content: { colour: "red" } } } })
+      task = yield* pollTask(portB, taskId, (task) => task?.status === "completed", 100, 50)
+      assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Grace likes red" }], JSON.stringify(task))
+    }), 60_000)
+
   it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>
     Effect.gen(function*() {
       const { a, portA, portB } = yield* twoReplicas

@@ -40,6 +40,7 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskResultLimit } from "./taskResultLimit.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
+import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
 /** The inputs of a task: those it waits for, and the keys it used. */
@@ -48,6 +49,32 @@ interface Waiting {
   counter: number
   readonly used: Set<string>
   readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown> }>
+  /** Set when this run took the task over from a process that stopped (see {@link keyOfRun}). */
+  readonly takenOver?: TakenOver | undefined
+}
+
+/** What a run that took a task over knows of the runs before it. */
+export interface TakenOver {
+  /** How many times the task was taken over, this run's claim included. */
+  readonly claims: number
+  /** The inputs the task waited for when its last process stopped (as the store recorded them). */
+  readonly outstanding: { readonly [key: string]: InputRequest } | undefined
+}
+
+/**
+ * The key of an input in this run. A run that took a task over asks again from the start, and the
+ * keys of the runs before it are the task's for its lifetime (a client that answered one takes a
+ * request under it again for the one it answered: the official client ignores it, or fails the
+ * task when the request differs, and the task waited for ever). So a key is taken as it is only
+ * when the task still waited for that very request under it when its process stopped (the client
+ * may be answering it); else it is made this run's own (`<key>-takeover<n>`).
+ */
+const keyOfRun = (inputs: Waiting, key: string, request: InputRequest): string => {
+  const takenOver = inputs.takenOver
+  if (takenOver === undefined) return key
+  const outstanding = takenOver.outstanding
+  const same = outstanding !== undefined && Object.hasOwn(outstanding, key) && canonicalJson(outstanding[key]) === canonicalJson(request)
+  return same ? key : `${key}-takeover${takenOver.claims}`
 }
 
 /** The extension and the `tools/call` policy. */
@@ -68,7 +95,11 @@ export interface TaskExtension {
    * The context to run a task's recorded call again with (see {@link WorkItem}): the request's
    * truth and principal, the task as its `relatedTask`. `undefined` for a work item of another kind.
    */
-  readonly resumedContext: (taskId: string, work: unknown) => { readonly item: WorkItem; readonly context: RequestContext } | undefined
+  readonly resumedContext: (
+    taskId: string,
+    work: unknown,
+    takenOver?: TakenOver | undefined
+  ) => { readonly item: WorkItem; readonly context: RequestContext } | undefined
   /** The owner key of a request's 2026 tasks. */
   readonly ownerOf: (context: RequestContext) => string
   /** Answers a task's pending input if its work runs in this process (what another replica sent). */
@@ -150,11 +181,12 @@ export const make = (options: {
       return Effect.suspend(() => {
         const taskId = this.taskId
         const inputs = this.inputs ??= { counter: 0, used: new Set(), pending: new Map() }
-        let key = inputKey ?? `${method}-${++inputs.counter}`
-        while (inputs.used.has(key)) key = `${inputKey ?? method}-${++inputs.counter}`
+        const request: InputRequest = params === undefined ? { method } : { method, params }
+        let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`, request)
+        while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`, request)
         inputs.used.add(key)
         const answer = Deferred.makeUnsafe<unknown>()
-        inputs.pending.set(key, { request: params === undefined ? { method } : { method, params }, answer })
+        inputs.pending.set(key, { request, answer })
         waiting.set(taskId, inputs)
         return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))).pipe(
           Effect.andThen(Deferred.await(answer)),
@@ -359,10 +391,11 @@ export const make = (options: {
       })
     }
   })
-  const resumedContext: TaskExtension["resumedContext"] = (taskId, work) => {
+  const resumedContext: TaskExtension["resumedContext"] = (taskId, work, takenOver) => {
     if (!isWorkItem(work)) return undefined
     const handle = new ExtensionTask()
     handle.state = taskId
+    if (takenOver !== undefined) handle.inputs = { counter: 0, used: new Set(), pending: new Map(), takenOver }
     const truth = {
       protocolVersion: work.protocolVersion as ProtocolVersion.ProtocolVersion,
       clientCapabilities: (work.clientCapabilities ?? {}) as ClientCapabilities,
