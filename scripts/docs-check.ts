@@ -6,7 +6,9 @@
  * (it must load without throwing; the servers it defines are values, not started). A guide whose
  * code does not compile or run fails CI. The README's `ts` blocks are type-checked too (most are
  * fragments, completed by `scripts/internal/readme-prelude.ts`); those that are tests are run too,
- * against the prelude's stand-ins for the README's server.
+ * against the prelude's stand-ins for the README's server. The `ts` blocks of the public modules'
+ * doc comments (`@example`) are type-checked the same way (`scripts/internal/examples-prelude.ts`),
+ * not run. Not checked: prose (option names, defaults, error codes), `sh` and `js` blocks.
  */
 import { execFileSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -84,7 +86,65 @@ for (let match = readmePattern.exec(readme); match !== null; match = readmePatte
   writeFileSync(join(out, `readme-${readmeBlocks}${test}.ts`), `${imports.join("\n")}\n${code}`)
 }
 
-const entries = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
+// The `ts` blocks of the doc comments (`@example`, `**Example**`) of the public modules: what the
+// package's entry points are compiled from, and the modules they re-export (`export * as X from`).
+// Type-checked, not run (most are fragments, like the README's, and several serve stdio): each gets
+// the imports of the modules it names and the names of `scripts/internal/examples-prelude.ts` it
+// does not declare itself; a fragment that yields or returns at its top level (a handler's body)
+// is wrapped in `Effect.gen`.
+const exampleImports: ReadonlyArray<readonly [string, string]> = [
+  ...readmeImports.filter(([name]) => name !== "it" && name !== "assert"),
+  ...["Duration", "Metric", "Schedule", "Stream"].map((name) => [name, `import * as ${name} from "effect/${name}"`] as const),
+  ["NodeRuntime", `import * as NodeRuntime from "@effect/platform-node/NodeRuntime"`],
+  ["NodeServices", `import * as NodeServices from "@effect/platform-node/NodeServices"`],
+  ["GracefulShutdown", `import * as GracefulShutdown from "effect-mcp-server/GracefulShutdown"`],
+  ["Negotiation", `import { Negotiation } from "effect-mcp-server/protocol"`],
+  ["Skills", `import { Skills } from "effect-mcp-server/skills"`],
+  ["RedisRateLimitStore", `import { RedisRateLimitStore } from "effect-mcp-server/redis"`],
+  ...["Authorization", "ErrorMapping", "KeepAlive", "Logging", "RateLimit", "ResponseCache", "Retry", "SizeLimit", "Telemetry", "Timeout", "Timing", "ToolInjection"]
+    .map((name) => [name, `import { ${name} } from "effect-mcp-server/middleware"`] as const),
+  ["it", `import { it } from "@effect/vitest"`],
+  ["assert", `import { assert } from "@effect/vitest"`]
+]
+const exampleNames = [
+  ...preludeNames,
+  ...["Echo", "Components", "server", "Authentication", "make", "Cache", "UserNotFound", "work", "request", "batches", "redis", "Review", "Invoices", "app"]
+]
+const exampleTypes = ["Config"]
+copyFileSync(join(root, "scripts", "internal", "examples-prelude.ts"), join(out, "examples-prelude.ts"))
+const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const publicModules = new Set<string>()
+for (const target of Object.values(packageJson.exports as Record<string, string | { readonly default: string }>)) {
+  const file = (typeof target === "string" ? target : target.default).replace(/^\.\/dist\/(.*)\.js$/, "src/$1.ts")
+  if (!file.endsWith(".ts")) continue
+  publicModules.add(file)
+  for (const [, path] of readFileSync(join(root, file), "utf8").matchAll(/^export \* as \w+ from "(\.[^"]+)"/gm)) {
+    publicModules.add(join(file, "..", path!))
+  }
+}
+let exampleBlocks = 0
+for (const file of [...publicModules].sort()) {
+  const text = readFileSync(join(root, file), "utf8")
+  for (const [, block] of text.matchAll(/^[ \t]*\* ```ts\n([\s\S]*?)^[ \t]*\* ```/gm)) {
+    exampleBlocks++
+    const code = block!.split("\n").map((line) => line.replace(/^[ \t]*\*(?: |$)/, "")).join("\n")
+    const own = new Set<string>()
+    for (const [, clause] of code.matchAll(/^import\s+(?:type\s+)?(.+?)\s+from\s/gm)) {
+      for (const name of clause!.replace(/[{}*]/g, " ").replace(/\b(?:as|type)\b/g, " ").split(/[\s,]+/)) if (name !== "") own.add(name)
+    }
+    for (const [, name] of code.matchAll(/^(?:export\s+)?(?:const|let|class|function)\s+(\w+)/gm)) own.add(name!)
+    const wrapped = /^(?:const \w+ = )?yield\*|^(?:if \(.*\) )?return /m.test(code)
+    const named = (name: string) => !own.has(name) && (new RegExp(`\\b${name}\\b`).test(code) || (wrapped && name === "Effect"))
+    const imports = exampleImports.filter(([name]) => named(name)).map(([, line]) => line)
+    const taken = [...exampleNames.filter(named), ...exampleTypes.filter(named).map((name) => `type ${name}`)]
+    if (taken.length > 0) imports.push(`import { ${taken.join(", ")} } from "./examples-prelude.ts"`)
+    const body = wrapped ? `export const example = Effect.gen(function*() {\n${code}})\n` : code
+    const name = `src-${file.slice(4, -3).replace(/\//g, "-")}-${exampleBlocks}.ts`
+    writeFileSync(join(out, name), `// ${file}\n${imports.join("\n")}\n${body}`)
+  }
+}
+
+const entries = packageJson.exports as Record<
   string,
   string | { readonly default: string }
 >
@@ -122,7 +182,9 @@ export default defineConfig({
 try {
   // `npm run` puts node_modules/.bin (the pinned TypeScript and vitest) first on PATH.
   execFileSync("tsc", ["-p", join(out, "tsconfig.json")], { cwd: root, stdio: "inherit" })
-  console.log(`docs: ${blocks} code blocks of docs/ and ${readmeBlocks} of the README type-check`)
+  console.log(
+    `docs: ${blocks} code blocks of docs/, ${readmeBlocks} of the README and ${exampleBlocks} of the public modules' doc comments type-check`
+  )
 } catch {
   console.error(`docs: the code blocks above do not type-check (extracted to ${out})`)
   process.exit(1)

@@ -123,7 +123,8 @@ export const progress = (
  *   execution: { taskSupport: "optional" },
  *   handler: ({ service }) =>
  *     Effect.gen(function*() {
- *       const ok = yield* McpContext.elicit(`Deploy ${service}?`, Schema.Struct({ ok: Schema.Boolean }))
+ *       const go = yield* McpContext.elicit(`Deploy ${service}?`, Schema.Struct({ ok: Schema.Boolean })).pipe(Effect.orDie)
+ *       if (go.action !== "accept" || !go.content.ok) return "not deployed"
  *       yield* McpContext.becomeTask // answered now; the rollout runs as the task
  *       return yield* rollout(service)
  *     })

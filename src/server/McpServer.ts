@@ -1004,7 +1004,9 @@ const stacked = <E, R2>(
  * @category extensions
  * @example
  * ```ts
- * McpServer.serve(options, Layer.mergeAll(McpServer.extension(Weather), Tools), Stdio.make())
+ * const Units = Extension.make({ id: "com.example/units", settings: { system: "metric" } })
+ *
+ * McpServer.serve(options, Layer.mergeAll(McpServer.extension(Units), Tools), Stdio.make())
  * ```
  */
 export const extension = <R = never>(
@@ -1107,6 +1109,7 @@ export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, M
  * const Notes = McpServer.resourceTemplate({
  *   uriTemplate: "notes://{name}",
  *   name: "note",
+ *   params: { name: Schema.String },
  *   list: Effect.sync(() => [...notes.keys()].map((name) => ({ uri: `notes://${name}`, name }))),
  *   read: ({ name }) => Effect.succeed(notes.get(name) ?? "")
  * })
