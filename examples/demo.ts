@@ -163,7 +163,7 @@ if (isMain(import.meta)) {
     process.stderr.write(
       "effect-mcp-server demo over Streamable HTTP; once it listens, inspect it with:\n" +
         `  npx @modelcontextprotocol/inspector --transport http --server-url ${url}\n` +
-        "  (stdio: node examples/demo.ts --stdio, or npx effect-mcp run examples/demo.ts --stdio; not `npm start`,\n" +
+        "  (stdio: npx node examples/demo.ts --stdio, or npx node src/cli/bin.ts run examples/demo.ts --stdio; not `npm start`,\n" +
         "  whose banner would reach stdout, unless as `npm --silent start -- --stdio`)\n"
     )
     McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, stateless: cli.stateless })).pipe(
