@@ -23,7 +23,7 @@ import * as Schema from "effect/Schema"
 import { BearerAuth } from "../src/auth.ts"
 import { GracefulShutdown, McpContext, McpServer, Stdio, StreamableHttp } from "../src/index.ts"
 import { Authorization } from "../src/middleware/index.ts"
-import { flags, isMain, traced, withPortHint } from "./internal/cli.ts"
+import { type Flags, fail, flags, isMain, traced, withPortHint } from "./internal/cli.ts"
 
 const Whoami = McpServer.tool({
   name: "whoami",
@@ -49,16 +49,14 @@ const Scopes = Authorization.layer({ rules: { tools: { admin_echo: ["admin"] } }
 export const options: McpServer.Options = { name: "protected", version: "1.0.0" }
 export const components = Layer.mergeAll(Whoami, AdminEcho, Scopes)
 
-/** The bearer settings from the flags (`--jwks-url`, `--issuer`, `--audience`). */
-export const authFromFlags = (argv: ReadonlyArray<string>, port: number, host: string): BearerAuth.Config => {
-  const value = (name: string) => {
-    const index = argv.indexOf(name)
-    const found = index === -1 ? undefined : argv[index + 1]
-    if (found === undefined) throw new Error(`protected-server: ${name} is required with --http`)
-    return found
-  }
+/**
+ * The bearer settings from the flags (`--jwks-url`, `--issuer`, `--audience`): one required and
+ * missing is a usage error (named, exit 2).
+ */
+export const authFromFlags = (cli: Flags): BearerAuth.Config => {
+  const value = (name: string) => cli.extra[name] ?? fail(`${name} is required with --http`)
   const issuer = value("--issuer")
-  const resource = argv.includes("--audience") ? value("--audience") : `http://${host}:${port}/mcp`
+  const resource = cli.extra["--audience"] ?? `http://${cli.host}:${cli.port}/mcp`
   return BearerAuth.config({
     verifier: BearerAuth.jwt({ jwksUrl: value("--jwks-url"), issuer, audience: resource }),
     resource,
@@ -74,7 +72,7 @@ if (isMain(import.meta)) {
     "--audience": "this resource's URL, the tokens' audience (default http://<host>:<port>/mcp)"
   })
   if (cli.http) {
-    const auth = authFromFlags(process.argv.slice(2), cli.port, cli.host)
+    const auth = authFromFlags(cli)
     const tracing = traced(options, components)
     McpServer.serve(options, tracing.components, StreamableHttp.make({ host: cli.host, port: cli.port, auth })).pipe(
       withPortHint,

@@ -47,15 +47,17 @@ const usage = (extra: ExtraFlags): string => {
   return `${lines.join("\n")}\n`
 }
 
+/** A usage error: named on stderr with a pointer to `--help`, exit 2 (nothing is served). */
+export const fail = (message: string): never => {
+  process.stderr.write(`${message}; see --help\n`)
+  return process.exit(2)
+}
+
 /**
  * Reads the flags from `process.argv`: `--help` prints the usage and exits 0; an unknown flag or
  * a bad value names it on stderr and exits 2 (nothing is served).
  */
 export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2), extra: ExtraFlags = {}): Flags => {
-  const fail = (message: string): never => {
-    process.stderr.write(`${message}; see --help\n`)
-    process.exit(2)
-  }
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(usage(extra))
     process.exit(0)

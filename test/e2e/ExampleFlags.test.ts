@@ -45,4 +45,19 @@ describe("example flags", () => {
       assert.include(result.stderr, "unknown flag --bogus", name)
     }
   }, 120_000)
+
+  // Fails before the fix: an Error thrown at the module's top level, its stack on stderr, exit 1.
+  it("protected-server.ts --http without --issuer or --jwks-url: named, exit 2, no stack", () => {
+    for (const [args, missing] of [
+      [["--http", "--jwks-url", "http://127.0.0.1:1/jwks.json"], "--issuer"],
+      [["--http", "--issuer", "http://127.0.0.1:1"], "--jwks-url"]
+    ] as const) {
+      const result = run("protected-server.ts", args)
+      assert.strictEqual(result.status, 2, `${args.join(" ")}: ${result.stderr}`)
+      assert.include(result.stderr, `${missing} is required with --http`)
+      assert.include(result.stderr, "see --help")
+      assert.notInclude(result.stderr, "    at ")
+      assert.strictEqual(result.stdout, "")
+    }
+  }, 60_000)
 })
