@@ -8,7 +8,8 @@
  * fragments, completed by `scripts/internal/readme-prelude.ts`); those that are tests are run too,
  * against the prelude's stand-ins for the README's server. The `ts` blocks of the public modules'
  * doc comments (`@example`) are type-checked the same way (`scripts/internal/examples-prelude.ts`),
- * not run. Not checked: prose (option names, defaults, error codes), `sh` and `js` blocks.
+ * not run. The README's first example must be, declarations alike, `examples/hello-server.ts` and
+ * the prelude's copy. Not checked: prose (option names, defaults, error codes), `sh` and `js` blocks.
  */
 import { execFileSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -84,6 +85,26 @@ for (let match = readmePattern.exec(readme); match !== null; match = readmePatte
   if (taken.length > 0) imports.push(`import { ${taken.join(", ")} } from "./readme-prelude.ts"`)
   const test = /^\s*it\.(?:live|effect|scoped)\(/m.test(code) ? ".test" : ""
   writeFileSync(join(out, `readme-${readmeBlocks}${test}.ts`), `${imports.join("\n")}\n${code}`)
+}
+
+// The README's first example is `examples/hello-server.ts` (which the tests run with the SDK
+// client) and what `readme-prelude.ts` gives the README's other blocks (its test runs against
+// them): its declarations (comments and spacing aside) must be theirs, or one was changed alone.
+{
+  const normal = (code: string) => code.replace(/\/\/[^\n]*/g, "").replace(/^export /gm, "").replace(/\s+/g, " ").trim()
+  const first = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("## A server in 30 lines")))![1]!
+  const declarations = [...first.matchAll(/^(?:class|const) \w+[\s\S]*?(?=\n\n|\n$)/gm)].map(([declaration]) => declaration)
+  const copies = ["examples/hello-server.ts", "scripts/internal/readme-prelude.ts"]
+  const drifted = copies.flatMap((file) => {
+    const text = normal(readFileSync(join(root, file), "utf8"))
+    return declarations.filter((declaration) => !text.includes(normal(declaration))).map((declaration) =>
+      `${file}: not the README's ${declaration.split("\n")[0]}`
+    )
+  })
+  if (declarations.length < 3 || drifted.length > 0) {
+    console.error(`docs: the README's first example and its copies differ:\n  ${drifted.join("\n  ") || "no declarations found"}`)
+    process.exit(1)
+  }
 }
 
 // The `ts` blocks of the doc comments (`@example`, `**Example**`) of the public modules: what the
