@@ -3,7 +3,8 @@
  * each is written to `docs/.check/<guide>-<n>.ts`, the lot is type-checked with the repository's
  * settings (the package's entry points mapped to `src/`, as a user's project maps them to the
  * installed package), then run: a block with tests runs as a vitest file, any other is imported
- * (it must load without throwing; the servers it defines are values, not started). A guide whose
+ * (it must load without throwing; the servers it defines are values, not started; the
+ * `components` it exports are built by the test client, in both eras). A guide whose
  * code does not compile or run fails CI. The README's `ts` blocks are type-checked too (most are
  * fragments, completed by `scripts/internal/readme-prelude.ts`); those that are tests are run too,
  * against the prelude's stand-ins for the README's server. The `ts` blocks of the public modules'
@@ -39,11 +40,24 @@ for (const file of readdirSync(docs).filter((name) => name.endsWith(".md")).sort
     if (!name.endsWith(".test.ts")) modules.push(name)
   }
 }
+// A module that exports `components` (the server module convention) has them built too, by the test
+// client in both eras: what a server checks when it builds (names, URIs, schemas without a JSON
+// form, two components of one key, a middleware's options) fails here, not in a reader's server.
 writeFileSync(
   join(out, "modules.test.ts"),
-  `import { it } from "@effect/vitest"\n${
-    modules.map((name) => `it("${name} loads", async () => { await import("./${name}") })`).join("\n")
-  }\n`
+  `import { it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { McpTestClient } from "effect-mcp-server/testing"
+
+const load = async (module: Promise<object>) => {
+  const { components } = (await module) as { readonly components?: unknown }
+  if (components === undefined) return
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+    await Effect.runPromise(Effect.scoped(McpTestClient.make(components as never, { protocolVersion })))
+  }
+}
+${modules.map((name) => `it("${name} loads", () => load(import("./${name}")))`).join("\n")}
+`
 )
 
 // The README's `ts` blocks: type-checked; not run (its first example serves stdio when loaded,
