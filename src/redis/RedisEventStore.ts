@@ -12,13 +12,16 @@
  *   streams per session (the oldest created go first), live streams never evicted.
  * - Keys, under `<prefix>events:<sessionId>:`: `order` (a counter), `streams` (the session's
  *   streams by creation), `s:<streamId>` (a stream's next sequence number and flags) and
- *   `e:<streamId>` (its events, a list). Each append is one Lua script; every key of a session
- *   expires `ttlMillis` after the session's last append to it (default one hour), so a server that
- *   died leaves nothing behind for long.
+ *   `e:<streamId>` (its events, a list). Each append is one Lua script; a stream's keys expire
+ *   `ttlMillis` after its last append (default one hour), the session's after the session's last,
+ *   so a server that died leaves nothing behind for long. A live stream quiet for longer (a
+ *   standalone stream with nothing to say) still resumes from the last event it sent, and
+ *   keeps what it sends after (a resumption from before that is refused: those events expired).
  * - Never a silent gap: sequence numbers are counted by the server that holds the stream. An append
- *   that failed (whether Redis kept the event is unknown), or a Redis that lost the stream (it
- *   restarted without persistence, or the keys expired), makes the stream unresumable: a
- *   resumption of it is refused (the client re-issues its request) instead of skipping events.
+ *   that failed (whether Redis kept the event is unknown) makes the stream unresumable: a
+ *   resumption of it is refused (the client re-issues its request) instead of skipping events. A
+ *   stream Redis lost (it restarted without persistence, or the keys expired) is kept again from
+ *   its next event on: a resumption from before that event is refused, one after it answered.
  * - `retained` gives what a stream still keeps, its oldest gone past `maxEventsPerStream` (gaps
  *   allowed: what the endpoint sends again on a fresh standalone stream); nothing for a stream
  *   Redis lost, or marked as having lost an event. One whose append failed on this server only
@@ -59,7 +62,10 @@ local meta = redis.call('HMGET', KEYS[3], 'next', 'broken', 'finished')
 if meta[1] then
   if tonumber(meta[1]) ~= seq or meta[2] == '1' then broken = true end
 else
-  if seq ~= 1 then broken = true end
+  -- Unknown to Redis past its first event (its keys expired while it was quiet, or Redis lost
+  -- them): its list starts over at this event, whose position it then gives (a resumption from
+  -- before it is refused, never answered with a gap). What may be left of the old list goes.
+  if seq ~= 1 then redis.call('DEL', KEYS[4]) end
   redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[1]), streamId)
 end
 if broken then
@@ -262,12 +268,15 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
       replayAfter: (sessionId, eventId) =>
         Effect.suspend(() => {
           const parsed = parseEventId(eventId)
-          if (parsed === undefined || local.get(sessionId)?.get(parsed.streamId)?.broken === true) return Effect.succeed(undefined)
+          const stream = parsed === undefined ? undefined : local.get(sessionId)?.get(parsed.streamId)
+          if (parsed === undefined || stream?.broken === true) return Effect.succeed(undefined)
           const base = baseOf(sessionId)
           return Effect.map(
             run("replayAfter", replay(`${base}s:${parsed.streamId}`, `${base}e:${parsed.streamId}`, parsed.seq)),
             (events) => {
-              if (events === null) return undefined
+              // A live stream of this server whose keys expired while it was quiet, resumed from
+              // the last event it sent: nothing is missing.
+              if (events === null) return stream?.next === parsed.seq + 1 ? { streamId: parsed.streamId, events: [] } : undefined
               const messages: Array<JsonRpc.Message> = []
               for (const json of events) {
                 const message = parseMessage(json)

@@ -115,7 +115,28 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       ])
     }))
 
-  it.effect("a stream Redis lost (a restart without persistence) is refused, not replayed with a gap", () =>
+  it.effect("a live stream quiet past ttlMillis while its session goes on (its keys expired) still resumes, and keeps what it sends after", () =>
+    Effect.gen(function*() {
+      const events = yield* onRedis((prefix) => RedisEventStore.make({ prefix, ttlMillis: 300 }))
+      // A standalone stream sends one event, then nothing, while the session's other streams go on.
+      assert.strictEqual(yield* events.append("S", "standalone", message(1)), "standalone.1")
+      for (let i = 1; i <= 6; i++) {
+        yield* events.append("S", `call${i}`, message(i), true)
+        yield* sleep(100)
+      }
+      // The client, which got standalone.1, reconnects: nothing was sent since, nothing is missing.
+      assert.deepStrictEqual(yield* events.replayAfter("S", "standalone.1"), { streamId: "standalone", events: [] })
+      assert.strictEqual(yield* events.append("S", "standalone", message(2)), "standalone.2")
+      assert.deepStrictEqual(
+        (yield* events.replayAfter("S", "standalone.1"))?.events.map((event) => event.id),
+        ["standalone.2"]
+      )
+      // What expired is not given as if it were there: a client resuming from before it is refused.
+      assert.isUndefined(yield* events.replayAfter("S", "standalone.0"))
+      assert.deepStrictEqual((yield* events.retained!("S", "standalone")).map((event) => event.id), ["standalone.2"])
+    }))
+
+  it.effect("a stream Redis lost (a restart without persistence) is refused from before the loss, not replayed with a gap", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
       const [events, redis] = yield* onRedis(() => Effect.all([RedisEventStore.make({ prefix }), Effect.service(Redis.Redis)]))
@@ -126,11 +147,12 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       yield* Effect.orDie(redis.send("DEL", ...keys))
       assert.strictEqual(yield* events.append("S", "s1", message(3)), "s1.3")
       assert.isUndefined(yield* events.replayAfter("S", "s1.0"))
-      assert.isUndefined(yield* events.replayAfter("S", "s1.2"))
+      assert.isUndefined(yield* events.replayAfter("S", "s1.1"))
+      // A client that got everything before the loss misses nothing: it is kept from there on.
+      assert.deepStrictEqual((yield* events.replayAfter("S", "s1.2"))?.events.map((event) => event.id), ["s1.3"])
       yield* events.append("S", "s1", message(4), true)
-      assert.isUndefined(yield* events.replayAfter("S", "s1.3"))
-      // Nor does it keep anything, gaps allowed: what it kept after the loss is gone.
-      assert.deepStrictEqual(yield* events.retained!("S", "s1"), [])
+      assert.deepStrictEqual((yield* events.replayAfter("S", "s1.3"))?.events.map((event) => event.id), ["s1.4"])
+      assert.deepStrictEqual((yield* events.retained!("S", "s1")).map((event) => event.id), ["s1.3", "s1.4"])
       // Another stream of the session is fine.
       yield* events.append("S", "s2", message(1))
       assert.strictEqual((yield* events.replayAfter("S", "s2.0"))?.events.length, 1)
