@@ -88,7 +88,10 @@ export interface Options extends StoresOptions {
    * here (a Redis that stops reading, frozen or overloaded, fails what comes past that at once
    * instead of queueing it in memory). That bound is on the one connection all the stores share,
    * and it counts commands whose operation already timed out: raise it if your rate times the
-   * longest stall you accept (a `BGSAVE` fork, say) is more than 10 000 commands.
+   * longest stall you accept (a `BGSAVE` fork, say) is more than 10 000 commands. A connection
+   * ended by `socket.socketTimeout` (a Redis that stopped answering) is made again, with the
+   * backoff of any reconnect (node-redis gives up on it), unless `socket.reconnectStrategy` is
+   * given: that one decides.
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
   /**
@@ -212,8 +215,44 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
         return Effect.ensuring(Scope.close(scope, exit), Effect.sync(() => clearTimeout(timer)))
       })
     )
+    if (options.client?.socket?.reconnectStrategy === undefined) yield* reconnectAfterTimeout(nodeRedis.client)
     return context
   }))
+
+/**
+ * Connects `client` again, with the backoff of its reconnects, each time its socket timeout
+ * (`client.socket.socketTimeout`: a Redis that stopped answering) closed it, until the scope
+ * closes. node-redis does not reconnect after a socket timeout, nor does NodeRedis's strategy
+ * (which the client has when the caller gives none): the client stayed closed for good, every
+ * operation failing "Store unavailable" after Redis answered again. A strategy of the caller's
+ * decides for itself.
+ */
+const reconnectAfterTimeout = (client: NodeRedis.NodeRedis["Service"]["client"]): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    let closed = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    // Tries since the client was last ready: the delay doubles from 50 ms up to 2 s, as node-redis's.
+    let tries = 0
+    const onReady = () => void (tries = 0)
+    const onTerminated = () => {
+      if (closed || timer !== undefined) return
+      timer = setTimeout(() => {
+        timer = undefined
+        // Failing again, or timed out again, it ends in another `terminated`.
+        if (!closed && !client.isOpen) client.connect().catch(() => undefined)
+      }, Math.min(2 ** tries++ * 50, 2_000) + Math.floor(Math.random() * 200))
+    }
+    client.on("ready", onReady)
+    client.on("terminated", onTerminated)
+    return Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        clearTimeout(timer)
+        client.off("ready", onReady)
+        client.off("terminated", onTerminated)
+      })
+    )
+  })
 
 /**
  * The client's socket options with `signal`, which node-redis hands to Node's `net`/`tls` connect

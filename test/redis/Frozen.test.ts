@@ -7,11 +7,13 @@
  * answer, a second signal too).
  */
 import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
+import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
 import { spawnNode } from "../support/child.ts"
@@ -69,5 +71,31 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
         const second = yield* Effect.promise(() => running.exited(3_000))
         assert.fail(`still running 5 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second === undefined ? "running" : second.code}`)
       }
+    }), 30_000)
+
+  it.effect("a client whose socketTimeout ends its connection to a Redis that stopped answering connects again once it answers (it stayed closed for good)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      yield* Effect.addFinalizer(() => redis.thaw)
+      // A ping keeps the idle connection busy: only a Redis that does not answer times it out.
+      const context = yield* Layer.build(
+        RedisStores.layer({ url: redis.url, timeoutMillis: 300, client: { pingInterval: 100, socket: { socketTimeout: 400 } } })
+      )
+      const limits = Context.get(context, RateLimit.RateLimitStore)
+      const policy = RateLimit.tokenBucket({ capacity: 1_000, refillPerSecond: 1 })
+      assert.isTrue((yield* limits.consume("k", policy)).allowed)
+      yield* redis.freeze
+      // Past the socket timeout: node-redis ends the connection.
+      yield* Effect.sleep("1 second")
+      yield* redis.thaw
+      // Bounded: 60 tries 100 ms apart (the client's backoff is at most about 2 s).
+      let last: unknown
+      for (let i = 0; i < 60; i++) {
+        const outcome = yield* Effect.result(limits.consume("k", policy))
+        if (outcome._tag === "Success") return
+        last = outcome.failure
+        yield* Effect.sleep("100 millis")
+      }
+      assert.fail(`still failing 6 s after Redis answers again: ${String(last)}`)
     }), 30_000)
 })
