@@ -17,7 +17,8 @@
  *   every store operation is bounded by `timeoutMillis`: a request that needs Redis then fails fast
  *   with -32603 "Store unavailable: <store>" (`McpError.storeUnavailable`), never hangs, and
  *   succeeds again once the client has reconnected (it retries with a backoff of at most about
- *   two seconds).
+ *   two seconds). A `READONLY` answer (a failover made the server it is connected to a replica,
+ *   its address moved to the new primary) makes the client connect again, at most once a second.
  * - Building the Layer fails with a `StoreError` when Redis cannot be reached then, or when the
  *   optional peer dependency `redis` is not installed (it is loaded only here: the store layers
  *   on a `Redis` service of your own, {@link layerStores}, do not need it).
@@ -51,7 +52,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redis from "effect/persistence/Redis"
+import * as Redis from "effect/persistence/Redis"
 import * as Scope from "effect/Scope"
 import { setMaxListeners } from "node:events"
 import type { RateLimitStore } from "../middleware/builtin/RateLimit.ts"
@@ -216,8 +217,40 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
       })
     )
     if (options.client?.socket?.reconnectStrategy === undefined) yield* reconnectAfterTimeout(nodeRedis.client)
-    return context
+    return Context.add(context, Redis.Redis, yield* reconnectOnReadOnly(nodeRedis.client, Context.get(context, Redis.Redis)))
   }))
+
+/** Redis's answer to a write sent to a replica (a script's write too), as node-redis's error prints it. */
+const readOnlyAnswer = /^(?:\w+: )?READONLY /
+
+/**
+ * The `Redis` service whose commands answered `READONLY` connect the client again, at most once a
+ * second, until the scope closes: the server it is connected to is a replica now (a failover, its
+ * address moved to the new primary), and node-redis stays on it, every write failing for good.
+ * The commands of that answer fail as they did; those after it reach the new primary once
+ * connected (while connecting, they fail at once).
+ */
+const reconnectOnReadOnly = (
+  client: NodeRedis.NodeRedis["Service"]["client"],
+  redis: Redis.Redis["Service"]
+): Effect.Effect<Redis.Redis["Service"], never, Scope.Scope> =>
+  Effect.suspend(() => {
+    let closed = false
+    let lastAt = Number.NEGATIVE_INFINITY
+    const readOnly = (error: Redis.RedisError) => {
+      if (closed || !readOnlyAnswer.test(String(error.cause)) || Date.now() - lastAt < 1_000) return
+      lastAt = Date.now()
+      try {
+        client.destroy()
+      } catch {
+        // Already closed: connected again below.
+      }
+      client.connect().catch(() => undefined)
+    }
+    const send = <A = unknown>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, Redis.RedisError> =>
+      Effect.tapError(redis.send<A>(command, ...args), (error) => Effect.sync(() => readOnly(error)))
+    return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void (closed = true))), { ...redis, send })
+  })
 
 /**
  * Connects `client` again, with the backoff of its reconnects, each time its socket timeout

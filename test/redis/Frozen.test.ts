@@ -4,20 +4,25 @@
  * (the doc: "Building the Layer fails with a StoreError when Redis cannot be reached then"), and a
  * server on those stores still stops on SIGTERM. Found by fuzzing; these fail before a fix (the
  * build waited for ever, and no timeout or signal ended it; the shutdown waited for Redis to
- * answer, a second signal too).
+ * answer, a second signal too). And the client comes back: after its `socketTimeout` ended a
+ * connection to the frozen Redis (node-redis gives up then), and after a failover (the old
+ * primary, now a replica, answers writes READONLY; the address leads to the new primary).
  */
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
 import * as Scope from "effect/Scope"
+import { type AddressInfo, connect, createServer, type Server } from "node:net"
 import { fileURLToPath } from "node:url"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
 import { spawnNode } from "../support/child.ts"
-import { TestRedis } from "../support/redis.ts"
+import * as TestRedisServer from "../support/redis.ts"
+import { redisClient, TestRedis } from "../support/redis.ts"
 
 const fixture = fileURLToPath(new URL("../fixtures/redis-stores-server.ts", import.meta.url))
 
@@ -97,5 +102,50 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
         yield* Effect.sleep("100 millis")
       }
       assert.fail(`still failing 6 s after Redis answers again: ${String(last)}`)
+    }), 30_000)
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("a failover (the primary made a replica, its address moved to the new primary)", (it) => {
+  it.effect("the client connects again on a READONLY answer and reaches the new primary (every write failed 'Store unavailable' for good)", () =>
+    Effect.gen(function*() {
+      const old = yield* TestRedis
+      const promoted = yield* TestRedisServer.make()
+      // The address the server is given (a DNS name, a cloud's primary endpoint): a TCP proxy whose
+      // new connections go where `target` says.
+      let target = old.port
+      const proxy = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<Server>((resolve) => {
+            const server = createServer((socket) => {
+              const upstream = connect({ host: "127.0.0.1", port: target })
+              socket.pipe(upstream).pipe(socket)
+              socket.on("error", () => upstream.destroy())
+              upstream.on("error", () => socket.destroy())
+              socket.on("close", () => upstream.destroy())
+              upstream.on("close", () => socket.destroy())
+            })
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+        ),
+        (server) => Effect.sync(() => void server.close())
+      )
+      const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+      const context = yield* Layer.build(RedisStores.layer({ url, timeoutMillis: 500 }))
+      const limits = Context.get(context, RateLimit.RateLimitStore)
+      const policy = RateLimit.tokenBucket({ capacity: 1_000, refillPerSecond: 1 })
+      assert.isTrue((yield* limits.consume("k", policy)).allowed)
+      // The failover: the old primary follows the promoted one, and the address moves.
+      const admin = Context.get(yield* Layer.build(redisClient(old.url)), Redis.Redis)
+      yield* Effect.orDie(admin.send("REPLICAOF", "127.0.0.1", String(promoted.port)))
+      target = promoted.port
+      // Bounded: 60 tries 100 ms apart.
+      let last: unknown
+      for (let i = 0; i < 60; i++) {
+        const outcome = yield* Effect.result(limits.consume("k", policy))
+        if (outcome._tag === "Success") return
+        last = outcome.failure
+        yield* Effect.sleep("100 millis")
+      }
+      assert.fail(`still failing 6 s after the failover: ${String(last)} ${String((last as { cause?: unknown })?.cause)}`)
     }), 30_000)
 })
