@@ -224,7 +224,7 @@ const client = (options: Options): Layer.Layer<Redis.Redis, StoreError> =>
 const readOnlyAnswer = /^(?:\w+: )?READONLY /
 
 /**
- * The `Redis` service whose commands answered `READONLY` connect the client again, at most once a
+ * The `Redis` service whose commands (and scripts, `eval`) answered `READONLY` connect the client again, at most once a
  * second, until the scope closes: the server it is connected to is a replica now (a failover, its
  * address moved to the new primary), and node-redis stays on it, every write failing for good.
  * The commands of that answer fail as they did; those after it reach the new primary once
@@ -247,9 +247,14 @@ const reconnectOnReadOnly = (
       }
       client.connect().catch(() => undefined)
     }
+    const noticed = (error: Redis.RedisError) => Effect.sync(() => readOnly(error))
     const send = <A = unknown>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, Redis.RedisError> =>
-      Effect.tapError(redis.send<A>(command, ...args), (error) => Effect.sync(() => readOnly(error)))
-    return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void (closed = true))), { ...redis, send })
+      Effect.tapError(redis.send<A>(command, ...args), noticed)
+    const evalScript: Redis.Redis["Service"]["eval"] = (script) => {
+      const run = redis.eval(script)
+      return (...params) => Effect.tapError(run(...params), noticed)
+    }
+    return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void (closed = true))), { ...redis, send, eval: evalScript })
   })
 
 /**
