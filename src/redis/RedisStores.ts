@@ -92,7 +92,8 @@ export interface Options extends StoresOptions {
    * longest stall you accept (a `BGSAVE` fork, say) is more than 10 000 commands. A connection
    * ended by `socket.socketTimeout` (a Redis that stopped answering) is made again, with the
    * backoff of any reconnect (node-redis gives up on it), unless `socket.reconnectStrategy` is
-   * given: that one decides.
+   * given: that one decides. Give `pingInterval` below `socketTimeout`: an idle connection
+   * times out too, and is made again each time.
    */
   readonly client?: Omit<NodeRedisOptions, "url"> | undefined
   /**
