@@ -219,7 +219,9 @@ export type LoadError = ModuleNotFound | UnsupportedFile | TypeScriptUnsupported
 
 /**
  * Finds the server among a module's exports: the default export when it is `{ options,
- * components }`, else the named exports `options` and `components`.
+ * components }`, else the named exports `options` and `components`. The default export of a
+ * module compiled to CommonJS (`exports.default` beside `__esModule`, as tsc and esbuild write an
+ * ES module's) is the one its source wrote.
  *
  * **Example** (Named exports)
  *
@@ -238,7 +240,7 @@ export const fromExports = (
 ): Effect.Effect<Omit<Loaded, "path">, NoServerExported> => {
   const exportNames = Object.keys(exports)
   const fail = (problem: string) => Effect.fail(new NoServerExported({ path, problem, exportNames }))
-  const candidate = exports.default
+  const candidate = defaultExport(exports)
   if (isRecord(candidate) && ("options" in candidate || "components" in candidate)) {
     const problem = problemOf(candidate, "the default export")
     return problem === undefined
@@ -309,6 +311,18 @@ export const isTypeScript = (path: string): boolean => /\.[mc]?ts$/.test(path)
 // ---------------------------------------------------------------------------
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
+
+/**
+ * The module's default export as its source wrote it. Node imports a CommonJS module with its
+ * whole `module.exports` as the default export; a module compiled to CommonJS from an ES module
+ * (tsc in a package that is not `"type": "module"`, esbuild, Babel) marks it with `__esModule`
+ * and holds the source's default export one level down, in `exports.default`, where TypeScript's
+ * and the bundlers' interop read it.
+ */
+const defaultExport = (exports: Readonly<Record<string, unknown>>): unknown => {
+  const candidate = exports.default
+  return isRecord(candidate) && candidate.__esModule === true && "default" in candidate ? candidate.default : candidate
+}
 
 /** What keeps `value` from being a server module, if anything. */
 const problemOf = (value: Readonly<Record<string, unknown>>, where: string): string | undefined => {

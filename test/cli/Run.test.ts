@@ -10,7 +10,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
+import { mkdirSync } from "node:fs"
 import { createServer, type Server } from "node:net"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { BOTH, initializeMessage, post, rawRequest } from "../http/support.ts"
 import {
   answers,
@@ -127,6 +130,33 @@ export default {
         assert.notInclude(running.stdout(), said)
       }
       assert.notInclude(running.stdout(), "noisy:")
+    }), 30_000)
+
+  // Fails before the fix: Node imports a CommonJS module with its whole `module.exports` as the
+  // default export, and TypeScript's CommonJS output (`exports.default = ...` beside `__esModule`,
+  // as tsc emits `export default { options, components }` in a package that is not "type":
+  // "module") has the server one level down: "its default export is not { options, components }".
+  it.live("a module compiled to CommonJS (tsc's exports.default beside __esModule): its default export is the server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      writeModule(dir, "package.json", JSON.stringify({ type: "commonjs" }))
+      mkdirSync(join(dir, "dist"))
+      const file = writeModule(
+        join(dir, "dist"),
+        "server.js",
+        `"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+const Effect = require("effect/Effect");
+const index_1 = require(${JSON.stringify(fileURLToPath(library))});
+const Compiled = index_1.McpServer.tool({ name: "compiled", handler: () => Effect.succeed("from CommonJS") });
+exports.default = { options: { name: "compiled-server", version: "1.0.0" }, components: Compiled };
+`
+      )
+      const { client, errors } = yield* stdioClient([file])
+      assert.strictEqual(client.getServerVersion()?.name, "compiled-server")
+      const result = yield* Effect.promise(() => client.callTool({ name: "compiled", arguments: {} }))
+      assert.deepStrictEqual(texts(result.content), ["from CommonJS"])
+      assert.deepStrictEqual(errors, [])
     }), 30_000)
 
   // Fails before the fix: the wizard (effect/cli's --wizard) was written on stdout, the protocol's
