@@ -261,17 +261,17 @@ const dev = Command.make("dev", {
     const loaded = yield* ServerModule.load(input.file)
     const devHost = Option.getOrElse(input.host, () => defaultHost)
     const requested = Option.getOrElse(input.port, () => defaultPort)
-    // Port 0: one free port, picked now and kept across restarts (the printed Inspector command connects).
-    const devPort = requested === 0
-      ? yield* Effect.tryPromise({
-        try: () => Dev.freePort(devHost),
-        // Said as `run` says it (an address that does not resolve: choose another --host).
-        catch: (cause) => {
-          const code = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
-          return new Run.PortUnavailable({ error: new StreamableHttp.ListenError({ host: devHost, port: 0, code, cause }) })
-        }
-      })
-      : requested
+    // Port 0: one free port, picked now and kept across restarts (the printed Inspector command
+    // connects). Another port is checked now, as `run` checks it: one another process holds (the
+    // server of another `dev`) fails here, exit 1, before any "serving at" names it.
+    const devPort = yield* Effect.tryPromise({
+      try: () => Dev.freePort(devHost, requested),
+      // Said as `run` says it (an address that does not resolve: choose another --host).
+      catch: (cause) => {
+        const code = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+        return new Run.PortUnavailable({ error: new StreamableHttp.ListenError({ host: devHost, port: requested, code, cause }) })
+      }
+    })
     // `--log-level` is for the server's logs (dev itself logs nothing): passed on to it.
     const logLevel = yield* GlobalFlag.LogLevel
     yield* Dev.run({

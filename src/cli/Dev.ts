@@ -37,12 +37,16 @@ import { createServer } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
 
-/** A port free on `host` now: `dev --port 0` picks one and keeps it across restarts. */
-export const freePort = (host: string): Promise<number> =>
+/**
+ * A port free on `host` now: `port` when it is free, any free one for 0 (`dev --port 0` picks one
+ * and keeps it across restarts). Fails as listening fails (`EADDRINUSE`: another process holds
+ * `port`; `EADDRNOTAVAIL`, `EACCES`): `dev` says so and stops before it starts a server.
+ */
+export const freePort = (host: string, port = 0): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once("error", reject)
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
       server.close(() => resolve(port))

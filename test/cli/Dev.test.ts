@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { readFileSync, writeFileSync } from "node:fs"
-import { connect } from "node:net"
+import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
 
@@ -146,6 +146,31 @@ describe("effect-mcp dev", () => {
       const result = yield* cli(["dev", "nowhere.ts"])
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stderr, "effect-mcp: file not found: nowhere.ts\n")
+    }), 30_000)
+
+  // Fails before the fix: dev printed "serving ... at" that port, with an Inspector command that
+  // reached whatever held it (another dev's server, an older copy of this one), its server exited
+  // (EADDRINUSE), and dev stayed up "waiting for a change" that could not free the port.
+  it.live("a busy port: exit 1 at once, the port named with a --port hint, nothing started", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const blocker: Server = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<Server>((resolve) => {
+            const held = createServer()
+            held.listen(0, "127.0.0.1", () => resolve(held))
+          })
+        ),
+        (held) => Effect.promise(() => new Promise<void>((resolve) => held.close(() => resolve())))
+      )
+      const port = (blocker.address() as { port: number }).port
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(20_000)), 1, dev.stderr())
+      assert.include(dev.stderr(), `port ${port} on 127.0.0.1 is already in use`)
+      assert.include(dev.stderr(), "choose another port with --port <n>")
+      assert.notInclude(dev.stderr(), "serving server.ts")
+      assert.notInclude(dev.stderr(), "MCP over Streamable HTTP at")
     }), 30_000)
 
   // Fails before the fix: dev had no --allowed-hosts (exit 2), and its server answered 403 to any
