@@ -20,8 +20,10 @@
  * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags),
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
- * or `dev` before it served (while its module loaded, or its components were built): a signal
- * while nothing serves is an interruption to `GracefulShutdown.runMain`.
+ * before it served (while its module loaded, or its components were built): a signal while
+ * nothing serves is an interruption to `GracefulShutdown.runMain`. `dev` does not import the
+ * module (its server does, in a process of its own): a module that does not load is told by that
+ * server, and `dev` waits for the change that fixes it.
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).
@@ -257,8 +259,11 @@ const dev = Command.make("dev", {
 }, (input) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
-    // Fail now, not in every child: a missing or unloadable file is reported once.
-    const loaded = yield* ServerModule.load(input.file)
+    // A missing file, or one that is no module, fails now. The module is not imported here: its
+    // top-level code would run in this process too, holding what it opens (a port, a lock) from
+    // every server started; one that does not load is told by its server, and the next change
+    // (the fix) starts another.
+    const file = yield* ServerModule.locate(input.file)
     const devHost = Option.getOrElse(input.host, () => defaultHost)
     const requested = Option.getOrElse(input.port, () => defaultPort)
     // Port 0: one free port, picked now and kept across restarts (the printed Inspector command
@@ -275,7 +280,7 @@ const dev = Command.make("dev", {
     // `--log-level` is for the server's logs (dev itself logs nothing): passed on to it.
     const logLevel = yield* GlobalFlag.LogLevel
     yield* Dev.run({
-      file: loaded.path,
+      file,
       logLevel: Option.getOrUndefined(logLevel),
       host: devHost,
       port: devPort,

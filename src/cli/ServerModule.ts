@@ -261,6 +261,31 @@ export const fromExports = (
 }
 
 /**
+ * The absolute path of the module at `path` (relative to the working directory), once it is
+ * known to be a file a server module can be ({@link extensions}); the module is not imported.
+ * `dev` checks its file so, and leaves the import to the server it starts: what the module's
+ * top-level code opens (a port, a lock) is then that server's alone.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const locate = Effect.fnUntraced(function*(path: string) {
+  const absolute = resolve(path)
+  const stats = yield* Effect.try({
+    try: () => statSync(absolute, { throwIfNoEntry: false }),
+    catch: (cause) => new LoadFailed({ path, cause })
+  })
+  if (stats === undefined) return yield* new ModuleNotFound({ path })
+  if (stats.isDirectory()) return yield* new UnsupportedFile({ path, reason: "it is a directory, not a module" })
+  if (!stats.isFile()) return yield* new UnsupportedFile({ path, reason: "it is not a regular file" })
+  if (!extensions.includes(extname(absolute))) {
+    return yield* new UnsupportedFile({ path, reason: `expected a module file (${extensions.join(", ")})` })
+  }
+  return absolute
+})
+
+/**
  * Imports the module at `path` (relative to the working directory; `.ts` or `.js`) and finds its
  * server (see {@link fromExports}).
  *
@@ -275,17 +300,7 @@ export const fromExports = (
  * @since 0.2.0
  */
 export const load = Effect.fnUntraced(function*(path: string) {
-  const absolute = resolve(path)
-  const stats = yield* Effect.try({
-    try: () => statSync(absolute, { throwIfNoEntry: false }),
-    catch: (cause) => new LoadFailed({ path, cause })
-  })
-  if (stats === undefined) return yield* new ModuleNotFound({ path })
-  if (stats.isDirectory()) return yield* new UnsupportedFile({ path, reason: "it is a directory, not a module" })
-  if (!stats.isFile()) return yield* new UnsupportedFile({ path, reason: "it is not a regular file" })
-  if (!extensions.includes(extname(absolute))) {
-    return yield* new UnsupportedFile({ path, reason: `expected a module file (${extensions.join(", ")})` })
-  }
+  const absolute = yield* locate(path)
   const exports = yield* Effect.tryPromise({
     try: () => import(pathToFileURL(absolute).href) as Promise<Record<string, unknown>>,
     catch: (cause): LoadError =>

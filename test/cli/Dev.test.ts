@@ -173,6 +173,53 @@ describe("effect-mcp dev", () => {
       assert.notInclude(dev.stderr(), "MCP over Streamable HTTP at")
     }), 30_000)
 
+  // Fails before the fix: dev imported the module itself (to check it loads), so what its top-level
+  // code opens (here a metrics endpoint's port; a store's lock file alike) was held by dev, and
+  // every server it started failed to take it: exited 1, nothing served.
+  it.live("what the module opens at import (a port, a lock) is its server's: dev does not import it itself", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const metrics = yield* Effect.promise(freePort)
+      const file = writeModule(
+        dir,
+        "server.ts",
+        `import { createServer } from "node:net"
+const endpoint = createServer((socket) => socket.end("metrics of " + process.pid))
+endpoint.on("error", (error) => {
+  console.error("dev-test: the metrics port is taken: " + error.message)
+  process.exit(1)
+})
+endpoint.listen(${metrics}, "127.0.0.1")
+endpoint.unref()
+${server(["one"])}`
+      )
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(
+        () => dev.stderr().includes("MCP over Streamable HTTP at") || dev.stderr().includes("the server exited"),
+        `the server:\n${dev.stderr()}`
+      )
+      assert.notInclude(dev.stderr(), "the metrics port is taken")
+      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 30_000)
+
+  it.live("a module that does not load: its server says why, and dev waits for a change that fixes it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", "export const broken = (\n")
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("the server exited with code 1; waiting for a change"), `the failure:\n${dev.stderr()}`)
+      assert.include(dev.stderr(), "loading")
+      writeFileSync(file, server(["one"]))
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the fixed server:\n${dev.stderr()}`)
+      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 45_000)
+
   // Fails before the fix: dev had no --allowed-hosts (exit 2), and its server answered 403 to any
   // request that did not name a loopback host.
   it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered", () =>
