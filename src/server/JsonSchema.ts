@@ -27,7 +27,10 @@
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
  *   structs nested directly in its fields, when the default can be computed synchronously without
- *   services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins.
+ *   services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
+ *   field's `title` and `description` are kept also when its Schema transforms
+ *   (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`, `Schema.BigInt`, a Class),
+ *   where Effect writes only those of the JSON side; the JSON side's own win.
  * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect.
  *
  * All functions are pure; call them once, at registration.
@@ -198,6 +201,8 @@ const compile = (schema: Schema.Top, use: Use = "input"): Compiled => {
     root = { ...defs[name], ...rest }
   }
   root = applyDefaults(root, collectDefaults(schema.ast))
+  const rootDocs = lostDocs(schema.ast)
+  if (rootDocs !== undefined) root = withDocs(root, rootDocs)
   return { root, defs: reachableDefinitions(root, defs) }
 }
 
@@ -528,12 +533,53 @@ const reachableDefinitions = (
 }
 
 // ---------------------------------------------------------------------------
-// Defaults from `withDecodingDefault`
+// Defaults from `withDecodingDefault`, documentation from transformations
 // ---------------------------------------------------------------------------
 
 interface Defaults {
   readonly values: Map<string, unknown>
+  /** The `title` / `description` of fields whose JSON side lost them (see `lostDocs`). */
+  readonly docs: Map<string, Docs>
   readonly nested: Map<string, Defaults>
+}
+
+type Docs = { readonly title?: string; readonly description?: string }
+
+const docKeys = ["title", "description"] as const
+
+/** Nodes whose JSON form Effect builds anew, without their annotations (`Schema.Date`, a Class, `Schema.BigInt`). */
+const jsonFormBuilt: ReadonlyArray<string> = ["Declaration", "BigInt", "Symbol", "UniqueSymbol"]
+
+/**
+ * The `title` and `description` a field's Schema gives on its way to its JSON side, which Effect's
+ * JSON Schema leaves out: it writes the annotations of the last node of an encoding chain only, so
+ * those of a transformation's type side (`Schema.FiniteFromString.annotate({ description })`, the
+ * Schema prompts take numbers with) and of a declaration whose JSON form is built anew
+ * (`Schema.Date`, a Class, `Schema.BigInt`) were lost, and the model saw a bare `{ "type": "string" }`. The
+ * outermost wins; through `Schema.optional`'s union to its member. Applied only where the JSON side
+ * has none of its own.
+ */
+const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
+  const docs: { title?: string; description?: string } = {}
+  let current: SchemaAST.AST | undefined = ast
+  for (let depth = 0; current !== undefined && depth < 16; depth++) {
+    const node: SchemaAST.AST = current
+    current = undefined
+    if (node.encoding !== undefined || jsonFormBuilt.includes(node._tag)) {
+      // Annotations given to a Schema with checks are its last check's (`SchemaAST.annotate`).
+      const title = SchemaAST.resolveTitle(node)
+      const description = SchemaAST.resolveDescription(node)
+      if (docs.title === undefined && typeof title === "string") docs.title = title
+      if (docs.description === undefined && typeof description === "string") docs.description = description
+    }
+    if (node.encoding !== undefined) {
+      current = node.encoding[node.encoding.length - 1].to
+    } else if (node._tag === "Union") {
+      const members: ReadonlyArray<SchemaAST.AST> = node.types.filter((member) => !SchemaAST.isUndefined(member))
+      if (members.length === 1 && members.length < node.types.length) current = members[0]
+    }
+  }
+  return docs.title === undefined && docs.description === undefined ? undefined : docs
 }
 
 /** The encoded end of an AST's encoding chain (the side JSON Schema describes), with its encodings. */
@@ -550,12 +596,15 @@ const encodedEnd = (ast: SchemaAST.AST): SchemaAST.AST => {
  */
 const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
   const values = new Map<string, unknown>()
+  const docs = new Map<string, Docs>()
   const nested = new Map<string, Defaults>()
   const objects = encodedEnd(ast)
-  if (!SchemaAST.isObjects(objects) || depth > 8) return { values, nested }
+  if (!SchemaAST.isObjects(objects) || depth > 8) return { values, docs, nested }
   for (const ps of objects.propertySignatures) {
     if (typeof ps.name !== "string") continue
     const name = ps.name
+    const lost = lostDocs(ps.type)
+    if (lost !== undefined) docs.set(name, lost)
     if (ps.type.encoding !== undefined) {
       try {
         const codec: any = Schema.toCodecJson(Schema.make<Schema.Top>(new SchemaAST.Objects([ps], [])))
@@ -571,24 +620,40 @@ const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
       }
     }
     const inner = collectDefaults(ps.type, depth + 1)
-    if (inner.values.size > 0 || inner.nested.size > 0) nested.set(name, inner)
+    if (inner.values.size > 0 || inner.docs.size > 0 || inner.nested.size > 0) nested.set(name, inner)
   }
-  return { values, nested }
+  return { values, docs, nested }
 }
 
-/** The schema with the defaults added to its properties (copies; definitions are never touched). */
+/** The schema with the defaults and lost documentation added to its properties (copies; definitions are never touched). */
 const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJsonSchema => {
-  if (!isRecord(schema.properties) || (defaults.values.size === 0 && defaults.nested.size === 0)) return schema
+  if (
+    !isRecord(schema.properties) || (defaults.values.size === 0 && defaults.docs.size === 0 && defaults.nested.size === 0)
+  ) return schema
   const properties: MutableJsonSchema = { ...schema.properties }
   for (const [name, value] of defaults.values) {
     const property = properties[name]
     if (isRecord(property) && !("default" in property)) properties[name] = { ...property, default: value }
+  }
+  for (const [name, docs] of defaults.docs) {
+    const property = properties[name]
+    if (isRecord(property)) properties[name] = withDocs(property, docs)
   }
   for (const [name, inner] of defaults.nested) {
     const property = properties[name]
     if (isRecord(property)) properties[name] = applyDefaults(property, inner)
   }
   return { ...schema, properties }
+}
+
+/** The schema with the documentation it lacks (a copy when anything is added). */
+const withDocs = (schema: MutableJsonSchema, docs: Docs): MutableJsonSchema => {
+  let out = schema
+  for (const key of docKeys) {
+    const value = docs[key]
+    if (value !== undefined && !(key in out)) out = { ...out, [key]: value }
+  }
+  return out
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+/**
+ * A field's `title` and `description` reach what clients list, whatever the field's Schema: JSON
+ * Schema describes a field's JSON side, and Effect writes it from the annotations of the last
+ * node of its encoding chain only. A field whose Schema transforms (`Schema.FiniteFromString`,
+ * `Schema.Date`, `Schema.BigInt`, a Class) had its documentation left out: a prompt argument
+ * `Schema.FiniteFromString.annotate({ description })` (the Schema the prompt docs recommend for
+ * numbers) was listed without its description, a tool's `Schema.Date.annotate({ description })`
+ * parameter and output field without theirs; the model saw a bare `{ "type": "string" }`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { McpServer } from "../../src/index.ts"
+import * as JsonSchema from "../../src/server/JsonSchema.ts"
+import { serveBoth } from "./bothClients.ts"
+import { components } from "./McpServerHarness.ts"
+
+class Point extends Schema.Class<Point>("Point")({ x: Schema.Finite, y: Schema.Finite }) {}
+
+const Plan = McpServer.tool({
+  name: "plan",
+  parameters: {
+    when: Schema.Date.annotate({ title: "When", description: "The day, as an ISO date" }),
+    budget: Schema.optionalKey(Schema.BigInt.annotate({ description: "Cents" })),
+    repeat: Schema.optional(Schema.FiniteFromString.annotate({ description: "Times, as text" })),
+    where: Point.annotate({ description: "The place" }),
+    // The JSON side's own annotation stays.
+    note: Schema.String.annotate({ description: "raw" }).pipe(Schema.decodeTo(Schema.String.annotate({ description: "typed" })))
+  },
+  success: Schema.Struct({ at: Schema.Date.annotate({ description: "When it was planned" }) }),
+  handler: ({ when }) => Effect.succeed({ at: when })
+})
+
+const Repeat = McpServer.prompt({
+  name: "repeat",
+  arguments: {
+    count: Schema.FiniteFromString.annotate({ title: "Count", description: "How many times" }),
+    label: Schema.optionalKey(Schema.NumberFromString.annotate({ description: "A number label" }))
+  },
+  handler: ({ count }) => Effect.succeed(`${count}`)
+})
+
+describe("the documentation of transformed fields", () => {
+  it("is in JsonSchema.toolInputSchema and toolOutputSchema", () => {
+    assert.deepStrictEqual(
+      JsonSchema.toolInputSchema(Schema.Struct({ n: Schema.FiniteFromString.annotate({ description: "N" }) })),
+      { type: "object", properties: { n: { type: "string", description: "N" } }, required: ["n"] }
+    )
+    assert.deepStrictEqual(
+      JsonSchema.toolOutputSchema(Schema.Struct({ o: Schema.Struct({ d: Schema.Date.annotate({ title: "D" }) }) })),
+      {
+        type: "object",
+        properties: { o: { type: "object", properties: { d: { type: "string", title: "D" } }, required: ["d"] } },
+        required: ["o"]
+      }
+    )
+  })
+
+  it.live("reaches both SDK clients' tools/list and prompts/list", () =>
+    Effect.gen(function*() {
+      const { v1, v2 } = yield* serveBoth(components([Plan, Repeat]))
+      // Both clients, through the methods and result types they share.
+      for (const client of [v1, v2 as unknown as Client]) {
+        const { tools } = yield* Effect.promise(() => client.listTools())
+        const tool = tools.find((tool) => tool.name === "plan")!
+        const properties = tool.inputSchema.properties as Record<string, Record<string, unknown>>
+        assert.strictEqual(properties.when!.description, "The day, as an ISO date")
+        assert.strictEqual(properties.when!.title, "When")
+        assert.strictEqual(properties.budget!.description, "Cents")
+        assert.strictEqual(properties.repeat!.description, "Times, as text")
+        assert.strictEqual(properties.where!.description, "The place")
+        assert.strictEqual(properties.note!.description, "raw")
+        const output = tool.outputSchema!.properties as Record<string, Record<string, unknown>>
+        assert.strictEqual(output.at!.description, "When it was planned")
+        const { prompts } = yield* Effect.promise(() => client.listPrompts())
+        // (The SDK v1 client's type of a prompt argument has no `title`: it drops it.)
+        const listed = prompts.find((prompt) => prompt.name === "repeat")!.arguments!
+        assert.deepStrictEqual(listed.map(({ description, name, required }) => ({ name, description, required })), [
+          { name: "count", description: "How many times", required: true },
+          { name: "label", description: "A number label", required: undefined }
+        ])
+        // The tool still decodes what its schema describes.
+        const result = yield* Effect.promise(() =>
+          client.callTool({ name: "plan", arguments: { when: "2026-01-02T00:00:00.000Z", where: { x: 1, y: 2 }, note: "n" } })
+        )
+        assert.deepStrictEqual(result.structuredContent, { at: "2026-01-02T00:00:00.000Z" })
+      }
+    }))
+})
