@@ -435,11 +435,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       servedTasks ||= taskRequests.length > 0
       servedTaskTools ||= taskTools
       if (tools.size > 0 || advertise.tools === true) {
-        handlers["tools/list"] = listOf(tools, pageSize, scopes.tools, (page, nextCursor) =>
-          withCursor({
-            // Without the tasks capability, `execution` would promise what the server does not do.
-            tools: page.map((entry) => taskTools ? entry.value.wire : withoutExecution(entry.value.wire))
-          }, nextCursor))
+        handlers["tools/list"] = listOf(
+          tools,
+          pageSize,
+          scopes.tools,
+          "tool",
+          // Without the tasks capability, `execution` would promise what the server does not do.
+          (tool) => taskTools ? tool.wire : withoutExecution(tool.wire),
+          (tools, nextCursor) => withCursor({ tools }, nextCursor)
+        )
         handlers["tools/call"] = (params, context) => {
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.name)}`))
@@ -477,8 +481,14 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             }
           )
         }
-        handlers["resources/templates/list"] = listOf(templates, pageSize, scopes.resourceTemplates, (page, nextCursor) =>
-          withCursor({ resourceTemplates: page.map((entry) => entry.value.wire) }, nextCursor))
+        handlers["resources/templates/list"] = listOf(
+          templates,
+          pageSize,
+          scopes.resourceTemplates,
+          "resource template",
+          (template) => template.wire,
+          (resourceTemplates, nextCursor) => withCursor({ resourceTemplates }, nextCursor)
+        )
         handlers["resources/read"] = (params, context) => {
           // The URI as written first; its normal form only when that names nothing (see `findResource`).
           const found = findResource(resources, templates, params.uri)
@@ -543,8 +553,14 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         }
       }
       if (advertise.prompts === true || prompts.size > 0) {
-        handlers["prompts/list"] = listOf(prompts, pageSize, scopes.prompts, (page, nextCursor) =>
-          withCursor({ prompts: page.map((entry) => entry.value.wire) }, nextCursor))
+        handlers["prompts/list"] = listOf(
+          prompts,
+          pageSize,
+          scopes.prompts,
+          "prompt",
+          (prompt) => prompt.wire,
+          (prompts, nextCursor) => withCursor({ prompts }, nextCursor)
+        )
         handlers["prompts/get"] = (params, context) => {
           const prompt = prompts.get(params.name)
           if (prompt === undefined) return Exit.fail(McpError.invalidParams(`Unknown prompt: ${clip(params.name)}`))
@@ -1408,27 +1424,52 @@ const withCursor = <A extends object>(result: A, nextCursor: string | undefined)
 /**
  * A list handler over a registry; the first page is built once per change of the registry (the
  * registry's list is a cached array, so its identity tells whether anything changed).
+ *
+ * A component that cannot be described (its wire description, built at its first listing, threw:
+ * a Schema Effect cannot turn into JSON Schema, such as `Schema.Defect` given uncalled where types
+ * are not checked, or a suspended Schema a module cycle left undefined) is left out of the page,
+ * logged naming it, each time a page holding it is built: it made the whole list fail (-32603,
+ * hiding every other component), logged without its name.
  */
-const listOf = <A, R>(
+const listOf = <A, W, R>(
   registry: Registry<A>,
   pageSize: number | undefined,
   scope: string,
-  build: (page: ReadonlyArray<{ readonly value: A }>, nextCursor: string | undefined) => R
+  kind: string,
+  describe: (component: A) => W,
+  build: (page: ReadonlyArray<W>, nextCursor: string | undefined) => R
 ) => {
   let lastList: ReadonlyArray<unknown> | undefined
   let lastFirstPage: Exit.Exit<R, McpError.McpError> | undefined
-  return (params: { readonly cursor?: string | undefined }): Exit.Exit<R, McpError.McpError> => {
+  return (params: { readonly cursor?: string | undefined }): Effect.Effect<R, McpError.McpError> => {
     const list = registry.list()
     if (params.cursor === undefined && list === lastList && lastFirstPage !== undefined) return lastFirstPage
     const page = Pagination.paginate(list, params.cursor, pageSize, scope)
-    const result: Exit.Exit<R, McpError.McpError> = page._tag === "Failure"
-      ? Exit.fail(page.failure)
-      : Exit.succeed(build(page.success.items, page.success.nextCursor))
+    if (page._tag === "Failure") return Exit.fail(page.failure)
+    const described: Array<W> = []
+    let undescribed: Array<readonly [string, unknown]> | undefined
+    for (const entry of page.success.items) {
+      try {
+        described.push(describe(entry.value))
+      } catch (error) {
+        ;(undescribed ??= []).push([entry.key, error])
+      }
+    }
+    const value = build(described, page.success.nextCursor)
+    const result = Exit.succeed(value)
     if (params.cursor === undefined) {
       lastList = list
       lastFirstPage = result
     }
-    return result
+    if (undescribed === undefined) return result
+    return Effect.as(
+      Effect.forEach(undescribed, ([key, error]) =>
+        Effect.logError(
+          `effect-mcp-server: ${kind} ${clip(key, 64)} cannot be described to clients and is left out of the list`,
+          forLog(Cause.die(error))
+        ), { discard: true }),
+      value
+    )
   }
 }
 
