@@ -28,9 +28,10 @@
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
  *   structs nested directly in its fields, when the default can be computed synchronously without
  *   services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
- *   field's `title` and `description` are kept also when its Schema transforms
- *   (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`, `Schema.BigInt`, a Class),
- *   where Effect writes only those of the JSON side; the JSON side's own win.
+ *   field's `title`, `description`, `examples` and `default` annotations are kept also when its
+ *   Schema transforms (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`,
+ *   `Schema.BigInt`, a Class), where Effect writes only those of the JSON side (the JSON side's own
+ *   win); examples and default in their JSON form (left out when one does not encode).
  * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect.
  *
  * All functions are pure; call them once, at registration.
@@ -543,9 +544,14 @@ interface Defaults {
   readonly nested: Map<string, Defaults>
 }
 
-type Docs = { readonly title?: string; readonly description?: string }
+type Docs = {
+  readonly title?: string
+  readonly description?: string
+  readonly examples?: ReadonlyArray<unknown>
+  readonly default?: unknown
+}
 
-const docKeys = ["title", "description"] as const
+const docKeys = ["title", "description", "examples", "default"] as const
 
 /** Nodes whose JSON form Effect builds anew, without their annotations (`Schema.Date`, a Class, `Schema.BigInt`). */
 const jsonFormBuilt: ReadonlyArray<string> = ["Declaration", "BigInt", "Symbol", "UniqueSymbol"]
@@ -560,7 +566,7 @@ const jsonFormBuilt: ReadonlyArray<string> = ["Declaration", "BigInt", "Symbol",
  * has none of its own.
  */
 const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
-  const docs: { title?: string; description?: string } = {}
+  const docs: { title?: string; description?: string; examples?: ReadonlyArray<unknown>; default?: unknown } = {}
   let current: SchemaAST.AST | undefined = ast
   for (let depth = 0; current !== undefined && depth < 16; depth++) {
     const node: SchemaAST.AST = current
@@ -571,6 +577,17 @@ const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
       const description = SchemaAST.resolveDescription(node)
       if (docs.title === undefined && typeof title === "string") docs.title = title
       if (docs.description === undefined && typeof description === "string") docs.description = description
+      // Values of the type side: sent in their JSON form (left out when one does not encode).
+      const examples = SchemaAST.resolveAt<unknown>("examples")(node)
+      if (docs.examples === undefined && Array.isArray(examples) && examples.length > 0) {
+        const encoded = encodedAsJson(node, examples)
+        if (encoded !== undefined) docs.examples = encoded
+      }
+      const annotations = SchemaAST.resolve(node)
+      if (!("default" in docs) && annotations !== undefined && "default" in annotations) {
+        const encoded = encodedAsJson(node, [annotations.default])
+        if (encoded !== undefined) docs.default = encoded[0]
+      }
     }
     if (node.encoding !== undefined) {
       current = node.encoding[node.encoding.length - 1].to
@@ -579,7 +596,23 @@ const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
       if (members.length === 1 && members.length < node.types.length) current = members[0]
     }
   }
-  return docs.title === undefined && docs.description === undefined ? undefined : docs
+  return Object.keys(docs).length === 0 ? undefined : docs
+}
+
+/** `values` of `ast`'s type encoded as JSON through its JSON codec; `undefined` when one does not encode. */
+const encodedAsJson = (ast: SchemaAST.AST, values: ReadonlyArray<unknown>): ReadonlyArray<unknown> | undefined => {
+  try {
+    const encode = Schema.encodeUnknownExit(Schema.toCodecJson(Schema.make<Schema.Codec<unknown, unknown>>(ast)) as any)
+    const out: Array<unknown> = []
+    for (const value of values) {
+      const encoded = encode(value)
+      if (!Exit.isSuccess(encoded) || encoded.value === undefined) return undefined
+      out.push(encoded.value)
+    }
+    return out
+  } catch {
+    return undefined
+  }
 }
 
 /** The encoded end of an AST's encoding chain (the side JSON Schema describes), with its encodings. */
@@ -631,13 +664,14 @@ const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJs
     !isRecord(schema.properties) || (defaults.values.size === 0 && defaults.docs.size === 0 && defaults.nested.size === 0)
   ) return schema
   const properties: MutableJsonSchema = { ...schema.properties }
-  for (const [name, value] of defaults.values) {
-    const property = properties[name]
-    if (isRecord(property) && !("default" in property)) properties[name] = { ...property, default: value }
-  }
+  // An explicit `default` annotation wins over a decoding default.
   for (const [name, docs] of defaults.docs) {
     const property = properties[name]
     if (isRecord(property)) properties[name] = withDocs(property, docs)
+  }
+  for (const [name, value] of defaults.values) {
+    const property = properties[name]
+    if (isRecord(property) && !("default" in property)) properties[name] = { ...property, default: value }
   }
   for (const [name, inner] of defaults.nested) {
     const property = properties[name]
@@ -650,8 +684,7 @@ const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJs
 const withDocs = (schema: MutableJsonSchema, docs: Docs): MutableJsonSchema => {
   let out = schema
   for (const key of docKeys) {
-    const value = docs[key]
-    if (value !== undefined && !(key in out)) out = { ...out, [key]: value }
+    if (key in docs && !(key in out)) out = { ...out, [key]: docs[key] }
   }
   return out
 }

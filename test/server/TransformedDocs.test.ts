@@ -57,6 +57,27 @@ describe("the documentation of transformed fields", () => {
     )
   })
 
+  it("keeps their examples and default annotations too, in their JSON form", () => {
+    // They are values of the type side: a number where the JSON is a string, a Date.
+    assert.deepStrictEqual(
+      JsonSchema.toolInputSchema(Schema.Struct({
+        n: Schema.FiniteFromString.annotate({ examples: [1, 2.5], default: 3 }),
+        at: Schema.optionalKey(Schema.Date.annotate({ examples: [new Date(0)] })),
+        // One that does not encode is left out.
+        bad: Schema.Date.annotate({ examples: ["yesterday" as unknown as Date] })
+      })),
+      {
+        type: "object",
+        properties: {
+          n: { type: "string", examples: ["1", "2.5"], default: "3" },
+          at: { type: "string", examples: ["1970-01-01T00:00:00.000Z"] },
+          bad: { type: "string" }
+        },
+        required: ["n", "bad"]
+      }
+    )
+  })
+
   it.live("reaches both SDK clients' tools/list and prompts/list", () =>
     Effect.gen(function*() {
       const { v1, v2 } = yield* serveBoth(components([Plan, Repeat]))
