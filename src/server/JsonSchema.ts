@@ -26,8 +26,8 @@
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
- *   structs nested directly in its fields, when the default can be computed synchronously without
- *   services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
+ *   structs nested directly in its fields (also through `Schema.optional`), when the default can be
+ *   computed synchronously without services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
  *   field's `title`, `description`, `examples` and `default` annotations are kept also when its
  *   Schema transforms (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`,
  *   `Schema.BigInt`, a Class), where Effect writes only those of the JSON side (the JSON side's own
@@ -591,9 +591,8 @@ const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
     }
     if (node.encoding !== undefined) {
       current = node.encoding[node.encoding.length - 1].to
-    } else if (node._tag === "Union") {
-      const members: ReadonlyArray<SchemaAST.AST> = node.types.filter((member) => !SchemaAST.isUndefined(member))
-      if (members.length === 1 && members.length < node.types.length) current = members[0]
+    } else {
+      current = optionalMember(node)
     }
   }
   return Object.keys(docs).length === 0 ? undefined : docs
@@ -615,6 +614,13 @@ const encodedAsJson = (ast: SchemaAST.AST, values: ReadonlyArray<unknown>): Read
   }
 }
 
+/** The member of `Schema.optional(X)`'s union (`X | undefined`): `X`, whose JSON Schema the field's is. */
+const optionalMember = (ast: SchemaAST.AST): SchemaAST.AST | undefined => {
+  if (ast._tag !== "Union") return undefined
+  const members: ReadonlyArray<SchemaAST.AST> = ast.types.filter((member) => !SchemaAST.isUndefined(member))
+  return members.length === 1 && members.length < ast.types.length ? members[0] : undefined
+}
+
 /** The encoded end of an AST's encoding chain (the side JSON Schema describes), with its encodings. */
 const encodedEnd = (ast: SchemaAST.AST): SchemaAST.AST => {
   let current = ast
@@ -631,7 +637,10 @@ const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
   const values = new Map<string, unknown>()
   const docs = new Map<string, Docs>()
   const nested = new Map<string, Defaults>()
-  const objects = encodedEnd(ast)
+  // A struct in `Schema.optional`: its JSON Schema is the struct's.
+  const end = encodedEnd(ast)
+  const member = optionalMember(end)
+  const objects = member === undefined ? end : encodedEnd(member)
   if (!SchemaAST.isObjects(objects) || depth > 8) return { values, docs, nested }
   for (const ps of objects.propertySignatures) {
     if (typeof ps.name !== "string") continue

@@ -78,6 +78,27 @@ describe("the documentation of transformed fields", () => {
     )
   })
 
+  it("reaches the fields of a struct in Schema.optional, with their decoding defaults", () => {
+    assert.deepStrictEqual(
+      JsonSchema.toolInputSchema(Schema.Struct({
+        options: Schema.optional(Schema.Struct({
+          since: Schema.Date.annotate({ description: "From when" }),
+          limit: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(10)))
+        }))
+      })),
+      {
+        type: "object",
+        properties: {
+          options: {
+            type: "object",
+            properties: { since: { type: "string", description: "From when" }, limit: { type: "integer", default: 10 } },
+            required: ["since"]
+          }
+        }
+      }
+    )
+  })
+
   it.live("reaches both SDK clients' tools/list and prompts/list", () =>
     Effect.gen(function*() {
       const { v1, v2 } = yield* serveBoth(components([Plan, Repeat]))
