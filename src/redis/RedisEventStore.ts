@@ -19,9 +19,11 @@
  *   keeps what it sends after (a resumption from before that is refused: those events expired).
  * - Never a silent gap: sequence numbers are counted by the server that holds the stream. An append
  *   that failed (whether Redis kept the event is unknown) makes the stream unresumable: a
- *   resumption of it is refused (the client re-issues its request) instead of skipping events. A
- *   stream Redis lost (it restarted without persistence, or the keys expired) is kept again from
- *   its next event on: a resumption from before that event is refused, one after it answered.
+ *   resumption of it is refused (the client re-issues its request; the standalone GET stream is
+ *   opened afresh) instead of skipping events. A stream Redis lost (it restarted without
+ *   persistence, or the keys expired) is kept again from its next event on: a resumption from
+ *   before that event is refused (or opened afresh, for the standalone stream), one after it
+ *   answered.
  * - `retained` gives what a stream still keeps, its oldest gone past `maxEventsPerStream` (gaps
  *   allowed: what the endpoint sends again on a fresh standalone stream); nothing for a stream
  *   Redis lost, or marked as having lost an event. One whose append failed on this server only

@@ -771,6 +771,62 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       assert.isAbove(resumptions, 1, "the replay took more than one connection")
     }), 90_000)
 
+  // Fails before: the SDK's resumption from the last event it got was refused 400 ("re-issue the
+  // request": the events after it were gone, past the 256 the store keeps), twice more after
+  // that, and the client gave its GET stream up: the roots/list asked next never reached it
+  // (ClientRequestTimeout after 10 s; resumptions [400, 400]).
+  it.live("SDK v1: its GET stream dropped as too slow, resumed after more events than the store keeps: opened afresh, and a request asked then reaches the client", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({ retryMillis: 50 }, [])
+      // The client's first GET stream is not read until `release`: the server's writes back up
+      // until it drops the connection as too slow; what it sends after that is stored.
+      let release!: () => void
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let gets = 0
+      let firstEnded = false
+      const resumptions: Array<number> = []
+      const gatedFetch: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init)
+        if (init?.method !== "GET") return response
+        if (new Headers(init.headers).has("last-event-id")) {
+          resumptions.push(response.status)
+          return response
+        }
+        if (gets++ > 0 || response.body === null) return response
+        const reader = response.body.getReader()
+        const body = new ReadableStream<Uint8Array>({
+          pull: async (controller) => {
+            await released
+            const { done, value } = await reader.read()
+            if (done) {
+              firstEnded = true
+              controller.close()
+            } else controller.enqueue(value)
+          },
+          cancel: (reason) => reader.cancel(reason)
+        }, { highWaterMark: 0 })
+        return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+      }
+      const client = new ClientV1({ name: "gap-v1", version: "1.0.0" }, { capabilities: { roots: {} } })
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots }))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new TransportV1(new URL(url), { fetch: gatedFetch }))),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      yield* eventually(() => gets > 0, 5_000)
+      // 24 MiB of log messages (256 events each) on the stream the client does not read: the
+      // server drops it after a few, and stores the rest, far more than the 256 it keeps.
+      for (let step = 0; step < 24; step++) yield* sdk(() => client.callTool({ name: "log_flood", arguments: {} }))
+      release()
+      yield* eventually(() => firstEnded, 20_000)
+      yield* eventually(() => resumptions.length > 0, 5_000)
+      const asked = yield* sdk(() => client.callTool({ name: "roots_untied", arguments: {} }))
+      assert.deepStrictEqual(textOf(asked), [JSON.stringify(roots)])
+      assert.deepStrictEqual(resumptions, [200])
+    }), 60_000)
+
   // Fails before (fbeafde): the held request's cancel went out on the stream of the request that
   // reused its request's id, so it stayed held, and went out on the GET stream (the first message
   // there was the given-up roots/list) for a caller long gone.

@@ -51,7 +51,8 @@ export class EventStore extends Context.Service<EventStore, {
   /**
    * The stream an event id belongs to and that stream's events after it; `undefined` when the
    * stream is unknown or evicted, or when events after the id were dropped (the client cannot
-   * resume without a gap: it must re-issue its request).
+   * resume without a gap: it must re-issue its request; the session's standalone GET stream has
+   * none to re-issue, and the HTTP endpoint opens it afresh instead).
    */
   readonly replayAfter: (
     sessionId: string,
@@ -91,7 +92,7 @@ export class EventStore extends Context.Service<EventStore, {
 export interface MemoryOptions {
   /**
    * Events kept per stream (the oldest go first; a client resuming from before them is refused,
-   * not answered with a gap). Default 256.
+   * not answered with a gap; the standalone GET stream is opened afresh instead). Default 256.
    */
   readonly maxEventsPerStream?: number | undefined
   /**

@@ -189,11 +189,25 @@ export const get = (
       }
       if (replay === undefined) {
         // Unknown, forged, expired, or with events lost: the client must re-issue its request.
-        return jsonError(
-          400,
-          ErrorCode.InvalidRequest,
-          `Bad Request: the stream of Last-Event-ID ${clip(lastEventId)} cannot be resumed (unknown, expired or incomplete); re-issue the request`
+        // But a standalone stream the session still has, whose events after `Last-Event-ID` are
+        // gone (past `maxEventsPerStream` while its client was away, or dropped for not keeping
+        // up): it has no request to re-issue, and a client refused would give up its GET stream
+        // for good (the SDK's, after its retries). It is opened afresh, as a GET without
+        // `Last-Event-ID` opens it: the requests it carried that still wait go out again.
+        if (live === undefined || live.requestId !== undefined) {
+          return jsonError(
+            400,
+            ErrorCode.InvalidRequest,
+            `Bad Request: the stream of Last-Event-ID ${clip(lastEventId)} cannot be resumed (unknown, expired or incomplete); re-issue the request`
+          )
+        }
+        // A connection still on it is one its client no longer reads (as for any resumption).
+        live.connection?.close()
+        live.connection = undefined
+        yield* Effect.logWarning(
+          `effect-mcp-server: the standalone stream of Last-Event-ID ${clip(lastEventId)} lost events the event store no longer keeps: opened afresh (the notifications among them are lost)`
         )
+        return yield* fresh(self, session, connection, principal)
       }
       let queued = true
       for (const event of replay.events) {
@@ -231,6 +245,15 @@ export const get = (
       }
       return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {}, principal)
     }
+    return yield* fresh(self, session, connection, principal)
+  })
+
+/**
+ * A fresh standalone stream on `connection` (a GET without `Last-Event-ID`, or one whose standalone
+ * stream lost events, see `get`): it replaces the ones the client left, and sends first the requests
+ * they carried that still wait, then those held for it.
+ */
+const fresh = Effect.fnUntraced(function*(self: Endpoint, session: HttpSession, connection: SseConnection, principal: Principal | undefined) {
     if (session.standalone?.connection !== undefined) {
       return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
     }
@@ -271,7 +294,7 @@ export const get = (
     const held = self.flushHeld(session, stream)
     yield* whileAttached(session, stream, connection, unanswered === undefined ? held : Effect.andThen(self.emitHeld(session, stream, unanswered), held))
     return self.sseResponse(session, stream, connection, {}, principal)
-  })
+})
 
 /**
  * Sends `sending` (the requests a GET sends first) on the stream it has just attached `connection`
