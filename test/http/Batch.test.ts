@@ -279,6 +279,28 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
       }
     }))
 
+  // Fails before: the member whose hand-over was waiting for room in the session's queue when the
+  // POST was dropped was in no list of the batch's: it was not given up, and ran once the
+  // others were cancelled (its steps went on after the drop).
+  it.live("the client dropping the batch's POST while a member waits for room in the session's queue cancels that member too", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ session: { maxConcurrentRequests: 1, maxQueuedRequests: 10 } })
+      for (const accept of ["text/event-stream", "application/json"]) {
+        const sessionId = yield* Effect.promise(() => openAt(url, V))
+        // The first runs, the next nine wait for the slot; each after them is handed over only
+        // once it waited for room (50 ms): the hand-over lasts about half a second.
+        const ids = Array.from({ length: 20 }, (_, i) => `${accept}-${i}`)
+        const request = httpRequest(url, { method: "POST", headers: { "mcp-session-id": sessionId, accept, "content-type": "application/json" } })
+        request.on("error", () => {})
+        request.end(JSON.stringify(ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 }))))
+        yield* Effect.promise(() => sleep(250))
+        assert.isAbove(yield* Effect.promise(() => stepsDuring(100)), 0, `the first call did not start (${accept})`)
+        request.destroy()
+        for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
+        assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `a handler kept running (${accept})`)
+      }
+    }))
+
   it.live("the endpoint stopping (WebHandler.dispose): each request of the batch still running gets its -32000 on the stream, which then ends", () =>
     Effect.gen(function*() {
       const web = WebHandler.make(options, components, {})

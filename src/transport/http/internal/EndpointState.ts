@@ -40,6 +40,9 @@ import { forLog } from "../../../internal/loggedCause.ts"
 
 const { ErrorCode } = McpError
 
+/** Why the requests of a batch whose POST ended while they were handed to the session are given up. */
+const batchDropped = "The HTTP request ended before its batch was handed over"
+
 /** After a graceful drain or a shutdown, how long the last answers get to reach their sockets. */
 const drainGraceMillis = 100
 
@@ -199,7 +202,12 @@ export class Endpoint implements SessionHost {
       stream.unanswered.add(request.id)
     }
     session.addPending(request.id, pending)
-    return Effect.as(session.receive(request, http), pending)
+    // The session took the request as it was handed, and may then wait for room in its queue: the
+    // POST ending meanwhile gives it up here, not being among the answers `dropBatch` gives up.
+    return Effect.as(
+      Effect.onInterrupt(session.receive(request, http), () => Effect.sync(() => this.abandon(session, pending, batchDropped))),
+      pending
+    )
   }
 
   /**
@@ -237,14 +245,15 @@ export class Endpoint implements SessionHost {
   /**
    * Gives up a batch whose POST ended (the client left, the server stopped serving it) while its
    * requests were being handed to the session (see `batch.ts`): no response reads their answers,
-   * nor gives them up. Those handed over (`answers`' pending ones) are abandoned, cancelled in the
+   * nor gives them up. Those handed over (`answers`' pending ones; the one whose hand-over was
+   * under way gives itself up, see {@link startMember}) are abandoned, cancelled in the
    * session; its stream, if it was answered as SSE, ends (it would wait for the requests never
    * handed over).
    */
   dropBatch(session: HttpSession, answers: ReadonlyArray<JsonRpc.Message | Pending>, stream: BatchStream | undefined): void {
     if (stream !== undefined) stream.starting = false
     for (const answer of answers) {
-      if (answer instanceof Pending) this.abandon(session, answer, "The HTTP request ended before its batch was handed over")
+      if (answer instanceof Pending) this.abandon(session, answer, batchDropped)
     }
     if (stream !== undefined && !stream.done) this.endStream(session, stream, stream.connection)
   }
