@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Content, McpContext, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Content, McpContext, McpError, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { answerOf, initializeMessage, on, openSession, post, serveOnFreePort } from "./support.ts"
 
 /**
@@ -320,6 +320,53 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
           { jsonrpc: "2.0", id: 1, error: { code: McpError.ErrorCode.InternalError, message: "The session ended" } },
           { jsonrpc: "2.0", id: 2, error: McpError.notStartedObject }
         ], responseMode)
+      }
+    }))
+
+  // Fails before: the POST that waited on the store's `touch` while a DELETE ended its session
+  // was taken by the ended session (still draining its long call): answered 200, not 404 (a
+  // 2025-03-26 batch's too).
+  it.live("a POST whose session a DELETE ends while a session store of one's own touches it: 404, the ended session takes nothing (a batch's too)", () =>
+    Effect.gen(function*() {
+      for (const version of ["2025-11-25", "2025-03-26"]) {
+        const memory = SessionStore.makeMemory()
+        const reached = Deferred.makeUnsafe<void>()
+        const resume = Deferred.makeUnsafe<void>()
+        let slow = false
+        const store = SessionStore.SessionStore.of({
+          ...memory,
+          touch: (id, now) =>
+            slow
+              ? Deferred.succeed(reached, undefined).pipe(Effect.andThen(Deferred.await(resume)), Effect.andThen(memory.touch(id, now)))
+              : memory.touch(id, now)
+        })
+        const { url, probes } = yield* Effect.provideService(serve({}), SessionStore.SessionStore, store)
+        const opened = yield* Effect.promise(() =>
+          post(url, { ...initializeMessage(0), params: { ...initializeMessage(0).params, protocolVersion: version } })
+        )
+        const sessionId = opened.headers.get("mcp-session-id")!
+        yield* Effect.promise(() => opened.text())
+        // A long call: the session, once ended, drains until it finishes.
+        const long = post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "long", arguments: {} } }, on(sessionId))
+          .then(answerOf)
+          .catch((error: unknown) => ({ error: String(error) }))
+        yield* Deferred.await(probes.longStarted)
+        slow = true
+        const ping = { jsonrpc: "2.0", id: 2, method: "ping" }
+        const late = post(url, version === "2025-03-26" ? [ping] : ping, on(sessionId, { "mcp-protocol-version": version }))
+        // Bounded: a POST refused before it touches the session would never get there.
+        yield* Effect.timeout(Deferred.await(reached), 5_000)
+        const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+        assert.strictEqual(deleted.status, 200)
+        yield* Effect.promise(() => deleted.text())
+        yield* Deferred.succeed(resume, undefined)
+        const answer = yield* Effect.promise(() => late)
+        const body = yield* Effect.promise(() => answer.text())
+        assert.strictEqual(answer.status, 404, `${version}: ${body}`)
+        const error = JSON.parse(body).error
+        assert.strictEqual(error.code, McpError.ErrorCode.SessionNotFound, body)
+        yield* Deferred.succeed(probes.release, undefined)
+        yield* Effect.promise(() => long)
       }
     }))
 })

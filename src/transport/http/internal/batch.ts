@@ -91,6 +91,8 @@ export const post = Effect.fnUntraced(function*(
       return yield* refuse(self, members, version, session)
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    // A store's `touch` may take a while: the session may have ended meanwhile (as in `legacy.ts`).
+    if (session.ended) return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
   }
   const shared = self.options.stateless === true
   if (members.length === 0) {

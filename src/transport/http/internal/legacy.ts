@@ -83,6 +83,9 @@ const postToSession = Effect.fnUntraced(function*(
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session)
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    // A store's `touch` may take a while: the session may have ended meanwhile (a DELETE, its
+    // idle timeout), and takes nothing more.
+    if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
     if (kind !== JsonRpc.Kind.Request) {
       if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, message as JsonRpc.Notification)
