@@ -595,12 +595,13 @@ const inputRequiredOr = (
 
 /**
  * URL elicitations as 2026-07-28 input requests, keyed by their `elicitationId` (else by order);
- * their params without it (2026-07-28's URL elicitation has none: the key names the input).
+ * their params without it (2026-07-28's URL elicitation has none: the key names the input). In
+ * an object without a prototype: any id is a key (`__proto__` set the prototype of a `{}`).
  */
 const urlInputRequests = (
   elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
 ): { readonly [key: string]: InputRequest } => {
-  const requests: { [key: string]: InputRequest } = {}
+  const requests: { [key: string]: InputRequest } = Object.create(null)
   elicitations.forEach((elicitation, i) => {
     const { elicitationId, ...params } = elicitation
     requests[typeof elicitationId === "string" && elicitationId.length > 0 ? elicitationId : `elicitation/create-url-${i + 1}`] = {

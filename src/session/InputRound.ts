@@ -56,9 +56,13 @@ export class InputRound {
     asked.add(key)
     return key
   }
-  /** Records an input still missing (an answer given for it did not decode: it is asked again). */
+  /**
+   * Records an input still missing (an answer given for it did not decode: it is asked again).
+   * Without a prototype: any key is an entry (`__proto__` assigned into `{}` set its prototype,
+   * and the round was answered with no input listed).
+   */
   ask(key: string, request: InputRequest): void {
-    ;(this.missing ??= {})[key] = request
+    ;(this.missing ??= Object.create(null) as { [key: string]: InputRequest })[key] = request
   }
   /**
    * The answers to carry to the next round (sealed in `requestState`): those the handler asked

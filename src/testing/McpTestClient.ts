@@ -534,7 +534,8 @@ export const make = <EL, RL>(
      */
     const answerInputs = (inputRequests: InputRequests, method?: string, current?: { key: string; method: string }) =>
       Effect.gen(function*() {
-        const responses: Record<string, unknown> = {}
+        // Without a prototype: any key is an answer (`__proto__` set the prototype of a `{}`).
+        const responses: Record<string, unknown> = Object.create(null)
         for (const [key, input] of Object.entries(inputRequests)) {
           // The input being answered, for the timeout's message.
           if (current !== undefined) {

@@ -146,8 +146,9 @@ export const make = (options: {
   const waiting = new Map<string, Waiting>()
   const ownerOf = perRequestor((context) => ownerKey(options.keysOf(context).owner))
 
+  // Without a prototype: any key is an entry (`__proto__` set the prototype of a `{}`).
   const snapshot = (inputs: Waiting) => {
-    const out: { [key: string]: InputRequest } = {}
+    const out: { [key: string]: InputRequest } = Object.create(null)
     for (const [key, { request }] of inputs.pending) out[key] = request
     return out
   }
