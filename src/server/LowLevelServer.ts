@@ -502,6 +502,8 @@ const inRound = (
   // Computed only when a state is opened or sealed (a SHA-256 per round, not per call).
   let digest: string | undefined
   let answers: ReadonlyMap<string, unknown> = noAnswers
+  // The keys whose answers are the request's own (see `InputRound.kept`), when a state is opened.
+  let expected: ReadonlyArray<string> | undefined
   const state = params["requestState"]
   const responses = params["inputResponses"]
   const hasResponses = typeof responses === "object" && responses !== null && !Array.isArray(responses)
@@ -525,12 +527,14 @@ const inRound = (
       if (opened === undefined) {
         return Exit.fail(McpError.invalidParams("Invalid requestState: tampered with, expired, or from another request"))
       }
-      for (const [key, value] of Object.entries(opened)) given.set(key, value)
+      const carried = Object.keys(opened.answers)
+      for (const key of carried) given.set(key, opened.answers[key])
+      expected = opened.listed.length === 0 ? carried : carried.concat(opened.listed)
     }
     if (hasResponses) for (const [key, value] of Object.entries(responses)) given.set(key, value)
     answers = given
   }
-  const round = new InputRound(answers)
+  const round = new InputRound(answers, expected)
   // The first round of a call that needs no input (the common case) allocates only the round and
   // its context: the answers map is made when there are answers, the digest and the sealing only
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo
@@ -589,7 +593,7 @@ const inputRequiredOr = (
   return Exit.succeed({
     resultType: "input_required",
     inputRequests,
-    requestState: sealer.seal(digest ?? digestOf(request, context.principal?.subject), round.kept())
+    requestState: sealer.seal(digest ?? digestOf(request, context.principal?.subject), round.kept(), Object.keys(inputRequests))
   })
 }
 

@@ -32,8 +32,14 @@ export class InputRound {
   // The keys the handler asked for in this round, made at the first one.
   private asked: Set<string> | undefined = undefined
   private counter = 0
-  constructor(answers: ReadonlyMap<string, unknown>) {
+  /**
+   * The keys whose answers are the request's own though this round may not reach them: those
+   * carried in the sealed state, and those the last round listed (see {@link kept}).
+   */
+  private readonly expected: ReadonlyArray<string> | undefined
+  constructor(answers: ReadonlyMap<string, unknown>, expected?: ReadonlyArray<string> | undefined) {
     this.answers = answers
+    this.expected = expected
   }
   /** The inputs asked for in this round that have no answer yet, by key. */
   get pending(): { readonly [key: string]: InputRequest } {
@@ -65,17 +71,27 @@ export class InputRound {
     ;(this.missing ??= Object.create(null) as { [key: string]: InputRequest })[key] = request
   }
   /**
-   * The answers to carry to the next round (sealed in `requestState`): those the handler asked
-   * for in this round and took, as the client sent them. Answers to inputs nobody asked for are
-   * dropped (the spec: ignore them), as are answers that did not decode: keys a client makes up
-   * do not grow the state it must send back. (An answer nested deeper than 64 levels never gets
-   * here: the request is -32602, see `server/internal/inputResponses.ts`.)
+   * The answers to carry to the next round (sealed in `requestState`), as the client sent them:
+   * those the handler asked for in this round and took, and those to inputs it did not reach in
+   * this round that are the request's own (carried in the sealed state, or to an input the last
+   * round listed): a handler asking concurrently may be stopped by one question before another
+   * branch, after a slow step, reaches a question the user answered, who must not be asked again.
+   * Answers to inputs nobody asked for are dropped (the spec: ignore them), as are answers asked
+   * for in this round that did not decode: keys a client makes up do not grow the state it must
+   * send back. (An answer nested deeper than 64 levels never gets here: the request is -32602,
+   * see `server/internal/inputResponses.ts`.)
    */
   kept(): { readonly [key: string]: unknown } {
     const kept: Array<[string, unknown]> = []
-    for (const key of this.asked ?? noKeys) {
+    const asked = this.asked ?? noKeys
+    for (const key of asked) {
       if (this.answers.has(key) && (this.missing === undefined || !Object.hasOwn(this.missing, key))) {
         kept.push([key, this.answers.get(key)])
+      }
+    }
+    if (this.expected !== undefined) {
+      for (const key of this.expected) {
+        if (!asked.has(key) && this.answers.has(key)) kept.push([key, this.answers.get(key)])
       }
     }
     return Object.fromEntries(kept)

@@ -33,8 +33,11 @@ describe("requestState", () => {
   it("a state opens as sealed; any other spelling of it does not, even one whose tag decodes to the same bytes", () => {
     const sealer = makeSealer({ keys: ["0123456789abcdef0123456789abcdef-key"] })
     const digest = digestOf(request({ a: 1 }), undefined)
-    const state = sealer.seal(digest, { user_name: { action: "accept", content: { name: "Ada" } } })
-    assert.deepStrictEqual(sealer.open(state, digest), { user_name: { action: "accept", content: { name: "Ada" } } })
+    const state = sealer.seal(digest, { user_name: { action: "accept", content: { name: "Ada" } } }, ["color"])
+    assert.deepStrictEqual(sealer.open(state, digest), {
+      answers: { user_name: { action: "accept", content: { name: "Ada" } } },
+      listed: ["color"]
+    })
     const dot = state.indexOf(".")
     const tag = state.slice(dot + 1)
     assert.strictEqual(tag.length, 43, "a SHA-256 MAC, base64url without padding")
@@ -54,7 +57,7 @@ describe("requestState", () => {
     const digest = digestOf(request({ a: 1 }), undefined)
     const short = makeSealer({ ttlMillis: 5 })
     const state = short.seal(digest, {})
-    assert.deepStrictEqual(short.open(state, digest), {})
+    assert.deepStrictEqual(short.open(state, digest), { answers: {}, listed: [] })
     await new Promise((resolve) => setTimeout(resolve, 20))
     assert.isUndefined(short.open(state, digest), "expired")
     for (const ttlMillis of [Infinity, Number.NaN, 0, -1]) {

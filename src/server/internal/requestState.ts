@@ -26,11 +26,18 @@ export interface RequestStateOptions {
   readonly ttlMillis?: number | undefined
 }
 
+/** What a state carries: the answers so far, and the keys of the inputs its round listed. */
+export interface OpenedState {
+  readonly answers: { readonly [key: string]: unknown }
+  readonly listed: ReadonlyArray<string>
+}
+
 /** Seals and opens request states. */
 export interface RequestStateSealer {
-  readonly seal: (digest: string, answers: { readonly [key: string]: unknown }) => string
-  /** The answers a state carries; `undefined` when it is tampered with, expired, or another request's. */
-  readonly open: (state: string, digest: string) => { readonly [key: string]: unknown } | undefined
+  /** Seals the answers so far and the keys of the inputs the round lists (`listed`). */
+  readonly seal: (digest: string, answers: { readonly [key: string]: unknown }, listed?: ReadonlyArray<string>) => string
+  /** What a state carries; `undefined` when it is tampered with, expired, or another request's. */
+  readonly open: (state: string, digest: string) => OpenedState | undefined
 }
 
 /** What is wrong with a key ring (a key shorter than 32 bytes), or `undefined`. */
@@ -58,6 +65,9 @@ const defaultTtlMillis = 10 * 60_000
 const ttlProblem = (ttl: number): string | undefined =>
   Number.isFinite(ttl) && ttl > 0 ? undefined : `requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttl}`
 
+/** A state whose round listed no input (or sealed before inputs were listed in it). */
+const noneListed: ReadonlyArray<string> = []
+
 /** The default key ring: one random key per process, made at its first use. */
 let processRing: ReadonlyArray<Buffer> | undefined
 
@@ -78,8 +88,11 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   if (badTtl !== undefined) throw new Error(badTtl)
   const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
   return {
-    seal: (digest, answers) => {
-      const payload = Buffer.from(JSON.stringify({ d: digest, a: answers, e: Date.now() + ttl })).toString("base64url")
+    seal: (digest, answers, listed) => {
+      const body = listed === undefined || listed.length === 0
+        ? { d: digest, a: answers, e: Date.now() + ttl }
+        : { d: digest, a: answers, e: Date.now() + ttl, l: listed }
+      const payload = Buffer.from(JSON.stringify(body)).toString("base64url")
       return `${payload}.${mac(ring()[0]!, payload).toString("base64url")}`
     },
     open: (state, digest) => {
@@ -101,9 +114,12 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
           readonly d?: unknown
           readonly a?: unknown
           readonly e?: unknown
+          readonly l?: unknown
         }
         if (body.d !== digest || typeof body.e !== "number" || body.e < Date.now()) return undefined
-        return typeof body.a === "object" && body.a !== null ? body.a as { readonly [key: string]: unknown } : undefined
+        if (typeof body.a !== "object" || body.a === null) return undefined
+        const listed = Array.isArray(body.l) ? body.l.filter((key): key is string => typeof key === "string") : noneListed
+        return { answers: body.a as { readonly [key: string]: unknown }, listed }
       } catch {
         return undefined
       }
