@@ -223,7 +223,11 @@ export type ElicitOutcome<A> =
   | { readonly action: "decline" }
   | { readonly action: "cancel" }
 
-/** The client accepted a form but its content does not match the form's Schema. */
+/**
+ * The client accepted a form but its content does not match the form's Schema. A tool handler may
+ * let it through: the request is answered -32602 saying what is wrong, in both eras (the client's
+ * answer is invalid, not the tool's work).
+ */
 export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{ readonly message: string }> {}
 
 const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()

@@ -51,6 +51,7 @@ import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValues
 import { rooted } from "../internal/rooted.ts"
 import { provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
+import { ElicitationInvalid } from "./McpContext.ts"
 import { outputEncoder } from "./internal/outputCodec.ts"
 import { resultProblem } from "./internal/toolResult.ts"
 import * as JsonSchema from "./JsonSchema.ts"
@@ -170,11 +171,17 @@ export type RequestError =
 
 /**
  * The handler's error type: `failure`'s type when declared, else nothing of its own; plus the
- * {@link RequestError}s, and `ClientCapabilityMissing` (input the client cannot give: in MCP
+ * {@link RequestError}s, `ClientCapabilityMissing` (input the client cannot give: in MCP
  * 2026-07-28, where capabilities are the request's, it answers -32021 naming the capability; in a
- * 2025-era session it is a tool error whose text is its message, naming the capability).
+ * 2025-era session it is a tool error whose text is its message, naming the capability), and
+ * `McpContext.ElicitationInvalid` (the client's answer to a form does not match it: -32602 saying
+ * what is wrong, in both eras, unless `failure` takes it).
  */
-export type FailureType<F> = ([F] extends [Schema.Top] ? F["Type"] : never) | RequestError | ClientCapabilityMissing
+export type FailureType<F> =
+  | ([F] extends [Schema.Top] ? F["Type"] : never)
+  | RequestError
+  | ClientCapabilityMissing
+  | ElicitationInvalid
 
 /** Everything that describes a tool, its handler included. */
 export interface Definition<
@@ -387,6 +394,14 @@ export const compile = <
         if (reason._tag !== "Fail") continue
         const encoded = encodeFailure(reason.error)
         if (encoded._tag === "Success") return Exit.succeed(failureResult(reason.error, encoded.value))
+      }
+    }
+    // The client's answer to a form does not match it: the client's invalid params (MCP
+    // 2026-07-28 answers an answer that cannot be parsed with a JSON-RPC error; a 2025-era
+    // session's answer to the same question alike), not the tool's failure, nor logged as one.
+    for (const reason of cause.reasons) {
+      if (reason._tag === "Fail" && reason.error instanceof ElicitationInvalid) {
+        return Exit.fail(McpError.invalidParams(`Invalid params: ${reason.error.message}`))
       }
     }
     // A 2025-era session: input the client cannot give is every handler's failure (not the

@@ -281,6 +281,18 @@ McpServer.tool({
   // @ts-expect-error: elicitation can fail (ClientRequestError | ElicitationInvalid); the handler must handle it
   handler: () => Effect.map(McpContext.elicit("?", Schema.Struct({ name: Schema.String })), () => "ok")
 })
+McpServer.tool({
+  name: "elicitation-invalid-through",
+  // ElicitationInvalid (and ClientCapabilityMissing) may go through: -32602 (-32021); the other ClientRequestErrors must be handled
+  handler: () =>
+    McpContext.elicit("?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.map(() => "ok"),
+      Effect.catchTag(
+        ["ClientVersionUnsupported", "ClientRequestTimeout", "ClientRequestFailed", "ClientResultInvalid", "SessionClosed"],
+        () => Effect.succeed("no")
+      )
+    )
+})
 // Defects are always allowed (they are not in the error channel).
 McpServer.tool({ name: "defect", handler: () => Effect.die("boom") })
 
