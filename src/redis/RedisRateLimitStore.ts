@@ -5,9 +5,10 @@
  *
  * **Details**
  *
- * - One hash per key, `<prefix>rate-limit:<key>`: the bucket's tokens and time, or the window's
- *   log of hits. It expires once it would read as a fresh key anyway (a full bucket, an empty
- *   window), plus a second: Redis needs no `maxKeys`.
+ * - One key per budget, `<prefix>rate-limit:<key>`: a hash of the bucket's tokens and time, or a
+ *   sorted set of the window's hits (a `consume` reads and writes a few of them, not the whole
+ *   log: its cost does not grow with the hits in the window). It expires once it would read as a
+ *   fresh key anyway (a full bucket, an empty window), plus a second: Redis needs no `maxKeys`.
  * - The time is the caller's `Clock` (so `TestClock` drives it too), sent with each call: replicas
  *   should keep their clocks in sync (NTP); a clock that goes back never locks a key out (the
  *   algorithms' own rule).
@@ -42,9 +43,16 @@ export interface Options extends StoreOptions {}
 // NOTE: a port of `RateLimit.consumeTokenBucket` and `consumeSlidingWindow`, operation for
 // operation (Lua's numbers are the same doubles): keep them in step. Numbers are stored and
 // returned as "%.17g" strings (Redis would truncate a returned number to an integer); -1 is an
-// infinite wait.
+// infinite wait. The window's total is a difference of running totals, not a sum of the hits in
+// the window: the same number for whole costs (the middleware's are 1), maybe not to the last bit
+// for fractions.
 const lua = `
 local function num(x) return string.format('%.17g', x) end
+local function member(seq, total, c) return string.format('%016d', seq) .. ':' .. num(total) .. ':' .. num(c) end
+local function parse(m)
+  local seq, total, c = string.match(m or '', '^(%d+):([^:]+):([^:]+)$')
+  return tonumber(seq), tonumber(total), tonumber(c)
+end
 local key = KEYS[1]
 local kind = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -53,9 +61,9 @@ local slack = tonumber(ARGV[6])
 local allowed, remaining, retry, ttl
 -- A key that cannot be read as a budget (another type, numbers that are not numbers: written by
 -- hand) reads as a fresh key and is written over, not a failure of every request of that key.
-local state = redis.pcall('HMGET', key, 'kind', 'tokens', 'at', 'hits')
-if state.err then state = {} end
 if kind == 'tb' then
+  local state = redis.pcall('HMGET', key, 'kind', 'tokens', 'at')
+  if state.err then state = {} end
   local capacity = tonumber(ARGV[4])
   local rate = tonumber(ARGV[5])
   local tokens = capacity
@@ -78,42 +86,70 @@ else
   local limit = tonumber(ARGV[4])
   local window = tonumber(ARGV[5])
   local since = now - window
-  local hits = {}
-  if state[1] == 'sw' and state[4] then
-    for at, c in string.gmatch(state[4], '([^:,]+):([^,]+)') do
-      at, c = tonumber(at), tonumber(c)
-      if at and c and at > since then
-        if at > now then at = now end
-        hits[#hits + 1] = at
-        hits[#hits + 1] = c
+  -- The log is a sorted set: one member per hit, scored by its time, named
+  -- '<seq>:<total>:<cost>' (seq zero-padded, so hits of one millisecond keep their order; total:
+  -- the cost of every hit up to this one since the log began). The hits in the window are the
+  -- members between the first and the last, their cost the difference of the totals: each call
+  -- reads a few members, whatever the size of the log.
+  local t = redis.call('TYPE', key)
+  t = t.ok or t
+  if t == 'hash' then
+    -- A log of the previous version (one string of 'at:cost' pairs): moved over once.
+    local old = redis.pcall('HMGET', key, 'kind', 'hits')
+    redis.call('DEL', key)
+    if not old.err and old[1] == 'sw' and old[2] then
+      local seq, total = 0, 0
+      for at, c in string.gmatch(old[2], '([^:,]+):([^,]+)') do
+        at, c = tonumber(at), tonumber(c)
+        if at and c and at > since then
+          seq = seq + 1
+          total = total + c
+          redis.call('ZADD', key, num(at), member(seq, total, c))
+        end
       end
     end
+  elseif t ~= 'zset' and t ~= 'none' then
+    redis.call('DEL', key)
   end
-  local used = 0
-  for i = 2, #hits, 2 do used = used + hits[i] end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', num(since))
+  -- Hits "in the future" (the clock went back) count as now.
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', key, '(' .. num(now), '+inf')) do
+    redis.call('ZADD', key, num(now), m)
+  end
+  local seq, total, base = 0, 0, 0
+  local first = redis.call('ZRANGE', key, 0, 0)[1]
+  if first then
+    local _, firstTotal, firstCost = parse(first)
+    local lastSeq, lastTotal = parse(redis.call('ZRANGE', key, -1, -1)[1])
+    if firstTotal and firstCost and lastSeq and lastTotal then
+      seq, total, base = lastSeq, lastTotal, firstTotal - firstCost
+    else
+      -- Members that are not hits (written by hand): a fresh key.
+      redis.call('DEL', key)
+    end
+  end
+  local used = total - base
   allowed = used + cost <= limit
   retry = 0
   if allowed then
-    hits[#hits + 1] = now
-    hits[#hits + 1] = cost
+    redis.call('ZADD', key, num(now), member(seq + 1, total + cost, cost))
     used = used + cost
   elseif cost > limit then
     retry = -1
   else
+    -- The oldest hit whose leaving frees enough: the first whose total reaches base + excess
+    -- (totals grow along the log), found by bisection.
     local excess = used + cost - limit
-    for i = 1, #hits, 2 do
-      excess = excess - hits[i + 1]
-      if excess <= 0 then
-        retry = hits[i] + window - now
-        break
-      end
+    local lo, hi = 0, redis.call('ZCARD', key) - 1
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      local _, midTotal = parse(redis.call('ZRANGE', key, mid, mid)[1])
+      if midTotal and midTotal - base >= excess then hi = mid else lo = mid + 1 end
     end
+    local hit = redis.call('ZRANGE', key, lo, lo, 'WITHSCORES')
+    retry = tonumber(hit[2]) + window - now
   end
   remaining = math.max(0, math.floor(limit - used))
-  local parts = {}
-  for i = 1, #hits, 2 do parts[#parts + 1] = num(hits[i]) .. ':' .. num(hits[i + 1]) end
-  redis.call('DEL', key)
-  redis.call('HSET', key, 'kind', 'sw', 'hits', table.concat(parts, ','))
   ttl = window
 end
 ttl = math.min(math.ceil(ttl) + slack, 1e13)
