@@ -258,7 +258,15 @@ describe("tasks over Streamable HTTP", () => {
       )
       assert.strictEqual(resumed.status, 200)
       const reader = sseReader(resumed)
-      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      // The replay first: the notifications sent while the client was away (stored on the stream
+      // it left: the task's status, the probe's log messages), then the held elicitation.
+      const before: Array<string> = []
+      let elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      for (let i = 0; i < 10 && elicitation?.id === undefined; i++) {
+        before.push(elicitation.method)
+        elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      }
+      assert.include(before, "notifications/tasks/status")
       assert.strictEqual(elicitation?.method, "elicitation/create")
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "linus"), 202)
       const done = yield* untilStatus(url, sessionId, task.taskId, "completed", "input_required")

@@ -606,6 +606,10 @@ describe("untied requests of a stateful session before its GET stream opens", ()
         "held, not stored on the stream the client left"
       )
       const resumed = sseReader(yield* getStream(url, sessionId, lastEventId))
+      // The replay first: the probe's log message, sent while the client was away (stored on the
+      // stream it left), then the held request.
+      const replayed = yield* Effect.promise(() => nextMessage(resumed))
+      assert.deepStrictEqual([replayed.method, replayed.params?.data], ["notifications/message", "probe"])
       const request = yield* answerNextRoots(url, sessionId, resumed)
       assert.deepStrictEqual(textOf((yield* Effect.promise(() => call)).result), [JSON.stringify(roots)])
       // The resumed stream is the session's standalone stream again: a later request goes on it.

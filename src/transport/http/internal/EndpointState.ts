@@ -433,7 +433,9 @@ export class Endpoint implements SessionHost {
       Stream.ensuring(Effect.sync(() => {
         // 2026-07-28, stateless or a batch's: the client closing the stream cancels its requests.
         if (stream.unresumable && !stream.done) this.abandonOn(session, stream, "The client closed the request's stream")
-        // The client went away (or the stream ended): later events wait in the event store. A
+        // The client went away (or the stream ended): later events wait in the event store (a
+        // standalone stream the client left stays in the session's streams, storing the
+        // notifications sent until it comes back, see `leftStandalone`; requests are held). A
         // connection the stream no longer has (dropped for not keeping up, or a resumption whose
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
         // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
@@ -970,11 +972,17 @@ export class Endpoint implements SessionHost {
       // session withdraws a held request itself as it gives it up (and sends no cancel then, see
       // `HttpSession.withdraw`); this is for one it had not written out yet at that moment.
       const requestId = (message.params as { readonly requestId?: unknown } | undefined)?.requestId
-      if (typeof requestId === "string" || typeof requestId === "number") session.withdraw(requestId, route)
+      if ((typeof requestId === "string" || typeof requestId === "number") && session.withdraw(requestId, route)) return undefined
     }
-    // Otherwise, nowhere to deliver: a notification (progress, status, list changes) is lost, as a
-    // notification without a stream is (best effort, not held).
-    return undefined
+    if ("id" in message || session === this.statelessSession) return undefined
+    // A notification (list changes, a log, a task's status; the cancel of a request sent before
+    // the client left) while the client is away from its standalone stream (the server saw it go,
+    // the client has not resumed it yet): stored on that stream, for the resumption to replay,
+    // as while the server had not seen it go yet. Within what the store keeps of a stream
+    // (`maxEventsPerStream`). Else, nowhere to deliver: a notification without a stream is lost
+    // (best effort, not held).
+    const left = leftStandalone(session)
+    return left === undefined ? undefined : this.emit(session, left, message, false)
   }
 
   /**
@@ -1179,6 +1187,19 @@ const endsWith = (stream: SseStream, id: JsonRpc.RequestId): boolean => !(stream
 /** The answer of a request given up (that anyone still reading gets). */
 const abandoned = (pending: Pending): JsonRpc.Message =>
   JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
+
+/**
+ * The standalone stream the client left (the last, if several), while the session has none: the
+ * client may resume it (`Last-Event-ID`), which makes it the standalone stream again; a fresh GET
+ * drops it (see `legacy.get`). Looked for only by a notification with no stream to go on.
+ */
+const leftStandalone = (session: HttpSession): SseStream | undefined => {
+  let left: SseStream | undefined
+  for (const stream of session.streams.values()) {
+    if (stream.requestId === undefined && !stream.unresumable && !stream.done) left = stream
+  }
+  return left
+}
 
 /**
  * A session waiting on an answer, or holding its standalone stream open: not idle, whenever its
