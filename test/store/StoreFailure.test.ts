@@ -6,14 +6,27 @@
  * fail: the failing stores here are stubs.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { EventStore, McpError, McpServer } from "../../src/index.ts"
+import * as Logger from "effect/Logger"
+import { components as everything, options as everythingOptions } from "../../examples/everything-server.ts"
+import { EventStore, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { connect, sdk, settle, startServer, using } from "../server/McpServerHarness.ts"
-import { messagesOf, nodeFetch, on, openSession, type SseEvent, serveEverything, sseReader } from "../http/support.ts"
+import {
+  freshStandalone,
+  messagesOf,
+  nodeFetch,
+  on,
+  openSession,
+  type SseEvent,
+  serveEverything,
+  serveOnFreePort,
+  sseReader
+} from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 
 const down = (store: string) => Effect.fail(new StoreError({ store, message: "connection refused", cause: new Error("ECONNREFUSED") }))
@@ -126,5 +139,37 @@ describe("a store that fails", () => {
         message: "Store unavailable: EventStore; retry later",
         data: { store: "EventStore" }
       })
+    }))
+
+  // Not a fix (passes before): what `unansweredOf` reads with `retained` for a fresh GET, while the
+  // store fails, is logged once (by the endpoint's guard of a provided store), and the fresh GET
+  // still opens the stream.
+  it.live("EventStore: a fresh GET after the client left its stream, `retained` failing: logged once, the stream opens", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      let reads = 0
+      const store: EventStore.EventStoreShape = {
+        ...memory,
+        retained: () => Effect.andThen(Effect.sync(() => reads++), down("EventStore"))
+      }
+      const logged: Array<string> = []
+      const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(everythingOptions, everything, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(EventStore.EventStore, store),
+          Effect.provide(Logger.layer([capture]))
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      assert.isDefined((yield* Effect.promise(() => sseReader(first.response).next()))?.id)
+      first.destroy()
+      const fresh = yield* freshStandalone(openStandalone)
+      assert.match((yield* Effect.promise(() => sseReader(fresh.response).next()))!.id!, /\.0$/)
+      fresh.destroy()
+      assert.strictEqual(reads, 1)
+      const failures = logged.filter((line) => line.includes("the event store failed (retained)"))
+      assert.strictEqual(failures.length, 1, logged.join("\n"))
     }))
 })

@@ -1040,6 +1040,8 @@ export class Endpoint implements SessionHost {
     return Effect.as(
       Effect.forEach(left, (stream) =>
         Effect.match(this.events.retained(session.id, stream.streamId), {
+          // Logged where it failed, once: by the guard of a provided store (see `events.ts`; the
+          // in-memory store never fails). Its requests are not sent again.
           onFailure: () => undefined,
           onSuccess: (events) => {
             for (const event of events) {
