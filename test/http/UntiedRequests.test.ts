@@ -580,6 +580,30 @@ describe("untied requests of a stateful session before its GET stream opens", ()
       yield* Effect.promise(() => reader.cancel())
     }))
 
+  // Fails before: the cancel, sent once the server had seen the client leave, was dropped; the
+  // resumption replayed nothing after the request, which the client would answer for nobody.
+  it.live("a request the client got before leaving its GET stream, given up while it is away: the resumption carries its cancel", () =>
+    Effect.gen(function*() {
+      const url = yield* serve({}, [])
+      const sessionId = yield* Effect.promise(() => openSession(url, { roots: {} }))
+      const opened = yield* Effect.promise(() => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" })))
+      const reader = sseReader(opened.response)
+      assert.isDefined((yield* Effect.promise(() => reader.next()))?.id)
+      // Its caller gives up after 200 ms: the client leaves as soon as it got the request.
+      const gaveUp = callTool(url, sessionId, 1, "roots_untied_short")
+      let event = yield* Effect.promise(() => reader.next())
+      for (let i = 0; i < 10 && event?.data === ""; i++) event = yield* Effect.promise(() => reader.next())
+      const request = JSON.parse(event!.data)
+      assert.strictEqual(request.method, "roots/list")
+      opened.destroy()
+      assert.strictEqual(textOf((yield* Effect.promise(() => gaveUp)).result)[0], "ClientRequestTimeout")
+      const resumed = sseReader(yield* getStream(url, sessionId, event!.id))
+      const cancel = yield* Effect.promise(() => nextMessage(resumed))
+      assert.strictEqual(cancel.method, "notifications/cancelled")
+      assert.strictEqual(cancel.params.requestId, request.id)
+      yield* Effect.promise(() => resumed.cancel())
+    }))
+
   // Fails before: a resumed standalone stream was not the session's standalone stream again, so
   // what was sent while it was away, and after, went nowhere.
   it.live("held while the GET stream is away, delivered when the client resumes it (Last-Event-ID)", () =>
