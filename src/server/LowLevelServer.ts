@@ -504,6 +504,8 @@ const inRound = (
   let answers: ReadonlyMap<string, unknown> = noAnswers
   // The keys whose answers are the request's own (see `InputRound.kept`), when a state is opened.
   let expected: ReadonlyArray<string> | undefined
+  // The questions the state records under the keys the server made (see `InputRound.keyFor`).
+  let questions: ReadonlyMap<string, string> | undefined
   const state = params["requestState"]
   const responses = params["inputResponses"]
   const hasResponses = typeof responses === "object" && responses !== null && !Array.isArray(responses)
@@ -530,11 +532,12 @@ const inRound = (
       const carried = Object.keys(opened.answers)
       for (const key of carried) given.set(key, opened.answers[key])
       expected = opened.listed.length === 0 ? carried : carried.concat(opened.listed)
+      questions = opened.questions
     }
     if (hasResponses) for (const [key, value] of Object.entries(responses)) given.set(key, value)
     answers = given
   }
-  const round = new InputRound(answers, expected)
+  const round = new InputRound(answers, expected, questions)
   // The first round of a call that needs no input (the common case) allocates only the round and
   // its context: the answers map is made when there are answers, the digest and the sealing only
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo
@@ -590,10 +593,17 @@ const inputRequiredOr = (
       )
     }
   }
+  const kept = round.kept()
+  const listed = Object.keys(inputRequests)
   return Exit.succeed({
     resultType: "input_required",
     inputRequests,
-    requestState: sealer.seal(digest ?? digestOf(request, context.principal?.subject), round.kept(), Object.keys(inputRequests))
+    requestState: sealer.seal(
+      digest ?? digestOf(request, context.principal?.subject),
+      kept,
+      listed,
+      round.questions(Object.keys(kept).concat(listed))
+    )
   })
 }
 

@@ -16,6 +16,8 @@
  * @since 0.2.0
  */
 import type * as Cause from "effect/Cause"
+import { canonicalJson } from "../internal/canonicalJson.ts"
+import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 
 /** An input the handler needs: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`). */
@@ -24,22 +26,43 @@ export interface InputRequest {
   readonly params?: JsonRpc.Params | undefined
 }
 
+/**
+ * What identifies a question from round to round: a short digest of its method and params
+ * (canonical JSON, SHA-256 cut to 96 bits; the state it is sealed in is authenticated, so no
+ * client chooses it). Computed only in a round that has answers to check or stops for input.
+ */
+const questionDigest = (request: InputRequest): string =>
+  nodeCrypto().createHash("sha256").update(canonicalJson([request.method, request.params ?? null], true)).digest("base64url").slice(0, 16)
+
 /** What the client answered so far (by key), and what this round still asks for. */
 export class InputRound {
   readonly answers: ReadonlyMap<string, unknown>
   // Made at the first input missing: most rounds (and the tasks that keep theirs) never need one.
   private missing: { [key: string]: InputRequest } | undefined = undefined
-  // The keys the handler asked for in this round, made at the first one.
+  // The keys handed out by order of asking in this round (see `keyOf`), made at the first one.
   private asked: Set<string> | undefined = undefined
+  // The keys the questions of this round stand under (given their answer, or listed), made at the
+  // first one: a key the order gave whose answer is another question's is not one of them.
+  private used: Set<string> | undefined = undefined
+  // The questions of this round under keys the server made (by order, or fresh), by key: the
+  // question until its digest is needed, then the digest (see `questions`).
+  private made: Map<string, InputRequest | string> | undefined = undefined
   private counter = 0
   /**
    * The keys whose answers are the request's own though this round may not reach them: those
    * carried in the sealed state, and those the last round listed (see {@link kept}).
    */
   private readonly expected: ReadonlyArray<string> | undefined
-  constructor(answers: ReadonlyMap<string, unknown>, expected?: ReadonlyArray<string> | undefined) {
+  /** The question each key the server made stood for, by its digest, as the sealed state records them. */
+  private readonly sealed: ReadonlyMap<string, string> | undefined
+  constructor(
+    answers: ReadonlyMap<string, unknown>,
+    expected?: ReadonlyArray<string> | undefined,
+    sealed?: ReadonlyMap<string, string> | undefined
+  ) {
     this.answers = answers
     this.expected = expected
+    this.sealed = sealed
   }
   /** The inputs asked for in this round that have no answer yet, by key. */
   get pending(): { readonly [key: string]: InputRequest } {
@@ -56,11 +79,86 @@ export class InputRound {
    */
   keyOf(method: string, chosen: string | undefined): string {
     const asked = this.asked ??= new Set()
+    const used = this.used
     this.counter++
     let key = chosen ?? `${method}-${this.counter}`
-    while (asked.has(key)) key = `${chosen ?? method}-${++this.counter}`
+    while (asked.has(key) || used?.has(key)) key = `${chosen ?? method}-${++this.counter}`
     asked.add(key)
     return key
+  }
+  /**
+   * The key a question stands under in this round: the one its answer is given by (`answers` has
+   * it), or the one it is listed under. A key the handler chose (`inputKey`) names its question,
+   * whatever its params say in this round (a message with a count, a fresh URL): it is the
+   * handler's word that the answer is the question's. A key the server made ({@link keyOf}) goes
+   * by order of asking, which concurrent branches may change from round to round (a step that
+   * took longer): its answer is given only to the question the sealed state says it answered
+   * (same method and params). Another question under it takes the answer the state records for
+   * it under another key (given in an earlier round, the order being different then), else is
+   * listed under a fresh key; the answer stays the request's, for its question.
+   */
+  keyFor(method: string, params: JsonRpc.Params | undefined, chosen: string | undefined): string {
+    const key = this.keyOf(method, chosen)
+    const used = this.used ??= new Set()
+    if (key === chosen) {
+      used.add(key)
+      return key
+    }
+    const request: InputRequest = params === undefined ? { method } : { method, params }
+    const made = this.made ??= new Map()
+    const sealed = this.sealed
+    // A first round, or a state that records no question under a key the server made.
+    if (sealed === undefined) {
+      used.add(key)
+      made.set(key, request)
+      return key
+    }
+    const digest = questionDigest(request)
+    const answered = this.answers.has(key)
+    let taken: string | undefined = key
+    // Not its answer (none, taken by another question, or another question's): the one the state
+    // records for it under another key, else it is asked (under its key when no answer is there).
+    if (!answered || used.has(key) || (sealed.get(key) ?? digest) !== digest) {
+      taken = undefined
+      for (const [other, question] of sealed) {
+        if (question === digest && !used.has(other) && this.answers.has(other)) {
+          taken = other
+          break
+        }
+      }
+      taken ??= answered || used.has(key) ? this.fresh(key) : key
+    }
+    used.add(taken)
+    made.set(taken, digest)
+    return taken
+  }
+  /** A key no question of this round has, no answer has, and the sealed state does not record. */
+  private fresh(key: string): string {
+    let n = 0
+    let fresh = key
+    while (this.used!.has(fresh) || this.asked!.has(fresh) || this.answers.has(fresh) || this.sealed!.has(fresh)) {
+      fresh = `${key}.${++n}`
+    }
+    return fresh
+  }
+  /**
+   * The digest of the question each kept or listed key stands for (`keys`), for the keys the
+   * server made: recorded in the sealed state, so that the next round gives each answer only to
+   * its question (see {@link keyFor}). `undefined` when there is none.
+   */
+  questions(keys: Iterable<string>): { readonly [key: string]: string } | undefined {
+    let questions: { [key: string]: string } | undefined
+    for (const key of keys) {
+      let digest: string | undefined
+      const question = this.made?.get(key)
+      if (question !== undefined) {
+        digest = typeof question === "string" ? question : questionDigest(question)
+      } else if (this.used?.has(key) !== true) {
+        digest = this.sealed?.get(key)
+      }
+      if (digest !== undefined) (questions ??= Object.create(null) as { [key: string]: string })[key] = digest
+    }
+    return questions
   }
   /**
    * Records an input still missing (an answer given for it did not decode: it is asked again).
@@ -83,15 +181,15 @@ export class InputRound {
    */
   kept(): { readonly [key: string]: unknown } {
     const kept: Array<[string, unknown]> = []
-    const asked = this.asked ?? noKeys
-    for (const key of asked) {
+    const used = this.used ?? noKeys
+    for (const key of used) {
       if (this.answers.has(key) && (this.missing === undefined || !Object.hasOwn(this.missing, key))) {
         kept.push([key, this.answers.get(key)])
       }
     }
     if (this.expected !== undefined) {
       for (const key of this.expected) {
-        if (!asked.has(key) && this.answers.has(key)) kept.push([key, this.answers.get(key)])
+        if (!used.has(key) && this.answers.has(key)) kept.push([key, this.answers.get(key)])
       }
     }
     return Object.fromEntries(kept)

@@ -53,6 +53,18 @@ describe("requestState", () => {
     assert.isUndefined(sealer.open(state, digestOf(request({ a: 2 }), undefined)), "another request's")
   })
 
+  it("a state carries the question behind each key it records, by key (any key: a map, not an object)", () => {
+    const sealer = makeSealer({ keys: ["0123456789abcdef0123456789abcdef-key"] })
+    const digest = digestOf(request({ a: 1 }), undefined)
+    const questions = JSON.parse(`{"elicitation/create-1":"q1","__proto__":"q2"}`)
+    const state = sealer.seal(digest, { "elicitation/create-1": { action: "decline" } }, ["__proto__"], questions)
+    assert.deepStrictEqual(sealer.open(state, digest), {
+      answers: { "elicitation/create-1": { action: "decline" } },
+      listed: ["__proto__"],
+      questions: new Map([["elicitation/create-1", "q1"], ["__proto__", "q2"]])
+    })
+  })
+
   it("a state expires after ttlMillis; a ttlMillis that is not a positive finite number is refused when the sealer is made (every state would have been refused as expired)", async () => {
     const digest = digestOf(request({ a: 1 }), undefined)
     const short = makeSealer({ ttlMillis: 5 })

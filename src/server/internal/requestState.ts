@@ -26,16 +26,28 @@ export interface RequestStateOptions {
   readonly ttlMillis?: number | undefined
 }
 
-/** What a state carries: the answers so far, and the keys of the inputs its round listed. */
+/**
+ * What a state carries: the answers so far, the keys of the inputs its round listed, and which
+ * question each key the server made stood for (see `InputRound`), when it records any.
+ */
 export interface OpenedState {
   readonly answers: { readonly [key: string]: unknown }
   readonly listed: ReadonlyArray<string>
+  readonly questions?: ReadonlyMap<string, string> | undefined
 }
 
 /** Seals and opens request states. */
 export interface RequestStateSealer {
-  /** Seals the answers so far and the keys of the inputs the round lists (`listed`). */
-  readonly seal: (digest: string, answers: { readonly [key: string]: unknown }, listed?: ReadonlyArray<string>) => string
+  /**
+   * Seals the answers so far, the keys of the inputs the round lists (`listed`), and the digest of
+   * the question each key the server made stands for (`questions`, see `InputRound.questions`).
+   */
+  readonly seal: (
+    digest: string,
+    answers: { readonly [key: string]: unknown },
+    listed?: ReadonlyArray<string>,
+    questions?: { readonly [key: string]: string } | undefined
+  ) => string
   /** What a state carries; `undefined` when it is tampered with, expired, or another request's. */
   readonly open: (state: string, digest: string) => OpenedState | undefined
 }
@@ -88,10 +100,10 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
   if (badTtl !== undefined) throw new Error(badTtl)
   const mac = (key: Buffer, payload: string) => nodeCrypto().createHmac("sha256", key).update(payload).digest()
   return {
-    seal: (digest, answers, listed) => {
-      const body = listed === undefined || listed.length === 0
-        ? { d: digest, a: answers, e: Date.now() + ttl }
-        : { d: digest, a: answers, e: Date.now() + ttl, l: listed }
+    seal: (digest, answers, listed, questions) => {
+      const body: { d: string; a: object; e: number; l?: ReadonlyArray<string>; q?: object } = { d: digest, a: answers, e: Date.now() + ttl }
+      if (listed !== undefined && listed.length > 0) body.l = listed
+      if (questions !== undefined) body.q = questions
       const payload = Buffer.from(JSON.stringify(body)).toString("base64url")
       return `${payload}.${mac(ring()[0]!, payload).toString("base64url")}`
     },
@@ -115,16 +127,27 @@ export const makeSealer = (options: RequestStateOptions = {}): RequestStateSeale
           readonly a?: unknown
           readonly e?: unknown
           readonly l?: unknown
+          readonly q?: unknown
         }
         if (body.d !== digest || typeof body.e !== "number" || body.e < Date.now()) return undefined
         if (typeof body.a !== "object" || body.a === null) return undefined
         const listed = Array.isArray(body.l) ? body.l.filter((key): key is string => typeof key === "string") : noneListed
-        return { answers: body.a as { readonly [key: string]: unknown }, listed }
+        const answers = body.a as { readonly [key: string]: unknown }
+        const questions = questionsOf(body.q)
+        return questions === undefined ? { answers, listed } : { answers, listed, questions }
       } catch {
         return undefined
       }
     }
   }
+}
+
+/** The questions a state records, by key (a map: a key may spell `__proto__` or `toString`). */
+const questionsOf = (sealed: unknown): ReadonlyMap<string, string> | undefined => {
+  if (typeof sealed !== "object" || sealed === null) return undefined
+  const questions = new Map<string, string>()
+  for (const [key, digest] of Object.entries(sealed)) if (typeof digest === "string") questions.set(key, digest)
+  return questions.size === 0 ? undefined : questions
 }
 
 /**

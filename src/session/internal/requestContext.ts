@@ -119,7 +119,10 @@ const inputFromRound = (
   // Decided when the effect runs (as a session's requests are): an effect built but never run
   // must not take a key or record an input.
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
-    const key = round.keyOf(method, options?.inputKey)
+    const asked = modernInputParams(method, params)
+    // The key its answer is given by, or it is listed under (an answer the sealed state says was
+    // another question's is not given to this one: see `InputRound.keyFor`).
+    const key = round.keyFor(method, asked, options?.inputKey)
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
     if (round.answers.has(key)) {
@@ -133,7 +136,6 @@ const inputFromRound = (
       // before, with the answer to that question.
       if (Exit.isExit(decoded) && decoded._tag === "Success") return Effect.andThen(Effect.yieldNow, decoded)
     }
-    const asked = modernInputParams(method, params)
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
     return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
   })
