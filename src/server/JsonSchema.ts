@@ -172,6 +172,143 @@ export const elicitationSchema = (schema: Schema.Top): JsonSchema => {
   return required.length > 0 ? { type: "object", properties, required } : { type: "object", properties }
 }
 
+/**
+ * The schema with its references to its own definitions (`#/$defs/Name`) replaced by the
+ * definitions themselves, as FastMCP's `dereference_schemas` does: VS Code Copilot and other MCP
+ * clients mishandle `$ref`. `McpServer` does it to the `inputSchema` and `outputSchema` it makes
+ * of a tool's Schemas (see `McpServer.Options.dereferenceSchemas`).
+ *
+ * **Details**
+ *
+ * Only recursive definitions (those that reach themselves) stay under `$defs`, still referenced
+ * where they are used; the definitions they use are inlined into them. A reference with sibling
+ * keywords is merged with its definition (the siblings' annotations win), or, where both hold the
+ * same assertion, the definition becomes an `allOf` member. Other references (`#`, anchors, other
+ * documents) are left as they are.
+ *
+ * **Gotchas**
+ *
+ * A schema whose inlined form would be larger than 64 KiB, or more than ten times its own size (a
+ * definition used twice by one used twice, and so on), is returned unchanged, with its `$ref`s.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const dereference = (schema: JsonSchema): JsonSchema => {
+  const defs = schema.$defs
+  if (!isRecord(defs) || Object.keys(defs).length === 0) return schema
+  const recursive = recursiveDefinitions(defs)
+  const limit = Math.min(dereferenceMaxLength, dereferenceMaxGrowth * JSON.stringify(schema).length)
+  let budget = limit
+  const spend = (n: number): void => {
+    budget -= n
+    if (budget < 0) throw tooLarge
+  }
+  const value = (u: unknown): unknown => {
+    spend(isRecord(u) || Array.isArray(u) ? JSON.stringify(u).length : String(u).length + 2)
+    return u
+  }
+  const expand = (u: unknown): unknown => {
+    if (!isRecord(u)) return value(u)
+    const name = definitionName(u.$ref)
+    if (name === undefined || recursive.has(name) || !Object.hasOwn(defs, name)) return expandObject(u)
+    const { $ref: _, ...rest } = u
+    const inlined = expand(defs[name])
+    const siblings = expandObject(rest)
+    if (Object.keys(siblings).length === 0) return inlined
+    if (
+      isRecord(inlined) &&
+      Object.keys(siblings).every((key) => !(key in inlined) || annotationKeywords.includes(key))
+    ) return { ...inlined, ...siblings }
+    return { ...siblings, allOf: [...(Array.isArray(siblings.allOf) ? siblings.allOf : []), inlined] }
+  }
+  const expandObject = (u: MutableJsonSchema): MutableJsonSchema => {
+    const out: MutableJsonSchema = {}
+    for (const [key, member] of Object.entries(u)) {
+      spend(key.length + 4)
+      if (schemaKeywords.includes(key) && isRecord(member)) {
+        out[key] = expand(member)
+      } else if (schemaMapKeywords.includes(key) && isRecord(member)) {
+        const map: MutableJsonSchema = {}
+        for (const [name, each] of Object.entries(member)) {
+          spend(name.length + 4)
+          map[name] = expand(each)
+        }
+        out[key] = map
+      } else if (schemaArrayKeywords.includes(key) && Array.isArray(member)) {
+        out[key] = member.map(expand)
+      } else {
+        out[key] = value(member)
+      }
+    }
+    return out
+  }
+  try {
+    const { $defs: _, ...rest } = schema
+    const root = expandObject(rest)
+    const kept: Record<string, MutableJsonSchema> = {}
+    for (const name of Object.keys(defs)) {
+      const definition = defs[name]
+      if (recursive.has(name) && isRecord(definition)) kept[name] = expandObject(definition)
+    }
+    const reachable = reachableDefinitions(root, kept)
+    const out = Object.keys(reachable).length === 0 ? root : { ...root, $defs: reachable }
+    return JSON.stringify(out).length > limit ? schema : out
+  } catch (error) {
+    if (error === tooLarge) return schema
+    throw error
+  }
+}
+
+/** The largest inlined schema {@link dereference} makes, in characters of JSON. */
+const dereferenceMaxLength = 64 * 1024
+
+/** How many times its own size a schema {@link dereference} inlines may grow. */
+const dereferenceMaxGrowth = 10
+
+/** Thrown (and caught) by {@link dereference} to stop as soon as the inlined form is too large. */
+const tooLarge = new Error("too large")
+
+/** The names of the definitions that reach themselves through `#/$defs/...` references. */
+const recursiveDefinitions = (defs: { readonly [name: string]: unknown }): ReadonlySet<string> => {
+  const direct = new Map<string, ReadonlySet<string>>()
+  for (const [name, definition] of Object.entries(defs)) {
+    const refs = new Set<string>()
+    const visit = (u: unknown): void => {
+      if (Array.isArray(u)) {
+        u.forEach(visit)
+      } else if (isRecord(u)) {
+        for (const [key, member] of Object.entries(u)) {
+          if (key === "$ref") {
+            const target = definitionName(member)
+            if (target !== undefined && Object.hasOwn(defs, target)) refs.add(target)
+          } else if (key !== "default" && key !== "examples" && key !== "enum" && key !== "const") {
+            visit(member)
+          }
+        }
+      }
+    }
+    visit(definition)
+    direct.set(name, refs)
+  }
+  const recursive = new Set<string>()
+  for (const name of direct.keys()) {
+    const seen = new Set<string>()
+    const stack = [...direct.get(name)!]
+    while (stack.length > 0) {
+      const next = stack.pop()!
+      if (next === name) {
+        recursive.add(name)
+        break
+      }
+      if (seen.has(next)) continue
+      seen.add(next)
+      stack.push(...direct.get(next)!)
+    }
+  }
+  return recursive
+}
+
 // ---------------------------------------------------------------------------
 // Compilation: prepare the AST, let Effect compile it, tidy the output
 // ---------------------------------------------------------------------------

@@ -114,6 +114,16 @@ export interface Options {
   /** Hide the messages of defects and undeclared tool failures from clients (default true). */
   readonly maskErrors?: boolean | undefined
   /**
+   * Advertise the `inputSchema` and `outputSchema` made of a tool's Schemas with their `$ref`s
+   * inlined (default true, as FastMCP's `dereference_schemas`): a Schema used twice (an
+   * `identifier`, a Class) is written out at each use, as VS Code Copilot and other clients that
+   * mishandle `$ref` need. Recursive definitions stay under `$defs`, and a schema whose inlined
+   * form would exceed 64 KiB (or ten times its size) keeps its references (see
+   * `JsonSchema.dereference`). false: advertised with `$defs` and `$ref`s. A raw
+   * `Tool.jsonSchema` is advertised as given either way.
+   */
+  readonly dereferenceSchemas?: boolean | undefined
+  /**
    * Serve `logging/setLevel` and advertise `logging` (default true). A stateless session (one
    * session answering many clients, e.g. stateless HTTP) answers `logging/setLevel` without
    * changing its level: one client must not change what the others receive.
@@ -1394,7 +1404,10 @@ const registryOf = (server: McpServer["Service"], kind: Kind): Registry<unknown>
   }
 }
 
-const masking = (server: McpServer["Service"]): Tool.ErrorMasking => ({ maskErrors: server.options.maskErrors !== false })
+const masking = (server: McpServer["Service"]): Tool.ErrorMasking => ({
+  maskErrors: server.options.maskErrors !== false,
+  dereferenceSchemas: server.options.dereferenceSchemas !== false
+})
 
 const serverInfoOf = (options: Options) => {
   const info: {

@@ -242,10 +242,15 @@ export interface Registered {
   readonly paramHeaderProblem?: string | undefined
 }
 
-/** How failures nobody declared are shown to clients. */
+/** How failures nobody declared are shown to clients, and how the tool's schemas are advertised. */
 export interface ErrorMasking {
   /** true (default): defects become "Internal error"; false: their message is shown. */
   readonly maskErrors: boolean
+  /**
+   * true (default, when left out): the `inputSchema` and `outputSchema` made of the tool's Schemas
+   * are advertised with their `$ref`s inlined ({@link JsonSchema.dereference}); false: as made.
+   */
+  readonly dereferenceSchemas?: boolean | undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -290,20 +295,22 @@ export const compile = <
       )
     }
   }
+  // Inlined once, here (not at each `tools/list`); a raw JSON Schema is advertised as given.
+  const dereference = masking.dereferenceSchemas !== false
   let inputSchema: WireTool["inputSchema"] | undefined = parameters instanceof RawJsonSchema
     ? parameters.schema
     : Schema.isSchema(parameters)
-    ? inputSchemaOf(name, paramsSchema!)
+    ? inputSchemaOf(name, paramsSchema!, dereference)
     : undefined
   const success = definition.success
   let output: OutputCodec | undefined
-  const outputCodec = (success: Schema.Top): OutputCodec => output ??= outputOf(success)
+  const outputCodec = (success: Schema.Top): OutputCodec => output ??= outputOf(success, dereference)
 
   let wire: WireTool | undefined
   const describe = (): WireTool => {
     const wire: { -readonly [K in keyof WireTool]: WireTool[K] } = {
       name,
-      inputSchema: inputSchema ??= inputSchemaOf(name, paramsSchema!)
+      inputSchema: inputSchema ??= inputSchemaOf(name, paramsSchema!, dereference)
     }
     if (definition.title !== undefined) wire.title = definition.title
     if (definition.description !== undefined) wire.description = definition.description
@@ -606,12 +613,14 @@ const invalidArguments = (
     : Exit.fail(error)
 
 /** The tool's `inputSchema`; a schema that is not a JSON object is refused naming the tool. */
-const inputSchemaOf = (name: string, schema: Schema.Top): WireTool["inputSchema"] => {
+const inputSchemaOf = (name: string, schema: Schema.Top, dereference: boolean): WireTool["inputSchema"] => {
+  let inputSchema: JsonSchema.JsonSchema
   try {
-    return JsonSchema.toolInputSchema(schema) as WireTool["inputSchema"]
+    inputSchema = JsonSchema.toolInputSchema(schema)
   } catch (error) {
     throw new Error(`Tool ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   }
+  return (dereference ? JsonSchema.dereference(inputSchema) : inputSchema) as WireTool["inputSchema"]
 }
 
 /**
@@ -645,15 +654,16 @@ interface OutputCodec {
  * The output schema and encoder. MCP 2025-11-25 wants an object at the root: any other success
  * schema is wrapped as `{ result: ... }` (as FastMCP does).
  */
-const outputOf = (success: Schema.Top): OutputCodec => {
+const outputOf = (success: Schema.Top, dereference: boolean): OutputCodec => {
   const encode = outputEncoder(success)
+  const advertised = (schema: JsonSchema.JsonSchema) => dereference ? JsonSchema.dereference(schema) : schema
   try {
-    return { jsonSchema: JsonSchema.toolOutputSchema(success), encode }
+    return { jsonSchema: advertised(JsonSchema.toolOutputSchema(success)), encode }
   } catch {
     // Made as an output schema too (definitions at the root, where the inner schema's
     // `#/$defs/...` references point).
     return {
-      jsonSchema: JsonSchema.toolOutputSchema(Schema.Struct({ result: success })),
+      jsonSchema: advertised(JsonSchema.toolOutputSchema(Schema.Struct({ result: success }))),
       encode: (value) => Exit.map(encode(value), (result) => ({ result }))
     }
   }

@@ -471,3 +471,59 @@ describe("JsonSchema.elicitationSchema", () => {
     }
   })
 })
+
+describe("JsonSchema.dereference", () => {
+  it("inlines references, merging sibling keywords (theirs win) or, where both assert, as an allOf member", () => {
+    const P = { type: "object", properties: { x: { type: "number", minimum: 0 } } }
+    const schema = {
+      type: "object",
+      properties: {
+        a: { $ref: "#/$defs/P" },
+        b: { $ref: "#/$defs/P", description: "the end" },
+        c: { $ref: "#/$defs/N", minimum: 1 },
+        // a property named "$ref" is a name, not a reference
+        d: { type: "object", properties: { $ref: { $ref: "#/$defs/N" } } }
+      },
+      $defs: { P, N: { type: "number", minimum: 0 } }
+    }
+    assert.deepStrictEqual(JsonSchema.dereference(schema), {
+      type: "object",
+      properties: {
+        a: P,
+        b: { ...P, description: "the end" },
+        c: { minimum: 1, allOf: [{ type: "number", minimum: 0 }] },
+        d: { type: "object", properties: { $ref: { type: "number", minimum: 0 } } }
+      }
+    })
+  })
+
+  it("keeps mutually recursive definitions (and other kinds of references) as they are", () => {
+    const schema = {
+      type: "object",
+      properties: { a: { $ref: "#/$defs/A" }, s: { $ref: "#/$defs/S" }, self: { $ref: "#" }, far: { $ref: "other.json#/x" } },
+      $defs: {
+        A: { type: "object", properties: { b: { $ref: "#/$defs/B" }, s: { $ref: "#/$defs/S" } } },
+        B: { type: "array", items: { $ref: "#/$defs/A" } },
+        S: { type: "string" },
+        Unused: { type: "null" }
+      }
+    }
+    assert.deepStrictEqual(JsonSchema.dereference(schema), {
+      type: "object",
+      properties: { a: { $ref: "#/$defs/A" }, s: { type: "string" }, self: { $ref: "#" }, far: { $ref: "other.json#/x" } },
+      $defs: {
+        A: { type: "object", properties: { b: { $ref: "#/$defs/B" }, s: { type: "string" } } },
+        B: { type: "array", items: { $ref: "#/$defs/A" } }
+      }
+    })
+  })
+
+  it("leaves a schema whose inlined form would be more than ten times its size as it is", () => {
+    const $defs: Record<string, unknown> = { L0: { type: "string" } }
+    for (let i = 1; i <= 9; i++) {
+      $defs[`L${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/L${i - 1}` }, b: { $ref: `#/$defs/L${i - 1}` } } }
+    }
+    const schema = { type: "object", properties: { top: { $ref: "#/$defs/L9" } }, $defs }
+    assert.strictEqual(JsonSchema.dereference(schema), schema)
+  })
+})

@@ -36,6 +36,7 @@ const refused: ReadonlyArray<readonly [McpServer.Options, string]> = [
   [given({ icons: [{ src: 1 }] }), "McpServer: icons[0].src must be a string, not 1"],
   [given({ icons: [{ src: "x.png", theme: "blue" }] }), "McpServer: icons[0].theme must be \"light\" or \"dark\", not a string"],
   [given({ maskErrors: "false" }), "McpServer: maskErrors must be true or false, not \"false\""],
+  [given({ dereferenceSchemas: "false" }), "McpServer: dereferenceSchemas must be true or false, not \"false\""],
   [given({ logging: 0 }), "McpServer: logging must be true or false, not 0"],
   [given({ capabilities: true }), "McpServer: capabilities must be an object of booleans: { tools?, resources?, prompts? }, not a boolean"],
   [given({ capabilities: { tool: true } }), "McpServer: capabilities must be an object of booleans: { tools?, resources?, prompts? }; \"tool\" is none of them"],

@@ -92,7 +92,10 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
   McpServer.middlewareFrom(Effect.gen(function*() {
     const server = yield* McpServer.McpServer
     const context = yield* Effect.context<never>()
-    const masking: Tool.ErrorMasking = { maskErrors: server.options.maskErrors !== false }
+    const masking: Tool.ErrorMasking = {
+      maskErrors: server.options.maskErrors !== false,
+      dereferenceSchemas: server.options.dereferenceSchemas !== false
+    }
     const tools = definitions.map((definition) => Tool.compile(definition, context as Context.Context<any>, masking))
     // As `McpServer.tool`: a name against MCP's naming rule, or invalid `x-mcp-header`
     // declarations, are served, with a warning.

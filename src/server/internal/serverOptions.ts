@@ -44,7 +44,7 @@ const checkBoolean = (who: string, option: string, value: unknown): void => shar
 /**
  * Throws a `TypeError` naming the first option of `options` (`McpServer.Options`) that is not what
  * it takes: `name` (a string that is not blank), `version` (a string), `title`, `description`,
- * `websiteUrl` and `instructions` (strings), `icons`, `maskErrors` and `logging` (booleans),
+ * `websiteUrl` and `instructions` (strings), `icons`, `maskErrors`, `dereferenceSchemas` and `logging` (booleans),
  * `capabilities` (`tools`, `resources`, `prompts`: booleans), `middleware` (an array of
  * middleware), `supportedVersions` (see {@link versionsText}), `unsupportedVersion` (`"latest"` or
  * `"reject"`) and the shape of `requestState` (its key lengths and time to live are
@@ -60,6 +60,7 @@ export const checkServerOptions = (who: string, options: unknown): void => {
   for (const option of ["title", "description", "websiteUrl", "instructions"] as const) checkText(who, option, options[option])
   if (options.icons !== undefined) checkIcons(who, options.icons)
   checkBoolean(who, "maskErrors", options.maskErrors)
+  checkBoolean(who, "dereferenceSchemas", options.dereferenceSchemas)
   checkCapabilities(who, options.capabilities)
   checkShared(who, options)
 }
