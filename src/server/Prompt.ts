@@ -143,9 +143,13 @@ export const compile = <Args extends Arguments, R>(
 // Internal
 // ---------------------------------------------------------------------------
 
-/** The wire `arguments` from the Struct's JSON Schema: names, descriptions, titles, required. */
+/**
+ * The wire `arguments` from the Struct's JSON Schema: names, descriptions, titles, required. Its
+ * `$ref`s inlined: an argument Schema used twice (an `identifier`) is a `$ref`, its title and
+ * description in `$defs`.
+ */
 const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
-  const json = JsonSchema.toolInputSchema(schema) as {
+  const json = JsonSchema.dereference(JsonSchema.toolInputSchema(schema)) as {
     readonly properties?: { readonly [name: string]: { readonly description?: string; readonly title?: string } }
     readonly required?: ReadonlyArray<string>
   }
