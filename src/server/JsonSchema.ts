@@ -274,21 +274,10 @@ const recursiveDefinitions = (defs: { readonly [name: string]: unknown }): Reado
   const direct = new Map<string, ReadonlySet<string>>()
   for (const [name, definition] of Object.entries(defs)) {
     const refs = new Set<string>()
-    const visit = (u: unknown): void => {
-      if (Array.isArray(u)) {
-        u.forEach(visit)
-      } else if (isRecord(u)) {
-        for (const [key, member] of Object.entries(u)) {
-          if (key === "$ref") {
-            const target = definitionName(member)
-            if (target !== undefined && Object.hasOwn(defs, target)) refs.add(target)
-          } else if (key !== "default" && key !== "examples" && key !== "enum" && key !== "const") {
-            visit(member)
-          }
-        }
-      }
-    }
-    visit(definition)
+    forEachRef(definition, (ref) => {
+      const target = definitionName(ref)
+      if (target !== undefined && Object.hasOwn(defs, target)) refs.add(target)
+    })
     direct.set(name, refs)
   }
   const recursive = new Set<string>()
@@ -639,30 +628,44 @@ const resolve = (schema: unknown, defs: Record<string, MutableJsonSchema>): Muta
   return {}
 }
 
+/**
+ * Calls `f` with every `$ref` of a schema and its subschemas, but not those inside values
+ * (`default`, `examples`, `enum`, `const`). The members of `properties` (and the other maps of
+ * subschemas) are schemas whatever their names: a property named `default` or `const` is walked.
+ */
+const forEachRef = (u: unknown, f: (ref: unknown) => void): void => {
+  if (Array.isArray(u)) {
+    for (const member of u) forEachRef(member, f)
+  } else if (isRecord(u)) {
+    for (const [key, value] of Object.entries(u)) {
+      if (key === "$ref") {
+        f(value)
+      } else if (schemaMapKeywords.includes(key) && isRecord(value)) {
+        for (const member of Object.values(value)) forEachRef(member, f)
+      } else if (!valueKeywords.includes(key)) {
+        forEachRef(value, f)
+      }
+    }
+  }
+}
+
+/** The keywords whose values are data, not schemas: a `$ref` in them is not one. */
+const valueKeywords = ["default", "examples", "enum", "const"]
+
 /** The definitions reachable from the root, in their original order. */
 const reachableDefinitions = (
   root: JsonSchema,
   defs: Record<string, MutableJsonSchema>
 ): Record<string, MutableJsonSchema> => {
   const reached = new Set<string>()
-  const visit = (u: unknown): void => {
-    if (Array.isArray(u)) {
-      u.forEach(visit)
-    } else if (isRecord(u)) {
-      for (const [key, value] of Object.entries(u)) {
-        if (key === "$ref") {
-          const name = definitionName(value)
-          if (name !== undefined && !reached.has(name) && defs[name] !== undefined) {
-            reached.add(name)
-            visit(defs[name])
-          }
-        } else if (key !== "default" && key !== "examples" && key !== "enum" && key !== "const") {
-          visit(value)
-        }
-      }
+  const visit = (ref: unknown): void => {
+    const name = definitionName(ref)
+    if (name !== undefined && !reached.has(name) && defs[name] !== undefined) {
+      reached.add(name)
+      forEachRef(defs[name], visit)
     }
   }
-  visit(root)
+  forEachRef(root, visit)
   const out: Record<string, MutableJsonSchema> = {}
   for (const [name, definition] of Object.entries(defs)) {
     if (reached.has(name)) out[name] = definition

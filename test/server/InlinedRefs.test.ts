@@ -53,6 +53,23 @@ const Big = McpServer.tool({
   handler: () => Effect.succeed("ok")
 })
 
+/** A recursive Schema under properties that spell JSON Schema value keywords. */
+interface Item {
+  readonly name: string
+  readonly default?: Item | undefined
+}
+const Item = Schema.Struct({
+  name: Schema.String,
+  default: Schema.optional(Schema.suspend((): Schema.Codec<Item> => Item))
+}).annotate({ identifier: "Item" })
+
+const Settings = McpServer.tool({
+  name: "settings",
+  parameters: { default: Item, enum: Item },
+  success: Schema.Struct({ const: Item, examples: Item }),
+  handler: ({ default: item }) => Effect.succeed({ const: item, examples: item })
+})
+
 const has$ref = (schema: unknown): boolean => JSON.stringify(schema).includes("\"$ref\"")
 
 describe("tool schemas are advertised with their references inlined", () => {
@@ -112,6 +129,30 @@ describe("tool schemas are advertised with their references inlined", () => {
         assert.deepStrictEqual((tool.inputSchema.properties as any).from, { $ref: "#/$defs/P" })
         assert.deepStrictEqual((tool.inputSchema as any).$defs.P, inlinedP)
         assert.deepStrictEqual((tool.outputSchema!.properties as any).end, { $ref: "#/$defs/P" })
+      }
+    }))
+
+  // Fails before: a property named `default`, `enum`, `const` or `examples` was taken for the
+  // keyword (a value, not a schema): the recursive definition only it referred to was left out of
+  // `$defs`, its `$ref` dangling; ajv (the SDK v1 client's validator) refused the outputSchema at
+  // listTools ("can't resolve reference #/$defs/Item"), and the definition was also not found to be
+  // recursive (inlined until too large: the whole schema kept its references).
+  it.live("a recursive definition under properties named default, enum, const, examples stays in $defs (SDK v1 and v2)", () =>
+    Effect.gen(function*() {
+      const { v1, v2 } = yield* serveBoth(Settings)
+      for (const client of [v1, v2 as unknown as Client]) {
+        const { tools } = yield* Effect.promise(() => client.listTools())
+        const tool = tools[0]! as any
+        for (const schema of [tool.inputSchema, tool.outputSchema]) {
+          assert.deepStrictEqual(Object.keys(schema.$defs), ["Item"], JSON.stringify(schema))
+          assert.deepStrictEqual(schema.$defs.Item.properties.default, { $ref: "#/$defs/Item" })
+        }
+        assert.deepStrictEqual(tool.inputSchema.properties.default, { $ref: "#/$defs/Item" })
+        assert.deepStrictEqual(tool.outputSchema.properties.examples, { $ref: "#/$defs/Item" })
+        const item = { name: "a", default: { name: "b" } }
+        const result = yield* Effect.promise(() => client.callTool({ name: "settings", arguments: { default: item, enum: item } }))
+        assert.isUndefined(result.isError, JSON.stringify(result))
+        assert.deepStrictEqual(result.structuredContent, { const: item, examples: item })
       }
     }))
 })
