@@ -265,8 +265,11 @@ export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Ca
  * 2026-07-28 the server sends no requests: the call answers from the client's `inputResponses`
  * when they hold it, else the request is answered `input_required` and the handler runs again,
  * from the start, when the client retries with the answer (multi round-trip; so ask before acting).
- * `options.inputKey` names the input (default `elicitation/create-<n>` by order of asking). The
- * stop is a defect, so that catching typed failures lets it through; code that catches every cause
+ * `options.inputKey` names the input (default `elicitation/create-<n>` by order of asking). Under
+ * a default key an answer is given only to the same question (method and params) in the next
+ * round: a question whose text changes from round to round (a count, a time, a fresh URL) is asked
+ * again in every round, until the client gives up (the SDK v2 client after 10 rounds); name it
+ * with `inputKey`, whose answer is given whatever the text. The stop is a defect, so that catching typed failures lets it through; code that catches every cause
  * around the question (`Effect.catchCause`, `Effect.exit`, `Effect.sandbox`) must let it through
  * too (see {@link isInputRequired}), or the question is never asked.
  *

@@ -25,7 +25,9 @@ export interface ClientRequestOptions {
   /**
    * MCP 2026-07-28: the key of this request among the `inputRequests` of an `input_required`
    * answer (default `<method>-<n>`, by order of asking). A key asked already in the request gets
-   * `-<n>` after it: each question has a key, and an answer, of its own.
+   * `-<n>` after it: each question has a key, and an answer, of its own. Under a default key an
+   * answer is given only to the same question (method and params) in a later round: one whose
+   * params change from round to round is asked again every round; give it a key of its own.
    */
   readonly inputKey?: string | undefined
 }
