@@ -506,6 +506,8 @@ const inRound = (
   let expected: ReadonlyArray<string> | undefined
   // The questions the state records under the keys the server made (see `InputRound.keyFor`).
   let questions: ReadonlyMap<string, string> | undefined
+  // The one input the last round listed, when it listed one (see `InputRound.superseded`).
+  let listedAlone: string | undefined
   const state = params["requestState"]
   const responses = params["inputResponses"]
   const hasResponses = typeof responses === "object" && responses !== null && !Array.isArray(responses)
@@ -533,11 +535,12 @@ const inRound = (
       for (const key of carried) given.set(key, opened.answers[key])
       expected = opened.listed.length === 0 ? carried : carried.concat(opened.listed)
       questions = opened.questions
+      if (opened.listed.length === 1) listedAlone = opened.listed[0]
     }
     if (hasResponses) for (const [key, value] of Object.entries(responses)) given.set(key, value)
     answers = given
   }
-  const round = new InputRound(answers, expected, questions)
+  const round = new InputRound(answers, expected, questions, listedAlone)
   // The first round of a call that needs no input (the common case) allocates only the round and
   // its context: the answers map is made when there are answers, the digest and the sealing only
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo

@@ -47,6 +47,8 @@ export class InputRound {
   // The questions of this round under keys the server made (by order, or fresh), by key: the
   // question until its digest is needed, then the digest (see `questions`).
   private made: Map<string, InputRequest | string> | undefined = undefined
+  // The keys by order whose question was asked under a fresh key in this round (see `fresh`).
+  private refreshed: Set<string> | undefined = undefined
   private counter = 0
   /**
    * The keys whose answers are the request's own though this round may not reach them: those
@@ -55,14 +57,18 @@ export class InputRound {
   private readonly expected: ReadonlyArray<string> | undefined
   /** The question each key the server made stood for, by its digest, as the sealed state records them. */
   private readonly sealed: ReadonlyMap<string, string> | undefined
+  /** The one input the last round listed, when it listed one (see {@link superseded}). */
+  private readonly listedAlone: string | undefined
   constructor(
     answers: ReadonlyMap<string, unknown>,
     expected?: ReadonlyArray<string> | undefined,
-    sealed?: ReadonlyMap<string, string> | undefined
+    sealed?: ReadonlyMap<string, string> | undefined,
+    listedAlone?: string | undefined
   ) {
     this.answers = answers
     this.expected = expected
     this.sealed = sealed
+    this.listedAlone = listedAlone
   }
   /** The inputs asked for in this round that have no answer yet, by key. */
   get pending(): { readonly [key: string]: InputRequest } {
@@ -132,8 +138,13 @@ export class InputRound {
     made.set(taken, digest)
     return taken
   }
-  /** A key no question of this round has, no answer has, and the sealed state does not record. */
+  /**
+   * A key no question of this round has, no answer has, and the sealed state does not record:
+   * `<key>.<n>`. The answers under the fresh keys an earlier round made from the same key that no
+   * question of this round takes are dropped (see {@link kept}).
+   */
   private fresh(key: string): string {
+    ;(this.refreshed ??= new Set()).add(key)
     let n = 0
     let fresh = key
     while (this.used!.has(fresh) || this.asked!.has(fresh) || this.answers.has(fresh) || this.sealed!.has(fresh)) {
@@ -189,10 +200,24 @@ export class InputRound {
     }
     if (this.expected !== undefined) {
       for (const key of this.expected) {
-        if (!used.has(key) && this.answers.has(key)) kept.push([key, this.answers.get(key)])
+        if (!used.has(key) && this.answers.has(key) && !this.superseded(key)) kept.push([key, this.answers.get(key)])
       }
     }
     return Object.fromEntries(kept)
+  }
+  /**
+   * Whether a key is the fresh key (`<key>.<n>`, its question recorded in the sealed state) the
+   * last round listed alone, made from a key whose question is asked under a fresh key again in
+   * this round, and no question of this round took its answer: a question whose text changes from
+   * round to round (asked again in every round: see `docs/protocol-eras.md`), whose answers the
+   * state would otherwise carry one more of each round, under a new key each time. Its answer is
+   * dropped. (The last round listed nothing else: every other branch ran to its end or to
+   * questions answered, so the question that answer was for is not one a branch has yet to reach.)
+   */
+  private superseded(key: string): boolean {
+    if (key !== this.listedAlone || this.refreshed === undefined || this.sealed?.has(key) !== true) return false
+    const dot = key.lastIndexOf(".")
+    return dot > 0 && this.refreshed.has(key.slice(0, dot))
   }
 }
 

@@ -56,6 +56,17 @@ const Countdown = McpServer.tool({
     )
 })
 
+/** Asks under a default key a question whose text changes from round to round. */
+let ticks = 0
+const Ticking = McpServer.tool({
+  name: "ticking",
+  handler: () =>
+    Effect.suspend(() => confirm(`Launch in ${100 - ticks++}?`)).pipe(
+      Effect.map((ok) => `launch ${ok}`),
+      Effect.catch((error) => Effect.succeed(error._tag))
+    )
+})
+
 /** A pseudo-random generator (seeded: each test's delays are its own). */
 let seed = 1
 const random = () => {
@@ -93,7 +104,7 @@ const user: { readonly [question: string]: boolean } = { "A?": false, "B?": true
 /** What the user would have answered had every question reached the one it was meant for. */
 const expected = JSON.stringify({ a: false, b: true, c: false })
 
-const components = Layer.mergeAll(Plan, Countdown, Shuffled)
+const components = Layer.mergeAll(Plan, Countdown, Shuffled, Ticking)
 
 const meta = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -206,5 +217,31 @@ describe("an answer reaches only the question it answered (2026-07-28)", () => {
         requestState: first.requestState
       })).result
       assert.deepStrictEqual(second.content, [{ type: "text", text: "launch true" }])
+    }))
+
+  // Fails before: the question, asked again in every round (docs/protocol-eras.md), was listed
+  // under a new key each round (`-1.1`, `-1.2`, ...) and the state carried one more answer each
+  // round (248, 395, 543, 691, ... characters): what the client sends back grew with the rounds.
+  it.live("a question whose text changes under a default key: asked each round, the state does not grow", () =>
+    Effect.gen(function*() {
+      ticks = 0
+      const { request } = yield* serveInMemory({ name: "questions", version: "1" }, components)
+      const keys = new Set<string>()
+      const sizes: Array<number> = []
+      let round: Record<string, unknown> = {}
+      for (let i = 0; i < 12; i++) {
+        const answer = (yield* request("tools/call", { name: "ticking", arguments: {}, _meta: meta, ...round })).result
+        assert.strictEqual(answer?.resultType, "input_required", `round ${i + 1}`)
+        const inputs: Record<string, any> = answer.inputRequests
+        assert.deepStrictEqual(Object.values(inputs).map((input) => input.params.message), [`Launch in ${100 - i}?`])
+        if (i > 0) for (const key of Object.keys(inputs)) keys.add(key)
+        sizes.push(answer.requestState.length)
+        round = {
+          inputResponses: Object.fromEntries(Object.keys(inputs).map((key) => [key, { action: "accept", content: { ok: true } }])),
+          requestState: answer.requestState
+        }
+      }
+      assert.isAtMost(keys.size, 2, [...keys].join(", "))
+      assert.deepStrictEqual(new Set(sizes.slice(1)).size, 1, sizes.join(", "))
     }))
 })
