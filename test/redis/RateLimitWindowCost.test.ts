@@ -97,4 +97,30 @@ layer(TestRedis.layer)("RedisRateLimitStore: sliding window", (it) => {
       assert.deepStrictEqual(yield* store.consume("k", policy, 2), { allowed: true, remaining: 4, retryAfterMillis: 0 })
       assert.deepStrictEqual(yield* store.consume("k", policy, 5), { allowed: false, remaining: 4, retryAfterMillis: 10_000 })
     }))
+
+  it.effect("at the boundaries too: hits of one millisecond, a cost above the limit, the window's edge, fractions, an expired key", () =>
+    Effect.gen(function*() {
+      const [store, redis, prefix] = yield* onRedis
+      const cases: ReadonlyArray<{ readonly limit: number; readonly window: number; readonly steps: ReadonlyArray<readonly [number, number]> }> = [
+        // Same millisecond, up to the limit and past it; then the exact edge of the first hits.
+        { limit: 3, window: 1_000, steps: [[5_000, 1], [5_000, 1], [5_000, 1], [5_000, 1], [5_999, 1], [6_000, 1], [6_000, 1], [6_000, 1], [6_000, 1], [6_001, 2]] },
+        // A cost above the limit (never allowed: -1), on an empty and on a used window; a cost equal to it.
+        { limit: 2, window: 500, steps: [[1_000, 3], [1_000, 2], [1_000, 3], [1_499, 1], [1_500, 2], [1_500, 3], [2_100, 2]] },
+        // Fractional costs and limit, zero cost, the clock going back within one millisecond's hits.
+        { limit: 1.5, window: 100, steps: [[10_000, 0.5], [10_000, 0.75], [10_000, 0.5], [9_990, 0.25], [10_000, 0], [10_050, 1], [10_099, 0.5], [10_100, 0.5], [10_101, 0.5]] }
+      ]
+      for (const [n, { limit, window, steps }] of cases.entries()) {
+        const policy = RateLimit.slidingWindow({ limit, windowMillis: window })
+        let state: RateLimit.State | undefined
+        for (const [i, [now, cost]] of steps.entries()) {
+          yield* TestClock.setTime(now)
+          const expected = RateLimit.consumeSlidingWindow(policy, state as never, now, cost)
+          state = expected.state
+          assert.deepStrictEqual(yield* store.consume(`edge-${n}`, policy, cost), expected.decision, `case ${n} step ${i} at ${now}, cost ${cost}`)
+        }
+        // The key expires once the window is empty, plus the slack (1 s): no more than that.
+        const ttl = yield* Effect.orDie(redis.send<number>("PTTL", `${prefix}rate-limit:edge-${n}`))
+        assert.isAtMost(ttl, window + 1_000, `case ${n}: ttl ${ttl}`)
+      }
+    }))
 })
