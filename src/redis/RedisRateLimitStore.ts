@@ -7,7 +7,10 @@
  *
  * - One key per budget, `<prefix>rate-limit:<key>`: a hash of the bucket's tokens and time, or a
  *   sorted set of the window's hits (a `consume` reads and writes a few of them, not the whole
- *   log: its cost does not grow with the hits in the window). It expires once it would read as a
+ *   log: its cost does not grow with the hits in the window). The window's total is a difference
+ *   of running totals: exact for whole costs (the middleware's); with fractional costs (0.1) it
+ *   may differ from the in-memory sum in its last bits, so that a cost bringing the window to its
+ *   limit exactly may be refused here and allowed in memory, or the other way. It expires once it would read as a
  *   fresh key anyway (a full bucket, an empty window), plus a second: Redis needs no `maxKeys`.
  * - The time is the caller's `Clock` (so `TestClock` drives it too), sent with each call: replicas
  *   should keep their clocks in sync (NTP); a clock that goes back never locks a key out (the
