@@ -251,7 +251,9 @@ export const dereference = (schema: JsonSchema): JsonSchema => {
       const definition = defs[name]
       if (recursive.has(name) && isRecord(definition)) kept[name] = expandObject(definition)
     }
-    const reachable = reachableDefinitions(root, kept)
+    // A reference left in place under a keyword not walked (an array `items`, `dependencies`)
+    // keeps its definition as it was, not inlined: no `$ref` is left dangling.
+    const reachable = reachableDefinitions(root, { ...(defs as Record<string, MutableJsonSchema>), ...kept })
     const out = Object.keys(reachable).length === 0 ? root : { ...root, $defs: reachable }
     return JSON.stringify(out).length > limit ? schema : out
   } catch (error) {

@@ -526,4 +526,23 @@ describe("JsonSchema.dereference", () => {
     const schema = { type: "object", properties: { top: { $ref: "#/$defs/L9" } }, $defs }
     assert.strictEqual(JsonSchema.dereference(schema), schema)
   })
+
+  // Fails before: a reference where dereference does not inline (a keyword it does not walk: an
+  // array `items`, `dependencies`) lost its definition, which was not recursive: `$ref` dangling,
+  // "can't resolve reference" in ajv.
+  it("keeps the definitions of references it leaves in place", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        pair: { type: "array", items: [{ $ref: "#/$defs/S" }, { $ref: "#/$defs/S" }] },
+        card: { type: "object", dependencies: { number: { $ref: "#/$defs/Billing" } } }
+      },
+      $defs: {
+        S: { type: "string" },
+        Billing: { type: "object", properties: { zip: { $ref: "#/$defs/S" } }, required: ["zip"] }
+      }
+    }
+    const out = JsonSchema.dereference(schema) as { readonly $defs?: Record<string, unknown> }
+    assert.deepStrictEqual(out.$defs, schema.$defs)
+  })
 })
