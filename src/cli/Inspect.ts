@@ -73,12 +73,35 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
         ...(module.options.supportedVersions ?? ProtocolVersion.supported)
       ],
       capabilities: description.capabilities,
-      tools: server.tools.list().map((entry) => tasks ? entry.value.wire : withoutExecution(entry.value.wire)),
-      resources: server.resources.list().map((entry) => entry.value.wire),
-      resourceTemplates: server.templates.list().map((entry) => entry.value.wire),
-      prompts: server.prompts.list().map((entry) => entry.value.wire)
+      tools: yield* described("tool", server.tools.list(), (tool) => tasks ? tool.wire : withoutExecution(tool.wire)),
+      resources: yield* described("resource", server.resources.list(), (resource) => resource.wire),
+      resourceTemplates: yield* described("resource template", server.templates.list(), (template) => template.wire),
+      prompts: yield* described("prompt", server.prompts.list(), (prompt) => prompt.wire)
     } satisfies Description
   }))
+
+/**
+ * The wire descriptions of a registry's components; one whose description throws as it is built
+ * (a Schema Effect cannot turn into JSON Schema) is left out and said on stderr, naming it, as the
+ * server leaves it out of its lists (it ended `inspect` with an unnamed TypeError).
+ */
+const described = <A, W>(
+  kind: string,
+  entries: ReadonlyArray<{ readonly key: string; readonly value: A }>,
+  wire: (component: A) => W
+): Effect.Effect<Array<W>> =>
+  Effect.suspend(() => {
+    const out: Array<W> = []
+    const failed: Array<string> = []
+    for (const entry of entries) {
+      try {
+        out.push(wire(entry.value))
+      } catch (error) {
+        failed.push(`effect-mcp inspect: ${kind} ${entry.key} cannot be described (left out): ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+    return failed.length === 0 ? Effect.succeed(out) : Effect.as(Effect.forEach(failed, (line) => Effect.logWarning(line), { discard: true }), out)
+  })
 
 /**
  * A description as text for people: the server, its capabilities, then each component with a

@@ -169,4 +169,30 @@ export default {
         assert.strictEqual(running.stdout(), "")
       }), 30_000)
   }
+  // Fails before the fix: the tool's description threw as inspect built it, and inspect ended with
+  // an unnamed TypeError (exit 1), describing nothing.
+  it.live("a tool whose Schema cannot be described is left out, named on stderr; the others are described", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "undescribable.ts",
+        `import { Effect, Layer, Schema } from "effect"
+import { McpServer } from "${library}"
+export const options = { name: "undescribable", version: "1.0.0" }
+export const components = Layer.mergeAll(
+  McpServer.tool({ name: "fine", handler: () => Effect.succeed("fine") }),
+  McpServer.tool({
+    name: "report",
+    success: Schema.Struct({ outcome: Schema.Defect as unknown as Schema.Unknown }),
+    handler: () => Effect.succeed({ outcome: "done" })
+  })
+)
+`
+      )
+      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      assert.deepStrictEqual(JSON.parse(json.stdout).tools.map((tool: { name: string }) => tool.name), ["fine"])
+      assert.include(json.stderr, "tool report cannot be described")
+    }), 30_000)
 })
