@@ -432,24 +432,21 @@ export const make = (
   }
   /** Whether `owner` went after a creation that started at `since` (a `goings` count). */
   const wentSince = (owner: string, since: number) => gone.size !== 0 && (gone.get(owner) ?? 0) > since
-  /** Cancels a task created for an owner that went meanwhile, then tells `onCreatedForGone`. */
-  const cancelLate = (entry: Running | undefined, task: Task): Effect.Effect<void> => {
-    const cancelled = cancelGone(entry, task.owner)
-    const tell = options.onCreatedForGone
-    return tell === undefined ? cancelled : Effect.andThen(cancelled, Effect.suspend(() => tell(task)))
-  }
-
   /**
-   * Cancels the task of an owner that is gone: records `cancelled`, then stops its work (stopped
-   * even when the store failed to record it: nobody can reach the task).
+   * Cancels a task created for an owner that went meanwhile: records `cancelled`, then stops its
+   * work (stopped even when the store failed to record it: nobody can reach the task), then tells
+   * `onCreatedForGone`.
    */
-  const cancelGone = (entry: Running | undefined, owner: string): Effect.Effect<void> =>
-    entry?.task === undefined ? Effect.void : Effect.ensuring(
-      Effect.ignore(store.cancel(entry.task.taskId, owner)),
+  const cancelLate = (entry: Running, task: Task): Effect.Effect<void> => {
+    const cancelled = Effect.ensuring(
+      Effect.ignore(store.cancel(task.taskId, task.owner)),
       Effect.sync(() => {
         leave(entry)?.fiber?.interruptUnsafe()
       })
     )
+    const tell = options.onCreatedForGone
+    return tell === undefined ? cancelled : Effect.andThen(cancelled, Effect.suspend(() => tell(task)))
+  }
 
   /** On a store with leases, a creation takes the task's first lease with it. */
   const leased = (input: CreateInput): CreateInput =>
@@ -748,7 +745,7 @@ export const make = (
       const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
       const since = goings
       return Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
-        let late = false
+        let late: Task | undefined
         if (exit._tag === "Success") {
           const task = exit.value
           const options = unpromoted.options
@@ -757,10 +754,10 @@ export const make = (
           this.unpromoted = undefined
           options?.onPromoted?.(task)
           this.decide(Exit.succeed({ _tag: "Promoted", task }))
-          late = wentSince(task.owner, since)
+          if (wentSince(task.owner, since)) late = task
         }
         Deferred.doneUnsafe(creation, exit)
-        return late ? Effect.andThen(cancelLate(this, (exit as Exit.Success<Task>).value), exit) : exit
+        return late === undefined ? exit : Effect.andThen(cancelLate(this, late), exit)
       }).pipe(
         // Interrupted while the store creates it (the work's own `becomeTask`, as its session
         // closes): no task, and whoever waits for the creation hears so. The work's end waited for
