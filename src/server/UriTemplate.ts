@@ -32,7 +32,9 @@
  *   `{?list*}` collects every occurrence into an array, and a repeated non-exploded key keeps its
  *   first value. Without a query expression a URI with a query string does not match.
  * - Captured values are percent-decoded (RFC 3986: `+` is not a space); malformed
- *   percent-encoding makes the URI not match. A variable used twice must capture equal values.
+ *   percent-encoding makes the URI not match. A value never ends inside a percent-encoded
+ *   character (a triplet, or the triplets of one UTF-8 character): where values meet (`{a}{b}`),
+ *   the URI splits only into values that decode. A variable used twice must capture equal values.
  * - A literal character that `expand` percent-encodes matches raw or encoded; a pct-encoded
  *   triplet of the literal matches with its hex digits in either case (`%2f` and `%2F`). A literal `%` that
  *   does not start a pct-encoded triplet (`docs://100%/{name}`) is one (`expand` writes `%25`);
@@ -316,6 +318,8 @@ type Draft =
   | { readonly op: "jump"; to: number }
   /** Record the position in capture slot `slot`. */
   | { readonly op: "save"; readonly slot: number }
+  /** Succeed where a value may end (see {@link valueMayEndAt}); consume nothing. */
+  | { readonly op: "cut" }
   /** Succeed when the whole URI is consumed. */
   | { readonly op: "match" }
 
@@ -341,7 +345,7 @@ const has = (set: CharSet, uri: string, i: number): boolean => {
 }
 
 /** The instructions' codes in a {@link Step}. */
-const op = { text: 0, run: 1, char: 2, split: 3, jump: 4, save: 5, match: 6, percent: 7 } as const
+const op = { text: 0, run: 1, char: 2, split: 3, jump: 4, save: 5, match: 6, percent: 7, cut: 8 } as const
 
 /**
  * A {@link Draft} as `run` executes it: one shape for them all, whose fields are read in one hot
@@ -406,6 +410,9 @@ class Program {
   save(slot: number): void {
     this.code.push({ op: "save", slot })
   }
+  cut(): void {
+    this.code.push({ op: "cut" })
+  }
   /** `[^excluded]+` (greedy). */
   plus(excluded: string): void {
     this.code.push({ op: "loop", excluded, min: 1 })
@@ -438,6 +445,8 @@ class Program {
           return new Step(op.jump, draft.to, 0)
         case "save":
           return new Step(op.save, draft.slot, 0)
+        case "cut":
+          return new Step(op.cut, 0, 0)
         default:
           return new Step(op.match, 0, 0)
       }
@@ -477,6 +486,7 @@ class Program {
           pending.push(draft.to)
           break
         case "save":
+        case "cut":
           pending.push(at + 1)
           break
         case "match":
@@ -492,6 +502,24 @@ const isHex = (code: number): boolean => (code >= 48 && code <= 57) || ((code | 
 
 /** Whether a `%` at `i` of `s` starts a pct-encoded triplet. */
 const tripletAt = (s: string, i: number): boolean => isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))
+
+/** Whether `i` of `s` is a `%` that starts a pct-encoded triplet. */
+const percentAt = (s: string, i: number): boolean => s.charCodeAt(i) === 37 && tripletAt(s, i)
+
+/** The octet of the pct-encoded triplet at `i` of `s`. */
+const octetAt = (s: string, i: number): number => Number.parseInt(s.slice(i + 1, i + 3), 16)
+
+/**
+ * Whether a value may end at `i` of `uri` (and what follows begin there): not inside a
+ * pct-encoded triplet, nor between the triplets of one UTF-8 character (before a continuation
+ * octet, or after a leading one). A value cut there does not decode: where values meet
+ * (`{a}{b}`, or `{a}2{b}` at the `2` of `%2F`), the URI matched nothing though a split into values
+ * that decode was there (`x://h/%26%40`, `expand` of `&` and `@`).
+ */
+const valueMayEndAt = (uri: string, i: number): boolean =>
+  !percentAt(uri, i - 1) && !percentAt(uri, i - 2) &&
+  !(percentAt(uri, i) && (octetAt(uri, i) & 0xc0) === 0x80) &&
+  !(percentAt(uri, i - 3) && octetAt(uri, i - 3) >= 0xc0)
 
 /**
  * A literal matches itself; a character that `expand` would percent-encode also matches its
@@ -668,6 +696,10 @@ const run = (program: ReadonlyArray<Step>, runs: number, slots: number, uri: str
           pc++
           position++
           continue
+        case op.cut:
+          if (!valueMayEndAt(uri, position)) break
+          pc++
+          continue
         case op.save:
           push(step.a, captures[step.a]!, 0, restore)
           captures[step.a] = position
@@ -768,7 +800,10 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
   const slots: Array<Slot> = []
   let group = 0
   const open = () => program.save(2 * group - 2)
-  const close = () => program.save(2 * group - 1)
+  const close = () => {
+    program.cut()
+    program.save(2 * group - 1)
+  }
   let query: Extract<Slot, { kind: "query" }> | undefined
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index]!

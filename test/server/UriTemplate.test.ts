@@ -413,6 +413,24 @@ describe("UriTemplate.match", () => {
     assert.isUndefined(parse("repo://{+dir}/{file}").match("repo://src"))
   })
 
+  it("a value does not end inside a percent-encoded character: the URI expand wrote matches", () => {
+    // `{a}{b}`: `a` took all it could but one character, cutting `%40` (or `%C3%A9`) in two, and
+    // the URI, which a split into values that decode has, matched nothing.
+    const adjacent = parse("x://h/{a}{b}")
+    assert.deepStrictEqual(adjacent.match(adjacent.expand({ a: "&", b: "@" })), { a: "&", b: "@" })
+    assert.deepStrictEqual(adjacent.match("x://h/%C3%A9%C3%A9"), { a: "é", b: "é" })
+    assert.deepStrictEqual(adjacent.match("x://h/ab%F0%9F%98%80"), { a: "ab", b: "😀" })
+    assert.deepStrictEqual(adjacent.match("x://h/%26%2f"), { a: "&", b: "/" }, "lower-case hex digits")
+    assert.deepStrictEqual(parse("x://{/a}{b}").match("x:///%20%3B"), { a: " ", b: ";" })
+    // A literal starting with a hex digit after a value: `a` ended at the `2` of its own `%2F`.
+    const digit = parse("v://{a}2{b}")
+    assert.deepStrictEqual(digit.match(digit.expand({ a: "/", b: "x" })), { a: "/", b: "x" })
+    assert.deepStrictEqual(parse("v://{a}F{b}").match("v://%2F%2FF%3F"), { a: "//", b: "?" })
+    // Still no match where no split decodes.
+    assert.isUndefined(adjacent.match("x://h/%C3x"))
+    assert.isUndefined(adjacent.match("x://h/%"))
+  })
+
   it("prefix modifiers match like plain variables", () => {
     assert.deepStrictEqual(parse("p://{var:3}/{+path:6}").match("p://value/a/b/c"), { var: "value", path: "a/b/c" })
   })
