@@ -11,8 +11,8 @@ import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
-import { InMemory, McpServer, type Middleware } from "../../src/index.ts"
-import { initializeMessage } from "../http/support.ts"
+import { InMemory, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
+import { initializeMessage, post, serveOnFreePort } from "../http/support.ts"
 import * as Logger from "effect/Logger"
 import { startServer } from "../server/McpServerHarness.ts"
 import { captureLogs, connectRawTo, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
@@ -251,6 +251,35 @@ describe("Logging middleware", () => {
       assert.strictEqual(line!.annotations.method, `${method.slice(0, 200)}… (${method.length - 200} more characters)`)
       assert.strictEqual(line!.message, `${line!.annotations.method} error`)
       assert.strictEqual(line!.annotations.requestId, `${id.slice(0, 200)}… (${id.length - 200} more characters)`)
+    }))
+
+  it.live("over stateless HTTP, the line carries the id the client gave its request (not the endpoint's own)", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "logged", version: "1.0.0", middleware: [Logging.middleware()] },
+          All,
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
+        ).pipe(Effect.provide(Logger.layer([logger])))
+      )
+      const call = { name: "echo", arguments: { text: "hi" } }
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" }
+      }
+      const modern = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "modern-7", method: "tools/call", params: { ...call, _meta: meta } }, {
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": "echo"
+        }).then((response) => response.json() as Promise<{ readonly id: unknown }>)
+      )
+      assert.strictEqual(modern.id, "modern-7")
+      yield* eventually(() => requestLines(entries, "tools/call").length === 1)
+      // Fails before: the stateless endpoint's own id (1), which the client never saw
+      assert.deepStrictEqual(requestLines(entries, "tools/call").map((line) => line.annotations.requestId), ["modern-7"])
     }))
 
   it.live("levels are configurable", () =>

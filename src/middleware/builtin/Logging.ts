@@ -89,7 +89,10 @@ export interface Config {
 export interface Annotations {
   /** The method; a name longer than 200 characters (a client's own) is clipped, as error messages quote it. */
   readonly method: string
-  /** The request's id; a string id longer than 200 characters is clipped. */
+  /**
+   * The request's id as the client gave it (`RequestContext.clientRequestId`: over stateless HTTP,
+   * not the endpoint's own); a string id longer than 200 characters is clipped.
+   */
   readonly requestId: JsonRpc.RequestId
   readonly sessionId: string
   readonly durationMillis: number
@@ -149,9 +152,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
           // The client's text, clipped as error messages quote it: a 3 MB method name (or string
           // id) was written whole, twice for the method (its annotation and the message).
           const method = clip(request.method)
+          // The id the client gave: a stateless HTTP endpoint answers under an id of its own
+          // (`request.id`, a counter no client saw), which made the line useless to correlate.
+          const id = context.clientRequestId
           const annotations: Record<string, unknown> = {
             method,
-            requestId: typeof request.id === "string" ? clip(request.id) : request.id,
+            requestId: typeof id === "string" ? clip(id) : id,
             sessionId: context.sessionId,
             durationMillis: Math.round(Number(clock.currentTimeNanosUnsafe() - start) / 1_000) / 1_000,
             outcome: outcomeOf(exit)
