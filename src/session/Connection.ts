@@ -201,6 +201,14 @@ export interface HttpRequestInfo {
    * none, or the transport does not say.
    */
   readonly span?: Tracer.AnySpan | undefined
+  /**
+   * The JSON-RPC id the client gave the request, where the transport hands it to the session
+   * under an id of its own (a stateless HTTP endpoint: its many clients' ids may collide);
+   * `undefined` otherwise. Read it as `RequestContext.clientRequestId`.
+   *
+   * @since 0.2.0
+   */
+  readonly clientRequestId?: JsonRpc.RequestId | undefined
 }
 
 /** How a transport feeds a session started over a {@link PushConnection}. */

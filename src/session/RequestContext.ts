@@ -117,8 +117,8 @@ export interface RequestContext extends ClientChannel {
   readonly requestId: JsonRpc.RequestId
   /**
    * The JSON-RPC id the client gave the request: `requestId`, except where the transport answers
-   * under an id of its own (2026-07-28 over stateless HTTP). What the client can correlate with,
-   * e.g. a `subscriptions/listen` request's `subscriptionId`.
+   * under an id of its own (over stateless HTTP: MCP 2026-07-28, and 2025 with `stateless: true`).
+   * What the client can correlate with, e.g. a `subscriptions/listen` request's `subscriptionId`.
    */
   readonly clientRequestId: JsonRpc.RequestId
   /** The request method, e.g. `"tools/call"`. */

@@ -277,9 +277,23 @@ describe("Logging middleware", () => {
         }).then((response) => response.json() as Promise<{ readonly id: unknown }>)
       )
       assert.strictEqual(modern.id, "modern-7")
-      yield* eventually(() => requestLines(entries, "tools/call").length === 1)
-      // Fails before: the stateless endpoint's own id (1), which the client never saw
-      assert.deepStrictEqual(requestLines(entries, "tools/call").map((line) => line.annotations.requestId), ["modern-7"])
+      // 2025-11-25 on a stateless server: one request, and one of a batch (2025-03-26).
+      const legacy = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "legacy-42", method: "tools/call", params: call }, { "mcp-protocol-version": "2025-11-25" })
+          .then((response) => response.json() as Promise<{ readonly id: unknown }>)
+      )
+      assert.strictEqual(legacy.id, "legacy-42")
+      const batch = yield* Effect.promise(() =>
+        post(url, [{ jsonrpc: "2.0", id: "batched-3", method: "tools/call", params: call }], { "mcp-protocol-version": "2025-03-26" })
+          .then((response) => response.json() as Promise<ReadonlyArray<{ readonly id: unknown }>>)
+      )
+      assert.deepStrictEqual(batch.map((answer) => answer.id), ["batched-3"])
+      yield* eventually(() => requestLines(entries, "tools/call").length === 3)
+      // Fails before: the stateless endpoint's own ids (1, 2, 3), which the clients never saw
+      assert.deepStrictEqual(
+        requestLines(entries, "tools/call").map((line) => line.annotations.requestId),
+        ["modern-7", "legacy-42", "batched-3"]
+      )
     }))
 
   it.live("levels are configurable", () =>

@@ -253,7 +253,7 @@ export class RequestContextImpl implements RequestContext {
     return this.session.id
   }
   get clientRequestId() {
-    return this.truth.clientRequestId ?? this.requestId
+    return this.truth.clientRequestId ?? this.http?.clientRequestId ?? this.requestId
   }
   get progressToken() {
     return this.meta?.progressToken as ProgressToken | undefined

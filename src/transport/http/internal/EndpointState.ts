@@ -349,7 +349,7 @@ export class Endpoint implements SessionHost {
       const unserved = unservedVersion(served, headersOf(request)["mcp-protocol-version"])
       if (unserved !== undefined) return this.refuse(rpc, 400, unserved, rpc.id, shared)
     }
-    return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal), truth)
+    return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal, rpc.id), truth)
   }
 
   /**

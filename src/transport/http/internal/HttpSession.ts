@@ -137,9 +137,16 @@ export class HttpInfo implements HttpRequestInfo {
   private readonly request: HttpServerRequest.HttpServerRequest
   private readonly services: Context.Context<never> | undefined
   readonly principal: Principal | undefined
-  constructor(request: HttpServerRequest.HttpServerRequest, principal: Principal | undefined) {
+  readonly clientRequestId: JsonRpc.RequestId | undefined
+  /** `clientRequestId`: the id the client gave a request the shared stateless session sees under an id of its own. */
+  constructor(
+    request: HttpServerRequest.HttpServerRequest,
+    principal: Principal | undefined,
+    clientRequestId?: JsonRpc.RequestId
+  ) {
     this.request = request
     this.principal = principal
+    this.clientRequestId = clientRequestId
     this.services = Fiber.getCurrent()?.context
   }
   /**
@@ -172,6 +179,13 @@ export class HttpInfo implements HttpRequestInfo {
   get remoteAddress(): string | undefined {
     const address = this.request.remoteAddress
     return address._tag === "Some" ? address.value : undefined
+  }
+  /**
+   * This request's info for one member of its batch, which the shared stateless session sees under
+   * an id of its own (made in the fiber serving the POST, as this one was).
+   */
+  forClientId(clientRequestId: JsonRpc.RequestId): HttpInfo {
+    return new HttpInfo(this.request, this.principal, clientRequestId)
   }
 }
 

@@ -179,7 +179,7 @@ const handOver = Effect.fnUntraced(function*(
     // The shared session sees an id of its own (its clients' ids may collide), as for a single POST.
     handed.answers.push(
       shared
-        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http, handed.stream)
+        ? yield* self.startMember(session, { ...rpc, id: self.nextInternalId++ }, rpc.id, http.forClientId(rpc.id), handed.stream)
         : yield* self.startMember(session, rpc, undefined, http, handed.stream)
     )
   }
