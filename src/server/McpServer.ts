@@ -136,8 +136,9 @@ export interface Options {
    * resource written otherwise, `%2f` for `%2F`: see {@link resourceTemplate}) is not a new one,
    * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
    * subscribed (else -32002, as `resources/read` answers), of at most 8,192 characters (else -32602). A
-   * stateless session keeps no subscriptions: nothing could be delivered to its clients, so
-   * `resources/subscribe` is answered `{}` and nothing is kept.
+   * stateless session keeps no subscriptions: nothing could be delivered to its clients, so it does
+   * not advertise `resources.subscribe`, and `resources/subscribe` and `resources/unsubscribe` are
+   * answered -32601.
    */
   readonly maxSubscriptionsPerSession?: number | undefined
   /**
@@ -517,6 +518,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             template.readMatch(params.uri, variables, context))
         }
         handlers["resources/subscribe"] = (params, context) => {
+          if (context.session.stateless) return Exit.fail(notOfferedStateless("resources/subscribe"))
           const uri = params.uri
           if (uri.length > maxSubscriptionUriLength) {
             return Exit.fail(McpError.invalidParams(`Resource URI too long: more than ${maxSubscriptionUriLength} characters`))
@@ -525,8 +527,6 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (!served(uri)) {
             return Exit.fail(McpError.resourceNotFound(uri))
           }
-          // A stateless session answers many clients, none of which could be told of an update.
-          if (context.session.stateless) return Exit.succeed({})
           const uris = subscriptions.get(context.session)
           const keys = subscribedKeys.get(context.session)
           // The same resource written otherwise (`%2f` for `%2F`) is not a new subscription.
@@ -548,6 +548,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           return Exit.succeed({})
         }
         handlers["resources/unsubscribe"] = (params, context) => {
+          if (context.session.stateless) return Exit.fail(notOfferedStateless("resources/unsubscribe"))
           const keys = subscribedKeys.get(context.session)
           const key = keys === undefined ? undefined : resourceKey(params.uri)
           const uri = key === undefined ? undefined : keys!.get(key)
@@ -1500,6 +1501,30 @@ const cursorScopes = (serverName: string) => ({
 
 /** What a template whose `list` failed adds to `resources/list` (this very array: it marks the list partial). */
 const noResources: ReadonlyArray<WireResource> = []
+
+/**
+ * The -32601 of `resources/subscribe` and `resources/unsubscribe` on a stateless session: it answers
+ * many clients, none of which it could tell of an update (it has no stream of its own), and does not
+ * advertise `resources.subscribe`. Answered `{}`, a client took the subscription as made, and never
+ * heard of an update. Made once per method.
+ */
+const notOfferedStateless = (() => {
+  const made = new Map<string, McpError.MethodNotFound>()
+  return (method: "resources/subscribe" | "resources/unsubscribe"): McpError.MethodNotFound => {
+    let error = made.get(method)
+    if (error === undefined) {
+      error = McpError.withoutStackTrace(() =>
+        new McpError.MethodNotFound({
+          method,
+          message: `Method not found: ${method} is not offered by a stateless server (no stream could carry resource ` +
+            "updates; MCP 2026-07-28 clients follow resources with subscriptions/listen)"
+        })
+      )
+      made.set(method, error)
+    }
+    return error
+  }
+})()
 
 /** The longest resource URI `resources/subscribe` accepts, in characters (8 Ki). */
 const maxSubscriptionUriLength = 8 * 1024

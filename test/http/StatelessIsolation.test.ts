@@ -1,8 +1,9 @@
 /**
  * Stateless Streamable HTTP keeps no client state (issue 10, items 3 and 9): the one shared
  * stateless session answers every client, so nothing one client sends may change what another
- * receives or be kept for it. `resources/subscribe` is answered `{}` but stores nothing (nothing
- * can be delivered to a stateless client); `logging/setLevel` is answered but changes no level.
+ * receives or be kept for it. `resources/subscribe` and `resources/unsubscribe` are not offered
+ * (-32601, as `subscribe` is not advertised: nothing can be delivered to a stateless client), and
+ * nothing is kept; `logging/setLevel` is answered but changes no level.
  * Official SDK v1 clients over HTTP on 127.0.0.1.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -82,21 +83,20 @@ const connectSdk = (url: string, name: string, capabilities: Record<string, unkn
   })
 
 describe("Streamable HTTP, stateless: no client state", () => {
-  it.live("resources/subscribe is answered {} but nothing is kept; unknown URIs are still -32002", () =>
+  it.live("resources/subscribe and unsubscribe are -32601, as the capability is not advertised (no update could reach the client); nothing is kept", () =>
     Effect.gen(function*() {
       const { url, server } = yield* serveStateless({ maxSubscriptionsPerSession: 2 })
       const a = yield* connectSdk(url, "a")
       const b = yield* connectSdk(url, "b")
-      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri: "test://greeting" })), {})
-      assert.deepStrictEqual(yield* sdk(() => b.client.subscribeResource({ uri: "test://items/1" })), {})
-      // Kept nothing, so no cap is ever reached either.
-      for (let i = 2; i < 6; i++) {
-        assert.deepStrictEqual(yield* sdk(() => b.client.subscribeResource({ uri: `test://items/${i}` })), {})
+      assert.isUndefined(a.client.getServerCapabilities()?.resources?.subscribe)
+      // Fails before: answered {}, a subscription the client took as made, of which it never heard
+      for (const uri of ["test://greeting", "test://items/1", "test://nothing"]) {
+        const refused = yield* Effect.flip(sdk(() => b.client.subscribeResource({ uri })))
+        assert.strictEqual(refused.code, McpError.ErrorCode.MethodNotFound, uri)
+        assert.include(refused.message, "stateless")
       }
-      assert.deepStrictEqual(yield* sdk(() => a.client.unsubscribeResource({ uri: "test://greeting" })), {})
-      assert.strictEqual(server.subscriptions.size, 0)
-      const unknown = yield* Effect.flip(sdk(() => a.client.subscribeResource({ uri: "test://nothing" })))
-      assert.strictEqual(unknown.code, McpError.ErrorCode.ResourceNotFound)
+      const unsubscribe = yield* Effect.flip(sdk(() => a.client.unsubscribeResource({ uri: "test://greeting" })))
+      assert.strictEqual(unsubscribe.code, McpError.ErrorCode.MethodNotFound)
       assert.strictEqual(server.subscriptions.size, 0)
     }))
 
