@@ -11,6 +11,10 @@
  * off the Origin check too, unless `allowedOrigins` or `cors.allowedOrigins` are listed), else every request is answered 403. A `Request` without a `Host` header (one a unit test makes, `new
  * Request("http://localhost/mcp", ...)`) is checked by its URL's host.
  *
+ * A `Request` carries no client address: give the runtime's as `handler(request, { remoteAddress })`
+ * (see {@link RequestInfo}), else a stateless server's anonymous callers share one `RateLimit`
+ * budget and one task quota.
+ *
  * Its answers carry no connection-specific header (`Connection`, which HTTP/2 forbids): what
  * becomes of a body it refuses unread (413 to a `Content-Length` over `maxBodyBytes`) is the
  * server's it runs in (see docs/http.md).
@@ -43,6 +47,7 @@
  * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -50,6 +55,7 @@ import * as Layer from "effect/Layer"
 import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
+import { RemoteAddress } from "../transport/http/internal/HttpSession.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
 import { checkOptions } from "../transport/http/internal/options.ts"
 import { forLog } from "../internal/loggedCause.ts"
@@ -63,8 +69,43 @@ import { ErrorCode } from "../protocol/McpError.ts"
  * @category models
  */
 export interface WebHandler {
-  readonly handler: (request: Request) => Promise<Response>
+  /**
+   * Answers a request. `info`: what the runtime knows of it that a `Request` does not carry (the
+   * client's address).
+   */
+  readonly handler: (request: Request, info?: RequestInfo) => Promise<Response>
   readonly dispose: () => Promise<void>
+}
+
+/**
+ * What a runtime knows of a request that a web `Request` does not carry.
+ *
+ * **Gotchas**
+ *
+ * Without `remoteAddress` no request has an address (`McpContext.http`'s `remoteAddress` is
+ * `undefined`): on a stateless server (`stateless: true`, and every MCP 2026-07-28 request),
+ * anonymous callers are then one requestor, sharing one `RateLimit` budget and one task quota
+ * (`maxTasksPerOwner`), as they cannot be told apart.
+ *
+ * **Example** (The address each runtime gives)
+ *
+ * ```ts
+ * Deno.serve((request, info) => mcp.handler(request, { remoteAddress: info.remoteAddr.hostname }))
+ * Bun.serve({ fetch: (request, server) => mcp.handler(request, { remoteAddress: server.requestIP(request)?.address }) })
+ * // Cloudflare Workers: the header its edge sets
+ * export default { fetch: (request: Request) => mcp.handler(request, { remoteAddress: request.headers.get("cf-connecting-ip") ?? undefined }) }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RequestInfo {
+  /**
+   * The client's address (the peer of the connection, as the runtime knows it): what a stateless
+   * server tells anonymous callers apart by (`RateLimit`'s default key, task ownership), and
+   * `McpContext.http`'s `remoteAddress`.
+   */
+  readonly remoteAddress?: string | undefined
 }
 
 /**
@@ -114,20 +155,24 @@ export const make = <EL>(
     )
   )
   const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
-  const whileBuilding = (request: Request) =>
-    web.handler(request).catch((error: unknown) =>
+  const whileBuilding = (request: Request, context: Context.Context<never> | undefined) =>
+    web.handler(request, context).catch((error: unknown) =>
       built === "failed" ? notBuilt() : built === "stopped" ? stopped() : Promise.reject(error)
     )
   let disposing: Promise<void> | undefined
   return {
-    handler: (request) =>
-      built === "done"
-        ? web.handler(request)
+    handler: (request, info) => {
+      // The address is in the context of the fiber serving the request (read only where asked).
+      const address = info?.remoteAddress
+      const context = typeof address === "string" && address !== "" ? Context.make(RemoteAddress, address) : undefined
+      return built === "done"
+        ? web.handler(request, context)
         : built === "failed"
         ? Promise.resolve(notBuilt())
         : built === "stopped"
         ? Promise.resolve(stopped())
-        : whileBuilding(request),
+        : whileBuilding(request, context)
+    },
     dispose: () =>
       disposing ??= (() => {
         if (built === "pending") built = "stopped"

@@ -13,7 +13,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
+import { McpContext, McpError, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
+import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import { WebHandler } from "../../src/web.ts"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import {
@@ -502,6 +503,39 @@ describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", 
       assert.deepStrictEqual(JSON.parse(bodies[1]!), { jsonrpc: "2.0", id: 2, result: {} })
     } finally {
       kill(running.child)
+    }
+  })
+})
+
+describe("WebHandler given the client's address by its runtime", () => {
+  const Address = McpServer.tool({
+    name: "address",
+    description: "Names the caller's address",
+    handler: () => Effect.map(McpContext.http, (http) => String(http?.remoteAddress))
+  })
+  const callFrom = (web: WebHandler.WebHandler, id: number, remoteAddress?: string) =>
+    web.handler(
+      json({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "address", arguments: {} } }, { "mcp-protocol-version": "2025-11-25" }),
+      remoteAddress === undefined ? undefined : { remoteAddress }
+    ).then((response) => response.json() as Promise<any>)
+
+  it("a stateless server tells anonymous callers apart by it: each has its own RateLimit budget", async () => {
+    const limits = McpServer.middleware(RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 1, windowMillis: 60_000 }) })).pipe(
+      Layer.provide(RateLimit.RateLimitStore.layerMemory())
+    )
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.mergeAll(Address, limits), { stateless: true, responseMode: "json" })
+    try {
+      // Fails before: the address was dropped ("undefined"), every anonymous caller one requestor
+      const first = await callFrom(web, 1, "203.0.113.7")
+      assert.deepStrictEqual(first.result?.content, [{ type: "text", text: "203.0.113.7" }])
+      assert.strictEqual((await callFrom(web, 2, "203.0.113.7")).error?.code, McpError.ErrorCode.LimitExceeded)
+      // Another address has a budget of its own: the first caller spent only its own.
+      const other = await callFrom(web, 3, "2001:db8::9")
+      assert.deepStrictEqual(other.result?.content, [{ type: "text", text: "2001:db8::9" }])
+      // Without one, as before: no address.
+      assert.deepStrictEqual((await callFrom(web, 4)).result?.content, [{ type: "text", text: "undefined" }])
+    } finally {
+      await web.dispose()
     }
   })
 })

@@ -133,6 +133,15 @@ export const timeUp = (pending: Pending): void => {
  * request when asked, so a call that never looks costs one small object. Made in the fiber that
  * serves the HTTP request: it keeps that fiber's services (a reference), for {@link span}.
  */
+/**
+ * The client's address a runtime gave `WebHandler`'s handler with a web `Request` (which carries
+ * none), in the context of the fiber serving it; read by {@link HttpInfo.remoteAddress} only when
+ * the platform's request has none.
+ */
+export const RemoteAddress = Context.Reference<string | undefined>("effect-mcp-server/RemoteAddress", {
+  defaultValue: () => undefined
+})
+
 export class HttpInfo implements HttpRequestInfo {
   private readonly request: HttpServerRequest.HttpServerRequest
   private readonly services: Context.Context<never> | undefined
@@ -178,7 +187,9 @@ export class HttpInfo implements HttpRequestInfo {
   }
   get remoteAddress(): string | undefined {
     const address = this.request.remoteAddress
-    return address._tag === "Some" ? address.value : undefined
+    if (address._tag === "Some") return address.value
+    // A web `Request` carries none: the runtime's, given to `WebHandler`'s handler, if any.
+    return this.services === undefined ? undefined : Context.get(this.services, RemoteAddress)
   }
   /**
    * This request's info for one member of its batch, which the shared stateless session sees under
