@@ -800,8 +800,10 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
   const slots: Array<Slot> = []
   let group = 0
   const open = () => program.save(2 * group - 2)
-  const close = () => {
-    program.cut()
+  // A value ends where it may (see `valueMayEndAt`); not a query string, whose pairs are decoded
+  // one by one (a key the template does not name is not decoded at all).
+  const close = (query = false) => {
+    if (!query) program.cut()
     program.save(2 * group - 1)
   }
   let query: Extract<Slot, { kind: "query" }> | undefined
@@ -822,7 +824,7 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
         program.char(operator)
         open()
         program.star("#")
-        close()
+        close(true)
         optional.alt = program.next
       }
       for (const v of vars) query.keys.set(v.name, v.explode)

@@ -429,6 +429,8 @@ describe("UriTemplate.match", () => {
     // Still no match where no split decodes.
     assert.isUndefined(adjacent.match("x://h/%C3x"))
     assert.isUndefined(adjacent.match("x://h/%"))
+    // A query string is not a value: a key the template does not name is not decoded.
+    assert.deepStrictEqual(parse("x://h/{a}{?q}").match("x://h/a?q=1&other=%C3"), { a: "a", q: "1" })
   })
 
   it("prefix modifiers match like plain variables", () => {
