@@ -12,7 +12,7 @@
  * Request("http://localhost/mcp", ...)`) is checked by its URL's host.
  *
  * A `Request` carries no client address: give the runtime's as `handler(request, { remoteAddress })`
- * (see {@link RequestInfo}), else a stateless server's anonymous callers share one `RateLimit`
+ * (see {@link ServeInfo}), else a stateless server's anonymous callers share one `RateLimit`
  * budget and one task quota.
  *
  * Its answers carry no connection-specific header (`Connection`, which HTTP/2 forbids): what
@@ -73,7 +73,7 @@ export interface WebHandler {
    * Answers a request. `info`: what the runtime knows of it that a `Request` does not carry (the
    * client's address).
    */
-  readonly handler: (request: Request, info?: RequestInfo) => Promise<Response>
+  readonly handler: (request: Request, info?: ServeInfo) => Promise<Response>
   readonly dispose: () => Promise<void>
 }
 
@@ -99,7 +99,7 @@ export interface WebHandler {
  * @since 0.2.0
  * @category models
  */
-export interface RequestInfo {
+export interface ServeInfo {
   /**
    * The client's address (the peer of the connection, as the runtime knows it): what a stateless
    * server tells anonymous callers apart by (`RateLimit`'s default key, task ownership), and
