@@ -129,11 +129,6 @@ export const timeUp = (pending: Pending): void => {
 }
 
 /**
- * The HTTP request of a message as the request context exposes it: read from the platform's
- * request when asked, so a call that never looks costs one small object. Made in the fiber that
- * serves the HTTP request: it keeps that fiber's services (a reference), for {@link span}.
- */
-/**
  * The client's address a runtime gave `WebHandler`'s handler with a web `Request` (which carries
  * none), in the context of the fiber serving it; read by {@link HttpInfo.remoteAddress} only when
  * the platform's request has none.
@@ -142,6 +137,11 @@ export const RemoteAddress = Context.Reference<string | undefined>("effect-mcp-s
   defaultValue: () => undefined
 })
 
+/**
+ * The HTTP request of a message as the request context exposes it: read from the platform's
+ * request when asked, so a call that never looks costs one small object. Made in the fiber that
+ * serves the HTTP request: it keeps that fiber's services (a reference), for {@link span}.
+ */
 export class HttpInfo implements HttpRequestInfo {
   private readonly request: HttpServerRequest.HttpServerRequest
   private readonly services: Context.Context<never> | undefined
