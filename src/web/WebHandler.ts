@@ -87,13 +87,19 @@ export interface WebHandler {
  * anonymous callers are then one requestor, sharing one `RateLimit` budget and one task quota
  * (`maxTasksPerOwner`), as they cannot be told apart.
  *
- * **Example** (The address each runtime gives)
+ * **Example** (The address a runtime gives)
  *
  * ```ts
- * Deno.serve((request, info) => mcp.handler(request, { remoteAddress: info.remoteAddr.hostname }))
- * Bun.serve({ fetch: (request, server) => mcp.handler(request, { remoteAddress: server.requestIP(request)?.address }) })
- * // Cloudflare Workers: the header its edge sets
- * export default { fetch: (request: Request) => mcp.handler(request, { remoteAddress: request.headers.get("cf-connecting-ip") ?? undefined }) }
+ * import { WebHandler } from "effect-mcp-server/web"
+ *
+ * const mcp = WebHandler.make({ name: "notes", version: "1.0.0" }, Echo, { stateless: true })
+ *
+ * // Cloudflare Workers: the header its edge sets. Deno: `Deno.serve((request, info) =>
+ * // mcp.handler(request, { remoteAddress: info.remoteAddr.hostname }))`; Bun: `fetch(request,
+ * // server)` with `{ remoteAddress: server.requestIP(request)?.address }`.
+ * export default {
+ *   fetch: (request: Request) => mcp.handler(request, { remoteAddress: request.headers.get("cf-connecting-ip") ?? undefined })
+ * }
  * ```
  *
  * @since 0.2.0
