@@ -88,6 +88,31 @@ export const hasCompleters = (completers: object | undefined): boolean => {
   return false
 }
 
+/**
+ * Refuses, when a prompt or template is registered, a completer named for an argument or variable
+ * it does not have (`nmae` for `{name}`: a template without `params` takes any name, and where
+ * types are not checked a prompt does): `completion/complete` never names it, so it was never
+ * called, and the completion of the argument meant answered nothing, silently. A name given no
+ * completer (`undefined`) is not one. `owner` names the component; `what` is what it has, `names`.
+ *
+ * @internal
+ */
+export const checkNames = (
+  owner: string,
+  completers: object | undefined,
+  what: "argument of the prompt" | "variable of the template",
+  names: ReadonlyArray<string>
+): void => {
+  if (completers === undefined || completers === null) return
+  for (const name of Object.keys(completers)) {
+    if ((completers as { readonly [name: string]: unknown })[name] === undefined || names.includes(name)) continue
+    const [article, plural] = what === "argument of the prompt" ? ["an", "arguments"] : ["a", "variables"]
+    throw new Error(
+      `${owner}: complete names ${name}, which is not ${article} ${what} (its ${plural}: ${names.length === 0 ? "none" : names.join(", ")})`
+    )
+  }
+}
+
 /** Compiles completers once; `context` holds the services they need. */
 export const compile = <R>(
   completers: Completers<{ readonly [name: string]: unknown }, R>,

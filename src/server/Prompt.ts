@@ -101,6 +101,7 @@ export const compile = <Args extends Arguments, R>(
       )
     }
   }
+  Completion.checkNames(`Prompt ${name}`, definition.complete, "argument of the prompt", Object.keys(definition.arguments ?? {}))
   const argsSchema = Schema.Struct(definition.arguments ?? ({} as Args))
   const decode = Schema.decodeUnknownExit(argsSchema as unknown as Schema.Codec<unknown, unknown>)
   // The wire description is built at its first use (`prompts/list`): its JSON Schema work stays off

@@ -239,6 +239,7 @@ export const compileTemplate = <Params extends TemplateParams, R>(
       )
     }
   }
+  Completion.checkNames(`Resource template ${definition.uriTemplate}`, definition.complete, "variable of the template", template.variables)
   // URIs are compared with their scheme in lower case (RFC 3986 section 6.2.2.1): a template whose
   // literal scheme is not matches a URI in its normal form as one that is would.
   const scheme = literalScheme(definition.uriTemplate)

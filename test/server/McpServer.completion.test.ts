@@ -3,11 +3,13 @@
  * and template variables, the context of already chosen arguments, truncation at 100 values.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
-import { sdk, sdkError, serveAndConnect } from "./McpServerHarness.ts"
+import { sdk, sdkError, serveAndConnect, startServer } from "./McpServerHarness.ts"
 
 const frameworks: Record<string, ReadonlyArray<string>> = {
   python: ["django", "flask", "fastapi"],
@@ -71,6 +73,42 @@ describe("McpServer completion", () => {
       assert.deepStrictEqual(client.getServerCapabilities()?.completions, {})
       const none = yield* serveAndConnect(Plain)
       assert.isUndefined(none.client.getServerCapabilities()?.completions)
+    }))
+
+  it.live("a completer for an argument or variable the prompt or template does not have (never called) is refused at registration, naming it", () =>
+    Effect.gen(function*() {
+      const failure = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
+        Effect.map(Effect.exit(Effect.scoped(startServer({}, components))), (exit) => Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
+      // A template without `params` takes completers of any name (it compiles): `nmae` for `{name}`
+      // was registered, and completion of `name` answered nothing, silently.
+      const misspelt = McpServer.resourceTemplate({
+        uriTemplate: "docs://{name}{?lang}",
+        name: "doc",
+        complete: { nmae: (value) => Effect.succeed([value]) },
+        read: (variables) => Effect.succeed(`doc ${String(variables.name)}`)
+      })
+      assert.include(
+        yield* failure(misspelt),
+        "Resource template docs://{name}{?lang}: complete names nmae, which is not a variable of the template (its variables: name, lang)"
+      )
+      // A prompt's argument, where types are not checked.
+      const prompt = McpServer.prompt({
+        name: "greet",
+        arguments: { who: Schema.String },
+        complete: { whom: (value: string) => Effect.succeed([value]) } as never,
+        handler: ({ who }) => Effect.succeed(`hi ${who}`)
+      })
+      assert.include(yield* failure(prompt), "Prompt greet: complete names whom, which is not an argument of the prompt (its arguments: who)")
+      // Names it has, and names given no completer (`undefined`), are registered as before.
+      const fine = McpServer.resourceTemplate({
+        uriTemplate: "docs://{name}{?lang}",
+        name: "doc",
+        complete: { name: (value) => Effect.succeed([value]), other: undefined },
+        read: (variables) => Effect.succeed(`doc ${String(variables.name)}`)
+      })
+      const { client } = yield* serveAndConnect(fine)
+      const completed = yield* sdk(() => client.complete({ ref: { type: "ref/resource", uri: "docs://{name}{?lang}" }, argument: { name: "name", value: "a" } }))
+      assert.deepStrictEqual(completed.completion.values, ["a"])
     }))
 
   it.live("completers that are none (`complete: {}`, every argument's undefined) advertise nothing: completion/complete is -32601", () =>
