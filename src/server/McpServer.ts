@@ -42,7 +42,7 @@ import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { checkMiddlewares, checkServerOptions } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
-import { headerMismatch } from "./internal/paramHeaders.ts"
+import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
 import { markPartial } from "./internal/partialList.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -459,7 +459,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const tool = tools.get(params.name)
           if (tool === undefined) return Exit.fail(McpError.invalidParams(`Unknown tool: ${clip(params.name)}`))
           // 2026-07-28 over HTTP: arguments mirrored in `Mcp-Param-*` headers must agree (SEP-2243).
-          const mismatch = context.http === undefined ? undefined : headerMismatch(tool.wire, params.arguments, context)
+          // (A tool that cannot be described has nothing to check: its call refuses it, naming it.)
+          const wire = context.http === undefined ? undefined : wireOf(tool)
+          const mismatch = wire === undefined ? undefined : headerMismatch(wire, params.arguments, context)
           if (mismatch !== undefined) return Exit.fail(mismatch)
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
           return tasks!.run(

@@ -452,7 +452,33 @@ export const compile = <
         request
       )
 
+  /**
+   * A tool that cannot be described (its wire description throws as it is built: a Schema Effect
+   * cannot turn into JSON Schema) is not called: it is left out of `tools/list`, and its result
+   * could not be encoded. Its call is refused before its handler runs, naming it, and logged with
+   * the cause; once described, it stays so (one check per call).
+   */
+  const undescribed = (): Effect.Effect<never, McpError.McpError> | undefined => {
+    try {
+      wire = describe()
+      return undefined
+    } catch (error) {
+      return Effect.andThen(
+        Effect.logError(`effect-mcp-server: tool ${name} cannot be described to clients and is not called`, forLog(Cause.die(error))),
+        Exit.fail(McpError.withoutStackTrace(() =>
+          new McpError.InternalError({
+            message: `Tool ${name} cannot be described to clients (a Schema of it cannot be turned into JSON Schema), so it is not called`
+          })
+        ))
+      )
+    }
+  }
+
   const call = (args: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
+    if (wire === undefined) {
+      const refused = undescribed()
+      if (refused !== undefined) return refused
+    }
     const params: unknown = args ?? {}
     if (validator !== undefined) {
       const checked = validator.validate(params)

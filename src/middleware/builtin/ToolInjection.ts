@@ -46,6 +46,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -54,13 +55,14 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { clip } from "../../internal/clip.ts"
+import { forLog } from "../../internal/loggedCause.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import type { ClientRequestResult, ServerCapabilities, Tool as WireTool } from "../../protocol/McpSchema.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { type InjectedTool, injectedToolsKey } from "../../server/internal/injectedTools.ts"
-import { headerMismatch } from "../../server/internal/paramHeaders.ts"
+import { headerMismatch, wireOf } from "../../server/internal/paramHeaders.ts"
 import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -125,26 +127,56 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
     if (byName.has(tool.name)) throw new Error(`ToolInjection: two tools are named ${JSON.stringify(tool.name)}`)
     byName.set(tool.name, tool)
   }
-  // An injected tool never runs as a task (its call is answered here, not by the server's task
-  // machinery): its `execution` would promise what it does not do, as the server drops a tool's
-  // own without the tasks capability.
-  const wires: ReadonlyArray<WireTool> = tools.map((tool) => withoutExecution(tool.wire))
+  // Built at the first listing, as the server builds its own tools' (not at start, see
+  // `Tool.compile`). An injected tool never runs as a task (its call is answered here, not by the
+  // server's task machinery): its `execution` would promise what it does not do, as the server
+  // drops a tool's own without the tasks capability.
+  let described: Exit.Exit<ReadonlyArray<WireTool>> | undefined
+  /**
+   * The injected tools' wire descriptions. One that cannot be described (a Schema Effect cannot
+   * turn into JSON Schema) is left out, logged naming it, each time the list is built, as the
+   * server leaves out its own (its call is refused by `Tool.compile`'s); it failed the Layer's
+   * build with an unnamed TypeError. Kept once every one is described.
+   */
+  const wires = (): Effect.Effect<ReadonlyArray<WireTool>> => {
+    if (described !== undefined) return described
+    const listed: Array<WireTool> = []
+    let undescribed: Array<readonly [string, unknown]> | undefined
+    for (const tool of tools) {
+      try {
+        listed.push(withoutExecution(tool.wire))
+      } catch (error) {
+        ;(undescribed ??= []).push([tool.name, error])
+      }
+    }
+    if (undescribed === undefined) return described = Exit.succeed(listed)
+    return Effect.as(
+      Effect.forEach(undescribed, ([name, error]) =>
+        Effect.logError(
+          `effect-mcp-server: tool ${clip(name, 64)} cannot be described to clients and is left out of the list`,
+          forLog(Cause.die(error))
+        ), { discard: true }),
+      listed
+    )
+  }
 
   type ListResult = ClientRequestResult<"tools/list">
-  const withInjected = (result: ListResult): ListResult => {
+  const withInjected = (result: ListResult): Effect.Effect<ListResult> => {
     const own = result.tools.some((tool) => byName.has(tool.name))
       ? result.tools.filter((tool) => !byName.has(tool.name))
       : result.tools
-    if (result.nextCursor !== undefined) return own === result.tools ? result : { ...result, tools: own }
-    return { ...result, tools: [...own, ...wires] }
+    if (result.nextCursor !== undefined) return Exit.succeed(own === result.tools ? result : { ...result, tools: own })
+    return mapInline(wires(), (wires) => ({ ...result, tools: [...own, ...wires] }))
   }
 
   /**
    * The list of a server without tools of its own: the injected tools, on one page. A cursor is
    * one nobody gave (-32602, as the server answers an unknown cursor), never the first page again.
    */
-  const alone = (cursor: string | undefined): Exit.Exit<ListResult, McpError.McpError> =>
-    cursor === undefined ? Exit.succeed({ tools: wires }) : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
+  const alone = (cursor: string | undefined): Effect.Effect<ListResult, McpError.McpError> =>
+    cursor === undefined
+      ? mapInline(wires(), (tools) => ({ tools }))
+      : Exit.fail(McpError.invalidParams(`Invalid cursor: ${clip(cursor)}`))
 
   /**
    * Answers `tools/list` and `tools/call` when the server has no handlers for them (as the
@@ -175,9 +207,9 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       if (Exit.isExit(listed)) {
         const error = Exit.findErrorOption(listed as Exit.Exit<ListResult, McpError.McpError>)
         if (Option.isSome(error) && isMissing(error.value)) return alone(params.cursor)
-        return mapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
+        return flatMapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
       }
-      return Effect.catchIf(Effect.map(listed, withInjected), isMissing, () => alone(params.cursor))
+      return Effect.catchIf(Effect.flatMap(listed, withInjected), isMissing, () => alone(params.cursor))
     },
     onCallTool: (params, context, next) => {
       const tool = byName.get(params.name)
@@ -212,7 +244,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
  * server's `tools/call` handler runs (an injected tool never reaches that handler).
  */
 const call = (tool: Tool.Registered, args: unknown, context: RequestContext): ReturnType<Tool.Registered["call"]> => {
-  const mismatch = context.http === undefined ? undefined : headerMismatch(tool.wire, args, context)
+  const wire = context.http === undefined ? undefined : wireOf(tool)
+  const mismatch = wire === undefined ? undefined : headerMismatch(wire, args, context)
   return mismatch === undefined ? tool.call(args, context) : Exit.fail(mismatch)
 }
 
@@ -245,6 +278,13 @@ const withoutExecution = (wire: WireTool): WireTool => {
   if (wire.execution === undefined) return wire
   const { execution: _, ...rest } = wire
   return rest
+}
+
+/** `Effect.flatMap` that keeps an already-completed effect completed when `f`'s is (see {@link mapInline}). */
+const flatMapInline = <A, B, E, E2>(effect: Effect.Effect<A, E>, f: (a: A) => Effect.Effect<B, E2>): Effect.Effect<B, E | E2> => {
+  if (!Exit.isExit(effect)) return Effect.flatMap(effect, f)
+  const exit = effect as Exit.Exit<A, E>
+  return exit._tag === "Success" ? f(exit.value) : (exit as unknown as Exit.Exit<B, E>)
 }
 
 /** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */

@@ -24,7 +24,22 @@ const paramHeaderCache = new WeakMap<object, ReadonlyArray<ParamHeaders.ParamHea
 export const toolWire = (
   server: { readonly tools: { readonly get: (name: string) => { readonly wire: Wire } | undefined } },
   name: string
-): Wire | undefined => injectedTool(server, name)?.wire ?? server.tools.get(name)?.wire
+): Wire | undefined => {
+  const tool = injectedTool(server, name) ?? server.tools.get(name)
+  return tool === undefined ? undefined : wireOf(tool)
+}
+
+/**
+ * A tool's wire description; `undefined` when it cannot be built (a Schema of it Effect cannot
+ * turn into JSON Schema): nothing to check then, the tool's own call refuses it, naming it.
+ */
+export const wireOf = (tool: { readonly wire: Wire }): Wire | undefined => {
+  try {
+    return tool.wire
+  } catch {
+    return undefined
+  }
+}
 
 /** The `Mcp-Param-*` headers a tool declares, computed once per tool. */
 const paramHeadersOf = (wire: Wire): ReadonlyArray<ParamHeaders.ParamHeader> => {
