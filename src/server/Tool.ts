@@ -288,7 +288,12 @@ export const compile = <
   // A parameters schema given as a Schema (not as fields, whose Struct is always an object) is
   // turned into JSON Schema now, so a non-object schema fails at start, naming the tool.
   if (paramsSchema !== undefined) {
-    const undecodable = undecodablePaths(paramsSchema)
+    const { missing, undecodable } = undecodablePaths(paramsSchema)
+    if (missing.length > 0) {
+      throw new Error(
+        `Tool ${name}: parameter ${missing.join(", ")} is not a Schema (a Schema constructor given uncalled, as Schema.Defect for Schema.Defect())`
+      )
+    }
     if (undecodable.length > 0) {
       throw new Error(
         `Tool ${name}: parameter ${undecodable.join(", ")} cannot be decoded from JSON (a Schema.instanceOf or declared type without a JSON form); use a schema a client can send, e.g. a Struct or a transformation from a string`

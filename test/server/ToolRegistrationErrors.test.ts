@@ -68,6 +68,24 @@ describe("tool errors at the edges", () => {
       }
     }))
 
+  it.live("a parameter that is not a Schema (a Schema constructor given uncalled): refused at start, tool and path named", () =>
+    Effect.gen(function*() {
+      // `Schema.Defect()` was meant (plain JavaScript, or a cast): the server failed to start with
+      // "TypeError: Cannot read properties of undefined (reading 'encoding')", naming nothing.
+      const uncalled = Schema.Defect as unknown as Schema.Unknown
+      const cases = [
+        { name: "top_field", parameters: { ok: Schema.String, y: uncalled }, path: ".y" },
+        { name: "nested_field", parameters: { options: Schema.Struct({ inner: Schema.Array(uncalled) }) }, path: ".options.inner[*]" }
+      ] as const
+      for (const { name, parameters, path } of cases) {
+        const Tool = McpServer.tool({ name, parameters: parameters as never, handler: () => Effect.succeed("never") })
+        const exit = yield* Effect.exit(McpServer.serve({ name: "x", version: "1" }, Tool, InMemory.makePair().server))
+        assert.isTrue(Exit.isFailure(exit), name)
+        const text = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+        assert.include(text, `Tool ${name}: parameter ${path} is not a Schema`)
+      }
+    }))
+
   it.live("declared types with a JSON form (Date, Option, BigInt, Uint8Array, ReadonlyMap) are accepted and decoded", () =>
     Effect.gen(function*() {
       const Typed = McpServer.tool({

@@ -12,13 +12,23 @@
 import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 
-/** The paths (`.a.b[0]`) of the parameters that have no JSON form; empty when all have one. */
-export const undecodablePaths = (schema: Schema.Top): ReadonlyArray<string> => {
-  const found: Array<string> = []
+/**
+ * The paths (`.a.b[0]`) of the parameters that have no JSON form (`undecodable`), and of those
+ * that are no Schema at all (`missing`: a Schema constructor given uncalled, as `Schema.Defect`
+ * for `Schema.Defect()` where types are not checked: their node is `undefined`); both empty when
+ * all is well.
+ */
+export const undecodablePaths = (
+  schema: Schema.Top
+): { readonly undecodable: ReadonlyArray<string>; readonly missing: ReadonlyArray<string> } => {
+  const undecodable: Array<string> = []
+  const missing: Array<string> = []
   walk(schema.ast, "", new Set(), (ast, path) => {
-    if (ast._tag === "Declaration" && !hasJsonForm(ast)) found.push(path === "" ? "(the parameters)" : path)
+    const at = path === "" ? "(the parameters)" : path
+    if (typeof ast !== "object" || ast === null) missing.push(at)
+    else if (ast._tag === "Declaration" && !hasJsonForm(ast)) undecodable.push(at)
   })
-  return found
+  return { undecodable, missing }
 }
 
 /**
@@ -39,6 +49,8 @@ const walk = (
   seen: Set<SchemaAST.AST>,
   visit: (ast: SchemaAST.AST, path: string) => void
 ): void => {
+  // Not a node (see `undecodablePaths`): told, not walked.
+  if (typeof ast !== "object" || ast === null) return visit(ast, path)
   if (seen.has(ast)) return
   seen.add(ast)
   // A node with an encoding is what its last link's target is in JSON (the JSON codec is derived
