@@ -78,10 +78,18 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
   // Fails before: the run on the survivor asked "Your name?" again under elicitation/create-1,
   // the key the client had answered already: the official client (@modelcontextprotocol/ext-tasks)
   // takes a request under a key it answered as a duplicate and does not answer it (or fails the
-  // task when it differs), and the task waited for input until its TTL.
-  it.effect("a task taken over after one of its questions was answered asks it again under a key of its own; the one still waiting keeps its key", () =>
+  // task when it differs), and the task waited for input until its TTL. The question the task still
+  // waited for when its replica died kept its key, and the same held for it: the client's answer to
+  // it, sent while no process ran the task (before a survivor claimed it, or before its run asked
+  // again), is gone with the run, and the client, having answered that key, never answered it again.
+  it.effect("a task taken over twice asks every question again under keys of its own, also the one it waited for when its replica died", () =>
     Effect.gen(function*() {
-      const { a, portA, portB } = yield* twoReplicas
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [portA, portB, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const start = (port: number) => startReplica({ redisUrl: url, prefix, port, leaseMillis: 600 })
+      const a = yield* start(portA)
+      const b = yield* start(portB)
       const elicitation = { elicitation: { form: {} } }
       const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
@@ -90,27 +98,45 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
         task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
       const keyOf = (task: any, message: string) =>
         Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
+      // Every key the client answered: it never answers one of them again (ext-tasks' ledger).
+      const answered = new Set<string>()
+      const answer = (port: number, key: string | undefined, content: object) =>
+        Effect.gen(function*() {
+          assert.isDefined(key)
+          assert.isFalse(answered.has(key!), `asked again under ${key}, a key the client answered: ${[...answered].join(", ")}`)
+          answered.add(key!)
+          const updated = yield* call(port, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content } } })
+          assert.isUndefined(updated.error, JSON.stringify(updated))
+        })
       let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
-      const answered = keyOf(task, "Your name?")
-      assert.strictEqual(answered, "elicitation/create-1", JSON.stringify(task))
-      yield* call(portA, "tasks/update", taskId, { taskId, inputResponses: { [answered!]: { action: "accept", content: { name: "Ada" } } } })
+      assert.strictEqual(keyOf(task, "Your name?"), "elicitation/create-1", JSON.stringify(task))
+      yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
       task = yield* pollTask(portA, taskId, asking("Your favourite colour?"), 100, 50)
       const waiting = keyOf(task, "Your favourite colour?")
       assert.strictEqual(waiting, "elicitation/create-2", JSON.stringify(task))
       a.kill("SIGKILL")
-      // Taken over, run again from the start: it asks the name again, not under the key answered.
+      // The client answers the question it was shown, while no process runs the task.
+      yield* answer(portB, waiting, { colour: "blue" })
+      // Taken over by the survivor, run again from the start: both questions asked again.
       task = yield* pollTask(portB, taskId, asking("Your name?"), 200, 50)
-      const again = keyOf(task, "Your name?")
-      assert.isDefined(again, JSON.stringify(task))
-      assert.notStrictEqual(again, answered)
-      yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [again!]: { action: "accept", content: { name: "Grace" } } } })
-      // The question the task still waited for when its replica died keeps its key: the client
-      // may be answering it.
+      yield* answer(portB, keyOf(task, "Your name?"), { name: "Grace" })
       task = yield* pollTask(portB, taskId, asking("Your favourite colour?"), 100, 50)
-      assert.strictEqual(keyOf(task, "Your favourite colour?"), waiting, JSON.stringify(task))
-      yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [waiting!]: { action: "accept", content: { colour: "red" } } } })
-      task = yield* pollTask(portB, taskId, (task) => task?.status === "completed", 100, 50)
-      assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Grace likes red" }], JSON.stringify(task))
+      const secondWaiting = keyOf(task, "Your favourite colour?")
+      assert.isDefined(secondWaiting, JSON.stringify(task))
+      assert.isFalse(answered.has(secondWaiting!), `asked again under ${secondWaiting}, a key the client answered`)
+      // A third replica comes, the second dies: the client answers while no process runs the task.
+      yield* start(portC)
+      b.kill("SIGKILL")
+      yield* answer(portC, secondWaiting, { colour: "green" })
+      // A third run, on the third replica: every key of its own again (none answered before).
+      task = yield* pollTask(portC, taskId, asking("Your name?"), 200, 50)
+      yield* answer(portC, keyOf(task, "Your name?"), { name: "Hedy" })
+      task = yield* pollTask(portC, taskId, asking("Your favourite colour?"), 100, 50)
+      yield* answer(portC, keyOf(task, "Your favourite colour?"), { colour: "red" })
+      task = yield* pollTask(portC, taskId, (task) => task?.status === "completed", 100, 50)
+      assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Hedy likes red" }], JSON.stringify(task))
+      // Bounded: one suffix per take-over, never suffixes on suffixes.
+      for (const key of answered) assert.match(key, /^elicitation\/create-\d+(-takeover\d+)?$/)
     }), 60_000)
 
   it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>

@@ -40,7 +40,6 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskResultLimit } from "./taskResultLimit.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
-import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
 /** The inputs of a task: those it waits for, and the keys it used. */
@@ -57,24 +56,20 @@ interface Waiting {
 export interface TakenOver {
   /** How many times the task was taken over, this run's claim included. */
   readonly claims: number
-  /** The inputs the task waited for when its last process stopped (as the store recorded them). */
-  readonly outstanding: { readonly [key: string]: InputRequest } | undefined
 }
 
 /**
  * The key of an input in this run. A run that took a task over asks again from the start, and the
- * keys of the runs before it are the task's for its lifetime (a client that answered one takes a
- * request under it again for the one it answered: the official client ignores it, or fails the
- * task when the request differs, and the task waited for ever). So a key is taken as it is only
- * when the task still waited for that very request under it when its process stopped (the client
- * may be answering it); else it is made this run's own (`<key>-takeover<n>`).
+ * keys of the runs before it are the task's for its lifetime: a client that answered one never
+ * answers it again (the official client takes a request under a key it answered as a duplicate and
+ * ignores it, or fails the task when the request differs), and the task waited for ever. So every
+ * key of such a run is its own (`<key>-takeover<n>`, `n` its claims: one suffix per run, never
+ * stacked), also the one of a question the task still waited for when its process stopped: the
+ * client's answer to it, sent while no process ran the task, went with that run.
  */
-const keyOfRun = (inputs: Waiting, key: string, request: InputRequest): string => {
+const keyOfRun = (inputs: Waiting, key: string): string => {
   const takenOver = inputs.takenOver
-  if (takenOver === undefined) return key
-  const outstanding = takenOver.outstanding
-  const same = outstanding !== undefined && Object.hasOwn(outstanding, key) && canonicalJson(outstanding[key]) === canonicalJson(request)
-  return same ? key : `${key}-takeover${takenOver.claims}`
+  return takenOver === undefined ? key : `${key}-takeover${takenOver.claims}`
 }
 
 /** The extension and the `tools/call` policy. */
@@ -183,8 +178,8 @@ export const make = (options: {
         const taskId = this.taskId
         const inputs = this.inputs ??= { counter: 0, used: new Set(), pending: new Map() }
         const request: InputRequest = params === undefined ? { method } : { method, params }
-        let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`, request)
-        while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`, request)
+        let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`)
+        while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`)
         inputs.used.add(key)
         const answer = Deferred.makeUnsafe<unknown>()
         inputs.pending.set(key, { request, answer })
