@@ -14,8 +14,9 @@
  *   `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
  * - **Watched**: the module's folder and its subfolders, except `node_modules`, `dist`, `build`,
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
- *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. Folders are
- *   listed once, at start.
+ *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. A folder made
+ *   later is watched as it appears (its module files count as changed), one removed no longer;
+ *   at most 1,000 folders are watched, and dev says so on stderr when there are more.
  * - **Failures**: a child that exits by itself (a syntax error, a busy port) or is killed by a
  *   signal (the OOM killer) is reported, and the next change starts a new one.
  *
@@ -23,16 +24,19 @@
  * @since 0.2.0
  */
 import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import type * as LogLevel from "effect/LogLevel"
 import * as Path from "effect/Path"
+import * as Queue from "effect/Queue"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { readdirSync } from "node:fs"
+import { lstatSync, readdirSync } from "node:fs"
 import { createServer } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
@@ -171,23 +175,112 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   // interruption of a program that never served (see `GracefulShutdown.runMain`).
   yield* GracefulShutdown.markServing
 
-  const roots = [path.dirname(options.file), ...options.watch]
-  const folders = [...new Set((yield* Effect.forEach(roots, (root) => foldersUnder(root, path))).flat())]
+  const roots = [path.dirname(options.file), ...options.watch].map((root) => path.resolve(root))
+  const listed = yield* foldersUnder(roots, path, maxFolders)
+  const scope = yield* Effect.scope
+  /** The changed files, as the watchers see them (and the files of folders made later, found as they are). */
+  const changed = yield* Queue.unbounded<string>()
+  /** The folders watched, each with its watcher (a token: its fiber is set once forked). */
+  const watched = new Map<string, { fiber?: Fiber.Fiber<void> }>()
+  let toldCap = listed.capped
+  const tellCap = (folder: string) =>
+    Effect.suspend(() => {
+      if (toldCap) return Effect.void
+      toldCap = true
+      return Console.error(
+        `effect-mcp dev: ${maxFolders} folders are watched, the most it watches: ${path.relative(process.cwd(), folder) || folder} ` +
+          `and the folders made from now on are not (a change there restarts nothing)`
+      )
+    })
+  const worthWatching = (file: string) => watchedExtensions.has(path.extname(file)) && !path.basename(file).startsWith(".")
+
+  /**
+   * Watches `folder` (once; not past {@link maxFolders}), until it is removed; resolves once its
+   * watcher is installed (or could not be: a folder removed meanwhile is left alone).
+   */
+  const watchFolder = (folder: string, onReady?: () => void): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (watched.has(folder)) return Effect.void
+      if (watched.size >= maxFolders) return tellCap(folder)
+      const token: { fiber?: Fiber.Fiber<void> } = {}
+      watched.set(folder, token)
+      const ready = Deferred.makeUnsafe<void>()
+      const watching = fs.watch(folder, {
+        onReady: () => {
+          Deferred.doneUnsafe(ready, Exit.void)
+          onReady?.()
+        }
+      }).pipe(
+        Stream.runForEach((event) => seen(folder, event)),
+        Effect.catch((error) =>
+          error.reason._tag === "NotFound"
+            ? Effect.void
+            : Console.error(`effect-mcp dev: ${path.relative(process.cwd(), folder) || folder} is not watched: ${error.message}`)
+        ),
+        Effect.ensuring(Effect.sync(() => {
+          if (watched.get(folder) === token) watched.delete(folder)
+        }))
+      )
+      return Effect.flatMap(Effect.forkIn(watching, scope), (fiber) => {
+        token.fiber = fiber
+        return Effect.raceFirst(Deferred.await(ready), Fiber.await(fiber))
+      })
+    })
+
+  /** What a watcher saw: a module file changed; a folder made (watched, with what it holds) or removed (no longer). */
+  const seen = (folder: string, event: FileSystem.WatchEvent): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const file = path.resolve(folder, event.path)
+      if (worthWatching(file)) Queue.offerUnsafe(changed, file)
+      if (event._tag === "Remove") return forget(file)
+      if (event._tag === "Create" && worthDescending(path.basename(file)) && isFolder(file)) return madeLater(file)
+      return Effect.void
+    })
+
+  /**
+   * A folder made while dev runs: watched with its subfolders (within {@link maxFolders}); the
+   * module files already in them (made with it, as a checkout does, before its watcher was
+   * there) count as changed.
+   */
+  const madeLater = (folder: string) =>
+    Effect.gen(function*() {
+      const found = yield* foldersUnder([folder], path, maxFolders - watched.size)
+      for (const each of found.folders) yield* watchFolder(each)
+      if (found.capped) yield* tellCap(folder)
+      for (const each of found.folders) {
+        for (const entry of yield* entriesOf(each)) {
+          const file = path.join(each, entry.name)
+          if (entry.isFile() && worthWatching(file)) Queue.offerUnsafe(changed, file)
+        }
+      }
+    })
+
+  /** A folder removed: its watcher, and those of the folders under it, end (made again, it is watched again). */
+  const forget = (folder: string) =>
+    Effect.suspend(() => {
+      const under = folder + path.sep
+      const fibers: Array<Fiber.Fiber<void>> = []
+      for (const [each, token] of watched) {
+        if (each !== folder && !each.startsWith(under)) continue
+        watched.delete(each)
+        if (token.fiber !== undefined) fibers.push(token.fiber)
+      }
+      return fibers.length === 0 ? Effect.void : Fiber.interruptAll(fibers)
+    })
+
   let ready = 0
   const onReady = () => {
-    if (++ready === folders.length) {
-      Effect.runFork(Console.error(`effect-mcp dev: watching ${folders.length} folder${folders.length === 1 ? "" : "s"} under ${roots.join(", ")}`))
+    if (++ready === listed.folders.length) {
+      Effect.runFork(Console.error(
+        `effect-mcp dev: watching ${listed.folders.length} folder${listed.folders.length === 1 ? "" : "s"} under ${roots.join(", ")}` +
+          (listed.capped
+            ? ` (only the first ${maxFolders} folders found, the most it watches: a change in the others restarts nothing; serve a module from a smaller folder tree)`
+            : "")
+      ))
     }
   }
-  const changes = Stream.mergeAll(
-    folders.map((folder) =>
-      fs.watch(folder, { onReady }).pipe(
-        Stream.map((event) => path.resolve(folder, event.path)),
-        Stream.filter((file) => watchedExtensions.has(path.extname(file)) && !path.basename(file).startsWith("."))
-      )
-    ),
-    { concurrency: "unbounded" }
-  ).pipe(Stream.debounce(options.debounce ?? Duration.millis(150)))
+  for (const folder of listed.folders) yield* Effect.forkIn(watchFolder(folder, onReady), scope)
+  const changes = Stream.fromQueue(changed).pipe(Stream.debounce(options.debounce ?? Duration.millis(150)))
 
   yield* Stream.runForEach(changes, (file) =>
     Effect.gen(function*() {
@@ -219,18 +312,34 @@ const maxFolders = 1_000
 const entriesOf = (folder: string) =>
   Effect.try(() => readdirSync(folder, { withFileTypes: true })).pipe(Effect.orElseSucceed(() => []))
 
-/** `root` and its subfolders worth watching (breadth first, at most {@link maxFolders}). */
-const foldersUnder = Effect.fnUntraced(function*(root: string, path: Path.Path) {
+/** Whether a folder of this name is watched (and descended into). */
+const worthDescending = (name: string): boolean => !name.startsWith(".") && !skippedFolders.has(name)
+
+/** Whether `file` is a folder (not a link to one, as when listing). */
+const isFolder = (file: string): boolean => {
+  try {
+    return lstatSync(file).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * `roots` and their subfolders worth watching (breadth first, at most `max` in all); `capped`
+ * when there were more.
+ */
+const foldersUnder = Effect.fnUntraced(function*(roots: ReadonlyArray<string>, path: Path.Path, max: number) {
   const folders: Array<string> = []
-  const queue = [path.resolve(root)]
-  while (queue.length > 0 && folders.length < maxFolders) {
+  const seen = new Set<string>()
+  const queue = roots.map((root) => path.resolve(root))
+  while (queue.length > 0 && folders.length < max) {
     const folder = queue.shift()!
+    if (seen.has(folder)) continue
+    seen.add(folder)
     folders.push(folder)
     for (const entry of yield* entriesOf(folder)) {
-      if (entry.isDirectory() && !entry.name.startsWith(".") && !skippedFolders.has(entry.name)) {
-        queue.push(path.join(folder, entry.name))
-      }
+      if (entry.isDirectory() && worthDescending(entry.name)) queue.push(path.join(folder, entry.name))
     }
   }
-  return folders
+  return { folders, capped: queue.some((folder) => !seen.has(folder)) }
 })

@@ -7,7 +7,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
@@ -352,5 +353,73 @@ export const components = Layer.mergeAll(
       }
       assert.isTrue(free, `the server outlived dev (port ${port} still accepts)\n${dev.stderr()}`)
       yield* waitUntil(() => ended(child), "the server process to end after its drain", 20_000)
+    }), 60_000)
+
+  // Fails before the fix: folders were listed once, at start; a file in a folder made later (a new
+  // module folder, a branch checked out) was never watched, and its changes restarted nothing.
+  it.live("a folder made while dev runs is watched: a file written in it (at once, or later) restarts the server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the first server")
+      const restarts = () => dev.stderr().split("changed, restarting").length - 1
+      // Made with its file at once (as a checkout does): found as its folder is.
+      mkdirSync(join(dir, "lib", "tools"), { recursive: true })
+      writeFileSync(join(dir, "lib", "tools", "extra.ts"), "export const extra = 1\n")
+      yield* waitUntil(() => restarts() === 1, `a restart for lib/tools/extra.ts:\n${dev.stderr()}`, 5_000)
+      assert.include(dev.stderr(), join("lib", "tools", "extra.ts"))
+      // Changed later: its folder is watched.
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      writeFileSync(join(dir, "lib", "tools", "extra.ts"), "export const extra = 2\n")
+      yield* waitUntil(() => restarts() === 2, `a restart for the change of lib/tools/extra.ts:\n${dev.stderr()}`, 5_000)
+      // Removed and made again: watched again.
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 4, "the third server")
+      rmSync(join(dir, "lib"), { recursive: true })
+      yield* waitUntil(() => restarts() === 3, `a restart for the removal:\n${dev.stderr()}`, 5_000)
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 5, "the fourth server")
+      mkdirSync(join(dir, "lib"))
+      yield* Effect.sleep(300)
+      writeFileSync(join(dir, "lib", "again.ts"), "export const again = 1\n")
+      yield* waitUntil(() => restarts() === 4, `a restart for lib/again.ts:\n${dev.stderr()}`, 5_000)
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
+
+  // Fails before the fix: past 1,000 folders the others were left unwatched without a word.
+  it.live("more folders than it watches: it says so on stderr, naming the cap", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      for (let i = 0; i < 1_005; i++) mkdirSync(join(dir, "many", String(i)), { recursive: true })
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
+      assert.match(dev.stderr(), /effect-mcp dev: watching 1000 folders .*the first 1000 folders found/s)
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
+
+  it.live("as many folders as it watches, then one more made: it says so on stderr, naming that folder", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      // The project's folder, "many" and 998 under it: 1,000.
+      for (let i = 0; i < 998; i++) mkdirSync(join(dir, "many", String(i)), { recursive: true })
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
+      assert.include(dev.stderr(), "effect-mcp dev: watching 1000 folders under")
+      assert.notInclude(dev.stderr(), "the most it watches")
+      mkdirSync(join(dir, "many", "extra"))
+      yield* waitUntil(
+        () => dev.stderr().includes(`effect-mcp dev: 1000 folders are watched, the most it watches: ${join("many", "extra")} and the folders made from now on are not`),
+        `the cap:\n${dev.stderr()}`,
+        5_000
+      )
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
 })
