@@ -369,4 +369,43 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
         yield* Effect.promise(() => long)
       }
     }))
+
+  // Fails before: the POST's client left while the store's `create` waited after writing the
+  // record (a round trip's answer): the interruption dropped the session, its record stayed, and
+  // nothing removed it (the reaper ends only sessions it serves): its place under the store's cap
+  // was lost for good (here the only one: every later initialize was 503).
+  it.live("a client that leaves while a session store of one's own creates its record (written, then awaiting): its place is freed", () =>
+    Effect.gen(function*() {
+      const memory = SessionStore.makeMemory({ maxSessions: 1 })
+      const written = Deferred.makeUnsafe<void>()
+      let slow = true
+      const store = SessionStore.SessionStore.of({
+        ...memory,
+        create: (id, now) =>
+          Effect.flatMap(memory.create(id, now), (created) =>
+            slow
+              ? Deferred.succeed(written, undefined).pipe(Effect.andThen(Effect.sleep(2_000)), Effect.as(created))
+              : Effect.succeed(created))
+      })
+      const { url } = yield* Effect.provideService(serve({}), SessionStore.SessionStore, store)
+      const controller = new AbortController()
+      const aborted = fetch(url, {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+        body: JSON.stringify(initializeMessage(1)),
+        signal: controller.signal
+      }).then(() => "answered", () => "aborted")
+      yield* Effect.timeout(Deferred.await(written), patienceMillis)
+      controller.abort()
+      assert.strictEqual(yield* Effect.promise(() => aborted), "aborted")
+      slow = false
+      // Its place is free again (once the interruption is through): a new session opens.
+      let opened: string | undefined
+      for (let attempt = 0; attempt < 50 && opened === undefined; attempt++) {
+        opened = yield* tryOpen(url)
+        if (opened === undefined) yield* Effect.sleep(100)
+      }
+      assert.isString(opened, "every initialize refused 503: the place of the session whose client left is lost")
+      assert.strictEqual(yield* memory.size, 1)
+    }))
 })

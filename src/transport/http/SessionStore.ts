@@ -20,7 +20,11 @@ export interface SessionRecord {
 
 /** The session store. */
 export class SessionStore extends Context.Service<SessionStore, {
-  /** Records a new session; `false` when the cap is reached. */
+  /**
+   * Records a new session; `false` when the cap is reached. Interrupted (the client that asked for
+   * the session left) or dying, it is followed by a `remove` of the id: a record it wrote before
+   * it was interrupted does not keep its place.
+   */
   readonly create: (id: string, now: number) => Effect.Effect<boolean>
   /** Marks a session as used now; `false` when it does not exist. */
   readonly touch: (id: string, now: number) => Effect.Effect<boolean>

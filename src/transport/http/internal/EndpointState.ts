@@ -560,7 +560,7 @@ export class Endpoint implements SessionHost {
     // is made, an interruption reaches the wait below, which ends the session (see there).
     return Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
       const id = randomBytes(16).toString("base64url")
-      if (!stateless && !(yield* restore(self.records.create(id, yield* Clock.currentTimeMillis)))) return "full" as const
+      if (!stateless && !(yield* self.recorded(id, restore))) return "full" as const
       const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       // Its options: `session` as checked when the endpoint was made (a snapshot; the session
@@ -595,6 +595,19 @@ export class Endpoint implements SessionHost {
       if (self.closing) self.runFork(self.drainSession(session))
       return session
     }))
+  }
+
+  /**
+   * Records a new session in the store (`false`: no room). A store's `create` may take its place
+   * and then wait (a round trip's answer): interrupted then (the POST's client left), or failing,
+   * the record it may have written is removed, in the background. Nothing else would remove it
+   * (the reaper ends only the sessions served here; the store is shared), and its place under the
+   * store's cap was lost for good.
+   */
+  private recorded(id: string, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>): Effect.Effect<boolean> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.onExit(restore(this.records.create(id, now)), (exit) =>
+        exit._tag === "Success" ? Effect.void : Effect.sync(() => void this.runFork(this.records.remove(id)))))
   }
 
   /**
