@@ -27,7 +27,7 @@ import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
 import { promptResultProblem } from "./internal/promptResult.ts"
-import { checkDescription, checkName } from "./internal/wireFields.ts"
+import { checkDescription, checkName, notASchema } from "./internal/wireFields.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -95,6 +95,8 @@ export const compile = <Args extends Arguments, R>(
   // Every argument arrives as a string: one whose Schema takes no string (`Schema.Number` where
   // `Schema.FiniteFromString` was meant) would refuse every call with "Expected number".
   for (const [argument, field] of Object.entries(definition.arguments ?? {})) {
+    // `Schema.Defect` for `Schema.Defect()`, where types are not checked: an unnamed TypeError.
+    if (!Schema.isSchema(field)) throw new Error(`Prompt ${name}: argument ${argument} ${notASchema}`)
     if (!takesString((field as Schema.Top).ast)) {
       throw new Error(
         `Prompt ${name}: argument ${argument} must decode from a string (prompt arguments are strings on the wire); use e.g. Schema.String, Schema.Literals of strings or Schema.FiniteFromString`

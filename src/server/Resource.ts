@@ -42,7 +42,8 @@ import {
   checkText,
   checkUri,
   checkUriTemplate,
-  invalid
+  invalid,
+  notASchema
 } from "./internal/wireFields.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
@@ -225,6 +226,8 @@ export const compileTemplate = <Params extends TemplateParams, R>(
         })`
       )
     }
+    // `Schema.Defect` for `Schema.Defect()`, where types are not checked: an unnamed TypeError.
+    if (!Schema.isSchema(field)) throw new Error(`Resource template ${definition.uriTemplate}: parameter ${variable} ${notASchema}`)
     // An exploded `{/path*}` gives a list of strings, any other variable a string: a Schema that
     // takes the other refuses every read of a URI with that variable (-32602).
     if (template.listVariables.includes(variable)) {

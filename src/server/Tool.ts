@@ -56,7 +56,7 @@ import { outputEncoder } from "./internal/outputCodec.ts"
 import { resultProblem } from "./internal/toolResult.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
-import { checkDescription, checkName, checkToolAnnotations, invalid } from "./internal/wireFields.ts"
+import { checkDescription, checkName, checkToolAnnotations, invalid, notASchema } from "./internal/wireFields.ts"
 
 // ---------------------------------------------------------------------------
 // Definition types
@@ -291,7 +291,7 @@ export const compile = <
     const { missing, undecodable } = undecodablePaths(paramsSchema)
     if (missing.length > 0) {
       throw new Error(
-        `Tool ${name}: parameter ${missing.join(", ")} is not a Schema (a Schema constructor given uncalled, as Schema.Defect for Schema.Defect())`
+        `Tool ${name}: parameter ${missing.join(", ")} ${notASchema}`
       )
     }
     if (undecodable.length > 0) {

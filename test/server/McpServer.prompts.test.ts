@@ -183,6 +183,10 @@ describe("McpServer prompts", () => {
         assert.isTrue(Exit.isFailure(exit))
         assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", "Prompt typed: argument count must decode from a string")
       }
+      // Fails before: `Schema.Defect` given uncalled stopped the start with an unnamed TypeError
+      // ("Cannot read properties of undefined").
+      const uncalled = yield* Effect.exit(Effect.scoped(startServer({}, prompt(Schema.Defect as unknown as Schema.Top))))
+      assert.include(Exit.isFailure(uncalled) ? Cause.pretty(uncalled.cause) : "", "Prompt typed: argument count is not a Schema")
       const accepted = [
         Schema.String,
         Schema.FiniteFromString,

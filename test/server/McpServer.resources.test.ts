@@ -176,6 +176,10 @@ describe("McpServer resource templates", () => {
         assert.isTrue(Exit.isFailure(exit))
         assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", "Resource template typed://{id}{/rest*}: parameter id must decode from a string")
       }
+      // Fails before: `Schema.Defect` given uncalled stopped the start with an unnamed TypeError
+      // ("Cannot read properties of undefined").
+      const uncalled = yield* Effect.exit(Effect.scoped(startServer({}, template(Schema.Defect as unknown as Schema.Top))))
+      assert.include(Exit.isFailure(uncalled) ? Cause.pretty(uncalled.cause) : "", "Resource template typed://{id}{/rest*}: parameter id is not a Schema")
       const { client } = yield* serveAndConnect(template(Schema.FiniteFromString))
       const read = yield* sdk(() => client.readResource({ uri: "typed://7/a/b" }))
       assert.deepStrictEqual(read.contents, [{ uri: "typed://7/a/b", text: "typed 7" }])

@@ -13,6 +13,12 @@ import { isObject } from "effect/Predicate"
 import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
 
+/**
+ * What is said of a field that is not a Schema (a Schema constructor given uncalled, where types
+ * are not checked), after its owner and name.
+ */
+export const notASchema = "is not a Schema (a Schema constructor given uncalled, as Schema.Defect for Schema.Defect())"
+
 /** The error for `field` of `owner` that is not `expected`. */
 export const invalid = (owner: string, field: string, expected: string, value: unknown): TypeError =>
   new TypeError(`${owner}: ${field} must be ${expected}, not ${typeof value === "number" ? value : kindOf(value)}`)
