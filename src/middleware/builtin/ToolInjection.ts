@@ -133,10 +133,10 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
   // drops a tool's own without the tasks capability.
   let described: Exit.Exit<ReadonlyArray<WireTool>> | undefined
   /**
-   * The injected tools' wire descriptions. One that cannot be described (a Schema Effect cannot
-   * turn into JSON Schema) is left out, logged naming it, each time the list is built, as the
+   * The injected tools' wire descriptions, built once. One that cannot be described (a Schema
+   * Effect cannot turn into JSON Schema) is left out, logged naming it as the list is built, as the
    * server leaves out its own (its call is refused by `Tool.compile`'s); it failed the Layer's
-   * build with an unnamed TypeError. Kept once every one is described.
+   * build with an unnamed TypeError.
    */
   const wires = (): Effect.Effect<ReadonlyArray<WireTool>> => {
     if (described !== undefined) return described
@@ -149,7 +149,8 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
         ;(undescribed ??= []).push([tool.name, error])
       }
     }
-    if (undescribed === undefined) return described = Exit.succeed(listed)
+    described = Exit.succeed(listed)
+    if (undescribed === undefined) return described
     return Effect.as(
       Effect.forEach(undescribed, ([name, error]) =>
         Effect.logError(
