@@ -198,19 +198,14 @@ export const run = Effect.fnUntraced(function*(options: Options) {
    * Watches `folder` (once; not past {@link maxFolders}), until it is removed; resolves once its
    * watcher is installed (or could not be: a folder removed meanwhile is left alone).
    */
-  const watchFolder = (folder: string, onReady?: () => void): Effect.Effect<void> =>
+  const watchFolder = (folder: string): Effect.Effect<void> =>
     Effect.suspend(() => {
       if (watched.has(folder)) return Effect.void
       if (watched.size >= maxFolders) return tellCap(folder)
       const token: { fiber?: Fiber.Fiber<void> } = {}
       watched.set(folder, token)
       const ready = Deferred.makeUnsafe<void>()
-      const watching = fs.watch(folder, {
-        onReady: () => {
-          Deferred.doneUnsafe(ready, Exit.void)
-          onReady?.()
-        }
-      }).pipe(
+      const watching = fs.watch(folder, { onReady: () => Deferred.doneUnsafe(ready, Exit.void) }).pipe(
         Stream.runForEach((event) => seen(folder, event)),
         Effect.catch((error) =>
           error.reason._tag === "NotFound"
@@ -268,18 +263,19 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       return fibers.length === 0 ? Effect.void : Fiber.interruptAll(fibers)
     })
 
-  let ready = 0
-  const onReady = () => {
-    if (++ready === listed.folders.length) {
-      Effect.runFork(Console.error(
+  // Said once every watcher is installed (or could not be: a folder removed meanwhile).
+  yield* Effect.forkIn(
+    Effect.andThen(
+      Effect.forEach(listed.folders, watchFolder, { concurrency: "unbounded", discard: true }),
+      Console.error(
         `effect-mcp dev: watching ${listed.folders.length} folder${listed.folders.length === 1 ? "" : "s"} under ${roots.join(", ")}` +
           (listed.capped
             ? ` (only the first ${maxFolders} folders found, the most it watches: a change in the others restarts nothing; serve a module from a smaller folder tree)`
             : "")
-      ))
-    }
-  }
-  for (const folder of listed.folders) yield* Effect.forkIn(watchFolder(folder, onReady), scope)
+      )
+    ),
+    scope
+  )
   const changes = Stream.fromQueue(changed).pipe(Stream.debounce(options.debounce ?? Duration.millis(150)))
 
   yield* Stream.runForEach(changes, (file) =>
