@@ -23,6 +23,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import * as McpServer from "../server/McpServer.ts"
+import { injectedToolsOf } from "../server/internal/injectedTools.ts"
 import type { ServerModule } from "./ServerModule.ts"
 
 /**
@@ -65,6 +66,16 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
     const description = lowLevel.description
     // `execution` is sent only when the server runs tasks (as `tools/list` does).
     const tasks = description.capabilities.tasks?.requests?.tools !== undefined
+    // The tools a middleware serves (`ToolInjection`), as it lists them: after the registered
+    // ones, shadowing those of their names, without `execution` (they never run as tasks), the
+    // `tools` capability advertised for them. (They were left out, and the tools they shadow
+    // described in their place.) What `ToolInjection` records is its compiled tools.
+    const injected = injectedToolsOf(server) as unknown as ReadonlyArray<{ readonly name: string; readonly wire: Tool }>
+    const shadowed = new Set(injected.map((tool) => tool.name))
+    const own = shadowed.size === 0 ? server.tools.list() : server.tools.list().filter((entry) => !shadowed.has(entry.value.name))
+    const capabilities = injected.length > 0 && description.capabilities.tools === undefined
+      ? { ...description.capabilities, tools: {} }
+      : description.capabilities
     return {
       serverInfo: description.serverInfo,
       ...(description.instructions !== undefined ? { instructions: description.instructions } : {}),
@@ -72,8 +83,11 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
         ...ProtocolVersion.modern,
         ...(module.options.supportedVersions ?? ProtocolVersion.supported)
       ],
-      capabilities: description.capabilities,
-      tools: yield* described("tool", server.tools.list(), (tool) => tasks ? tool.wire : withoutExecution(tool.wire)),
+      capabilities,
+      tools: [
+        ...yield* described("tool", own, (tool) => tasks ? tool.wire : withoutExecution(tool.wire)),
+        ...yield* described("tool", injected.map((tool) => ({ key: tool.name, value: tool })), (tool) => withoutExecution(tool.wire))
+      ],
       resources: yield* described("resource", server.resources.list(), (resource) => resource.wire),
       resourceTemplates: yield* described("resource template", server.templates.list(), (template) => template.wire),
       prompts: yield* described("prompt", server.prompts.list(), (prompt) => prompt.wire)

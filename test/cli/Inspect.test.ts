@@ -9,7 +9,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
-import { bin, cli, example, hangingModule, interruptWhileLoading, library, spawnCli, tempProject, writeModule } from "./support.ts"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const everything = example("everything-server.ts")
 
@@ -194,5 +196,46 @@ export const components = Layer.mergeAll(
       assert.strictEqual(json.code, 0, json.stderr)
       assert.deepStrictEqual(JSON.parse(json.stdout).tools.map((tool: { name: string }) => tool.name), ["fine"])
       assert.include(json.stderr, "tool report cannot be described")
+    }), 30_000)
+
+  // Fails before the fix: inspect read the server's registry only; the tools a ToolInjection Layer
+  // among the components serves (which tools/list lists, and initialize advertises) were missing,
+  // and a registered tool they shadow was described in their place.
+  it.live("the tools a ToolInjection serves are described as tools/list lists them: after the registered ones, shadowing one of their name", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const middleware = pathToFileURL(join(root, "src/middleware/index.ts")).href
+      const module = (own: boolean) =>
+        `import { Effect, Layer, Schema } from "effect"
+import { McpServer } from "${library}"
+import { ToolInjection } from "${middleware}"
+export const options = { name: "injected", version: "1.0.0" }
+const Admin = ToolInjection.layer(
+  { name: "admin", description: "injected admin", handler: () => Effect.succeed("injected") },
+  { name: "flush", parameters: { count: Schema.Int }, handler: () => Effect.succeed("flushed") }
+)
+export const components = ${
+          own
+            ? `Layer.mergeAll(
+  McpServer.tool({ name: "alpha", handler: () => Effect.succeed("alpha") }),
+  McpServer.tool({ name: "admin", description: "registered admin", handler: () => Effect.succeed("registered") }),
+  Admin
+)`
+            : "Admin"
+        }
+`
+      for (const own of [true, false]) {
+        const file = writeModule(dir, own ? "beside.ts" : "alone.ts", module(own))
+        const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+        assert.strictEqual(json.code, 0, json.stderr)
+        const described = JSON.parse(json.stdout)
+        assert.deepStrictEqual(described.tools.map((tool: { name: string }) => tool.name), own ? ["alpha", "admin", "flush"] : ["admin", "flush"])
+        assert.strictEqual(described.tools.find((tool: { name: string }) => tool.name === "admin").description, "injected admin")
+        assert.deepStrictEqual(described.tools.at(-1).inputSchema.required, ["count"])
+        assert.isDefined(described.capabilities.tools, json.stdout)
+        const text = yield* cli(["inspect", file], { cwd: dir })
+        assert.strictEqual(text.code, 0, text.stderr)
+        assert.include(text.stdout, "flush")
+      }
     }), 30_000)
 })

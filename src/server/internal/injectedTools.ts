@@ -79,6 +79,15 @@ export const injectTools = (server: object, middleware: ReadonlyArray<object>): 
   }
 }
 
+/**
+ * Every tool middleware injects into `server`, in the order they entered it (what `effect-mcp
+ * inspect` describes beside the registry, as `tools/list` lists them).
+ */
+export const injectedToolsOf = (server: object): ReadonlyArray<InjectedTool> => {
+  const byName = injectedTools.get(server)
+  return byName === undefined ? [] : Array.from(byName.values(), (entry) => entry.tool)
+}
+
 /** The tool of `name` a middleware injects into `server` (it shadows a registered one), if any. */
 export const injectedTool = (server: object, name: string): InjectedTool | undefined =>
   injectedTools.get(server)?.get(name)?.tool
