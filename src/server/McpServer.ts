@@ -464,6 +464,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const mismatch = wire === undefined ? undefined : headerMismatch(wire, params.arguments, context)
           if (mismatch !== undefined) return Exit.fail(mismatch)
           if (!taskTools) return tool.call(params.arguments, context) // no tasks capability: `task` is ignored
+          // A tool that cannot be described: its call refuses it, naming it, before any task is made.
+          if (wire === undefined && wireOf(tool) === undefined) return tool.call(params.arguments, context)
           return tasks!.run(
             context,
             "tools/call",

@@ -21,7 +21,8 @@ import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import * as ToolInjection from "../../src/middleware/builtin/ToolInjection.ts"
 import { modern, serveHttp } from "../extensions/support.ts"
 import { serveBoth } from "./bothClients.ts"
-import { components } from "./McpServerHarness.ts"
+import { rawCaller } from "../tasks/support.ts"
+import { components, connectRaw, startServer } from "./McpServerHarness.ts"
 
 const Fine = McpServer.tool({ name: "fine", parameters: { x: Schema.String }, handler: ({ x }) => Effect.succeed(x) })
 /** Its Schema cannot be described; `ran` counts its handler's runs. */
@@ -99,6 +100,23 @@ describe("a tool Effect cannot describe in JSON Schema", () => {
           assert.include(answer.message.error?.message, `Tool ${name} cannot be described`)
         }
       }
+      assert.strictEqual(ran.count, 0)
+    }))
+})
+
+describe("a task-capable tool Effect cannot describe in JSON Schema", () => {
+  // Fails before: a task-augmented call (MCP 2025-11-25) created a task, which then failed.
+  it.live("a task-augmented call of it is refused at once, -32603 naming it, no task made", () =>
+    Effect.gen(function*() {
+      const ran = { count: 0 }
+      const tool = McpServer.tool({ ...undescribable("report", ran), execution: { taskSupport: "optional" } })
+      const server = yield* startServer({ tasks: McpServer.tasks() }, tool)
+      const call = rawCaller(yield* connectRaw(server))
+      const answer = yield* Effect.promise(() => call("tools/call", { name: "report", arguments: {}, task: { ttl: 60_000 } }))
+      assert.strictEqual(answer.error?.code, -32603, JSON.stringify(answer))
+      assert.include(answer.error?.message, "Tool report cannot be described")
+      const listed = yield* Effect.promise(() => call("tasks/list", {}))
+      assert.deepStrictEqual(listed.result?.tasks, [], JSON.stringify(listed))
       assert.strictEqual(ran.count, 0)
     }))
 })
