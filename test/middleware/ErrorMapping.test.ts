@@ -3,6 +3,7 @@
  * mapped by `map`, unmapped ones and defects answered with a masked (or, on request, the real)
  * -32603 and logged with their cause; McpErrors and successes untouched.
  */
+import { CreateTaskResultSchema, ReadResourceResultSchema } from "@modelcontextprotocol/sdk/types.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -11,7 +12,8 @@ import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as ErrorMapping from "../../src/middleware/builtin/ErrorMapping.ts"
 import { McpError, McpServer, type Middleware } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { captureLogs, sdk, sdkError, serve, serveLowLevel } from "./builtinHarness.ts"
+import { startServer } from "../server/McpServerHarness.ts"
+import { captureLogs, connectTo, sdk, sdkError, serve, serveLowLevel } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
 
@@ -153,6 +155,39 @@ describe("ErrorMapping middleware", () => {
         assert.include(error.message, `(${huge.length - maxLoggedMessage} more characters)`, uri)
         assert.isBelow(error.message.length, maxLoggedMessage + 200, uri)
       }
+    }))
+
+  it.live("a read run as a task (2025-11-25) is mapped as the same read answered directly: tasks/result answers the mapped error, the unmasked defect, and logs the cause", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const components = Layer.mergeAll(
+        McpServer.resource({ uri: "test://busy", name: "busy", taskSupport: "optional", read: leak(Effect.andThen(Effect.sleep(5), Effect.fail(new Busy({ retryAfter: 3 })))) }),
+        McpServer.resource({ uri: "test://dies", name: "dies", taskSupport: "optional", read: Effect.andThen(Effect.sleep(5), Effect.die(new Error("task kaboom"))) }),
+        McpServer.prompt({ name: "busy", taskSupport: "optional", handler: () => leak(Effect.fail(new Busy({ retryAfter: 4 }))) }),
+        McpServer.middleware(ErrorMapping.middleware({ map: busyMap, maskDefects: false }))
+      )
+      const server = yield* startServer({ name: "error-mapping-tasks", version: "1.0.0", tasks: McpServer.tasks() }, components)
+      const client = yield* connectTo((transport) => server.run(transport), [logger])
+      const asTask = (method: "resources/read" | "prompts/get", params: Record<string, unknown>) =>
+        Effect.flatMap(
+          sdk(() => client.request({ method, params } as never, CreateTaskResultSchema, { task: {} })),
+          (created) => sdkError(() => client.experimental.tasks.getTaskResult(created.task.taskId, ReadResourceResultSchema))
+        )
+      const direct = yield* sdkError(() => client.readResource({ uri: "test://busy" }))
+      assert.strictEqual(direct.code, 1001)
+      // Fails before: -32603 "Internal error" (the task's outcome never went through the mapping)
+      const busy = yield* asTask("resources/read", { uri: "test://busy" })
+      assert.strictEqual(busy.code, 1001)
+      assert.include(busy.message, "busy, retry after 3 s")
+      const prompt = yield* asTask("prompts/get", { name: "busy" })
+      assert.strictEqual(prompt.code, 1001)
+      assert.include(prompt.message, "busy, retry after 4 s")
+      const died = yield* asTask("resources/read", { uri: "test://dies" })
+      assert.strictEqual(died.code, -32603)
+      assert.include(died.message, "task kaboom")
+      const logged = entries.filter((entry) => entry.cause.includes("task kaboom"))
+      assert.strictEqual(logged.length, 1)
+      assert.strictEqual(logged[0]?.message, "effect-mcp-server: resources/read failed")
     }))
 
   it("byTag maps by _tag and leaves the rest unmapped", () => {

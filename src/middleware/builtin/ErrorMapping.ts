@@ -20,7 +20,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { clip } from "../../internal/clip.ts"
 import { forLog, maxLoggedMessage } from "../../internal/loggedCause.ts"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import { featuresOf } from "../../protocol/versions/Projection.ts"
+import { TaskResultLimit, thenOuter } from "../../server/internal/taskResultLimit.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/config.ts"
 
@@ -53,6 +57,8 @@ export interface Config {
  *
  * It is an `onRequest` hook: it sees the failures of every request, of the typed hooks below it
  * too. Successes, and synchronous failures it has nothing to do for, pass untouched (no fiber).
+ * A request run as a task (MCP 2025-11-25, `params.task`) is mapped as the task records how its
+ * work ended: `tasks/result` answers what the request answered directly would.
  *
  * **Gotchas**
  *
@@ -86,9 +92,20 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       Effect.fail(McpError.withoutStackTrace(() => new McpError.InternalError({ message })))
     )
   }
+  // A task's work ends after its request was answered (`CreateTaskResult`): its failure is mapped
+  // as the task records it, so that `tasks/result` answers what the request answered directly
+  // would. It was recorded unmapped: a domain failure `map` answers (or a defect `maskDefects:
+  // false` shows) was the task's masked -32603.
+  const mapsTask = (method: string) =>
+    Effect.map(
+      Effect.serviceOption(TaskResultLimit),
+      thenOuter((exit) => exit._tag === "Success" || isPlain(exit.cause) ? exit : recover(method, exit.cause))
+    )
   return Middleware.make("error-mapping", {
-    onRequest: (request, _context, next) => {
-      const effect = next(request)
+    onRequest: (request, context, next) => {
+      const effect = asksForTask(request, context)
+        ? Effect.provideServiceEffect(next(request), TaskResultLimit, mapsTask(request.method))
+        : next(request)
       if (Exit.isExit(effect) && (effect._tag === "Success" || isPlain(effect.cause))) return effect
       return Effect.catchCause(effect, (cause) => recover(request.method, cause))
     }
@@ -124,6 +141,14 @@ const checkConfig = (config: Config): void => {
   checkBoolean("ErrorMapping", "maskDefects", config.maskDefects)
   checkString("ErrorMapping", "defectMessage", config.defectMessage)
 }
+
+/** The methods a 2025-11-25 request may ask to run as a task (see `server/internal/tasks.ts`). */
+const taskMethods: ReadonlySet<string> = new Set(["tools/call", "resources/read", "prompts/get"])
+
+/** Whether a request asks to run as a 2025-11-25 task (`params.task`, in a version with tasks). */
+const asksForTask = (request: JsonRpc.Request, context: RequestContext): boolean =>
+  taskMethods.has(request.method) && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
+  featuresOf(context.protocolVersion).taskMethods
 
 /** A cause this middleware leaves as it is: an interruption, or a failure with an `McpError`. */
 const isPlain = (cause: Cause.Cause<unknown>): boolean =>

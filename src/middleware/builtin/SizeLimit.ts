@@ -49,7 +49,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import { clip } from "../../internal/clip.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
@@ -58,7 +57,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import * as Extension from "../../server/Extension.ts"
-import { TaskResultLimit } from "../../server/internal/taskResultLimit.ts"
+import { TaskResultLimit, thenOuter } from "../../server/internal/taskResultLimit.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
@@ -190,8 +189,7 @@ const resultTooLarge = (size: number, maxBytes: number): Exit.Exit<never, McpErr
  * provided nearest the task hid the others, so a tighter outer limit was not the task's outcome
  * (`completed`, while that middleware's `tasks/result` sent the isError result).
  */
-const withOuter = (own: Limit) => (outer: Option.Option<Limit>): Limit =>
-  Option.isNone(outer) ? own : (exit, taskId) => outer.value(own(exit, taskId), taskId)
+const withOuter = thenOuter
 
 /**
  * The error that replaces `error` when its JSON-RPC error object is over `maxBytes` (`undefined`

@@ -1,27 +1,44 @@
 /**
- * The limit a middleware (`SizeLimit`) puts on what an MCP 2025-11-25 task's `tasks/result` will
- * send, applied when the task's outcome is recorded rather than only when it is fetched: the
- * outcome decides the task's status, so a replacement must be it, or `tasks/get` (and the status
- * notification) would say "completed" of a task whose `tasks/result` is an error. A tool result
- * over the limit becomes the isError result "Tool result too large" (a `failed` task in that
- * version); a `resources/read` or `prompts/get` result the -32603 error "Result too large" (a
- * `failed` task with that error); an error over it its clipped replacement. Provided by the
- * middleware around a task-augmented request; the
- * task's work, forked with that request's services, reads it once as the work ends. For a
- * 2026-07-28 `tools/call` that may become a task (tasks extension declared) it replaces only an
- * error (inline in `tasks/get`); the call's work ends through it whether or not it became one.
+ * What a middleware puts on how a task's work ended, applied as the task records it: the limit
+ * `SizeLimit` puts on what an MCP 2025-11-25 task's `tasks/result` will send, and the mapping of
+ * `ErrorMapping` (a failure that is not an `McpError` mapped, a defect answered as the request
+ * answered directly would be, and logged: the work ends after its request was answered, outside the
+ * middleware's hook). The limit is applied when the task's outcome is recorded rather than only
+ * when it is fetched: the outcome decides the task's status, so a replacement must be it, or
+ * `tasks/get` (and the status notification) would say "completed" of a task whose `tasks/result` is
+ * an error. A tool result over the limit becomes the isError result "Tool result too large" (a
+ * `failed` task in that version); a `resources/read` or `prompts/get` result the -32603 error
+ * "Result too large" (a `failed` task with that error); an error over it its clipped replacement.
+ * Provided by the middleware around a task-augmented request; the task's work, forked with that
+ * request's services, reads it once as the work ends. For a 2026-07-28 `tools/call` that may become
+ * a task (tasks extension declared) it replaces only an error (inline in `tasks/get`); the call's
+ * work ends through it whether or not it became one.
  *
  * @internal
  */
 import * as Context from "effect/Context"
-import type * as Exit from "effect/Exit"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Option from "effect/Option"
 import type * as McpError from "../../protocol/McpError.ts"
 
 /**
- * Replaces how the work of task `taskId` ended when what its `tasks/result` would send is over
- * the limit; else returns it.
+ * Replaces how the work of task `taskId` ended (when what its `tasks/result` would send is over
+ * the limit, when its failure is mapped); else returns it.
  */
 export class TaskResultLimit extends Context.Service<
   TaskResultLimit,
-  (exit: Exit.Exit<object, McpError.McpError>, taskId: string) => Exit.Exit<object, McpError.McpError>
+  (exit: Exit.Exit<object, McpError.McpError>, taskId: string) => Effect.Effect<object, McpError.McpError>
 >()("effect-mcp-server/internal/TaskResultLimit") {}
+
+/**
+ * A middleware's replacement, then that of a middleware outside it (the one provided nearest the
+ * task hides the others): the order in which the two see the answer of a request served directly.
+ */
+export const thenOuter = (own: TaskResultLimit["Service"]) => (outer: Option.Option<TaskResultLimit["Service"]>): TaskResultLimit["Service"] =>
+  outer._tag === "None" ? own : (exit, taskId) => {
+    const replaced = own(exit, taskId)
+    return Exit.isExit(replaced)
+      ? outer.value(replaced as Exit.Exit<object, McpError.McpError>, taskId)
+      : Effect.flatMap(Effect.exit(replaced), (ended) => outer.value(ended, taskId))
+  }
