@@ -190,6 +190,29 @@ describe("ErrorMapping middleware", () => {
       assert.strictEqual(logged[0]?.message, "effect-mcp-server: resources/read failed")
     }))
 
+  it.live("a map that throws leaves the failure unmapped: the defectMessage answers, and the log has the failure with the map's defect", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const map = (error: unknown) => {
+        if ((error as { readonly retryAfter?: unknown }).retryAfter === 2) return "not an McpError" as never
+        throw new Error("the map itself broke")
+      }
+      const client = yield* serveLowLevel(withMiddleware({ map, defectMessage: "Something broke" }), [logger])
+      for (const uri of ["test://busy", "test://busy-later"]) {
+        entries.length = 0
+        const error = yield* sdkError(() => client.readResource({ uri }))
+        assert.strictEqual(error.code, -32603, uri)
+        // Fails before: "Internal error" (the map's throw was a defect of the hook; its return went out as the failure)
+        assert.include(error.message, "Something broke", uri)
+        const logged = entries.filter((entry) => entry.cause !== "")
+        assert.strictEqual(logged.length, 1, uri)
+        assert.strictEqual(logged[0]?.message, "effect-mcp-server: resources/read failed", uri)
+        // Fails before: only the map's defect was logged, not the failure it was given
+        assert.include(logged[0]?.cause, "Busy", uri)
+      }
+      assert.include(entries.find((entry) => entry.cause.includes("Busy"))?.cause, "not an McpError")
+    }))
+
   it("byTag maps by _tag and leaves the rest unmapped", () => {
     const map = ErrorMapping.byTag({ Busy: () => McpError.invalidParams("busy") })
     assert.strictEqual(map(new Busy({ retryAfter: 1 }))?._tag, "InvalidParams")

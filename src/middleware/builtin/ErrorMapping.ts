@@ -32,7 +32,8 @@ import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/co
 export interface Config {
   /**
    * Maps a failure that is not an `McpError` to one; `undefined` leaves it unmapped (it becomes
-   * an `InternalError`). Defects are never passed to it.
+   * an `InternalError`), as does a `map` that throws or gives no `McpError` (its defect logged
+   * with the failure). Defects are never passed to it.
    */
   readonly map?: ((error: unknown) => McpError.McpError | undefined) | undefined
   /**
@@ -80,10 +81,24 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     if (map !== undefined) {
       for (const reason of reasons) {
         if (reason._tag !== "Fail") continue
-        const mapped = map(reason.error)
-        if (mapped !== undefined) return Effect.fail(mapped)
+        // A map that throws, or gives what is no `McpError`, leaves the failure unmapped, its
+        // defect logged with it. Thrown, it was a defect of this hook: answered "Internal error"
+        // whatever `defectMessage` said, the log holding the map's error but not the failure it
+        // was given; given back, it was the request's failure, logged alone.
+        let mapped: McpError.McpError | undefined
+        try {
+          mapped = map(reason.error)
+        } catch (defect) {
+          return unmapped(method, Cause.combine(cause, Cause.die(defect)))
+        }
+        if (mapped === undefined) continue
+        if (McpError.isMcpError(mapped)) return Effect.fail(mapped)
+        return unmapped(method, Cause.combine(cause, Cause.die(new TypeError(`ErrorMapping: map gave ${clip(safeJson(mapped))}, not an McpError`))))
       }
     }
+    return unmapped(method, cause)
+  }
+  const unmapped = (method: string, cause: Cause.Cause<unknown>): Effect.Effect<never, McpError.McpError> => {
     // Unmasked, clipped as the logs clip it (4 KB), as a tool's unmasked failure is: a defect with
     // a 5 MB message went out whole as the error's message.
     const message = mask ? defectMessage : clip(describe(cause), maxLoggedMessage)
