@@ -239,6 +239,7 @@ export const isMcpError = (u: unknown): u is McpError =>
  * @since 0.2.0
  */
 export const codeOf = (error: McpError): number => {
+  if (unsendable(error)) return ErrorCode.InternalError
   switch (error._tag) {
     case "ParseError":
       return ErrorCode.ParseError
@@ -267,9 +268,34 @@ export const codeOf = (error: McpError): number => {
 }
 
 /**
- * Maps a typed error to its JSON-RPC error object (its code is {@link codeOf}'s).
+ * Whether an error would make an error object no client reads: JSON-RPC 2.0 (§5.1) asks for an
+ * integer `code` and a string `message`, and the SDK clients drop a response without them, the
+ * request left waiting. A `JsonRpcError`'s code is any number to the types (a fraction, `NaN`),
+ * and a message may be `undefined` where no type checked it (`ErrorMapping.byTag`'s handlers take
+ * `any`). Such an error is the server's bug: answered as a defect is, the masked -32603, its cause
+ * logged (see `ServerSession`).
+ */
+const unsendable = (error: McpError): boolean => {
+  switch (error._tag) {
+    case "JsonRpcError":
+      return !Number.isSafeInteger(error.code) || typeof error.message !== "string"
+    case "MethodNotFound":
+    case "UrlElicitationRequired":
+    case "MissingRequiredClientCapability":
+      return error.message !== undefined && typeof error.message !== "string"
+    case "ResourceNotFound":
+      return false
+    default:
+      return typeof error.message !== "string"
+  }
+}
+
+/**
+ * Maps a typed error to its JSON-RPC error object (its code is {@link codeOf}'s); one no client
+ * could read (a code that is no integer, a message that is no string) is {@link internalErrorObject}.
  */
 export const toErrorObject = (error: McpError): ErrorObject => {
+  if (unsendable(error)) return internalErrorObject
   const code = codeOf(error)
   switch (error._tag) {
     case "ParseError":

@@ -213,6 +213,33 @@ describe("ErrorMapping middleware", () => {
       assert.include(entries.find((entry) => entry.cause.includes("Busy"))?.cause, "not an McpError")
     }))
 
+  it.live("an error no client can read (a code that is no integer, a message that is no string) is a -32603 the client gets, logged (was: dropped by the client, which waited)", () =>
+    Effect.gen(function*() {
+      const { entries, logger } = captureLogs()
+      const server = LowLevelServer.make({
+        serverInfo: { name: "error-mapping-test", version: "1.0.0" },
+        handlers: {
+          "resources/read": (params) =>
+            params.uri === "test://fraction"
+              ? Effect.fail(new McpError.JsonRpcError({ code: 1001.5, message: "a code from a computation" }))
+              : leak(Effect.fail({ _tag: "NotFound", id: 7 }))
+        },
+        // `e.message` is `any`: the leaked failure has none.
+        middleware: [ErrorMapping.middleware({ map: ErrorMapping.byTag({ NotFound: (e) => McpError.invalidParams(e.message) }) })]
+      })
+      const client = yield* serveLowLevel(server, [logger])
+      for (const uri of ["test://fraction", "test://not-found"]) {
+        // Fails before: -32001 "Request timed out" (the SDK client refused the answer)
+        const error = yield* sdkError(() => client.readResource({ uri }, { timeout: 2_000 }))
+        assert.strictEqual(error.code, -32603, uri)
+        assert.include(error.message, "Internal error", uri)
+      }
+      const logged = entries.filter((entry) => entry.cause !== "").map((entry) => entry.cause)
+      assert.strictEqual(logged.length, 2)
+      assert.include(logged[0], "a code from a computation")
+      assert.include(logged[1], "InvalidParams")
+    }))
+
   it("byTag maps by _tag and leaves the rest unmapped", () => {
     const map = ErrorMapping.byTag({ Busy: () => McpError.invalidParams("busy") })
     assert.strictEqual(map(new Busy({ retryAfter: 1 }))?._tag, "InvalidParams")
