@@ -245,6 +245,32 @@ describe("Authorization (SDK client)", () => {
     }))
 })
 
+describe("Authorization rules no type checked", () => {
+  it.live("a rule that is not a list of scopes, or a rule table that is not an object, is refused naming it when the middleware is made (was: a string required its letters, a list of names ruled nothing)", () =>
+    Effect.gen(function*() {
+      const admin = { subject: "ada", scopes: ["admin"], claims: {} }
+      const server = yield* startServer({}, McpServer.tool({ name: "delete_all", tags: ["danger"], handler: () => Effect.succeed("deleted") }))
+      const made = (rules: unknown) =>
+        Effect.flip(Effect.provideService(
+          Authorization.make({ rules: rules as Authorization.Rules, unauthenticated: { principal: admin } }),
+          McpServer.McpServer,
+          server
+        )).pipe(Effect.catchDefect((defect) => Effect.succeed(defect as Error)))
+      // Fails before: made; the string required the scopes a, d, m, i, n (the admin refused 403),
+      // and the list of tags ruled nothing (the tool open to every caller).
+      const letters = yield* made({ tools: { delete_all: "admin" } })
+      assert.instanceOf(letters, TypeError)
+      assert.strictEqual(letters.message, `Authorization: rules.tools.delete_all must be a list of scopes, not "admin"`)
+      const names = yield* made({ tags: ["danger"] })
+      assert.instanceOf(names, TypeError)
+      assert.strictEqual(names.message, "Authorization: rules.tags must be an object of lists of scopes by tag, not an array")
+      const entry = yield* made({ resources: { "test://a": ["read", 7] } })
+      assert.strictEqual(entry.message, "Authorization: rules.resources[\"test://a\"][1] must be a scope (a non-empty string), not 7")
+      const table = yield* made("admin")
+      assert.strictEqual(table.message, `Authorization: rules must be an object (tools, resources, prompts, tags), not "admin"`)
+    }))
+})
+
 describe("Authorization cannot be slipped past", () => {
   it.live("a per-URI rule on a templated resource holds for every percent-encoding of that URI", () =>
     Effect.gen(function*() {

@@ -48,11 +48,16 @@ import { findResource } from "../../server/internal/resourceLookup.ts"
 import type { RegisteredTemplate, Variables } from "../../server/Resource.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
+import { notWhat } from "./internal/config.ts"
 
 /** Scopes required, by key. */
 export type ScopeRules = { readonly [key: string]: ReadonlyArray<string> }
 
-/** The rules: scopes required by tool name, resource URI or URI template, prompt name, tag. */
+/**
+ * The rules: scopes required by tool name, resource URI or URI template, prompt name, tag. Each
+ * rule is a list of scopes (`["admin"]`, never `"admin"`); rules that are not are a `TypeError`
+ * naming the first, a defect of the middleware's build.
+ */
 export interface Rules {
   readonly tools?: ScopeRules | undefined
   readonly resources?: ScopeRules | undefined
@@ -108,6 +113,8 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     if (unauthenticated === undefined) {
       return yield* Effect.die(new Error("Authorization: `unauthenticated` is required (\"deny\", \"allow\" or { principal })"))
     }
+    const refused = checkRules(config.rules)
+    if (refused !== undefined) return yield* Effect.die(refused)
     const server = yield* McpServer.McpServer
     const rules = config.rules
     // Resource rules keyed by normalized URI (templates are unchanged by it).
@@ -257,6 +264,38 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
           : guard("resource template", params.ref.uri, templateNeeds(params.ref.uri), context, () => next(params))
     })
   })
+
+/**
+ * The rules, checked where no type did (JavaScript, rules read from configuration): the error of
+ * the first that is not a table of lists of scopes, else `undefined`. A string for a list
+ * (`{ delete_all: "admin" }`) required the scopes its letters name, which no caller has (every
+ * caller refused 403, "needs scope(s) a, d, m, i, n"); a list for a table (`tags: ["admin"]`)
+ * ruled nothing, and what it was meant to guard was open to every caller.
+ */
+const checkRules = (rules: unknown): TypeError | undefined => {
+  if (typeof rules !== "object" || rules === null || Array.isArray(rules)) {
+    return notWhat("Authorization", "rules", "an object (tools, resources, prompts, tags)", rules)
+  }
+  for (const kind of ruleKinds) {
+    const table: unknown = (rules as { readonly [kind: string]: unknown })[kind]
+    if (table === undefined) continue
+    const name = `rules.${kind}`
+    if (typeof table !== "object" || table === null || Array.isArray(table)) {
+      return notWhat("Authorization", name, `an object of lists of scopes by ${ruleKeys[kind]}`, table)
+    }
+    for (const [key, scopes] of Object.entries(table)) {
+      const option = /^[A-Za-z_$][\w$]*$/.test(key) ? `${name}.${key}` : `${name}[${JSON.stringify(clip(key, 64))}]`
+      if (!Array.isArray(scopes)) return notWhat("Authorization", option, "a list of scopes", scopes)
+      const wrong = scopes.findIndex((scope) => typeof scope !== "string" || scope.length === 0)
+      if (wrong !== -1) return notWhat("Authorization", `${option}[${wrong}]`, "a scope (a non-empty string)", scopes[wrong])
+    }
+  }
+  return undefined
+}
+
+/** The rule tables, and what each is keyed by (as its error says). */
+const ruleKinds = ["tools", "resources", "prompts", "tags"] as const
+const ruleKeys = { tools: "tool name", resources: "URI or URI template", prompts: "prompt name", tags: "tag" } as const
 
 /**
  * Authorization as a Layer: builds the middleware ({@link make}) and registers it with the server
