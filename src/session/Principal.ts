@@ -15,7 +15,11 @@
 export interface Principal {
   /** A stable identifier of the caller (e.g. the token's `sub`). */
   readonly subject: string
-  /** The scopes granted to the caller. */
+  /**
+   * The scopes granted to the caller, each compared whole (authorization never matches part of
+   * one). Given as one string where no type checked it (a verifier of one's own, configuration),
+   * they are the space-separated scopes it writes (RFC 6749 §3.3).
+   */
   readonly scopes: ReadonlyArray<string>
   /** Any further claims, as the authenticator provides them. */
   readonly claims: { readonly [key: string]: unknown }

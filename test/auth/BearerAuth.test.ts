@@ -1233,6 +1233,54 @@ describe("Authorization of resources in both eras (BearerAuth over HTTP)", () =>
     }), 20_000)
 })
 
+describe("a verifier of one's own whose principal has its scopes as one string (OAuth's wire form)", () => {
+  it.live("is judged by whole scopes, never by part of the string: mcp:admin_readonly is not mcp:admin, nor mcpx mcp (was: taken by substring, the admin tool called)", () =>
+    Effect.gen(function*() {
+      // A verifier reading a `scope` claim as it comes (`scope: claims.scope as any`).
+      const scopes: Record<string, string> = { reader: "mcp mcp:admin_readonly", other: "mcpx", admin: "mcp mcp:admin" }
+      const verifier: BearerAuth.Verifier = {
+        verify: (token) => Effect.succeed({ subject: token, scopes: scopes[token] as unknown as ReadonlyArray<string>, claims: {} })
+      }
+      const resource = "https://mcp.test/mcp"
+      const auth = BearerAuth.config({ verifier, resource, authorizationServers: ["https://auth.test"], requiredScopes: ["mcp"] })
+      const components = Layer.mergeAll(
+        McpServer.tool({
+          name: "whoami",
+          handler: () => Effect.map(McpContext.principal, (principal) => JSON.stringify(principal?.scopes))
+        }),
+        McpServer.tool({ name: "admin_echo", handler: () => Effect.succeed("admin!") }),
+        Authorization.layer({ rules: { tools: { admin_echo: ["mcp:admin"] } }, unauthenticated: "deny" })
+      )
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "own-verifier", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
+      )
+      const connected = (token: string) =>
+        Effect.acquireRelease(
+          Effect.promise(async () => {
+            const client = new Client({ name: token, version: "1" })
+            await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }))
+            return client
+          }),
+          (client) => Effect.promise(() => client.close())
+        )
+      const reader = yield* connected("reader")
+      // Fails before: [admin_echo, whoami] and "admin!" ("mcp:admin_readonly" includes "mcp:admin")
+      assert.deepStrictEqual((yield* Effect.promise(() => reader.listTools())).tools.map((tool) => tool.name), ["whoami"])
+      const refused = yield* Effect.promise(() => reader.callTool({ name: "admin_echo" }).then(() => undefined, (error: { code?: number }) => error))
+      assert.strictEqual(refused?.code, 403)
+      // The handlers see the scopes as a list.
+      const seen = yield* Effect.promise(() => reader.callTool({ name: "whoami" }))
+      assert.strictEqual((seen.content as Array<{ text: string }>)[0]!.text, `["mcp","mcp:admin_readonly"]`)
+      // A scope every request needs is a whole scope too: "mcpx" is not "mcp" (was: 200).
+      const other = yield* Effect.promise(() => post(url, initializeMessage(), { authorization: "Bearer other" }))
+      assert.strictEqual(other.status, 403)
+      assert.include(other.headers.get("www-authenticate"), `error="insufficient_scope"`)
+      assert.include(other.headers.get("www-authenticate"), `scope="mcp mcpx"`)
+      const admin = yield* connected("admin")
+      assert.strictEqual((((yield* Effect.promise(() => admin.callTool({ name: "admin_echo" }))).content) as Array<{ text: string }>)[0]!.text, "admin!")
+    }), 20_000)
+})
+
 describe("the stdio principal comes from configuration", () => {
   it("principalFromEnvironment reads MCP_SUBJECT and MCP_SCOPES (or the names given)", () => {
     assert.deepStrictEqual(Stdio.principalFromEnvironment({}, { MCP_SUBJECT: "ada", MCP_SCOPES: "a  b" }), {

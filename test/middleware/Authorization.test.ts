@@ -225,6 +225,20 @@ describe("Authorization (SDK client)", () => {
       assert.strictEqual(text(yield* sdk(() => admin.callTool({ name: "whoami" }))), "admin admin,write,reports")
     }))
 
+  it.live("a principal whose scopes are one string (from configuration) is judged by whole scopes: \"administrator\" is not \"admin\" (was: a substring granted it)", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      const local = { subject: "local", scopes: "write administrator" as unknown as ReadonlyArray<string>, claims: {} }
+      const server = yield* start({ principal: local })
+      const anonymous = (yield* connect(server, { name: "anonymous" })).client
+      assert.strictEqual(text(yield* sdk(() => anonymous.callTool({ name: "write" }))), "write")
+      // Fails before: "administrator".includes("admin"): listed and called
+      assert.notInclude(names((yield* sdk(() => anonymous.listTools())).tools, (t) => t.name), "admin-reset")
+      const error = yield* rpcError(() => anonymous.callTool({ name: "admin-reset" }))
+      assert.deepStrictEqual(error.data, { missingScopes: ["admin"] })
+      assert.strictEqual(hits.get("admin-reset"), 0)
+    }))
+
   it.live("Authorization.layer registers the middleware; a missing `unauthenticated` is refused at build", () =>
     Effect.gen(function*() {
       const server = yield* startServer(

@@ -39,6 +39,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import { clip } from "../../internal/clip.ts"
+import { scopeList } from "../../internal/scopes.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
@@ -184,7 +185,9 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       if (required.length === 0) return required
       const principal = context.principal
       if (principal === undefined) return unauthenticated === "allow" ? [] : required
-      return required.filter((scope) => !principal.scopes.includes(scope))
+      // Whole scopes, also of a principal whose scopes are one string (see `scopeList`).
+      const scopes = scopeList(principal.scopes)
+      return required.filter((scope) => !scopes.includes(scope))
     }
     const allowed = (required: ReadonlyArray<string>, context: RequestContext) => missing(required, context).length === 0
 

@@ -10,6 +10,7 @@ import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import { clip } from "../../../internal/clip.ts"
+import { scopeList } from "../../../internal/scopes.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
@@ -58,12 +59,16 @@ export const authenticate = (
           headers: { "retry-after": "5" }
         })
         : invalidToken(auth, error.description),
-    onSuccess: (principal) => {
+    onSuccess: (verified) => {
       // A session is bound to its subject: a principal without one is not a principal.
-      if (typeof principal.subject !== "string" || principal.subject.length === 0) {
+      if (typeof verified.subject !== "string" || verified.subject.length === 0) {
         return invalidToken(auth, "the token names no subject")
       }
-      const missing = auth.requiredScopes.filter((scope) => !principal.scopes.includes(scope))
+      // A verifier of one's own may give the scopes as one string (OAuth's form): every scope is
+      // judged whole, below and by what the request reaches (see `scopeList`).
+      const scopes = scopeList(verified.scopes)
+      const principal = scopes === verified.scopes ? verified : { ...verified, scopes }
+      const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
       if (missing.length === 0) return principal
       return insufficientScope(auth, principal, missing)
     }
