@@ -229,8 +229,16 @@ const mcpErrorTags = new Set([
 ])
 
 /** True for the errors in {@link McpError}. */
-export const isMcpError = (u: unknown): u is McpError =>
-  typeof u === "object" && u !== null && mcpErrorTags.has((u as { _tag?: unknown })._tag as string)
+export const isMcpError = (u: unknown): u is McpError => {
+  if (typeof u !== "object" || u === null) return false
+  // A failure whose properties cannot be read (a revoked Proxy, a getter that throws) is none:
+  // thrown from here, it ended the session that answered it (a stdio server with it).
+  try {
+    return mcpErrorTags.has((u as { _tag?: unknown })._tag as string)
+  } catch {
+    return false
+  }
+}
 
 /**
  * The JSON-RPC code of a typed error: the `code` of its {@link toErrorObject}, without building

@@ -240,6 +240,30 @@ describe("ErrorMapping middleware", () => {
       assert.include(logged[1], "InvalidParams")
     }))
 
+  it.live("a failure whose properties cannot be read (a revoked Proxy) is a -32603 and the session goes on, with the middleware or without (was: the session ended)", () =>
+    Effect.gen(function*() {
+      for (const middleware of [[], [ErrorMapping.middleware()]]) {
+        const server = LowLevelServer.make({
+          serverInfo: { name: "error-mapping-test", version: "1.0.0" },
+          handlers: {
+            "resources/read": (params) => {
+              if (params.uri !== "test://revoked") return Effect.succeed({ contents: [{ uri: params.uri, text: "fine" }] })
+              const { proxy, revoke } = Proxy.revocable({ _tag: "Gone" }, {})
+              revoke()
+              return leak(Effect.fail(proxy))
+            }
+          },
+          middleware
+        })
+        const client = yield* serveLowLevel(server)
+        // Fails before, without the middleware: -32000 "Connection closed" (reading the failure's _tag threw in the session)
+        const error = yield* sdkError(() => client.readResource({ uri: "test://revoked" }, { timeout: 2_000 }))
+        assert.strictEqual(error.code, -32603, `${middleware.length}`)
+        const ok = yield* sdk(() => client.readResource({ uri: "test://ok" }, { timeout: 2_000 }))
+        assert.deepStrictEqual(ok.contents, [{ uri: "test://ok", text: "fine" }])
+      }
+    }))
+
   it("byTag maps by _tag and leaves the rest unmapped", () => {
     const map = ErrorMapping.byTag({ Busy: () => McpError.invalidParams("busy") })
     assert.strictEqual(map(new Busy({ retryAfter: 1 }))?._tag, "InvalidParams")
