@@ -1281,6 +1281,40 @@ describe("a verifier of one's own whose principal has its scopes as one string (
     }), 20_000)
 })
 
+describe("a verifier of one's own that throws", () => {
+  it.live("is a defect answered as one, 500 with a JSON-RPC body and a logged error, as a verifier that dies (was: an empty 500, nothing logged)", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => void logged.push(`${logLevel} ${String(message)}`))
+      // As a verifier around a synchronous library (`jwt.verify` throws on a bad token) is written.
+      const verifier: BearerAuth.Verifier = {
+        verify: (token) => {
+          if (token === "throws") throw new Error("the library threw")
+          return token === "dies" ? Effect.die(new Error("died")) : Effect.succeed({ subject: token, scopes: [], claims: {} })
+        }
+      }
+      const auth = BearerAuth.config({ verifier, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "throwing-verifier", version: "1" },
+          McpServer.tool({ name: "t", handler: () => Effect.succeed("t") }),
+          StreamableHttp.make({ host: "127.0.0.1", port, auth })
+        ).pipe(Effect.provide(Logger.layer([logger])))
+      )
+      for (const token of ["throws", "dies"]) {
+        logged.length = 0
+        const response = yield* Effect.promise(() => post(url, initializeMessage(), { authorization: `Bearer ${token}` }))
+        assert.strictEqual(response.status, 500, token)
+        // Fails before, for the verifier that throws: an empty body
+        assert.deepStrictEqual(yield* Effect.promise(() => response.json()), { jsonrpc: "2.0", error: { code: -32603, message: "Internal error" } }, token)
+        assert.isTrue(logged.some((line) => line.startsWith("Error")), token)
+      }
+      const ok = yield* Effect.promise(() => post(url, initializeMessage(), { authorization: "Bearer alice" }))
+      assert.strictEqual(ok.status, 200)
+      yield* Effect.promise(() => ok.text())
+    }), 20_000)
+})
+
 describe("the stdio principal comes from configuration", () => {
   it("principalFromEnvironment reads MCP_SUBJECT and MCP_SCOPES (or the names given)", () => {
     assert.deepStrictEqual(Stdio.principalFromEnvironment({}, { MCP_SUBJECT: "ada", MCP_SCOPES: "a  b" }), {

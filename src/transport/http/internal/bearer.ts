@@ -50,7 +50,15 @@ export const authenticate = (
   }
   if (match === null) return Effect.succeed(invalidToken(auth, "the Authorization header is not a bearer token"))
   if (repeatsAuthorization(request)) return Effect.succeed(severalCredentials(auth))
-  return Effect.match(auth.verifier.verify(match[1]!), {
+  // A verifier of one's own that throws (one around a synchronous library) is a defect answered
+  // as one (500, logged), as one that dies; thrown here, it was an empty 500, unlogged.
+  let verified: Effect.Effect<Principal, BearerAuth.InvalidToken | BearerAuth.VerifierUnavailable>
+  try {
+    verified = auth.verifier.verify(match[1]!)
+  } catch (defect) {
+    verified = Effect.die(defect)
+  }
+  return Effect.match(verified, {
     onFailure: (error) =>
       error._tag === "VerifierUnavailable"
         ? HttpServerResponse.text(JSON.stringify({ error: "temporarily_unavailable", error_description: error.description }), {
@@ -59,15 +67,15 @@ export const authenticate = (
           headers: { "retry-after": "5" }
         })
         : invalidToken(auth, error.description),
-    onSuccess: (verified) => {
+    onSuccess: (given) => {
       // A session is bound to its subject: a principal without one is not a principal.
-      if (typeof verified.subject !== "string" || verified.subject.length === 0) {
+      if (typeof given.subject !== "string" || given.subject.length === 0) {
         return invalidToken(auth, "the token names no subject")
       }
       // A verifier of one's own may give the scopes as one string (OAuth's form): every scope is
       // judged whole, below and by what the request reaches (see `scopeList`).
-      const scopes = scopeList(verified.scopes)
-      const principal = scopes === verified.scopes ? verified : { ...verified, scopes }
+      const scopes = scopeList(given.scopes)
+      const principal = scopes === given.scopes ? given : { ...given, scopes }
       const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
       if (missing.length === 0) return principal
       return insufficientScope(auth, principal, missing)
