@@ -283,10 +283,12 @@ const checkRules = (rules: unknown): TypeError | undefined => {
     const table: unknown = (rules as { readonly [kind: string]: unknown })[kind]
     if (table === undefined) continue
     const name = `rules.${kind}`
-    if (typeof table !== "object" || table === null || Array.isArray(table)) {
+    // A plain object: a `Map`'s entries are no properties (it ruled nothing, as a list did).
+    const prototype = typeof table === "object" && table !== null ? Object.getPrototypeOf(table) : undefined
+    if (prototype !== Object.prototype && prototype !== null) {
       return notWhat("Authorization", name, `an object of lists of scopes by ${ruleKeys[kind]}`, table)
     }
-    for (const [key, scopes] of Object.entries(table)) {
+    for (const [key, scopes] of Object.entries(table as object)) {
       const option = /^[A-Za-z_$][\w$]*$/.test(key) ? `${name}.${key}` : `${name}[${JSON.stringify(clip(key, 64))}]`
       if (!Array.isArray(scopes)) return notWhat("Authorization", option, "a list of scopes", scopes)
       const wrong = scopes.findIndex((scope) => typeof scope !== "string" || scope.length === 0)
