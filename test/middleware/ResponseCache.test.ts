@@ -319,6 +319,29 @@ describe("ResponseCache (SDK client)", () => {
       assert.strictEqual(hits.get("whoami"), 4)
     }))
 
+  it.live("a principal whose scopes no type checked (one string, none) is keyed by its whole scopes", () =>
+    Effect.gen(function*() {
+      const { hits, start } = fixture()
+      // As a verifier of one's own or a principal from configuration may give them (JavaScript).
+      const principals = {
+        spaced: { subject: "carol", scopes: "admin read", claims: {} } as unknown as Principal,
+        listed: principal("carol", ["read", "admin"]),
+        bare: { subject: "dave", claims: {} } as unknown as Principal
+      }
+      const server = yield* start({ callTools: ["whoami"] }, principals)
+      const spaced = yield* connect(server, { name: "spaced" })
+      const listed = yield* connect(server, { name: "listed" })
+      const bare = yield* connect(server, { name: "bare" })
+      assert.strictEqual(text(yield* sdk(() => spaced.client.callTool({ name: "whoami" }))), "carol")
+      // The same scopes as a list: the same principal, served from the cache.
+      assert.strictEqual(text(yield* sdk(() => listed.client.callTool({ name: "whoami" }))), "carol")
+      assert.strictEqual(hits.get("whoami"), 1)
+      // No scopes at all: answered (it was -32603 on every request: the key spread `undefined`).
+      assert.strictEqual(text(yield* sdk(() => bare.client.callTool({ name: "whoami" }))), "dave")
+      assert.strictEqual(text(yield* sdk(() => bare.client.callTool({ name: "whoami" }))), "dave")
+      assert.strictEqual(hits.get("whoami"), 2)
+    }))
+
   it.live("an answer computed across a change is not served after it", () =>
     Effect.gen(function*() {
       const hits = counter()

@@ -63,6 +63,7 @@ import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { clip } from "../../internal/clip.ts"
 import { nestedDeeperThan } from "../../internal/nesting.ts"
 import { nodeCrypto } from "../../internal/nodeCrypto.ts"
+import { scopeList } from "../../internal/scopes.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientRequestParams, ClientRequestResult } from "../../protocol/McpSchema.ts"
@@ -196,13 +197,14 @@ const groupOfMethod: Record<CacheableMethod, Group> = {
 const separator = "\u0000"
 
 /**
- * Who the answer is for: the principal (subject and scopes), else the requestor (the session; for
+ * Who the answer is for: the principal (subject and whole scopes, also where no type checked them:
+ * see `scopeList`), else the requestor (the session; for
  * an anonymous caller of a stateless HTTP server, its client address: one session serves them all).
  */
 export const callerKey = (context: RequestContext): string =>
   context.principal === undefined
     ? JSON.stringify(Requestor.keyOf(context))
-    : `principal:${JSON.stringify([context.principal.subject, [...context.principal.scopes].sort()])}`
+    : `principal:${JSON.stringify([context.principal.subject, [...scopeList(context.principal.scopes)].sort()])}`
 
 /**
  * Whether a result is a complete answer, not a task a 2026-07-28 call became (`resultType:
