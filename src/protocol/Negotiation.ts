@@ -476,8 +476,9 @@ export const resolveModern = (
     // array nested thousands deep, which `String` and `JSON.stringify` overflow the stack on) is
     // the method's own -32602, from its params schema, whatever Mcp-Name says.
     if (typeof named === "string") {
-      const raw = headers["mcp-name"]?.trim()
-      // Decoded before comparing: a name or URI outside printable ASCII travels base64-encoded.
+      const raw = headers["mcp-name"]
+      // Decoded before comparing (optional whitespace around it dropped): a name or URI outside
+      // printable ASCII travels base64-encoded.
       const name = raw === undefined ? undefined : ParamHeaders.decodeHeaderValue(raw)
       if (raw !== undefined && name === undefined) {
         return reject(

@@ -153,15 +153,33 @@ const utf8 = (bytes: Uint8Array): string | undefined => {
   }
 }
 
+/** Whether a character code is optional whitespace (RFC 9110 OWS: space, horizontal tab). */
+const isOws = (code: number): boolean => code === 0x20 || code === 0x09
+
 /**
- * A mirrored header value (`Mcp-Name`, `Mcp-Param-*`) as the text it stands for: the
- * `=?base64?…?=` form decoded (UTF-8), any other value as it is; `undefined` when the value is
- * invalid: a base64 form that is not base64, or whose bytes are not UTF-8, or characters outside
- * printable US-ASCII, which a client must send base64-encoded (SEP-2243: servers reject such
+ * `value` without the optional whitespace around it (RFC 9110: spaces and tabs only). Not
+ * `String.prototype.trim`, which also takes U+00A0 away: the byte 0xA0 as Node reads a header
+ * (Latin-1), a character outside ASCII that a value may not carry raw.
+ */
+const withoutOws = (value: string): string => {
+  let start = 0
+  let end = value.length
+  while (start < end && isOws(value.charCodeAt(start))) start++
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
+}
+
+/**
+ * A mirrored header value (`Mcp-Name`, `Mcp-Param-*`) as the text it stands for: without the
+ * optional whitespace around it (spaces and tabs, RFC 9110), the `=?base64?…?=` form decoded
+ * (UTF-8), any other value as it is; `undefined` when the value is invalid: a base64 form that is
+ * not base64, or whose bytes are not UTF-8, or characters outside printable US-ASCII (0xA0 at
+ * either end included), which a client must send base64-encoded (SEP-2243: servers reject such
  * values, so that the server and an intermediary reading the bytes differently never see two
  * different values).
  */
-export const decodeHeaderValue = (value: string): string | undefined => {
+export const decodeHeaderValue = (header: string): string | undefined => {
+  const value = withoutOws(header)
   const match = sentinel.exec(value)
   if (match === null) return printable.test(value) ? value : undefined
   const encoded = match[1]!
@@ -206,7 +224,7 @@ export const check = (
       if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) continue
       return `${header} is missing (the argument ${path.join(".")} is set)`
     }
-    const text = decodeHeaderValue(raw.trim())
+    const text = decodeHeaderValue(raw)
     if (text === undefined) return `${header} has an invalid value (${invalidValue})`
     const agrees = typeof value === "number" ? numeric.test(text) && Number(text) === value : text === String(value)
     if (!agrees) return `${header} does not match the argument ${path.join(".")}`

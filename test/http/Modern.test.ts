@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { connect } from "node:net"
 import { taskProbe } from "../../examples/everything-server.ts"
 import {
   initializeMessage,
@@ -178,6 +179,70 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": value } }))
         assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], String(value))
       }
+    }))
+
+  // Fails before: a value ending or starting with the byte 0xA0 (Latin-1 NBSP, what Node reads it
+  // as) was trimmed by `String.prototype.trim` as whitespace, and served as equal to the body's
+  // value; an intermediary reads those bytes as another value (or refuses them).
+  it.live("Mcp-Name and Mcp-Param-* with a byte outside ASCII around the value (0xA0) are -32020 400, not trimmed away", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveEverything()
+      // Raw bytes on a socket: node:http and fetch write a header value's U+00A0 as UTF-8 (C2 A0).
+      const send = (name: string, args: Record<string, unknown>, headers: Record<string, string>) =>
+        Effect.promise(() =>
+          new Promise<{ readonly status: number; readonly message: any }>((resolve, reject) => {
+            const body = Buffer.from(JSON.stringify({
+              jsonrpc: "2.0",
+              id: "nbsp",
+              method: "tools/call",
+              params: { name, arguments: args, _meta: metaOf() }
+            }))
+            const lines = [
+              "POST /mcp HTTP/1.1",
+              `Host: 127.0.0.1:${port}`,
+              "Content-Type: application/json",
+              "Accept: application/json",
+              `MCP-Protocol-Version: ${VERSION}`,
+              "Mcp-Method: tools/call",
+              ...Object.entries(headers).map(([header, value]) => `${header}: ${value}`),
+              `Content-Length: ${body.length}`,
+              "Connection: close"
+            ]
+            const socket = connect(port, "127.0.0.1")
+            const chunks: Array<Buffer> = []
+            const timer = setTimeout(() => socket.destroy(new Error("no answer within 5 s")), 5_000)
+            socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+            socket.on("error", (error) => {
+              clearTimeout(timer)
+              reject(error)
+            })
+            socket.on("end", () => {
+              clearTimeout(timer)
+              const text = Buffer.concat(chunks).toString("utf8")
+              const split = text.indexOf("\r\n\r\n")
+              try {
+                resolve({ status: Number(text.split(" ")[1]), message: JSON.parse(text.slice(split + 4)) })
+              } catch {
+                reject(new Error(`not a JSON answer: ${JSON.stringify(text)}`))
+              }
+            })
+            socket.write(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]))
+          })
+        )
+      const region = { region: "eu" }
+      const cases: ReadonlyArray<readonly [string, Record<string, unknown>, Record<string, string>]> = [
+        ["test_simple_text", {}, { "mcp-name": "test_simple_text\u00a0" }],
+        ["test_simple_text", {}, { "mcp-name": "\u00a0test_simple_text" }],
+        ["test_header_routed", region, { "mcp-name": "test_header_routed", "mcp-param-region": "eu\u00a0" }],
+        ["test_header_routed", region, { "mcp-name": "test_header_routed", "mcp-param-region": "\u00a0eu" }]
+      ]
+      for (const [name, args, headers] of cases) {
+        const refused = yield* send(name, args, headers)
+        assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020], JSON.stringify(headers))
+      }
+      // Optional whitespace (space, tab) around a value is still no part of it.
+      const served = yield* send("test_header_routed", region, { "mcp-name": " test_header_routed\t", "mcp-param-region": "\teu " })
+      assert.deepStrictEqual([served.status, served.message.result?.content?.[0]?.text], [200, "Region: eu"])
     }))
 
   it.live("2026 SSE answers have no priming event and no event ids; closing the stream cancels the request", () =>
