@@ -421,7 +421,7 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
  * 1. `_meta` must hold `protocolVersion` and `clientCapabilities` (an object) → else -32602, 400;
  * 2. over HTTP, `MCP-Protocol-Version` must equal the `_meta` version, `Mcp-Method` the method,
  *    and `Mcp-Name` (optional whitespace trimmed, its `=?base64?…?=` form decoded; raw characters
- *    outside printable ASCII are invalid) the param it mirrors (`name` of `tools/call` and
+ *    outside printable ASCII and tab are invalid) the param it mirrors (`name` of `tools/call` and
  *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`; when a string: one of another
  *    type is left to the method's params schema, -32602) → else -32020, 400;
  * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400;

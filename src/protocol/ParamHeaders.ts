@@ -135,8 +135,12 @@ export const declarationProblem = (inputSchema: unknown): string | undefined => 
 
 const sentinel = /^=\?base64\?(.*)\?=$/
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-/** Printable US-ASCII: what a value may hold as it is (Node reads header bytes as Latin-1). */
-const printable = /^[\x20-\x7e]*$/
+/**
+ * What a value may hold as it is: printable US-ASCII and the horizontal tab, the characters of an
+ * RFC 9110 field value that SEP-2243 lets a client send unencoded (the SDK v2 client sends a tab
+ * inside a value as it is); anything else (Node reads header bytes as Latin-1) is invalid.
+ */
+const printable = /^[\t\x20-\x7e]*$/
 
 let strictDecoder: InstanceType<typeof TextDecoder> | undefined
 
@@ -173,8 +177,8 @@ const withoutOws = (value: string): string => {
  * A mirrored header value (`Mcp-Name`, `Mcp-Param-*`) as the text it stands for: without the
  * optional whitespace around it (spaces and tabs, RFC 9110), the `=?base64?…?=` form decoded
  * (UTF-8), any other value as it is; `undefined` when the value is invalid: a base64 form that is
- * not base64, or whose bytes are not UTF-8, or characters outside printable US-ASCII (0xA0 at
- * either end included), which a client must send base64-encoded (SEP-2243: servers reject such
+ * not base64, or whose bytes are not UTF-8, or characters outside printable US-ASCII and the tab
+ * (0xA0 at either end included), which a client must send base64-encoded (SEP-2243: servers reject such
  * values, so that the server and an intermediary reading the bytes differently never see two
  * different values).
  */
@@ -194,7 +198,7 @@ export const decodeHeaderValue = (header: string): string | undefined => {
 const numeric = /^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 
 /** Why {@link decodeHeaderValue} refuses a value, for error messages. */
-export const invalidValue = "not printable ASCII, or an invalid =?base64?…?= form (not base64, or not UTF-8)"
+export const invalidValue = "a raw character outside printable ASCII and tab, or an invalid =?base64?…?= form (not base64, or not UTF-8)"
 
 /**
  * Checks the mirrored headers of a call against its arguments: `undefined` when they agree, else

@@ -130,6 +130,30 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
       }
     }))
 
+  // Fails before: the server took only printable ASCII as a raw value, and refused with -32020 the
+  // horizontal tab RFC 9110 (and SEP-2243's value encoding) allows inside a field value, which
+  // this client sends as it is: its call of a tool whose mirrored argument holds a tab failed, as
+  // its request for a prompt whose name holds one.
+  it.live("a tab inside a mirrored value (Mcp-Param-*, Mcp-Name), sent raw by the client as RFC 9110 allows, is served", () =>
+    Effect.gen(function*() {
+      const Query = McpServer.tool({
+        name: "query",
+        description: "Echoes its query, which clients mirror into Mcp-Param-Query",
+        parameters: Tool.jsonSchema({ type: "object", properties: { query: { type: "string", "x-mcp-header": "Query" } } }),
+        handler: (args) => Effect.succeed(`Query: ${String((args as { readonly query?: unknown }).query)}`)
+      })
+      const Tabbed = McpServer.prompt({ name: "tabbed\tprompt", description: "A name with a tab", handler: () => Effect.succeed("tabbed") })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, Layer.mergeAll(components, Query, Tabbed), StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const client = yield* connectModern(url, { pin: "2026-07-28" })
+      yield* sdk(() => client.listTools())
+      const called = yield* sdk(() => client.callTool({ name: "query", arguments: { query: "SELECT a,\tb" } }))
+      assert.deepStrictEqual(texts(called.content), ["Query: SELECT a,\tb"])
+      const prompt = yield* sdk(() => client.getPrompt({ name: "tabbed\tprompt" }))
+      assert.deepStrictEqual(texts(prompt.messages.map((m) => m.content)), ["tabbed"])
+    }))
+
   it.live("auto negotiation picks 2026-07-28 from server/discover", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -90,11 +90,16 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?77u/YQ==?="), "\ufeffa")
   })
 
-  it("refuses raw characters outside printable ASCII (they must travel base64-encoded)", () => {
+  it("refuses raw characters outside printable ASCII and tab (they must travel base64-encoded)", () => {
     // Node reads header bytes as Latin-1: the byte 0xE9 arrives as "é", the UTF-8 bytes of "é" as "Ã©".
     assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00e9"))
     assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00c3\u00a9"))
-    assert.isUndefined(ParamHeaders.decodeHeaderValue("a\tb"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("a\u000bb"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("a\u007fb"))
+    // A tab inside a value is an RFC 9110 field value's (SEP-2243's value encoding names it): the
+    // SDK v2 client sends it as it is. Around a value it is optional whitespace.
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("a\tb"), "a\tb")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("\ta\tb "), "a\tb")
     assert.strictEqual(ParamHeaders.decodeHeaderValue("a b ~"), "a b ~")
     const headers = ParamHeaders.paramHeadersOf(schema)
     assert.include(ParamHeaders.check(headers, { region: "\u00e9" }, { "mcp-param-region": "\u00e9" })!, "invalid value")
