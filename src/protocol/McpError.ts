@@ -332,7 +332,8 @@ export const toErrorObject = (error: McpError): ErrorObject => {
     case "MissingRequiredClientCapability":
       return {
         code,
-        message: error.message ??
+        // `||`: an error made without a message has an Error's own, "" (never `undefined`).
+        message: error.message ||
           `Missing required client capability: ${Object.keys(error.requiredCapabilities).join(", ")}`,
         data: { requiredCapabilities: error.requiredCapabilities }
       }

@@ -306,6 +306,9 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.strictEqual(refused.status, 400)
       assert.strictEqual(refused.message.error.code, -32021)
       assert.deepStrictEqual(refused.message.error.data, { requiredCapabilities: { sampling: {} } })
+      // The error made without a message (as the fixture makes it) says what is missing. Failed
+      // before: the message was "" (an Error's own, which the fallback after `??` never replaced).
+      assert.strictEqual(refused.message.error.message, "Missing required client capability: sampling")
       // declared on this request only: served
       const served = yield* Effect.promise(() =>
         modern(url, "tools/call", call, { meta: metaOf({ sampling: {} }), accept: "application/json" })
