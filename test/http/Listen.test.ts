@@ -280,6 +280,44 @@ describe("subscriptions/listen over stateless HTTP", () => {
       )
       assert.deepStrictEqual((answer as any).result?.content, [{ type: "text", text: "done" }], JSON.stringify(answer))
     }), 20_000)
+
+  // Fails before: the shared stateless session answers every 2026-07-28 client, and its lane for
+  // waiting requests had a session's bound (`maxWaitingRequests`, 1,024): the 1,025th open listen
+  // stream of the server, whatever its client, got no answer at all (not even its headers) until
+  // another stream closed, or the request timeout (5 min) answered it 504.
+  it.live("more open listen streams than one session's waiting lane (1,024), from any clients: each is acknowledged", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const count = 1_100
+      const controllers = Array.from({ length: count }, () => new AbortController())
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const controller of controllers) controller.abort()
+        })
+      )
+      const opened = yield* Effect.promise(() =>
+        Promise.all(controllers.map(async (controller, i) => {
+          const acknowledged = (async () => {
+            const response = await fetch(url, {
+              method: "POST",
+              signal: controller.signal,
+              headers: headersOf("subscriptions/listen"),
+              body: JSON.stringify({
+                jsonrpc: "2.0",
+                id: i,
+                method: "subscriptions/listen",
+                params: { notifications: { toolsListChanged: true }, _meta: metaOf() }
+              })
+            })
+            const first = await nextMessage(sseReader(response), { events: 10, timeoutMillis: 15_000 })
+            return first?.method === "notifications/subscriptions/acknowledged"
+          })().catch(() => false)
+          // Bounded: a stream that gets no answer is counted as such after 15 s.
+          return Promise.race([acknowledged, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000))])
+        }))
+      )
+      assert.strictEqual(opened.filter(Boolean).length, count, "some listen streams were never acknowledged")
+    }), 40_000)
 })
 
 // ---------------------------------------------------------------------------

@@ -159,7 +159,12 @@ export interface Options {
    * Default: none.
    */
   readonly healthPath?: `/${string}` | undefined
-  /** Tuning of each session (concurrency limits, timeouts). */
+  /**
+   * Tuning of each session (concurrency limits, timeouts). The shared stateless session, which
+   * answers every client's 2026-07-28 requests (and every request in stateless mode), has no bound
+   * on its lane of waiting requests (open `subscriptions/listen` streams, `tasks/result`) unless
+   * `maxWaitingRequests` is given: those of all its clients are in it.
+   */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**
    * Bearer authentication (`BearerAuth.config` from `effect-mcp-server/auth`): every request needs

@@ -564,8 +564,13 @@ export class Endpoint implements SessionHost {
       const session = new HttpSession(id, self)
       const started = Deferred.makeUnsafe<boolean>()
       // Its options: `session` as checked when the endpoint was made (a snapshot; the session
-      // checks them again as it starts).
-      const options = { ...self.options.session, stateless, sessionId: session.id }
+      // checks them again as it starts). The shared stateless session answers every client: its
+      // lane of waiting requests (open `subscriptions/listen` streams, `tasks/result`) is not
+      // bounded by one session's default (1,024, past which the next listen of any client waited
+      // unanswered for a stream to close), only by `maxWaitingRequests` when it is set.
+      const options = stateless && self.options.session?.maxWaitingRequests === undefined
+        ? { ...self.options.session, maxWaitingRequests: Number.POSITIVE_INFINITY, stateless, sessionId: session.id }
+        : { ...self.options.session, stateless, sessionId: session.id }
       const run = self.run({ open: Effect.succeed(session) }, options)
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
       self.runFork(Effect.onExit(run, (exit) =>
