@@ -317,6 +317,28 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.strictEqual(served.message.result.resultType, "complete")
     }))
 
+  // Fails before: in SSE mode the stream (and its 200) was opened before the request was even
+  // dispatched, so an unknown method was 200 with -32601 (the spec: 404) and a capability the
+  // request lacks 200 with -32021 (the spec: 400), which dual-era clients read the era by.
+  it.live("answered as SSE (responseMode sse, or a client taking only SSE): an unknown method is still 404, a missing capability 400", () =>
+    Effect.gen(function*() {
+      for (const [options, accept] of [[{ responseMode: "sse" as const }, undefined], [{}, "text/event-stream"]] as const) {
+        const { url } = yield* serveEverything(options)
+        const unknown = yield* Effect.promise(() => modern(url, "unknown/method", {}, { ...(accept === undefined ? {} : { accept }) }))
+        assert.deepStrictEqual([unknown.status, unknown.message.error?.code], [404, -32601], JSON.stringify(options))
+        const call = { name: "test_missing_capability", arguments: {} }
+        const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { ...(accept === undefined ? {} : { accept }) }))
+        assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32021], JSON.stringify(options))
+        // Still SSE, as the mode (or the client) asks.
+        assert.isAbove(refused.events.length, 0, "not an SSE answer")
+        const served = yield* Effect.promise(() =>
+          modern(url, "tools/call", call, { meta: metaOf({ sampling: {} }), ...(accept === undefined ? {} : { accept }) })
+        )
+        assert.deepStrictEqual([served.status, served.message.result?.resultType], [200, "complete"])
+        assert.isAbove(served.events.length, 0, "not an SSE answer")
+      }
+    }))
+
   it.live("logs reach a request only when its _meta asks for a log level", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -1247,7 +1247,11 @@ const answerImpl = Effect.fnUntraced(function*(
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
       if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
       session.addPending(request.id, pending)
-      if (mode === "sse") self.openSse(session, pending)
+      // A 2026-07-28 request's stream opens after the yield below, unless its answer came by then
+      // (an unknown method, a capability it lacks, invalid params): that answer travels with its
+      // own status (404, 400), which a stream opened at once would have fixed at 200.
+      const opensLate = mode === "sse" && resolved !== undefined
+      if (mode === "sse" && !opensLate) self.openSse(session, pending)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it. The
       // POST may be interrupted from the moment the session has the request (the client leaving
@@ -1255,6 +1259,7 @@ const answerImpl = Effect.fnUntraced(function*(
       // outside the guard, the request was neither given up nor bounded by the request timeout.
       const answer = yield* session.receive(request, http, resolved).pipe(
         Effect.andThen(Effect.yieldNow),
+        Effect.andThen(opensLate ? openUnlessAnswered(self, session, pending) : Effect.void),
         Effect.andThen(awaitAnswer(pending, self.answerDeadlines, self.requestTimeout)),
         Effect.onError((cause) => interrupted(self, session, pending, cause, http, resolved))
       )
@@ -1264,9 +1269,17 @@ const answerImpl = Effect.fnUntraced(function*(
         return jsonError(504, ErrorCode.InternalError, `Gateway Timeout: no answer within ${self.requestTimeout} ms`, undefined, clientId ?? request.id)
       }
       const headers = answerHeaders(session, pending)
-      if (!(answer instanceof SseAnswer)) return jsonAnswer(self, answer, headers, http, resolved)
+      if (!(answer instanceof SseAnswer)) {
+        return opensLate ? sseAnswer(self, answer, headers, http, resolved) : jsonAnswer(self, answer, headers, http, resolved)
+      }
       return self.sseResponse(session, answer.stream, answer.connection, headers, http.principal)
 })
+
+/** Opens the SSE stream of `pending` unless its answer came already (see `answerImpl`). */
+const openUnlessAnswered = (self: Endpoint, session: HttpSession, pending: Pending): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (pending.answered === undefined) self.openSse(session, pending)
+  })
 
 /**
  * The headers of a request's answer: the new session's id on the `initialize` that opened it,
@@ -1287,22 +1300,52 @@ const jsonAnswer = (
   headers: Record<string, string>,
   http: HttpRequestInfo,
   resolved: Negotiation.ResolvedRequest | undefined
-): HttpServerResponse.HttpServerResponse => {
-  // A call the principal may not make (the Authorization middleware's 403), with bearer
-  // authentication: 403 with an `insufficient_scope` challenge naming the missing scopes.
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(JsonRpc.stringify(answer)!, {
+    contentType: "application/json",
+    headers,
+    ...answerStatus(self, answer, headers, http, resolved)
+  })
+
+/**
+ * A 2026-07-28 request's answer, decided before its stream opened, as an SSE stream of that one
+ * event (the form the request asked for), with the answer's status (see {@link answerStatus}).
+ */
+const sseAnswer = (
+  self: Endpoint,
+  answer: JsonRpc.Message,
+  headers: Record<string, string>,
+  http: HttpRequestInfo,
+  resolved: Negotiation.ResolvedRequest | undefined
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
+    contentType: "text/event-stream",
+    headers: { ...sseHeaders, ...headers },
+    ...answerStatus(self, answer, headers, http, resolved)
+  })
+
+/**
+ * The status of an answer sent whole: a call the principal may not make (the Authorization
+ * middleware's 403), with bearer authentication: 403, with an `insufficient_scope` challenge
+ * naming the missing scopes (added to `headers`); 2026-07-28: some errors travel with their own
+ * status (dual-era clients read it); else the default (200).
+ */
+const answerStatus = (
+  self: Endpoint,
+  answer: JsonRpc.Message,
+  headers: Record<string, string>,
+  http: HttpRequestInfo,
+  resolved: Negotiation.ResolvedRequest | undefined
+): { readonly status?: number } => {
   const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer)
   if (forbidden !== undefined) {
     headers["www-authenticate"] = challenge(self.options.auth!, {
       error: "insufficient_scope",
       scopes: stepUpScopes(self.options.auth!, http.principal, forbidden)
     })
+    return { status: 403 }
   }
-  return HttpServerResponse.text(JsonRpc.stringify(answer)!, {
-    contentType: "application/json",
-    headers,
-    // 2026-07-28: some errors travel with their own status (dual-era clients read it).
-    ...(forbidden !== undefined ? { status: 403 } : resolved === undefined ? {} : { status: modernStatusOf(answer) })
-  })
+  return resolved === undefined ? {} : { status: modernStatusOf(answer) }
 }
 
 /**
