@@ -1257,9 +1257,10 @@ const answerImpl = Effect.fnUntraced(function*(
       // POST may be interrupted from the moment the session has the request (the client leaving
       // during the yield, its handler already running), not only while its answer is awaited:
       // outside the guard, the request was neither given up nor bounded by the request timeout.
+      // (No step of its own for the other requests: every request runs this.)
+      const turn = opensLate ? Effect.andThen(Effect.yieldNow, openUnlessAnswered(self, session, pending)) : Effect.yieldNow
       const answer = yield* session.receive(request, http, resolved).pipe(
-        Effect.andThen(Effect.yieldNow),
-        Effect.andThen(opensLate ? openUnlessAnswered(self, session, pending) : Effect.void),
+        Effect.andThen(turn),
         Effect.andThen(awaitAnswer(pending, self.answerDeadlines, self.requestTimeout)),
         Effect.onError((cause) => interrupted(self, session, pending, cause, http, resolved))
       )
