@@ -1301,12 +1301,10 @@ const jsonAnswer = (
   headers: Record<string, string>,
   http: HttpRequestInfo,
   resolved: Negotiation.ResolvedRequest | undefined
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(JsonRpc.stringify(answer)!, {
-    contentType: "application/json",
-    headers,
-    ...answerStatus(self, answer, headers, http, resolved)
-  })
+): HttpServerResponse.HttpServerResponse => {
+  const status = answerStatus(self, answer, headers, http, resolved)
+  return HttpServerResponse.text(JsonRpc.stringify(answer)!, { contentType: "application/json", headers, ...status })
+}
 
 /**
  * A 2026-07-28 request's answer, decided before its stream opened, as an SSE stream of that one
@@ -1318,12 +1316,15 @@ const sseAnswer = (
   headers: Record<string, string>,
   http: HttpRequestInfo,
   resolved: Negotiation.ResolvedRequest | undefined
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
+): HttpServerResponse.HttpServerResponse => {
+  // First: it adds the challenge of a 403 to `headers`.
+  const status = answerStatus(self, answer, headers, http, resolved)
+  return HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
     contentType: "text/event-stream",
     headers: { ...sseHeaders, ...headers },
-    ...answerStatus(self, answer, headers, http, resolved)
+    ...status
   })
+}
 
 /**
  * The status of an answer sent whole: a call the principal may not make (the Authorization
