@@ -137,6 +137,31 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
       }
     }))
 
+  // Fails before: a stateless endpoint took a batch without MCP-Protocol-Version as 2025-03-26's
+  // whatever its members said: requests whose _meta names 2026-07-28 (a version without batches)
+  // ran, their headers never checked, where each alone is refused (-32020, the header missing).
+  it.live("a stateless endpoint refuses (400 -32600) a batch whose requests name 2026-07-28 in their _meta, running none of them", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({ stateless: true })
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      const modernCall = (id: string, ms: number) => ({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "test_task_slow", arguments: { ms }, _meta: meta }
+      })
+      // Without the version header (2025-03-26's), or with it.
+      for (const headers of [{ accept: "application/json" }, { accept: "application/json", "mcp-protocol-version": V }]) {
+        const response = yield* Effect.promise(() => post(url, [ping("x"), modernCall("y", 300)], headers))
+        const steps = yield* Effect.promise(() => stepsDuring(500))
+        assert.strictEqual(response.status, 400, JSON.stringify(headers))
+        const answer: any = yield* Effect.promise(() => response.json())
+        assert.strictEqual(answer.error?.code, -32600, JSON.stringify(answer))
+        assert.include(answer.error.message, "2026-07-28")
+        assert.strictEqual(steps, 0, "a member ran")
+      }
+    }))
+
   it.live("every other version keeps -32600: a session at 2025-06-18 or 2025-11-25, a stateless request naming another version, 2026-07-28", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -2,7 +2,8 @@
  * A POST whose body is a JSON-RPC batch (an array), which MCP 2025-03-26 lets a client send ("MUST
  * support receiving JSON-RPC batches"; 2025-06-18 removed them). Taken by a session that
  * negotiated 2025-03-26, and by a stateless endpoint when the request's `MCP-Protocol-Version` is
- * that version (or absent, which means it); everything else keeps the -32600 a batch always got.
+ * that version (or absent, which means it) and none of its requests names 2026-07-28 in its
+ * `_meta`; everything else keeps the -32600 a batch always got.
  *
  * The body holds requests and notifications, or responses (the spec's two kinds of batch). Each
  * member goes to the session as a message of its own, in order (through middleware, a request
@@ -34,7 +35,7 @@ import * as Effect from "effect/Effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
-import type * as Negotiation from "../../../protocol/Negotiation.ts"
+import * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
@@ -67,6 +68,12 @@ export const post = Effect.fnUntraced(function*(
     // One client per request: the header is the version in force (none: 2025-03-26, as ever).
     if ((version ?? ProtocolVersion.assumedWhenUnknown) !== ProtocolVersion.batching) {
       return yield* refuse(self, members, version, undefined)
+    }
+    // Unless a request says otherwise in its `_meta`: 2026-07-28, which has no batches (alone, such
+    // a request is that version's, refused for its header; in a batch it would run as
+    // 2025-03-26's, its headers never checked). Only a stateless batch pays for the look.
+    if (members.some(namesModernVersion)) {
+      return yield* self.refuse(members, 400, modernMember, undefined)
     }
     if (self.closing) return shuttingDown(undefined, closingFor(request))
     session = self.statelessSession ?? (yield* self.openStateless)
@@ -184,6 +191,15 @@ const handOver = Effect.fnUntraced(function*(
     )
   }
 })
+
+/** The refusal of a batch holding a request of 2026-07-28 (see `post`). */
+const modernMember = JsonRpc.invalidRequest(
+  "JSON-RPC batches are not supported in MCP 2026-07-28, which a request of this batch names in its _meta; send each request on its own"
+)
+
+/** Whether a member is a request whose `_meta` names its version (2026-07-28: see `Negotiation.namesItsVersion`). */
+const namesModernVersion = (member: unknown): boolean =>
+  JsonRpc.classify(member) === JsonRpc.Kind.Request && Negotiation.namesItsVersion(member as JsonRpc.Request)
 
 /** A member that is itself an array: no message. */
 const nested = new JsonRpc.InvalidMessage(undefined, JsonRpc.invalidRequest("a member of a batch must be a JSON-RPC message, not an array"))
