@@ -157,13 +157,34 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         })
       )
       assert.deepStrictEqual([unsupported.status, unsupported.message.error.code], [400, -32022])
-      assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested: "v999.0.0" })
+      // Every version the server serves, as server/discover lists them (the spec's example names a
+      // handshake-era one too): a dual-era client picks one it speaks. Failed before: the
+      // 2026-07-28 versions alone, and a client speaking 2025-11-25 but not 2026-07-28 had no
+      // version to retry with.
+      assert.deepStrictEqual(unsupported.message.error.data, {
+        supported: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"],
+        requested: "v999.0.0"
+      })
       for (const method of ["ping", "initialize", "logging/setLevel", "resources/subscribe"]) {
         const removed = yield* Effect.promise(() => modern(url, method))
         assert.deepStrictEqual([removed.status, removed.message.error.code], [404, -32601], method)
       }
       const unknown = yield* Effect.promise(() => modern(url, "unknown/method"))
       assert.deepStrictEqual([unknown.status, unknown.message.error.code], [404, -32601])
+    }))
+
+  it.live("-32022 names the versions a server narrowed to (supportedVersions), as its server/discover does", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({}, { supportedVersions: ["2025-11-25"] })
+      const discovered = yield* Effect.promise(() => modern(url, "server/discover"))
+      const unsupported = yield* Effect.promise(() =>
+        modern(url, "tools/list", {}, {
+          meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": "v999.0.0" },
+          headers: { "mcp-protocol-version": "v999.0.0" }
+        })
+      )
+      assert.deepStrictEqual(unsupported.message.error.data.supported, ["2026-07-28", "2025-11-25"])
+      assert.deepStrictEqual(unsupported.message.error.data.supported, discovered.message.result.supportedVersions)
     }))
 
   it.live("Mcp-Param-* headers mirror x-mcp-header arguments: agreeing (base64 or literal) served, else -32020 400", () =>
