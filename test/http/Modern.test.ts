@@ -341,7 +341,7 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
   // Fails before: in SSE mode the stream (and its 200) was opened before the request was even
   // dispatched, so an unknown method was 200 with -32601 (the spec: 404) and a capability the
   // request lacks 200 with -32021 (the spec: 400), which dual-era clients read the era by.
-  it.live("answered as SSE (responseMode sse, or a client taking only SSE): an unknown method is still 404, a missing capability 400", () =>
+  it.live("answered as SSE (responseMode sse, or a client taking only SSE): an unknown method is still 404, a missing capability 400 (as JSON)", () =>
     Effect.gen(function*() {
       for (const [options, accept] of [[{ responseMode: "sse" as const }, undefined], [{}, "text/event-stream"]] as const) {
         const { url } = yield* serveEverything(options)
@@ -350,8 +350,8 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         const call = { name: "test_missing_capability", arguments: {} }
         const refused = yield* Effect.promise(() => modern(url, "tools/call", call, { ...(accept === undefined ? {} : { accept }) }))
         assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32021], JSON.stringify(options))
-        // Still SSE, as the mode (or the client) asks.
-        assert.isAbove(refused.events.length, 0, "not an SSE answer")
+        // As JSON, the body clients read a 4xx by; a 200 stays SSE, as the mode (or the client) asks.
+        assert.strictEqual(refused.events.length, 0, "a 4xx answered as SSE")
         const served = yield* Effect.promise(() =>
           modern(url, "tools/call", call, { meta: metaOf({ sampling: {} }), ...(accept === undefined ? {} : { accept }) })
         )

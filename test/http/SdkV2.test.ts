@@ -154,6 +154,36 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
       assert.deepStrictEqual(texts(prompt.messages.map((m) => m.content)), ["tabbed"])
     }))
 
+  // The SDK reads a 4xx body as JSON only: an SSE body there was no error to it at all
+  // (CLIENT_HTTP_NOT_IMPLEMENTED "Error POSTing to endpoint: data: ...").
+  it.live("a server answering as SSE (responseMode sse): a missing capability reaches the client as -32021, a call as its result", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "sse" }))
+      )
+      // Declaring no sampling (unlike `connectModern`'s client).
+      const client = yield* Effect.acquireRelease(
+        Effect.gen(function*() {
+          const client = new Client({ name: "sdk-v2-sse", version: "2.0.0" }, {
+            capabilities: {},
+            versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+          })
+          yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url))))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const refused = yield* Effect.promise(() =>
+        client.callTool({ name: "test_missing_capability", arguments: {} }).then(
+          () => undefined,
+          (error: { readonly code?: unknown; readonly message?: unknown }) => error
+        )
+      )
+      assert.strictEqual(refused?.code, -32021, String(refused?.message))
+      const simple = yield* sdk(() => client.callTool({ name: "test_simple_text", arguments: {} }))
+      assert.deepStrictEqual(texts(simple.content), ["This is a simple text response for testing."])
+    }))
+
   it.live("auto negotiation picks 2026-07-28 from server/discover", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

@@ -1307,8 +1307,10 @@ const jsonAnswer = (
 }
 
 /**
- * A 2026-07-28 request's answer, decided before its stream opened, as an SSE stream of that one
- * event (the form the request asked for), with the answer's status (see {@link answerStatus}).
+ * A 2026-07-28 request's answer, decided before its stream opened: with its own status (see
+ * {@link answerStatus}) as JSON, the body clients read a 4xx by (the SDK v2 client takes a 4xx
+ * SSE body for no error at all, and the spec's era detection reads it as JSON); a 200 as an SSE
+ * stream of that one event, the form the request asked for.
  */
 const sseAnswer = (
   self: Endpoint,
@@ -1319,6 +1321,9 @@ const sseAnswer = (
 ): HttpServerResponse.HttpServerResponse => {
   // First: it adds the challenge of a 403 to `headers`.
   const status = answerStatus(self, answer, headers, http, resolved)
+  if (status.status !== undefined && status.status !== 200) {
+    return HttpServerResponse.text(JsonRpc.stringify(answer)!, { contentType: "application/json", headers, ...status })
+  }
   return HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
     contentType: "text/event-stream",
     headers: { ...sseHeaders, ...headers },
