@@ -205,7 +205,8 @@ export const invalidValue = "a raw character outside printable ASCII and tab, or
  * what is wrong (a header missing while the argument is present, a value that differs, an invalid
  * base64 form). Arguments that are absent or null need no header, nor integers outside the safe
  * range (no client can mirror them exactly); objects and arrays are not checked (the tool's
- * validation refuses them). `received`: the request's headers
+ * validation refuses them); a header sent for any of these is only refused when its value is
+ * invalid. `received`: the request's headers
  * by lower-case name, as a record or a lookup (`HttpRequestInfo.header`, which copies nothing).
  */
 export const check = (
@@ -216,11 +217,16 @@ export const check = (
   for (const { header, path } of headers) {
     let value: unknown = args
     for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
-    // An object or array is no value a header can mirror: the arguments break the tool's schema
-    // (which declares a string, integer or boolean here), for its validation to say so. Never
-    // turned into text: `String` of an array nested thousands deep overflows the stack.
-    if (value === undefined || value === null || typeof value === "object") continue
     const raw = typeof received === "function" ? received(header) : received[header]
+    // No value to mirror (absent, null), or none a header can mirror (an object or array: the
+    // arguments break the tool's schema, which declares a string, integer or boolean here, for its
+    // validation to say so; never turned into text: `String` of an array nested thousands deep
+    // overflows the stack). A header sent anyway is not expected nor compared (clients omit it),
+    // but one holding invalid characters is refused, as any recognized one is (SEP-2243).
+    if (value === undefined || value === null || typeof value === "object") {
+      if (raw !== undefined && decodeHeaderValue(raw) === undefined) return `${header} has an invalid value (${invalidValue})`
+      continue
+    }
     if (raw === undefined) {
       // An integer beyond ±(2^53 - 1) has no exact value a client could mirror (SEP-2243 keeps
       // mirrored integers in that range; the SDK v2 client sends no header for one), so none is

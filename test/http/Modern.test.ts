@@ -202,6 +202,22 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       }
     }))
 
+  // Fails before: a header whose argument the body lacks (or holds as null) was not looked at at
+  // all, though a server must refuse a recognized Mcp-Param-* header holding invalid characters.
+  it.live("an Mcp-Param-* header sent for an argument the body lacks: refused (-32020) when invalid, else not expected nor compared", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const asJson = { accept: "application/json" }
+      for (const args of [{}, { region: null }]) {
+        const call = { name: "test_header_routed", arguments: args }
+        const invalid = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": "=?base64?SGVs!!!bG8=?=" } }))
+        assert.deepStrictEqual([invalid.status, invalid.message.error?.code], [400, -32020], JSON.stringify(args))
+        // A valid one is not compared: the call reaches the tool (whose validation wants a region).
+        const valid = yield* Effect.promise(() => modern(url, "tools/call", call, { ...asJson, headers: { "mcp-param-region": "eu" } }))
+        assert.deepStrictEqual([valid.status, valid.message.result?.isError], [200, true], JSON.stringify(args))
+      }
+    }))
+
   // Fails before: a value ending or starting with the byte 0xA0 (Latin-1 NBSP, what Node reads it
   // as) was trimmed by `String.prototype.trim` as whitespace, and served as equal to the body's
   // value; an intermediary reads those bytes as another value (or refuses them).
