@@ -113,6 +113,24 @@ describe("Telemetry and the W3C trace context", () => {
       assert.isUndefined(initialize.traceState)
     }))
 
+  it.live("a traceparent read as the W3C says: uppercase hex is no trace context; a later version's extra fields are read past, version 00's are not", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const client = yield* served(otlp.url, Telemetry.layer)
+      const upper = `00-${traceId.toUpperCase()}-${callerSpanId.toUpperCase()}-01`
+      yield* sdk(() => client.callTool({ name: "trip", arguments: { key: "upper" }, _meta: { traceparent: upper } }))
+      yield* sdk(() => client.callTool({ name: "trip", arguments: { key: "later" }, _meta: { traceparent: `cc-${traceId}-${callerSpanId}-01-what-comes-next` } }))
+      yield* sdk(() => client.callTool({ name: "trip", arguments: { key: "extra" }, _meta: { traceparent: `${traceparent}-extra` } }))
+      yield* until(() => otlp.spans.filter((span) => span.name === "trip.work").length >= 3)
+      // The calls in order (the SDK's ids: 0 was initialize): the uppercase one, the later version's, version 00's.
+      const calls = [1, 2, 3].map((id) => otlp.spans.find((span) => span.name === "tools/call trip" && attribute(span, "jsonrpc.request.id") === String(id))!)
+      const traces = calls.map((span) => [span.traceId === traceId, span.parentSpanId || undefined])
+      // Uppercase hex is invalid (W3C: the traceparent MUST then be ignored, as Effect's HTTP
+      // server and OpenTelemetry do); a later version is read for its first four fields; version
+      // 00 has exactly four.
+      assert.deepStrictEqual(traces, [[false, undefined], [true, callerSpanId], [false, undefined]])
+    }))
+
   it.live("the trace state is exported in protobuf too (Span.trace_state)", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver

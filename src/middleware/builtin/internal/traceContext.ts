@@ -87,18 +87,27 @@ export const traceStateOf = (text: string): TraceStateEntries | undefined => {
   return entries === undefined ? undefined : new Entries(entries)
 }
 
-/** A well-formed W3C `traceparent`: version, trace id, parent id, flags. */
-const traceparentFormat = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+/**
+ * A well-formed W3C `traceparent`: version, trace id, parent id, flags, in lowercase hex (the W3C
+ * grammar's `HEXDIGLC`), and what a later version adds after them (`-...`).
+ */
+const traceparentFormat = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
 const zeros = /^0+$/
 
 /**
  * The span a W3C `traceparent` names, `undefined` when it is malformed; with the trace state of
  * `tracestate` (when it is text with a valid entry) in its annotations. A `tracestate` is read
- * only with a valid `traceparent`, as the W3C says.
+ * only with a valid `traceparent`, as the W3C says. As the W3C (and OpenTelemetry, and Effect's
+ * HTTP server for the header) reads it: uppercase hex is invalid (the caller's context is then
+ * ignored; it was lowercased and joined); version `ff` is invalid; version `00` has exactly four
+ * fields, and a later version is read for its first four (what it adds after them was refused).
  */
 export const parentOf = (traceparent: string, tracestate: unknown): Tracer.ExternalSpan | undefined => {
-  const match = traceparentFormat.exec(traceparent.trim().toLowerCase())
-  if (match === null || match[1] === "ff" || zeros.test(match[2]!) || zeros.test(match[3]!)) return undefined
+  const match = traceparentFormat.exec(traceparent.trim())
+  if (
+    match === null || match[1] === "ff" || (match[1] === "00" && match[5] !== undefined) || zeros.test(match[2]!) ||
+    zeros.test(match[3]!)
+  ) return undefined
   const state = typeof tracestate === "string" ? traceStateOf(tracestate) : undefined
   return Tracer.externalSpan({
     traceId: match[2]!,
