@@ -162,8 +162,10 @@ export interface Options {
   /**
    * Tuning of each session (concurrency limits, timeouts). The shared stateless session, which
    * answers every client's 2026-07-28 requests (and every request in stateless mode), has no bound
-   * on its lane of waiting requests (open `subscriptions/listen` streams, `tasks/result`) unless
-   * `maxWaitingRequests` is given: those of all its clients are in it.
+   * on its running requests nor on its lane of waiting requests (open `subscriptions/listen`
+   * streams, `tasks/result`) unless `maxConcurrentRequests` / `maxWaitingRequests` is given: those
+   * of all its clients are in it (one session's 64 slots would make one client's slow calls delay
+   * every other client's). Each is an HTTP request the server accepted.
    */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**

@@ -565,12 +565,13 @@ export class Endpoint implements SessionHost {
       const started = Deferred.makeUnsafe<boolean>()
       // Its options: `session` as checked when the endpoint was made (a snapshot; the session
       // checks them again as it starts). The shared stateless session answers every client: its
-      // lane of waiting requests (open `subscriptions/listen` streams, `tasks/result`) is not
-      // bounded by one session's default (1,024, past which the next listen of any client waited
-      // unanswered for a stream to close), only by `maxWaitingRequests` when it is set.
-      const options = stateless && self.options.session?.maxWaitingRequests === undefined
-        ? { ...self.options.session, maxWaitingRequests: Number.POSITIVE_INFINITY, stateless, sessionId: session.id }
-        : { ...self.options.session, stateless, sessionId: session.id }
+      // lanes are not bounded by one session's defaults, only by the limits set. Its request
+      // slots (64: one client's slow calls delayed every other client's, queued behind them, and
+      // past the FIFO's bound refused 429) and its lane of waiting requests (open
+      // `subscriptions/listen` streams, `tasks/result`: 1,024, past which the next listen of any
+      // client waited unanswered for a stream to close). Each request there is an HTTP request
+      // the server accepted: bounded where connections are.
+      const options = stateless ? sharedSessionOptions(self.options.session, session.id) : { ...self.options.session, stateless, sessionId: session.id }
       const run = self.run({ open: Effect.succeed(session) }, options)
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
       self.runFork(Effect.onExit(run, (exit) =>
@@ -1207,6 +1208,15 @@ const endsWith = (stream: SseStream, id: JsonRpc.RequestId): boolean => !(stream
 /** The answer of a request given up (that anyone still reading gets). */
 const abandoned = (pending: Pending): JsonRpc.Message =>
   JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
+
+/** The options of the shared stateless session: unbounded lanes unless their limits are set (see `Endpoint.open`). */
+const sharedSessionOptions = (session: Options["session"], sessionId: string) => ({
+  ...session,
+  maxConcurrentRequests: session?.maxConcurrentRequests ?? Number.POSITIVE_INFINITY,
+  maxWaitingRequests: session?.maxWaitingRequests ?? Number.POSITIVE_INFINITY,
+  stateless: true,
+  sessionId
+})
 
 /**
  * The standalone stream the client left (the last, if several), while the session has none: the

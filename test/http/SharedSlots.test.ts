@@ -1,0 +1,96 @@
+/**
+ * The shared stateless session answers every client's 2026-07-28 requests (and every request of a
+ * stateless server): one session's bounds (64 running requests, a FIFO behind them) would make
+ * one client's slow calls delay everyone's. Its request slots are unbounded unless
+ * `session.maxConcurrentRequests` is given. Raw fetch with the 2026 wire on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { serveOnFreePort } from "./support.ts"
+
+const VERSION = "2026-07-28"
+
+const call = (url: string, id: number, name: string, client: string, signal?: AbortSignal) =>
+  fetch(url, {
+    method: "POST",
+    ...(signal === undefined ? {} : { signal }),
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": VERSION,
+      "mcp-method": "tools/call",
+      "mcp-name": name
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: {
+        name,
+        arguments: {},
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": VERSION,
+          "io.modelcontextprotocol/clientCapabilities": {},
+          "io.modelcontextprotocol/clientInfo": { name: client, version: "1.0.0" }
+        }
+      }
+    })
+  })
+
+const serve = (session: StreamableHttp.Options["session"]) =>
+  Effect.gen(function*() {
+    const release = yield* Deferred.make<void>()
+    let started = 0
+    const components = Layer.mergeAll(
+      McpServer.tool({
+        name: "slow",
+        handler: () => Effect.andThen(Effect.sync(() => started++), Deferred.await(release)).pipe(Effect.as("slow done"))
+      }),
+      McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
+    )
+    const { url } = yield* serveOnFreePort((port) =>
+      McpServer.serve({ name: "shared-slots", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port, session }))
+    )
+    return { url, release, started: () => started }
+  })
+
+/** Waits (at most 200 looks 25 ms apart) until `done` holds; whether it did. */
+const until = (done: () => boolean) =>
+  Effect.promise(async () => {
+    for (let look = 0; look < 200 && !done(); look++) await new Promise((resolve) => setTimeout(resolve, 25))
+    return done()
+  })
+
+describe("the shared stateless session's request slots", () => {
+  it.live("one client's 100 slow 2026 calls all run; another client's quick call is answered meanwhile", () =>
+    Effect.gen(function*() {
+      const { release, started, url } = yield* serve(undefined)
+      const aborts = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
+      const slow = Array.from({ length: 100 }, (_, i) => call(url, i, "slow", "busy-client", aborts.signal).catch(() => undefined))
+      assert.isTrue(yield* until(() => started() === 100), `${started()} of 100 slow calls started`)
+      const quick: any = yield* Effect.promise(async () => (await call(url, 1000, "quick", "other-client")).json())
+      assert.strictEqual(quick.result.content[0].text, "quick done")
+      yield* Deferred.succeed(release, undefined)
+      const answers = yield* Effect.promise(() => Promise.all(slow.map(async (response) => (await response)?.status)))
+      assert.deepStrictEqual(new Set(answers), new Set([200]))
+    }))
+
+  it.live("session.maxConcurrentRequests still bounds them when given", () =>
+    Effect.gen(function*() {
+      const { release, started, url } = yield* serve({ maxConcurrentRequests: 4 })
+      const aborts = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
+      const slow = Array.from({ length: 6 }, (_, i) => call(url, i, "slow", "busy-client", aborts.signal).catch(() => undefined))
+      assert.isTrue(yield* until(() => started() === 4))
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(started(), 4, "the two beyond the bound wait for a slot")
+      yield* Deferred.succeed(release, undefined)
+      const answers = yield* Effect.promise(() => Promise.all(slow.map(async (response) => (await response)?.status)))
+      assert.deepStrictEqual(answers, [200, 200, 200, 200, 200, 200])
+      assert.strictEqual(started(), 6)
+    }))
+})
