@@ -413,6 +413,47 @@ describe("Skills.fromDirectory", () => {
       assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: the `yaml` parser reads more than the SDK's skills client does, and such
+  // a skill was served, but the client could not read its SKILL.md ("a quoted value must close on
+  // the same line", "block scalar indentation indicators are not supported", "a flow collection
+  // must close on the same line", "complex keys", and `...` read as a key): every host using it
+  // failed on the skill. They are InvalidFrontmatter naming the line, as anchors are.
+  it.live("what the SDK's skills client cannot read (multi-line quotes and flow collections, |2, ? key, ...) is InvalidFrontmatter naming the line", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (extra: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (
+        const [extra, said] of [
+          ["license: \"MIT\n  or Apache\"", "a quoted value that goes on past its line is not supported (write it on one line, or as a block scalar: > or |) (line 4 of SKILL.md)"],
+          ["license: 'MIT\n  or Apache'", "a quoted value that goes on past its line is not supported"],
+          ["notes: |2\n   indented", "block scalar indentation indicators (|2, >1-) are not supported; indent the text instead (line 4 of SKILL.md)"],
+          ["notes: >-1\n  folded", "block scalar indentation indicators"],
+          ["tags: [a,\n  b]", "a flow collection ([…] or {…}) that goes on past its line is not supported (close it on its line, or write a block list) (line 4 of SKILL.md)"],
+          ["extra: {a: 1,\n  b: 2}", "a flow collection ([…] or {…}) that goes on past its line"],
+          ["? license\n: MIT", "explicit keys (? license) are not supported; write key: value (line 4 of SKILL.md)"],
+          ["license: MIT\n...", "the document end marker (...) is not supported; end the frontmatter with ---"]
+        ] as const
+      ) {
+        const result = yield* load(extra)
+        assert.isTrue(Result.isFailure(result), extra)
+        const failure = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(failure.reason, "InvalidFrontmatter", extra)
+        assert.include(failure.message, said, extra)
+      }
+      // Written as the client reads them, the same values load, and the SDK verifies the skill.
+      const readable = yield* load("summary: why?\nlicense: \"MIT or Apache\"\nnotes: |\n  indented\ntags: [a, b]\nextra: {a: 1, b: 2}\nmore: |-\n  kept")
+      assert.isTrue(Result.isSuccess(readable))
+      const skill = (readable as Result.Success<Skills.Skill, never>).success
+      const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+      const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+      assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked
   // for a path that names nothing and failed with the file system's "NotFound" for a file there.
   it.effect("a file or directory whose name is not UTF-8 is InvalidPath, said so; a name with a real U+FFFD is served", () =>

@@ -37,8 +37,10 @@ export const extract = (text: string): string | undefined => {
 
 /**
  * Parses frontmatter YAML; fails with the parser's message (invalid YAML, duplicate keys), or
- * naming the first anchor, alias, tag or key that is not a string. The `yaml` package is imported
- * on first use.
+ * naming the first anchor, alias, tag or key that is not a string, or the first of what the SDK's
+ * skills client cannot read though this parser does: a quoted value or a flow collection that goes
+ * on past its line, a block scalar indentation indicator (`|2`), an explicit key (`? key`), the
+ * document end marker (`...`). The `yaml` package is imported on first use.
  *
  * Those are refused because readers differ on them, and the entry's frontmatter must equal what
  * the client reads: the SDK's skills client reads a YAML subset without them and refused such a
@@ -59,6 +61,20 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
           // Lines of SKILL.md: the frontmatter's first line is its second.
           const at = (node: { readonly range?: ReadonlyArray<number> | null | undefined }) =>
             node.range ? ` (line ${lines.linePos(node.range[0]!).line + 1} of SKILL.md)` : ""
+          // Whether the node's text goes on past the line it starts on.
+          const spans = (node: { readonly range?: ReadonlyArray<number> | null | undefined }) => {
+            if (!node.range) return false
+            const end = yaml.indexOf("\n", node.range[0]!)
+            return end !== -1 && end < node.range[1]!
+          }
+          // Whether a key is written explicitly (`? key`): the `?` before it on its line (not the
+          // `?` that ends the line before: `summary: why?`).
+          const explicit = (key: { readonly range?: ReadonlyArray<number> | null | undefined }) => {
+            if (!key.range) return false
+            let i = key.range[0]! - 1
+            while (i >= 0 && (yaml[i] === " " || yaml[i] === "\t")) i--
+            return i >= 0 && yaml[i] === "?"
+          }
           lib.visit(document, {
             Alias: (_, node) => {
               problem = `aliases (*${node.source}) are not supported${at(node)}`
@@ -68,15 +84,34 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
               if (lib.isAlias(node)) return undefined
               if (node.anchor !== undefined) problem = `anchors (&${node.anchor}) are not supported${at(node)}`
               else if (node.tag !== undefined) problem = `tags (${node.tag.replace(/^tag:yaml\.org,2002:/, "!!")}) are not supported${at(node)}`
+              else if (lib.isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") && spans(node)) {
+                problem = `a quoted value that goes on past its line is not supported (write it on one line, or as a block scalar: > or |)${at(node)}`
+              } else if (
+                lib.isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") && node.range &&
+                /^[|>](?:[+-]?[1-9]|[1-9][+-]?)/.test(yaml.slice(node.range[0], node.range[0] + 3))
+              ) {
+                problem = `block scalar indentation indicators (|2, >1-) are not supported; indent the text instead${at(node)}`
+              } else if (lib.isCollection(node) && node.flow === true && spans(node)) {
+                problem = `a flow collection ([…] or {…}) that goes on past its line is not supported (close it on its line, or write a block list)${at(node)}`
+              }
               return problem === undefined ? undefined : lib.visit.BREAK
             },
             Pair: (_, pair) => {
               const key = pair.key
-              if (lib.isScalar(key) && typeof key.value === "string") return undefined
+              if (lib.isScalar(key) && typeof key.value === "string") {
+                if (!explicit(key)) return undefined
+                problem = `explicit keys (? ${key.value}) are not supported; write key: value${at(key)}`
+                return lib.visit.BREAK
+              }
               problem = `the key ${lib.isNode(key) ? String(key) : JSON.stringify(key)} is not a string; quote it${lib.isNode(key) ? at(key) : ""}`
               return lib.visit.BREAK
             }
           })
+          // `...` ends the YAML document: what follows in the block is no YAML to this parser, and
+          // the SDK's skills client reads that line as a key it cannot find.
+          if (problem === undefined && document.directives?.docEnd === true) {
+            problem = "the document end marker (...) is not supported; end the frontmatter with ---"
+          }
           if (problem !== undefined) throw new Error(problem)
           return document.toJS() as unknown
         },
