@@ -454,6 +454,33 @@ describe("Skills.fromDirectory", () => {
       assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: the frontmatter's YAML was taken without the line break that ends its
+  // last line, so a last field kept whole (`|+`, `>+`) lost its final line breaks in the entry, and
+  // the SDK's skills client, reading the whole lines, refused the SKILL.md ("differs from the skill
+  // entry"): every host using it failed on the skill.
+  it.live("a last field that keeps its line breaks (|+, >+) is the entry's as a client reads it", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      for (
+        const [text, expected] of [
+          ["---\nname: kept\ndescription: d\nnotes: |+\n  line\n---\nBody\n", "line\n"],
+          ["---\nname: kept\ndescription: d\nnotes: >+\n  line\n\n---\nBody\n", "line\n\n"],
+          ["---\r\nname: kept\r\ndescription: d\r\nnotes: |+\r\n  line\r\n---\r\nBody\r\n", "line\n"]
+        ] as const
+      ) {
+        writeFileSync(join(dir, "SKILL.md"), text)
+        const skill = yield* Skills.fromDirectory(dir)
+        assert.strictEqual(skill.frontmatter.notes, expected, JSON.stringify(text))
+        assert.deepStrictEqual(skill.frontmatter.notes, parseYaml(text.replace(/\r\n/g, "\n").split("---\n")[1]!).notes)
+        const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+        const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+        const read = yield* Effect.promise(() => skills.read(entry))
+        assert.isTrue(read.verified)
+        assert.strictEqual(read.frontmatter?.notes, expected)
+      }
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked
   // for a path that names nothing and failed with the file system's "NotFound" for a file there.
   it.effect("a file or directory whose name is not UTF-8 is InvalidPath, said so; a name with a real U+FFFD is served", () =>

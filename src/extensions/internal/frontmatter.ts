@@ -17,8 +17,10 @@ import * as Effect from "effect/Effect"
 /**
  * The frontmatter block of a `SKILL.md`: `---` line, YAML, `---` line (an optional BOM first). The
  * YAML may be no line at all (`---` twice): that file has a block, an empty one, as a client reads it.
+ * The YAML is taken with the line break that ends its last line, as a client takes it: without it,
+ * a last field kept whole (`|+`, `>+`) lost its final line breaks.
  */
-const block = /^\uFEFF?---\r?\n(?:([\s\S]*?)\r?\n)??---[ \t]*(?:\r?\n|$)/
+const block = /^\uFEFF?---\r?\n([\s\S]*?\r?\n)??---[ \t]*(?:\r?\n|$)/
 
 /** The opening `---` line of a frontmatter block (an optional BOM first), as {@link block} takes it. */
 const opening = /^\uFEFF?---(?:\r?\n|$)/
