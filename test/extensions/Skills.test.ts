@@ -454,6 +454,45 @@ describe("Skills.fromDirectory", () => {
       assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: pairs in a flow list, keys without a value in a flow map and nesting
+  // past 32 levels are read by the `yaml` parser, not by the SDK's skills client ("mappings inside
+  // flow collections are not supported", "empty value in a flow collection", "nesting deeper than
+  // 32 levels"): such a skill was served, and every host using that client failed on its SKILL.md.
+  it.live("[a: b], {a: }, {a} and nesting past 32 levels are InvalidFrontmatter naming the line; 32 levels are served", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (extra: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (
+        const [extra, said] of [
+          ["tags: [a: b]", "a key: value pair inside […] is not supported; write {key: value} (line 4 of SKILL.md)"],
+          ["tags: [x, [y, a: b]]", "a key: value pair inside […] is not supported"],
+          ["extra: {a: }", "the key a has no value in {…}, which is not supported; write a: null (line 4 of SKILL.md)"],
+          ["extra: {a}", "the key a has no value in {…}"],
+          ["extra: {b: 1, a:c}", "the key a:c has no value in {…}"],
+          [`deep: ${"[".repeat(33)}${"]".repeat(33)}`, "nesting deeper than 32 levels is not supported (line 4 of SKILL.md)"],
+          [`deep:${"\n".concat(...Array.from({ length: 32 }, (_, i) => `${"  ".repeat(i + 1)}k:\n`))}${"  ".repeat(33)}v: 1`, "nesting deeper than 32 levels"]
+        ] as const
+      ) {
+        const result = yield* load(extra)
+        assert.isTrue(Result.isFailure(result), extra)
+        const failure = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(failure.reason, "InvalidFrontmatter", extra)
+        assert.include(failure.message, said, extra)
+      }
+      // Written as the client reads them, the same values load, and the SDK verifies the skill.
+      const readable = yield* load(`tags: [{a: b}, c]\nextra: {a: null, b: ~, 'c:d': 1}\ndeep: ${"[".repeat(32)}${"]".repeat(32)}`)
+      assert.isTrue(Result.isSuccess(readable))
+      const skill = (readable as Result.Success<Skills.Skill, never>).success
+      const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+      const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+      assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Fails before the fix: the frontmatter's YAML was taken without the line break that ends its
   // last line, so a last field kept whole (`|+`, `>+`) lost its final line breaks in the entry, and
   // the SDK's skills client, reading the whole lines, refused the SKILL.md ("differs from the skill

@@ -42,7 +42,8 @@ export const extract = (text: string): string | undefined => {
  * naming the first anchor, alias, tag or key that is not a string, or the first of what the SDK's
  * skills client cannot read though this parser does: a quoted value or a flow collection that goes
  * on past its line, a block scalar indentation indicator (`|2`), an explicit key (`? key`), the
- * document end marker (`...`). The `yaml` package is imported on first use.
+ * document end marker (`...`), a pair in a flow list (`[a: b]`), a key without a value in a flow
+ * map (`{a: }`, `{a}`), nesting deeper than 32. The `yaml` package is imported on first use.
  *
  * Those are refused because readers differ on them, and the entry's frontmatter must equal what
  * the client reads: the SDK's skills client reads a YAML subset without them and refused such a
@@ -82,8 +83,19 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
               problem = `aliases (*${node.source}) are not supported${at(node)}`
               return lib.visit.BREAK
             },
-            Node: (_, node) => {
+            Node: (_, node, path) => {
               if (lib.isAlias(node)) return undefined
+              if (lib.isCollection(node)) {
+                // Its depth as the SDK's skills client counts it: the frontmatter's map is 0.
+                let depth = 0
+                for (const ancestor of path) if (lib.isCollection(ancestor)) depth++
+                const parent = path.at(-1)
+                if (depth > maxDepth) problem = `nesting deeper than ${maxDepth} levels is not supported${at(node)}`
+                else if (lib.isMap(node) && lib.isSeq(parent) && parent.flow === true && node.range && yaml[node.range[0]] !== "{") {
+                  problem = `a key: value pair inside […] is not supported; write {key: value}${at(node)}`
+                }
+                if (problem !== undefined) return lib.visit.BREAK
+              }
               if (node.anchor !== undefined) problem = `anchors (&${node.anchor}) are not supported${at(node)}`
               else if (node.tag !== undefined) problem = `tags (${node.tag.replace(/^tag:yaml\.org,2002:/, "!!")}) are not supported${at(node)}`
               else if (lib.isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") && spans(node)) {
@@ -98,12 +110,25 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
               }
               return problem === undefined ? undefined : lib.visit.BREAK
             },
-            Pair: (_, pair) => {
+            Pair: (_, pair, path) => {
               const key = pair.key
               if (lib.isScalar(key) && typeof key.value === "string") {
-                if (!explicit(key)) return undefined
-                problem = `explicit keys (? ${key.value}) are not supported; write key: value${at(key)}`
-                return lib.visit.BREAK
+                if (explicit(key)) {
+                  problem = `explicit keys (? ${key.value}) are not supported; write key: value${at(key)}`
+                  return lib.visit.BREAK
+                }
+                // `{a: }`, `{a}` and `{a:b}` (the key "a:b") are null values here, and no value
+                // to the SDK's skills client (in a block map, `a:` is null to both).
+                const value = pair.value
+                const map = path.at(-1)
+                if (
+                  lib.isMap(map) && map.flow === true &&
+                  (value === null || (lib.isScalar(value) && value.range && value.range[0] === value.range[1]))
+                ) {
+                  problem = `the key ${key.value} has no value in {…}, which is not supported; write ${key.value}: null${at(key)}`
+                  return lib.visit.BREAK
+                }
+                return undefined
               }
               problem = `the key ${lib.isNode(key) ? String(key) : JSON.stringify(key)} is not a string; quote it${lib.isNode(key) ? at(key) : ""}`
               return lib.visit.BREAK
@@ -122,6 +147,9 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
   )
 
 let library: Promise<typeof import("yaml")> | undefined
+
+/** The deepest nesting the SDK's skills client reads (its `MAX_DEPTH`). */
+const maxDepth = 32
 
 /** The frontmatter block (both `---` lines, with a trailing newline) for these fields, in order. */
 export const render = (fields: ReadonlyArray<readonly [string, string | { readonly [key: string]: string }]>): string => {
