@@ -54,8 +54,7 @@ import * as Pagination from "../protocol/Pagination.ts"
 import * as Prompt from "./Prompt.ts"
 import { Registry } from "./Registry.ts"
 import * as Resource from "./Resource.ts"
-import { resourceKey } from "./internal/resourceKey.ts"
-import { findResource } from "./internal/resourceLookup.ts"
+import { findResource, resourceIdentity } from "./internal/resourceLookup.ts"
 import * as Tool from "./Tool.ts"
 
 // The types `serve` and `run` name, exported from here: a program's inferred type then names them
@@ -296,9 +295,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const ranks: Array<number> = []
     const extensions: Array<Extension.Extension<never>> = []
     const subscriptions = new Map<ServerSession, Set<string>>()
-    // Each session's subscriptions by the normal form of their URI (`resourceKey`), to the URI as
-    // the session wrote it: `x://a%2fb` and `x://a%2Fb` are one resource (reads agree), one
-    // subscription, told of an update of either with the URI the session subscribed to.
+    // Each session's subscriptions by the resource their URI names (`identityOf`), to the URI as
+    // the session wrote it: `x://a%2fb` and `x://a%2Fb` are one resource (reads agree), and so are
+    // `x://a%2Fb` and `x://a/b` of `x://{+path}`: one subscription, told of an update of either
+    // with the URI the session subscribed to.
     const subscribedKeys = new Map<ServerSession, Map<string, string>>()
     // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
     // are dropped (a client that missed one re-reads the resource at the next update anyway).
@@ -339,7 +339,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       const kinds = [...dirty]
       dirty.clear()
       const uris = pendingUpdates.splice(0)
-      const keys = uris.length === 0 ? uris : uris.map(resourceKey)
+      const keys = uris.length === 0 ? uris : uris.map(identityOf)
       for (const [session, openedAt] of sessions) {
         // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that
         // era's changes go on listen streams, see `Listen`).
@@ -350,8 +350,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         }
         const subscribed = subscribedKeys.get(session)
         if (subscribed !== undefined) {
-          for (const key of keys) {
-            const uri = subscribed.get(key)
+          for (let i = 0; i < keys.length; i++) {
+            // Else as written (the template that served it at subscription may be gone since).
+            const uri = subscribed.get(keys[i]) ?? (subscriptions.get(session)?.has(uris[i]) === true ? uris[i] : undefined)
             if (uri === undefined) continue
             entry ??= owe(session)
             if (entry.uris.length === maxPendingUpdates) entry.uris.shift()
@@ -428,6 +429,21 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           ))
     /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
     const served = (uri: string) => findResource(resources, templates, uri) !== undefined
+    // The resource `uri` names, as subscriptions compare it (`resourceIdentity`). The last one is
+    // kept while the lists are the same: an update is looked up once for all the listen streams
+    // that hear it, not once per stream.
+    let lastIdentity: { uri: string; resources: unknown; templates: unknown; key: string } | undefined
+    const identityOf = (uri: string): string => {
+      const resourceList = resources.list()
+      const templateList = templates.list()
+      if (
+        lastIdentity !== undefined && lastIdentity.uri === uri && lastIdentity.resources === resourceList &&
+        lastIdentity.templates === templateList
+      ) return lastIdentity.key
+      const key = resourceIdentity(findResource(resources, templates, uri), uri)
+      lastIdentity = { uri, resources: resourceList, templates: templateList, key }
+      return key
+    }
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = advertised(options.capabilities, extensions)
       const handlers: { -readonly [M in keyof LowLevelServer.RequestHandlers]: LowLevelServer.RequestHandlers[M] } = {}
@@ -528,13 +544,14 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             return Exit.fail(McpError.invalidParams(`Resource URI too long: more than ${maxSubscriptionUriLength} characters`))
           }
           // Only what resources/read would serve (a template match counts; nothing is read).
-          if (!served(uri)) {
+          const found = findResource(resources, templates, uri)
+          if (found === undefined) {
             return Exit.fail(McpError.resourceNotFound(uri))
           }
           const uris = subscriptions.get(context.session)
           const keys = subscribedKeys.get(context.session)
-          // The same resource written otherwise (`%2f` for `%2F`) is not a new subscription.
-          const key = resourceKey(uri)
+          // The same resource written otherwise (`%2f` for `%2F`, `a%2Fb` for `a/b` of `{+path}`) is not a new subscription.
+          const key = resourceIdentity(found, uri)
           if (keys?.has(key) === true) return Exit.succeed({})
           if ((uris?.size ?? 0) >= maxSubscriptions) {
             return Exit.fail(McpError.limitExceeded(
@@ -554,8 +571,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         handlers["resources/unsubscribe"] = (params, context) => {
           if (context.session.stateless) return Exit.fail(notOfferedStateless("resources/unsubscribe"))
           const keys = subscribedKeys.get(context.session)
-          const key = keys === undefined ? undefined : resourceKey(params.uri)
-          const uri = key === undefined ? undefined : keys!.get(key)
+          let key = keys === undefined ? undefined : identityOf(params.uri)
+          let uri = key === undefined ? undefined : keys!.get(key)
+          // Else as written (the template that served it at subscription may be gone since).
+          if (uri === undefined && keys !== undefined && subscriptions.get(context.session)?.has(params.uri) === true) {
+            for (const [k, u] of keys) {
+              if (u === params.uri) key = k
+            }
+            uri = params.uri
+          }
           if (uri === undefined) return Exit.succeed({})
           keys!.delete(key!)
           const uris = subscriptions.get(context.session)
@@ -625,6 +649,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             onResourceUpdated: service.onResourceUpdated,
             resourceExists: (uri) =>
               uri.length <= maxSubscriptionUriLength && served(uri),
+            resourceIdentity: identityOf,
             maxResourceSubscriptions: maxSubscriptions,
             tasks: servedTaskTools ? tasks!.listen : undefined
           })
@@ -938,7 +963,8 @@ export const resource = <R = never>(
  * the earlier one. A URI that names nothing as written is looked up again in its RFC 3986 normal
  * form (scheme in lower case, `%2f` as `%2F`, `%61` as `a`): a fixed resource first, then the
  * templates, their literal scheme in either case. Subscriptions agree (one resource, one
- * subscription, told with the URI the client subscribed to).
+ * subscription, told with the URI the client subscribed to), also where a template's variables
+ * are spelled otherwise (`docs://a%2Fb` and `docs://a/b` are one read of `docs://{+path}`).
  *
  * Its `uriTemplate` must give URIs that start with their scheme (`notes://{day}`, not
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not

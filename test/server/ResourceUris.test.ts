@@ -86,6 +86,38 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
       assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["notes://7"]])
     }))
 
+  it.live("a template's resource is one subscription however its variables are spelled: told of an update in the other spelling", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Paths)
+      const a = yield* connect(server, { name: "a" })
+      const b = yield* connect(server, { name: "b" })
+      // One resource, as reads have it: x://{+path} reads both with path "p/q".
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://p%2Fq" }))), "template p/q")
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://p/q" }))), "template p/q")
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://p%2Fq" }))
+      // The same resource again: not a second subscription.
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://p/q" }))
+      yield* sdk(() => b.client.subscribeResource({ uri: "x://p/q" }))
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["x://p%2Fq"], ["x://p/q"]])
+      // Fails before: a (subscribed as x://p%2Fq) was told nothing of x://p/q, b nothing of x://p%2Fq.
+      yield* using(server, McpServer.notifyResourceUpdated("x://p/q"))
+      yield* using(server, McpServer.notifyResourceUpdated("x://p%2fq"))
+      const updates = (c: typeof a) => c.notifications("notifications/resources/updated").map((m) => m.params.uri)
+      yield* Effect.promise(() => a.waitFor(() => updates(a).length === 2, 2_000))
+      yield* Effect.promise(() => b.waitFor(() => updates(b).length === 2, 2_000))
+      yield* settle()
+      assert.deepStrictEqual(updates(a), ["x://p%2Fq", "x://p%2Fq"])
+      assert.deepStrictEqual(updates(b), ["x://p/q", "x://p/q"])
+      // Unsubscribed in the other spelling.
+      yield* sdk(() => a.client.unsubscribeResource({ uri: "x://p/q" }))
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["x://p/q"]])
+      // The template gone, an update spelled as subscribed is still told.
+      assert.isTrue(yield* using(server, McpServer.remove("template", "x://{+path}")))
+      yield* using(server, McpServer.notifyResourceUpdated("x://p/q"))
+      yield* Effect.promise(() => b.waitFor(() => updates(b).length === 3, 2_000))
+      assert.deepStrictEqual(updates(a), ["x://p%2Fq", "x://p%2Fq"])
+    }))
+
   it.live("2026-07-28: a listen stream follows the resource however it is written, told with its URI", () =>
     Effect.gen(function*() {
       const Touch = McpServer.tool({
@@ -99,6 +131,20 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
       yield* client.callTool("touch")
       const updated = yield* client.waitFor("notifications/resources/updated")
       assert.strictEqual(updated.params?.uri, "x://a%2fb")
+    }))
+
+  it.live("2026-07-28: a listen stream follows a template's resource however its variables are spelled", () =>
+    Effect.gen(function*() {
+      const Touch = McpServer.tool({
+        name: "touch",
+        handler: () => Effect.as(McpServer.notifyResourceUpdated("x://p/q"), "touched")
+      })
+      const client = yield* McpTestClient.make(Layer.mergeAll(Paths, Touch), { protocolVersion: "2026-07-28", timeoutMillis: 2_000 })
+      yield* client.listen({ resourceSubscriptions: ["x://p%2Fq"] })
+      yield* client.callTool("touch")
+      // Fails before: nothing told (x://p/q and x://p%2Fq have other normal forms).
+      const updated = yield* client.waitFor("notifications/resources/updated")
+      assert.strictEqual(updated.params?.uri, "x://p%2Fq")
     }))
 
   it.live("Authorization guards the resource however its URI is written (its rule and its tags)", () =>

@@ -58,6 +58,11 @@ export interface ListenSources {
   readonly onResourceUpdated: (listener: (uri: string) => void) => () => void
   /** Whether a resource or template serves `uri` (only those can be subscribed). */
   readonly resourceExists: (uri: string) => boolean
+  /**
+   * The resource `uri` names, as subscriptions compare it (one string however it is spelled);
+   * the URI's normal form (`resourceKey`) when not given.
+   */
+  readonly resourceIdentity?: ((uri: string) => string) | undefined
   /** The most resources one stream may follow. */
   readonly maxResourceSubscriptions: number
   /** The tasks extension's tasks, when the server has them. */
@@ -174,19 +179,20 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           Effect.sync(() => sources.onChange(onChange)),
           (unsubscribe) => Effect.sync(unsubscribe)
         )
-        // By the normal form of their URI (`resourceKey`), to the URI as the client wrote it: an
-        // update of `x://a%2Fb` is told to a stream that follows `x://a%2fb` (one resource, as
-        // reads have it), with the URI it follows.
+        // By the resource their URI names (`resourceIdentity`), to the URI as the client wrote it:
+        // an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb` (one resource, as
+        // reads have it; so are `x://a/b` and `x://a%2Fb` of `x://{+path}`), with the URI it follows.
+        const identity = sources.resourceIdentity ?? resourceKey
         const uris = new Map<string, string>()
         for (const uri of accepted.resourceSubscriptions ?? []) {
-          const key = resourceKey(uri)
+          const key = identity(uri)
           if (!uris.has(key)) uris.set(key, uri)
         }
         if (uris.size > 0) {
           yield* Effect.acquireRelease(
             Effect.sync(() =>
               sources.onResourceUpdated((updated) => {
-                const uri = uris.get(resourceKey(updated))
+                const uri = uris.get(identity(updated))
                 if (uri !== undefined) offer(["notifications/resources/updated", { uri }])
               })
             ),

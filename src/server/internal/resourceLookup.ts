@@ -78,3 +78,17 @@ export const findResource = (
   }
   return undefined
 }
+
+/**
+ * What subscriptions compare (`resources/subscribe`, `notifyResourceUpdated`, listen streams):
+ * one string per resource however its URI is spelled, as reads have it. A fixed resource: its
+ * URI's normal form. A template's: the URI it gives for the variables found (`expand`), in normal
+ * form, after the template (`docs://a%2Fb` and `docs://a/b` are one read of `docs://{+path}`,
+ * which the normal form keeps apart). A URI nothing serves: its normal form.
+ */
+export const resourceIdentity = (found: Found | undefined, uri: string): string =>
+  found === undefined
+    ? resourceKey(uri)
+    : found.resource !== undefined
+    ? resourceKey(found.resource.uri)
+    : `\u0000${found.template.uriTemplate}\u0000${resourceKey(found.template.expand(found.variables))}`
