@@ -134,7 +134,8 @@ export interface Options {
    * `limit: "subscriptions"` and `max`); subscribing again to a subscribed URI (or to the same
    * resource written otherwise, `%2f` for `%2F`: see {@link resourceTemplate}) is not a new one,
    * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
-   * subscribed (else -32002, as `resources/read` answers), of at most 8,192 characters (else -32602). A
+   * subscribed (else -32002, as `resources/read` answers; a URI whose template `params` refuse its
+   * variables -32602, as its read), of at most 8,192 characters (else -32602). A
    * stateless session keeps no subscriptions: nothing could be delivered to its clients, so it does
    * not advertise `resources.subscribe`, and `resources/subscribe` and `resources/unsubscribe` are
    * answered -32601.
@@ -427,8 +428,14 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             ),
             noResources
           ))
-    /** Whether `resources/read` would serve `uri` (a resource, or a template match; nothing is read): what may be subscribed. */
-    const served = (uri: string) => findResource(resources, templates, uri) !== undefined
+    /**
+     * Whether `resources/read` would serve `uri` (a resource, or a template match whose variables
+     * decode; nothing is read): what may be subscribed.
+     */
+    const served = (uri: string) => {
+      const found = findResource(resources, templates, uri)
+      return found !== undefined && (found.template === undefined || found.template.refusal(found.variables) === undefined)
+    }
     // The resource `uri` names, as subscriptions compare it (`resourceIdentity`). The last one is
     // kept while the lists are the same: an update is looked up once for all the listen streams
     // that hear it, not once per stream.
@@ -548,6 +555,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (found === undefined) {
             return Exit.fail(McpError.resourceNotFound(uri))
           }
+          // Nor a URI whose template variables do not decode: -32602, as its read answers.
+          const refused = found.template?.refusal(found.variables)
+          if (refused !== undefined) return refused
           const uris = subscriptions.get(context.session)
           const keys = subscribedKeys.get(context.session)
           // The same resource written otherwise (`%2f` for `%2F`, `a%2Fb` for `a/b` of `{+path}`) is not a new subscription.

@@ -156,6 +156,11 @@ export interface RegisteredTemplate {
     variables: Variables,
     context: RequestContext
   ) => Effect.Effect<ReadResourceResult, McpError.McpError>
+  /**
+   * What `readMatch` answers without reading when `variables` do not decode by `params` (-32602);
+   * `undefined` when they decode. What may be subscribed is what a read would serve.
+   */
+  readonly refusal: (variables: Variables) => Exit.Exit<never, McpError.McpError> | undefined
   /** Whether the template matches `uri` (without reading anything). */
   readonly matches: (uri: string) => boolean
   /**
@@ -265,6 +270,10 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
     return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output))
   }
+  const refusal = (variables: Variables) => {
+    const params = decode(variables)
+    return params._tag === "Failure" ? McpError.decodeFailure(`URI for template ${definition.uriTemplate}`, params.cause) : undefined
+  }
   return {
     uriTemplate: definition.uriTemplate,
     tags: definition.tags ?? [],
@@ -276,6 +285,7 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     },
     match: template.match,
     readMatch,
+    refusal,
     matches: (uri) => template.match(uri) !== undefined,
     matchKey: keyTemplate.match,
     foldsScheme,

@@ -12,6 +12,7 @@ import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { PassThrough, Writable } from "node:stream"
 import { McpError, McpServer, Stdio } from "../../src/index.ts"
+import { McpTestClient } from "../../src/testing.ts"
 import { connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
 
 const Greeting = McpServer.resource({
@@ -49,6 +50,41 @@ describe("McpServer resources/subscribe bounds", () => {
       assert.strictEqual(subscribe.code, read.code)
       assert.strictEqual(subscribe.message, read.message)
       assert.deepStrictEqual(subscribed(server), [])
+    }))
+
+  it.live("a URI whose template variables do not decode is -32602, as resources/read answers, and nothing is kept", () =>
+    Effect.gen(function*() {
+      const Pages = McpServer.resourceTemplate({
+        uriTemplate: "test://pages/{n}",
+        name: "page",
+        params: { n: Schema.FiniteFromString },
+        read: ({ n }) => Effect.succeed(`page ${n}`)
+      })
+      const server = yield* startServer({}, Layer.mergeAll(All, Pages))
+      const { client } = yield* connect(server)
+      const read = yield* sdkError(() => client.readResource({ uri: "test://pages/seven" }))
+      assert.strictEqual(read.code, McpError.ErrorCode.InvalidParams)
+      // Fails before: {} (subscribed to what no read serves).
+      const subscribe = yield* sdkError(() => client.subscribeResource({ uri: "test://pages/seven" }))
+      assert.strictEqual(subscribe.code, read.code)
+      assert.strictEqual(subscribe.message, read.message)
+      assert.deepStrictEqual(subscribed(server), [])
+      assert.deepStrictEqual(yield* sdk(() => client.subscribeResource({ uri: "test://pages/7" })), {})
+      assert.deepStrictEqual(subscribed(server), [["test://pages/7"]])
+    }))
+
+  it.live("2026-07-28: a listen stream does not follow a URI whose template variables do not decode", () =>
+    Effect.gen(function*() {
+      const Pages = McpServer.resourceTemplate({
+        uriTemplate: "test://pages/{n}",
+        name: "page",
+        params: { n: Schema.FiniteFromString },
+        read: ({ n }) => Effect.succeed(`page ${n}`)
+      })
+      const client = yield* McpTestClient.make(Pages, { protocolVersion: "2026-07-28", timeoutMillis: 2_000 })
+      // Fails before: test://pages/seven accepted (followed, though no read serves it).
+      const accepted = yield* client.listen({ resourceSubscriptions: ["test://pages/seven", "test://pages/7"] })
+      assert.deepStrictEqual(accepted, { resourceSubscriptions: ["test://pages/7"] })
     }))
 
   it.live("a URI a template matches is subscribed without being read, and is notified", () =>
