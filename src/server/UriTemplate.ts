@@ -20,10 +20,11 @@
  *   `{+var}` and the FastMCP-style wildcard `{var*}` may span `/` (not `?` or `#`); `{#var}` takes
  *   the fragment. In an expression with several variables, `,` separates them. A variable
  *   followed by a literal and then another variable ends at the first of that literal's first
- *   character after which the rest matches (`{org}-{name}` on `acme-jane-doe`: `org` is `acme`;
- *   `{+dir}/{file}` on `src/lib/a.ts`: `dir` is `src/lib`). Otherwise, where a URI could be split
- *   between variables in several ways (`{a}{b}`, `{/a*}{/b}`), earlier variables take as much as
- *   they can. URIs over 8 KB match no template.
+ *   character after which the rest matches (`{org}-{name}` on `acme-jane-doe`: `org` is `acme`,
+ *   as is `{/org}-{name}`'s on `/acme-jane-doe`; `{+dir}/{file}` on `src/lib/a.ts`: `dir` is
+ *   `src/lib`); not an exploded `{/var*}` or `{.var*}`, nor a `{;var}`. Otherwise, where a URI
+ *   could be split between variables in several ways (`{a}{b}`, `{/a*}{/b}`), earlier variables
+ *   take as much as they can. URIs over 8 KB match no template.
  * - `{/var*}`, `{.var*}` and `{;var*}` match one or more segments and give a string array; every
  *   other non-query variable gives a string (a non-exploded list such as `red,green,blue` is
  *   returned as that string).
@@ -795,6 +796,24 @@ interface Compiled {
   readonly slots: ReadonlyArray<Slot>
 }
 
+/**
+ * `((?:[^excluded]+|(?=last))(?:last[^excluded]*)*?)`: a value up to the first `last`, then one
+ * more stretch at a time while what follows fails (`org` in `{org}-{name}` is the shortest;
+ * `{+dir}/{file}` still matches `a/b/c`). `last` is excluded from both loops, so neither is
+ * entered again inside a stretch it took (see `run`).
+ */
+const upToLiteral = (program: Program, excluded: string, last: string) => {
+  const first = program.split()
+  program.plus(excluded + last)
+  const again = program.next
+  const more = program.split()
+  first.alt = more.alt = program.next
+  program.char(last)
+  program.star(excluded + last)
+  program.jump().to = again
+  more.next = program.next
+}
+
 const compile = (parts: ReadonlyArray<Part>): Compiled => {
   const program = new Program()
   const slots: Array<Slot> = []
@@ -858,19 +877,7 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
             // lead([^excluded]+)
             program.plus(excluded + comma)
           } else {
-            // lead((?:[^excluded]+|(?=last))(?:last[^excluded]*)*?): up to the first `last`, then
-            // one more stretch at a time while what follows fails (`org` in `{org}-{name}` is
-            // the shortest; `{+dir}/{file}` still matches `a/b/c`). `last` is excluded from both
-            // loops, so neither is entered again inside a stretch it took (see `run`).
-            const first = program.split()
-            program.plus(excluded + comma + last)
-            const again = program.next
-            const more = program.split()
-            first.alt = more.alt = program.next
-            program.char(last)
-            program.star(excluded + comma + last)
-            program.jump().to = again
-            more.next = program.next
+            upToLiteral(program, excluded + comma, last)
           }
           close()
           break
@@ -894,10 +901,13 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
             again.alt = program.next
             close()
           } else {
-            // lead([^segment]+)
+            // lead([^segment]+), or up to the literal that follows (as for `{var}`; a `/` or `.`
+            // the segment excludes ends it anyway).
+            const last = i === vars.length - 1 && !segment.includes(stop) ? stop : ""
             program.chars(lead)
             open()
-            program.plus(segment)
+            if (last === "") program.plus(segment)
+            else upToLiteral(program, segment, last)
             close()
           }
           break

@@ -615,6 +615,22 @@ describe("UriTemplate.match on hostile URIs", () => {
     assert.isUndefined(parse("x://{+a}/{+b}/{+c}").match("x://" + "a/".repeat(4000) + "#"))
   })
 
+  it("the rule holds for {/var} and {.var} values too (the documented rule; they took the most)", () => {
+    // Fails before: { org: "acme-jane", name: "doe" }.
+    assert.deepStrictEqual(parse("x:/{/org}-{name}").match("x://acme-jane-doe"), { org: "acme", name: "jane-doe" })
+    assert.deepStrictEqual(parse("x:/{/name}.{ext}").match("x://archive.tar.gz"), { name: "archive", ext: "tar.gz" })
+    assert.deepStrictEqual(parse("x://a{.host}-{port}").match("x://a.example-org-80"), { host: "example", port: "org-80" })
+    // As for `{org}-{name}`, the value goes on past the literal when the rest needs it.
+    assert.deepStrictEqual(parse("x:/{/org}-{name}/x").match("x://a-b-c/x"), { org: "a", name: "b-c" })
+    assert.deepStrictEqual(parse("x:/{/a}-{/b}").match("x://p-q-/r"), { a: "p-q", b: "r" })
+    // A literal `/` after `{/var}` (or `.` after `{.var}`) ends its value anyway; the last value keeps what it had.
+    assert.deepStrictEqual(parse("x:/{/dir}/{file}").match("x://a/b"), { dir: "a", file: "b" })
+    assert.deepStrictEqual(parse("x:/{/name}.json").match("x://a.b.json"), { name: "a.b" })
+    assert.deepStrictEqual(parse("x:/{/name}{.ext}").match("x://a.b.c"), { name: "a.b", ext: "c" })
+    // Stays linear.
+    assert.isUndefined(parse("x:/{/a}-{/b}-{/c}").match("x://" + "a-".repeat(4000) + "#"))
+  })
+
   it("URIs over 8 KB match no template; adjacent values match long URIs, earlier ones taking the most", () => {
     assert.isDefined(parse("x://{id}").match("x://" + "a".repeat(8_000)))
     assert.isUndefined(parse("x://{id}").match("x://" + "a".repeat(8_200)))
