@@ -269,8 +269,10 @@ export interface JwtOptions {
    * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`
    * or a token they do not verify (a key rotated under the same `kid`, or without one), at most
    * once a second (so a flood of made-up `kid`s or forged tokens does not flood the authorization
-   * server): such a token is refused `401` without asking again in the second after a fetch, even
-   * if the authorization server has gone down since. A fetch that fails is logged (a warning
+   * server): a token they do not verify is refused `401` without asking again in the second after
+   * a fetch, even if the authorization server has gone down since; one of an unknown `kid` (a key
+   * just rotated in) waits for the next fetch allowed (at most a second, one fetch for all that
+   * wait) and is refused only if that has no key for it. A fetch that fails is logged (a warning
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
    * the keys fetched is `503` at once.
    */
@@ -343,15 +345,26 @@ export const jwt = (options: JwtOptions): Verifier => {
   let getKey: JWTVerifyGetKey
   // When the last fetch of the JWKS failed (see `fetchAfterCooldown`); never set without a JWKS URL.
   const lastFailure = { at: Number.NEGATIVE_INFINITY }
+  // When the last fetch of the JWKS was answered (see `reloadWhenAllowed`).
+  const lastFetch = { at: Number.NEGATIVE_INFINITY }
   // The keys fetched from the JWKS URL, when given (see `verifyRotated`).
   let remote: RemoteKeys | undefined
+  let reloadWhenAllowed: () => Promise<void> = () => Promise.resolve()
   if (jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-    getKey = remote = createRemoteJWKSet(jwksUrl, {
+    const keys = getKey = remote = createRemoteJWKSet(jwksUrl, {
       cacheMaxAge,
       cooldownDuration: refetchCooldownMillis,
-      [customFetch]: fetchAfterCooldown(lastFailure)
+      [customFetch]: fetchAfterCooldown(lastFailure, lastFetch)
     })
+    // One fetch for every token that waits for it, when the cooldown after the last one is over.
+    let next: Promise<void> | undefined
+    reloadWhenAllowed = () =>
+      next ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, lastFetch.at + refetchCooldownMillis - Date.now())))
+        .then(() => keys.reload())
+        .finally(() => {
+          next = undefined
+        })
   } else if (typeof key === "string") {
     // Read once, here: a PEM that is no public key jose reads (a certificate, a PKCS#1 key, a
     // truncated or mistyped one) was taken, and every token was then refused 401 "the token could
@@ -407,7 +420,7 @@ export const jwt = (options: JwtOptions): Verifier => {
         try: async () => {
           const payload = remote === undefined
             ? await verifyWithEach(token, getKey, verifyOptions)
-            : await verifyRotated(token, remote, verifyOptions)
+            : await verifyRotated(token, remote, verifyOptions, reloadWhenAllowed)
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
@@ -469,11 +482,28 @@ type RemoteKeys = ReturnType<typeof createRemoteJWKSet>
  * `kid`, or whose keys have none, had every token of the new key refused `401` "the token's
  * signature does not verify" until the cache expired (`jwksCacheMillis`, 10 minutes by default),
  * the clients' new tokens as well.
+ *
+ * A token whose `kid` none of the keys has, in the cooldown after a fetch, waits for the next
+ * fetch allowed (`reloadWhenAllowed`: at most a second, one fetch for all that wait) and is
+ * verified with its keys: a key rotated in within a second of a fetch (the authorization server
+ * issuing tokens with it at once, a fetch made by a made-up `kid` a moment before) was refused
+ * `401`, which sends the client back through its authorization flow for a valid token.
  */
-const verifyRotated = async (token: string, remote: RemoteKeys, options: JWTVerifyOptions): Promise<JWTPayload> => {
+const verifyRotated = async (
+  token: string,
+  remote: RemoteKeys,
+  options: JWTVerifyOptions,
+  reloadWhenAllowed: () => Promise<void>
+): Promise<JWTPayload> => {
+  // Cooling down now, jose will not fetch for a `kid` the keys lack (else it did, for this token).
+  const cooling = remote.coolingDown
   try {
     return await verifyWithEach(token, remote, options)
   } catch (error) {
+    if (error instanceof JoseErrors.JWKSNoMatchingKey && cooling) {
+      await reloadWhenAllowed()
+      return await verifyWithEach(token, remote, options)
+    }
     if (!(error instanceof JoseErrors.JWSSignatureVerificationFailed) || remote.coolingDown) throw error
     await remote.reload()
     return await verifyWithEach(token, remote, options)
@@ -492,12 +522,16 @@ class JwksCoolingDown extends Error {}
  * server failed (an error status, no answer, a body that is no JWKS), every token with a `kid` the
  * cached keys lack (a flood of made-up ones), and every token once the keys were stale or had
  * never been fetched, fetched them again, at the rate the tokens came. `lastFailure` is set by the
- * verifier, which sees every way a fetch fails.
+ * verifier, which sees every way a fetch fails; `lastFetch` when a fetch is answered.
  */
-const fetchAfterCooldown = (lastFailure: { readonly at: number }) => (url: string, init: RequestInit): Promise<Response> =>
+const fetchAfterCooldown = (lastFailure: { readonly at: number }, lastFetch: { at: number }) =>
+(url: string, init: RequestInit): Promise<Response> =>
   Date.now() - lastFailure.at < refetchCooldownMillis
     ? Promise.reject(new JwksCoolingDown("the JWKS fetch is cooling down after a failure"))
-    : fetch(url, init)
+    : fetch(url, init).then((response) => {
+      lastFetch.at = Date.now()
+      return response
+    })
 
 /**
  * Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read):

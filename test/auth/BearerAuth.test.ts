@@ -664,6 +664,56 @@ describe("BearerAuth.jwt with a JWKS rotated without a new kid", () => {
     }), 20_000)
 })
 
+describe("BearerAuth.jwt with a kid rotated in within a second of a fetch", () => {
+  it.live("a token of a new kid that arrives in the cooldown waits for the next allowed fetch (one for all of them), rather than be refused 401", () =>
+    Effect.gen(function*() {
+      let keys: Array<unknown> = []
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const signed = (key: Key, kid: string, sub: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test")
+            .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
+      const publish = (pairs: ReadonlyArray<readonly [Key, string]>) =>
+        Effect.promise(() => Promise.all(pairs.map(async ([key, kid]) => ({ ...(await exportJWK(key.publicKey)), kid, use: "sig" }))))
+      const first = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const second = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+      keys = yield* publish([[first, "k1"]])
+      assert.strictEqual((yield* verifier.verify(yield* signed(first, "k1", "before"))).subject, "before")
+      assert.strictEqual(fetches, 1)
+      // Within the second after that fetch, the authorization server rotates in k2 and issues tokens with it.
+      keys = yield* publish([[first, "k1"], [second, "k2"]])
+      const started = Date.now()
+      // Fails before: each refused 401 "no key of the authorization server matches the token".
+      const subjects = yield* Effect.forEach(
+        ["a", "b", "c", "d", "e"],
+        (sub) => Effect.flatMap(signed(second, "k2", sub), (token) => Effect.map(verifier.verify(token), (p) => p.subject)),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(subjects, ["a", "b", "c", "d", "e"])
+      // One fetch for all of them, a second after the last one at most.
+      assert.strictEqual(fetches, 2)
+      assert.isBelow(Date.now() - started, 1_500)
+      // A made-up kid is still refused (after the wait: one fetch more at most, not one per token).
+      const madeUp = yield* Effect.forEach(
+        ["x1", "x2", "x3"],
+        (kid) => Effect.flip(Effect.flatMap(signed(first, kid, "m"), verifier.verify)),
+        { concurrency: "unbounded" }
+      )
+      for (const error of madeUp) assert.instanceOf(error, BearerAuth.InvalidToken)
+      assert.strictEqual(fetches, 3)
+    }), 20_000)
+})
+
 describe("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
