@@ -44,6 +44,7 @@ import { homedir } from "node:os"
 import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
+import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as Dev from "./Dev.ts"
 import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
@@ -469,23 +470,6 @@ const exitCodes = { failure: 1, usage: 2 } as const
  * so that what the module logs stays out of the output).
  */
 const print = (text: string): Effect.Effect<void> => Effect.sync(() => void process.stdout.write(`${text}\n`))
-
-/**
- * Exits with `process.exitCode` once stdout and stderr have written what they hold. The module's
- * top-level code runs in this process, and what it leaves running (an interval, a connection)
- * is no part of the command: Node would wait on it for ever after `inspect` printed, or after a
- * stdio server ended with its input. Scheduled, not awaited: the program ends first, so that
- * `runMain` still exits with a signal's code when a signal stopped it (it exits at once then).
- */
-const exitOnceWritten: Effect.Effect<void> = Effect.sync(() => {
-  let pending = 2
-  const written = () => {
-    if (--pending === 0) process.exit()
-  }
-  // Called once what was written before is written, or the stream failed (a reader gone).
-  process.stdout.write("", written)
-  process.stderr.write("", written)
-})
 
 /**
  * `~` and `~/…` named from the home folder: a shell leaves `--config=~/.cursor/mcp.json` as it is

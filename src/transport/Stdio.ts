@@ -27,6 +27,7 @@ import { type Connection, type Outbound, TransportFailure } from "../session/Con
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
 import { redirectConsoleToStderr } from "../internal/console.ts"
+import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import type { Transport } from "../session/Transport.ts"
@@ -114,7 +115,10 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
- * written first, within `shutdownTimeoutMillis`). A signal before `runMain` is called (the
+ * written first, within `shutdownTimeoutMillis`). The process exits once the program has ended and
+ * its output is written, even when something its modules left running would keep Node up (an
+ * interval, a pool's or a client's connection opened at import): a client that went away, having
+ * closed stdin without a signal, leaves no server behind. A signal before `runMain` is called (the
  * program's modules still loading) meets Node's default: the process ends by the signal, having
  * served nothing (no handler can be listening before the program's code runs).
  *
@@ -126,7 +130,7 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  */
 export const runMain = <A, E>(effect: Effect.Effect<A, E>): void => {
   redirectConsoleToStderr()
-  GracefulShutdown.runMain(effect, { logToStderr: true })
+  GracefulShutdown.runMain(Effect.andThen(effect, exitOnceWritten), { logToStderr: true })
 }
 
 /** The listener of an input's errors once the session no longer reads it. */
