@@ -10,6 +10,8 @@ import type * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { CreateMessageResult, ElicitResult, ServerRequests } from "../../protocol/internal/mcpSchemas.ts"
+import { clip } from "../../internal/clip.ts"
+import { jsonKindOf } from "../../internal/valueKind.ts"
 import { type ClientRequestError, ClientRequestFailed, ClientResultInvalid } from "../ClientRequestError.ts"
 
 /** A server→client request waiting for the client's answer. */
@@ -29,11 +31,24 @@ export const clientError = (method: string, error: unknown): ClientRequestError 
     readonly data?: unknown
   }
   if (typeof code !== "number" || !Number.isInteger(code) || typeof message !== "string") {
-    return new ClientResultInvalid({ method, message: `malformed error answer: ${JSON.stringify(error)}` })
+    return new ClientResultInvalid({ method, message: `malformed error answer: ${shown(error)}` })
   }
   return data === undefined
     ? new ClientRequestFailed({ method, code, message })
     : new ClientRequestFailed({ method, code, message, data })
+}
+
+/**
+ * A client's malformed error as its message quotes it: as JSON, clipped. Never throws: an error
+ * nested thousands deep (which `JSON.parse` reads, and `JSON.stringify` overflows the stack on) is
+ * named by its kind; thrown here, in the read loop, it ended the session (a stdio server with it).
+ */
+const shown = (error: unknown): string => {
+  try {
+    return clip(JSON.stringify(error) ?? String(error))
+  } catch {
+    return jsonKindOf(error)
+  }
 }
 
 /**
