@@ -479,6 +479,22 @@ describe("stdio: the era the first message picks", () => {
     }))
 })
 
+describe("stdio: a request before initialize with a very long method name", () => {
+  // Fails before the fix: the -32600 quoted the method whole (a 1 MB name: a 1 MB answer, and as
+  // much in what middleware observes), where every other refusal quotes client text clipped.
+  it.live("is refused -32600 with the name clipped; the handshake that follows is answered", () =>
+    withChild(async (child) => {
+      const method = "x".repeat(1024 * 1024)
+      await child.write(line({ jsonrpc: "2.0", id: "long", method }))
+      const refused = await child.waitFor((m) => m.id === "long")
+      assert.strictEqual(refused.error?.code, -32600)
+      assert.isBelow(child.lines[0]!.length, 1_000)
+      assert.include(refused.error.message, "before initialization")
+      assert.include(refused.error.message, `${"x".repeat(200)}… (${method.length - 200} more characters)`)
+      await handshake(child)
+    }))
+})
+
 // Safety net: no child outlives the file.
 process.once("exit", () => {
   for (const child of children) child.kill("SIGKILL")

@@ -20,6 +20,7 @@
  *
  * @internal
  */
+import { clip } from "../../internal/clip.ts"
 import type { Phase } from "../Session.ts"
 
 /** What becomes of a request. */
@@ -66,7 +67,7 @@ export const admit = (
     if (phase === "new" || phase === "initializing") {
       return {
         _tag: "Reject",
-        detail: `received "${method}" before initialization; send "initialize" first (only "ping" is allowed before it)`
+        detail: `received "${clip(method)}" before initialization; send "initialize" first (only "ping" is allowed before it)`
       }
     }
     if (phase === "closed") return drop
