@@ -305,16 +305,25 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       })
     })
 
+    // An output closed without an error (a stream of one's own destroyed, or ended, by its owner):
+    // what was written to it is lost, and Node says nothing of a write to it (no 'error', no
+    // 'drain', no 'close' again), which waited for ever, the session with it. It ends the session,
+    // as a broken output does.
+    const closed = (): Exit.Exit<never, TransportFailure> =>
+      failure ??= Exit.fail(new TransportFailure({ message: "writing output failed: the output is closed" }))
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
       Effect.callback<void, TransportFailure>((resume) => {
         if (failure !== undefined) return resume(failure)
+        if (stdout.destroyed || stdout.writableEnded) return resume(closed())
         if (stdout.write(encodeBatch(batch))) return resume(Effect.void)
+        if (stdout.destroyed) return resume(closed())
         if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
         const done = () => {
           stdout.off("drain", done)
           stdout.off("close", done)
           unblocked(done)
-          resume(failure ?? Effect.void)
+          // Closed before it drained: its error (if any) came first, and is the failure.
+          resume(stdout.destroyed ? closed() : Effect.void)
         }
         stdout.on("drain", done)
         stdout.on("close", done)

@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Net from "node:net"
-import { PassThrough, Readable } from "node:stream"
+import { PassThrough, Readable, Writable } from "node:stream"
 import { GracefulShutdown, McpContext, McpServer, Stdio } from "../../src/index.ts"
 
 const initialize = `${
@@ -392,4 +392,32 @@ describe("Stdio transport: a client's answer too large to read", () => {
       assert.isUndefined(messages().find((m) => m.error !== undefined), output)
       stdin.end()
     }))
+})
+
+describe("Stdio transport: an output closed without an error", () => {
+  // Fails before the fix: a write to an output destroyed without an error (a stream of one's own,
+  // closed by its owner) waited for a 'drain' or 'close' Node never emits for it (a write to a
+  // destroyed stream says nothing): the server never ended, even once its input had.
+  for (const [name, close] of [["destroyed", (stdout: Writable) => stdout.destroy()], ["ended", (stdout: Writable) => stdout.end()]] as const) {
+    it.live(`${name} while answers are due: the server ends, failed (as for a broken output), once its input ends`, () =>
+      Effect.gen(function*() {
+        const stdin = new PassThrough()
+        // A slow output: its small buffer fills, and writes wait for it to drain.
+        const stdout = new Writable({ highWaterMark: 16, write: (_chunk, _encoding, callback) => void setTimeout(callback, 20) })
+        const Big = McpServer.prompt({ name: "big", handler: () => Effect.succeed("x".repeat(1024)) })
+        const fiber = yield* Effect.forkChild(McpServer.serve({ name: "s", version: "1" }, Big, Stdio.make({ stdin, stdout })))
+        const get = (id: number) => `${JSON.stringify({ jsonrpc: "2.0", id, method: "prompts/get", params: { name: "big" } })}\n`
+        stdin.write(initialize + `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`)
+        yield* Effect.sleep("100 millis")
+        for (let id = 2; id < 6; id++) stdin.write(get(id))
+        yield* Effect.sleep("10 millis")
+        close(stdout)
+        for (let id = 6; id < 9; id++) stdin.write(get(id))
+        stdin.end()
+        const exit = yield* within2s(fiber)
+        assert.isDefined(exit, "the server still runs")
+        assert.isTrue(Exit.isFailure(exit!), String(exit))
+        assert.include(String(exit), "the output is closed")
+      }))
+  }
 })
