@@ -4,8 +4,9 @@
  * stdout carries only protocol messages (log with `References.LogToStderr`, see {@link logToStderr});
  * a client that closes the process's stderr loses its logs, nothing more (the server serves on);
  * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
- * buffering; every batch the session produced is written with one `write`. At end of input the
- * session finishes or cancels what is in flight, everything is flushed, and `run` returns (so a
+ * buffering; every batch the session produced is written with one `write` (a batch of answers over
+ * 16 MiB in all: with several). At end of input the session finishes or cancels what is in
+ * flight, everything is flushed, and `run` returns (so a
  * process built on it exits with code 0), however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
  * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
@@ -25,7 +26,7 @@ import type * as Scope from "effect/Scope"
 import type { Readable, Writable } from "node:stream"
 import { type Connection, type Outbound, TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
-import { encodeBatch, NdjsonDecoder } from "./internal/ndjson.ts"
+import { NdjsonDecoder, writeBatch } from "./internal/ndjson.ts"
 import { redirectConsoleToStderr } from "../internal/console.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as NumericOptions from "../internal/options.ts"
@@ -311,11 +312,12 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     // as a broken output does.
     const closed = (): Exit.Exit<never, TransportFailure> =>
       failure ??= Exit.fail(new TransportFailure({ message: "writing output failed: the output is closed" }))
+    const writeOut = (text: string): boolean => stdout.write(text)
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
       Effect.callback<void, TransportFailure>((resume) => {
         if (failure !== undefined) return resume(failure)
         if (stdout.destroyed || stdout.writableEnded) return resume(closed())
-        if (stdout.write(encodeBatch(batch))) return resume(Effect.void)
+        if (writeBatch(batch, writeOut)) return resume(Effect.void)
         if (stdout.destroyed) return resume(closed())
         if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
         const done = () => {

@@ -1,7 +1,7 @@
 import { assert, describe, it, vi } from "@effect/vitest"
 import * as fc from "fast-check"
 import { InvalidFrame } from "../../src/session/Connection.ts"
-import { encodeBatch, NdjsonDecoder } from "../../src/transport/internal/ndjson.ts"
+import { encodeBatch, maxWriteLength, NdjsonDecoder, writeBatch } from "../../src/transport/internal/ndjson.ts"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 
@@ -272,6 +272,25 @@ describe("NdjsonDecoder", () => {
 
   it("encodes a batch as one NDJSON string", () => {
     assert.strictEqual(encodeBatch([{ message: { a: 1 } }, { message: { b: "x\ny" } }]), "{\"a\":1}\n{\"b\":\"x\\ny\"}\n")
+  })
+
+  it("writes a batch past maxWriteLength in several writes, in order, each line whole and ended", () => {
+    const answer = (id: number, size: number) => ({ message: { jsonrpc: "2.0", id, result: { text: "x".repeat(size) } } })
+    const writes: Array<string> = []
+    const flowing = writeBatch(
+      [answer(1, 10), answer(2, maxWriteLength / 2), answer(3, maxWriteLength / 2), answer(4, maxWriteLength), answer(5, 10)],
+      (text) => writes.push(text) < 100
+    )
+    assert.isTrue(flowing)
+    assert.deepStrictEqual(writes.map((text) => text.length <= maxWriteLength || !text.includes("\n")), writes.map(() => true))
+    const lines = writes.join("").split("\n")
+    assert.strictEqual(lines.pop(), "")
+    assert.deepStrictEqual(lines.map((text) => JSON.parse(text).id), [1, 2, 3, 4, 5])
+    assert.isAbove(writes.length, 2)
+    // A usual batch: one write.
+    const one: Array<string> = []
+    writeBatch([answer(1, 10), answer(2, 10)], (text) => one.push(text) > 0)
+    assert.strictEqual(one.length, 1)
   })
 
   it("a result JSON cannot express becomes a -32603 error for its id; such a notification is dropped, a log made JSON", () => {

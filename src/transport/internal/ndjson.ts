@@ -437,12 +437,52 @@ const invalidLines = (bytes: Buffer, end: number): InvalidLines => {
   }
 }
 
-/** Serialises a batch of messages as one NDJSON string (one write for the whole batch). */
-export const encodeBatch = (messages: ReadonlyArray<{ readonly message: unknown }>): string => {
+/**
+ * The most characters {@link writeBatch} joins into one write: a batch of large answers is written
+ * in several (one per line past it). Far above a usual batch (one write for the whole of it), far
+ * below V8's longest string (about 512 MiB).
+ */
+export const maxWriteLength = 16 * 1024 * 1024
+
+/**
+ * Serialises a batch of messages as NDJSON and hands it to `write`: in one call, unless its text
+ * passes {@link maxWriteLength} (then in order, in several). Joining the lines of a batch whatever
+ * their size threw a RangeError ("Invalid string length") once they passed V8's longest string: a
+ * hundred answers of 5 MB each, to calls sent at once, ended the server. Returns what the last
+ * call returned (`false`: wait for the output to drain).
+ */
+export const writeBatch = (
+  messages: ReadonlyArray<{ readonly message: unknown }>,
+  write: (text: string) => boolean
+): boolean => {
   let out = ""
+  let flowing = true
   for (let i = 0; i < messages.length; i++) {
     const line = JsonRpc.stringify(messages[i]!.message as JsonRpc.Message)
-    if (line !== undefined) out += line + "\n"
+    if (line === undefined) continue
+    if (out.length + line.length >= maxWriteLength) {
+      if (out.length > 0) {
+        flowing = write(out)
+        out = ""
+      }
+      if (line.length >= maxWriteLength) {
+        // Written as it is: with its newline it may be one character past the longest string.
+        write(line)
+        flowing = write("\n")
+        continue
+      }
+    }
+    out += line + "\n"
   }
-  return out
+  return out.length > 0 ? write(out) : flowing
+}
+
+/** Serialises a batch of messages as one NDJSON string (what {@link writeBatch} writes, joined). */
+export const encodeBatch = (messages: ReadonlyArray<{ readonly message: unknown }>): string => {
+  let text = ""
+  writeBatch(messages, (chunk) => {
+    text += chunk
+    return true
+  })
+  return text
 }
