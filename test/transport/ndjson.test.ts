@@ -287,6 +287,16 @@ describe("NdjsonDecoder", () => {
     assert.strictEqual(lines.pop(), "")
     assert.deepStrictEqual(lines.map((text) => JSON.parse(text).id), [1, 2, 3, 4, 5])
     assert.isAbove(writes.length, 2)
+    // A JSON-RPC batch's answer (one line) past it: in pieces, one line all the same.
+    const pieces: Array<string> = []
+    writeBatch([{ message: [answer(6, maxWriteLength / 2).message, answer(7, maxWriteLength / 2).message] }, answer(8, 10)], (text) =>
+      pieces.push(text) > 0
+    )
+    assert.isAbove(pieces.length, 2)
+    const [batchLine, last, end] = pieces.join("").split("\n")
+    assert.deepStrictEqual(JSON.parse(batchLine!).map((member: { id: number }) => member.id), [6, 7])
+    assert.strictEqual(JSON.parse(last!).id, 8)
+    assert.strictEqual(end, "")
     // A usual batch: one write.
     const one: Array<string> = []
     writeBatch([answer(1, 10), answer(2, 10)], (text) => one.push(text) > 0)

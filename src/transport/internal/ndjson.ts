@@ -448,8 +448,9 @@ export const maxWriteLength = 16 * 1024 * 1024
  * Serialises a batch of messages as NDJSON and hands it to `write`: in one call, unless its text
  * passes {@link maxWriteLength} (then in order, in several). Joining the lines of a batch whatever
  * their size threw a RangeError ("Invalid string length") once they passed V8's longest string: a
- * hundred answers of 5 MB each, to calls sent at once, ended the server. Returns what the last
- * call returned (`false`: wait for the output to drain).
+ * hundred answers of 5 MB each, to calls sent at once, ended the server (a batch's answer, one
+ * line, too: it is written in pieces). Returns what the last call returned (`false`: wait for the
+ * output to drain).
  */
 export const writeBatch = (
   messages: ReadonlyArray<{ readonly message: unknown }>,
@@ -458,8 +459,37 @@ export const writeBatch = (
   let out = ""
   let flowing = true
   for (let i = 0; i < messages.length; i++) {
-    const line = JsonRpc.stringify(messages[i]!.message as JsonRpc.Message)
-    if (line === undefined) continue
+    const message = messages[i]!.message as JsonRpc.Outgoing
+    let line: string | undefined
+    if (JsonRpc.isBatch(message)) {
+      // A batch's answer (MCP 2025-03-26): one line, made of its members' (`JsonRpc.stringify`'s
+      // text for it); one too long for a string is written in pieces.
+      const members: Array<string> = []
+      let length = 1
+      for (let j = 0; j < message.length; j++) {
+        const member = JsonRpc.stringify(message[j]!)
+        if (member === undefined) continue
+        members.push(member)
+        length += member.length + 1
+      }
+      if (members.length === 0) continue
+      if (length >= maxWriteLength) {
+        if (out.length > 0) {
+          write(out)
+          out = ""
+        }
+        for (let j = 0; j < members.length; j++) {
+          write(j === 0 ? "[" : ",")
+          write(members[j]!)
+        }
+        flowing = write("]\n")
+        continue
+      }
+      line = `[${members.join(",")}]`
+    } else {
+      line = JsonRpc.stringify(message)
+      if (line === undefined) continue
+    }
     if (out.length + line.length >= maxWriteLength) {
       if (out.length > 0) {
         flowing = write(out)
