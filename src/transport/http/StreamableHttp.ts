@@ -161,11 +161,10 @@ export interface Options {
   readonly healthPath?: `/${string}` | undefined
   /**
    * Tuning of each session (concurrency limits, timeouts). The shared stateless session, which
-   * answers every client's 2026-07-28 requests (and every request in stateless mode), has no bound
-   * on its running requests nor on its lane of waiting requests (open `subscriptions/listen`
-   * streams, `tasks/result`) unless `maxConcurrentRequests` / `maxWaitingRequests` is given: those
-   * of all its clients are in it (one session's 64 slots would make one client's slow calls delay
-   * every other client's). Each is an HTTP request the server accepted.
+   * answers every client's 2026-07-28 requests (and every request in stateless mode), has bounds
+   * for many clients unless they are given: `maxConcurrentRequests` 1,024 (one session's 64 would
+   * make one client's slow calls delay every other client's) and `maxWaitingRequests` 16,384 (open
+   * `subscriptions/listen` streams and `tasks/result` of all its clients).
    */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**

@@ -565,12 +565,7 @@ export class Endpoint implements SessionHost {
       const started = Deferred.makeUnsafe<boolean>()
       // Its options: `session` as checked when the endpoint was made (a snapshot; the session
       // checks them again as it starts). The shared stateless session answers every client: its
-      // lanes are not bounded by one session's defaults, only by the limits set. Its request
-      // slots (64: one client's slow calls delayed every other client's, queued behind them, and
-      // past the FIFO's bound refused 429) and its lane of waiting requests (open
-      // `subscriptions/listen` streams, `tasks/result`: 1,024, past which the next listen of any
-      // client waited unanswered for a stream to close). Each request there is an HTTP request
-      // the server accepted: bounded where connections are.
+      // lanes have bounds for many clients, not one session's (see `sharedSessionOptions`).
       const options = stateless ? sharedSessionOptions(self.options.session, session.id) : { ...self.options.session, stateless, sessionId: session.id }
       const run = self.run({ open: Effect.succeed(session) }, options)
       // Forked with the endpoint's context, not the current request's (which the session would keep alive).
@@ -1209,14 +1204,25 @@ const endsWith = (stream: SseStream, id: JsonRpc.RequestId): boolean => !(stream
 const abandoned = (pending: Pending): JsonRpc.Message =>
   JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: "The request was abandoned" })
 
-/** The options of the shared stateless session: unbounded lanes unless their limits are set (see `Endpoint.open`). */
+/**
+ * The options of the shared stateless session, which answers every client (every 2026-07-28
+ * request, every request of a stateless server): its lanes' default bounds are for many clients,
+ * not one session's. With one session's 64 request slots, one client's slow calls held them all
+ * (every other client's calls queued behind them, and past the FIFO's bound were refused 429); with
+ * its 1,024 waiting requests, the 1,025th open `subscriptions/listen` on the whole server waited
+ * unanswered for a stream to close. Still bounded (each running request is a fiber): the limits
+ * given in `session` apply as they are.
+ */
 const sharedSessionOptions = (session: Options["session"], sessionId: string) => ({
   ...session,
-  maxConcurrentRequests: session?.maxConcurrentRequests ?? Number.POSITIVE_INFINITY,
-  maxWaitingRequests: session?.maxWaitingRequests ?? Number.POSITIVE_INFINITY,
+  maxConcurrentRequests: session?.maxConcurrentRequests ?? sharedSessionLimits.maxConcurrentRequests,
+  maxWaitingRequests: session?.maxWaitingRequests ?? sharedSessionLimits.maxWaitingRequests,
   stateless: true,
   sessionId
 })
+
+/** The shared stateless session's default bounds (see `sharedSessionOptions`; documented on `Options.session`). */
+const sharedSessionLimits = { maxConcurrentRequests: 1_024, maxWaitingRequests: 16_384 } as const
 
 /**
  * The standalone stream the client left (the last, if several), while the session has none: the
