@@ -162,6 +162,30 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
       }
     }))
 
+  // Fails before: a session's batch was checked for the session's version only, and a request whose
+  // _meta names 2026-07-28 (alone on that session's POST it is that version's, -32020 for its
+  // headers) ran in it at 2025-03-26, as the stateless endpoint's did.
+  it.live("a session at 2025-03-26 refuses (400 -32600) a batch whose requests name 2026-07-28 in their _meta, running none of them", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openAt(url, V))
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      const modernCall = { ...call("y", "test_task_slow", { ms: 300 }), params: { name: "test_task_slow", arguments: { ms: 300 }, _meta: meta } }
+      const alone = yield* Effect.promise(() => post(url, modernCall, jsonOnly(sessionId)))
+      assert.strictEqual(alone.status, 400)
+      assert.strictEqual(((yield* Effect.promise(() => alone.json())) as any).error?.code, -32020)
+      const response = yield* Effect.promise(() => post(url, [ping("x"), modernCall], jsonOnly(sessionId)))
+      const steps = yield* Effect.promise(() => stepsDuring(500))
+      const answer: any = yield* Effect.promise(() => response.json())
+      assert.strictEqual(response.status, 400, JSON.stringify(answer))
+      assert.strictEqual(answer.error?.code, -32600, JSON.stringify(answer))
+      assert.include(answer.error.message, "2026-07-28")
+      assert.strictEqual(steps, 0, "a member ran")
+      // The session goes on.
+      const served = yield* Effect.promise(() => post(url, [ping("z")], jsonOnly(sessionId)))
+      assert.deepStrictEqual(yield* Effect.promise(() => served.json()), [{ jsonrpc: "2.0", id: "z", result: {} }])
+    }))
+
   it.live("every other version keeps -32600: a session at 2025-06-18 or 2025-11-25, a stateless request naming another version, 2026-07-28", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

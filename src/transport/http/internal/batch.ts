@@ -2,7 +2,7 @@
  * A POST whose body is a JSON-RPC batch (an array), which MCP 2025-03-26 lets a client send ("MUST
  * support receiving JSON-RPC batches"; 2025-06-18 removed them). Taken by a session that
  * negotiated 2025-03-26, and by a stateless endpoint when the request's `MCP-Protocol-Version` is
- * that version (or absent, which means it) and none of its requests names 2026-07-28 in its
+ * that version (or absent, which means it), when none of its requests names 2026-07-28 in its
  * `_meta`; everything else keeps the -32600 a batch always got.
  *
  * The body holds requests and notifications, or responses (the spec's two kinds of batch). Each
@@ -71,7 +71,7 @@ export const post = Effect.fnUntraced(function*(
     }
     // Unless a request says otherwise in its `_meta`: 2026-07-28, which has no batches (alone, such
     // a request is that version's, refused for its header; in a batch it would run as
-    // 2025-03-26's, its headers never checked). Only a stateless batch pays for the look.
+    // 2025-03-26's, its headers never checked). Only a batch pays for the look.
     if (members.some(namesModernVersion)) {
       return yield* self.refuse(members, 400, modernMember, undefined)
     }
@@ -97,6 +97,8 @@ export const post = Effect.fnUntraced(function*(
     if (session.input?.takesBatches !== true || (version !== undefined && version !== ProtocolVersion.batching)) {
       return yield* refuse(self, members, version, session)
     }
+    // As on a stateless endpoint: alone on this session's POST, such a request is 2026-07-28's.
+    if (members.some(namesModernVersion)) return yield* self.refuse(members, 400, modernMember, undefined, session)
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` may take a while: the session may have ended meanwhile (as in `legacy.ts`).
     if (session.ended) return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
