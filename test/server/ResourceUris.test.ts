@@ -147,6 +147,25 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
       assert.strictEqual(updated.params?.uri, "x://p%2Fq")
     }))
 
+  it.live("2026-07-28: a listen stream whose template is gone is still told of an update spelled as it follows it", () =>
+    Effect.gen(function*() {
+      const Touch = McpServer.tool({
+        name: "touch",
+        handler: () =>
+          Effect.as(
+            Effect.andThen(McpServer.remove("template", "x://{+path}"), McpServer.notifyResourceUpdated("x://p/q")),
+            "touched"
+          )
+      })
+      const client = yield* McpTestClient.make(Layer.mergeAll(Paths, Touch), { protocolVersion: "2026-07-28", timeoutMillis: 2_000 })
+      yield* client.listen({ resourceSubscriptions: ["x://p/q"] })
+      yield* client.callTool("touch")
+      // Fails before: nothing told (the stream kept the template's identity of x://p/q; with the
+      // template gone, the update's is its normal form), as resources/subscribe's subscriptions are.
+      const updated = yield* client.waitFor("notifications/resources/updated")
+      assert.strictEqual(updated.params?.uri, "x://p/q")
+    }))
+
   it.live("Authorization guards the resource however its URI is written (its rule and its tags)", () =>
     Effect.gen(function*() {
       const Secret = McpServer.resource({ uri: "secret://admin", name: "secret", tags: ["admin"], read: Effect.succeed("secret") })

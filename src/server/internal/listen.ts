@@ -189,10 +189,13 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
           if (!uris.has(key)) uris.set(key, uri)
         }
         if (uris.size > 0) {
+          // Else as written (the template that served it when the stream opened may be gone since,
+          // or a resource now serves it), as `resources/subscribe`'s subscriptions are told.
+          const written = new Set(uris.values())
           yield* Effect.acquireRelease(
             Effect.sync(() =>
               sources.onResourceUpdated((updated) => {
-                const uri = uris.get(identity(updated))
+                const uri = uris.get(identity(updated)) ?? (written.has(updated) ? updated : undefined)
                 if (uri !== undefined) offer(["notifications/resources/updated", { uri }])
               })
             ),
