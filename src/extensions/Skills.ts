@@ -258,8 +258,8 @@ export const make = (definition: {
  * entry's frontmatter must equal what a client parses): no anchor, alias or tag (`&a`, `*a`,
  * `!!str`), no key that is not a string (`1:`, `~:`; quote it), no `.inf` or `.nan`, no
  * `__proto__` key, and nothing the SDK's skills client cannot read (a quoted value or a `[…]`/`{…}`
- * that goes on past its line, `|2`, `? key`, `...`). Entries whose name starts with `.` are
- * skipped, and so are symbolic links to directories; a link to a file is followed when the file is
+ * that goes on past its line, `|2`, `? key`, `?key:`, `"key" :`, `...`). Entries whose name
+ * starts with `.` are skipped, and so are symbolic links to directories; a link to a file is followed when the file is
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
  * to a file of another skill: copy it in instead). A link to a file under a `.` entry of the
  * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name

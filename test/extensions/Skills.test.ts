@@ -520,6 +520,44 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: in a block map, a key written plain from a `?` (`?q: 1`, the key "?q" to
+  // the `yaml` parser) or quoted with a space before its colon (`"q" : 1`) is read by the `yaml`
+  // parser, not by the SDK's skills client ("complex keys", "expected key: value", "frontmatter
+  // must be a mapping"): such a skill was served, and every host using that client failed on it.
+  it.live("a block map key from a ? (?q: 1) or quoted with a space before its colon (\"q\" : 1) is InvalidFrontmatter naming the line", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const load = (extra: string) =>
+        Effect.gen(function*() {
+          writeFileSync(join(dir, "SKILL.md"), `---\nname: values\ndescription: d\n${extra}\n---\nBody\n`)
+          return yield* Effect.result(Skills.fromDirectory(dir))
+        })
+      for (
+        const [extra, said] of [
+          ["?q: 1", "the key ?q starts with ?, which is not supported; quote it (line 4 of SKILL.md)"],
+          ["extra:\n  - ?q : 1", "the key ?q starts with ?, which is not supported; quote it (line 5 of SKILL.md)"],
+          ["\"q\" : 1", "the key q is followed by a space before its colon, which is not supported; write \"q\": (line 4 of SKILL.md)"],
+          ["extra:\n  'q'\t: 1", "the key q is followed by a space before its colon, which is not supported; write 'q': (line 5 of SKILL.md)"]
+        ] as const
+      ) {
+        const result = yield* load(extra)
+        assert.isTrue(Result.isFailure(result), extra)
+        const failure = (result as Result.Failure<never, Skills.SkillError>).failure
+        assert.strictEqual(failure.reason, "InvalidFrontmatter", extra)
+        assert.include(failure.message, said, extra)
+      }
+      // Written as the client reads them, the same keys load (a flow map takes both), and the SDK
+      // verifies the skill.
+      const readable = yield* load("\"?q\": 1\n\"r\": 2\nsummary: why?\nextra: {?s: 1, \"t\" : 2}\nlist: [?u]")
+      assert.isTrue(Result.isSuccess(readable))
+      const skill = (readable as Result.Success<Skills.Skill, never>).success
+      assert.deepStrictEqual(skill.frontmatter.extra, { "?s": 1, t: 2 })
+      const { skills } = yield* serveToSdk([skill], {}, { pin: "2026-07-28" })
+      const entry = (yield* Effect.promise(() => skills.get(skill.uri))).skill
+      assert.isTrue((yield* Effect.promise(() => skills.read(entry))).verified)
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Node reads a name that is not UTF-8 with U+FFFD in place of its bytes: the loader then asked
   // for a path that names nothing and failed with the file system's "NotFound" for a file there.
   it.effect("a file or directory whose name is not UTF-8 is InvalidPath, said so; a name with a real U+FFFD is served", () =>

@@ -43,7 +43,8 @@ export const extract = (text: string): string | undefined => {
  * skills client cannot read though this parser does: a quoted value or a flow collection that goes
  * on past its line, a block scalar indentation indicator (`|2`), an explicit key (`? key`), the
  * document end marker (`...`), a pair in a flow list (`[a: b]`), a key without a value in a flow
- * map (`{a: }`, `{a}`), nesting deeper than 32. The `yaml` package is imported on first use.
+ * map (`{a: }`, `{a}`), a block map's key written plain from a `?` (`?key:`) or quoted with a space
+ * before its colon (`"key" :`), nesting deeper than 32. The `yaml` package is imported on first use.
  *
  * Those are refused because readers differ on them, and the entry's frontmatter must equal what
  * the client reads: the SDK's skills client reads a YAML subset without them and refused such a
@@ -117,10 +118,22 @@ export const parse = (yaml: string): Effect.Effect<unknown, string> =>
                   problem = `explicit keys (? ${key.value}) are not supported; write key: value${at(key)}`
                   return lib.visit.BREAK
                 }
+                const map = path.at(-1)
+                // A block map's key as the SDK's skills client reads one: not plain from a `?`
+                // (`?q: 1`, an explicit key to it), and a quoted one with its colon right after it.
+                if (!(lib.isMap(map) && map.flow === true) && key.range) {
+                  const start = key.range[0]!
+                  if (key.type === "PLAIN" && yaml[start] === "?") {
+                    problem = `the key ${key.value} starts with ?, which is not supported; quote it${at(key)}`
+                  } else if ((key.type === "QUOTE_DOUBLE" || key.type === "QUOTE_SINGLE") && yaml[key.range[1]!] !== ":") {
+                    const quote = yaml[start]!
+                    problem = `the key ${key.value} is followed by a space before its colon, which is not supported; write ${quote}${key.value}${quote}:${at(key)}`
+                  }
+                  if (problem !== undefined) return lib.visit.BREAK
+                }
                 // `{a: }`, `{a}` and `{a:b}` (the key "a:b") are null values here, and no value
                 // to the SDK's skills client (in a block map, `a:` is null to both).
                 const value = pair.value
-                const map = path.at(-1)
                 if (
                   lib.isMap(map) && map.flow === true &&
                   (value === null || (lib.isScalar(value) && value.range && value.range[0] === value.range[1]))
