@@ -118,6 +118,31 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
       assert.deepStrictEqual(updates(a), ["x://p%2Fq", "x://p%2Fq"])
     }))
 
+  it.live("a template's resources that read other variables are other subscriptions, though expand writes them alike in normal form", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, Paths)
+      const a = yield* connect(server, { name: "a" })
+      // Two resources, as reads have them: path "%41" (expand of {+path} keeps its "%41", the
+      // normal form of which is "A") and path "A"; "%ab" and "%AB" alike.
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://%2541" }))), "template %41")
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://A" }))), "template A")
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://%25ab" }))), "template %ab")
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "x://%25AB" }))), "template %AB")
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://%2541" }))
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://%25ab" }))
+      // Fails before: neither was a new subscription (one identity each with the first).
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://A" }))
+      yield* sdk(() => a.client.subscribeResource({ uri: "x://%25AB" }))
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["x://%2541", "x://%25ab", "x://A", "x://%25AB"]])
+      // Each is told of its own updates only.
+      yield* using(server, McpServer.notifyResourceUpdated("x://A"))
+      yield* using(server, McpServer.notifyResourceUpdated("x://%25ab"))
+      const updates = () => a.notifications("notifications/resources/updated").map((m) => m.params.uri)
+      yield* Effect.promise(() => a.waitFor(() => updates().length === 2, 2_000))
+      yield* settle()
+      assert.deepStrictEqual(updates(), ["x://A", "x://%25ab"])
+    }))
+
   it.live("2026-07-28: a listen stream follows the resource however it is written, told with its URI", () =>
     Effect.gen(function*() {
       const Touch = McpServer.tool({

@@ -14,6 +14,7 @@
  */
 import type { Entry, Registry } from "../Registry.ts"
 import type { Registered, RegisteredTemplate, Variables } from "../Resource.ts"
+import { canonicalJson } from "../../internal/canonicalJson.ts"
 import { resourceKey } from "./resourceKey.ts"
 
 /** What a URI names: a fixed resource, or a template with the variables it matched. */
@@ -82,13 +83,15 @@ export const findResource = (
 /**
  * What subscriptions compare (`resources/subscribe`, `notifyResourceUpdated`, listen streams):
  * one string per resource however its URI is spelled, as reads have it. A fixed resource: its
- * URI's normal form. A template's: the URI it gives for the variables found (`expand`), in normal
- * form, after the template (`docs://a%2Fb` and `docs://a/b` are one read of `docs://{+path}`,
- * which the normal form keeps apart). A URI nothing serves: its normal form.
+ * URI's normal form. A template's: the variables found, what its read is given (keys sorted),
+ * after the template (`docs://a%2Fb` and `docs://a/b` are one read of `docs://{+path}`, which the
+ * normal form keeps apart). Not the URI `expand` gives for them in normal form: `{+path}` keeps a
+ * value's `%41` there, which that form makes `A`, so paths `%41` and `A` would be one. A URI
+ * nothing serves: its normal form.
  */
 export const resourceIdentity = (found: Found | undefined, uri: string): string =>
   found === undefined
     ? resourceKey(uri)
     : found.resource !== undefined
     ? resourceKey(found.resource.uri)
-    : `\u0000${found.template.uriTemplate}\u0000${resourceKey(found.template.expand(found.variables))}`
+    : `\u0000${found.template.uriTemplate}\u0000${canonicalJson(found.variables)}`
