@@ -340,7 +340,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       const kinds = [...dirty]
       dirty.clear()
       const uris = pendingUpdates.splice(0)
-      const keys = uris.length === 0 ? uris : uris.map(identityOf)
+      // Looked up only when a session subscribed (each lookup matches the URI against the templates).
+      const keys = uris.length === 0 || subscribedKeys.size === 0 ? [] : uris.map(identityOf)
       for (const [session, openedAt] of sessions) {
         // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that
         // era's changes go on listen streams, see `Listen`).
