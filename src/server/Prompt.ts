@@ -21,7 +21,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as Completion from "./Completion.ts"
-import { completed, provideRequest } from "./internal/provideRequest.ts"
+import { completed, notAnEffect, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import { kindOf } from "../internal/valueKind.ts"
@@ -134,6 +134,7 @@ export const compile = <Args extends Arguments, R>(
       const effect = handler(decoded.value)
       const done = completed(effect)
       if (done !== undefined) return done._tag === "Success" ? finish(done.value) : Exit.failCause(done.cause)
+      if (!Effect.isEffect(effect)) return Exit.die(notAnEffect(`Prompt ${name}`, effect))
       return Effect.flatMap(provideRequest(effect, context, request), finish)
     },
     complete: !Completion.hasCompleters(definition.complete)

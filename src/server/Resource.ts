@@ -24,7 +24,7 @@ import type {
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as Completion from "./Completion.ts"
 import * as Content from "./Content.ts"
-import { completed, provideRequest } from "./internal/provideRequest.ts"
+import { completed, notAnEffect, provideRequest } from "./internal/provideRequest.ts"
 import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
@@ -192,6 +192,8 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
     checkSize(owner, definition.size)
     wire.size = definition.size
   }
+  // Not an Effect (a function, where types are not checked): every read died unnamed.
+  if (!Effect.isEffect(definition.read)) throw invalid(owner, "read", "an Effect", definition.read)
   const read = definition.read as Effect.Effect<ReadOutput, McpError.McpError, any>
   const uri = definition.uri
   const mimeType = definition.mimeType
@@ -262,12 +264,14 @@ export const compileTemplate = <Params extends TemplateParams, R>(
   const list = definition.list as Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, any> | undefined
   const mimeType = definition.mimeType
   const owner = `Resource template ${definition.uriTemplate}`
+  if (list !== undefined && !Effect.isEffect(list)) throw invalid(owner, "list", "an Effect", list)
   const readMatch = (uri: string, variables: Variables, request: RequestContext) => {
     const params = decode(variables)
     if (params._tag === "Failure") return McpError.decodeFailure(`URI for template ${definition.uriTemplate}`, params.cause)
     const effect = read(params.value, uri)
     const done = completed(effect)
     if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
+    if (!Effect.isEffect(effect)) return Exit.die(notAnEffect(owner, effect))
     return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output))
   }
   const refusal = (variables: Variables) => {

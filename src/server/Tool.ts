@@ -49,7 +49,7 @@ import { forLog } from "../internal/loggedCause.ts"
 import { lazy } from "../internal/lazy.ts"
 import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
 import { rooted } from "../internal/rooted.ts"
-import { provideRequest, requestServices } from "./internal/provideRequest.ts"
+import { notAnEffect, provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import { ElicitationInvalid } from "./McpContext.ts"
 import { outputEncoder } from "./internal/outputCodec.ts"
@@ -436,6 +436,8 @@ export const compile = <
     }
     // An already-completed effect needs no services and no fiber: answer inline.
     if (Exit.isExit(effect)) return toResult(effect)
+    // No Effect (an async function, where types are not checked): the handler's defect, answered as one.
+    if (!Effect.isEffect(effect)) return toResult(Exit.die(notAnEffect(`Tool ${name}`, effect)))
     // A background task's handler: its task's fiber runs it as its root.
     if (request.relatedTask !== undefined) {
       const handler = effect as Effect.Effect<unknown, unknown>

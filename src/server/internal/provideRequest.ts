@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Context from "effect/Context"
 import * as Exit from "effect/Exit"
 import { filled } from "../../internal/filledContext.ts"
+import { kindOf } from "../../internal/valueKind.ts"
 import { loweredFor } from "../../internal/logger.ts"
 import { asksForDebugLogs } from "../../session/internal/requestContext.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
@@ -46,3 +47,16 @@ export const withRequest = (services: Context.Context<never>, request: RequestCo
 /** The effect as a typed `Exit` when it is already complete (`Exit.isExit` loses the types). */
 export const completed = <A, E>(effect: Effect.Effect<A, E, any>): Exit.Exit<A, E> | undefined =>
   Exit.isExit(effect) ? (effect as Exit.Exit<A, E>) : undefined
+
+/**
+ * The defect of a handler of `owner` (`Tool x`, `Prompt x`, `Resource template x://{a}`) that
+ * returned `value`, which is no Effect (where types are not checked: an `async` function, a plain
+ * value). Run as an Effect it died unnamed ("Not a valid effect"): a tool answered -32603 instead of
+ * its masked tool error, and no log said which handler it was.
+ */
+export const notAnEffect = (owner: string, value: unknown): TypeError =>
+  new TypeError(
+    typeof (value as { readonly then?: unknown } | null)?.then === "function"
+      ? `${owner}: the handler returned a Promise, not an Effect (an async function? wrap its work in Effect.promise or Effect.tryPromise)`
+      : `${owner}: the handler returned ${kindOf(value)}, not an Effect`
+  )
