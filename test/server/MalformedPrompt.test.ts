@@ -45,6 +45,10 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["resource_relative_uri", [user({ type: "resource", resource: { uri: "", blob: "AAAA" } })], `messages[0].content.resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not ""`],
   ["link_relative_uri", [user({ type: "resource_link", uri: "notes/a", name: "a" })], `messages[0].content.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/a"`],
   ["message_null", [null], "messages[0] must be a message (an object with a role and a content block), not null"],
+  // What the SDK clients check of annotations, a link's icons and an embedded resource's _meta.
+  ["annotations_priority", [user({ type: "text", text: "a", annotations: { priority: 2 } })], "messages[0].content: annotations.priority must be a number from 0 to 1, not 2"],
+  ["link_icons", [user({ type: "resource_link", uri: "x://a", name: "a", icons: "i" })], "messages[0].content: icons must be an array, not a string"],
+  ["resource_meta", [user({ type: "resource", resource: { uri: "x://a", blob: "AAAA", _meta: 1 } })], "messages[0].content.resource._meta must be an object, not a number"],
   ["description_number", { description: 7, messages: [] }, "description must be a string, not a number"],
   ["meta_array", { messages: [], _meta: [] }, "_meta must be an object, not an array"]
 ]

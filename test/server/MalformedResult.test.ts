@@ -45,7 +45,16 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["resource_relative_uri", [{ type: "resource", resource: { uri: "notes/today.md", text: "t" } }], `content[0].resource.uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "notes/today.md"`],
   ["link_relative_uri", [Content.text("a"), { type: "resource_link", uri: "//host/a", name: "a" }], `content[1].uri must be a URI that starts with its scheme (RFC 3986, as MCP requires), not "//host/a"`],
   ["block_annotations", [{ type: "text", text: "a", annotations: "high" }], "content[0].annotations must be an object, not a string"],
+  ["block_annotations_array", [{ type: "text", text: "a", annotations: [] }], "content[0].annotations must be an object, not an array"],
   ["block_null", [null], "content[0] must be a content block (an object), not null"],
+  // What the SDK clients check of annotations, a link's icons and an embedded resource's _meta:
+  // each refused the whole result.
+  ["annotations_priority", [{ type: "text", text: "a", annotations: { priority: 5 } }], "content[0]: annotations.priority must be a number from 0 to 1, not 5"],
+  ["annotations_audience", [{ type: "image", data: "AAAA", mimeType: "image/png", annotations: { audience: "user" } }], `content[0]: annotations.audience must be an array of "user" and "assistant", not a string`],
+  ["annotations_last_modified", [{ type: "text", text: "a", annotations: { lastModified: "yesterday" } }], "content[0]: annotations.lastModified must be an ISO 8601 date-time"],
+  ["link_annotations", [{ type: "resource_link", uri: "x://a", name: "a", annotations: { priority: -1 } }], "content[0]: annotations.priority must be a number from 0 to 1, not -1"],
+  ["link_icons", [{ type: "resource_link", uri: "x://a", name: "a", icons: [{ src: 1 }] }], "content[0]: icons[0].src must be a string, not 1"],
+  ["resource_meta", [{ type: "resource", resource: { uri: "x://a", text: "t", _meta: "m" } }], "content[0].resource._meta must be an object, not a string"],
   ["neither", { structured: { a: 1 } }, "an object that is neither a CallToolResult (it has no content) nor a content block (it has no type)"]
 ]
 

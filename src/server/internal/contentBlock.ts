@@ -6,8 +6,10 @@
  *
  * A few `typeof` tests per block (see `toolResult` for what they cost): no schema decode, and no
  * message built unless something is wrong. What the SDK clients check beyond it is left to the code
- * that makes blocks (`Content.image` checks annotations): the fields of annotations are not read
- * here, only that annotations and `_meta` are objects. Base64 data (an image's, an embedded
+ * that makes blocks; what they check of a block's `annotations` (audience, priority from 0 to 1,
+ * `lastModified` a date-time), a link's `icons` and an embedded resource's `_meta` is checked here
+ * too, where one is given (a block built by hand with `priority: 5` made the SDK clients refuse the
+ * whole answer, as a missing field does). Base64 data (an image's, an embedded
  * resource's blob) is searched once for a character outside the alphabet, as the SDK clients
  * refuse the whole answer for data `atob` throws on. A link's `title`, `description`, `mimeType`
  * (and an embedded resource's `mimeType`) must be strings when given, its `size` a finite number. A
@@ -18,7 +20,7 @@
  */
 import { clip } from "../../internal/clip.ts"
 import { kindOf } from "../../internal/valueKind.ts"
-import { hasScheme, isBase64 } from "./wireFields.ts"
+import { checkAnnotations, checkIcons, hasScheme, isBase64 } from "./wireFields.ts"
 
 const blockTypes = `"text", "image", "audio", "resource" or "resource_link"`
 
@@ -34,6 +36,19 @@ export const shownTag = (value: unknown): string => typeof value === "string" ? 
 
 /** An optional text field (`title`, `mimeType`): absent or a string. */
 const optionalString = (value: unknown): boolean => value === undefined || typeof value === "string"
+
+/**
+ * What `check` (a `wireFields` check, which throws) says of `value`, given at `at`, or `undefined`
+ * when it takes it. Run only for a field a block has (the common block has none of them).
+ */
+const checked = (check: (owner: string, value: unknown) => void, at: string, value: unknown): string | undefined => {
+  try {
+    check(at, value)
+    return undefined
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  }
+}
 
 /** Whether `block` is a content block with the fields its `type` requires (the common case: no message is built). */
 export const wellFormedBlock = (block: unknown): boolean => {
@@ -51,17 +66,21 @@ export const wellFormedBlock = (block: unknown): boolean => {
       if (!isObject(resource) || typeof resource.uri !== "string" || !hasScheme(resource.uri)) return false
       if (typeof resource.text !== "string" && (typeof resource.blob !== "string" || !isBase64(resource.blob))) return false
       if (!optionalString(resource.mimeType)) return false
+      if (resource._meta !== undefined && !isObject(resource._meta)) return false
       break
     }
     case "resource_link":
       if (typeof block.uri !== "string" || !hasScheme(block.uri) || typeof block.name !== "string") return false
       if (!optionalString(block.title) || !optionalString(block.description) || !optionalString(block.mimeType)) return false
       if (block.size !== undefined && !Number.isFinite(block.size)) return false
+      if (block.icons !== undefined && checked(checkIcons, "", block.icons) !== undefined) return false
       break
     default:
       return false
   }
-  return (block.annotations === undefined || isObject(block.annotations)) && (block._meta === undefined || isObject(block._meta))
+  return (block.annotations === undefined ||
+    (isObject(block.annotations) && checked(checkAnnotations, "", block.annotations) === undefined)) &&
+    (block._meta === undefined || isObject(block._meta))
 }
 
 const notString = (at: string, field: string, value: unknown): string | undefined =>
@@ -110,13 +129,17 @@ export const blockProblem = (block: unknown, at: string): string => {
           : typeof resource.blob === "string"
           ? notBase64(`${at}.resource`, "blob", resource.blob)
           : `${at}.resource must have a text or a blob string`) ??
-        notOptionalString(`${at}.resource`, "mimeType", resource.mimeType)
+        notOptionalString(`${at}.resource`, "mimeType", resource.mimeType) ??
+        (resource._meta === undefined || isObject(resource._meta)
+          ? undefined
+          : `${at}.resource._meta must be an object, not ${kindOf(resource._meta)}`)
       break
     }
     case "resource_link":
       problem = notUri(at, block.uri) ?? notString(at, "name", block.name) ?? notOptionalString(at, "title", block.title) ??
         notOptionalString(at, "description", block.description) ?? notOptionalString(at, "mimeType", block.mimeType) ??
-        (block.size === undefined || Number.isFinite(block.size) ? undefined : `${at}.size must be a finite number, not ${kindOf(block.size)}`)
+        (block.size === undefined || Number.isFinite(block.size) ? undefined : `${at}.size must be a finite number, not ${kindOf(block.size)}`) ??
+        (block.icons === undefined ? undefined : checked(checkIcons, at, block.icons))
       break
     default:
       return `${at}.type must be ${blockTypes}, not ${shownTag(block.type)}`
@@ -125,5 +148,7 @@ export const blockProblem = (block: unknown, at: string): string => {
   if (block.annotations !== undefined && !isObject(block.annotations)) {
     return `${at}.annotations must be an object, not ${kindOf(block.annotations)}`
   }
+  const annotations = block.annotations === undefined ? undefined : checked(checkAnnotations, at, block.annotations)
+  if (annotations !== undefined) return annotations
   return `${at}._meta must be an object, not ${kindOf(block._meta)}`
 }
