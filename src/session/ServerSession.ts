@@ -246,7 +246,8 @@ export interface SessionOptions {
    * pulled connection, stdio or in memory, answered -32000 "Server shutting down" first,
    * `McpError.stoppedByShutdownObject`, as Streamable HTTP answers them; those still waiting for a
    * request slot then are answered -32000, `McpError.notStartedObject`: they never started, and
-   * may be sent again); then, under
+   * may be sent again; the interrupted get as long again to end, their cleanup with it, then are
+   * left behind: the session ends without them); then, under
    * a graceful shutdown, how long what the session wrote may take to go out (over a pulled
    * connection, stdio: its output; over Streamable HTTP: the SSE responses, the endpoint's
    * `session` option): a client that does not read is given up on. Over a pulled connection, the
@@ -1678,7 +1679,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     else this.endAnswers()
     const idle = Effect.callback<void>((resume) => {
       if (this.isIdle) return resume(Effect.void)
-      this.resumeDrain = () => resume(Effect.void)
+      const resumeDrain = () => resume(Effect.void)
+      this.resumeDrain = resumeDrain
+      return Effect.sync(() => {
+        if (this.resumeDrain === resumeDrain) this.resumeDrain = undefined
+      })
     })
     return idle.pipe(
       Effect.timeoutOrElse({
@@ -1687,11 +1692,34 @@ class SessionImpl extends Scheduler implements ServerSession {
           Effect.suspend(() => {
             if (!this.isIdle) this.shutdown.markCutShort()
             this.stopAll(false)
-            return idle
+            // What was interrupted (and answered) gets `shutdownTimeoutMillis` more to end, its
+            // cleanup with it; then it is left behind. Waited for until it ended, a cleanup that
+            // outlasts the process's patience (a finalizer awaiting a peer gone quiet), or an
+            // uninterruptible handler, held the session open, and the process up after its answer,
+            // at end of input and after the first signal alike.
+            return Effect.timeoutOrElse(idle, {
+              duration: this.shutdownTimeout,
+              orElse: () => this.leftBehind()
+            })
           })
       }),
       Effect.andThen(Effect.sync(() => this.close()))
     )
+  }
+
+  /**
+   * The drain's requests interrupted at its timeout that did not end `shutdownTimeoutMillis` later
+   * (a long cleanup, an uninterruptible handler): already answered, they are left running, and
+   * the session ends without them.
+   */
+  private leftBehind(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.shutdown.markCutShort()
+      return Effect.logWarning(
+        `MCP session ${this.id}: ${this.running.size} interrupted request(s) did not end within ${this.shutdownTimeout} ms ` +
+          "(a cleanup that takes longer, or an uninterruptible handler): left behind"
+      )
+    })
   }
 
   /** Waits until messages that did not fit in the outbound Queue are in it (only at shutdown). */

@@ -12,7 +12,8 @@
  * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
  * (exit 143). A request still running when the drain's `shutdownTimeoutMillis` runs out (at end
  * of input or under a shutdown) is interrupted and answered -32000 "Server shutting down"
- * (`McpError.stoppedByShutdownObject`), written before the output closes. When the input fails (EIO, a pipe or socket closed before its end) or the run is
+ * (`McpError.stoppedByShutdownObject`), written before the output closes; its cleanup gets
+ * `shutdownTimeoutMillis` more, then is left behind (the run ends without it). When the input fails (EIO, a pipe or socket closed before its end) or the run is
  * interrupted, nothing is drained, but the answers already produced are still flushed, within
  * `shutdownTimeoutMillis`, before `run` fails or ends interrupted.
  *

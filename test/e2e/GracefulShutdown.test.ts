@@ -131,7 +131,11 @@ describe("graceful shutdown cut short, seen by the SDK v1 client over stdio", ()
 })
 
 /** `tools/call` of the short-shutdown fixture's `name` tool. */
-const call = (id: number, name: "big" | "sleep", args: { readonly kb: number } | { readonly ms: number }) => ({
+const call = (
+  id: number,
+  name: "big" | "sleep" | "slow_cleanup" | "uninterruptible",
+  args: { readonly kb: number } | { readonly ms: number } | {}
+) => ({
   jsonrpc: "2.0",
   id,
   method: "tools/call",
@@ -572,4 +576,39 @@ describe("requests that wait for a request slot when the drain runs out of time"
       const messages = running.messages()
       assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [[stopped(1), notStarted(2)]], JSON.stringify(messages))
     }), 30_000)
+})
+
+// Fails before: a call interrupted at the drain's timeout was answered -32000, then the drain
+// waited for its end, i.e. for its cleanup (60 s here): the process stayed up after its answer,
+// at end of input and after the first SIGTERM alike; a handler that cannot be interrupted left
+// the process waiting for nothing ("waits for something that can never happen", exit 1). The
+// interrupted calls now get `shutdownTimeoutMillis` more to end, then are left behind.
+describe("a call whose interruption does not end within the shutdown timeout (stdio, Stdio.runMain)", () => {
+  for (const tool of ["slow_cleanup", "uninterruptible"] as const) {
+    it.live(`${tool}, end of input: answered -32000, then exit 0 within twice the timeout`, () =>
+      Effect.gen(function*() {
+        const running = yield* oneSlot("2025-11-25")
+        running.send(call(1, tool, {}))
+        yield* Effect.promise(() => sleep(300))
+        const ended = Date.now()
+        running.child.stdin!.end()
+        const exited = yield* Effect.promise(() => running.exited(5_000))
+        assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+        assert.isBelow(Date.now() - ended, 3_000)
+        assert.deepStrictEqual(running.messages().filter((m) => m.id !== "init"), [stopped(1)], running.stdout())
+        assert.notInclude(running.stderr(), "can never happen")
+        assert.include(running.stderr(), "left behind")
+      }), 30_000)
+
+    it.live(`${tool}, one SIGTERM: answered -32000, then exit 143`, () =>
+      Effect.gen(function*() {
+        const running = yield* oneSlot("2025-11-25")
+        running.send(call(1, tool, {}))
+        yield* Effect.promise(() => sleep(300))
+        running.child.kill("SIGTERM")
+        const exited = yield* Effect.promise(() => running.exited(5_000))
+        assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+        assert.deepStrictEqual(running.messages().filter((m) => m.id !== "init"), [stopped(1)], running.stdout())
+      }), 30_000)
+  }
 })
