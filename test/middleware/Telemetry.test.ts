@@ -313,7 +313,7 @@ describe("Telemetry", () => {
       assert.strictEqual(yield* exportedCount, 0)
     }), 20_000)
 
-  it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent", () => {
+  it("parentOf reads _meta first, then the HTTP headers; a malformed traceparent is no parent, one in _meta falls back to the headers'", () => {
     const context = (headers: Record<string, string>) => ({ http: { headers, header: (name: string) => headers[name] } }) as never
     const request = (meta?: Record<string, unknown>) => ({ jsonrpc: "2.0", id: 1, method: "ping", params: meta === undefined ? {} : { _meta: meta } }) as never
     const fromMeta = Telemetry.parentOf(request({ traceparent: `00-${traceId}-${callerSpanId}-01` }), context({}))
@@ -324,6 +324,12 @@ describe("Telemetry", () => {
     assert.strictEqual(fromHeader?.sampled, false)
     for (const bad of ["garbage", `00-${"0".repeat(32)}-${callerSpanId}-01`, `ff-${traceId}-${callerSpanId}-01`, `00-${traceId}-${callerSpanId}`]) {
       assert.isUndefined(Telemetry.parentOf(request({ traceparent: bad }), context({})), bad)
+      // Fails before: a malformed one in `_meta` hid the headers' (the middleware falls back to
+      // them, and parented its span there: the function said there was no parent).
+      const header = Telemetry.parentOf(request({ traceparent: bad, tracestate: "m=1" }), context({ traceparent: `00-${traceId}-${callerSpanId}-00`, tracestate: "h=1" }))
+      assert.strictEqual(header?.traceId, traceId, bad)
+      assert.strictEqual(header?.sampled, false, bad)
+      assert.strictEqual(Telemetry.traceStateOf(header!)?.serialize(), "h=1", bad)
     }
   })
 })

@@ -143,9 +143,9 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
 
 /**
  * The W3C trace context of a request: `traceparent` in its `_meta` (SEP-414), else in its HTTP
- * headers; `undefined` when there is none or it is malformed. Its `tracestate`, from the same
- * place, is its trace state: a {@link TraceState} in its annotations (none when it has no valid
- * entry).
+ * headers (also when the one in `_meta` is malformed: as the {@link middleware} parents its span);
+ * `undefined` when there is none valid. Its `tracestate`, from the same place, is its trace
+ * state: a {@link TraceState} in its annotations (none when it has no valid entry).
  *
  * @since 0.2.0
  * @category tracing
@@ -153,7 +153,10 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
 export const parentOf = (request: JsonRpc.Request, context: RequestContext): Tracer.ExternalSpan | undefined => {
   const meta = metaOf(request)
   const traceparent = meta?.traceparent
-  if (typeof traceparent === "string") return TraceContext.parentOf(traceparent, meta!.tracestate)
+  if (typeof traceparent === "string") {
+    const fromMeta = TraceContext.parentOf(traceparent, meta!.tracestate)
+    if (fromMeta !== undefined) return fromMeta
+  }
   const header = context.http?.header("traceparent")
   return header === undefined ? undefined : TraceContext.parentOf(header, context.http!.header("tracestate"))
 }
