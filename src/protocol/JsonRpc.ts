@@ -247,22 +247,33 @@ export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorRes
  * (`notifications/message`, whose data is free-form) goes out with its data made JSON as Effect's
  * structured logs make it (`Formatter.formatJson`: a BigInt as `"10n"`, a cycle cut, an Error as
  * its name and message); another request or notification that cannot be serialised is dropped
- * (`undefined`; a server→client request then times out).
+ * (`undefined`; a server→client request then times out). A batch's answer longer than V8's
+ * longest string (about 512 MiB) is `undefined` too: its members are written in pieces (stdio's
+ * `writeBatch`, Streamable HTTP's JSON answer).
  */
 export const stringify = (message: Outgoing): string | undefined => {
   try {
     return JSON.stringify(message)
   } catch (error) {
-    // A batch's answer: each response on its own, one that cannot be serialised as its -32603.
+    // A batch's answer: each response on its own, one that cannot be serialised as its -32603;
+    // one longer in all than a string can be is `undefined` (see `maxStringLength`).
     if (isBatch(message)) {
       const members = message.map(stringify).filter((member) => member !== undefined)
-      return members.length === 0 ? undefined : `[${members.join(",")}]`
+      let length = 1
+      for (const member of members) length += member.length + 1
+      return members.length === 0 || length > maxStringLength ? undefined : `[${members.join(",")}]`
     }
     if ("method" in message) return message.method === "notifications/message" ? logMadeJson(message) : undefined
     if (message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, unserialisable(error)))
   }
 }
+
+/**
+ * V8's longest string (2^29 - 24 characters): a batch's answer longer than that cannot be one
+ * string (`join` threw RangeError "Invalid string length"); it is written in pieces.
+ */
+const maxStringLength = 2 ** 29 - 24
 
 /** A log message made JSON (see {@link stringify}); `undefined` when even that fails (a getter that throws). */
 const logMadeJson = (message: Message): string | undefined => {

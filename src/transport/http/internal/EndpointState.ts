@@ -1306,9 +1306,33 @@ const openUnlessAnswered = (self: Endpoint, session: HttpSession, pending: Pendi
 const answerHeaders = (session: HttpSession, pending: Pending): Record<string, string> =>
   pending.opens && !session.ended ? { "mcp-session-id": session.id } : {}
 
-/** A JSON-RPC batch's answer as one JSON array. */
-export const jsonBatch = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(JsonRpc.stringify(answers as JsonRpc.BatchResponse)!, { contentType: "application/json", status })
+/**
+ * A JSON-RPC batch's answer as one JSON array: one string, unless it is longer than a string can
+ * be (110 calls answering 5 MiB each), then its members' text one after the other (the array made
+ * one string threw RangeError "Invalid string length": the POST was an empty 500, nothing answered).
+ */
+export const jsonBatch = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse => {
+  const text = JsonRpc.stringify(answers as JsonRpc.BatchResponse)
+  if (text !== undefined) return HttpServerResponse.text(text, { contentType: "application/json", status })
+  const members: Array<string> = []
+  let contentLength = 2
+  for (const answer of answers) {
+    const member = JsonRpc.stringify(answer)
+    if (member === undefined) continue
+    contentLength += Buffer.byteLength(member) + (members.length > 0 ? 1 : 0)
+    members.push(member)
+  }
+  const encoder = new TextEncoder()
+  const pieces = function*(): Generator<Uint8Array> {
+    yield encoder.encode("[")
+    for (let i = 0; i < members.length; i++) {
+      if (i > 0) yield encoder.encode(",")
+      yield encoder.encode(members[i]!)
+    }
+    yield encoder.encode("]")
+  }
+  return HttpServerResponse.stream(Stream.fromIterable(pieces()), { contentType: "application/json", contentLength, status })
+}
 
 /** A request's answer as JSON. */
 const jsonAnswer = (
