@@ -267,3 +267,28 @@ describe("without a signal, a client that does not read its SSE streams does not
       assert.isTrue(ended, "WebHandler.dispose did not end within 2 s")
     }), 60_000)
 })
+
+// Fails before: the call interrupted at the drain's timeout was not answered (its -32000 goes out
+// as its session ends), the drain waiting for its cleanup (60 s): the process stayed up until a
+// second signal, the client without an answer. It gets
+// `shutdownTimeoutMillis` more, then is left behind: exit 143 (cut short).
+for (const mode of ["session", "stateless"] as const) {
+  it.live(`SIGTERM, a call whose cleanup outlasts shutdownTimeoutMillis (${mode}): answered -32000, exit 143 within the bound`, () =>
+    Effect.gen(function*() {
+      const { running, url, headers } = yield* serveFlood(mode, 300)
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow_cleanup", arguments: {} } })
+      // Its response's head may come only with its first event (here, its -32000): not awaited first.
+      const response = held(url, "POST", { ...headers, accept: BOTH, "content-type": "application/json" }, body)
+      yield* Effect.promise(() => sleep(500))
+      running.child.kill("SIGTERM")
+      const call = yield* Effect.promise(() => Promise.race([response, sleep(5_000).then(() => undefined)]))
+      assert.isDefined(call, "no answer 5 s after the signal")
+      call!.resume()
+      // Answered as JSON (nothing came before its answer) or as SSE.
+      const text = (yield* Effect.promise(() => call!.ended(5_000))) ?? ""
+      const answer = text.startsWith("{") ? JSON.parse(text) : messagesOf(text).at(-1)
+      assert.strictEqual(answer?.id, 7, text)
+      assert.strictEqual(answer?.error?.code, -32000, text)
+      assert.deepStrictEqual(yield* exitOf(running, 5_000), { code: 143, signal: null }, running.stderr())
+    }), 30_000)
+}
