@@ -47,6 +47,7 @@ import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
 import { clip } from "../internal/clip.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { lazy } from "../internal/lazy.ts"
+import { isEffect, isExit } from "../internal/isExit.ts"
 import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValuesThan } from "../internal/nesting.ts"
 import { rooted } from "../internal/rooted.ts"
 import { notAnEffect, provideRequest, requestServices } from "./internal/provideRequest.ts"
@@ -435,9 +436,9 @@ export const compile = <
       return toResult(Exit.die(defect))
     }
     // An already-completed effect needs no services and no fiber: answer inline.
-    if (Exit.isExit(effect)) return toResult(effect)
+    if (isExit(effect)) return toResult(effect)
     // No Effect (an async function, where types are not checked): the handler's defect, answered as one.
-    if (!Effect.isEffect(effect)) return toResult(Exit.die(notAnEffect(`Tool ${name}`, effect)))
+    if (!isEffect(effect)) return toResult(Exit.die(notAnEffect(`Tool ${name}`, effect)))
     // A background task's handler: its task's fiber runs it as its root.
     if (request.relatedTask !== undefined) {
       const handler = effect as Effect.Effect<unknown, unknown>
