@@ -45,7 +45,6 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { McpError } from "../protocol/McpError.ts"
@@ -59,6 +58,7 @@ import type { ClientRequestError } from "../session/ClientRequestError.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, OutgoingRequest, ServerSession } from "../session/ServerSession.ts"
 import { filled } from "../internal/filledContext.ts"
+import { isExit } from "../internal/isExit.ts"
 
 // ---------------------------------------------------------------------------
 // Hooks
@@ -283,7 +283,7 @@ export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R
     // Fixed arity (every hook takes at most three arguments): no rest-args allocation per call.
     bound[key] = (a: unknown, b: unknown, c: unknown) => {
       const effect = hook(a, b, c)
-      return Exit.isExit(effect) ? effect : Effect.updateContext(effect, fill as (context: Context.Context<never>) => Context.Context<any>)
+      return isExit(effect) ? effect : Effect.updateContext(effect, fill as (context: Context.Context<never>) => Context.Context<any>)
     }
   }
   return bound as unknown as Middleware<never>

@@ -48,6 +48,7 @@ import { checkLowLevelOptions } from "./internal/serverOptions.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 import { forLog } from "../internal/loggedCause.ts"
+import { isExit } from "../internal/isExit.ts"
 
 // ---------------------------------------------------------------------------
 // Handler types
@@ -547,7 +548,7 @@ const inRound = (
   // through the dispatcher: 208 → 181 ns.
   const result = chain(decoded, context.with({ inputRound: round }))
   // A handler that answered at once keeps the session's inline fast path (no fiber).
-  if (Exit.isExit(result)) {
+  if (isExit(result)) {
     const exit = result as Exit.Exit<unknown, McpError.McpError>
     return exit._tag === "Success" ? exit : inputRequiredOr(exit.cause, request, context, sealer, round, digest)
   }

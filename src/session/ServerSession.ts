@@ -99,6 +99,7 @@ import { McpRequestContext, type RequestContext } from "./RequestContext.ts"
 // ---------------------------------------------------------------------------
 
 import type { Established, Phase, ServerSession } from "./Session.ts"
+import { isExit } from "../internal/isExit.ts"
 
 /**
  * The session's public face (declared in `Session.ts`, which the request context names without this
@@ -998,7 +999,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)
     const effect = admission === Lifecycle.modern ? this.dispatchModern(request, truth) : this.dispatch(request, http, truth)
-    if (Exit.isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
+    if (isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
 
@@ -1146,7 +1147,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     } catch (defect) {
       effect = Effect.die(defect)
     }
-    if (Exit.isExit(effect)) {
+    if (isExit(effect)) {
       if (effect._tag === "Failure") this.logFailure(what, effect.cause)
       return
     }

@@ -9,12 +9,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Context from "effect/Context"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import { filled } from "../../internal/filledContext.ts"
 import { kindOf } from "../../internal/valueKind.ts"
 import { loweredFor } from "../../internal/logger.ts"
 import { asksForDebugLogs } from "../../session/internal/requestContext.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
+import { isExit } from "../../internal/isExit.ts"
 
 /** Provides `context` (registration-time services) and `request` to `effect`, with one context update. */
 export const provideRequest = <A, E>(
@@ -44,9 +45,9 @@ export const withRequest = (services: Context.Context<never>, request: RequestCo
   return asksForDebugLogs(request) ? loweredFor(withContext) : withContext
 }
 
-/** The effect as a typed `Exit` when it is already complete (`Exit.isExit` loses the types). */
+/** The effect as a typed `Exit` when it is already complete (`isExit` loses the types). */
 export const completed = <A, E>(effect: Effect.Effect<A, E, any>): Exit.Exit<A, E> | undefined =>
-  Exit.isExit(effect) ? (effect as Exit.Exit<A, E>) : undefined
+  isExit(effect) ? (effect as Exit.Exit<A, E>) : undefined
 
 /**
  * The defect of a handler of `owner` (`Tool x`, `Prompt x`, `Resource template x://{a}`) that

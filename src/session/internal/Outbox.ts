@@ -11,10 +11,10 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import type { Outbound, TransportFailure } from "../Connection.ts"
+import { isExit } from "../../internal/isExit.ts"
 
 /** The session's side of its outgoing messages. */
 export interface Outbox {
@@ -191,7 +191,7 @@ export class PushOutbox implements Outbox {
     this.offered += batch.length
     this.inFlight = batch.length
     const result = this.write(batch)
-    if (Exit.isExit(result) && result._tag === "Success" && this.buffer.length === 0) {
+    if (isExit(result) && result._tag === "Success" && this.buffer.length === 0) {
       // Written at once and nothing came meanwhile (the usual case): no writer to run.
       this.done()
       this.writing = false

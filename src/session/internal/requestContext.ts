@@ -35,6 +35,7 @@ import type {
 import type { ServerSession } from "../Session.ts"
 import { resultDecoder } from "./clientAnswers.ts"
 import { invalidLog, logLevels } from "./logMessages.ts"
+import { isExit } from "../../internal/isExit.ts"
 
 /** What a request context needs of its session: the public face, and the sends tied to a request. */
 export interface ContextSession extends ServerSession {
@@ -134,7 +135,7 @@ const inputFromRound = (
       // every round, whichever answers are in. Given at once, a fiber whose answer was in went on
       // to its next question first, and took the key its sibling's question had in the round
       // before, with the answer to that question.
-      if (Exit.isExit(decoded) && decoded._tag === "Success") return Effect.andThen(Effect.yieldNow, decoded)
+      if (isExit(decoded) && decoded._tag === "Success") return Effect.andThen(Effect.yieldNow, decoded)
     }
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
     return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
@@ -192,7 +193,7 @@ export const ClientRequestObserver = Context.Reference<((method: string) => void
  */
 export const observedBelow = <A, E>(effect: Effect.Effect<A, E>, context: RequestContext, below: RequestContext): Effect.Effect<A, E> => {
   const observer = (below as Partial<RequestContextImpl>).onClientRequest
-  return observer === undefined || observer === (context as Partial<RequestContextImpl>).onClientRequest || Exit.isExit(effect)
+  return observer === undefined || observer === (context as Partial<RequestContextImpl>).onClientRequest || isExit(effect)
     ? effect
     : Effect.provideService(effect, ClientRequestObserver, observer)
 }
