@@ -20,6 +20,18 @@ const Async = McpServer.tool({ name: "async_tool", handler: (async () => "done")
 const Plain = McpServer.tool({ name: "plain_tool", handler: (() => "done") as never })
 const AsyncPrompt = McpServer.prompt({ name: "async_prompt", handler: (async () => "hi") as never })
 const AsyncTemplate = McpServer.resourceTemplate({ uriTemplate: "x://t/{id}", name: "t", read: (async () => "text") as never })
+const Rejecting = McpServer.tool({
+  name: "rejecting_tool",
+  handler: (async () => {
+    throw new Error("tool rejected")
+  }) as never
+})
+const RejectingPrompt = McpServer.prompt({
+  name: "rejecting_prompt",
+  handler: (async () => {
+    throw new Error("prompt rejected")
+  }) as never
+})
 
 describe("a handler that returns no Effect", () => {
   it.effect("a tool's is its masked tool error, logged naming the tool and a Promise", () =>
@@ -63,5 +75,28 @@ describe("a handler that returns no Effect", () => {
         assert.isTrue(Exit.isFailure(exit), message)
         assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", message)
       }
+    }))
+
+  // Fails before: the Promise an `async` handler returned was left as it was, so its rejection
+  // was unhandled: Node's default (--unhandled-rejections=throw) ends the process, a stdio or HTTP
+  // server with every session, for one call of a handler that throws.
+  it.effect("an async handler that throws leaves no unhandled rejection (which would end the process)", () =>
+    Effect.gen(function*() {
+      const unhandled: Array<unknown> = []
+      const onUnhandled = (reason: unknown) => unhandled.push(reason)
+      yield* Effect.acquireRelease(
+        Effect.sync(() => process.on("unhandledRejection", onUnhandled)),
+        () => Effect.sync(() => process.off("unhandledRejection", onUnhandled))
+      )
+      const { logged, v1 } = yield* serveBoth(Layer.mergeAll(Rejecting, RejectingPrompt))
+      const one = yield* Effect.promise(() => v1.callTool({ name: "rejecting_tool", arguments: {} }))
+      assert.deepStrictEqual(one, { content: [{ type: "text", text: "Tool rejecting_tool failed: internal error" }], isError: true })
+      const prompt = yield* Effect.promise(() => v1.getPrompt({ name: "rejecting_prompt" }).then(() => undefined, (error) => error))
+      assert.strictEqual(prompt?.code, -32603)
+      // Node reports an unhandled rejection once the microtasks after its turn have run: long past,
+      // after two round trips; one more macrotask turn makes sure.
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      assert.deepStrictEqual(unhandled.map(String), [])
+      assert.include(logged.join("\n"), "Tool rejecting_tool: the handler returned a Promise, not an Effect")
     }))
 })

@@ -53,11 +53,21 @@ export const completed = <A, E>(effect: Effect.Effect<A, E, any>): Exit.Exit<A, 
  * The defect of a handler of `owner` (`Tool x`, `Prompt x`, `Resource template x://{a}`) that
  * returned `value`, which is no Effect (where types are not checked: an `async` function, a plain
  * value). Run as an Effect it died unnamed ("Not a valid effect"): a tool answered -32603 instead of
- * its masked tool error, and no log said which handler it was.
+ * its masked tool error, and no log said which handler it was. A Promise's rejection is handled
+ * here (the defect says what was wrong): unhandled, an `async` handler that threw ended the process
+ * (Node's default for an unhandled rejection), every session with it.
  */
-export const notAnEffect = (owner: string, value: unknown): TypeError =>
-  new TypeError(
-    typeof (value as { readonly then?: unknown } | null)?.then === "function"
-      ? `${owner}: the handler returned a Promise, not an Effect (an async function? wrap its work in Effect.promise or Effect.tryPromise)`
-      : `${owner}: the handler returned ${kindOf(value)}, not an Effect`
+export const notAnEffect = (owner: string, value: unknown): TypeError => {
+  const then = (value as { readonly then?: unknown } | null)?.then
+  if (typeof then !== "function") return new TypeError(`${owner}: the handler returned ${kindOf(value)}, not an Effect`)
+  try {
+    then.call(value, undefined, ignore)
+  } catch {
+    // A `then` of its own that throws: nothing to handle.
+  }
+  return new TypeError(
+    `${owner}: the handler returned a Promise, not an Effect (an async function? wrap its work in Effect.promise or Effect.tryPromise)`
   )
+}
+
+const ignore = (): void => {}
