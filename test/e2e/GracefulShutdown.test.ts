@@ -604,7 +604,8 @@ describe("a call whose interruption does not end within the shutdown timeout (st
       Effect.gen(function*() {
         const running = yield* oneSlot("2025-11-25")
         running.send(call(1, tool, {}))
-        yield* Effect.promise(() => sleep(300))
+        const started = yield* Effect.promise(() => running.until(() => running.stderr().includes(`${tool}: started`), 10_000))
+        assert.isTrue(started === true, `the call did not start: ${running.stderr()}`)
         running.child.kill("SIGTERM")
         const exited = yield* Effect.promise(() => running.exited(5_000))
         assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())

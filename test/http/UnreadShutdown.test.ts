@@ -279,7 +279,8 @@ for (const mode of ["session", "stateless"] as const) {
       const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow_cleanup", arguments: {} } })
       // Its response's head may come only with its first event (here, its -32000): not awaited first.
       const response = held(url, "POST", { ...headers, accept: BOTH, "content-type": "application/json" }, body)
-      yield* Effect.promise(() => sleep(500))
+      const started = yield* Effect.promise(() => within(10_000, () => running.stderr().includes("slow_cleanup: started")))
+      assert.isTrue(started, `the call did not start: ${running.stderr()}`)
       running.child.kill("SIGTERM")
       const call = yield* Effect.promise(() => Promise.race([response, sleep(5_000).then(() => undefined)]))
       assert.isDefined(call, "no answer 5 s after the signal")
