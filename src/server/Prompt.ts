@@ -28,6 +28,7 @@ import { kindOf } from "../internal/valueKind.ts"
 import { takesString } from "./internal/takesString.ts"
 import { promptResultProblem } from "./internal/promptResult.ts"
 import { checkDescription, checkName, notASchema } from "./internal/wireFields.ts"
+import { isEffect } from "../internal/isExit.ts"
 
 /** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
@@ -134,7 +135,7 @@ export const compile = <Args extends Arguments, R>(
       const effect = handler(decoded.value)
       const done = completed(effect)
       if (done !== undefined) return done._tag === "Success" ? finish(done.value) : Exit.failCause(done.cause)
-      if (!Effect.isEffect(effect)) return Exit.die(notAnEffect(`Prompt ${name}`, effect))
+      if (!isEffect(effect)) return Exit.die(notAnEffect(`Prompt ${name}`, effect))
       return Effect.flatMap(provideRequest(effect, context, request), finish)
     },
     complete: !Completion.hasCompleters(definition.complete)

@@ -45,6 +45,7 @@ import {
   invalid,
   notASchema
 } from "./internal/wireFields.ts"
+import { isEffect } from "../internal/isExit.ts"
 
 /** What a `read` may return: text, bytes, contents, or the whole result. */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
@@ -271,7 +272,7 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     const effect = read(params.value, uri)
     const done = completed(effect)
     if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
-    if (!Effect.isEffect(effect)) return Exit.die(notAnEffect(owner, effect))
+    if (!isEffect(effect)) return Exit.die(notAnEffect(owner, effect))
     return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output))
   }
   const refusal = (variables: Variables) => {
