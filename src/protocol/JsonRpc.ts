@@ -258,14 +258,46 @@ export const stringify = (message: Outgoing): string | undefined => {
     // A batch's answer: each response on its own, one that cannot be serialised as its -32603;
     // one longer in all than a string can be is `undefined` (see `maxStringLength`).
     if (isBatch(message)) {
-      const members = message.map(stringify).filter((member) => member !== undefined)
-      let length = 1
-      for (const member of members) length += member.length + 1
+      const { length, members } = batchMembers(message)
       return members.length === 0 || length > maxStringLength ? undefined : `[${members.join(",")}]`
     }
     if ("method" in message) return message.method === "notifications/message" ? logMadeJson(message) : undefined
     if (message.id === undefined) return undefined
     return JSON.stringify(failure(message.id, unserialisable(error)))
+  }
+}
+
+/**
+ * A batch's answer as its members' texts (each as {@link stringify} makes it; one that cannot be
+ * made, left out) and the length of the array they make: what is written in pieces when that is
+ * longer than a string can be (stdio's `writeBatch`, Streamable HTTP's JSON answer).
+ *
+ * @internal
+ */
+export const batchMembers = (batch: BatchResponse): { readonly members: Array<string>; readonly length: number } => {
+  const members: Array<string> = []
+  let length = 1
+  for (let i = 0; i < batch.length; i++) {
+    const member = stringify(batch[i]!)
+    if (member === undefined) continue
+    members.push(member)
+    length += member.length + 1
+  }
+  return { members, length }
+}
+
+/**
+ * A batch's answer as one string, as {@link stringify} makes it; or, when it is longer than a
+ * string can be, its members (see {@link batchMembers}), serialised once.
+ *
+ * @internal
+ */
+export const stringifyBatch = (batch: BatchResponse): string | ReadonlyArray<string> => {
+  try {
+    return JSON.stringify(batch)
+  } catch {
+    const { length, members } = batchMembers(batch)
+    return length > maxStringLength || members.length === 0 ? members : `[${members.join(",")}]`
   }
 }
 

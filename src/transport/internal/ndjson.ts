@@ -464,14 +464,7 @@ export const writeBatch = (
     if (JsonRpc.isBatch(message)) {
       // A batch's answer (MCP 2025-03-26): one line, made of its members' (`JsonRpc.stringify`'s
       // text for it); one too long for a string is written in pieces.
-      const members: Array<string> = []
-      let length = 1
-      for (let j = 0; j < message.length; j++) {
-        const member = JsonRpc.stringify(message[j]!)
-        if (member === undefined) continue
-        members.push(member)
-        length += member.length + 1
-      }
+      const { length, members } = JsonRpc.batchMembers(message)
       if (members.length === 0) continue
       if (length >= maxWriteLength) {
         if (out.length > 0) {

@@ -1312,16 +1312,12 @@ const answerHeaders = (session: HttpSession, pending: Pending): Record<string, s
  * one string threw RangeError "Invalid string length": the POST was an empty 500, nothing answered).
  */
 export const jsonBatch = (answers: ReadonlyArray<JsonRpc.Message>, status: number): HttpServerResponse.HttpServerResponse => {
-  const text = JsonRpc.stringify(answers as JsonRpc.BatchResponse)
-  if (text !== undefined) return HttpServerResponse.text(text, { contentType: "application/json", status })
-  const members: Array<string> = []
-  let contentLength = 2
-  for (const answer of answers) {
-    const member = JsonRpc.stringify(answer)
-    if (member === undefined) continue
-    contentLength += Buffer.byteLength(member) + (members.length > 0 ? 1 : 0)
-    members.push(member)
-  }
+  // Each member serialised once, also when the whole is too long for one string.
+  const members = JsonRpc.stringifyBatch(answers as JsonRpc.BatchResponse)
+  if (typeof members === "string") return HttpServerResponse.text(members, { contentType: "application/json", status })
+  // `[`, the members with a comma between each two, `]`.
+  let contentLength = 2 + Math.max(members.length - 1, 0)
+  for (const member of members) contentLength += Buffer.byteLength(member)
   const encoder = new TextEncoder()
   const pieces = function*(): Generator<Uint8Array> {
     yield encoder.encode("[")
@@ -1342,9 +1338,12 @@ const jsonAnswer = (
   http: HttpRequestInfo,
   resolved: Negotiation.ResolvedRequest | undefined
 ): HttpServerResponse.HttpServerResponse => {
-  const status = answerStatus(self, answer, headers, http, resolved)
-  return HttpServerResponse.text(JsonRpc.stringify(answer)!, { contentType: "application/json", headers, ...status })
+  return jsonText(answer, headers, answerStatus(self, answer, headers, http, resolved))
 }
+
+/** An answer's JSON body with its headers and status. */
+const jsonText = (answer: JsonRpc.Message, headers: Record<string, string>, status: { readonly status?: number }) =>
+  HttpServerResponse.text(JsonRpc.stringify(answer)!, { contentType: "application/json", headers, ...status })
 
 /**
  * A 2026-07-28 request's answer, decided before its stream opened: with its own status (see
@@ -1361,9 +1360,7 @@ const sseAnswer = (
 ): HttpServerResponse.HttpServerResponse => {
   // First: it adds the challenge of a 403 to `headers`.
   const status = answerStatus(self, answer, headers, http, resolved)
-  if (status.status !== undefined && status.status !== 200) {
-    return HttpServerResponse.text(JsonRpc.stringify(answer)!, { contentType: "application/json", headers, ...status })
-  }
+  if (status.status !== undefined && status.status !== 200) return jsonText(answer, headers, status)
   return HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
     contentType: "text/event-stream",
     headers: { ...sseHeaders, ...headers },
