@@ -263,7 +263,10 @@ export const make = (definition: {
  * within the directory, and refused (`InvalidPath`) when it leads outside it (to `~/.ssh/id_rsa`, or
  * to a file of another skill: copy it in instead). A link to a file under a `.` entry of the
  * directory (`notes -> .git/config`) is skipped, as that entry is. A file or directory whose name
- * is not UTF-8 is refused (`InvalidPath`). A file or directory under it that is removed after it was listed, or
+ * is not UTF-8 is refused (`InvalidPath`). Each file is opened once and read through that handle
+ * only when its path still leads where it was checked to lead, to the file opened: one re-pointed
+ * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
+ * outside the directory. A file or directory under it that is removed after it was listed, or
  * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
@@ -311,10 +314,28 @@ export const fromDirectory = (
           })
           : error)
     // The file at `path`, read up to `most + 1` bytes at most (one more than `most` says it holds
-    // more); `expected` is its size as measured, the buffer's first size.
-    const readAtMost = (path: string, expected: number, most: number) =>
+    // more); `expected` is its size as measured, the buffer's first size. `real` is where the file
+    // must be, its real path within the root as checked: the file is opened once, and read through
+    // that handle only once the path is seen to resolve there still and the file there to be the
+    // one opened (same device and inode). A check of the path then a read of the path read what
+    // the path named at the read: a link re-pointed between the two (or a file replaced by a link
+    // after the listing) served a file outside the skill's directory.
+    const readAtMost = (path: string, real: string, relative: string, expected: number, most: number) =>
       Effect.scoped(Effect.gen(function*() {
         const file = yield* fs.open(path)
+        const opened = yield* file.stat
+        const now = yield* fs.realPath(path)
+        const there = now === real ? yield* fs.stat(now) : undefined
+        if (
+          there === undefined || there.dev !== opened.dev ||
+          (there.ino._tag === "Some" && opened.ino._tag === "Some" && there.ino.value !== opened.ino.value)
+        ) {
+          return yield* new SkillError({
+            reason: "InvalidPath",
+            skill: directory,
+            message: `${directory}: ${relative} changed while the skill was read (it leads elsewhere now)`
+          })
+        }
         let buffer = new Uint8Array(Math.min(expected, most) + 1)
         let total = 0
         // Each turn reads a byte at least, or ends: at most `most + 1` turns.
@@ -367,10 +388,13 @@ export const fromDirectory = (
             childRelative
           )
           if (info.type === "File") {
+            // Where the file is: under the root as listed, or where the link leads.
+            let real = path.join(root, ...childRelative.split("/"))
             // A link out of the skill is refused, not served: whoever could write a link in the
             // directory served any file the server can read, to every client.
             if (entry.type === "SymbolicLink") {
-              const relative = path.relative(root, yield* named(fs.realPath(child), childRelative))
+              real = yield* named(fs.realPath(child), childRelative)
+              const relative = path.relative(root, real)
               if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
                 return yield* new SkillError({
                   reason: "InvalidPath",
@@ -391,7 +415,7 @@ export const fromDirectory = (
             // checked again).
             const room = limits.bytes - read
             if (Number(info.size) > room) return yield* tooLarge()
-            const bytes = yield* named(readAtMost(child, Number(info.size), room), childRelative)
+            const bytes = yield* named(readAtMost(child, real, childRelative, Number(info.size), room), childRelative)
             if (bytes.byteLength > room) return yield* tooLarge()
             read += bytes.byteLength
             if (childRelative === "SKILL.md") manifest = bytes

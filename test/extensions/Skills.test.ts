@@ -633,6 +633,83 @@ describe("Skills.fromDirectory", () => {
       }
     }).pipe(Effect.provide(platform), Effect.scoped))
 
+  // Fails before the fix: a link was checked through its real path, then read through its own
+  // path; re-pointed between the two (here by the file system the loader gets, right after it
+  // resolved the link, or right before it opened it) it served a file outside the skill's
+  // directory. So did a file replaced by such a link after its directory was listed.
+  it.effect("a link re-pointed outside, or a file replaced by such a link, while the skill is read is refused (InvalidPath), never served", () =>
+    Effect.gen(function*() {
+      const outside = mkdtempSync(join(tmpdir(), "skills-secret-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outside, { recursive: true, force: true })))
+      writeFileSync(join(outside, "secret.txt"), "not for clients\n")
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const link = join(dir, "link.txt")
+      const plain = join(dir, "plain.txt")
+      const point = (at: string, target: string) => {
+        rmSync(at, { force: true })
+        symlinkSync(target, at)
+      }
+      // When the swap happens: right after the link was resolved, around its open (outside while
+      // it is opened, back inside after), or right after the directory was listed (the plain file).
+      let when: "realPath" | "open" | "listed" | undefined
+      const swapping = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          readDirectoryEntries: (path: string) =>
+            Effect.tap(fs.readDirectoryEntries(path), () =>
+              Effect.sync(() => when === "listed" && path === dir && point(plain, join(outside, "secret.txt")))),
+          realPath: (path: string) =>
+            Effect.tap(fs.realPath(path), () =>
+              Effect.sync(() => {
+                if (when === "realPath" && path === link) {
+                  when = undefined
+                  point(link, join(outside, "secret.txt"))
+                }
+              })),
+          open: ((path: string, options?: never) => {
+            if (when !== "open" || path !== link) return fs.open(path, options)
+            when = undefined
+            point(link, join(outside, "secret.txt"))
+            return Effect.tap(fs.open(path, options), () => Effect.sync(() => point(link, "inside.txt")))
+          }) as typeof fs.open
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(swapping, NodePath.layer)))
+      for (const swap of ["realPath", "open", "listed"] as const) {
+        rmSync(dir, { recursive: true, force: true })
+        mkdirSync(dir)
+        writeFileSync(join(dir, "SKILL.md"), "---\nname: swaps\ndescription: d\n---\n")
+        writeFileSync(join(dir, "inside.txt"), "Inside.\n")
+        writeFileSync(plain, "Plain.\n")
+        symlinkSync("inside.txt", link)
+        when = swap
+        const outcome = yield* load.pipe(
+          Effect.map((skill) => skill.files.map((file) => `${file.path}: ${typeof file.content === "string" ? file.content : "bytes"}`).join("")),
+          Effect.catchTag("SkillError", (error) => Effect.succeed(`${error.reason}: ${error.message.slice(dir.length + 2)}`))
+        )
+        assert.notInclude(outcome, "not for clients", swap)
+        assert.strictEqual(
+          outcome,
+          `InvalidPath: ${swap === "listed" ? "plain.txt" : "link.txt"} changed while the skill was read (it leads elsewhere now)`,
+          swap
+        )
+      }
+      // Nothing swapped: the link and the file are served.
+      when = undefined
+      rmSync(plain)
+      writeFileSync(plain, "Plain.\n")
+      point(link, "inside.txt")
+      const skill = yield* load
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: swaps\ndescription: d\n---\n"],
+        ["inside.txt", "Inside.\n"],
+        ["link.txt", "Inside.\n"],
+        ["plain.txt", "Plain.\n"]
+      ])
+    }).pipe(Effect.scoped))
+
   // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
   // .git/config`) was followed and served, the skipped file's bytes under another name.
   it.effect("a link to a file under a dot entry is skipped as the entry is; a link to a visible file is served", () =>
