@@ -45,6 +45,7 @@ import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import * as Extension from "../server/Extension.ts"
 import * as McpServer from "../server/McpServer.ts"
+import { resourceKey } from "../server/internal/resourceKey.ts"
 import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
@@ -495,6 +496,9 @@ export interface Options {
  *   its list's (`skills/list`'s, or one directory's) and its server's, as the core lists' are: one
  *   of another list or of another server is -32602.
  * - `skills/get {uri}` answers `{ skill: entry }` for a skill's `SKILL.md` URI, -32602 otherwise.
+ *   A URI of `skills/get` and `resources/directory/read` is compared in its normal form, as
+ *   `resources/read` compares it (the scheme's case, percent-encodings' case, unreserved
+ *   characters encoded or not: `skill://a/r%c3%a9f` is `skill://a/r%C3%A9f`).
  * - `resources/directory/read {uri, cursor?}` lists the direct children of a skill directory
  *   (`skill://<name>` or a subdirectory), a subdirectory with `mimeType: "inode/directory"`;
  *   -32602 for any other URI.
@@ -679,7 +683,7 @@ const methodsOf = (
     "skills/get": Extension.method({
       params: Schemas.ResourceRequestParams(),
       handler: (params, context) => {
-        const skill = byUri.get(params.uri)
+        const skill = byNormalUri(byUri, params.uri)
         return skill === undefined
           ? Exit.fail(unknownSkill(params.uri))
           : Exit.succeed(cached({ skill: skill.entry }, context))
@@ -691,7 +695,7 @@ const methodsOf = (
     methods["resources/directory/read"] = Extension.method({
       params: Schema.Struct({ ...Schemas.ResourceRequestParams().fields, cursor: Schema.optionalKey(Schemas.Cursor()) }),
       handler: (params, context) => {
-        const directory = directories.get(params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
+        const directory = byNormalUri(directories, params.uri.endsWith("/") ? params.uri.slice(0, -1) : params.uri)
         if (directory === undefined) {
           return Exit.fail(notADirectory(params.uri))
         }
@@ -703,6 +707,19 @@ const methodsOf = (
     })
   }
   return methods
+}
+
+/**
+ * What `uri` names in `map` (keyed by URIs in normal form, as a skill's are): looked up as
+ * written, then in its normal form, as `resources/read` looks resources up (`internal/resourceKey.ts`:
+ * `SKILL://a` is `skill://a`, `%c3%a9` is `%C3%A9`, `%61` is `a`). A directory read or a get of a
+ * URI spelled otherwise than the server writes it was -32602 while `resources/read` read it.
+ */
+const byNormalUri = <A>(map: ReadonlyMap<string, A>, uri: string): A | undefined => {
+  const found = map.get(uri)
+  if (found !== undefined) return found
+  const key = resourceKey(uri)
+  return key === uri ? undefined : map.get(key)
 }
 
 /** The file Layers merged in one `Layer.mergeAll` call (an argument each). */

@@ -1044,6 +1044,35 @@ describe("Skills.layer", () => {
       assert.isBelow(long.message.length, 400)
     }))
 
+  // Fails before the fix: the skill's URIs were looked up as spelled (`%c3%a9` is not `%C3%A9`):
+  // a directory read or a get of a URI spelled otherwise than the server writes it was -32602,
+  // while resources/read read the same URI's files.
+  it.effect("resources/directory/read and skills/get compare URIs in normal form, as resources/read does", () =>
+    Effect.gen(function*() {
+      const Accent = Skills.make({ name: "accent", description: "d", body: "", files: { "réf/guide.md": "Guide.\n" } })
+      const { request } = yield* serve([Accent], { directoryRead: true, pageSize: 1 })
+      const written = "skill://accent/r%C3%A9f"
+      assert.deepStrictEqual((yield* request("resources/directory/read", { uri: written })).result.resources.map((r: any) => r.uri), [
+        `${written}/guide.md`
+      ])
+      for (const uri of ["skill://accent/r%c3%a9f", "SKILL://accent/r%C3%A9f/", "skill://accent/%72%c3%A9f"]) {
+        assert.strictEqual((yield* request("resources/read", { uri: `${uri.replace(/\/$/, "")}/guide.md` })).result?.contents[0].text, "Guide.\n", uri)
+        const read = yield* request("resources/directory/read", { uri })
+        assert.deepStrictEqual(read.result?.resources.map((r: any) => r.uri), [`${written}/guide.md`], uri)
+      }
+      // The cursor of one spelling pages the same directory under another.
+      const first = (yield* request("resources/directory/read", { uri: "skill://accent" })).result
+      const second = (yield* request("resources/directory/read", { uri: "Skill://%61ccent", cursor: first.nextCursor })).result
+      assert.deepStrictEqual([...first.resources, ...second.resources].map((r: any) => r.uri), [Accent.uri, written])
+      for (const uri of ["SKILL://accent/SKILL.md", "skill://accent/%53KILL.md", "skill://%61ccent/SKILL.md"]) {
+        assert.strictEqual((yield* request("skills/get", { uri })).result?.skill.uri, Accent.uri, uri)
+      }
+      // Still a different URI: %2F is not a slash, nor another case of a letter the same letter.
+      for (const uri of ["skill://accent%2Fr%C3%A9f", "skill://Accent/r%C3%A9f"]) {
+        assert.strictEqual((yield* request("resources/directory/read", { uri })).error?.code, -32602, uri)
+      }
+    }))
+
   it.effect("resources/directory/read pages with the cursor", () =>
     Effect.gen(function*() {
       const { request } = yield* serve([Review], { directoryRead: true, pageSize: 3 })
