@@ -117,6 +117,22 @@ describe("KeepAlive (live sessions)", () => {
       assert.isFalse(raw.received.some(isPing))
     }))
 
+  // Fails before the fix: a connection was pinged before its first message (every interval, each
+  // a miss and a warning), though a 2026-07-28 client that has not spoken yet takes no ping.
+  it.live("a connection that has not spoken is not pinged; once its initialize is answered and it falls idle, it is", () =>
+    Effect.gen(function*() {
+      const logger = recordingLogger()
+      const server = yield* serverWith(KeepAlive.middleware({ interval: "20 millis", timeout: "20 millis" }))
+      const raw = yield* openRaw(server, { logger: logger.layer })
+      // Ten intervals and more of silence.
+      yield* sleepReal(300)
+      assert.isFalse(raw.received.some(isPing))
+      assert.deepStrictEqual(logger.lines.filter((line) => line.message.includes("keep-alive")), [])
+      // A 2025-11-25 client: pinged once idle.
+      yield* promise(() => initializeRaw(raw))
+      yield* eventually(() => raw.received.some(isPing), 2_000)
+    }))
+
   it.live("a client that never answers: a warning per missed ping, an error after maxMisses in a row", () =>
     Effect.gen(function*() {
       const logger = recordingLogger()

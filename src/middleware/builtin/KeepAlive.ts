@@ -8,7 +8,9 @@
  * answer in time is a miss, logged as a warning; `maxMisses` consecutive misses are logged as an
  * error (once per run of misses). Any answer — a result or an error object — ends the run. The
  * loop ends with the session, and on a session that cannot ping its client (a connection of the
- * 2026-07-28 era, which has no server→client requests; a stateless one).
+ * 2026-07-28 era, which has no server→client requests; a stateless one). A connection is pinged
+ * only once its `initialize` has been answered: before its first message it may be a 2026-07-28
+ * client (stdio, in-memory), which takes no ping, and whose era is not known until it speaks.
  *
  * **Example** (Pinging clients idle for 30 seconds)
  *
@@ -79,6 +81,10 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
           seen = state.count
           continue
         }
+        // Not before the handshake is answered: a connection that has not spoken yet may be a
+        // 2026-07-28 client (stdio, in-memory), which takes no server→client request, and a ping
+        // before its first message was sent to it (and missed, warned of, every interval).
+        if (!handshaken(session.phase)) continue
         const exit = yield* Effect.exit(session.request("ping", undefined, { timeoutMillis }))
         if (exit._tag === "Success") {
           misses = 0
@@ -113,3 +119,9 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
     onSession: loop
   })
 }
+
+/**
+ * Whether a session has done the 2025 handshake (`initialize` answered): its client is of the
+ * handshake era, which answers pings. `"modern"` sessions are asked (and refuse: the loop ends).
+ */
+const handshaken = (phase: ServerSession["phase"]): boolean => phase !== "new" && phase !== "initializing"
