@@ -269,10 +269,10 @@ export interface JwtOptions {
    * The authorization server's JWKS URL; keys are cached and fetched again for an unknown `kid`
    * or a token they do not verify (a key rotated under the same `kid`, or without one), at most
    * once a second (so a flood of made-up `kid`s or forged tokens does not flood the authorization
-   * server): a token they do not verify is refused `401` without asking again in the second after
-   * a fetch, even if the authorization server has gone down since; one of an unknown `kid` (a key
-   * just rotated in) waits for the next fetch allowed (at most a second, one fetch for all that
-   * wait) and is refused only if that has no key for it. A fetch that fails is logged (a warning
+   * server): in the second after a fetch, a token of an unknown `kid`, or that the keys do not
+   * verify (a key just rotated in, under a new `kid`, the same one or none), waits for the next
+   * fetch allowed (at most a second, one fetch for all that wait) and is refused only if its keys
+   * do not verify it either. A fetch that fails is logged (a warning
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
    * the keys fetched is `503` at once.
    */
@@ -483,11 +483,13 @@ type RemoteKeys = ReturnType<typeof createRemoteJWKSet>
  * signature does not verify" until the cache expired (`jwksCacheMillis`, 10 minutes by default),
  * the clients' new tokens as well.
  *
- * A token whose `kid` none of the keys has, in the cooldown after a fetch, waits for the next
- * fetch allowed (`reloadWhenAllowed`: at most a second, one fetch for all that wait) and is
- * verified with its keys: a key rotated in within a second of a fetch (the authorization server
- * issuing tokens with it at once, a fetch made by a made-up `kid` a moment before) was refused
- * `401`, which sends the client back through its authorization flow for a valid token.
+ * A token whose `kid` none of the keys has, or that the cached key of its `kid` (or the keys,
+ * without one) does not verify, in the cooldown after a fetch, waits for the next fetch allowed
+ * (`reloadWhenAllowed`: at most a second, one fetch for all that wait) and is verified with its
+ * keys: a key rotated in within a second of a fetch (the authorization server issuing tokens with
+ * it at once, a fetch made by a made-up `kid` or a forged token a moment before), under a new
+ * `kid`, the same one or none, was refused `401`, which sends the client back through its
+ * authorization flow for a valid token.
  */
 const verifyRotated = async (
   token: string,
@@ -504,8 +506,9 @@ const verifyRotated = async (
       await reloadWhenAllowed()
       return await verifyWithEach(token, remote, options)
     }
-    if (!(error instanceof JoseErrors.JWSSignatureVerificationFailed) || remote.coolingDown) throw error
-    await remote.reload()
+    if (!(error instanceof JoseErrors.JWSSignatureVerificationFailed)) throw error
+    // In the cooldown, as for an unknown `kid`: the next allowed fetch, shared.
+    await (remote.coolingDown ? reloadWhenAllowed() : remote.reload())
     return await verifyWithEach(token, remote, options)
   }
 }

@@ -655,11 +655,65 @@ describe("BearerAuth.jwt with a JWKS rotated without a new kid", () => {
         const before = fetches
         assert.strictEqual((yield* verifier.verify(yield* signed(second, kid, "after"))).subject, "after", `kid ${kid}`)
         assert.strictEqual(fetches, before + 1)
-        // A token no key verifies, in the second after that fetch: refused without asking again.
-        const forged = yield* Effect.flip(verifier.verify(yield* signed(first, kid, "forged")))
-        assert.instanceOf(forged, BearerAuth.InvalidToken)
-        assert.strictEqual(forged.description, "the token's signature does not verify")
-        assert.strictEqual(fetches, before + 1)
+        // Tokens no key verifies, in the second after that fetch: refused once the next allowed
+        // fetch (one for all of them) has no key for them either.
+        const forged = yield* Effect.forEach(
+          ["f1", "f2", "f3"],
+          (sub) => Effect.flip(Effect.flatMap(signed(first, kid, sub), verifier.verify)),
+          { concurrency: "unbounded" }
+        )
+        for (const error of forged) {
+          assert.instanceOf(error, BearerAuth.InvalidToken)
+          assert.strictEqual(error.description, "the token's signature does not verify")
+        }
+        assert.strictEqual(fetches, before + 2)
+      }
+    }), 20_000)
+
+  // Fails before the fix: in the second after a fetch, a token the cached key of its kid (or the
+  // keys, without one) did not verify was refused 401 at once, so a key rotated under the same kid
+  // (or none) within a second of a fetch had its tokens refused until the cache expired or a later
+  // token of it came after the cooldown.
+  it.live("a key rotated under the same kid (or none) within a second of a fetch: its tokens wait for the next allowed fetch (one for all of them), rather than be refused 401", () =>
+    Effect.gen(function*() {
+      let keys: Array<unknown> = []
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const signed = (key: Key, kid: string | undefined, sub: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub }).setProtectedHeader(kid === undefined ? { alg: "RS256" } : { alg: "RS256", kid }).setIssuer("https://iss.test")
+            .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
+      const publish = (key: Key, kid: string | undefined) =>
+        Effect.promise(async () => [{ ...(await exportJWK(key.publicKey)), ...(kid === undefined ? {} : { kid }), use: "sig" }])
+      for (const kid of [undefined, "k1"]) {
+        fetches = 0
+        const first = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+        const second = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+        const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+        keys = yield* publish(first, kid)
+        assert.strictEqual((yield* verifier.verify(yield* signed(first, kid, "before"))).subject, "before")
+        assert.strictEqual(fetches, 1)
+        // Within the second after that fetch, the authorization server rotates to another key
+        // under the same kid (or none) and issues tokens with it.
+        keys = yield* publish(second, kid)
+        const started = Date.now()
+        const subjects = yield* Effect.forEach(
+          ["a", "b", "c", "d", "e"],
+          (sub) => Effect.flatMap(signed(second, kid, sub), (token) => Effect.map(verifier.verify(token), (p) => p.subject)),
+          { concurrency: "unbounded" }
+        )
+        assert.deepStrictEqual(subjects, ["a", "b", "c", "d", "e"], `kid ${kid}`)
+        // One fetch for all of them, a second after the last one at most.
+        assert.strictEqual(fetches, 2, `kid ${kid}`)
+        assert.isBelow(Date.now() - started, 1_500)
       }
     }), 20_000)
 })
