@@ -4,7 +4,9 @@
  * and extensions ← transports ← entry points and integrations), and no module imports itself
  * back through others (type-only imports included: a circle of types is a circle of concepts).
  * JSON-RPC error codes are decided in one module, `protocol/McpError.ts`: no other writes one as a
- * number.
+ * number. Effect's `Exit.isExit` and `Effect.isEffect` (the shared `Predicate.hasProperty`, which
+ * V8 cannot specialise) are left to registration-time checks: a request's path uses
+ * `internal/isExit.ts`.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
@@ -71,6 +73,21 @@ const codeLiteralsOf = (text: string): ReadonlyArray<string> => {
   return found
 }
 
+/**
+ * The lines of `text` that call Effect's `Exit.isExit` or `Effect.isEffect`, comments skipped, but
+ * for a check that throws (made once, as a component is registered).
+ */
+const sharedGuardsOf = (text: string): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  for (const [index, line] of text.split("\n").entries()) {
+    const trimmed = line.trim()
+    if (trimmed.startsWith("*") || trimmed.startsWith("/*") || trimmed.startsWith("//")) continue
+    const code = line.replace(/(^|\s)\/\/.*$/, "")
+    if (/\b(?:Exit\.isExit|Effect\.isEffect)\b/.test(code) && !/\bthrow\b/.test(code)) found.push(`${index + 1}: ${trimmed}`)
+  }
+  return found
+}
+
 describe("Architecture of src/", () => {
   it("reads every module and its imports", () => {
     assert.isAbove(modules.length, 100)
@@ -133,5 +150,23 @@ describe("Architecture of src/", () => {
       for (const line of codeLiteralsOf(readFileSync(join(src, module), "utf8"))) literals.push(`${module}:${line}`)
     }
     assert.deepStrictEqual(literals, [])
+  })
+
+  it("Exit.isExit and Effect.isEffect only in registration-time checks (requests use internal/isExit.ts)", () => {
+    assert.deepStrictEqual(
+      sharedGuardsOf([
+        "if (Exit.isExit(effect)) return effect",
+        "  return Effect.isEffect(x) ? x : Effect.succeed(x)",
+        "if (!Effect.isEffect(definition.read)) throw invalid(owner, \"read\", \"an Effect\", definition.read)",
+        " * `Exit.isExit` is `Predicate.hasProperty`",
+        "if (isExit(effect)) return effect"
+      ].join("\n")),
+      ["1: if (Exit.isExit(effect)) return effect", "2: return Effect.isEffect(x) ? x : Effect.succeed(x)"]
+    )
+    const found: Array<string> = []
+    for (const module of modules) {
+      for (const line of sharedGuardsOf(readFileSync(join(src, module), "utf8"))) found.push(`${module}:${line}`)
+    }
+    assert.deepStrictEqual(found, [])
   })
 })

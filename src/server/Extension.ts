@@ -42,6 +42,7 @@ import * as Exit from "effect/Exit"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as McpError from "../protocol/McpError.ts"
+import { isExit } from "../internal/isExit.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type * as Middleware from "../middleware/Middleware.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -204,7 +205,7 @@ export const routeHandler = (
   // The method's effect runs with its request as `McpRequestContext` (`McpContext.log`...), as a
   // tool handler's does, whichever server serves it; one that answered at once needs nothing.
   const effect = handler(params, context)
-  return Exit.isExit(effect)
+  return isExit(effect)
     ? effect
     : Effect.updateContext(effect, (current: Context.Context<never>) => withRequest(current, context) as Context.Context<any>)
 }

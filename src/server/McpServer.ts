@@ -35,6 +35,7 @@ import type { ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
+import { isExit } from "../internal/isExit.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
 import * as NumericOptions from "../internal/options.ts"
@@ -1091,7 +1092,7 @@ export const extension = <R = never>(
       // As components and middleware: what the fiber has wins, merged once per pair of contexts
       // (the request's `McpRequestContext` is given where the method is routed, `Extension.routeHandler`).
       (effect) =>
-        context.mapUnsafe.size === 0 || Exit.isExit(effect)
+        context.mapUnsafe.size === 0 || isExit(effect)
           ? effect as Effect.Effect<any, any>
           : Effect.updateContext(effect, (current: Context.Context<never>) => filled(context, current) as Context.Context<any>),
       (m) => Middleware.provide(m, context)

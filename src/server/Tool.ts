@@ -491,7 +491,7 @@ export const compile = <
     if (validator !== undefined) {
       const checked = validator.validate(params)
       // Once the validator is loaded, validation is synchronous: no fiber for it.
-      if (Exit.isExit(checked)) {
+      if (isExit(checked)) {
         const exit = checked as Exit.Exit<ReadonlyArray<string>>
         return exit._tag === "Success" ? runChecked(exit.value, params, request) : toResult(exit)
       }

@@ -39,6 +39,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import { clip } from "../../internal/clip.ts"
+import { isExit } from "../../internal/isExit.ts"
 import { scopeList } from "../../internal/scopes.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -222,7 +223,7 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
 
     /** Maps a list result, keeping an already complete answer complete (the inline fast path). */
     const filtered = <A>(result: Effect.Effect<A, McpError.McpError>, f: (a: A) => A): Effect.Effect<A, McpError.McpError> =>
-      Exit.isExit(result) ? Exit.map(result as Exit.Exit<A, McpError.McpError>, f) : Effect.map(result, f)
+      isExit(result) ? Exit.map(result as Exit.Exit<A, McpError.McpError>, f) : Effect.map(result, f)
 
     return Middleware.make("authorization", {
       onRequest: fallback === undefined && !guardsListens

@@ -17,8 +17,8 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import { clip } from "../../internal/clip.ts"
+import { isExit } from "../../internal/isExit.ts"
 import { forLog, maxLoggedMessage } from "../../internal/loggedCause.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -121,7 +121,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const effect = asksForTask(request, context)
         ? Effect.provideServiceEffect(next(request), TaskResultLimit, mapsTask(request.method))
         : next(request)
-      if (Exit.isExit(effect) && (effect._tag === "Success" || isPlain(effect.cause))) return effect
+      if (isExit(effect) && (effect._tag === "Success" || isPlain(effect.cause))) return effect
       return Effect.catchCause(effect, (cause) => recover(request.method, cause))
     }
   })

@@ -30,6 +30,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
+import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import * as Middleware from "../Middleware.ts"
@@ -139,7 +140,7 @@ export const middleware = (config: Config): Middleware.Middleware => {
     onRequest: (request, _context, next) => {
       if (!methods.has(request.method)) return next(request)
       let first: Effect.Effect<unknown, McpError.McpError> | undefined = next(request)
-      if (Exit.isExit(first)) {
+      if (isExit(first)) {
         // Nothing to retry: a success that is no tool error, or a failure without a typed error.
         if (first._tag === "Success" ? failureOf(first.value) === undefined : !Cause.hasFails(first.cause)) {
           return first

@@ -50,6 +50,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { clip } from "../../internal/clip.ts"
+import { isExit } from "../../internal/isExit.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import { RELATED_TASK_META_KEY } from "../../protocol/internal/mcpSchemas.ts"
 import * as McpError from "../../protocol/McpError.ts"
@@ -121,7 +122,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   // sent at any size (a 2 MB unknown URI echoed in -32002's data).
   const checkError = (error: McpError.McpError): Exit.Exit<never, McpError.McpError> => Exit.fail(errorOver(error, maxBytes) ?? error)
   const measured = (method: string, effect: Effect.Effect<unknown, McpError.McpError>, context: RequestContext) => {
-    if (Exit.isExit(effect)) {
+    if (isExit(effect)) {
       return effect._tag === "Success" ? check(method, context)(effect.value) : failureWithin(effect as Exit.Failure<unknown, McpError.McpError>, maxBytes)
     }
     return Effect.flatMap(Effect.catch(effect, checkError), check(method, context))

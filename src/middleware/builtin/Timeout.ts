@@ -28,6 +28,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as NumericOptions from "../../internal/options.ts"
+import { isExit } from "../../internal/isExit.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
@@ -89,7 +90,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const millis = overrides.has(request.method) ? overrides.get(request.method) : fallback
       if (millis === undefined) return next(request)
       const effect = next(request)
-      if (Exit.isExit(effect)) return effect
+      if (isExit(effect)) return effect
       return timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
     }
   })

@@ -55,6 +55,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { clip } from "../../internal/clip.ts"
+import { isExit } from "../../internal/isExit.ts"
 import { forLog } from "../../internal/loggedCause.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
@@ -205,7 +206,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       const listed: Effect.Effect<ListResult, McpError.McpError> = next(params)
       // A server without tools of its own: the injected tools are the list.
       const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === "tools/list"
-      if (Exit.isExit(listed)) {
+      if (isExit(listed)) {
         const error = Exit.findErrorOption(listed as Exit.Exit<ListResult, McpError.McpError>)
         if (Option.isSome(error) && isMissing(error.value)) return alone(params.cursor)
         return flatMapInline(listed as Effect.Effect<ListResult, McpError.McpError>, withInjected)
@@ -224,7 +225,7 @@ export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Mi
       const effect: Effect.Effect<unknown, McpError.McpError> = next(request)
       if (request.method !== "tools/call" && request.method !== "tools/list") return effect
       const isMissing = (error: McpError.McpError) => error._tag === "MethodNotFound" && error.method === request.method
-      if (Exit.isExit(effect)) {
+      if (isExit(effect)) {
         const error = Exit.findErrorOption(effect as Exit.Exit<unknown, McpError.McpError>)
         return Option.isSome(error) && isMissing(error.value) ? fallback(request, context) : effect
       }
@@ -283,14 +284,14 @@ const withoutExecution = (wire: WireTool): WireTool => {
 
 /** `Effect.flatMap` that keeps an already-completed effect completed when `f`'s is (see {@link mapInline}). */
 const flatMapInline = <A, B, E, E2>(effect: Effect.Effect<A, E>, f: (a: A) => Effect.Effect<B, E2>): Effect.Effect<B, E | E2> => {
-  if (!Exit.isExit(effect)) return Effect.flatMap(effect, f)
+  if (!isExit(effect)) return Effect.flatMap(effect, f)
   const exit = effect as Exit.Exit<A, E>
   return exit._tag === "Success" ? f(exit.value) : (exit as unknown as Exit.Exit<B, E>)
 }
 
 /** `Effect.map` that keeps an already-completed effect completed (the session's inline path). */
 const mapInline = <A, B, E>(effect: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> => {
-  if (!Exit.isExit(effect)) return Effect.map(effect, f)
+  if (!isExit(effect)) return Effect.map(effect, f)
   const exit = effect as Exit.Exit<A, E>
   return exit._tag === "Success" ? Exit.succeed(f(exit.value)) : (exit as unknown as Exit.Exit<B, E>)
 }

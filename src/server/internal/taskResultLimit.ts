@@ -18,8 +18,9 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
+import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 
 /**
@@ -38,7 +39,7 @@ export class TaskResultLimit extends Context.Service<
 export const thenOuter = (own: TaskResultLimit["Service"]) => (outer: Option.Option<TaskResultLimit["Service"]>): TaskResultLimit["Service"] =>
   outer._tag === "None" ? own : (exit, taskId) => {
     const replaced = own(exit, taskId)
-    return Exit.isExit(replaced)
+    return isExit(replaced)
       ? outer.value(replaced as Exit.Exit<object, McpError.McpError>, taskId)
       : Effect.flatMap(Effect.exit(replaced), (ended) => outer.value(ended, taskId))
   }
