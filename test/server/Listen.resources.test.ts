@@ -41,6 +41,77 @@ describe("subscriptions/listen resourceSubscriptions", () => {
     }))
 })
 
+describe("subscriptions/listen resource updates", () => {
+  it.live("an update is looked up once for every stream: each stream that follows it is told with the URI it follows, by the resource it names or as written", () =>
+    Effect.gen(function*() {
+      // The resource a URI names: its lower-cased form, until the templates change (then nothing known).
+      let names = true
+      let lookups = 0
+      const listeners = new Set<(uri: string) => void>()
+      let mostListeners = 0
+      const listen = method({
+        serves: { tools: false, prompts: false, resources: true },
+        onChange: () => () => {},
+        onResourceUpdated: (listener) => {
+          listeners.add(listener)
+          mostListeners = Math.max(mostListeners, listeners.size)
+          return () => void listeners.delete(listener)
+        },
+        resourceExists: () => true,
+        resourceIdentity: (uri) => {
+          lookups++
+          return names ? uri.toLowerCase() : `unknown:${uri}`
+        },
+        maxResourceSubscriptions: 10
+      })
+      const update = (uri: string) => {
+        for (const listener of [...listeners]) listener(uri)
+      }
+      const told = new Map<string, Array<string>>()
+      const open = (id: string, resourceSubscriptions: Array<string>) => {
+        const mine: Array<string> = []
+        told.set(id, mine)
+        const context = {
+          clientRequestId: id,
+          clientCapabilities: {},
+          notify: (method: string, params: { readonly uri?: string }) =>
+            Effect.sync(() => void (method === "notifications/resources/updated" && mine.push(params.uri!))),
+          session: { untilDraining: Effect.never }
+        } as unknown as RequestContext
+        return Effect.forkChild(listen.handler({ notifications: { resourceSubscriptions } }, context))
+      }
+      const a = yield* open("a", ["test://X"])
+      const b = yield* open("b", ["test://x", "test://y"])
+      const c = yield* open("c", ["test://other"])
+      yield* Effect.sleep("20 millis")
+      assert.strictEqual(mostListeners, 1)
+      lookups = 0
+      update("test://x")
+      update("test://Y")
+      assert.strictEqual(lookups, 2)
+      // The templates changed: an update names nothing followed, and is told as written.
+      names = false
+      update("test://X")
+      update("test://nobody")
+      assert.strictEqual(lookups, 4)
+      yield* Effect.sleep("20 millis")
+      assert.deepStrictEqual(Object.fromEntries(told), {
+        a: ["test://X", "test://X"],
+        b: ["test://x", "test://y"],
+        c: []
+      })
+      yield* Fiber.interrupt(a)
+      names = true
+      update("test://x")
+      yield* Effect.sleep("20 millis")
+      assert.deepStrictEqual(told.get("a"), ["test://X", "test://X"])
+      assert.deepStrictEqual(told.get("b"), ["test://x", "test://y", "test://x"])
+      yield* Fiber.interrupt(b)
+      yield* Fiber.interrupt(c)
+      assert.strictEqual(listeners.size, 0)
+    }))
+})
+
 describe("subscriptions/listen list changes", () => {
   it.live("a list change waiting when the queue overflows (its oldest entries dropped) is told again at the next change, not lost", () =>
     Effect.gen(function*() {

@@ -86,8 +86,9 @@ const listMethods: Record<ListKind, string> = {
 }
 
 /** The `subscriptions/listen` method over `sources`. */
-export const method = (sources: ListenSources): Extension.Method<never> =>
-  Extension.method({
+export const method = (sources: ListenSources): Extension.Method<never> => {
+  const followers = resourceFollowers(sources)
+  return Extension.method({
     // A getter: the schema is made when the server first decodes a request of this method.
     get params() {
       return ListenParams()
@@ -182,24 +183,16 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         // By the resource their URI names (`resourceIdentity`), to the URI as the client wrote it:
         // an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb` (one resource, as
         // reads have it; so are `x://a/b` and `x://a%2Fb` of `x://{+path}`), with the URI it follows.
-        const identity = sources.resourceIdentity ?? resourceKey
         const uris = new Map<string, string>()
         for (const uri of accepted.resourceSubscriptions ?? []) {
-          const key = identity(uri)
+          const key = followers.identity(uri)
           if (!uris.has(key)) uris.set(key, uri)
         }
         if (uris.size > 0) {
-          // Else as written (the template that served it when the stream opened may be gone since,
-          // or a resource now serves it), as `resources/subscribe`'s subscriptions are told.
-          const written = new Set(uris.values())
+          const tell = (uri: string) => offer(["notifications/resources/updated", { uri }])
           yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              sources.onResourceUpdated((updated) => {
-                const uri = uris.get(identity(updated)) ?? (written.has(updated) ? updated : undefined)
-                if (uri !== undefined) offer(["notifications/resources/updated", { uri }])
-              })
-            ),
-            (unsubscribe) => Effect.sync(unsubscribe)
+            Effect.sync(() => followers.follow(uris, tell)),
+            (unfollow) => Effect.sync(unfollow)
           )
         }
         if (anyOpen() && tasks !== undefined && heard !== undefined && following !== undefined) {
@@ -259,6 +252,64 @@ export const method = (sources: ListenSources): Extension.Method<never> =>
         return { _meta: meta }
       }))
   })
+}
+
+/** How a stream is told of an update of a resource it follows: with the URI it follows it by. */
+type Tell = (uri: string) => void
+
+/**
+ * The streams of one `subscriptions/listen` method that follow resources, by the resource their
+ * URIs name (`resourceIdentity`) and by the URIs as written: an update is looked up once (its
+ * identity found once), then told to the streams that follow it, not matched against each open
+ * stream's subscriptions in turn. One listener on `sources` while any stream follows a resource.
+ */
+const resourceFollowers = (sources: ListenSources) => {
+  const identity = sources.resourceIdentity ?? resourceKey
+  // By the resource a URI names: each stream following it, to the URI it follows it by.
+  const byKey = new Map<string, Map<Tell, string>>()
+  // By the URI as written: an update told as written when its identity names nothing a stream
+  // follows (the template that served it when the stream opened may be gone since, or a resource
+  // now serves it), as `resources/subscribe`'s subscriptions are told.
+  const byWritten = new Map<string, Set<Tell>>()
+  let streams = 0
+  let unsubscribe: (() => void) | undefined
+  const updated = (uri: string) => {
+    const following = byKey.get(identity(uri))
+    if (following !== undefined) for (const [tell, followed] of following) tell(followed)
+    const written = byWritten.get(uri)
+    if (written !== undefined) {
+      for (const tell of written) if (following === undefined || !following.has(tell)) tell(uri)
+    }
+  }
+  return {
+    identity,
+    /** Follows `uris` (by the resource each names, to the URI written) for `tell`; returns what stops it. */
+    follow: (uris: ReadonlyMap<string, string>, tell: Tell): () => void => {
+      for (const [key, uri] of uris) {
+        let byUri = byKey.get(key)
+        if (byUri === undefined) byKey.set(key, byUri = new Map())
+        byUri.set(tell, uri)
+        let tells = byWritten.get(uri)
+        if (tells === undefined) byWritten.set(uri, tells = new Set())
+        tells.add(tell)
+      }
+      if (streams++ === 0) unsubscribe = sources.onResourceUpdated(updated)
+      return () => {
+        for (const [key, uri] of uris) {
+          const byUri = byKey.get(key)
+          if (byUri?.delete(tell) && byUri.size === 0) byKey.delete(key)
+          const tells = byWritten.get(uri)
+          if (tells?.delete(tell) && tells.size === 0) byWritten.delete(uri)
+        }
+        if (--streams === 0) {
+          const stop = unsubscribe
+          unsubscribe = undefined
+          stop?.()
+        }
+      }
+    }
+  }
+}
 
 /** The notifications waiting per stream at most (the oldest dropped past it). */
 const queueCapacity = 1_024
