@@ -23,7 +23,7 @@ import { forLog, maxLoggedMessage } from "../../internal/loggedCause.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
-import { TaskResultLimit, thenOuter } from "../../server/internal/taskResultLimit.ts"
+import { TaskExitMapping, thenOuter } from "../../server/internal/taskExitMapping.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/config.ts"
@@ -113,13 +113,13 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   // false` shows) was the task's masked -32603.
   const mapsTask = (method: string) =>
     Effect.map(
-      Effect.serviceOption(TaskResultLimit),
+      Effect.serviceOption(TaskExitMapping),
       thenOuter((exit) => exit._tag === "Success" || isPlain(exit.cause) ? exit : recover(method, exit.cause))
     )
   return Middleware.make("error-mapping", {
     onRequest: (request, context, next) => {
       const effect = asksForTask(request, context)
-        ? Effect.provideServiceEffect(next(request), TaskResultLimit, mapsTask(request.method))
+        ? Effect.provideServiceEffect(next(request), TaskExitMapping, mapsTask(request.method))
         : next(request)
       if (isExit(effect) && (effect._tag === "Success" || isPlain(effect.cause))) return effect
       return Effect.catchCause(effect, (cause) => recover(request.method, cause))

@@ -58,7 +58,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import * as Extension from "../../server/Extension.ts"
-import { TaskResultLimit, thenOuter } from "../../server/internal/taskResultLimit.ts"
+import { TaskExitMapping, thenOuter } from "../../server/internal/taskExitMapping.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
@@ -155,7 +155,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     request.method === "tools/call" && limitsModernTasks && ProtocolVersion.isModern(context.protocolVersion) &&
     Extension.isDeclared(context, TasksWire.extensionId)
   const withTaskLimit = (effect: Effect.Effect<unknown, McpError.McpError>, limit: Limit) =>
-    Effect.provideServiceEffect(effect, TaskResultLimit, Effect.map(Effect.serviceOption(TaskResultLimit), withOuter(limit)))
+    Effect.provideServiceEffect(effect, TaskExitMapping, Effect.map(Effect.serviceOption(TaskExitMapping), withOuter(limit)))
   return Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
       const measures = methods === undefined ? !handshakes.has(request.method) : methods.has(request.method)
@@ -174,7 +174,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 // Internal
 // ---------------------------------------------------------------------------
 
-type Limit = TaskResultLimit["Service"]
+type Limit = TaskExitMapping["Service"]
 
 /** The methods a 2025-11-25 request may ask to run as a task (see `server/internal/tasks.ts`). */
 const taskMethods: ReadonlySet<string> = new Set(["tools/call", "resources/read", "prompts/get"])

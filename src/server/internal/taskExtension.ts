@@ -38,7 +38,7 @@ import * as Wire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
-import { TaskResultLimit } from "./taskResultLimit.ts"
+import { TaskExitMapping } from "./taskExitMapping.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
@@ -239,27 +239,27 @@ export const make = (options: {
       principal: context.principal
     }
     const input = { owner: ownerOf(context), address: options.keysOf(context).address, method: "tools/call", work: recorded }
-    // The work's end replaced by the limit a middleware put on it (`SizeLimit`: an error over it
-    // by its shortened form, see `taskResultLimit.ts`), before the task records it: `tasks/get`
+    // The work's end mapped as a middleware asked (`SizeLimit`: an error over it
+    // by its shortened form, see `taskExitMapping.ts`), before the task records it: `tasks/get`
     // carries the error inline, and one over the limit made the whole answer -32603. A call
-    // answered directly gets the same error SizeLimit would answer with. Without a limit the work
+    // answered directly gets the same error SizeLimit would answer with. Without a mapping the work
     // runs as it is.
-    return Effect.flatMap(Effect.serviceOption(TaskResultLimit), (limit) => decided(context, taskSupport, work, input, limit._tag === "None" ? undefined : limit.value))
+    return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) => decided(context, taskSupport, work, input, mapping._tag === "None" ? undefined : mapping.value))
   }
 
-  /** The call of {@link run} under the policy, its work's end replaced by `limit`. */
+  /** The call of {@link run} under the policy, its work's end mapped by `mapping`. */
   const decided = <A>(
     context: RequestContext,
     taskSupport: TaskSupport,
     work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>,
     input: CreateInput,
-    limit: TaskResultLimit["Service"] | undefined
+    mapping: TaskExitMapping["Service"] | undefined
   ): Effect.Effect<object, McpError.McpError> => {
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.state = promote
       const result = work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
-      return limit === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => limit(exit, handle.taskId))
+      return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, handle.taskId))
     }, {
       promoteAfter,
       onPromoted: (task) => {

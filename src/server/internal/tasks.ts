@@ -26,7 +26,7 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
 import { keysOf } from "./requestorKeys.ts"
-import { TaskResultLimit } from "./taskResultLimit.ts"
+import { TaskExitMapping } from "./taskExitMapping.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -281,22 +281,22 @@ export const make = (
       const { owner, address } = keysOf(context, clientAddress)
       noteOwner?.(owner)
       const policy = policyOf(context.session)
-      const spawn = (limit: TaskResultLimit["Service"] | undefined) =>
+      const spawn = (mapping: TaskExitMapping["Service"] | undefined) =>
         supervisor.spawn(
           { owner, address, method, ttlMillis: ttl },
           (task) => {
             const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>
-            return limit === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => limit(exit, task.taskId))
+            return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
           },
           policy
         ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
-      // The outcome as the task records it: replaced by the limit a middleware put on it (see
-      // `taskResultLimit.ts`), so that a replacement fails the task as the handler's own isError
-      // result or error would (a read's or prompt's too: only tool tasks were limited, and one
-      // over it stayed completed while its tasks/result answered -32603). Looked up as the task is
-      // made: a task without a limit runs its work as it is (a step added to every task's work
-      // cost 1.2 KB of heap per working task, measured).
-      return Effect.flatMap(Effect.serviceOption(TaskResultLimit), (limit) => spawn(limit._tag === "None" ? undefined : limit.value))
+      // The outcome as the task records it: mapped as middleware asked (a limit, a failure mapped,
+      // see `taskExitMapping.ts`), so that a replacement fails the task as the handler's own
+      // isError result or error would (a read's or prompt's too: only tool tasks were limited, and
+      // one over it stayed completed while its tasks/result answered -32603). Looked up as the task
+      // is made: a task without a mapping runs its work as it is (a step added to every task's
+      // work cost 1.2 KB of heap per working task, measured).
+      return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) => spawn(mapping._tag === "None" ? undefined : mapping.value))
     }
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it

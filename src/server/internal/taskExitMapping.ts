@@ -1,5 +1,6 @@
 /**
- * What a middleware puts on how a task's work ended, applied as the task records it: the limit
+ * `TaskExitMapping`: what middleware map how a task's work ended (its `Exit`) through, applied as
+ * the task records it: the limit
  * `SizeLimit` puts on what an MCP 2025-11-25 task's `tasks/result` will send, and the mapping of
  * `ErrorMapping` (a failure that is not an `McpError` mapped, a defect answered as the request
  * answered directly would be, and logged: the work ends after its request was answered, outside the
@@ -24,19 +25,19 @@ import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 
 /**
- * Replaces how the work of task `taskId` ended (when what its `tasks/result` would send is over
- * the limit, when its failure is mapped); else returns it.
+ * Maps how the work of task `taskId` ended: replaces it when what its `tasks/result` would send is
+ * over the limit, or when its failure is mapped; else returns it.
  */
-export class TaskResultLimit extends Context.Service<
-  TaskResultLimit,
+export class TaskExitMapping extends Context.Service<
+  TaskExitMapping,
   (exit: Exit.Exit<object, McpError.McpError>, taskId: string) => Effect.Effect<object, McpError.McpError>
->()("effect-mcp-server/internal/TaskResultLimit") {}
+>()("effect-mcp-server/internal/TaskExitMapping") {}
 
 /**
  * A middleware's replacement, then that of a middleware outside it (the one provided nearest the
  * task hides the others): the order in which the two see the answer of a request served directly.
  */
-export const thenOuter = (own: TaskResultLimit["Service"]) => (outer: Option.Option<TaskResultLimit["Service"]>): TaskResultLimit["Service"] =>
+export const thenOuter = (own: TaskExitMapping["Service"]) => (outer: Option.Option<TaskExitMapping["Service"]>): TaskExitMapping["Service"] =>
   outer._tag === "None" ? own : (exit, taskId) => {
     const replaced = own(exit, taskId)
     return isExit(replaced)
