@@ -300,7 +300,10 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // Each session's subscriptions by the resource their URI names (`identityOf`), to the URI as
     // the session wrote it: `x://a%2fb` and `x://a%2Fb` are one resource (reads agree), and so are
     // `x://a%2Fb` and `x://a/b` of `x://{+path}`: one subscription, told of an update of either
-    // with the URI the session subscribed to.
+    // with the URI the session subscribed to. One entry per URI of the session's `subscriptions`:
+    // those are its values, kept apart as the Set that answers at once whether a URI is subscribed
+    // as written (an update nothing names now, a delivery) and that `McpServer.subscriptions`
+    // shows. A session without subscriptions has an entry in neither.
     const subscribedKeys = new Map<ServerSession, Map<string, string>>()
     // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
     // are dropped (a client that missed one re-reads the resource at the next update anyway).
@@ -565,6 +568,16 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           // The same resource written otherwise (`%2f` for `%2F`, `a%2Fb` for `a/b` of `{+path}`) is not a new subscription.
           const key = resourceIdentity(found, uri)
           if (keys?.has(key) === true) return Exit.succeed({})
+          if (keys !== undefined && uris?.has(uri) === true) {
+            // Subscribed as written, by what it named then (a resource came or went since): one
+            // subscription still, now by what it names now. Kept under both, unsubscribing left
+            // the other entry, and subscribing again found it and kept nothing (never told).
+            for (const [k, u] of keys) {
+              if (u === uri) keys.delete(k)
+            }
+            keys.set(key, uri)
+            return Exit.succeed({})
+          }
           if ((uris?.size ?? 0) >= maxSubscriptions) {
             return Exit.fail(McpError.limitExceeded(
               `Too many resource subscriptions in this session (at most ${maxSubscriptions})`,

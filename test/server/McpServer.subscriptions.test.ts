@@ -101,6 +101,29 @@ describe("McpServer resources/subscribe bounds", () => {
       assert.deepStrictEqual(update.params, { uri: "test://items/42" })
     }))
 
+  // Fails before the fix: subscribed again once a resource served the URI in its template's place,
+  // the session kept two entries for it, one under each; unsubscribing removed one, and the URI
+  // (`subscriptions` showed the session with no URI); once the resource was gone, subscribing again
+  // found the template's entry and kept nothing: answered {}, the session was never told of an update.
+  it.live("subscribing again after the lists changed what a URI names keeps one subscription: unsubscribed, then subscribed, it is told", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const a = yield* connect(server)
+      const uri = "test://items/a"
+      yield* sdk(() => a.client.subscribeResource({ uri }))
+      yield* using(server, McpServer.addResource({ uri, name: "a", read: Effect.succeed("a") }))
+      yield* sdk(() => a.client.subscribeResource({ uri }))
+      assert.deepStrictEqual(subscribed(server), [[uri]])
+      yield* sdk(() => a.client.unsubscribeResource({ uri }))
+      assert.deepStrictEqual(subscribed(server), [])
+      yield* using(server, McpServer.remove("resource", uri))
+      assert.deepStrictEqual(yield* sdk(() => a.client.subscribeResource({ uri })), {})
+      assert.deepStrictEqual(subscribed(server), [[uri]])
+      yield* using(server, McpServer.notifyResourceUpdated(uri))
+      const update = yield* Effect.promise(() => a.waitFor((m) => m.method === "notifications/resources/updated"))
+      assert.deepStrictEqual(update.params, { uri })
+    }))
+
   it.live("past maxSubscriptionsPerSession: 429 with data.limit; re-subscribing is not a new one; unsubscribe frees a slot", () =>
     Effect.gen(function*() {
       const server = yield* startServer({ maxSubscriptionsPerSession: 2 }, All)
