@@ -85,19 +85,22 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * **Details**
  *
  * Same shape and cleaning as {@link toolInputSchema}. MCP 2025-11-25 requires the root of an
- * output schema to be an object type, because `structuredContent` is a JSON object. Clients
+ * output schema to be an object type, because `structuredContent` is a JSON object; MCP 2026-07-28
+ * (SEP-2106) allows any root, as `structuredContent` may be any JSON value: pass
+ * `{ anyRoot: true }` for that schema (an object root is still given `type: "object"`). Clients
  * validate results against it, in floating point: a `multipleOf` that is a fraction
  * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001).
  *
  * **Gotchas**
  *
- * Throws an `Error` when the root is not an object schema (wrap a scalar or array result in a
- * `Schema.Struct`).
+ * Without `anyRoot`, throws an `Error` when the root is not an object schema (wrap a scalar or
+ * array result in a `Schema.Struct`). `McpServer` advertises a tool's with `anyRoot` to 2026-07-28
+ * clients, and wrapped as `{ result: ... }` to earlier ones.
  *
  * @since 0.1.0
  */
-export const toolOutputSchema = (schema: Schema.Top): JsonSchema =>
-  objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema, "output"))
+export const toolOutputSchema = (schema: Schema.Top, options?: { readonly anyRoot?: boolean }): JsonSchema =>
+  objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema, "output"), options?.anyRoot === true)
 
 /**
  * Any schema as clean JSON Schema 2020-12 (used for prompt arguments' descriptions, resource
@@ -341,7 +344,7 @@ const assemble = (compiled: Compiled): MutableJsonSchema =>
 const withDialect = (schema: JsonSchema, $schema: boolean): JsonSchema =>
   $schema ? { $schema: DIALECT, ...schema } : schema
 
-const objectRoot = (api: string, what: string, compiled: Compiled): JsonSchema => {
+const objectRoot = (api: string, what: string, compiled: Compiled, anyRoot = false): JsonSchema => {
   const root = compiled.root
   if (root.type === "object") return assemble(compiled)
   // `Schema.Struct({})` accepts any non-nullish value, which Effect writes as `not: { type: "null" }`;
@@ -357,6 +360,7 @@ const objectRoot = (api: string, what: string, compiled: Compiled): JsonSchema =
   ) {
     return assemble({ root: { type: "object", ...root }, defs: compiled.defs })
   }
+  if (anyRoot) return assemble(compiled)
   throw new Error(
     `${api}: MCP requires ${what} to describe a JSON object (root "type": "object"), ` +
       `so use a Schema.Struct (or a union of structs); got ${show(root)}`

@@ -39,7 +39,8 @@ import type {
   ToolAnnotations,
   ToolExecution
 } from "../protocol/McpSchema.ts"
-import { featuresOf } from "../protocol/versions/Projection.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { featuresOf, hasNonObjectRoot } from "../protocol/versions/Projection.ts"
 import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -148,9 +149,21 @@ export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: strin
 
 /**
  * What a handler without a `success` schema may return: a string (one text block), one content
- * block, several, or a whole `CallToolResult`.
+ * block, several, or a whole `CallToolResult`, whose `structuredContent` may be any JSON value
+ * ({@link AnyStructuredResult}).
  */
-export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallToolResult
+export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallToolResult | AnyStructuredResult
+
+/**
+ * A `CallToolResult` whose `structuredContent` is any JSON value (an array, a string, `null`...),
+ * as MCP 2026-07-28 allows (SEP-2106). It is sent so to 2026-07-28 clients; earlier versions take
+ * an object only, and get `{ result: value }` (2025-06-18, 2025-11-25; before 2025-06-18 there is
+ * no `structuredContent`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type AnyStructuredResult = Omit<CallToolResult, "structuredContent"> & { readonly structuredContent?: unknown }
 
 /** The handler's success type: `success`'s type when declared, else {@link Output}. */
 export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
@@ -195,6 +208,14 @@ export interface Definition<
   readonly title?: string | undefined
   readonly description?: string | undefined
   readonly parameters?: P
+  /**
+   * The Schema of the handler's success value: the tool's `outputSchema`, and the value its
+   * `structuredContent` (and, as JSON, its text block). Any root (MCP 2026-07-28, SEP-2106): an
+   * array, a string, a union... is listed and sent as it is to 2026-07-28 clients; earlier
+   * versions want an object there, and get the schema wrapped as
+   * `{ type: "object", properties: { result: <schema> }, required: ["result"] }` with the value
+   * as `{ result: <value> }`.
+   */
   readonly success?: S
   readonly failure?: F
   /**
@@ -354,7 +375,11 @@ export const compile = <
     return result
   }
 
-  const toResult = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<CallToolResult, McpError.McpError> => {
+  /**
+   * The handler's exit as the call's answer; `anyStructured`: the request's version takes any JSON
+   * value as `structuredContent` (MCP 2026-07-28, SEP-2106), not an object only.
+   */
+  const resultOf = (exit: Exit.Exit<unknown, unknown>, anyStructured: boolean): Effect.Effect<CallToolResult, McpError.McpError> => {
     if (exit._tag === "Success") {
       if (success === undefined) {
         const output = exit.value
@@ -382,10 +407,20 @@ export const compile = <
         if (problem !== undefined) {
           return undeclared(name, Cause.die(new TypeError(`the handler succeeded with a result clients would refuse: ${problem}`)), masking)
         }
+        // Any JSON value in MCP 2026-07-28 (SEP-2106); an object before: one that is not is sent
+        // as `{ result: value }`, as a tool's success value is.
+        const content = result.structuredContent as unknown
+        if (
+          content !== undefined && (typeof content !== "object" || content === null || Array.isArray(content)) &&
+          !anyStructured
+        ) result = { ...result, structuredContent: { result: content } }
         return Exit.succeed(result)
       }
-      const encoded = outputCodec(success).encode(exit.value)
-      if (encoded._tag === "Success") return Exit.succeed(structured(encoded.value))
+      const codec = outputCodec(success)
+      const encoded = codec.encode(exit.value)
+      if (encoded._tag === "Success") {
+        return Exit.succeed(structured(codec.wrapped && !anyStructured ? { result: encoded.value } : encoded.value))
+      }
       return undeclared(name, Cause.fail(encoded.cause), masking)
     }
     const cause = exit.cause
@@ -428,23 +463,34 @@ export const compile = <
     return undeclared(name, cause, masking)
   }
 
+  // Made once per tool: the call's answer at each kind of version, with no closure per call.
+  const modernResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, true)
+  const legacyResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, false)
+  const resultAt = (request: RequestContext) => ProtocolVersion.isModern(request.protocolVersion) ? modernResult : legacyResult
+  const toResult = (exit: Exit.Exit<unknown, unknown>, request: RequestContext) =>
+    resultOf(exit, ProtocolVersion.isModern(request.protocolVersion))
+
   const run = (params: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
     let effect: Effect.Effect<unknown, unknown, any>
     try {
       effect = handler(params)
     } catch (defect) {
-      return toResult(Exit.die(defect))
+      return toResult(Exit.die(defect), request)
     }
     // An already-completed effect needs no services and no fiber: answer inline.
-    if (isExit(effect)) return toResult(effect)
+    if (isExit(effect)) return toResult(effect, request)
     // No Effect (an async function, where types are not checked): the handler's defect, answered as one.
-    if (!isEffect(effect)) return toResult(Exit.die(notAnEffect(`Tool ${name}`, effect)))
+    if (!isEffect(effect)) return toResult(Exit.die(notAnEffect(`Tool ${name}`, effect)), request)
     // A background task's handler: its task's fiber runs it as its root.
     if (request.relatedTask !== undefined) {
       const handler = effect as Effect.Effect<unknown, unknown>
-      return rooted({ handler, services: (current) => requestServices(context, current, request), result: toResult })
+      return rooted({
+        handler,
+        services: (current) => requestServices(context, current, request),
+        result: resultAt(request)
+      })
     }
-    return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), toResult)
+    return Effect.flatMap(Effect.exit(provideRequest(effect, context, request)), resultAt(request))
   }
 
   /** Runs the handler when the raw JSON Schema found no problem in the arguments. */
@@ -493,12 +539,12 @@ export const compile = <
       // Once the validator is loaded, validation is synchronous: no fiber for it.
       if (isExit(checked)) {
         const exit = checked as Exit.Exit<ReadonlyArray<string>>
-        return exit._tag === "Success" ? runChecked(exit.value, params, request) : toResult(exit)
+        return exit._tag === "Success" ? runChecked(exit.value, params, request) : toResult(exit, request)
       }
       return Effect.matchCauseEffect(checked, {
         onSuccess: (problems) => runChecked(problems, params, request),
         // The validator could not be loaded or could not use the schema: a defect, answered as one.
-        onFailure: (cause) => toResult(Exit.failCause(cause))
+        onFailure: (cause) => toResult(Exit.failCause(cause), request)
       })
     }
     if (paramsSchema === undefined) return run(params, request)
@@ -682,25 +728,20 @@ const encoder = (schema: Schema.Top) =>
 interface OutputCodec {
   readonly jsonSchema: { readonly [key: string]: unknown }
   readonly encode: (value: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+  /** The schema's root is not an object type: before 2026-07-28, values are sent as `{ result: value }`. */
+  readonly wrapped: boolean
 }
 
 /**
- * The output schema and encoder. MCP 2025-11-25 wants an object at the root: any other success
- * schema is wrapped as `{ result: ... }` (as FastMCP does).
+ * The output schema and encoder. The schema is the success schema's own, whatever its root (MCP
+ * 2026-07-28, SEP-2106); one whose root is not an object type is listed to earlier versions, which
+ * want an object there, wrapped as `{ result: ... }` (`Projection.legacyOutputSchema`, as the SDK
+ * v2 server and FastMCP do), and the values sent to them alike.
  */
 const outputOf = (success: Schema.Top, dereference: boolean): OutputCodec => {
-  const encode = outputEncoder(success)
-  const advertised = (schema: JsonSchema.JsonSchema) => dereference ? JsonSchema.dereference(schema) : schema
-  try {
-    return { jsonSchema: advertised(JsonSchema.toolOutputSchema(success)), encode }
-  } catch {
-    // Made as an output schema too (definitions at the root, where the inner schema's
-    // `#/$defs/...` references point).
-    return {
-      jsonSchema: advertised(JsonSchema.toolOutputSchema(Schema.Struct({ result: success }))),
-      encode: (value) => Exit.map(encode(value), (result) => ({ result }))
-    }
-  }
+  const schema = JsonSchema.toolOutputSchema(success, { anyRoot: true })
+  const jsonSchema = dereference ? JsonSchema.dereference(schema) : schema
+  return { jsonSchema, encode: outputEncoder(success), wrapped: hasNonObjectRoot(jsonSchema) }
 }
 
 /** The formatter's text; a formatter that throws (or returns no string) falls back to the JSON. */
@@ -715,8 +756,9 @@ const formatted = (format: (error: unknown) => string, error: unknown, encoded: 
 
 const stringify = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value)
 
+/** A success value as the result: `structuredContent`, and its JSON in a text block (as the spec asks). */
 const structured = (value: unknown): CallToolResult => ({
-  content: [{ type: "text", text: stringify(value) }],
+  content: [{ type: "text", text: JSON.stringify(value) }],
   structuredContent: value as { readonly [key: string]: unknown }
 })
 

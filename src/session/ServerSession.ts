@@ -573,7 +573,8 @@ const noParams: JsonRpc.Params = {}
 /**
  * The result of the request of `context` as its session sends it (an absent one is `{}`),
  * projected to the request's protocol version: what a middleware measuring what goes out
- * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing (2025-11-25).
+ * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing (2025-11-25,
+ * but for a `tools/list` with an `outputSchema` whose root is not an object).
  * Throws as the projection does (a result whose properties cannot be read).
  *
  * @internal
@@ -583,7 +584,7 @@ export const resultAsSent = (context: RequestContext, method: string, result: un
   const session: unknown = context.session
   return session instanceof SessionImpl
     ? session.asSent(method, value, context.protocolVersion)
-    : context.protocolVersion === ProtocolVersion.latest
+    : context.protocolVersion === ProtocolVersion.latest && method !== "tools/list"
     ? (method === "initialize" ? initializeAsSent(value) : value)
     : projectResult(method, value, context.protocolVersion)
 }
@@ -1279,7 +1280,10 @@ class SessionImpl extends Scheduler implements ServerSession {
    * properties cannot be read).
    */
   asSent(method: string, result: object, version: ProtocolVersion.ProtocolVersion): object {
-    if (version !== ProtocolVersion.latest) return projectResult(method, result, version, this.dispatcher.serverInfo)
+    // 2025-11-25 projects `tools/list` only (an `outputSchema` whose root is not an object, SEP-2106).
+    if (version !== ProtocolVersion.latest || method === "tools/list") {
+      return projectResult(method, result, version, this.dispatcher.serverInfo)
+    }
     // `initialize` is answered at the newest (nothing is settled before it), its result at the
     // version it names (see `initializeAsSent`).
     return method === "initialize" ? initializeAsSent(result) : result

@@ -313,6 +313,17 @@ describe("JsonSchema.toolOutputSchema", () => {
       assert.throws(() => JsonSchema.toolOutputSchema(schema), /toolOutputSchema: MCP requires a tool's outputSchema/)
     }
   })
+
+  it("with anyRoot (MCP 2026-07-28, SEP-2106): any root, an object root still typed as one", () => {
+    const anyRoot = { anyRoot: true } as const
+    assert.deepStrictEqual(JsonSchema.toolOutputSchema(Schema.String, anyRoot), { type: "string" })
+    assert.deepStrictEqual(JsonSchema.toolOutputSchema(Schema.Array(Schema.Finite), anyRoot), { type: "array", items: { type: "number" } })
+    assert.deepStrictEqual(JsonSchema.toolOutputSchema(Schema.Struct({}), anyRoot), { type: "object", properties: {} })
+    assert.deepStrictEqual(
+      JsonSchema.toolOutputSchema(Schema.Union([Schema.Struct({ a: Schema.String }), Schema.Struct({ b: Schema.String })]), anyRoot).type,
+      "object"
+    )
+  })
 })
 
 describe("JsonSchema.fromSchema", () => {

@@ -2,7 +2,7 @@
  * A tool handler (without a `success` schema) may return a whole `CallToolResult`, or content
  * blocks, built by hand: where types are not checked (a result proxied from another server, JSON,
  * a cast), one that the wire does not allow (`content` not an array, a block without a valid
- * `type` or its required fields, `isError` not a boolean, `structuredContent` not an object) was
+ * `type` or its required fields, `isError` not a boolean) was
  * sent as it was, and the SDK clients refused the whole answer (v1 with a ZodError, v2 with an
  * `SdkError`): the user saw a protocol failure, the server's log nothing. It is now a defect of the
  * handler, answered as one: the masked tool error "Tool x failed: internal error", and a log line
@@ -28,8 +28,6 @@ const malformed: ReadonlyArray<readonly [string, unknown, string]> = [
   ["content_bad_type", { content: [{ type: "text", text: "a" }, { type: "txt", text: "b" }] }, `content[1].type must be "text", "image", "audio", "resource" or "resource_link", not "txt"`],
   ["text_number", { content: [{ type: "text", text: 5 }] }, "content[0].text must be a string, not a number"],
   ["is_error_string", { content: [], isError: "yes" }, "isError must be a boolean, not a string"],
-  ["structured_array", { content: [], structuredContent: [1, 2] }, "structuredContent must be an object, not an array"],
-  ["structured_null", { content: [], structuredContent: null }, "structuredContent must be an object, not null"],
   ["meta_string", { content: [], _meta: "m" }, "_meta must be an object, not a string"],
   ["image_no_mime", [{ type: "image", data: "AAAA" }], "content[0].mimeType must be a string, not undefined"],
   ["resource_no_uri", { type: "resource", resource: { text: "t" } }, "content[0].resource.uri must be a string, not undefined"],
@@ -70,7 +68,10 @@ const wellFormed = Layer.mergeAll(
     Content.resourceLink("x://l", "link")
   ]),
   returning("block", Content.text("one")),
-  returning("empty", { content: [] })
+  returning("empty", { content: [] }),
+  // Any JSON value in MCP 2026-07-28 (SEP-2106): `{ result: value }` for these 2025-11-25 clients.
+  returning("structured_array", { content: [], structuredContent: [1, 2] }),
+  returning("structured_null", { content: [], structuredContent: null })
 )
 
 /** Calls `name` with both clients: their results, or their failures' messages. */
@@ -114,7 +115,7 @@ describe("a malformed result of a tool handler", () => {
   it.live("well-formed results of every shape reach both clients as they are", () =>
     Effect.gen(function*() {
       const { logged, ...clients } = yield* serveBoth(wellFormed)
-      for (const name of ["whole", "blocks", "block", "empty"]) {
+      for (const name of ["whole", "blocks", "block", "empty", "structured_array", "structured_null"]) {
         const { v1, v2 } = yield* callBoth(clients, name)
         assert.notProperty(v1, "error", `${name}: ${JSON.stringify(v1)}`)
         assert.notProperty(v2, "error", `${name}: ${JSON.stringify(v2)}`)
@@ -122,6 +123,12 @@ describe("a malformed result of a tool handler", () => {
       }
       const { v1 } = yield* callBoth(clients, "whole")
       assert.deepStrictEqual((v1 as { result: any }).result.structuredContent, { a: 1 })
+      for (const [name, value] of [["structured_array", [1, 2]], ["structured_null", null]] as const) {
+        const both = yield* callBoth(clients, name)
+        for (const answer of [both.v1, both.v2]) {
+          assert.deepStrictEqual((answer as { result: any }).result.structuredContent, { result: value }, name)
+        }
+      }
       assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
     }))
 })

@@ -163,8 +163,9 @@ describe("Tool results match their outputSchema", () => {
         // 7.000000000000001) and refused "data/price must be multiple of 0.01".
         const result = yield* Effect.promise(() => client.callTool("price", { cents: 7 }))
         assert.deepStrictEqual(result.structuredContent, { price: 0.07 })
-        const wrapped = yield* Effect.promise(() => client.callTool("prices"))
-        assert.deepStrictEqual(wrapped.structuredContent, { result: [0.3, 0.7] })
+        // An array: itself in 2026-07-28 (SEP-2106), `{ result }` before.
+        const prices = yield* Effect.promise(() => client.callTool("prices"))
+        assert.deepStrictEqual(prices.structuredContent, client.version() === "2026-07-28" ? [0.3, 0.7] : { result: [0.3, 0.7] })
         // The server still checks it: not in the outputSchema, which clients validate with floats.
         const tool = listed.tools.find((tool: { name: string }) => tool.name === "price")
         assert.deepStrictEqual(tool.outputSchema.properties.price, { type: "number" })

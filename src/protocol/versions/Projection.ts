@@ -10,7 +10,9 @@
  *
  * Rules every function here follows:
  *
- * - **Fast path.** For `"2025-11-25"` the input is returned as is (same reference, no work).
+ * - **Fast path.** For `"2025-11-25"` the input is returned as is (same reference, no work), but
+ *   a `tools/list` result: its tools' `outputSchema`s are checked for a root that is not an object
+ *   (see below).
  * - **Never mutates** its input. For older versions it copies only the objects on the path to a
  *   change; untouched subtrees (and wholly untouched inputs) keep their identity.
  * - **Open world.** Only fields known to be newer are removed (a denylist per version). Unknown
@@ -28,6 +30,13 @@
  *   results and prompt messages. In a sampling request it makes the request {@link NotSendable}
  *   instead (a sampling request is the server's own question to an LLM; silently rewriting its
  *   input would change what is asked).
+ * - A tool's `outputSchema` whose root is not an object type (a tool's output that is an array, a
+ *   string, a union...: MCP 2026-07-28, SEP-2106, allows any JSON Schema there, and any JSON value
+ *   in `structuredContent`) becomes, for 2025-06-18 and 2025-11-25 (which require an object),
+ *   `{ type: "object", properties: { result: <schema> }, required: ["result"] }` (its `$defs` and
+ *   `$schema` at the new root, other same-document references moved under `#/properties/result`),
+ *   as the SDK v2 server and FastMCP do; the tool answers those versions `{ result: <value> }`
+ *   (`Tool`: the projection of a `tools/call` result cannot know the tool's schema).
  * - `structuredContent` is removed before 2025-06-18; if the result then has no content block at
  *   all, one `text` block holding `JSON.stringify(structuredContent)` is added (the spec already
  *   asks servers to mirror structured output into a text block; this guarantees it).
@@ -112,6 +121,11 @@ interface Plan {
   readonly implementationKeys: ReadonlyArray<string>
   /** Tool keys to drop. */
   readonly toolKeys: ReadonlyArray<string>
+  /**
+   * A tool's `outputSchema` must have an object root (2025-06-18, 2025-11-25): one that has not is
+   * wrapped ({@link legacyOutputSchema}).
+   */
+  readonly objectOutputSchema: boolean
   /** Resource / ResourceTemplate / ResourceLink keys to drop. */
   readonly resourceKeys: ReadonlyArray<string>
   /** Prompt keys to drop. */
@@ -156,6 +170,7 @@ const makePlan = (version: ProjectedVersion, f: Features): Plan => withUnchanged
     ["websiteUrl", f.implementationWebsiteUrl],
     ["icons", f.icons]
   ]),
+  objectOutputSchema: f.toolOutputSchema && version !== v2026_07_28.version,
   toolKeys: unknownKeys([
     ["title", f.toolTitle],
     ["outputSchema", f.toolOutputSchema],
@@ -303,7 +318,11 @@ const projectResourceLike = (resource: JsonObject, plan: Plan): JsonObject =>
   projectAnnotated(omit(resource, plan.resourceKeys), plan)
 
 const projectTool = (tool: JsonObject, plan: Plan): JsonObject => {
-  const out = omit(tool, plan.toolKeys)
+  let out = omit(tool, plan.toolKeys)
+  const outputSchema = tool["outputSchema"]
+  if (plan.objectOutputSchema && hasNonObjectRoot(outputSchema)) {
+    out = { ...out, outputSchema: legacyOutputSchema(outputSchema as JsonObject) }
+  }
   const f = plan.features
   const title = tool["title"]
   if (!f.toolTitle && f.toolAnnotations && typeof title === "string") {
@@ -312,6 +331,95 @@ const projectTool = (tool: JsonObject, plan: Plan): JsonObject => {
   }
   return out
 }
+
+/**
+ * Whether a tool's `outputSchema` has a root that is not an object type (`type` other than
+ * `"object"`, or none: `{ anyOf: [...] }`), which MCP 2026-07-28 allows (SEP-2106) and earlier
+ * versions do not: there it is wrapped ({@link legacyOutputSchema}) and the tool's
+ * `structuredContent` sent as `{ result: <value> }`. The test the SDK v2 server makes.
+ *
+ * @internal
+ */
+export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) && schema["type"] !== "object"
+
+/** The wrapped form of each `outputSchema` wrapped so far (a tool's is the same object at every listing). */
+const wrappedSchemas = new WeakMap<JsonObject, JsonObject>()
+
+/**
+ * An `outputSchema` whose root is not an object type, as MCP 2025-06-18 and 2025-11-25 can carry
+ * it: `{ type: "object", properties: { result: <schema> }, required: ["result"] }`. Its `$schema`
+ * and `$defs` move to the new root (where the `#/$defs/...` references resolve); any other
+ * same-document reference (`#`, `#/items`) is moved under `#/properties/result`. A schema whose
+ * root sets a base `$id` is nested as it is (its references resolve against it). Made once per
+ * schema object.
+ *
+ * @internal
+ */
+export const legacyOutputSchema = (schema: JsonObject): JsonObject => {
+  let wrapped = wrappedSchemas.get(schema)
+  if (wrapped === undefined) {
+    wrapped = wrapOutputSchema(schema)
+    wrappedSchemas.set(schema, wrapped)
+  }
+  return wrapped
+}
+
+const wrapOutputSchema = (schema: JsonObject): JsonObject => {
+  const { $schema, $defs, ...rest } = schema
+  const head: JsonObject = typeof $schema === "string" ? { $schema } : {}
+  if (establishesBase(schema["$id"])) {
+    return { ...head, type: "object", properties: { result: schema }, required: ["result"] }
+  }
+  const hoisted = isObject($defs)
+  const inner = hoisted || $defs === undefined ? rest : { ...rest, $defs }
+  const out: JsonObject = {
+    ...head,
+    type: "object",
+    properties: { result: rebased(inner, hoisted, false) },
+    required: ["result"]
+  }
+  if (hoisted) out["$defs"] = rebased($defs, true, true)
+  return out
+}
+
+/** Whether an `$id` sets a new base for the references under it (a fragment-only one does not). */
+const establishesBase = (id: unknown): boolean => id !== undefined && !(typeof id === "string" && id.startsWith("#"))
+
+/** Keywords whose values are data, not schemas: a `$ref` in them is no reference. */
+const dataKeywords: ReadonlySet<string> = new Set(["const", "enum", "default", "examples"])
+
+/** Keywords whose values map names to schemas (a name there may be spelled as any keyword). */
+const schemaMaps: ReadonlySet<string> = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"])
+
+/**
+ * A schema's same-document references (`$ref`, `$dynamicRef`) rebased for its move under
+ * `#/properties/result`; those into the root's `$defs` are kept when they moved to the root too
+ * (`defsAtRoot`). `names`: `node` maps names to schemas. Subschemas setting their own base `$id`
+ * are left as they are.
+ */
+const rebased = (node: unknown, defsAtRoot: boolean, names: boolean): unknown => {
+  if (Array.isArray(node)) return node.map((item) => rebased(item, defsAtRoot, false))
+  if (!isObject(node)) return node
+  if (!names && establishesBase(node["$id"])) return node
+  const out: JsonObject = {}
+  for (const [key, value] of Object.entries(node)) {
+    out[key] = names
+      ? rebased(value, defsAtRoot, false)
+      : (key === "$ref" || key === "$dynamicRef") && typeof value === "string"
+      ? rebasedReference(value, defsAtRoot)
+      : dataKeywords.has(key)
+      ? value
+      : rebased(value, defsAtRoot, schemaMaps.has(key))
+  }
+  return out
+}
+
+const rebasedReference = (reference: string, defsAtRoot: boolean): string =>
+  reference === "#"
+    ? "#/properties/result"
+    : !reference.startsWith("#/") || (defsAtRoot && (reference === "#/$defs" || reference.startsWith("#/$defs/")))
+    ? reference
+    : `#/properties/result${reference.slice(1)}`
 
 const projectPrompt = (prompt: JsonObject, plan: Plan): JsonObject =>
   plan.promptArgumentKeys.length === 0
@@ -552,7 +660,8 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  * - `server/discover` (2026-07-28): `capabilities` via {@link projectServerCapabilities} (no `tasks`).
  * - `tools/list`: per tool drops `title`, `outputSchema`, `_meta` (< 2025-06-18), `annotations`
  *   (< 2025-03-26), `execution`, `icons` (< 2025-11-25); for 2025-03-26 a `title` moves to
- *   `annotations.title` when that is unset.
+ *   `annotations.title` when that is unset; an `outputSchema` whose root is not an object type is
+ *   wrapped as `{ result: ... }` for 2025-06-18 and 2025-11-25 (see {@link legacyOutputSchema}).
  * - `tools/call`: drops `structuredContent` (< 2025-06-18, adding a JSON text block if no content
  *   block is left); projects each content block (see `resources/read` for embedded resources):
  *   `audio` → text (2024-11-05), `resource_link` → text (< 2025-06-18), block `_meta`
@@ -570,7 +679,8 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  * For 2026-07-28 it adds `resultType`, the caching hints of cacheable methods and, given
  * `serverInfo`, `_meta["io.modelcontextprotocol/serverInfo"]` (unless the result set it).
  *
- * Returns `result` itself when nothing has to change (always for 2025-11-25).
+ * Returns `result` itself when nothing has to change (for 2025-11-25, always but a `tools/list`
+ * with such an `outputSchema`).
  */
 export const projectResult = <A extends object>(
   method: string,
@@ -578,7 +688,10 @@ export const projectResult = <A extends object>(
   version: ProjectedVersion,
   serverInfo?: Implementation | undefined
 ): A => {
-  if (version === newest) return result
+  // 2025-11-25 changes nothing but an `outputSchema` whose root is not an object (SEP-2106).
+  if (version === newest) {
+    return method === "tools/list" ? projectResultWith(method, result as unknown as JsonObject, planOf(version)) as unknown as A : result
+  }
   const plan = planOf(version)
   // Measured (--cpu-prof of the echo server under 200,000 2026-07-28 tools/call over HTTP): walking
   // a result no rule changes, projectResult took 57 ms; skipping the walk, 14 ms.

@@ -2,9 +2,10 @@
  * The structural check of what a tool handler without a `success` schema returns: a whole
  * `CallToolResult` or content blocks, built by hand where types are not checked (a result proxied
  * from another server, parsed JSON, a cast). One the wire does not allow (`content` not an array,
- * a block without a valid `type` or the fields its type requires, `isError` not a boolean,
- * `structuredContent` not an object) made the SDK clients refuse the whole answer; the tool
- * answers it as its handler's defect instead (see `Tool.compile`).
+ * a block without a valid `type` or the fields its type requires, `isError` not a boolean) made
+ * the SDK clients refuse the whole answer; the tool answers it as its handler's defect instead
+ * (see `Tool.compile`). `structuredContent` may be any JSON value (MCP 2026-07-28, SEP-2106): the
+ * tool sends one that is not an object as `{ result: value }` to earlier versions.
  *
  * A few `typeof` tests per block, on the call path of such tools only (a handler returning a
  * string is not checked): no schema decode, and no message built unless something is wrong
@@ -30,9 +31,6 @@ export const resultProblem = (result: { readonly [key: string]: unknown }): stri
   }
   if (result.isError !== undefined && typeof result.isError !== "boolean") {
     return `isError must be a boolean, not ${kindOf(result.isError)}`
-  }
-  if (result.structuredContent !== undefined && !isObject(result.structuredContent)) {
-    return `structuredContent must be an object, not ${kindOf(result.structuredContent)}`
   }
   if (result._meta !== undefined && !isObject(result._meta)) return `_meta must be an object, not ${kindOf(result._meta)}`
   return undefined

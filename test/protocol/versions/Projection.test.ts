@@ -3,6 +3,7 @@ import * as fc from "fast-check"
 import {
   featuresOf,
   isProjectedVersion,
+  legacyOutputSchema,
   NotSendable,
   type ProjectedVersion,
   projectedVersions,
@@ -200,6 +201,101 @@ describe("projection: tools/list", () => {
     const projected = projectResult("tools/list", toolsList, "2025-06-18")
     assert.strictEqual(projected.tools[2], titledTool)
     assert.strictEqual((projected.tools[0] as typeof weatherTool).inputSchema, weatherTool.inputSchema)
+  })
+})
+
+describe("projection: an outputSchema whose root is not an object (SEP-2106)", () => {
+  const arrayTool = deepFreeze({
+    name: "names",
+    inputSchema: { type: "object" },
+    outputSchema: { type: "array", items: { type: "string" } }
+  })
+  const unionTool = deepFreeze({
+    name: "either",
+    inputSchema: { type: "object" },
+    outputSchema: { anyOf: [{ type: "object" }, { type: "array" }] }
+  })
+  const objectTool = deepFreeze({ name: "point", inputSchema: { type: "object" }, outputSchema: { type: "object" } })
+  const listed = deepFreeze({ tools: [arrayTool, unionTool, objectTool] })
+  const wrapped = (schema: unknown) => ({ type: "object", properties: { result: schema }, required: ["result"] })
+
+  it("2026-07-28 lists it as it is; 2025-11-25 and 2025-06-18 wrapped as { result }; 2025-03-26 not at all", () => {
+    const modern = projectResult("tools/list", listed, "2026-07-28") as typeof listed
+    assert.strictEqual(modern.tools, listed.tools)
+    for (const version of ["2025-11-25", "2025-06-18"] as const) {
+      const projected = projectResult("tools/list", listed, version) as typeof listed
+      assertEqual(projected.tools.map((tool) => tool.outputSchema), [
+        wrapped(arrayTool.outputSchema),
+        wrapped(unionTool.outputSchema),
+        objectTool.outputSchema
+      ], version)
+      assert.strictEqual(projected.tools[2], objectTool)
+      // Idempotent, and the same wrapped schema each time (made once per schema).
+      assert.strictEqual(projectResult("tools/list", projected, version).tools, projected.tools, version)
+      assert.strictEqual(
+        (projectResult("tools/list", listed, version) as typeof listed).tools[0]!.outputSchema,
+        projected.tools[0]!.outputSchema
+      )
+    }
+    const old = projectResult("tools/list", listed, "2025-03-26") as { tools: ReadonlyArray<Record<string, unknown>> }
+    assert.isTrue(old.tools.every((tool) => tool.outputSchema === undefined))
+  })
+
+  it("moves $schema and $defs to the new root and rebases the other same-document references", () => {
+    const schema = deepFreeze({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      type: "array",
+      items: { $ref: "#/$defs/Node" },
+      prefixItems: [{ $ref: "#" }, { $ref: "#/items" }, { $ref: "#/definitions/Old" }, { $ref: "https://example.com/s" }],
+      // Data, not schemas: left alone.
+      default: [{ $ref: "#" }],
+      examples: [{ $ref: "#/items" }],
+      $defs: {
+        Node: {
+          type: "object",
+          properties: {
+            // A property named as a keyword holds a schema.
+            const: { $ref: "#" },
+            children: { type: "array", items: { $ref: "#/$defs/Node" } }
+          }
+        }
+      },
+      definitions: { Old: { type: "string" } }
+    })
+    assertEqual(legacyOutputSchema(schema), {
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      type: "object",
+      properties: {
+        result: {
+          type: "array",
+          items: { $ref: "#/$defs/Node" },
+          prefixItems: [
+            { $ref: "#/properties/result" },
+            { $ref: "#/properties/result/items" },
+            { $ref: "#/properties/result/definitions/Old" },
+            { $ref: "https://example.com/s" }
+          ],
+          default: [{ $ref: "#" }],
+          examples: [{ $ref: "#/items" }],
+          definitions: { Old: { type: "string" } }
+        }
+      },
+      required: ["result"],
+      $defs: {
+        Node: {
+          type: "object",
+          properties: {
+            const: { $ref: "#/properties/result" },
+            children: { type: "array", items: { $ref: "#/$defs/Node" } }
+          }
+        }
+      }
+    })
+  })
+
+  it("nests a schema whose root sets a base $id as it is", () => {
+    const schema = deepFreeze({ $id: "https://example.com/list", type: "array", items: { $ref: "#/$defs/A" }, $defs: { A: {} } })
+    assertEqual(legacyOutputSchema(schema), { type: "object", properties: { result: schema }, required: ["result"] })
   })
 })
 

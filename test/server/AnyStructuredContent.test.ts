@@ -1,0 +1,188 @@
+/**
+ * MCP 2026-07-28 (SEP-2106): a tool's `outputSchema` may have any JSON Schema root and its
+ * `structuredContent` may be any JSON value. Earlier versions (2025-06-18, 2025-11-25) require an
+ * object at both: there, a tool whose `success` is not an object is listed with its schema wrapped
+ * as `{ type: "object", properties: { result: <schema> }, required: ["result"] }` and answers
+ * `{ result: <value> }` (as the SDK v2 server and FastMCP do); a hand-built result's non-object
+ * `structuredContent` is sent alike. Checked with the clients that validate `structuredContent`
+ * against the listed `outputSchema`: SDK v2 pinned to 2026-07-28, SDK v1 and SDK v2 at 2025-11-25.
+ *
+ * Fails before: every version got the wrapped schema and value (a 2026-07-28 client never saw the
+ * tool's own shape), and a hand-built non-object `structuredContent` was refused as the handler's
+ * defect ("internal error") in every version, 2026-07-28 too.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { Content, McpServer, StreamableHttp } from "../../src/index.ts"
+import { modern } from "../extensions/support.ts"
+import { answerOf, post, serveOnFreePort } from "../http/support.ts"
+import { fourWays } from "../middleware/fourWays.ts"
+import { serveBoth } from "./bothClients.ts"
+import { connectRaw, startServer } from "./McpServerHarness.ts"
+
+const Names = McpServer.tool({
+  name: "names",
+  success: Schema.Array(Schema.String),
+  handler: () => Effect.succeed(["a", "b"])
+})
+const Answer = McpServer.tool({ name: "answer", success: Schema.Int, handler: () => Effect.succeed(42) })
+// A root that is not an object type, whose value is an object: wrapped too before 2026-07-28,
+// as the listed schema is.
+const Either = McpServer.tool({
+  name: "either",
+  success: Schema.Union([Schema.Struct({ n: Schema.Int }), Schema.Array(Schema.Int)]),
+  handler: () => Effect.succeed({ n: 1 })
+})
+const Point = McpServer.tool({
+  name: "point",
+  success: Schema.Struct({ x: Schema.Int }),
+  handler: () => Effect.succeed({ x: 1 })
+})
+const Handmade = McpServer.tool({
+  name: "handmade",
+  handler: () => Effect.succeed({ content: [Content.text("[1,2]")], structuredContent: [1, 2] })
+})
+const HandmadeNull = McpServer.tool({
+  name: "handmade_null",
+  handler: () => Effect.succeed({ content: [Content.text("nothing")], structuredContent: null })
+})
+
+// A recursive schema: its definition stays under `$defs`, at the root of the wrapped schema too.
+interface Node {
+  readonly name: string
+  readonly children: ReadonlyArray<Node>
+}
+const Node: Schema.Codec<Node> = Schema.Struct({
+  name: Schema.String,
+  children: Schema.Array(Schema.suspend((): Schema.Codec<Node> => Node))
+}).annotate({ identifier: "Node" })
+const Tree = McpServer.tool({
+  name: "tree",
+  success: Schema.Array(Node),
+  handler: () => Effect.succeed([{ name: "root", children: [{ name: "leaf", children: [] }] }])
+})
+
+const tools = Layer.mergeAll(Names, Answer, Either, Point, Handmade, HandmadeNull, Tree)
+
+const nodeDefinition = {
+  type: "object",
+  properties: { name: { type: "string" }, children: { type: "array", items: { $ref: "#/$defs/Node" } } },
+  required: ["name", "children"]
+}
+
+const natural = {
+  names: { type: "array", items: { type: "string" } },
+  answer: { type: "integer" },
+  either: {
+    anyOf: [
+      { type: "object", properties: { n: { type: "integer" } }, required: ["n"] },
+      { type: "array", items: { type: "integer" } }
+    ]
+  },
+  point: { type: "object", properties: { x: { type: "integer" } }, required: ["x"] },
+  tree: { type: "array", items: { $ref: "#/$defs/Node" }, $defs: { Node: nodeDefinition } }
+} as const
+
+const wrapped = (schema: unknown) => ({ type: "object", properties: { result: schema }, required: ["result"] })
+
+const legacySchemas = {
+  names: wrapped(natural.names),
+  answer: wrapped(natural.answer),
+  either: wrapped(natural.either),
+  point: natural.point,
+  tree: { ...wrapped({ type: "array", items: { $ref: "#/$defs/Node" } }), $defs: { Node: nodeDefinition } }
+}
+
+const tree = [{ name: "root", children: [{ name: "leaf", children: [] }] }]
+
+const values = { names: ["a", "b"], answer: 42, either: { n: 1 }, point: { x: 1 }, handmade: [1, 2], handmade_null: null, tree }
+
+const legacyValues = {
+  names: { result: ["a", "b"] },
+  answer: { result: 42 },
+  either: { result: { n: 1 } },
+  point: { x: 1 },
+  handmade: { result: [1, 2] },
+  handmade_null: { result: null },
+  tree: { result: tree }
+}
+
+const outputSchemas = (listed: { readonly tools: ReadonlyArray<{ readonly name: string; readonly outputSchema?: unknown }> }) =>
+  Object.fromEntries(listed.tools.filter((tool) => tool.outputSchema !== undefined).map((tool) => [tool.name, tool.outputSchema]))
+
+describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-28, wrapped before", () => {
+  for (const way of fourWays) {
+    it.live(`${way.name}: the listed outputSchema and the structuredContent the client validates against it`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const modern = client.version() === "2026-07-28"
+        // Listed first: the clients validate the results of the tools they know the outputSchema of.
+        const listed = yield* Effect.promise(() => client.listTools())
+        assert.deepStrictEqual(outputSchemas(listed), modern ? natural : legacySchemas)
+        for (const [name, value] of Object.entries(modern ? values : legacyValues)) {
+          const result = yield* Effect.promise(() => client.callTool(name))
+          assert.isUndefined(result.isError, `${name}: ${JSON.stringify(result)}`)
+          assert.deepStrictEqual(result.structuredContent, value, name)
+        }
+        // The JSON in the text block is the structuredContent sent (for a model, or a client
+        // without structured output).
+        const names = yield* Effect.promise(() => client.callTool("names"))
+        assert.deepStrictEqual(names.content, [{ type: "text", text: JSON.stringify(modern ? values.names : legacyValues.names) }])
+      }), 30_000)
+  }
+
+  it.live("SDK v1 and SDK v2 at 2025-11-25 (initialize): wrapped schemas and values, validated by both", () =>
+    Effect.gen(function*() {
+      const { logged, v1, v2 } = yield* serveBoth(tools)
+      for (const client of [v1, v2] as ReadonlyArray<typeof v1>) {
+        const listed = yield* Effect.promise(() => client.listTools())
+        assert.deepStrictEqual(outputSchemas(listed as never), legacySchemas)
+        for (const [name, value] of Object.entries(legacyValues)) {
+          const result = yield* Effect.promise(() => client.callTool({ name, arguments: {} }))
+          assert.isUndefined(result.isError, `${name}: ${JSON.stringify(result)}`)
+          assert.deepStrictEqual(result.structuredContent, value, name)
+        }
+      }
+      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+    }))
+
+  it.live("a stateless HTTP endpoint: wrapped for a 2025-11-25 request, as it is for a 2026-07-28 one", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "sep-2106", version: "1.0.0" }, tools, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }))
+      )
+      const legacy = (id: string, method: string, params: Record<string, unknown>) =>
+        Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id, method, params }, { "mcp-protocol-version": "2025-11-25" }).then(answerOf)
+        ).pipe(Effect.map((answer) => answer.result))
+      assert.deepStrictEqual(outputSchemas(yield* legacy("l1", "tools/list", {})), legacySchemas)
+      const names = yield* legacy("l2", "tools/call", { name: "names", arguments: {} })
+      assert.deepStrictEqual(names.structuredContent, legacyValues.names)
+      const listed = yield* Effect.promise(() => modern(url, "tools/list"))
+      assert.deepStrictEqual(outputSchemas(listed.message.result), natural)
+      const called = yield* Effect.promise(() => modern(url, "tools/call", { name: "names", arguments: {} }))
+      assert.deepStrictEqual(called.message.result.structuredContent, values.names)
+    }))
+
+  it.live("2025-06-18 (raw): wrapped; 2025-03-26: neither outputSchema nor structuredContent, the JSON in the text", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, tools)
+      for (const version of ["2025-06-18", "2025-03-26"]) {
+        const raw = yield* connectRaw(server, version)
+        const call = (id: string, method: string, params: unknown) =>
+          Effect.promise(() => raw.request(id, method, params)).pipe(Effect.map((answer) => answer.result))
+        const listed = yield* call("list", "tools/list", {})
+        assert.deepStrictEqual(outputSchemas(listed), version === "2025-06-18" ? legacySchemas : {}, version)
+        const names = yield* call("names", "tools/call", { name: "names", arguments: {} })
+        if (version === "2025-06-18") assert.deepStrictEqual(names.structuredContent, { result: ["a", "b"] })
+        else assert.notProperty(names, "structuredContent")
+        assert.deepStrictEqual(names.content, [{ type: "text", text: JSON.stringify({ result: ["a", "b"] }) }])
+        const handmade = yield* call("handmade", "tools/call", { name: "handmade", arguments: {} })
+        if (version === "2025-06-18") assert.deepStrictEqual(handmade.structuredContent, { result: [1, 2] }, version)
+        else assert.notProperty(handmade, "structuredContent")
+        assert.isUndefined(handmade.isError, version)
+      }
+    }))
+})
