@@ -16,8 +16,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Content, McpServer, StreamableHttp } from "../../src/index.ts"
-import { modern } from "../extensions/support.ts"
-import { answerOf, post, serveOnFreePort } from "../http/support.ts"
+import { modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
+import { answerOf, on, openSession, post, serveOnFreePort } from "../http/support.ts"
 import { fourWays } from "../middleware/fourWays.ts"
 import { serveBoth } from "./bothClients.ts"
 import { connectRaw, startServer } from "./McpServerHarness.ts"
@@ -164,6 +164,39 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
       assert.deepStrictEqual(outputSchemas(listed.message.result), natural)
       const called = yield* Effect.promise(() => modern(url, "tools/call", { name: "names", arguments: {} }))
       assert.deepStrictEqual(called.message.result.structuredContent, values.names)
+    }))
+
+  it.live("a background task's result: wrapped in 2025-11-25 (tasks/result), as it is in 2026-07-28 (the extension)", () =>
+    Effect.gen(function*() {
+      const NamesTask = McpServer.tool({
+        name: "names_task",
+        success: Schema.Array(Schema.String),
+        execution: { taskSupport: "required" },
+        handler: () => Effect.as(Effect.sleep(100), ["a", "b"])
+      })
+      const { url } = yield* serveHttp({ name: "sep-2106", version: "1.0.0", tasks: McpServer.tasks() }, NamesTask)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      let next = 0
+      const legacy = (method: string, params: Record<string, unknown>) =>
+        Effect.promise(() => post(url, { jsonrpc: "2.0", id: `t${next++}`, method, params }, on(sessionId)).then(answerOf))
+      const created = yield* legacy("tools/call", { name: "names_task", arguments: {}, task: { ttl: 60_000 } })
+      const taskId = created.result?.task?.taskId as string
+      assert.isString(taskId, JSON.stringify(created))
+      const payload = yield* legacy("tasks/result", { taskId })
+      assert.deepStrictEqual(payload.result?.structuredContent, { result: ["a", "b"] }, JSON.stringify(payload))
+      const meta = withTasks()
+      const task = yield* Effect.promise(() => modern(url, "tools/call", { name: "names_task", arguments: {} }, { meta }))
+      assert.strictEqual(task.message.result?.resultType, "task", JSON.stringify(task.message))
+      const done = yield* Effect.promise(() =>
+        pollTask(
+          () => modern(url, "tasks/get", { taskId: task.message.result.taskId }, { meta }).then((answer) => answer.message),
+          (task) => task.status !== "working",
+          5_000,
+          20
+        )
+      )
+      assert.strictEqual(done.status, "completed", JSON.stringify(done))
+      assert.deepStrictEqual(done.result.structuredContent, ["a", "b"])
     }))
 
   it.live("2025-06-18 (raw): wrapped; 2025-03-26: neither outputSchema nor structuredContent, the JSON in the text", () =>
