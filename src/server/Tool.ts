@@ -255,9 +255,9 @@ export interface Registered {
   /** Its work must not run twice (see `Definition.runOnce`). */
   readonly runOnce: boolean
   /**
-   * Its description in `tools/list`, as 2026-07-28 clients get it: its `outputSchema` may have a
-   * root that is not an object (SEP-2106), which the projection wraps as `{ result: ... }` for
-   * earlier versions (`Projection.legacyOutputSchema`).
+   * Its description in `tools/list`, before the projection to the request's version: its
+   * `outputSchema` may have a root that is not an object (MCP 2026-07-28, SEP-2106), which the
+   * projection wraps as `{ result: ... }` for earlier versions (`Projection.legacyOutputSchema`).
    */
   readonly wire: WireTool
   readonly call: (args: unknown, context: RequestContext) => Effect.Effect<CallToolResult, McpError.McpError>
