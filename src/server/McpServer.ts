@@ -305,6 +305,30 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // as written (an update nothing names now, a delivery) and that `McpServer.subscriptions`
     // shows. A session without subscriptions has an entry in neither.
     const subscribedKeys = new Map<ServerSession, Map<string, string>>()
+    // The same subscriptions by what they follow, for the notifier: an update is told to the
+    // sessions that follow it, not looked up in every session of the server. By the resource a
+    // URI names, each session following it to the URI it subscribed to (`subscribedKeys`, the
+    // other way round); by the URI as written, the sessions that subscribed to it (`subscriptions`,
+    // the other way round). Entries per subscription only (an idle session has none); kept with
+    // those two by `follow` and `unfollow`.
+    const followersByKey = new Map<string, Map<ServerSession, string>>()
+    const followersAsWritten = new Map<string, Set<ServerSession>>()
+    const follow = (session: ServerSession, key: string, uri: string, written: boolean) => {
+      let byKey = followersByKey.get(key)
+      if (byKey === undefined) followersByKey.set(key, byKey = new Map())
+      byKey.set(session, uri)
+      if (!written) return
+      let asWritten = followersAsWritten.get(uri)
+      if (asWritten === undefined) followersAsWritten.set(uri, asWritten = new Set())
+      asWritten.add(session)
+    }
+    const unfollow = (session: ServerSession, key: string, uri: string, written: boolean) => {
+      const byKey = followersByKey.get(key)
+      if (byKey?.delete(session) === true && byKey.size === 0) followersByKey.delete(key)
+      if (!written) return
+      const asWritten = followersAsWritten.get(uri)
+      if (asWritten?.delete(session) === true && asWritten.size === 0) followersAsWritten.delete(uri)
+    }
     // Updated resource URIs waiting to go out, oldest first; past `maxPendingUpdates` the oldest
     // are dropped (a client that missed one re-reads the resource at the next update anyway).
     const pendingUpdates: Array<string> = []
@@ -344,32 +368,52 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       const kinds = [...dirty]
       dirty.clear()
       const uris = pendingUpdates.splice(0)
-      // Looked up only when a session subscribed (each lookup matches the URI against the templates).
-      const keys = uris.length === 0 || subscribedKeys.size === 0 ? [] : uris.map(identityOf)
-      for (const [session, openedAt] of sessions) {
-        // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that
-        // era's changes go on listen streams, see `Listen`).
-        if (session.stateless || session.phase === "modern") continue
-        let entry = owed.get(session)
-        for (const kind of kinds) {
-          if (lastChange[kind] > openedAt) (entry ??= owe(session)).methods.add(listChangedMethod[kind])
-        }
-        const subscribed = subscribedKeys.get(session)
-        if (subscribed !== undefined) {
-          for (let i = 0; i < keys.length; i++) {
-            // Else as written (the template that served it at subscription may be gone since).
-            const uri = subscribed.get(keys[i]) ?? (subscriptions.get(session)?.has(uris[i]) === true ? uris[i] : undefined)
-            if (uri === undefined) continue
-            entry ??= owe(session)
-            if (entry.uris.length === maxPendingUpdates) entry.uris.shift()
-            entry.uris.push(uri)
+      // Resource updates go to the sessions that follow them (`followersByKey`, looked up once per
+      // update, each lookup matching the URI against the templates), in order; only when a
+      // session subscribed.
+      const updated = uris.length === 0 || subscribedKeys.size === 0 ? undefined : new Set<ServerSession>()
+      if (updated !== undefined) {
+        for (const written of uris) {
+          const following = followersByKey.get(identityOf(written))
+          if (following !== undefined) for (const [session, uri] of following) oweUpdate(session, uri, updated)
+          // Else as written (the template that served it at subscription may be gone since).
+          const asWritten = followersAsWritten.get(written)
+          if (asWritten !== undefined) {
+            for (const session of asWritten) if (following?.has(session) !== true) oweUpdate(session, written, updated)
           }
         }
-        if (entry === undefined || entry.running || (entry.methods.size === 0 && entry.uris.length === 0)) continue
-        entry.running = true
-        entry.fiber = yield* Effect.forkIn(deliver(session, entry), scope)
       }
+      // List changes, to every session open before them.
+      if (kinds.length > 0) {
+        for (const [session, openedAt] of sessions) {
+          if (untied(session)) continue
+          let entry: Owed | undefined
+          for (const kind of kinds) {
+            if (lastChange[kind] > openedAt) (entry ??= owed.get(session) ?? owe(session)).methods.add(listChangedMethod[kind])
+          }
+          if (entry !== undefined) yield* start(session, entry)
+        }
+      }
+      if (updated !== undefined) for (const session of updated) yield* start(session, owed.get(session))
     }))
+    // Neither a stateless session nor a 2026-07-28 connection is told anything untied (that era's
+    // changes go on listen streams, see `Listen`).
+    const untied = (session: ServerSession) => session.stateless || session.phase === "modern"
+    const oweUpdate = (session: ServerSession, uri: string, updated: Set<ServerSession>) => {
+      if (untied(session)) return
+      const entry = owed.get(session) ?? owe(session)
+      if (entry.uris.length === maxPendingUpdates) entry.uris.shift()
+      entry.uris.push(uri)
+      updated.add(session)
+    }
+    // A fiber of the session's delivers what it is owed, unless one does already.
+    const start = (session: ServerSession, entry: Owed | undefined): Effect.Effect<void> => {
+      if (entry === undefined || entry.running || (entry.methods.size === 0 && entry.uris.length === 0)) return Effect.void
+      entry.running = true
+      return Effect.map(Effect.forkIn(deliver(session, entry), scope), (fiber) => {
+        entry.fiber = fiber
+      })
+    }
     const owe = (session: ServerSession): Owed => {
       const entry: Owed = { methods: new Set(), uris: [], running: false, fiber: undefined }
       owed.set(session, entry)
@@ -573,9 +617,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             // subscription still, now by what it names now. Kept under both, unsubscribing left
             // the other entry, and subscribing again found it and kept nothing (never told).
             for (const [k, u] of keys) {
-              if (u === uri) keys.delete(k)
+              if (u === uri) {
+                keys.delete(k)
+                unfollow(context.session, k, uri, false)
+              }
             }
             keys.set(key, uri)
+            follow(context.session, key, uri, false)
             return Exit.succeed({})
           }
           if ((uris?.size ?? 0) >= maxSubscriptions) {
@@ -591,6 +639,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           else uris.add(uri)
           if (keys === undefined) subscribedKeys.set(context.session, new Map([[key, uri]]))
           else keys.set(key, uri)
+          follow(context.session, key, uri, true)
           return Exit.succeed({})
         }
         handlers["resources/unsubscribe"] = (params, context) => {
@@ -609,6 +658,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           keys!.delete(key!)
           const uris = subscriptions.get(context.session)
           uris?.delete(uri)
+          unfollow(context.session, key!, uri, true)
           if (keys!.size === 0) {
             subscribedKeys.delete(context.session)
             subscriptions.delete(context.session)
@@ -720,6 +770,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         },
         onClose: (session) => {
           sessions.delete(session)
+          const keys = subscribedKeys.get(session)
+          if (keys !== undefined) for (const [key, uri] of keys) unfollow(session, key, uri, true)
           subscriptions.delete(session)
           subscribedKeys.delete(session)
           // Its deliverer may wait for room in an outbound Queue nobody takes from any more.

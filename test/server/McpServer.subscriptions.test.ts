@@ -7,13 +7,15 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import { PassThrough, Writable } from "node:stream"
 import { McpError, McpServer, Stdio } from "../../src/index.ts"
 import { McpTestClient } from "../../src/testing.ts"
-import { connect, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
+import { connect, connectRaw, type RawClient, sdk, sdkError, settle, startServer, using } from "./McpServerHarness.ts"
 
 const Greeting = McpServer.resource({
   uri: "test://greeting",
@@ -228,6 +230,67 @@ describe("McpServer resources/subscribe bounds", () => {
       const updates = () => reader.notifications("notifications/resources/updated").length
       for (let i = 0; i < 250 && updates() < 3_000; i++) yield* settle(20)
       assert.strictEqual(updates(), 3_000)
+    }))
+
+  // Fails before: the notifier went through every session of the server for each update (here
+  // each of the 28 that follow nothing, or another resource, was looked at once).
+  it.live("an update visits only the sessions that follow it (not after they unsubscribe or close); a list change still reaches every session", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({}, All)
+      const clients: Array<RawClient> = []
+      for (let i = 0; i < 29; i++) clients.push(yield* connectRaw(server))
+      // One more, closed below.
+      const closing = yield* Scope.make()
+      yield* Effect.addFinalizer(() => Scope.close(closing, Exit.void))
+      const closed = yield* connectRaw(server).pipe(Scope.provide(closing))
+      // Two follow the greeting, one an item, the others nothing.
+      yield* Effect.promise(() => clients[3].request(2, "resources/subscribe", { uri: "test://greeting" }))
+      yield* Effect.promise(() => closed.request(2, "resources/subscribe", { uri: "test://greeting" }))
+      yield* Effect.promise(() => clients[9].request(2, "resources/subscribe", { uri: "test://items/7" }))
+      assert.deepStrictEqual(subscribed(server).sort(), [["test://greeting"], ["test://greeting"], ["test://items/7"]])
+      // Each session the notifier looks at is asked whether it is a 2026-07-28 connection (its phase).
+      const followers = new Set([...server.subscriptions].filter(([, uris]) => uris.has("test://greeting")).map(([s]) => s))
+      let visits = 0
+      let followersVisited = 0
+      for (const session of server.sessions.keys()) {
+        const following = followers.has(session)
+        let phase = session.phase
+        Object.defineProperty(session, "phase", {
+          configurable: true,
+          get: () => {
+            if (following) followersVisited++
+            else visits++
+            return phase
+          },
+          set: (value) => void (phase = value)
+        })
+      }
+      const updated = (client: RawClient) =>
+        client.received.filter((m) => m.method === "notifications/resources/updated").map((m) => m.params.uri)
+      for (let i = 0; i < 3; i++) yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+      for (let i = 0; i < 100 && (updated(clients[3]).length < 3 || updated(closed).length < 3); i++) yield* settle(10)
+      yield* settle()
+      assert.deepStrictEqual(updated(clients[3]), ["test://greeting", "test://greeting", "test://greeting"])
+      assert.deepStrictEqual(updated(closed), ["test://greeting", "test://greeting", "test://greeting"])
+      assert.strictEqual(clients.map((client) => updated(client).length).reduce((a, b) => a + b), 3)
+      assert.strictEqual(visits, 0)
+      assert.isAbove(followersVisited, 0)
+      // Unsubscribed, or closed, a session is no longer visited.
+      yield* Effect.promise(() => clients[3].request(3, "resources/unsubscribe", { uri: "test://greeting" }))
+      yield* Scope.close(closing, Exit.void)
+      for (let i = 0; i < 100 && server.sessions.size > 29; i++) yield* settle(10)
+      assert.deepStrictEqual(subscribed(server), [["test://items/7"]])
+      followersVisited = 0
+      yield* using(server, McpServer.notifyResourceUpdated("test://greeting"))
+      yield* settle()
+      assert.strictEqual(followersVisited + visits, 0)
+      assert.strictEqual(updated(clients[3]).length, 3)
+      // A list change is every session's: each is told (so each is looked at).
+      yield* server.notifyResourceListChanged()
+      yield* Effect.promise(() =>
+        Promise.all(clients.map((client) => client.waitFor((m) => m.method === "notifications/resources/list_changed")))
+      )
+      assert.isAtLeast(visits, 28)
     }))
 
   it.live("maxSubscriptionsPerSession must be a non-negative integer", () =>
