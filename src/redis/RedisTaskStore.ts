@@ -442,6 +442,18 @@ const renewScript = Redis.script(
 // JSON, work JSON ('' for none) and claims, for each task claimed, then Redis's time (the caller's
 // clock offset).
 const claimLua = `
+-- JSON as cjson reads it, or nil: cjson refuses a lone surrogate's escape (\\ud83d), which
+-- JSON.stringify writes for one in a string (a client's text cut in the middle of an emoji, in a
+-- tool's arguments or an input's message), so such a text is read again without those escapes
+-- (escaped backslashes first, so that '\\\\ud83d' stays text). A record with one is readable.
+local function decoded(json)
+  local ok, value = pcall(cjson.decode, json)
+  if ok then return value end
+  local plain = string.gsub(string.gsub(json, [[\\\\]], '_'), [[\\u[dD][89a-fA-F]%x%x]], '_')
+  ok, value = pcall(cjson.decode, plain)
+  if ok then return value end
+  return nil
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
@@ -463,9 +475,9 @@ while claimed < 100 and looked < 1000 do
     if fields.err then fields = {} end
     local readable = false
     if fields[1] then
-      local ok, task = pcall(cjson.decode, fields[1])
-      readable = ok and type(task) == 'table' and task.taskId ~= nil
-        and (not fields[2] or fields[2] == '' or (pcall(cjson.decode, fields[2])))
+      local task = decoded(fields[1])
+      readable = type(task) == 'table' and task.taskId ~= nil
+        and (not fields[2] or fields[2] == '' or decoded(fields[2]) ~= nil)
     end
     local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
     local status = fields[3]

@@ -646,6 +646,38 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
     }))
 
+  it.effect("an orphan whose work or task holds a lone surrogate (text cut in an emoji) is taken over too, not left working until its TTL", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
+      // JSON.stringify escapes a lone surrogate (\ud83d), which Redis's cjson refuses to read.
+      const cut = "half an emoji \ud83d"
+      const rerun = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: cut }, leaseMillis: 200 })
+      // A text with a backslash before "ud83d" (no escape of a surrogate) is read as it is.
+      const slash = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "echo", text: "\\ud83d" }, leaseMillis: 200 })
+      const once = yield* storeOne.create({ owner: A, method: "tools/call", leaseMillis: 200 })
+      yield* storeOne.setInputRequests(once.taskId, { "elicit-1": { method: "elicitation/create", params: { message: cut } } })
+      const resumed: Array<unknown> = []
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 300,
+        resume: (orphan) => {
+          resumed.push(orphan.work)
+          const { text } = orphan.work as { readonly text: string }
+          return { work: Effect.succeed({ content: [{ type: "text", text }] }), services: Context.empty() }
+        }
+      })
+      yield* untilEnded(storeTwo, [rerun.taskId, slash.taskId, once.taskId])
+      const completed = yield* storeTwo.get(rerun.taskId, A)
+      assert.strictEqual(completed.status, "completed")
+      assert.deepStrictEqual(completed.outcome, result(cut))
+      assert.deepStrictEqual((yield* storeTwo.get(slash.taskId, A)).outcome, result("\\ud83d"))
+      assert.strictEqual(resumed.length, 2)
+      const failed = yield* storeTwo.get(once.taskId, A)
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
+    }))
+
   it.effect("the supervisor confirms a take-over before the work starts: a failed try is tried again; two failed tries start nothing and count nothing", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
