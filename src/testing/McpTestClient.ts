@@ -27,6 +27,10 @@
  *   (`_meta.progressToken`, its id) unless the `progress` option is `false`. In 2026-07-28, list
  *   changes and resource updates come on a `subscriptions/listen` stream: `listen` opens one.
  *
+ * What the client sends (arguments, answers) reaches the server as a real client's JSON carries
+ * it: a member `undefined` left out, a `Date` as its string; a value JSON cannot hold (a `BigInt`)
+ * fails the call as a defect, as a real client's `send` throws.
+ *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
  * one); closing it ends the session and interrupts the answers still running; a request, wait or
  * notification then fails at once (-32603, "the client is closed"). The client's own
@@ -332,6 +336,15 @@ export interface McpTestClient {
 // Constructor
 // ---------------------------------------------------------------------------
 
+/**
+ * A message the client sends, as a real client's reaches the server: through JSON, so a member
+ * `undefined` is left out (an optional argument given as `undefined` is one not given, not
+ * "Invalid arguments"), a `Date` is its ISO string, `NaN` is `null`. The in-memory transport
+ * carries objects as they are. A value JSON cannot hold (a `BigInt`, a cycle) throws, as a real
+ * client's `send` does.
+ */
+const asSent = <A>(message: A): A => JSON.parse(JSON.stringify(message))
+
 const latest2026 = "2026-07-28"
 /** The `_meta` key a 2026-07-28 request asks for log messages with (the lowest level it wants). */
 const logLevelKey = "io.modelcontextprotocol/logLevel"
@@ -444,7 +457,7 @@ export const make = <EL, RL>(
       if ("method" in message && "id" in message) {
         // A request of the server: answered with the options' handlers. One that dies is
         // answered -32603 with the defect, as a client whose handler throws answers.
-        const fiber = runAnswer(Effect.matchCause(answerOf(message.method, message.params), {
+        const fiber = runAnswer(Effect.matchCause(Effect.map(answerOf(message.method, message.params), asSent), {
           onSuccess: (result) => ({ jsonrpc: "2.0", id: message.id, result }),
           onFailure: (cause) => ({ jsonrpc: "2.0", id: message.id, error: errorOf(message.method, cause) })
         }).pipe(Effect.flatMap((answer) => Effect.promise(() => sendQuietly(answer as JsonRpc.Message)))))
@@ -488,9 +501,6 @@ export const make = <EL, RL>(
     ) =>
       Effect.suspend(() => {
         const id = options.id ?? nextId++
-        const deferred = Deferred.makeUnsafe<any, RequestFailed>()
-        pending.set(id, deferred)
-        methods.set(id, method)
         const asked = progress && method !== "initialize" ? { progressToken: id } : undefined
         const withMeta = modern
           ? {
@@ -507,7 +517,12 @@ export const make = <EL, RL>(
           : asked === undefined
           ? params
           : { ...params, _meta: { ...asked, ...(params?._meta as object | undefined) } }
-        pair.client.send({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
+        // As JSON carries it (a params' value JSON cannot hold throws here: the test's defect).
+        const sent = asSent({ jsonrpc: "2.0", id, method, ...(withMeta === undefined ? {} : { params: withMeta }) } as JsonRpc.Message)
+        const deferred = Deferred.makeUnsafe<any, RequestFailed>()
+        pending.set(id, deferred)
+        methods.set(id, method)
+        pair.client.send(sent)
           .catch(() => Deferred.doneUnsafe(deferred, Effect.fail(new RequestFailed({ method, ...clientClosed }))))
         // Given up (the test interrupted the call, or no answer came in time): the server is told
         // with `notifications/cancelled`, as a real client tells it, so that the handler stops
@@ -774,9 +789,9 @@ export const make = <EL, RL>(
       complete: (ref, argument, context) => request("completion/complete", { ref, argument, ...(context === undefined ? {} : { context }) }),
       ping: Effect.asVoid(request("ping", {})),
       notify: (method, params) =>
-        Effect.tryPromise({
-          try: () => pair.client.send({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) } as JsonRpc.Message),
-          catch: () => new RequestFailed({ method, ...clientClosed })
+        Effect.suspend(() => {
+          const sent = asSent({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }) } as JsonRpc.Message)
+          return Effect.tryPromise({ try: () => pair.client.send(sent), catch: () => new RequestFailed({ method, ...clientClosed }) })
         }),
       get notifications() {
         return notifications

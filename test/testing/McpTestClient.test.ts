@@ -115,6 +115,28 @@ describe("McpTestClient", () => {
   // Fails before the fix (type check): listResources and listPrompts were typed with a resource's
   // uri and name and a prompt's name only: no nextCursor (a test could not see that a page
   // followed), no mimeType, description nor arguments, though the server sends them.
+  // Fails before the fix: the in-memory transport carried the arguments as objects, so an optional
+  // argument given as `undefined` reached the server as such ("Invalid arguments for tool search:
+  // Expected string | null"), where a real client's JSON leaves it out; a Date was no JSON value.
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+    it.live(`${protocolVersion}: arguments reach the server as a client's JSON carries them (undefined left out, a Date as its string)`, () =>
+      Effect.gen(function*() {
+        const Search = McpServer.tool({
+          name: "search",
+          parameters: { query: Schema.String, city: Schema.optional(Schema.String), since: Schema.optional(Schema.String) },
+          handler: ({ city, query, since }) => Effect.succeed(`${query} in ${city ?? "any city"} since ${since ?? "ever"}`)
+        })
+        const client = yield* McpTestClient.make(Search, { protocolVersion })
+        const city: string | undefined = undefined
+        const result = yield* client.callTool("search", { query: "rain", city, since: new Date(0) })
+        assert.deepStrictEqual(result.content, [{ type: "text", text: "rain in any city since 1970-01-01T00:00:00.000Z" }])
+        assert.isUndefined(result.isError)
+        // A value JSON cannot hold fails the test's call at once, as a real client's send throws.
+        const exit = yield* Effect.exit(client.callTool("search", { query: 1n as unknown as string }))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause))
+      }))
+  }
+
   it.live("listResources and listPrompts are typed as the server's results: every field, and nextCursor", () =>
     Effect.gen(function*() {
       const Notes = McpServer.resource({ uri: "docs://notes", name: "notes", description: "Notes", mimeType: "text/markdown", read: Effect.succeed("-") })
