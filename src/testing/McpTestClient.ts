@@ -29,7 +29,9 @@
  *
  * What the client sends (arguments, answers) reaches the server as a real client's JSON carries
  * it: a member `undefined` left out, a `Date` as its string; a value JSON cannot hold (a `BigInt`)
- * fails the call as a defect, as a real client's `send` throws.
+ * fails the call as a defect, as a real client's `send` throws. What it receives (answers,
+ * notifications) is what the server's transports write, read back: a log's `Error` data as its
+ * name and message, a result JSON cannot hold as the -32603 answer a real client gets.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
  * one); closing it ends the session and interrupts the answers still running; a request, wait or
@@ -67,7 +69,7 @@ import * as Option from "effect/Option"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as NumericOptions from "../internal/options.ts"
-import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import * as JsonRpc from "../protocol/JsonRpc.ts"
 import { ErrorCode } from "../protocol/McpError.ts"
 import type {
   CallToolResult,
@@ -453,7 +455,14 @@ export const make = <EL, RL>(
         : { code: ErrorCode.InternalError, message: `the test's answer to ${method} failed: ${Cause.pretty(cause)}` }
     }
 
-    pair.client.onmessage = (message: any) => {
+    pair.client.onmessage = (sent: any) => {
+      // As a real client receives it: as the server's transports write it (`JsonRpc.stringify`:
+      // a log's data JSON cannot hold made JSON, a result it cannot hold a -32603 answer), read
+      // back (an Error in a log's data is its name and message, a Date its string). What no
+      // transport can write is not received.
+      const text = JsonRpc.stringify(sent)
+      if (text === undefined) return
+      const message = JSON.parse(text)
       if ("method" in message && "id" in message) {
         // A request of the server: answered with the options' handlers. One that dies is
         // answered -32603 with the defect, as a client whose handler throws answers.

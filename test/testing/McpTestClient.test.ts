@@ -137,6 +137,21 @@ describe("McpTestClient", () => {
       }))
   }
 
+  // Fails before the fix: the client recorded the server's messages as the in-memory transport
+  // carried them, objects: a log's Error data was the Error itself (a real client gets its name and
+  // message), a BigInt a BigInt (a real client gets "5n"), a Date a Date.
+  it.live("what it receives is what the server's transports write: a log's data as a real client reads it", () =>
+    Effect.gen(function*() {
+      const Report = McpServer.tool({
+        name: "report",
+        handler: () => Effect.as(McpContext.log("error", { error: new Error("disk full"), bytes: 5n, at: new Date(0) }), "reported")
+      })
+      const client = yield* McpTestClient.make(Report)
+      yield* client.callTool("report")
+      const log = yield* client.waitFor("notifications/message")
+      assert.deepStrictEqual(log.params?.data, { error: { name: "Error", message: "disk full" }, bytes: "5n", at: "1970-01-01T00:00:00.000Z" })
+    }))
+
   it.live("listResources and listPrompts are typed as the server's results: every field, and nextCursor", () =>
     Effect.gen(function*() {
       const Notes = McpServer.resource({ uri: "docs://notes", name: "notes", description: "Notes", mimeType: "text/markdown", read: Effect.succeed("-") })
