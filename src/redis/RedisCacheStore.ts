@@ -7,6 +7,8 @@
  *
  * - `invalidate(prefix)` walks the store's keys with `SCAN … MATCH` and unlinks those under the
  *   prefix. It only frees room: the cache never answers from an older generation's entries.
+ * - Every entry expires: a TTL longer than a day (`Infinity` included) is kept a day. Its key names
+ *   the caller (a session) and the process: kept for ever, it would outlive every reader.
  * - The cache's keys name the server instance that wrote them (see `ResponseCache`): replicas
  *   sharing a Redis never answer from each other's entries.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
@@ -26,6 +28,16 @@ export interface Options extends StoreOptions {}
 
 /** A glob that matches `text` literally (SCAN's MATCH), followed by anything. */
 const globPrefix = (text: string): string => `${text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`
+
+/**
+ * The longest an entry is kept (a day): a longer TTL (`Infinity`, which keeps an answer until a
+ * change drops it) is kept a day, then computed again. The keys name the caller (a session, a
+ * client address) and the process that wrote them, so an entry without expiry outlived every
+ * request that could read it (the session ended, the process restarted) and stayed in Redis for
+ * good: one key per session, unbounded (Redis's default `noeviction`, or a `volatile-*` policy,
+ * never drops a key without expiry), until Redis refused every write of every store.
+ */
+const longestTtlMillis = 86_400_000
 
 /** How many SCAN rounds one invalidation makes at most (each looks at about 1 000 keys). */
 const maxScanRounds = 100_000
@@ -56,13 +68,9 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
       set: (key, value, ttlMillis) => {
         const json = JSON.stringify(value)
         if (json === undefined || !(ttlMillis > 0)) return Effect.void
-        // Redis takes whole milliseconds, and refuses `Infinity` or a time past what it holds:
-        // such an entry is kept without expiry (as the in-memory store keeps it), until invalidated
-        // or evicted by `maxmemory`.
-        const px = Math.ceil(ttlMillis)
-        return px > Number.MAX_SAFE_INTEGER
-          ? run("SET", redis.send("SET", prefix + key, json))
-          : run("SET", redis.send("SET", prefix + key, json, "PX", String(px)))
+        // Redis takes whole milliseconds; a TTL longer than `longestTtlMillis` (`Infinity`
+        // included) is kept that long (see the module's doc).
+        return run("SET", redis.send("SET", prefix + key, json, "PX", String(Math.min(Math.ceil(ttlMillis), longestTtlMillis))))
       },
       invalidate: (keyPrefix) =>
         run(

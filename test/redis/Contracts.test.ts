@@ -84,6 +84,25 @@ layer(TestRedis.layer)("Redis stores", (it) => {
       }
     }))
 
+  // Fails before: an entry of a TTL of Infinity (or past what Redis takes) was SET without expiry.
+  // Its key names the caller (a session) and the process: once the session ended or the process
+  // restarted, nothing could read it, and Redis kept it for good (one key per session, unbounded).
+  it.effect("every cache entry expires: a TTL of Infinity, or longer than a day, is kept a day", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [cache, redis] = yield* onRedis(() => Effect.all([RedisCacheStore.make({ prefix }), Effect.service(Redis.Redis)]))
+      const day = 86_400_000
+      yield* cache.set("forever", 1, Number.POSITIVE_INFINITY)
+      yield* cache.set("huge", 2, 1e20)
+      yield* cache.set("week", 3, 7 * day)
+      yield* cache.set("minute", 4, 60_000)
+      for (const [key, longest] of [["forever", day], ["huge", day], ["week", day], ["minute", 60_000]] as const) {
+        const ttl = yield* Effect.orDie(redis.send<number>("PTTL", `${prefix}cache:${key}`))
+        assert.isTrue(ttl > longest - 60_000 && ttl <= longest, `${key}: ${ttl}`)
+      }
+      assert.deepStrictEqual(yield* cache.get("forever"), Option.some(1))
+    }))
+
   it.effect("a rate-limit key written over by hand (another type, numbers that are not numbers) reads as fresh and is healed, not refused for ever", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()

@@ -242,7 +242,7 @@ const storeFailed = (operation: string) => `effect-mcp-server: the response cach
  * `RangeError` naming it, and a method the cache does not answer in `methods`, `callTools` that
  * are not strings or a `keyPrefix` that is not one with a `TypeError`. A `NaN` TTL (a variable that does not parse) kept answers for ever in
  * the in-memory store and never on Redis; 0 or less cached nothing (`false` says so). `Infinity`
- * keeps an answer until a change drops it.
+ * keeps an answer until a change drops it (on Redis, `RedisCacheStore`, a day at most).
  */
 const checkConfig = (config: Config): void => {
   if (typeof config !== "object" || config === null) throw notWhat("ResponseCache", "the configuration", "an object", config)
