@@ -469,15 +469,17 @@ while claimed < 100 and looked < 1000 do
   for _, id in ipairs(ids) do
     looked = looked + 1
     local key = ARGV[1] .. 't:' .. id
-    -- A record that cannot be read (a key of another type, a task or work that is not JSON) is not
-    -- claimed, and loses its lease: it must not stop the claims of every other orphan.
+    -- A record that cannot be read (a key of another type, a task that is not JSON) is not claimed,
+    -- and loses its lease: it must not stop the claims of every other orphan. Its work is not read
+    -- here: cjson refuses JSON nested deeper than 1 000 levels (a tool's arguments may be), and
+    -- work its claimer cannot read is none (the task fails, as one without work does).
+    -- Left unclaimed, the task stayed working until its TTL.
     local fields = redis.pcall('HMGET', key, 'task', 'work', 'status', 'server')
     if fields.err then fields = {} end
     local readable = false
     if fields[1] then
       local task = decoded(fields[1])
       readable = type(task) == 'table' and task.taskId ~= nil
-        and (not fields[2] or fields[2] == '' or decoded(fields[2]) ~= nil)
     end
     local expiry = redis.call('ZSCORE', ARGV[1] .. 'all', id)
     local status = fields[3]

@@ -678,6 +678,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
     }))
 
+  // Fails before: the claim read the work with Redis's cjson, which refuses JSON nested deeper than
+  // 1 000 levels: the task was taken for a corrupt record, its lease dropped, and it stayed working.
+  it.effect("an orphan whose work nests deeper than Redis's cjson reads (a tool's arguments, 1 200 levels) is taken over too; work that is not JSON fails its task", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const storeOne = yield* onRedis(prefix)
+      const storeTwo = yield* onRedis(prefix)
+      let list: unknown = "end"
+      for (let i = 0; i < 1_200; i++) list = { next: list }
+      const deep = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "walk", list }, leaseMillis: 200 })
+      // Work written over by hand (not JSON): no work its claimer can read, so the task fails.
+      const garbled = yield* storeOne.create({ owner: A, method: "tools/call", work: { tool: "walk" }, leaseMillis: 200 })
+      yield* Effect.orDie((yield* rawRedis).send("HSET", `${prefix}tasks:t:${garbled.taskId}`, "work", "{not json"))
+      TaskSupervisor.make(storeTwo, yield* Effect.scope, {
+        leaseMillis: 300,
+        resume: (orphan) => {
+          let depth = 0
+          for (let node = (orphan.work as { readonly list: any }).list; typeof node === "object"; node = node.next) depth++
+          return { work: Effect.succeed({ content: [{ type: "text", text: `${depth} levels` }] }), services: Context.empty() }
+        }
+      })
+      yield* untilEnded(storeTwo, [deep.taskId, garbled.taskId])
+      const completed = yield* storeTwo.get(deep.taskId, A)
+      assert.strictEqual(completed.status, "completed")
+      assert.deepStrictEqual(completed.outcome, result("1200 levels"))
+      const failed = yield* storeTwo.get(garbled.taskId, A)
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.statusMessage, "The server running this task stopped before it finished")
+    }))
+
   it.effect("the supervisor confirms a take-over before the work starts: a failed try is tried again; two failed tries start nothing and count nothing", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
