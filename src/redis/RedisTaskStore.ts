@@ -443,8 +443,8 @@ const renewScript = Redis.script(
 // clock offset).
 const claimLua = `
 -- JSON as cjson reads it, or nil: cjson refuses a lone surrogate's escape (\\ud83d), which
--- JSON.stringify writes for one in a string (a client's text cut in the middle of an emoji, in a
--- tool's arguments or an input's message), so such a text is read again without those escapes
+-- JSON.stringify writes for one in a string (a text cut in the middle of an emoji, in an input's
+-- message or a status message), so such a text is read again without those escapes
 -- (escaped backslashes first, so that '\\\\ud83d' stays text). A record with one is readable.
 local function decoded(json)
   local ok, value = pcall(cjson.decode, json)
