@@ -245,7 +245,9 @@ export interface McpTestClient {
    * client declaring the tasks extension) is followed to its end, as {@link McpTestClient.taskResult}
    * follows it: the call and the following within the client's timeout; a call that gives up on
    * its task (the timeout, an interruption, an input it cannot answer) cancels it with
-   * `tasks/cancel`. For the task itself, {@link McpTestClient.callToolAsTask}.
+   * `tasks/cancel`. For the task itself, {@link McpTestClient.callToolAsTask}. In 2025-11-25 it
+   * asks for no task: a tool whose `taskSupport` is `"required"` refuses the call (-32601); call it
+   * with `callToolAsTask` and `taskResult`.
    */
   readonly callTool: (name: string, args?: { readonly [key: string]: unknown }) => Effect.Effect<CallToolResult, RequestFailed>
   /**
