@@ -4,8 +4,9 @@
  * The server's Layer (its options and components, see {@link ServerModule}) is built in a scope,
  * its registries and its low-level server are read, and the scope is closed: no transport is
  * opened and no session runs. The description holds what a client would learn from
- * `initialize` and the list methods: server info, instructions, capabilities, and every tool,
- * resource, resource template and prompt with its JSON Schemas.
+ * `initialize` (or, in MCP 2026-07-28, `server/discover`) and the list methods: server info,
+ * instructions, capabilities in both eras, and every tool, resource, resource template and prompt
+ * with its JSON Schemas.
  *
  * @stability experimental
  * @since 0.2.0
@@ -38,7 +39,16 @@ export interface Description {
   readonly instructions?: string | undefined
   /** The protocol versions the server speaks, newest first. */
   readonly protocolVersions: ReadonlyArray<string>
+  /**
+   * The capabilities `initialize` negotiates (the handshake era's; a server of 2026-07-28 alone
+   * answers no `initialize`).
+   */
   readonly capabilities: ServerCapabilities
+  /**
+   * The capabilities `server/discover` advertises to MCP 2026-07-28 clients: the extensions
+   * declared to that version (the tasks extension) included, no `tasks` capability.
+   */
+  readonly modernCapabilities: ServerCapabilities
   readonly tools: ReadonlyArray<Tool>
   readonly resources: ReadonlyArray<Resource>
   readonly resourceTemplates: ReadonlyArray<ResourceTemplate>
@@ -64,6 +74,7 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
     const server = Context.get(built, McpServer.McpServer)
     const lowLevel = server.lowLevel()
     const description = lowLevel.description
+    const modernCapabilities = lowLevel.modernCapabilities()
     // `execution` is sent only when the server runs tasks (as `tools/list` does).
     const tasks = description.capabilities.tasks?.requests?.tools !== undefined
     // The tools a middleware serves (`ToolInjection`), as it lists them: after the registered
@@ -84,6 +95,9 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
         ...(module.options.supportedVersions ?? ProtocolVersion.supported)
       ],
       capabilities,
+      modernCapabilities: injected.length > 0 && modernCapabilities.tools === undefined
+        ? { ...modernCapabilities, tools: {} }
+        : modernCapabilities,
       tools: [
         ...yield* described("tool", own, (tool) => tasks ? tool.wire : withoutExecution(tool.wire)),
         ...yield* described("tool", injected.map((tool) => ({ key: tool.name, value: tool })), (tool) => withoutExecution(tool.wire))
@@ -133,7 +147,13 @@ export const formatText = (description: Description): string => {
   lines.push(`${info.title !== undefined ? `${info.title} (${info.name})` : info.name} ${info.version}`)
   if (info.description !== undefined) lines.push(`  ${info.description}`)
   lines.push(`protocol versions: ${description.protocolVersions.join(", ")}`)
-  lines.push(`capabilities: ${formatCapabilities(description.capabilities)}`)
+  // The handshake era's capabilities, then 2026-07-28's where they differ (the tasks extension
+  // for the `tasks` capability); a server of 2026-07-28 alone has only those.
+  const handshake = description.protocolVersions.some((version) => !ProtocolVersion.isModern(version))
+  const legacy = formatCapabilities(description.capabilities)
+  const modern = formatCapabilities(description.modernCapabilities)
+  if (handshake) lines.push(`capabilities: ${legacy}`)
+  if (!handshake || modern !== legacy) lines.push(`capabilities (${ProtocolVersion.modern[0]}): ${modern}`)
   if (description.instructions !== undefined) lines.push(`instructions: ${description.instructions}`)
 
   lines.push("", `tools (${description.tools.length})`)

@@ -148,6 +148,11 @@ export interface LowLevelServer {
   readonly createInitializationOptions: () => Negotiation.ServerDescription
   /** FastMCP-compatible name for {@link LowLevelServer.capabilities}. */
   readonly getCapabilities: () => ServerCapabilities
+  /**
+   * The capabilities `server/discover` advertises (MCP 2026-07-28): projected to that version,
+   * with the extensions declared to it (the tasks extension among them). Made at the first call.
+   */
+  readonly modernCapabilities: () => ServerCapabilities
   /** The dispatcher a session calls: registry + middleware. */
   readonly dispatcher: ServerSession.Dispatcher
   /**
@@ -457,6 +462,7 @@ export const make = (options: Options): LowLevelServer => {
     description,
     createInitializationOptions: () => description,
     getCapabilities: () => capabilities,
+    modernCapabilities: () => discoverResult().capabilities,
     dispatcher,
     run: (transport, runOptions) =>
       ServerSession.run(

@@ -9,6 +9,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as McpServer from "../../src/server/McpServer.ts"
+import { McpTestClient } from "../../src/testing.ts"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
@@ -238,4 +241,49 @@ export const components = ${
         assert.include(text.stdout, "flush")
       }
     }), 30_000)
+
+  // Fails before the fix: the capabilities were only those `initialize` negotiates (2025-11-25's
+  // shapes): for a server of 2026-07-28 alone, which answers no `initialize`, the `tasks`
+  // capability no client ever gets, and never the tasks extension `server/discover` declares.
+  it.live("capabilities as server/discover advertises them to 2026-07-28 clients (the tasks extension); a server of 2026-07-28 alone shows only those", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const source = (supportedVersions: string) =>
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+
+const Build = McpServer.tool({ name: "build", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("built") })
+export const options: McpServer.Options = { name: "builds", version: "1.0.0", tasks: McpServer.tasks()${supportedVersions} }
+export const components = Layer.mergeAll(Build)
+`
+      const modern = writeModule(dir, "modern.ts", source(", supportedVersions: []"))
+      const both = writeModule(dir, "both.ts", source(""))
+
+      // What a 2026-07-28 client is told: server/discover, from the same module.
+      const loaded = (yield* Effect.promise(() => import(pathToFileURL(modern).href))) as {
+        readonly options: McpServer.Options
+        readonly components: Layer.Layer<never, never, McpServer.McpServer>
+      }
+      const client = yield* McpTestClient.make(loaded.components, { server: loaded.options, protocolVersion: "2026-07-28" })
+      const discovered = (yield* client.request("server/discover", {})) as { readonly capabilities: object }
+      assert.deepStrictEqual(Object.keys((discovered.capabilities as { extensions: object }).extensions), ["io.modelcontextprotocol/tasks"])
+
+      const json = yield* cli(["inspect", modern, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      assert.deepStrictEqual(JSON.parse(json.stdout).modernCapabilities, discovered.capabilities)
+
+      const text = yield* cli(["inspect", modern], { cwd: dir })
+      assert.strictEqual(text.code, 0, text.stderr)
+      assert.include(text.stdout, "protocol versions: 2026-07-28\ncapabilities (2026-07-28): logging, tools (listChanged), extensions (io.modelcontextprotocol/tasks)\n")
+      assert.notInclude(text.stdout, "tasks (")
+
+      const bothText = yield* cli(["inspect", both], { cwd: dir })
+      assert.strictEqual(bothText.code, 0, bothText.stderr)
+      assert.include(
+        bothText.stdout,
+        "capabilities: logging, tools (listChanged), tasks (list, cancel, requests)\n" +
+          "capabilities (2026-07-28): logging, tools (listChanged), extensions (io.modelcontextprotocol/tasks)\n"
+      )
+    }).pipe(Effect.scoped), 30_000)
 })
