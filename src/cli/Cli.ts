@@ -185,7 +185,8 @@ const run = Command.make("run", {
     if (input.http && input.principalFromEnv) {
       return yield* new UsageError({
         command: "run",
-        message: "--principal-from-env is for stdio (over --http the principal comes from a bearer token: StreamableHttp's auth)"
+        message: "--principal-from-env is for stdio (run --http checks no token: its requests have no principal; a server that " +
+          "verifies bearer tokens is served by its own program, StreamableHttp.make({ auth }))"
       })
     }
     const httpOnly = [
