@@ -116,7 +116,10 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"],
         // As --allowed-hosts says it (one parser); it said "write any alone" before.
-        [{ MCP_HTTP_ALLOWED_HOSTS: "*" }, "MCP_HTTP_ALLOWED_HOSTS lists \"*\": * is not a host name"]
+        [{ MCP_HTTP_ALLOWED_HOSTS: "*" }, "MCP_HTTP_ALLOWED_HOSTS lists \"*\": * is not a host name"],
+        // Fail before the fix: the router's "Method 'GET' already declared for route '/mcp'", naming no variable.
+        [{ MCP_HTTP_HEALTH_PATH: "/mcp" }, "MCP_HTTP_HEALTH_PATH \"/mcp\" is the endpoint's path (path \"/mcp\")"],
+        [{ MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_PATH: "healthz" }, "MCP_HTTP_HEALTH_PATH \"/healthz\" is the endpoint's path (path \"/healthz\")"]
       ] as const) {
         const exit = yield* Effect.exit(
           McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(withEnvironment(env))

@@ -7,7 +7,7 @@
  * `NaN` was no limit, 0 refused everything. The documented values still serve: defaults,
  * `keepAliveMillis: 0` (off), `Infinity` for the limits and timeouts that say so. An
  * `allowedHosts` entry that can be no host name (`localhost:3000`) is refused there too, with a
- * `TypeError`.
+ * `TypeError`, and so is a `healthPath` that is the endpoint's path.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -136,6 +136,24 @@ describe("Streamable HTTP allowedHosts that can be no host names", () => {
     for (const [, make] of makers) {
       for (const allowedHosts of [["localhost", "127.0.0.1", "::1", "[::1]", "MCP.example.com."], "any" as const, undefined]) {
         assert.doesNotThrow(() => make({ allowedHosts }), JSON.stringify(allowedHosts))
+      }
+    }
+  })
+
+  // Fails before the fix: taken, and the server stopped as it started with the router's "Method 'GET'
+  // already declared for route '/mcp'" and its stack, naming no option (a WebHandler answered 500).
+  it("a healthPath that is the endpoint's path (a trailing slash aside) is refused with a TypeError naming both", () => {
+    const cases: ReadonlyArray<readonly [options: StreamableHttp.Options, message: string]> = [
+      [{ healthPath: "/mcp" }, "healthPath \"/mcp\" is the endpoint's path (path \"/mcp\"): a GET there is the endpoint's"],
+      [{ healthPath: "/mcp/" }, "healthPath \"/mcp/\" is the endpoint's path (path \"/mcp\")"],
+      [{ path: "/rpc/", healthPath: "/rpc" }, "healthPath \"/rpc\" is the endpoint's path (path \"/rpc/\")"]
+    ]
+    for (const [who, make] of makers) {
+      for (const [options, message] of cases) {
+        assert.throws(() => make(options), TypeError, `${who}: ${message}`, `${who} ${JSON.stringify(options)}`)
+      }
+      for (const options of [{ healthPath: "/healthz" as const }, { path: "/rpc" as const, healthPath: "/mcp" as const }]) {
+        assert.doesNotThrow(() => make(options), JSON.stringify(options))
       }
     }
   })

@@ -156,7 +156,8 @@ export interface Options {
    * A health endpoint for load balancers and orchestrators (with `route` and `serve`): `GET` on
    * this path answers 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during a graceful
    * shutdown, 503 `{"status":"stopped"}` once the endpoint stopped (`WebHandler.dispose`).
-   * Default: none.
+   * Default: none. The endpoint's own `path` (a trailing slash aside) is refused with a
+   * `TypeError` where the endpoint is made (from the environment: an {@link HttpConfigError}).
    */
   readonly healthPath?: `/${string}` | undefined
   /**

@@ -31,6 +31,8 @@ import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionSt
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 import { authenticate, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
+import { HttpConfigError } from "../HttpConfigError.ts"
+import { healthPathProblem } from "./options.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
@@ -278,7 +280,19 @@ export const serveFromConfig = <R>(
   // An option given as `undefined` (`{ port: flags.port }` without the flag) is not given: spread
   // as it is, it would have put the environment's value back to the default.
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as ServeOptions
-  return Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.serveOptions), (fromEnvironment) => serve(run, { ...fromEnvironment, ...given })))
+  return Layer.unwrap(Effect.map(
+    Effect.orDie(Effect.flatMap(HttpConfig.serveOptions, (fromEnvironment) => {
+      const merged = { ...fromEnvironment, ...given }
+      // Both paths given in code were checked when the listener was made: one came from the environment.
+      const health = healthPathProblem(merged)
+      return health === undefined ? Effect.succeed(merged) : Effect.fail(
+        given.healthPath === undefined
+          ? new HttpConfigError({ variable: "MCP_HTTP_HEALTH_PATH", problem: health })
+          : new HttpConfigError({ variable: "MCP_HTTP_PATH", problem: `${JSON.stringify(merged.path)} is the health path (healthPath ${JSON.stringify(merged.healthPath)})` })
+      )
+    })),
+    (options) => serve(run, options)
+  ))
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import { allowedHostsProblem } from "./hosts.ts"
  */
 export interface HttpNumbers {
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  readonly path?: string | undefined
+  readonly healthPath?: string | undefined
   readonly maxBodyBytes?: number | undefined
   readonly bodyTimeoutMillis?: number | undefined
   readonly maxSessions?: number | undefined
@@ -58,7 +60,25 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O 
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
   const hosts = allowedHostsProblem(options.allowedHosts)
   if (hosts !== undefined) throw new TypeError(`${who}: allowedHosts ${hosts}`)
+  const health = healthPathProblem(options)
+  if (health !== undefined) throw new TypeError(`${who}: healthPath ${health}`)
   // The sessions get a checked copy of `session` (see `checkedSessionOptions`): not checked again
   // as each starts, and a later change to the caller's object does not reach them unchecked.
   return options.session === undefined ? options : { ...options, session: checkedSessionOptions(who, options.session, "session.") }
 }
+
+/**
+ * What keeps `healthPath` from being served beside the endpoint, if anything: being the endpoint's
+ * `path` (default `/mcp`), a trailing slash aside (the router takes `/mcp/` for `/mcp`). The
+ * server stopped as it started with the router's "Method 'GET' already declared for route", naming
+ * no option. Said after the option's name (`healthPath`, `MCP_HTTP_HEALTH_PATH`).
+ */
+export const healthPathProblem = (options: { readonly path?: string | undefined; readonly healthPath?: string | undefined }): string | undefined => {
+  const health = options.healthPath
+  const path = options.path ?? "/mcp"
+  if (health === undefined || withoutTrailingSlash(health) !== withoutTrailingSlash(path)) return undefined
+  return `${JSON.stringify(health)} is the endpoint's path (path ${JSON.stringify(path)}): a GET there is the endpoint's; ` +
+    `give the health check a path of its own ("/healthz")`
+}
+
+const withoutTrailingSlash = (path: string): string => path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
