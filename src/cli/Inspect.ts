@@ -23,6 +23,7 @@ import type {
   Tool
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import * as McpServer from "../server/McpServer.ts"
 import { injectedToolsOf } from "../server/internal/injectedTools.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -40,8 +41,8 @@ export interface Description {
   /** The protocol versions the server speaks, newest first. */
   readonly protocolVersions: ReadonlyArray<string>
   /**
-   * The capabilities `initialize` negotiates (the handshake era's; a server of 2026-07-28 alone
-   * answers no `initialize`).
+   * The capabilities `initialize` gives a client of the newest handshake-era version the server
+   * serves (a server of 2026-07-28 alone answers no `initialize`: 2025-11-25's then).
    */
   readonly capabilities: ServerCapabilities
   /**
@@ -84,9 +85,13 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
     const injected = injectedToolsOf(server) as unknown as ReadonlyArray<{ readonly name: string; readonly wire: Tool }>
     const shadowed = new Set(injected.map((tool) => tool.name))
     const own = shadowed.size === 0 ? server.tools.list() : server.tools.list().filter((entry) => !shadowed.has(entry.value.name))
-    const capabilities = injected.length > 0 && description.capabilities.tools === undefined
+    const withInjected = injected.length > 0 && description.capabilities.tools === undefined
       ? { ...description.capabilities, tools: {} }
       : description.capabilities
+    // As `initialize` gives them to a client of the newest handshake version served: one older than
+    // 2025-11-25 has no `tasks` capability, for one.
+    const newestLegacy = (module.options.supportedVersions ?? ProtocolVersion.supported)[0]
+    const capabilities = newestLegacy === undefined ? withInjected : projectServerCapabilities(withInjected, newestLegacy)
     return {
       serverInfo: description.serverInfo,
       ...(description.instructions !== undefined ? { instructions: description.instructions } : {}),

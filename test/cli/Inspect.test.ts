@@ -286,4 +286,40 @@ export const components = Layer.mergeAll(Build)
           "capabilities (2026-07-28): logging, tools (listChanged), extensions (io.modelcontextprotocol/tasks)\n"
       )
     }).pipe(Effect.scoped), 30_000)
+
+  // Fails before the fix: the capabilities were 2025-11-25's whatever the server serves: for one
+  // whose newest handshake version is older (`supportedVersions: ["2025-06-18"]`), a `tasks`
+  // capability its `initialize` never gives (tasks came with 2025-11-25).
+  it.live("capabilities as initialize gives them at the newest handshake version the server serves (SDK v1 client over run --stdio)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "older.ts",
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+
+const Build = McpServer.tool({ name: "build", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("built") })
+export const options: McpServer.Options = { name: "older", version: "1.0.0", tasks: McpServer.tasks(), supportedVersions: ["2025-06-18"] }
+export const components = Layer.mergeAll(Build)
+`
+      )
+      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      const description = JSON.parse(json.stdout)
+      const initialized = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "inspect-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.sync(() => ({ capabilities: client.getServerCapabilities() })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.isUndefined(initialized.capabilities?.tasks)
+      assert.deepStrictEqual(description.capabilities, initialized.capabilities)
+      const text = yield* cli(["inspect", file], { cwd: dir })
+      assert.include(text.stdout, "capabilities: logging, tools (listChanged)\n")
+    }).pipe(Effect.scoped), 30_000)
 })
