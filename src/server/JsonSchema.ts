@@ -20,6 +20,10 @@
  *   needless escapes dropped (`\-` is `-`, `\p` is `p`: clients compile patterns as Unicode
  *   RegExps), or none when it still is not a valid Unicode RegExp or holds characters outside the
  *   BMP (on strings with such characters, `.` and negations still count code points, not units).
+ * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
+ *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
+ *   other checks of a key (`Schema.Int`, lengths) are left out. The selector may match keys the
+ *   Schema does not decode; it drops those.
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
@@ -425,17 +429,58 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
       return check
     }
     case "effect/schema/isPattern": {
-      const source: string = payload.source
-      const flags: string = payload.flags
-      if (!/^[dguy]*$/.test(flags)) return check
-      const unicode = flags.includes("u") ? source : asUnicodePattern(source)
+      const pattern = advertisedPattern(payload.source, payload.flags)
       // Not one clients can compile: left out (the schema says less, rather than break the list).
-      if (unicode === undefined) return check.annotate({ toJsonSchema: () => approximate({}) })
-      const pattern = flags.includes("y") ? `^(?:${unicode})` : unicode
-      return check.annotate({ toJsonSchema: () => approximate({ pattern }) })
+      return check.annotate({ toJsonSchema: () => approximate(pattern === undefined ? {} : { pattern }) })
     }
   }
   return check
+}
+
+/** The `pattern` advertised for an `isPattern` RegExp (see `asUnicodePattern`), `undefined` when there is none. */
+const advertisedPattern = (source: string, flags: string): string | undefined => {
+  if (!/^[dguy]*$/.test(flags)) return undefined
+  const unicode = flags.includes("u") ? source : asUnicodePattern(source)
+  if (unicode === undefined) return undefined
+  return flags.includes("y") ? `^(?:${unicode})` : unicode
+}
+
+/**
+ * A record's key as Effect can write it as a `patternProperties` selector (or, for any string, as
+ * `additionalProperties`): Effect leaves out the whole index signature, value schema included,
+ * when its key is not an exact pattern (`Schema.Int`, a RegExp without the `u` flag, a string
+ * with a length), so `Schema.Record(Schema.Int, Schema.Number)` was a bare `{ type: "object" }`.
+ * Effect ignores (drops) the keys its key schema does not decode, so a selector matching more keys
+ * than it decodes is safe both ways (clients sending by the schema are accepted, records the server
+ * sends conform): a string key with one `isPattern` check gets its pattern (as a field's has it),
+ * other checks of a string, number or template key are left out.
+ */
+const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
+  switch (ast._tag) {
+    case "String":
+    case "Number":
+    case "TemplateLiteral": {
+      if (ast.checks === undefined) return ast
+      const check = ast.checks[0]
+      const representation = check.annotations?.representation
+      if (
+        ast._tag === "String" && ast.checks.length === 1 && check._tag === "Filter" &&
+        representation?.id === "effect/schema/isPattern"
+      ) {
+        const payload: any = representation.payload
+        const pattern = advertisedPattern(payload.source, payload.flags)
+        if (pattern !== undefined) return copyNode(ast, { checks: [check.annotate({ toJsonSchema: () => ({ pattern }) })] })
+      }
+      return copyNode(ast, { checks: undefined })
+    }
+    case "Union": {
+      const types = SchemaAST.mapOrSame(ast.types, recordKey)
+      return types === ast.types && ast.checks === undefined
+        ? ast
+        : new SchemaAST.Union(types, ast.options, ast.annotations, undefined, undefined, ast.context, ast.encodingChecks)
+    }
+  }
+  return ast
 }
 
 /**
@@ -509,7 +554,8 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
     node: (ast) => {
       const checks = ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
       return finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
-    }
+    },
+    parameter: recordKey
   })
 }
 

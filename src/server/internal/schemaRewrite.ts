@@ -24,6 +24,8 @@ export interface Rules {
   readonly optionalMembers: (types: ReadonlyArray<SchemaAST.AST>) => ReadonlyArray<SchemaAST.AST>
   /** A node without an encoding, once its children are rewritten (its checks, a number's finiteness). */
   readonly node: (ast: SchemaAST.AST) => SchemaAST.AST
+  /** A record's key (an index signature's parameter), which is not otherwise walked; as it is by default. */
+  readonly parameter?: (ast: SchemaAST.AST) => SchemaAST.AST
 }
 
 /**
@@ -62,7 +64,8 @@ export const rewrite = (root: SchemaAST.AST, rules: Rules): SchemaAST.AST => {
         })
         const indexSignatures = SchemaAST.mapOrSame(ast.indexSignatures, (is) => {
           const type = go(is.type)
-          return type === is.type ? is : new SchemaAST.IndexSignature(is.parameter, type)
+          const parameter = rules.parameter === undefined ? is.parameter : rules.parameter(is.parameter)
+          return type === is.type && parameter === is.parameter ? is : new SchemaAST.IndexSignature(parameter, type)
         })
         return propertySignatures === ast.propertySignatures && indexSignatures === ast.indexSignatures
           ? ast
