@@ -14,8 +14,12 @@
  *   nullable (Effect's JSON codec would accept `null` for `optional`); only `Schema.NullOr` is. In
  *   an output schema, an array's `Schema.optional(X)` element (of a tuple, or its rest) is
  *   nullable: a tool's `undefined` there is sent as `null`, an array having no holes.
- * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` (Effect halves `n`,
- *   because it counts UTF-16 code units and JSON Schema counts code points); `isPattern` gives
+ * - String `isMinLength(n)` / `isBetweenLength(n, m)` give `minLength: n` in an input schema
+ *   (the checks count UTF-16 code units, JSON Schema code points: a string of `n` code points has
+ *   at least `n` units) and, as Effect does, `minLength: ceil(n / 2)` in an output schema, which
+ *   clients validate results with (`"😀"` is 2 units, 1 code point). `isMaxLength(n)` is
+ *   `maxLength: n` in both: no string has more code points than units, but `n` characters outside
+ *   the BMP are `2n` units, which the check refuses though the schema allows them; `isPattern` gives
  *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`), its
  *   needless escapes dropped (`\-` is `-`, `\p` is `p`: clients compile patterns as Unicode
  *   RegExps), or none when it still is not a valid Unicode RegExp or holds characters outside the
@@ -93,7 +97,8 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * (SEP-2106) allows any root, as `structuredContent` may be any JSON value: pass
  * `{ anyRoot: true }` for that schema (an object root is still given `type: "object"`). Clients
  * validate results against it, in floating point: a `multipleOf` that is a fraction
- * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001).
+ * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001);
+ * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
  *
@@ -399,6 +404,9 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
       // Effect adds minimum/maximum: ±Number.MAX_SAFE_INTEGER, noise for a reader.
       return check.annotate({ toJsonSchema: () => approximate({ type: "integer" }) })
     case "effect/schema/isMinLength": {
+      // Clients count a string's length in code points, the check in UTF-16 units: a result's
+      // string of `n` units may have `ceil(n / 2)` code points (Effect's own translation).
+      if (use === "output") return check
       const minLength: number = payload.minLength
       return check.annotate({
         toJsonSchema: ({ type }) =>
@@ -412,10 +420,11 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
     case "effect/schema/isBetweenLength": {
       const minimum: number = payload.minimum
       const maximum: number = payload.maximum
+      const minLength = use === "output" ? Math.ceil(minimum / 2) : minimum
       return check.annotate({
         toJsonSchema: ({ type }) =>
           type === "string"
-            ? approximate({ minLength: minimum, maxLength: maximum })
+            ? approximate({ minLength, maxLength: maximum })
             : type === "array"
             ? { minItems: minimum, maxItems: maximum }
             : approximate({})

@@ -1,13 +1,18 @@
 /**
  * What a tool's JSON Schema says is what its Schema decodes: checked with the validator the SDK v1
  * client validates structured content with (Ajv, `AjvJsonSchemaValidator`), on values the Schema
- * accepts and values it refuses.
+ * accepts and values it refuses; and with the SDK clients themselves, which validate a tool's
+ * `structuredContent` against its `outputSchema`.
  */
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { McpServer } from "../../src/index.ts"
 import * as JsonSchema from "../../src/server/JsonSchema.ts"
+import { fourWays } from "../middleware/fourWays.ts"
 
 const ajv = new AjvJsonSchemaValidator()
 
@@ -25,6 +30,18 @@ const agree = (schema: Schema.Top, values: ReadonlyArray<unknown>) => {
     assert.strictEqual(valid, decoded, `${JSON.stringify(value)} against ${JSON.stringify(advertised)}`)
   }
 }
+
+// A string's length is counted in UTF-16 code units by the checks, in code points by the clients.
+const Emoji = McpServer.tool({
+  name: "emoji",
+  success: Schema.Struct({
+    at_least: Schema.String.check(Schema.isMinLength(2)),
+    between: Schema.String.check(Schema.isBetweenLength(4, 4))
+  }),
+  handler: () => Effect.succeed({ at_least: "😀", between: "😀😀" })
+})
+
+const tools = Layer.mergeAll(Emoji)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -50,4 +67,27 @@ describe("JSON Schema fidelity", () => {
     const ints = JsonSchema.toolInputSchema(Schema.Struct({ r: Schema.Record(Schema.Int, Schema.Number) }))
     assert.isTrue(both(Schema.Struct({ r: Schema.Record(Schema.Int, Schema.Number) }), ints, { r: { a: "x" } }).advertised)
   })
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's string as long as its check asks is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: the outputSchema said minLength 2 (and 4) where "😀" is 2 UTF-16 units (the
+        // check's count) but 1 code point (the clients'): the clients refused the call.
+        const result = yield* Effect.promise(() => client.callTool("emoji"))
+        assert.deepStrictEqual(result.structuredContent, { at_least: "😀", between: "😀😀" })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "emoji")
+        assert.deepStrictEqual(tool.outputSchema.properties, {
+          at_least: { type: "string", minLength: 1 },
+          between: { type: "string", minLength: 2, maxLength: 4 }
+        })
+        // Arguments keep the check's own number, for the model to read: a string of that many
+        // code points has at least as many units.
+        assert.deepStrictEqual(
+          JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isMinLength(2)) })).properties,
+          { s: { type: "string", minLength: 2 } }
+        )
+      }), 30_000)
+  }
 })
