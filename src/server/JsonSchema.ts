@@ -34,7 +34,8 @@
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
- *   structs nested directly in its fields (also through `Schema.optional`), when the default can be
+ *   structs nested in its fields, directly or through `Schema.optional`, `Schema.NullOr`, a union
+ *   or the items of a `Schema.Array` (not through a `$ref`), when the default can be
  *   computed synchronously without services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
  *   field's `title`, `description`, `examples` and `default` annotations are kept also when its
  *   Schema transforms (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`,
@@ -341,7 +342,7 @@ const compile = (schema: Schema.Top, use: Use = "input"): Compiled => {
     const { $ref: _, ...rest } = root
     root = { ...defs[name], ...rest }
   }
-  root = applyDefaults(root, collectDefaults(schema.ast))
+  root = applyShape(root, shapeOf(schema.ast, 0))
   const rootDocs = lostDocs(schema.ast)
   if (rootDocs !== undefined) root = withDocs(root, rootDocs)
   return { root, defs: reachableDefinitions(root, defs) }
@@ -742,8 +743,17 @@ interface Defaults {
   readonly values: Map<string, unknown>
   /** The `title` / `description` of fields whose JSON side lost them (see `lostDocs`). */
   readonly docs: Map<string, Docs>
-  readonly nested: Map<string, Defaults>
+  readonly nested: Map<string, Shape>
 }
+
+/**
+ * Where defaults and lost documentation are found in a schema: the fields of a struct, the items
+ * of an array, the members of a union (`Schema.NullOr(Struct)`, `Schema.optional(Struct)`).
+ */
+type Shape =
+  | { readonly _tag: "Object"; readonly defaults: Defaults }
+  | { readonly _tag: "Array"; readonly items: Shape }
+  | { readonly _tag: "Union"; readonly members: ReadonlyArray<Shape | undefined> }
 
 type Docs = {
   readonly title?: string
@@ -830,19 +840,43 @@ const encodedEnd = (ast: SchemaAST.AST): SchemaAST.AST => {
 }
 
 /**
+ * Where the schema of `ast` (its encoded side) holds defaults or lost documentation, `undefined`
+ * when it holds none.
+ */
+const shapeOf = (ast: SchemaAST.AST, depth: number): Shape | undefined => {
+  if (depth > 8) return undefined
+  const end = encodedEnd(ast)
+  switch (end._tag) {
+    case "Objects": {
+      const defaults = collectDefaults(end, depth)
+      return defaults.values.size > 0 || defaults.docs.size > 0 || defaults.nested.size > 0
+        ? { _tag: "Object", defaults }
+        : undefined
+    }
+    case "Arrays": {
+      // `Schema.Array(X)`: its `items`.
+      if (end.elements.length > 0 || end.rest.length !== 1) return undefined
+      const items = shapeOf(end.rest[0]!, depth + 1)
+      return items === undefined ? undefined : { _tag: "Array", items }
+    }
+    case "Union": {
+      // An optional member's `undefined` has no JSON Schema.
+      const members = end.types.filter((member) => !SchemaAST.isUndefined(member)).map((member) => shapeOf(member, depth + 1))
+      return members.some((member) => member !== undefined) ? { _tag: "Union", members } : undefined
+    }
+  }
+  return undefined
+}
+
+/**
  * Finds the fields whose decoding supplies a default for a missing key, by decoding `{}` with a
  * one-field struct and encoding the result back to JSON. Only synchronous defaults without
  * services are found; anything that fails is skipped.
  */
-const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
+const collectDefaults = (objects: SchemaAST.Objects, depth: number): Defaults => {
   const values = new Map<string, unknown>()
   const docs = new Map<string, Docs>()
-  const nested = new Map<string, Defaults>()
-  // A struct in `Schema.optional`: its JSON Schema is the struct's.
-  const end = encodedEnd(ast)
-  const member = optionalMember(end)
-  const objects = member === undefined ? end : encodedEnd(member)
-  if (!SchemaAST.isObjects(objects) || depth > 8) return { values, docs, nested }
+  const nested = new Map<string, Shape>()
   for (const ps of objects.propertySignatures) {
     if (typeof ps.name !== "string") continue
     const name = ps.name
@@ -862,17 +896,50 @@ const collectDefaults = (ast: SchemaAST.AST, depth = 0): Defaults => {
         // An asynchronous or effectful default: not detectable, nothing to advertise.
       }
     }
-    const inner = collectDefaults(ps.type, depth + 1)
-    if (inner.values.size > 0 || inner.docs.size > 0 || inner.nested.size > 0) nested.set(name, inner)
+    const inner = shapeOf(ps.type, depth + 1)
+    if (inner !== undefined) nested.set(name, inner)
   }
   return { values, docs, nested }
 }
 
+/** The schema with what the shape holds added (copies; definitions are never touched). */
+const applyShape = (schema: MutableJsonSchema, shape: Shape | undefined): MutableJsonSchema => {
+  if (shape === undefined) return schema
+  switch (shape._tag) {
+    case "Object":
+      return applyDefaults(schema, shape.defaults)
+    case "Array":
+      return isRecord(schema.items) ? { ...schema, items: applyShape(schema.items, shape.items) } : schema
+    case "Union": {
+      const key = Array.isArray(schema.anyOf) ? "anyOf" : Array.isArray(schema.oneOf) ? "oneOf" : undefined
+      // A single member (`Schema.optional(X)`) was merged into its parent.
+      if (key === undefined) return shape.members.length === 1 ? applyShape(schema, shape.members[0]) : schema
+      const alternatives = schema[key] as Array<unknown>
+      // The members are written in order, unless some were merged (literals into an `enum`, a
+      // union in a union, `undefined` into `null`): then a single member that is a union is
+      // matched with the whole, another with the single object.
+      if (alternatives.length === shape.members.length) {
+        return {
+          ...schema,
+          [key]: alternatives.map((member, i) => isRecord(member) ? applyShape(member, shape.members[i]) : member)
+        }
+      }
+      const shaped = shape.members.filter((member) => member !== undefined)
+      if (shaped.length !== 1) return schema
+      if (shaped[0]._tag === "Union") return applyShape(schema, shaped[0])
+      const objects = alternatives.filter((member) => isRecord(member) && member.type === "object")
+      if (objects.length !== 1) return schema
+      return {
+        ...schema,
+        [key]: alternatives.map((member) => member === objects[0] ? applyShape(member as MutableJsonSchema, shaped[0]) : member)
+      }
+    }
+  }
+}
+
 /** The schema with the defaults and lost documentation added to its properties (copies; definitions are never touched). */
 const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJsonSchema => {
-  if (
-    !isRecord(schema.properties) || (defaults.values.size === 0 && defaults.docs.size === 0 && defaults.nested.size === 0)
-  ) return schema
+  if (!isRecord(schema.properties)) return schema
   const properties: MutableJsonSchema = { ...schema.properties }
   // An explicit `default` annotation wins over a decoding default.
   for (const [name, docs] of defaults.docs) {
@@ -885,7 +952,7 @@ const applyDefaults = (schema: MutableJsonSchema, defaults: Defaults): MutableJs
   }
   for (const [name, inner] of defaults.nested) {
     const property = properties[name]
-    if (isRecord(property)) properties[name] = applyDefaults(property, inner)
+    if (isRecord(property)) properties[name] = applyShape(property, inner)
   }
   return { ...schema, properties }
 }

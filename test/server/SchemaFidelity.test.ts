@@ -68,6 +68,48 @@ describe("JSON Schema fidelity", () => {
     assert.isTrue(both(Schema.Struct({ r: Schema.Record(Schema.Int, Schema.Number) }), ints, { r: { a: "x" } }).advertised)
   })
 
+  it("advertises defaults and transformed fields' documentation inside NullOr, arrays and unions of structs", () => {
+    const Page = Schema.Struct({
+      limit: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(10))),
+      since: Schema.Date.annotate({ description: "An ISO date" })
+    })
+    const page = {
+      type: "object",
+      properties: {
+        limit: { type: "integer", default: 10 },
+        since: { type: "string", description: "An ISO date" }
+      },
+      required: ["since"]
+    }
+    const schema = Schema.Struct({
+      maybe: Schema.NullOr(Page),
+      pages: Schema.Array(Page),
+      either: Schema.Union([Page, Schema.Struct({ all: Schema.Boolean.pipe(Schema.withDecodingDefaultKey(Effect.succeed(true))) })]),
+      later: Schema.optional(Schema.NullOr(Page)),
+      unset: Schema.UndefinedOr(Page)
+    })
+    // Fails before: only a struct in a field (or in `Schema.optional`) had its fields' defaults
+    // and documentation; in these they were left out.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
+      maybe: { anyOf: [page, { type: "null" }] },
+      pages: { type: "array", items: page },
+      either: { anyOf: [page, { type: "object", properties: { all: { type: "boolean", default: true } } }] },
+      later: { anyOf: [page, { type: "null" }] },
+      unset: { anyOf: [page, { type: "null" }] }
+    })
+    // What the Schema decodes the key's absence to.
+    const decoded: any = Schema.decodeUnknownSync(Schema.toCodecJson(schema) as any)({
+      maybe: { since: "2026-01-01T00:00:00.000Z" },
+      pages: [{ since: "2026-01-01T00:00:00.000Z" }],
+      either: {},
+      unset: { since: "2026-01-01T00:00:00.000Z" }
+    })
+    assert.strictEqual(decoded.maybe.limit, 10)
+    assert.strictEqual(decoded.pages[0].limit, 10)
+    assert.strictEqual(decoded.either.all, true)
+    assert.strictEqual(decoded.unset.limit, 10)
+  })
+
   for (const way of fourWays) {
     it.live(`${way.name}: a result's string as long as its check asks is one the clients accept`, () =>
       Effect.gen(function*() {
