@@ -20,10 +20,14 @@
  *   clients validate results with (`"😀"` is 2 units, 1 code point). `isMaxLength(n)` is
  *   `maxLength: n` in both: no string has more code points than units, but `n` characters outside
  *   the BMP are `2n` units, which the check refuses though the schema allows them; `isPattern` gives
- *   `pattern` also for a RegExp without the `u` flag (flags limited to `d`, `g`, `u`, `y`), its
- *   needless escapes dropped (`\-` is `-`, `\p` is `p`: clients compile patterns as Unicode
- *   RegExps), or none when it still is not a valid Unicode RegExp or holds characters outside the
- *   BMP (on strings with such characters, `.` and negations still count code points, not units).
+ *   `pattern` also for a RegExp without the `u` flag, its needless escapes dropped (`\-` is `-`,
+ *   `\p` is `p`: clients compile patterns as Unicode RegExps), its flags written into it (JSON
+ *   Schema patterns have none: `s` makes `.` `[\s\S]`, `m` makes `^` / `$` match at line ends,
+ *   `i` makes `a` `[Aa]` and each class the class of what it matches ignoring case), or none when
+ *   it still is not a valid Unicode RegExp, holds characters outside the BMP, has `i` and a
+ *   backreference, or has the `u` flag with `i`, `m`, `s` or `v` (on strings with characters
+ *   outside the BMP, `.` and negations still count code points, not units). `elicitationSchema`
+ *   leaves out a pattern with `i`, `m` or `s` (and refuses others).
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
  *   other checks of a key (`Schema.Int`, lengths) are left out. The selector may match keys the
@@ -164,7 +168,7 @@ export const fromSchema = (schema: Schema.Top): JsonSchema => assemble(compile(s
  * @since 0.1.0
  */
 export const elicitationSchema = (schema: Schema.Top): JsonSchema => {
-  const compiled = compile(schema)
+  const compiled = compile(schema, "elicitation")
   const root = compiled.root
   const fail = (message: string): never => {
     throw new Error(`elicitationSchema: ${message}`)
@@ -324,9 +328,10 @@ interface Compiled {
 
 /**
  * What a schema is for: `"output"` for the results clients validate against it (see
- * `overrideCheck`), `"input"` for everything else (what a model reads and sends).
+ * `overrideCheck`), `"elicitation"` for a form's (see `overrideCheck`), `"input"` for everything
+ * else (what a model reads and sends).
  */
-type Use = "input" | "output"
+type Use = "input" | "output" | "elicitation"
 
 const compile = (schema: Schema.Top, use: Use = "input"): Compiled => {
   const document = Schema.toJsonSchemaDocument(Schema.make<Schema.Top>(prepare(schema.ast, use)))
@@ -439,7 +444,11 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
       return check
     }
     case "effect/schema/isPattern": {
-      const pattern = advertisedPattern(payload.source, payload.flags)
+      // An elicitation form has no `pattern` (`elicitationSchema` refuses one): a RegExp with the
+      // `i`, `m` or `s` flag, which had none before those were written into patterns, still has
+      // none there, so a form that was asked for is not refused now.
+      const legacy = use === "elicitation" && /[ims]/.test(payload.flags)
+      const pattern = legacy ? undefined : advertisedPattern(payload.source, payload.flags)
       // Not one clients can compile: left out (the schema says less, rather than break the list).
       return check.annotate({ toJsonSchema: () => approximate(pattern === undefined ? {} : { pattern }) })
     }
@@ -449,8 +458,9 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
 
 /** The `pattern` advertised for an `isPattern` RegExp (see `asUnicodePattern`), `undefined` when there is none. */
 const advertisedPattern = (source: string, flags: string): string | undefined => {
-  if (!/^[dguy]*$/.test(flags)) return undefined
-  const unicode = flags.includes("u") ? source : asUnicodePattern(source)
+  // With `u`, only flags that change nothing here; without it, `i`, `m` and `s` are translated.
+  if (!(flags.includes("u") ? /^[dguy]*$/ : /^[dgimsy]*$/).test(flags)) return undefined
+  const unicode = flags.includes("u") ? source : asUnicodePattern(source, flags)
   if (unicode === undefined) return undefined
   return flags.includes("y") ? `^(?:${unicode})` : unicode
 }
@@ -495,23 +505,46 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
 
 /**
  * The source of a RegExp without the `u` flag as a pattern clients can compile: JSON Schema
- * patterns are read as Unicode regular expressions (the SDK clients' validators, this package's
- * own for raw JSON Schemas, compile them with `u`), where an identity escape of a character that
- * needs none (`\-` outside a class, `\'`, `\@`, ...) is a syntax error: a tool whose schema held
- * `^\d{3}\-\d{4}$` made the SDK v1 client's `tools/list` throw, and the SDK v2 client refuse
- * its calls. Such escapes are dropped (they match the character itself), also of letters, where
- * `u` gives some a meaning (`\p{L}` is `p{L}` without it, any letter with it); `undefined` when
- * the pattern still does not compile, or holds characters outside the BMP. On strings without such
- * characters the pattern means what the RegExp does; on strings with them, `.`, `\S`, `[^...]`
- * and the like count code points, not code units, a difference no rewriting removes.
+ * patterns are read as Unicode regular expressions without flags (the SDK clients' validators,
+ * this package's own for raw JSON Schemas, compile them with `u`), where an identity escape of a
+ * character that needs none (`\-` outside a class, `\'`, `\@`, ...) is a syntax error: a tool
+ * whose schema held `^\d{3}\-\d{4}$` made the SDK v1 client's `tools/list` throw, and the SDK v2
+ * client refuse its calls. Such escapes are dropped (they match the character itself), also of
+ * letters, where `u` gives some a meaning (`\p{L}` is `p{L}` without it, any letter with it).
+ *
+ * The flags are written into the pattern: `s` makes `.` `[\s\S]`, `m` makes `^` and `$` match at
+ * line terminators too (`(?<![^\n\r\u2028\u2029])`, `(?![^\n\r\u2028\u2029])`), `i` makes each
+ * character and class the class of the characters it matches ignoring case (`a` is `[Aa]`, as
+ * the RegExp finds them); a pattern with `i` and a backreference (which matches ignoring case
+ * too) has none.
+ *
+ * `undefined` when the pattern still does not compile, or holds characters outside the BMP. On
+ * strings without such characters the pattern means what the RegExp does; on strings with them,
+ * `.`, `\S`, `[^...]` and the like count code points, not code units, a difference no rewriting
+ * removes.
  */
-const asUnicodePattern = (source: string): string | undefined => {
+const asUnicodePattern = (source: string, flags = ""): string | undefined => {
+  const ignoreCase = flags.includes("i")
   // Without `u`, `\k` is a backreference only in a pattern with named groups.
   const namedGroups = /\(\?<[^=!]/.test(source)
+  if (ignoreCase && (/\\[1-9]/.test(source) || (namedGroups && /\\k/.test(source)))) return undefined
   let out = ""
   let inClass = false
   for (let i = 0; i < source.length; i++) {
     const char = source[i]!
+    if (ignoreCase && char === "[" && !inClass) {
+      // The whole class, as the RegExp reads it (`]` right after `[` or `[^` closes it).
+      let end = i + 1
+      if (source[end] === "^") end++
+      while (end < source.length && source[end] !== "]") end += source[end] === "\\" ? 2 : 1
+      if (end >= source.length) return undefined
+      const negated = source[i + 1] === "^"
+      const members = caseInsensitiveSet(`[${source.slice(negated ? i + 2 : i + 1, end)}]`)
+      if (members === undefined) return undefined
+      out += `[${negated ? "^" : ""}${members}]`
+      i = end
+      continue
+    }
     if (char === "\\" && i + 1 < source.length) {
       const next = source[++i]!
       const rest = source.slice(i + 1)
@@ -522,13 +555,44 @@ const asUnicodePattern = (source: string): string | undefined => {
       // digits: the Unicode compile refuses what differs), of syntax characters, `\-` in a class.
       // Any other letter is an identity escape, the letter itself, as `\p` and `\P` are (Unicode
       // property escapes with `u`) and `\u` not followed by four hex digits (`\u{41}` is 41 `u`s).
-      const needed = /[bBdDsSwWfnrtvc0-9^$\\.*+?()[\]{}|/]/.test(next) ||
-        (next === "-" && inClass) ||
-        (next === "x" && /^[0-9A-Fa-f]{2}/.test(rest)) ||
-        (next === "u" && /^[0-9A-Fa-f]{4}/.test(rest)) ||
+      const hex = (next === "x" && /^[0-9A-Fa-f]{2}/.test(rest)) || (next === "u" && /^[0-9A-Fa-f]{4}/.test(rest))
+      const needed = /[bBdDsSwWfnrtvc0-9^$\\.*+?()[\]{}|/]/.test(next) || (next === "-" && inClass) || hex ||
         (next === "k" && namedGroups)
+      if (ignoreCase && !inClass && (hex || next === "c" || !needed)) {
+        // A character, which matches ignoring case.
+        const length = next === "x" ? 2 : next === "u" ? 4 : next === "c" ? 1 : 0
+        const members = caseInsensitiveSet(`[\\${next}${rest.slice(0, length)}]`)
+        if (members === undefined) return undefined
+        out += `[${members}]`
+        i += length
+        continue
+      }
       out += needed ? `\\${next}` : next
       continue
+    }
+    if (!inClass) {
+      if (char === "(" && source.startsWith("?<", i + 1) && !/^[=!]/.test(source[i + 3] ?? "")) {
+        // A group's name, kept as it is.
+        const end = source.indexOf(">", i)
+        if (end < 0) return undefined
+        out += source.slice(i, end + 1)
+        i = end
+        continue
+      }
+      if (char === "." && flags.includes("s")) {
+        out += "[\\s\\S]"
+        continue
+      }
+      if ((char === "^" || char === "$") && flags.includes("m")) {
+        out += char === "^" ? "(?<![^\\n\\r\\u2028\\u2029])" : "(?![^\\n\\r\\u2028\\u2029])"
+        continue
+      }
+      if (ignoreCase && (char.toLowerCase() !== char || char.toUpperCase() !== char)) {
+        const members = caseInsensitiveSet(`[${char}]`)
+        if (members === undefined) return undefined
+        out += `[${members}]`
+        continue
+      }
     }
     if (char === "[" && !inClass) inClass = true
     else if (char === "]" && inClass) inClass = false
@@ -544,6 +608,70 @@ const asUnicodePattern = (source: string): string | undefined => {
     return undefined
   }
 }
+
+/**
+ * The members of a class (of a RegExp without `u`) matched ignoring case, as the body of a class
+ * clients compile: the BMP characters the RegExp `[...]` with `i` matches, found by asking it in
+ * one pass over them all; `undefined` when it does not compile, or matches a surrogate (a
+ * character outside the BMP is two of them without `u`). Called at registration only, once per
+ * class of a pattern with `i` (remembered, up to 1,024).
+ */
+const caseInsensitiveSet = (cls: string): string | undefined => {
+  const cached = caseInsensitiveSets.get(cls)
+  if (cached !== undefined || caseInsensitiveSets.has(cls)) return cached
+  const members = caseInsensitiveMembers(cls)
+  // Bounded: the classes of the patterns of a server's Schemas.
+  if (caseInsensitiveSets.size >= 1024) caseInsensitiveSets.clear()
+  caseInsensitiveSets.set(cls, members)
+  return members
+}
+
+const caseInsensitiveSets = new Map<string, string | undefined>()
+
+const caseInsensitiveMembers = (cls: string): string | undefined => {
+  let regExp: RegExp
+  try {
+    // One pass over every BMP code unit (a class matches one at a time without `u`).
+    regExp = new RegExp(cls, "gi")
+  } catch {
+    return undefined
+  }
+  let out = ""
+  let start = -1
+  let last = -2
+  const flush = () => {
+    if (start >= 0) out += last === start ? member(start) : `${member(start)}-${member(last)}`
+  }
+  for (let match = regExp.exec(bmp()); match !== null; match = regExp.exec(bmp())) {
+    const code = match.index
+    if (match[0].length !== 1 || (code >= 0xD800 && code <= 0xDFFF)) return undefined
+    if (code !== last + 1) {
+      flush()
+      start = code
+    }
+    last = code
+  }
+  flush()
+  return out
+}
+
+let bmpUnits: string | undefined
+
+/** Every UTF-16 code unit, in order (made once, at the first pattern with `i`). */
+const bmp = (): string => {
+  if (bmpUnits === undefined) {
+    const codes: Array<string> = []
+    for (let code = 0; code <= 0xFFFF; code += 4096) {
+      codes.push(String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => code + i)))
+    }
+    bmpUnits = codes.join("")
+  }
+  return bmpUnits
+}
+
+/** A BMP character as a member of a class clients compile (`\uXXXX`, which other dialects read too). */
+const member = (code: number): string =>
+  /[A-Za-z0-9]/.test(String.fromCharCode(code)) ? String.fromCharCode(code) : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`
 
 /**
  * Rewrites the encoded side of a schema (see `schemaRewrite`) so that Effect's canonical JSON codec

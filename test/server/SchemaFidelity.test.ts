@@ -110,6 +110,39 @@ describe("JSON Schema fidelity", () => {
     assert.strictEqual(decoded.unset.limit, 10)
   })
 
+  it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
+    // Fails before: each pattern was left out (any string was valid for the schema).
+    const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
+      [/^[a-z0-9_-]+$/i, ["Abc_9", "ABC-d", "a b", "é", ""]],
+      [/^(?<word>ab)\x41c$/i, ["aBAC", "abac", "abbc"]],
+      [/^[^a-f]x$/i, ["gX", "Fx", "fx", "zz"]],
+      [/^é+$/i, ["éÉ", "e"]],
+      [/^a.c$/s, ["a\nc", "abc", "ac"]],
+      [/^b$/m, ["a\nb", "b\nc", "ab", "a\u2028b"]],
+      [/^x.y$/ims, ["a\nX\nY", "X\ny", "xzy\n", "xy"]]
+    ]
+    for (const [regExp, samples] of cases) {
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      const pattern = (JsonSchema.toolInputSchema(schema) as any).properties.s.pattern
+      assert.isString(pattern, String(regExp))
+      for (const sample of samples) {
+        assert.strictEqual(new RegExp(pattern, "u").test(sample), regExp.test(sample), `${regExp} on ${JSON.stringify(sample)}`)
+      }
+      agree(schema, samples.map((s) => ({ s })))
+    }
+    // A backreference matches ignoring case too, which no class says: no pattern.
+    const back = Schema.Struct({ s: Schema.String.check(Schema.isPattern(/^(a)\1$/i)) })
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(back).properties, { s: { type: "string" } })
+    // An elicitation form has no `pattern` (a plain one is refused): such a RegExp still has none
+    // there, as before, rather than make `elicit` fail.
+    const form = Schema.Struct({ name: Schema.String.check(Schema.isPattern(/^[a-z]+$/i)) })
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(form), {
+      type: "object",
+      properties: { name: { type: "string" } },
+      required: ["name"]
+    })
+  })
+
   for (const way of fourWays) {
     it.live(`${way.name}: a result's string as long as its check asks is one the clients accept`, () =>
       Effect.gen(function*() {
