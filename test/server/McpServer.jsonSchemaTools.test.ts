@@ -211,14 +211,14 @@ describe("McpServer raw JSON Schema tools: validation (2025-11-25, isError resul
       )
     }))
 
-  it.live("a schema the validator cannot use at the call (a $ref to an unknown $id) is a masked tool error, not a crash", () =>
+  it.live("a schema the validator cannot use at the call (a $ref to an unknown anchor of its $id) is a masked tool error, not a crash", () =>
     Effect.gen(function*() {
       const Unresolved = McpServer.tool({
         name: "unresolved",
         parameters: Tool.jsonSchema({
           $id: "https://example.com/tool",
           type: "object",
-          properties: { x: { $ref: "https://example.com/elsewhere#/X" } }
+          properties: { x: { $ref: "https://example.com/tool#nowhere" } }
         }),
         handler: () => Effect.succeed("ok")
       })
@@ -306,6 +306,18 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
     ["a negative minLength", { properties: { a: { minLength: -1 } } }, "/properties/a/minLength"],
     ["a $ref that does not resolve", { properties: { a: { $ref: "#/$defs/Missing" } } }, "/properties/a/$ref"],
     ["an external $ref", { properties: { a: { $ref: "other.json#/x" } } }, "/properties/a/$ref"],
+    // Fails before: with an `$id`, references were left to the library, which fails each call
+    // reaching one to another document (never loaded; nor may a server rely on clients to).
+    [
+      "a $ref to another document than its $id's",
+      { $id: "https://example.com/tool", properties: { a: { $ref: "https://example.com/elsewhere#/X" } } },
+      "/properties/a/$ref"
+    ],
+    [
+      "a relative $ref to another document than its $id's",
+      { $id: "https://example.com/tools/a.json", properties: { a: { $ref: "b.json" } } },
+      "/properties/a/$ref"
+    ],
     ["an unsupported dialect", { $schema: "https://example.com/my-dialect" }, "/$schema"],
     ["$dynamicRef (not implemented by the validator)", { properties: { a: { $dynamicRef: "#meta" } } }, "/properties/a/$dynamicRef"]
   ]
@@ -328,6 +340,13 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
         { properties: { x: false, y: true }, additionalProperties: false },
         { $schema: "http://json-schema.org/draft-04/schema#", properties: { n: { type: "number", minimum: 0, exclusiveMinimum: true } } },
         { $id: "https://example.com/tool", properties: { x: { $ref: "https://example.com/tool#/$defs/X" } }, $defs: { X: {} } },
+        // A nested `$id` names a document of the schema, which references reach, relative or not.
+        {
+          $id: "https://example.com/tools/a.json",
+          properties: { x: { $ref: "item.json" }, y: { $ref: "#/$defs/Item" } },
+          $defs: { Item: { $id: "item.json", type: "string" } }
+        },
+        { $schema: "http://json-schema.org/draft-04/schema#", id: "https://example.com/t", properties: { x: { $ref: "#/definitions/X" } }, definitions: { X: {} } },
         { properties: { x: { "x-vendor": { anything: 1 }, description: "unknown keywords are fine" } } }
       ]
       for (const inputSchema of schemas) {

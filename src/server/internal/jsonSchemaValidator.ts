@@ -9,7 +9,8 @@
  *
  * Done here without the library:
  * - when the tool is registered, the schema's well-formedness (the shapes its keywords must have
- *   in the meta-schema, valid `pattern`s, known `type` names, local `$ref`s that resolve, a known
+ *   in the meta-schema, valid `pattern`s, known `type` names, local `$ref`s that resolve (and no
+ *   `$ref` to another document than the schema's own `$id`s name: none is ever loaded), a known
  *   dialect), so a mistake fails at server start, naming the tool, and not at the first call;
  * - before each validation, the arguments' nesting depth, without recursion: the library recurses
  *   once per level, and a deeply nested value must get an answer, not a stack overflow.
@@ -308,23 +309,31 @@ const validRegex = (pattern: string): string | undefined => {
  * Walks the schema (iteratively) and throws on the first keyword whose value has the wrong shape,
  * then on a `$ref` that cannot resolve: when no `$id` changes the base URI, a reference must be
  * `#`, a JSON Pointer fragment into this schema or a `#name` of an `$anchor` in it (no other
- * schema is ever loaded).
+ * schema is ever loaded); with `$id`s, a reference must name a document one of them names.
  */
 const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, draft: SchemaDraft): void => {
-  const refs: Array<{ readonly ref: string; readonly at: string }> = []
+  const refs: Array<{ readonly ref: string; readonly at: string; readonly base: string | undefined }> = []
   const anchors = new Set<string>()
+  // The documents the schema's `$id`s name (absolute, without fragment).
+  const documents = new Set<string>()
   let hasId = false
-  const pending: Array<{ readonly schema: unknown; readonly at: string }> = [{ schema: root, at: "" }]
+  const pending: Array<{ readonly schema: unknown; readonly at: string; readonly base: string | undefined }> = [
+    { schema: root, at: "", base: undefined }
+  ]
   while (pending.length > 0) {
-    const { schema, at } = pending.pop()!
+    const { schema, at, base: parentBase } = pending.pop()!
     if (!isObject(schema)) continue // booleans are whole schemas
+    // An `$id` (draft-04: `id`) sets the base URI of the schema and its subschemas.
+    const id = draft === "4" ? schema["id"] : schema["$id"]
+    const base = typeof id === "string" ? document(id, parentBase) : parentBase
+    if (typeof id === "string" && base !== undefined) documents.add(base)
     for (const keyword of Object.keys(schema)) {
       const value = schema[keyword]
       const where = `${at}/${escapePointer(keyword)}`
       const fail = (problem: string) => invalidSchema(tool, where, problem)
       const subschema = (value: unknown, at: string) => {
         if (!isSchema(value)) throw invalidSchema(tool, at, "must be a schema (an object or a boolean)")
-        pending.push({ schema: value, at })
+        pending.push({ schema: value, at, base })
       }
       const entries = (problem: string) => {
         if (!isObject(value)) throw fail(problem)
@@ -408,7 +417,7 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
           break
         case "string":
           if (typeof value !== "string") throw fail("must be a string")
-          if (keyword === "$ref") refs.push({ ref: value, at: where })
+          if (keyword === "$ref") refs.push({ ref: value, at: where, base })
           else if (keyword === "$anchor") anchors.add(value)
           else if (keyword === "$id") hasId = true
           break
@@ -425,12 +434,37 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
     // draft-04's `id` (a plain annotation in later drafts, but the library reads it in every one).
     if (typeof schema["id"] === "string") hasId = true
   }
-  // With an `$id`, references resolve against base URIs the library works out; it reports those.
-  if (hasId) return
+  // With an `$id`, references resolve against base URIs the library works out; it reports those
+  // into the schema's own documents at the call. One naming another document (a network `$ref`)
+  // never resolves: it is never loaded, and MCP (2026-07-28) forbids relying on clients to.
+  if (hasId) {
+    for (const { ref, at, base } of refs) {
+      const target = base === undefined ? undefined : document(ref, base)
+      if (target !== undefined && !documents.has(target)) {
+        throw invalidSchema(
+          tool,
+          at,
+          `$ref ${JSON.stringify(ref)} names another document (${target}), which is never loaded (only references into this schema resolve)`
+        )
+      }
+    }
+    return
+  }
   for (const { ref, at } of refs) {
     if (!resolves(root, anchors, ref)) {
       throw invalidSchema(tool, at, `$ref ${JSON.stringify(ref)} does not resolve (only references into this schema are)`)
     }
+  }
+}
+
+/** The absolute URI of the document `uri` names (its fragment left out), `undefined` when it has none. */
+const document = (uri: string, base: string | undefined): string | undefined => {
+  try {
+    const url = new URL(uri, base)
+    url.hash = ""
+    return url.href
+  } catch {
+    return undefined
   }
 }
 
