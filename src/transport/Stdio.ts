@@ -13,7 +13,10 @@
  * (exit 143). A request still running when the drain's `shutdownTimeoutMillis` runs out (at end
  * of input or under a shutdown) is interrupted and answered -32000 "Server shutting down"
  * (`McpError.stoppedByShutdownObject`), written before the output closes; its cleanup gets
- * `shutdownTimeoutMillis` more, then is left behind (the run ends without it). When the input fails (EIO, a pipe or socket closed before its end) or the run is
+ * `shutdownTimeoutMillis` more, then is left behind (the run ends without it). A client that
+ * closes its end of the output (EPIPE: it quit or crashed, often closing stdin with it) has gone
+ * away: that is an end of input (nothing more is read, the session drains, what it still writes is
+ * dropped, `run` returns), not a failure. When the input fails (EIO, a pipe or socket closed before its end) or the run is
  * interrupted, nothing is drained, but the answers already produced are still flushed, within
  * `shutdownTimeoutMillis`, before `run` fails or ends interrupted.
  *
@@ -170,10 +173,21 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       resume?.()
     }
 
-    // A broken output (EPIPE, ...) fails `read`, which ends the session.
+    // A broken output fails `read`, which ends the session.
     let failure: Exit.Exit<never, TransportFailure> | undefined
+    // The client went away: it closed its end of the output (EPIPE: a client that quits or
+    // crashes closes the server's stdin and stdout together, often while an answer is written).
+    // Nobody is left to answer: the input ends there (nothing more is read), the session drains as
+    // at end of input, and what it still writes is dropped. It failed the run ("the server
+    // stopped", exit 1) as if the server had broken.
+    let gone = false
     const onError = (cause: unknown) => {
-      failure ??= Exit.fail(new TransportFailure({ message: "writing output failed", cause }))
+      if (failure === undefined && (cause as { readonly code?: unknown } | null)?.code === "EPIPE") {
+        gone = true
+        unblock()
+      } else {
+        failure ??= Exit.fail(new TransportFailure({ message: "writing output failed", cause }))
+      }
       wake()
     }
     stdout.on("error", onError)
@@ -284,7 +298,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
       const attempt = (): void => {
         if (failure !== undefined) return resume(failure) // the output broke: the session ends
-        if (stopped) return resume(done)
+        if (stopped || gone) return resume(done)
         const messages: Array<unknown> = []
         let chunks = 0
         // Up to 4096 chunks per read (read() may refill the buffer synchronously).
@@ -317,16 +331,19 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
       Effect.callback<void, TransportFailure>((resume) => {
         if (failure !== undefined) return resume(failure)
+        if (gone) return resume(Effect.void) // the client went away: nobody reads it
         if (stdout.destroyed || stdout.writableEnded) return resume(closed())
         if (writeBatch(batch, writeOut)) return resume(Effect.void)
+        if (gone) return resume(Effect.void)
         if (stdout.destroyed) return resume(closed())
         if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
         const done = () => {
           stdout.off("drain", done)
           stdout.off("close", done)
           unblocked(done)
-          // Closed before it drained: its error (if any) came first, and is the failure.
-          resume(stdout.destroyed ? closed() : Effect.void)
+          // Closed before it drained: its error (if any) came first, and is the failure (none
+          // when the client went away).
+          resume(stdout.destroyed && !gone ? closed() : Effect.void)
         }
         stdout.on("drain", done)
         stdout.on("close", done)
