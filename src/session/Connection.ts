@@ -120,6 +120,16 @@ export interface Connection {
    */
   readonly closeStream?: ((related: JsonRpc.RequestId) => void) | undefined
   /**
+   * Whether `read`, having failed with `Cause.Done` because a graceful shutdown stopped the input
+   * (not at its end), may be called again while the session drains: it then reads on what the
+   * client still sends (its answers to the server's requests the drain waits on; a new request is
+   * refused -32000 "Server shutting down") and fails with `Cause.Done` at the input's end. Default
+   * false: the drain fails the server's requests still waiting for an answer at once.
+   *
+   * @since 0.2.0
+   */
+  readonly readsOn?: boolean | undefined
+  /**
    * The principal of the whole connection, when the transport knows it (stdio: from
    * configuration, as the MCP authorization spec says for stdio). Default: the session's option.
    */

@@ -2,8 +2,9 @@
  * A graceful shutdown of a process serving MCP: asked once (SIGTERM or SIGINT, through
  * {@link runMain}), carried out by the transports, reported in the exit code.
  *
- * When it is requested, transports stop accepting (stdio stops reading; Streamable HTTP answers
- * new requests 503 with a JSON-RPC error) and end their sessions: in-flight requests finish, or
+ * When it is requested, transports stop accepting (stdio answers new requests -32000 "Server
+ * shutting down", reading on only for the client's answers to the server's requests; Streamable
+ * HTTP answers new requests 503 with a JSON-RPC error) and end their sessions: in-flight requests finish, or
  * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by

@@ -327,7 +327,11 @@ export const run = <E>(
       disableYield: true
     }).pipe(
       Effect.catchIf(Cause.isDone, () => Effect.void),
-      Effect.andThen(session.drain())
+      // Ended by a graceful shutdown (not at its end), an input that reads on (stdio) is read
+      // while the session drains: the client's answers to the server's requests still reach them.
+      Effect.andThen(Effect.suspend(() =>
+        session.drain(connection.readsOn === true && shutdown.isRequested() ? connection.read : undefined)
+      ))
     )
     // Then what the session produced goes out: the overflow into the Queue, the Queue through the
     // writer, the connection's own buffer. However long a client that reads takes (one that closed
@@ -966,6 +970,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     resolved: Negotiation.ResolvedRequest | undefined
   ): void {
     const id = request.id
+    // Read while a pulled connection drains (its input read on after a graceful shutdown, see
+    // `drain`): refused, as Streamable HTTP refuses a request while it drains.
+    if ((this.once & Once.Draining) !== 0 && !("attach" in this.connection)) {
+      return this.send(JsonRpc.failure(id, McpError.stoppedByShutdownObject), id)
+    }
     if (this.has(id)) {
       return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`)
     }
@@ -1639,9 +1648,27 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   // --- shutdown -----------------------------------------------------------
 
-  /** After end of input: let in-flight work finish, then interrupt what is left. */
-  drain(): Effect.Effect<void> {
-    return Effect.suspend(() => this.drainNow())
+  /**
+   * After end of input: let in-flight work finish, then interrupt what is left. `readOn`: the
+   * input still read meanwhile (a pulled connection stopped by a graceful shutdown, see
+   * `Connection.readsOn`): the client's answers reach the requests the drain waits on, a new
+   * request is refused -32000 "Server shutting down"; the server's requests still waiting fail
+   * once it ends or fails.
+   */
+  drain(
+    readOn?: Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done> | undefined
+  ): Effect.Effect<void> {
+    if (readOn === undefined) return Effect.suspend(() => this.drainNow(false))
+    // Stopped only while it waits for input: a batch read is processed and written whole (its
+    // answer may be what ends the drain). The writes of a connection that reads on do not wait
+    // once the shutdown began (see `Connection.readsOn`).
+    const reading = Effect.uninterruptibleMask((restore) =>
+      Effect.forever(Effect.flatMap(restore(readOn), (batches) => this.processBatches(batches)), { disableYield: true })
+    ).pipe(Effect.onExit(() => Effect.sync(() => this.failPendingClientRequests())), Effect.ignore)
+    return Effect.flatMap(
+      Effect.forkChild(reading),
+      (reader) => Effect.ensuring(Effect.suspend(() => this.drainNow(true)), Fiber.interrupt(reader))
+    )
   }
 
   /** Completed when draining starts (see `untilDraining`); made on first use. */
@@ -1676,11 +1703,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (this.drainSignal !== undefined) Deferred.doneUnsafe(this.drainSignal, Exit.void)
   }
 
-  private drainNow(): Effect.Effect<void> {
+  private drainNow(readingOn: boolean): Effect.Effect<void> {
     // A pull connection's input has ended: no answer can arrive, handlers waiting on the client
-    // learn it now. A pushed one (HTTP) still takes the client's answers while it drains, unless
-    // it was terminated (`endAnswers`, called before this).
-    if ("attach" in this.connection) this.startDraining()
+    // learn it now (unless it is read on, see `drain`). A pushed one (HTTP) still takes the
+    // client's answers while it drains, unless it was terminated (`endAnswers`, called before this).
+    if (readingOn || "attach" in this.connection) this.startDraining()
     else this.endAnswers()
     const idle = Effect.callback<void>((resume) => {
       if (this.isIdle) return resume(Effect.void)

@@ -5,7 +5,9 @@
  * a client that closes the process's stderr loses its logs, nothing more (the server serves on);
  * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
  * buffering; every batch the session produced is written with one `write` (a batch of answers over
- * 16 MiB in all: with several). At end of input the session finishes or cancels what is in
+ * 16 MiB in all: with several). Under a graceful shutdown the input is still read while the session
+ * drains: the client's answers to the server's requests (sampling, elicitation, roots) reach the
+ * handlers waiting on them, and a new request is answered -32000 "Server shutting down". At end of input the session finishes or cancels what is in
  * flight, everything is flushed, and `run` returns (so a
  * process built on it exits with code 0), however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
@@ -114,8 +116,10 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
  * a failure, e.g. a broken stdout), and so does what `console` writes to stdout (`console.log`,
  * `info`, `debug`, `dir`, `table`…: a handler's stray debug line would be no JSON-RPC message in
- * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT stop reading input and let in-flight requests
- * finish (within `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
+ * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT stop taking requests (a new one
+ * is answered -32000 "Server shutting down"; the client's answers to the server's requests are still
+ * read, as Streamable HTTP takes them while it drains) and let in-flight requests finish (within
+ * `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
  * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short (a
  * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
@@ -158,8 +162,8 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     if (stdout === process.stdout && !process.stderr.listeners("error").includes(ignoreStderr)) {
       process.stderr.on("error", ignoreStderr)
     }
-    // A graceful shutdown ends the input here (nothing more is read); the session drains, and the
-    // process may stop once this scope has closed. Holding marks the program serving: a signal
+    // A graceful shutdown ends the input here (then it is read on for the client's answers while
+    // the session drains: `readsOn`), and the process may stop once this scope has closed. Holding marks the program serving: a signal
     // before this (its Layer still building) is an interruption to `runMain`, exit 130/143.
     const shutdown = yield* GracefulShutdown.GracefulShutdown
     const release = shutdown.hold()
@@ -235,6 +239,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     let ended = false
     let inputFailure: Exit.Exit<never, TransportFailure> | undefined
     let stopped = false
+    let stopTold = false
     let flushed = false
     // The input's end and failure, from its own events (what `stream.finished` tells, without
     // importing `node:stream`: Node makes an ES module of a built-in that is imported, at link
@@ -298,7 +303,13 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
       const attempt = (): void => {
         if (failure !== undefined) return resume(failure) // the output broke: the session ends
-        if (stopped || gone) return resume(done)
+        if (gone) return resume(done)
+        // A graceful shutdown ends the input once (the session drains), then it is read on while
+        // the session drains (`readsOn`): the client's answers to the server's requests.
+        if (stopped && !stopTold) {
+          stopTold = true
+          return resume(done)
+        }
         const messages: Array<unknown> = []
         let chunks = 0
         // Up to 4096 chunks per read (read() may refill the buffer synchronously).
@@ -361,5 +372,5 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       stdout.write("", () => resume(Effect.void))
     })
 
-    return { read, write, flush, principal: options.principal }
+    return { read, write, flush, readsOn: true, principal: options.principal }
   })

@@ -70,6 +70,30 @@ describe("graceful shutdown (stdio)", () => {
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
     }), 30_000)
+  // Fails before the fix: the signal stopped the reading of stdin, and the drain failed the
+  // request waiting on the client at once (the tool answered "The session closed before the
+  // client answered elicitation/create"); the client's answer, sent after, was never read. Over
+  // Streamable HTTP it reaches the draining session (below).
+  it.live("SIGTERM while a call waits on the client: the client's answer still reaches the draining session, exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(everythingServer)
+      running.send(initializeMessage("init", { elicitation: {} }))
+      const initialized = yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === "init"), 10_000))
+      assert.isTrue(initialized, `no initialize answer: ${running.stderr()}`)
+      running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      running.send({ jsonrpc: "2.0", id: "e", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "Who?" } } })
+      const elicitation = yield* Effect.promise(() =>
+        running.until(() => running.messages().find((m) => m.method === "elicitation/create"), 10_000)
+      )
+      assert.isDefined(elicitation, `no elicitation request arrived: ${running.stdout()}`)
+      running.child.kill("SIGTERM")
+      yield* Effect.promise(() => sleep(200))
+      running.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { username: "ada", email: "a@b.c" } } })
+      const exited = yield* Effect.promise(() => running.exited(10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      const answer = running.messages().find((m) => m.id === "e")
+      assert.include(answer?.result?.content?.[0]?.text ?? "", "action=accept", JSON.stringify(answer))
+    }), 30_000)
 })
 
 describe("a second signal while a finalizer does not finish", () => {

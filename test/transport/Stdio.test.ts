@@ -421,3 +421,61 @@ describe("Stdio transport: an output closed without an error", () => {
       }))
   }
 })
+
+describe("Stdio transport: a graceful shutdown while a request waits on the client", () => {
+  // Fails before the fix: the shutdown stopped the reading of the input, and the drain failed the
+  // request to the client at once ("The session closed before the client answered
+  // elicitation/create"): the client's answer, sent after, was never read.
+  it.live("the client's answer is still read and reaches the handler; a new request is refused -32000; the drain is clean", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      const stdout = new PassThrough()
+      let output = ""
+      stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+      const lines = () => output.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line))
+      const Ask = McpServer.tool({
+        name: "ask",
+        handler: () =>
+          Effect.map(
+            Effect.orDie(McpContext.elicit("Who?", Schema.Struct({ name: Schema.String }))),
+            (outcome) => outcome.action === "accept" ? `Hello, ${outcome.content.name}` : outcome.action
+          )
+      })
+      const state = GracefulShutdown.make()
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, Ask, Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis: 5_000 }).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, state)
+        )
+      )
+      const line = (message: unknown) => `${JSON.stringify(message)}\n`
+      stdin.write(
+        line({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-11-25", capabilities: { elicitation: {} }, clientInfo: { name: "t", version: "1" } }
+        }) +
+          line({ jsonrpc: "2.0", method: "notifications/initialized" }) +
+          line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "ask", arguments: {} } })
+      )
+      let asked: any
+      for (let i = 0; i < 200 && asked === undefined; i++) {
+        yield* Effect.sleep(10)
+        asked = lines().find((m) => m.method === "elicitation/create")
+      }
+      assert.isDefined(asked, output)
+      state.request()
+      yield* Effect.sleep(50)
+      stdin.write(
+        line({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "ask", arguments: {} } }) +
+          line({ jsonrpc: "2.0", id: asked.id, result: { action: "accept", content: { name: "Ada" } } })
+      )
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isSuccess(exit!), String(exit))
+      assert.isFalse(state.isCutShort())
+      for (let i = 0; i < 100 && lines().find((m) => m.id === 2) === undefined; i++) yield* Effect.sleep(10)
+      assert.deepStrictEqual(lines().find((m) => m.id === 2)?.result?.content, [{ type: "text", text: "Hello, Ada" }], output)
+      assert.deepStrictEqual(lines().find((m) => m.id === 3)?.error?.code, -32000, output)
+    }))
+})
