@@ -48,13 +48,15 @@ export const createTaskResult = (task: Task): { readonly [key: string]: unknown 
 })
 
 /**
- * The answer to `tasks/get`: the task with its outcome inline: `result` when `completed`, `error`
- * (a JSON-RPC error object) when `failed`, `inputRequests` while `input_required`.
+ * The answer to `tasks/get`: the task with its outcome inline: `result` when `completed` (the
+ * `CallToolResult` a 2026-07-28 `tools/call` would have answered, with its `resultType:
+ * "complete"`), `error` (a JSON-RPC error object) when `failed`, `inputRequests` while
+ * `input_required`.
  */
 export const detailedTask = (task: Task): { readonly [key: string]: unknown } => {
   const wire = base(task)
   const outcome = task.outcome
-  if (task.status === "completed" && outcome?._tag === "Result") wire.result = outcome.result
+  if (task.status === "completed" && outcome?._tag === "Result") wire.result = completeResult(outcome.result)
   else if (task.status === "failed") {
     // As a 2026-07-28 answer carries it (resource-not-found -32602, no retired -32042).
     wire.error = outcome?._tag === "Error"
@@ -65,6 +67,14 @@ export const detailedTask = (task: Task): { readonly [key: string]: unknown } =>
   }
   return wire
 }
+
+/**
+ * A task's result as a 2026-07-28 result: every result of that version carries its `resultType`
+ * (the stored result is the era-neutral one, as 2025-11-25's `tasks/result` answers it). Without
+ * it the official tasks client (`@modelcontextprotocol/ext-tasks`) refused every completed task.
+ */
+const completeResult = (result: object): object =>
+  (result as { readonly resultType?: unknown }).resultType === undefined ? { ...result, resultType: "complete" } : result
 
 /** `tasks/get` and `tasks/cancel` params, made on first use. */
 export const TaskIdParams = lazy(() => Schema.Struct({ taskId: Schema.String }))
