@@ -4,7 +4,7 @@
  * the digest a state is bound to is the same canonical JSON as before, now for any nesting depth;
  * a key ring with a key too short is refused when the server is built.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -65,13 +65,22 @@ describe("requestState", () => {
     })
   })
 
-  it("a state expires after ttlMillis; a ttlMillis that is not a positive finite number is refused when the sealer is made (every state would have been refused as expired)", async () => {
+  it("a state expires after ttlMillis; a ttlMillis that is not a positive finite number is refused when the sealer is made (every state would have been refused as expired)", () => {
     const digest = digestOf(request({ a: 1 }), undefined)
-    const short = makeSealer({ ttlMillis: 5 })
-    const state = short.seal(digest, {})
-    assert.deepStrictEqual(short.open(state, digest), { answers: {}, listed: [] })
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.isUndefined(short.open(state, digest), "expired")
+    // The clock set by the test (Date only): open at the last millisecond of the time to live, and
+    // one after, whatever the machine's speed.
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_000_000 })
+    try {
+      const short = makeSealer({ ttlMillis: 5_000 })
+      const state = short.seal(digest, {})
+      assert.deepStrictEqual(short.open(state, digest), { answers: {}, listed: [] })
+      vi.setSystemTime(1_000_000 + 5_000)
+      assert.deepStrictEqual(short.open(state, digest), { answers: {}, listed: [] }, "usable for ttlMillis")
+      vi.setSystemTime(1_000_000 + 5_001)
+      assert.isUndefined(short.open(state, digest), "expired")
+    } finally {
+      vi.useRealTimers()
+    }
     for (const ttlMillis of [Infinity, Number.NaN, 0, -1]) {
       assert.throws(() => makeSealer({ ttlMillis }), `requestState: ttlMillis must be a positive, finite number of milliseconds, got ${ttlMillis}`)
     }
