@@ -20,7 +20,9 @@ import { McpServer } from "${library}"
 
 const Slow = McpServer.tool({
   name: "slow",
-  handler: () => Effect.as(Effect.sleep(1_500), "slow done")
+  // Says on stderr (dev passes its server's through) that it runs: the test changes the file then.
+  handler: () =>
+    Effect.sync(() => process.stderr.write("dev-test: the slow call runs\\n")).pipe(Effect.andThen(Effect.sleep(1_500)), Effect.as("slow done"))
 })
 ${tools.map((name) => `const ${name} = McpServer.tool({ name: "${name}", handler: () => Effect.succeed("${name}") })`).join("\n")}
 
@@ -100,7 +102,9 @@ describe("effect-mcp dev", () => {
         const client = yield* httpClient(url)
         return yield* Effect.promise(() => client.callTool({ name: "slow", arguments: {} }))
       })))
-      yield* Effect.sleep(300)
+      // Changed once the call runs in the server (not after a fixed time: a call that arrived only
+      // after the restart would not be in flight, and the drain would go untested).
+      yield* waitUntil(() => dev.stderr().includes("dev-test: the slow call runs"), "the slow call to run")
       writeFileSync(file, server(["one", "two"]))
       yield* waitUntil(() => dev.stderr().includes("server.ts changed, restarting"), "the restart")
       const answered = yield* Fiber.join(slow)
