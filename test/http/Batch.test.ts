@@ -7,10 +7,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { components, options, } from "../../examples/everything-server.ts"
+import { components, options, taskProbe } from "../../examples/everything-server.ts"
 import { WebHandler } from "../../src/web.ts"
 import { request as httpRequest } from "node:http"
-import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything, sleep, sseReader, stepsDuring, untilIdFree } from "./support.ts"
+import { BOTH, messagesOf, on, openSession, post, readSse, serveEverything, sleep, sseReader, stepsDuring, untilIdFree, untilSteps } from "./support.ts"
 
 const V = "2025-03-26"
 
@@ -37,6 +37,16 @@ const call = (id: string | number, name: string, args: Record<string, unknown> =
   params: { name, arguments: args, ...(progressToken === undefined ? {} : { _meta: { progressToken } }) }
 })
 const ping = (id: string | number) => ({ jsonrpc: "2.0", id, method: "ping" })
+
+/**
+ * A tool call (in the request slots, as a batch's members) answered, with `headers` (a session's,
+ * or none: the shared stateless session): a known point after what the session was given before.
+ */
+const afterwards = async (url: string, headers: Record<string, string>) => {
+  const response = await post(url, call("afterwards", "test_simple_text"), { ...headers, accept: "application/json" })
+  const answer: any = await response.json()
+  assert.strictEqual(answer.result?.content?.[0]?.type, "text", JSON.stringify(answer))
+}
 const jsonOnly = (sessionId: string) => ({ "mcp-session-id": sessionId, accept: "application/json" })
 
 const mixed = [
@@ -152,13 +162,16 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
       })
       // Without the version header (2025-03-26's), or with it.
       for (const headers of [{ accept: "application/json" }, { accept: "application/json", "mcp-protocol-version": V }]) {
-        const response = yield* Effect.promise(() => post(url, [ping("x"), modernCall("y", 300)], headers))
-        const steps = yield* Effect.promise(() => stepsDuring(500))
+        const before = taskProbe.steps
+        // `ms: 0`: a member that ran would take its step at once.
+        const response = yield* Effect.promise(() => post(url, [ping("x"), modernCall("y", 0)], headers))
         assert.strictEqual(response.status, 400, JSON.stringify(headers))
         const answer: any = yield* Effect.promise(() => response.json())
         assert.strictEqual(answer.error?.code, -32600, JSON.stringify(answer))
         assert.include(answer.error.message, "2026-07-28")
-        assert.strictEqual(steps, 0, "a member ran")
+        // A request of the shared session answered after the refusal: a member run by then has stepped.
+        yield* Effect.promise(() => afterwards(url, headers))
+        assert.strictEqual(taskProbe.steps, before, "a member ran")
       }
     }))
 
@@ -170,20 +183,22 @@ describe("JSON-RPC batches over Streamable HTTP (MCP 2025-03-26)", () => {
       const { url } = yield* serveEverything()
       const sessionId = yield* Effect.promise(() => openAt(url, V))
       const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
-      const modernCall = { ...call("y", "test_task_slow", { ms: 300 }), params: { name: "test_task_slow", arguments: { ms: 300 }, _meta: meta } }
+      // `ms: 0`: a member that ran would take its step at once.
+      const modernCall = { ...call("y", "test_task_slow", { ms: 0 }), params: { name: "test_task_slow", arguments: { ms: 0 }, _meta: meta } }
+      const before = taskProbe.steps
       const alone = yield* Effect.promise(() => post(url, modernCall, jsonOnly(sessionId)))
       assert.strictEqual(alone.status, 400)
       assert.strictEqual(((yield* Effect.promise(() => alone.json())) as any).error?.code, -32020)
       const response = yield* Effect.promise(() => post(url, [ping("x"), modernCall], jsonOnly(sessionId)))
-      const steps = yield* Effect.promise(() => stepsDuring(500))
       const answer: any = yield* Effect.promise(() => response.json())
       assert.strictEqual(response.status, 400, JSON.stringify(answer))
       assert.strictEqual(answer.error?.code, -32600, JSON.stringify(answer))
       assert.include(answer.error.message, "2026-07-28")
-      assert.strictEqual(steps, 0, "a member ran")
-      // The session goes on.
+      // The session goes on; what it answers after the refusal, a member run by then has stepped.
       const served = yield* Effect.promise(() => post(url, [ping("z")], jsonOnly(sessionId)))
       assert.deepStrictEqual(yield* Effect.promise(() => served.json()), [{ jsonrpc: "2.0", id: "z", result: {} }])
+      yield* Effect.promise(() => afterwards(url, jsonOnly(sessionId)))
+      assert.strictEqual(taskProbe.steps, before, "a member ran")
     }))
 
   it.live("every other version keeps -32600: a session at 2025-06-18 or 2025-11-25, a stateless request naming another version, 2026-07-28", () =>
@@ -296,9 +311,10 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
         // node:http: its socket closes at once when dropped (a JSON answer's headers would come only with it).
         const request = httpRequest(url, { method: "POST", headers: { "mcp-session-id": sessionId, accept, "content-type": "application/json" } })
         request.on("error", () => {})
+        const before = taskProbe.steps
         request.end(JSON.stringify([...ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 })), ping(`${accept}-ping`)]))
-        yield* Effect.promise(() => sleep(300))
-        assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow calls did not start (${accept})`)
+        // Both run (a step each, 50 ms apart), however long they took to start.
+        assert.isTrue(yield* Effect.promise(() => untilSteps(before, 2)), `the slow calls did not start (${accept})`)
         request.destroy()
         for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
         assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handlers kept running (${accept})`)
@@ -319,9 +335,9 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
         const pings = Array.from({ length: 80 }, (_, i) => ping(`${accept}-ping-${i}`))
         const request = httpRequest(url, { method: "POST", headers: { "mcp-session-id": sessionId, accept, "content-type": "application/json" } })
         request.on("error", () => {})
+        const before = taskProbe.steps
         request.end(JSON.stringify([...ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 })), ...pings]))
-        yield* Effect.promise(() => sleep(300))
-        assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, `the slow call did not start (${accept})`)
+        assert.isTrue(yield* Effect.promise(() => untilSteps(before, 1)), `the slow call did not start (${accept})`)
         request.destroy()
         for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
         assert.strictEqual(yield* Effect.promise(() => stepsDuring(300)), 0, `the handler kept running (${accept})`)

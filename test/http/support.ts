@@ -549,6 +549,16 @@ export const stepsDuring = async (ms: number): Promise<number> => {
 }
 
 /**
+ * Waits until the everything server's `test_task_slow` took `count` steps more than `before` (its
+ * `taskProbe.steps` then), at most `millis`; whether it did.
+ */
+export const untilSteps = async (before: number, count: number, millis = 5_000): Promise<boolean> => {
+  const deadline = Date.now() + millis
+  while (taskProbe.steps - before < count && Date.now() < deadline) await sleep(10)
+  return taskProbe.steps - before >= count
+}
+
+/**
  * Posts a `ping` with `id` (with `headers`: a session's) until it is not a 409 (the id is free), at
  * most `attempts` times, 50 ms apart; the last status.
  */
