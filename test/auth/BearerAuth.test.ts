@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { discoverOAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/client/auth.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -732,6 +732,39 @@ describe("BearerAuth.jwt with a kid rotated in within a second of a fetch", () =
         () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
       )
       const { port } = server.address() as AddressInfo
+      // The clock (Date) and the timers (setTimeout) are the test's: the wait for the end of the
+      // cooldown is seen to end when the cooldown does, to the millisecond, however slow the
+      // machine. Effect schedules with setImmediate and sockets time out on Node's own timers:
+      // both stay real. Each timer the verifier sets (its stack says so; fetch sets some too) is
+      // recorded, with when it fired (on the test's clock).
+      vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] })
+      const fakeSetTimeout = globalThis.setTimeout
+      const timers: Array<{ firedAt?: number }> = []
+      globalThis.setTimeout = ((callback: (...args: Array<unknown>) => void, millis = 0, ...args: Array<unknown>) => {
+        if (!new Error().stack?.includes("BearerAuth.ts")) return fakeSetTimeout(callback, millis, ...args)
+        const timer: { firedAt?: number } = {}
+        timers.push(timer)
+        return fakeSetTimeout(() => {
+          timer.firedAt = Date.now()
+          callback(...args)
+        }, millis)
+      }) as typeof setTimeout
+      yield* Effect.addFinalizer(() => Effect.sync(() => vi.useRealTimers()))
+      /** The verifier's timer set after its `before`-th (a wait for the end of the cooldown). */
+      const nextTimer = (before: number) =>
+        Effect.promise(async () => {
+          const deadline = performance.now() + 5_000
+          while (timers.length === before && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve))
+          return timers[before]
+        })
+      /** `fiber`'s result, once the fetch the advanced clock let go was answered (at most 5 s). */
+      const settled = <A, E>(fiber: Fiber.Fiber<A, E>) =>
+        Effect.gen(function*() {
+          const deadline = performance.now() + 5_000
+          while (fiber.pollUnsafe() === undefined && performance.now() < deadline) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+          assert.isDefined(fiber.pollUnsafe(), "not settled by the fetch the cooldown's end allowed")
+          return yield* Fiber.join(fiber)
+        })
       const signed = (key: Key, kid: string, sub: string) =>
         Effect.promise(() =>
           new SignJWT({ sub }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test")
@@ -742,28 +775,33 @@ describe("BearerAuth.jwt with a kid rotated in within a second of a fetch", () =
       const second = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
       const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
       keys = yield* publish([[first, "k1"]])
+      const fetchedAt = Date.now()
       assert.strictEqual((yield* verifier.verify(yield* signed(first, "k1", "before"))).subject, "before")
       assert.strictEqual(fetches, 1)
       // Within the second after that fetch, the authorization server rotates in k2 and issues tokens with it.
       keys = yield* publish([[first, "k1"], [second, "k2"]])
-      const started = Date.now()
+      const tokens = yield* Effect.forEach(["a", "b", "c", "d", "e"], (sub) => signed(second, "k2", sub))
+      const before = timers.length
       // Fails before: each refused 401 "no key of the authorization server matches the token".
-      const subjects = yield* Effect.forEach(
-        ["a", "b", "c", "d", "e"],
-        (sub) => Effect.flatMap(signed(second, "k2", sub), (token) => Effect.map(verifier.verify(token), (p) => p.subject)),
-        { concurrency: "unbounded" }
+      const verifying = yield* Effect.forkScoped(
+        Effect.forEach(tokens, (token) => Effect.map(verifier.verify(token), (p) => p.subject), { concurrency: "unbounded" })
       )
-      assert.deepStrictEqual(subjects, ["a", "b", "c", "d", "e"])
-      // One fetch for all of them, a second after the last one at most.
+      const wait = yield* nextTimer(before)
+      assert.isDefined(wait, "the tokens do not wait for the next fetch")
+      vi.advanceTimersByTime(999)
+      assert.isUndefined(wait!.firedAt, "the wait ended in the cooldown")
+      vi.advanceTimersByTime(1)
+      assert.strictEqual(wait!.firedAt, fetchedAt + 1_000, "the wait ends with the cooldown")
+      assert.deepStrictEqual(yield* settled(verifying), ["a", "b", "c", "d", "e"])
+      // One fetch for all of them.
       assert.strictEqual(fetches, 2)
-      assert.isBelow(Date.now() - started, 1_500)
       // A made-up kid is still refused (after the wait: one fetch more at most, not one per token).
-      const madeUp = yield* Effect.forEach(
-        ["x1", "x2", "x3"],
-        (kid) => Effect.flip(Effect.flatMap(signed(first, kid, "m"), verifier.verify)),
-        { concurrency: "unbounded" }
-      )
-      for (const error of madeUp) assert.instanceOf(error, BearerAuth.InvalidToken)
+      const madeUpTokens = yield* Effect.forEach(["x1", "x2", "x3"], (kid) => signed(first, kid, "m"))
+      const beforeMadeUp = timers.length
+      const madeUp = yield* Effect.forkScoped(Effect.forEach(madeUpTokens, (token) => Effect.flip(verifier.verify(token)), { concurrency: "unbounded" }))
+      assert.isDefined(yield* nextTimer(beforeMadeUp), "the made-up kids do not wait for the next fetch")
+      vi.advanceTimersByTime(1_000)
+      for (const error of yield* settled(madeUp)) assert.instanceOf(error, BearerAuth.InvalidToken)
       assert.strictEqual(fetches, 3)
     }), 20_000)
 })
