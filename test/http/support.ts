@@ -521,11 +521,14 @@ export const recordingEventStore = (options?: EventStore.MemoryOptions) => {
  * Waits until the server has seen the client leave a session's standalone stream (the one of
  * `lastEventId`, the last event the client got on it): until then, what is sent outside a request
  * is stored on that stream for a resumption; after, a request is held (notifications are still
- * stored on it). Nothing the client can see tells the two apart: the client's socket was
- * destroyed, which the server sees at once on 127.0.0.1; given 500 ms. Then `probe` sends a
- * message (a notification on the standalone stream) and resolves once answered. Resolves with the
- * id of the stream's last stored event (the probe's, if it stored one): what a resumption is to
- * follow, so that it replays none of the probe's notifications.
+ * stored on it). Nothing the client can see tells the two apart; what orders them is the event
+ * loop the server shares with the test: the client's socket was destroyed, its end is there to
+ * read (on 127.0.0.1) before a later request's connection is, and the server is done with the
+ * stream's end in fewer turns of the loop than it takes to answer a request. So `probe` (a message
+ * on the standalone stream, a notification, resolved once answered) runs once for that, not a
+ * fixed wait, then once more. Resolves with the id of the stream's last stored event (the second
+ * probe's, if it stored one): what a resumption is to follow, so that it replays none of the
+ * probes' notifications.
  */
 export const untilStandaloneLeft = async (
   stored: ReadonlyArray<RecordedEvent>,
@@ -534,7 +537,7 @@ export const untilStandaloneLeft = async (
   probe: () => Promise<unknown>
 ): Promise<string> => {
   const stream = streamOfEventId(lastEventId)
-  await sleep(500)
+  await probe()
   const before = stored.length
   await probe()
   const onStream = stored.slice(before).filter((event) => event.sessionId === sessionId && streamOfEventId(event.eventId) === stream)
