@@ -384,10 +384,20 @@ export const components = Layer.mergeAll(
       rmSync(join(dir, "lib"), { recursive: true })
       yield* waitUntil(() => restarts() === 3, `a restart for the removal:\n${dev.stderr()}`, 5_000)
       yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 5, "the fourth server")
+      // Made again with a file in it: its restart is told once the folder's watcher is installed
+      // (the folder is listed after, and a change restarts 150 ms later). A file written then is
+      // seen by that watcher alone (not after a fixed wait: a file written before the folder was
+      // listed would restart the server through the listing, watched again or not).
       mkdirSync(join(dir, "lib"))
-      yield* Effect.sleep(300)
+      writeFileSync(join(dir, "lib", "first.ts"), "export const first = 1\n")
+      yield* waitUntil(() => restarts() === 4, `a restart for lib/first.ts:\n${dev.stderr()}`, 5_000)
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 6, "the fifth server")
       writeFileSync(join(dir, "lib", "again.ts"), "export const again = 1\n")
-      yield* waitUntil(() => restarts() === 4, `a restart for lib/again.ts:\n${dev.stderr()}`, 5_000)
+      yield* waitUntil(
+        () => dev.stderr().includes(`${join("lib", "again.ts")} changed, restarting`),
+        `a restart for lib/again.ts:\n${dev.stderr()}`,
+        5_000
+      )
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
