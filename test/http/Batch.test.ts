@@ -313,7 +313,7 @@ describe("a batch answered as SSE is answered as a request on a stream of its ow
         request.on("error", () => {})
         const before = taskProbe.steps
         request.end(JSON.stringify([...ids.map((id) => call(id, "test_task_slow", { ms: 60_000, steps: 1_200 })), ping(`${accept}-ping`)]))
-        // Both run (a step each, 50 ms apart), however long they took to start.
+        // Running (two steps taken, one every 50 ms a call), however long they took to start.
         assert.isTrue(yield* Effect.promise(() => untilSteps(before, 2)), `the slow calls did not start (${accept})`)
         request.destroy()
         for (const id of ids) assert.strictEqual(yield* Effect.promise(() => untilIdFree(url, jsonOnly(sessionId), id, 40)), 200, `${id} stayed in progress`)
