@@ -6,7 +6,8 @@
  *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
  *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
  *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
- *   `mcp.session.id`, `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport`, and
+ *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id`,
+ *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport`, and
  *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
@@ -262,6 +263,10 @@ const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
   return code === undefined ? cancelled : codeText(code)
 }
 
+/** `gen_ai.operation.name`: `execute_tool` for `tools/call` (and no other method), as the conventions ask. */
+const operationName = "gen_ai.operation.name"
+const executeTool = "execute_tool"
+
 const toolError = "tool_error"
 const cancelled = "cancelled"
 
@@ -355,6 +360,7 @@ const durationWith = (
     // the request's text (V8 keeps the whole text alive for a slice of it), and series live on.
     const labels: Record<string, string> = { "mcp.method.name": copied(method) }
     if (target !== undefined) labels[target.key] = copied(target.value)
+    if (method === "tools/call") labels[operationName] = executeTool
     if (errorType !== undefined) Object.assign(labels, failureAttributesOf(errorType))
     metric = Metric.withAttributes(operationDuration, labels)
     durations.set(copied(key), metric)
@@ -434,6 +440,9 @@ export const middleware = (options: {
       }
       if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
       if (target !== undefined) attributes[target.key] = target.value
+      // The conventions' GenAI operation of a tool call (and of nothing else), so that consumers
+      // see MCP tool calls as the other tool executions.
+      if (request.method === "tools/call") attributes[operationName] = executeTool
       const named = target === undefined || target.key === resourceUri ? undefined : target
       // As the conventions relate the span to its transport: the caller's context in `_meta` is
       // the parent, and the span current where the HTTP request was served (the HTTP server span)

@@ -1,0 +1,88 @@
+/**
+ * The attributes the OpenTelemetry semantic conventions for MCP recommend on a request's SERVER
+ * span and on its `mcp.server.operation.duration` series, as a real OTLP/HTTP receiver sees them,
+ * in both eras: a 2025-11-25 session (SDK client, in memory: `pipe`) and 2026-07-28 stateless
+ * requests over Streamable HTTP (`tcp`, `http`).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
+import { sdk } from "../e2e/harness.ts"
+import { serveOnFreePort } from "../http/support.ts"
+import { attribute, receiver, until } from "./otlpReceiver.ts"
+
+const Weather = McpServer.tool({ name: "weather", description: "Answers", parameters: {}, handler: () => Effect.succeed("sunny") })
+const Review = McpServer.prompt({ name: "review", description: "A prompt", handler: () => Effect.succeed("review this") })
+const components = Layer.mergeAll(Weather, Review, Telemetry.layer)
+
+/** A 2026-07-28 request to `url` (no session), its result. */
+const modern = (url: string, id: number, method: string, params: Record<string, unknown>, name?: string) =>
+  Effect.promise(() =>
+    fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": method,
+        ...(name === undefined ? {} : { "mcp-name": name })
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method,
+        params: {
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+          }
+        }
+      })
+    }).then(async (response) => ({ status: response.status, body: await response.json() as any }))
+  )
+
+describe("Telemetry attributes of the semantic conventions", () => {
+  it.live("gen_ai.operation.name is execute_tool on a tools/call span and series, and on no other (2025 session, 2026 stateless)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "attrs", version: "1" }, components, pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "attrs", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      yield* sdk(() => client.callTool({ name: "weather", arguments: {} }))
+      yield* sdk(() => client.getPrompt({ name: "review" }))
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "attrs", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "attrs", exportIntervalMillis: 100 }))
+        )
+      )
+      const called = yield* modern(url, 1, "tools/call", { name: "weather", arguments: {} }, "weather")
+      assert.strictEqual(called.body.result.content[0].text, "sunny")
+      const prompted = yield* modern(url, 2, "prompts/get", { name: "review" }, "review")
+      assert.strictEqual(prompted.status, 200)
+
+      const spans = (name: string) => otlp.spans.filter((s) => s.name === name)
+      const points = (key: string, value: string) => otlp.durationAttributes.filter((a) => a[key] === value)
+      yield* until(() =>
+        spans("tools/call weather").length >= 2 && spans("prompts/get review").length >= 2 &&
+        points("gen_ai.tool.name", "weather").length > 0 && points("gen_ai.prompt.name", "review").length > 0
+      )
+      const versions = (name: string) => spans(name).map((s) => attribute(s, "mcp.protocol.version")).sort()
+      assert.deepStrictEqual(versions("tools/call weather"), ["2025-11-25", "2026-07-28"])
+      for (const span of spans("tools/call weather")) assert.strictEqual(attribute(span, "gen_ai.operation.name"), "execute_tool")
+      assert.deepStrictEqual(versions("prompts/get review"), ["2025-11-25", "2026-07-28"])
+      for (const span of spans("prompts/get review")) assert.isUndefined(attribute(span, "gen_ai.operation.name"))
+      for (const span of spans("initialize")) assert.isUndefined(attribute(span, "gen_ai.operation.name"))
+      for (const point of points("gen_ai.tool.name", "weather")) assert.strictEqual(point["gen_ai.operation.name"], "execute_tool")
+      for (const point of points("gen_ai.prompt.name", "review")) assert.isUndefined(point["gen_ai.operation.name"])
+    }), 20_000)
+})
