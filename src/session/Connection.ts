@@ -200,6 +200,13 @@ export interface HttpRequestInfo {
   /** The peer's address, when the platform knows it. */
   readonly remoteAddress: string | undefined
   /**
+   * The HTTP version the request came over, as OpenTelemetry's `network.protocol.version` writes
+   * it (`"1.1"`, `"2"`), when the platform tells it (Node's server does; a web `Request` does not).
+   *
+   * @since 0.2.0
+   */
+  readonly httpVersion?: string | undefined
+  /**
    * The principal the transport's authentication verified for this HTTP request (a bearer
    * token): the request context's `principal`. `undefined` without authentication.
    */

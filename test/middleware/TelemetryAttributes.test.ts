@@ -1,11 +1,12 @@
 /**
  * The attributes the OpenTelemetry semantic conventions for MCP recommend on a request's SERVER
  * span and on its `mcp.server.operation.duration` series, as a real OTLP/HTTP receiver sees them,
- * in both eras: a 2025-11-25 session (SDK client, in memory: `pipe`) and 2026-07-28 stateless
- * requests over Streamable HTTP (`tcp`, `http`).
+ * in both eras: 2025-11-25 sessions (SDK clients) and 2026-07-28 requests (no session), in memory
+ * (`pipe`, as stdio) and over Streamable HTTP (`tcp`, `http`, `1.1`).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
@@ -17,6 +18,12 @@ import { attribute, receiver, until } from "./otlpReceiver.ts"
 const Weather = McpServer.tool({ name: "weather", description: "Answers", parameters: {}, handler: () => Effect.succeed("sunny") })
 const Review = McpServer.prompt({ name: "review", description: "A prompt", handler: () => Effect.succeed("review this") })
 const components = Layer.mergeAll(Weather, Review, Telemetry.layer)
+
+const modernMeta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+}
 
 /** A 2026-07-28 request to `url` (no session), its result. */
 const modern = (url: string, id: number, method: string, params: Record<string, unknown>, name?: string) =>
@@ -36,11 +43,7 @@ const modern = (url: string, id: number, method: string, params: Record<string, 
         method,
         params: {
           ...params,
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {},
-            "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
-          }
+          _meta: modernMeta
         }
       })
     }).then(async (response) => ({ status: response.status, body: await response.json() as any }))
@@ -84,5 +87,64 @@ describe("Telemetry attributes of the semantic conventions", () => {
       for (const span of spans("initialize")) assert.isUndefined(attribute(span, "gen_ai.operation.name"))
       for (const point of points("gen_ai.tool.name", "weather")) assert.strictEqual(point["gen_ai.operation.name"], "execute_tool")
       for (const point of points("gen_ai.prompt.name", "review")) assert.isUndefined(point["gen_ai.operation.name"])
+    }), 20_000)
+  it.live("network.transport, network.protocol.name and .version: pipe in memory, tcp/http/1.1 over HTTP; on the span and on the duration series, with mcp.protocol.version", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "where", description: "Answers", parameters: {}, handler: () => Effect.succeed("here") })
+      const served = Layer.mergeAll(Tool, Telemetry.layer)
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "attrs", exportIntervalMillis: 100 })
+      // A 2025-11-25 session in memory (no HTTP: pipe).
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "attrs", version: "1" }, served, pair.server).pipe(Effect.provide(exporter)))
+      const piped = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => piped.connect(pair.client as never)), () => Effect.promise(() => piped.close()))
+      yield* sdk(() => piped.callTool({ name: "where", arguments: {} }))
+      // A 2026-07-28 request in memory (no handshake, no HTTP).
+      const modernPair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "attrs", version: "1" }, served, modernPair.server).pipe(Effect.provide(exporter)))
+      const answered = yield* Effect.promise(() =>
+        new Promise<any>((resolve) => {
+          modernPair.client.onmessage = (message) => message.id === 5 && resolve(message)
+          void modernPair.client.send({
+            jsonrpc: "2.0",
+            id: 5,
+            method: "tools/call",
+            params: { name: "where", arguments: {}, _meta: modernMeta }
+          })
+        })
+      )
+      assert.strictEqual(answered.result.content[0].text, "here")
+      // Over Streamable HTTP: a 2025-11-25 session (SDK client), and a 2026-07-28 request (no session).
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "attrs", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
+      )
+      const overHttp = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => overHttp.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => overHttp.close())
+      )
+      yield* sdk(() => overHttp.callTool({ name: "where", arguments: {} }))
+      assert.strictEqual((yield* modern(url, 7, "tools/call", { name: "where", arguments: {} }, "where")).body.result.content[0].text, "here")
+
+      const spans = () => otlp.spans.filter((s) => s.name === "tools/call where")
+      const points = () => otlp.durationAttributes.filter((a) => a["gen_ai.tool.name"] === "where")
+      const seen = (of: ReadonlyArray<Record<string, string | undefined>>) =>
+        [...new Set(of.map((a) => [a["mcp.protocol.version"], a["network.transport"], a["network.protocol.name"], a["network.protocol.version"]].join(" ")))].sort()
+      const expected = ["2025-11-25 pipe  ", "2025-11-25 tcp http 1.1", "2026-07-28 pipe  ", "2026-07-28 tcp http 1.1"]
+      const spanAttributes = () =>
+        spans().map((s) => Object.fromEntries(["mcp.protocol.version", "network.transport", "network.protocol.name", "network.protocol.version"].map((k) => [k, attribute(s, k)])))
+      yield* until(() => seen(spanAttributes()).length >= 4 && seen(points()).length >= 4)
+      assert.deepStrictEqual(seen(spanAttributes()), expected, "the spans")
+      assert.deepStrictEqual(seen(points()), expected, "the duration series")
+      for (const point of points()) {
+        assert.strictEqual(point["mcp.method.name"], "tools/call")
+        assert.strictEqual(point["gen_ai.operation.name"], "execute_tool")
+      }
+      const session = spans().find((s) => attribute(s, "network.transport") === "tcp" && attribute(s, "mcp.protocol.version") === "2025-11-25")!
+      assert.isString(attribute(session, "mcp.session.id"), "a 2025 session over HTTP is one")
+      const stateless = spans().find((s) => attribute(s, "network.transport") === "tcp" && attribute(s, "mcp.protocol.version") === "2026-07-28")!
+      assert.isUndefined(attribute(stateless, "mcp.session.id"), "a 2026-07-28 request over HTTP has no session")
+      assert.strictEqual(attribute(stateless, "jsonrpc.request.id"), "7", "the client's id")
     }), 20_000)
 })

@@ -126,7 +126,11 @@ describe("Telemetry and the semantic conventions", () => {
 
       assert.strictEqual(readSpan()!.name, "resources/read")
       assert.strictEqual(attribute(readSpan()!, "mcp.resource.uri"), "test://note/1")
-      assert.deepStrictEqual(point(), { "mcp.method.name": "resources/read" }, "the URI is opt-in for the metric")
+      assert.deepStrictEqual(
+        point(),
+        { "mcp.method.name": "resources/read", "mcp.protocol.version": "2025-11-25", "network.transport": "pipe" },
+        "the URI is opt-in for the metric"
+      )
     }))
 
   it.live("mcp.server.session.count counts the sessions of every server in the process, each with its own Telemetry.middleware()", () =>

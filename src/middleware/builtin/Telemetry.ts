@@ -7,7 +7,9 @@
  *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
  *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
  *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id`,
- *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport`, and
+ *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport` (`pipe` without HTTP: stdio,
+ *   in memory; `tcp` over HTTP, with `network.protocol.name` `http` and `network.protocol.version`,
+ *   `1.1`, where the platform tells it), and
  *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
@@ -47,7 +49,8 @@
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
  * - **Metrics**: the `mcp.server.operation.duration` histogram (seconds; by method, tool or
- *   prompt name, `error.type` and `rpc.response.status_code`), `mcp.client.operation.duration`
+ *   prompt name, `error.type` and `rpc.response.status_code`, and the span's attributes of the
+ *   protocol version and transport, `gen_ai.operation.name`), `mcp.client.operation.duration`
  *   (seconds, for each request to the client until its answer; by method, `error.type` and
  *   `rpc.response.status_code`) and `mcp.server.session.count` (live sessions in the process,
  *   where there are sessions).
@@ -104,8 +107,9 @@ import * as TraceContext from "./internal/traceContext.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
- * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`
- * (not by resource URI: opt-in in the conventions).
+ * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`,
+ * `gen_ai.operation.name`, `mcp.protocol.version`, `network.transport`, `network.protocol.name`
+ * and `network.protocol.version` (not by resource URI: opt-in in the conventions).
  *
  * @since 0.2.0
  * @category metrics
@@ -339,31 +343,107 @@ const spanOptions = (
     : { kind: "server", captureStackTrace: false, attributes, parent, links }
 
 /**
- * The duration histogram with its attributes, made once per method, tool or prompt name and error
- * type (a metric with attributes is a new metric and key each time: measured, a cost per call).
- * Method, tool and prompt names are the client's to choose: past `maxSeries` series, every new one
- * is counted in one overflow series (`_OTHER`), so a client cannot grow the metrics without bound.
+ * The transport a request came over, as the conventions describe it: `network.transport` (`pipe`
+ * for stdio and the other transports without HTTP, `tcp` for HTTP), and over HTTP
+ * `network.protocol.name` (`http`) and `network.protocol.version` (`1.1`, `2`; when the platform
+ * tells it). One object per transport and HTTP version, holding the attributes of each protocol
+ * version and method it carried ({@link Shared}).
  */
-const durations = new Map<string, Metric.Histogram<number>>()
+class Transport {
+  readonly attributes: Readonly<Record<string, string>>
+  /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
+  readonly shared = new Map<string, Map<string, Shared>>()
+  constructor(attributes: Readonly<Record<string, string>>) {
+    this.attributes = attributes
+  }
+}
+const pipeTransport = new Transport({ "network.transport": "pipe" })
+const httpTransport = new Transport({ "network.transport": "tcp", "network.protocol.name": "http" })
+/** By HTTP version: a few (Node's parser takes 1.0, 1.1; HTTP/2 is `2`). */
+const httpTransports = new Map<string, Transport>()
+const transportOf = (http: RequestContext["http"]): Transport => {
+  if (http === undefined) return pipeTransport
+  const version = http.httpVersion
+  if (version === undefined) return httpTransport
+  let transport = httpTransports.get(version)
+  if (transport === undefined) {
+    transport = new Transport({ ...httpTransport.attributes, "network.protocol.version": copied(bounded(version)) })
+    if (httpTransports.size < 8) httpTransports.set(transport.attributes["network.protocol.version"]!, transport)
+  }
+  return transport
+}
+
+/**
+ * What every request of one method, MCP protocol version and transport shares: the attributes of
+ * its span that do not change from one request to the next (`mcp.method.name`,
+ * `mcp.protocol.version`, `network.*`, `gen_ai.operation.name`), which are also those of its
+ * duration series, and those series (by target and error type). Built once, not per request.
+ */
+interface Shared {
+  readonly method: string
+  readonly attributes: Readonly<Record<string, string>>
+  /** Its duration series, by target and error type; `undefined` past the bounds: the overflow series. */
+  readonly series: Map<string, Metric.Histogram<number>> | undefined
+}
+/**
+ * The methods whose attributes a transport keeps per protocol version: the client chooses the
+ * method (an unknown one is answered -32601, and spanned), so past this many each request builds
+ * its own, and is measured in the overflow series.
+ */
+const maxMethods = 128
+const sharedOf = (transport: Transport, protocolVersion: string, requestMethod: string): Shared => {
+  let methods = transport.shared.get(protocolVersion)
+  if (methods === undefined) {
+    methods = new Map()
+    transport.shared.set(protocolVersion, methods)
+  }
+  const method = bounded(requestMethod)
+  let shared = methods.get(method)
+  if (shared === undefined) {
+    const cached = methods.size < maxMethods
+    // Copies: a clipped method is a slice of the request's text (V8 keeps the whole text alive
+    // for a slice of it), and these live on.
+    const own = cached ? copied(method) : method
+    const attributes: Record<string, string> = {
+      "mcp.method.name": own,
+      "mcp.protocol.version": protocolVersion,
+      ...transport.attributes
+    }
+    if (own === "tools/call") attributes[operationName] = executeTool
+    shared = { method: own, attributes, series: cached ? new Map() : undefined }
+    if (cached) methods.set(own, shared)
+  }
+  return shared
+}
+
+/**
+ * The duration histogram with its attributes (the {@link Shared} ones, the tool or prompt name, the
+ * error's), made once per series (a metric with attributes is a new metric and key each time:
+ * measured, a cost per call). Tool and prompt names are the client's to choose: past `maxSeries`
+ * series, every new one is counted in one overflow series (`_OTHER`), so a client cannot grow the
+ * metrics without bound.
+ */
+let seriesCount = 0
 const maxSeries = 1_000
 const overflow = Metric.withAttributes(operationDuration, { "mcp.method.name": "_OTHER" })
 const durationWith = (
-  method: string,
+  shared: Shared,
   target: { readonly key: string; readonly value: string } | undefined,
   errorType: string | undefined
 ): Metric.Histogram<number> => {
-  const key = `${method}\u0000${target?.value ?? ""}\u0000${errorType ?? ""}`
-  let metric = durations.get(key)
+  const series = shared.series
+  if (series === undefined) return overflow
+  const key = target === undefined ? errorType ?? "" : `${target.value}\u0000${errorType ?? ""}`
+  let metric = series.get(key)
   if (metric === undefined) {
-    if (durations.size >= maxSeries) return overflow
-    // The attributes are built only for a new series, of copies: a clipped value is a slice of
-    // the request's text (V8 keeps the whole text alive for a slice of it), and series live on.
-    const labels: Record<string, string> = { "mcp.method.name": copied(method) }
+    if (seriesCount >= maxSeries) return overflow
+    // The attributes are built only for a new series, of copies (see `sharedOf`).
+    const labels: Record<string, string> = { ...shared.attributes }
     if (target !== undefined) labels[target.key] = copied(target.value)
-    if (method === "tools/call") labels[operationName] = executeTool
     if (errorType !== undefined) Object.assign(labels, failureAttributesOf(errorType))
     metric = Metric.withAttributes(operationDuration, labels)
-    durations.set(copied(key), metric)
+    series.set(copied(key), metric)
+    seriesCount++
   }
   return metric
 }
@@ -430,19 +510,19 @@ export const middleware = (options: {
   const telemetry = Middleware.make("telemetry", {
     onRequest: (request, context, next) => {
       const target = targetOf(request)
-      const method = bounded(request.method)
+      const http = context.http
+      // What every request of this method, version and transport shares (its duration series'
+      // attributes too), built once: `mcp.method.name`, `mcp.protocol.version`, `network.*`,
+      // `gen_ai.operation.name` (`execute_tool` for a tool call, on nothing else).
+      const shared = sharedOf(transportOf(http), context.protocolVersion, request.method)
+      const method = shared.method
       const attributes: Record<string, unknown> = {
-        "mcp.method.name": method,
+        ...shared.attributes,
         // The client's id (a stateless transport answers under an id of its own).
-        "jsonrpc.request.id": bounded(String(context.clientRequestId)),
-        "mcp.protocol.version": context.protocolVersion,
-        "network.transport": context.http === undefined ? "pipe" : "tcp"
+        "jsonrpc.request.id": bounded(String(context.clientRequestId))
       }
       if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
       if (target !== undefined) attributes[target.key] = target.value
-      // The conventions' GenAI operation of a tool call (and of nothing else), so that consumers
-      // see MCP tool calls as the other tool executions.
-      if (request.method === "tools/call") attributes[operationName] = executeTool
       const named = target === undefined || target.key === resourceUri ? undefined : target
       // As the conventions relate the span to its transport: the caller's context in `_meta` is
       // the parent, and the span current where the HTTP request was served (the HTTP server span)
@@ -454,7 +534,6 @@ export const middleware = (options: {
       const meta = metaOf(request)
       const traceparent = meta?.traceparent
       const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
-      const http = context.http
       const transport = http?.span
       let parent: Tracer.AnySpan | undefined = fromMeta ?? transport
       let annotations: Context.Context<never> | undefined
@@ -487,7 +566,7 @@ export const middleware = (options: {
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
-            const record = Metric.update(durationWith(method, named, errorType), (performance.now() - started) / 1000)
+            const record = Metric.update(durationWith(shared, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) return record
             const failure = failureAttributesOf(errorType)
             for (const key in failure) span.attribute(key, failure[key])

@@ -15,7 +15,7 @@ import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { HttpRequestInfo, Outbound, PushConnection, SessionInput } from "../../../session/Connection.ts"
 import type { Principal } from "../../../session/Principal.ts"
-import { headersOf } from "./guards.ts"
+import { headersOf, nodeRequestOf } from "./guards.ts"
 import { BatchStream, type SseConnection, SseStream } from "./sse.ts"
 
 /** Requests of one route (see `Outbound.route`) kept while no stream can take them. */
@@ -190,6 +190,12 @@ export class HttpInfo implements HttpRequestInfo {
     if (address._tag === "Some") return address.value
     // A web `Request` carries none: the runtime's, given to `WebHandler`'s handler, if any.
     return this.services === undefined ? undefined : Context.get(this.services, RemoteAddress)
+  }
+  /** Node's version of the request (`1.1`; `2`, not `2.0`, as OpenTelemetry writes it); none on other platforms. */
+  get httpVersion(): string | undefined {
+    const incoming = nodeRequestOf(this.request)
+    if (incoming === undefined) return undefined
+    return incoming.httpVersionMajor >= 2 ? String(incoming.httpVersionMajor) : incoming.httpVersion
   }
   /**
    * This request's info for one member of its batch, which the shared stateless session sees under

@@ -442,7 +442,7 @@ export const repeatsAuthorization = (request: HttpServerRequest.HttpServerReques
 }
 
 /** The Node request behind a platform request (`undefined` on other platforms). */
-const nodeRequestOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessage | undefined => {
+export const nodeRequestOf = (request: HttpServerRequest.HttpServerRequest): IncomingMessage | undefined => {
   const source = request.source as { readonly complete?: unknown; readonly on?: unknown }
   return typeof source === "object" && source !== null && typeof source.complete === "boolean" &&
       typeof source.on === "function"
