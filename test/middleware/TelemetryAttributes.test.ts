@@ -7,9 +7,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnFreePort } from "../http/support.ts"
@@ -146,5 +147,34 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const stateless = spans().find((s) => attribute(s, "network.transport") === "tcp" && attribute(s, "mcp.protocol.version") === "2026-07-28")!
       assert.isUndefined(attribute(stateless, "mcp.session.id"), "a 2026-07-28 request over HTTP has no session")
       assert.strictEqual(attribute(stateless, "jsonrpc.request.id"), "7", "the client's id")
+    }), 20_000)
+  it.live("the duration histograms have the conventions' unit (s) and buckets, the session count a unit of its own", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Asks = McpServer.tool({
+        name: "asks",
+        description: "Asks the client for its roots",
+        parameters: {},
+        handler: () => Effect.orDie(Effect.map(McpContext.listRoots, (roots) => `${roots.roots.length} roots`))
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "units", version: "1" }, Layer.mergeAll(Asks, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "units", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" }, { capabilities: { roots: {} } })
+      client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }))
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      assert.deepStrictEqual((yield* sdk(() => client.callTool({ name: "asks", arguments: {} }))).content, [{ type: "text", text: "0 roots" }])
+      const names = ["mcp.server.operation.duration", "mcp.client.operation.duration", "mcp.server.session.count"]
+      yield* until(() => names.every((name) => otlp.units.has(name)))
+      const conventions = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+      assert.strictEqual(otlp.units.get("mcp.server.operation.duration"), "s")
+      assert.strictEqual(otlp.units.get("mcp.client.operation.duration"), "s")
+      assert.strictEqual(otlp.units.get("mcp.server.session.count"), "{session}")
+      assert.deepStrictEqual(otlp.bounds.get("mcp.server.operation.duration"), conventions)
+      assert.deepStrictEqual(otlp.bounds.get("mcp.client.operation.duration"), conventions)
+      for (const point of otlp.durationAttributes) assert.isUndefined(point.unit, "no unit label on the series")
     }), 20_000)
 })

@@ -1,7 +1,7 @@
 /**
  * A real OTLP/HTTP receiver on 127.0.0.1 for the Telemetry tests: every span, metric name,
  * duration data point (the server's and the client side's) and session count posted to it as
- * JSON, in the order they arrived; and every export, JSON or protobuf, at whatever path it was
+ * JSON, in the order they arrived, each metric's unit and bucket boundaries; and every export, JSON or protobuf, at whatever path it was
  * posted to (its path, content type, and the span names, metric names and log bodies it carried,
  * protobuf decoded by the OTLP field numbers).
  */
@@ -116,6 +116,9 @@ export const receiver = Effect.acquireRelease(
     const headers: Array<Record<string, string | Array<string> | undefined>> = []
     // Every export, at any path, JSON or protobuf.
     const exports: Array<OtlpExport> = []
+    // Each metric's unit and, for a histogram, its bucket boundaries, as last exported.
+    const units = new Map<string, string>()
+    const bounds = new Map<string, ReadonlyArray<number>>()
     const server = createServer((request, response) => {
       const chunks: Array<Buffer> = []
       request.on("data", (chunk: Buffer) => void chunks.push(chunk))
@@ -141,6 +144,9 @@ export const receiver = Effect.acquireRelease(
             for (const scope of resource.scopeMetrics ?? []) {
               for (const metric of scope.metrics ?? []) {
                 metrics.push(metric.name)
+                units.set(metric.name, metric.unit)
+                const explicitBounds = metric.histogram?.dataPoints?.[0]?.explicitBounds
+                if (explicitBounds !== undefined) bounds.set(metric.name, explicitBounds)
                 if (metric.name === "mcp.server.session.count") {
                   for (const point of metric.gauge?.dataPoints ?? []) sessionCounts.push(Number(point.asDouble ?? point.asInt))
                 }
@@ -178,6 +184,8 @@ export const receiver = Effect.acquireRelease(
       resources,
       headers,
       exports,
+      units,
+      bounds,
       url: `http://127.0.0.1:${port}`
     }
   }),

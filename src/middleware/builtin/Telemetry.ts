@@ -109,14 +109,16 @@ import * as TraceContext from "./internal/traceContext.ts"
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
  * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`,
  * `gen_ai.operation.name`, `mcp.protocol.version`, `network.transport`, `network.protocol.name`
- * and `network.protocol.version` (not by resource URI: opt-in in the conventions).
+ * and `network.protocol.version` (not by resource URI: opt-in in the conventions). Its buckets
+ * are the conventions' (0.01 s to 300 s), so that it aggregates with other MCP instrumentations';
+ * {@link otlp} exports its unit, `s`.
  *
  * @since 0.2.0
  * @category metrics
  */
 export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp.server.operation.duration", {
   description: "Duration of MCP requests handled by the server",
-  boundaries: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+  boundaries: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 })
 
 /**
@@ -124,14 +126,15 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
  * `sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`) going out to the client's
  * answer (or the server giving up), by `mcp.method.name`, `error.type` and
  * `rpc.response.status_code`, as the conventions measure the side that sends a request. Every
- * such request the middleware sees is measured, KeepAlive's pings too (they get no span).
+ * such request the middleware sees is measured, KeepAlive's pings too (they get no span). The
+ * conventions' buckets and unit (`s`), as {@link operationDuration}'s.
  *
  * @since 0.2.0
  * @category metrics
  */
 export const clientOperationDuration: Metric.Histogram<number> = Metric.histogram("mcp.client.operation.duration", {
   description: "Duration of the MCP requests the server sends the client, until the client's answer",
-  boundaries: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
+  boundaries: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 })
 
 /**
@@ -875,7 +878,7 @@ const exporters = (
   if (metrics !== undefined) {
     layers.push(
       OtlpMetrics.layer({ url: metrics.url, resource, headers, exportInterval: `${Math.max(interval, 1_000)} millis` }).pipe(
-        Layer.provide(encoding(metrics))
+        Layer.provide(withMetricUnits(encoding(metrics)))
       )
     )
   }
@@ -893,6 +896,41 @@ const exporters = (
     : Layer.mergeAll(layers[0]!, ...layers.slice(1))
   return merged.pipe(Layer.provide(FetchHttpClient.layer))
 }
+
+/**
+ * The units of the middleware's metrics, as the conventions give them (UCUM). Effect's exporter
+ * takes a metric's unit from an attribute of its series (`unit`), which would be a label of every
+ * data point too; without one it says `1` (dimensionless), so a backend read the durations as
+ * ratios (Prometheus: no `_seconds` suffix). Written into each export instead.
+ */
+const metricUnits: ReadonlyMap<string, string> = new Map([
+  ["mcp.server.operation.duration", "s"],
+  ["mcp.client.operation.duration", "s"],
+  ["mcp.server.session.count", "{session}"]
+])
+
+/** The serialization `encoding` provides, with the units of the middleware's metrics ({@link metricUnits}) written in. */
+const withMetricUnits = (
+  encoding: Layer.Layer<OtlpSerialization.OtlpSerialization>
+): Layer.Layer<OtlpSerialization.OtlpSerialization> =>
+  Layer.effect(
+    OtlpSerialization.OtlpSerialization,
+    Effect.map(Effect.service(OtlpSerialization.OtlpSerialization), (inner) => ({
+      traces: inner.traces,
+      metrics: (data) => {
+        for (const resource of data.resourceMetrics) {
+          for (const scope of resource.scopeMetrics ?? []) {
+            for (const metric of scope.metrics ?? []) {
+              const unit = metricUnits.get(metric.name)
+              if (unit !== undefined) (metric as { unit?: string }).unit = unit
+            }
+          }
+        }
+        return inner.metrics(data)
+      },
+      logs: inner.logs
+    }))
+  ).pipe(Layer.provide(encoding))
 
 /**
  * The error `fromEnvironment` throws for a standard variable that does not parse (it names it).
