@@ -177,4 +177,49 @@ describe("Telemetry attributes of the semantic conventions", () => {
       assert.deepStrictEqual(otlp.bounds.get("mcp.client.operation.duration"), conventions)
       for (const point of otlp.durationAttributes) assert.isUndefined(point.unit, "no unit label on the series")
     }), 20_000)
+  it.live("mcp.server.session.duration: each session's life, by the version it settled (none: 2026-07-28 in memory) and its transport", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "lives", description: "Answers", parameters: {}, handler: () => Effect.succeed("yes") })
+      const served = Layer.mergeAll(Tool, Telemetry.layer)
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "sessions", exportIntervalMillis: 100 })
+      // A 2025-11-25 session in memory, closed.
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "s", version: "1" }, served, pair.server).pipe(Effect.provide(exporter)))
+      const piped = new Client({ name: "c", version: "1" })
+      yield* Effect.promise(() => piped.connect(pair.client as never))
+      yield* sdk(() => piped.callTool({ name: "lives", arguments: {} }))
+      yield* Effect.promise(() => piped.close())
+      // A 2026-07-28 connection in memory (no handshake), closed.
+      const modernPair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "s", version: "1" }, served, modernPair.server).pipe(Effect.provide(exporter)))
+      yield* Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          modernPair.client.onmessage = (message) => message.id === 1 && resolve()
+          void modernPair.client.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "lives", arguments: {}, _meta: modernMeta } })
+        })
+      )
+      yield* Effect.promise(() => modernPair.client.close())
+      // Over Streamable HTTP: a 2025-11-25 session, terminated; 2026-07-28 requests (no session).
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "s", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
+      )
+      assert.strictEqual((yield* modern(url, 2, "tools/call", { name: "lives", arguments: {} }, "lives")).status, 200)
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      const overHttp = new Client({ name: "c", version: "1" })
+      yield* Effect.promise(() => overHttp.connect(transport))
+      yield* sdk(() => overHttp.callTool({ name: "lives", arguments: {} }))
+      yield* Effect.promise(() => transport.terminateSession().then(() => overHttp.close()))
+
+      const seen = () =>
+        [...new Set(otlp.sessionDurationAttributes.map((a) =>
+          [a["mcp.protocol.version"], a["network.transport"], a["network.protocol.name"], a["network.protocol.version"]].join(" ")
+        ))].sort()
+      const expected = [" pipe  ", "2025-11-25 pipe  ", "2025-11-25 tcp http 1.1"]
+      yield* until(() => seen().length >= 3)
+      // Metrics are the process's: other tests' sessions are there too, none of another kind.
+      assert.deepStrictEqual(seen(), expected)
+      assert.strictEqual(otlp.units.get("mcp.server.session.duration"), "s")
+      assert.deepStrictEqual(otlp.bounds.get("mcp.server.session.duration"), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300])
+    }), 20_000)
 })

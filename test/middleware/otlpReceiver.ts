@@ -109,6 +109,8 @@ export const receiver = Effect.acquireRelease(
     // (the requests the server sends its client).
     const durationAttributes: Array<Record<string, string | undefined>> = []
     const clientDurationAttributes: Array<Record<string, string | undefined>> = []
+    // The attributes of the session duration histogram's data points.
+    const sessionDurationAttributes: Array<Record<string, string | undefined>> = []
     // The value of `mcp.server.session.count` in each export, in the order they arrived.
     const sessionCounts: Array<number> = []
     // The resource attributes of each export of spans, and the headers it came with.
@@ -154,6 +156,8 @@ export const receiver = Effect.acquireRelease(
                   ? durationAttributes
                   : metric.name === "mcp.client.operation.duration"
                   ? clientDurationAttributes
+                  : metric.name === "mcp.server.session.duration"
+                  ? sessionDurationAttributes
                   : undefined
                 if (points === undefined) continue
                 for (const point of metric.histogram?.dataPoints ?? []) {
@@ -180,6 +184,7 @@ export const receiver = Effect.acquireRelease(
       metrics,
       durationAttributes,
       clientDurationAttributes,
+      sessionDurationAttributes,
       sessionCounts,
       resources,
       headers,

@@ -52,7 +52,8 @@
  *   prompt name, `error.type` and `rpc.response.status_code`, and the span's attributes of the
  *   protocol version and transport, `gen_ai.operation.name`), `mcp.client.operation.duration`
  *   (seconds, for each request to the client until its answer; by method, `error.type` and
- *   `rpc.response.status_code`) and `mcp.server.session.count` (live sessions in the process,
+ *   `rpc.response.status_code`), `mcp.server.session.duration` (seconds, each session's life; by
+ *   protocol version and transport) and `mcp.server.session.count` (live sessions in the process,
  *   where there are sessions).
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
@@ -100,6 +101,7 @@ import * as McpServer from "../../server/McpServer.ts"
 import { type NotificationMeta, notificationMetaKey } from "../../server/internal/notificationMeta.ts"
 import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
+import type { ServerSession } from "../../session/Session.ts"
 import * as Middleware from "../Middleware.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
 import * as OtlpTraceState from "./internal/otlpTraceState.ts"
@@ -147,6 +149,21 @@ export const clientOperationDuration: Metric.Histogram<number> = Metric.histogra
  */
 export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.session.count", {
   description: "MCP sessions alive"
+})
+
+/**
+ * `mcp.server.session.duration`: seconds from a session's start to its end, for the sessions
+ * {@link sessionCount} counts, by `mcp.protocol.version` (what its `initialize` settled; none for
+ * a connection of the 2026-07-28 era, whose requests each name their own), `network.transport`,
+ * `network.protocol.name` and `network.protocol.version`, as the conventions measure the server's
+ * sessions. The conventions' buckets (0.01 s to 300 s); {@link otlp} exports its unit, `s`.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const sessionDuration: Metric.Histogram<number> = Metric.histogram("mcp.server.session.duration", {
+  description: "Duration of the MCP sessions on the server",
+  boundaries: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 })
 
 /**
@@ -356,8 +373,23 @@ class Transport {
   readonly attributes: Readonly<Record<string, string>>
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
+  /** The session duration series of its sessions, by protocol version (`""`: none). */
+  readonly sessions = new Map<string, Metric.Histogram<number>>()
   constructor(attributes: Readonly<Record<string, string>>) {
     this.attributes = attributes
+  }
+  /** The {@link sessionDuration} series of its sessions of `protocolVersion` (or of none). */
+  sessionSeries(protocolVersion: string | undefined): Metric.Histogram<number> {
+    const key = protocolVersion ?? ""
+    let series = this.sessions.get(key)
+    if (series === undefined) {
+      series = Metric.withAttributes(
+        sessionDuration,
+        protocolVersion === undefined ? this.attributes : { "mcp.protocol.version": protocolVersion, ...this.attributes }
+      )
+      this.sessions.set(key, series)
+    }
+    return series
   }
 }
 const pipeTransport = new Transport({ "network.transport": "pipe" })
@@ -517,7 +549,8 @@ export const middleware = (options: {
       // What every request of this method, version and transport shares (its duration series'
       // attributes too), built once: `mcp.method.name`, `mcp.protocol.version`, `network.*`,
       // `gen_ai.operation.name` (`execute_tool` for a tool call, on nothing else).
-      const shared = sharedOf(transportOf(http), context.protocolVersion, request.method)
+      const transport = transportOf(http)
+      const shared = sharedOf(transport, context.protocolVersion, request.method)
       const method = shared.method
       const attributes: Record<string, unknown> = {
         ...shared.attributes,
@@ -537,21 +570,21 @@ export const middleware = (options: {
       const meta = metaOf(request)
       const traceparent = meta?.traceparent
       const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
-      const transport = http?.span
-      let parent: Tracer.AnySpan | undefined = fromMeta ?? transport
+      const httpSpan = http?.span
+      let parent: Tracer.AnySpan | undefined = fromMeta ?? httpSpan
       let annotations: Context.Context<never> | undefined
       if (fromMeta === undefined && http !== undefined) {
-        if (transport === undefined) {
+        if (httpSpan === undefined) {
           const header = http.header("traceparent")
           if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
         } else {
           // Effect's HTTP server continues the header's `traceparent` but reads no `tracestate`:
           // its span has none. Given to the MCP span, its child, when it belongs to that trace.
           const tracestate = http.header("tracestate")
-          if (tracestate !== undefined) annotations = transportTraceState(transport, http.header("traceparent"), tracestate)
+          if (tracestate !== undefined) annotations = transportTraceState(httpSpan, http.header("traceparent"), tracestate)
         }
       }
-      const links = fromMeta === undefined || transport === undefined ? undefined : [{ span: transport, attributes: noAttributes }]
+      const links = fromMeta === undefined || httpSpan === undefined ? undefined : [{ span: httpSpan, attributes: noAttributes }]
       // Baggage is independent of the trace: `_meta`'s, else the HTTP header's.
       const baggageText = typeof meta?.baggage === "string" ? meta.baggage : http?.header("baggage")
       const baggage = baggageText === undefined ? undefined : TraceContext.baggageOf(baggageText)
@@ -570,7 +603,14 @@ export const middleware = (options: {
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
             const record = Metric.update(durationWith(shared, named, errorType), (performance.now() - started) / 1000)
-            if (errorType === undefined) return record
+            if (errorType === undefined) {
+              // A session's `initialize` answered: the version it settled and its transport are
+              // its duration series' (once per session).
+              if (request.method === "initialize" && !context.session.stateless) {
+                sessionSeries.set(context.session, transport.sessionSeries(context.session.protocolVersion))
+              }
+              return record
+            }
             const failure = failureAttributesOf(errorType)
             for (const key in failure) span.attribute(key, failure[key])
             if (errorType !== toolError && errorType !== cancelled) return record
@@ -586,7 +626,7 @@ export const middleware = (options: {
     // A stateless session (the one a Streamable HTTP endpoint answers 2026-07-28 and stateless
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
     onSession: (session) =>
-      session.stateless ? Effect.void : liveSession,
+      session.stateless ? Effect.void : liveSession(session),
     // A request to the client made for a request being handled where a span is current (a
     // handler's, under the request's SERVER span) is a CLIENT span of that trace, whose context
     // its `_meta` carries. One made outside any span, or for no request (KeepAlive's pings from a
@@ -736,9 +776,24 @@ const transportTraceState = (
  * server it belongs to and whichever middleware counts it: a count kept by each middleware, set
  * as the gauge's value, made servers with middlewares of their own overwrite each other's.
  */
-const liveSession = Effect.acquireRelease(Metric.modify(sessionCount, 1), () => Metric.modify(sessionCount, -1)).pipe(
-  Effect.andThen(Effect.never)
-)
+const liveSession = (session: ServerSession) =>
+  Effect.acquireRelease(
+    Effect.as(Metric.modify(sessionCount, 1), performance.now()),
+    (started) =>
+      Effect.andThen(
+        Metric.modify(sessionCount, -1),
+        Effect.suspend(() => Metric.update(sessionSeries.get(session) ?? unsettledSession, (performance.now() - started) / 1000))
+      )
+  ).pipe(Effect.andThen(Effect.never))
+
+/**
+ * The {@link sessionDuration} series of each session whose `initialize` was answered (its protocol
+ * version and transport), set then. A session with none is a connection without HTTP (a session
+ * over HTTP begins with its `initialize`): of the 2026-07-28 era (no handshake), or closed before
+ * its handshake, measured in {@link unsettledSession}. Weak: nothing is kept of a session gone.
+ */
+const sessionSeries = new WeakMap<ServerSession, Metric.Histogram<number>>()
+const unsettledSession = pipeTransport.sessionSeries(undefined)
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
@@ -906,7 +961,8 @@ const exporters = (
 const metricUnits: ReadonlyMap<string, string> = new Map([
   ["mcp.server.operation.duration", "s"],
   ["mcp.client.operation.duration", "s"],
-  ["mcp.server.session.count", "{session}"]
+  ["mcp.server.session.count", "{session}"],
+  ["mcp.server.session.duration", "s"]
 ])
 
 /** The serialization `encoding` provides, with the units of the middleware's metrics ({@link metricUnits}) written in. */
