@@ -222,4 +222,30 @@ describe("Telemetry attributes of the semantic conventions", () => {
       assert.strictEqual(otlp.units.get("mcp.server.session.duration"), "s")
       assert.deepStrictEqual(otlp.bounds.get("mcp.server.session.duration"), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300])
     }), 20_000)
+  it.live("client.address: the peer's address on a request's span over HTTP (both eras); none in memory", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "peer", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
+      const served = Layer.mergeAll(Tool, Telemetry.layer)
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "peer", exportIntervalMillis: 100 })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "p", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
+      )
+      assert.strictEqual((yield* modern(url, 3, "tools/call", { name: "peer", arguments: {} }, "peer")).status, 200)
+      const overHttp = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => overHttp.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => overHttp.close())
+      )
+      yield* sdk(() => overHttp.callTool({ name: "peer", arguments: {} }))
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "p", version: "1" }, served, pair.server).pipe(Effect.provide(exporter)))
+      const piped = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => piped.connect(pair.client as never)), () => Effect.promise(() => piped.close()))
+      yield* sdk(() => piped.callTool({ name: "peer", arguments: {} }))
+      const spans = () => otlp.spans.filter((s) => s.name === "tools/call peer")
+      yield* until(() => spans().length >= 3)
+      const byTransport = spans().map((s) => `${attribute(s, "mcp.protocol.version")} ${attribute(s, "network.transport")} ${attribute(s, "client.address")}`).sort()
+      assert.deepStrictEqual(byTransport, ["2025-11-25 pipe undefined", "2025-11-25 tcp 127.0.0.1", "2026-07-28 tcp 127.0.0.1"])
+    }), 20_000)
 })

@@ -9,7 +9,7 @@
  *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id`,
  *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport` (`pipe` without HTTP: stdio,
  *   in memory; `tcp` over HTTP, with `network.protocol.name` `http` and `network.protocol.version`,
- *   `1.1`, where the platform tells it), and
+ *   `1.1`, where the platform tells it, and `client.address`, the peer's address), and
  *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
@@ -559,6 +559,12 @@ export const middleware = (options: {
       }
       if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
       if (target !== undefined) attributes[target.key] = target.value
+      // The peer over HTTP (the connection's: a proxy's address behind one), as the conventions
+      // recommend on the server's span.
+      if (http !== undefined) {
+        const address = http.remoteAddress
+        if (address !== undefined) attributes["client.address"] = address
+      }
       const named = target === undefined || target.key === resourceUri ? undefined : target
       // As the conventions relate the span to its transport: the caller's context in `_meta` is
       // the parent, and the span current where the HTTP request was served (the HTTP server span)
