@@ -248,4 +248,46 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const byTransport = spans().map((s) => `${attribute(s, "mcp.protocol.version")} ${attribute(s, "network.transport")} ${attribute(s, "client.address")}`).sort()
       assert.deepStrictEqual(byTransport, ["2025-11-25 pipe undefined", "2025-11-25 tcp 127.0.0.1", "2026-07-28 tcp 127.0.0.1"])
     }), 20_000)
+  it.live("a request to the client (roots/list): its CLIENT span and its mcp.client.operation.duration series carry the transport and protocol version", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Asks = McpServer.tool({
+        name: "asksRoots",
+        description: "Asks the client for its roots",
+        parameters: {},
+        handler: () => Effect.orDie(Effect.map(McpContext.listRoots, (roots) => `${roots.roots.length} roots`))
+      })
+      const served = Layer.mergeAll(Asks, Telemetry.layer)
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "roots", exportIntervalMillis: 100 })
+      const rootsClient = () => {
+        const client = new Client({ name: "c", version: "1" }, { capabilities: { roots: {} } })
+        client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }))
+        return client
+      }
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "r", version: "1" }, served, pair.server).pipe(Effect.provide(exporter)))
+      const piped = rootsClient()
+      yield* Effect.acquireRelease(Effect.promise(() => piped.connect(pair.client as never)), () => Effect.promise(() => piped.close()))
+      assert.deepStrictEqual((yield* sdk(() => piped.callTool({ name: "asksRoots", arguments: {} }))).content, [{ type: "text", text: "0 roots" }])
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "r", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
+      )
+      const overHttp = rootsClient()
+      yield* Effect.acquireRelease(
+        Effect.promise(() => overHttp.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => overHttp.close())
+      )
+      assert.deepStrictEqual((yield* sdk(() => overHttp.callTool({ name: "asksRoots", arguments: {} }))).content, [{ type: "text", text: "0 roots" }])
+
+      const describe = (a: Record<string, string | undefined>) =>
+        [a["mcp.protocol.version"], a["network.transport"], a["network.protocol.name"], a["network.protocol.version"]].join(" ")
+      const expected = ["2025-11-25 pipe  ", "2025-11-25 tcp http 1.1"]
+      const spans = () => otlp.spans.filter((s) => s.name === "roots/list" && s.kind === 3)
+      const spanKinds = () =>
+        [...new Set(spans().map((s) => describe(Object.fromEntries(s.attributes.map((a) => [a.key, a.value.stringValue])))))].sort()
+      const points = () => [...new Set(otlp.clientDurationAttributes.filter((a) => a["mcp.method.name"] === "roots/list").map(describe))].sort()
+      yield* until(() => spanKinds().length >= 2 && points().length >= 2)
+      assert.deepStrictEqual(spanKinds(), expected, "the CLIENT spans")
+      assert.deepStrictEqual(points(), expected, "the client duration series")
+    }), 20_000)
 })

@@ -235,18 +235,22 @@ describe("Telemetry and the server's requests to the client", () => {
         series("sampling/createMessage", "timeout") !== undefined && series("roots/list") !== undefined &&
         series("elicitation/create") !== undefined
       )
-      assert.deepStrictEqual(series("sampling/createMessage"), { "mcp.method.name": "sampling/createMessage" })
+      // In memory: a 2025-11-25 session over no HTTP.
+      const session = { "mcp.protocol.version": "2025-11-25", "network.transport": "pipe" }
+      assert.deepStrictEqual(series("sampling/createMessage"), { "mcp.method.name": "sampling/createMessage", ...session })
       assert.deepStrictEqual(series("sampling/createMessage", "-32001"), {
         "mcp.method.name": "sampling/createMessage",
+        ...session,
         "error.type": "-32001",
         "rpc.response.status_code": "-32001"
       }, "the client's error code, as the server's metric has a request's")
       assert.deepStrictEqual(series("sampling/createMessage", "timeout"), {
         "mcp.method.name": "sampling/createMessage",
+        ...session,
         "error.type": "timeout"
       }, "no status code: the client answered nothing")
-      assert.deepStrictEqual(series("roots/list"), { "mcp.method.name": "roots/list" })
-      assert.deepStrictEqual(series("elicitation/create"), { "mcp.method.name": "elicitation/create" })
+      assert.deepStrictEqual(series("roots/list"), { "mcp.method.name": "roots/list", ...session })
+      assert.deepStrictEqual(series("elicitation/create"), { "mcp.method.name": "elicitation/create", ...session })
     }))
 
   it.live("roots/list and elicitation/create straight under the request's span: each a CLIENT span, the SERVER span's child", () =>
@@ -341,8 +345,11 @@ describe("Telemetry and the server's requests to the client", () => {
       // Exported after the pings were answered: a span of theirs would be there.
       assert.deepStrictEqual(otlp.spans.filter((span) => span.name === "ping").map((span) => span.parentSpanId), [])
       // They are measured all the same: a metric gathers nothing per ping.
-      yield* until(() => otlp.clientDurationAttributes.some((a) => a["mcp.method.name"] === "ping"))
-      assert.deepStrictEqual(otlp.clientDurationAttributes.find((a) => a["mcp.method.name"] === "ping"), { "mcp.method.name": "ping" })
+      yield* until(() => otlp.clientDurationAttributes.some((a) => a["mcp.method.name"] === "ping" && a["error.type"] === undefined))
+      assert.deepStrictEqual(
+        otlp.clientDurationAttributes.find((a) => a["mcp.method.name"] === "ping" && a["error.type"] === undefined),
+        { "mcp.method.name": "ping", "mcp.protocol.version": "2025-11-25", "network.transport": "pipe" }
+      )
     }))
 
   it.live("without Telemetry nothing is added to the request's _meta", () =>

@@ -31,7 +31,7 @@
  * - **Requests to the client** (MCP 2025: `sampling/createMessage`, `elicitation/create`,
  *   `roots/list`, `ping`) made for a request being handled (by its handler, through its context or
  *   its session; a background task's too) where a span is current (a handler's) are a CLIENT span
- *   each, named by the method, the current span's child, ended when the client answers (status
+ *   each (with the transport's `network.*` attributes, as the request's), named by the method, the current span's child, ended when the client answers (status
  *   ERROR and `error.type` on an error answer: its code, as `rpc.response.status_code` too;
  *   `timeout`...); the request's `_meta` carries that span's `traceparent` (and the trace's
  *   `tracestate`), so the client's work joins the trace, as the conventions ask of the side that
@@ -82,6 +82,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as References from "effect/References"
@@ -127,7 +128,8 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
  * `mcp.client.operation.duration`: seconds from a request the server sends its client (MCP 2025:
  * `sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`) going out to the client's
  * answer (or the server giving up), by `mcp.method.name`, `error.type` and
- * `rpc.response.status_code`, as the conventions measure the side that sends a request. Every
+ * `rpc.response.status_code`, `mcp.protocol.version` and the transport (`network.transport`,
+ * `network.protocol.name` and `network.protocol.version`), as the conventions measure the side that sends a request. Every
  * such request the middleware sees is measured, KeepAlive's pings too (they get no span). The
  * conventions' buckets and unit (`s`), as {@link operationDuration}'s.
  *
@@ -373,24 +375,33 @@ class Transport {
   readonly attributes: Readonly<Record<string, string>>
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
-  /** The session duration series of its sessions, by protocol version (`""`: none). */
-  readonly sessions = new Map<string, Metric.Histogram<number>>()
+  /** Its sessions of each protocol version (`""`: none). */
+  readonly sessions = new Map<string, SessionKind>()
+  /** The {@link clientOperationDuration} series of its sessions' requests to their client, by protocol version, then method and error. */
+  readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
   constructor(attributes: Readonly<Record<string, string>>) {
     this.attributes = attributes
   }
-  /** The {@link sessionDuration} series of its sessions of `protocolVersion` (or of none). */
-  sessionSeries(protocolVersion: string | undefined): Metric.Histogram<number> {
+  /** Its sessions of `protocolVersion` (or of none): their {@link sessionDuration} series. */
+  sessionKind(protocolVersion: string | undefined): SessionKind {
     const key = protocolVersion ?? ""
-    let series = this.sessions.get(key)
-    if (series === undefined) {
-      series = Metric.withAttributes(
+    let kind = this.sessions.get(key)
+    if (kind === undefined) {
+      const series = Metric.withAttributes(
         sessionDuration,
         protocolVersion === undefined ? this.attributes : { "mcp.protocol.version": protocolVersion, ...this.attributes }
       )
-      this.sessions.set(key, series)
+      kind = { transport: this, series }
+      this.sessions.set(key, kind)
     }
-    return series
+    return kind
   }
+}
+
+/** The sessions of one transport and protocol version, and their duration series. */
+interface SessionKind {
+  readonly transport: Transport
+  readonly series: Metric.Histogram<number>
 }
 const pipeTransport = new Transport({ "network.transport": "pipe" })
 const httpTransport = new Transport({ "network.transport": "tcp", "network.protocol.name": "http" })
@@ -492,30 +503,58 @@ const copied = (text: string): string => JSON.parse(JSON.stringify(text))
  * be the client's (the code of its error answer): past `maxSeries` series, every new one is
  * counted in one overflow series.
  */
-const clientDurations = new Map<string, Metric.Histogram<number>>()
+let clientSeriesCount = 0
 const clientOverflow = Metric.withAttributes(clientOperationDuration, { "mcp.method.name": "_OTHER" })
-const clientDurationWith = (method: string, errorType: OutgoingErrorType | undefined): Metric.Histogram<number> => {
+const clientDurationWith = (
+  transport: Transport,
+  protocolVersion: string,
+  method: string,
+  errorType: OutgoingErrorType | undefined
+): Metric.Histogram<number> => {
+  let series = transport.clients.get(protocolVersion)
+  if (series === undefined) {
+    series = new Map()
+    transport.clients.set(protocolVersion, series)
+  }
   const key = errorType === undefined ? method : `${method}\u0000${errorType.type}`
-  let metric = clientDurations.get(key)
+  let metric = series.get(key)
   if (metric === undefined) {
-    if (clientDurations.size >= maxSeries) return clientOverflow
-    const labels: Record<string, string> = { "mcp.method.name": copied(method) }
+    if (clientSeriesCount >= maxSeries) return clientOverflow
+    const labels: Record<string, string> = {
+      "mcp.method.name": copied(method),
+      "mcp.protocol.version": protocolVersion,
+      ...transport.attributes
+    }
     if (errorType !== undefined) Object.assign(labels, outgoingFailureAttributes(errorType))
     metric = Metric.withAttributes(clientOperationDuration, labels)
-    clientDurations.set(copied(key), metric)
+    series.set(copied(key), metric)
+    clientSeriesCount++
   }
   return metric
 }
 
 /**
+ * The transport a server→client request goes over: its session's, as its `initialize` came (see
+ * {@link sessionKinds}), else that of the request being handled where it is asked (a stateless
+ * session's POST), else none of HTTP (`pipe`).
+ */
+const outgoingTransport = (request: Middleware.OutgoingRequest, fiber: Fiber.Fiber<unknown, unknown>): Transport =>
+  sessionKinds.get(request.session)?.transport ?? transportOf(Context.getOrUndefined(fiber.context, McpRequestContext)?.http)
+
+/**
  * A server→client request measured in {@link clientOperationDuration}: from now (it is about to be
  * sent) to its end, whatever it ends with (an interruption too: `cancelled`).
  */
-const measuredOutgoing = (method: string, sent: Effect.Effect<unknown, ClientRequestError>): Effect.Effect<unknown, ClientRequestError> => {
+const measuredOutgoing = (
+  transport: Transport,
+  protocolVersion: string,
+  method: string,
+  sent: Effect.Effect<unknown, ClientRequestError>
+): Effect.Effect<unknown, ClientRequestError> => {
   const started = performance.now()
   return Effect.onExit(sent, (exit) =>
     Metric.update(
-      clientDurationWith(method, exit._tag === "Success" ? undefined : outgoingErrorTypeOf(exit.cause)),
+      clientDurationWith(transport, protocolVersion, method, exit._tag === "Success" ? undefined : outgoingErrorTypeOf(exit.cause)),
       (performance.now() - started) / 1000
     ))
 }
@@ -613,7 +652,7 @@ export const middleware = (options: {
               // A session's `initialize` answered: the version it settled and its transport are
               // its duration series' (once per session).
               if (request.method === "initialize" && !context.session.stateless) {
-                sessionSeries.set(context.session, transport.sessionSeries(context.session.protocolVersion))
+                sessionKinds.set(context.session, transport.sessionKind(context.session.protocolVersion))
               }
               return record
             }
@@ -646,7 +685,13 @@ export const middleware = (options: {
         const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
         const untraced = parent === undefined ||
           (request.untied && Context.getOrUndefined(fiber.context, McpRequestContext) === undefined)
-        return measuredOutgoing(method, untraced ? send(request.params) : outgoingSpan(request, method, parent, send))
+        const transport = outgoingTransport(request, fiber)
+        return measuredOutgoing(
+          transport,
+          request.protocolVersion,
+          method,
+          untraced ? send(request.params) : outgoingSpan(request, method, transport, parent, send)
+        )
       })
   })
   return Object.assign(telemetry, { [notificationMetaKey]: notificationTraceContext })
@@ -672,8 +717,8 @@ const notificationTraceContext: NotificationMeta = (context) => {
 /**
  * A server→client request as a CLIENT span, as the conventions describe the side that initiates
  * one: named by its method (these requests have no target), the child of `parent`, with
- * `mcp.method.name`, `jsonrpc.request.id` (the id the server sent), `mcp.protocol.version` and
- * `mcp.session.id`; ended when the client's answer comes, with status ERROR and `error.type` when
+ * `mcp.method.name`, `jsonrpc.request.id` (the id the server sent), `mcp.protocol.version`,
+ * `mcp.session.id` and the transport's attributes (`network.transport`, `network.protocol.*`); ended when the client's answer comes, with status ERROR and `error.type` when
  * it is no success (see {@link outgoingErrorTypeOf}). The request carries the span's context in
  * its `_meta` (`traceparent`, and `tracestate` when the trace has one: SEP-414), so that what the
  * client does to answer is of the same trace.
@@ -681,13 +726,15 @@ const notificationTraceContext: NotificationMeta = (context) => {
 const outgoingSpan = (
   request: Middleware.OutgoingRequest,
   method: string,
+  transport: Transport,
   parent: Tracer.AnySpan,
   send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
 ): Effect.Effect<unknown, ClientRequestError> => {
   const attributes: Record<string, unknown> = {
     "mcp.method.name": method,
     "jsonrpc.request.id": String(request.id),
-    "mcp.protocol.version": request.protocolVersion
+    "mcp.protocol.version": request.protocolVersion,
+    ...transport.attributes
   }
   if (!request.session.stateless) attributes["mcp.session.id"] = request.session.id
   const options: Tracer.SpanOptions = { kind: "client", captureStackTrace: false, attributes, parent }
@@ -788,18 +835,19 @@ const liveSession = (session: ServerSession) =>
     (started) =>
       Effect.andThen(
         Metric.modify(sessionCount, -1),
-        Effect.suspend(() => Metric.update(sessionSeries.get(session) ?? unsettledSession, (performance.now() - started) / 1000))
+        Effect.suspend(() => Metric.update((sessionKinds.get(session) ?? unsettledSession).series, (performance.now() - started) / 1000))
       )
   ).pipe(Effect.andThen(Effect.never))
 
 /**
- * The {@link sessionDuration} series of each session whose `initialize` was answered (its protocol
- * version and transport), set then. A session with none is a connection without HTTP (a session
- * over HTTP begins with its `initialize`): of the 2026-07-28 era (no handshake), or closed before
- * its handshake, measured in {@link unsettledSession}. Weak: nothing is kept of a session gone.
+ * The kind of each session whose `initialize` was answered (its protocol version and transport:
+ * its duration series, and its requests to the client's transport), set then. A session with
+ * none is a connection without HTTP (a session over HTTP begins with its `initialize`): of the
+ * 2026-07-28 era (no handshake), or closed before its handshake ({@link unsettledSession}). Weak:
+ * nothing is kept of a session gone.
  */
-const sessionSeries = new WeakMap<ServerSession, Metric.Histogram<number>>()
-const unsettledSession = pipeTransport.sessionSeries(undefined)
+const sessionKinds = new WeakMap<ServerSession, SessionKind>()
+const unsettledSession = pipeTransport.sessionKind(undefined)
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
