@@ -314,9 +314,17 @@ const NameForm = Schema.Struct({ name: Schema.String })
 /** The text of a sampling answer. */
 const sampledText = (result: { readonly content: unknown }) => textOf(result.content)
 
-/** Turns a client-capability failure into a tool error the model can read. */
-const orToolError = <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catch(effect, (error) => Effect.succeed({ content: [Content.text(error.message)], isError: true }))
+/**
+ * Turns a client-capability failure into a tool error the model can read; the client's invalid
+ * answer (`McpContext.InputAnswerInvalid`) goes through, answered -32602 (`input-required-result-validate-input`).
+ */
+const orToolError = <A, E extends { readonly _tag: string; readonly message: string }, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A | { content: Array<ReturnType<typeof Content.text>>; isError: boolean }, Extract<E, McpContext.InputAnswerInvalid>, R> =>
+  Effect.catch(effect, (error) =>
+    error._tag === "ClientResultInvalid" || error._tag === "ElicitationInvalid"
+      ? Effect.fail(error as Extract<E, McpContext.InputAnswerInvalid>)
+      : Effect.succeed({ content: [Content.text(error.message)], isError: true }))
 
 const InputElicitation = McpServer.tool({
   name: "test_input_required_result_elicitation",

@@ -390,6 +390,7 @@ export const tokenExpiredObject: ErrorObject = {
  * **Details**
  *
  * - a typed {@link McpError} failure → its JSON-RPC error object;
+ * - the client's invalid answer to what the handler asked (see {@link clientAnswerInvalid}) → -32602;
  * - any other failure or a defect → the masked -32603 (the caller logs the cause);
  * - interruption only (the request was cancelled) → `undefined`: no response is sent.
  */
@@ -398,7 +399,44 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
-  return internalErrorObject
+  const invalid = clientAnswerOf(cause)
+  return invalid === undefined ? internalErrorObject : toErrorObject(invalid)
+}
+
+/**
+ * The -32602 of a failure that is the client's invalid answer to what a handler asked it, in either
+ * era (a 2025-era session's answer to a server→client request, a 2026-07-28 `inputResponses`
+ * entry): `ElicitationInvalid` (an accepted form whose content does not match it) and
+ * `ClientResultInvalid` (an answer that is not the method's result, or a malformed error). Not the
+ * handler's failure nor the server's, and not masked: the client is told what was wrong. Tools,
+ * prompts and resources answer it alike (a handler that catches it decides otherwise); `undefined`
+ * for any other failure. Recognized by tag: the errors are the session's and the authoring API's.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const clientAnswerInvalid = (error: unknown): InvalidParams | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  try {
+    const { _tag, message, method } = error as { _tag?: unknown; message?: unknown; method?: unknown }
+    if (typeof message !== "string") return undefined
+    if (_tag === "ElicitationInvalid") return invalidParams(`Invalid params: ${clip(message)}`)
+    if (_tag === "ClientResultInvalid") {
+      return invalidParams(`Invalid params: the client's answer to ${clip(String(method))} is invalid: ${clip(message)}`)
+    }
+  } catch {
+    // A failure whose properties cannot be read is none (see `isMcpError`).
+  }
+  return undefined
+}
+
+const clientAnswerOf = (cause: Cause.Cause<unknown>): InvalidParams | undefined => {
+  for (const reason of cause.reasons) {
+    if (reason._tag !== "Fail") continue
+    const invalid = clientAnswerInvalid(reason.error)
+    if (invalid !== undefined) return invalid
+  }
+  return undefined
 }
 
 /**
@@ -412,7 +450,7 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }
-  return ErrorCode.InternalError
+  return clientAnswerOf(cause) === undefined ? ErrorCode.InternalError : ErrorCode.InvalidParams
 }
 
 /**

@@ -25,7 +25,7 @@ import type {
   ProgressToken
 } from "../protocol/McpSchema.ts"
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
-import type { ClientRequestError } from "../session/ClientRequestError.ts"
+import type { ClientRequestError, ClientResultInvalid } from "../session/ClientRequestError.ts"
 import type { HttpRequestInfo } from "../session/Connection.ts"
 import {
   type ClientRequestOptions,
@@ -229,6 +229,18 @@ export type ElicitOutcome<A> =
  * answer is invalid, not the tool's work).
  */
 export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{ readonly message: string }> {}
+
+/**
+ * The client's invalid answer to what a handler asked, in either era: `ElicitationInvalid` (an
+ * accepted form whose content does not match it) or `ClientResultInvalid` (an answer that is not
+ * the method's result: an elicitation answer without `action`, a sampling answer without
+ * `content`). Tools, prompts and resources may let it through: the request is answered -32602
+ * saying what is wrong (`McpError.clientAnswerInvalid`, the one mapping), not logged.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type InputAnswerInvalid = ElicitationInvalid | ClientResultInvalid
 
 const elicitationSchemas = new WeakMap<Schema.Top, JsonSchema.JsonSchema>()
 const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()

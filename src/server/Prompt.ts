@@ -20,6 +20,7 @@ import type {
   PromptMessage
 } from "../protocol/McpSchema.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import type { InputAnswerInvalid } from "./McpContext.ts"
 import * as Completion from "./Completion.ts"
 import { completed, notAnEffect, provideRequest } from "./internal/provideRequest.ts"
 import * as JsonSchema from "./JsonSchema.ts"
@@ -64,7 +65,11 @@ export interface Definition<Args extends Arguments, R, RC = { readonly [K in key
   readonly arguments?: Args | undefined
   /** Completions of arguments (`completion/complete` with `ref/prompt`). */
   readonly complete?: Completion.CompletersOf<Args, RC> | undefined
-  readonly handler: (args: Schema.Struct<Args>["Type"]) => Effect.Effect<Output, McpError.McpError, R>
+  /**
+   * Fails with an `McpError` (its JSON-RPC error), or with the client's invalid answer to what it
+   * asked (`McpContext.InputAnswerInvalid`: -32602, as a tool's).
+   */
+  readonly handler: (args: Schema.Struct<Args>["Type"]) => Effect.Effect<Output, McpError.McpError | InputAnswerInvalid, R>
 }
 
 /** A prompt ready to be served. */

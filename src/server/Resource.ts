@@ -22,6 +22,7 @@ import type {
   ResourceTemplate as WireTemplate
 } from "../protocol/McpSchema.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
+import type { InputAnswerInvalid } from "./McpContext.ts"
 import * as Completion from "./Completion.ts"
 import * as Content from "./Content.ts"
 import { completed, notAnEffect, provideRequest } from "./internal/provideRequest.ts"
@@ -72,7 +73,8 @@ export interface Metadata {
 export interface Definition<R> extends Metadata {
   readonly uri: string
   readonly size?: number | undefined
-  readonly read: Effect.Effect<ReadOutput, McpError.McpError, R>
+  /** Fails with an `McpError`, or with `McpContext.InputAnswerInvalid` (-32602, as a tool's). */
+  readonly read: Effect.Effect<ReadOutput, McpError.McpError | InputAnswerInvalid, R>
 }
 
 /**
@@ -110,7 +112,8 @@ export interface TemplateDefinition<
   readonly list?: Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError, RL> | undefined
   /** Completions of the template's variables (`completion/complete` with `ref/resource`). */
   readonly complete?: Completion.CompletersOf<Params, RC> | undefined
-  readonly read: (params: ReadParams<Params>, uri: string) => Effect.Effect<ReadOutput, McpError.McpError, R>
+  /** Fails with an `McpError`, or with `McpContext.InputAnswerInvalid` (-32602, as a tool's). */
+  readonly read: (params: ReadParams<Params>, uri: string) => Effect.Effect<ReadOutput, McpError.McpError | InputAnswerInvalid, R>
 }
 
 /**

@@ -53,7 +53,7 @@ import { firstProblemOnly, maxProblemsText, maxValuesForEveryProblem, moreValues
 import { rooted } from "../internal/rooted.ts"
 import { notAnEffect, provideRequest, requestServices } from "./internal/provideRequest.ts"
 import { undecodablePaths } from "./internal/jsonDecodable.ts"
-import { ElicitationInvalid } from "./McpContext.ts"
+import type { InputAnswerInvalid } from "./McpContext.ts"
 import { outputEncoder } from "./internal/outputCodec.ts"
 import { resultProblem } from "./internal/toolResult.ts"
 import * as JsonSchema from "./JsonSchema.ts"
@@ -188,14 +188,15 @@ export type RequestError =
  * {@link RequestError}s, `ClientCapabilityMissing` (input the client cannot give: in MCP
  * 2026-07-28, where capabilities are the request's, it answers -32021 naming the capability; in a
  * 2025-era session it is a tool error whose text is its message, naming the capability), and
- * `McpContext.ElicitationInvalid` (the client's answer to a form does not match it: -32602 saying
- * what is wrong, in both eras, unless `failure` takes it).
+ * `McpContext.InputAnswerInvalid` (the client's answer to what the handler asked is invalid: an
+ * answer to a form that does not match it, an answer that is not the method's result: -32602
+ * saying what is wrong, in both eras, unless `failure` takes it).
  */
 export type FailureType<F> =
   | ([F] extends [Schema.Top] ? F["Type"] : never)
   | RequestError
   | ClientCapabilityMissing
-  | ElicitationInvalid
+  | InputAnswerInvalid
 
 /** Everything that describes a tool, its handler included. */
 export interface Definition<
@@ -453,9 +454,9 @@ export const compile = <
     // 2026-07-28 answers an answer that cannot be parsed with a JSON-RPC error; a 2025-era
     // session's answer to the same question alike), not the tool's failure, nor logged as one.
     for (const reason of cause.reasons) {
-      if (reason._tag === "Fail" && reason.error instanceof ElicitationInvalid) {
-        return Exit.fail(McpError.invalidParams(`Invalid params: ${reason.error.message}`))
-      }
+      if (reason._tag !== "Fail") continue
+      const invalid = McpError.clientAnswerInvalid(reason.error)
+      if (invalid !== undefined) return Exit.fail(invalid)
     }
     // A 2025-era session: input the client cannot give is every handler's failure (not the
     // server's fault, nothing secret in it), a tool error saying which capability is missing.

@@ -477,11 +477,12 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       )
       assert.strictEqual(second.message.result.resultType, "complete")
       assert.deepStrictEqual(second.message.result.content, [{ type: "text", text: "Hello, Alice!" }])
-      // a missing or invalid answer is asked again, not an error
+      // a missing answer is asked again; one of the wrong shape is -32602 (the handler got
+      // ClientResultInvalid, as in a 2025-11-25 session, and let it through)
       const wrongKey = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { other: accept({}) } }))).message.result
       assert.strictEqual(wrongKey.resultType, "input_required")
-      const invalid = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { user_name: 12345 } }))).message.result
-      assert.strictEqual(invalid.resultType, "input_required")
+      const invalid = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { user_name: 12345 } }))).message
+      assert.strictEqual(invalid.error?.code, -32602, JSON.stringify(invalid))
     }))
 
   it.live("several rounds: earlier answers travel in the sealed requestState, which changes each round", () =>
@@ -509,14 +510,14 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       const one = (yield* Effect.promise(() => retry(url, tool, caps, { inputResponses: { unasked: junk } }))).message.result
       assert.deepStrictEqual(Object.keys(one.inputRequests), ["step1"])
       assert.isBelow(one.requestState.length, 2_000, "an answer nobody asked for was sealed")
-      // An answer that does not decode is asked again, and not carried either.
+      // An answer that does not decode is -32602 (ClientResultInvalid, let through): nothing sealed.
       const again = (yield* Effect.promise(() =>
         retry(url, tool, caps, { inputResponses: { step1: { action: junk } }, requestState: one.requestState })
-      )).message.result
-      assert.deepStrictEqual(Object.keys(again.inputRequests), ["step1"])
-      assert.isBelow(again.requestState.length, 2_000, "an invalid answer was sealed")
+      )).message
+      assert.strictEqual(again.error?.code, -32602)
+      assert.isBelow(JSON.stringify(again).length, 4_000, "an invalid answer was quoted whole")
       const two = (yield* Effect.promise(() =>
-        retry(url, tool, caps, { inputResponses: { step1: accept({ name: "Bob" }), other: junk }, requestState: again.requestState })
+        retry(url, tool, caps, { inputResponses: { step1: accept({ name: "Bob" }), other: junk }, requestState: one.requestState })
       )).message.result
       assert.deepStrictEqual(Object.keys(two.inputRequests), ["step2"])
       assert.isBelow(two.requestState.length, 2_000)

@@ -81,12 +81,21 @@ describe("answers kept from round to round (2026-07-28)", () => {
       const junk = "x".repeat(50_000)
       const first = (yield* request("tools/call", { name: "sequential", arguments: {}, _meta: meta })).result
       assert.deepStrictEqual(Object.keys(first.inputRequests), ["a"])
-      // `b` answered before it was asked, with a junk answer: dropped, `b` asked when reached.
+      // An answer of the wrong shape under `b`, given before `b` was asked, is the answer to `b`
+      // when the handler reaches it: ClientResultInvalid, as in a 2025-11-25 session.
+      const early = yield* request("tools/call", {
+        name: "sequential",
+        arguments: {},
+        _meta: meta,
+        inputResponses: { a: yes, b: { action: junk } },
+        requestState: first.requestState
+      })
+      assert.strictEqual(early.result?.content?.[0]?.text, "ClientResultInvalid", JSON.stringify(early).slice(0, 300))
       const second = (yield* request("tools/call", {
         name: "sequential",
         arguments: {},
         _meta: meta,
-        inputResponses: { a: yes, b: { action: junk }, made_up: junk },
+        inputResponses: { a: yes, made_up: junk },
         requestState: first.requestState
       })).result
       assert.deepStrictEqual(Object.keys(second.inputRequests), ["b"])

@@ -106,7 +106,8 @@ const modernInputParams = (method: string, params: JsonRpc.Params | undefined): 
 
 /**
  * A server→client request in a 2026-07-28 round (MRTR): answered from the round when the client
- * sent its answer (a valid one: an answer that does not decode is asked again), else recorded as
+ * sent its answer (one that does not decode as the method's result is `ClientResultInvalid`, as
+ * over a session), else recorded as
  * missing and the handler stopped (after one yield, so that inputs asked concurrently are all
  * recorded). A request the client did not declare the capability for fails typed, as in a session.
  */
@@ -135,7 +136,10 @@ const inputFromRound = (
       // every round, whichever answers are in. Given at once, a fiber whose answer was in went on
       // to its next question first, and took the key its sibling's question had in the round
       // before, with the answer to that question.
-      if (isExit(decoded) && decoded._tag === "Success") return Effect.andThen(Effect.yieldNow, decoded)
+      // An answer of the wrong shape fails the handler with `ClientResultInvalid`, as a 2025-era
+      // session's answer of the wrong shape does (asked again, a client that keeps sending it was
+      // asked round after round until it gave up, and the handler never knew).
+      if (isExit(decoded)) return Effect.andThen(Effect.yieldNow, decoded)
     }
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
     return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
