@@ -27,7 +27,9 @@ export interface ClientRequestOptions {
    * answer (default `<method>-<n>`, by order of asking). A key asked already in the request gets
    * `-<n>` after it: each question has a key, and an answer, of its own. Under a default key an
    * answer is given only to the same question (method and params) in a later round: one whose
-   * params change from round to round is asked again every round; give it a key of its own.
+   * params change from round to round is asked again every round; give it a key of its own. A key
+   * spelled like one the server makes (`elicitation/create-1`, `roots/list-2.1`) is refused in
+   * every era (a `RangeError` defect, nothing asked): it could take another question's answer.
    */
   readonly inputKey?: string | undefined
 }

@@ -47,16 +47,6 @@ const SameKeyTogether = McpServer.tool({
       McpContext.elicit("Delete the backups too?", Confirm, { inputKey: "confirm" })
     ], { concurrency: 2 }))
 })
-/** A chosen key that spells the default key of the question after it. */
-const DefaultSpelled = McpServer.tool({
-  name: "default_spelled",
-  handler: () =>
-    outcome(Effect.gen(function*() {
-      const first = yield* McpContext.elicit("Delete the file?", Confirm, { inputKey: "elicitation/create-2" })
-      const second = yield* McpContext.elicit("Delete the backups too?", Confirm)
-      return [first, second]
-    }))
-})
 /** Two files, each deleted and then its backups, asked about side by side (default keys). */
 const confirmDeletion = (question: string) =>
   Effect.match(McpContext.elicit(question, Confirm), {
@@ -110,7 +100,6 @@ const components = Layer.mergeAll(
   Sample,
   SameKey,
   SameKeyTogether,
-  DefaultSpelled,
   TwoFiles,
   GoTo,
   AskWithin,
@@ -220,7 +209,8 @@ describe("answers to the server's questions", () => {
         request("tools/call", { name, arguments: {}, _meta: modern, ...round })
       const yes = { action: "accept", content: { ok: true } }
       const no = { action: "accept", content: { ok: false } }
-      for (const [tool, firstKey] of [["same_key", "confirm"], ["default_spelled", "elicitation/create-2"]] as const) {
+      // (`default_spelled`, a chosen key spelling the server's, is refused now: InputKeyChosen.test.ts.)
+      for (const [tool, firstKey] of [["same_key", "confirm"]] as const) {
         const one = (yield* call(tool)).result
         assert.deepStrictEqual(Object.keys(one.inputRequests), [firstKey], tool)
         const two = (yield* call(tool, { inputResponses: { [firstKey]: yes }, requestState: one.requestState })).result

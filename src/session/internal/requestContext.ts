@@ -164,6 +164,24 @@ const inputFromTask = (
     return task.ask!(method, modernInputParams(method, params), options?.inputKey)
   })
 
+/**
+ * The keys the server makes for inputs (`<method>-<n>` by order of asking, `<key>.<n>` fresh: see
+ * `InputRound.keyOf`, `keyFor`), of any of the three methods. A chosen key names its question
+ * whatever its params say: spelled so, it could take the answer the client gave to another
+ * question under the server's key (concurrent branches that ask in another order in the next round).
+ */
+const madeKeySpelling = /^(?:elicitation\/create|sampling\/createMessage|roots\/list)-\d+(?:\.\d+)*$/
+
+/**
+ * The defect of an `inputKey` spelled like a key the server makes (a programming error, refused in
+ * every era so that a handler tested over a 2025 session does not break in 2026-07-28): nothing is
+ * asked.
+ */
+const madeKeyChosen = (method: string, inputKey: string): RangeError =>
+  new RangeError(
+    `${method}: inputKey ${JSON.stringify(inputKey)} is spelled like a key the server makes for inputs (<method>-<n>); choose another`
+  )
+
 /** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
 const observing = (
   current: ((method: string) => void) | undefined,
@@ -347,6 +365,8 @@ export class RequestContextImpl implements RequestContext {
     return this.send(method, params, options)
   }
   private send(method: string, params: JsonRpc.Params | undefined, options: ClientRequestOptions | undefined) {
+    const inputKey = options?.inputKey
+    if (inputKey !== undefined && madeKeySpelling.test(inputKey)) return Effect.die(madeKeyChosen(method, inputKey))
     if (this.inExtensionTask) return inputFromTask(this.relatedTask!, method, params, options, this.truth)
     const round = this.inputRound
     if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
