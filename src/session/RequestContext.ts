@@ -90,8 +90,10 @@ export interface RelatedTask {
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings a valid answer, which it gives decoded as the
-   * method's result (an answer that does not decode is not taken: the input stays listed, as a
-   * multi round-trip asks again for it). Set only for tasks of that extension;
+   * method's result (an answer that does not decode is not taken: the input stays listed; unlike
+   * a multi round-trip, where it is `ClientResultInvalid`, `tasks/update` is acknowledged before
+   * the work takes it, and the client could not tell a task that failed on it from one that
+   * failed on its own). Set only for tasks of that extension;
    * their messages carry no related-task `_meta`, and no progress or log notifications are sent
    * for them (the extension has none).
    */

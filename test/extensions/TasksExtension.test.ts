@@ -471,7 +471,7 @@ describe("tasks extension: input by tasks/update", () => {
       assert.strictEqual((yield* run(() => client.poll(task.taskId))).status, "completed")
     }))
 
-  it.live("tasks/update: an answer that is not a result of its request's method is not taken (as in MRTR): the task still asks for it, then completes with a valid one", () =>
+  it.live("tasks/update: an answer that is not a result of its request's method is not taken (MRTR: ClientResultInvalid; tasks/update is acked first): the task still asks for it, then completes with a valid one", () =>
     Effect.gen(function*() {
       const { url } = yield* serve()
       const client = clientOf(url)

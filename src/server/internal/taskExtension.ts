@@ -321,8 +321,9 @@ export const make = (options: {
    * too, and so do those kept in a shared store, again while the task waits). Each answer is
    * decoded as the result of its request's method, here where it is taken whichever store carried
    * it: one that does not decode is not taken (the input stays pending, listed in
-   * `inputRequests`), as a multi round-trip asks again for such an answer; the work gets the
-   * decoded result.
+   * `inputRequests`; a multi round-trip gives the handler `ClientResultInvalid` instead, answered
+   * in the same request, where `tasks/update` is acknowledged first); the work gets the decoded
+   * result.
    */
   const answerHere = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() => {
