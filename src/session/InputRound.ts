@@ -172,7 +172,8 @@ export class InputRound {
     return questions
   }
   /**
-   * Records an input still missing (an answer given for it did not decode: it is asked again).
+   * Records an input still missing (an answer of the wrong shape is no missing input: the handler
+   * got `ClientResultInvalid` for it).
    * Without a prototype: any key is an entry (`__proto__` assigned into `{}` set its prototype,
    * and the round was answered with no input listed).
    */
@@ -185,9 +186,10 @@ export class InputRound {
    * this round that are the request's own (carried in the sealed state, or to an input the last
    * round listed): a handler asking concurrently may be stopped by one question before another
    * branch, after a slow step, reaches a question the user answered, who must not be asked again.
-   * Answers to inputs nobody asked for are dropped (the spec: ignore them), as are answers asked
-   * for in this round that did not decode: keys a client makes up do not grow the state it must
-   * send back. (An answer nested deeper than 64 levels never gets here: the request is -32602,
+   * Answers to inputs nobody asked for are dropped (the spec: ignore them): keys a client makes up
+   * do not grow the state it must send back. (An answer of the wrong shape to a question asked is
+   * kept as any taken answer is, should the handler catch its `ClientResultInvalid` and go on to
+   * ask: the next round replays the same.) (An answer nested deeper than 64 levels never gets here: the request is -32602,
    * see `server/internal/inputResponses.ts`.)
    */
   kept(): { readonly [key: string]: unknown } {
