@@ -12,6 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as McpError from "../protocol/McpError.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { withoutModernResultFields } from "../protocol/versions/Projection.ts"
 import type {
   GetPromptResult,
   Icon,
@@ -126,7 +128,8 @@ export const compile = <Args extends Arguments, R>(
   }
   const handler = definition.handler as (args: unknown) => Effect.Effect<Output, McpError.McpError, any>
   // Made once: the result of every `prompts/get`, or the handler's defect naming this prompt.
-  const finish = (output: Output) => normalize(name, output)
+  const finishModern = (output: Output) => normalize(name, output, true)
+  const finishLegacy = (output: Output) => normalize(name, output, false)
   return {
     name,
     tags: definition.tags ?? [],
@@ -138,6 +141,7 @@ export const compile = <Args extends Arguments, R>(
       const decoded = decode(args ?? {})
       if (decoded._tag === "Failure") return McpError.decodeFailure(`arguments for prompt ${name}`, decoded.cause)
       const effect = handler(decoded.value)
+      const finish = ProtocolVersion.isModern(request.protocolVersion) ? finishModern : finishLegacy
       const done = completed(effect)
       if (done !== undefined) return done._tag === "Success" ? finish(done.value) : Exit.failCause(done.cause)
       if (!isEffect(effect)) return Exit.die(notAnEffect(`Prompt ${name}`, effect))
@@ -178,7 +182,7 @@ const argumentsOf = (schema: Schema.Top): ReadonlyArray<PromptArgument> => {
  * what was wrong) when it is not an `Output`, or messages built by hand that clients would refuse
  * (see `promptResultProblem`): sent as they were, the SDK clients refused the whole answer.
  */
-const normalize = (name: string, output: Output): Exit.Exit<GetPromptResult> => {
+const normalize = (name: string, output: Output, modern: boolean): Exit.Exit<GetPromptResult> => {
   if (typeof output === "string") return Exit.succeed({ messages: [{ role: "user", content: { type: "text", text: output } }] })
   // Not an `Output` (where types are not checked): a defect of the handler, with what it was.
   if (typeof output !== "object" || output === null) {
@@ -187,7 +191,9 @@ const normalize = (name: string, output: Output): Exit.Exit<GetPromptResult> => 
   try {
     let result: GetPromptResult
     if (Array.isArray(output)) result = { messages: output as ReadonlyArray<PromptMessage> }
-    else if ("messages" in output) result = output as GetPromptResult
+    // What only 2026-07-28 defines on a result (`resultType`...) is not sent before it (a
+    // 2025-11-25 result is not projected: the fast path).
+    else if ("messages" in output) result = modern ? output as GetPromptResult : withoutModernResultFields(output as GetPromptResult)
     else if ("role" in output) result = { messages: [output as PromptMessage] }
     else return defect(name, neither)
     const problem = promptResultProblem(result as unknown as { readonly [key: string]: unknown })

@@ -13,6 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as McpError from "../protocol/McpError.ts"
+import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
+import { withoutModernResultFields } from "../protocol/versions/Projection.ts"
 import type {
   Annotations,
   Icon,
@@ -208,8 +210,8 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
     wire,
     read: (request) => {
       const done = completed(read)
-      if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
-      return Effect.map(provideRequest(read, context, request), (output) => toResult(owner, uri, mimeType, output))
+      if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output, request))
+      return Effect.map(provideRequest(read, context, request), (output) => toResult(owner, uri, mimeType, output, request))
     }
   }
 }
@@ -274,9 +276,9 @@ export const compileTemplate = <Params extends TemplateParams, R>(
     if (params._tag === "Failure") return McpError.decodeFailure(`URI for template ${definition.uriTemplate}`, params.cause)
     const effect = read(params.value, uri)
     const done = completed(effect)
-    if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output))
+    if (done !== undefined) return Exit.map(done, (output) => toResult(owner, uri, mimeType, output, request))
     if (!isEffect(effect)) return Exit.die(notAnEffect(owner, effect))
-    return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output))
+    return Effect.map(provideRequest(effect, context, request), (output) => toResult(owner, uri, mimeType, output, request))
   }
   const refusal = (variables: Variables) => {
     const params = decode(variables)
@@ -346,7 +348,13 @@ const metadata = (owner: string, definition: Metadata) => {
  * whole result) that clients would refuse are the read's defect (-32603, logged naming `owner`,
  * the resource or template, and the path): see `internal/readResult.ts`.
  */
-const toResult = (owner: string, uri: string, mimeType: string | undefined, output: ReadOutput): ReadResourceResult => {
+const toResult = (
+  owner: string,
+  uri: string,
+  mimeType: string | undefined,
+  output: ReadOutput,
+  request: RequestContext
+): ReadResourceResult => {
   if (typeof output === "string") return { contents: [Content.textContents(uri, output, mimeType)] }
   if (output instanceof Uint8Array) return { contents: [Content.blobContents(uri, output, mimeType)] }
   if (Array.isArray(output)) {
@@ -367,7 +375,11 @@ const toResult = (owner: string, uri: string, mimeType: string | undefined, outp
   if (meta !== undefined && !isObject(meta)) {
     throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with a result clients refuse: _meta must be an object, not ${kindOf(meta)}`)
   }
-  return output as ReadResourceResult
+  // What only 2026-07-28 defines on a result (`ttlMs`, `cacheScope`...) is not sent before it (a
+  // 2025-11-25 result is not projected: the fast path).
+  return ProtocolVersion.isModern(request.protocolVersion)
+    ? output as ReadResourceResult
+    : withoutModernResultFields(output as ReadResourceResult)
 }
 
 const checkContents = (owner: string, uri: string, contents: ReadonlyArray<unknown>): void => {

@@ -40,7 +40,7 @@ import type {
   ToolExecution
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { featuresOf, hasNonObjectRoot } from "../protocol/versions/Projection.ts"
+import { featuresOf, hasNonObjectRoot, withoutModernResultFields } from "../protocol/versions/Projection.ts"
 import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -413,6 +413,9 @@ export const compile = <
         if (problem !== undefined) {
           return undeclared(name, Cause.die(new TypeError(`the handler succeeded with a result clients would refuse: ${problem}`)), masking)
         }
+        // What only 2026-07-28 defines on a result (`resultType`, `ttlMs`...) is not sent before it
+        // (a 2025-11-25 result is not projected: the fast path).
+        if (!anyStructured) result = withoutModernResultFields(result)
         // Any JSON value in MCP 2026-07-28 (SEP-2106); an object before: one that is not is sent
         // as `{ result: value }`, as a tool's success value is.
         const content = result.structuredContent as unknown

@@ -117,6 +117,12 @@ interface Plan {
   readonly features: Features
   /** ServerCapabilities keys to drop. */
   readonly capabilityKeys: ReadonlyArray<string>
+  /**
+   * Result keys to drop: those only 2026-07-28 defines (`resultType`, `ttlMs`, `cacheScope`,
+   * `inputRequests`, `requestState`), which only a result built by hand can carry, for every
+   * earlier version.
+   */
+  readonly resultKeys: ReadonlyArray<string>
   /** Implementation (serverInfo) keys to drop. */
   readonly implementationKeys: ReadonlyArray<string>
   /** Tool keys to drop. */
@@ -164,6 +170,7 @@ const makePlan = (version: ProjectedVersion, f: Features): Plan => withUnchanged
   version,
   features: f,
   capabilityKeys: unknownKeys([["completions", f.completionsCapability], ["tasks", f.tasksCapability]]),
+  resultKeys: version === v2026_07_28.version ? [] : v2026_07_28.resultKeys,
   implementationKeys: unknownKeys([
     ["title", f.implementationTitle],
     ["description", f.implementationDescription],
@@ -484,7 +491,8 @@ const projectCallToolResult = (result: JsonObject, plan: Plan): JsonObject => {
   return mapObjects(out, "content", (b) => projectBlock(b, plan))
 }
 
-const projectResultWith = (method: string, result: JsonObject, plan: Plan): JsonObject => {
+const projectResultWith = (method: string, full: JsonObject, plan: Plan): JsonObject => {
+  const result = omit(full, plan.resultKeys)
   switch (method) {
     case "initialize":
       return mapObject(
@@ -696,10 +704,23 @@ export const projectResult = <A extends object>(
   // Measured (--cpu-prof of the echo server under 200,000 2026-07-28 tools/call over HTTP): walking
   // a result no rule changes, projectResult took 57 ms; skipping the walk, 14 ms.
   const projected = plan.unchangedResults.has(method)
-    ? result as unknown as JsonObject
+    ? omit(result as unknown as JsonObject, plan.resultKeys)
     : projectResultWith(method, result as unknown as JsonObject, plan)
   return (version === v2026_07_28.version ? completeResult(method, projected, serverInfo) : projected) as unknown as A
 }
+
+/**
+ * A result built by hand as a client of 2025-11-25 or earlier may get it: without the fields only
+ * 2026-07-28 defines (`resultType`, `ttlMs`, `cacheScope`, `inputRequests`, `requestState`).
+ * Returns `result` itself when it has none. For the places that take a handler's whole result
+ * (`tools/call`, `prompts/get`, `resources/read`): {@link projectResult} leaves a 2025-11-25
+ * result as it is (its fast path), and does this for the earlier versions.
+ *
+ * @since 0.2.0
+ * @category projection
+ */
+export const withoutModernResultFields = <A extends object>(result: A): A =>
+  omit(result as unknown as JsonObject, v2026_07_28.resultKeys) as unknown as A
 
 /**
  * The 2026-07-28 additions to a result: `resultType` (`"complete"` unless the result already says

@@ -43,6 +43,12 @@ export const metaKeys = {
   subscriptionId: "io.modelcontextprotocol/subscriptionId"
 } as const
 
+/**
+ * The result fields only 2026-07-28 defines: `resultType`, the caching hints (SEP-2549) and the
+ * input-required pieces (MRTR). A result sent at an earlier version carries none of them.
+ */
+export const resultKeys: ReadonlyArray<string> = ["resultType", "ttlMs", "cacheScope", "inputRequests", "requestState"]
+
 /** Methods whose complete results carry the caching hints `ttlMs` and `cacheScope` (SEP-2549). */
 export const cacheableMethods: ReadonlySet<string> = new Set([
   "server/discover",

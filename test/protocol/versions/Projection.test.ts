@@ -12,7 +12,8 @@ import {
   projectError,
   projectServerCapabilities,
   projectServerNotification,
-  projectServerRequest
+  projectServerRequest,
+  withoutModernResultFields
 } from "../../../src/protocol/versions/Projection.ts"
 
 // ---------------------------------------------------------------------------
@@ -636,6 +637,26 @@ describe("projection: 2026-07-28", () => {
     // Earlier versions, and no identity given: nothing added.
     assert.notProperty(projectResult("tools/call", deepFreeze({ content: [] }), "2025-06-18", serverInfo), "_meta")
     assert.notProperty(projectResult("tools/call", deepFreeze({ content: [] }), v), "_meta")
+  })
+
+  it("a result of an earlier version carries none of the fields only 2026-07-28 defines", () => {
+    const modernOnly = { resultType: "complete", ttlMs: 5, cacheScope: "public", inputRequests: {}, requestState: "s" }
+    for (const version of olderVersions) {
+      for (const [method, result] of [
+        ["tools/call", { content: [] }],
+        ["resources/read", { contents: [] }],
+        ["tools/list", { tools: [] }],
+        ["completion/complete", { completion: { values: [] } }],
+        ["custom/method", { answer: 1 }]
+      ] as const) {
+        assertEqual(projectResult(method, deepFreeze({ ...result, ...modernOnly }), version), result, `${version} ${method}`)
+      }
+    }
+    assertEqual(projectResult("tools/list", deepFreeze({ tools: [], ...modernOnly }), "2025-11-25"), { tools: [] })
+    assertEqual(withoutModernResultFields(deepFreeze({ content: [], ...modernOnly })), { content: [] })
+    const plain = { content: [] }
+    assert.strictEqual(withoutModernResultFields(plain), plain)
+    assertEqual(projectResult("tools/call", { content: [], ...modernOnly }, "2026-07-28"), { content: [], ...modernOnly })
   })
 
   it("drops what 2026-07-28 removed: Tool.execution, the core tasks capability", () => {
