@@ -725,7 +725,8 @@ export const withoutModernResultFields = <A extends object>(result: A): A =>
 /**
  * The 2026-07-28 additions to a result: `resultType` (`"complete"` unless the result already says
  * otherwise, e.g. `"input_required"`), and on a complete result of a cacheable method the caching
- * hints (SEP-2549) when the handler set none: `ttlMs: 0` (stale at once: lists change at run time
+ * hints (SEP-2549) when the handler set none (or a value clients refuse: not an integer ≥ 0, not
+ * `"public"` / `"private"`; as the SDK v2 server does): `ttlMs: 0` (stale at once: lists change at run time
  * and are announced by list-changed notifications) and `cacheScope: "private"` (results may depend
  * on the caller's authorization); and the server's identity in `_meta` under
  * `io.modelcontextprotocol/serverInfo`, which servers SHOULD put on every result (the SDK v2 server
@@ -734,15 +735,15 @@ export const withoutModernResultFields = <A extends object>(result: A): A =>
 const completeResult = (method: string, result: JsonObject, serverInfo: Implementation | undefined): JsonObject => {
   const resultType = result["resultType"]
   const cacheable = (resultType === undefined || resultType === "complete") && v2026_07_28.cacheableMethods.has(method)
-  const needsHints = cacheable && (result["ttlMs"] === undefined || result["cacheScope"] === undefined)
+  const needsHints = cacheable && (!isTtlMs(result["ttlMs"]) || !isCacheScope(result["cacheScope"]))
   const meta = result["_meta"]
   const needsServerInfo = serverInfo !== undefined &&
     (meta === undefined || (isObject(meta) && meta[serverInfoKey] === undefined))
   if (resultType !== undefined && !needsHints && !needsServerInfo) return result
   const out: JsonObject = resultType === undefined ? { ...result, resultType: "complete" } : { ...result }
   if (needsHints) {
-    if (out["ttlMs"] === undefined) out["ttlMs"] = 0
-    if (out["cacheScope"] === undefined) out["cacheScope"] = "private"
+    if (!isTtlMs(out["ttlMs"])) out["ttlMs"] = 0
+    if (!isCacheScope(out["cacheScope"])) out["cacheScope"] = "private"
   }
   // The handler's own `_meta` entries are kept (a key it set itself wins); a `_meta` that is not
   // an object is left for the client to refuse, never replaced.
@@ -755,6 +756,12 @@ const completeResult = (method: string, result: JsonObject, serverInfo: Implemen
 }
 
 const serverInfoKey = v2026_07_28.metaKeys.serverInfo
+
+/** A `ttlMs` a client takes: an integer ≥ 0 (another value makes it refuse the whole result). */
+const isTtlMs = (value: unknown): boolean => typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+
+/** A `cacheScope` a client takes. */
+const isCacheScope = (value: unknown): boolean => value === "public" || value === "private"
 
 // The `_meta` of results that had none, made once per server identity (the last one asked: a
 // process serves one server, as a rule) and shared by its results, frozen: nothing may change one
