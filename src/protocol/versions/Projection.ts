@@ -47,6 +47,11 @@
  * - Sampling: array content of one message is split into consecutive single-block messages with
  *   the same role (before 2025-11-25 a message held exactly one block).
  *
+ * - The result fields only 2026-07-28 defines (`resultType`, `ttlMs`, `cacheScope`, `inputRequests`,
+ *   `requestState`), which only a result built by hand carries, are dropped from every result of an
+ *   earlier version; at 2025-11-25 (the fast path) by the places that take a handler's whole result
+ *   (`Tool`, `Prompt`, `Resource`: {@link withoutModernResultFields}).
+ *
  * Messages that cannot be expressed in a version are reported as {@link NotSendable} by
  * {@link projectServerRequest} and {@link projectServerNotification}; the caller must then not send
  * them (and, for a request, fail the operation that wanted it).
