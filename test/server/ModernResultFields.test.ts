@@ -10,8 +10,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Content, McpServer } from "../../src/index.ts"
+import { Content, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as McpTestClient from "../../src/testing/McpTestClient.ts"
+import { answerOf, post, serveOnFreePort } from "../http/support.ts"
 import { connect, connectRaw, startServer } from "./McpServerHarness.ts"
 
 const modernOnly = { resultType: "complete", ttlMs: 60_000, cacheScope: "public", requestState: "opaque" }
@@ -61,6 +62,21 @@ describe("2026-07-28 result fields of a hand-built result", () => {
       yield* Effect.promise(() => client.readResource({ uri: "test://handmade" }))
       const results = received.filter((message) => message.result !== undefined).map((message) => Object.keys(message.result))
       assert.deepStrictEqual(results, [["content"], ["messages"], ["contents"]])
+    }))
+
+  it.live("a stateless HTTP endpoint (127.0.0.1): none of them in a 2025-11-25 or 2025-06-18 answer", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "handmade", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }))
+      )
+      for (const version of ["2025-11-25", "2025-06-18"]) {
+        for (const [method, params, keys] of calls) {
+          const answer = yield* Effect.promise(() =>
+            post(url, { jsonrpc: "2.0", id: 1, method, params }, { "mcp-protocol-version": version }).then(answerOf)
+          )
+          assert.deepStrictEqual(Object.keys(answer.result ?? answer.error), [...keys], `${version} ${method}`)
+        }
+      }
     }))
 
   it.live("2026-07-28: the handler's own values are sent", () =>
