@@ -847,8 +847,8 @@ export const projectServerRequest = <A extends object | undefined>(
  * the notification cannot be sent under it.
  *
  * - `notifications/progress`: drops `message` (2024-11-05).
- * - `notifications/cancelled`: {@link NotSendable} without a `requestId` before 2025-11-25 (it
- *   was required until then).
+ * - `notifications/cancelled`: {@link NotSendable} without a `requestId` before 2025-11-25 and in
+ *   2026-07-28 (it is required there).
  * - `notifications/elicitation/complete`, `notifications/tasks/status`: {@link NotSendable} before
  *   2025-11-25.
  * - `notifications/message`, `notifications/resources/updated`, the `list_changed` notifications

@@ -88,7 +88,7 @@ export interface Features {
   // --- Notifications (server → client) --------------------------------------------------------
   /** `notifications/progress` `params.message` (2025-03-26). */
   readonly progressMessage: boolean
-  /** `notifications/cancelled` without `requestId` (optional since 2025-11-25; required before). */
+  /** `notifications/cancelled` without `requestId` (optional in 2025-11-25 only; required before and in 2026-07-28). */
   readonly cancelledWithoutRequestId: boolean
   /** `notifications/elicitation/complete` (2025-11-25). */
   readonly elicitationCompleteNotification: boolean

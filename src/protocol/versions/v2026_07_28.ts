@@ -4,8 +4,9 @@
  *
  * What 2026-07-28 no longer has (SEP-2575, SEP-2663 and the removals listed in the changelog):
  * the core `tasks` capability, task-augmented requests and the core `tasks/*` methods (tasks are
- * the extension `io.modelcontextprotocol/tasks`), `Tool.execution`, and
- * `notifications/elicitation/complete`. What it adds is applied by the projection's 2026 step:
+ * the extension `io.modelcontextprotocol/tasks`), `Tool.execution`,
+ * `notifications/elicitation/complete`, and `notifications/cancelled` without a `requestId`. What
+ * it adds is applied by the projection's 2026 step:
  * `resultType` on every result, the caching hints (`ttlMs`, `cacheScope`) on cacheable results,
  * resource-not-found as -32602 (SEP-2164), and the retired URL-elicitation-required (-32042) as
  * -32603 where a request cannot ask for input (MRTR asks for the elicitations where it can).
@@ -29,7 +30,9 @@ export const features: Features = {
   taskAugmentedRequests: false,
   taskMethods: false,
   toolExecution: false,
-  elicitationCompleteNotification: false
+  elicitationCompleteNotification: false,
+  // `CancelledNotificationParams.requestId` is required again (optional in 2025-11-25 for tasks).
+  cancelledWithoutRequestId: false
 }
 
 /** The `_meta` keys of a 2026-07-28 request. */
