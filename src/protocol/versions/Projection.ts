@@ -731,8 +731,8 @@ export const withoutModernResultFields = <A extends object>(result: A): A =>
  * The 2026-07-28 additions to a result: `resultType` (`"complete"` unless the result already says
  * otherwise, e.g. `"input_required"`), and on a complete result of a cacheable method the caching
  * hints (SEP-2549) when the handler set none (or a value clients refuse: not an integer ≥ 0, not
- * `"public"` / `"private"`; as the SDK v2 server does): `ttlMs: 0` (stale at once: lists change at run time
- * and are announced by list-changed notifications) and `cacheScope: "private"` (results may depend
+ * `"public"` / `"private"`; as the SDK v2 server does): `ttlMs: 0` (stale at once: lists change at
+ * run time and are announced by list-changed notifications) and `cacheScope: "private"` (results may depend
  * on the caller's authorization); and the server's identity in `_meta` under
  * `io.modelcontextprotocol/serverInfo`, which servers SHOULD put on every result (the SDK v2 server
  * does too).
