@@ -339,12 +339,12 @@ const install = Command.make("install", {
   name: Flag.String("name").pipe(
     // An empty key would be a server no client can name (and a blank one, one nobody sees).
     Flag.filter((name) => name.trim() !== "", () => "--name must not be empty"),
-    Flag.withDescription("The server's name in the configuration (default: its options.name)"),
+    Flag.withDescription("The server's name in the configuration (default: its options.name; not for stdio, printed without one)"),
     Flag.optional
   ),
   print: Flag.Boolean("print").pipe(Flag.withDescription("Print the configuration instead of writing it"), Flag.withDefault(false)),
   config: Flag.String("config").pipe(
-    Flag.withDescription("Write this configuration file instead of the client's usual one (~/ names the home folder)"),
+    Flag.withDescription("Write this configuration file instead of the client's usual one (~/ names the home folder; not for stdio)"),
     Flag.optional
   ),
   // Not `Flag.KeyValuePair`, which refuses an empty value: `--env DEBUG=` sets a variable to "",
@@ -362,8 +362,16 @@ const install = Command.make("install", {
 }, (input) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
-    if (input.client === "stdio" && Option.isSome(input.config)) {
-      return yield* new UsageError({ command: "install", message: "the stdio entry is printed, it has no configuration file: drop --config" })
+    // The stdio entry is `{ command, args, env? }` alone: a name or a file given for it would be ignored.
+    const notForStdio = input.client === "stdio"
+      ? [...(Option.isSome(input.name) ? ["--name"] : []), ...(Option.isSome(input.config) ? ["--config"] : [])]
+      : []
+    if (notForStdio.length > 0) {
+      const without = [...(Option.isSome(input.name) ? ["a name"] : []), ...(Option.isSome(input.config) ? ["a configuration file"] : [])]
+      return yield* new UsageError({
+        command: "install",
+        message: `the stdio entry is printed alone, without ${without.join(" or ")}: drop ${notForStdio.join(" and ")}`
+      })
     }
     // Before the module loads: stdout is the printed configuration's, not the module's.
     yield* Run.redirectConsoleToStderr

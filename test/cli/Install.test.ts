@@ -232,6 +232,19 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(readFileSync(config, "utf8"), "{}\n")
     }))
 
+  // Fails before the fix: --name was ignored without a word (exit 0), the entry printed without it.
+  it.live("install stdio --name: refused as an invalid invocation (exit 2): the printed entry has no name", () =>
+    Effect.gen(function*() {
+      const named = yield* cli(["install", "stdio", hello, "--name", "weather"])
+      assert.strictEqual(named.code, 2, JSON.stringify(named))
+      assert.strictEqual(named.stdout, "")
+      assert.include(named.stderr, "effect-mcp install: the stdio entry is printed alone, without a name: drop --name")
+      assert.include(named.stderr, "--help\" for usage")
+      const both = yield* cli(["install", "stdio", hello, "--name", "weather", "--config", "x.json"])
+      assert.strictEqual(both.code, 2, JSON.stringify(both))
+      assert.include(both.stderr, "drop --name and --config")
+    }), 30_000)
+
   // Found by fuzzing (fails before a fix): the file was read (a FIFO: for ever, the first SIGTERM
   // ignored), then renamed over: run as root, `--config /dev/null` replaced /dev/null by a file.
   it.live("--config that is not a regular file (a FIFO, a device) is refused at once and left as it is", () =>
