@@ -376,6 +376,8 @@ const install = Command.make("install", {
     // Before the module loads: stdout is the printed configuration's, not the module's.
     yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
+    // A server that cannot be built (its name "", say: an entry keyed "") is not installed.
+    yield* Install.checkOptions(input.file, loaded.server.options)
     const name = Option.getOrElse(input.name, () => loaded.server.options.name)
     const entry = Install.stdioEntry({
       node: process.execPath,

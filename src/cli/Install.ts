@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { ParseError } from "jsonc-parser"
+import { checkMcpServerOptions } from "../server/internal/serverOptions.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -114,9 +115,41 @@ export class ConfigWriteFailed extends Data.TaggedError("ConfigWriteFailed")<{
   }
 }
 
+/**
+ * The module's server options are refused by the server (`name: ""`, `pageSize: 0`): a client
+ * would start a server that fails as it is built, so nothing is printed or written.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class InvalidServerOptions extends Data.TaggedError("InvalidServerOptions")<{
+  readonly path: string
+  /** The server's own words, naming the option (`McpServer: name must name the server, not ""`). */
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `${this.path} is not installed: ${this.reason} (the server would fail as its client starts it)`
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Configurations
 // ---------------------------------------------------------------------------
+
+/**
+ * Checks the server options of the module at `path` as the server checks them where it is built
+ * (`McpServer.layer`): options it refuses fail with {@link InvalidServerOptions}, naming the option.
+ *
+ * @stability experimental
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkOptions = (path: string, options: unknown): Effect.Effect<void, InvalidServerOptions> =>
+  Effect.try({
+    try: () => checkMcpServerOptions("McpServer", options),
+    catch: (cause) => new InvalidServerOptions({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+  })
 
 /**
  * The stdio entry that runs `file` with the CLI: `node <bin> run <file> --stdio`, every path

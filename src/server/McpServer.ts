@@ -38,10 +38,9 @@ import { clip } from "../internal/clip.ts"
 import { isExit } from "../internal/isExit.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
-import * as NumericOptions from "../internal/options.ts"
 import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
-import { checkMiddlewares, checkServerOptions } from "./internal/serverOptions.ts"
+import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
 import { markPartial } from "./internal/partialList.ts"
@@ -247,11 +246,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
   Effect.gen(function*() {
     // A `TypeError` naming an option that is not what it takes (a module in JavaScript, options
     // from a configuration file), a `RangeError` naming one out of range: the build dies with it.
-    checkServerOptions("McpServer", options)
-    NumericOptions.checkAll("McpServer", options, {
-      pageSize: NumericOptions.integer(1),
-      maxSubscriptionsPerSession: NumericOptions.limit(0)
-    })
+    checkMcpServerOptions("McpServer", options)
     // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
     if (options.tasks !== undefined && typeof (options.tasks as Partial<Tasks>).make !== "function") {
       return yield* Effect.die(

@@ -245,6 +245,28 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.include(both.stderr, "drop --name and --config")
     }), 30_000)
 
+  // Fails before the fix: an entry keyed "" was printed (or written), exit 0; the server it starts
+  // fails as it is built ("McpServer: name must name the server").
+  it.live("a module whose options the server refuses (name: \"\", pageSize: 0): nothing printed or written, exit 1, the option named", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const module = (file: string, options: string) =>
+        writeModule(dir, file, `import * as Layer from "effect/Layer"\nexport const options = ${options}\nexport const components = Layer.empty\n`)
+      const unnamed = module("unnamed.ts", `{ name: "", version: "1" }`)
+      for (const args of [["install", "mcp-json", unnamed, "--print"], ["install", "mcp-json", unnamed], ["install", "mcp-json", unnamed, "--name", "x"]]) {
+        const result = yield* cli(args, { cwd: dir })
+        assert.strictEqual(result.code, 1, JSON.stringify(result))
+        assert.strictEqual(result.stdout, "")
+        assert.include(result.stderr, `${unnamed} is not installed: McpServer: name must name the server, not ""`)
+      }
+      assert.isFalse(existsSync(join(dir, ".mcp.json")), "nothing written")
+      const paged = module("paged.ts", `{ name: "paged", version: "1", pageSize: 0 }`)
+      const result = yield* cli(["install", "stdio", paged], { cwd: dir })
+      assert.strictEqual(result.code, 1, JSON.stringify(result))
+      assert.strictEqual(result.stdout, "")
+      assert.include(result.stderr, "McpServer: pageSize must be an integer >= 1, got 0")
+    }), 30_000)
+
   // Found by fuzzing (fails before a fix): the file was read (a FIFO: for ever, the first SIGTERM
   // ignored), then renamed over: run as root, `--config /dev/null` replaced /dev/null by a file.
   it.live("--config that is not a regular file (a FIFO, a device) is refused at once and left as it is", () =>

@@ -17,6 +17,7 @@
  */
 import { isObject } from "effect/Predicate"
 import { clip } from "../../internal/clip.ts"
+import * as NumericOptions from "../../internal/options.ts"
 import { checkBoolean as sharedCheckBoolean, notWhat as sharedNotWhat, shownValue } from "../../internal/optionChecks.ts"
 import * as Schemas from "../../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -63,6 +64,20 @@ export const checkServerOptions = (who: string, options: unknown): void => {
   checkBoolean(who, "dereferenceSchemas", options.dereferenceSchemas)
   checkCapabilities(who, options.capabilities)
   checkShared(who, options)
+}
+
+/**
+ * Every check `McpServer` makes of its options where it is built: {@link checkServerOptions}, then
+ * the numeric ones (`pageSize`, `maxSubscriptionsPerSession`: a `RangeError`). `effect-mcp install`
+ * makes them too: a server its client could not start (its build dies) is not written into the
+ * client's configuration.
+ */
+export const checkMcpServerOptions = (who: string, options: unknown): void => {
+  checkServerOptions(who, options)
+  NumericOptions.checkAll(who, options as { readonly pageSize?: unknown; readonly maxSubscriptionsPerSession?: unknown }, {
+    pageSize: NumericOptions.integer(1),
+    maxSubscriptionsPerSession: NumericOptions.limit(0)
+  })
 }
 
 /** The options `McpServer` and `LowLevelServer` share. */
