@@ -80,7 +80,8 @@ export class UsageError extends Data.TaggedError("UsageError")<{
 
 /**
  * The CLI's own script (`dist/cli/bin.js` in the package; `src/cli/bin.ts` in its repository),
- * symbolic links resolved: what `dev` starts and `install` writes.
+ * symbolic links resolved: what `dev` starts. `install` writes it through the project's
+ * `node_modules/effect-mcp-server` when that leads to it (see `Install.linkedBin`).
  *
  * @stability experimental
  * @category constants
@@ -88,9 +89,14 @@ export class UsageError extends Data.TaggedError("UsageError")<{
  */
 export const binPath: string = realpathSync(fileURLToPath(new URL(`./bin${extname(import.meta.url)}`, import.meta.url)))
 
-/** The package's version (the CLI's `--version`). */
-const version: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
-  .version
+/** The package's name and version (the CLI's `--version`). */
+const { name: packageName, version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  readonly name: string
+  readonly version: string
+}
+
+/** The package's folder, its real path (as {@link binPath}'s). */
+const packageRoot: string = realpathSync(fileURLToPath(new URL("../../", import.meta.url)))
 
 /** Node's flags for a child or a client config: a loader (`--import tsx`) is kept, a debugger is not. */
 const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArgv)
@@ -383,7 +389,8 @@ const install = Command.make("install", {
       node: process.execPath,
       // A client starts it in a working directory of its own: the files the flags name, named absolutely.
       nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
-      bin: binPath,
+      // Not pnpm's real path, which names the version: the project's link, which an upgrade follows.
+      bin: yield* Install.linkedBin({ bin: binPath, packageRoot, packageName, from: [process.cwd(), path.dirname(loaded.path)] }),
       file: loaded.path,
       env: Option.getOrUndefined(input.env)
     })

@@ -5,6 +5,8 @@
  * shell profile, no `npx`, and no Node version manager. The command written here is therefore
  * the absolute path of the Node that runs the CLI (it can load the module: the CLI just did),
  * with the absolute path of the CLI's own script and `run <absolute file> --stdio` as arguments.
+ * The script is named through the project's `node_modules/effect-mcp-server` when that leads to it
+ * (see {@link linkedBin}): pnpm's real path names the version, and goes with an upgrade.
  *
  * | client | file written | shape |
  * |---|---|---|
@@ -185,6 +187,50 @@ export const stdioEntry = (options: {
     ...(options.env?.MCP_SUBJECT !== undefined ? ["--principal-from-env"] : [])
   ],
   ...(options.env !== undefined && Object.keys(options.env).length > 0 ? { env: options.env } : {})
+})
+
+/**
+ * The path to write for the CLI's script `bin` (its real path): the same file as a project reaches
+ * it, through its `node_modules/<packageName>`, when one leads to it. Under pnpm the real path is in
+ * its store and names the version (`node_modules/.pnpm/effect-mcp-server@0.2.0/node_modules/effect-mcp-server/dist/cli/bin.js`):
+ * a configuration naming it breaks when the package is upgraded (that folder goes), while the
+ * project's `node_modules/effect-mcp-server` is linked to the new version.
+ *
+ * Looked for from each folder of `from` (the working directory, the module's folder), then from
+ * the package's own, up to the root, in folders that are not inside a `node_modules` (pnpm's own
+ * `.pnpm/node_modules` is not the project's); the nearest first. A link to another version leads
+ * to another file and is passed over. `bin` itself when none leads to it (under npm the package's
+ * real path is already the project's `node_modules/effect-mcp-server`).
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const linkedBin = Effect.fnUntraced(function*(options: {
+  /** The real path of the CLI's script. */
+  readonly bin: string
+  /** The real path of the package's folder (where its `package.json` is). */
+  readonly packageRoot: string
+  /** The package's name (`effect-mcp-server`), its folder's in `node_modules`. */
+  readonly packageName: string
+  /** The folders to look from before the package's own. */
+  readonly from: ReadonlyArray<string>
+}) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const inPackage = path.relative(options.packageRoot, options.bin)
+  const seen = new Set<string>()
+  for (const start of [...options.from, options.packageRoot]) {
+    // Each folder once: the walks from `from` and from the package meet at their common folders.
+    for (let folder = path.resolve(start); !seen.has(folder); folder = path.dirname(folder)) {
+      seen.add(folder)
+      if (folder.split(path.sep).includes("node_modules")) continue
+      const candidate = path.join(folder, "node_modules", options.packageName, inPackage)
+      const real = yield* Effect.option(fs.realPath(candidate))
+      if (real._tag === "Some" && real.value === options.bin) return candidate
+    }
+  }
+  return options.bin
 })
 
 /**

@@ -3,8 +3,10 @@
  * a generic stdio entry) name this Node and the CLI's script by absolute path; written
  * configurations keep the other servers, replace an entry of the same name, keep a JSONC file's
  * comments, links and permissions, and refuse a file that is not JSON; Claude Desktop's file is found under the home folder; and the written command
- * starts a server the SDK client can use. A signal while the module loads ends it as an
- * interrupted command (130 for SIGINT, 143 for SIGTERM), nothing written.
+ * starts a server the SDK client can use, its script named through the project's
+ * node_modules/effect-mcp-server under pnpm (not its versioned store path). A module whose server
+ * options the server refuses is not installed; `stdio` takes no --name. A signal while the module
+ * loads ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), nothing written.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -16,13 +18,34 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as PlatformError from "effect/PlatformError"
 import { execFileSync } from "node:child_process"
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
+import { tmpdir } from "node:os"
 import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
-import { bin, cli, example, hangingModule, interruptWhileLoading, library, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
+
+/** A temporary folder of its own (no node_modules), its real path; removed when the scope closes. */
+const folder = Effect.acquireRelease(
+  Effect.sync(() => realpathSync(mkdtempSync(join(tmpdir(), "effect-mcp-install-")))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
 const expected = { command: process.execPath, args: [realpathSync(bin), "run", hello, "--stdio"] }
 
 describe("effect-mcp install", () => {
@@ -266,6 +289,73 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(result.stdout, "")
       assert.include(result.stderr, "McpServer: pageSize must be an integer >= 1, got 0")
     }), 30_000)
+
+  // Fails before the fix: the script was written by its real path, which pnpm's is in its store
+  // and versioned (node_modules/.pnpm/effect-mcp-server@x.y.z/...): the folder an upgrade removes.
+  it.live("under pnpm (the package a link into its store): the script is written through the project's node_modules/effect-mcp-server, and starts the server", () =>
+    Effect.gen(function*() {
+      const project = yield* folder
+      // Node strips no types under node_modules: the store (a copy of the package) is beside it here,
+      // as pnpm's global virtual store is; the layout of .pnpm itself is Install.linkedBin's test's.
+      const store = join(project, ".pnpm-store", "effect-mcp-server@9.9.9", "effect-mcp-server")
+      mkdirSync(store, { recursive: true })
+      cpSync(join(root, "src"), join(store, "src"), { recursive: true })
+      cpSync(join(root, "package.json"), join(store, "package.json"))
+      symlinkSync(join(root, "node_modules"), join(store, "node_modules"), "dir")
+      mkdirSync(join(project, "node_modules"))
+      symlinkSync(join("..", ".pnpm-store", "effect-mcp-server@9.9.9", "effect-mcp-server"), join(project, "node_modules", "effect-mcp-server"), "dir")
+      const linked = join(project, "node_modules", "effect-mcp-server", "src", "cli", "bin.ts")
+      const printed = execFileSync(process.execPath, [linked, "install", "stdio", hello], { cwd: project, encoding: "utf8", timeout: 30_000 })
+      const entry = JSON.parse(printed) as { command: string; args: Array<string> }
+      assert.deepStrictEqual(entry.args, [linked, "run", hello, "--stdio"])
+      // From another working directory, with the module elsewhere too: found from the package's own folder.
+      const elsewhere = execFileSync(process.execPath, [linked, "install", "stdio", hello], { cwd: tmpdir(), encoding: "utf8", timeout: 30_000 })
+      assert.strictEqual((JSON.parse(elsewhere) as { args: Array<string> }).args[0], linked)
+      const paris = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
+    }), 60_000)
+
+  it.live("Install.linkedBin in a pnpm layout: the project's link that leads to the script (a workspace package's first), never pnpm's own .pnpm/node_modules, the real path when none does", () =>
+    Effect.gen(function*() {
+      const project = yield* folder
+      const pnpm = join(project, "node_modules", ".pnpm")
+      const version = (v: string) => join(pnpm, `effect-mcp-server@${v}`, "node_modules", "effect-mcp-server")
+      for (const v of ["9.9.9", "9.9.10"]) {
+        mkdirSync(join(version(v), "dist", "cli"), { recursive: true })
+        writeFileSync(join(version(v), "dist", "cli", "bin.js"), "")
+      }
+      const real = join(version("9.9.9"), "dist", "cli", "bin.js")
+      mkdirSync(join(pnpm, "node_modules"))
+      symlinkSync(version("9.9.9"), join(pnpm, "node_modules", "effect-mcp-server"), "dir")
+      const app = join(project, "packages", "app")
+      mkdirSync(join(app, "node_modules"), { recursive: true })
+      mkdirSync(join(app, "src"))
+      const linkedBin = (from: ReadonlyArray<string>) =>
+        Install.linkedBin({ bin: real, packageRoot: version("9.9.9"), packageName: "effect-mcp-server", from }).pipe(
+          Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))
+        )
+      const other = yield* folder
+      // No project link yet: only pnpm's own (.pnpm/node_modules), which is not the project's.
+      assert.strictEqual(yield* linkedBin([project, other]), real)
+      symlinkSync(version("9.9.9"), join(project, "node_modules", "effect-mcp-server"), "dir")
+      const atRoot = join(project, "node_modules", "effect-mcp-server", "dist", "cli", "bin.js")
+      assert.strictEqual(yield* linkedBin([project]), atRoot)
+      assert.strictEqual(yield* linkedBin([other]), atRoot, "from the package's own folder")
+      symlinkSync(version("9.9.9"), join(app, "node_modules", "effect-mcp-server"), "dir")
+      assert.strictEqual(yield* linkedBin([join(app, "src")]), join(app, "node_modules", "effect-mcp-server", "dist", "cli", "bin.js"))
+      // A link to another version leads to another file: not that one.
+      rmSync(join(project, "node_modules", "effect-mcp-server"))
+      symlinkSync(version("9.9.10"), join(project, "node_modules", "effect-mcp-server"), "dir")
+      assert.strictEqual(yield* linkedBin([project, other]), real)
+    }))
 
   // Found by fuzzing (fails before a fix): the file was read (a FIFO: for ever, the first SIGTERM
   // ignored), then renamed over: run as root, `--config /dev/null` replaced /dev/null by a file.
