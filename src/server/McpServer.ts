@@ -246,13 +246,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
   Effect.gen(function*() {
     // A `TypeError` naming an option that is not what it takes (a module in JavaScript, options
     // from a configuration file), a `RangeError` naming one out of range: the build dies with it.
+    // (`tasks` given as plain options, the form before 0.2.0, is an `Error` saying how to write it.)
     checkMcpServerOptions("McpServer", options)
-    // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
-    if (options.tasks !== undefined && typeof (options.tasks as Partial<Tasks>).make !== "function") {
-      return yield* Effect.die(
-        new Error("McpServer: options.tasks takes McpServer.tasks(options?): write tasks: McpServer.tasks() where it was tasks: {}")
-      )
-    }
     // The low-level server, which seals with these keys, is built by the first session: a bad key
     // or time to live found there would fail every session of a server that said it was serving.
     const badRequestState = checkRequestState(options.requestState)

@@ -288,6 +288,11 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.strictEqual(result.stdout, "")
       assert.include(result.stderr, "McpServer: pageSize must be an integer >= 1, got 0")
+      // Fails before its fix: tasks as plain options (the form before 0.2.0) was written, exit 0.
+      const tasks = yield* cli(["install", "stdio", module("tasks.ts", `{ name: "tasks", version: "1", tasks: {} }`)], { cwd: dir })
+      assert.strictEqual(tasks.code, 1, JSON.stringify(tasks))
+      assert.strictEqual(tasks.stdout, "")
+      assert.include(tasks.stderr, "McpServer: options.tasks takes McpServer.tasks(options?)")
     }), 30_000)
 
   // Fails before the fix: the script was written by its real path, which pnpm's is in its store

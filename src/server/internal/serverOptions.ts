@@ -68,16 +68,26 @@ export const checkServerOptions = (who: string, options: unknown): void => {
 
 /**
  * Every check `McpServer` makes of its options where it is built: {@link checkServerOptions}, then
- * the numeric ones (`pageSize`, `maxSubscriptionsPerSession`: a `RangeError`). `effect-mcp install`
+ * the numeric ones (`pageSize`, `maxSubscriptionsPerSession`: a `RangeError`), then `tasks` (made
+ * by `McpServer.tasks()`: plain options, the form before 0.2.0, are an `Error` saying so). `effect-mcp install`
  * makes them too: a server its client could not start (its build dies) is not written into the
  * client's configuration.
  */
 export const checkMcpServerOptions = (who: string, options: unknown): void => {
   checkServerOptions(who, options)
-  NumericOptions.checkAll(who, options as { readonly pageSize?: unknown; readonly maxSubscriptionsPerSession?: unknown }, {
+  const checked = options as {
+    readonly pageSize?: unknown
+    readonly maxSubscriptionsPerSession?: unknown
+    readonly tasks?: unknown
+  }
+  NumericOptions.checkAll(who, checked, {
     pageSize: NumericOptions.integer(1),
     maxSubscriptionsPerSession: NumericOptions.limit(0)
   })
+  // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
+  if (checked.tasks !== undefined && !(isObject(checked.tasks) && typeof checked.tasks.make === "function")) {
+    throw new Error(`${who}: options.tasks takes McpServer.tasks(options?): write tasks: McpServer.tasks() where it was tasks: {}`)
+  }
 }
 
 /** The options `McpServer` and `LowLevelServer` share. */
