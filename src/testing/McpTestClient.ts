@@ -30,8 +30,9 @@
  * What the client sends (arguments, answers) reaches the server as a real client's JSON carries
  * it: a member `undefined` left out, a `Date` as its string; a value JSON cannot hold (a `BigInt`)
  * fails the call as a defect, as a real client's `send` throws. What it receives (answers,
- * notifications) is what the server's transports write, read back: a log's `Error` data as its
- * name and message, a result JSON cannot hold as the -32603 answer a real client gets.
+ * notifications) is what the server's transports write, read back: a log's data as a client reads
+ * it (a `Date` as its string, a `BigInt` as `"5n"`), a result JSON cannot hold as the -32603
+ * answer a real client gets.
  *
  * The server runs in the scope of `make` (with `@effect/vitest`, `it.live` or `it.effect` gives
  * one); closing it ends the session and interrupts the answers still running; a request, wait or
@@ -460,8 +461,9 @@ export const make = <EL, RL>(
     pair.client.onmessage = (sent: any) => {
       // As a real client receives it: as the server's transports write it (`JsonRpc.stringify`:
       // a log's data JSON cannot hold made JSON, a result it cannot hold a -32603 answer), read
-      // back (an Error in a log's data is its name and message, a Date its string). What no
-      // transport can write is not received.
+      // back (a Date in a log's data is its string, an Error nested in it what JSON.stringify
+      // writes of one, `{}`, unless the data holds what JSON cannot). What no transport can
+      // write is not received.
       const text = JsonRpc.stringify(sent)
       if (text === undefined) return
       const message = JSON.parse(text)
