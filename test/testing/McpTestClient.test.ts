@@ -112,9 +112,6 @@ describe("McpTestClient", () => {
       yield* client.ping
     }))
 
-  // Fails before the fix (type check): listResources and listPrompts were typed with a resource's
-  // uri and name and a prompt's name only: no nextCursor (a test could not see that a page
-  // followed), no mimeType, description nor arguments, though the server sends them.
   // Fails before the fix: the in-memory transport carried the arguments as objects, so an optional
   // argument given as `undefined` reached the server as such ("Invalid arguments for tool search:
   // Expected string | null"), where a real client's JSON leaves it out; a Date was no JSON value.
@@ -152,6 +149,9 @@ describe("McpTestClient", () => {
       assert.deepStrictEqual(log.params?.data, { error: { name: "Error", message: "disk full" }, bytes: "5n", at: "1970-01-01T00:00:00.000Z" })
     }))
 
+  // Fails before the fix (type check): listResources and listPrompts were typed with a resource's
+  // uri and name and a prompt's name only: no nextCursor (a test could not see that a page
+  // followed), no mimeType, description nor arguments, though the server sends them.
   it.live("listResources and listPrompts are typed as the server's results: every field, and nextCursor", () =>
     Effect.gen(function*() {
       const Notes = McpServer.resource({ uri: "docs://notes", name: "notes", description: "Notes", mimeType: "text/markdown", read: Effect.succeed("-") })
