@@ -23,7 +23,7 @@ import type {
   Tool
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import { projectResult, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import * as McpServer from "../server/McpServer.ts"
 import { injectedToolsOf } from "../server/internal/injectedTools.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -50,6 +50,11 @@ export interface Description {
    * declared to that version (the tasks extension) included, no `tasks` capability.
    */
   readonly modernCapabilities: ServerCapabilities
+  /**
+   * The lists, as the list methods give them to the client {@link Description.capabilities} is
+   * for (a tool whose `success` is not an object has its `outputSchema` wrapped as `{ result }`,
+   * as before 2026-07-28; a server of 2026-07-28 alone: its components' own descriptions).
+   */
   readonly tools: ReadonlyArray<Tool>
   readonly resources: ReadonlyArray<Resource>
   readonly resourceTemplates: ReadonlyArray<ResourceTemplate>
@@ -92,6 +97,12 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
     // 2025-11-25 has no `tasks` capability, for one.
     const newestLegacy = (module.options.supportedVersions ?? ProtocolVersion.supported)[0]
     const capabilities = newestLegacy === undefined ? withInjected : projectServerCapabilities(withInjected, newestLegacy)
+    // The lists as that client gets them too: a tool's `outputSchema` whose root is not an object
+    // (2026-07-28's, SEP-2106) wrapped as `{ result }`, what a version before it lacks left out
+    // (`execution`, `title`, `icons`). They were the components' own: a tool's array-root schema
+    // beside 2025-11-25's capabilities, whose clients get it wrapped.
+    const listed = <A>(method: string, key: string, items: Array<A>): Array<A> =>
+      newestLegacy === undefined ? items : (projectResult(method, { [key]: items }, newestLegacy) as { readonly [key: string]: Array<A> })[key]!
     return {
       serverInfo: description.serverInfo,
       ...(description.instructions !== undefined ? { instructions: description.instructions } : {}),
@@ -103,13 +114,17 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
       modernCapabilities: injected.length > 0 && modernCapabilities.tools === undefined
         ? { ...modernCapabilities, tools: {} }
         : modernCapabilities,
-      tools: [
+      tools: listed("tools/list", "tools", [
         ...yield* described("tool", own, (tool) => tasks ? tool.wire : withoutExecution(tool.wire)),
         ...yield* described("tool", injected.map((tool) => ({ key: tool.name, value: tool })), (tool) => withoutExecution(tool.wire))
-      ],
-      resources: yield* described("resource", server.resources.list(), (resource) => resource.wire),
-      resourceTemplates: yield* described("resource template", server.templates.list(), (template) => template.wire),
-      prompts: yield* described("prompt", server.prompts.list(), (prompt) => prompt.wire)
+      ]),
+      resources: listed("resources/list", "resources", yield* described("resource", server.resources.list(), (resource) => resource.wire)),
+      resourceTemplates: listed(
+        "resources/templates/list",
+        "resourceTemplates",
+        yield* described("resource template", server.templates.list(), (template) => template.wire)
+      ),
+      prompts: listed("prompts/list", "prompts", yield* described("prompt", server.prompts.list(), (prompt) => prompt.wire))
     } satisfies Description
   }))
 

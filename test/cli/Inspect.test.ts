@@ -322,4 +322,50 @@ export const components = Layer.mergeAll(Build)
       const text = yield* cli(["inspect", file], { cwd: dir })
       assert.include(text.stdout, "capabilities: logging, tools (listChanged)\n")
     }).pipe(Effect.scoped), 30_000)
+
+  // Fails before the fix: the lists were the components' own descriptions, of no version: a tool
+  // whose success is not an object showed the outputSchema 2026-07-28 clients get (an array) beside
+  // the capabilities of 2025-11-25, whose clients get it wrapped as { result }; a server of
+  // 2025-06-18 at most showed a tool's execution (taskSupport), which its tools/list never gives.
+  it.live("the lists as tools/list, resources/list and prompts/list give them at the newest handshake version served (SDK v1 client over run --stdio)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const source = (supportedVersions: string) =>
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpServer } from "${library}"
+
+const Names = McpServer.tool({ name: "names", success: Schema.Array(Schema.String), handler: () => Effect.succeed(["a", "b"]) })
+const Build = McpServer.tool({ name: "build", title: "Build", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("built") })
+const Notes = McpServer.resource({ uri: "docs://notes", name: "notes", title: "Notes", read: Effect.succeed("-") })
+const Review = McpServer.prompt({ name: "review", title: "Review", handler: () => Effect.succeed("Review it.") })
+export const options: McpServer.Options = { name: "lists", version: "1.0.0", tasks: McpServer.tasks()${supportedVersions} }
+export const components = Layer.mergeAll(Names, Build, Notes, Review)
+`
+      for (const [name, versions] of [["both.ts", ""], ["older.ts", `, supportedVersions: ["2025-06-18"]`]] as const) {
+        const file = writeModule(dir, name, source(versions))
+        const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+        assert.strictEqual(json.code, 0, json.stderr)
+        const description = JSON.parse(json.stdout)
+        const listed = yield* Effect.acquireUseRelease(
+          Effect.promise(async () => {
+            const client = new Client({ name: "inspect-test", version: "1.0.0" })
+            await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, stderr: "pipe" }))
+            return client
+          }),
+          (client) =>
+            Effect.promise(async () => ({
+              tools: (await client.listTools()).tools,
+              resources: (await client.listResources()).resources,
+              prompts: (await client.listPrompts()).prompts
+            })),
+          (client) => Effect.promise(() => client.close())
+        )
+        assert.deepStrictEqual(description.tools, listed.tools, name)
+        assert.deepStrictEqual(description.resources, listed.resources, name)
+        assert.deepStrictEqual(description.prompts, listed.prompts, name)
+        assert.strictEqual(description.tools.find((tool: { name: string }) => tool.name === "names").outputSchema.type, "object", name)
+      }
+    }).pipe(Effect.scoped), 60_000)
 })
