@@ -191,13 +191,14 @@ const normalize = (name: string, output: Output, modern: boolean): Exit.Exit<Get
   try {
     let result: GetPromptResult
     if (Array.isArray(output)) result = { messages: output as ReadonlyArray<PromptMessage> }
-    // What only 2026-07-28 defines on a result (`resultType`...) is not sent before it (a
-    // 2025-11-25 result is not projected: the fast path).
-    else if ("messages" in output) result = modern ? output as GetPromptResult : withoutModernResultFields(output as GetPromptResult)
+    else if ("messages" in output) result = output as GetPromptResult
     else if ("role" in output) result = { messages: [output as PromptMessage] }
     else return defect(name, neither)
     const problem = promptResultProblem(result as unknown as { readonly [key: string]: unknown })
-    return problem === undefined ? Exit.succeed(result) : defect(name, `a result clients would refuse: ${problem}`)
+    if (problem !== undefined) return defect(name, `a result clients would refuse: ${problem}`)
+    // What only 2026-07-28 defines on a result (`resultType`...) is not sent before it (a
+    // 2025-11-25 result is not projected: the fast path); only a whole result can carry it.
+    return Exit.succeed(modern || result !== output ? result : withoutModernResultFields(result))
   } catch (error) {
     // Properties that cannot be read (a getter or a Proxy that throws): the handler's defect too.
     return Exit.die(error)

@@ -32,7 +32,7 @@ import type { DecodedWithoutServices, TaskSupport } from "./Tool.ts"
 import * as UriTemplate from "./UriTemplate.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { takesList, takesString } from "./internal/takesString.ts"
-import { isObject } from "./internal/contentBlock.ts"
+import { isObject, resultTypeProblem } from "./internal/contentBlock.ts"
 import { readContentsProblem } from "./internal/readResult.ts"
 import { literalScheme } from "./internal/resourceKey.ts"
 import { clip } from "../internal/clip.ts"
@@ -374,6 +374,10 @@ const toResult = (
   const meta = (output as { readonly _meta?: unknown })._meta
   if (meta !== undefined && !isObject(meta)) {
     throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with a result clients refuse: _meta must be an object, not ${kindOf(meta)}`)
+  }
+  const resultTypeWrong = resultTypeProblem(output as { readonly [key: string]: unknown })
+  if (resultTypeWrong !== undefined) {
+    throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with a result clients refuse: ${resultTypeWrong}`)
   }
   // What only 2026-07-28 defines on a result (`ttlMs`, `cacheScope`...) is not sent before it (a
   // 2025-11-25 result is not projected: the fast path).

@@ -50,6 +50,20 @@ const checked = (check: (owner: string, value: unknown) => void, at: string, val
   }
 }
 
+/**
+ * What is wrong with a result's `resultType` built by hand, or `undefined` when it is absent or
+ * `"complete"`: the framework decides the others (`"input_required"` for its input rounds, a task's
+ * for a task), and a value the request's method does not take (`"weird"`, `"task"` on a read) made
+ * the SDK v2 client refuse the whole answer. Judged in every version, so a handler behaves the same
+ * for every client (before 2026-07-28 the field is not sent at all).
+ */
+export const resultTypeProblem = (result: { readonly [key: string]: unknown }): string | undefined => {
+  const resultType = result.resultType
+  return resultType === undefined || resultType === "complete"
+    ? undefined
+    : `resultType must be "complete" (or absent: the framework sets the others), not ${shownTag(resultType)}`
+}
+
 /** Whether `block` is a content block with the fields its `type` requires (the common case: no message is built). */
 export const wellFormedBlock = (block: unknown): boolean => {
   if (!isObject(block)) return false

@@ -12,7 +12,7 @@
  * @internal
  */
 import { kindOf } from "../../internal/valueKind.ts"
-import { blockProblem, isObject, shownTag, wellFormedBlock } from "./contentBlock.ts"
+import { blockProblem, isObject, resultTypeProblem, shownTag, wellFormedBlock } from "./contentBlock.ts"
 
 /**
  * What is wrong with a prompt's result (as sent: messages already wrapped as `messages`), said by
@@ -34,5 +34,5 @@ export const promptResultProblem = (result: { readonly [key: string]: unknown })
     return `description must be a string, not ${kindOf(result.description)}`
   }
   if (result._meta !== undefined && !isObject(result._meta)) return `_meta must be an object, not ${kindOf(result._meta)}`
-  return undefined
+  return resultTypeProblem(result)
 }

@@ -15,7 +15,7 @@
  * @internal
  */
 import { kindOf } from "../../internal/valueKind.ts"
-import { blockProblem, isObject, wellFormedBlock } from "./contentBlock.ts"
+import { blockProblem, isObject, resultTypeProblem, wellFormedBlock } from "./contentBlock.ts"
 
 /**
  * What is wrong with a handler's result (as sent: blocks already wrapped as `content`), said by
@@ -33,5 +33,5 @@ export const resultProblem = (result: { readonly [key: string]: unknown }): stri
     return `isError must be a boolean, not ${kindOf(result.isError)}`
   }
   if (result._meta !== undefined && !isObject(result._meta)) return `_meta must be an object, not ${kindOf(result._meta)}`
-  return undefined
+  return resultTypeProblem(result)
 }
