@@ -11,7 +11,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, type Middleware } from "../../src/index.ts"
+import { ErrorMapping } from "../../src/middleware/index.ts"
 import { requestsOver } from "../support/inMemoryRequests.ts"
 
 const Name = Schema.Struct({ name: Schema.String })
@@ -63,11 +64,11 @@ const noAction = { content: { name: "Ada" } }
 const noContent = { role: "assistant", model: "m" }
 const wrongContent = { action: "accept", content: { name: 5 } }
 
-/** A server on an in-memory pair; `answer` answers its requests (2025-11-25). */
-const serve = (answer: (request: any) => unknown = () => undefined) =>
+/** A server on an in-memory pair, under `middleware`; `answer` answers its requests (2025-11-25). */
+const serve = (answer: (request: any) => unknown = () => undefined, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
     const pair = InMemory.makePair()
-    yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1" }, components, pair.server))
+    yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1", middleware }, components, pair.server))
     const { request } = requestsOver(pair.client)
     const ours = pair.client.onmessage!
     pair.client.onmessage = (message: any) => {
@@ -82,9 +83,9 @@ const serve = (answer: (request: any) => unknown = () => undefined) =>
   })
 
 /** A 2025-11-25 session whose client answers every server request with `answer`. */
-const legacy = (answer: unknown) =>
+const legacy = (answer: unknown, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
-    const request = yield* serve(() => answer)
+    const request = yield* serve(() => answer, middleware)
     yield* request("initialize", {
       protocolVersion: "2025-11-25",
       capabilities: { elicitation: {}, sampling: {} },
@@ -94,9 +95,9 @@ const legacy = (answer: unknown) =>
   })
 
 /** A 2026-07-28 client: the request, then its retry answering the one input listed with `answer`. */
-const modernRetry = (answer: unknown) =>
+const modernRetry = (answer: unknown, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
-    const request = yield* serve()
+    const request = yield* serve(undefined, middleware)
     return (method: string, params: Record<string, unknown>) =>
       Effect.gen(function*() {
         const first = (yield* request(method, { ...params, _meta: modern })).result
@@ -151,5 +152,30 @@ describe("the client's invalid answer, the same in both eras", () => {
       assert.strictEqual(got.result?.messages?.[0]?.content?.text, "Hello, Ada", JSON.stringify(got))
       const read = yield* retry("resources/read", { uri: "memo://greeting" })
       assert.strictEqual(read.result?.contents?.[0]?.text, "Hello, Ada", JSON.stringify(read))
+    }))
+
+  // Fails before: under the built-in ErrorMapping middleware (which maps every failure that is no
+  // McpError) a prompt or a resource letting the client's invalid answer through answered the
+  // masked -32603 "Internal error" and was logged as the server's failure, where a tool (which
+  // maps it itself) answered -32602.
+  it.live("under ErrorMapping too: -32602 saying what is wrong, for a tool, a prompt and a resource, in both eras", () =>
+    Effect.gen(function*() {
+      const middleware = [ErrorMapping.middleware()]
+      const requests = [
+        ["tools/call", { name: "ask_through", arguments: {} }],
+        ["prompts/get", { name: "greet" }],
+        ["resources/read", { uri: "memo://greeting" }]
+      ] as const
+      for (const [answer, expected] of [[wrongContent, "does not match the form"], [noAction, "elicitation/create is invalid"]] as const) {
+        const old = yield* legacy(answer, middleware)
+        const retry = yield* modernRetry(answer, middleware)
+        for (const [method, params] of requests) {
+          for (const [era, answered] of [["2025", yield* old(method, params)], ["2026", yield* retry(method, params)]] as const) {
+            const where = `${era} ${method} ${JSON.stringify(answer)}: ${JSON.stringify(answered)}`
+            assert.strictEqual(answered.error?.code, -32602, where)
+            assert.include(answered.error.message, expected, where)
+          }
+        }
+      }
     }))
 })

@@ -50,6 +50,8 @@ export interface Config {
  *
  * - an `McpError` failure, or an interruption → unchanged;
  * - another failure → `map(error)` when it gives an `McpError`;
+ * - else the client's invalid answer to what the handler asked (`McpError.clientAnswerInvalid`:
+ *   `ElicitationInvalid`, `ClientResultInvalid`) → its -32602 saying what is wrong, not logged;
  * - an unmapped failure or a defect → an `InternalError` (-32603) with `defectMessage` (or,
  *   with `maskDefects: false`, the failure's own message, clipped to 4 KB), logged with its
  *   cause (messages clipped to 4 KB).
@@ -95,6 +97,14 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
         if (McpError.isMcpError(mapped)) return Effect.fail(mapped)
         return unmapped(method, Cause.combine(cause, Cause.die(new TypeError(`ErrorMapping: map gave ${clip(safeJson(mapped))}, not an McpError`))))
       }
+    }
+    // The client's invalid answer to what the handler asked (a prompt or a resource letting it
+    // through): the client's -32602, as a tool answers it and as it is answered without this
+    // middleware; it was the masked -32603, logged as the server's failure.
+    for (const reason of reasons) {
+      if (reason._tag !== "Fail") continue
+      const invalid = McpError.clientAnswerInvalid(reason.error)
+      if (invalid !== undefined) return Effect.fail(invalid)
     }
     return unmapped(method, cause)
   }
