@@ -68,6 +68,7 @@ describe("subscriptions/listen resource updates", () => {
         for (const listener of [...listeners]) listener(uri)
       }
       const told = new Map<string, Array<string>>()
+      let acknowledged = 0
       const open = (id: string, resourceSubscriptions: Array<string>) => {
         const mine: Array<string> = []
         told.set(id, mine)
@@ -75,15 +76,28 @@ describe("subscriptions/listen resource updates", () => {
           clientRequestId: id,
           clientCapabilities: {},
           notify: (method: string, params: { readonly uri?: string }) =>
-            Effect.sync(() => void (method === "notifications/resources/updated" && mine.push(params.uri!))),
+            Effect.sync(() => {
+              if (method === "notifications/resources/updated") mine.push(params.uri!)
+              // Sent once the stream follows its resources.
+              if (method === "notifications/subscriptions/acknowledged") acknowledged++
+            }),
           session: { untilDraining: Effect.never }
         } as unknown as RequestContext
         return Effect.forkChild(listen.handler({ notifications: { resourceSubscriptions } }, context))
       }
+      // What the streams were told, once each has been told `counts` (at most 2 s), not after a fixed wait.
+      const toldOnce = (counts: Record<string, number>) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 400 && Object.entries(counts).some(([id, n]) => told.get(id)!.length < n); i++) {
+            yield* Effect.sleep("5 millis")
+          }
+          return Object.fromEntries(told)
+        })
       const a = yield* open("a", ["test://X"])
       const b = yield* open("b", ["test://x", "test://y"])
       const c = yield* open("c", ["test://other"])
-      yield* Effect.sleep("20 millis")
+      for (let i = 0; i < 400 && acknowledged < 3; i++) yield* Effect.sleep("5 millis")
+      assert.strictEqual(acknowledged, 3)
       assert.strictEqual(mostListeners, 1)
       lookups = 0
       update("test://x")
@@ -94,8 +108,7 @@ describe("subscriptions/listen resource updates", () => {
       update("test://X")
       update("test://nobody")
       assert.strictEqual(lookups, 4)
-      yield* Effect.sleep("20 millis")
-      assert.deepStrictEqual(Object.fromEntries(told), {
+      assert.deepStrictEqual(yield* toldOnce({ a: 2, b: 2 }), {
         a: ["test://X", "test://X"],
         b: ["test://x", "test://y"],
         c: []
@@ -103,9 +116,9 @@ describe("subscriptions/listen resource updates", () => {
       yield* Fiber.interrupt(a)
       names = true
       update("test://x")
-      yield* Effect.sleep("20 millis")
-      assert.deepStrictEqual(told.get("a"), ["test://X", "test://X"])
-      assert.deepStrictEqual(told.get("b"), ["test://x", "test://y", "test://x"])
+      const after = yield* toldOnce({ b: 3 })
+      assert.deepStrictEqual(after["a"], ["test://X", "test://X"])
+      assert.deepStrictEqual(after["b"], ["test://x", "test://y", "test://x"])
       yield* Fiber.interrupt(b)
       yield* Fiber.interrupt(c)
       assert.strictEqual(listeners.size, 0)
