@@ -318,6 +318,12 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
       { $id: "https://example.com/tools/a.json", properties: { a: { $ref: "b.json" } } },
       "/properties/a/$ref"
     ],
+    // Fails before: a reference outside every `$id`'s subschemas was left to the library too.
+    [
+      "a $ref to another document, where only a subschema sets an $id",
+      { properties: { a: { $ref: "https://example.com/elsewhere#/X" }, b: { $id: "https://example.com/b", type: "string" } } },
+      "/properties/a/$ref"
+    ],
     ["an unsupported dialect", { $schema: "https://example.com/my-dialect" }, "/$schema"],
     ["$dynamicRef (not implemented by the validator)", { properties: { a: { $dynamicRef: "#meta" } } }, "/properties/a/$dynamicRef"]
   ]
@@ -347,6 +353,8 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
           $defs: { Item: { $id: "item.json", type: "string" } }
         },
         { $schema: "http://json-schema.org/draft-04/schema#", id: "https://example.com/t", properties: { x: { $ref: "#/definitions/X" } }, definitions: { X: {} } },
+        // The library reads `id` as a base in every draft, as `$id`.
+        { id: "https://example.com/t", properties: { x: { $ref: "https://example.com/t#/$defs/X" }, y: { $id: "https://example.com/y" } }, $defs: { X: {} } },
         { properties: { x: { "x-vendor": { anything: 1 }, description: "unknown keywords are fine" } } }
       ]
       for (const inputSchema of schemas) {

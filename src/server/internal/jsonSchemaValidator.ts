@@ -323,8 +323,9 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
   while (pending.length > 0) {
     const { schema, at, base: parentBase } = pending.pop()!
     if (!isObject(schema)) continue // booleans are whole schemas
-    // An `$id` (draft-04: `id`) sets the base URI of the schema and its subschemas.
-    const id = draft === "4" ? schema["id"] : schema["$id"]
+    // An `$id` (or `id`, which the library reads in every draft) sets the base URI of the schema
+    // and its subschemas.
+    const id = typeof schema["$id"] === "string" && schema["$id"] !== "" ? schema["$id"] : schema["id"]
     const base = typeof id === "string" ? document(id, parentBase) : parentBase
     if (typeof id === "string" && base !== undefined) documents.add(base)
     for (const keyword of Object.keys(schema)) {
@@ -439,7 +440,8 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
   // never resolves: it is never loaded, and MCP (2026-07-28) forbids relying on clients to.
   if (hasId) {
     for (const { ref, at, base } of refs) {
-      const target = base === undefined ? undefined : document(ref, base)
+      // Outside every `$id`'s subschemas, an absolute reference (a relative one is left to the library).
+      const target = document(ref, base)
       if (target !== undefined && !documents.has(target)) {
         throw invalidSchema(
           tool,
