@@ -177,7 +177,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       assert.deepStrictEqual(otlp.bounds.get("mcp.client.operation.duration"), conventions)
       for (const point of otlp.durationAttributes) assert.isUndefined(point.unit, "no unit label on the series")
     }), 20_000)
-  it.live("mcp.server.session.duration: each session's life, by the version it settled (none: 2026-07-28 in memory) and its transport", () =>
+  it.live("mcp.server.session.duration: each session's life, by the version it settled (2025-06-18 too; none: 2026-07-28 in memory) and its transport", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const Tool = McpServer.tool({ name: "lives", description: "Answers", parameters: {}, handler: () => Effect.succeed("yes") })
@@ -200,6 +200,22 @@ describe("Telemetry attributes of the semantic conventions", () => {
         })
       )
       yield* Effect.promise(() => modernPair.client.close())
+      // A session that settled 2025-06-18 in memory (its version is what its initialize answered,
+      // not the session's default before it), closed.
+      const olderPair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "s", version: "1" }, served, olderPair.server).pipe(Effect.provide(exporter)))
+      yield* Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          olderPair.client.onmessage = (message) => message.id === 1 && resolve()
+          void olderPair.client.send({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } }
+          })
+        })
+      )
+      yield* Effect.promise(() => olderPair.client.close())
       // Over Streamable HTTP: a 2025-11-25 session, terminated; 2026-07-28 requests (no session).
       const { url } = yield* serveOnFreePort((port) =>
         McpServer.serve({ name: "s", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
@@ -215,8 +231,8 @@ describe("Telemetry attributes of the semantic conventions", () => {
         [...new Set(otlp.sessionDurationAttributes.map((a) =>
           [a["mcp.protocol.version"], a["network.transport"], a["network.protocol.name"], a["network.protocol.version"]].join(" ")
         ))].sort()
-      const expected = [" pipe  ", "2025-11-25 pipe  ", "2025-11-25 tcp http 1.1"]
-      yield* until(() => seen().length >= 3)
+      const expected = [" pipe  ", "2025-06-18 pipe  ", "2025-11-25 pipe  ", "2025-11-25 tcp http 1.1"]
+      yield* until(() => seen().length >= 4)
       // Metrics are the process's: other tests' sessions are there too, none of another kind.
       assert.deepStrictEqual(seen(), expected)
       assert.strictEqual(otlp.units.get("mcp.server.session.duration"), "s")

@@ -375,33 +375,26 @@ class Transport {
   readonly attributes: Readonly<Record<string, string>>
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
-  /** Its sessions of each protocol version (`""`: none). */
-  readonly sessions = new Map<string, SessionKind>()
+  /** The {@link sessionDuration} series of its sessions, by protocol version (`""`: none). */
+  readonly sessions = new Map<string, Metric.Histogram<number>>()
   /** The {@link clientOperationDuration} series of its sessions' requests to their client, by protocol version, then method and error. */
   readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
   constructor(attributes: Readonly<Record<string, string>>) {
     this.attributes = attributes
   }
-  /** Its sessions of `protocolVersion` (or of none): their {@link sessionDuration} series. */
-  sessionKind(protocolVersion: string | undefined): SessionKind {
+  /** The {@link sessionDuration} series of its sessions of `protocolVersion` (or of none). */
+  sessionSeries(protocolVersion: string | undefined): Metric.Histogram<number> {
     const key = protocolVersion ?? ""
-    let kind = this.sessions.get(key)
-    if (kind === undefined) {
-      const series = Metric.withAttributes(
+    let series = this.sessions.get(key)
+    if (series === undefined) {
+      series = Metric.withAttributes(
         sessionDuration,
         protocolVersion === undefined ? this.attributes : { "mcp.protocol.version": protocolVersion, ...this.attributes }
       )
-      kind = { transport: this, series }
-      this.sessions.set(key, kind)
+      this.sessions.set(key, series)
     }
-    return kind
+    return series
   }
-}
-
-/** The sessions of one transport and protocol version, and their duration series. */
-interface SessionKind {
-  readonly transport: Transport
-  readonly series: Metric.Histogram<number>
 }
 const pipeTransport = new Transport({ "network.transport": "pipe" })
 const httpTransport = new Transport({ "network.transport": "tcp", "network.protocol.name": "http" })
@@ -535,11 +528,11 @@ const clientDurationWith = (
 
 /**
  * The transport a server→client request goes over: its session's, as its `initialize` came (see
- * {@link sessionKinds}), else that of the request being handled where it is asked (a stateless
+ * {@link sessionTransports}), else that of the request being handled where it is asked (a stateless
  * session's POST), else none of HTTP (`pipe`).
  */
 const outgoingTransport = (request: Middleware.OutgoingRequest, fiber: Fiber.Fiber<unknown, unknown>): Transport =>
-  sessionKinds.get(request.session)?.transport ?? transportOf(Context.getOrUndefined(fiber.context, McpRequestContext)?.http)
+  sessionTransports.get(request.session) ?? transportOf(Context.getOrUndefined(fiber.context, McpRequestContext)?.http)
 
 /**
  * A server→client request measured in {@link clientOperationDuration}: from now (it is about to be
@@ -649,10 +642,10 @@ export const middleware = (options: {
             const errorType = errorTypeOf(exit)
             const record = Metric.update(durationWith(shared, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) {
-              // A session's `initialize` answered: the version it settled and its transport are
-              // its duration series' (once per session).
+              // A session's `initialize` answered: its transport is its duration series' (once per
+              // session), with the version it settled (known once the session took the answer).
               if (request.method === "initialize" && !context.session.stateless) {
-                sessionKinds.set(context.session, transport.sessionKind(context.session.protocolVersion))
+                sessionTransports.set(context.session, transport)
               }
               return record
             }
@@ -835,19 +828,28 @@ const liveSession = (session: ServerSession) =>
     (started) =>
       Effect.andThen(
         Metric.modify(sessionCount, -1),
-        Effect.suspend(() => Metric.update((sessionKinds.get(session) ?? unsettledSession).series, (performance.now() - started) / 1000))
+        Effect.suspend(() => Metric.update(sessionSeriesOf(session), (performance.now() - started) / 1000))
       )
   ).pipe(Effect.andThen(Effect.never))
 
 /**
- * The kind of each session whose `initialize` was answered (its protocol version and transport:
- * its duration series, and its requests to the client's transport), set then. A session with
- * none is a connection without HTTP (a session over HTTP begins with its `initialize`): of the
- * 2026-07-28 era (no handshake), or closed before its handshake ({@link unsettledSession}). Weak:
- * nothing is kept of a session gone.
+ * The transport of each session whose `initialize` was answered (its duration series', and its
+ * requests to the client's), set then. A session with none is a connection without HTTP (a
+ * session over HTTP begins with its `initialize`): of the 2026-07-28 era (no handshake), or closed
+ * before its handshake ({@link unsettledSession}). Weak: nothing is kept of a session gone.
  */
-const sessionKinds = new WeakMap<ServerSession, SessionKind>()
-const unsettledSession = pipeTransport.sessionKind(undefined)
+const sessionTransports = new WeakMap<ServerSession, Transport>()
+const unsettledSession = pipeTransport.sessionSeries(undefined)
+
+/**
+ * A session's {@link sessionDuration} series, as it ends: by its transport and the protocol version
+ * its `initialize` settled. Read then, not as the middleware sees the answer: the session takes the
+ * answer's version after every middleware has seen it (until then it has its default, the newest).
+ */
+const sessionSeriesOf = (session: ServerSession): Metric.Histogram<number> => {
+  const transport = sessionTransports.get(session)
+  return transport === undefined ? unsettledSession : transport.sessionSeries(session.protocolVersion)
+}
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
