@@ -971,9 +971,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   ): void {
     const id = request.id
     // Read while a pulled connection drains (its input read on after a graceful shutdown, see
-    // `drain`): refused, as Streamable HTTP refuses a request while it drains.
+    // `drain`): refused, as Streamable HTTP refuses a request while it drains (a batch's member in
+    // the batch's answer).
     if ((this.once & Once.Draining) !== 0 && !("attach" in this.connection)) {
-      return this.send(JsonRpc.failure(id, McpError.stoppedByShutdownObject), id)
+      return this.answer(request, JsonRpc.failure(id, McpError.stoppedByShutdownObject))
     }
     if (this.has(id)) {
       return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`)

@@ -3,6 +3,7 @@
  * the input ends a server. The real process over pipes is in test/e2e/Stdio.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -477,5 +478,60 @@ describe("Stdio transport: a graceful shutdown while a request waits on the clie
       for (let i = 0; i < 100 && lines().find((m) => m.id === 2) === undefined; i++) yield* Effect.sleep(10)
       assert.deepStrictEqual(lines().find((m) => m.id === 2)?.result?.content, [{ type: "text", text: "Hello, Ada" }], output)
       assert.deepStrictEqual(lines().find((m) => m.id === 3)?.error?.code, -32000, output)
+    }))
+})
+
+describe("Stdio transport: a JSON-RPC batch read while a graceful shutdown drains (2025-03-26)", () => {
+  // Fails before the fix: each member was refused with a response of its own, outside the batch,
+  // and the batch was never answered (its slots waited for ever): JSON-RPC answers a batch with
+  // one array.
+  it.live("its requests are refused -32000 in one array, as the batch's answer", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      const stdout = new PassThrough()
+      let output = ""
+      stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+      const lines = () => output.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line))
+      const release = Deferred.makeUnsafe<void>()
+      const Hold = McpServer.tool({ name: "hold", handler: () => Effect.as(Deferred.await(release), "released") })
+      const state = GracefulShutdown.make()
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, Hold, Stdio.make({ stdin, stdout }), { shutdownTimeoutMillis: 5_000 }).pipe(
+          Effect.provideService(GracefulShutdown.GracefulShutdown, state)
+        )
+      )
+      const line = (message: unknown) => `${JSON.stringify(message)}\n`
+      stdin.write(
+        line({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+        }) +
+          line({ jsonrpc: "2.0", method: "notifications/initialized" }) +
+          line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "hold", arguments: {} } })
+      )
+      for (let i = 0; i < 200 && lines().find((m) => m.id === 1) === undefined; i++) yield* Effect.sleep(10)
+      assert.isDefined(lines().find((m) => m.id === 1), output)
+      state.request()
+      stdin.write(
+        line([
+          { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "hold", arguments: {} } },
+          { jsonrpc: "2.0", id: 4, method: "ping" }
+        ])
+      )
+      const batchAnswer = () => lines().find((m) => Array.isArray(m))
+      for (let i = 0; i < 200 && batchAnswer() === undefined; i++) yield* Effect.sleep(10)
+      Deferred.doneUnsafe(release, Exit.void)
+      const exit = yield* within2s(fiber)
+      assert.isDefined(exit, "the server ended")
+      assert.isTrue(Exit.isSuccess(exit!), String(exit))
+      assert.deepStrictEqual(
+        batchAnswer()?.map((m: any) => [m.id, m.error?.code]),
+        [[3, -32000], [4, -32000]],
+        output
+      )
+      assert.isUndefined(lines().find((m) => !Array.isArray(m) && (m.id === 3 || m.id === 4)), output)
+      assert.deepStrictEqual(lines().find((m) => m.id === 2)?.result?.content, [{ type: "text", text: "released" }], output)
     }))
 })
