@@ -72,6 +72,49 @@ describe("StreamableHttp.fromConfig", () => {
       assert.deepStrictEqual(response.result.content, [{ type: "text", text: "cfg" }])
     }))
 
+  // Fails before the fix: fromConfig threw at once, a TypeError saying "/mcp" is the endpoint's
+  // path, though the environment's path (MCP_HTTP_PATH) is another: nothing else can be checked
+  // before the environment is read.
+  it.live("a healthPath given in code is checked against the path the environment gives", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, healthPath: "/mcp" })).pipe(
+          withEnvironment({ MCP_HTTP_PATH: "/rpc" })
+        )
+      )
+      assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/mcp`)), { status: "ok" })
+      const status = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${port}/rpc`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+        }).then((r) => r.status))
+      assert.notStrictEqual(status, 404)
+      // The same path from the environment: MCP_HTTP_PATH is named; from neither (the default),
+      // the healthPath given in code, as where the endpoint is made.
+      for (const [env, named] of [[{ MCP_HTTP_PATH: "/mcp/" }, "MCP_HTTP_PATH"], [{}, "healthPath"]] as const) {
+        const exit = yield* Effect.exit(
+          McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port: 0, healthPath: "/mcp" })).pipe(
+            withEnvironment(env)
+          )
+        )
+        assert.isTrue(Exit.isFailure(exit), named)
+        const defect = Exit.isFailure(exit) ? Cause.findDefect(exit.cause) : undefined
+        assert.isTrue(defect?._tag === "Success", named)
+        if (defect?._tag === "Success") {
+          const error = defect.success as Error
+          if (named === "MCP_HTTP_PATH") {
+            assert.instanceOf(error, StreamableHttp.HttpConfigError)
+            assert.strictEqual((error as StreamableHttp.HttpConfigError).variable, "MCP_HTTP_PATH")
+          } else {
+            assert.instanceOf(error, TypeError)
+            assert.include(error.message, "StreamableHttp.fromConfig: healthPath \"/mcp\" is the endpoint's path (path \"/mcp\")")
+          }
+        }
+      }
+    }))
+
   it.live("options given in code win over the environment", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)

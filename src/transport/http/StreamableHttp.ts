@@ -157,7 +157,8 @@ export interface Options {
    * this path answers 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during a graceful
    * shutdown, 503 `{"status":"stopped"}` once the endpoint stopped (`WebHandler.dispose`).
    * Default: none. The endpoint's own `path` (a trailing slash aside) is refused with a
-   * `TypeError` where the endpoint is made (from the environment: an {@link HttpConfigError}).
+   * `TypeError` where the endpoint is made (from the environment: an {@link HttpConfigError}; by
+   * `fromConfig` without a `path` in code, as the server starts, once the path is known).
    */
   readonly healthPath?: `/${string}` | undefined
   /**
@@ -354,6 +355,7 @@ export const make = (options: ServeOptions = {}): Listener => {
  * @category constructors
  */
 export const fromConfig = (options: ServeOptions = {}): Listener => {
-  const checked = checkOptions("StreamableHttp.fromConfig", options)
+  // A `healthPath` without `path` is checked against the environment's path as the server starts.
+  const checked = checkOptions("StreamableHttp.fromConfig", options, false)
   return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, checked))) }
 }

@@ -283,11 +283,14 @@ export const serveFromConfig = <R>(
   return Layer.unwrap(Effect.map(
     Effect.orDie(Effect.flatMap(HttpConfig.serveOptions, (fromEnvironment) => {
       const merged = { ...fromEnvironment, ...given }
-      // Both paths given in code were checked when the listener was made: one came from the environment.
+      // Both paths given in code were checked when the listener was made: at least one came from
+      // the environment, or `healthPath` was given in code and the path is the default.
       const health = healthPathProblem(merged)
       return health === undefined ? Effect.succeed(merged) : Effect.fail(
         given.healthPath === undefined
           ? new HttpConfigError({ variable: "MCP_HTTP_HEALTH_PATH", problem: health })
+          : merged.path === undefined
+          ? new TypeError(`StreamableHttp.fromConfig: healthPath ${health}`)
           : new HttpConfigError({ variable: "MCP_HTTP_PATH", problem: `${JSON.stringify(merged.path)} is the health path (healthPath ${JSON.stringify(merged.healthPath)})` })
       )
     })),

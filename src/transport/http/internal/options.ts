@@ -46,7 +46,7 @@ export interface HttpNumbers {
  * `allowedHostsProblem`) is refused with a `TypeError` naming it: it failed the endpoint as it was
  * built (a `WebHandler` answered every request 500).
  */
-export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O => {
+export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pathKnown = true): O => {
   NumericOptions.checkAll(who, options, {
     maxBodyBytes: NumericOptions.integer(1),
     // A Node timer (`setTimeout`): past its longest it fires at once.
@@ -60,7 +60,9 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O): O 
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
   const hosts = allowedHostsProblem(options.allowedHosts)
   if (hosts !== undefined) throw new TypeError(`${who}: allowedHosts ${hosts}`)
-  const health = healthPathProblem(options)
+  // `pathKnown: false`: the path may yet come from elsewhere (the environment, `fromConfig`), which
+  // checks `healthPath` against it when it is known.
+  const health = pathKnown || options.path !== undefined ? healthPathProblem(options) : undefined
   if (health !== undefined) throw new TypeError(`${who}: healthPath ${health}`)
   // The sessions get a checked copy of `session` (see `checkedSessionOptions`): not checked again
   // as each starts, and a later change to the caller's object does not reach them unchecked.
