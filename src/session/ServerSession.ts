@@ -1666,10 +1666,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     const reading = Effect.uninterruptibleMask((restore) =>
       Effect.forever(Effect.flatMap(restore(readOn), (batches) => this.processBatches(batches)), { disableYield: true })
     ).pipe(Effect.onExit(() => Effect.sync(() => this.failPendingClientRequests())), Effect.ignore)
-    return Effect.flatMap(
-      Effect.forkChild(reading),
-      (reader) => Effect.ensuring(Effect.suspend(() => this.drainNow(true)), Fiber.interrupt(reader))
-    )
+    // Draining before the reader is forked: a request it reads first is refused, whatever turn
+    // the runtime gives the reader.
+    return Effect.suspend(() => {
+      this.startDraining()
+      return Effect.flatMap(
+        Effect.forkChild(reading),
+        (reader) => Effect.ensuring(Effect.suspend(() => this.drainNow(true)), Fiber.interrupt(reader))
+      )
+    })
   }
 
   /** Completed when draining starts (see `untilDraining`); made on first use. */
