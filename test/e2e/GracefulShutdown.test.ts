@@ -87,7 +87,17 @@ describe("graceful shutdown (stdio)", () => {
       )
       assert.isDefined(elicitation, `no elicitation request arrived: ${running.stdout()}`)
       running.child.kill("SIGTERM")
-      yield* Effect.promise(() => sleep(200))
+      // The drain has begun once a new request is refused -32000 (no fixed wait: the answer below
+      // must be read by the draining session, not before the signal was handled). A ping every
+      // 50 ms until one is, at most 100.
+      let refused: any
+      for (let i = 0; i < 100 && refused === undefined; i++) {
+        running.send({ jsonrpc: "2.0", id: `late-${i}`, method: "ping" })
+        const answer = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === `late-${i}`), 5_000))
+        if (answer === undefined || answer.error !== undefined) refused = answer ?? { unanswered: `late-${i}` }
+        else yield* Effect.promise(() => sleep(50))
+      }
+      assert.strictEqual(refused?.error?.code, -32000, JSON.stringify(refused))
       running.send({ jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { username: "ada", email: "a@b.c" } } })
       const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
