@@ -72,7 +72,12 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
           capabilities: { elicitation: {}, sampling: {}, roots: {} },
           versionNegotiation: { mode: mode as never }
         })
-        client.setRequestHandler("elicitation/create", async () => ({ action: "accept", content: { name: "Ada" } }))
+        // An answer that matches the form asked (one that does not is -32602 to the call).
+        const answers: Record<string, string> = { name: "Ada", color: "blue", context: "tests" }
+        client.setRequestHandler("elicitation/create", async (request: any) => ({
+          action: "accept",
+          content: Object.fromEntries(Object.keys(request.params.requestedSchema?.properties ?? {}).map((key) => [key, answers[key] ?? "x"]))
+        }))
         client.setRequestHandler("sampling/createMessage", async () => ({
           role: "assistant",
           content: { type: "text", text: "Paris" },
@@ -102,9 +107,9 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
       const rooted = yield* sdk(() => client.callTool({ name: "test_input_required_result_list_roots", arguments: {} }))
       assert.deepStrictEqual(texts(rooted.content), ["Roots: file:///work"])
       const multi = yield* sdk(() => client.callTool({ name: "test_input_required_result_multi_round", arguments: {} }))
-      assert.strictEqual(texts(multi.content).length, 1)
+      assert.deepStrictEqual(texts(multi.content), ["Ada likes blue"])
       const prompt = yield* sdk(() => client.getPrompt({ name: "test_input_required_result_prompt" }))
-      assert.strictEqual(prompt.messages.length, 1)
+      assert.deepStrictEqual(texts(prompt.messages.map((m) => m.content)), ["Use this context: tests"])
       const read = yield* sdk(() => client.readResource({ uri: "test://static-text" }))
       assert.strictEqual(read.contents.length, 1)
     }))
