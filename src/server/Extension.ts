@@ -184,8 +184,31 @@ export const servesVersion = (extension: Extension<any>, version: ProtocolVersio
   extension.versions !== "modern" || ProtocolVersion.isModern(version)
 
 /**
- * The handler of one method as the low-level server routes it: refused with -32601 for a version
- * the extension is not served to, with -32021 for an undeclared extension when required.
+ * Why a request of `context` may not call the extension's method `name`, whatever its params:
+ * -32601 for a version the extension is not served to, -32021 for an undeclared extension when
+ * required; `undefined` when it may. The low-level server asks it before answering -32602 to
+ * params that do not decode (the resolver's order: the capability before the params).
+ *
+ * @internal
+ */
+export const refusal = (
+  extension: Extension<never>,
+  name: string,
+  context: RequestContext
+): Exit.Exit<never, McpError.McpError> | undefined => {
+  if (!servesVersion(extension, context.protocolVersion)) return Exit.fail(McpError.methodNotFound(name))
+  if (
+    extension.requireDeclaration === true && ProtocolVersion.isModern(context.protocolVersion) &&
+    !isDeclared(context, extension.id)
+  ) {
+    return Exit.fail(McpError.withoutStackTrace(() => notDeclared(extension.id, `${name} needs the ${extension.id} extension: declare it in clientCapabilities.extensions`)))
+  }
+  return undefined
+}
+
+/**
+ * The handler of one method as the low-level server routes it: refused as {@link refusal} says
+ * (checked again here, after the typed middleware, which sees well-formed requests).
  *
  * @internal
  */
@@ -195,13 +218,8 @@ export const routeHandler = (
   handler: Method<never>["handler"]
 ) =>
 (params: unknown, context: RequestContext): Effect.Effect<object, McpError.McpError> => {
-  if (!servesVersion(extension, context.protocolVersion)) return Exit.fail(McpError.methodNotFound(name))
-  if (
-    extension.requireDeclaration === true && ProtocolVersion.isModern(context.protocolVersion) &&
-    !isDeclared(context, extension.id)
-  ) {
-    return Exit.fail(McpError.withoutStackTrace(() => notDeclared(extension.id, `${name} needs the ${extension.id} extension: declare it in clientCapabilities.extensions`)))
-  }
+  const refused = refusal(extension, name, context)
+  if (refused !== undefined) return refused
   // The method's effect runs with its request as `McpRequestContext` (`McpContext.log`...), as a
   // tool handler's does, whichever server serves it; one that answered at once needs nothing.
   const effect = handler(params, context)

@@ -271,7 +271,8 @@ export const make = (options: Options): LowLevelServer => {
       }
       const route = {
         decode: lazily(() => jitDecoder(method.params)),
-        handler: Extension.routeHandler(extension, name, method.handler)
+        handler: Extension.routeHandler(extension, name, method.handler),
+        refuse: (context: RequestContext) => Extension.refusal(extension, name, context)
       }
       if (extension.versions === "modern") {
         if (modernRoutes.has(name)) throw new Error(`Extension ${extension.id}: the method ${name} is already served`)
@@ -333,9 +334,11 @@ export const make = (options: Options): LowLevelServer => {
     if (route === undefined) return Exit.fail(McpError.methodNotFound(request.method))
     const params = route.decode(paramsOf(request, context))
     if (params._tag === "Failure") {
+      // A request refused whatever its params (an undeclared extension: -32021) is refused so
+      // with params that do not decode too; well-formed, it is refused after the typed hooks.
       return hookOnly.has(request.method)
         ? Exit.fail(McpError.methodNotFound(request.method))
-        : McpError.decodeFailure(`params for ${request.method}`, params.cause)
+        : route.refuse?.(context) ?? McpError.decodeFailure(`params for ${request.method}`, params.cause)
     }
     const chain = route.chain!
     if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {
@@ -649,6 +652,8 @@ interface Route {
   /** Replaced by the built decoder at its first call (see {@link lazily}). */
   decode: Decoder
   readonly handler: RequestHandler<any>
+  /** An extension method's refusal whatever the params, asked before -32602 (`Extension.refusal`). */
+  readonly refuse?: (context: RequestContext) => Exit.Exit<never, McpError.McpError> | undefined
   /** Set once the routes are built. */
   chain?: Chain
 }

@@ -179,6 +179,14 @@ describe("Extension API", () => {
       // a declaration that is not an object is malformed, as in initialize: -32602
       const malformed = yield* run(() => modern.request("strict/echo", { text: "hi" }, metaOf({ extensions: { "com.example/strict": true } })))
       assert.strictEqual(malformed.error?.code, -32602)
+      // the capability is checked before the params: undeclared with malformed params is -32021
+      for (const params of [{}, { text: 1 }]) {
+        const undeclared = yield* run(() => modern.request("strict/echo", params))
+        assert.strictEqual(undeclared.error?.code, -32021, JSON.stringify(params))
+        assert.deepStrictEqual(undeclared.error.data, { requiredCapabilities: { extensions: { "com.example/strict": {} } } })
+        const declared = yield* run(() => modern.request("strict/echo", params, metaOf({ extensions: { "com.example/strict": {} } })))
+        assert.strictEqual(declared.error?.code, -32602, JSON.stringify(params))
+      }
     }))
 
   it.live("a modern-only method answers -32601 to a 2025 session (declared or not) and is served to 2026 requests", () =>

@@ -307,6 +307,22 @@ describe("tasks extension: gating and errors", () => {
       assertAck(yield* run(() => client.cancel(task.taskId)), "cancel")
     }))
 
+  it.live("tasks/* without the extension and with malformed params: -32021 (the capability before the params)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve()
+      for (const method of ["tasks/get", "tasks/update", "tasks/cancel"]) {
+        for (const params of [{}, { taskId: 7 }]) {
+          const refused = yield* run(() => modern(url, method, params, { meta: metaOf({ elicitation: {} }) }))
+          assert.strictEqual(refused.message.error?.code, -32021, `${method} ${JSON.stringify(params)}`)
+          assert.strictEqual(refused.status, 400)
+          assert.deepStrictEqual(refused.message.error.data, { requiredCapabilities: { extensions: { [TASKS]: {} } } })
+        }
+        // declared, the same params are -32602
+        const invalid = yield* run(() => modern(url, method, {}, { meta: withTasks() }))
+        assert.strictEqual(invalid.message.error?.code, -32602, method)
+      }
+    }))
+
   it.live("an unknown taskId is -32602 for get, update and cancel; invalid params are -32602", () =>
     Effect.gen(function*() {
       const { url } = yield* serve()
