@@ -61,6 +61,7 @@ import {
   NotSendable,
   projectError,
   projectResult,
+  withObjectStructuredContent,
   projectServerNotification,
   projectServerRequest
 } from "../protocol/versions/Projection.ts"
@@ -588,7 +589,7 @@ export const resultAsSent = (context: RequestContext, method: string, result: un
   const session: unknown = context.session
   return session instanceof SessionImpl
     ? session.asSent(method, value, context.protocolVersion)
-    : context.protocolVersion === ProtocolVersion.latest && method !== "tools/list"
+    : context.protocolVersion === ProtocolVersion.latest && method !== "tools/list" && method !== "tools/call"
     ? (method === "initialize" ? initializeAsSent(value) : value)
     : projectResult(method, value, context.protocolVersion)
 }
@@ -1290,10 +1291,12 @@ class SessionImpl extends Scheduler implements ServerSession {
    * properties cannot be read).
    */
   asSent(method: string, result: object, version: ProtocolVersion.ProtocolVersion): object {
-    // 2025-11-25 projects `tools/list` only (an `outputSchema` whose root is not an object, SEP-2106).
+    // 2025-11-25 projects `tools/list` only (an `outputSchema` whose root is not an object, SEP-2106),
+    // and wraps the `structuredContent` of `tools/call` that goes with it (a property read).
     if (version !== ProtocolVersion.latest || method === "tools/list") {
       return projectResult(method, result, version, this.dispatcher.serverInfo)
     }
+    if (method === "tools/call") return withObjectStructuredContent(result)
     // `initialize` is answered at the newest (nothing is settled before it), its result at the
     // version it names (see `initializeAsSent`).
     return method === "initialize" ? initializeAsSent(result) : result

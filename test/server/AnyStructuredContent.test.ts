@@ -15,8 +15,11 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Content, McpServer, StreamableHttp } from "../../src/index.ts"
-import { modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import * as Exit from "effect/Exit"
+import { Content, InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
+import { connectModern, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
 import { answerOf, on, openSession, post, serveOnFreePort } from "../http/support.ts"
 import { fourWays } from "../middleware/fourWays.ts"
 import { serveBoth } from "./bothClients.ts"
@@ -216,6 +219,50 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
         if (version === "2025-06-18") assert.deepStrictEqual(handmade.structuredContent, { result: [1, 2] }, version)
         else assert.notProperty(handmade, "structuredContent")
         assert.isUndefined(handmade.isError, version)
+      }
+    }))
+
+  // Fails before: the projection wrapped the listed schema for 2025-era clients whatever served
+  // it, but only McpServer's Tool wrapped the value; the SDK v1 client refused the call
+  // ("Structured content does not match the tool's output schema").
+  it.live("a LowLevelServer's non-object structuredContent: sent as { result } where its schema is wrapped (SDK v1 at 2025-11-25, raw 2025-06-18), as it is at 2026-07-28", () =>
+    Effect.gen(function*() {
+      const schemas: Record<string, object> = {
+        numbers: { type: "array", items: { type: "integer" } },
+        answer: { type: "integer" },
+        nothing: { type: ["string", "null"] },
+        point: { type: "object", properties: { x: { type: "integer" } }, required: ["x"] }
+      }
+      const values: Record<string, unknown> = { numbers: [1, 2], answer: 42, nothing: null, point: { x: 1 } }
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low", version: "1" },
+        handlers: {
+          "tools/list": () =>
+            Exit.succeed({
+              tools: Object.entries(schemas).map(([name, outputSchema]) => ({ name, inputSchema: { type: "object" }, outputSchema }))
+            } as never),
+          "tools/call": (params) =>
+            Exit.succeed({ content: [Content.text(JSON.stringify(values[params.name]))], structuredContent: values[params.name] } as never)
+        }
+      })
+      const wrapped = (name: string) => name === "point" ? values[name] : { result: values[name] }
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server))
+      const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      assert.strictEqual(client.getServerVersion()?.name, "low")
+      yield* Effect.promise(() => client.listTools())
+      for (const name of Object.keys(values)) {
+        const result = yield* Effect.promise(() => client.callTool({ name, arguments: {} }))
+        assert.deepStrictEqual(result.structuredContent, wrapped(name), name)
+      }
+      const raw = yield* connectRaw(server as never, "2025-06-18")
+      const modernClient = yield* connectModern(server as never)
+      for (const name of Object.keys(values)) {
+        const legacy = yield* Effect.promise(() => raw.request(name, "tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(legacy.result.structuredContent, wrapped(name), `2025-06-18 ${name}`)
+        const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(answer.result.structuredContent, values[name], `2026-07-28 ${name}`)
       }
     }))
 })

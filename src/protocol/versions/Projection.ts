@@ -36,7 +36,8 @@
  *   `{ type: "object", properties: { result: <schema> }, required: ["result"] }` (its `$defs` and
  *   `$schema` at the new root, other same-document references moved under `#/properties/result`),
  *   as the SDK v2 server and FastMCP do; the tool answers those versions `{ result: <value> }`
- *   (`Tool`: the projection of a `tools/call` result cannot know the tool's schema).
+ *   (`Tool` wraps its own values; a `tools/call` result built elsewhere whose `structuredContent`
+ *   is not an object, a `LowLevelServer`'s, is wrapped by the projection for those versions).
  * - `structuredContent` is removed before 2025-06-18; if the result then has no content block at
  *   all, one `text` block holding `JSON.stringify(structuredContent)` is added (the spec already
  *   asks servers to mirror structured output into a text block; this guarantees it).
@@ -353,6 +354,22 @@ const projectTool = (tool: JsonObject, plan: Plan): JsonObject => {
  * @internal
  */
 export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) && schema["type"] !== "object"
+
+/**
+ * A `tools/call` result whose `structuredContent` is not an object (an array, a string, `null`:
+ * MCP 2026-07-28 allows any JSON value, SEP-2106) as 2025-06-18 and 2025-11-25 take it:
+ * `{ result: <value> }`, as its tool's `outputSchema` is listed to them
+ * ({@link legacyOutputSchema}), whatever built the result (a `LowLevelServer`'s handler, a proxy;
+ * `Tool` wraps its own). Returns `result` itself when there is nothing to wrap (one property read).
+ *
+ * @internal
+ */
+export const withObjectStructuredContent = <A extends object>(result: A): A => {
+  const content = (result as { readonly structuredContent?: unknown }).structuredContent
+  return content === undefined || isObject(content)
+    ? result
+    : { ...result, structuredContent: { result: content } }
+}
 
 /** The wrapped form of each `outputSchema` wrapped so far (a tool's is the same object at every listing). */
 const wrappedSchemas = new WeakMap<JsonObject, JsonObject>()
@@ -693,7 +710,8 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  * `serverInfo`, `_meta["io.modelcontextprotocol/serverInfo"]` (unless the result set it).
  *
  * Returns `result` itself when nothing has to change (for 2025-11-25, always but a `tools/list`
- * with such an `outputSchema`).
+ * with such an `outputSchema` and a `tools/call` result whose `structuredContent` is not an
+ * object: see {@link withObjectStructuredContent}).
  */
 export const projectResult = <A extends object>(
   method: string,
@@ -701,16 +719,22 @@ export const projectResult = <A extends object>(
   version: ProjectedVersion,
   serverInfo?: Implementation | undefined
 ): A => {
-  // 2025-11-25 changes nothing but an `outputSchema` whose root is not an object (SEP-2106).
+  // 2025-11-25 changes nothing but an `outputSchema` whose root is not an object (SEP-2106), and
+  // the `structuredContent` that goes with it.
   if (version === newest) {
-    return method === "tools/list" ? projectResultWith(method, result as unknown as JsonObject, planOf(version)) as unknown as A : result
+    return method === "tools/list"
+      ? projectResultWith(method, result as unknown as JsonObject, planOf(version)) as unknown as A
+      : method === "tools/call"
+      ? withObjectStructuredContent(result)
+      : result
   }
   const plan = planOf(version)
   // Measured (--cpu-prof of the echo server under 200,000 2026-07-28 tools/call over HTTP): walking
   // a result no rule changes, projectResult took 57 ms; skipping the walk, 14 ms.
-  const projected = plan.unchangedResults.has(method)
+  let projected = plan.unchangedResults.has(method)
     ? omit(result as unknown as JsonObject, plan.resultKeys)
     : projectResultWith(method, result as unknown as JsonObject, plan)
+  if (plan.objectOutputSchema && method === "tools/call") projected = withObjectStructuredContent(projected)
   return (version === v2026_07_28.version ? completeResult(method, projected, serverInfo) : projected) as unknown as A
 }
 
