@@ -992,7 +992,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     switch (admission._tag) {
       case "Modern": {
         const modern = Negotiation.resolveModern(request, undefined)
-        if (modern._tag === "Failure") return this.refuse(request, modern.failure.error)
+        if (modern._tag === "Failure") return this.refuse(request, this.unlocked(modern.failure.error))
         // The era is picked by the first request resolved (see `internal/lifecycle.ts`).
         if (this.phase === "new") this.phase = "modern"
         resolved = modern.success
@@ -1052,6 +1052,18 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   private reject(request: JsonRpc.Request, detail: string): void {
     this.refuse(request, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
+  }
+
+  /**
+   * A refusal of a 2026-07-28 request, as the connection says it: while it is new (its first
+   * request refused), a -32022 names every version it serves, both eras (`initialize` still picks
+   * 2025), as `server/discover` lists them and as Streamable HTTP does; once the era is picked,
+   * the 2026-07-28 versions alone (`resolveModern`'s), all it serves then.
+   */
+  private unlocked(error: JsonRpc.ErrorObject): JsonRpc.ErrorObject {
+    if (this.phase !== "new" || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
+    const supported = [...ProtocolVersion.modern, ...(this.legacyVersions ?? ProtocolVersion.supported)]
+    return { ...error, data: { ...(error.data as object), supported } }
   }
 
   /**

@@ -303,6 +303,35 @@ describe("lifecycle", () => {
       assert.deepStrictEqual(tools.result.tools.map((t: any) => t.name), ["echo", "slow"])
     }))
 
+  // Fails before: `supported` named 2026-07-28 alone, while the connection, still new, served the
+  // 2025 versions too (by initialize) and server/discover listed them: a 2025-only fallback had
+  // nothing to retry with, and the two answers disagreed.
+  it.live("a first request at an unsupported version: -32022 names every version the new connection serves, as server/discover lists them", () =>
+    scenario(async (raw) => {
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2099-01-01",
+        "io.modelcontextprotocol/clientCapabilities": {}
+      }
+      await raw.send({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } })
+      const unsupported = await raw.waitFor((m) => m.id === 1)
+      assert.strictEqual(unsupported.error?.code, -32022, JSON.stringify(unsupported))
+      assert.deepStrictEqual(unsupported.error.data, { supported: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"], requested: "2099-01-01" })
+      await raw.send({ jsonrpc: "2.0", id: 2, method: "server/discover", params: { _meta: { ...meta, "io.modelcontextprotocol/protocolVersion": "2026-07-28" } } })
+      const discovered = await raw.waitFor((m) => m.id === 2)
+      assert.deepStrictEqual(discovered.result.supportedVersions, unsupported.error.data.supported)
+    }))
+
+  it.live("a first request at an unsupported version leaves the connection new: the 2025 initialize it names is answered", () =>
+    scenario(async (raw) => {
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} }
+      await raw.send({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta } })
+      const unsupported = await raw.waitFor((m) => m.id === 1)
+      assert.include(unsupported.error?.data?.supported, "2025-11-25")
+      await initializeRaw(raw)
+      await raw.send({ jsonrpc: "2.0", id: 2, method: "tools/list" })
+      assert.deepStrictEqual((await raw.waitFor((m) => m.id === 2)).result.tools.map((t: any) => t.name), ["echo", "slow"])
+    }))
+
   it.live("a second initialize is answered -32600, before and after notifications/initialized", () =>
     scenario(async (raw) => {
       await raw.send(initializeRequest("i1"))
