@@ -37,7 +37,8 @@
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
- *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct, and of
+ *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct (also
+ *   under the names `Schema.encodeKeys` gives them, with their documentation), and of
  *   structs nested in its fields, directly or through `Schema.optional`, `Schema.NullOr`, a union
  *   or the items of a `Schema.Array` (not through a `$ref`), when the default can be
  *   computed synchronously without services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
@@ -51,10 +52,13 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as JsonPointer from "effect/JsonPointer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
+import * as SchemaGetter from "effect/SchemaGetter"
 import { copyNode, finite, rewrite } from "./internal/schemaRewrite.ts"
 
 /**
@@ -976,7 +980,11 @@ const shapeOf = (ast: SchemaAST.AST, depth: number): Shape | undefined => {
   const end = encodedEnd(ast)
   switch (end._tag) {
     case "Objects": {
-      const defaults = collectDefaults(end, depth)
+      // `Schema.encodeKeys`: the defaults and documentation are the type side's, under their JSON names.
+      const names = end === ast ? undefined : renamedKeys(ast)
+      const defaults = names === undefined
+        ? collectDefaults(end, depth)
+        : renameDefaults(collectDefaults(ast as SchemaAST.Objects, depth), names)
       return defaults.values.size > 0 || defaults.docs.size > 0 || defaults.nested.size > 0
         ? { _tag: "Object", defaults }
         : undefined
@@ -994,6 +1002,51 @@ const shapeOf = (ast: SchemaAST.AST, depth: number): Shape | undefined => {
     }
   }
   return undefined
+}
+
+/**
+ * The JSON name of each field of a struct whose encoding only renames its keys
+ * (`Schema.encodeKeys`), found by encoding an object of distinct markers; `undefined` for any other
+ * encoding. The struct's fields carry the defaults and documentation the renamed side (their
+ * encoded forms) has lost.
+ */
+const renamedKeys = (ast: SchemaAST.AST): ReadonlyMap<string, string> | undefined => {
+  if (ast._tag !== "Objects" || ast.encoding?.length !== 1) return undefined
+  const link = ast.encoding[0]
+  if (link.to._tag !== "Objects" || link.to.encoding !== undefined || link.transformation._tag !== "Transformation") {
+    return undefined
+  }
+  const markers = new Map<object, string>()
+  const probe: Record<string, object> = {}
+  for (const ps of ast.propertySignatures) {
+    if (typeof ps.name !== "string") return undefined
+    const marker = {}
+    markers.set(marker, ps.name)
+    probe[ps.name] = marker
+  }
+  try {
+    // A getter needing services or time is not a renaming: it fails here (or throws), caught below.
+    const run = SchemaGetter.run(link.transformation.encode, Option.some(probe), {})
+    const exit = Effect.runSyncExit(run as Effect.Effect<Option.Option<unknown>, unknown>)
+    if (!Exit.isSuccess(exit) || Option.isNone(exit.value) || !isRecord(exit.value.value)) return undefined
+    const encoded = exit.value.value
+    const names = new Map<string, string>()
+    for (const key of Reflect.ownKeys(encoded)) {
+      const name = markers.get(encoded[key as string] as object)
+      if (typeof key !== "string" || name === undefined || names.has(name)) return undefined
+      names.set(name, key)
+    }
+    return names.size === markers.size ? names : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Defaults found under the fields' own names, under their JSON names. */
+const renameDefaults = (defaults: Defaults, names: ReadonlyMap<string, string>): Defaults => {
+  const rename = <A>(map: Map<string, A>): Map<string, A> =>
+    new Map(Array.from(map, ([name, value]) => [names.get(name) ?? name, value]))
+  return { values: rename(defaults.values), docs: rename(defaults.docs), nested: rename(defaults.nested) }
 }
 
 /**

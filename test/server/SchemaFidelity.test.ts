@@ -110,6 +110,37 @@ describe("JSON Schema fidelity", () => {
     assert.strictEqual(decoded.unset.limit, 10)
   })
 
+  it("advertises the defaults and documentation of fields renamed by Schema.encodeKeys, under their JSON names", () => {
+    const schema = Schema.Struct({
+      limit: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(5))).annotate({ description: "How many" }),
+      query: Schema.String,
+      since: Schema.Date.annotate({ description: "An ISO date" }),
+      page: Schema.Struct({ size: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(20))) })
+        .pipe(Schema.encodeKeys({ size: "page_size" }))
+    }).pipe(Schema.encodeKeys({ limit: "max", since: "from" }))
+    // Fails before: the JSON side's fields are the encoded forms, which have no decoding default and
+    // lost the type side's description: `max: { type: "integer" }`, `page_size` likewise.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema), {
+      type: "object",
+      properties: {
+        max: { type: "integer", description: "How many", default: 5 },
+        query: { type: "string" },
+        from: { type: "string", description: "An ISO date" },
+        page: { type: "object", properties: { page_size: { type: "integer", default: 20 } } }
+      },
+      required: ["query", "from", "page"]
+    })
+    // What the Schema decodes the keys' absence to.
+    const decoded: any = Schema.decodeUnknownSync(Schema.toCodecJson(schema) as any)({
+      query: "q",
+      from: "2026-01-01T00:00:00.000Z",
+      page: {}
+    })
+    assert.strictEqual(decoded.limit, 5)
+    assert.strictEqual(decoded.page.size, 20)
+    agree(schema, [{ query: "q", from: "2026-01-01T00:00:00.000Z", page: {} }, { query: "q", page: {} }])
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
