@@ -230,6 +230,30 @@ describe("McpServer raw JSON Schema tools: validation (2025-11-25, isError resul
       assert.deepStrictEqual(ok, { content: [{ type: "text", text: "ok" }] })
     }))
 
+  it.live("an $id with a fragment names its subschema, which a $ref to that URI reaches at the call", () =>
+    Effect.gen(function*() {
+      const Named = McpServer.tool({
+        name: "named",
+        parameters: Tool.jsonSchema({
+          $id: "https://example.com/tools/a.json",
+          type: "object",
+          properties: {
+            p: { $id: "https://example.com/other/b.json#word", type: "object", properties: { r: { $ref: "#/$defs/N" } } },
+            q: { $ref: "https://example.com/other/b.json#word" }
+          },
+          $defs: { N: { type: "number" } }
+        }),
+        handler: () => Effect.succeed("ok")
+      })
+      const { client } = yield* serveAndConnect(Named)
+      // The relative reference under the fragment `$id` resolves against the root's base.
+      const ok = yield* sdk(() => client.callTool({ name: "named", arguments: { p: { r: 1 }, q: { r: 2 } } }))
+      assert.deepStrictEqual(ok, { content: [{ type: "text", text: "ok" }] })
+      const wrong = yield* sdk(() => client.callTool({ name: "named", arguments: { q: { r: "x" } } }))
+      assert.isTrue((wrong as { isError?: boolean }).isError)
+      assert.include(textOf(wrong), "/q/r")
+    }))
+
   it.live("a $schema naming draft-07 is validated as draft-07 (items as a tuple)", () =>
     Effect.gen(function*() {
       let calls = 0
@@ -324,6 +348,26 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
       { properties: { a: { $ref: "https://example.com/elsewhere#/X" }, b: { $id: "https://example.com/b", type: "string" } } },
       "/properties/a/$ref"
     ],
+    // Fails before: an `$id` with a fragment was taken as naming a document (its fragment dropped)
+    // and as the base of its subschemas; the library takes it as the name of that subschema only
+    // and keeps the base, so each call reaching these references was a masked internal error.
+    [
+      "a $ref to the document of an $id with a fragment (a name, not a document)",
+      {
+        $id: "https://example.com/a.json",
+        properties: { p: { $id: "https://example.com/b.json#foo", type: "string" }, q: { $ref: "https://example.com/b.json" } }
+      },
+      "/properties/q/$ref"
+    ],
+    [
+      "a relative $ref under an $id with a fragment, resolved against that $id",
+      {
+        $id: "https://example.com/tools/a.json",
+        properties: { p: { $id: "https://example.com/other/b.json#foo", properties: { r: { $ref: "c.json" } } } },
+        $defs: { C: { $id: "https://example.com/other/c.json", type: "string" } }
+      },
+      "/properties/p/properties/r/$ref"
+    ],
     ["an unsupported dialect", { $schema: "https://example.com/my-dialect" }, "/$schema"],
     ["$dynamicRef (not implemented by the validator)", { properties: { a: { $dynamicRef: "#meta" } } }, "/properties/a/$dynamicRef"]
   ]
@@ -355,7 +399,12 @@ describe("McpServer raw JSON Schema tools: a schema that is not well-formed fail
         { $schema: "http://json-schema.org/draft-04/schema#", id: "https://example.com/t", properties: { x: { $ref: "#/definitions/X" } }, definitions: { X: {} } },
         // The library reads `id` as a base in every draft, as `$id`.
         { id: "https://example.com/t", properties: { x: { $ref: "https://example.com/t#/$defs/X" }, y: { $id: "https://example.com/y" } }, $defs: { X: {} } },
-        { properties: { x: { "x-vendor": { anything: 1 }, description: "unknown keywords are fine" } } }
+        { properties: { x: { "x-vendor": { anything: 1 }, description: "unknown keywords are fine" } } },
+        // An `$id` with a fragment names its subschema: references reach it by that URI.
+        {
+          $id: "https://example.com/a.json",
+          properties: { p: { $id: "https://example.com/b.json#foo" }, q: { $ref: "https://example.com/b.json#%66oo" } }
+        }
       ]
       for (const inputSchema of schemas) {
         const exit = yield* Effect.exit(registering(inputSchema))

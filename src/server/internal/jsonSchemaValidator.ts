@@ -10,7 +10,8 @@
  * Done here without the library:
  * - when the tool is registered, the schema's well-formedness (the shapes its keywords must have
  *   in the meta-schema, valid `pattern`s, known `type` names, local `$ref`s that resolve (and no
- *   `$ref` to another document than the schema's own `$id`s name: none is ever loaded), a known
+ *   `$ref` to another document than the schema's own `$id`s name: none is ever loaded; an `$id`
+ *   with a fragment names its subschema, as in the library, not a document nor a base), a known
  *   dialect), so a mistake fails at server start, naming the tool, and not at the first call;
  * - before each validation, the arguments' nesting depth, without recursion: the library recurses
  *   once per level, and a deeply nested value must get an answer, not a stack overflow.
@@ -316,6 +317,9 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
   const anchors = new Set<string>()
   // The documents the schema's `$id`s name (absolute, without fragment).
   const documents = new Set<string>()
+  // The absolute URIs of `$id`s with a fragment (`https://x#foo`), which the library takes as names
+  // of their subschemas (references reach them by that URI only), not as bases.
+  const named = new Set<string>()
   let hasId = false
   const pending: Array<{ readonly schema: unknown; readonly at: string; readonly base: string | undefined }> = [
     { schema: root, at: "", base: undefined }
@@ -325,9 +329,14 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
     if (!isObject(schema)) continue // booleans are whole schemas
     // An `$id` (or `id`, which the library reads in every draft) sets the base URI of the schema
     // and its subschemas.
+    // One with a fragment names the schema and leaves the base as it was.
     const id = typeof schema["$id"] === "string" && schema["$id"] !== "" ? schema["$id"] : schema["id"]
-    const base = typeof id === "string" ? document(id, parentBase) : parentBase
-    if (typeof id === "string" && base !== undefined) documents.add(base)
+    const idUri = typeof id === "string" ? absolute(id, parentBase) : undefined
+    const base = idUri === undefined || idUri.fragment !== "" ? parentBase : idUri.document
+    if (idUri !== undefined) {
+      if (idUri.fragment === "") documents.add(idUri.document)
+      else named.add(idUri.href)
+    }
     for (const keyword of Object.keys(schema)) {
       const value = schema[keyword]
       const where = `${at}/${escapePointer(keyword)}`
@@ -441,12 +450,12 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
   if (hasId) {
     for (const { ref, at, base } of refs) {
       // Outside every `$id`'s subschemas, an absolute reference (a relative one is left to the library).
-      const target = document(ref, base)
-      if (target !== undefined && !documents.has(target)) {
+      const target = absolute(ref, base)
+      if (target !== undefined && !documents.has(target.document) && !named.has(target.href)) {
         throw invalidSchema(
           tool,
           at,
-          `$ref ${JSON.stringify(ref)} names another document (${target}), which is never loaded (only references into this schema resolve)`
+          `$ref ${JSON.stringify(ref)} names another document (${target.document}), which is never loaded (only references into this schema resolve)`
         )
       }
     }
@@ -459,15 +468,45 @@ const checkSchema = (tool: string, root: { readonly [key: string]: unknown }, dr
   }
 }
 
-/** The absolute URI of the document `uri` names (its fragment left out), `undefined` when it has none. */
-const document = (uri: string, base: string | undefined): string | undefined => {
+/**
+ * `uri` made absolute against `base` as the library does (its fragment normalized as the library
+ * normalizes it): the whole URI, its document's (without fragment) and its fragment (`""` when it
+ * has none or an empty one); `undefined` when it is not absolute.
+ */
+const absolute = (
+  uri: string,
+  base: string | undefined
+): { readonly href: string; readonly document: string; readonly fragment: string } | undefined => {
   try {
     const url = new URL(uri, base)
+    const fragment = url.hash.length > 1 ? normalizeFragment(url.hash.slice(1)) : ""
     url.hash = ""
-    return url.href
+    return { href: fragment === "" ? url.href : `${url.href}#${fragment}`, document: url.href, fragment }
   } catch {
     return undefined
   }
+}
+
+const fragmentCharacter = /^[A-Za-z0-9._~!$&'()*+,;=:@/?-]$/
+const percentEncoded = /^%[0-9A-Fa-f]{2}$/
+const unreservedCharacter = /^[A-Za-z0-9._~-]$/
+
+/** A URI fragment as the library writes it in its lookup keys (`normalizeURIFragment` in its `dereference`). */
+const normalizeFragment = (fragment: string): string => {
+  let normalized = ""
+  for (let index = 0; index < fragment.length;) {
+    const encoded = fragment.slice(index, index + 3)
+    if (fragment[index] === "%" && percentEncoded.test(encoded)) {
+      const decoded = String.fromCharCode(Number.parseInt(encoded.slice(1), 16))
+      normalized += unreservedCharacter.test(decoded) ? decoded : encoded.toUpperCase()
+      index += 3
+      continue
+    }
+    const character = String.fromCodePoint(fragment.codePointAt(index)!)
+    normalized += fragmentCharacter.test(character) ? character : encodeURIComponent(character)
+    index += character.length
+  }
+  return normalized
 }
 
 const resolves = (root: unknown, anchors: ReadonlySet<string>, ref: string): boolean => {
