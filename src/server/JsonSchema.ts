@@ -28,6 +28,11 @@
  *   backreference, or has the `u` flag with `i`, `m`, `s` or `v` (on strings with characters
  *   outside the BMP, `.` and negations still count code points, not units). `elicitationSchema`
  *   leaves out a pattern with `i`, `m` or `s` (and refuses others).
+ * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
+ *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
+ *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
+ *   form. `Schema.Date` and `Schema.DateTimeUtc` have no `format` or `pattern`: they accept any
+ *   string `Date` parses (`"2024-01-01"`, `"Jan 1 2024"`), which `format: "date-time"` refuses.
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
  *   other checks of a key (`Schema.Int`, lengths) are left out. The selector may match keys the
@@ -59,7 +64,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaGetter from "effect/SchemaGetter"
-import { copyNode, finite, rewrite } from "./internal/schemaRewrite.ts"
+import * as SchemaTransformation from "effect/SchemaTransformation"
+import { copyNode, finite, type Rules, rewrite } from "./internal/schemaRewrite.ts"
 
 /**
  * A JSON Schema object, as sent on the wire.
@@ -684,7 +690,8 @@ const member = (code: number): string =>
  */
 const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
   const override = overrideCheck(use)
-  return rewrite(SchemaAST.toEncoded(root), {
+  // A form has no `pattern` (`elicitationSchema` refuses one).
+  return rewrite(SchemaAST.toEncoded(use === "elicitation" ? root : rewrite(root, numberStrings)), {
     // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as
     // null (see `outputCodec`): it stays nullable.
     elements: use === "output",
@@ -699,6 +706,47 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
     },
     parameter: recordKey
   })
+}
+
+/**
+ * JavaScript's white space and line terminators, which `Number` trims (`\s` of a JavaScript RegExp,
+ * spelled out: other dialects' `\s` differ).
+ */
+const numberSpace = "[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*"
+
+/**
+ * Every string `Number` reads as a finite number (white space around it; decimal with a sign, a
+ * fraction, an exponent; `0x`, `0o`, `0b` integers; nothing, which is 0), and a few it reads as
+ * infinite (`"1e400"`): no finite number is refused.
+ */
+const finiteNumberString = new RegExp(
+  `^${numberSpace}(?:[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)?${numberSpace}$`
+)
+
+/** Whether a type refuses every non-finite number (`Schema.Finite`, `Schema.Int`, their checks). */
+const refusesNonFinite = (ast: SchemaAST.AST): boolean => {
+  try {
+    const is = Schema.is(Schema.make<Schema.Top>(SchemaAST.toType(ast)))
+    return !is(Number.NaN) && !is(Number.POSITIVE_INFINITY) && !is(Number.NEGATIVE_INFINITY)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A string decoded by `Number` to a finite number (`Schema.FiniteFromString`, or
+ * `SchemaTransformation.numberFromString` into `Schema.Int`) is given the pattern of the strings
+ * `Number` reads as finite ones, so the model is told it is a number; one decoded to any number
+ * (`Schema.NumberFromString`, whose `"abc"` is `NaN`) is not. Not in an elicitation form.
+ */
+const numberStrings: Rules = {
+  elements: false,
+  optionalMembers: (types) => types,
+  node: (ast) => ast,
+  link: (ast, to, link) =>
+    link.transformation === SchemaTransformation.numberFromString && to._tag === "String" && refusesNonFinite(ast)
+      ? copyNode(to, { checks: [...(to.checks ?? []), Schema.isPattern(finiteNumberString)] })
+      : to
 }
 
 // ---------------------------------------------------------------------------

@@ -254,7 +254,7 @@ describe("JsonSchema.toolInputSchema", () => {
       type: "object",
       properties: {
         limit: { type: "integer", default: 10 },
-        ratio: { type: "string", default: "0.5" },
+        ratio: { type: "string", pattern: (JsonSchema.fromSchema(Schema.FiniteFromString) as any).pattern, default: "0.5" },
         options: { type: "object", properties: { verbose: { type: "boolean", default: false } } },
         query: { type: "string" }
       },

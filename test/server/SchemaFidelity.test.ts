@@ -141,6 +141,34 @@ describe("JSON Schema fidelity", () => {
     agree(schema, [{ query: "q", from: "2026-01-01T00:00:00.000Z", page: {} }, { query: "q", page: {} }])
   })
 
+  it("gives a string decoded to a finite number the pattern of what Number reads as one, refusing none of them", () => {
+    const schema = Schema.Struct({ n: Schema.FiniteFromString })
+    const advertised = JsonSchema.toolInputSchema(schema)
+    // Fails before: `{ type: "string" }`, which "abc" passed (the Schema refuses it).
+    assert.isString((advertised as any).properties.n.pattern)
+    agree(
+      schema,
+      ["1", "-2.5", "+.5", "1.", "1e3", "1E-3", " 7\n", "\u00a010\ufeff", "", "  ", "0x1F", "0o17", "0B101", "00012"]
+        .concat(["abc", "NaN", "Infinity", "-Infinity", "1_000", "-0x10", "0x", "1e", ".", "+", "1 2", "0b2", "١"])
+        .map((n) => ({ n }))
+    )
+    // Every code unit around a number: the pattern and Number agree (white space, line terminators).
+    for (let code = 0; code < 0x10000; code++) {
+      const c = String.fromCharCode(code)
+      const value = { n: `${c}1${c}` }
+      const { advertised: valid, decoded } = both(schema, advertised, value)
+      assert.strictEqual(valid, decoded, `U+${code.toString(16)}`)
+    }
+    // What the pattern lets through that the Schema refuses: a number too large to be finite.
+    assert.deepStrictEqual(both(schema, advertised, { n: "1e400" }), { advertised: true, decoded: false })
+    // Any number (NaN for "abc") is any string.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(Schema.Struct({ n: Schema.NumberFromString })).properties, {
+      n: { type: "string" }
+    })
+    // A form has no pattern: as before.
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(schema).properties, { n: { type: "string" } })
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [

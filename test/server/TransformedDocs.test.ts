@@ -41,11 +41,14 @@ const Repeat = McpServer.prompt({
   handler: ({ count }) => Effect.succeed(`${count}`)
 })
 
+/** The pattern of a string decoded to a finite number (see SchemaFidelity.test.ts). */
+const numberPattern = (JsonSchema.fromSchema(Schema.FiniteFromString) as { pattern: string }).pattern
+
 describe("the documentation of transformed fields", () => {
   it("is in JsonSchema.toolInputSchema and toolOutputSchema", () => {
     assert.deepStrictEqual(
       JsonSchema.toolInputSchema(Schema.Struct({ n: Schema.FiniteFromString.annotate({ description: "N" }) })),
-      { type: "object", properties: { n: { type: "string", description: "N" } }, required: ["n"] }
+      { type: "object", properties: { n: { type: "string", pattern: numberPattern, description: "N" } }, required: ["n"] }
     )
     assert.deepStrictEqual(
       JsonSchema.toolOutputSchema(Schema.Struct({ o: Schema.Struct({ d: Schema.Date.annotate({ title: "D" }) }) })),
@@ -69,7 +72,7 @@ describe("the documentation of transformed fields", () => {
       {
         type: "object",
         properties: {
-          n: { type: "string", examples: ["1", "2.5"], default: "3" },
+          n: { type: "string", pattern: numberPattern, examples: ["1", "2.5"], default: "3" },
           at: { type: "string", examples: ["1970-01-01T00:00:00.000Z"] },
           bad: { type: "string" }
         },

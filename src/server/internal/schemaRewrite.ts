@@ -26,6 +26,11 @@ export interface Rules {
   readonly node: (ast: SchemaAST.AST) => SchemaAST.AST
   /** A record's key (an index signature's parameter), which is not otherwise walked; as it is by default. */
   readonly parameter?: (ast: SchemaAST.AST) => SchemaAST.AST
+  /**
+   * The target of a node's last link, once rewritten (`to`), given the node (its type side) and the
+   * link; as it is by default.
+   */
+  readonly link?: (ast: SchemaAST.AST, to: SchemaAST.AST, link: SchemaAST.Link) => SchemaAST.AST
 }
 
 /**
@@ -49,7 +54,8 @@ export const rewrite = (root: SchemaAST.AST, rules: Rules): SchemaAST.AST => {
   }
   const lastLink = (ast: SchemaAST.AST, links: SchemaAST.Encoding, element: boolean): SchemaAST.AST => {
     const last = links[links.length - 1]!
-    const to = go(last.to, element)
+    const rewritten = go(last.to, element)
+    const to = rules.link === undefined ? rewritten : rules.link(ast, rewritten, last)
     return to === last.to ? ast : copyNode(ast, {
       encoding: [...links.slice(0, -1), new SchemaAST.Link(to, last.transformation)] as unknown as SchemaAST.Encoding
     })
