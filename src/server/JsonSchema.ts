@@ -44,7 +44,8 @@
  * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct (also
  *   under the names `Schema.encodeKeys` gives them, with their documentation), and of
- *   structs nested in its fields, directly or through `Schema.optional`, `Schema.NullOr`, a union
+ *   structs nested in its fields (a struct with a decoding default of its own included), directly or
+ *   through `Schema.optional`, `Schema.NullOr`, a union
  *   or the items of a `Schema.Array` (not through a `$ref`), when the default can be
  *   computed synchronously without services; it is emitted in its JSON-encoded form. An explicit `default` annotation wins. A
  *   field's `title`, `description`, `examples` and `default` annotations are kept also when its
@@ -1026,6 +1027,14 @@ const encodedEnd = (ast: SchemaAST.AST): SchemaAST.AST => {
 const shapeOf = (ast: SchemaAST.AST, depth: number): Shape | undefined => {
   if (depth > 8) return undefined
   const end = encodedEnd(ast)
+  // A struct with a decoding default (`Schema.withDecodingDefault`): its JSON side is the struct's
+  // encoded form (in `Schema.optional`), whose fields lost their defaults and documentation.
+  if (ast._tag === "Objects" && end !== ast && isEncodedForm(ast, optionalMember(end) ?? end)) {
+    const defaults = collectDefaults(ast, depth)
+    return defaults.values.size > 0 || defaults.docs.size > 0 || defaults.nested.size > 0
+      ? { _tag: "Object", defaults }
+      : undefined
+  }
   switch (end._tag) {
     case "Objects": {
       // `Schema.encodeKeys`: the defaults and documentation are the type side's, under their JSON names.
@@ -1051,6 +1060,15 @@ const shapeOf = (ast: SchemaAST.AST, depth: number): Shape | undefined => {
   }
   return undefined
 }
+
+/** Whether `encoded` is the struct `Schema.toEncoded` makes of `objects`: the same keys, each field's encoded form. */
+const isEncodedForm = (objects: SchemaAST.Objects, encoded: SchemaAST.AST): boolean =>
+  encoded._tag === "Objects" && encoded.indexSignatures.length === 0 && objects.indexSignatures.length === 0 &&
+  encoded.propertySignatures.length === objects.propertySignatures.length &&
+  encoded.propertySignatures.every((ps, i) => {
+    const own = objects.propertySignatures[i]!
+    return ps.name === own.name && ps.type === SchemaAST.toEncoded(own.type)
+  })
 
 /**
  * The JSON name of each field of a struct whose encoding only renames its keys

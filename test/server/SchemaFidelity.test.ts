@@ -141,6 +141,32 @@ describe("JSON Schema fidelity", () => {
     agree(schema, [{ query: "q", from: "2026-01-01T00:00:00.000Z", page: {} }, { query: "q", page: {} }])
   })
 
+  it("advertises the fields' defaults and documentation of a struct that itself has a decoding default", () => {
+    const schema = Schema.Struct({
+      options: Schema.Struct({
+        limit: Schema.Int.pipe(Schema.withDecodingDefault(Effect.succeed(10))),
+        since: Schema.optional(Schema.Date.annotate({ description: "An ISO date" }))
+      }).pipe(Schema.withDecodingDefault(Effect.succeed({})))
+    })
+    // Fails before: the JSON side is the struct's encoded form, whose fields have no default and
+    // lost their documentation: `limit: { type: "integer" }`, `since: { type: "string" }`.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
+      options: {
+        type: "object",
+        properties: {
+          limit: { type: "integer", default: 10 },
+          since: { type: "string", description: "An ISO date" }
+        },
+        // The struct's own default, decoded (its fields' defaults applied) and encoded.
+        default: { limit: 10 }
+      }
+    })
+    // What the Schema decodes the keys' absence to.
+    const decoded: any = Schema.decodeUnknownSync(Schema.toCodecJson(schema) as any)({ options: {} })
+    assert.strictEqual(decoded.options.limit, 10)
+    assert.strictEqual((Schema.decodeUnknownSync(Schema.toCodecJson(schema) as any)({}) as any).options.limit, 10)
+  })
+
   it("gives a string decoded to a finite number the pattern of what Number reads as one, refusing none of them", () => {
     const schema = Schema.Struct({ n: Schema.FiniteFromString })
     const advertised = JsonSchema.toolInputSchema(schema)
