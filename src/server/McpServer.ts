@@ -38,7 +38,6 @@ import { clip } from "../internal/clip.ts"
 import { isExit } from "../internal/isExit.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
-import { errorAsData } from "../session/internal/logMessages.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
@@ -1650,9 +1649,8 @@ const clientLogger = withGatedLoggers([
     const message = options.message
     const parts = Array.isArray(message) ? message : [message]
     let data: unknown = parts.length === 1 ? parts[0] : parts
+    // An Error anywhere in it (`Effect.logError("failed:", error)`) is made data as the log is sent.
     if (parts.every((part) => typeof part === "string")) data = parts.join(" ")
-    // `Effect.logError("failed:", error)`: the Error as its name and message (JSON writes `{}`).
-    else if (parts.length > 1) data = parts.map(errorAsData)
     if (options.cause.reasons.length > 0) {
       // Its messages clipped, as in the server's own logs (see `forLog`).
       data = { message: data, cause: Cause.pretty(forLog(options.cause)) }

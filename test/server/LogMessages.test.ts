@@ -196,6 +196,39 @@ describe("log messages", () => {
       ])
     }))
 
+  // Fails before the fix: an Error inside the data (not the whole of it) reached the client as {}
+  // (JSON.stringify writes an Error so), the one thing the log was about lost.
+  it.live("an Error nested in the data (a field, an array's item, a cause's message) goes out as its name and message", () =>
+    Effect.gen(function*() {
+      const withCode = Object.assign(new RangeError("too far"), { code: "E_FAR", inner: new Error("below") })
+      const logs = yield* logsOverHttp(Effect.gen(function*() {
+        yield* McpContext.log("error", { error: new Error("disk full") })
+        yield* McpContext.log("error", { errors: [new TypeError("first"), { nested: withCode }], at: new Date(0), n: 1 })
+        yield* Effect.logError({ error: new Error("from Effect.log") })
+        yield* Effect.logError("failed:", { error: new Error("in a part") }, Cause.fail("why"))
+        yield* McpContext.log("info", { plain: { a: [1, "two", null] } })
+      }))
+      assert.deepStrictEqual(logs, [
+        { level: "error", data: { error: { name: "Error", message: "disk full" } } },
+        {
+          level: "error",
+          data: {
+            errors: [{ name: "TypeError", message: "first" }, {
+              nested: { code: "E_FAR", inner: { name: "Error", message: "below" }, name: "RangeError", message: "too far" }
+            }],
+            at: "1970-01-01T00:00:00.000Z",
+            n: 1
+          }
+        },
+        { level: "error", data: { error: { name: "Error", message: "from Effect.log" } } },
+        {
+          level: "error",
+          data: { message: ["failed:", { error: { name: "Error", message: "in a part" } }], cause: "Error: why" }
+        },
+        { level: "info", data: { plain: { a: [1, "two", null] } } }
+      ])
+    }))
+
   it.live("2026-07-28 over a connection of its own: a request's logs and progress stop with its answer", () =>
     Effect.gen(function*() {
       const answered = yield* Deferred.make<void>()
