@@ -104,6 +104,7 @@ import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/Session.ts"
 import * as Middleware from "../Middleware.ts"
+import { isMcpMethod } from "./internal/mcpMethods.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
 import * as OtlpTraceState from "./internal/otlpTraceState.ts"
 import * as TraceContext from "./internal/traceContext.ts"
@@ -425,35 +426,63 @@ interface Shared {
   readonly series: Map<string, Metric.Histogram<number>> | undefined
 }
 /**
- * The methods whose attributes a transport keeps per protocol version: the client chooses the
- * method (an unknown one is answered -32601, and spanned), so past this many each request builds
- * its own, and is measured in the overflow series.
+ * The methods whose attributes a transport keeps per protocol version: those MCP defines, and
+ * another (an extension's, a custom handler's) once the server served it (answered anything but
+ * -32601). The client names the method: one the server does not serve builds its own attributes
+ * per request and is measured in the overflow series at once, so that made-up methods cannot take
+ * the slots of the methods served (they were measured as `_OTHER` once 128 made-up ones had
+ * come). Past this many methods served, likewise.
  */
 const maxMethods = 128
-const sharedOf = (transport: Transport, protocolVersion: string, requestMethod: string): Shared => {
+const methodsOf = (transport: Transport, protocolVersion: string): Map<string, Shared> => {
   let methods = transport.shared.get(protocolVersion)
   if (methods === undefined) {
     methods = new Map()
     transport.shared.set(protocolVersion, methods)
   }
+  return methods
+}
+const sharedOf = (transport: Transport, protocolVersion: string, requestMethod: string): Shared => {
+  const methods = methodsOf(transport, protocolVersion)
   const method = bounded(requestMethod)
-  let shared = methods.get(method)
-  if (shared === undefined) {
-    const cached = methods.size < maxMethods
-    // Copies: a clipped method is a slice of the request's text (V8 keeps the whole text alive
-    // for a slice of it), and these live on.
-    const own = cached ? copied(method) : method
-    const attributes: Record<string, string> = {
-      "mcp.method.name": own,
-      "mcp.protocol.version": protocolVersion,
-      ...transport.attributes
-    }
-    if (own === "tools/call") attributes[operationName] = executeTool
-    shared = { method: own, attributes, series: cached ? new Map() : undefined }
-    if (cached) methods.set(own, shared)
-  }
+  return methods.get(method) ?? (isMcpMethod(method)
+    ? kept(methods, transport, protocolVersion, method)
+    : sharedWith(transport, protocolVersion, method, undefined))
+}
+/**
+ * A request's {@link Shared} once it is answered: a method not kept yet (see {@link maxMethods})
+ * that the server served is kept from now on, this request measured in its series.
+ */
+const servedShared = (shared: Shared, transport: Transport, protocolVersion: string, errorType: string | undefined): Shared => {
+  if (shared.series !== undefined || errorType === methodNotFound) return shared
+  const methods = methodsOf(transport, protocolVersion)
+  return methods.get(shared.method) ?? kept(methods, transport, protocolVersion, shared.method)
+}
+/** A method's {@link Shared}, kept while there is room (else the overflow series'). */
+const kept = (methods: Map<string, Shared>, transport: Transport, protocolVersion: string, method: string): Shared => {
+  if (methods.size >= maxMethods) return sharedWith(transport, protocolVersion, method, undefined)
+  // Copies: a clipped method is a slice of the request's text (V8 keeps the whole text alive
+  // for a slice of it), and these live on.
+  const shared = sharedWith(transport, protocolVersion, copied(method), new Map())
+  methods.set(shared.method, shared)
   return shared
 }
+const sharedWith = (
+  transport: Transport,
+  protocolVersion: string,
+  method: string,
+  series: Shared["series"]
+): Shared => {
+  const attributes: Record<string, string> = {
+    "mcp.method.name": method,
+    "mcp.protocol.version": protocolVersion,
+    ...transport.attributes
+  }
+  if (method === "tools/call") attributes[operationName] = executeTool
+  return { method, attributes, series }
+}
+/** The `error.type` of a method the server does not serve. */
+const methodNotFound = String(McpError.ErrorCode.MethodNotFound)
 
 /**
  * The duration histogram with its attributes (the {@link Shared} ones, the tool or prompt name, the
@@ -640,7 +669,8 @@ export const middleware = (options: {
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
-            const record = Metric.update(durationWith(shared, named, errorType), (performance.now() - started) / 1000)
+            const measured = servedShared(shared, transport, context.protocolVersion, errorType)
+            const record = Metric.update(durationWith(measured, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) {
               // A session's `initialize` answered: its transport is its duration series' (once per
               // session), with the version it settled (known once the session took the answer).

@@ -20,6 +20,7 @@ import * as Metric from "effect/Metric"
 import { forLog } from "../../internal/loggedCause.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkFunction, checkString, notWhat } from "./internal/config.ts"
+import { isMcpMethod } from "./internal/mcpMethods.ts"
 import { type Outcome, outcomeOf } from "./Logging.ts"
 
 // ---------------------------------------------------------------------------
@@ -71,18 +72,12 @@ export interface Config {
 }
 
 /**
- * MCP 2026-07-28's request methods that have no typed hook (`server/discover`,
- * `subscriptions/listen`, the tasks extension's `tasks/update`): MCP methods all the same.
- */
-const modernMethods: ReadonlySet<string> = new Set(["server/discover", "subscriptions/listen", "tasks/update"])
-
-/**
  * The `method` attribute of a request: its method when it is an MCP client request method (of
  * any version, 2026-07-28's included), `"other"` for anything else (a client must not be able to
  * create unbounded metric series).
  */
 export const methodAttribute = (method: string): string =>
-  Object.hasOwn(Middleware.hookNames, method) || modernMethods.has(method) ? method : "other"
+  isMcpMethod(method) ? method : "other"
 
 // ---------------------------------------------------------------------------
 // Middleware
