@@ -6,7 +6,8 @@
  *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
  *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
  *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
- *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id`,
+ *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id` (a 2025
+ *   session's: MCP 2026-07-28 has no sessions, over stdio as over HTTP),
  *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport` (`pipe` without HTTP: stdio,
  *   in memory; `tcp` over HTTP, with `network.protocol.name` `http` and `network.protocol.version`,
  *   `1.1`, where the platform tells it, and `client.address`, the peer's address), and
@@ -53,8 +54,8 @@
  *   protocol version and transport, `gen_ai.operation.name`), `mcp.client.operation.duration`
  *   (seconds, for each request to the client until its answer; by method, `error.type` and
  *   `rpc.response.status_code`), `mcp.server.session.duration` (seconds, each session's life; by
- *   protocol version and transport) and `mcp.server.session.count` (live sessions in the process,
- *   where there are sessions).
+ *   protocol version and transport) and `mcp.server.session.count` (live sessions in the process):
+ *   MCP sessions, from their `initialize`; a connection of the 2026-07-28 era is none.
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
  *
@@ -97,6 +98,7 @@ import * as OtlpTracer from "effect/observability/OtlpTracer"
 import { clip } from "../../internal/clip.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
+import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { type NotificationMeta, notificationMetaKey } from "../../server/internal/notificationMeta.ts"
@@ -143,9 +145,11 @@ export const clientOperationDuration: Metric.Histogram<number> = Metric.histogra
 })
 
 /**
- * `mcp.server.session.count`: sessions alive now in the process, of every server with the
- * middleware (stdio, stateful HTTP; not the shared stateless session a Streamable HTTP endpoint
- * answers 2026-07-28 and stateless requests with).
+ * `mcp.server.session.count`: MCP sessions alive now in the process, of every server with the
+ * middleware (stdio, in memory, stateful HTTP), each from its `initialize` answered to its end.
+ * MCP 2026-07-28 has no sessions: neither the shared stateless session a Streamable HTTP endpoint
+ * answers 2026-07-28 and stateless requests with, nor a connection of that era (stdio, in memory:
+ * no `initialize`) is counted; nor a connection closed before its handshake.
  *
  * @since 0.2.0
  * @category metrics
@@ -155,9 +159,10 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
 })
 
 /**
- * `mcp.server.session.duration`: seconds from a session's start to its end, for the sessions
- * {@link sessionCount} counts, by `mcp.protocol.version` (what its `initialize` settled; none for
- * a connection of the 2026-07-28 era, whose requests each name their own), `network.transport`,
+ * `mcp.server.session.duration`: seconds from a session's start (over HTTP its `initialize`; over
+ * stdio and in memory its connection's opening) to its end, for the sessions {@link sessionCount}
+ * counts (not a connection of the 2026-07-28 era), by `mcp.protocol.version` (what its
+ * `initialize` settled), `network.transport`,
  * `network.protocol.name` and `network.protocol.version`, as the conventions measure the server's
  * sessions. The conventions' buckets (0.01 s to 300 s); {@link otlp} exports its unit, `s`.
  *
@@ -376,23 +381,19 @@ class Transport {
   readonly attributes: Readonly<Record<string, string>>
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
-  /** The {@link sessionDuration} series of its sessions, by protocol version (`""`: none). */
+  /** The {@link sessionDuration} series of its sessions, by protocol version. */
   readonly sessions = new Map<string, Metric.Histogram<number>>()
   /** The {@link clientOperationDuration} series of its sessions' requests to their client, by protocol version, then method and error. */
   readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
   constructor(attributes: Readonly<Record<string, string>>) {
     this.attributes = attributes
   }
-  /** The {@link sessionDuration} series of its sessions of `protocolVersion` (or of none). */
-  sessionSeries(protocolVersion: string | undefined): Metric.Histogram<number> {
-    const key = protocolVersion ?? ""
-    let series = this.sessions.get(key)
+  /** The {@link sessionDuration} series of its sessions of `protocolVersion`. */
+  sessionSeries(protocolVersion: string): Metric.Histogram<number> {
+    let series = this.sessions.get(protocolVersion)
     if (series === undefined) {
-      series = Metric.withAttributes(
-        sessionDuration,
-        protocolVersion === undefined ? this.attributes : { "mcp.protocol.version": protocolVersion, ...this.attributes }
-      )
-      this.sessions.set(key, series)
+      series = Metric.withAttributes(sessionDuration, { "mcp.protocol.version": protocolVersion, ...this.attributes })
+      this.sessions.set(protocolVersion, series)
     }
     return series
   }
@@ -618,7 +619,11 @@ export const middleware = (options: {
         // The client's id (a stateless transport answers under an id of its own).
         "jsonrpc.request.id": bounded(String(context.clientRequestId))
       }
-      if (!context.session.stateless) attributes["mcp.session.id"] = context.sessionId
+      // MCP 2026-07-28 has no sessions: its requests carry none over a connection of their own
+      // (stdio, in memory: the connection's id is no MCP session's) as over HTTP.
+      if (!context.session.stateless && !ProtocolVersion.isModern(context.protocolVersion)) {
+        attributes["mcp.session.id"] = context.sessionId
+      }
       if (target !== undefined) attributes[target.key] = target.value
       // The peer over HTTP (the connection's: a proxy's address behind one), as the conventions
       // recommend on the server's span.
@@ -672,10 +677,12 @@ export const middleware = (options: {
             const measured = servedShared(shared, transport, context.protocolVersion, errorType)
             const record = Metric.update(durationWith(measured, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) {
-              // A session's `initialize` answered: its transport is its duration series' (once per
-              // session), with the version it settled (known once the session took the answer).
-              if (request.method === "initialize" && !context.session.stateless) {
+              // A session's `initialize` answered: the MCP session begins (counted from now on), its
+              // transport its duration series' (once per session), with the version it settled
+              // (known once the session took the answer).
+              if (request.method === "initialize" && !context.session.stateless && !sessionTransports.has(context.session)) {
                 sessionTransports.set(context.session, transport)
+                return Effect.andThen(record, Metric.modify(sessionCount, 1))
               }
               return record
             }
@@ -759,7 +766,9 @@ const outgoingSpan = (
     "mcp.protocol.version": request.protocolVersion,
     ...transport.attributes
   }
-  if (!request.session.stateless) attributes["mcp.session.id"] = request.session.id
+  if (!request.session.stateless && !ProtocolVersion.isModern(request.protocolVersion)) {
+    attributes["mcp.session.id"] = request.session.id
+  }
   const options: Tracer.SpanOptions = { kind: "client", captureStackTrace: false, attributes, parent }
   return Effect.useSpan(method, options, (span) =>
     Effect.onExit(send(withTraceContext(request.params, span)), (exit) => {
@@ -847,39 +856,42 @@ const transportTraceState = (
 }
 
 /**
- * A session's life on the gauge: one more while it lives. The gauge is one for the process (its
- * state is the metric registry's), so each session adds to it and takes itself off, whichever
- * server it belongs to and whichever middleware counts it: a count kept by each middleware, set
- * as the gauge's value, made servers with middlewares of their own overwrite each other's.
+ * A session's life on the gauge: one more while it lives, from its `initialize` answered (see
+ * {@link middleware}) to its end, when its {@link sessionDuration} is measured (from its start:
+ * over HTTP its `initialize`, over stdio and in memory its connection's opening). The gauge is
+ * one for the process (its state is the metric registry's), so each session adds to it and takes
+ * itself off, whichever server it belongs to and whichever middleware counts it: a count kept by
+ * each middleware, set as the gauge's value, made servers with middlewares of their own overwrite
+ * each other's.
+ *
+ * A connection without `initialize` is no MCP session, in neither metric: one of the 2026-07-28
+ * era (stdio, in memory), whose requests each name their version and belong to no session, as
+ * over Streamable HTTP (where such requests make none); or one closed before its handshake.
  */
 const liveSession = (session: ServerSession) =>
   Effect.acquireRelease(
-    Effect.as(Metric.modify(sessionCount, 1), performance.now()),
+    Effect.sync(() => performance.now()),
     (started) =>
-      Effect.andThen(
-        Metric.modify(sessionCount, -1),
-        Effect.suspend(() => Metric.update(sessionSeriesOf(session), (performance.now() - started) / 1000))
-      )
+      Effect.suspend(() => {
+        const transport = sessionTransports.get(session)
+        if (transport === undefined) {
+          // Marked as settled: an `initialize` answered after this (none should be) counts nothing.
+          sessionTransports.set(session, pipeTransport)
+          return Effect.void
+        }
+        return Effect.andThen(
+          Metric.modify(sessionCount, -1),
+          Metric.update(transport.sessionSeries(session.protocolVersion), (performance.now() - started) / 1000)
+        )
+      })
   ).pipe(Effect.andThen(Effect.never))
 
 /**
  * The transport of each session whose `initialize` was answered (its duration series', and its
- * requests to the client's), set then. A session with none is a connection without HTTP (a
- * session over HTTP begins with its `initialize`): of the 2026-07-28 era (no handshake), or closed
- * before its handshake ({@link unsettledSession}). Weak: nothing is kept of a session gone.
+ * requests to the client's), set then: an MCP session. A connection without HTTP may have none
+ * (see {@link liveSession}). Weak: nothing is kept of a session gone.
  */
 const sessionTransports = new WeakMap<ServerSession, Transport>()
-const unsettledSession = pipeTransport.sessionSeries(undefined)
-
-/**
- * A session's {@link sessionDuration} series, as it ends: by its transport and the protocol version
- * its `initialize` settled. Read then, not as the middleware sees the answer: the session takes the
- * answer's version after every middleware has seen it (until then it has its default, the newest).
- */
-const sessionSeriesOf = (session: ServerSession): Metric.Histogram<number> => {
-  const transport = sessionTransports.get(session)
-  return transport === undefined ? unsettledSession : transport.sessionSeries(session.protocolVersion)
-}
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
