@@ -457,7 +457,9 @@ const sharedOf = (transport: Transport, protocolVersion: string, requestMethod: 
 const servedShared = (shared: Shared, transport: Transport, protocolVersion: string, errorType: string | undefined): Shared => {
   if (shared.series !== undefined || errorType === methodNotFound) return shared
   const methods = methodsOf(transport, protocolVersion)
-  return methods.get(shared.method) ?? kept(methods, transport, protocolVersion, shared.method)
+  const known = methods.get(shared.method)
+  if (known !== undefined || methods.size >= maxMethods) return known ?? shared
+  return kept(methods, transport, protocolVersion, shared.method)
 }
 /** A method's {@link Shared}, kept while there is room (else the overflow series'). */
 const kept = (methods: Map<string, Shared>, transport: Transport, protocolVersion: string, method: string): Shared => {
