@@ -121,7 +121,11 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
       ] as const
       for (const [method, param, problem] of cases) {
         for (const [value, mcpName] of [[nestedText(5_000), "1"], [nestedText(5_000), undefined], ['{"a":1}', "[object Object]"], ["null", undefined]] as const) {
-          const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { [param]: "VALUE", _meta: meta() } }).replace('"VALUE"', value)
+          // tasks/* with the extension declared: without it, -32021 whatever the params.
+          const declared = method === "tasks/get"
+            ? meta({ "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } } })
+            : meta()
+          const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { [param]: "VALUE", _meta: declared } }).replace('"VALUE"', value)
           const answer = yield* Effect.promise(() => rawRequest(port, "POST", modernHeaders(method, mcpName === undefined ? {} : { "mcp-name": mcpName }), body))
           const label = `${method} ${param}: ${value.slice(0, 20)}, Mcp-Name ${mcpName}`
           assert.strictEqual(answer.status, 200, `${label}: ${answer.body.slice(0, 300)}`)
