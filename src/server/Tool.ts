@@ -40,7 +40,7 @@ import type {
   ToolExecution
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { featuresOf, hasNonObjectRoot, withoutModernResultFields } from "../protocol/versions/Projection.ts"
+import { featuresOf, hasNonObjectRoot, withObjectStructuredContent, withoutModernResultFields } from "../protocol/versions/Projection.ts"
 import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -413,17 +413,12 @@ export const compile = <
         if (problem !== undefined) {
           return undeclared(name, Cause.die(new TypeError(`the handler succeeded with a result clients would refuse: ${problem}`)), masking)
         }
-        // What only 2026-07-28 defines on a result (`resultType`, `ttlMs`...) is not sent before it
-        // (a 2025-11-25 result is not projected: the fast path).
-        if (!anyStructured) result = withoutModernResultFields(result)
-        // Any JSON value in MCP 2026-07-28 (SEP-2106); an object before: one that is not is sent
-        // as `{ result: value }`, as a tool's success value is.
-        const content = result.structuredContent as unknown
-        if (
-          content !== undefined && (typeof content !== "object" || content === null || Array.isArray(content)) &&
-          !anyStructured
-        ) result = { ...result, structuredContent: { result: content } }
-        return Exit.succeed(result)
+        // Before 2026-07-28: what only it defines on a result (`resultType`, `ttlMs`...) is not
+        // sent (a 2025-11-25 result is not projected: the fast path), and a `structuredContent`
+        // that is not an object (any JSON value there, SEP-2106) is sent as `{ result: value }`,
+        // as a tool's success value is (here too for a task's result, which the projection of a
+        // `tools/call` answer does not see).
+        return Exit.succeed(anyStructured ? result : withObjectStructuredContent(withoutModernResultFields(result)))
       }
       const codec = outputCodec(success)
       const encoded = codec.encode(exit.value)
@@ -476,8 +471,7 @@ export const compile = <
   const modernResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, true)
   const legacyResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, false)
   const resultAt = (request: RequestContext) => ProtocolVersion.isModern(request.protocolVersion) ? modernResult : legacyResult
-  const toResult = (exit: Exit.Exit<unknown, unknown>, request: RequestContext) =>
-    resultOf(exit, ProtocolVersion.isModern(request.protocolVersion))
+  const toResult = (exit: Exit.Exit<unknown, unknown>, request: RequestContext) => resultAt(request)(exit)
 
   const run = (params: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {
     let effect: Effect.Effect<unknown, unknown, any>
