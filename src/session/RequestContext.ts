@@ -29,7 +29,7 @@ import type {
   ProgressToken
 } from "../protocol/McpSchema.ts"
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
-import type { ClientRequestError } from "./ClientRequestError.ts"
+import type { ClientRequestError, ClientResultInvalid } from "./ClientRequestError.ts"
 import type { HttpRequestInfo } from "./Connection.ts"
 import type { InputRound } from "./InputRound.ts"
 import type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
@@ -89,15 +89,19 @@ export interface RelatedTask {
   /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
-   * `<method>-<n>`) until `tasks/update` brings a valid answer, which it gives decoded as the
-   * method's result (an answer that does not decode is not taken: the input stays listed; unlike
-   * a multi round-trip, where it is `ClientResultInvalid`, `tasks/update` is acknowledged before
-   * the work takes it, and the client could not tell a task that failed on it from one that
-   * failed on its own). Set only for tasks of that extension;
+   * `<method>-<n>`) until `tasks/update` brings an answer, which it gives decoded as the method's
+   * result (an answer that does not decode is `ClientResultInvalid`, as in a multi round-trip and
+   * a 2025-era session). Set only for tasks of that extension;
    * their messages carry no related-task `_meta`, and no progress or log notifications are sent
    * for them (the extension has none).
    */
-  readonly ask?: ((method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) => Effect.Effect<unknown>) | undefined
+  readonly ask?:
+    | ((
+      method: string,
+      params: { readonly [key: string]: unknown } | undefined,
+      inputKey: string | undefined
+    ) => Effect.Effect<unknown, ClientResultInvalid>)
+    | undefined
   /**
    * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
    * fails with 429 when a task limit is reached, -32603 `StoreUnavailable` when the task store failed.

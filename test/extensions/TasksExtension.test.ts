@@ -487,29 +487,37 @@ describe("tasks extension: input by tasks/update", () => {
       assert.strictEqual((yield* run(() => client.poll(task.taskId))).status, "completed")
     }))
 
-  it.live("tasks/update: an answer that is not a result of its request's method is not taken (MRTR: ClientResultInvalid; tasks/update is acked first): the task still asks for it, then completes with a valid one", () =>
+  // Fails before: an answer of the wrong shape was dropped (acked, the input left listed): the
+  // handler never knew, and the task waited for a valid answer a client may never send.
+  it.live("tasks/update: an answer that is not a result of its request's method is acked, and ClientResultInvalid to the handler (as in MRTR); one whose content does not match the form, ElicitationInvalid", () =>
     Effect.gen(function*() {
       const { url } = yield* serve()
       const client = clientOf(url)
-      const task = yield* run(() => client.create("confirm_delete", { filename: "shape.txt" }))
-      const waiting = yield* run(() => client.poll(task.taskId, (t) => t.status === "input_required"))
-      const key = Object.keys(waiting.inputRequests)[0]!
       // A CreateTaskResult too: 2026-07-28 asks for no task this way (it was taken: the work got
       // `{ action: undefined }` and the task completed "Kept shape.txt").
       const taskCreated = {
         task: { taskId: "t1", status: "working", createdAt: "2026-01-01T00:00:00Z", lastUpdatedAt: "2026-01-01T00:00:00Z", ttl: null }
       }
-      for (const bad of [12345, { action: "accept", content: "not an object" }, { action: "maybe" }, null, taskCreated]) {
-        // Acked, as an unknown key's answer is ("SHOULD be ignored"), and not given to the work.
+      const cases = [
+        [12345, "SchemaError"],
+        [{ action: "accept", content: "not an object" }, "SchemaError"],
+        [{ action: "maybe" }, "SchemaError"],
+        [null, "SchemaError"],
+        [taskCreated, "SchemaError"],
+        [accept({ confirm: "yes" }), "does not match the form"]
+      ] as const
+      for (const [bad, expected] of cases) {
+        const task = yield* run(() => client.create("confirm_delete", { filename: "shape.txt" }))
+        const waiting = yield* run(() => client.poll(task.taskId, (t) => t.status === "input_required"))
+        const key = Object.keys(waiting.inputRequests)[0]!
         assertAck(yield* run(() => client.update(task.taskId, { [key]: bad })), `update with ${JSON.stringify(bad)}`)
-        const still = (yield* run(() => client.get(task.taskId))).message.result
-        assert.strictEqual(still.status, "input_required", JSON.stringify(still))
-        assert.deepStrictEqual(Object.keys(still.inputRequests), [key])
+        // confirm_delete turns the failure (ClientResultInvalid, ElicitationInvalid) into a tool error saying what is wrong.
+        const done = yield* run(() => client.poll(task.taskId))
+        assert.strictEqual(done.status, "completed", JSON.stringify(done))
+        assert.isTrue(done.result.isError, JSON.stringify(done))
+        assert.include(done.result.content[0].text, "No confirmation: ", JSON.stringify(done))
+        assert.include(done.result.content[0].text, expected, JSON.stringify(done))
       }
-      assertAck(yield* run(() => client.update(task.taskId, { [key]: accept({ confirm: true }) })), "update")
-      const done = yield* run(() => client.poll(task.taskId))
-      assert.strictEqual(done.status, "completed", JSON.stringify(done))
-      assert.deepStrictEqual(done.result.content, [{ type: "text", text: "Deleted shape.txt" }])
     }))
 
   it.live("multi_input: two keys pending at once; a partial answer (and unknown keys) acked; completed once both are answered", () =>

@@ -29,6 +29,7 @@ import { detachedContext } from "../../session/internal/requestContext.ts"
 import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
+import type { ClientResultInvalid } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
 import type { InputRequest } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -47,7 +48,7 @@ interface Waiting {
   /** keys handed out so far (never reused within a task) */
   counter: number
   readonly used: Set<string>
-  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown> }>
+  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown, ClientResultInvalid> }>
   /** Set when this run took the task over from a process that stopped (see {@link keyOfRun}). */
   readonly takenOver?: TakenOver | undefined
 }
@@ -181,7 +182,7 @@ export const make = (options: {
         let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`)
         while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`)
         inputs.used.add(key)
-        const answer = Deferred.makeUnsafe<unknown>()
+        const answer = Deferred.makeUnsafe<unknown, ClientResultInvalid>()
         inputs.pending.set(key, { request, answer })
         waiting.set(taskId, inputs)
         return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))).pipe(
@@ -320,10 +321,10 @@ export const make = (options: {
    * Answers a task's pending input if its work runs here (answers from another process arrive here
    * too, and so do those kept in a shared store, again while the task waits). Each answer is
    * decoded as the result of its request's method, here where it is taken whichever store carried
-   * it: one that does not decode is not taken (the input stays pending, listed in
-   * `inputRequests`; a multi round-trip gives the handler `ClientResultInvalid` instead, answered
-   * in the same request, where `tasks/update` is acknowledged first); the work gets the decoded
-   * result.
+   * it: the work gets the decoded result, or `ClientResultInvalid` for one that does not decode,
+   * as a multi round-trip's handler and a 2025-era session's do (the question is answered: the
+   * handler may catch it and ask again, under a new key). `tasks/update` is acknowledged either
+   * way (the extension's ack is eventually consistent, and only an unknown task is its error).
    */
   const answerHere = (taskId: string, responses: { readonly [key: string]: unknown }) =>
     Effect.suspend(() => {
@@ -335,12 +336,11 @@ export const make = (options: {
         if (pending === undefined) continue // unknown, answered or superseded keys are dropped
         const method = pending.request.method
         const decode = resultDecoder(method)
-        const decoded = decode === undefined ? Exit.succeed(value) : decode(method, value)
-        // An answer of the wrong shape is dropped as an unknown key's is ("SHOULD be ignored"):
-        // given to the work, it failed the task with a decode error.
-        if (decoded._tag === "Failure") continue
+        // An answer of the wrong shape is `ClientResultInvalid` to the work. Dropped (the input
+        // left pending), a client that keeps sending it (the official tasks client takes a key it
+        // answered as answered) left the task waiting until its TTL, and the handler never knew.
         inputs.pending.delete(key)
-        Deferred.doneUnsafe(pending.answer, Exit.succeed(decoded.value))
+        Deferred.doneUnsafe(pending.answer, decode === undefined ? Exit.succeed(value) : decode(method, value))
         answered = true
       }
       unlist(taskId, inputs)

@@ -147,9 +147,9 @@ const inputFromRound = (
 
 /**
  * A server→client request of a 2026-07-28 extension task: listed in the task's `inputRequests`
- * until `tasks/update` answers it; the task takes only an answer that decodes as the method's
- * result, and gives it decoded (see `RelatedTask.ask`). A request the client did not declare the
- * capability for fails typed.
+ * until `tasks/update` answers it, given decoded as the method's result (one that does not decode
+ * is `ClientResultInvalid`, as in a round: see `RelatedTask.ask`). A request the client did not
+ * declare the capability for fails typed.
  */
 const inputFromTask = (
   task: RelatedTask,
