@@ -112,19 +112,23 @@ export class InputRound {
     }
     const request: InputRequest = params === undefined ? { method } : { method, params }
     const made = this.made ??= new Map()
-    const sealed = this.sealed
-    // A first round, or a state that records no question under a key the server made.
-    if (sealed === undefined) {
+    // A round with no state (a first round): nothing to check an answer against.
+    if (this.expected === undefined && this.sealed === undefined) {
       used.add(key)
       made.set(key, request)
       return key
     }
+    // A state that records no question under a key the server made: none of its answers is one.
+    const sealed = this.sealed ?? noQuestions
     const digest = questionDigest(request)
     const answered = this.answers.has(key)
     let taken: string | undefined = key
-    // Not its answer (none, taken by another question, or another question's): the one the state
-    // records for it under another key, else it is asked (under its key when no answer is there).
-    if (!answered || used.has(key) || (sealed.get(key) ?? digest) !== digest) {
+    // Not its answer (none, taken by another question, or another question's: one the state
+    // records for another question, or none, the answer to a question under a key the handler
+    // chose, which a key the server made may spell: `confirm-3`, a second `confirm` renamed, and
+    // another branch's chosen `confirm-3`): the one the state records for it under another key,
+    // else it is asked (under its key when no answer is there).
+    if (!answered || used.has(key) || sealed.get(key) !== digest) {
       taken = undefined
       for (const [other, question] of sealed) {
         if (question === digest && !used.has(other) && this.answers.has(other)) {
@@ -134,6 +138,9 @@ export class InputRound {
       }
       taken ??= answered || used.has(key) ? this.fresh(key) : key
     }
+    // A key handed out that the question does not stand under is free again: a question asked
+    // later under that very key (chosen) takes it, and its answer.
+    if (taken !== key) this.asked!.delete(key)
     used.add(taken)
     made.set(taken, digest)
     return taken
@@ -147,7 +154,7 @@ export class InputRound {
     ;(this.refreshed ??= new Set()).add(key)
     let n = 0
     let fresh = key
-    while (this.used!.has(fresh) || this.asked!.has(fresh) || this.answers.has(fresh) || this.sealed!.has(fresh)) {
+    while (this.used!.has(fresh) || this.asked!.has(fresh) || this.answers.has(fresh) || this.sealed?.has(fresh) === true) {
       fresh = `${key}.${++n}`
     }
     return fresh
@@ -224,6 +231,7 @@ export class InputRound {
 }
 
 const nonePending: { readonly [key: string]: InputRequest } = Object.freeze({})
+const noQuestions: ReadonlyMap<string, string> = new Map()
 const noKeys: ReadonlySet<string> = new Set()
 
 /**
