@@ -196,8 +196,8 @@ const normalize = (name: string, output: Output, modern: boolean): Exit.Exit<Get
     else return defect(name, neither)
     const problem = promptResultProblem(result as unknown as { readonly [key: string]: unknown })
     if (problem !== undefined) return defect(name, `a result clients would refuse: ${problem}`)
-    // What only 2026-07-28 defines on a result (`resultType`...) is not sent before it (a
-    // 2025-11-25 result is not projected: the fast path); only a whole result can carry it.
+    // What only 2026-07-28 defines on a result (`resultType`...) is not sent before it (dropped
+    // here already, so that the middleware around sees what is); only a whole result can carry it.
     return Exit.succeed(modern || result !== output ? result : withoutModernResultFields(result))
   } catch (error) {
     // Properties that cannot be read (a getter or a Proxy that throws): the handler's defect too.

@@ -379,8 +379,8 @@ const toResult = (
   if (resultTypeWrong !== undefined) {
     throw new TypeError(`${owner}: the read of ${clip(uri, 64)} succeeded with a result clients refuse: ${resultTypeWrong}`)
   }
-  // What only 2026-07-28 defines on a result (`ttlMs`, `cacheScope`...) is not sent before it (a
-  // 2025-11-25 result is not projected: the fast path).
+  // What only 2026-07-28 defines on a result (`ttlMs`, `cacheScope`...) is not sent before it
+  // (dropped here already, so that the middleware around sees what is).
   return ProtocolVersion.isModern(request.protocolVersion)
     ? output as ReadResourceResult
     : withoutModernResultFields(output as ReadResourceResult)

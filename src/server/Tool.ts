@@ -414,7 +414,7 @@ export const compile = <
           return undeclared(name, Cause.die(new TypeError(`the handler succeeded with a result clients would refuse: ${problem}`)), masking)
         }
         // Before 2026-07-28: what only it defines on a result (`resultType`, `ttlMs`...) is not
-        // sent (a 2025-11-25 result is not projected: the fast path), and a `structuredContent`
+        // sent (dropped here already, so that the middleware around sees what is), and a `structuredContent`
         // that is not an object (any JSON value there, SEP-2106) is sent as `{ result: value }`,
         // as a tool's success value is (here too for a task's result, which the projection of a
         // `tools/call` answer does not see).

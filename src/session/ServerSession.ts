@@ -60,8 +60,8 @@ import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import {
   NotSendable,
   projectError,
+  projectLatestResult,
   projectResult,
-  withObjectStructuredContent,
   projectServerNotification,
   projectServerRequest
 } from "../protocol/versions/Projection.ts"
@@ -578,8 +578,7 @@ const noParams: JsonRpc.Params = {}
 /**
  * The result of the request of `context` as its session sends it (an absent one is `{}`),
  * projected to the request's protocol version: what a middleware measuring what goes out
- * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing (2025-11-25,
- * but for a `tools/list` with an `outputSchema` whose root is not an object).
+ * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing.
  * Throws as the projection does (a result whose properties cannot be read).
  *
  * @internal
@@ -589,8 +588,8 @@ export const resultAsSent = (context: RequestContext, method: string, result: un
   const session: unknown = context.session
   return session instanceof SessionImpl
     ? session.asSent(method, value, context.protocolVersion)
-    : context.protocolVersion === ProtocolVersion.latest && method !== "tools/list" && method !== "tools/call"
-    ? (method === "initialize" ? initializeAsSent(value) : value)
+    : context.protocolVersion === ProtocolVersion.latest && method === "initialize"
+    ? initializeAsSent(projectLatestResult(method, value))
     : projectResult(method, value, context.protocolVersion)
 }
 
@@ -1303,15 +1302,13 @@ class SessionImpl extends Scheduler implements ServerSession {
    * properties cannot be read).
    */
   asSent(method: string, result: object, version: ProtocolVersion.ProtocolVersion): object {
-    // 2025-11-25 projects `tools/list` only (an `outputSchema` whose root is not an object, SEP-2106),
-    // and wraps the `structuredContent` of `tools/call` that goes with it (a property read).
-    if (version !== ProtocolVersion.latest || method === "tools/list") {
-      return projectResult(method, result, version, this.dispatcher.serverInfo)
-    }
-    if (method === "tools/call") return withObjectStructuredContent(result)
+    if (version !== ProtocolVersion.latest) return projectResult(method, result, version, this.dispatcher.serverInfo)
+    // 2025-11-25: what only 2026-07-28 defines on a result (a few property checks), an `outputSchema`
+    // whose root is not an object (SEP-2106) and the `structuredContent` that goes with it.
+    const projected = projectLatestResult(method, result)
     // `initialize` is answered at the newest (nothing is settled before it), its result at the
     // version it names (see `initializeAsSent`).
-    return method === "initialize" ? initializeAsSent(result) : result
+    return method === "initialize" ? initializeAsSent(projected) : projected
   }
 
   private respond(

@@ -13,6 +13,7 @@ import {
   projectServerCapabilities,
   projectServerNotification,
   projectServerRequest,
+  projectLatestResult,
   withoutModernResultFields
 } from "../../../src/protocol/versions/Projection.ts"
 
@@ -641,18 +642,25 @@ describe("projection: 2026-07-28", () => {
 
   it("a result of an earlier version carries none of the fields only 2026-07-28 defines", () => {
     const modernOnly = { resultType: "complete", ttlMs: 5, cacheScope: "public", inputRequests: {}, requestState: "s" }
-    for (const version of olderVersions) {
+    // 2025-11-25 too (its fast path): whatever built the result (a middleware, a LowLevelServer).
+    for (const version of [...olderVersions, "2025-11-25"] as const) {
       for (const [method, result] of [
         ["tools/call", { content: [] }],
         ["resources/read", { contents: [] }],
         ["tools/list", { tools: [] }],
         ["completion/complete", { completion: { values: [] } }],
+        ["initialize", { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "s", version: "1" } }],
         ["custom/method", { answer: 1 }]
       ] as const) {
         assertEqual(projectResult(method, deepFreeze({ ...result, ...modernOnly }), version), result, `${version} ${method}`)
       }
     }
-    assertEqual(projectResult("tools/list", deepFreeze({ tools: [], ...modernOnly }), "2025-11-25"), { tools: [] })
+    for (const key of Object.keys(modernOnly)) {
+      const one = deepFreeze({ content: [], [key]: modernOnly[key as keyof typeof modernOnly] })
+      assertEqual(projectLatestResult("tools/call", one), { content: [] }, key)
+    }
+    const plainResult = { completion: { values: [] } }
+    assert.strictEqual(projectLatestResult("completion/complete", plainResult), plainResult)
     assertEqual(withoutModernResultFields(deepFreeze({ content: [], ...modernOnly })), { content: [] })
     const plain = { content: [] }
     assert.strictEqual(withoutModernResultFields(plain), plain)
