@@ -265,4 +265,57 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
         assert.deepStrictEqual(answer.result.structuredContent, values[name], `2026-07-28 ${name}`)
       }
     }))
+
+  // Fails before: at 2025-11-25 the `tools/call` answer's non-object `structuredContent` was
+  // wrapped, but a task's result fetched by `tasks/result` was sent as the handler made it: the
+  // SDK v1 client refused it ("Structured content does not match the tool's output schema").
+  it.live("a LowLevelServer task's non-object structuredContent: sent as { result } by tasks/result at 2025-11-25 (SDK v1 callToolStream, raw)", () =>
+    Effect.gen(function*() {
+      const related = { "io.modelcontextprotocol/related-task": { taskId: "t1" } }
+      const task = (status: string) => ({
+        taskId: "t1",
+        status,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        lastUpdatedAt: "2026-01-01T00:00:00.000Z",
+        ttl: 60_000
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low-tasks", version: "1" },
+        taskRequests: ["tools/call"],
+        handlers: {
+          "tools/list": () =>
+            Exit.succeed({
+              tools: [{
+                name: "numbers",
+                inputSchema: { type: "object" },
+                outputSchema: { type: "array", items: { type: "integer" } },
+                execution: { taskSupport: "required" }
+              }]
+            } as never),
+          "tools/call": () => Exit.succeed({ task: task("working") } as never),
+          "tasks/get": () => Exit.succeed(task("completed") as never),
+          "tasks/result": () =>
+            Exit.succeed({ content: [Content.text("[1,2]")], structuredContent: [1, 2], _meta: related } as never)
+        }
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server))
+      const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      yield* Effect.promise(() => client.listTools())
+      const messages = yield* Effect.promise(async () => {
+        const seen: Array<any> = []
+        for await (const message of client.experimental.tasks.callToolStream({ name: "numbers", arguments: {} })) {
+          seen.push(message)
+          if (seen.length > 10) break
+        }
+        return seen
+      })
+      const last = messages.at(-1)
+      assert.strictEqual(last?.type, "result", JSON.stringify(messages))
+      assert.deepStrictEqual(last.result.structuredContent, { result: [1, 2] })
+      const raw = yield* connectRaw(server as never, "2025-11-25")
+      const payload = yield* Effect.promise(() => raw.request("r", "tasks/result", { taskId: "t1" }))
+      assert.deepStrictEqual(payload.result, { content: [{ type: "text", text: "[1,2]" }], structuredContent: { result: [1, 2] }, _meta: related })
+    }))
 })

@@ -38,7 +38,8 @@
  *   `$schema` at the new root, other same-document references moved under `#/properties/result`),
  *   as the SDK v2 server and FastMCP do; the tool answers those versions `{ result: <value> }`
  *   (`Tool` wraps its own values; a `tools/call` result built elsewhere whose `structuredContent`
- *   is not an object, a `LowLevelServer`'s, is wrapped by the projection for those versions).
+ *   is not an object, a `LowLevelServer`'s, is wrapped by the projection for those versions, as is
+ *   such a task's result fetched by 2025-11-25's `tasks/result`).
  * - `structuredContent` is removed before 2025-06-18; if the result then has no content block at
  *   all, one `text` block holding `JSON.stringify(structuredContent)` is added (the spec already
  *   asks servers to mirror structured output into a text block; this guarantees it).
@@ -742,11 +743,12 @@ export const projectResult = <A extends object>(
  *   `inputRequests`, `requestState`) are dropped;
  * - a `tools/list` tool's `outputSchema` whose root is not an object is wrapped
  *   ({@link legacyOutputSchema});
- * - the `structuredContent` of a `tools/call` result that is not an object is sent as
- *   `{ result: <value> }` ({@link withObjectStructuredContent}).
+ * - the `structuredContent` of a `tools/call` result, or of a task's tool result fetched by
+ *   `tasks/result`, that is not an object is sent as `{ result: <value> }`
+ *   ({@link withObjectStructuredContent}).
  *
- * Returns `result` itself when nothing changes: five property reads (six for `tools/call`), no
- * allocation.
+ * Returns `result` itself when nothing changes: five property reads (six for `tools/call` and
+ * `tasks/result`), no allocation.
  *
  * @since 0.2.0
  * @category projection
@@ -754,7 +756,7 @@ export const projectResult = <A extends object>(
 export const projectLatestResult = <A extends object>(method: string, result: A): A => {
   if (method === "tools/list") return projectResultWith(method, result as unknown as JsonObject, planOf(newest)) as unknown as A
   const cleaned = hasModernResultField(result as { readonly [key: string]: unknown }) ? withoutModernResultFields(result) : result
-  return method === "tools/call" ? withObjectStructuredContent(cleaned) : cleaned
+  return method === "tools/call" || method === "tasks/result" ? withObjectStructuredContent(cleaned) : cleaned
 }
 
 /**

@@ -661,6 +661,9 @@ describe("projection: 2026-07-28", () => {
     }
     const plainResult = { completion: { values: [] } }
     assert.strictEqual(projectLatestResult("completion/complete", plainResult), plainResult)
+    // A task's tool result fetched by tasks/result: its structuredContent wrapped as the tool's is.
+    const taskResult = deepFreeze({ content: [], structuredContent: [1], _meta: { "io.modelcontextprotocol/related-task": { taskId: "t" } } })
+    assertEqual(projectResult("tasks/result", taskResult, "2025-11-25"), { ...taskResult, structuredContent: { result: [1] } })
     assertEqual(withoutModernResultFields(deepFreeze({ content: [], ...modernOnly })), { content: [] })
     const plain = { content: [] }
     assert.strictEqual(withoutModernResultFields(plain), plain)
