@@ -1,8 +1,9 @@
 /**
  * The shared stateless session answers every client's 2026-07-28 requests (and every request of a
  * stateless server): one session's bounds (64 running requests, a FIFO behind them) would make
- * one client's slow calls delay everyone's. Its request slots are bounded for many clients
- * (1,024) unless `session.maxConcurrentRequests` is given. Raw fetch with the 2026 wire on 127.0.0.1.
+ * one client's slow calls delay everyone's. Its requests have no shared bound unless
+ * `session.maxConcurrentRequests` is given (see `ClientIsolation.test.ts`). Raw fetch with the
+ * 2026 wire on 127.0.0.1.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"

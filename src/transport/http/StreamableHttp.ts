@@ -163,10 +163,13 @@ export interface Options {
   readonly healthPath?: `/${string}` | undefined
   /**
    * Tuning of each session (concurrency limits, timeouts). The shared stateless session, which
-   * answers every client's 2026-07-28 requests (and every request in stateless mode), has bounds
-   * for many clients unless they are given: `maxConcurrentRequests` 1,024 (one session's 64 would
-   * make one client's slow calls delay every other client's) and `maxWaitingRequests` 16,384 (open
-   * `subscriptions/listen` streams and `tasks/result` of all its clients).
+   * answers every client's 2026-07-28 requests (and every request in stateless mode), has no
+   * bound of its own on its requests (`maxConcurrentRequests` and `maxWaitingRequests`) unless
+   * they are given: each such request is bounded as its HTTP request is (`requestTimeoutMillis`,
+   * `maxBodyBytes`, `bodyTimeoutMillis`), so one client's slow calls, however many, delay no
+   * other client's. Given, they bound all its clients together (one client may fill them);
+   * to limit each caller, use the `RateLimit` middleware (keyed by principal, or by address for
+   * anonymous stateless callers).
    */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**

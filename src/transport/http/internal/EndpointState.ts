@@ -1206,23 +1206,24 @@ const abandoned = (pending: Pending): JsonRpc.Message =>
 
 /**
  * The options of the shared stateless session, which answers every client (every 2026-07-28
- * request, every request of a stateless server): its lanes' default bounds are for many clients,
- * not one session's. With one session's 64 request slots, one client's slow calls held them all
- * (every other client's calls queued behind them, and past the FIFO's bound were refused 429); with
- * its 1,024 waiting requests, the 1,025th open `subscriptions/listen` on the whole server waited
- * unanswered for a stream to close. Still bounded (each running request is a fiber): the limits
- * given in `session` apply as they are.
+ * request, every request of a stateless server): its lanes have no bound of their own unless
+ * `session` gives one. A stateless request's bounds are its own HTTP request's (the request
+ * timeout, the body's limit and timeout), as a 2025 session's are its own: shared, a bound was
+ * one any client could fill. With 1,024 request slots (one session's 64 before), one client's
+ * 1,025 slow calls held them all, and every other client's calls queued behind them (past the
+ * FIFO's bound, refused 429) until one ended; with 16,384 waiting requests, as many open
+ * `subscriptions/listen` streams of one client kept every other client's listen unanswered. A
+ * running request is a fiber beside the one serving its POST (which a bound did not bound: a
+ * request in the FIFO held its POST too). The limits given in `session` apply as they are, to
+ * all the clients of the session together.
  */
 const sharedSessionOptions = (session: Options["session"], sessionId: string) => ({
   ...session,
-  maxConcurrentRequests: session?.maxConcurrentRequests ?? sharedSessionLimits.maxConcurrentRequests,
-  maxWaitingRequests: session?.maxWaitingRequests ?? sharedSessionLimits.maxWaitingRequests,
+  maxConcurrentRequests: session?.maxConcurrentRequests ?? Number.POSITIVE_INFINITY,
+  maxWaitingRequests: session?.maxWaitingRequests ?? Number.POSITIVE_INFINITY,
   stateless: true,
   sessionId
 })
-
-/** The shared stateless session's default bounds (see `sharedSessionOptions`; documented on `Options.session`). */
-const sharedSessionLimits = { maxConcurrentRequests: 1_024, maxWaitingRequests: 16_384 } as const
 
 /**
  * The standalone stream the client left (the last, if several), while the session has none: the
