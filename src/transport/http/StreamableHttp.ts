@@ -168,8 +168,8 @@ export interface Options {
    * they are given: each such request is bounded as its HTTP request is (`requestTimeoutMillis`,
    * `maxBodyBytes`, `bodyTimeoutMillis`), so one client's slow calls, however many, delay no
    * other client's. Given, they bound all its clients together (one client may fill them);
-   * to limit each caller, use the `RateLimit` middleware (keyed by principal, or by address for
-   * anonymous stateless callers).
+   * to limit what each caller sends, use the `RateLimit` middleware (a budget per principal, or
+   * per address for anonymous stateless callers).
    */
   readonly session?: Omit<SessionOptions, "serverCapabilities" | "onSession" | "stateless"> | undefined
   /**
