@@ -122,6 +122,18 @@ export interface Options {
    */
   readonly maxSessions?: number | undefined
   /**
+   * Sessions one principal (bearer authentication: one token subject) holds at most on this
+   * endpoint. Default half of `maxSessions`, rounded up (5,000; an integer >= 1, `Infinity`: no
+   * limit), so that others always find room. Past it, the principal's idle session opened first (nothing in flight, no
+   * standalone stream read) is ended to make room, as its idle timeout would end it (its client
+   * gets 404 and opens another); with all of them in use, the new one is refused 429
+   * (`McpError.LimitExceeded`, `data.limit: "sessionsPerPrincipal"`). So a principal whose
+   * client opens a session per call and never ends it (each waiting out
+   * `sessionIdleTimeoutMillis`) cannot take every place, where every other principal was
+   * refused 503. Anonymous clients (no `auth`) are not told apart: only `maxSessions` bounds them.
+   */
+  readonly maxSessionsPerPrincipal?: number | undefined
+  /**
    * A session idle for this long is ended: no request came, none was in flight, and its standalone
    * stream was not read (an idle time starts as a call ends, or such a stream closes: checked
    * every half of it, at most every minute). Default 30 min (`Infinity`: never).

@@ -109,6 +109,8 @@ export class Endpoint implements SessionHost {
   private readonly released = new Set<string>()
   /** The bound of {@link released}: `maxSessions` (the store's own cap aside, its default). */
   private readonly maxReleased: number
+  /** Sessions one principal holds at most (see {@link roomFor}). */
+  readonly maxSessionsPerPrincipal: number
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -152,6 +154,7 @@ export class Endpoint implements SessionHost {
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
     this.maxReleased = options.maxSessions ?? 10_000
+    this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
     this.streamGrace = options.auth === undefined ? Number.POSITIVE_INFINITY : options.auth.streamExpiryGraceMillis ?? 0
   }
 
@@ -596,6 +599,27 @@ export class Endpoint implements SessionHost {
       if (self.closing) self.runFork(self.drainSession(session))
       return session
     }))
+  }
+
+  /**
+   * Makes room for a new session of principal `subject` under its own bound
+   * (`maxSessionsPerPrincipal`), so that no principal holds every place under `maxSessions`:
+   * below it, nothing to do; at it, its idle session opened first (no request in flight, no
+   * standalone stream read) is ended, as its idle timeout would end it; `false` when every one of
+   * its sessions is in use. Only as a principal opens a session: a look through this endpoint's
+   * sessions, nothing kept per session or per request.
+   */
+  roomFor(subject: string): Effect.Effect<boolean> {
+    const max = this.maxSessionsPerPrincipal
+    let held = 0
+    let idle: HttpSession | undefined
+    for (const session of this.sessions.values()) {
+      if (session.ended || session.subject !== subject) continue
+      held++
+      if (idle === undefined && !inUse(session)) idle = session
+    }
+    if (held < max) return Effect.succeed(true)
+    return idle === undefined ? Effect.succeed(false) : Effect.as(this.end(idle), true)
   }
 
   /**

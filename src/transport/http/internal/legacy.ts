@@ -68,6 +68,14 @@ const postToSession = Effect.fnUntraced(function*(
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
         return yield* self.refuse(message, 400, sessionIdRequired, requestId)
       }
+      if (principal !== undefined && !(yield* self.roomFor(principal.subject))) {
+        const error = McpError.toErrorObject(McpError.limitExceeded(
+          "Too many sessions of this principal, all in use: end one (DELETE) or retry later",
+          "sessionsPerPrincipal",
+          { max: self.maxSessionsPerPrincipal }
+        ))
+        return jsonError(429, error.code, error.message, undefined, requestId, error.data)
+      }
       const opened = yield* self.open(false)
       if (opened === "full") return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
       if (opened === "failed") {

@@ -20,6 +20,7 @@ export interface HttpNumbers {
   readonly maxBodyBytes?: number | undefined
   readonly bodyTimeoutMillis?: number | undefined
   readonly maxSessions?: number | undefined
+  readonly maxSessionsPerPrincipal?: number | undefined
   readonly sessionIdleTimeoutMillis?: number | undefined
   readonly requestTimeoutMillis?: number | undefined
   readonly retryMillis?: number | undefined
@@ -52,6 +53,7 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pat
     // A Node timer (`setTimeout`): past its longest it fires at once.
     bodyTimeoutMillis: NumericOptions.timerMillis,
     maxSessions: NumericOptions.limit(1),
+    maxSessionsPerPrincipal: NumericOptions.limit(1),
     sessionIdleTimeoutMillis: NumericOptions.millis,
     requestTimeoutMillis: NumericOptions.millis,
     retryMillis: NumericOptions.integer(0),

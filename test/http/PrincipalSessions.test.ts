@@ -1,0 +1,116 @@
+/**
+ * With bearer authentication, one principal's sessions could take every place under `maxSessions`
+ * (a client opening a session per call and never deleting it: each waits out the idle timeout,
+ * 30 min), and every other principal was refused 503 "too many sessions" meanwhile. A principal
+ * now holds at most `maxSessionsPerPrincipal` (default half of `maxSessions`): past it, its
+ * own idle session opened first is ended to make room; with none idle, it is refused 429.
+ * Official SDK v1 client and raw POSTs over HTTP on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { BearerAuth } from "../../src/auth.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { BOTH, initializeMessage, LATEST, post, serveOnFreePort } from "./support.ts"
+
+const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
+const Slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.never, "never") })
+
+/** A server whose verifier takes a token for the subject it names. */
+const serve = (options: Partial<StreamableHttp.Options>) =>
+  serveOnFreePort((port) =>
+    McpServer.serve(
+      { name: "principal-sessions", version: "1.0.0" },
+      Layer.mergeAll(Quick, Slow),
+      StreamableHttp.make({
+        host: "127.0.0.1",
+        port,
+        ...options,
+        auth: BearerAuth.config({
+          verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+          resource: `http://127.0.0.1:${port}/mcp`,
+          authorizationServers: ["https://auth.test"]
+        })
+      })
+    )
+  )
+
+/** Opens a session as `subject` (an `initialize` POST, nothing after it): its HTTP status and session id. */
+const open = (url: string, subject: string, id = 0) =>
+  Effect.promise(async () => {
+    const response = await post(url, initializeMessage(id), { authorization: `Bearer ${subject}` })
+    await response.text()
+    return { status: response.status, sessionId: response.headers.get("mcp-session-id") ?? undefined }
+  })
+
+/** A `ping` POST on a session as `subject`: its HTTP status. */
+const ping = (url: string, subject: string, sessionId: string) =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: 1, method: "ping" }, {
+      authorization: `Bearer ${subject}`,
+      "mcp-session-id": sessionId,
+      "mcp-protocol-version": LATEST
+    })
+    await response.text()
+    return response.status
+  })
+
+describe("sessions per principal", () => {
+  it.live("one principal holding every session place leaves room for another's session: its own oldest idle one is ended", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessions: 20 })
+      const mallory: Array<string> = []
+      for (let i = 0; i < 20; i++) {
+        const opened = yield* open(url, "mallory", i)
+        assert.strictEqual(opened.status, 200, `mallory's session ${i}`)
+        mallory.push(opened.sessionId!)
+      }
+      const client = new Client({ name: "alice", version: "1.0.0" }, { capabilities: {} })
+      const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: "Bearer alice" } } })
+      yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+      const connected = yield* Effect.promise(() => client.connect(transport).then(() => "connected", (error) => String(error)))
+      assert.strictEqual(connected, "connected")
+      const result: any = yield* Effect.promise(() => client.callTool({ name: "quick", arguments: {} }))
+      assert.strictEqual(result.content[0].text, "quick done")
+      // Mallory keeps its last ten (half of 20); those opened first were ended (404).
+      assert.strictEqual(yield* ping(url, "mallory", mallory[19]!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[10]!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[9]!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[0]!), 404)
+    }), 60_000)
+
+  it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })
+      const aborts = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
+      for (let i = 0; i < 2; i++) {
+        const opened = yield* open(url, "mallory", i)
+        assert.strictEqual(opened.status, 200)
+        // A call in flight: the session is in use.
+        fetch(url, {
+          method: "POST",
+          signal: aborts.signal,
+          headers: {
+            accept: BOTH,
+            "content-type": "application/json",
+            authorization: "Bearer mallory",
+            "mcp-session-id": opened.sessionId!,
+            "mcp-protocol-version": LATEST
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } })
+        }).catch(() => undefined)
+      }
+      yield* Effect.sleep("200 millis")
+      const refused = yield* Effect.promise(async () => {
+        const response = await post(url, initializeMessage(2), { authorization: "Bearer mallory" })
+        return { status: response.status, body: await response.json() as any }
+      })
+      assert.strictEqual(refused.status, 429)
+      assert.strictEqual(refused.body.error.code, 429)
+      assert.deepStrictEqual(refused.body.error.data, { limit: "sessionsPerPrincipal", max: 2 })
+      assert.strictEqual((yield* open(url, "alice")).status, 200)
+    }), 60_000)
+})
