@@ -177,9 +177,9 @@ export interface Options {
    * Tuning of each session (concurrency limits, timeouts). The shared stateless session, which
    * answers every client's 2026-07-28 requests (and every request in stateless mode), has no
    * bound of its own on its requests (`maxConcurrentRequests` and `maxWaitingRequests`) unless
-   * they are given: each such request is bounded as its HTTP request is (`requestTimeoutMillis`,
-   * `maxBodyBytes`, `bodyTimeoutMillis`), so one client's slow calls, however many, delay no
-   * other client's. Given, they bound all its clients together (one client may fill them);
+   * they are given: each such request is bounded as its HTTP request is (`maxBodyBytes`,
+   * `bodyTimeoutMillis`, `requestTimeoutMillis`; its client leaving cancels it), so one client's
+   * slow calls, however many, delay no other client's. Given, they bound all its clients together (one client may fill them);
    * to limit what each caller sends, use the `RateLimit` middleware (a budget per principal, or
    * per address for anonymous stateless callers).
    */
