@@ -19,7 +19,7 @@ import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unservedVersion, unsupportedHeader } from "./responses.ts"
-import { frame, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
+import { frame, heldAfter, HoldingConnection, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
 const { ErrorCode } = McpError
@@ -188,16 +188,21 @@ export const get = (
       const found = parsed === undefined ? undefined : session.streams.get(parsed.streamId)
       // A stream whose events carry no id (a batch's) is not resumed, whatever id is forged for it.
       const live = found?.unresumable === true ? undefined : found
+      // What the stream sends while the store reads the replay is held for after it (see
+      // `HoldingConnection`); given back to the connection it had if the resumption is refused.
+      const holding = live === undefined || live.done ? undefined : new HoldingConnection(live.connection)
+      if (holding !== undefined) live!.connection = holding
+      // A live stream that has sent nothing but its priming event has nothing stored yet (what it
+      // sends while the store is read is held). One that has sent more, which the store cannot
+      // replay, lost events (see `SseStream.sent`).
+      const primed = holding !== undefined && !live!.sent && parsed!.seq === 0
       const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
+      let replay = replayed._tag === "Success" ? replayed.success : undefined
+      if (replay === undefined && primed) replay = { streamId: live!.streamId, events: [] }
+      if (holding !== undefined && (replay === undefined || session.ended)) giveBack(session, live!, holding)
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
       if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
-      let replay = replayed.success
-      // A live stream that has sent nothing but its priming event has nothing stored yet. One
-      // that has sent more, which the store cannot replay, lost events (see `SseStream.sent`).
-      if (replay === undefined && live !== undefined && !live.done && !live.sent && parsed!.seq === 0) {
-        replay = { streamId: live.streamId, events: [] }
-      }
       if (replay === undefined) {
         // Unknown, forged, expired, or with events lost: the client must re-issue its request.
         // But a standalone stream the session still has, whose events after `Last-Event-ID` are
@@ -224,6 +229,17 @@ export const get = (
       for (const event of replay.events) {
         const data = JsonRpc.stringify(event.message)
         if (data !== undefined) queued = connection.push(frame(event.id, data)) && queued
+      }
+      if (holding !== undefined) {
+        const last = replay.events.at(-1)
+        queued = heldAfter(holding, connection, last === undefined ? parsed!.seq : parseEventId(last.id)?.seq ?? parsed!.seq) && queued
+        // Detached while held (the client did not keep up, the call closed its stream): the client
+        // resumes again from what it gets (as when the replay does not fit). Its last event
+        // held: the stream ended, replayed whole.
+        if (live!.connection === holding) live!.connection = undefined
+        else if (!holding.lastPushed) queued = false
+        // With the connection the client left, if the stream still had it.
+        holding.close()
       }
       const stream = session.streams.get(replay.streamId)
       if (stream === undefined || stream.done) {
@@ -258,6 +274,23 @@ export const get = (
     }
     return yield* fresh(self, session, connection, principal)
   })
+
+/**
+ * A resumption refused (or failed) while `holding` held `stream`'s events: the stream goes back to
+ * the connection it had, which got them all too, if its client still reads it; else it has none
+ * (a standalone stream is then the session's no more: the client left it).
+ */
+const giveBack = (session: HttpSession, stream: SseStream, holding: HoldingConnection): void => {
+  if (stream.connection !== holding) return
+  const previous = holding.previous
+  if (previous?.reading === true && !holding.previousMissed) {
+    stream.connection = previous
+    return
+  }
+  previous?.close()
+  stream.connection = undefined
+  if (session.standalone === stream) session.standalone = undefined
+}
 
 /**
  * A fresh standalone stream on `connection` (a GET without `Last-Event-ID`, or one whose standalone

@@ -9,6 +9,7 @@ import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import { parseEventId } from "../EventStore.ts"
 
 /** The queue behind one SSE response (bounded: a client that does not keep up is dropped and resumes). */
 export const newConnectionQueue = (capacity = 1024) => Effect.runSync(Queue.bounded<string, Cause.Done>(capacity))
@@ -55,6 +56,50 @@ export class SseConnection {
   close(): void {
     Queue.endUnsafe(this.queue)
   }
+}
+
+/**
+ * The connection of a stream being resumed while the event store reads its replay (a store not in
+ * memory answers later): what the stream sends meanwhile is queued here (and still goes to the
+ * connection it had, `previous`), to go out after the replay on the resuming connection, but for
+ * the events the replay already holds (see {@link heldAfter}). Attached only once the replay was
+ * read, the resuming connection missed the events stored in between: they went to no connection
+ * (or to the one the client left), a silent gap, and a stream that ended in between was replayed
+ * without its answer, then forgotten.
+ */
+export class HoldingConnection extends SseConnection {
+  readonly previous: SseConnection | undefined
+  /** `previous` did not take everything pushed since (it cannot be given back to its stream). */
+  previousMissed = false
+  constructor(previous: SseConnection | undefined) {
+    super(newConnectionQueue())
+    this.previous = previous
+  }
+  override push(data: string): boolean {
+    if (this.previous !== undefined && !this.previous.push(data)) this.previousMissed = true
+    return super.push(data)
+  }
+  override close(): void {
+    this.previous?.close()
+    super.close()
+  }
+}
+
+/**
+ * Moves what `holding` queued to `connection`, but the events of sequence `through` or before
+ * (the replay sent them); whether `connection` took all of it.
+ */
+export const heldAfter = (holding: HoldingConnection, connection: SseConnection, through: number): boolean => {
+  let queued = true
+  for (let taken = Queue.takeUnsafe(holding.queue); taken !== undefined && taken._tag === "Success"; taken = Queue.takeUnsafe(holding.queue)) {
+    const data = taken.value
+    if (data.startsWith("id: ")) {
+      const seq = parseEventId(data.slice(4, data.indexOf("\n")))?.seq
+      if (seq !== undefined && seq <= through) continue
+    }
+    queued = connection.push(data) && queued
+  }
+  return queued
 }
 
 /** A logical SSE stream: events stored under its id, delivered on its current connection (if any). */
