@@ -33,7 +33,7 @@ import type {
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { featuresOf, projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import { featuresOf, hasNonObjectRoot, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
@@ -130,6 +130,12 @@ export interface Options {
    * started stayed -32601 and out of `server/discover` for good). Default: this server.
    */
   readonly latest?: (() => LowLevelServer) | undefined
+  /**
+   * @internal The `tools/call` handler sends each tool's `structuredContent` in the shape its
+   * listed `outputSchema` has at the request's version (`McpServer`: `Tool` wraps its own values).
+   * Default false: the server does it (see {@link make}).
+   */
+  readonly toolResultsAsListed?: boolean | undefined
 }
 
 /**
@@ -178,6 +184,7 @@ export const make = (options: Options): LowLevelServer => {
     handlers["logging/setLevel"] = setLevel
   }
   handlers.ping ??= ping
+  if (options.toolResultsAsListed !== true) asListed(handlers)
   const registered = Object.keys(handlers).filter((method) =>
     handlers[method] !== undefined && Object.hasOwn(Schemas.ClientRequests, method)
   )
@@ -476,6 +483,114 @@ export const make = (options: Options): LowLevelServer => {
   }
   ownDispatch.set(server, own)
   return server
+}
+
+// ---------------------------------------------------------------------------
+// Tool results as listed
+// ---------------------------------------------------------------------------
+
+/**
+ * Before 2026-07-28 an `outputSchema` whose root is not an object type (`{ anyOf: [...] }`,
+ * `{ type: ["object", "null"] }`, `{ $ref }`...) is listed wrapped as `{ result: <schema> }`
+ * (`Projection.legacyOutputSchema`), whatever lists it: the values of that tool must be sent as
+ * `{ result: <value> }` then, objects too (the projection wraps only the values that are not
+ * objects, the one case it can tell from the value alone), or the clients that validate them (SDK
+ * v1) refuse the call. A low-level server's own handlers say nothing of that: the server
+ * remembers the names its `tools/list` handler listed with such a schema (the same test as the
+ * listing's, `hasNonObjectRoot`), and sends the `structuredContent` of their `tools/call`
+ * answers, and of their tasks' results fetched by `tasks/result` (2025-11-25), wrapped to the
+ * versions before 2026-07-28 (as `Tool` does its own). Costs nothing per call until one tool was
+ * listed so; then one `Set` lookup per call before 2026-07-28.
+ *
+ * Limits: a tool name is listed with one schema for every session (the last listing's); a call
+ * reaching a process that never listed the tool (a stateless replica) is sent as it is made.
+ */
+const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): void => {
+  const list = handlers["tools/list"]
+  const call = handlers["tools/call"]
+  if (list === undefined || call === undefined) return
+  // The names last listed with an `outputSchema` whose root is not an object type.
+  const wrappedTools = new Set<string>()
+  // `wrappedTools.size > 0`, kept (measured: reading `size` at each call cost ~90 ns per call of an
+  // in-memory low-level echo session under load, ~10%; this variable, nothing measurable).
+  let wrapping = false
+  // The tasks of those tools' calls (2025-11-25 task-augmented), oldest first, as many as `maxWrappedTasks`.
+  const wrappedTasks = new Set<string>()
+  const record = (result: unknown): void => {
+    try {
+      const tools = isRecord(result) ? result["tools"] : undefined
+      if (!Array.isArray(tools)) return
+      for (const tool of tools) {
+        const name = isRecord(tool) ? tool["name"] : undefined
+        if (typeof name !== "string") continue
+        if (!hasNonObjectRoot((tool as { readonly outputSchema?: unknown }).outputSchema)) wrappedTools.delete(name)
+        else if (wrappedTools.size < maxWrappedTools) wrappedTools.add(name)
+      }
+    } catch {
+      // Properties that cannot be read (a getter or a Proxy that throws): sending the list fails,
+      // and that request is answered -32603 saying why.
+    } finally {
+      wrapping = wrappedTools.size > 0
+    }
+  }
+  handlers["tools/list"] = (params: unknown, context: RequestContext) => {
+    const result = list(params as never, context)
+    if (isExit(result)) {
+      const exit = result as Exit.Exit<unknown, McpError.McpError>
+      if (exit._tag === "Success") record(exit.value)
+      return exit
+    }
+    return Effect.tap(result, (value) => Effect.sync(() => record(value)))
+  }
+  const taskMade = (result: unknown): void => {
+    let taskId: unknown
+    try {
+      const task = isRecord(result) ? result["task"] : undefined
+      taskId = isRecord(task) ? task["taskId"] : undefined
+    } catch {
+      return // properties that cannot be read: see `withStructuredContentWrapped`
+    }
+    if (typeof taskId !== "string") return
+    if (wrappedTasks.size >= maxWrappedTasks) wrappedTasks.delete(wrappedTasks.values().next().value!)
+    wrappedTasks.add(taskId)
+  }
+  const callAsListed = (result: unknown): unknown => {
+    taskMade(result)
+    return withStructuredContentWrapped(result)
+  }
+  handlers["tools/call"] = (params: ClientRequestParams<"tools/call">, context: RequestContext) => {
+    const result = call(params, context)
+    if (!wrapping || ProtocolVersion.isModern(context.protocolVersion) || !wrappedTools.has(params.name)) return result
+    return isExit(result) ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, callAsListed) : Effect.map(result, callAsListed)
+  }
+  const taskResult = handlers["tasks/result"]
+  if (taskResult === undefined) return
+  handlers["tasks/result"] = (params: ClientRequestParams<"tasks/result">, context: RequestContext) => {
+    const result = taskResult(params, context)
+    if (wrappedTasks.size === 0 || !wrappedTasks.has(params.taskId)) return result
+    return isExit(result)
+      ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, withStructuredContentWrapped)
+      : Effect.map(result, withStructuredContentWrapped)
+  }
+}
+
+/** How many tool names {@link asListed} remembers (a server listing more sends the others' values as made). */
+const maxWrappedTools = 10_000
+/** How many tasks {@link asListed} remembers (the oldest are forgotten first). */
+const maxWrappedTasks = 10_000
+
+const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A result whose `structuredContent`, any value, is sent as `{ result: <value> }`. */
+const withStructuredContentWrapped = (result: unknown): unknown => {
+  try {
+    const content = isRecord(result) ? result["structuredContent"] : undefined
+    return content === undefined ? result : { ...(result as object), structuredContent: { result: content } }
+  } catch {
+    // Properties that cannot be read: sent as made (sending it fails, answered -32603).
+    return result
+  }
 }
 
 /** Each server's own dispatch, without the forwarding to `Options.latest` (see `make`). */

@@ -318,4 +318,79 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
       const payload = yield* Effect.promise(() => raw.request("r", "tasks/result", { taskId: "t1" }))
       assert.deepStrictEqual(payload.result, { content: [{ type: "text", text: "[1,2]" }], structuredContent: { result: [1, 2] }, _meta: related })
     }))
+  // Fails before: the listed schema of a root that is not an object type was wrapped for 2025-era
+  // clients, but an object value was sent as it was made (only values that are not objects were
+  // wrapped): the SDK v1 client refused the call ("data must have required property 'result'"),
+  // and a task's result fetched by tasks/result alike.
+  it.live("a LowLevelServer's object structuredContent under a schema whose root is not an object type: sent as { result } where the schema is wrapped (SDK v1 at 2025-11-25, raw 2025-06-18 and tasks/result), as it is at 2026-07-28", () =>
+    Effect.gen(function*() {
+      const object = { type: "object", properties: { n: { type: "integer" } }, required: ["n"] }
+      const schemas: Record<string, object> = {
+        either: { anyOf: [object, { type: "array", items: { type: "integer" } }] },
+        maybe: { type: ["object", "null"] },
+        anything: {},
+        referenced: { $ref: "#/definitions/K", definitions: { K: { type: "object", properties: { k: { type: "integer" } }, required: ["k"] } } },
+        numbers: { type: "array", items: { type: "integer" } },
+        point: { type: "object", properties: { x: { type: "integer" } }, required: ["x"] }
+      }
+      const values: Record<string, unknown> = { either: { n: 1 }, maybe: { x: 1 }, anything: { k: 1 }, referenced: { k: 1 }, numbers: [1, 2], point: { x: 1 } }
+      const related = { "io.modelcontextprotocol/related-task": { taskId: "t1" } }
+      const task = (status: string) => ({
+        taskId: "t1",
+        status,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        lastUpdatedAt: "2026-01-01T00:00:00.000Z",
+        ttl: 60_000
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low-objects", version: "1" },
+        taskRequests: ["tools/call"],
+        handlers: {
+          "tools/list": () =>
+            Exit.succeed({
+              tools: [
+                ...Object.entries(schemas).map(([name, outputSchema]) => ({ name, inputSchema: { type: "object" }, outputSchema })),
+                { name: "either_task", inputSchema: { type: "object" }, outputSchema: schemas.either, execution: { taskSupport: "required" } }
+              ]
+            } as never),
+          "tools/call": (params) =>
+            Exit.succeed(
+              (params.name === "either_task"
+                ? { task: task("working") }
+                : { content: [Content.text(JSON.stringify(values[params.name]))], structuredContent: values[params.name] }) as never
+            ),
+          "tasks/get": () => Exit.succeed(task("completed") as never),
+          "tasks/result": () => Exit.succeed({ content: [Content.text("{\"n\":1}")], structuredContent: { n: 1 }, _meta: related } as never)
+        }
+      })
+      const wrapped = (name: string) => name === "point" ? values[name] : { result: values[name] }
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(server.run(pair.server))
+      const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      yield* Effect.promise(() => client.listTools())
+      for (const name of Object.keys(values)) {
+        const result = yield* Effect.promise(() => client.callTool({ name, arguments: {} }).catch((error) => ({ error: String(error) })))
+        assert.deepStrictEqual((result as { structuredContent?: unknown }).structuredContent, wrapped(name), `${name}: ${JSON.stringify(result)}`)
+      }
+      const messages = yield* Effect.promise(async () => {
+        const seen: Array<any> = []
+        for await (const message of client.experimental.tasks.callToolStream({ name: "either_task", arguments: {} })) {
+          seen.push(message)
+          if (seen.length > 10) break
+        }
+        return seen
+      })
+      const last = messages.at(-1)
+      assert.strictEqual(last?.type, "result", JSON.stringify(messages))
+      assert.deepStrictEqual(last.result.structuredContent, { result: { n: 1 } })
+      const raw = yield* connectRaw(server as never, "2025-06-18")
+      const modernClient = yield* connectModern(server as never)
+      for (const name of Object.keys(values)) {
+        const legacy = yield* Effect.promise(() => raw.request(name, "tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(legacy.result.structuredContent, wrapped(name), `2025-06-18 ${name}`)
+        const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(answer.result.structuredContent, values[name], `2026-07-28 ${name}`)
+      }
+    }))
 })

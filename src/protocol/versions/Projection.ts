@@ -361,7 +361,9 @@ export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) &
  * MCP 2026-07-28 allows any JSON value, SEP-2106) as 2025-06-18 and 2025-11-25 take it:
  * `{ result: <value> }`, as its tool's `outputSchema` is listed to them
  * ({@link legacyOutputSchema}), whatever built the result (a `LowLevelServer`'s handler, a proxy;
- * `Tool` wraps its own). Returns `result` itself when there is nothing to wrap (one property read).
+ * `Tool` wraps its own). An object value is not wrapped here (the value alone does not say whether
+ * its tool's schema was): a `LowLevelServer` wraps those of the tools it listed with a wrapped
+ * schema itself. Returns `result` itself when there is nothing to wrap (one property read).
  *
  * @internal
  */
