@@ -638,7 +638,12 @@ const Once = {
   /** The client set a level (`logging/setLevel`): see {@link SessionImpl.askedLogLevel}. */
   LevelSet: 4,
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
-  Draining: 8
+  Draining: 8,
+  /**
+   * A connection of the 2026-07-28 era had a request other than `server/discover`: a 2025
+   * `initialize` is refused from then on (before it, the probe's fallback: see `internal/lifecycle.ts`).
+   */
+  BeyondProbe: 16
 } as const
 
 class SessionImpl extends Scheduler implements ServerSession {
@@ -986,14 +991,22 @@ class SessionImpl extends Scheduler implements ServerSession {
       this.stateless,
       request.method,
       (this.phase === "new" || (this.phase === "modern" && request.method === "initialize")) && Negotiation.namesItsVersion(request),
-      resolved !== undefined
+      resolved !== undefined,
+      (this.once & Once.BeyondProbe) === 0
     )
     switch (admission._tag) {
       case "Modern": {
+        // Past the probe: a request other than `server/discover` on a connection of this era,
+        // refused or not (`initialize` is refused from then on, see `internal/lifecycle.ts`).
+        const beyondProbe = request.method !== "server/discover"
+        if (beyondProbe && this.phase === "modern") this.once |= Once.BeyondProbe
         const modern = Negotiation.resolveModern(request, undefined)
         if (modern._tag === "Failure") return this.refuse(request, this.unlocked(modern.failure.error))
         // The era is picked by the first request resolved (see `internal/lifecycle.ts`).
-        if (this.phase === "new") this.phase = "modern"
+        if (this.phase === "new") {
+          this.phase = "modern"
+          if (beyondProbe) this.once |= Once.BeyondProbe
+        }
         resolved = modern.success
         break
       }
@@ -1055,12 +1068,14 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   /**
    * A refusal of a 2026-07-28 request, as the connection says it: while it is new (its first
-   * request refused), a -32022 names every version it serves, both eras (`initialize` still picks
-   * 2025), as `server/discover` lists them and as Streamable HTTP does; once the era is picked,
-   * the 2026-07-28 versions alone (`resolveModern`'s), all it serves then.
+   * request refused), or has had nothing but `server/discover`, a -32022 names every version it
+   * serves, both eras (`initialize` still picks 2025), as `server/discover` lists them and as
+   * Streamable HTTP does; once past that, the 2026-07-28 versions alone (`resolveModern`'s), all
+   * it serves then.
    */
   private unlocked(error: JsonRpc.ErrorObject): JsonRpc.ErrorObject {
-    if (this.phase !== "new" || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
+    const open = this.phase === "new" || (this.phase === "modern" && (this.once & Once.BeyondProbe) === 0)
+    if (!open || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
     const supported = [...ProtocolVersion.modern, ...(this.legacyVersions ?? ProtocolVersion.supported)]
     return { ...error, data: { ...(error.data as object), supported } }
   }

@@ -65,3 +65,33 @@ describe("SDK v2 client over stdio, 2026-07-28 subscriptions", () => {
       yield* Effect.forEach(subscriptions, (subscription) => sdk(() => subscription.close()), { discard: true })
     }), 30_000)
 })
+
+/** The SDK's stdio transport, subclassed: the client probes on it in place (no disposable sibling process). */
+class InPlaceStdioTransport extends StdioClientTransport {}
+
+describe("SDK v2 client in `auto` mode, probing in place, falls back to initialize on the same process", () => {
+  // Fails before the fix: the probe's server/discover, read late, locked the connection to
+  // 2026-07-28, and the initialize the client fell back to (the spec's stdio binding: a probe
+  // that times out means a legacy server) was answered -32022: the client could not connect.
+  it.live("a probe that times out (a server still building its components): the initialize that follows opens a 2025 session", () =>
+    Effect.gen(function*() {
+      const slowStart = fileURLToPath(new URL("../fixtures/slow-start-server.ts", import.meta.url))
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          new Client({ name: "sdk-v2-in-place", version: "2.0.0" }, {
+            versionNegotiation: { mode: "auto", probe: { timeoutMs: 200 } }
+          })
+        ),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const transport = new InPlaceStdioTransport({
+        command: process.execPath,
+        args: [slowStart, "--build-millis", "1500"],
+        stderr: "ignore"
+      })
+      yield* sdk(() => client.connect(transport, { timeout: 10_000 }))
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2025-11-25")
+      const result = yield* sdk(() => client.callTool({ name: "ready", arguments: {} }, { timeout: 5_000 }))
+      assert.deepStrictEqual(texts(result.content), ["ready"])
+    }), 30_000)
+})

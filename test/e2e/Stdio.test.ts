@@ -435,11 +435,15 @@ describe("stdio: the era the first message picks", () => {
   // Fails before the fix: -32602 "_meta[...] is required", which names no version a client could
   // use (the spec: a server that serves only modern versions SHOULD name them in any error it
   // returns to initialize; legacy clients have no fall-forward, and a dual-era client that fell
-  // back to initialize after a slow probe learns from -32022 that the server is modern).
-  it.live("locked to 2026-07-28 by server/discover: a 2025 initialize is answered -32022 naming the versions it can serve", () =>
+  // back to initialize after a slow probe learns from -32022 that the server is modern). A
+  // connection that had nothing but the probe (server/discover) still takes initialize: see the
+  // next test.
+  it.live("locked to 2026-07-28 by a request past the probe: a 2025 initialize is answered -32022 naming the versions it can serve", () =>
     withChild(async (child) => {
       await child.write(line({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: modernMeta } }))
       const discovered = await child.waitFor((m) => m.id === "d")
+      await child.write(line({ jsonrpc: "2.0", id: "l", method: "tools/list", params: { _meta: modernMeta } }))
+      assert.strictEqual((await child.waitFor((m) => m.id === "l")).result?.resultType, "complete")
       await child.write(initialize("i"))
       const refused = await child.waitFor((m) => m.id === "i")
       assert.strictEqual(refused.error?.code, -32022, JSON.stringify(refused))
@@ -457,6 +461,22 @@ describe("stdio: the era the first message picks", () => {
       const echo = await child.waitFor((m) => m.id === 1)
       assert.deepStrictEqual(echo.result.content, [{ type: "text", text: "still" }])
       assert.strictEqual(echo.result.resultType, "complete")
+    }))
+
+  // Fails before the fix: -32022, and a dual-era client that probes in place and falls back to
+  // initialize (its probe timed out, or the answer did not suit it: the spec's stdio binding) could
+  // not connect. (Also with the SDK v2 client: SdkV2Stdio.test.ts.)
+  it.live("server/discover alone does not lock it: the initialize a probing client falls back to opens a 2025 session", () =>
+    withChild(async (child) => {
+      await child.write(line({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: modernMeta } }))
+      assert.include((await child.waitFor((m) => m.id === "d")).result?.supportedVersions, "2025-11-25")
+      await handshake(child)
+      await child.write(echoCall(1, "legacy") + "\n")
+      const echo = await child.waitFor((m) => m.id === 1)
+      assert.deepStrictEqual(echo.result, { content: [{ type: "text", text: "legacy" }] })
+      // Now a 2025 session: server/discover is not a method of it.
+      await child.write(line({ jsonrpc: "2.0", id: "d2", method: "server/discover", params: { _meta: modernMeta } }))
+      assert.strictEqual((await child.waitFor((m) => m.id === "d2")).error?.code, -32601)
     }))
 
   // The mirror case, as the spec describes a legacy server (stdio binding, Backward Compatibility):

@@ -44,6 +44,14 @@ describe("Lifecycle.admit", () => {
       assert.deepStrictEqual(Lifecycle.admit(phase, stateless, method, namesVersion, resolved), expected)
     })
   }
+  // A connection of the 2026-07-28 era that had nothing but server/discover (a dual-era client's
+  // probe): the 2025 initialize it falls back to starts the handshake (fails before: refused).
+  it("modern, nothing but server/discover so far: a 2025 initialize starts the handshake; one naming its version is a 2026 request", () => {
+    assert.deepStrictEqual(Lifecycle.admit("modern", false, "initialize", false, false, true), Lifecycle.initialize)
+    assert.deepStrictEqual(Lifecycle.admit("modern", false, "initialize", true, false, true), Lifecycle.modern)
+    assert.deepStrictEqual(Lifecycle.admit("modern", false, "tools/list", false, false, true), Lifecycle.modern)
+    assert.deepStrictEqual(Lifecycle.admit("modern", false, "initialize", false, false, false), Lifecycle.initializeAfterModern)
+  })
 })
 
 describe("Lifecycle.initializedNotice", () => {

@@ -7,9 +7,13 @@
  * - A connection without a handshake whose first request names its protocol version in `_meta`
  *   is of the stateless era (2026-07-28): that request, and once one is resolved (phase
  *   `"modern"`) every later one, is answered by its own `_meta`; the first message picks the era
- *   (a refused first one leaves the connection new: a client may fall back to `initialize`). An
- *   `initialize` without a version in `_meta` is then a handshake the connection cannot serve:
- *   refused naming the versions it serves (`Negotiation.initializeAfterModern`).
+ *   (a refused first one leaves the connection new: a client may fall back to `initialize`). While
+ *   it has had nothing but `server/discover` (`probedOnly`: a dual-era client's probe, which it
+ *   follows with `initialize` when the answer came too late or did not suit it, as the spec's stdio
+ *   binding has it), an `initialize` without a version in `_meta` still starts the handshake: the
+ *   connection becomes a 2025 session. After any other request, such an `initialize` is a handshake
+ *   the connection cannot serve: refused naming the versions it serves
+ *   (`Negotiation.initializeAfterModern`).
  * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
  * - `initialize` comes once per session (a stateless session takes it from anyone).
  * - `notifications/initialized` takes effect once `initialize` was answered; one that arrives
@@ -48,19 +52,23 @@ const initializeTwice: Admission = { _tag: "Reject", detail: "initialize may be 
 /**
  * The admission of a request of `method` in `phase`. `namesVersion`: the request names its
  * protocol version in `_meta` (needed while the phase is `"new"`, and for `initialize`);
- * `resolved`: the transport resolved its truth already (2026-07-28 over HTTP). Allocates only
- * for a refusal before initialization.
+ * `resolved`: the transport resolved its truth already (2026-07-28 over HTTP); `probedOnly`: a
+ * connection of the 2026-07-28 era (phase `"modern"`) has had no request but `server/discover`.
+ * Allocates only for a refusal before initialization.
  */
 export const admit = (
   phase: Phase,
   stateless: boolean,
   method: string,
   namesVersion: boolean,
-  resolved: boolean
+  resolved: boolean,
+  probedOnly = false
 ): Admission => {
   if (!resolved && !stateless && (phase === "modern" || (phase === "new" && namesVersion))) {
-    // A 2025 handshake after the era was picked (a 2026 one, with `_meta`, is a removed method).
-    return phase === "modern" && method === "initialize" && !namesVersion ? initializeAfterModern : modern
+    // A 2025 handshake after the era was picked (a 2026 one, with `_meta`, is a removed method):
+    // the fallback of a client whose probe was all it sent, else refused.
+    if (phase !== "modern" || method !== "initialize" || namesVersion) return modern
+    return probedOnly ? initialize : initializeAfterModern
   }
   if (phase !== "operational" && method !== "ping") {
     if (method === "initialize") return phase === "new" ? initialize : initializeTwice
