@@ -7,7 +7,9 @@
  * buffering; every batch the session produced is written with one `write` (a batch of answers over
  * 16 MiB in all: with several). Under a graceful shutdown the input is still read while the session
  * drains: the client's answers to the server's requests (sampling, elicitation, roots) reach the
- * handlers waiting on them, and a new request is answered -32000 "Server shutting down". At end of input the session finishes or cancels what is in
+ * handlers waiting on them, and a new request is answered -32000 "Server shutting down" (read
+ * only while the output takes what is written: a client that sends on without reading is not
+ * read further, so those answers do not pile up in memory). At end of input the session finishes or cancels what is in
  * flight, everything is flushed, and `run` returns (so a
  * process built on it exits with code 0), however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
@@ -292,12 +294,24 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     )
     // A graceful shutdown ends the input: nothing more is read. A listener, not a fiber waiting
     // for it: one fork less on the start of every stdio server.
+    // Read on while the session drains, it is read only while the output takes what the session
+    // writes (below its high-water mark): the writes no longer wait for the client (see `blocked`),
+    // so a client that sends on without reading had every request read and answered -32000 into
+    // the output's buffer, unbounded, for as long as the drain and its flush lasted.
     const stopListening = shutdown.onRequest(() => {
       stopped = true
+      stdout.on("drain", wake)
+      stdout.on("close", wake)
       wake()
       unblock()
     })
-    yield* Effect.addFinalizer(() => Effect.sync(stopListening))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopListening()
+        stdout.off("drain", wake)
+        stdout.off("close", wake)
+      })
+    )
     const done = Exit.fail(Cause.Done())
 
     const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
@@ -309,6 +323,11 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         if (stopped && !stopTold) {
           stopTold = true
           return resume(done)
+        }
+        // Read on only as fast as the client takes the answers (see `stopListening`).
+        if (stopped && stdout.writableNeedDrain && !stdout.destroyed) {
+          waiting = attempt
+          return
         }
         const messages: Array<unknown> = []
         let chunks = 0

@@ -268,6 +268,47 @@ describe("a client that does not read the server's output", () => {
     }), 30_000)
 })
 
+describe("a client that sends on during a drain without reading", () => {
+  // Fails before the fix: once the signal came, the server's writes no longer waited for the
+  // output, and its input was read on for the client's answers: every request the client sent was
+  // read and answered -32000 into the output's buffer, unbounded, for as long as the drain (and
+  // the flush after it) lasted. Here the server read all 7 MB of the flood within seconds.
+  it.live("SIGTERM: the input is read only as fast as the client takes the -32000s; it gets them once it reads, exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(shortShutdownServer, ["--shutdown-timeout-millis", "8000"])
+      yield* Effect.promise(() => handshake(running))
+      // A call the drain waits for (it outlasts the drain: cut short, exit 143).
+      running.send(call(1, "sleep", { ms: 60_000 }))
+      running.send({ jsonrpc: "2.0", id: 2, method: "ping" })
+      assert.isDefined(yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === 2), 10_000)))
+      running.child.stdout!.pause()
+      running.child.kill("SIGTERM")
+      // About 7 MB of requests, in one write the client's stream buffers: what the server does not
+      // read stays there.
+      const count = 150_000
+      const flood = Array.from({ length: count }, (_, i) => `{"jsonrpc":"2.0","id":${i + 10},"method":"ping"}\n`).join("")
+      running.child.stdin!.write(flood)
+      let least = flood.length
+      for (let i = 0; i < 50; i++) { // 5 s
+        yield* Effect.promise(() => sleep(100))
+        least = Math.min(least, running.child.stdin!.writableLength)
+      }
+      // Read: the pipes' 64 KiB each way, the output's buffer and a read's worth, at most.
+      assert.isAbove(least, flood.length - 1024 * 1024, `the server read ${flood.length - least} bytes of requests it could not answer`)
+      running.child.stdout!.resume()
+      const exited = yield* Effect.promise(() => running.exited(20_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr().slice(-2_000))
+      // Parsed here: over 100,000 lines (`messages()` spreads them into one call).
+      const messages = running.stdout().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line))
+      const refused = messages.filter((m) => typeof m.id === "number" && m.id >= 10 && m.error?.code === -32000)
+      assert.isAbove(refused.length, 0)
+      for (const answer of messages.filter((m) => typeof m.id === "number" && m.id >= 10)) {
+        assert.isTrue(answer.error?.code === -32000 || answer.result !== undefined, JSON.stringify(answer))
+      }
+      assert.deepStrictEqual(messages.filter((m) => m.id === 1), [stopped(1)])
+    }), 45_000)
+})
+
 /**
  * An initialize (with client `capabilities`) posted to the HTTP endpoint on `port` until something
  * answers it: at most 400 tries 25 ms apart. The answer, or `undefined`.
