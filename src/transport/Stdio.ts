@@ -11,7 +11,8 @@
  * only while the output takes what is written: a client that sends on without reading is not
  * read further, so those answers do not pile up in memory). At end of input the session finishes or cancels what is in
  * flight, everything is flushed, and `run` returns (so a
- * process built on it exits with code 0), however slowly the client reads. Under a graceful
+ * process built on it exits with code 0, even when requests were cut short: see {@link runMain}),
+ * however slowly the client reads. Under a graceful
  * shutdown (SIGTERM) a client that does not read its output does not hold the process: the flush
  * waits for it `shutdownTimeoutMillis` at most after the drain, then the drain is cut short
  * (exit 143). A request still running when the drain's `shutdownTimeoutMillis` runs out (at end
@@ -122,8 +123,11 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * is answered -32000 "Server shutting down"; the client's answers to the server's requests are still
  * read, as Streamable HTTP takes them while it drains) and let in-flight requests finish (within
  * `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
- * the exit code is 0 after a clean end of input or drain, 143 when the drain was cut short (a
- * request still running, or output the client did not read, after `shutdownTimeoutMillis`), 130
+ * the exit code is 0 at end of input (the client closed stdin: it ended the conversation), even
+ * when its drain cut requests short (they were answered -32000); after a signal, 0 when its drain
+ * was clean and 143 when it was cut short (a request still running, or output the client did not
+ * read, after `shutdownTimeoutMillis`), the client closing stdin during that drain too (the signal
+ * decides, not the end of input); 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
  * written first, within `shutdownTimeoutMillis`). The process exits once the program has ended and

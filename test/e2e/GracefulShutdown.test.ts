@@ -268,6 +268,45 @@ describe("a client that does not read the server's output", () => {
     }), 30_000)
 })
 
+describe("the exit code of a drain cut short: decided by the signal, not by the end of input", () => {
+  // The client closing stdin during a SIGTERM's drain does not make it one of a mere end of
+  // input: cut short, it exits 143. Passed before; kept so that it stays so (see Stdio.runMain).
+  it.live("SIGTERM, then the client closes stdin while a call outlasts the drain: exit 143", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(shortShutdownServer, ["--shutdown-timeout-millis", "1000"])
+      yield* Effect.promise(() => handshake(running))
+      running.send(call(1, "sleep", { ms: 60_000 }))
+      running.send({ jsonrpc: "2.0", id: 2, method: "ping" })
+      assert.isDefined(yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === 2), 10_000)))
+      running.child.kill("SIGTERM")
+      // The drain has begun once a new request is refused -32000 (at most 100 tries).
+      let refused: any
+      for (let i = 0; i < 100 && refused === undefined; i++) {
+        running.send({ jsonrpc: "2.0", id: `late-${i}`, method: "ping" })
+        const answer = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === `late-${i}`), 5_000))
+        if (answer?.error !== undefined) refused = answer
+        else yield* Effect.promise(() => sleep(20))
+      }
+      assert.strictEqual(refused?.error?.code, -32000, JSON.stringify(refused))
+      running.child.stdin!.end()
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
+      assert.deepStrictEqual(running.messages().filter((m) => m.id === 1), [stopped(1)])
+    }), 30_000)
+
+  // Passed before; kept so that it stays so: without a signal the client's end of input ends the
+  // process with 0, though the drain cut a call short (answered -32000; see Stdio.runMain).
+  it.live("end of input cuts a call short, no signal: exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(shortShutdownServer)
+      yield* Effect.promise(() => handshake(running))
+      running.child.stdin!.end(JSON.stringify(call(1, "sleep", { ms: 60_000 })) + "\n")
+      const exited = yield* Effect.promise(() => running.exited(5_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      assert.deepStrictEqual(running.messages().filter((m) => m.id === 1), [stopped(1)])
+    }), 30_000)
+})
+
 describe("a client that sends on during a drain without reading", () => {
   // Fails before the fix: once the signal came, the server's writes no longer waited for the
   // output, and its input was read on for the client's answers: every request the client sent was
