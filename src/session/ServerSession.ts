@@ -384,7 +384,8 @@ export const run = <E>(
             (gaveUp) => gaveUp ? unflushed(when) : Effect.void
           )
         })
-      return Effect.ensuring(Effect.onExit(Effect.andThen(serve, bounded), last), Effect.sync(stop))
+      const ended = Effect.sync(() => session.cutShortSaidAgain())
+      return Effect.ensuring(Effect.onExit(Effect.andThen(Effect.andThen(serve, bounded), ended), last), Effect.sync(stop))
     }).pipe(
       // The writer's failure, not the interruption it caused.
       Effect.catchCause((cause) => Effect.failCause(writerFailure ?? cause))
@@ -643,7 +644,13 @@ const Once = {
    * A connection of the 2026-07-28 era had a request other than `server/discover`: a 2025
    * `initialize` is refused from then on (before it, the probe's fallback: see `internal/lifecycle.ts`).
    */
-  BeyondProbe: 16
+  BeyondProbe: 16,
+  /**
+   * A drain cut work short (its timeout, or work left behind), recorded with the shutdown only if
+   * one was requested then: a pulled session records it again as it ends (see `run`), so that a
+   * signal that came after the cut (at end of input) counts it as well.
+   */
+  CutShort: 32
 } as const
 
 class SessionImpl extends Scheduler implements ServerSession {
@@ -1755,7 +1762,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         duration: this.shutdownTimeout,
         orElse: () =>
           Effect.suspend(() => {
-            if (!this.isIdle) this.shutdown.markCutShort()
+            if (!this.isIdle) this.cutShort()
             this.stopAll(false)
             // What was interrupted (and answered) gets `shutdownTimeoutMillis` more to end, its
             // cleanup with it; then it is left behind. Waited for until it ended, a cleanup that
@@ -1779,12 +1786,27 @@ class SessionImpl extends Scheduler implements ServerSession {
    */
   private leftBehind(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.shutdown.markCutShort()
+      this.cutShort()
       return Effect.logWarning(
         `MCP session ${this.id}: ${this.running.size} interrupted request(s) did not end within ${this.shutdownTimeout} ms ` +
           "(a cleanup that takes longer, or an uninterruptible handler): left behind"
       )
     })
+  }
+
+  /** The drain cut work short: said to the shutdown (which keeps it only once requested). */
+  private cutShort(): void {
+    this.once |= Once.CutShort
+    this.shutdown.markCutShort()
+  }
+
+  /**
+   * At a pulled session's end: a drain cut short before a shutdown was requested (a mere end of
+   * input) is said again, so that a signal that came since, while the answers were still written,
+   * counts it (exit 143), as it counts a cut made after it.
+   */
+  cutShortSaidAgain(): void {
+    if ((this.once & Once.CutShort) !== 0) this.shutdown.markCutShort()
   }
 
   /** Waits until messages that did not fit in the outbound Queue are in it (only at shutdown). */

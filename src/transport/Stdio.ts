@@ -126,8 +126,9 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * the exit code is 0 at end of input (the client closed stdin: it ended the conversation), even
  * when its drain cut requests short (they were answered -32000); after a signal, 0 when its drain
  * was clean and 143 when it was cut short (a request still running, or output the client did not
- * read, after `shutdownTimeoutMillis`), the client closing stdin during that drain too (the signal
- * decides, not the end of input); 130
+ * read, after `shutdownTimeoutMillis`), the client closing stdin during that drain too, and so is
+ * a drain of the end of input that cut requests short before the signal came, its answers still
+ * being written (the signal decides, not the end of input, nor which came first); 130
  * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
  * written first, within `shutdownTimeoutMillis`). The process exits once the program has ended and
