@@ -82,7 +82,8 @@ const spawnEcho = (): Child => {
     new Promise<void>((resolve, reject) => {
       child.stdin!.write(data, (error) => (error ? reject(error) : resolve()))
     })
-  const waitFor = async (predicate: (message: any) => boolean, timeoutMillis = 5_000) => {
+  // 20 s: a child's start (Node loading the server's modules) took over 5 s on a loaded machine.
+  const waitFor = async (predicate: (message: any) => boolean, timeoutMillis = 20_000) => {
     let found: any
     await until(() => (found = messages.find((m) => m !== undefined && predicate(m))) !== undefined, "a message", timeoutMillis)
       .catch((error) => {

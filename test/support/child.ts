@@ -87,7 +87,8 @@ export const startNode = (script: string, args: ReadonlyArray<string> = [], opti
     const end = stdout.lastIndexOf("\n") + 1
     if (end > parsedUpTo) {
       const more = stdout.slice(parsedUpTo, end - 1).split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line))
-      parsed.push(...more)
+      // One push per line: a spread of ~100,000 lines or more overflows the call stack.
+      for (const message of more) parsed.push(message)
       parsedUpTo = end
     }
     return parsed
