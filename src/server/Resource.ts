@@ -179,7 +179,7 @@ export interface RegisteredTemplate {
   /**
    * The URI the template gives for `variables` (RFC 6570 expansion): one spelling of every URI
    * that matches it with them (`docs://a%2Fb` and `docs://a/b` both match `docs://{+path}` with
-   * `path` `a/b`, read as one resource), what the Authorization middleware compares rules in.
+   * `path` `a/b`, read as one resource).
    */
   readonly expand: (variables: Variables) => string
   readonly list: ((context: RequestContext) => Effect.Effect<ReadonlyArray<WireResource>, McpError.McpError>) | undefined

@@ -359,6 +359,74 @@ describe("Authorization cannot be slipped past", () => {
       assert.strictEqual((open.contents[0] as { text: string }).text, "doc public/key")
     }))
 
+  it.live("a per-URI rule does not hold for a resource its template reads with other variables (the URIs share a normal form)", () =>
+    Effect.gen(function*() {
+      // `{+path}` keeps a value's pct-triplets: path `%41` expands to docs://%41, whose normal form
+      // is docs://A, and path `%ab` to docs://%ab, that of docs://%AB.
+      const Docs = McpServer.resourceTemplate({
+        uriTemplate: "docs://{+path}",
+        name: "doc",
+        params: { path: Schema.String },
+        read: ({ path }) => Effect.succeed(`doc ${path}`)
+      })
+      const server = yield* startServer(
+        { name: "authz-uri-identity", version: "1" },
+        Layer.mergeAll(
+          Docs,
+          Authorization.layer({ rules: { resources: { "docs://A": ["admin"], "docs://%25AB": ["admin"] } }, unauthenticated: "deny" })
+        )
+      )
+      const { client } = yield* connect(server)
+      // The ruled resources, however written, are refused.
+      for (const uri of ["docs://A", "docs://%41", "docs://%25AB", "docs://%25%41B"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      // Fails before: 403 (other paths, `%41` and `%ab`, compared as the ruled ones).
+      for (const [uri, path] of [["docs://%2541", "%41"], ["docs://%25ab", "%ab"]] as const) {
+        const read = yield* sdk(() => client.readResource({ uri }))
+        assert.strictEqual((read.contents[0] as { text: string }).text, `doc ${path}`, uri)
+      }
+    }))
+
+  it.live("a per-URI rule is met through the template that reads its URI, tried in the order reads try them", () =>
+    Effect.gen(function*() {
+      // Reads try every template on the URI as written, then on its normal form: the ruled
+      // docs://secret/%6Bey is read by docs://{+path} (path secret/key), though docs://{a}/key,
+      // listed first, matches its normal form (docs://secret/key).
+      const Key = McpServer.resourceTemplate({ uriTemplate: "docs://{a}/key", name: "key", read: ({ a }) => Effect.succeed(`key ${a}`) })
+      const Docs = McpServer.resourceTemplate({ uriTemplate: "docs://{+path}", name: "doc", read: ({ path }) => Effect.succeed(`doc ${path}`) })
+      const server = yield* startServer(
+        { name: "authz-template-order", version: "1" },
+        Layer.mergeAll(Key, Docs, Authorization.layer({ rules: { resources: { "docs://secret/%6Bey": ["admin"] } }, unauthenticated: "deny" }))
+      )
+      const { client } = yield* connect(server)
+      // Met through docs://{a}/key alone, docs://secret%2Fkey would read "doc secret/key".
+      for (const uri of ["docs://secret/%6Bey", "docs://secret%2Fkey", "docs://secret%2F%6Bey"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      assert.strictEqual((yield* sdk(() => client.readResource({ uri: "docs://public%2Fkey" }))).contents.length, 1)
+    }))
+
+  it.live("a per-URI rule holds for every template that reads the ruled URI alike, not only the one listed first", () =>
+    Effect.gen(function*() {
+      // docs://secret/key is read by docs://{a}/key (listed first); docs://{+path} would read it
+      // with path secret/key, as it reads docs://secret%2Fkey: that read meets the rule too.
+      const Key = McpServer.resourceTemplate({ uriTemplate: "docs://{a}/key", name: "key", read: ({ a }) => Effect.succeed(`key ${a}`) })
+      const Docs = McpServer.resourceTemplate({ uriTemplate: "docs://{+path}", name: "doc", read: ({ path }) => Effect.succeed(`doc ${path}`) })
+      const server = yield* startServer(
+        { name: "authz-every-template", version: "1" },
+        Layer.mergeAll(Key, Docs, Authorization.layer({ rules: { resources: { "docs://secret/key": ["admin"] } }, unauthenticated: "deny" }))
+      )
+      const { client } = yield* connect(server)
+      // Met through docs://{a}/key alone, docs://secret%2Fkey would read "doc secret/key".
+      for (const uri of ["docs://secret/key", "docs://secret%2Fkey", "docs://secret%2F%6Bey"]) {
+        assert.strictEqual((yield* rpcError(() => client.readResource({ uri }))).code, 403, uri)
+      }
+      // Other variables of either are not ruled.
+      assert.strictEqual((yield* sdk(() => client.readResource({ uri: "docs://public%2Fkey" }))).contents.length, 1)
+      assert.strictEqual((yield* sdk(() => client.readResource({ uri: "docs://public/key" }))).contents.length, 1)
+    }))
+
   it.live("tools a middleware injects into a server without tools are still authorized", () =>
     Effect.gen(function*() {
       // Made first, so outside the injection (middleware Layers stack in the order they are made).

@@ -46,7 +46,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectedTool } from "../../server/internal/injectedTools.ts"
 import { resourceKey } from "../../server/internal/resourceKey.ts"
-import { findResource } from "../../server/internal/resourceLookup.ts"
+import { findResource, resourceIdentity } from "../../server/internal/resourceLookup.ts"
 import type { RegisteredTemplate, Variables } from "../../server/Resource.ts"
 import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
@@ -102,8 +102,13 @@ const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<strin
  */
 export const normalizeUri = (uri: string): string => resourceKey(uri)
 
-/** The URI `template` gives for `variables`, in normal form: one for every spelling it reads alike. */
-const expanded = (template: RegisteredTemplate, variables: Variables): string => normalizeUri(template.expand(variables))
+/**
+ * The resource `template` reads with `variables`: one for every spelling it reads alike, as
+ * subscriptions compare them (`resourceIdentity`). Not the normal form of the URI `expand` gives
+ * for them: `{+path}` keeps a value's pct-triplets, so path `%41` (`docs://%2541`) expanded to
+ * `docs://%41`, whose normal form is `docs://A`, and met the rule of that other resource.
+ */
+const identity = (template: RegisteredTemplate, variables: Variables): string => resourceIdentity({ template, variables }, "")
 
 /**
  * Builds the authorization middleware for the server in context (it reads the components' tags
@@ -141,8 +146,8 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const promptNeeds = (name: string) => needs([ruleOf(rules.prompts, name)], server.prompts.get(name)?.tags ?? [])
     const templateNeeds = (uriTemplate: string) =>
       needs([ruleOf(resourceRules, normalizeUri(uriTemplate))], server.templates.get(uriTemplate)?.tags ?? [])
-    // The resource rules by the URI their template gives for what it matches in them (see
-    // `expanded`), for the registries as they are (recomputed when a list changes; none without
+    // The resource rules by the resource their template reads for what it matches in them (see
+    // `identity`), for the registries as they are (recomputed when a list changes; none without
     // resource rules or templates).
     let byExpansion: { templates: unknown; resources: unknown; rules: ReadonlyMap<string, ReadonlyArray<string>> } | undefined
     const expansionRules = (): ReadonlyMap<string, ReadonlyArray<string>> => {
@@ -150,16 +155,16 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       const resources = server.resources.list()
       if (byExpansion?.templates === templates && byExpansion.resources === resources) return byExpansion.rules
       const found = new Map<string, Array<string>>()
-      for (const [uri, scopes] of Object.entries(resourceRules ?? {})) {
-        // The first template that matches the ruled URI (as reads try them), even when a fixed
-        // resource serves that URI: the template reads it, spelled otherwise, all the same.
+      for (const [uri, scopes] of Object.entries(rules.resources ?? {})) {
+        // Every template that reads the ruled URI (as the rule writes it, or in its normal form),
+        // not only the one that serves it, nor only when no fixed resource does: the template
+        // reads it, spelled otherwise (`docs://secret%2Fkey` of `docs://{+path}`), all the same.
         const normal = resourceKey(uri)
         for (const entry of templates) {
           const variables = entry.value.match(uri) ?? entry.value.matchKey(normal)
           if (variables === undefined) continue
-          const key = expanded(entry.value, variables)
+          const key = identity(entry.value, variables)
           found.set(key, [...(found.get(key) ?? []), ...scopes])
-          break
         }
       }
       byExpansion = { templates, resources, rules: found }
@@ -170,14 +175,14 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     // the same as: a template's variables are percent-decoded, so `docs://secret%2Fkey` and
     // `docs://secret/key` are one read of `docs://{+path}` (and `q=a,b`, `q=a%2Cb` one of
     // `{?q}`), which the normal form keeps apart (RFC 3986 does not equate them); both are
-    // compared as the URI the template gives for their variables.
+    // compared as the template and the variables it reads.
     const resourceNeeds = (uri: string) => {
       const own = ruleOf(resourceRules, normalizeUri(uri))
       const found = findResource(server.resources, server.templates, uri)
       if (found === undefined) return needs([own], [])
       if (found.resource !== undefined) return needs([own], found.resource.tags)
       const template = found.template
-      const likeIt = resourceRules === undefined ? [] : expansionRules().get(expanded(template, found.variables)) ?? []
+      const likeIt = resourceRules === undefined ? [] : expansionRules().get(identity(template, found.variables)) ?? []
       return needs([own, likeIt, ruleOf(resourceRules, normalizeUri(template.uriTemplate))], template.tags)
     }
 
