@@ -191,6 +191,39 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
       assert.strictEqual(updated.params?.uri, "x://p/q")
     }))
 
+  it.live("a URI with characters outside ASCII is the URI with them percent-encoded as UTF-8 (RFC 3987 3.1), as templates have it", () =>
+    Effect.gen(function*() {
+      // Registered as an IRI (raw é), and as a URI (%C3%A9) where `new URL(...).href` writes one.
+      const Raw = McpServer.resource({ uri: "file:///Users/josé/notes.txt", name: "raw", read: Effect.succeed("raw") })
+      const Encoded = McpServer.resource({ uri: "file:///tmp/%C3%A9t%C3%A9.txt", name: "encoded", read: Effect.succeed("encoded") })
+      const Ruled = McpServer.resource({ uri: "ruled://café", name: "ruled", read: Effect.succeed("ruled") })
+      const server = yield* startServer(
+        { name: "iri", version: "1" },
+        Layer.mergeAll(Raw, Encoded, Ruled, Authorization.layer({ rules: { resources: { "ruled://café": ["r"] } }, unauthenticated: "deny" }))
+      )
+      const a = yield* connect(server, { name: "a" })
+      // A template already reads both spellings alike (its literal `é` matches `%C3%A9`, a value decodes).
+      // Fails before: -32002 for each (not found as written).
+      for (const uri of [new URL("file:///Users/josé/notes.txt").href, "file:///Users/jos%c3%a9/notes.txt"]) {
+        assert.strictEqual(uri.includes("é"), false)
+        assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri }))), "raw", uri)
+      }
+      assert.strictEqual(text(yield* sdk(() => a.client.readResource({ uri: "file:///tmp/été.txt" }))), "encoded")
+      // One resource for subscriptions: told of an update in the other spelling.
+      yield* sdk(() => a.client.subscribeResource({ uri: "file:///tmp/été.txt" }))
+      yield* sdk(() => a.client.subscribeResource({ uri: "file:///tmp/%C3%A9t%C3%A9.txt" }))
+      assert.deepStrictEqual([...server.subscriptions.values()].map((uris) => [...uris]), [["file:///tmp/été.txt"]])
+      yield* using(server, McpServer.notifyResourceUpdated("file:///tmp/%C3%A9t%C3%A9.txt"))
+      const updates = () => a.notifications("notifications/resources/updated").map((m) => m.params.uri)
+      yield* Effect.promise(() => a.waitFor(() => updates().length === 1, 2_000))
+      assert.deepStrictEqual(updates(), ["file:///tmp/été.txt"])
+      // A rule holds for either spelling (the other was not served before, now it is guarded).
+      for (const uri of ["ruled://café", "ruled://caf%C3%A9", "RULED://caf%c3%a9"]) {
+        assert.strictEqual((yield* rpcError(() => a.client.readResource({ uri }))).code, 403, uri)
+      }
+      assert.strictEqual(Authorization.normalizeUri("X://café/%c3%a9"), "x://caf%C3%A9/%C3%A9")
+    }))
+
   it.live("Authorization guards the resource however its URI is written (its rule and its tags)", () =>
     Effect.gen(function*() {
       const Secret = McpServer.resource({ uri: "secret://admin", name: "secret", tags: ["admin"], read: Effect.succeed("secret") })

@@ -1,7 +1,9 @@
 /**
  * Resource URIs as they are compared (RFC 3986 section 6.2.2, the cheap and safe part): the
  * scheme in lower case (`X://a` is `x://a`), percent-encoded unreserved characters decoded
- * (`%61` is `a`), the hex digits of other percent-encodings in upper case (`%2f` is `%2F`).
+ * (`%61` is `a`), the hex digits of other percent-encodings in upper case (`%2f` is `%2F`). An
+ * IRI is its URI (RFC 3987 section 3.1): characters outside ASCII are percent-encoded as UTF-8
+ * (`x://café` is `x://caf%C3%A9`, what `new URL(...).href` writes), as a template matches them.
  * Nothing else (the host's case, dot segments, a default port): what those mean depends on the
  * scheme, and MCP's resource URIs are mostly custom ones (`notes://Today` may not be `notes://today`).
  *
@@ -51,6 +53,19 @@ const escapesToNormalize = (uri: string): boolean => {
   return false
 }
 
+const nonAscii = /[\u0080-\uffff]/
+const nonAsciiRuns = /[\u0080-\uffff]+/g
+
+/** Characters outside ASCII percent-encoded as UTF-8, upper-case hex digits (a lone surrogate is U+FFFD). */
+const encodeNonAscii = (run: string): string => {
+  try {
+    return encodeURIComponent(run)
+  } catch {
+    return encodeURIComponent(run.replace(loneSurrogate, "\ufffd"))
+  }
+}
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
 /** `uri` in the form resource URIs are compared in (`uri` itself when it is in that form already). */
 export const resourceKey = (uri: string): string => {
   let key = uri
@@ -58,6 +73,7 @@ export const resourceKey = (uri: string): string => {
     const scheme = schemePattern.exec(uri)
     if (scheme !== null) key = scheme[0].toLowerCase() + uri.slice(scheme[0].length)
   }
+  if (nonAscii.test(key)) key = key.replace(nonAsciiRuns, encodeNonAscii)
   return escapesToNormalize(key) ? key.replace(escapePattern, normalizeEscape) : key
 }
 

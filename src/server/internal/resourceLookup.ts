@@ -5,7 +5,7 @@
  *
  * A fixed resource whose URI is the one asked for; else the first template (in list order) that
  * matches it. Only when neither is found as written, the same in the URI's normal form
- * (`resourceKey.ts`: `X://a` is `x://a`, `%2f` is `%2F`, `%61` is `a`): a fixed resource whose URI
+ * (`resourceKey.ts`: `X://a` is `x://a`, `%2f` is `%2F`, `%61` is `a`, `é` is `%C3%A9`): a fixed resource whose URI
  * has that form, then a template that matches it (its literal scheme folded to lower case too).
  * A read of a URI as it was registered pays nothing more; one as a template gives it, one scan of
  * the URI (its normal form is itself: no copy is made) before the templates are tried.
