@@ -53,6 +53,7 @@ import * as Pagination from "../protocol/Pagination.ts"
 import * as Prompt from "./Prompt.ts"
 import { Registry } from "./Registry.ts"
 import * as Resource from "./Resource.ts"
+import { resourceKey } from "./internal/resourceKey.ts"
 import { findResource, resourceIdentity } from "./internal/resourceLookup.ts"
 import * as Tool from "./Tool.ts"
 
@@ -277,7 +278,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // listeners hear of it.
     const announceResources = changed("resource")
     const tools = new Registry<Tool.Registered>(changed("tool"))
-    const resources = new Registry<Resource.Registered>(changed("resource"))
+    const resources = new Registry<Resource.Registered>(changed("resource"), resourceKey)
     const templates = new Registry<Resource.RegisteredTemplate>(changed("template"))
     const prompts = new Registry<Prompt.Registered>(changed("prompt"))
     const sessions = new Map<ServerSession, number>()
@@ -1182,7 +1183,7 @@ export const addTool = <
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(toolRegistration(definition)))
 
-/** Adds (or replaces) a resource while the server runs. */
+/** Adds (or replaces) a resource while the server runs: one of the same URI, however spelled (`x://caf%c3%a9` is `x://café`). */
 export const addResource = <R = never>(
   definition: Resource.Definition<R> & ScopeFree<R, "read">
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
@@ -1343,6 +1344,11 @@ interface Registration<A> {
    * `x-mcp-header` declarations), if anything.
    */
   readonly warnings?: ((component: A) => ReadonlyArray<string>) | undefined
+  /**
+   * The key of a registered component that is the same as this one under another key (a resource
+   * URI spelled otherwise: one in normal form), if any.
+   */
+  readonly sameAs?: ((registry: Registry<A>, component: A) => string | undefined) | undefined
 }
 
 const toolRegistration = (definition: Tool.Definition<any, any, any, any>): Registration<Tool.Registered> => ({
@@ -1361,7 +1367,10 @@ const resourceRegistration = (definition: Resource.Definition<any>): Registratio
   add: "McpServer.addResource",
   registry: (server) => server.resources,
   key: (resource) => resource.uri,
-  compile: (_, context) => Resource.compile(definition, context)
+  compile: (_, context) => Resource.compile(definition, context),
+  // `x://caf%c3%a9`, `x://café` and `x://caf%C3%A9` are one: reads, subscriptions and rules take
+  // them for one resource (the registry knows its URIs by normal form: see its construction).
+  sameAs: (registry, resource) => registry.sameAs(resource.uri)
 })
 
 const templateRegistration = (
@@ -1401,14 +1410,18 @@ const register = <A>(
     const registry = registration.registry(server)
     const key = registration.key(component)
     // No yield between this check and `add`: Layers built concurrently cannot both pass it.
-    if (position !== undefined && registry.has(key)) {
+    const same = registry.has(key) ? undefined : registration.sameAs?.(registry, component)
+    if (position !== undefined && (registry.has(key) || same !== undefined)) {
       return yield* Effect.die(
         new Error(
-          `${registration.kind} ${clip(key)} is registered twice (two component Layers give it): one would hide the ` +
-            `other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.`
+          `${registration.kind} ${clip(key)} is registered twice (two component Layers give it${
+            same === undefined ? "" : `: ${clip(same)} is the same ${registration.keyName}`
+          }): one would hide the other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.`
         )
       )
     }
+    // At run time it replaces the one it is the same as, spelled otherwise.
+    if (same !== undefined) registry.remove(same)
     registry.add(key, component, position)
     const warnings = registration.warnings?.(component)
     if (warnings !== undefined && warnings.length > 0 && once(registry, key)) {

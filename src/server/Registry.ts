@@ -31,9 +31,27 @@ export class Registry<A> {
   private listCache: ReadonlyArray<Entry<A>> | undefined = undefined
   private nextSeq = 1
   private readonly onChange: () => void
+  /** The key two keys are the same under (a resource URI's normal form), if keys have one. */
+  private readonly alikeKey: ((key: string) => string) | undefined
+  /** The keys registered that are not their own `alikeKey`, by it. */
+  private readonly alike: Map<string, string> | undefined
 
-  constructor(onChange: () => void) {
+  constructor(onChange: () => void, alikeKey?: (key: string) => string) {
     this.onChange = onChange
+    this.alikeKey = alikeKey
+    this.alike = alikeKey === undefined ? undefined : new Map()
+  }
+
+  /**
+   * A key registered other than `key` that is the same under `alikeKey` (`x://caf%c3%a9` for
+   * `x://café`: one resource URI in normal form), if any.
+   */
+  sameAs(key: string): string | undefined {
+    if (this.alikeKey === undefined) return undefined
+    const alike = this.alikeKey(key)
+    if (alike !== key && this.entries.has(alike)) return alike
+    const other = this.alike!.get(alike)
+    return other !== undefined && other !== key ? other : undefined
   }
 
   /**
@@ -44,12 +62,20 @@ export class Registry<A> {
   add(key: string, value: A, position?: number): void {
     this.entries.delete(key)
     this.entries.set(key, { key, value, seq: position ?? unpositioned + this.nextSeq++, enabled: true })
+    if (this.alikeKey !== undefined) {
+      const alike = this.alikeKey(key)
+      if (alike !== key) this.alike!.set(alike, key)
+    }
     this.changed()
   }
 
   /** Removes a component; false when there was none. */
   remove(key: string): boolean {
     if (!this.entries.delete(key)) return false
+    if (this.alikeKey !== undefined) {
+      const alike = this.alikeKey(key)
+      if (this.alike!.get(alike) === key) this.alike!.delete(alike)
+    }
     this.changed()
     return true
   }

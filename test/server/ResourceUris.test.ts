@@ -5,7 +5,9 @@
  * middleware alike, with the SDK v1 client (and McpTestClient for listen streams).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Authorization from "../../src/middleware/builtin/Authorization.ts"
 import { McpServer } from "../../src/index.ts"
@@ -222,6 +224,32 @@ describe("resource URIs compared per RFC 3986 6.2.2", () => {
         assert.strictEqual((yield* rpcError(() => a.client.readResource({ uri }))).code, 403, uri)
       }
       assert.strictEqual(Authorization.normalizeUri("X://café/%c3%a9"), "x://caf%C3%A9/%C3%A9")
+    }))
+
+  it.live("two fixed resources whose URIs are one in normal form: component Layers fail the build, a run-time addition replaces", () =>
+    Effect.gen(function*() {
+      const read = (text: string) => Effect.succeed(text)
+      const failure = (layer: Layer.Layer<never, never, McpServer.McpServer>) =>
+        Effect.map(Effect.exit(Effect.scoped(startServer({}, layer))), (exit) => Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
+      // Fails before: both were served, each read in its own spelling (and a third spelling got
+      // the first listed), while subscriptions and rules took them for one.
+      for (
+        const [first, second] of [["x://caf%C3%A9", "x://caf%c3%a9"], ["x://café", "x://caf%C3%A9"], ["x://%61", "X://a"]]
+      ) {
+        const text = yield* failure(
+          Layer.mergeAll(McpServer.resource({ uri: first, name: "one", read: read("one") }), McpServer.resource({ uri: second, name: "two", read: read("two") }))
+        )
+        assert.include(text, "is registered twice", `${first} ${second}`)
+        assert.include(text, first)
+        assert.include(text, second)
+      }
+      // At run time, as for the same URI, the new one replaces the other.
+      const { client, server } = yield* serveAndConnect(McpServer.resource({ uri: "x://caf%C3%A9", name: "one", read: read("one") }))
+      yield* using(server, McpServer.addResource({ uri: "x://café", name: "two", read: read("two") }))
+      assert.deepStrictEqual((yield* sdk(() => client.listResources())).resources.map((r) => r.uri), ["x://café"])
+      for (const uri of ["x://caf%C3%A9", "x://café", "x://caf%c3%a9"]) {
+        assert.strictEqual(text(yield* sdk(() => client.readResource({ uri }))), "two", uri)
+      }
     }))
 
   it.live("Authorization guards the resource however its URI is written (its rule and its tags)", () =>
