@@ -18,7 +18,9 @@
  * - Every variable outside a query expression is required and non-empty (`{;var}` may have an
  *   empty value, written `;var`). `{var}` matches one or more characters other than `/ ? # &`;
  *   `{+var}` and the FastMCP-style wildcard `{var*}` may span `/` (not `?` or `#`); `{#var}` takes
- *   the fragment. In an expression with several variables, `,` separates them. A variable
+ *   the fragment; `{.var}` stops at `.` only where another variable of its expression follows
+ *   (`x://h{.ext}` on `x://h.tar.gz`: `ext` is `tar.gz`). In an expression with several
+ *   variables, `,` separates them. A variable
  *   followed by a literal and then another variable ends at the first of that literal's first
  *   character after which the rest matches (`{org}-{name}` on `acme-jane-doe`: `org` is `acme`,
  *   as is `{/org}-{name}`'s on `/acme-jane-doe`; `{+dir}/{file}` on `src/lib/a.ts`: `dir` is
@@ -902,12 +904,15 @@ const compile = (parts: ReadonlyArray<Part>): Compiled => {
             close()
           } else {
             // lead([^segment]+), or up to the literal that follows (as for `{var}`; a `/` or `.`
-            // the segment excludes ends it anyway).
-            const last = i === vars.length - 1 && !segment.includes(stop) ? stop : ""
+            // the segment excludes ends it anyway). The last value of a `{.var}` expression holds
+            // dots: `expand` leaves them unencoded (`x://h{.ext}` gives `x://h.tar.gz`), and only
+            // the next variable of the expression needs one to end it.
+            const excluded = operator === "." && i === vars.length - 1 ? "/?#" : segment
+            const last = i === vars.length - 1 && !excluded.includes(stop) ? stop : ""
             program.chars(lead)
             open()
-            if (last === "") program.plus(segment)
-            else upToLiteral(program, segment, last)
+            if (last === "") program.plus(excluded)
+            else upToLiteral(program, excluded, last)
             close()
           }
           break

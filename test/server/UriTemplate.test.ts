@@ -391,6 +391,21 @@ describe("UriTemplate.match", () => {
     assert.isUndefined(parse("x://{;list*}").match("x://;list=red;other=1"))
   })
 
+  it("the last value of a label expression holds dots, which expand leaves unencoded (RFC 6570 3.2.5)", () => {
+    // Fails before: undefined (a `{.var}` value stopped at a dot, so x://h{.ext} refused what it expands to).
+    const t = parse("x://h{.ext}")
+    assert.strictEqual(t.expand({ ext: "tar.gz" }), "x://h.tar.gz")
+    assert.deepStrictEqual(t.match("x://h.tar.gz"), { ext: "tar.gz" })
+    assert.deepStrictEqual(parse("x://h{.v}.json").match("x://h.a.b.json"), { v: "a.b" })
+    assert.deepStrictEqual(parse("x://h{.a,b}").match("x://h.one.two.three"), { a: "one", b: "two.three" })
+    // Where values meet, earlier ones still take as much as they can, or stop at the literal after them.
+    assert.deepStrictEqual(parse("f://{name}{.ext}").match("f://archive.tar.gz"), { name: "archive.tar", ext: "gz" })
+    assert.deepStrictEqual(parse("x://a{.host}-{port}").match("x://a.example.org-80"), { host: "example.org", port: "80" })
+    assert.deepStrictEqual(parse("dns://www{.dom*}{.tld}").match("dns://www.a.b.c"), { dom: ["a", "b"], tld: "c" })
+    assert.isUndefined(t.match("x://h.a/b"))
+    assert.isUndefined(t.match("x://h."))
+  })
+
   it("several variables in one simple or reserved expression are split on commas", () => {
     assert.deepStrictEqual(parse("size://{x,y}").match("size://1024,768"), { x: "1024", y: "768" })
     assert.isUndefined(parse("size://{x,y}").match("size://1024"))
