@@ -66,7 +66,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaGetter from "effect/SchemaGetter"
 import * as SchemaTransformation from "effect/SchemaTransformation"
-import { copyNode, finite, type Rules, rewrite } from "./internal/schemaRewrite.ts"
+import { copyNode, finite, hasCheck, type Rules, rewrite } from "./internal/schemaRewrite.ts"
 
 /**
  * A JSON Schema object, as sent on the wire.
@@ -113,7 +113,9 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * (SEP-2106) allows any root, as `structuredContent` may be any JSON value: pass
  * `{ anyRoot: true }` for that schema (an object root is still given `type: "object"`). Clients
  * validate results against it, in floating point: a `multipleOf` that is a fraction
- * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001);
+ * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001),
+ * and so is one of a number that is not an Int (`Schema.Number.check(isMultipleOf(5))`), as Ajv
+ * finds 5e21 no multiple of 5 (it reads the quotient 1e21 through `parseInt`, which is 1);
  * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
@@ -399,14 +401,17 @@ const objectRoot = (api: string, what: string, compiled: Compiled, anyRoot = fal
 
 const approximate = (schema: JsonSchema): readonly [JsonSchema, true] => [schema, true]
 
+/** The check of a safe integer (`Schema.Int`, and within `isInt32`, `isUint8`, ...). */
+const intIds = ["effect/schema/isInt"]
+
 /**
  * Overrides the JSON Schema of the checks whose Effect translation does not suit an LLM. Checks
  * are recognised by their representation id, so a custom `toJsonSchema` passed to these very
  * filters is replaced too.
  */
-const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
+const overrideCheck = (use: Use, integer: boolean) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
   if (check._tag === "FilterGroup") {
-    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use))
+    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use, integer))
     return checks === check.checks
       ? check
       : new SchemaAST.FilterGroup(
@@ -449,9 +454,14 @@ const overrideCheck = (use: Use) => (check: SchemaAST.Check<any>): SchemaAST.Che
     }
     case "effect/schema/isMultipleOf": {
       // Clients validate results in floating point (0.07 / 0.01 is 7.000000000000001), where Effect
-      // finds 0.07 a multiple of 0.01: a fraction's multiple is left to the server's own check.
+      // finds 0.07 a multiple of 0.01, and Ajv takes a quotient of 1e21 or more for no integer (it
+      // compares it with its `parseInt`: 5e21 / 5 is 1e21, read as 1): a fraction's multiple, and
+      // an integer's of a number that is not an Int (whose quotients stay below 2^53), are left to
+      // the server's own check.
       const divisor: number = payload.divisor
-      if (use === "output" && !Number.isInteger(divisor)) return check.annotate({ toJsonSchema: () => approximate({}) })
+      if (use === "output" && !(integer && Number.isInteger(divisor))) {
+        return check.annotate({ toJsonSchema: () => approximate({}) })
+      }
       return check
     }
     case "effect/schema/isPattern": {
@@ -690,7 +700,8 @@ const member = (code: number): string =>
  * without `undefined` (which the JSON codec turns into `null`), and LLM-friendly check translations.
  */
 const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
-  const override = overrideCheck(use)
+  const override = overrideCheck(use, false)
+  const overrideInteger = overrideCheck(use, true)
   // A form has no `pattern` (`elicitationSchema` refuses one).
   return rewrite(SchemaAST.toEncoded(use === "elicitation" ? root : rewrite(root, numberStrings)), {
     // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as
@@ -702,7 +713,9 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         ? types.filter((type) => !SchemaAST.isUndefined(type))
         : types,
     node: (ast) => {
-      const checks = ast.checks === undefined ? undefined : SchemaAST.mapOrSame(ast.checks, override) as SchemaAST.Checks
+      const checks = ast.checks === undefined
+        ? undefined
+        : SchemaAST.mapOrSame(ast.checks, hasCheck(ast.checks, intIds) ? overrideInteger : override) as SchemaAST.Checks
       return finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
     },
     parameter: recordKey

@@ -41,7 +41,14 @@ const Emoji = McpServer.tool({
   handler: () => Effect.succeed({ at_least: "😀", between: "😀😀" })
 })
 
-const tools = Layer.mergeAll(Emoji)
+// A multiple of 5 the check accepts, whose quotient (1e21) Ajv's `multipleOf` reads through parseInt.
+const Huge = McpServer.tool({
+  name: "huge",
+  success: Schema.Struct({ n: Schema.Number.check(Schema.isMultipleOf(5)), k: Schema.Int.check(Schema.isMultipleOf(5)) }),
+  handler: () => Effect.succeed({ n: 5e21, k: 10 })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -248,6 +255,23 @@ describe("JSON Schema fidelity", () => {
           JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isMinLength(2)) })).properties,
           { s: { type: "string", minLength: 2 } }
         )
+      }), 30_000)
+  }
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's multiple the check accepts is one the clients accept, however large`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: `multipleOf: 5` on a number that is not an Int, which Ajv (both SDK
+        // clients) finds 5e21 is not a multiple of (5e21 / 5 is 1e21, whose parseInt is 1).
+        const huge = yield* Effect.promise(() => client.callTool("huge"))
+        assert.deepStrictEqual(huge.structuredContent, { n: 5e21, k: 10 })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "huge")
+        assert.deepStrictEqual(tool.outputSchema.properties, {
+          n: { type: "number" },
+          k: { type: "integer", multipleOf: 5 }
+        })
       }), 30_000)
   }
 })

@@ -128,7 +128,7 @@ export const copyNode = <A extends SchemaAST.AST>(ast: A, changes: Partial<Schem
   Object.assign(Object.create(Object.getPrototypeOf(ast)), ast, changes)
 
 /** Whether the checks (or their groups) hold one of the filters with these representation ids. */
-const hasCheck = (
+export const hasCheck = (
   checks: ReadonlyArray<SchemaAST.Check<any>> | undefined,
   ids: ReadonlyArray<string>
 ): boolean =>
