@@ -52,7 +52,9 @@
  *   Schema transforms (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`,
  *   `Schema.BigInt`, a Class), where Effect writes only those of the JSON side (the JSON side's own
  *   win); examples and default in their JSON form (left out when one does not encode).
- * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect.
+ * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect. In an output schema, a
+ *   tuple's rest element unlike a leading one is `unevaluatedItems`, not `items` (which draft-07,
+ *   the SDK v1 client's validator, applies to every element).
  *
  * All functions are pure; call them once, at registration.
  *
@@ -350,9 +352,9 @@ const compile = (schema: Schema.Top, use: Use = "input"): Compiled => {
   const document = Schema.toJsonSchemaDocument(Schema.make<Schema.Top>(prepare(schema.ast, use)))
   const defs: Record<string, MutableJsonSchema> = {}
   for (const [name, definition] of Object.entries(document.definitions)) {
-    defs[name] = tidy(definition)
+    defs[name] = tidy(definition, use)
   }
-  let root = tidy(document.schema)
+  let root = tidy(document.schema, use)
   // A root that is only a reference (a Class, an identified or recursive schema) is inlined: MCP
   // clients read `type` at the root. The definition stays when something else still refers to it.
   const name = definitionName(root.$ref)
@@ -816,20 +818,31 @@ const isNonFiniteAlternative = (u: unknown): boolean =>
   ["NaN", "Infinity", "-Infinity"].every((value) => (u.enum as Array<unknown>).includes(value))
 
 /** Cleans a compiled schema (a fresh copy; keyword-aware, so property names are never mistaken for keywords). */
-const tidy = (schema: JsonSchema): MutableJsonSchema => {
+const tidy = (schema: JsonSchema, use: Use): MutableJsonSchema => {
   const out: MutableJsonSchema = {}
   for (const [key, value] of Object.entries(schema)) {
     if (schemaKeywords.includes(key) && isRecord(value)) {
-      out[key] = tidy(value)
+      out[key] = tidy(value, use)
     } else if (schemaMapKeywords.includes(key) && isRecord(value)) {
       const map: MutableJsonSchema = {}
-      for (const [name, member] of Object.entries(value)) map[name] = isRecord(member) ? tidy(member) : member
+      for (const [name, member] of Object.entries(value)) map[name] = isRecord(member) ? tidy(member, use) : member
       out[key] = map
     } else if (schemaArrayKeywords.includes(key) && Array.isArray(value)) {
-      out[key] = value.map((member) => isRecord(member) ? tidy(member) : member)
+      out[key] = value.map((member) => isRecord(member) ? tidy(member, use) : member)
     } else {
       out[key] = value
     }
+  }
+  // A tuple's rest element (`items` beside `prefixItems`) is every element's schema in draft-07,
+  // which the SDK v1 client validates results with: there, one unlike a leading element is
+  // `unevaluatedItems`, which 2020-12 reads alike (the elements `prefixItems` does not cover) and
+  // draft-07 ignores.
+  if (
+    use === "output" && Array.isArray(out.prefixItems) && isRecord(out.items) && !("unevaluatedItems" in out) &&
+    out.prefixItems.some((member) => show(member) !== show(out.items))
+  ) {
+    out.unevaluatedItems = out.items
+    delete out.items
   }
   // `additionalProperties: true` is the default.
   if (out.additionalProperties === true) delete out.additionalProperties

@@ -4,6 +4,7 @@
  * accepts and values it refuses; and with the SDK clients themselves, which validate a tool's
  * `structuredContent` against its `outputSchema`.
  */
+import { AjvJsonSchemaValidator as Ajv2020JsonSchemaValidator } from "@modelcontextprotocol/client/validators/ajv"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -15,6 +16,8 @@ import * as JsonSchema from "../../src/server/JsonSchema.ts"
 import { fourWays } from "../middleware/fourWays.ts"
 
 const ajv = new AjvJsonSchemaValidator()
+/** The SDK v2 client's validator (Ajv for JSON Schema 2020-12). */
+const ajv2020 = new Ajv2020JsonSchemaValidator()
 
 /** Whether the JSON value is valid for the advertised schema (Ajv) and for the Schema's JSON codec. */
 const both = (schema: Schema.Top, advertised: JsonSchema.JsonSchema, value: unknown) => ({
@@ -48,7 +51,18 @@ const Huge = McpServer.tool({
   handler: () => Effect.succeed({ n: 5e21, k: 10 })
 })
 
-const tools = Layer.mergeAll(Emoji, Huge)
+// A tuple with a rest element unlike its first: the SDK v1 client's Ajv reads draft-07, where
+// `items` is every element's schema.
+const Tupled = McpServer.tool({
+  name: "tupled",
+  success: Schema.Struct({
+    t: Schema.TupleWithRest(Schema.Tuple([Schema.String]), [Schema.Finite]),
+    ne: Schema.NonEmptyArray(Schema.Finite)
+  }),
+  handler: () => Effect.succeed({ t: ["a", 1, 2] as const, ne: [1, 2] as const })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge, Tupled)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -274,4 +288,34 @@ describe("JSON Schema fidelity", () => {
         })
       }), 30_000)
   }
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's tuple with a rest element is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before (SDK v1): `items: { type: "number" }` beside `prefixItems`, which draft-07
+        // applies to every element, "a" included: the client refused the result.
+        const result = yield* Effect.promise(() => client.callTool("tupled"))
+        assert.deepStrictEqual(result.structuredContent, { t: ["a", 1, 2], ne: [1, 2] })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "tupled")
+        assert.deepStrictEqual(tool.outputSchema.properties, {
+          t: { type: "array", prefixItems: [{ type: "string" }], minItems: 1, unevaluatedItems: { type: "number" } },
+          // The rest like the first: every element's schema, in any dialect.
+          ne: { type: "array", prefixItems: [{ type: "number" }], minItems: 1, items: { type: "number" } }
+        })
+      }), 30_000)
+  }
+
+  it("says what a result's tuple with a rest element holds to a 2020-12 validator, and its arguments' with items", () => {
+    const schema = Schema.Struct({ t: Schema.TupleWithRest(Schema.Tuple([Schema.String]), [Schema.Finite]) })
+    const validate = ajv2020.getValidator(JsonSchema.toolOutputSchema(schema) as any)
+    assert.isTrue(validate({ t: ["a", 1, 2] }).valid)
+    assert.isFalse(validate({ t: ["a", "b"] }).valid)
+    assert.isFalse(validate({ t: [1] }).valid)
+    // What a model reads keeps the usual spelling.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
+      t: { type: "array", prefixItems: [{ type: "string" }], minItems: 1, items: { type: "number" } }
+    })
+  })
 })
