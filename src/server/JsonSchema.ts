@@ -25,9 +25,11 @@
  *   Schema patterns have none: `s` makes `.` `[\s\S]`, `m` makes `^` / `$` match at line ends,
  *   `i` makes `a` `[Aa]` and each class the class of what it matches ignoring case), or none when
  *   it still is not a valid Unicode RegExp, holds characters outside the BMP, has `i` and a
- *   backreference, or has the `u` flag with `i`, `m`, `s` or `v` (on strings with characters
- *   outside the BMP, `.` and negations still count code points, not units). `elicitationSchema`
- *   leaves out a pattern with `i`, `m` or `s` (and refuses others).
+ *   backreference, or has the `v` flag (on strings with characters outside the BMP, `.` and
+ *   negations still count code points, not units). A RegExp with the `u` flag has its `i`, `m` and
+ *   `s` written in the same way, `i` by Unicode case folding (`[a-z]` with `iu` matches `ſ` and the
+ *   Kelvin sign, and so do `\w` and `\b`). `elicitationSchema` leaves out a pattern with `i`, `m`
+ *   or `s` (and refuses others).
  * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
@@ -481,9 +483,13 @@ const overrideCheck = (use: Use, integer: boolean) => (check: SchemaAST.Check<an
 
 /** The `pattern` advertised for an `isPattern` RegExp (see `asUnicodePattern`), `undefined` when there is none. */
 const advertisedPattern = (source: string, flags: string): string | undefined => {
-  // With `u`, only flags that change nothing here; without it, `i`, `m` and `s` are translated.
-  if (!(flags.includes("u") ? /^[dguy]*$/ : /^[dgimsy]*$/).test(flags)) return undefined
-  const unicode = flags.includes("u") ? source : asUnicodePattern(source, flags)
+  // `i`, `m` and `s` are translated; `d`, `g` and `y` change nothing here (`v` has no pattern).
+  if (!/^[dgimsuy]*$/.test(flags)) return undefined
+  const unicode = !flags.includes("u")
+    ? asUnicodePattern(source, flags)
+    : /[ims]/.test(flags)
+    ? withUnicodeFlags(source, flags)
+    : source
   if (unicode === undefined) return undefined
   return flags.includes("y") ? `^(?:${unicode})` : unicode
 }
@@ -562,7 +568,9 @@ const asUnicodePattern = (source: string, flags = ""): string | undefined => {
       while (end < source.length && source[end] !== "]") end += source[end] === "\\" ? 2 : 1
       if (end >= source.length) return undefined
       const negated = source[i + 1] === "^"
-      const members = caseInsensitiveSet(`[${source.slice(negated ? i + 2 : i + 1, end)}]`)
+      const body = source.slice(negated ? i + 2 : i + 1, end)
+      // A leading `^` of the body (`[^^a]`) is a member.
+      const members = caseInsensitiveSet(`[${body.startsWith("^") ? "\\" : ""}${body}]`)
       if (members === undefined) return undefined
       out += `[${negated ? "^" : ""}${members}]`
       i = end
@@ -633,21 +641,199 @@ const asUnicodePattern = (source: string, flags = ""): string | undefined => {
 }
 
 /**
- * The members of a class (of a RegExp without `u`) matched ignoring case, as the body of a class
- * clients compile: the BMP characters the RegExp `[...]` with `i` matches, found by asking it in
- * one pass over them all; `undefined` when it does not compile, or matches a surrogate (a
- * character outside the BMP is two of them without `u`). Called at registration only, once per
- * class of a pattern with `i` (remembered, up to 1,024).
+ * The source of a RegExp with the `u` flag and `i`, `m` or `s` as a pattern without flags (see
+ * `asUnicodePattern`; the source is a Unicode RegExp already, its escapes are kept): `s` makes `.`
+ * `[\s\S]`, `m` makes `^` and `$` lookarounds at line terminators, `i` makes each character, each
+ * class and each escape whose matches change ignoring case (`\w`, `\p{Lu}`, `\u{10400}`) the class
+ * of the code points the RegExp matches ignoring case (Unicode case folding: `[a-z]` with `iu`
+ * matches `ſ` and the Kelvin sign, `\w` too), and `\b` / `\B` lookarounds on that `\w`.
+ * `undefined` with `i` and a backreference (which matches ignoring case), with modifiers
+ * (`(?i:...)`), or when the result does not compile.
  */
-const caseInsensitiveSet = (cls: string): string | undefined => {
-  const cached = caseInsensitiveSets.get(cls)
-  if (cached !== undefined || caseInsensitiveSets.has(cls)) return cached
-  const members = caseInsensitiveMembers(cls)
+const withUnicodeFlags = (source: string, flags: string): string | undefined => {
+  const ignoreCase = flags.includes("i")
+  if (/\(\?[-ims]+:/.test(source) || (ignoreCase && /\\[1-9k]/.test(source))) return undefined
+  let out = ""
+  for (let i = 0; i < source.length;) {
+    const char = source[i]!
+    if (char === "[") {
+      // The whole class (`]` right after `[` or `[^` closes it).
+      let end = i + 1
+      if (source[end] === "^") end++
+      while (end < source.length && source[end] !== "]") end += source[end] === "\\" ? 2 : 1
+      if (end >= source.length) return undefined
+      if (ignoreCase) {
+        const negated = source[i + 1] === "^"
+        const body = source.slice(negated ? i + 2 : i + 1, end)
+        // A leading `^` of the body (`[^^a]`) is a member.
+        const members = caseInsensitiveSet(`[${body.startsWith("^") ? "\\" : ""}${body}]`, true)
+        if (members === undefined) return undefined
+        out += `[${negated ? "^" : ""}${members}]`
+      } else {
+        out += source.slice(i, end + 1)
+      }
+      i = end + 1
+      continue
+    }
+    if (char === "\\") {
+      const next = source[i + 1] ?? ""
+      let end = i + 2
+      if ((next === "u" || next === "p" || next === "P") && source[end] === "{") end = source.indexOf("}", end) + 1
+      else if (next === "u") {
+        end = i + 6
+        // A surrogate pair written as two escapes is one code point.
+        if (/^\\u[Dd][89ABab][0-9A-Fa-f]{2}\\u[Dd][C-Fc-f][0-9A-Fa-f]{2}/.test(source.slice(i))) end = i + 12
+      } else if (next === "x") end = i + 4
+      else if (next === "c") end = i + 3
+      else if (next === "k") end = source.indexOf(">", end) + 1
+      if (end <= i) return undefined
+      const escaped = source.slice(i, end)
+      i = end
+      if (!ignoreCase || /^[dDsSfnrtv0^$\\.*+?()[\]{}|/-]$/.test(next)) {
+        out += escaped
+      } else if (next === "b" || next === "B") {
+        const word = caseInsensitiveSet("[\\w]", true)
+        if (word === undefined) return undefined
+        const w = `[${word}]`
+        out += next === "b" ? `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))` : `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))`
+      } else {
+        // A character or a class escape (`\w`, `\p{...}`) that matches ignoring case.
+        const members = caseInsensitiveSet(`[${escaped}]`, true)
+        if (members === undefined) return undefined
+        out += `[${members}]`
+      }
+      continue
+    }
+    if (char === "(" && source.startsWith("?<", i + 1) && !/^[=!]/.test(source[i + 3] ?? "")) {
+      // A group's name, kept as it is.
+      const end = source.indexOf(">", i)
+      if (end < 0) return undefined
+      out += source.slice(i, end + 1)
+      i = end + 1
+      continue
+    }
+    const character = String.fromCodePoint(source.codePointAt(i)!)
+    i += character.length
+    if (character === "." && flags.includes("s")) {
+      out += "[\\s\\S]"
+    } else if ((character === "^" || character === "$") && flags.includes("m")) {
+      out += character === "^" ? "(?<![^\\n\\r\\u2028\\u2029])" : "(?![^\\n\\r\\u2028\\u2029])"
+    } else if (ignoreCase && (character.codePointAt(0)! > 0x7F || /[A-Za-z]/.test(character))) {
+      // Any character but ASCII punctuation, digits and controls may match others ignoring case.
+      const members = caseInsensitiveSet(`[${character}]`, true)
+      if (members === undefined) return undefined
+      out += `[${members}]`
+    } else {
+      out += character
+    }
+  }
+  try {
+    new RegExp(out, "u")
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The members of a class matched ignoring case, as the body of a class clients compile. Without
+ * `unicode`: the BMP characters the RegExp `[...]` with `i` matches, found by asking it in one pass
+ * over them all; `undefined` when it does not compile, or matches a surrogate (a character outside
+ * the BMP is two of them without `u`). With `unicode`: the code points `[...]` with `iu` matches
+ * (lone surrogates asked one by one). Called at registration only, once per class of a pattern
+ * with `i` (remembered, up to 1,024).
+ */
+const caseInsensitiveSet = (cls: string, unicode = false): string | undefined => {
+  const key = unicode ? `u${cls}` : cls
+  const cached = caseInsensitiveSets.get(key)
+  if (cached !== undefined || caseInsensitiveSets.has(key)) return cached
+  const members = unicode ? caseInsensitiveCodePoints(cls) : caseInsensitiveMembers(cls)
   // Bounded: the classes of the patterns of a server's Schemas.
   if (caseInsensitiveSets.size >= 1024) caseInsensitiveSets.clear()
-  caseInsensitiveSets.set(cls, members)
+  caseInsensitiveSets.set(key, members)
   return members
 }
+
+const caseInsensitiveCodePoints = (cls: string): string | undefined => {
+  let ranges: ReadonlyArray<readonly [number, number]>
+  try {
+    ranges = codePointRanges(cls.slice(1, -1))
+  } catch {
+    return undefined
+  }
+  let out = ""
+  for (const [start, end] of ranges) {
+    out += start === end ? codePointMember(start) : `${codePointMember(start)}-${codePointMember(end)}`
+  }
+  return out
+}
+
+/**
+ * The code points the class of `body` matches with `iu`, as ordered ranges: a run of code points
+ * all of which it matches (or none) is asked at once, and split in two otherwise, so a class of
+ * many (`\p{L}`, `\W`) costs little more than one of few. Throws when it does not compile.
+ */
+const codePointRanges = (body: string): Array<readonly [number, number]> => {
+  const every = new RegExp(`^[${body}]*$`, "iu")
+  const none = new RegExp(`^[^${body}]*$`, "iu")
+  const text = codePoints()
+  // Where a code point is in `text`, which holds no surrogates.
+  const offset = (code: number): number =>
+    code <= 0xD800 ? code : code <= 0x10000 ? code - 0x800 : 0xF800 + (code - 0x10000) * 2
+  const ranges: Array<readonly [number, number]> = []
+  const add = (start: number, end: number) => {
+    const last = ranges[ranges.length - 1]
+    if (last !== undefined && last[1] === start - 1) ranges[ranges.length - 1] = [last[0], end]
+    else ranges.push([start, end])
+  }
+  const visit = (start: number, end: number): void => {
+    const run = text.slice(offset(start), offset(end + 1))
+    if (every.test(run)) return add(start, end)
+    if (none.test(run)) return
+    const middle = Math.floor((start + end) / 2)
+    visit(start, middle)
+    visit(middle + 1, end)
+  }
+  const single = new RegExp(`^[${body}]$`, "iu")
+  for (const [start, end] of [[0, 0xD7FF], [0xD800, 0xDFFF], [0xE000, 0x10FFFF]] as const) {
+    if (start !== 0xD800) {
+      visit(start, end)
+      continue
+    }
+    // Lone surrogates, which `text` cannot hold one by one, asked one at a time.
+    for (let each = start; each <= end; each++) if (single.test(String.fromCharCode(each))) add(each, each)
+  }
+  return ranges
+}
+
+let allCodePoints: string | undefined
+
+/**
+ * Every code point but the surrogates, in order (4 MB): made at the first pattern with `iu` of a
+ * registration, let go once it is over (the patterns of the Schemas registered together share it).
+ */
+const codePoints = (): string => {
+  if (allCodePoints === undefined) {
+    setTimeout(() => {
+      allCodePoints = undefined
+    }, 0).unref?.()
+    const chunks: Array<string> = []
+    for (let code = 0; code <= 0x10FFFF; code += 4096) {
+      const chunk: Array<number> = []
+      for (let each = code; each < code + 4096; each++) if (each < 0xD800 || each > 0xDFFF) chunk.push(each)
+      chunks.push(String.fromCodePoint(...chunk))
+    }
+    allCodePoints = chunks.join("")
+  }
+  return allCodePoints
+}
+
+/**
+ * A code point as a member of a class compiled with `u`: `\u{XXXXX}` outside the BMP and for a
+ * surrogate (two `\uXXXX` surrogates in a row would be one code point).
+ */
+const codePointMember = (code: number): string =>
+  code <= 0xFFFF && (code < 0xD800 || code > 0xDFFF) ? member(code) : `\\u{${code.toString(16).toUpperCase()}}`
 
 const caseInsensitiveSets = new Map<string, string | undefined>()
 

@@ -225,7 +225,9 @@ describe("JSON Schema fidelity", () => {
       [/^é+$/i, ["éÉ", "e"]],
       [/^a.c$/s, ["a\nc", "abc", "ac"]],
       [/^b$/m, ["a\nb", "b\nc", "ab", "a\u2028b"]],
-      [/^x.y$/ims, ["a\nX\nY", "X\ny", "xzy\n", "xy"]]
+      [/^x.y$/ims, ["a\nX\nY", "X\ny", "xzy\n", "xy"]],
+      // A `^` right after `[^` is a member.
+      [/^[^^a]$/i, ["^", "A", "b"]]
     ]
     for (const [regExp, samples] of cases) {
       const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
@@ -247,6 +249,39 @@ describe("JSON Schema fidelity", () => {
       properties: { name: { type: "string" } },
       required: ["name"]
     })
+  })
+
+  it("writes a Unicode RegExp's i, m and s flags into its pattern", () => {
+    // Fails before: with the `u` flag, any of these left the pattern out (any string was valid).
+    const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
+      // `ſ` and the Kelvin sign fold to `s` and `k` with `iu`.
+      [/^[a-z0-9_-]+$/iu, ["Abc_9", "ABC-d", "a b", "é", "", "ſK", "\u017f"]],
+      [/^[^a-f]x$/iu, ["gX", "Fx", "fx", "zz", "😀x"]],
+      [/^\p{Lu}+\d$/iu, ["AB1", "ab1", "ǅ1", "1"]],
+      [/^\w+\b/iu, ["ſ", "a b", "K.", " a"]],
+      [/^\W$/iu, ["ſ", "-", "k", "😀"]],
+      [/^😀+x$/iu, ["😀😀X", "😀x", "x", "\ud83dx"]],
+      [/^\u{10400}\u0041$/iu, ["\u{10428}a", "\u{10400}A", "a"]],
+      [/^(?<first>a)c$/iu, ["AC", "ac", "ab"]],
+      [/^a.c$/su, ["a\nc", "a😀c", "ac"]],
+      [/^b$/mu, ["a\nb", "b\nc", "ab", "a\u2028b"]],
+      [/^x.y$/imsu, ["a\nX\nY", "X\ny", "xzy\n", "xy", "x😀Y"]],
+      [/^[^^a]$/iu, ["^", "A", "b"]]
+    ]
+    for (const [regExp, samples] of cases) {
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      const pattern = (JsonSchema.toolInputSchema(schema) as any).properties.s.pattern
+      assert.isString(pattern, String(regExp))
+      for (const sample of samples) {
+        assert.strictEqual(new RegExp(pattern, "u").test(sample), regExp.test(sample), `${regExp} on ${JSON.stringify(sample)}`)
+      }
+      agree(schema, samples.map((s) => ({ s })))
+    }
+    // A backreference matches ignoring case too, which no class says: no pattern.
+    for (const regExp of [/^(a)\1$/iu, /^(?<x>a)\k<x>$/iu]) {
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, { s: { type: "string" } })
+    }
   })
 
   for (const way of fourWays) {
