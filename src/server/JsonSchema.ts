@@ -37,8 +37,9 @@
  *   string `Date` parses (`"2024-01-01"`, `"Jan 1 2024"`), which `format: "date-time"` refuses.
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
- *   other checks of a key (`Schema.Int`, lengths) are left out. The selector may match keys the
- *   Schema does not decode; it drops those.
+ *   a `Schema.Int` key the integers of up to 15 digits (`"-2.0"`; not `"1.5"`, which the Schema
+ *   drops), other checks of a key (bounds, lengths) are left out. The selector may then match keys
+ *   the Schema does not decode; it drops those.
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
@@ -502,7 +503,8 @@ const advertisedPattern = (source: string, flags: string): string | undefined =>
  * Effect ignores (drops) the keys its key schema does not decode, so a selector matching more keys
  * than it decodes is safe both ways (clients sending by the schema are accepted, records the server
  * sends conform): a string key with one `isPattern` check gets its pattern (as a field's has it),
- * other checks of a string, number or template key are left out.
+ * an Int key the integers it surely decodes (`intKey`), other checks of a string, number or
+ * template key are left out.
  */
 const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
   switch (ast._tag) {
@@ -520,6 +522,8 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
         const pattern = advertisedPattern(payload.source, payload.flags)
         if (pattern !== undefined) return copyNode(ast, { checks: [check.annotate({ toJsonSchema: () => ({ pattern }) })] })
       }
+      // An Int's keys: not every number's (the Schema drops "1.5", whatever its value).
+      if (ast._tag === "Number" && hasCheck(ast.checks, intIds)) return intKey
       return copyNode(ast, { checks: undefined })
     }
     case "Union": {
@@ -531,6 +535,17 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
   }
   return ast
 }
+
+/**
+ * The keys of a record keyed by `Schema.Int` its selector matches: integers of up to 15 digits
+ * (`"7"`, `"-2.0"`, `"007"`), which are all safe, so the Schema decodes each of them. Longer ones
+ * and exponents (`"1e3"`) are left unchecked rather than risk a key it drops.
+ */
+const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
+
+const intKey: SchemaAST.AST = Schema.String.check(
+  Schema.isPattern(intKeyPattern).annotate({ toJsonSchema: () => ({ pattern: intKeyPattern.source }) })
+).ast
 
 /**
  * The source of a RegExp without the `u` flag as a pattern clients can compile: JSON Schema

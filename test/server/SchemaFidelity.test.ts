@@ -62,7 +62,15 @@ const Tupled = McpServer.tool({
   handler: () => Effect.succeed({ t: ["a", 1, 2] as const, ne: [1, 2] as const })
 })
 
-const tools = Layer.mergeAll(Emoji, Huge, Tupled)
+// A record keyed by integers: the Schema drops a key such as "1.5", whatever its value.
+const Counts = McpServer.tool({
+  name: "counts",
+  parameters: Schema.Struct({ byId: Schema.Record(Schema.Int, Schema.Finite) }),
+  success: Schema.Struct({ ids: Schema.Array(Schema.String) }),
+  handler: ({ byId }) => Effect.succeed({ ids: Object.keys(byId) })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -353,4 +361,21 @@ describe("JSON Schema fidelity", () => {
       t: { type: "array", prefixItems: [{ type: "string" }], minItems: 1, items: { type: "number" } }
     })
   })
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: arguments a record keyed by Int accepts are valid for its inputSchema`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "counts")
+        const args = { byId: { "1": 1, "-2.0": 2, "1.5": "x", a: "y" } }
+        const result = yield* Effect.promise(() => client.callTool("counts", args))
+        assert.deepStrictEqual(result.structuredContent, { ids: ["1", "-2"] })
+        // Fails before: the key's selector was any number's, so "1.5" (which the Schema drops) had
+        // to hold a number: the schema refused arguments the server accepts.
+        assert.isTrue(ajv2020.getValidator(tool.inputSchema)(args).valid)
+        assert.isTrue(ajv.getValidator(tool.inputSchema)(args).valid)
+        assert.isFalse(ajv.getValidator(tool.inputSchema)({ byId: { "7": "x" } }).valid)
+      }), 30_000)
+  }
 })
