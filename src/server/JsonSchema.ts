@@ -121,6 +121,8 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * (`isMultipleOf(0.01)`) is left out, as 0.07 fails it there (0.07 / 0.01 is 7.000000000000001),
  * and so is one of a number that is not an Int (`Schema.Number.check(isMultipleOf(5))`), as Ajv
  * finds 5e21 no multiple of 5 (it reads the quotient 1e21 through `parseInt`, which is 1);
+ * `isUnique` is `uniqueItems` only on arrays of strings, numbers, booleans and literals, as items
+ * Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`);
  * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
@@ -409,14 +411,31 @@ const approximate = (schema: JsonSchema): readonly [JsonSchema, true] => [schema
 /** The check of a safe integer (`Schema.Int`, and within `isInt32`, `isUint8`, ...). */
 const intIds = ["effect/schema/isInt"]
 
+/** What the checks of a node apply to. */
+interface Checked {
+  /** The node is an Int: a multiple's quotient is below 2^53. */
+  readonly integer: boolean
+  /** The node is an array whose items are their own JSON (strings, numbers, ...): distinct ones stay distinct. */
+  readonly distinct: boolean
+}
+
+/** Nodes whose values are their own JSON, without an encoding. */
+const ownJson: ReadonlyArray<string> = ["String", "Number", "Boolean", "Literal", "Enum", "TemplateLiteral", "Null"]
+
+const checked = (ast: SchemaAST.AST): Checked => ({
+  integer: hasCheck(ast.checks, intIds),
+  distinct: ast._tag === "Arrays" &&
+    [...ast.elements, ...ast.rest].every((item) => item.encoding === undefined && ownJson.includes(item._tag))
+})
+
 /**
  * Overrides the JSON Schema of the checks whose Effect translation does not suit an LLM. Checks
  * are recognised by their representation id, so a custom `toJsonSchema` passed to these very
  * filters is replaced too.
  */
-const overrideCheck = (use: Use, integer: boolean) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
+const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
   if (check._tag === "FilterGroup") {
-    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use, integer))
+    const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use, node))
     return checks === check.checks
       ? check
       : new SchemaAST.FilterGroup(
@@ -464,11 +483,15 @@ const overrideCheck = (use: Use, integer: boolean) => (check: SchemaAST.Check<an
       // an integer's of a number that is not an Int (whose quotients stay below 2^53), are left to
       // the server's own check.
       const divisor: number = payload.divisor
-      if (use === "output" && !(integer && Number.isInteger(divisor))) {
+      if (use === "output" && !(node.integer && Number.isInteger(divisor))) {
         return check.annotate({ toJsonSchema: () => approximate({}) })
       }
       return check
     }
+    case "effect/schema/isUnique":
+      // Items Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`), which
+      // clients would refuse: a result's are unique only when each item is its own JSON.
+      return use === "output" && !node.distinct ? check.annotate({ toJsonSchema: () => approximate({}) }) : check
     case "effect/schema/isPattern": {
       // An elicitation form has no `pattern` (`elicitationSchema` refuses one): a RegExp with the
       // `i`, `m` or `s` flag, which had none before those were written into patterns, still has
@@ -903,8 +926,6 @@ const member = (code: number): string =>
  * without `undefined` (which the JSON codec turns into `null`), and LLM-friendly check translations.
  */
 const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
-  const override = overrideCheck(use, false)
-  const overrideInteger = overrideCheck(use, true)
   // A form has no `pattern` (`elicitationSchema` refuses one).
   return rewrite(SchemaAST.toEncoded(use === "elicitation" ? root : rewrite(root, numberStrings)), {
     // An output's optional array element (of a tuple or its rest) holding `undefined` is sent as
@@ -918,7 +939,7 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
     node: (ast) => {
       const checks = ast.checks === undefined
         ? undefined
-        : SchemaAST.mapOrSame(ast.checks, hasCheck(ast.checks, intIds) ? overrideInteger : override) as SchemaAST.Checks
+        : SchemaAST.mapOrSame(ast.checks, overrideCheck(use, checked(ast))) as SchemaAST.Checks
       return finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
     },
     parameter: recordKey

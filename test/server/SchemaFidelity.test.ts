@@ -70,7 +70,17 @@ const Counts = McpServer.tool({
   handler: ({ byId }) => Effect.succeed({ ids: Object.keys(byId) })
 })
 
-const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts)
+// Distinct items (`{}` and `{ note: undefined }` differ to Effect) whose JSON is the same.
+const Notes = McpServer.tool({
+  name: "notes",
+  success: Schema.Struct({
+    notes: Schema.UniqueArray(Schema.Struct({ note: Schema.optional(Schema.String) })),
+    tags: Schema.UniqueArray(Schema.String)
+  }),
+  handler: () => Effect.succeed({ notes: [{}, { note: undefined }], tags: ["a", "b"] })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts, Notes)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -376,6 +386,23 @@ describe("JSON Schema fidelity", () => {
         assert.isTrue(ajv2020.getValidator(tool.inputSchema)(args).valid)
         assert.isTrue(ajv.getValidator(tool.inputSchema)(args).valid)
         assert.isFalse(ajv.getValidator(tool.inputSchema)({ byId: { "7": "x" } }).valid)
+      }), 30_000)
+  }
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's unique items whose JSON is alike are ones the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: `uniqueItems: true`, which `[{}, {}]` fails (the clients refused the result).
+        const result = yield* Effect.promise(() => client.callTool("notes"))
+        assert.deepStrictEqual(result.structuredContent, { notes: [{}, {}], tags: ["a", "b"] })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "notes")
+        assert.deepStrictEqual(tool.outputSchema.properties, {
+          notes: { type: "array", items: { type: "object", properties: { note: { type: "string" } } } },
+          // Strings are their own JSON: distinct ones stay distinct.
+          tags: { type: "array", items: { type: "string" }, uniqueItems: true }
+        })
       }), 30_000)
   }
 })
