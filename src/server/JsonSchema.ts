@@ -26,7 +26,8 @@
  *   `i` makes `a` `[Aa]` and each class the class of what it matches ignoring case), or none when
  *   it still is not a valid Unicode RegExp, holds characters outside the BMP, has `i` and a
  *   backreference, or has the `v` flag (on strings with characters outside the BMP, `.` and
- *   negations still count code points, not units). A RegExp with the `u` flag has its `i`, `m` and
+ *   negations still count code points, not units: an output schema lets such strings through,
+ *   see {@link toolOutputSchema}). A RegExp with the `u` flag has its `i`, `m` and
  *   `s` written in the same way, `i` by Unicode case folding (`[a-z]` with `iu` matches `ſ` and the
  *   Kelvin sign, and so do `\w` and `\b`). `elicitationSchema` leaves out a pattern with `i`, `m`
  *   or `s` (and refuses others).
@@ -122,7 +123,10 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * and so is one of a number that is not an Int (`Schema.Number.check(isMultipleOf(5))`), as Ajv
  * finds 5e21 no multiple of 5 (it reads the quotient 1e21 through `parseInt`, which is 1);
  * `isUnique` is `uniqueItems` only on arrays of strings, numbers, booleans and literals, as items
- * Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`);
+ * Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`); the pattern of a RegExp
+ * without `u` that may match half of a character outside the BMP (`.`, a negation, `\S`) lets any
+ * string holding such a character through (`^.{3,}$|[\u{10000}-\u{10FFFF}]`: the RegExp finds
+ * "😀😀" four units long, clients two characters);
  * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
@@ -497,13 +501,28 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
       // `i`, `m` or `s` flag, which had none before those were written into patterns, still has
       // none there, so a form that was asked for is not refused now.
       const legacy = use === "elicitation" && /[ims]/.test(payload.flags)
-      const pattern = legacy ? undefined : advertisedPattern(payload.source, payload.flags)
+      const translated = legacy ? undefined : advertisedPattern(payload.source, payload.flags)
+      // Clients read a result's pattern with `u`, where a character outside the BMP is one code
+      // point, not the two units a RegExp without `u` may match one at a time (`.{3,}` finds
+      // "😀😀" four units long): a string holding one is let through, others are checked as the
+      // RegExp checks them.
+      const pattern = translated !== undefined && use === "output" && unitAtoms(payload.source, payload.flags)
+        ? `${translated}|[\\u{10000}-\\u{10FFFF}]`
+        : translated
       // Not one clients can compile: left out (the schema says less, rather than break the list).
       return check.annotate({ toJsonSchema: () => approximate(pattern === undefined ? {} : { pattern }) })
     }
   }
   return check
 }
+
+/**
+ * Whether a RegExp may match half of a character outside the BMP (without `u`, where `.`, a
+ * negation, `\S` or a class reaching the surrogates matches one UTF-16 unit): what such a RegExp
+ * matches may differ on strings holding such a character from its pattern, read with `u`.
+ */
+const unitAtoms = (source: string, flags: string): boolean =>
+  !flags.includes("u") && /\.|\[\^|\\[SWD]|\\u[D-Fd-f][0-9A-Fa-f]{3}|[\uD800-\uFFFF]/.test(source)
 
 /** The `pattern` advertised for an `isPattern` RegExp (see `asUnicodePattern`), `undefined` when there is none. */
 const advertisedPattern = (source: string, flags: string): string | undefined => {

@@ -80,7 +80,17 @@ const Notes = McpServer.tool({
   handler: () => Effect.succeed({ notes: [{}, { note: undefined }], tags: ["a", "b"] })
 })
 
-const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts, Notes)
+// A RegExp without `u` counts UTF-16 units: "😀😀" is four of them to `.{3,}`, two code points to clients.
+const Titled = McpServer.tool({
+  name: "titled",
+  success: Schema.Struct({
+    title: Schema.String.check(Schema.isPattern(/^.{3,}$/)),
+    code: Schema.String.check(Schema.isPattern(/^[a-z]+$/))
+  }),
+  handler: () => Effect.succeed({ title: "😀😀", code: "abc" })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts, Notes, Titled)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -403,6 +413,26 @@ describe("JSON Schema fidelity", () => {
           // Strings are their own JSON: distinct ones stay distinct.
           tags: { type: "array", items: { type: "string" }, uniqueItems: true }
         })
+      }), 30_000)
+  }
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's string a RegExp without u accepts is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: the pattern `^.{3,}$`, which clients read with `u`, where "😀😀" is two
+        // characters (the RegExp, without it, finds four): they refused the result.
+        const result = yield* Effect.promise(() => client.callTool("titled"))
+        assert.deepStrictEqual(result.structuredContent, { title: "😀😀", code: "abc" })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "titled")
+        const validate = ajv2020.getValidator(tool.outputSchema)
+        // Strings within the BMP are checked as the RegExp checks them.
+        assert.isFalse(validate({ title: "ab", code: "abc" }).valid)
+        assert.isTrue(validate({ title: "abc", code: "abc" }).valid)
+        assert.isFalse(validate({ title: "abc", code: "ab1" }).valid)
+        // A pattern without such atoms is the same either way: as it was.
+        assert.deepStrictEqual(tool.outputSchema.properties.code, { type: "string", pattern: "^[a-z]+$" })
       }), 30_000)
   }
 })
