@@ -125,8 +125,9 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * `isUnique` is `uniqueItems` only on arrays of strings, numbers, booleans and literals, as items
  * Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`); the pattern of a RegExp
  * without `u` that may match half of a character outside the BMP (`.`, a negation, `\S`) lets any
- * string holding such a character through (`^.{3,}$|[\u{10000}-\u{10FFFF}]`: the RegExp finds
- * "😀😀" four units long, clients two characters);
+ * string holding such a character through (`^.{3,}$|[𐀀-\u{10FFFF}]`, the range written with
+ * the characters themselves, which every dialect reads: the RegExp finds "😀😀" four units long,
+ * clients two characters);
  * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
@@ -507,7 +508,7 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
       // "😀😀" four units long): a string holding one is let through, others are checked as the
       // RegExp checks them.
       const pattern = translated !== undefined && use === "output" && unitAtoms(payload.source, payload.flags)
-        ? `${translated}|[\\u{10000}-\\u{10FFFF}]`
+        ? `${translated}|[${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10FFFF)}]`
         : translated
       // Not one clients can compile: left out (the schema says less, rather than break the list).
       return check.annotate({ toJsonSchema: () => approximate(pattern === undefined ? {} : { pattern }) })
@@ -818,8 +819,16 @@ const caseInsensitiveCodePoints = (cls: string): string | undefined => {
   } catch {
     return undefined
   }
-  let out = ""
+  // Surrogates are written `\uXXXX` (what other dialects read), and a leading one right before a
+  // trailing one would be a single code point with `u`: the trailing ones go first.
+  const pieces: Array<Array<readonly [number, number]>> = [[], [], []]
   for (const [start, end] of ranges) {
+    for (const [from, to, at] of [[0, 0xD7FF, 0], [0xDC00, 0xDFFF, 1], [0xD800, 0xDBFF, 2], [0xE000, 0x10FFFF, 0]] as const) {
+      if (start <= to && end >= from) pieces[at]!.push([Math.max(start, from), Math.min(end, to)])
+    }
+  }
+  let out = ""
+  for (const [start, end] of pieces.flat()) {
     out += start === end ? codePointMember(start) : `${codePointMember(start)}-${codePointMember(end)}`
   }
   return out
@@ -886,11 +895,10 @@ const codePoints = (): string => {
 }
 
 /**
- * A code point as a member of a class compiled with `u`: `\u{XXXXX}` outside the BMP and for a
- * surrogate (two `\uXXXX` surrogates in a row would be one code point).
+ * A code point as a member of a class compiled with `u`: the character itself outside the BMP
+ * (`\u{...}` is JavaScript's alone, other dialects' escapes differ too), else as in {@link member}.
  */
-const codePointMember = (code: number): string =>
-  code <= 0xFFFF && (code < 0xD800 || code > 0xDFFF) ? member(code) : `\\u{${code.toString(16).toUpperCase()}}`
+const codePointMember = (code: number): string => code > 0xFFFF ? String.fromCodePoint(code) : member(code)
 
 const caseInsensitiveSets = new Map<string, string | undefined>()
 

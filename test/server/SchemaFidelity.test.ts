@@ -305,6 +305,11 @@ describe("JSON Schema fidelity", () => {
       }
       agree(schema, samples.map((s) => ({ s })))
     }
+    // Characters outside the BMP are written as themselves (`\u{...}` is JavaScript's alone).
+    const wide = (JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isPattern(/^\W$/iu)) })) as any)
+      .properties.s.pattern
+    assert.notInclude(wide, "\\u{")
+    assert.include(wide, String.fromCodePoint(0x10FFFF))
     // A backreference matches ignoring case too, which no class says: no pattern.
     for (const regExp of [/^(a)\1$/iu, /^(?<x>a)\k<x>$/iu]) {
       const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
@@ -431,6 +436,8 @@ describe("JSON Schema fidelity", () => {
         assert.isFalse(validate({ title: "ab", code: "abc" }).valid)
         assert.isTrue(validate({ title: "abc", code: "abc" }).valid)
         assert.isFalse(validate({ title: "abc", code: "ab1" }).valid)
+        // Written with the characters themselves, which other dialects (Python's `re`) read too.
+        assert.strictEqual(tool.outputSchema.properties.title.pattern, `^.{3,}$|[${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10FFFF)}]`)
         // A pattern without such atoms is the same either way: as it was.
         assert.deepStrictEqual(tool.outputSchema.properties.code, { type: "string", pattern: "^[a-z]+$" })
       }), 30_000)
