@@ -127,7 +127,7 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * without `u` that may match half of a character outside the BMP (`.`, a negation, `\S`) lets any
  * string holding such a character through (`^.{3,}$|[𐀀-\u{10FFFF}]`, the range written with
  * the characters themselves, which every dialect reads: the RegExp finds "😀😀" four units long,
- * clients two characters);
+ * clients two characters); a `Schema.Any` field is optional (its `undefined` is sent as no key);
  * a string's `isMinLength(n)` is `minLength: ceil(n / 2)`, as clients count code points.
  *
  * **Gotchas**
@@ -967,10 +967,34 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
       const checks = ast.checks === undefined
         ? undefined
         : SchemaAST.mapOrSame(ast.checks, overrideCheck(use, checked(ast))) as SchemaAST.Checks
-      return finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
+      const node = finite(checks === ast.checks ? ast : copyNode(ast, { checks }), "first")
+      return use === "output" ? undefinedMayBeMissing(node) : node
     },
     parameter: recordKey
   })
+}
+
+/**
+ * A result's struct with its `Schema.Any` fields optional: `Any` holds `undefined` too, whose JSON
+ * is no key at all (a required one was refused by clients). Other fields as they are.
+ */
+const undefinedMayBeMissing = (ast: SchemaAST.AST): SchemaAST.AST => {
+  if (ast._tag !== "Objects") return ast
+  const propertySignatures = SchemaAST.mapOrSame(ast.propertySignatures, (ps) =>
+    ps.type._tag === "Any" && ps.type.encoding === undefined && !SchemaAST.isOptional(ps.type)
+      ? new SchemaAST.PropertySignature(ps.name, Schema.optionalKey(Schema.make<Schema.Top>(ps.type)).ast)
+      : ps)
+  return propertySignatures === ast.propertySignatures
+    ? ast
+    : new SchemaAST.Objects(
+      propertySignatures,
+      ast.indexSignatures,
+      ast.annotations,
+      ast.checks,
+      undefined,
+      ast.context,
+      ast.encodingChecks
+    )
 }
 
 /**

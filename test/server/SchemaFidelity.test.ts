@@ -90,7 +90,14 @@ const Titled = McpServer.tool({
   handler: () => Effect.succeed({ title: "😀😀", code: "abc" })
 })
 
-const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts, Notes, Titled)
+// `Schema.Any` holds `undefined` too, which JSON has not: the key is left out.
+const Anything = McpServer.tool({
+  name: "anything",
+  success: Schema.Struct({ data: Schema.Any, note: Schema.String }),
+  handler: () => Effect.succeed({ data: undefined, note: "x" })
+})
+
+const tools = Layer.mergeAll(Emoji, Huge, Tupled, Counts, Notes, Titled, Anything)
 
 describe("JSON Schema fidelity", () => {
   it("advertises a record's value schema whatever its key (Int, a RegExp without u, a length)", () => {
@@ -440,6 +447,23 @@ describe("JSON Schema fidelity", () => {
         assert.strictEqual(tool.outputSchema.properties.title.pattern, `^.{3,}$|[${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10FFFF)}]`)
         // A pattern without such atoms is the same either way: as it was.
         assert.deepStrictEqual(tool.outputSchema.properties.code, { type: "string", pattern: "^[a-z]+$" })
+      }), 30_000)
+  }
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result's Schema.Any field holding undefined is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(tools)
+        const listed = yield* Effect.promise(() => client.listTools())
+        // Fails before: `data` was required, and the JSON of `undefined` is no key at all: the
+        // clients refused the result.
+        const result = yield* Effect.promise(() => client.callTool("anything"))
+        // (In memory the value is passed as it is, `data: undefined`, not through JSON.)
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(result.structuredContent)), { note: "x" })
+        const tool = listed.tools.find((tool: { name: string }) => tool.name === "anything")
+        assert.deepStrictEqual(tool.outputSchema.required, ["note"])
+        // Arguments still name it required: the Schema refuses the key's absence.
+        assert.deepStrictEqual(JsonSchema.toolInputSchema(Schema.Struct({ data: Schema.Any })).required, ["data"])
       }), 30_000)
   }
 })
