@@ -135,6 +135,39 @@ describe("McpServer raw JSON Schema tools: validation (2025-11-25, isError resul
       assert.deepStrictEqual(seen, [])
     }))
 
+  it.live("a key holding a lone surrogate is validated as other keys are, not a masked internal error", () =>
+    Effect.gen(function*() {
+      const { seen, layer } = makeRaw()
+      const Open = McpServer.tool({
+        name: "open",
+        parameters: Tool.jsonSchema({ type: "object", additionalProperties: { type: "number" } }),
+        handler: (params) =>
+          Effect.sync(() => {
+            seen.push(params)
+            return "ok"
+          })
+      })
+      const { client } = yield* serveAndConnect(Layer.mergeAll(layer, Open))
+      // Fails before: the validator library writes each key into a URI (`encodeURIComponent`),
+      // which throws on "\ud800": a masked "internal error" for arguments a client may send.
+      const extra = yield* sdk(() => client.callTool({ name: "raw", arguments: { name: "n", count: 1, "\ud800": true } }))
+      assert.isTrue(extra.isError)
+      assert.include(textOf(extra), "unexpected property")
+      const wrong = yield* sdk(() => client.callTool({ name: "open", arguments: { "\udc00x": "y" } }))
+      assert.isTrue(wrong.isError)
+      assert.include(textOf(wrong), `Expected "number"`)
+      // Valid ones reach the handler as sent.
+      const ok = yield* sdk(() => client.callTool({ name: "open", arguments: { "\ud800": 1 } }))
+      assert.deepStrictEqual(ok, { content: [{ type: "text", text: "ok" }] })
+      assert.deepStrictEqual(seen, [{ "\ud800": 1 }])
+      // A key that its stand-in would be (a character of plane 15) is not mistaken for it.
+      const both = yield* sdk(() =>
+        client.callTool({ name: "open", arguments: { "\ud800": "x", [String.fromCodePoint(0xF0000)]: 1 } })
+      )
+      assert.isTrue(both.isError)
+      assert.strictEqual(seen.length, 1)
+    }))
+
   it.live("every problem is reported, each with its instance path, one per line", () =>
     Effect.gen(function*() {
       const { seen, layer } = makeRaw()

@@ -14,7 +14,9 @@
  *   with a fragment names its subschema, as in the library, not a document nor a base), a known
  *   dialect), so a mistake fails at server start, naming the tool, and not at the first call;
  * - before each validation, the arguments' nesting depth, without recursion: the library recurses
- *   once per level, and a deeply nested value must get an answer, not a stack overflow.
+ *   once per level, and a deeply nested value must get an answer, not a stack overflow;
+ * - arguments whose keys hold lone surrogates, which the library throws on, are checked with
+ *   stand-ins for them (see `withWellFormedKeys`).
  *
  * @internal
  */
@@ -70,10 +72,22 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
       }
     }
   )
+  // The library writes each key it descends into in a URI (`encodeURIComponent`), which throws on a
+  // lone surrogate ("\ud800", which JSON may carry): such arguments are checked again with those
+  // keys made well-formed (see `withWellFormedKeys`), not answered as a masked internal error.
+  const checked = (check: Checks, args: unknown): ReadonlyArray<string> => {
+    try {
+      return checkedAsSent(check, args)
+    } catch (error) {
+      if (!(error instanceof URIError)) throw error
+      const wellFormed = withWellFormedKeys(args)
+      return wellFormed === undefined ? [loneSurrogateNote] : checkedAsSent(check, wellFormed.value)
+    }
+  }
   // Valid arguments take one validation, stopping at the first problem (as fast as any when
   // there is none). Invalid ones are checked again for every problem, unless they hold more than
   // `maxValuesForEveryProblem` values: those are told their first problem only.
-  const checked = (check: Checks, args: unknown): ReadonlyArray<string> => {
+  const checkedAsSent = (check: Checks, args: unknown): ReadonlyArray<string> => {
     let first: ReadonlyArray<string>
     try {
       first = check.first(args)
@@ -101,6 +115,44 @@ export const make = (tool: string, schema: { readonly [key: string]: unknown }):
 }
 
 const largeNote = `- (${firstProblemOnly})`
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+const loneSurrogateNote = "- at the root: property names holding lone surrogates that cannot be told apart"
+
+/**
+ * A copy of `value` whose object keys hold no lone surrogate: each is a character of the private
+ * use plane 15 (U+F0000 + its offset from U+D800), one code point too, matched by the same
+ * negations and `.`; distinct keys stay distinct (`undefined` when one meets a key sent as it is).
+ * Without recursion (arguments are at most `maxDepth` levels deep, but may be wide); made only for
+ * arguments the library could not check as sent.
+ */
+const withWellFormedKeys = (value: unknown): { readonly value: unknown } | undefined => {
+  const root: Record<string, unknown> = {}
+  const pending: Array<{ readonly from: unknown; readonly into: Record<string, unknown>; readonly key: string }> = [
+    { from: value, into: root, key: "value" }
+  ]
+  while (pending.length > 0) {
+    const { from, into, key } = pending.pop()!
+    if (Array.isArray(from)) {
+      const copy: Array<unknown> = []
+      into[key] = copy
+      for (let i = 0; i < from.length; i++) pending.push({ from: from[i], into: copy as never, key: String(i) })
+    } else if (isObject(from)) {
+      const copy: Record<string, unknown> = {}
+      into[key] = copy
+      const names = Object.keys(from)
+      const wellFormed = names.map((name) =>
+        name.replace(loneSurrogate, (unit) => String.fromCodePoint(0xF0000 + unit.charCodeAt(0) - 0xD800))
+      )
+      if (new Set(wellFormed).size !== names.length) return undefined
+      for (let i = 0; i < names.length; i++) pending.push({ from: from[names[i]!], into: copy, key: wellFormed[i]! })
+    } else {
+      into[key] = from
+    }
+  }
+  return { value: root.value }
+}
 
 // ---------------------------------------------------------------------------
 // The library, loaded on first use
