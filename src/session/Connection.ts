@@ -200,6 +200,13 @@ export interface HttpRequestInfo {
   /** The peer's address, when the platform knows it. */
   readonly remoteAddress: string | undefined
   /**
+   * The peer's port (of the connection the request came over), when the platform tells it
+   * (Node's server does; a web `Request` does not): OpenTelemetry's `client.port`.
+   *
+   * @since 0.2.0
+   */
+  readonly remotePort?: number | undefined
+  /**
    * The HTTP version the request came over, as OpenTelemetry's `network.protocol.version` writes
    * it (`"1.1"`, `"2"`), when the platform tells it (Node's server does; a web `Request` does not).
    *

@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { request as httpRequest } from "node:http"
 import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
@@ -265,6 +266,54 @@ describe("Telemetry attributes of the semantic conventions", () => {
       yield* until(() => spans().length >= 3)
       const byTransport = spans().map((s) => `${attribute(s, "mcp.protocol.version")} ${attribute(s, "network.transport")} ${attribute(s, "client.address")}`).sort()
       assert.deepStrictEqual(byTransport, ["2025-11-25 pipe undefined", "2025-11-25 tcp 127.0.0.1", "2026-07-28 tcp 127.0.0.1"])
+    }), 20_000)
+  it.live("client.port: the port of the peer's connection, with client.address, on a request's span over HTTP", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "porter", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "port", exportIntervalMillis: 100 })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "p", version: "1" }, Layer.mergeAll(Tool, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(exporter)
+        )
+      )
+      // A 2026-07-28 call over a connection of our own, whose local port we read.
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "porter", arguments: {}, _meta: modernMeta }
+      })
+      const { status, localPort } = yield* Effect.promise(() =>
+        new Promise<{ status: number | undefined; localPort: number | undefined }>((resolve, reject) => {
+          let localPort: number | undefined
+          const request = httpRequest(url, {
+            method: "POST",
+            agent: false,
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": "tools/call",
+              "mcp-name": "porter"
+            }
+          }, (response) => {
+            response.resume()
+            response.on("end", () => resolve({ status: response.statusCode, localPort }))
+          })
+          request.on("socket", (socket) => socket.on("connect", () => localPort = socket.localPort))
+          request.on("error", reject)
+          request.end(body)
+        })
+      )
+      assert.strictEqual(status, 200)
+      assert.isNumber(localPort)
+      const spans = () => otlp.spans.filter((s) => s.name === "tools/call porter")
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(attribute(span, "client.address"), "127.0.0.1")
+      const port = span.attributes.find((a) => a.key === "client.port")?.value.intValue
+      assert.strictEqual(port === undefined ? undefined : Number(port), localPort)
     }), 20_000)
   it.live("a request to the client (roots/list): its CLIENT span and its mcp.client.operation.duration series carry the transport and protocol version", () =>
     Effect.gen(function*() {

@@ -10,7 +10,7 @@
  *   session's: MCP 2026-07-28 has no sessions, over stdio as over HTTP),
  *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport` (`pipe` without HTTP: stdio,
  *   in memory; `tcp` over HTTP, with `network.protocol.name` `http` and `network.protocol.version`,
- *   `1.1`, where the platform tells it, and `client.address`, the peer's address), and
+ *   `1.1`, where the platform tells it, and `client.address`, the peer's address, with `client.port`, its port, where the platform tells it), and
  *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
@@ -631,7 +631,12 @@ export const middleware = (options: {
       // recommend on the server's span.
       if (http !== undefined) {
         const address = http.remoteAddress
-        if (address !== undefined) attributes["client.address"] = address
+        if (address !== undefined) {
+          attributes["client.address"] = address
+          // Recommended with the address: the port of the peer's connection, where the platform tells it.
+          const port = http.remotePort
+          if (port !== undefined) attributes["client.port"] = port
+        }
       }
       const named = target === undefined || target.key === resourceUri ? undefined : target
       // As the conventions relate the span to its transport: the caller's context in `_meta` is

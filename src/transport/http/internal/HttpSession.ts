@@ -191,6 +191,10 @@ export class HttpInfo implements HttpRequestInfo {
     // A web `Request` carries none: the runtime's, given to `WebHandler`'s handler, if any.
     return this.services === undefined ? undefined : Context.get(this.services, RemoteAddress)
   }
+  /** The port of Node's connection the request came over (read only when asked: telemetry); none on other platforms. */
+  get remotePort(): number | undefined {
+    return nodeRequestOf(this.request)?.socket?.remotePort
+  }
   /** Node's version of the request (`1.1`; `2`, not `2.0`, as OpenTelemetry writes it); none on other platforms. */
   get httpVersion(): string | undefined {
     const incoming = nodeRequestOf(this.request)
