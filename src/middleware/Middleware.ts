@@ -55,6 +55,7 @@ import type {
   ServerCapabilities
 } from "../protocol/McpSchema.ts"
 import type { ClientRequestError } from "../session/ClientRequestError.ts"
+import type { HttpRequestInfo } from "../session/Connection.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, OutgoingRequest, ServerSession } from "../session/ServerSession.ts"
 import { filled } from "../internal/filledContext.ts"
@@ -149,12 +150,17 @@ export interface Hooks<R> extends MethodHooks<R> {
       next: (request: JsonRpc.Request, context?: RequestContext) => Effect.Effect<unknown, McpError>
     ) => Effect.Effect<unknown, McpError, R>)
     | undefined
-  /** Every notification. */
+  /**
+   * Every notification. `http` is the HTTP request that carried it (Streamable HTTP; `undefined`
+   * over stdio and in memory, and for a cancellation the transport made itself, a request's POST
+   * or stream dropped).
+   */
   readonly onNotification?:
     | ((
       notification: JsonRpc.Notification,
       session: ServerSession,
-      next: (notification: JsonRpc.Notification) => Effect.Effect<void, unknown>
+      next: (notification: JsonRpc.Notification) => Effect.Effect<void, unknown>,
+      http: HttpRequestInfo | undefined
     ) => Effect.Effect<void, unknown, R>)
     | undefined
   /** Runs for each session while it lives (interrupted when it ends). */
@@ -280,13 +286,14 @@ export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R
   for (const key of hookKeys) {
     const hook = (middleware as unknown as Record<string, Hook | undefined>)[key]
     if (hook === undefined) continue
-    // Fixed arity (every hook takes at most three arguments): no rest-args allocation per call.
-    bound[key] = (a: unknown, b: unknown, c: unknown) => {
-      const effect = hook(a, b, c)
+    // Fixed arity (every hook takes at most four arguments: `onNotification`'s fourth is its HTTP
+    // request): no rest-args allocation per call.
+    bound[key] = (a: unknown, b: unknown, c: unknown, d: unknown) => {
+      const effect = hook(a, b, c, d)
       return isExit(effect) ? effect : Effect.updateContext(effect, fill as (context: Context.Context<never>) => Context.Context<any>)
     }
   }
   return bound as unknown as Middleware<never>
 }
 
-type Hook = (a: unknown, b: unknown, c: unknown) => Effect.Effect<unknown, unknown, any>
+type Hook = (a: unknown, b: unknown, c: unknown, d: unknown) => Effect.Effect<unknown, unknown, any>

@@ -35,7 +35,7 @@ import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import { featuresOf, hasNonObjectRoot, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
-import type { TransportFailure } from "../session/Connection.ts"
+import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { observedBelow } from "../session/internal/requestContext.ts"
@@ -372,7 +372,11 @@ export const make = (options: Options): LowLevelServer => {
       onMessage({ _tag: "Request", request, context }, () => next(request, context))
   }
 
-  type NotificationChain = (notification: JsonRpc.Notification, session: ServerSession.ServerSession) => Effect.Effect<void, unknown>
+  type NotificationChain = (
+    notification: JsonRpc.Notification,
+    session: ServerSession.ServerSession,
+    http?: HttpRequestInfo
+  ) => Effect.Effect<void, unknown>
   let dispatchNotification: NotificationChain = (notification, session) => {
     const route = notificationRoutes.get(notification.method)
     if (route === undefined) return Effect.void // unknown notifications are ignored, as JSON-RPC prescribes
@@ -386,14 +390,14 @@ export const make = (options: Options): LowLevelServer => {
     const onNotification = middleware[i]!.onNotification
     if (onNotification === undefined) continue
     const next = dispatchNotification
-    dispatchNotification = (notification, session) => onNotification(notification, session, (n) => next(n, session))
+    dispatchNotification = (notification, session, http) => onNotification(notification, session, (n) => next(n, session, http), http)
   }
   const observers = middleware.flatMap((m) => m.onMessage === undefined ? [] : [m.onMessage])
   for (let i = observers.length - 1; i >= 0; i--) {
     const onMessage = observers[i]!
     const next = dispatchNotification
-    dispatchNotification = (notification, session) =>
-      Effect.asVoid(onMessage({ _tag: "Notification", notification, session }, () => next(notification, session) as Effect.Effect<void, never>))
+    dispatchNotification = (notification, session, http) =>
+      Effect.asVoid(onMessage({ _tag: "Notification", notification, session }, () => next(notification, session, http) as Effect.Effect<void, never>))
   }
   const invalid = observers.length === 0 ? undefined : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) =>
     observers.reduceRight<Effect.Effect<unknown, McpError.McpError>>(
@@ -449,9 +453,11 @@ export const make = (options: Options): LowLevelServer => {
       }
       return dispatchRequest(request, context)
     },
-    notification: (notification, session) => {
+    notification: (notification, session, http) => {
       const now = session.stateless ? latest() : server
-      return now === server ? dispatchNotification(notification, session) : ownDispatch.get(now)!.notification(notification, session)
+      return now === server
+        ? dispatchNotification(notification, session, http)
+        : ownDispatch.get(now)!.notification(notification, session, http)
     },
     invalid: (value, session) => {
       const now = session.stateless ? latest() : server

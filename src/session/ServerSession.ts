@@ -129,9 +129,13 @@ export interface Dispatcher {
   /**
    * The effect handling a notification. `notifications/initialized` and `notifications/cancelled`
    * have already taken effect in the session (a cancellation must interrupt at once); they are
-   * passed on so that middleware observes them.
+   * passed on so that middleware observes them. `http`: the HTTP request that carried it, if any.
    */
-  readonly notification: (notification: JsonRpc.Notification, session: ServerSession) => Effect.Effect<void, unknown>
+  readonly notification: (
+    notification: JsonRpc.Notification,
+    session: ServerSession,
+    http?: HttpRequestInfo
+  ) => Effect.Effect<void, unknown>
   /** Observes invalid input after the session answered it (optional). */
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
   /**
@@ -871,7 +875,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       case JsonRpc.Kind.Request:
         return this.onRequest(value as JsonRpc.Request, http, resolved)
       case JsonRpc.Kind.Notification:
-        return this.onNotification(value as JsonRpc.Notification)
+        return this.onNotification(value as JsonRpc.Notification, http)
       case JsonRpc.Kind.Response:
         return this.onResponse(value as JsonRpc.Response)
     }
@@ -933,7 +937,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       }
       if (kind !== JsonRpc.Kind.Request) {
         batch.settle(index, undefined)
-        if (kind === JsonRpc.Kind.Notification) this.onNotification(member as JsonRpc.Notification)
+        if (kind === JsonRpc.Kind.Notification) this.onNotification(member as JsonRpc.Notification, http)
         else this.onResponse(member as JsonRpc.Response)
         continue
       }
@@ -1129,7 +1133,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
   }
 
-  private onNotification(notification: JsonRpc.Notification): void {
+  private onNotification(notification: JsonRpc.Notification, http?: HttpRequestInfo): void {
     switch (notification.method) {
       case "notifications/initialized":
         switch (Lifecycle.initializedNotice(this.phase)) {
@@ -1152,7 +1156,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         if (this.phase === "new" || this.phase === "initializing" || this.phase === "modern") return
     }
     if (this.phase === "closed") return
-    this.runObserver(notification.method, () => this.dispatcher.notification(notification, this))
+    this.runObserver(notification.method, () => this.dispatcher.notification(notification, this, http))
   }
 
   /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */

@@ -2,7 +2,7 @@
  * OpenTelemetry for MCP servers: traces and metrics as the MCP semantic conventions describe them,
  * through Effect's own tracer and metrics.
  *
- * - **One SERVER span per request**, named `{mcp.method.name} {target}` where the target is a
+ * - **One SERVER span per request** (and per notification of the client's: see below), named `{mcp.method.name} {target}` where the target is a
  *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
  *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
  *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
@@ -18,6 +18,13 @@
  *   result). Handlers' spans (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in
  *   them (method, name, URI, request id) is clipped past 512 characters, in the metric's series
  *   too.
+ * - **A notification of the client's** (`notifications/initialized`, `notifications/cancelled`,
+ *   `notifications/roots/list_changed`...) is a SERVER span too, as the conventions have one per MCP
+ *   message: named by its method, with the attributes of its session (`mcp.session.id`,
+ *   `mcp.protocol.version`) and of the transport that carried it, no `jsonrpc.request.id`, parented
+ *   as a request's span; and it is measured in `mcp.server.operation.duration`. `error.type` is
+ *   `_OTHER` when its handling fails (nothing is answered: there is no code), `cancelled` when it
+ *   is interrupted.
  * - **The parent** is the caller's W3C trace context: `traceparent` in the request's `_meta`
  *   (SEP-414, every protocol version). Over Streamable HTTP the span is linked to the HTTP server
  *   span Effect's HTTP server made for the request that carried it (the conventions' way: an MCP
@@ -105,6 +112,7 @@ import { type NotificationMeta, notificationMetaKey } from "../../server/interna
 import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/Session.ts"
+import type { HttpRequestInfo } from "../../session/Connection.ts"
 import * as Middleware from "../Middleware.ts"
 import { isMcpMethod } from "./internal/mcpMethods.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
@@ -113,7 +121,7 @@ import * as TraceContext from "./internal/traceContext.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
- * answer, by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`,
+ * answer (a client's notification: until it is handled), by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`,
  * `gen_ai.operation.name`, `mcp.protocol.version`, `network.transport`, `network.protocol.name`
  * and `network.protocol.version` (not by resource URI: opt-in in the conventions). Its buckets
  * are the conventions' (0.01 s to 300 s), so that it aggregates with other MCP instrumentations';
@@ -342,7 +350,7 @@ const failureAttributes = new Map<string, Record<string, string>>()
 const failureAttributesOf = (errorType: string): Record<string, string> => {
   let attributes = failureAttributes.get(errorType)
   if (attributes === undefined) {
-    attributes = errorType === toolError || errorType === cancelled
+    attributes = errorType === toolError || errorType === cancelled || errorType === otherError
       ? { "error.type": errorType }
       : { "error.type": errorType, "rpc.response.status_code": errorType }
     if (failureAttributes.size < 100) failureAttributes.set(errorType, attributes)
@@ -709,6 +717,10 @@ export const middleware = (options: {
     // requests with) is no MCP session: it lives as long as the endpoint, whoever calls.
     onSession: (session) =>
       session.stateless ? Effect.void : liveSession(session),
+    // A notification of the client's (`notifications/initialized`, `notifications/cancelled`,
+    // `notifications/progress`, `notifications/roots/list_changed`...) is a SERVER span of its own
+    // and measured, as the conventions have one per MCP message, requests and notifications alike.
+    onNotification: (notification, session, next, http) => notificationSpan(notification, session, http, next(notification)),
     // A request to the client made for a request being handled where a span is current (a
     // handler's, under the request's SERVER span) is a CLIENT span of that trace, whose context
     // its `_meta` carries. One made outside any span, or for no request (KeepAlive's pings from a
@@ -732,6 +744,111 @@ export const middleware = (options: {
       })
   })
   return Object.assign(telemetry, { [notificationMetaKey]: notificationTraceContext })
+}
+
+/**
+ * A client's notification as a SERVER span, as the conventions describe the receiver of a request
+ * or notification: named by its method (no target), the child of the `traceparent` in its `_meta`
+ * (else, over HTTP, of the HTTP server span, or the HTTP `traceparent`; linked to the HTTP server
+ * span when `_meta` has a context), with `mcp.method.name`, `mcp.protocol.version`, the
+ * transport's attributes, `client.address` and `client.port` over HTTP, and `mcp.session.id` in an
+ * MCP session (no `jsonrpc.request.id`: a notification has none); measured in
+ * {@link operationDuration}, as the conventions measure a notification until it is handled. A
+ * session's notification has the version and transport of its session (over HTTP, its POST's;
+ * the session's for the cancellation a transport makes itself, a request's POST or stream
+ * dropped); one of no MCP session (a 2026-07-28 connection over stdio, in memory) the version its
+ * `_meta` names, a known one only (a metric's series is by version). Streamable HTTP takes no
+ * notification of the 2026-07-28 era, nor of a stateless endpoint, to a session: none is seen.
+ * `error.type` when its handling fails: `cancelled` when interrupted, else `_OTHER` (no JSON-RPC
+ * code: nothing is answered).
+ */
+const notificationSpan = (
+  notification: JsonRpc.Notification,
+  session: ServerSession,
+  http: HttpRequestInfo | undefined,
+  handled: Effect.Effect<void, unknown>
+): Effect.Effect<void, unknown> => {
+  const inSession = sessionTransports.get(session)
+  const transport = http === undefined ? inSession ?? pipeTransport : transportOf(http)
+  const protocolVersion = inSession === undefined ? notificationVersion(notification, session) : session.protocolVersion
+  const shared = notificationShared(transport, protocolVersion, notification.method)
+  const attributes: Record<string, unknown> = { ...shared.attributes }
+  if (inSession !== undefined && !session.stateless && !ProtocolVersion.isModern(protocolVersion)) {
+    attributes["mcp.session.id"] = session.id
+  }
+  if (http !== undefined) {
+    const address = http.remoteAddress
+    if (address !== undefined) {
+      attributes["client.address"] = address
+      const port = http.remotePort
+      if (port !== undefined) attributes["client.port"] = port
+    }
+  }
+  // Parented and linked as a request's span (see `middleware`).
+  const meta = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
+  const traceparent = meta?.traceparent
+  const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
+  const httpSpan = http?.span
+  let parent: Tracer.AnySpan | undefined = fromMeta ?? httpSpan
+  let annotations: Context.Context<never> | undefined
+  if (fromMeta === undefined && http !== undefined) {
+    if (httpSpan === undefined) {
+      const header = http.header("traceparent")
+      if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
+    } else {
+      const tracestate = http.header("tracestate")
+      if (tracestate !== undefined) annotations = transportTraceState(httpSpan, http.header("traceparent"), tracestate)
+    }
+  }
+  const links = fromMeta === undefined || httpSpan === undefined ? undefined : [{ span: httpSpan, attributes: noAttributes }]
+  const started = performance.now()
+  return Effect.useSpan(shared.method, spanOptions(attributes, parent, links, annotations), (span) =>
+    Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
+      const errorType = exit._tag === "Success" ? undefined : Cause.hasInterruptsOnly(exit.cause) ? cancelled : otherError
+      const record = Metric.update(durationWith(shared, undefined, errorType), (performance.now() - started) / 1000)
+      if (errorType === undefined) return record
+      span.attribute("error.type", errorType)
+      if (errorType !== cancelled) return record
+      return Effect.withFiber((fiber) => {
+        const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n
+        span.end(now, cancelledExit)
+        return record
+      })
+    }))
+}
+
+/** The `error.type` of a notification whose handling failed: no JSON-RPC code says what. */
+const otherError = "_OTHER"
+
+/**
+ * The version a notification of no MCP session names in its `_meta` (2026-07-28), when a version
+ * MCP defines (the client's text, else: a metric's series is by version); else the session's.
+ */
+const notificationVersion = (notification: JsonRpc.Notification, session: ServerSession): string => {
+  const named = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta?.[
+    "io.modelcontextprotocol/protocolVersion"
+  ]
+  return ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named) ? named : session.protocolVersion
+}
+
+/**
+ * The notifications a client sends that MCP defines (of any version): those whose attributes a
+ * transport keeps, as it keeps MCP's request methods'; another (the client names it) is built per
+ * notification and measured in the overflow series.
+ */
+const clientNotifications: ReadonlySet<string> = new Set([
+  "notifications/initialized",
+  "notifications/cancelled",
+  "notifications/progress",
+  "notifications/roots/list_changed",
+  "notifications/tasks/status"
+])
+const notificationShared = (transport: Transport, protocolVersion: string, method: string): Shared => {
+  const methods = methodsOf(transport, protocolVersion)
+  const name = bounded(method)
+  return methods.get(name) ?? (clientNotifications.has(name)
+    ? kept(methods, transport, protocolVersion, name)
+    : sharedWith(transport, protocolVersion, name, undefined))
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * The notifications a client sends, against a real OTLP/HTTP receiver on 127.0.0.1 and the
+ * official SDK v1 client: with Telemetry each is a SERVER span of its own (the MCP semantic
+ * conventions have one per MCP message, "the MCP request or notification initiated by the peer")
+ * named by its method, with `mcp.method.name`, `mcp.session.id`, `mcp.protocol.version` and the
+ * transport's attributes (over Streamable HTTP its POST's: `tcp`, `http`, `client.address`), no
+ * `jsonrpc.request.id`, the child of the `traceparent` in its `_meta`; and it is measured in
+ * `mcp.server.operation.duration` ("request or notification duration"). Before, notifications had
+ * neither span nor data point.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
+import { sdk } from "../e2e/harness.ts"
+import { serveOnFreePort } from "../http/support.ts"
+import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
+
+const Tool = McpServer.tool({ name: "noop", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
+const components = Layer.mergeAll(Tool, Telemetry.layer)
+
+const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+const parentId = "00f067aa0ba902b7"
+
+/** An SDK v1 client that has roots (so it may tell the server they changed). */
+const rootsClient = () => {
+  const client = new Client({ name: "c", version: "1" }, { capabilities: { roots: { listChanged: true } } })
+  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }))
+  return client
+}
+
+const serverKind = 2
+
+describe("Telemetry and the notifications a client sends", () => {
+  it.live("MCP 2025 in memory: notifications/initialized and roots/list_changed are SERVER spans, measured; _meta's traceparent is the parent", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "n", version: "1" }, components, pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = rootsClient()
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      yield* sdk(() =>
+        client.notification({
+          method: "notifications/roots/list_changed",
+          params: { _meta: { traceparent: `00-${traceId}-${parentId}-01` } }
+        })
+      )
+      const named = (name: string) => otlp.spans.filter((s) => s.name === name)
+      yield* until(() => named("notifications/initialized").length >= 1 && named("notifications/roots/list_changed").length >= 1)
+      const initialized = named("notifications/initialized")[0]!
+      const changed = named("notifications/roots/list_changed")[0]!
+      for (const span of [initialized, changed]) {
+        assert.strictEqual(span.kind, serverKind, span.name)
+        assert.strictEqual(attribute(span, "mcp.method.name"), span.name)
+        assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
+        assert.strictEqual(attribute(span, "network.transport"), "pipe")
+        assert.isString(attribute(span, "mcp.session.id"), `${span.name}: of the session`)
+        assert.isUndefined(attribute(span, "jsonrpc.request.id"), `${span.name}: a notification has no id`)
+        assert.isUndefined(attribute(span, "error.type"))
+      }
+      assert.strictEqual(changed.traceId, traceId, "the client's trace")
+      assert.strictEqual(changed.parentSpanId, parentId, "the client's span is the parent")
+      const measured = () =>
+        new Set(otlp.durationAttributes.map((a) => `${a["mcp.method.name"]} ${a["mcp.protocol.version"]} ${a["network.transport"]}`))
+      yield* until(() => measured().has("notifications/initialized 2025-11-25 pipe"))
+      yield* until(() => measured().has("notifications/roots/list_changed 2025-11-25 pipe"))
+    }), 20_000)
+
+  it.live("over Streamable HTTP: a notification's span has its POST's transport, the client's address and the session id", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = rootsClient()
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
+      yield* sdk(() => client.sendRootsListChanged())
+      const spans = (): Array<OtlpSpan> => otlp.spans.filter((s) => s.name.startsWith("notifications/"))
+      yield* until(() => spans().length >= 2)
+      const names = spans().map((s) => s.name).sort()
+      assert.deepStrictEqual(names, ["notifications/initialized", "notifications/roots/list_changed"])
+      for (const span of spans()) {
+        assert.strictEqual(span.kind, serverKind, span.name)
+        assert.strictEqual(attribute(span, "network.transport"), "tcp", span.name)
+        assert.strictEqual(attribute(span, "network.protocol.name"), "http", span.name)
+        assert.strictEqual(attribute(span, "client.address"), "127.0.0.1", span.name)
+        assert.strictEqual(attribute(span, "mcp.session.id"), transport.sessionId, span.name)
+        assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25", span.name)
+      }
+    }), 20_000)
+})
