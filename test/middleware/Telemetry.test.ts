@@ -161,6 +161,41 @@ describe("Telemetry", () => {
       assert.include(failed.status?.message ?? "", "nope")
     }))
 
+  it.live("an ERROR span's status description is the JSON-RPC error's message the client got (a defect's is masked); the defect stays the exception event", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Crash = McpServer.prompt({
+        name: "crash",
+        description: "Dies",
+        handler: () => Effect.die(new Error("connection string postgres://admin:hunter2@db"))
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Crash, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const crashed = yield* Effect.promise(() => client.getPrompt({ name: "crash" }).then(() => undefined, (e: Error) => e))
+      assert.include(crashed?.message ?? "", "Internal error", "the client gets the masked -32603")
+      const unread = yield* Effect.promise(() => client.readResource({ uri: "test://none" }).then(() => undefined, (e: Error) => e))
+      // No resource is served: -32601, whose message names the method (the error's own has none).
+      assert.strictEqual(unread?.message, "MCP error -32601: Method not found: resources/read")
+      yield* until(() => otlp.spans.some((s) => s.name === "prompts/get crash") && otlp.spans.some((s) => s.name === "resources/read"))
+
+      const crash = otlp.spans.find((s) => s.name === "prompts/get crash")!
+      assert.strictEqual(attribute(crash, "error.type"), "-32603")
+      assert.strictEqual(crash.status?.code, 2)
+      assert.strictEqual(crash.status?.message, "Internal error", "the message the client got, not the defect's")
+      const events = (crash as unknown as { events?: ReadonlyArray<{ name: string; attributes: ReadonlyArray<{ key: string; value: { stringValue?: string } }> }> }).events ?? []
+      const messages = events.filter((e) => e.name === "exception").map((e) => e.attributes.find((a) => a.key === "exception.message")?.value.stringValue)
+      assert.include(messages, "connection string postgres://admin:hunter2@db", "the defect is still recorded, as an exception event")
+      const read = otlp.spans.find((s) => s.name === "resources/read")!
+      assert.strictEqual(attribute(read, "error.type"), "-32601")
+      assert.strictEqual(read.status?.message, "Method not found: resources/read")
+    }))
+
   it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver

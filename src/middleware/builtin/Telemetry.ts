@@ -15,7 +15,8 @@
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
- *   result). Handlers' spans (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in
+ *   result), described by the JSON-RPC error's message the client got (`Internal error` for a
+ *   defect, whose own message and stack stay in the span's `exception` event). Handlers' spans (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in
  *   them (method, name, URI, request id) is clipped past 512 characters, in the metric's series
  *   too.
  * - **A notification of the client's** (`notifications/initialized`, `notifications/cancelled`,
@@ -327,6 +328,31 @@ class SpanFailure extends Error {
 }
 const toolErrorExit = Exit.fail(new SpanFailure(toolError, "The tool's result is an error (isError)"))
 const cancelledExit = Exit.fail(new SpanFailure(cancelled, "The request was cancelled"))
+
+/**
+ * The exit a request's span ends with when it was answered a JSON-RPC error whose message is not
+ * its failure's own: the conventions want the status description to be the `JSONRPCError.message`
+ * the client got, and Effect's tracers describe a span's status by the first failure of its cause.
+ * A defect is answered the masked "Internal error" (its own message, the server's internals, went
+ * into the status description of every such span); a `MethodNotFound` or `ResourceNotFound` is
+ * answered a message made of its fields. The cause is kept after the answer's message, so the
+ * failure itself is still recorded (an `exception` event, its stack trace). `undefined` when the
+ * failure's own message is what the client got (a typed error's, the common case): the span ends
+ * as it is.
+ */
+const answeredExit = (cause: Cause.Cause<unknown>): Exit.Exit<never, unknown> | undefined => {
+  const answered = McpError.fromCause(cause)
+  if (answered === undefined) return undefined
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Interrupt") continue
+    const first = reason._tag === "Fail" ? reason.error : reason.defect
+    if (typeof first === "object" && first !== null && (first as { readonly message?: unknown }).message === answered.message) return undefined
+    break
+  }
+  // A plain object, as the tracers read an error (`name`, `message`, `stack`): no stack captured.
+  const status = { name: "JSONRPCError", message: answered.message, stack: `JSONRPCError: ${answered.message}` }
+  return Exit.failCause(Cause.fromReasons<unknown>([Cause.makeFailReason(status), ...cause.reasons]))
+}
 
 /**
  * A code as text, made once per code: the framework's codes are few. An application's own
@@ -703,11 +729,18 @@ export const middleware = (options: {
             }
             const failure = failureAttributesOf(errorType)
             for (const key in failure) span.attribute(key, failure[key])
-            if (errorType !== toolError && errorType !== cancelled) return record
+            const ending = errorType === toolError
+              ? toolErrorExit
+              : errorType === cancelled
+              ? cancelledExit
+              : exit._tag === "Failure"
+              ? answeredExit(exit.cause)
+              : undefined
+            if (ending === undefined) return record
             // Ended here, with its failure; `useSpan` then leaves the span as it is.
             return Effect.withFiber((fiber) => {
               const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n
-              span.end(now, errorType === toolError ? toolErrorExit : cancelledExit)
+              span.end(now, ending)
               return record
             })
           })
