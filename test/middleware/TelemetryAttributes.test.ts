@@ -315,6 +315,34 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const port = span.attributes.find((a) => a.key === "client.port")?.value.intValue
       assert.strictEqual(port === undefined ? undefined : Number(port), localPort)
     }), 20_000)
+  it.live("initialize: its span and duration series carry the version it settled (2025-06-18), not the session's default before it", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "settles", description: "Answers", parameters: {}, handler: () => Effect.succeed("yes") })
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "settled", exportIntervalMillis: 100 })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "settled", version: "1" }, Layer.mergeAll(Tool, Telemetry.layer), pair.server).pipe(Effect.provide(exporter)))
+      const answered = yield* Effect.promise(() =>
+        new Promise<any>((resolve) => {
+          pair.client.onmessage = (message) => message.id === 1 && resolve(message)
+          void pair.client.send({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } }
+          })
+        })
+      )
+      assert.strictEqual(answered.result.protocolVersion, "2025-06-18")
+      yield* Effect.promise(() => pair.client.close())
+      const spans = () => otlp.spans.filter((s) => s.name === "initialize" && s.attributes.some((a) => a.key === "mcp.session.id"))
+      yield* until(() => spans().length >= 1)
+      assert.deepStrictEqual(spans().map((s) => attribute(s, "mcp.protocol.version")), ["2025-06-18"])
+      const points = () => otlp.durationAttributes.filter((a) => a["mcp.method.name"] === "initialize").map((a) => a["mcp.protocol.version"])
+      // Metrics are the process's (other tests' 2025-11-25 sessions are there): its series is found.
+      yield* until(() => points().includes("2025-06-18"))
+      assert.include(points(), "2025-06-18")
+    }), 20_000)
   it.live("a request to the client (roots/list): its CLIENT span and its mcp.client.operation.duration series carry the transport and protocol version", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver

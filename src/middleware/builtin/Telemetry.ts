@@ -715,7 +715,16 @@ export const middleware = (options: {
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit)
-            const measured = servedShared(shared, transport, context.protocolVersion, errorType)
+            let measured = servedShared(shared, transport, context.protocolVersion, errorType)
+            // An `initialize` runs before its session has a version (the context's is the default):
+            // the version it uses is the one it settled, in its answer.
+            if (exit._tag === "Success" && request.method === "initialize") {
+              const settled = (exit.value as { readonly protocolVersion?: unknown } | undefined)?.protocolVersion
+              if (settled !== context.protocolVersion && ProtocolVersion.isSupported(settled)) {
+                span.attribute("mcp.protocol.version", settled)
+                measured = sharedOf(transport, settled, request.method)
+              }
+            }
             const record = Metric.update(durationWith(measured, named, errorType), (performance.now() - started) / 1000)
             if (errorType === undefined) {
               // A session's `initialize` answered: the MCP session begins (counted from now on), its
