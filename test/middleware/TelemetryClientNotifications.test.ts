@@ -99,4 +99,40 @@ describe("Telemetry and the notifications a client sends", () => {
         assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25", span.name)
       }
     }), 20_000)
+
+  it.live("over Streamable HTTP: the cancellation the transport makes itself (a call's POST dropped) is no notification of the client's: no span", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Slow = McpServer.tool({ name: "slow", description: "Waits", parameters: {}, handler: () => Effect.as(Effect.sleep("20 seconds"), "late") })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "n", version: "1" }, Layer.mergeAll(Slow, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = rootsClient()
+      const transport = new StreamableHTTPClientTransport(new URL(url))
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
+      // The call's POST, sent by hand and dropped: the client sends no notifications/cancelled.
+      const abort = new AbortController()
+      const posted = fetch(url, {
+        method: "POST",
+        signal: abort.signal,
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-session-id": transport.sessionId!,
+          "mcp-protocol-version": "2025-11-25"
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 77, method: "tools/call", params: { name: "slow", arguments: {} } })
+      }).catch(() => undefined)
+      yield* Effect.sleep("300 millis")
+      abort.abort()
+      yield* Effect.promise(() => posted)
+      // The call ends cancelled: its span is exported once the transport cancelled it.
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call slow"))
+      assert.strictEqual(attribute(otlp.spans.find((s) => s.name === "tools/call slow")!, "error.type"), "cancelled")
+      yield* until(() => otlp.spans.some((s) => s.name === "notifications/initialized"))
+      yield* Effect.sleep("300 millis")
+      assert.deepStrictEqual(otlp.spans.filter((s) => s.name === "notifications/cancelled").map((s) => s.name), [])
+    }), 20_000)
 })

@@ -413,6 +413,8 @@ const spanOptions = (
  */
 class Transport {
   readonly attributes: Readonly<Record<string, string>>
+  /** Whether it is HTTP (`tcp`). */
+  readonly http: boolean
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
   /** The {@link sessionDuration} series of its sessions, by protocol version. */
@@ -421,6 +423,7 @@ class Transport {
   readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
   constructor(attributes: Readonly<Record<string, string>>) {
     this.attributes = attributes
+    this.http = attributes["network.transport"] === "tcp"
   }
   /** The {@link sessionDuration} series of its sessions of `protocolVersion`. */
   sessionSeries(protocolVersion: string): Metric.Histogram<number> {
@@ -797,8 +800,8 @@ export const middleware = (options: {
  * MCP session (no `jsonrpc.request.id`: a notification has none); measured in
  * {@link operationDuration}, as the conventions measure a notification until it is handled. A
  * session's notification has the version and transport of its session (over HTTP, its POST's;
- * the session's for the cancellation a transport makes itself, a request's POST or stream
- * dropped); one of no MCP session (a 2026-07-28 connection over stdio, in memory) the version its
+ * the cancellation a transport makes itself, a request's POST or stream dropped, is no message of
+ * the client's: no span); one of no MCP session (a 2026-07-28 connection over stdio, in memory) the version its
  * `_meta` names, a known one only (a metric's series is by version). Streamable HTTP takes no
  * notification of the 2026-07-28 era, nor of a stateless endpoint, to a session: none is seen.
  * `error.type` when its handling fails: `cancelled` when interrupted, else `_OTHER` (no JSON-RPC
@@ -811,6 +814,10 @@ const notificationSpan = (
   handled: Effect.Effect<void, unknown>
 ): Effect.Effect<void, unknown> => {
   const inSession = sessionTransports.get(session)
+  // Over an HTTP session every notification of the client's comes in a POST: one without is the
+  // transport's own (the cancellation of a request whose POST or stream was dropped), no message
+  // of the peer's, so no span of its own (the request's span says `cancelled`).
+  if (http === undefined && inSession !== undefined && inSession.http) return handled
   const transport = http === undefined ? inSession ?? pipeTransport : transportOf(http)
   const protocolVersion = inSession === undefined ? notificationVersion(notification, session) : session.protocolVersion
   const shared = notificationShared(transport, protocolVersion, notification.method)
