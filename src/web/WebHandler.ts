@@ -55,7 +55,7 @@ import * as Layer from "effect/Layer"
 import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
-import { RemoteAddress } from "../transport/http/internal/HttpSession.ts"
+import { RemoteAddress, RemotePort } from "../transport/http/internal/HttpSession.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
 import { checkOptions } from "../transport/http/internal/options.ts"
 import { forLog } from "../internal/loggedCause.ts"
@@ -95,8 +95,9 @@ export interface WebHandler {
  * const mcp = WebHandler.make({ name: "notes", version: "1.0.0" }, Echo, { stateless: true })
  *
  * // Cloudflare Workers: the header its edge sets. Deno: `Deno.serve((request, info) =>
- * // mcp.handler(request, { remoteAddress: info.remoteAddr.hostname }))`; Bun: `fetch(request,
- * // server)` with `{ remoteAddress: server.requestIP(request)?.address }`.
+ * // mcp.handler(request, { remoteAddress: info.remoteAddr.hostname, remotePort:
+ * // info.remoteAddr.port }))`; Bun: `fetch(request, server)` with `{ remoteAddress:
+ * // server.requestIP(request)?.address, remotePort: server.requestIP(request)?.port }`.
  * export default {
  *   fetch: (request: Request) => mcp.handler(request, { remoteAddress: request.headers.get("cf-connecting-ip") ?? undefined })
  * }
@@ -112,6 +113,13 @@ export interface ServeInfo {
    * `McpContext.http`'s `remoteAddress`.
    */
   readonly remoteAddress?: string | undefined
+  /**
+   * The client's port (of the connection, as the runtime knows it, with `remoteAddress`):
+   * `McpContext.http`'s `remotePort`, and `Telemetry`'s `client.port`.
+   *
+   * @since 0.2.0
+   */
+  readonly remotePort?: number | undefined
 }
 
 /**
@@ -170,7 +178,9 @@ export const make = <EL>(
     handler: (request, info) => {
       // The address is in the context of the fiber serving the request (read only where asked).
       const address = info?.remoteAddress
-      const context = typeof address === "string" && address !== "" ? Context.make(RemoteAddress, address) : undefined
+      let context = typeof address === "string" && address !== "" ? Context.make(RemoteAddress, address) : undefined
+      const port = info?.remotePort
+      if (context !== undefined && typeof port === "number" && Number.isInteger(port)) context = Context.add(context, RemotePort, port)
       return built === "done"
         ? web.handler(request, context)
         : built === "failed"

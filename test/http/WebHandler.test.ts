@@ -538,6 +538,28 @@ describe("WebHandler given the client's address by its runtime", () => {
       await web.dispose()
     }
   })
+
+  it("the runtime's port is McpContext.http's remotePort (Telemetry's client.port), with the address", async () => {
+    const Port = McpServer.tool({
+      name: "port",
+      description: "Names the caller's address and port",
+      handler: () => Effect.map(McpContext.http, (http) => `${http?.remoteAddress} ${http?.remotePort}`)
+    })
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Port, { stateless: true, responseMode: "json" })
+    const call = (id: number, info: WebHandler.ServeInfo | undefined) =>
+      web.handler(
+        json({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "port", arguments: {} } }, { "mcp-protocol-version": "2025-11-25" }),
+        info
+      ).then((response) => response.json() as Promise<any>)
+    try {
+      assert.deepStrictEqual((await call(1, { remoteAddress: "203.0.113.7", remotePort: 51234 })).result?.content, [
+        { type: "text", text: "203.0.113.7 51234" }
+      ])
+      assert.deepStrictEqual((await call(2, { remoteAddress: "203.0.113.7" })).result?.content, [{ type: "text", text: "203.0.113.7 undefined" }])
+    } finally {
+      await web.dispose()
+    }
+  })
 })
 
 describe("WebHandler whose server cannot be built", () => {

@@ -137,6 +137,11 @@ export const RemoteAddress = Context.Reference<string | undefined>("effect-mcp-s
   defaultValue: () => undefined
 })
 
+/** The client's port a runtime gave `WebHandler`'s handler, as {@link RemoteAddress}. */
+export const RemotePort = Context.Reference<number | undefined>("effect-mcp-server/RemotePort", {
+  defaultValue: () => undefined
+})
+
 /**
  * The HTTP request of a message as the request context exposes it: read from the platform's
  * request when asked, so a call that never looks costs one small object. Made in the fiber that
@@ -191,9 +196,14 @@ export class HttpInfo implements HttpRequestInfo {
     // A web `Request` carries none: the runtime's, given to `WebHandler`'s handler, if any.
     return this.services === undefined ? undefined : Context.get(this.services, RemoteAddress)
   }
-  /** The port of Node's connection the request came over (read only when asked: telemetry); none on other platforms. */
+  /**
+   * The port of Node's connection the request came over, else the runtime's, given to
+   * `WebHandler`'s handler (read only when asked: telemetry).
+   */
   get remotePort(): number | undefined {
-    return nodeRequestOf(this.request)?.socket?.remotePort
+    const incoming = nodeRequestOf(this.request)
+    if (incoming !== undefined) return incoming.socket?.remotePort
+    return this.services === undefined ? undefined : Context.get(this.services, RemotePort)
   }
   /** Node's version of the request (`1.1`; `2`, not `2.0`, as OpenTelemetry writes it); none on other platforms. */
   get httpVersion(): string | undefined {
