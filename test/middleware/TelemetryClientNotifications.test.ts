@@ -135,4 +135,36 @@ describe("Telemetry and the notifications a client sends", () => {
       yield* Effect.sleep("300 millis")
       assert.deepStrictEqual(otlp.spans.filter((s) => s.name === "notifications/cancelled").map((s) => s.name), [])
     }), 20_000)
+
+  it.live("MCP 2026-07-28 over a connection of its own: a notification's span has that version and no session id", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "n", version: "1" }, components, pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const answered = new Promise<any>((resolve) => {
+        pair.client.onmessage = (message: any) => message.id === "m" && resolve(message)
+      })
+      const modernMeta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+      }
+      yield* Effect.promise(() =>
+        pair.client.send({ jsonrpc: "2.0", id: "m", method: "tools/call", params: { name: "noop", arguments: {}, _meta: modernMeta } } as never)
+      )
+      assert.deepStrictEqual((yield* Effect.promise(() => answered)).result?.content, [{ type: "text", text: "ok" }])
+      // A cancellation of a request already answered, its _meta naming no version.
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "gone" } } as never))
+      const spans = () => otlp.spans.filter((s) => s.name === "notifications/cancelled")
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(attribute(span, "mcp.protocol.version"), "2026-07-28", "the connection's era")
+      assert.strictEqual(attribute(span, "network.transport"), "pipe")
+      assert.isUndefined(attribute(span, "mcp.session.id"), "2026-07-28 has no sessions")
+      yield* Effect.promise(() => pair.client.close())
+    }), 20_000)
 })

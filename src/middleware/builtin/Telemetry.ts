@@ -871,13 +871,16 @@ const otherError = "_OTHER"
 
 /**
  * The version a notification of no MCP session names in its `_meta` (2026-07-28), when a version
- * MCP defines (the client's text, else: a metric's series is by version); else the session's.
+ * MCP defines (the client's text, else: a metric's series is by version); else that of its
+ * connection's era: 2026-07-28 once its first request chose it (the session's version is the
+ * handshake era's default, which it never negotiated), else the session's.
  */
 const notificationVersion = (notification: JsonRpc.Notification, session: ServerSession): string => {
   const named = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta?.[
     "io.modelcontextprotocol/protocolVersion"
   ]
-  return ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named) ? named : session.protocolVersion
+  if (ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named)) return named
+  return session.phase === "modern" ? ProtocolVersion.modern[0] : session.protocolVersion
 }
 
 /**
