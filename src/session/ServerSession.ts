@@ -88,6 +88,7 @@ import { invalidLog, logLevels, logParams } from "./internal/logMessages.ts"
 import { type Outbox, PushOutbox, QueueOutbox } from "./internal/Outbox.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as OutboundGates from "./internal/outboundGates.ts"
+import { stoppedRequests } from "./internal/stoppedRequests.ts"
 import { ClientRequestObserver, RequestContextImpl } from "./internal/requestContext.ts"
 import { heldWork, Inflight, Scheduler } from "./internal/scheduler.ts"
 import { checkSessionOptions } from "./internal/sessionOptions.ts"
@@ -1245,6 +1246,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       const request = inflight.request
       if (request === undefined || inflight.cancelled) continue
       inflight.cancelled = true
+      stoppedRequests.add(request)
       this.answer(request, JsonRpc.failure(request.id, McpError.stoppedByShutdownObject))
     }
   }

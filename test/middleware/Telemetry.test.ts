@@ -18,9 +18,10 @@ import { SpanKind } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { fileURLToPath } from "node:url"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
-import { sdk } from "../e2e/harness.ts"
+import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
+import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 import { serveOnFreePort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
@@ -194,6 +195,28 @@ describe("Telemetry", () => {
       const read = otlp.spans.find((s) => s.name === "resources/read")!
       assert.strictEqual(attribute(read, "error.type"), "-32601")
       assert.strictEqual(read.status?.message, "Method not found: resources/read")
+    }))
+
+  it.live("a request the drain stops is answered -32000 (not cancelled): its span says so (error.type, rpc.response.status_code, the message)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const probe = makeProbe()
+      const exporter = yield* Layer.build(Telemetry.otlp({ url: otlp.url, serviceName: "drained", exportIntervalMillis: 100 }))
+      const server = makeFullServer(probe, { middleware: [Telemetry.middleware()] })
+      const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 50 }).pipe(Effect.provide(exporter))
+      yield* Effect.promise(() => initializeRaw(raw))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }))
+      yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
+      yield* Effect.promise(() => raw.close())
+      yield* Effect.promise(() => raw.closed)
+      assert.deepStrictEqual(raw.received.filter((m) => m.id === 7), [{ jsonrpc: "2.0", id: 7, error: McpError.stoppedByShutdownObject }])
+      const spans = () => otlp.spans.filter((s) => s.name === "tools/call slow")
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(attribute(span, "error.type"), "-32000", "the code the client got")
+      assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
+      assert.strictEqual(span.status?.code, 2)
+      assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
     }))
 
   it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>

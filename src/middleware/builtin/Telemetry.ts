@@ -13,7 +13,8 @@
  *   `1.1`, where the platform tells it, and `client.address`, the peer's address, with `client.port`, its port, where the platform tells it), and
  *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
  *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
- *   a tool result with `isError`, `cancelled` for a request cancelled. Such a span's status is
+ *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
+ *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
  *   result), described by the JSON-RPC error's message the client got (`Internal error` for a
  *   defect, whose own message and stack stay in the span's `exception` event). Handlers' spans (`Effect.withSpan`, `Effect.fn`) nest under it. The client's text in
@@ -114,6 +115,7 @@ import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/Session.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
+import { stoppedRequests } from "../../session/internal/stoppedRequests.ts"
 import * as Middleware from "../Middleware.ts"
 import { isMcpMethod } from "./internal/mcpMethods.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
@@ -296,13 +298,18 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
  * result that is an error, `cancelled` for a request cancelled (no answer); `undefined` for a
  * success.
  */
-const errorTypeOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, request: JsonRpc.Request): string | undefined => {
   if (exit._tag === "Success") {
     return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? toolError : undefined
   }
   const code = McpError.codeOfCause(exit.cause)
-  return code === undefined ? cancelled : codeText(code)
+  if (code !== undefined) return codeText(code)
+  // Interrupted: cancelled, unless the session's drain stopped it, answering -32000 first.
+  return stoppedRequests.has(request) ? stoppedType : cancelled
 }
+
+/** The `error.type` of a request the drain stopped: the code it was answered. */
+const stoppedType = String(McpError.stoppedByShutdownObject.code)
 
 /** `gen_ai.operation.name`: `execute_tool` for `tools/call` (and no other method), as the conventions ask. */
 const operationName = "gen_ai.operation.name"
@@ -327,6 +334,12 @@ class SpanFailure extends Error {
   }
 }
 const toolErrorExit = Exit.fail(new SpanFailure(toolError, "The tool's result is an error (isError)"))
+/** A request the drain stopped: its status described by the answer its client got. */
+const stoppedExit = Exit.fail({
+  name: "JSONRPCError",
+  message: McpError.stoppedByShutdownObject.message,
+  stack: `JSONRPCError: ${McpError.stoppedByShutdownObject.message}`
+})
 const cancelledExit = Exit.fail(new SpanFailure(cancelled, "The request was cancelled"))
 
 /**
@@ -717,7 +730,7 @@ export const middleware = (options: {
         spanOptions(attributes, parent, links, annotations),
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
-            const errorType = errorTypeOf(exit)
+            const errorType = errorTypeOf(exit, request)
             let measured = servedShared(shared, transport, context.protocolVersion, errorType)
             // An `initialize` runs before its session has a version (the context's is the default):
             // the version it uses is the one it settled, in its answer.
@@ -745,9 +758,11 @@ export const middleware = (options: {
               ? toolErrorExit
               : errorType === cancelled
               ? cancelledExit
-              : exit._tag === "Failure"
-              ? answeredExit(exit.cause)
-              : undefined
+              : exit._tag === "Success"
+              ? undefined
+              : errorType === stoppedType && Cause.hasInterruptsOnly(exit.cause)
+              ? stoppedExit
+              : answeredExit(exit.cause)
             if (ending === undefined) return record
             // Ended here, with its failure; `useSpan` then leaves the span as it is.
             return Effect.withFiber((fiber) => {
