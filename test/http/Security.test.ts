@@ -7,6 +7,7 @@ import { assert, describe, it, vi } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
@@ -433,6 +434,43 @@ describe("Streamable HTTP limits", () => {
       const ok = yield* Effect.promise(() => post(url, ping(1), on(sessionId)))
       assert.strictEqual(ok.status, 200)
       yield* Effect.promise(() => ok.text())
+    }))
+
+  it.live("maxBodyBytesInFlight: bodies arriving at once past it → 503; their bytes are given back as they end", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveEverything({ maxBodyBytes: 1000, maxBodyBytesInFlight: 1500 })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const headers = { ...json, ...on(sessionId) }
+      // A slow client holds 900 bytes (under its own 1000) and leaves after 1.5 s.
+      const holder = yield* Effect.forkChild(Effect.promise(() =>
+        openEndedPost(port, headers, { sizes: Array(9).fill(100), pauseMillis: 10, waitMillis: 1_500 })
+      ))
+      yield* Effect.sleep(400)
+      // Another body passes 1500 in flight after its 7th piece (700 bytes, under 1000): 503.
+      const refused = yield* Effect.promise(() =>
+        openEndedPost(port, headers, { sizes: Array(20).fill(100), pauseMillis: 10, waitMillis: 3_000 })
+      )
+      assert.strictEqual(refused.status, 503, `got ${refused.status}: ${refused.body}`)
+      const error = JSON.parse(refused.body).error
+      assert.strictEqual(error.code, -32000)
+      assert.include(error.message, "1500 bytes")
+      // A body that came whole is served meanwhile.
+      const ok = yield* Effect.promise(() => post(url, ping(1), on(sessionId)))
+      assert.strictEqual(ok.status, 200)
+      yield* Effect.promise(() => ok.text())
+      const held = yield* Fiber.join(holder)
+      assert.strictEqual(held.status, "no answer")
+      // The holder gone, its bytes and the refused body's are given back: a body reaches its own
+      // limit (413), not the endpoint's (503).
+      let status: number | string = 0
+      for (let i = 0; i < 20 && status !== 413; i++) {
+        const next = yield* Effect.promise(() =>
+          openEndedPost(port, headers, { sizes: Array(12).fill(100), pauseMillis: 5, waitMillis: 3_000 })
+        )
+        status = next.status
+        if (status !== 413) yield* Effect.sleep(50)
+      }
+      assert.strictEqual(status, 413)
     }))
 
   it.live("bodyTimeoutMillis: a body that stalls is cut (408 or the connection closed), not waited for", () =>

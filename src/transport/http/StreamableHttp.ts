@@ -106,6 +106,16 @@ export interface Options {
    */
   readonly maxBodyBytes?: number | undefined
   /**
+   * Bytes of request bodies still arriving that the endpoint holds at most, all requests together
+   * (each body is bounded by `maxBodyBytes`, but 1,000 slow clients could each hold 4 MiB).
+   * Default 256 MiB, or `maxBodyBytes` when larger (an integer >= 1, `Infinity`: no limit). A body
+   * whose bytes would pass it is refused 503 (-32000, `Retry-After: 1`) and its connection
+   * closed; the bytes of a body are given back as soon as its read ends (answered, cut, or its
+   * client gone). Counted on Node, for bodies that arrive over time (one that came whole with its
+   * headers is read at once); the web handler's platform reads its bodies itself and is not.
+   */
+  readonly maxBodyBytesInFlight?: number | undefined
+  /**
    * Longest a request body may take to arrive; a slower one is cut (408). Default 30 000 ms (at
    * most 2 147 483 647: a Node timer fires a longer one at once).
    */

@@ -121,6 +121,10 @@ export class Endpoint implements SessionHost {
   readonly maxBody: number
   readonly maxBodySize: ByteSize.ByteSize
   readonly bodyTimeout: number
+  /** See `BodyLimits.maxBodyBytesInFlight`. */
+  readonly maxBodyBytesInFlight: number
+  /** See `BodyLimits.bodyBytesInFlight`. */
+  bodyBytesInFlight = 0
   /** See `BodyLimits.bodyReads`. */
   readonly bodyReads = new Set<() => void>()
   private readonly idleTimeout: number
@@ -150,6 +154,7 @@ export class Endpoint implements SessionHost {
     this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
     this.maxBodySize = ByteSize.bytes(this.maxBody)
     this.bodyTimeout = options.bodyTimeoutMillis ?? 30_000
+    this.maxBodyBytesInFlight = options.maxBodyBytesInFlight ?? Math.max(256 * 1024 * 1024, this.maxBody)
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000

@@ -22,6 +22,13 @@ export interface BodyLimits {
   readonly maxBody: number
   readonly maxBodySize: ByteSize.ByteSize
   readonly bodyTimeout: number
+  /** The bound of {@link bodyBytesInFlight} (`Options.maxBodyBytesInFlight`). */
+  readonly maxBodyBytesInFlight: number
+  /**
+   * The bytes of the bodies still arriving on Node (`readArriving`), all requests of the endpoint
+   * together: added as each piece arrives, given back as its read ends.
+   */
+  bodyBytesInFlight: number
   /**
    * The bodies still arriving on other platforms than Node (the web handler), each by what ends
    * its read with 503 -32000: called when the endpoint stops (see `readPlatformBody`).
@@ -291,20 +298,30 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
   Effect.callback((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
-    const done = (answer: string | HttpServerResponse.HttpServerResponse) => {
+    const stop = () => {
       clearTimeout(timer)
       incoming.off("data", onData)
       incoming.off("end", onEnd)
       incoming.off("error", onFailure)
       incoming.off("aborted", onFailure)
+      self.bodyBytesInFlight -= bytes
+      bytes = 0
+    }
+    const done = (answer: string | HttpServerResponse.HttpServerResponse) => {
+      stop()
       resume(Effect.succeed(answer))
     }
     const onData = (chunk: Buffer) => {
       bytes += chunk.length
+      self.bodyBytesInFlight += chunk.length
       if (bytes > self.maxBody) {
         incoming.pause()
         // The rest of the body stays unread: the connection cannot carry another request.
         return done(payloadTooLarge(self, closingOf(incoming)))
+      }
+      if (self.bodyBytesInFlight > self.maxBodyBytesInFlight) {
+        incoming.pause()
+        return done(tooManyBodyBytes(self, closingOf(incoming)))
       }
       chunks.push(chunk)
     }
@@ -323,14 +340,22 @@ const readArriving = (self: BodyLimits, incoming: IncomingMessage): Effect.Effec
     incoming.on("error", onFailure)
     incoming.on("aborted", onFailure)
     // Interrupted (the server stopping): stop listening.
-    return Effect.sync(() => {
-      clearTimeout(timer)
-      incoming.off("data", onData)
-      incoming.off("end", onEnd)
-      incoming.off("error", onFailure)
-      incoming.off("aborted", onFailure)
-    })
+    return Effect.sync(stop)
   })
+
+/**
+ * 503 to a body whose bytes would take the endpoint's bodies still arriving past
+ * `maxBodyBytesInFlight` (many slow clients each sending up to `maxBodyBytes`); `Retry-After` 1 s,
+ * the connection closed after it (the rest of the body is not read).
+ */
+const tooManyBodyBytes = (self: BodyLimits, headers: Record<string, string> | undefined) =>
+  jsonError(
+    503,
+    ErrorCode.ServerUnavailable,
+    `Service Unavailable: the request bodies arriving at once passed ${self.maxBodyBytesInFlight} bytes, retry later`,
+    headers === undefined ? retryAfter : { ...headers, ...retryAfter }
+  )
+const retryAfter: Record<string, string> = { "retry-after": "1" }
 
 /** {@link closingFor} a Node request. */
 const closingOf = (incoming: IncomingMessage): Record<string, string> | undefined => incoming.httpVersionMajor === 1 ? closing : undefined

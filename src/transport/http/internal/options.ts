@@ -18,6 +18,7 @@ export interface HttpNumbers {
   readonly path?: string | undefined
   readonly healthPath?: string | undefined
   readonly maxBodyBytes?: number | undefined
+  readonly maxBodyBytesInFlight?: number | undefined
   readonly bodyTimeoutMillis?: number | undefined
   readonly maxSessions?: number | undefined
   readonly maxSessionsPerPrincipal?: number | undefined
@@ -50,6 +51,7 @@ export interface HttpNumbers {
 export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pathKnown = true): O => {
   NumericOptions.checkAll(who, options, {
     maxBodyBytes: NumericOptions.integer(1),
+    maxBodyBytesInFlight: NumericOptions.limit(1),
     // A Node timer (`setTimeout`): past its longest it fires at once.
     bodyTimeoutMillis: NumericOptions.timerMillis,
     maxSessions: NumericOptions.limit(1),
