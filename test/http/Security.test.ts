@@ -490,7 +490,7 @@ describe("Streamable HTTP limits", () => {
 
   it.live("maxSessions: 2 → the third initialize is 503; ending one frees a slot", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveEverything({ maxSessions: 2 })
+      const { url } = yield* serveEverything({ maxSessions: 2, maxSessionsPerAddress: Number.POSITIVE_INFINITY })
       const first = yield* Effect.promise(() => openSession(url))
       yield* Effect.promise(() => openSession(url))
       const third = yield* Effect.promise(() => post(url, initializeMessage(3)))

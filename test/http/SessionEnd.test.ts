@@ -202,7 +202,7 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
   // Fails before: the deleted session held its place until its long call finished (503).
   it.live("maxSessions: 1: DELETE of a session with a long call running frees its place at once (raw fetch); the call still finishes", () =>
     Effect.gen(function*() {
-      const { url, probes } = yield* serve({ maxSessions: 1 })
+      const { url, probes } = yield* serve({ maxSessions: 1, maxSessionsPerAddress: Number.POSITIVE_INFINITY })
       const first = yield* Effect.promise(() => openSession(url))
       const long = post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "long", arguments: {} } }, on(first))
         .then(answerOf)

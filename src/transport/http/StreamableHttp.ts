@@ -140,9 +140,20 @@ export interface Options {
    * (`McpError.LimitExceeded`, `data.limit: "sessionsPerPrincipal"`). So a principal whose
    * client opens a session per call and never ends it (each waiting out
    * `sessionIdleTimeoutMillis`) cannot take every place, where every other principal was
-   * refused 503. Anonymous clients (no `auth`) are not told apart: only `maxSessions` bounds them.
+   * refused 503. Anonymous clients (no `auth`): see `maxSessionsPerAddress`.
    */
   readonly maxSessionsPerPrincipal?: number | undefined
+  /**
+   * Sessions one anonymous client (no `auth`), told apart by its address (the connection's peer;
+   * `WebHandler`: the `remoteAddress` given to its handler), holds at most on this endpoint.
+   * Default half of `maxSessions`, rounded up (an integer >= 1, `Infinity`: no limit). Past it,
+   * as `maxSessionsPerPrincipal`: that address's idle session opened first is ended to make room,
+   * or, all in use, the new one is refused 429 (`McpError.LimitExceeded`,
+   * `data.limit: "sessionsPerAddress"`). So a client sending `initialize` after `initialize`
+   * cannot leave every other client refused 503 for the idle timeout. Behind a reverse proxy
+   * every client has the proxy's address: raise it (or `Infinity`), or authenticate.
+   */
+  readonly maxSessionsPerAddress?: number | undefined
   /**
    * A session idle for this long is ended: no request came, none was in flight, and its standalone
    * stream was not read (an idle time starts as a call ends, or such a stream closes: checked

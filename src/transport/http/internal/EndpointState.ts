@@ -111,6 +111,13 @@ export class Endpoint implements SessionHost {
   private readonly maxReleased: number
   /** Sessions one principal holds at most (see {@link roomFor}). */
   readonly maxSessionsPerPrincipal: number
+  /** Anonymous sessions one client address holds at most (see {@link roomFor}). */
+  readonly maxSessionsPerAddress: number
+  /**
+   * The client address of each anonymous session (no `auth`) that has one, while it is open: kept
+   * here, not on the session, for {@link roomFor}.
+   */
+  private readonly addresses = new Map<HttpSession, string>()
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -160,6 +167,7 @@ export class Endpoint implements SessionHost {
     this.retry = options.retryMillis ?? 1_000
     this.maxReleased = options.maxSessions ?? 10_000
     this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
+    this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Math.ceil(this.maxReleased / 2)
     this.streamGrace = options.auth === undefined ? Number.POSITIVE_INFINITY : options.auth.streamExpiryGraceMillis ?? 0
   }
 
@@ -614,17 +622,29 @@ export class Endpoint implements SessionHost {
    * its sessions is in use. Only as a principal opens a session: a look through this endpoint's
    * sessions, nothing kept per session or per request.
    */
-  roomFor(subject: string): Effect.Effect<boolean> {
-    const max = this.maxSessionsPerPrincipal
+  roomFor(subject: string): Effect.Effect<boolean>
+  /**
+   * The same for an anonymous client (no `auth`) at `address`, under `maxSessionsPerAddress`.
+   */
+  roomFor(subject: undefined, address: string): Effect.Effect<boolean>
+  roomFor(subject: string | undefined, address?: string): Effect.Effect<boolean> {
+    const max = subject === undefined ? this.maxSessionsPerAddress : this.maxSessionsPerPrincipal
+    if (max === Number.POSITIVE_INFINITY) return Effect.succeed(true)
     let held = 0
     let idle: HttpSession | undefined
     for (const session of this.sessions.values()) {
-      if (session.ended || session.subject !== subject) continue
+      if (session.ended) continue
+      if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
       held++
       if (idle === undefined && !inUse(session)) idle = session
     }
     if (held < max) return Effect.succeed(true)
     return idle === undefined ? Effect.succeed(false) : Effect.as(this.end(idle), true)
+  }
+
+  /** Records the client address of anonymous session `session` (see {@link roomFor}). */
+  openedFrom(session: HttpSession, address: string): void {
+    if (!session.ended) this.addresses.set(session, address)
   }
 
   /**
@@ -698,6 +718,7 @@ export class Endpoint implements SessionHost {
       session.finished = true
       if (this.statelessSession === session) this.statelessSession = undefined
       this.sessions.delete(session.id)
+      this.addresses.delete(session)
       this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {

@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -15,7 +16,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
-import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
+import { HttpInfo, type HttpSession, ownedBy, RemoteAddress } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unservedVersion, unsupportedHeader } from "./responses.ts"
@@ -51,6 +52,15 @@ export const post = (
   return self.answerShared(request, message as JsonRpc.Request, mode, principal)
 }
 
+/**
+ * The client address of an anonymous `initialize` (see `Endpoint.roomFor`): the connection's peer,
+ * or on other platforms the one given to `WebHandler`'s handler; `undefined` when none is known.
+ */
+const addressOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string | undefined> => {
+  const address = request.remoteAddress
+  return address._tag === "Some" ? Effect.succeed(address.value) : Effect.map(Effect.context<never>(), (context) => Context.get(context, RemoteAddress))
+}
+
 /** POST to a session: `initialize` opens one; anything else names it with `Mcp-Session-Id`. */
 const postToSession = Effect.fnUntraced(function*(
   self: Endpoint,
@@ -76,6 +86,15 @@ const postToSession = Effect.fnUntraced(function*(
         ))
         return jsonError(429, error.code, error.message, undefined, requestId, error.data)
       }
+      const address = principal === undefined ? yield* addressOf(request) : undefined
+      if (address !== undefined && !(yield* self.roomFor(undefined, address))) {
+        const error = McpError.toErrorObject(McpError.limitExceeded(
+          "Too many sessions from this address, all in use: end one (DELETE) or retry later",
+          "sessionsPerAddress",
+          { max: self.maxSessionsPerAddress }
+        ))
+        return jsonError(429, error.code, error.message, undefined, requestId, error.data)
+      }
       const opened = yield* self.open(false)
       if (opened === "full") return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
       if (opened === "failed") {
@@ -83,6 +102,7 @@ const postToSession = Effect.fnUntraced(function*(
       }
       session = opened
       session.subject = principal?.subject
+      if (address !== undefined) self.openedFrom(session, address)
     } else {
       session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)

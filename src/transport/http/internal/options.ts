@@ -22,6 +22,7 @@ export interface HttpNumbers {
   readonly bodyTimeoutMillis?: number | undefined
   readonly maxSessions?: number | undefined
   readonly maxSessionsPerPrincipal?: number | undefined
+  readonly maxSessionsPerAddress?: number | undefined
   readonly sessionIdleTimeoutMillis?: number | undefined
   readonly requestTimeoutMillis?: number | undefined
   readonly retryMillis?: number | undefined
@@ -56,6 +57,7 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pat
     bodyTimeoutMillis: NumericOptions.timerMillis,
     maxSessions: NumericOptions.limit(1),
     maxSessionsPerPrincipal: NumericOptions.limit(1),
+    maxSessionsPerAddress: NumericOptions.limit(1),
     sessionIdleTimeoutMillis: NumericOptions.millis,
     requestTimeoutMillis: NumericOptions.millis,
     retryMillis: NumericOptions.integer(0),

@@ -1,0 +1,122 @@
+/**
+ * Without authentication, one client could take every place under `maxSessions` with `initialize`
+ * POSTs it never used (each waits out the idle timeout, 30 min), and every other client was
+ * refused 503 "too many sessions" meanwhile. An anonymous client, told apart by its address, now
+ * holds at most `maxSessionsPerAddress` (default half of `maxSessions`): past it, its own idle
+ * session opened first is ended to make room; with none idle, it is refused 429. Raw POSTs over
+ * HTTP on 127.0.0.1, from the loopback addresses 127.0.0.2 and 127.0.0.3.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { request as httpRequest } from "node:http"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { BOTH, initializeMessage, LATEST, serveOnFreePort } from "./support.ts"
+
+const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
+const Slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.never, "never") })
+
+const serve = (options: Partial<StreamableHttp.Options>) =>
+  serveOnFreePort((port) =>
+    McpServer.serve(
+      { name: "address-sessions", version: "1.0.0" },
+      Layer.mergeAll(Quick, Slow),
+      StreamableHttp.make({ host: "127.0.0.1", port, ...options })
+    )
+  )
+
+interface Answer {
+  readonly status: number
+  readonly sessionId: string | undefined
+  readonly body: string
+}
+
+/**
+ * A POST from `from` (a loopback address) on a connection of its own: its answer, or, with
+ * `signal`, none awaited (the request is destroyed when it aborts).
+ */
+const postFrom = (port: number, from: string, message: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+  new Promise<Answer>((resolve, reject) => {
+    const request = httpRequest({
+      host: "127.0.0.1",
+      port,
+      localAddress: from,
+      agent: false,
+      method: "POST",
+      path: "/mcp",
+      signal,
+      headers: { accept: BOTH, "content-type": "application/json", ...headers }
+    }, (response) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          sessionId: response.headers["mcp-session-id"] as string | undefined,
+          body: Buffer.concat(chunks).toString()
+        }))
+      response.on("error", reject)
+    })
+    request.on("error", reject)
+    request.end(JSON.stringify(message))
+  })
+
+const open = (port: number, from: string, id = 0) => Effect.promise(() => postFrom(port, from, initializeMessage(id)))
+
+const ping = (port: number, from: string, sessionId: string) =>
+  Effect.promise(() =>
+    postFrom(port, from, { jsonrpc: "2.0", id: 1, method: "ping" }, { "mcp-session-id": sessionId, "mcp-protocol-version": LATEST })
+  ).pipe(Effect.map((answer) => answer.status))
+
+describe("anonymous sessions per address", () => {
+  it.live("one address sending initialize after initialize leaves room for another: its own oldest idle session is ended", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxSessions: 3 })
+      const mallory: Array<string> = []
+      for (let i = 0; i < 3; i++) {
+        const opened = yield* open(port, "127.0.0.2", i)
+        assert.strictEqual(opened.status, 200, `session ${i}: ${opened.body}`)
+        mallory.push(opened.sessionId!)
+      }
+      // Another client finds a place (it was refused 503 "too many sessions").
+      const alice = yield* open(port, "127.0.0.3")
+      assert.strictEqual(alice.status, 200, alice.body)
+      assert.strictEqual(yield* ping(port, "127.0.0.3", alice.sessionId!), 200)
+      const call = yield* Effect.promise(() =>
+        postFrom(port, "127.0.0.3", { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "quick", arguments: {} } }, {
+          "mcp-session-id": alice.sessionId!,
+          "mcp-protocol-version": LATEST
+        })
+      )
+      assert.strictEqual(call.status, 200)
+      assert.include(call.body, "quick done")
+      // The first address keeps its last two (half of 3, rounded up); the one opened first was ended.
+      assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[0]!), 404)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[1]!), 200)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[2]!), 200)
+    }), 30_000)
+
+  it.live("an address whose sessions are all in use is refused 429 (sessionsPerAddress); another address is not", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxSessionsPerAddress: 2 })
+      const aborts = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
+      for (let i = 0; i < 2; i++) {
+        const opened = yield* open(port, "127.0.0.2", i)
+        assert.strictEqual(opened.status, 200)
+        // A call in flight: the session is in use.
+        postFrom(port, "127.0.0.2", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, {
+          "mcp-session-id": opened.sessionId!,
+          "mcp-protocol-version": LATEST
+        }, aborts.signal).catch(() => undefined)
+      }
+      yield* Effect.sleep("200 millis")
+      const refused = yield* open(port, "127.0.0.2", 2)
+      assert.strictEqual(refused.status, 429, refused.body)
+      assert.isUndefined(refused.sessionId)
+      const error = JSON.parse(refused.body).error
+      assert.strictEqual(error.code, 429)
+      assert.deepStrictEqual(error.data, { limit: "sessionsPerAddress", max: 2 })
+      assert.strictEqual((yield* open(port, "127.0.0.3")).status, 200)
+    }), 30_000)
+})
