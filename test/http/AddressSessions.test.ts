@@ -1,8 +1,8 @@
 /**
  * Without authentication, one client could take every place under `maxSessions` with `initialize`
  * POSTs it never used (each waits out the idle timeout, 30 min), and every other client was
- * refused 503 "too many sessions" meanwhile. An anonymous client, told apart by its address, now
- * holds at most `maxSessionsPerAddress` (default half of `maxSessions`): past it, its own idle
+ * refused 503 "too many sessions" meanwhile. With `maxSessionsPerAddress` set (off by default), an
+ * anonymous client, told apart by its address, holds at most that many: past it, its own idle
  * session opened first is ended to make room; with none idle, it is refused 429. Raw POSTs over
  * HTTP on 127.0.0.1, from the loopback addresses 127.0.0.2 and 127.0.0.3.
  */
@@ -71,7 +71,7 @@ const ping = (port: number, from: string, sessionId: string) =>
 describe("anonymous sessions per address", () => {
   it.live("one address sending initialize after initialize leaves room for another: its own oldest idle session is ended", () =>
     Effect.gen(function*() {
-      const { port } = yield* serve({ maxSessions: 3 })
+      const { port } = yield* serve({ maxSessions: 3, maxSessionsPerAddress: 2 })
       const mallory: Array<string> = []
       for (let i = 0; i < 3; i++) {
         const opened = yield* open(port, "127.0.0.2", i)
@@ -90,10 +90,17 @@ describe("anonymous sessions per address", () => {
       )
       assert.strictEqual(call.status, 200)
       assert.include(call.body, "quick done")
-      // The first address keeps its last two (half of 3, rounded up); the one opened first was ended.
+      // The first address keeps its last two; the one opened first was ended.
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[0]!), 404)
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[1]!), 200)
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[2]!), 200)
+    }), 30_000)
+
+  it.live("off by default: one address may take every place under maxSessions (behind a proxy every client is one address)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxSessions: 3 })
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* open(port, "127.0.0.2", i)).status, 200)
+      assert.strictEqual((yield* open(port, "127.0.0.3")).status, 503)
     }), 30_000)
 
   it.live("an address whose sessions are all in use is refused 429 (sessionsPerAddress); another address is not", () =>

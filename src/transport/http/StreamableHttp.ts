@@ -146,12 +146,13 @@ export interface Options {
   /**
    * Sessions one anonymous client (no `auth`), told apart by its address (the connection's peer;
    * `WebHandler`: the `remoteAddress` given to its handler), holds at most on this endpoint.
-   * Default half of `maxSessions`, rounded up (an integer >= 1, `Infinity`: no limit). Past it,
+   * Default `Infinity` (no limit: behind a reverse proxy every client has the proxy's address, and
+   * each session's address kept costs ~28 B of heap); an integer >= 1 turns it on. Past it,
    * as `maxSessionsPerPrincipal`: that address's idle session opened first is ended to make room,
    * or, all in use, the new one is refused 429 (`McpError.LimitExceeded`,
    * `data.limit: "sessionsPerAddress"`). So a client sending `initialize` after `initialize`
-   * cannot leave every other client refused 503 for the idle timeout. Behind a reverse proxy
-   * every client has the proxy's address: raise it (or `Infinity`), or authenticate.
+   * cannot leave every other client refused 503 for the idle timeout. Set it on an endpoint that
+   * anonymous clients reach directly (not through a proxy), or authenticate.
    */
   readonly maxSessionsPerAddress?: number | undefined
   /**

@@ -167,7 +167,7 @@ export class Endpoint implements SessionHost {
     this.retry = options.retryMillis ?? 1_000
     this.maxReleased = options.maxSessions ?? 10_000
     this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
-    this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Math.ceil(this.maxReleased / 2)
+    this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Number.POSITIVE_INFINITY
     this.streamGrace = options.auth === undefined ? Number.POSITIVE_INFINITY : options.auth.streamExpiryGraceMillis ?? 0
   }
 

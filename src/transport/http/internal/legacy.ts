@@ -86,7 +86,10 @@ const postToSession = Effect.fnUntraced(function*(
         ))
         return jsonError(429, error.code, error.message, undefined, requestId, error.data)
       }
-      const address = principal === undefined ? yield* addressOf(request) : undefined
+      // Only under a per-address limit: no address is kept per session otherwise (idle-session heap).
+      const address = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
+        ? yield* addressOf(request)
+        : undefined
       if (address !== undefined && !(yield* self.roomFor(undefined, address))) {
         const error = McpError.toErrorObject(McpError.limitExceeded(
           "Too many sessions from this address, all in use: end one (DELETE) or retry later",
