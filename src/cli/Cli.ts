@@ -385,12 +385,18 @@ const install = Command.make("install", {
     // A server that cannot be built (its name "", say: an entry keyed "") is not installed.
     yield* Install.checkOptions(input.file, loaded.server.options)
     const name = Option.getOrElse(input.name, () => loaded.server.options.name)
+    // Not a version manager's folder of this Node's version (nvm's, Homebrew's Cellar), which goes
+    // with that version: a link or shim on PATH that runs it, else said.
+    const node = yield* Install.durableNode({ execPath: process.execPath, path: process.env.PATH, home: homedir(), platform: process.platform })
+    // Not pnpm's real path, which names the version: the project's link, which an upgrade follows;
+    // not npx's cache either, which is cleaned: the project's own copy, else said.
+    const bin = yield* Install.durableBin({ bin: binPath, packageRoot, packageName, from: [process.cwd(), path.dirname(loaded.path)] })
+    for (const note of [node.note, bin.note]) if (note !== undefined) yield* Console.error(`effect-mcp install: ${note}`)
     const entry = Install.stdioEntry({
-      node: process.execPath,
+      node: node.node,
       // A client starts it in a working directory of its own: the files the flags name, named absolutely.
       nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
-      // Not pnpm's real path, which names the version: the project's link, which an upgrade follows.
-      bin: yield* Install.linkedBin({ bin: binPath, packageRoot, packageName, from: [process.cwd(), path.dirname(loaded.path)] }),
+      bin: bin.bin,
       file: loaded.path,
       env: Option.getOrUndefined(input.env)
     })
@@ -418,7 +424,9 @@ const install = Command.make("install", {
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
-        "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH)."
+        "and `run <file> --stdio` as arguments (desktop clients start servers without your shell's PATH), each by a " +
+        "path that outlives an upgrade where there is one (a link or shim on PATH, not a version's folder; the " +
+        "project's copy of the CLI, not npx's cache): where there is none, it says so."
     ),
     Command.withExamples([
       { command: "effect-mcp install claude-desktop server.ts", description: "Add it to Claude Desktop" },

@@ -5,8 +5,11 @@
  * shell profile, no `npx`, and no Node version manager. The command written here is therefore
  * the absolute path of the Node that runs the CLI (it can load the module: the CLI just did),
  * with the absolute path of the CLI's own script and `run <absolute file> --stdio` as arguments.
- * The script is named through the project's `node_modules/effect-mcp-server` when that leads to it
- * (see {@link linkedBin}): pnpm's real path names the version, and goes with an upgrade.
+ * Each is named by a path that outlives an upgrade where there is one: the Node by a link or a
+ * version manager's shim on `PATH` rather than the folder of its version ({@link durableNode}),
+ * the script through the project's `node_modules/effect-mcp-server` (see {@link linkedBin}:
+ * pnpm's real path names the version), and not in `npx`'s cache ({@link durableBin}); where
+ * there is none, `install` says so on stderr.
  *
  * | client | file written | shape |
  * |---|---|---|
@@ -27,6 +30,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { ParseError } from "jsonc-parser"
+import { execFile } from "node:child_process"
 import { checkMcpServerOptions } from "../server/internal/serverOptions.ts"
 
 // ---------------------------------------------------------------------------
@@ -234,6 +238,139 @@ export const linkedBin = Effect.fnUntraced(function*(options: {
 })
 
 /**
+ * Where a copy of the package is only for a while, or `undefined`: a package runner's cache
+ * (`npx`'s `_npx`, `pnpm dlx`'s `dlx`, `yarn dlx`'s `dlx-<pid>`, `bunx`'s `bunx-…`), which is
+ * cleaned (`npm cache clean`, a new version fetched, the temporary folder emptied) and takes a
+ * configuration naming a file in it with it.
+ *
+ * @stability experimental
+ * @category predicates
+ * @since 0.2.0
+ */
+export const throwawayPlace = (file: string): string | undefined => {
+  const segments = file.split(/[\\/]/)
+  if (segments.includes("_npx")) return "npx's cache"
+  if (segments.some((segment) => segment.startsWith("bunx-"))) return "bunx's cache"
+  if (segments.some((segment) => segment === "dlx" || /^dlx-\d+$/.test(segment))) return "a dlx cache (pnpm dlx, yarn dlx)"
+  return undefined
+}
+
+/**
+ * The version a path names in one of its folders (`v24.1.0` in nvm's
+ * `~/.nvm/versions/node/v24.1.0/bin/node`, `24.1.0` in volta's, asdf's, mise's or Homebrew's
+ * `Cellar/node/24.1.0/bin/node`), or `undefined`: a version manager's folder of that version,
+ * which goes when it is uninstalled (`nvm uninstall`, `brew cleanup` after an upgrade).
+ *
+ * @stability experimental
+ * @category predicates
+ * @since 0.2.0
+ */
+export const versionNamed = (file: string): string | undefined => {
+  const folders = file.split(/[\\/]/).slice(0, -1)
+  return folders.find((folder) => /^(?:node-)?v?\d+\.\d+\.\d+/.test(folder))
+}
+
+/**
+ * The CLI's script to write, and what to say of it: {@link linkedBin}'s, unless that is in a
+ * package runner's cache ({@link throwawayPlace}: `npx effect-mcp-server install …` run where the
+ * package is not installed), which is cleaned. The copy the server's project installed is then
+ * written (the same script of the package in its `node_modules`, found from `from`, of whatever
+ * version), with a note; with none, the cached script, with a warning that the entry goes with
+ * the cache.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const durableBin = Effect.fnUntraced(function*(options: {
+  readonly bin: string
+  readonly packageRoot: string
+  readonly packageName: string
+  readonly from: ReadonlyArray<string>
+}) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const linked = yield* linkedBin(options)
+  const place = throwawayPlace(linked)
+  if (place === undefined) return { bin: linked, note: undefined }
+  const inPackage = path.relative(options.packageRoot, options.bin)
+  for (const start of options.from) {
+    for (let folder = path.resolve(start), parent = path.dirname(folder);; folder = parent, parent = path.dirname(folder)) {
+      if (!folder.split(path.sep).includes("node_modules") && throwawayPlace(folder) === undefined) {
+        const candidate = path.join(folder, "node_modules", options.packageName, inPackage)
+        if (yield* Effect.orElseSucceed(fs.exists(candidate), () => false)) {
+          return {
+            bin: candidate,
+            note: `this CLI runs from ${place} (${options.bin}), which is cleaned: the entry runs the project's own ` +
+              `${options.packageName}, ${candidate}`
+          }
+        }
+      }
+      if (parent === folder) break
+    }
+  }
+  return {
+    bin: linked,
+    note: `warning: this CLI runs from ${place} (${options.bin}), and the entry names it there: it stops working when that ` +
+      `cache is cleaned. Add ${options.packageName} to the server's project (npm install ${options.packageName}) and run ` +
+      "install again, from the project"
+  }
+})
+
+/**
+ * The Node to write as the entry's command, and what to say of it: `execPath` (the Node running
+ * the CLI, which loaded the module) unless it names a version ({@link versionNamed}: a version
+ * manager's folder, gone when that version is uninstalled). Then the first `node` on `PATH` that
+ * names none and runs that same Node: a link to it (Homebrew's `/opt/homebrew/bin/node`, the
+ * Cellar's versioned file behind it) or a version manager's shim (volta's `~/.volta/bin/node`,
+ * asdf's or mise's `shims/node`), asked which Node it runs from the home folder (a desktop
+ * client's working directory is no project's, which might pin another version). With none (nvm
+ * has no such path), `execPath`, with a warning.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const durableNode = Effect.fnUntraced(function*(options: {
+  /** The running Node (`process.execPath`). */
+  readonly execPath: string
+  /** The `PATH` to look in. */
+  readonly path: string | undefined
+  /** Where shims are asked from. */
+  readonly home: string
+  readonly platform: NodeJS.Platform
+}) {
+  const version = versionNamed(options.execPath)
+  if (version === undefined) return { node: options.execPath, note: undefined }
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const real = (file: string) => Effect.option(fs.realPath(file))
+  const running = yield* real(options.execPath)
+  const self = running._tag === "Some" ? running.value : options.execPath
+  const delimiter = options.platform === "win32" ? ";" : ":"
+  const seen = new Set<string>()
+  for (const folder of (options.path ?? "").split(delimiter)) {
+    if (folder === "" || !path.isAbsolute(folder)) continue
+    const candidate = path.join(folder, options.platform === "win32" ? "node.exe" : "node")
+    // fnm's per-shell links go with the shell.
+    if (seen.has(candidate) || versionNamed(candidate) !== undefined || throwawayPlace(candidate) !== undefined) continue
+    if (candidate.split(/[\\/]/).includes("fnm_multishells")) continue
+    seen.add(candidate)
+    const target = yield* real(candidate)
+    if (target._tag === "None") continue
+    if (target.value === self || (seen.size <= maxShimsAsked && (yield* runsNode(candidate, options.home)) === self)) {
+      return { node: candidate, note: undefined }
+    }
+  }
+  return {
+    node: options.execPath,
+    note: `warning: this Node, ${options.execPath}, is named by its version's folder (${version}), and no node on PATH ` +
+      "runs it by a path that names none: the entry stops working when that version is uninstalled (nvm uninstall, " +
+      "brew cleanup); run install again after changing Node versions"
+  }
+})
+
+/**
  * The configuration file of `client` (`undefined` for `stdio`, which is printed).
  *
  * @stability experimental
@@ -407,6 +544,17 @@ const indentationOf = (jsonc: typeof import("jsonc-parser"), text: string): numb
   const before = text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset)
   return /^ +$/.test(before) ? before.length : 2
 }
+
+/** How many `node`s on `PATH` that are not this one are asked which Node they run. */
+const maxShimsAsked = 8
+
+/** The real path of the Node that `node` (a shim, say) runs from `cwd`, or `undefined` (within 10 seconds). */
+const runsNode = (node: string, cwd: string): Effect.Effect<string | undefined> =>
+  Effect.callback<string | undefined>((resume) => {
+    const child = execFile(node, ["-p", "require('node:fs').realpathSync(process.execPath)"], { cwd, timeout: 10_000 }, (error, stdout) =>
+      resume(Effect.succeed(error === null ? stdout.trim() : undefined)))
+    return Effect.sync(() => child.kill())
+  })
 
 const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)

@@ -4,7 +4,9 @@
  * configurations keep the other servers, replace an entry of the same name, keep a JSONC file's
  * comments, links and permissions, and refuse a file that is not JSON; Claude Desktop's file is found under the home folder; and the written command
  * starts a server the SDK client can use, its script named through the project's
- * node_modules/effect-mcp-server under pnpm (not its versioned store path). A module whose server
+ * node_modules/effect-mcp-server under pnpm (not its versioned store path), the Node by a link or
+ * shim on PATH (not a version manager's versioned folder), the project's copy of the CLI (not
+ * npx's cache), said when there is none. A module whose server
  * options the server refuses is not installed; `stdio` takes no --name. A signal while the module
  * loads ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), nothing written.
  */
@@ -17,11 +19,12 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as PlatformError from "effect/PlatformError"
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import {
   chmodSync,
   cpSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -451,6 +454,118 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       )
       assert.deepStrictEqual(started.result.structuredContent, { city: "Paris", celsius: 21.5 })
       assert.include(started.stderr, "preload: ran")
+    }), 60_000)
+
+  // Fails before the fix: the Node was written by its real path, a version manager's folder of its
+  // version (nvm's ~/.nvm/versions/node/v24.1.0, Homebrew's Cellar/node/24.1.0), which an upgrade
+  // removes; nothing said so.
+  it.live("a Node named by its version's folder: the link (Homebrew's bin/node) or shim (volta's) on PATH that runs it is written, and starts the server; with none (nvm), said", () =>
+    Effect.gen(function*() {
+      if (process.platform === "win32") return
+      const dir = yield* folder
+      // Another name of this very Node (a hard link): what it reports as its path.
+      const nodeAt = (...segments: Array<string>) => {
+        const file = join(dir, ...segments, "node")
+        mkdirSync(join(dir, ...segments), { recursive: true })
+        linkSync(process.execPath, file)
+        return file
+      }
+      const run = (node: string, path: string) =>
+        Effect.promise(() =>
+          new Promise<{ code: number | null; entry: { command: string; args: Array<string> }; stderr: string }>((resolve) => {
+            execFile(node, [bin, "install", "stdio", hello], { env: { ...process.env, PATH: path }, timeout: 30_000 }, (error, stdout, stderr) =>
+              resolve({ code: error === null ? 0 : (error.code as number), entry: JSON.parse(stdout || "null"), stderr }))
+          })
+        )
+      // Homebrew: bin/node links to the Cellar's versioned file.
+      const cellar = nodeAt("brew", "Cellar", "node", "24.9.9", "bin")
+      mkdirSync(join(dir, "brew", "bin"))
+      symlinkSync(join("..", "Cellar", "node", "24.9.9", "bin", "node"), join(dir, "brew", "bin", "node"))
+      const brew = yield* run(cellar, `${join(dir, "brew", "Cellar", "node", "24.9.9", "bin")}:${join(dir, "brew", "bin")}:/usr/bin:/bin`)
+      assert.strictEqual(brew.code, 0, brew.stderr)
+      assert.strictEqual(brew.entry.command, join(dir, "brew", "bin", "node"))
+      assert.notInclude(brew.stderr, "warning")
+      // volta: its shim runs the version it picks (from the home folder: the default one).
+      const image = nodeAt(".volta", "tools", "image", "node", "24.9.9", "bin")
+      mkdirSync(join(dir, ".volta", "bin"))
+      const shim = join(dir, ".volta", "bin", "node")
+      writeFileSync(shim, `#!/bin/sh\nexec "${image}" "$@"\n`, { mode: 0o755 })
+      const volta = yield* run(image, `${join(dir, ".volta", "bin")}:/usr/bin:/bin`)
+      assert.strictEqual(volta.code, 0, volta.stderr)
+      assert.strictEqual(volta.entry.command, shim)
+      const paris = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: volta.entry.command, args: volta.entry.args, cwd: "/", stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
+      // nvm: only its versioned folder on PATH (another Node may be there too: not this one).
+      const nvm = nodeAt(".nvm", "versions", "node", "v24.9.9", "bin")
+      const alone = yield* run(nvm, `${join(dir, ".nvm", "versions", "node", "v24.9.9", "bin")}:/usr/bin:/bin`)
+      assert.strictEqual(alone.code, 0, alone.stderr)
+      assert.strictEqual(alone.entry.command, nvm)
+      assert.include(alone.stderr, `effect-mcp install: warning: this Node, ${nvm}, is named by its version's folder (v24.9.9)`)
+      assert.include(alone.stderr, "stops working when that version is uninstalled")
+    }), 60_000)
+
+  // Fails before the fix: run through npx where the package is not installed, the CLI wrote its
+  // script in npx's cache (~/.npm/_npx/<hash>/...), which goes when the cache is cleaned; nothing said so.
+  it.live("a CLI run from npx's cache: the project's own copy of the package is written (and starts the server); with none, said", () =>
+    Effect.gen(function*() {
+      const dir = yield* folder
+      // Node strips no types under node_modules: the cached package without one (its _npx folder is what tells).
+      const cached = join(dir, ".npm", "_npx", "0123abcd", "pkg", "effect-mcp-server")
+      mkdirSync(cached, { recursive: true })
+      cpSync(join(root, "src"), join(cached, "src"), { recursive: true })
+      cpSync(join(root, "package.json"), join(cached, "package.json"))
+      symlinkSync(join(root, "node_modules"), join(cached, "node_modules"), "dir")
+      const cachedBin = join(cached, "src", "cli", "bin.ts")
+      const project = join(dir, "project")
+      mkdirSync(join(project, "node_modules"), { recursive: true })
+      symlinkSync(root, join(project, "node_modules", "effect-mcp-server"), "dir")
+      symlinkSync(join(root, "node_modules", "effect"), join(project, "node_modules", "effect"), "dir")
+      const module = writeModule(
+        project,
+        "server.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+export default { options: { name: "pinger", version: "1.0.0" }, components: McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") }) }
+`
+      )
+      const install = (cwd: string) =>
+        Effect.promise(() =>
+          new Promise<{ code: number | null; entry: { command: string; args: Array<string> }; stderr: string }>((resolve) => {
+            execFile(process.execPath, [cachedBin, "install", "stdio", module], { cwd, timeout: 30_000 }, (error, stdout, stderr) =>
+              resolve({ code: error === null ? 0 : (error.code as number), entry: JSON.parse(stdout || "null"), stderr }))
+          })
+        )
+      // Run from elsewhere: the project is found from the module's folder.
+      const found = yield* install(tmpdir())
+      assert.strictEqual(found.code, 0, found.stderr)
+      const projectBin = join(project, "node_modules", "effect-mcp-server", "src", "cli", "bin.ts")
+      assert.deepStrictEqual(found.entry.args, [projectBin, "run", module, "--stdio"])
+      assert.include(found.stderr, `this CLI runs from npx's cache (${cachedBin}), which is cleaned: the entry runs the project's own effect-mcp-server`)
+      const pong = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: found.entry.command, args: found.entry.args, cwd: "/", stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "ping", arguments: {} })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(pong.content, [{ type: "text", text: "pong" }])
+      // No project copy: the cached script, and a warning.
+      rmSync(join(project, "node_modules", "effect-mcp-server"))
+      const alone = yield* install(project)
+      assert.strictEqual(alone.code, 0, alone.stderr)
+      assert.strictEqual(alone.entry.args[0], cachedBin)
+      assert.include(alone.stderr, "effect-mcp install: warning: this CLI runs from npx's cache")
+      assert.include(alone.stderr, "npm install effect-mcp-server")
     }), 60_000)
 
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
