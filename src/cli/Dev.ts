@@ -15,7 +15,8 @@
  * - **Watched**: the module's folder and its subfolders, except `node_modules`, `dist`, `build`,
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
  *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. A folder made
- *   later is watched as it appears (its module files count as changed), one removed no longer;
+ *   later is watched as it appears (its module files count as changed), one removed no longer; a
+ *   removed `--watch` folder (or the module's) is watched again once it is there again;
  *   at most 1,000 folders are watched, and dev says so on stderr when there are more.
  * - **Failures**: a child that exits by itself (a syntax error, a busy port) or is killed by a
  *   signal (the OOM killer) is reported, and the next change starts a new one.
@@ -206,7 +207,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       watched.set(folder, token)
       const ready = Deferred.makeUnsafe<void>()
       const watching = fs.watch(folder, { onReady: () => Deferred.doneUnsafe(ready, Exit.void) }).pipe(
-        Stream.runForEach((event) => seen(folder, event)),
+        Stream.runForEach((event) => seen(folder, event, token)),
         Effect.catch((error) =>
           error.reason._tag === "NotFound"
             ? Effect.void
@@ -223,8 +224,19 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     })
 
   /** What a watcher saw: a module file changed; a folder made (watched, with what it holds) or removed (no longer). */
-  const seen = (folder: string, event: FileSystem.WatchEvent): Effect.Effect<void> =>
+  const seen = (folder: string, event: FileSystem.WatchEvent, token: { fiber?: Fiber.Fiber<void> }): Effect.Effect<void> =>
     Effect.suspend(() => {
+      // The watched folder itself removed (its watcher names it, and goes on watching nothing,
+      // even once a folder of that name is made again): a folder under a root is forgotten by its
+      // parent's watcher; a root (which has none) is forgotten here, and watched again once it is
+      // there again (at once when it already is: `rm -rf lib && git checkout lib`). A file of the
+      // root's own name removed in it is told the same way: it is watched again, one restart more.
+      if (event._tag === "Remove" && event.path === path.basename(folder) && roots.includes(folder)) {
+        // Once: the watcher may tell it twice, the second time once the folder is watched again.
+        if (watched.get(folder) !== token) return Effect.void
+        const fibers = detach(folder)
+        return Effect.asVoid(Effect.forkIn(Effect.andThen(Fiber.interruptAll(fibers), rootRemoved(folder)), scope))
+      }
       const file = path.resolve(folder, event.path)
       if (worthWatching(file)) Queue.offerUnsafe(changed, file)
       if (event._tag === "Remove") return forget(file)
@@ -250,18 +262,37 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       }
     })
 
+  /**
+   * A removed root (the module's folder, a `--watch` folder: `rm -rf lib && git checkout lib`),
+   * which no parent's watcher sees made again: looked for every {@link rootPollMillis}, then
+   * watched as a folder made later is (its module files count as changed).
+   */
+  const rootRemoved = (root: string) =>
+    Effect.andThen(
+      Console.error(`effect-mcp dev: ${path.relative(process.cwd(), root) || root} was removed; it is watched again once it is there`),
+      madeAgain(root)
+    )
+  const madeAgain = (root: string): Effect.Effect<void> =>
+    Effect.suspend(() => isFolder(root) ? madeLater(root) : Effect.andThen(Effect.sleep(rootPollMillis), madeAgain(root)))
+
   /** A folder removed: its watcher, and those of the folders under it, end (made again, it is watched again). */
   const forget = (folder: string) =>
     Effect.suspend(() => {
-      const under = folder + path.sep
-      const fibers: Array<Fiber.Fiber<void>> = []
-      for (const [each, token] of watched) {
-        if (each !== folder && !each.startsWith(under)) continue
-        watched.delete(each)
-        if (token.fiber !== undefined) fibers.push(token.fiber)
-      }
+      const fibers = detach(folder)
       return fibers.length === 0 ? Effect.void : Fiber.interruptAll(fibers)
     })
+
+  /** Forgets `folder` and the folders under it now; returns their watchers' fibers, to interrupt. */
+  const detach = (folder: string): Array<Fiber.Fiber<void>> => {
+    const under = folder + path.sep
+    const fibers: Array<Fiber.Fiber<void>> = []
+    for (const [each, token] of watched) {
+      if (each !== folder && !each.startsWith(under)) continue
+      watched.delete(each)
+      if (token.fiber !== undefined) fibers.push(token.fiber)
+    }
+    return fibers
+  }
 
   // Said once every watcher is installed (or could not be: a folder removed meanwhile).
   yield* Effect.forkIn(
@@ -303,6 +334,8 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
 const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])
 const skippedFolders = new Set(["node_modules", "dist", "build", "coverage"])
 const maxFolders = 1_000
+/** How often a removed root is looked for. */
+const rootPollMillis = 250
 
 /** The entries of `folder`; none when it cannot be read (it is then watched, not descended into). */
 const entriesOf = (folder: string) =>

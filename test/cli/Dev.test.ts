@@ -436,4 +436,51 @@ export const components = Layer.mergeAll(
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
+  // Fails before the fix: a root's own watcher saw its removal and went on watching nothing, and
+  // no parent's watcher saw it made again: a change there restarted nothing.
+  it.live("a --watch folder removed and made again (rm -rf, a checkout) is watched again: a file written in it restarts the server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const shared = join(dir, "shared")
+      mkdirSync(shared)
+      const app = join(dir, "app")
+      mkdirSync(app)
+      const file = writeModule(app, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--watch", shared], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching 2 folders"), `the watchers:\n${dev.stderr()}`)
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the first server")
+      // Made again at once, with a file (as a checkout does).
+      rmSync(shared, { recursive: true })
+      mkdirSync(shared)
+      writeFileSync(join(shared, "util.ts"), "export const util = 1\n")
+      yield* waitUntil(
+        () => dev.stderr().includes(`${join("shared", "util.ts")} changed, restarting`),
+        `a restart for shared/util.ts:\n${dev.stderr()}`,
+        5_000
+      )
+      assert.include(dev.stderr(), "effect-mcp dev: shared was removed; it is watched again once it is there")
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      // Changed later: its new watcher sees it.
+      writeFileSync(join(shared, "util.ts"), "export const util = 2\n")
+      yield* waitUntil(
+        () => dev.stderr().split(`${join("shared", "util.ts")} changed, restarting`).length === 3,
+        `a restart for the change of shared/util.ts:\n${dev.stderr()}`,
+        5_000
+      )
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 4, "the third server")
+      // Removed, then made again later: found then.
+      rmSync(shared, { recursive: true })
+      yield* waitUntil(() => dev.stderr().split("shared was removed").length === 3, `the removal:\n${dev.stderr()}`, 5_000)
+      yield* Effect.sleep("600 millis")
+      mkdirSync(shared)
+      writeFileSync(join(shared, "later.ts"), "export const later = 1\n")
+      yield* waitUntil(
+        () => dev.stderr().includes(`${join("shared", "later.ts")} changed, restarting`),
+        `a restart for shared/later.ts:\n${dev.stderr()}`,
+        5_000
+      )
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
 })
