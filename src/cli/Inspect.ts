@@ -23,7 +23,7 @@ import type {
   Tool
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { projectResult, projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import { projectImplementation, projectResult, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import * as McpServer from "../server/McpServer.ts"
 import { injectedToolsOf } from "../server/internal/injectedTools.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -53,7 +53,8 @@ export interface Description {
   /**
    * The lists, as the list methods give them to the client {@link Description.capabilities} is
    * for (a tool whose `success` is not an object has its `outputSchema` wrapped as `{ result }`,
-   * as before 2026-07-28; a server of 2026-07-28 alone: its components' own descriptions).
+   * as before 2026-07-28; a server of 2026-07-28 alone: as its clients get them, without a tool's
+   * `execution`). {@link Description.serverInfo} is that client's too.
    */
   readonly tools: ReadonlyArray<Tool>
   readonly resources: ReadonlyArray<Resource>
@@ -101,10 +102,13 @@ export const describe = <E>(module: ServerModule<E>): Effect.Effect<Description,
     // (2026-07-28's, SEP-2106) wrapped as `{ result }`, what a version before it lacks left out
     // (`execution`, `title`, `icons`). They were the components' own: a tool's array-root schema
     // beside 2025-11-25's capabilities, whose clients get it wrapped.
+    // A server of 2026-07-28 alone: as its clients get them (no `execution`: tasks are an extension there).
+    const listVersion = newestLegacy ?? ProtocolVersion.modern[0]!
     const listed = <A>(method: string, key: string, items: Array<A>): Array<A> =>
-      newestLegacy === undefined ? items : (projectResult(method, { [key]: items }, newestLegacy) as { readonly [key: string]: Array<A> })[key]!
+      (projectResult(method, { [key]: items }, listVersion) as { readonly [key: string]: Array<A> })[key]!
     return {
-      serverInfo: description.serverInfo,
+      // As `initialize` gives it too (a 2025-06-18 client gets no `description`, `websiteUrl`, `icons`).
+      serverInfo: projectImplementation(description.serverInfo, listVersion),
       ...(description.instructions !== undefined ? { instructions: description.instructions } : {}),
       protocolVersions: [
         ...ProtocolVersion.modern,

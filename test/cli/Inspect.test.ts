@@ -368,4 +368,57 @@ export const components = Layer.mergeAll(Names, Build, Notes, Review)
         assert.strictEqual(description.tools.find((tool: { name: string }) => tool.name === "names").outputSchema.type, "object", name)
       }
     }).pipe(Effect.scoped), 60_000)
+  // Fails before the fix: serverInfo was the server's own, whatever version its clients speak (a
+  // server of 2025-06-18 at most showed a description and websiteUrl its initialize never gives),
+  // and a server of 2026-07-28 alone showed a tool's execution, which its tools/list never gives.
+  it.live("serverInfo as initialize gives it (SDK v1 client over run --stdio); a server of 2026-07-28 alone lists its tools as its tools/list does", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const source = (supportedVersions: string) =>
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+
+const Build = McpServer.tool({ name: "build", execution: { taskSupport: "optional" }, handler: () => Effect.succeed("built") })
+export const options: McpServer.Options = {
+  name: "described", version: "1.0.0", title: "Described", description: "A server", websiteUrl: "https://example.com",
+  tasks: McpServer.tasks()${supportedVersions}
+}
+export const components = Layer.mergeAll(Build)
+`
+      const older = writeModule(dir, "older.ts", source(`, supportedVersions: ["2025-06-18"]`))
+      const json = yield* cli(["inspect", older, "--json"], { cwd: dir })
+      assert.strictEqual(json.code, 0, json.stderr)
+      const serverInfo = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "inspect-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", older], cwd: dir, stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.sync(() => client.getServerVersion()),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(serverInfo, { name: "described", version: "1.0.0", title: "Described" })
+      assert.deepStrictEqual(JSON.parse(json.stdout).serverInfo, serverInfo)
+
+      const modern = writeModule(dir, "modern.ts", source(", supportedVersions: []"))
+      const loaded = (yield* Effect.promise(() => import(pathToFileURL(modern).href))) as {
+        readonly options: McpServer.Options
+        readonly components: Layer.Layer<never, never, McpServer.McpServer>
+      }
+      const client = yield* McpTestClient.make(loaded.components, { server: loaded.options, protocolVersion: "2026-07-28" })
+      const listed = (yield* client.request("tools/list", {})) as { readonly tools: ReadonlyArray<object> }
+      const modernJson = yield* cli(["inspect", modern, "--json"], { cwd: dir })
+      assert.strictEqual(modernJson.code, 0, modernJson.stderr)
+      const description = JSON.parse(modernJson.stdout)
+      assert.deepStrictEqual(description.tools, listed.tools)
+      assert.isUndefined(description.tools[0].execution)
+      assert.deepStrictEqual(description.serverInfo, {
+        name: "described",
+        version: "1.0.0",
+        title: "Described",
+        description: "A server",
+        websiteUrl: "https://example.com"
+      })
+    }).pipe(Effect.scoped), 60_000)
 })
