@@ -21,7 +21,8 @@
  * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
  * before it served (while its module loaded, or its components were built): a signal while
- * nothing serves is an interruption to `GracefulShutdown.runMain`. `dev` does not import the
+ * nothing serves is an interruption to `GracefulShutdown.runMain`. SIGHUP (a closed terminal) is
+ * taken as SIGTERM. `dev` does not import the
  * module (its server does, in a process of its own): a module that does not load is told by that
  * server, and `dev` waits for the change that fixes it.
  *
@@ -242,7 +243,7 @@ const run = Command.make("run", {
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Runs a server module: MCP over stdio (default; stdout carries only protocol) or over Streamable HTTP. " +
-        "SIGTERM or SIGINT drains it: in-flight requests finish."
+        "SIGTERM, SIGINT or SIGHUP (a closed terminal) drains it: in-flight requests finish."
     ),
     Command.withExamples([
       { command: "effect-mcp run server.ts", description: "MCP over stdio, for a client that starts the server" },
@@ -481,8 +482,16 @@ export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
  * @category running
  * @since 0.2.0
  */
-export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void =>
+export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void => {
+  process.on("SIGHUP", asTerminated)
   GracefulShutdown.runMain(Effect.andThen(program(args), exitOnceWritten), { logToStderr: true })
+}
+
+/**
+ * A closed terminal (SIGHUP) stops the command as SIGTERM does (`run` drains, `dev` drains its
+ * server): Node's default for it ended the process at once, its in-flight requests cut.
+ */
+const asTerminated = (): void => void process.kill(process.pid, "SIGTERM")
 
 // ---------------------------------------------------------------------------
 // Internal

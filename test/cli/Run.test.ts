@@ -278,6 +278,39 @@ describe("effect-mcp run --http", () => {
       assert.strictEqual(code, 0, code === undefined ? "still running 2 s after SIGTERM" : running.stderr())
     }), 30_000)
 
+  // Fails before the fix: Node's default for SIGHUP (a closed terminal) ended the process at once,
+  // the in-flight call cut (the client got no answer) and nothing drained.
+  it.live("run --http: SIGHUP (a closed terminal) drains as SIGTERM does: the in-flight call gets its answer, exit 0", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "slow.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+const Slow = McpServer.tool({
+  name: "slow",
+  handler: () => Effect.sync(() => process.stderr.write("run-test: the slow call runs\\n")).pipe(Effect.andThen(Effect.sleep(1_000)), Effect.as("slow done"))
+})
+export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
+`
+      )
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const running = yield* spawnCli(["run", file, "--http", "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const result = yield* Effect.scoped(Effect.gen(function*() {
+        const client = yield* httpClient(url)
+        const call = client.callTool({ name: "slow", arguments: {} }).then((result) => ({ result }), (error: unknown) => ({ error: String(error) }))
+        yield* waitUntil(() => running.stderr().includes("run-test: the slow call runs"), "the call")
+        running.child.kill("SIGHUP")
+        return yield* Effect.promise(() => call)
+      }))
+      assert.deepStrictEqual(result, { result: { content: [{ type: "text", text: "slow done" }] } })
+      const code = yield* Effect.promise(() => running.exited(10_000))
+      assert.strictEqual(code, 0, running.stderr())
+    }), 30_000)
+
   it.live("--http --stateless --host 127.0.0.1: no session id, the SDK client still works", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
