@@ -24,7 +24,8 @@
  * nothing serves is an interruption to `GracefulShutdown.runMain`. SIGHUP (a closed terminal) is
  * taken as SIGTERM. `dev` does not import the
  * module (its server does, in a process of its own): a module that does not load is told by that
- * server, and `dev` waits for the change that fixes it.
+ * server, and `dev` waits for the change that fixes it (a `.ts` module this Node will not run,
+ * under `node_modules` or with type stripping off, which no change fixes, fails `dev` at once).
  *
  * Modules are loaded by the Node that runs the CLI: `.js` anywhere, `.ts` on Node ≥ 22.18 (it
  * strips types; see {@link ServerModule} for older Nodes).
@@ -273,6 +274,9 @@ const dev = Command.make("dev", {
     // every server started; one that does not load is told by its server, and the next change
     // (the fix) starts another.
     const file = yield* ServerModule.locate(input.file)
+    // A `.ts` module this Node will not run (under node_modules, type stripping off) fails at every
+    // start of its server, whatever changes: said now, exit 1.
+    yield* ServerModule.checkRunnable(input.file, file, { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS })
     const devHost = Option.getOrElse(input.host, () => defaultHost)
     const requested = Option.getOrElse(input.port, () => defaultPort)
     // Port 0: one free port, picked now and kept across restarts (the printed Inspector command

@@ -51,7 +51,7 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { statSync } from "node:fs"
+import { realpathSync, statSync } from "node:fs"
 import { basename, extname, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { inspect } from "node:util"
@@ -284,6 +284,46 @@ export const locate = Effect.fnUntraced(function*(path: string) {
   }
   return absolute
 })
+
+/**
+ * Fails when Node will not run the TypeScript module at `absolute` (found by {@link locate}): one
+ * whose real path is under a `node_modules` folder (Node strips no types there), or any when this
+ * Node's type stripping is off (`--no-experimental-strip-types`). Nothing is said when the process
+ * runs under a loader (`--import`, `--loader`, `--require`, in its flags or `NODE_OPTIONS`), which
+ * may well run it. `dev` checks its module so before it starts a server (the server would fail
+ * with it at every start, and no change of the file could help); `load` learns it from the import.
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const checkRunnable = (
+  path: string,
+  absolute: string,
+  options: { readonly execArgv: ReadonlyArray<string>; readonly nodeOptions: string | undefined }
+): Effect.Effect<void, UnsupportedFile> =>
+  Effect.suspend(() => {
+    if (!isTypeScript(absolute)) return Effect.void
+    const flags = [...options.execArgv, ...(options.nodeOptions ?? "").split(/\s+/)]
+    if (flags.some((flag) => /^(?:--import|--loader|--experimental-loader|--require|-r)(?:=|$)/.test(flag))) return Effect.void
+    const advice = "compile the server to JavaScript and pass the .js file, or run the CLI under a loader (node --import tsx <path to effect-mcp> …)"
+    const real = (() => {
+      try {
+        return realpathSync(absolute)
+      } catch {
+        return absolute
+      }
+    })()
+    if (real.split(/[\\/]/).includes("node_modules")) {
+      return Effect.fail(new UnsupportedFile({ path, reason: `Node strips no types from a file under node_modules (${real}): ${advice}` }))
+    }
+    if (!(process.features as { readonly typescript?: unknown }).typescript) {
+      return Effect.fail(
+        new UnsupportedFile({ path, reason: `this Node's type stripping is off (--no-experimental-strip-types, in its flags or NODE_OPTIONS): ${advice}` })
+      )
+    }
+    return Effect.void
+  })
 
 /**
  * Imports the module at `path` (relative to the working directory; `.ts` or `.js`) and finds its

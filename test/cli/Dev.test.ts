@@ -225,6 +225,20 @@ ${server(["one"])}`
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 45_000)
 
+  // Fails before the fix: dev started a server that failed at once, said "waiting for a change to
+  // restart it", and waited: no change of the file could make Node strip its types there.
+  it.live("a .ts module under node_modules (Node strips no types there): exit 1 at once, said, no server started", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      mkdirSync(join(dir, "vendor", "node_modules", "pkg"), { recursive: true })
+      const file = writeModule(join(dir, "vendor", "node_modules", "pkg"), "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const result = yield* cli(["dev", file, "--port", String(port)], { cwd: dir, timeout: 20_000 })
+      assert.strictEqual(result.code, 1, JSON.stringify(result))
+      assert.include(result.stderr, `effect-mcp: cannot load ${file}: Node strips no types from a file under node_modules`)
+      assert.notInclude(result.stderr, "serving")
+    }), 30_000)
+
   // Fails before the fix: dev had no --allowed-hosts (exit 2), and its server answered 403 to any
   // request that did not name a loopback host.
   it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered", () =>
