@@ -412,6 +412,7 @@ const install = Command.make("install", {
           platform: process.platform,
           home: homedir(),
           appData: process.env.APPDATA,
+          xdgConfigHome: process.env.XDG_CONFIG_HOME,
           cwd: process.cwd()
         }, path)
     })

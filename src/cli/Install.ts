@@ -13,7 +13,7 @@
  *
  * | client | file written | shape |
  * |---|---|---|
- * | `claude-desktop` | `claude_desktop_config.json` (macOS `~/Library/Application Support/Claude/`, Windows `%APPDATA%\Claude\`, Linux `~/.config/Claude/`) | `{ "mcpServers": { name: entry } }` |
+ * | `claude-desktop` | `claude_desktop_config.json` (macOS `~/Library/Application Support/Claude/`, Windows `%APPDATA%\Claude\`, Linux `$XDG_CONFIG_HOME/Claude/`, by default `~/.config/Claude/`) | `{ "mcpServers": { name: entry } }` |
  * | `cursor` | `~/.cursor/mcp.json` | `{ "mcpServers": { name: entry } }` |
  * | `mcp-json` | `.mcp.json` in the working directory (Claude Code's project servers, and others) | `{ "mcpServers": { name: entry } }` |
  * | `vscode` | `.vscode/mcp.json` in the working directory | `{ "servers": { name: { "type": "stdio", ...entry } } }` |
@@ -80,6 +80,8 @@ export interface Environment {
   readonly home: string
   /** `%APPDATA%` on Windows. */
   readonly appData?: string | undefined
+  /** `$XDG_CONFIG_HOME` elsewhere (Linux): where Claude Desktop's folder is when it is set (absolute). */
+  readonly xdgConfigHome?: string | undefined
   readonly cwd: string
 }
 
@@ -384,7 +386,14 @@ export const configPath = (client: Client, environment: Environment, path: Path.
         ? path.join(environment.home, "Library", "Application Support", "Claude", "claude_desktop_config.json")
         : environment.platform === "win32"
         ? path.join(environment.appData ?? path.join(environment.home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
-        : path.join(environment.home, ".config", "Claude", "claude_desktop_config.json")
+        : path.join(
+          // As Electron finds its configuration folder: $XDG_CONFIG_HOME when it is an absolute path.
+          environment.xdgConfigHome !== undefined && path.isAbsolute(environment.xdgConfigHome)
+            ? environment.xdgConfigHome
+            : path.join(environment.home, ".config"),
+          "Claude",
+          "claude_desktop_config.json"
+        )
     case "cursor":
       return path.join(environment.home, ".cursor", "mcp.json")
     case "mcp-json":

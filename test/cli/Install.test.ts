@@ -393,14 +393,27 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.isFalse(existsSync(join(cwd, "~")), "a folder named ~")
     }), 30_000)
 
-  it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude), created with its folders", () =>
+  it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude, or $XDG_CONFIG_HOME/Claude), created with its folders", () =>
     Effect.gen(function*() {
       if (process.platform !== "linux") return
       const home = yield* tempProject
-      const result = yield* cli(["install", "claude-desktop", hello], { env: { ...process.env, HOME: home } })
+      const { XDG_CONFIG_HOME: _, ...environment } = process.env
+      const result = yield* cli(["install", "claude-desktop", hello], { env: { ...environment, HOME: home } })
       assert.strictEqual(result.code, 0, result.stderr)
       const written = JSON.parse(readFileSync(join(home, ".config", "Claude", "claude_desktop_config.json"), "utf8"))
       assert.deepStrictEqual(written, { mcpServers: { hello: expected } })
+      // Fails before the fix: written under ~/.config whatever $XDG_CONFIG_HOME said, where Claude
+      // Desktop (Electron, which reads $XDG_CONFIG_HOME) does not look. A relative one is no such folder.
+      const xdg = join(home, "xdg")
+      const moved = yield* cli(["install", "claude-desktop", hello, "--name", "moved"], { env: { ...environment, HOME: home, XDG_CONFIG_HOME: xdg } })
+      assert.strictEqual(moved.code, 0, moved.stderr)
+      assert.include(moved.stderr, join(xdg, "Claude", "claude_desktop_config.json"))
+      assert.deepStrictEqual(JSON.parse(readFileSync(join(xdg, "Claude", "claude_desktop_config.json"), "utf8")), { mcpServers: { moved: expected } })
+      const relative = yield* cli(["install", "claude-desktop", hello, "--name", "relative"], {
+        env: { ...environment, HOME: home, XDG_CONFIG_HOME: "xdg" }
+      })
+      assert.strictEqual(relative.code, 0, relative.stderr)
+      assert.include(Object.keys(JSON.parse(readFileSync(join(home, ".config", "Claude", "claude_desktop_config.json"), "utf8")).mcpServers), "relative")
     }), 30_000)
 
   it.live("the written command starts the server: the SDK client calls its tool", () =>
