@@ -397,14 +397,6 @@ const install = Command.make("install", {
     // not npx's cache either, which is cleaned: the project's own copy, else said.
     const bin = yield* Install.durableBin({ bin: binPath, packageRoot, packageName, from: [process.cwd(), path.dirname(loaded.path)] })
     for (const note of [node.note, bin.note]) if (note !== undefined) yield* Console.error(`effect-mcp install: ${note}`)
-    const entry = Install.stdioEntry({
-      node: node.node,
-      // A client starts it in a working directory of its own: the files the flags name, named absolutely.
-      nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
-      bin: bin.bin,
-      file: loaded.path,
-      env: Option.getOrUndefined(input.env)
-    })
     const target = Option.match(input.config, {
       onSome: (config) => path.resolve(inHome(config, homedir(), path)),
       onNone: () =>
@@ -415,6 +407,26 @@ const install = Command.make("install", {
           xdgConfigHome: process.env.XDG_CONFIG_HOME,
           cwd: process.cwd()
         }, path)
+    })
+    // An entry replaced keeps its variables (an API key given at the first install), those --env
+    // names set anew: installing again (after an upgrade, a move) does not drop them unsaid.
+    const given = Option.getOrUndefined(input.env)
+    const previous = input.print || target === undefined ? undefined : yield* Install.previousEnv(input.client, target, name)
+    const kept = Object.keys(previous ?? {}).filter((key) => given === undefined || !Object.hasOwn(given, key))
+    if (kept.length > 0) {
+      yield* Console.error(
+        `effect-mcp install: the entry it replaces keeps its environment variables ${kept.join(", ")} ` +
+          "(--env KEY=VALUE sets one anew; remove one in the file)"
+      )
+    }
+    const env = kept.length > 0 ? { ...previous, ...given } : given
+    const entry = Install.stdioEntry({
+      node: node.node,
+      // A client starts it in a working directory of its own: the files the flags name, named absolutely.
+      nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
+      bin: bin.bin,
+      file: loaded.path,
+      env
     })
     if (input.print || target === undefined) {
       const config = yield* Install.configFor(input.client, name, entry)

@@ -20,7 +20,8 @@
  * | `stdio` | none: printed | `entry` = `{ "command", "args", "env"? }` |
  *
  * An existing file is updated in place: the server's entry is added or replaced, every other
- * key is kept; a file that is not a JSON object is refused, never overwritten.
+ * key is kept; a file that is not a JSON object is refused, never overwritten. An entry replaced
+ * keeps its `env` variables (see {@link previousEnv}), those `--env` names set anew.
  *
  * @stability experimental
  * @since 0.2.0
@@ -431,6 +432,34 @@ export const configFor = (
   }
   return Effect.succeed({ ...existing, [key]: { ...servers, [name]: value } })
 }
+
+/**
+ * The environment variables (`env`, its string values) of the entry `name` in the configuration
+ * file of `client` at `configFile`; `undefined` when there is no such entry, or the file is not a
+ * regular file that reads as JSON with comments (writing it says why).
+ *
+ * @stability experimental
+ * @category constructors
+ * @since 0.2.0
+ */
+export const previousEnv = Effect.fnUntraced(function*(client: Client, configFile: string, name: string) {
+  const fs = yield* FileSystem.FileSystem
+  // A regular file only: a FIFO would be read for ever (writing it refuses it).
+  const info = yield* Effect.option(fs.stat(configFile))
+  if (info._tag === "None" || info.value.type !== "File") return undefined
+  const text = yield* Effect.option(fs.readFileString(configFile))
+  if (text._tag === "None") return undefined
+  const jsonc = yield* Effect.promise(() => import("jsonc-parser"))
+  const errors: Array<ParseError> = []
+  const config: unknown = jsonc.parse(text.value, errors, { allowTrailingComma: true })
+  if (errors.length > 0 || !isRecord(config)) return undefined
+  const servers = config[client === "vscode" ? "servers" : "mcpServers"]
+  const entry = isRecord(servers) && Object.hasOwn(servers, name) ? servers[name] : undefined
+  const env = isRecord(entry) ? entry.env : undefined
+  if (!isRecord(env)) return undefined
+  const strings = Object.entries(env).filter((pair): pair is [string, string] => typeof pair[1] === "string")
+  return strings.length === 0 ? undefined : Object.fromEntries(strings) as { readonly [name: string]: string }
+})
 
 /**
  * Adds the server to the configuration file at `path` (created with its folder when missing),

@@ -131,6 +131,31 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(readFileSync(broken, "utf8"), "{ not json")
     }), 30_000)
 
+  // Fails before the fix: installing again (after an upgrade, a move) replaced the entry whole: the
+  // API key given at the first install was dropped without a word, and the server failed without it.
+  it.live("an entry replaced keeps its environment variables, --env setting some anew; said on stderr", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const config = join(dir, "mcp.json")
+      const first = yield* cli(["install", "mcp-json", hello, "--config", config, "--env", "API_KEY=secret", "--env", "MODE=dev"])
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.notInclude(first.stderr, "keeps")
+      const again = yield* cli(["install", "mcp-json", hello, "--config", config, "--env", "MODE=prod"])
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.deepStrictEqual(JSON.parse(readFileSync(config, "utf8")).mcpServers.hello, { ...expected, env: { API_KEY: "secret", MODE: "prod" } })
+      assert.include(again.stderr, "effect-mcp install: the entry it replaces keeps its environment variables API_KEY")
+      // A principal kept is still read by the server it starts.
+      const vscode = join(dir, "vscode.json")
+      assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", vscode, "--env", "MCP_SUBJECT=ada"])).code, 0)
+      assert.strictEqual((yield* cli(["install", "vscode", hello, "--config", vscode])).code, 0)
+      assert.deepStrictEqual(JSON.parse(readFileSync(vscode, "utf8")).servers.hello, {
+        type: "stdio",
+        ...expected,
+        args: [...expected.args, "--principal-from-env"],
+        env: { MCP_SUBJECT: "ada" }
+      })
+    }), 30_000)
+
   it.live("--config: a symbolic link is written where it points (the link stays); the file keeps its permissions; a new one with env values is its owner's only", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
