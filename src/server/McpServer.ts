@@ -135,7 +135,9 @@ export interface Options {
    * resource written otherwise, `%2f` for `%2F`: see {@link resourceTemplate}) is not a new one,
    * and unsubscribing frees a place. Only URIs a resource or a resource template serves can be
    * subscribed (else -32002, as `resources/read` answers; a URI whose template `params` refuse its
-   * variables -32602, as its read), of at most 8,192 characters (else -32602). A
+   * variables -32602, as its read), of at most 8,192 characters (else -32602). A 2026-07-28
+   * `subscriptions/listen` follows at most as many: the first distinct URIs its filter names,
+   * which may have at most 131,072 characters in all (else the listen is refused, -32602). A
    * stateless session keeps no subscriptions: nothing could be delivered to its clients, so it does
    * not advertise `resources.subscribe`, and `resources/subscribe` and `resources/unsubscribe` are
    * answered -32601.
@@ -472,23 +474,30 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
      * decode; nothing is read): what may be subscribed.
      */
     const served = (uri: string) => {
-      const found = findResource(resources, templates, uri)
+      const found = lookup(uri)
       return found !== undefined && (found.template === undefined || found.template.refusal(found.variables) === undefined)
     }
-    // The resource `uri` names, as subscriptions compare it (`resourceIdentity`). The last one is
-    // kept while the lists are the same: an update is looked up once for all the listen streams
-    // that hear it, not once per stream.
-    let lastIdentity: { uri: string; resources: unknown; templates: unknown; key: string } | undefined
-    const identityOf = (uri: string): string => {
+    // The last URI looked up, kept while the lists are the same: a listen asks whether a URI is
+    // served, then the resource it names (one lookup, not two: each may match every template);
+    // an update is looked up once for all the listen streams that hear it, not once per stream.
+    let last:
+      | { uri: string; resources: unknown; templates: unknown; found: ReturnType<typeof findResource>; key?: string }
+      | undefined
+    const lookup = (uri: string) => {
       const resourceList = resources.list()
       const templateList = templates.list()
-      if (
-        lastIdentity !== undefined && lastIdentity.uri === uri && lastIdentity.resources === resourceList &&
-        lastIdentity.templates === templateList
-      ) return lastIdentity.key
-      const key = resourceIdentity(findResource(resources, templates, uri), uri)
-      lastIdentity = { uri, resources: resourceList, templates: templateList, key }
-      return key
+      if (last !== undefined && last.uri === uri && last.resources === resourceList && last.templates === templateList) {
+        return last.found
+      }
+      const found = findResource(resources, templates, uri)
+      last = { uri, resources: resourceList, templates: templateList, found }
+      return found
+    }
+    // The resource `uri` names, as subscriptions compare it (`resourceIdentity`).
+    const identityOf = (uri: string): string => {
+      const found = lookup(uri)
+      const entry = last!
+      return entry.key ??= resourceIdentity(found, uri)
     }
     const lowLevel = (): LowLevelServer.LowLevelServer => {
       const advertise = advertised(options.capabilities, extensions)

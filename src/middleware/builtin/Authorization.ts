@@ -45,6 +45,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectedTool } from "../../server/internal/injectedTools.ts"
+import { listened } from "../../server/internal/listen.ts"
 import { resourceKey } from "../../server/internal/resourceKey.ts"
 import { findResource, resourceIdentity } from "../../server/internal/resourceLookup.ts"
 import type { RegisteredTemplate, Variables } from "../../server/Resource.ts"
@@ -213,14 +214,17 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
      * A `subscriptions/listen` request without the resources its caller may not use in its filter
      * (`request` itself when there are none). As the listen method does, only the first distinct
      * URIs, as many as a stream may follow, are looked at: each may be matched against every
-     * template, and a 4 MB request names 150,000 URIs. A filter that is not a list of strings is
+     * template, and a 4 MB request names 150,000 URIs; URIs too long in all (`listened`) are
+     * none looked up, the request left for the method to refuse. A filter that is not a list of strings is
      * left as it is, for the method's decoder to refuse.
      */
     const withoutForbidden = (request: JsonRpc.Request, context: RequestContext): JsonRpc.Request => {
       const params = request.params as { readonly notifications?: { readonly resourceSubscriptions?: unknown } } | undefined
       const uris = params?.notifications?.resourceSubscriptions
       if (!Array.isArray(uris) || !uris.every((uri) => typeof uri === "string")) return request
-      const distinct = [...new Set(uris as ReadonlyArray<string>)].slice(0, maxListened)
+      const distinct = listened(uris as ReadonlyArray<string>, maxListened)
+      // Too long in all: left as it is, for the method to refuse (-32602), none looked up.
+      if (distinct === undefined) return request
       const kept = distinct.filter((uri) => allowed(resourceNeeds(uri), context))
       if (kept.length === uris.length) return request
       return { ...request, params: { ...params, notifications: { ...params!.notifications, resourceSubscriptions: kept } } }

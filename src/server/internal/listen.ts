@@ -23,7 +23,7 @@ import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import type * as McpError from "../../protocol/McpError.ts"
+import * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
@@ -112,12 +112,29 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         if (filter.toolsListChanged === true && sources.serves.tools) accepted.toolsListChanged = true
         if (filter.promptsListChanged === true && sources.serves.prompts) accepted.promptsListChanged = true
         if (filter.resourcesListChanged === true && sources.serves.resources) accepted.resourcesListChanged = true
-        if (filter.resourceSubscriptions !== undefined && sources.serves.resources) {
-          // The first URIs named, as many as a stream may follow, are those looked at: each is
-          // matched against every template, and a 4 MB request names 150,000 URIs.
-          accepted.resourceSubscriptions = [...new Set(filter.resourceSubscriptions)]
-            .slice(0, sources.maxResourceSubscriptions)
-            .filter(sources.resourceExists)
+        // The URIs looked at (see `listened`), each looked up once: whether it is served, then
+        // (right after: the server keeps its last lookup) the resource it names.
+        const uris = new Map<string, string>()
+        if (filter.resourceSubscriptions !== undefined) {
+          const named = listened(filter.resourceSubscriptions, sources.maxResourceSubscriptions)
+          if (named === undefined) {
+            return yield* Effect.fail(McpError.invalidParams(
+              `Too many characters in resourceSubscriptions: the URIs a listen may follow have at most ${maxListenedCharacters} in all`
+            ))
+          }
+          if (sources.serves.resources) {
+            accepted.resourceSubscriptions = []
+            for (const uri of named) {
+              if (!sources.resourceExists(uri)) continue
+              accepted.resourceSubscriptions.push(uri)
+              // By the resource their URI names (`resourceIdentity`), to the URI as the client
+              // wrote it: an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb`
+              // (one resource, as reads have it; so are `x://a/b` and `x://a%2Fb` of
+              // `x://{+path}`), with the URI it follows.
+              const key = followers.identity(uri)
+              if (!uris.has(key)) uris.set(key, uri)
+            }
+          }
         }
         const tasks = sources.tasks
         // Each followed task's state as the stream last told it (at first, as the acknowledgement
@@ -180,14 +197,6 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
           Effect.sync(() => sources.onChange(onChange)),
           (unsubscribe) => Effect.sync(unsubscribe)
         )
-        // By the resource their URI names (`resourceIdentity`), to the URI as the client wrote it:
-        // an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb` (one resource, as
-        // reads have it; so are `x://a/b` and `x://a%2Fb` of `x://{+path}`), with the URI it follows.
-        const uris = new Map<string, string>()
-        for (const uri of accepted.resourceSubscriptions ?? []) {
-          const key = followers.identity(uri)
-          if (!uris.has(key)) uris.set(key, uri)
-        }
         if (uris.size > 0) {
           const tell = (uri: string) => offer(["notifications/resources/updated", { uri }])
           yield* Effect.acquireRelease(
@@ -252,6 +261,32 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         return { _meta: meta }
       }))
   })
+}
+
+/**
+ * The most characters the URIs of one listen's `resourceSubscriptions` that are looked at have in
+ * all (see {@link listened}): each URI is matched against every resource template, at up to
+ * (template size × URI length) steps, while every other request of the process waits.
+ */
+export const maxListenedCharacters = 128 * 1024
+
+/**
+ * The URIs of a listen's `resourceSubscriptions` that are looked at: the first distinct ones, as
+ * many as a stream may follow (`max`; a 4 MB request names 150,000 URIs); `undefined` when those
+ * have more than {@link maxListenedCharacters} characters in all (1,000 URIs of 4 KB each were
+ * seconds of matching, the process answering no one meanwhile), a listen refused with -32602.
+ */
+export const listened = (uris: ReadonlyArray<string>, max: number): ReadonlyArray<string> | undefined => {
+  const distinct = new Set<string>()
+  let characters = 0
+  for (const uri of uris) {
+    if (distinct.size >= max) break
+    if (distinct.has(uri)) continue
+    characters += uri.length
+    if (characters > maxListenedCharacters) return undefined
+    distinct.add(uri)
+  }
+  return [...distinct]
 }
 
 /** How a stream is told of an update of a resource it follows: with the URI it follows it by. */
