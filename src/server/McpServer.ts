@@ -689,8 +689,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           const ref = params.ref
           const complete = ref.type === "ref/prompt" ? prompts.get(ref.name) : templates.get(ref.uri)
           // `ref/resource` names "the URI or URI template of the resource": a fixed resource's URI
-          // has nothing to complete, but is no unknown reference (as the SDK's servers answer).
-          if (complete === undefined && ref.type === "ref/resource" && resources.get(ref.uri) !== undefined) {
+          // has nothing to complete, but is no unknown reference (as the SDK's servers answer);
+          // however it is written (`FIXED://a`, `x://%61`), as `resources/read` serves it.
+          if (
+            complete === undefined && ref.type === "ref/resource" && resources.size > 0 &&
+            findResource(resources, templates, ref.uri)?.resource !== undefined
+          ) {
             return Exit.succeed(Completion.empty)
           }
           if (complete === undefined) {

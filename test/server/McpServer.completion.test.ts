@@ -258,4 +258,22 @@ describe("McpServer completion", () => {
       )
       assert.strictEqual(missing.code, -32602)
     }))
+
+  // Fails before: -32602 "Unknown resource template: TEST://readme" (looked up as written only).
+  it.live("a fixed resource's URI written otherwise, as resources/read serves it, completes to nothing, not -32602", () =>
+    Effect.gen(function*() {
+      const { client } = yield* serveAndConnect(All)
+      for (const uri of ["TEST://readme", "test://%72eadme", "Test://r%65adme"]) {
+        const read = yield* sdk(() => client.readResource({ uri }))
+        assert.strictEqual((read.contents[0] as { readonly text?: string }).text, "# Readme", uri)
+        const fixed = yield* sdk(() =>
+          client.complete({ ref: { type: "ref/resource", uri }, argument: { name: "x", value: "a" } })
+        )
+        assert.deepStrictEqual(fixed.completion.values, [], uri)
+      }
+      const missing = yield* sdkError(() =>
+        client.complete({ ref: { type: "ref/resource", uri: "TEST://readme2" }, argument: { name: "x", value: "a" } })
+      )
+      assert.strictEqual(missing.code, -32602)
+    }))
 })
