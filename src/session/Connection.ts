@@ -114,6 +114,17 @@ export interface Connection {
    */
   readonly flush?: Effect.Effect<void> | undefined
   /**
+   * A count that grows as the client takes the output, within a write too (stdio: the bytes the
+   * pipe took of a write still under way, as Node's handle reports them). The session looks at it
+   * only when a handler's logs overflow the outbound queue, to tell a client that reads a long
+   * write (several MB of answers, written at once) from one that reads nothing: counting finished
+   * writes alone, it dropped the logs of a client that read all the time. Transports without such
+   * a measure leave it out (finished writes count then).
+   *
+   * @since 0.1.0
+   */
+  readonly taken?: (() => number) | undefined
+  /**
    * Closes the response stream of a request while it is still running (Streamable HTTP: the
    * client reconnects with `Last-Event-ID` and gets the rest from the event store). Transports
    * without such streams leave it out.

@@ -396,5 +396,22 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       stdout.write("", () => resume(Effect.void))
     })
 
-    return { read, write, flush, readsOn: true, principal: options.principal }
+    // How much of the output the client took, within a write too: a write of several MB of
+    // answers ends (drains) once the client has read all of it, seconds later for a client that
+    // reads them as they come; its stream's buffered length stays whole until then, but the
+    // handle's write queue shrinks as the pipe takes it (libuv's count, which Node keeps on a pipe
+    // or socket handle as `writeQueueSize`). Looked at only when a handler's logs overflow (see
+    // `Connection.taken`); a stream without it (one's own) counts finished writes only.
+    let queued = 0
+    let taken = 0
+    const handle = (stdout as { readonly _handle?: { readonly writeQueueSize?: unknown } })._handle
+    const takenOut = handle !== undefined && typeof handle.writeQueueSize === "number"
+      ? () => {
+        const size = handle.writeQueueSize as number
+        if (size < queued) taken += queued - size
+        queued = size
+        return taken
+      }
+      : undefined
+    return { read, write, flush, readsOn: true, principal: options.principal, taken: takenOut }
   })

@@ -314,6 +314,39 @@ describe("log messages", () => {
       assert.isTrue(logs.every((data, i) => data === `line ${i}`))
     }), 90_000)
 
+  // Fails before the fix: the session judged the client's reading by the writes it finished, and
+  // one write of long answers (36 MiB) does not finish while the client reads it (SDK v1 took
+  // over 2 s here): a handler's logs past 1,024 beyond the outbound queue were dropped once that
+  // write had lasted a second (3,600 of 5,000 received), though the client read all the time.
+  it.live("Effect.log in a handler while its client reads long answers (4 x 9 MiB over stdio): every line reaches it", () =>
+    Effect.gen(function*() {
+      const lines = 5_000
+      const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
+      const logs: Array<unknown> = []
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params.data))
+      const server = fileURLToPath(new URL("../fixtures/big-and-chatty-server.ts", import.meta.url))
+      yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          client.connect(
+            new StdioClientTransport({ command: process.execPath, args: [server], env: { PATH: process.env.PATH ?? "" }, stderr: "ignore" })
+          )
+        ),
+        () => Effect.promise(() => client.close())
+      )
+      const options = { timeout: 60_000 }
+      const [chatty, ...bigs] = yield* sdk(() =>
+        Promise.all([
+          // Logs from 100 ms on, for 2.5 s at least: while the long answers are read.
+          client.callTool({ name: "chatty", arguments: { lines, afterMillis: 100, pauseMillis: 50 } }, undefined, options),
+          ...Array.from({ length: 4 }, () => client.callTool({ name: "big", arguments: { mib: 9 } }, undefined, options))
+        ])
+      )
+      assert.deepStrictEqual(chatty!.content, [{ type: "text", text: "done" }])
+      assert.deepStrictEqual(bigs.map((big) => (big.content as Array<{ text: string }>)[0]!.text.length), [1, 2, 3, 4].map(() => 9 * 1024 * 1024))
+      assert.strictEqual(logs.length, lines)
+      assert.isTrue(logs.every((data, i) => data === `line ${i}`))
+    }), 90_000)
+
   it.live("Effect.log in a handler whose client takes none of its output: past a second, what waits is bounded (the rest dropped, said once)", () =>
     Effect.gen(function*() {
       const { logs, warnings, answer } = yield* chattySession(

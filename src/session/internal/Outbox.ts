@@ -21,8 +21,9 @@ export interface Outbox {
   /** How many messages wait to be written. */
   readonly size: () => number
   /**
-   * A count that grows each time written messages are handed over (what the session compares to
-   * tell a client that takes its output slowly from one that takes none: see `ServerSession`).
+   * A count that grows each time written messages are handed over, and as the connection says
+   * the client takes a write still under way (`Connection.taken`): what the session compares to
+   * tell a client that takes its output slowly from one that takes none (see `ServerSession`).
    */
   readonly progress: () => number
   /** Adds a message without suspending; `false` when the outbox is full. */
@@ -41,6 +42,8 @@ export interface Outbox {
 /** Where written messages go (the connection). */
 interface Sink {
   readonly write: (batch: ReadonlyArray<Outbound>) => Effect.Effect<void, TransportFailure>
+  /** How much of the output the client took, within a write too (see `Connection.taken`). */
+  readonly taken?: (() => number) | undefined
 }
 
 /**
@@ -72,7 +75,10 @@ export class QueueOutbox implements Outbox {
     return Queue.sizeUnsafe(this.queue)
   }
   progress() {
-    return this.writes
+    // A long write (answers of several MB) does not finish while the client reads it: what the
+    // connection says it took counts too.
+    const taken = this.sink.taken
+    return taken === undefined ? this.writes : this.writes + taken()
   }
   offerUnsafe(outbound: Outbound) {
     return Queue.offerUnsafe(this.queue, outbound)
