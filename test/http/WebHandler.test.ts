@@ -382,6 +382,115 @@ describe("WebHandler: a client that leaves (request.signal)", () => {
   })
 })
 
+describe("WebHandler: maxBodyBytesInFlight", () => {
+  /** A body sent in pieces and held open until `end` is called (`length`: its Content-Length). */
+  const heldPost = (handler: (request: Request) => Promise<Response>, sizes: ReadonlyArray<number>, length?: number) => {
+    let end: () => void = () => {}
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        for (const size of sizes) controller.enqueue(new Uint8Array(size).fill(0x20))
+        end = () => {
+          try {
+            controller.close()
+          } catch {
+            // cancelled already
+          }
+        }
+      },
+      cancel: () => void (cancelled = true)
+    })
+    const response = handler(
+      new Request(`${base}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          host: "127.0.0.1",
+          ...(length === undefined ? {} : { "content-length": String(length) })
+        },
+        body,
+        duplex: "half"
+      } as RequestInit)
+    )
+    return { response, end: () => end(), cancelled: () => cancelled }
+  }
+  const within = <A,>(promise: Promise<A>, millis: number) =>
+    Promise.race([promise, new Promise<"unanswered">((resolve) => setTimeout(() => resolve("unanswered"), millis))])
+  const refused = async (response: Response | "unanswered") => {
+    assert.notStrictEqual(response, "unanswered", "the body past maxBodyBytesInFlight was waited for")
+    const answer = response as Response
+    const body = (await answer.json()) as any
+    assert.strictEqual(answer.status, 503, JSON.stringify(body))
+    assert.strictEqual(body.error.code, -32000)
+    assert.include(body.error.message, "1500 bytes")
+    assert.strictEqual(answer.headers.get("retry-after"), "1")
+  }
+
+  // Fails before the fix: the web handler's bodies were read by the platform, counted nowhere, so
+  // any number of bodies of up to maxBodyBytes each could be held at once.
+  it("a declared Content-Length is reserved before its body is read, a chunked body counted as it arrives; both given back as their reads end", async () => {
+    const limited = WebHandler.make({ name: "web", version: "1.0.0" }, Echo, {
+      responseMode: "json",
+      maxBodyBytes: 1000,
+      maxBodyBytesInFlight: 1500
+    })
+    try {
+      // A slow client declares 900 bytes, sends 100 and holds the rest.
+      const holder = heldPost(limited.handler, [100], 900)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      // 900 more declared would pass 1500: refused before its body is read (sent whole here).
+      const declared = heldPost(limited.handler, [700], 700)
+      declared.end()
+      await refused(await within(declared.response, 2_000))
+      // A chunked body passes 1500 as its pieces arrive (100 + 600 + 600, under its own 1000).
+      const chunked = heldPost(limited.handler, [100, 600, 600])
+      await refused(await within(chunked.response, 2_000))
+      assert.isTrue(chunked.cancelled(), "the refused chunked body was read on")
+      // The holder's read ends: its bytes are given back, and bodies of 900 bytes (declared, then
+      // chunked) are read and answered.
+      holder.end()
+      const held = await within(holder.response, 2_000)
+      assert.notStrictEqual(held, "unanswered")
+      assert.notStrictEqual((held as Response).status, 503)
+      await (held as Response).text()
+      const call = new TextEncoder().encode(JSON.stringify({
+        jsonrpc: "2.0",
+        id: "c",
+        method: "tools/call",
+        params: {
+          name: "echo",
+          arguments: { text: "x" },
+          _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+        }
+      }).padEnd(900, " "))
+      for (const length of [900, undefined]) {
+        const answer = await limited.handler(
+          new Request(`${base}/mcp`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json",
+              host: "127.0.0.1",
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": "tools/call",
+              "mcp-name": "echo",
+              ...(length === undefined ? {} : { "content-length": String(length) })
+            },
+            body: length === undefined ? new Blob([call]).stream() : call,
+            duplex: "half"
+          } as RequestInit)
+        )
+        const text = await answer.text()
+        assert.strictEqual(answer.status, 200, `${length ?? "chunked"}: ${text}`)
+        assert.include(text, "\"x\"")
+      }
+    } finally {
+      await limited.dispose()
+    }
+  })
+})
+
 describe("WebHandler after dispose", () => {
   // Found by fuzzing (fails before a fix): the stopped server went on answering, without its
   // components: every tool call was -32601 "Method not found" (HTTP 404), which tells a client the

@@ -25,8 +25,9 @@ export interface BodyLimits {
   /** The bound of {@link bodyBytesInFlight} (`Options.maxBodyBytesInFlight`). */
   readonly maxBodyBytesInFlight: number
   /**
-   * The bytes of the bodies still arriving on Node (`readArriving`), all requests of the endpoint
-   * together: added as each piece arrives, given back as its read ends.
+   * The bytes of the bodies still arriving (`readArriving` on Node, `readWebBody` behind the web
+   * handler), all requests of the endpoint together: added as each piece arrives (a declared
+   * `Content-Length` of a web request at once), given back as its read ends.
    */
   bodyBytesInFlight: number
   /**
@@ -363,23 +364,103 @@ const closingOf = (incoming: IncomingMessage): Record<string, string> | undefine
 /**
  * The body on other platforms (the web handler): its bytes, checked as on Node (the platform's
  * `request.text` would decode bytes that are not UTF-8 to U+FFFD). Raced against its deadline
- * ({@link bodyDeadline}), as `Effect.timeoutOrElse` would race it against a sleep.
+ * ({@link bodyDeadline}), as `Effect.timeoutOrElse` would race it against a sleep. A web
+ * `Request`'s body is read here ({@link readWebBody}), counted under `maxBodyBytesInFlight`;
+ * another source, by the platform's `request.arrayBuffer`.
  */
 const readPlatformBody = (
   self: BodyLimits,
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
-  Effect.raceFirst(
-    Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
+): Effect.Effect<string | HttpServerResponse.HttpServerResponse> => {
+  const source = request.source as Partial<Request> | null
+  const read = typeof source === "object" && source !== null && typeof source.headers?.get === "function" &&
+      (source.body === null || typeof source.body?.getReader === "function")
+    ? Effect.promise((signal) => readWebBody(self, source as Request, signal))
+    : Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
       Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
       Effect.catch((error) =>
         Effect.succeed(
           (error.reason as { readonly reason?: string }).reason === "BodyTooLarge" ? payloadTooLarge(self) : unreadableBody()
         )
       )
-    ),
-    bodyDeadline(self)
-  )
+    )
+  return Effect.raceFirst(read, bodyDeadline(self))
+}
+
+/**
+ * A web `Request`'s body, as the platform's `request.arrayBuffer` reads it under `MaxBodySize`
+ * (413 past `maxBody`, declared or read; a body longer than its `Content-Length` is unreadable),
+ * its bytes counted in `bodyBytesInFlight`: a declared `Content-Length` is reserved before any
+ * byte is read (503 when it would pass `maxBodyBytesInFlight`), a body without one (chunked) is
+ * counted as it arrives. The bytes are given back as the read ends, or at once when it is given up
+ * (`signal`: the deadline, the endpoint stopping). Never rejects.
+ */
+const readWebBody = async (
+  self: BodyLimits,
+  source: Request,
+  signal: AbortSignal
+): Promise<string | HttpServerResponse.HttpServerResponse> => {
+  const header = source.headers.get("content-length")
+  const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined
+  if (declared !== undefined && declared > self.maxBody) return payloadTooLarge(self)
+  const body = source.body
+  if (body === null || declared === 0) return ""
+  let held = declared ?? 0
+  if (self.bodyBytesInFlight + held > self.maxBodyBytesInFlight) return tooManyBodyBytes(self, undefined)
+  self.bodyBytesInFlight += held
+  const release = () => {
+    self.bodyBytesInFlight -= held
+    held = 0
+  }
+  let reader: ReadableStreamDefaultReader<Uint8Array>
+  try {
+    reader = body.getReader()
+  } catch {
+    release()
+    return unreadableBody()
+  }
+  // Cancellation is not awaited: the source's cleanup may never settle.
+  const cancel = () => {
+    release()
+    reader.cancel().catch(() => {})
+  }
+  if (signal.aborted) {
+    cancel()
+    return unreadableBody()
+  }
+  signal.addEventListener("abort", cancel, { once: true })
+  const limit = declared ?? self.maxBody
+  const chunks: Array<Uint8Array> = []
+  let bytes = 0
+  try {
+    while (true) {
+      const { done, value } = await reader.read()
+      if (done) break
+      bytes += value.byteLength
+      if (bytes > limit) {
+        cancel()
+        return bytes > self.maxBody ? payloadTooLarge(self) : unreadableBody()
+      }
+      if (declared === undefined) {
+        held += value.byteLength
+        self.bodyBytesInFlight += value.byteLength
+        if (self.bodyBytesInFlight > self.maxBodyBytesInFlight) {
+          cancel()
+          return tooManyBodyBytes(self, undefined)
+        }
+      }
+      chunks.push(value)
+    }
+  } catch {
+    cancel()
+    return unreadableBody()
+  } finally {
+    release()
+    signal.removeEventListener("abort", cancel)
+  }
+  reader.releaseLock()
+  return text(chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks))
+}
 
 /**
  * 408 once the body timeout passed, or 503 -32000 as soon as the endpoint stops (its scope closed:
