@@ -111,8 +111,9 @@ export interface Options {
    * Default 256 MiB, or `maxBodyBytes` when larger (an integer >= 1, `Infinity`: no limit). A body
    * whose bytes would pass it is refused 503 (-32000, `Retry-After: 1`) and its connection
    * closed; the bytes of a body are given back as soon as its read ends (answered, cut, or its
-   * client gone). Counted on Node, for bodies that arrive over time (one that came whole with its
-   * headers is read at once); the web handler's platform reads its bodies itself and is not.
+   * client gone). Counted on Node for bodies that arrive over time (one that came whole with its
+   * headers is read at once); behind the web handler a declared `Content-Length` is reserved
+   * before the body is read, a chunked body counted as it arrives (no connection to close there).
    */
   readonly maxBodyBytesInFlight?: number | undefined
   /**
