@@ -115,6 +115,48 @@ describe("StreamableHttp.fromConfig", () => {
       }
     }))
 
+  // Fails before the fix: the variable was not read, and the endpoint kept its default (no bound
+  // per address): both sessions stayed open.
+  it.live("MCP_HTTP_MAX_SESSIONS_PER_ADDRESS bounds one address's sessions: a second initialize ends the first, idle", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, healthPath: "/healthz" })).pipe(
+          withEnvironment({ MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "1" })
+        )
+      )
+      assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/healthz`)), { status: "ok" })
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const initialize = () =>
+        fetch(`http://127.0.0.1:${port}/mcp`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+          })
+        }).then(async (response) => {
+          await response.text()
+          assert.strictEqual(response.status, 200)
+          return response.headers.get("mcp-session-id")!
+        })
+      const ping = (sessionId: string) =>
+        fetch(`http://127.0.0.1:${port}/mcp`, {
+          method: "POST",
+          headers: { ...headers, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" })
+        }).then(async (response) => {
+          await response.text()
+          return response.status
+        })
+      const first = yield* Effect.promise(initialize)
+      const second = yield* Effect.promise(initialize)
+      assert.strictEqual(yield* Effect.promise(() => ping(second)), 200)
+      assert.strictEqual(yield* Effect.promise(() => ping(first)), 404, "the first session was kept past the bound")
+    }))
+
   it.live("options given in code win over the environment", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
@@ -156,6 +198,9 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_PORT: "65536" }, "MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got "],
         [{ MCP_HTTP_PORT: "-1" }, "MCP_HTTP_PORT must be a port number"],
         [{ MCP_HTTP_MAX_SESSIONS: "0" }, "MCP_HTTP_MAX_SESSIONS must be greater than 0"],
+        [{ MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "0" }, "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be greater than 0"],
+        [{ MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "none" }, "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL must be greater than 0 (a whole number), got \"none\""],
+        [{ MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "1e3" }, "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS must be greater than 0"],
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"],
         // As --allowed-hosts says it (one parser); it said "write any alone" before.
@@ -190,7 +235,10 @@ describe("StreamableHttp.fromConfig", () => {
         MCP_HTTP_CORS_ORIGINS: "https://app.example,",
         MCP_HTTP_HEALTH_PATH: "/healthz",
         MCP_HTTP_MAX_BODY_BYTES: "1024",
+        MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "1048576",
         MCP_HTTP_MAX_SESSIONS: "7",
+        MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "3",
+        MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "2",
         MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "5000",
         MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "60000"
       })(HttpConfig.serveOptions)
@@ -204,7 +252,10 @@ describe("StreamableHttp.fromConfig", () => {
         cors: { allowedOrigins: ["https://app.example"] },
         healthPath: "/healthz",
         maxBodyBytes: 1024,
+        maxBodyBytesInFlight: 1048576,
         maxSessions: 7,
+        maxSessionsPerPrincipal: 3,
+        maxSessionsPerAddress: 2,
         requestTimeoutMillis: 5000,
         sessionIdleTimeoutMillis: 60000
       })

@@ -374,7 +374,8 @@ export const make = (options: ServeOptions = {}): Listener => {
  * A listener whose options come from the environment (Effect `Config`): `MCP_HTTP_HOST`,
  * `MCP_HTTP_PORT` (0: a free port), `MCP_HTTP_PATH`, `MCP_HTTP_STATELESS`, `MCP_HTTP_ALLOWED_HOSTS`,
  * `MCP_HTTP_ALLOWED_ORIGINS` (comma-separated, or `any`), `MCP_HTTP_CORS_ORIGINS` (or `*`),
- * `MCP_HTTP_HEALTH_PATH`, `MCP_HTTP_MAX_BODY_BYTES`, `MCP_HTTP_MAX_SESSIONS`,
+ * `MCP_HTTP_HEALTH_PATH`, `MCP_HTTP_MAX_BODY_BYTES`, `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT`,
+ * `MCP_HTTP_MAX_SESSIONS`, `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL`, `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS`,
  * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`. What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
  * context is used). A variable that does not parse, or whose value cannot be used

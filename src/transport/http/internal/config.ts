@@ -15,7 +15,10 @@
  * | `MCP_HTTP_CORS_ORIGINS` | `cors.allowedOrigins`: comma-separated, or `*` |
  * | `MCP_HTTP_HEALTH_PATH` | `healthPath` |
  * | `MCP_HTTP_MAX_BODY_BYTES` | `maxBodyBytes` |
+ * | `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT` | `maxBodyBytesInFlight` |
  * | `MCP_HTTP_MAX_SESSIONS` | `maxSessions` |
+ * | `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL` | `maxSessionsPerPrincipal` |
+ * | `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` | `maxSessionsPerAddress` (an integer turns it on) |
  * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` |
  * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` |
  *
@@ -146,7 +149,10 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
     Effect.map(parseList(variable, value, "*", "origin"), (allowedOrigins) => ({ allowedOrigins })))
   yield* set("healthPath", "MCP_HTTP_HEALTH_PATH", parsePath)
   yield* set("maxBodyBytes", "MCP_HTTP_MAX_BODY_BYTES", parseLimit)
+  yield* set("maxBodyBytesInFlight", "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", parseLimit)
   yield* set("maxSessions", "MCP_HTTP_MAX_SESSIONS", parseLimit)
+  yield* set("maxSessionsPerPrincipal", "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL", parseLimit)
+  yield* set("maxSessionsPerAddress", "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS", parseLimit)
   yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimit)
   yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimit)
   return options
