@@ -14,7 +14,9 @@
  *   streams by creation), `s:<streamId>` (a stream's next sequence number and flags) and
  *   `e:<streamId>` (its events, a list). Each append is one Lua script; a stream's keys expire
  *   `ttlMillis` after its last append (default one hour), the session's after the session's last,
- *   so a server that died leaves nothing behind for long. A live stream quiet for longer (a
+ *   so a server that died leaves nothing behind for long. `forgetSession` waits for the session's
+ *   appends still running (an append sent again after Redis lost its script would otherwise run
+ *   after it and bring the keys back). A live stream quiet for longer (a
  *   standalone stream with nothing to say) still resumes from the last event it sent, and
  *   keeps what it sends after (a resumption from before that is refused: those events expired).
  * - Never a silent gap: sequence numbers are counted by the server that holds the stream. An append
@@ -219,6 +221,16 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     const baseOf = (sessionId: string) => `${prefix}${sessionId}:`
     // The streams this server appends to (live ones, and those that lost an event until forgotten).
     const local = new Map<string, Map<string, LocalStream>>()
+    // The appends of each session still running, and what waits for them to end: `forgetSession`
+    // (an append sent again after its script was reloaded, or on another connection, would run
+    // after the forget and recreate the session's keys, left for `ttlMillis`).
+    const appending = new Map<string, { count: number; readonly ended: Array<() => void> }>()
+    const appendEnded = (sessionId: string, flight: { count: number; readonly ended: Array<() => void> }) =>
+      Effect.sync(() => {
+        if (--flight.count > 0) return
+        appending.delete(sessionId)
+        for (const resume of flight.ended) resume()
+      })
 
     const forgetLocal = (sessionId: string, streamId: string) => {
       const streams = local.get(sessionId)
@@ -237,6 +249,9 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           const current = stream
           const seq = current.next++
           const base = baseOf(sessionId)
+          let flight = appending.get(sessionId)
+          if (flight === undefined) appending.set(sessionId, flight = { count: 0, ended: [] })
+          flight.count++
           return run(
             "append",
             append(
@@ -264,7 +279,8 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
                 if (final === true && !current.broken) forgetLocal(sessionId, streamId)
                 return Effect.succeed(`${streamId}.${seq}`)
               }
-            })
+            }),
+            Effect.ensuring(appendEnded(sessionId, flight))
           )
         }),
       replayAfter: (sessionId, eventId) =>
@@ -324,7 +340,12 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
         Effect.suspend(() => {
           local.delete(sessionId)
           const base = baseOf(sessionId)
-          return Effect.asVoid(run("forgetSession", forgetAll(`${base}order`, `${base}streams`, base)))
+          const forget = Effect.asVoid(run("forgetSession", forgetAll(`${base}order`, `${base}streams`, base)))
+          // After the session's appends still running (each bounded by `timeoutMillis`).
+          const flight = appending.get(sessionId)
+          return flight === undefined
+            ? forget
+            : Effect.andThen(Effect.callback<void>((resume) => void flight.ended.push(() => resume(Effect.void))), forget)
         })
     })
   })

@@ -1,0 +1,41 @@
+/**
+ * `RedisEventStore.forgetSession` while an append of the session still runs, against a real
+ * redis-server: the forget must come after it, or the append recreates the session's keys (left
+ * for `ttlMillis`, an hour by default).
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import * as RedisEventStore from "../../src/redis/RedisEventStore.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+layer(TestRedis.layer, { excludeTestServices: true })("RedisEventStore.forgetSession while an append runs", (it) => {
+  // Fails before the fix: the append, answered NOSCRIPT (Redis restarted, or its scripts
+  // flushed), was sent again after the forget had run: the session's keys were back, for an hour.
+  it.effect("the forget runs after the append: no key of the session is left", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis)
+      const prefix = uniquePrefix()
+      const store = yield* Effect.provideService(RedisEventStore.make({ prefix }), Redis.Redis, redis)
+      const message = { jsonrpc: "2.0" as const, method: "notifications/message", params: { level: "info", data: "x" } }
+      for (let round = 0; round < 5; round++) {
+        const sessionId = `S${round}`
+        yield* Effect.orDie(redis.send("SCRIPT", "FLUSH"))
+        // The forget's script loaded again, the append's not.
+        yield* Effect.orDie(store.forgetSession("another"))
+        // The append is sent (EVALSHA, then NOSCRIPT, the script loaded, sent again) while the
+        // session ends.
+        const appended = yield* Effect.forkChild(Effect.exit(store.append(sessionId, "st", message)))
+        yield* Effect.yieldNow
+        const forgotten = yield* Effect.forkChild(Effect.exit(store.forgetSession(sessionId)))
+        assert.strictEqual((yield* Fiber.join(appended))._tag, "Success", `round ${round}: the append failed`)
+        assert.strictEqual((yield* Fiber.join(forgotten))._tag, "Success", `round ${round}: the forget failed`)
+        const keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}events:${sessionId}:*`))
+        assert.deepStrictEqual(keys, [], `round ${round}: the session's keys were recreated`)
+      }
+    }))
+})
