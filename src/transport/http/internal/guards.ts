@@ -230,7 +230,8 @@ export const withCors = (
  * platform's `request.text` under `Effect.provideService(MaxBodySize)` and `Effect.timeoutOrElse`
  * (27 → 36 µs of server CPU per call), a listener, a byte count and one Node timer cost nothing
  * visible; a body Node has already parsed whole (the usual small one) is read at once, with none
- * of them (`wholeBody`). Other platforms go through `request.text` with the same limits.
+ * of them (`wholeBody`). Other platforms read a web `Request`'s body with the same limits
+ * ({@link readPlatformBody}), counted under `maxBodyBytesInFlight` too.
  */
 export const readBody = (
   self: BodyLimits,
