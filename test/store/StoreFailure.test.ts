@@ -141,6 +141,43 @@ describe("a store that fails", () => {
       })
     }))
 
+  // Fails before the fix: the resumption of a standalone stream that had sent nothing but its
+  // priming event, refused 503 as the store failed, left the stream on the connection that held
+  // what it sent during the read, which no response reads: the connection the client left ending
+  // later did not free the stream, and every fresh GET of the session was a 409 "already has a
+  // standalone stream" from then on.
+  it.live("EventStore: a resumption of a standalone stream refused 503 leaves it to a fresh GET, not 409 for good", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      let replays = 0
+      const store: EventStore.EventStoreShape = {
+        ...memory,
+        replayAfter: (sessionId, eventId) => ++replays === 1 ? down("EventStore") : memory.replayAfter(sessionId, eventId)
+      }
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "resume-refused", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(EventStore.EventStore, store)
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      const priming = yield* Effect.promise(() => sseReader(first.response).next(5_000))
+      assert.match(priming?.id ?? "", /\.0$/)
+      // Resumed before the server saw the first connection go (a client whose network dropped).
+      const resumed = yield* Effect.promise(() =>
+        nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream", "last-event-id": priming!.id! }))
+      )
+      assert.strictEqual(resumed.response.status, 503)
+      resumed.destroy()
+      assert.strictEqual(replays, 1)
+      first.destroy()
+      // Within 50 tries 50 ms apart, once the server saw the first connection go.
+      const fresh = yield* freshStandalone(openStandalone)
+      assert.match((yield* Effect.promise(() => sseReader(fresh.response).next(5_000)))!.id!, /\.0$/)
+      fresh.destroy()
+    }))
+
   // Not a fix (passes before): what `unansweredOf` reads with `retained` for a fresh GET, while the
   // store fails, is logged once (by the endpoint's guard of a provided store), and the fresh GET
   // still opens the stream.

@@ -222,7 +222,10 @@ export const get = (
       const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
       let replay = replayed._tag === "Success" ? replayed.success : undefined
       if (replay === undefined && primed) replay = { streamId: live!.streamId, events: [] }
-      if (holding !== undefined && (replay === undefined || session.ended)) giveBack(session, live!, holding)
+      // Refused (a failed read too, though a primed stream has a replay): see `giveBack`.
+      if (holding !== undefined && (replay === undefined || replayed._tag === "Failure" || session.ended)) {
+        giveBack(session, live!, holding)
+      }
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
       if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
