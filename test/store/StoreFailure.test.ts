@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -173,6 +174,46 @@ describe("a store that fails", () => {
       assert.strictEqual(replays, 1)
       first.destroy()
       // Within 50 tries 50 ms apart, once the server saw the first connection go.
+      const fresh = yield* freshStandalone(openStandalone)
+      assert.match((yield* Effect.promise(() => sseReader(fresh.response).next(5_000)))!.id!, /\.0$/)
+      fresh.destroy()
+    }))
+
+  // Fails before the fix: a resumption whose client left while the store read its replay (the GET
+  // interrupted there) left the stream on the connection that held what it sent during the read,
+  // as a refusal did (above): every fresh GET of the session was a 409 from then on.
+  it.live("EventStore: a resumption whose client leaves during the replay's read leaves the stream to a fresh GET", () =>
+    Effect.gen(function*() {
+      const memory = EventStore.makeMemory()
+      const reading = Deferred.makeUnsafe<void>()
+      const store: EventStore.EventStoreShape = {
+        ...memory,
+        // The first read never comes back: only the client's leaving ends it.
+        replayAfter: (sessionId, eventId) =>
+          Deferred.isDoneUnsafe(reading)
+            ? memory.replayAfter(sessionId, eventId)
+            : Effect.andThen(Deferred.succeed(reading, undefined), Effect.never)
+      }
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "resume-left", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(EventStore.EventStore, store)
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
+      const first = yield* Effect.promise(openStandalone)
+      const priming = yield* Effect.promise(() => sseReader(first.response).next(5_000))
+      assert.match(priming?.id ?? "", /\.0$/)
+      const controller = new AbortController()
+      const resumed = fetch(url, {
+        headers: on(sessionId, { accept: "text/event-stream", "last-event-id": priming!.id! }),
+        signal: controller.signal
+      }).then(() => "answered", () => "aborted")
+      yield* Deferred.await(reading).pipe(Effect.timeout("5 seconds"))
+      controller.abort()
+      assert.strictEqual(yield* Effect.promise(() => resumed), "aborted")
+      first.destroy()
+      // Within 50 tries 50 ms apart, once the server saw both connections go.
       const fresh = yield* freshStandalone(openStandalone)
       assert.match((yield* Effect.promise(() => sseReader(fresh.response).next(5_000)))!.id!, /\.0$/)
       fresh.destroy()

@@ -219,7 +219,10 @@ export const get = (
       // sends while the store is read is held). One that has sent more, which the store cannot
       // replay, lost events (see `SseStream.sent`).
       const primed = holding !== undefined && !live!.sent && parsed!.seq === 0
-      const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId))
+      // The client leaving during the read (the GET interrupted) refuses it too.
+      const replayed = yield* Effect.result(self.events.replayAfter(session.id, lastEventId)).pipe(
+        Effect.onInterrupt(() => Effect.sync(() => holding !== undefined && giveBack(session, live!, holding)))
+      )
       let replay = replayed._tag === "Success" ? replayed.success : undefined
       if (replay === undefined && primed) replay = { streamId: live!.streamId, events: [] }
       // Refused (a failed read too, though a primed stream has a replay): see `giveBack`.
