@@ -9,10 +9,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, post, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
@@ -79,6 +81,34 @@ describe("sessions per principal", () => {
       assert.strictEqual(yield* ping(url, "mallory", mallory[10]!), 200)
       assert.strictEqual(yield* ping(url, "mallory", mallory[9]!), 404)
       assert.strictEqual(yield* ping(url, "mallory", mallory[0]!), 404)
+    }), 60_000)
+
+  // Fails before the fix: a session counted for its principal only once started, after its
+  // record was made (a round trip with a session store of one's own), so initializes sent at once
+  // all found room: one principal held as many sessions as it sent.
+  it.live("initializes of one principal sent at once: it holds at most maxSessionsPerPrincipal sessions", () =>
+    Effect.gen(function*() {
+      const memory = SessionStore.makeMemory()
+      // Each `create` waits for the six initializes' (a store's round trip), one second at most.
+      const allCreating = Deferred.makeUnsafe<void>()
+      let creating = 0
+      const store = SessionStore.SessionStore.of({
+        ...memory,
+        create: (id, now) =>
+          Effect.suspend(() => {
+            if (++creating === 6) Deferred.doneUnsafe(allCreating, Exit.void)
+            return Deferred.await(allCreating).pipe(Effect.timeout("1 second"), Effect.ignore, Effect.andThen(memory.create(id, now)))
+          })
+      })
+      const { url } = yield* Effect.provideService(serve({ maxSessionsPerPrincipal: 2 }), SessionStore.SessionStore, store)
+      const opened = yield* Effect.all(Array.from({ length: 6 }, (_, i) => open(url, "mallory", i)), { concurrency: "unbounded" })
+      for (const { status } of opened) assert.include([200, 429], status)
+      const live: Array<string> = []
+      for (const { sessionId, status } of opened) {
+        if (status === 200 && (yield* ping(url, "mallory", sessionId!)) === 200) live.push(sessionId!)
+      }
+      assert.strictEqual(live.length, 2, `${live.length} of mallory's sessions answer`)
+      assert.strictEqual((yield* open(url, "alice")).status, 200)
     }), 60_000)
 
   it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>

@@ -109,15 +109,22 @@ export class Endpoint implements SessionHost {
   private readonly released = new Set<string>()
   /** The bound of {@link released}: `maxSessions` (the store's own cap aside, its default). */
   private readonly maxReleased: number
-  /** Sessions one principal holds at most (see {@link roomFor}). */
+  /** Sessions one principal holds at most (see {@link openFor}). */
   readonly maxSessionsPerPrincipal: number
-  /** Anonymous sessions one client address holds at most (see {@link roomFor}). */
+  /** Anonymous sessions one client address holds at most (see {@link openFor}). */
   readonly maxSessionsPerAddress: number
   /**
    * The client address of each anonymous session (no `auth`) that has one, while it is open: kept
-   * here, not on the session, for {@link roomFor}.
+   * here, not on the session, for {@link openFor} (only under a `maxSessionsPerAddress`).
    */
   private readonly addresses = new Map<HttpSession, string>()
+  /**
+   * The sessions being opened per principal (`p` + subject) or address (`a` + address): room was
+   * made for them (see {@link openFor}), and they are not among `sessions` yet (a session is there
+   * once its record is made and it has started). An entry per key with an `initialize` under way,
+   * none once it is answered.
+   */
+  private readonly opening = new Map<string, number>()
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -615,36 +622,50 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Makes room for a new session of principal `subject` under its own bound
+   * Opens a session for principal `subject` (see {@link open}) under its own bound
    * (`maxSessionsPerPrincipal`), so that no principal holds every place under `maxSessions`:
    * below it, nothing to do; at it, its idle session opened first (no request in flight, no
-   * standalone stream read) is ended, as its idle timeout would end it; `false` when every one of
-   * its sessions is in use. Only as a principal opens a session: a look through this endpoint's
-   * sessions, nothing kept per session or per request.
+   * standalone stream read) is ended, as its idle timeout would end it; `"principalFull"` when
+   * every one of its sessions is in use. The sessions it is still opening count (`opening`):
+   * counted only once started, initializes sent at once all found room. Only as a principal opens
+   * a session: a look through this endpoint's sessions, nothing kept per session or per request.
    */
-  roomFor(subject: string): Effect.Effect<boolean>
+  openFor(subject: string): Effect.Effect<HttpSession | "full" | "failed" | "principalFull">
   /**
-   * The same for an anonymous client (no `auth`) at `address`, under `maxSessionsPerAddress`.
+   * The same for an anonymous client (no `auth`) at `address`, under `maxSessionsPerAddress`:
+   * `"principalFull"` when every one of that address's sessions is in use.
    */
-  roomFor(subject: undefined, address: string): Effect.Effect<boolean>
-  roomFor(subject: string | undefined, address?: string): Effect.Effect<boolean> {
-    const max = subject === undefined ? this.maxSessionsPerAddress : this.maxSessionsPerPrincipal
-    if (max === Number.POSITIVE_INFINITY) return Effect.succeed(true)
-    let held = 0
-    let idle: HttpSession | undefined
-    for (const session of this.sessions.values()) {
-      if (session.ended) continue
-      if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
-      held++
-      if (idle === undefined && !inUse(session)) idle = session
-    }
-    if (held < max) return Effect.succeed(true)
-    return idle === undefined ? Effect.succeed(false) : Effect.as(this.end(idle), true)
-  }
-
-  /** Records the client address of anonymous session `session` (see {@link roomFor}). */
-  openedFrom(session: HttpSession, address: string): void {
-    if (!session.ended) this.addresses.set(session, address)
+  openFor(subject: undefined, address: string): Effect.Effect<HttpSession | "full" | "failed" | "principalFull">
+  openFor(subject: string | undefined, address?: string): Effect.Effect<HttpSession | "full" | "failed" | "principalFull"> {
+    return Effect.suspend((): Effect.Effect<HttpSession | "full" | "failed" | "principalFull"> => {
+      const max = subject === undefined ? this.maxSessionsPerAddress : this.maxSessionsPerPrincipal
+      const key = subject === undefined ? `a${address}` : `p${subject}`
+      let held = this.opening.get(key) ?? 0
+      let idle: HttpSession | undefined
+      for (const session of this.sessions.values()) {
+        if (session.ended) continue
+        if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
+        held++
+        if (idle === undefined && !inUse(session)) idle = session
+      }
+      if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
+      this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
+      const opened = Effect.map(this.open(false), (session) => {
+        if (typeof session !== "string") {
+          if (subject !== undefined) session.subject = subject
+          else if (!session.ended) this.addresses.set(session, address!)
+        }
+        return session
+      })
+      return Effect.ensuring(
+        held < max ? opened : Effect.andThen(this.end(idle!), opened),
+        Effect.sync(() => {
+          const opening = this.opening.get(key)!
+          if (opening > 1) this.opening.set(key, opening - 1)
+          else this.opening.delete(key)
+        })
+      )
+    })
   }
 
   /**

@@ -53,7 +53,7 @@ export const post = (
 }
 
 /**
- * The client address of an anonymous `initialize` (see `Endpoint.roomFor`): the connection's peer,
+ * The client address of an anonymous `initialize` (see `Endpoint.openFor`): the connection's peer,
  * or on other platforms the one given to `WebHandler`'s handler; `undefined` when none is known.
  */
 const addressOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string | undefined> => {
@@ -78,34 +78,37 @@ const postToSession = Effect.fnUntraced(function*(
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
         return yield* self.refuse(message, 400, sessionIdRequired, requestId)
       }
-      if (principal !== undefined && !(yield* self.roomFor(principal.subject))) {
-        const error = McpError.toErrorObject(McpError.limitExceeded(
-          "Too many sessions of this principal, all in use: end one (DELETE) or retry later",
-          "sessionsPerPrincipal",
-          { max: self.maxSessionsPerPrincipal }
-        ))
-        return jsonError(429, error.code, error.message, undefined, requestId, error.data)
-      }
-      // Only under a per-address limit: no address is kept per session otherwise (idle-session heap).
+      // The address only under a per-address limit: none is kept per session otherwise (idle-session heap).
       const address = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
         ? yield* addressOf(request)
         : undefined
-      if (address !== undefined && !(yield* self.roomFor(undefined, address))) {
-        const error = McpError.toErrorObject(McpError.limitExceeded(
-          "Too many sessions from this address, all in use: end one (DELETE) or retry later",
-          "sessionsPerAddress",
-          { max: self.maxSessionsPerAddress }
-        ))
+      const opened = yield* (principal !== undefined
+        ? self.openFor(principal.subject)
+        : address !== undefined
+        ? self.openFor(undefined, address)
+        : self.open(false))
+      if (opened === "principalFull") {
+        const error = McpError.toErrorObject(
+          principal !== undefined
+            ? McpError.limitExceeded(
+              "Too many sessions of this principal, all in use: end one (DELETE) or retry later",
+              "sessionsPerPrincipal",
+              { max: self.maxSessionsPerPrincipal }
+            )
+            : McpError.limitExceeded(
+              "Too many sessions from this address, all in use: end one (DELETE) or retry later",
+              "sessionsPerAddress",
+              { max: self.maxSessionsPerAddress }
+            )
+        )
         return jsonError(429, error.code, error.message, undefined, requestId, error.data)
       }
-      const opened = yield* self.open(false)
       if (opened === "full") return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: too many sessions", undefined, requestId)
       if (opened === "failed") {
         return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, requestId)
       }
       session = opened
       session.subject = principal?.subject
-      if (address !== undefined) self.openedFrom(session, address)
     } else {
       session = self.sessions.get(sessionId)
       if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
