@@ -18,7 +18,12 @@ import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, post, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
-const Slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.never, "never") })
+/** How many `slow` calls have started. */
+let slowStarted = 0
+const Slow = McpServer.tool({
+  name: "slow",
+  handler: () => Effect.andThen(Effect.sync(() => slowStarted++), Effect.as(Effect.never, "never"))
+})
 
 /** A server whose verifier takes a token for the subject it names. */
 const serve = (options: Partial<StreamableHttp.Options>) =>
@@ -114,6 +119,7 @@ describe("sessions per principal", () => {
   it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>
     Effect.gen(function*() {
       const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })
+      slowStarted = 0
       const aborts = new AbortController()
       yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
       for (let i = 0; i < 2; i++) {
@@ -133,7 +139,9 @@ describe("sessions per principal", () => {
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } })
         }).catch(() => undefined)
       }
-      yield* Effect.sleep("200 millis")
+      // Both calls in flight (at most 200 looks 25 ms apart).
+      for (let look = 0; look < 200 && slowStarted < 2; look++) yield* Effect.sleep("25 millis")
+      assert.strictEqual(slowStarted, 2)
       const refused = yield* Effect.promise(async () => {
         const response = await post(url, initializeMessage(2), { authorization: "Bearer mallory" })
         return { status: response.status, body: await response.json() as any }
