@@ -31,6 +31,9 @@
  *   `s` written in the same way, `i` by Unicode case folding (`[a-z]` with `iu` matches `ſ` and the
  *   Kelvin sign, and so do `\w` and `\b`). `elicitationSchema` leaves out a pattern with `i`, `m`
  *   or `s` (and refuses others).
+ * - `isLowercased`, `isUppercased`, `isCapitalized` and `isUncapitalized` have a pattern of the
+ *   characters `toLowerCase` / `toUpperCase` leaves as they are (`^\P{Changes_When_Lowercased}*$`),
+ *   not Effect's of ASCII letters only (`^[^A-Z]*$`, which `"É"` passes).
  * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
@@ -497,6 +500,13 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
       // Items Effect finds distinct may be alike in JSON (`{}` and `{ a: undefined }`), which
       // clients would refuse: a result's are unique only when each item is its own JSON.
       return use === "output" && !node.distinct ? check.annotate({ toJsonSchema: () => approximate({}) }) : check
+    case "effect/schema/isLowercased":
+    case "effect/schema/isUppercased":
+    case "effect/schema/isCapitalized":
+    case "effect/schema/isUncapitalized":
+      // Effect's patterns name ASCII letters only (`^[^A-Z]*$`), the checks every letter
+      // `toLowerCase` / `toUpperCase` changes ("É" is not lowercased).
+      return check.annotate({ toJsonSchema: () => approximate({ pattern: casePatterns[representation.id] }) })
     case "effect/schema/isPattern": {
       // An elicitation form has no `pattern` (`elicitationSchema` refuses one): a RegExp with the
       // `i`, `m` or `s` flag, which had none before those were written into patterns, still has
@@ -515,6 +525,19 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
     }
   }
   return check
+}
+
+/**
+ * The patterns of the case checks, which compare a string (or its first character) with its
+ * `toLowerCase()` / `toUpperCase()`: a code point changes when lowercased exactly when it has the
+ * Unicode property `Changes_When_Lowercased` (and `Σ`, the only one lowercased by its context,
+ * changes either way), likewise when uppercased; a lone surrogate has neither.
+ */
+const casePatterns: Record<string, string> = {
+  "effect/schema/isLowercased": "^\\P{Changes_When_Lowercased}*$",
+  "effect/schema/isUppercased": "^\\P{Changes_When_Uppercased}*$",
+  "effect/schema/isCapitalized": "^(?:\\P{Changes_When_Uppercased}[\\s\\S]*)?$",
+  "effect/schema/isUncapitalized": "^(?:\\P{Changes_When_Lowercased}[\\s\\S]*)?$"
 }
 
 /**

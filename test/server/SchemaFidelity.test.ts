@@ -251,6 +251,45 @@ describe("JSON Schema fidelity", () => {
     assert.deepStrictEqual(JsonSchema.elicitationSchema(schema).properties, { n: { type: "string" } })
   })
 
+  it("gives the case checks patterns that refuse every letter toLowerCase / toUpperCase changes, not only ASCII's", () => {
+    const checks = {
+      lowercased: Schema.String.check(Schema.isLowercased()),
+      uppercased: Schema.String.check(Schema.isUppercased()),
+      capitalized: Schema.String.check(Schema.isCapitalized()),
+      uncapitalized: Schema.String.check(Schema.isUncapitalized())
+    }
+    // Both SDK clients' validators: v1's (Ajv, draft-07) and v2's (Ajv, 2020-12).
+    const validators = [ajv, ajv2020]
+    for (const [name, field] of Object.entries(checks)) {
+      const schema = Schema.Struct({ s: field })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+      const validates = validators.map((validator) => validator.getValidator(advertised as any))
+      const check = (s: string) => {
+        const decoded = Exit.isSuccess(decode({ s }))
+        for (const validate of validates) {
+          // Fails before: "É" was lowercased and "é" uppercased to the pattern (`^[^A-Z]*$`).
+          assert.strictEqual(validate({ s }).valid, decoded, `${name}: ${JSON.stringify(s)} against ${JSON.stringify(advertised)}`)
+        }
+      }
+      for (const s of ["", "abc", "Abc", "ABC", "É", "é", "Éa", "éA", "ß", "ǅ", "ΑΣ", "aΣb", "ς", "İ", "1 + 2", "\ud800", "\udc00a"]) check(s)
+      // Each character of the blocks with cased letters (Latin to Glagolitic, Cyrillic Extended-B to
+      // Latin Extended-D, ..., Deseret, Adlam, enclosed letters): all those of Unicode 17.
+      const ranges = [
+        [0, 0x2DFF], [0xA640, 0xA7FF], [0xAB30, 0xABBF], [0xFB00, 0xFB1F], [0xFF00, 0xFF5F], [0x10400, 0x104FF],
+        [0x10570, 0x105BF], [0x10C80, 0x10CFF], [0x10D40, 0x10D8F], [0x118A0, 0x118FF], [0x16E40, 0x16EDF],
+        [0x1E900, 0x1E95F], [0x1F130, 0x1F18F]
+      ]
+      for (const [start, end] of ranges) {
+        for (let code = start; code <= end; code++) {
+          if (code >= 0xD800 && code <= 0xDFFF) continue
+          const c = String.fromCodePoint(code)
+          check(c)
+        }
+      }
+    }
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
