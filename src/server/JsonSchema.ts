@@ -34,6 +34,9 @@
  * - `isLowercased`, `isUppercased`, `isCapitalized` and `isUncapitalized` have a pattern of the
  *   characters `toLowerCase` / `toUpperCase` leaves as they are (`^\P{Changes_When_Lowercased}*$`),
  *   not Effect's of ASCII letters only (`^[^A-Z]*$`, which `"É"` passes).
+ * - A `Schema.BigInt` with bounds (`isBetweenBigInt`, `isGreaterThanBigInt`, ...) has the pattern of
+ *   exactly the integer strings within them (`-0`, leading zeros included, as the Schema decodes
+ *   them), not `^-?\d+$`.
  * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
@@ -986,7 +989,8 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
       types.some(SchemaAST.isUndefined) && !types.every(SchemaAST.isUndefined)
         ? types.filter((type) => !SchemaAST.isUndefined(type))
         : types,
-    node: (ast) => {
+    node: (bounded) => {
+      const ast = bigIntWithin(bounded)
       const checks = ast.checks === undefined
         ? undefined
         : SchemaAST.mapOrSame(ast.checks, overrideCheck(use, checked(ast))) as SchemaAST.Checks
@@ -1043,6 +1047,107 @@ const refusesNonFinite = (ast: SchemaAST.AST): boolean => {
   } catch {
     return false
   }
+}
+
+/** The bounds checks of a `Schema.BigInt`. */
+const bigIntBoundIds = [
+  "effect/schema/isGreaterThanBigInt",
+  "effect/schema/isGreaterThanOrEqualToBigInt",
+  "effect/schema/isLessThanBigInt",
+  "effect/schema/isLessThanOrEqualToBigInt",
+  "effect/schema/isBetweenBigInt"
+]
+
+/**
+ * A `Schema.BigInt` with bounds (`isBetweenBigInt`, `isGreaterThanBigInt`, ...) as the string
+ * whose pattern holds the integers within them exactly (Effect writes no bounds, so any integer
+ * string was advertised, `^-?\d+$`); any other node as it is.
+ */
+const bigIntWithin = (ast: SchemaAST.AST): SchemaAST.AST => {
+  if (ast._tag !== "BigInt" || !hasCheck(ast.checks, bigIntBoundIds)) return ast
+  let low: bigint | undefined
+  let high: bigint | undefined
+  const above = (n: bigint) => {
+    if (low === undefined || n > low) low = n
+  }
+  const below = (n: bigint) => {
+    if (high === undefined || n < high) high = n
+  }
+  const visit = (check: SchemaAST.Check<any>): void => {
+    if (check._tag === "FilterGroup") return check.checks.forEach(visit)
+    const representation = check.annotations?.representation
+    const payload: any = representation?.payload
+    switch (representation?.id) {
+      case "effect/schema/isGreaterThanBigInt":
+        return above(BigInt(payload.exclusiveMinimum) + 1n)
+      case "effect/schema/isGreaterThanOrEqualToBigInt":
+        return above(BigInt(payload.minimum))
+      case "effect/schema/isLessThanBigInt":
+        return below(BigInt(payload.exclusiveMaximum) - 1n)
+      case "effect/schema/isLessThanOrEqualToBigInt":
+        return below(BigInt(payload.maximum))
+      case "effect/schema/isBetweenBigInt":
+        above(BigInt(payload.minimum) + (payload.exclusiveMinimum === true ? 1n : 0n))
+        return below(BigInt(payload.maximum) - (payload.exclusiveMaximum === true ? 1n : 0n))
+    }
+  }
+  ast.checks?.forEach(visit)
+  const pattern = bigIntRange(low, high)
+  // Its own title and description kept (its examples and default are bigints, written by `lostDocs`).
+  const { description, title } = ast.annotations ?? {}
+  return copyNode(Schema.String.check(Schema.isPattern(new RegExp(pattern, "u"))).ast, {
+    annotations: { ...(title !== undefined && { title }), ...(description !== undefined && { description }) }
+  })
+}
+
+/** The digits of the numbers from `low` to `high` (as many digits each, `low <= high`), as a pattern. */
+const sameLength = (low: string, high: string): string => {
+  if (low === high) return low
+  if (low[0] === high[0]) return `${low[0]}(?:${sameLength(low.slice(1), high.slice(1))})`
+  const rest = low.length - 1
+  const any = rest === 0 ? "" : rest === 1 ? "\\d" : `\\d{${rest}}`
+  const lowFull = /^0*$/.test(low.slice(1))
+  const highFull = /^9*$/.test(high.slice(1))
+  const first = Number(low[0]) + (lowFull ? 0 : 1)
+  const last = Number(high[0]) - (highFull ? 0 : 1)
+  const parts: Array<string> = []
+  if (!lowFull) parts.push(`${low[0]}(?:${sameLength(low.slice(1), "9".repeat(rest))})`)
+  if (first <= last) parts.push(`${first === last ? first : `[${first}-${last}]`}${any}`)
+  if (!highFull) parts.push(`${high[0]}(?:${sameLength("0".repeat(rest), high.slice(1))})`)
+  return parts.join("|")
+}
+
+/** The numbers from `low` (at least 1) to `high` (none: no end), without leading zeros, as a pattern. */
+const positive = (low: bigint, high: bigint | undefined): string => {
+  const a = low.toString()
+  const b = high?.toString()
+  if (b !== undefined && a.length === b.length) return sameLength(a, b)
+  const parts = [sameLength(a, "9".repeat(a.length))]
+  if (b === undefined) parts.push(`[1-9]\\d{${a.length},}`)
+  else {
+    if (b.length - a.length > 1) parts.push(`[1-9]\\d{${a.length},${b.length - 2}}`)
+    parts.push(sameLength(`1${"0".repeat(b.length - 1)}`, b))
+  }
+  return parts.join("|")
+}
+
+/**
+ * The strings `Schema.BigInt` decodes (`-?\d+`, leading zeros and `-0` included) to a number from
+ * `low` to `high` (inclusive; none: no end), as a pattern.
+ */
+const bigIntRange = (low: bigint | undefined, high: bigint | undefined): string => {
+  const parts: Array<string> = []
+  // Negative numbers: -high' .. -low' with high' = min(high, -1).
+  if (low === undefined || low < 0n) {
+    const top = high === undefined || high >= 0n ? -1n : high
+    if (low === undefined || low <= top) parts.push(`-0*(?:${positive(-top, low === undefined ? undefined : -low)})`)
+  }
+  if ((low === undefined || low <= 0n) && (high === undefined || high >= 0n)) parts.push("-?0+")
+  if (high === undefined || high > 0n) {
+    const bottom = low === undefined || low < 1n ? 1n : low
+    if (high === undefined || bottom <= high) parts.push(`0*(?:${positive(bottom, high)})`)
+  }
+  return parts.length === 0 ? "^(?!)$" : `^(?:${parts.join("|")})$`
 }
 
 /**

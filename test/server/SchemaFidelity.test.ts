@@ -290,6 +290,49 @@ describe("JSON Schema fidelity", () => {
     }
   })
 
+  it("advertises a BigInt's bounds: the pattern holds exactly the integer strings within them", () => {
+    const big = 12345678901234567890n
+    const fields = {
+      between: Schema.BigInt.check(Schema.isBetweenBigInt({ minimum: -15n, maximum: 1000n })),
+      open: Schema.BigInt.check(
+        Schema.isBetweenBigInt({ minimum: -1n, maximum: 99n, exclusiveMinimum: true, exclusiveMaximum: true })
+      ),
+      above: Schema.BigInt.check(Schema.isGreaterThanBigInt(big)),
+      atLeast: Schema.BigInt.check(Schema.isGreaterThanOrEqualToBigInt(-7n)),
+      below: Schema.BigInt.check(Schema.isLessThanBigInt(-big)),
+      atMost: Schema.BigInt.check(Schema.isLessThanOrEqualToBigInt(205n)),
+      both: Schema.BigInt.check(Schema.isGreaterThanBigInt(5n), Schema.isLessThanOrEqualToBigInt(70n)).annotate({
+        description: "Five to seventy"
+      })
+    }
+    const schema = Schema.Struct(fields)
+    const advertised = JsonSchema.toolInputSchema(schema)
+    // Fails before: each was `^-?\d+$`, which "0" passed for `between` (the Schema refuses it).
+    const around = [-big - 1n, -big, -big + 1n, big - 1n, big, big + 1n, big * 10n]
+      .concat([-1001n, -16n, -15n, -14n, -9n, -8n, -7n, -6n, -2n, -1n, 0n, 1n, 4n, 5n, 6n, 7n, 9n, 10n, 11n])
+      .concat([69n, 70n, 71n, 98n, 99n, 100n, 101n, 199n, 204n, 205n, 206n, 999n, 1000n, 1001n, 10000n])
+    const strings = around.flatMap((n) => [String(n), n < 0n ? `-00${-n}` : `00${n}`]).concat(["-0", "-00", "000"])
+    // Each field within its bounds, but the one whose strings are tried.
+    const valid = { between: "6", open: "6", above: String(big + 1n), atLeast: "6", below: String(-big - 1n), atMost: "6", both: "6" }
+    const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+    const validates = [ajv, ajv2020].map((validator) => validator.getValidator(advertised as any))
+    for (const name of Object.keys(fields)) {
+      const outcomes = new Set<boolean>()
+      for (const s of strings) {
+        const value = { ...valid, [name]: s }
+        const decoded = Exit.isSuccess(decode(value))
+        outcomes.add(decoded)
+        for (const validate of validates) {
+          assert.strictEqual(validate(value).valid, decoded, `${name}: ${JSON.stringify(s)} against ${JSON.stringify(advertised.properties)}`)
+        }
+      }
+      // Strings on both sides of the bounds were tried.
+      assert.strictEqual(outcomes.size, 2, name)
+    }
+    // The documentation stays.
+    assert.strictEqual((advertised as any).properties.both.description, "Five to seventy")
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
