@@ -45,7 +45,8 @@
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
  *   a `Schema.Int` key the integers of up to 15 digits (`"-2.0"`; not `"1.5"`, which the Schema
- *   drops), other checks of a key (bounds, lengths) are left out. The selector may then match keys
+ *   drops), within its bounds when it has some (`isBetween`, `isGreaterThan`, `isInt32`, ...),
+ *   other checks of a key (a multiple, lengths) are left out. The selector may then match keys
  *   the Schema does not decode; it drops those.
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
@@ -592,7 +593,7 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
         if (pattern !== undefined) return copyNode(ast, { checks: [check.annotate({ toJsonSchema: () => ({ pattern }) })] })
       }
       // An Int's keys: not every number's (the Schema drops "1.5", whatever its value).
-      if (ast._tag === "Number" && hasCheck(ast.checks, intIds)) return intKey
+      if (ast._tag === "Number" && hasCheck(ast.checks, intIds)) return boundedIntKey(ast.checks) ?? intKey
       return copyNode(ast, { checks: undefined })
     }
     case "Union": {
@@ -611,6 +612,55 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
  * and exponents (`"1e3"`) are left unchecked rather than risk a key it drops.
  */
 const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
+
+/**
+ * The keys of a record keyed by a `Schema.Int` with bounds (`isBetween`, `isGreaterThan`, `isInt32`,
+ * ...) its selector matches: the integers within them (as `intKey` writes them, leading zeros
+ * and all), which the Schema decodes; `intKey`'s 15 digits matched also those it drops (`"9"` of
+ * `isBetween({ minimum: 1, maximum: 5 })`), whose values were refused though the Schema ignores
+ * them. `undefined` when the key has other checks, or none of these.
+ */
+const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
+  // Up to 15 digits, as `intKey` (all safe; the selector may match fewer keys than are decoded).
+  let low = -(10n ** 15n - 1n)
+  let high = 10n ** 15n - 1n
+  let bounded = false
+  let other = false
+  const above = (n: number) => {
+    bounded = true
+    if (BigInt(n) > low) low = BigInt(n)
+  }
+  const below = (n: number) => {
+    bounded = true
+    if (BigInt(n) < high) high = BigInt(n)
+  }
+  const visit = (check: SchemaAST.Check<any>): void => {
+    if (check._tag === "FilterGroup") return check.checks.forEach(visit)
+    const representation = check.annotations?.representation
+    const payload: any = representation?.payload
+    switch (representation?.id) {
+      case "effect/schema/isInt":
+      case "effect/schema/isFinite":
+        return
+      case "effect/schema/isGreaterThan":
+        return above(Math.floor(payload.exclusiveMinimum) + 1)
+      case "effect/schema/isGreaterThanOrEqualTo":
+        return above(Math.ceil(payload.minimum))
+      case "effect/schema/isLessThan":
+        return below(Math.ceil(payload.exclusiveMaximum) - 1)
+      case "effect/schema/isLessThanOrEqualTo":
+        return below(Math.floor(payload.maximum))
+      case "effect/schema/isBetween":
+        above(payload.exclusiveMinimum === true ? Math.floor(payload.minimum) + 1 : Math.ceil(payload.minimum))
+        return below(payload.exclusiveMaximum === true ? Math.ceil(payload.maximum) - 1 : Math.floor(payload.maximum))
+    }
+    other = true
+  }
+  checks.forEach(visit)
+  if (!bounded || other) return undefined
+  const pattern = `^${integerRange(low, high, true)}(?:\\.0+)?$`
+  return Schema.String.check(Schema.isPattern(new RegExp(pattern, "u")).annotate({ toJsonSchema: () => ({ pattern }) })).ast
+}
 
 const intKey: SchemaAST.AST = Schema.String.check(
   Schema.isPattern(intKeyPattern).annotate({ toJsonSchema: () => ({ pattern: intKeyPattern.source }) })
@@ -1135,19 +1185,25 @@ const positive = (low: bigint, high: bigint | undefined): string => {
  * The strings `Schema.BigInt` decodes (`-?\d+`, leading zeros and `-0` included) to a number from
  * `low` to `high` (inclusive; none: no end), as a pattern.
  */
-const bigIntRange = (low: bigint | undefined, high: bigint | undefined): string => {
+const bigIntRange = (low: bigint | undefined, high: bigint | undefined): string => `^${integerRange(low, high, false)}$`
+
+/**
+ * The integers from `low` to `high` (inclusive; none: no end) written with leading zeros or not,
+ * `-0` too, and with `plus` a `+` sign, as a group of a pattern (one matching nothing when none).
+ */
+const integerRange = (low: bigint | undefined, high: bigint | undefined, plus: boolean): string => {
   const parts: Array<string> = []
   // Negative numbers: -high' .. -low' with high' = min(high, -1).
   if (low === undefined || low < 0n) {
     const top = high === undefined || high >= 0n ? -1n : high
     if (low === undefined || low <= top) parts.push(`-0*(?:${positive(-top, low === undefined ? undefined : -low)})`)
   }
-  if ((low === undefined || low <= 0n) && (high === undefined || high >= 0n)) parts.push("-?0+")
+  if ((low === undefined || low <= 0n) && (high === undefined || high >= 0n)) parts.push(plus ? "[+-]?0+" : "-?0+")
   if (high === undefined || high > 0n) {
     const bottom = low === undefined || low < 1n ? 1n : low
-    if (high === undefined || bottom <= high) parts.push(`0*(?:${positive(bottom, high)})`)
+    if (high === undefined || bottom <= high) parts.push(`${plus ? "\\+?" : ""}0*(?:${positive(bottom, high)})`)
   }
-  return parts.length === 0 ? "^(?!)$" : `^(?:${parts.join("|")})$`
+  return parts.length === 0 ? "(?!)" : `(?:${parts.join("|")})`
 }
 
 /**

@@ -333,6 +333,38 @@ describe("JSON Schema fidelity", () => {
     assert.strictEqual((advertised as any).properties.both.description, "Five to seventy")
   })
 
+  it("advertises a record keyed by a bounded Int with a selector matching only the keys within the bounds", () => {
+    const keys = {
+      between: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 5 })),
+      open: Schema.Int.check(Schema.isBetween({ minimum: -2.5, maximum: 3, exclusiveMinimum: true, exclusiveMaximum: true })),
+      above: Schema.Int.check(Schema.isGreaterThan(-3)),
+      atMost: Schema.Int.check(Schema.isLessThanOrEqualTo(12.5)),
+      int32: Schema.Int.check(Schema.isInt32())
+    }
+    const tried = ["1", "5", "6", "0", "-0", "+3", "003", "3.0", "2", "-2", "-3", "-4", "9", "12", "13", "-12"]
+      .concat(["2147483647", "2147483648", "-2147483648", "-2147483649", "999999999999999", "-999999999999999"])
+    for (const [name, key] of Object.entries(keys)) {
+      const schema = Schema.Struct({ r: Schema.Record(key, Schema.Finite) })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+      const validates = [ajv, ajv2020].map((validator) => validator.getValidator(advertised as any))
+      const outcomes = new Set<boolean>()
+      for (const k of tried) {
+        // A key the Schema drops may hold anything; one it decodes must hold a number.
+        for (const v of [1, "x"]) {
+          const value = { r: { [k]: v } }
+          const decoded = Exit.isSuccess(decode(value))
+          outcomes.add(decoded)
+          for (const validate of validates) {
+            // Fails before: the selector matched "9" of 1 to 5, and { "9": "x" } was refused.
+            assert.strictEqual(validate(value).valid, decoded, `${name}: ${JSON.stringify(value)} against ${JSON.stringify(advertised.properties)}`)
+          }
+        }
+      }
+      assert.strictEqual(outcomes.size, 2, name)
+    }
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
