@@ -86,7 +86,7 @@ export * as SessionStore from "./transport/http/SessionStore.ts"
 /** The in-memory linked pair. */
 export * as InMemory from "./transport/InMemory.ts"
 /**
- * The graceful shutdown (SIGTERM/SIGINT drain) and `runMain` for servers on any transport.
+ * The graceful shutdown (SIGTERM/SIGINT/SIGHUP drain) and `runMain` for servers on any transport.
  *
  * @since 0.2.0
  */

@@ -18,11 +18,11 @@
  * 0 on success (and after a clean drain), 1 when the command failed (file not found, nothing
  * exported that is a server, port unavailable, the server failed) or a `--wizard` ended without
  * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags),
- * 143 when a drain was cut short, and 130 (SIGINT) or 143 (SIGTERM) when a signal stopped
+ * 143 when a drain was cut short, and 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
  * before it served (while its module loaded, or its components were built): a signal while
- * nothing serves is an interruption to `GracefulShutdown.runMain`. SIGHUP (a closed terminal) is
- * taken as SIGTERM. `dev` does not import the
+ * nothing serves is an interruption to `GracefulShutdown.runMain`. SIGHUP (a closed terminal)
+ * drains as SIGTERM does (`GracefulShutdown.runMain` listens for it). `dev` does not import the
  * module (its server does, in a process of its own): a module that does not load is told by that
  * server, and `dev` waits for the change that fixes it (a `.ts` module this Node will not run,
  * under `node_modules` or with type stripping off, which no change fixes, fails `dev` at once).
@@ -500,15 +500,8 @@ export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
  * @since 0.2.0
  */
 export const main = (args: ReadonlyArray<string> = process.argv.slice(2)): void => {
-  process.on("SIGHUP", asTerminated)
   GracefulShutdown.runMain(Effect.andThen(program(args), exitOnceWritten), { logToStderr: true })
 }
-
-/**
- * A closed terminal (SIGHUP) stops the command as SIGTERM does (`run` drains, `dev` drains its
- * server): Node's default for it ended the process at once, its in-flight requests cut.
- */
-const asTerminated = (): void => void process.kill(process.pid, "SIGTERM")
 
 // ---------------------------------------------------------------------------
 // Internal

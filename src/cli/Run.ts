@@ -9,10 +9,10 @@
  *   line logged once it listens; a port that cannot be bound ends the command with an error
  *   naming it ({@link PortUnavailable}).
  *
- * Both drain on SIGTERM or SIGINT (see `GracefulShutdown.runMain`, which runs the CLI), and on
- * SIGHUP (a closed terminal), which the CLI takes as SIGTERM. A signal
- * before the server serves (while its components are built) stops it as an interrupted command
- * (exit 130 for SIGINT, 143 for SIGTERM), not with a drain's 0.
+ * Both drain on SIGTERM, SIGINT or SIGHUP (a closed terminal; see `GracefulShutdown.runMain`,
+ * which runs the CLI). A signal before the server serves (while its components are built) stops it
+ * as an interrupted command (exit 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), not with a
+ * drain's 0.
  *
  * @stability experimental
  * @since 0.2.0

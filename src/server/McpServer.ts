@@ -1278,9 +1278,9 @@ export const run = <E>(
  * session over a {@link Transport} (stdio: until its input ends), or every session a
  * {@link Listener} accepts (Streamable HTTP: until interrupted).
  *
- * Under `Stdio.runMain` / `GracefulShutdown.runMain`, a SIGINT or SIGTERM that stops it before it
+ * Under `Stdio.runMain` / `GracefulShutdown.runMain`, a SIGINT, SIGTERM or SIGHUP that stops it before it
  * serves (its Layer still building: a database connecting, say) exits as an interrupted command
- * (130 for SIGINT, 143 for SIGTERM), not with the 0 of a clean drain: a supervisor does not read
+ * (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), not with the 0 of a clean drain: a supervisor does not read
  * "ended well" for a server that never ran. Once it serves, a signal drains it (exit 0).
  *
  * **Example** (A stdio server)

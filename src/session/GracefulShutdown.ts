@@ -1,5 +1,5 @@
 /**
- * A graceful shutdown of a process serving MCP: asked once (SIGTERM or SIGINT, through
+ * A graceful shutdown of a process serving MCP: asked once (SIGTERM, SIGINT or SIGHUP, through
  * {@link runMain}), carried out by the transports, reported in the exit code.
  *
  * When it is requested, transports stop accepting (stdio answers new requests -32000 "Server
@@ -9,8 +9,8 @@
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
  * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
  * the shutdown timeout, or a second signal) or their answers were (a client, over stdio or an SSE
- * stream, that did not read them within the shutdown timeout), and 130 or 143 (SIGINT or
- * SIGTERM) when the signal came while nothing served yet (a Layer still building, a one-shot
+ * stream, that did not read them within the shutdown timeout), and 130, 143 or 129 (SIGINT,
+ * SIGTERM or SIGHUP) when the signal came while nothing served yet (a Layer still building, a one-shot
  * command): it interrupted work that had nothing to drain. The transports say when they start serving
  * ({@link GracefulShutdownState.markServing}): a session's stdio (or other) connection open, a
  * Streamable HTTP endpoint up.
@@ -74,7 +74,7 @@ export interface GracefulShutdownState {
   /**
    * Records that the shutdown interrupted work that has nothing to drain and did not finish:
    * {@link runMain} then exits as an interrupted command does, 128 + the signal's number (130 for
-   * SIGINT, 143 for SIGTERM), not 0. `runMain` marks it itself when the signal came while nothing
+   * SIGINT, 143 for SIGTERM, 129 for SIGHUP), not 0. `runMain` marks it itself when the signal came while nothing
    * served; a program that served and then does such work (and is stopped in it) may mark it too.
    * Ignored until a shutdown is requested.
    */
@@ -201,18 +201,19 @@ export const markServing: Effect.Effect<void> = Effect.flatMap(GracefulShutdown,
 const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as const
 
 /** The exit code of a command a signal interrupted: 128 + the signal's number, as shells report it. */
-const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+const signalExitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
 
 /**
  * Runs an MCP server as the process's main program, with a graceful shutdown.
  *
  * **Details**
  *
- * On the first SIGTERM or SIGINT, the shutdown is requested: transports stop accepting and drain
- * (in-flight requests finish within the sessions' `shutdownTimeoutMillis`), then the program is
- * stopped. A second signal stops it at once (finalizers still running are not waited for). Exit
- * code: 0 after a clean end or drain, 143 when the drain was cut short, 130 (SIGINT) or 143
- * (SIGTERM) when the signal came while nothing served yet (its Layer still building, a database
+ * On the first SIGTERM, SIGINT or SIGHUP (a closed terminal), the shutdown is requested: transports
+ * stop accepting and drain (in-flight requests finish within the sessions' `shutdownTimeoutMillis`),
+ * then the program is stopped. A second signal stops it at once (finalizers still running are not
+ * waited for). Exit code: 0 after a clean end or drain, 143 when the drain was cut short (whatever
+ * the signal), 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP: 128 + the signal's number, as a shell
+ * reports a command it ended) when the signal came while nothing served yet (its Layer still building, a database
  * connecting; a program that never serves MCP; see {@link GracefulShutdownState.markServing}) or
  * the program marked its work interrupted (`markInterrupted`), 1 after a failure
  * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
@@ -299,11 +300,15 @@ export const runMain = <A, E>(
   // `runFork` returns (a Layer's synchronous start, a top-level loop); a signal that arrives
   // meanwhile would otherwise find no listener and kill the process as Node does by default,
   // without the drain or the exit code.
+  // SIGHUP (the terminal closed: an ssh session dropped, a terminal window shut) drains as
+  // SIGTERM does; Node's default for it ended the process at once, the in-flight calls cut.
+  process.on("SIGHUP", onSignal)
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   process.on("beforeExit", onBeforeExit)
   fiber = Effect.runFork(program)
   fiber.addObserver((exit) => {
+    process.off("SIGHUP", onSignal)
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)
     process.off("beforeExit", onBeforeExit)

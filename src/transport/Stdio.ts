@@ -119,7 +119,7 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * Runs a stdio server as the process's main program: logs go to stderr (including the report of
  * a failure, e.g. a broken stdout), and so does what `console` writes to stdout (`console.log`,
  * `info`, `debug`, `dir`, `table`…: a handler's stray debug line would be no JSON-RPC message in
- * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT stop taking requests (a new one
+ * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT/SIGHUP stop taking requests (a new one
  * is answered -32000 "Server shutting down"; the client's answers to the server's requests are still
  * read, as Streamable HTTP takes them while it drains) and let in-flight requests finish (within
  * `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
@@ -129,7 +129,7 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * read, after `shutdownTimeoutMillis`), the client closing stdin during that drain too, and so is
  * a drain of the end of input that cut requests short before the signal came, its answers still
  * being written (the signal decides, not the end of input, nor which came first); 130
- * (SIGINT) or 143 (SIGTERM) when the signal came before it served (its Layer still building), 1
+ * (SIGINT), 143 (SIGTERM) or 129 (SIGHUP) when the signal came before it served (its Layer still building), 1
  * after a failure (see `GracefulShutdown.runMain`; a failed input's answers already produced are
  * written first, within `shutdownTimeoutMillis`). The process exits once the program has ended and
  * its output is written, even when something its modules left running would keep Node up (an

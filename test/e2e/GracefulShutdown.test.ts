@@ -106,6 +106,44 @@ describe("graceful shutdown (stdio)", () => {
     }), 30_000)
 })
 
+describe("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
+  // Fails before the fix ({ code: null, signal: "SIGHUP" }): runMain did not listen for SIGHUP, and
+  // Node's default for it ended the process at once, the in-flight calls unanswered.
+  it.live("stdio (Stdio.runMain): SIGHUP with 5 calls in flight: all 5 answered, then exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(everythingServer)
+      yield* Effect.promise(() => handshake(running))
+      for (let id = 1; id <= 5; id++) running.send(slowCall(id, 600))
+      yield* Effect.promise(() => sleep(200))
+      running.child.kill("SIGHUP")
+      const exited = yield* Effect.promise(() => running.exited(10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      const answered = running.messages().filter((m) => typeof m.id === "number" && m.result?.content?.[0]?.text === "done")
+      assert.strictEqual(answered.length, 5, running.stdout())
+    }), 30_000)
+
+  it.live("Streamable HTTP (GracefulShutdown.runMain): SIGHUP with a call in flight: answered, new requests 503, exit 0", () =>
+    Effect.gen(function*() {
+      const { running, url, sessionId } = yield* serveHttp({})
+      const call = post(url, slowCall(1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
+        status: response.status,
+        body: await response.json() as any
+      }), (error: unknown) => ({ status: 0, body: String(error) }))
+      yield* Effect.promise(() => sleep(300))
+      running.child.kill("SIGHUP")
+      yield* Effect.promise(() => sleep(100))
+      const refused = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "late", method: "ping" }, on(sessionId)).then((r) => r.status, () => 0)
+      )
+      assert.strictEqual(refused, 503)
+      const answer = yield* Effect.promise(() => call)
+      assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
+      assert.strictEqual(answer.body.result?.content?.[0]?.text, "done", JSON.stringify(answer.body))
+      const exited = yield* Effect.promise(() => running.exited(10_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+    }), 30_000)
+})
+
 describe("a second signal while a finalizer does not finish", () => {
   // Found by fuzzing (fails before a fix): the second signal interrupted the main fiber, which
   // waited for the finalizer; the process ran on until it finished (a Redis client closing against
@@ -455,7 +493,9 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
     { name: "Streamable HTTP (GracefulShutdown.runMain)", args: async () => ["--http", String(await freePort())] }
   ]
   for (const mode of modes) {
-    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    // SIGHUP: 128 + 1, as a shell reports a command a closed terminal ended (before the fix: no
+    // exit code, the process killed by the signal).
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
       // Fails before the fix (exit 0, the code of a clean drain): a supervisor read "ended well"
       // for a server that never served.
       it.live(`${mode.name}: ${signal} while the components are built: exit ${code}`, () =>
