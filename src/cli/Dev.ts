@@ -12,7 +12,8 @@
  *   503, in-flight requests finish: see `GracefulShutdown`), and the next child starts once it
  *   has exited (it then has the port to itself); a child still running after
  *   `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
- * - **Watched**: the module's folder and its subfolders, except `node_modules`, `dist`, `build`,
+ * - **Watched**: the module's folder (and, for a module reached through a symlink, the real file's
+ *   folder, where Node runs it from) and its subfolders, except `node_modules`, `dist`, `build`,
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
  *   and JSON files (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`, `.json`) count. A folder made
  *   later is watched as it appears (its module files count as changed), one removed no longer; a
@@ -176,7 +177,11 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   // interruption of a program that never served (see `GracefulShutdown.runMain`).
   yield* GracefulShutdown.markServing
 
-  const roots = [path.dirname(options.file), ...options.watch].map((root) => path.resolve(root))
+  // A module reached through a symlink is run from its real path (Node resolves the main module's
+  // links, and its imports from there): the real file's folder is watched too, where its edits and
+  // those of the modules beside it are seen (the link's folder sees only the link).
+  const real = yield* fs.realPath(options.file).pipe(Effect.orElseSucceed(() => options.file))
+  const roots = [...new Set([path.dirname(options.file), path.dirname(real), ...options.watch].map((root) => path.resolve(root)))]
   const listed = yield* foldersUnder(roots, path, maxFolders)
   const scope = yield* Effect.scope
   /** The changed files, as the watchers see them (and the files of folders made later, found as they are). */

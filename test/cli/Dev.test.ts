@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
@@ -412,6 +412,44 @@ export const components = Layer.mergeAll(
         `a restart for lib/again.ts:\n${dev.stderr()}`,
         5_000
       )
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
+
+  // Fails before the fix: dev watched the link's folder only (bin/), where neither an edit of the
+  // real module nor one of the module it imports beside it (pkg/) is seen: nothing restarted.
+  it.live("a module reached through a symlink: a change beside the real file restarts the server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      mkdirSync(join(dir, "pkg"))
+      mkdirSync(join(dir, "bin"))
+      const tools = (names: ReadonlyArray<string>) =>
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+export const tools = Layer.mergeAll(${names.map((name) => `McpServer.tool({ name: "${name}", handler: () => Effect.succeed("${name}") })`).join(", ")})
+`
+      writeModule(join(dir, "pkg"), "tools.ts", tools(["one"]))
+      const real = writeModule(
+        join(dir, "pkg"),
+        "server.ts",
+        `import { tools } from "./tools.ts"
+export const options = { name: "linked", version: "1.0.0" }
+export const components = tools
+`
+      )
+      const link = join(dir, "bin", "server.ts")
+      symlinkSync(real, link)
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const dev = yield* spawnCli(["dev", link, "--port", String(port)], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the first server:\n${dev.stderr()}`)
+      assert.deepStrictEqual(yield* toolNames(url), ["one"])
+      writeFileSync(join(dir, "pkg", "tools.ts"), tools(["one", "two"]))
+      yield* waitUntil(() => dev.stderr().includes("tools.ts changed, restarting"), `a restart for pkg/tools.ts:\n${dev.stderr()}`, 5_000)
+      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "two"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
