@@ -288,7 +288,9 @@ export const locate = Effect.fnUntraced(function*(path: string) {
 /**
  * Fails when Node will not run the TypeScript module at `absolute` (found by {@link locate}): one
  * whose real path is under a `node_modules` folder (Node strips no types there), or any when this
- * Node's type stripping is off (`--no-experimental-strip-types`). Nothing is said when the process
+ * Node's type stripping is off (`--no-experimental-strip-types`) or this Node strips no types by
+ * default. `load` says the same reasons when the import fails so (not {@link TypeScriptUnsupported}
+ * on a Node that runs TypeScript). Nothing is said when the process
  * runs under a loader (`--import`, `--loader`, `--require`, in its flags or `NODE_OPTIONS`), which
  * may well run it. `dev` checks its module so before it starts a server (the server would fail
  * with it at every start, and no change of the file could help); `load` learns it from the import.
@@ -306,24 +308,37 @@ export const checkRunnable = (
     if (!isTypeScript(absolute)) return Effect.void
     const flags = [...options.execArgv, ...(options.nodeOptions ?? "").split(/\s+/)]
     if (flags.some((flag) => /^(?:--import|--loader|--experimental-loader|--require|-r)(?:=|$)/.test(flag))) return Effect.void
-    const advice = "compile the server to JavaScript and pass the .js file, or run the CLI under a loader (node --import tsx <path to effect-mcp> …)"
-    const real = (() => {
-      try {
-        return realpathSync(absolute)
-      } catch {
-        return absolute
-      }
-    })()
-    if (real.split(/[\\/]/).includes("node_modules")) {
-      return Effect.fail(new UnsupportedFile({ path, reason: `Node strips no types from a file under node_modules (${real}): ${advice}` }))
-    }
-    if (!(process.features as { readonly typescript?: unknown }).typescript) {
-      return Effect.fail(
-        new UnsupportedFile({ path, reason: `this Node's type stripping is off (--no-experimental-strip-types, in its flags or NODE_OPTIONS): ${advice}` })
-      )
-    }
-    return Effect.void
+    const problem = whyNotRunnable(absolute)
+    return problem === undefined ? Effect.void : Effect.fail(new UnsupportedFile({ path, reason: problem.reason }))
   })
+
+/**
+ * Why this Node will not run the TypeScript module at `absolute`, if it will not: its real path is
+ * under `node_modules` (Node strips no types there), this Node strips no types by default (older
+ * than 22.18, 23.0 to 23.5), or its type stripping is off (`--no-experimental-strip-types`).
+ */
+const whyNotRunnable = (absolute: string): { readonly reason: string; readonly tooOld: boolean } | undefined => {
+  const advice = "compile the server to JavaScript and pass the .js file, or run the CLI under a loader (node --import tsx <path to effect-mcp> …)"
+  const real = (() => {
+    try {
+      return realpathSync(absolute)
+    } catch {
+      return absolute
+    }
+  })()
+  if (real.split(/[\\/]/).includes("node_modules")) {
+    return { reason: `Node strips no types from a file under node_modules (${real}): ${advice}`, tooOld: false }
+  }
+  if ((process.features as { readonly typescript?: unknown }).typescript) return undefined
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
+  const stripsByDefault = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)
+  return stripsByDefault
+    ? { reason: `this Node's type stripping is off (--no-experimental-strip-types, in its flags or NODE_OPTIONS): ${advice}`, tooOld: false }
+    : {
+      reason: `Node ${process.version} strips no types by default (Node ≥ 22.18 does; 22.6 to 22.17 with --experimental-strip-types): ${advice}`,
+      tooOld: true
+    }
+}
 
 /**
  * Imports the module at `path` (relative to the working directory; `.ts` or `.js`) and finds its
@@ -343,10 +358,20 @@ export const load = Effect.fnUntraced(function*(path: string) {
   const absolute = yield* locate(path)
   const exports = yield* Effect.tryPromise({
     try: () => import(pathToFileURL(absolute).href) as Promise<Record<string, unknown>>,
-    catch: (cause): LoadError =>
-      errorCode(cause) === "ERR_UNKNOWN_FILE_EXTENSION" && isTypeScript(absolute)
-        ? new TypeScriptUnsupported({ path, nodeVersion: process.version })
-        : new LoadFailed({ path, cause })
+    catch: (cause): LoadError => {
+      if (!isTypeScript(absolute)) return new LoadFailed({ path, cause })
+      const code = errorCode(cause)
+      // Node would not run it: said with the real reason (under node_modules, type stripping
+      // off), not as a Node too old for TypeScript, which this one may well not be.
+      // A Node that runs it, failing on something else (an import of a `.css`): as it says.
+      if (code === "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING" || code === "ERR_UNKNOWN_FILE_EXTENSION") {
+        const problem = whyNotRunnable(absolute)
+        if (problem !== undefined) {
+          return problem.tooOld ? new TypeScriptUnsupported({ path, nodeVersion: process.version }) : new UnsupportedFile({ path, reason: problem.reason })
+        }
+      }
+      return new LoadFailed({ path, cause })
+    }
   })
   const found = yield* Effect.flatten(Effect.try({ try: () => fromExports(exports, path), catch: (cause) => new LoadFailed({ path, cause }) }))
   return { path: absolute, ...found } satisfies Loaded

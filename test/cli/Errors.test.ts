@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFileSync } from "node:child_process"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { cli, example, freePort, library, root, tempProject, writeModule } from "./support.ts"
 
@@ -95,6 +96,29 @@ describe("effect-mcp errors", () => {
       const stripped = yield* cli(["inspect", enumModule])
       assert.strictEqual(stripped.code, 1)
       assert.include(stripped.stderr, "Node's type stripping runs only erasable TypeScript")
+    }), 30_000)
+
+  // Fails before the fix: under node_modules, Node's own ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING
+  // and no advice; an import of a `.css` from a module Node runs, "Node v24… does not run
+  // TypeScript. Node ≥ 22.18 strips types by default", on the very Node that does.
+  it.live("run / inspect of a .ts module Node will not run, or one importing a file of no known kind: the real reason", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      mkdirSync(join(dir, "vendor", "node_modules", "pkg"), { recursive: true })
+      const vendored = writeModule(join(dir, "vendor", "node_modules", "pkg"), "server.ts", "const n: number = 1\nexport default n\n")
+      for (const command of ["run", "inspect"]) {
+        const result = yield* cli([command, vendored])
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, `cannot load ${vendored}: Node strips no types from a file under node_modules`)
+        assert.include(result.stderr, "compile the server to JavaScript")
+        assert.notInclude(result.stderr, "does not run TypeScript")
+      }
+      writeModule(dir, "style.css", "body {}\n")
+      const styled = writeModule(dir, "styled.ts", "import './style.css'\nexport default 1\n")
+      const result = yield* cli(["inspect", styled])
+      assert.strictEqual(result.code, 1, result.stderr)
+      assert.include(result.stderr, "style.css")
+      assert.notInclude(result.stderr, "does not run TypeScript")
     }), 30_000)
 
   it.live("invalid flags: exit 2, the error and a pointer to --help on stderr, nothing on stdout", () =>
