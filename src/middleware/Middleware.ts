@@ -7,8 +7,11 @@
  * `initialize` twice, an id already in progress, a 2026-07-28 `_meta` that does not resolve).
  * Over Streamable HTTP, so is what the transport refuses before a session takes it (a body that
  * is not JSON, an unknown session, a header that disagrees with the body): on the session the
- * POST names, else on the endpoint's shared stateless session. What is not a message (a GET, a
- * body over the size limit) and what is refused during a shutdown are not observed.
+ * POST names, else on the endpoint's shared stateless session. So are the notifications no
+ * session takes (a stateless endpoint's, MCP 2026-07-28's): observed on that shared session
+ * (`onNotification`, `onMessage`), nothing else runs for them (they are answered 202). What is not
+ * a message (a GET, a body over the size limit) and what is refused or sent during a shutdown
+ * are not observed.
  *
  * A middleware is a set of hooks:
  *

@@ -399,6 +399,26 @@ export const make = (options: Options): LowLevelServer => {
     dispatchNotification = (notification, session, http) =>
       Effect.asVoid(onMessage({ _tag: "Notification", notification, session }, () => next(notification, session, http) as Effect.Effect<void, never>))
   }
+  // The notifications a transport accepts and hands over to no session (a stateless endpoint's,
+  // 2026-07-28's over Streamable HTTP): the same hooks around nothing (no handler runs). Built
+  // once, and only if a middleware observes notifications: else the transport does not ask.
+  let observe: NotificationChain | undefined
+  if (middleware.some((m) => m.onNotification !== undefined || m.onMessage !== undefined)) {
+    let chain: NotificationChain = () => Effect.void
+    for (let i = middleware.length - 1; i >= 0; i--) {
+      const onNotification = middleware[i]!.onNotification
+      if (onNotification === undefined) continue
+      const next = chain
+      chain = (notification, session, http) => onNotification(notification, session, (n) => next(n, session, http), http)
+    }
+    for (let i = observers.length - 1; i >= 0; i--) {
+      const onMessage = observers[i]!
+      const next = chain
+      chain = (notification, session, http) =>
+        Effect.asVoid(onMessage({ _tag: "Notification", notification, session }, () => next(notification, session, http) as Effect.Effect<void, never>))
+    }
+    observe = chain
+  }
   const invalid = observers.length === 0 ? undefined : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) =>
     observers.reduceRight<Effect.Effect<unknown, McpError.McpError>>(
       (next, onMessage) => onMessage({ _tag: "Invalid", invalid: value, session }, () => next),
@@ -436,6 +456,7 @@ export const make = (options: Options): LowLevelServer => {
     request: dispatchRequest,
     notification: dispatchNotification,
     invalid,
+    observe,
     serverInfo,
     supportedVersions,
     outgoing,
@@ -463,6 +484,12 @@ export const make = (options: Options): LowLevelServer => {
       const now = session.stateless ? latest() : server
       const observe = now === server ? invalid : ownDispatch.get(now)!.invalid
       return observe === undefined ? Effect.void : observe(value, session)
+    },
+    // Asked of the stateless session only (the server as it is now may have other middleware).
+    observe: (notification, session, http) => {
+      const now = latest()
+      const chain = now === server ? observe : ownDispatch.get(now)!.observe
+      return chain === undefined ? Effect.void : chain(notification, session, http)
     },
     serverInfo,
     supportedVersions,

@@ -293,6 +293,21 @@ export interface SessionInput {
    */
   readonly refused: (value: unknown, error: JsonRpc.ErrorObject) => void
   /**
+   * Whether the server's middleware observes notifications (`onNotification`, `onMessage`): a
+   * transport that accepts notifications it hands over to no session (Streamable HTTP: those of
+   * a stateless endpoint and of MCP 2026-07-28) tells the session of them (`observe`) only then.
+   * `false` once the session has closed.
+   */
+  readonly observesNotifications: boolean
+  /**
+   * Tells the session of a notification the transport accepted but does not hand over (see
+   * `observesNotifications`): the server's middleware observes it (`onNotification`, `onMessage`),
+   * and nothing else runs (a cancellation cancels nothing: a stateless session's requests run
+   * under ids of its own). `http`: the HTTP request that carried it. Ignored once the session has
+   * closed.
+   */
+  readonly observe: (notification: JsonRpc.Notification, http?: HttpRequestInfo) => void
+  /**
    * Whether the session receives JSON-RPC batches: its `initialize` settled MCP 2025-03-26, the
    * one version that has them (see `ProtocolVersion.batching`), and it serves one client. The
    * transport answers a batch itself (one HTTP answer for the POST), feeding the session each

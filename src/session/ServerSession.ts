@@ -140,6 +140,16 @@ export interface Dispatcher {
   /** Observes invalid input after the session answered it (optional). */
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
   /**
+   * Observes a notification the transport accepted but hands over to no session (optional:
+   * `undefined` when no middleware observes notifications, `onNotification` or `onMessage`): the
+   * middleware sees it, and nothing else runs (no handler; a cancellation cancels nothing).
+   * Streamable HTTP: those of a stateless endpoint and of MCP 2026-07-28, on the shared stateless
+   * session.
+   */
+  readonly observe?:
+    | ((notification: JsonRpc.Notification, session: ServerSession, http?: HttpRequestInfo) => Effect.Effect<void, unknown>)
+    | undefined
+  /**
    * The server's identity, put in every 2026-07-28 result's `_meta`
    * (`io.modelcontextprotocol/serverInfo`) as the session answers (optional). Here, and not in
    * the session's options, so that a session holds nothing more for it.
@@ -519,6 +529,14 @@ class PushedSession implements SessionInput {
 
   refused(value: unknown, error: JsonRpc.ErrorObject): void {
     if (!this.closed) this.session.observeRefused(value, error)
+  }
+
+  get observesNotifications(): boolean {
+    return !this.closed && this.session.observesNotifications
+  }
+
+  observe(notification: JsonRpc.Notification, http?: HttpRequestInfo): void {
+    if (!this.closed) this.session.observeNotification(notification, http)
   }
 
   get takesBatches(): boolean {
@@ -1163,6 +1181,17 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */
   observeRefused(value: unknown, error: JsonRpc.ErrorObject): void {
     this.observeInvalid(value, error)
+  }
+
+  /** Whether middleware observes the notifications no session takes (see `SessionInput.observesNotifications`). */
+  get observesNotifications(): boolean {
+    return this.dispatcher.observe !== undefined
+  }
+
+  /** A notification the transport accepted and hands over to no session (see `SessionInput.observe`): observed only. */
+  observeNotification(notification: JsonRpc.Notification, http: HttpRequestInfo | undefined): void {
+    const observe = this.dispatcher.observe
+    if (observe !== undefined && this.phase !== "closed") this.runObserver(notification.method, () => observe(notification, this, http))
   }
 
   /** `notifications/initialized` took effect: what was held for it goes out. */

@@ -167,4 +167,30 @@ describe("Telemetry and the notifications a client sends", () => {
       assert.isUndefined(attribute(span, "mcp.session.id"), "2026-07-28 has no sessions")
       yield* Effect.promise(() => pair.client.close())
     }), 20_000)
+  it.live("MCP 2026-07-28 over Streamable HTTP: a notification (202, no session takes it) is a SERVER span of that version, with its POST's transport", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const modernMeta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      const posted = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28" },
+          body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "gone", _meta: modernMeta } })
+        })
+      )
+      assert.strictEqual(posted.status, 202)
+      const spans = () => otlp.spans.filter((s) => s.name === "notifications/cancelled")
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(span.kind, serverKind)
+      assert.strictEqual(attribute(span, "mcp.protocol.version"), "2026-07-28")
+      assert.strictEqual(attribute(span, "network.transport"), "tcp")
+      assert.strictEqual(attribute(span, "client.address"), "127.0.0.1")
+      assert.isUndefined(attribute(span, "mcp.session.id"), "2026-07-28 has no sessions")
+    }), 20_000)
 })

@@ -406,6 +406,24 @@ export class Endpoint implements SessionHost {
     })
   }
 
+  /**
+   * Accepts (202) a notification no session takes (a stateless endpoint's; a 2026-07-28 one,
+   * which that era defines none of over HTTP): the middleware of the shared stateless session
+   * observes it (`SessionInput.observe`; that session started if need be, as for a refusal), if
+   * its server's middleware observes notifications at all. Not observed during a shutdown.
+   */
+  observeShared(
+    request: HttpServerRequest.HttpServerRequest,
+    notification: JsonRpc.Notification,
+    principal: Principal | undefined
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
+    if (this.closing) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
+    const shared = this.statelessSession
+    if (shared !== undefined) return Effect.succeed(observed(shared, request, notification, principal))
+    return Effect.map(this.openStateless, (opened) =>
+      opened === undefined ? HttpServerResponse.empty({ status: 202 }) : observed(opened, request, notification, principal))
+  }
+
   /** Switches a pending request to SSE: a stream, a connection, the priming event. */
   openSse(session: HttpSession, pending: Pending): SseStream {
     if (pending.stream !== undefined) return pending.stream
@@ -1214,6 +1232,18 @@ export class Endpoint implements SessionHost {
     if (held === undefined) return Effect.void
     return this.emitHeld(session, stream, held)
   }
+}
+
+/** The 202 of a notification no session takes, which `session`'s middleware observes if it observes notifications. */
+const observed = (
+  session: HttpSession,
+  request: HttpServerRequest.HttpServerRequest,
+  notification: JsonRpc.Notification,
+  principal: Principal | undefined
+): HttpServerResponse.HttpServerResponse => {
+  const input = session.input
+  if (input?.observesNotifications === true) input.observe(notification, new HttpInfo(request, principal))
+  return HttpServerResponse.empty({ status: 202 })
 }
 
 /**

@@ -405,7 +405,7 @@ const serveBody = (
     ((requestId !== undefined || (version === undefined && kind === JsonRpc.Kind.Notification)) &&
       Negotiation.namesItsVersion(message as JsonRpc.Request | JsonRpc.Notification))
   ) {
-    if (requestId === undefined) return Modern.postWithoutRequest(self, request, headers, message as JsonRpc.Notification | JsonRpc.Response, kind)
+    if (requestId === undefined) return Modern.postWithoutRequest(self, request, headers, message as JsonRpc.Notification | JsonRpc.Response, kind, principal)
     // A listen stream is a stream whatever the response mode (its refusals are still JSON).
     const listen = (message as JsonRpc.Request).method === "subscriptions/listen"
     const mode = !sse ? "json" : !json ? "sse" : listen && self.mode === "json" ? "auto" : self.mode

@@ -48,6 +48,9 @@ export const post = (
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (self.options.stateless !== true) return postToSession(self, request, headers, message, kind, requestId, mode, principal)
+  // A notification is accepted, and only observed (its middleware): the shared session's requests
+  // run under ids of its own, so a cancellation names none of them.
+  if (kind === JsonRpc.Kind.Notification) return self.observeShared(request, message as JsonRpc.Notification, principal)
   if (kind !== JsonRpc.Kind.Request) return Effect.succeed(HttpServerResponse.empty({ status: 202 }))
   return self.answerShared(request, message as JsonRpc.Request, mode, principal)
 }

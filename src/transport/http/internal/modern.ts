@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -76,9 +76,10 @@ const unsupportedVersion = (
   })
 
 /**
- * A 2026-07-28 POST without a request. A notification is accepted (202) and dropped (that era
- * defines no client notification over HTTP: closing a response stream cancels its request),
- * unless its headers disagree with it, or it lacks the `MCP-Protocol-Version` its `_meta` names
+ * A 2026-07-28 POST without a request. A notification is accepted (202), and only observed by the
+ * shared stateless session's middleware (`Endpoint.observeShared`: that era defines no client
+ * notification over HTTP, closing a response stream cancels its request), unless its headers
+ * disagree with it, or it lacks the `MCP-Protocol-Version` its `_meta` names
  * (`Negotiation.checkModernNotification`: -32020, 400). A
  * response is refused (400, -32600): that era's servers send no requests, so a client answering
  * one is broken, and a 202 would tell it the answer was taken.
@@ -88,7 +89,8 @@ export const postWithoutRequest = (
   request: HttpServerRequest.HttpServerRequest,
   headers: Negotiation.Headers,
   message: JsonRpc.Notification | JsonRpc.Response,
-  kind: JsonRpc.Kind
+  kind: JsonRpc.Kind,
+  principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (kind === JsonRpc.Kind.Response) {
     return self.refuse(message, 400, {
@@ -102,7 +104,7 @@ export const postWithoutRequest = (
     return self.refuse(message, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` })
   }
   const rejected = Negotiation.checkModernNotification(message as JsonRpc.Notification, headers)
-  return rejected === undefined ? Effect.succeed(accepted()) : self.refuse(message, rejected.status, rejected.error)
+  return rejected === undefined
+    ? self.observeShared(request, message as JsonRpc.Notification, principal)
+    : self.refuse(message, rejected.status, rejected.error)
 }
-
-const accepted = () => HttpServerResponse.empty({ status: 202 })
