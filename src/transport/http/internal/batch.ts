@@ -166,8 +166,13 @@ const handOver = Effect.fnUntraced(function*(
     }
     if (kind === JsonRpc.Kind.Notification || kind === JsonRpc.Kind.Response) {
       // The shared stateless session takes no notification or response (as for a single POST):
-      // its requests' ids are its own, and it asks its clients nothing.
-      if (shared) continue
+      // its requests' ids are its own, and it asks its clients nothing. Its middleware observes
+      // the notifications (`SessionInput.observe`), if it observes any.
+      if (shared) {
+        const input = session.input
+        if (kind === JsonRpc.Kind.Notification && input?.observesNotifications === true) input.observe(member as JsonRpc.Notification, http)
+        continue
+      }
       if (kind === JsonRpc.Kind.Notification && (member as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, member as JsonRpc.Notification)
       }
