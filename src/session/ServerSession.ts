@@ -1275,7 +1275,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       const request = inflight.request
       if (request === undefined || inflight.cancelled) continue
       inflight.cancelled = true
-      stoppedRequests.add(request)
+      stoppedRequests.set(request, McpError.stoppedByShutdownObject)
       this.answer(request, JsonRpc.failure(request.id, McpError.stoppedByShutdownObject))
     }
   }

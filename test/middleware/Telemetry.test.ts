@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { CreateTaskResultSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -22,7 +23,7 @@ import { InMemory, McpError, McpServer, StreamableHttp } from "../../src/index.t
 import { Telemetry } from "../../src/middleware/index.ts"
 import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { answerOf, freePort, on, openSession, ready, serveOnFreePort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 const Lookup = McpServer.tool({
@@ -218,6 +219,44 @@ describe("Telemetry", () => {
       assert.strictEqual(span.status?.code, 2)
       assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
     }))
+
+  for (const stateless of [true, false]) {
+    it.live(`over Streamable HTTP (${stateless ? "stateless, JSON" : "a session, SSE"}), a request the endpoint's shutdown stops is answered -32000 (not cancelled): its span says so`, () =>
+      Effect.gen(function*() {
+        const otlp = yield* receiver
+        const Stuck = McpServer.tool({ name: "stuck", description: "Waits", parameters: {}, handler: () => Effect.as(Effect.sleep("60 seconds"), "late") })
+        const port = yield* Effect.promise(freePort)
+        const url = `http://127.0.0.1:${port}/mcp`
+        const server = yield* Effect.forkDetach(
+          McpServer.serve(
+            { name: "stopped", version: "1" },
+            Layer.mergeAll(Stuck, Telemetry.layer),
+            StreamableHttp.make({ host: "127.0.0.1", port, stateless, responseMode: stateless ? "json" : "sse" })
+          ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "stopped", exportIntervalMillis: 100 })))
+        )
+        assert.isTrue(yield* Effect.promise(() => ready(port, 200)))
+        const sessionId = stateless ? undefined : yield* Effect.promise(() => openSession(url))
+        const call = fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...(stateless ? { "mcp-protocol-version": "2025-11-25" } : on(sessionId!))
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "stuck", arguments: {} } })
+        }).then(answerOf, () => undefined)
+        yield* Effect.sleep("300 millis")
+        yield* Fiber.interrupt(server)
+        const answer = yield* Effect.promise(() => call)
+        assert.strictEqual(answer?.error?.code, McpError.stoppedByShutdownObject.code, JSON.stringify(answer))
+        const spans = () => otlp.spans.filter((s) => s.name === "tools/call stuck")
+        yield* until(() => spans().length >= 1)
+        const span = spans()[0]!
+        assert.strictEqual(attribute(span, "error.type"), "-32000", "the code the client got")
+        assert.strictEqual(span.status?.code, 2)
+        assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
+      }), 20_000)
+  }
 
   it.live("a long tool name or URI is clipped in the span and in the metric's series (not carried whole)", () =>
     Effect.gen(function*() {

@@ -304,12 +304,11 @@ const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, request: JsonRpc.Request
   }
   const code = McpError.codeOfCause(exit.cause)
   if (code !== undefined) return codeText(code)
-  // Interrupted: cancelled, unless the session's drain stopped it, answering -32000 first.
-  return stoppedRequests.has(request) ? stoppedType : cancelled
+  // Interrupted: cancelled, unless it was stopped and answered an error first (a session's drain,
+  // an HTTP endpoint's shutdown, the end of its session): that error's code.
+  const stopped = stoppedRequests.get(request)
+  return stopped === undefined ? cancelled : codeText(stopped.code)
 }
-
-/** The `error.type` of a request the drain stopped: the code it was answered. */
-const stoppedType = String(McpError.stoppedByShutdownObject.code)
 
 /** `gen_ai.operation.name`: `execute_tool` for `tools/call` (and no other method), as the conventions ask. */
 const operationName = "gen_ai.operation.name"
@@ -334,7 +333,9 @@ class SpanFailure extends Error {
   }
 }
 const toolErrorExit = Exit.fail(new SpanFailure(toolError, "The tool's result is an error (isError)"))
-/** A request the drain stopped: its status described by the answer its client got. */
+/** A request stopped and answered an error (see `stoppedRequests`): its status described by that answer. */
+const stoppedExitOf = (error: JsonRpc.ErrorObject): Exit.Exit<never, unknown> =>
+  error === McpError.stoppedByShutdownObject ? stoppedExit : Exit.fail({ name: "JSONRPCError", message: error.message, stack: `JSONRPCError: ${error.message}` })
 const stoppedExit = Exit.fail({
   name: "JSONRPCError",
   message: McpError.stoppedByShutdownObject.message,
@@ -760,8 +761,8 @@ export const middleware = (options: {
               ? cancelledExit
               : exit._tag === "Success"
               ? undefined
-              : errorType === stoppedType && Cause.hasInterruptsOnly(exit.cause)
-              ? stoppedExit
+              : Cause.hasInterruptsOnly(exit.cause) && stoppedRequests.has(request)
+              ? stoppedExitOf(stoppedRequests.get(request)!)
               : answeredExit(exit.cause)
             if (ending === undefined) return record
             // Ended here, with its failure; `useSpan` then leaves the span as it is.

@@ -1,9 +1,13 @@
 /**
- * The requests a session's drain stopped and answered -32000 (`McpError.stoppedByShutdownObject`)
- * before interrupting them: their handlers end interrupted, as a cancelled request's do, but their
- * clients got an error answer. Telemetry reads it to record that answer (not a cancellation).
- * Weak: nothing is kept of a request gone; added to only as a session drains.
+ * The requests stopped and answered with an error (the value) before their handlers were
+ * interrupted: a session's drain over a pulled connection (-32000, `McpError.stoppedByShutdownObject`),
+ * a Streamable HTTP endpoint's shutdown (-32000) or the end of a session (-32603 "The session
+ * ended"). Their handlers end interrupted, as a cancelled request's do, but their clients got an
+ * error answer. Telemetry reads it to record that answer (not a cancellation). Weak: nothing is
+ * kept of a request gone; added to only as a session stops.
  *
  * @internal
  */
-export const stoppedRequests: WeakSet<object> = new WeakSet()
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
+
+export const stoppedRequests: WeakMap<object, JsonRpc.ErrorObject> = new WeakMap()

@@ -27,6 +27,7 @@ import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { HttpRequestInfo, Outbound } from "../../../session/Connection.ts"
 import type { GracefulShutdownState } from "../../../session/GracefulShutdown.ts"
+import { stoppedRequests } from "../../../session/internal/stoppedRequests.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
@@ -308,6 +309,7 @@ export class Endpoint implements SessionHost {
             if (!(answer instanceof Pending)) return answer
             // Answered before the interruption (as JSON: the answer is the message itself).
             if (answer.answered !== undefined) return answer.answered as JsonRpc.Message
+            if (!clientLeft) stoppedRequests.set(answer.request, stoppedByShutdown)
             this.abandon(session, answer, clientLeft ? "The client closed the HTTP request" : "The server stopped serving the request")
             return forClient(answer, JsonRpc.failure(answer.request.id, stoppedByShutdown))
           })
@@ -533,6 +535,7 @@ export class Endpoint implements SessionHost {
     if (stream.connection === connection && !stream.done) {
       for (const pending of answeredOn(session, stream)) {
         text += frame(undefined, JsonRpc.stringify(forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown)))!)
+        stoppedRequests.set(pending.request, stoppedByShutdown)
         this.abandon(session, pending, "The server stopped serving the request")
       }
     }
@@ -761,6 +764,8 @@ export class Endpoint implements SessionHost {
       this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
+        // Its handler ends interrupted (if it still runs): its span says this answer (Telemetry).
+        stoppedRequests.set(pending.request, error)
         const answer = forClient(pending, JsonRpc.failure(pending.request.id, error))
         const stream = pending.stream
         if (stream === undefined) settle(pending, answer)
@@ -1004,6 +1009,8 @@ export class Endpoint implements SessionHost {
       this.bodyReads.clear()
       const inFlight = sessions.some((session) => session.pending.size > 0)
       return Effect.forEach(sessions, (session) => {
+        // Marked before their handlers are interrupted: their spans say the answer `ended` gives.
+        for (const pending of session.pending.values()) stoppedRequests.set(pending.request, stoppedByShutdown)
         session.input?.interrupt()
         return this.ended(session)
       }, { discard: true }).pipe(Effect.andThen(inFlight ? Effect.sleep(drainGraceMillis) : Effect.void))
@@ -1520,6 +1527,8 @@ const interrupted = (
     })
   }
   return Effect.suspend(() => {
+    // Answered -32000, not cancelled: its span says so (Telemetry).
+    stoppedRequests.set(pending.request, stoppedByShutdown)
     self.abandon(session, pending, "The server stopped serving the request")
     const answer = forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
     return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending), http, resolved))
