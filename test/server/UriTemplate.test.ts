@@ -695,3 +695,111 @@ describe("UriTemplate.match on hostile URIs", () => {
     assert.deepStrictEqual(parse("x://{/a*}{b}").match("x:///one/two"), { a: ["one", "tw"], b: "o" })
   })
 })
+
+describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
+  /** A URI that counts the matcher's calls of its string methods (its reads of the URI). */
+  class Counted extends String {
+    calls = 0
+    override charCodeAt(i: number) {
+      this.calls++
+      return super.charCodeAt(i)
+    }
+    override startsWith(s: string, p?: number) {
+      this.calls++
+      return super.startsWith(s, p)
+    }
+    override endsWith(s: string, p?: number) {
+      this.calls++
+      return super.endsWith(s, p)
+    }
+    override indexOf(s: string, p?: number) {
+      this.calls++
+      return super.indexOf(s, p)
+    }
+    override slice(a?: number, b?: number) {
+      this.calls++
+      return super.slice(a, b)
+    }
+  }
+  const reads = (template: string, uri: string) => {
+    const counted = new Counted(uri)
+    const result = parse(template).match(counted as unknown as string)
+    return { calls: counted.calls, result }
+  }
+
+  // Fails before: 56,025 reads for 4,000 slashes against 8,015 for none (the matcher tried the rest
+  // after each `/`), and likewise for the other shapes.
+  it("reads a URI about once whatever number of occurrences of the literal it holds", () => {
+    const cases: ReadonlyArray<readonly [string, (unit: string, k: number) => string, string, string]> = [
+      ["repo://{+dir}/{file}", (unit, k) => "repo://" + unit.repeat(k) + "f", "d/", "dd"],
+      ["repo://{+dir}/{file}", (unit, k) => "repo://" + unit.repeat(k) + "f#", "d/", "dd"],
+      ["repo://{+dir}/{file}.json", (unit, k) => "repo://" + unit.repeat(k) + "f.json", "d/", "dd"],
+      ["users://{org}-{name}", (unit, k) => "users://" + unit.repeat(k) + "/", "a-", "aa"]
+    ]
+    for (const [template, uri, withLiteral, without] of cases) {
+      for (const k of [2_000, 4_000]) {
+        const many = reads(template, uri(withLiteral, k))
+        const none = reads(template, uri(without, k))
+        assert.isAtMost(many.calls, none.calls + 64, `${template} on ${k} × ${withLiteral}`)
+        assert.isAtMost(many.calls, 2 * k + 64, `${template} on ${k} × ${withLiteral}`)
+      }
+    }
+    // And the matches are those of before.
+    assert.deepStrictEqual(reads("repo://{+dir}/{file}", "repo://" + "d/".repeat(4_000) + "f").result, {
+      dir: "d/".repeat(3_999) + "d",
+      file: "f"
+    })
+    assert.isUndefined(reads("repo://{+dir}/{file}", "repo://" + "d/".repeat(4_000) + "f#").result)
+    assert.deepStrictEqual(reads("repo://{+dir}/{file}.json", "repo://a/b.c/d.json").result, { dir: "a/b.c", file: "d" })
+    assert.deepStrictEqual(reads("users://{org}-{name}", "users://a-b-c").result, { org: "a", name: "b-c" })
+  })
+
+  // A trailing `{?q}` keeps these templates on the general matcher (the program `run` executes) and
+  // changes nothing for a URI without `?`: the shortcut must give what it gives.
+  it("gives what the general matcher gives (fuzz)", () => {
+    const chars = <A>(s: ReadonlyArray<A>) => fc.constantFrom(...s)
+    const pieces = ["/", "/", "-", "-", ".", ",", ":", "@", "&", "#", "%", "%2F", "%2f", "é", "//", "x", "a", "2", "F"]
+    const tokens = ["d", "a", "d", "a", "d", "a", "/", "-", ".", ",", ":", "@", "&", "#", "%", "%2F", "%2f", "%C3", "%A9", "%C3%A9", "é", "%4", "%25", "//"]
+    const literal = (minLength: number) => fc.array(chars(pieces), { minLength, maxLength: 3 }).map((a) => a.join(""))
+    const value = fc
+      .tuple(chars(["", "+"]), chars(["x", "y"]), fc.boolean())
+      .map(([operator, name, explode]) => `{${operator}${name}${explode ? "*" : ""}}`)
+    const shape = fc.record({
+      prefix: chars(["", "x://", "a", "x:"]),
+      x: value,
+      literal: literal(1),
+      y: value,
+      suffix: literal(0)
+    })
+    const cases = shape.chain((s) =>
+      fc.record({
+        s: fc.constant(s),
+        uris: fc.array(
+          fc.record({
+            prefix: chars([true, true, true, false]),
+            x: fc.array(chars([...tokens, s.literal]), { minLength: 1, maxLength: 6 }),
+            y: fc.array(chars([...tokens, s.literal]), { minLength: 1, maxLength: 6 }),
+            suffix: chars([true, true, true, false])
+          }),
+          { minLength: 1, maxLength: 8 }
+        )
+      })
+    )
+    let matched = 0
+    fc.assert(
+      fc.property(cases, ({ s, uris }) => {
+        const template = s.prefix + s.x + s.literal + s.y + s.suffix
+        const shortcut = parse(template)
+        const general = parse(template + "{?q}")
+        for (const u of uris) {
+          const uri = (u.prefix ? s.prefix : "") + u.x.join("") + s.literal + u.y.join("") + (u.suffix ? s.suffix : "")
+          const result = shortcut.match(uri)
+          if (result !== undefined) matched++
+          assert.deepStrictEqual(result, general.match(uri), `${template} on ${uri}`)
+        }
+      }),
+      { numRuns: 3_000, seed: 29 }
+    )
+    assert.isAbove(matched, 500)
+  })
+})
