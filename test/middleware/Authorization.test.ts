@@ -178,6 +178,32 @@ describe("Authorization (SDK client)", () => {
       assert.strictEqual(hits.get("danger") + hits.get("report") + hits.get("admin-prompt"), 3)
     }))
 
+  // Fails before: the writer got an empty completion (the rules of the ref's tags were not applied:
+  // it was judged as a template, of which there is none by that URI).
+  it.live("completion/complete of a ref/resource naming a fixed resource needs the resource's scopes, its tags' too", () =>
+    Effect.gen(function*() {
+      const { start } = fixture()
+      const server = yield* start("deny")
+      const writer = (yield* connect(server, { name: "writer" })).client
+      const complete = (client: typeof writer, uri: string) =>
+        client.complete({ ref: { type: "ref/resource", uri }, argument: { name: "x", value: "" } })
+      for (const uri of ["test://secret", "TEST://secret", "test://%73ecret"]) {
+        const refused = yield* rpcError(() => complete(writer, uri))
+        assert.strictEqual(refused.code, 403, uri)
+        assert.include(refused.message, `Forbidden: resource ${uri} needs scope(s) admin`)
+        assert.deepStrictEqual(refused.data, { missingScopes: ["admin"] })
+      }
+      // Its own URI rule, as before; and what the caller may use completes to nothing.
+      const reader = (yield* connect(server, { name: "reader" })).client
+      assert.deepStrictEqual((yield* rpcError(() => complete(reader, "test://private"))).data, { missingScopes: ["write"] })
+      assert.deepStrictEqual((yield* sdk(() => complete(writer, "test://private"))).completion.values, [])
+      const admin = (yield* connect(server, { name: "admin" })).client
+      assert.deepStrictEqual((yield* sdk(() => complete(admin, "test://secret"))).completion.values, [])
+      // A template's rules, and an unknown reference, are as before.
+      assert.strictEqual((yield* rpcError(() => complete(writer, "test://reports/{id}"))).code, 403)
+      assert.strictEqual((yield* rpcError(() => complete(writer, "test://nothing/{id}"))).code, -32602)
+    }))
+
   it.live("unauthenticated \"deny\": without a principal, everything with a rule is hidden and refused", () =>
     Effect.gen(function*() {
       const { hits, start } = fixture()

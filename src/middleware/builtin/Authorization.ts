@@ -210,6 +210,23 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       return lacking.length === 0 ? use() : Exit.fail(forbidden(kind, name, lacking))
     }
 
+    // A `ref/resource` names a template, or a fixed resource (the server completes it to nothing,
+    // however its URI is written): judged as `resources/read` judges it, by its tags too, not as a
+    // template of that URI, of which there is none (its tags' rules were not applied).
+    const completed = <A>(
+      uri: string,
+      context: RequestContext,
+      next: () => Effect.Effect<A, McpError.McpError>
+    ): Effect.Effect<A, McpError.McpError> => {
+      if (server.templates.get(uri) === undefined) {
+        const resource = findResource(server.resources, server.templates, uri)?.resource
+        if (resource !== undefined) {
+          return guard("resource", uri, needs([ruleOf(resourceRules, normalizeUri(uri))], resource.tags), context, next)
+        }
+      }
+      return guard("resource template", uri, templateNeeds(uri), context, next)
+    }
+
     /**
      * A `subscriptions/listen` request without the resources its caller may not use in its filter
      * (`request` itself when there are none). As the listen method does, only the first distinct
@@ -274,7 +291,7 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       onComplete: (params, context, next) =>
         params.ref.type === "ref/prompt"
           ? guard("prompt", params.ref.name, promptNeeds(params.ref.name), context, () => next(params))
-          : guard("resource template", params.ref.uri, templateNeeds(params.ref.uri), context, () => next(params))
+          : completed(params.ref.uri, context, () => next(params))
     })
   })
 
