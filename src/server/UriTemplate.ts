@@ -967,8 +967,8 @@ const singleValue = (part: Part | undefined): string | undefined => {
 
 /**
  * For the shape most templates with two values have, `prefix{+x}literal{y}suffix` (`{x}` or
- * `{+x}`, plain literals, the literal's first character one `x` may hold: `repo://{+dir}/{file}`,
- * `users://{org}-{name}.json`), the captures `run` finds, in one pass over the URI: `x` ends at
+ * `{+x}`, plain literals, the literal's first character one `x` may hold, query expressions at the
+ * end: `repo://{+dir}/{file}`, `users://{org}-{name}.json`, `repo://{+dir}/{file}{?rev}`), the captures `run` finds, in one pass over the URI: `x` ends at
  * the first occurrence of the literal after which `y` (all that is left but the suffix) holds
  * none of the code units it excludes, where values may end. `run` tried the literal's occurrences
  * one by one, about a dozen steps each: a 4 KB `repo://d/d/…/f` took 20 times as long as one
@@ -976,20 +976,31 @@ const singleValue = (part: Part | undefined): string | undefined => {
  */
 const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | undefined) | undefined => {
   const [prefix, offset] = typeof parts[0] === "string" ? [parts[0], 1] : ["", 0]
+  // Query expressions at the end (`{?rev}`, `{?a}{&b}`): one optional query string, after `?`.
+  let length = parts.length
+  while (length > offset + 3 && typeof parts[length - 1] === "object" && queryOperators.has((parts[length - 1] as Expression).operator)) {
+    length--
+  }
+  const query = length < parts.length
   const excludedX = singleValue(parts[offset])
   const literal = parts[offset + 1]
   const excludedY = singleValue(parts[offset + 2])
-  const suffix = parts.length === offset + 4 ? parts[offset + 3] : parts.length === offset + 3 ? "" : undefined
+  const suffix = length === offset + 4 ? parts[offset + 3] : length === offset + 3 ? "" : undefined
   if (
     excludedX === undefined || excludedY === undefined || typeof literal !== "string" || typeof suffix !== "string" ||
-    literal === "" || excludedX.includes(literal[0]!) || !isPlain(prefix) || !isPlain(literal) || !isPlain(suffix)
+    literal === "" || excludedX.includes(literal[0]!) || !isPlain(prefix) || !isPlain(literal) || !isPlain(suffix) ||
+    (query && /[?#]/.test(prefix + literal + suffix))
   ) return undefined
   const setX = charSet(excludedX)
   const setY = charSet(excludedY)
   return (uri) => {
     const start = prefix.length
-    const end = uri.length - suffix.length
-    if (end <= start || !uri.startsWith(prefix) || !uri.endsWith(suffix) || !valueMayEndAt(uri, end)) return undefined
+    // The query string starts at the first `?`: no value nor literal before it may hold one.
+    const question = query ? uri.indexOf("?", start) : -1
+    if (question !== -1 && uri.includes("#", question)) return undefined
+    const tail = question === -1 ? uri.length : question
+    const end = tail - suffix.length
+    if (end <= start || !uri.startsWith(prefix) || !uri.startsWith(suffix, end) || !valueMayEndAt(uri, end)) return undefined
     // `y` starts after the last code unit it excludes, at the latest one before `end`.
     let lowestY = end
     while (lowestY > start && !has(setY, uri, lowestY - 1)) lowestY--
@@ -1001,7 +1012,10 @@ const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | u
       at !== -1 && at <= highestX && at + literal.length < end;
       at = uri.indexOf(literal, at + 1)
     ) {
-      if (valueMayEndAt(uri, at)) return Int32Array.of(start, at, at + literal.length, end)
+      if (!valueMayEndAt(uri, at)) continue
+      const captures = Int32Array.of(start, at, at + literal.length, end)
+      if (!query) return captures
+      return Int32Array.of(...captures, question === -1 ? -1 : question + 1, question === -1 ? -1 : uri.length)
     }
     return undefined
   }

@@ -734,6 +734,7 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
       ["repo://{+dir}/{file}", (unit, k) => "repo://" + unit.repeat(k) + "f", "d/", "dd"],
       ["repo://{+dir}/{file}", (unit, k) => "repo://" + unit.repeat(k) + "f#", "d/", "dd"],
       ["repo://{+dir}/{file}.json", (unit, k) => "repo://" + unit.repeat(k) + "f.json", "d/", "dd"],
+      ["repo://{+dir}/{file}{?rev}", (unit, k) => "repo://" + unit.repeat(k) + "f?rev=1", "d/", "dd"],
       ["users://{org}-{name}", (unit, k) => "users://" + unit.repeat(k) + "/", "a-", "aa"]
     ]
     for (const [template, uri, withLiteral, without] of cases) {
@@ -752,14 +753,16 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
     assert.isUndefined(reads("repo://{+dir}/{file}", "repo://" + "d/".repeat(4_000) + "f#").result)
     assert.deepStrictEqual(reads("repo://{+dir}/{file}.json", "repo://a/b.c/d.json").result, { dir: "a/b.c", file: "d" })
     assert.deepStrictEqual(reads("users://{org}-{name}", "users://a-b-c").result, { org: "a", name: "b-c" })
+    assert.deepStrictEqual(reads("repo://{+dir}/{file}{?rev}", "repo://a/b/c?rev=2").result, { dir: "a/b", file: "c", rev: "2" })
   })
 
-  // A trailing `{?q}` keeps these templates on the general matcher (the program `run` executes) and
-  // changes nothing for a URI without `?`: the shortcut must give what it gives.
+  // A leading `é` (a literal that also matches its encoding) keeps these templates on the general
+  // matcher (the program `run` executes) and changes nothing else: the shortcut must give what it
+  // gives for the URI with `é` before it.
   it("gives what the general matcher gives (fuzz)", () => {
     const chars = <A>(s: ReadonlyArray<A>) => fc.constantFrom(...s)
     const pieces = ["/", "/", "-", "-", ".", ",", ":", "@", "&", "#", "%", "%2F", "%2f", "é", "//", "x", "a", "2", "F"]
-    const tokens = ["d", "a", "d", "a", "d", "a", "/", "-", ".", ",", ":", "@", "&", "#", "%", "%2F", "%2f", "%C3", "%A9", "%C3%A9", "é", "%4", "%25", "//"]
+    const tokens = ["?", "=", "d", "a", "d", "a", "d", "a", "/", "-", ".", ",", ":", "@", "&", "#", "%", "%2F", "%2f", "%C3", "%A9", "%C3%A9", "é", "%4", "%25", "//"]
     const literal = (minLength: number) => fc.array(chars(pieces), { minLength, maxLength: 3 }).map((a) => a.join(""))
     const value = fc
       .tuple(chars(["", "+"]), chars(["x", "y"]), fc.boolean())
@@ -769,7 +772,8 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
       x: value,
       literal: literal(1),
       y: value,
-      suffix: literal(0)
+      suffix: literal(0),
+      query: chars(["", "", "{?q}", "{?x,q}{&r*}"])
     })
     const cases = shape.chain((s) =>
       fc.record({
@@ -779,7 +783,8 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
             prefix: chars([true, true, true, false]),
             x: fc.array(chars([...tokens, s.literal]), { minLength: 1, maxLength: 6 }),
             y: fc.array(chars([...tokens, s.literal]), { minLength: 1, maxLength: 6 }),
-            suffix: chars([true, true, true, false])
+            suffix: chars([true, true, true, false]),
+            query: chars(["", "", "", "", "?q=%2F", "?x=1&q&r=a&r=b", "#f", "?q#"])
           }),
           { minLength: 1, maxLength: 8 }
         )
@@ -788,18 +793,18 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
     let matched = 0
     fc.assert(
       fc.property(cases, ({ s, uris }) => {
-        const template = s.prefix + s.x + s.literal + s.y + s.suffix
+        const template = s.prefix + s.x + s.literal + s.y + s.suffix + s.query
         const shortcut = parse(template)
-        const general = parse(template + "{?q}")
+        const general = parse("é" + template)
         for (const u of uris) {
-          const uri = (u.prefix ? s.prefix : "") + u.x.join("") + s.literal + u.y.join("") + (u.suffix ? s.suffix : "")
+          const uri = (u.prefix ? s.prefix : "") + u.x.join("") + s.literal + u.y.join("") + (u.suffix ? s.suffix : "") + u.query
           const result = shortcut.match(uri)
           if (result !== undefined) matched++
-          assert.deepStrictEqual(result, general.match(uri), `${template} on ${uri}`)
+          assert.deepStrictEqual(result, general.match("é" + uri), `${template} on ${uri}`)
         }
       }),
       { numRuns: 3_000, seed: 29 }
     )
-    assert.isAbove(matched, 500)
+    assert.isAbove(matched, 300)
   })
 })
