@@ -103,9 +103,18 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("over Streamable HTTP: the cancellation the transport makes itself (a call's POST dropped) is no notification of the client's: no span", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const Slow = McpServer.tool({ name: "slow", description: "Waits", parameters: {}, handler: () => Effect.as(Effect.sleep("20 seconds"), "late") })
+      let begun: () => void = () => undefined
+      const started = new Promise<void>((resolve) => {
+        begun = resolve
+      })
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits",
+        parameters: {},
+        handler: () => Effect.andThen(Effect.sync(() => begun()), Effect.as(Effect.never, "late"))
+      })
       const { url } = yield* serveOnFreePort((port) =>
-        McpServer.serve({ name: "n", version: "1" }, Layer.mergeAll(Slow, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+        McpServer.serve({ name: "n", version: "1" }, Layer.mergeAll(Slow, Tool, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
         )
       )
@@ -125,15 +134,63 @@ describe("Telemetry and the notifications a client sends", () => {
         },
         body: JSON.stringify({ jsonrpc: "2.0", id: 77, method: "tools/call", params: { name: "slow", arguments: {} } })
       }).catch(() => undefined)
-      yield* Effect.sleep("300 millis")
+      yield* Effect.promise(() => started)
       abort.abort()
       yield* Effect.promise(() => posted)
       // The call ends cancelled: its span is exported once the transport cancelled it.
       yield* until(() => otlp.spans.some((s) => s.name === "tools/call slow"))
       assert.strictEqual(attribute(otlp.spans.find((s) => s.name === "tools/call slow")!, "error.type"), "cancelled")
       yield* until(() => otlp.spans.some((s) => s.name === "notifications/initialized"))
-      yield* Effect.sleep("300 millis")
+      // A later call's span is exported after any span of that cancellation (one exporter, in order).
+      yield* sdk(() => client.callTool({ name: "noop", arguments: {} }))
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call noop"))
       assert.deepStrictEqual(otlp.spans.filter((s) => s.name === "notifications/cancelled").map((s) => s.name), [])
+    }), 20_000)
+
+  it.live("a stateless endpoint: the cancellation it makes itself (a call's POST dropped) has no span either (it had one saying pipe)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      let begun: () => void = () => undefined
+      const started = new Promise<void>((resolve) => {
+        begun = resolve
+      })
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits",
+        parameters: {},
+        handler: () => Effect.andThen(Effect.sync(() => begun()), Effect.as(Effect.never, "late"))
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "n", version: "1" },
+          Layer.mergeAll(Slow, Tool, Telemetry.layer),
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
+        ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 })))
+      )
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" }
+      const abort = new AbortController()
+      const posted = fetch(url, {
+        method: "POST",
+        signal: abort.signal,
+        headers,
+        body: JSON.stringify({ jsonrpc: "2.0", id: 78, method: "tools/call", params: { name: "slow", arguments: {} } })
+      }).catch(() => undefined)
+      yield* Effect.promise(() => started)
+      abort.abort()
+      yield* Effect.promise(() => posted)
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call slow"))
+      assert.strictEqual(attribute(otlp.spans.find((s) => s.name === "tools/call slow")!, "error.type"), "cancelled")
+      // A later call's span is exported after any span of that cancellation (same exporter, in order).
+      const later = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ jsonrpc: "2.0", id: 79, method: "tools/call", params: { name: "noop", arguments: {} } })
+        }).then((response) => response.text())
+      )
+      assert.include(later, "ok")
+      yield* until(() => otlp.spans.some((s) => s.name === "tools/call noop"))
+      assert.deepStrictEqual(otlp.spans.filter((s) => s.name.startsWith("notifications/")).map((s) => `${s.name} ${attribute(s, "network.transport")}`), [])
     }), 20_000)
 
   it.live("MCP 2026-07-28 over a connection of its own: a notification's span has that version and no session id", () =>

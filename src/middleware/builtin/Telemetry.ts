@@ -832,8 +832,10 @@ const notificationSpan = (
   const inSession = sessionTransports.get(session)
   // Over an HTTP session every notification of the client's comes in a POST: one without is the
   // transport's own (the cancellation of a request whose POST or stream was dropped), no message
-  // of the peer's, so no span of its own (the request's span says `cancelled`).
-  if (http === undefined && inSession !== undefined && inSession.http) return handled
+  // of the peer's, so no span of its own (the request's span says `cancelled`). So on the shared
+  // stateless session of a Streamable HTTP endpoint (2026-07-28, stateless), which takes no
+  // notification of a client's: only the transport's.
+  if (http === undefined && (session.stateless || inSession?.http === true)) return handled
   const transport = http === undefined ? inSession ?? pipeTransport : transportOf(http)
   const protocolVersion = inSession === undefined ? notificationVersion(notification, session) : session.protocolVersion
   const shared = notificationShared(transport, protocolVersion, notification.method)
