@@ -35,6 +35,21 @@ const rootsClient = () => {
 
 const serverKind = 2
 
+/** A tool that never ends, and a promise settled once a call of it has started. */
+const slowTool = () => {
+  let begun: () => void = () => undefined
+  const started = new Promise<void>((resolve) => {
+    begun = resolve
+  })
+  const Slow = McpServer.tool({
+    name: "slow",
+    description: "Waits",
+    parameters: {},
+    handler: () => Effect.andThen(Effect.sync(() => begun()), Effect.as(Effect.never, "late"))
+  })
+  return { Slow, started }
+}
+
 describe("Telemetry and the notifications a client sends", () => {
   it.live("MCP 2025 in memory: notifications/initialized and roots/list_changed are SERVER spans, measured; _meta's traceparent is the parent", () =>
     Effect.gen(function*() {
@@ -103,16 +118,7 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("over Streamable HTTP: the cancellation the transport makes itself (a call's POST dropped) is no notification of the client's: no span", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      let begun: () => void = () => undefined
-      const started = new Promise<void>((resolve) => {
-        begun = resolve
-      })
-      const Slow = McpServer.tool({
-        name: "slow",
-        description: "Waits",
-        parameters: {},
-        handler: () => Effect.andThen(Effect.sync(() => begun()), Effect.as(Effect.never, "late"))
-      })
+      const { Slow, started } = slowTool()
       const { url } = yield* serveOnFreePort((port) =>
         McpServer.serve({ name: "n", version: "1" }, Layer.mergeAll(Slow, Tool, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
@@ -150,16 +156,7 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("a stateless endpoint: the cancellation it makes itself (a call's POST dropped) has no span either (it had one saying pipe)", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      let begun: () => void = () => undefined
-      const started = new Promise<void>((resolve) => {
-        begun = resolve
-      })
-      const Slow = McpServer.tool({
-        name: "slow",
-        description: "Waits",
-        parameters: {},
-        handler: () => Effect.andThen(Effect.sync(() => begun()), Effect.as(Effect.never, "late"))
-      })
+      const { Slow, started } = slowTool()
       const { url } = yield* serveOnFreePort((port) =>
         McpServer.serve(
           { name: "n", version: "1" },
