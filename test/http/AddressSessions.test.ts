@@ -14,7 +14,12 @@ import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
-const Slow = McpServer.tool({ name: "slow", handler: () => Effect.as(Effect.never, "never") })
+/** Calls of `slow` started (each then runs until its client leaves). */
+let slowStarted = 0
+const Slow = McpServer.tool({
+  name: "slow",
+  handler: () => Effect.andThen(Effect.sync(() => slowStarted++), Effect.as(Effect.never, "never"))
+})
 
 const serve = (options: Partial<StreamableHttp.Options>) =>
   serveOnFreePort((port) =>
@@ -106,6 +111,7 @@ describe("anonymous sessions per address", () => {
   it.live("an address whose sessions are all in use is refused 429 (sessionsPerAddress); another address is not", () =>
     Effect.gen(function*() {
       const { port } = yield* serve({ maxSessionsPerAddress: 2 })
+      const before = slowStarted
       const aborts = new AbortController()
       yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
       for (let i = 0; i < 2; i++) {
@@ -117,7 +123,9 @@ describe("anonymous sessions per address", () => {
           "mcp-protocol-version": LATEST
         }, aborts.signal).catch(() => undefined)
       }
-      yield* Effect.sleep("200 millis")
+      // Both calls running (not a fixed wait: an idle session would be ended to make room).
+      for (let i = 0; i < 200 && slowStarted - before < 2; i++) yield* Effect.sleep("25 millis")
+      assert.strictEqual(slowStarted - before, 2, "both calls started")
       const refused = yield* open(port, "127.0.0.2", 2)
       assert.strictEqual(refused.status, 429, refused.body)
       assert.isUndefined(refused.sessionId)
