@@ -10,8 +10,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { BOTH, initializeMessage, LATEST, serveOnFreePort } from "./support.ts"
+import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
+import { BOTH, initializeMessage, LATEST, roundTripStore, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
 /** Calls of `slow` started (each then runs until its client leaves). */
@@ -99,6 +99,20 @@ describe("anonymous sessions per address", () => {
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[0]!), 404)
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[1]!), 200)
       assert.strictEqual(yield* ping(port, "127.0.0.2", mallory[2]!), 200)
+    }), 30_000)
+
+  // Fails before: with a store whose `create` is a round trip (Redis), 3 sessions of one address
+  // stayed (each POST checked before any session was recorded).
+  it.live("initialize POSTs sent at once from one address are bounded too (a store's create a round trip), not only one after another", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Effect.provideService(serve({ maxSessions: 20, maxSessionsPerAddress: 2 }), SessionStore.SessionStore, roundTripStore(3))
+      const burst = yield* Effect.promise(() => Promise.all(Array.from({ length: 6 }, (_, i) => postFrom(port, "127.0.0.2", initializeMessage(i)))))
+      let live = 0
+      for (const answer of burst) {
+        if (answer.sessionId !== undefined && (yield* ping(port, "127.0.0.2", answer.sessionId)) === 200) live++
+      }
+      assert.isAtMost(live, 2, `${live} sessions of one address live (${burst.map((answer) => answer.status).join(", ")})`)
+      for (const answer of burst) if (answer.status !== 200) assert.strictEqual(answer.status, 429, answer.body)
     }), 30_000)
 
   it.live("off by default: one address may take every place under maxSessions (behind a proxy every client is one address)", () =>

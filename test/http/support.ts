@@ -6,7 +6,9 @@
 import { assert } from "@effect/vitest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -16,7 +18,7 @@ import { createServer, request as httpRequest } from "node:http"
 import { connect, createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
 import { components, options, taskProbe } from "../../examples/everything-server.ts"
-import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
+import { EventStore, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import type { TransportFailure } from "../../src/session/Connection.ts"
 import type { Listener, ListenerSessionOptions, Transport } from "../../src/session/Transport.ts"
 import { freePort } from "../support/ports.ts"
@@ -574,4 +576,23 @@ export const untilIdFree = async (url: string, headers: Record<string, string>, 
     await response.text()
   }
   return status
+}
+
+/**
+ * A memory session store whose `create` is a round trip, as a shared store's (Redis): each waits
+ * until `together` are under way (or 1 s), so that as many `initialize` POSTs sent at once are
+ * checked against the endpoint's bounds before any session is recorded.
+ */
+export const roundTripStore = (together: number): SessionStore.SessionStore["Service"] => {
+  const memory = SessionStore.makeMemory()
+  let creating = 0
+  const all = Deferred.makeUnsafe<void>()
+  return SessionStore.SessionStore.of({
+    ...memory,
+    create: (id, now) =>
+      Effect.suspend(() => {
+        if (++creating >= together) Deferred.doneUnsafe(all, Exit.void)
+        return Effect.andThen(Effect.timeoutOption(Deferred.await(all), "1 second"), memory.create(id, now))
+      })
+  })
 }
