@@ -92,4 +92,14 @@ describe("subscriptions/listen: the work one request may cause", () => {
       assert.strictEqual(refused.code, McpError.ErrorCode.InvalidParams)
       assert.strictEqual((counts.get("repo://{+dir}/{file}") ?? 0) - before, 0)
     }))
+
+  // Fails before: -32602 for URIs no resource could match (the listen's tool list changes lost).
+  it.live("a server without resources ignores the URIs of a listen, however long (it looks at none), as before the bound", () =>
+    Effect.gen(function*() {
+      const Tool = McpServer.tool({ name: "t", handler: () => Effect.succeed("ok") })
+      const client = yield* McpTestClient.make(Tool, { protocolVersion: "2026-07-28", timeoutMillis: 10_000 })
+      const accepted = yield* client.listen({ toolsListChanged: true, resourceSubscriptions: longUris(100, 4_000) })
+      assert.strictEqual(accepted.toolsListChanged, true)
+      assert.isUndefined(accepted.resourceSubscriptions)
+    }))
 })

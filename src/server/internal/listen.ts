@@ -114,26 +114,25 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         if (filter.resourcesListChanged === true && sources.serves.resources) accepted.resourcesListChanged = true
         // The URIs looked at (see `listened`), each looked up once: whether it is served, then
         // (right after: the server keeps its last lookup) the resource it names.
+        // A server without resources looks at none (nothing to match them against): ignored.
         const uris = new Map<string, string>()
-        if (filter.resourceSubscriptions !== undefined) {
+        if (filter.resourceSubscriptions !== undefined && sources.serves.resources) {
           const named = listened(filter.resourceSubscriptions, sources.maxResourceSubscriptions)
           if (named === undefined) {
             return yield* Effect.fail(McpError.invalidParams(
               `Too many characters in resourceSubscriptions: the URIs a listen may follow have at most ${maxListenedCharacters} in all`
             ))
           }
-          if (sources.serves.resources) {
-            accepted.resourceSubscriptions = []
-            for (const uri of named) {
-              if (!sources.resourceExists(uri)) continue
-              accepted.resourceSubscriptions.push(uri)
-              // By the resource their URI names (`resourceIdentity`), to the URI as the client
-              // wrote it: an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb`
-              // (one resource, as reads have it; so are `x://a/b` and `x://a%2Fb` of
-              // `x://{+path}`), with the URI it follows.
-              const key = followers.identity(uri)
-              if (!uris.has(key)) uris.set(key, uri)
-            }
+          accepted.resourceSubscriptions = []
+          for (const uri of named) {
+            if (!sources.resourceExists(uri)) continue
+            accepted.resourceSubscriptions.push(uri)
+            // By the resource their URI names (`resourceIdentity`), to the URI as the client
+            // wrote it: an update of `x://a%2Fb` is told to a stream that follows `x://a%2fb`
+            // (one resource, as reads have it; so are `x://a/b` and `x://a%2Fb` of
+            // `x://{+path}`), with the URI it follows.
+            const key = followers.identity(uri)
+            if (!uris.has(key)) uris.set(key, uri)
           }
         }
         const tasks = sources.tasks
