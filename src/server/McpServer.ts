@@ -137,7 +137,8 @@ export interface Options {
    * subscribed (else -32002, as `resources/read` answers; a URI whose template `params` refuse its
    * variables -32602, as its read), of at most 8,192 characters (else -32602). A 2026-07-28
    * `subscriptions/listen` follows at most as many: the first distinct URIs its filter names,
-   * which may have at most 131,072 characters in all (else the listen is refused, -32602). A
+   * as long as they have at most 131,072 characters in all (those past either bound are left out
+   * of the subset its acknowledgment names, never matched). A
    * stateless session keeps no subscriptions: nothing could be delivered to its clients, so it does
    * not advertise `resources.subscribe`, and `resources/subscribe` and `resources/unsubscribe` are
    * answered -32601.

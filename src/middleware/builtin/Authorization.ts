@@ -231,8 +231,8 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
      * A `subscriptions/listen` request without the resources its caller may not use in its filter
      * (`request` itself when there are none). As the listen method does, only the first distinct
      * URIs, as many as a stream may follow, are looked at: each may be matched against every
-     * template, and a 4 MB request names 150,000 URIs; URIs too long in all (`listened`) are
-     * none looked up, the request left for the method to refuse. A filter that is not a list of strings is
+     * template, and a 4 MB request names 150,000 URIs; so are the URIs past the characters a listen
+     * looks at (`listened`). A filter that is not a list of strings is
      * left as it is, for the method's decoder to refuse.
      */
     const withoutForbidden = (request: JsonRpc.Request, context: RequestContext): JsonRpc.Request => {
@@ -240,8 +240,6 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       const uris = params?.notifications?.resourceSubscriptions
       if (!Array.isArray(uris) || !uris.every((uri) => typeof uri === "string")) return request
       const distinct = listened(uris as ReadonlyArray<string>, maxListened)
-      // Too long in all: left as it is, for the method to refuse (-32602), none looked up.
-      if (distinct === undefined) return request
       const kept = distinct.filter((uri) => allowed(resourceNeeds(uri), context))
       if (kept.length === uris.length) return request
       return { ...request, params: { ...params, notifications: { ...params!.notifications, resourceSubscriptions: kept } } }

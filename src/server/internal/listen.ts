@@ -23,7 +23,7 @@ import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as McpError from "../../protocol/McpError.ts"
+import type * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
@@ -118,11 +118,6 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         const uris = new Map<string, string>()
         if (filter.resourceSubscriptions !== undefined && sources.serves.resources) {
           const named = listened(filter.resourceSubscriptions, sources.maxResourceSubscriptions)
-          if (named === undefined) {
-            return yield* Effect.fail(McpError.invalidParams(
-              `Too many characters in resourceSubscriptions: the URIs a listen may follow have at most ${maxListenedCharacters} in all`
-            ))
-          }
           accepted.resourceSubscriptions = []
           for (const uri of named) {
             if (!sources.resourceExists(uri)) continue
@@ -271,18 +266,19 @@ export const maxListenedCharacters = 128 * 1024
 
 /**
  * The URIs of a listen's `resourceSubscriptions` that are looked at: the first distinct ones, as
- * many as a stream may follow (`max`; a 4 MB request names 150,000 URIs); `undefined` when those
- * have more than {@link maxListenedCharacters} characters in all (1,000 URIs of 4 KB each were
- * seconds of matching, the process answering no one meanwhile), a listen refused with -32602.
+ * many as a stream may follow (`max`; a 4 MB request names 150,000 URIs) and of at most
+ * {@link maxListenedCharacters} characters in all (1,000 URIs of 4 KB each were seconds of
+ * matching, the process answering no one meanwhile). Those past either bound are left out of the
+ * acknowledged subset, as the spec lets a server accept a subset, never looked up.
  */
-export const listened = (uris: ReadonlyArray<string>, max: number): ReadonlyArray<string> | undefined => {
+export const listened = (uris: ReadonlyArray<string>, max: number): ReadonlyArray<string> => {
   const distinct = new Set<string>()
   let characters = 0
   for (const uri of uris) {
     if (distinct.size >= max) break
     if (distinct.has(uri)) continue
     characters += uri.length
-    if (characters > maxListenedCharacters) return undefined
+    if (characters > maxListenedCharacters) break
     distinct.add(uri)
   }
   return [...distinct]
