@@ -249,18 +249,17 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           const current = stream
           const seq = current.next++
           const base = baseOf(sessionId)
-          let flight = appending.get(sessionId)
-          if (flight === undefined) appending.set(sessionId, flight = { count: 0, ended: [] })
-          flight.count++
-          return run(
+          // As it is sent (a log's data JSON cannot hold made JSON); what cannot be sent at all
+          // (the endpoint stores none of it) throws as `JSON.stringify` does: before the append is
+          // counted among the session's (see `appending`), which it would never leave.
+          const data = JsonRpc.stringify(message) ?? JSON.stringify(message)
+          const appended = run(
             "append",
             append(
               [`${base}order`, `${base}streams`, `${base}s:${streamId}`, `${base}e:${streamId}`],
               streamId,
               seq,
-              // As it is sent (a log's data JSON cannot hold made JSON); what cannot be sent at all
-              // (the endpoint stores none of it) throws as `JSON.stringify` does.
-              JsonRpc.stringify(message) ?? JSON.stringify(message),
+              data,
               final === true,
               current.broken,
               maxEvents,
@@ -279,9 +278,15 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
                 if (final === true && !current.broken) forgetLocal(sessionId, streamId)
                 return Effect.succeed(`${streamId}.${seq}`)
               }
-            }),
-            Effect.ensuring(appendEnded(sessionId, flight))
+            })
           )
+          // Counted, and its end awaited, with no interruption between them.
+          return Effect.uninterruptibleMask((restore) => {
+            let flight = appending.get(sessionId)
+            if (flight === undefined) appending.set(sessionId, flight = { count: 0, ended: [] })
+            flight.count++
+            return Effect.ensuring(restore(appended), appendEnded(sessionId, flight))
+          })
         }),
       replayAfter: (sessionId, eventId) =>
         Effect.suspend(() => {

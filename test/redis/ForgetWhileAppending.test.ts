@@ -38,4 +38,19 @@ layer(TestRedis.layer, { excludeTestServices: true })("RedisEventStore.forgetSes
         assert.deepStrictEqual(keys, [], `round ${round}: the session's keys were recreated`)
       }
     }))
+
+  // Fails before the fix (the forget never ends: timed out): the append counted itself among the
+  // session's running appends before serialising its message, which threw, so it was never
+  // counted out and the forget waited for it for good.
+  it.effect("an append whose message cannot be serialised does not keep the forget waiting", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis)
+      const store = yield* Effect.provideService(RedisEventStore.make({ prefix: uniquePrefix() }), Redis.Redis, redis)
+      const message = { jsonrpc: "2.0" as const, method: "notifications/progress", params: { progressToken: 1n, progress: 1 } }
+      const appended = yield* Effect.exit(store.append("S", "st", message))
+      assert.strictEqual(appended._tag, "Failure")
+      const forgotten = yield* Effect.exit(Effect.timeout(store.forgetSession("S"), "5 seconds"))
+      assert.strictEqual(forgotten._tag, "Success", String(forgotten))
+    }))
 })
