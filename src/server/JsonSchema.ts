@@ -32,8 +32,9 @@
  *   Kelvin sign, and so do `\w` and `\b`). `elicitationSchema` leaves out a pattern with `i`, `m`
  *   or `s` (and refuses others).
  * - `isLowercased`, `isUppercased`, `isCapitalized` and `isUncapitalized` have a pattern of the
- *   characters `toLowerCase` / `toUpperCase` leaves as they are (`^\P{Changes_When_Lowercased}*$`),
- *   not Effect's of ASCII letters only (`^[^A-Z]*$`, which `"É"` passes).
+ *   characters `toLowerCase` / `toUpperCase` leaves as they are (the class of the code points
+ *   without `Changes_When_Lowercased`, ..., written out: Python's `re` reads no `\P{...}`), not
+ *   Effect's of ASCII letters only (`^[^A-Z]*$`, which `"É"` passes).
  * - A `Schema.BigInt` with bounds (`isBetweenBigInt`, `isGreaterThanBigInt`, ...) has the pattern of
  *   exactly the integer strings within them (`-0`, leading zeros included, as the Schema decodes
  *   them), not `^-?\d+$`.
@@ -510,7 +511,7 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
     case "effect/schema/isUncapitalized":
       // Effect's patterns name ASCII letters only (`^[^A-Z]*$`), the checks every letter
       // `toLowerCase` / `toUpperCase` changes ("É" is not lowercased).
-      return check.annotate({ toJsonSchema: () => approximate({ pattern: casePatterns[representation.id] }) })
+      return check.annotate({ toJsonSchema: () => approximate({ pattern: casePattern(representation.id) }) })
     case "effect/schema/isPattern": {
       // An elicitation form has no `pattern` (`elicitationSchema` refuses one): a RegExp with the
       // `i`, `m` or `s` flag, which had none before those were written into patterns, still has
@@ -532,17 +533,29 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
 }
 
 /**
- * The patterns of the case checks, which compare a string (or its first character) with its
+ * The pattern of a case check, which compares a string (or its first character) with its
  * `toLowerCase()` / `toUpperCase()`: a code point changes when lowercased exactly when it has the
  * Unicode property `Changes_When_Lowercased` (and `Σ`, the only one lowercased by its context,
- * changes either way), likewise when uppercased; a lone surrogate has neither.
+ * changes either way), likewise when uppercased; a lone surrogate has neither. Written as the
+ * class of those code points (`[^...]`), not as `\P{Changes_When_Lowercased}`, which only
+ * JavaScript reads: Python's `re` (the Python SDK client's jsonschema) refuses `\P` and fails
+ * the validation. Made once per property, at the first such check registered.
  */
-const casePatterns: Record<string, string> = {
-  "effect/schema/isLowercased": "^\\P{Changes_When_Lowercased}*$",
-  "effect/schema/isUppercased": "^\\P{Changes_When_Uppercased}*$",
-  "effect/schema/isCapitalized": "^(?:\\P{Changes_When_Uppercased}[\\s\\S]*)?$",
-  "effect/schema/isUncapitalized": "^(?:\\P{Changes_When_Lowercased}[\\s\\S]*)?$"
+const casePattern = (id: string): string => {
+  const lowered = id === "effect/schema/isLowercased" || id === "effect/schema/isUncapitalized"
+  const property = lowered ? "Changes_When_Lowercased" : "Changes_When_Uppercased"
+  let changes = changingCase.get(property)
+  if (changes === undefined) {
+    changes = codePointClass(codePointRanges(`\\p{${property}}`, "u"))
+    changingCase.set(property, changes)
+  }
+  return id === "effect/schema/isLowercased" || id === "effect/schema/isUppercased"
+    ? `^[^${changes}]*$`
+    : `^(?:[^${changes}][\\s\\S]*)?$`
 }
+
+/** The members of the classes of {@link casePattern}, by property (two at most). */
+const changingCase = new Map<string, string>()
 
 /**
  * Whether a RegExp may match half of a character outside the BMP (without `u`, where `.`, a
@@ -895,6 +908,11 @@ const caseInsensitiveCodePoints = (cls: string): string | undefined => {
   } catch {
     return undefined
   }
+  return codePointClass(ranges)
+}
+
+/** Code point ranges as the members of a class compiled with `u`, which other dialects read too. */
+const codePointClass = (ranges: ReadonlyArray<readonly [number, number]>): string => {
   // Surrogates are written `\uXXXX` (what other dialects read), and a leading one right before a
   // trailing one would be a single code point with `u`: the trailing ones go first.
   const pieces: Array<Array<readonly [number, number]>> = [[], [], []]
@@ -911,13 +929,13 @@ const caseInsensitiveCodePoints = (cls: string): string | undefined => {
 }
 
 /**
- * The code points the class of `body` matches with `iu`, as ordered ranges: a run of code points
+ * The code points the class of `body` matches with `flags` (`iu` unless given), as ordered ranges: a run of code points
  * all of which it matches (or none) is asked at once, and split in two otherwise, so a class of
  * many (`\p{L}`, `\W`) costs little more than one of few. Throws when it does not compile.
  */
-const codePointRanges = (body: string): Array<readonly [number, number]> => {
-  const every = new RegExp(`^[${body}]*$`, "iu")
-  const none = new RegExp(`^[^${body}]*$`, "iu")
+const codePointRanges = (body: string, flags = "iu"): Array<readonly [number, number]> => {
+  const every = new RegExp(`^[${body}]*$`, flags)
+  const none = new RegExp(`^[^${body}]*$`, flags)
   const text = codePoints()
   // Where a code point is in `text`, which holds no surrogates.
   const offset = (code: number): number =>
@@ -936,7 +954,7 @@ const codePointRanges = (body: string): Array<readonly [number, number]> => {
     visit(start, middle)
     visit(middle + 1, end)
   }
-  const single = new RegExp(`^[${body}]$`, "iu")
+  const single = new RegExp(`^[${body}]$`, flags)
   for (const [start, end] of [[0, 0xD7FF], [0xD800, 0xDFFF], [0xE000, 0x10FFFF]] as const) {
     if (start !== 0xD800) {
       visit(start, end)
