@@ -224,7 +224,17 @@ describe("Telemetry", () => {
     it.live(`over Streamable HTTP (${stateless ? "stateless, JSON" : "a session, SSE"}), a request the endpoint's shutdown stops is answered -32000 (not cancelled): its span says so`, () =>
       Effect.gen(function*() {
         const otlp = yield* receiver
-        const Stuck = McpServer.tool({ name: "stuck", description: "Waits", parameters: {}, handler: () => Effect.as(Effect.sleep("60 seconds"), "late") })
+        let started = false
+        const Stuck = McpServer.tool({
+          name: "stuck",
+          description: "Waits",
+          parameters: {},
+          handler: () =>
+            Effect.suspend(() => {
+              started = true
+              return Effect.as(Effect.sleep("60 seconds"), "late")
+            })
+        })
         const port = yield* Effect.promise(freePort)
         const url = `http://127.0.0.1:${port}/mcp`
         const server = yield* Effect.forkDetach(
@@ -245,7 +255,10 @@ describe("Telemetry", () => {
           },
           body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "stuck", arguments: {} } })
         }).then(answerOf, () => undefined)
-        yield* Effect.sleep("300 millis")
+        // Stopped once its handler runs (not after a fixed 300 ms, which a loaded machine may not
+        // reach it in: the request would be refused, not stopped).
+        yield* until(() => started)
+        assert.isTrue(started, "the call's handler started")
         yield* Fiber.interrupt(server)
         const answer = yield* Effect.promise(() => call)
         assert.strictEqual(answer?.error?.code, McpError.stoppedByShutdownObject.code, JSON.stringify(answer))
