@@ -387,6 +387,8 @@ describe("WebHandler: maxBodyBytesInFlight", () => {
   const heldPost = (handler: (request: Request) => Promise<Response>, sizes: ReadonlyArray<number>, length?: number) => {
     let end: () => void = () => {}
     let cancelled = false
+    // The reader took what was enqueued (and asks for more): the read has begun.
+    let pulled = false
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         for (const size of sizes) controller.enqueue(new Uint8Array(size).fill(0x20))
@@ -398,6 +400,7 @@ describe("WebHandler: maxBodyBytesInFlight", () => {
           }
         }
       },
+      pull: () => void (pulled = true),
       cancel: () => void (cancelled = true)
     })
     const response = handler(
@@ -413,7 +416,7 @@ describe("WebHandler: maxBodyBytesInFlight", () => {
         duplex: "half"
       } as RequestInit)
     )
-    return { response, end: () => end(), cancelled: () => cancelled }
+    return { response, end: () => end(), cancelled: () => cancelled, pulled: () => pulled }
   }
   const within = <A,>(promise: Promise<A>, millis: number) =>
     Promise.race([promise, new Promise<"unanswered">((resolve) => setTimeout(() => resolve("unanswered"), millis))])
@@ -438,7 +441,9 @@ describe("WebHandler: maxBodyBytesInFlight", () => {
     try {
       // A slow client declares 900 bytes, sends 100 and holds the rest.
       const holder = heldPost(limited.handler, [100], 900)
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      // Its read has begun (its 900 reserved), not a fixed 100 ms a loaded machine may not reach it in.
+      for (let i = 0; i < 500 && !holder.pulled(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.isTrue(holder.pulled(), "the held body is being read")
       // 900 more declared would pass 1500: refused before its body is read (sent whole here).
       const declared = heldPost(limited.handler, [700], 700)
       declared.end()
