@@ -37,6 +37,7 @@ const modernMeta = {
 const serverWithWatch = (stateless: boolean) =>
   Effect.gen(function*() {
     const seen: Array<Seen> = []
+    let slowStarted = 0
     const watch = McpServer.middleware(Middleware.make("watch", {
       onNotification: (notification, session, next, http) =>
         Effect.suspend(() => {
@@ -54,7 +55,11 @@ const serverWithWatch = (stateless: boolean) =>
     const Slow = McpServer.tool({
       name: "slow",
       description: "Sleeps",
-      handler: () => Effect.as(Effect.sleep("300 millis"), "done")
+      handler: () =>
+        Effect.suspend(() => {
+          slowStarted++
+          return Effect.as(Effect.sleep("300 millis"), "done")
+        })
     })
     const { url } = yield* serveOnFreePort((port) =>
       McpServer.serve(
@@ -63,7 +68,7 @@ const serverWithWatch = (stateless: boolean) =>
         StreamableHttp.make({ host: "127.0.0.1", port, stateless })
       ).pipe(Effect.provide(Logger.layer([])))
     )
-    return { url, seen }
+    return { url, seen, slowStarted: () => slowStarted }
   })
 
 const eventually = (check: () => boolean) =>
@@ -111,7 +116,9 @@ describe("Middleware sees the notifications no Streamable HTTP session takes", (
       const stateless = yield* serverWithWatch(true)
       const call = { jsonrpc: "2.0", id: 0, method: "tools/call", params: { name: "slow", arguments: {} } }
       const running = Effect.runPromise(Effect.promise(() => post(stateless.url, call, { "mcp-protocol-version": "2025-11-25" })))
-      yield* Effect.sleep("50 millis")
+      // The cancellations below come while it runs (not after a fixed 50 ms, when it may not yet).
+      yield* eventually(() => stateless.slowStarted() === 1)
+      assert.strictEqual(stateless.slowStarted(), 1, "the call runs")
       // The shared session runs the call under an id of its own (1, its first): a client naming
       // it (or its own id, 0) cancels nothing.
       for (const id of [0, 1]) {
