@@ -114,7 +114,11 @@ describe("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
       const running = yield* spawnNode(everythingServer)
       yield* Effect.promise(() => handshake(running))
       for (let id = 1; id <= 5; id++) running.send(slowCall(id, 600))
-      yield* Effect.promise(() => sleep(200))
+      // The calls are in flight once a ping sent after them is answered (stdin is read in order),
+      // not after a fixed 200 ms, before which a loaded machine may not have read them.
+      running.send({ jsonrpc: "2.0", id: "after", method: "ping" })
+      const read = yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === "after"), 10_000))
+      assert.isTrue(read, running.stderr())
       running.child.kill("SIGHUP")
       const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
