@@ -1173,7 +1173,8 @@ const sameLength = (low: string, high: string): string => {
   if (low === high) return low
   if (low[0] === high[0]) return `${low[0]}(?:${sameLength(low.slice(1), high.slice(1))})`
   const rest = low.length - 1
-  const any = rest === 0 ? "" : rest === 1 ? "\\d" : `\\d{${rest}}`
+  // `[0-9]`, not `\d`: Python's `re` (the Python SDK's jsonschema) takes any Unicode digit for `\d`.
+  const any = rest === 0 ? "" : rest === 1 ? "[0-9]" : `[0-9]{${rest}}`
   const lowFull = /^0*$/.test(low.slice(1))
   const highFull = /^9*$/.test(high.slice(1))
   const first = Number(low[0]) + (lowFull ? 0 : 1)
@@ -1191,9 +1192,9 @@ const positive = (low: bigint, high: bigint | undefined): string => {
   const b = high?.toString()
   if (b !== undefined && a.length === b.length) return sameLength(a, b)
   const parts = [sameLength(a, "9".repeat(a.length))]
-  if (b === undefined) parts.push(`[1-9]\\d{${a.length},}`)
+  if (b === undefined) parts.push(`[1-9][0-9]{${a.length},}`)
   else {
-    if (b.length - a.length > 1) parts.push(`[1-9]\\d{${a.length},${b.length - 2}}`)
+    if (b.length - a.length > 1) parts.push(`[1-9][0-9]{${a.length},${b.length - 2}}`)
     parts.push(sameLength(`1${"0".repeat(b.length - 1)}`, b))
   }
   return parts.join("|")
