@@ -659,7 +659,16 @@ export class Endpoint implements SessionHost {
   openFor(subject: undefined, address: string): Effect.Effect<HttpSession | "full" | "failed" | "principalFull">
   openFor(subject: string | undefined, address?: string): Effect.Effect<HttpSession | "full" | "failed" | "principalFull"> {
     return Effect.suspend((): Effect.Effect<HttpSession | "full" | "failed" | "principalFull"> => {
+      const opened = Effect.map(this.open(false), (session) => {
+        if (typeof session !== "string") {
+          if (subject !== undefined) session.subject = subject
+          else if (!session.ended) this.addresses.set(session, address!)
+        }
+        return session
+      })
       const max = subject === undefined ? this.maxSessionsPerAddress : this.maxSessionsPerPrincipal
+      // No bound: nothing to count (as `maxSessionsPerPrincipal: Infinity` asks).
+      if (max === Number.POSITIVE_INFINITY) return opened
       const key = subject === undefined ? `a${address}` : `p${subject}`
       let held = this.opening.get(key) ?? 0
       let idle: HttpSession | undefined
@@ -671,13 +680,6 @@ export class Endpoint implements SessionHost {
       }
       if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
       this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
-      const opened = Effect.map(this.open(false), (session) => {
-        if (typeof session !== "string") {
-          if (subject !== undefined) session.subject = subject
-          else if (!session.ended) this.addresses.set(session, address!)
-        }
-        return session
-      })
       return Effect.ensuring(
         held < max ? opened : Effect.andThen(this.end(idle!), opened),
         Effect.sync(() => {
