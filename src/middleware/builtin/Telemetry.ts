@@ -404,19 +404,41 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
  * say where it comes from.
  */
 const noStackTrace: Tracer.TraceOptions = { captureStackTrace: false }
-const spanOptions = (
+
+/**
+ * A SERVER span's options for a client's request or notification: its parent from `_meta`'s
+ * `traceparent`, else the HTTP server span, else the HTTP `traceparent` header; the HTTP span
+ * linked when `_meta` names another parent; the header's `tracestate` carried (see `middleware`).
+ */
+const serverSpanOptions = (
   attributes: Record<string, unknown>,
-  parent: Tracer.AnySpan | undefined,
-  links: ReadonlyArray<Tracer.SpanLink> | undefined,
-  annotations: Context.Context<never> | undefined
-): Tracer.SpanOptions =>
-  annotations !== undefined
+  meta: { readonly [key: string]: unknown } | undefined,
+  http: HttpRequestInfo | undefined
+): Tracer.SpanOptions => {
+  const traceparent = meta?.traceparent
+  const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate as unknown) : undefined
+  const httpSpan = http?.span
+  let parent: Tracer.AnySpan | undefined = fromMeta ?? httpSpan
+  let annotations: Context.Context<never> | undefined
+  if (fromMeta === undefined && http !== undefined) {
+    if (httpSpan === undefined) {
+      const header = http.header("traceparent")
+      if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
+    } else {
+      // Effect's HTTP server continues the header's `traceparent` but reads no `tracestate`:
+      // its span has none. Given to the MCP span, its child, when it belongs to that trace.
+      const tracestate = http.header("tracestate")
+      if (tracestate !== undefined) annotations = transportTraceState(httpSpan, http.header("traceparent"), tracestate)
+    }
+  }
+  return annotations !== undefined
     ? { kind: "server", captureStackTrace: false, attributes, parent, annotations }
     : parent === undefined
     ? { kind: "server", captureStackTrace: false, attributes }
-    : links === undefined
+    : fromMeta === undefined || httpSpan === undefined
     ? { kind: "server", captureStackTrace: false, attributes, parent }
-    : { kind: "server", captureStackTrace: false, attributes, parent, links }
+    : { kind: "server", captureStackTrace: false, attributes, parent, links: [{ span: httpSpan, attributes: noAttributes }] }
+}
 
 /**
  * The transport a request came over, as the conventions describe it: `network.transport` (`pipe`
@@ -698,23 +720,6 @@ export const middleware = (options: {
       // off), the HTTP `traceparent`. Given explicitly: the request runs in its session's fiber.
       // A `tracestate` goes with the `traceparent` it came with (the parent's trace state).
       const meta = metaOf(request)
-      const traceparent = meta?.traceparent
-      const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
-      const httpSpan = http?.span
-      let parent: Tracer.AnySpan | undefined = fromMeta ?? httpSpan
-      let annotations: Context.Context<never> | undefined
-      if (fromMeta === undefined && http !== undefined) {
-        if (httpSpan === undefined) {
-          const header = http.header("traceparent")
-          if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
-        } else {
-          // Effect's HTTP server continues the header's `traceparent` but reads no `tracestate`:
-          // its span has none. Given to the MCP span, its child, when it belongs to that trace.
-          const tracestate = http.header("tracestate")
-          if (tracestate !== undefined) annotations = transportTraceState(httpSpan, http.header("traceparent"), tracestate)
-        }
-      }
-      const links = fromMeta === undefined || httpSpan === undefined ? undefined : [{ span: httpSpan, attributes: noAttributes }]
       // Baggage is independent of the trace: `_meta`'s, else the HTTP header's.
       const baggageText = typeof meta?.baggage === "string" ? meta.baggage : http?.header("baggage")
       const baggage = baggageText === undefined ? undefined : TraceContext.baggageOf(baggageText)
@@ -728,7 +733,7 @@ export const middleware = (options: {
       const started = performance.now()
       return Effect.useSpan(
         named === undefined ? method : `${method} ${named.value}`,
-        spanOptions(attributes, parent, links, annotations),
+        serverSpanOptions(attributes, meta, http),
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
             const errorType = errorTypeOf(exit, request)
@@ -853,23 +858,8 @@ const notificationSpan = (
   }
   // Parented and linked as a request's span (see `middleware`).
   const meta = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
-  const traceparent = meta?.traceparent
-  const fromMeta = typeof traceparent === "string" ? TraceContext.parentOf(traceparent, meta!.tracestate) : undefined
-  const httpSpan = http?.span
-  let parent: Tracer.AnySpan | undefined = fromMeta ?? httpSpan
-  let annotations: Context.Context<never> | undefined
-  if (fromMeta === undefined && http !== undefined) {
-    if (httpSpan === undefined) {
-      const header = http.header("traceparent")
-      if (header !== undefined) parent = TraceContext.parentOf(header, http.header("tracestate"))
-    } else {
-      const tracestate = http.header("tracestate")
-      if (tracestate !== undefined) annotations = transportTraceState(httpSpan, http.header("traceparent"), tracestate)
-    }
-  }
-  const links = fromMeta === undefined || httpSpan === undefined ? undefined : [{ span: httpSpan, attributes: noAttributes }]
   const started = performance.now()
-  return Effect.useSpan(shared.method, spanOptions(attributes, parent, links, annotations), (span) =>
+  return Effect.useSpan(shared.method, serverSpanOptions(attributes, meta, http), (span) =>
     Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
       const errorType = exit._tag === "Success" ? undefined : Cause.hasInterruptsOnly(exit.cause) ? cancelled : otherError
       const record = Metric.update(durationWith(shared, undefined, errorType), (performance.now() - started) / 1000)
