@@ -169,7 +169,7 @@ describe("Telemetry", () => {
       const Crash = McpServer.prompt({
         name: "crash",
         description: "Dies",
-        handler: () => Effect.die(new Error("connection string postgres://admin:hunter2@db"))
+        handler: () => Effect.die(new Error("connection string db://admin:hunter2@internal-host"))
       })
       const pair = InMemory.makePair()
       yield* Effect.forkScoped(
@@ -192,7 +192,7 @@ describe("Telemetry", () => {
       assert.strictEqual(crash.status?.message, "Internal error", "the message the client got, not the defect's")
       const events = (crash as unknown as { events?: ReadonlyArray<{ name: string; attributes: ReadonlyArray<{ key: string; value: { stringValue?: string } }> }> }).events ?? []
       const messages = events.filter((e) => e.name === "exception").map((e) => e.attributes.find((a) => a.key === "exception.message")?.value.stringValue)
-      assert.include(messages, "connection string postgres://admin:hunter2@db", "the defect is still recorded, as an exception event")
+      assert.include(messages, "connection string db://admin:hunter2@internal-host", "the defect is still recorded, as an exception event")
       const read = otlp.spans.find((s) => s.name === "resources/read")!
       assert.strictEqual(attribute(read, "error.type"), "-32601")
       assert.strictEqual(read.status?.message, "Method not found: resources/read")
