@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -16,7 +15,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
-import { HttpInfo, type HttpSession, ownedBy, RemoteAddress } from "./HttpSession.ts"
+import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unservedVersion, unsupportedHeader } from "./responses.ts"
@@ -55,15 +54,6 @@ export const post = (
   return self.answerShared(request, message as JsonRpc.Request, mode, principal)
 }
 
-/**
- * The client address of an anonymous `initialize` (see `Endpoint.openFor`): the connection's peer,
- * or on other platforms the one given to `WebHandler`'s handler; `undefined` when none is known.
- */
-const addressOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string | undefined> => {
-  const address = request.remoteAddress
-  return address._tag === "Some" ? Effect.succeed(address.value) : Effect.map(Effect.context<never>(), (context) => Context.get(context, RemoteAddress))
-}
-
 /** POST to a session: `initialize` opens one; anything else names it with `Mcp-Session-Id`. */
 const postToSession = Effect.fnUntraced(function*(
   self: Endpoint,
@@ -83,7 +73,7 @@ const postToSession = Effect.fnUntraced(function*(
       }
       // The address only under a per-address limit: none is kept per session otherwise (idle-session heap).
       const address = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
-        ? yield* addressOf(request)
+        ? new HttpInfo(request, undefined).remoteAddress
         : undefined
       const opened = yield* (principal !== undefined
         ? self.openFor(principal.subject)
