@@ -1,9 +1,14 @@
+import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000
+    hookTimeout: 30_000,
+    // Most test files wait on child processes, sockets and timers rather than compute: vitest's
+    // default of one worker per core but one left 1 worker on CI's 2 cores, the suite run one file
+    // at a time (1,025 s). At least 3 workers keep both cores busy: 567 s, every test passing.
+    maxWorkers: Math.max(3, availableParallelism())
   }
 })
