@@ -253,11 +253,14 @@ export const make = (options: Options): LowLevelServer => {
       _meta: { [metaKeys.serverInfo]: options.serverInfo }
     }
   })
+  // A connection locked to 2026-07-28 (stdio past the probe) refuses `initialize`: it lists that
+  // era's versions alone, as its -32022 errors do.
+  const modernDiscoverResult = lazy(() => ({ ...discoverResult(), supportedVersions: [...ProtocolVersion.modern] }))
   routes.set("server/discover", {
     decode: lazily(() => jitDecoder(Schemas.RequestParams())),
     handler: (_params: unknown, context: RequestContext) =>
       ProtocolVersion.isModern(context.protocolVersion)
-        ? Exit.succeed(discoverResult())
+        ? Exit.succeed(ServerSession.servesModernOnly(context.session) ? modernDiscoverResult() : discoverResult())
         : Exit.fail(McpError.methodNotFound("server/discover"))
   })
   // Extension methods: a modern-only extension's methods answer 2026-07-28 requests only, and take

@@ -600,6 +600,15 @@ class Forks {
 const noParams: JsonRpc.Params = {}
 
 /**
+ * Whether `session` serves the 2026-07-28 era only: a connection of its own (stdio, in memory)
+ * that era locked, past the probe (`initialize` refused). What `server/discover` lists then: the
+ * versions of that era alone (it listed the 2025 ones too, which the connection refuses).
+ *
+ * @internal
+ */
+export const servesModernOnly = (session: ServerSession): boolean => session instanceof SessionImpl && session.lockedToModern
+
+/**
  * The result of the request of `context` as its session sends it (an absent one is `{}`),
  * projected to the request's protocol version: what a middleware measuring what goes out
  * (`SizeLimit`) measures. Returns `result` itself when the version changes nothing.
@@ -664,7 +673,7 @@ const Once = {
   /** The input has ended: in-flight requests finish, new server→client requests fail. */
   Draining: 8,
   /**
-   * A connection of the 2026-07-28 era had a request other than `server/discover`: a 2025
+   * A connection of the 2026-07-28 era had a request other than `server/discover` resolved: a 2025
    * `initialize` is refused from then on (before it, the probe's fallback: see `internal/lifecycle.ts`).
    */
   BeyondProbe: 16,
@@ -910,6 +919,14 @@ class SessionImpl extends Scheduler implements ServerSession {
     return this.negotiatedBatches && !("attach" in this.connection)
   }
 
+  /**
+   * A connection of the 2026-07-28 era (stdio, in memory) past the probe: it had a request other
+   * than `server/discover` resolved, and refuses `initialize` (see `internal/lifecycle.ts`).
+   */
+  get lockedToModern(): boolean {
+    return this.phase === "modern" && (this.once & Once.BeyondProbe) !== 0
+  }
+
   /** The versions the server narrowed its service to (see `SessionInput.legacyVersions`). */
   get legacyVersions(): ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined {
     return this.dispatcher.supportedVersions
@@ -1026,17 +1043,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     )
     switch (admission._tag) {
       case "Modern": {
-        // Past the probe: a request other than `server/discover` on a connection of this era,
-        // refused or not (`initialize` is refused from then on, see `internal/lifecycle.ts`).
-        const beyondProbe = request.method !== "server/discover"
-        if (beyondProbe && this.phase === "modern") this.once |= Once.BeyondProbe
         const modern = Negotiation.resolveModern(request, undefined)
+        // A refused one (its version not served, its `_meta` malformed) picks no era and locks
+        // nothing: a dual-era client refused may still fall back to `initialize`, as its -32022
+        // says (after a probe it was refused `initialize`: the client could not connect).
         if (modern._tag === "Failure") return this.refuse(request, this.unlocked(modern.failure.error))
-        // The era is picked by the first request resolved (see `internal/lifecycle.ts`).
-        if (this.phase === "new") {
-          this.phase = "modern"
-          if (beyondProbe) this.once |= Once.BeyondProbe
-        }
+        // The era is picked by the first request resolved; past the probe (a request other than
+        // `server/discover` resolved), `initialize` is refused (see `internal/lifecycle.ts`).
+        if (this.phase === "new") this.phase = "modern"
+        if (request.method !== "server/discover") this.once |= Once.BeyondProbe
         resolved = modern.success
         break
       }
@@ -1104,8 +1119,7 @@ class SessionImpl extends Scheduler implements ServerSession {
    * it serves then.
    */
   private unlocked(error: JsonRpc.ErrorObject): JsonRpc.ErrorObject {
-    const open = this.phase === "new" || (this.phase === "modern" && (this.once & Once.BeyondProbe) === 0)
-    if (!open || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
+    if (this.lockedToModern || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
     const supported = [...ProtocolVersion.modern, ...(this.legacyVersions ?? ProtocolVersion.supported)]
     return { ...error, data: { ...(error.data as object), supported } }
   }

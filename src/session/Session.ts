@@ -24,8 +24,9 @@ export type Phase =
   /**
    * a connection of the stateless era (MCP 2026-07-28, no handshake): its first request named its
    * protocol version in `_meta` and was resolved; every request is answered by its own `_meta`
-   * (`initialize` is not a method of that era: refused, unless nothing but `server/discover` came
-   * yet, a dual-era client's probe, which it may follow with `initialize`: that starts a 2025 session)
+   * (`initialize` is not a method of that era: refused, unless nothing but `server/discover` was
+   * resolved yet, a dual-era client's probe, which it may follow with `initialize`: that starts a
+   * 2025 session)
    */
   | "modern"
   /**

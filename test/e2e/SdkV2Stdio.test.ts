@@ -95,3 +95,43 @@ describe("SDK v2 client in `auto` mode, probing in place, falls back to initiali
       assert.deepStrictEqual(texts(result.content), ["ready"])
     }), 30_000)
 })
+
+/** The SDK's stdio transport, started before the client connects (its `start` taken once): the test sends on it first. */
+class OpenedStdioTransport extends StdioClientTransport {
+  private started: Promise<void> | undefined
+  override start(): Promise<void> {
+    return this.started ??= super.start()
+  }
+}
+
+describe("SDK v2 client: the initialize a dual-era client falls back to after a refused 2026 request", () => {
+  // Fails before the fix: the refused tools/list (after the probe) locked the process to
+  // 2026-07-28 though it was served in no era and its -32022 had named 2025-11-25, and the
+  // client's initialize was answered -32022: the client could not connect.
+  it.live("a probe, a 2026 request refused -32022, then initialize: a 2025 session", () =>
+    Effect.gen(function*() {
+      const transport = new OpenedStdioTransport({ command: process.execPath, args: [server], stderr: "ignore" })
+      const answers = new Map<unknown, any>()
+      transport.onmessage = (message: any) => void answers.set(message.id, message)
+      const ask = (id: string, method: string, version: string) =>
+        sdk(async () => {
+          const _meta = { "io.modelcontextprotocol/protocolVersion": version, "io.modelcontextprotocol/clientCapabilities": {} }
+          await transport.send({ jsonrpc: "2.0", id, method, params: { _meta } })
+          for (let i = 0; i < 400 && !answers.has(id); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+          return answers.get(id)
+        })
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => new Client({ name: "sdk-v2-fallback", version: "2.0.0" }, { versionNegotiation: { mode: "legacy" } })),
+        (client) => Effect.promise(() => client.close().catch(() => transport.close()))
+      )
+      yield* sdk(() => transport.start())
+      const discovered = yield* ask("probe", "server/discover", "2026-07-28")
+      assert.include(discovered?.result?.supportedVersions, "2025-11-25")
+      const refused = yield* ask("refused", "tools/list", "2099-01-01")
+      assert.strictEqual(refused?.error?.code, -32022, JSON.stringify(refused))
+      yield* sdk(() => client.connect(transport, { timeout: 10_000 }))
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2025-11-25")
+      const { tools } = yield* sdk(() => client.listTools())
+      assert.include(tools.map((tool) => tool.name), "test_input_required_result_elicitation")
+    }), 30_000)
+})

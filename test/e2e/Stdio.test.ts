@@ -445,6 +445,9 @@ describe("stdio: the era the first message picks", () => {
       const discovered = await child.waitFor((m) => m.id === "d")
       await child.write(line({ jsonrpc: "2.0", id: "l", method: "tools/list", params: { _meta: modernMeta } }))
       assert.strictEqual((await child.waitFor((m) => m.id === "l")).result?.resultType, "complete")
+      // Fails before the fix: it listed the 2025 versions too, which the connection now refuses.
+      await child.write(line({ jsonrpc: "2.0", id: "d2", method: "server/discover", params: { _meta: modernMeta } }))
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === "d2")).result?.supportedVersions, ["2026-07-28"])
       await child.write(initialize("i"))
       const refused = await child.waitFor((m) => m.id === "i")
       assert.strictEqual(refused.error?.code, -32022, JSON.stringify(refused))
@@ -479,6 +482,31 @@ describe("stdio: the era the first message picks", () => {
       await child.write(line({ jsonrpc: "2.0", id: "d2", method: "server/discover", params: { _meta: modernMeta } }))
       assert.strictEqual((await child.waitFor((m) => m.id === "d2")).error?.code, -32601)
     }))
+
+  // Fails before the fix: the refused request locked the connection to 2026-07-28 all the same
+  // (its -32022 named 2026-07-28 alone, the probe's answer had named the 2025 versions too), and
+  // the initialize the client fell back to was refused -32022: it could not connect.
+  for (const [what, meta, code] of [
+    ["a version not served", { ...modernMeta, "io.modelcontextprotocol/protocolVersion": "2099-01-01" }, -32022],
+    ["a malformed _meta", { ...modernMeta, "io.modelcontextprotocol/clientCapabilities": "none" }, -32602]
+  ] as const) {
+    it.live(`after the probe, a 2026 request refused for ${what} locks nothing: initialize opens a 2025 session`, () =>
+      withChild(async (child) => {
+        await child.write(line({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: modernMeta } }))
+        const listed = (await child.waitFor((m) => m.id === "d")).result?.supportedVersions
+        assert.include(listed, "2025-11-25")
+        await child.write(line({ jsonrpc: "2.0", id: "l", method: "tools/list", params: { _meta: meta } }))
+        const refused = await child.waitFor((m) => m.id === "l")
+        assert.strictEqual(refused.error?.code, code, JSON.stringify(refused))
+        if (code === -32022) assert.deepStrictEqual(refused.error.data.supported, listed)
+        // Still open to both eras: server/discover says so, as it did.
+        await child.write(line({ jsonrpc: "2.0", id: "d2", method: "server/discover", params: { _meta: modernMeta } }))
+        assert.deepStrictEqual((await child.waitFor((m) => m.id === "d2")).result?.supportedVersions, listed)
+        await handshake(child)
+        await child.write(echoCall(1, "legacy") + "\n")
+        assert.deepStrictEqual((await child.waitFor((m) => m.id === 1)).result, { content: [{ type: "text", text: "legacy" }] })
+      }))
+  }
 
   // The mirror case, as the spec describes a legacy server (stdio binding, Backward Compatibility):
   // an unknown method is answered by the legacy era's -32601, an era-ambiguous one under legacy

@@ -7,13 +7,13 @@
  * - A connection without a handshake whose first request names its protocol version in `_meta`
  *   is of the stateless era (2026-07-28): that request, and once one is resolved (phase
  *   `"modern"`) every later one, is answered by its own `_meta`; the first message picks the era
- *   (a refused first one leaves the connection new: a client may fall back to `initialize`). While
- *   it has had nothing but `server/discover` (`probedOnly`: a dual-era client's probe, which it
- *   follows with `initialize` when the answer came too late or did not suit it, as the spec's stdio
- *   binding has it), an `initialize` without a version in `_meta` still starts the handshake: the
- *   connection becomes a 2025 session. After any other request, such an `initialize` is a handshake
- *   the connection cannot serve: refused naming the versions it serves
- *   (`Negotiation.initializeAfterModern`).
+ *   (a refused one, first or not, counts for nothing: a client may fall back to `initialize`).
+ *   While it has had nothing resolved but `server/discover` (`probedOnly`: a dual-era client's
+ *   probe, which it follows with `initialize` when the answer came too late or did not suit it, as
+ *   the spec's stdio binding has it), an `initialize` without a version in `_meta` still starts the
+ *   handshake: the connection becomes a 2025 session. After any other request resolved, such an
+ *   `initialize` is a handshake the connection cannot serve: refused naming the versions it serves
+ *   (`Negotiation.initializeAfterModern`), which its `server/discover` lists alone then.
  * - Before `initialize` was answered, only `ping` and `initialize` (once) are accepted.
  * - `initialize` comes once per session (a stateless session takes it from anyone).
  * - `notifications/initialized` takes effect once `initialize` was answered; one that arrives
@@ -53,7 +53,7 @@ const initializeTwice: Admission = { _tag: "Reject", detail: "initialize may be 
  * The admission of a request of `method` in `phase`. `namesVersion`: the request names its
  * protocol version in `_meta` (needed while the phase is `"new"`, and for `initialize`);
  * `resolved`: the transport resolved its truth already (2026-07-28 over HTTP); `probedOnly`: a
- * connection of the 2026-07-28 era (phase `"modern"`) has had no request but `server/discover`.
+ * connection of the 2026-07-28 era (phase `"modern"`) has had no request resolved but `server/discover`.
  * Allocates only for a refusal before initialization.
  */
 export const admit = (
