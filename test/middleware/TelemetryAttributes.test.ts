@@ -9,9 +9,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
-import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { PassThrough } from "node:stream"
+import { InMemory, McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnFreePort } from "../http/support.ts"
@@ -240,6 +243,39 @@ describe("Telemetry attributes of the semantic conventions", () => {
       assert.deepStrictEqual(seen(), expected)
       assert.strictEqual(otlp.units.get("mcp.server.session.duration"), "s")
       assert.deepStrictEqual(otlp.bounds.get("mcp.server.session.duration"), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300])
+    }), 20_000)
+  // Failed before the fix: no series of the session duration had an error.type, whatever ended the session.
+  it.live("mcp.server.session.duration: error.type on a session whose transport broke (stdio: its input failed), none on one ended cleanly", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const served = Layer.mergeAll(Weather, Telemetry.layer)
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "broken", exportIntervalMillis: 100 })
+      /** A stdio session on streams of the test's own, initialized with `version`: its fiber and input. */
+      const session = (version: string) =>
+        Effect.gen(function*() {
+          const stdin = new PassThrough()
+          const stdout = new PassThrough()
+          const answered = new Promise<void>((resolve) => stdout.once("data", () => resolve()))
+          const fiber = yield* Effect.forkChild(
+            McpServer.serve({ name: "s", version: "1" }, served, Stdio.make({ stdin, stdout })).pipe(Effect.provide(exporter), Effect.exit)
+          )
+          stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "c", version: "1" } } })}\n`)
+          yield* Effect.promise(() => answered)
+          return { fiber, stdin }
+        })
+      const broken = yield* session("2025-03-26")
+      broken.stdin.destroy(new Error("the client's pipe broke"))
+      const brokenExit = yield* Fiber.join(broken.fiber)
+      assert.include(String(brokenExit), "reading input failed")
+      const clean = yield* session("2025-11-25")
+      clean.stdin.end()
+      assert.isTrue(Exit.isSuccess(yield* Fiber.join(clean.fiber)))
+
+      const points = (version: string) => otlp.sessionDurationAttributes.filter((a) => a["mcp.protocol.version"] === version && a["network.transport"] === "pipe")
+      yield* until(() => points("2025-03-26").length > 0 && points("2025-11-25").length > 0)
+      // Metrics are the process's: no other session of this file settles 2025-03-26; those of 2025-11-25 end cleanly.
+      assert.deepStrictEqual([...new Set(points("2025-03-26").map((a) => a["error.type"]))], ["TransportFailure"])
+      assert.deepStrictEqual([...new Set(points("2025-11-25").map((a) => a["error.type"]))], [undefined])
     }), 20_000)
   it.live("client.address: the peer's address on a request's span over HTTP (both eras); none in memory", () =>
     Effect.gen(function*() {

@@ -174,8 +174,9 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
  * stdio and in memory its connection's opening) to its end, for the sessions {@link sessionCount}
  * counts (not a connection of the 2026-07-28 era), by `mcp.protocol.version` (what its
  * `initialize` settled), `network.transport`,
- * `network.protocol.name` and `network.protocol.version`, as the conventions measure the server's
- * sessions. The conventions' buckets (0.01 s to 300 s); {@link otlp} exports its unit, `s`.
+ * `network.protocol.name` and `network.protocol.version`, and `error.type` for a session that
+ * ended with an error (over stdio or a connection of one's own: `TransportFailure`, its input or
+ * output broke), as the conventions measure the server's sessions. The conventions' buckets (0.01 s to 300 s); {@link otlp} exports its unit, `s`.
  *
  * @since 0.2.0
  * @category metrics
@@ -453,7 +454,7 @@ class Transport {
   readonly http: boolean
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
-  /** The {@link sessionDuration} series of its sessions, by protocol version. */
+  /** The {@link sessionDuration} series of its sessions, by protocol version (and error type, for those that failed). */
   readonly sessions = new Map<string, Metric.Histogram<number>>()
   /** The {@link clientOperationDuration} series of its sessions' requests to their client, by protocol version, then method and error. */
   readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
@@ -461,12 +462,21 @@ class Transport {
     this.attributes = attributes
     this.http = attributes["network.transport"] === "tcp"
   }
-  /** The {@link sessionDuration} series of its sessions of `protocolVersion`. */
-  sessionSeries(protocolVersion: string): Metric.Histogram<number> {
-    let series = this.sessions.get(protocolVersion)
+  /**
+   * The {@link sessionDuration} series of its sessions of `protocolVersion` that ended as
+   * `errorType` says (`undefined`: without an error).
+   */
+  sessionSeries(protocolVersion: string, errorType: string | undefined): Metric.Histogram<number> {
+    const key = errorType === undefined ? protocolVersion : `${protocolVersion}\u0000${errorType}`
+    let series = this.sessions.get(key)
     if (series === undefined) {
-      series = Metric.withAttributes(sessionDuration, { "mcp.protocol.version": protocolVersion, ...this.attributes })
-      this.sessions.set(protocolVersion, series)
+      series = Metric.withAttributes(
+        sessionDuration,
+        errorType === undefined
+          ? { "mcp.protocol.version": protocolVersion, ...this.attributes }
+          : { "mcp.protocol.version": protocolVersion, ...this.attributes, "error.type": errorType }
+      )
+      this.sessions.set(key, series)
     }
     return series
   }
@@ -1055,7 +1065,7 @@ const transportTraceState = (
 const liveSession = (session: ServerSession) =>
   Effect.acquireRelease(
     Effect.sync(() => performance.now()),
-    (started) =>
+    (started, exit) =>
       Effect.suspend(() => {
         const transport = sessionTransports.get(session)
         if (transport === undefined) {
@@ -1065,10 +1075,27 @@ const liveSession = (session: ServerSession) =>
         }
         return Effect.andThen(
           Metric.modify(sessionCount, -1),
-          Metric.update(transport.sessionSeries(session.protocolVersion), (performance.now() - started) / 1000)
+          Metric.update(transport.sessionSeries(session.protocolVersion, sessionErrorOf(exit)), (performance.now() - started) / 1000)
         )
       })
   ).pipe(Effect.andThen(Effect.never))
+
+/**
+ * The `error.type` of a session's end, which the conventions ask of `mcp.server.session.duration`
+ * when the session ends with an error: over a connection the session reads itself (stdio, a
+ * socket), its broken transport (`TransportFailure`: the input failed, or writing the output
+ * did), the tag of the failure its run ended with (`_OTHER` for a defect); `undefined` for an end
+ * without an error (the end of input, an interruption, a shutdown, a session closed or expired).
+ */
+const sessionErrorOf = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  if (exit._tag === "Success" || Cause.hasInterruptsOnly(exit.cause)) return undefined
+  for (const reason of exit.cause.reasons) {
+    if (reason._tag !== "Fail") continue
+    const tag = (reason.error as { readonly _tag?: unknown } | undefined)?._tag
+    return typeof tag === "string" ? bounded(tag) : otherError
+  }
+  return otherError
+}
 
 /**
  * The transport of each session whose `initialize` was answered (its duration series', and its
