@@ -19,7 +19,7 @@ import { SpanKind } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { fileURLToPath } from "node:url"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { InMemory, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpError, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
@@ -39,6 +39,9 @@ const Slow = McpServer.tool({
   execution: { taskSupport: "optional" },
   handler: () => Effect.as(Effect.withSpan(Effect.sleep("20 millis"), "slow.work"), "done")
 })
+
+/** A middleware that passes on a copy of each request (as one that rewrites its params does). */
+const rewriting = Middleware.make("rewriting", { onRequest: (request, context, next) => next({ ...request }, context) })
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
 const callerSpanId = "00f067aa0ba902b7"
@@ -198,12 +201,15 @@ describe("Telemetry", () => {
       assert.strictEqual(read.status?.message, "Method not found: resources/read")
     }))
 
-  it.live("a request the drain stops is answered -32000 (not cancelled): its span says so (error.type, rpc.response.status_code, the message)", () =>
+  // With a middleware before Telemetry that passes on a copy of the request, failed before the
+  // fix: the span said `cancelled` (the session marked the request it took, not the copy).
+  for (const rewritten of [false, true]) {
+  it.live(`a request the drain stops is answered -32000 (not cancelled): its span says so (error.type, rpc.response.status_code, the message)${rewritten ? ", a middleware before Telemetry rewriting the request" : ""}`, () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const probe = makeProbe()
       const exporter = yield* Layer.build(Telemetry.otlp({ url: otlp.url, serviceName: "drained", exportIntervalMillis: 100 }))
-      const server = makeFullServer(probe, { middleware: [Telemetry.middleware()] })
+      const server = makeFullServer(probe, { middleware: rewritten ? [rewriting, Telemetry.middleware()] : [Telemetry.middleware()] })
       const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 50 }).pipe(Effect.provide(exporter))
       yield* Effect.promise(() => initializeRaw(raw))
       yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }))
@@ -219,9 +225,10 @@ describe("Telemetry", () => {
       assert.strictEqual(span.status?.code, 2)
       assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
     }))
+  }
 
-  for (const stateless of [true, false]) {
-    it.live(`over Streamable HTTP (${stateless ? "stateless, JSON" : "a session, SSE"}), a request the endpoint's shutdown stops is answered -32000 (not cancelled): its span says so`, () =>
+  for (const [stateless, rewritten] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+    it.live(`over Streamable HTTP (${stateless ? "stateless, JSON" : "a session, SSE"}), a request the endpoint's shutdown stops is answered -32000 (not cancelled): its span says so${rewritten ? ", a middleware before Telemetry rewriting the request" : ""}`, () =>
       Effect.gen(function*() {
         const otlp = yield* receiver
         let started = false
@@ -240,7 +247,7 @@ describe("Telemetry", () => {
         const server = yield* Effect.forkDetach(
           McpServer.serve(
             { name: "stopped", version: "1" },
-            Layer.mergeAll(Stuck, Telemetry.layer),
+            Layer.mergeAll(Stuck, rewritten ? McpServer.middleware(rewriting, Telemetry.middleware()) : Telemetry.layer),
             StreamableHttp.make({ host: "127.0.0.1", port, stateless, responseMode: stateless ? "json" : "sse" })
           ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "stopped", exportIntervalMillis: 100 })))
         )

@@ -115,7 +115,7 @@ import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/Session.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
-import { stoppedRequests } from "../../session/internal/stoppedRequests.ts"
+import { stoppedAnswerOf } from "../../session/internal/stoppedRequests.ts"
 import * as Middleware from "../Middleware.ts"
 import { isMcpMethod } from "./internal/mcpMethods.ts"
 import * as OtelEnvironment from "./internal/otelEnvironment.ts"
@@ -299,7 +299,7 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
  * result that is an error, `cancelled` for a request cancelled (no answer); `undefined` for a
  * success.
  */
-const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, request: JsonRpc.Request): string | undefined => {
+const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, stopped: JsonRpc.ErrorObject | undefined): string | undefined => {
   if (exit._tag === "Success") {
     return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? toolError : undefined
   }
@@ -307,7 +307,6 @@ const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, request: JsonRpc.Request
   if (code !== undefined) return codeText(code)
   // Interrupted: cancelled, unless it was stopped and answered an error first (a session's drain,
   // an HTTP endpoint's shutdown, the end of its session): that error's code.
-  const stopped = stoppedRequests.get(request)
   return stopped === undefined ? cancelled : codeText(stopped.code)
 }
 
@@ -746,7 +745,12 @@ export const middleware = (options: {
         serverSpanOptions(attributes, meta, http),
         (span) =>
           Effect.onExit(Effect.withParentSpan(handled, span, noStackTrace), (exit) => {
-            const errorType = errorTypeOf(exit, request)
+            // Interrupted: stopped and answered an error first (a session's drain, an HTTP
+            // endpoint's shutdown, the end of its session), or cancelled.
+            const stopped = exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)
+              ? stoppedAnswerOf(request, context.session, context.requestId)
+              : undefined
+            const errorType = errorTypeOf(exit, stopped)
             let measured = servedShared(shared, transport, context.protocolVersion, errorType)
             // An `initialize` runs before its session has a version (the context's is the default):
             // the version it uses is the one it settled, in its answer.
@@ -776,8 +780,8 @@ export const middleware = (options: {
               ? cancelledExit
               : exit._tag === "Success"
               ? undefined
-              : Cause.hasInterruptsOnly(exit.cause) && stoppedRequests.has(request)
-              ? stoppedExitOf(stoppedRequests.get(request)!)
+              : stopped !== undefined
+              ? stoppedExitOf(stopped)
               : answeredExit(exit.cause)
             if (ending === undefined) return record
             // Ended here, with its failure; `useSpan` then leaves the span as it is.

@@ -158,6 +158,14 @@ export abstract class Scheduler {
     return this.running.has(id) || this.queued.has(id)
   }
 
+  /**
+   * The request running under `id` as the session took it (a middleware may have passed its own
+   * copy on): what `stoppedRequests` marks. Read only when a request ended interrupted.
+   */
+  runningRequest(id: JsonRpc.RequestId): JsonRpc.Request | undefined {
+    return this.running.get(id)?.request
+  }
+
   /** Whether nothing runs or waits (work a request left running counts: see {@link holdSlot}). */
   get isIdle(): boolean {
     return this.running.size === 0 && this.queued.size === 0

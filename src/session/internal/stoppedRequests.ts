@@ -11,3 +11,16 @@
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 
 export const stoppedRequests: WeakMap<object, JsonRpc.ErrorObject> = new WeakMap()
+
+/**
+ * The error answer of a request stopped (see {@link stoppedRequests}): `request`'s mark, else that
+ * of the request its session took under `id` when `request` is another object (a middleware
+ * before the reader passed on a copy of it: the session and the transport mark the request they
+ * took). `undefined` when it was not stopped (cancelled).
+ */
+export const stoppedAnswerOf = (request: object, session: object, id: JsonRpc.RequestId): JsonRpc.ErrorObject | undefined => {
+  const marked = stoppedRequests.get(request)
+  if (marked !== undefined) return marked
+  const taken = (session as { readonly runningRequest?: (id: JsonRpc.RequestId) => JsonRpc.Request | undefined }).runningRequest?.(id)
+  return taken === undefined || taken === request ? undefined : stoppedRequests.get(taken)
+}
