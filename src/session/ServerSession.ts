@@ -578,6 +578,12 @@ const ModernRequest = Context.Reference<ProtocolVersion.ModernVersion | undefine
   defaultValue: () => undefined
 })
 
+/** A `notifications/initialized` that came before the `initialize` answer, and its HTTP request (see `SessionImpl`). */
+interface PipelinedInitialized {
+  readonly notification: JsonRpc.Notification
+  readonly http: HttpRequestInfo | undefined
+}
+
 /**
  * How a session forks: `runFork`, in the session's context; and `runModern`, in that context with
  * {@link ModernRequest} (made at first use, once per context: the fibers of 2026-07-28 requests
@@ -711,8 +717,11 @@ class SessionImpl extends Scheduler implements ServerSession {
   private inBatch = false
   /** unsolicited messages produced before `notifications/initialized`, sent after it */
   private held: Array<JsonRpc.Notification> | undefined = undefined
-  /** `notifications/initialized` received while `initialize` was being answered: applied after the answer */
-  private pipelinedInitialized: JsonRpc.Notification | undefined = undefined
+  /**
+   * `notifications/initialized` received while `initialize` was being answered, with the HTTP
+   * request that carried it (middleware observes it as it came): applied after the answer
+   */
+  private pipelinedInitialized: PipelinedInitialized | undefined = undefined
   /** messages produced outside a batch that did not fit in the outbound Queue, in order */
   private overflow: Array<Outbound> = noOutbound
   private flushing = false
@@ -1177,7 +1186,7 @@ class SessionImpl extends Scheduler implements ServerSession {
             // Sent before the `initialize` answer, which is still being made (asynchronously): it
             // takes effect, and middleware observes it, once that answer is sent (`finished`).
             if (this.pipelinedInitialized === undefined) {
-              this.pipelinedInitialized = notification
+              this.pipelinedInitialized = { notification, http }
               return
             }
         }
@@ -1222,9 +1231,9 @@ class SessionImpl extends Scheduler implements ServerSession {
    * `"initialized"`); dropped if it failed (the session is new again: the client may retry).
    */
   private initializeAnswered(): void {
-    const notification = this.pipelinedInitialized!
+    const { http, notification } = this.pipelinedInitialized!
     this.pipelinedInitialized = undefined
-    if (this.phase === "initialized") this.onNotification(notification)
+    if (this.phase === "initialized") this.onNotification(notification, http)
   }
 
   private observeInvalid(value: unknown, error: JsonRpc.ErrorObject): void {

@@ -14,10 +14,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { initializeMessage, on, post, serveOnFreePort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
 const Tool = McpServer.tool({ name: "noop", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
@@ -113,6 +113,55 @@ describe("Telemetry and the notifications a client sends", () => {
         assert.strictEqual(attribute(span, "mcp.session.id"), transport.sessionId, span.name)
         assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25", span.name)
       }
+    }), 20_000)
+
+  // Failed before the fix: the notification, held until the `initialize` answer went out, was
+  // handed on without its POST, as the transport's own would be: no span.
+  it.live("over Streamable HTTP (SSE): a notifications/initialized sent before the initialize answer (its headers came first) is a span of its POST's transport", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      // The `initialize` answer is made slowly: its SSE response's headers (the session id) come first.
+      let initializing: () => void = () => undefined
+      const begun = new Promise<void>((resolve) => {
+        initializing = resolve
+      })
+      let release: () => void = () => undefined
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const slowInitialize = Middleware.make("slow-initialize", {
+        onRequest: (request, context, next) =>
+          request.method === "initialize"
+            ? Effect.andThen(Effect.andThen(Effect.sync(() => initializing()), Effect.promise(() => released)), next(request, context))
+            : next(request, context)
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "n", version: "1" },
+          Layer.mergeAll(Tool, McpServer.middleware(Telemetry.middleware(), slowInitialize)),
+          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "sse" })
+        ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 })))
+      )
+      const opening = yield* Effect.promise(() => post(url, initializeMessage(1)))
+      assert.strictEqual(opening.status, 200)
+      const sessionId = opening.headers.get("mcp-session-id")
+      assert.isString(sessionId, "the session id comes with the headers")
+      yield* Effect.promise(() => begun)
+      const notified = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId!, { "user-agent": "early" }))
+      )
+      assert.strictEqual(notified.status, 202)
+      release()
+      const answered = yield* Effect.promise(() => opening.text())
+      assert.include(answered, `"protocolVersion"`)
+      const spans = () => otlp.spans.filter((s) => s.name === "notifications/initialized" && attribute(s, "mcp.session.id") === sessionId)
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(span.kind, serverKind)
+      assert.strictEqual(attribute(span, "network.transport"), "tcp")
+      assert.strictEqual(attribute(span, "network.protocol.name"), "http")
+      assert.strictEqual(attribute(span, "client.address"), "127.0.0.1")
+      assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
     }), 20_000)
 
   it.live("over Streamable HTTP: the cancellation the transport makes itself (a call's POST dropped) is no notification of the client's: no span", () =>
