@@ -171,10 +171,13 @@ export interface Dispatcher {
   /**
    * What the notifications sent for a request (progress, log messages, a handler's own; not those
    * tied to no request) carry in their `_meta`, from the context of the fiber sending each one
-   * (optional: `Telemetry`'s trace context, from its current span). Asked once per such
-   * notification, synchronously; `undefined` (no middleware adds anything) sends them as they are.
+   * and the notification's method (optional: `Telemetry`'s trace context, from its current span,
+   * or the CLIENT span it makes for the notification). Asked once per such notification,
+   * synchronously; `undefined` (no middleware adds anything) sends them as they are.
    */
-  readonly notificationMeta?: ((context: Context.Context<never>) => Readonly<Record<string, string>> | undefined) | undefined
+  readonly notificationMeta?:
+    | ((context: Context.Context<never>, method: string) => Readonly<Record<string, string>> | undefined)
+    | undefined
 }
 
 /**
@@ -1485,7 +1488,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     const send = meta === undefined || related === undefined
       ? this.offer(message, related, route)
       // Read where the notification is sent (when the effect runs): the sender's current span.
-      : Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context)), related, route))
+      : Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context, method)), related, route))
     // Asked again as it is sent: an effect made while its request ran (`Effect.andThen(context.log(...))`
     // in a fiber the handler forked) may run after the answer.
     return this.endsWithAnswer(related, version) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
@@ -1548,7 +1551,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     // Called from within the sending fiber (Effect's logger): its context is the sender's.
     const added = this.dispatcher.notificationMeta
     const fiber = added === undefined || related === undefined ? undefined : Fiber.getCurrent()
-    if (fiber !== undefined) message = withMeta(message, added!(fiber.context))
+    if (fiber !== undefined) message = withMeta(message, added!(fiber.context, message.method))
     // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
     // output, what overflows the outbound Queue grew with every line a handler logged. Past a
     // bound, a log is dropped (said once per session): logs are best effort, the memory is not.

@@ -25,7 +25,7 @@ import { LowLevelServer } from "../../src/lowlevel.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnFreePort } from "../http/support.ts"
-import { receiver, until } from "./otlpReceiver.ts"
+import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 /** A tool that reports progress and logs, in a span of its own: through its context and through `Effect.log`. */
 const Report = McpServer.tool({
@@ -54,6 +54,8 @@ const Grow = McpServer.tool({
 })
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+/** OTLP's span kind CLIENT. */
+const clientKind = 3
 const traceparent = `00-${traceId}-00f067aa0ba902b7-01`
 const tracestate = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"
 const traceparentFormat = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/
@@ -99,11 +101,49 @@ const served = (url: string, telemetry: Layer.Layer<never, never, McpServer.McpS
   })
 
 describe("Telemetry and the notifications sent for a request", () => {
-  it.live("MCP 2025: a tool's progress and log notifications carry the traceparent of the span current where they were sent", () =>
+  // Failed before the fix: no CLIENT span was made for a notification the server sent (its
+  // traceparent was the handler's span), which the conventions ask of the sender of a notification.
+  it.live("MCP 2025: a tool's progress and log notifications are CLIENT spans under the span current where they were sent, whose traceparent they carry", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const received: Received = []
       const client = yield* served(otlp.url, Telemetry.layer, received)
+      yield* sdk(() => client.setLoggingLevel("debug"))
+      const result = yield* sdk(() =>
+        client.callTool({ name: "report", arguments: {}, _meta: { traceparent, tracestate, progressToken: "p1" } })
+      )
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "done" }])
+      yield* until(() => received.length >= 3)
+      assert.deepStrictEqual(received.map((r) => r.method), [
+        "notifications/progress",
+        "notifications/message",
+        "notifications/message"
+      ])
+      const sentIds = received.map(({ meta }) => parsed(meta?.traceparent).spanId)
+      yield* until(() => otlp.spans.some((span) => span.name === "report.work") && sentIds.every((id) => otlp.spans.some((span) => span.spanId === id)))
+      const work = otlp.spans.find((span) => span.name === "report.work")!
+      for (const [i, { method, meta }] of received.entries()) {
+        const sent = parsed(meta?.traceparent)
+        assert.strictEqual(sent.traceId, traceId, method)
+        assert.strictEqual(meta?.tracestate, tracestate, `${method}: the trace's state, carried on`)
+        const span = otlp.spans.find((s) => s.spanId === sentIds[i])!
+        assert.strictEqual(span.name, method)
+        assert.strictEqual(span.kind, clientKind, `${method}: a CLIENT span`)
+        assert.strictEqual(span.traceId, traceId)
+        assert.strictEqual(span.parentSpanId, work.spanId, `${method}: the child of the handler's span, current where it was sent`)
+        assert.strictEqual(attribute(span, "mcp.method.name"), method)
+        assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
+        assert.strictEqual(attribute(span, "network.transport"), "pipe")
+        assert.isString(attribute(span, "mcp.session.id"))
+        assert.isUndefined(attribute(span, "jsonrpc.request.id"), "a notification has no id")
+      }
+    }))
+
+  it.live("notificationSpans: false: a tool's progress and log notifications carry the traceparent of the span current where they were sent, no span of their own", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const received: Received = []
+      const client = yield* served(otlp.url, McpServer.middleware(Telemetry.middleware({ notificationSpans: false })), received)
       yield* sdk(() => client.setLoggingLevel("debug"))
       const result = yield* sdk(() =>
         client.callTool({ name: "report", arguments: {}, _meta: { traceparent, tracestate, progressToken: "p1" } })
@@ -126,6 +166,7 @@ describe("Telemetry and the notifications sent for a request", () => {
         assert.strictEqual(meta?.tracestate, tracestate, `${method}: the trace's state, carried on`)
       }
       assert.strictEqual(received[0]!.meta?.progressToken, undefined, "the progress token is in the params, not _meta")
+      assert.isFalse(otlp.spans.some((span) => span.name.startsWith("notifications/") && span.kind === clientKind), "no CLIENT span")
     }))
 
   it.live("a notification tied to no request (a list change) carries no trace context", () =>
@@ -193,13 +234,21 @@ describe("Telemetry and the notifications sent for a request", () => {
         "notifications/message",
         "notifications/progress"
       ])
-      yield* until(() => otlp.spans.some((span) => span.name === "report.work"))
+      const sentIds = received.map(({ meta }) => parsed(meta?.traceparent).spanId)
+      yield* until(() => otlp.spans.some((span) => span.name === "report.work") && sentIds.every((id) => otlp.spans.some((span) => span.spanId === id)))
       const work = otlp.spans.find((span) => span.name === "report.work")!
-      for (const { method, meta } of received) {
+      for (const [i, { method, meta }] of received.entries()) {
         const sent = parsed(meta?.traceparent)
         assert.strictEqual(sent.traceId, traceId, method)
-        assert.strictEqual(sent.spanId, work.spanId, method)
         assert.strictEqual(meta?.tracestate, tracestate, method)
+        const span = otlp.spans.find((s) => s.spanId === sentIds[i])!
+        assert.strictEqual(span.name, method)
+        assert.strictEqual(span.kind, clientKind, method)
+        assert.strictEqual(span.parentSpanId, work.spanId, method)
+        assert.strictEqual(attribute(span, "mcp.protocol.version"), "2026-07-28", method)
+        assert.strictEqual(attribute(span, "network.transport"), "tcp", method)
+        assert.strictEqual(attribute(span, "network.protocol.name"), "http", method)
+        assert.isUndefined(attribute(span, "mcp.session.id"), `${method}: MCP 2026-07-28 has no sessions`)
       }
     }), 20_000)
 

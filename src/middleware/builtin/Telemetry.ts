@@ -51,10 +51,15 @@
  *   no request being handled (KeepAlive's pings, from a session's `onSession`) gets no span and no
  *   trace context, whatever span is current (one of the program's around the whole server).
  * - **Notifications sent for a request** (`notifications/progress`, `notifications/message`,
- *   a handler's own through its context; in MCP 2026-07-28 those in the call's SSE response) carry
- *   in their `_meta` the `traceparent` of the span current where they are sent (a handler's) and
- *   the trace's `tracestate`, as the conventions ask of the sender of a notification; no span is
- *   made for them. Those tied to no request (list changes, resource updates) carry none.
+ *   a handler's own through its context; in MCP 2026-07-28 those in the call's SSE response) are
+ *   a CLIENT span each where a span is current (a handler's: its child), as the conventions have
+ *   the sender of a notification report it, named by the method, with `mcp.method.name`,
+ *   `mcp.protocol.version`, the transport's attributes and `mcp.session.id` (a 2025 session's),
+ *   ended as it is sent (nothing answers it; not measured); the notification carries that span's
+ *   `traceparent` and the trace's `tracestate` in its `_meta`. The middleware's
+ *   `notificationSpans: false` makes none (a span per log line or progress step may be most of a
+ *   trace): the notification carries the context of the span current where it is sent. Those
+ *   tied to no request (list changes, resource updates) get no span and carry nothing.
  * - **Baggage**: the W3C `baggage` in the request's `_meta`, else its HTTP header, is the
  *   handler's {@link Baggage}; none of it is a span attribute unless named in the middleware's
  *   `baggageAttributes` (OpenTelemetry adds no baggage to telemetry by itself).
@@ -95,6 +100,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -455,6 +461,8 @@ class Transport {
   readonly shared = new Map<string, Map<string, Shared>>()
   /** The {@link sessionDuration} series of its sessions, by protocol version (and error type, for those that failed). */
   readonly sessions = new Map<string, Metric.Histogram<number>>()
+  /** The attributes of the CLIENT spans of the notifications sent for a request, by protocol version, then method (see {@link notificationSpans}). */
+  readonly sent = new Map<string, Map<string, Readonly<Record<string, string>>>>()
   /** The {@link clientOperationDuration} series of its sessions' requests to their client, by protocol version, then method and error. */
   readonly clients = new Map<string, Map<string, Metric.Histogram<number>>>()
   constructor(attributes: Readonly<Record<string, string>>) {
@@ -684,6 +692,13 @@ const measuredOutgoing = (
 export const middleware = (options: {
   /** The baggage entries (keys) copied into the request's span as attributes; none by default. */
   readonly baggageAttributes?: ReadonlyArray<string> | undefined
+  /**
+   * Whether each notification sent for a request (progress, a log message, a handler's own) is a
+   * CLIENT span, as the conventions have the sender of a notification report it; `true` by
+   * default. `false`: none is made (a span per log line or progress step may be most of a trace),
+   * and the notification carries the context of the span current where it was sent.
+   */
+  readonly notificationSpans?: boolean | undefined
 } = {}): Middleware.Middleware<never> => {
   const baggageAttributes = options.baggageAttributes === undefined || options.baggageAttributes.length === 0
     ? undefined
@@ -823,7 +838,9 @@ export const middleware = (options: {
         )
       })
   })
-  return Object.assign(telemetry, { [notificationMetaKey]: notificationTraceContext })
+  return Object.assign(telemetry, {
+    [notificationMetaKey]: options.notificationSpans === false ? notificationTraceContext : notificationSpans
+  })
 }
 
 /**
@@ -930,16 +947,80 @@ const notificationShared = (transport: Transport, protocolVersion: string, metho
  * messages, a handler's own: the conventions' sender injects it "when creating a request or
  * notification"): the `traceparent` of the span current where it is sent (a handler's, under the
  * request's SERVER span), and the trace's `tracestate`; nothing where no span is current. No span
- * is made for it: a notification has no answer to time, and a span per log line or progress step
- * would be the largest part of a trace. A notification tied to no request (a list change, a
- * resource update) is not asked: the span current where it is sent says nothing of it.
+ * is made for it: the middleware's `notificationSpans: false` (else {@link notificationSpans}). A
+ * notification tied to no request (a list change, a resource update) is not asked: the span
+ * current where it is sent says nothing of it.
  */
 const notificationTraceContext: NotificationMeta = (context) => {
   const span = Context.getOrUndefined(context, Tracer.ParentSpan)
-  if (span === undefined) return undefined
+  return span === undefined ? undefined : traceContextOf(span)
+}
+
+/** The `_meta` entries of a span's W3C trace context: its `traceparent`, and the trace's `tracestate` if it has one. */
+const traceContextOf = (span: Tracer.AnySpan): Readonly<Record<string, string>> => {
   const traceparent = TraceContext.traceparentOf(span)
   const state = TraceContext.traceStateOfSpan(span)
   return state === undefined ? { traceparent } : { traceparent, tracestate: state.serialize() }
+}
+
+/**
+ * A notification sent for a request as a CLIENT span, as the conventions describe the side that
+ * sends a request or notification ("by the MCP server when server initiates the operation"): named
+ * by its method, the child of the span current where it is sent (a handler's, under the
+ * request's SERVER span), with `mcp.method.name`, `mcp.protocol.version`, the transport's
+ * attributes and `mcp.session.id` in an MCP session (no `jsonrpc.request.id`: a notification has
+ * none); ended as it is handed to the session to send (nothing answers a notification). The
+ * notification carries its context (`traceparent`, and the trace's `tracestate`), so the
+ * client's span of it is its child. Where no span is current, or tracing is off, none is made
+ * and nothing is carried, as {@link notificationTraceContext}. Not measured: the conventions time
+ * a sent message until its answer or ack, and a notification has neither.
+ */
+const notificationSpans: NotificationMeta = (context, method) => {
+  const parent = Context.getOrUndefined(context, Tracer.ParentSpan)
+  if (parent === undefined) return undefined
+  if (!Context.get(context, References.TracerEnabled)) return traceContextOf(parent)
+  const now = Context.get(context, References.TracerTimingEnabled) ? Context.get(context, Clock.Clock).currentTimeNanosUnsafe() : 0n
+  const name = bounded(method)
+  const span = Context.get(context, Tracer.Tracer).span({
+    name,
+    parent: Option.some(parent),
+    annotations: Context.empty(),
+    links: [],
+    startTime: now,
+    kind: "client",
+    root: false,
+    sampled: parent.sampled
+  })
+  const request = Context.getOrUndefined(context, McpRequestContext)
+  if (request === undefined) {
+    span.attribute("mcp.method.name", name)
+  } else {
+    const session = request.session
+    const version = request.protocolVersion
+    const attributes = sentAttributes(sessionTransports.get(session) ?? transportOf(request.http), version, name)
+    for (const key in attributes) span.attribute(key, attributes[key])
+    if (!session.stateless && !ProtocolVersion.isModern(version)) span.attribute("mcp.session.id", session.id)
+  }
+  span.end(now, Exit.void)
+  return traceContextOf(span)
+}
+
+/** The attributes of a sent notification's CLIENT span of `method`, `protocolVersion` and `transport`, made once (past {@link maxMethods} methods, each time). */
+const sentAttributes = (transport: Transport, protocolVersion: string, method: string): Readonly<Record<string, string>> => {
+  let methods = transport.sent.get(protocolVersion)
+  if (methods === undefined) {
+    methods = new Map()
+    transport.sent.set(protocolVersion, methods)
+  }
+  let attributes = methods.get(method)
+  if (attributes === undefined) {
+    // Kept while there is room: of a copy (a clipped method is a slice of the handler's text).
+    const keep = methods.size < maxMethods
+    const name = keep ? copied(method) : method
+    attributes = { "mcp.method.name": name, "mcp.protocol.version": protocolVersion, ...transport.attributes }
+    if (keep) methods.set(name, attributes)
+  }
+  return attributes
 }
 
 /**

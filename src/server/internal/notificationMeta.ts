@@ -16,9 +16,9 @@ import type * as Context from "effect/Context"
 
 /**
  * The entries to add to a notification's `_meta` (replacing the same keys the sender put there),
- * from the context of the fiber sending it; `undefined` adds nothing.
+ * from the context of the fiber sending it and the notification's method; `undefined` adds nothing.
  */
-export type NotificationMeta = (context: Context.Context<never>) => Readonly<Record<string, string>> | undefined
+export type NotificationMeta = (context: Context.Context<never>, method: string) => Readonly<Record<string, string>> | undefined
 
 /**
  * The property of a middleware holding its {@link NotificationMeta}. A symbol, so spreading the
@@ -41,10 +41,10 @@ export const notificationMetaOf = (middleware: ReadonlyArray<object>): Notificat
     if (meta !== undefined) all.push(meta)
   }
   if (all.length <= 1) return all[0]
-  return (context) => {
+  return (context, method) => {
     let entries: Record<string, string> | undefined
     for (const meta of all) {
-      const added = meta(context)
+      const added = meta(context, method)
       if (added !== undefined) entries = { ...entries, ...added }
     }
     return entries
