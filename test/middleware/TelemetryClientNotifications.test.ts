@@ -164,6 +164,34 @@ describe("Telemetry and the notifications a client sends", () => {
       assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
     }), 20_000)
 
+  // Failed before the fix: both said 2025-11-25, the shared stateless session's default, which
+  // no request of a stateless endpoint runs as (each is its header's version, none: 2025-03-26).
+  it.live("a stateless endpoint: a notification's span has the version its POST's MCP-Protocol-Version names (none: 2025-03-26), as a request's", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
+        )
+      )
+      const named = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", method: "notifications/roots/list_changed" }, { "mcp-protocol-version": "2025-06-18", "user-agent": "named" })
+      )
+      assert.strictEqual(named.status, 202)
+      const unnamed = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/roots/list_changed" }, { "user-agent": "unnamed" }))
+      assert.strictEqual(unnamed.status, 202)
+      const called = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "noop", arguments: {} } }, { "mcp-protocol-version": "2025-06-18" })
+          .then((response) => response.text())
+      )
+      assert.include(called, `"ok"`)
+      const spans = () => otlp.spans.filter((s) => s.name === "notifications/roots/list_changed")
+      yield* until(() => spans().length >= 2 && otlp.spans.some((s) => s.name === "tools/call noop"))
+      assert.deepStrictEqual(spans().map((s) => attribute(s, "mcp.protocol.version")).sort(), ["2025-03-26", "2025-06-18"])
+      assert.strictEqual(attribute(otlp.spans.find((s) => s.name === "tools/call noop")!, "mcp.protocol.version"), "2025-06-18", "as the request's")
+      for (const span of spans()) assert.strictEqual(attribute(span, "network.transport"), "tcp")
+    }), 20_000)
+
   it.live("over Streamable HTTP: the cancellation the transport makes itself (a call's POST dropped) is no notification of the client's: no span", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver

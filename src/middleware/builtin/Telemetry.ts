@@ -873,7 +873,7 @@ const notificationSpan = (
   // notification of a client's: only the transport's.
   if (http === undefined && (session.stateless || inSession?.http === true)) return handled
   const transport = http === undefined ? inSession ?? pipeTransport : transportOf(http)
-  const protocolVersion = inSession === undefined ? notificationVersion(notification, session) : session.protocolVersion
+  const protocolVersion = inSession === undefined ? notificationVersion(notification, session, http) : session.protocolVersion
   const shared = notificationShared(transport, protocolVersion, notification.method)
   const attributes: Record<string, unknown> = { ...shared.attributes }
   if (inSession !== undefined && !session.stateless && !ProtocolVersion.isModern(protocolVersion)) {
@@ -910,15 +910,30 @@ const otherError = "_OTHER"
 
 /**
  * The version a notification of no MCP session names in its `_meta` (2026-07-28), when a version
- * MCP defines (the client's text, else: a metric's series is by version); else that of its
+ * MCP defines (the client's text, else: a metric's series is by version); on a stateless
+ * endpoint, the version its POST's header names (none: 2025-03-26); else that of its
  * connection's era: 2026-07-28 once its first request chose it (the session's version is the
  * handshake era's default, which it never negotiated), else the session's.
  */
-const notificationVersion = (notification: JsonRpc.Notification, session: ServerSession): string => {
+const notificationVersion = (
+  notification: JsonRpc.Notification,
+  session: ServerSession,
+  http: HttpRequestInfo | undefined
+): string => {
   const named = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta?.[
     "io.modelcontextprotocol/protocolVersion"
   ]
   if (ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named)) return named
+  // A stateless endpoint's (its shared session's version is no request's): the version its POST's
+  // `MCP-Protocol-Version` names, none 2025-03-26, as the endpoint runs a request.
+  if (session.stateless && http !== undefined) {
+    const header = http.header("mcp-protocol-version")
+    return header === undefined
+      ? ProtocolVersion.assumedWhenUnknown
+      : ProtocolVersion.isSupported(header) || ProtocolVersion.isModern(header)
+      ? header
+      : session.protocolVersion
+  }
   return session.phase === "modern" ? ProtocolVersion.modern[0] : session.protocolVersion
 }
 
