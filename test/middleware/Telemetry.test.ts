@@ -204,27 +204,27 @@ describe("Telemetry", () => {
   // With a middleware before Telemetry that passes on a copy of the request, failed before the
   // fix: the span said `cancelled` (the session marked the request it took, not the copy).
   for (const rewritten of [false, true]) {
-  it.live(`a request the drain stops is answered -32000 (not cancelled): its span says so (error.type, rpc.response.status_code, the message)${rewritten ? ", a middleware before Telemetry rewriting the request" : ""}`, () =>
-    Effect.gen(function*() {
-      const otlp = yield* receiver
-      const probe = makeProbe()
-      const exporter = yield* Layer.build(Telemetry.otlp({ url: otlp.url, serviceName: "drained", exportIntervalMillis: 100 }))
-      const server = makeFullServer(probe, { middleware: rewritten ? [rewriting, Telemetry.middleware()] : [Telemetry.middleware()] })
-      const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 50 }).pipe(Effect.provide(exporter))
-      yield* Effect.promise(() => initializeRaw(raw))
-      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }))
-      yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
-      yield* Effect.promise(() => raw.close())
-      yield* Effect.promise(() => raw.closed)
-      assert.deepStrictEqual(raw.received.filter((m) => m.id === 7), [{ jsonrpc: "2.0", id: 7, error: McpError.stoppedByShutdownObject }])
-      const spans = () => otlp.spans.filter((s) => s.name === "tools/call slow")
-      yield* until(() => spans().length >= 1)
-      const span = spans()[0]!
-      assert.strictEqual(attribute(span, "error.type"), "-32000", "the code the client got")
-      assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
-      assert.strictEqual(span.status?.code, 2)
-      assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
-    }))
+    it.live(`a request the drain stops is answered -32000 (not cancelled): its span says so (error.type, rpc.response.status_code, the message)${rewritten ? ", a middleware before Telemetry rewriting the request" : ""}`, () =>
+      Effect.gen(function*() {
+        const otlp = yield* receiver
+        const probe = makeProbe()
+        const exporter = yield* Layer.build(Telemetry.otlp({ url: otlp.url, serviceName: "drained", exportIntervalMillis: 100 }))
+        const server = makeFullServer(probe, { middleware: rewritten ? [rewriting, Telemetry.middleware()] : [Telemetry.middleware()] })
+        const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 50 }).pipe(Effect.provide(exporter))
+        yield* Effect.promise(() => initializeRaw(raw))
+        yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "slow", arguments: { ms: 60_000 } } }))
+        yield* Effect.promise(() => waitUntil(() => probe.started.length === 1))
+        yield* Effect.promise(() => raw.close())
+        yield* Effect.promise(() => raw.closed)
+        assert.deepStrictEqual(raw.received.filter((m) => m.id === 7), [{ jsonrpc: "2.0", id: 7, error: McpError.stoppedByShutdownObject }])
+        const spans = () => otlp.spans.filter((s) => s.name === "tools/call slow")
+        yield* until(() => spans().length >= 1)
+        const span = spans()[0]!
+        assert.strictEqual(attribute(span, "error.type"), "-32000", "the code the client got")
+        assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
+        assert.strictEqual(span.status?.code, 2)
+        assert.strictEqual(span.status?.message, McpError.stoppedByShutdownObject.message)
+      }))
   }
 
   for (const [stateless, rewritten] of [[true, false], [false, false], [true, true], [false, true]] as const) {
