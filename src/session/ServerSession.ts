@@ -1548,14 +1548,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (logLevels[level] < logLevels[this.logLevel]) return
     let message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
     if (message === undefined) return
+    // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
+    // output, what overflows the outbound Queue grew with every line a handler logged. Past a
+    // bound, a log is dropped (said once per session): logs are best effort, the memory is not.
+    // Before its `_meta` is asked for: a log dropped is no notification sent (no CLIENT span).
+    if (this.overflow.length >= maxOverflowingLogs && !this.logFits()) return this.dropLog()
     // Called from within the sending fiber (Effect's logger): its context is the sender's.
     const added = this.dispatcher.notificationMeta
     const fiber = added === undefined || related === undefined ? undefined : Fiber.getCurrent()
     if (fiber !== undefined) message = withMeta(message, added!(fiber.context, message.method))
-    // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
-    // output, what overflows the outbound Queue grew with every line a handler logged. Past a
-    // bound, a log is dropped (said once per session): logs are best effort, the memory is not.
-    if (this.overflow.length >= maxOverflowingLogs && !this.logFits()) return this.dropLog()
     // From a handler's fiber: through the outbound Queue, in order with its other messages.
     this.enqueue(route === undefined ? { message, related } : { message, related, route })
   }
