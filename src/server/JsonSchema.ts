@@ -53,7 +53,9 @@
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
- * - `title`, `description`, `default` and `examples` annotations are kept. Defaults also come from
+ * - `title`, `description`, `default` and `examples` annotations are kept, also those of a filter
+ *   JSON Schema cannot say (`Schema.String.check(Schema.makeFilter(f)).annotate({ description })`,
+ *   whose annotations are the filter's), which Effect leaves out with it. Defaults also come from
  *   `Schema.withDecodingDefault` (and the `Key` / `Type` variants) on the fields of a struct (also
  *   under the names `Schema.encodeKeys` gives them, with their documentation), and of
  *   structs nested in its fields (a struct with a decoding default of its own included), directly or
@@ -449,13 +451,19 @@ const checked = (ast: SchemaAST.AST): Checked => ({
 const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>): SchemaAST.Check<any> => {
   if (check._tag === "FilterGroup") {
     const checks = SchemaAST.mapOrSame(check.checks, overrideCheck(use, node))
-    return checks === check.checks
+    const group = checks === check.checks
       ? check
       : new SchemaAST.FilterGroup(
         checks as readonly [SchemaAST.Check<any>, ...Array<SchemaAST.Check<any>>],
         check.annotations
       )
+    // A group none of whose filters says anything: its documentation, as a filter's (below).
+    return documented(group) ? group.annotate({ toJsonSchema: () => approximate({}) }) : group
   }
+  // A filter JSON Schema cannot say (`Schema.makeFilter`): Effect leaves it out with its
+  // annotations, where `Schema.String.check(filter).annotate({ description })` puts them (a
+  // Schema's annotations go to its last check): the field's description was lost. Kept, alone.
+  if (documented(check)) return check.annotate({ toJsonSchema: () => approximate({}) })
   const representation = check.annotations?.representation
   const payload: any = representation?.payload
   switch (representation?.id) {
@@ -531,6 +539,14 @@ const overrideCheck = (use: Use, node: Checked) => (check: SchemaAST.Check<any>)
   }
   return check
 }
+
+/** Whether a check or one of its group's has a JSON Schema translation. */
+const translated = (check: SchemaAST.Check<any>): boolean =>
+  check.annotations?.toJsonSchema !== undefined || (check._tag === "FilterGroup" && check.checks.some(translated))
+
+/** A check without a JSON Schema translation that holds documentation (`title`, `description`, `examples`, `default`). */
+const documented = (check: SchemaAST.Check<any>): boolean =>
+  check.annotations !== undefined && !translated(check) && docKeys.some((key) => check.annotations![key] !== undefined)
 
 /**
  * The pattern of a case check, which compares a string (or its first character) with its

@@ -376,6 +376,37 @@ describe("JSON Schema fidelity", () => {
     }
   })
 
+  it("keeps the documentation a Schema gives after a filter JSON Schema cannot say", () => {
+    const longer = Schema.makeFilter((s: string) => s.trim().length > 1)
+    const schema = Schema.Struct({
+      // A Schema's annotations are its last check's.
+      name: Schema.String.check(longer).annotate({ title: "Name", description: "At least two characters" }),
+      count: Schema.Int.check(Schema.makeFilter((n: number) => n % 7 !== 0)).annotate({ description: "Not a multiple of 7" }),
+      tags: Schema.Array(Schema.String).check(Schema.makeFilter((a: ReadonlyArray<string>) => a.length < 5))
+        .annotate({ description: "Fewer than five", examples: [["a"]] }),
+      both: Schema.String.check(Schema.isMinLength(1), longer).annotate({ description: "Trimmed" })
+    })
+    // Fails before: each field's documentation was left out with the filter it sits on.
+    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
+      name: { type: "string", title: "Name", description: "At least two characters" },
+      count: { type: "integer", description: "Not a multiple of 7" },
+      tags: { type: "array", items: { type: "string" }, description: "Fewer than five", examples: [["a"]] },
+      both: { type: "string", minLength: 1, description: "Trimmed" }
+    })
+    assert.deepStrictEqual((JsonSchema.toolOutputSchema(schema) as any).properties.name, {
+      type: "string",
+      title: "Name",
+      description: "At least two characters"
+    })
+    // The schema says no more than before (what the filters refuse, it lets through).
+    agree(schema, [
+      { name: "ab", count: 1, tags: [], both: "ab" },
+      { name: 1, count: 1, tags: [], both: "ab" },
+      { name: "ab", count: 1.5, tags: [], both: "ab" },
+      { name: "ab", count: 1, tags: [], both: "" }
+    ])
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
