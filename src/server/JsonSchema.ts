@@ -38,6 +38,9 @@
  * - A `Schema.BigInt` with bounds (`isBetweenBigInt`, `isGreaterThanBigInt`, ...) has the pattern of
  *   exactly the integer strings within them (`-0`, leading zeros included, as the Schema decodes
  *   them), not `^-?\d+$`.
+ * - A `Schema.TemplateLiteral` has Effect's pattern but for an `Int` part: the decimal numbers `Number`
+ *   may read as integers (no fraction but zeros, unless it has an exponent or 16 digits or more),
+ *   not any number's (`"1.5px"` for `[Schema.Int, "px"]`); digits are `[0-9]`.
  * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
@@ -1074,7 +1077,7 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         ? types.filter((type) => !SchemaAST.isUndefined(type))
         : types,
     node: (bounded) => {
-      const ast = bigIntWithin(bounded)
+      const ast = bigIntWithin(templateWithin(bounded))
       const checks = ast.checks === undefined
         ? undefined
         : SchemaAST.mapOrSame(ast.checks, overrideCheck(use, checked(ast))) as SchemaAST.Checks
@@ -1131,6 +1134,73 @@ const refusesNonFinite = (ast: SchemaAST.AST): boolean => {
   } catch {
     return false
   }
+}
+
+/**
+ * A `Schema.TemplateLiteral` as a string with the pattern of its parts (see `partPattern`), Effect's
+ * own but for an Int part: Effect gives a number part the pattern of any finite number whatever
+ * its checks, so `TemplateLiteral([Schema.Int, "px"])` advertised `"1.5px"`, which it refuses. Digits
+ * are `[0-9]`, not `\d`, which Python's `re` (the Python SDK's jsonschema) takes for any Unicode
+ * digit. As it is when a part is not one of these.
+ */
+const templateWithin = (ast: SchemaAST.AST): SchemaAST.AST => {
+  if (ast._tag !== "TemplateLiteral") return ast
+  const pattern = templatePattern(ast.parts)
+  if (pattern === undefined) return ast
+  const check = Schema.isPattern(new RegExp(`^${pattern}$`, "u"))
+  return new SchemaAST.String(ast.annotations, [check, ...(ast.checks ?? [])] as SchemaAST.Checks, undefined, ast.context)
+}
+
+/** The pattern of a template literal's parts, joined; `undefined` when one is not a literal, a string, a number, a bigint, a template literal or a union of them. */
+const templatePattern = (parts: ReadonlyArray<SchemaAST.AST>): string | undefined => {
+  let out = ""
+  for (const part of parts) {
+    const pattern = partPattern(part)
+    if (pattern === undefined) return undefined
+    out += pattern
+  }
+  return out
+}
+
+/**
+ * A decimal number, as the Schema reads one in a template literal (Effect's `FINITE_PATTERN`, digits
+ * written `[0-9]`).
+ */
+const decimalPart = "[+-]?(?:[0-9]+(?:\\.[0-9]+)?|\\.[0-9]+)(?:[Ee][+-]?[0-9]+)?"
+
+/**
+ * The decimal numbers an Int part may read as integers: without an exponent, a fraction of zeros,
+ * or one with 16 digits or more in all (`Number` rounds `"1.0000000000000001"` to 1: a fraction
+ * that is not zero rounds away only past 2^52, which fewer digits cannot reach); any with one
+ * (`"1.5e1"` is 15). Not `"1.5"`.
+ */
+const integerPart =
+  "[+-]?(?:[0-9]+(?:\\.0+)?|\\.0+|(?=(?:\\.?[0-9]){16})(?:[0-9]+\\.[0-9]+|\\.[0-9]+)|(?:[0-9]+(?:\\.[0-9]+)?|\\.[0-9]+)[Ee][+-]?[0-9]+)"
+
+/** What a template literal's part matches, as Effect writes it (see {@link templateWithin}). */
+const partPattern = (part: SchemaAST.AST): string | undefined => {
+  switch (part._tag) {
+    case "Literal":
+      return String(part.literal).replace(/[/\\^$*+?.()|[\]{}]/g, "\\$&")
+    case "String":
+      return "[\\s\\S]*?"
+    case "Number":
+      return hasCheck(part.checks, intIds) ? integerPart : decimalPart
+    case "BigInt":
+      return "-?[0-9]+"
+    case "TemplateLiteral":
+      return templatePattern(part.parts)
+    case "Union": {
+      const members: Array<string> = []
+      for (const member of part.types) {
+        const pattern = partPattern(member)
+        if (pattern === undefined) return undefined
+        members.push(pattern)
+      }
+      return members.length === 0 ? "(?!)" : `(?:${members.join("|")})`
+    }
+  }
+  return undefined
 }
 
 /** The bounds checks of a `Schema.BigInt`. */

@@ -376,6 +376,57 @@ describe("JSON Schema fidelity", () => {
     }
   })
 
+  it("advertises a template literal's Int part as the numbers it reads as integers, refusing none of them", () => {
+    const schema = Schema.Struct({
+      width: Schema.TemplateLiteral([Schema.Int, "px"]),
+      at: Schema.TemplateLiteral(["v", Schema.Int, ".", Schema.Union([Schema.Literal("x"), Schema.BigInt])]),
+      ratio: Schema.TemplateLiteral([Schema.Number, "%"]).annotate({ description: "A share" })
+    })
+    const advertised = JsonSchema.toolInputSchema(schema)
+    const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+    const validates = [ajv, ajv2020].map((validator) => validator.getValidator(advertised as any))
+    const valid = { width: "1px", at: "v1.x", ratio: "1%" }
+    const outcome = (field: keyof typeof valid, s: string) => {
+      const value = { ...valid, [field]: s }
+      const decoded = Exit.isSuccess(decode(value))
+      const advertisedValid = validates.map((validate) => validate(value).valid)
+      assert.strictEqual(advertisedValid[0], advertisedValid[1], JSON.stringify(value))
+      return { decoded, valid: advertisedValid[0]! }
+    }
+    // Fails before: Effect's pattern of any finite number, which "1.5px" passed (the Schema refuses it).
+    for (const n of ["1.5", "-2.25", ".5", "+0.1", "7.000001", "1.5e0", "١"]) {
+      if (n !== "1.5e0") assert.deepStrictEqual(outcome("width", `${n}px`), { decoded: false, valid: false }, n)
+    }
+    for (const n of ["1", "-0", "+7", "007", "1.0", "-3.000", ".0", "1e3", "1.5e1", "250E-1", "1.0000000000000001", "0.99999999999999999"]) {
+      assert.deepStrictEqual(outcome("width", `${n}px`), { decoded: true, valid: true }, n)
+    }
+    assert.deepStrictEqual(outcome("at", "v3.-12"), { decoded: true, valid: true })
+    assert.deepStrictEqual(outcome("at", "v3.5.x"), { decoded: false, valid: false })
+    assert.deepStrictEqual(outcome("ratio", "2.5%"), { decoded: true, valid: true })
+    assert.deepStrictEqual(outcome("ratio", "2.5"), { decoded: false, valid: false })
+    // No number the Schema reads as an integer is refused: random spellings, both sides.
+    let seed = 7
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const digits = (n: number) => Array.from({ length: n }, () => "0123456789"[random(10)]).join("")
+    const outcomes = new Set<boolean>()
+    for (let i = 0; i < 3000; i++) {
+      const whole = random(4) === 0 ? "" : digits(1 + random(18))
+      const fraction = random(3) === 0 ? "" : "." + (random(2) === 0 ? "0".repeat(1 + random(20)) : digits(1 + random(20)))
+      const exponent = random(3) === 0 ? `e${["", "+", "-"][random(3)]}${random(25)}` : ""
+      const n = `${["", "-", "+"][random(3)]}${whole === "" && fraction === "" ? "0" : whole}${fraction}${exponent}`
+      const { decoded, valid } = outcome("width", `${n}px`)
+      outcomes.add(decoded)
+      if (decoded) assert.isTrue(valid, n)
+    }
+    assert.strictEqual(outcomes.size, 2)
+    // The documentation stays; no `\d`, which Python's `re` takes for any Unicode digit.
+    assert.strictEqual((advertised as any).properties.ratio.description, "A share")
+    assert.notInclude(JSON.stringify(advertised), "\\\\d")
+  })
+
   it("keeps the documentation a Schema gives after a filter JSON Schema cannot say", () => {
     const longer = Schema.makeFilter((s: string) => s.trim().length > 1)
     const schema = Schema.Struct({
