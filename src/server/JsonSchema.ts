@@ -44,7 +44,8 @@
  * - A string `Number` decodes to a finite number (`Schema.FiniteFromString`) has the `pattern` of
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
- *   form. `Schema.Date` and `Schema.DateTimeUtc` have no `format` or `pattern`: they accept any
+ *   form; one decoded to an Int (`Schema.NumberFromString.check(Schema.isInt())`) the pattern of
+ *   those it may read as integers (not `"1.5"`). `Schema.Date` and `Schema.DateTimeUtc` have no `format` or `pattern`: they accept any
  *   string `Date` parses (`"2024-01-01"`, `"Jan 1 2024"`), which `format: "date-time"` refuses.
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
@@ -1126,6 +1127,16 @@ const finiteNumberString = new RegExp(
   `^${numberSpace}(?:[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)?${numberSpace}$`
 )
 
+/**
+ * Every string `Number` may read as an integer (see {@link finiteNumberString}): a decimal without a
+ * fraction but zeros (`"7"`, `"7."`, `"7.00"`), unless it has an exponent (`"1.5e1"`) or 16 digits
+ * or more (`"1.0000000000000001"` is 1: a fraction that is not zero rounds away only past 2^52,
+ * which fewer digits cannot reach); `0x` / `0o` / `0b` integers; nothing. Not `"1.5"`.
+ */
+const integerNumberString = new RegExp(
+  `^${numberSpace}(?:[+-]?(?:[0-9]+(?:\\.0*)?|\\.0+|(?=(?:\\.?[0-9]){16})(?:[0-9]+\\.[0-9]*|\\.[0-9]+)|(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)[eE][+-]?[0-9]+)|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)?${numberSpace}$`
+)
+
 /** Whether a type refuses every non-finite number (`Schema.Finite`, `Schema.Int`, their checks). */
 const refusesNonFinite = (ast: SchemaAST.AST): boolean => {
   try {
@@ -1314,7 +1325,7 @@ const integerRange = (low: bigint | undefined, high: bigint | undefined, plus: b
 /**
  * A string decoded by `Number` to a finite number (`Schema.FiniteFromString`, or
  * `SchemaTransformation.numberFromString` into `Schema.Int`) is given the pattern of the strings
- * `Number` reads as finite ones, so the model is told it is a number; one decoded to any number
+ * `Number` reads as finite ones (as integers, into an Int), so the model is told it is a number; one decoded to any number
  * (`Schema.NumberFromString`, whose `"abc"` is `NaN`) is not. Not in an elicitation form.
  */
 const numberStrings: Rules = {
@@ -1323,7 +1334,12 @@ const numberStrings: Rules = {
   node: (ast) => ast,
   link: (ast, to, link) =>
     link.transformation === SchemaTransformation.numberFromString && to._tag === "String" && refusesNonFinite(ast)
-      ? copyNode(to, { checks: [...(to.checks ?? []), Schema.isPattern(finiteNumberString)] })
+      ? copyNode(to, {
+        checks: [
+          ...(to.checks ?? []),
+          Schema.isPattern(hasCheck(ast.checks, intIds) ? integerNumberString : finiteNumberString)
+        ]
+      })
       : to
 }
 

@@ -251,6 +251,47 @@ describe("JSON Schema fidelity", () => {
     assert.deepStrictEqual(JsonSchema.elicitationSchema(schema).properties, { n: { type: "string" } })
   })
 
+  it("gives a string decoded to an Int the pattern of what Number reads as an integer, refusing none of them", () => {
+    const schema = Schema.Struct({
+      page: Schema.NumberFromString.check(Schema.isInt()),
+      count: Schema.FiniteFromString.check(Schema.isInt(), Schema.isGreaterThan(0))
+    })
+    const advertised = JsonSchema.toolInputSchema(schema)
+    const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+    const validates = [ajv, ajv2020].map((validator) => validator.getValidator(advertised as any))
+    const outcome = (page: string) => {
+      const value = { page, count: "1" }
+      const valid = validates.map((validate) => validate(value).valid)
+      assert.strictEqual(valid[0], valid[1], JSON.stringify(value))
+      return { decoded: Exit.isSuccess(decode(value)), valid: valid[0] }
+    }
+    // Fails before: the pattern of any finite number's string, which "1.5" passed (the Schema refuses it).
+    for (const n of ["1.5", " -2.25 ", ".5", "7.000001", "abc", "1e", "0x"]) {
+      assert.deepStrictEqual(outcome(n), { decoded: false, valid: false }, n)
+    }
+    for (const n of ["1", " 7\n", "-0", "007", "7.", "1.00", ".0", "", "1e3", "1.5e1", "250E-1", "0x1F", "0b11", "1.0000000000000001"]) {
+      assert.deepStrictEqual(outcome(n), { decoded: true, valid: true }, JSON.stringify(n))
+    }
+    // No string the Schema reads as an integer is refused: random spellings, both sides.
+    let seed = 11
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const digits = (n: number) => Array.from({ length: n }, () => "0123456789"[random(10)]).join("")
+    const outcomes = new Set<boolean>()
+    for (let i = 0; i < 3000; i++) {
+      const whole = random(4) === 0 ? "" : digits(1 + random(18))
+      const fraction = random(3) === 0 ? "" : "." + (random(2) === 0 ? "0".repeat(random(20)) : digits(random(20)))
+      const exponent = random(3) === 0 ? `e${["", "+", "-"][random(3)]}${random(25)}` : ""
+      const n = `${[" ", "", "-", "+"][random(4)]}${whole === "" && fraction.length < 2 ? "0" : whole}${fraction}${exponent}`
+      const { decoded, valid } = outcome(n)
+      outcomes.add(decoded)
+      if (decoded) assert.isTrue(valid, n)
+    }
+    assert.strictEqual(outcomes.size, 2)
+  })
+
   it("gives the case checks patterns that refuse every letter toLowerCase / toUpperCase changes, not only ASCII's", () => {
     const checks = {
       lowercased: Schema.String.check(Schema.isLowercased()),
