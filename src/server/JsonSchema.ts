@@ -51,8 +51,9 @@
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
  *   a `Schema.Int` key the integers of up to 15 digits (`"-2.0"`; not `"1.5"`, which the Schema
  *   drops), within its bounds when it has some (`isBetween`, `isGreaterThan`, `isInt32`, ...),
- *   other checks of a key (a multiple, lengths) are left out. The selector may then match keys
- *   the Schema does not decode; it drops those.
+ *   the multiples only for `isMultipleOf(d)` with `d` dividing 1000 (2, 5, 8, 10, 25, ...);
+ *   other checks of a key (another multiple, lengths) are left out. The selector may then match
+ *   keys the Schema does not decode; it drops those.
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
@@ -648,10 +649,11 @@ const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
 
 /**
  * The keys of a record keyed by a `Schema.Int` with bounds (`isBetween`, `isGreaterThan`, `isInt32`,
- * ...) its selector matches: the integers within them (as `intKey` writes them, leading zeros
- * and all), which the Schema decodes; `intKey`'s 15 digits matched also those it drops (`"9"` of
- * `isBetween({ minimum: 1, maximum: 5 })`), whose values were refused though the Schema ignores
- * them. `undefined` when the key has other checks, or none of these.
+ * ...) or a multiple (`isMultipleOf(d)`, `d` dividing 1000: 2, 5, 8, 10, 25, 100, ...) its selector
+ * matches: the integers within them (as `intKey` writes them, leading zeros and all), which the
+ * Schema decodes; `intKey`'s 15 digits matched also those it drops (`"9"` of
+ * `isBetween({ minimum: 1, maximum: 5 })`, `"3"` of `isMultipleOf(2)`), whose values were refused
+ * though the Schema ignores them. `undefined` when the key has other checks, or none of these.
  */
 const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
   // Up to 15 digits, as `intKey` (all safe; the selector may match fewer keys than are decoded).
@@ -659,6 +661,8 @@ const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
   let high = 10n ** 15n - 1n
   let bounded = false
   let other = false
+  // Lookaheads: the digits of a multiple of each divisor.
+  let multiples = ""
   const above = (n: number) => {
     bounded = true
     if (BigInt(n) > low) low = BigInt(n)
@@ -686,13 +690,68 @@ const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
       case "effect/schema/isBetween":
         above(payload.exclusiveMinimum === true ? Math.floor(payload.minimum) + 1 : Math.ceil(payload.minimum))
         return below(payload.exclusiveMaximum === true ? Math.ceil(payload.maximum) - 1 : Math.floor(payload.maximum))
+      case "effect/schema/isMultipleOf": {
+        const digits = multipleDigits(payload.divisor)
+        if (digits !== undefined) {
+          multiples += `(?=[+-]?${digits}(?:\\.0+)?$)`
+          return
+        }
+      }
     }
     other = true
   }
   checks.forEach(visit)
-  if (!bounded || other) return undefined
-  const pattern = `^${integerRange(low, high, true)}(?:\\.0+)?$`
+  if ((!bounded && multiples === "") || other) return undefined
+  const pattern = `^${multiples}${integerRange(low, high, true)}(?:\\.0+)?$`
   return Schema.String.check(Schema.isPattern(new RegExp(pattern, "u")).annotate({ toJsonSchema: () => ({ pattern }) })).ast
+}
+
+/**
+ * The digit strings (leading zeros and all) whose value is a multiple of `divisor`, as a group of a
+ * pattern, for a divisor of 1000 (`2^a * 5^b`, `a` and `b` at most 3): whether a number is one is
+ * said by its last `k = max(a, b)` digits (a shorter one's, as if zeros led it), written as a tree
+ * of their digits (`isMultipleOf(4)`: `[0-9]*(?:[02468][048]|[13579][26])|[048]`). `undefined` for
+ * any other divisor.
+ */
+const multipleDigits = (divisor: number): string | undefined => {
+  if (!Number.isInteger(divisor) || divisor < 1 || 1000 % divisor !== 0) return undefined
+  let k = 0
+  while (10 ** k % divisor !== 0) k++
+  if (k === 0) return "[0-9]+"
+  const ofLength = (length: number): Array<string> => {
+    const out: Array<string> = []
+    for (let n = 0; n < 10 ** length; n += divisor) out.push(String(n).padStart(length, "0"))
+    return out
+  }
+  const shorter: Array<string> = []
+  for (let length = 1; length < k; length++) shorter.push(digitTree(ofLength(length)))
+  return `(?:[0-9]*${digitTree(ofLength(k))}${shorter.map((tree) => `|${tree}`).join("")})`
+}
+
+/**
+ * Strings of digits of one length as a pattern: by their first digit, those digits whose rests are
+ * the same put in one class (`["00", "04", "12"]`: `(?:0[04]|12)`).
+ */
+const digitTree = (strings: ReadonlyArray<string>): string => {
+  if (strings[0] === "") return ""
+  const rests = new Map<string, Array<string>>()
+  for (const s of strings) {
+    const rest = rests.get(s[0]!)
+    if (rest === undefined) rests.set(s[0]!, [s.slice(1)])
+    else rest.push(s.slice(1))
+  }
+  // The digits whose rests are the same, by those rests.
+  const byRest = new Map<string, { digits: string; rest: ReadonlyArray<string> }>()
+  for (const [digit, rest] of rests) {
+    const key = rest.join(",")
+    const same = byRest.get(key)
+    if (same === undefined) byRest.set(key, { digits: digit, rest })
+    else same.digits += digit
+  }
+  const branches = [...byRest.values()].map(({ digits, rest }) =>
+    (digits.length === 1 ? digits : `[${digits}]`) + digitTree(rest)
+  )
+  return branches.length === 1 ? branches[0]! : `(?:${branches.join("|")})`
 }
 
 const intKey: SchemaAST.AST = Schema.String.check(

@@ -499,6 +499,41 @@ describe("JSON Schema fidelity", () => {
     ])
   })
 
+  it("advertises a record keyed by an Int multiple with a selector matching only the multiples", () => {
+    const keys = {
+      even: Schema.Int.check(Schema.isMultipleOf(2)),
+      eights: Schema.Int.check(Schema.isMultipleOf(-8)),
+      quarters: Schema.Int.check(Schema.isMultipleOf(25)),
+      thousands: Schema.Int.check(Schema.isMultipleOf(1000)),
+      tens: Schema.Int.check(Schema.isMultipleOf(10), Schema.isBetween({ minimum: -50, maximum: 100 }))
+    }
+    const tried: Array<string> = []
+    for (const n of [-1100, -1008, -1000, -992, -875, 625, 875, 992, 1000, 1008, 1024, 1100].concat(Array.from({ length: 521 }, (_, i) => i - 260))) {
+      tried.push(String(n))
+      if (n % 7 === 0) tried.push(n < 0 ? `-00${-n}` : `+0${n}`, `${n}.0`)
+    }
+    tried.push("-0", "000", "123456789000", "999999999999992", "100000000000000", "2.5", "a")
+    for (const [name, key] of Object.entries(keys)) {
+      const schema = Schema.Struct({ r: Schema.Record(key, Schema.Finite) })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+      const validates = [ajv, ajv2020].map((validator) => validator.getValidator(advertised as any))
+      const outcomes = new Set<boolean>()
+      for (const k of tried) {
+        // A key the Schema drops may hold anything; one it decodes must hold a number.
+        const value = { r: { [k]: "x" } }
+        const decoded = Exit.isSuccess(decode(value))
+        outcomes.add(decoded)
+        for (const validate of validates) {
+          // Fails before: the selector matched every integer, and { "3": "x" } was refused for even keys.
+          assert.strictEqual(validate(value).valid, decoded, `${name}: ${JSON.stringify(value)} against ${JSON.stringify(advertised.properties)}`)
+        }
+      }
+      assert.strictEqual(outcomes.size, 2, name)
+      assert.notInclude(JSON.stringify(advertised), "\\\\d", name)
+    }
+  })
+
   it("writes a RegExp's i, m and s flags into its pattern (JSON Schema patterns have none)", () => {
     // Fails before: each pattern was left out (any string was valid for the schema).
     const cases: ReadonlyArray<readonly [RegExp, ReadonlyArray<string>]> = [
