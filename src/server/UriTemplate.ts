@@ -6,8 +6,9 @@
  * build a concrete URI (e.g. for `resources/list` or completions). {@link parse} does all the work
  * up front (tokenising, validation, compiling a matching program), so {@link UriTemplate.match} is
  * one run of that program plus cheap percent-decoding: at most (template size × URI length) steps
- * whatever the template and the URI (templates of the shape `prefix{+x}literal{y}suffix` skip the
- * program: one pass over the URI finds the same match).
+ * whatever the template and the URI (templates of the shape `prefix{+x}literal{y}suffix`, or with
+ * more values, `prefix{+x}literal{y}literal{z}suffix`, skip the program: one or two passes over the
+ * URI find the same match).
  *
  * Supported: every level-4 operator that can be matched — simple `{var}`, reserved `{+var}`,
  * fragment `{#var}`, label `{.var}`, path segments `{/var}`, path-style parameters `{;var}`, form
@@ -1021,6 +1022,118 @@ const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | u
   }
 }
 
+/** Reused between matches (they are synchronous): `manyValues`'s ends of each value but the last, by start. */
+let valueEnds = new Int32Array(1024)
+
+/**
+ * For templates of the shape of `twoValues` with three values or more,
+ * `prefix{+a}literal{b}literal{c}suffix` (`repo://{+dir}/{name}.{ext}`; each value `{x}` or `{+x}`,
+ * each literal's first character one the value before it may hold), the captures `run` finds, in
+ * two passes over the URI: from the end, for each value but the last and each position it may
+ * start at, where it ends (at the first occurrence of its literal after which the rest matches, as
+ * `run` has it); then from the start, value by value. `run` tried the rest after each occurrence
+ * of a literal: an 8 KB `repo://d/d/…/f.ts` was read eight times over, against once without slashes.
+ * Undefined for any other template.
+ */
+const manyValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | undefined) | undefined => {
+  const [prefix, offset] = typeof parts[0] === "string" ? [parts[0], 1] : ["", 0]
+  let length = parts.length
+  while (length > offset + 5 && typeof parts[length - 1] === "object" && queryOperators.has((parts[length - 1] as Expression).operator)) {
+    length--
+  }
+  const query = length < parts.length
+  // value (literal value)* suffix?
+  const body = parts.slice(offset, length)
+  const suffix = body.length % 2 === 0 ? body[body.length - 1] : ""
+  const count = Math.ceil(body.length / 2)
+  if (count < 3 || typeof suffix !== "string" || !isPlain(prefix) || !isPlain(suffix)) return undefined
+  const sets: Array<CharSet> = []
+  const literals: Array<string> = []
+  for (let i = 0; i < count; i++) {
+    const excluded = singleValue(body[2 * i])
+    if (excluded === undefined) return undefined
+    sets.push(charSet(excluded))
+    if (i === count - 1) break
+    const literal = body[2 * i + 1]
+    if (typeof literal !== "string" || literal === "" || excluded.includes(literal[0]!) || !isPlain(literal)) return undefined
+    literals.push(literal)
+  }
+  if (query && /[?#]/.test(prefix + literals.join("") + suffix)) return undefined
+  const last = count - 1
+  return (uri) => {
+    const start = prefix.length
+    // The query string starts at the first `?`: no value nor literal before it may hold one.
+    const question = query ? uri.indexOf("?", start) : -1
+    if (question !== -1 && uri.includes("#", question)) return undefined
+    const tail = question === -1 ? uri.length : question
+    const end = tail - suffix.length
+    if (end <= start || !uri.startsWith(prefix) || !uri.startsWith(suffix, end) || !valueMayEndAt(uri, end)) return undefined
+    // Where each value may start, from `floor[i]` on: the last one after the last code unit it
+    // excludes; another where it has an end (`valueEnds`).
+    const floor = new Int32Array(count).fill(end)
+    let lowest = end
+    while (lowest > start && !has(sets[last]!, uri, lowest - 1)) lowest--
+    floor[last] = lowest
+    const stride = end + 1
+    if (valueEnds.length < last * stride) valueEnds = new Int32Array(Math.max(last * stride, valueEnds.length * 2))
+    const starts = (i: number, at: number): boolean =>
+      at < end && at >= floor[i]! && (i === last || valueEnds[i * stride + at] !== -1)
+    // Where value `i` ends when it starts at `at` (-1: nowhere): at the lowest position after
+    // `at` where its literal begins and the rest matches, none past a code unit it excludes.
+    // From the end; the first value's only from where it starts (below).
+    for (let i = last - 1; i >= 1; i--) {
+      const set = sets[i]!
+      const literal = literals[i]!
+      const first = literal.charCodeAt(0)
+      let next = -1
+      for (let at = end - 1; at >= start; at--) {
+        if (has(set, uri, at)) next = -1
+        // Below, no end can be found: none is.
+        else if (next === -1 && at + literal.length < floor[i + 1]!) break
+        valueEnds[i * stride + at] = next
+        if (next !== -1) floor[i] = at
+        if (
+          uri.charCodeAt(at) === first && uri.startsWith(literal, at) && valueMayEndAt(uri, at) &&
+          starts(i + 1, at + literal.length)
+        ) next = at
+      }
+    }
+    // The first value: its literal's first occurrence after which the rest matches, before the
+    // first code unit it excludes.
+    let highest = start
+    while (highest < end && !has(sets[0]!, uri, highest)) highest++
+    let firstEnd = -1
+    for (
+      let at = uri.indexOf(literals[0]!, Math.max(start + 1, floor[1]! - literals[0]!.length));
+      at !== -1 && at <= highest;
+      at = uri.indexOf(literals[0]!, at + 1)
+    ) {
+      if (valueMayEndAt(uri, at) && starts(1, at + literals[0]!.length)) {
+        firstEnd = at
+        break
+      }
+    }
+    if (firstEnd === -1) return undefined
+    const captures = new Int32Array(2 * count + (query ? 2 : 0))
+    let at = start
+    for (let i = 0; i < last; i++) {
+      const valueEnd = i === 0 ? firstEnd : valueEnds[i * stride + at]!
+      if (valueEnd === -1) return undefined
+      captures[2 * i] = at
+      captures[2 * i + 1] = valueEnd
+      at = valueEnd + literals[i]!.length
+    }
+    if (!starts(last, at)) return undefined
+    captures[2 * last] = at
+    captures[2 * last + 1] = end
+    if (query) {
+      captures[2 * count] = question === -1 ? -1 : question + 1
+      captures[2 * count + 1] = question === -1 ? -1 : uri.length
+    }
+    return captures
+  }
+}
+
 /**
  * Parse an RFC 6570 URI template once into a matcher and expander.
  *
@@ -1041,7 +1154,7 @@ export const parse = (template: string): UriTemplate => {
   ]
   const checkRepeat = variables.length !== all.length
   const { program, runs, captures, slots } = compile(parts)
-  const shortcut = twoValues(parts)
+  const shortcut = twoValues(parts) ?? manyValues(parts)
   // Most templates a URI is tried against differ from it in their scheme: refused at once.
   const head = program[0]!
   const prefix = head.op === op.text ? head.text : ""
