@@ -70,7 +70,8 @@
  *   field's `title`, `description`, `examples` and `default` annotations are kept also when its
  *   Schema transforms (`Schema.FiniteFromString.annotate({ description })`, `Schema.Date`,
  *   `Schema.BigInt`, a Class), where Effect writes only those of the JSON side (the JSON side's own
- *   win); examples and default in their JSON form (left out when one does not encode).
+ *   win), checks after them or not (`Schema.Date.annotate({ description }).check(...)`; a check's
+ *   own win); examples and default in their JSON form (left out when one does not encode).
  * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect. In an output schema, a
  *   tuple's rest element unlike a leading one is `unevaluatedItems`, not `items` (which draft-07,
  *   the SDK v1 client's validator, applies to every element).
@@ -1627,20 +1628,19 @@ const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
     const node: SchemaAST.AST = current
     current = undefined
     if (node.encoding !== undefined || jsonFormBuilt.includes(node._tag)) {
-      // Annotations given to a Schema with checks are its last check's (`SchemaAST.annotate`).
-      const title = SchemaAST.resolveTitle(node)
-      const description = SchemaAST.resolveDescription(node)
-      if (docs.title === undefined && typeof title === "string") docs.title = title
-      if (docs.description === undefined && typeof description === "string") docs.description = description
+      const title = annotationOf(node, "title")
+      const description = annotationOf(node, "description")
+      if (docs.title === undefined && typeof title?.value === "string") docs.title = title.value
+      if (docs.description === undefined && typeof description?.value === "string") docs.description = description.value
       // Values of the type side: sent in their JSON form (left out when one does not encode).
-      const examples = SchemaAST.resolveAt<unknown>("examples")(node)
+      const examples = annotationOf(node, "examples")?.value
       if (docs.examples === undefined && Array.isArray(examples) && examples.length > 0) {
         const encoded = encodedAsJson(node, examples)
         if (encoded !== undefined) docs.examples = encoded
       }
-      const annotations = SchemaAST.resolve(node)
-      if (!("default" in docs) && annotations !== undefined && "default" in annotations) {
-        const encoded = encodedAsJson(node, [annotations.default])
+      const defaultValue = annotationOf(node, "default")
+      if (!("default" in docs) && defaultValue !== undefined) {
+        const encoded = encodedAsJson(node, [defaultValue.value])
         if (encoded !== undefined) docs.default = encoded[0]
       }
     }
@@ -1651,6 +1651,19 @@ const lostDocs = (ast: SchemaAST.AST): Docs | undefined => {
     }
   }
   return Object.keys(docs).length === 0 ? undefined : docs
+}
+
+/**
+ * An annotation of a node: its last check's that has it (a Schema's annotations go to its last
+ * check, `SchemaAST.annotate`), else its own (given before its checks:
+ * `Schema.Date.annotate({ description }).check(...)`, which `SchemaAST.resolve` does not see).
+ */
+const annotationOf = (ast: SchemaAST.AST, key: string): { readonly value: unknown } | undefined => {
+  for (let i = (ast.checks?.length ?? 0) - 1; i >= 0; i--) {
+    const annotations = ast.checks![i]!.annotations
+    if (annotations !== undefined && key in annotations) return { value: annotations[key] }
+  }
+  return ast.annotations !== undefined && key in ast.annotations ? { value: ast.annotations[key] } : undefined
 }
 
 /** `values` of `ast`'s type encoded as JSON through its JSON codec; `undefined` when one does not encode. */

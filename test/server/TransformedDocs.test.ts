@@ -36,7 +36,9 @@ const Repeat = McpServer.prompt({
   name: "repeat",
   arguments: {
     count: Schema.FiniteFromString.annotate({ title: "Count", description: "How many times" }),
-    label: Schema.optionalKey(Schema.NumberFromString.annotate({ description: "A number label" }))
+    label: Schema.optionalKey(Schema.NumberFromString.annotate({ description: "A number label" })),
+    // Checks after it: its documentation stays.
+    times: Schema.optionalKey(Schema.FiniteFromString.annotate({ description: "How often" }).check(Schema.isInt()))
   },
   handler: ({ count }) => Effect.succeed(`${count}`)
 })
@@ -102,6 +104,34 @@ describe("the documentation of transformed fields", () => {
     )
   })
 
+  it("is kept when checks follow it (a Schema's annotations are its last check's)", () => {
+    const positive = Schema.makeFilter((n: number) => n > 0)
+    // Fails before: Effect reads a node's annotations from its last check, which had none: each
+    // field was listed bare.
+    assert.deepStrictEqual(
+      JsonSchema.toolInputSchema(Schema.Struct({
+        n: Schema.FiniteFromString.annotate({ title: "N", description: "A count" }).check(positive, Schema.isInt()),
+        at: Schema.Date.annotate({ description: "Since" }).check(Schema.isGreaterThanDate(new Date(0))),
+        big: Schema.BigInt.annotate({ examples: [5n] }).check(Schema.makeFilter((b: bigint) => b > 0n)),
+        where: Point.annotate({ description: "The place" }).check(Schema.makeFilter((p: Point) => p.x !== p.y)),
+        // A check's own documentation wins.
+        m: Schema.FiniteFromString.annotate({ description: "outer" }).check(positive).annotate({ description: "last" })
+      })).properties,
+      {
+        n: { type: "string", pattern: (JsonSchema.fromSchema(Schema.FiniteFromString.check(Schema.isInt())) as any).pattern, title: "N", description: "A count" },
+        at: { type: "string", description: "Since" },
+        big: { type: "string", pattern: "^-?\\d+$", examples: ["5"] },
+        where: {
+          type: "object",
+          properties: { x: { type: "number" }, y: { type: "number" } },
+          required: ["x", "y"],
+          description: "The place"
+        },
+        m: { type: "string", pattern: numberPattern, description: "last" }
+      }
+    )
+  })
+
   it.live("reaches both SDK clients' tools/list and prompts/list", () =>
     Effect.gen(function*() {
       const { v1, v2 } = yield* serveBoth(components([Plan, Repeat]))
@@ -123,7 +153,8 @@ describe("the documentation of transformed fields", () => {
         const listed = prompts.find((prompt) => prompt.name === "repeat")!.arguments!
         assert.deepStrictEqual(listed.map(({ description, name, required }) => ({ name, description, required })), [
           { name: "count", description: "How many times", required: true },
-          { name: "label", description: "A number label", required: undefined }
+          { name: "label", description: "A number label", required: undefined },
+          { name: "times", description: "How often", required: undefined }
         ])
         // The tool still decodes what its schema describes.
         const result = yield* Effect.promise(() =>
