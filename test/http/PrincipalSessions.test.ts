@@ -164,3 +164,81 @@ describe("sessions per principal", () => {
       assert.strictEqual((yield* open(url, "alice")).status, 200)
     }), 60_000)
 })
+
+/** Whether sessions now fail to start (the runner dies, as an application's session start that fails). */
+let refuseSessions = false
+
+/** As `serve`, but a session started while `refuseSessions` holds fails to start (503 "could not start"). */
+const serveRefusing = (options: Partial<StreamableHttp.Options>) =>
+  serveOnFreePort((port) =>
+    McpServer.serve(
+      { name: "principal-sessions", version: "1.0.0" },
+      Layer.mergeAll(Quick, Slow),
+      {
+        listen: (run) =>
+          StreamableHttp.make({
+            host: "127.0.0.1",
+            port,
+            ...options,
+            auth: BearerAuth.config({
+              verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+              resource: `http://127.0.0.1:${port}/mcp`,
+              authorizationServers: ["https://auth.test"]
+            })
+          }).listen((transport, sessionOptions) => refuseSessions ? Effect.die(new Error("no session now")) : run(transport, sessionOptions))
+      }
+    )
+  )
+
+/** Connects an SDK v1 client as `subject`: "connected", or the error it failed with. */
+const connectSdk = (url: string, subject: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => new Client({ name: subject, version: "1.0.0" }, { capabilities: {} })),
+    (client) => Effect.promise(() => client.close().catch(() => undefined))
+  ).pipe(Effect.flatMap((client) =>
+    Effect.promise(() =>
+      client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${subject}` } } }))
+        .then(() => "connected", (error) => String(error))
+    )
+  ))
+
+describe("sessions per principal: the idle session ended to make room", () => {
+  // Failed before: at its bound, the principal's idle session was ended before the new session
+  // started; the new one failing to start (503), the principal had lost a session for nothing.
+  it.live("is ended only once the new session has started: one that fails to start ends none", () =>
+    Effect.gen(function*() {
+      refuseSessions = false
+      yield* Effect.addFinalizer(() => Effect.sync(() => (refuseSessions = false)))
+      const { url } = yield* serveRefusing({ maxSessionsPerPrincipal: 1 })
+      const idle = yield* open(url, "mallory")
+      assert.strictEqual(idle.status, 200)
+      refuseSessions = true
+      assert.include(yield* connectSdk(url, "mallory"), "the session could not start")
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 200)
+      refuseSessions = false
+      assert.strictEqual(yield* connectSdk(url, "mallory"), "connected")
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
+    }), 30_000)
+
+  // The store full (`maxSessions`): the idle session's place is the one the new session takes,
+  // freed first; given back when the new session fails to start.
+  it.live("with every place under maxSessions taken, a new session that fails to start ends none either", () =>
+    Effect.gen(function*() {
+      refuseSessions = false
+      yield* Effect.addFinalizer(() => Effect.sync(() => (refuseSessions = false)))
+      const { url } = yield* serveRefusing({ maxSessions: 2, maxSessionsPerPrincipal: 1 })
+      const alice = yield* open(url, "alice")
+      const idle = yield* open(url, "mallory")
+      assert.strictEqual(alice.status, 200)
+      assert.strictEqual(idle.status, 200)
+      refuseSessions = true
+      assert.include(yield* connectSdk(url, "mallory"), "the session could not start")
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 200)
+      // Its place is its own again: nobody else gets it.
+      assert.strictEqual((yield* open(url, "bob")).status, 503)
+      refuseSessions = false
+      assert.strictEqual(yield* connectSdk(url, "mallory"), "connected")
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+    }), 30_000)
+})

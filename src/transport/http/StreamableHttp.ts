@@ -137,7 +137,8 @@ export interface Options {
    * endpoint. Default half of `maxSessions`, rounded up (5,000; an integer >= 1, `Infinity`: no
    * limit), so that others always find room. Past it, the principal's idle session opened first (nothing in flight, no
    * standalone stream read) is ended to make room, as its idle timeout would end it (its client
-   * gets 404 and opens another); with all of them in use, the new one is refused 429
+   * gets 404 and opens another), once the new session has started (one that fails to start ends
+   * none); with all of them in use, the new one is refused 429
    * (`McpError.LimitExceeded`, `data.limit: "sessionsPerPrincipal"`). So a principal whose
    * client opens a session per call and never ends it (each waiting out
    * `sessionIdleTimeoutMillis`) cannot take every place, where every other principal was

@@ -126,6 +126,12 @@ export class Endpoint implements SessionHost {
    * none once it is answered.
    */
   private readonly opening = new Map<string, number>()
+  /**
+   * The idle sessions chosen to make room for a session being opened by their principal (or
+   * address), ended once that session has started (see {@link replacing}): neither counted nor
+   * chosen again meanwhile. Empty but while such an `initialize` is under way.
+   */
+  private readonly evicting = new Set<HttpSession>()
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
@@ -673,7 +679,7 @@ export class Endpoint implements SessionHost {
       let held = this.opening.get(key) ?? 0
       let idle: HttpSession | undefined
       for (const session of this.sessions.values()) {
-        if (session.ended) continue
+        if (session.ended || this.evicting.has(session)) continue
         if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
         held++
         if (idle === undefined && !inUse(session)) idle = session
@@ -681,7 +687,7 @@ export class Endpoint implements SessionHost {
       if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
       this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
       return Effect.ensuring(
-        held < max ? opened : Effect.andThen(this.end(idle!), opened),
+        held < max ? opened : this.replacing(opened, idle!),
         Effect.sync(() => {
           const opening = this.opening.get(key)!
           if (opening > 1) this.opening.set(key, opening - 1)
@@ -689,6 +695,37 @@ export class Endpoint implements SessionHost {
         })
       )
     })
+  }
+
+  /**
+   * Opens a session (`opened`) in the place of `idle`, a session of the same principal (or
+   * address) at its bound: `idle` is ended once the new session has started, not before (ended
+   * first, a new session that then failed to start, 503, or whose client left, cost its principal
+   * a session for nothing). With the store full, `idle`'s place is the one the new session takes:
+   * its record is removed first (the session itself lives on), and made again when the new
+   * session does not start (`idle` is ended only if another took the place meanwhile).
+   */
+  private replacing(
+    opened: Effect.Effect<HttpSession | "full" | "failed">,
+    idle: HttpSession
+  ): Effect.Effect<HttpSession | "full" | "failed"> {
+    this.evicting.add(idle)
+    const swapped = Effect.uninterruptibleMask((restore) =>
+      Effect.andThen(this.records.remove(idle.id), restore(opened)).pipe(
+        Effect.onExit((exit) =>
+          exit._tag === "Success" && typeof exit.value !== "string" || idle.ended
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.flatMap(this.records.create(idle.id, now), (kept) => kept ? Effect.void : this.end(idle)))
+        )
+      )
+    )
+    return Effect.flatMap(opened, (first) => first === "full" && !idle.ended ? swapped : Effect.succeed(first)).pipe(
+      Effect.flatMap((result): Effect.Effect<HttpSession | "full" | "failed"> =>
+        typeof result === "string" ? Effect.succeed(result) : Effect.as(this.end(idle), result)
+      ),
+      Effect.ensuring(Effect.sync(() => void this.evicting.delete(idle)))
+    )
   }
 
   /**
