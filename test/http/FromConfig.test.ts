@@ -207,7 +207,16 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_ALLOWED_HOSTS: "*" }, "MCP_HTTP_ALLOWED_HOSTS lists \"*\": * is not a host name"],
         // Fail before the fix: the router's "Method 'GET' already declared for route '/mcp'", naming no variable.
         [{ MCP_HTTP_HEALTH_PATH: "/mcp" }, "MCP_HTTP_HEALTH_PATH \"/mcp\" is the endpoint's path (path \"/mcp\")"],
-        [{ MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_PATH: "healthz" }, "MCP_HTTP_HEALTH_PATH \"/healthz\" is the endpoint's path (path \"/healthz\")"]
+        [{ MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_PATH: "healthz" }, "MCP_HTTP_HEALTH_PATH \"/healthz\" is the endpoint's path (path \"/healthz\")"],
+        // Fail before the fix: taken, every body larger than it refused 503 for ever.
+        [
+          { MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "1024" },
+          "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be at least maxBodyBytes (4194304, its default), got 1024: a body larger than it would be refused 503 for ever"
+        ],
+        [
+          { MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "1024", MCP_HTTP_MAX_BODY_BYTES: "2048" },
+          "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be at least maxBodyBytes (2048, MCP_HTTP_MAX_BODY_BYTES), got 1024"
+        ]
       ] as const) {
         const exit = yield* Effect.exit(
           McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(withEnvironment(env))
@@ -219,6 +228,33 @@ describe("StreamableHttp.fromConfig", () => {
           const defect = Cause.findDefect(exit.cause)
           assert.isTrue(defect._tag === "Success" && defect.success instanceof StreamableHttp.HttpConfigError, named)
           if (defect._tag === "Success") assert.strictEqual((defect.success as StreamableHttp.HttpConfigError).variable, Object.keys(env)[0])
+        }
+      }
+    }))
+
+  // Fails before the fix: taken, every body larger than 1024 bytes refused 503 for ever.
+  it.live("a maxBodyBytesInFlight in code below the maxBodyBytes of the environment (or its default) stops the server, naming the variable (or the option)", () =>
+    Effect.gen(function*() {
+      for (const [env, named] of [
+        [{ MCP_HTTP_MAX_BODY_BYTES: "2048" }, "MCP_HTTP_MAX_BODY_BYTES"],
+        [{}, "maxBodyBytesInFlight"]
+      ] as const) {
+        const exit = yield* Effect.exit(
+          McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port: 0, maxBodyBytesInFlight: 1024 })).pipe(
+            withEnvironment(env)
+          )
+        )
+        const defect = Exit.isFailure(exit) ? Cause.findDefect(exit.cause) : undefined
+        assert.isTrue(defect?._tag === "Success", named)
+        if (defect?._tag !== "Success") continue
+        const error = defect.success as Error
+        if (named === "MCP_HTTP_MAX_BODY_BYTES") {
+          assert.instanceOf(error, StreamableHttp.HttpConfigError)
+          assert.strictEqual((error as StreamableHttp.HttpConfigError).variable, "MCP_HTTP_MAX_BODY_BYTES")
+          assert.strictEqual(error.message, "MCP_HTTP_MAX_BODY_BYTES must be at most maxBodyBytesInFlight (1024, given in code), got 2048: a body larger than 1024 bytes would be refused 503 for ever")
+        } else {
+          assert.instanceOf(error, RangeError)
+          assert.include(error.message, "StreamableHttp.fromConfig: maxBodyBytesInFlight must be at least maxBodyBytes (4194304, its default), got 1024")
         }
       }
     }))

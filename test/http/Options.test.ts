@@ -60,6 +60,25 @@ describe("Streamable HTTP options out of range", () => {
     }
   })
 
+  // Failed before: taken; every body larger than maxBodyBytesInFlight (within maxBodyBytes) was
+  // refused 503 with `Retry-After: 1`, for ever, whatever the load.
+  it("a maxBodyBytesInFlight below maxBodyBytes (given, or its default) is refused, naming both", () => {
+    for (const [who, make] of makers) {
+      assert.throws(
+        () => make({ maxBodyBytes: 2048, maxBodyBytesInFlight: 1024 }),
+        RangeError,
+        `${who}: maxBodyBytesInFlight must be at least maxBodyBytes (2048), got 1024: a body larger than it would be refused 503 for ever`
+      )
+      // `fromConfig`: maxBodyBytes may yet come from the environment (see FromConfig.test.ts).
+      if (who !== "StreamableHttp.fromConfig") {
+        assert.throws(() => make({ maxBodyBytesInFlight: 1024 }), RangeError, `${who}: maxBodyBytesInFlight must be at least maxBodyBytes (4194304, its default), got 1024`)
+      }
+      for (const options of [{ maxBodyBytes: 1024, maxBodyBytesInFlight: 1024 }, { maxBodyBytesInFlight: Number.POSITIVE_INFINITY }, { maxBodyBytes: 1 }]) {
+        assert.doesNotThrow(() => make(options), `${who} ${JSON.stringify(options)}`)
+      }
+    }
+  })
+
   it("the message says the rule and the value", () => {
     assert.throws(
       () => StreamableHttp.make({ bodyTimeoutMillis: 2 ** 31 }),

@@ -108,7 +108,9 @@ export interface Options {
   /**
    * Bytes of request bodies still arriving that the endpoint holds at most, all requests together
    * (each body is bounded by `maxBodyBytes`, but 1,000 slow clients could each hold 4 MiB).
-   * Default 256 MiB, or `maxBodyBytes` when larger (an integer >= 1, `Infinity`: no limit). A body
+   * Default 256 MiB, or `maxBodyBytes` when larger (an integer >= `maxBodyBytes`, `Infinity`: no
+   * limit; a smaller one, with which a body larger than it could never be read, is a `RangeError`
+   * where the endpoint is made, an `HttpConfigError` from the environment). A body
    * whose bytes would pass it is refused 503 (-32000, `Retry-After: 1`) and its connection
    * closed; the bytes of a body are given back as soon as its read ends (answered, cut, or its
    * client gone). Counted on Node for bodies that arrive over time (one that came whole with its

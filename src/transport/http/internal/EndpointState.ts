@@ -34,6 +34,7 @@ import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, headersOf, originCheck } from "./guards.ts"
+import { defaultMaxBodyBytes } from "./options.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf, unservedVersion } from "./responses.ts"
 import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
@@ -172,7 +173,7 @@ export class Endpoint implements SessionHost {
     this.mode = options.responseMode ?? "auto"
     this.allow = allowedMethods(options)
     this.checkOrigin = originCheck(options)
-    this.maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024
+    this.maxBody = options.maxBodyBytes ?? defaultMaxBodyBytes
     this.maxBodySize = ByteSize.bytes(this.maxBody)
     this.bodyTimeout = options.bodyTimeoutMillis ?? 30_000
     this.maxBodyBytesInFlight = options.maxBodyBytesInFlight ?? Math.max(256 * 1024 * 1024, this.maxBody)

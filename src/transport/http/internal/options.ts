@@ -49,7 +49,7 @@ export interface HttpNumbers {
  * `allowedHostsProblem`) is refused with a `TypeError` naming it: it failed the endpoint as it was
  * built (a `WebHandler` answered every request 500).
  */
-export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pathKnown = true): O => {
+export const checkOptions = <O extends HttpNumbers>(who: string, options: O, complete = true): O => {
   NumericOptions.checkAll(who, options, {
     maxBodyBytes: NumericOptions.integer(1),
     maxBodyBytesInFlight: NumericOptions.limit(1),
@@ -64,15 +64,39 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, pat
     keepAliveMillis: NumericOptions.millisOrZero
   })
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
+  // `complete: false` (`fromConfig`): `maxBodyBytes` may yet come from the environment, which
+  // checks the two together as the server starts (see `serveFromConfig`).
+  const body = complete || options.maxBodyBytes !== undefined ? bodyBytesProblem(options) : undefined
+  if (body !== undefined) throw new RangeError(`${who}: maxBodyBytesInFlight ${body}`)
   const hosts = allowedHostsProblem(options.allowedHosts)
   if (hosts !== undefined) throw new TypeError(`${who}: allowedHosts ${hosts}`)
-  // `pathKnown: false`: the path may yet come from elsewhere (the environment, `fromConfig`), which
+  // `complete: false`: the path may yet come from elsewhere (the environment, `fromConfig`), which
   // checks `healthPath` against it when it is known.
-  const health = pathKnown || options.path !== undefined ? healthPathProblem(options) : undefined
+  const health = complete || options.path !== undefined ? healthPathProblem(options) : undefined
   if (health !== undefined) throw new TypeError(`${who}: healthPath ${health}`)
   // The sessions get a checked copy of `session` (see `checkedSessionOptions`): not checked again
   // as each starts, and a later change to the caller's object does not reach them unchecked.
   return options.session === undefined ? options : { ...options, session: checkedSessionOptions(who, options.session, "session.") }
+}
+
+/** The largest body by default (`maxBodyBytes`). */
+export const defaultMaxBodyBytes = 4 * 1024 * 1024
+
+/**
+ * What is wrong with `maxBodyBytesInFlight`, if anything: being below `maxBodyBytes` (given, or
+ * its default), when a body larger than it, though within `maxBodyBytes`, could never be read:
+ * refused 503 (`Retry-After: 1`) for ever, whatever the load. `bodyFrom`: where `maxBodyBytes`
+ * came from, when that is to be said (`MCP_HTTP_MAX_BODY_BYTES`). Said after the option's name.
+ */
+export const bodyBytesProblem = (
+  options: { readonly maxBodyBytes?: number | undefined; readonly maxBodyBytesInFlight?: number | undefined },
+  bodyFrom?: string
+): string | undefined => {
+  const inFlight = options.maxBodyBytesInFlight
+  const max = options.maxBodyBytes ?? defaultMaxBodyBytes
+  if (inFlight === undefined || inFlight >= max) return undefined
+  const which = options.maxBodyBytes === undefined ? ", its default" : bodyFrom === undefined ? "" : `, ${bodyFrom}`
+  return `must be at least maxBodyBytes (${max}${which}), got ${inFlight}: a body larger than it would be refused 503 for ever`
 }
 
 /**
