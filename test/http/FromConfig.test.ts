@@ -199,7 +199,7 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_PORT: "-1" }, "MCP_HTTP_PORT must be a port number"],
         [{ MCP_HTTP_MAX_SESSIONS: "0" }, "MCP_HTTP_MAX_SESSIONS must be greater than 0"],
         [{ MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "0" }, "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be greater than 0"],
-        [{ MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "none" }, "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL must be greater than 0 (a whole number), got \"none\""],
+        [{ MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "none" }, "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL must be greater than 0 (a whole number) or Infinity (no limit), got \"none\""],
         [{ MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "1e3" }, "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS must be greater than 0"],
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"],
@@ -230,6 +230,37 @@ describe("StreamableHttp.fromConfig", () => {
           if (defect._tag === "Success") assert.strictEqual((defect.success as StreamableHttp.HttpConfigError).variable, Object.keys(env)[0])
         }
       }
+    }))
+
+  // Fails before the fix: "Infinity" was refused ("must be greater than 0"): no variable could lift
+  // a limit the options lift with `Infinity` (the default of maxSessionsPerAddress aside).
+  it.effect("Infinity lifts the limits and timeouts whose options take Infinity, in any case; not maxBodyBytes", () =>
+    Effect.gen(function*() {
+      const options = yield* withEnvironment({
+        MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "Infinity",
+        MCP_HTTP_MAX_SESSIONS: "infinity",
+        MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: " INFINITY ",
+        MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "Infinity",
+        MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "Infinity",
+        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "Infinity"
+      })(HttpConfig.serveOptions)
+      const infinity = Number.POSITIVE_INFINITY
+      assert.deepStrictEqual(options, {
+        maxBodyBytesInFlight: infinity,
+        maxSessions: infinity,
+        maxSessionsPerPrincipal: infinity,
+        maxSessionsPerAddress: infinity,
+        requestTimeoutMillis: infinity,
+        sessionIdleTimeoutMillis: infinity
+      })
+      for (const [variable, value] of [["MCP_HTTP_MAX_BODY_BYTES", "Infinity"], ["MCP_HTTP_MAX_SESSIONS", "-Infinity"], ["MCP_HTTP_MAX_SESSIONS", "Inf"]] as const) {
+        const exit = yield* Effect.exit(withEnvironment({ [variable]: value })(HttpConfig.serveOptions))
+        assert.isTrue(Exit.isFailure(exit), `${variable}=${value}`)
+        if (Exit.isFailure(exit)) assert.include(Cause.pretty(exit.cause), `${variable} must be greater than 0 (a whole number)`)
+      }
+      const refused = yield* Effect.exit(withEnvironment({ MCP_HTTP_MAX_SESSIONS: "0" })(HttpConfig.serveOptions))
+      if (Exit.isFailure(refused)) assert.include(Cause.pretty(refused.cause), "MCP_HTTP_MAX_SESSIONS must be greater than 0 (a whole number) or Infinity (no limit), got \"0\"")
+      assert.isTrue(Exit.isFailure(refused))
     }))
 
   // Fails before the fix: taken, every body larger than 1024 bytes refused 503 for ever.
@@ -387,7 +418,7 @@ describe("StreamableHttp.fromConfig in a process of its own", () => {
       for (const [env, said] of [
         [{ MCP_HTTP_PORT: "abc" }, `MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got "abc"`],
         [{ MCP_HTTP_STATELESS: "maybe" }, `MCP_HTTP_STATELESS must be true or false (or yes/no, on/off, 1/0), got "maybe"`],
-        [{ MCP_HTTP_MAX_SESSIONS: "0" }, `MCP_HTTP_MAX_SESSIONS must be greater than 0 (a whole number), got "0"`]
+        [{ MCP_HTTP_MAX_SESSIONS: "0" }, `MCP_HTTP_MAX_SESSIONS must be greater than 0 (a whole number) or Infinity (no limit), got "0"`]
       ] as const) {
         const running = yield* spawnFromConfig(env)
         const code = (yield* Effect.promise(() => running.exited(15_000)))?.code

@@ -15,12 +15,14 @@
  * | `MCP_HTTP_CORS_ORIGINS` | `cors.allowedOrigins`: comma-separated, or `*` |
  * | `MCP_HTTP_HEALTH_PATH` | `healthPath` |
  * | `MCP_HTTP_MAX_BODY_BYTES` | `maxBodyBytes` |
- * | `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT` | `maxBodyBytesInFlight` |
- * | `MCP_HTTP_MAX_SESSIONS` | `maxSessions` |
- * | `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL` | `maxSessionsPerPrincipal` |
- * | `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` | `maxSessionsPerAddress` (an integer turns it on) |
- * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` |
- * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` |
+ * | `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT` | `maxBodyBytesInFlight` (or `Infinity`) |
+ * | `MCP_HTTP_MAX_SESSIONS` | `maxSessions` (or `Infinity`) |
+ * | `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL` | `maxSessionsPerPrincipal` (or `Infinity`) |
+ * | `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` | `maxSessionsPerAddress` (an integer turns it on; `Infinity`: off) |
+ * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` (or `Infinity`) |
+ * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` (or `Infinity`) |
+ *
+ * `Infinity` (in any case) is read where the option takes it (no limit, never), as in code.
  *
  * @internal
  */
@@ -82,6 +84,18 @@ const parseLimit = (variable: string, value: string): Effect.Effect<number, Http
   return limit !== undefined && limit > 0
     ? Effect.succeed(limit)
     : Effect.fail(new HttpConfigError({ variable, problem: `must be greater than 0 (a whole number), got ${quoted(value)}` }))
+}
+
+/**
+ * A limit or a time whose option takes `Infinity` (no limit, never): an integer greater than 0,
+ * or the word `Infinity` (in any case), as the option is written in code.
+ */
+const parseLimitOrInfinity = (variable: string, value: string): Effect.Effect<number, HttpConfigError> => {
+  if (value.trim().toLowerCase() === "infinity") return Effect.succeed(Number.POSITIVE_INFINITY)
+  const limit = integer(value)
+  return limit !== undefined && limit > 0
+    ? Effect.succeed(limit)
+    : Effect.fail(new HttpConfigError({ variable, problem: `must be greater than 0 (a whole number) or Infinity (no limit), got ${quoted(value)}` }))
 }
 
 const parseBoolean = (variable: string, value: string): Effect.Effect<boolean, HttpConfigError> => {
@@ -149,11 +163,11 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
     Effect.map(parseList(variable, value, "*", "origin"), (allowedOrigins) => ({ allowedOrigins })))
   yield* set("healthPath", "MCP_HTTP_HEALTH_PATH", parsePath)
   yield* set("maxBodyBytes", "MCP_HTTP_MAX_BODY_BYTES", parseLimit)
-  yield* set("maxBodyBytesInFlight", "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", parseLimit)
-  yield* set("maxSessions", "MCP_HTTP_MAX_SESSIONS", parseLimit)
-  yield* set("maxSessionsPerPrincipal", "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL", parseLimit)
-  yield* set("maxSessionsPerAddress", "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS", parseLimit)
-  yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimit)
-  yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimit)
+  yield* set("maxBodyBytesInFlight", "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", parseLimitOrInfinity)
+  yield* set("maxSessions", "MCP_HTTP_MAX_SESSIONS", parseLimitOrInfinity)
+  yield* set("maxSessionsPerPrincipal", "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL", parseLimitOrInfinity)
+  yield* set("maxSessionsPerAddress", "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS", parseLimitOrInfinity)
+  yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimitOrInfinity)
+  yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimitOrInfinity)
   return options
 })
