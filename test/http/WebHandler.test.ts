@@ -10,8 +10,14 @@ import { afterAll, assert, describe, it, vi } from "@effect/vitest"
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { HttpClientRequest, HttpServerRequest } from "effect/http"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
@@ -494,6 +500,79 @@ describe("WebHandler: maxBodyBytesInFlight", () => {
       await limited.dispose()
     }
   })
+})
+
+describe("StreamableHttp.handler: maxBodyBytesInFlight, a request whose source is no fetch Request (an in-process HttpClient's)", () => {
+  /**
+   * A POST whose body (a `ping` padded to `size` bytes) is a stream held open after its first
+   * `first` bytes until `end` (`length`: its Content-Length; none: chunked), as
+   * `HttpServerRequest.fromClientRequest` makes it (the request of an in-process `HttpClient`).
+   */
+  const heldRequest = (size: number, first: number, length?: number) => {
+    const end = Deferred.makeUnsafe<void>()
+    let reading = false
+    const bytes = new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }).padEnd(size, " "))
+    const body = Stream.concat(
+      Stream.succeed(bytes.subarray(0, first)),
+      Stream.fromEffect(Effect.andThen(Effect.sync(() => void (reading = true)), Effect.as(Deferred.await(end), bytes.subarray(first))))
+    )
+    const request = HttpClientRequest.post(`${base}/mcp`).pipe(
+      HttpClientRequest.setHeaders({
+        "content-type": "application/json",
+        accept: "application/json",
+        host: "127.0.0.1",
+        "mcp-protocol-version": "2025-03-26"
+      }),
+      // Its Content-Length header: the body's length, when given.
+      HttpClientRequest.bodyStream(body, { contentType: "application/json", contentLength: length })
+    )
+    return { request: HttpServerRequest.fromClientRequest(request), end: () => Deferred.doneUnsafe(end, Exit.void), reading: () => reading }
+  }
+
+  // Fails before the fix: such a body was read by the platform's `arrayBuffer`, which neither
+  // counted it nor bounded it (`MaxBodySize` is not applied to it): any number of them, of any size, were held at once.
+  it.live("its body is counted as it arrives and bounded by maxBodyBytes; its bytes given back as the read ends", () =>
+    Effect.gen(function*() {
+      const mcp = Context.get(yield* Layer.build(McpServer.McpServer.layer({ name: "in-process", version: "1.0.0" })), McpServer.McpServer)
+      const handle = yield* StreamableHttp.handler((transport, options) => mcp.run(transport, options), {
+        stateless: true,
+        responseMode: "json",
+        maxBodyBytes: 1000,
+        maxBodyBytesInFlight: 1500
+      })
+      const answer = (request: HttpServerRequest.HttpServerRequest) =>
+        handle(request).pipe(
+          Effect.map((response) => ({ status: response.status, body: response.body._tag === "Uint8Array" ? new TextDecoder().decode(response.body.body) : "" })),
+          Effect.timeoutOrElse({ duration: "2 seconds", orElse: () => Effect.succeed({ status: 0, body: "unanswered" }) })
+        )
+      const holder = heldRequest(900, 100, 900)
+      const held = yield* Effect.forkChild(answer(holder.request))
+      for (let i = 0; i < 200 && !holder.reading(); i++) yield* Effect.sleep("10 millis")
+      assert.isTrue(holder.reading(), `the held body is being read: ${JSON.stringify(held.pollUnsafe())}`)
+      for (const length of [900, undefined]) {
+        const other = heldRequest(900, 700, length)
+        other.end()
+        const refused = yield* answer(other.request)
+        assert.strictEqual(refused.status, 503, `${length ?? "chunked"}: ${refused.body}`)
+        assert.include(refused.body, "1500 bytes", `${length ?? "chunked"}: ${refused.body}`)
+      }
+      holder.end()
+      const heldAnswer = yield* Fiber.join(held)
+      assert.deepStrictEqual([heldAnswer.status, JSON.parse(heldAnswer.body)], [200, { jsonrpc: "2.0", id: 1, result: {} }])
+      // Past maxBodyBytes, declared or not: 413.
+      for (const length of [2000, undefined]) {
+        const big = heldRequest(2000, 600, length)
+        big.end()
+        assert.strictEqual((yield* answer(big.request)).status, 413, `${length ?? "chunked"}`)
+      }
+      // Its bytes given back: a body of 900 bytes, declared or not, is read.
+      for (const length of [900, undefined]) {
+        const next = heldRequest(900, 700, length)
+        next.end()
+        const read = yield* answer(next.request)
+        assert.strictEqual(read.status, 200, `${length ?? "chunked"}: ${read.body}`)
+      }
+    }).pipe(Effect.scoped))
 })
 
 describe("WebHandler after dispose", () => {

@@ -6,7 +6,8 @@
  */
 import * as Effect from "effect/Effect"
 import type * as ByteSize from "effect/ByteSize"
-import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Stream from "effect/Stream"
+import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { isUtf8 } from "node:buffer"
 import type { IncomingMessage } from "node:http"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -367,7 +368,8 @@ const closingOf = (incoming: IncomingMessage): Record<string, string> | undefine
  * `request.text` would decode bytes that are not UTF-8 to U+FFFD). Raced against its deadline
  * ({@link bodyDeadline}), as `Effect.timeoutOrElse` would race it against a sleep. A web
  * `Request`'s body is read here ({@link readWebBody}), counted under `maxBodyBytesInFlight`;
- * another source, by the platform's `request.arrayBuffer`.
+ * another source's (an in-process `HttpClient`'s request, `HttpServerRequest.fromClientRequest`),
+ * from the platform's `request.stream` ({@link readStreamBody}), counted and bounded alike.
  */
 const readPlatformBody = (
   self: BodyLimits,
@@ -377,16 +379,61 @@ const readPlatformBody = (
   const read = typeof source === "object" && source !== null && typeof source.headers?.get === "function" &&
       (source.body === null || typeof source.body?.getReader === "function")
     ? Effect.promise((signal) => readWebBody(self, source as Request, signal))
-    : Effect.map(request.arrayBuffer, (bytes) => text(Buffer.from(bytes))).pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, self.maxBodySize),
-      Effect.catch((error) =>
-        Effect.succeed(
-          (error.reason as { readonly reason?: string }).reason === "BodyTooLarge" ? payloadTooLarge(self) : unreadableBody()
-        )
-      )
-    )
+    : readStreamBody(self, request)
   return Effect.raceFirst(read, bodyDeadline(self))
 }
+
+/**
+ * The body of a request whose source is no web `Request` (an in-process `HttpClient`'s), from
+ * the platform's `request.stream`, as {@link readWebBody} reads a `Request`'s: the platform's
+ * `request.arrayBuffer` read such a body whole, neither counted under `maxBodyBytesInFlight` nor
+ * bounded by `maxBodyBytes` (it applies no `MaxBodySize` to it). A declared `Content-Length` is
+ * reserved before the read (413 past `maxBody`, 503 past `maxBodyBytesInFlight`), a body without
+ * one counted as it arrives; the bytes are given back as the read ends, however.
+ */
+const readStreamBody = (
+  self: BodyLimits,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<string | HttpServerResponse.HttpServerResponse> =>
+  Effect.suspend(() => {
+    const header = request.headers["content-length"]
+    const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined
+    if (declared !== undefined && declared > self.maxBody) return Effect.succeed(payloadTooLarge(self))
+    if (declared === 0) return Effect.succeed("")
+    let held = declared ?? 0
+    if (self.bodyBytesInFlight + held > self.maxBodyBytesInFlight) return Effect.succeed(tooManyBodyBytes(self, undefined))
+    self.bodyBytesInFlight += held
+    const limit = declared ?? self.maxBody
+    const chunks: Array<Uint8Array> = []
+    let bytes = 0
+    let refused: HttpServerResponse.HttpServerResponse | undefined
+    const read = Stream.runForEachWhile(request.stream, (chunk) =>
+      Effect.sync(() => {
+        bytes += chunk.byteLength
+        if (bytes > limit) {
+          refused = bytes > self.maxBody ? payloadTooLarge(self) : unreadableBody()
+          return false
+        }
+        if (declared === undefined) {
+          held += chunk.byteLength
+          self.bodyBytesInFlight += chunk.byteLength
+          if (self.bodyBytesInFlight > self.maxBodyBytesInFlight) {
+            refused = tooManyBodyBytes(self, undefined)
+            return false
+          }
+        }
+        chunks.push(chunk)
+        return true
+      }))
+    return read.pipe(
+      Effect.map(() => refused ?? text(Buffer.concat(chunks))),
+      Effect.catch(() => Effect.succeed(unreadableBody())),
+      Effect.ensuring(Effect.sync(() => {
+        self.bodyBytesInFlight -= held
+        held = 0
+      }))
+    )
+  })
 
 /**
  * A web `Request`'s body, as the platform's `request.arrayBuffer` reads it under `MaxBodySize`
