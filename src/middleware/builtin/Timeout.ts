@@ -8,7 +8,9 @@
  * still winding down cannot have more running at once than the bound; its next request waits
  * for the slot. What the handler still says after the answer (progress, logs) is not sent, and
  * the session's end interrupts it too. Keep what must not be cut short brief, or give its method
- * a longer timeout.
+ * a longer timeout. A stateless session (stateless HTTP: one session answers every client, its
+ * request slots unbounded, so that no client can take them all) bounds such handlers per
+ * requestor instead (see {@link maxWindingDownPerRequestor}).
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
  * N ms" (an execution problem the model can see and react to); any other method with a
@@ -32,6 +34,7 @@ import { isExit } from "../../internal/isExit.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import * as Requestor from "../../session/Requestor.ts"
 import * as Middleware from "../Middleware.ts"
 import { durationOf, notWhat } from "./internal/config.ts"
 
@@ -53,6 +56,28 @@ export interface Config {
 
 /** The default timeout of {@link Config.default}. */
 export const defaultTimeout: Duration.Duration = Duration.seconds(30)
+
+/**
+ * How many handlers one requestor may leave running after their timed-out answers (an
+ * uninterruptible region, a slow finalizer) in a stateless session: 64, the default of a
+ * session's request slots (`maxConcurrentRequests`).
+ *
+ * **Details**
+ *
+ * In a session of its own, such a handler keeps its request slot until it ends, so its client
+ * cannot pile them up. The shared session of a stateless HTTP server has no bound on its slots
+ * (one any client could fill kept every other client waiting), and nothing bounded them: one
+ * client could leave any number running. So each requestor there (the principal, else an
+ * anonymous client's address: `RateLimit.requestorKey`) may leave this many; past it, its next
+ * timed request waits (its handler not started, its wait not timed) until one of them ends, as a
+ * 2025 session's next request waits for a slot; within its HTTP request's own timeout. Other
+ * requestors' requests do not wait. Clients behind one proxy, anonymous, share an address and so
+ * this bound.
+ *
+ * @since 0.2.0
+ * @category limits
+ */
+export const maxWindingDownPerRequestor = 64
 
 /**
  * Interrupts requests that run longer than their method's timeout and answers them (see the
@@ -91,7 +116,10 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       if (millis === undefined) return next(request)
       const effect = next(request)
       if (isExit(effect)) return effect
-      return timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
+      const run = timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
+      // A stateless session with handlers left running after their answers: its requestor's may wait.
+      const held = context.session.stateless ? windingDown.get(context.session) : undefined
+      return held === undefined ? run : Effect.andThen(roomFor(context.session, held, Requestor.keyOf(context)), run)
     }
   })
 }
@@ -135,12 +163,82 @@ const timed = <A>(
         restore(Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
           if (Option.isSome(done)) return Exit.succeed(done.value)
           context.session.holdSlot(context.requestId, fiber)
+          if (context.session.stateless) windDown(context, fiber)
           fiber.interruptUnsafe()
           return orElse()
         })),
         () => Fiber.interrupt(fiber)
       ))
   )
+
+/** One requestor's handlers left running after their timed-out answers, and its requests waiting for one to end. */
+class WindingDown {
+  count = 0
+  waiters: Array<() => void> = []
+}
+
+/**
+ * Per stateless session (`RequestContext.session`), per requestor key: its {@link WindingDown}.
+ * An entry only while such handlers run: a session without any is not here, and its requests
+ * pay one lookup.
+ */
+const windingDown = new WeakMap<object, Map<string, WindingDown>>()
+
+/**
+ * Counts `fiber`, a handler left running after its timed-out answer in a stateless session, for
+ * its requestor until it ends (see {@link maxWindingDownPerRequestor}); its end lets one waiting
+ * request of that requestor go.
+ */
+const windDown = (context: RequestContext, fiber: Fiber.Fiber<unknown, unknown>): void => {
+  if (fiber.pollUnsafe() !== undefined) return
+  const session = context.session
+  let held = windingDown.get(session)
+  if (held === undefined) windingDown.set(session, held = new Map())
+  const key = Requestor.keyOf(context)
+  let entry = held.get(key)
+  if (entry === undefined) held.set(key, entry = new WindingDown())
+  entry.count++
+  const counted = entry
+  fiber.addObserver(() => {
+    counted.count--
+    const next = counted.waiters.shift()
+    if (next !== undefined) return next()
+    if (counted.count === 0) forget(session, held, key, counted)
+  })
+}
+
+/** Drops a requestor's entry (and its session's map, left empty). */
+const forget = (session: object, held: Map<string, WindingDown>, key: string, entry: WindingDown): void => {
+  if (held.get(key) !== entry) return
+  held.delete(key)
+  if (held.size === 0 && windingDown.get(session) === held) windingDown.delete(session)
+}
+
+/**
+ * Waits until requestor `key` has fewer than {@link maxWindingDownPerRequestor} handlers left
+ * running (at once when it has); interrupted (the request cancelled, its HTTP request timed out),
+ * it waits no more.
+ */
+const roomFor = (session: object, held: Map<string, WindingDown>, key: string): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const entry = held.get(key)
+    if (entry === undefined) return Effect.void
+    if (entry.count < maxWindingDownPerRequestor) {
+      // Woken by the last of its handlers to end, nothing else waiting: nothing to keep.
+      if (entry.count === 0 && entry.waiters.length === 0) forget(session, held, key, entry)
+      return Effect.void
+    }
+    const wait = Effect.callback<void>((resume) => {
+      const waiter = () => resume(Effect.void)
+      entry.waiters.push(waiter)
+      return Effect.sync(() => {
+        const index = entry.waiters.indexOf(waiter)
+        if (index >= 0) entry.waiters.splice(index, 1)
+      })
+    })
+    // Looked at again once woken: another request may have taken the room first.
+    return Effect.andThen(wait, roomFor(session, held, key))
+  })
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
   const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined
