@@ -732,6 +732,42 @@ describe("WebHandler given the client's address by its runtime", () => {
     }
   })
 
+  // Fails before the fix: sessions were counted per whole address, so one IPv6 host (a /64 is
+  // usually its own) held as many as it liked, one address each; RateLimit counts by the /64.
+  it("maxSessionsPerAddress counts an IPv6 address by its /64, as RateLimit does; an IPv4-mapped one as its IPv4 address", async () => {
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Address, { responseMode: "json", maxSessionsPerAddress: 1 })
+    const open = (id: number, remoteAddress: string) =>
+      web.handler(json({ jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }), {
+        remoteAddress
+      }).then(async (response) => {
+        await response.text()
+        return response.headers.get("mcp-session-id") ?? undefined
+      })
+    const ping = (sessionId: string) =>
+      web.handler(json({ jsonrpc: "2.0", id: 9, method: "ping" }, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" })).then(async (response) => {
+        await response.text()
+        return response.status
+      })
+    try {
+      for (const [first, second] of [["2001:db8:0:1::1", "2001:db8:0:1::2"], ["192.0.2.5", "::ffff:192.0.2.5"]] as const) {
+        const one = await open(1, first)
+        const two = await open(2, second)
+        assert.isDefined(one)
+        assert.isDefined(two)
+        // The second replaced the first, idle: the same requestor's.
+        assert.strictEqual(await ping(two!), 200, `${second}`)
+        assert.strictEqual(await ping(one!), 404, `${first} and ${second} counted apart`)
+      }
+      // Another /64: a place of its own.
+      const mine = await open(3, "2001:db8:0:1::3")
+      const theirs = await open(4, "2001:db8:0:2::1")
+      assert.strictEqual(await ping(mine!), 200)
+      assert.strictEqual(await ping(theirs!), 200)
+    } finally {
+      await web.dispose()
+    }
+  })
+
   it("the runtime's port is McpContext.http's remotePort (Telemetry's client.port), with the address", async () => {
     const Port = McpServer.tool({
       name: "port",

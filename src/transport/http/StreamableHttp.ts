@@ -149,7 +149,8 @@ export interface Options {
   readonly maxSessionsPerPrincipal?: number | undefined
   /**
    * Sessions one anonymous client (no `auth`), told apart by its address (the connection's peer;
-   * `WebHandler`: the `remoteAddress` given to its handler), holds at most on this endpoint.
+   * `WebHandler`: the `remoteAddress` given to its handler; an IPv6 address by its /64, a host's
+   * usually, as `RateLimit` tells callers apart), holds at most on this endpoint.
    * Default `Infinity` (no limit: behind a reverse proxy every client has the proxy's address, and
    * each session's address kept costs ~28 B of heap); an integer >= 1 turns it on. Past it,
    * as `maxSessionsPerPrincipal`: that address's idle session opened first is ended to make room,

@@ -12,6 +12,7 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
+import { addressKey } from "../../../session/Requestor.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { headersOf } from "./guards.ts"
@@ -72,9 +73,12 @@ const postToSession = Effect.fnUntraced(function*(
         return yield* self.refuse(message, 400, sessionIdRequired, requestId)
       }
       // The address only under a per-address limit: none is kept per session otherwise (idle-session heap).
-      const address = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
+      // Counted as RateLimit counts a requestor's: an IPv6 address by its /64 (one host's, usually),
+      // an IPv4-mapped one as its IPv4 address; else one host held a session per address it used.
+      const peer = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
         ? new HttpInfo(request, undefined).remoteAddress
         : undefined
+      const address = peer === undefined ? undefined : addressKey(peer)
       const opened = yield* (principal !== undefined
         ? self.openFor(principal.subject)
         : address !== undefined
