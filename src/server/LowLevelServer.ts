@@ -33,7 +33,12 @@ import type {
 } from "../protocol/McpSchema.ts"
 import * as Negotiation from "../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { featuresOf, hasNonObjectRoot, projectServerCapabilities } from "../protocol/versions/Projection.ts"
+import {
+  featuresOf,
+  hasNonObjectRoot,
+  projectServerCapabilities,
+  takesObjectStructuredContent
+} from "../protocol/versions/Projection.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
@@ -535,8 +540,10 @@ export const make = (options: Options): LowLevelServer => {
  * remembers the names its `tools/list` handler listed with such a schema (the same test as the
  * listing's, `hasNonObjectRoot`), and sends the `structuredContent` of their `tools/call`
  * answers, and of their tasks' results fetched by `tasks/result` (2025-11-25), wrapped to the
- * versions before 2026-07-28 (as `Tool` does its own). Costs nothing per call until one tool was
- * listed so; then one `Set` lookup per call before 2026-07-28.
+ * versions that list the schema wrapped, 2025-06-18 and 2025-11-25 (as `Tool` does its own); not
+ * to 2025-03-26 and 2024-11-05, which get no `structuredContent` (its JSON becomes the text of a
+ * result without content: the value, not the wrapper). Costs nothing per call until one tool was
+ * listed so; then one `Set` lookup per call of those versions.
  *
  * Limits: a tool name is listed with one schema for every session (the last listing's); a call
  * reaching a process that never listed the tool (a stateless replica) is sent as it is made.
@@ -596,7 +603,7 @@ const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): vo
   }
   handlers["tools/call"] = (params: ClientRequestParams<"tools/call">, context: RequestContext) => {
     const result = call(params, context)
-    if (!wrapping || ProtocolVersion.isModern(context.protocolVersion) || !wrappedTools.has(params.name)) return result
+    if (!wrapping || !takesObjectStructuredContent(context.protocolVersion) || !wrappedTools.has(params.name)) return result
     return isExit(result) ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, callAsListed) : Effect.map(result, callAsListed)
   }
   const taskResult = handlers["tasks/result"]

@@ -40,7 +40,13 @@ import type {
   ToolExecution
 } from "../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
-import { featuresOf, hasNonObjectRoot, withObjectStructuredContent, withoutModernResultFields } from "../protocol/versions/Projection.ts"
+import {
+  featuresOf,
+  hasNonObjectRoot,
+  takesObjectStructuredContent,
+  withObjectStructuredContent,
+  withoutModernResultFields
+} from "../protocol/versions/Projection.ts"
 import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -383,9 +389,16 @@ export const compile = <
 
   /**
    * The handler's exit as the call's answer; `anyStructured`: the request's version takes any JSON
-   * value as `structuredContent` (MCP 2026-07-28, SEP-2106), not an object only.
+   * value as `structuredContent` (MCP 2026-07-28, SEP-2106), not an object only; `wrap`: it takes
+   * an object only (2025-06-18, 2025-11-25), so a value that is not one, or one whose
+   * `outputSchema` is listed wrapped, is sent as `{ result: value }`. Neither (2025-03-26,
+   * 2024-11-05): `structuredContent` is not sent at all, the value itself is the text.
    */
-  const resultOf = (exit: Exit.Exit<unknown, unknown>, anyStructured: boolean): Effect.Effect<CallToolResult, McpError.McpError> => {
+  const resultOf = (
+    exit: Exit.Exit<unknown, unknown>,
+    anyStructured: boolean,
+    wrap: boolean
+  ): Effect.Effect<CallToolResult, McpError.McpError> => {
     if (exit._tag === "Success") {
       if (success === undefined) {
         const output = exit.value
@@ -418,12 +431,14 @@ export const compile = <
         // that is not an object (any JSON value there, SEP-2106) is sent as `{ result: value }`,
         // as a tool's success value is (here too for a task's result, which the projection of a
         // `tools/call` answer does not see).
-        return Exit.succeed(anyStructured ? result : withObjectStructuredContent(withoutModernResultFields(result)))
+        return Exit.succeed(
+          anyStructured ? result : wrap ? withObjectStructuredContent(withoutModernResultFields(result)) : withoutModernResultFields(result)
+        )
       }
       const codec = outputCodec(success)
       const encoded = codec.encode(exit.value)
       if (encoded._tag === "Success") {
-        return Exit.succeed(structured(codec.wrapped && !anyStructured ? { result: encoded.value } : encoded.value))
+        return Exit.succeed(structured(codec.wrapped && wrap ? { result: encoded.value } : encoded.value))
       }
       return undeclared(name, Cause.fail(encoded.cause), masking)
     }
@@ -468,9 +483,15 @@ export const compile = <
   }
 
   // Made once per tool: the call's answer at each kind of version, with no closure per call.
-  const modernResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, true)
-  const legacyResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, false)
-  const resultAt = (request: RequestContext) => ProtocolVersion.isModern(request.protocolVersion) ? modernResult : legacyResult
+  const modernResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, true, false)
+  const objectResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, false, true)
+  const textResult = (exit: Exit.Exit<unknown, unknown>) => resultOf(exit, false, false)
+  const resultAt = (request: RequestContext) =>
+    takesObjectStructuredContent(request.protocolVersion)
+      ? objectResult
+      : ProtocolVersion.isModern(request.protocolVersion)
+      ? modernResult
+      : textResult
   const toResult = (exit: Exit.Exit<unknown, unknown>, request: RequestContext) => resultAt(request)(exit)
 
   const run = (params: unknown, request: RequestContext): Effect.Effect<CallToolResult, McpError.McpError> => {

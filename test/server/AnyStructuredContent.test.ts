@@ -202,10 +202,14 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
       assert.deepStrictEqual(done.result.structuredContent, ["a", "b"])
     }))
 
-  it.live("2025-06-18 (raw): wrapped; 2025-03-26: neither outputSchema nor structuredContent, the JSON in the text", () =>
+  // Fails before at 2025-03-26 and 2024-11-05: the text was the wrapper's JSON, `{"result":["a","b"]}`
+  // (a wrapper made for a schema those versions are never listed), and so was the text the
+  // projection makes of a hand-built result's `structuredContent` when it has no content block.
+  it.live("2025-06-18 (raw): wrapped; 2025-03-26 and 2024-11-05: neither outputSchema nor structuredContent, the value's JSON in the text", () =>
     Effect.gen(function*() {
-      const server = yield* startServer({}, tools)
-      for (const version of ["2025-06-18", "2025-03-26"]) {
+      const Bare = McpServer.tool({ name: "bare", handler: () => Effect.succeed({ content: [], structuredContent: [1, 2] }) })
+      const server = yield* startServer({}, Layer.merge(tools, Bare))
+      for (const version of ["2025-06-18", "2025-03-26", "2024-11-05"]) {
         const raw = yield* connectRaw(server, version)
         const call = (id: string, method: string, params: unknown) =>
           Effect.promise(() => raw.request(id, method, params)).pipe(Effect.map((answer) => answer.result))
@@ -214,11 +218,54 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
         const names = yield* call("names", "tools/call", { name: "names", arguments: {} })
         if (version === "2025-06-18") assert.deepStrictEqual(names.structuredContent, { result: ["a", "b"] })
         else assert.notProperty(names, "structuredContent")
-        assert.deepStrictEqual(names.content, [{ type: "text", text: JSON.stringify({ result: ["a", "b"] }) }])
+        const text = (value: unknown) => [{ type: "text", text: JSON.stringify(value) }]
+        // The JSON of the structuredContent sent where one is (the spec's fallback), else the value's.
+        assert.deepStrictEqual(names.content, text(version === "2025-06-18" ? { result: ["a", "b"] } : ["a", "b"]), version)
+        const either = yield* call("either", "tools/call", { name: "either", arguments: {} })
+        assert.deepStrictEqual(either.content, text(version === "2025-06-18" ? { result: { n: 1 } } : { n: 1 }), version)
         const handmade = yield* call("handmade", "tools/call", { name: "handmade", arguments: {} })
         if (version === "2025-06-18") assert.deepStrictEqual(handmade.structuredContent, { result: [1, 2] }, version)
         else assert.notProperty(handmade, "structuredContent")
         assert.isUndefined(handmade.isError, version)
+        const bare = yield* call("bare", "tools/call", { name: "bare", arguments: {} })
+        if (version === "2025-06-18") assert.deepStrictEqual(bare, { content: [], structuredContent: { result: [1, 2] } }, version)
+        else assert.deepStrictEqual(bare, { content: text([1, 2]) }, version)
+      }
+    }))
+
+  // Fails before: the low-level server wrapped the values of the tools it listed with a schema
+  // whose root is not an object type for every version before 2026-07-28; 2025-03-26 and
+  // 2024-11-05, which get neither that schema nor `structuredContent`, read the wrapper's JSON
+  // (`{"result":[1,2]}`) in the text the projection makes of it.
+  it.live("a LowLevelServer's tool whose schema root is not an object type at 2025-03-26 and 2024-11-05 (raw): the value's JSON in the text, not the wrapper's", () =>
+    Effect.gen(function*() {
+      const values: Record<string, unknown> = { numbers: [1, 2], either: { n: 1 }, point: { x: 1 } }
+      const schemas: Record<string, object> = {
+        numbers: { type: "array", items: { type: "integer" } },
+        either: { anyOf: [{ type: "object" }, { type: "array" }] },
+        point: { type: "object" }
+      }
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low-old", version: "1" },
+        handlers: {
+          "tools/list": () =>
+            Exit.succeed({
+              tools: Object.entries(schemas).map(([name, outputSchema]) => ({ name, inputSchema: { type: "object" }, outputSchema }))
+            } as never),
+          "tools/call": (params) => Exit.succeed({ content: [], structuredContent: values[params.name] } as never)
+        }
+      })
+      for (const version of ["2025-03-26", "2024-11-05", "2025-06-18"]) {
+        const raw = yield* connectRaw(server as never, version)
+        const listed = yield* Effect.promise(() => raw.request("list", "tools/list", {}))
+        if (version !== "2025-06-18") assert.deepStrictEqual(outputSchemas(listed.result), {}, version)
+        for (const name of Object.keys(values)) {
+          const answer = yield* Effect.promise(() => raw.request(name, "tools/call", { name, arguments: {} }))
+          const expected = version === "2025-06-18"
+            ? { content: [], structuredContent: name === "point" ? values[name] : { result: values[name] } }
+            : { content: [{ type: "text", text: JSON.stringify(values[name]) }] }
+          assert.deepStrictEqual(answer.result, expected, `${version} ${name}`)
+        }
       }
     }))
 

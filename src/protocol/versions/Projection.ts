@@ -39,7 +39,9 @@
  *   as the SDK v2 server and FastMCP do; the tool answers those versions `{ result: <value> }`
  *   (`Tool` wraps its own values; a `tools/call` result built elsewhere whose `structuredContent`
  *   is not an object, a `LowLevelServer`'s, is wrapped by the projection for those versions, as is
- *   such a task's result fetched by 2025-11-25's `tasks/result`).
+ *   such a task's result fetched by 2025-11-25's `tasks/result`). Not for 2025-03-26 and
+ *   2024-11-05, which are listed no `outputSchema` and get no `structuredContent`: the value
+ *   itself is their text ({@link takesObjectStructuredContent}).
  * - `structuredContent` is removed before 2025-06-18; if the result then has no content block at
  *   all, one `text` block holding `JSON.stringify(structuredContent)` is added (the spec already
  *   asks servers to mirror structured output into a text block; this guarantees it).
@@ -230,6 +232,23 @@ const versionFeatures: { readonly [V in ProjectedVersion]: Features } = {
   "2025-03-26": v2025_03_26.features,
   "2024-11-05": v2024_11_05.features
 }
+
+/** The versions before 2026-07-28 that have `structuredContent` (2025-06-18, 2025-11-25), from their flags. */
+const objectStructuredVersions: ReadonlySet<string> = new Set(
+  projectedVersions.filter((version) => version !== v2026_07_28.version && versionFeatures[version].structuredContent)
+)
+
+/**
+ * Whether a client of `version` takes a tool's `structuredContent` as an object only, and the
+ * `outputSchema` of a tool whose root is not an object type wrapped (2025-06-18, 2025-11-25): the
+ * versions to which such a tool's values are sent as `{ result: <value> }`. Not before (no
+ * `structuredContent` there: the value itself goes in the text block) nor in 2026-07-28 (any
+ * value). One comparison for 2025-11-25.
+ *
+ * @internal
+ */
+export const takesObjectStructuredContent = (version: string): boolean =>
+  version === newest || objectStructuredVersions.has(version)
 
 /**
  * The plans made so far: a version's plan is made the first time a message is projected to it
