@@ -40,6 +40,7 @@ import {
   takesObjectStructuredContent
 } from "../protocol/versions/Projection.ts"
 import { metaKeys } from "../protocol/versions/v2026_07_28.ts"
+import { valuesShapedBy } from "./internal/shapedOutput.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
@@ -135,12 +136,6 @@ export interface Options {
    * started stayed -32601 and out of `server/discover` for good). Default: this server.
    */
   readonly latest?: (() => LowLevelServer) | undefined
-  /**
-   * @internal The `tools/call` handler sends each tool's `structuredContent` in the shape its
-   * listed `outputSchema` has at the request's version (`McpServer`: `Tool` wraps its own values).
-   * Default false: the server does it (see {@link make}).
-   */
-  readonly toolResultsAsListed?: boolean | undefined
 }
 
 /**
@@ -189,7 +184,6 @@ export const make = (options: Options): LowLevelServer => {
     handlers["logging/setLevel"] = setLevel
   }
   handlers.ping ??= ping
-  if (options.toolResultsAsListed !== true) asListed(handlers)
   const registered = Object.keys(handlers).filter((method) =>
     handlers[method] !== undefined && Object.hasOwn(Schemas.ClientRequests, method)
   )
@@ -338,6 +332,9 @@ export const make = (options: Options): LowLevelServer => {
   }
   for (const [method, route] of routes) withHooks(method, route)
   for (const [method, route] of modernRoutes) withHooks(method, route)
+  // Tools listed by hand with an `outputSchema` whose root is not an object type: their values
+  // sent as listed, whoever answers their calls (see `asListed`).
+  asListed(routes)
 
   const sealer = makeSealer(options.requestState)
   const hasModernRoutes = modernRoutes.size > 0
@@ -536,27 +533,34 @@ export const make = (options: Options): LowLevelServer => {
  * (`Projection.legacyOutputSchema`), whatever lists it: the values of that tool must be sent as
  * `{ result: <value> }` then, objects too (the projection wraps only the values that are not
  * objects, the one case it can tell from the value alone), or the clients that validate them (SDK
- * v1) refuse the call. A low-level server's own handlers say nothing of that: the server
- * remembers the names its `tools/list` handler listed with such a schema (the same test as the
- * listing's, `hasNonObjectRoot`), and sends the `structuredContent` of their `tools/call`
- * answers, and of their tasks' results fetched by `tasks/result` (2025-11-25), wrapped to the
- * versions that list the schema wrapped, 2025-06-18 and 2025-11-25 (as `Tool` does its own); not
- * to 2025-03-26 and 2024-11-05, which get no `structuredContent` (its JSON becomes the text of a
- * result without content: the value, not the wrapper). Costs nothing per call until one tool was
- * listed so; then one `Set` lookup per call of those versions.
+ * v1) refuse the call. A tool the server's handler or a middleware lists by hand says nothing of
+ * that: the server remembers the names that the `tools/list` answer (its handler's and its typed
+ * hooks', `onListTools`: a middleware adding its own tools) listed with such a schema (the same
+ * test as the listing's, `hasNonObjectRoot`), and sends the `structuredContent` of their
+ * `tools/call` answers (whoever answers them: the handler or an `onCallTool`), and of their tasks'
+ * results fetched by `tasks/result` (2025-11-25), wrapped to the versions that list the schema
+ * wrapped, 2025-06-18 and 2025-11-25; not to 2025-03-26 and 2024-11-05, which get no
+ * `structuredContent` (its JSON becomes the text of a result without content: the value, not the
+ * wrapper). A `Tool`'s schema is not remembered: it wraps its own values (`shapedOutput.ts`).
+ *
+ * Costs nothing per call until one tool was listed so: only then do the calls go through the
+ * wrapping (the route's chain is swapped), one `Set` lookup per call of those versions.
  *
  * Limits: a tool name is listed with one schema for every session (the last listing's); a call
- * reaching a process that never listed the tool (a stateless replica) is sent as it is made.
+ * reaching a process that never listed the tool (a stateless replica, or the server McpServer
+ * rebuilt after a component change) is sent as it is made; a raw hook (`onRequest`, `onMessage`)
+ * answering `tools/list` or `tools/call` by itself is not seen.
  */
-const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): void => {
-  const list = handlers["tools/list"]
-  const call = handlers["tools/call"]
+const asListed = (routes: ReadonlyMap<string, Route>): void => {
+  const list = routes.get("tools/list")
+  const call = routes.get("tools/call")
   if (list === undefined || call === undefined) return
+  const listChain = list.chain!
+  const callChain = call.chain!
+  const taskResult = routes.get("tasks/result")
+  const resultChain = taskResult?.chain
   // The names last listed with an `outputSchema` whose root is not an object type.
   const wrappedTools = new Set<string>()
-  // `wrappedTools.size > 0`, kept (measured: reading `size` at each call cost ~90 ns per call of an
-  // in-memory low-level echo session under load, ~10%; this variable, nothing measurable).
-  let wrapping = false
   // The tasks of those tools' calls (2025-11-25 task-augmented), oldest first, as many as `maxWrappedTasks`.
   const wrappedTasks = new Set<string>()
   const record = (result: unknown): void => {
@@ -566,18 +570,20 @@ const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): vo
       for (const tool of tools) {
         const name = isRecord(tool) ? tool["name"] : undefined
         if (typeof name !== "string") continue
-        if (!hasNonObjectRoot((tool as { readonly outputSchema?: unknown }).outputSchema)) wrappedTools.delete(name)
+        const schema = (tool as { readonly outputSchema?: unknown }).outputSchema
+        if (!hasNonObjectRoot(schema) || valuesShapedBy(schema)) wrappedTools.delete(name)
         else if (wrappedTools.size < maxWrappedTools) wrappedTools.add(name)
       }
     } catch {
       // Properties that cannot be read (a getter or a Proxy that throws): sending the list fails,
       // and that request is answered -32603 saying why.
     } finally {
-      wrapping = wrappedTools.size > 0
+      // Read by the session's dispatch at each request: no wrapping at all until it is needed.
+      call.chain = wrappedTools.size > 0 ? callAsListed : callChain
     }
   }
-  handlers["tools/list"] = (params: unknown, context: RequestContext) => {
-    const result = list(params as never, context)
+  list.chain = (params, context) => {
+    const result = listChain(params, context)
     if (isExit(result)) {
       const exit = result as Exit.Exit<unknown, McpError.McpError>
       if (exit._tag === "Success") record(exit.value)
@@ -586,6 +592,7 @@ const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): vo
     return Effect.tap(result, (value) => Effect.sync(() => record(value)))
   }
   const taskMade = (result: unknown): void => {
+    if (taskResult === undefined) return
     let taskId: unknown
     try {
       const task = isRecord(result) ? result["task"] : undefined
@@ -596,21 +603,22 @@ const asListed = (handlers: Record<string, RequestHandler<any> | undefined>): vo
     if (typeof taskId !== "string") return
     if (wrappedTasks.size >= maxWrappedTasks) wrappedTasks.delete(wrappedTasks.values().next().value!)
     wrappedTasks.add(taskId)
+    taskResult.chain = resultAsListed
   }
-  const callAsListed = (result: unknown): unknown => {
+  const asListedResult = (result: unknown): unknown => {
     taskMade(result)
     return withStructuredContentWrapped(result)
   }
-  handlers["tools/call"] = (params: ClientRequestParams<"tools/call">, context: RequestContext) => {
-    const result = call(params, context)
-    if (!wrapping || !takesObjectStructuredContent(context.protocolVersion) || !wrappedTools.has(params.name)) return result
-    return isExit(result) ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, callAsListed) : Effect.map(result, callAsListed)
+  const callAsListed: Chain = (params, context) => {
+    const result = callChain(params, context)
+    if (!takesObjectStructuredContent(context.protocolVersion) || !wrappedTools.has((params as { readonly name: string }).name)) {
+      return result
+    }
+    return isExit(result) ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, asListedResult) : Effect.map(result, asListedResult)
   }
-  const taskResult = handlers["tasks/result"]
-  if (taskResult === undefined) return
-  handlers["tasks/result"] = (params: ClientRequestParams<"tasks/result">, context: RequestContext) => {
-    const result = taskResult(params, context)
-    if (wrappedTasks.size === 0 || !wrappedTasks.has(params.taskId)) return result
+  const resultAsListed: Chain = (params, context) => {
+    const result = resultChain!(params, context)
+    if (!wrappedTasks.has((params as { readonly taskId: string }).taskId)) return result
     return isExit(result)
       ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, withStructuredContentWrapped)
       : Effect.map(result, withStructuredContentWrapped)

@@ -738,9 +738,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion,
         requestState: options.requestState,
-        latest: current,
-        // `Tool` sends its values as its `outputSchema` is listed to each version.
-        toolResultsAsListed: true
+        latest: current
       })
     }
 

@@ -47,6 +47,7 @@ import {
   withObjectStructuredContent,
   withoutModernResultFields
 } from "../protocol/versions/Projection.ts"
+import { shapesItsValues } from "./internal/shapedOutput.ts"
 import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
@@ -765,7 +766,9 @@ interface OutputCodec {
 const outputOf = (success: Schema.Top, dereference: boolean): OutputCodec => {
   const schema = JsonSchema.toolOutputSchema(success, { anyRoot: true })
   const jsonSchema = dereference ? JsonSchema.dereference(schema) : schema
-  return { jsonSchema, encode: outputEncoder(success), wrapped: hasNonObjectRoot(jsonSchema) }
+  // Marked: a server wrapping the values of the tools listed with such a schema leaves this one's
+  // (wrapped here) as they are.
+  return { jsonSchema: shapesItsValues(jsonSchema), encode: outputEncoder(success), wrapped: hasNonObjectRoot(jsonSchema) }
 }
 
 /** The formatter's text; a formatter that throws (or returns no string) falls back to the JSON. */

@@ -12,12 +12,13 @@
  * defect ("internal error") in every version, 2026-07-28 too.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Exit from "effect/Exit"
-import { Content, InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Content, InMemory, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
 import { answerOf, on, openSession, post, serveOnFreePort } from "../http/support.ts"
@@ -439,5 +440,125 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
         const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name, arguments: {} }))
         assert.deepStrictEqual(answer.result.structuredContent, values[name], `2026-07-28 ${name}`)
       }
+    }))
+})
+
+// Tools a middleware lists (`onListTools`) and answers itself (`onCallTool`), with an
+// `outputSchema` whose root is not an object type: listed wrapped to 2025-era clients, as any.
+const middlewareSchemas: Record<string, object> = {
+  m_either: { anyOf: [{ type: "object", properties: { n: { type: "integer" } }, required: ["n"] }, { type: "array" }] },
+  m_maybe: { type: ["object", "null"] },
+  m_numbers: { type: "array", items: { type: "integer" } },
+  m_point: { type: "object", properties: { x: { type: "integer" } }, required: ["x"] }
+}
+const middlewareValues: Record<string, unknown> = { m_either: { n: 1 }, m_maybe: { k: "v" }, m_numbers: [1, 2], m_point: { x: 1 } }
+const middlewareTools = Middleware.make("extra-tools", {
+  onListTools: (params, _context, next) =>
+    Effect.map(next(params), (result) => ({
+      ...result,
+      tools: [
+        ...result.tools,
+        ...Object.entries(middlewareSchemas).map(([name, outputSchema]) => ({ name, inputSchema: { type: "object" as const }, outputSchema }))
+      ]
+    }) as never),
+  onCallTool: (params, _context, next) =>
+    Object.hasOwn(middlewareValues, params.name)
+      ? Effect.succeed({
+        content: [Content.text(JSON.stringify(middlewareValues[params.name]))],
+        structuredContent: middlewareValues[params.name]
+      } as never)
+      : next(params)
+})
+
+/** What each 2025-06-18 / 2025-11-25 client must get: the value wrapped where its schema is. */
+const asListedValue = (name: string, value: unknown) => name === "m_point" || name === "point" ? value : { result: value }
+
+/** Calls every tool with an SDK v1 client (2025-11-25) after listing them; a refusal as `{ error }`. */
+const callAllV1 = (server: { readonly run: LowLevelServer.LowLevelServer["run"] }, names: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    yield* Effect.forkScoped(server.run(pair.server))
+    const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+    yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+    yield* Effect.promise(() => client.listTools())
+    const answers: Record<string, unknown> = {}
+    for (const name of names) {
+      answers[name] = yield* Effect.promise(() =>
+        client.callTool({ name, arguments: {} }).then(
+          (result) => result.structuredContent,
+          (error) => ({ error: String(error) })
+        )
+      )
+    }
+    return answers
+  })
+
+describe("SEP-2106: tools a middleware lists by hand", () => {
+  // Fails before: only the values of the tools the server's own handler listed were wrapped (a
+  // LowLevelServer's) or none but `Tool`'s (McpServer): the SDK v1 client refused an object
+  // value under a wrapped schema ("data must have required property 'result'").
+  it.live("McpServer: a middleware's own tools' values as listed (SDK v1 at 2025-11-25, raw 2025-06-18 and 2025-03-26, 2026-07-28), its Tools' wrapped once", () =>
+    Effect.gen(function*() {
+      const server = yield* startServer({ middleware: [middlewareTools] }, Layer.mergeAll(Names, Either, Point))
+      const expected = { ...middlewareValues, names: ["a", "b"], either: { n: 1 }, point: { x: 1 } }
+      const answers = yield* callAllV1(server, Object.keys(expected))
+      for (const [name, value] of Object.entries(expected)) assert.deepStrictEqual(answers[name], asListedValue(name, value), name)
+      const raw = yield* connectRaw(server, "2025-06-18")
+      yield* Effect.promise(() => raw.request("list", "tools/list", {}))
+      const old = yield* connectRaw(server, "2025-03-26")
+      yield* Effect.promise(() => old.request("list", "tools/list", {}))
+      const modernClient = yield* connectModern(server as never)
+      for (const [name, value] of Object.entries(middlewareValues)) {
+        const legacy = yield* Effect.promise(() => raw.request(name, "tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(legacy.result.structuredContent, asListedValue(name, value), `2025-06-18 ${name}`)
+        const older = yield* Effect.promise(() => old.request(name, "tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(older.result, { content: [{ type: "text", text: JSON.stringify(value) }] }, `2025-03-26 ${name}`)
+        const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name, arguments: {} }))
+        assert.deepStrictEqual(answer.result.structuredContent, value, `2026-07-28 ${name}`)
+      }
+    }))
+
+  it.live("LowLevelServer: a middleware's own tools' values as listed beside its handler's (SDK v1 at 2025-11-25)", () =>
+    Effect.gen(function*() {
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low-middleware", version: "1" },
+        middleware: [middlewareTools],
+        handlers: {
+          "tools/list": () =>
+            Exit.succeed({ tools: [{ name: "own", inputSchema: { type: "object" }, outputSchema: { type: "array" } }] } as never),
+          "tools/call": () => Exit.succeed({ content: [Content.text("[1]")], structuredContent: [1] } as never)
+        }
+      })
+      const answers = yield* callAllV1(server, ["own", ...Object.keys(middlewareValues)])
+      assert.deepStrictEqual(answers, {
+        own: { result: [1] },
+        ...Object.fromEntries(Object.entries(middlewareValues).map(([name, value]) => [name, asListedValue(name, value)]))
+      })
+    }))
+
+  // Fails before: the low-level server wrapped the values of every tool it listed with such a
+  // schema, a compiled `Tool`'s too, which wraps its own: `{ result: { result: [...] } }`, which
+  // the SDK v1 client refused.
+  it.live("LowLevelServer serving compiled Tools: their values wrapped once (SDK v1 at 2025-11-25)", () =>
+    Effect.gen(function*() {
+      const masking = { maskErrors: true }
+      const compiled = [
+        Tool.compile({ name: "names", success: Schema.Array(Schema.String), handler: () => Effect.succeed(["a", "b"]) }, Context.empty(), masking),
+        Tool.compile({
+          name: "either",
+          success: Schema.Union([Schema.Struct({ n: Schema.Int }), Schema.Array(Schema.Int)]),
+          handler: () => Effect.succeed({ n: 1 })
+        }, Context.empty(), masking)
+      ]
+      const byName = new Map(compiled.map((tool) => [tool.name, tool]))
+      const server = LowLevelServer.make({
+        serverInfo: { name: "low-compiled", version: "1" },
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: compiled.map((tool) => tool.wire) }),
+          "tools/call": (params, context) => byName.get(params.name)!.call(params.arguments, context)
+        }
+      })
+      const answers = yield* callAllV1(server, ["names", "either"])
+      assert.deepStrictEqual(answers, { names: { result: ["a", "b"] }, either: { result: { n: 1 } } })
     }))
 })

@@ -381,8 +381,8 @@ export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) &
  * `{ result: <value> }`, as its tool's `outputSchema` is listed to them
  * ({@link legacyOutputSchema}), whatever built the result (a `LowLevelServer`'s handler, a proxy;
  * `Tool` wraps its own). An object value is not wrapped here (the value alone does not say whether
- * its tool's schema was): a `LowLevelServer` wraps those of the tools it listed with a wrapped
- * schema itself. Returns `result` itself when there is nothing to wrap (one property read).
+ * its tool's schema was): a `LowLevelServer` (an `McpServer` too) wraps those of the tools its
+ * `tools/list` answer (its handler's or a middleware's) listed with a wrapped schema itself. Returns `result` itself when there is nothing to wrap (one property read).
  *
  * @internal
  */
