@@ -562,3 +562,36 @@ describe("SEP-2106: tools a middleware lists by hand", () => {
       assert.deepStrictEqual(answers, { names: { result: ["a", "b"] }, either: { result: { n: 1 } } })
     }))
 })
+
+describe("SEP-2106: what an SDK v1 client negotiated down to 2025-03-26 or 2024-11-05 reads", () => {
+  // Fails before: the text read `{"result":["a","b"]}`, the wrapper made for 2025-06-18.
+  for (const version of ["2025-03-26", "2024-11-05"] as const) {
+    it.live(`${version}: the value's JSON, McpServer's Tools and a LowLevelServer's tool alike`, () =>
+      Effect.gen(function*() {
+        const mcp = yield* startServer({ supportedVersions: [version] }, tools)
+        const low = LowLevelServer.make({
+          serverInfo: { name: "low-v1", version: "1" },
+          supportedVersions: [version],
+          handlers: {
+            "tools/list": () =>
+              Exit.succeed({ tools: [{ name: "numbers", inputSchema: { type: "object" }, outputSchema: { type: "array" } }] } as never),
+            "tools/call": () => Exit.succeed({ content: [], structuredContent: [1, 2] } as never)
+          }
+        })
+        for (const [server, name, value] of [[mcp, "names", ["a", "b"]], [mcp, "either", { n: 1 }], [low, "numbers", [1, 2]]] as const) {
+          const pair = InMemory.makePair()
+          yield* Effect.forkScoped((server as { readonly run: LowLevelServer.LowLevelServer["run"] }).run(pair.server))
+          // The SDK tells its transport the version it negotiated.
+          let negotiated: string | undefined
+          Object.assign(pair.client, { setProtocolVersion: (v: string) => void (negotiated = v) })
+          const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+          yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+          assert.strictEqual(negotiated, version)
+          const listed = yield* Effect.promise(() => client.listTools())
+          assert.isUndefined(listed.tools.find((tool) => tool.name === name)?.outputSchema, name)
+          const result = yield* Effect.promise(() => client.callTool({ name, arguments: {} }))
+          assert.deepStrictEqual(result, { content: [{ type: "text", text: JSON.stringify(value) }] }, name)
+        }
+      }))
+  }
+})
