@@ -94,6 +94,7 @@ export type NotificationHandlers = { readonly [M in ClientNotificationMethod]?: 
 export interface Options {
   /** `serverInfo`: name and version (plus title, description, icons, websiteUrl). */
   readonly serverInfo: Implementation
+  /** How to use the server, for the client's model (`instructions`; default none). */
   readonly instructions?: string | undefined
   readonly handlers: RequestHandlers
   readonly notificationHandlers?: NotificationHandlers | undefined
@@ -109,7 +110,12 @@ export interface Options {
   readonly experimental?: { readonly [key: string]: object } | undefined
   /** Middleware, outermost first (see {@link Middleware}); their services already provided. */
   readonly middleware?: ReadonlyArray<Middleware.Middleware<never>> | undefined
+  /** The handshake-era versions served, newest first (default: every one); see `McpServer.Options`. */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
+  /**
+   * `initialize` asking for a version not served: `"latest"` (default) negotiates the newest
+   * served, `"reject"` refuses it (-32602); see `McpServer.Options`.
+   */
   readonly unsupportedVersion?: "latest" | "reject" | undefined
   /**
    * MCP 2026-07-28: how the `requestState` of `input_required` answers is sealed (the key ring,

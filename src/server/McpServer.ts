@@ -102,11 +102,23 @@ export interface Options {
    * that finds its prefix in use by a server of another name warns (see `RedisStores`).
    */
   readonly name: string
+  /** The server's version (its `serverInfo`), any string: `"1.0.0"`. */
   readonly version: string
+  /**
+   * A name for people (`serverInfo.title`; default none: clients show `name`). Sent from MCP
+   * 2025-06-18 on: a client of an older version is not sent it.
+   */
   readonly title?: string | undefined
+  /** What the server is for (`serverInfo.description`; default none). Sent from MCP 2025-11-25 on. */
   readonly description?: string | undefined
+  /** The server's icons (`serverInfo.icons`; default none). Sent from MCP 2025-11-25 on. */
   readonly icons?: ReadonlyArray<Icon> | undefined
+  /** The server's website (`serverInfo.websiteUrl`; default none). Sent from MCP 2025-11-25 on. */
   readonly websiteUrl?: string | undefined
+  /**
+   * How to use the server, for the client's model (`instructions` of `initialize` and
+   * `server/discover`; default none).
+   */
   readonly instructions?: string | undefined
   /** Items per page of every list (an integer >= 1); `undefined` (default): one page. */
   readonly pageSize?: number | undefined
@@ -167,6 +179,15 @@ export interface Options {
    * this says: `[]` is a server of 2026-07-28 alone (every `initialize` refused with -32602).
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
+  /**
+   * What `initialize` answers a client that asks for a version the server does not serve (one it
+   * does not know, or one `supportedVersions` leaves out): `"latest"` (default, the spec's rule)
+   * negotiates the newest version served, and the client decides whether to go on with it;
+   * `"reject"` refuses it, -32602 "Unsupported protocol version: …" with `data.supported` (the
+   * versions `initialize` negotiates) and `data.requested`. MCP 2026-07-28 requests, which have no
+   * `initialize`, are not concerned: one naming a version the server does not serve is refused
+   * with -32022 either way.
+   */
   readonly unsupportedVersion?: "latest" | "reject" | undefined
   /**
    * MCP 2026-07-28: how the `requestState` of `input_required` answers is sealed: the key ring

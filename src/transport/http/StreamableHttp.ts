@@ -188,7 +188,8 @@ export interface Options {
    * CORS for browser clients on other origins (off by default): preflights are answered, and
    * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version` and
    * `WWW-Authenticate`. The origins listed here also pass the Origin check (`allowedOrigins`)
-   * unless that is given. `"*"` allows any origin.
+   * unless that is given. `"*"` allows any origin. `maxAgeSeconds`: how long a browser may keep a
+   * preflight's answer (`Access-Control-Max-Age`; default 600).
    */
   readonly cors?: { readonly allowedOrigins: ReadonlyArray<string> | "*"; readonly maxAgeSeconds?: number | undefined } | undefined
   /**
