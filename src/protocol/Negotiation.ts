@@ -12,7 +12,7 @@
 import type * as Cause from "effect/Cause"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
-import { InvalidParams, schemaFailureMessage } from "./McpError.ts"
+import { InvalidParams, JsonRpcError, schemaFailureMessage } from "./McpError.ts"
 import type * as JsonRpc from "./JsonRpc.ts"
 import type { ErrorObject } from "./JsonRpc.ts"
 import type {
@@ -149,10 +149,14 @@ export const negotiateVersion = (
 export const negotiate = (
   server: ServerDescription,
   params: InitializeRequestParams
-): Result.Result<Negotiated, InvalidParams> => {
+): Result.Result<Negotiated, InvalidParams | JsonRpcError> => {
   const supportedVersions = server.supportedVersions ?? ProtocolVersion.supported
   const version = negotiateVersion(params.protocolVersion, supportedVersions, server.unsupportedVersion ?? "latest")
   if (version === undefined) {
+    // A server of modern versions alone (no handshake-era version): the spec's -32022 naming them,
+    // as it asks of such a server in any error to `initialize` (a legacy client cannot fall
+    // forward; a dual-era client that fell back to `initialize` retries with one).
+    if (supportedVersions.length === 0) return Result.fail(new JsonRpcError(modernOnlyInitialize(params.protocolVersion)))
     return Result.fail(
       new InvalidParams({
         message: `Unsupported protocol version: ${clip(params.protocolVersion)}`,
@@ -325,6 +329,14 @@ export const unsupportedVersionError = (
   message: `Unsupported protocol version: ${requested === "" ? "(none)" : clip(requested)}${reason === undefined ? "" : ` (${reason})`}`,
   data: { supported: [...supported], requested: clip(requested) }
 })
+
+/** The -32022 a server of modern versions alone answers every `initialize` with (see {@link negotiate}). */
+const modernOnlyInitialize = (requested: unknown): ErrorObject =>
+  unsupportedVersionError(
+    typeof requested === "string" ? requested : "",
+    ProtocolVersion.modern,
+    `this server serves ${ProtocolVersion.modern.join(", ")} only, which has no initialize: send every request with its version in _meta`
+  )
 
 /**
  * The answer to an `initialize` on a connection without HTTP (stdio, in-memory) whose first

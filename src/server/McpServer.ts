@@ -176,7 +176,9 @@ export interface Options {
    * default: every one). `initialize` negotiates one of them. Over Streamable HTTP, a request whose
    * `MCP-Protocol-Version` header names another is refused 400 (-32600): a stateless one (no header:
    * 2025-03-26), and a session's (no header: the negotiated version). 2026-07-28 is served whatever
-   * this says: `[]` is a server of 2026-07-28 alone (every `initialize` refused with -32602).
+   * this says: `[]` is a server of 2026-07-28 alone, which answers every `initialize` with -32022
+   * naming the versions it serves (`data.supported: ["2026-07-28"]`), as the spec asks of such a
+   * server (a client that fell back to `initialize` retries with one).
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   /**
@@ -184,7 +186,8 @@ export interface Options {
    * does not know, or one `supportedVersions` leaves out): `"latest"` (default, the spec's rule)
    * negotiates the newest version served, and the client decides whether to go on with it;
    * `"reject"` refuses it, -32602 "Unsupported protocol version: …" with `data.supported` (the
-   * versions `initialize` negotiates) and `data.requested`. MCP 2026-07-28 requests, which have no
+   * versions `initialize` negotiates) and `data.requested` (a server of 2026-07-28 alone: -32022
+   * either way, see `supportedVersions`). MCP 2026-07-28 requests, which have no
    * `initialize`, are not concerned: one naming a version the server does not serve is refused
    * with -32022 either way.
    */

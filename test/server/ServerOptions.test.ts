@@ -9,6 +9,7 @@
  * `run`): `test/cli/Errors.test.ts`.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -81,18 +82,32 @@ describe("McpServer options that are not what they take", () => {
       if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "TypeError: McpServer: supportedVersions must be")
     }))
 
-  it.effect("supportedVersions: [] is a server of 2026-07-28 alone: it builds, refuses initialize (-32602), serves 2026-07-28", () =>
+  // Failed before: -32602 with `data.supported: []`, naming no version, where a server of modern
+  // versions alone SHOULD name them in the error it answers `initialize` with (legacy clients have
+  // no fall-forward), as the SDK v2 server's modern-only endpoint does (-32022).
+  it.effect("supportedVersions: [] is a server of 2026-07-28 alone: it builds, refuses initialize (-32022 naming 2026-07-28), serves 2026-07-28", () =>
     Effect.scoped(Effect.gen(function*() {
       const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("echoed") })
       const options = given({ supportedVersions: [] })
-      const legacy = yield* serveInMemory(options, Echo)
-      const refused = yield* legacy.request("initialize", {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "old", version: "1" }
-      })
-      assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
-      assert.deepStrictEqual(refused.error?.data?.supported, [])
+      for (const protocolVersion of ["2025-11-25", "2026-07-28", "1999-01-01"]) {
+        for (const unsupportedVersion of ["latest", "reject"] as const) {
+          const legacy = yield* serveInMemory({ ...options, unsupportedVersion }, Echo)
+          const refused = yield* legacy.request("initialize", {
+            protocolVersion,
+            capabilities: {},
+            clientInfo: { name: "old", version: "1" }
+          })
+          assert.strictEqual(refused.error?.code, -32022, JSON.stringify(refused))
+          assert.deepStrictEqual(refused.error?.data, { supported: ["2026-07-28"], requested: protocolVersion })
+          assert.include(refused.error?.message, `Unsupported protocol version: ${protocolVersion}`)
+        }
+      }
+      // The SDK v1 client is told which versions there are to retry with.
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve(options, Echo, pair.server))
+      const client = new Client({ name: "old", version: "1" })
+      const error: any = yield* Effect.flip(sdk(() => client.connect(pair.client as never)))
+      assert.deepStrictEqual([error.code, error.data?.supported], [-32022, ["2026-07-28"]])
       const modern = yield* serveInMemory(options, Echo)
       const answer = yield* modern.request("tools/call", {
         name: "echo",
