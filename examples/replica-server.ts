@@ -106,7 +106,7 @@ export const options: McpServer.Options = { name: "replica", version: "1.0.0", t
 export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Survey, Queued)
 
 if (isMain(import.meta)) {
-  const cli = flags()
+  const cli = flags(process.argv.slice(2), {}, true)
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
   // `STORE=memory`: each replica its own stores in memory (for comparisons: nothing is shared).
   const stores = process.env.STORE === "memory" ? Layer.empty : RedisStores.layer({ url, prefix: process.env.REDIS_PREFIX ?? "replicas:", tasks: limits })

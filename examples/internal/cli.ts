@@ -28,16 +28,24 @@ export interface Flags {
 /** Flags an example takes besides the common ones: name → description (each takes a value). */
 export type ExtraFlags = { readonly [flag: string]: string }
 
-const usage = (extra: ExtraFlags): string => {
-  const script = process.argv[1]?.split(/[\\/]/).pop() ?? "server.ts"
+/** The example's file name, as `node` was given it. */
+const scriptName = (): string => process.argv[1]?.split(/[\\/]/).pop() ?? "server.ts"
+
+const usage = (extra: ExtraFlags, statelessHttpOnly: boolean): string => {
+  const script = scriptName()
+  const modes = statelessHttpOnly ? "[--http] [--port N] [--host H]" : "[--stdio | --http [--port N] [--host H] [--stateless]]"
   const lines = [
-    `usage: node ${script} [--stdio | --http [--port N] [--host H] [--stateless]]${Object.keys(extra).map((flag) => ` [${flag} V]`).join("")}`,
+    `usage: node ${script} ${modes}${Object.keys(extra).map((flag) => ` [${flag} V]`).join("")}`,
     "",
-    "  --stdio        MCP over stdin/stdout (the default unless --http)",
-    "  --http         MCP over Streamable HTTP at http://<host>:<port>/mcp",
+    ...(statelessHttpOnly
+      ? [`  --http         MCP over Streamable HTTP at http://<host>:<port>/mcp (${script} serves stateless Streamable HTTP only)`]
+      : [
+        "  --stdio        MCP over stdin/stdout (the default unless --http)",
+        "  --http         MCP over Streamable HTTP at http://<host>:<port>/mcp"
+      ]),
     "  --port N       the HTTP port (default 3000)",
     "  --host H       the HTTP host (default 127.0.0.1)",
-    "  --stateless    HTTP without sessions",
+    ...(statelessHttpOnly ? [] : ["  --stateless    HTTP without sessions"]),
     ...Object.entries(extra).map(([flag, description]) => `  ${flag.padEnd(14)} ${description}`),
     "  --help         this text",
     "",
@@ -55,13 +63,20 @@ export const fail = (message: string): never => {
 
 /**
  * Reads the flags from `process.argv`: `--help` prints the usage and exits 0; an unknown flag or
- * a bad value names it on stderr and exits 2 (nothing is served).
+ * a bad value names it on stderr and exits 2 (nothing is served). `statelessHttpOnly`: the example
+ * serves stateless Streamable HTTP whatever it is given (a replica): its usage says so, and
+ * `--stdio` is refused.
  */
-export const flags = (argv: ReadonlyArray<string> = process.argv.slice(2), extra: ExtraFlags = {}): Flags => {
+export const flags = (
+  argv: ReadonlyArray<string> = process.argv.slice(2),
+  extra: ExtraFlags = {},
+  statelessHttpOnly = false
+): Flags => {
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(usage(extra))
+    process.stdout.write(usage(extra, statelessHttpOnly))
     process.exit(0)
   }
+  if (statelessHttpOnly && argv.includes("--stdio")) fail(`--stdio: ${scriptName()} serves stateless Streamable HTTP only`)
   const valued = new Set(["--port", "--host", ...Object.keys(extra)])
   const switches = new Set(["--http", "--stdio", "--stateless"])
   for (let i = 0; i < argv.length; i++) {

@@ -46,6 +46,20 @@ describe("example flags", () => {
     }
   }, 120_000)
 
+  // Fails before the fix: replica-server.ts printed the common usage, "--stdio ... (the default
+  // unless --http)", and served stateless HTTP whatever it was given (`--stdio` too, on port 3000).
+  it("replica-server.ts serves stateless HTTP only: its --help says so, --stdio is refused (exit 2)", () => {
+    const help = run("replica-server.ts", ["--help"])
+    assert.strictEqual(help.status, 0, help.stderr)
+    assert.include(help.stdout, "usage: node replica-server.ts [--http] [--port N] [--host H]")
+    assert.include(help.stdout, "stateless Streamable HTTP only")
+    assert.notInclude(help.stdout, "--stdio")
+    const stdio = run("replica-server.ts", ["--stdio"])
+    assert.strictEqual(stdio.status, 2, stdio.stderr)
+    assert.include(stdio.stderr, "--stdio: replica-server.ts serves stateless Streamable HTTP only; see --help")
+    assert.strictEqual(stdio.stdout, "")
+  }, 60_000)
+
   // Fails before the fix: an Error thrown at the module's top level, its stack on stderr, exit 1.
   it("protected-server.ts --http without --issuer or --jwks-url: named, exit 2, no stack", () => {
     for (const [args, missing] of [
