@@ -339,6 +339,23 @@ const modernOnlyInitialize = (requested: unknown): ErrorObject =>
   )
 
 /**
+ * The -32022 of a request that names in its `_meta` a version not served per request, over every
+ * transport (stdio and Streamable HTTP alike): `data.supported` lists the versions such a request
+ * can name, those of the stateless era, so that retrying with one of them works (the schema: "the
+ * client should choose a mutually supported version from this list and retry"). A handshake-era
+ * version (`2025-11-25`, ...) is said to be `initialize`'s: it has no per-request form, whether or
+ * not this server serves it by `initialize` (`server/discover` lists the versions it does).
+ */
+const unsupportedPerRequest = (version: string, supportedVersions: ReadonlyArray<string>): ErrorObject =>
+  unsupportedVersionError(
+    version,
+    supportedVersions,
+    ProtocolVersion.isSupported(version)
+      ? `${version} is negotiated by initialize, not per request: name ${supportedVersions.join(", ")} in _meta, or send initialize`
+      : undefined
+  )
+
+/**
  * The answer to an `initialize` on a connection without HTTP (stdio, in-memory) whose first
  * request picked the stateless era (2026-07-28): the connection serves that era only, which has
  * no handshake. The spec's -32022 naming the versions it serves ({@link unsupportedVersionError}), as
@@ -514,7 +531,7 @@ export const resolveModern = (
   // `isModern` 21 → 3 ms, the projection's plan lookup 34 → 5 ms.
   let known: ProtocolVersion.ModernVersion | undefined
   for (let i = 0; i < supportedVersions.length; i++) if (supportedVersions[i] === version) known = supportedVersions[i]
-  if (known === undefined) return Result.fail({ status: 400, error: unsupportedVersionError(version, supportedVersions) })
+  if (known === undefined) return Result.fail({ status: 400, error: unsupportedPerRequest(version, supportedVersions) })
   if (v2026_07_28.removedMethods.has(request.method)) {
     return reject(404, ErrorCode.MethodNotFound, `Method not found: ${clip(request.method)} (removed in ${version})`)
   }

@@ -1057,9 +1057,10 @@ class SessionImpl extends Scheduler implements ServerSession {
       case "Modern": {
         const modern = Negotiation.resolveModern(request, undefined)
         // A refused one (its version not served, its `_meta` malformed) picks no era and locks
-        // nothing: a dual-era client refused may still fall back to `initialize`, as its -32022
-        // says (after a probe it was refused `initialize`: the client could not connect).
-        if (modern._tag === "Failure") return this.refuse(request, this.unlocked(modern.failure.error))
+        // nothing: a dual-era client refused may still fall back to `initialize` (after a probe
+        // it was refused `initialize`: the client could not connect). Its -32022 is Streamable
+        // HTTP's (`Negotiation.resolveModern`): the versions a request names per request.
+        if (modern._tag === "Failure") return this.refuse(request, modern.failure.error)
         // The era is picked by the first request resolved; past the probe (a request other than
         // `server/discover` resolved), `initialize` is refused (see `internal/lifecycle.ts`).
         if (this.phase === "new") this.phase = "modern"
@@ -1121,19 +1122,6 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   private reject(request: JsonRpc.Request, detail: string): void {
     this.refuse(request, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
-  }
-
-  /**
-   * A refusal of a 2026-07-28 request, as the connection says it: while it is new (its first
-   * request refused), or has had nothing but `server/discover`, a -32022 names every version it
-   * serves, both eras (`initialize` still picks 2025), as `server/discover` lists them and as
-   * Streamable HTTP does; once past that, the 2026-07-28 versions alone (`resolveModern`'s), all
-   * it serves then.
-   */
-  private unlocked(error: JsonRpc.ErrorObject): JsonRpc.ErrorObject {
-    if (this.lockedToModern || error.code !== McpError.ErrorCode.UnsupportedProtocolVersion) return error
-    const supported = [...ProtocolVersion.modern, ...(this.legacyVersions ?? ProtocolVersion.supported)]
-    return { ...error, data: { ...(error.data as object), supported } }
   }
 
   /**

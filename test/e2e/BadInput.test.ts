@@ -305,30 +305,45 @@ describe("lifecycle", () => {
       assert.strictEqual(removed.error?.code, -32601, JSON.stringify(removed))
     }))
 
-  // Fails before: `supported` named 2026-07-28 alone, while the connection, still new, served the
-  // 2025 versions too (by initialize) and server/discover listed them: a 2025-only fallback had
-  // nothing to retry with, and the two answers disagreed.
-  it.live("a first request at an unsupported version: -32022 names every version the new connection serves, as server/discover lists them", () =>
-    scenario(async (raw) => {
-      const meta = {
-        "io.modelcontextprotocol/protocolVersion": "2099-01-01",
-        "io.modelcontextprotocol/clientCapabilities": {}
-      }
-      await raw.send({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } })
-      const unsupported = await raw.waitFor((m) => m.id === 1)
-      assert.strictEqual(unsupported.error?.code, -32022, JSON.stringify(unsupported))
-      assert.deepStrictEqual(unsupported.error.data, { supported: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"], requested: "2099-01-01" })
-      await raw.send({ jsonrpc: "2.0", id: 2, method: "server/discover", params: { _meta: { ...meta, "io.modelcontextprotocol/protocolVersion": "2026-07-28" } } })
-      const discovered = await raw.waitFor((m) => m.id === 2)
-      assert.deepStrictEqual(discovered.result.supportedVersions, unsupported.error.data.supported)
-    }))
+  // Fails before: a 2025 version named in _meta was refused -32022 while `supported` listed it (and
+  // every 2025 version): a client retrying with a listed version got the same error again, and the
+  // message did not say why. Now the versions a request can name per request (retrying with each is
+  // answered), a subset of server/discover's, and a 2025 version is said to be initialize's.
+  for (const requested of ["2025-11-25", "2025-06-18", "2099-01-01"]) {
+    it.live(`a request naming ${requested} in _meta: -32022 lists the versions a request can name, each of them answered`, () =>
+      scenario(async (raw) => {
+        const meta = { "io.modelcontextprotocol/protocolVersion": requested, "io.modelcontextprotocol/clientCapabilities": {} }
+        await raw.send({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta } })
+        const unsupported = await raw.waitFor((m) => m.id === 1)
+        assert.strictEqual(unsupported.error?.code, -32022, JSON.stringify(unsupported))
+        assert.deepStrictEqual(unsupported.error.data, { supported: ["2026-07-28"], requested })
+        if (requested.startsWith("2025")) {
+          assert.strictEqual(
+            unsupported.error.message,
+            `Unsupported protocol version: ${requested} (${requested} is negotiated by initialize, not per request: ` +
+              "name 2026-07-28 in _meta, or send initialize)"
+          )
+        }
+        let id = 2
+        for (const version of unsupported.error.data.supported) {
+          const retried = { ...meta, "io.modelcontextprotocol/protocolVersion": version }
+          await raw.send({ jsonrpc: "2.0", id, method: "tools/list", params: { _meta: retried } })
+          const answer = await raw.waitFor((m) => m.id === id)
+          assert.deepStrictEqual(answer.result?.tools?.map((t: any) => t.name), ["echo", "slow"], JSON.stringify(answer))
+          id++
+        }
+        await raw.send({ jsonrpc: "2.0", id, method: "server/discover", params: { _meta: { ...meta, "io.modelcontextprotocol/protocolVersion": "2026-07-28" } } })
+        const discovered = await raw.waitFor((m) => m.id === id)
+        for (const version of unsupported.error.data.supported) assert.include(discovered.result.supportedVersions, version)
+      }))
+  }
 
-  it.live("a first request at an unsupported version leaves the connection new: the 2025 initialize it names is answered", () =>
+  it.live("a first request at an unsupported version leaves the connection new: a 2025 initialize is answered", () =>
     scenario(async (raw) => {
       const meta = { "io.modelcontextprotocol/protocolVersion": "2099-01-01", "io.modelcontextprotocol/clientCapabilities": {} }
       await raw.send({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: meta } })
       const unsupported = await raw.waitFor((m) => m.id === 1)
-      assert.include(unsupported.error?.data?.supported, "2025-11-25")
+      assert.strictEqual(unsupported.error?.code, -32022, JSON.stringify(unsupported))
       await initializeRaw(raw)
       await raw.send({ jsonrpc: "2.0", id: 2, method: "tools/list" })
       assert.deepStrictEqual((await raw.waitFor((m) => m.id === 2)).result.tools.map((t: any) => t.name), ["echo", "slow"])

@@ -157,14 +157,8 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
         })
       )
       assert.deepStrictEqual([unsupported.status, unsupported.message.error.code], [400, -32022])
-      // Every version the server serves, as server/discover lists them (the spec's example names a
-      // handshake-era one too): a dual-era client picks one it speaks. Failed before: the
-      // 2026-07-28 versions alone, and a client speaking 2025-11-25 but not 2026-07-28 had no
-      // version to retry with.
-      assert.deepStrictEqual(unsupported.message.error.data, {
-        supported: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"],
-        requested: "v999.0.0"
-      })
+      // The versions a request can name per request (retrying with one works): see the next test.
+      assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested: "v999.0.0" })
       for (const method of ["ping", "initialize", "logging/setLevel", "resources/subscribe"]) {
         const removed = yield* Effect.promise(() => modern(url, method))
         assert.deepStrictEqual([removed.status, removed.message.error.code], [404, -32601], method)
@@ -173,19 +167,39 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       assert.deepStrictEqual([unknown.status, unknown.message.error.code], [404, -32601])
     }))
 
-  it.live("-32022 names the versions a server narrowed to (supportedVersions), as its server/discover does", () =>
-    Effect.gen(function*() {
-      const { url } = yield* serveEverything({}, { supportedVersions: ["2025-11-25"] })
-      const discovered = yield* Effect.promise(() => modern(url, "server/discover"))
-      const unsupported = yield* Effect.promise(() =>
-        modern(url, "tools/list", {}, {
-          meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": "v999.0.0" },
-          headers: { "mcp-protocol-version": "v999.0.0" }
-        })
-      )
-      assert.deepStrictEqual(unsupported.message.error.data.supported, ["2026-07-28", "2025-11-25"])
-      assert.deepStrictEqual(unsupported.message.error.data.supported, discovered.message.result.supportedVersions)
-    }))
+  // Fails before: a request naming 2025-11-25 in _meta was refused -32022 with `supported` listing
+  // 2025-11-25 (every version server/discover lists): a client retrying with a listed version got
+  // the same error again, and the message did not say why. Now the versions a request can name
+  // (each retried: answered), of those server/discover lists, and a 2025 version is initialize's.
+  for (const [what, options] of [["every version", {}], ["narrowed to 2025-11-25", { supportedVersions: ["2025-11-25"] }]] as const) {
+    it.live(`-32022 of a request naming 2025-11-25 (${what}): the versions a request can name, each answered`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serveEverything({}, options as never)
+        const discovered = yield* Effect.promise(() => modern(url, "server/discover"))
+        for (const requested of ["2025-11-25", "v999.0.0"]) {
+          const unsupported = yield* Effect.promise(() =>
+            modern(url, "tools/list", {}, {
+              meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": requested },
+              headers: { "mcp-protocol-version": requested }
+            })
+          )
+          assert.deepStrictEqual([unsupported.status, unsupported.message.error.code], [400, -32022])
+          assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested })
+          if (requested === "2025-11-25") assert.include(unsupported.message.error.message, "negotiated by initialize, not per request")
+          for (const version of unsupported.message.error.data.supported) {
+            assert.include(discovered.message.result.supportedVersions, version)
+            const retried = yield* Effect.promise(() =>
+              modern(url, "tools/list", {}, {
+                meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": version },
+                headers: { "mcp-protocol-version": version }
+              })
+            )
+            assert.strictEqual(retried.status, 200, JSON.stringify(retried.message))
+            assert.isArray(retried.message.result.tools)
+          }
+        }
+      }))
+  }
 
   it.live("Mcp-Param-* headers mirror x-mcp-header arguments: agreeing (base64 or literal) served, else -32020 400", () =>
     Effect.gen(function*() {

@@ -345,6 +345,22 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     })
   })
 
+  // Fails before: the same message as an unknown version's, nothing saying why 2025-11-25, a version
+  // the server serves (by initialize), is refused in _meta.
+  it("a 2025 version named in _meta → -32022 naming the versions a request can name, and initialize for the 2025 one", () => {
+    const body = request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "2025-11-25" })
+    const refused = rejection(Negotiation.resolveModern(body, undefined))
+    assert.deepStrictEqual(refused, {
+      status: 400,
+      error: {
+        code: -32022,
+        message: "Unsupported protocol version: 2025-11-25 (2025-11-25 is negotiated by initialize, not per request: " +
+          "name 2026-07-28 in _meta, or send initialize)",
+        data: { supported: ["2026-07-28"], requested: "2025-11-25" }
+      }
+    })
+  })
+
   it("initializeAfterModern: -32022 naming the versions the connection serves and the one asked for (none: said so)", () => {
     const initialize = (params?: { readonly [key: string]: unknown }) =>
       ({ jsonrpc: "2.0", id: 1, method: "initialize", ...(params === undefined ? {} : { params }) }) as const

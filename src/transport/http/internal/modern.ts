@@ -5,12 +5,11 @@
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
-import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { repeatedMcpHeader } from "./guards.ts"
@@ -39,7 +38,6 @@ export const post = (
   const resolved = Negotiation.resolveModern(rpc, headers)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
-    if (error.code === ErrorCode.UnsupportedProtocolVersion) return unsupportedVersion(self, rpc, error)
     return self.refuse(rpc, status, error, rpc.id)
   }
   // A listen stream is a stream: a client that takes only JSON could never receive it (it would
@@ -56,24 +54,6 @@ export const post = (
   // 2026 request, bench/http.ts mode 2026 under --cpu-prof).
   return self.answerShared(request, rpc, mode, principal, truth)
 }
-
-/**
- * The -32022 of a request at a version the endpoint does not serve, naming every version its server
- * serves (both eras, as `server/discover` lists them), for a dual-era client to retry with one it
- * speaks: the 2026-07-28 versions alone left a client speaking 2025-11-25, but not those, with
- * none (the spec's example names a handshake-era version too). The server's handshake-era
- * versions are its shared session's (started if need be, as the refusal's observer is).
- */
-const unsupportedVersion = (
-  self: Endpoint,
-  rpc: JsonRpc.Request,
-  error: JsonRpc.ErrorObject
-): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  Effect.flatMap(self.statelessSession === undefined ? self.openStateless : Effect.succeed(self.statelessSession), (shared) => {
-    const supported = [...ProtocolVersion.modern, ...(shared?.input?.legacyVersions ?? ProtocolVersion.supported)]
-    const requested = (error.data as { readonly requested: string }).requested
-    return self.refuse(rpc, 400, { ...error, data: { supported, requested } }, rpc.id)
-  })
 
 /**
  * A 2026-07-28 POST without a request. A notification is accepted (202), and only observed by the
