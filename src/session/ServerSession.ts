@@ -1164,6 +1164,15 @@ class SessionImpl extends Scheduler implements ServerSession {
       }))
     // Answered as negotiated (the result is already projected by the negotiation).
     this.admit(new Inflight(request.id, request, effect, ProtocolVersion.latest))
+    // Answered at once inside a read (a batch) of a connection of its own (stdio, in memory): the
+    // answer, and what came before it, go to the outbound Queue now, in front of what the read's
+    // next requests queue from their fibers (a tool's log, its elicitation/create), which the
+    // batch's answers would go out behind (`flushBatch`). Once per session, not per message.
+    if (this.inBatch && this.pendingOut.length > 0 && this.ownConnection) {
+      const pending = this.pendingOut
+      this.pendingOut = noOutbound
+      for (let i = 0; i < pending.length; i++) this.enqueue(pending[i]!)
+    }
   }
 
   private onNotification(notification: JsonRpc.Notification, http?: HttpRequestInfo): void {

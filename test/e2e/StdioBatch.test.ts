@@ -18,6 +18,8 @@ interface Child {
   /** every stdout line parsed as JSON (`undefined` for a line that did not parse), in order */
   readonly lines: Array<any>
   readonly send: (value: unknown) => Promise<void>
+  /** Sends the values as lines in one write (a pipelining client's). */
+  readonly sendAll: (values: ReadonlyArray<unknown>) => Promise<void>
   /** The index of the first line (from `from`) that holds, waiting up to 10 s for it. */
   readonly waitFor: (predicate: (line: any) => boolean, from?: number) => Promise<number>
   readonly kill: () => void
@@ -46,6 +48,10 @@ const spawnServer = (): Child => {
     new Promise<void>((resolve, reject) => {
       child.stdin!.write(JSON.stringify(value) + "\n", (error) => (error ? reject(error) : resolve()))
     })
+  const sendAll = (values: ReadonlyArray<unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      child.stdin!.write(values.map((value) => JSON.stringify(value) + "\n").join(""), (error) => (error ? reject(error) : resolve()))
+    })
   const waitFor = async (predicate: (line: any) => boolean, from = 0) => {
     const deadline = Date.now() + 10_000
     for (;;) {
@@ -60,6 +66,7 @@ const spawnServer = (): Child => {
   return {
     lines,
     send,
+    sendAll,
     waitFor,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
@@ -191,4 +198,44 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
         })
       }
     }))
+})
+
+describe("a pipelining client's handshake over stdio: the initialize answer comes first", () => {
+  const initialize = {
+    jsonrpc: "2.0",
+    id: "init",
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: { elicitation: {} }, clientInfo: { name: "pipelined", version: "0" } }
+  }
+  const initialized = { jsonrpc: "2.0", method: "notifications/initialized" }
+  // Fails before the fix: the tool's first log (its first step runs as the read is processed) and
+  // its elicitation/create request were written before the initialize result (a batch's answers went
+  // out behind what its requests' fibers had queued meanwhile): the client got a server message
+  // before the handshake's answer (the lifecycle: the server sends nothing but pings and logging
+  // before initialized; the client learns the version from that answer). With and without
+  // notifications/initialized in the read.
+  for (const [what, tool, args, withInitialized] of [
+    ["logs", "test_tool_with_logging", {}, true],
+    ["logs (no initialized notification)", "test_tool_with_logging", {}, false],
+    ["elicitation/create", "test_elicitation", { message: "Who?" }, true]
+  ] as const) {
+    it.live(`initialize, ${withInitialized ? "notifications/initialized, " : ""}tools/call in one read: the tool's ${what} come after the initialize result`, () =>
+      withServer(undefined, async (child) => {
+        await child.sendAll([initialize, ...(withInitialized ? [initialized] : []), call("call", tool, args)])
+        const first = await child.waitFor((line) => line.method !== undefined || line.id !== undefined)
+        assert.strictEqual(first, 0, JSON.stringify(child.lines.slice(0, 3)))
+        assert.strictEqual(child.lines[0].id, "init", JSON.stringify(child.lines.slice(0, 3)))
+        assert.strictEqual(child.lines[0].result?.protocolVersion, "2025-11-25")
+        if (tool === "test_elicitation") {
+          const asked = child.lines[await child.waitFor((line) => line.method === "elicitation/create")]
+          await child.send({ jsonrpc: "2.0", id: asked.id, result: { action: "decline" } })
+        }
+        const answer = child.lines[await child.waitFor((line) => line.id === "call" && line.method === undefined)]
+        assert.isDefined(answer.result, JSON.stringify(answer))
+        if (tool === "test_tool_with_logging") {
+          const logs = child.lines.filter((line) => line?.method === "notifications/message")
+          assert.strictEqual(logs.length, 3, JSON.stringify(child.lines))
+        }
+      }), 30_000)
+  }
 })
