@@ -31,8 +31,8 @@ const code = String.raw`([\d_]+(?: \* [\d_]+)*)`
 /** [what, the file stating it, the sentence (its number captured), the code file, the fallback (captured)]. */
 const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   // Streamable HTTP: the option's doc comment, and the guides that repeat it.
-  ["maxBodyBytes", "src/transport/http/StreamableHttp.ts", `however it is framed .{0,200}?Default ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.maxBodyBytes \\?\\? ${code}`],
-  ["maxBodyBytes", "README.md", `a ${number} body limit counted as the body arrives`, "src/transport/http/internal/EndpointState.ts", `options\\.maxBodyBytes \\?\\? ${code}`],
+  ["maxBodyBytes", "src/transport/http/StreamableHttp.ts", `however it is framed .{0,200}?Default ${number}`, "src/transport/http/internal/options.ts", `const defaultMaxBodyBytes = ${code}`],
+  ["maxBodyBytes", "README.md", `a ${number} body limit counted as the body arrives`, "src/transport/http/internal/options.ts", `const defaultMaxBodyBytes = ${code}`],
   ["maxBodyBytesInFlight", "docs/http.md", `\`maxBodyBytesInFlight\` \\(default ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.maxBodyBytesInFlight \\?\\? Math\\.max\\(${code},`],
   ["bodyTimeoutMillis", "src/transport/http/StreamableHttp.ts", `a slower one is cut \\(408\\)\\. Default ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.bodyTimeoutMillis \\?\\? ${code}`],
   ["bodyTimeoutMillis", "README.md", `\`bodyTimeoutMillis\`, ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.bodyTimeoutMillis \\?\\? ${code}`],
