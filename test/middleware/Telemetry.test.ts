@@ -116,7 +116,9 @@ describe("Telemetry", () => {
       yield* until(() => otlp.spans.some((span) => span.name === "slow.work") && otlp.spans.some((s) => s.name === "tools/call nope"))
 
       const failed = otlp.spans.find((span) => span.name === "tools/call nope")!
-      assert.strictEqual(attribute(failed, "error.type"), "-32602", "the JSON-RPC error code")
+      // -32602 is the caller's error, no error of the server's (the conventions): its code, no error.type.
+      assert.strictEqual(attribute(failed, "rpc.response.status_code"), "-32602", "the JSON-RPC error code")
+      assert.isUndefined(attribute(failed, "error.type"))
       const request = otlp.spans.find((span) => span.name === "tools/call slow")!
       const task = otlp.spans.find((span) => span.name === "mcp.task")!
       assert.isDefined(task, "the task's work has a span")
@@ -126,7 +128,7 @@ describe("Telemetry", () => {
       assert.strictEqual(work.parentSpanId, task.spanId, "the work's own spans are the task's children")
     }))
 
-  it.live("a span with error.type has the ERROR status: a JSON-RPC error (its message) and a tool result that is an error (which the client still gets)", () =>
+  it.live("a span with error.type has the ERROR status: a tool result that is an error (which the client still gets); an unknown tool's -32602 has none", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { key: Schema.String }) {}
@@ -161,9 +163,10 @@ describe("Telemetry", () => {
       assert.notInclude(toolError!.status?.message ?? "", "NotFound", "the result's content is not the status")
       assert.isUndefined(attribute(ok!, "error.type"))
       assert.notStrictEqual(ok!.status?.code, 2)
+      // An unknown tool (-32602) is the caller's error, not the server's (the conventions): no ERROR.
       const failed = otlp.spans.find((span) => span.name === "tools/call nope")!
-      assert.strictEqual(failed.status?.code, 2)
-      assert.include(failed.status?.message ?? "", "nope")
+      assert.notStrictEqual(failed.status?.code, 2)
+      assert.strictEqual(attribute(failed, "rpc.response.status_code"), "-32602")
     }))
 
   it.live("an ERROR span's status description is the JSON-RPC error's message the client got (a defect's is masked); the defect stays the exception event", () =>
@@ -197,8 +200,10 @@ describe("Telemetry", () => {
       const messages = events.filter((e) => e.name === "exception").map((e) => e.attributes.find((a) => a.key === "exception.message")?.value.stringValue)
       assert.include(messages, "connection string db://admin:hunter2@internal-host", "the defect is still recorded, as an exception event")
       const read = otlp.spans.find((s) => s.name === "resources/read")!
-      assert.strictEqual(attribute(read, "error.type"), "-32601")
-      assert.strictEqual(read.status?.message, "Method not found: resources/read")
+      // -32601 is no error of the server's (the conventions): its code, no error.type, no ERROR status.
+      assert.strictEqual(attribute(read, "rpc.response.status_code"), "-32601")
+      assert.isUndefined(attribute(read, "error.type"))
+      assert.notStrictEqual(read.status?.code, 2)
     }))
 
   // With a middleware before Telemetry that passes on a copy of the request, failed before the
@@ -300,7 +305,7 @@ describe("Telemetry", () => {
       assert.strictEqual(call.name, `tools/call ${toolName}`)
       assert.isBelow(attribute(read()!, "mcp.resource.uri")!.length, 600)
       assert.strictEqual(read()!.name, "resources/read", "a URI is not in the span's name")
-      assert.strictEqual(attribute(call, "error.type"), "-32602")
+      assert.strictEqual(attribute(call, "rpc.response.status_code"), "-32602")
       assert.strictEqual(pointOf("gen_ai.tool.name")!["gen_ai.tool.name"], toolName)
     }))
 

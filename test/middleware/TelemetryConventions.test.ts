@@ -7,6 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { EmptyResultSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -36,7 +37,7 @@ const traced = <E>(url: string, components: Layer.Layer<never, E, McpServer.McpS
 const failed = <A>(run: () => Promise<A>) => Effect.promise(() => run().then(() => undefined, (error: { code?: number }) => error))
 
 describe("Telemetry and the semantic conventions", () => {
-  it.live("error.type and rpc.response.status_code of a JSON-RPC error are its code (span and metric); a tool error is tool_error", () =>
+  it.live("rpc.response.status_code of a JSON-RPC error is its code (span and metric); error.type and ERROR too for an error of the server's, not for -32601, -32602, -32002 (the caller's); a tool error is tool_error", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const Refused = McpServer.tool({
@@ -59,33 +60,46 @@ describe("Telemetry and the semantic conventions", () => {
       assert.strictEqual((yield* failed(() => client.callTool({ name: "refused", arguments: {} })))?.code, 403)
       assert.strictEqual((yield* failed(() => client.getPrompt({ name: "explodes" })))?.code, -32603)
       assert.strictEqual((yield* failed(() => client.readResource({ uri: "test://none" })))?.code, -32002)
+      assert.strictEqual((yield* failed(() => client.request({ method: "made/up", params: {} } as never, EmptyResultSchema)))?.code, -32601)
       const flaky = yield* sdk(() => client.callTool({ name: "flaky", arguments: {} }))
       assert.isTrue(flaky.isError)
-      const names = ["tools/call nope", "tools/call refused", "prompts/get explodes", "resources/read", "tools/call flaky"]
+      const names = ["tools/call nope", "tools/call refused", "prompts/get explodes", "resources/read", "tools/call flaky", "made/up"]
       const span = (name: string) =>
         otlp.spans.find((s) => s.name === name || (name === "resources/read" && s.name.startsWith("resources/read")))
+      // Metrics are the process's: the other tests' series are exported too.
       const point = (name: string) =>
-        otlp.durationAttributes.find((a) => (a["gen_ai.tool.name"] ?? a["gen_ai.prompt.name"]) === name && a["error.type"] !== undefined)
-      yield* until(() => names.every((name) => span(name) !== undefined) && ["nope", "refused", "explodes", "flaky"].every((t) => point(t) !== undefined))
+        otlp.durationAttributes.find((a) =>
+          (a["gen_ai.tool.name"] ?? a["gen_ai.prompt.name"] ?? a["mcp.method.name"]) === name &&
+          (a["error.type"] !== undefined || a["rpc.response.status_code"] !== undefined)
+        )
+      const targets = ["nope", "refused", "explodes", "flaky", "resources/read"]
+      yield* until(() => names.every((name) => span(name) !== undefined) && targets.every((t) => point(t) !== undefined))
 
-      const expected: ReadonlyArray<readonly [string, string, string | undefined]> = [
-        ["tools/call nope", "-32602", "-32602"],
-        ["tools/call refused", "403", "403"],
-        ["prompts/get explodes", "-32603", "-32603"],
-        ["resources/read", "-32002", "-32002"],
-        ["tools/call flaky", "tool_error", undefined]
+      // name, error.type, rpc.response.status_code, an ERROR status
+      const expected: ReadonlyArray<readonly [string, string | undefined, string | undefined, boolean]> = [
+        ["tools/call nope", undefined, "-32602", false],
+        ["tools/call refused", "403", "403", true],
+        ["prompts/get explodes", "-32603", "-32603", true],
+        ["resources/read", undefined, "-32002", false],
+        ["made/up", undefined, "-32601", false],
+        ["tools/call flaky", "tool_error", undefined, true]
       ]
-      for (const [name, errorType, statusCode] of expected) {
+      for (const [name, errorType, statusCode, error] of expected) {
         const s = span(name)!
         assert.strictEqual(attribute(s, "error.type"), errorType, name)
         assert.strictEqual(attribute(s, "rpc.response.status_code"), statusCode, name)
-        assert.strictEqual(s.status?.code, 2, `${name}: STATUS_CODE_ERROR`)
+        if (error) assert.strictEqual(s.status?.code, 2, `${name}: STATUS_CODE_ERROR`)
+        else assert.notStrictEqual(s.status?.code, 2, `${name}: no ERROR status`)
       }
       assert.strictEqual(point("refused")!["error.type"], "403")
       assert.strictEqual(point("refused")!["rpc.response.status_code"], "403")
       assert.strictEqual(point("explodes")!["error.type"], "-32603")
       assert.strictEqual(point("flaky")!["error.type"], "tool_error")
       assert.isUndefined(point("flaky")!["rpc.response.status_code"])
+      for (const [target, code] of [["nope", "-32602"], ["resources/read", "-32002"]] as const) {
+        assert.isUndefined(point(target)!["error.type"], target)
+        assert.strictEqual(point(target)!["rpc.response.status_code"], code, target)
+      }
     }))
 
   it.live("a cancelled request's span has error.type cancelled and the ERROR status", () =>
@@ -121,7 +135,8 @@ describe("Telemetry and the semantic conventions", () => {
       assert.strictEqual((read.contents[0] as { text: string }).text, "a note")
       const readSpan = () => otlp.spans.find((s) => attribute(s, "mcp.method.name") === "resources/read")
       // Metrics are the process's: the other tests' series are exported too.
-      const point = () => otlp.durationAttributes.find((a) => a["mcp.method.name"] === "resources/read" && a["error.type"] === undefined)
+      const point = () =>
+        otlp.durationAttributes.find((a) => a["mcp.method.name"] === "resources/read" && a["error.type"] === undefined && a["rpc.response.status_code"] === undefined)
       yield* until(() => readSpan() !== undefined && point() !== undefined)
 
       assert.strictEqual(readSpan()!.name, "resources/read")

@@ -11,8 +11,11 @@
  *   `jsonrpc.request.id`, `mcp.protocol.version`, `network.transport` (`pipe` without HTTP: stdio,
  *   in memory; `tcp` over HTTP, with `network.protocol.name` `http` and `network.protocol.version`,
  *   `1.1`, where the platform tells it, and `client.address`, the peer's address, with `client.port`, its port, where the platform tells it), and
- *   `error.type` when the request fails: the JSON-RPC error code the client gets, as a string
- *   (`-32602`, `-32603` for a defect), also given as `rpc.response.status_code`; `tool_error` for
+ *   `rpc.response.status_code` for a JSON-RPC error answered: its code, as a string (`-32603` for
+ *   a defect); `error.type` when the request fails: that code, unless the conventions class it as
+ *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
+ *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
+ *   alike); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -130,7 +133,8 @@ import * as TraceContext from "./internal/traceContext.ts"
 
 /**
  * `mcp.server.operation.duration`: seconds from a request's arrival at the middleware to its
- * answer (a client's notification: until it is handled), by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`,
+ * answer (a client's notification: until it is handled), by `mcp.method.name`, tool or prompt name, `error.type` and `rpc.response.status_code`
+ * (the code alone for the caller's errors: see the module),
  * `gen_ai.operation.name`, `mcp.protocol.version`, `network.transport`, `network.protocol.name`
  * and `network.protocol.version` (not by resource URI: opt-in in the conventions). Its buckets
  * are the conventions' (0.01 s to 300 s), so that it aggregates with other MCP instrumentations';
@@ -405,6 +409,32 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
 }
 
 /**
+ * The JSON-RPC error codes the conventions have the server not count as errors (the caller sent a
+ * request the server could not serve: the analogue of an HTTP 4xx on a SERVER span): -32700
+ * (parse error), -32600 (invalid request), -32601 (method not found), -32602 (invalid params, an
+ * unknown tool or prompt too), -32002 (resource not found). Such an answer's span and series have
+ * `rpc.response.status_code` and no `error.type`, and the span no ERROR status. Every other code
+ * is an error; on the client's side (the requests the server sends it), every code is.
+ */
+const notServerErrors: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map(
+  [
+    McpError.ErrorCode.ParseError,
+    McpError.ErrorCode.InvalidRequest,
+    McpError.ErrorCode.MethodNotFound,
+    McpError.ErrorCode.InvalidParams,
+    McpError.ErrorCode.ResourceNotFound
+  ].map((code) => [codeText(code), { "rpc.response.status_code": codeText(code) }])
+)
+
+/**
+ * The attributes of a request the server answered (or a client's notification it handled) that
+ * failed, as the conventions describe the server: {@link failureAttributesOf}, but only
+ * `rpc.response.status_code` for a code that is no error of the server's ({@link notServerErrors}).
+ */
+const serverFailureAttributesOf = (errorType: string): Readonly<Record<string, string>> =>
+  notServerErrors.get(errorType) ?? failureAttributesOf(errorType)
+
+/**
  * A request span's options, and how its effect runs under it. No stack trace: capturing one per
  * span was the largest cost of tracing a call (profiled); the span's name and attributes already
  * say where it comes from.
@@ -601,7 +631,7 @@ const durationWith = (
     // The attributes are built only for a new series, of copies (see `sharedOf`).
     const labels: Record<string, string> = { ...shared.attributes }
     if (target !== undefined) labels[target.key] = copied(target.value)
-    if (errorType !== undefined) Object.assign(labels, failureAttributesOf(errorType))
+    if (errorType !== undefined) Object.assign(labels, serverFailureAttributesOf(errorType))
     metric = Metric.withAttributes(operationDuration, labels)
     series.set(copied(key), metric)
     seriesCount++
@@ -787,9 +817,13 @@ export const middleware = (options: {
               }
               return record
             }
-            const failure = failureAttributesOf(errorType)
+            const failure = serverFailureAttributesOf(errorType)
             for (const key in failure) span.attribute(key, failure[key])
-            const ending = errorType === toolError
+            // A code that is no error of the server's (the caller's request it could not serve):
+            // not the ERROR status either, as the conventions ask (a success's status).
+            const ending = notServerErrors.has(errorType)
+              ? Exit.void
+              : errorType === toolError
               ? toolErrorExit
               : errorType === cancelled
               ? cancelledExit
