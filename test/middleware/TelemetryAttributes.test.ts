@@ -181,7 +181,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       assert.deepStrictEqual(otlp.bounds.get("mcp.client.operation.duration"), conventions)
       for (const point of otlp.durationAttributes) assert.isUndefined(point.unit, "no unit label on the series")
     }), 20_000)
-  it.live("mcp.server.session.duration: each session's life, by the version it settled (2025-06-18 too) and its transport; a 2026-07-28 connection is none", () =>
+  it.live("mcp.server.session.duration: each session's life, by the version it settled (2025-06-18 too) and network.protocol.name (not network.transport nor .version: the conventions'); a 2026-07-28 connection is none", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const Tool = McpServer.tool({ name: "lives", description: "Answers", parameters: {}, handler: () => Effect.succeed("yes") })
@@ -233,14 +233,20 @@ describe("Telemetry attributes of the semantic conventions", () => {
 
       const seen = () =>
         [...new Set(otlp.sessionDurationAttributes.map((a) =>
-          [a["mcp.protocol.version"], a["network.transport"], a["network.protocol.name"], a["network.protocol.version"]].join(" ")
+          [a["mcp.protocol.version"], a["network.protocol.name"]].join(" ")
         ))].sort()
       // No series without a version: a 2026-07-28 connection in memory (no handshake) is no MCP
       // session, as its requests over HTTP make none.
-      const expected = ["2025-06-18 pipe  ", "2025-11-25 pipe  ", "2025-11-25 tcp http 1.1"]
+      const expected = ["2025-06-18 ", "2025-11-25 ", "2025-11-25 http"]
       yield* until(() => seen().length >= 3)
       // Metrics are the process's: other tests' sessions are there too, none of another kind.
       assert.deepStrictEqual(seen(), expected)
+      // The conventions keep the transport and the HTTP version to operations: a session's requests
+      // may come over several connections.
+      for (const a of otlp.sessionDurationAttributes) {
+        assert.isUndefined(a["network.transport"])
+        assert.isUndefined(a["network.protocol.version"])
+      }
       assert.strictEqual(otlp.units.get("mcp.server.session.duration"), "s")
       assert.deepStrictEqual(otlp.bounds.get("mcp.server.session.duration"), [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300])
     }), 20_000)
@@ -271,7 +277,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       clean.stdin.end()
       assert.isTrue(Exit.isSuccess(yield* Fiber.join(clean.fiber)))
 
-      const points = (version: string) => otlp.sessionDurationAttributes.filter((a) => a["mcp.protocol.version"] === version && a["network.transport"] === "pipe")
+      const points = (version: string) => otlp.sessionDurationAttributes.filter((a) => a["mcp.protocol.version"] === version && a["network.protocol.name"] === undefined)
       yield* until(() => points("2025-03-26").length > 0 && points("2025-11-25").length > 0)
       // Metrics are the process's: no other session of this file settles 2025-03-26; those of 2025-11-25 end cleanly.
       assert.deepStrictEqual([...new Set(points("2025-03-26").map((a) => a["error.type"]))], ["TransportFailure"])

@@ -72,13 +72,14 @@ describe("Telemetry of a 2026-07-28 connection", () => {
 
       yield* modern.close
       yield* legacy.close
-      const series = () => [...new Set(otlp.sessionDurationAttributes.map((a) => `${a["mcp.protocol.version"]} ${a["network.transport"]}`))]
+      const series = () =>
+        [...new Set(otlp.sessionDurationAttributes.map((a) => `${a["mcp.protocol.version"]} ${a["network.transport"] ?? "-"} ${a["network.protocol.name"] ?? "-"}`))]
       yield* until(() => series().length > 0)
       // Then what two exports more bring (the first may have been under way).
       const after = otlp.sessionCounts.length
       yield* until(() => otlp.sessionCounts.length >= after + 2)
       assert.isAtLeast(otlp.sessionCounts.length, after + 2, "the metrics are exported")
-      assert.deepStrictEqual(series(), ["2025-11-25 pipe"])
+      assert.deepStrictEqual(series(), ["2025-11-25 - -"], "no network.transport on a session's series (the conventions')")
       assert.strictEqual(otlp.sessionCounts.at(-1), 0)
     }), 20_000)
 })

@@ -71,7 +71,7 @@
  *   protocol version and transport, `gen_ai.operation.name`), `mcp.client.operation.duration`
  *   (seconds, for each request to the client until its answer; by method, `error.type` and
  *   `rpc.response.status_code`), `mcp.server.session.duration` (seconds, each session's life; by
- *   protocol version and transport) and `mcp.server.session.count` (live sessions in the process):
+ *   protocol version and `network.protocol.name`) and `mcp.server.session.count` (live sessions in the process):
  *   MCP sessions, from their `initialize`; a connection of the 2026-07-28 era is none.
  * - **A background task's work** is a span of its own, linked to the request that created it
  *   (`McpContext.becomeTask`, task-augmented calls): see `TaskSupervisor`.
@@ -183,8 +183,9 @@ export const sessionCount: Metric.Gauge<number> = Metric.gauge("mcp.server.sessi
  * `mcp.server.session.duration`: seconds from a session's start (over HTTP its `initialize`; over
  * stdio and in memory its connection's opening) to its end, for the sessions {@link sessionCount}
  * counts (not a connection of the 2026-07-28 era), by `mcp.protocol.version` (what its
- * `initialize` settled), `network.transport`,
- * `network.protocol.name` and `network.protocol.version`, and `error.type` for a session that
+ * `initialize` settled), `network.protocol.name` (`http` over Streamable HTTP; none over stdio
+ * or in memory: no `network.transport` nor `network.protocol.version`, which the conventions keep
+ * to operations, a session's requests possibly coming over several connections), and `error.type` for a session that
  * ended with an error (over stdio or a connection of one's own: `TransportFailure`, its input or
  * output broke), as the conventions measure the server's sessions. The conventions' buckets (0.01 s to 300 s); {@link otlp} exports its unit, `s`.
  *
@@ -489,7 +490,7 @@ class Transport {
   readonly http: boolean
   /** By MCP protocol version, then by method (bounded: {@link maxMethods}). */
   readonly shared = new Map<string, Map<string, Shared>>()
-  /** The {@link sessionDuration} series of its sessions, by protocol version (and error type, for those that failed). */
+  /** The {@link sessionDuration} series of the sessions of its kind (HTTP or not), by protocol version (and error type, for those that failed). */
   readonly sessions = new Map<string, Metric.Histogram<number>>()
   /** The attributes of the CLIENT spans of the notifications sent for a request, by protocol version, then method (see {@link notificationSpans}). */
   readonly sent = new Map<string, Map<string, Readonly<Record<string, string>>>>()
@@ -501,18 +502,21 @@ class Transport {
   }
   /**
    * The {@link sessionDuration} series of its sessions of `protocolVersion` that ended as
-   * `errorType` says (`undefined`: without an error).
+   * `errorType` says (`undefined`: without an error): by `network.protocol.name` (`http`), not by
+   * `network.transport` nor `network.protocol.version`, which the conventions keep to operations (a
+   * session's requests may come over several connections): kept by the transport without an HTTP
+   * version ({@link httpTransport}, {@link pipeTransport}) for all of its kind.
    */
   sessionSeries(protocolVersion: string, errorType: string | undefined): Metric.Histogram<number> {
+    const kind = this.http ? httpTransport : pipeTransport
+    if (kind !== this) return kind.sessionSeries(protocolVersion, errorType)
     const key = errorType === undefined ? protocolVersion : `${protocolVersion}\u0000${errorType}`
     let series = this.sessions.get(key)
     if (series === undefined) {
-      series = Metric.withAttributes(
-        sessionDuration,
-        errorType === undefined
-          ? { "mcp.protocol.version": protocolVersion, ...this.attributes }
-          : { "mcp.protocol.version": protocolVersion, ...this.attributes, "error.type": errorType }
-      )
+      const attributes: Record<string, string> = { "mcp.protocol.version": protocolVersion }
+      if (this.http) attributes["network.protocol.name"] = "http"
+      if (errorType !== undefined) attributes["error.type"] = errorType
+      series = Metric.withAttributes(sessionDuration, attributes)
       this.sessions.set(key, series)
     }
     return series
