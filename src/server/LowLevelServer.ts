@@ -50,6 +50,7 @@ import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
 import { notificationMetaOf } from "./internal/notificationMeta.ts"
+import { refusedRequestsOf } from "./internal/refusedRequests.ts"
 import { checkLowLevelOptions } from "./internal/serverOptions.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
@@ -430,11 +431,19 @@ export const make = (options: Options): LowLevelServer => {
     }
     observe = chain
   }
-  const invalid = observers.length === 0 ? undefined : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) =>
+  const observed = observers.length === 0 ? undefined : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) =>
     observers.reduceRight<Effect.Effect<unknown, McpError.McpError>>(
       (next, onMessage) => onMessage({ _tag: "Invalid", invalid: value, session }, () => next),
       Effect.void
     ).pipe(Effect.asVoid)
+  // The refusals Telemetry makes a span of (see `internal/refusedRequests.ts`): asked for invalid
+  // input only, and only when a middleware has it (none: as before).
+  const refused = refusedRequestsOf(middleware)
+  const invalid = refused === undefined
+    ? observed
+    : observed === undefined
+    ? refused
+    : (value: ServerSession.InvalidInbound, session: ServerSession.ServerSession) => Effect.andThen(refused(value, session), observed(value, session))
 
   // Around each request the server sends the client: the `onOutgoingRequest` hooks, outermost
   // first; none (the common case) leaves the session's `outgoing` undefined.

@@ -15,7 +15,8 @@
  *   a defect); `error.type` when the request fails: that code, unless the conventions class it as
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
- *   alike); `tool_error` for
+ *   alike; a request the session refused before any hook saw it, an id in progress, one before
+ *   `initialize`, a 2026-07-28 version not served, has such a span too, with its code); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -120,6 +121,7 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { type NotificationMeta, notificationMetaKey } from "../../server/internal/notificationMeta.ts"
+import { type RefusedRequests, refusedRequestsKey } from "../../server/internal/refusedRequests.ts"
 import type { ClientRequestError } from "../../session/ClientRequestError.ts"
 import { McpRequestContext, type RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/Session.ts"
@@ -877,7 +879,8 @@ export const middleware = (options: {
       })
   })
   return Object.assign(telemetry, {
-    [notificationMetaKey]: options.notificationSpans === false ? notificationTraceContext : notificationSpans
+    [notificationMetaKey]: options.notificationSpans === false ? notificationTraceContext : notificationSpans,
+    [refusedRequestsKey]: refusedRequestSpan
   })
 }
 
@@ -1241,6 +1244,51 @@ const sessionErrorOf = (exit: Exit.Exit<unknown, unknown>): string | undefined =
  * (see {@link liveSession}). Weak: nothing is kept of a session gone.
  */
 const sessionTransports = new WeakMap<ServerSession, Transport>()
+
+/**
+ * A request the session refused before dispatching it (an id in progress, a request before
+ * `initialize`, a 2026-07-28 request of a version not served or with a malformed `_meta`, a member
+ * of a batch that is `initialize`): none of the middleware's hooks saw it, but the client sent a
+ * request and was answered, which the conventions give a SERVER span and a
+ * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
+ * parent from `_meta`), of the session's version and transport (that of its `initialize`, else a
+ * stateless session's HTTP, else `pipe`), ended at once with the error answered (its code
+ * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
+ * it as the server's: -32022, not -32600). Asked for refusals only (see
+ * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
+ * Invalid input that is no request (no method, no id) gets nothing.
+ */
+const refusedRequestSpan: RefusedRequests = (invalid, session) => {
+  const request = invalid.value as JsonRpc.Request | undefined
+  if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.method !== "string") return Effect.void
+  const id = request.id
+  if (typeof id !== "string" && typeof id !== "number") return Effect.void
+  const transport = sessionTransports.get(session) ?? (session.stateless ? httpTransport : pipeTransport)
+  const protocolVersion = session.protocolVersion
+  const shared = sharedOf(transport, protocolVersion, request.method)
+  const target = targetOf(request)
+  const attributes: Record<string, unknown> = { ...shared.attributes, "jsonrpc.request.id": bounded(String(id)) }
+  if (!session.stateless && !ProtocolVersion.isModern(protocolVersion) && sessionTransports.has(session)) {
+    attributes["mcp.session.id"] = session.id
+  }
+  if (target !== undefined) attributes[target.key] = target.value
+  const errorType = codeText(invalid.error.code)
+  Object.assign(attributes, serverFailureAttributesOf(errorType))
+  const named = target === undefined || target.key === resourceUri ? undefined : target
+  const ending: Exit.Exit<unknown, unknown> = notServerErrors.has(errorType)
+    ? Exit.void
+    : Exit.fail({ name: "JSONRPCError", message: invalid.error.message, stack: `JSONRPCError: ${invalid.error.message}` })
+  return Effect.useSpan(
+    named === undefined ? shared.method : `${shared.method} ${named.value}`,
+    serverSpanOptions(attributes, metaOf(request), undefined),
+    (span) =>
+      Effect.withFiber((fiber) => {
+        const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n
+        span.end(now, ending)
+        return Metric.update(durationWith(shared, named, errorType), 0)
+      })
+  )
+}
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
