@@ -140,7 +140,9 @@ export interface Options {
    * components or middleware added or removed). A session keeps the server it started with for
    * what it negotiated, but a 2026-07-28 request and any request of a stateless session negotiated
    * nothing to keep: they are answered by this one (else a prompt added after the shared session
-   * started stayed -32601 and out of `server/discover` for good). Default: this server.
+   * started stayed -32601 and out of `server/discover` for good). The servers sharing this
+   * function also share what their `tools/list` answers taught them: which tools' object values
+   * are sent wrapped `{ result }` to 2025-06-18 and 2025-11-25 (see `asListed`). Default: this server.
    */
   readonly latest?: (() => LowLevelServer) | undefined
 }
@@ -341,7 +343,7 @@ export const make = (options: Options): LowLevelServer => {
   for (const [method, route] of modernRoutes) withHooks(method, route)
   // Tools listed by hand with an `outputSchema` whose root is not an object type: their values
   // sent as listed, whoever answers their calls (see `asListed`).
-  asListed(routes)
+  asListed(routes, listedBy(options.latest))
 
   const sealer = makeSealer(options.requestState)
   const hasModernRoutes = modernRoutes.size > 0
@@ -561,12 +563,15 @@ export const make = (options: Options): LowLevelServer => {
  * Costs nothing per call until one tool was listed so: only then do the calls go through the
  * wrapping (the route's chain is swapped), one `Set` lookup per call of those versions.
  *
+ * What the listings taught is kept by the servers sharing one `Options.latest` (the servers
+ * `McpServer` rebuilds after a component change): a tool listed before the change is answered as
+ * listed after it, before any new listing (a stateless client lists once).
+ *
  * Limits: a tool name is listed with one schema for every session (the last listing's); a call
- * reaching a process that never listed the tool (a stateless replica, or the server McpServer
- * rebuilt after a component change) is sent as it is made; a raw hook (`onRequest`, `onMessage`)
- * answering `tools/list` or `tools/call` by itself is not seen.
+ * reaching a process that never listed the tool (a stateless replica) is sent as it is made; a raw
+ * hook (`onRequest`, `onMessage`) answering `tools/list` or `tools/call` by itself is not seen.
  */
-const asListed = (routes: ReadonlyMap<string, Route>): void => {
+const asListed = (routes: ReadonlyMap<string, Route>, listed: Listed): void => {
   const list = routes.get("tools/list")
   const call = routes.get("tools/call")
   if (list === undefined || call === undefined) return
@@ -574,10 +579,7 @@ const asListed = (routes: ReadonlyMap<string, Route>): void => {
   const callChain = call.chain!
   const taskResult = routes.get("tasks/result")
   const resultChain = taskResult?.chain
-  // The names last listed with an `outputSchema` whose root is not an object type.
-  const wrappedTools = new Set<string>()
-  // The tasks of those tools' calls (2025-11-25 task-augmented), oldest first, as many as `maxWrappedTasks`.
-  const wrappedTasks = new Set<string>()
+  const { tools: wrappedTools, tasks: wrappedTasks } = listed
   const record = (result: unknown): void => {
     try {
       const tools = isRecord(result) ? result["tools"] : undefined
@@ -638,6 +640,30 @@ const asListed = (routes: ReadonlyMap<string, Route>): void => {
       ? Exit.map(result as Exit.Exit<unknown, McpError.McpError>, withStructuredContentWrapped)
       : Effect.map(result, withStructuredContentWrapped)
   }
+  // A server built after others of its `latest` starts with what they learned.
+  if (wrappedTools.size > 0) call.chain = callAsListed
+  if (wrappedTasks.size > 0 && taskResult !== undefined) taskResult.chain = resultAsListed
+}
+
+/** What {@link asListed} learned from the listings: the names, and their calls' tasks. */
+interface Listed {
+  /** The names last listed with an `outputSchema` whose root is not an object type, as many as `maxWrappedTools`. */
+  readonly tools: Set<string>
+  /** The tasks of those tools' calls (2025-11-25 task-augmented), oldest first, as many as `maxWrappedTasks`. */
+  readonly tasks: Set<string>
+}
+
+/** What the servers sharing an `Options.latest` (one `McpServer`, rebuilt) learned, kept while that function lives. */
+const listedByLatest = new WeakMap<() => LowLevelServer, Listed>()
+
+/** The {@link Listed} of a server: its own, or the one its `latest` shares with the servers built before it. */
+const listedBy = (latest: (() => LowLevelServer) | undefined): Listed => {
+  let listed = latest === undefined ? undefined : listedByLatest.get(latest)
+  if (listed === undefined) {
+    listed = { tools: new Set(), tasks: new Set() }
+    if (latest !== undefined) listedByLatest.set(latest, listed)
+  }
+  return listed
 }
 
 /** How many tool names {@link asListed} remembers (a server listing more sends the others' values as made). */

@@ -15,8 +15,10 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport as HttpV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Exit from "effect/Exit"
 import { Content, InMemory, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
@@ -516,6 +518,95 @@ describe("SEP-2106: tools a middleware lists by hand", () => {
         const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name, arguments: {} }))
         assert.deepStrictEqual(answer.result.structuredContent, value, `2026-07-28 ${name}`)
       }
+    }))
+
+  // Fails before: the server `McpServer` rebuilt after a component change had forgotten what the
+  // listing before taught, and sent `m_either`'s object value unwrapped, which the SDK v1 client
+  // (its schema listed wrapped) refused: "Structured content does not match the tool's output schema".
+  it.live("McpServer over stateless HTTP: a middleware's tools' values as listed after a component change rebuilt the server (SDK v1)", () =>
+    Effect.gen(function*() {
+      let server: McpServer.McpServer["Service"] | undefined
+      const capture = Layer.effectDiscard(Effect.map(Effect.service(McpServer.McpServer), (made) => void (server = made)))
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "rebuilt", version: "1.0.0", middleware: [middlewareTools] },
+          Layer.mergeAll(Point, capture),
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
+        ).pipe(Effect.provide(Logger.layer([])))
+      )
+      const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new HttpV1(new URL(url)))),
+        () => Effect.promise(() => client.close())
+      )
+      const call = (name: string) =>
+        Effect.promise(() =>
+          client.callTool({ name, arguments: {} }).then((result) => result.structuredContent, (error) => ({ error: String(error) }))
+        )
+      yield* Effect.promise(() => client.listTools())
+      assert.deepStrictEqual(yield* call("m_either"), { result: { n: 1 } }, "before the change")
+      // A component added: the next request is answered by a server built anew.
+      yield* Effect.provideService(McpServer.addTool({ name: "added", handler: () => Effect.succeed("added") }), McpServer.McpServer, server!)
+      for (const [name, value] of Object.entries(middlewareValues)) {
+        assert.deepStrictEqual(yield* call(name), asListedValue(name, value), `after the change: ${name}`)
+      }
+      assert.deepStrictEqual(yield* call("point"), { x: 1 })
+      const listed = yield* Effect.promise(() => client.listTools())
+      assert.include(listed.tools.map((tool) => tool.name), "added")
+      assert.deepStrictEqual(yield* call("m_either"), { result: { n: 1 } }, "listed again")
+    }))
+
+  // Fails before: the server built anew (sharing `latest`) did not know the task of a tool listed
+  // with a non-object root, made before: its `tasks/result` value went unwrapped.
+  it.live("LowLevelServer: servers sharing `latest` share what the listings taught, tasks too (stateless HTTP, 2025-11-25)", () =>
+    Effect.gen(function*() {
+      const task = {
+        taskId: "t1",
+        status: "completed",
+        createdAt: "2026-01-01T00:00:00.000Z",
+        lastUpdatedAt: "2026-01-01T00:00:00.000Z",
+        ttl: 60_000
+      }
+      let now: LowLevelServer.LowLevelServer | undefined
+      // One function for both servers: the same server over time.
+      const latest = () => now!
+      const build = (name: string) =>
+        LowLevelServer.make({
+          serverInfo: { name, version: "1" },
+          taskRequests: ["tools/call"],
+          latest,
+          handlers: {
+            "tools/list": () =>
+              Exit.succeed({
+                tools: [
+                  { name: "either", inputSchema: { type: "object" }, outputSchema: middlewareSchemas["m_either"] },
+                  { name: "either_task", inputSchema: { type: "object" }, outputSchema: middlewareSchemas["m_either"], execution: { taskSupport: "optional" } }
+                ]
+              } as never),
+            "tools/call": (params) =>
+              Exit.succeed((params.name === "either_task" ? { task } : { content: [Content.text("{\"n\":1}")], structuredContent: { n: 1 } }) as never),
+            "tasks/get": () => Exit.succeed(task as never),
+            "tasks/result": () => Exit.succeed({ content: [Content.text("{\"n\":1}")], structuredContent: { n: 1 } } as never)
+          }
+        })
+      now = build("first")
+      const { url } = yield* serveOnFreePort((port) =>
+        Layer.launch(StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }).listen((transport, options) => now!.run(transport, options)))
+          .pipe(Effect.provide(Logger.layer([])))
+      )
+      let next = 0
+      const legacy = (method: string, params: Record<string, unknown>) =>
+        Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id: `r${next++}`, method, params }, { "mcp-protocol-version": "2025-11-25" }).then(answerOf)
+        )
+      yield* legacy("tools/list", {})
+      const made = yield* legacy("tools/call", { name: "either_task", arguments: {}, task: { ttl: 60_000 } })
+      assert.strictEqual(made.result?.task?.taskId, "t1", JSON.stringify(made))
+      now = build("second")
+      const called = yield* legacy("tools/call", { name: "either", arguments: {} })
+      assert.deepStrictEqual(called.result?.structuredContent, { result: { n: 1 } }, JSON.stringify(called))
+      const payload = yield* legacy("tasks/result", { taskId: "t1" })
+      assert.deepStrictEqual(payload.result?.structuredContent, { result: { n: 1 } }, JSON.stringify(payload))
     }))
 
   it.live("LowLevelServer: a middleware's own tools' values as listed beside its handler's (SDK v1 at 2025-11-25)", () =>
