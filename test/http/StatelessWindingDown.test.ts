@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import * as Middleware from "../../src/middleware/Middleware.ts"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
 import { BOTH, post, serveOnFreePort } from "./support.ts"
 
@@ -80,5 +81,71 @@ describe("stateless: the work Timeout answers leave running, per requestor", () 
       const late = yield* Effect.promise(() => waiting)
       assert.strictEqual(started.alice, bound + 1)
       assert.isDefined(late)
+    }).pipe(Effect.scoped), 60_000)
+
+  // Fails before the fix: one handler's end woke one waiting request; that one answered without
+  // timing out (the bound no longer reached), but the others went on waiting while a new request
+  // would have gone at once.
+  it.live("every request waiting for room goes once there is room", () =>
+    Effect.gen(function*() {
+      const stuck: Array<() => void> = []
+      const started = { stuck: 0, quick: 0 }
+      let quickArrived = 0
+      const Stuck = McpServer.tool({
+        name: "stuck",
+        handler: () =>
+          Effect.uninterruptible(Effect.suspend(() => {
+            started.stuck++
+            return Effect.as(Effect.promise(() => new Promise<void>((resolve) => stuck.push(resolve))), "done")
+          }))
+      })
+      const Quick = McpServer.tool({ name: "quick", handler: () =>
+          Effect.sync(() => {
+            started.quick++
+            return "ok"
+          })
+      })
+      // Outside Timeout: a call of quick has reached the server (Timeout then holds it, synchronously).
+      const arrivals = Middleware.make("arrivals", {
+        onRequest: (request, _context, next) => {
+          if ((request.params as { readonly name?: unknown } | undefined)?.name === "quick") quickArrived++
+          return next(request)
+        }
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => {
+        for (const resolve of stuck.splice(0)) resolve()
+      }))
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "winding-down", version: "1.0.0" },
+          Layer.mergeAll(Stuck, Quick, McpServer.middleware(arrivals, Timeout.middleware({ default: "50 millis" }))),
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
+        )
+      )
+      const call = (name: string, id: number) =>
+        post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, {
+          accept: BOTH,
+          "mcp-protocol-version": "2025-11-25"
+        }).then(async (response) => (await response.json() as any).result, () => undefined)
+      const bound = Timeout.maxWindingDownPerRequestor
+      const answers = yield* Effect.promise(() => Promise.all(Array.from({ length: bound }, (_, i) => call("stuck", i))))
+      for (const answer of answers) assert.isTrue(answer?.isError, JSON.stringify(answer))
+      assert.strictEqual(started.stuck, bound)
+      // Three quick calls wait for room (the bound of handlers left running is reached).
+      const waiting = [call("quick", bound), call("quick", bound + 1), call("quick", bound + 2)]
+      for (let i = 0; i < 500 && quickArrived < 3; i++) yield* Effect.sleep("10 millis")
+      assert.strictEqual(quickArrived, 3)
+      assert.strictEqual(started.quick, 0, "a call started past the bound")
+      // One stuck handler ends: room for one more left running; none of the quick ones is.
+      stuck.shift()!()
+      const late = yield* Effect.promise(() =>
+        Promise.race([
+          Promise.all(waiting),
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))
+        ])
+      )
+      assert.isDefined(late, `only ${started.quick} of the 3 waiting calls went, with room for them`)
+      for (const answer of late!) assert.deepStrictEqual(answer?.content, [{ type: "text", text: "ok" }])
+      assert.strictEqual(started.quick, 3)
     }).pipe(Effect.scoped), 60_000)
 })

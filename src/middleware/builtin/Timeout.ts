@@ -70,8 +70,10 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * client could leave any number running. So each requestor there (the principal, else an
  * anonymous client's address: `RateLimit.requestorKey`) may leave this many; past it, its next
  * timed request waits (its handler not started, its wait not timed) until one of them ends, as a
- * 2025 session's next request waits for a slot; within its HTTP request's own timeout. Other
- * requestors' requests do not wait. Clients behind one proxy, anonymous, share an address and so
+ * 2025 session's next request waits for a slot; within its HTTP request's own timeout. While it
+ * has any left running, its timed requests running count with them (each may be left running
+ * too), and each gives its place back as it ends, to the next one waiting. Other requestors'
+ * requests do not wait. Clients behind one proxy, anonymous, share an address and so
  * this bound.
  *
  * @since 0.2.0
@@ -119,7 +121,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const run = timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
       // A stateless session with handlers left running after their answers: its requestor's may wait.
       const held = context.session.stateless ? windingDown.get(context.session) : undefined
-      return held === undefined ? run : Effect.andThen(roomFor(context.session, held, Requestor.keyOf(context)), run)
+      return held === undefined ? run : admitted(context.session, held, Requestor.keyOf(context), run)
     }
   })
 }
@@ -171,7 +173,10 @@ const timed = <A>(
       ))
   )
 
-/** One requestor's handlers left running after their timed-out answers, and its requests waiting for one to end. */
+/**
+ * One requestor's handlers left running after their timed-out answers, with its timed requests
+ * running meanwhile (each may become one), and its requests waiting for one of them to end.
+ */
 class WindingDown {
   count = 0
   waiters: Array<() => void> = []
@@ -199,12 +204,15 @@ const windDown = (context: RequestContext, fiber: Fiber.Fiber<unknown, unknown>)
   if (entry === undefined) held.set(key, entry = new WindingDown())
   entry.count++
   const counted = entry
-  fiber.addObserver(() => {
-    counted.count--
-    const next = counted.waiters.shift()
-    if (next !== undefined) return next()
-    if (counted.count === 0) forget(session, held, key, counted)
-  })
+  fiber.addObserver(() => release(session, held, key, counted))
+}
+
+/** One of `entry`'s ended (a handler left running, a request running): one waiting request may go. */
+const release = (session: object, held: Map<string, WindingDown>, key: string, entry: WindingDown): void => {
+  entry.count--
+  const next = entry.waiters.shift()
+  if (next !== undefined) return next()
+  if (entry.count === 0) forget(session, held, key, entry)
 }
 
 /** Drops a requestor's entry (and its session's map, left empty). */
@@ -215,18 +223,44 @@ const forget = (session: object, held: Map<string, WindingDown>, key: string, en
 }
 
 /**
- * Waits until requestor `key` has fewer than {@link maxWindingDownPerRequestor} handlers left
- * running (at once when it has); interrupted (the request cancelled, its HTTP request timed out),
- * it waits no more.
+ * Runs `run`, a timed request of requestor `key`, once that requestor has room: while it has
+ * handlers left running, its running timed requests count with them (each may become one), so
+ * the room a handler's end made is taken by one request, which gives it back as it ends (to the
+ * next waiting, else to whoever comes): a woken request that answered in time, or whose wait was
+ * interrupted, left the others waiting with room for them.
  */
-const roomFor = (session: object, held: Map<string, WindingDown>, key: string): Effect.Effect<void> =>
+const admitted = <A, E, R>(
+  session: object,
+  held: Map<string, WindingDown>,
+  key: string,
+  run: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(roomFor(session, held, key)), (entry) => {
+      if (entry === undefined) return restore(run)
+      // Counted here, where it cannot be interrupted before the count is given back.
+      entry.count++
+      return Effect.ensuring(restore(run), Effect.sync(() => release(session, held, key, entry)))
+    })
+  )
+
+/**
+ * Waits until requestor `key` has fewer than {@link maxWindingDownPerRequestor} handlers left
+ * running and timed requests running (at once when it has): its entry, to count the request in
+ * (`undefined`: none, nothing to count); interrupted (the request cancelled, its HTTP
+ * request timed out), it waits no more, and hands a wake-up it got on.
+ */
+const roomFor = (session: object, held: Map<string, WindingDown>, key: string): Effect.Effect<WindingDown | undefined> =>
   Effect.suspend(() => {
     const entry = held.get(key)
-    if (entry === undefined) return Effect.void
+    if (entry === undefined) return Effect.undefined
     if (entry.count < maxWindingDownPerRequestor) {
       // Woken by the last of its handlers to end, nothing else waiting: nothing to keep.
-      if (entry.count === 0 && entry.waiters.length === 0) forget(session, held, key, entry)
-      return Effect.void
+      if (entry.count === 0 && entry.waiters.length === 0) {
+        forget(session, held, key, entry)
+        return Effect.undefined
+      }
+      return Effect.succeed(entry)
     }
     const wait = Effect.callback<void>((resume) => {
       const waiter = () => resume(Effect.void)
@@ -236,8 +270,15 @@ const roomFor = (session: object, held: Map<string, WindingDown>, key: string): 
         if (index >= 0) entry.waiters.splice(index, 1)
       })
     })
-    // Looked at again once woken: another request may have taken the room first.
-    return Effect.andThen(wait, roomFor(session, held, key))
+    // Looked at again once woken: another request may have taken the room first. Interrupted
+    // once woken, the room it was woken for goes to the next waiting request.
+    return Effect.onInterrupt(
+      Effect.andThen(wait, roomFor(session, held, key)),
+      () =>
+        Effect.sync(() => {
+          if (entry.count < maxWindingDownPerRequestor) entry.waiters.shift()?.()
+        })
+    )
   })
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
