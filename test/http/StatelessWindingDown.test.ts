@@ -41,7 +41,7 @@ describe("stateless: the work Timeout answers leave running, per requestor", () 
       const { url } = yield* serveOnFreePort((port) =>
         McpServer.serve(
           { name: "winding-down", version: "1.0.0" },
-          Layer.mergeAll(Stuck, McpServer.middleware(Timeout.middleware({ default: "50 millis" }))),
+          Layer.mergeAll(Stuck, McpServer.middleware(Timeout.middleware({ default: "250 millis" }))),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -118,7 +118,9 @@ describe("stateless: the work Timeout answers leave running, per requestor", () 
       const { url } = yield* serveOnFreePort((port) =>
         McpServer.serve(
           { name: "winding-down", version: "1.0.0" },
-          Layer.mergeAll(Stuck, Quick, McpServer.middleware(arrivals, Timeout.middleware({ default: "50 millis" }))),
+          // Long enough for each handler to start before its timeout, on a loaded machine (one
+          // interrupted before its uninterruptible region is not left running).
+          Layer.mergeAll(Stuck, Quick, McpServer.middleware(arrivals, Timeout.middleware({ default: "250 millis" }))),
           StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
         )
       )
