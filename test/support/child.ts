@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import type { Socket } from "node:net"
+import "./compileCache.ts"
 
 /** How a child exited: its exit code, or the signal that ended it. */
 export interface Exited {

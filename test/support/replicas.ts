@@ -7,6 +7,7 @@ import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
+import "./compileCache.ts"
 
 const examples = {
   replica: fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url)),
