@@ -273,10 +273,14 @@ export const run = Effect.fnUntraced(function*(options: Options) {
    * watched as a folder made later is (its module files count as changed).
    */
   const rootRemoved = (root: string) =>
-    Effect.andThen(
-      Console.error(`effect-mcp dev: ${path.relative(process.cwd(), root) || root} was removed; it is watched again once it is there`),
-      madeAgain(root)
-    )
+    Effect.suspend(() => {
+      // Looked for once before it is said: a folder made after the message is found by a later look.
+      const back = isFolder(root)
+      return Effect.andThen(
+        Console.error(`effect-mcp dev: ${path.relative(process.cwd(), root) || root} was removed; it is watched again once it is there`),
+        back ? madeLater(root) : Effect.andThen(Effect.sleep(rootPollMillis), madeAgain(root))
+      )
+    })
   const madeAgain = (root: string): Effect.Effect<void> =>
     Effect.suspend(() => isFolder(root) ? madeLater(root) : Effect.andThen(Effect.sleep(rootPollMillis), madeAgain(root)))
 
