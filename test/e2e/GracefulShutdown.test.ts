@@ -6,14 +6,17 @@
  * as an interrupted command: 130 (SIGINT), 143 (SIGTERM). Real child processes of the everything
  * server and of fixtures, stdio and Streamable HTTP.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { McpError } from "../../src/index.ts"
-import { freePort, initializeMessage, on, post, sleep, sseReader } from "../http/support.ts"
+import { freePort, initializeMessage, nextMessage, on, post, sleep, sseReader } from "../http/support.ts"
 import { type NodeChild, spawnNode } from "../support/child.ts"
+
+// Every case runs its own child process: three at a time (most of a case is waiting on the child).
+vi.setConfig({ maxConcurrency: 3 })
 
 const everythingServer = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 const shortShutdownServer = fileURLToPath(new URL("../fixtures/short-shutdown-server.ts", import.meta.url))
@@ -35,20 +38,47 @@ const slowCall = (id: number, ms: number) => ({
  */
 const stopped = (id: number) => ({ jsonrpc: "2.0", id, error: McpError.stoppedByShutdownObject })
 
-/** Initializes a stdio child (waiting 10 s at most for its answer). */
+/** Initializes a stdio child (waiting 20 s at most for its answer: it may start alongside others). */
 const handshake = async (running: NodeChild) => {
   running.send(initializeMessage("init"))
-  assert.isTrue(await running.until(() => running.messages().some((m) => m.id === "init"), 10_000), "no initialize answer")
+  assert.isTrue(await running.until(() => running.messages().some((m) => m.id === "init"), 20_000), "no initialize answer")
   running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
 }
 
-describe("graceful shutdown (stdio)", () => {
+/**
+ * Waits (10 s at most) until a stdio child has read everything sent so far: a ping sent now is
+ * answered (stdin is read in order), not after a fixed wait a loaded machine may outlast.
+ */
+const readSoFar = async (running: NodeChild, id: string) => {
+  running.send({ jsonrpc: "2.0", id, method: "ping" })
+  assert.isTrue(await running.until(() => running.messages().some((m) => m.id === id), 10_000), `no answer to ${id}: ${running.stderr()}`)
+}
+
+/**
+ * POSTs pings on `sessionId` until one is not answered 200 (the drain has begun), at most 100
+ * tries 20 ms apart: its status (0 when the connection failed, 200 when none was refused).
+ */
+const untilRefused = async (url: string, sessionId: string, onRefused?: (response: Response) => Promise<void>) => {
+  for (let i = 0; i < 100; i++) {
+    const response = await post(url, { jsonrpc: "2.0", id: `late-${i}`, method: "ping" }, on(sessionId)).catch(() => undefined)
+    if (response === undefined) return 0
+    if (response.status !== 200) {
+      await (onRefused?.(response) ?? response.text())
+      return response.status
+    }
+    await response.text()
+    await sleep(20)
+  }
+  return 200
+}
+
+describe.concurrent("graceful shutdown (stdio)", () => {
   it.live("SIGTERM with 50 calls in flight: all 50 answered, then exit 0", () =>
     Effect.gen(function*() {
       const running = yield* spawnNode(everythingServer)
       yield* Effect.promise(() => handshake(running))
       for (let id = 1; id <= 50; id++) running.send(slowCall(id, 600))
-      yield* Effect.promise(() => sleep(200))
+      yield* Effect.promise(() => readSoFar(running, "after"))
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(10_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null })
@@ -62,7 +92,7 @@ describe("graceful shutdown (stdio)", () => {
       const running = yield* spawnNode(everythingServer)
       yield* Effect.promise(() => handshake(running))
       running.send(slowCall(1, 60_000))
-      yield* Effect.promise(() => sleep(200))
+      yield* Effect.promise(() => readSoFar(running, "after"))
       running.child.kill("SIGTERM")
       yield* Effect.promise(() => sleep(200))
       assert.isNull(running.child.exitCode, "exited before the in-flight call finished")
@@ -78,7 +108,7 @@ describe("graceful shutdown (stdio)", () => {
     Effect.gen(function*() {
       const running = yield* spawnNode(everythingServer)
       running.send(initializeMessage("init", { elicitation: {} }))
-      const initialized = yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === "init"), 10_000))
+      const initialized = yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === "init"), 20_000))
       assert.isTrue(initialized, `no initialize answer: ${running.stderr()}`)
       running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
       running.send({ jsonrpc: "2.0", id: "e", method: "tools/call", params: { name: "test_elicitation", arguments: { message: "Who?" } } })
@@ -106,7 +136,7 @@ describe("graceful shutdown (stdio)", () => {
     }), 30_000)
 })
 
-describe("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
+describe.concurrent("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
   // Fails before the fix ({ code: null, signal: "SIGHUP" }): runMain did not listen for SIGHUP, and
   // Node's default for it ended the process at once, the in-flight calls unanswered.
   it.live("stdio (Stdio.runMain): SIGHUP with 5 calls in flight: all 5 answered, then exit 0", () =>
@@ -129,18 +159,12 @@ describe("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
   it.live("Streamable HTTP (GracefulShutdown.runMain): SIGHUP with a call in flight: answered, new requests 503, exit 0", () =>
     Effect.gen(function*() {
       const { running, url, sessionId } = yield* serveHttp({})
-      const call = post(url, slowCall(1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
-        status: response.status,
-        body: await response.json() as any
-      }), (error: unknown) => ({ status: 0, body: String(error) }))
-      yield* Effect.promise(() => sleep(300))
+      const call = yield* Effect.promise(() => inFlight(url, sessionId, 1))
       running.child.kill("SIGHUP")
-      yield* Effect.promise(() => sleep(100))
-      const refused = yield* Effect.promise(() =>
-        post(url, { jsonrpc: "2.0", id: "late", method: "ping" }, on(sessionId)).then((r) => r.status, () => 0)
-      )
+      // A new request is refused once the signal is handled (pings until one is not answered 200).
+      const refused = yield* Effect.promise(() => untilRefused(url, sessionId))
       assert.strictEqual(refused, 503)
-      const answer = yield* Effect.promise(() => call)
+      const answer = yield* Effect.promise(() => call.answer())
       assert.strictEqual(answer.status, 200, JSON.stringify(answer.body))
       assert.strictEqual(answer.body.result?.content?.[0]?.text, "done", JSON.stringify(answer.body))
       const exited = yield* Effect.promise(() => running.exited(10_000))
@@ -148,7 +172,7 @@ describe("SIGHUP (a closed terminal) drains as SIGTERM does", () => {
     }), 30_000)
 })
 
-describe("a second signal while a finalizer does not finish", () => {
+describe.concurrent("a second signal while a finalizer does not finish", () => {
   // Found by fuzzing (fails before a fix): the second signal interrupted the main fiber, which
   // waited for the finalizer; the process ran on until it finished (a Redis client closing against
   // a Redis that stopped answering never does). The doc: "A second signal stops it at once."
@@ -165,7 +189,7 @@ describe("a second signal while a finalizer does not finish", () => {
     }), 30_000)
 })
 
-describe("graceful shutdown cut short by the shutdown timeout", () => {
+describe.concurrent("graceful shutdown cut short by the shutdown timeout", () => {
   // Changed on purpose (fails before: the cut call had no answer, its client learnt of it only
   // from stdout closing): the cut call is answered -32000 "Server shutting down", as over HTTP.
   it.live("SIGTERM while a call outlasts shutdownTimeoutMillis: the call is interrupted and answered -32000, exit 143", () =>
@@ -174,7 +198,8 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
       yield* Effect.promise(() => handshake(running))
       running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "sleep", arguments: { ms: 60_000 } } })
       running.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "sleep", arguments: { ms: 50 } } })
-      yield* Effect.promise(() => sleep(300))
+      // Both calls read (in order) once the short one is answered; the long one still runs.
+      yield* Effect.promise(() => running.until(() => running.messages().some((m) => m.id === 2), 10_000))
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
@@ -185,7 +210,7 @@ describe("graceful shutdown cut short by the shutdown timeout", () => {
     }), 30_000)
 })
 
-describe("graceful shutdown cut short, seen by the SDK v1 client over stdio", () => {
+describe.concurrent("graceful shutdown cut short, seen by the SDK v1 client over stdio", () => {
   // Fails before: the SDK's call failed only as the server's stdout closed ("Connection closed",
   // from the client itself), never told why; a client whose server's output stays open (a
   // wrapper holding the pipe) waited for its own timeout. Now the server's answer says so.
@@ -237,7 +262,7 @@ const notRead = Effect.gen(function*() {
   return running
 })
 
-describe("a client that does not read the server's output", () => {
+describe.concurrent("a client that does not read the server's output", () => {
   // Found by a bad-input hunt (fails before the fix: the server waited for the pipe to drain, in
   // its reading fiber, its writer and its last flush, and never exited; only SIGKILL ended it).
   it.live("SIGTERM: the output's flush is cut after the shutdown timeout, exit 143", () =>
@@ -310,7 +335,7 @@ describe("a client that does not read the server's output", () => {
     }), 30_000)
 })
 
-describe("the exit code of a drain cut short: decided by the signal, not by the end of input", () => {
+describe.concurrent("the exit code of a drain cut short: decided by the signal, not by the end of input", () => {
   // The client closing stdin during a SIGTERM's drain does not make it one of a mere end of
   // input: cut short, it exits 143. Passed before; kept so that it stays so (see Stdio.runMain).
   it.live("SIGTERM, then the client closes stdin while a call outlasts the drain: exit 143", () =>
@@ -349,7 +374,7 @@ describe("the exit code of a drain cut short: decided by the signal, not by the 
     }), 30_000)
 })
 
-describe("a client that sends on during a drain without reading", () => {
+describe.concurrent("a client that sends on during a drain without reading", () => {
   // Fails before the fix: once the signal came, the server's writes no longer waited for the
   // output, and its input was read on for the client's answers: every request the client sent was
   // read and answered -32000 into the output's buffer, unbounded, for as long as the drain (and
@@ -403,6 +428,27 @@ const initializeOnceUp = async (port: number, capabilities: Record<string, unkno
   return init
 }
 
+/**
+ * POSTs a `test_task_slow` call (`id`) of 1,600 ms in two steps, with progress: in flight once its
+ * first progress arrived (awaited here, 10 s at most), not after a fixed wait; it still runs for
+ * its second step. Its answer then: the status and the last message of its SSE stream.
+ */
+const inFlight = async (url: string, sessionId: string, id: number) => {
+  const response = await post(url, {
+    ...slowCall(id, 1_600),
+    params: { name: "test_task_slow", arguments: { ms: 1_600, steps: 2 }, _meta: { progressToken: `p${id}` } }
+  }, on(sessionId))
+  const reader = sseReader(response)
+  const progress = response.status === 200 ? await nextMessage(reader, { timeoutMillis: 10_000 }) : undefined
+  assert.strictEqual(progress?.method, "notifications/progress", `call ${id}: ${response.status} ${JSON.stringify(progress)}`)
+  const answer = async () => {
+    let body: any
+    for (let i = 0; i < 5 && body?.id !== id; i++) body = await nextMessage(reader, { timeoutMillis: 10_000 }).catch(String)
+    return { status: response.status, body }
+  }
+  return { answer }
+}
+
 /** The everything server over HTTP as a child, with one session opened (client `capabilities`). */
 const serveHttp = (capabilities: Record<string, unknown>) =>
   Effect.gen(function*() {
@@ -416,22 +462,17 @@ const serveHttp = (capabilities: Record<string, unknown>) =>
     return { running, url, sessionId }
   })
 
-describe("graceful shutdown (Streamable HTTP)", () => {
+describe.concurrent("graceful shutdown (Streamable HTTP)", () => {
   it.live("SIGTERM with 50 calls in flight: all answered, new requests 503 with a JSON-RPC body, exit 0", () =>
     Effect.gen(function*() {
       const { running, url, sessionId } = yield* serveHttp({})
-      const calls = Array.from({ length: 50 }, (_, i) =>
-        post(url, slowCall(i + 1, 800), on(sessionId, { accept: "application/json" })).then(async (response) => ({
-          status: response.status,
-          body: await response.json() as any
-        })))
-      yield* Effect.promise(() => sleep(300))
+      const inFlightCalls = yield* Effect.promise(() => Promise.all(Array.from({ length: 50 }, (_, i) => inFlight(url, sessionId, i + 1))))
+      const calls = inFlightCalls.map((call) => call.answer())
       running.child.kill("SIGTERM")
-      yield* Effect.promise(() => sleep(100))
-      // a new request while draining: refused with a JSON-RPC body
-      const refused = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: "late", method: "ping" }, on(sessionId)))
-      assert.strictEqual(refused.status, 503)
-      const refusedBody = (yield* Effect.promise(() => refused.json())) as any
+      // a new request while draining (pings until one is not answered 200): refused with a JSON-RPC body
+      let refusedBody: any
+      const refused = yield* Effect.promise(() => untilRefused(url, sessionId, async (response) => void (refusedBody = await response.json())))
+      assert.strictEqual(refused, 503)
       assert.strictEqual(refusedBody.jsonrpc, "2.0")
       assert.strictEqual(refusedBody.error.code, -32000)
       assert.include(refusedBody.error.message, "shutting down")
@@ -476,7 +517,7 @@ describe("graceful shutdown (Streamable HTTP)", () => {
     }), 30_000)
 })
 
-describe("a server that stops with a defect", () => {
+describe.concurrent("a server that stops with a defect", () => {
   it.live("logs it on stderr with the message clipped to 4 KB, and exits 1", () =>
     Effect.gen(function*() {
       const running = yield* spawnNode(failingStartServer)
@@ -491,7 +532,7 @@ describe("a server that stops with a defect", () => {
     }), 30_000)
 })
 
-describe("a signal before McpServer.serve serves (its Layer still building), under runMain", () => {
+describe.concurrent("a signal before McpServer.serve serves (its Layer still building), under runMain", () => {
   const modes = [
     { name: "stdio (Stdio.runMain)", args: (): Promise<Array<string>> => Promise.resolve([]) },
     { name: "Streamable HTTP (GracefulShutdown.runMain)", args: async () => ["--http", String(await freePort())] }
@@ -559,7 +600,7 @@ describe("a signal before McpServer.serve serves (its Layer still building), und
     }), 30_000)
 })
 
-describe("end of input while the Layer builds (stdio, Stdio.runMain)", () => {
+describe.concurrent("end of input while the Layer builds (stdio, Stdio.runMain)", () => {
   // What a client that gives up on a server still starting does: it closes the server's stdin.
   // Nothing reads the input before the transport opens (the Layer first): the end is found then,
   // and the session ends at once, with nothing to drain. A check, not a fix: it held before.
@@ -612,7 +653,7 @@ const untilServesHttp = async (port: number) => {
   await init!.text()
 }
 
-describe("a signal while the Layer builds, in shapes without McpServer.serve, under runMain", () => {
+describe.concurrent("a signal while the Layer builds, in shapes without McpServer.serve, under runMain", () => {
   const shapes = [
     { name: "low-level stdio (server.run + Effect.provide, Stdio.runMain)", shape: "stdio", http: false },
     { name: "Layer.launch(StreamableHttp.serve) (GracefulShutdown.runMain)", shape: "serve", http: true },
@@ -680,13 +721,13 @@ const oneSlot = (protocolVersion: string) =>
   Effect.gen(function*() {
     const running = yield* spawnNode(shortShutdownServer, ["--max-concurrent-requests", "1"])
     running.send({ ...initializeMessage("init"), params: { ...initializeMessage("init").params, protocolVersion } })
-    const initialized = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === "init"), 10_000))
+    const initialized = yield* Effect.promise(() => running.until(() => running.messages().find((m) => m.id === "init"), 20_000))
     assert.strictEqual(initialized?.result?.protocolVersion, protocolVersion, "no initialize answer")
     running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
     return running
   })
 
-describe("requests that wait for a request slot when the drain runs out of time", () => {
+describe.concurrent("requests that wait for a request slot when the drain runs out of time", () => {
   // Fails before: the scheduler dropped the waiting call (`stopAll`) without an answer; its client
   // waited for ever (here: until the process exited). The call running then is interrupted and
   // answered -32000 "Server shutting down" (see above; unanswered before).
@@ -741,13 +782,14 @@ describe("requests that wait for a request slot when the drain runs out of time"
 // at end of input and after the first SIGTERM alike; a handler that cannot be interrupted left
 // the process waiting for nothing ("waits for something that can never happen", exit 1). The
 // interrupted calls now get `shutdownTimeoutMillis` more to end, then are left behind.
-describe("a call whose interruption does not end within the shutdown timeout (stdio, Stdio.runMain)", () => {
+describe.concurrent("a call whose interruption does not end within the shutdown timeout (stdio, Stdio.runMain)", () => {
   for (const tool of ["slow_cleanup", "uninterruptible"] as const) {
     it.live(`${tool}, end of input: answered -32000, then exit 0 within twice the timeout`, () =>
       Effect.gen(function*() {
         const running = yield* oneSlot("2025-11-25")
         running.send(call(1, tool, {}))
-        yield* Effect.promise(() => sleep(300))
+        const started = yield* Effect.promise(() => running.until(() => running.stderr().includes(`${tool}: started`), 10_000))
+        assert.isTrue(started === true, `the call did not start: ${running.stderr()}`)
         const ended = Date.now()
         running.child.stdin!.end()
         const exited = yield* Effect.promise(() => running.exited(5_000))
