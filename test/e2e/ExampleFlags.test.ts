@@ -3,44 +3,79 @@
  * an unknown flag or a bad value is named on stderr with a pointer to `--help`, exit 2.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { readdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import "../support/compileCache.ts"
 
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url))
 /** Every example server (`examples/*.ts`; not its `internal/` helpers or `fixtures/`). */
 const examples = readdirSync(fileURLToPath(new URL("../../examples/", import.meta.url))).filter((name) => name.endsWith(".ts"))
+
+interface Ran {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `node examples/<name> …args` to its end (killed after 15 s): its exit code and output. */
 const run = (name: string, args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, [example(name), ...args], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "pipe"] })
+  new Promise<Ran>((resolve) => {
+    const child = spawn(process.execPath, [example(name), ...args], { timeout: 15_000, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.once("close", (status) => resolve({ status, stdout, stderr }))
+  })
+
+/** {@link run} of each of `runs`, two at a time (the machine's cores: each is mostly a child's start, CPU-bound): the results in order. */
+const runEach = async (runs: ReadonlyArray<readonly [string, ReadonlyArray<string>]>): Promise<Array<Ran>> => {
+  const results: Array<Ran> = []
+  let next = 0
+  await Promise.all(Array.from({ length: 2 }, async () => {
+    while (next < runs.length) {
+      const index = next++
+      results[index] = await run(...runs[index]!)
+    }
+  }))
+  return results
+}
 
 describe("example flags", () => {
   // Fails before the fix for echo-api-server.ts: it read no flag (--help served stdio, --http was ignored).
-  it("--help: usage on stdout, exit 0, for every example", () => {
+  it("--help: usage on stdout, exit 0, for every example", async () => {
     assert.include(examples, "echo-api-server.ts")
-    for (const name of examples) {
-      const result = run(name, ["--help"])
+    const results = await runEach([...examples.map((name) => [name, ["--help"]] as const), ["protected-server.ts", ["--help"]]])
+    for (const [index, name] of examples.entries()) {
+      const result = results[index]!
       assert.strictEqual(result.status, 0, `${name}: ${result.stderr}`)
       assert.include(result.stdout, "usage: node", name)
       assert.include(result.stdout, "--http", name)
     }
-    assert.include(run("protected-server.ts", ["--help"]).stdout, "--jwks-url")
+    assert.include(results[examples.length]!.stdout, "--jwks-url")
   }, 120_000)
 
-  it("an unknown flag, a flag without its value, a bad port: named, exit 2, nothing on stdout", () => {
-    for (const [args, message] of [
+  it("an unknown flag, a flag without its value, a bad port: named, exit 2, nothing on stdout", async () => {
+    const mistakes = [
       [["--bogus"], "unknown flag --bogus"],
       [["--http", "--port"], "--port needs a value"],
       [["--http", "--port", "99999"], "--port must be a port number"],
       [["--http", "--stdio"], "exclude each other"]
-    ] as const) {
-      const result = run("hello-server.ts", args)
+    ] as const
+    const results = await runEach([
+      ...mistakes.map(([args]) => ["hello-server.ts", args] as const),
+      ...examples.map((name) => [name, ["--bogus"]] as const)
+    ])
+    for (const [index, [args, message]] of mistakes.entries()) {
+      const result = results[index]!
       assert.strictEqual(result.status, 2, args.join(" "))
       assert.include(result.stderr, message)
       assert.include(result.stderr, "see --help")
       assert.strictEqual(result.stdout, "")
     }
-    for (const name of examples) {
-      const result = run(name, ["--bogus"])
+    for (const [index, name] of examples.entries()) {
+      const result = results[mistakes.length + index]!
       assert.strictEqual(result.status, 2, `${name}: ${result.stderr}`)
       assert.include(result.stderr, "unknown flag --bogus", name)
     }
@@ -61,12 +96,14 @@ describe("example flags", () => {
   }, 60_000)
 
   // Fails before the fix: an Error thrown at the module's top level, its stack on stderr, exit 1.
-  it("protected-server.ts --http without --issuer or --jwks-url: named, exit 2, no stack", () => {
-    for (const [args, missing] of [
+  it("protected-server.ts --http without --issuer or --jwks-url: named, exit 2, no stack", async () => {
+    const cases = [
       [["--http", "--jwks-url", "http://127.0.0.1:1/jwks.json"], "--issuer"],
       [["--http", "--issuer", "http://127.0.0.1:1"], "--jwks-url"]
-    ] as const) {
-      const result = run("protected-server.ts", args)
+    ] as const
+    const results = await runEach(cases.map(([args]) => ["protected-server.ts", args] as const))
+    for (const [index, [args, missing]] of cases.entries()) {
+      const result = results[index]!
       assert.strictEqual(result.status, 2, `${args.join(" ")}: ${result.stderr}`)
       assert.include(result.stderr, `${missing} is required with --http`)
       assert.include(result.stderr, "see --help")
