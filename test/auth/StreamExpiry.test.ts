@@ -7,7 +7,7 @@
  * 2026-07-28 `subscriptions/listen` ends with the error 401 (the SDK v2 client's subscription
  * closes); a 2026-07-28 call admitted with a valid token still gets its answer.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
@@ -19,6 +19,9 @@ import type { AddressInfo } from "node:net"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpError } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, nextMessage, post, serveEverything, sleep, sseReader } from "../http/support.ts"
+
+// Most of a case is waiting for a token to expire (whole seconds): three cases at a time.
+vi.setConfig({ maxConcurrency: 3 })
 
 const resource = "https://mcp.test/mcp"
 const MODERN = "2026-07-28"
@@ -139,7 +142,7 @@ const modernPost = (url: string, authorization: string, rpc: { id: string; metho
     body: JSON.stringify({ jsonrpc: "2.0", ...rpc, params: { ...rpc.params, _meta: { ...modernMeta, ...(rpc.params["_meta"] as object) } } })
   })
 
-describe("streams opened with a bearer token end when it expires", () => {
+describe.concurrent("streams opened with a bearer token end when it expires", () => {
   // Fails before the fix: the GET stream opened with a token expiring in 3 s stayed open (no
   // event within 8 s, the reader gave up), delivering every later list change to its holder.
   it.live("2025 standalone GET stream: its connection closes at the token's expiry; resumed with a valid token, what was sent meanwhile arrives; with the expired one, 401", () =>
@@ -359,7 +362,7 @@ describe("streams opened with a bearer token end when it expires", () => {
     }), 30_000)
 })
 
-describe("the principal's expiry", () => {
+describe.concurrent("the principal's expiry", () => {
   it.live("BearerAuth.jwt: exp plus the clock tolerance; BearerAuth.introspection: the answer's exp (none without one)", () =>
     Effect.gen(function*() {
       const keys = yield* Effect.promise(() => generateKeyPair("ES256"))
