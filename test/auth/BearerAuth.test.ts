@@ -35,6 +35,11 @@ const example = fileURLToPath(new URL("../../examples/protected-server.ts", impo
 /** The authorization server's issuer: set once it listens. */
 let issuer = ""
 
+// After the first suite (one protected-server child, its cases in order), the suites serve their
+// own in-process servers and mostly wait (JWKS cooldowns of a second, expiries): three cases at a
+// time. The one that fakes the timers and the global setTimeout runs alone (not concurrent).
+vi.setConfig({ maxConcurrency: 3 })
+
 type Key = Awaited<ReturnType<typeof generateKeyPair>>
 
 /**
@@ -389,7 +394,7 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
   })
 })
 
-describe("BearerAuth.jwt with a static key", () => {
+describe.concurrent("BearerAuth.jwt with a static key", () => {
   it.live("a PEM public key verifies its tokens and refuses others", () =>
     Effect.gen(function*() {
       const { exportSPKI } = yield* Effect.promise(() => import("jose"))
@@ -492,7 +497,7 @@ describe("BearerAuth.jwt with a static key", () => {
     }))
 })
 
-describe("BearerAuth.jwt with a JWKS URL that fails", () => {
+describe.concurrent("BearerAuth.jwt with a JWKS URL that fails", () => {
   it.live("at most one fetch a second while the authorization server fails: a flood of made-up kids does not flood it; it is asked again once the second has passed", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
@@ -541,7 +546,7 @@ describe("BearerAuth.jwt with a JWKS URL that fails", () => {
     }), 20_000)
 })
 
-describe("BearerAuth.jwt tells the operator why the JWKS could not be fetched", () => {
+describe.concurrent("BearerAuth.jwt tells the operator why the JWKS could not be fetched", () => {
   it.live("a warning naming the URL and the reason, once per failed fetch (not per request, nor per refusal in the cooldown); none once it is fetched", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
@@ -587,7 +592,7 @@ describe("BearerAuth.jwt tells the operator why the JWKS could not be fetched", 
     }), 20_000)
 })
 
-describe("BearerAuth.jwt with a JWKS whose keys have no kid", () => {
+describe.concurrent("BearerAuth.jwt with a JWKS whose keys have no kid", () => {
   it.live("a token without a kid verifies with whichever of the matching keys signed it (a rotation publishes two); a token neither signed is refused as badly signed", () =>
     Effect.gen(function*() {
       const old = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
@@ -622,7 +627,7 @@ describe("BearerAuth.jwt with a JWKS whose keys have no kid", () => {
     }))
 })
 
-describe("BearerAuth.jwt with a JWKS rotated without a new kid", () => {
+describe.concurrent("BearerAuth.jwt with a JWKS rotated without a new kid", () => {
   it.live("a token the cached keys do not verify has the keys fetched again (at most once a second): a rotation that keeps the kid, or whose keys have none, is seen at once", () =>
     Effect.gen(function*() {
       let keys: Array<unknown> = []
@@ -806,7 +811,7 @@ describe("BearerAuth.jwt with a kid rotated in within a second of a fetch", () =
     }), 20_000)
 })
 
-describe("challenges", () => {
+describe.concurrent("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
       verifier: { verify: () => Effect.die("unused") },
@@ -820,7 +825,7 @@ describe("challenges", () => {
   })
 })
 
-describe("the protected-resource metadata (RFC 9728)", () => {
+describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
   const Ping = McpServer.tool({
     name: "ping",
     description: "Answers",
@@ -974,7 +979,7 @@ describe("the protected-resource metadata (RFC 9728)", () => {
   })
 })
 
-describe("token introspection (RFC 7662)", () => {
+describe.concurrent("token introspection (RFC 7662)", () => {
   const startIntrospection = async () => {
     const calls: Array<{ token: string; authorization: string | undefined }> = []
     const answers = new Map<string, Record<string, unknown>>()
@@ -1160,7 +1165,7 @@ describe("token introspection (RFC 7662)", () => {
   })
 })
 
-describe("token introspection that fails", () => {
+describe.concurrent("token introspection that fails", () => {
   it.live("is told the operator at most once a second, with how many failures went untold (was: a warning per request)", () =>
     Effect.gen(function*() {
       let asked = 0
@@ -1201,7 +1206,7 @@ describe("token introspection that fails", () => {
     }), 20_000)
 })
 
-describe("token introspection that fails, asked by concurrent requests with one token", () => {
+describe.concurrent("token introspection that fails, asked by concurrent requests with one token", () => {
   it.live("is one request to the endpoint, its failure (503) every request's; the next request asks again, unrefused by any cooldown", () =>
     Effect.gen(function*() {
       let asked = 0
@@ -1245,7 +1250,7 @@ describe("token introspection that fails, asked by concurrent requests with one 
     }), 20_000)
 })
 
-describe("token introspection shared by concurrent requests", () => {
+describe.concurrent("token introspection shared by concurrent requests", () => {
   const Whoami = McpServer.tool({
     name: "whoami",
     description: "The caller",
@@ -1307,7 +1312,7 @@ describe("token introspection shared by concurrent requests", () => {
     }), 20_000)
 })
 
-describe("Authorization of resources in both eras (BearerAuth over HTTP)", () => {
+describe.concurrent("Authorization of resources in both eras (BearerAuth over HTTP)", () => {
   it.live("a resource the token's scopes do not open: 2025 resources/subscribe is 403; 2026 subscriptions/listen leaves it out of the accepted subscriptions", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("ES256"))
@@ -1381,7 +1386,7 @@ describe("Authorization of resources in both eras (BearerAuth over HTTP)", () =>
     }), 20_000)
 })
 
-describe("a verifier of one's own whose principal has its scopes as one string (OAuth's wire form)", () => {
+describe.concurrent("a verifier of one's own whose principal has its scopes as one string (OAuth's wire form)", () => {
   it.live("is judged by whole scopes, never by part of the string: mcp:admin_readonly is not mcp:admin, nor mcpx mcp (was: taken by substring, the admin tool called)", () =>
     Effect.gen(function*() {
       // A verifier reading a `scope` claim as it comes (`scope: claims.scope as any`).
@@ -1429,7 +1434,7 @@ describe("a verifier of one's own whose principal has its scopes as one string (
     }), 20_000)
 })
 
-describe("a verifier of one's own that throws", () => {
+describe.concurrent("a verifier of one's own that throws", () => {
   it.live("is a defect answered as one, 500 with a JSON-RPC body and a logged error, as a verifier that dies (was: an empty 500, nothing logged)", () =>
     Effect.gen(function*() {
       const logged: Array<string> = []
@@ -1463,7 +1468,7 @@ describe("a verifier of one's own that throws", () => {
     }), 20_000)
 })
 
-describe("the stdio principal comes from configuration", () => {
+describe.concurrent("the stdio principal comes from configuration", () => {
   it("principalFromEnvironment reads MCP_SUBJECT and MCP_SCOPES (or the names given)", () => {
     assert.deepStrictEqual(Stdio.principalFromEnvironment({}, { MCP_SUBJECT: "ada", MCP_SCOPES: "a  b" }), {
       subject: "ada",
