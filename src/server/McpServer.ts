@@ -157,6 +157,16 @@ export interface Options {
    */
   readonly maxSubscriptionsPerSession?: number | undefined
   /**
+   * The most 2026-07-28 `subscriptions/listen` streams one client holds open at once (default 16;
+   * `Infinity`: no bound). A client is the principal when there is one, else, for an anonymous
+   * caller over HTTP, its address (an IPv6 one by its /64; behind a reverse proxy every client has
+   * the proxy's, unless a `WebHandler` is given the real one), else the session. One more is
+   * refused with 429 (`McpError.LimitExceeded`, `data.limit: "listenStreams"`, `data.max`) before
+   * it is acknowledged; a stream closed makes room. Without it, a client of a stateless server
+   * could open streams until its connections ran out, each with its queue and subscriptions.
+   */
+  readonly maxListenStreamsPerClient?: number | undefined
+  /**
    * Advertise a component kind even while none is registered (for servers that add them at run
    * time). By default a kind is advertised when a session starts with at least one registered (a
    * stateless session, shared by many clients for the server's life: when each request comes).
@@ -280,6 +290,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const badRequestState = checkRequestState(options.requestState)
     if (badRequestState !== undefined) return yield* Effect.die(new Error(`McpServer: ${badRequestState}`))
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
+    // The listen streams each client holds open, for the server's life (not per low-level server,
+    // which is made again as components change, nor per session: see `Listen.ListenSources.streams`).
+    const listenStreams = { open: new Map<string, number>(), max: options.maxListenStreamsPerClient ?? 16 }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
     const wake = yield* Queue.sliding<void>(1)
@@ -754,6 +767,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
               uri.length <= maxSubscriptionUriLength && served(uri),
             resourceIdentity: identityOf,
             maxResourceSubscriptions: maxSubscriptions,
+            streams: listenStreams,
             tasks: servedTaskTools ? tasks!.listen : undefined
           })
         },

@@ -23,8 +23,9 @@ import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import type * as McpError from "../../protocol/McpError.ts"
+import * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
+import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
@@ -65,6 +66,13 @@ export interface ListenSources {
   readonly resourceIdentity?: ((uri: string) => string) | undefined
   /** The most resources one stream may follow. */
   readonly maxResourceSubscriptions: number
+  /**
+   * The listen streams open per client (`Requestor.keyOf`: the principal, else an anonymous
+   * stateless caller's address, else the session), kept by the server for its life (the low-level
+   * server this method is part of is made again as components change: its streams stay counted),
+   * and the most one client may hold (`Infinity`: no bound).
+   */
+  readonly streams?: { readonly open: Map<string, number>; readonly max: number } | undefined
   /** The tasks extension's tasks, when the server has them. */
   readonly tasks?: {
     readonly changes: PubSub.PubSub<Task>
@@ -88,6 +96,7 @@ const listMethods: Record<ListKind, string> = {
 /** The `subscriptions/listen` method over `sources`. */
 export const method = (sources: ListenSources): Extension.Method<never> => {
   const followers = resourceFollowers(sources)
+  const streams = sources.streams
   return Extension.method({
     // A getter: the schema is made when the server first decodes a request of this method.
     get params() {
@@ -96,6 +105,28 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
     handler: (params, context) =>
       Effect.scoped(Effect.gen(function*() {
         const filter = params.notifications ?? {}
+        // Counted first, for as long as the stream is open: one client opening stream after
+        // stream (a stateless server's are bounded by nothing else but its connections) is
+        // refused past its own bound, and no other client's streams are.
+        if (streams !== undefined && streams.max !== Number.POSITIVE_INFINITY) {
+          const key = Requestor.keyOf(context)
+          const open = streams.open.get(key) ?? 0
+          if (open >= streams.max) {
+            return yield* Effect.fail(McpError.limitExceeded(
+              `Too many subscriptions/listen streams of this client open (${streams.max}): close one (its filter can name everything one stream follows) or retry later`,
+              "listenStreams",
+              { max: streams.max }
+            ))
+          }
+          streams.open.set(key, open + 1)
+          yield* Effect.addFinalizer(() =>
+            Effect.sync(() => {
+              const left = streams.open.get(key)!
+              if (left > 1) streams.open.set(key, left - 1)
+              else streams.open.delete(key)
+            })
+          )
+        }
         if (filter.taskIds !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
           return yield* Effect.fail(Extension.notDeclared(
             TasksWire.extensionId,
