@@ -768,6 +768,40 @@ describe("WebHandler given the client's address by its runtime", () => {
     }
   })
 
+  // Fails before the fix: without an address the bound was skipped (both sessions lived, and as
+  // many more as a client sent initializes): the option silently did nothing.
+  it("maxSessionsPerAddress: the clients whose address the runtime did not give count as one address", async () => {
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Address, { responseMode: "json", maxSessionsPerAddress: 1 })
+    const open = (id: number, remoteAddress?: string) =>
+      web.handler(
+        json({ jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }),
+        remoteAddress === undefined ? undefined : { remoteAddress }
+      ).then(async (response) => {
+        await response.text()
+        return response.headers.get("mcp-session-id") ?? undefined
+      })
+    const ping = (sessionId: string) =>
+      web.handler(json({ jsonrpc: "2.0", id: 9, method: "ping" }, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" })).then(async (response) => {
+        await response.text()
+        return response.status
+      })
+    try {
+      const one = await open(1)
+      const two = await open(2)
+      assert.isDefined(one)
+      assert.isDefined(two)
+      // The second replaced the first, idle: one address's place.
+      assert.strictEqual(await ping(two!), 200)
+      assert.strictEqual(await ping(one!), 404)
+      // A client whose address is given has a place of its own.
+      const known = await open(3, "203.0.113.7")
+      assert.strictEqual(await ping(known!), 200)
+      assert.strictEqual(await ping(two!), 200)
+    } finally {
+      await web.dispose()
+    }
+  })
+
   it("the runtime's port is McpContext.http's remotePort (Telemetry's client.port), with the address", async () => {
     const Port = McpServer.tool({
       name: "port",

@@ -115,6 +115,8 @@ export class Endpoint implements SessionHost {
   readonly maxSessionsPerPrincipal: number
   /** Anonymous sessions one client address holds at most (see {@link openFor}). */
   readonly maxSessionsPerAddress: number
+  /** Whether the warning of an `initialize` without an address under `maxSessionsPerAddress` was logged (see `legacy.ts`). */
+  noAddressWarned = false
   /**
    * The client address of each anonymous session (no `auth`) that has one, while it is open: kept
    * here, not on the session, for {@link openFor} (only under a `maxSessionsPerAddress`).

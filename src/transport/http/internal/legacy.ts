@@ -78,7 +78,22 @@ const postToSession = Effect.fnUntraced(function*(
       const peer = principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
         ? new HttpInfo(request, undefined).remoteAddress
         : undefined
-      const address = peer === undefined ? undefined : addressKey(peer)
+      // No address (a `WebHandler` whose runtime gave none): such clients cannot be told apart, and
+      // count as one address under the bound (`noAddress`), as they share a `RateLimit` budget; not let
+      // through unbounded, which made the option silently do nothing. Said once in the log.
+      const address = peer !== undefined && peer !== ""
+        ? addressKey(peer)
+        : principal === undefined && self.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
+        ? noAddress
+        : undefined
+      if (address === noAddress && !self.noAddressWarned) {
+        self.noAddressWarned = true
+        yield* Effect.logWarning(
+          "effect-mcp-server: maxSessionsPerAddress is set but an initialize came without the client's address " +
+            "(WebHandler: give it as the handler's second argument, { remoteAddress }); " +
+            "such clients share one address's sessions"
+        )
+      }
       const opened = yield* (principal !== undefined
         ? self.openFor(principal.subject)
         : address !== undefined
@@ -126,6 +141,9 @@ const postToSession = Effect.fnUntraced(function*(
     }
     return yield* self.answer(session, message as JsonRpc.Request, mode, undefined, new HttpInfo(request, principal), undefined, sessionId === undefined)
 })
+
+/** The key under `maxSessionsPerAddress` of the anonymous clients whose address is unknown (no address is empty). */
+const noAddress = ""
 
 /** GET and DELETE on a stateless server: it has no sessions, so only POST (RFC 9110: with `Allow`). */
 const statelessOnlyPost = (self: Endpoint, method: "GET" | "DELETE") =>
