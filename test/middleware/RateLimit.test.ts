@@ -103,7 +103,7 @@ describe("RateLimit algorithms", () => {
     assert.throws(make({}), TypeError, "RateLimit: policy must be")
     assert.throws(make(undefined), TypeError, "RateLimit: the configuration must be an object")
     // Keyed by principal, silently, before.
-    assert.throws(make({ policy: window, key: "sessions" }), TypeError, `RateLimit: key must be "principal", "session" or a function (context, params) => string, not "sessions"`)
+    assert.throws(make({ policy: window, key: "sessions" }), TypeError, `RateLimit: key must be "principal", "session", "client" or a function (context, params) => string, not "sessions"`)
     // Limited the methods named by its characters (none), before.
     assert.throws(make({ policy: window, methods: "tools/call" }), TypeError, `RateLimit: methods must be an array of strings, not "tools/call"`)
     assert.throws(make({ policy: window, methods: ["tools/call", 5] }), TypeError, "RateLimit: methods[1] must be a string, not 5")

@@ -8,6 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import { freePort, LATEST, loopbackAliasesBindable, ready } from "../http/support.ts"
@@ -77,3 +79,50 @@ describe.skipIf(!canBindLoopbackAliases)("RateLimit keyed by session on a statel
       assert.strictEqual((yield* answer("127.0.0.5", "bob")).error?.code, 429)
     }))
 })
+
+describe("RateLimit keyed by client on a stateful HTTP server", () => {
+  // Fails before: the key "client" did not exist (a TypeError at build). With the default key an
+  // anonymous client got a fresh budget with every initialize (documented: keyed by session).
+  it.live("an anonymous client keeps its budget across initializes (SDK v1 client); the default key gives each session its own", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const window = RateLimit.slidingWindow({ limit: 1, windowMillis: 60_000 })
+      const perClient = RateLimit.middleware({ policy: window, key: "client", name: "per-client", methods: ["tools/call"] })
+      const perSession = RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 2, windowMillis: 60_000 }), name: "per-session", methods: ["tools/list"] })
+      yield* Effect.forkScoped(McpServer.serve(
+        { name: "stateful-limits", version: "1.0.0" },
+        Layer.merge(Echo, McpServer.middleware(perClient, perSession)).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory())),
+        StreamableHttp.make({ host: "127.0.0.1", port })
+      ))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const connect = Effect.acquireRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "again", version: "1.0.0" }, { capabilities: {} })
+          await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const echo = (client: Client) =>
+        Effect.promise(() =>
+          client.callTool({ name: "echo", arguments: { text: "hi" } }).then(
+            (result) => ({ result }),
+            (error: { code?: number }) => ({ code: error.code })
+          )
+        )
+      const first = yield* connect
+      assert.deepStrictEqual((yield* echo(first)), { result: { content: [{ type: "text", text: "hi" }] } })
+      assert.strictEqual(((yield* echo(first)) as { code?: number }).code, 429)
+      // A fresh session of the same client (its address): the budget it spent, not a new one.
+      const second = yield* connect
+      assert.strictEqual(((yield* echo(second)) as { code?: number }).code, 429)
+      // The default key: each session has its own (two lists each).
+      for (const client of [first, second]) {
+        yield* Effect.promise(() => client.listTools())
+        yield* Effect.promise(() => client.listTools())
+      }
+      const third = yield* Effect.promise(() => first.listTools().then(() => 0, (error: { code?: number }) => error.code))
+      assert.strictEqual(third, 429)
+    }))
+})
+

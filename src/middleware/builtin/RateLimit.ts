@@ -295,7 +295,12 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
  * Whose budget a request spends: `"principal"` (default: the principal's subject when there is
  * one, else the session; for an anonymous caller of a stateless HTTP server, its client address),
  * `"session"` (the session, always; on a stateless server, which one session serves, the client
- * address, a principal's too), or a function of the request context and the request's params (decoded for a
+ * address, a principal's too), `"client"` (the principal's subject when there is one, else the
+ * client's address over HTTP, stateful sessions included, an IPv6 one by its /64, else the
+ * session: an anonymous client that sends `initialize` again keeps its budget, where the default
+ * gives each of its sessions a fresh one; behind a reverse proxy every anonymous client has the
+ * proxy's address and shares one budget, so use it where clients connect directly, or where a
+ * `WebHandler` is given the real address), or a function of the request context and the request's params (decoded for a
  * method with a typed hook, as the request has them for the others; `undefined` when it has none):
  * what the request names (a tool's `name`, a resource's `uri`) can choose the budget.
  *
@@ -319,6 +324,7 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
 export type Key =
   | "principal"
   | "session"
+  | "client"
   | ((context: RequestContext, params: { readonly [key: string]: unknown } | undefined) => string)
 
 /**
@@ -370,8 +376,8 @@ const checkConfig = (config: Config): void => {
   if (typeof config !== "object" || config === null) throw notWhat("RateLimit", "the configuration", "an object ({ policy, ... })", config)
   checkPolicy(config.policy)
   const key: unknown = config.key
-  if (key !== undefined && typeof key !== "function" && key !== "principal" && key !== "session") {
-    throw notWhat("RateLimit", "key", `"principal", "session" or a function (context, params) => string`, key)
+  if (key !== undefined && typeof key !== "function" && key !== "principal" && key !== "session" && key !== "client") {
+    throw notWhat("RateLimit", "key", `"principal", "session", "client" or a function (context, params) => string`, key)
   }
   checkStrings("RateLimit", "methods", config.methods)
   checkString("RateLimit", "name", config.name)
@@ -385,6 +391,14 @@ const keyFunction = (key: Key): KeyFunction => {
     return (context) => {
       // A principal's too: the one stateless session's budget was every principal's.
       const address = context.session.stateless ? Requestor.addressOf(context) : undefined
+      return address === undefined ? `session:${context.sessionId}` : `address:${address}`
+    }
+  }
+  if (key === "client") {
+    // The address whatever the session: a stateful session is no client (initialize gives another).
+    return (context) => {
+      if (context.principal !== undefined) return `principal:${context.principal.subject}`
+      const address = Requestor.addressOf(context)
       return address === undefined ? `session:${context.sessionId}` : `address:${address}`
     }
   }
