@@ -157,10 +157,12 @@ export interface Options {
    */
   readonly maxSubscriptionsPerSession?: number | undefined
   /**
-   * The most 2026-07-28 `subscriptions/listen` streams one client holds open at once (default 16;
-   * `Infinity`: no bound). A client is the principal when there is one, else, for an anonymous
-   * caller over HTTP, its address (an IPv6 one by its /64; behind a reverse proxy every client has
-   * the proxy's, unless a `WebHandler` is given the real one), else the session. One more is
+   * The most 2026-07-28 `subscriptions/listen` streams one client holds open at once over
+   * Streamable HTTP, where one stateless session answers every client (default 16; `Infinity`: no
+   * bound; a session of its own, stdio's, is not bounded). A client is the principal when there is
+   * one, else its address (an IPv6 one by its /64; behind a reverse proxy every client has the
+   * proxy's, unless a `WebHandler` is given the real one; a caller of no known address is not
+   * counted, not to make all such callers share one bound). One more is
    * refused with 429 (`McpError.LimitExceeded`, `data.limit: "listenStreams"`, `data.max`) before
    * it is acknowledged; a stream closed makes room. Without it, a client of a stateless server
    * could open streams until its connections ran out, each with its queue and subscriptions.

@@ -107,9 +107,18 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         const filter = params.notifications ?? {}
         // Counted first, for as long as the stream is open: one client opening stream after
         // stream (a stateless server's are bounded by nothing else but its connections) is
-        // refused past its own bound, and no other client's streams are.
-        if (streams !== undefined && streams.max !== Number.POSITIVE_INFINITY) {
-          const key = Requestor.keyOf(context)
+        // refused past its own bound, and no other client's streams are. Only on the stateless
+        // session, which many clients share (HTTP): a session of its own (stdio) is one client's,
+        // which may follow as much as it likes with what it holds.
+        // A caller neither a principal nor of a known address (a `WebHandler` given none) is not
+        // counted: such callers cannot be told apart, and one bound for all of them was one
+        // client's streams starving every other's.
+        const key = streams === undefined || streams.max === Number.POSITIVE_INFINITY || !context.session.stateless
+          ? undefined
+          : context.principal !== undefined
+          ? `principal:${context.principal.subject}`
+          : Requestor.anonymousAddressOf(context)
+        if (streams !== undefined && key !== undefined) {
           const open = streams.open.get(key) ?? 0
           if (open >= streams.max) {
             return yield* Effect.fail(McpError.limitExceeded(
