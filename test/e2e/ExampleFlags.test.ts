@@ -83,13 +83,12 @@ describe("example flags", () => {
 
   // Fails before the fix: replica-server.ts printed the common usage, "--stdio ... (the default
   // unless --http)", and served stateless HTTP whatever it was given (`--stdio` too, on port 3000).
-  it("replica-server.ts serves stateless HTTP only: its --help says so, --stdio is refused (exit 2)", () => {
-    const help = run("replica-server.ts", ["--help"])
+  it("replica-server.ts serves stateless HTTP only: its --help says so, --stdio is refused (exit 2)", async () => {
+    const [help, stdio] = await Promise.all([run("replica-server.ts", ["--help"]), run("replica-server.ts", ["--stdio"])])
     assert.strictEqual(help.status, 0, help.stderr)
     assert.include(help.stdout, "usage: node replica-server.ts [--http] [--port N] [--host H]")
     assert.include(help.stdout, "stateless Streamable HTTP only")
     assert.notInclude(help.stdout, "--stdio")
-    const stdio = run("replica-server.ts", ["--stdio"])
     assert.strictEqual(stdio.status, 2, stdio.stderr)
     assert.include(stdio.stderr, "--stdio: replica-server.ts serves stateless Streamable HTTP only; see --help")
     assert.strictEqual(stdio.stdout, "")
