@@ -12,6 +12,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
@@ -167,6 +168,8 @@ describe("sessions per principal", () => {
 
 /** Whether sessions now fail to start (the runner dies, as an application's session start that fails). */
 let refuseSessions = false
+/** While set, a session starts only once `go` is done (`starting` done as it waits), failing if `refuseSessions` holds then. */
+let holdSessions: { readonly starting: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
 
 /** As `serve`, but a session started while `refuseSessions` holds fails to start (503 "could not start"). */
 const serveRefusing = (options: Partial<StreamableHttp.Options>) =>
@@ -185,7 +188,13 @@ const serveRefusing = (options: Partial<StreamableHttp.Options>) =>
               resource: `http://127.0.0.1:${port}/mcp`,
               authorizationServers: ["https://auth.test"]
             })
-          }).listen((transport, sessionOptions) => refuseSessions ? Effect.die(new Error("no session now")) : run(transport, sessionOptions))
+          }).listen((transport, sessionOptions) => {
+            const start = Effect.suspend(() => refuseSessions ? Effect.die(new Error("no session now")) : run(transport, sessionOptions))
+            const hold = holdSessions
+            if (hold === undefined) return start
+            Deferred.doneUnsafe(hold.starting, Exit.void)
+            return Effect.andThen(Deferred.await(hold.go), start)
+          })
       }
     )
   )
@@ -241,4 +250,75 @@ describe("sessions per principal: the idle session ended to make room", () => {
       assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
       assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
     }), 30_000)
+
+  // Failed before: a call sent on the idle session once it was chosen, while the new session (an
+  // SDK v1 client's) started, started there (its handler ran) and was cut as the idle session then
+  // ended (past the session's shutdown timeout): 200 with -32603 "The session ended" mid-flight,
+  // where the client got a clean 404 when the idle session was ended first. It is answered 404 at
+  // once, never started, and the idle session's id answers 404 from then on.
+  it.live("a request on it while the new session starts is answered 404, not started and then cut", () =>
+    requestWhileReplaced({ maxSessionsPerPrincipal: 1 }, "call", false), 30_000)
+
+  it.live("the same with every place under maxSessions taken", () =>
+    requestWhileReplaced({ maxSessions: 2, maxSessionsPerPrincipal: 1 }, "call", false), 30_000)
+
+  // Before: the call ran on the idle session, kept (never answered here: `slow`). The request
+  // cannot wait for the swap's outcome (a session's start has no bound): 404 whatever it is.
+  it.live("the same when the new session then fails to start", () =>
+    requestWhileReplaced({ maxSessions: 2, maxSessionsPerPrincipal: 1 }, "call", true), 30_000)
+
+  // Failed before: the GET's standalone stream opened (200), to be closed as the session ended.
+  it.live("a GET on it meanwhile is answered 404, no stream opened to be cut", () =>
+    requestWhileReplaced({ maxSessionsPerPrincipal: 1 }, "get", false), 30_000)
 })
+
+/**
+ * Opens an idle session of mallory (and one of alice), holds the start of the session an SDK v1
+ * client of mallory opens in its place (failing it if `fails`), and sends a `slow` call (or a GET)
+ * on the idle one meanwhile: it must be answered 404, nothing started.
+ */
+const requestWhileReplaced = (options: Partial<StreamableHttp.Options>, probe: "call" | "get", fails: boolean) =>
+  Effect.gen(function*() {
+    refuseSessions = false
+    holdSessions = undefined
+    const aborts = new AbortController()
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        aborts.abort()
+        holdSessions = undefined
+        refuseSessions = false
+      })
+    )
+    slowStarted = 0
+    const { url } = yield* serveRefusing({ ...options, session: { shutdownTimeoutMillis: 200 } })
+    const alice = yield* open(url, "alice")
+    const idle = yield* open(url, "mallory")
+    assert.strictEqual(idle.status, 200)
+    const hold = { starting: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+    holdSessions = hold
+    const replacing = yield* Effect.forkChild(connectSdk(url, "mallory"))
+    // The idle session was chosen: the new one is starting (5 s at most).
+    yield* Deferred.await(hold.starting).pipe(Effect.timeout("5 seconds"))
+    const headers = { authorization: "Bearer mallory", "mcp-session-id": idle.sessionId!, "mcp-protocol-version": LATEST }
+    let outcome: string | undefined
+    const sent = probe === "call"
+      ? post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, headers)
+        .then(async (response) => `${response.status} ${await response.text()}`)
+      // A stream's status comes with its headers: its body is not read.
+      : fetch(url, { method: "GET", signal: aborts.signal, headers: { accept: "text/event-stream", ...headers } })
+        .then((response) => `${response.status}`)
+    const call = sent.then((settled) => (outcome = settled), (error) => (outcome = String(error)))
+    // The request reached the server: its handler started, or it was answered (at most 80 looks 25 ms apart).
+    for (let look = 0; look < 80 && slowStarted === 0 && outcome === undefined; look++) yield* Effect.sleep("25 millis")
+    holdSessions = undefined
+    refuseSessions = fails
+    Deferred.doneUnsafe(hold.go, Exit.void)
+    const connected = yield* Fiber.join(replacing)
+    if (fails) assert.include(connected, "the session could not start")
+    else assert.strictEqual(connected, "connected")
+    yield* Effect.promise(() => call).pipe(Effect.timeout("10 seconds"))
+    assert.strictEqual(slowStarted, 0, `the call started on the session being replaced (${outcome})`)
+    assert.match(outcome!, /^404\b/)
+    assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
+    assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+  })

@@ -132,7 +132,8 @@ export class Endpoint implements SessionHost {
   /**
    * The idle sessions chosen to make room for a session being opened by their principal (or
    * address), ended once that session has started (see {@link replacing}): neither counted nor
-   * chosen again meanwhile. Empty but while such an `initialize` is under way.
+   * chosen again meanwhile, and a request for one ends it at once, answered 404 (see
+   * {@link endIfReplaced}). Empty but while such an `initialize` is under way.
    */
   private readonly evicting = new Set<HttpSession>()
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
@@ -228,7 +229,9 @@ export class Endpoint implements SessionHost {
       session.input?.refused(request, error)
       return Effect.succeed(JsonRpc.failure(id, error))
     }
-    if (session.finished) return Effect.succeed(JsonRpc.failure(id, { code: ErrorCode.SessionNotFound, message: "Session not found" }))
+    if (session.finished || this.endIfReplaced(session)) {
+      return Effect.succeed(JsonRpc.failure(id, { code: ErrorCode.SessionNotFound, message: "Session not found" }))
+    }
     const pending = new Pending(request, stream === undefined ? "json" : "sse", clientId, false, false)
     if (stream !== undefined) {
       pending.stream = stream
@@ -706,7 +709,8 @@ export class Endpoint implements SessionHost {
    * first, a new session that then failed to start, 503, or whose client left, cost its principal
    * a session for nothing). With the store full, `idle`'s place is the one the new session takes:
    * its record is removed first (the session itself lives on), and made again when the new
-   * session does not start (`idle` is ended only if another took the place meanwhile).
+   * session does not start (`idle` is ended only if another took the place meanwhile). A request
+   * for `idle` meanwhile is not started (see {@link endIfReplaced}).
    */
   private replacing(
     opened: Effect.Effect<HttpSession | "full" | "failed">,
@@ -729,6 +733,20 @@ export class Endpoint implements SessionHost {
       ),
       Effect.ensuring(Effect.sync(() => void this.evicting.delete(idle)))
     )
+  }
+
+  /**
+   * Whether `session` is being replaced (see {@link replacing}); if so, it is ended now, as a DELETE
+   * ends it. Asked as a request (or a GET's stream) would start on a session: one started then
+   * was cut mid-flight as the swap ended the session (its handler interrupted, -32603 "The
+   * session ended"); it is answered 404 instead, never started, and the session's id answers 404
+   * from then on, whatever the swap decides (as when it was ended first). A set's size read per
+   * request: the set is empty but while a principal at its bound opens a session.
+   */
+  endIfReplaced(session: HttpSession): boolean {
+    if (this.evicting.size === 0 || !this.evicting.has(session)) return false
+    this.runFork(this.end(session))
+    return true
   }
 
   /**
@@ -1411,8 +1429,9 @@ const answerImpl = Effect.fnUntraced(function*(
         return yield* self.refuse(request, 409, { code: ErrorCode.InvalidRequest, message }, clientId ?? request.id, session)
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined, opens)
-      // The session may have been forgotten while this POST waited (a store's `touch`, a yield).
-      if (session.finished) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
+      // The session may have been forgotten while this POST waited (a store's `touch`, a yield), or
+      // be being replaced (`endIfReplaced`): checked as the request starts, nothing between.
+      if (session.finished || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
       session.addPending(request.id, pending)
       // A 2026-07-28 request's stream opens after the yield below, unless its answer came by then
       // (an unknown method, a capability it lacks, invalid params): that answer travels with its

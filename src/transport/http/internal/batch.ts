@@ -101,7 +101,10 @@ export const post = Effect.fnUntraced(function*(
     if (members.some(namesModernVersion)) return yield* self.refuse(members, 400, modernMember, undefined, session)
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` may take a while: the session may have ended meanwhile (as in `legacy.ts`).
-    if (session.ended) return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+    // Or be being replaced (a request started on it would be cut: see `Endpoint.endIfReplaced`).
+    if (session.ended || self.endIfReplaced(session)) {
+      return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+    }
   }
   const shared = self.options.stateless === true
   if (members.length === 0) {

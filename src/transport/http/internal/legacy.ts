@@ -220,8 +220,9 @@ export const get = (
     if (unserved !== undefined) return unserved
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` and `replayAfter` may take a while: the session may end meanwhile (a
-    // DELETE, its idle timeout), and a stream attached to it then would never be ended.
-    if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+    // DELETE, its idle timeout), and a stream attached to it then would never be ended; or it may
+    // be being replaced, its stream then cut at once (see `Endpoint.endIfReplaced`).
+    if (session.ended || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     const connection = new SseConnection(newConnectionQueue())
     const lastEventId = headers["last-event-id"]
     if (lastEventId !== undefined) {
@@ -243,13 +244,15 @@ export const get = (
       )
       let replay = replayed._tag === "Success" ? replayed.success : undefined
       if (replay === undefined && primed) replay = { streamId: live!.streamId, events: [] }
+      // Ended meanwhile, or being replaced (see `Endpoint.endIfReplaced`).
+      const gone = session.ended || self.endIfReplaced(session)
       // Refused (a failed read too, though a primed stream has a replay): see `giveBack`.
-      if (holding !== undefined && (replay === undefined || replayed._tag === "Failure" || session.ended)) {
+      if (holding !== undefined && (replay === undefined || replayed._tag === "Failure" || gone)) {
         giveBack(session, live!, holding)
       }
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
-      if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+      if (gone) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
       if (replay === undefined) {
         // Unknown, forged, expired, or with events lost: the client must re-issue its request.
         // But a standalone stream the session still has, whose events after `Last-Event-ID` are
