@@ -9,8 +9,8 @@
  * for the slot. What the handler still says after the answer (progress, logs) is not sent, and
  * the session's end interrupts it too. Keep what must not be cut short brief, or give its method
  * a longer timeout. A stateless session (stateless HTTP: one session answers every client, its
- * request slots unbounded, so that no client can take them all) bounds such handlers per
- * requestor instead (see {@link maxWindingDownPerRequestor}).
+ * request slots unbounded, so that no client can take them all) bounds its timed requests in
+ * flight, running or winding down, per requestor instead (see {@link maxWindingDownPerRequestor}).
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
  * N ms" (an execution problem the model can see and react to); any other method with a
@@ -58,23 +58,24 @@ export interface Config {
 export const defaultTimeout: Duration.Duration = Duration.seconds(30)
 
 /**
- * How many handlers one requestor may leave running after their timed-out answers (an
- * uninterruptible region, a slow finalizer) in a stateless session: 64, the default of a
- * session's request slots (`maxConcurrentRequests`).
+ * How many timed requests one requestor may have in flight in a stateless session, running or
+ * left running after their timed-out answers (an uninterruptible region, a slow finalizer): 64,
+ * the default of a session's request slots (`maxConcurrentRequests`).
  *
  * **Details**
  *
- * In a session of its own, such a handler keeps its request slot until it ends, so its client
- * cannot pile them up. The shared session of a stateless HTTP server has no bound on its slots
- * (one any client could fill kept every other client waiting), and nothing bounded them: one
- * client could leave any number running. So each requestor there (the principal, else an
- * anonymous client's address: `RateLimit.requestorKey`) may leave this many; past it, its next
- * timed request waits (its handler not started, its wait not timed) until one of them ends, as a
- * 2025 session's next request waits for a slot; within its HTTP request's own timeout. While it
- * has any left running, its timed requests running count with them (each may be left running
- * too), and each gives its place back as it ends, to the next one waiting. Other requestors'
- * requests do not wait. Clients behind one proxy, anonymous, share an address and so
- * this bound.
+ * In a session of its own, a request keeps its slot until its handler has ended, so its client
+ * cannot pile up handlers left running. The shared session of a stateless HTTP server has no
+ * bound on its slots (one any client could fill kept every other client waiting), and nothing
+ * bounded them: one client could leave any number running. So each requestor there (the
+ * principal, else an anonymous client's address: `RateLimit.requestorKey`) may have this many of
+ * the requests `Timeout` times in flight, each counted from its start until its handler has
+ * ended, a burst from a requestor with none in flight too (each of them may be left running);
+ * past it, its next timed request waits (its handler not started, its wait not timed) until one
+ * of them ends, as a 2025 session's next request waits for a slot; within its HTTP request's own
+ * timeout. Each gives its place back as it ends, to the next one waiting. Other requestors'
+ * requests do not wait, and requests `Timeout` does not time (no timeout for their method) are
+ * not counted. Clients behind one proxy, anonymous, share an address and so this bound.
  *
  * @since 0.2.0
  * @category limits
@@ -118,10 +119,10 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       if (millis === undefined) return next(request)
       const effect = next(request)
       if (isExit(effect)) return effect
-      const run = timed(effect, millis, context, () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis))
-      // A stateless session with handlers left running after their answers: its requestor's may wait.
-      const held = context.session.stateless ? windingDown.get(context.session) : undefined
-      return held === undefined ? run : admitted(context.session, held, Requestor.keyOf(context), run)
+      const orElse = () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis)
+      if (!context.session.stateless) return timed(effect, millis, context, orElse, undefined)
+      // A stateless session: counted under its requestor's bound, from its start until its handler ends.
+      return admitted(context.session, Requestor.keyOf(context), (admission) => timed(effect, millis, context, orElse, admission))
     }
   })
 }
@@ -148,14 +149,16 @@ const millisOf = (name: string, input: Duration.Input): number | undefined => {
  * `effect` within `millis`, else `orElse` at the deadline. The handler runs in a fiber of its own:
  * at the deadline it is interrupted without waiting for it (`Effect.timeout` waits, and an
  * uninterruptible region or a slow finalizer held the answer back until it ended), the session
- * keeping the request's slot until it ends (`holdSlot`). A request interrupted before (cancelled,
- * its session ending) waits for the handler's interruption, as without a timeout.
+ * keeping the request's slot until it ends (`holdSlot`), and so does its `admission` (a stateless
+ * session's). A request interrupted before (cancelled, its session ending) waits for the handler's
+ * interruption, as without a timeout.
  */
 const timed = <A>(
   effect: Effect.Effect<A, McpError.McpError>,
   millis: number,
   context: RequestContext,
-  orElse: () => Exit.Exit<unknown, McpError.McpError>
+  orElse: () => Exit.Exit<unknown, McpError.McpError>,
+  admission: Admission | undefined
 ): Effect.Effect<unknown, McpError.McpError> =>
   // Uninterruptible until the handler's interruption is tied to the request's: an interruption
   // between the fork and `onInterrupt` left the handler running, its slot free.
@@ -165,7 +168,7 @@ const timed = <A>(
         restore(Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
           if (Option.isSome(done)) return Exit.succeed(done.value)
           context.session.holdSlot(context.requestId, fiber)
-          if (context.session.stateless) windDown(context, fiber)
+          if (admission !== undefined) admission.leftRunning(fiber)
           fiber.interruptUnsafe()
           return orElse()
         })),
@@ -174,112 +177,120 @@ const timed = <A>(
   )
 
 /**
- * One requestor's handlers left running after their timed-out answers, with its timed requests
- * running meanwhile (each may become one), and its requests waiting for one of them to end.
+ * One requestor's timed requests in a stateless session, counted from their start until their
+ * handlers end (running, or left running after a timed-out answer), and its requests waiting for
+ * one of them to end. An entry only while it has any.
  */
-class WindingDown {
+class InFlight {
   count = 0
-  waiters: Array<() => void> = []
+  readonly waiters: Array<() => void> = []
 }
 
 /**
- * Per stateless session (`RequestContext.session`), per requestor key: its {@link WindingDown}.
- * An entry only while such handlers run: a session without any is not here, and its requests
- * pay one lookup.
+ * Per stateless session (`RequestContext.session`, not a field of it), per requestor key: its
+ * {@link InFlight}.
  */
-const windingDown = new WeakMap<object, Map<string, WindingDown>>()
+const inFlight = new WeakMap<object, Map<string, InFlight>>()
 
-/**
- * Counts `fiber`, a handler left running after its timed-out answer in a stateless session, for
- * its requestor until it ends (see {@link maxWindingDownPerRequestor}); its end lets one waiting
- * request of that requestor go.
- */
-const windDown = (context: RequestContext, fiber: Fiber.Fiber<unknown, unknown>): void => {
-  if (fiber.pollUnsafe() !== undefined) return
-  const session = context.session
-  let held = windingDown.get(session)
-  if (held === undefined) windingDown.set(session, held = new Map())
-  const key = Requestor.keyOf(context)
+/** A timed request of a stateless session, counted in its requestor's entry (given back once). */
+class Admission {
+  /** Its handler was left running after its timed-out answer: counted until that ends. */
+  handedOn = false
+  readonly session: object
+  readonly key: string
+  readonly entry: InFlight
+  constructor(session: object, key: string, entry: InFlight) {
+    this.session = session
+    this.key = key
+    this.entry = entry
+  }
+
+  /** Hands the request's place on to its handler, left running after its answer, until it ends. */
+  leftRunning(fiber: Fiber.Fiber<unknown, unknown>): void {
+    if (fiber.pollUnsafe() !== undefined) return
+    this.handedOn = true
+    fiber.addObserver(() => this.release())
+  }
+
+  /** The request (or the handler it left running) ended: one waiting request may go. */
+  release(): void {
+    const entry = this.entry
+    entry.count--
+    const next = entry.waiters.shift()
+    if (next !== undefined) return next()
+    if (entry.count === 0) forget(this.session, this.key, entry)
+  }
+}
+
+/** The requestor's entry in `session`, made when it has none. */
+const entryOf = (session: object, key: string): InFlight => {
+  let held = inFlight.get(session)
+  if (held === undefined) inFlight.set(session, held = new Map())
   let entry = held.get(key)
-  if (entry === undefined) held.set(key, entry = new WindingDown())
-  entry.count++
-  const counted = entry
-  fiber.addObserver(() => release(session, held, key, counted))
-}
-
-/** One of `entry`'s ended (a handler left running, a request running): one waiting request may go. */
-const release = (session: object, held: Map<string, WindingDown>, key: string, entry: WindingDown): void => {
-  entry.count--
-  const next = entry.waiters.shift()
-  if (next !== undefined) return next()
-  if (entry.count === 0) forget(session, held, key, entry)
+  if (entry === undefined) held.set(key, entry = new InFlight())
+  return entry
 }
 
 /** Drops a requestor's entry (and its session's map, left empty). */
-const forget = (session: object, held: Map<string, WindingDown>, key: string, entry: WindingDown): void => {
-  if (held.get(key) !== entry) return
+const forget = (session: object, key: string, entry: InFlight): void => {
+  const held = inFlight.get(session)
+  if (held === undefined || held.get(key) !== entry) return
   held.delete(key)
-  if (held.size === 0 && windingDown.get(session) === held) windingDown.delete(session)
+  if (held.size === 0) inFlight.delete(session)
 }
 
 /**
- * Runs `run`, a timed request of requestor `key`, once that requestor has room: while it has
- * handlers left running, its running timed requests count with them (each may become one), so
- * the room a handler's end made is taken by one request, which gives it back as it ends (to the
- * next waiting, else to whoever comes): a woken request that answered in time, or whose wait was
- * interrupted, left the others waiting with room for them.
+ * Runs `run`, a timed request of a stateless session, once its requestor has fewer than
+ * {@link maxWindingDownPerRequestor} timed requests in flight (at once when it has): counted in
+ * (where it cannot be interrupted before the count is given back), its place given back as it
+ * ends, or as its handler left running ends (to the next one waiting, else to whoever comes).
+ * Only the wait is interruptible (the request cancelled, its HTTP request timed out): it waits no
+ * more, and hands a wake-up it got on.
  */
 const admitted = <A, E, R>(
   session: object,
-  held: Map<string, WindingDown>,
   key: string,
-  run: Effect.Effect<A, E, R>
+  run: (admission: Admission) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(restore(roomFor(session, held, key)), (entry) => {
-      if (entry === undefined) return restore(run)
-      // Counted here, where it cannot be interrupted before the count is given back.
+  Effect.uninterruptibleMask((restore) => {
+    const attempt: Effect.Effect<A, E, R> = Effect.suspend(() => {
+      const entry = entryOf(session, key)
+      if (entry.count >= maxWindingDownPerRequestor) return Effect.andThen(restore(roomIn(session, key, entry)), attempt)
       entry.count++
-      return Effect.ensuring(restore(run), Effect.sync(() => release(session, held, key, entry)))
+      const admission = new Admission(session, key, entry)
+      return Effect.ensuring(
+        restore(run(admission)),
+        Effect.sync(() => {
+          if (!admission.handedOn) admission.release()
+        })
+      )
     })
-  )
+    return attempt
+  })
 
 /**
- * Waits until requestor `key` has fewer than {@link maxWindingDownPerRequestor} handlers left
- * running and timed requests running (at once when it has): its entry, to count the request in
- * (`undefined`: none, nothing to count); interrupted (the request cancelled, its HTTP
- * request timed out), it waits no more, and hands a wake-up it got on.
+ * Waits until one of `entry`'s ends (looked at again once woken: another request may have taken
+ * the room first). Interrupted once woken, the room it was woken for goes to the next waiting
+ * request (or, none waiting and nothing in flight, the entry is dropped).
  */
-const roomFor = (session: object, held: Map<string, WindingDown>, key: string): Effect.Effect<WindingDown | undefined> =>
-  Effect.suspend(() => {
-    const entry = held.get(key)
-    if (entry === undefined) return Effect.undefined
-    if (entry.count < maxWindingDownPerRequestor) {
-      // Woken by the last of its handlers to end, nothing else waiting: nothing to keep.
-      if (entry.count === 0 && entry.waiters.length === 0) {
-        forget(session, held, key, entry)
-        return Effect.undefined
-      }
-      return Effect.succeed(entry)
-    }
-    const wait = Effect.callback<void>((resume) => {
+const roomIn = (session: object, key: string, entry: InFlight): Effect.Effect<void> =>
+  Effect.onInterrupt(
+    Effect.callback<void>((resume) => {
       const waiter = () => resume(Effect.void)
       entry.waiters.push(waiter)
       return Effect.sync(() => {
         const index = entry.waiters.indexOf(waiter)
         if (index >= 0) entry.waiters.splice(index, 1)
       })
-    })
-    // Looked at again once woken: another request may have taken the room first. Interrupted
-    // once woken, the room it was woken for goes to the next waiting request.
-    return Effect.onInterrupt(
-      Effect.andThen(wait, roomFor(session, held, key)),
-      () =>
-        Effect.sync(() => {
-          if (entry.count < maxWindingDownPerRequestor) entry.waiters.shift()?.()
-        })
-    )
-  })
+    }),
+    () =>
+      Effect.sync(() => {
+        if (entry.count >= maxWindingDownPerRequestor) return
+        const next = entry.waiters.shift()
+        if (next !== undefined) return next()
+        if (entry.count === 0) forget(session, key, entry)
+      })
+  )
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
   const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined
