@@ -90,4 +90,59 @@ describe("Telemetry of refused requests", () => {
       yield* until(() => point() !== undefined)
       assert.strictEqual(point()!["rpc.response.status_code"], "-32022")
     }), 20_000)
+
+  // Failed before: the span said the session's version, the handshake era's default (2025-11-25),
+  // which a 2026-07-28 connection never negotiated, not the version the request named.
+  it.live("a 2026-07-28 request refused (an id in progress) has the version it named, as its accepted twin", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const started = yield* Deferred.make<void>()
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits",
+        parameters: {},
+        handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+      })
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "refusals-modern", exportIntervalMillis: 100 })
+      const answers = new Map<unknown, { readonly code?: number }>()
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(McpServer.serve({ name: "s", version: "1" }, Layer.mergeAll(Slow, Telemetry.layer), pair.server).pipe(Effect.provide(exporter)))
+      pair.client.onmessage = (message: any) => {
+        if (message.id !== undefined) answers.set(message.id, message.error ?? {})
+      }
+      yield* Effect.promise(() => pair.client.start?.() ?? Promise.resolve())
+      const call = {
+        jsonrpc: "2.0" as const,
+        id: "again",
+        method: "tools/call",
+        params: {
+          name: "slow",
+          arguments: {},
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+          }
+        }
+      }
+      yield* Effect.promise(() => pair.client.send(call))
+      yield* Deferred.await(started)
+      yield* Effect.promise(() => pair.client.send(call))
+      yield* until(() => answers.has("again"))
+      assert.strictEqual(answers.get("again")!.code, -32600)
+      const refused = () =>
+        otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === "again" && attribute(s, "rpc.response.status_code") === "-32600")
+      yield* until(() => refused() !== undefined)
+      assert.strictEqual(refused()!.name, "tools/call slow")
+      assert.strictEqual(attribute(refused()!, "mcp.protocol.version"), "2026-07-28")
+      assert.isUndefined(attribute(refused()!, "mcp.session.id"), "no MCP session in the 2026-07-28 era")
+      // Measured in the series of the version it named (the series are the process's: the case
+      // above measured a 2025-11-25 one).
+      const point = () =>
+        otlp.durationAttributes.find((a) =>
+          a["mcp.method.name"] === "tools/call" && a["rpc.response.status_code"] === "-32600" && a["mcp.protocol.version"] === "2026-07-28"
+        )
+      yield* until(() => point() !== undefined)
+      assert.isDefined(point(), "a 2026-07-28 series of the refused call")
+    }), 20_000)
 })

@@ -1252,7 +1252,8 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
  * request and was answered, which the conventions give a SERVER span and a
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
  * parent from `_meta`), of the session's version and transport (that of its `initialize`, else a
- * stateless session's HTTP, else `pipe`), ended at once with the error answered (its code
+ * stateless session's HTTP, else `pipe`; out of a 2025 session, the version its `_meta` names when
+ * a known one, as its accepted twin's), ended at once with the error answered (its code
  * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
  * it as the server's: -32022, not -32600). Asked for refusals only (see
  * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
@@ -1263,8 +1264,13 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.method !== "string") return Effect.void
   const id = request.id
   if (typeof id !== "string" && typeof id !== "number") return Effect.void
-  const transport = sessionTransports.get(session) ?? (session.stateless ? httpTransport : pipeTransport)
-  const protocolVersion = session.protocolVersion
+  const inSession = sessionTransports.get(session)
+  const transport = inSession ?? (session.stateless ? httpTransport : pipeTransport)
+  // A 2025 session's version is what its `initialize` settled; a request of none (2026-07-28, a
+  // stateless endpoint's) names its own in `_meta`, a known one only (the session's is the
+  // handshake era's default, which it never negotiated).
+  const versionNamed = inSession === undefined ? metaOf(request)?.["io.modelcontextprotocol/protocolVersion"] : undefined
+  const protocolVersion = ProtocolVersion.isModern(versionNamed) || ProtocolVersion.isSupported(versionNamed) ? versionNamed : session.protocolVersion
   const shared = sharedOf(transport, protocolVersion, request.method)
   const target = targetOf(request)
   const attributes: Record<string, unknown> = { ...shared.attributes, "jsonrpc.request.id": bounded(String(id)) }
