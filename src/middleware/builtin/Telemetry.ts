@@ -16,7 +16,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, has such a span too, with its code); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, has a span too, with its code, an error as that code is); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
