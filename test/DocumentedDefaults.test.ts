@@ -59,6 +59,8 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   // stdio, the server, tasks, the event store, Redis, the test client.
   ["maxMessageBytes", "src/transport/Stdio.ts", `Largest accepted message in bytes \\(${number} by default`, "src/transport/Stdio.ts", `defaultMaxMessageBytes = ${code}`],
   ["maxSubscriptionsPerSession", "src/server/McpServer.ts", `\`resources/subscribe\`; default ${number}`, "src/server/McpServer.ts", `options\\.maxSubscriptionsPerSession \\?\\? ${code}`],
+  ["maxListenStreamsPerClient", "src/server/McpServer.ts", `one stateless session answers every client \\(default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerClient \\?\\? ${code}`],
+  ["maxListenStreamsPerClient", "docs/http.md", `\`McpServer\` option, default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerClient \\?\\? ${code}`],
   ["promoteAfterMillis", "README.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
   ["promoteAfterMillis", "docs/tasks.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
   ["leaseMillis", "docs/tasks.md", `\`tasks\\.leaseMillis\`, ${number}`, "src/tasks/TaskSupervisor.ts", `options\\.leaseMillis \\?\\? ${code}`],
