@@ -339,21 +339,50 @@ const modernOnlyInitialize = (requested: unknown): ErrorObject =>
   )
 
 /**
+ * Where a 2026-07-28 request arrived, as the -32022 of one naming a handshake-era version in its
+ * `_meta` words it (see {@link resolveModern}): whether an `initialize` sent there now would be
+ * taken. Read only when such a request is refused: a getter costs the requests served nothing.
+ *
+ * @since 0.2.0
+ * @category negotiation
+ */
+export interface Handshake {
+  /**
+   * An `initialize` sent now where the request came would be taken: the server serves a
+   * handshake-era version (its `supportedVersions` is not empty), and the connection is not
+   * locked to 2026-07-28 (stdio past the probe).
+   */
+  readonly takesInitialize: boolean
+}
+
+/**
  * The -32022 of a request that names in its `_meta` a version not served per request, over every
  * transport (stdio and Streamable HTTP alike): `data.supported` lists the versions such a request
  * can name, those of the stateless era, so that retrying with one of them works (the schema: "the
  * client should choose a mutually supported version from this list and retry"). A handshake-era
  * version (`2025-11-25`, ...) is said to be `initialize`'s: it has no per-request form, whether or
  * not this server serves it by `initialize` (`server/discover` lists the versions it does).
+ * `initialize` is advised only where it would be taken (`handshake`; not known: not advised, nor
+ * said to be refused).
  */
-const unsupportedPerRequest = (version: string, supportedVersions: ReadonlyArray<string>): ErrorObject =>
-  unsupportedVersionError(
+const unsupportedPerRequest = (
+  version: string,
+  supportedVersions: ReadonlyArray<string>,
+  handshake: Handshake | undefined
+): ErrorObject => {
+  if (!ProtocolVersion.isSupported(version)) return unsupportedVersionError(version, supportedVersions)
+  const perRequest = `name ${supportedVersions.join(", ")} in _meta`
+  const taken = handshake?.takesInitialize
+  return unsupportedVersionError(
     version,
     supportedVersions,
-    ProtocolVersion.isSupported(version)
-      ? `${version} is negotiated by initialize, not per request: name ${supportedVersions.join(", ")} in _meta, or send initialize`
-      : undefined
+    taken === true
+      ? `${version} is negotiated by initialize, not per request: ${perRequest}, or send initialize`
+      : taken === false
+      ? `${version} is negotiated by initialize, not per request, and initialize is not served here: ${perRequest}`
+      : `${version} is negotiated by initialize, not per request: ${perRequest}`
   )
+}
 
 /**
  * The answer to an `initialize` on a connection without HTTP (stdio, in-memory) whose first
@@ -453,7 +482,9 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
  *    outside printable ASCII and tab are invalid) the param it mirrors (`name` of `tools/call` and
  *    `prompts/get`, `uri` of `resources/read`, `taskId` of `tasks/*`; when a string: one of another
  *    type is left to the method's params schema, -32602) → else -32020, 400;
- * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400;
+ * 3. the version must be one we serve → else -32022 with `data: { supported, requested }`, 400
+ *    (a handshake-era version: said to be `initialize`'s, which it advises where `handshake` takes
+ *    it, see {@link Handshake});
  * 4. a method 2026-07-28 removed (`initialize`, `ping`, `logging/setLevel`, subscribe, ...) →
  *    -32601, 404;
  * 5. the client capabilities must be well-formed for that version (no `tasks`; `sampling`,
@@ -461,7 +492,8 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
  *    (`initialize`'s schema) → else -32602, 400.
  *
  * Unknown methods and missing client capabilities are decided later, by the dispatcher and the
- * handlers. `headers` is `undefined` without HTTP (stdio).
+ * handlers. `headers` is `undefined` without HTTP (stdio); `handshake`, where the request came
+ * (the session, read only to word a -32022).
  *
  * @example
  * ```ts
@@ -474,6 +506,7 @@ const invalidMeta = (key: string, cause: Cause.Cause<Schema.SchemaError>): Resul
 export const resolveModern = (
   request: JsonRpc.Request,
   headers: Headers | undefined,
+  handshake?: Handshake | undefined,
   supportedVersions: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
 ): Result.Result<ResolvedRequest, Rejection> => {
   const meta = request.params?._meta
@@ -531,7 +564,7 @@ export const resolveModern = (
   // `isModern` 21 → 3 ms, the projection's plan lookup 34 → 5 ms.
   let known: ProtocolVersion.ModernVersion | undefined
   for (let i = 0; i < supportedVersions.length; i++) if (supportedVersions[i] === version) known = supportedVersions[i]
-  if (known === undefined) return Result.fail({ status: 400, error: unsupportedPerRequest(version, supportedVersions) })
+  if (known === undefined) return Result.fail({ status: 400, error: unsupportedPerRequest(version, supportedVersions, handshake) })
   if (v2026_07_28.removedMethods.has(request.method)) {
     return reject(404, ErrorCode.MethodNotFound, `Method not found: ${clip(request.method)} (removed in ${version})`)
   }

@@ -321,4 +321,10 @@ export interface SessionInput {
    * refuses a request at another (Streamable HTTP: 400, as for a version no server serves).
    */
   readonly legacyVersions: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
+  /**
+   * Whether an `initialize` would be taken where the session's server is reached (its
+   * `supportedVersions` is not empty): what the -32022 of a 2026-07-28 request naming a
+   * handshake-era version advises (`Negotiation.Handshake`, read only to word that refusal).
+   */
+  readonly takesInitialize: boolean
 }

@@ -550,6 +550,10 @@ class PushedSession implements SessionInput {
     return this.session.legacyVersions
   }
 
+  get takesInitialize(): boolean {
+    return this.session.takesInitialize
+  }
+
   interrupt(cause?: Cause.Cause<unknown>): void {
     if (this.closed) return
     this.closed = true
@@ -939,6 +943,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     return this.phase === "modern" && (this.once & Once.BeyondProbe) !== 0
   }
 
+  /**
+   * Whether an `initialize` would be taken now (`Negotiation.Handshake`, read only to word the
+   * -32022 of a 2026-07-28 request naming a handshake-era version): the server serves a
+   * handshake-era version, and the connection is not locked to 2026-07-28.
+   */
+  get takesInitialize(): boolean {
+    return !this.lockedToModern && this.dispatcher.supportedVersions?.length !== 0
+  }
+
   /** The versions the server narrowed its service to (see `SessionInput.legacyVersions`). */
   get legacyVersions(): ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined {
     return this.dispatcher.supportedVersions
@@ -1055,7 +1068,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     )
     switch (admission._tag) {
       case "Modern": {
-        const modern = Negotiation.resolveModern(request, undefined)
+        const modern = Negotiation.resolveModern(request, undefined, this)
         // A refused one (its version not served, its `_meta` malformed) picks no era and locks
         // nothing: a dual-era client refused may still fall back to `initialize` (after a probe
         // it was refused `initialize`: the client could not connect). Its -32022 is Streamable

@@ -467,6 +467,37 @@ describe("stdio: the era the first message picks", () => {
       assert.strictEqual(echo.result.resultType, "complete")
     }))
 
+  // Fails before the fix: the -32022 of a request naming 2025-11-25 in _meta on a connection locked
+  // to 2026-07-28 advised "or send initialize", which that connection refuses (-32022 again). Before
+  // the lock (a fresh connection) the advice holds, and the initialize it advises opens a session.
+  it.live("a request naming 2025-11-25 in _meta: -32022 advises initialize only where initialize is taken", () =>
+    withChild(async (child) => {
+      const legacyMeta = { ...modernMeta, "io.modelcontextprotocol/protocolVersion": "2025-11-25" }
+      await child.write(line({ jsonrpc: "2.0", id: "l", method: "tools/list", params: { _meta: modernMeta } }))
+      assert.strictEqual((await child.waitFor((m) => m.id === "l")).result?.resultType, "complete")
+      await child.write(line({ jsonrpc: "2.0", id: "o", method: "tools/list", params: { _meta: legacyMeta } }))
+      const refused = await child.waitFor((m) => m.id === "o")
+      assert.strictEqual(refused.error?.code, -32022, JSON.stringify(refused))
+      assert.deepStrictEqual(refused.error.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
+      assert.notInclude(refused.error.message, "send initialize")
+      assert.include(refused.error.message, "name 2026-07-28 in _meta")
+      // What it does not advise is indeed refused.
+      await child.write(initialize("i"))
+      assert.strictEqual((await child.waitFor((m) => m.id === "i")).error?.code, -32022)
+    }))
+
+  it.live("a request naming 2025-11-25 in _meta first: -32022 advises initialize, which then opens a 2025 session", () =>
+    withChild(async (child) => {
+      const legacyMeta = { ...modernMeta, "io.modelcontextprotocol/protocolVersion": "2025-11-25" }
+      await child.write(line({ jsonrpc: "2.0", id: "o", method: "tools/list", params: { _meta: legacyMeta } }))
+      const refused = await child.waitFor((m) => m.id === "o")
+      assert.strictEqual(refused.error?.code, -32022, JSON.stringify(refused))
+      assert.include(refused.error.message, "or send initialize")
+      await handshake(child)
+      await child.write(echoCall(1, "legacy") + "\n")
+      assert.deepStrictEqual((await child.waitFor((m) => m.id === 1)).result, { content: [{ type: "text", text: "legacy" }] })
+    }))
+
   // Fails before the fix: -32022, and a dual-era client that probes in place and falls back to
   // initialize (its probe timed out, or the answer did not suit it: the spec's stdio binding) could
   // not connect. (Also with the SDK v2 client: SdkV2Stdio.test.ts.)

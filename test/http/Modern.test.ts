@@ -185,7 +185,7 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
           )
           assert.deepStrictEqual([unsupported.status, unsupported.message.error.code], [400, -32022])
           assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested })
-          if (requested === "2025-11-25") assert.include(unsupported.message.error.message, "negotiated by initialize, not per request")
+          if (requested === "2025-11-25") assert.include(unsupported.message.error.message, "negotiated by initialize, not per request: name 2026-07-28 in _meta, or send initialize")
           for (const version of unsupported.message.error.data.supported) {
             assert.include(discovered.message.result.supportedVersions, version)
             const retried = yield* Effect.promise(() =>
@@ -198,6 +198,31 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
             assert.isArray(retried.message.result.tools)
           }
         }
+      }))
+  }
+
+  // Fails before the fix: on a server of 2026-07-28 alone (`supportedVersions: []`), the -32022 of a
+  // request naming 2025-11-25 in _meta advised "or send initialize", which that server refuses.
+  for (const stateless of [false, true]) {
+    it.live(`a 2026-only server (${stateless ? "stateless" : "stateful"} endpoint): -32022 of a request naming 2025-11-25 does not advise initialize`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serveEverything({ stateless }, { supportedVersions: [] })
+        const unsupported = yield* Effect.promise(() =>
+          modern(url, "tools/list", {}, {
+            meta: { ...metaOf(), "io.modelcontextprotocol/protocolVersion": "2025-11-25" },
+            headers: { "mcp-protocol-version": "2025-11-25" }
+          })
+        )
+        assert.deepStrictEqual([unsupported.status, unsupported.message.error?.code], [400, -32022])
+        assert.deepStrictEqual(unsupported.message.error.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
+        assert.notInclude(unsupported.message.error.message, "send initialize")
+        assert.include(unsupported.message.error.message, "name 2026-07-28 in _meta")
+        // What it does not advise is indeed refused.
+        const initialize = yield* Effect.promise(async () => {
+          const response = await post(url, initializeMessage("i"))
+          return { status: response.status, message: await response.json() as any }
+        })
+        assert.strictEqual(initialize.message.error?.code, -32022, JSON.stringify(initialize.message))
       }))
   }
 

@@ -349,7 +349,7 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
   // the server serves (by initialize), is refused in _meta.
   it("a 2025 version named in _meta → -32022 naming the versions a request can name, and initialize for the 2025 one", () => {
     const body = request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "2025-11-25" })
-    const refused = rejection(Negotiation.resolveModern(body, undefined))
+    const refused = rejection(Negotiation.resolveModern(body, undefined, { takesInitialize: true }))
     assert.deepStrictEqual(refused, {
       status: 400,
       error: {
@@ -359,6 +359,24 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
         data: { supported: ["2026-07-28"], requested: "2025-11-25" }
       }
     })
+  })
+
+  // Fails before: "or send initialize" whatever the connection, also where initialize is refused
+  // (a server of 2026-07-28 alone, a stdio connection locked to it).
+  it("a 2025 version named in _meta where initialize is not taken (or not known to be) → -32022 not advising it", () => {
+    const body = request("tools/list", {}, { "io.modelcontextprotocol/protocolVersion": "2025-11-25" })
+    const refused = rejection(Negotiation.resolveModern(body, undefined, { takesInitialize: false }))
+    assert.strictEqual(
+      refused.error.message,
+      "Unsupported protocol version: 2025-11-25 (2025-11-25 is negotiated by initialize, not per request, " +
+        "and initialize is not served here: name 2026-07-28 in _meta)"
+    )
+    const unknown = rejection(Negotiation.resolveModern(body, undefined))
+    assert.strictEqual(
+      unknown.error.message,
+      "Unsupported protocol version: 2025-11-25 (2025-11-25 is negotiated by initialize, not per request: name 2026-07-28 in _meta)"
+    )
+    for (const { error } of [refused, unknown]) assert.deepStrictEqual(error.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
   })
 
   it("initializeAfterModern: -32022 naming the versions the connection serves and the one asked for (none: said so)", () => {

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
@@ -35,7 +35,27 @@ export const post = (
   if (repeated !== undefined) {
     return self.refuse(rpc, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` }, rpc.id)
   }
-  const resolved = Negotiation.resolveModern(rpc, headers)
+  const shared = self.statelessSession
+  // The shared session is started by the first 2026-07-28 request, before it is resolved: its
+  // refusal says whether `initialize` is served here (`Negotiation.Handshake`), which the server's
+  // versions decide and the endpoint learns from that session. Then a field read.
+  if (shared === undefined) {
+    return Effect.flatMap(self.openStateless, (opened) => resolve(self, request, headers, rpc, mode, principal, opened?.input))
+  }
+  return resolve(self, request, headers, rpc, mode, principal, shared.input)
+}
+
+/** {@link post} past its header check: resolved, `handshake` the shared session (not started: `undefined`). */
+const resolve = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  headers: Negotiation.Headers,
+  rpc: JsonRpc.Request,
+  mode: "auto" | "json" | "sse",
+  principal: Principal | undefined,
+  handshake: Negotiation.Handshake | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const resolved = Negotiation.resolveModern(rpc, headers, handshake)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
     return self.refuse(rpc, status, error, rpc.id)
