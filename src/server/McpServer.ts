@@ -190,7 +190,8 @@ export interface Options {
    * 2025-03-26), and a session's (no header: the negotiated version). 2026-07-28 is served whatever
    * this says: `[]` is a server of 2026-07-28 alone, which answers every `initialize` with -32022
    * naming the versions it serves (`data.supported: ["2026-07-28"]`), as the spec asks of such a
-   * server (a client that fell back to `initialize` retries with one).
+   * server (a client that fell back to `initialize` retries with one); over Streamable HTTP with
+   * status 400, that error's status over HTTP whatever the request.
    */
   readonly supportedVersions?: ReadonlyArray<ProtocolVersion.LegacyVersion> | undefined
   /**

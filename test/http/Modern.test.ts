@@ -226,6 +226,51 @@ describe("MCP 2026-07-28 over Streamable HTTP", () => {
       }))
   }
 
+  // Fails before the fix: HTTP 200, while the same -32022 to a 2026-07-28 request is 400. The
+  // schema's UnsupportedProtocolVersionError: "For HTTP, the response status code MUST be 400 Bad
+  // Request" (the SDK v2 server answers an initialize on a modern-only endpoint so too). As JSON,
+  // whatever the response mode: the body a client reads a 4xx by.
+  for (const stateless of [false, true]) {
+    for (const responseMode of ["auto", "json", "sse"] as const) {
+      it.live(`a 2026-only server (${stateless ? "stateless" : "stateful"}, ${responseMode}): initialize is refused -32022 with HTTP 400, no session`, () =>
+        Effect.gen(function*() {
+          const { url } = yield* serveEverything({ stateless, responseMode }, { supportedVersions: [] })
+          const answer = yield* Effect.promise(async () => {
+            const response = await post(url, initializeMessage("i"))
+            return {
+              status: response.status,
+              type: response.headers.get("content-type"),
+              session: response.headers.get("mcp-session-id"),
+              message: await response.json() as any
+            }
+          })
+          assert.deepStrictEqual([answer.status, answer.message.error?.code], [400, -32022], JSON.stringify(answer))
+          assert.include(answer.type, "application/json")
+          assert.isNull(answer.session)
+          assert.deepStrictEqual(answer.message.error.data, { supported: ["2026-07-28"], requested: "2025-11-25" })
+          assert.strictEqual(answer.message.id, "i")
+        }))
+    }
+  }
+
+  // Stays so: a server serving 2025 versions answers its initialize 200, an error to it too (the
+  // -32602 of `unsupportedVersion: "reject"`, an ordinary JSON-RPC error).
+  it.live("initialize on a server of 2025 versions: answered 200, its -32602 (unsupportedVersion reject) too", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything({}, { supportedVersions: ["2025-06-18"], unsupportedVersion: "reject" })
+      const refused = yield* Effect.promise(async () => {
+        const response = await post(url, initializeMessage("i"))
+        return { status: response.status, message: await response.json() as any }
+      })
+      assert.deepStrictEqual([refused.status, refused.message.error?.code], [200, -32602], JSON.stringify(refused))
+      const accepted = yield* Effect.promise(async () => {
+        const response = await post(url, { ...initializeMessage("j"), params: { ...initializeMessage("j").params, protocolVersion: "2025-06-18" } })
+        return { status: response.status, type: response.headers.get("content-type"), text: await response.text() }
+      })
+      assert.strictEqual(accepted.status, 200)
+      assert.include(accepted.text, "2025-06-18")
+    }))
+
   it.live("Mcp-Param-* headers mirror x-mcp-header arguments: agreeing (base64 or literal) served, else -32020 400", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

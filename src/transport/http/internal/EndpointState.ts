@@ -1435,8 +1435,10 @@ const answerImpl = Effect.fnUntraced(function*(
       session.addPending(request.id, pending)
       // A 2026-07-28 request's stream opens after the yield below, unless its answer came by then
       // (an unknown method, a capability it lacks, invalid params): that answer travels with its
-      // own status (404, 400), which a stream opened at once would have fixed at 200.
-      const opensLate = mode === "sse" && resolved !== undefined
+      // own status (404, 400), which a stream opened at once would have fixed at 200. So does an
+      // `initialize` a server of 2026-07-28 alone refuses (-32022, 400: see `answerStatus`).
+      const opensLate = mode === "sse" &&
+        (resolved !== undefined || (request.method === "initialize" && session.input?.takesInitialize === false))
       if (mode === "sse" && !opensLate) self.openSse(session, pending)
       // Measured: answering in the tick the request arrived in costs ~6 µs more server CPU per call
       // at 32 in flight (socket `writev` time 17% → 20% of the profile); one yield avoids it. The
@@ -1457,7 +1459,9 @@ const answerImpl = Effect.fnUntraced(function*(
       }
       const headers = answerHeaders(session, pending)
       if (!(answer instanceof SseAnswer)) {
-        return opensLate ? sseAnswer(self, answer, headers, http, resolved) : jsonAnswer(self, answer, headers, http, resolved)
+        return opensLate
+          ? sseAnswer(self, answer, headers, http, resolved, request.method)
+          : jsonAnswer(self, answer, headers, http, resolved, request.method)
       }
       return self.sseResponse(session, answer.stream, answer.connection, headers, http.principal)
 })
@@ -1506,9 +1510,10 @@ const jsonAnswer = (
   answer: JsonRpc.Message,
   headers: Record<string, string>,
   http: HttpRequestInfo,
-  resolved: Negotiation.ResolvedRequest | undefined
+  resolved: Negotiation.ResolvedRequest | undefined,
+  method: string
 ): HttpServerResponse.HttpServerResponse => {
-  return jsonText(answer, headers, answerStatus(self, answer, headers, http, resolved))
+  return jsonText(answer, headers, answerStatus(self, answer, headers, http, resolved, method))
 }
 
 /** An answer's JSON body with its headers and status. */
@@ -1526,10 +1531,11 @@ const sseAnswer = (
   answer: JsonRpc.Message,
   headers: Record<string, string>,
   http: HttpRequestInfo,
-  resolved: Negotiation.ResolvedRequest | undefined
+  resolved: Negotiation.ResolvedRequest | undefined,
+  method: string
 ): HttpServerResponse.HttpServerResponse => {
   // First: it adds the challenge of a 403 to `headers`.
-  const status = answerStatus(self, answer, headers, http, resolved)
+  const status = answerStatus(self, answer, headers, http, resolved, method)
   if (status.status !== undefined && status.status !== 200) return jsonText(answer, headers, status)
   return HttpServerResponse.text(frame(undefined, JsonRpc.stringify(answer)!), {
     contentType: "text/event-stream",
@@ -1542,14 +1548,19 @@ const sseAnswer = (
  * The status of an answer sent whole: a call the principal may not make (the Authorization
  * middleware's 403), with bearer authentication: 403, with an `insufficient_scope` challenge
  * naming the missing scopes (added to `headers`); 2026-07-28: some errors travel with their own
- * status (dual-era clients read it); else the default (200).
+ * status (dual-era clients read it); an `initialize` refused -32022 (a server of 2026-07-28
+ * alone): 400, the status of that error over HTTP whatever the request (the schema's
+ * `UnsupportedProtocolVersionError`: "For HTTP, the response status code MUST be 400 Bad
+ * Request"), as a 2026-07-28 request's; else the default (200). Only `initialize`'s: a -32022 of
+ * another 2025 request is its handler's own, answered in band.
  */
 const answerStatus = (
   self: Endpoint,
   answer: JsonRpc.Message,
   headers: Record<string, string>,
   http: HttpRequestInfo,
-  resolved: Negotiation.ResolvedRequest | undefined
+  resolved: Negotiation.ResolvedRequest | undefined,
+  method: string
 ): { readonly status?: number } => {
   const forbidden = self.options.auth === undefined ? undefined : missingScopesOf(answer)
   if (forbidden !== undefined) {
@@ -1559,7 +1570,10 @@ const answerStatus = (
     })
     return { status: 403 }
   }
-  return resolved === undefined ? {} : { status: modernStatusOf(answer) }
+  if (resolved !== undefined) return { status: modernStatusOf(answer) }
+  return method === "initialize" && (answer as { readonly error?: { readonly code?: unknown } }).error?.code === ErrorCode.UnsupportedProtocolVersion
+    ? { status: 400 }
+    : {}
 }
 
 /**
@@ -1592,6 +1606,6 @@ const interrupted = (
     stoppedRequests.set(pending.request, stoppedByShutdown)
     self.abandon(session, pending, "The server stopped serving the request")
     const answer = forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
-    return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending), http, resolved))
+    return Effect.die(jsonAnswer(self, answer, answerHeaders(session, pending), http, resolved, pending.request.method))
   })
 }
