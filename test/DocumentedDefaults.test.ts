@@ -47,6 +47,8 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ["cors.maxAgeSeconds", "src/transport/http/StreamableHttp.ts", `\`Access-Control-Max-Age\`; default ${number}`, "src/transport/http/internal/guards.ts", `cors\\.maxAgeSeconds \\?\\? ${code}`],
   ["cors.maxAgeSeconds", "README.md", `\`maxAgeSeconds\`, ${number} by default`, "src/transport/http/internal/guards.ts", `cors\\.maxAgeSeconds \\?\\? ${code}`],
   ["port", "src/transport/http/StreamableHttp.ts", `The port to listen on\\. Default ${number}`, "src/transport/http/internal/endpoint.ts", `options\\.port \\?\\? ${code}`],
+  ["keepAliveTimeoutMillis", "src/transport/http/StreamableHttp.ts", `Node closes it up to a second later\\)\\. Default ${number}`, "src/transport/http/internal/endpoint.ts", `options\\.keepAliveTimeoutMillis \\?\\? ${code}`],
+  ["keepAliveTimeoutMillis", "docs/http.md", `idle connection open for \`keepAliveTimeoutMillis\` \\(default ${number}`, "src/transport/http/internal/endpoint.ts", `options\\.keepAliveTimeoutMillis \\?\\? ${code}`],
   // Sessions (the `session` option of the endpoint, `McpServer.serve` over any transport).
   ["maxConcurrentRequests", "src/session/ServerSession.ts", `further ones wait in a FIFO\\. Default ${number}`, "src/session/internal/scheduler.ts", `limits\\.maxConcurrentRequests \\?\\? ${code}`],
   ["maxConcurrentRequests", "docs/http.md", `\`session\\.maxConcurrentRequests\`, default ${number}`, "src/session/internal/scheduler.ts", `limits\\.maxConcurrentRequests \\?\\? ${code}`],

@@ -202,6 +202,12 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "none" }, "MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL must be greater than 0 (a whole number) or Infinity (no limit), got \"none\""],
         [{ MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "1e3" }, "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS must be greater than 0"],
         [{ MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "-5" }, "MCP_HTTP_REQUEST_TIMEOUT_MILLIS must be greater than 0"],
+        [{ MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "0" }, "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS must be greater than 0"],
+        // A Node timer fires a longer one (Node adds a second) after 1 ms: every idle connection closed at once.
+        [
+          { MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "2147483000" },
+          "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS must be an integer >= 1 and at most 2147482647 (milliseconds) or Infinity (never), got \"2147483000\""
+        ],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"],
         // As --allowed-hosts says it (one parser); it said "write any alone" before.
         [{ MCP_HTTP_ALLOWED_HOSTS: "*" }, "MCP_HTTP_ALLOWED_HOSTS lists \"*\": * is not a host name"],
@@ -242,7 +248,8 @@ describe("StreamableHttp.fromConfig", () => {
         MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: " INFINITY ",
         MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "Infinity",
         MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "Infinity",
-        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "Infinity"
+        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "Infinity",
+        MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "Infinity"
       })(HttpConfig.serveOptions)
       const infinity = Number.POSITIVE_INFINITY
       assert.deepStrictEqual(options, {
@@ -251,7 +258,8 @@ describe("StreamableHttp.fromConfig", () => {
         maxSessionsPerPrincipal: infinity,
         maxSessionsPerAddress: infinity,
         requestTimeoutMillis: infinity,
-        sessionIdleTimeoutMillis: infinity
+        sessionIdleTimeoutMillis: infinity,
+        keepAliveTimeoutMillis: infinity
       })
       for (const [variable, value] of [["MCP_HTTP_MAX_BODY_BYTES", "Infinity"], ["MCP_HTTP_MAX_SESSIONS", "-Infinity"], ["MCP_HTTP_MAX_SESSIONS", "Inf"]] as const) {
         const exit = yield* Effect.exit(withEnvironment({ [variable]: value })(HttpConfig.serveOptions))
@@ -307,7 +315,8 @@ describe("StreamableHttp.fromConfig", () => {
         MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL: "3",
         MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "2",
         MCP_HTTP_REQUEST_TIMEOUT_MILLIS: "5000",
-        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "60000"
+        MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "60000",
+        MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "620000"
       })(HttpConfig.serveOptions)
       assert.deepStrictEqual(options, {
         host: "0.0.0.0",
@@ -324,7 +333,8 @@ describe("StreamableHttp.fromConfig", () => {
         maxSessionsPerPrincipal: 3,
         maxSessionsPerAddress: 2,
         requestTimeoutMillis: 5000,
-        sessionIdleTimeoutMillis: 60000
+        sessionIdleTimeoutMillis: 60000,
+        keepAliveTimeoutMillis: 620000
       })
       for (const [word, value] of [["off", false], ["0", false], ["N", false], ["TRUE", true], ["1", true]] as const) {
         assert.strictEqual((yield* withEnvironment({ MCP_HTTP_STATELESS: word })(HttpConfig.serveOptions)).stateless, value, word)

@@ -81,7 +81,7 @@ export const serveOnFreePort = <E, R>(
  * on a free port (retried when another process took it first).
  */
 export const serveEverything = (
-  http: StreamableHttp.Options = {},
+  http: Omit<StreamableHttp.ServeOptions, "host" | "port"> = {},
   server: Partial<McpServer.Options> = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
   serveOnFreePort((port) =>

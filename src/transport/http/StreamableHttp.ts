@@ -46,7 +46,7 @@ import type * as BearerAuth from "../../auth/BearerAuth.ts"
 import type { TransportFailure } from "../../session/Connection.ts"
 import type { SessionOptions } from "../../session/ServerSession.ts"
 import type { Listener, ListenerSessionOptions, Transport } from "../../session/Transport.ts"
-import { checkOptions } from "./internal/options.ts"
+import { checkOptions, checkServeOptions } from "./internal/options.ts"
 
 // ---------------------------------------------------------------------------
 // Options
@@ -261,6 +261,22 @@ export interface ServeOptions extends Options {
   readonly host?: string | undefined
   /** The port to listen on. Default 3000. */
   readonly port?: number | undefined
+  /**
+   * How long the server keeps a connection open while it is idle, between two requests
+   * (HTTP keep-alive; Node's `server.keepAliveTimeout`, told to clients as `Keep-Alive: timeout=`
+   * in whole seconds; Node closes it up to a second later). Default 72 000 ms (Fastify's default:
+   * above the 60 s idle timeout of an AWS load balancer, and of nginx's upstream connections), so
+   * that a load balancer or reverse proxy that pools connections to the server is the one that
+   * closes them: when the server closes one first, the balancer may send a request on it as it
+   * closes, and its client gets a 502 (a POST is not retried). Behind a balancer that keeps idle
+   * connections longer, set it above the balancer's idle timeout (Google Cloud's load
+   * balancers: 600 s, so 620 000). An integer >= 1 and at most 2 147 482 647; `Infinity`: idle
+   * connections are never closed (until the server stops). Not {@link Options.keepAliveMillis}
+   * (comments on open SSE streams). Node's bound on the time a request's headers take to arrive
+   * (`headersTimeout`, 60 s) counts from the request's first byte, not the connection's idle time:
+   * it need not exceed this one (as older Node versions required).
+   */
+  readonly keepAliveTimeoutMillis?: number | undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -355,7 +371,7 @@ export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
 ): Layer.Layer<never, never, R> => {
-  const checked = checkOptions("StreamableHttp.serve", options)
+  const checked = checkServeOptions("StreamableHttp.serve", options)
   return Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, checked)))
 }
 
@@ -373,7 +389,7 @@ export const serve = <R>(
  * @category Constructors
  */
 export const make = (options: ServeOptions = {}): Listener => {
-  const checked = checkOptions("StreamableHttp.make", options)
+  const checked = checkServeOptions("StreamableHttp.make", options)
   return { listen: (run) => serve(run, checked) }
 }
 
@@ -383,8 +399,9 @@ export const make = (options: ServeOptions = {}): Listener => {
  * `MCP_HTTP_ALLOWED_ORIGINS` (comma-separated, or `any`), `MCP_HTTP_CORS_ORIGINS` (or `*`),
  * `MCP_HTTP_HEALTH_PATH`, `MCP_HTTP_MAX_BODY_BYTES`, `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT`,
  * `MCP_HTTP_MAX_SESSIONS`, `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL`, `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS`,
- * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` (the limits and times
- * after `MCP_HTTP_MAX_BODY_BYTES` take `Infinity`, as their options do). What `options` gives
+ * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`,
+ * `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` (the limits and times after `MCP_HTTP_MAX_BODY_BYTES` take
+ * `Infinity`, as their options do). What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
  * context is used). A variable that does not parse, or whose value cannot be used
  * (`MCP_HTTP_PORT=abc`, `MCP_HTTP_MAX_SESSIONS=0`), stops it before it serves: it dies with an
@@ -403,6 +420,6 @@ export const make = (options: ServeOptions = {}): Listener => {
  */
 export const fromConfig = (options: ServeOptions = {}): Listener => {
   // A `healthPath` without `path` is checked against the environment's path as the server starts.
-  const checked = checkOptions("StreamableHttp.fromConfig", options, false)
+  const checked = checkServeOptions("StreamableHttp.fromConfig", options, false)
   return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, checked))) }
 }

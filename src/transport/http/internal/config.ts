@@ -21,6 +21,7 @@
  * | `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` | `maxSessionsPerAddress` (an integer turns it on; `Infinity`: off) |
  * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` (or `Infinity`) |
  * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` (or `Infinity`) |
+ * | `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` | `keepAliveTimeoutMillis` (or `Infinity`) |
  *
  * `Infinity` (in any case) is read where the option takes it (no limit, never), as in code.
  *
@@ -32,6 +33,7 @@ import * as Option from "effect/Option"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
 import { allowedHostsList, listenHost } from "./hosts.ts"
+import { keepAliveTimeoutRule } from "./options.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
 /** A variable's value, when it is set. */
@@ -97,6 +99,13 @@ const parseLimitOrInfinity = (variable: string, value: string): Effect.Effect<nu
     ? Effect.succeed(limit)
     : Effect.fail(new HttpConfigError({ variable, problem: `must be greater than 0 (a whole number) or Infinity (no limit), got ${quoted(value)}` }))
 }
+
+/** `keepAliveTimeoutMillis`: {@link parseLimitOrInfinity}, at most what a Node timer takes (see `keepAliveTimeoutRule`). */
+const parseKeepAliveTimeout = (variable: string, value: string): Effect.Effect<number, HttpConfigError> =>
+  Effect.flatMap(parseLimitOrInfinity(variable, value), (millis) =>
+    keepAliveTimeoutRule.holds(millis)
+      ? Effect.succeed(millis)
+      : Effect.fail(new HttpConfigError({ variable, problem: `must be ${keepAliveTimeoutRule.text}, got ${quoted(value)}` })))
 
 const parseBoolean = (variable: string, value: string): Effect.Effect<boolean, HttpConfigError> => {
   const flag = booleans[value.trim().toLowerCase()]
@@ -169,5 +178,6 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   yield* set("maxSessionsPerAddress", "MCP_HTTP_MAX_SESSIONS_PER_ADDRESS", parseLimitOrInfinity)
   yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimitOrInfinity)
   yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimitOrInfinity)
+  yield* set("keepAliveTimeoutMillis", "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS", parseKeepAliveTimeout)
   return options
 })

@@ -205,7 +205,9 @@ export const serve = <R>(
       const parsed = listenHost(given)
       const host = "host" in parsed ? parsed.host : given
       const port = options.port ?? 3000
-      const server = nodeServer(host, port).pipe(
+      // `Infinity` (never) is Node's 0.
+      const keepAliveTimeout = options.keepAliveTimeoutMillis ?? 72_000
+      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout).pipe(
         Layer.catchTag("ServeError", (error) =>
           Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
       )
@@ -239,12 +241,14 @@ export const serve = <R>(
  * aborts its GET stream; browsers open them ahead of use. The server, and with it the process,
  * then stopped only when undici let it go (its keep-alive timeout, 4 s). Closing, the server ends
  * those too; every other connection closes as Node closes it.
+ *
+ * `keepAliveTimeout`: see `ServeOptions.keepAliveTimeoutMillis` (0: never).
  */
-const nodeServer = (host: string, port: number) =>
+const nodeServer = (host: string, port: number, keepAliveTimeout: number) =>
   Layer.effect(
     HttpServer.HttpServer,
     Effect.gen(function*() {
-      const server = createServer()
+      const server = createServer({ keepAliveTimeout })
       // Per connection, not per request.
       const connections = new Set<Socket>()
       server.on("connection", (socket: Socket) => {

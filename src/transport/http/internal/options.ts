@@ -79,6 +79,32 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, com
   return options.session === undefined ? options : { ...options, session: checkedSessionOptions(who, options.session, "session.") }
 }
 
+/**
+ * `keepAliveTimeoutMillis`, the idle time of a connection to the endpoint's own server (Node's
+ * `server.keepAliveTimeout`): a whole number (Node's `createServer` refuses a fraction or `NaN`:
+ * the server would die as it starts, naming no option) of at least 1 (Node's 0 is "never",
+ * written `Infinity` here, as the other times write it), at most a Node timer's longest less the
+ * second Node adds (`keepAliveTimeoutBuffer`: past it the timer fires after 1 ms, every idle
+ * connection closed at once), or `Infinity`.
+ */
+export const keepAliveTimeoutRule: NumericOptions.Rule = {
+  text: `an integer >= 1 and at most ${NumericOptions.maxTimerMillis - 1_000} (milliseconds) or Infinity (never)`,
+  holds: (value) => value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && value >= 1 && value <= NumericOptions.maxTimerMillis - 1_000)
+}
+
+/**
+ * {@link checkOptions}, and the options of the endpoint's own server (`StreamableHttp.serve`,
+ * `make`, `fromConfig`): `keepAliveTimeoutMillis` (see {@link keepAliveTimeoutRule}).
+ */
+export const checkServeOptions = <O extends HttpNumbers & { readonly keepAliveTimeoutMillis?: number | undefined }>(
+  who: string,
+  options: O,
+  complete = true
+): O => {
+  NumericOptions.check(who, "keepAliveTimeoutMillis", options.keepAliveTimeoutMillis, keepAliveTimeoutRule)
+  return checkOptions(who, options, complete)
+}
+
 /** The largest body by default (`maxBodyBytes`). */
 export const defaultMaxBodyBytes = 4 * 1024 * 1024
 
