@@ -439,7 +439,8 @@ export const make = (options: Options): LowLevelServer => {
       Effect.void
     ).pipe(Effect.asVoid)
   // The refusals Telemetry makes a span of (see `internal/refusedRequests.ts`): asked for invalid
-  // input only, and only when a middleware has it (none: as before).
+  // input, and on its own (`Dispatcher.refused`, no `onMessage` observer) for the requests a drain
+  // refuses; only when a middleware has it (none: as before).
   const refused = refusedRequestsOf(middleware)
   const invalid = refused === undefined
     ? observed
@@ -478,6 +479,7 @@ export const make = (options: Options): LowLevelServer => {
     request: dispatchRequest,
     notification: dispatchNotification,
     invalid,
+    refused,
     observe,
     serverInfo,
     supportedVersions,
@@ -505,6 +507,12 @@ export const make = (options: Options): LowLevelServer => {
     invalid: (value, session) => {
       const now = session.stateless ? latest() : server
       const observe = now === server ? invalid : ownDispatch.get(now)!.invalid
+      return observe === undefined ? Effect.void : observe(value, session)
+    },
+    // A drain's refusals (rare): those of the stateless session told to the server as it is now.
+    refused: (value, session) => {
+      const now = session.stateless ? latest() : server
+      const observe = now === server ? refused : ownDispatch.get(now)!.refused
       return observe === undefined ? Effect.void : observe(value, session)
     },
     // Asked of the stateless session only (the server as it is now may have other middleware).

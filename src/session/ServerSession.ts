@@ -140,6 +140,13 @@ export interface Dispatcher {
   /** Observes invalid input after the session answered it (optional). */
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
   /**
+   * Observes a request the session (or its transport) refused because it drains, after it was
+   * answered -32000 (optional: `Telemetry`'s span and measure of it, see
+   * `server/internal/refusedRequests.ts`; `undefined` without it). Not invalid input: `invalid`
+   * (`onMessage`) is not told. Run on its own, not as the session's work: it holds no drain open.
+   */
+  readonly refused?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void>) | undefined
+  /**
    * Observes a notification the transport accepted but hands over to no session (optional:
    * `undefined` when no middleware observes notifications, `onNotification` or `onMessage`): the
    * middleware sees it, and nothing else runs (no handler; a cancellation cancels nothing).
@@ -1051,7 +1058,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     // `drain`): refused, as Streamable HTTP refuses a request while it drains (a batch's member in
     // the batch's answer).
     if ((this.once & Once.Draining) !== 0 && !("attach" in this.connection)) {
-      return this.answer(request, JsonRpc.failure(id, McpError.stoppedByShutdownObject))
+      this.answer(request, JsonRpc.failure(id, McpError.stoppedByShutdownObject))
+      return this.observeDrainRefusal(request, McpError.stoppedByShutdownObject)
     }
     if (this.has(id)) {
       return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`)
@@ -1217,6 +1225,19 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */
   observeRefused(value: unknown, error: JsonRpc.ErrorObject): void {
     this.observeInvalid(value, error)
+  }
+
+  /**
+   * A request refused because the session drains (here, or by its transport: see
+   * `SessionInput.refusedByDrain`), answered: told to `Dispatcher.refused` only (no `onMessage`
+   * observer: it is no invalid input), forked on its own, not admitted as the session's work (the
+   * drain waits for none of it). Nothing without such a hook.
+   */
+  observeDrainRefusal(value: unknown, error: JsonRpc.ErrorObject): void {
+    const refused = this.dispatcher.refused
+    if (refused === undefined || this.phase === "closed") return
+    const effect = refused({ value, error }, this)
+    if (!isExit(effect)) this.runFork(effect)
   }
 
   /** Whether middleware observes the notifications no session takes (see `SessionInput.observesNotifications`). */

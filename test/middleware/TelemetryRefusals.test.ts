@@ -8,7 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InMemory, McpServer } from "../../src/index.ts"
+import { PassThrough } from "node:stream"
+import { GracefulShutdown, InMemory, McpError, McpServer, Middleware, Stdio } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
@@ -144,5 +145,91 @@ describe("Telemetry of refused requests", () => {
         )
       yield* until(() => point() !== undefined)
       assert.isDefined(point(), "a 2026-07-28 series of the refused call")
+    }), 20_000)
+
+  // Failed before: a request read while a stdio session drains (a graceful shutdown reads on) was answered -32000 with no
+  // span and no measure (answered before any hook, not as a refusal).
+  it.live("a request read while a stdio session drains: answered -32000, a SERVER span (an error) and a measure; no onMessage observer sees it, the drain not held", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits until released",
+        parameters: {},
+        handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.as(Deferred.await(release), "done"))
+      })
+      const invalid: Array<unknown> = []
+      const watching = Middleware.make("watching", {
+        onMessage: (message, next) => {
+          if (message._tag === "Invalid") invalid.push(message.invalid.value)
+          return next()
+        }
+      })
+      const shutdown = GracefulShutdown.make()
+      const stdin = new PassThrough()
+      const stdout = new PassThrough()
+      const answers = new Map<unknown, { readonly code?: number; readonly message?: string }>()
+      let buffered = ""
+      stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        buffered += chunk
+        const lines = buffered.split("\n")
+        buffered = lines.pop()!
+        for (const line of lines) {
+          const message = JSON.parse(line)
+          if (message.id !== undefined) answers.set(message.id, message.error ?? {})
+        }
+      })
+      const server = yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "s", version: "1" },
+          Layer.mergeAll(Slow, McpServer.middleware(watching, Telemetry.middleware())),
+          Stdio.make({ stdin, stdout }),
+          { shutdownTimeoutMillis: 10_000 }
+        ).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "drained", exportIntervalMillis: 100 })),
+          Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
+        )
+      )
+      const send = (message: object) => Effect.sync(() => void stdin.write(`${JSON.stringify(message)}\n`))
+      yield* send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } })
+      yield* until(() => answers.has(1))
+      yield* send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      yield* send({ jsonrpc: "2.0", id: "held", method: "tools/call", params: { name: "slow", arguments: {} } })
+      yield* Deferred.await(started)
+      shutdown.request()
+      // Read on while the held call runs: refused, each of them (bounded: 50 tries, 20 ms apart).
+      let late = 0
+      for (; late < 50; late++) {
+        yield* send({ jsonrpc: "2.0", id: `late${late}`, method: "tools/list", params: {} })
+        yield* until(() => answers.has(`late${late}`))
+        if (answers.get(`late${late}`)!.code === McpError.stoppedByShutdownObject.code) break
+        yield* Effect.sleep("20 millis")
+      }
+      const id = `late${late}`
+      assert.deepStrictEqual(answers.get(id), McpError.stoppedByShutdownObject)
+      const spanOf = () => otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === id)
+      yield* until(() => spanOf() !== undefined)
+      const span = spanOf()!
+      assert.isDefined(span, "a span for the refused request")
+      assert.strictEqual(span.name, "tools/list")
+      assert.strictEqual(span.kind, 2, "SERVER")
+      assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
+      assert.strictEqual(attribute(span, "error.type"), "-32000", "-32000 is an error of the server's")
+      assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
+      assert.strictEqual(attribute(span, "network.transport"), "pipe")
+      assert.isString(attribute(span, "mcp.session.id"))
+      assert.strictEqual(span.status?.code, 2)
+      const point = () => otlp.durationAttributes.find((a) => a["mcp.method.name"] === "tools/list" && a["error.type"] === "-32000")
+      yield* until(() => point() !== undefined)
+      assert.strictEqual(point()!["rpc.response.status_code"], "-32000")
+      assert.deepStrictEqual(invalid, [], "a drain's refusal is no invalid input")
+      // The drain ends once the held call does: nothing of the refusal holds it.
+      yield* Deferred.succeed(release, undefined)
+      yield* until(() => answers.has("held"))
+      assert.deepStrictEqual(answers.get("held"), {})
+      yield* until(() => server.pollUnsafe() !== undefined)
+      assert.isDefined(server.pollUnsafe(), "the session ended after its drain")
     }), 20_000)
 })

@@ -16,7 +16,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, has a span too, with its code, an error as that code is); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, has a span too, with its code, an error as that code is); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -1248,14 +1248,15 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
 /**
  * A request the session refused before dispatching it (an id in progress, a request before
  * `initialize`, a 2026-07-28 request of a version not served or with a malformed `_meta`, a member
- * of a batch that is `initialize`): none of the middleware's hooks saw it, but the client sent a
+ * of a batch that is `initialize`; a new one while the session drains, -32000, which is no invalid
+ * input, told through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
  * request and was answered, which the conventions give a SERVER span and a
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
  * parent from `_meta`), of the session's version and transport (that of its `initialize`, else a
  * stateless session's HTTP, else `pipe`; out of a 2025 session, the version its `_meta` names when
  * a known one, as its accepted twin's), ended at once with the error answered (its code
  * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
- * it as the server's: -32022, not -32600). Asked for refusals only (see
+ * it as the server's: -32022 and -32000, not -32600). Asked for refusals only (see
  * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
  * Invalid input that is no request (no method, no id) gets nothing.
  */

@@ -1,14 +1,17 @@
 /**
  * What a middleware does with a request its session refused before dispatching it (an id in
  * progress, a request before `initialize`, a 2026-07-28 request of a version not served, a
- * malformed one): `Telemetry`'s SERVER span and duration series, as the MCP semantic conventions
- * have one for each request the server receives and answers.
+ * malformed one, a new one while the session drains): `Telemetry`'s SERVER span and duration
+ * series, as the MCP semantic conventions have one for each request the server receives and
+ * answers.
  *
  * Not a hook of `Middleware`'s public surface: it is asked only for a refusal, with what the
  * session refused and the error it answered. A middleware says it under {@link refusedRequestsKey};
- * the server adds it to what observes invalid input only when one of its middleware has it, so a
- * server without (no `Telemetry`) refuses as before, asking nothing, and an accepted request never
- * meets it.
+ * the server adds it to what observes invalid input, and makes it the session's
+ * `Dispatcher.refused` (the requests a drain refuses, -32000: told to it alone, no `onMessage`
+ * observer, forked on their own so that no drain waits for them), only when one of its middleware
+ * has it, so a server without (no `Telemetry`) refuses as before, asking nothing, and an accepted
+ * request never meets it.
  *
  * @internal
  */
