@@ -293,6 +293,14 @@ export interface SessionInput {
    */
   readonly refused: (value: unknown, error: JsonRpc.ErrorObject) => void
   /**
+   * Tells the session that the transport refused the request `value` because it drains (a
+   * graceful shutdown: Streamable HTTP's 503 -32000), answered with `error` itself: only what
+   * observes such refusals is told (`Telemetry`'s span and measure), not `onMessage` (it is no
+   * invalid input), and nothing of it is work the session's drain waits for. Nothing is sent;
+   * ignored once the session has closed, and without such an observer.
+   */
+  readonly refusedByDrain: (value: unknown, error: JsonRpc.ErrorObject) => void
+  /**
    * Whether the server's middleware observes notifications (`onNotification`, `onMessage`): a
    * transport that accepts notifications it hands over to no session (Streamable HTTP: those of
    * a stateless endpoint and of MCP 2026-07-28) tells the session of them (`observe`) only then.

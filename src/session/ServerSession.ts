@@ -541,6 +541,10 @@ class PushedSession implements SessionInput {
     if (!this.closed) this.session.observeRefused(value, error)
   }
 
+  refusedByDrain(value: unknown, error: JsonRpc.ErrorObject): void {
+    if (!this.closed) this.session.observeDrainRefusal(value, error)
+  }
+
   get observesNotifications(): boolean {
     return !this.closed && this.session.observesNotifications
   }

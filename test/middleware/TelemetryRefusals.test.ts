@@ -9,8 +9,9 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { PassThrough } from "node:stream"
-import { GracefulShutdown, InMemory, McpError, McpServer, Middleware, Stdio } from "../../src/index.ts"
+import { GracefulShutdown, InMemory, McpError, McpServer, Middleware, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
+import { freePort, on, openSession, post, ready } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 describe("Telemetry of refused requests", () => {
@@ -232,4 +233,87 @@ describe("Telemetry of refused requests", () => {
       yield* until(() => server.pollUnsafe() !== undefined)
       assert.isDefined(server.pollUnsafe(), "the session ended after its drain")
     }), 20_000)
+
+  // Failed before: the endpoint answered a new request 503 -32000 while it drained, with no span
+  // and no measure (refused before any session saw it).
+  it.live("Streamable HTTP, a graceful shutdown: a request on a draining session is answered 503 -32000, a SERVER span of that session (an error) and a measure; no onMessage observer sees it", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits until released",
+        parameters: {},
+        handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.as(Deferred.await(release), "done"))
+      })
+      const invalid: Array<unknown> = []
+      const watching = Middleware.make("watching", {
+        onMessage: (message, next) => {
+          if (message._tag === "Invalid") invalid.push(message.invalid.value)
+          return next()
+        }
+      })
+      const shutdown = GracefulShutdown.make()
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const server = yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "s", version: "1" },
+          Layer.mergeAll(Slow, McpServer.middleware(watching, Telemetry.middleware())),
+          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "json", session: { shutdownTimeoutMillis: 10_000 } })
+        ).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "drained-http", exportIntervalMillis: 100 })),
+          Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
+        )
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const held = Effect.runPromise(Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "held", method: "tools/call", params: { name: "slow", arguments: {} } }, on(sessionId)).then((r) => r.json() as Promise<any>)
+      ))
+      yield* Deferred.await(started)
+      shutdown.request()
+      // Until a request is refused (the drain has begun; bounded: 50 tries, 20 ms apart).
+      let refused: { readonly status: number; readonly body: any } | undefined
+      let late = 0
+      for (; late < 50 && refused === undefined; late++) {
+        const response = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: `late${late}`, method: "tools/list", params: {} }, on(sessionId)))
+        const body = yield* Effect.promise(() => response.json())
+        if (response.status !== 200) refused = { status: response.status, body }
+        else yield* Effect.sleep("20 millis")
+      }
+      assert.isDefined(refused, "a request was refused")
+      const id = `late${late - 1}`
+      assert.strictEqual(refused!.status, 503)
+      assert.strictEqual(refused!.body.id, id)
+      assert.strictEqual(refused!.body.error.code, McpError.ErrorCode.ServerUnavailable)
+      const spanOf = () => otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === id)
+      yield* until(() => spanOf() !== undefined)
+      const span = spanOf()!
+      assert.isDefined(span, "a span for the refused request")
+      assert.strictEqual(span.name, "tools/list")
+      assert.strictEqual(span.kind, 2, "SERVER")
+      assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
+      assert.strictEqual(attribute(span, "error.type"), "-32000", "-32000 is an error of the server's")
+      assert.strictEqual(attribute(span, "mcp.session.id"), sessionId, "the session it named")
+      assert.strictEqual(attribute(span, "network.transport"), "tcp")
+      assert.strictEqual(span.status?.code, 2)
+      assert.strictEqual(span.status?.message, refused!.body.error.message)
+      const point = () =>
+        otlp.durationAttributes.find((a) => a["mcp.method.name"] === "tools/list" && a["error.type"] === "-32000" && a["network.transport"] === "tcp")
+      yield* until(() => point() !== undefined)
+      assert.strictEqual(point()!["rpc.response.status_code"], "-32000")
+      assert.deepStrictEqual(invalid, [], "a drain's refusal is no invalid input")
+      // The drain ends once the held call does: nothing of the refusal holds it.
+      yield* Deferred.succeed(release, undefined)
+      const answer = yield* Effect.promise(() => held)
+      assert.deepStrictEqual(answer.result?.content, [{ type: "text", text: "done" }])
+      const drained = yield* Effect.forkChild(shutdown.drained)
+      yield* until(() => drained.pollUnsafe() !== undefined)
+      assert.isDefined(drained.pollUnsafe(), "the drain ended")
+      assert.isFalse(shutdown.isCutShort(), "not cut short")
+      assert.isUndefined(server.pollUnsafe(), "the server stops once its process does, not by itself")
+    }), 30_000)
 })

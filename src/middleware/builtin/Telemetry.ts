@@ -16,7 +16,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, has a span too, with its code, an error as that code is); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -1248,8 +1248,8 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
 /**
  * A request the session refused before dispatching it (an id in progress, a request before
  * `initialize`, a 2026-07-28 request of a version not served or with a malformed `_meta`, a member
- * of a batch that is `initialize`; a new one while the session drains, -32000, which is no invalid
- * input, told through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
+ * of a batch that is `initialize`; a new one while the session, or the Streamable HTTP endpoint,
+ * drains, -32000, which is no invalid input, told through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
  * request and was answered, which the conventions give a SERVER span and a
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
  * parent from `_meta`), of the session's version and transport (that of its `initialize`, else a

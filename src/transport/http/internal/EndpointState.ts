@@ -36,7 +36,7 @@ import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, headersOf, originCheck } from "./guards.ts"
 import { defaultMaxBodyBytes } from "./options.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
-import { jsonError, modernStatusOf, unservedVersion } from "./responses.ts"
+import { jsonError, modernStatusOf, shuttingDown, shuttingDownError, unservedVersion } from "./responses.ts"
 import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 
@@ -418,6 +418,28 @@ export class Endpoint implements SessionHost {
       opened?.input?.refused(value, error)
       return response
     })
+  }
+
+  /**
+   * Refuses a POST's request, or a batch's requests, while the endpoint drains: 503 with -32000
+   * ({@link shuttingDown}; `headers`: see `closingFor`), each request told to the server's
+   * `Dispatcher.refused` (`Telemetry`'s span and measure) through `session`, the session it named,
+   * else the shared stateless session if it runs (`SessionInput.refusedByDrain`: no `onMessage`
+   * observer, as it is no invalid input, and nothing the drain waits for). No session is opened
+   * for it. Only the refusals of a drain pay for this.
+   */
+  refuseDraining(
+    value: unknown,
+    id: JsonRpc.RequestId | undefined,
+    headers: Record<string, string> | undefined,
+    session: HttpSession | undefined
+  ): HttpServerResponse.HttpServerResponse {
+    const input = (session ?? this.statelessSession)?.input
+    if (input !== undefined) {
+      if (!Array.isArray(value)) input.refusedByDrain(value, shuttingDownError)
+      else for (const member of value) if (JsonRpc.classify(member) === JsonRpc.Kind.Request) input.refusedByDrain(member, shuttingDownError)
+    }
+    return shuttingDown(id, headers)
   }
 
   /**

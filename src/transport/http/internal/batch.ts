@@ -41,7 +41,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
 import { closingFor } from "./guards.ts"
-import { jsonError, notYoursError, shuttingDown, unservedVersion, unsupportedHeader } from "./responses.ts"
+import { jsonError, notYoursError, unservedVersion, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
 
 const { ErrorCode } = McpError
@@ -75,7 +75,7 @@ export const post = Effect.fnUntraced(function*(
     if (members.some(namesModernVersion)) {
       return yield* self.refuse(members, 400, modernMember, undefined)
     }
-    if (self.closing) return shuttingDown(undefined, closingFor(request))
+    if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), undefined)
     session = self.statelessSession ?? (yield* self.openStateless)
     if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start")
     // 2025-03-26, which a server's `supportedVersions` may leave out (as for a single message).
@@ -116,7 +116,7 @@ export const post = Effect.fnUntraced(function*(
     const error = JsonRpc.invalidRequest("a batch holds requests and notifications, or responses, not both")
     return yield* self.refuse(members, 400, error, undefined, shared ? undefined : session)
   }
-  if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return shuttingDown(undefined, closingFor(request))
+  if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return self.refuseDraining(members, undefined, closingFor(request), session)
   const http = new HttpInfo(request, principal)
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   const handed = new Handed()

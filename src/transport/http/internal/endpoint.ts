@@ -423,7 +423,9 @@ const serveBody = (
   }
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
-  if (self.closing && requestId !== undefined) return Effect.succeed(shuttingDown(requestId, closingFor(request)))
+  if (self.closing && requestId !== undefined) {
+    return Effect.succeed(self.refuseDraining(message, requestId, closingFor(request), namedSession(self, headers, principal)))
+  }
   const version = headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
   // names its version. Served by the shared stateless session whatever the endpoint's mode. So is

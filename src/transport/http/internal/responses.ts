@@ -106,7 +106,13 @@ export const methodNotAllowed = (allow: string, message: string) => jsonError(40
  * retry on a new connection.
  */
 export const shuttingDown = (id?: JsonRpc.RequestId, headers?: Record<string, string>) =>
-  jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the server is shutting down; retry on another instance or later", headers, id)
+  jsonError(503, shuttingDownError.code, shuttingDownError.message, headers, id)
+
+/** The JSON-RPC error of {@link shuttingDown} (what a drain's refusal is observed with). */
+export const shuttingDownError: JsonRpc.ErrorObject = {
+  code: ErrorCode.ServerUnavailable,
+  message: "Service Unavailable: the server is shutting down; retry on another instance or later"
+}
 
 /** 503 with -32603 "Store unavailable: EventStore" (`McpError.storeUnavailable`). */
 export const storeUnavailable = (error: StoreError) => {
