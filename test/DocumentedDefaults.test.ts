@@ -61,8 +61,11 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   // stdio, the server, tasks, the event store, Redis, the test client.
   ["maxMessageBytes", "src/transport/Stdio.ts", `Largest accepted message in bytes \\(${number} by default`, "src/transport/Stdio.ts", `defaultMaxMessageBytes = ${code}`],
   ["maxSubscriptionsPerSession", "src/server/McpServer.ts", `\`resources/subscribe\`; default ${number}`, "src/server/McpServer.ts", `options\\.maxSubscriptionsPerSession \\?\\? ${code}`],
-  ["maxListenStreamsPerClient", "src/server/McpServer.ts", `one stateless session answers every client \\(default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerClient \\?\\? ${code}`],
-  ["maxListenStreamsPerClient", "docs/http.md", `\`McpServer\` option, default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerClient \\?\\? ${code}`],
+  ["maxListenStreamsPerPrincipal", "src/server/McpServer.ts", `one stateless session answers every client \\(default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerPrincipal \\?\\? ${code}`],
+  ["maxListenStreamsPerPrincipal", "docs/http.md", `\`maxListenStreamsPerPrincipal\` .{0,80}?\`McpServer\` option, default ${number}`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerPrincipal \\?\\? ${code}`],
+  // Off by default: `Infinity` in both, read as Number("Infinity").
+  ["maxListenStreamsPerAddress", "src/server/McpServer.ts", `its /64\\)\\. Default \`(Infinity)\` \\(off`, "src/server/McpServer.ts", `options\\.maxListenStreamsPerAddress \\?\\? (Infinity)`],
+  ["maxListenStreamsPerAddress", "docs/http.md", `\`maxListenStreamsPerAddress\` \\(an \`McpServer\` option, default \`(Infinity)\``, "src/server/McpServer.ts", `options\\.maxListenStreamsPerAddress \\?\\? (Infinity)`],
   ["promoteAfterMillis", "README.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
   ["promoteAfterMillis", "docs/tasks.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
   ["leaseMillis", "docs/tasks.md", `\`tasks\\.leaseMillis\`, ${number}`, "src/tasks/TaskSupervisor.ts", `options\\.leaseMillis \\?\\? ${code}`],

@@ -157,17 +157,31 @@ export interface Options {
    */
   readonly maxSubscriptionsPerSession?: number | undefined
   /**
-   * The most 2026-07-28 `subscriptions/listen` streams one client holds open at once over
-   * Streamable HTTP, where one stateless session answers every client (default 16; `Infinity`: no
-   * bound; a session of its own, stdio's, is not bounded). A client is the principal when there is
-   * one, else its address (an IPv6 one by its /64; behind a reverse proxy every client has the
-   * proxy's, unless a `WebHandler` is given the real one; a caller of no known address is not
-   * counted, not to make all such callers share one bound). One more is
-   * refused with 429 (`McpError.LimitExceeded`, `data.limit: "listenStreams"`, `data.max`) before
-   * it is acknowledged; a stream closed makes room. Without it, a client of a stateless server
-   * could open streams until its connections ran out, each with its queue and subscriptions.
+   * The most 2026-07-28 `subscriptions/listen` streams one principal (bearer authentication: one
+   * token subject) holds open at once over Streamable HTTP, where one stateless session answers
+   * every client (default 16; `Infinity`: no bound; a session of its own, stdio's, is not
+   * bounded). One more is refused with 429 (`McpError.LimitExceeded`,
+   * `data.limit: "listenStreamsPerPrincipal"`, `data.max`) before it is acknowledged; a stream
+   * closed makes room, and other principals' streams are not refused. Without it, a client of a
+   * stateless server could open streams until its connections ran out, each with its queue and
+   * subscriptions. Anonymous clients (no `auth`): see `maxListenStreamsPerAddress`.
+   *
+   * @since 0.2.0
    */
-  readonly maxListenStreamsPerClient?: number | undefined
+  readonly maxListenStreamsPerPrincipal?: number | undefined
+  /**
+   * The same bound for anonymous clients (no `auth`), told apart by their address (the
+   * connection's peer; `WebHandler`: the `remoteAddress` given to its handler; an IPv6 address by
+   * its /64). Default `Infinity` (off: behind a reverse proxy every client has the proxy's
+   * address, and all of them would share one bound); an integer >= 1 turns it on, past which one
+   * more stream from that address is refused 429 (`data.limit: "listenStreamsPerAddress"`). Set
+   * it on a server that anonymous clients reach directly (not through a proxy), or authenticate.
+   * A caller of no known address (a `WebHandler` given none) is not counted: such callers cannot
+   * be told apart, and one bound for all of them would let one starve the others.
+   *
+   * @since 0.2.0
+   */
+  readonly maxListenStreamsPerAddress?: number | undefined
   /**
    * Advertise a component kind even while none is registered (for servers that add them at run
    * time). By default a kind is advertised when a session starts with at least one registered (a
@@ -295,7 +309,11 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const maxSubscriptions = options.maxSubscriptionsPerSession ?? 1_000
     // The listen streams each client holds open, for the server's life (not per low-level server,
     // which is made again as components change, nor per session: see `Listen.ListenSources.streams`).
-    const listenStreams = { open: new Map<string, number>(), max: options.maxListenStreamsPerClient ?? 16 }
+    const listenStreams = {
+      open: new Map<string, number>(),
+      maxPerPrincipal: options.maxListenStreamsPerPrincipal ?? 16,
+      maxPerAddress: options.maxListenStreamsPerAddress ?? Infinity
+    }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
     const wake = yield* Queue.sliding<void>(1)

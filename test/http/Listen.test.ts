@@ -265,8 +265,8 @@ describe("subscriptions/listen over stateless HTTP", () => {
   // sleeps) waiting for ever (here: no answer within 5 s).
   it.live("64 open listen streams (any clients') do not take the request slots: a call is still answered", () =>
     Effect.gen(function*() {
-      // From one address here: no bound per client (`maxListenStreamsPerClient`).
-      const { url } = yield* serveEverything({}, { maxListenStreamsPerClient: Infinity })
+      // From one address here, anonymous: not bounded (`maxListenStreamsPerAddress` is off by default).
+      const { url } = yield* serveEverything()
       const streams = yield* Effect.acquireRelease(
         Effect.promise(() => Promise.all(Array.from({ length: 64 }, (_, i) => listen(url, i, { toolsListChanged: true })))),
         (opened) =>

@@ -67,12 +67,16 @@ export interface ListenSources {
   /** The most resources one stream may follow. */
   readonly maxResourceSubscriptions: number
   /**
-   * The listen streams open per client (`Requestor.keyOf`: the principal, else an anonymous
-   * stateless caller's address, else the session), kept by the server for its life (the low-level
-   * server this method is part of is made again as components change: its streams stay counted),
-   * and the most one client may hold (`Infinity`: no bound).
+   * The listen streams open on the stateless session per principal (`principal:<subject>`) and
+   * per anonymous caller's address (`address:<address>`), kept by the server for its life (the
+   * low-level server this method is part of is made again as components change: its streams stay
+   * counted), and the most one principal, and one address, may hold (`Infinity`: no bound).
    */
-  readonly streams?: { readonly open: Map<string, number>; readonly max: number } | undefined
+  readonly streams?: {
+    readonly open: Map<string, number>
+    readonly maxPerPrincipal: number
+    readonly maxPerAddress: number
+  } | undefined
   /** The tasks extension's tasks, when the server has them. */
   readonly tasks?: {
     readonly changes: PubSub.PubSub<Task>
@@ -110,29 +114,22 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         // refused past its own bound, and no other client's streams are. Only on the stateless
         // session, which many clients share (HTTP): a session of its own (stdio) is one client's,
         // which may follow as much as it likes with what it holds.
-        // A caller neither a principal nor of a known address (a `WebHandler` given none) is not
-        // counted: such callers cannot be told apart, and one bound for all of them was one
-        // client's streams starving every other's.
-        const key = streams === undefined || streams.max === Number.POSITIVE_INFINITY || !context.session.stateless
-          ? undefined
-          : context.principal !== undefined
-          ? `principal:${context.principal.subject}`
-          : Requestor.anonymousAddressOf(context)
-        if (streams !== undefined && key !== undefined) {
-          const open = streams.open.get(key) ?? 0
-          if (open >= streams.max) {
+        const bound = streams === undefined || !context.session.stateless ? undefined : boundOf(streams, context)
+        if (bound !== undefined && streams !== undefined) {
+          const open = streams.open.get(bound.key) ?? 0
+          if (open >= bound.max) {
             return yield* Effect.fail(McpError.limitExceeded(
-              `Too many subscriptions/listen streams of this client open (${streams.max}): close one (its filter can name everything one stream follows) or retry later`,
-              "listenStreams",
-              { max: streams.max }
+              `Too many subscriptions/listen streams of this ${bound.of} open (${bound.max}): close one (its filter can name everything one stream follows) or retry later`,
+              bound.limit,
+              { max: bound.max }
             ))
           }
-          streams.open.set(key, open + 1)
+          streams.open.set(bound.key, open + 1)
           yield* Effect.addFinalizer(() =>
             Effect.sync(() => {
-              const left = streams.open.get(key)!
-              if (left > 1) streams.open.set(key, left - 1)
-              else streams.open.delete(key)
+              const left = streams.open.get(bound.key)!
+              if (left > 1) streams.open.set(bound.key, left - 1)
+              else streams.open.delete(bound.key)
             })
           )
         }
@@ -295,6 +292,34 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         return { _meta: meta }
       }))
   })
+}
+
+/**
+ * The bound a listen stream of `context` counts under: its principal's (`maxPerPrincipal`), else
+ * its address's for an anonymous caller (`maxPerAddress`), else none (that bound `Infinity`, or a
+ * caller of no known address, a `WebHandler` given none: such callers cannot be told apart, and
+ * one bound for all of them was one client's streams starving every other's).
+ */
+const boundOf = (
+  streams: NonNullable<ListenSources["streams"]>,
+  context: RequestContext
+): { readonly key: string; readonly max: number; readonly of: string; readonly limit: string } | undefined => {
+  if (context.principal !== undefined) {
+    return streams.maxPerPrincipal === Number.POSITIVE_INFINITY ? undefined : {
+      key: `principal:${context.principal.subject}`,
+      max: streams.maxPerPrincipal,
+      of: "principal",
+      limit: "listenStreamsPerPrincipal"
+    }
+  }
+  if (streams.maxPerAddress === Number.POSITIVE_INFINITY) return undefined
+  const address = Requestor.anonymousAddressOf(context)
+  return address === undefined ? undefined : {
+    key: `address:${address}`,
+    max: streams.maxPerAddress,
+    of: "address",
+    limit: "listenStreamsPerAddress"
+  }
 }
 
 /**

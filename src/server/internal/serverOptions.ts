@@ -78,13 +78,15 @@ export const checkMcpServerOptions = (who: string, options: unknown): void => {
   const checked = options as {
     readonly pageSize?: unknown
     readonly maxSubscriptionsPerSession?: unknown
-    readonly maxListenStreamsPerClient?: unknown
+    readonly maxListenStreamsPerPrincipal?: unknown
+    readonly maxListenStreamsPerAddress?: unknown
     readonly tasks?: unknown
   }
   NumericOptions.checkAll(who, checked, {
     pageSize: NumericOptions.integer(1),
     maxSubscriptionsPerSession: NumericOptions.limit(0),
-    maxListenStreamsPerClient: NumericOptions.limit(1)
+    maxListenStreamsPerPrincipal: NumericOptions.limit(1),
+    maxListenStreamsPerAddress: NumericOptions.limit(1)
   })
   // Plain options (the form before 0.2.0) pass unchecked where types are stripped, not checked.
   if (checked.tasks !== undefined && !(isObject(checked.tasks) && typeof checked.tasks.make === "function")) {
