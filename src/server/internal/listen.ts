@@ -116,21 +116,28 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         // which may follow as much as it likes with what it holds.
         const bound = streams === undefined || !context.session.stateless ? undefined : boundOf(streams, context)
         if (bound !== undefined && streams !== undefined) {
-          const open = streams.open.get(bound.key) ?? 0
-          if (open >= bound.max) {
-            return yield* Effect.fail(McpError.limitExceeded(
-              `Too many subscriptions/listen streams of this ${bound.of} open (${bound.max}): close one (its filter can name everything one stream follows) or retry later`,
-              bound.limit,
-              { max: bound.max }
-            ))
-          }
-          streams.open.set(bound.key, open + 1)
-          yield* Effect.addFinalizer(() =>
-            Effect.sync(() => {
-              const left = streams.open.get(bound.key)!
-              if (left > 1) streams.open.set(bound.key, left - 1)
-              else streams.open.delete(bound.key)
-            })
+          // Counted and its release registered in one uninterruptible step: an interruption
+          // between the two left the count high for good (the client refused for ever once it
+          // reached the bound so).
+          yield* Effect.acquireRelease(
+            Effect.suspend(() => {
+              const open = streams.open.get(bound.key) ?? 0
+              if (open >= bound.max) {
+                return Effect.fail(McpError.limitExceeded(
+                  `Too many subscriptions/listen streams of this ${bound.of} open (${bound.max}): close one (its filter can name everything one stream follows) or retry later`,
+                  bound.limit,
+                  { max: bound.max }
+                ))
+              }
+              streams.open.set(bound.key, open + 1)
+              return Effect.void
+            }),
+            () =>
+              Effect.sync(() => {
+                const left = streams.open.get(bound.key)!
+                if (left > 1) streams.open.set(bound.key, left - 1)
+                else streams.open.delete(bound.key)
+              })
           )
         }
         if (filter.taskIds !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
