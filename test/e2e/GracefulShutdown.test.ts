@@ -12,8 +12,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { McpError } from "../../src/index.ts"
-import { freePort, initializeMessage, nextMessage, on, post, sleep, sseReader } from "../http/support.ts"
-import { type NodeChild, spawnNode } from "../support/child.ts"
+import { initializeMessage, nextMessage, on, post, sleep, sseReader } from "../http/support.ts"
+import { listeningPort, type NodeChild, spawnNode } from "../support/child.ts"
 
 // Every case runs its own child process: three at a time (most of a case is waiting on the child).
 vi.setConfig({ maxConcurrency: 3 })
@@ -181,7 +181,10 @@ describe.concurrent("a second signal while a finalizer does not finish", () => {
       const running = yield* spawnNode(stuckFinalizerServer)
       yield* Effect.promise(() => handshake(running))
       running.child.kill("SIGTERM")
-      yield* Effect.promise(() => sleep(300))
+      // The first signal was handled once the stuck release began (it says so), not after a fixed
+      // wait: the second signal must come while it holds the process.
+      const releasing = yield* Effect.promise(() => running.until(() => running.stderr().includes("stuck-finalizer: releasing"), 10_000))
+      assert.isTrue(releasing === true, `the release did not begin: ${running.stderr()}`)
       assert.isNull(running.child.exitCode, "the first signal drains: the stuck release holds the process")
       running.child.kill("SIGINT")
       const exited = yield* Effect.promise(() => running.exited(3_000))
@@ -218,12 +221,17 @@ describe.concurrent("graceful shutdown cut short, seen by the SDK v1 client over
     Effect.gen(function*() {
       const client = new Client({ name: "graceful-shutdown", version: "1.0.0" }, { capabilities: {} })
       const transport = new StdioClientTransport({ command: process.execPath, args: [shortShutdownServer], env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" })
+      let stderr = ""
+      transport.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")))
       yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))
       const call = client.callTool({ name: "sleep", arguments: { ms: 60_000 } }, undefined, { timeout: 20_000 }).then(
         () => ({ code: undefined, message: "answered" }),
         (error: { readonly code?: number; readonly message: string }) => ({ code: error.code, message: error.message })
       )
-      yield* Effect.promise(() => sleep(300))
+      // The call runs once the server's tool says it started (not after a fixed wait: the signal
+      // must come while it runs, or the drain has nothing to cut). 10 s at most, 10 ms apart.
+      for (let i = 0; i < 1_000 && !stderr.includes("sleep: started"); i++) yield* Effect.promise(() => sleep(10))
+      assert.include(stderr, "sleep: started", "the call did not start")
       process.kill(transport.pid!, "SIGTERM")
       const failed = yield* Effect.promise(() => call)
       assert.strictEqual(failed.code, McpError.ErrorCode.ServerUnavailable, failed.message)
@@ -449,12 +457,19 @@ const inFlight = async (url: string, sessionId: string, id: number) => {
   return { answer }
 }
 
+/** {@link listeningPort}, asserted: the port the HTTP child started on port 0 listens on. */
+const portOf = async (running: NodeChild): Promise<number> => {
+  const port = await listeningPort(running)
+  assert.isDefined(port, `no listening line: ${running.stdout()}${running.stderr()}`)
+  return port!
+}
+
 /** The everything server over HTTP as a child, with one session opened (client `capabilities`). */
 const serveHttp = (capabilities: Record<string, unknown>) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
+    const running = yield* spawnNode(everythingServer, ["--http", "--port", "0"])
+    const port = yield* Effect.promise(() => portOf(running))
     const url = `http://127.0.0.1:${port}/mcp`
-    const running = yield* spawnNode(everythingServer, ["--http", "--port", String(port)])
     const init = yield* Effect.promise(() => initializeOnceUp(port, capabilities))
     assert.isDefined(init, "the HTTP server did not start")
     const sessionId = init!.headers.get("mcp-session-id")!
@@ -501,7 +516,9 @@ describe.concurrent("graceful shutdown (Streamable HTTP)", () => {
       }
       assert.isDefined(elicitation, "no elicitation request arrived")
       running.child.kill("SIGTERM")
-      yield* Effect.promise(() => sleep(200))
+      // The drain has begun once a new request is refused (pings until one is not answered 200),
+      // not after a fixed wait: the answer below must reach the draining session.
+      assert.strictEqual(yield* Effect.promise(() => untilRefused(url, sessionId)), 503)
       const answered = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { username: "ada", email: "a@b.c" } } }, on(sessionId))
       )
@@ -535,7 +552,8 @@ describe.concurrent("a server that stops with a defect", () => {
 describe.concurrent("a signal before McpServer.serve serves (its Layer still building), under runMain", () => {
   const modes = [
     { name: "stdio (Stdio.runMain)", args: (): Promise<Array<string>> => Promise.resolve([]) },
-    { name: "Streamable HTTP (GracefulShutdown.runMain)", args: async () => ["--http", String(await freePort())] }
+    // Port 0: the server never listens (signalled while it builds), nor takes a port another case may be given.
+    { name: "Streamable HTTP (GracefulShutdown.runMain)", args: (): Promise<Array<string>> => Promise.resolve(["--http", "0"]) }
   ]
   for (const mode of modes) {
     // SIGHUP: 128 + 1, as a shell reports a command a closed terminal ended (before the fix: no
@@ -589,8 +607,8 @@ describe.concurrent("a signal before McpServer.serve serves (its Layer still bui
 
   it.live("Streamable HTTP: SIGINT once it serves drains, exit 0", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const running = yield* spawnNode(slowStartServer, ["--http", String(port), "--build-millis", "0"])
+      const running = yield* spawnNode(slowStartServer, ["--http", "0", "--build-millis", "0"])
+      const port = yield* Effect.promise(() => portOf(running))
       const init = yield* Effect.promise(() => initializeOnceUp(port))
       assert.strictEqual(init?.status, 200, "the HTTP server did not serve")
       yield* Effect.promise(() => init!.text())
@@ -665,8 +683,8 @@ describe.concurrent("a signal while the Layer builds, in shapes without McpServe
       // not served yet; these shapes told a supervisor "ended well" for a server that never served.
       it.live(`${name}: ${signal} before it serves: exit ${code}`, () =>
         Effect.gen(function*() {
-          const port = http ? yield* Effect.promise(freePort) : 0
-          const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
+          // Port 0 (a free one, if it listened): signalled before it serves, it never does.
+          const running = yield* spawnBuilding(["--shape", shape, "--port", "0"])
           running.child.kill(signal)
           const exited = yield* Effect.promise(() => running.exited(10_000))
           assert.deepStrictEqual(exited, { code, signal: null }, running.stderr())
@@ -675,10 +693,9 @@ describe.concurrent("a signal while the Layer builds, in shapes without McpServe
 
     it.live(`${name}: SIGTERM once it serves drains, exit 0`, () =>
       Effect.gen(function*() {
-        const port = http ? yield* Effect.promise(freePort) : 0
-        const running = yield* spawnBuilding(["--shape", shape, "--port", String(port)])
+        const running = yield* spawnBuilding(["--shape", shape, "--port", "0"])
         running.build()
-        if (http) yield* Effect.promise(() => untilServesHttp(port))
+        if (http) yield* Effect.promise(async () => untilServesHttp(await portOf(running)))
         else yield* Effect.promise(() => handshake(running))
         running.child.kill("SIGTERM")
         const exited = yield* Effect.promise(() => running.exited(10_000))
@@ -702,7 +719,10 @@ describe.concurrent("a signal while the Layer builds, in shapes without McpServe
     Effect.gen(function*() {
       const running = yield* spawnBuilding(["--shape", "stdio", "--stuck-release"])
       running.child.kill("SIGINT")
-      yield* Effect.promise(() => sleep(300))
+      // The first signal was handled once the stuck release began (it says so), not after a fixed
+      // wait: the second signal must come while it holds the process.
+      const releasing = yield* Effect.promise(() => running.until(() => running.stderr().includes("building-layer: releasing"), 10_000))
+      assert.isTrue(releasing === true, `the release did not begin: ${running.stderr()}`)
       assert.isNull(running.child.exitCode, "the stuck release holds the process")
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))

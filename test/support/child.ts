@@ -143,3 +143,17 @@ export const spawnNode = (
         return running.exited(5_000)
       })
   )
+
+/**
+ * The port an HTTP child given port 0 listens on, read from the line it logs once it listens (the
+ * endpoint's "MCP over Streamable HTTP at http://127.0.0.1:N/mcp", or a router's own "Listening on
+ * http://127.0.0.1:N"; on stdout or stderr), `millis` at most (`undefined` if no such line came).
+ * The child picks its port: no other test (cases run concurrently, files in parallel workers) can
+ * be handed it first, as one picked beforehand with `freePort` could, and a request then reach
+ * another server.
+ */
+export const listeningPort = async (running: NodeChild, millis = 20_000): Promise<number | undefined> => {
+  const listening = /(?:MCP over Streamable HTTP at|Listening on) http:\/\/127\.0\.0\.1:(\d+)/
+  const port = await running.until(() => listening.exec(running.stdout() + running.stderr())?.[1], millis)
+  return port === undefined ? undefined : Number(port)
+}
