@@ -12,7 +12,7 @@ import { sdk } from "../e2e/harness.ts"
 import * as Layer from "effect/Layer"
 import { Middleware, StreamableHttp } from "../../src/index.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
-import { spawnNode } from "../support/child.ts"
+import { listeningPort, spawnNode } from "../support/child.ts"
 import { taskProbe } from "../../examples/everything-server.ts"
 import { EventStore } from "../../src/index.ts"
 import {
@@ -27,7 +27,6 @@ import {
   ready,
   recordingEventStore,
   serveEverything,
-  sleep,
   sseReader
 } from "./support.ts"
 
@@ -44,30 +43,16 @@ const texts = (content: unknown) =>
   (content as Array<{ type: string; text?: string }>).filter((c) => c.type === "text").map((c) => c.text)
 
 /**
- * Starts `examples/everything-server.ts --http --port N ...args` as a child process in the scope, once
- * it answers HTTP (5 s at most; on another free port, 3 at most, when it does not).
+ * Starts `examples/everything-server.ts --http --port 0 ...args` as a child process in the scope,
+ * once it listens (its listening line names the port it was given: 20 s at most). Port 0: no other
+ * test can take the port first and answer in its place, as with a port picked beforehand.
  */
 const spawnEverything = (...args: Array<string>) =>
   Effect.gen(function*() {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnNode(`${root}examples/everything-server.ts`, ["--http", "--port", String(port), ...args], { stdin: "ignore" })
-      const up = yield* Effect.promise(async () => {
-        for (let i = 0; i < 200 && running.child.exitCode === null; i++) {
-          try {
-            await fetch(url, { method: "DELETE", signal: AbortSignal.timeout(1_000) })
-            return true
-          } catch {
-            await sleep(25)
-          }
-        }
-        return false
-      })
-      if (up) return { ...running, url }
-      running.child.kill()
-    }
-    return yield* Effect.die(new Error("the everything server did not start"))
+    const running = yield* spawnNode(`${root}examples/everything-server.ts`, ["--http", "--port", "0", ...args], { stdin: "ignore" })
+    const port = yield* Effect.promise(() => listeningPort(running))
+    if (port === undefined) return yield* Effect.die(new Error(`the everything server did not start: ${running.stdout()}${running.stderr()}`))
+    return { ...running, url: `http://127.0.0.1:${port}/mcp` }
   })
 
 describe("Streamable HTTP, stateless", () => {

@@ -16,7 +16,7 @@ import { request as httpRequest } from "node:http"
 import { fileURLToPath } from "node:url"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
-import { type NodeChild, spawnNode } from "../support/child.ts"
+import { listeningPort, type NodeChild, spawnNode } from "../support/child.ts"
 import { BOTH, freePort, initializeMessage, LATEST, on, openSession, post, ready, sleep } from "./support.ts"
 
 const floodServer = fileURLToPath(new URL("../fixtures/flood-http-server.ts", import.meta.url))
@@ -74,12 +74,23 @@ const messagesOf = (body: string): Array<any> =>
 
 const floodCall = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "flood", arguments: { count, kb } } })
 
-/** The flood server as a child on a free port, up (an initialize answered: at most 400 tries 25 ms apart); the session it opened, unless stateless. */
+/** The URL of the flood server child started on port 0, read from its listening line (20 s at most). */
+const floodUrl = (running: NodeChild) =>
+  Effect.promise(async () => {
+    const port = await listeningPort(running)
+    assert.isDefined(port, `no listening line: ${running.stderr()}`)
+    return `http://127.0.0.1:${port}/mcp`
+  })
+
+/**
+ * The flood server as a child on port 0 (the port its listening line names: no other test can take
+ * it first and answer in its place), up (an initialize answered: at most 400 tries 25 ms apart);
+ * the session it opened, unless stateless.
+ */
 const serveFlood = (mode: "session" | "stateless", shutdownTimeoutMillis: number) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
-    const url = `http://127.0.0.1:${port}/mcp`
-    const running = yield* spawnNode(floodServer, [String(port), mode, String(shutdownTimeoutMillis)])
+    const running = yield* spawnNode(floodServer, ["0", mode, String(shutdownTimeoutMillis)])
+    const url = yield* floodUrl(running)
     let init: Response | undefined
     for (let i = 0; i < 400 && init === undefined; i++) {
       init = yield* Effect.promise(() => post(url, initializeMessage(0)).catch(() => undefined))
@@ -158,9 +169,8 @@ describe("SIGTERM while a client holds the unread SSE answer of a JSON-RPC batch
   // of 100), and exited 0.
   it.live("a client that reads only after the drain gets every answer: exit 0", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnNode(floodServer, [String(port), "session", "10000"])
+      const running = yield* spawnNode(floodServer, ["0", "session", "10000"])
+      const url = yield* floodUrl(running)
       const initialize = { ...initializeMessage(0), params: { ...initializeMessage(0).params, protocolVersion: "2025-03-26" } }
       let init: Response | undefined
       for (let i = 0; i < 400 && init === undefined; i++) {
