@@ -18,10 +18,14 @@ interface Ran {
   readonly stderr: string
 }
 
-/** Runs `node examples/<name> …args` to its end (killed after 15 s): its exit code and output. */
+/**
+ * Runs `node examples/<name> …args` to its end (killed after 15 s): its exit code and output. Fails
+ * with the reason when the child cannot be started (or killed), instead of waiting for a `close`.
+ */
 const run = (name: string, args: ReadonlyArray<string>) =>
-  new Promise<Ran>((resolve) => {
+  new Promise<Ran>((resolve, reject) => {
     const child = spawn(process.execPath, [example(name), ...args], { timeout: 15_000, stdio: ["ignore", "pipe", "pipe"] })
+    child.once("error", (error) => reject(new Error(`node examples/${[name, ...args].join(" ")}: ${error.message}`, { cause: error })))
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
