@@ -151,23 +151,30 @@ describe("bearer authentication (examples/protected-server.ts over HTTP)", () =>
     jwks = await startJwks()
     issuer = jwks.issuer
     signer = await newKey("k1", jwks)
-    port = await freePort()
-    url = `http://127.0.0.1:${port}/mcp`
-    protectedServer = startNode(example, [
-      "--http",
-      "--port",
-      String(port),
-      "--jwks-url",
-      jwks.url,
-      "--issuer",
-      issuer,
-      "--audience",
-      url
-    ], { stdin: "ignore" })
     const output = () => protectedServer!.stdout() + protectedServer!.stderr()
-    await protectedServer.until(() => output().includes("MCP over Streamable HTTP at"), 10_000)
+    // The port is picked before the server starts (its URL is the audience it is given), so a test
+    // of another worker may take it first: the server then says so and exits, and is started again
+    // on another port (3 tries at most).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      port = await freePort()
+      url = `http://127.0.0.1:${port}/mcp`
+      protectedServer = startNode(example, [
+        "--http",
+        "--port",
+        String(port),
+        "--jwks-url",
+        jwks.url,
+        "--issuer",
+        issuer,
+        "--audience",
+        url
+      ], { stdin: "ignore" })
+      await protectedServer.until(() => output().includes("MCP over Streamable HTTP at") || output().includes("choose another port"), 10_000)
+      if (!output().includes("choose another port")) break
+      kill(protectedServer.child)
+    }
     assert.include(output(), `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
-  }, 20_000)
+  }, 40_000)
 
   afterAll(() => {
     if (protectedServer !== undefined) kill(protectedServer.child)
