@@ -17,7 +17,8 @@
  * `inspect` and `install --print` elsewhere; `--wizard` asks its questions on stderr. Exit codes:
  * 0 on success (and after a clean drain), 1 when the command failed (file not found, nothing
  * exported that is a server, port unavailable, the server failed) or a `--wizard` ended without
- * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags),
+ * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags,
+ * an `MCP_HTTP_*` variable that `run --http` or `dev` cannot use),
  * 143 when a drain was cut short, and 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP) when a signal stopped
  * `inspect` or `install` before it finished (nothing is printed or written then), or stopped `run`
  * before it served (while its module loaded, or its components were built): a signal while
@@ -53,6 +54,7 @@ import * as Install from "./Install.ts"
 import * as Colors from "./internal/colors.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import * as Wizard from "./internal/wizard.ts"
+import * as HttpConfig from "../transport/http/internal/config.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
@@ -156,6 +158,14 @@ const stateless = Flag.Boolean("stateless").pipe(
 const defaultHost = "127.0.0.1"
 const defaultPort = 3000
 
+/**
+ * The options the `MCP_HTTP_*` variables set (what `StreamableHttp.fromConfig` reads, which serves
+ * `run --http`), read before the module loads: one that does not parse is an invalid invocation of
+ * `command`, as an invalid flag is (exit 2).
+ */
+const httpEnvironment = (command: string): Effect.Effect<StreamableHttp.ServeOptions, UsageError> =>
+  Effect.mapError(HttpConfig.serveOptions, (error) => new UsageError({ command, message: error.message }))
+
 // ---------------------------------------------------------------------------
 // Commands
 // ---------------------------------------------------------------------------
@@ -208,22 +218,30 @@ const run = Command.make("run", {
     if (!input.http && httpOnly.length > 0) {
       return yield* new UsageError({ command: "run", message: `${httpOnly.join(", ")} ${httpOnly.length === 1 ? "needs" : "need"} --http (stdio is the default)` })
     }
+    // The flags given (one not given is left to its MCP_HTTP_* variable, then to its default: see
+    // `Run.serve`); the environment read now, before the module loads, so that a variable that does
+    // not parse is told at once, as an invalid flag is (exit 2), and what it sets is known here.
     const mode: Run.Mode = input.http
       ? {
         _tag: "Http",
-        host: Option.getOrElse(input.host, () => defaultHost),
-        port: Option.getOrElse(input.port, () => defaultPort),
-        stateless: input.stateless,
+        host: Option.getOrUndefined(input.host),
+        port: Option.getOrUndefined(input.port),
+        stateless: input.stateless ? true : undefined,
         allowedHosts: Option.getOrUndefined(input.allowedHosts)
       }
       : { _tag: "Stdio", principalFromEnvironment: input.principalFromEnv }
+    const environment = mode._tag === "Http" ? yield* httpEnvironment("run") : {}
     // Other machines' requests name this machine as they know it, which the default allowed hosts
     // (this machine's loopback names) refuse: 403 for every one of them, with nothing said.
-    if (mode._tag === "Http" && mode.allowedHosts === undefined && !Run.isLoopback(mode.host)) {
-      yield* Console.error(
-        `effect-mcp run: --host ${mode.host} listens for other machines, but only requests naming localhost, 127.0.0.1 or [::1] ` +
-          "are answered (DNS rebinding protection): list the host names their clients use with --allowed-hosts"
-      )
+    if (mode._tag === "Http" && (mode.allowedHosts ?? environment.allowedHosts) === undefined) {
+      const listening = mode.host ?? environment.host ?? defaultHost
+      if (!Run.isLoopback(listening)) {
+        yield* Console.error(
+          `effect-mcp run: ${mode.host !== undefined ? "--host " : "MCP_HTTP_HOST="}${listening} listens for other machines, ` +
+            "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
+            `their clients use with --allowed-hosts${mode.host !== undefined ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
+        )
+      }
     }
     // The flag asks for a principal: one the environment does not name (a client's configuration
     // without MCP_SUBJECT, or a blank one) leaves the session anonymous, which is said.
@@ -244,7 +262,13 @@ const run = Command.make("run", {
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Runs a server module: MCP over stdio (default; stdout carries only protocol) or over Streamable HTTP. " +
-        "SIGTERM, SIGINT or SIGHUP (a closed terminal) drains it: in-flight requests finish."
+        "SIGTERM, SIGINT or SIGHUP (a closed terminal) drains it: in-flight requests finish. " +
+        "Over HTTP the MCP_HTTP_* environment variables are read (as StreamableHttp.fromConfig reads them; the flags win): " +
+        "MCP_HTTP_HOST, MCP_HTTP_PORT, MCP_HTTP_PATH, MCP_HTTP_STATELESS, MCP_HTTP_ALLOWED_HOSTS, MCP_HTTP_ALLOWED_ORIGINS, " +
+        "MCP_HTTP_CORS_ORIGINS, MCP_HTTP_HEALTH_PATH, MCP_HTTP_MAX_BODY_BYTES, MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT, " +
+        "MCP_HTTP_MAX_SESSIONS, MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL, MCP_HTTP_MAX_SESSIONS_PER_ADDRESS, " +
+        "MCP_HTTP_REQUEST_TIMEOUT_MILLIS, MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS, MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS " +
+        "(docs/http.md); one that cannot be used is an invalid invocation (exit 2)."
     ),
     Command.withExamples([
       { command: "effect-mcp run server.ts", description: "MCP over stdio, for a client that starts the server" },
@@ -252,6 +276,10 @@ const run = Command.make("run", {
       {
         command: "effect-mcp run dist/server.js --http --host 0.0.0.0 --allowed-hosts mcp.example.com --stateless",
         description: "Stateless HTTP on every interface, for clients that reach it as mcp.example.com"
+      },
+      {
+        command: "MCP_HTTP_HEALTH_PATH=/healthz MCP_HTTP_MAX_SESSIONS=500 effect-mcp run dist/server.js --http",
+        description: "HTTP with a health endpoint and a session cap from the environment (a container's, say)"
       }
     ])
   )
@@ -277,8 +305,12 @@ const dev = Command.make("dev", {
     // A `.ts` module this Node will not run (under node_modules, type stripping off) fails at every
     // start of its server, whatever changes: said now, exit 1.
     yield* ServerModule.checkRunnable(input.file, file, { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS })
-    const devHost = Option.getOrElse(input.host, () => defaultHost)
-    const requested = Option.getOrElse(input.port, () => defaultPort)
+    // The server (`run --http`) reads the MCP_HTTP_* variables; read here too, a flag winning over
+    // its variable as there: the address checked and printed is the one served, and a variable
+    // that does not parse is told at once (exit 2), not at every start of the server.
+    const environment = yield* httpEnvironment("dev")
+    const devHost = Option.getOrElse(input.host, () => environment.host ?? defaultHost)
+    const requested = Option.getOrElse(input.port, () => environment.port ?? defaultPort)
     // Port 0: one free port, picked now and kept across restarts (the printed Inspector command
     // connects). Another port is checked now, as `run` checks it: one another process holds (the
     // server of another `dev`) fails here, exit 1, before any "serving at" names it.
@@ -298,7 +330,8 @@ const dev = Command.make("dev", {
       host: devHost,
       port: devPort,
       stateless: input.stateless,
-      allowedHosts: Option.getOrUndefined(input.allowedHosts),
+      allowedHosts: Option.getOrElse(input.allowedHosts, () => environment.allowedHosts),
+      path: environment.path,
       watch: input.watch.map((folder) => path.resolve(folder)),
       command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
     })
@@ -306,7 +339,8 @@ const dev = Command.make("dev", {
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
-        "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command."
+        "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command. " +
+        "The MCP_HTTP_* environment variables are read as run --http reads them (the flags win)."
     ),
     Command.withExamples([
       { command: "effect-mcp dev server.ts", description: "http://127.0.0.1:3000/mcp, restarted on changes" },
@@ -571,6 +605,11 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
   if (failure instanceof UsageError) {
     process.exitCode = exitCodes.usage
     return Console.error(`effect-mcp ${failure.command}: ${failure.message}\nRun "effect-mcp ${failure.command} --help" for usage.`)
+  }
+  // An MCP_HTTP_* variable `run --http` cannot use: an invalid input, as an invalid flag is.
+  if (failure instanceof StreamableHttp.HttpConfigError) {
+    process.exitCode = exitCodes.usage
+    return Console.error(`effect-mcp run: ${failure.message}\nRun "effect-mcp run --help" for usage.`)
   }
   process.exitCode = exitCodes.failure
   if (typeof failure === "object" && failure !== null && "message" in failure && typeof failure.message === "string") {

@@ -3,7 +3,8 @@
  * process and restarts it when a file changes.
  *
  * - **Child**: `node <the CLI> run <file> --http --port N --host H` (and dev's `--log-level`),
- *   with this process's Node and Node flags, so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
+ *   with this process's Node, Node flags and environment (its `MCP_HTTP_*` variables included),
+ *   so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
  *   the changed modules: Node's module cache cannot be emptied in place). Its stdin is a pipe from
  *   this process, never written to: when this process ends, however it ends (SIGKILL included),
  *   the child reads end-of-file and drains (`--exit-with-stdin`, see `Run.exitWithStdin`): no
@@ -74,6 +75,11 @@ export interface Options {
   readonly stateless: boolean
   /** The host names requests may name (`run --allowed-hosts`); default: the loopback names. */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  /**
+   * The endpoint's path, for the URL printed (the server reads it from `MCP_HTTP_PATH`, as it reads
+   * the other `MCP_HTTP_*` variables in the environment it inherits); default `/mcp`.
+   */
+  readonly path?: `/${string}` | undefined
   /** The server's minimum log level (`--log-level`); default: `run`'s. */
   readonly logLevel?: LogLevel.LogLevel | undefined
   /** More folders to watch (absolute paths). */
@@ -111,7 +117,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   // A URL that answers: under a name the Host check accepts (`localhost` for a server on every interface).
   const { note, refused, url } = listeningUrl(
     `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`,
-    "/mcp",
+    options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
   const args = [

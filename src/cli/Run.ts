@@ -7,7 +7,9 @@
  *   direct `process.stdout.write` could still break it. The process ends at end of input.
  * - **http**: Streamable HTTP at `http://<host>:<port>/mcp` (127.0.0.1:3000 by default), one
  *   line logged once it listens; a port that cannot be bound ends the command with an error
- *   naming it ({@link PortUnavailable}).
+ *   naming it ({@link PortUnavailable}). The `MCP_HTTP_*` variables that `StreamableHttp.fromConfig`
+ *   reads (limits, body sizes, sessions, CORS, health path, keep-alive timeout, host, port…) are
+ *   honoured, the flags winning over them; one that cannot be used is an `HttpConfigError`.
  *
  * Both drain on SIGTERM, SIGINT or SIGHUP (a closed terminal; see `GracefulShutdown.runMain`,
  * which runs the CLI). A signal before the server serves (while its components are built) stops it
@@ -47,9 +49,14 @@ export type Mode =
   }
   | {
     readonly _tag: "Http"
-    readonly host: string
-    readonly port: number
-    readonly stateless: boolean
+    /**
+     * The flags' options: each one given wins over its `MCP_HTTP_*` variable, which the server reads
+     * (`StreamableHttp.fromConfig`) with the others (limits, health path, CORS…); one neither sets
+     * keeps its default (127.0.0.1, port 3000, with sessions, the loopback names).
+     */
+    readonly host?: string | undefined
+    readonly port?: number | undefined
+    readonly stateless?: boolean | undefined
     /** The host names requests may name (`StreamableHttp` `allowedHosts`); default: the loopback names. */
     readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   }
@@ -159,7 +166,10 @@ export const isLoopback = (host: string): boolean => {
  * @category running
  * @since 0.2.0
  */
-export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, PortUnavailable | ServerFailed> => {
+export const serve = (
+  server: ServerModule,
+  mode: Mode
+): Effect.Effect<void, PortUnavailable | ServerFailed | StreamableHttp.HttpConfigError> => {
   const served: Effect.Effect<void, unknown> = mode._tag === "Stdio"
     ? McpServer.serve(
       server.options,
@@ -169,13 +179,19 @@ export const serve = (server: ServerModule, mode: Mode): Effect.Effect<void, Por
     : McpServer.serve(
       server.options,
       server.components,
-      StreamableHttp.make({ host: mode.host, port: mode.port, stateless: mode.stateless, allowedHosts: mode.allowedHosts })
+      // The environment's MCP_HTTP_* variables under the flags (an option given as undefined is not given).
+      StreamableHttp.fromConfig({ host: mode.host, port: mode.port, stateless: mode.stateless, allowedHosts: mode.allowedHosts })
     )
   return served.pipe(
-    Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed> => {
+    Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed | StreamableHttp.HttpConfigError> => {
       const defect = Cause.findDefect(cause)
       if (defect._tag === "Success" && defect.success instanceof StreamableHttp.ListenError) {
         return Effect.fail(new PortUnavailable({ error: defect.success }))
+      }
+      // A variable that cannot be used (its value, or with another's: MCP_HTTP_HEALTH_PATH the
+      // path): told as the variable and its problem, as an invalid flag is, not as a failed server.
+      if (defect._tag === "Success" && defect.success instanceof StreamableHttp.HttpConfigError) {
+        return Effect.fail(defect.success)
       }
       return failed(cause)
     })

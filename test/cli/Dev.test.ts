@@ -536,3 +536,27 @@ export const components = tools
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
 })
+
+describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
+  // Fails before the fix: dev served on its own defaults (127.0.0.1:3000, `/mcp` printed) whatever
+  // the environment said, and its server read no variable either.
+  it.live("MCP_HTTP_PORT, MCP_HTTP_PATH and MCP_HTTP_HEALTH_PATH: served and printed as set; a bad variable: exit 2 at once", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const port = yield* Effect.promise(freePort)
+      const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/healthz" }
+      const dev = yield* spawnCli(["dev", file], { cwd: dir, env })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const url = `http://127.0.0.1:${port}/api`
+      assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
+      const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }))
+      assert.strictEqual(health.status, 200)
+
+      const bad = yield* cli(["dev", file], { cwd: dir, env: { ...process.env, MCP_HTTP_PORT: "abc" }, timeout: 15_000, killSignal: "SIGKILL" })
+      assert.strictEqual(bad.code, 2, JSON.stringify(bad))
+      assert.isTrue(bad.stderr.startsWith("effect-mcp dev: MCP_HTTP_PORT must be a port number"), bad.stderr)
+      assert.notInclude(bad.stderr, "serving")
+    }), 60_000)
+})

@@ -399,6 +399,75 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
     }), 30_000)
 })
 
+describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
+  // Fail before the fix: `run --http` read no variable (StreamableHttp.make from the flags alone):
+  // it listened on 3000, /healthz was 404, a body of any size was read, and a bad value was ignored.
+  it.live("MCP_HTTP_PORT, MCP_HTTP_HEALTH_PATH and MCP_HTTP_MAX_BODY_BYTES are honoured", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_MAX_BODY_BYTES: "1000" }
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http"], { env })
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      assert.include(running.stderr(), `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
+      const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }))
+      assert.strictEqual(health.status, 200)
+      assert.deepStrictEqual(yield* Effect.promise(() => health.json()), { status: "ok" })
+      const url = `http://127.0.0.1:${port}/mcp`
+      const small = yield* Effect.promise(() => post(url, initializeMessage(1)))
+      assert.strictEqual(small.status, 200)
+      const large = yield* Effect.promise(() => post(url, { ...initializeMessage(2), padding: "x".repeat(2_000) }))
+      assert.strictEqual(large.status, 413)
+    }), 30_000)
+
+  it.live("a flag wins over its variable: --port over MCP_HTTP_PORT, --host over MCP_HTTP_HOST", () =>
+    Effect.gen(function*() {
+      const flagPort = yield* Effect.promise(freePort)
+      const variablePort = yield* Effect.promise(freePort)
+      // MCP_HTTP_HOST names no address of this machine: listening there would fail.
+      const env = { ...process.env, MCP_HTTP_PORT: String(variablePort), MCP_HTTP_HOST: "192.0.2.1", MCP_HTTP_HEALTH_PATH: "/healthz" }
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(flagPort), "--host", "127.0.0.1"], { env })
+      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      assert.include(running.stderr(), `MCP over Streamable HTTP at http://127.0.0.1:${flagPort}/mcp`)
+      assert.notInclude(running.stderr(), "listens for other machines")
+      // The variables no flag sets still apply.
+      const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${flagPort}/healthz`, { signal: AbortSignal.timeout(5_000) }))
+      assert.strictEqual(health.status, 200)
+      assert.isFalse(yield* Effect.promise(() => answers(`http://127.0.0.1:${variablePort}/healthz`)))
+    }), 30_000)
+
+  it.live("MCP_HTTP_HOST naming another machine's address, without allowed hosts: the warning names the variable", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const env = { ...process.env, MCP_HTTP_HOST: "192.0.2.1" }
+      const result = yield* cli(["run", example("hello-server.ts"), "--http", "--port", String(port)], { env, timeout: 15_000, killSignal: "SIGKILL" })
+      assert.strictEqual(result.code, 1, result.stderr)
+      assert.include(result.stderr, "MCP_HTTP_HOST=192.0.2.1 listens for other machines")
+      assert.include(result.stderr, "--allowed-hosts (or MCP_HTTP_ALLOWED_HOSTS)")
+      assert.include(result.stderr, "192.0.2.1")
+    }), 30_000)
+
+  it.live("a variable that cannot be used: exit 2, one line naming it on stderr, nothing served", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+        [{ MCP_HTTP_MAX_BODY_BYTES: "lots" }, "effect-mcp run: MCP_HTTP_MAX_BODY_BYTES must be greater than 0 (a whole number), got \"lots\"\n"],
+        [{ MCP_HTTP_PORT: "70000" }, "effect-mcp run: MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got \"70000\"\n"],
+        // Found wrong only with the path (checked as the server starts, once the module is loaded).
+        [{ MCP_HTTP_HEALTH_PATH: "/mcp", MCP_HTTP_PORT: String(port) }, "effect-mcp run: MCP_HTTP_HEALTH_PATH "]
+      ]
+      for (const [variables, message] of cases) {
+        const result = yield* cli(["run", example("hello-server.ts"), "--http"], { env: { ...process.env, ...variables }, timeout: 15_000, killSignal: "SIGKILL" })
+        const what = JSON.stringify(variables)
+        assert.strictEqual(result.code, 2, `${what}: ${JSON.stringify(result)}`)
+        assert.strictEqual(result.stdout, "", what)
+        assert.isTrue(result.stderr.startsWith(message), `${what}: ${result.stderr}`)
+        assert.include(result.stderr, "Run \"effect-mcp run --help\" for usage.", what)
+        assert.notInclude(result.stderr, "    at ", what)
+        assert.notInclude(result.stderr, "MCP over Streamable HTTP at", what)
+      }
+    }), 60_000)
+})
+
 describe("effect-mcp run: a signal before the server serves", () => {
   // Fails before the fix (exit 0): nothing held the shutdown, the load was interrupted, and the
   // process exited as after a clean drain, telling a supervisor the server ended well though it

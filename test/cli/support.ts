@@ -61,9 +61,9 @@ export interface Running extends Omit<NodeChild, "exited"> {
 }
 
 /** Starts `effect-mcp ...args` in the scope; SIGKILLed when the scope closes, if still running. */
-export const spawnCli = (args: ReadonlyArray<string>, options: { readonly cwd?: string } = {}) =>
+export const spawnCli = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}) =>
   Effect.map(
-    spawnNode(bin, args, { cwd: options.cwd ?? root }),
+    spawnNode(bin, args, { cwd: options.cwd ?? root, env: options.env }),
     (running): Running => ({ ...running, exited: (millis) => running.exited(millis).then((exited) => exited?.code) })
   )
 
