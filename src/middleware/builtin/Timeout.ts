@@ -8,8 +8,9 @@
  * still winding down cannot have more running at once than the bound; its next request waits
  * for the slot. What the handler still says after the answer (progress, logs) is not sent, and
  * the session's end interrupts it too. Keep what must not be cut short brief, or give its method
- * a longer timeout. A stateless session (stateless HTTP: one session answers every client, its
- * request slots unbounded, so that no client can take them all) bounds its timed requests in
+ * a longer timeout. A stateless session (stateless HTTP, and every 2026-07-28 request over HTTP:
+ * one session answers every client, its request slots unbounded, so that no client can take them
+ * all) bounds its timed requests in
  * flight, running or winding down, per requestor instead (see {@link maxWindingDownPerRequestor}).
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
