@@ -8,7 +8,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { connect } from "node:net"
-import { taskProbe } from "../../examples/everything-server.ts"
+import { components, options, taskProbe } from "../../examples/everything-server.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
 import {
   initializeMessage,
   nestedText,
@@ -18,6 +19,7 @@ import {
   post,
   readSse,
   serveEverything,
+  serveOnFreePort,
   sseReader,
   withRawValues
 } from "./support.ts"
@@ -724,4 +726,34 @@ describe("MCP 2026-07-28 multi round-trip requests (MRTR)", () => {
       const list = (yield* Effect.promise(() => modern(url, "tools/list", {}, { meta: caps }))).message.result
       assert.strictEqual(list.resultType, "complete")
     }))
+})
+
+describe("2026-07-28 over HTTP, the shared session failing to start", () => {
+  // Failed before: the first 2026 request started the shared session to word a refusal
+  // (`Negotiation.Handshake`), and, that start failed, answering it started one again: each
+  // request ran the application's session start twice (2 starts for one 503).
+  it.live("a 2026-07-28 request is answered 503 after one session start, not two", () =>
+    Effect.gen(function*() {
+      let starts = 0
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, components, {
+          listen: () =>
+            StreamableHttp.make({ host: "127.0.0.1", port }).listen(() =>
+              Effect.suspend(() => {
+                starts++
+                return Effect.die(new Error("no session now"))
+              })
+            )
+        }))
+      const answer = yield* Effect.promise(() => modern(url, "tools/list"))
+      assert.strictEqual(answer.status, 503, JSON.stringify(answer.message))
+      assert.strictEqual(starts, 1)
+      // A refused one keeps its own status and error.
+      const refused = yield* Effect.promise(() => modern(url, "tools/list", {}, {
+        meta: metaOf({}, { "io.modelcontextprotocol/protocolVersion": "2025-11-25" }),
+        headers: { "mcp-protocol-version": "2025-11-25" }
+      }))
+      assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32022], JSON.stringify(refused.message))
+      assert.strictEqual(starts, 2)
+    }).pipe(Effect.scoped))
 })

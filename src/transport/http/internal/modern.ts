@@ -13,6 +13,7 @@ import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { repeatedMcpHeader } from "./guards.ts"
+import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
 
@@ -40,12 +41,27 @@ export const post = (
   // refusal says whether `initialize` is served here (`Negotiation.Handshake`), which the server's
   // versions decide and the endpoint learns from that session. Then a field read.
   if (shared === undefined) {
-    return Effect.flatMap(self.openStateless, (opened) => resolve(self, request, headers, rpc, mode, principal, opened?.input))
+    return Effect.flatMap(self.openStateless, (opened) =>
+      opened === undefined ? Effect.succeed(unstarted(rpc, headers)) : resolve(self, request, headers, rpc, mode, principal, opened.input))
   }
   return resolve(self, request, headers, rpc, mode, principal, shared.input)
 }
 
-/** {@link post} past its header check: resolved, `handshake` the shared session (not started: `undefined`). */
+/**
+ * {@link post}'s answer when the shared session could not start (just tried): the request's
+ * refusal, with no session to observe it, else 503 as `Endpoint.answerShared` answers; the
+ * session is not started again for it (the application's start ran twice per request).
+ */
+const unstarted = (rpc: JsonRpc.Request, headers: Negotiation.Headers): HttpServerResponse.HttpServerResponse => {
+  const resolved = Negotiation.resolveModern(rpc, headers)
+  if (resolved._tag === "Success") {
+    return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id)
+  }
+  const { error, status } = resolved.failure
+  return jsonError(status, error.code, error.message, undefined, rpc.id, error.data)
+}
+
+/** {@link post} past its header check: resolved, `handshake` the shared session. */
 const resolve = (
   self: Endpoint,
   request: HttpServerRequest.HttpServerRequest,
