@@ -270,6 +270,42 @@ describe("sessions per principal: the idle session ended to make room", () => {
   // Failed before: the GET's standalone stream opened (200), to be closed as the session ended.
   it.live("a GET on it meanwhile is answered 404, no stream opened to be cut", () =>
     requestWhileReplaced({ maxSessionsPerPrincipal: 1 }, "get", false), 30_000)
+
+  // Failed before: with every place taken and a store's `create` a round trip (Redis), a request
+  // on the idle session while the store answered the new session's first `create` ("full")
+  // ended the idle session (404, as above), and the new session, no longer taking the idle one's
+  // place, was refused 503 "full" with that place now free: mallory lost both sessions.
+  it.live("every place taken, a store's create a round trip: a request on it while the store answers does not cost the new session its place", () =>
+    Effect.gen(function*() {
+      const memory = SessionStore.makeMemory({ maxSessions: 2 })
+      // While set, a `create` is decided at once and answered once `go` is done (a round trip).
+      let gate: { readonly deciding: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+      const store = SessionStore.SessionStore.of({
+        ...memory,
+        create: (id, now) =>
+          Effect.flatMap(memory.create(id, now), (created) => {
+            const held = gate
+            if (held === undefined) return Effect.succeed(created)
+            Deferred.doneUnsafe(held.deciding, Exit.void)
+            return Effect.as(Deferred.await(held.go).pipe(Effect.timeout("5 seconds"), Effect.ignore), created)
+          })
+      })
+      const { url } = yield* Effect.provideService(serve({ maxSessionsPerPrincipal: 1 }), SessionStore.SessionStore, store)
+      const alice = yield* open(url, "alice")
+      const idle = yield* open(url, "mallory")
+      assert.deepStrictEqual([alice.status, idle.status], [200, 200])
+      const held = { deciding: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+      gate = held
+      const replacing = yield* Effect.forkChild(open(url, "mallory", 1))
+      yield* Deferred.await(held.deciding).pipe(Effect.timeout("5 seconds"))
+      gate = undefined
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
+      Deferred.doneUnsafe(held.go, Exit.void)
+      const opened = yield* Fiber.join(replacing)
+      assert.strictEqual(opened.status, 200, "the new session opened in the idle one's place")
+      assert.strictEqual(yield* ping(url, "mallory", opened.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+    }), 30_000)
 })
 
 /**

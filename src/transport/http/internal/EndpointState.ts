@@ -749,7 +749,9 @@ export class Endpoint implements SessionHost {
         )
       )
     )
-    return Effect.flatMap(opened, (first) => first === "full" && !idle.ended ? swapped : Effect.succeed(first)).pipe(
+    // "full" while `idle` ended meanwhile (a request for it, see `endIfReplaced`): its place is
+    // free, or being freed, and is the new session's all the same.
+    return Effect.flatMap(opened, (first) => first === "full" ? swapped : Effect.succeed(first)).pipe(
       Effect.flatMap((result): Effect.Effect<HttpSession | "full" | "failed"> =>
         typeof result === "string" ? Effect.succeed(result) : Effect.as(this.end(idle), result)
       ),
